@@ -1,0 +1,33 @@
+# AWD Studio: the two set-up commands are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install browser bench soak clean
+
+run: install                      ## embedded mode: bundled Redis + one worker + web on :8050
+	$(BIN)/awd serve
+
+test: install browser             ## the whole test suite (unit, integration, browser)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(STAMP)
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[test]"
+	touch $(STAMP)
+
+browser:                          ## Debian's chromium for the Playwright tests
+	@command -v chromium >/dev/null 2>&1 || /usr/bin/chromium --version >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+bench: install                    ## benchmarks against awave 0.1 and the teacher; rewrites bench/RESULTS.md
+	$(BIN)/python bench/run_all.py
+
+soak: install                     ## the long reliability run; rewrites tests/RELIABILITY.md figures
+	$(BIN)/python -m pytest tests/reliability -m soak -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info
