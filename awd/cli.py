@@ -1,0 +1,144 @@
+"""``awd``: example data, distillation from the terminal, the embedded server and workers.
+
+::
+
+    awd example {synthetic,cme,lensing} --out FILE.npz [--n N] [--seed S]
+    awd distill FILE --out DIR [--teacher NAME|PATH] [--target K] [--levels J] [--wave db5] ...
+    awd serve [--host 127.0.0.1] [--port 8050] [--data-dir ./awd-data]
+    awd worker [--concurrency 1]
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+
+def _floats(text):
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+
+
+def build_parser():
+    """The argument parser of the ``awd`` command."""
+    from models import __version__
+
+    parser = argparse.ArgumentParser(prog="awd", description="AWD Studio: adaptive wavelet distillation.")
+    parser.add_argument("--version", action="version", version=f"awd-studio {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ex = sub.add_parser("example", help="write an example dataset (.npz)")
+    ex.add_argument("name", choices=["synthetic", "cme", "lensing"])
+    ex.add_argument("--out", required=True, help="output .npz file")
+    ex.add_argument("--n", type=int, default=None, help="number of samples (default: the example's own)")
+    ex.add_argument("--seed", type=int, default=0)
+
+    di = sub.add_parser("distill", help="distil a teacher into a wavelet and interpretable students")
+    di.add_argument("data", help="data file: .npz, .npy, .csv, .fits, .h5, .mat")
+    di.add_argument("--out", required=True, help="output directory for result.json, arrays.npz, figures")
+    di.add_argument("--teacher", default="auto",
+                    help="mlp, lstm, cnn, resnet18 (trained here), or a weights file (.safetensors, .pt, .pt2)")
+    di.add_argument("--teacher-arch", default=None,
+                    help="architecture of an uploaded state dict (with --teacher PATH)")
+    di.add_argument("--target", type=int, default=0, help="target column to explain")
+    di.add_argument("--levels", type=int, default=4)
+    di.add_argument("--wave", default="db5")
+    di.add_argument("--mode", default="periodization", choices=["periodization", "zero", "symmetric"])
+    di.add_argument("--parametrization", default="orthogonal", choices=["orthogonal", "free"])
+    di.add_argument("--lambdas", type=_floats, default=None, help="comma-separated sparsity weights")
+    di.add_argument("--gammas", type=_floats, default=None, help="comma-separated interpretation weights")
+    di.add_argument("--grid", dest="grid_preset", default="default", choices=["default", "paper"],
+                    help="grid when --lambdas/--gammas are not given: a quick default or the paper's")
+    di.add_argument("--epochs", type=int, default=None)
+    di.add_argument("--attribution", default="saliency",
+                    choices=["saliency", "input_x_gradient", "integrated_gradients"])
+    di.add_argument("--seed", type=int, default=0)
+    di.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+
+    se = sub.add_parser("serve", help="run the web app with a bundled Redis and one worker")
+    se.add_argument("--host", default="127.0.0.1")
+    se.add_argument("--port", type=int, default=8050)
+    se.add_argument("--data-dir", default=None, help="default: $AWD_DATA_DIR or ./awd-data")
+
+    wo = sub.add_parser("worker", help="run a distillation worker on a shared Redis (REDIS_URL)")
+    wo.add_argument("--concurrency", type=int, default=1)
+    return parser
+
+
+def _cmd_example(args):
+    from models.data import write_example
+
+    path = write_example(args.name, args.out, n=args.n, seed=args.seed)
+    print(f"wrote {path}")
+    return 0
+
+
+def _cmd_distill(args):
+    from tqdm import tqdm
+
+    from models import pipeline
+
+    config = {
+        "target": args.target, "levels": args.levels, "wave": args.wave, "mode": args.mode,
+        "parametrization": args.parametrization, "lambdas": args.lambdas, "gammas": args.gammas,
+        "grid_preset": args.grid_preset, "epochs": args.epochs, "attribution": args.attribution,
+        "seed": args.seed, "device": args.device,
+    }
+    if Path(args.teacher).suffix:
+        config["teacher_path"] = args.teacher
+        config["teacher"] = args.teacher_arch or "auto"
+    else:
+        config["teacher"] = args.teacher
+    bar = tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed} {postfix}", file=sys.stderr)
+    weights = {"data": (0, 2), "teacher": (2, 20), "distill": (20, 85), "select": (85, 95),
+               "students": (95, 99), "done": (99, 100)}
+
+    def progress(stage, fraction, message):
+        lo, hi = weights.get(stage, (0, 100))
+        bar.n = round(lo + (hi - lo) * fraction, 1)
+        bar.set_description(stage)
+        bar.set_postfix_str(message[:60])
+        bar.refresh()
+
+    try:
+        bundle = pipeline.run(args.data, config, args.out, progress=progress)
+    finally:
+        bar.close()
+    print(bundle["summary"])
+    print(f"\nresult bundle: {Path(args.out) / 'result.json'}")
+    return 0
+
+
+def _cmd_serve(args):
+    from awd.serve import serve
+
+    serve(host=args.host, port=args.port, data_dir=args.data_dir)
+    return 0
+
+
+def _cmd_worker(args):
+    from awd.serve import run_worker
+
+    run_worker(concurrency=args.concurrency)
+    return 0
+
+
+def main(argv=None):
+    """Entry point of the ``awd`` console script."""
+    args = build_parser().parse_args(argv)
+    handler = {"example": _cmd_example, "distill": _cmd_distill, "serve": _cmd_serve,
+               "worker": _cmd_worker}[args.command]
+    try:
+        return handler(args)
+    except ValueError as exc:  # bad input: one clear line, no traceback
+        print(f"awd {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,286 @@
+"""The in-memory dataset: arrays plus a little metadata, a JSON summary, a split and an npz writer.
+
+A :class:`Dataset` is always valid: its constructor runs :mod:`models.validation` on every array, so code
+that receives one never re-checks shapes or finiteness.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from models.validation import InputError, check_signals, check_targets, signal_kind
+
+__all__ = ["Dataset", "summarize", "split_dataset", "save_npz", "KINDS"]
+
+KINDS = ("timeseries", "image")
+
+
+@dataclass
+class Dataset:
+    """Signals and regression targets, with an optional fixed test split.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, L) or (n, H, W)
+        Training signals: time series (one per row) or maps.
+    y : array-like of shape (n,) or (n, k)
+        Targets, one value (or row of ``k`` values) per sample.
+    X_test : array-like of shape (n_test, L) or (n_test, H, W), optional
+        A fixed test set; same per-sample shape as ``X``. When absent, :func:`split_dataset` makes a seeded split.
+    y_test : array-like of shape (n_test,) or (n_test, k), optional
+        Required exactly when ``X_test`` is given.
+    kind : {"timeseries", "image"} or None, default=None
+        Inferred from ``X.ndim`` when ``None``; checked against it otherwise.
+    name : str, default="dataset"
+        Human-readable name.
+    meta : dict, default={}
+        JSON-able metadata (simulation parameters, units, provenance).
+    target_names : list of str or None, default=None
+        One name per target column; defaults to ``["y"]`` or ``["y0", "y1", ...]``.
+    min_samples : int, default=10
+        Smallest accepted number of training samples.
+
+    Raises
+    ------
+    InputError
+        On any invalid array (the message names the field).
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    X_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+    kind: str | None = None
+    name: str = "dataset"
+    meta: dict = field(default_factory=dict)
+    target_names: list[str] | None = None
+    min_samples: int = field(default=10, repr=False)
+
+    def __post_init__(self):
+        self.X = check_signals(self.X, "X", min_samples=self.min_samples)
+        self.y = check_targets(self.y, self.X.shape[0], "y")
+        inferred = signal_kind(self.X)
+        if self.kind is None:
+            self.kind = inferred
+        elif self.kind != inferred:
+            raise InputError("kind", f"is {self.kind!r} but X has shape {self.X.shape}",
+                             f"use kind={inferred!r} or reshape X")
+        if (self.X_test is None) != (self.y_test is None):
+            missing = "y_test" if self.y_test is None else "X_test"
+            raise InputError(missing, "is missing while its partner is given",
+                             "pass both X_test and y_test, or neither")
+        if self.X_test is not None:
+            self.X_test = check_signals(self.X_test, "X_test", min_samples=1)
+            if self.X_test.shape[1:] != self.X.shape[1:]:
+                raise InputError("X_test", f"has samples shaped {self.X_test.shape[1:]} but X has {self.X.shape[1:]}",
+                                 "give train and test samples the same shape")
+            self.y_test = check_targets(self.y_test, self.X_test.shape[0], "y_test")
+            if self.y_test.shape[1:] != self.y.shape[1:]:
+                raise InputError("y_test", f"has shape {self.y_test.shape} but y has {self.y.shape}",
+                                 "give train and test targets the same number of columns")
+        k = self.n_targets
+        if self.target_names is None:
+            self.target_names = ["y"] if k == 1 else [f"y{i}" for i in range(k)]
+        else:
+            self.target_names = [str(t) for t in self.target_names]
+            if len(self.target_names) != k:
+                raise InputError("target_names", f"has {len(self.target_names)} names for {k} target columns",
+                                 "give one name per column of y")
+        self.name = str(self.name)
+        self.meta = dict(self.meta or {})
+
+    @property
+    def n(self) -> int:
+        """Number of training samples."""
+        return int(self.X.shape[0])
+
+    @property
+    def n_test(self) -> int:
+        """Number of fixed test samples (0 when none)."""
+        return 0 if self.X_test is None else int(self.X_test.shape[0])
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        """Shape of one sample: ``(L,)`` or ``(H, W)``."""
+        return tuple(int(s) for s in self.X.shape[1:])
+
+    @property
+    def n_targets(self) -> int:
+        """Number of target columns ``k`` (1 for a 1-D ``y``)."""
+        return 1 if self.y.ndim == 1 else int(self.y.shape[1])
+
+
+def _target_stats(col: np.ndarray, name: str, bins: int) -> dict:
+    col = np.asarray(col, dtype=np.float64)
+    counts, edges = np.histogram(col, bins=bins)
+    return {
+        "name": name,
+        "mean": float(col.mean()),
+        "std": float(col.std()),
+        "min": float(col.min()),
+        "max": float(col.max()),
+        "n_unique": int(np.unique(col).size),
+        "histogram": {"counts": counts.astype(int).tolist(), "edges": edges.tolist()},
+    }
+
+
+def _preview_sample(x: np.ndarray, max_side: int) -> list:
+    if x.ndim == 2:  # a map: keep at most max_side x max_side by striding
+        sh, sw = max(1, -(-x.shape[0] // max_side)), max(1, -(-x.shape[1] // max_side))
+        x = x[::sh, ::sw]
+    return np.round(np.asarray(x, dtype=np.float64), 6).tolist()
+
+
+def summarize(dataset: Dataset, *, n_preview: int = 3, bins: int = 20, max_side: int = 32) -> dict:
+    """A JSON-able description of a dataset, for previews in the UI, the API and the CLI.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    n_preview : int, default=3
+        Number of training samples copied into ``preview``.
+    bins : int, default=20
+        Histogram bins per target.
+    max_side : int, default=32
+        Maps in the preview are strided down to at most ``max_side`` pixels per side.
+
+    Returns
+    -------
+    summary : dict
+        ``name``, ``kind``, ``shape`` (per sample), ``n``, ``n_test``, ``n_targets``, ``target_names``,
+        ``targets`` (per column: mean, std, min, max, n_unique, histogram counts and edges over the training
+        targets), ``x_stats`` (mean, std, min, max of X), ``preview`` (``X``: list of samples, ``y``: their
+        targets) and ``meta``. Only Python scalars, lists and dicts.
+    """
+    y2 = dataset.y.reshape(dataset.n, -1)
+    X = dataset.X
+    k = min(n_preview, dataset.n)
+    return {
+        "name": dataset.name,
+        "kind": dataset.kind,
+        "shape": list(dataset.sample_shape),
+        "n": dataset.n,
+        "n_test": dataset.n_test,
+        "n_targets": dataset.n_targets,
+        "target_names": list(dataset.target_names),
+        "targets": [_target_stats(y2[:, j], dataset.target_names[j], bins) for j in range(y2.shape[1])],
+        "x_stats": {"mean": float(X.mean()), "std": float(X.std()), "min": float(X.min()), "max": float(X.max())},
+        "preview": {
+            "X": [_preview_sample(X[i], max_side) for i in range(k)],
+            "y": np.asarray(dataset.y[:k], dtype=np.float64).tolist(),
+        },
+        "meta": json.loads(json.dumps(dataset.meta, default=_json_default)),
+    }
+
+
+def _json_default(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return str(obj)
+
+
+def _stratify_labels(y: np.ndarray) -> np.ndarray | None:
+    """Class labels when the targets take a few discrete values (a grid of cosmologies), else None."""
+    rows = y.reshape(y.shape[0], -1)
+    _, inverse, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
+    if counts.size <= min(50, rows.shape[0] // 10) and counts.min() >= 2:
+        return inverse.ravel()
+    return None
+
+
+def split_dataset(dataset: Dataset, test_fraction: float = 0.2, seed: int = 0):
+    """Training and test arrays: the dataset's fixed test set if it has one, else a seeded random split.
+
+    When the targets take only a few distinct values (at most 50 classes, each seen at least twice, as for
+    a grid of cosmologies) the split is stratified so every class appears in both parts.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    test_fraction : float, default=0.2
+        Share of samples held out, in (0, 1). Ignored when ``dataset.X_test`` is given.
+    seed : int, default=0
+        Seed of the permutation.
+
+    Returns
+    -------
+    X_train : ndarray of shape (n_train, L) or (n_train, H, W)
+    y_train : ndarray of shape (n_train,) or (n_train, k)
+    X_test : ndarray of shape (n_test, L) or (n_test, H, W)
+    y_test : ndarray of shape (n_test,) or (n_test, k)
+    """
+    if dataset.X_test is not None:
+        return dataset.X, dataset.y, dataset.X_test, dataset.y_test
+    if not 0.0 < float(test_fraction) < 1.0:
+        raise InputError("test_fraction", f"must be strictly between 0 and 1, got {test_fraction}", "pass e.g. 0.2")
+    n = dataset.n
+    rng = np.random.default_rng(seed)
+    labels = _stratify_labels(dataset.y)
+    if labels is None:
+        perm = rng.permutation(n)
+        n_test = min(n - 1, max(1, int(round(test_fraction * n))))
+        test_idx, train_idx = perm[:n_test], perm[n_test:]
+    else:
+        test_parts, train_parts = [], []
+        for c in np.unique(labels):
+            idx = rng.permutation(np.flatnonzero(labels == c))
+            n_c = min(idx.size - 1, max(1, int(round(test_fraction * idx.size))))
+            test_parts.append(idx[:n_c])
+            train_parts.append(idx[n_c:])
+        test_idx = rng.permutation(np.concatenate(test_parts))
+        train_idx = rng.permutation(np.concatenate(train_parts))
+    return dataset.X[train_idx], dataset.y[train_idx], dataset.X[test_idx], dataset.y[test_idx]
+
+
+def save_npz(dataset: Dataset, path, *, compress: bool = False) -> Path:
+    """Write a dataset as an ``.npz`` that :func:`models.data.load_dataset` reads back unchanged.
+
+    The file holds ``X``, ``y``, optional ``X_test``/``y_test``, and the strings ``name``, ``kind``,
+    ``target_names`` and ``meta_json`` (no object arrays, so it loads with ``allow_pickle=False``). It is
+    written to a temporary file in the same folder and renamed, so readers never see a half-written file.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    path : str or os.PathLike
+        Destination; ``.npz`` is appended when missing.
+    compress : bool, default=False
+        Use zip deflate (smaller, slower).
+
+    Returns
+    -------
+    path : pathlib.Path
+        The file written.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".npz":
+        path = path.with_name(path.name + ".npz")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {"X": dataset.X, "y": dataset.y}
+    if dataset.X_test is not None:
+        arrays["X_test"] = dataset.X_test
+        arrays["y_test"] = dataset.y_test
+    arrays["name"] = np.array(dataset.name)
+    arrays["kind"] = np.array(dataset.kind)
+    arrays["target_names"] = np.array(list(dataset.target_names), dtype=str)
+    arrays["meta_json"] = np.array(json.dumps(dataset.meta, default=_json_default))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            (np.savez_compressed if compress else np.savez)(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path

@@ -1,0 +1,451 @@
+"""The AWD trainer: learn wavelet filters for one (lambda, gamma) or a whole grid at once.
+
+A grid of G = len(lambdas) x len(gammas) filters is one batched parameter tensor. Each grid point has its own
+loss (the objective of paper eq. 8 with its own lambda and gamma, see :mod:`models.losses` for the
+normalisation), and Adam's state is elementwise, so one optimiser over the batch equals G separate fits with the
+same seed, up to floating-point rounding; one pass over the data serves all of them.
+
+Attributions take one of two paths (:mod:`models.attributions`): ``"exact"`` differentiates through the
+teacher (the faithful path, with the teacher's Hessian term), ``"precomputed"`` evaluates the teacher's input
+gradient once per dataset and takes its adjoint transform (exact when the filter reconstructs perfectly, i.e.
+the orthogonal parameterisation, and for piecewise-linear teachers). ``"auto"`` takes ``"precomputed"`` for the
+orthogonal parameterisation and ``"exact"`` otherwise.
+"""
+
+import time
+
+import numpy as np
+import torch
+
+from models import filters as _filters
+from models import wavelets as _wavelets
+from models.attributions import (
+    check_method,
+    teacher_input_gradients,
+    trim_attributions,
+)
+from models.device import resolve_device
+from models.losses import VALIDITY_TERMS, l1_per_filter, reconstruction_loss, validity_terms
+
+__all__ = ["WaveletDistiller", "Cancelled", "grid_points", "TransformOperator"]
+
+#: Signals up to this length use the dense multi-level matrix W(h); longer ones use per-level convolutions.
+DENSE_MAX_LENGTH = 128
+PARAMETRIZATIONS = ("free", "orthogonal")
+GRADIENT_PATHS = ("auto", "exact", "precomputed")
+
+
+class Cancelled(Exception):
+    """Raised between epochs when ``should_stop()`` returns True."""
+
+
+def grid_points(lambdas, gammas):
+    """All (lambda, gamma) pairs, lambda-major: index = i_lambda * len(gammas) + i_gamma.
+
+    Parameters
+    ----------
+    lambdas, gammas : sequence of float
+
+    Returns
+    -------
+    list of tuple (float, float)
+    """
+    return [(float(lam), float(gam)) for lam in lambdas for gam in gammas]
+
+
+class TransformOperator:
+    """Analysis, synthesis and adjoint synthesis for a batch of G filters, on flat coefficients.
+
+    Coefficients are concatenated in PyWavelets order (``[cA_J, cD_J, ..., cD_1]``; in 2D each level's
+    ``(cH, cV, cD)`` flattened in that order) into a tensor of shape ``(G, B, M)``.
+
+    Parameters
+    ----------
+    h : Tensor of shape (G, N)
+        Lowpass filters (part of the autograd graph).
+    signal_shape : tuple of int
+        ``(L,)`` for time series, ``(H, W)`` for maps.
+    level : int
+    mode : str
+    """
+
+    def __init__(self, h, signal_shape, level, mode):
+        self.h, self.signal_shape, self.level, self.mode = h, tuple(signal_shape), level, mode
+        self.dense = len(self.signal_shape) == 1 and self.signal_shape[0] <= DENSE_MAX_LENGTH
+        if self.dense:
+            length = self.signal_shape[0]
+            self.W = _wavelets.analysis_matrix(h, length, level, mode)  # (G, M, L)
+            if mode == "periodization" and length % 2**level == 0:  # square and orthogonal structure
+                self.S = self.W.transpose(-1, -2)
+            else:
+                self.S = _wavelets.synthesis_matrix(h, length, level, mode)  # (G, L, M)
+        self._structure = None
+
+    @property
+    def n_bands(self):
+        """Number of bands, ``J + 1`` (a 2D level counts as one band)."""
+        return self.level + 1
+
+    def analysis(self, x):
+        """Coefficients of x, shape (G, B, M), for x of shape (B, *signal_shape)."""
+        if self.dense:
+            return x @ self.W.transpose(-1, -2)
+        if len(self.signal_shape) == 1:
+            coeffs = _wavelets.wavedec1d(x, self.h, self.level, self.mode)
+            self._structure = [c.shape[2:] for c in coeffs]
+            return torch.cat([c.flatten(start_dim=2) for c in coeffs], -1)
+        coeffs = _wavelets.wavedec2d(x, self.h, self.level, self.mode)
+        parts, structure = [coeffs[0].flatten(start_dim=2)], [("a", coeffs[0].shape[2:])]
+        for detail in coeffs[1:]:
+            structure.append(("d", detail[0].shape[2:]))
+            parts.extend(d.flatten(start_dim=2) for d in detail)
+        self._structure = structure
+        return torch.cat(parts, -1)
+
+    def _unflatten(self, c):
+        if self._structure is None:
+            self.analysis(torch.zeros((1,) + self.signal_shape, dtype=self.h.dtype, device=self.h.device))
+        lead, out, start = c.shape[:2], [], 0
+        if len(self.signal_shape) == 1:
+            for shape in self._structure:
+                size = int(np.prod(shape))
+                out.append(c[..., start:start + size].reshape(*lead, *shape))
+                start += size
+            return out
+        for kind, shape in self._structure:
+            size = int(np.prod(shape))
+            if kind == "a":
+                out.append(c[..., start:start + size].reshape(*lead, *shape))
+                start += size
+            else:
+                bands = []
+                for _ in range(3):
+                    bands.append(c[..., start:start + size].reshape(*lead, *shape))
+                    start += size
+                out.append(tuple(bands))
+        return out
+
+    def synthesis(self, c):
+        """Signals from flat coefficients (G, B, M): shape (G, B, *signal_shape)."""
+        if self.dense:
+            return c @ self.S.transpose(-1, -2)
+        coeffs = self._unflatten(c)
+        if len(self.signal_shape) == 1:
+            return _wavelets.waverec1d(coeffs, self.h, self.mode, length=self.signal_shape[0])
+        return _wavelets.waverec2d(coeffs, self.h, self.mode, shape=self.signal_shape)
+
+    def adjoint(self, gx):
+        """Adjoint synthesis ``S(h)^T gx`` of a field gx of shape (B, *signal_shape): shape (G, B, M).
+
+        Differentiable with respect to the filters.
+        """
+        if self.dense:
+            return gx @ self.S
+        if self.mode == "periodization" and all(n % 2**self.level == 0 for n in self.signal_shape):
+            # the synthesis is the transpose of the analysis
+            return self.analysis(gx)
+        keep_graph = torch.is_grad_enabled()
+        with torch.enable_grad():  # the adjoint of a linear map is the gradient of its output
+            size = self.analysis(gx[:1]).shape[-1]
+            dummy = torch.zeros(self.h.shape[0], gx.shape[0], size, dtype=gx.dtype, device=gx.device,
+                                requires_grad=True)
+            out = self.synthesis(dummy)
+            adjoint = torch.autograd.grad(out, dummy, grad_outputs=gx.unsqueeze(0).expand_as(out),
+                                          create_graph=keep_graph)[0]
+        return adjoint if keep_graph else adjoint.detach()
+
+
+class WaveletDistiller:
+    """Adaptive wavelet distillation of a teacher into wavelet filters, over a lambda x gamma grid.
+
+    Parameters
+    ----------
+    wave : str, default="db5"
+        Orthogonal PyWavelets wavelet to start from.
+    levels : int, default=4
+        Number of decomposition levels J.
+    mode : {"periodization", "zero", "symmetric"}, default="periodization"
+    parametrization : {"free", "orthogonal"}, default="free"
+        ``"free"``: the lowpass filter itself, kept valid by the penalties (the paper's); ``"orthogonal"``:
+        lattice angles, orthonormal by construction.
+    lambdas, gammas : sequence of float, default=(1e-3,), (0.0,)
+        The grid axes (sparsity and interpretation weights).
+    grid : sequence of (float, float) or None, default=None
+        Explicit (lambda, gamma) pairs; overrides the product of ``lambdas`` and ``gammas``.
+    epochs : int, default=50
+    batch_size : int, default=100
+    lr : float, default=1e-3
+        Adam's learning rate.
+    warmup_epochs : int, default=0
+        Epochs at the start trained without the interpretation loss.
+    patience : int or None, default=None
+        Early stopping: a grid point stops after this many epochs without a better validation loss and keeps
+        its best filter. ``None`` trains every point for all epochs and keeps the last filter.
+    val_fraction : float, default=0.1
+        Share of X held out for the validation loss.
+    attribution : {"saliency", "input_x_gradient", "integrated_gradients"}, default="saliency"
+    target : int, default=0
+        Teacher output to explain.
+    ig_steps : int, default=8
+        Riemann points for integrated gradients.
+    init_noise : float, default=0.0
+        Standard deviation of Gaussian noise added to the initial filter (the same for every grid point).
+    seed : int, default=0
+    device : str or None, default=None
+        ``None`` uses CUDA when available.
+    gradient_path : {"auto", "exact", "precomputed"}, default="auto"
+    dtype : {"float32", "float64"}, default="float32"
+
+    Attributes
+    ----------
+    filters_ : ndarray of shape (G, N)
+        Learned lowpass filters, one per grid point.
+    grid_ : list of (float, float)
+    initial_filter_ : ndarray of shape (N,)
+    history_ : dict of str to ndarray of shape (n_epochs, G)
+        ``train_loss``, ``val_loss`` and the mean training value of each term per epoch.
+    best_epoch_ : ndarray of shape (G,)
+    gradient_path_ : str
+        The attribution path used.
+    seconds_per_epoch_ : float
+    """
+
+    def __init__(self, *, wave="db5", levels=4, mode="periodization", parametrization="free",
+                 lambdas=(1e-3,), gammas=(0.0,), grid=None, epochs=50, batch_size=100, lr=1e-3,
+                 warmup_epochs=0, patience=None, val_fraction=0.1, attribution="saliency", target=0,
+                 ig_steps=8, init_noise=0.0, seed=0, device=None, gradient_path="auto", dtype="float32"):
+        self.wave = wave
+        self.levels = levels
+        self.mode = mode
+        self.parametrization = parametrization
+        self.lambdas = lambdas
+        self.gammas = gammas
+        self.grid = grid
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.warmup_epochs = warmup_epochs
+        self.patience = patience
+        self.val_fraction = val_fraction
+        self.attribution = attribution
+        self.target = target
+        self.ig_steps = ig_steps
+        self.init_noise = init_noise
+        self.seed = seed
+        self.device = device
+        self.gradient_path = gradient_path
+        self.dtype = dtype
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self):
+        if self.parametrization not in PARAMETRIZATIONS:
+            raise ValueError(f"parametrization: {self.parametrization!r}; pass 'free' or 'orthogonal'")
+        if self.mode not in _wavelets.MODES:
+            raise ValueError(f"mode: {self.mode!r}; pass one of {', '.join(_wavelets.MODES)}")
+        if self.gradient_path not in GRADIENT_PATHS:
+            raise ValueError(f"gradient_path: {self.gradient_path!r}; pass one of {GRADIENT_PATHS}")
+        check_method(self.attribution)
+        if self.dtype not in ("float32", "float64"):
+            raise ValueError(f"dtype: {self.dtype!r}; pass 'float32' or 'float64'")
+        for name in ("epochs", "batch_size", "levels"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name}: must be a positive integer, got {value!r}")
+        if not 0 <= self.warmup_epochs <= self.epochs:
+            raise ValueError(f"warmup_epochs: must be in [0, epochs], got {self.warmup_epochs}")
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise ValueError(f"val_fraction: must be in [0, 1), got {self.val_fraction}")
+        if self.patience is not None and (self.patience < 1 or self.val_fraction == 0):
+            raise ValueError("patience: needs a positive value and val_fraction > 0")
+        if not self.lr > 0:
+            raise ValueError(f"lr: must be positive, got {self.lr}")
+        grid = self.grid if self.grid is not None else grid_points(self.lambdas, self.gammas)
+        if len(grid) == 0:
+            raise ValueError("lambdas/gammas: the grid is empty; give at least one lambda and one gamma")
+        grid = [(float(lam), float(gam)) for lam, gam in grid]
+        if any(not (np.isfinite(v) and v >= 0) for pair in grid for v in pair):
+            raise ValueError("lambdas/gammas: every value must be finite and >= 0")
+        return grid
+
+    def _resolve_path(self):
+        if self.gradient_path != "auto":
+            return self.gradient_path
+        return "precomputed" if self.parametrization == "orthogonal" else "exact"
+
+    # ------------------------------------------------------------------ model
+    def _make_filter(self, n_filters, device, dtype):
+        first = _filters.make_filter(self.parametrization, self.wave, 1, noise=self.init_noise,
+                                     seed=self.seed)
+        with torch.no_grad():
+            h0 = first().detach().to(torch.float64).cpu().numpy()[0]
+        if self.parametrization == "free":
+            module = _filters.FreeFilter(np.repeat(h0[None], n_filters, axis=0))
+        else:
+            angles = first.angles.detach().to(torch.float64).cpu().numpy()
+            module = _filters.LatticeFilter.from_angles(np.repeat(angles[:1], n_filters, axis=0))
+        return module.to(device=device, dtype=dtype), h0
+
+    def _step_losses(self, h, xb, gxb, teacher, lam, gam, use_interp, create_graph):
+        op = TransformOperator(h, xb.shape[1:], self.levels, self.mode)
+        c = op.analysis(xb)
+        x_hat = op.synthesis(c)
+        terms = {"reconstruction": reconstruction_loss(xb, x_hat)}
+        terms.update(validity_terms(h))
+        terms["sparsity"] = lam * l1_per_filter(c, op.n_bands)
+        if use_interp:
+            if gxb is not None:
+                attr = op.adjoint(gxb)
+                if self.attribution != "saliency":
+                    attr = attr * c
+            else:
+                attr = trim_attributions(teacher, xb, c, op.synthesis, self.attribution, self.target,
+                                         self.ig_steps, create_graph=create_graph)
+            terms["interpretation"] = gam * l1_per_filter(attr, op.n_bands)
+        else:
+            terms["interpretation"] = torch.zeros_like(terms["sparsity"])
+        terms["total"] = sum(terms[k] for k in ("reconstruction", "sparsity", "interpretation")) + sum(
+            terms[k] for k in VALIDITY_TERMS)
+        return terms
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, teacher, *, progress=None, should_stop=None, on_epoch=None):
+        """Learn the filters of every grid point.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, L) or (n, H, W)
+            Training signals (already validated; see :mod:`models.validation`).
+        teacher : torch.nn.Module or callable
+            Maps ``(B, *signal_shape)`` to ``(B,)`` or ``(B, n_outputs)``; put in evaluation mode here.
+        progress : callable, optional
+            ``progress(stage, fraction, message)`` after every epoch, stage ``"distill"``.
+        should_stop : callable, optional
+            Polled after every epoch; when it returns True, :class:`Cancelled` is raised.
+        on_epoch : callable, optional
+            ``on_epoch(epoch, losses)`` with the grid's mean train and validation loss.
+
+        Returns
+        -------
+        self
+        """
+        grid = self._check_params()
+        path = self._resolve_path()
+        device = resolve_device(self.device)
+        dtype = torch.float64 if self.dtype == "float64" else torch.float32
+        X = torch.as_tensor(np.asarray(X), dtype=dtype)
+        if X.ndim not in (2, 3):
+            raise ValueError(f"X: expected (n, L) or (n, H, W), got shape {tuple(X.shape)}")
+        for length in X.shape[1:]:
+            _wavelets.check_level(length, len(_filters.lowpass_filter(self.wave)), self.levels, self.mode)
+        if isinstance(teacher, torch.nn.Module):
+            teacher = teacher.to(device=device, dtype=dtype).eval()
+            for p in teacher.parameters():
+                p.requires_grad_(False)
+
+        rng = np.random.default_rng(self.seed)
+        order = rng.permutation(X.shape[0])
+        n_val = int(round(self.val_fraction * X.shape[0]))
+        X_val, X_train = X[order[:n_val]].to(device), X[order[n_val:]].to(device)
+        if X_train.shape[0] == 0:
+            raise ValueError("X: no training samples left after the validation split")
+
+        torch.manual_seed(self.seed)
+        n_grid = len(grid)
+        module, h0 = self._make_filter(n_grid, device, dtype)
+        lam = torch.tensor([p[0] for p in grid], dtype=dtype, device=device)
+        gam = torch.tensor([p[1] for p in grid], dtype=dtype, device=device)
+        any_interp = bool((gam > 0).any())
+        optimizer = torch.optim.Adam(module.parameters(), lr=self.lr)
+
+        grads_train = grads_val = None
+        if any_interp and path == "precomputed":
+            grads_train = teacher_input_gradients(teacher, X_train, self.attribution, self.target,
+                                                  self.ig_steps)
+            grads_val = (teacher_input_gradients(teacher, X_val, self.attribution, self.target,
+                                                 self.ig_steps) if n_val else None)
+
+        history = {}
+        best_val = torch.full((n_grid,), float("inf"), dtype=torch.float64)
+        best_epoch = np.zeros(n_grid, dtype=int)
+        best_state = [p.detach().clone() for p in module.parameters()]
+        stopped = torch.zeros(n_grid, dtype=torch.bool)
+        shuffle = torch.Generator().manual_seed(self.seed)
+        started = time.perf_counter()
+        epochs_run = 0
+        for epoch in range(self.epochs):
+            use_interp = any_interp and epoch >= self.warmup_epochs
+            perm = torch.randperm(X_train.shape[0], generator=shuffle).to(device)
+            sums, count = {}, 0
+            for start in range(0, X_train.shape[0], self.batch_size):
+                idx = perm[start:start + self.batch_size]
+                gxb = grads_train[idx] if grads_train is not None else None
+                before = [p.detach().clone() for p in module.parameters()] if stopped.any() else None
+                terms = self._step_losses(module(), X_train[idx], gxb, teacher, lam, gam, use_interp,
+                                          create_graph=True)
+                optimizer.zero_grad(set_to_none=True)
+                terms["total"].sum().backward()
+                optimizer.step()
+                if before is not None:
+                    with torch.no_grad():
+                        for p, old in zip(module.parameters(), before):
+                            p[stopped.to(p.device)] = old[stopped.to(p.device)]
+                for k, v in terms.items():
+                    sums[k] = sums.get(k, 0.0) + v.detach().double().cpu() * len(idx)
+                count += len(idx)
+            for k, v in sums.items():
+                key = "train_loss" if k == "total" else k
+                history.setdefault(key, []).append((v / count).numpy())
+            val = self._validation_loss(module, X_val, grads_val, teacher, lam, gam, use_interp)
+            if val is not None:
+                history.setdefault("val_loss", []).append(val.numpy())
+                improved = (val < best_val) & ~stopped
+                best_val = torch.where(improved, val, best_val)
+                best_epoch[improved.numpy()] = epoch
+                with torch.no_grad():
+                    for saved, p in zip(best_state, module.parameters()):
+                        saved[improved.to(p.device)] = p.detach()[improved.to(p.device)]
+                if self.patience is not None:
+                    stopped |= torch.as_tensor(epoch - best_epoch >= self.patience)
+            epochs_run = epoch + 1
+            train_mean = float(np.mean(history["train_loss"][-1]))
+            val_mean = float(val.mean()) if val is not None else None
+            if on_epoch is not None:
+                on_epoch(epoch, {"train_loss": train_mean, "val_loss": val_mean})
+            if progress is not None:
+                progress("distill", epochs_run / self.epochs,
+                         f"epoch {epochs_run}/{self.epochs}: mean train loss {train_mean:.4g}"
+                         + (f", mean validation loss {val_mean:.4g}" if val_mean is not None else ""))
+            if should_stop is not None and should_stop():
+                raise Cancelled(f"stopped after epoch {epochs_run}")
+            if bool(stopped.all()):
+                break
+
+        if self.patience is not None:
+            with torch.no_grad():
+                for p, saved in zip(module.parameters(), best_state):
+                    p.copy_(saved)
+        with torch.no_grad():
+            self.filters_ = module().detach().to(torch.float64).cpu().numpy()
+        self.grid_ = grid
+        self.initial_filter_ = h0
+        self.history_ = {k: np.stack(v) for k, v in history.items()}
+        self.best_epoch_ = best_epoch if n_val else np.full(n_grid, epochs_run - 1)
+        self.n_epochs_ = epochs_run
+        self.gradient_path_ = path
+        self.seconds_per_epoch_ = (time.perf_counter() - started) / max(epochs_run, 1)
+        return self
+
+    def _validation_loss(self, module, X_val, grads_val, teacher, lam, gam, use_interp):
+        if X_val.shape[0] == 0:
+            return None
+        total, count = 0.0, 0
+        exact_interp = use_interp and grads_val is None
+        for start in range(0, X_val.shape[0], max(self.batch_size, 256)):
+            xb = X_val[start:start + max(self.batch_size, 256)]
+            gxb = grads_val[start:start + xb.shape[0]] if grads_val is not None else None
+            with torch.set_grad_enabled(exact_interp):
+                terms = self._step_losses(module(), xb, gxb, teacher, lam, gam, use_interp,
+                                          create_graph=False)
+            total = total + terms["total"].detach().double().cpu() * xb.shape[0]
+            count += xb.shape[0]
+        return total / count

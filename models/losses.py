@@ -1,0 +1,135 @@
+"""The terms of the AWD objective (paper eq. 8), batched over a grid of filters.
+
+Every function returns one value per filter: a tensor of shape ``(G,)`` where ``G`` is the number of
+(lambda, gamma) grid points trained together, so that the total loss is a sum of independent per-filter losses.
+
+Normalisation (fixed; it gives lambda and gamma their meaning, the same as the reference implementation):
+
+* reconstruction: ``mean_i ||x_i - x_hat_i||_2^2`` (sum over samples of a signal, mean over the batch);
+* sparsity: ``lambda * sum_i ||Psi x_i||_1 / (B * n_bands)`` with ``n_bands = J + 1`` (a 2D level's three
+  detail bands count as one band, as in the reference code);
+* interpretation: ``gamma * sum_i ||TRIM(Psi x_i)||_1 / (B * n_bands)``;
+* wavelet validity: the five penalties of the paper's W(h, g, x; lambda), each with weight 1.
+"""
+
+import math
+
+import torch
+
+__all__ = [
+    "reconstruction_loss",
+    "validity_terms",
+    "validity_penalty",
+    "l1_per_filter",
+    "VALIDITY_TERMS",
+]
+
+#: Names of the wavelet-validity penalties, in the order of the paper's W(h, g, x; lambda).
+VALIDITY_TERMS = ("sum_h", "sum_g", "norm", "cmf", "shift_orth")
+
+
+def reconstruction_loss(x, x_hat):
+    """Mean squared reconstruction error per filter.
+
+    Parameters
+    ----------
+    x : Tensor of shape (B, *signal_shape)
+        The batch of signals.
+    x_hat : Tensor of shape (G, B, *signal_shape)
+        Reconstructions, one per filter.
+
+    Returns
+    -------
+    Tensor of shape (G,)
+        ``mean_i ||x_i - x_hat_i||^2``.
+    """
+    diff = (x_hat - x.unsqueeze(0)).flatten(start_dim=2)
+    return diff.pow(2).sum(-1).mean(-1)
+
+
+def l1_per_filter(values, n_bands):
+    """L1 norm per filter, averaged over the batch and divided by the number of bands.
+
+    Parameters
+    ----------
+    values : Tensor of shape (G, B, M)
+        Wavelet coefficients or their attributions, all bands concatenated.
+    n_bands : int
+        Number of bands (``J + 1``).
+
+    Returns
+    -------
+    Tensor of shape (G,)
+    """
+    return values.abs().flatten(start_dim=2).sum(-1).mean(-1) / n_bands
+
+
+def _highpass(h):
+    n = h.shape[-1]
+    signs = torch.tensor([(-1.0) ** k for k in range(n)], dtype=h.dtype, device=h.device)
+    return signs * h.flip(-1)
+
+
+def validity_terms(h):
+    """The wavelet-validity penalties of the paper, per filter.
+
+    With ``g[n] = (-1)^n h[N-1-n]``:
+
+    * ``sum_h``: ``(sum_n h[n] - sqrt(2))^2``
+    * ``sum_g``: ``(sum_n g[n])^2``
+    * ``norm``: ``(||h||^2 - 1)^2``
+    * ``cmf``: ``sum_k (|H(w_k)|^2 + |H(w_k + pi)|^2 - 2)^2`` on the N-point grid ``w_k = 2 pi k / N``
+    * ``shift_orth``: ``sum_k (sum_n h[n] h[n - 2k] - delta_k)^2`` over every shift with overlap.
+
+    All five are zero for the lowpass filter of an orthogonal wavelet.
+
+    Parameters
+    ----------
+    h : Tensor of shape (N,) or (G, N)
+        Lowpass filters.
+
+    Returns
+    -------
+    dict of str to Tensor of shape (G,)
+        Keys as in :data:`VALIDITY_TERMS`.
+    """
+    if h.ndim == 1:
+        h = h.unsqueeze(0)
+    n = h.shape[-1]
+    g = _highpass(h)
+    terms = {
+        "sum_h": (h.sum(-1) - math.sqrt(2.0)) ** 2,
+        "sum_g": g.sum(-1) ** 2,
+        "norm": (h.pow(2).sum(-1) - 1.0) ** 2,
+    }
+    # |H(w)|^2 on the grid w_k = 2 pi k / N, with real arithmetic so that double backward is plain.
+    k = torch.arange(n, dtype=h.dtype, device=h.device)
+    angles = 2.0 * math.pi * torch.outer(k, torch.arange(n, dtype=h.dtype, device=h.device)) / n
+    real = h @ torch.cos(angles).T
+    imag = h @ torch.sin(angles).T
+    power = real**2 + imag**2  # (G, N): |H(w_k)|^2
+    # |H(w + pi)|^2: H(w + pi) = sum_n (-1)^n h[n] e^{-iwn}
+    alt = h * torch.tensor([(-1.0) ** m for m in range(n)], dtype=h.dtype, device=h.device)
+    power_shift = (alt @ torch.cos(angles).T) ** 2 + (alt @ torch.sin(angles).T) ** 2
+    terms["cmf"] = ((power + power_shift - 2.0) ** 2).sum(-1)
+    # Orthogonality to even shifts: r[2k] = sum_n h[n] h[n + 2k], for every k with overlap.
+    shift = [(h * h).sum(-1) - 1.0]
+    for lag in range(2, n, 2):
+        r = (h[:, : n - lag] * h[:, lag:]).sum(-1)
+        shift.extend([r, r])  # lags +2k and -2k give the same product sum
+    terms["shift_orth"] = torch.stack(shift, -1).pow(2).sum(-1)
+    return terms
+
+
+def validity_penalty(h):
+    """Sum of the five validity penalties, per filter.
+
+    Parameters
+    ----------
+    h : Tensor of shape (N,) or (G, N)
+
+    Returns
+    -------
+    Tensor of shape (G,)
+    """
+    return sum(validity_terms(h).values())

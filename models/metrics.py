@@ -1,0 +1,281 @@
+"""Scores of teachers and students: R², RMSE and its bootstrap SD, compression factor, timing, activation maps.
+
+All functions take numpy arrays (torch tensors are converted) and return plain floats or numpy arrays.
+Coefficient lists follow PyWavelets' layout: 1-D ``[cA_J, cD_J, ..., cD_1]`` with arrays ``(n, n_j)``,
+2-D ``[cA_J, (cH_J, cV_J, cD_J), ..., (cH_1, cV_1, cD_1)]`` with arrays ``(n, h_j, w_j)``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from models.validation import InputError
+
+__all__ = [
+    "r2_score",
+    "rmse",
+    "bootstrap_rmse_sd",
+    "compression_factor",
+    "seconds_per_sample",
+    "activation_map_1d",
+    "activation_map_2d",
+]
+
+
+def _to_numpy(a):
+    if hasattr(a, "detach"):
+        a = a.detach().cpu().numpy()
+    return np.asarray(a, dtype=np.float64)
+
+
+def _pair(y, y_pred):
+    y, y_pred = _to_numpy(y), _to_numpy(y_pred)
+    if y.ndim == 2 and y_pred.ndim == 1 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y_pred.ndim == 2 and y.ndim == 1 and y_pred.shape[1] == 1:
+        y_pred = y_pred[:, 0]
+    if y.shape != y_pred.shape or y.ndim not in (1, 2) or y.shape[0] == 0:
+        raise InputError("y_pred", f"has shape {y_pred.shape} but y has {y.shape}",
+                         "pass predictions of the same (n,) or (n, k) shape as the targets")
+    return y, y_pred
+
+
+def r2_score(y, y_pred):
+    """Coefficient of determination.
+
+    Parameters
+    ----------
+    y, y_pred : array-like of shape (n,) or (n, k)
+
+    Returns
+    -------
+    float
+        ``1 - SS_res / SS_tot``; for ``(n, k)`` the mean over columns (scikit-learn's
+        ``"uniform_average"``). A constant target scores 1 when predicted exactly and 0 otherwise.
+    """
+    y, y_pred = _pair(y, y_pred)
+    y2, p2 = y.reshape(y.shape[0], -1), y_pred.reshape(y.shape[0], -1)
+    ss_res = ((y2 - p2) ** 2).sum(axis=0)
+    ss_tot = ((y2 - y2.mean(axis=0)) ** 2).sum(axis=0)
+    safe = ss_tot > 0
+    scores = np.where(safe, 1.0 - ss_res / np.where(safe, ss_tot, 1.0), np.where(ss_res == 0, 1.0, 0.0))
+    return float(scores.mean())
+
+
+def rmse(y, y_pred):
+    """Root mean squared error over all entries.
+
+    Parameters
+    ----------
+    y, y_pred : array-like of shape (n,) or (n, k)
+
+    Returns
+    -------
+    float
+        In target units.
+    """
+    y, y_pred = _pair(y, y_pred)
+    return float(np.sqrt(np.mean((y - y_pred) ** 2)))
+
+
+def bootstrap_rmse_sd(y, y_pred, n_boot=10000, seed=0, chunk_elements=4_000_000):
+    """Standard deviation of the RMSE over bootstrap resamples of the test set.
+
+    Parameters
+    ----------
+    y, y_pred : array-like of shape (n,) or (n, k)
+        Samples (rows) are resampled with replacement; for ``(n, k)`` a row's squared error is averaged
+        over its columns.
+    n_boot : int, default=10000
+        Number of resamples.
+    seed : int, default=0
+        Seeds the resampling (the result is reproducible).
+    chunk_elements : int, default=4e6
+        Resamples are drawn in chunks of about this many indices to bound memory.
+
+    Returns
+    -------
+    float
+        Standard deviation (``ddof=1``) of the ``n_boot`` RMSE values, in target units.
+    """
+    y, y_pred = _pair(y, y_pred)
+    if n_boot < 2:
+        raise InputError("n_boot", f"must be at least 2, got {n_boot}", "pass e.g. 10000")
+    sq = ((y - y_pred) ** 2).reshape(y.shape[0], -1).mean(axis=1)
+    n = sq.shape[0]
+    rng = np.random.default_rng(seed)
+    per_chunk = max(1, chunk_elements // n)
+    values = []
+    for start in range(0, n_boot, per_chunk):
+        m = min(per_chunk, n_boot - start)
+        idx = rng.integers(0, n, size=(m, n))
+        values.append(np.sqrt(sq[idx].mean(axis=1)))
+    return float(np.std(np.concatenate(values), ddof=1))
+
+
+def _flatten(a, field):
+    """(n, M) array from an (n, ...) array or a (nested) list of them."""
+    if isinstance(a, (list, tuple)):
+        if len(a) == 0:
+            raise InputError(field, "is an empty list", "pass coefficient arrays")
+        parts = [_flatten(p, field) for p in a]
+        if len({p.shape[0] for p in parts}) != 1:
+            raise InputError(field, "has bands with different numbers of samples",
+                             "pass bands that all start with the same n")
+        return np.concatenate(parts, axis=1)
+    arr = _to_numpy(a)
+    if arr.ndim < 2:
+        raise InputError(field, f"has shape {arr.shape}", "pass arrays shaped (n, ...) or lists of them")
+    return arr.reshape(arr.shape[0], -1)
+
+
+def compression_factor(coeffs, attributions, tol=1e-3):
+    """Share of wavelet coefficients whose magnitude and attribution both exceed ``tol``.
+
+    Parameters
+    ----------
+    coeffs : array-like of shape (n, M), or a PyWavelets-layout list of (n, ...) arrays
+        Wavelet coefficients of the test set (1-D or 2-D layouts, tuples allowed).
+    attributions : same layout as ``coeffs``
+        Attributions (e.g. TRIM saliency) of the same coefficients.
+    tol : float, default=1e-3
+        Threshold on ``|c|`` and ``|attribution|``.
+
+    Returns
+    -------
+    float
+        In ``[0, 1]``; lower means a more compressed explanation.
+    """
+    c = _flatten(coeffs, "coeffs")
+    a = _flatten(attributions, "attributions")
+    if c.shape != a.shape:
+        raise InputError("attributions", f"have {a.shape} values but coeffs have {c.shape}",
+                         "pass one attribution per coefficient, in the same layout")
+    return float(np.mean((np.abs(c) > tol) & (np.abs(a) > tol)))
+
+
+def seconds_per_sample(predict_fn, X, repeats=3, warmup=True):
+    """Median wall time per sample of a batch prediction.
+
+    Parameters
+    ----------
+    predict_fn : callable
+        Called as ``predict_fn(X)`` on the whole batch.
+    X : array-like or list
+        Inputs; ``len(X)`` samples (for coefficient lists, the first band's rows).
+    repeats : int, default=3
+        Timed calls; the median is reported.
+    warmup : bool, default=True
+        One untimed call first (imports, caches, lazy initialisation).
+
+    Returns
+    -------
+    float
+        Seconds per sample (``time.perf_counter``).
+    """
+    n = len(X[0]) if isinstance(X, (list, tuple)) else len(X)
+    if n == 0:
+        raise InputError("X", "is empty", "pass at least one sample")
+    if warmup:
+        predict_fn(X)
+    times = []
+    for _ in range(max(1, int(repeats))):
+        start = time.perf_counter()
+        predict_fn(X)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times)) / n
+
+
+def _place(values, level, size, axis):
+    """Repeat each coefficient ``2**level`` times along ``axis``; crop or zero-pad to ``size``."""
+    out = np.repeat(values, 2 ** level, axis=axis)
+    have = out.shape[axis]
+    if have >= size:
+        return np.take(out, np.arange(size), axis=axis)
+    pad = [(0, 0)] * out.ndim
+    pad[axis] = (0, size - have)
+    return np.pad(out, pad)
+
+
+def activation_map_1d(coeff_list, attr_list, length):
+    """Where in the input the important coefficients sit: ``|c * attribution|`` spread on their support.
+
+    Coefficient ``k`` of a band at level ``j`` (``cA_J`` and ``cD_J`` have level ``J``, ``cD_1`` level 1)
+    covers input positions ``[k * 2**j, (k + 1) * 2**j)``, exact for periodization. Other modes have a few
+    extra boundary coefficients per band; their intervals fall past the end and are clipped away (their
+    contribution is dropped). Bands are summed. Nothing is normalised (the UI does that).
+
+    Parameters
+    ----------
+    coeff_list : list of array-like of shape (n, n_j)
+        ``[cA_J, cD_J, ..., cD_1]``.
+    attr_list : list of array-like of shape (n, n_j)
+        Attributions in the same layout.
+    length : int
+        Input length ``L``.
+
+    Returns
+    -------
+    ndarray of shape (n, length)
+    """
+    if len(coeff_list) != len(attr_list) or len(coeff_list) < 2:
+        raise InputError("attr_list", f"has {len(attr_list)} bands but coeff_list has {len(coeff_list)}",
+                         "pass both in the pywt layout [cA_J, cD_J, ..., cD_1] (at least 2 bands)")
+    n_levels = len(coeff_list) - 1
+    total = None
+    for b, (c, a) in enumerate(zip(coeff_list, attr_list)):
+        c, a = _to_numpy(c), _to_numpy(a)
+        if c.shape != a.shape or c.ndim != 2:
+            raise InputError("attr_list", f"band {b} has shape {a.shape}, coefficients {c.shape}",
+                             "pass (n, n_j) arrays of the same shapes")
+        level = n_levels if b == 0 else n_levels - b + 1
+        part = _place(np.abs(c * a), level, int(length), axis=1)
+        total = part if total is None else total + part
+    return total
+
+
+def activation_map_2d(coeffs2d_list, attrs2d_list, shape):
+    """2-D activation map: ``|c * attribution|`` of every band spread on its support, summed.
+
+    Coefficient ``(k, l)`` of a band at level ``j`` covers the block ``[k 2^j, (k+1) 2^j) x
+    [l 2^j, (l+1) 2^j)``; the three detail bands of a level are summed with the approximation; blocks past
+    the border (non-periodization modes) are clipped. Nothing is normalised.
+
+    Parameters
+    ----------
+    coeffs2d_list : list
+        ``[cA_J, (cH_J, cV_J, cD_J), ..., (cH_1, cV_1, cD_1)]``, arrays of shape (n, h_j, w_j).
+    attrs2d_list : list
+        Attributions in the same layout.
+    shape : (int, int)
+        Input map shape ``(H, W)``.
+
+    Returns
+    -------
+    ndarray of shape (n, H, W)
+    """
+    if len(coeffs2d_list) != len(attrs2d_list) or len(coeffs2d_list) < 2:
+        raise InputError("attrs2d_list", "does not match coeffs2d_list",
+                         "pass both in the pywt layout [cA_J, (cH_J, cV_J, cD_J), ...]")
+    h, w = (int(s) for s in shape)
+    n_levels = len(coeffs2d_list) - 1
+    total = None
+    for b, (c, a) in enumerate(zip(coeffs2d_list, attrs2d_list)):
+        cs = [c] if b == 0 else list(c)
+        as_ = [a] if b == 0 else list(a)
+        if len(cs) != len(as_):
+            raise InputError("attrs2d_list", f"band {b} has {len(as_)} arrays, coefficients {len(cs)}",
+                             "pass (cH, cV, cD) tuples for detail levels")
+        level = n_levels if b == 0 else n_levels - b + 1
+        mag = None
+        for ci, ai in zip(cs, as_):
+            ci, ai = _to_numpy(ci), _to_numpy(ai)
+            if ci.shape != ai.shape or ci.ndim != 3:
+                raise InputError("attrs2d_list", f"band {b} has shape {ai.shape}, coefficients {ci.shape}",
+                                 "pass (n, h_j, w_j) arrays of the same shapes")
+            mag = np.abs(ci * ai) if mag is None else mag + np.abs(ci * ai)
+        part = _place(_place(mag, level, h, axis=1), level, w, axis=2)
+        total = part if total is None else total + part
+    return total

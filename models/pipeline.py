@@ -1,0 +1,737 @@
+"""One distillation job end to end: data -> teacher -> lambda/gamma grid -> selection -> students -> bundle.
+
+The same job runs in one call (:func:`run`, used by ``awd distill``) or in three stages that a worker pool can
+spread out (:func:`prepare`, then :func:`distill_chunk` on any partition of the grid, then :func:`finalize`).
+Every stage reads and writes files in a work directory, so a stage that dies can simply run again. Because the
+vectorised grid equals separate fits, chunking does not change the result.
+
+The result bundle (``result.json`` + ``arrays.npz`` + figures) follows
+``models/schema/result-bundle.schema.json``.
+"""
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from models import __version__
+from models import filters as _filters
+from models import metrics as _metrics
+from models import predictors as _predictors
+from models import teachers as _teachers
+from models import wavelets as _wavelets
+from models.attributions import ATTRIBUTION_METHODS, trim_attributions
+from models.data import load_dataset, split_dataset
+from models.device import resolve_device
+from models.distill import Cancelled, TransformOperator, WaveletDistiller, grid_points
+
+__all__ = [
+    "PipelineConfig",
+    "Cancelled",
+    "run",
+    "prepare",
+    "distill_chunk",
+    "finalize",
+    "grid_points_of",
+    "SCHEMA_PATH",
+]
+
+SCHEMA_PATH = Path(__file__).parent / "schema" / "result-bundle.schema.json"
+SCHEMA_ID = "awd-result/1"
+#: Cascade depth for phi and psi in the bundle (N = 10 gives 1153 points).
+CASCADE_LEVEL = 7
+#: Number of test examples whose activation maps go into the bundle.
+N_ACTIVATION_EXAMPLES = 8
+
+#: Defaults per data kind: a grid that finishes in a few minutes on two CPU cores. The paper's full grids are
+#: available as ``grid_preset="paper"``.
+KIND_DEFAULTS = {
+    "timeseries": {
+        "lambdas": [1e-4, 7e-4, 5e-3],
+        "gammas": [0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0],
+        "epochs": 50,
+    },
+    "image": {
+        "lambdas": [0.005, 0.01, 0.02],
+        "gammas": [0.0, 0.001, 0.005, 0.02, 0.05],
+        "epochs": 15,
+    },
+}
+PAPER_GRIDS = {
+    "timeseries": {"lambdas": list(np.geomspace(1e-4, 5e-3, 5)),
+                   "gammas": [0.0] + list(np.geomspace(1e-4, 10, 20)), "epochs": 100},
+    "image": {"lambdas": [0.005, 0.01, 0.02],
+              "gammas": [0.0] + list(np.geomspace(0.001, 0.05, 10)), "epochs": 50},
+}
+
+
+@dataclasses.dataclass
+class PipelineConfig:
+    """Everything that defines a distillation job (stored in the bundle's provenance).
+
+    ``None`` fields take the defaults of the data kind (:data:`KIND_DEFAULTS`) when the data is read.
+    A gamma of 0 is always part of the grid: it is the "AWD without interpretation loss" baseline.
+    """
+
+    teacher: str = "auto"
+    teacher_path: str | None = None
+    target: int = 0
+    levels: int = 4
+    wave: str = "db5"
+    mode: str = "periodization"
+    parametrization: str = "orthogonal"
+    lambdas: list | None = None
+    gammas: list | None = None
+    grid_preset: str = "default"
+    epochs: int | None = None
+    batch_size: int = 100
+    lr: float = 1e-3
+    warmup_epochs: int = 0
+    patience: int | None = None
+    attribution: str = "saliency"
+    ig_steps: int = 8
+    init_noise: float = 0.0
+    seed: int = 0
+    device: str | None = None
+    test_fraction: float = 0.2
+    cv_folds: int = 5
+    top_k: int = 6
+    gradient_path: str = "auto"
+    teacher_epochs: int | None = None
+
+    @classmethod
+    def from_dict(cls, d):
+        """Build and validate a config; unknown keys and bad values raise ValueError naming the field."""
+        d = dict(d or {})
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ValueError(f"{unknown[0]}: unknown option; known options are {', '.join(sorted(names))}")
+        config = cls(**d)
+        config.validate()
+        return config
+
+    def to_dict(self):
+        """A JSON-able dict of every field."""
+        return {k: (list(map(float, v)) if isinstance(v, (list, tuple, np.ndarray)) else v)
+                for k, v in dataclasses.asdict(self).items()}
+
+    def validate(self):
+        """Check every field; raise ValueError naming the first bad one."""
+        if self.teacher != "auto" and self.teacher not in _teachers.TEACHERS:
+            raise ValueError(f"teacher: {self.teacher!r}; pass 'auto' or one of {', '.join(_teachers.TEACHERS)}")
+        if self.mode not in _wavelets.MODES:
+            raise ValueError(f"mode: {self.mode!r}; pass one of {', '.join(_wavelets.MODES)}")
+        if self.parametrization not in ("free", "orthogonal"):
+            raise ValueError(f"parametrization: {self.parametrization!r}; pass 'free' or 'orthogonal'")
+        if self.attribution not in ATTRIBUTION_METHODS:
+            raise ValueError(f"attribution: {self.attribution!r}; pass one of {', '.join(ATTRIBUTION_METHODS)}")
+        if self.grid_preset not in ("default", "paper"):
+            raise ValueError(f"grid_preset: {self.grid_preset!r}; pass 'default' or 'paper'")
+        _filters.lowpass_filter(self.wave)  # raises for unknown or non-orthogonal wavelets
+        for name in ("levels", "batch_size", "cv_folds", "top_k", "ig_steps"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name}: must be a positive integer, got {value!r}")
+        for name in ("epochs", "teacher_epochs", "patience"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                raise ValueError(f"{name}: must be a positive integer, got {value!r}")
+        if self.cv_folds < 2:
+            raise ValueError(f"cv_folds: must be at least 2, got {self.cv_folds}")
+        if not (isinstance(self.target, int) and self.target >= 0):
+            raise ValueError(f"target: must be a non-negative integer, got {self.target!r}")
+        if not 0.05 <= self.test_fraction <= 0.5:
+            raise ValueError(f"test_fraction: must be in [0.05, 0.5], got {self.test_fraction}")
+        if not (self.lr > 0 and np.isfinite(self.lr)):
+            raise ValueError(f"lr: must be positive, got {self.lr}")
+        if not (self.init_noise >= 0 and np.isfinite(self.init_noise)):
+            raise ValueError(f"init_noise: must be >= 0, got {self.init_noise}")
+        for name in ("lambdas", "gammas"):
+            values = getattr(self, name)
+            if values is None:
+                continue
+            if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or len(values) == 0:
+                raise ValueError(f"{name}: give a non-empty list of numbers")
+            if len(values) > 64:
+                raise ValueError(f"{name}: at most 64 values, got {len(values)}")
+            try:
+                arr = np.asarray(values, dtype=float)
+            except (TypeError, ValueError):
+                raise ValueError(f"{name}: every value must be a number") from None
+            if arr.ndim != 1 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
+                raise ValueError(f"{name}: every value must be a finite number >= 0")
+            setattr(self, name, sorted(set(float(v) for v in arr)))
+        if self.device is not None:
+            resolve_device(self.device)
+        if self.teacher_path is not None and not Path(self.teacher_path).is_file():
+            raise ValueError(f"teacher_path: no file at {self.teacher_path}")
+        return self
+
+    def resolved(self, kind):
+        """A copy with the kind's defaults filled in and gamma = 0 added to the grid."""
+        base = (PAPER_GRIDS if self.grid_preset == "paper" else KIND_DEFAULTS)[kind]
+        out = dataclasses.replace(self)
+        if out.lambdas is None:
+            out.lambdas = [float(v) for v in base["lambdas"]]
+        if out.gammas is None:
+            out.gammas = [float(v) for v in base["gammas"]]
+        if 0.0 not in out.gammas:
+            out.gammas = [0.0] + list(out.gammas)
+        if out.epochs is None:
+            out.epochs = base["epochs"]
+        if out.teacher == "auto":
+            out.teacher = _teachers.default_teacher(kind)
+        return out
+
+
+def grid_points_of(config):
+    """The (lambda, gamma) pairs of a resolved config, lambda-major."""
+    return grid_points(config.lambdas, config.gammas)
+
+
+# ---------------------------------------------------------------------------------------------- file helpers
+def _atomic_write_bytes(path, data):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_json(path, obj):
+    _atomic_write_bytes(path, json.dumps(obj, indent=1, allow_nan=False).encode())
+
+
+def _write_npz(path, **arrays):
+    import io
+
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    _atomic_write_bytes(path, buf.getvalue())
+
+
+def _read_npz(path):
+    with np.load(path, allow_pickle=False) as f:
+        return {k: f[k] for k in f.files}
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _git_sha():
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
+                             text=True, timeout=5)
+        return out.stdout.strip() or None if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _now():
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _report(progress, stage, fraction, message):
+    if progress is not None:
+        progress(stage, float(min(max(fraction, 0.0), 1.0)), message)
+
+
+def _select_target(y, target):
+    y = np.asarray(y, dtype=float)
+    if y.ndim == 1:
+        if target != 0:
+            raise ValueError(f"target: the data has one target column, so target must be 0, got {target}")
+        return y
+    if target >= y.shape[1]:
+        raise ValueError(f"target: the data has {y.shape[1]} target columns; pass 0..{y.shape[1] - 1}")
+    return y[:, target]
+
+
+# ---------------------------------------------------------------------------------------------- stages
+def prepare(data_path, config, work_dir, progress=None):
+    """Stage 1: read and split the data, train or load the teacher, and store both in ``work_dir``.
+
+    Parameters
+    ----------
+    data_path : str or Path
+        A data file in any format :func:`models.data.load_dataset` reads.
+    config : PipelineConfig or dict
+    work_dir : str or Path
+    progress : callable, optional
+        ``progress(stage, fraction, message)``.
+
+    Returns
+    -------
+    dict
+        What was prepared: data summary, resolved config, teacher scores, timings.
+    """
+    started = time.perf_counter()
+    config = config if isinstance(config, PipelineConfig) else PipelineConfig.from_dict(config)
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    _report(progress, "data", 0.0, "reading the data")
+    dataset = load_dataset(data_path)
+    config = config.resolved(dataset.kind)
+    X_train, y_train, X_test, y_test = split_dataset(dataset, test_fraction=config.test_fraction,
+                                                     seed=config.seed)
+    y_train = _select_target(y_train, config.target)
+    y_test = _select_target(y_test, config.target)
+    if len(X_train) < 2 * config.cv_folds:
+        raise ValueError(f"X: {len(X_train)} training samples are too few for {config.cv_folds}-fold "
+                         "cross-validation; give more data or fewer cv_folds")
+    for length in X_train.shape[1:]:
+        _wavelets.check_level(length, len(_filters.lowpass_filter(config.wave)), config.levels, config.mode)
+    device = resolve_device(config.device)
+    _write_npz(work_dir / "split.npz", X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test)
+
+    input_shape = tuple(X_train.shape[1:])
+    t0 = time.perf_counter()
+    if config.teacher_path is not None:
+        _report(progress, "teacher", 0.1, f"loading the uploaded teacher {Path(config.teacher_path).name}")
+        teacher = _teachers.load_teacher(config.teacher_path, name=config.teacher, input_shape=input_shape)
+        attribution_target = config.target
+        teacher_file = str(Path(config.teacher_path).resolve())
+        teacher_name = f"uploaded ({config.teacher})"
+    else:
+        _report(progress, "teacher", 0.1, f"training the {config.teacher} teacher")
+
+        def teacher_progress(stage, fraction, message):
+            _report(progress, "teacher", 0.1 + 0.9 * fraction, message)
+
+        kwargs = {"epochs": config.teacher_epochs} if config.teacher_epochs else {}
+        teacher = _teachers.train_teacher(config.teacher, X_train, y_train, seed=config.seed, device=device,
+                                          progress=teacher_progress, **kwargs)
+        attribution_target = 0
+        teacher_file = str(work_dir / "teacher.safetensors")
+        _teachers.save_teacher(teacher, teacher_file)
+        teacher_name = config.teacher
+    teacher_seconds = time.perf_counter() - t0
+    teacher.eval()
+    scores = _teachers.evaluate_teacher(teacher, X_test, y_test, target=attribution_target)
+    seconds = _metrics.seconds_per_sample(lambda X: _teachers.predict(teacher, X), X_test)
+    info = {
+        "config": config.to_dict(),
+        "data": {"kind": dataset.kind, "shape": [int(s) for s in input_shape], "n_train": int(len(X_train)),
+                 "n_test": int(len(X_test)), "sha256": _sha256(data_path), "name": dataset.name},
+        "teacher": {"name": teacher_name, "n_params": int(_teachers.count_params(teacher)),
+                    "test": {"r2": float(scores["r2"]), "rmse": float(scores["rmse"])},
+                    "predict_seconds_per_sample": float(seconds), "file": teacher_file,
+                    "attribution_target": int(attribution_target), "train_seconds": teacher_seconds},
+        "device": str(device),
+        "started": _now(),
+        "timings": {"prepare": time.perf_counter() - started},
+    }
+    _write_json(work_dir / "prepare.json", info)
+    _report(progress, "teacher", 1.0, f"teacher test R2 {scores['r2']:.3f}")
+    return info
+
+
+def _load_prepared(work_dir):
+    work_dir = Path(work_dir)
+    info = json.loads((work_dir / "prepare.json").read_text())
+    config = PipelineConfig.from_dict(info["config"])
+    split = _read_npz(work_dir / "split.npz")
+    shape = tuple(info["data"]["shape"])
+    teacher = _teachers.load_teacher(info["teacher"]["file"], name=config.teacher, input_shape=shape)
+    teacher.eval()
+    return info, config, split, teacher
+
+
+def _distiller(config, grid, device, target):
+    return WaveletDistiller(target=target, 
+        wave=config.wave, levels=config.levels, mode=config.mode, parametrization=config.parametrization,
+        grid=grid, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
+        warmup_epochs=config.warmup_epochs, patience=config.patience, attribution=config.attribution,
+        ig_steps=config.ig_steps, init_noise=config.init_noise, seed=config.seed, device=device,
+        gradient_path=config.gradient_path)
+
+
+def chunk_path(work_dir, indices):
+    """Where :func:`distill_chunk` stores the fit of these grid indices."""
+    indices = sorted(int(i) for i in indices)
+    return Path(work_dir) / "chunks" / f"chunk_{indices[0]:04d}_{indices[-1]:04d}_{len(indices)}.npz"
+
+
+def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch=None):
+    """Stage 2: fit the grid points ``indices`` (one vectorised fit) and store their filters.
+
+    Parameters
+    ----------
+    work_dir : str or Path
+        The directory :func:`prepare` filled.
+    indices : sequence of int
+        Positions in the lambda-major grid (:func:`grid_points_of`).
+    progress, should_cancel, on_epoch : callable, optional
+        See :meth:`models.distill.WaveletDistiller.fit`; ``should_cancel`` makes it raise
+        :class:`Cancelled` between epochs.
+
+    Returns
+    -------
+    Path
+        The chunk file (written atomically; an existing complete chunk is reused).
+    """
+    info, config, split, teacher = _load_prepared(work_dir)
+    grid = grid_points_of(config)
+    indices = sorted(int(i) for i in indices)
+    if not indices or indices[0] < 0 or indices[-1] >= len(grid):
+        raise ValueError(f"indices: must be within 0..{len(grid) - 1}")
+    out = chunk_path(work_dir, indices)
+    if out.exists():
+        return out
+    device = resolve_device(info["device"] if config.device is None else config.device)
+    target = info["teacher"]["attribution_target"]
+    distiller = _distiller(config, [grid[i] for i in indices], device, target)
+    distiller.fit(split["X_train"], teacher, progress=progress, should_stop=should_cancel, on_epoch=on_epoch)
+    arrays = {f"history_{k}": v for k, v in distiller.history_.items()}
+    _write_npz(out, indices=np.asarray(indices), filters=distiller.filters_,
+               initial_filter=distiller.initial_filter_, best_epoch=distiller.best_epoch_,
+               seconds_per_epoch=np.asarray(distiller.seconds_per_epoch_),
+               gradient_path=np.asarray(distiller.gradient_path_), **arrays)
+    return out
+
+
+def _collect_chunks(work_dir, n_grid):
+    filters, histories, best_epoch, seconds, path = {}, {}, {}, [], None
+    for f in sorted((Path(work_dir) / "chunks").glob("chunk_*.npz")):
+        arrays = _read_npz(f)
+        path = str(arrays["gradient_path"])
+        seconds.append(float(arrays["seconds_per_epoch"]))
+        for j, i in enumerate(arrays["indices"].tolist()):
+            filters[i] = arrays["filters"][j]
+            best_epoch[i] = int(arrays["best_epoch"][j])
+            histories[i] = {k[len("history_"):]: v[:, j] for k, v in arrays.items() if k.startswith("history_")}
+    missing = sorted(set(range(n_grid)) - set(filters))
+    if missing:
+        raise RuntimeError(f"grid points {missing} have no fitted chunk; run distill_chunk on them first")
+    return np.stack([filters[i] for i in range(n_grid)]), histories, best_epoch, seconds, path
+
+
+# ---------------------------------------------------------------------------------------------- students
+def _coefficients(X, h, config):
+    """PyWavelets-layout coefficients (numpy) of X under one filter."""
+    x = torch.as_tensor(X, dtype=torch.float64)
+    ht = torch.as_tensor(h, dtype=torch.float64)
+    with torch.no_grad():
+        if x.ndim == 2:
+            return [c.numpy() for c in _wavelets.wavedec1d(x, ht, config.levels, config.mode)]
+        coeffs = _wavelets.wavedec2d(x, ht, config.levels, config.mode)
+        return [coeffs[0].numpy()] + [tuple(d.numpy() for d in detail) for detail in coeffs[1:]]
+
+
+def _flat(coeffs):
+    parts = []
+    for c in coeffs:
+        if isinstance(c, tuple):
+            parts.extend(d.reshape(len(d), -1) for d in c)
+        else:
+            parts.append(c.reshape(len(c), -1))
+    return np.concatenate(parts, axis=1)
+
+
+def _student(kind, h, config, y_train):
+    """An unfitted student for this filter and a function mapping raw X to its input."""
+    if kind == "timeseries":
+        model = _predictors.TopKLinearRegressor(k=config.top_k)
+        return model, (lambda X: _coefficients(X, h, config))
+    model = _predictors.PeakCountRegressor(kernels=_filters.subfilters_3x3(h))
+    return model, (lambda X: X)
+
+
+def _cv_score(kind, h, config, X, y):
+    """Mean and SD of the k-fold cross-validated R2 of the student built on filter h."""
+    from sklearn.model_selection import KFold
+
+    folds = KFold(n_splits=config.cv_folds, shuffle=True, random_state=config.seed)
+    if kind == "timeseries":
+        features = _predictors.topk_features(_coefficients(X, h, config), k=config.top_k)
+        make = lambda: _predictors.TopKLinearRegressor(k=config.top_k)  # noqa: E731
+        scores = []
+        for tr, te in folds.split(features):
+            from sklearn.linear_model import LinearRegression
+
+            model = LinearRegression().fit(features[tr], y[tr])
+            scores.append(_metrics.r2_score(y[te], model.predict(features[te])))
+        del make
+    else:
+        kernels = _filters.subfilters_3x3(h)
+        scores = []
+        for tr, te in folds.split(X):
+            model = _predictors.PeakCountRegressor(kernels=kernels).fit(X[tr], y[tr])
+            scores.append(_metrics.r2_score(y[te], model.predict(X[te])))
+    scores = np.nan_to_num(np.asarray(scores, dtype=float), nan=-1.0, posinf=-1.0, neginf=-1.0)
+    return float(scores.mean()), float(scores.std())
+
+
+def _saliency(teacher, X, h, config, target, batch_size=256):
+    """Saliency of each coefficient (flat, PyWavelets order) under filter h: shape (n, M)."""
+    x_all = torch.as_tensor(X, dtype=torch.float32)
+    ht = torch.as_tensor(np.asarray(h)[None], dtype=torch.float32)
+    out = []
+    for start in range(0, len(x_all), batch_size):
+        xb = x_all[start:start + batch_size]
+        op = TransformOperator(ht, xb.shape[1:], config.levels, config.mode)
+        with torch.enable_grad():
+            c = op.analysis(xb)
+            attr = trim_attributions(teacher, xb, c, op.synthesis, "saliency", target, create_graph=False)
+        out.append(attr[0].detach().double().numpy())
+    return np.concatenate(out)
+
+
+def _unflat_like(flat, template):
+    out, start = [], 0
+    for c in template:
+        if isinstance(c, tuple):
+            parts = []
+            for d in c:
+                size = d[0].size
+                parts.append(flat[:, start:start + size].reshape((len(flat),) + d.shape[1:]))
+                start += size
+            out.append(tuple(parts))
+        else:
+            size = c[0].size
+            out.append(flat[:, start:start + size].reshape((len(flat),) + c.shape[1:]))
+            start += size
+    return out
+
+
+def _score_model(model, make_input, X_train, y_train, X_test, y_test, n_filter_params, coeffs_test=None,
+                 saliency_test=None):
+    model.fit(make_input(X_train), y_train)
+    y_pred = np.asarray(model.predict(make_input(X_test)), dtype=float).reshape(len(y_test))
+    seconds = _metrics.seconds_per_sample(lambda X: model.predict(make_input(X)), X_test)
+    entry = {
+        "test": {"r2": float(_metrics.r2_score(y_test, y_pred)), "rmse": float(_metrics.rmse(y_test, y_pred)),
+                 "rmse_sd": float(_metrics.bootstrap_rmse_sd(y_test, y_pred, seed=0))},
+        "compression_factor": (None if coeffs_test is None else
+                               float(_metrics.compression_factor(coeffs_test, saliency_test))),
+        "n_params": int(n_filter_params + getattr(model, "n_params_", 0)),
+        "predict_seconds_per_sample": float(seconds),
+    }
+    return entry, y_pred
+
+
+# ---------------------------------------------------------------------------------------------- finalize
+def finalize(work_dir, out_dir, progress=None):
+    """Stage 3: choose (lambda, gamma) by cross-validation, fit and score the students, write the bundle.
+
+    Parameters
+    ----------
+    work_dir : str or Path
+        The directory :func:`prepare` and every :func:`distill_chunk` filled.
+    out_dir : str or Path
+        Receives ``result.json``, ``arrays.npz`` and the figures.
+    progress : callable, optional
+
+    Returns
+    -------
+    dict
+        The result bundle.
+    """
+    t_start = time.perf_counter()
+    info, config, split, teacher = _load_prepared(work_dir)
+    kind = info["data"]["kind"]
+    target = info["teacher"]["attribution_target"]
+    X_train, y_train = split["X_train"], split["y_train"]
+    X_test, y_test = split["X_test"], split["y_test"]
+    grid = grid_points_of(config)
+    filters, histories, best_epoch, seconds_per_epoch, gradient_path = _collect_chunks(work_dir, len(grid))
+    h_init = _filters.lowpass_filter(config.wave)
+    n_filter_params = len(h_init) - (len(h_init) // 2 + 1 if config.parametrization == "orthogonal" else 0)
+
+    # 1. cross-validated score of the downstream student for every grid point
+    cv = []
+    for i, h in enumerate(filters):
+        _report(progress, "select", i / len(grid), f"cross-validating grid point {i + 1}/{len(grid)}")
+        cv.append(_cv_score(kind, h, config, X_train, y_train))
+    cv_scores = np.array([c[0] for c in cv])
+    selected = int(np.argmax(cv_scores))
+    no_interp = [i for i, (_, gam) in enumerate(grid) if gam == 0.0]
+    selected_no_interp = no_interp[int(np.argmax(cv_scores[no_interp]))]
+
+    # 2. students on the selected filters and the baselines, scored on the test split
+    _report(progress, "students", 0.0, "fitting the interpretable students")
+    models, predictions = {}, {}
+    candidates = {"awd": filters[selected], "awd_no_interp": filters[selected_no_interp],
+                  "baseline_wavelet": h_init}
+    for name, h in candidates.items():
+        model, make_input = _student(kind, h, config, y_train)
+        coeffs_test = _flat(_coefficients(X_test, h, config))
+        saliency_test = _saliency(teacher, X_test, h, config, target)
+        params = n_filter_params if name != "baseline_wavelet" else 0
+        models[name], predictions[name] = _score_model(model, make_input, X_train, y_train, X_test, y_test,
+                                                       params, coeffs_test, saliency_test)
+    if kind == "image":
+        for name, response in (("laplace", "laplace"), ("roberts_cross", "roberts"), ("peak_heights", "raw")):
+            model = (_predictors.PeakCountRegressor(kernels={"laplace": _predictors.LAPLACE_KERNEL})
+                     if response == "laplace" else _predictors.PeakCountRegressor(response=response))
+            models[name], predictions[name] = _score_model(model, lambda X: X, X_train, y_train, X_test,
+                                                           y_test, 0)
+    _report(progress, "students", 1.0, "students scored")
+
+    # 3. the learned wavelet and everything the UI shows
+    h_sel = filters[selected]
+    x_grid, phi, psi = _filters.scaling_and_wavelet(h_sel, level=CASCADE_LEVEL)
+    _, phi0, psi0 = _filters.scaling_and_wavelet(h_init, level=CASCADE_LEVEL)
+    wavelet = {
+        "init": config.wave, "parametrization": config.parametrization, "mode": config.mode,
+        "levels": config.levels,
+        "h": h_sel.tolist(), "g": _filters.highpass_from_lowpass(h_sel).tolist(),
+        "x": np.asarray(x_grid).tolist(), "phi": np.asarray(phi).tolist(), "psi": np.asarray(psi).tolist(),
+        "init_h": h_init.tolist(), "init_g": _filters.highpass_from_lowpass(h_init).tolist(),
+        "init_phi": np.asarray(phi0).tolist(), "init_psi": np.asarray(psi0).tolist(),
+        "validity": _validity(h_sel, config, info["data"]["shape"]),
+    }
+    if kind == "image":
+        g_sel = _filters.highpass_from_lowpass(h_sel)
+        wavelet["filters_2d"] = {"LL": np.outer(h_sel, h_sel).tolist(), "LH": np.outer(g_sel, h_sel).tolist(),
+                                 "HL": np.outer(h_sel, g_sel).tolist(), "HH": np.outer(g_sel, g_sel).tolist()}
+        wavelet["subfilters_3x3"] = {k: np.asarray(v).tolist() for k, v in _filters.subfilters_3x3(h_sel).items()}
+        wavelet["init_subfilters_3x3"] = {k: np.asarray(v).tolist()
+                                          for k, v in _filters.subfilters_3x3(h_init).items()}
+    psi_len = len(psi)
+    grid_entries = []
+    n_gamma = len(config.gammas)
+    for i, (lam, gam) in enumerate(grid):
+        _, _, psi_i = _filters.scaling_and_wavelet(filters[i], level=CASCADE_LEVEL)
+        hist = histories[i]
+        losses = {k: float(v[best_epoch[i]]) for k, v in hist.items() if np.isfinite(v[best_epoch[i]])}
+        grid_entries.append({
+            "index": i, "lambda": lam, "gamma": gam, "i_lambda": i // n_gamma, "i_gamma": i % n_gamma,
+            "cv_score": float(cv[i][0]), "cv_score_sd": float(cv[i][1]), "losses": losses,
+            "h": filters[i].tolist(), "psi": np.asarray(psi_i)[:psi_len].tolist(),
+            "distance_to_init": float(_filters.wavelet_distance(psi_i, psi0)),
+        })
+    hist_sel = histories[selected]
+    history = {"epoch": list(range(1, len(hist_sel["train_loss"]) + 1))}
+    history.update({k: [float(v) for v in vals] for k, vals in hist_sel.items()})
+
+    # 4. wavelet activation maps of a few test examples
+    m = min(N_ACTIVATION_EXAMPLES, len(X_test))
+    X_ex = X_test[:m]
+    coeffs_ex = _coefficients(X_ex, h_sel, config)
+    sal_ex = _unflat_like(_saliency(teacher, X_ex, h_sel, config, target), coeffs_ex)
+    if kind == "timeseries":
+        maps = _metrics.activation_map_1d(coeffs_ex, sal_ex, X_ex.shape[1])
+    else:
+        maps = _metrics.activation_map_2d(coeffs_ex, sal_ex, X_ex.shape[1:])
+    activation = {"kind": kind, "indices": list(range(m)), "x": X_ex.tolist(), "maps": np.asarray(maps).tolist(),
+                  "y_true": y_test[:m].tolist(), "y_pred": predictions["awd"][:m].tolist()}
+
+    finished = _now()
+    timings = dict(info["timings"])
+    timings.update({"distill_seconds_per_epoch": float(np.mean(seconds_per_epoch)),
+                    "finalize": time.perf_counter() - t_start})
+    bundle = {
+        "schema": SCHEMA_ID,
+        "data": {k: info["data"][k] for k in ("kind", "shape", "n_train", "n_test", "sha256")},
+        "teacher": {k: info["teacher"][k] for k in ("name", "n_params", "test", "predict_seconds_per_sample")},
+        "lambdas": [float(v) for v in config.lambdas],
+        "gammas": [float(v) for v in config.gammas],
+        "grid": grid_entries,
+        "selected": {"lambda": grid[selected][0], "gamma": grid[selected][1], "index": selected},
+        "cv": {"metric": "r2", "folds": config.cv_folds},
+        "models": models,
+        "wavelet": wavelet,
+        "history": history,
+        "activation": activation,
+        "provenance": {"version": __version__, "git_sha": _git_sha(), "seed": config.seed,
+                       "config": config.to_dict(), "started": info["started"], "finished": finished,
+                       "device": info["device"], "gradient_path": gradient_path},
+        "timings": timings,
+    }
+    bundle["summary"] = summary_text(bundle)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_npz(out_dir / "arrays.npz", filters=filters, lambdas=np.asarray(config.lambdas),
+               gammas=np.asarray(config.gammas), cv_scores=cv_scores, h=h_sel, h_init=h_init,
+               x=np.asarray(x_grid), phi=np.asarray(phi), psi=np.asarray(psi), X_examples=X_ex,
+               activation_maps=np.asarray(maps), y_test=y_test,
+               **{f"y_pred_{k}": v for k, v in predictions.items()})
+    from models import plots
+
+    files = ["result.json", "arrays.npz"] + plots.write_figures(bundle, out_dir)
+    bundle["files"] = files
+    _write_json(out_dir / "result.json", bundle)
+    _report(progress, "done", 1.0, "result bundle written")
+    return bundle
+
+
+def _validity(h, config, shape):
+    ht = torch.as_tensor(np.asarray(h)[None], dtype=torch.float64)
+    from models.losses import validity_terms
+
+    terms = {k: float(v[0]) for k, v in validity_terms(ht).items()}
+    terms["orthonormality_error"] = float(_filters.orthonormality_error(h))
+    length = int(shape[0]) if len(shape) == 1 else int(min(shape))
+    terms["reconstruction_error"] = float(_filters.reconstruction_error(h, length=length, level=config.levels,
+                                                                         mode=config.mode))
+    return terms
+
+
+def summary_text(bundle):
+    """A few lines a scientist reads first: the selected point and the test scores of every model."""
+    sel = bundle["selected"]
+    lines = [f"AWD on {bundle['data']['kind']} data {tuple(bundle['data']['shape'])}: "
+             f"n_train={bundle['data']['n_train']}, n_test={bundle['data']['n_test']}",
+             f"selected lambda={sel['lambda']:.3g}, gamma={sel['gamma']:.3g} "
+             f"(cross-validated R2 {bundle['grid'][sel['index']]['cv_score']:.3f})",
+             f"{'model':<18}{'test R2':>9}{'RMSE':>12}{'+-':>10}{'compression':>13}{'params':>8}{'s/sample':>11}"]
+    teacher = bundle["teacher"]
+    rows = [(f"teacher ({teacher['name']})", teacher["test"]["r2"], teacher["test"]["rmse"], None, None,
+             teacher["n_params"], teacher["predict_seconds_per_sample"])]
+    for name, m in bundle["models"].items():
+        rows.append((name, m["test"]["r2"], m["test"]["rmse"], m["test"]["rmse_sd"], m["compression_factor"],
+                     m["n_params"], m["predict_seconds_per_sample"]))
+    for name, r2, rmse, sd, comp, params, secs in rows:
+        lines.append(f"{name:<18}{r2:>9.3f}{rmse:>12.4g}{'' if sd is None else f'{sd:.3g}':>10}"
+                     f"{'' if comp is None else f'{comp:.3f}':>13}{params:>8d}{secs:>11.2e}")
+    return "\n".join(lines)
+
+
+def run(data_path, config, out_dir, progress=None, should_cancel=None, on_epoch=None):
+    """Run a whole job in this process: :func:`prepare`, one :func:`distill_chunk`, :func:`finalize`.
+
+    Parameters
+    ----------
+    data_path : str or Path
+    config : PipelineConfig or dict
+    out_dir : str or Path
+        Receives the bundle; the work files go to ``out_dir/work``.
+    progress : callable, optional
+        ``progress(stage, fraction, message)``; stages: data, teacher, distill, select, students, done.
+    should_cancel : callable, optional
+        Polled between epochs; True raises :class:`Cancelled`.
+    on_epoch : callable, optional
+        ``on_epoch(epoch, losses)``.
+
+    Returns
+    -------
+    dict
+        The result bundle.
+    """
+    work_dir = Path(out_dir) / "work"
+    info = prepare(data_path, config, work_dir, progress=progress)
+    n_grid = len(info["config"]["lambdas"]) * len(info["config"]["gammas"])
+    distill_chunk(work_dir, range(n_grid), progress=progress, should_cancel=should_cancel, on_epoch=on_epoch)
+    return finalize(work_dir, out_dir, progress=progress)

@@ -1,0 +1,105 @@
+"""Static figures of a result bundle (PNG and SVG), for downloads and reports.
+
+Pure drawing on top of the bundle dict: each ``plot_*`` function draws on an optional matplotlib axis and
+returns it; :func:`write_figures` saves them all next to ``result.json``. The interactive versions live in
+``frontend/figures.py``.
+"""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+__all__ = ["plot_wavelet", "plot_grid", "plot_scores", "plot_activation", "write_figures"]
+
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+LEARNED, INITIAL = "#0072B2", "#E69F00"
+
+
+def plot_wavelet(bundle, ax=None):
+    """Learned psi and phi against the initial wavelet's."""
+    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+    w = bundle["wavelet"]
+    x = np.asarray(w["x"])
+    ax.plot(x, w["psi"], color=LEARNED, label="learned psi")
+    ax.plot(x, w["phi"], color=LEARNED, ls="--", label="learned phi")
+    if "init_psi" in w:
+        ax.plot(x[: len(w["init_psi"])], w["init_psi"], color=INITIAL, label=f"{w['init']} psi")
+    ax.set_xlabel("support")
+    ax.set_title("Learned wavelet")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_grid(bundle, ax=None):
+    """Heatmap of the cross-validated score over the lambda x gamma grid, the selected point marked."""
+    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+    lambdas, gammas = bundle["lambdas"], bundle["gammas"]
+    scores = np.full((len(lambdas), len(gammas)), np.nan)
+    for entry in bundle["grid"]:
+        scores[entry["i_lambda"], entry["i_gamma"]] = entry["cv_score"]
+    im = ax.imshow(scores, aspect="auto", cmap="viridis", origin="lower")
+    ax.set_xticks(range(len(gammas)), [f"{g:.2g}" for g in gammas], rotation=60, fontsize=7)
+    ax.set_yticks(range(len(lambdas)), [f"{v:.2g}" for v in lambdas], fontsize=7)
+    ax.set_xlabel("gamma (interpretation)")
+    ax.set_ylabel("lambda (sparsity)")
+    sel = bundle["grid"][bundle["selected"]["index"]]
+    ax.scatter([sel["i_gamma"]], [sel["i_lambda"]], marker="*", s=160, color="#D55E00", label="selected")
+    ax.figure.colorbar(im, ax=ax, label=f"CV {bundle.get('cv', {}).get('metric', 'score')}")
+    ax.set_title("Cross-validated score")
+    return ax
+
+
+def plot_scores(bundle, ax=None):
+    """Test RMSE of every model with its bootstrap SD, and the teacher's."""
+    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+    names = ["teacher"] + list(bundle["models"])
+    rmse = [bundle["teacher"]["test"]["rmse"]] + [m["test"]["rmse"] for m in bundle["models"].values()]
+    sd = [0.0] + [m["test"]["rmse_sd"] for m in bundle["models"].values()]
+    colours = ["#999999"] + [LEARNED if n == "awd" else INITIAL for n in bundle["models"]]
+    ax.bar(range(len(names)), rmse, yerr=sd, color=colours, capsize=3)
+    ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("test RMSE")
+    ax.set_title("Scores (lower is better)")
+    return ax
+
+
+def plot_activation(bundle, index=0, ax=None):
+    """Wavelet activation map of one test example."""
+    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+    act = bundle["activation"]
+    x, amap = np.asarray(act["x"][index]), np.asarray(act["maps"][index])
+    if x.ndim == 1:
+        t = np.arange(len(x))
+        ax.plot(t, x, color="#333333", label="signal")
+        ax2 = ax.twinx()
+        ax2.fill_between(t, 0, amap, color=LEARNED, alpha=0.35, step="mid", label="activation")
+        ax2.set_ylabel("activation")
+        ax.set_xlabel("time")
+    else:
+        ax.imshow(x, cmap="gray")
+        ax.imshow(amap, cmap="magma", alpha=0.5)
+        ax.set_axis_off()
+    ax.set_title(f"Activation map, test example {act['indices'][index]}")
+    return ax
+
+
+def write_figures(bundle, out_dir):
+    """Save every figure as PNG and SVG in ``out_dir``; return the file names."""
+    out_dir = Path(out_dir)
+    names = []
+    for stem, draw in (("wavelet", plot_wavelet), ("grid", plot_grid), ("scores", plot_scores),
+                       ("activation", plot_activation)):
+        fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+        draw(bundle, ax=ax)
+        for ext in ("png", "svg"):
+            path = out_dir / f"{stem}.{ext}"
+            tmp = out_dir / f".{stem}.tmp.{ext}"
+            fig.savefig(tmp, dpi=110)
+            tmp.replace(path)
+            names.append(path.name)
+        plt.close(fig)
+    return names

@@ -1,0 +1,345 @@
+"""The one place that checks user arrays: dtype, shape, finiteness, sizes, wave and mode names.
+
+Readers, the CLI, the API and the trainer call these functions instead of checking arrays themselves, so
+every bad input fails the same way: an :class:`InputError` (a ``ValueError``) whose message reads
+``"<field>: <problem>; <what to pass instead>"`` and whose ``field`` attribute names the offending input.
+
+Conventions (see ARCHITECTURE.md): time series are ``(n, L)``, maps are ``(n, H, W)``; targets are ``(n,)``
+or ``(n, k)``. Checked arrays come back as native-byte-order, C-contiguous floating-point arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "InputError",
+    "MODES",
+    "check_signals",
+    "check_targets",
+    "check_level",
+    "check_wave",
+    "check_mode",
+    "max_level",
+    "signal_kind",
+]
+
+#: Boundary modes understood by :mod:`models.wavelets` (PyWavelets names).
+MODES = ("periodization", "zero", "symmetric")
+
+#: Default limits for :func:`check_signals` (one sample and the whole array).
+DEFAULT_MIN_SAMPLES = 10
+DEFAULT_MIN_LENGTH = 8
+DEFAULT_MAX_LENGTH = 65_536
+DEFAULT_MAX_ELEMENTS = 200_000_000
+
+
+class InputError(ValueError):
+    """Bad user input, with the name of the offending field.
+
+    Parameters
+    ----------
+    field : str
+        Name of the input that failed (``"X"``, ``"y"``, ``"file"``, ``"level"``...).
+    problem : str
+        What is wrong, e.g. ``"contains 3 NaN values"``.
+    fix : str, optional
+        What to pass instead. Appended after a semicolon.
+
+    Attributes
+    ----------
+    field : str
+        As given.
+
+    Examples
+    --------
+    >>> err = InputError("y", "has 9 rows but X has 10", "give one target per sample")
+    >>> str(err)
+    'y: has 9 rows but X has 10; give one target per sample'
+    """
+
+    def __init__(self, field: str, problem: str, fix: str | None = None):
+        self.field = field
+        self.problem = problem
+        self.fix = fix
+        message = f"{field}: {problem}"
+        if fix:
+            message += f"; {fix}"
+        super().__init__(message)
+
+    def __reduce__(self):  # keep the three fields when pickled across processes (Celery)
+        return (type(self), (self.field, self.problem, self.fix))
+
+
+def _as_numeric(a, field: str) -> np.ndarray:
+    """Convert ``a`` to a native-byte-order float array or raise InputError."""
+    if a is None:
+        raise InputError(field, "is missing", "pass an array")
+    try:
+        arr = np.asarray(a)
+    except (ValueError, TypeError) as exc:  # ragged lists and the like
+        raise InputError(field, f"cannot be read as an array ({exc})", "pass a rectangular numeric array") from None
+    kind = arr.dtype.kind
+    if kind == "O":
+        raise InputError(field, "is an object array (ragged rows or Python objects)",
+                         "pass a rectangular array of numbers (all rows the same length)")
+    if kind == "c":
+        raise InputError(field, "is complex", "pass real numbers (e.g. the magnitude or the real part)")
+    if kind in "USV":
+        raise InputError(field, f"has non-numeric dtype {arr.dtype}", "pass numbers (int or float)")
+    if kind in "mM":
+        raise InputError(field, f"has date/time dtype {arr.dtype}", "pass numbers (int or float)")
+    if kind not in "biuf":
+        raise InputError(field, f"has unsupported dtype {arr.dtype}", "pass numbers (int or float)")
+    if kind == "f" and arr.dtype.itemsize >= 4:
+        dtype = arr.dtype.newbyteorder("=")  # keeps float32/float64, converts '>f8' to native
+    else:
+        dtype = np.float64
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def _check_finite(arr: np.ndarray, field: str) -> None:
+    finite = np.isfinite(arr)
+    if not finite.all():
+        n_nan = int(np.isnan(arr).sum())
+        n_inf = int(arr.size - finite.sum() - n_nan)
+        where = np.argwhere(~finite)[0]
+        raise InputError(
+            field,
+            f"contains {n_nan} NaN and {n_inf} infinite values (first at index {tuple(int(i) for i in where)})",
+            "remove or impute those samples before uploading",
+        )
+
+
+def check_signals(
+    X,
+    field: str = "X",
+    *,
+    min_samples: int = DEFAULT_MIN_SAMPLES,
+    min_length: int = DEFAULT_MIN_LENGTH,
+    max_length: int = DEFAULT_MAX_LENGTH,
+    max_elements: int = DEFAULT_MAX_ELEMENTS,
+    kind: str | None = None,
+) -> np.ndarray:
+    """Check a batch of signals and return it as a finite float array.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, L) or (n, H, W)
+        Time series (one per row) or maps. Integers and booleans are converted to float64; float32 and
+        float64 keep their precision; big-endian data (e.g. FITS ``'>f8'``) is converted to native order.
+    field : str, default="X"
+        Name used in error messages.
+    min_samples : int, default=10
+        Smallest accepted ``n``.
+    min_length : int, default=8
+        Smallest accepted ``L`` (or ``H`` and ``W``).
+    max_length : int, default=65536
+        Largest accepted ``L`` (or ``H`` and ``W``).
+    max_elements : int, default=2e8
+        Largest accepted total number of values.
+    kind : {"timeseries", "image"} or None, default=None
+        Require 2-D (``"timeseries"``) or 3-D (``"image"``) input; ``None`` accepts both.
+
+    Returns
+    -------
+    X : ndarray of shape (n, L) or (n, H, W), float32 or float64
+        Native byte order, C-contiguous, all values finite.
+
+    Raises
+    ------
+    InputError
+        Non-numeric, object or complex dtype, wrong ndim, too few/many samples, too short/long, NaN/Inf.
+
+    Examples
+    --------
+    >>> check_signals(np.zeros((10, 16), dtype=">f8")).dtype.byteorder in "=|<"
+    True
+    """
+    arr = _as_numeric(X, field)
+    allowed = {"timeseries": (2,), "image": (3,), None: (2, 3)}
+    if kind not in allowed:
+        raise InputError("kind", f"unknown kind {kind!r}", "use 'timeseries' or 'image'")
+    if arr.ndim not in allowed[kind]:
+        expect = {"timeseries": "(n, L)", "image": "(n, H, W)", None: "(n, L) for time series or (n, H, W) for maps"}
+        hint = ""
+        if arr.ndim == 1:
+            hint = " (a single series? reshape to (1, L); a column of values? that is a target, not X)"
+        elif arr.ndim == 4 and 1 in arr.shape[1:2]:
+            hint = " (drop the channel axis: X[:, 0])"
+        raise InputError(field, f"has {arr.ndim} dimensions, shape {arr.shape}{hint}",
+                         f"pass an array shaped {expect[kind]}")
+    n = arr.shape[0]
+    if n < min_samples:
+        raise InputError(field, f"has {n} samples, fewer than the minimum of {min_samples}",
+                         f"pass at least {min_samples} samples (one per row)")
+    for axis, size in enumerate(arr.shape[1:], start=1):
+        if size < min_length:
+            raise InputError(field, f"axis {axis} has length {size}, shorter than the minimum of {min_length}",
+                             f"pass signals of at least {min_length} values")
+        if size > max_length:
+            raise InputError(field, f"axis {axis} has length {size}, longer than the maximum of {max_length}",
+                             "crop or downsample the signals")
+    if arr.size > max_elements:
+        raise InputError(field, f"has {arr.size} values, more than the limit of {max_elements}",
+                         "pass fewer or smaller samples")
+    _check_finite(arr, field)
+    return arr
+
+
+def check_targets(y, n: int | None = None, field: str = "y") -> np.ndarray:
+    """Check regression targets and return them as a finite float64 array.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,) or (n, k)
+        One target (or a row of ``k`` targets) per sample.
+    n : int or None, default=None
+        Number of samples in the matching ``X``; ``None`` skips the length check.
+    field : str, default="y"
+        Name used in error messages.
+
+    Returns
+    -------
+    y : ndarray of shape (n,) or (n, k), float64
+        Native byte order, all values finite. A ``(n, 1)`` array is kept as is.
+
+    Raises
+    ------
+    InputError
+        Non-numeric dtype, ndim not 1 or 2, zero columns, length differing from ``n``, NaN/Inf.
+    """
+    arr = _as_numeric(y, field).astype(np.float64, copy=False)
+    if arr.ndim not in (1, 2):
+        raise InputError(field, f"has {arr.ndim} dimensions, shape {arr.shape}",
+                         "pass targets shaped (n,) or (n, k)")
+    if arr.ndim == 2 and arr.shape[1] == 0:
+        raise InputError(field, "has no target columns", "pass at least one target per sample")
+    if n is not None and arr.shape[0] != n:
+        raise InputError(field, f"has {arr.shape[0]} rows but X has {n} samples",
+                         "give exactly one target (row) per sample of X")
+    _check_finite(arr, field)
+    return arr
+
+
+def max_level(length: int, filter_len: int) -> int:
+    """Deepest useful decomposition level (PyWavelets' ``dwt_max_level``).
+
+    Parameters
+    ----------
+    length : int
+        Signal length (samples) along the transformed axis.
+    filter_len : int
+        Filter length ``N``.
+
+    Returns
+    -------
+    level : int
+        ``floor(log2(length / (filter_len - 1)))``, at least 0.
+    """
+    if filter_len < 2 or length < filter_len - 1:
+        return 0
+    return int(np.floor(np.log2(length / (filter_len - 1))))
+
+
+def check_level(length: int, filter_len: int, level, field: str = "level") -> int:
+    """Check a decomposition level against the signal length.
+
+    Only the number of halvings is limited: every level must keep at least one coefficient, so
+    ``level <= floor(log2(length))``. Levels deeper than :func:`max_level` are
+    allowed (PyWavelets warns; the paper uses J = 4 on length 64 with db5, where ``max_level`` is 2).
+
+    Parameters
+    ----------
+    length : int
+        Signal length along the transformed axis (the smaller of ``H`` and ``W`` for maps).
+    filter_len : int
+        Filter length ``N`` (even, at least 2).
+    level : int
+        Requested number of levels ``J``.
+    field : str, default="level"
+        Name used in error messages.
+
+    Returns
+    -------
+    level : int
+
+    Raises
+    ------
+    InputError
+        Non-integer or non-positive level, odd or too short filter, or a level that halves the signal
+        below one coefficient.
+    """
+    if isinstance(level, bool) or not isinstance(level, (int, np.integer)):
+        raise InputError(field, f"must be an integer, got {level!r}", "pass e.g. 4")
+    level = int(level)
+    if filter_len < 2 or filter_len % 2:
+        raise InputError("filter_len", f"must be even and at least 2, got {filter_len}",
+                         "use an orthogonal filter such as db5 (length 10)")
+    if level < 1:
+        raise InputError(field, f"must be at least 1, got {level}", "pass a level between 1 and "
+                         f"{max(1, int(np.log2(max(length, 1))))}")
+    limit = int(np.floor(np.log2(length))) if length >= 1 else 0
+    if level > limit:
+        raise InputError(field, f"{level} is too deep for signals of length {length} (at most {limit})",
+                         f"pass a level between 1 and {limit}, or longer signals")
+    return level
+
+
+def check_wave(wave, field: str = "wave") -> str:
+    """Check that ``wave`` names an orthogonal PyWavelets wavelet (e.g. ``"db5"``, ``"sym5"``, ``"coif2"``).
+
+    Parameters
+    ----------
+    wave : str
+        Wavelet name.
+    field : str, default="wave"
+
+    Returns
+    -------
+    wave : str
+    """
+    import pywt
+
+    if not isinstance(wave, str) or wave not in pywt.wavelist(kind="discrete"):
+        raise InputError(field, f"unknown wavelet {wave!r}", "use an orthogonal PyWavelets name such as "
+                         "'db5', 'sym5', 'coif2' or 'haar'")
+    w = pywt.Wavelet(wave)
+    if not w.orthogonal:
+        raise InputError(field, f"{wave!r} is not orthogonal", "use a Daubechies, symlet or coiflet wavelet")
+    return wave
+
+
+def check_mode(mode, field: str = "mode") -> str:
+    """Check a boundary mode name against :data:`MODES`.
+
+    Parameters
+    ----------
+    mode : str
+    field : str, default="mode"
+
+    Returns
+    -------
+    mode : str
+    """
+    if mode not in MODES:
+        raise InputError(field, f"unknown boundary mode {mode!r}", f"use one of {', '.join(MODES)}")
+    return mode
+
+
+def signal_kind(X: np.ndarray) -> str:
+    """``"timeseries"`` for ``(n, L)`` arrays, ``"image"`` for ``(n, H, W)``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, L) or (n, H, W)
+
+    Returns
+    -------
+    kind : {"timeseries", "image"}
+    """
+    if X.ndim == 2:
+        return "timeseries"
+    if X.ndim == 3:
+        return "image"
+    raise InputError("X", f"has {X.ndim} dimensions", "pass (n, L) or (n, H, W)")

@@ -1,0 +1,50 @@
+"""The `awd` command: examples, distillation and clear one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from awd.cli import main
+
+
+def test_example_writes_a_readable_file(tmp_path, capsys):
+    out = tmp_path / "syn.npz"
+    assert main(["example", "synthetic", "--out", str(out), "--n", "120"]) == 0
+    assert out.is_file()
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_distill_prints_a_summary_and_writes_the_bundle(tmp_path, capsys):
+    data = tmp_path / "syn.npz"
+    main(["example", "synthetic", "--out", str(data), "--n", "150"])
+    code = main(["distill", str(data), "--out", str(tmp_path / "r"), "--teacher", "mlp", "--lambdas", "0.001",
+                 "--gammas", "0,0.01", "--epochs", "1", "--levels", "3"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "selected lambda" in out and "teacher (mlp)" in out
+    bundle = json.loads((tmp_path / "r" / "result.json").read_text())
+    assert bundle["schema"] == "awd-result/1"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["distill", "{missing}", "--out", "{out}"], "error"),
+    (["distill", "{bad}", "--out", "{out}"], "error"),
+    (["distill", "{data}", "--out", "{out}", "--wave", "bior2.2"], "wave"),
+])
+def test_bad_input_gives_one_clear_line(tmp_path, capsys, args, message):
+    data = tmp_path / "syn.npz"
+    main(["example", "synthetic", "--out", str(data), "--n", "120"])
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"PK\x03\x04 truncated")
+    paths = {"missing": tmp_path / "nope.npz", "bad": bad, "data": data, "out": tmp_path / "o"}
+    code = main([a.format(**paths) for a in args])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_console_script_is_installed():
+    out = subprocess.run([sys.executable, "-m", "awd.cli", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and "awd-studio" in out.stdout

@@ -1,0 +1,135 @@
+"""The AWD trainer: a vectorised grid equals separate fits; callbacks, cancellation, bad input."""
+
+import numpy as np
+import pytest
+import pywt
+import torch
+
+from models.distill import Cancelled, WaveletDistiller, grid_points
+
+torch.set_num_threads(1)
+
+
+def tanh_teacher(length, seed=0):
+    torch.manual_seed(seed)
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(length, 8), torch.nn.Tanh(),
+                              torch.nn.Linear(8, 1))
+    return net.double()
+
+
+@pytest.fixture(scope="module")
+def data():
+    return np.random.default_rng(1).standard_normal((90, 32))
+
+
+def small(**kw):
+    params = dict(wave="db2", levels=2, epochs=2, batch_size=20, lr=1e-2, dtype="float64", device="cpu",
+                  init_noise=0.05, seed=3)
+    params.update(kw)
+    return WaveletDistiller(**params)
+
+
+def test_grid_points_are_lambda_major():
+    assert grid_points([1, 2], [0, 5, 6]) == [(1, 0), (1, 5), (1, 6), (2, 0), (2, 5), (2, 6)]
+
+
+@pytest.mark.parametrize("parametrization, path", [("free", "exact"), ("orthogonal", "precomputed"),
+                                                   ("free", "precomputed")])
+def test_vectorised_grid_equals_separate_fits(data, parametrization, path):
+    teacher = tanh_teacher(32)
+    lambdas, gammas = [1e-3, 1e-1], [0.0, 0.5]
+    together = small(parametrization=parametrization, gradient_path=path, lambdas=lambdas, gammas=gammas,
+                     patience=1).fit(data, teacher)
+    assert together.filters_.shape == (4, 4)
+    for i, point in enumerate(grid_points(lambdas, gammas)):
+        alone = small(parametrization=parametrization, gradient_path=path, grid=[point],
+                      patience=1).fit(data, teacher)
+        np.testing.assert_allclose(alone.filters_[0], together.filters_[i], rtol=0, atol=1e-10)
+        np.testing.assert_allclose(alone.history_["val_loss"][:, 0], together.history_["val_loss"][:, i],
+                                   rtol=1e-10)
+    # different grid points learned different filters
+    assert np.abs(together.filters_[0] - together.filters_[3]).max() > 1e-6
+
+
+def test_orthogonal_parametrization_stays_orthonormal(data):
+    fit = small(parametrization="orthogonal", lambdas=[1e-1], gammas=[0.0, 1.0], epochs=3).fit(
+        data, tanh_teacher(32))
+    for h in fit.filters_:
+        auto = np.correlate(h, h, mode="full")[len(h) - 1::2]
+        np.testing.assert_allclose(auto, np.eye(len(auto))[0], atol=1e-12)
+        assert h.sum() == pytest.approx(np.sqrt(2), abs=1e-12)
+
+
+def test_training_moves_the_filter_and_records_history(data):
+    fit = small(lambdas=[0.5], gammas=[0.0, 1.0], epochs=3).fit(data, tanh_teacher(32))
+    assert fit.history_["train_loss"].shape == (3, 2)
+    assert fit.history_["val_loss"].shape == (3, 2)
+    for key in ("reconstruction", "sparsity", "interpretation", "sum_h", "cmf", "shift_orth"):
+        assert fit.history_[key].shape == (3, 2)
+    assert np.all(fit.history_["interpretation"][:, 0] == 0)
+    assert np.all(fit.history_["interpretation"][:, 1] > 0)
+    assert not np.allclose(fit.filters_[0], fit.initial_filter_)
+    assert fit.gradient_path_ == "exact"
+
+
+def test_warmup_epochs_train_without_the_interpretation_loss(data):
+    fit = small(lambdas=[0.1], gammas=[1.0], epochs=3, warmup_epochs=2).fit(data, tanh_teacher(32))
+    assert np.all(fit.history_["interpretation"][:2] == 0)
+    assert np.all(fit.history_["interpretation"][2] > 0)
+
+
+def test_progress_callbacks_and_cancellation(data):
+    calls, epochs = [], []
+    small(epochs=3).fit(data, tanh_teacher(32), progress=lambda *a: calls.append(a),
+                        on_epoch=lambda e, losses: epochs.append((e, losses)))
+    assert [c[0] for c in calls] == ["distill"] * 3
+    assert [c[1] for c in calls] == pytest.approx([1 / 3, 2 / 3, 1.0])
+    assert all(isinstance(c[2], str) for c in calls)
+    assert [e for e, _ in epochs] == [0, 1, 2] and "train_loss" in epochs[0][1]
+    with pytest.raises(Cancelled):
+        small(epochs=5).fit(data, tanh_teacher(32), should_stop=lambda: True)
+
+
+def test_early_stopping_keeps_the_best_filter(data):
+    fit = small(epochs=6, lr=0.3, patience=1, lambdas=[1.0], gammas=[0.0]).fit(data, tanh_teacher(32))
+    best = fit.best_epoch_[0]
+    assert fit.history_["val_loss"][best, 0] == fit.history_["val_loss"][:, 0].min()
+
+
+def test_two_dimensional_fit_on_both_paths():
+    maps = np.random.default_rng(0).standard_normal((24, 16, 16))
+    teacher = tanh_teacher(256)
+    for parametrization in ("free", "orthogonal"):
+        fit = small(parametrization=parametrization, lambdas=[0.01], gammas=[0.0, 0.1], epochs=1,
+                    batch_size=8).fit(maps, teacher)
+        assert fit.filters_.shape == (2, 4)
+        assert np.all(np.isfinite(fit.history_["train_loss"]))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"parametrization": "spline"}, "parametrization"),
+    ({"mode": "reflect"}, "mode"),
+    ({"attribution": "lime"}, "attribution"),
+    ({"epochs": 0}, "epochs"),
+    ({"lambdas": []}, "grid is empty"),
+    ({"gammas": [-1.0]}, ">= 0"),
+    ({"wave": "bior2.2"}, "orthogonal"),
+    ({"wave": "nosuchwave"}, "wave"),
+    ({"levels": 9}, "level"),
+])
+def test_bad_parameters_raise_clear_errors(data, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        small(**kwargs).fit(data, tanh_teacher(32))
+
+
+def test_bad_data_raises(data):
+    with pytest.raises(ValueError, match="X"):
+        small().fit(data[0], tanh_teacher(32))
+
+
+@pytest.mark.parametrize("length, mode", [(30, "periodization"), (33, "zero"), (160, "symmetric")])
+def test_orthogonal_filters_reconstruct_exactly_for_any_length_and_mode(length, mode):
+    X = np.random.default_rng(2).standard_normal((40, length))
+    fit = small(parametrization="orthogonal", mode=mode, lambdas=[0.01], gammas=[0.0, 0.1], epochs=1).fit(
+        X, tanh_teacher(length))
+    assert np.all(fit.history_["reconstruction"] < 1e-20)

@@ -1,0 +1,73 @@
+"""The terms of the AWD objective: zero for true orthogonal wavelets, positive when perturbed."""
+
+import numpy as np
+import pytest
+import pywt
+import torch
+
+from models.losses import VALIDITY_TERMS, l1_per_filter, reconstruction_loss, validity_penalty, validity_terms
+
+ORTHOGONAL = [f"db{k}" for k in range(1, 11)] + ["sym4", "sym5", "sym8", "coif1", "coif2", "coif3"]
+
+
+@pytest.mark.parametrize("wave", ORTHOGONAL)
+def test_every_validity_term_is_zero_for_an_orthogonal_wavelet(wave):
+    h = torch.tensor(pywt.Wavelet(wave).rec_lo, dtype=torch.float64)
+    terms = validity_terms(h)
+    assert set(terms) == set(VALIDITY_TERMS)
+    for name, value in terms.items():
+        assert value.shape == (1,)
+        assert float(value) < 1e-12, (wave, name, float(value))
+
+
+@pytest.mark.parametrize("wave", ["db2", "db5", "sym5", "coif2"])
+def test_every_validity_term_is_positive_when_perturbed(wave):
+    h = torch.tensor(pywt.Wavelet(wave).rec_lo, dtype=torch.float64)
+    rng = np.random.default_rng(0)
+    perturbed = h + 0.05 * torch.tensor(rng.standard_normal(len(h)))
+    terms = validity_terms(perturbed)
+    for name, value in terms.items():
+        assert float(value) > 1e-8, (wave, name)
+    # a pure scaling breaks every term but the highpass sum (g still sums to zero)
+    scaled = validity_terms(1.1 * h)
+    assert all(float(v) > 1e-6 for k, v in scaled.items() if k != "sum_g")
+
+
+def test_validity_terms_are_batched_independently():
+    h = torch.tensor(np.stack([pywt.Wavelet("db3").rec_lo, np.array(pywt.Wavelet("db3").rec_lo) * 1.2]))
+    total = validity_penalty(h)
+    assert total.shape == (2,)
+    assert float(total[0]) < 1e-12 < float(total[1])
+    assert torch.allclose(total[1], validity_penalty(h[1]))
+
+
+def test_validity_terms_match_their_definitions_by_hand():
+    h = torch.tensor([0.6, 0.9, 0.2, -0.1], dtype=torch.float64)
+    hn = h.numpy()
+    g = np.array([(-1) ** n * hn[3 - n] for n in range(4)])
+    H = np.fft.fft(hn)
+    Hpi = np.fft.fft(hn * np.array([1, -1, 1, -1]))
+    expected = {
+        "sum_h": (hn.sum() - np.sqrt(2)) ** 2,
+        "sum_g": g.sum() ** 2,
+        "norm": ((hn**2).sum() - 1) ** 2,
+        "cmf": (((np.abs(H) ** 2 + np.abs(Hpi) ** 2) - 2) ** 2).sum(),
+        "shift_orth": ((hn**2).sum() - 1) ** 2 + 2 * (hn[0] * hn[2] + hn[1] * hn[3]) ** 2,
+    }
+    terms = validity_terms(h)
+    for name, value in expected.items():
+        assert float(terms[name]) == pytest.approx(value, rel=1e-12), name
+
+
+def test_validity_terms_have_second_derivatives():
+    h = torch.tensor(pywt.Wavelet("db2").rec_lo, dtype=torch.float64) + 0.01
+    h.requires_grad_(True)
+    assert torch.autograd.gradgradcheck(lambda v: validity_penalty(v), (h,))
+
+
+def test_reconstruction_and_l1_normalisation():
+    x = torch.arange(6.0).reshape(2, 3)
+    x_hat = torch.stack([x, x + 1.0])  # G = 2
+    assert torch.equal(reconstruction_loss(x, x_hat), torch.tensor([0.0, 3.0]))
+    c = torch.ones(2, 4, 10)
+    assert torch.allclose(l1_per_filter(c, n_bands=5), torch.tensor([2.0, 2.0]))

@@ -1,0 +1,275 @@
+"""Interpretable students: top-k + linear model, peak counting (hand cases and estimator conformance)."""
+
+import numpy as np
+import pytest
+from scipy.ndimage import correlate
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from models.predictors import (
+    LAPLACE_KERNEL,
+    PAPER_BIN_MAX,
+    PeakCountRegressor,
+    TopKLinearRegressor,
+    apply_kernel,
+    chi2_fit,
+    chi2_predict,
+    find_peaks,
+    peak_histograms,
+    peak_values,
+    roberts_cross_response,
+    topk_features,
+)
+
+# ------------------------------------------------------------------------------------ top-k + linear
+
+
+def test_topk_signed_and_abs_on_a_tiny_array():
+    band_a = np.array([[1.0, -5.0, 3.0, 0.5], [0.0, 2.0, -1.0, 4.0]])
+    band_d = np.array([[-2.0, 7.0], [1.0, 1.5]])
+    got = topk_features([band_a, band_d], k=3)
+    # band A: 3 largest signed, descending; band D has 2 coefficients: padded with one zero
+    np.testing.assert_array_equal(got, [[3.0, 1.0, 0.5, 7.0, -2.0, 0.0],
+                                        [4.0, 2.0, 0.0, 1.5, 1.0, 0.0]])
+    got_abs = topk_features([band_a, band_d], k=2, by="abs")
+    np.testing.assert_array_equal(got_abs, [[-5.0, 3.0, 7.0, -2.0], [4.0, 2.0, 1.5, 1.0]])
+
+
+def test_topk_rejects_bad_input():
+    with pytest.raises(ValueError, match="coeffs"):
+        topk_features(np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="band 1"):
+        topk_features([np.zeros((3, 4)), np.zeros((2, 4))])
+    with pytest.raises(ValueError, match="by"):
+        topk_features([np.zeros((3, 4))], by="median")
+    with pytest.raises(ValueError, match="k"):
+        topk_features([np.zeros((3, 4))], k=0)
+
+
+def _coeffs_with_known_model(n=80, seed=0):
+    """Bands of exactly k coefficients, so the top-k features are the sorted band values."""
+    rng = np.random.default_rng(seed)
+    bands = [rng.normal(size=(n, 2)), rng.normal(size=(n, 2)), rng.normal(size=(n, 4))]
+    features = topk_features(bands, k=2)
+    w = np.array([1.0, -2.0, 0.5, 3.0, -1.0, 2.5])
+    return bands, features @ w + 0.7, w
+
+
+def test_ols_recovers_known_coefficients():
+    bands, y, w = _coeffs_with_known_model()
+    model = TopKLinearRegressor(k=2).fit(bands, y)
+    np.testing.assert_allclose(model.coef_, w, atol=1e-10)
+    assert model.intercept_ == pytest.approx(0.7)
+    assert model.n_params_ == 7 and model.alpha_ == 0.0
+    np.testing.assert_allclose(model.predict(bands), y, atol=1e-10)
+
+
+def test_ridge_and_cv_ridge():
+    bands, y, w = _coeffs_with_known_model()
+    strong = TopKLinearRegressor(k=2, alpha=1e6).fit(bands, y)
+    assert np.abs(strong.coef_).max() < 0.05  # shrunk to ~0
+    cv = TopKLinearRegressor(k=2, alpha="cv").fit(bands, y)
+    assert cv.alpha_ <= 1e-2  # noiseless data: the smallest penalties win
+    np.testing.assert_allclose(cv.coef_, w, atol=1e-2)
+
+
+def test_topk_multi_output_and_feature_mismatch():
+    bands, y, _ = _coeffs_with_known_model()
+    model = TopKLinearRegressor(k=2).fit(bands, np.stack([y, -y], axis=1))
+    assert model.predict(bands).shape == (80, 2)
+    assert model.n_params_ == 14
+    with pytest.raises(ValueError, match="bands"):
+        model.predict(bands[:2])
+
+
+# ------------------------------------------------------------------------------------ peaks by hand
+
+MAP_5X5 = np.array([
+    [9.0, 0.0, 0.0, 0.0, 0.0],
+    [0.0, 5.0, 1.0, 2.0, 0.0],
+    [0.0, 1.0, 1.0, 1.0, 0.0],
+    [0.0, 2.0, 1.0, 3.0, 0.0],
+    [0.0, 0.0, 0.0, 0.0, 0.0],
+])
+# peaks: 2 at (1, 3), 2 at (3, 1), 3 at (3, 3). Not peaks: 9 (border), 5 at (1, 1) (below its border
+# neighbour 9), 1 at (2, 2).
+
+
+def test_find_peaks_on_a_hand_made_map():
+    mask = find_peaks(MAP_5X5)
+    expected = np.zeros((1, 5, 5), dtype=bool)
+    expected[0, 1, 3] = expected[0, 3, 1] = expected[0, 3, 3] = True
+    np.testing.assert_array_equal(mask, expected)
+
+
+def test_find_peaks_needs_strict_maxima():
+    flat = np.zeros((1, 4, 4))
+    flat[0, 1, 1] = flat[0, 1, 2] = 1.0  # a plateau of two equal pixels: no peak
+    assert not find_peaks(flat).any()
+
+
+def test_apply_kernel_is_valid_correlation():
+    rng = np.random.default_rng(0)
+    maps = rng.normal(size=(2, 7, 9))
+    kernel = rng.normal(size=(3, 3))
+    expected = np.stack([correlate(m, kernel, mode="constant")[1:-1, 1:-1] for m in maps])
+    np.testing.assert_allclose(apply_kernel(maps, kernel), expected, atol=1e-12)
+    # hand value at interior pixel (1, 1) of MAP_5X5 with the Laplace kernel
+    window = MAP_5X5[0:3, 0:3]
+    assert apply_kernel(MAP_5X5, LAPLACE_KERNEL)[0, 0, 0] == pytest.approx((LAPLACE_KERNEL * window).sum())
+
+
+def test_roberts_value_by_hand():
+    m = np.array([[1.0, 2.0, 4.0],
+                  [0.0, 3.0, 1.0],
+                  [2.0, 0.0, 5.0]])
+    # windows [[a, b], [c, d]] -> sqrt((b - c)^2 + (a - d)^2)
+    tl = np.sqrt((2 - 0) ** 2 + (1 - 3) ** 2)
+    tr = np.sqrt((4 - 3) ** 2 + (2 - 1) ** 2)
+    bl = np.sqrt((3 - 2) ** 2 + (0 - 0) ** 2)
+    br = np.sqrt((1 - 0) ** 2 + (3 - 5) ** 2)
+    got = roberts_cross_response(m)
+    assert got.shape == (1, 1, 1)
+    assert got[0, 0, 0] == pytest.approx(tl + tr + bl + br)
+
+
+@pytest.mark.parametrize("response", ["kernels", "raw", "roberts"])
+def test_peak_values_equal_full_map_responses_at_peaks(response):
+    rng = np.random.default_rng(1)
+    maps = rng.normal(size=(3, 12, 10))
+    kernels = [LAPLACE_KERNEL, rng.normal(size=(3, 3))]
+    values, sample = peak_values(maps, kernels, response)
+    mask = find_peaks(maps)[:, 1:-1, 1:-1]
+    full = {"kernels": [apply_kernel(maps, k) for k in kernels], "raw": [maps[:, 1:-1, 1:-1]],
+            "roberts": [roberts_cross_response(maps)]}[response]
+    assert len(values) == len(full)
+    for v, f in zip(values, full):
+        np.testing.assert_allclose(v, f[mask])
+    np.testing.assert_array_equal(sample, np.nonzero(mask)[0])
+
+
+def test_peak_histograms_by_hand():
+    # raw peak heights of MAP_5X5 are 2, 2 and 3
+    hist = peak_histograms(MAP_5X5, bins=3, bin_range=(0.0, 6.0), response="raw")
+    np.testing.assert_array_equal(hist, [[0.0, 3.0, 0.0]])  # [0,2) [2,4) [4,6]
+    hist = peak_histograms(MAP_5X5, bins=2, bin_range=(1.0, 3.0), response="raw")
+    np.testing.assert_array_equal(hist, [[0.0, 3.0]])  # [1,2) [2,3]: upper edge included
+    hist = peak_histograms(MAP_5X5, bins=2, bin_range=(2.5, 4.5), response="raw")
+    np.testing.assert_array_equal(hist, [[1.0, 0.0]])  # the two 2s fall outside and are not counted
+    two = peak_histograms(np.stack([MAP_5X5, MAP_5X5]), kernels={"a": LAPLACE_KERNEL, "b": -LAPLACE_KERNEL},
+                          bins=4, bin_range=(0.0, 20.0))
+    assert two.shape == (2, 8)
+    np.testing.assert_array_equal(two[0], two[1])
+    with pytest.raises(ValueError, match="bin_range"):
+        peak_histograms(MAP_5X5, bin_range=(1.0, 1.0))
+    with pytest.raises(ValueError, match="kernels"):
+        peak_histograms(MAP_5X5, kernels=[np.ones((2, 2))])
+
+
+def test_chi2_classifies_synthetic_histograms():
+    rng = np.random.default_rng(0)
+    centres = np.array([[10.0, 5.0, 1.0], [8.0, 6.0, 2.0], [6.0, 7.0, 3.0]])
+    labels = np.repeat(np.arange(3), 40)
+    features = centres[labels] + rng.normal(scale=0.3, size=(120, 3))
+    means, precision = chi2_fit(features, labels)
+    np.testing.assert_allclose(means, centres, atol=0.2)
+    test_labels = np.repeat(np.arange(3), 10)
+    test = centres[test_labels] + rng.normal(scale=0.3, size=(30, 3))
+    pred, chi2 = chi2_predict(test, means, precision)
+    assert chi2.shape == (30, 3)
+    assert (pred == test_labels).mean() > 0.95
+    # chi² equals the explicit quadratic form
+    d = test[0] - means[1]
+    assert chi2[0, 1] == pytest.approx(d @ precision @ d)
+
+
+# ------------------------------------------------------------------------------------ peak counting
+
+
+def _lensing_like(n_per_class=12, size=24, seed=0, values=(0.2, 0.3, 0.4)):
+    """Maps whose peak amplitudes scale with a discrete parameter (in convergence-like units)."""
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(seed)
+    y = np.repeat(values, n_per_class)
+    noise = gaussian_filter(rng.normal(size=(len(y), size, size)), sigma=(0, 1.2, 1.2))
+    maps = noise * 0.05 * y[:, None, None] / 0.3
+    return maps, y
+
+
+def test_peak_count_regressor_chi2_and_ridge():
+    maps, y = _lensing_like()
+    auto = PeakCountRegressor(bin_max=0.03).fit(maps, y)
+    assert auto.method_ == "chi2"
+    assert set(np.unique(auto.predict(maps))) <= set(np.unique(y))
+    assert np.mean(auto.predict(maps) == y) > 0.8
+    ridge = PeakCountRegressor(response="raw", method="ridge").fit(maps, y)
+    assert ridge.method_ == "ridge" and ridge.bin_range_ == (-0.03, 0.19)
+    assert np.corrcoef(ridge.predict(maps), y)[0, 1] > 0.8
+
+
+def test_bin_max_candidates_are_chosen_on_validation():
+    maps, y = _lensing_like()
+    model = PeakCountRegressor(kernels=[LAPLACE_KERNEL], bin_max="auto").fit(maps, y)
+    assert set(model.bin_scores_) >= set(PAPER_BIN_MAX) and len(model.bin_scores_) == 10  # convergence units
+    assert model.bin_range_[1] == min(model.bin_scores_, key=model.bin_scores_.get)
+    scaled = PeakCountRegressor(bin_max="auto").fit(maps * 1000, y)
+    assert len(scaled.bin_scores_) == 5 and min(scaled.bin_scores_) > 1.0  # only scaled to the data
+    fixed = PeakCountRegressor(bin_max=[0.01, 0.02]).fit(maps, y)
+    assert set(fixed.bin_scores_) == {0.01, 0.02}
+
+
+def test_auto_method_falls_back_to_ridge_for_continuous_targets():
+    maps, _ = _lensing_like()
+    y = np.linspace(0.2, 0.4, len(maps))
+    assert PeakCountRegressor(bin_max=0.03).fit(maps, y).method_ == "ridge"
+
+
+def test_chi2_with_multi_column_targets_predicts_rows():
+    maps, y = _lensing_like()
+    Y = np.stack([y, 1.0 - y], axis=1)
+    model = PeakCountRegressor(bin_max=0.03, method="chi2").fit(maps, Y)
+    pred = model.predict(maps)
+    assert pred.shape == Y.shape
+    np.testing.assert_allclose(pred.sum(axis=1), 1.0)  # whole target rows are predicted
+
+
+# ------------------------------------------------------------------------------------ conformance
+
+
+def _topk_data():
+    bands, y, _ = _coeffs_with_known_model(n=30)
+    return bands, y
+
+
+CASES = [
+    (TopKLinearRegressor(k=2), _topk_data, {"k": 0}),
+    (TopKLinearRegressor(k=2, by="abs", alpha="cv"), _topk_data, {"alpha": "loo"}),
+    (PeakCountRegressor(bin_max=0.03), _lensing_like, {"bins": 0}),
+    (PeakCountRegressor(response="roberts", method="ridge"), _lensing_like, {"response": "sobel"}),
+    (PeakCountRegressor(kernels={"LL": np.full((3, 3), 1 / 9)}, method="chi2"), _lensing_like,
+     {"method": "knn"}),
+]
+
+
+@pytest.mark.parametrize("estimator,make_data,bad_params", CASES, ids=lambda v: repr(v)[:40])
+def test_estimator_conformance(estimator, make_data, bad_params):
+    X, y = make_data()
+    n = len(y)
+    params = estimator.get_params()
+    twin = clone(estimator)
+    assert twin.get_params().keys() == params.keys()
+    with pytest.raises(NotFittedError):
+        twin.predict(X)
+    assert twin.fit(X, y) is twin
+    assert estimator.get_params().keys() == params.keys()  # fit changes no parameter
+    pred = twin.predict(X)
+    assert pred.shape == (n,) and np.isfinite(pred).all()
+    assert np.isfinite(twin.score(X, y))
+    assert not hasattr(estimator, "model_")  # clone did not share state
+    Y = np.stack([y, 2 * y], axis=1)
+    assert clone(estimator).fit(X, Y).predict(X).shape == (n, 2)
+    with pytest.raises(ValueError):
+        clone(estimator).set_params(**bad_params).fit(X, y)
+    with pytest.raises(ValueError, match="y"):
+        clone(estimator).fit(X, y[:-1])

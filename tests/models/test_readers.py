@@ -1,0 +1,444 @@
+"""models.data readers: each format read back exactly, and each broken or unsafe file refused clearly."""
+
+import io
+import json
+import pickle
+import zipfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+import scipy.io
+from astropy.io import fits
+
+from models.data import (
+    Dataset,
+    detect_format,
+    load_dataset,
+    load_maps,
+    save_npz,
+    split_dataset,
+    summarize,
+)
+from models.validation import InputError
+
+REAL_FITS = Path("/work/shared/data/lenstools/unmasked.fit")
+
+
+@pytest.fixture
+def arrays():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((20, 16)), rng.standard_normal(20)
+
+
+def _err(path, match, field=None, **kw):
+    with pytest.raises(InputError, match=match) as info:
+        load_dataset(path, **kw)
+    if field is not None:
+        assert info.value.field == field
+    return info.value
+
+
+# ------------------------------------------------------------------------------------------------ npz
+def test_npz_round_trip_with_metadata(tmp_path, arrays):
+    X, y = arrays
+    ds = Dataset(X, np.c_[y, 2 * y], X[:5], np.c_[y[:5], y[:5]], name="demo", meta={"a": [1, 2], "b": "x"},
+                 target_names=["m", "s"])
+    path = save_npz(ds, tmp_path / "sub" / "demo")
+    assert path.name == "demo.npz" and not list(path.parent.glob(".tmp-*"))
+    back = load_dataset(path)
+    np.testing.assert_array_equal(back.X, ds.X)
+    np.testing.assert_array_equal(back.y, ds.y)
+    np.testing.assert_array_equal(back.X_test, ds.X_test)
+    np.testing.assert_array_equal(back.y_test, ds.y_test)
+    assert (back.name, back.kind, back.meta, back.target_names) == ("demo", "timeseries", ds.meta, ["m", "s"])
+
+
+def test_plain_npz_and_aliases(tmp_path, arrays):
+    X, y = arrays
+    np.savez(tmp_path / "a.npz", X=X, y=y)
+    ds = load_dataset(tmp_path / "a.npz")
+    assert ds.name == "a" and ds.X_test is None and ds.target_names == ["y"]
+    np.savez_compressed(tmp_path / "b.npz", X_train=X.astype(np.float32), y_train=y)
+    assert load_dataset(tmp_path / "b.npz", name="B").X.dtype == np.float32
+
+
+def test_npz_missing_keys(tmp_path, arrays):
+    X, y = arrays
+    np.savez(tmp_path / "noy.npz", X=X)
+    _err(tmp_path / "noy.npz", "'y'", field="y")
+    np.savez(tmp_path / "nox.npz", signals=X, y=y)
+    _err(tmp_path / "nox.npz", "signals", field="X")
+
+
+def test_npz_truncated(tmp_path, arrays):
+    X, y = arrays
+    np.savez(tmp_path / "full.npz", X=X, y=y)
+    data = (tmp_path / "full.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(data[: len(data) // 2])
+    _err(tmp_path / "cut.npz", "truncated", field="file")
+
+
+def test_npz_object_array_never_unpickled(tmp_path, arrays):
+    X, y = arrays
+    ragged = np.empty(20, dtype=object)
+    for i in range(20):
+        ragged[i] = np.zeros(i + 1)
+    np.savez(tmp_path / "obj.npz", X=ragged, y=y)
+    _err(tmp_path / "obj.npz", "object array", field="X")
+
+
+def test_pickle_posing_as_npz(tmp_path, arrays):
+    X, y = arrays
+    (tmp_path / "evil.npz").write_bytes(pickle.dumps({"X": X, "y": y}))
+    _err(tmp_path / "evil.npz", "pickle", field="file")
+
+
+def test_zip_bomb_refused_before_decoding(tmp_path):
+    big = np.zeros((2000, 1000))  # 16 MB of zeros deflates to ~16 KB
+    np.savez_compressed(tmp_path / "bomb.npz", X=big, y=np.zeros(2000))
+    assert (tmp_path / "bomb.npz").stat().st_size < 100_000
+    _err(tmp_path / "bomb.npz", "above the limit", field="file", max_bytes=1_000_000)
+    assert load_dataset(tmp_path / "bomb.npz", max_bytes=20_000_000).X.shape == (2000, 1000)
+
+
+def test_npz_lying_npy_header(tmp_path):
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**6)})
+    with zipfile.ZipFile(tmp_path / "liar.npz", "w") as zf:
+        zf.writestr("X.npy", header.getvalue() + b"\0" * 64)
+        buf = io.BytesIO()
+        np.save(buf, np.zeros(10))
+        zf.writestr("y.npy", buf.getvalue())
+    _err(tmp_path / "liar.npz", "declares", field="X")
+
+
+def test_npz_not_arrays(tmp_path):
+    with zipfile.ZipFile(tmp_path / "docs.npz", "w") as zf:
+        zf.writestr("readme.txt", "hello")
+    _err(tmp_path / "docs.npz", "not an .npy")
+
+
+@pytest.mark.parametrize(
+    "X, y, match, field",
+    [
+        (np.full((20, 16), np.nan), np.zeros(20), "NaN", "X"),
+        (np.zeros((20, 16)), np.r_[np.inf, np.zeros(19)], "infinite", "y"),
+        (np.zeros(20), np.zeros(20), "1 dimensions", "X"),
+        (np.zeros((20, 16)), np.zeros(19), "19 rows but X has 20", "y"),
+        (np.zeros((20, 16), complex), np.zeros(20), "complex", "X"),
+        (np.zeros((3, 16)), np.zeros(3), "fewer than the minimum", "X"),
+    ],
+)
+def test_npz_invalid_content(tmp_path, X, y, match, field):
+    np.savez(tmp_path / "bad.npz", X=X, y=y)
+    _err(tmp_path / "bad.npz", match, field=field)
+
+
+def test_test_split_mismatch(tmp_path, arrays):
+    X, y = arrays
+    np.savez(tmp_path / "t.npz", X=X, y=y, X_test=X[:, :8], y_test=y)
+    _err(tmp_path / "t.npz", "same shape", field="X_test")
+    np.savez(tmp_path / "u.npz", X=X, y=y, X_test=X)
+    _err(tmp_path / "u.npz", "partner", field="y_test")
+
+
+def test_big_endian_npz(tmp_path, arrays):
+    X, y = arrays
+    np.savez(tmp_path / "be.npz", X=X.astype(">f8"), y=y.astype(">f4"))
+    ds = load_dataset(tmp_path / "be.npz")
+    assert ds.X.dtype.isnative and ds.y.dtype.isnative
+    np.testing.assert_array_equal(ds.X, X)
+
+
+# ------------------------------------------------------------------------------------------------ generic
+def test_empty_missing_unknown_and_mislabelled(tmp_path, arrays):
+    (tmp_path / "empty.npz").write_bytes(b"")
+    _err(tmp_path / "empty.npz", "empty", field="file")
+    _err(tmp_path / "nope.npz", "does not exist")
+    (tmp_path / "notes.docx").write_text("hello")
+    _err(tmp_path / "notes.docx", "unknown format")
+    (tmp_path / "garbage.h5").write_bytes(b"\x01\x02" * 100)
+    _err(tmp_path / "garbage.h5", "not a valid hdf5")
+    X, y = arrays
+    np.savez(tmp_path / "real.npz", X=X, y=y)
+    (tmp_path / "wrong.h5").write_bytes((tmp_path / "real.npz").read_bytes())
+    _err(tmp_path / "wrong.h5", "content is npz")
+    (tmp_path / "c.csv.gz").write_bytes(b"\x1f\x8b\x08\x00" + b"\0" * 20)
+    _err(tmp_path / "c.csv.gz", "gzip")
+
+
+def test_unknown_extension_with_known_magic(tmp_path, arrays):
+    X, y = arrays
+    np.savez(tmp_path / "upload.npz", X=X, y=y)
+    (tmp_path / "upload.bin").write_bytes((tmp_path / "upload.npz").read_bytes())
+    assert detect_format(tmp_path / "upload.bin") == "npz"
+    assert load_dataset(tmp_path / "upload.bin").n == 20
+
+
+# ------------------------------------------------------------------------------------------------ npy
+def test_npy_pair_and_lone_npy(tmp_path, arrays):
+    X, y = arrays
+    np.save(tmp_path / "d_X.npy", X)
+    _err(tmp_path / "d_X.npy", "d_y.npy", field="y")
+    np.save(tmp_path / "d_y.npy", y)
+    np.save(tmp_path / "d_X_test.npy", X[:4])
+    np.save(tmp_path / "d_y_test.npy", y[:4])
+    ds = load_dataset(tmp_path / "d_X.npy")
+    np.testing.assert_array_equal(ds.y, y)
+    assert ds.n_test == 4
+    np.save(tmp_path / "e.npy", X)
+    np.save(tmp_path / "e_y.npy", y)
+    assert load_dataset(tmp_path / "e.npy").n == 20
+
+
+def test_npy_object_and_truncated(tmp_path, arrays):
+    X, y = arrays
+    np.save(tmp_path / "o.npy", np.array([[1], [1, 2]], dtype=object), allow_pickle=True)
+    np.save(tmp_path / "o_y.npy", y[:2])
+    _err(tmp_path / "o.npy", "object", field="X")
+    np.save(tmp_path / "t.npy", X)
+    np.save(tmp_path / "t_y.npy", y)
+    data = (tmp_path / "t.npy").read_bytes()
+    (tmp_path / "t.npy").write_bytes(data[:-100])
+    _err(tmp_path / "t.npy", "truncated")
+
+
+# ------------------------------------------------------------------------------------------------ csv
+def test_csv_with_header_target_column(tmp_path, arrays):
+    X, y = arrays
+    cols = [f"t{i}" for i in range(16)]
+    lines = [",".join(["target"] + cols)] + [",".join(str(float(v)) for v in [y[i], *X[i]]) for i in range(20)]
+    (tmp_path / "h.csv").write_text("\n".join(lines) + "\n")
+    ds = load_dataset(tmp_path / "h.csv")
+    np.testing.assert_allclose(ds.X, X)
+    np.testing.assert_allclose(ds.y, y)
+
+
+def test_csv_without_header_last_column_and_multi_target(tmp_path, arrays):
+    X, y = arrays
+    np.savetxt(tmp_path / "n.csv", np.c_[X, y], delimiter=",")
+    ds = load_dataset(tmp_path / "n.csv")
+    np.testing.assert_allclose(ds.y, y)
+    assert ds.X.shape == (20, 16)
+    header = ",".join([f"v{i}" for i in range(16)] + ["y_a", "y_b"])
+    np.savetxt(tmp_path / "m.csv", np.c_[X, y, -y], delimiter=",", header=header, comments="")
+    ds = load_dataset(tmp_path / "m.csv")
+    assert ds.y.shape == (20, 2) and ds.target_names == ["y_a", "y_b"]
+    np.savetxt(tmp_path / "w.tsv", np.c_[X, y], delimiter="\t")
+    assert load_dataset(tmp_path / "w.tsv").X.shape == (20, 16)
+
+
+def test_csv_errors(tmp_path, arrays):
+    X, y = arrays
+    rows = [",".join(map(str, r)) for r in np.c_[X, y]]
+    rows[5] = rows[5].replace(rows[5].split(",")[2], "oops", 1)
+    (tmp_path / "bad.csv").write_text("\n".join(rows))
+    _err(tmp_path / "bad.csv", "data row 6, column 3")
+    rows = [",".join(map(str, r)) for r in np.c_[X, y]]
+    rows[3] = ",".join(rows[3].split(",")[:-2])
+    (tmp_path / "ragged.csv").write_text("\n".join(rows))
+    _err(tmp_path / "ragged.csv", "data row 4 has 15 columns")
+    (tmp_path / "nan.csv").write_text("\n".join(",".join(map(str, r)) for r in np.c_[X, y]).replace(
+        str(X[0, 0]), "nan", 1))
+    _err(tmp_path / "nan.csv", "NaN", field="X")
+    (tmp_path / "head.csv").write_text("a,b,y\n")
+    _err(tmp_path / "head.csv", "no data rows")
+    (tmp_path / "bin.csv").write_bytes(b"\xff\xfe\x00\x01" * 10)
+    _err(tmp_path / "bin.csv", "not a valid csv")
+
+
+# ------------------------------------------------------------------------------------------------ FITS
+@pytest.mark.skipif(not REAL_FITS.exists(), reason="shared lenstools map not present")
+def test_real_fits_map():
+    maps = load_maps(REAL_FITS)
+    assert maps.shape == (1, 512, 512) and maps.dtype == np.float64 and maps.dtype.isnative
+    raw = fits.getdata(REAL_FITS)
+    assert raw.dtype.byteorder == ">"
+    np.testing.assert_array_equal(maps[0], raw)
+    err = _err(REAL_FITS, "no targets", field="y")
+    assert "load_maps" in str(err)
+
+
+def _maps(n=12, side=16, seed=0):
+    return np.random.default_rng(seed).standard_normal((n, side, side))
+
+
+def test_fits_hdus_with_bintable(tmp_path):
+    maps = _maps()
+    om, s8 = np.linspace(0.2, 0.4, 12), np.linspace(0.7, 0.9, 12)
+    hdus = [fits.PrimaryHDU(maps[0])] + [fits.ImageHDU(m) for m in maps[1:]]
+    table = fits.BinTableHDU.from_columns([fits.Column("OMEGA_M", "D", array=om),
+                                           fits.Column("SIGMA_8", "D", array=s8),
+                                           fits.Column("LABEL", "10A", array=["a"] * 12)])
+    fits.HDUList(hdus + [table]).writeto(tmp_path / "m.fits")
+    ds = load_dataset(tmp_path / "m.fits")
+    assert ds.kind == "image" and ds.X.shape == (12, 16, 16) and ds.X.dtype.isnative
+    assert ds.target_names == ["OMEGA_M", "SIGMA_8"]
+    np.testing.assert_allclose(ds.y, np.c_[om, s8])
+    np.testing.assert_allclose(ds.X, maps)
+
+
+def test_fits_cube_and_header_targets(tmp_path):
+    maps = _maps()
+    table = fits.BinTableHDU.from_columns([fits.Column("y", "E", array=np.arange(12.0))])
+    fits.HDUList([fits.PrimaryHDU(maps.astype(">f4")), table]).writeto(tmp_path / "cube.fit")
+    ds = load_dataset(tmp_path / "cube.fit")
+    assert ds.X.dtype == np.float32 and ds.X.dtype.isnative and ds.y.shape == (12,)
+    primary = fits.PrimaryHDU()
+    primary.header["TARGETS"] = "OMEGA_M"
+    hdus = [primary]
+    for i, m in enumerate(maps):
+        h = fits.ImageHDU(m)
+        h.header["OMEGA_M"] = 0.1 * i
+        hdus.append(h)
+    fits.HDUList(hdus).writeto(tmp_path / "keys.fits")
+    ds = load_dataset(tmp_path / "keys.fits")
+    np.testing.assert_allclose(ds.y, 0.1 * np.arange(12))
+
+
+def test_fits_broken(tmp_path):
+    fits.PrimaryHDU(_maps()).writeto(tmp_path / "ok.fits")
+    data = (tmp_path / "ok.fits").read_bytes()
+    (tmp_path / "cut.fits").write_bytes(data[:5000])
+    with pytest.raises(InputError):
+        load_maps(tmp_path / "cut.fits")
+    bad = _maps()
+    bad[2, 3, 4] = np.nan
+    fits.PrimaryHDU(bad).writeto(tmp_path / "nan.fits")
+    with pytest.raises(InputError, match="NaN"):
+        load_maps(tmp_path / "nan.fits")
+    np.savez(tmp_path / "x.npz", X=np.zeros((12, 8)), y=np.zeros(12))
+    with pytest.raises(InputError, match="not FITS"):
+        load_maps(tmp_path / "x.npz")
+
+
+# ------------------------------------------------------------------------------------------------ HDF5 / MAT
+def test_hdf5(tmp_path, arrays):
+    X, y = arrays
+    with h5py.File(tmp_path / "d.h5", "w") as f:
+        f["X"] = X
+        f["y"] = y
+        f["X_test"] = X[:3]
+        f["y_test"] = y[:3]
+    ds = load_dataset(tmp_path / "d.h5")
+    np.testing.assert_array_equal(ds.X, X)
+    assert ds.n_test == 3
+    with h5py.File(tmp_path / "s.hdf5", "w") as f:
+        f["X"] = np.array([b"a"] * 20)
+        f["y"] = y
+    _err(tmp_path / "s.hdf5", "non-numeric", field="X")
+    with h5py.File(tmp_path / "big.h5", "w") as f:
+        f.create_dataset("X", shape=(10**5, 10**4), dtype="f8")  # 8 GB declared, nothing written
+        f["y"] = np.zeros(10**5)
+    _err(tmp_path / "big.h5", "above the limit")
+    data = (tmp_path / "d.h5").read_bytes()
+    (tmp_path / "cut.h5").write_bytes(data[:3000])
+    with pytest.raises(InputError):
+        load_dataset(tmp_path / "cut.h5")
+
+
+def test_mat_v5(tmp_path, arrays):
+    X, y = arrays
+    scipy.io.savemat(tmp_path / "d.mat", {"X": X, "y": y.reshape(-1, 1)})
+    ds = load_dataset(tmp_path / "d.mat")
+    np.testing.assert_array_equal(ds.X, X)
+    assert ds.y.shape == (20,)
+    scipy.io.savemat(tmp_path / "row.mat", {"X": X, "y": y}, do_compression=True)  # y saved as 1 x n
+    assert load_dataset(tmp_path / "row.mat").y.shape == (20,)
+    cell = np.empty((20,), dtype=object)
+    cell[:] = [np.zeros(3)] * 20
+    scipy.io.savemat(tmp_path / "cell.mat", {"X": cell, "y": y})
+    _err(tmp_path / "cell.mat", "not a numeric", field="X")
+    scipy.io.savemat(tmp_path / "big.mat", {"X": np.zeros((2000, 1000)), "y": np.zeros(2000)},
+                     do_compression=True)
+    _err(tmp_path / "big.mat", "above the limit", max_bytes=1_000_000)
+
+
+def test_mat_v73(tmp_path, arrays):
+    X, y = arrays
+    path = tmp_path / "d73.mat"
+    with h5py.File(path, "w", userblock_size=512) as f:  # MATLAB v7.3 layout: column-major, so transposed
+        f["X"] = X.T
+        f["y"] = y.reshape(1, -1)
+    with open(path, "r+b") as fh:
+        fh.write(b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: test HDF5 schema 1.00 .".ljust(128))
+    assert detect_format(path) == "mat73"
+    ds = load_dataset(path)
+    np.testing.assert_array_equal(ds.X, X)
+    np.testing.assert_array_equal(ds.y, y)
+
+
+# ------------------------------------------------------------------------------------------------ summary / split
+def test_summarize_is_json_able(arrays):
+    X, y = arrays
+    ds = Dataset(X, y, meta={"arr": np.arange(3), "f": np.float32(1.5)})
+    s = summarize(ds)
+    json.dumps(s)
+    assert s["kind"] == "timeseries" and s["shape"] == [16] and s["n"] == 20 and s["n_test"] == 0
+    t = s["targets"][0]
+    assert t["min"] <= t["mean"] <= t["max"] and t["n_unique"] == 20
+    assert sum(t["histogram"]["counts"]) == 20 and len(t["histogram"]["edges"]) == 21
+    assert len(s["preview"]["X"]) == 3 and s["meta"]["arr"] == [0, 1, 2]
+    maps = Dataset(_maps(12, 64), np.zeros((12, 2)))
+    s = summarize(maps)
+    assert np.array(s["preview"]["X"][0]).shape == (32, 32) and len(s["targets"]) == 2
+
+
+def test_split_dataset(arrays):
+    X, y = arrays
+    ds = Dataset(X, y)
+    a = split_dataset(ds, 0.25, seed=1)
+    b = split_dataset(ds, 0.25, seed=1)
+    assert a[0].shape == (15, 16) and a[2].shape == (5, 16)
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u, v)
+    assert set(map(tuple, np.r_[a[0], a[2]])) == set(map(tuple, X))
+    fixed = Dataset(X, y, X[:4], y[:4])
+    assert split_dataset(fixed)[2].shape == (4, 16)
+    grid = Dataset(np.zeros((40, 8)) + np.arange(40)[:, None], np.repeat([[0.2, 0.8], [0.3, 0.7]], 20, axis=0))
+    _, ytr, _, yte = split_dataset(grid, 0.2)
+    assert len(np.unique(yte, axis=0)) == 2 and len(yte) == 8
+    with pytest.raises(InputError, match="test_fraction"):
+        split_dataset(ds, 1.5)
+
+
+# ------------------------------------------------------------------------------------------------ fuzz
+def _good_files(d: Path, X, y):
+    np.savez(d / "a.npz", X=X, y=y)
+    np.savez_compressed(d / "b.npz", X=X, y=y)
+    np.save(d / "c.npy", X)
+    np.save(d / "c_y.npy", y)
+    np.savetxt(d / "e.csv", np.c_[X, y], delimiter=",")
+    with h5py.File(d / "f.h5", "w") as f:
+        f["X"] = X
+        f["y"] = y
+    scipy.io.savemat(d / "g.mat", {"X": X, "y": y}, do_compression=True)
+    maps = np.random.default_rng(1).standard_normal((20, 16, 16))
+    table = fits.BinTableHDU.from_columns([fits.Column("y", "D", array=y)])
+    fits.HDUList([fits.PrimaryHDU(maps), table]).writeto(d / "i.fits")
+    return ["a.npz", "b.npz", "c.npy", "e.csv", "f.h5", "g.mat", "i.fits"]
+
+
+def test_damaged_files_only_raise_input_error(tmp_path, arrays):
+    """Truncated or bit-flipped files of every format load or raise InputError, never anything else."""
+    X, y = arrays
+    rng = np.random.default_rng(0)
+    for name in _good_files(tmp_path, X, y):
+        path = tmp_path / name
+        data = path.read_bytes()
+        assert load_dataset(path).n == 20
+        cases = [data[:cut] for cut in np.unique(np.linspace(1, len(data) - 1, 12).astype(int))]
+        for _ in range(20):
+            damaged = bytearray(data)
+            for i in rng.integers(0, len(data), rng.integers(1, 8)):
+                damaged[i] = int(rng.integers(0, 256))
+            cases.append(bytes(damaged))
+        for case in cases:
+            path.write_bytes(case)
+            try:
+                load_dataset(path)
+            except InputError:
+                pass
+        path.write_bytes(data)

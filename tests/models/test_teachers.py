@@ -1,0 +1,304 @@
+"""Teachers: architectures, training, saving and safe loading."""
+
+import io
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+
+from models.teachers import (
+    TEACHERS,
+    ExportedTeacher,
+    LSTMTeacher,
+    _lstm_unrolled,
+    build_teacher,
+    count_params,
+    default_teacher,
+    evaluate_teacher,
+    load_teacher,
+    predict,
+    save_teacher,
+    train_teacher,
+    validate_teacher,
+)
+
+torch.set_num_threads(1)
+_TORCH_LOAD = torch.load
+
+SHAPES = {"mlp": [(16,), (8, 8)], "lstm": [(12,), (6, 5)], "cnn": [(16, 16), (24,)],
+          "resnet18": [(32, 32), (32,)]}
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+def _linear_data(n=200, length=16, seed=0, scale=1.0):
+    rng = np.random.default_rng(seed)
+    X = (rng.normal(size=(n, length)) * scale).astype(np.float32)
+    w = rng.normal(size=length)
+    y = X @ w / scale + 5.0
+    return X, y
+
+
+def test_default_teacher():
+    assert default_teacher("timeseries") == "lstm"
+    assert default_teacher("image") == "cnn"
+    with pytest.raises(ValueError, match="kind"):
+        default_teacher("audio")
+
+
+@pytest.mark.parametrize("name,shape", [(n, s) for n in TEACHERS for s in SHAPES[n]])
+@pytest.mark.parametrize("n_outputs", [1, 3])
+def test_build_forward_shapes(name, shape, n_outputs):
+    model = build_teacher(name, shape, n_outputs).eval()
+    out = model(torch.randn(4, *shape))
+    assert out.shape == (4, n_outputs)
+    assert model.config == {"name": name, "input_shape": list(shape), "n_outputs": n_outputs}
+    assert validate_teacher(model, shape, n_outputs) == n_outputs
+
+
+def test_build_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="teacher"):
+        build_teacher("transformer", (16,))
+    with pytest.raises(ValueError, match="input_shape"):
+        build_teacher("mlp", (2, 3, 4))
+    with pytest.raises(ValueError, match="n_outputs"):
+        build_teacher("mlp", (16,), 0)
+
+
+def test_count_params_mlp_matches_paper_architecture():
+    # 64-32-32-1: (64*32 + 32) + (32*32 + 32) + (32 + 1)
+    assert count_params(build_teacher("mlp", (64,))) == 2080 + 1056 + 33
+
+
+def test_unrolled_lstm_matches_torch_lstm():
+    torch.manual_seed(0)
+    model = LSTMTeacher((10,), 1)
+    seq = torch.randn(3, 10, 1)
+    expected = model.lstm(seq)[1][0][0]
+    torch.testing.assert_close(_lstm_unrolled(model.lstm, seq), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_lstm_double_backward_for_trim():
+    model = build_teacher("lstm", (8,)).eval()
+    x = torch.randn(2, 8, requires_grad=True)
+    (g,) = torch.autograd.grad(model(x).sum(), x, create_graph=True)
+    (gg,) = torch.autograd.grad(g.abs().sum(), x)
+    assert torch.isfinite(gg).all()
+
+
+def test_short_training_reduces_loss_and_stores_normalisation():
+    X, y = _linear_data(scale=100.0)
+    untrained = build_teacher("mlp", (16,))
+    model = train_teacher("mlp", X, y, epochs=15, batch_size=32, lr=1e-2, patience=0)
+    assert model.history["train"][-1] < 0.5 * model.history["train"][0]
+    # raw inputs in, target units out
+    assert model.x_std.item() == pytest.approx(X[: int(0.85 * 200)].std(), rel=0.2)
+    assert abs(predict(model, X).mean() - y.mean()) < 0.5
+    score = evaluate_teacher(model, X, y)
+    assert score["r2"] > 0.8 > evaluate_teacher(untrained, X, y)["r2"]
+    assert set(score) == {"r2", "rmse"}
+
+
+def test_training_is_deterministic_on_cpu():
+    X, y = _linear_data(n=80)
+    a = train_teacher("mlp", X, y, epochs=2, seed=3)
+    b = train_teacher("mlp", X, y, epochs=2, seed=3)
+    for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert ka == kb and torch.equal(va, vb)
+
+
+def test_training_with_validation_data_and_progress():
+    X, y = _linear_data(n=60)
+    calls = []
+    model = train_teacher("mlp", X[:40], y[:40], X_val=X[40:], y_val=y[40:], epochs=2,
+                          progress=lambda stage, frac, msg: calls.append((stage, frac)))
+    assert calls[-1] == ("teacher", 1.0)
+    assert all(0 <= f <= 1 for _, f in calls)
+    assert len(model.history["val"]) == 2
+    with pytest.raises(ValueError, match="y_val"):
+        train_teacher("mlp", X, y, X_val=X, epochs=1)
+
+
+@pytest.mark.parametrize("name,shape", [("lstm", (12,)), ("cnn", (16, 16)), ("resnet18", (16, 16))])
+def test_one_epoch_other_architectures_multi_output(name, shape):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(24, *shape)).astype(np.float32)
+    y = np.stack([X.reshape(24, -1).mean(1), X.reshape(24, -1).max(1)], axis=1)
+    model = train_teacher(name, X, y, epochs=1, batch_size=8)
+    out = predict(model, X)
+    assert out.shape == (24, 2) and np.isfinite(out).all()
+    assert not model.training
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_device_argument(device):
+    X, y = _linear_data(n=30)
+    model = train_teacher("mlp", X, y, epochs=1, device=device)
+    assert next(model.parameters()).device.type == device
+    assert predict(model, X).shape == (30, 1)
+
+
+def test_safetensors_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 16, 16)).astype(np.float32)
+    model = train_teacher("cnn", X, rng.normal(size=(20, 2)), epochs=1)
+    path = save_teacher(model, tmp_path / "teacher.safetensors")
+    loaded = load_teacher(path, n_outputs=2)
+    assert loaded.config == model.config
+    np.testing.assert_array_equal(predict(loaded, X), predict(model, X))
+    assert load_teacher(path).n_outputs == 2  # None accepts what the file holds
+    with pytest.raises(ValueError, match="n_outputs"):
+        load_teacher(path, n_outputs=1)
+
+
+def test_pt_state_dict_round_trip(tmp_path):
+    X, y = _linear_data(n=30, length=12)
+    model = train_teacher("lstm", X, y, epochs=1)
+    torch.save(model.state_dict(), tmp_path / "w.pt")
+    torch.save({"state_dict": model.state_dict()}, tmp_path / "nested.pth")
+    for file in ("w.pt", "nested.pth"):
+        loaded = load_teacher(tmp_path / file, name="lstm", input_shape=(12,))
+        np.testing.assert_allclose(predict(loaded, X), predict(model, X), rtol=1e-6)
+    with pytest.raises(ValueError, match="architecture"):
+        load_teacher(tmp_path / "w.pt")  # name and shape are needed for a bare state dict
+
+
+def test_pt_without_normalisation_buffers_is_accepted(tmp_path):
+    model = build_teacher("mlp", (8,))
+    state = {k: v for k, v in model.state_dict().items() if not k.startswith(("x_", "y_"))}
+    torch.save(state, tmp_path / "plain.pt")
+    loaded = load_teacher(tmp_path / "plain.pt", name="mlp", input_shape=(8,))
+    assert loaded.x_std.item() == 1.0
+
+
+class _Exploit:
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_malicious_pickle_is_refused(tmp_path):
+    marker = tmp_path / "pwned"
+    exploit = _Exploit()
+    exploit.marker = marker
+    torch.save({"weight": exploit}, tmp_path / "evil.pt")
+    with open(tmp_path / "evil_legacy.pth", "wb") as fh:
+        pickle.dump(exploit, fh, protocol=2)
+    for file in ("evil.pt", "evil_legacy.pth"):
+        with pytest.raises(ValueError, match="refused|not a readable"):
+            load_teacher(tmp_path / file, name="mlp", input_shape=(8,))
+    assert not marker.exists()
+
+
+def test_malicious_pt2_is_refused(tmp_path):
+    """torch.export.load would fall back to full unpickling of the sample inputs; we refuse it."""
+    marker = tmp_path / "pwned"
+    exploit = _Exploit()
+    exploit.marker = marker
+    model = build_teacher("mlp", (8,)).eval()
+    torch.export.save(torch.export.export(model, (torch.randn(2, 8),)), tmp_path / "good.pt2")
+    payload = io.BytesIO()
+    torch.save((exploit,), payload)
+    with zipfile.ZipFile(tmp_path / "good.pt2") as src, zipfile.ZipFile(tmp_path / "evil.pt2", "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            dst.writestr(info, payload.getvalue() if "sample_inputs" in info.filename else data)
+    with pytest.raises(ValueError, match="refused"):
+        load_teacher(tmp_path / "evil.pt2")
+    assert not marker.exists()
+    assert torch.load is _TORCH_LOAD  # the guard is undone
+    assert isinstance(load_teacher(tmp_path / "good.pt2"), ExportedTeacher)
+
+
+def test_wrong_architecture_or_shape_is_rejected(tmp_path):
+    torch.save(build_teacher("lstm", (12,)).state_dict(), tmp_path / "lstm.pt")
+    with pytest.raises(ValueError, match="does not match the cnn architecture"):
+        load_teacher(tmp_path / "lstm.pt", name="cnn", input_shape=(12,))
+    torch.save(build_teacher("mlp", (12,)).state_dict(), tmp_path / "mlp.pt")
+    with pytest.raises(ValueError, match="wrong shape"):
+        load_teacher(tmp_path / "mlp.pt", name="mlp", input_shape=(16,))
+    torch.save([1, 2, 3], tmp_path / "list.pt")
+    with pytest.raises(ValueError, match="state dict"):
+        load_teacher(tmp_path / "list.pt", name="mlp", input_shape=(12,))
+
+
+def test_unknown_suffix_and_missing_file(tmp_path):
+    (tmp_path / "model.onnx").write_bytes(b"\x00")
+    with pytest.raises(ValueError, match="unknown teacher file type"):
+        load_teacher(tmp_path / "model.onnx")
+    with pytest.raises(ValueError, match="does not exist"):
+        load_teacher(tmp_path / "nope.safetensors")
+    (tmp_path / "bad.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(ValueError, match="safetensors"):
+        load_teacher(tmp_path / "bad.safetensors")
+
+
+@pytest.mark.parametrize("dynamic", [True, False])
+def test_pt2_export_round_trip(tmp_path, dynamic):
+    model = build_teacher("cnn", (16, 16), 2).eval()
+    x = torch.randn(3, 16, 16)
+    shapes = ({0: torch.export.Dim("batch")},) if dynamic else None
+    torch.export.save(torch.export.export(model, (x,), dynamic_shapes=shapes), tmp_path / "m.pt2")
+    loaded = load_teacher(tmp_path / "m.pt2", n_outputs=2)
+    assert isinstance(loaded, ExportedTeacher)
+    assert loaded.input_shape == (16, 16)
+    assert loaded.fixed_batch == (None if dynamic else 3)
+    xx = torch.randn(7, 16, 16, requires_grad=True)  # not a multiple of the fixed batch
+    out = loaded(xx)
+    torch.testing.assert_close(out, model(xx), rtol=1e-4, atol=1e-5)
+    (grad,) = torch.autograd.grad(out[:, 0].sum(), xx)
+    assert grad.shape == xx.shape
+
+
+class _Flat(torch.nn.Module):
+    def forward(self, x):
+        return x.sum(dim=1)  # (B,): read as one output
+
+
+class _Cube(torch.nn.Module):
+    def forward(self, x):
+        return x.reshape(x.shape[0], 2, 4)  # (B, 2, 4): not (B, n_outputs)
+
+
+def test_pt2_wrong_output_shape_is_rejected(tmp_path):
+    torch.export.save(torch.export.export(_Flat(), (torch.randn(2, 8),)), tmp_path / "flat.pt2")
+    assert load_teacher(tmp_path / "flat.pt2")(torch.ones(5, 8)).shape == (5, 1)
+    torch.export.save(torch.export.export(_Cube(), (torch.randn(2, 8),)), tmp_path / "cube.pt2")
+    with pytest.raises(ValueError, match="returned shape"):
+        load_teacher(tmp_path / "cube.pt2")
+    model = build_teacher("mlp", (8,), 3).eval()
+    torch.export.save(torch.export.export(model, (torch.randn(2, 8),)), tmp_path / "three.pt2")
+    with pytest.raises(ValueError, match="outputs"):
+        load_teacher(tmp_path / "three.pt2", n_outputs=1)
+    with pytest.raises(ValueError, match="input_shape"):
+        load_teacher(tmp_path / "three.pt2", input_shape=(9,), n_outputs=3)
+    (tmp_path / "junk.pt2").write_bytes(b"junk")
+    with pytest.raises(ValueError, match="torch.export"):
+        load_teacher(tmp_path / "junk.pt2")
+
+
+class _NaN(torch.nn.Module):
+    def forward(self, x):
+        return torch.full((x.shape[0], 1), float("nan"))
+
+
+def test_validate_teacher_rejects_non_finite_and_failing_models():
+    with pytest.raises(ValueError, match="NaN"):
+        validate_teacher(_NaN(), (8,))
+    with pytest.raises(ValueError, match="fails on an input"):
+        validate_teacher(build_teacher("mlp", (8,)), (9,))
+
+
+def test_evaluate_teacher_matches_metrics():
+    from sklearn.metrics import mean_squared_error, r2_score
+
+    X, y = _linear_data(n=50)
+    model = build_teacher("mlp", (16,), 2)
+    Y = np.stack([y, -y], axis=1)
+    pred = predict(model, X)
+    got = evaluate_teacher(model, X, Y, target=1)
+    assert got["r2"] == pytest.approx(r2_score(Y[:, 1], pred[:, 1]), rel=1e-6)
+    assert got["rmse"] == pytest.approx(np.sqrt(mean_squared_error(Y[:, 1], pred[:, 1])), rel=1e-6)
+    with pytest.raises(ValueError, match="target"):
+        evaluate_teacher(model, X, Y[:, :1], target=2)

@@ -1,0 +1,134 @@
+"""models.validation: every bad input fails with an InputError naming the field and the fix."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from models.validation import (
+    InputError,
+    check_level,
+    check_mode,
+    check_signals,
+    check_targets,
+    check_wave,
+    max_level,
+    signal_kind,
+)
+
+
+def test_input_error_message_and_field():
+    err = InputError("y", "has 9 rows but X has 10", "give one target per sample")
+    assert isinstance(err, ValueError)
+    assert err.field == "y"
+    assert str(err) == "y: has 9 rows but X has 10; give one target per sample"
+    again = pickle.loads(pickle.dumps(err))
+    assert again.field == "y" and str(again) == str(err)
+
+
+@pytest.mark.parametrize("shape", [(10, 16), (12, 8, 8)])
+def test_check_signals_accepts_timeseries_and_maps(shape):
+    X = np.random.default_rng(0).standard_normal(shape)
+    out = check_signals(X)
+    assert out.shape == shape and out.dtype == np.float64
+    assert signal_kind(out) == ("timeseries" if len(shape) == 2 else "image")
+
+
+def test_check_signals_keeps_float32_and_converts_ints_and_bools():
+    assert check_signals(np.zeros((10, 16), np.float32)).dtype == np.float32
+    assert check_signals(np.ones((10, 16), np.int16)).dtype == np.float64
+    out = check_signals(np.ones((10, 16), bool))
+    assert out.dtype == np.float64 and out.sum() == 160
+
+
+def test_check_signals_big_endian_becomes_native():
+    X = np.arange(160, dtype=">f8").reshape(10, 16)
+    out = check_signals(X)
+    assert out.dtype.isnative
+    np.testing.assert_array_equal(out, np.arange(160).reshape(10, 16))
+
+
+@pytest.mark.parametrize(
+    "X, words",
+    [
+        (np.array([[1, 2], [3]], dtype=object), "object"),
+        (np.zeros((10, 16), complex), "complex"),
+        (np.full((10, 16), "a"), "non-numeric"),
+        (np.zeros((10, 16), "datetime64[s]"), "date"),
+        (np.zeros(16), "1 dimensions"),
+        (np.zeros((10, 2, 8, 8)), "4 dimensions"),
+        (np.zeros((5, 16)), "fewer than the minimum"),
+        (np.zeros((10, 4)), "shorter than the minimum"),
+        (None, "missing"),
+    ],
+)
+def test_check_signals_rejects(X, words):
+    with pytest.raises(InputError) as info:
+        check_signals(X)
+    assert info.value.field == "X"
+    assert words in str(info.value)
+    assert "; " in str(info.value)  # always says what to pass instead
+
+
+def test_check_signals_ragged_list():
+    with pytest.raises(InputError, match="X: "):
+        check_signals([[1.0, 2.0], [3.0]])
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_check_signals_non_finite(bad):
+    X = np.zeros((10, 16))
+    X[3, 5] = bad
+    with pytest.raises(InputError, match=r"index \(3, 5\)"):
+        check_signals(X, "X_test")
+
+
+def test_check_signals_limits_and_kind():
+    with pytest.raises(InputError, match="longer than the maximum"):
+        check_signals(np.zeros((10, 32)), max_length=16)
+    with pytest.raises(InputError, match="limit"):
+        check_signals(np.zeros((10, 32)), max_elements=100)
+    assert check_signals(np.zeros((3, 16)), min_samples=1).shape == (3, 16)
+    with pytest.raises(InputError, match=r"\(n, H, W\)"):
+        check_signals(np.zeros((10, 16)), kind="image")
+    with pytest.raises(InputError, match="kind"):
+        check_signals(np.zeros((10, 16)), kind="audio")
+
+
+def test_check_targets():
+    assert check_targets([1, 2, 3], 3).dtype == np.float64
+    assert check_targets(np.zeros((4, 2), ">f4"), 4).dtype.isnative
+    with pytest.raises(InputError, match="has 3 rows but X has 4") as info:
+        check_targets(np.zeros(3), 4)
+    assert info.value.field == "y"
+    with pytest.raises(InputError, match="3 dimensions"):
+        check_targets(np.zeros((4, 1, 1)), 4)
+    with pytest.raises(InputError, match="no target columns"):
+        check_targets(np.zeros((4, 0)), 4)
+    with pytest.raises(InputError, match="NaN"):
+        check_targets([1.0, np.nan], 2, field="y_test")
+    with pytest.raises(InputError, match="non-numeric"):
+        check_targets(np.array(["a", "b"]), 2)
+
+
+def test_check_level_and_max_level():
+    assert max_level(64, 10) == 2  # pywt.dwt_max_level(64, 10)
+    assert check_level(64, 10, 4) == 4  # deeper than max_level is allowed (the paper's J = 4)
+    assert check_level(64, 10, np.int64(6)) == 6
+    for bad, words in [(0, "at least 1"), (7, "too deep"), (2.5, "integer"), (True, "integer")]:
+        with pytest.raises(InputError, match=words) as info:
+            check_level(64, 10, bad)
+        assert info.value.field == "level"
+    with pytest.raises(InputError, match="even"):
+        check_level(64, 9, 2)
+
+
+def test_check_wave_and_mode():
+    assert check_wave("db5") == "db5"
+    with pytest.raises(InputError, match="unknown wavelet"):
+        check_wave("db55")
+    with pytest.raises(InputError, match="not orthogonal"):
+        check_wave("bior2.2")
+    assert check_mode("zero") == "zero"
+    with pytest.raises(InputError, match="periodization"):
+        check_mode("reflect")
