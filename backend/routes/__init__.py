@@ -1,0 +1,1 @@
+"""One router per resource: health, datasets, examples, teachers, jobs, results, shares."""
