@@ -108,3 +108,17 @@ def test_bad_configs_name_the_field(change, match):
 def test_too_many_levels_for_the_data(synthetic_file, tmp_path):
     with pytest.raises(ValueError, match="level"):
         pipeline.run(synthetic_file, {**TINY, "levels": 7}, tmp_path)
+
+
+def test_maps_end_to_end_with_peak_counting_baselines(tmp_path):
+    data = tmp_path / "maps.npz"
+    save_npz(make_example("lensing", n=150, seed=0), data)
+    config = {"teacher": "cnn", "lambdas": [0.01], "gammas": [0.0, 0.01], "epochs": 1, "teacher_epochs": 2,
+              "levels": 3, "cv_folds": 3, "wave": "db2"}
+    result = pipeline.run(data, config, tmp_path / "out")
+    jsonschema.validate(json.loads((tmp_path / "out" / "result.json").read_text()),
+                        json.loads(pipeline.SCHEMA_PATH.read_text()))
+    assert result["data"]["kind"] == "image"
+    assert set(result["models"]) >= {"awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross"}
+    assert set(result["wavelet"]["subfilters_3x3"]) == {"LL", "LH", "HL", "HH"}
+    assert np.asarray(result["activation"]["maps"]).shape[1:] == (64, 64)

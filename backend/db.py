@@ -1,0 +1,229 @@
+"""Database tables (SQLAlchemy 2) and the engine/session factory.
+
+The job row is the source of truth for a job's state; Celery only carries "please look at job X".
+Tables: ``datasets``, ``teachers``, ``jobs``, ``loss_points`` (live loss curves), ``shares`` and
+``schema_version`` (``create_all`` plus a version number instead of migrations).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from functools import lru_cache
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Base",
+    "Dataset",
+    "Teacher",
+    "Job",
+    "LossPoint",
+    "Share",
+    "SchemaVersion",
+    "utcnow",
+    "new_id",
+    "get_engine",
+    "get_sessionmaker",
+    "init_db",
+]
+
+SCHEMA_VERSION = 1
+JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
+ACTIVE_STATES = ("queued", "running")
+
+
+def utcnow() -> dt.datetime:
+    """Current time, timezone-aware UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def new_id() -> str:
+    """A random UUID4 as a string (ids of datasets, teachers, jobs, shares)."""
+    return str(uuid.uuid4())
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC (SQLite has no time zones) and always returns aware UTC datetimes."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    """Declarative base of all tables."""
+
+
+class Dataset(Base):
+    """An uploaded or generated dataset stored under ``<data_dir>/datasets/<id>/``."""
+
+    __tablename__ = "datasets"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(20), default="upload")  # upload | example
+    filename: Mapped[str] = mapped_column(String(255))  # stored file name, e.g. data.npz
+    original_filename: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    shape: Mapped[list] = mapped_column(JSON)
+    n: Mapped[int] = mapped_column(Integer)
+    n_test: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Teacher(Base):
+    """Uploaded teacher weights, validated against an architecture and an input shape."""
+
+    __tablename__ = "teachers"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    arch: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(255))
+    original_filename: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    input_shape: Mapped[list] = mapped_column(JSON)
+    n_outputs: Mapped[int] = mapped_column(Integer, default=1)
+    n_params: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Job(Base):
+    """One distillation job. ``attempt`` grows each time a worker claims it (fencing token)."""
+
+    __tablename__ = "jobs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    state: Mapped[str] = mapped_column(String(12), default="queued", index=True)
+    dataset_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    teacher_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    config: Mapped[dict] = mapped_column(JSON)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True, nullable=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    stage: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    fraction: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    task_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    enqueued: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    heartbeat: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    result_dir: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    rerun_of: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    started: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LossPoint(Base):
+    """One epoch of one chunk's training losses (append-only; feeds the live loss curves)."""
+
+    __tablename__ = "loss_points"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    chunk: Mapped[int] = mapped_column(Integer, default=0)
+    epoch: Mapped[int] = mapped_column(Integer)
+    values: Mapped[dict] = mapped_column(JSON)
+
+
+class Share(Base):
+    """A read-only link to one job's result. Only the SHA-256 of the token is stored."""
+
+    __tablename__ = "shares"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SchemaVersion(Base):
+    """A single row holding the version of the tables above."""
+
+    __tablename__ = "schema_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - trivial
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str) -> Engine:
+    """Return one engine per database URL (SQLite gets WAL and a 30 s busy timeout).
+
+    Parameters
+    ----------
+    url : str
+        SQLAlchemy URL, e.g. ``sqlite:////abs/path/awd.sqlite3`` or ``postgresql+psycopg://...``.
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+@lru_cache(maxsize=8)
+def get_sessionmaker(url: str) -> sessionmaker:
+    """Return the session factory bound to :func:`get_engine` ``(url)`` (no expiry on commit)."""
+    return sessionmaker(bind=get_engine(url), expire_on_commit=False)
+
+
+def init_db(url: str) -> None:
+    """Create missing tables and check the schema version.
+
+    Raises
+    ------
+    RuntimeError
+        If the database was written by a newer AWD Studio (its schema version is higher than ours).
+    """
+    engine = get_engine(url)
+    Base.metadata.create_all(engine)
+    with get_sessionmaker(url)() as session:
+        row = session.scalar(select(SchemaVersion).where(SchemaVersion.id == 1))
+        if row is None:
+            session.add(SchemaVersion(id=1, version=SCHEMA_VERSION))
+            session.commit()
+        elif row.version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"DATABASE_URL: the database has schema version {row.version} but this AWD Studio "
+                f"knows version {SCHEMA_VERSION}; upgrade AWD Studio or point DATABASE_URL elsewhere"
+            )

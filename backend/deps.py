@@ -1,0 +1,97 @@
+"""FastAPI dependencies: settings, a per-request session, owner check, load-or-404 helpers."""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from typing import Annotated, Iterator
+
+from fastapi import Depends, HTTPException, Request, status
+from sqlalchemy.orm import Session
+
+from backend.config import Settings
+from backend.db import Dataset, Job, get_sessionmaker
+from backend.storage import Paths
+
+__all__ = [
+    "get_app_settings",
+    "get_session",
+    "require_owner",
+    "SettingsDep",
+    "SessionDep",
+    "PathsDep",
+    "JobDep",
+    "DatasetDep",
+    "is_uuid",
+]
+
+
+def get_app_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_session(settings: SettingsDep) -> Iterator[Session]:
+    """One database session per request."""
+    with get_sessionmaker(settings.sqlalchemy_url)() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_paths(settings: SettingsDep) -> Paths:
+    """The storage layout under ``AWD_DATA_DIR``."""
+    return Paths(settings.data_dir)
+
+
+PathsDep = Annotated[Paths, Depends(get_paths)]
+
+
+def require_owner(request: Request, settings: SettingsDep) -> None:
+    """Owner routes: with ``AWD_API_TOKEN`` set, require ``Authorization: Bearer <that token>``.
+
+    Share tokens never pass this check: they only open ``/api/results/{token}``.
+    """
+    expected = settings.api_token
+    if not expected:
+        return
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "this route needs the owner's API token (Authorization: Bearer <AWD_API_TOKEN>); "
+            "share links only read their own result",
+        )
+
+
+def is_uuid(value: str) -> bool:
+    """``True`` for the canonical text of a UUID (our ids); share tokens never look like one."""
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except (ValueError, AttributeError, TypeError):
+        return False
+
+
+def job_or_404(job_id: str, session: SessionDep) -> Job:
+    """Load a job by id or answer 404."""
+    job = session.get(Job, job_id) if is_uuid(job_id) else None
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"job {job_id!r} not found")
+    return job
+
+
+def dataset_or_404(dataset_id: str, session: SessionDep) -> Dataset:
+    """Load a dataset by id or answer 404."""
+    dataset = session.get(Dataset, dataset_id) if is_uuid(dataset_id) else None
+    if dataset is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"dataset {dataset_id!r} not found")
+    return dataset
+
+
+JobDep = Annotated[Job, Depends(job_or_404)]
+DatasetDep = Annotated[Dataset, Depends(dataset_or_404)]

@@ -1,0 +1,123 @@
+"""``/api/datasets``: streamed upload with validation, list, get, delete."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import select
+
+from backend import crud
+from backend.db import ACTIVE_STATES, Job, new_id
+from backend.deps import DatasetDep, PathsDep, SessionDep, SettingsDep, require_owner
+from backend.schemas import DatasetPublic, DatasetsPublic, Problem
+from backend.storage import DATASET_SUFFIXES, atomic_move, remove_tree, safe_display_name, usage_bytes
+from backend.uploads import multipart_openapi, receive_upload
+
+__all__ = ["router", "read_dataset_file", "check_quota", "store_dataset"]
+
+router = APIRouter(prefix="/datasets", tags=["datasets"], dependencies=[Depends(require_owner)])
+
+_ERRORS = {413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": Problem},
+           507: {"model": Problem}}
+
+
+def check_quota(settings, paths, incoming: int = 0) -> None:
+    """HTTP 507 when the data directory would exceed ``AWD_MAX_STORAGE_MB``."""
+    limit = settings.max_storage_bytes
+    if limit is not None and usage_bytes(paths.root) + incoming > limit:
+        raise HTTPException(
+            status.HTTP_507_INSUFFICIENT_STORAGE,
+            f"storage quota of AWD_MAX_STORAGE_MB={settings.max_storage_mb:g} MB reached; delete old "
+            "datasets or jobs first",
+        )
+
+
+def read_dataset_file(path, *, max_bytes: int, name: str):
+    """Read and validate a data file with ``models.data``; any failure becomes ``ValueError``.
+
+    Returns
+    -------
+    tuple
+        ``(dataset, summary)`` where ``summary`` is ``models.data.summarize(dataset)``.
+    """
+    from models.data import load_dataset, summarize
+
+    try:
+        dataset = load_dataset(path, max_bytes=max_bytes, name=name)
+        return dataset, summarize(dataset)
+    except ValueError:
+        raise
+    except MemoryError:
+        raise ValueError("file: the data does not fit in memory; upload a smaller file") from None
+    except Exception as exc:  # truncated archives, corrupt HDF5/FITS...: never a 500
+        raise ValueError(f"file: could not read the file ({exc.__class__.__name__}: {exc}); check that it is "
+                         "a complete, uncorrupted data file") from None
+
+
+def store_dataset(session, paths, *, temp_path, suffix, dataset, summary, name, source, original_filename,
+                  sha256, size_bytes):
+    """Move a validated file under ``datasets/<id>/`` and commit its row (removing the file on failure)."""
+    dataset_id = new_id()
+    filename = f"data{suffix}"
+    atomic_move(temp_path, paths.dataset_dir(dataset_id) / filename)
+    try:
+        return crud.create_dataset(
+            session, dataset_id=dataset_id, name=name, source=source, filename=filename,
+            original_filename=original_filename, kind=dataset.kind, shape=list(dataset.sample_shape),
+            n=dataset.n, n_test=dataset.n_test or None, sha256=sha256, size_bytes=size_bytes, summary=summary)
+    except BaseException:
+        session.rollback()
+        remove_tree(paths.dataset_dir(dataset_id))
+        raise
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=DatasetPublic, responses=_ERRORS,
+             openapi_extra=multipart_openapi({"name": {"type": "string", "maxLength": 200}}))
+async def upload_dataset(request: Request, session: SessionDep, settings: SettingsDep, paths: PathsDep):
+    """Upload a data file (npz, npy, csv, FITS, HDF5, MAT) in the multipart field ``file``.
+
+    The body is streamed to disk (413 beyond ``AWD_MAX_UPLOAD_MB``), read by ``models.data`` (422 with
+    the field and the fix when invalid), checksummed and stored; nothing is kept on failure.
+    """
+    check_quota(settings, paths)
+    upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
+                                  allowed=DATASET_SUFFIXES)
+    try:
+        check_quota(settings, paths, 0)
+        name = safe_display_name(upload.fields.get("name") or upload.filename.rsplit(".", 1)[0], "dataset")
+        dataset, summary = await run_in_threadpool(read_dataset_file, upload.path,
+                                                   max_bytes=settings.max_upload_bytes * 8, name=name)
+        return store_dataset(session, paths, temp_path=upload.path, suffix=upload.suffix, dataset=dataset,
+                             summary=summary, name=name, source="upload",
+                             original_filename=safe_display_name(upload.filename, "upload", path=True),
+                             sha256=upload.sha256, size_bytes=upload.size)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+    finally:
+        upload.discard()
+
+
+@router.get("", response_model=DatasetsPublic)
+def list_datasets(session: SessionDep, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+    """Stored datasets, newest first."""
+    rows, count = crud.list_datasets(session, limit=limit, offset=offset)
+    return DatasetsPublic(data=[DatasetPublic.model_validate(r) for r in rows], count=count)
+
+
+@router.get("/{dataset_id}", response_model=DatasetPublic, responses={404: {"model": Problem}})
+def get_dataset(dataset: DatasetDep):
+    """One dataset with its preview summary."""
+    return dataset
+
+
+@router.delete("/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses={404: {"model": Problem}, 409: {"model": Problem}})
+def delete_dataset(dataset: DatasetDep, session: SessionDep, paths: PathsDep):
+    """Delete a dataset and its file (409 while a queued or running job uses it)."""
+    active = session.scalar(select(Job.id).where(Job.dataset_id == dataset.id, Job.state.in_(ACTIVE_STATES)))
+    if active:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            f"dataset is used by the active job {active}; cancel it or wait for it to finish")
+    dataset_id = dataset.id
+    crud.delete_dataset(session, dataset=dataset)
+    remove_tree(paths.dataset_dir(dataset_id))

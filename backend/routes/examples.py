@@ -1,0 +1,71 @@
+"""``/api/examples``: the built-in example datasets, and turning one into a stored dataset."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Body, Depends, HTTPException, status
+from fastapi.concurrency import run_in_threadpool
+
+from backend.deps import PathsDep, SessionDep, SettingsDep, require_owner
+from backend.routes.datasets import check_quota, store_dataset
+from backend.schemas import DatasetPublic, ExampleCreate, ExamplePublic, ExamplesPublic, Problem
+from backend.storage import sha256_file
+
+__all__ = ["router", "EXAMPLE_INFO"]
+
+router = APIRouter(prefix="/examples", tags=["examples"], dependencies=[Depends(require_owner)])
+
+EXAMPLE_INFO = {
+    "synthetic": ("timeseries", "Simulated time series whose target depends on a few known wavelet "
+                                "coefficients: a check that AWD recovers the ground truth."),
+    "cme": ("timeseries", "Simulated solar coronal-mass-ejection traces; the target is a property of "
+                          "the event, as in the paper's CME study."),
+    "lensing": ("image", "Simulated weak-lensing convergence maps; the target is the cosmological "
+                         "matter density, as in the paper's cosmology study."),
+}
+
+
+def _make(name: str, n, seed: int, paths):
+    from models.data import make_example, save_npz, summarize
+
+    dataset = make_example(name, n=n, seed=seed)
+    path = paths.temp_file(".npz")
+    try:
+        save_npz(dataset, path)
+        return dataset, summarize(dataset), path
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+@router.get("", response_model=ExamplesPublic)
+def list_examples():
+    """The example datasets AWD Studio can generate."""
+    from models.data import EXAMPLES
+
+    data = [ExamplePublic(name=n, kind=EXAMPLE_INFO.get(n, ("timeseries", ""))[0],
+                          description=EXAMPLE_INFO.get(n, ("", n))[1]) for n in EXAMPLES]
+    return ExamplesPublic(data=data, count=len(data))
+
+
+@router.post("/{name}", status_code=status.HTTP_201_CREATED, response_model=DatasetPublic,
+             responses={404: {"model": Problem}, 422: {"model": Problem}, 507: {"model": Problem}})
+async def create_example(name: str, session: SessionDep, settings: SettingsDep, paths: PathsDep,
+                         options: ExampleCreate | None = Body(default=None)):
+    """Generate an example dataset (``synthetic``, ``cme`` or ``lensing``) and store it."""
+    from models.data import EXAMPLES
+
+    if name not in EXAMPLES:
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            f"example {name!r} not found; choose one of {', '.join(EXAMPLES)}")
+    options = options or ExampleCreate()
+    check_quota(settings, paths)
+    try:
+        dataset, summary, path = await run_in_threadpool(_make, name, options.n, options.seed, paths)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+    try:
+        return store_dataset(session, paths, temp_path=path, suffix=".npz", dataset=dataset, summary=summary,
+                             name=options.name or name, source="example", original_filename=None,
+                             sha256=sha256_file(path), size_bytes=path.stat().st_size)
+    finally:
+        path.unlink(missing_ok=True)

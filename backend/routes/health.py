@@ -1,0 +1,50 @@
+"""``/api/health``: is the web process up, and can it reach the database, Redis and workers."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from backend.deps import SessionDep, SettingsDep
+from backend.schemas import HealthPublic
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/health", tags=["health"])
+_CACHE: dict = {"at": 0.0, "workers": 0}
+
+
+def _count_workers() -> int:
+    """Workers answering a ping (cached for 5 s so that health checks stay cheap)."""
+    if time.monotonic() - _CACHE["at"] > 5.0:
+        from worker.dispatch import live_workers
+
+        names = live_workers(timeout=0.5)
+        _CACHE.update(at=time.monotonic(), workers=len(names or ()))
+    return _CACHE["workers"]
+
+
+@router.get("", response_model=HealthPublic)
+def health(session: SessionDep, settings: SettingsDep):
+    """``status`` is ``ok`` when the database and Redis answer, ``degraded`` otherwise."""
+    from models import __version__
+
+    try:
+        session.execute(text("SELECT 1"))
+        database = True
+    except Exception:
+        database = False
+    redis_ok = False
+    if settings.redis_url:
+        try:
+            import redis
+
+            redis_ok = bool(redis.Redis.from_url(settings.redis_url, socket_timeout=1,
+                                                 socket_connect_timeout=1).ping())
+        except Exception:
+            redis_ok = False
+    workers = _count_workers() if redis_ok else 0
+    return HealthPublic(status="ok" if database and redis_ok else "degraded", version=__version__,
+                        database=database, redis=redis_ok, workers=workers)

@@ -1,0 +1,194 @@
+"""``/api/jobs``: submit (idempotent), list, get with live progress, cancel, rerun, delete, share."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Response, status
+from sqlalchemy.exc import IntegrityError
+
+from backend import crud
+from backend.db import ACTIVE_STATES, Dataset, Job, Teacher, utcnow
+from backend.deps import JobDep, PathsDep, SessionDep, is_uuid, require_owner
+from backend.schemas import (JobCreate, JobPublic, JobsPublic, JobState, LossPointPublic, Problem, ShareCreate,
+                             ShareCreated, SharePublic, SharesPublic)
+from backend.storage import remove_tree
+
+__all__ = ["router", "job_public", "build_config"]
+
+router = APIRouter(prefix="/jobs", tags=["jobs"], dependencies=[Depends(require_owner)])
+
+
+def job_public(job: Job, session=None, *, with_losses: bool = False) -> JobPublic:
+    """The API view of a job row, with an ETA from the elapsed time and the fraction done."""
+    eta = None
+    if job.state == "running" and job.started and job.fraction and job.fraction > 0.02:
+        elapsed = (utcnow() - job.started).total_seconds()
+        eta = max(0.0, elapsed * (1.0 - job.fraction) / job.fraction)
+    losses = None
+    if with_losses and session is not None:
+        losses = [LossPointPublic(chunk=p.chunk, epoch=p.epoch, values=p.values)
+                  for p in crud.loss_points(session, job=job)]
+    return JobPublic(
+        id=job.id, state=job.state, stage=job.stage, message=job.message, fraction=job.fraction or 0.0,
+        eta_seconds=eta, error=job.error, dataset_id=job.dataset_id, teacher_id=job.teacher_id,
+        config=job.config, attempt=job.attempt, rerun_of=job.rerun_of, created=job.created, started=job.started,
+        finished=job.finished, result_url=f"/api/results/{job.id}" if job.state == "succeeded" else None,
+        losses=losses)
+
+
+def _unprocessable(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, message)
+
+
+def build_config(body: JobCreate, session, paths) -> tuple[dict, str | None]:
+    """Validate a submission with ``PipelineConfig``; returns the stored config and the teacher id.
+
+    Raises
+    ------
+    fastapi.HTTPException
+        404 for an unknown dataset, 422 naming the field for anything the pipeline refuses.
+    """
+    from models.pipeline import PipelineConfig
+    from models.teachers import TEACHERS
+
+    dataset = session.get(Dataset, body.dataset_id) if is_uuid(body.dataset_id) else None
+    if dataset is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"dataset_id: no dataset {body.dataset_id!r}")
+    options = body.model_dump(exclude_none=True, exclude={"dataset_id"})
+    teacher = options.pop("teacher", "auto")
+    teacher_id = None
+    check = dict(options)
+    if teacher == "auto" or teacher in TEACHERS:
+        options["teacher"] = check["teacher"] = teacher
+    else:
+        row = session.get(Teacher, teacher) if is_uuid(teacher) else None
+        if row is None:
+            raise _unprocessable(f"teacher: {teacher!r} is neither 'auto', one of {', '.join(TEACHERS)}, "
+                                 "nor the id of an uploaded teacher")
+        if list(row.input_shape) != list(dataset.shape):
+            raise _unprocessable(f"teacher: the uploaded teacher takes samples shaped {row.input_shape} but the "
+                                 f"dataset's are {dataset.shape}; upload a teacher for this data")
+        teacher_id = row.id
+        options["teacher"] = check["teacher"] = row.arch
+        check["teacher_path"] = str(paths.teacher_dir(row.id) / row.filename)
+    try:
+        config = PipelineConfig.from_dict(check).to_dict()
+    except ValueError as exc:
+        raise _unprocessable(str(exc)) from None
+    config.pop("teacher_path", None)
+    return config, teacher_id
+
+
+def _submit(session, *, dataset_id, config, teacher_id, key=None, request_hash=None, rerun_of=None) -> Job:
+    from worker.dispatch import enqueue_job
+
+    job = crud.create_job(session, dataset_id=dataset_id, teacher_id=teacher_id, config=config,
+                          idempotency_key=key, request_hash=request_hash, rerun_of=rerun_of)
+    enqueue_job(session, job.id)  # after the commit; on failure the recovery loop sends it
+    session.refresh(job)
+    return job
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=JobPublic,
+             responses={200: {"model": JobPublic, "description": "the job already made with this key"},
+                        404: {"model": Problem}, 422: {"model": Problem}})
+def submit_job(body: JobCreate, session: SessionDep, paths: PathsDep, response: Response,
+               idempotency_key: str | None = Header(default=None, max_length=200)):
+    """Submit a distillation job. Repeating a request with the same ``Idempotency-Key`` header returns the
+    job it created (200) instead of making a second one."""
+    request_hash = hashlib.sha256(json.dumps(body.model_dump(), sort_keys=True).encode()).hexdigest()
+    if idempotency_key:
+        existing = crud.find_job_by_key(session, idempotency_key=idempotency_key)
+        if existing is not None:
+            if existing.request_hash != request_hash:
+                raise _unprocessable("Idempotency-Key: this key was used for a different request; "
+                                     "use a new key for a new job")
+            response.status_code = status.HTTP_200_OK
+            return job_public(existing)
+    config, teacher_id = build_config(body, session, paths)
+    try:
+        job = _submit(session, dataset_id=body.dataset_id, config=config, teacher_id=teacher_id,
+                      key=idempotency_key, request_hash=request_hash)
+    except IntegrityError:  # a concurrent request with the same key won the race
+        session.rollback()
+        response.status_code = status.HTTP_200_OK
+        return job_public(crud.find_job_by_key(session, idempotency_key=idempotency_key))
+    return job_public(job)
+
+
+@router.get("", response_model=JobsPublic)
+def list_jobs(session: SessionDep, state: JobState | None = None,
+              limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+    """Jobs, newest first (without loss histories)."""
+    rows, count = crud.list_jobs(session, state=state, limit=limit, offset=offset)
+    return JobsPublic(data=[job_public(r) for r in rows], count=count)
+
+
+@router.get("/{job_id}", response_model=JobPublic, responses={404: {"model": Problem}})
+def get_job(job: JobDep, session: SessionDep):
+    """State, stage, fraction, ETA, error and the loss history of the current attempt."""
+    return job_public(job, session, with_losses=True)
+
+
+@router.post("/{job_id}/cancel", response_model=JobPublic,
+             responses={404: {"model": Problem}, 409: {"model": Problem}})
+def cancel_job(job: JobDep, session: SessionDep):
+    """Cancel a queued or running job; a running one stops at its next epoch (within seconds)."""
+    from worker.dispatch import revoke_task
+
+    task_id, was_queued = job.task_id, job.state == "queued"
+    if not crud.cancel_job(session, job_id=job.id):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"job is already {job.state}; nothing to cancel")
+    if was_queued:
+        revoke_task(task_id)
+    session.refresh(job)
+    return job_public(job)
+
+
+@router.post("/{job_id}/rerun", status_code=status.HTTP_201_CREATED, response_model=JobPublic,
+             responses={404: {"model": Problem}, 409: {"model": Problem}})
+def rerun_job(job: JobDep, session: SessionDep):
+    """Submit a new job with the same dataset, teacher and options."""
+    if job.dataset_id is None or session.get(Dataset, job.dataset_id) is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, "the dataset of this job was deleted; upload it again")
+    if job.teacher_id and session.get(Teacher, job.teacher_id) is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, "the uploaded teacher of this job was deleted")
+    new = _submit(session, dataset_id=job.dataset_id, config=dict(job.config), teacher_id=job.teacher_id,
+                  rerun_of=job.id)
+    return job_public(new)
+
+
+@router.delete("/{job_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses={404: {"model": Problem}, 409: {"model": Problem}})
+def delete_job(job: JobDep, session: SessionDep, paths: PathsDep):
+    """Delete a finished job, its result files and its share links (409 while queued or running)."""
+    if job.state in ACTIVE_STATES:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"job is {job.state}; cancel it first")
+    job_id = job.id
+    crud.delete_job(session, job=job)
+    remove_tree(paths.job_dir(job_id))
+
+
+@router.post("/{job_id}/share", status_code=status.HTTP_201_CREATED, response_model=ShareCreated,
+             responses={404: {"model": Problem}, 409: {"model": Problem}})
+def share_job(job: JobDep, session: SessionDep, options: ShareCreate | None = Body(default=None)):
+    """Create a read-only link to this job's result. The token is shown once; only its hash is stored."""
+    if job.state != "succeeded":
+        raise HTTPException(status.HTTP_409_CONFLICT, f"job is {job.state}; share it once it has succeeded")
+    options = options or ShareCreate()
+    expires = None
+    if options.expires_in_hours is not None:
+        expires = utcnow() + dt.timedelta(hours=options.expires_in_hours)
+    row, token = crud.create_share(session, job_id=job.id, expires=expires)
+    return ShareCreated(id=row.id, job_id=row.job_id, created=row.created, expires=row.expires,
+                        revoked=row.revoked, token=token, url=f"/results/{token}")
+
+
+@router.get("/{job_id}/shares", response_model=SharesPublic, responses={404: {"model": Problem}})
+def list_job_shares(job: JobDep, session: SessionDep):
+    """The share links of a job (without tokens)."""
+    rows = crud.list_shares(session, job_id=job.id)
+    return SharesPublic(data=[SharePublic.model_validate(r) for r in rows], count=len(rows))

@@ -1,0 +1,82 @@
+"""``/api/results/{job id or share token}``: the result bundle and its artifacts (read-only).
+
+A job id opens its own result (owner access); a share token opens exactly the one job it was made for,
+and only here: share tokens are refused by every other route.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.responses import FileResponse
+
+from backend import crud
+from backend.db import Job
+from backend.deps import PathsDep, SessionDep, is_uuid, require_owner
+from backend.schemas import ArtifactPublic, ArtifactsPublic, Problem
+from backend.storage import resolve_artifact
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/results", tags=["results"])
+
+_NOT_FOUND = {404: {"model": Problem}, 409: {"model": Problem}}
+
+
+def _result_dir(key: str, request: Request, session, paths) -> Path:
+    """The result directory of the job named by ``key`` (job id or live share token), or 404/409."""
+    if is_uuid(key):
+        require_owner(request, request.app.state.settings)
+        job = session.get(Job, key)
+    else:
+        share = crud.find_share_by_token(session, token=key)
+        job = session.get(Job, share.job_id) if share is not None else None
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            "no result here: unknown job, or a share link that is wrong, expired or revoked")
+    if job.state != "succeeded" or not job.result_dir:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"job is {job.state}; the result appears when it succeeds")
+    return paths.root / job.result_dir
+
+
+@router.get("/{key}", responses={200: {"content": {"application/json": {}},
+                                       "description": "result.json (see models/schema/result-bundle.schema.json)"},
+                                 **_NOT_FOUND})
+def get_result(key: str, request: Request, session: SessionDep, paths: PathsDep):
+    """The result bundle (``result.json``) of a job, by job id or share token."""
+    path = _result_dir(key, request, session, paths) / "result.json"
+    if not path.is_file():
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "result.json is missing from this result")
+    return FileResponse(path, media_type="application/json")
+
+
+@router.get("/{key}/files", response_model=ArtifactsPublic, responses=_NOT_FOUND)
+def list_files(key: str, request: Request, session: SessionDep, paths: PathsDep):
+    """The downloadable files of a result."""
+    root = _result_dir(key, request, session, paths)
+    data = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            name = path.relative_to(root).as_posix()
+            try:
+                resolve_artifact(root, name)
+            except FileNotFoundError:
+                continue
+            media = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            data.append(ArtifactPublic(name=name, size=path.stat().st_size, media_type=media))
+    return ArtifactsPublic(data=data, count=len(data))
+
+
+@router.get("/{key}/files/{name:path}", responses={200: {"content": {"application/octet-stream": {}}},
+                                                   **_NOT_FOUND})
+def get_file(key: str, name: str, request: Request, session: SessionDep, paths: PathsDep):
+    """One artifact (``arrays.npz``, ``result.json``, figures). Names cannot leave the result directory."""
+    root = _result_dir(key, request, session, paths)
+    try:
+        path = resolve_artifact(root, name)
+    except FileNotFoundError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no file {name!r} in this result") from None
+    media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return FileResponse(path, media_type=media, filename=path.name)

@@ -1,0 +1,152 @@
+"""``/api/teachers``: built-in architectures and uploaded weights (validated by loading them)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
+
+from backend import crud
+from backend.db import Dataset, Teacher, new_id
+from backend.deps import PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
+from backend.routes.datasets import check_quota
+from backend.schemas import Problem, TeacherPublic, TeachersPublic
+from backend.storage import TEACHER_SUFFIXES, atomic_move, remove_tree, safe_display_name
+from backend.uploads import multipart_openapi, receive_upload
+
+__all__ = ["router", "BUILTIN_INFO", "check_teacher_file"]
+
+router = APIRouter(prefix="/teachers", tags=["teachers"], dependencies=[Depends(require_owner)])
+
+BUILTIN_INFO = {
+    "mlp": "Fully connected network; quick to train, a good first try for short time series.",
+    "lstm": "Recurrent network over the time axis (the default for time series, as in the paper).",
+    "cnn": "Small convolutional network for maps (the default for images).",
+    "resnet18": "ResNet-18 adapted to one-channel maps; the strongest and slowest image teacher.",
+}
+
+
+def check_teacher_file(path, *, arch: str | None, input_shape, n_outputs: int) -> int:
+    """Load weights with ``models.teachers`` and run a sample input; returns the number of parameters.
+
+    Raises
+    ------
+    ValueError
+        For malicious or foreign pickles, keys or shapes that do not fit ``arch``, bad outputs.
+    """
+    from models import teachers
+
+    try:
+        model = teachers.load_teacher(path, name=arch, input_shape=tuple(input_shape), n_outputs=n_outputs,
+                                      device="cpu")
+        teachers.validate_teacher(model, tuple(input_shape), n_outputs=n_outputs)
+        return int(teachers.count_params(model))
+    except ValueError:
+        raise
+    except Exception as exc:
+        raise ValueError(f"file: the weights could not be loaded ({exc.__class__.__name__}: {exc})") from None
+
+
+def _parse_shape(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    try:
+        shape = [int(part) for part in text.replace("x", ",").split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(f"input_shape: {text!r} is not a shape; pass 'L' or 'H,W'") from None
+    if not 1 <= len(shape) <= 2 or min(shape) < 1 or max(shape) > 100_000:
+        raise ValueError(f"input_shape: {text!r}; pass 'L' for time series or 'H,W' for maps")
+    return shape
+
+
+def _teacher_public(row: Teacher) -> TeacherPublic:
+    return TeacherPublic(id=row.id, name=row.name, arch=row.arch, builtin=False, input_shape=row.input_shape,
+                         n_outputs=row.n_outputs, n_params=row.n_params, sha256=row.sha256,
+                         size_bytes=row.size_bytes, created=row.created)
+
+
+@router.get("", response_model=TeachersPublic)
+def list_teachers(session: SessionDep):
+    """Built-in architectures (trained on your data during the job) and uploaded teachers."""
+    from models.teachers import TEACHERS
+
+    data = [TeacherPublic(id=name, name=name, arch=name, builtin=True, description=BUILTIN_INFO.get(name))
+            for name in TEACHERS]
+    data += [_teacher_public(row) for row in crud.list_teachers(session)]
+    return TeachersPublic(data=data, count=len(data))
+
+
+@router.get("/{teacher_id}", response_model=TeacherPublic, responses={404: {"model": Problem}})
+def get_teacher(teacher_id: str, session: SessionDep):
+    """One uploaded teacher."""
+    row = session.get(Teacher, teacher_id) if is_uuid(teacher_id) else None
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"teacher {teacher_id!r} not found")
+    return _teacher_public(row)
+
+
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=TeacherPublic,
+    responses={413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": Problem}},
+    openapi_extra=multipart_openapi({
+        "arch": {"type": "string", "enum": ["mlp", "lstm", "cnn", "resnet18"]},
+        "dataset_id": {"type": "string"},
+        "input_shape": {"type": "string", "description": "'L' or 'H,W' when no dataset_id is given"},
+        "n_outputs": {"type": "string", "default": "1"},
+        "name": {"type": "string", "maxLength": 200},
+    }),
+)
+async def upload_teacher(request: Request, session: SessionDep, settings: SettingsDep, paths: PathsDep):
+    """Upload trained teacher weights: ``.safetensors``, a weights-only ``.pt``/``.pth`` state dict of a
+    built-in architecture (field ``arch``), or a ``.pt2`` exported program.
+
+    The input shape comes from ``dataset_id`` (the data you will distil) or ``input_shape``. The file is
+    loaded without unpickling code and run on a sample input; anything else is refused with 422.
+    """
+    check_quota(settings, paths)
+    upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
+                                  allowed=TEACHER_SUFFIXES)
+    teacher_id = new_id()
+    try:
+        fields = upload.fields
+        arch = fields.get("arch") or None
+        from models.teachers import TEACHERS
+
+        if arch is not None and arch not in TEACHERS:
+            raise ValueError(f"arch: {arch!r}; pass one of {', '.join(TEACHERS)}")
+        if arch is None and upload.suffix in (".pt", ".pth"):
+            raise ValueError(f"arch: a {upload.suffix} state dict needs its architecture; pass one of "
+                             + ", ".join(TEACHERS))
+        shape = _parse_shape(fields.get("input_shape"))
+        dataset_id = fields.get("dataset_id")
+        if dataset_id:
+            dataset = session.get(Dataset, dataset_id) if is_uuid(dataset_id) else None
+            if dataset is None:
+                raise ValueError(f"dataset_id: no dataset {dataset_id!r}; upload the data first")
+            shape = list(dataset.shape)
+        if shape is None:
+            raise ValueError("input_shape: give dataset_id (the data to distil) or input_shape ('L' or 'H,W')")
+        try:
+            n_outputs = int(fields.get("n_outputs") or 1)
+        except ValueError:
+            raise ValueError("n_outputs: pass a positive integer") from None
+        if not 1 <= n_outputs <= 1000:
+            raise ValueError("n_outputs: pass an integer between 1 and 1000")
+        n_params = await run_in_threadpool(check_teacher_file, upload.path, arch=arch, input_shape=shape,
+                                           n_outputs=n_outputs)
+        filename = f"weights{upload.suffix}"
+        atomic_move(upload.path, paths.teacher_dir(teacher_id) / filename)
+        name = safe_display_name(fields.get("name") or upload.filename.rsplit(".", 1)[0], "teacher")
+        row = crud.create_teacher(session, teacher_id=teacher_id, name=name, arch=arch or "auto",
+                                  filename=filename, original_filename=safe_display_name(upload.filename, "upload", path=True),
+                                  input_shape=shape, n_outputs=n_outputs, n_params=n_params,
+                                  sha256=upload.sha256, size_bytes=upload.size)
+        return _teacher_public(row)
+    except ValueError as exc:
+        remove_tree(paths.teacher_dir(teacher_id))
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+    except BaseException:
+        session.rollback()
+        remove_tree(paths.teacher_dir(teacher_id))
+        raise
+    finally:
+        upload.discard()

@@ -1,0 +1,210 @@
+"""Artifacts on disk under ``AWD_DATA_DIR``: layout, atomic writes, safe names and the quota.
+
+Layout::
+
+    <data_dir>/tmp/                         partial uploads (removed on any failure)
+    <data_dir>/datasets/<id>/data.<ext>     one dataset file
+    <data_dir>/teachers/<id>/weights.<ext>  one teacher weights file
+    <data_dir>/jobs/<id>/attempt-<n>/work   the pipeline's scratch space of one attempt
+    <data_dir>/jobs/<id>/attempt-<n>/result result.json, arrays.npz, figures (the row points here)
+
+Every file appears under its final name only once complete: it is written to a temporary name in the
+same directory tree and moved with :func:`os.replace` (atomic on POSIX).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+__all__ = [
+    "DATASET_SUFFIXES",
+    "TEACHER_SUFFIXES",
+    "Paths",
+    "safe_suffix",
+    "safe_display_name",
+    "atomic_write_bytes",
+    "atomic_move",
+    "sha256_file",
+    "usage_bytes",
+    "resolve_artifact",
+    "remove_tree",
+]
+
+DATASET_SUFFIXES = (".npz", ".npy", ".csv", ".fits", ".fit", ".fts", ".h5", ".hdf5", ".mat")
+TEACHER_SUFFIXES = (".safetensors", ".pt", ".pth", ".pt2")
+_ARTIFACT_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class Paths:
+    """Where things live under one data directory.
+
+    Parameters
+    ----------
+    data_dir : path-like
+        The root (``AWD_DATA_DIR``); created on first use.
+    """
+
+    def __init__(self, data_dir):
+        self.root = Path(data_dir).resolve()
+
+    @property
+    def tmp(self) -> Path:
+        """Directory for partial files (same file system as the final ones)."""
+        path = self.root / "tmp"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def dataset_dir(self, dataset_id: str) -> Path:
+        """Directory of one dataset."""
+        return self.root / "datasets" / dataset_id
+
+    def teacher_dir(self, teacher_id: str) -> Path:
+        """Directory of one uploaded teacher."""
+        return self.root / "teachers" / teacher_id
+
+    def job_dir(self, job_id: str) -> Path:
+        """Directory of one job (all its attempts)."""
+        return self.root / "jobs" / job_id
+
+    def attempt_dir(self, job_id: str, attempt: int) -> Path:
+        """Scratch and result directory of one attempt of a job."""
+        return self.job_dir(job_id) / f"attempt-{int(attempt)}"
+
+    def temp_file(self, suffix: str = "") -> Path:
+        """Reserve a fresh temporary file name under :attr:`tmp` (the file exists, empty)."""
+        fd, name = tempfile.mkstemp(prefix="upload-", suffix=suffix, dir=self.tmp)
+        os.close(fd)
+        return Path(name)
+
+
+def safe_suffix(filename: str | None, allowed) -> str:
+    """Return the lower-case extension of an uploaded file name if it is allowed.
+
+    Parameters
+    ----------
+    filename : str or None
+        The client's file name; only its last path component is looked at.
+    allowed : sequence of str
+        Allowed suffixes with the dot, e.g. ``(".npz", ".csv")``.
+
+    Raises
+    ------
+    ValueError
+        If the name is missing or its extension is not in ``allowed`` (the message lists them).
+    """
+    base = os.path.basename((filename or "").replace("\\", "/"))
+    suffix = os.path.splitext(base)[1].lower()
+    if suffix not in allowed:
+        raise ValueError(
+            f"file: unsupported file type {suffix or '(no extension)'!r}; upload one of "
+            + ", ".join(allowed)
+        )
+    return suffix
+
+
+def safe_display_name(name: str | None, fallback: str, *, path: bool = False) -> str:
+    """A printable name of at most 200 characters (control characters removed).
+
+    With ``path=True`` (client file names) only the last path component is kept. The text is stored
+    as given otherwise; the UI escapes it when displaying.
+    """
+    text = name or ""
+    if path:
+        text = os.path.basename(text.replace("\\", "/"))
+    text = _CONTROL.sub("", text).strip()
+    return (text or fallback)[:200]
+
+
+def atomic_write_bytes(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary sibling file and :func:`os.replace`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_move(src, dst) -> Path:
+    """Move a finished file or directory into place with :func:`os.replace` (same file system)."""
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(src, dst)
+    return dst
+
+
+def sha256_file(path, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def usage_bytes(root) -> int:
+    """Total size in bytes of the regular files under ``root`` (0 if it does not exist)."""
+    total = 0
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def resolve_artifact(result_dir, name: str) -> Path:
+    """Resolve a requested artifact name inside a result directory, refusing anything else.
+
+    Parameters
+    ----------
+    result_dir : path-like
+        The job's result directory.
+    name : str
+        Relative name such as ``arrays.npz`` or ``figures/wavelet.png``. Each component must match
+        ``[A-Za-z0-9][A-Za-z0-9._-]*``; ``..``, absolute paths, hidden files and symlinks are refused.
+
+    Returns
+    -------
+    Path
+        An existing regular file inside ``result_dir``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the name is not a safe name of an existing file in the directory (callers answer 404).
+    """
+    parts = name.split("/")
+    if not name or len(parts) > 3 or any(not _ARTIFACT_PART.match(p) or ".." in p for p in parts):
+        raise FileNotFoundError(name)
+    root = Path(result_dir).resolve()
+    candidate = root.joinpath(*parts)
+    if candidate.is_symlink() or not candidate.is_file():
+        raise FileNotFoundError(name)
+    resolved = candidate.resolve()
+    if root not in resolved.parents:
+        raise FileNotFoundError(name)
+    return resolved
+
+
+def remove_tree(path) -> None:
+    """Delete a directory tree or a file if present (used for rollbacks and deletes)."""
+    path = Path(path)
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)

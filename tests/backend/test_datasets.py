@@ -1,0 +1,107 @@
+"""``/api/datasets``: ok, 404 and every kind of bad upload (4xx, clear message, nothing left on disk)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.backend.conftest import example_npz, npz_bytes
+
+
+def test_upload_list_get_delete(client, upload, data_dir):
+    response = upload(example_npz(), "series.npz", name="  my <b>data</b>  ")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["kind"] == "timeseries" and body["shape"] == [64] and body["n"] == 60
+    assert body["name"] == "my <b>data</b>" and body["original_filename"] == "series.npz"
+    import hashlib
+
+    assert body["sha256"] == hashlib.sha256(example_npz()).hexdigest()
+    assert body["summary"]["targets"]
+    assert (data_dir / "datasets" / body["id"] / "data.npz").is_file()
+    assert any(d["id"] == body["id"] for d in client.get("/api/datasets").json()["data"])
+    assert client.get(f"/api/datasets/{body['id']}").json()["id"] == body["id"]
+    assert client.delete(f"/api/datasets/{body['id']}").status_code == 204
+    assert not (data_dir / "datasets" / body["id"]).exists()
+    assert client.get(f"/api/datasets/{body['id']}").status_code == 404
+    assert client.delete(f"/api/datasets/{body['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("dataset_id", ["nope", "00000000-0000-4000-8000-000000000000", "..%2F..%2Fetc"])
+def test_unknown_dataset_is_404(client, dataset_id):
+    response = client.get(f"/api/datasets/{dataset_id}")
+    assert response.status_code == 404 and "not found" in response.json()["detail"].lower()
+
+
+def _bad_uploads():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 32))
+    y = X.sum(axis=1)
+    good = npz_bytes(X=X, y=y)
+    nan = X.copy()
+    nan[3, 5] = np.nan
+    return [
+        ("empty", b"", "data.npz", 422, "empty"),
+        ("truncated npz", good[: len(good) // 2], "data.npz", 422, ""),
+        ("pickled object array", npz_bytes(X=np.array([X[0], "x"], dtype=object), y=y[:2]), "data.npz", 422, ""),
+        ("NaN", npz_bytes(X=nan, y=y), "data.npz", 422, "X"),
+        ("wrong ndim", npz_bytes(X=X.reshape(40, 2, 4, 4), y=y), "data.npz", 422, "X"),
+        ("mismatched X/y", npz_bytes(X=X, y=y[:-3]), "data.npz", 422, "y"),
+        ("unknown extension", good, "data.exe", 415, "unsupported"),
+        ("no extension", good, "data", 415, "unsupported"),
+        ("random bytes", bytes(rng.integers(0, 256, 5000, dtype=np.uint8)), "data.npz", 422, ""),
+        ("text posing as npz", b"hello,world\n1,2\n", "data.npz", 422, ""),
+    ]
+
+
+@pytest.mark.parametrize("label,content,filename,code,word", _bad_uploads(), ids=[b[0] for b in _bad_uploads()])
+def test_bad_upload_is_refused_and_leaves_nothing(client, upload, stored_files, label, content, filename, code,
+                                                  word):
+    before = stored_files()
+    count = client.get("/api/datasets").json()["count"]
+    response = upload(content, filename)
+    assert response.status_code == code, (label, response.text)
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and len(detail) > 10
+    assert word.lower() in detail.lower()
+    assert stored_files() - before == set(), "a refused upload left files behind"
+    assert client.get("/api/datasets").json()["count"] == count
+
+
+def test_too_large_upload_is_413_while_streaming(make_client, stored_files):
+    small = make_client(max_upload_mb=0.01)  # about 10 kB
+    before = stored_files()
+    big = npz_bytes(X=np.zeros((400, 64)), y=np.zeros(400))
+    response = small.post("/api/datasets", files={"file": ("big.npz", big, "application/octet-stream")})
+    assert response.status_code == 413 and "AWD_MAX_UPLOAD_MB" in response.json()["detail"]
+    # a lying (absent) Content-Length is caught while streaming too
+    def chunks():
+        yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.npz\"\r\n\r\n"
+        for _ in range(20):
+            yield b"\0" * 1024
+        yield b"\r\n--b--\r\n"
+    response = small.post("/api/datasets", content=chunks(), headers={"content-type": "multipart/form-data; boundary=b"})
+    assert response.status_code == 413
+    assert stored_files() - before == set()
+
+
+def test_not_multipart_and_missing_file(client):
+    assert client.post("/api/datasets", json={"X": [1]}).status_code == 415
+    response = client.post("/api/datasets", files={"other": ("a.npz", b"123")})
+    assert response.status_code == 422 and "file" in response.json()["detail"]
+
+
+def test_storage_quota_is_507(make_client, data_dir):
+    tiny = make_client(max_storage_mb=0.001)
+    response = tiny.post("/api/datasets", files={"file": ("a.npz", example_npz(), "application/octet-stream")})
+    assert response.status_code == 507 and "AWD_MAX_STORAGE_MB" in response.json()["detail"]
+
+
+def test_examples_list_and_create(client):
+    listed = client.get("/api/examples").json()
+    assert {e["name"] for e in listed["data"]} >= {"synthetic", "cme", "lensing"}
+    made = client.post("/api/examples/synthetic", json={"n": 100, "seed": 1})
+    assert made.status_code == 201, made.text
+    assert made.json()["source"] == "example" and made.json()["n"] + (made.json()["n_test"] or 0) >= 80
+    assert client.post("/api/examples/nope").status_code == 404
+    assert client.post("/api/examples/synthetic", json={"n": 5}).status_code == 422

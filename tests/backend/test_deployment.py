@@ -1,0 +1,76 @@
+"""The lab deployment files, checked statically (Docker cannot run here): they parse, the services and
+their commands exist, and every command names a real module."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(name):
+    return yaml.safe_load((ROOT / name).read_text())
+
+
+def _check_command(command):
+    """A compose command names an importable module (uvicorn factory or celery app)."""
+    assert isinstance(command, list) and command, command
+    if command[0] == "uvicorn":
+        target = next(a for a in command[1:] if ":" in a and not a.startswith("-"))
+        module, attr = target.split(":")
+        assert callable(getattr(importlib.import_module(module), attr))
+        assert "--factory" in command
+    elif command[0] == "celery":
+        app_module = command[command.index("-A") + 1]
+        assert hasattr(importlib.import_module(app_module), "celery_app")
+        assert "worker" in command and command[command.index("-P") + 1] == "prefork"
+        assert command[command.index("-Q") + 1] == "distill"
+    elif command[0] == "redis-server":
+        assert command[command.index("--appendonly") + 1] == "yes"
+    else:
+        pytest.fail(f"unknown command {command}")
+
+
+def test_compose_parses_and_names_real_modules():
+    compose = _load("docker-compose.yml")
+    services = compose["services"]
+    assert {"redis", "web", "worker-gpu0", "postgres"} <= set(services)
+    assert services["postgres"]["profiles"] == ["postgres"]
+    for name, service in services.items():
+        if "command" in service:
+            _check_command(service["command"])
+        for dependency in service.get("depends_on", {}):
+            assert dependency in services, (name, dependency)
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            assert source in compose["volumes"], (name, source)
+    devices = services["worker-gpu0"]["deploy"]["resources"]["reservations"]["devices"]
+    assert devices[0]["driver"] == "nvidia" and devices[0]["capabilities"] == ["gpu"]
+    assert len(devices[0]["device_ids"]) == 1  # one worker process per GPU
+    assert "-c" in services["worker-gpu0"]["command"]
+    assert services["web"]["environment"]["REDIS_URL"].startswith("redis://redis:")
+
+
+def test_cpu_variant_overrides_the_gpu_worker():
+    base = _load("docker-compose.yml")["services"]
+    cpu = _load("docker-compose.cpu.yml")["services"]
+    assert set(cpu) <= set(base) | {"worker-cpu"}
+    assert "deploy" not in cpu["worker-cpu"]
+    assert cpu["worker-cpu"]["environment"]["AWD_DEVICE"] == "cpu"
+    _check_command(cpu["worker-cpu"]["command"])
+    assert cpu["worker-gpu0"]["profiles"] == ["gpu"]
+
+
+def test_dockerfile_copies_real_sources_and_runs_the_app():
+    text = (ROOT / "Dockerfile").read_text()
+    for source in re.findall(r"^COPY (\S+) ", text, flags=re.M):
+        if "*" not in source:
+            assert (ROOT / source).exists(), source
+    cmd = re.search(r"^CMD (\[.*\])", text, flags=re.M).group(1)
+    _check_command(yaml.safe_load(cmd))
+    assert "USER awd" in text  # not root

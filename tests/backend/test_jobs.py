@@ -1,0 +1,92 @@
+"""``/api/jobs`` without a worker: validation, idempotency, list/get, cancel, rerun, delete, 404/409."""
+
+from __future__ import annotations
+
+import pytest
+
+TINY = {"teacher": "mlp", "lambdas": [1e-3], "gammas": [0.0], "epochs": 1}
+
+
+def test_submit_get_list_cancel_rerun(client, dataset):
+    response = client.post("/api/jobs", json={"dataset_id": dataset["id"], **TINY})
+    assert response.status_code == 201, response.text
+    job = response.json()
+    assert job["state"] == "queued" and job["attempt"] == 0 and job["config"]["teacher"] == "mlp"
+    got = client.get(f"/api/jobs/{job['id']}").json()
+    assert got["id"] == job["id"] and got["losses"] == [] and got["eta_seconds"] is None
+    listed = client.get("/api/jobs", params={"state": "queued"}).json()
+    assert job["id"] in [j["id"] for j in listed["data"]]
+    assert client.delete(f"/api/jobs/{job['id']}").status_code == 409  # active
+    assert client.delete(f"/api/datasets/{dataset['id']}").status_code == 409  # used by an active job
+    cancelled = client.post(f"/api/jobs/{job['id']}/cancel").json()
+    assert cancelled["state"] == "cancelled" and cancelled["finished"]
+    assert client.post(f"/api/jobs/{job['id']}/cancel").status_code == 409
+    rerun = client.post(f"/api/jobs/{job['id']}/rerun")
+    assert rerun.status_code == 201 and rerun.json()["rerun_of"] == job["id"]
+    assert rerun.json()["config"] == job["config"]
+    assert client.post(f"/api/jobs/{job['id']}/share").status_code == 409  # not succeeded
+    assert client.get(f"/api/results/{job['id']}").status_code == 409
+    assert client.delete(f"/api/jobs/{job['id']}").status_code == 204
+    assert client.get(f"/api/jobs/{job['id']}").status_code == 404
+
+
+def test_idempotency_key(client, dataset):
+    body = {"dataset_id": dataset["id"], **TINY}
+    first = client.post("/api/jobs", json=body, headers={"Idempotency-Key": f"key-{dataset['id']}"})
+    second = client.post("/api/jobs", json=body, headers={"Idempotency-Key": f"key-{dataset['id']}"})
+    assert first.status_code == 201 and second.status_code == 200
+    assert first.json()["id"] == second.json()["id"]
+    other = client.post("/api/jobs", json={**body, "epochs": 3}, headers={"Idempotency-Key": f"key-{dataset['id']}"})
+    assert other.status_code == 422 and "Idempotency-Key" in other.json()["detail"]
+
+
+@pytest.mark.parametrize("change,word", [
+    ({"teacher": "gpt"}, "teacher"), ({"wave": "nope"}, "wave"), ({"mode": "zigzag"}, "mode"),
+    ({"attribution": "magic"}, "attribution"), ({"lambdas": [-1.0]}, "lambdas"), ({"epochs": 0}, "epochs"),
+    ({"unknown": 1}, "unknown"),
+])
+def test_bad_job_options_are_422(client, dataset, change, word):
+    response = client.post("/api/jobs", json={"dataset_id": dataset["id"], **TINY, **change})
+    assert response.status_code == 422
+    assert word in str(response.json()["detail"])
+
+
+@pytest.mark.parametrize("job_id", ["nope", "00000000-0000-4000-8000-000000000000"])
+@pytest.mark.parametrize("method,suffix", [("GET", ""), ("POST", "/cancel"), ("POST", "/rerun"),
+                                           ("POST", "/share"), ("DELETE", ""), ("GET", "/shares")])
+def test_unknown_job_is_404(client, job_id, method, suffix):
+    assert client.request(method, f"/api/jobs/{job_id}{suffix}").status_code == 404
+
+
+def test_unknown_dataset_on_submit_is_404(client):
+    response = client.post("/api/jobs", json={"dataset_id": "00000000-0000-4000-8000-000000000000", **TINY})
+    assert response.status_code == 404 and "dataset_id" in response.json()["detail"]
+
+
+def test_results_and_shares_404(client):
+    assert client.get("/api/results/00000000-0000-4000-8000-000000000000").status_code == 404
+    assert client.get("/api/results/not-a-token").status_code == 404
+    assert client.get("/api/results/not-a-token/files/result.json").status_code == 404
+    assert client.delete("/api/shares/not-a-token").status_code == 404
+
+
+def test_owner_token_guards_every_owner_route(make_client, dataset):
+    locked = make_client(api_token="owner-secret-0123456789")
+    assert locked.get("/api/health").status_code == 200
+    assert locked.get("/api/jobs").status_code == 403
+    assert locked.get("/api/datasets", headers={"Authorization": "Bearer wrong"}).status_code == 403
+    ok = locked.get("/api/datasets", headers={"Authorization": "Bearer owner-secret-0123456789"})
+    assert ok.status_code == 200
+
+
+def test_health_reports_redis_and_database(client):
+    body = client.get("/api/health").json()
+    assert body["status"] == "ok" and body["redis"] and body["database"]
+
+
+def test_openapi_lists_every_route(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ["/api/datasets", "/api/jobs/{job_id}/cancel", "/api/results/{key}/files/{name}",
+                 "/api/shares/{share}", "/api/examples/{name}", "/api/teachers"]:
+        assert path in paths
+    assert "multipart/form-data" in paths["/api/datasets"]["post"]["requestBody"]["content"]

@@ -1,0 +1,78 @@
+"""``/api/teachers``: built-ins, uploads validated by loading, malicious pickles refused."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+import torch
+
+
+def _post(client, content, filename, **form):
+    return client.post("/api/teachers", files={"file": (filename, content, "application/octet-stream")}, data=form)
+
+
+def _state_dict_bytes(length=64) -> bytes:
+    from models.teachers import build_teacher
+
+    buffer = io.BytesIO()
+    torch.save(build_teacher("mlp", (length,)).state_dict(), buffer)
+    return buffer.getvalue()
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("touch /tmp/awd-pwned",))
+
+
+def test_builtins_are_listed(client):
+    body = client.get("/api/teachers").json()
+    assert {t["id"] for t in body["data"] if t["builtin"]} == {"mlp", "lstm", "cnn", "resnet18"}
+
+
+def test_upload_state_dict_for_a_dataset(client, dataset, data_dir):
+    response = _post(client, _state_dict_bytes(), "teacher.pt", arch="mlp", dataset_id=dataset["id"])
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["input_shape"] == [64] and body["n_params"] > 0 and not body["builtin"]
+    assert (data_dir / "teachers" / body["id"] / "weights.pt").is_file()
+    assert client.get(f"/api/teachers/{body['id']}").json()["id"] == body["id"]
+    assert any(t["id"] == body["id"] for t in client.get("/api/teachers").json()["data"])
+
+
+def test_upload_safetensors_with_input_shape(client, tmp_path):
+    from models.teachers import build_teacher, save_teacher
+
+    path = tmp_path / "t.safetensors"
+    save_teacher(build_teacher("mlp", (32,)), path)
+    response = _post(client, path.read_bytes(), "t.safetensors", arch="mlp", input_shape="32")
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize("case", ["malicious pickle", "wrong architecture", "wrong shape", "garbage",
+                                  "missing arch", "bad extension", "unknown dataset"])
+def test_bad_teacher_upload_is_422_and_leaves_nothing(client, dataset, stored_files, case):
+    evil = io.BytesIO()
+    torch.save({"weight": _Evil()}, evil)
+    cases = {
+        "malicious pickle": (evil.getvalue(), "t.pt", {"arch": "mlp", "dataset_id": dataset["id"]}, 422),
+        "wrong architecture": (_state_dict_bytes(), "t.pt", {"arch": "lstm", "dataset_id": dataset["id"]}, 422),
+        "wrong shape": (_state_dict_bytes(16), "t.pt", {"arch": "mlp", "dataset_id": dataset["id"]}, 422),
+        "garbage": (b"\x80\x04not a pickle at all", "t.pt", {"arch": "mlp", "input_shape": "64"}, 422),
+        "missing arch": (_state_dict_bytes(), "t.pt", {"dataset_id": dataset["id"]}, 422),
+        "bad extension": (_state_dict_bytes(), "t.pkl", {"arch": "mlp", "input_shape": "64"}, 415),
+        "unknown dataset": (_state_dict_bytes(), "t.pt", {"arch": "mlp", "dataset_id": "nope"}, 422),
+    }
+    content, filename, form, code = cases[case]
+    before = stored_files()
+    response = _post(client, content, filename, **form)
+    assert response.status_code == code, response.text
+    assert len(response.json()["detail"]) > 10
+    assert stored_files() - before == set()
+    assert not os.path.exists("/tmp/awd-pwned")
+
+
+def test_unknown_teacher_is_404(client):
+    assert client.get("/api/teachers/00000000-0000-4000-8000-000000000000").status_code == 404
+    assert client.get("/api/teachers/mlp").status_code == 404

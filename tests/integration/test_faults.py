@@ -1,0 +1,102 @@
+"""Faults with a real Redis and real workers: SIGKILL mid-job, Redis restart, cancellation."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+
+from tests.conftest import wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def dataset(client):
+    return client.post("/api/examples/synthetic", json={"n": 200, "seed": 3}).json()
+
+
+def _state(client, job_id):
+    return client.get(f"/api/jobs/{job_id}").json()
+
+
+def _terminal(client, job_id):
+    body = _state(client, job_id)
+    return body if body["state"] in ("succeeded", "failed", "cancelled") else None
+
+
+def _distilling(client, job_id, min_epochs=3):
+    body = _state(client, job_id)
+    return body if body["state"] == "running" and len(body["losses"] or []) >= min_epochs else None
+
+
+def test_cancel_stops_a_running_job_within_seconds(client, worker, dataset, tiny_job, data_dir):
+    long_job = {**tiny_job, "epochs": 5000}
+    job = client.post("/api/jobs", json={"dataset_id": dataset["id"], **long_job}).json()
+    wait_for(lambda: _distilling(client, job["id"]), timeout=120, what="the job to start distilling")
+    cancelled = client.post(f"/api/jobs/{job['id']}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
+    attempt_dir = data_dir / "jobs" / job["id"] / "attempt-1"
+    wait_for(lambda: not attempt_dir.exists(), timeout=15, what="the worker to stop and clean up")
+    n_points = len(_state(client, job["id"])["losses"])
+    time.sleep(1.0)
+    assert len(_state(client, job["id"])["losses"]) == n_points  # no more epochs
+    assert client.post(f"/api/jobs/{job['id']}/cancel").status_code == 409
+    # the worker is free again
+    quick = client.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job}).json()
+    assert wait_for(lambda: _terminal(client, quick["id"]), timeout=120)["state"] == "succeeded"
+
+
+def test_cancel_a_queued_job(client, workers, dataset, tiny_job):
+    workers.stop()
+    job = client.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job}).json()
+    assert client.post(f"/api/jobs/{job['id']}/cancel").json()["state"] == "cancelled"
+    workers.start()
+    time.sleep(2.0)
+    body = _state(client, job["id"])
+    assert body["state"] == "cancelled" and body["attempt"] == 0
+
+
+def test_sigkill_worker_mid_job_then_job_finishes_once(client, workers, dataset, tiny_job, data_dir):
+    workers.ensure_running()
+    job = client.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job, "epochs": 300}).json()
+    wait_for(lambda: _distilling(client, job["id"]), timeout=120, what="the job to start distilling")
+    workers.kill()
+    workers.start()
+    final = wait_for(lambda: _terminal(client, job["id"]), timeout=180, what="the job to be re-run")
+    assert final["state"] == "succeeded", final["error"]
+    assert final["attempt"] == 2
+    assert sorted(p.name for p in (data_dir / "jobs" / job["id"]).iterdir()) == ["attempt-2"]
+    assert client.get(f"/api/results/{job['id']}").status_code == 200
+
+
+def test_redis_loss_with_queued_jobs_loses_none(client, workers, redis_server, dataset, tiny_job, settings):
+    """Redis dies and loses its data while jobs wait; the web start-up re-enqueues them from the DB."""
+    from fastapi.testclient import TestClient
+
+    from backend.app import create_app
+
+    workers.stop()
+    ids = [client.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job, "seed": s}).json()["id"]
+           for s in (11, 12)]
+    redis_server.kill()
+    shutil.rmtree(redis_server.directory)
+    redis_server.start()
+    with TestClient(create_app(settings, with_ui=False)):  # a web restart: recovery at start-up
+        workers.start()
+        for job_id in ids:
+            final = wait_for(lambda: _terminal(client, job_id), timeout=180, what="a re-enqueued job")
+            assert final["state"] == "succeeded", final["error"]
+            assert final["attempt"] == 1
+
+
+def test_redis_restart_keeps_queued_jobs(client, workers, redis_server, dataset, tiny_job):
+    """A clean Redis restart keeps the queue (append-only file): the jobs run exactly once."""
+    workers.stop()
+    job_id = client.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job, "seed": 21}).json()["id"]
+    redis_server.stop()
+    redis_server.start()
+    workers.start()
+    final = wait_for(lambda: _terminal(client, job_id), timeout=180, what="the queued job")
+    assert final["state"] == "succeeded" and final["attempt"] == 1

@@ -1,0 +1,250 @@
+"""One attempt of one job inside a worker: claim, heartbeat, progress, cancellation, final write.
+
+The tasks in :mod:`worker.tasks` stay short by delegating here. Every database write carries the
+attempt number (a fencing token): once the job is cancelled or re-queued, this attempt's writes are
+refused, :meth:`JobRun.should_cancel` turns true and the pipeline stops at the next epoch.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from backend import crud
+from backend.config import get_settings
+from backend.db import Dataset, Job, Teacher, get_sessionmaker
+from backend.storage import Paths, usage_bytes
+from worker.dispatch import HEARTBEAT_SECONDS, ORPHAN_GRACE_SECONDS
+
+__all__ = ["JobRun", "claim", "owns", "pipeline_config"]
+
+log = logging.getLogger(__name__)
+
+
+def _session():
+    return get_sessionmaker(get_settings().sqlalchemy_url)()
+
+
+def claim(job_id: str, worker: str) -> int | None:
+    """Claim a queued job for this worker; returns the attempt number or ``None`` (nothing to do).
+
+    A job left ``running`` by this same worker without a heartbeat (its process was killed by the hard
+    time limit, and the message came back) is re-queued first, counting towards ``AWD_MAX_ATTEMPTS``.
+    """
+    import datetime as dt
+
+    from backend.db import utcnow
+
+    settings = get_settings()
+    with _session() as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            return None
+        stale = job.heartbeat is None or job.heartbeat < utcnow() - dt.timedelta(seconds=ORPHAN_GRACE_SECONDS)
+        if job.state == "running" and job.worker == worker and stale:
+            outcome = crud.requeue_job(session, job=job, reason="its worker process was lost",
+                                       max_attempts=settings.max_attempts)
+            if outcome != "unchanged":
+                shutil.rmtree(Paths(settings.data_dir).attempt_dir(job.id, job.attempt), ignore_errors=True)
+        return crud.claim_job(session, job_id=job_id, worker=worker)
+
+
+def owns(job_id: str, attempt: int) -> bool:
+    """``True`` while ``attempt`` is the running attempt of the job."""
+    with _session() as session:
+        job = session.get(Job, job_id)
+        return job is not None and job.state == "running" and job.attempt == attempt
+
+
+def pipeline_config(job: Job, dataset: Dataset, teacher: Teacher | None, paths: Paths, device) -> dict:
+    """The ``PipelineConfig`` dict of a job, with stored paths resolved under the data directory."""
+    config = dict(job.config)
+    if teacher is not None:
+        config["teacher_path"] = str(paths.teacher_dir(teacher.id) / teacher.filename)
+        config["teacher"] = teacher.arch
+    if device and not config.get("device"):
+        config["device"] = device
+    return config
+
+
+class JobRun:
+    """Callbacks and bookkeeping of one attempt (or one chunk of it) while the pipeline runs.
+
+    Parameters
+    ----------
+    job_id : str
+        The job.
+    attempt : int
+        The attempt number returned by :func:`claim` (fencing token).
+    worker : str
+        Celery node name of this worker (recorded with each heartbeat).
+    span : tuple of float, default=(0.0, 1.0)
+        The part of the job's overall fraction this run covers (chunks of a chord share a span).
+    chunk : int, default=0
+        Index of the grid chunk (for the loss history).
+    """
+
+    def __init__(self, job_id: str, attempt: int, worker: str, span=(0.0, 1.0), chunk: int = 0):
+        self.settings = get_settings()
+        self.paths = Paths(self.settings.data_dir)
+        self.job_id, self.attempt, self.worker = job_id, int(attempt), worker
+        self.span, self.chunk = span, int(chunk)
+        self.lost = False
+        self._last_write = 0.0
+        self._overall = 0.0
+        self._last_stage = None
+        self._last_check = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
+
+    # lifecycle -------------------------------------------------------------------------------------
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=HEARTBEAT_SECONDS + 1)
+        return False
+
+    def _beat(self):
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                with _session() as session:
+                    if not crud.touch_job(session, job_id=self.job_id, attempt=self.attempt,
+                                          worker=self.worker):
+                        self.lost = True
+            except Exception as exc:  # a busy database must not kill the run
+                log.warning("heartbeat of job %s failed: %s", self.job_id, exc)
+
+    # directories and inputs ------------------------------------------------------------------------
+    @property
+    def attempt_dir(self) -> Path:
+        return self.paths.attempt_dir(self.job_id, self.attempt)
+
+    @property
+    def work_dir(self) -> Path:
+        path = self.attempt_dir / "work"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def inputs(self) -> tuple[Path, dict]:
+        """Dataset path and pipeline config dict of the job.
+
+        Raises
+        ------
+        ValueError
+            If the dataset or the uploaded teacher was deleted since the job was submitted.
+        """
+        with _session() as session:
+            job = session.get(Job, self.job_id)
+            dataset = session.get(Dataset, job.dataset_id) if job.dataset_id else None
+            if dataset is None:
+                raise ValueError("dataset_id: the dataset of this job was deleted; upload it again and rerun")
+            teacher = None
+            if job.teacher_id:
+                teacher = session.get(Teacher, job.teacher_id)
+                if teacher is None:
+                    raise ValueError("teacher: the uploaded teacher of this job was deleted")
+            config = pipeline_config(job, dataset, teacher, self.paths, self.settings.device)
+            return self.paths.dataset_dir(dataset.id) / dataset.filename, config
+
+    def check_quota(self) -> None:
+        """Raise ``OSError`` when the data directory exceeds ``AWD_MAX_STORAGE_MB``."""
+        limit = self.settings.max_storage_bytes
+        if limit is not None and usage_bytes(self.paths.root) > limit:
+            raise OSError(
+                f"storage quota exceeded: the data directory holds more than AWD_MAX_STORAGE_MB="
+                f"{self.settings.max_storage_mb:g} MB; delete old jobs or datasets, or raise the quota"
+            )
+
+    # pipeline callbacks ----------------------------------------------------------------------------
+    def progress(self, stage: str, fraction: float, message: str = "") -> None:
+        """``progress(stage, fraction, message)`` for models.pipeline; throttled to 2 writes a second."""
+        lo, hi = self.span
+        overall = max(self._overall, lo + (hi - lo) * min(max(float(fraction), 0.0), 1.0))
+        self._overall = overall
+        now = time.monotonic()
+        if stage == self._last_stage and now - self._last_write < 0.5 and fraction < 1.0:
+            return
+        self._last_stage, self._last_write = stage, now
+        try:
+            with _session() as session:
+                if not crud.set_progress(session, job_id=self.job_id, attempt=self.attempt, stage=stage,
+                                         fraction=overall, message=message):
+                    self.lost = True
+        except Exception as exc:
+            log.warning("progress of job %s not written: %s", self.job_id, exc)
+
+    def on_epoch(self, epoch: int, losses: dict) -> None:
+        """``on_epoch(epoch, losses)`` for models.pipeline: appends to the live loss history."""
+        try:
+            with _session() as session:
+                crud.add_loss_point(session, job_id=self.job_id, attempt=self.attempt, chunk=self.chunk,
+                                    epoch=epoch, values=losses)
+        except Exception as exc:
+            log.warning("losses of job %s not written: %s", self.job_id, exc)
+
+    def should_cancel(self) -> bool:
+        """``True`` once the job is cancelled or taken over by another attempt (checked at most 2/s)."""
+        now = time.monotonic()
+        if not self.lost and now - self._last_check >= 0.5:
+            self._last_check = now
+            try:
+                self.lost = not owns(self.job_id, self.attempt)
+            except Exception as exc:
+                log.warning("cancellation check of job %s failed: %s", self.job_id, exc)
+        return self.lost
+
+    # outcomes --------------------------------------------------------------------------------------
+    def succeed(self, staged_result: Path) -> bool:
+        """Move a finished result into place and mark the job succeeded (compare-and-set).
+
+        Returns ``False`` (and deletes the staged files) if this attempt no longer owns the job.
+        """
+        self.check_quota()
+        final = self.attempt_dir / "result"
+        if final.exists():
+            shutil.rmtree(final)
+        staged_result.replace(final)
+        relative = str(final.relative_to(self.paths.root))
+        with _session() as session:
+            ok = crud.finish_job(session, job_id=self.job_id, attempt=self.attempt, state="succeeded",
+                                 result_dir=relative)
+        if ok:
+            shutil.rmtree(self.attempt_dir / "work", ignore_errors=True)
+        else:
+            self.discard()
+        return ok
+
+    def fail(self, reason: str) -> bool:
+        """Mark the job failed with a readable reason; removes this attempt's files."""
+        with _session() as session:
+            ok = crud.finish_job(session, job_id=self.job_id, attempt=self.attempt, state="failed",
+                                 error=str(reason)[:4000])
+        self.discard()
+        return ok
+
+    def discard(self) -> None:
+        """Remove this attempt's directory (cancelled, failed or superseded runs leave nothing)."""
+        shutil.rmtree(self.attempt_dir, ignore_errors=True)
+
+
+def describe_error(exc: BaseException, time_limit: int) -> str:
+    """A readable one-line reason for a failed job."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return (f"the job exceeded its time limit of {time_limit} s (AWD_JOB_TIME_LIMIT); use fewer epochs "
+                "or grid points, or raise the limit")
+    if isinstance(exc, MemoryError):
+        return "the worker ran out of memory; use a smaller dataset, batch_size or grid"
+    if isinstance(exc, ValueError):
+        return str(exc)
+    text = str(exc) or exc.__class__.__name__
+    if "out of memory" in text.lower():
+        return "the device ran out of memory; reduce batch_size or use the CPU (device: cpu)"
+    return f"{exc.__class__.__name__}: {text}"

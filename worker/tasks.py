@@ -1,0 +1,131 @@
+"""Celery tasks: each loads the job row, checks that it may run, calls ``models.pipeline`` and stores
+the outcome. Small grids run as one task; large ones as a chord
+``run_job (prepare) -> group(distill_chunk, ...) -> finalize_job``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import chord, group
+from celery.signals import worker_process_init
+
+from backend.config import get_settings
+from models import pipeline  # imported once in the worker's parent, shared by its prefork children
+from worker.celery_app import celery_app
+from worker.runner import JobRun, claim, describe_error, owns
+
+__all__ = ["run_job", "distill_chunk", "finalize_job"]
+
+log = logging.getLogger(__name__)
+PREPARE_END, DISTILL_END = 0.3, 0.85
+
+
+@worker_process_init.connect
+def _fresh_connections(**_):
+    """Each prefork child opens its own database connections."""
+    from backend.db import get_engine, get_sessionmaker
+
+    get_sessionmaker.cache_clear()
+    get_engine.cache_clear()
+
+
+def _guarded(run: JobRun, body) -> str:
+    """Run ``body()``; cancellation discards the attempt, any error fails the job with a reason."""
+    try:
+        return body()
+    except pipeline.Cancelled:
+        run.discard()
+        return "cancelled"
+    except BaseException as exc:  # SoftTimeLimitExceeded derives from Exception; keep SystemExit too
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        if run.lost:
+            run.discard()
+            return "superseded"
+        log.exception("job %s failed", run.job_id)
+        run.fail(describe_error(exc, get_settings().job_time_limit))
+        return "failed"
+
+
+@celery_app.task(name="worker.tasks.run_job", bind=True)
+def run_job(self, job_id: str) -> str:
+    """Run one queued job: the whole pipeline, or its preparation followed by a chord of chunks."""
+    attempt = claim(job_id, self.request.hostname)
+    if attempt is None:
+        return "skipped"
+    with JobRun(job_id, attempt, self.request.hostname) as run:
+        return _guarded(run, lambda: _run_or_split(run))
+
+
+@celery_app.task(name="worker.tasks.distill_chunk", bind=True)
+def distill_chunk(self, job_id: str, attempt: int, chunk: int, indices: list[int], n_chunks: int) -> str:
+    """Distil the grid points ``indices`` of a prepared job (one member of the chord's group)."""
+    if not owns(job_id, attempt):
+        return "skipped"
+    with JobRun(job_id, attempt, self.request.hostname, span=(PREPARE_END, DISTILL_END), chunk=chunk) as run:
+        progress = _chunk_progress(run, n_chunks)
+        return _guarded(run, lambda: str(pipeline.distill_chunk(
+            run.work_dir, indices, progress=progress, should_cancel=run.should_cancel,
+            on_epoch=run.on_epoch)))
+
+
+@celery_app.task(name="worker.tasks.finalize_job", bind=True)
+def finalize_job(self, job_id: str, attempt: int) -> str:
+    """Select lambda/gamma, fit the predictors and write the bundle (the chord's callback)."""
+    if not owns(job_id, attempt):
+        return "skipped"
+    with JobRun(job_id, attempt, self.request.hostname, span=(DISTILL_END, 1.0)) as run:
+        def body():
+            staged = _staging(run)
+            pipeline.finalize(run.work_dir, staged, progress=run.progress)
+            return "succeeded" if run.succeed(staged) else "superseded"
+        return _guarded(run, body)
+
+
+def _staging(run: JobRun):
+    staged = run.attempt_dir / "result.partial"
+    staged.mkdir(parents=True, exist_ok=True)
+    return staged
+
+
+def _run_or_split(run: JobRun) -> str:
+    settings = get_settings()
+    data_path, config = run.inputs()
+    run.check_quota()
+    run.span = (0.0, PREPARE_END)
+    info = pipeline.prepare(data_path, config, run.work_dir, progress=run.progress)
+    n_points = len(info["config"]["lambdas"]) * len(info["config"]["gammas"])
+    if n_points < settings.chord_min_points:
+        run.span = (PREPARE_END, DISTILL_END)
+        pipeline.distill_chunk(run.work_dir, range(n_points), progress=run.progress,
+                               should_cancel=run.should_cancel, on_epoch=run.on_epoch)
+        run.span = (DISTILL_END, 1.0)
+        staged = _staging(run)
+        pipeline.finalize(run.work_dir, staged, progress=run.progress)
+        return "succeeded" if run.succeed(staged) else "superseded"
+    size = settings.chunk_points
+    chunks = [list(range(i, min(i + size, n_points))) for i in range(0, n_points, size)]
+    header = group(distill_chunk.si(run.job_id, run.attempt, k, idx, len(chunks)) for k, idx in enumerate(chunks))
+    chord(header, finalize_job.si(run.job_id, run.attempt)).apply_async()
+    run.progress("distill", 0.0, f"{n_points} grid points in {len(chunks)} chunks")
+    return "split"
+
+
+def _chunk_progress(run: JobRun, n_chunks: int):
+    """A progress callback that reports the mean fraction over all chunks (kept in a Redis hash)."""
+    import redis
+
+    client = redis.Redis.from_url(get_settings().broker_url)
+    key = f"awd:chunks:{run.job_id}:{run.attempt}"
+
+    def progress(stage: str, fraction: float, message: str = "") -> None:
+        try:
+            client.hset(key, str(run.chunk), float(fraction))
+            client.expire(key, 7 * 24 * 3600)
+            mean = sum(float(v) for v in client.hvals(key)) / n_chunks
+        except Exception:
+            mean = fraction / n_chunks
+        run.progress(stage, mean, message)
+
+    return progress
