@@ -1,0 +1,227 @@
+"""The one client the Dash callbacks use to talk to the AWD Studio API.
+
+Dash 4 runs its callbacks on FastAPI's event loop, so a callback must never
+block on an HTTP request to its own server. The client is therefore async
+(``httpx.AsyncClient``) and, by default, calls the FastAPI app *in process*
+through ``httpx.ASGITransport``: the same routes, validation and errors as a
+browser gets, without a network hop. Set ``AWD_API_BASE`` (for example
+``http://api.internal:8050``) to call a separate API server instead.
+
+Every method returns the decoded JSON body or raises :class:`ApiError`, whose
+message is readable by a person (FastAPI's ``detail`` when present).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+__all__ = [
+    "ApiClient",
+    "ApiError",
+    "configure",
+    "get_client",
+    "error_message",
+]
+
+_DEFAULT_TIMEOUT = 30.0
+_STATE: dict[str, Any] = {"app": None, "base_url": None, "client": None}
+
+
+class ApiError(RuntimeError):
+    """An API call failed.
+
+    Parameters
+    ----------
+    status : int
+        HTTP status code, or 0 when the server could not be reached.
+    message : str
+        Human-readable reason (the API's ``detail`` when it gave one).
+    """
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+    @property
+    def not_found(self) -> bool:
+        """True for 404 and 410 (unknown, expired or revoked)."""
+        return self.status in (404, 410)
+
+
+def error_message(body: Any, status: int) -> str:
+    """Turn an error response body into one readable sentence.
+
+    Parameters
+    ----------
+    body : Any
+        Decoded JSON body (FastAPI: ``{"detail": str | list[dict]}``) or text.
+    status : int
+        HTTP status code, used when the body says nothing.
+
+    Returns
+    -------
+    str
+    """
+    detail = body.get("detail", body.get("message")) if isinstance(body, dict) else body
+    if isinstance(detail, list):  # pydantic validation errors
+        parts = []
+        for item in detail:
+            if isinstance(item, dict):
+                loc = ".".join(str(p) for p in item.get("loc", ()) if p != "body")
+                msg = item.get("msg", "")
+                parts.append(f"{loc}: {msg}" if loc else str(msg))
+            else:
+                parts.append(str(item))
+        detail = "; ".join(parts)
+    if isinstance(detail, dict):
+        detail = detail.get("message") or str(detail)
+    if not detail:
+        detail = {404: "not found", 413: "file too large"}.get(status, f"request failed (HTTP {status})")
+    return str(detail)
+
+
+class ApiClient:
+    """Async JSON client for ``/api``.
+
+    Parameters
+    ----------
+    base_url : str, optional
+        Root of the API server (no trailing ``/api``). When None and ``app``
+        is given, requests go in process to ``app``.
+    app : ASGI app, optional
+        The FastAPI application to call in process.
+    timeout : float, default=30.0
+        Seconds per request.
+    """
+
+    def __init__(self, base_url: str | None = None, app: Any = None, timeout: float = _DEFAULT_TIMEOUT):
+        if base_url is None and app is None:
+            raise ValueError("ApiClient: pass base_url (e.g. http://127.0.0.1:8050) or app (the FastAPI app)")
+        self.base_url = base_url.rstrip("/") if base_url else "http://awd-studio.internal"
+        self.app = app if base_url is None else None
+        self.timeout = timeout
+
+    def _client(self) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=self.app) if self.app is not None else None
+        return httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=self.timeout)
+
+    async def request(self, method: str, path: str, *, json: Any = None, headers: dict | None = None) -> Any:
+        """Send one request and return its JSON body.
+
+        Parameters
+        ----------
+        method : str
+            ``"GET"``, ``"POST"`` or ``"DELETE"``.
+        path : str
+            Path starting with ``/api/``.
+        json : Any, optional
+            Body to send as JSON.
+        headers : dict, optional
+            Extra headers (e.g. ``Idempotency-Key``).
+
+        Returns
+        -------
+        Any
+            Decoded JSON, or None for an empty body.
+
+        Raises
+        ------
+        ApiError
+            For any non-2xx status or when the server cannot be reached.
+        """
+        try:
+            async with self._client() as client:
+                resp = await client.request(method, path, json=json, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ApiError(0, f"the API server could not be reached ({exc.__class__.__name__})") from exc
+        try:
+            body = resp.json() if resp.content else None
+        except ValueError:
+            body = resp.text
+        if resp.status_code >= 400:
+            raise ApiError(resp.status_code, error_message(body, resp.status_code))
+        return body
+
+    # Datasets and examples -------------------------------------------------
+    async def list_datasets(self) -> Any:
+        """``GET /api/datasets``."""
+        return await self.request("GET", "/api/datasets")
+
+    async def get_dataset(self, dataset_id: str) -> dict:
+        """``GET /api/datasets/{id}``."""
+        return await self.request("GET", f"/api/datasets/{quote(str(dataset_id), safe='')}")
+
+    async def list_examples(self) -> Any:
+        """``GET /api/examples``."""
+        return await self.request("GET", "/api/examples")
+
+    async def create_example(self, name: str) -> dict:
+        """``POST /api/examples/{name}``: make a built-in example a dataset."""
+        return await self.request("POST", f"/api/examples/{quote(str(name), safe='')}")
+
+    # Teachers ---------------------------------------------------------------
+    async def list_teachers(self) -> Any:
+        """``GET /api/teachers``."""
+        return await self.request("GET", "/api/teachers")
+
+    # Jobs -------------------------------------------------------------------
+    async def create_job(self, payload: dict, idempotency_key: str | None = None) -> dict:
+        """``POST /api/jobs`` with an optional ``Idempotency-Key`` header."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return await self.request("POST", "/api/jobs", json=payload, headers=headers)
+
+    async def list_jobs(self) -> Any:
+        """``GET /api/jobs``."""
+        return await self.request("GET", "/api/jobs")
+
+    async def get_job(self, job_id: str) -> dict:
+        """``GET /api/jobs/{id}``."""
+        return await self.request("GET", f"/api/jobs/{quote(str(job_id), safe='')}")
+
+    async def cancel_job(self, job_id: str) -> dict:
+        """``POST /api/jobs/{id}/cancel``."""
+        return await self.request("POST", f"/api/jobs/{quote(str(job_id), safe='')}/cancel")
+
+    # Results and shares -----------------------------------------------------
+    async def get_result(self, token: str) -> dict:
+        """``GET /api/results/{job id or share token}``: the result bundle."""
+        return await self.request("GET", f"/api/results/{quote(str(token), safe='')}")
+
+    async def create_share(self, job_id: str) -> dict:
+        """``POST /api/jobs/{id}/share`` -> ``{token, url, expires}``."""
+        return await self.request("POST", f"/api/jobs/{quote(str(job_id), safe='')}/share")
+
+    async def revoke_share(self, token: str) -> Any:
+        """``DELETE /api/shares/{token}``."""
+        return await self.request("DELETE", f"/api/shares/{quote(str(token), safe='')}")
+
+
+def configure(app: Any = None, base_url: str | None = None) -> ApiClient:
+    """Set the client the callbacks use.
+
+    Parameters
+    ----------
+    app : ASGI app, optional
+        The FastAPI app to call in process (used when no base URL is set).
+    base_url : str, optional
+        API root; defaults to the ``AWD_API_BASE`` environment variable.
+
+    Returns
+    -------
+    ApiClient
+    """
+    base_url = base_url or os.environ.get("AWD_API_BASE") or None
+    _STATE.update(app=app, base_url=base_url, client=ApiClient(base_url=base_url, app=app))
+    return _STATE["client"]
+
+
+def get_client() -> ApiClient:
+    """The configured client; ``AWD_API_BASE`` or ``http://127.0.0.1:8050`` if none was set."""
+    if _STATE["client"] is None:
+        configure(base_url=os.environ.get("AWD_API_BASE") or "http://127.0.0.1:8050")
+    return _STATE["client"]

@@ -1,0 +1,167 @@
+/* AWD Studio browser helpers (no framework, event delegation so Dash page changes need no re-binding):
+ * - dataset upload: drag-and-drop or file picker -> XMLHttpRequest POST /api/datasets with a progress bar;
+ *   on success the new id goes to the Dash store `home-dataset-id` through dash_clientside.set_props;
+ * - teacher upload on the configure page -> POST /api/teachers (file + architecture);
+ * - figure downloads: buttons with data-graph / data-format call Plotly.downloadImage. */
+(function () {
+  "use strict";
+
+  function setProps(id, props) {
+    if (window.dash_clientside && window.dash_clientside.set_props) {
+      window.dash_clientside.set_props(id, props);
+    }
+  }
+
+  function errorText(xhr) {
+    var detail = null;
+    try {
+      var body = JSON.parse(xhr.responseText);
+      detail = body.detail !== undefined ? body.detail : body.message;
+      if (Array.isArray(detail)) {
+        detail = detail.map(function (d) { return (d.loc ? d.loc.join(".") + ": " : "") + d.msg; }).join("; ");
+      }
+    } catch (e) { /* not JSON */ }
+    if (!detail) {
+      detail = xhr.status === 413 ? "the file is larger than the server accepts" :
+        xhr.status ? "the server answered HTTP " + xhr.status : "the server could not be reached";
+    }
+    return String(detail);
+  }
+
+  /* POST a FormData with upload progress. onProgress(percent), onDone(body), onFail(message). */
+  function post(url, form, onProgress, onDone, onFail) {
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.upload.onprogress = function (e) {
+      if (e.lengthComputable) { onProgress(Math.round(100 * e.loaded / e.total)); }
+    };
+    xhr.onload = function () {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        var body = null;
+        try { body = JSON.parse(xhr.responseText); } catch (e) { onFail("the server sent an unreadable answer"); return; }
+        onDone(body);
+      } else {
+        onFail(errorText(xhr));
+      }
+    };
+    xhr.onerror = function () { onFail("the server could not be reached (network error)"); };
+    xhr.send(form);
+  }
+
+  function bar(prefix, pct, label) {
+    var wrap = document.getElementById(prefix + "-upload-progress");
+    var b = document.getElementById(prefix + "-upload-bar");
+    if (wrap) { wrap.classList.remove("awd-hidden"); }
+    if (b) {
+      b.style.width = pct + "%";
+      b.setAttribute("aria-valuenow", String(pct));
+      b.textContent = label !== undefined ? label : pct + "%";
+    }
+  }
+
+  function status(prefix, text) {
+    var s = document.getElementById(prefix + "-upload-status");
+    if (s) { s.textContent = text; }
+  }
+
+  function uploadDataset(file) {
+    if (!file) { return; }
+    var form = new FormData();
+    form.append("file", file, file.name);
+    var nameInput = document.getElementById("home-dataset-name");
+    if (nameInput && nameInput.value.trim()) { form.append("name", nameInput.value.trim()); }
+    setProps("home-error", { is_open: false });
+    status("home", "Uploading " + file.name + " …");
+    bar("home", 0);
+    post("/api/datasets", form,
+      function (pct) { bar("home", pct); if (pct >= 100) { status("home", "Checking " + file.name + " …"); } },
+      function (body) {
+        bar("home", 100, "done");
+        status("home", "Uploaded " + file.name + ".");
+        setProps("home-dataset-id", { data: body.id });
+      },
+      function (msg) {
+        bar("home", 0, "");
+        status("home", "");
+        setProps("home-error", { children: "Upload of " + file.name + " failed: " + msg, is_open: true });
+      });
+  }
+
+  function uploadTeacher(file) {
+    if (!file) { return; }
+    var form = new FormData();
+    form.append("file", file, file.name);
+    var arch = document.querySelector("#configure-teacher-arch input:checked");
+    form.append("architecture", arch ? arch.value : "mlp");
+    var ds = document.getElementById("configure-dataset-hidden");
+    if (ds && ds.value) { form.append("dataset_id", ds.value); }
+    setProps("configure-error", { is_open: false });
+    status("configure", "Uploading " + file.name + " …");
+    bar("configure", 0);
+    post("/api/teachers", form,
+      function (pct) { bar("configure", pct); },
+      function (body) {
+        bar("configure", 100, "done");
+        status("configure", "Loaded and checked " + file.name + ".");
+        setProps("configure-uploaded-teacher", { data: body });
+      },
+      function (msg) {
+        bar("configure", 0, "");
+        status("configure", "");
+        setProps("configure-error", { children: "Teacher upload failed: " + msg, is_open: true });
+      });
+  }
+
+  function dropzone(target) {
+    return target && target.closest ? target.closest(".awd-dropzone") : null;
+  }
+
+  document.addEventListener("dragover", function (e) {
+    var z = dropzone(e.target);
+    if (z) { e.preventDefault(); z.classList.add("dragover"); }
+  });
+  document.addEventListener("dragleave", function (e) {
+    var z = dropzone(e.target);
+    if (z) { z.classList.remove("dragover"); }
+  });
+  document.addEventListener("drop", function (e) {
+    var z = dropzone(e.target);
+    if (!z) { return; }
+    e.preventDefault();
+    z.classList.remove("dragover");
+    var files = e.dataTransfer && e.dataTransfer.files;
+    if (files && files.length) { (z.id === "home-dropzone" ? uploadDataset : uploadTeacher)(files[0]); }
+  });
+  /* A transient <input type=file> (not part of the React tree) opens the system picker. */
+  function openPicker(z) {
+    var input = document.createElement("input");
+    input.type = "file";
+    input.accept = z.getAttribute("data-accept") || "";
+    input.style.display = "none";
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      if (file) { (z.id === "home-dropzone" ? uploadDataset : uploadTeacher)(file); }
+      input.remove();
+    });
+    document.body.appendChild(input);
+    input.click();
+  }
+  document.addEventListener("click", function (e) {
+    var dl = e.target.closest ? e.target.closest(".awd-download-figure") : null;
+    if (dl) {
+      var holder = document.getElementById(dl.getAttribute("data-graph"));
+      var gd = holder && (holder.classList.contains("js-plotly-plot") ? holder : holder.querySelector(".js-plotly-plot"));
+      if (gd && window.Plotly) {
+        window.Plotly.downloadImage(gd, { format: dl.getAttribute("data-format"), scale: 2,
+          filename: dl.getAttribute("data-filename") || "figure" });
+      }
+      return;
+    }
+    var z = dropzone(e.target);
+    if (z) { openPicker(z); }
+  });
+  document.addEventListener("keydown", function (e) {
+    var z = dropzone(e.target);
+    if (z && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); openPicker(z); }
+  });
+})();

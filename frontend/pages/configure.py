@@ -1,0 +1,404 @@
+"""Configure: dataset, teacher, wavelet, attribution, the λ/γ grid, epochs, seed; a run-time estimate; submit."""
+
+from __future__ import annotations
+
+import math
+import uuid
+
+import dash
+import dash_bootstrap_components as dbc
+import numpy as np
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from frontend.api_client import ApiError, get_client
+from frontend.components import fmt_seconds, items, triggered_id
+
+dash.register_page(__name__, path="/configure", title="AWD Studio · configure", name="Configure")
+
+WAVES = [f"db{i}" for i in range(2, 11)] + [f"sym{i}" for i in range(4, 9)] + [f"coif{i}" for i in range(1, 6)]
+ATTRIBUTIONS = [("saliency", "Saliency (the paper's)"), ("input_x_gradient", "Input × gradient"),
+                ("integrated_gradients", "Integrated gradients (slower)")]
+ARCHITECTURES = ["mlp", "lstm", "cnn", "resnet18"]
+DEFAULT_TEACHER = {"timeseries": "lstm", "image": "cnn"}
+
+
+def _geom(a, b, n):
+    return [float(v) for v in np.geomspace(a, b, n)]
+
+
+#: λ/γ grids and epochs per data kind: "quick" finishes in minutes on a laptop; "paper" is the paper's grid.
+GRID_PRESETS = {
+    "timeseries": {
+        "quick": {"lambdas": [1e-4, 7e-4, 5e-3], "gammas": [0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0], "epochs": 50},
+        "paper": {"lambdas": _geom(1e-4, 5e-3, 5), "gammas": [0.0] + _geom(1e-4, 10, 20), "epochs": 100},
+    },
+    "image": {
+        "quick": {"lambdas": [0.005, 0.01, 0.02], "gammas": [0.0, 0.001, 0.005, 0.02, 0.05], "epochs": 15},
+        "paper": {"lambdas": [0.005, 0.01, 0.02], "gammas": [0.0] + _geom(0.001, 0.05, 10), "epochs": 50},
+    },
+}
+
+
+def format_grid(values) -> str:
+    """``[0.0001, 0.001]`` -> ``"0.0001, 0.001"`` (4 significant digits)."""
+    return ", ".join(f"{v:.4g}" for v in values)
+
+
+def parse_grid(text: str | None, field: str) -> list[float]:
+    """Parse a comma/space separated list of non-negative numbers.
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``"0, 1e-3, 0.01"``.
+    field : str
+        Name used in the error message (``"lambdas"``).
+
+    Returns
+    -------
+    list of float, sorted ascending, duplicates removed
+
+    Raises
+    ------
+    ValueError
+        Naming the field and the offending entry.
+    """
+    parts = [p for p in (text or "").replace(";", ",").replace(" ", ",").split(",") if p.strip()]
+    if not parts:
+        raise ValueError(f"{field}: enter at least one value, e.g. 0.001, 0.01")
+    out = []
+    for p in parts:
+        try:
+            v = float(p)
+        except ValueError:
+            raise ValueError(f"{field}: {p.strip()!r} is not a number; use values like 0.001 or 1e-3") from None
+        if not math.isfinite(v) or v < 0:
+            raise ValueError(f"{field}: {p.strip()!r} must be a finite number ≥ 0")
+        out.append(v)
+    if len(out) > 64:
+        raise ValueError(f"{field}: at most 64 values (got {len(out)})")
+    return sorted(set(out))
+
+
+def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribution: str = "saliency",
+                     teacher: str = "auto") -> float:
+    """A rough run-time estimate on 2 CPU cores (seconds); an order of magnitude, not a promise.
+
+    Parameters
+    ----------
+    kind : {"timeseries", "image"}
+    shape : sequence of int
+        Per-sample shape, ``(L,)`` or ``(H, W)``.
+    n : int
+        Number of training samples.
+    n_grid : int
+        Number of (λ, γ) points.
+    epochs : int
+    attribution : str
+        Integrated gradients costs about 8 attribution passes.
+    teacher : str
+        Architecture, ``"auto"`` or an uploaded teacher's id (then no training).
+
+    Returns
+    -------
+    float
+    """
+    size = float(np.prod(shape)) if shape else 64.0
+    n = max(int(n or 1), 1)
+    per_sample_epoch = 2e-6 * size if kind == "timeseries" else 4e-7 * size
+    attr = 8.0 if attribution == "integrated_gradients" else 1.0
+    distill = per_sample_epoch * n * max(epochs, 1) * max(n_grid, 1) * (1 + attr) / 3.0
+    arch = DEFAULT_TEACHER.get(kind, "mlp") if teacher == "auto" else teacher
+    teacher_cost = {"mlp": 5e-7, "lstm": 2e-5, "cnn": 2e-6, "resnet18": 2e-5}.get(arch, 0.0)
+    train = teacher_cost * size * n * 30
+    return 10.0 + distill + train
+
+
+def _card(title, body):
+    return dbc.Card(dbc.CardBody([html.H2(title, className="h5 mb-3"), *body]), className="mb-4 shadow-sm")
+
+
+def _field(label, component, help_text=None, label_for=None):
+    out = [dbc.Label(label, html_for=label_for, className="fw-semibold"), component]
+    if help_text:
+        out.append(dbc.FormText(help_text))
+    return html.Div(out, className="mb-3")
+
+
+def layout(dataset: str | None = None, **_):
+    """The configure page; ``?dataset=<id>`` preselects the dataset."""
+    return html.Div([
+        html.H1("Configure a distillation", className="h3 mb-3"),
+        dcc.Store(id="configure-idempotency", data=str(uuid.uuid4())),
+        dcc.Store(id="configure-dataset-info"),
+        dcc.Store(id="configure-uploaded-teacher"),
+        dcc.Store(id="configure-initial-dataset", data=dataset),
+        dbc.Alert(id="configure-error", color="danger", is_open=False, dismissable=True),
+        dbc.Row([
+            dbc.Col([
+                _card("Data", [
+                    _field("Dataset", dcc.Dropdown(id="configure-dataset", placeholder="Choose a dataset…",
+                                                   clearable=False), label_for="configure-dataset"),
+                    dbc.Input(id="configure-dataset-hidden", type="hidden", value=dataset or ""),
+                    html.Div(id="configure-dataset-facts", className="small text-muted"),
+                    html.A("Upload another dataset", href="/", className="small"),
+                ]),
+                _card("Teacher", [
+                    dbc.RadioItems(id="configure-teacher-source", inline=True, value="builtin",
+                                   options=[{"label": "Train a built-in network", "value": "builtin"},
+                                            {"label": "Upload trained weights", "value": "upload"}]),
+                    html.Div(_field("Architecture", dcc.Dropdown(id="configure-teacher", clearable=False,
+                                                                 options=[{"label": a, "value": a}
+                                                                          for a in ARCHITECTURES]),
+                                    "Suggested for your data kind; LSTM for time series, CNN for maps.",
+                                    label_for="configure-teacher"), className="mt-3"),
+                    html.Div([
+                        _field("Architecture of the weights", dbc.RadioItems(
+                            id="configure-teacher-arch", inline=True, value="mlp",
+                            options=[{"label": a, "value": a} for a in ARCHITECTURES])),
+                        html.Div(html.Div("Drop a .safetensors / .pt / .pt2 file or click", className="small"),
+                                 id="configure-teacher-dropzone", className="awd-dropzone py-3", tabIndex="0",
+                                 role="button", **{"aria-label": "Upload teacher weights",
+                                                   "data-accept": ".safetensors,.pt,.pth,.pt2"}),
+                        html.Div(html.Div(id="configure-upload-bar", className="progress-bar", role="progressbar",
+                                          style={"width": "0%"}),
+                                 id="configure-upload-progress", className="progress mt-2 awd-hidden"),
+                        html.Div(id="configure-upload-status", className="small text-muted mt-1",
+                                 **{"aria-live": "polite"}),
+                    ], id="configure-teacher-upload", className="mt-3 awd-hidden"),
+                ]),
+                _card("Wavelet", [
+                    dbc.Row([
+                        dbc.Col(_field("Start from", dcc.Dropdown(id="configure-wave", value="db5", clearable=False,
+                                                                  options=[{"label": w, "value": w}
+                                                                           for w in WAVES])), sm=6),
+                        dbc.Col(_field("Levels J", dbc.Input(id="configure-levels", type="number", value=4, min=1,
+                                                             max=8, step=1)), sm=6),
+                    ]),
+                    _field("Attribution", dbc.RadioItems(id="configure-attribution", value="saliency",
+                                                         options=[{"label": lab, "value": v}
+                                                                  for v, lab in ATTRIBUTIONS])),
+                    dbc.Row([
+                        dbc.Col(_field("Filter parametrisation", dbc.Select(
+                            id="configure-parametrization", value="orthogonal",
+                            options=[{"label": "orthogonal (exact lattice)", "value": "orthogonal"},
+                                     {"label": "free (penalised, as in the paper)", "value": "free"}])), sm=6),
+                        dbc.Col(_field("Boundary mode", dbc.Select(
+                            id="configure-mode", value="periodization",
+                            options=[{"label": m, "value": m} for m in ("periodization", "zero", "symmetric")])),
+                                sm=6),
+                    ]),
+                ]),
+            ], lg=6),
+            dbc.Col([
+                _card("λ / γ grid", [
+                    html.Div([
+                        dbc.Button("Quick grid", id="configure-preset-quick", color="secondary", outline=True,
+                                   size="sm", className="me-2"),
+                        dbc.Button("Paper's grid", id="configure-preset-paper", color="secondary", outline=True,
+                                   size="sm"),
+                    ], className="mb-3"),
+                    _field("λ values (sparsity)", dbc.Textarea(id="configure-lambdas", rows=2),
+                           "Comma-separated, ≥ 0.", label_for="configure-lambdas"),
+                    _field("γ values (interpretation)", dbc.Textarea(id="configure-gammas", rows=3),
+                           "Include 0: it is the “AWD without interpretation” baseline.",
+                           label_for="configure-gammas"),
+                    dbc.Row([
+                        dbc.Col(_field("Epochs", dbc.Input(id="configure-epochs", type="number", value=50, min=1,
+                                                           max=100000, step=1)), sm=6),
+                        dbc.Col(_field("Seed", dbc.Input(id="configure-seed", type="number", value=0, min=0,
+                                                         step=1)), sm=6),
+                    ]),
+                    html.Div(id="configure-grid-size", className="mb-2"),
+                ]),
+                dbc.Card(dbc.CardBody([
+                    html.Div(id="configure-estimate", className="mb-3", **{"aria-live": "polite"}),
+                    dbc.Button("Start distillation", id="configure-submit", color="success", size="lg",
+                               className="w-100", n_clicks=0),
+                    dcc.Loading(html.Div(id="configure-submit-status", className="small mt-2"), type="dot"),
+                ]), className="shadow-sm border-success"),
+            ], lg=6),
+        ]),
+    ])
+
+
+@callback(
+    Output("configure-dataset", "options"),
+    Output("configure-dataset", "value"),
+    Output("configure-error", "children", allow_duplicate=True),
+    Output("configure-error", "is_open", allow_duplicate=True),
+    Input("configure-initial-dataset", "data"),
+    prevent_initial_call="initial_duplicate",
+)
+async def load_datasets(initial):
+    """Fill the dataset dropdown (``GET /api/datasets``), preselecting ``?dataset=``."""
+    try:
+        rows = items(await get_client().list_datasets())
+    except ApiError as err:
+        return [], None, f"Could not list datasets: {err.message}", True
+    options = [{"label": f"{d.get('name', d['id'])} · {d.get('kind', '?')} · n = {d.get('n', '?')}",
+                "value": d["id"]} for d in rows]
+    ids = [o["value"] for o in options]
+    value = initial if initial in ids else (ids[0] if ids else None)
+    if initial and initial not in ids:
+        return options, value, "That dataset no longer exists; pick another one.", True
+    return options, value, no_update, no_update
+
+
+@callback(
+    Output("configure-dataset-info", "data"),
+    Output("configure-dataset-facts", "children"),
+    Output("configure-dataset-hidden", "value"),
+    Input("configure-dataset", "value"),
+    prevent_initial_call=True,
+)
+async def load_dataset_info(dataset_id):
+    """Kind, shape and size of the chosen dataset."""
+    if not dataset_id:
+        return None, "No dataset yet: upload one or use an example on the home page.", ""
+    try:
+        ds = await get_client().get_dataset(dataset_id)
+    except ApiError as err:
+        return None, f"Could not load the dataset: {err.message}", dataset_id
+    info = {"id": ds["id"], "kind": ds.get("kind"), "shape": ds.get("shape"), "n": ds.get("n")}
+    kind = {"timeseries": "time series", "image": "maps"}.get(info["kind"], info["kind"])
+    shape = " × ".join(str(s) for s in info["shape"] or [])
+    return info, f"{kind}, {info['n']} samples of shape {shape}", dataset_id
+
+
+@callback(
+    Output("configure-teacher", "options"),
+    Output("configure-teacher", "value"),
+    Input("configure-dataset-info", "data"),
+    Input("configure-uploaded-teacher", "data"),
+    State("configure-teacher", "value"),
+)
+async def load_teachers(info, uploaded, current):
+    """Teacher choices: built-in architectures plus uploaded weights; the kind's default preselected."""
+    try:
+        rows = items(await get_client().list_teachers())
+    except ApiError:
+        rows = [{"id": a, "name": a, "arch": a, "builtin": True} for a in ARCHITECTURES]
+    options = teacher_options(rows)
+    values = [o["value"] for o in options]
+    if uploaded and uploaded.get("id"):
+        if uploaded["id"] not in values:
+            options.append({"label": f"uploaded: {uploaded.get('name', uploaded['id'])}", "value": uploaded["id"]})
+        return options, uploaded["id"]
+    kind = (info or {}).get("kind")
+    if triggered_id() == "configure-dataset-info" or current not in values:
+        default = DEFAULT_TEACHER.get(kind, "mlp")
+        return options, default if default in values else (values[0] if values else None)
+    return options, current
+
+
+def teacher_options(rows: list[dict]) -> list[dict]:
+    """Dropdown options from ``GET /api/teachers`` rows (built-ins first)."""
+    built = [r for r in rows if r.get("builtin", True)]
+    uploaded = [r for r in rows if not r.get("builtin", True)]
+    opts = [{"label": f"{r.get('name', r['id'])}" + (f" — {r['description']}" if r.get("description") else ""),
+             "value": r["id"]} for r in built]
+    opts += [{"label": f"uploaded: {r.get('name', r['id'])} ({r.get('arch', '?')})", "value": r["id"]}
+             for r in uploaded]
+    return opts
+
+
+@callback(
+    Output("configure-teacher-upload", "className"),
+    Input("configure-teacher-source", "value"),
+)
+def toggle_teacher_upload(source):
+    """Show the weights upload only when the user chose to upload."""
+    return "mt-3" if source == "upload" else "mt-3 awd-hidden"
+
+
+@callback(
+    Output("configure-lambdas", "value"),
+    Output("configure-gammas", "value"),
+    Output("configure-epochs", "value"),
+    Input("configure-dataset-info", "data"),
+    Input("configure-preset-quick", "n_clicks"),
+    Input("configure-preset-paper", "n_clicks"),
+)
+def apply_preset(info, _quick, _paper):
+    """Fill the grid and epochs from a preset for the dataset's kind (quick unless "Paper's grid")."""
+    kind = (info or {}).get("kind") or "timeseries"
+    name = "paper" if triggered_id() == "configure-preset-paper" else "quick"
+    preset = GRID_PRESETS.get(kind, GRID_PRESETS["timeseries"])[name]
+    return format_grid(preset["lambdas"]), format_grid(preset["gammas"]), preset["epochs"]
+
+
+@callback(
+    Output("configure-grid-size", "children"),
+    Output("configure-estimate", "children"),
+    Input("configure-lambdas", "value"),
+    Input("configure-gammas", "value"),
+    Input("configure-epochs", "value"),
+    Input("configure-attribution", "value"),
+    Input("configure-teacher", "value"),
+    Input("configure-dataset-info", "data"),
+)
+def update_estimate(lambdas, gammas, epochs, attribution, teacher, info):
+    """Grid size and a rough run time, or the parse error in words."""
+    try:
+        n_l, n_g = len(parse_grid(lambdas, "λ")), len(parse_grid(gammas, "γ"))
+    except ValueError as err:
+        return dbc.Alert(str(err), color="warning", className="py-1 px-2 mb-0 small"), ""
+    size = html.Span([dbc.Badge(f"{n_l} × {n_g} = {n_l * n_g} grid points", color="info")])
+    if not info:
+        return size, html.Span("Pick a dataset to see a run-time estimate.", className="text-muted")
+    secs = estimate_seconds(info.get("kind", "timeseries"), info.get("shape"), info.get("n"), n_l * n_g,
+                            int(epochs or 1), attribution or "saliency", teacher or "auto")
+    return size, html.Div([html.Span("Estimated run time: ", className="text-muted"),
+                           html.Strong(f"about {fmt_seconds(secs)}"),
+                           html.Span(" on this machine's CPU (rough)", className="text-muted small")])
+
+
+def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,
+                mode) -> dict:
+    """The ``POST /api/jobs`` body from the form values; ValueError naming the field when one is wrong."""
+    if not dataset_id:
+        raise ValueError("dataset: choose a dataset first (or upload one on the home page)")
+    if not teacher:
+        raise ValueError("teacher: choose an architecture or upload weights")
+    for name, v, lo in (("epochs", epochs, 1), ("levels", levels, 1), ("seed", seed, 0)):
+        if v is None or int(v) != float(v) or int(v) < lo:
+            raise ValueError(f"{name}: enter a whole number ≥ {lo}")
+    return {"dataset_id": dataset_id, "teacher": teacher, "lambdas": parse_grid(lambdas, "λ"),
+            "gammas": parse_grid(gammas, "γ"), "epochs": int(epochs), "levels": int(levels), "wave": wave,
+            "attribution": attribution, "seed": int(seed), "parametrization": parametrization, "mode": mode}
+
+
+@callback(
+    Output("app-nav", "href", allow_duplicate=True),
+    Output("configure-submit-status", "children"),
+    Input("configure-submit", "n_clicks"),
+    State("configure-dataset", "value"),
+    State("configure-teacher", "value"),
+    State("configure-lambdas", "value"),
+    State("configure-gammas", "value"),
+    State("configure-epochs", "value"),
+    State("configure-levels", "value"),
+    State("configure-wave", "value"),
+    State("configure-attribution", "value"),
+    State("configure-seed", "value"),
+    State("configure-parametrization", "value"),
+    State("configure-mode", "value"),
+    State("configure-idempotency", "data"),
+    prevent_initial_call=True,
+)
+async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
+                 parametrization, mode, idem_key):
+    """Submit the job (with an idempotency key, so a double click makes one job) and go to its page."""
+    if not n_clicks:
+        return no_update, no_update
+    try:
+        payload = job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
+                              parametrization, mode)
+    except ValueError as err:
+        return no_update, dbc.Alert(str(err), color="warning", className="py-2 mb-0")
+    try:
+        job = await get_client().create_job(payload, idempotency_key=idem_key)
+    except ApiError as err:
+        return no_update, dbc.Alert(f"The job was not accepted: {err.message}", color="danger", className="py-2 mb-0")
+    return f"/jobs/{job['id']}", "Submitted."

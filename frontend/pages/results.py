@@ -1,0 +1,356 @@
+"""Results page ``/results/<token>``: a job id (owner view) or a share token (read-only view).
+
+One callback fetches the bundle and draws every figure; the λ/γ grid and the
+activation selector then redraw their parts from copies of the bundle kept in
+the browser (the activation maps apart, so a grid click does not resend them).
+A share token never shows an action (no share, cancel, delete or rerun), and an
+unknown, expired or revoked token shows the friendly 404 block.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
+
+from frontend import figures
+from frontend.api_client import ApiError, get_client
+from frontend.components import figure_card, is_job_id, not_found_card, triggered_id
+
+dash.register_page(__name__, path_template="/results/<token>", title="AWD Studio · results", name="Results")
+
+_HIDDEN = {"display": "none"}
+#: Laid out but invisible while the bundle loads, so plotly measures real widths.
+_LOADING = {"visibility": "hidden"}
+
+
+def layout(token: str | None = None, **_):
+    """The results page skeleton; content arrives with the bundle."""
+    shared = not is_job_id(token)
+    actions = [] if shared else [
+        dbc.Button("Share…", id="results-share", color="primary", n_clicks=0, className="me-2"),
+        dbc.Button("Job page", id="results-job-link", href=f"/jobs/{quote(token or '', safe='')}",
+                   color="outline-secondary"),
+    ]
+    share_box = [] if shared else [dbc.Collapse(dbc.Card(dbc.CardBody([
+        html.Div("Anyone with this link can view this result (read-only):", className="small mb-1"),
+        dbc.InputGroup([
+            dbc.Input(id="results-share-url", readonly=True, name="share-link"),
+            dbc.InputGroupText(dcc.Clipboard(target_id="results-share-url", title="Copy the link",
+                                             id="results-share-copy")),
+            dbc.Button("Revoke", id="results-share-revoke", color="outline-danger", n_clicks=0),
+        ], className="awd-share-box"),
+        html.Div(id="results-share-status", className="small text-muted mt-1", **{"aria-live": "polite"}),
+        dcc.Store(id="results-share-data"),
+    ])), id="results-share-collapse", is_open=False, className="mb-3")]
+    return html.Div([
+        dcc.Store(id="results-token", data=token),
+        dcc.Store(id="results-core"),
+        dcc.Store(id="results-activation"),
+        dcc.Store(id="results-clicked"),
+        html.Div([
+            html.Div([
+                html.H1("Distillation result", className="h3 mb-1"),
+                html.Div(id="results-badges"),
+            ]),
+            html.Div(actions, id="results-actions"),
+        ], className="d-flex flex-wrap justify-content-between align-items-start gap-2 mb-3"),
+        *share_box,
+        dbc.Alert("Read-only view of a shared result.", color="info", className="py-2",
+                  id="results-shared-note", is_open=shared),
+        dcc.Loading(html.Div(id="results-status"), type="default"),
+        html.Div(id="results-body", style=_LOADING, children=_body()),
+    ])
+
+
+def _body():
+    return [
+        html.Div(id="results-summary", className="mb-4"),
+        html.H2("The learned wavelet", className="h4 mt-2 mb-3"),
+        dbc.Row([
+            dbc.Col(figure_card("Wavelet ψ and scaling function φ", "results-wavelet-graph", "awd-wavelet",
+                                help_text="Learned (solid) against the initial wavelet (dashed)."), xl=6),
+            dbc.Col(figure_card("Filters h and g", "results-filters-graph", "awd-filters",
+                                help_text="Lowpass h and highpass g[n] = (−1)ⁿ h[N−1−n]."), xl=6),
+        ]),
+        html.Div(dbc.Row([
+            dbc.Col(figure_card("2D filters LL, LH, HL, HH", "results-filters2d-graph", "awd-filters-2d"), xl=6),
+            dbc.Col(figure_card("3 × 3 sub-filters for peak counting", "results-subfilters-graph",
+                                "awd-subfilters"), xl=6),
+        ]), id="results-maps-only"),
+        html.H2("The λ / γ grid", className="h4 mt-2 mb-3"),
+        html.Div([
+            html.Span(id="results-inspecting", className="me-2"),
+            dbc.Button("Back to the selected point", id="results-reset-click", size="sm", color="link",
+                       n_clicks=0),
+        ], className="mb-2"),
+        dbc.Row([
+            dbc.Col(figure_card("Cross-validated score", "results-grid-graph", "awd-grid-heatmap",
+                                help_text="★ the selected point. Click a cell to inspect that grid point."), xl=5),
+            dbc.Col(figure_card("Learned ψ across the grid", "results-psi-grid-graph", "awd-psi-grid",
+                                help_text="One small plot per (λ, γ); dotted grey: the initial wavelet."), xl=7),
+        ]),
+        html.H2("Wavelet activation maps", className="h4 mt-2 mb-3"),
+        figure_card("Where the attribution-weighted coefficients sit", "results-activation-graph",
+                    "awd-activation", extra=html.Div([
+                        dbc.Label("Test example", html_for="results-example", className="me-2 mb-0"),
+                        dcc.Dropdown(id="results-example", clearable=False, style={"minWidth": "16rem"}),
+                    ], className="d-flex align-items-center mb-2")),
+        html.H2("Scores", className="h4 mt-2 mb-3"),
+        dbc.Card(dbc.CardBody(html.Div(id="results-scores-table", className="table-responsive")),
+                 className="mb-4 shadow-sm"),
+        figure_card("Test scores", "results-scores-graph", "awd-scores"),
+        dbc.Row([
+            dbc.Col(dbc.Card([dbc.CardHeader(html.H2("Downloads", className="h6 mb-0")),
+                              dbc.CardBody(html.Div(id="results-downloads"))], className="mb-4 shadow-sm"), lg=4),
+            dbc.Col(dbc.Card([dbc.CardHeader(html.H2("Provenance", className="h6 mb-0")),
+                              dbc.CardBody(html.Div(id="results-provenance"))], className="mb-4 shadow-sm"), lg=8),
+        ]),
+    ]
+
+
+def split_bundle(bundle: dict) -> tuple[dict, dict]:
+    """(bundle without activation maps, activation maps) so that grid clicks send less data."""
+    core = {k: v for k, v in bundle.items() if k != "activation"}
+    return core, bundle.get("activation") or {}
+
+
+def summary_children(bundle: dict) -> list:
+    """Headline numbers: selected point, AWD vs teacher, compression, validity."""
+    rows = {r["key"]: r for r in figures.score_rows(bundle)}
+    sel = figures.selected_index(bundle)
+    awd, teacher = rows.get("awd", {}), rows.get("teacher", {})
+    validity = (bundle.get("wavelet") or {}).get("validity") or {}
+
+    def stat(label, value, sub=None, id_=None):
+        return dbc.Col(dbc.Card(dbc.CardBody([
+            html.Div(label, className="small text-muted"),
+            html.Div(value, className="fs-5 fw-semibold", **({"id": id_} if id_ else {})),
+            html.Div(sub, className="small text-muted") if sub else None,
+        ]), className="h-100 shadow-sm"), xs=6, md=3, className="mb-2")
+
+    return [dbc.Row([
+        stat("AWD test R²", awd.get("r2_text", "—"), f"RMSE {awd.get('rmse_text', '—')}", "results-awd-r2"),
+        stat("Teacher test R²", teacher.get("r2_text", "—"), teacher.get("model")),
+        stat("Compression", awd.get("compression_text", "—"), "share of active coefficients"),
+        stat("Selected", figures.grid_point_label(bundle, sel).split(" (")[0],
+             f"orthonormality error {figures._fmt(validity.get('orthonormality_error'))}"),
+    ], className="g-2")]
+
+
+def scores_table(bundle: dict) -> dbc.Table:
+    """The scores table (AWD, γ = 0, initial wavelet, baselines, teacher)."""
+    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in
+                               ("Model", "R²", "RMSE ± SD", "Compression", "Parameters", "s / sample")]))
+    body = html.Tbody([html.Tr([html.Th(r["model"], scope="row"), html.Td(r["r2_text"]), html.Td(r["rmse_text"]),
+                                html.Td(r["compression_text"]), html.Td(r["n_params_text"]),
+                                html.Td(r["seconds_text"])],
+                               className="table-primary" if r["key"] == "awd" else None)
+                       for r in figures.score_rows(bundle)])
+    return dbc.Table([head, body], bordered=False, hover=True, size="sm", className="awd-table mb-0",
+                     id="results-scores")
+
+
+def downloads(bundle: dict, token: str) -> list:
+    """Links to the bundle JSON and every artifact (same-origin, served by the API)."""
+    base = f"/api/results/{quote(token, safe='')}"
+    files = [f for f in (bundle.get("files") or ["result.json", "arrays.npz"]) if isinstance(f, str)]
+    links = [html.Li(html.A("Result bundle (JSON)", href=base, download="awd-result.json",
+                            id="results-download-bundle"))]
+    links += [html.Li(html.A(name, href=f"{base}/files/{quote(name, safe='')}", download=name))
+              for name in files if name != "result.json"]
+    return [html.Ul(links, className="mb-2"),
+            html.Small("Each figure: the PNG / SVG buttons above it, or the camera in its toolbar.",
+                       className="text-muted")]
+
+
+def provenance(bundle: dict) -> list:
+    """Provenance as a definition list plus the full config."""
+    dl = html.Dl(sum(([html.Dt(k, className="col-sm-4"), html.Dd(v, className="col-sm-8")]
+                      for k, v in figures.provenance_items(bundle)), []), className="row awd-kv mb-2")
+    config = (bundle.get("provenance") or {}).get("config") or {}
+    return [dl, html.Details([html.Summary("Full configuration"),
+                              html.Pre(json.dumps(config, indent=2, sort_keys=True), className="awd-config-json")])]
+
+
+def badges(bundle: dict, shared: bool) -> list:
+    """Kind, grid size, teacher; "shared" when read-only."""
+    data = bundle.get("data") or {}
+    kind = {"timeseries": "time series", "image": "maps"}.get(data.get("kind"), data.get("kind", "?"))
+    out = [dbc.Badge(kind, color="info", className="me-1"),
+           dbc.Badge(f"{len(bundle.get('grid') or [])} grid points", color="secondary", className="me-1"),
+           dbc.Badge(f"teacher: {(bundle.get('teacher') or {}).get('name', '?')}", color="secondary",
+                     className="me-1")]
+    if shared:
+        out.append(dbc.Badge("shared · read-only", color="warning", text_color="dark", id="results-shared-badge"))
+    return out
+
+
+def example_options(activation: dict) -> list[dict]:
+    """Dropdown options of the stored activation examples."""
+    n = figures.n_activation_examples({"activation": activation})
+    idx = activation.get("indices") or list(range(n))
+    y = activation.get("y_true") or []
+    return [{"label": f"test example {idx[k] if k < len(idx) else k}" +
+             (f" (y = {figures._fmt(y[k])})" if k < len(y) else ""), "value": k} for k in range(n)]
+
+
+@callback(
+    Output("results-core", "data"),
+    Output("results-activation", "data"),
+    Output("results-status", "children"),
+    Output("results-body", "style"),
+    Output("results-badges", "children"),
+    Output("results-summary", "children"),
+    Output("results-maps-only", "style"),
+    Output("results-filters2d-graph", "figure"),
+    Output("results-subfilters-graph", "figure"),
+    Output("results-activation-graph", "figure"),
+    Output("results-example", "options"),
+    Output("results-example", "value"),
+    Output("results-scores-table", "children"),
+    Output("results-scores-graph", "figure"),
+    Output("results-downloads", "children"),
+    Output("results-provenance", "children"),
+    Input("results-token", "data"),
+)
+async def load_result(token):
+    """Fetch the bundle and draw everything that does not depend on the grid click."""
+    n_out = 16
+    if not token:
+        return (no_update,) * n_out
+    shared = not is_job_id(token)
+    try:
+        bundle = await get_client().get_result(token)
+    except ApiError as err:
+        if err.not_found or err.status in (401, 403):
+            detail = ("This share link is invalid, has expired or was revoked. Ask the owner for a new one."
+                      if shared else "There is no finished result for this job (yet). "
+                      "If it is still running, follow it on its job page.")
+            status = not_found_card("Result not found", detail)
+        else:
+            status = dbc.Alert(f"Could not load the result: {err.message}", color="danger")
+        return (None, None, status, _HIDDEN) + (no_update,) * (n_out - 4)
+    core, activation = split_bundle(bundle)
+    kind = (bundle.get("data") or {}).get("kind")
+    options = example_options(activation)
+    return (core, activation, "", {}, badges(bundle, shared), summary_children(bundle),
+            {} if kind == "image" else _HIDDEN, figures.filters_2d_figure(bundle), figures.subfilters_figure(bundle),
+            figures.activation_figure(bundle, 0), options, 0 if options else None,
+            scores_table(bundle), figures.scores_figure(bundle), downloads(bundle, token), provenance(bundle))
+
+
+def clicked_from(click_data) -> int | None:
+    """Grid index from a plotly clickData (``customdata`` of the clicked point)."""
+    try:
+        cd = click_data["points"][0]["customdata"]
+    except (TypeError, KeyError, IndexError):
+        return None
+    if isinstance(cd, list):
+        cd = cd[0] if cd else None
+    try:
+        return int(cd) if cd is not None and int(cd) >= 0 else None
+    except (TypeError, ValueError):
+        return None
+
+
+@callback(
+    Output("results-clicked", "data"),
+    Input("results-grid-graph", "clickData"),
+    Input("results-psi-grid-graph", "clickData"),
+    Input("results-reset-click", "n_clicks"),
+    prevent_initial_call=True,
+)
+def on_click(heat_click, psi_click, _reset):
+    """Remember which grid point the user clicked (None = the selected one)."""
+    if triggered_id() == "results-reset-click":
+        return None
+    click = heat_click if triggered_id() == "results-grid-graph" else psi_click
+    idx = clicked_from(click)
+    return idx if idx is not None else no_update
+
+
+@callback(
+    Output("results-wavelet-graph", "figure"),
+    Output("results-filters-graph", "figure"),
+    Output("results-grid-graph", "figure"),
+    Output("results-psi-grid-graph", "figure"),
+    Output("results-inspecting", "children"),
+    Input("results-core", "data"),
+    Input("results-clicked", "data"),
+)
+def draw_grid(core, clicked):
+    """The figures that follow the clicked grid point."""
+    if not core:
+        return (no_update,) * 5
+    sel = figures.selected_index(core)
+    idx = clicked if isinstance(clicked, int) and 0 <= clicked < len(core.get("grid") or []) else None
+    text = (f"Inspecting {figures.grid_point_label(core, idx)}" if idx is not None and idx != sel
+            else f"Showing the selected point: {figures.grid_point_label(core, sel)}")
+    return (figures.wavelet_figure(core, idx), figures.filters_figure(core, idx),
+            figures.grid_heatmap_figure(core, idx), figures.psi_grid_figure(core, idx), text)
+
+
+@callback(
+    Output("results-activation-graph", "figure", allow_duplicate=True),
+    Input("results-example", "value"),
+    State("results-activation", "data"),
+    State("results-core", "data"),
+    prevent_initial_call=True,
+)
+def draw_activation(example, activation, core):
+    """Redraw the activation map for the chosen example."""
+    if not activation:
+        return no_update
+    return figures.activation_figure({"activation": activation, "data": (core or {}).get("data")}, example or 0)
+
+
+@callback(
+    Output("results-share-data", "data"),
+    Output("results-share-collapse", "is_open"),
+    Output("results-share-status", "children"),
+    Input("results-share", "n_clicks"),
+    State("results-token", "data"),
+    prevent_initial_call=True,
+)
+async def share(n_clicks, token):
+    """Create a read-only share link (``POST /api/jobs/{id}/share``)."""
+    if not n_clicks or not is_job_id(token):
+        return no_update, no_update, no_update
+    try:
+        created = await get_client().create_share(token)
+    except ApiError as err:
+        return None, True, f"Could not create a link: {err.message}"
+    expires = created.get("expires")
+    return created, True, "Link created" + (f"; it expires {expires}." if expires else "; it does not expire.")
+
+
+@callback(
+    Output("results-share-status", "children", allow_duplicate=True),
+    Output("results-share-data", "data", allow_duplicate=True),
+    Input("results-share-revoke", "n_clicks"),
+    State("results-share-data", "data"),
+    prevent_initial_call=True,
+)
+async def revoke(n_clicks, created):
+    """Revoke the link just created (``DELETE /api/shares/{token}``)."""
+    if not n_clicks or not created or not created.get("token"):
+        return no_update, no_update
+    try:
+        await get_client().revoke_share(created["token"])
+    except ApiError as err:
+        return f"Could not revoke: {err.message}", no_update
+    return "Link revoked: it no longer opens this result.", None
+
+
+clientside_callback(
+    """function (created) {
+        if (!created || !created.url) { return ""; }
+        return created.url.indexOf("http") === 0 ? created.url : window.location.origin + created.url;
+    }""",
+    Output("results-share-url", "value"),
+    Input("results-share-data", "data"),
+)

@@ -1,0 +1,131 @@
+"""The whole product in a browser: upload -> configure -> job -> results -> download -> share -> shared view."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(420)]
+
+RESULT_GRAPHS = ["results-wavelet-graph", "results-filters-graph", "results-grid-graph", "results-psi-grid-graph",
+                 "results-activation-graph", "results-scores-graph"]
+
+
+def _ignorable(text: str) -> bool:
+    """Dash's optional WebSocket probe and plotly's SVG attribute warnings while a graph is laid out."""
+    return "WebSocket" in text or text.startswith("Error: <")
+
+
+def _console_errors(page):
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not _ignorable(m.text) else None)
+    return errors
+
+
+def _wait_graphs(page, ids, timeout=30_000):
+    for gid in ids:
+        page.locator(f"#{gid} .main-svg").first.wait_for(state="visible", timeout=timeout)
+
+
+def test_upload_configure_run_share(web_server, browser, screenshot, tmp_path):
+    from models.data import make_example, save_npz
+
+    data_file = tmp_path / "synthetic-e2e.npz"
+    save_npz(make_example("synthetic", n=200), data_file)
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    errors = _console_errors(page)
+
+    # Home: upload through the drop zone's file picker (the browser posts straight to /api/datasets).
+    page.goto(web_server + "/")
+    page.locator("#home-dropzone").wait_for()
+    screenshot(page, "01-home")
+    with page.expect_file_chooser() as chooser:
+        page.click("#home-dropzone")
+    chooser.value.set_files(str(data_file))
+    page.locator("#home-preview-card").wait_for()
+    _wait_graphs(page, ["home-preview-graph", "home-target-graph"])
+    assert "time series" in page.inner_text("#home-preview-kind")
+    assert page.get_attribute("#home-upload-bar", "aria-valuenow") == "100"
+    screenshot(page, "02-home-preview")
+
+    # Configure a tiny grid: 1 lambda x 2 gammas, 2 epochs, the small MLP teacher.
+    page.click("#home-configure-link")
+    page.wait_for_url(re.compile(r".*/configure\?dataset="))
+    page.wait_for_function("document.querySelector('#configure-dataset-facts')"
+                           " && document.querySelector('#configure-dataset-facts').innerText.includes('samples')")
+    page.wait_for_function("document.querySelector('#configure-lambdas').value.length > 0")
+    page.wait_for_function("document.querySelector('#configure-teacher').innerText.trim().length > 0")
+    page.click("#configure-teacher")
+    page.get_by_role("option", name=re.compile(r"^mlp")).first.click()
+    page.wait_for_function("document.querySelector('#configure-teacher').innerText.trim().startsWith('mlp')")
+    page.fill("#configure-lambdas", "0.001")
+    page.fill("#configure-gammas", "0, 0.001")
+    page.fill("#configure-epochs", "2")
+    page.wait_for_function("document.querySelector('#configure-grid-size').innerText.includes('1 × 2 = 2')")
+    page.locator("#configure-estimate").get_by_text("Estimated run time").wait_for()
+    screenshot(page, "03-configure")
+    page.click("#configure-submit")
+
+    # Job page: live state until it succeeds, then the app moves to the results.
+    page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]{36}$"))
+    job_id = page.url.rsplit("/", 1)[-1]
+    page.locator("#job-state-badge").wait_for()
+    screenshot(page, "04-job")
+    page.wait_for_url(re.compile(r".*/results/" + job_id), timeout=240_000)
+
+    # Results: every figure of a time-series result is drawn.
+    page.locator("#results-body").wait_for(state="visible")
+    _wait_graphs(page, RESULT_GRAPHS, timeout=60_000)
+    assert page.locator("#results-scores tbody tr").count() >= 4
+    assert "AWD" in page.inner_text("#results-scores")
+    assert page.locator("#results-maps-only").is_hidden()
+    screenshot(page, "05-results")
+
+    # Download the bundle JSON.
+    with page.expect_download() as download:
+        page.click("#results-download-bundle")
+    bundle = json.loads(open(download.value.path()).read())
+    assert bundle["schema"] == "awd-result/1" and len(bundle["grid"]) == 2
+
+    # Share: the link appears, ready to copy.
+    page.click("#results-share")
+    page.wait_for_function("document.querySelector('#results-share-url').value.includes('/results/')")
+    share_url = page.input_value("#results-share-url")
+    assert job_id not in share_url
+    screenshot(page, "06-results-shared-link")
+
+    # A collaborator opens the link in a fresh context: read-only, every figure, no actions.
+    guest = browser.new_context(viewport={"width": 1280, "height": 900})
+    gpage = guest.new_page()
+    gpage.set_default_timeout(30_000)
+    gerrors = _console_errors(gpage)
+    gpage.goto(share_url)
+    gpage.locator("#results-shared-badge").wait_for()
+    _wait_graphs(gpage, RESULT_GRAPHS, timeout=60_000)
+    for action in ("#results-share", "#results-job-link", "#job-cancel", "#results-share-revoke"):
+        assert gpage.locator(action).count() == 0, action
+    screenshot(gpage, "07-shared-view")
+
+    # An invalid token and an unknown page get the friendly 404.
+    gpage.goto(web_server + "/results/not-a-valid-share-token")
+    gpage.locator("#not-found-card").wait_for()
+    assert "invalid" in gpage.inner_text("#not-found-card")
+    screenshot(gpage, "08-invalid-token")
+    gpage.goto(web_server + "/no/such/page")
+    gpage.locator("#not-found-card").wait_for()
+
+    # The jobs list shows the finished job.
+    page.goto(web_server + "/jobs")
+    page.locator("#jobs-list").get_by_text("succeeded").first.wait_for()
+    screenshot(page, "09-jobs")
+
+    guest.close()
+    context.close()
+    assert not errors, errors
+    assert not gerrors, gerrors

@@ -1,0 +1,124 @@
+"""Hand-made result bundles (time series and maps) that validate against the bundle schema."""
+
+import copy
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import pywt
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "models" / "schema" / "result-bundle.schema.json"
+
+
+def _score(r2, rmse, sd, comp, n_params, sec):
+    return {"test": {"r2": r2, "rmse": rmse, "rmse_sd": sd}, "compression_factor": comp,
+            "n_params": n_params, "predict_seconds_per_sample": sec}
+
+
+def make_bundle(kind="timeseries", n_lambda=2, n_gamma=3, seed=0):
+    """A small, schema-valid bundle with every optional key the UI reads."""
+    rng = np.random.default_rng(seed)
+    w = pywt.Wavelet("db5")
+    h0 = np.asarray(w.rec_lo)
+    g0 = ((-1.0) ** np.arange(h0.size)) * h0[::-1]
+    phi0, psi0, x = w.wavefun(level=5)
+    lambdas = list(np.geomspace(1e-4, 5e-3, n_lambda))
+    gammas = [0.0] + list(np.geomspace(1e-3, 1.0, n_gamma - 1))
+    grid = []
+    for i, lam in enumerate(lambdas):
+        for j, gam in enumerate(gammas):
+            h = h0 + 0.01 * rng.standard_normal(h0.size)
+            grid.append({"lambda": float(lam), "gamma": float(gam), "cv_score": float(0.2 + 0.1 * rng.random()),
+                         "losses": {"recon": float(rng.random()), "wavelet": 0.01}, "h": h.tolist(),
+                         "index": len(grid), "i_lambda": i, "i_gamma": j, "cv_score_sd": 0.01,
+                         "psi": (psi0 + 0.05 * rng.standard_normal(psi0.size)).tolist(),
+                         "distance_to_init": float(rng.random())})
+    sel = 1
+    h = np.asarray(grid[sel]["h"])
+    g = ((-1.0) ** np.arange(h.size)) * h[::-1]
+    models = {"awd": _score(0.26, 1.0, 0.05, 0.57, 37, 2e-4),
+              "awd_no_interp": _score(0.23, 1.05, 0.05, 0.6, 37, 2e-4),
+              "baseline_wavelet": _score(0.19, 1.1, 0.06, 0.7, 37, 2e-4)}
+    wavelet = {"init": "db5", "h": h.tolist(), "g": g.tolist(), "x": x.tolist(), "phi": phi0.tolist(),
+               "psi": grid[sel]["psi"], "validity": {"orthonormality_error": 1e-3, "reconstruction_error": 1e-4},
+               "parametrization": "free", "mode": "zero", "levels": 4, "init_h": h0.tolist(),
+               "init_g": g0.tolist(), "init_phi": phi0.tolist(), "init_psi": psi0.tolist()}
+    if kind == "image":
+        shape, m = [16, 16], 3
+        models["laplace"] = _score(0.1, 1.3, 0.07, None, 88, 1e-4)
+        models["roberts_cross"] = _score(0.12, 1.25, 0.07, None, 88, 1e-4)
+        wavelet["filters_2d"] = {k: np.outer(a, b).tolist() for k, (a, b) in
+                                 {"LL": (h, h), "LH": (g, h), "HL": (h, g), "HH": (g, g)}.items()}
+        sub = {k: rng.standard_normal((3, 3)).tolist() for k in ("LL", "LH", "HL", "HH")}
+        wavelet["subfilters_3x3"] = sub
+        wavelet["init_subfilters_3x3"] = copy.deepcopy(sub)
+        xs = rng.standard_normal((m, *shape))
+    else:
+        shape, m = [64], 3
+        xs = rng.standard_normal((m, *shape))
+    maps = np.abs(rng.standard_normal(xs.shape))
+    return {
+        "schema": "awd-result/1",
+        "data": {"kind": kind, "shape": shape, "n_train": 160, "n_test": 40, "sha256": "a" * 64},
+        "teacher": {"name": "mlp" if kind == "timeseries" else "cnn", "n_params": 4000,
+                    "test": {"r2": 0.24, "rmse": 1.02}, "predict_seconds_per_sample": 0.04},
+        "grid": grid,
+        "selected": {"lambda": grid[sel]["lambda"], "gamma": grid[sel]["gamma"], "index": sel},
+        "models": models,
+        "wavelet": wavelet,
+        "provenance": {"version": "0.1.0", "git_sha": None, "seed": 0, "config": {"epochs": 2, "wave": "db5"},
+                       "started": "2025-01-01T00:00:00Z", "finished": "2025-01-01T00:01:00Z", "device": "cpu"},
+        "lambdas": [float(v) for v in lambdas],
+        "gammas": [float(v) for v in gammas],
+        "cv": {"metric": "R²", "folds": 5},
+        "history": {"epoch": [1, 2, 3], "train_loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.6, 0.4]},
+        "activation": {"kind": kind, "indices": list(range(m)), "x": xs.tolist(), "maps": maps.tolist(),
+                       "y_true": [0.1, 0.2, 0.3], "y_pred": [0.15, 0.18, 0.33]},
+        "summary": "AWD test R2 0.26",
+        "files": ["result.json", "arrays.npz"],
+        "timings": {"teacher": 1.5, "distill": 10.0},
+    }
+
+
+def minimal_bundle(bundle):
+    """The same bundle with every optional key removed (required keys only)."""
+    schema = json.loads(SCHEMA_PATH.read_text())
+    out = {k: copy.deepcopy(bundle[k]) for k in schema["required"]}
+    out["grid"] = [{k: p[k] for k in ("lambda", "gamma", "cv_score", "losses", "h")} for p in out["grid"]]
+    out["selected"] = {k: out["selected"][k] for k in ("lambda", "gamma")}
+    out["wavelet"] = {k: out["wavelet"][k] for k in ("init", "h", "g", "x", "phi", "psi", "validity")}
+    return out
+
+
+@pytest.fixture(scope="session")
+def bundle_schema():
+    return json.loads(SCHEMA_PATH.read_text())
+
+
+@pytest.fixture
+def ts_bundle():
+    return make_bundle("timeseries")
+
+
+@pytest.fixture
+def image_bundle():
+    return make_bundle("image")
+
+
+@pytest.fixture
+def bare_bundle():
+    return minimal_bundle(make_bundle("timeseries"))
+
+
+@pytest.fixture
+def dataset_summary():
+    rng = np.random.default_rng(1)
+    y = rng.standard_normal(50)
+    counts, edges = np.histogram(y, bins=10)
+    return {"name": "synthetic", "kind": "timeseries", "shape": [64], "n": 50, "n_test": 0, "n_targets": 1,
+            "target_names": ["y"],
+            "targets": [{"name": "y", "mean": 0.0, "std": 1.0, "min": -2.0, "max": 2.0, "n_unique": 50,
+                         "histogram": {"counts": counts.tolist(), "edges": edges.tolist()}}],
+            "x_stats": {"mean": 0.0, "std": 1.0, "min": -3.0, "max": 3.0},
+            "preview": {"X": rng.standard_normal((3, 64)).tolist(), "y": y[:3].tolist()}, "meta": {}}

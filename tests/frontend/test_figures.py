@@ -1,0 +1,197 @@
+"""The figure builders: pure functions of a bundle, graceful without optional keys."""
+
+import jsonschema
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from frontend import figures as F
+
+from .conftest import make_bundle, minimal_bundle
+
+BUILDERS = [F.wavelet_figure, F.filters_figure, F.filters_2d_figure, F.subfilters_figure, F.grid_heatmap_figure,
+            F.psi_grid_figure, F.activation_figure, F.scores_figure]
+
+
+def _has_message(fig):
+    return any(a.text for a in fig.layout.annotations) and not fig.data
+
+
+def test_fixtures_validate_against_schema(bundle_schema, ts_bundle, image_bundle, bare_bundle):
+    for b in (ts_bundle, image_bundle, bare_bundle):
+        jsonschema.validate(b, bundle_schema)
+
+
+@pytest.mark.parametrize("builder", BUILDERS)
+@pytest.mark.parametrize("kind", ["timeseries", "image"])
+def test_every_builder_returns_a_figure(builder, kind):
+    fig = builder(make_bundle(kind))
+    assert isinstance(fig, go.Figure)
+    fig.to_json()  # serialisable for Dash
+
+
+@pytest.mark.parametrize("builder", BUILDERS)
+def test_builders_degrade_without_optional_keys(builder, bare_bundle):
+    fig = builder(bare_bundle)
+    assert isinstance(fig, go.Figure)
+    fig.to_json()
+
+
+def test_grid_axes_from_indices_and_from_values(ts_bundle, bare_bundle):
+    lam, gam, score, index = F.grid_axes(ts_bundle)
+    assert score.shape == (2, 3) and sorted(index.ravel().tolist()) == list(range(6))
+    lam2, gam2, score2, index2 = F.grid_axes(bare_bundle)
+    np.testing.assert_allclose(lam2, lam)
+    np.testing.assert_allclose(gam2, gam)
+    np.testing.assert_array_equal(index2, index)
+    np.testing.assert_allclose(score2, score)
+
+
+def test_selected_index_by_index_or_by_value(ts_bundle, bare_bundle):
+    assert F.selected_index(ts_bundle) == 1
+    assert F.selected_index(bare_bundle) == 1  # found from lambda/gamma
+
+
+def test_heatmap_marks_selected_and_clicked(ts_bundle):
+    fig = F.grid_heatmap_figure(ts_bundle, clicked=4)
+    heat = fig.data[0]
+    assert heat.type == "heatmap" and np.asarray(heat.z).shape == (2, 3)
+    names = [t.name for t in fig.data[1:]]
+    assert names == ["selected", "inspecting"]
+    assert list(fig.data[1].customdata) == [1] and list(fig.data[2].customdata) == [4]
+    assert np.asarray(heat.customdata).max() == 5
+
+
+def test_heatmap_without_clicked_marker_when_clicked_is_selected(ts_bundle):
+    fig = F.grid_heatmap_figure(ts_bundle, clicked=1)
+    assert [t.name for t in fig.data[1:]] == ["selected"]
+
+
+def test_psi_grid_has_one_cell_per_point(ts_bundle):
+    fig = F.psi_grid_figure(ts_bundle, clicked=3)
+    by_name = {t.name: t for t in fig.data}
+    assert {"learned ψ", "selected", "inspecting", "initial"} <= set(by_name)
+    assert set(by_name["selected"].customdata) == {1}
+    assert set(by_name["inspecting"].customdata) == {3}
+    assert set(by_name["learned ψ"].customdata) == {0, 2, 4, 5}
+    assert list(fig.layout.xaxis.ticktext) == [F._fmt(g) for g in ts_bundle["gammas"]]
+
+
+def test_psi_grid_falls_back_to_h(bare_bundle):
+    fig = F.psi_grid_figure(bare_bundle)
+    assert any(t.name == "learned h" for t in fig.data)
+
+
+def test_wavelet_figure_learned_vs_initial(ts_bundle):
+    fig = F.wavelet_figure(ts_bundle)
+    names = [t.name for t in fig.data]
+    assert names.count("initial (db5)") == 2 and names.count("learned") == 2
+
+
+def test_wavelet_figure_for_a_clicked_point(ts_bundle):
+    fig = F.wavelet_figure(ts_bundle, index=4)
+    assert any(t.name == "grid point" for t in fig.data)
+    np.testing.assert_allclose([t for t in fig.data if t.name == "grid point"][0].y, ts_bundle["grid"][4]["psi"])
+    assert "λ =" in fig.layout.title.text
+
+
+def test_filters_figure_derives_g_for_a_grid_point(ts_bundle):
+    fig = F.filters_figure(ts_bundle, index=0)
+    markers = [t for t in fig.data if t.mode == "markers" and t.name == "grid point"]
+    h = np.asarray(ts_bundle["grid"][0]["h"])
+    np.testing.assert_allclose(markers[0].y, h)
+    np.testing.assert_allclose(markers[1].y, ((-1.0) ** np.arange(h.size)) * h[::-1])
+
+
+def test_filters_2d_computed_when_missing(ts_bundle, image_bundle):
+    fig = F.filters_2d_figure(ts_bundle)  # time series: computed from h, g
+    assert len(fig.data) == 4
+    h = np.asarray(ts_bundle["wavelet"]["h"])
+    np.testing.assert_allclose(fig.data[0].z, np.outer(h, h))
+    fig = F.filters_2d_figure(image_bundle)
+    np.testing.assert_allclose(fig.data[3].z, image_bundle["wavelet"]["filters_2d"]["HH"])
+
+
+def test_subfilters_two_rows_with_initial(image_bundle, ts_bundle):
+    assert len(F.subfilters_figure(image_bundle).data) == 8
+    assert _has_message(F.subfilters_figure(ts_bundle))
+
+
+@pytest.mark.parametrize("kind", ["timeseries", "image"])
+def test_activation_figure_per_example(kind):
+    b = make_bundle(kind)
+    assert F.n_activation_examples(b) == 3
+    fig = F.activation_figure(b, example=2)
+    assert "test example 2" in fig.layout.title.text and "predicted 0.33" in fig.layout.title.text
+    if kind == "image":
+        assert [t.type for t in fig.data] == ["heatmap", "heatmap"]
+    else:
+        assert any(t.fill == "tonexty" for t in fig.data)
+
+
+def test_activation_figure_bad_index_and_missing(ts_bundle, bare_bundle):
+    assert F.activation_figure(ts_bundle, example=99).layout.title.text.startswith("test example 0")
+    assert _has_message(F.activation_figure(bare_bundle))
+    assert F.n_activation_examples(bare_bundle) == 0
+
+
+def test_score_rows_order_and_teacher(image_bundle):
+    rows = F.score_rows(image_bundle)
+    assert [r["key"] for r in rows] == ["awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross",
+                                        "teacher"]
+    assert rows[2]["model"] == "Initial wavelet (db5)" and rows[-1]["model"] == "Teacher (cnn)"
+    assert rows[0]["rmse_text"] == "1 ± 0.05"
+    assert rows[3]["compression_text"] == "—"
+
+
+def test_scores_figure_error_bars(ts_bundle):
+    fig = F.scores_figure(ts_bundle)
+    rmse = fig.data[0]
+    assert list(rmse.error_y.array) == [0.05, 0.05, 0.06, 0.0]
+    assert len(rmse.x) == 4
+
+
+def test_loss_figure(ts_bundle):
+    fig = F.loss_figure(ts_bundle["history"])
+    assert [t.name for t in fig.data] == ["train loss", "val loss"]
+    assert fig.layout.yaxis.type == "log"
+    assert _has_message(F.loss_figure(None))
+    assert _has_message(F.loss_figure({"epoch": []}))
+    fig = F.loss_figure({"epoch": [1, 2], "train_loss": [0.5, -0.1]})
+    assert fig.layout.yaxis.type == "linear"
+
+
+def test_preview_and_histogram(dataset_summary):
+    fig = F.preview_figure(dataset_summary)
+    assert len(fig.data) == 3 and fig.data[0].type == "scatter"
+    fig = F.target_histogram_figure(dataset_summary)
+    assert fig.data[0].type == "bar" and sum(fig.data[0].y) == 50
+    img = dict(dataset_summary, kind="image", preview={"X": np.zeros((2, 8, 8)).tolist(), "y": [[1, 2], [3, 4]]})
+    fig = F.preview_figure(img)
+    assert [t.type for t in fig.data] == ["heatmap", "heatmap"]
+    assert _has_message(F.preview_figure({}))
+    assert _has_message(F.target_histogram_figure({}))
+
+
+def test_provenance_items(ts_bundle, bare_bundle):
+    items = dict(F.provenance_items(ts_bundle))
+    assert items["seed"] == "0" and items["git commit"] == "—" and "160 train" in items["data"]
+    assert "timings (s)" in items
+    assert dict(F.provenance_items(bare_bundle))["device"] == "cpu"
+
+
+def test_builders_are_pure(ts_bundle):
+    import copy
+    before = copy.deepcopy(ts_bundle)
+    for b in BUILDERS:
+        b(ts_bundle)
+    assert ts_bundle == before
+
+
+def test_large_grid_builds(bundle_schema):
+    b = make_bundle("timeseries", n_lambda=5, n_gamma=21)
+    jsonschema.validate(b, bundle_schema)
+    fig = F.psi_grid_figure(b)
+    assert sum(len(set(t.customdata)) for t in fig.data if t.name != "initial") == 105
+    assert np.asarray(F.grid_heatmap_figure(b).data[0].z).shape == (5, 21)
+    assert minimal_bundle(b)["grid"][0].keys() == {"lambda", "gamma", "cv_score", "losses", "h"}
