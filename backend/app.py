@@ -11,11 +11,13 @@ import logging
 import threading
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.middleware.cors import CORSMiddleware
 
 from backend.config import Settings, get_settings
 from backend.db import init_db
+from backend.ratelimit import RateLimitMiddleware
+from backend.storage import Paths, sweep_temp
 from backend.routes import datasets, examples, health, jobs, results, shares, teachers
 
 __all__ = ["create_app", "api_router", "RecoveryLoop"]
@@ -50,6 +52,9 @@ class RecoveryLoop:
     def sweep(self, startup: bool = False) -> dict:
         from worker.dispatch import recover_jobs
 
+        removed = sweep_temp(Paths(self.settings.data_dir))
+        if removed:
+            log.info("removed %d partial uploads of lost web processes", len(removed))
         return recover_jobs(self.settings.sqlalchemy_url, startup=startup, max_attempts=self.settings.max_attempts,
                             hard_limit_seconds=self.settings.job_time_limit + 600,
                             data_dir=self.settings.data_dir)
@@ -98,6 +103,7 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     init_db(settings.sqlalchemy_url)
+    sweep_temp(Paths(settings.data_dir))  # partial uploads of a web process that was killed
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -115,6 +121,8 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
                   description="Adaptive wavelet distillation as a service: upload data, distil a teacher "
                               "into a wavelet and a tiny interpretable model, share the result.")
     app.state.settings = settings
+    if settings.rate_limit_per_minute > 0:
+        app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "DELETE"], allow_headers=["*"])
@@ -128,6 +136,13 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
         return response
 
     app.include_router(api_router())
+
+    @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                   include_in_schema=False)
+    async def _unknown_api_route(path: str):
+        """Unknown API paths get a JSON 404, not the UI's catch-all page."""
+        raise HTTPException(status_code=404, detail=f"no API route /api/{path}; see /docs for the API")
+
     if with_ui:
         _mount_ui(app)
     return app

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
         ``AWD_MAX_ATTEMPTS``: a job whose worker died this many times is failed instead of re-run.
     sweep_seconds : float, default=15
         ``AWD_SWEEP_SECONDS``: how often the web process looks for orphaned jobs (0 disables the loop).
+    rate_limit_per_minute : float, default=300
+        ``AWD_RATE_LIMIT_PER_MINUTE``: write requests (POST/DELETE) one client may send per minute, with a
+        burst of the same size (HTTP 429 beyond it); 0 turns the limit off. Reads are never limited.
     """
 
     model_config = SettingsConfigDict(env_prefix="AWD_", extra="ignore", populate_by_name=True)
@@ -67,6 +70,7 @@ class Settings(BaseSettings):
     chunk_points: int = Field(default=6, ge=1)
     max_attempts: int = Field(default=3, ge=1)
     sweep_seconds: float = Field(default=15.0, ge=0)
+    rate_limit_per_minute: float = Field(default=300.0, ge=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

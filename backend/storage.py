@@ -18,6 +18,7 @@ import hashlib
 import os
 import re
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 
@@ -33,6 +34,7 @@ __all__ = [
     "usage_bytes",
     "resolve_artifact",
     "remove_tree",
+    "sweep_temp",
 ]
 
 DATASET_SUFFIXES = (".npz", ".npy", ".csv", ".fits", ".fit", ".fts", ".h5", ".hdf5", ".mat")
@@ -77,10 +79,63 @@ class Paths:
         return self.job_dir(job_id) / f"attempt-{int(attempt)}"
 
     def temp_file(self, suffix: str = "") -> Path:
-        """Reserve a fresh temporary file name under :attr:`tmp` (the file exists, empty)."""
-        fd, name = tempfile.mkstemp(prefix="upload-", suffix=suffix, dir=self.tmp)
+        """Reserve a fresh temporary file name under :attr:`tmp` (the file exists, empty).
+
+        The name carries the host and process id (``upload-<host>-<pid>-...``) so that
+        :func:`sweep_temp` can remove what a killed process left behind.
+        """
+        fd, name = tempfile.mkstemp(prefix=f"{_temp_prefix()}{os.getpid()}-", suffix=suffix, dir=self.tmp)
         os.close(fd)
         return Path(name)
+
+
+def _temp_prefix() -> str:
+    host = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:40] or "host"
+    return f"upload-{host}-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def sweep_temp(paths: "Paths", *, max_age_seconds: float = 86400.0) -> list[str]:
+    """Delete partial uploads whose writer is gone (a web process killed mid-upload).
+
+    A file ``upload-<this host>-<pid>-*`` is removed when process ``pid`` no longer exists; any other
+    file under ``tmp/`` is removed once it is older than ``max_age_seconds`` (other hosts sharing the
+    data directory keep their in-flight uploads).
+
+    Returns
+    -------
+    list of str
+        Names of the files removed.
+    """
+    import time
+
+    removed = []
+    folder = paths.root / "tmp"
+    if not folder.is_dir():
+        return removed
+    mine = _temp_prefix()
+    now = time.time()
+    for entry in folder.iterdir():
+        try:
+            stale = now - entry.lstat().st_mtime > max_age_seconds
+            if entry.name.startswith(mine):
+                pid_text = entry.name[len(mine):].split("-", 1)[0]
+                stale = stale or (pid_text.isdigit() and not _pid_alive(int(pid_text)))
+            if stale:
+                remove_tree(entry)
+                removed.append(entry.name)
+        except OSError:
+            continue
+    return removed
 
 
 def safe_suffix(filename: str | None, allowed) -> str:

@@ -10,7 +10,12 @@ from backend.routes.datasets import check_quota, store_dataset
 from backend.schemas import DatasetPublic, ExampleCreate, ExamplePublic, ExamplesPublic, Problem
 from backend.storage import sha256_file
 
-__all__ = ["router", "EXAMPLE_INFO"]
+__all__ = ["router", "EXAMPLE_INFO", "EXAMPLE_SAMPLE_SIZE", "EXAMPLE_DEFAULT_N"]
+
+#: Values per sample of each example (length, or H * W): with n, the size of the data to generate.
+EXAMPLE_SAMPLE_SIZE = {"synthetic": 64, "cme": 40, "lensing": 64 * 64}
+#: Samples generated when no ``n`` is given (the simulators' defaults).
+EXAMPLE_DEFAULT_N = {"synthetic": 3000, "cme": 3941, "lensing": 1500}
 
 router = APIRouter(prefix="/examples", tags=["examples"], dependencies=[Depends(require_owner)])
 
@@ -58,6 +63,12 @@ async def create_example(name: str, session: SessionDep, settings: SettingsDep, 
         raise HTTPException(status.HTTP_404_NOT_FOUND,
                             f"example {name!r} not found; choose one of {', '.join(EXAMPLES)}")
     options = options or ExampleCreate()
+    n_bytes = (options.n or EXAMPLE_DEFAULT_N[name]) * EXAMPLE_SAMPLE_SIZE[name] * 8
+    if n_bytes > settings.max_upload_bytes:
+        largest = settings.max_upload_bytes // (EXAMPLE_SAMPLE_SIZE[name] * 8)
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            f"n: the {name} example with {options.n or EXAMPLE_DEFAULT_N[name]} samples would "
+                            f"be larger than AWD_MAX_UPLOAD_MB={settings.max_upload_mb:g} MB; pass n <= {largest}")
     check_quota(settings, paths)
     try:
         dataset, summary, path = await run_in_threadpool(_make, name, options.n, options.seed, paths)

@@ -33,7 +33,7 @@ def psi_of(h):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("wave, noise, required_ratio", [
-    ("db5", 0.1, 0.5),   # db5 + noise: much closer (at most half the starting distance)
+    ("db5", 0.3, 0.5),   # db5 + noise: much closer (at most half the starting distance)
     ("sym5", 0.0, 1.0),  # closer than it started
     ("coif2", 0.0, 1.0),
 ])
@@ -41,11 +41,13 @@ def test_awd_moves_towards_db5(teacher_and_data, wave, noise, required_ratio):
     teacher, X = teacher_and_data
     truth = psi_of(lowpass_filter("db5"))
     fit = WaveletDistiller(wave=wave, levels=4, mode="periodization", parametrization="free",
-                           lambdas=[1e-5, 1e-4], gammas=[0.0, 1e-3, 1e-2, 1e-1, 1.0],
-                           epochs=20, batch_size=100, lr=1e-3, init_noise=noise, seed=0,
+                           lambdas=[1e-5, 1e-4], gammas=[0.0, 1e-3, 1e-1, 1.0, 10.0, 50.0],
+                           epochs=50, batch_size=100, lr=1e-3, init_noise=noise, seed=0,
                            device="cpu").fit(X, teacher)
     start = wavelet_distance(psi_of(fit.initial_filter_), truth)
     distances = [wavelet_distance(psi_of(h), truth) for h in fit.filters_]
     best = min(distances)
-    print(f"{wave}+{noise}: start {start:.4f} -> best {best:.4f} (ratio {best / start:.3f})")
+    scale = np.linalg.norm(truth)
+    print(f"{wave}+{noise}: start {start / scale:.3f} -> best {best / scale:.3f} of norm(psi_db5) "
+          f"(ratio {best / start:.3f})")
     assert best < required_ratio * start
