@@ -109,6 +109,13 @@ def test_training_is_deterministic_on_cpu():
         assert ka == kb and torch.equal(va, vb)
 
 
+def test_thread_count_is_restored_after_training():
+    X, y = _linear_data(n=30)
+    before = torch.get_num_threads()
+    train_teacher("mlp", X, y, epochs=1, num_threads=2)
+    assert torch.get_num_threads() == before
+
+
 def test_training_with_validation_data_and_progress():
     X, y = _linear_data(n=60)
     calls = []
