@@ -32,22 +32,28 @@ def psi_of(h):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("wave, noise, required_ratio", [
-    ("db5", 0.3, 0.5),   # db5 + noise: much closer (at most half the starting distance)
-    ("sym5", 0.0, 1.0),  # closer than it started
-    ("coif2", 0.0, 1.0),
+@pytest.mark.parametrize("parametrization, wave, noise, lr, required_ratio", [
+    # exactly orthogonal, started from db5 with noise on the lattice angles: recovers db5 (measured 0.004
+    # of ||psi_db5|| from a start at 0.92)
+    ("orthogonal", "db5", 0.5, 1e-2, 0.1),
+    # the paper's setting: free filter, db5 + 0.3 N(0, 1) noise (measured 3.77 -> 0.66, ratio 0.18)
+    ("free", "db5", 0.3, 1e-3, 0.5),
+    # a filter of another length (measured 0.38 -> 0.21, ratio 0.56)
+    ("free", "coif2", 0.0, 1e-3, 1.0),
+    # sym5 shares db5's |H|: it starts close and moves only a little (measured 0.213 -> 0.210)
+    ("free", "sym5", 0.0, 1e-3, 1.0),
 ])
-def test_awd_moves_towards_db5(teacher_and_data, wave, noise, required_ratio):
+def test_awd_moves_towards_db5(teacher_and_data, parametrization, wave, noise, lr, required_ratio):
     teacher, X = teacher_and_data
     truth = psi_of(lowpass_filter("db5"))
-    fit = WaveletDistiller(wave=wave, levels=4, mode="periodization", parametrization="free",
-                           lambdas=[1e-5, 1e-4], gammas=[0.0, 1e-3, 1e-1, 1.0, 10.0, 50.0],
-                           epochs=50, batch_size=100, lr=1e-3, init_noise=noise, seed=0,
+    fit = WaveletDistiller(wave=wave, levels=4, mode="periodization", parametrization=parametrization,
+                           lambdas=[1e-5, 1e-4], gammas=[0.0, 1e-3, 0.1, 1.0, 10.0, 50.0],
+                           epochs=50, batch_size=100, lr=lr, init_noise=noise, seed=0,
                            device="cpu").fit(X, teacher)
     start = wavelet_distance(psi_of(fit.initial_filter_), truth)
     distances = [wavelet_distance(psi_of(h), truth) for h in fit.filters_]
     best = min(distances)
     scale = np.linalg.norm(truth)
-    print(f"{wave}+{noise}: start {start / scale:.3f} -> best {best / scale:.3f} of norm(psi_db5) "
-          f"(ratio {best / start:.3f})")
+    print(f"{parametrization} {wave}+{noise}: start {start / scale:.3f} -> best {best / scale:.3f} "
+          f"of norm(psi_db5) (ratio {best / start:.3f})")
     assert best < required_ratio * start
