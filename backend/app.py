@@ -141,7 +141,7 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
                    include_in_schema=False)
     async def _unknown_api_route(path: str):
         """Unknown API paths get a JSON 404, not the UI's catch-all page."""
-        raise HTTPException(status_code=404, detail=f"no API route /api/{path}; see /docs for the API")
+        raise HTTPException(status_code=404, detail=f"not found: no API route /api/{path}; see /docs for the API")
 
     if with_ui:
         _mount_ui(app)
