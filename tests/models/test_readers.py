@@ -23,7 +23,8 @@ from models.data import (
 )
 from models.validation import InputError
 
-REAL_FITS = Path("/work/shared/data/lenstools/unmasked.fit")
+# ../shared/ sits beside the repository (in CI too)
+REAL_FITS = Path(__file__).resolve().parents[3] / "shared" / "data" / "lenstools" / "unmasked.fit"
 
 
 @pytest.fixture
