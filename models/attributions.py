@@ -84,11 +84,11 @@ def trim_attributions(teacher, x, coeffs, synthesis, method="saliency", target=0
         ``(n, *signal_shape) -> (n,)`` or ``(n, n_outputs)``, in evaluation mode.
     x : Tensor of shape (B, *signal_shape)
         The signals.
-    coeffs : Tensor of shape (G, B, M)
-        Their coefficients under each of G filters, concatenated in PyWavelets order; part of the autograd
-        graph (a function of the filters).
+    coeffs : Tensor of shape (G, B, M), or list of tensors of shape (G, B, ...)
+        Their coefficients under each of G filters (all bands in one tensor, or one tensor per band);
+        part of the autograd graph (a function of the filters).
     synthesis : callable
-        ``coeffs (G, B, M) -> x_hat (G, B, *signal_shape)``, linear in the coefficients.
+        ``coeffs -> x_hat (G, B, *signal_shape)``, linear in the coefficients (takes what ``coeffs`` is).
     method : {"saliency", "input_x_gradient", "integrated_gradients"}, default="saliency"
     target : int, default=0
         Teacher output to explain.
@@ -99,13 +99,15 @@ def trim_attributions(teacher, x, coeffs, synthesis, method="saliency", target=0
 
     Returns
     -------
-    Tensor of shape (G, B, M)
+    Tensor of shape (G, B, M), or list of tensors
+        The same structure as ``coeffs``.
     """
     check_method(method)
-    g, b = coeffs.shape[:2]
-    if not coeffs.requires_grad:
-        coeffs = coeffs.detach().requires_grad_(True)
-    x_hat = synthesis(coeffs)
+    as_list = not isinstance(coeffs, torch.Tensor)
+    coeffs = list(coeffs) if as_list else [coeffs]
+    g, b = coeffs[0].shape[:2]
+    coeffs = [c if c.requires_grad else c.detach().requires_grad_(True) for c in coeffs]
+    x_hat = synthesis(coeffs if as_list else coeffs[0])
     residual = (x.unsqueeze(0) - x_hat).detach()
     signal_shape = x.shape[1:]
     if method == "integrated_gradients":
@@ -116,12 +118,12 @@ def trim_attributions(teacher, x, coeffs, synthesis, method="saliency", target=0
             total = total + teacher_target(teacher, z.reshape(g * b, *signal_shape), target).sum() / (
                 steps * alpha
             )
-        grad = torch.autograd.grad(total, coeffs, create_graph=create_graph)[0]
-        return coeffs * grad
-    z = x_hat + residual  # numerically x, gradients through x_hat
-    out = teacher_target(teacher, z.reshape(g * b, *signal_shape), target).sum()
-    grad = torch.autograd.grad(out, coeffs, create_graph=create_graph)[0]
-    return grad if method == "saliency" else coeffs * grad
+    else:
+        z = x_hat + residual  # numerically x, gradients through x_hat
+        total = teacher_target(teacher, z.reshape(g * b, *signal_shape), target).sum()
+    grads = torch.autograd.grad(total, coeffs, create_graph=create_graph)
+    attr = [gr if method == "saliency" else c * gr for c, gr in zip(coeffs, grads)]
+    return attr if as_list else attr[0]
 
 
 def teacher_input_gradients(teacher, X, method="saliency", target=0, steps=8, batch_size=256):

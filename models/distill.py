@@ -25,7 +25,7 @@ from models.attributions import (
     trim_attributions,
 )
 from models.device import resolve_device
-from models.losses import VALIDITY_TERMS, l1_per_filter, reconstruction_loss, validity_terms
+from models.losses import l1_per_filter, reconstruction_loss, validity_terms
 
 __all__ = ["WaveletDistiller", "Cancelled", "grid_points", "TransformOperator"]
 
@@ -54,10 +54,13 @@ def grid_points(lambdas, gammas):
 
 
 class TransformOperator:
-    """Analysis, synthesis and adjoint synthesis for a batch of G filters, on flat coefficients.
+    """Analysis, synthesis and adjoint synthesis for a batch of G filters.
 
-    Coefficients are concatenated in PyWavelets order (``[cA_J, cD_J, ..., cD_1]``; in 2D each level's
-    ``(cH, cV, cD)`` flattened in that order) into a tensor of shape ``(G, B, M)``.
+    Coefficients are a list of tensors of shape ``(G, B, ...)`` in PyWavelets order with each 2D level's
+    ``(cH, cV, cD)`` spread out: ``[cA_J, cD_J, ..., cD_1]`` in 1D, ``[cA_J, cH_J, cV_J, cD_J, ...,
+    cD_1]`` in 2D. Short 1D signals use the dense multi-level matrix ``W(h)`` and give one tensor
+    ``(G, B, M)`` with every band concatenated. Keeping bands apart elsewhere avoids copies: slicing one big
+    tensor costs a full-size zero fill per slice in the backward pass.
 
     Parameters
     ----------
@@ -72,14 +75,15 @@ class TransformOperator:
     def __init__(self, h, signal_shape, level, mode):
         self.h, self.signal_shape, self.level, self.mode = h, tuple(signal_shape), level, mode
         self.dense = len(self.signal_shape) == 1 and self.signal_shape[0] <= DENSE_MAX_LENGTH
+        # In zero mode, and in periodization when 2^J divides every side, the synthesis is exactly the
+        # transpose of the analysis for any filter (not only orthogonal ones).
+        self.self_adjoint = mode == "zero" or (
+            mode == "periodization" and all(n % 2**level == 0 for n in self.signal_shape))
         if self.dense:
             length = self.signal_shape[0]
             self.W = _wavelets.analysis_matrix(h, length, level, mode)  # (G, M, L)
-            if mode == "periodization" and length % 2**level == 0:  # square and orthogonal structure
-                self.S = self.W.transpose(-1, -2)
-            else:
-                self.S = _wavelets.synthesis_matrix(h, length, level, mode)  # (G, L, M)
-        self._structure = None
+            self.S = (self.W.transpose(-1, -2) if self.self_adjoint
+                      else _wavelets.synthesis_matrix(h, length, level, mode))  # (G, L, M)
 
     @property
     def n_bands(self):
@@ -87,72 +91,48 @@ class TransformOperator:
         return self.level + 1
 
     def analysis(self, x):
-        """Coefficients of x, shape (G, B, M), for x of shape (B, *signal_shape)."""
+        """Coefficients of x of shape (B, *signal_shape): a list of (G, B, ...) tensors."""
         if self.dense:
-            return x @ self.W.transpose(-1, -2)
+            return [x @ self.W.transpose(-1, -2)]
         if len(self.signal_shape) == 1:
-            coeffs = _wavelets.wavedec1d(x, self.h, self.level, self.mode)
-            self._structure = [c.shape[2:] for c in coeffs]
-            return torch.cat([c.flatten(start_dim=2) for c in coeffs], -1)
+            return list(_wavelets.wavedec1d(x, self.h, self.level, self.mode))
         coeffs = _wavelets.wavedec2d(x, self.h, self.level, self.mode)
-        parts, structure = [coeffs[0].flatten(start_dim=2)], [("a", coeffs[0].shape[2:])]
-        for detail in coeffs[1:]:
-            structure.append(("d", detail[0].shape[2:]))
-            parts.extend(d.flatten(start_dim=2) for d in detail)
-        self._structure = structure
-        return torch.cat(parts, -1)
+        return [coeffs[0]] + [band for detail in coeffs[1:] for band in detail]
 
-    def _unflatten(self, c):
-        if self._structure is None:
-            self.analysis(torch.zeros((1,) + self.signal_shape, dtype=self.h.dtype, device=self.h.device))
-        lead, out, start = c.shape[:2], [], 0
-        if len(self.signal_shape) == 1:
-            for shape in self._structure:
-                size = int(np.prod(shape))
-                out.append(c[..., start:start + size].reshape(*lead, *shape))
-                start += size
-            return out
-        for kind, shape in self._structure:
-            size = int(np.prod(shape))
-            if kind == "a":
-                out.append(c[..., start:start + size].reshape(*lead, *shape))
-                start += size
-            else:
-                bands = []
-                for _ in range(3):
-                    bands.append(c[..., start:start + size].reshape(*lead, *shape))
-                    start += size
-                out.append(tuple(bands))
-        return out
-
-    def synthesis(self, c):
-        """Signals from flat coefficients (G, B, M): shape (G, B, *signal_shape)."""
+    def synthesis(self, coeffs):
+        """Signals from a coefficient list (or, for the dense path, one tensor): (G, B, *signal_shape)."""
+        if isinstance(coeffs, torch.Tensor):
+            coeffs = [coeffs]
         if self.dense:
-            return c @ self.S.transpose(-1, -2)
-        coeffs = self._unflatten(c)
+            return coeffs[0] @ self.S.transpose(-1, -2)
         if len(self.signal_shape) == 1:
-            return _wavelets.waverec1d(coeffs, self.h, self.mode, length=self.signal_shape[0])
-        return _wavelets.waverec2d(coeffs, self.h, self.mode, shape=self.signal_shape)
+            return _wavelets.waverec1d(list(coeffs), self.h, self.mode, length=self.signal_shape[0])
+        nested = [coeffs[0]] + [tuple(coeffs[i:i + 3]) for i in range(1, len(coeffs), 3)]
+        return _wavelets.waverec2d(nested, self.h, self.mode, shape=self.signal_shape)
 
     def adjoint(self, gx):
-        """Adjoint synthesis ``S(h)^T gx`` of a field gx of shape (B, *signal_shape): shape (G, B, M).
+        """Adjoint synthesis ``S(h)^T gx`` of a field gx of shape (B, *signal_shape), as a coefficient list.
 
         Differentiable with respect to the filters.
         """
         if self.dense:
-            return gx @ self.S
-        if self.mode == "periodization" and all(n % 2**self.level == 0 for n in self.signal_shape):
-            # the synthesis is the transpose of the analysis
+            return [gx @ self.S]
+        if self.self_adjoint:
             return self.analysis(gx)
         keep_graph = torch.is_grad_enabled()
         with torch.enable_grad():  # the adjoint of a linear map is the gradient of its output
-            size = self.analysis(gx[:1]).shape[-1]
-            dummy = torch.zeros(self.h.shape[0], gx.shape[0], size, dtype=gx.dtype, device=gx.device,
-                                requires_grad=True)
-            out = self.synthesis(dummy)
-            adjoint = torch.autograd.grad(out, dummy, grad_outputs=gx.unsqueeze(0).expand_as(out),
-                                          create_graph=keep_graph)[0]
-        return adjoint if keep_graph else adjoint.detach()
+            shapes = [c.shape for c in self.analysis(gx[:1])]
+            dummies = [torch.zeros((self.h.shape[0], gx.shape[0]) + tuple(shape[2:]), dtype=gx.dtype,
+                                   device=gx.device, requires_grad=True) for shape in shapes]
+            out = self.synthesis(dummies)
+            adjoint = torch.autograd.grad(out, dummies, grad_outputs=gx.unsqueeze(0).expand_as(out),
+                                          create_graph=keep_graph)
+        return list(adjoint) if keep_graph else [a.detach() for a in adjoint]
+
+    @staticmethod
+    def flatten(coeffs):
+        """One tensor (G, B, M) with every band concatenated in PyWavelets order."""
+        return torch.cat([c.flatten(start_dim=2) for c in coeffs], -1)
 
 
 class WaveletDistiller:
@@ -296,15 +276,14 @@ class WaveletDistiller:
             if gxb is not None:
                 attr = op.adjoint(gxb)
                 if self.attribution != "saliency":
-                    attr = attr * c
+                    attr = [a * ci for a, ci in zip(attr, c)]
             else:
                 attr = trim_attributions(teacher, xb, c, op.synthesis, self.attribution, self.target,
                                          self.ig_steps, create_graph=create_graph)
             terms["interpretation"] = gam * l1_per_filter(attr, op.n_bands)
         else:
             terms["interpretation"] = torch.zeros_like(terms["sparsity"])
-        terms["total"] = sum(terms[k] for k in ("reconstruction", "sparsity", "interpretation")) + sum(
-            terms[k] for k in VALIDITY_TERMS)
+        terms["total"] = sum(terms.values())
         return terms
 
     # ------------------------------------------------------------------ fit
@@ -375,11 +354,12 @@ class WaveletDistiller:
         for epoch in range(self.epochs):
             use_interp = any_interp and epoch >= self.warmup_epochs
             perm = torch.randperm(X_train.shape[0], generator=shuffle).to(device)
-            sums, count = {}, 0
+            sums, count = None, 0
             for start in range(0, X_train.shape[0], self.batch_size):
                 idx = perm[start:start + self.batch_size]
                 gxb = grads_train[idx] if grads_train is not None else None
-                before = [p.detach().clone() for p in module.parameters()] if stopped.any() else None
+                before = ([p.detach().clone() for p in module.parameters()]
+                          if self.patience is not None and bool(stopped.any()) else None)
                 terms = self._step_losses(module(), X_train[idx], gxb, teacher, lam, gam, use_interp,
                                           create_graph=True)
                 optimizer.zero_grad(set_to_none=True)
@@ -389,12 +369,11 @@ class WaveletDistiller:
                     with torch.no_grad():
                         for p, old in zip(module.parameters(), before):
                             p[stopped.to(p.device)] = old[stopped.to(p.device)]
-                for k, v in terms.items():
-                    sums[k] = sums.get(k, 0.0) + v.detach().double().cpu() * len(idx)
+                stacked = torch.stack([v.detach() for v in terms.values()]) * len(idx)
+                sums = stacked if sums is None else sums + stacked
                 count += len(idx)
-            for k, v in sums.items():
-                key = "train_loss" if k == "total" else k
-                history.setdefault(key, []).append((v / count).numpy())
+            for k, v in zip(terms, (sums / count).double().cpu().numpy()):
+                history.setdefault("train_loss" if k == "total" else k, []).append(v)
             val = self._validation_loss(module, X_val, grads_val, teacher, lam, gam, use_interp)
             if val is not None:
                 history.setdefault("val_loss", []).append(val.numpy())

@@ -12,6 +12,7 @@ Normalisation (fixed; it gives lambda and gamma their meaning, the same as the r
 * wavelet validity: the five penalties of the paper's W(h, g, x; lambda), each with weight 1.
 """
 
+import functools
 import math
 
 import torch
@@ -52,8 +53,8 @@ def l1_per_filter(values, n_bands):
 
     Parameters
     ----------
-    values : Tensor of shape (G, B, M)
-        Wavelet coefficients or their attributions, all bands concatenated.
+    values : Tensor of shape (G, B, ...) or list of such tensors
+        Wavelet coefficients or their attributions (one tensor with every band, or one per band).
     n_bands : int
         Number of bands (``J + 1``).
 
@@ -61,12 +62,26 @@ def l1_per_filter(values, n_bands):
     -------
     Tensor of shape (G,)
     """
-    return values.abs().flatten(start_dim=2).sum(-1).mean(-1) / n_bands
+    if isinstance(values, torch.Tensor):
+        values = [values]
+    total = sum(v.abs().flatten(start_dim=2).sum(-1) for v in values)
+    return total.mean(-1) / n_bands
+
+
+@functools.lru_cache(maxsize=64)
+def _constants(n, dtype, device):
+    """Sign vector and DFT tables for filters of length n (cached per length, dtype and device)."""
+    k = torch.arange(n, dtype=dtype, device=device)
+    signs = torch.tensor([(-1.0) ** m for m in range(n)], dtype=dtype, device=device)
+    angles = 2.0 * math.pi * torch.outer(k, k) / n
+    # one matrix gives Re and Im of H(w_k) and of H(w_k + pi) = sum_n (-1)^n h[n] e^{-i w_k n}
+    dft = torch.cat([torch.cos(angles).T, torch.sin(angles).T, signs[:, None] * torch.cos(angles).T,
+                     signs[:, None] * torch.sin(angles).T], dim=1)  # (n, 4n)
+    return signs, dft
 
 
 def _highpass(h):
-    n = h.shape[-1]
-    signs = torch.tensor([(-1.0) ** k for k in range(n)], dtype=h.dtype, device=h.device)
+    signs, _ = _constants(h.shape[-1], h.dtype, h.device)
     return signs * h.flip(-1)
 
 
@@ -96,28 +111,23 @@ def validity_terms(h):
     if h.ndim == 1:
         h = h.unsqueeze(0)
     n = h.shape[-1]
-    g = _highpass(h)
+    signs, dft = _constants(n, h.dtype, h.device)
+    g = signs * h.flip(-1)
+    norm2 = h.pow(2).sum(-1)
     terms = {
         "sum_h": (h.sum(-1) - math.sqrt(2.0)) ** 2,
         "sum_g": g.sum(-1) ** 2,
-        "norm": (h.pow(2).sum(-1) - 1.0) ** 2,
+        "norm": (norm2 - 1.0) ** 2,
     }
-    # |H(w)|^2 on the grid w_k = 2 pi k / N, with real arithmetic so that double backward is plain.
-    k = torch.arange(n, dtype=h.dtype, device=h.device)
-    angles = 2.0 * math.pi * torch.outer(k, torch.arange(n, dtype=h.dtype, device=h.device)) / n
-    real = h @ torch.cos(angles).T
-    imag = h @ torch.sin(angles).T
-    power = real**2 + imag**2  # (G, N): |H(w_k)|^2
-    # |H(w + pi)|^2: H(w + pi) = sum_n (-1)^n h[n] e^{-iwn}
-    alt = h * torch.tensor([(-1.0) ** m for m in range(n)], dtype=h.dtype, device=h.device)
-    power_shift = (alt @ torch.cos(angles).T) ** 2 + (alt @ torch.sin(angles).T) ** 2
-    terms["cmf"] = ((power + power_shift - 2.0) ** 2).sum(-1)
-    # Orthogonality to even shifts: r[2k] = sum_n h[n] h[n + 2k], for every k with overlap.
-    shift = [(h * h).sum(-1) - 1.0]
-    for lag in range(2, n, 2):
-        r = (h[:, : n - lag] * h[:, lag:]).sum(-1)
-        shift.extend([r, r])  # lags +2k and -2k give the same product sum
-    terms["shift_orth"] = torch.stack(shift, -1).pow(2).sum(-1)
+    # |H(w_k)|^2 + |H(w_k + pi)|^2 with real arithmetic, so that double backward is plain
+    parts = (h @ dft).pow(2)  # (G, 4N): Re^2, Im^2 at w_k, then at w_k + pi
+    power = parts.reshape(h.shape[0], 4, n).sum(1)
+    terms["cmf"] = ((power - 2.0) ** 2).sum(-1)
+    # orthogonality to even shifts: r[2k] = sum_n h[n] h[n + 2k] for every k with overlap; the lags +2k and
+    # -2k give the same sum, so each nonzero lag counts twice
+    auto = torch.stack([(h[:, : n - lag] * h[:, lag:]).sum(-1) for lag in range(2, n, 2)], -1) \
+        if n > 2 else h.new_zeros(h.shape[0], 0)
+    terms["shift_orth"] = (norm2 - 1.0) ** 2 + 2.0 * auto.pow(2).sum(-1)
     return terms
 
 

@@ -494,7 +494,7 @@ def _saliency(teacher, X, h, config, target, batch_size=256):
         with torch.enable_grad():
             c = op.analysis(xb)
             attr = trim_attributions(teacher, xb, c, op.synthesis, "saliency", target, create_graph=False)
-        out.append(attr[0].detach().double().numpy())
+        out.append(TransformOperator.flatten(attr)[0].detach().double().numpy())
     return np.concatenate(out)
 
 

@@ -121,8 +121,13 @@ def topk_features(coeffs, k=6, by="signed"):
     n = bands[0].shape[0]
     blocks = []
     for band in bands:
-        key = band if by == "signed" else np.abs(band)
-        order = np.argsort(-key, axis=1, kind="stable")[:, :k]
+        key = -(band if by == "signed" else np.abs(band))
+        if band.shape[1] > k:  # select the k largest first, then sort only those
+            part = np.argpartition(key, k - 1, axis=1)[:, :k]
+            order = np.take_along_axis(part, np.argsort(np.take_along_axis(key, part, axis=1), axis=1,
+                                                        kind="stable"), axis=1)
+        else:
+            order = np.argsort(key, axis=1, kind="stable")
         top = np.take_along_axis(band, order, axis=1)
         if top.shape[1] < k:
             top = np.concatenate([top, np.zeros((n, k - top.shape[1]))], axis=1)

@@ -35,7 +35,7 @@ def setup(wave="db2", length=16, level=2, batch=3, noise=0.0, mode="periodizatio
 def test_saliency_matches_finite_differences():
     h, x, op = setup()
     teacher = smooth_teacher(16)
-    c = op.analysis(x)
+    c = op.analysis(x)[0]  # the dense path: one tensor with every band
     attr = trim_attributions(teacher, x, c, op.synthesis, "saliency", create_graph=False)
     c0 = c.detach()
     eps = 1e-6
@@ -52,7 +52,7 @@ def test_saliency_matches_finite_differences():
 def test_input_x_gradient_is_coefficients_times_saliency():
     h, x, op = setup()
     teacher = smooth_teacher(16)
-    c = op.analysis(x)
+    c = op.analysis(x)[0]  # the dense path: one tensor with every band
     sal = trim_attributions(teacher, x, c, op.synthesis, "saliency", create_graph=False)
     ixg = trim_attributions(teacher, x, c, op.synthesis, "input_x_gradient", create_graph=False)
     assert torch.allclose(ixg, c * sal)
@@ -66,7 +66,7 @@ def test_integrated_gradients_are_complete_for_a_quadratic_teacher():
     def teacher(z):
         return ((z @ a) ** 2 + z @ b).unsqueeze(1)
 
-    c = op.analysis(x)
+    c = op.analysis(x)[0]  # the dense path: one tensor with every band
     ig = trim_attributions(teacher, x, c, op.synthesis, "integrated_gradients", steps=4, create_graph=False)
     # the baseline c = 0 maps to the residual x - x_hat = 0 for an orthogonal filter
     expected = teacher(x)[:, 0] - teacher(torch.zeros_like(x))[:, 0]
@@ -76,7 +76,7 @@ def test_integrated_gradients_are_complete_for_a_quadratic_teacher():
 def test_chosen_output_of_a_multi_output_teacher():
     h, x, op = setup()
     teacher = smooth_teacher(16, n_out=3)
-    c = op.analysis(x)
+    c = op.analysis(x)[0]  # the dense path: one tensor with every band
     a1 = trim_attributions(teacher, x, c, op.synthesis, "saliency", target=1, create_graph=False)
     a2 = trim_attributions(teacher, x, c, op.synthesis, "saliency", target=2, create_graph=False)
     assert not torch.allclose(a1, a2)
@@ -88,11 +88,11 @@ def test_chosen_output_of_a_multi_output_teacher():
 
 def _penalty_gradient(path, h, x, op, teacher, method, wrt=None):
     op = TransformOperator(h, op.signal_shape, op.level, op.mode)  # a fresh graph for each path
-    c = op.analysis(x)
+    c = op.analysis(x)[0]  # the dense path: one tensor with every band
     if path == "exact":
         attr = trim_attributions(teacher, x, c, op.synthesis, method, create_graph=True)
     else:
-        attr = op.adjoint(teacher_input_gradients(teacher, x, method))
+        attr = op.adjoint(teacher_input_gradients(teacher, x, method))[0]
         if method != "saliency":
             attr = attr * c
     penalty = attr.abs().sum()
@@ -145,7 +145,7 @@ def test_attribution_penalty_is_differentiable_in_the_lattice_angles():
     def penalty(angles):
         h = lowpass_from_angles(complete_angles(angles))
         op = TransformOperator(h, (8,), 1, "periodization")
-        c = op.analysis(x)
+        c = op.analysis(x)[0]  # the dense path: one tensor with every band
         return trim_attributions(teacher, x, c, op.synthesis, "saliency").pow(2).sum()
 
     assert torch.autograd.gradcheck(penalty, (free,))
@@ -158,7 +158,7 @@ def test_attribution_penalty_is_differentiable_in_a_free_filter_with_a_relu_teac
 
     def penalty(h):
         op = TransformOperator(h, (8,), 1, "periodization")
-        c = op.analysis(x)
+        c = op.analysis(x)[0]  # the dense path: one tensor with every band
         return trim_attributions(teacher, x, c, op.synthesis, "saliency").pow(2).sum()
 
     assert torch.autograd.gradcheck(penalty, (h0,))
