@@ -1,0 +1,61 @@
+"""Helpers shared by the benchmark drivers of both sides (ours and awave's).
+
+This module imports only the standard library, numpy and torch, so the awave virtualenv can use it too. It pins
+every process to one thread *before* torch is imported by the caller, reads peak memory, and prints one JSON
+object as the driver's only line on stdout.
+"""
+
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["BENCH_DIR", "REPO_DIR", "WORK_DIR", "one_thread", "peak_rss_mib", "emit", "timer", "median"]
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_DIR = BENCH_DIR.parent
+WORK_DIR = BENCH_DIR / ".work"
+
+for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ[_name] = "1"
+
+
+def one_thread():
+    """Pin torch to one intra-op and one inter-op thread (call once, before any torch work)."""
+    import torch
+
+    torch.set_num_threads(1)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # already set in this process
+        pass
+    return torch
+
+
+def peak_rss_mib():
+    """Peak resident set size of this process so far, in MiB (``ru_maxrss`` is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def timer():
+    """Monotonic wall clock in seconds."""
+    return time.perf_counter()
+
+
+def median(values):
+    """Median of a non-empty sequence of numbers."""
+    values = sorted(values)
+    n = len(values)
+    mid = n // 2
+    return float(values[mid]) if n % 2 else 0.5 * (values[mid - 1] + values[mid])
+
+
+def emit(result, stream=None):
+    """Print ``result`` (a JSON-serialisable dict) plus the peak RSS as the single line the parent reads."""
+    result = dict(result)
+    result.setdefault("peak_rss_mib", peak_rss_mib())
+    out = stream if stream is not None else sys.__stdout__
+    out.write("BENCH_JSON " + json.dumps(result) + "\n")
+    out.flush()
