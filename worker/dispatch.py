@@ -18,7 +18,8 @@ from backend.db import Job, get_sessionmaker, utcnow
 from backend.storage import Paths, remove_tree
 from worker.celery_app import QUEUE, celery_app
 
-__all__ = ["HEARTBEAT_SECONDS", "enqueue_job", "revoke_task", "live_workers", "recover_jobs"]
+__all__ = ["HEARTBEAT_SECONDS", "enqueue_job", "revoke_task", "live_workers", "recover_jobs",
+           "recover_worker_jobs"]
 
 log = logging.getLogger(__name__)
 
@@ -129,3 +130,48 @@ def recover_jobs(database_url: str, *, startup: bool = False, max_attempts: int 
     if any(report.values()):
         log.info("job recovery: %s", report)
     return report
+
+
+def recover_worker_jobs(database_url: str, worker: str, *, max_attempts: int = 3, data_dir=None) -> list[str]:
+    """Re-queue the jobs left ``running`` under this worker's name by an earlier life of it.
+
+    A worker restarted under the same node name after a crash (``celery@host`` under systemd or Docker)
+    answers pings again, so :func:`recover_jobs` would take it for the owner of its old jobs until the
+    hard limit passed. A fresh worker owns no running job, so any job of its name whose heartbeat is
+    older than the orphan grace period is an orphan.
+
+    Parameters
+    ----------
+    database_url : str
+        SQLAlchemy URL of the job table.
+    worker : str
+        The Celery node name of the worker that just started.
+    max_attempts : int, default=3
+        As in :func:`recover_jobs`.
+    data_dir : path-like or None, default=None
+        When given, the files of the lost attempt are removed.
+
+    Returns
+    -------
+    list of str
+        Ids of the jobs re-queued (or failed after too many attempts).
+    """
+    done = []
+    cutoff = utcnow() - dt.timedelta(seconds=ORPHAN_GRACE_SECONDS)
+    with get_sessionmaker(database_url)() as session:
+        jobs = list(session.scalars(select(Job).where(Job.state == "running", Job.worker == worker)))
+        for job in jobs:
+            if job.heartbeat is not None and job.heartbeat >= cutoff:
+                continue
+            outcome = crud.requeue_job(session, job=job, reason=f"worker {worker} restarted",
+                                       max_attempts=max_attempts)
+            if outcome == "unchanged":
+                continue
+            if data_dir is not None:
+                remove_tree(Paths(data_dir).attempt_dir(job.id, job.attempt))
+            if outcome == "queued":
+                enqueue_job(session, job.id)
+            done.append(job.id)
+    if done:
+        log.info("jobs of the previous life of %s re-queued: %s", worker, done)
+    return done

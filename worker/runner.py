@@ -13,6 +13,8 @@ import threading
 import time
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
+
 from backend import crud
 from backend.config import get_settings
 from backend.db import Dataset, Job, Teacher, get_sessionmaker
@@ -97,6 +99,8 @@ class JobRun:
         self._overall = 0.0
         self._last_stage = None
         self._last_check = 0.0
+        # a few seconds after Celery's own soft limit, so that normally its signal comes first
+        self._deadline = time.monotonic() + self.settings.job_time_limit + 5.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
 
@@ -176,6 +180,8 @@ class JobRun:
                 if not crud.set_progress(session, job_id=self.job_id, attempt=self.attempt, stage=stage,
                                          fraction=overall, message=message):
                     self.lost = True
+        except SoftTimeLimitExceeded:  # the time limit's signal may land during this write: never swallow it
+            raise
         except Exception as exc:
             log.warning("progress of job %s not written: %s", self.job_id, exc)
 
@@ -185,16 +191,29 @@ class JobRun:
             with _session() as session:
                 crud.add_loss_point(session, job_id=self.job_id, attempt=self.attempt, chunk=self.chunk,
                                     epoch=epoch, values=losses)
+        except SoftTimeLimitExceeded:
+            raise
         except Exception as exc:
             log.warning("losses of job %s not written: %s", self.job_id, exc)
 
     def should_cancel(self) -> bool:
-        """``True`` once the job is cancelled or taken over by another attempt (checked at most 2/s)."""
+        """``True`` once the job is cancelled or taken over by another attempt (checked at most 2/s).
+
+        Raises
+        ------
+        celery.exceptions.SoftTimeLimitExceeded
+            Once ``AWD_JOB_TIME_LIMIT`` seconds have passed since this run started, even if Celery's own
+            signal was lost (caught by a library's broad ``except``).
+        """
         now = time.monotonic()
+        if now > self._deadline:
+            raise SoftTimeLimitExceeded()
         if not self.lost and now - self._last_check >= 0.5:
             self._last_check = now
             try:
                 self.lost = not owns(self.job_id, self.attempt)
+            except SoftTimeLimitExceeded:
+                raise
             except Exception as exc:
                 log.warning("cancellation check of job %s failed: %s", self.job_id, exc)
         return self.lost
@@ -221,12 +240,22 @@ class JobRun:
         return ok
 
     def fail(self, reason: str) -> bool:
-        """Mark the job failed with a readable reason; removes this attempt's files."""
-        with _session() as session:
-            ok = crud.finish_job(session, job_id=self.job_id, attempt=self.attempt, state="failed",
-                                 error=str(reason)[:4000])
-        self.discard()
-        return ok
+        """Mark the job failed with a readable reason; removes this attempt's files.
+
+        Retried once if the time limit's signal lands in the middle (it may arrive while a failure that
+        the runner raised itself is being written), so that no files of the attempt stay behind.
+        """
+        for last in (False, True):
+            try:
+                with _session() as session:
+                    ok = crud.finish_job(session, job_id=self.job_id, attempt=self.attempt, state="failed",
+                                         error=str(reason)[:4000])
+                self.discard()
+                return ok
+            except SoftTimeLimitExceeded:
+                if last:
+                    raise
+        return False
 
     def discard(self) -> None:
         """Remove this attempt's directory (cancelled, failed or superseded runs leave nothing)."""
@@ -242,6 +271,9 @@ def describe_error(exc: BaseException, time_limit: int) -> str:
                 "or grid points, or raise the limit")
     if isinstance(exc, MemoryError):
         return "the worker ran out of memory; use a smaller dataset, batch_size or grid"
+    if isinstance(exc, ValueError) and "not JSON compliant" in str(exc):
+        return ("teacher: the job produced NaN or infinite numbers (typically a teacher that returns NaN or Inf "
+                "on this data); check the teacher's predictions on your data, or let AWD Studio train one")
     if isinstance(exc, ValueError):
         return str(exc)
     text = str(exc) or exc.__class__.__name__

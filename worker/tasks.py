@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from celery import chord, group
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready
 
 from backend.config import get_settings
 from models import pipeline  # imported once in the worker's parent, shared by its prefork children
@@ -28,6 +28,30 @@ def _fresh_connections(**_):
 
     get_sessionmaker.cache_clear()
     get_engine.cache_clear()
+
+
+@worker_ready.connect
+def _recover_own_orphans(sender=None, **_):
+    """After the orphan grace period, re-queue jobs left running under this node name by a crash."""
+    import threading
+
+    from worker.dispatch import ORPHAN_GRACE_SECONDS, recover_worker_jobs
+
+    name = getattr(sender, "hostname", None)
+    if not name:
+        return
+    settings = get_settings()
+
+    def later():
+        try:
+            recover_worker_jobs(settings.sqlalchemy_url, name, max_attempts=settings.max_attempts,
+                                data_dir=settings.data_dir)
+        except Exception as exc:  # the web process's recovery loop remains the fallback
+            log.warning("could not recover the jobs of %s: %s", name, exc)
+
+    timer = threading.Timer(ORPHAN_GRACE_SECONDS + 1.0, later)
+    timer.daemon = True
+    timer.start()
 
 
 def _guarded(run: JobRun, body) -> str:

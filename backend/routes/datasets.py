@@ -98,7 +98,7 @@ async def upload_dataset(request: Request, session: SessionDep, settings: Settin
 
 
 @router.get("", response_model=DatasetsPublic)
-def list_datasets(session: SessionDep, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+def list_datasets(session: SessionDep, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=2**31 - 1)):
     """Stored datasets, newest first."""
     rows, count = crud.list_datasets(session, limit=limit, offset=offset)
     return DatasetsPublic(data=[DatasetPublic.model_validate(r) for r in rows], count=count)

@@ -121,7 +121,7 @@ def submit_job(body: JobCreate, session: SessionDep, paths: PathsDep, response: 
 
 @router.get("", response_model=JobsPublic)
 def list_jobs(session: SessionDep, state: JobState | None = None,
-              limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+              limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=2**31 - 1)):
     """Jobs, newest first (without loss histories)."""
     rows, count = crud.list_jobs(session, state=state, limit=limit, offset=offset)
     return JobsPublic(data=[job_public(r) for r in rows], count=count)

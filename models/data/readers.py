@@ -610,9 +610,71 @@ def _squeeze_matlab(key: str, arr: np.ndarray) -> np.ndarray:
     return arr
 
 
+_MAT_HEADER = 128
+_MI_MATRIX, _MI_COMPRESSED = 14, 15
+
+
+def _mat5_scan(path: Path, budget: int) -> None:
+    """Bound the decoded size of a MATLAB v5 file before scipy reads it (it inflates whole variables).
+
+    Walks the top-level data elements; compressed ones are inflated in pieces that are counted and
+    dropped, so a zip bomb costs time proportional to the budget and no memory.
+
+    Raises
+    ------
+    InputError
+        When the variables would decode to more than ``budget`` bytes (plus 1 MiB of headers), or the
+        element structure is damaged.
+    """
+    limit = budget + 2**20
+    size = path.stat().st_size
+    total = 0
+    with open(path, "rb") as fh:
+        header = fh.read(_MAT_HEADER)
+        if len(header) < _MAT_HEADER:
+            raise InputError("file", f"{path.name!r} is a truncated MATLAB file", "upload the complete file")
+        order = "<" if header[126:128] == b"IM" else ">"
+        pos = _MAT_HEADER
+        while pos + 8 <= size:
+            fh.seek(pos)
+            mtype, nbytes = np.frombuffer(fh.read(8), dtype=f"{order}u4")
+            if mtype >> 16:  # small data element: 4 bytes of data inside the tag
+                pos += 8
+                continue
+            if pos + 8 + int(nbytes) > size:
+                raise InputError("file", f"{path.name!r} is truncated ({size} bytes, an element needs "
+                                 f"{pos + 8 + int(nbytes)})", "upload the complete file")
+            if mtype == _MI_COMPRESSED:
+                inflater = zlib.decompressobj()
+                left = int(nbytes)
+                try:
+                    while left > 0:
+                        chunk = fh.read(min(left, 1 << 16))
+                        if not chunk:
+                            break
+                        left -= len(chunk)
+                        piece = inflater.decompress(chunk, 1 << 20)
+                        total += len(piece)
+                        while inflater.unconsumed_tail and total <= limit:
+                            piece = inflater.decompress(inflater.unconsumed_tail, 1 << 20)
+                            total += len(piece)
+                        if total > limit:
+                            raise _too_big("the MATLAB variables", total, budget)
+                except zlib.error as exc:
+                    raise InputError("file", f"{path.name!r} holds a damaged compressed variable ({exc})",
+                                     "upload the complete file, saved by MATLAB or scipy.io.savemat") from None
+                pos += 8 + int(nbytes)
+            else:
+                total += int(nbytes)
+                pos += 8 + int(nbytes) + (-int(nbytes)) % 8
+            if total > limit:
+                raise _too_big("the MATLAB variables", total, budget)
+
+
 def _load_mat(path: Path, budget: int, name: str | None) -> Dataset:
     import scipy.io
 
+    _mat5_scan(path, budget)
     try:
         info = scipy.io.whosmat(path)
     except Exception as exc:  # scipy raises several types for damaged files
