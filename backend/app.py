@@ -13,6 +13,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from backend.config import Settings, get_settings
 from backend.db import init_db
@@ -134,6 +137,14 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database_busy(request, exc):
+        """A locked, overloaded or unreachable database is a temporary condition: 503 with Retry-After."""
+        log.warning("database busy or unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(status_code=503, headers={"Retry-After": "5"},
+                            content={"detail": "the database is busy or unavailable; retry in a few seconds"})
 
     app.include_router(api_router())
 

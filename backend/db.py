@@ -184,20 +184,27 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
     cursor.close()
 
 
+#: Connections beyond the 10 kept open (10 + 40 >= the 40 threads of the web process's thread pool).
+POOL_MAX_OVERFLOW = 40
+
+
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
-    """Return one engine per database URL (SQLite gets WAL and a 30 s busy timeout).
+    """Return one engine per database URL (SQLite gets WAL and a 30 s busy timeout; up to 50 connections).
 
     Parameters
     ----------
     url : str
         SQLAlchemy URL, e.g. ``sqlite:////abs/path/awd.sqlite3`` or ``postgresql+psycopg://...``.
     """
+    # The web process runs sync routes on a pool of 40 threads: the connection pool must hold as many, or
+    # under load requests time out waiting for a connection rather than for the database.
+    pool = {"pool_size": 10, "max_overflow": POOL_MAX_OVERFLOW, "pool_timeout": 60}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, **pool)
     return engine
 
 

@@ -39,6 +39,9 @@ TINY_JOB = {"teacher": "mlp", "lambdas": [1e-3], "gammas": [0.0, 1e-3], "epochs"
 
 
 def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("AWD_TEST_KEEP_FILES"):  # debugging: keep the data directory and the process logs
+        print(f"\ntest files kept in {_BASE}")
+        return
     shutil.rmtree(_BASE, ignore_errors=True)
 
 

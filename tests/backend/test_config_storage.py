@@ -55,3 +55,31 @@ def test_resolve_artifact_refuses_escapes(tmp_path):
 def test_atomic_write_leaves_no_temp_files(tmp_path):
     path = atomic_write_bytes(tmp_path / "a" / "b.bin", b"123")
     assert path.read_bytes() == b"123" and [p.name for p in path.parent.iterdir()] == ["b.bin"]
+
+
+@pytest.mark.parametrize("error", ["locked", "pool"])
+def test_a_busy_database_answers_503_with_retry_after(make_client, error):
+    """Overload (SQLite locked past its busy timeout, no free pooled connection) is a retryable 503, not a 500."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    client = make_client()
+
+    @client.app.get("/busy-database")
+    def _busy():
+        if error == "locked":
+            raise OperationalError("UPDATE jobs ...", {}, Exception("database is locked"))
+        raise PoolTimeout("QueuePool limit of size 10 overflow 40 reached")
+
+    response = client.get("/busy-database")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert "retry" in response.json()["detail"]
+
+
+def test_the_connection_pool_covers_the_thread_pool(settings):
+    """40 threads serve sync routes; the pool must be able to give each a connection."""
+    from backend.db import get_engine
+
+    pool = get_engine(settings.sqlalchemy_url).pool
+    assert pool.size() + pool._max_overflow >= 40

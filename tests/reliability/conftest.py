@@ -95,6 +95,11 @@ class WebProcess:
             time.sleep(0.3)
         raise RuntimeError("the web process did not answer /api/health")
 
+    def log_tail(self, lines: int = 60) -> str:
+        """The last lines of the web process's logs (for assertion messages)."""
+        text = "\n".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob(f"web-{self.port}-*.log")))
+        return "\n".join(text.splitlines()[-lines:])
+
     def kill(self) -> None:
         """SIGKILL the web process (a crash or a reboot, no clean shutdown)."""
         if self.process is not None and self.process.poll() is None:

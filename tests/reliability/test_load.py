@@ -147,9 +147,9 @@ def _ts(text: str) -> float:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def _check(figures: dict, data_dir, n_jobs: int) -> None:
+def _check(figures: dict, data_dir, n_jobs: int, web=None) -> None:
     finals, runs = figures.pop("_finals"), figures.pop("_runs")
-    assert figures["n_errors"] == 0, figures["errors"]
+    assert figures["n_errors"] == 0, (figures["errors"], web.log_tail() if web is not None else "")
     assert figures["jobs_submitted"] == n_jobs
     assert len(finals) == n_jobs, "jobs are missing from the job list"
     bad = {j["id"]: (j["state"], j["error"]) for j in finals.values() if j["state"] != "succeeded"}
@@ -165,7 +165,7 @@ def _check(figures: dict, data_dir, n_jobs: int) -> None:
 
 def test_load_every_job_succeeds_exactly_once(web, two_workers, data_dir):
     figures = run_load(web, data_dir, CI_JOBS, timeout=240)
-    _check(figures, data_dir, CI_JOBS)
+    _check(figures, data_dir, CI_JOBS, web)
     record("load_ci", **figures)
 
 
@@ -173,7 +173,7 @@ def test_load_every_job_succeeds_exactly_once(web, two_workers, data_dir):
 def test_load_soak(web, two_workers, data_dir):
     figures = run_load(web, data_dir, SOAK_JOBS, timeout=600)
     record("load", **{k: v for k, v in figures.items() if not k.startswith("_")})
-    _check(figures, data_dir, SOAK_JOBS)
+    _check(figures, data_dir, SOAK_JOBS, web)
 
 
 @pytest.mark.soak
