@@ -122,7 +122,8 @@ def _latency(fn, X, calls=100):
 def task_predict(opts):
     """Seconds per sample of one predictor on the last 20 % of the data (``which``: "teacher" or "awd").
 
-    The AWD predictor is fitted on the first 80 % (transform + top-k + linear model for series, peak counting
+    The AWD predictor is fitted on the first 80 % (transform + top-k + linear model for series, run as the
+    deployed :class:`models.predictors.SeriesPredictor`; peak counting
     with the filter's 3x3 sub-filters for maps); its prediction time includes the transform. Each predictor
     runs in its own process so that the peak memory is its own.
     """
@@ -156,20 +157,16 @@ def task_predict(opts):
 
         student = predictors.TopKLinearRegressor(k=6).fit(coeffs(X_fit), y_fit)
         n_params = int(student.n_params_) + len(h)
-        # the same transform as one dense (M, L) operator built once: what a deployed predictor would do
-        W = wavelets.analysis_matrix(ht, X.shape[1], levels, mode).numpy()
-        sizes = wavelets.coeff_lengths(X.shape[1], len(h), levels, mode)
-        cuts = np.cumsum(sizes)[:-1]
+        # the deployed predictor (what the result bundle times): dense operator + one sort + linear model
+        deployed = predictors.SeriesPredictor.from_filter(student, h, X.shape[1], levels, mode)
+        awd = deployed.predict
 
-        def awd_dense(Xb):
-            return student.predict(np.split(np.asarray(Xb, dtype=np.float64) @ W.T, cuts, axis=1))
-
-        def awd(Xb):
+        def awd_torch(Xb):  # the fast DWT in torch, then top-k + linear on the coefficient lists
             return student.predict(coeffs(Xb))
     else:
         student = predictors.PeakCountRegressor(kernels=filters.subfilters_3x3(h)).fit(X_fit, y_fit)
         n_params = len(h) + int(student.n_features_) * int(student.n_outputs_) + int(student.n_outputs_)
-        awd_dense = None
+        awd_torch = None
 
         def awd(Xb):
             return student.predict(Xb)
@@ -179,9 +176,9 @@ def task_predict(opts):
     r2 = float(1 - np.mean((pred - y_eval) ** 2) / np.var(y_eval))
     out = {"which": which, "seconds_per_sample": seconds, "n_eval": int(len(X_time)), "r2": r2,
            "params": n_params, "latency_seconds": _latency(awd, X_eval)}
-    if awd_dense is not None:
-        out["dense_seconds_per_sample"] = _per_sample(awd_dense, X_time, repeats)
-        out["dense_max_abs_diff"] = float(np.max(np.abs(np.asarray(awd_dense(X_eval)).reshape(-1) - pred)))
+    if awd_torch is not None:
+        out["torch_seconds_per_sample"] = _per_sample(awd_torch, X_time, repeats)
+        out["torch_max_abs_diff"] = float(np.max(np.abs(np.asarray(awd_torch(X_eval)).reshape(-1) - pred)))
     return out
 
 

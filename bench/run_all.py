@@ -181,7 +181,7 @@ def bench_predict(paths, reps, filters):
                                                           "levels": 4, "n_eval": n_eval, "repeats": 3}))
         out[kind] = {w: {"seconds_per_sample": median([r["seconds_per_sample"] for r in rs]),
                          "latency_seconds": median([r["latency_seconds"] for r in rs]),
-                         "dense_seconds_per_sample": median([r.get("dense_seconds_per_sample") or 0 for r in rs]),
+                         "torch_seconds_per_sample": median([r.get("torch_seconds_per_sample") or 0 for r in rs]),
                          "n_eval": rs[-1]["n_eval"],
                          "peak_rss_mib": median([r["peak_rss_mib"] for r in rs]),
                          "params": rs[-1]["params"], "r2": rs[-1].get("r2")} for w, rs in res.items()}

@@ -450,12 +450,17 @@ def _flat(coeffs):
 
 
 def _student(kind, h, config, y_train):
-    """An unfitted student for this filter and a function mapping raw X to its input."""
+    """An unfitted student for this filter, a function mapping raw X to its input, and one turning the
+    fitted student into the deployed predictor (raw X to prediction; ``None``: ``student.predict``)."""
     if kind == "timeseries":
         model = _predictors.TopKLinearRegressor(k=config.top_k)
-        return model, (lambda X: _coefficients(X, h, config))
+
+        def deploy(fitted, length):
+            return _predictors.SeriesPredictor.from_filter(fitted, h, length, config.levels, config.mode).predict
+
+        return model, (lambda X: _coefficients(X, h, config)), deploy
     model = _predictors.PeakCountRegressor(kernels=_filters.subfilters_3x3(h))
-    return model, (lambda X: X)
+    return model, (lambda X: X), None
 
 
 def _cv_score(kind, h, config, X, y):
@@ -464,15 +469,14 @@ def _cv_score(kind, h, config, X, y):
 
     folds = KFold(n_splits=config.cv_folds, shuffle=True, random_state=config.seed)
     if kind == "timeseries":
+        from sklearn.linear_model import LinearRegression
+
+        # the student's features do not depend on the fold: compute them once, refit only the linear model
         features = _predictors.topk_features(_coefficients(X, h, config), k=config.top_k)
-        make = lambda: _predictors.TopKLinearRegressor(k=config.top_k)  # noqa: E731
         scores = []
         for tr, te in folds.split(features):
-            from sklearn.linear_model import LinearRegression
-
             model = LinearRegression().fit(features[tr], y[tr])
             scores.append(_metrics.r2_score(y[te], model.predict(features[te])))
-        del make
     else:
         kernels = _filters.subfilters_3x3(h)
         scores = []
@@ -516,10 +520,12 @@ def _unflat_like(flat, template):
 
 
 def _score_model(model, make_input, X_train, y_train, X_test, y_test, n_filter_params, coeffs_test=None,
-                 saliency_test=None):
+                 saliency_test=None, deploy=None):
+    """Fit a student, score it on the test split and time its deployed predictor on raw test inputs."""
     model.fit(make_input(X_train), y_train)
     y_pred = np.asarray(model.predict(make_input(X_test)), dtype=float).reshape(len(y_test))
-    seconds = _metrics.seconds_per_sample(lambda X: model.predict(make_input(X)), X_test)
+    predict = (lambda X: model.predict(make_input(X))) if deploy is None else deploy(model, X_test.shape[1])
+    seconds = _metrics.seconds_per_sample(predict, X_test)
     entry = {
         "test": {"r2": float(_metrics.r2_score(y_test, y_pred)), "rmse": float(_metrics.rmse(y_test, y_pred)),
                  "rmse_sd": float(_metrics.bootstrap_rmse_sd(y_test, y_pred, seed=0))},
@@ -575,12 +581,12 @@ def finalize(work_dir, out_dir, progress=None):
     candidates = {"awd": filters[selected], "awd_no_interp": filters[selected_no_interp],
                   "baseline_wavelet": h_init}
     for name, h in candidates.items():
-        model, make_input = _student(kind, h, config, y_train)
+        model, make_input, deploy = _student(kind, h, config, y_train)
         coeffs_test = _flat(_coefficients(X_test, h, config))
         saliency_test = _saliency(teacher, X_test, h, config, target)
         params = n_filter_params if name != "baseline_wavelet" else 0
         models[name], predictions[name] = _score_model(model, make_input, X_train, y_train, X_test, y_test,
-                                                       params, coeffs_test, saliency_test)
+                                                       params, coeffs_test, saliency_test, deploy)
     if kind == "image":
         for name, response in (("laplace", "laplace"), ("roberts_cross", "roberts"), ("peak_heights", "raw")):
             model = (_predictors.PeakCountRegressor(kernels={"laplace": _predictors.LAPLACE_KERNEL})

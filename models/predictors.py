@@ -34,6 +34,7 @@ from models.validation import InputError
 __all__ = [
     "topk_features",
     "TopKLinearRegressor",
+    "SeriesPredictor",
     "LAPLACE_KERNEL",
     "PAPER_BIN_MAX",
     "RAW_BIN_RANGE",
@@ -245,6 +246,142 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
         return self.model_.predict(features)
 
 
+class SeriesPredictor:
+    """A fitted :class:`TopKLinearRegressor` and its fixed wavelet, compiled into a few numpy calls.
+
+    What a deployed AWD time-series predictor runs: one matrix product with the dense analysis operator
+    (bands laid out side by side in rows of equal width, the spare rows padded so that they sort last),
+    one sort per row, and the linear model. Equal to ``student.predict(wavedec1d(X, h, level, mode))``
+    up to rounding (float64 throughout).
+
+    Parameters
+    ----------
+    student : TopKLinearRegressor
+        Fitted on the coefficient lists of ``analysis``.
+    analysis : ndarray of shape (M, L)
+        Dense analysis operator, ``analysis @ x`` is the flat coefficient vector of a series ``x`` in
+        PyWavelets order (:func:`models.wavelets.analysis_matrix`).
+    band_sizes : sequence of int
+        Length of each band in that order; they sum to M.
+
+    Attributes
+    ----------
+    length : int
+        Series length L the predictor accepts.
+    n_params : int
+        Numbers in the linear model (the filter is not counted).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> W = np.linalg.qr(rng.normal(size=(8, 8)))[0]
+    >>> X = rng.normal(size=(40, 8))
+    >>> student = TopKLinearRegressor(k=2).fit(np.split(X @ W.T, [4], axis=1), rng.normal(size=40))
+    >>> SeriesPredictor(student, W, [4, 4]).predict(X[:3]).shape
+    (3,)
+    """
+
+    def __init__(self, student, analysis, band_sizes):
+        check_is_fitted(student, "model_")
+        analysis = np.asarray(analysis, dtype=np.float64)
+        sizes = [int(s) for s in band_sizes]
+        if analysis.ndim != 2 or sum(sizes) != analysis.shape[0] or min(sizes, default=0) < 1:
+            raise InputError("band_sizes", f"sum to {sum(sizes)} but the operator has shape {analysis.shape}",
+                             "pass the band lengths of the operator's rows, in PyWavelets order")
+        k, n_bands, width = student.k, len(sizes), max(sizes)
+        if n_bands * k != student.n_features_:
+            raise InputError("band_sizes", f"give {n_bands * k} features, the student was fitted on "
+                             f"{student.n_features_}", "pass the bands the student was fitted on")
+        rows = np.zeros((n_bands * width, analysis.shape[1]))
+        padding = np.zeros(n_bands * width, dtype=bool)
+        start = 0
+        for b, size in enumerate(sizes):
+            rows[b * width:b * width + size] = analysis[start:start + size]
+            padding[b * width + size:(b + 1) * width] = True
+            start += size
+        coef = np.asarray(student.coef_, dtype=np.float64)
+        coef = coef.reshape(-1, n_bands, k)  # (n_targets, band, rank)
+        kept = min(k, width)
+        weights = np.zeros((coef.shape[0], n_bands, kept))
+        for b, size in enumerate(sizes):
+            m = min(k, size)  # ranks past a band's length are the zero padding of topk_features
+            weights[:, b, :m] = coef[:, b, :m]
+        self.student = student
+        self.length = analysis.shape[1]
+        self.n_params = int(student.n_params_)
+        self._signed = student.by == "signed"
+        self._shape = (n_bands, width)
+        self._kept = kept
+        self._operator_t = np.ascontiguousarray(rows.T)  # (L, n_bands * width)
+        # signed: padded rows sort below every real coefficient; abs: their key (-1) sorts below |c| >= 0
+        self._padding = np.where(padding, -np.finfo(np.float64).max, 0.0)
+        self._mask = padding.reshape(self._shape)
+        self._weights_t = np.ascontiguousarray(weights[:, :, ::-1].reshape(coef.shape[0], -1).T) \
+            if self._signed else np.ascontiguousarray(weights.reshape(coef.shape[0], -1).T)
+        self._intercept = np.asarray(student.intercept_, dtype=np.float64).reshape(-1)
+        self._y_1d = np.ndim(student.coef_) == 1
+
+    @classmethod
+    def from_filter(cls, student, h, length, level, mode="periodization"):
+        """Build the predictor from the lowpass filter ``h`` (``pywt`` ``rec_lo``) the student was fitted with.
+
+        Parameters
+        ----------
+        student : TopKLinearRegressor
+        h : array-like of shape (N,)
+        length : int
+            Series length L.
+        level : int
+            Decomposition levels J.
+        mode : {"periodization", "zero", "symmetric"}, default="periodization"
+
+        Returns
+        -------
+        SeriesPredictor
+        """
+        import torch
+
+        from models import wavelets
+
+        with torch.no_grad():
+            ht = torch.as_tensor(np.asarray(h, dtype=np.float64))
+            analysis = wavelets.analysis_matrix(ht, length, level, mode).numpy()
+        sizes = wavelets.coeff_lengths(length, ht.shape[-1], level, mode)
+        return cls(student, analysis, sizes)
+
+    def predict(self, X):
+        """Predict from raw series.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, L) or (L,)
+
+        Returns
+        -------
+        ndarray of shape (n,) or (n, n_targets)
+            ``(n,)`` when the student was fitted on a 1-D ``y``.
+        """
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim == 1:
+            X = X[None]
+        if X.ndim != 2 or X.shape[1] != self.length:
+            raise InputError("X", f"has shape {X.shape}", f"pass series shaped (n, {self.length})")
+        if not np.isfinite(X).all():
+            raise InputError("X", "contains NaN or infinite values", "pass finite series")
+        coeffs = (X @ self._operator_t).reshape((X.shape[0],) + self._shape)
+        if self._signed:
+            coeffs += self._padding.reshape(self._shape)
+            coeffs.sort(axis=-1)
+            top = coeffs[:, :, -self._kept:]
+        else:
+            key = np.abs(coeffs)
+            key[:, self._mask] = -1.0
+            order = np.argsort(-key, axis=-1, kind="stable")[:, :, :self._kept]
+            top = np.take_along_axis(coeffs, order, axis=-1)
+        pred = top.reshape(X.shape[0], -1) @ self._weights_t + self._intercept
+        return pred[:, 0] if self._y_1d else pred
+
+
 # --------------------------------------------------------------------------------------------------
 # peak counting: responses
 # --------------------------------------------------------------------------------------------------
@@ -255,6 +392,8 @@ def _check_maps(maps, field="maps"):
         maps = maps[None]
     if maps.ndim != 3 or maps.shape[1] < 3 or maps.shape[2] < 3:
         raise InputError(field, f"has shape {maps.shape}", "pass maps shaped (n, H, W) with H, W >= 3")
+    if maps.shape[0] == 0:
+        raise InputError(field, "holds no maps", "pass at least one map")
     if not np.isfinite(maps).all():
         raise InputError(field, "contains NaN or infinite values", "pass finite maps")
     return maps
@@ -273,15 +412,16 @@ def find_peaks(maps):
     mask : ndarray of bool, shape (n, H, W)
         ``True`` at peaks; the one-pixel border is always ``False``.
     """
-    maps = _check_maps(maps)
-    n, h, w = maps.shape
-    center = maps[:, 1:-1, 1:-1]
-    inner = np.ones(center.shape, dtype=bool)
-    for da in (0, 1, 2):
-        for db in (0, 1, 2):
-            if da == 1 and db == 1:
-                continue
-            inner &= center > maps[:, da:da + h - 2, db:db + w - 2]
+    return _peak_mask(_check_maps(maps))
+
+
+def _peak_mask(maps):
+    """:func:`find_peaks` on checked (n, H, W) float maps."""
+    # the largest of the 8 neighbours, separably: 3-wide row maxima above and below, then left and right
+    rows = np.maximum(np.maximum(maps[:, :, :-2], maps[:, :, 1:-1]), maps[:, :, 2:])  # (n, H, W - 2)
+    neighbours = np.maximum(np.maximum(rows[:, :-2], rows[:, 2:]),
+                            np.maximum(maps[:, 1:-1, :-2], maps[:, 1:-1, 2:]))
+    inner = maps[:, 1:-1, 1:-1] > neighbours
     mask = np.zeros(maps.shape, dtype=bool)
     mask[:, 1:-1, 1:-1] = inner
     return mask
@@ -340,7 +480,7 @@ def roberts_cross_response(maps):
 
 def _peak_patches(maps):
     """3x3 neighbourhoods of all peaks, (n_peaks, 3, 3), and the map index of each peak."""
-    mask = find_peaks(maps)
+    mask = _peak_mask(maps)
     flat = np.flatnonzero(mask)  # peaks are interior, so all 9 neighbours are in the same map
     _, h, w = maps.shape
     offsets = (np.arange(-1, 2)[:, None] * w + np.arange(-1, 2)[None, :]).ravel()
@@ -388,13 +528,20 @@ def peak_values(maps, kernels=None, response="kernels"):
     return _patch_responses(patches, response, kernels), sample
 
 
-def _histogram(values, sample, n, bins, lo, hi):
-    """Per-sample histograms of ``values`` on ``[lo, hi]`` (values outside dropped), (n, bins)."""
-    inside = (values >= lo) & (values <= hi)
-    idx = np.floor((values[inside] - lo) / (hi - lo) * bins).astype(np.int64)
-    np.clip(idx, 0, bins - 1, out=idx)  # hi itself goes to the last bin, like np.histogram
-    counts = np.bincount(sample[inside] * bins + idx, minlength=n * bins)
-    return counts.reshape(n, bins).astype(np.float64)
+def _histograms(values, sample, n, bins, lo, hi):
+    """Per-sample histograms on ``[lo, hi]`` (values outside dropped) of each channel, side by side.
+
+    ``values`` is a list of C arrays of shape (n_peaks,); the result has shape (n, C * bins), channel
+    after channel. All channels are counted by one ``bincount``.
+    """
+    values = np.stack(values)  # (C, n_peaks)
+    n_channels = values.shape[0]
+    # hi itself goes to the last bin, like np.histogram
+    idx = np.minimum(np.floor((values - lo) / (hi - lo) * bins), bins - 1)
+    idx[(values < lo) | (values > hi)] = bins  # one spare slot per histogram takes what falls outside
+    slot = (sample[None, :] * n_channels + np.arange(n_channels)[:, None]) * (bins + 1) + idx.astype(np.int64)
+    counts = np.bincount(slot.ravel(), minlength=n * n_channels * (bins + 1))
+    return counts.reshape(n, n_channels, bins + 1)[:, :, :bins].reshape(n, n_channels * bins).astype(np.float64)
 
 
 def _check_range(bin_range):
@@ -431,7 +578,7 @@ def peak_histograms(maps, kernels=None, bins=22, bin_range=(0.0, 0.025), respons
         raise InputError("bins", f"must be a positive integer, got {bins!r}", "pass e.g. 22")
     maps = _check_maps(maps)
     values, sample = peak_values(maps, kernels, response)
-    return np.concatenate([_histogram(v, sample, maps.shape[0], bins, lo, hi) for v in values], axis=1)
+    return _histograms(values, sample, maps.shape[0], bins, lo, hi)
 
 
 def _kernel_list(kernels):
@@ -496,8 +643,9 @@ def chi2_predict(features, means, precision):
     """
     # (x - mu)^T P (x - mu) = x^T P x - 2 x^T P mu + mu^T P mu, for all pairs at once
     xp = features @ precision
+    mp = means @ precision
     chi2 = (np.einsum("nf,nf->n", xp, features)[:, None] - 2.0 * xp @ means.T
-            + np.einsum("cf,fg,cg->c", means, precision, means)[None, :])
+            + np.einsum("cf,cf->c", mp, means)[None, :])
     return np.argmin(chi2, axis=1), chi2
 
 
@@ -641,7 +789,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
 
     def _features(self, values, sample, n, bin_range):
         lo, hi = bin_range
-        return np.concatenate([_histogram(v, sample, n, self.bins, lo, hi) for v in values], axis=1)
+        return _histograms(values, sample, n, self.bins, lo, hi)
 
     def _new_model(self):
         return _Chi2Model() if self.method_ == "chi2" else _RidgeModel()
@@ -704,7 +852,8 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self, "model_")
         maps = _check_maps(maps)
-        values, sample = peak_values(maps, self.kernels_, self.response)
+        patches, sample = _peak_patches(maps)
+        values = _patch_responses(patches, self.response, self.kernels_)
         return self._features(values, sample, maps.shape[0], self.bin_range_)
 
     def predict(self, maps):

@@ -10,6 +10,7 @@ from models.predictors import (
     LAPLACE_KERNEL,
     PAPER_BIN_MAX,
     PeakCountRegressor,
+    SeriesPredictor,
     TopKLinearRegressor,
     apply_kernel,
     chi2_fit,
@@ -80,6 +81,53 @@ def test_topk_multi_output_and_feature_mismatch():
     assert model.n_params_ == 14
     with pytest.raises(ValueError, match="bands"):
         model.predict(bands[:2])
+
+
+
+@pytest.mark.parametrize("mode", ["periodization", "zero", "symmetric"])
+@pytest.mark.parametrize("by", ["signed", "abs"])
+@pytest.mark.parametrize("k", [3, 6])
+def test_series_predictor_equals_student_on_the_transform(mode, by, k):
+    """The compiled predictor (dense operator, one sort per row) equals transform + top-k + linear model."""
+    import pywt
+    import torch
+
+    from models.wavelets import wavedec1d
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(120, 40))
+    h = np.asarray(pywt.Wavelet("db3").rec_lo)
+    with torch.no_grad():
+        coeffs = [c.numpy() for c in wavedec1d(torch.as_tensor(X), torch.as_tensor(h), 3, mode)]
+    y = np.stack([X[:, 5] - X[:, 20], X[:, 30]], axis=1) + 0.1 * rng.normal(size=(120, 2))
+    for target in (y[:, 0], y):  # one output and two; bands of 5 or 6 coefficients are shorter than k = 6
+        student = TopKLinearRegressor(k=k, by=by).fit(coeffs, target)
+        compiled = SeriesPredictor.from_filter(student, h, 40, 3, mode)
+        expected = student.predict(coeffs)
+        got = compiled.predict(X)
+        assert got.shape == expected.shape
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(compiled.predict(X[7]), expected[7:8], rtol=0, atol=1e-10)
+
+
+def test_series_predictor_refuses_bad_input():
+    rng = np.random.default_rng(0)
+    W = np.linalg.qr(rng.normal(size=(8, 8)))[0]
+    X = rng.normal(size=(30, 8))
+    student = TopKLinearRegressor(k=2).fit(np.split(X @ W.T, [4], axis=1), rng.normal(size=30))
+    compiled = SeriesPredictor(student, W, [4, 4])
+    with pytest.raises(ValueError, match="shape"):
+        compiled.predict(X[:, :7])
+    bad = X[:2].copy()
+    bad[0, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        compiled.predict(bad)
+    with pytest.raises(ValueError, match="band_sizes"):
+        SeriesPredictor(student, W, [4, 3])
+    with pytest.raises(ValueError, match="features"):
+        SeriesPredictor(student, W, [2, 2, 4])
+    with pytest.raises(NotFittedError):
+        SeriesPredictor(TopKLinearRegressor(), W, [4, 4])
 
 
 # ------------------------------------------------------------------------------------ peaks by hand
@@ -165,6 +213,25 @@ def test_peak_histograms_by_hand():
     with pytest.raises(ValueError, match="kernels"):
         peak_histograms(MAP_5X5, kernels=[np.ones((2, 2))])
 
+
+
+def test_peak_histograms_match_numpy_histogram_and_find_peaks():
+    """Per-map, per-kernel counts equal np.histogram of the full responses read at find_peaks' mask."""
+    rng = np.random.default_rng(4)
+    maps = rng.normal(size=(6, 20, 24))
+    maps[0, 5, 5] = maps[0, 5, 6] = 9.0  # a tie: neither pixel is a strict peak
+    kernels = {"laplace": LAPLACE_KERNEL, "random": rng.normal(size=(3, 3))}
+    lo, hi = -1.5, 2.0
+    hist = peak_histograms(maps, kernels=kernels, bins=7, bin_range=(lo, hi))
+    mask = find_peaks(maps)
+    assert not mask[0, 5, 5] and not mask[0, 5, 6]
+    for i in range(len(maps)):
+        for c, kernel in enumerate(kernels.values()):
+            response = apply_kernel(maps[i], kernel)[0][mask[i, 1:-1, 1:-1]]
+            expected, _ = np.histogram(response, bins=7, range=(lo, hi))
+            np.testing.assert_array_equal(hist[i, c * 7:(c + 1) * 7], expected)
+    with pytest.raises(ValueError, match="no maps"):
+        find_peaks(np.zeros((0, 5, 5)))
 
 def test_chi2_classifies_synthetic_histograms():
     rng = np.random.default_rng(0)
