@@ -26,6 +26,7 @@ from models.attributions import (
 )
 from models.device import resolve_device
 from models.losses import l1_per_filter, reconstruction_loss, validity_terms
+from models.optim import StackedAdam
 
 __all__ = ["WaveletDistiller", "Cancelled", "grid_points", "TransformOperator"]
 
@@ -334,7 +335,7 @@ class WaveletDistiller:
         lam = torch.tensor([p[0] for p in grid], dtype=dtype, device=device)
         gam = torch.tensor([p[1] for p in grid], dtype=dtype, device=device)
         any_interp = bool((gam > 0).any())
-        optimizer = torch.optim.Adam(module.parameters(), lr=self.lr)
+        optimizer = StackedAdam(module.parameters(), lr=self.lr)
 
         grads_train = grads_val = None
         if any_interp and path == "precomputed":
@@ -362,7 +363,7 @@ class WaveletDistiller:
                           if self.patience is not None and bool(stopped.any()) else None)
                 terms = self._step_losses(module(), X_train[idx], gxb, teacher, lam, gam, use_interp,
                                           create_graph=True)
-                optimizer.zero_grad(set_to_none=True)
+                optimizer.zero_grad()
                 terms["total"].sum().backward()
                 optimizer.step()
                 if before is not None:

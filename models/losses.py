@@ -70,14 +70,23 @@ def l1_per_filter(values, n_bands):
 
 @functools.lru_cache(maxsize=64)
 def _constants(n, dtype, device):
-    """Sign vector and DFT tables for filters of length n (cached per length, dtype and device)."""
-    k = torch.arange(n, dtype=dtype, device=device)
-    signs = torch.tensor([(-1.0) ** m for m in range(n)], dtype=dtype, device=device)
+    """Sign vector and the linear maps of the validity terms for filters of length n (cached).
+
+    Returns ``signs`` (n,) with ``signs[m] = (-1)^m`` and ``linear`` (n, 2 + 4n + K n), K = (n - 1) // 2, so
+    that one product ``h @ linear`` gives, in order: ``sum h``; ``sum g`` (``g[m] = (-1)^m h[n-1-m]``);
+    Re and Im of ``H(w_k)`` and of ``H(w_k + pi)`` on the grid ``w_k = 2 pi k / n``; and ``h`` shifted by
+    2, 4, ..., 2K places (``h[i + 2k]``, zero past the end).
+    """
+    k = torch.arange(n, dtype=torch.float64)
+    signs = torch.tensor([(-1.0) ** m for m in range(n)], dtype=torch.float64)
     angles = 2.0 * math.pi * torch.outer(k, k) / n
-    # one matrix gives Re and Im of H(w_k) and of H(w_k + pi) = sum_n (-1)^n h[n] e^{-i w_k n}
+    # H(w_k + pi) = sum_m (-1)^m h[m] e^{-i w_k m}
     dft = torch.cat([torch.cos(angles).T, torch.sin(angles).T, signs[:, None] * torch.cos(angles).T,
                      signs[:, None] * torch.sin(angles).T], dim=1)  # (n, 4n)
-    return signs, dft
+    sum_g = signs.flip(0)[:, None]  # sum_m (-1)^m h[n-1-m] = sum_i (-1)^(n-1-i) h[i]
+    shifts = [torch.diag(torch.ones(n - lag, dtype=torch.float64), -lag) for lag in range(2, n, 2)]  # h[i + lag]
+    linear = torch.cat([torch.ones(n, 1, dtype=torch.float64), sum_g, dft] + shifts, dim=1)
+    return signs.to(dtype=dtype, device=device), linear.to(dtype=dtype, device=device)
 
 
 def _highpass(h):
@@ -110,24 +119,23 @@ def validity_terms(h):
     """
     if h.ndim == 1:
         h = h.unsqueeze(0)
-    n = h.shape[-1]
-    signs, dft = _constants(n, h.dtype, h.device)
-    g = signs * h.flip(-1)
-    norm2 = h.pow(2).sum(-1)
+    G, n = h.shape
+    _, linear = _constants(n, h.dtype, h.device)
+    # every linear function of h the terms need, in one product, split in one op (cheap to differentiate)
+    sum_h, sum_g, spectrum, shifted = torch.split(h @ linear, [1, 1, 4 * n, linear.shape[1] - 2 - 4 * n], dim=1)
+    norm_term = (h.pow(2).sum(-1) - 1.0) ** 2
     terms = {
-        "sum_h": (h.sum(-1) - math.sqrt(2.0)) ** 2,
-        "sum_g": g.sum(-1) ** 2,
-        "norm": (norm2 - 1.0) ** 2,
+        "sum_h": (sum_h.squeeze(1) - math.sqrt(2.0)) ** 2,
+        "sum_g": sum_g.squeeze(1) ** 2,
+        "norm": norm_term,
     }
     # |H(w_k)|^2 + |H(w_k + pi)|^2 with real arithmetic, so that double backward is plain
-    parts = (h @ dft).pow(2)  # (G, 4N): Re^2, Im^2 at w_k, then at w_k + pi
-    power = parts.reshape(h.shape[0], 4, n).sum(1)
+    power = spectrum.pow(2).reshape(G, 4, n).sum(1)
     terms["cmf"] = ((power - 2.0) ** 2).sum(-1)
-    # orthogonality to even shifts: r[2k] = sum_n h[n] h[n + 2k] for every k with overlap; the lags +2k and
+    # orthogonality to even shifts: r[2k] = sum_i h[i] h[i + 2k] for every k with overlap; the lags +2k and
     # -2k give the same sum, so each nonzero lag counts twice
-    auto = torch.stack([(h[:, : n - lag] * h[:, lag:]).sum(-1) for lag in range(2, n, 2)], -1) \
-        if n > 2 else h.new_zeros(h.shape[0], 0)
-    terms["shift_orth"] = (norm2 - 1.0) ** 2 + 2.0 * auto.pow(2).sum(-1)
+    auto = (shifted.reshape(G, (n - 1) // 2, n) * h.unsqueeze(1)).sum(-1)  # (G, K)
+    terms["shift_orth"] = norm_term + 2.0 * auto.pow(2).sum(-1)
     return terms
 
 

@@ -42,6 +42,7 @@ size: dense up to L = 64, then per-level operators for levels up to 256 samples 
 """
 
 from functools import lru_cache
+import math
 import numbers
 
 import numpy as np
@@ -296,6 +297,10 @@ def _as_tensor(value, name, like=None):
 
 
 def _check_finite(tensor, name):
+    # one reduction in the common case: NaN and infinities propagate into the sum (which may also overflow
+    # for huge finite values, so a non-finite sum is confirmed element by element)
+    if math.isfinite(float(tensor.detach().sum())):
+        return
     if not bool(torch.isfinite(tensor).all()):
         raise ValueError(f"{name}: contains NaN or infinite values; clean or impute the data first")
 
@@ -428,21 +433,40 @@ def _use_matrix(path, n):
 # dense multi-level operators (1D)
 
 
-def _analysis_operator(h, g, length, level, mode):
-    P = None
-    details = []
-    n = length
+@lru_cache(maxsize=256)
+def _operator_entries(length, filter_len, level, mode):
+    """Nonzero pattern of every level's (2m, n) operator, packed into one flat buffer.
+
+    Returns ``(positions, taps, shapes)``: entry ``e`` adds ``[h | g][taps[e]]`` (taps ``N..2N-1`` are
+    highpass) at ``positions[e]`` of a buffer holding the level operators one after another, lowpass rows
+    first; ``shapes`` lists each level's ``(m, n)``.
+    """
+    positions, taps, shapes, offset, n = [], [], [], 0, length
     for _ in range(level):
-        op = _level_analysis_matrix(h, g, n, mode)
-        m = op.shape[1] // 2
-        if P is None:
-            lo, hi = op[:, :m], op[:, m:]
-        else:
-            both = torch.matmul(op, P)
-            lo, hi = both[:, :m], both[:, m:]
+        pos, tap, m = _analysis_entries(n, filter_len, mode)
+        positions += [offset + pos, offset + m * n + pos]
+        taps += [tap, filter_len + tap]
+        shapes.append((m, n))
+        offset, n = offset + 2 * m * n, m
+    return np.concatenate(positions), np.concatenate(taps), tuple(shapes)
+
+
+def _analysis_operator(h, g, length, level, mode):
+    """(G, M, L) multi-level analysis operator: one gather and one scatter build every level's operator,
+    then a chain of ``level - 1`` matrix products (few operations, so cheap to differentiate twice)."""
+    positions, taps, shapes = _operator_entries(length, h.shape[-1], level, mode)
+    G = h.shape[0]
+    values = torch.cat((h, g), dim=1).index_select(1, _on(taps, h.device))
+    size = sum(2 * m * n for m, n in shapes)
+    flat = values.new_zeros(G, size).index_add(1, _on(positions, h.device), values)
+    blocks = torch.split(flat, [2 * m * n for m, n in shapes], dim=1)
+    P, details = None, []
+    for (m, n), block in zip(shapes, blocks):
+        op = block.reshape(G, 2 * m, n)
+        lo, hi = torch.split(op if P is None else torch.matmul(op, P), m, dim=1)
         details.append(hi)
-        P, n = lo, m
-    return torch.cat([P] + details[::-1], dim=1)  # (G, M, L)
+        P = lo
+    return torch.cat([P] + details[::-1], dim=1)
 
 
 def _synthesis_operator(h, g, lengths, mode, out_len):
