@@ -32,6 +32,7 @@ from models.attributions import ATTRIBUTION_METHODS, trim_attributions
 from models.data import load_dataset, split_dataset
 from models.device import resolve_device
 from models.distill import Cancelled, TransformOperator, WaveletDistiller, grid_points
+from models.validation import InputError
 
 __all__ = [
     "PipelineConfig",
@@ -328,7 +329,12 @@ def prepare(data_path, config, work_dir, progress=None):
         teacher_name = config.teacher
     teacher_seconds = time.perf_counter() - t0
     teacher.eval()
+    _check_teacher_is_finite(teacher, X_train)
     scores = _teachers.evaluate_teacher(teacher, X_test, y_test, target=attribution_target)
+    if not (np.isfinite(scores["r2"]) and np.isfinite(scores["rmse"])):
+        raise InputError("teacher", "returns NaN or infinite values on the test split of this dataset",
+                         "check the teacher on your data (its normalisation and input layout), or let AWD "
+                         "Studio train one")
     seconds = _metrics.seconds_per_sample(lambda X: _teachers.predict(teacher, X), X_test)
     info = {
         "config": config.to_dict(),
@@ -345,6 +351,32 @@ def prepare(data_path, config, work_dir, progress=None):
     _write_json(work_dir / "prepare.json", info)
     _report(progress, "teacher", 1.0, f"teacher test R2 {scores['r2']:.3f}")
     return info
+
+
+#: Training samples on which the teacher's outputs and saliency are checked before distillation.
+TEACHER_CHECK_SAMPLES = 256
+
+
+def _check_teacher_is_finite(teacher, X_train):
+    """Refuse a teacher whose outputs or input gradients are NaN or infinite on (a slice of) the training data.
+
+    The upload check runs a teacher on random input only; this one runs it on the user's data, before any
+    long stage starts.
+    """
+    param = next(teacher.parameters(), None)
+    device, dtype = (param.device, param.dtype) if param is not None else (torch.device("cpu"), torch.float32)
+    x = torch.as_tensor(np.asarray(X_train[:TEACHER_CHECK_SAMPLES]), dtype=dtype, device=device).requires_grad_(True)
+    with torch.enable_grad():
+        out = teacher(x)
+        bad_out = int((~torch.isfinite(out.detach())).reshape(len(x), -1).any(1).sum())
+        grad = torch.autograd.grad(out.sum(), x, allow_unused=True)[0] if out.requires_grad else None
+    bad_grad = 0 if grad is None else int((~torch.isfinite(grad)).reshape(len(x), -1).any(1).sum())
+    if bad_out or bad_grad:
+        what = "outputs" if bad_out else "input gradients (the saliency AWD distils)"
+        raise InputError("teacher", f"gives NaN or infinite {what} on {max(bad_out, bad_grad)} of the first "
+                         f"{len(x)} training samples",
+                         "check the teacher on your data (its normalisation and input layout), or let AWD "
+                         "Studio train one")
 
 
 def _load_prepared(work_dir):

@@ -122,3 +122,28 @@ def test_maps_end_to_end_with_peak_counting_baselines(tmp_path):
     assert set(result["models"]) >= {"awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross"}
     assert set(result["wavelet"]["subfilters_3x3"]) == {"LL", "LH", "HL", "HH"}
     assert np.asarray(result["activation"]["maps"]).shape[1:] == (64, 64)
+
+
+def test_a_teacher_with_nan_outputs_or_gradients_on_the_data_is_refused():
+    """Checked on the user's data before any long stage (the upload check only sees random input)."""
+    import torch
+    from torch import nn
+
+    from models.pipeline import _check_teacher_is_finite
+
+    class Outputs(nn.Module):
+        def __init__(self, fn):
+            super().__init__()
+            self.w = nn.Parameter(torch.ones(1))
+            self.fn = fn
+
+        def forward(self, x):
+            return self.fn(x) * self.w
+
+    X = np.zeros((40, 16), dtype=np.float32)
+    X[:, 3] = 1.0
+    _check_teacher_is_finite(Outputs(lambda x: x.sum(1)), X)  # a fine teacher passes
+    with pytest.raises(ValueError, match="teacher.*NaN or infinite outputs on 40 of the first 40"):
+        _check_teacher_is_finite(Outputs(lambda x: x.sum(1) / x[:, 0]), X)  # 1/0 and 0/0
+    with pytest.raises(ValueError, match="teacher.*input gradients"):
+        _check_teacher_is_finite(Outputs(lambda x: x.abs().sqrt().sum(1)), X)  # d sqrt|x| at 0 is infinite

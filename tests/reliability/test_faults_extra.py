@@ -203,6 +203,8 @@ def test_bad_teachers_end_in_a_readable_failure(api, dataset, limited_worker, da
         final = wait_for(lambda: _terminal(api, job["id"]), timeout=120, what=f"the {label} teacher's job")
         assert final["state"] == "failed", final
         assert final["error"] and "Traceback" not in final["error"], final["error"]
+        if label == "nan":  # caught before distillation, with the reason
+            assert "teacher" in final["error"] and "NaN" in final["error"], final["error"]
         outcomes[label] = final["error"][:160]
     _db_consistent(data_dir)
     _note("nan_weights_teacher", "refused at upload (422), no file kept")
