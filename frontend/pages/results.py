@@ -215,11 +215,12 @@ def example_options(activation: dict) -> list[dict]:
     Output("results-scores-graph", "figure"),
     Output("results-downloads", "children"),
     Output("results-provenance", "children"),
+    Output("results-shared-note", "is_open"),
     Input("results-token", "data"),
 )
 async def load_result(token):
     """Fetch the bundle and draw everything that does not depend on the grid click."""
-    n_out = 16
+    n_out = 17
     if not token:
         return (no_update,) * n_out
     shared = not is_job_id(token)
@@ -233,14 +234,15 @@ async def load_result(token):
             status = not_found_card("Result not found", detail)
         else:
             status = dbc.Alert(f"Could not load the result: {err.message}", color="danger")
-        return (None, None, status, _HIDDEN) + (no_update,) * (n_out - 4)
+        return (None, None, status, _HIDDEN) + (no_update,) * (n_out - 5) + (False,)  # no "read-only" note
     core, activation = split_bundle(bundle)
     kind = (bundle.get("data") or {}).get("kind")
     options = example_options(activation)
     return (core, activation, "", {}, badges(bundle, shared), summary_children(bundle),
             {} if kind == "image" else _HIDDEN, figures.filters_2d_figure(bundle), figures.subfilters_figure(bundle),
             figures.activation_figure(bundle, 0), options, 0 if options else None,
-            scores_table(bundle), figures.scores_figure(bundle), downloads(bundle, token), provenance(bundle))
+            scores_table(bundle), figures.scores_figure(bundle), downloads(bundle, token), provenance(bundle),
+            shared)
 
 
 def clicked_from(click_data) -> int | None:

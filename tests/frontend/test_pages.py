@@ -193,14 +193,16 @@ def test_job_poll(fake):
 def test_results_load_and_not_found(fake):
     res = page("results")
     out = run(res.load_result(JOB_ID))
-    assert len(out) == 16 and out[0]["grid"] and "activation" not in out[0] and out[1]["maps"]
+    assert len(out) == 17 and out[0]["grid"] and "activation" not in out[0] and out[1]["maps"]
+    assert out[-1] is False  # the owner's view carries no "read-only" note
     assert out[3] == {} and out[6] == {"display": "none"}  # visible body; maps-only cards hidden for series
     out = run(res.load_result(IMAGE_JOB_ID))
     assert out[6] == {}
     out = run(res.load_result(SHARE_TOKEN))
-    assert "shared · read-only" in str(out[4])
+    assert "shared · read-only" in str(out[4]) and out[-1] is True
     out = run(res.load_result("revoked-or-invalid"))
     assert out[0] is None and "invalid, has expired or was revoked" in str(out[2]) and out[3] == {"display": "none"}
+    assert out[-1] is False  # no "read-only view" note above the not-found card
 
 
 def test_results_grid_click(fake):
