@@ -136,6 +136,25 @@ class TransformOperator:
         return torch.cat([c.flatten(start_dim=2) for c in coeffs], -1)
 
 
+#: Training data up to this size is shuffled with one gather per epoch (batches are then views); above it,
+#: each batch is gathered on its own so that no second copy of the data is made.
+EPOCH_GATHER_MAX_BYTES = 256 * 2**20
+
+
+def _shuffled_batches(perm, batch_size, X, grads=None):
+    """Yield ``(x_batch, grads_batch or None)`` in the order ``perm``, batch after batch."""
+    tensors = [t for t in (X, grads) if t is not None]
+    if sum(t.numel() * t.element_size() for t in tensors) <= EPOCH_GATHER_MAX_BYTES:
+        X = X.index_select(0, perm)
+        grads = grads.index_select(0, perm) if grads is not None else None
+        for start in range(0, len(perm), batch_size):
+            yield X[start:start + batch_size], (grads[start:start + batch_size] if grads is not None else None)
+    else:
+        for start in range(0, len(perm), batch_size):
+            idx = perm[start:start + batch_size]
+            yield X.index_select(0, idx), (grads.index_select(0, idx) if grads is not None else None)
+
+
 class WaveletDistiller:
     """Adaptive wavelet distillation of a teacher into wavelet filters, over a lambda x gamma grid.
 
@@ -284,7 +303,7 @@ class WaveletDistiller:
             terms["interpretation"] = gam * l1_per_filter(attr, op.n_bands)
         else:
             terms["interpretation"] = torch.zeros_like(terms["sparsity"])
-        terms["total"] = sum(terms.values())
+        terms["total"] = torch.stack(list(terms.values())).sum(0)  # one node to differentiate, not one per term
         return terms
 
     # ------------------------------------------------------------------ fit
@@ -355,14 +374,12 @@ class WaveletDistiller:
         for epoch in range(self.epochs):
             use_interp = any_interp and epoch >= self.warmup_epochs
             perm = torch.randperm(X_train.shape[0], generator=shuffle).to(device)
+            batches = _shuffled_batches(perm, self.batch_size, X_train, grads_train)
             sums, count = None, 0
-            for start in range(0, X_train.shape[0], self.batch_size):
-                idx = perm[start:start + self.batch_size]
-                gxb = grads_train[idx] if grads_train is not None else None
+            for xb, gxb in batches:
                 before = ([p.detach().clone() for p in module.parameters()]
                           if self.patience is not None and bool(stopped.any()) else None)
-                terms = self._step_losses(module(), X_train[idx], gxb, teacher, lam, gam, use_interp,
-                                          create_graph=True)
+                terms = self._step_losses(module(), xb, gxb, teacher, lam, gam, use_interp, create_graph=True)
                 optimizer.zero_grad()
                 terms["total"].sum().backward()
                 optimizer.step()
@@ -370,9 +387,9 @@ class WaveletDistiller:
                     with torch.no_grad():
                         for p, old in zip(module.parameters(), before):
                             p[stopped.to(p.device)] = old[stopped.to(p.device)]
-                stacked = torch.stack([v.detach() for v in terms.values()]) * len(idx)
+                stacked = torch.stack([v.detach() for v in terms.values()]) * len(xb)
                 sums = stacked if sums is None else sums + stacked
-                count += len(idx)
+                count += len(xb)
             for k, v in zip(terms, (sums / count).double().cpu().numpy()):
                 history.setdefault("train_loss" if k == "total" else k, []).append(v)
             val = self._validation_loss(module, X_val, grads_val, teacher, lam, gam, use_interp)

@@ -21,6 +21,7 @@ Conventions
 
 from __future__ import annotations
 
+from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
@@ -417,14 +418,18 @@ def find_peaks(maps):
 
 def _peak_mask(maps):
     """:func:`find_peaks` on checked (n, H, W) float maps."""
+    mask = np.zeros(maps.shape, dtype=bool)
+    mask[:, 1:-1, 1:-1] = _interior_peaks(maps)
+    return mask
+
+
+def _interior_peaks(maps):
+    """(n, H - 2, W - 2) bool: interior pixels strictly above their 8 neighbours."""
     # the largest of the 8 neighbours, separably: 3-wide row maxima above and below, then left and right
     rows = np.maximum(np.maximum(maps[:, :, :-2], maps[:, :, 1:-1]), maps[:, :, 2:])  # (n, H, W - 2)
     neighbours = np.maximum(np.maximum(rows[:, :-2], rows[:, 2:]),
                             np.maximum(maps[:, 1:-1, :-2], maps[:, 1:-1, 2:]))
-    inner = maps[:, 1:-1, 1:-1] > neighbours
-    mask = np.zeros(maps.shape, dtype=bool)
-    mask[:, 1:-1, 1:-1] = inner
-    return mask
+    return maps[:, 1:-1, 1:-1] > neighbours
 
 
 def apply_kernel(maps, kernel):
@@ -479,25 +484,39 @@ def roberts_cross_response(maps):
 
 
 def _peak_patches(maps):
-    """3x3 neighbourhoods of all peaks, (n_peaks, 3, 3), and the map index of each peak."""
-    mask = _peak_mask(maps)
-    flat = np.flatnonzero(mask)  # peaks are interior, so all 9 neighbours are in the same map
+    """3x3 neighbourhoods of all peaks as rows of 9 values, (n_peaks, 9), and the map index of each peak."""
     _, h, w = maps.shape
-    offsets = (np.arange(-1, 2)[:, None] * w + np.arange(-1, 2)[None, :]).ravel()
-    patches = maps.ravel()[flat[:, None] + offsets[None, :]].reshape(-1, 3, 3)
-    return patches, flat // (h * w)
+    inner = np.flatnonzero(_interior_peaks(maps))  # index into (n, h - 2, w - 2)
+    sample, rest = np.divmod(inner, (h - 2) * (w - 2))
+    interior, offsets = _patch_tables(h, w)
+    centre = sample * (h * w) + interior[rest]  # peaks are interior: all 9 neighbours are in the same map
+    patches = maps.ravel()[centre[:, None] + offsets]
+    return patches, sample
 
 
-def _patch_responses(patches, response, kernels):
-    """Responses at the centre of each patch, one (n_peaks,) array per channel."""
+@lru_cache(maxsize=32)
+def _patch_tables(h, w):
+    """Flat index in an (h, w) map of each interior pixel, and the (1, 9) flat offsets of a 3x3 patch."""
+    interior = ((np.arange(1, h - 1)[:, None]) * w + np.arange(1, w - 1)[None, :]).ravel()
+    offsets = (np.arange(-1, 2)[:, None] * w + np.arange(-1, 2)[None, :]).reshape(1, 9)
+    return interior, offsets
+
+
+def _kernel_matrix(kernels):
+    """(9, C) matrix whose columns are the flattened 3x3 kernels."""
+    return np.stack([k.reshape(9) for k in kernels], axis=1)
+
+
+def _patch_responses(patches, response, kernel_matrix):
+    """Responses at the centre of each (n_peaks, 9) patch: (C, n_peaks), one row per channel."""
     if response == "raw":
-        return [patches[:, 1, 1]]
+        return patches[:, 4][None]
     if response == "roberts":
-        a, b = patches[:, :-1, :-1], patches[:, :-1, 1:]
-        c, d = patches[:, 1:, :-1], patches[:, 1:, 1:]
-        return [np.sqrt((b - c) ** 2 + (a - d) ** 2).sum(axis=(1, 2))]
-    flat = patches.reshape(patches.shape[0], 9) @ np.stack([k.reshape(9) for k in kernels], axis=1)
-    return list(flat.T)
+        p = patches.reshape(-1, 3, 3)
+        a, b = p[:, :-1, :-1], p[:, :-1, 1:]
+        c, d = p[:, 1:, :-1], p[:, 1:, 1:]
+        return np.sqrt((b - c) ** 2 + (a - d) ** 2).sum(axis=(1, 2))[None]
+    return (patches @ kernel_matrix).T
 
 
 def peak_values(maps, kernels=None, response="kernels"):
@@ -525,16 +544,17 @@ def peak_values(maps, kernels=None, response="kernels"):
     if response not in ("kernels", "raw", "roberts"):
         raise InputError("response", f"unknown response {response!r}", "use 'kernels', 'raw' or 'roberts'")
     patches, sample = _peak_patches(maps)
-    return _patch_responses(patches, response, kernels), sample
+    values = _patch_responses(patches, response, _kernel_matrix(kernels) if kernels is not None else None)
+    return list(values), sample
 
 
 def _histograms(values, sample, n, bins, lo, hi):
     """Per-sample histograms on ``[lo, hi]`` (values outside dropped) of each channel, side by side.
 
-    ``values`` is a list of C arrays of shape (n_peaks,); the result has shape (n, C * bins), channel
+    ``values`` is a (C, n_peaks) array or a list of C arrays of shape (n_peaks,); the result has shape (n, C * bins), channel
     after channel. All channels are counted by one ``bincount``.
     """
-    values = np.stack(values)  # (C, n_peaks)
+    values = np.asarray(values)  # (C, n_peaks)
     n_channels = values.shape[0]
     # hi itself goes to the last bin, like np.histogram
     idx = np.minimum(np.floor((values - lo) / (hi - lo) * bins), bins - 1)
@@ -766,7 +786,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
 
     def _ranges(self, values, heights):
         """Candidate (low, high) ranges from the bin_max setting, the peak responses and peak heights."""
-        pooled = np.concatenate(values) if values else np.zeros(0)
+        pooled = np.asarray(values).ravel()
         q_heights = np.quantile(heights, [0.005, 0.995]) if heights.size else np.array([0.0, 1.0])
         convergence = _looks_like_convergence(heights)
         explicit = None if isinstance(self.bin_max, str) else list(np.atleast_1d(np.asarray(self.bin_max, float)))
@@ -812,10 +832,11 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         y2 = y.reshape(y.shape[0], -1)
         n = maps.shape[0]
         self.kernels_ = _kernel_list(self.kernels) if self.response == "kernels" else []
+        self._kernel_matrix = _kernel_matrix(self.kernels_) if self.kernels_ else None
         self.method_ = _choose_method(y2, self.method)
         patches, sample = _peak_patches(maps)
-        values = _patch_responses(patches, self.response, self.kernels_)
-        ranges = self._ranges(values, patches[:, 1, 1])
+        values = _patch_responses(patches, self.response, self._kernel_matrix)
+        ranges = self._ranges(values, patches[:, 4])
         self.bin_scores_ = {}
         if len(ranges) > 1:
             rng = np.random.default_rng(self.random_state)
@@ -850,10 +871,11 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         -------
         ndarray of shape (n, n_features_)
         """
-        check_is_fitted(self, "model_")
+        if not hasattr(self, "model_"):  # sklearn's check costs more than peak counting one map
+            check_is_fitted(self, "model_")
         maps = _check_maps(maps)
         patches, sample = _peak_patches(maps)
-        values = _patch_responses(patches, self.response, self.kernels_)
+        values = _patch_responses(patches, self.response, self._kernel_matrix)
         return self._features(values, sample, maps.shape[0], self.bin_range_)
 
     def predict(self, maps):
