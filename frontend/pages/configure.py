@@ -80,9 +80,45 @@ def parse_grid(text: str | None, field: str) -> list[float]:
     return sorted(set(out))
 
 
+#: Seconds per epoch measured by ``make bench`` (bench/RESULTS.md, "Scaling") and with the trainer on 200
+#: random maps, one CPU thread, the default path (orthogonal filter, teacher gradients computed once).
+#: Series: n = 1000, J = 4, one grid point, by length. Maps: n = 200, J = 3, one grid point, by pixels.
+_SERIES_EPOCH_S = {64: 0.0255, 128: 0.0311, 256: 0.0804, 512: 0.127}
+_MAPS_EPOCH_S = {32 * 32: 0.0311, 64 * 64: 0.0886, 128 * 128: 0.379}
+#: Cost of a vectorised grid of G points relative to one point (series: +5.4 % per point; maps: measured).
+_SERIES_GRID_SLOPE = 0.054
+_MAPS_GRID_FACTOR = {1: 1.0, 4: 3.75, 16: 17.3, 32: 47.2}
+#: With the free filter the teacher is differentiated twice on every step ("exact" path): measured factor
+#: over the default path per teacher (ReLU networks have no second derivative, so theirs stays small).
+_EXACT_PATH_FACTOR = {"mlp": 1.0, "lstm": 28.0, "cnn": 8.0, "resnet18": 40.0}
+#: Teacher training with its default epochs, seconds per sample per input value / 30, measured on the
+#: built-in examples (2 threads): LSTM on cme 9.9 s, CNN on lensing 29.7 s, MLP on synthetic 3.6 s.
+#: ResNet18 is a guess (about 100 times the small CNN).
+_TEACHER_COST = {"mlp": 8e-7, "lstm": 3e-6, "cnn": 2e-7, "resnet18": 2e-5}
+
+
+def _loglog(table: dict, x: float) -> float:
+    """Piecewise power-law interpolation of ``table`` at ``x``; beyond its ends, proportional to x."""
+    xs = sorted(table)
+    if x <= xs[0]:
+        return table[xs[0]] * x / xs[0]
+    if x >= xs[-1]:
+        return table[xs[-1]] * x / xs[-1]
+    for a, b in zip(xs[:-1], xs[1:]):
+        if a <= x <= b:
+            t = math.log(x / a) / math.log(b / a)
+            return math.exp((1 - t) * math.log(table[a]) + t * math.log(table[b]))
+    return table[xs[-1]]
+
+
 def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribution: str = "saliency",
-                     teacher: str = "auto") -> float:
-    """A rough run-time estimate on 2 CPU cores (seconds); an order of magnitude, not a promise.
+                     teacher: str = "auto", parametrization: str = "orthogonal") -> float:
+    """A run-time estimate on this machine's CPU (seconds), from the measured scaling of the trainer.
+
+    ``epochs x seconds per epoch`` from the scaling table of ``make bench`` (linear in n; power-law
+    interpolation in length or pixels; the vectorised grid's measured cost), times the measured factor of
+    the exact gradient path when the filter is free, plus teacher training and cross-validation. An
+    order of magnitude, not a promise: early stopping ends most runs sooner.
 
     Parameters
     ----------
@@ -95,9 +131,10 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
         Number of (λ, γ) points.
     epochs : int
     attribution : str
-        Integrated gradients costs about 8 attribution passes.
+        Integrated gradients costs about 8 gradient passes where the teacher is differentiated.
     teacher : str
-        Architecture, ``"auto"`` or an uploaded teacher's id (then no training).
+        Architecture, ``"auto"`` or an uploaded teacher's id (then no training; counted as the default).
+    parametrization : {"orthogonal", "free"}, default="orthogonal"
 
     Returns
     -------
@@ -105,13 +142,19 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     """
     size = float(np.prod(shape)) if shape else 64.0
     n = max(int(n or 1), 1)
-    per_sample_epoch = 2e-6 * size if kind == "timeseries" else 4e-7 * size
-    attr = 8.0 if attribution == "integrated_gradients" else 1.0
-    distill = per_sample_epoch * n * max(epochs, 1) * max(n_grid, 1) * (1 + attr) / 3.0
+    grid = max(int(n_grid or 1), 1)
     arch = DEFAULT_TEACHER.get(kind, "mlp") if teacher == "auto" else teacher
-    teacher_cost = {"mlp": 5e-7, "lstm": 2e-5, "cnn": 2e-6, "resnet18": 2e-5}.get(arch, 0.0)
-    train = teacher_cost * size * n * 30
-    return 10.0 + distill + train
+    if kind == "timeseries":
+        per_epoch = _loglog(_SERIES_EPOCH_S, size) * n / 1000.0 * (1.0 + _SERIES_GRID_SLOPE * (grid - 1))
+        cross_validation = 0.05 * grid
+    else:
+        per_epoch = _loglog(_MAPS_EPOCH_S, size) * n / 200.0 * _loglog(_MAPS_GRID_FACTOR, grid)
+        cross_validation = 0.5 * grid * n / 1000.0 * size / 4096.0
+    if parametrization == "free":
+        per_epoch *= _EXACT_PATH_FACTOR.get(arch, 10.0) * (8.0 if attribution == "integrated_gradients" else 1.0)
+    teacher_gradients = (8.0 if attribution == "integrated_gradients" else 1.0) * 2e-6 * size * n
+    train = _TEACHER_COST.get(arch, 0.0) * size * n * 30
+    return 10.0 + per_epoch * max(int(epochs or 1), 1) + teacher_gradients + train + cross_validation
 
 
 def _card(title, body):
@@ -337,8 +380,9 @@ def apply_preset(info, _quick, _paper):
     Input("configure-attribution", "value"),
     Input("configure-teacher", "value"),
     Input("configure-dataset-info", "data"),
+    Input("configure-parametrization", "value"),
 )
-def update_estimate(lambdas, gammas, epochs, attribution, teacher, info):
+def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, parametrization="orthogonal"):
     """Grid size and a rough run time, or the parse error in words."""
     try:
         n_l, n_g = len(parse_grid(lambdas, "λ")), len(parse_grid(gammas, "γ"))
@@ -348,7 +392,8 @@ def update_estimate(lambdas, gammas, epochs, attribution, teacher, info):
     if not info:
         return size, html.Span("Pick a dataset to see a run-time estimate.", className="text-muted")
     secs = estimate_seconds(info.get("kind", "timeseries"), info.get("shape"), info.get("n"), n_l * n_g,
-                            int(epochs or 1), attribution or "saliency", teacher or "auto")
+                            int(epochs or 1), attribution or "saliency", teacher or "auto",
+                            parametrization or "orthogonal")
     return size, html.Div([html.Span("Estimated run time: ", className="text-muted"),
                            html.Strong(f"about {fmt_seconds(secs)}"),
                            html.Span(" on this machine's CPU (rough)", className="text-muted small")])

@@ -135,6 +135,17 @@ def test_configure_estimate():
     big = cfg.estimate_seconds("timeseries", [64], 200, 105, 100)
     assert 0 < small < big
     assert cfg.estimate_seconds("timeseries", [64], 200, 2, 2, "integrated_gradients") > small
+    # the vectorised grid: 32 points cost about 2.7 times one point per epoch, not 32 times
+    one = cfg.estimate_seconds("timeseries", [64], 100_000, 1, 100, teacher="ds-uploaded")
+    many = cfg.estimate_seconds("timeseries", [64], 100_000, 32, 100, teacher="ds-uploaded")
+    assert 2.0 < many / one < 3.5
+    # the free filter differentiates an LSTM teacher twice on every step
+    def per_50_epochs(parametrization):
+        return (cfg.estimate_seconds("timeseries", [64], 5000, 8, 100, teacher="lstm", parametrization=parametrization)
+                - cfg.estimate_seconds("timeseries", [64], 5000, 8, 50, teacher="lstm", parametrization=parametrization))
+
+    assert per_50_epochs("free") / per_50_epochs("orthogonal") > 10
+    assert cfg._loglog({64: 1.0, 256: 4.0}, 128) == pytest.approx(2.0)  # power law between table points
     size, est = cfg.update_estimate("0.001", "0, 0.1", 2, "saliency", "mlp", {"kind": "timeseries", "shape": [64],
                                                                               "n": 200})
     assert "1 × 2 = 2 grid points" in str(size) and "Estimated run time" in str(est)
