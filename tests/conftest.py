@@ -45,7 +45,29 @@ def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_BASE, ignore_errors=True)
 
 
-class WorkerControl:
+class ManagedProcess:
+    """A subprocess in its own process group that tests can SIGKILL (a crash) or stop cleanly."""
+
+    process = None
+    stop_timeout = 20.0
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (parent and children), as in a machine crash."""
+        import signal
+
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+
+    def stop(self) -> None:
+        """Stop cleanly (SIGTERM, then SIGKILL after ``stop_timeout`` seconds)."""
+        if self.process is not None:
+            stop_process(self.process, timeout=self.stop_timeout)
+        self.process = None
+
+
+class WorkerControl(ManagedProcess):
     """Start, SIGKILL and stop real Celery worker subprocesses (each in its own process group)."""
 
     def __init__(self, log_dir: Path):
@@ -81,20 +103,6 @@ class WorkerControl:
             except Exception:
                 time.sleep(0.5)
         raise RuntimeError(f"worker {self.name} did not answer within {timeout} s")
-
-    def kill(self) -> None:
-        """SIGKILL the whole worker (parent and prefork children), as in a machine crash."""
-        import signal
-
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        self.process = None
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_process(self.process, timeout=20)
-        self.process = None
 
     def ensure_running(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -163,6 +171,25 @@ def worker(workers):
 def tiny_job() -> dict:
     """Options of a job that finishes in seconds."""
     return dict(TINY_JOB)
+
+
+@pytest.fixture()
+def make_client(settings, redis_server):
+    """``make_client(**settings_overrides)`` -> a TestClient of an app built with other settings."""
+    from fastapi.testclient import TestClient
+
+    from backend.app import create_app
+
+    clients = []
+
+    def make(**overrides):
+        test_client = TestClient(create_app(settings.model_copy(update=overrides), with_ui=False, recovery=False))
+        clients.append(test_client)
+        return test_client
+
+    yield make
+    for test_client in clients:
+        test_client.close()
 
 
 def wait_for(predicate, timeout: float = 120.0, interval: float = 0.3, what: str = "condition"):

@@ -67,22 +67,3 @@ def dataset(client):
     response = client.post("/api/datasets", files={"file": ("ok.npz", example_npz(), "application/octet-stream")})
     assert response.status_code == 201, response.text
     return response.json()
-
-
-@pytest.fixture()
-def make_client(settings, redis_server):
-    """``make_client(**settings_overrides)`` -> a TestClient of an app built with other settings."""
-    from fastapi.testclient import TestClient
-
-    from backend.app import create_app
-
-    clients = []
-
-    def make(**overrides):
-        test_client = TestClient(create_app(settings.model_copy(update=overrides), with_ui=False, recovery=False))
-        clients.append(test_client)
-        return test_client
-
-    yield make
-    for test_client in clients:
-        test_client.close()

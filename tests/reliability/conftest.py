@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from awd.serve import free_port, start_worker, stop_process
-from tests.conftest import ROOT
+from tests.conftest import ROOT, ManagedProcess
 
 FIGURES: dict = {}
 SOAK_REPORT = Path(__file__).with_name("last_soak.json")
@@ -62,8 +62,10 @@ def child_env(**overrides) -> dict:
     return env
 
 
-class WebProcess:
+class WebProcess(ManagedProcess):
     """The web process as a real uvicorn subprocess (its own process group), restartable and killable."""
+
+    stop_timeout = 15.0
 
     def __init__(self, log_dir: Path, **env):
         self.log_dir, self.env = log_dir, env
@@ -100,17 +102,6 @@ class WebProcess:
         text = "\n".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob(f"web-{self.port}-*.log")))
         return "\n".join(text.splitlines()[-lines:])
 
-    def kill(self) -> None:
-        """SIGKILL the web process (a crash or a reboot, no clean shutdown)."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        self.process = None
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_process(self.process, timeout=15)
-        self.process = None
 
 
 class ExtraWorkers:
@@ -190,22 +181,3 @@ def tiny_npz_bytes(n: int = 120, seed: int = 0) -> bytes:
 #: The smallest job of the load test (a second or two of compute).
 LOAD_JOB = {"teacher": "mlp", "lambdas": [1e-3], "gammas": [0.0], "epochs": 1, "levels": 2,
             "teacher_epochs": 2}
-
-
-@pytest.fixture()
-def make_client(settings, redis_server):
-    """``make_client(**settings_overrides)`` -> a TestClient of an app built with other settings."""
-    from fastapi.testclient import TestClient
-
-    from backend.app import create_app
-
-    clients = []
-
-    def make(**overrides):
-        test_client = TestClient(create_app(settings.model_copy(update=overrides), with_ui=False, recovery=False))
-        clients.append(test_client)
-        return test_client
-
-    yield make
-    for test_client in clients:
-        test_client.close()
