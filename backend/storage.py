@@ -22,6 +22,8 @@ import socket
 import tempfile
 from pathlib import Path
 
+from models.files import atomic_write_bytes
+
 __all__ = [
     "DATASET_SUFFIXES",
     "TEACHER_SUFFIXES",
@@ -174,23 +176,6 @@ def safe_display_name(name: str | None, fallback: str, *, path: bool = False) ->
         text = os.path.basename(text.replace("\\", "/"))
     text = _CONTROL.sub("", text).strip()
     return (text or fallback)[:200]
-
-
-def atomic_write_bytes(path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary sibling file and :func:`os.replace`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def atomic_move(src, dst) -> Path:

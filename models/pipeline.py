@@ -13,9 +13,7 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import json
-import os
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,6 +30,7 @@ from models.attributions import ATTRIBUTION_METHODS, trim_attributions
 from models.data import load_dataset, split_dataset
 from models.device import resolve_device
 from models.distill import Cancelled, TransformOperator, WaveletDistiller, grid_points
+from models.files import atomic_write_bytes
 from models.validation import InputError
 
 __all__ = [
@@ -200,23 +199,10 @@ def grid_points_of(config):
 
 
 # ---------------------------------------------------------------------------------------------- file helpers
-def _atomic_write_bytes(path, data):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _write_json(path, obj):
-    _atomic_write_bytes(path, json.dumps(obj, indent=1, allow_nan=False).encode())
+    atomic_write_bytes(path, json.dumps(obj, indent=1, allow_nan=False).encode())
 
 
 def _write_npz(path, **arrays):
@@ -224,7 +210,7 @@ def _write_npz(path, **arrays):
 
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
-    _atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def _read_npz(path):

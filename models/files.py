@@ -1,0 +1,41 @@
+"""Atomic file writes, shared by the pipeline and the service: a reader sees the old file or the new one."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["atomic_write_bytes", "TEMP_PREFIX"]
+
+#: Prefix of the temporary sibling files; a leftover one (a process killed mid-write) is safe to delete.
+TEMP_PREFIX = ".tmp-"
+
+
+def atomic_write_bytes(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary sibling file, fsync and :func:`os.replace`.
+
+    Parameters
+    ----------
+    path : str or Path
+        Destination; missing parent folders are created.
+    data : bytes
+
+    Returns
+    -------
+    Path
+        ``path``. On any error the temporary file is removed and ``path`` is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
