@@ -144,7 +144,7 @@ def task_predict(opts):
         return {"which": which, "seconds_per_sample": seconds, "n_eval": int(len(X_time)),
                 "latency_seconds": _latency(lambda Xb: predict(teacher, Xb, batch_size=256), X_eval),
                 "params": int(sum(p.numel() for p in teacher.parameters()))}
-    del teacher
+    teacher = None  # the AWD predictor's process does not keep the teacher in memory
     h = np.asarray(opts["filter"], dtype=np.float64) if opts.get("filter") else filters.lowpass_filter("db5")
     levels, mode = opts.get("levels", 4), opts.get("mode", "periodization")
     if X.ndim == 2:

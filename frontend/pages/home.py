@@ -31,7 +31,7 @@ def _upload_card():
         html.Div([
             html.Div("⇪", className="awd-drop-icon", **{"aria-hidden": "true"}),
             html.Div([html.Strong("Drop a data file here"), " or click to choose one"]),
-            html.Small(f"npz · npy · csv · FITS · HDF5 · MAT — X of shape (n, L) or (n, H, W) and a target y",
+            html.Small("npz · npy · csv · FITS · HDF5 · MAT — X of shape (n, L) or (n, H, W) and a target y",
                        className="text-muted"),
         ], id="home-dropzone", className="awd-dropzone", tabIndex="0", role="button",
             **{"aria-label": "Upload a dataset: drop a file or press Enter to choose one",

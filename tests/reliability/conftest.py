@@ -165,11 +165,9 @@ def web(redis_server, data_dir):
 
 def tiny_npz_bytes(n: int = 120, seed: int = 0) -> bytes:
     """A small synthetic dataset as ``.npz`` bytes."""
-    import io
+    import tempfile
 
     from models.data import make_example, save_npz
-
-    import tempfile
 
     dataset = make_example("synthetic", n=n, seed=seed)
     with tempfile.TemporaryDirectory() as tmp:

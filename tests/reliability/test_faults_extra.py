@@ -13,11 +13,10 @@ import threading
 import time
 
 import httpx
-import numpy as np
 import pytest
 
 from tests.conftest import wait_for
-from tests.reliability.conftest import LOAD_JOB, WebProcess, record, tiny_npz_bytes
+from tests.reliability.conftest import LOAD_JOB, record, tiny_npz_bytes
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -10,7 +10,6 @@ tracemalloc per input, and the process's peak RSS over the whole run).
 from __future__ import annotations
 
 import io
-import os
 import resource
 import signal
 import struct
