@@ -190,11 +190,18 @@ def layout(dataset: str | None = None, **_):
                     dbc.RadioItems(id="configure-teacher-source", inline=True, value="builtin",
                                    options=[{"label": "Train a built-in network", "value": "builtin"},
                                             {"label": "Upload trained weights", "value": "upload"}]),
-                    html.Div(_field("Architecture", dcc.Dropdown(id="configure-teacher", clearable=False,
-                                                                 options=[{"label": a, "value": a}
-                                                                          for a in ARCHITECTURES]),
-                                    "Suggested for your data kind; LSTM for time series, CNN for maps.",
-                                    label_for="configure-teacher"), className="mt-3"),
+                    html.Div([
+                        _field("Architecture", dcc.Dropdown(id="configure-teacher", clearable=False,
+                                                            options=[{"label": a, "value": a}
+                                                                     for a in ARCHITECTURES]),
+                               "Suggested for your data kind; LSTM for time series, CNN for maps.",
+                               label_for="configure-teacher"),
+                        _field("Teacher training epochs", dbc.Input(id="configure-teacher-epochs", type="number",
+                                                                    min=1, max=10_000, step=1,
+                                                                    placeholder="default"),
+                               "Blank: the architecture's default, with early stopping. Not used for uploaded "
+                               "weights.", label_for="configure-teacher-epochs"),
+                    ], className="mt-3"),
                     html.Div([
                         _field("Architecture of the weights", dbc.RadioItems(
                             id="configure-teacher-arch", inline=True, value="mlp",
@@ -400,7 +407,7 @@ def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, paramet
 
 
 def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,
-                mode) -> dict:
+                mode, teacher_epochs=None) -> dict:
     """The ``POST /api/jobs`` body from the form values; ValueError naming the field when one is wrong."""
     if not dataset_id:
         raise ValueError("dataset: choose a dataset first (or upload one on the home page)")
@@ -409,9 +416,14 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
     for name, v, lo in (("epochs", epochs, 1), ("levels", levels, 1), ("seed", seed, 0)):
         if v is None or int(v) != float(v) or int(v) < lo:
             raise ValueError(f"{name}: enter a whole number ≥ {lo}")
-    return {"dataset_id": dataset_id, "teacher": teacher, "lambdas": parse_grid(lambdas, "λ"),
-            "gammas": parse_grid(gammas, "γ"), "epochs": int(epochs), "levels": int(levels), "wave": wave,
-            "attribution": attribution, "seed": int(seed), "parametrization": parametrization, "mode": mode}
+    payload = {"dataset_id": dataset_id, "teacher": teacher, "lambdas": parse_grid(lambdas, "λ"),
+               "gammas": parse_grid(gammas, "γ"), "epochs": int(epochs), "levels": int(levels), "wave": wave,
+               "attribution": attribution, "seed": int(seed), "parametrization": parametrization, "mode": mode}
+    if teacher_epochs not in (None, ""):
+        if int(teacher_epochs) != float(teacher_epochs) or not 1 <= int(teacher_epochs) <= 10_000:
+            raise ValueError("teacher training epochs: enter a whole number from 1 to 10000, or leave it blank")
+        payload["teacher_epochs"] = int(teacher_epochs)
+    return payload
 
 
 @callback(
@@ -430,16 +442,17 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
     State("configure-parametrization", "value"),
     State("configure-mode", "value"),
     State("configure-idempotency", "data"),
+    State("configure-teacher-epochs", "value"),
     prevent_initial_call=True,
 )
 async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
-                 parametrization, mode, idem_key):
+                 parametrization, mode, idem_key, teacher_epochs=None):
     """Submit the job (with an idempotency key, so a double click makes one job) and go to its page."""
     if not n_clicks:
         return no_update, no_update
     try:
         payload = job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
-                              parametrization, mode)
+                              parametrization, mode, teacher_epochs)
     except ValueError as err:
         return no_update, dbc.Alert(str(err), color="warning", className="py-2 mb-0")
     try:

@@ -116,6 +116,10 @@ def test_configure_grid_parsing_and_payload():
         cfg.job_payload("ds-1", "mlp", "0.001", "0", 0, 4, "db5", "saliency", 0, "free", "zero")
     with pytest.raises(ValueError, match="dataset"):
         cfg.job_payload(None, "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero")
+    p = cfg.job_payload("ds-1", "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", 25)
+    assert p["teacher_epochs"] == 25
+    with pytest.raises(ValueError, match="teacher training epochs"):
+        cfg.job_payload("ds-1", "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", 2.5)
 
 
 def test_configure_presets_follow_the_paper():
