@@ -87,6 +87,23 @@ def _mount_ui(app: FastAPI) -> None:
         log.exception("the Dash UI could not be mounted; serving the API only")
 
 
+async def _first_page_request(app: FastAPI) -> None:
+    """Request "/" once, in process, before the app serves anyone.
+
+    Dash's FastAPI backend finishes its set-up (the walk of ``frontend/assets``, callback registration) on the
+    first request for "/" or "/_dash-*" only. A deep link opened first after a start (a share link, a
+    bookmarked job page) was otherwise served without our scripts, and its callbacks failed in the browser.
+    """
+    import httpx
+
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://awd.internal") as client:
+            await client.get("/")
+    except Exception:  # the UI then sets itself up on its first real request, as before
+        log.exception("the first in-process page request failed")
+
+
 def create_app(settings: Settings | None = None, *, with_ui: bool = True, recovery: bool = True) -> FastAPI:
     """Build the service.
 
@@ -110,6 +127,8 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if with_ui:
+            await _first_page_request(app)
         loop = RecoveryLoop(settings).start() if recovery and settings.redis_url else None
         app.state.recovery = loop
         try:

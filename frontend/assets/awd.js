@@ -92,7 +92,7 @@
     var form = new FormData();
     form.append("file", file, file.name);
     var arch = document.querySelector("#configure-teacher-arch input:checked");
-    form.append("architecture", arch ? arch.value : "mlp");
+    form.append("arch", arch ? arch.value : "mlp");  // the field POST /api/teachers reads
     var ds = document.getElementById("configure-dataset-hidden");
     if (ds && ds.value) { form.append("dataset_id", ds.value); }
     setProps("configure-error", { is_open: false });

@@ -129,3 +129,48 @@ def test_upload_configure_run_share(web_server, browser, screenshot, tmp_path):
     context.close()
     assert not errors, errors
     assert not gerrors, gerrors
+
+
+def test_teacher_weights_uploaded_through_the_page_are_used(web_server, browser, screenshot, tmp_path):
+    """Configure page opened by a deep link: upload a state dict (.pt, architecture chosen on the page), run a
+    job with it. The page is the first one this browser loads, so it also checks that deep links get the app's
+    scripts (assets/awd.js) and raise no callback errors."""
+    import httpx
+    import torch
+
+    from models.teachers import build_teacher
+
+    dataset = httpx.post(web_server + "/api/examples/synthetic", json={"n": 150}, timeout=60).json()
+    weights = tmp_path / "my-mlp.pt"
+    torch.save(build_teacher("mlp", (64,)).state_dict(), weights)
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    errors = _console_errors(page)
+    page.goto(f"{web_server}/configure?dataset={dataset['id']}")
+    page.wait_for_function("document.querySelector('#configure-dataset-facts')"
+                           " && document.querySelector('#configure-dataset-facts').innerText.includes('samples')")
+    page.get_by_label("Upload trained weights").check()
+    page.wait_for_function("!document.querySelector('#configure-teacher-upload').classList.contains('awd-hidden')")
+    page.locator("#configure-teacher-arch").get_by_label("mlp", exact=True).check()
+    with page.expect_file_chooser() as chooser:
+        page.click("#configure-teacher-dropzone")
+    chooser.value.set_files(str(weights))
+    page.locator("#configure-upload-status").get_by_text("Loaded and checked my-mlp.pt").wait_for()
+    page.wait_for_function("document.querySelector('#configure-teacher').innerText.includes('uploaded')")
+    screenshot(page, "10-configure-uploaded-teacher")
+    page.fill("#configure-lambdas", "0.001")
+    page.fill("#configure-gammas", "0")
+    page.fill("#configure-epochs", "1")
+    page.wait_for_function("document.querySelector('#configure-grid-size').innerText.includes('1 × 1 = 1')")
+    page.click("#configure-submit")
+    page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]{36}$"))
+    job_id = page.url.rsplit("/", 1)[-1]
+    job = httpx.get(f"{web_server}/api/jobs/{job_id}", timeout=30).json()
+    assert job["teacher_id"] and job["teacher_id"] not in ("mlp", "lstm", "cnn", "resnet18"), job  # uploaded
+    page.wait_for_url(re.compile(r".*/results/" + job_id), timeout=240_000)
+    page.locator("#results-body").wait_for(state="visible")
+    page.locator("#results-badges").get_by_text("teacher: uploaded").wait_for()
+    context.close()
+    assert not errors, errors
