@@ -71,6 +71,19 @@ def live_workers(timeout: float = 1.0) -> set[str] | None:
     return names
 
 
+def _requeue_lost(session, job: Job, reason: str, max_attempts: int, data_dir) -> str:
+    """Re-queue (or fail) a running job whose worker is lost, remove the lost attempt's files, send it again.
+
+    Returns the outcome of :func:`backend.crud.requeue_job`: ``"queued"``, ``"failed"`` or ``"unchanged"``.
+    """
+    outcome = crud.requeue_job(session, job=job, reason=reason, max_attempts=max_attempts)
+    if outcome != "unchanged" and data_dir is not None:
+        remove_tree(Paths(data_dir).attempt_dir(job.id, job.attempt))
+    if outcome == "queued":
+        enqueue_job(session, job.id)
+    return outcome
+
+
 def recover_jobs(database_url: str, *, startup: bool = False, max_attempts: int = 3,
                  hard_limit_seconds: float | None = None, ping_timeout: float = 1.0, data_dir=None) -> dict:
     """Re-enqueue queued jobs and re-queue running jobs whose worker is gone.
@@ -119,12 +132,9 @@ def recover_jobs(database_url: str, *, startup: bool = False, max_attempts: int 
             if not (gone or too_old):
                 continue
             reason = f"worker {job.worker} stopped answering" if gone else "no heartbeat"
-            outcome = crud.requeue_job(session, job=job, reason=reason, max_attempts=max_attempts)
-            if outcome != "unchanged" and data_dir is not None:
-                remove_tree(Paths(data_dir).attempt_dir(job.id, job.attempt))
+            outcome = _requeue_lost(session, job, reason, max_attempts, data_dir)
             if outcome == "queued":
                 report["requeued"].append(job.id)
-                enqueue_job(session, job.id)
             elif outcome == "failed":
                 report["failed"].append(job.id)
     if any(report.values()):
@@ -163,15 +173,8 @@ def recover_worker_jobs(database_url: str, worker: str, *, max_attempts: int = 3
         for job in jobs:
             if job.heartbeat is not None and job.heartbeat >= cutoff:
                 continue
-            outcome = crud.requeue_job(session, job=job, reason=f"worker {worker} restarted",
-                                       max_attempts=max_attempts)
-            if outcome == "unchanged":
-                continue
-            if data_dir is not None:
-                remove_tree(Paths(data_dir).attempt_dir(job.id, job.attempt))
-            if outcome == "queued":
-                enqueue_job(session, job.id)
-            done.append(job.id)
+            if _requeue_lost(session, job, f"worker {worker} restarted", max_attempts, data_dir) != "unchanged":
+                done.append(job.id)
     if done:
         log.info("jobs of the previous life of %s re-queued: %s", worker, done)
     return done
