@@ -70,10 +70,9 @@ def l1_per_filter(values, n_bands):
 
 @functools.lru_cache(maxsize=64)
 def _constants(n, dtype, device):
-    """Sign vector and the linear maps of the validity terms for filters of length n (cached).
+    """The linear maps of the validity terms for filters of length n (cached per length, dtype and device).
 
-    Returns ``signs`` (n,) with ``signs[m] = (-1)^m`` and ``linear`` (n, 2 + 4n + K n), K = (n - 1) // 2, so
-    that one product ``h @ linear`` gives, in order: ``sum h``; ``sum g`` (``g[m] = (-1)^m h[n-1-m]``);
+    Returns ``linear`` (n, 2 + 4n + K n), K = (n - 1) // 2, so that one product ``h @ linear`` gives, in order: ``sum h``; ``sum g`` (``g[m] = (-1)^m h[n-1-m]``);
     Re and Im of ``H(w_k)`` and of ``H(w_k + pi)`` on the grid ``w_k = 2 pi k / n``; and ``h`` shifted by
     2, 4, ..., 2K places (``h[i + 2k]``, zero past the end).
     """
@@ -86,12 +85,7 @@ def _constants(n, dtype, device):
     sum_g = signs.flip(0)[:, None]  # sum_m (-1)^m h[n-1-m] = sum_i (-1)^(n-1-i) h[i]
     shifts = [torch.diag(torch.ones(n - lag, dtype=torch.float64), -lag) for lag in range(2, n, 2)]  # h[i + lag]
     linear = torch.cat([torch.ones(n, 1, dtype=torch.float64), sum_g, dft] + shifts, dim=1)
-    return signs.to(dtype=dtype, device=device), linear.to(dtype=dtype, device=device)
-
-
-def _highpass(h):
-    signs, _ = _constants(h.shape[-1], h.dtype, h.device)
-    return signs * h.flip(-1)
+    return linear.to(dtype=dtype, device=device)
 
 
 def validity_terms(h):
@@ -120,7 +114,7 @@ def validity_terms(h):
     if h.ndim == 1:
         h = h.unsqueeze(0)
     G, n = h.shape
-    _, linear = _constants(n, h.dtype, h.device)
+    linear = _constants(n, h.dtype, h.device)
     # every linear function of h the terms need, in one product, split in one op (cheap to differentiate)
     sum_h, sum_g, spectrum, shifted = torch.split(h @ linear, [1, 1, 4 * n, linear.shape[1] - 2 - 4 * n], dim=1)
     norm_term = (h.pow(2).sum(-1) - 1.0) ** 2

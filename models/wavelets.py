@@ -321,11 +321,16 @@ def _as_filter(h, like=None):
     return h2, _highpass(h2), batched
 
 
-def _highpass(h):
-    n = h.shape[-1]
-    sign = torch.ones(n, dtype=h.dtype, device=h.device)
+@lru_cache(maxsize=64)
+def _alternating_signs(n, dtype, device):
+    """``(-1)^m`` for m = 0..n-1 (cached: the highpass filter is rebuilt on every training step)."""
+    sign = torch.ones(n, dtype=dtype, device=device)
     sign[1::2] = -1
-    return torch.flip(h, dims=(-1,)) * sign
+    return sign
+
+
+def _highpass(h):
+    return torch.flip(h, dims=(-1,)) * _alternating_signs(h.shape[-1], h.dtype, h.device)
 
 
 def _as_signal(x, n_filters, batched, data_ndim, name="x"):
