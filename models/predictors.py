@@ -317,8 +317,9 @@ class SeriesPredictor:
         # signed: padded rows sort below every real coefficient; abs: their key (-1) sorts below |c| >= 0
         self._padding = np.where(padding, -np.finfo(np.float64).max, 0.0)
         self._mask = padding.reshape(self._shape)
-        self._weights_t = np.ascontiguousarray(weights[:, :, ::-1].reshape(coef.shape[0], -1).T) \
-            if self._signed else np.ascontiguousarray(weights.reshape(coef.shape[0], -1).T)
+        if self._signed:  # the sort is ascending: the largest coefficient comes last
+            weights = weights[:, :, ::-1]
+        self._weights_t = np.ascontiguousarray(weights.reshape(coef.shape[0], -1).T)
         self._intercept = np.asarray(student.intercept_, dtype=np.float64).reshape(-1)
         self._y_1d = np.ndim(student.coef_) == 1
 
@@ -832,10 +833,10 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         y2 = y.reshape(y.shape[0], -1)
         n = maps.shape[0]
         self.kernels_ = _kernel_list(self.kernels) if self.response == "kernels" else []
-        self._kernel_matrix = _kernel_matrix(self.kernels_) if self.kernels_ else None
+        self._kernel_columns = _kernel_matrix(self.kernels_) if self.kernels_ else None
         self.method_ = _choose_method(y2, self.method)
         patches, sample = _peak_patches(maps)
-        values = _patch_responses(patches, self.response, self._kernel_matrix)
+        values = _patch_responses(patches, self.response, self._kernel_columns)
         ranges = self._ranges(values, patches[:, 4])
         self.bin_scores_ = {}
         if len(ranges) > 1:
@@ -875,7 +876,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
             check_is_fitted(self, "model_")
         maps = _check_maps(maps)
         patches, sample = _peak_patches(maps)
-        values = _patch_responses(patches, self.response, self._kernel_matrix)
+        values = _patch_responses(patches, self.response, self._kernel_columns)
         return self._features(values, sample, maps.shape[0], self.bin_range_)
 
     def predict(self, maps):

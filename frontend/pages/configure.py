@@ -100,15 +100,12 @@ _TEACHER_COST = {"mlp": 8e-7, "lstm": 3e-6, "cnn": 2e-7, "resnet18": 2e-5}
 def _loglog(table: dict, x: float) -> float:
     """Piecewise power-law interpolation of ``table`` at ``x``; beyond its ends, proportional to x."""
     xs = sorted(table)
+    ys = [table[v] for v in xs]
     if x <= xs[0]:
-        return table[xs[0]] * x / xs[0]
+        return ys[0] * x / xs[0]
     if x >= xs[-1]:
-        return table[xs[-1]] * x / xs[-1]
-    for a, b in zip(xs[:-1], xs[1:]):
-        if a <= x <= b:
-            t = math.log(x / a) / math.log(b / a)
-            return math.exp((1 - t) * math.log(table[a]) + t * math.log(table[b]))
-    return table[xs[-1]]
+        return ys[-1] * x / xs[-1]
+    return float(np.exp(np.interp(np.log(x), np.log(xs), np.log(ys))))
 
 
 def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribution: str = "saliency",
