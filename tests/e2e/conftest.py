@@ -58,6 +58,8 @@ def web_server(redis_server, workers, data_dir):
 def browser():
     """Headless Debian chromium (skips when it is not installed: ``make browser`` installs it)."""
     if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):  # `make test` installs it; in CI a missing browser must not hide the UI tests
+            pytest.fail(f"{CHROMIUM} is missing although `make test` installs it (make browser)")
         pytest.skip(f"{CHROMIUM} is missing; run `make browser`")
     from playwright.sync_api import sync_playwright
 
