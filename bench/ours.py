@@ -10,8 +10,9 @@ grid     one vectorised fit of a whole lambda x gamma grid; wall seconds of ``fi
 predict  seconds per sample: the AWD predictor vs the teacher (LSTM for series, ResNet18 for maps).
 scaling  seconds per epoch as n, signal length/size, levels and grid size double.
 
-``cmf_off`` (default true) replaces our CMF penalty by zero, because the reference's CMF term cannot be used
-(it returns a complex tensor); the term is still computed, so the timing includes it.
+``cmf_off`` (default true) gives our CMF penalty the weight zero (``validity_weights={"cmf": 0}``), because the
+reference's CMF term cannot be used (it returns a complex tensor); the term is still computed, so the timing
+includes it.
 """
 
 import json
@@ -23,20 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import emit, median, one_thread, timer  # noqa: E402
 
 torch = one_thread()
-
-
-def _cmf_off():
-    """Zero our CMF penalty (the term awave 0.1 cannot compute), keeping the others."""
-    import models.distill as distill
-
-    original = distill.validity_terms
-
-    def without_cmf(h):
-        terms = original(h)
-        terms["cmf"] = terms["cmf"] * 0.0
-        return terms
-
-    distill.validity_terms = without_cmf
 
 
 def _load(opts, teacher_name=None):
@@ -58,7 +45,7 @@ def _distiller(opts, **overrides):
               parametrization=opts.get("parametrization", "free"), epochs=opts.get("epochs", 3),
               batch_size=opts.get("batch_size", 100), lr=opts.get("lr", 1e-3), val_fraction=0.0,
               attribution="saliency", gradient_path=opts.get("gradient_path", "auto"), device="cpu",
-              seed=opts.get("seed", 0))
+              seed=opts.get("seed", 0), validity_weights={"cmf": 0.0} if opts.get("cmf_off", True) else None)
     kw.update(overrides)
     return WaveletDistiller(**kw)
 
@@ -260,8 +247,6 @@ def main(task, opts):
     if task == "noop":
         emit({"task": task, "import_seconds": import_seconds})
         return
-    if opts.get("cmf_off", True):
-        _cmf_off()
     if task not in TASKS:
         raise SystemExit(f"unknown task {task!r}; use noop or one of {', '.join(TASKS)}")
     emit({"task": task, "import_seconds": import_seconds, **TASKS[task](opts)})

@@ -108,8 +108,9 @@ def write_report(info, results, path):
             f"Adam lr 1e-3, saliency, lambda = {results.get('lam', 0.01)}, gamma = {results.get('gam', 0.01)} "
             "for the single fits, no validation split.",
             "- awave 0.1 workarounds: its CMF penalty returns a complex tensor, so **the CMF term is off on both "
-            "sides** (ours computes it and multiplies by 0); its validity penalties carry a factor 1/2, so "
-            "their weights are 2 (the same objective as ours); `DWT2d.device = \"cpu\"`; `target=0`; a "
+            "sides** (ours computes it with the weight 0, `validity_weights={\"cmf\": 0}`); its validity "
+            "penalties carry a factor 1/2, so their weights are 2 (the same objective as ours); "
+            "`DWT2d.device = \"cpu\"`; `target=0`; a "
             "wrapper removes the channel axis awave adds before calling the teacher.",
             "- `precomputed` = our once-per-dataset teacher gradient (`S(h)^T grad f(x)`): exact here because "
             "both teachers are piecewise linear (ReLU), so its second derivative is zero almost everywhere; "

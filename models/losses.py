@@ -20,8 +20,10 @@ import torch
 __all__ = [
     "reconstruction_loss",
     "validity_terms",
+    "validity_terms_and_gradient",
     "validity_penalty",
     "l1_per_filter",
+    "dense_data_terms",
     "VALIDITY_TERMS",
 ]
 
@@ -68,24 +70,113 @@ def l1_per_filter(values, n_bands):
     return total.mean(-1) / n_bands
 
 
-@functools.lru_cache(maxsize=64)
-def _constants(n, dtype, device):
-    """The linear maps of the validity terms for filters of length n (cached per length, dtype and device).
+def dense_data_terms(W, X, GX, lam, gam, n_bands, times_coeffs=False, with_gradient=True):
+    """Reconstruction, sparsity and interpretation losses of a dense self-adjoint transform, with their
+    gradient with respect to the operator in closed form (no autograd graph).
 
-    Returns ``linear`` (n, 2 + 4n + K n), K = (n - 1) // 2, so that one product ``h @ linear`` gives, in order: ``sum h``; ``sum g`` (``g[m] = (-1)^m h[n-1-m]``);
-    Re and Im of ``H(w_k)`` and of ``H(w_k + pi)`` on the grid ``w_k = 2 pi k / n``; and ``h`` shifted by
-    2, 4, ..., 2K places (``h[i + 2k]``, zero past the end).
+    The coefficients are ``c = W x``, the reconstruction ``W^T c`` and the attributions the adjoint synthesis
+    ``W gx`` of the teacher's (precomputed) input gradient, times ``c`` when ``times_coeffs``. This covers the
+    trainer's common case (1D, zero mode, or periodization when ``2^J`` divides L, with precomputed teacher
+    gradients), where the objective is a few matrix products whose gradient is cheaper written out than
+    recorded.
+
+    Parameters
+    ----------
+    W : Tensor of shape (G, M, L)
+        Analysis operators, one per filter (synthesis is ``W^T``).
+    X : Tensor of shape (B, L)
+        The batch of signals.
+    GX : Tensor of shape (B, L) or None
+        The teacher's input gradients for the batch; ``None`` sets the interpretation loss to zero.
+    lam, gam : Tensor of shape (G,)
+        Sparsity and interpretation weights.
+    n_bands : int
+        ``J + 1``, see :func:`l1_per_filter`.
+    times_coeffs : bool, default=False
+        Attributions ``c * (W gx)`` (input x gradient, integrated gradients) instead of ``W gx`` (saliency).
+    with_gradient : bool, default=True
+
+    Returns
+    -------
+    terms : dict of str to Tensor of shape (G,)
+        ``reconstruction``, ``sparsity`` and ``interpretation`` (the last two weighted by lam and gam), with
+        the normalisation of :func:`reconstruction_loss` and :func:`l1_per_filter`.
+    grad_W : Tensor of shape (G, M, L) or None
+        Gradient of the sum of the three terms (summed over filters) with respect to ``W``.
     """
-    k = torch.arange(n, dtype=torch.float64)
-    signs = torch.tensor([(-1.0) ** m for m in range(n)], dtype=torch.float64)
-    angles = 2.0 * math.pi * torch.outer(k, k) / n
-    # H(w_k + pi) = sum_m (-1)^m h[m] e^{-i w_k m}
-    dft = torch.cat([torch.cos(angles).T, torch.sin(angles).T, signs[:, None] * torch.cos(angles).T,
-                     signs[:, None] * torch.sin(angles).T], dim=1)  # (n, 4n)
-    sum_g = signs.flip(0)[:, None]  # sum_m (-1)^m h[n-1-m] = sum_i (-1)^(n-1-i) h[i]
-    shifts = [torch.diag(torch.ones(n - lag, dtype=torch.float64), -lag) for lag in range(2, n, 2)]  # h[i + lag]
-    linear = torch.cat([torch.ones(n, 1, dtype=torch.float64), sum_g, dft] + shifts, dim=1)
-    return linear.to(dtype=dtype, device=device)
+    B = X.shape[0]
+    scale = 1.0 / (B * n_bands)
+    C = torch.matmul(X, W.transpose(-1, -2))  # (G, B, M)
+    R = torch.matmul(C, W) - X  # reconstruction error (G, B, L)
+    terms = {"reconstruction": R.pow(2).sum((1, 2)) / B, "sparsity": lam * C.abs().sum((1, 2)) * scale}
+    if GX is not None:
+        A = torch.matmul(GX, W.transpose(-1, -2))  # adjoint synthesis of the gradient (G, B, M)
+        attr = A * C if times_coeffs else A
+        terms["interpretation"] = gam * attr.abs().sum((1, 2)) * scale
+    else:
+        terms["interpretation"] = torch.zeros_like(terms["sparsity"])
+    if not with_gradient:
+        return terms, None
+    grad_R = R * (2.0 / B)
+    grad_C = torch.matmul(grad_R, W.transpose(-1, -2)).add_(C.sign().mul_((lam * scale)[:, None, None]))
+    grad_W = torch.matmul(C.transpose(-1, -2), grad_R)  # through the synthesis W^T
+    if GX is not None:
+        grad_attr = attr.sign().mul_((gam * scale)[:, None, None])
+        if times_coeffs:
+            grad_C.add_(grad_attr * A)
+            grad_attr = grad_attr * C
+        grad_W = grad_W + torch.matmul(grad_attr.transpose(-1, -2), GX)
+    return terms, grad_W.add_(torch.matmul(grad_C.transpose(-1, -2), X))
+
+
+@functools.lru_cache(maxsize=64)
+def _validity_forms(n, dtype, device):
+    """The validity penalties of filters of length n as sums of squared residuals (cached per n, dtype, device).
+
+    Every residual is a quadratic function of h, ``r_i = h^T A_i h + b_i . h + c_i`` with ``A_i``
+    symmetric, and each penalty sums the squares of a group of them:
+
+    * ``sum_h``: ``sum h - sqrt 2``; ``sum_g``: ``sum g``;
+    * ``norm``: ``||h||^2 - 1``;
+    * ``cmf``: ``|H(w_k)|^2 + |H(w_k + pi)|^2 - 2`` for ``w_k = 2 pi k / n``, k = 0..n-1, where
+      ``|H(w)|^2 = (h . cos(w m))^2 + (h . sin(w m))^2``;
+    * ``shift_orth``: ``||h||^2 - 1`` and ``sqrt 2 * sum_i h[i] h[i + 2k]`` for k = 1..(n-1)//2 (lags +2k
+      and -2k give the same sum, so each counts twice).
+
+    Returns ``(A, b, c, group)``: A (n, R n) so that ``(h @ A).reshape(G, R, n)`` holds every ``A_i h``,
+    b (n, R), c (R,), and the 0/1 matrix group (R, 5) in the order of :data:`VALIDITY_TERMS`.
+    """
+    m = torch.arange(n, dtype=torch.float64)
+    signs = (-1.0) ** m
+    zero_A, zero_b = torch.zeros(n, n, dtype=torch.float64), torch.zeros(n, dtype=torch.float64)
+    identity = torch.eye(n, dtype=torch.float64)
+    rows = [("sum_h", zero_A, torch.ones(n, dtype=torch.float64), -math.sqrt(2.0)),
+            ("sum_g", zero_A, signs.flip(0), 0.0),  # sum_m (-1)^m h[n-1-m] = sum_i (-1)^(n-1-i) h[i]
+            ("norm", identity, zero_b, -1.0)]
+    for k in range(n):
+        w_m = 2.0 * math.pi * k * m / n
+        # H(w_k + pi) = sum_m (-1)^m h[m] e^{-i w_k m}
+        parts = (torch.cos(w_m), torch.sin(w_m), signs * torch.cos(w_m), signs * torch.sin(w_m))
+        rows.append(("cmf", sum(torch.outer(v, v) for v in parts), zero_b, -2.0))
+    rows.append(("shift_orth", identity, zero_b, -1.0))
+    for lag in range(2, n, 2):
+        shift = torch.diag(torch.ones(n - lag, dtype=torch.float64), lag)  # h^T shift h = sum_i h[i] h[i + lag]
+        rows.append(("shift_orth", math.sqrt(2.0) * (shift + shift.T) / 2.0, zero_b, 0.0))
+    names, quad, lin, const = zip(*rows)
+    A = torch.stack(quad).permute(1, 0, 2).reshape(n, len(rows) * n)  # column block i is A_i
+    group = torch.zeros(len(rows), len(VALIDITY_TERMS), dtype=torch.float64)
+    group[torch.arange(len(rows)), torch.tensor([VALIDITY_TERMS.index(name) for name in names])] = 1.0
+    tables = (A, torch.stack(lin).T, torch.tensor(const, dtype=torch.float64), group)
+    return tuple(t.to(dtype=dtype, device=device) for t in tables)
+
+
+def _validity_residuals(h):
+    """``(terms (G, 5), residuals (G, R), A_i h (G, R, n))`` for filters h of shape (G, N)."""
+    G, n = h.shape
+    A, b, c, group = _validity_forms(n, h.dtype, h.device)
+    Ah = (h @ A).reshape(G, -1, n)
+    residuals = torch.addmm(c, h, b) + torch.bmm(Ah, h.unsqueeze(2)).squeeze(2)
+    return residuals.pow(2) @ group, residuals, Ah
 
 
 def validity_terms(h):
@@ -111,26 +202,32 @@ def validity_terms(h):
     dict of str to Tensor of shape (G,)
         Keys as in :data:`VALIDITY_TERMS`.
     """
-    if h.ndim == 1:
-        h = h.unsqueeze(0)
-    G, n = h.shape
-    linear = _constants(n, h.dtype, h.device)
-    # every linear function of h the terms need, in one product, split in one op (cheap to differentiate)
-    sum_h, sum_g, spectrum, shifted = torch.split(h @ linear, [1, 1, 4 * n, linear.shape[1] - 2 - 4 * n], dim=1)
-    norm_term = (h.pow(2).sum(-1) - 1.0) ** 2
-    terms = {
-        "sum_h": (sum_h.squeeze(1) - math.sqrt(2.0)) ** 2,
-        "sum_g": sum_g.squeeze(1) ** 2,
-        "norm": norm_term,
-    }
-    # |H(w_k)|^2 + |H(w_k + pi)|^2 with real arithmetic, so that double backward is plain
-    power = spectrum.pow(2).reshape(G, 4, n).sum(1)
-    terms["cmf"] = ((power - 2.0) ** 2).sum(-1)
-    # orthogonality to even shifts: r[2k] = sum_i h[i] h[i + 2k] for every k with overlap; the lags +2k and
-    # -2k give the same sum, so each nonzero lag counts twice
-    auto = (shifted.reshape(G, (n - 1) // 2, n) * h.unsqueeze(1)).sum(-1)  # (G, K)
-    terms["shift_orth"] = norm_term + 2.0 * auto.pow(2).sum(-1)
-    return terms
+    terms = _validity_residuals(h.unsqueeze(0) if h.ndim == 1 else h)[0]
+    return dict(zip(VALIDITY_TERMS, terms.unbind(1)))
+
+
+def validity_terms_and_gradient(h, weights):
+    """The validity terms and the gradient of their weighted sum, in closed form (no autograd graph).
+
+    Parameters
+    ----------
+    h : Tensor of shape (G, N)
+        Lowpass filters.
+    weights : Tensor of shape (5,)
+        Weight of each term, in the order of :data:`VALIDITY_TERMS`.
+
+    Returns
+    -------
+    terms : Tensor of shape (G, 5)
+        As :func:`validity_terms` (unweighted), one column per term.
+    grad : Tensor of shape (G, N)
+        ``d/dh sum_t weights[t] * terms[:, t]`` for every filter.
+    """
+    _, b, _, group = _validity_forms(h.shape[1], h.dtype, h.device)
+    terms, residuals, Ah = _validity_residuals(h)
+    coef = residuals * (group @ weights)  # half the derivative of each weighted square: d(r^2) = 2 r dr
+    # dr_i/dh = 2 A_i h + b_i
+    return terms, 2.0 * (coef @ b.T + 2.0 * coef.unsqueeze(1).bmm(Ah).squeeze(1))
 
 
 def validity_penalty(h):

@@ -64,6 +64,8 @@ __all__ = [
     "waverec2d",
     "analysis_matrix",
     "synthesis_matrix",
+    "analysis_matrix_factors",
+    "analysis_matrix_pullback",
     "split_coeffs",
     "concat_coeffs",
 ]
@@ -263,14 +265,14 @@ def _extension_index(n, filter_len, mode):
 _DEVICE_CACHE = {}
 
 
-def _on(array, device):
-    """Cached ``torch.as_tensor(array, device=device)`` for the small index tables above."""
-    key = (id(array), str(device))
+def _on(array, device, dtype=None):
+    """Cached ``torch.as_tensor(array, device=device, dtype=dtype)`` for the small tables above."""
+    key = (id(array), str(device), dtype)
     hit = _DEVICE_CACHE.get(key)
     if hit is None or hit[0] is not array:
         if len(_DEVICE_CACHE) > 4096:
             _DEVICE_CACHE.clear()
-        hit = (array, torch.as_tensor(array, device=device))
+        hit = (array, torch.as_tensor(array, device=device, dtype=dtype))
         _DEVICE_CACHE[key] = hit
     return hit[1]
 
@@ -439,39 +441,85 @@ def _use_matrix(path, n):
 
 
 @lru_cache(maxsize=256)
-def _operator_entries(length, filter_len, level, mode):
-    """Nonzero pattern of every level's (2m, n) operator, packed into one flat buffer.
+def _operator_map(length, filter_len, level, mode):
+    """The linear map from ``h`` to every level's (2m, n) analysis operator, packed one after another.
 
-    Returns ``(positions, taps, shapes)``: entry ``e`` adds ``[h | g][taps[e]]`` (taps ``N..2N-1`` are
-    highpass) at ``positions[e]`` of a buffer holding the level operators one after another, lowpass rows
-    first; ``shapes`` lists each level's ``(m, n)``.
+    Returns ``(B, shapes)``: ``h @ B`` (B of shape (N, sum 2 m n)) holds the level operators, lowpass rows
+    first, with the highpass ``g[t] = (-1)^t h[N-1-t]`` folded in; ``shapes`` lists each level's ``(m, n)``.
+    One product builds, and one product pulls back, all levels at once.
     """
-    positions, taps, shapes, offset, n = [], [], [], 0, length
+    blocks, shapes, n = [], [], length
     for _ in range(level):
         pos, tap, m = _analysis_entries(n, filter_len, mode)
-        positions += [offset + pos, offset + m * n + pos]
-        taps += [tap, filter_len + tap]
+        block = np.zeros((filter_len, 2, m * n))
+        np.add.at(block, (tap, 0, pos), 1.0)  # lowpass: h[t]
+        np.add.at(block, (filter_len - 1 - tap, 1, pos), (-1.0) ** tap)  # highpass: (-1)^t h[N-1-t]
+        blocks.append(block.reshape(filter_len, 2 * m * n))
         shapes.append((m, n))
-        offset, n = offset + 2 * m * n, m
-    return np.concatenate(positions), np.concatenate(taps), tuple(shapes)
+        n = m
+    return np.concatenate(blocks, axis=1), tuple(shapes)
 
 
-def _analysis_operator(h, g, length, level, mode):
-    """(G, M, L) multi-level analysis operator: one gather and one scatter build every level's operator,
-    then a chain of ``level - 1`` matrix products (few operations, so cheap to differentiate twice)."""
-    positions, taps, shapes = _operator_entries(length, h.shape[-1], level, mode)
+def _analysis_operator(h, length, level, mode):
+    """(G, M, L) multi-level analysis operator: one product builds every level's operator, then a chain of
+    ``level - 1`` matrix products (few operations, so cheap to differentiate twice)."""
+    return _analysis_chain(h, length, level, mode)[0]
+
+
+def _analysis_chain(h, length, level, mode):
+    """``(W, chain)``: the operator of :func:`_analysis_operator` and the factors its pullback needs.
+
+    ``chain`` lists, per level j = 1..J, ``(O_j, P_{j-1})``: the level's (G, 2m, n) operator and the
+    (G, n, L) lowpass product of the levels before it (``None`` for the first level).
+    """
+    linear_map, shapes = _operator_map(length, h.shape[-1], level, mode)
     G = h.shape[0]
-    values = torch.cat((h, g), dim=1).index_select(1, _on(taps, h.device))
-    size = sum(2 * m * n for m, n in shapes)
-    flat = values.new_zeros(G, size).index_add(1, _on(positions, h.device), values)
-    blocks = torch.split(flat, [2 * m * n for m, n in shapes], dim=1)
-    P, details = None, []
+    blocks = torch.split(h @ _on(linear_map, h.device, h.dtype), [2 * m * n for m, n in shapes], dim=1)
+    P, details, chain = None, [], []
     for (m, n), block in zip(shapes, blocks):
         op = block.reshape(G, 2 * m, n)
+        chain.append((op, P))
         lo, hi = torch.split(op if P is None else torch.matmul(op, P), m, dim=1)
         details.append(hi)
         P = lo
-    return torch.cat([P] + details[::-1], dim=1)
+    return torch.cat([P] + details[::-1], dim=1), chain
+
+
+def analysis_matrix_pullback(chain, grad_W, length, filter_len, mode):
+    """Gradient with respect to ``h`` of ``<grad_W, W(h)>``, from the chain of :func:`analysis_matrix_factors`.
+
+    The reverse of the construction written out (two matrix products per level, then one product with the
+    map from ``h`` to the level operators), so that a training step needs no autograd graph for ``W(h)``.
+
+    Parameters
+    ----------
+    chain : list of (Tensor, Tensor or None)
+        Second output of :func:`analysis_matrix_factors`.
+    grad_W : Tensor of shape (G, M, L)
+        Gradient of a scalar with respect to ``W``.
+    length : int
+        Signal length L.
+    filter_len : int
+        Filter length N.
+    mode : str
+
+    Returns
+    -------
+    Tensor of shape (G, N)
+    """
+    linear_map, shapes = _operator_map(length, filter_len, len(chain), mode)
+    # the rows of W are [P_J, D_J, ..., D_1]
+    grad_P, *grad_details = torch.split(grad_W, [shapes[-1][0]] + [m for m, _ in shapes[::-1]], dim=1)
+    grad_ops = []
+    for (op, P), grad_D in zip(chain[::-1], grad_details):
+        grad_T = torch.cat((grad_P, grad_D), dim=1)  # (G, 2m, L): gradient of [P_j; D_j] = O_j P_{j-1}
+        if P is None:
+            grad_ops.append(grad_T)
+        else:
+            grad_ops.append(torch.matmul(grad_T, P.transpose(-1, -2)))
+            grad_P = torch.matmul(op.transpose(-1, -2), grad_T)
+    grad_flat = torch.cat([g.flatten(start_dim=1) for g in grad_ops[::-1]], dim=1)
+    return grad_flat @ _on(linear_map, grad_W.device, grad_W.dtype).T
 
 
 def _synthesis_operator(h, g, lengths, mode, out_len):
@@ -519,8 +567,27 @@ def analysis_matrix(h, length, level, mode="periodization"):
     _check_mode(mode)
     h2, g2, batched = _as_filter(h)
     level = check_level(_check_int(length, "length", 1), h2.shape[-1], level, mode)
-    W = _analysis_operator(h2, g2, length, level, mode)
+    W = _analysis_operator(h2, length, level, mode)
     return W if batched else W[0]
+
+
+def analysis_matrix_factors(h, length, level, mode="periodization"):
+    """:func:`analysis_matrix` for a batch of filters, with the factors its pullback needs.
+
+    Parameters
+    ----------
+    h : Tensor of shape (G, N)
+        Lowpass reconstruction filters (not checked: the trainer's hot path; see :func:`analysis_matrix`).
+    length, level : int
+    mode : {"periodization", "zero", "symmetric"}, default="periodization"
+
+    Returns
+    -------
+    W : Tensor of shape (G, M, L)
+    chain : list
+        Pass it to :func:`analysis_matrix_pullback` with a gradient of ``W``.
+    """
+    return _analysis_chain(h, length, level, mode)
 
 
 def synthesis_matrix(h, length, level, mode="periodization"):
@@ -691,7 +758,7 @@ def wavedec1d(x, h, level, mode="periodization", *, path="auto"):
     L, N, G = x3.shape[-1], h2.shape[-1], h2.shape[0]
     lengths = coeff_lengths(L, N, level, mode)
     if path == "dense" or (path == "auto" and L <= _DENSE_MAX_LENGTH and G * sum(lengths) * L <= _DENSE_MAX_ELEMENTS):
-        W = _analysis_operator(h2, g2, L, level, mode)
+        W = _analysis_operator(h2, L, level, mode)
         c = torch.matmul(x3, W.transpose(-1, -2))  # (G, B, M)
         return [_squeeze(part, batched) for part in split_coeffs(c, lengths)]
     details = []

@@ -51,6 +51,44 @@ def test_vectorised_grid_equals_separate_fits(data, parametrization, path):
     assert np.abs(together.filters_[0] - together.filters_[3]).max() > 1e-6
 
 
+@pytest.mark.parametrize("mode, parametrization, attribution", [
+    ("zero", "free", "saliency"), ("zero", "free", "input_x_gradient"),
+    ("periodization", "orthogonal", "saliency"), ("periodization", "free", "integrated_gradients"),
+])
+def test_closed_form_steps_equal_autograd_steps(data, mode, parametrization, attribution):
+    """The written-out gradient of the dense path trains exactly like the recorded one, term by term."""
+    teacher = tanh_teacher(32)
+    kw = dict(mode=mode, parametrization=parametrization, attribution=attribution, gradient_path="precomputed",
+              lambdas=[1e-3, 0.1], gammas=[0.0, 0.5], epochs=3, warmup_epochs=1, patience=2,
+              validity_weights={"cmf": 0.0, "norm": 2.0})
+    fast = small(**kw)
+    assert fast._closed_form_applies((32,), torch.zeros(1), True)
+    recorded = small(**kw)
+    recorded._closed_form_applies = lambda *args: False  # force the autograd graph on this instance
+    fast.fit(data, teacher)
+    recorded.fit(data, teacher)
+    np.testing.assert_allclose(fast.filters_, recorded.filters_, rtol=0, atol=1e-12)
+    assert set(fast.history_) == set(recorded.history_)
+    for key, value in recorded.history_.items():
+        np.testing.assert_allclose(fast.history_[key], value, rtol=1e-10, atol=1e-15, err_msg=key)
+    assert np.all(fast.history_["cmf"] == 0)
+
+
+def test_the_closed_form_is_used_only_where_it_holds():
+    dist = small(mode="symmetric")
+    assert not dist._closed_form_applies((32,), torch.zeros(1), True)  # synthesis is not W^T
+    dist = small(mode="periodization", levels=3)
+    assert not dist._closed_form_applies((36,), torch.zeros(1), True)  # 2^J does not divide L
+    assert not small()._closed_form_applies((32,), None, True)  # exact attributions need the teacher
+    assert small()._closed_form_applies((32,), None, False)  # no interpretation loss this epoch
+    assert not small()._closed_form_applies((16, 16), torch.zeros(1), True)  # maps
+
+
+def test_a_diverging_fit_raises_a_clear_error(data):
+    with pytest.raises(ValueError, match="diverged"):
+        small(dtype="float32", gradient_path="precomputed").fit(data * 1e30, tanh_teacher(32).float())
+
+
 def test_orthogonal_parametrization_stays_orthonormal(data):
     fit = small(parametrization="orthogonal", lambdas=[1e-1], gammas=[0.0, 1.0], epochs=3).fit(
         data, tanh_teacher(32))
@@ -116,6 +154,8 @@ def test_two_dimensional_fit_on_both_paths():
     ({"wave": "bior2.2"}, "orthogonal"),
     ({"wave": "nosuchwave"}, "wave"),
     ({"levels": 9}, "level"),
+    ({"validity_weights": {"orthonormal": 1.0}}, "validity_weights"),
+    ({"validity_weights": {"cmf": -1.0}}, "validity_weights"),
 ])
 def test_bad_parameters_raise_clear_errors(data, kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -5,7 +5,15 @@ import pytest
 import pywt
 import torch
 
-from models.losses import VALIDITY_TERMS, l1_per_filter, reconstruction_loss, validity_penalty, validity_terms
+from models.losses import (
+    VALIDITY_TERMS,
+    dense_data_terms,
+    l1_per_filter,
+    reconstruction_loss,
+    validity_penalty,
+    validity_terms,
+    validity_terms_and_gradient,
+)
 
 ORTHOGONAL = [f"db{k}" for k in range(1, 11)] + ["sym4", "sym5", "sym8", "coif1", "coif2", "coif3"]
 
@@ -71,3 +79,39 @@ def test_reconstruction_and_l1_normalisation():
     assert torch.equal(reconstruction_loss(x, x_hat), torch.tensor([0.0, 3.0]))
     c = torch.ones(2, 4, 10)
     assert torch.allclose(l1_per_filter(c, n_bands=5), torch.tensor([2.0, 2.0]))
+
+
+@pytest.mark.parametrize("n", [2, 4, 10, 20])
+def test_validity_gradient_in_closed_form_equals_autograd(n):
+    h = torch.randn(3, n, dtype=torch.float64, generator=torch.Generator().manual_seed(n), requires_grad=True)
+    weights = torch.tensor([0.5, 2.0, 1.0, 0.0, 3.0], dtype=torch.float64)
+    terms = validity_terms(h)
+    expected, = torch.autograd.grad(sum(w * terms[k].sum() for w, k in zip(weights, VALIDITY_TERMS)), h)
+    with torch.no_grad():
+        values, grad = validity_terms_and_gradient(h, weights)
+    torch.testing.assert_close(grad, expected, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(values, torch.stack([terms[k] for k in VALIDITY_TERMS], 1), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("times_coeffs", [False, True])
+@pytest.mark.parametrize("with_teacher_gradient", [False, True])
+def test_dense_data_terms_and_their_gradient_equal_autograd(times_coeffs, with_teacher_gradient):
+    gen = torch.Generator().manual_seed(0)
+    G, M, L, B = 3, 40, 32, 12
+    W = torch.randn(G, M, L, dtype=torch.float64, generator=gen, requires_grad=True)
+    X = torch.randn(B, L, dtype=torch.float64, generator=gen)
+    GX = torch.randn(B, L, dtype=torch.float64, generator=gen) if with_teacher_gradient else None
+    lam, gam = torch.tensor([0.1, 0.0, 2.0], dtype=torch.float64), torch.tensor([1.0, 0.5, 0.0], dtype=torch.float64)
+    coeffs = X @ W.transpose(-1, -2)
+    expected = {"reconstruction": reconstruction_loss(X, coeffs @ W), "sparsity": lam * l1_per_filter(coeffs, 5)}
+    if GX is not None:
+        attr = GX @ W.transpose(-1, -2)
+        expected["interpretation"] = gam * l1_per_filter(attr * coeffs if times_coeffs else attr, 5)
+    expected_grad, = torch.autograd.grad(sum(v.sum() for v in expected.values()), W)
+    with torch.no_grad():
+        terms, grad = dense_data_terms(W, X, GX, lam, gam, 5, times_coeffs=times_coeffs)
+    for name, value in expected.items():
+        torch.testing.assert_close(terms[name], value, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(grad, expected_grad, rtol=1e-12, atol=1e-12)
+    if GX is None:
+        assert torch.all(terms["interpretation"] == 0)

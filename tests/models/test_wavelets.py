@@ -233,6 +233,20 @@ def test_analysis_and_synthesis_matrices(mode):
         assert max_err([Wg[0], Sg[0]], [W, S]) < 1e-14
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_analysis_matrix_factors_and_pullback_equal_autograd(mode):
+    gen = torch.Generator().manual_seed(4)
+    for length, level in ((64, 4), (37, 3), (16, 1)):
+        h = torch.randn(3, 10, dtype=torch.float64, generator=gen, requires_grad=True)
+        W, chain = wt.analysis_matrix_factors(h, length, level, mode)
+        assert max_err([W.detach()], [analysis_matrix(h.detach(), length, level, mode)]) == 0
+        grad_W = torch.randn(W.shape, dtype=torch.float64, generator=gen)
+        expected, = torch.autograd.grad((W * grad_W).sum(), h)
+        with torch.no_grad():
+            got = wt.analysis_matrix_pullback(chain, grad_W, length, 10, mode)
+        assert max_err([got], [expected]) < 1e-12
+
+
 def test_periodization_operator_is_orthogonal_for_even_lengths():
     W = analysis_matrix(rec_lo("db5"), 64, 4)
     S = synthesis_matrix(rec_lo("db5"), 64, 4)
