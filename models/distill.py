@@ -14,7 +14,8 @@ orthogonal parameterisation and ``"exact"`` otherwise.
 Where the objective is a handful of dense matrix products (1D signals up to :data:`DENSE_MAX_LENGTH` samples,
 a self-adjoint transform, precomputed teacher gradients) a training step writes its gradient out in closed
 form (:func:`models.losses.dense_data_terms`, :func:`models.losses.validity_terms_and_gradient`,
-:func:`models.wavelets.analysis_matrix_pullback`) instead of recording an autograd graph: the same numbers
+:func:`models.wavelets.analysis_matrix_pullback`, and the filter module's ``value_and_pullback`` for the
+lattice angles) instead of recording an autograd graph: the same numbers
 (the tests hold the two paths equal over whole fits) in about half the time, because a step on such small
 tensors costs what its number of operations costs.
 """
@@ -335,7 +336,8 @@ class WaveletDistiller:
                 and (gxb is not None or not use_interp))
 
     def _closed_form_losses(self, h, xb, gxb, lam, gam, weights, use_interp, with_gradient):
-        """The step's loss terms and their gradient with respect to h in closed form (see
+        """``(values, grad_h)``: the rows of :meth:`_step_losses` and the gradient of their summed total with
+        respect to h (None without ``with_gradient``), in closed form (see
         :func:`models.losses.dense_data_terms`): no autograd graph, a fraction of the operations."""
         length = xb.shape[-1]
         with torch.no_grad():
@@ -352,19 +354,12 @@ class WaveletDistiller:
                 return values, None
             return values, grad_h + _wavelets.analysis_matrix_pullback(chain, grad_W, length, h.shape[1], self.mode)
 
-    def _step_losses(self, h, xb, gxb, teacher, lam, gam, weights, use_interp, create_graph, with_gradient=False):
-        """Loss terms of one batch.
-
-        Returns
-        -------
-        values : Tensor of shape (len(TERM_NAMES), G)
-            Every term per grid point, in the order of :data:`TERM_NAMES` (the last row is the total).
-        grad_h : Tensor of shape (G, N) or None
-            With ``with_gradient``, the gradient of the summed total with respect to h when it has a closed
-            form; None otherwise (then differentiate ``values[-1]``).
-        """
+    def _step_losses(self, h, xb, gxb, teacher, lam, gam, weights, use_interp, create_graph):
+        """Loss terms of one batch, Tensor of shape (len(TERM_NAMES), G): every term per grid point in the
+        order of :data:`TERM_NAMES` (the last row is the total), differentiable with respect to h unless
+        the closed form applies (then without a graph)."""
         if self._closed_form_applies(xb.shape[1:], gxb, use_interp):
-            return self._closed_form_losses(h, xb, gxb, lam, gam, weights, use_interp, with_gradient)
+            return self._closed_form_losses(h, xb, gxb, lam, gam, weights, use_interp, with_gradient=False)[0]
         op = TransformOperator(h, xb.shape[1:], self.levels, self.mode)
         c = op.analysis(xb)
         x_hat = op.synthesis(c)
@@ -383,7 +378,7 @@ class WaveletDistiller:
             interpretation = torch.zeros_like(sparsity)
         values = torch.cat((reconstruction_loss(xb, x_hat).unsqueeze(0), validity, sparsity.unsqueeze(0),
                             interpretation.unsqueeze(0)))
-        return torch.cat((values, values.sum(0, keepdim=True))), None
+        return torch.cat((values, values.sum(0, keepdim=True)))
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, teacher, *, progress=None, should_stop=None, on_epoch=None):
@@ -434,7 +429,8 @@ class WaveletDistiller:
         gam = torch.tensor([p[1] for p in grid], dtype=dtype, device=device)
         any_interp = bool((gam > 0).any())
         weights = self._validity_weights(dtype, device)
-        optimizer = StackedAdam(module.parameters(), lr=self.lr)
+        (parameter,) = module.parameters()  # the filters or their lattice angles, stacked over the grid
+        optimizer = StackedAdam([parameter], lr=self.lr)
 
         grads_train = grads_val = None
         if any_interp and path == "precomputed":
@@ -456,19 +452,20 @@ class WaveletDistiller:
             perm = torch.randperm(X_train.shape[0], generator=shuffle).to(device)
             batches = _shuffled_batches(perm, self.batch_size, X_train, grads_train)
             sums, count = None, 0
+            closed_form = self._closed_form_applies(X_train.shape[1:], grads_train, use_interp)
             for xb, gxb in batches:
                 before = ([p.detach().clone() for p in module.parameters()]
                           if self.patience is not None and bool(stopped.any()) else None)
-                h = module()
-                values, grad_h = self._step_losses(h, xb, gxb, teacher, lam, gam, weights, use_interp,
-                                                   create_graph=True, with_gradient=True)
                 optimizer.zero_grad()
-                if grad_h is None:
-                    values[-1].sum().backward()
-                elif h.grad_fn is None:
-                    h.grad = grad_h  # the free filter is its own parameter
+                if closed_form:
+                    h, pullback = module.value_and_pullback()
+                    values, grad_h = self._closed_form_losses(h, xb, gxb, lam, gam, weights, use_interp,
+                                                              with_gradient=True)
+                    parameter.grad = pullback(grad_h)
                 else:
-                    h.backward(grad_h)
+                    values = self._step_losses(module(), xb, gxb, teacher, lam, gam, weights, use_interp,
+                                               create_graph=True)
+                    values[-1].sum().backward()
                 optimizer.step()
                 if before is not None:
                     with torch.no_grad():
@@ -532,8 +529,8 @@ class WaveletDistiller:
             xb = X_val[start:start + max(self.batch_size, 256)]
             gxb = grads_val[start:start + xb.shape[0]] if grads_val is not None else None
             with torch.set_grad_enabled(exact_interp):
-                values, _ = self._step_losses(module(), xb, gxb, teacher, lam, gam, weights, use_interp,
-                                              create_graph=False)
+                values = self._step_losses(module(), xb, gxb, teacher, lam, gam, weights, use_interp,
+                                           create_graph=False)
             total = total + values[-1].detach().double().cpu() * xb.shape[0]
             count += xb.shape[0]
         return total / count

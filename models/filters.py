@@ -263,15 +263,47 @@ def lowpass_from_angles(angles):
     t = angles if is_tensor else torch.as_tensor(np.asarray(angles, dtype=np.float64))
     if t.ndim < 1 or t.shape[-1] < 1:
         raise ValueError(f"angles: expected shape (..., K) with K >= 1, got {tuple(t.shape)}")
-    c, s = torch.cos(t), torch.sin(t)
-    h = torch.stack((c[..., 0], s[..., 0]), dim=-1)
-    G = torch.stack((-s[..., 0], c[..., 0]), dim=-1)
-    for k in range(1, t.shape[-1]):
-        ck, sk = c[..., k : k + 1], s[..., k : k + 1]
-        hp = torch.nn.functional.pad(h, (0, 2))
-        gp = torch.nn.functional.pad(G, (2, 0))
-        h, G = ck * hp + sk * gp, -sk * hp + ck * gp
+    h = _lattice_stages(t)[-1][0]
     return h if is_tensor else h.numpy()
+
+
+def _lattice_stages(angles):
+    """The lowpass and its companion after every lattice stage, ``[(h_1, G_1), ..., (h_K, G_K)]``.
+
+    Each is held at the final length 2K (zeros past its support), so that a stage is
+    ``h' = c h + s v`` and ``G' = c v - s h`` with ``v`` the companion delayed by two taps (a roll, exact because
+    the last two entries of the companion are still zero) and ``(c, s)`` the cosine and sine of its angle.
+    """
+    c, s = torch.cos(angles), torch.sin(angles)
+    n = 2 * angles.shape[-1]
+    first = torch.stack((c[..., 0], s[..., 0], -s[..., 0], c[..., 0]), dim=-1).reshape(*angles.shape[:-1], 2, 2)
+    state = torch.nn.functional.pad(first, (0, n - 2))  # (..., 2, n): lowpass and companion
+    stages = [(state[..., 0, :], state[..., 1, :])]
+    for k in range(1, angles.shape[-1]):
+        h, G = stages[-1]
+        ck, sk = c[..., k : k + 1], s[..., k : k + 1]
+        v = torch.roll(G, 2, dims=-1)
+        stages.append((ck * h + sk * v, ck * v - sk * h))
+    return stages
+
+
+def _lattice_pullback(angles, stages, grad_h):
+    """Gradient with respect to all K angles of ``<grad_h, h_K>``, from the stages of :func:`_lattice_stages`.
+
+    The derivative of a stage with respect to its own angle is ``(G', -h')``, so the angle's gradient is
+    ``<a, G'> - <b, h'>`` with ``(a, b)`` the gradient arriving at ``(h', G')``; then ``(a, b)`` goes back
+    through the rotation and the delay. Written out for the trainer's hot path (no autograd graph).
+    """
+    c, s = torch.cos(angles), torch.sin(angles)
+    a, b = grad_h, torch.zeros_like(grad_h)
+    grads = []
+    for k in range(angles.shape[-1] - 1, -1, -1):
+        h, G = stages[k]
+        grads.append((a * G).sum(-1) - (b * h).sum(-1))
+        if k:
+            ck, sk = c[..., k : k + 1], s[..., k : k + 1]
+            a, b = ck * a - sk * b, torch.roll(sk * a + ck * b, -2, dims=-1)
+    return torch.stack(grads[::-1], dim=-1)
 
 
 def complete_angles(free):
@@ -438,6 +470,17 @@ class FreeFilter(nn.Module):
         """Return the filters, Tensor of shape (G, N)."""
         return self.h
 
+    def value_and_pullback(self):
+        """The filters without an autograd graph, and the map from their gradient to the parameter's.
+
+        Returns
+        -------
+        h : Tensor of shape (G, N)
+        pullback : callable
+            The identity here: the parameter is ``h`` itself.
+        """
+        return self.h.detach(), lambda grad_h: grad_h
+
 
 class LatticeFilter(nn.Module):
     """G exactly orthonormal lowpass filters from K - 1 free lattice angles each.
@@ -488,6 +531,26 @@ class LatticeFilter(nn.Module):
     def forward(self):
         """Return the filters, Tensor of shape (G, N), orthonormal to rounding and with sum sqrt 2."""
         return lowpass_from_angles(complete_angles(self.angles))
+
+    @torch.no_grad()
+    def value_and_pullback(self):
+        """The filters without an autograd graph, and the map from their gradient to the angles' gradient.
+
+        Returns
+        -------
+        h : Tensor of shape (G, N)
+        pullback : callable
+            ``pullback(grad_h)`` with grad_h of shape (G, N) returns the gradient of ``<grad_h, h>`` with
+            respect to :attr:`angles`, of shape (G, K - 1).
+        """
+        full = complete_angles(self.angles.detach())
+        stages = _lattice_stages(full)
+
+        def pullback(grad_h):
+            grad = _lattice_pullback(full, stages, grad_h)
+            return grad[:, :-1] - grad[:, -1:]  # the last angle is pi/4 minus the sum of the others
+
+        return stages[-1][0], pullback
 
 
 def make_filter(parametrization, wave, n_filters, noise=0.0, seed=None, dtype=None):

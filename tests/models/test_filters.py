@@ -148,6 +148,25 @@ def test_lattice_is_differentiable():
     assert module.angles.grad is not None and torch.isfinite(module.angles.grad).all()
 
 
+@pytest.mark.parametrize("module", [
+    LatticeFilter(np.stack([lowpass_filter("db5"), lowpass_filter("sym5")]), dtype=torch.float64),
+    LatticeFilter(lowpass_filter("db1"), dtype=torch.float64),
+    FreeFilter(np.stack([lowpass_filter("db3"), lowpass_filter("coif1")]), dtype=torch.float64),
+])
+def test_value_and_pullback_equal_the_module_and_its_autograd_gradient(module):
+    with torch.no_grad():
+        for p in module.parameters():
+            p.add_(0.3 * torch.randn(p.shape, dtype=p.dtype, generator=torch.Generator().manual_seed(1)))
+    h = module()
+    grad_h = torch.randn(h.shape, dtype=h.dtype, generator=torch.Generator().manual_seed(2))
+    (parameter,) = module.parameters()
+    expected, = torch.autograd.grad((h * grad_h).sum(), parameter)
+    value, pullback = module.value_and_pullback()
+    assert not value.requires_grad
+    torch.testing.assert_close(value, h.detach(), rtol=0, atol=1e-15)
+    torch.testing.assert_close(pullback(grad_h), expected, rtol=0, atol=1e-13)
+
+
 # ------------------------------------------------------------------------------------------------ modules
 
 
