@@ -7,7 +7,8 @@ ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    AWD_DATA_DIR=/data
+    AWD_DATA_DIR=/data \
+    NUMBA_CACHE_DIR=/tmp/numba-cache
 
 WORKDIR /app
 COPY pyproject.toml README.md* ./

@@ -30,6 +30,7 @@ from sklearn.linear_model import LinearRegression, Ridge, RidgeCV
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from models.peak_kernel import peak_count_histograms
 from models.validation import InputError
 
 __all__ = [
@@ -388,8 +389,12 @@ class SeriesPredictor:
 # peak counting: responses
 # --------------------------------------------------------------------------------------------------
 
-def _check_maps(maps, field="maps"):
-    maps = _to_numpy(maps)
+def _check_maps(maps, field="maps", keep_float32=False):
+    """(n, H, W) finite float maps (float64, or float32 kept as it is with ``keep_float32``)."""
+    if keep_float32 and getattr(maps, "dtype", None) == np.float32 and isinstance(maps, np.ndarray):
+        maps = np.asarray(maps)
+    else:
+        maps = _to_numpy(maps)
     if maps.ndim == 2:
         maps = maps[None]
     if maps.ndim != 3 or maps.shape[1] < 3 or maps.shape[2] < 3:
@@ -808,9 +813,11 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
             highs = explicit
         return [(0.0, hi) for hi in highs if hi > 0] or [(0.0, 1.0)]
 
-    def _features(self, values, sample, n, bin_range):
-        lo, hi = bin_range
-        return _histograms(values, sample, n, self.bins, lo, hi)
+    def _features(self, maps, bin_range):
+        """Peak histograms of checked maps, counted in one compiled pass (:mod:`models.peak_kernel`)."""
+        if self.response == "roberts":
+            return peak_count_histograms(maps, np.zeros((1, 9)), bin_range, self.bins, "roberts")
+        return peak_count_histograms(maps, self._kernel_rows, bin_range, self.bins)
 
     def _new_model(self):
         return _Chi2Model() if self.method_ == "chi2" else _RidgeModel()
@@ -834,8 +841,10 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         n = maps.shape[0]
         self.kernels_ = _kernel_list(self.kernels) if self.response == "kernels" else []
         self._kernel_columns = _kernel_matrix(self.kernels_) if self.kernels_ else None
+        # what the compiled counter reads: the kernels row by row, or the centre pixel for raw heights
+        self._kernel_rows = self._kernel_columns.T if self.kernels_ else np.eye(9)[4:5]
         self.method_ = _choose_method(y2, self.method)
-        patches, sample = _peak_patches(maps)
+        patches, _ = _peak_patches(maps)
         values = _patch_responses(patches, self.response, self._kernel_columns)
         ranges = self._ranges(values, patches[:, 4])
         self.bin_scores_ = {}
@@ -845,7 +854,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
             n_val = max(1, int(round(self.val_fraction * n)))
             val, tr = perm[:n_val], perm[n_val:]
             for r in ranges:
-                feats = self._features(values, sample, n, r)
+                feats = self._features(maps, r)
                 model = self._new_model().fit(feats[tr], y2[tr])
                 err = float(np.mean((model.predict(feats[val]) - y2[val]) ** 2))
                 self.bin_scores_[float(r[1])] = err
@@ -854,7 +863,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         else:
             self.bin_range_ = ranges[0]
         self.bin_range_ = (float(self.bin_range_[0]), float(self.bin_range_[1]))
-        features = self._features(values, sample, n, self.bin_range_)
+        features = self._features(maps, self.bin_range_)
         self.model_ = self._new_model().fit(features, y2)
         self.n_features_ = features.shape[1]
         self.n_outputs_ = y2.shape[1]
@@ -874,10 +883,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         """
         if not hasattr(self, "model_"):  # sklearn's check costs more than peak counting one map
             check_is_fitted(self, "model_")
-        maps = _check_maps(maps)
-        patches, sample = _peak_patches(maps)
-        values = _patch_responses(patches, self.response, self._kernel_columns)
-        return self._features(values, sample, maps.shape[0], self.bin_range_)
+        return self._features(_check_maps(maps, keep_float32=True), self.bin_range_)
 
     def predict(self, maps):
         """Predict targets from maps.

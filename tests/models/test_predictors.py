@@ -233,6 +233,34 @@ def test_peak_histograms_match_numpy_histogram_and_find_peaks():
     with pytest.raises(ValueError, match="no maps"):
         find_peaks(np.zeros((0, 5, 5)))
 
+@pytest.mark.parametrize("response", ["kernels", "raw", "roberts"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_peak_counting_equals_peak_histograms(response, dtype):
+    """The regressor's one-pass compiled counter gives the numpy pipeline's counts exactly, float32 maps too."""
+    from models.peak_kernel import peak_count_histograms
+
+    rng = np.random.default_rng(5)
+    maps = rng.normal(size=(7, 21, 18)).astype(dtype)
+    maps[0, 5, 5] = maps[0, 5, 6] = 9.0  # a tie: not a peak
+    maps[1, 3, 3] = 2.0  # a response that lands exactly on the upper edge (raw heights)
+    kernels = [LAPLACE_KERNEL, rng.normal(size=(3, 3))] if response == "kernels" else None
+    bin_range = (0.0, 8.0) if response == "roberts" else (-1.0, 2.0)
+    expected = peak_histograms(maps.astype(np.float64), kernels=kernels, bins=9, bin_range=bin_range,
+                               response=response)
+    rows = (np.stack([k.reshape(9) for k in kernels]) if kernels else np.eye(9)[4:5])
+    got = peak_count_histograms(maps, rows, bin_range, 9, "roberts" if response == "roberts" else "kernels")
+    np.testing.assert_array_equal(got, expected)
+    assert got[1].sum() > 0
+
+
+def test_peak_count_regressor_predicts_float32_maps_like_float64():
+    rng = np.random.default_rng(6)
+    maps, y = rng.normal(size=(60, 16, 16)), np.repeat([0.0, 1.0, 2.0], 20)
+    model = PeakCountRegressor(bin_max=2.0).fit(maps, y)
+    np.testing.assert_array_equal(model.transform(maps.astype(np.float32)),
+                                  model.transform(maps.astype(np.float32).astype(np.float64)))
+
+
 def test_chi2_classifies_synthetic_histograms():
     rng = np.random.default_rng(0)
     centres = np.array([[10.0, 5.0, 1.0], [8.0, 6.0, 2.0], [6.0, 7.0, 3.0]])

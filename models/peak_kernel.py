@@ -1,0 +1,93 @@
+"""Peak counting in one compiled pass per map: the inner loop of the deployed maps predictor.
+
+:class:`models.predictors.PeakCountRegressor` turns a map into histograms of filter responses read at its
+peaks. Written with numpy that takes several full passes over every map (neighbour maxima, comparisons, a
+gather of the peaks' 3x3 neighbourhoods, binning); compiled with numba it is one pass that reads each pixel's
+neighbourhood once and bins a response as soon as it finds a peak. The numbers are those of
+:func:`models.predictors.peak_histograms`: a peak is an interior pixel strictly above its 8 neighbours, a
+response is the 3x3 correlation with a kernel (or the Roberts-cross response) at the peak, computed in
+float64, and the histogram bins ``[lo, hi]`` like ``np.histogram`` (``hi`` itself in the last bin, values
+outside dropped).
+
+numba compiles on the first call in a process (about a second per input dtype) and caches the machine code
+next to this file (or in ``NUMBA_CACHE_DIR``), so later processes load it.
+"""
+
+import numba
+import numpy as np
+
+__all__ = ["RESPONSE_CODES", "peak_count_histograms"]
+
+#: How the compiled loop computes a peak's response.
+RESPONSE_CODES = {"kernels": 0, "roberts": 1}
+
+
+@numba.njit(cache=True, nogil=True)
+def _count(maps, kernel_rows, response, lo, hi, bins, out):
+    n, height, width = maps.shape
+    n_channels = out.shape[1] // bins
+    span = hi - lo
+    row_max = np.empty((height, width), dtype=maps.dtype)  # max of each pixel and its left/right neighbours
+    columns = np.empty(width, dtype=np.int64)  # the peaks of one row
+    patch = np.empty(9)  # a peak's 3x3 neighbourhood in float64, row by row
+    for s in range(n):
+        x = maps[s]
+        # separable neighbour maxima: these loops have no data-dependent branch, so they vectorise
+        for i in range(height):
+            for j in range(1, width - 1):
+                row_max[i, j] = max(max(x[i, j - 1], x[i, j]), x[i, j + 1])
+        for i in range(1, height - 1):
+            n_peaks = 0
+            for j in range(1, width - 1):
+                neighbours = max(max(row_max[i - 1, j], row_max[i + 1, j]), max(x[i, j - 1], x[i, j + 1]))
+                columns[n_peaks] = j
+                n_peaks += x[i, j] > neighbours  # branch-free compaction of the peak columns
+            for p in range(n_peaks):
+                j = columns[p]
+                for a in range(3):
+                    for b in range(3):
+                        patch[3 * a + b] = x[i - 1 + a, j - 1 + b]
+                for c in range(n_channels):
+                    r = 0.0
+                    if response == 0:
+                        for t in range(9):
+                            r += kernel_rows[c, t] * patch[t]
+                    else:  # Roberts cross on the four 2x2 windows of the neighbourhood
+                        for a in range(2):
+                            for b in range(2):
+                                t = 3 * a + b  # top-left corner of the window
+                                r += np.sqrt((patch[t + 1] - patch[t + 3]) ** 2 + (patch[t] - patch[t + 4]) ** 2)
+                    # branch-free binning: responses outside [lo, hi] add zero to a clamped bin
+                    k = min(max((r - lo) / span * bins, 0.0), bins - 1.0)
+                    out[s, c * bins + int(k)] += np.float64(lo <= r) * np.float64(r <= hi)
+
+
+def peak_count_histograms(maps, kernel_rows, bin_range, bins, response="kernels"):
+    """Histograms of the responses at the peaks of each map, channel after channel.
+
+    Parameters
+    ----------
+    maps : ndarray of shape (n, H, W), float32 or float64
+        Finite maps (checked by the caller); float32 maps are read as they are, without a float64 copy
+        (peaks are comparisons, exact in either precision; responses are computed in float64).
+    kernel_rows : ndarray of shape (C, 9), float64
+        The 3x3 kernels flattened row by row (ignored, but its first axis gives C = 1, for ``"roberts"``).
+    bin_range : (float, float)
+        ``(lo, hi)`` with ``lo < hi``.
+    bins : int
+        Bins per channel.
+    response : {"kernels", "roberts"}, default="kernels"
+
+    Returns
+    -------
+    ndarray of shape (n, C * bins), float64
+        Peak counts per bin.
+    """
+    if maps.dtype not in (np.float32, np.float64):
+        maps = maps.astype(np.float64)
+    maps = np.ascontiguousarray(maps)
+    kernel_rows = np.ascontiguousarray(kernel_rows, dtype=np.float64)
+    out = np.zeros((maps.shape[0], kernel_rows.shape[0] * bins))
+    lo, hi = bin_range
+    _count(maps, kernel_rows, RESPONSE_CODES[response], float(lo), float(hi), int(bins), out)
+    return out
