@@ -12,12 +12,12 @@ the orthogonal parameterisation, and for piecewise-linear teachers). ``"auto"`` 
 orthogonal parameterisation and ``"exact"`` otherwise.
 
 Where the objective is a handful of dense matrix products (1D signals up to :data:`DENSE_MAX_LENGTH` samples,
-a self-adjoint transform, precomputed teacher gradients) a training step writes its gradient out in closed
-form (:func:`models.losses.dense_data_terms`, :func:`models.losses.validity_terms_and_gradient`,
-:func:`models.wavelets.analysis_matrix_pullback`, and the filter module's ``value_and_pullback`` for the
-lattice angles) instead of recording an autograd graph: the same numbers
-(the tests hold the two paths equal over whole fits) in about half the time, because a step on such small
-tensors costs what its number of operations costs.
+precomputed teacher gradients) a training step writes its gradient out in closed form
+(:func:`models.losses.dense_data_terms`, :func:`models.losses.validity_terms_and_gradient`,
+:func:`models.wavelets.analysis_matrix_pullback` and :func:`models.wavelets.synthesis_matrix_pullback`, and
+the filter module's ``value_and_pullback`` for the lattice angles) instead of recording an autograd graph:
+the same numbers (the tests hold the two paths equal over whole fits) in about half the time, because a step
+on such small tensors costs what its number of operations costs.
 """
 
 import time
@@ -331,28 +331,32 @@ class WaveletDistiller:
 
     def _closed_form_applies(self, signal_shape, gxb, use_interp):
         """Whether a step's gradient can be written out (:meth:`_closed_form_losses`) instead of recorded."""
-        return (TransformOperator.is_dense(signal_shape)
-                and TransformOperator.is_self_adjoint(signal_shape, self.levels, self.mode)
-                and (gxb is not None or not use_interp))
+        return TransformOperator.is_dense(signal_shape) and (gxb is not None or not use_interp)
 
     def _closed_form_losses(self, h, xb, gxb, lam, gam, weights, use_interp, with_gradient):
         """``(values, grad_h)``: the rows of :meth:`_step_losses` and the gradient of their summed total with
         respect to h (None without ``with_gradient``), in closed form (see
         :func:`models.losses.dense_data_terms`): no autograd graph, a fraction of the operations."""
-        length = xb.shape[-1]
+        length, n = xb.shape[-1], h.shape[-1]
         with torch.no_grad():
             h = h.detach()
-            W, chain = _wavelets.analysis_matrix_factors(h, length, self.levels, self.mode)
-            data, grad_W = dense_data_terms(W, xb, gxb if use_interp else None, lam, gam, self.levels + 1,
-                                            times_coeffs=self.attribution != "saliency",
-                                            with_gradient=with_gradient)
+            W, analysis_chain = _wavelets.analysis_matrix_factors(h, length, self.levels, self.mode)
+            S = synthesis_chain = None
+            if not TransformOperator.is_self_adjoint((length,), self.levels, self.mode):
+                S, synthesis_chain = _wavelets.synthesis_matrix_factors(h, length, self.levels, self.mode)
+            data, grad_W, grad_S = dense_data_terms(
+                W, xb, gxb if use_interp else None, lam, gam, self.levels + 1,
+                times_coeffs=self.attribution != "saliency", with_gradient=with_gradient, S=S)
             validity, grad_h = validity_terms_and_gradient(h, weights)
             values = torch.cat((data["reconstruction"].unsqueeze(0), (validity * weights).T,
                                 data["sparsity"].unsqueeze(0), data["interpretation"].unsqueeze(0)))
             values = torch.cat((values, values.sum(0, keepdim=True)))
             if not with_gradient:
                 return values, None
-            return values, grad_h + _wavelets.analysis_matrix_pullback(chain, grad_W, length, h.shape[1], self.mode)
+            grad_h = grad_h + _wavelets.analysis_matrix_pullback(analysis_chain, grad_W, length, n, self.mode)
+            if S is not None:
+                grad_h = grad_h + _wavelets.synthesis_matrix_pullback(synthesis_chain, grad_S, length, n, self.mode)
+            return values, grad_h
 
     def _step_losses(self, h, xb, gxb, teacher, lam, gam, weights, use_interp, create_graph):
         """Loss terms of one batch, Tensor of shape (len(TERM_NAMES), G): every term per grid point in the
@@ -363,7 +367,8 @@ class WaveletDistiller:
         op = TransformOperator(h, xb.shape[1:], self.levels, self.mode)
         c = op.analysis(xb)
         x_hat = op.synthesis(c)
-        validity = torch.stack([validity_terms(h)[name] for name in VALIDITY_TERMS]) * weights.unsqueeze(1)
+        terms = validity_terms(h)
+        validity = torch.stack([terms[name] for name in VALIDITY_TERMS]) * weights.unsqueeze(1)
         sparsity = lam * l1_per_filter(c, op.n_bands)
         if use_interp:
             if gxb is not None:

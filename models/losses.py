@@ -70,20 +70,19 @@ def l1_per_filter(values, n_bands):
     return total.mean(-1) / n_bands
 
 
-def dense_data_terms(W, X, GX, lam, gam, n_bands, times_coeffs=False, with_gradient=True):
-    """Reconstruction, sparsity and interpretation losses of a dense self-adjoint transform, with their
-    gradient with respect to the operator in closed form (no autograd graph).
+def dense_data_terms(W, X, GX, lam, gam, n_bands, times_coeffs=False, with_gradient=True, S=None):
+    """Reconstruction, sparsity and interpretation losses of a dense transform, with their gradient with
+    respect to the operators in closed form (no autograd graph).
 
-    The coefficients are ``c = W x``, the reconstruction ``W^T c`` and the attributions the adjoint synthesis
-    ``W gx`` of the teacher's (precomputed) input gradient, times ``c`` when ``times_coeffs``. This covers the
-    trainer's common case (1D, zero mode, or periodization when ``2^J`` divides L, with precomputed teacher
-    gradients), where the objective is a few matrix products whose gradient is cheaper written out than
-    recorded.
+    The coefficients are ``c = W x``, the reconstruction ``S c`` and the attributions the adjoint synthesis
+    ``S^T gx`` of the teacher's (precomputed) input gradient, times ``c`` when ``times_coeffs``. This covers
+    the trainer's common case (1D signals, precomputed teacher gradients), where the objective is a few
+    matrix products whose gradient is cheaper written out than recorded.
 
     Parameters
     ----------
     W : Tensor of shape (G, M, L)
-        Analysis operators, one per filter (synthesis is ``W^T``).
+        Analysis operators, one per filter.
     X : Tensor of shape (B, L)
         The batch of signals.
     GX : Tensor of shape (B, L) or None
@@ -93,8 +92,12 @@ def dense_data_terms(W, X, GX, lam, gam, n_bands, times_coeffs=False, with_gradi
     n_bands : int
         ``J + 1``, see :func:`l1_per_filter`.
     times_coeffs : bool, default=False
-        Attributions ``c * (W gx)`` (input x gradient, integrated gradients) instead of ``W gx`` (saliency).
+        Attributions ``c * (S^T gx)`` (input x gradient, integrated gradients) instead of ``S^T gx``
+        (saliency).
     with_gradient : bool, default=True
+    S : Tensor of shape (G, L, M) or None, default=None
+        Synthesis operators; ``None`` means ``W^T`` (a self-adjoint transform: zero mode, or periodization
+        when ``2^J`` divides L).
 
     Returns
     -------
@@ -102,31 +105,38 @@ def dense_data_terms(W, X, GX, lam, gam, n_bands, times_coeffs=False, with_gradi
         ``reconstruction``, ``sparsity`` and ``interpretation`` (the last two weighted by lam and gam), with
         the normalisation of :func:`reconstruction_loss` and :func:`l1_per_filter`.
     grad_W : Tensor of shape (G, M, L) or None
-        Gradient of the sum of the three terms (summed over filters) with respect to ``W``.
+        Gradient of the sum of the three terms (summed over filters) with respect to ``W`` (through ``S``
+        too when ``S`` is None).
+    grad_S : Tensor of shape (G, L, M) or None
+        Its gradient with respect to ``S`` (None when ``S`` is None or without ``with_gradient``).
     """
     B = X.shape[0]
     scale = 1.0 / (B * n_bands)
+    St = W if S is None else S.transpose(-1, -2)  # the synthesis, transposed: (G, M, L)
     C = torch.matmul(X, W.transpose(-1, -2))  # (G, B, M)
-    R = torch.matmul(C, W) - X  # reconstruction error (G, B, L)
+    R = torch.matmul(C, St) - X  # reconstruction error (G, B, L)
     terms = {"reconstruction": R.pow(2).sum((1, 2)) / B, "sparsity": lam * C.abs().sum((1, 2)) * scale}
     if GX is not None:
-        A = torch.matmul(GX, W.transpose(-1, -2))  # adjoint synthesis of the gradient (G, B, M)
+        A = torch.matmul(GX, St.transpose(-1, -2))  # adjoint synthesis of the gradient (G, B, M)
         attr = A * C if times_coeffs else A
         terms["interpretation"] = gam * attr.abs().sum((1, 2)) * scale
     else:
         terms["interpretation"] = torch.zeros_like(terms["sparsity"])
     if not with_gradient:
-        return terms, None
+        return terms, None, None
     grad_R = R * (2.0 / B)
-    grad_C = torch.matmul(grad_R, W.transpose(-1, -2)).add_(C.sign().mul_((lam * scale)[:, None, None]))
-    grad_W = torch.matmul(C.transpose(-1, -2), grad_R)  # through the synthesis W^T
+    grad_C = torch.matmul(grad_R, St.transpose(-1, -2)).add_(C.sign().mul_((lam * scale)[:, None, None]))
+    grad_St = torch.matmul(C.transpose(-1, -2), grad_R)
     if GX is not None:
         grad_attr = attr.sign().mul_((gam * scale)[:, None, None])
         if times_coeffs:
             grad_C.add_(grad_attr * A)
             grad_attr = grad_attr * C
-        grad_W = grad_W + torch.matmul(grad_attr.transpose(-1, -2), GX)
-    return terms, grad_W.add_(torch.matmul(grad_C.transpose(-1, -2), X))
+        grad_St = grad_St + torch.matmul(grad_attr.transpose(-1, -2), GX)
+    grad_W = torch.matmul(grad_C.transpose(-1, -2), X)
+    if S is None:
+        return terms, grad_W.add_(grad_St), None
+    return terms, grad_W, grad_St.transpose(-1, -2)
 
 
 @functools.lru_cache(maxsize=64)

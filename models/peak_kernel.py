@@ -82,6 +82,13 @@ def peak_count_histograms(maps, kernel_rows, bin_range, bins, response="kernels"
     -------
     ndarray of shape (n, C * bins), float64
         Peak counts per bin.
+
+    Examples
+    --------
+    >>> maps = np.zeros((1, 5, 5))
+    >>> maps[0, 2, 2] = 1.0  # one peak of height 1; read its raw height (the kernel's centre tap)
+    >>> peak_count_histograms(maps, np.eye(9)[4:5], (0.0, 2.0), bins=2)
+    array([[0., 1.]])
     """
     if maps.dtype not in (np.float32, np.float64):
         maps = maps.astype(np.float64)

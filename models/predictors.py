@@ -557,8 +557,8 @@ def peak_values(maps, kernels=None, response="kernels"):
 def _histograms(values, sample, n, bins, lo, hi):
     """Per-sample histograms on ``[lo, hi]`` (values outside dropped) of each channel, side by side.
 
-    ``values`` is a (C, n_peaks) array or a list of C arrays of shape (n_peaks,); the result has shape (n, C * bins), channel
-    after channel. All channels are counted by one ``bincount``.
+    ``values`` is a (C, n_peaks) array or a list of C arrays of shape (n_peaks,); the result has shape
+    (n, C * bins), channel after channel. All channels are counted by one ``bincount``.
     """
     values = np.asarray(values)  # (C, n_peaks)
     n_channels = values.shape[0]

@@ -66,6 +66,8 @@ __all__ = [
     "synthesis_matrix",
     "analysis_matrix_factors",
     "analysis_matrix_pullback",
+    "synthesis_matrix_factors",
+    "synthesis_matrix_pullback",
     "split_coeffs",
     "concat_coeffs",
 ]
@@ -522,19 +524,104 @@ def analysis_matrix_pullback(chain, grad_W, length, filter_len, mode):
     return grad_flat @ _on(linear_map, grad_W.device, grad_W.dtype).T
 
 
-def _synthesis_operator(h, g, lengths, mode, out_len):
-    """(G, out_len, M) operator from coefficient lengths ``[mA, mJ, ..., m1]`` (pywt order)."""
-    details = lengths[1:][::-1]  # m1, m2, ..., mJ
-    targets = [out_len] + details[:-1]  # output length of level j is the length of level j-1
-    Q = None
-    columns = []
+@lru_cache(maxsize=256)
+def _synthesis_map(lengths, filter_len, mode, out_len):
+    """The linear map from ``h`` to every level's (target, 2m) synthesis operator, packed one after another.
+
+    ``lengths`` is ``(mA, mJ, ..., m1)`` (pywt order). Returns ``(B, shapes)``: ``h @ B`` holds the level
+    operators for levels 1..J (columns ``[a; d]``: lowpass first, the highpass folded in as in
+    :func:`_operator_map`); ``shapes`` lists each level's ``(target, m)``.
+    """
+    details = list(lengths[1:][::-1])  # m1, m2, ..., mJ
+    targets = [out_len] + details[:-1]  # the output of level j has the length of level j-1
+    blocks, shapes = [], []
     for m, target in zip(details, targets):
-        op = _level_synthesis_matrix(h, g, m, mode, target)  # (G, target, 2m)
-        if Q is not None:
-            op = torch.matmul(Q, op)
-        columns.append(op[..., m:])
-        Q = op[..., :m]
-    return torch.cat([Q] + columns[::-1], dim=-1)
+        pos, tap = _synthesis_entries(m, filter_len, mode, target)
+        row, col = np.divmod(pos, m)
+        block = np.zeros((filter_len, target, 2 * m))
+        np.add.at(block, (tap, row, col), 1.0)  # lowpass: h[t]
+        np.add.at(block, (filter_len - 1 - tap, row, m + col), (-1.0) ** tap)  # highpass: (-1)^t h[N-1-t]
+        blocks.append(block.reshape(filter_len, target * 2 * m))
+        shapes.append((target, m))
+    return np.concatenate(blocks, axis=1), tuple(shapes)
+
+
+def _synthesis_operator(h, lengths, mode, out_len):
+    """(G, out_len, M) operator from coefficient lengths ``[mA, mJ, ..., m1]`` (pywt order)."""
+    return _synthesis_chain(h, lengths, mode, out_len)[0]
+
+
+def _synthesis_chain(h, lengths, mode, out_len):
+    """``(S, chain)``: the operator of :func:`_synthesis_operator` and the factors its pullback needs.
+
+    ``chain`` lists, per level j = 1..J, ``(O_j, Q_{j-1})``: the level's (G, target, 2m) operator and the
+    (G, L, target) product of the levels before it (``None`` for the first level).
+    """
+    linear_map, shapes = _synthesis_map(tuple(lengths), h.shape[-1], mode, out_len)
+    G = h.shape[0]
+    blocks = torch.split(h @ _on(linear_map, h.device, h.dtype), [t * 2 * m for t, m in shapes], dim=1)
+    Q, columns, chain = None, [], []
+    for (target, m), block in zip(shapes, blocks):
+        op = block.reshape(G, target, 2 * m)
+        chain.append((op, Q))
+        full = op if Q is None else torch.matmul(Q, op)
+        columns.append(full[..., m:])
+        Q = full[..., :m]
+    return torch.cat([Q] + columns[::-1], dim=-1), chain
+
+
+def synthesis_matrix_factors(h, length, level, mode="periodization"):
+    """:func:`synthesis_matrix` for a batch of filters, with the factors its pullback needs.
+
+    Parameters
+    ----------
+    h : Tensor of shape (G, N)
+        Lowpass reconstruction filters (not checked: the trainer's hot path; see :func:`synthesis_matrix`).
+    length, level : int
+    mode : {"periodization", "zero", "symmetric"}, default="periodization"
+
+    Returns
+    -------
+    S : Tensor of shape (G, L, M)
+    chain : list
+        Pass it to :func:`synthesis_matrix_pullback` with a gradient of ``S``.
+    """
+    return _synthesis_chain(h, coeff_lengths(length, h.shape[-1], level, mode), mode, length)
+
+
+def synthesis_matrix_pullback(chain, grad_S, length, filter_len, mode):
+    """Gradient with respect to ``h`` of ``<grad_S, S(h)>``, from the chain of :func:`synthesis_matrix_factors`.
+
+    Parameters
+    ----------
+    chain : list of (Tensor, Tensor or None)
+        Second output of :func:`synthesis_matrix_factors`.
+    grad_S : Tensor of shape (G, L, M)
+        Gradient of a scalar with respect to ``S``.
+    length : int
+        Signal length L.
+    filter_len : int
+        Filter length N.
+    mode : str
+
+    Returns
+    -------
+    Tensor of shape (G, N)
+    """
+    lengths = coeff_lengths(length, filter_len, len(chain), mode)
+    linear_map, shapes = _synthesis_map(tuple(lengths), filter_len, mode, length)
+    # the columns of S are [Q_J, D_J, ..., D_1]
+    grad_Q, *grad_columns = torch.split(grad_S, [shapes[-1][1]] + [m for _, m in shapes[::-1]], dim=-1)
+    grad_ops = []
+    for (op, Q), grad_D in zip(chain[::-1], grad_columns):
+        grad_T = torch.cat((grad_Q, grad_D), dim=-1)  # (G, L, 2m): gradient of [Q_j, D_j] = Q_{j-1} O_j
+        if Q is None:
+            grad_ops.append(grad_T)
+        else:
+            grad_ops.append(torch.matmul(Q.transpose(-1, -2), grad_T))
+            grad_Q = torch.matmul(grad_T, op.transpose(-1, -2))
+    grad_flat = torch.cat([g.flatten(start_dim=1) for g in grad_ops[::-1]], dim=1)
+    return grad_flat @ _on(linear_map, grad_S.device, grad_S.dtype).T
 
 
 def analysis_matrix(h, length, level, mode="periodization"):
@@ -612,7 +699,7 @@ def synthesis_matrix(h, length, level, mode="periodization"):
     _check_mode(mode)
     h2, g2, batched = _as_filter(h)
     lengths = coeff_lengths(_check_int(length, "length", 1), h2.shape[-1], level, mode)
-    S = _synthesis_operator(h2, g2, lengths, mode, length)
+    S = _synthesis_operator(h2, lengths, mode, length)
     return S if batched else S[0]
 
 
@@ -832,7 +919,7 @@ def waverec1d(coeffs, h, mode="periodization", *, length=None, path="auto"):
     out_len = targets[-1]
     if path == "dense" or (path == "auto" and out_len <= _DENSE_MAX_LENGTH
                            and G * sum(lengths) * out_len <= _DENSE_MAX_ELEMENTS):
-        S = _synthesis_operator(h2, g2, lengths, mode, out_len)
+        S = _synthesis_operator(h2, lengths, mode, out_len)
         return _squeeze(torch.matmul(torch.cat(cs, dim=-1), S.transpose(-1, -2)), batched)
     a = cs[0]
     for d, target in zip(cs[1:], targets):

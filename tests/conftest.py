@@ -151,13 +151,33 @@ def client(app):
         yield test_client
 
 
+_SESSION_WORKERS: list = []  # the session's WorkerControl, once a test has asked for it
+
+
 @pytest.fixture(scope="session")
 def workers(redis_server, data_dir):
     """Controller of the real Celery worker subprocess; one worker is running when a test starts."""
     control = WorkerControl(_BASE)
     control.start()
+    _SESSION_WORKERS.append(control)
     yield control
+    _SESSION_WORKERS.remove(control)
     control.stop()
+
+
+@pytest.fixture()
+def no_worker():
+    """No worker consumes jobs during the test (for tests of queued jobs, whatever ran before them).
+
+    Stops the session's worker if an earlier test started it, and starts it again afterwards.
+    """
+    running = [control for control in _SESSION_WORKERS
+               if control.process is not None and control.process.poll() is None]
+    for control in running:
+        control.stop()
+    yield
+    for control in running:
+        control.start()
 
 
 @pytest.fixture()

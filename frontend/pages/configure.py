@@ -83,14 +83,15 @@ def parse_grid(text: str | None, field: str) -> list[float]:
 #: Seconds per epoch measured by ``make bench`` (bench/RESULTS.md, "Scaling") and with the trainer on 200
 #: random maps, one CPU thread, the default path (orthogonal filter, teacher gradients computed once).
 #: Series: n = 1000, J = 4, one grid point, by length. Maps: n = 200, J = 3, one grid point, by pixels.
-_SERIES_EPOCH_S = {64: 0.0255, 128: 0.0311, 256: 0.0804, 512: 0.127}
-_MAPS_EPOCH_S = {32 * 32: 0.0311, 64 * 64: 0.0886, 128 * 128: 0.379}
-#: Cost of a vectorised grid of G points relative to one point (series: +5.4 % per point; maps: measured).
-_SERIES_GRID_SLOPE = 0.054
+_SERIES_EPOCH_S = {64: 0.0139, 128: 0.0214, 256: 0.0823, 512: 0.134}
+_MAPS_EPOCH_S = {32 * 32: 0.0325, 64 * 64: 0.0888, 128 * 128: 0.387}
+#: Cost of a vectorised grid of G points relative to one point, measured (series at length 64).
+_SERIES_GRID_FACTOR = {1: 1.0, 2: 1.22, 4: 1.48, 8: 1.80, 16: 2.63, 32: 3.91}
 _MAPS_GRID_FACTOR = {1: 1.0, 4: 3.75, 16: 17.3, 32: 47.2}
 #: With the free filter the teacher is differentiated twice on every step ("exact" path): measured factor
-#: over the default path per teacher (ReLU networks have no second derivative, so theirs stays small).
-_EXACT_PATH_FACTOR = {"mlp": 1.0, "lstm": 28.0, "cnn": 8.0, "resnet18": 40.0}
+#: over the default path per teacher (ReLU networks have no second derivative, so theirs stays small; the
+#: series factors are those of the built-in examples, cme with the LSTM and synthetic with the MLP).
+_EXACT_PATH_FACTOR = {"mlp": 2.0, "lstm": 29.0, "cnn": 8.0, "resnet18": 40.0}
 #: Teacher training with its default epochs, seconds per sample per input value / 30, measured on the
 #: built-in examples (2 threads): LSTM on cme 9.9 s, CNN on lensing 29.7 s, MLP on synthetic 3.6 s.
 #: ResNet18 is a guess (about 100 times the small CNN).
@@ -142,7 +143,7 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     grid = max(int(n_grid or 1), 1)
     arch = DEFAULT_TEACHER.get(kind, "mlp") if teacher == "auto" else teacher
     if kind == "timeseries":
-        per_epoch = _loglog(_SERIES_EPOCH_S, size) * n / 1000.0 * (1.0 + _SERIES_GRID_SLOPE * (grid - 1))
+        per_epoch = _loglog(_SERIES_EPOCH_S, size) * n / 1000.0 * _loglog(_SERIES_GRID_FACTOR, grid)
         cross_validation = 0.05 * grid
     else:
         per_epoch = _loglog(_MAPS_EPOCH_S, size) * n / 200.0 * _loglog(_MAPS_GRID_FACTOR, grid)

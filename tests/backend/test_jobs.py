@@ -6,6 +6,8 @@ import pytest
 
 TINY = {"teacher": "mlp", "lambdas": [1e-3], "gammas": [0.0], "epochs": 1}
 
+pytestmark = pytest.mark.usefixtures("no_worker")  # the jobs must stay queued
+
 
 def test_submit_get_list_cancel_rerun(client, dataset):
     response = client.post("/api/jobs", json={"dataset_id": dataset["id"], **TINY})

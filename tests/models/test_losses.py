@@ -95,23 +95,33 @@ def test_validity_gradient_in_closed_form_equals_autograd(n):
 
 @pytest.mark.parametrize("times_coeffs", [False, True])
 @pytest.mark.parametrize("with_teacher_gradient", [False, True])
-def test_dense_data_terms_and_their_gradient_equal_autograd(times_coeffs, with_teacher_gradient):
+@pytest.mark.parametrize("self_adjoint", [True, False])
+def test_dense_data_terms_and_their_gradient_equal_autograd(times_coeffs, with_teacher_gradient, self_adjoint):
     gen = torch.Generator().manual_seed(0)
     G, M, L, B = 3, 40, 32, 12
     W = torch.randn(G, M, L, dtype=torch.float64, generator=gen, requires_grad=True)
+    S = None if self_adjoint else torch.randn(G, L, M, dtype=torch.float64, generator=gen, requires_grad=True)
+    synthesis = W.transpose(-1, -2) if self_adjoint else S
     X = torch.randn(B, L, dtype=torch.float64, generator=gen)
     GX = torch.randn(B, L, dtype=torch.float64, generator=gen) if with_teacher_gradient else None
-    lam, gam = torch.tensor([0.1, 0.0, 2.0], dtype=torch.float64), torch.tensor([1.0, 0.5, 0.0], dtype=torch.float64)
+    lam = torch.tensor([0.1, 0.0, 2.0], dtype=torch.float64)
+    gam = torch.tensor([1.0, 0.5, 0.0], dtype=torch.float64)
     coeffs = X @ W.transpose(-1, -2)
-    expected = {"reconstruction": reconstruction_loss(X, coeffs @ W), "sparsity": lam * l1_per_filter(coeffs, 5)}
+    expected = {"reconstruction": reconstruction_loss(X, coeffs @ synthesis.transpose(-1, -2)),
+                "sparsity": lam * l1_per_filter(coeffs, 5)}
     if GX is not None:
-        attr = GX @ W.transpose(-1, -2)
+        attr = GX @ synthesis
         expected["interpretation"] = gam * l1_per_filter(attr * coeffs if times_coeffs else attr, 5)
-    expected_grad, = torch.autograd.grad(sum(v.sum() for v in expected.values()), W)
+    operators = [W] if self_adjoint else [W, S]
+    expected_grads = torch.autograd.grad(sum(v.sum() for v in expected.values()), operators)
     with torch.no_grad():
-        terms, grad = dense_data_terms(W, X, GX, lam, gam, 5, times_coeffs=times_coeffs)
+        terms, grad_W, grad_S = dense_data_terms(W, X, GX, lam, gam, 5, times_coeffs=times_coeffs, S=S)
     for name, value in expected.items():
         torch.testing.assert_close(terms[name], value, rtol=1e-12, atol=1e-12)
-    torch.testing.assert_close(grad, expected_grad, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(grad_W, expected_grads[0], rtol=1e-12, atol=1e-12)
+    if self_adjoint:
+        assert grad_S is None
+    else:
+        torch.testing.assert_close(grad_S, expected_grads[1], rtol=1e-12, atol=1e-12)
     if GX is None:
         assert torch.all(terms["interpretation"] == 0)

@@ -234,16 +234,20 @@ def test_analysis_and_synthesis_matrices(mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_analysis_matrix_factors_and_pullback_equal_autograd(mode):
+@pytest.mark.parametrize("which", ["analysis", "synthesis"])
+def test_operator_factors_and_pullbacks_equal_autograd(mode, which):
+    factors, pullback, matrix = {
+        "analysis": (wt.analysis_matrix_factors, wt.analysis_matrix_pullback, analysis_matrix),
+        "synthesis": (wt.synthesis_matrix_factors, wt.synthesis_matrix_pullback, synthesis_matrix)}[which]
     gen = torch.Generator().manual_seed(4)
-    for length, level in ((64, 4), (37, 3), (16, 1)):
+    for length, level in ((64, 4), (37, 3), (40, 4), (16, 1)):
         h = torch.randn(3, 10, dtype=torch.float64, generator=gen, requires_grad=True)
-        W, chain = wt.analysis_matrix_factors(h, length, level, mode)
-        assert max_err([W.detach()], [analysis_matrix(h.detach(), length, level, mode)]) == 0
-        grad_W = torch.randn(W.shape, dtype=torch.float64, generator=gen)
-        expected, = torch.autograd.grad((W * grad_W).sum(), h)
+        op, chain = factors(h, length, level, mode)
+        assert max_err([op.detach()], [matrix(h.detach(), length, level, mode)]) == 0
+        grad_op = torch.randn(op.shape, dtype=torch.float64, generator=gen)
+        expected, = torch.autograd.grad((op * grad_op).sum(), h)
         with torch.no_grad():
-            got = wt.analysis_matrix_pullback(chain, grad_W, length, 10, mode)
+            got = pullback(chain, grad_op, length, 10, mode)
         assert max_err([got], [expected]) < 1e-12
 
 
