@@ -156,8 +156,13 @@ def compression_factor(coeffs, attributions, tol=1e-3):
     return float(np.mean((np.abs(c) > tol) & (np.abs(a) > tol)))
 
 
-def seconds_per_sample(predict_fn, X, repeats=3, warmup=True):
-    """Median wall time per sample of a batch prediction.
+def seconds_per_sample(predict_fn, X, repeats=3, warmup=True, threads=1):
+    """Median wall time per sample of a batch prediction, on a fixed number of threads.
+
+    The BLAS and OpenMP pools (through threadpoolctl) and torch's intra-op pool are limited to ``threads``
+    while timing, so that figures compare between models and runs: with several threads, a numpy product
+    timed right after torch work competes with torch's still-spinning worker threads and can come out
+    ten times slower.
 
     Parameters
     ----------
@@ -169,22 +174,32 @@ def seconds_per_sample(predict_fn, X, repeats=3, warmup=True):
         Timed calls; the median is reported.
     warmup : bool, default=True
         One untimed call first (imports, caches, lazy initialisation).
+    threads : int, default=1
 
     Returns
     -------
     float
         Seconds per sample (``time.perf_counter``).
     """
+    import torch
+    from threadpoolctl import threadpool_limits
+
     n = len(X[0]) if isinstance(X, (list, tuple)) else len(X)
     if n == 0:
         raise InputError("X", "is empty", "pass at least one sample")
-    if warmup:
-        predict_fn(X)
+    torch_threads = torch.get_num_threads()
     times = []
-    for _ in range(max(1, int(repeats))):
-        start = time.perf_counter()
-        predict_fn(X)
-        times.append(time.perf_counter() - start)
+    try:
+        torch.set_num_threads(threads)
+        with threadpool_limits(limits=threads):
+            if warmup:
+                predict_fn(X)
+            for _ in range(max(1, int(repeats))):
+                start = time.perf_counter()
+                predict_fn(X)
+                times.append(time.perf_counter() - start)
+    finally:
+        torch.set_num_threads(torch_threads)
     return float(np.median(times)) / n
 
 
