@@ -510,18 +510,27 @@ def analysis_matrix_pullback(chain, grad_W, length, filter_len, mode):
     Tensor of shape (G, N)
     """
     linear_map, shapes = _operator_map(length, filter_len, len(chain), mode)
-    # the rows of W are [P_J, D_J, ..., D_1]
-    grad_P, *grad_details = torch.split(grad_W, [shapes[-1][0]] + [m for m, _ in shapes[::-1]], dim=1)
+    grad_ops = _chain_pullback(chain, grad_W, [shapes[-1][0]] + [m for m, _ in shapes[::-1]])
+    grad_flat = torch.cat([g.flatten(start_dim=1) for g in grad_ops], dim=1)
+    return grad_flat @ _on(linear_map, grad_W.device, grad_W.dtype).T
+
+
+def _chain_pullback(chain, grad, sizes):
+    """Gradients of the level operators of a chain ``[P_j; D_j] = O_j P_{j-1}`` (``P_0 = I``).
+
+    ``grad`` is the gradient of the stacked rows ``[P_J; D_J; ...; D_1]`` (row counts ``sizes``), ``chain``
+    lists ``(O_j, P_{j-1})`` for j = 1..J; returns the gradients of ``O_1, ..., O_J``.
+    """
+    grad_P, *grad_details = torch.split(grad, sizes, dim=1)
     grad_ops = []
     for (op, P), grad_D in zip(chain[::-1], grad_details):
-        grad_T = torch.cat((grad_P, grad_D), dim=1)  # (G, 2m, L): gradient of [P_j; D_j] = O_j P_{j-1}
+        grad_T = torch.cat((grad_P, grad_D), dim=1)  # the gradient of [P_j; D_j]
         if P is None:
             grad_ops.append(grad_T)
         else:
             grad_ops.append(torch.matmul(grad_T, P.transpose(-1, -2)))
             grad_P = torch.matmul(op.transpose(-1, -2), grad_T)
-    grad_flat = torch.cat([g.flatten(start_dim=1) for g in grad_ops[::-1]], dim=1)
-    return grad_flat @ _on(linear_map, grad_W.device, grad_W.dtype).T
+    return grad_ops[::-1]
 
 
 @lru_cache(maxsize=256)
@@ -592,16 +601,17 @@ def synthesis_matrix_factors(h, length, level, mode="periodization"):
 def synthesis_matrix_pullback(chain, grad_S, length, filter_len, mode):
     """Gradient with respect to ``h`` of ``<grad_S, S(h)>``, from the chain of :func:`synthesis_matrix_factors`.
 
+    As :func:`analysis_matrix_pullback`: the columns of ``S`` are ``[Q_J, D_J, ..., D_1]`` with
+    ``[Q_j, D_j] = Q_{j-1} O_j``, the transpose of the analysis chain's structure.
+
     Parameters
     ----------
     chain : list of (Tensor, Tensor or None)
         Second output of :func:`synthesis_matrix_factors`.
     grad_S : Tensor of shape (G, L, M)
         Gradient of a scalar with respect to ``S``.
-    length : int
-        Signal length L.
-    filter_len : int
-        Filter length N.
+    length, filter_len : int
+        Signal length L and filter length N.
     mode : str
 
     Returns
@@ -610,17 +620,9 @@ def synthesis_matrix_pullback(chain, grad_S, length, filter_len, mode):
     """
     lengths = coeff_lengths(length, filter_len, len(chain), mode)
     linear_map, shapes = _synthesis_map(tuple(lengths), filter_len, mode, length)
-    # the columns of S are [Q_J, D_J, ..., D_1]
-    grad_Q, *grad_columns = torch.split(grad_S, [shapes[-1][1]] + [m for _, m in shapes[::-1]], dim=-1)
-    grad_ops = []
-    for (op, Q), grad_D in zip(chain[::-1], grad_columns):
-        grad_T = torch.cat((grad_Q, grad_D), dim=-1)  # (G, L, 2m): gradient of [Q_j, D_j] = Q_{j-1} O_j
-        if Q is None:
-            grad_ops.append(grad_T)
-        else:
-            grad_ops.append(torch.matmul(Q.transpose(-1, -2), grad_T))
-            grad_Q = torch.matmul(grad_T, op.transpose(-1, -2))
-    grad_flat = torch.cat([g.flatten(start_dim=1) for g in grad_ops[::-1]], dim=1)
+    transposed = [(op.transpose(-1, -2), None if Q is None else Q.transpose(-1, -2)) for op, Q in chain]
+    grad_ops = _chain_pullback(transposed, grad_S.transpose(-1, -2), [shapes[-1][1]] + [m for _, m in shapes[::-1]])
+    grad_flat = torch.cat([g.transpose(-1, -2).flatten(start_dim=1) for g in grad_ops], dim=1)
     return grad_flat @ _on(linear_map, grad_S.device, grad_S.dtype).T
 
 
