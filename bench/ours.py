@@ -144,7 +144,7 @@ def task_predict(opts):
 
         student = predictors.TopKLinearRegressor(k=6).fit(coeffs(X_fit), y_fit)
         n_params = int(student.n_params_) + len(h)
-        # the deployed predictor (what the result bundle times): dense operator + one sort + linear model
+        # the deployed predictor (what the result bundle times): dense operator, compiled top-k + linear model
         deployed = predictors.SeriesPredictor.from_filter(student, h, X.shape[1], levels, mode)
         awd = deployed.predict
 

@@ -110,6 +110,46 @@ def test_series_predictor_equals_student_on_the_transform(mode, by, k):
         np.testing.assert_allclose(compiled.predict(X[7]), expected[7:8], rtol=0, atol=1e-10)
 
 
+@pytest.mark.parametrize("by", ["signed", "abs"])
+def test_topk_kernel_equals_topk_features_with_ties_and_many_blocks(by):
+    """The compiled selection picks the values topk_features picks, ties included (earlier ranks first)."""
+    from models.topk_kernel import BLOCK, topk_linear_predict
+
+    rng = np.random.default_rng(8)
+    sizes, k = [3, 5, 9, 20], 6
+    coeffs = np.round(rng.normal(size=(2 * BLOCK + 37, sum(sizes))) * 2) / 2  # many equal magnitudes
+    bands = np.split(coeffs, np.cumsum(sizes)[:-1], axis=1)
+    features = topk_features(bands, k=k, by=by)
+    weights = rng.normal(size=(2, len(sizes), k))
+    for b, size in enumerate(sizes):
+        weights[:, b, size:] = 0.0  # ranks past a band's length are topk_features' zero padding
+    expected = features @ weights.reshape(2, -1).T + np.array([0.5, -1.0])
+    got = topk_linear_predict(coeffs.T, sizes, k, by, weights, np.array([0.5, -1.0]))
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+
+
+def test_series_predictor_in_chunks_and_in_float32():
+    import pywt
+
+    from models.predictors import PREDICT_CHUNK
+
+    import torch
+
+    from models.wavelets import analysis_matrix, coeff_lengths
+
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(PREDICT_CHUNK + 300, 32))
+    h = np.asarray(pywt.Wavelet("db2").rec_lo)
+    W = analysis_matrix(torch.as_tensor(h), 32, 2).numpy()
+    coeffs = np.split(X @ W.T, np.cumsum(coeff_lengths(32, len(h), 2))[:-1], axis=1)
+    student = TopKLinearRegressor(k=4).fit(coeffs, X[:, 3] - X[:, 9])
+    compiled = SeriesPredictor.from_filter(student, h, 32, 2)
+    expected = student.predict(coeffs)
+    np.testing.assert_allclose(compiled.predict(X), expected, rtol=0, atol=1e-10)
+    single = compiled.predict(X.astype(np.float32))  # transformed in float32, the precision of the input
+    np.testing.assert_allclose(single, expected, rtol=0, atol=1e-5 * np.abs(expected).max())
+
+
 def test_series_predictor_refuses_bad_input():
     rng = np.random.default_rng(0)
     W = np.linalg.qr(rng.normal(size=(8, 8)))[0]
