@@ -359,10 +359,14 @@ class SeriesPredictor:
         pred = np.empty((X.shape[0], self._weights.shape[0]))
         for start in range(0, X.shape[0], PREDICT_CHUNK):  # chunks keep the temporaries in the cache
             chunk = X[start:start + PREDICT_CHUNK]
-            if not np.isfinite(chunk).all():
-                raise InputError("X", "contains NaN or infinite values", "pass finite series")
-            pred[start:start + len(chunk)] = topk_linear_predict(operator @ chunk.T, self._sizes, self.student.k,
-                                                                 self.student.by, self._weights, self._intercept)
+            try:  # a NaN or infinite sample makes some of its coefficients NaN or infinite: checked there
+                with np.errstate(invalid="ignore", over="ignore"):  # reported below, as an InputError
+                    coeffs_t = operator @ chunk.T
+                pred[start:start + len(chunk)] = topk_linear_predict(
+                    coeffs_t, self._sizes, self.student.k, self.student.by, self._weights, self._intercept)
+            except InputError:
+                raise InputError("X", "contains NaN or infinite values (or values so large that the transform "
+                                 "overflows)", "pass finite series") from None
         return pred[:, 0] if self._y_1d else pred
 
 

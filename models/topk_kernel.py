@@ -16,6 +16,8 @@ the machine code next to this file (or in ``NUMBA_CACHE_DIR``).
 import numba
 import numpy as np
 
+from models.validation import InputError
+
 __all__ = ["topk_linear_predict"]
 
 #: Series processed together: the running maxima of one band, (k, BLOCK) float64, stay in the L1 cache.
@@ -26,12 +28,15 @@ BLOCK = 256
 def _predict(coeffs_t, offsets, k, by_abs, weights, intercept, out):
     n_series = coeffs_t.shape[1]
     n_bands, n_targets = offsets.shape[0] - 1, weights.shape[0]
-    top_key = np.empty((k, BLOCK))  # the running maxima of the key (value, or magnitude), in float64
-    top_val = np.empty((k, BLOCK))  # and their signed values (used with by_abs)
-    key = np.empty(BLOCK)
-    val = np.empty(BLOCK)
+    # the running maxima of the key (value, or magnitude) and their signed values (used with by_abs), in the
+    # coefficients' own precision: selection only compares and moves values, so it is exact in either
+    top_key = np.empty((k, BLOCK), dtype=coeffs_t.dtype)
+    top_val = np.empty((k, BLOCK), dtype=coeffs_t.dtype)
+    key = np.empty(BLOCK, dtype=coeffs_t.dtype)
+    val = np.empty(BLOCK, dtype=coeffs_t.dtype)
     displaced = np.empty(BLOCK, dtype=np.bool_)  # the value moving down was pushed out of a slot
     acc = np.empty((n_targets, BLOCK))
+    probe = np.zeros(BLOCK, dtype=coeffs_t.dtype)  # stays zero unless a coefficient is NaN or infinite
     for b0 in range(0, n_series, BLOCK):
         m = min(BLOCK, n_series - b0)
         for t in range(n_targets):
@@ -43,6 +48,8 @@ def _predict(coeffs_t, offsets, k, by_abs, weights, intercept, out):
             top_val[:kept, :m] = 0.0
             for e in range(start, start + size):
                 row = coeffs_t[e, b0:b0 + m]
+                for s in range(m):
+                    probe[s] += row[s] * 0  # 0 * NaN and 0 * inf are NaN (one per lane: no serial sum)
                 if by_abs:
                     for s in range(m):
                         val[s] = row[s]
@@ -77,6 +84,7 @@ def _predict(coeffs_t, offsets, k, by_abs, weights, intercept, out):
                         acc[t, s] += w * source[r, s]
         for t in range(n_targets):
             out[b0:b0 + m, t] = acc[t, :m]
+    return not np.isnan(probe.sum())
 
 
 def topk_linear_predict(coeffs_t, band_sizes, k, by, weights, intercept):
@@ -101,6 +109,11 @@ def topk_linear_predict(coeffs_t, band_sizes, k, by, weights, intercept):
     -------
     ndarray of shape (n, n_targets)
 
+    Raises
+    ------
+    InputError
+        When a coefficient is NaN or infinite (checked on the way, at no extra pass).
+
     Examples
     --------
     >>> coeffs = np.array([[1.0, -5.0, 3.0]]).T  # one series, one band of three coefficients
@@ -111,7 +124,10 @@ def topk_linear_predict(coeffs_t, band_sizes, k, by, weights, intercept):
     out = np.empty((coeffs_t.shape[1], weights.shape[0]))
     if coeffs_t.dtype not in (np.float32, np.float64):
         coeffs_t = coeffs_t.astype(np.float64)
-    _predict(np.ascontiguousarray(coeffs_t), offsets, int(k), by == "abs",
-             np.ascontiguousarray(weights, dtype=np.float64), np.ascontiguousarray(intercept, dtype=np.float64),
-             out)
+    finite = _predict(np.ascontiguousarray(coeffs_t), offsets, int(k), by == "abs",
+                      np.ascontiguousarray(weights, dtype=np.float64),
+                      np.ascontiguousarray(intercept, dtype=np.float64), out)
+    if not finite:
+        raise InputError("coefficients", "contain NaN or infinite values",
+                         "pass finite series (values so large that the transform overflows count too)")
     return out

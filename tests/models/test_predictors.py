@@ -148,6 +148,12 @@ def test_series_predictor_in_chunks_and_in_float32():
     np.testing.assert_allclose(compiled.predict(X), expected, rtol=0, atol=1e-10)
     single = compiled.predict(X.astype(np.float32))  # transformed in float32, the precision of the input
     np.testing.assert_allclose(single, expected, rtol=0, atol=1e-5 * np.abs(expected).max())
+    for bad in (np.nan, np.inf, -np.inf):  # in the second chunk, in either precision
+        for dtype in (np.float64, np.float32):
+            Xb = X.astype(dtype)
+            Xb[PREDICT_CHUNK + 7, 30] = bad
+            with pytest.raises(ValueError, match="NaN or infinite"):
+                compiled.predict(Xb)
 
 
 def test_series_predictor_refuses_bad_input():
