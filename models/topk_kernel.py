@@ -20,7 +20,7 @@ from models.validation import InputError
 
 __all__ = ["topk_linear_predict"]
 
-#: Series processed together: the running maxima of one band, (k, BLOCK) float64, stay in the L1 cache.
+#: Series processed together: the running maxima of one band, (k, BLOCK) values, stay in the L1 cache.
 BLOCK = 256
 
 
@@ -94,7 +94,8 @@ def topk_linear_predict(coeffs_t, band_sizes, k, by, weights, intercept):
     ----------
     coeffs_t : ndarray of shape (M, n), float32 or float64
         Coefficients, one column per series, bands one after another in PyWavelets order (the layout of
-        ``W @ X.T``). Selection and the linear model run in float64 either way.
+        ``W @ X.T``). The selection runs in this precision (it only compares and moves values, so it is
+        exact), the linear model in float64.
     band_sizes : sequence of int
         Length of each band; they sum to M.
     k : int
