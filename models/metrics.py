@@ -175,6 +175,7 @@ def seconds_per_sample(predict_fn, X, repeats=3, warmup=True, threads=1):
     warmup : bool, default=True
         One untimed call first (imports, caches, lazy initialisation).
     threads : int, default=1
+        Threads allowed while timing (restored afterwards).
 
     Returns
     -------
