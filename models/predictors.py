@@ -31,7 +31,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from models.peak_kernel import peak_count_histograms
-from models.topk_kernel import topk_linear_predict
+from models.topk_kernel import TopKLinear
 from models.validation import InputError
 
 __all__ = [
@@ -300,12 +300,10 @@ class SeriesPredictor:
         self.student = student
         self.length = analysis.shape[1]
         self.n_params = int(student.n_params_)
-        self._sizes = sizes
         self._operator = {np.dtype(np.float64): np.ascontiguousarray(analysis),
                           np.dtype(np.float32): np.ascontiguousarray(analysis, dtype=np.float32)}
         coef = np.asarray(student.coef_, dtype=np.float64)
-        self._weights = np.ascontiguousarray(coef.reshape(-1, n_bands, k))  # (n_targets, band, rank)
-        self._intercept = np.asarray(student.intercept_, dtype=np.float64).reshape(-1)
+        self._model = TopKLinear(sizes, k, student.by, coef.reshape(-1, n_bands, k), student.intercept_)
         self._y_1d = np.ndim(student.coef_) == 1
 
     @classmethod
@@ -356,14 +354,13 @@ class SeriesPredictor:
         if X.ndim != 2 or X.shape[1] != self.length:
             raise InputError("X", f"has shape {X.shape}", f"pass series shaped (n, {self.length})")
         operator = self._operator[X.dtype]
-        pred = np.empty((X.shape[0], self._weights.shape[0]))
+        pred = np.empty((X.shape[0], self._model.weights.shape[0]))
         for start in range(0, X.shape[0], PREDICT_CHUNK):  # chunks keep the temporaries in the cache
             chunk = X[start:start + PREDICT_CHUNK]
             try:  # a NaN or infinite sample makes some of its coefficients NaN or infinite: checked there
                 with np.errstate(invalid="ignore", over="ignore"):  # reported below, as an InputError
                     coeffs_t = operator @ chunk.T
-                pred[start:start + len(chunk)] = topk_linear_predict(
-                    coeffs_t, self._sizes, self.student.k, self.student.by, self._weights, self._intercept)
+                pred[start:start + len(chunk)] = self._model.predict(coeffs_t)
             except InputError:
                 raise InputError("X", "contains NaN or infinite values (or values so large that the transform "
                                  "overflows)", "pass finite series") from None

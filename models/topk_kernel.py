@@ -18,7 +18,7 @@ import numpy as np
 
 from models.validation import InputError
 
-__all__ = ["topk_linear_predict"]
+__all__ = ["TopKLinear", "topk_linear_predict"]
 
 #: Series processed together: the running maxima of one band, (k, BLOCK) values, stay in the L1 cache.
 BLOCK = 256
@@ -87,33 +87,74 @@ def _predict(coeffs_t, offsets, k, by_abs, weights, intercept, out):
     return not np.isnan(probe.sum())
 
 
-def topk_linear_predict(coeffs_t, band_sizes, k, by, weights, intercept):
-    """Linear model on the ``k`` largest coefficients of each band.
+class TopKLinear:
+    """A linear model on the ``k`` largest coefficients of each band, with its tables prepared once.
 
     Parameters
     ----------
-    coeffs_t : ndarray of shape (M, n), float32 or float64
-        Coefficients, one column per series, bands one after another in PyWavelets order (the layout of
-        ``W @ X.T``). The selection runs in this precision (it only compares and moves values, so it is
-        exact), the linear model in float64.
     band_sizes : sequence of int
-        Length of each band; they sum to M.
+        Length of each band, in PyWavelets order.
     k : int
         Coefficients kept per band.
     by : {"signed", "abs"}
         Largest values, or largest magnitudes.
-    weights : ndarray of shape (n_targets, n_bands, k)
+    weights : array-like of shape (n_targets, n_bands, k)
         Weight of each band and rank (ranks past a band's length are never read).
+    intercept : array-like of shape (n_targets,)
+    """
+
+    def __init__(self, band_sizes, k, by, weights, intercept):
+        self.offsets = np.concatenate(([0], np.cumsum(band_sizes))).astype(np.int64)
+        self.k, self.by_abs = int(k), by == "abs"
+        self.weights = np.ascontiguousarray(weights, dtype=np.float64)
+        self.intercept = np.ascontiguousarray(intercept, dtype=np.float64).reshape(-1)
+
+    def predict(self, coeffs_t):
+        """Predictions from coefficients.
+
+        Parameters
+        ----------
+        coeffs_t : ndarray of shape (M, n), float32 or float64
+            Coefficients, one column per series, bands one after another in PyWavelets order (the layout of
+            ``W @ X.T``). The selection runs in this precision (it only compares and moves values, so it is
+            exact), the linear model in float64.
+
+        Returns
+        -------
+        ndarray of shape (n, n_targets)
+
+        Raises
+        ------
+        InputError
+            When a coefficient is NaN or infinite (checked on the way, at no extra pass).
+        """
+        if coeffs_t.dtype != np.float32:
+            coeffs_t = coeffs_t.astype(np.float64, copy=False)
+        out = np.empty((coeffs_t.shape[1], self.weights.shape[0]))
+        if not _predict(np.ascontiguousarray(coeffs_t), self.offsets, self.k, self.by_abs, self.weights,
+                        self.intercept, out):
+            raise InputError("coefficients", "contain NaN or infinite values",
+                             "pass finite series (values so large that the transform overflows count too)")
+        return out
+
+
+def topk_linear_predict(coeffs_t, band_sizes, k, by, weights, intercept):
+    """Linear model on the ``k`` largest coefficients of each band (:class:`TopKLinear` in one call).
+
+    Parameters
+    ----------
+    coeffs_t : ndarray of shape (M, n), float32 or float64
+        See :meth:`TopKLinear.predict`.
+    band_sizes : sequence of int
+        Length of each band; they sum to M.
+    k : int
+    by : {"signed", "abs"}
+    weights : ndarray of shape (n_targets, n_bands, k)
     intercept : ndarray of shape (n_targets,)
 
     Returns
     -------
     ndarray of shape (n, n_targets)
-
-    Raises
-    ------
-    InputError
-        When a coefficient is NaN or infinite (checked on the way, at no extra pass).
 
     Examples
     --------
@@ -121,14 +162,4 @@ def topk_linear_predict(coeffs_t, band_sizes, k, by, weights, intercept):
     >>> topk_linear_predict(coeffs, [3], 2, "signed", np.array([[[1.0, 10.0]]]), np.zeros(1))
     array([[13.]])
     """
-    offsets = np.concatenate(([0], np.cumsum(band_sizes))).astype(np.int64)
-    out = np.empty((coeffs_t.shape[1], weights.shape[0]))
-    if coeffs_t.dtype not in (np.float32, np.float64):
-        coeffs_t = coeffs_t.astype(np.float64)
-    finite = _predict(np.ascontiguousarray(coeffs_t), offsets, int(k), by == "abs",
-                      np.ascontiguousarray(weights, dtype=np.float64),
-                      np.ascontiguousarray(intercept, dtype=np.float64), out)
-    if not finite:
-        raise InputError("coefficients", "contain NaN or infinite values",
-                         "pass finite series (values so large that the transform overflows count too)")
-    return out
+    return TopKLinear(band_sizes, k, by, weights, intercept).predict(coeffs_t)
