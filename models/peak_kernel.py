@@ -3,11 +3,11 @@
 :class:`models.predictors.PeakCountRegressor` turns a map into histograms of filter responses read at its
 peaks. Written with numpy that takes several full passes over every map (neighbour maxima, comparisons, a
 gather of the peaks' 3x3 neighbourhoods, binning); compiled with numba it is one pass that reads each pixel's
-neighbourhood once and bins a response as soon as it finds a peak. The numbers are those of
-:func:`models.predictors.peak_histograms`: a peak is an interior pixel strictly above its 8 neighbours, a
-response is the 3x3 correlation with a kernel (or the Roberts-cross response) at the peak, computed in
-float64, and the histogram bins ``[lo, hi]`` like ``np.histogram`` (``hi`` itself in the last bin, values
-outside dropped).
+neighbourhood once and bins a response as soon as it finds a peak (it serves
+:func:`models.predictors.peak_histograms` too). The counts equal ``np.histogram`` of the numpy responses of
+:func:`models.predictors.peak_values` (tested): a peak is an interior pixel strictly above its 8 neighbours,
+a response is the 3x3 correlation with a kernel (or the Roberts-cross response) at the peak, computed in
+float64, and the histogram bins ``[lo, hi]`` (``hi`` itself in the last bin, values outside dropped).
 
 numba compiles on the first call in a process (about a second per input dtype) and caches the machine code
 next to this file (or in ``NUMBA_CACHE_DIR``), so later processes load it.
@@ -70,8 +70,8 @@ def peak_count_histograms(maps, kernel_rows, bin_range, bins, response="kernels"
     maps : ndarray of shape (n, H, W), float32 or float64
         Finite maps (checked by the caller); float32 maps are read as they are, without a float64 copy
         (peaks are comparisons, exact in either precision; responses are computed in float64).
-    kernel_rows : ndarray of shape (C, 9), float64
-        The 3x3 kernels flattened row by row (ignored, but its first axis gives C = 1, for ``"roberts"``).
+    kernel_rows : ndarray of shape (C, 9) or None
+        The 3x3 kernels flattened row by row; ``None`` (one channel) for ``"roberts"``.
     bin_range : (float, float)
         ``(lo, hi)`` with ``lo < hi``.
     bins : int
@@ -93,7 +93,7 @@ def peak_count_histograms(maps, kernel_rows, bin_range, bins, response="kernels"
     if maps.dtype not in (np.float32, np.float64):
         maps = maps.astype(np.float64)
     maps = np.ascontiguousarray(maps)
-    kernel_rows = np.ascontiguousarray(kernel_rows, dtype=np.float64)
+    kernel_rows = np.ascontiguousarray(np.zeros((1, 9)) if kernel_rows is None else kernel_rows, dtype=np.float64)
     out = np.zeros((maps.shape[0], kernel_rows.shape[0] * bins))
     lo, hi = bin_range
     _count(maps, kernel_rows, RESPONSE_CODES[response], float(lo), float(hi), int(bins), out)

@@ -373,9 +373,7 @@ class SeriesPredictor:
 
 def _check_maps(maps, field="maps", keep_float32=False):
     """(n, H, W) finite float maps (float64, or float32 kept as it is with ``keep_float32``)."""
-    if keep_float32 and getattr(maps, "dtype", None) == np.float32 and isinstance(maps, np.ndarray):
-        maps = np.asarray(maps)
-    else:
+    if not (keep_float32 and isinstance(maps, np.ndarray) and maps.dtype == np.float32):
         maps = _to_numpy(maps)
     if maps.ndim == 2:
         maps = maps[None]
@@ -536,22 +534,6 @@ def peak_values(maps, kernels=None, response="kernels"):
     return list(values), sample
 
 
-def _histograms(values, sample, n, bins, lo, hi):
-    """Per-sample histograms on ``[lo, hi]`` (values outside dropped) of each channel, side by side.
-
-    ``values`` is a (C, n_peaks) array or a list of C arrays of shape (n_peaks,); the result has shape
-    (n, C * bins), channel after channel. All channels are counted by one ``bincount``.
-    """
-    values = np.asarray(values)  # (C, n_peaks)
-    n_channels = values.shape[0]
-    # hi itself goes to the last bin, like np.histogram
-    idx = np.minimum(np.floor((values - lo) / (hi - lo) * bins), bins - 1)
-    idx[(values < lo) | (values > hi)] = bins  # one spare slot per histogram takes what falls outside
-    slot = (sample[None, :] * n_channels + np.arange(n_channels)[:, None]) * (bins + 1) + idx.astype(np.int64)
-    counts = np.bincount(slot.ravel(), minlength=n * n_channels * (bins + 1))
-    return counts.reshape(n, n_channels, bins + 1)[:, :, :bins].reshape(n, n_channels * bins).astype(np.float64)
-
-
 def _check_range(bin_range):
     try:
         lo, hi = (float(v) for v in bin_range)
@@ -584,9 +566,18 @@ def peak_histograms(maps, kernels=None, bins=22, bin_range=(0.0, 0.025), respons
     lo, hi = _check_range(bin_range)
     if isinstance(bins, bool) or not isinstance(bins, Integral) or bins < 1:
         raise InputError("bins", f"must be a positive integer, got {bins!r}", "pass e.g. 22")
-    maps = _check_maps(maps)
-    values, sample = peak_values(maps, kernels, response)
-    return _histograms(values, sample, maps.shape[0], bins, lo, hi)
+    if response not in ("kernels", "raw", "roberts"):
+        raise InputError("response", f"unknown response {response!r}", "use 'kernels', 'raw' or 'roberts'")
+    columns = _kernel_matrix(_kernel_list(kernels)) if response == "kernels" else None
+    return _count_peaks(_check_maps(maps, keep_float32=True), columns, response, (lo, hi), bins)
+
+
+def _count_peaks(maps, kernel_columns, response, bin_range, bins):
+    """Peak histograms of checked maps, counted in one compiled pass (:mod:`models.peak_kernel`)."""
+    if response == "roberts":
+        return peak_count_histograms(maps, None, bin_range, bins, "roberts")
+    rows = np.eye(9)[4:5] if response == "raw" else kernel_columns.T  # raw heights: the centre tap
+    return peak_count_histograms(maps, rows, bin_range, bins)
 
 
 def _kernel_list(kernels):
@@ -796,10 +787,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         return [(0.0, hi) for hi in highs if hi > 0] or [(0.0, 1.0)]
 
     def _features(self, maps, bin_range):
-        """Peak histograms of checked maps, counted in one compiled pass (:mod:`models.peak_kernel`)."""
-        if self.response == "roberts":
-            return peak_count_histograms(maps, np.zeros((1, 9)), bin_range, self.bins, "roberts")
-        return peak_count_histograms(maps, self._kernel_rows, bin_range, self.bins)
+        return _count_peaks(maps, self._kernel_columns, self.response, bin_range, self.bins)
 
     def _new_model(self):
         return _Chi2Model() if self.method_ == "chi2" else _RidgeModel()
@@ -823,8 +811,6 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         n = maps.shape[0]
         self.kernels_ = _kernel_list(self.kernels) if self.response == "kernels" else []
         self._kernel_columns = _kernel_matrix(self.kernels_) if self.kernels_ else None
-        # what the compiled counter reads: the kernels row by row, or the centre pixel for raw heights
-        self._kernel_rows = self._kernel_columns.T if self.kernels_ else np.eye(9)[4:5]
         self.method_ = _choose_method(y2, self.method)
         patches, _ = _peak_patches(maps)
         values = _patch_responses(patches, self.response, self._kernel_columns)

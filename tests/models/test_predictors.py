@@ -282,7 +282,7 @@ def test_peak_histograms_match_numpy_histogram_and_find_peaks():
 @pytest.mark.parametrize("response", ["kernels", "raw", "roberts"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_compiled_peak_counting_equals_peak_histograms(response, dtype):
-    """The regressor's one-pass compiled counter gives the numpy pipeline's counts exactly, float32 maps too."""
+    """The one-pass compiled counter gives np.histogram's counts of the numpy responses exactly, float32 too."""
     from models.peak_kernel import peak_count_histograms
 
     rng = np.random.default_rng(5)
@@ -291,10 +291,13 @@ def test_compiled_peak_counting_equals_peak_histograms(response, dtype):
     maps[1, 3, 3] = 2.0  # a response that lands exactly on the upper edge (raw heights)
     kernels = [LAPLACE_KERNEL, rng.normal(size=(3, 3))] if response == "kernels" else None
     bin_range = (0.0, 8.0) if response == "roberts" else (-1.0, 2.0)
-    expected = peak_histograms(maps.astype(np.float64), kernels=kernels, bins=9, bin_range=bin_range,
-                               response=response)
+    # the numpy reference: the responses at the peaks (peak_values), binned per map by np.histogram
+    values, sample = peak_values(maps.astype(np.float64), kernels, response)
+    expected = np.concatenate([np.stack([np.histogram(v[sample == i], bins=9, range=bin_range)[0]
+                                         for i in range(len(maps))]) for v in values], axis=1)
     rows = (np.stack([k.reshape(9) for k in kernels]) if kernels else np.eye(9)[4:5])
-    got = peak_count_histograms(maps, rows, bin_range, 9, "roberts" if response == "roberts" else "kernels")
+    got = peak_count_histograms(maps, None if response == "roberts" else rows, bin_range, 9,
+                                "roberts" if response == "roberts" else "kernels")
     np.testing.assert_array_equal(got, expected)
     assert got[1].sum() > 0
 
