@@ -59,7 +59,8 @@ def build_parser():
     di.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
 
     se = sub.add_parser("serve", help="run the web app with a bundled Redis and one worker")
-    se.add_argument("--host", default="127.0.0.1")
+    se.add_argument("--host", default="127.0.0.1",
+                    help="interface to listen on (default: this machine only; any other needs AWD_API_TOKEN)")
     se.add_argument("--port", type=int, default=8050)
     se.add_argument("--data-dir", default=None, help="default: $AWD_DATA_DIR or ./awd-data")
 
@@ -115,8 +116,7 @@ def _cmd_distill(args):
 def _cmd_serve(args):
     from awd.serve import serve
 
-    serve(host=args.host, port=args.port, data_dir=args.data_dir)
-    return 0
+    return serve(host=args.host, port=args.port, data_dir=args.data_dir)
 
 
 def _cmd_worker(args):

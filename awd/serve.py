@@ -6,11 +6,15 @@ deployment: a real Redis and a real prefork Celery worker, only started for you.
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -21,6 +25,9 @@ __all__ = [
     "worker_command",
     "start_worker",
     "stop_process",
+    "is_loopback",
+    "owner_token",
+    "Supervisor",
     "serve",
     "run_worker",
 ]
@@ -158,18 +165,149 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def serve(host: str = "127.0.0.1", port: int = 8050, data_dir="./awd-data", workers: int = 1,
+log = logging.getLogger("awd.serve")
+
+#: Where ``awd serve`` keeps the owner token it made (mode 0600, reused on the next start).
+OWNER_TOKEN_FILE = "owner-token"
+
+
+def is_loopback(host: str) -> bool:
+    """``True`` when ``host`` only accepts connections from this machine (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def owner_token(data_dir) -> tuple[str, bool]:
+    """The owner token of this server and whether it came from ``AWD_API_TOKEN``.
+
+    Without ``AWD_API_TOKEN``, a random token is made on the first start and kept in
+    ``<data_dir>/owner-token`` (readable by this user only), so that the browser's cookie survives restarts.
+    Delete the file to make a new one (every browser then needs the new link).
+
+    Returns
+    -------
+    tuple of (str, bool)
+    """
+    explicit = os.environ.get("AWD_API_TOKEN")
+    if explicit:
+        return explicit, True
+    path = Path(data_dir) / OWNER_TOKEN_FILE
+    try:
+        return path.read_text().strip(), False
+    except FileNotFoundError:
+        pass
+    token = secrets.token_urlsafe(24)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another `awd serve` on the same directory made it first
+        return path.read_text().strip(), False
+    with os.fdopen(fd, "w") as handle:
+        handle.write(token + "\n")
+    return token, False
+
+
+class Supervisor:
+    """Restart the children of ``awd serve`` (the worker, the bundled Redis) when one exits on its own.
+
+    Each child is polled every ``interval`` seconds; a child that exited is started again after a back-off
+    delay that doubles with each quick failure (1, 2, 4, ... up to ``max_delay`` seconds) and resets once it
+    has run for a minute. Every exit and restart is logged.
+
+    Parameters
+    ----------
+    interval : float, default=1.0
+        Seconds between checks.
+    max_delay : float, default=60.0
+        Longest back-off delay in seconds.
+    """
+
+    def __init__(self, interval: float = 1.0, max_delay: float = 60.0):
+        self.interval, self.max_delay = interval, max_delay
+        self._children: dict[str, dict] = {}
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="awd-supervisor", daemon=True)
+
+    def add(self, name: str, start, alive, process=None) -> None:
+        """Watch a child: ``start()`` (re)starts it, ``alive()`` tells whether it still runs."""
+        with self._lock:
+            self._children[name] = {"start": start, "alive": alive, "failures": 0, "since": time.monotonic(),
+                                    "retry_at": None}
+        if process is None:
+            start()
+
+    def start(self) -> "Supervisor":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop watching (the caller then stops the children)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def check(self) -> None:
+        """One round: note exited children and restart those whose back-off delay has passed."""
+        now = time.monotonic()
+        with self._lock:
+            for name, child in self._children.items():
+                if self._stop.is_set():
+                    return
+                if child["retry_at"] is None:
+                    if child["alive"]():
+                        if now - child["since"] > 60.0:
+                            child["failures"] = 0
+                        continue
+                    child["failures"] += 1
+                    delay = min(self.max_delay, 2.0 ** (child["failures"] - 1))
+                    child["retry_at"] = now + delay
+                    log.warning("%s exited unexpectedly; restarting it in %.0f s", name, delay)
+                if now >= child["retry_at"]:
+                    try:
+                        child["start"]()
+                        log.warning("%s restarted", name)
+                        child["retry_at"], child["since"] = None, time.monotonic()
+                    except Exception as exc:  # try again after a longer delay
+                        child["failures"] += 1
+                        delay = min(self.max_delay, 2.0 ** (child["failures"] - 1))
+                        child["retry_at"] = time.monotonic() + delay
+                        log.warning("%s could not be restarted (%s); next try in %.0f s", name, exc, delay)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.check()
+
+
+def _configure_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s awd serve: %(message)s", "%H:%M:%S"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int = 1,
           redis_url: str | None = None) -> int:
     """Run AWD Studio on one machine: bundled Redis (unless ``REDIS_URL``), a worker and the web server.
+
+    The worker and the bundled Redis are supervised: either is restarted (with back-off) if it exits. The
+    owner token (``AWD_API_TOKEN``, or one made and kept under ``data_dir``) guards every page and route
+    but share links; the URL printed at start carries it once, and the browser keeps a cookie.
 
     Parameters
     ----------
     host : str, default="127.0.0.1"
-        Interface of the web server (loopback: only this machine can connect).
+        Interface of the web server. Loopback only accepts this machine; any other address needs
+        ``AWD_API_TOKEN`` to be set (the server is then reachable by others).
     port : int, default=8050
         Port of the web server.
-    data_dir : path-like, default="./awd-data"
-        Datasets, results, the SQLite database and Redis' files (kept between runs).
+    data_dir : path-like or None, default=None
+        Datasets, results, the SQLite database and Redis' files (kept between runs); ``None`` reads
+        ``AWD_DATA_DIR`` and otherwise uses ``./awd-data``.
     workers : int, default=1
         Worker processes (each runs one task at a time); 0 starts none.
     redis_url : str or None, default=None
@@ -178,45 +316,68 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir="./awd-data", work
     Returns
     -------
     int
-        Exit status (0 after a clean Ctrl-C / SIGTERM).
+        Exit status: 0 after a clean Ctrl-C / SIGTERM, 2 when refused (non-loopback host without a token).
     """
     import uvicorn
 
-    data_dir = Path(data_dir).expanduser().resolve()
+    _configure_logging()
+    if not is_loopback(host) and not os.environ.get("AWD_API_TOKEN"):
+        print(f"awd serve: refusing to listen on {host}: other machines could reach this server, so it needs "
+              "an owner token you chose. Set one (at least 16 characters), e.g.\n"
+              "  export AWD_API_TOKEN=$(openssl rand -hex 24)\n"
+              f"and start again, or leave out --host to listen on 127.0.0.1 only.", file=sys.stderr, flush=True)
+        return 2
+    data_dir = Path(data_dir or os.environ.get("AWD_DATA_DIR") or "./awd-data").expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     os.environ["AWD_DATA_DIR"] = str(data_dir)
+    token, explicit = owner_token(data_dir)
+    os.environ["AWD_API_TOKEN"] = token
     # uvicorn re-raises the signal that stopped it; make SIGTERM land in our clean-up like Ctrl-C does
     signal.signal(signal.SIGTERM, _raise_interrupt)
     redis_url = redis_url or os.environ.get("REDIS_URL")
     redis_server = None
-    worker = None
+    worker: dict = {"process": None}
+    supervisor = Supervisor()
     try:
         if not redis_url:
             redis_server = RedisServer(data_dir / "redis").start()
             redis_url = redis_server.url
+            supervisor.add("the bundled Redis", start=redis_server.start,
+                           alive=lambda: redis_server.process is not None and redis_server.process.poll() is None,
+                           process=redis_server.process)
         os.environ["REDIS_URL"] = redis_url
         from backend.config import get_settings
 
         get_settings.cache_clear()
         if workers > 0:
             (data_dir / "logs").mkdir(exist_ok=True)
-            worker = start_worker(env=dict(os.environ), concurrency=workers,
-                                  log_file=data_dir / "logs" / "worker.log")
+
+            def start_embedded_worker():
+                worker["process"] = start_worker(env=dict(os.environ), concurrency=workers,
+                                                 log_file=data_dir / "logs" / "worker.log")
+
+            supervisor.add("the worker", start=start_embedded_worker,
+                           alive=lambda: worker["process"] is not None and worker["process"].poll() is None)
+        supervisor.start()
         from backend.app import create_app
 
         app = create_app()
         config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False,
                                 server_header=False)
         server = uvicorn.Server(config)
-        shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
-        print(f"AWD Studio: http://{shown}:{port}/  (data in {data_dir}; Ctrl-C stops)", flush=True)
+        shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+        link = f"http://{shown}:{port}/?token={token}"
+        where = "the token in AWD_API_TOKEN" if explicit else f"a token kept in {data_dir / OWNER_TOKEN_FILE}"
+        print(f"AWD Studio: open {link}\n  (this link holds {where}; data in {data_dir}; Ctrl-C stops)",
+              flush=True)
         server.run()  # handles SIGINT/SIGTERM and returns
         return 0
     except KeyboardInterrupt:
         return 0
     finally:
-        if worker is not None:
-            stop_process(worker, timeout=30)
+        supervisor.stop()
+        if worker["process"] is not None:
+            stop_process(worker["process"], timeout=30)
         if redis_server is not None:
             redis_server.stop()
         print("AWD Studio stopped.", flush=True)

@@ -17,11 +17,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from backend.auth import OwnerGateMiddleware
 from backend.config import Settings, get_settings
 from backend.db import init_db
 from backend.ratelimit import RateLimitMiddleware
-from backend.storage import Paths, sweep_temp
-from backend.routes import datasets, examples, health, jobs, results, shares, teachers
+from backend.storage import DISK_FULL_DETAIL, Paths, is_disk_full, sweep_temp
+from backend.routes import datasets, examples, health, jobs, results, session, shares, teachers
 
 __all__ = ["create_app", "api_router", "RecoveryLoop"]
 
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 def api_router() -> APIRouter:
     """All resource routers under ``/api``."""
     router = APIRouter(prefix="/api")
-    for module in (health, datasets, examples, teachers, jobs, results, shares):
+    for module in (health, session, datasets, examples, teachers, jobs, results, shares):
         router.include_router(module.router)
     return router
 
@@ -59,8 +60,8 @@ class RecoveryLoop:
         if removed:
             log.info("removed %d partial uploads of lost web processes", len(removed))
         return recover_jobs(self.settings.sqlalchemy_url, startup=startup, max_attempts=self.settings.max_attempts,
-                            hard_limit_seconds=self.settings.job_time_limit + 600,
-                            data_dir=self.settings.data_dir)
+                            stall_seconds=self.settings.stall_seconds, data_dir=self.settings.data_dir,
+                            resend_after_seconds=max(10.0, 3.0 * self.settings.sweep_seconds))
 
     def _run(self) -> None:
         startup = True
@@ -87,7 +88,7 @@ def _mount_ui(app: FastAPI) -> None:
         log.exception("the Dash UI could not be mounted; serving the API only")
 
 
-async def _first_page_request(app: FastAPI) -> None:
+async def _first_page_request(app: FastAPI, token: str | None) -> None:
     """Request "/" once, in process, before the app serves anyone.
 
     Dash's FastAPI backend finishes its set-up (the walk of ``frontend/assets``, callback registration) on the
@@ -98,7 +99,8 @@ async def _first_page_request(app: FastAPI) -> None:
 
     try:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://awd.internal") as client:
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        async with httpx.AsyncClient(transport=transport, base_url="http://awd.internal", headers=headers) as client:
             await client.get("/")
     except Exception:  # the UI then sets itself up on its first real request, as before
         log.exception("the first in-process page request failed")
@@ -128,7 +130,7 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if with_ui:
-            await _first_page_request(app)
+            await _first_page_request(app, settings.api_token)
         loop = RecoveryLoop(settings).start() if recovery and settings.redis_url else None
         app.state.recovery = loop
         try:
@@ -143,6 +145,7 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
                   description="Adaptive wavelet distillation as a service: upload data, distil a teacher "
                               "into a wavelet and a tiny interpretable model, share the result.")
     app.state.settings = settings
+    app.add_middleware(OwnerGateMiddleware, token=settings.api_token)
     if settings.rate_limit_per_minute > 0:
         app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
     if settings.cors_origins:
@@ -157,10 +160,22 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
+    @app.exception_handler(OSError)
+    async def _os_error(request, exc):
+        """A full disk is the server's condition, not the user's mistake: 507 with a plain reason."""
+        if is_disk_full(exc):
+            log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
+            return JSONResponse(status_code=507, content={"detail": DISK_FULL_DETAIL})
+        log.exception("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return JSONResponse(status_code=500, content={"detail": "internal error; see the server log"})
+
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)
     async def _database_busy(request, exc):
         """A locked, overloaded or unreachable database is a temporary condition: 503 with Retry-After."""
+        if is_disk_full(exc):
+            log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
+            return JSONResponse(status_code=507, content={"detail": DISK_FULL_DETAIL})
         log.warning("database busy or unavailable on %s %s: %s", request.method, request.url.path, exc)
         return JSONResponse(status_code=503, headers={"Retry-After": "5"},
                             content={"detail": "the database is busy or unavailable; retry in a few seconds"})

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
         ``AWD_MAX_ATTEMPTS``: a job whose worker died this many times is failed instead of re-run.
     sweep_seconds : float, default=15
         ``AWD_SWEEP_SECONDS``: how often the web process looks for orphaned jobs (0 disables the loop).
+    stall_seconds : float, default=180
+        ``AWD_STALL_SECONDS``: a running job whose process sent no heartbeat for this long, although its
+        worker still answers, is taken for frozen: the process is killed and the job re-queued (or failed
+        after ``AWD_MAX_ATTEMPTS``). Heartbeats come every 5 s.
     rate_limit_per_minute : float, default=300
         ``AWD_RATE_LIMIT_PER_MINUTE``: write requests (POST/DELETE) one client may send per minute, with a
         burst of the same size (HTTP 429 beyond it); 0 turns the limit off. Reads are never limited.
@@ -70,6 +74,7 @@ class Settings(BaseSettings):
     chunk_points: int = Field(default=6, ge=1)
     max_attempts: int = Field(default=3, ge=1)
     sweep_seconds: float = Field(default=15.0, ge=0)
+    stall_seconds: float = Field(default=180.0, ge=15)
     rate_limit_per_minute: float = Field(default=300.0, ge=0)
 
     @field_validator("cors_origins", mode="before")

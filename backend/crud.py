@@ -20,6 +20,7 @@ from backend.db import ACTIVE_STATES, Dataset, Job, LossPoint, Share, Teacher, n
 __all__ = [
     "hash_token",
     "create_dataset",
+    "find_dataset_by_hash",
     "list_datasets",
     "delete_dataset",
     "create_teacher",
@@ -38,7 +39,9 @@ __all__ = [
     "requeue_job",
     "delete_job",
     "create_share",
+    "share_by_token",
     "find_share_by_token",
+    "mark_share_used",
     "list_shares",
     "revoke_share",
 ]
@@ -61,6 +64,12 @@ def create_dataset(session: Session, *, dataset_id: str, name: str, source: str,
     session.add(row)
     session.commit()
     return row
+
+
+def find_dataset_by_hash(session: Session, *, sha256: str, source: str = "upload") -> Dataset | None:
+    """The oldest stored dataset of this source whose file has this SHA-256, if any."""
+    query = select(Dataset).where(Dataset.sha256 == sha256, Dataset.source == source).order_by(Dataset.created)
+    return session.scalars(query.limit(1)).first()
 
 
 def list_datasets(session: Session, *, limit: int = 100, offset: int = 0) -> tuple[list[Dataset], int]:
@@ -135,8 +144,8 @@ def mark_enqueued(session: Session, *, job_id: str, task_id: str) -> bool:
     return _cas(session, [Job.id == job_id, Job.state == "queued"], task_id=task_id, enqueued=utcnow())
 
 
-def claim_job(session: Session, *, job_id: str, worker: str) -> int | None:
-    """Move a queued job to running for this worker.
+def claim_job(session: Session, *, job_id: str, worker: str, pid: int | None = None) -> int | None:
+    """Move a queued job to running for this worker (``pid``: the process that will run it).
 
     Returns
     -------
@@ -146,18 +155,21 @@ def claim_job(session: Session, *, job_id: str, worker: str) -> int | None:
     """
     now = utcnow()
     ok = _cas(session, [Job.id == job_id, Job.state == "queued"], state="running", attempt=Job.attempt + 1,
-              worker=worker, heartbeat=now, started=now, stage="starting", fraction=0.0, error=None,
+              worker=worker, worker_pid=pid, heartbeat=now, started=now, stage="starting", fraction=0.0, error=None,
               message=None, finished=None)
     if not ok:
         return None
     return session.scalar(select(Job.attempt).where(Job.id == job_id))
 
 
-def touch_job(session: Session, *, job_id: str, attempt: int, worker: str | None = None) -> bool:
+def touch_job(session: Session, *, job_id: str, attempt: int, worker: str | None = None,
+              pid: int | None = None) -> bool:
     """Heartbeat: ``True`` while this attempt still owns the running job."""
     values = {"heartbeat": utcnow()}
     if worker:
         values["worker"] = worker
+    if pid:
+        values["worker_pid"] = pid
     return _cas(session, [Job.id == job_id, Job.attempt == attempt, Job.state == "running"], **values)
 
 
@@ -221,8 +233,8 @@ def requeue_job(session: Session, *, job: Job, reason: str, max_attempts: int) -
         ok = _cas(session, where, state="failed", finished=utcnow(), stage="failed",
                   error=f"the worker was lost {job.attempt} times ({reason}); giving up")
         return "failed" if ok else "unchanged"
-    ok = _cas(session, where, state="queued", stage="queued", worker=None, task_id=None, enqueued=None,
-              message=f"re-queued: {reason}")
+    ok = _cas(session, where, state="queued", stage="queued", worker=None, worker_pid=None, task_id=None,
+              enqueued=None, message=f"re-queued: {reason}")
     return "queued" if ok else "unchanged"
 
 
@@ -245,18 +257,40 @@ def create_share(session: Session, *, job_id: str, expires: dt.datetime | None) 
     return row, token
 
 
-def find_share_by_token(session: Session, *, token: str, now: dt.datetime | None = None) -> Share | None:
-    """The live (not revoked, not expired) share of this token, compared in constant time."""
+def share_by_token(session: Session, *, token: str, now: dt.datetime | None = None) -> tuple[str, Share | None]:
+    """Look up a share token (compared in constant time).
+
+    Returns
+    -------
+    tuple
+        ``(status, row)``: ``("live", row)``, ``("revoked", row)``, ``("expired", row)`` or
+        ``("unknown", None)``.
+    """
     if not token or len(token) > 200:
-        return None
+        return "unknown", None
     digest = hash_token(token)
     row = session.scalar(select(Share).where(Share.token_hash == digest))
     if row is None or not hmac.compare_digest(row.token_hash, digest):
-        return None
-    now = now or utcnow()
-    if row.revoked or (row.expires is not None and row.expires <= now):
-        return None
-    return row
+        return "unknown", None
+    if row.revoked:
+        return "revoked", row
+    if row.expires is not None and row.expires <= (now or utcnow()):
+        return "expired", row
+    return "live", row
+
+
+def find_share_by_token(session: Session, *, token: str, now: dt.datetime | None = None) -> Share | None:
+    """The live (not revoked, not expired) share of this token, or ``None``."""
+    status, row = share_by_token(session, token=token, now=now)
+    return row if status == "live" else None
+
+
+def mark_share_used(session: Session, *, share: Share, every_seconds: float = 60.0) -> None:
+    """Record that a share link was opened (at most one write per ``every_seconds``)."""
+    now = utcnow()
+    if share.last_used is None or share.last_used < now - dt.timedelta(seconds=every_seconds):
+        session.execute(update(Share).where(Share.id == share.id).values(last_used=now))
+        session.commit()
 
 
 def list_shares(session: Session, *, job_id: str) -> list[Share]:

@@ -2,7 +2,8 @@
 
 The job row is the source of truth for a job's state; Celery only carries "please look at job X".
 Tables: ``datasets``, ``teachers``, ``jobs``, ``loss_points`` (live loss curves), ``shares`` and
-``schema_version`` (``create_all`` plus a version number instead of migrations).
+``schema_version`` (``create_all`` plus a version number; :func:`init_db` adds the columns that later
+versions introduced to an older database).
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ from sqlalchemy import (
     TypeDecorator,
     create_engine,
     event,
+    inspect,
     select,
+    text,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
@@ -39,12 +43,15 @@ __all__ = [
     "SchemaVersion",
     "utcnow",
     "new_id",
+    "is_uuid",
     "get_engine",
     "get_sessionmaker",
     "init_db",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Columns added after version 1, by table: ``init_db`` adds the ones an older database lacks.
+_ADDED_COLUMNS = {"jobs": {"worker_pid": "INTEGER"}, "shares": {"last_used": "TIMESTAMP"}}
 JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 ACTIVE_STATES = ("queued", "running")
 
@@ -57,6 +64,14 @@ def utcnow() -> dt.datetime:
 def new_id() -> str:
     """A random UUID4 as a string (ids of datasets, teachers, jobs, shares)."""
     return str(uuid.uuid4())
+
+
+def is_uuid(value: str) -> bool:
+    """``True`` for the canonical text of a UUID (our ids); share tokens never look like one."""
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except (ValueError, AttributeError, TypeError):
+        return False
 
 
 class UTCDateTime(TypeDecorator):
@@ -135,6 +150,7 @@ class Job(Base):
     task_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     enqueued: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    worker_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the process running the attempt
     heartbeat: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     result_dir: Mapped[str | None] = mapped_column(String(255), nullable=True)
     rerun_of: Mapped[str | None] = mapped_column(String(36), nullable=True)
@@ -165,6 +181,7 @@ class Share(Base):
     created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_used: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class SchemaVersion(Base):
@@ -234,3 +251,23 @@ def init_db(url: str) -> None:
                 f"DATABASE_URL: the database has schema version {row.version} but this AWD Studio "
                 f"knows version {SCHEMA_VERSION}; upgrade AWD Studio or point DATABASE_URL elsewhere"
             )
+        elif row.version < SCHEMA_VERSION:
+            _add_missing_columns(engine)
+            row.version = SCHEMA_VERSION
+            session.commit()
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Add the columns of :data:`_ADDED_COLUMNS` that an older database lacks (idempotent; a concurrent
+    process adding the same column first is fine)."""
+    for table, columns in _ADDED_COLUMNS.items():
+        present = {c["name"] for c in inspect(engine).get_columns(table)}
+        for name, sql_type in columns.items():
+            if name in present:
+                continue
+            try:
+                with engine.begin() as connection:
+                    connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
+            except DBAPIError:
+                if name not in {c["name"] for c in inspect(engine).get_columns(table)}:
+                    raise

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hmac
-import uuid
 from typing import Annotated, Iterator
 
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
-from backend.db import Dataset, Job, get_sessionmaker
+from backend.auth import credentials
+from backend.db import Dataset, Job, get_sessionmaker, is_uuid
 from backend.storage import Paths
 
 __all__ = [
@@ -52,29 +51,27 @@ PathsDep = Annotated[Paths, Depends(get_paths)]
 
 
 def require_owner(request: Request, settings: SettingsDep) -> None:
-    """Owner routes: with ``AWD_API_TOKEN`` set, require ``Authorization: Bearer <that token>``.
+    """Owner routes: with an owner token configured, require ``Authorization: Bearer <token>`` or the owner
+    cookie (see :mod:`backend.auth`); 401 without credentials, 403 with wrong ones.
 
     Share tokens never pass this check: they only open ``/api/results/{token}``.
     """
-    expected = settings.api_token
-    if not expected:
+    if not settings.api_token:
         return
-    header = request.headers.get("authorization", "")
-    scheme, _, given = header.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+    verdict = credentials(request.headers, request.cookies, settings.api_token)
+    if verdict is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "this route belongs to the owner: open the link `awd serve` printed (it sets a cookie), or send "
+            "Authorization: Bearer <owner token>; share links only read their own result",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if not verdict:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
-            "this route needs the owner's API token (Authorization: Bearer <AWD_API_TOKEN>); "
+            "the owner token sent is wrong: use the token `awd serve` printed (or AWD_API_TOKEN); "
             "share links only read their own result",
         )
-
-
-def is_uuid(value: str) -> bool:
-    """``True`` for the canonical text of a UUID (our ids); share tokens never look like one."""
-    try:
-        return str(uuid.UUID(value)) == value.lower()
-    except (ValueError, AttributeError, TypeError):
-        return False
 
 
 def job_or_404(job_id: str, session: SessionDep) -> Job:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "DatasetPublic",
@@ -17,6 +17,7 @@ __all__ = [
     "TeachersPublic",
     "JobCreate",
     "JobPublic",
+    "JobEstimate",
     "JobsPublic",
     "LossPointPublic",
     "ShareCreate",
@@ -26,10 +27,18 @@ __all__ = [
     "ArtifactPublic",
     "ArtifactsPublic",
     "HealthPublic",
+    "SessionPublic",
     "Problem",
 ]
 
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+
+#: Upper bounds of a job's numeric options (each documented in OpenAPI; a request beyond one gets a 422 that
+#: names it). The estimated run time is also checked against ``AWD_JOB_TIME_LIMIT`` on submission.
+MAX_EPOCHS = 2000
+MAX_TEACHER_EPOCHS = 2000
+MAX_GRID_POINTS = 400
+MAX_LEVELS = 12
 
 
 class Problem(BaseModel):
@@ -54,6 +63,7 @@ class DatasetPublic(BaseModel):
     size_bytes: int
     summary: dict[str, Any]
     created: dt.datetime
+    note: str | None = Field(default=None, description="e.g. that the same file was uploaded before")
 
 
 class DatasetsPublic(BaseModel):
@@ -115,24 +125,43 @@ class JobCreate(BaseModel):
     dataset_id: str = Field(max_length=64)
     teacher: str = Field(default="auto", max_length=64)
     target: int | None = Field(default=None, ge=0, le=10_000)
-    levels: int | None = Field(default=None, ge=1, le=20)
+    levels: int | None = Field(default=None, ge=1, le=MAX_LEVELS,
+                               description="decomposition levels J; also at most what the signal length allows")
     wave: str | None = Field(default=None, max_length=20)
     mode: str | None = Field(default=None, max_length=20)
     parametrization: str | None = Field(default=None, max_length=20)
     lambdas: list[float] | None = Field(default=None, min_length=1, max_length=64)
     gammas: list[float] | None = Field(default=None, min_length=1, max_length=64)
-    epochs: int | None = Field(default=None, ge=1, le=100_000)
+    epochs: int | None = Field(default=None, ge=1, le=MAX_EPOCHS)
     attribution: str | None = Field(default=None, max_length=40)
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
     batch_size: int | None = Field(default=None, ge=1, le=100_000)
     device: str | None = Field(default=None, max_length=20)
     grid_preset: Literal["default", "paper"] | None = None
-    teacher_epochs: int | None = Field(default=None, ge=1, le=10_000)
+    teacher_epochs: int | None = Field(default=None, ge=1, le=MAX_TEACHER_EPOCHS)
     lr: float | None = Field(default=None, gt=0, le=10)
     patience: int | None = Field(default=None, ge=1, le=10_000)
     test_fraction: float | None = Field(default=None, ge=0.05, le=0.5)
     cv_folds: int | None = Field(default=None, ge=2, le=20)
     top_k: int | None = Field(default=None, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _grid_size(self):
+        n_points = len(self.lambdas or [1]) * len(self.gammas or [1])
+        if n_points > MAX_GRID_POINTS:
+            raise ValueError(f"lambdas x gammas: {n_points} grid points exceed the bound of {MAX_GRID_POINTS}; "
+                             "use fewer values")
+        return self
+
+
+class JobEstimate(BaseModel):
+    """The estimated run time of a job on this server's CPU, against the job time limit."""
+
+    seconds: float
+    limit_seconds: float
+    grid_points: int
+    epochs: int
+    within_limit: bool
 
 
 class LossPointPublic(BaseModel):
@@ -163,6 +192,7 @@ class JobPublic(BaseModel):
     finished: dt.datetime | None = None
     result_url: str | None = None
     losses: list[LossPointPublic] | None = None
+    notice: str | None = Field(default=None, description="a warning for the user, e.g. that no worker runs")
 
 
 class JobsPublic(BaseModel):
@@ -171,10 +201,11 @@ class JobsPublic(BaseModel):
 
 
 class ShareCreate(BaseModel):
-    """Options of a new share link."""
+    """Options of a new share link: ``expires_in_hours`` unset means it never expires (until revoked)."""
 
     model_config = ConfigDict(extra="forbid")
-    expires_in_hours: float | None = Field(default=None, gt=0, le=24 * 3650)
+    expires_in_hours: float | None = Field(default=None, gt=0, le=24 * 3650,
+                                           description="hours until the link stops working; omit for never")
 
 
 class SharePublic(BaseModel):
@@ -186,6 +217,7 @@ class SharePublic(BaseModel):
     created: dt.datetime
     expires: dt.datetime | None = None
     revoked: bool
+    last_used: dt.datetime | None = None
 
 
 class ShareCreated(SharePublic):
@@ -221,3 +253,10 @@ class HealthPublic(BaseModel):
     database: bool
     redis: bool
     workers: int
+
+
+class SessionPublic(BaseModel):
+    """What this client may do."""
+
+    owner: bool
+    token_required: bool

@@ -14,6 +14,7 @@ same directory tree and moved with :func:`os.replace` (atomic on POSIX).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -30,6 +31,7 @@ __all__ = [
     "Paths",
     "safe_suffix",
     "safe_display_name",
+    "local_file_name",
     "atomic_write_bytes",
     "atomic_move",
     "sha256_file",
@@ -37,6 +39,9 @@ __all__ = [
     "resolve_artifact",
     "remove_tree",
     "sweep_temp",
+    "pid_alive",
+    "is_disk_full",
+    "DISK_FULL_DETAIL",
 ]
 
 DATASET_SUFFIXES = (".npz", ".npy", ".csv", ".fits", ".fit", ".fts", ".h5", ".hdf5", ".mat")
@@ -90,20 +95,51 @@ class Paths:
         os.close(fd)
         return Path(name)
 
+    def temp_dir(self) -> Path:
+        """A fresh temporary directory under :attr:`tmp`, named like :meth:`temp_file` (swept alike)."""
+        return Path(tempfile.mkdtemp(prefix=f"{_temp_prefix()}{os.getpid()}-", dir=self.tmp))
+
 
 def _temp_prefix() -> str:
     host = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:40] or "host"
     return f"upload-{host}-"
 
 
-def _pid_alive(pid: int) -> bool:
+#: The API's answer (HTTP 507) whenever a write fails for lack of space.
+DISK_FULL_DETAIL = ("the server is out of disk space: nothing was stored; free space under AWD_DATA_DIR (delete "
+                    "old jobs or datasets) and try again")
+#: errno values that mean "no room to write": the disk is full, or a disk quota is reached.
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """``True`` for an error caused by a full disk (``ENOSPC``/``EDQUOT``, or SQLite's "disk is full"),
+    also when it is the cause or context of ``exc``."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+            return True
+        text = str(exc).lower()
+        if "database or disk is full" in text or "no space left on device" in text:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def pid_alive(pid: int) -> bool:
+    """``True`` while process ``pid`` exists on this machine and is not a zombie (it may be stopped)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # exists, owned by someone else
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 def sweep_temp(paths: "Paths", *, max_age_seconds: float = 86400.0) -> list[str]:
@@ -131,7 +167,7 @@ def sweep_temp(paths: "Paths", *, max_age_seconds: float = 86400.0) -> list[str]
             stale = now - entry.lstat().st_mtime > max_age_seconds
             if entry.name.startswith(mine):
                 pid_text = entry.name[len(mine):].split("-", 1)[0]
-                stale = stale or (pid_text.isdigit() and not _pid_alive(int(pid_text)))
+                stale = stale or (pid_text.isdigit() and not pid_alive(int(pid_text)))
             if stale:
                 remove_tree(entry)
                 removed.append(entry.name)
@@ -176,6 +212,18 @@ def safe_display_name(name: str | None, fallback: str, *, path: bool = False) ->
         text = os.path.basename(text.replace("\\", "/"))
     text = _CONTROL.sub("", text).strip()
     return (text or fallback)[:200]
+
+
+def local_file_name(filename: str | None, suffix: str, fallback: str = "upload") -> str:
+    """A file name to store an upload under that still reads like the client's own (for error messages).
+
+    Only the last path component is kept, control characters go, and the stem is cut to 120 bytes of UTF-8
+    so that the name fits any file system; ``suffix`` (already checked) always ends it.
+    """
+    base = safe_display_name(filename, fallback, path=True)
+    stem = base[: -len(suffix)] if base.lower().endswith(suffix) else base
+    stem = stem.encode("utf-8")[:120].decode("utf-8", "ignore").strip(" .") or fallback
+    return stem + suffix
 
 
 def atomic_move(src, dst) -> Path:

@@ -1,4 +1,4 @@
-"""Streamed multipart uploads: the body goes straight to a temporary file, counted and hashed.
+"""Streamed multipart uploads: the body goes straight to temporary files, counted and hashed.
 
 Starlette's form parser would buffer the whole body before our size check; here the limit is enforced
 while the bytes arrive (HTTP 413 as soon as it is crossed) and nothing is left on disk on any failure.
@@ -13,28 +13,66 @@ from pathlib import Path
 from fastapi import HTTPException, Request, status
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from backend.storage import Paths, safe_suffix
+from backend.storage import DISK_FULL_DETAIL, Paths, is_disk_full, local_file_name, remove_tree, safe_suffix
 
-__all__ = ["ReceivedUpload", "receive_upload", "multipart_openapi"]
+__all__ = ["ReceivedFile", "ReceivedUpload", "receive_upload", "multipart_openapi"]
 
 _FIELD_LIMIT = 4096
 _OVERHEAD = 64 * 1024
 
 
 @dataclass
-class ReceivedUpload:
-    """A fully received upload: temporary ``path`` (the caller moves or deletes it) and form fields."""
+class ReceivedFile:
+    """One received file: stored at ``path`` (named like the client's file), with its size and SHA-256."""
 
     path: Path
     filename: str
     suffix: str
     size: int
     sha256: str
+
+
+@dataclass
+class ReceivedUpload:
+    """A fully received upload: its files in one temporary ``directory`` (the caller moves what it keeps,
+    then calls :meth:`discard`) and its text fields."""
+
+    directory: Path
+    files: dict[str, ReceivedFile]
     fields: dict[str, str] = field(default_factory=dict)
+    main: str = "file"
+
+    @property
+    def path(self) -> Path:
+        """Where the main file is."""
+        return self.files[self.main].path
+
+    @property
+    def filename(self) -> str:
+        """The client's name of the main file."""
+        return self.files[self.main].filename
+
+    @property
+    def suffix(self) -> str:
+        """The main file's (lower-case) extension."""
+        return self.files[self.main].suffix
+
+    @property
+    def size(self) -> int:
+        """Bytes of all files together."""
+        return sum(f.size for f in self.files.values())
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the main file, or of the files' digests in field order when there are several."""
+        if len(self.files) == 1:
+            return self.files[self.main].sha256
+        joined = "".join(f"{name}:{self.files[name].sha256};" for name in sorted(self.files))
+        return hashlib.sha256(joined.encode()).hexdigest()
 
     def discard(self) -> None:
-        """Delete the temporary file."""
-        self.path.unlink(missing_ok=True)
+        """Delete the temporary directory and everything left in it."""
+        remove_tree(self.directory)
 
 
 def _too_large(limit: int) -> HTTPException:
@@ -52,16 +90,14 @@ def _bad(message: str) -> HTTPException:
 class _Receiver:
     """Parser callbacks: route each part to the temporary file or to a small text field."""
 
-    def __init__(self, paths: Paths, max_bytes: int, file_field: str, allowed):
-        self.paths, self.max_bytes, self.file_field, self.allowed = paths, max_bytes, file_field, allowed
+    def __init__(self, directory: Path, max_bytes: int, file_fields, allowed):
+        self.directory, self.max_bytes, self.file_fields, self.allowed = directory, max_bytes, file_fields, allowed
         self.fields: dict[str, str] = {}
+        self.files: dict[str, dict] = {}
         self.error: HTTPException | None = None
         self.handle = None
-        self.path: Path | None = None
-        self.filename = ""
-        self.suffix = ""
+        self.current: dict | None = None
         self.size = 0
-        self.digest = hashlib.sha256()
         self._header_field = b""
         self._header_value = b""
         self._headers: dict[bytes, bytes] = {}
@@ -95,18 +131,22 @@ class _Receiver:
         _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
         name = options.get(b"name", b"").decode("utf-8", "replace")
         filename = options.get(b"filename")
-        if name == self.file_field and filename is not None:
-            if self.handle is not None or self.path is not None:
-                self.error = _bad(f"{self.file_field}: send exactly one file")
+        if name in self.file_fields and filename is not None:
+            if name in self.files:
+                self.error = _bad(f"{name}: send exactly one file in this field")
                 return
-            self.filename = filename.decode("utf-8", "replace")
+            client_name = filename.decode("utf-8", "replace")
             try:
-                self.suffix = safe_suffix(self.filename, self.allowed)
+                suffix = safe_suffix(client_name, self.allowed)
             except ValueError as exc:
-                self.error = HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, str(exc))
+                self.error = HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                                           str(exc).replace("file:", f"{name}:", 1))
                 return
-            self.path = self.paths.temp_file(self.suffix)
-            self.handle = open(self.path, "wb")
+            path = self.directory / f".part-{name}{suffix}"
+            self.current = {"path": path, "filename": client_name, "suffix": suffix, "size": 0,
+                            "digest": hashlib.sha256()}
+            self.files[name] = self.current
+            self.handle = open(path, "wb")
             self._target = "file"
         elif name and filename is None:
             self._target = name
@@ -120,7 +160,8 @@ class _Receiver:
             if self.size > self.max_bytes:
                 self.error = _too_large(self.max_bytes)
                 return
-            self.digest.update(chunk)
+            self.current["size"] += len(chunk)
+            self.current["digest"].update(chunk)
             self.handle.write(chunk)
         else:
             self._buffer.extend(chunk)
@@ -139,13 +180,25 @@ class _Receiver:
         if self.handle is not None:
             self.handle.close()
             self.handle = None
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
+        remove_tree(self.directory)
+
+    def received(self, main: str) -> ReceivedUpload:
+        """Give each file its client's name (the main one) or its field's name, and describe them."""
+        files = {}
+        for name, part in self.files.items():
+            final = local_file_name(part["filename"] if name == main else name, part["suffix"])
+            path = part["path"].rename(self.directory / final)
+            files[name] = ReceivedFile(path=path, filename=part["filename"], suffix=part["suffix"],
+                                       size=part["size"], sha256=part["digest"].hexdigest())
+        return ReceivedUpload(directory=self.directory, files=files, fields=self.fields, main=main)
 
 
 async def receive_upload(request: Request, *, paths: Paths, max_bytes: int, allowed,
-                         file_field: str = "file") -> ReceivedUpload:
-    """Stream a ``multipart/form-data`` body into a temporary file.
+                         file_field: str = "file", extra_file_fields=()) -> ReceivedUpload:
+    """Stream a ``multipart/form-data`` body into a temporary directory.
+
+    The main file is stored under the client's own file name (so that errors about it name the user's file,
+    never a temporary one); optional further files (``extra_file_fields``) under their field's name.
 
     Parameters
     ----------
@@ -158,7 +211,9 @@ async def receive_upload(request: Request, *, paths: Paths, max_bytes: int, allo
     allowed : sequence of str
         Accepted file extensions (HTTP 415 otherwise).
     file_field : str, default="file"
-        Name of the form field holding the file.
+        Name of the form field holding the (required) main file.
+    extra_file_fields : sequence of str, default=()
+        Fields that may carry one more file each (e.g. ``("y",)`` for the targets of an ``.npy``).
 
     Returns
     -------
@@ -168,7 +223,8 @@ async def receive_upload(request: Request, *, paths: Paths, max_bytes: int, allo
     ------
     fastapi.HTTPException
         413 too large, 415 unsupported extension or content type, 422 missing or empty file,
-        400 malformed or truncated body. The temporary file is removed in every case.
+        400 malformed or truncated body, 507 when the server's disk is full. The temporary file is removed
+        in every case.
     """
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
@@ -178,35 +234,38 @@ async def receive_upload(request: Request, *, paths: Paths, max_bytes: int, allo
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > max_bytes + _OVERHEAD:
         raise _too_large(max_bytes)
-    receiver = _Receiver(paths, max_bytes, file_field, allowed)
-    parser = MultipartParser(boundary, receiver.callbacks())
-    finished = False
+    receiver = None
     try:
+        receiver = _Receiver(paths.temp_dir(), max_bytes, (file_field, *extra_file_fields), allowed)
+        parser = MultipartParser(boundary, receiver.callbacks())
         async for chunk in request.stream():
             if chunk:
                 parser.write(chunk)
             if receiver.error:
                 raise receiver.error
         parser.finalize()
-        finished = receiver.handle is None
         if receiver.error:
             raise receiver.error
-        if receiver.path is None:
+        if file_field not in receiver.files:
             raise _bad(f"{file_field}: no file in the upload; send it in the multipart field {file_field!r}")
-        if not finished:
+        if receiver.handle is not None:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{file_field}: the upload was cut off; send it again")
-        if receiver.size == 0:
-            raise _bad(f"{file_field}: the file is empty; choose a file with data in it")
+        for name, part in receiver.files.items():
+            if part["size"] == 0:
+                raise _bad(f"{name}: the file {part['filename']!r} is empty; choose a file with data in it")
+        return receiver.received(file_field)
     except HTTPException:
-        receiver.cleanup()
+        if receiver is not None:
+            receiver.cleanup()
         raise
-    except BaseException as exc:  # malformed multipart, client disconnect, cancellation
-        receiver.cleanup()
+    except BaseException as exc:  # malformed multipart, client disconnect, cancellation, a full disk
+        if receiver is not None:
+            receiver.cleanup()
+        if is_disk_full(exc):
+            raise HTTPException(status.HTTP_507_INSUFFICIENT_STORAGE, DISK_FULL_DETAIL) from exc
         if isinstance(exc, Exception):
             raise HTTPException(status.HTTP_400_BAD_REQUEST, f"malformed multipart body: {exc}") from exc
         raise
-    return ReceivedUpload(path=receiver.path, filename=receiver.filename, suffix=receiver.suffix,
-                          size=receiver.size, sha256=receiver.digest.hexdigest(), fields=receiver.fields)
 
 
 def multipart_openapi(extra_fields: dict[str, dict] | None = None, required=("file",)) -> dict:

@@ -7,6 +7,10 @@ through ``httpx.ASGITransport``: the same routes, validation and errors as a
 browser gets, without a network hop. Set ``AWD_API_BASE`` (for example
 ``http://api.internal:8050``) to call a separate API server instead.
 
+Inside a callback, the browser's owner credentials (its ``Cookie`` and
+``Authorization`` headers) travel with each API call, so the API decides what
+this visitor may see: the owner everything, a share link's reader only that result.
+
 Every method returns the decoded JSON body or raises :class:`ApiError`, whose
 message is readable by a person (FastAPI's ``detail`` when present).
 """
@@ -18,6 +22,8 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from dash import ctx
+from dash.exceptions import MissingCallbackContextException
 
 __all__ = [
     "ApiClient",
@@ -25,9 +31,12 @@ __all__ = [
     "configure",
     "get_client",
     "error_message",
+    "caller_credentials",
 ]
 
 _DEFAULT_TIMEOUT = 30.0
+#: Request headers of the browser's callback that carry its credentials to the API.
+_FORWARDED = ("cookie", "authorization")
 _STATE: dict[str, Any] = {"app": None, "base_url": None, "client": None}
 
 
@@ -85,6 +94,15 @@ def error_message(body: Any, status: int) -> str:
     return str(detail)
 
 
+def caller_credentials() -> dict[str, str]:
+    """The credential headers of the browser request whose callback is running (empty outside one)."""
+    try:
+        headers = ctx.headers or {}
+    except (MissingCallbackContextException, LookupError):  # not inside a callback (tests, scripts)
+        return {}
+    return {name: headers[name] for name in _FORWARDED if headers.get(name)}
+
+
 class ApiClient:
     """Async JSON client for ``/api``.
 
@@ -134,6 +152,7 @@ class ApiClient:
         ApiError
             For any non-2xx status or when the server cannot be reached.
         """
+        headers = {**caller_credentials(), **(headers or {})}
         try:
             async with self._client() as client:
                 resp = await client.request(method, path, json=json, headers=headers)
@@ -146,6 +165,10 @@ class ApiClient:
         if resp.status_code >= 400:
             raise ApiError(resp.status_code, error_message(body, resp.status_code))
         return body
+
+    async def session(self) -> dict:
+        """``GET /api/session``: ``{owner, token_required}`` for the browser behind this callback."""
+        return await self.request("GET", "/api/session")
 
     # Datasets and examples -------------------------------------------------
     async def list_datasets(self) -> Any:
@@ -175,6 +198,10 @@ class ApiClient:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         return await self.request("POST", "/api/jobs", json=payload, headers=headers)
 
+    async def estimate_job(self, payload: dict) -> dict:
+        """``POST /api/jobs/estimate``: ``{seconds, limit_seconds, grid_points, epochs, within_limit}``."""
+        return await self.request("POST", "/api/jobs/estimate", json=payload)
+
     async def list_jobs(self) -> Any:
         """``GET /api/jobs``."""
         return await self.request("GET", "/api/jobs")
@@ -192,13 +219,18 @@ class ApiClient:
         """``GET /api/results/{job id or share token}``: the result bundle."""
         return await self.request("GET", f"/api/results/{quote(str(token), safe='')}")
 
-    async def create_share(self, job_id: str) -> dict:
-        """``POST /api/jobs/{id}/share`` -> ``{token, url, expires}``."""
-        return await self.request("POST", f"/api/jobs/{quote(str(job_id), safe='')}/share")
+    async def create_share(self, job_id: str, expires_in_hours: float | None = None) -> dict:
+        """``POST /api/jobs/{id}/share`` -> ``{id, token, url, expires, ...}`` (``None``: never expires)."""
+        body = {"expires_in_hours": expires_in_hours} if expires_in_hours else None
+        return await self.request("POST", f"/api/jobs/{quote(str(job_id), safe='')}/share", json=body)
 
-    async def revoke_share(self, token: str) -> Any:
-        """``DELETE /api/shares/{token}``."""
-        return await self.request("DELETE", f"/api/shares/{quote(str(token), safe='')}")
+    async def list_shares(self, job_id: str) -> dict:
+        """``GET /api/jobs/{id}/shares``: every link of the job, without tokens."""
+        return await self.request("GET", f"/api/jobs/{quote(str(job_id), safe='')}/shares")
+
+    async def revoke_share(self, share: str) -> Any:
+        """``DELETE /api/shares/{id or token}``."""
+        return await self.request("DELETE", f"/api/shares/{quote(str(share), safe='')}")
 
 
 def configure(app: Any = None, base_url: str | None = None) -> ApiClient:

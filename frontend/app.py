@@ -16,11 +16,13 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Dash, dcc, html, set_props
+from dash import Dash, Input, Output, callback, dcc, html, set_props
 
 from frontend import api_client
+from frontend.components import is_job_id
 
-__all__ = ["create_dash", "PAGES_DIR", "ASSETS_DIR", "BOOTSTRAP_CSS", "report_error", "navbar"]
+__all__ = ["create_dash", "PAGES_DIR", "ASSETS_DIR", "BOOTSTRAP_CSS", "report_error", "navbar", "is_share_path",
+           "owner_gate"]
 
 log = logging.getLogger("frontend")
 
@@ -43,16 +45,54 @@ def report_error(err: BaseException) -> None:
 
 
 def navbar() -> dbc.Navbar:
-    """The top bar: brand plus links to the main pages."""
+    """The top bar: brand plus links to the owner's pages (hidden until :func:`owner_gate` shows them)."""
     links = [("Upload", "/"), ("Configure", "/configure"), ("Jobs", "/jobs")]
     return dbc.Navbar(
         dbc.Container([
-            dbc.NavbarBrand([html.Span("ψ", className="me-2 awd-logo", **{"aria-hidden": "true"}), "AWD Studio"], href="/"),
+            dbc.NavbarBrand([html.Span("ψ", className="me-2 awd-logo", **{"aria-hidden": "true"}), "AWD Studio"],
+                            id="app-brand"),
             dbc.Nav([dbc.NavItem(dbc.NavLink(label, href=href, active="exact")) for label, href in links],
-                    navbar=True, className="ms-auto"),
+                    navbar=True, className="ms-auto awd-hidden", id="app-nav-links"),
         ], fluid="lg"),
         color="dark", dark=True, className="mb-4", id="app-navbar",
     )
+
+
+def is_share_path(pathname: str | None) -> bool:
+    """``True`` for ``/results/<share token>``: a read-only page that shows no owner navigation."""
+    parts = (pathname or "/").strip("/").split("/")
+    return len(parts) == 2 and parts[0] == "results" and not is_job_id(parts[1])
+
+
+def _owner_required_card() -> dbc.Card:
+    return dbc.Card(dbc.CardBody([
+        html.H1("This page belongs to the owner of this AWD Studio", className="h4"),
+        html.P(["Open the link that ", html.Code("awd serve"), " printed when it started (it ends in ",
+                html.Code("/?token=…"), "); this browser then remembers it."]),
+        html.P("Results shared with you open without it.", className="text-muted mb-0"),
+    ]), className="shadow-sm mx-auto", style={"maxWidth": "40rem"}, id="app-owner-required")
+
+
+@callback(
+    Output("app-nav-links", "className"),
+    Output("app-brand", "href"),
+    Output("app-owner-gate", "children"),
+    Output("app-main", "className"),
+    Input("app-nav", "pathname"),
+)
+async def owner_gate(pathname):
+    """Owner navigation for the owner; none on a share link; a short explanation instead of an owner page
+    for anyone else (the API refuses their requests in any case)."""
+    hidden, shown = "ms-auto awd-hidden", "ms-auto"
+    if is_share_path(pathname):
+        return hidden, None, None, ""
+    try:
+        owner = (await api_client.get_client().session()).get("owner", False)
+    except api_client.ApiError:
+        owner = False
+    if owner:
+        return shown, "/", None, ""
+    return hidden, None, _owner_required_card(), "awd-hidden"
 
 
 def _layout() -> html.Div:
@@ -61,6 +101,7 @@ def _layout() -> html.Div:
         dcc.Location(id="app-nav", refresh="callback-nav"),
         dbc.Container([
             dbc.Alert(id="app-error", color="danger", is_open=False, dismissable=True, className="mt-2"),
+            html.Div(id="app-owner-gate"),
             html.Main(dash.page_container, id="app-main"),
         ], fluid="lg", className="pb-5"),
         html.Footer(dbc.Container(html.Small(

@@ -6,10 +6,10 @@ import re
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import Input, Output, clientside_callback, dcc, html
 
-__all__ = ["STATE_COLORS", "items", "state_badge", "is_job_id", "figure_card", "graph_config", "fmt_seconds",
-           "not_found_card", "triggered_id"]
+__all__ = ["STATE_COLORS", "items", "state_badge", "is_job_id", "figure_card", "graph", "graph_config",
+           "size_graphs_to_their_figures", "fmt_seconds", "not_found_card", "triggered_id", "DEFAULT_GRAPH_HEIGHT"]
 
 STATE_COLORS = {"queued": "secondary", "running": "primary", "succeeded": "success", "failed": "danger",
                 "cancelled": "warning"}
@@ -54,8 +54,42 @@ def graph_config(filename: str) -> dict:
             "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2}}
 
 
+#: Height in pixels of a graph whose figure sets none (plotly's own default is 450).
+DEFAULT_GRAPH_HEIGHT = 360
+
+#: Clientside: the graph's box takes the height its figure asks for (see :func:`graph`).
+_SIZE_TO_FIGURE = """function (figure) {
+    var h = figure && figure.layout && figure.layout.height;
+    return {height: (h || %d) + "px"};
+}""" % DEFAULT_GRAPH_HEIGHT
+
+
+def _figure_height(figure) -> int:
+    layout = figure.get("layout", {}) if isinstance(figure, dict) else getattr(figure, "layout", None)
+    height = layout.get("height") if isinstance(layout, dict) else getattr(layout, "height", None)
+    return int(height or DEFAULT_GRAPH_HEIGHT)
+
+
+def graph(graph_id: str, filename: str, figure=None) -> dcc.Graph:
+    """A graph that fills its column's width and is exactly as tall as its figure says.
+
+    A responsive ``dcc.Graph`` hands its size to its box, and a box without a height collapses to a few
+    pixels (the preview plots did, a second after drawing). So the box gets the figure's
+    ``layout.height`` here, and :func:`size_graphs_to_their_figures` keeps it in step when a callback
+    draws a new figure.
+    """
+    return dcc.Graph(id=graph_id, figure=figure if figure is not None else {}, config=graph_config(filename),
+                     responsive=True, style={"height": f"{_figure_height(figure or {})}px"})
+
+
+def size_graphs_to_their_figures(*graph_ids: str) -> None:
+    """Register (once, at import) a clientside callback per graph that sizes its box to each new figure."""
+    for graph_id in graph_ids:
+        clientside_callback(_SIZE_TO_FIGURE, Output(graph_id, "style"), Input(graph_id, "figure"))
+
+
 def figure_card(title: str, graph_id: str, filename: str, *, extra=None, help_text: str | None = None,
-                figure=None, height: int | None = None) -> dbc.Card:
+                figure=None) -> dbc.Card:
     """A card holding one graph, with PNG and SVG download buttons in its header.
 
     The buttons carry ``data-graph`` and ``data-format``; ``assets/awd.js`` turns a
@@ -72,19 +106,22 @@ def figure_card(title: str, graph_id: str, filename: str, *, extra=None, help_te
     body = [html.P(help_text, className="text-muted small mb-2")] if help_text else []
     if extra is not None:
         body.append(extra)
-    extra_props = {"style": {"height": f"{height}px"}} if height else {}
-    body.append(dcc.Loading(dcc.Graph(id=graph_id, config=graph_config(filename), figure=figure or {},
-                                      **extra_props), type="dot"))
+    body.append(dcc.Loading(graph(graph_id, filename, figure), type="dot"))
     return dbc.Card([header, dbc.CardBody(body)], className="mb-4 shadow-sm", id=f"{graph_id}-card")
 
 
-def not_found_card(title: str = "Nothing here", detail: str | None = None) -> dbc.Card:
-    """The friendly 404 block (unknown page, unknown job, invalid or revoked share link)."""
+def not_found_card(title: str = "Nothing here", detail: str | None = None, *, home: bool = True,
+                   code: str | None = "404") -> dbc.Card:
+    """The friendly 404 block (unknown page, unknown job, invalid or revoked share link).
+
+    ``home=False`` leaves out the link to the start page (a share link's reader has no owner pages);
+    ``code=None`` leaves out the big status number.
+    """
     return dbc.Card(dbc.CardBody([
-        html.Div("404", className="display-4 text-muted", **{"aria-hidden": "true"}),
+        html.Div(code, className="display-4 text-muted", **{"aria-hidden": "true"}) if code else None,
         html.H1(title, className="h3", id="not-found-title"),
-        html.P(detail or "The page you asked for does not exist.", className="text-muted"),
-        dbc.Button("Go to the start page", href="/", color="primary"),
+        html.P(detail or "The page you asked for does not exist.", className="text-muted", id="not-found-detail"),
+        dbc.Button("Go to the start page", href="/", color="primary") if home else None,
     ], className="text-center py-5"), className="shadow-sm mx-auto", style={"maxWidth": "36rem"},
         id="not-found-card")
 

@@ -59,11 +59,11 @@ MODEL_LABELS = {
     "baseline_wavelet": "Initial wavelet",
     "laplace": "Laplace",
     "roberts_cross": "Roberts cross",
-    "peaks": "Raw peaks",
+    "peak_heights": "Raw peak heights",
     "teacher": "Teacher",
 }
 _BOTTOM_LEGEND = dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0)
-_MODEL_ORDER = ["awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross", "peaks"]
+_MODEL_ORDER = ["awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross", "peak_heights"]
 
 _LAYOUT = dict(
     template="plotly_white",

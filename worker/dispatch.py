@@ -1,15 +1,25 @@
 """Putting jobs on the queue and finding jobs whose worker is gone (no torch import here).
 
 The web process enqueues after the job row is committed and, at start-up and then periodically, calls
-:func:`recover_jobs`: queued jobs are sent again (a duplicate message is harmless, since a task only
-claims a job that is still ``queued``) and running jobs whose worker no longer answers are re-queued.
+:func:`recover_jobs`:
+
+- queued jobs are sent again at start-up, and later whenever their message is no longer in the broker
+  (Redis lost its data): a duplicate message is harmless, since a task only claims a job that is still
+  ``queued``;
+- running jobs whose worker no longer answers are re-queued;
+- running jobs whose worker answers but whose heartbeat stopped for ``AWD_STALL_SECONDS`` (a frozen
+  process) are re-queued, and the frozen process is killed through Celery's remote control so that it
+  frees its pool slot.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import secrets
+import threading
+import time
 
 from sqlalchemy import select
 
@@ -18,8 +28,8 @@ from backend.db import Job, get_sessionmaker, utcnow
 from backend.storage import Paths, remove_tree
 from worker.celery_app import QUEUE, celery_app
 
-__all__ = ["HEARTBEAT_SECONDS", "enqueue_job", "revoke_task", "live_workers", "recover_jobs",
-           "recover_worker_jobs"]
+__all__ = ["HEARTBEAT_SECONDS", "ORPHAN_GRACE_SECONDS", "enqueue_job", "revoke_task", "live_workers",
+           "worker_count", "broker_task_ids", "terminate_job_tasks", "recover_jobs", "recover_worker_jobs"]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +81,80 @@ def live_workers(timeout: float = 1.0) -> set[str] | None:
     return names
 
 
+_WORKER_COUNT: dict = {"at": -1e9, "count": None}
+_WORKER_COUNT_LOCK = threading.Lock()
+
+
+def worker_count(max_age: float = 5.0, timeout: float = 0.5, wait: bool = True) -> int | None:
+    """Workers answering a ping, cached for ``max_age`` seconds (0 when the broker is unreachable).
+
+    One thread at a time pings; while it does, the others get the cached count at once (``None`` before the
+    first answer, or always when ``wait`` is true, they wait for it), so that a burst of requests never
+    turns into a burst of pings.
+    """
+    if time.monotonic() - _WORKER_COUNT["at"] <= max_age:
+        return _WORKER_COUNT["count"]
+    if not _WORKER_COUNT_LOCK.acquire(blocking=wait):
+        return _WORKER_COUNT["count"]
+    try:
+        if time.monotonic() - _WORKER_COUNT["at"] > max_age:
+            names = live_workers(timeout=timeout)
+            _WORKER_COUNT.update(at=time.monotonic(), count=len(names or ()))
+        return _WORKER_COUNT["count"]
+    finally:
+        _WORKER_COUNT_LOCK.release()
+
+
+def broker_task_ids(queue: str = QUEUE) -> set[str] | None:
+    """Ids of the task messages the broker holds for ``queue``: waiting, or delivered and not yet acknowledged.
+
+    Reads kombu's Redis layout (a list per queue and priority, and the ``unacked`` hash). Returns ``None``
+    when the broker cannot be read, so that callers do nothing rather than resend everything.
+    """
+    try:
+        with celery_app.connection_for_read() as connection:
+            client = connection.default_channel.client
+            keys = [key for key in client.scan_iter(match=f"{queue}*", count=1000) if client.type(key) == b"list"]
+            raws = [raw for key in keys for raw in client.lrange(key, 0, -1)]
+            unacked = [json.loads(raw)[0] for raw in client.hvals("unacked")]
+    except Exception as exc:
+        log.warning("could not read the broker's queue: %s", exc)
+        return None
+    ids = set()
+    for message in [json.loads(raw) for raw in raws] + unacked:
+        task_id = (message.get("headers") or {}).get("id") if isinstance(message, dict) else None
+        if task_id:
+            ids.add(task_id)
+    return ids
+
+
+def terminate_job_tasks(job_id: str, timeout: float = 1.0) -> list[str]:
+    """Kill (SIGKILL, through the workers' remote control) every running task of ``job_id``.
+
+    Used for a frozen process: its worker answers, but the process itself makes no progress. The worker's
+    main process kills it and starts a fresh pool process.
+
+    Returns
+    -------
+    list of str
+        Ids of the tasks asked to terminate.
+    """
+    try:
+        active = celery_app.control.inspect(timeout=timeout).active() or {}
+    except Exception as exc:
+        log.warning("could not list the workers' tasks: %s", exc)
+        return []
+    killed = []
+    for tasks in active.values():
+        for task in tasks or ():
+            args = task.get("args")
+            first = args[0] if isinstance(args, (list, tuple)) and args else args
+            if first == job_id or (isinstance(first, str) and job_id in first):
+                celery_app.control.revoke(task["id"], terminate=True, signal="SIGKILL")
+                killed.append(task["id"])
+    return killed
+
+
 def _requeue_lost(session, job: Job, reason: str, max_attempts: int, data_dir) -> str:
     """Re-queue (or fail) a running job whose worker is lost, remove the lost attempt's files, send it again.
 
@@ -85,58 +169,74 @@ def _requeue_lost(session, job: Job, reason: str, max_attempts: int, data_dir) -
 
 
 def recover_jobs(database_url: str, *, startup: bool = False, max_attempts: int = 3,
-                 hard_limit_seconds: float | None = None, ping_timeout: float = 1.0, data_dir=None) -> dict:
-    """Re-enqueue queued jobs and re-queue running jobs whose worker is gone.
+                 stall_seconds: float | None = None, ping_timeout: float = 1.0, data_dir=None,
+                 resend_after_seconds: float = 30.0) -> dict:
+    """Re-enqueue queued jobs whose message is lost and re-queue running jobs that no process runs.
 
     Parameters
     ----------
     database_url : str
         SQLAlchemy URL of the job table.
     startup : bool, default=False
-        ``True`` sends every queued job again (the broker may have lost them); ``False`` only those
-        whose enqueueing failed.
+        ``True`` sends every queued job again (the broker may have lost them); ``False`` only those whose
+        enqueueing failed or whose message the broker no longer holds.
     max_attempts : int, default=3
         A job whose worker was lost this many times is failed with a readable reason.
-    hard_limit_seconds : float or None, default=None
-        A running job without a heartbeat for longer than this is re-queued even if its worker answers.
+    stall_seconds : float or None, default=None
+        A running job without a heartbeat for longer than this is re-queued even if its worker answers,
+        and its frozen process is killed (``AWD_STALL_SECONDS``).
     ping_timeout : float, default=1.0
         Seconds to wait for the workers' ping replies.
     data_dir : path-like or None, default=None
         When given, the files of a lost attempt are removed (nothing half-written stays behind).
+    resend_after_seconds : float, default=30.0
+        A queued job is looked for in the broker once it was enqueued at least this long ago.
 
     Returns
     -------
     dict
-        ``{"enqueued": [...ids], "requeued": [...ids], "failed": [...ids]}``.
+        ``{"enqueued": [...ids], "requeued": [...ids], "failed": [...ids], "terminated": [...task ids]}``.
     """
-    report = {"enqueued": [], "requeued": [], "failed": []}
+    report = {"enqueued": [], "requeued": [], "failed": [], "terminated": []}
     factory = get_sessionmaker(database_url)
     now = utcnow()
     with factory() as session:
         queued = list(session.scalars(select(Job).where(Job.state == "queued").order_by(Job.created)))
         running = list(session.scalars(select(Job).where(Job.state == "running")))
+        waiting = [j for j in queued if j.enqueued is not None
+                   and j.enqueued < now - dt.timedelta(seconds=resend_after_seconds)]
+        in_broker = broker_task_ids() if waiting and not startup else set()
         for job in queued:
             fresh = job.created > now - dt.timedelta(seconds=5)
-            if startup or (job.enqueued is None and not fresh):
+            never_sent = job.enqueued is None and not fresh
+            message_lost = in_broker is not None and job in waiting and job.task_id not in in_broker
+            if startup or never_sent or message_lost:
                 if enqueue_job(session, job.id):
                     report["enqueued"].append(job.id)
         grace = dt.timedelta(seconds=ORPHAN_GRACE_SECONDS)
         stale = [j for j in running if j.heartbeat is None or j.heartbeat < now - grace]
         if not stale:
-            return report
+            return _logged(report)
         alive = live_workers(ping_timeout)
         for job in stale:
-            too_old = (hard_limit_seconds is not None and job.heartbeat is not None
-                       and job.heartbeat < now - dt.timedelta(seconds=hard_limit_seconds))
+            stalled = (stall_seconds is not None and job.heartbeat is not None
+                       and job.heartbeat < now - dt.timedelta(seconds=stall_seconds))
             gone = alive is not None and job.worker not in alive
-            if not (gone or too_old):
+            if not (gone or stalled):
                 continue
-            reason = f"worker {job.worker} stopped answering" if gone else "no heartbeat"
+            reason = (f"worker {job.worker} stopped answering" if gone else
+                      f"its process sent no heartbeat for {stall_seconds:g} s (frozen?)")
             outcome = _requeue_lost(session, job, reason, max_attempts, data_dir)
+            if outcome != "unchanged" and not gone:
+                report["terminated"] += terminate_job_tasks(job.id)
             if outcome == "queued":
                 report["requeued"].append(job.id)
             elif outcome == "failed":
                 report["failed"].append(job.id)
+    return _logged(report)
+
+
+def _logged(report: dict) -> dict:
     if any(report.values()):
         log.info("job recovery: %s", report)
     return report

@@ -7,7 +7,9 @@ refused, :meth:`JobRun.should_cancel` turns true and the pipeline stops at the n
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import os
 import shutil
 import threading
 import time
@@ -17,11 +19,11 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from backend import crud
 from backend.config import get_settings
-from backend.db import Dataset, Job, Teacher, get_sessionmaker
-from backend.storage import Paths, usage_bytes
+from backend.db import Dataset, Job, Teacher, get_sessionmaker, utcnow
+from backend.storage import Paths, is_disk_full, pid_alive, usage_bytes
 from worker.dispatch import HEARTBEAT_SECONDS, ORPHAN_GRACE_SECONDS
 
-__all__ = ["JobRun", "claim", "owns", "pipeline_config"]
+__all__ = ["JobRun", "claim", "lost_owner", "owns", "pipeline_config", "describe_error"]
 
 log = logging.getLogger(__name__)
 
@@ -30,28 +32,42 @@ def _session():
     return get_sessionmaker(get_settings().sqlalchemy_url)()
 
 
+def lost_owner(job: Job, worker: str) -> str | None:
+    """Why the running ``job`` has no live owner, as seen from a process of node ``worker``; ``None`` if it
+    may still have one.
+
+    Only a job of this same node can be judged here (same node name, same machine): its process is gone
+    when that pid no longer exists (``kill -9``, the out-of-memory killer, the hard time limit), or when its
+    heartbeat stopped. Jobs of other nodes are left to the web process's recovery sweep.
+    """
+    if job.state != "running" or job.worker != worker:
+        return None
+    if job.worker_pid is not None and not pid_alive(job.worker_pid):
+        return f"its process (pid {job.worker_pid}) died, killed or out of memory"
+    if job.heartbeat is None or job.heartbeat < utcnow() - dt.timedelta(seconds=ORPHAN_GRACE_SECONDS):
+        return "its worker process was lost"
+    return None
+
+
 def claim(job_id: str, worker: str) -> int | None:
     """Claim a queued job for this worker; returns the attempt number or ``None`` (nothing to do).
 
-    A job left ``running`` by this same worker without a heartbeat (its process was killed by the hard
-    time limit, and the message came back) is re-queued first, counting towards ``AWD_MAX_ATTEMPTS``.
+    A job still ``running`` under this node whose process is gone (see :func:`lost_owner`; Celery sends the
+    task again when a pool process dies) is re-queued first, counting towards ``AWD_MAX_ATTEMPTS``, and then
+    claimed as the next attempt.
     """
-    import datetime as dt
-
-    from backend.db import utcnow
-
     settings = get_settings()
     with _session() as session:
         job = session.get(Job, job_id)
         if job is None:
             return None
-        stale = job.heartbeat is None or job.heartbeat < utcnow() - dt.timedelta(seconds=ORPHAN_GRACE_SECONDS)
-        if job.state == "running" and job.worker == worker and stale:
-            outcome = crud.requeue_job(session, job=job, reason="its worker process was lost",
-                                       max_attempts=settings.max_attempts)
+        reason = lost_owner(job, worker)
+        if reason:
+            outcome = crud.requeue_job(session, job=job, reason=reason, max_attempts=settings.max_attempts)
             if outcome != "unchanged":
+                log.warning("job %s: attempt %d lost (%s); %s", job.id, job.attempt, reason, outcome)
                 shutil.rmtree(Paths(settings.data_dir).attempt_dir(job.id, job.attempt), ignore_errors=True)
-        return crud.claim_job(session, job_id=job_id, worker=worker)
+        return crud.claim_job(session, job_id=job_id, worker=worker, pid=os.getpid())
 
 
 def owns(job_id: str, attempt: int) -> bool:
@@ -119,7 +135,7 @@ class JobRun:
             try:
                 with _session() as session:
                     if not crud.touch_job(session, job_id=self.job_id, attempt=self.attempt,
-                                          worker=self.worker):
+                                          worker=self.worker, pid=os.getpid()):
                         self.lost = True
             except Exception as exc:  # a busy database must not kill the run
                 log.warning("heartbeat of job %s failed: %s", self.job_id, exc)
@@ -264,13 +280,14 @@ class JobRun:
 
 def describe_error(exc: BaseException, time_limit: int) -> str:
     """A readable one-line reason for a failed job."""
-    from celery.exceptions import SoftTimeLimitExceeded
-
     if isinstance(exc, SoftTimeLimitExceeded):
         return (f"the job exceeded its time limit of {time_limit} s (AWD_JOB_TIME_LIMIT); use fewer epochs "
                 "or grid points, or raise the limit")
     if isinstance(exc, MemoryError):
         return "the worker ran out of memory; use a smaller dataset, batch_size or grid"
+    if is_disk_full(exc):
+        return ("the server is out of disk space (under AWD_DATA_DIR); free some space, e.g. delete old jobs "
+                "or datasets, then rerun the job")
     if isinstance(exc, ValueError) and "not JSON compliant" in str(exc):
         return ("teacher: the job produced NaN or infinite numbers (typically a teacher that returns NaN or Inf "
                 "on this data); check the teacher's predictions on your data, or let AWD Studio train one")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
@@ -71,30 +71,72 @@ def store_dataset(session, paths, *, temp_path, suffix, dataset, summary, name, 
         raise
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=DatasetPublic, responses=_ERRORS,
-             openapi_extra=multipart_openapi({"name": {"type": "string", "maxLength": 200}}))
-async def upload_dataset(request: Request, session: SessionDep, settings: SettingsDep, paths: PathsDep):
-    """Upload a data file (npz, npy, csv, FITS, HDF5, MAT) in the multipart field ``file``.
+def _pair_npy_targets(upload) -> None:
+    """Put the ``y`` file of an ``.npy`` upload beside X as ``<stem>_y.npy``, where the reader looks for it."""
+    targets = upload.files.get("y")
+    if targets is None:
+        return
+    if upload.suffix != ".npy" or targets.suffix != ".npy":
+        raise ValueError("y: a separate targets file goes with an .npy upload of X only; put y inside the "
+                         f"{upload.suffix} file instead")
+    targets.path.rename(upload.path.with_name(f"{upload.path.stem}_y.npy"))
+
+
+def _as_npz(dataset, paths) -> tuple:
+    """Save a dataset read from several files as one ``.npz`` (path, size) under ``tmp``."""
+    from models.data import save_npz
+
+    path = paths.temp_file(".npz")
+    save_npz(dataset, path)
+    return path, path.stat().st_size
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=DatasetPublic,
+             responses={**_ERRORS, 200: {"model": DatasetPublic,
+                                         "description": "the same file was uploaded before: that dataset"}},
+             openapi_extra=multipart_openapi({"name": {"type": "string", "maxLength": 200},
+                                              "y": {"type": "string", "format": "binary",
+                                                    "description": "targets of an .npy X (another .npy)"}}))
+async def upload_dataset(request: Request, response: Response, session: SessionDep, settings: SettingsDep,
+                         paths: PathsDep):
+    """Upload a data file (npz, npy, csv, FITS, HDF5, MAT) in the multipart field ``file``; an ``.npy`` of
+    X takes its targets as a second ``.npy`` in the field ``y``.
 
     The body is streamed to disk (413 beyond ``AWD_MAX_UPLOAD_MB``), read by ``models.data`` (422 with
-    the field and the fix when invalid), checksummed and stored; nothing is kept on failure.
+    the field and the fix when invalid, naming the user's file), checksummed and stored; nothing is kept on
+    failure. A file whose content was uploaded before returns that dataset (200) with a ``note``.
     """
     check_quota(settings, paths)
     upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
-                                  allowed=DATASET_SUFFIXES)
+                                  allowed=DATASET_SUFFIXES, extra_file_fields=("y",))
+    stored_path = None
     try:
         check_quota(settings, paths, 0)
+        existing = crud.find_dataset_by_hash(session, sha256=upload.sha256)
+        if existing is not None:
+            response.status_code = status.HTTP_200_OK
+            public = DatasetPublic.model_validate(existing)
+            public.note = (f"this file was uploaded before (as “{existing.name}” on "
+                           f"{existing.created:%Y-%m-%d %H:%M} UTC); that dataset is used again")
+            return public
         name = safe_display_name(upload.fields.get("name") or upload.filename.rsplit(".", 1)[0], "dataset")
+        _pair_npy_targets(upload)
         dataset, summary = await run_in_threadpool(read_dataset_file, upload.path,
                                                    max_bytes=settings.max_upload_bytes * 8, name=name)
-        return store_dataset(session, paths, temp_path=upload.path, suffix=upload.suffix, dataset=dataset,
+        stored_path, suffix, size = upload.path, upload.suffix, upload.size
+        if len(upload.files) > 1:  # X and y in two files: keep one self-contained .npz
+            stored_path, size = await run_in_threadpool(_as_npz, dataset, paths)
+            suffix = ".npz"
+        return store_dataset(session, paths, temp_path=stored_path, suffix=suffix, dataset=dataset,
                              summary=summary, name=name, source="upload",
                              original_filename=safe_display_name(upload.filename, "upload", path=True),
-                             sha256=upload.sha256, size_bytes=upload.size)
+                             sha256=upload.sha256, size_bytes=size)
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
     finally:
         upload.discard()
+        if stored_path is not None and stored_path.parent == paths.tmp:
+            stored_path.unlink(missing_ok=True)
 
 
 @router.get("", response_model=DatasetsPublic)

@@ -22,8 +22,8 @@ router = APIRouter(prefix="/examples", tags=["examples"], dependencies=[Depends(
 EXAMPLE_INFO = {
     "synthetic": ("timeseries", "Simulated time series whose target depends on a few known wavelet "
                                 "coefficients: a check that AWD recovers the ground truth."),
-    "cme": ("timeseries", "Simulated solar coronal-mass-ejection traces; the target is a property of "
-                          "the event, as in the paper's CME study."),
+    "cme": ("timeseries", "Simulated clathrin fluorescence traces of clathrin-mediated endocytosis (CME); the "
+                          "target is the auxilin signal, as in the paper's molecular-partner study."),
     "lensing": ("image", "Simulated weak-lensing convergence maps; the target is the cosmological "
                          "matter density, as in the paper's cosmology study."),
 }

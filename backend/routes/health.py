@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from fastapi import APIRouter
 from sqlalchemy import text
 
@@ -13,17 +11,13 @@ from backend.schemas import HealthPublic
 __all__ = ["router"]
 
 router = APIRouter(prefix="/health", tags=["health"])
-_CACHE: dict = {"at": 0.0, "workers": 0}
 
 
 def _count_workers() -> int:
     """Workers answering a ping (cached for 5 s so that health checks stay cheap)."""
-    if time.monotonic() - _CACHE["at"] > 5.0:
-        from worker.dispatch import live_workers
+    from worker.dispatch import worker_count
 
-        names = live_workers(timeout=0.5)
-        _CACHE.update(at=time.monotonic(), workers=len(names or ()))
-    return _CACHE["workers"]
+    return worker_count()
 
 
 @router.get("", response_model=HealthPublic)

@@ -11,14 +11,27 @@ from sqlalchemy.exc import IntegrityError
 
 from backend import crud
 from backend.db import ACTIVE_STATES, Dataset, Job, Teacher, utcnow
-from backend.deps import JobDep, PathsDep, SessionDep, is_uuid, require_owner
-from backend.schemas import (JobCreate, JobPublic, JobsPublic, JobState, LossPointPublic, Problem, ShareCreate,
-                             ShareCreated, SharePublic, SharesPublic)
+from backend.deps import JobDep, PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
+from backend.schemas import (JobCreate, JobEstimate, JobPublic, JobsPublic, JobState, LossPointPublic, Problem,
+                             ShareCreate, ShareCreated, SharePublic, SharesPublic)
 from backend.storage import remove_tree
 
 __all__ = ["router", "job_public", "build_config"]
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], dependencies=[Depends(require_owner)])
+
+
+#: Shown on a queued job (and on submission) while no worker answers.
+NO_WORKER_NOTICE = ("no worker is running: this job will wait until one starts (restart `awd serve`, or run "
+                    "`awd worker` with REDIS_URL set)")
+
+
+def queued_notice(job: Job) -> str | None:
+    """:data:`NO_WORKER_NOTICE` for a queued job while no worker answers a ping (cached 5 s; a request never
+    waits for another's ping), else None."""
+    from worker.dispatch import worker_count
+
+    return NO_WORKER_NOTICE if job.state == "queued" and worker_count(wait=False) == 0 else None
 
 
 def job_public(job: Job, session=None, *, with_losses: bool = False) -> JobPublic:
@@ -36,15 +49,29 @@ def job_public(job: Job, session=None, *, with_losses: bool = False) -> JobPubli
         eta_seconds=eta, error=job.error, dataset_id=job.dataset_id, teacher_id=job.teacher_id,
         config=job.config, attempt=job.attempt, rerun_of=job.rerun_of, created=job.created, started=job.started,
         finished=job.finished, result_url=f"/api/results/{job.id}" if job.state == "succeeded" else None,
-        losses=losses)
+        losses=losses, notice=queued_notice(job))
 
 
 def _unprocessable(message: str) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, message)
 
 
-def build_config(body: JobCreate, session, paths) -> tuple[dict, str | None]:
-    """Validate a submission with ``PipelineConfig``; returns the stored config and the teacher id.
+def estimate(config: dict, dataset: Dataset, limit_seconds: float) -> JobEstimate:
+    """The run-time estimate of a validated job config on ``dataset`` (see :mod:`models.estimate`)."""
+    from models.estimate import estimate_seconds
+    from models.pipeline import PipelineConfig
+
+    resolved = PipelineConfig.from_dict({k: v for k, v in config.items() if k != "teacher_path"}
+                                        ).resolved(dataset.kind)
+    n_points = len(resolved.lambdas) * len(resolved.gammas)
+    seconds = estimate_seconds(dataset.kind, dataset.shape, dataset.n, n_points, resolved.epochs,
+                               resolved.attribution, config.get("teacher", "auto"), resolved.parametrization)
+    return JobEstimate(seconds=seconds, limit_seconds=limit_seconds, grid_points=n_points, epochs=resolved.epochs,
+                       within_limit=seconds <= limit_seconds)
+
+
+def build_config(body: JobCreate, session, paths) -> tuple[dict, str | None, Dataset]:
+    """Validate a submission with ``PipelineConfig``; returns the stored config, the teacher id, the dataset.
 
     Raises
     ------
@@ -79,7 +106,18 @@ def build_config(body: JobCreate, session, paths) -> tuple[dict, str | None]:
     except ValueError as exc:
         raise _unprocessable(str(exc)) from None
     config.pop("teacher_path", None)
-    return config, teacher_id
+    return config, teacher_id, dataset
+
+
+def _check_time(config: dict, dataset: Dataset, settings) -> None:
+    """422 when the estimated run time exceeds ``AWD_JOB_TIME_LIMIT`` (the job would be stopped anyway)."""
+    guess = estimate(config, dataset, settings.job_time_limit)
+    if not guess.within_limit:
+        raise _unprocessable(
+            f"epochs x grid points: the estimated run time ({guess.seconds / 60:.0f} min for {guess.grid_points} "
+            f"grid points x {guess.epochs} epochs) exceeds the job time limit AWD_JOB_TIME_LIMIT="
+            f"{settings.job_time_limit} s; use fewer epochs or grid points, or ask the administrator to raise "
+            "the limit")
 
 
 def _submit(session, *, dataset_id, config, teacher_id, key=None, request_hash=None, rerun_of=None) -> Job:
@@ -95,7 +133,7 @@ def _submit(session, *, dataset_id, config, teacher_id, key=None, request_hash=N
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=JobPublic,
              responses={200: {"model": JobPublic, "description": "the job already made with this key"},
                         404: {"model": Problem}, 422: {"model": Problem}})
-def submit_job(body: JobCreate, session: SessionDep, paths: PathsDep, response: Response,
+def submit_job(body: JobCreate, session: SessionDep, paths: PathsDep, settings: SettingsDep, response: Response,
                idempotency_key: str | None = Header(default=None, max_length=200)):
     """Submit a distillation job. Repeating a request with the same ``Idempotency-Key`` header returns the
     job it created (200) instead of making a second one."""
@@ -108,7 +146,8 @@ def submit_job(body: JobCreate, session: SessionDep, paths: PathsDep, response: 
                                      "use a new key for a new job")
             response.status_code = status.HTTP_200_OK
             return job_public(existing)
-    config, teacher_id = build_config(body, session, paths)
+    config, teacher_id, dataset = build_config(body, session, paths)
+    _check_time(config, dataset, settings)
     try:
         job = _submit(session, dataset_id=body.dataset_id, config=config, teacher_id=teacher_id,
                       key=idempotency_key, request_hash=request_hash)
@@ -117,6 +156,14 @@ def submit_job(body: JobCreate, session: SessionDep, paths: PathsDep, response: 
         response.status_code = status.HTTP_200_OK
         return job_public(crud.find_job_by_key(session, idempotency_key=idempotency_key))
     return job_public(job)
+
+
+@router.post("/estimate", response_model=JobEstimate, responses={404: {"model": Problem}, 422: {"model": Problem}})
+def estimate_job(body: JobCreate, session: SessionDep, paths: PathsDep, settings: SettingsDep):
+    """The estimated run time of this job on this server's CPU, and whether it fits the job time limit
+    (nothing is submitted)."""
+    config, _teacher_id, dataset = build_config(body, session, paths)
+    return estimate(config, dataset, settings.job_time_limit)
 
 
 @router.get("", response_model=JobsPublic)

@@ -22,7 +22,7 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/results", tags=["results"])
 
-_NOT_FOUND = {404: {"model": Problem}, 409: {"model": Problem}}
+_NOT_FOUND = {404: {"model": Problem}, 409: {"model": Problem}, 410: {"model": Problem}}
 
 
 def _result_dir(key: str, request: Request, session, paths) -> Path:
@@ -31,8 +31,16 @@ def _result_dir(key: str, request: Request, session, paths) -> Path:
         require_owner(request, request.app.state.settings)
         job = session.get(Job, key)
     else:
-        share = crud.find_share_by_token(session, token=key)
+        state, share = crud.share_by_token(session, token=key)
+        if state == "revoked":
+            raise HTTPException(status.HTTP_410_GONE, "this share link was revoked by the result's owner; "
+                                                      "ask them for a new link")
+        if state == "expired":
+            raise HTTPException(status.HTTP_410_GONE, f"this share link expired on {share.expires:%Y-%m-%d %H:%M} "
+                                                      "UTC; ask the result's owner for a new link")
         job = session.get(Job, share.job_id) if share is not None else None
+        if job is not None:
+            crud.mark_share_used(session, share=share)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND,
                             "no result here: unknown job, or a share link that is wrong, expired or revoked")

@@ -1,5 +1,6 @@
 /* AWD Studio browser helpers (no framework, event delegation so Dash page changes need no re-binding):
- * - dataset upload: drag-and-drop or file picker -> XMLHttpRequest POST /api/datasets with a progress bar;
+ * - dataset upload: drag-and-drop or file picker -> XMLHttpRequest POST /api/datasets with a progress bar
+ *   (one file, or an .npy pair: X in the field `file`, its targets in `y`);
  *   on success the new id goes to the Dash store `home-dataset-id` through dash_clientside.set_props;
  * - teacher upload on the configure page -> POST /api/teachers (file + architecture);
  * - figure downloads: buttons with data-graph / data-format call Plotly.downloadImage. */
@@ -64,10 +65,33 @@
     if (s) { s.textContent = text; }
   }
 
-  function uploadDataset(file) {
-    if (!file) { return; }
+  /* The targets file of an .npy pair: the one named like y.npy or <name>_y.npy. */
+  function isTargets(file) {
+    return /(^|[_-])(y|target|targets)(_train)?\.npy$/i.test(file.name);
+  }
+
+  /* One data file, or an .npy pair (X and its targets y, chosen or dropped together). */
+  function uploadDataset(files) {
+    files = Array.prototype.slice.call(files || []);
+    if (!files.length) { return; }
+    var file = files[0];
+    var targets = null;
+    if (files.length === 2 && files.every(function (f) { return /\.npy$/i.test(f.name); })) {
+      targets = files.filter(isTargets)[0] || null;
+      file = files.filter(function (f) { return f !== targets; })[0];
+      if (!targets) {
+        setProps("home-error", { children: "Two .npy files: name the targets file y.npy or <name>_y.npy so " +
+                                           "that it can be told from X.", is_open: true });
+        return;
+      }
+    } else if (files.length > 1) {
+      setProps("home-error", { children: "Choose one data file (or, for .npy, the X file and its y file).",
+                               is_open: true });
+      return;
+    }
     var form = new FormData();
     form.append("file", file, file.name);
+    if (targets) { form.append("y", targets, targets.name); }
     var nameInput = document.getElementById("home-dataset-name");
     if (nameInput && nameInput.value.trim()) { form.append("name", nameInput.value.trim()); }
     setProps("home-error", { is_open: false });
@@ -77,7 +101,7 @@
       function (pct) { bar("home", pct); if (pct >= 100) { status("home", "Checking " + file.name + " …"); } },
       function (body) {
         bar("home", 100, "done");
-        status("home", "Uploaded " + file.name + ".");
+        status("home", body.note ? "Uploaded " + file.name + ": " + body.note + "." : "Uploaded " + file.name + ".");
         setProps("home-dataset-id", { data: body.id });
       },
       function (msg) {
@@ -130,17 +154,21 @@
     e.preventDefault();
     z.classList.remove("dragover");
     var files = e.dataTransfer && e.dataTransfer.files;
-    if (files && files.length) { (z.id === "home-dropzone" ? uploadDataset : uploadTeacher)(files[0]); }
+    if (files && files.length) {
+      if (z.id === "home-dropzone") { uploadDataset(files); } else { uploadTeacher(files[0]); }
+    }
   });
   /* A transient <input type=file> (not part of the React tree) opens the system picker. */
   function openPicker(z) {
     var input = document.createElement("input");
     input.type = "file";
     input.accept = z.getAttribute("data-accept") || "";
+    input.multiple = z.id === "home-dropzone";  // an .npy pair: X and y together
     input.style.display = "none";
     input.addEventListener("change", function () {
-      var file = input.files && input.files[0];
-      if (file) { (z.id === "home-dropzone" ? uploadDataset : uploadTeacher)(file); }
+      if (input.files && input.files.length) {
+        if (z.id === "home-dropzone") { uploadDataset(input.files); } else { uploadTeacher(input.files[0]); }
+      }
       input.remove();
     });
     document.body.appendChild(input);

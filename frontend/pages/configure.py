@@ -80,81 +80,6 @@ def parse_grid(text: str | None, field: str) -> list[float]:
     return sorted(set(out))
 
 
-#: Seconds per epoch measured by ``make bench`` (bench/RESULTS.md, "Scaling") and with the trainer on 200
-#: random maps, one CPU thread, the default path (orthogonal filter, teacher gradients computed once).
-#: Series: n = 1000, J = 4, one grid point, by length. Maps: n = 200, J = 3, one grid point, by pixels.
-_SERIES_EPOCH_S = {64: 0.0139, 128: 0.0214, 256: 0.0823, 512: 0.134}
-_MAPS_EPOCH_S = {32 * 32: 0.0325, 64 * 64: 0.0888, 128 * 128: 0.387}
-#: Cost of a vectorised grid of G points relative to one point, measured (series at length 64).
-_SERIES_GRID_FACTOR = {1: 1.0, 2: 1.22, 4: 1.48, 8: 1.80, 16: 2.63, 32: 3.91}
-_MAPS_GRID_FACTOR = {1: 1.0, 4: 3.75, 16: 17.3, 32: 47.2}
-#: With the free filter the teacher is differentiated twice on every step ("exact" path): measured factor
-#: over the default path per teacher (ReLU networks have no second derivative, so theirs stays small; the
-#: series factors are those of the built-in examples, cme with the LSTM and synthetic with the MLP).
-_EXACT_PATH_FACTOR = {"mlp": 2.0, "lstm": 29.0, "cnn": 8.0, "resnet18": 40.0}
-#: Teacher training with its default epochs, seconds per sample per input value / 30, measured on the
-#: built-in examples (2 threads): LSTM on cme 9.9 s, CNN on lensing 29.7 s, MLP on synthetic 3.6 s.
-#: ResNet18 is a guess (about 100 times the small CNN).
-_TEACHER_COST = {"mlp": 8e-7, "lstm": 3e-6, "cnn": 2e-7, "resnet18": 2e-5}
-
-
-def _loglog(table: dict, x: float) -> float:
-    """Piecewise power-law interpolation of ``table`` at ``x``; beyond its ends, proportional to x."""
-    xs = sorted(table)
-    ys = [table[v] for v in xs]
-    if x <= xs[0]:
-        return ys[0] * x / xs[0]
-    if x >= xs[-1]:
-        return ys[-1] * x / xs[-1]
-    return float(np.exp(np.interp(np.log(x), np.log(xs), np.log(ys))))
-
-
-def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribution: str = "saliency",
-                     teacher: str = "auto", parametrization: str = "orthogonal") -> float:
-    """A run-time estimate on this machine's CPU (seconds), from the measured scaling of the trainer.
-
-    ``epochs x seconds per epoch`` from the scaling table of ``make bench`` (linear in n; power-law
-    interpolation in length or pixels; the vectorised grid's measured cost), times the measured factor of
-    the exact gradient path when the filter is free, plus teacher training and cross-validation. An
-    order of magnitude, not a promise: early stopping ends most runs sooner.
-
-    Parameters
-    ----------
-    kind : {"timeseries", "image"}
-    shape : sequence of int
-        Per-sample shape, ``(L,)`` or ``(H, W)``.
-    n : int
-        Number of training samples.
-    n_grid : int
-        Number of (λ, γ) points.
-    epochs : int
-    attribution : str
-        Integrated gradients costs about 8 gradient passes where the teacher is differentiated.
-    teacher : str
-        Architecture, ``"auto"`` or an uploaded teacher's id (then no training; counted as the default).
-    parametrization : {"orthogonal", "free"}, default="orthogonal"
-
-    Returns
-    -------
-    float
-    """
-    size = float(np.prod(shape)) if shape else 64.0
-    n = max(int(n or 1), 1)
-    grid = max(int(n_grid or 1), 1)
-    arch = DEFAULT_TEACHER.get(kind, "mlp") if teacher == "auto" else teacher
-    if kind == "timeseries":
-        per_epoch = _loglog(_SERIES_EPOCH_S, size) * n / 1000.0 * _loglog(_SERIES_GRID_FACTOR, grid)
-        cross_validation = 0.05 * grid
-    else:
-        per_epoch = _loglog(_MAPS_EPOCH_S, size) * n / 200.0 * _loglog(_MAPS_GRID_FACTOR, grid)
-        cross_validation = 0.5 * grid * n / 1000.0 * size / 4096.0
-    if parametrization == "free":
-        per_epoch *= _EXACT_PATH_FACTOR.get(arch, 10.0) * (8.0 if attribution == "integrated_gradients" else 1.0)
-    teacher_gradients = (8.0 if attribution == "integrated_gradients" else 1.0) * 2e-6 * size * n
-    train = _TEACHER_COST.get(arch, 0.0) * size * n * 30
-    return 10.0 + per_epoch * max(int(epochs or 1), 1) + teacher_gradients + train + cross_validation
-
-
 def _card(title, body):
     return dbc.Card(dbc.CardBody([html.H2(title, className="h5 mb-3"), *body]), className="mb-4 shadow-sm")
 
@@ -195,7 +120,7 @@ def layout(dataset: str | None = None, **_):
                                "Suggested for your data kind; LSTM for time series, CNN for maps.",
                                label_for="configure-teacher"),
                         _field("Teacher training epochs", dbc.Input(id="configure-teacher-epochs", type="number",
-                                                                    min=1, max=10_000, step=1,
+                                                                    min=1, max=2000, step=1,
                                                                     placeholder="default"),
                                "Blank: the architecture's default, with early stopping. Not used for uploaded "
                                "weights.", label_for="configure-teacher-epochs"),
@@ -253,7 +178,7 @@ def layout(dataset: str | None = None, **_):
                            label_for="configure-gammas"),
                     dbc.Row([
                         dbc.Col(_field("Epochs", dbc.Input(id="configure-epochs", type="number", value=50, min=1,
-                                                           max=100000, step=1)), sm=6),
+                                                           max=2000, step=1)), sm=6),
                         dbc.Col(_field("Seed", dbc.Input(id="configure-seed", type="number", value=0, min=0,
                                                          step=1)), sm=6),
                     ]),
@@ -386,9 +311,14 @@ def apply_preset(info, _quick, _paper):
     Input("configure-teacher", "value"),
     Input("configure-dataset-info", "data"),
     Input("configure-parametrization", "value"),
+    Input("configure-levels", "value"),
+    Input("configure-mode", "value"),
+    Input("configure-wave", "value"),
+    Input("configure-teacher-epochs", "value"),
 )
-def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, parametrization="orthogonal"):
-    """Grid size and a rough run time, or the parse error in words."""
+async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, parametrization="orthogonal",
+                          levels=4, mode="periodization", wave="db5", teacher_epochs=None):
+    """Grid size and the server's run-time estimate (``POST /api/jobs/estimate``), or what is wrong, in words."""
     try:
         n_l, n_g = len(parse_grid(lambdas, "λ")), len(parse_grid(gammas, "γ"))
     except ValueError as err:
@@ -396,12 +326,22 @@ def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, paramet
     size = html.Span([dbc.Badge(f"{n_l} × {n_g} = {n_l * n_g} grid points", color="info")])
     if not info:
         return size, html.Span("Pick a dataset to see a run-time estimate.", className="text-muted")
-    secs = estimate_seconds(info.get("kind", "timeseries"), info.get("shape"), info.get("n"), n_l * n_g,
-                            int(epochs or 1), attribution or "saliency", teacher or "auto",
-                            parametrization or "orthogonal")
-    return size, html.Div([html.Span("Estimated run time: ", className="text-muted"),
-                           html.Strong(f"about {fmt_seconds(secs)}"),
-                           html.Span(" on this machine's CPU (rough)", className="text-muted small")])
+    try:
+        payload = job_payload(info.get("id"), teacher, lambdas, gammas, epochs, levels, wave, attribution, 0,
+                              parametrization, mode, teacher_epochs)
+        guess = await get_client().estimate_job(payload)
+    except ValueError as err:
+        return size, html.Span(str(err), className="text-muted small")
+    except ApiError as err:
+        return size, dbc.Alert(err.message, color="warning", className="py-1 px-2 mb-0 small")
+    text = [html.Span("Estimated run time: ", className="text-muted"),
+            html.Strong(f"about {fmt_seconds(guess['seconds'])}"),
+            html.Span(" on this server's CPU (rough)", className="text-muted small")]
+    if not guess.get("within_limit", True):
+        text.append(dbc.Alert(f"That is more than this server's job time limit of "
+                              f"{fmt_seconds(guess['limit_seconds'])}: use fewer epochs or grid points.",
+                              color="warning", className="py-1 px-2 mt-2 mb-0 small"))
+    return size, html.Div(text)
 
 
 def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,

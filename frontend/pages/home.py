@@ -13,9 +13,11 @@ from dash import ALL, Input, Output, callback, ctx, dcc, html, no_update
 
 from frontend import figures
 from frontend.api_client import ApiError, get_client
-from frontend.components import graph_config
+from frontend.components import graph, size_graphs_to_their_figures
 
 dash.register_page(__name__, path="/", title="AWD Studio · upload", name="Upload")
+
+size_graphs_to_their_figures("home-preview-graph", "home-target-graph")
 
 EXAMPLES = [
     ("synthetic", "Synthetic", "Gaussian noise whose target is three db5 coefficients (the paper's recovery test)."),
@@ -31,7 +33,8 @@ def _upload_card():
         html.Div([
             html.Div("⇪", className="awd-drop-icon", **{"aria-hidden": "true"}),
             html.Div([html.Strong("Drop a data file here"), " or click to choose one"]),
-            html.Small("npz · npy · csv · FITS · HDF5 · MAT — X of shape (n, L) or (n, H, W) and a target y",
+            html.Small("npz · csv · FITS · HDF5 · MAT with X of shape (n, L) or (n, H, W) and a target y; "
+                       "or two .npy files together, X and y (named y.npy or <name>_y.npy)",
                        className="text-muted"),
         ], id="home-dropzone", className="awd-dropzone", tabIndex="0", role="button",
             **{"aria-label": "Upload a dataset: drop a file or press Enter to choose one",
@@ -129,11 +132,9 @@ def preview_children(ds: dict) -> list:
             html.Div(facts, className="mb-3"),
             dbc.Row([
                 dbc.Col([html.H3("A few samples", className="h6"),
-                         dcc.Graph(id="home-preview-graph", figure=figures.preview_figure(summary),
-                                   config=graph_config("preview"))], lg=7),
+                         graph("home-preview-graph", "preview", figures.preview_figure(summary))], lg=7),
                 dbc.Col([html.H3("Target distribution", className="h6"),
-                         dcc.Graph(id="home-target-graph", figure=figures.target_histogram_figure(summary),
-                                   config=graph_config("targets"))], lg=5),
+                         graph("home-target-graph", "targets", figures.target_histogram_figure(summary))], lg=5),
             ]),
         ]),
     ], className="shadow-sm mb-4", id="home-preview-card")]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from frontend import figures
 from frontend.api_client import ApiError, get_client
-from frontend.components import fmt_seconds, graph_config, state_badge
+from frontend.components import fmt_seconds, graph, size_graphs_to_their_figures, state_badge
 
+size_graphs_to_their_figures("job-loss-graph")
 dash.register_page(__name__, path_template="/jobs/<job_id>", title="AWD Studio · job", name="Job")
 
 TERMINAL = {"succeeded", "failed", "cancelled"}
@@ -60,6 +63,7 @@ def layout(job_id: str | None = None, **_):
             html.Div(id="job-state", className="ms-3"),
         ], className="d-flex align-items-center mb-3"),
         dbc.Alert(id="job-error", color="danger", is_open=False),
+        dbc.Alert(id="job-notice", color="warning", is_open=False),
         dbc.Card(dbc.CardBody([
             html.Div(id="job-stage", className="mb-2 fw-semibold", **{"aria-live": "polite"}),
             dbc.Progress(id="job-progress", value=0, striped=True, animated=True, style={"height": "1.4rem"},
@@ -74,8 +78,8 @@ def layout(job_id: str | None = None, **_):
             ], className="mt-3"),
         ]), className="mb-4 shadow-sm"),
         dbc.Card([dbc.CardHeader(html.H2("Training losses", className="h6 mb-0")),
-                  dbc.CardBody(dcc.Graph(id="job-loss-graph", figure=figures.loss_figure(None),
-                                         config=graph_config("losses")))], className="shadow-sm mb-4"),
+                  dbc.CardBody(graph("job-loss-graph", "losses", figures.loss_figure(None)))],
+                 className="shadow-sm mb-4"),
         html.Details([html.Summary("Job settings"), html.Pre(id="job-config", className="awd-config-json mt-2")]),
     ])
 
@@ -87,7 +91,8 @@ def job_view(job: dict):
     -------
     dict
         ``badge``, ``stage``, ``percent``, ``label``, ``eta``, ``error``, ``done`` (bool),
-        ``history`` (loss series), ``cancellable`` (bool).
+        ``history`` (loss series), ``cancellable`` (bool), ``notice`` (a warning such as "no worker is
+        running", or None).
     """
     state = job.get("state", "queued")
     fraction = float(job.get("fraction") or 0.0)
@@ -110,6 +115,7 @@ def job_view(job: dict):
         "done": state in TERMINAL,
         "history": losses_to_history(job.get("losses")),
         "cancellable": state in ("queued", "running"),
+        "notice": job.get("notice"),
     }
 
 
@@ -128,29 +134,29 @@ def job_view(job: dict):
     Output("job-results-link", "className"),
     Output("job-config", "children"),
     Output("app-nav", "href", allow_duplicate=True),
+    Output("job-notice", "children"),
+    Output("job-notice", "is_open"),
     Input("job-poll", "n_intervals"),
     State("job-id", "data"),
     prevent_initial_call="initial_duplicate",
 )
 async def poll(_n, job_id):
     """Poll the job; stop polling when it ends and move to the results when it succeeded."""
-    import json
-
     if not job_id:
-        return (no_update,) * 13 + (no_update,)
+        return (no_update,) * 16
     try:
         job = await get_client().get_job(job_id)
     except ApiError as err:
         stop = err.not_found
         msg = "No such job." if err.not_found else f"Could not read the job: {err.message}"
         return (state_badge("unknown"), "", 0, "", False, "—", msg, True, no_update, stop, True,
-                "awd-hidden", "", no_update)
+                "awd-hidden", "", no_update, None, False)
     v = job_view(job)
     nav = f"/results/{job_id}" if v["state"] == "succeeded" else no_update
     return (state_badge(v["state"], id="job-state-badge"), v["stage"], v["percent"], v["label"], not v["done"],
             v["eta"], v["error"], bool(v["error"]), figures.loss_figure(v["history"]), v["done"],
             not v["cancellable"], "" if v["state"] == "succeeded" else "awd-hidden",
-            json.dumps(job.get("config") or {}, indent=2, sort_keys=True), nav)
+            json.dumps(job.get("config") or {}, indent=2, sort_keys=True), nav, v["notice"], bool(v["notice"]))
 
 
 @callback(

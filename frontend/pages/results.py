@@ -9,18 +9,24 @@ unknown, expired or revoked token shows the friendly 404 block.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from urllib.parse import quote
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from frontend import figures
 from frontend.api_client import ApiError, get_client
-from frontend.components import figure_card, is_job_id, not_found_card, triggered_id
+from frontend.components import figure_card, is_job_id, not_found_card, size_graphs_to_their_figures, triggered_id
 
 dash.register_page(__name__, path_template="/results/<token>", title="AWD Studio · results", name="Results")
+
+#: Every graph of the page (each box follows its figure's height).
+GRAPHS = ("results-wavelet-graph", "results-filters-graph", "results-filters2d-graph", "results-subfilters-graph",
+          "results-grid-graph", "results-psi-grid-graph", "results-activation-graph", "results-scores-graph")
+size_graphs_to_their_figures(*GRAPHS)
 
 _HIDDEN = {"display": "none"}
 #: Laid out but invisible while the bundle loads, so plotly measures real widths.
@@ -35,17 +41,8 @@ def layout(token: str | None = None, **_):
         dbc.Button("Job page", id="results-job-link", href=f"/jobs/{quote(token or '', safe='')}",
                    color="outline-secondary"),
     ]
-    share_box = [] if shared else [dbc.Collapse(dbc.Card(dbc.CardBody([
-        html.Div("Anyone with this link can view this result (read-only):", className="small mb-1"),
-        dbc.InputGroup([
-            dbc.Input(id="results-share-url", readonly=True, name="share-link"),
-            dbc.InputGroupText(dcc.Clipboard(target_id="results-share-url", title="Copy the link",
-                                             id="results-share-copy")),
-            dbc.Button("Revoke", id="results-share-revoke", color="outline-danger", n_clicks=0),
-        ], className="awd-share-box"),
-        html.Div(id="results-share-status", className="small text-muted mt-1", **{"aria-live": "polite"}),
-        dcc.Store(id="results-share-data"),
-    ])), id="results-share-collapse", is_open=False, className="mb-3")]
+    share_box = [] if shared else [dbc.Collapse(_share_dialog(), id="results-share-collapse", is_open=False,
+                                                  className="mb-3")]
     return html.Div([
         dcc.Store(id="results-token", data=token),
         dcc.Store(id="results-core"),
@@ -64,6 +61,66 @@ def layout(token: str | None = None, **_):
         dcc.Loading(html.Div(id="results-status"), type="default"),
         html.Div(id="results-body", style=_LOADING, children=_body()),
     ])
+
+
+#: Choices of a new link's lifetime (hours; None = until revoked).
+SHARE_EXPIRY = [("never (until revoked)", "never"), ("1 day", "24"), ("7 days", "168"), ("30 days", "720")]
+
+
+def _share_dialog() -> dbc.Card:
+    return dbc.Card(dbc.CardBody([
+        html.H2("Read-only links to this result", className="h6"),
+        html.Div("Anyone with a link can view this result and download its files, nothing else.",
+                 className="small text-muted mb-2"),
+        dbc.InputGroup([
+            dbc.InputGroupText("Expires"),
+            dbc.Select(id="results-share-expiry", value="never",
+                       options=[{"label": label, "value": value} for label, value in SHARE_EXPIRY]),
+            dbc.Button("Create link", id="results-share-create", color="primary", n_clicks=0),
+        ], className="mb-2", style={"maxWidth": "32rem"}),
+        html.Div([
+            html.Div("New link (shown once; copy it now):", className="small mb-1"),
+            dbc.InputGroup([
+                dbc.Input(id="results-share-url", readonly=True, name="share-link"),
+                dbc.InputGroupText(dcc.Clipboard(target_id="results-share-url", title="Copy the link",
+                                                 id="results-share-copy")),
+            ], className="awd-share-box"),
+        ], id="results-share-new", className="mb-2 awd-hidden"),
+        html.Div(id="results-share-status", className="small text-muted mb-2", **{"aria-live": "polite"}),
+        html.Div(id="results-share-list"),
+        dcc.Store(id="results-share-data"),
+        dcc.Store(id="results-share-refresh", data=0),
+    ]))
+
+
+def share_rows(rows: list[dict]):
+    """Pure: ``GET /api/jobs/{id}/shares`` rows -> a table with a Revoke button per live link."""
+    if not rows:
+        return html.P("No links yet.", className="small text-muted mb-0", id="results-share-none")
+
+    def when(value):
+        return str(value)[:16].replace("T", " ") + " UTC" if value else "—"
+
+    def status(row):
+        if row.get("revoked"):
+            return dbc.Badge("revoked", color="secondary")
+        if row.get("expires") and str(row["expires"]) <= _now_iso():
+            return dbc.Badge("expired", color="secondary")
+        return dbc.Badge("live", color="success")
+
+    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Created", "Expires", "Last opened", "", "")]))
+    body = html.Tbody([html.Tr([
+        html.Td(when(r.get("created"))), html.Td(when(r.get("expires")) if r.get("expires") else "never"),
+        html.Td(when(r.get("last_used"))), html.Td(status(r)),
+        html.Td(None if r.get("revoked") else dbc.Button(
+            "Revoke", id={"type": "results-share-revoke", "share": r["id"]}, color="outline-danger", size="sm",
+            n_clicks=0, title="This link stops working at once")),
+    ]) for r in rows])
+    return dbc.Table([head, body], size="sm", className="awd-table mb-0 small", id="results-share-table")
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat()
 
 
 def _body():
@@ -227,11 +284,14 @@ async def load_result(token):
     try:
         bundle = await get_client().get_result(token)
     except ApiError as err:
-        if err.not_found or err.status in (401, 403):
+        if err.status == 410:  # a share link that was revoked or has expired: say which
+            status = not_found_card("This link no longer works", err.message[:1].upper() + err.message[1:] + ".",
+                                    home=not shared, code=None)
+        elif err.not_found or err.status in (401, 403):
             detail = ("This share link is invalid, has expired or was revoked. Ask the owner for a new one."
                       if shared else "There is no finished result for this job (yet). "
                       "If it is still running, follow it on its job page.")
-            status = not_found_card("Result not found", detail)
+            status = not_found_card("Result not found", detail, home=not shared)
         else:
             status = dbc.Alert(f"Could not load the result: {err.message}", color="danger")
         return (None, None, status, _HIDDEN) + (no_update,) * (n_out - 5) + (False,)  # no "read-only" note
@@ -311,48 +371,92 @@ def draw_activation(example, activation, core):
 
 
 @callback(
-    Output("results-share-data", "data"),
     Output("results-share-collapse", "is_open"),
-    Output("results-share-status", "children"),
+    Output("results-share-refresh", "data"),
     Input("results-share", "n_clicks"),
+    State("results-share-collapse", "is_open"),
+    State("results-share-refresh", "data"),
+    prevent_initial_call=True,
+)
+def toggle_share(n_clicks, is_open, refresh):
+    """Open (and refresh) or close the share dialog."""
+    if not n_clicks:
+        return no_update, no_update
+    return not is_open, (refresh or 0) + (0 if is_open else 1)
+
+
+@callback(
+    Output("results-share-list", "children"),
+    Input("results-share-refresh", "data"),
     State("results-token", "data"),
     prevent_initial_call=True,
 )
-async def share(n_clicks, token):
-    """Create a read-only share link (``POST /api/jobs/{id}/share``)."""
+async def list_shares(_refresh, token):
+    """Every link of this job, live or not (``GET /api/jobs/{id}/shares``)."""
+    if not is_job_id(token):
+        return no_update
+    try:
+        rows = (await get_client().list_shares(token)).get("data", [])
+    except ApiError as err:
+        return dbc.Alert(f"Could not list the links: {err.message}", color="danger", className="py-1 small")
+    return share_rows(rows)
+
+
+@callback(
+    Output("results-share-data", "data"),
+    Output("results-share-status", "children"),
+    Output("results-share-refresh", "data", allow_duplicate=True),
+    Input("results-share-create", "n_clicks"),
+    State("results-token", "data"),
+    State("results-share-expiry", "value"),
+    State("results-share-refresh", "data"),
+    prevent_initial_call=True,
+)
+async def share(n_clicks, token, expiry, refresh):
+    """Create a read-only share link (``POST /api/jobs/{id}/share``) with the chosen lifetime."""
     if not n_clicks or not is_job_id(token):
         return no_update, no_update, no_update
+    hours = None if expiry in (None, "never") else float(expiry)
     try:
-        created = await get_client().create_share(token)
+        created = await get_client().create_share(token, expires_in_hours=hours)
     except ApiError as err:
-        return None, True, f"Could not create a link: {err.message}"
+        return None, f"Could not create a link: {err.message}", no_update
     expires = created.get("expires")
-    return created, True, "Link created" + (f"; it expires {expires}." if expires else "; it does not expire.")
+    note = (f"Link created; it expires {str(expires)[:16].replace('T', ' ')} UTC." if expires
+            else "Link created; it works until you revoke it.")
+    return created, note, (refresh or 0) + 1
 
 
 @callback(
     Output("results-share-status", "children", allow_duplicate=True),
+    Output("results-share-refresh", "data", allow_duplicate=True),
     Output("results-share-data", "data", allow_duplicate=True),
-    Input("results-share-revoke", "n_clicks"),
+    Input({"type": "results-share-revoke", "share": ALL}, "n_clicks"),
+    State("results-share-refresh", "data"),
     State("results-share-data", "data"),
     prevent_initial_call=True,
 )
-async def revoke(n_clicks, created):
-    """Revoke the link just created (``DELETE /api/shares/{token}``)."""
-    if not n_clicks or not created or not created.get("token"):
-        return no_update, no_update
+async def revoke(n_clicks, refresh, created):
+    """Revoke the clicked link, whichever it is (``DELETE /api/shares/{id}``)."""
+    trig = triggered_id()
+    if not trig or not any(n_clicks or []):
+        return no_update, no_update, no_update
     try:
-        await get_client().revoke_share(created["token"])
+        await get_client().revoke_share(trig["share"])
     except ApiError as err:
-        return f"Could not revoke: {err.message}", no_update
-    return "Link revoked: it no longer opens this result.", None
+        return f"Could not revoke: {err.message}", no_update, no_update
+    same = created and created.get("id") == trig["share"]
+    return ("Link revoked: it no longer opens this result.", (refresh or 0) + 1,
+            None if same else no_update)
 
 
 clientside_callback(
     """function (created) {
-        if (!created || !created.url) { return ""; }
-        return created.url.indexOf("http") === 0 ? created.url : window.location.origin + created.url;
+        if (!created || !created.url) { return ["", "mb-2 awd-hidden"]; }
+        var url = created.url.indexOf("http") === 0 ? created.url : window.location.origin + created.url;
+        return [url, "mb-2"];
     }""",
     Output("results-share-url", "value"),
+    Output("results-share-new", "className"),
     Input("results-share-data", "data"),
 )

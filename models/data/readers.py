@@ -305,7 +305,8 @@ def _load_npy_array(path: Path, budget: int, field: str) -> np.ndarray:
         dtype, shape, n_bytes = _npy_header(fh)
         data_bytes = path.stat().st_size - fh.tell()
     if dtype.hasobject:
-        raise InputError(field, "is an object array, which is never unpickled", "save a numeric array")
+        raise InputError(field, f"{path.name!r} holds an object array (stored as a Python pickle), which is never "
+                         "unpickled", "save a rectangular numeric array (all rows the same length)")
     if n_bytes > budget:
         raise _too_big(path.name, n_bytes, budget)
     if n_bytes > data_bytes:
@@ -338,15 +339,18 @@ def _npy_siblings(path: Path) -> dict[str, Path]:
 
 def _load_npy(path: Path, budget: int, name: str | None) -> Dataset:
     files = _npy_siblings(path)
+    arrays = {"X": _load_npy_array(path, budget, "X")}  # X first: a pickled X is named before a missing y
     if "y" not in files:
         stem = path.stem[:-2] if path.stem.endswith(("_X", "_x")) else path.stem
-        raise InputError("y", f"a lone .npy holds only X and no sibling {stem}_y.npy was found",
-                         f"put the targets in {stem}_y.npy next to it, or upload one .npz with X and y")
-    total = 0
-    arrays = {}
+        raise InputError("y", f"{path.name!r} holds only X (an .npy file holds one array) and no {stem}_y.npy "
+                         "with the targets was found next to it",
+                         f"save the targets as {stem}_y.npy beside it (in the browser: drop both files together), "
+                         "or use one .npz, CSV or HDF5 file with X and y")
+    total = arrays["X"].nbytes
     for canon, p in files.items():
-        arrays[canon] = _load_npy_array(p, budget - total, canon)
-        total += arrays[canon].nbytes
+        if canon != "X":
+            arrays[canon] = _load_npy_array(p, budget - total, canon)
+            total += arrays[canon].nbytes
     return _dataset(arrays, name or path.stem)
 
 

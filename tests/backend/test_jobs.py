@@ -75,7 +75,7 @@ def test_results_and_shares_404(client):
 def test_owner_token_guards_every_owner_route(make_client, dataset):
     locked = make_client(api_token="owner-secret-0123456789")
     assert locked.get("/api/health").status_code == 200
-    assert locked.get("/api/jobs").status_code == 403
+    assert locked.get("/api/jobs").status_code == 401
     assert locked.get("/api/datasets", headers={"Authorization": "Bearer wrong"}).status_code == 403
     ok = locked.get("/api/datasets", headers={"Authorization": "Bearer owner-secret-0123456789"})
     assert ok.status_code == 200

@@ -21,12 +21,18 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
+#: The owner token of the browser tests' server (as `awd serve` would have made one).
+OWNER_TOKEN = "e2e-owner-token-0123456789abcdef"
+
+
 @pytest.fixture(scope="session")
 def web_server(redis_server, workers, data_dir):
-    """Base URL of the whole stack: uvicorn (API + Dash pages) with the session's Redis and worker."""
+    """Base URL of the whole stack: uvicorn (API + Dash pages) with the session's Redis and worker, guarded by
+    :data:`OWNER_TOKEN` like ``awd serve``."""
     port = free_port()
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["AWD_API_TOKEN"] = OWNER_TOKEN
     log = open(data_dir / "web-e2e.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "backend.app:create_app",
                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
@@ -67,6 +73,55 @@ def browser():
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture()
+def owner_context(browser, web_server):
+    """``owner_context(**options)`` -> a browser context that opened the owner's link (it holds the cookie)."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+        page = context.new_page()
+        page.goto(f"{web_server}/?token={OWNER_TOKEN}")
+        page.locator("#home-dropzone").wait_for()
+        page.close()
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def console_errors(page) -> list:
+    """Collect the page's errors (uncaught exceptions and console errors) into the returned list."""
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "WebSocket" not in m.text else None)
+    return errors
+
+
+def assert_drawn(page, min_height: int = 200, settle: float = 3.0) -> dict:
+    """Wait ``settle`` seconds, then check that every plot on the page is drawn at least ``min_height`` px tall
+    (its box and its SVG) and at least 200 px wide. Returns ``{graph id: (width, height)}``.
+
+    A plot that exists in the DOM but collapsed to a few pixels fails here.
+    """
+    page.wait_for_timeout(int(settle * 1000))
+    sizes = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+        .filter(el => el.offsetParent !== null)
+        .map(el => {
+            const box = el.getBoundingClientRect();
+            const svg = el.querySelector('.main-svg');
+            const id = (el.closest('[id]') || el).id;
+            return [id, Math.round(box.width), Math.round(box.height),
+                    svg ? parseFloat(svg.getAttribute('height')) : 0];
+        })""")
+    assert sizes, "no plot is visible on this page"
+    small = [s for s in sizes if s[1] < 200 or s[2] < min_height or s[3] < min_height]
+    assert not small, f"plots drawn smaller than {min_height} px (id, width, height, svg height): {small}"
+    return {s[0]: (s[1], s[2]) for s in sizes}
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import re
 
+import httpx
 import pytest
+
+from tests.e2e.conftest import OWNER_TOKEN, assert_drawn, console_errors
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(420)]
 
@@ -13,33 +16,21 @@ RESULT_GRAPHS = ["results-wavelet-graph", "results-filters-graph", "results-grid
                  "results-activation-graph", "results-scores-graph"]
 
 
-def _ignorable(text: str) -> bool:
-    """Dash's optional WebSocket probe and plotly's SVG attribute warnings while a graph is laid out."""
-    return "WebSocket" in text or text.startswith("Error: <")
-
-
-def _console_errors(page):
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not _ignorable(m.text) else None)
-    return errors
-
-
 def _wait_graphs(page, ids, timeout=30_000):
     for gid in ids:
         page.locator(f"#{gid} .main-svg").first.wait_for(state="visible", timeout=timeout)
 
 
-def test_upload_configure_run_share(web_server, browser, screenshot, tmp_path):
+def test_upload_configure_run_share(web_server, browser, owner_context, screenshot, tmp_path):
     from models.data import make_example, save_npz
 
     data_file = tmp_path / "synthetic-e2e.npz"
     save_npz(make_example("synthetic", n=200), data_file)
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context = owner_context(accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(30_000)
-    errors = _console_errors(page)
+    errors = console_errors(page)
 
     # Home: upload through the drop zone's file picker (the browser posts straight to /api/datasets).
     page.goto(web_server + "/")
@@ -52,6 +43,8 @@ def test_upload_configure_run_share(web_server, browser, screenshot, tmp_path):
     _wait_graphs(page, ["home-preview-graph", "home-target-graph"])
     assert "time series" in page.inner_text("#home-preview-kind")
     assert page.get_attribute("#home-upload-bar", "aria-valuenow") == "100"
+    drawn = assert_drawn(page)  # the preview must not collapse a second after drawing
+    assert set(drawn) >= {"home-preview-graph", "home-target-graph"}
     screenshot(page, "02-home-preview")
 
     # Configure a tiny grid: 1 lambda x 2 gammas, 2 epochs, the small MLP teacher.
@@ -77,6 +70,9 @@ def test_upload_configure_run_share(web_server, browser, screenshot, tmp_path):
     job_id = page.url.rsplit("/", 1)[-1]
     page.locator("#job-state-badge").wait_for()
     screenshot(page, "04-job")
+    if "/jobs/" in page.url:  # still on the job page (the tiny job may already be done)
+        page.locator("#job-loss-graph .main-svg").first.wait_for()
+        assert_drawn(page, settle=1.0)
     page.wait_for_url(re.compile(r".*/results/" + job_id), timeout=240_000)
 
     # Results: every figure of a time-series result is drawn.
@@ -85,6 +81,7 @@ def test_upload_configure_run_share(web_server, browser, screenshot, tmp_path):
     assert page.locator("#results-scores tbody tr").count() >= 4
     assert "AWD" in page.inner_text("#results-scores")
     assert page.locator("#results-maps-only").is_hidden()
+    assert set(assert_drawn(page)) >= set(RESULT_GRAPHS)
     screenshot(page, "05-results")
 
     # Download the bundle JSON.
@@ -93,32 +90,51 @@ def test_upload_configure_run_share(web_server, browser, screenshot, tmp_path):
     bundle = json.loads(open(download.value.path()).read())
     assert bundle["schema"] == "awd-result/1" and len(bundle["grid"]) == 2
 
-    # Share: the link appears, ready to copy.
+    # Share: the dialog opens, a link that expires in 7 days appears, ready to copy, and is listed.
     page.click("#results-share")
+    page.locator("#results-share-none").wait_for()
+    page.select_option("#results-share-expiry", "168")
+    page.click("#results-share-create")
     page.wait_for_function("document.querySelector('#results-share-url').value.includes('/results/')")
+    page.locator("#results-share-table").get_by_text("live").wait_for()
     share_url = page.input_value("#results-share-url")
     assert job_id not in share_url
     screenshot(page, "06-results-shared-link")
 
-    # A collaborator opens the link in a fresh context: read-only, every figure, no actions.
+    # A collaborator opens the link in a fresh context (no owner cookie): read-only, every figure, no actions,
+    # no owner navigation.
     guest = browser.new_context(viewport={"width": 1280, "height": 900})
     gpage = guest.new_page()
     gpage.set_default_timeout(30_000)
-    gerrors = _console_errors(gpage)
+    gerrors = console_errors(gpage)
     gpage.goto(share_url)
     gpage.locator("#results-shared-badge").wait_for()
     _wait_graphs(gpage, RESULT_GRAPHS, timeout=60_000)
-    for action in ("#results-share", "#results-job-link", "#job-cancel", "#results-share-revoke"):
+    for action in ("#results-share", "#results-job-link", "#job-cancel", "#results-share-create"):
         assert gpage.locator(action).count() == 0, action
+    assert gpage.locator("#app-nav-links").is_hidden()
+    assert set(assert_drawn(gpage)) >= set(RESULT_GRAPHS)
     screenshot(gpage, "07-shared-view")
+
+    # The owner revokes the link already sent: the collaborator's next visit says so plainly.
+    page.locator("#results-share-table button", has_text="Revoke").first.click()
+    page.locator("#results-share-status").get_by_text("revoked").wait_for()
+    gpage.goto(share_url)
+    gpage.locator("#not-found-card").wait_for()
+    assert "revoked" in gpage.inner_text("#not-found-card")
+    screenshot(gpage, "07b-revoked-link")
 
     # An invalid token and an unknown page get the friendly 404.
     gpage.goto(web_server + "/results/not-a-valid-share-token")
     gpage.locator("#not-found-card").wait_for()
     assert "invalid" in gpage.inner_text("#not-found-card")
     screenshot(gpage, "08-invalid-token")
-    gpage.goto(web_server + "/no/such/page")
-    gpage.locator("#not-found-card").wait_for()
+    assert not gerrors, gerrors
+    gpage.goto(web_server + "/no/such/page")  # not the owner: no page of this server but share links
+    gpage.locator("#owner-required").wait_for()
+    gerrors.clear()  # the browser logs the 401 of that page itself
+    page.goto(web_server + "/no/such/page")  # the owner: the friendly 404
+    page.locator("#not-found-card").wait_for()
 
     # The jobs list shows the finished job.
     page.goto(web_server + "/jobs")
@@ -126,12 +142,11 @@ def test_upload_configure_run_share(web_server, browser, screenshot, tmp_path):
     screenshot(page, "09-jobs")
 
     guest.close()
-    context.close()
     assert not errors, errors
     assert not gerrors, gerrors
 
 
-def test_teacher_weights_uploaded_through_the_page_are_used(web_server, browser, screenshot, tmp_path):
+def test_teacher_weights_uploaded_through_the_page_are_used(web_server, owner_context, screenshot, tmp_path):
     """Configure page opened by a deep link: upload a state dict (.pt, architecture chosen on the page), run a
     job with it. The page is the first one this browser loads, so it also checks that deep links get the app's
     scripts (assets/awd.js) and raise no callback errors."""
@@ -140,14 +155,15 @@ def test_teacher_weights_uploaded_through_the_page_are_used(web_server, browser,
 
     from models.teachers import build_teacher
 
-    dataset = httpx.post(web_server + "/api/examples/synthetic", json={"n": 150}, timeout=60).json()
+    owner = {"Authorization": f"Bearer {OWNER_TOKEN}"}
+    dataset = httpx.post(web_server + "/api/examples/synthetic", json={"n": 150}, headers=owner, timeout=60).json()
     weights = tmp_path / "my-mlp.pt"
     torch.save(build_teacher("mlp", (64,)).state_dict(), weights)
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = owner_context()
     page = context.new_page()
     page.set_default_timeout(30_000)
-    errors = _console_errors(page)
+    errors = console_errors(page)
     page.goto(f"{web_server}/configure?dataset={dataset['id']}")
     page.wait_for_function("document.querySelector('#configure-dataset-facts')"
                            " && document.querySelector('#configure-dataset-facts').innerText.includes('samples')")
@@ -167,10 +183,22 @@ def test_teacher_weights_uploaded_through_the_page_are_used(web_server, browser,
     page.click("#configure-submit")
     page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]{36}$"))
     job_id = page.url.rsplit("/", 1)[-1]
-    job = httpx.get(f"{web_server}/api/jobs/{job_id}", timeout=30).json()
+    job = httpx.get(f"{web_server}/api/jobs/{job_id}", headers=owner, timeout=30).json()
     assert job["teacher_id"] and job["teacher_id"] not in ("mlp", "lstm", "cnn", "resnet18"), job  # uploaded
     page.wait_for_url(re.compile(r".*/results/" + job_id), timeout=240_000)
     page.locator("#results-body").wait_for(state="visible")
     page.locator("#results-badges").get_by_text("teacher: uploaded").wait_for()
-    context.close()
+    assert_drawn(page)
     assert not errors, errors
+
+
+@pytest.mark.parametrize("path", ["/", "/configure", "/jobs", "/jobs/00000000-0000-4000-8000-000000000000",
+                                  "/results/00000000-0000-4000-8000-000000000000"])
+def test_a_browser_without_the_owners_link_sees_no_owner_page(web_server, browser, path):
+    stranger = browser.new_context()
+    page = stranger.new_page()
+    response = page.goto(web_server + path)
+    assert response.status == 401
+    assert "awd serve" in page.inner_text("#owner-required")
+    assert page.locator("#home-dropzone, #jobs-list, #configure-submit").count() == 0
+    stranger.close()

@@ -122,3 +122,77 @@ def dataset_summary():
                          "histogram": {"counts": counts.tolist(), "edges": edges.tolist()}}],
             "x_stats": {"mean": 0.0, "std": 1.0, "min": -3.0, "max": 3.0},
             "preview": {"X": rng.standard_normal((3, 64)).tolist(), "y": y[:3].tolist()}, "meta": {}}
+
+
+class SeededService:
+    """The real AWD Studio service (API and pages) on its own SQLite file and data directory, seeded through
+    the real API and the real job-state functions: two datasets, a succeeded time-series job and a succeeded
+    maps job (each with a result bundle), a running job with live losses, and a share link."""
+
+    def __init__(self, app, settings):
+        from fastapi.testclient import TestClient
+
+        from backend import crud
+        from backend.db import get_sessionmaker
+
+        self.app, self.settings = app, settings
+        self.client = TestClient(app)
+        self.client.__enter__()  # runs the lifespan: Dash's catch-all comes after /api
+        upload = self.client.post("/api/datasets", data={"name": "<b>my data</b>"},
+                                  files={"file": ("series.npz", _npz(64, seed=1), "application/octet-stream")})
+        assert upload.status_code == 201, upload.text
+        self.dataset_id = upload.json()["id"]
+        maps = self.client.post("/api/datasets", files={"file": ("maps.npz", _npz((16, 16), seed=2),
+                                                                 "application/octet-stream")})
+        assert maps.status_code == 201, maps.text
+        self.image_dataset_id = maps.json()["id"]
+        with get_sessionmaker(settings.sqlalchemy_url)() as session:
+            self.job_id = self._finished(session, crud, self.dataset_id, make_bundle("timeseries"))
+            self.image_job_id = self._finished(session, crud, self.image_dataset_id, make_bundle("image"))
+            running = crud.create_job(session, dataset_id=self.dataset_id, teacher_id=None, config={"epochs": 9})
+            attempt = crud.claim_job(session, job_id=running.id, worker="frontend-tests@nowhere")
+            crud.set_progress(session, job_id=running.id, attempt=attempt, stage="distill", fraction=0.4,
+                              message="epoch 4/9")
+            for epoch in (1, 2, 3):
+                crud.add_loss_point(session, job_id=running.id, attempt=attempt, chunk=0, epoch=epoch,
+                                    values={"train_loss": 1 / epoch})
+            self.running_job_id = running.id
+        self.share_token = self.client.post(f"/api/jobs/{self.job_id}/share").json()["token"]
+
+    def _finished(self, session, crud, dataset_id, bundle) -> str:
+        job = crud.create_job(session, dataset_id=dataset_id, teacher_id=None, config={"epochs": 2})
+        attempt = crud.claim_job(session, job_id=job.id, worker="frontend-tests@nowhere")
+        result = self.settings.data_dir / "jobs" / job.id / f"attempt-{attempt}" / "result"
+        result.mkdir(parents=True)
+        (result / "result.json").write_text(json.dumps(bundle))
+        np.savez(result / "arrays.npz", h=np.asarray(bundle["wavelet"]["h"]))
+        assert crud.finish_job(session, job_id=job.id, attempt=attempt, state="succeeded",
+                               result_dir=str(result.relative_to(self.settings.data_dir)))
+        return job.id
+
+    def close(self):
+        self.client.__exit__(None, None, None)
+
+
+def _npz(shape, seed: int, n: int = 40) -> bytes:
+    import io
+
+    rng = np.random.default_rng(seed)
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    X = rng.standard_normal((n, *shape))
+    buffer = io.BytesIO()
+    np.savez(buffer, X=X, y=X.reshape(n, -1)[:, :3].sum(axis=1))
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def service(settings, redis_server, tmp_path_factory):
+    """The seeded service of :class:`SeededService` (no recovery loop: nothing else touches its database)."""
+    from backend.app import create_app
+
+    root = tmp_path_factory.mktemp("frontend-service")
+    own = settings.model_copy(update={"data_dir": root, "database_url": f"sqlite:///{root / 'awd.sqlite3'}",
+                                      "rate_limit_per_minute": 0.0})
+    seeded = SeededService(create_app(own, recovery=False), own)
+    yield seeded
+    seeded.close()

@@ -1,4 +1,5 @@
-"""Pages and callbacks, called as plain functions against the in-memory fake API."""
+"""Pages and callbacks, called as plain functions against the real service (``service`` in conftest.py):
+the real API, database and storage, seeded through the API and the job-state functions."""
 
 import asyncio
 import concurrent.futures
@@ -8,12 +9,11 @@ import sys
 
 import pytest
 from dash import no_update
-from fastapi.testclient import TestClient
 
 from frontend import api_client
 from frontend.components import is_job_id
 
-from .fake_api import IMAGE_JOB_ID, JOB_ID, SHARE_TOKEN, make_fake_api
+SHARE_LIKE = "shared-token-abc_DEF"
 
 
 def run(coro):
@@ -22,19 +22,10 @@ def run(coro):
         return pool.submit(asyncio.run, coro).result()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def server():
-    from frontend.app import create_dash
-
-    app = make_fake_api()
-    create_dash(app)
-    return app
-
-
-@pytest.fixture
-def fake(server):
-    api_client.configure(app=server)
-    return server.state.fake
+@pytest.fixture(autouse=True)
+def _client_of(service):
+    """Callbacks talk to the seeded service (other test modules build apps of their own)."""
+    api_client.configure(app=service.app)
 
 
 def page(name):
@@ -44,56 +35,58 @@ def page(name):
     return importlib.import_module(f"frontend.pages.{name}")
 
 
-def test_served_on_fastapi(server):
-    with TestClient(server) as client:  # lifespan registers Dash's catch-all after /api
-        assert client.get("/api/datasets").json()["count"] == 1
-        for path in ("/", "/configure", f"/results/{JOB_ID}", "/jobs", "/no/such/page"):
-            r = client.get(path)
-            assert r.status_code == 200 and "_dash-renderer" in r.text or "dash_renderer" in r.text
-        assert client.get("/_dash-layout").status_code == 200
-        css = client.get("/assets/vendor/bootstrap.min.css")
-        assert css.status_code == 200 and "Bootstrap" in css.text[:200]
-        assert "cdn" not in client.get("/").text.lower()
+def test_served_on_fastapi(service):
+    client = service.client
+    assert client.get("/api/datasets").json()["count"] == 2
+    for path in ("/", "/configure", f"/results/{service.job_id}", "/jobs", "/no/such/page"):
+        r = client.get(path)
+        assert r.status_code == 200 and ("_dash-renderer" in r.text or "dash_renderer" in r.text)
+    assert client.get("/_dash-layout").status_code == 200
+    css = client.get("/assets/vendor/bootstrap.min.css")
+    assert css.status_code == 200 and "Bootstrap" in css.text[:200]
+    assert "cdn" not in client.get("/").text.lower()
 
 
 @pytest.mark.parametrize("name,kwargs", [
-    ("home", {}), ("home", {"dataset": "ds-1"}), ("configure", {}), ("configure", {"dataset": "ds-1"}),
-    ("job", {}), ("job", {"job_id": JOB_ID}), ("results", {}), ("results", {"token": JOB_ID}),
-    ("results", {"token": SHARE_TOKEN}), ("jobs", {}), ("not_found", {}),
+    ("home", {}), ("home", {"dataset": "ds"}), ("configure", {}), ("configure", {"dataset": "ds"}),
+    ("job", {}), ("job", {"job_id": "00000000-0000-4000-8000-000000000000"}), ("results", {}),
+    ("results", {"token": "00000000-0000-4000-8000-000000000000"}), ("results", {"token": SHARE_LIKE}),
+    ("jobs", {}), ("not_found", {}),
 ])
-def test_layouts_build(server, name, kwargs):
+def test_layouts_build(service, name, kwargs):
     layout = page(name).layout(**kwargs)
     json.dumps(layout.to_plotly_json(), default=lambda o: o.to_plotly_json())
 
 
-def test_shared_view_hides_actions(server):
-    owner = str(page("results").layout(token=JOB_ID))
-    shared = str(page("results").layout(token=SHARE_TOKEN))
+def test_shared_view_hides_actions(service):
+    owner = str(page("results").layout(token=service.job_id))
+    shared = str(page("results").layout(token=SHARE_LIKE))
     assert "'results-share'" in owner and "'results-job-link'" in owner
     assert "'results-share'" not in shared and "'results-job-link'" not in shared and "cancel" not in shared.lower()
-    assert is_job_id(JOB_ID) and not is_job_id(SHARE_TOKEN) and not is_job_id(None)
+    assert is_job_id(service.job_id) and not is_job_id(SHARE_LIKE) and not is_job_id(None)
 
 
-def test_home_preview_escapes_names(fake):
+def test_home_preview_escapes_names(service):
     home = page("home")
-    children, _, is_open = run(home.show_preview("ds-1"))
+    children, _, is_open = run(home.show_preview(service.dataset_id))
     assert is_open is False
     text = str(children)
     assert "<b>my data</b>" in text  # passed as a plain string: React escapes it
     assert "dangerously" not in text
-    children, msg, is_open = run(home.show_preview("nope"))
-    assert is_open and "dataset not found" in msg
+    children, msg, is_open = run(home.show_preview("00000000-0000-4000-8000-000000000000"))
+    assert is_open and "not found" in msg
 
 
-def test_home_example_callback(fake, monkeypatch):
+def test_home_example_callback(service, monkeypatch):
     home = page("home")
 
     class Ctx:
-        triggered_id = {"type": "home-example", "name": "lensing"}
+        triggered_id = {"type": "home-example", "name": "synthetic"}
 
     monkeypatch.setattr(home, "ctx", Ctx)
     ds_id, _, is_open, status = run(home.use_example([0, 0, 1]))
-    assert ds_id in fake["datasets"] and fake["datasets"][ds_id]["kind"] == "image" and is_open is False
+    made = service.client.get(f"/api/datasets/{ds_id}").json()
+    assert made["kind"] == "timeseries" and made["source"] == "example" and is_open is False
     Ctx.triggered_id = {"type": "home-example", "name": "nope"}
     ds_id, msg, is_open, _ = run(home.use_example([0, 0, 2]))
     assert ds_id is no_update and is_open and "not found" in msg
@@ -133,46 +126,38 @@ def test_configure_presets_follow_the_paper():
     assert cfg.parse_grid(lam, "λ") == [0.005, 0.01, 0.02] and epochs == 15
 
 
-def test_configure_estimate():
+def test_configure_estimate(service):
     cfg = page("configure")
-    small = cfg.estimate_seconds("timeseries", [64], 200, 2, 2)
-    big = cfg.estimate_seconds("timeseries", [64], 200, 105, 100)
-    assert 0 < small < big
-    assert cfg.estimate_seconds("timeseries", [64], 200, 2, 2, "integrated_gradients") > small
-    # the vectorised grid: 32 points cost about 3.9 times one point per epoch, not 32 times
-    one = cfg.estimate_seconds("timeseries", [64], 100_000, 1, 100, teacher="ds-uploaded")
-    many = cfg.estimate_seconds("timeseries", [64], 100_000, 32, 100, teacher="ds-uploaded")
-    assert 3.0 < many / one < 4.5
-    # the free filter differentiates an LSTM teacher twice on every step
-    def per_50_epochs(parametrization):
-        return (cfg.estimate_seconds("timeseries", [64], 5000, 8, 100, teacher="lstm", parametrization=parametrization)
-                - cfg.estimate_seconds("timeseries", [64], 5000, 8, 50, teacher="lstm", parametrization=parametrization))
-
-    assert per_50_epochs("free") / per_50_epochs("orthogonal") > 10
-    assert cfg._loglog({64: 1.0, 256: 4.0}, 128) == pytest.approx(2.0)  # power law between table points
-    size, est = cfg.update_estimate("0.001", "0, 0.1", 2, "saliency", "mlp", {"kind": "timeseries", "shape": [64],
-                                                                              "n": 200})
+    info = {"id": service.dataset_id, "kind": "timeseries", "shape": [64], "n": 40}
+    size, est = run(cfg.update_estimate("0.001", "0, 0.1", 2, "saliency", "mlp", info))
     assert "1 × 2 = 2 grid points" in str(size) and "Estimated run time" in str(est)
-    size, est = cfg.update_estimate("x", "0", 2, "saliency", "mlp", None)
+    size, est = run(cfg.update_estimate("0.001", "0, 0.1", 2000, "saliency", "mlp", info, levels=99))
+    assert "levels" in str(est)  # the API's bound, in words
+    size, est = run(cfg.update_estimate("x", "0", 2, "saliency", "mlp", None))
     assert "not a number" in str(size)
 
 
-def test_configure_submit(fake):
+def test_configure_submit(service):
     cfg = page("configure")
-    href, status = run(cfg.submit(1, "ds-1", "mlp", "0.001", "0, 0.1", 2, 4, "db5", "saliency", 0, "free",
-                                  "zero", "key-1"))
-    assert href == f"/jobs/{JOB_ID}" and fake["submitted"][-1]["gammas"] == [0.0, 0.1]
-    href, status = run(cfg.submit(1, "gone", "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", "k"))
-    assert href is no_update and "dataset_id: no such dataset" in str(status)
-    href, status = run(cfg.submit(1, "ds-1", "mlp", "bad", "0", 2, 4, "db5", "saliency", 0, "free", "zero", "k"))
+    href, status = run(cfg.submit(1, service.dataset_id, "mlp", "0.001", "0, 0.1", 2, 4, "db5", "saliency", 0,
+                                  "free", "zero", "key-1"))
+    job_id = href.rsplit("/", 1)[-1]
+    assert href.startswith("/jobs/") and service.client.get(f"/api/jobs/{job_id}").json()["config"]["gammas"] == [
+        0.0, 0.1]
+    service.client.post(f"/api/jobs/{job_id}/cancel")  # nothing runs it here
+    gone = "00000000-0000-4000-8000-000000000000"
+    href, status = run(cfg.submit(1, gone, "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", "k"))
+    assert href is no_update and "dataset_id" in str(status)
+    href, status = run(cfg.submit(1, service.dataset_id, "mlp", "bad", "0", 2, 4, "db5", "saliency", 0, "free",
+                                  "zero", "k"))
     assert href is no_update and "not a number" in str(status)
 
 
-def test_configure_lists(fake):
+def test_configure_lists(service):
     cfg = page("configure")
-    options, value, _, _ = run(cfg.load_datasets("ds-1"))
-    assert value == "ds-1" and options[0]["label"].startswith("<b>my data</b>")
-    info, facts, _ = run(cfg.load_dataset_info("ds-1"))
+    options, value, _, _ = run(cfg.load_datasets(service.dataset_id))
+    assert value == service.dataset_id and any(o["label"].startswith("<b>my data</b>") for o in options)
+    info, facts, _ = run(cfg.load_dataset_info(service.dataset_id))
     assert info["kind"] == "timeseries" and "64" in facts
     opts = cfg.teacher_options([{"id": "mlp", "name": "mlp", "builtin": True},
                                 {"id": "t1", "name": "w.safetensors", "arch": "cnn", "builtin": False}])
@@ -193,36 +178,38 @@ def test_job_view_and_losses():
     assert set(two) == {"loss (chunk 0)", "loss (chunk 1)"}
 
 
-def test_job_poll(fake):
+def test_job_poll(service):
     job = page("job")
-    out = run(job.poll(1, JOB_ID))
-    assert len(out) == 14 and out[-1] == f"/results/{JOB_ID}" and out[9] is True  # stop polling, go to results
-    out = run(job.poll(1, IMAGE_JOB_ID))
-    assert out[2] == 40 and out[-1] is no_update and out[9] is False
-    out = run(job.poll(1, "missing"))
+    out = run(job.poll(1, service.job_id))
+    assert len(out) == 16 and out[13] == f"/results/{service.job_id}" and out[9] is True  # stop, go to results
+    out = run(job.poll(1, service.running_job_id))
+    assert out[2] == 40 and out[13] is no_update and out[9] is False
+    assert out[8].data and list(out[8].data[0].y) == [1.0, 0.5, 1 / 3]  # the live loss curve
+    out = run(job.poll(1, "00000000-0000-4000-8000-000000000000"))
     assert out[6] == "No such job." and out[9] is True
-    msg, is_open = run(job.cancel(1, IMAGE_JOB_ID))
-    assert is_open and fake["jobs"][IMAGE_JOB_ID]["state"] == "cancelled"
+    msg, is_open = run(job.cancel(1, service.running_job_id))
+    assert is_open and service.client.get(f"/api/jobs/{service.running_job_id}").json()["state"] == "cancelled"
 
 
-def test_results_load_and_not_found(fake):
+def test_results_load_and_not_found(service):
     res = page("results")
-    out = run(res.load_result(JOB_ID))
+    out = run(res.load_result(service.job_id))
     assert len(out) == 17 and out[0]["grid"] and "activation" not in out[0] and out[1]["maps"]
     assert out[-1] is False  # the owner's view carries no "read-only" note
     assert out[3] == {} and out[6] == {"display": "none"}  # visible body; maps-only cards hidden for series
-    out = run(res.load_result(IMAGE_JOB_ID))
+    out = run(res.load_result(service.image_job_id))
     assert out[6] == {}
-    out = run(res.load_result(SHARE_TOKEN))
+    out = run(res.load_result(service.share_token))
     assert "shared · read-only" in str(out[4]) and out[-1] is True
     out = run(res.load_result("revoked-or-invalid"))
     assert out[0] is None and "invalid, has expired or was revoked" in str(out[2]) and out[3] == {"display": "none"}
+    assert "Go to the start page" not in str(out[2])  # a share link's reader has no owner pages
     assert out[-1] is False  # no "read-only view" note above the not-found card
 
 
-def test_results_grid_click(fake):
+def test_results_grid_click(service):
     res = page("results")
-    core = run(res.load_result(JOB_ID))[0]
+    core = run(res.load_result(service.job_id))[0]
     assert res.clicked_from({"points": [{"customdata": 4}]}) == 4
     assert res.clicked_from({"points": [{"customdata": [3]}]}) == 3
     assert res.clicked_from(None) is None and res.clicked_from({"points": [{}]}) is None
@@ -232,30 +219,43 @@ def test_results_grid_click(fake):
     assert text.startswith("Showing the selected point")
 
 
-def test_results_share_and_revoke(fake):
+def test_results_share_list_expiry_and_revoke(service, monkeypatch):
     res = page("results")
-    created, is_open, status = run(res.share(1, JOB_ID))
-    assert created["url"] == "/results/new-token" and is_open and "does not expire" in status
-    assert run(res.share(1, SHARE_TOKEN)) == (no_update, no_update, no_update)  # no sharing from a shared view
-    status, data = run(res.revoke(1, created))
-    assert "revoked" in status and data is None and "new-token" not in fake["shares"]
+    created, status, refresh = run(res.share(1, service.job_id, "168", 0))
+    assert created["url"].startswith("/results/") and "expires" in status and refresh == 1
+    assert run(res.share(1, SHARE_LIKE, "never", 0)) == (no_update, no_update, no_update)  # not from a shared view
+    table = str(run(res.list_shares(1, service.job_id)))
+    assert table.count("Revoke") >= 2 and "never" in table  # the fixture's link and this one
+
+    class Ctx:  # the first link, made long before: revoking it must close it too
+        triggered_id = None
+
+    first = service.client.get(f"/api/jobs/{service.job_id}/shares").json()["data"][-1]
+    Ctx.triggered_id = {"type": "results-share-revoke", "share": first["id"]}
+    monkeypatch.setattr(res, "triggered_id", lambda: Ctx.triggered_id)
+    status, refresh, data = run(res.revoke([0, 1], 1, created))
+    assert "revoked" in status and refresh == 2 and data is no_update
+    assert service.client.get(f"/api/results/{service.share_token}").status_code == 410
+    service.share_token = service.client.post(f"/api/jobs/{service.job_id}/share").json()["token"]
 
 
-def test_results_downloads_and_activation(fake):
+def test_results_downloads_and_activation(service):
+    from .conftest import make_bundle
+
     res = page("results")
-    bundle = fake["results"][JOB_ID]
-    links = str(res.downloads(bundle, JOB_ID))
-    assert f"/api/results/{JOB_ID}/files/arrays.npz" in links and "awd-result.json" in links
+    bundle = make_bundle("timeseries")
+    links = str(res.downloads(bundle, service.job_id))
+    assert f"/api/results/{service.job_id}/files/arrays.npz" in links and "awd-result.json" in links
     opts = res.example_options(bundle["activation"])
     assert len(opts) == 3 and opts[1]["value"] == 1
     fig = res.draw_activation(2, bundle["activation"], {"data": bundle["data"]})
     assert "test example 2" in fig.layout.title.text
 
 
-def test_jobs_list(fake):
+def test_jobs_list(service):
     jobs = page("jobs")
     table = str(run(jobs.refresh(0)))
-    assert f"/results/{JOB_ID}" in table and "succeeded" in table
+    assert f"/results/{service.job_id}" in table and "succeeded" in table
     assert "No jobs yet" in str(jobs.jobs_table([]))
 
 

@@ -32,7 +32,7 @@ def _distilling(client, job_id, min_epochs=3):
 
 
 def test_cancel_stops_a_running_job_within_seconds(client, worker, dataset, tiny_job, data_dir):
-    long_job = {**tiny_job, "epochs": 5000}
+    long_job = {**tiny_job, "epochs": 2000}
     job = client.post("/api/jobs", json={"dataset_id": dataset["id"], **long_job}).json()
     wait_for(lambda: _distilling(client, job["id"]), timeout=120, what="the job to start distilling")
     cancelled = client.post(f"/api/jobs/{job['id']}/cancel")

@@ -34,10 +34,14 @@ def _finished(client, job_id):
 def test_upload_submit_result_share(client, worker, tiny_job):
     from models.pipeline import SCHEMA_PATH
 
-    files = {"file": ("synth.npz", _npz_bytes(), "application/octet-stream")}
+    content = _npz_bytes(seed=11)  # a file no other test uploads: the first upload of it makes a dataset
+    files = {"file": ("synth.npz", content, "application/octet-stream")}
     response = client.post("/api/datasets", files=files, data={"name": "my synthetic"})
     assert response.status_code == 201, response.text
     dataset = response.json()
+    again = client.post("/api/datasets", files={"file": ("copy.npz", content, "application/octet-stream")})
+    assert again.status_code == 200 and again.json()["id"] == dataset["id"]
+    assert "uploaded before" in again.json()["note"] and "my synthetic" in again.json()["note"]
     assert dataset["name"] == "my synthetic" and dataset["kind"] == "timeseries" and len(dataset["sha256"]) == 64
 
     response = client.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job},
@@ -132,7 +136,8 @@ def test_share_token_reads_exactly_one_job(client, locked_client, two_jobs):
     # a guessed token reads nothing; a revoked one stops working
     assert client.get(f"/api/results/{token[:-2]}xx").status_code == 404
     assert locked_client.delete(f"/api/shares/{token}", headers=owner).status_code == 204
-    assert client.get(f"/api/results/{token}").status_code == 404
+    revoked = client.get(f"/api/results/{token}")
+    assert revoked.status_code == 410 and "revoked" in revoked.json()["detail"]
 
 
 def test_share_tokens_are_hashed_and_expire(client, two_jobs, settings):
@@ -150,7 +155,8 @@ def test_share_tokens_are_hashed_and_expire(client, two_jobs, settings):
         assert crud.hash_token(token) in hashes and token not in hashes
         _row, expired = crud.create_share(session, job_id=mine, expires=utcnow() - dt.timedelta(seconds=1))
     assert client.get(f"/api/results/{token}").status_code == 200
-    assert client.get(f"/api/results/{expired}").status_code == 404
+    gone = client.get(f"/api/results/{expired}")
+    assert gone.status_code == 410 and "expired" in gone.json()["detail"]
     listed = client.get(f"/api/jobs/{mine}/shares").json()
     assert listed["count"] >= 2 and all("token" not in s for s in listed["data"])
 

@@ -69,3 +69,92 @@ def _kill_leftovers(data_dir):
                     os.kill(int(pid), signal.SIGKILL)
         except (OSError, ProcessLookupError):
             pass
+
+
+def _processes(data_dir: str):
+    """(pid, command line) of this machine's processes started with AWD_DATA_DIR=data_dir."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as handle:
+                if f"AWD_DATA_DIR={data_dir}".encode() not in handle.read().split(b"\0"):
+                    continue
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                found.append((int(pid), handle.read().replace(b"\0", b" ").decode()))
+        except OSError:
+            pass
+    return found
+
+
+def _redis_pids(data_dir: str):
+    """Pids of the redis-server working in ``data_dir/redis`` (it renames its command line, not its cwd)."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                line = handle.read().decode(errors="replace")
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+        except OSError:
+            continue
+        if "redis-server" in line and cwd == os.path.join(data_dir, "redis"):
+            pids.append(int(pid))
+    return pids
+
+
+def test_serve_restarts_a_worker_or_redis_that_died(tmp_path):
+    """`awd serve` supervises what it starts: kill -9 of the worker's main process, then of the bundled Redis;
+    both come back on their own, the restarts are logged, and a job submitted afterwards runs."""
+    from tests.integration.test_readme_commands import AWD, clean_env
+
+    port = free_port()
+    data_dir = str(tmp_path / "d")
+    env = clean_env()
+    env["AWD_DATA_DIR"] = data_dir
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([str(AWD), "serve", "--port", str(port)], cwd=str(tmp_path), env=env,
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    token = None
+
+    def workers():
+        try:
+            return httpx.get(base + "/api/health", timeout=3).json()["workers"]
+        except (httpx.HTTPError, ValueError, KeyError):
+            return None
+
+    try:
+        wait_for(lambda: workers() == 1, timeout=120, interval=1.0, what="awd serve and its worker")
+        token = (tmp_path / "d" / "owner-token").read_text().strip()
+        main = [pid for pid, line in _processes(data_dir) if "celery" in line and os.getpgid(pid) == pid]
+        assert len(main) == 1, _processes(data_dir)
+        os.kill(main[0], signal.SIGKILL)
+        wait_for(lambda: workers() == 0, timeout=30, interval=0.5, what="the health check to see no worker")
+        wait_for(lambda: workers() == 1, timeout=120, interval=1.0, what="the worker to be restarted")
+
+        (redis_pid,) = _redis_pids(data_dir)
+        os.kill(redis_pid, signal.SIGKILL)
+        wait_for(lambda: _redis_pids(data_dir) and _redis_pids(data_dir) != [redis_pid], timeout=60,
+                 what="the bundled Redis to be restarted")
+        wait_for(lambda: workers() == 1, timeout=120, interval=1.0, what="the worker to reconnect")
+
+        owner = {"Authorization": f"Bearer {token}"}
+        dataset = httpx.post(base + "/api/examples/synthetic", json={"n": 120}, headers=owner, timeout=60).json()
+        job = httpx.post(base + "/api/jobs", headers=owner, timeout=30, json={
+            "dataset_id": dataset["id"], "teacher": "mlp", "lambdas": [1e-3], "gammas": [0.0], "epochs": 2,
+            "teacher_epochs": 5}).json()
+        final = wait_for(lambda: (lambda b: b if b["state"] in ("succeeded", "failed") else None)(
+            httpx.get(f"{base}/api/jobs/{job['id']}", headers=owner, timeout=10).json()),
+            timeout=180, interval=1.0, what="a job after the restarts")
+        assert final["state"] == "succeeded", final
+        text = log.read_text()
+        assert "the worker exited unexpectedly" in text and "the worker restarted" in text
+        assert "the bundled Redis exited unexpectedly" in text and "the bundled Redis restarted" in text
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        _kill_leftovers(data_dir)

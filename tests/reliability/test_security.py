@@ -86,8 +86,8 @@ def test_share_token_reads_one_job_only_and_cannot_write(make_client, finished_j
     assert client.get(f"/api/results/{token}").json() == {"job": mine}
     assert client.get(f"/api/results/{token}/files/arrays.npz").status_code == 200
     as_bearer = {"Authorization": f"Bearer {token}"}
-    assert client.get(f"/api/results/{other}", headers=as_bearer).status_code == 403
-    assert client.get(f"/api/results/{other}").status_code == 403
+    assert client.get(f"/api/results/{other}", headers=as_bearer).status_code == 403  # wrong credentials
+    assert client.get(f"/api/results/{other}").status_code == 401  # none
     for method, url in [("GET", "/api/jobs"), ("GET", f"/api/jobs/{mine}"), ("GET", "/api/datasets"),
                         ("POST", "/api/jobs"), ("POST", f"/api/jobs/{mine}/cancel"),
                         ("POST", f"/api/jobs/{mine}/rerun"), ("DELETE", f"/api/jobs/{mine}"),
@@ -107,10 +107,10 @@ def test_share_tokens_expire_and_are_revocable(client, finished_job):
     revoked = client.post(f"/api/jobs/{job_id}/share").json()
     assert client.get(f"/api/results/{revoked['token']}").status_code == 200
     assert client.delete(f"/api/shares/{revoked['id']}").status_code == 204
-    assert client.get(f"/api/results/{revoked['token']}").status_code == 404
-    assert client.get(f"/api/results/{revoked['token']}/files/arrays.npz").status_code == 404
+    assert client.get(f"/api/results/{revoked['token']}").status_code == 410
+    assert client.get(f"/api/results/{revoked['token']}/files/arrays.npz").status_code == 410
     time.sleep(1.2)
-    assert client.get(f"/api/results/{short['token']}").status_code == 404
+    assert client.get(f"/api/results/{short['token']}").status_code == 410
     listed = {s["id"]: s for s in client.get(f"/api/jobs/{job_id}/shares").json()["data"]}
     assert listed[revoked["id"]]["revoked"] is True and "token" not in listed[revoked["id"]]
 

@@ -1,0 +1,88 @@
+"""How long a distillation job will take on this machine's CPU: a cost model from measured scaling.
+
+The constants come from ``make bench`` (bench/RESULTS.md, "Scaling") and from timing the built-in examples
+on the lab's 2-core machines. The estimate is an order of magnitude, not a promise: early stopping ends most
+runs sooner, and a GPU or a faster CPU runs them faster. The API uses it to refuse jobs that would exceed
+``AWD_JOB_TIME_LIMIT``, and the configure page shows it.
+"""
+
+import numpy as np
+
+__all__ = ["estimate_seconds", "DEFAULT_TEACHER"]
+
+#: The teacher trained for ``teacher="auto"``, by data kind.
+DEFAULT_TEACHER = {"timeseries": "lstm", "image": "cnn"}
+
+#: Seconds per epoch measured by ``make bench`` (bench/RESULTS.md, "Scaling") and with the trainer on 200
+#: random maps, one CPU thread, the default path (orthogonal filter, teacher gradients computed once).
+#: Series: n = 1000, J = 4, one grid point, by length. Maps: n = 200, J = 3, one grid point, by pixels.
+_SERIES_EPOCH_S = {64: 0.0139, 128: 0.0214, 256: 0.0823, 512: 0.134}
+_MAPS_EPOCH_S = {32 * 32: 0.0325, 64 * 64: 0.0888, 128 * 128: 0.387}
+#: Cost of a vectorised grid of G points relative to one point, measured (series at length 64).
+_SERIES_GRID_FACTOR = {1: 1.0, 2: 1.22, 4: 1.48, 8: 1.80, 16: 2.63, 32: 3.91}
+_MAPS_GRID_FACTOR = {1: 1.0, 4: 3.75, 16: 17.3, 32: 47.2}
+#: With the free filter the teacher is differentiated twice on every step ("exact" path): measured factor
+#: over the default path per teacher (ReLU networks have no second derivative, so theirs stays small; the
+#: series factors are those of the built-in examples, cme with the LSTM and synthetic with the MLP).
+_EXACT_PATH_FACTOR = {"mlp": 2.0, "lstm": 29.0, "cnn": 8.0, "resnet18": 40.0}
+#: Teacher training with its default epochs, seconds per sample per input value / 30, measured on the
+#: built-in examples (2 threads): LSTM on cme 9.9 s, CNN on lensing 29.7 s, MLP on synthetic 3.6 s.
+#: ResNet18 is a guess (about 100 times the small CNN).
+_TEACHER_COST = {"mlp": 8e-7, "lstm": 3e-6, "cnn": 2e-7, "resnet18": 2e-5}
+
+
+def _loglog(table: dict, x: float) -> float:
+    """Piecewise power-law interpolation of ``table`` at ``x``; beyond its ends, proportional to x."""
+    xs = sorted(table)
+    ys = [table[v] for v in xs]
+    if x <= xs[0]:
+        return ys[0] * x / xs[0]
+    if x >= xs[-1]:
+        return ys[-1] * x / xs[-1]
+    return float(np.exp(np.interp(np.log(x), np.log(xs), np.log(ys))))
+
+
+def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribution: str = "saliency",
+                     teacher: str = "auto", parametrization: str = "orthogonal") -> float:
+    """A run-time estimate on this machine's CPU (seconds), from the measured scaling of the trainer.
+
+    ``epochs x seconds per epoch`` from the scaling table of ``make bench`` (linear in n; power-law
+    interpolation in length or pixels; the vectorised grid's measured cost), times the measured factor of
+    the exact gradient path when the filter is free, plus teacher training and cross-validation. An
+    order of magnitude, not a promise: early stopping ends most runs sooner.
+
+    Parameters
+    ----------
+    kind : {"timeseries", "image"}
+    shape : sequence of int
+        Per-sample shape, ``(L,)`` or ``(H, W)``.
+    n : int
+        Number of training samples.
+    n_grid : int
+        Number of (λ, γ) points.
+    epochs : int
+    attribution : str
+        Integrated gradients costs about 8 gradient passes where the teacher is differentiated.
+    teacher : str
+        Architecture, ``"auto"`` or an uploaded teacher's id (then no training; counted as the default).
+    parametrization : {"orthogonal", "free"}, default="orthogonal"
+
+    Returns
+    -------
+    float
+    """
+    size = float(np.prod(shape)) if shape else 64.0
+    n = max(int(n or 1), 1)
+    grid = max(int(n_grid or 1), 1)
+    arch = DEFAULT_TEACHER.get(kind, "mlp") if teacher == "auto" else teacher
+    if kind == "timeseries":
+        per_epoch = _loglog(_SERIES_EPOCH_S, size) * n / 1000.0 * _loglog(_SERIES_GRID_FACTOR, grid)
+        cross_validation = 0.05 * grid
+    else:
+        per_epoch = _loglog(_MAPS_EPOCH_S, size) * n / 200.0 * _loglog(_MAPS_GRID_FACTOR, grid)
+        cross_validation = 0.5 * grid * n / 1000.0 * size / 4096.0
+    if parametrization == "free":
+        per_epoch *= _EXACT_PATH_FACTOR.get(arch, 10.0) * (8.0 if attribution == "integrated_gradients" else 1.0)
+    teacher_gradients = (8.0 if attribution == "integrated_gradients" else 1.0) * 2e-6 * size * n
+    train = _TEACHER_COST.get(arch, 0.0) * size * n * 30
+    return 10.0 + per_epoch * max(int(epochs or 1), 1) + teacher_gradients + train + cross_validation

@@ -1,0 +1,106 @@
+"""Uploads a new user gets wrong: errors name their own file, never a temporary one; an .npy comes with its
+targets or gets told how; a pickled array is refused in the same words everywhere; job options have bounds."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from .conftest import example_npz
+
+
+def _npy(array, allow_pickle=False) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=allow_pickle)
+    return buffer.getvalue()
+
+
+def _post(client, files: dict):
+    return client.post("/api/datasets", files={k: (name, data, "application/octet-stream")
+                                               for k, (name, data) in files.items()})
+
+
+def test_errors_name_the_users_file_not_a_temporary_one(client, data_dir):
+    response = _post(client, {"file": ("fake.npz", b"this is plain text, not an archive")})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert "fake.npz" in detail and "upload-" not in detail and "tmp" not in detail
+
+
+def test_a_lone_npy_says_what_works(client):
+    X = np.random.default_rng(3).standard_normal((30, 16))
+    response = _post(client, {"file": ("traces.npy", _npy(X))})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert detail.startswith("y:") and "traces.npy" in detail and "traces_y.npy" in detail
+    assert ".npz" in detail and "upload-" not in detail
+
+
+def test_an_npy_pair_is_one_dataset(client, data_dir):
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((30, 16))
+    y = X[:, 0]
+    response = _post(client, {"file": ("X.npy", _npy(X)), "y": ("y.npy", _npy(y))})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["n"] + (body["n_test"] or 0) == 30 and body["shape"] == [16]
+    stored = list((data_dir / "datasets" / body["id"]).iterdir())
+    assert [p.name for p in stored] == ["data.npz"]  # one self-contained file
+    with np.load(stored[0], allow_pickle=False) as npz:
+        assert npz["X"].shape[1] == 16
+    assert not any((data_dir / "tmp").iterdir())
+
+
+def test_targets_file_only_with_an_npy(client):
+    response = _post(client, {"file": ("data.npz", example_npz(seed=5)), "y": ("y.npy", _npy(np.zeros(60)))})
+    assert response.status_code == 422 and response.json()["detail"].startswith("y:")
+
+
+@pytest.mark.parametrize("name", ["pickled.npy", "pickled.npz"])
+def test_a_pickled_array_gets_the_same_words_in_npy_and_npz(client, name):
+    objects = np.array([np.zeros(3), "not a number"], dtype=object)
+    if name.endswith(".npy"):
+        files = {"file": (name, _npy(objects, allow_pickle=True)), "y": ("pickled_y.npy", _npy(np.zeros(2)))}
+    else:
+        buffer = io.BytesIO()
+        np.savez(buffer, X=objects, y=np.zeros(2))
+        files = {"file": (name, buffer.getvalue())}
+    response = _post(client, files)
+    assert response.status_code == 422
+    assert "object array" in response.json()["detail"] and "never unpickled" in response.json()["detail"]
+
+
+def test_the_same_file_twice_is_one_dataset(client):
+    content = example_npz(seed=6)
+    first = _post(client, {"file": ("first.npz", content)})
+    again = _post(client, {"file": ("second-name.npz", content)})
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["id"] == first.json()["id"] and "uploaded before" in again.json()["note"]
+    assert client.get("/api/datasets").json()["count"] == len({d["id"] for d in
+                                                                client.get("/api/datasets").json()["data"]})
+
+
+@pytest.mark.parametrize("options,bound", [
+    ({"epochs": 2001}, "epochs"),
+    ({"teacher_epochs": 5000}, "teacher_epochs"),
+    ({"levels": 13}, "levels"),
+    ({"lambdas": [float(i) for i in range(30)], "gammas": [float(i) for i in range(30)]}, "grid points"),
+])
+def test_job_options_beyond_their_bounds_are_refused(client, dataset, options, bound):
+    response = client.post("/api/jobs", json={"dataset_id": dataset["id"], **options})
+    assert response.status_code == 422
+    assert bound in str(response.json()["detail"])
+
+
+def test_a_job_longer_than_the_time_limit_is_refused_before_it_runs(make_client, dataset):
+    short = make_client(job_time_limit=10)
+    body = {"dataset_id": dataset["id"], "teacher": "lstm", "epochs": 2000,
+            "lambdas": [1e-4, 1e-3, 1e-2], "gammas": [0.0, 0.01, 0.1, 1.0]}
+    estimate = short.post("/api/jobs/estimate", json=body).json()
+    assert estimate["within_limit"] is False and estimate["limit_seconds"] == 10
+    before = short.get("/api/jobs").json()["count"]
+    response = short.post("/api/jobs", json=body)
+    assert response.status_code == 422 and "AWD_JOB_TIME_LIMIT" in response.json()["detail"]
+    assert short.get("/api/jobs").json()["count"] == before

@@ -1,0 +1,185 @@
+"""A job survives its own process dying or freezing, and the broker losing its message; a full disk is the
+server's problem, said plainly (507), and leaves nothing half-written.
+
+Real Redis, real prefork Celery workers, real SQLite: the faults are real signals to real processes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def dataset(client):
+    return client.post("/api/examples/synthetic", json={"n": 200, "seed": 8}).json()
+
+
+def _state(client, job_id):
+    return client.get(f"/api/jobs/{job_id}").json()
+
+
+def _terminal(client, job_id):
+    body = _state(client, job_id)
+    return body if body["state"] in ("succeeded", "failed", "cancelled") else None
+
+
+def _distilling(client, job_id, min_epochs=3):
+    body = _state(client, job_id)
+    return body if body["state"] == "running" and len(body["losses"] or []) >= min_epochs else None
+
+
+def _job_pid(settings, job_id) -> int:
+    """The pid of the pool process running the job, as its heartbeat recorded it."""
+    from backend.db import Job, get_sessionmaker
+
+    with get_sessionmaker(settings.sqlalchemy_url)() as session:
+        return session.get(Job, job_id).worker_pid
+
+
+def _long(tiny_job):
+    return {**tiny_job, "epochs": 400, "batch_size": 16}
+
+
+def test_sigkill_of_the_jobs_own_process_reruns_it_as_attempt_2(client, worker, dataset, tiny_job, settings,
+                                                                  data_dir):
+    job = client.post("/api/jobs", json={"dataset_id": dataset["id"], **_long(tiny_job)}).json()
+    wait_for(lambda: _distilling(client, job["id"]), timeout=120, what="the job to start distilling")
+    pid = _job_pid(settings, job["id"])
+    assert pid and pid != worker.process.pid  # the pool child, not the worker's main process
+    os.kill(pid, signal.SIGKILL)  # what the out-of-memory killer does
+    final = wait_for(lambda: _terminal(client, job["id"]), timeout=240, what="the job to be re-run")
+    assert final["state"] == "succeeded", final
+    assert final["attempt"] == 2
+    assert sorted(p.name for p in (data_dir / "jobs" / job["id"]).iterdir()) == ["attempt-2"]
+
+
+def test_a_frozen_job_process_is_killed_and_the_job_rerun(settings, redis_server, worker, dataset, tiny_job,
+                                                         data_dir):
+    from backend.app import create_app
+
+    watchful = settings.model_copy(update={"stall_seconds": 15.0, "sweep_seconds": 2.0})
+    with TestClient(create_app(watchful, with_ui=False)) as client:  # its recovery loop watches for stalls
+        job = client.post("/api/jobs", json={"dataset_id": dataset["id"], **_long(tiny_job)}).json()
+        wait_for(lambda: _distilling(client, job["id"]), timeout=120, what="the job to start distilling")
+        pid = _job_pid(settings, job["id"])
+        os.kill(pid, signal.SIGSTOP)  # frozen: alive, answering nothing, its worker still answers pings
+        try:
+            requeued = wait_for(lambda: _state(client, job["id"])["attempt"] >= 2 or
+                                _state(client, job["id"])["state"] == "queued", timeout=60,
+                                what="the stalled job to be re-queued")
+            assert requeued
+            wait_for(lambda: not Path(f"/proc/{pid}").exists() or _zombie(pid), timeout=30,
+                     what="the frozen process to be killed")
+        finally:
+            _resume(pid)
+        final = wait_for(lambda: _terminal(client, job["id"]), timeout=240, what="the re-run to finish")
+    assert final["state"] == "succeeded", final
+    assert final["attempt"] == 2
+    assert sorted(p.name for p in (data_dir / "jobs" / job["id"]).iterdir()) == ["attempt-2"]
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _resume(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGCONT)
+    except ProcessLookupError:
+        pass
+
+
+def test_a_queued_job_whose_message_redis_lost_is_sent_again(client, workers, redis_server, dataset, tiny_job):
+    import redis
+
+    workers.stop()
+    try:
+        job = client.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job}).json()
+        assert job["notice"] and "no worker is running" in job["notice"]
+        redis.Redis(host=redis_server.host, port=redis_server.port).flushall()  # a restart without persistence
+        time.sleep(1.0)
+    finally:
+        workers.start()
+    # the session app's sweep (every 2 s) finds the message gone and sends the job again
+    final = wait_for(lambda: _terminal(client, job["id"]), timeout=180, what="the lost job to run")
+    assert final["state"] == "succeeded" and final["attempt"] == 1, final
+
+
+@pytest.fixture()
+def full_disk(tmp_path, settings, redis_server):
+    """A data directory on a 16 MB tmpfs that the test fills up (unmounted afterwards)."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:  # not root: there is no way to make a full disk here
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill(directory: Path) -> Path:
+    """Write a file until the file system has no byte left."""
+    filler = directory / "filler.bin"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for size in (1 << 20, 1 << 12, 1):
+            while True:
+                try:
+                    os.write(fd, b"\0" * size)
+                except OSError:
+                    break
+    finally:
+        os.close(fd)
+    return filler
+
+
+def test_a_full_disk_answers_507_and_keeps_nothing(full_disk, settings):
+    from backend.app import create_app
+
+    from .test_job_flow import _npz_bytes
+
+    own = settings.model_copy(update={"data_dir": full_disk, "database_url": None, "rate_limit_per_minute": 0.0})
+    with TestClient(create_app(own, with_ui=False, recovery=False)) as client:
+        made = client.post("/api/datasets", files={"file": ("small.npz", _npz_bytes(n=60, seed=21),
+                                                            "application/octet-stream")})
+        assert made.status_code == 201, made.text
+        filler = _fill(full_disk)
+        before = sorted(str(p.relative_to(full_disk)) for p in full_disk.rglob("*") if p.is_file())
+
+        upload = client.post("/api/datasets", files={"file": ("big.npz", _npz_bytes(n=2000, seed=22),
+                                                              "application/octet-stream")})
+        assert upload.status_code == 507, upload.text
+        assert "out of disk space" in upload.json()["detail"] and "file" not in upload.json()["detail"][:5]
+        job = client.post("/api/jobs", json={"dataset_id": made.json()["id"], "teacher": "mlp", "epochs": 2})
+        assert job.status_code == 507, job.text
+        assert "out of disk space" in job.json()["detail"]
+        after = sorted(str(p.relative_to(full_disk)) for p in full_disk.rglob("*") if p.is_file())
+        assert [p for p in after if p not in before and not p.startswith("awd.sqlite3")] == []
+        assert not any((full_disk / "tmp").iterdir())
+
+        filler.unlink()  # space again: the service recovers by itself
+        again = client.post("/api/datasets", files={"file": ("big.npz", _npz_bytes(n=2000, seed=22),
+                                                             "application/octet-stream")})
+        assert again.status_code == 201, again.text
+        assert client.post("/api/jobs", json={"dataset_id": made.json()["id"], "teacher": "mlp",
+                                              "epochs": 2}).status_code == 201
+        for row in client.get("/api/jobs", params={"state": "queued"}).json()["data"]:
+            client.post(f"/api/jobs/{row['id']}/cancel")
+    shutil.rmtree(full_disk / "datasets", ignore_errors=True)
