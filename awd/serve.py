@@ -346,7 +346,7 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
                            alive=lambda: redis_server.process is not None and redis_server.process.poll() is None,
                            process=redis_server.process)
         os.environ["REDIS_URL"] = redis_url
-        from backend.config import get_settings
+        from jobstate.config import get_settings
 
         get_settings.cache_clear()
         if workers > 0:

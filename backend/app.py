@@ -11,6 +11,7 @@ import logging
 import threading
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -18,11 +19,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from backend.auth import OwnerGateMiddleware
-from backend.config import Settings, get_settings
-from backend.db import init_db
 from backend.ratelimit import RateLimitMiddleware
-from backend.storage import DISK_FULL_DETAIL, Paths, is_disk_full, sweep_temp
 from backend.routes import datasets, examples, health, jobs, results, session, shares, teachers
+from jobstate.config import Settings, get_settings
+from jobstate.db import init_db
+from jobstate.dispatch import recover_jobs
+from jobstate.storage import DISK_FULL_DETAIL, Paths, is_disk_full, sweep_temp
+from models import __version__
 
 __all__ = ["create_app", "api_router", "RecoveryLoop"]
 
@@ -54,8 +57,6 @@ class RecoveryLoop:
         self._thread.join(timeout=5)
 
     def sweep(self, startup: bool = False) -> dict:
-        from worker.dispatch import recover_jobs
-
         removed = sweep_temp(Paths(self.settings.data_dir))
         if removed:
             log.info("removed %d partial uploads of lost web processes", len(removed))
@@ -77,7 +78,7 @@ class RecoveryLoop:
 
 
 def _mount_ui(app: FastAPI) -> None:
-    try:
+    try:  # the pages are optional: an API-only deployment runs without them
         from frontend.app import create_dash
     except ImportError as exc:
         log.info("no UI mounted (frontend not importable: %s); the API works on its own", exc)
@@ -95,8 +96,6 @@ async def _first_page_request(app: FastAPI, token: str | None) -> None:
     first request for "/" or "/_dash-*" only. A deep link opened first after a start (a share link, a
     bookmarked job page) was otherwise served without our scripts, and its callbacks failed in the browser.
     """
-    import httpx
-
     try:
         transport = httpx.ASGITransport(app=app)
         headers = {"Authorization": f"Bearer {token}"} if token else None
@@ -111,8 +110,8 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
 
     Parameters
     ----------
-    settings : backend.config.Settings or None, default=None
-        ``None`` reads the environment (:func:`backend.config.get_settings`).
+    settings : jobstate.config.Settings or None, default=None
+        ``None`` reads the environment (:func:`jobstate.config.get_settings`).
     with_ui : bool, default=True
         Mount the Dash pages from ``frontend.app.create_dash`` when importable.
     recovery : bool, default=True
@@ -138,8 +137,6 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
         finally:
             if loop is not None:
                 loop.stop()
-
-    from models import __version__
 
     app = FastAPI(title="AWD Studio", version=__version__, debug=False, lifespan=lifespan,
                   description="Adaptive wavelet distillation as a service: upload data, distil a teacher "

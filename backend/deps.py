@@ -7,10 +7,10 @@ from typing import Annotated, Iterator
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
-from backend.config import Settings
 from backend.auth import credentials
-from backend.db import Dataset, Job, get_sessionmaker, is_uuid
-from backend.storage import Paths
+from jobstate.config import Settings
+from jobstate.db import Dataset, Job, get_sessionmaker, is_uuid
+from jobstate.storage import Paths
 
 __all__ = [
     "get_app_settings",

@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import HTTPException, Request, status
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from backend.storage import DISK_FULL_DETAIL, Paths, is_disk_full, local_file_name, remove_tree, safe_suffix
+from jobstate.storage import DISK_FULL_DETAIL, Paths, is_disk_full, local_file_name, remove_tree, safe_suffix
 
 __all__ = ["ReceivedFile", "ReceivedUpload", "receive_upload", "multipart_openapi"]
 
@@ -204,7 +204,7 @@ async def receive_upload(request: Request, *, paths: Paths, max_bytes: int, allo
     ----------
     request : fastapi.Request
         The incoming request (its body is consumed).
-    paths : backend.storage.Paths
+    paths : jobstate.storage.Paths
         Where the temporary file goes (``<data_dir>/tmp``).
     max_bytes : int
         Largest accepted file in bytes (HTTP 413 beyond it, before the rest is read).

@@ -91,14 +91,14 @@ class WorkerControl(ManagedProcess):
         return self
 
     def wait_ready(self, timeout: float = 90.0) -> None:
-        from worker.celery_app import celery_app
+        from jobstate.broker import sender
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"worker exited early; see {self.log_dir}")
             try:
-                if celery_app.control.ping(destination=[self.name], timeout=0.5):
+                if sender().control.ping(destination=[self.name], timeout=0.5):
                     return
             except Exception:
                 time.sleep(0.5)
@@ -128,7 +128,7 @@ def redis_server(data_dir):
 @pytest.fixture(scope="session")
 def settings(data_dir):
     """The settings every process of the session reads from the environment."""
-    from backend.config import get_settings
+    from jobstate.config import get_settings
 
     get_settings.cache_clear()
     return get_settings()
@@ -221,3 +221,20 @@ def wait_for(predicate, timeout: float = 120.0, interval: float = 0.3, what: str
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def job_state(client, job_id) -> dict:
+    """``GET /api/jobs/{id}`` through any client (TestClient or httpx.Client)."""
+    return client.get(f"/api/jobs/{job_id}").json()
+
+
+def terminal_state(client, job_id) -> dict | None:
+    """The job's state once it has ended (succeeded, failed, cancelled), else None (for :func:`wait_for`)."""
+    body = job_state(client, job_id)
+    return body if body["state"] in ("succeeded", "failed", "cancelled") else None
+
+
+def distilling(client, job_id, min_epochs: int = 3) -> dict | None:
+    """The job's state once it runs and has logged ``min_epochs`` epochs, else None (for :func:`wait_for`)."""
+    body = job_state(client, job_id)
+    return body if body["state"] == "running" and len(body["losses"] or []) >= min_epochs else None

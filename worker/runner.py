@@ -17,11 +17,11 @@ from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 
-from backend import crud
-from backend.config import get_settings
-from backend.db import Dataset, Job, Teacher, get_sessionmaker, utcnow
-from backend.storage import Paths, is_disk_full, pid_alive, usage_bytes
-from worker.dispatch import HEARTBEAT_SECONDS, ORPHAN_GRACE_SECONDS
+from jobstate import crud
+from jobstate.config import get_settings
+from jobstate.db import Dataset, Job, Teacher, get_sessionmaker, utcnow
+from jobstate.dispatch import HEARTBEAT_SECONDS, ORPHAN_GRACE_SECONDS
+from jobstate.storage import Paths, is_disk_full, pid_alive, usage_bytes
 
 __all__ = ["JobRun", "claim", "lost_owner", "owns", "pipeline_config", "describe_error"]
 

@@ -6,11 +6,15 @@ the outcome. Small grids run as one task; large ones as a chord
 from __future__ import annotations
 
 import logging
+import threading
 
+import redis
 from celery import chord, group
 from celery.signals import worker_process_init, worker_ready
 
-from backend.config import get_settings
+from jobstate.config import get_settings
+from jobstate.db import get_engine, get_sessionmaker
+from jobstate.dispatch import ORPHAN_GRACE_SECONDS, recover_worker_jobs
 from models import pipeline  # imported once in the worker's parent, shared by its prefork children
 from worker.celery_app import celery_app
 from worker.runner import JobRun, claim, describe_error, owns
@@ -24,8 +28,6 @@ PREPARE_END, DISTILL_END = 0.3, 0.85
 @worker_process_init.connect
 def _fresh_connections(**_):
     """Each prefork child opens its own database connections."""
-    from backend.db import get_engine, get_sessionmaker
-
     get_sessionmaker.cache_clear()
     get_engine.cache_clear()
 
@@ -33,10 +35,6 @@ def _fresh_connections(**_):
 @worker_ready.connect
 def _recover_own_orphans(sender=None, **_):
     """After the orphan grace period, re-queue jobs left running under this node name by a crash."""
-    import threading
-
-    from worker.dispatch import ORPHAN_GRACE_SECONDS, recover_worker_jobs
-
     name = getattr(sender, "hostname", None)
     if not name:
         return
@@ -138,8 +136,6 @@ def _run_or_split(run: JobRun) -> str:
 
 def _chunk_progress(run: JobRun, n_chunks: int):
     """A progress callback that reports the mean fraction over all chunks (kept in a Redis hash)."""
-    import redis
-
     client = redis.Redis.from_url(get_settings().broker_url)
     key = f"awd:chunks:{run.job_id}:{run.attempt}"
 

@@ -6,12 +6,12 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
-from backend import crud
-from backend.db import ACTIVE_STATES, Job, new_id
 from backend.deps import DatasetDep, PathsDep, SessionDep, SettingsDep, require_owner
 from backend.schemas import DatasetPublic, DatasetsPublic, Problem
-from backend.storage import DATASET_SUFFIXES, atomic_move, remove_tree, safe_display_name, usage_bytes
 from backend.uploads import multipart_openapi, receive_upload
+from jobstate import crud
+from jobstate.db import ACTIVE_STATES, Job, new_id
+from jobstate.storage import DATASET_SUFFIXES, atomic_move, remove_tree, safe_display_name, usage_bytes
 
 __all__ = ["router", "read_dataset_file", "check_quota", "store_dataset"]
 

@@ -8,7 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 from backend.deps import PathsDep, SessionDep, SettingsDep, require_owner
 from backend.routes.datasets import check_quota, store_dataset
 from backend.schemas import DatasetPublic, ExampleCreate, ExamplePublic, ExamplesPublic, Problem
-from backend.storage import sha256_file
+from jobstate.storage import sha256_file
 
 __all__ = ["router", "EXAMPLE_INFO", "EXAMPLE_SAMPLE_SIZE", "EXAMPLE_DEFAULT_N"]
 

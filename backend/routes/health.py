@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
+import redis
 from fastapi import APIRouter
 from sqlalchemy import text
 
 from backend.deps import SessionDep, SettingsDep
 from backend.schemas import HealthPublic
+from jobstate.dispatch import worker_count
+from models import __version__
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/health", tags=["health"])
 
 
-def _count_workers() -> int:
-    """Workers answering a ping (cached for 5 s so that health checks stay cheap)."""
-    from worker.dispatch import worker_count
-
-    return worker_count()
-
-
 @router.get("", response_model=HealthPublic)
 def health(session: SessionDep, settings: SettingsDep):
     """``status`` is ``ok`` when the database and Redis answer, ``degraded`` otherwise."""
-    from models import __version__
-
     try:
         session.execute(text("SELECT 1"))
         database = True
@@ -33,12 +27,10 @@ def health(session: SessionDep, settings: SettingsDep):
     redis_ok = False
     if settings.redis_url:
         try:
-            import redis
-
             redis_ok = bool(redis.Redis.from_url(settings.redis_url, socket_timeout=1,
                                                  socket_connect_timeout=1).ping())
         except Exception:
             redis_ok = False
-    workers = _count_workers() if redis_ok else 0
+    workers = (worker_count() or 0) if redis_ok else 0
     return HealthPublic(status="ok" if database and redis_ok else "degraded", version=__version__,
                         database=database, redis=redis_ok, workers=workers)

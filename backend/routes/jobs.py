@@ -9,12 +9,24 @@ import json
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Response, status
 from sqlalchemy.exc import IntegrityError
 
-from backend import crud
-from backend.db import ACTIVE_STATES, Dataset, Job, Teacher, utcnow
 from backend.deps import JobDep, PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
-from backend.schemas import (JobCreate, JobEstimate, JobPublic, JobsPublic, JobState, LossPointPublic, Problem,
-                             ShareCreate, ShareCreated, SharePublic, SharesPublic)
-from backend.storage import remove_tree
+from backend.schemas import (
+    JobCreate,
+    JobEstimate,
+    JobPublic,
+    JobsPublic,
+    JobState,
+    LossPointPublic,
+    Problem,
+    ShareCreate,
+    ShareCreated,
+    SharePublic,
+    SharesPublic,
+)
+from jobstate import crud
+from jobstate.db import ACTIVE_STATES, Dataset, Job, Teacher, utcnow
+from jobstate.dispatch import enqueue_job, revoke_task, worker_count
+from jobstate.storage import remove_tree
 
 __all__ = ["router", "job_public", "build_config"]
 
@@ -29,8 +41,6 @@ NO_WORKER_NOTICE = ("no worker is running: this job will wait until one starts (
 def queued_notice(job: Job) -> str | None:
     """:data:`NO_WORKER_NOTICE` for a queued job while no worker answers a ping (cached 5 s; a request never
     waits for another's ping), else None."""
-    from worker.dispatch import worker_count
-
     return NO_WORKER_NOTICE if job.state == "queued" and worker_count(wait=False) == 0 else None
 
 
@@ -121,8 +131,6 @@ def _check_time(config: dict, dataset: Dataset, settings) -> None:
 
 
 def _submit(session, *, dataset_id, config, teacher_id, key=None, request_hash=None, rerun_of=None) -> Job:
-    from worker.dispatch import enqueue_job
-
     job = crud.create_job(session, dataset_id=dataset_id, teacher_id=teacher_id, config=config,
                           idempotency_key=key, request_hash=request_hash, rerun_of=rerun_of)
     enqueue_job(session, job.id)  # after the commit; on failure the recovery loop sends it
@@ -184,8 +192,6 @@ def get_job(job: JobDep, session: SessionDep):
              responses={404: {"model": Problem}, 409: {"model": Problem}})
 def cancel_job(job: JobDep, session: SessionDep):
     """Cancel a queued or running job; a running one stops at its next epoch (within seconds)."""
-    from worker.dispatch import revoke_task
-
     task_id, was_queued = job.task_id, job.state == "queued"
     if not crud.cancel_job(session, job_id=job.id):
         raise HTTPException(status.HTTP_409_CONFLICT, f"job is already {job.state}; nothing to cancel")

@@ -12,11 +12,11 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import FileResponse
 
-from backend import crud
-from backend.db import Job
 from backend.deps import PathsDep, SessionDep, is_uuid, require_owner
 from backend.schemas import ArtifactPublic, ArtifactsPublic, Problem
-from backend.storage import resolve_artifact
+from jobstate import crud
+from jobstate.db import Job
+from jobstate.storage import resolve_artifact
 
 __all__ = ["router"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, status
 
-from backend import crud
-from backend.db import Share
 from backend.deps import SessionDep, is_uuid, require_owner
 from backend.schemas import Problem
+from jobstate import crud
+from jobstate.db import Share
 
 __all__ = ["router"]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 
-from backend import crud
-from backend.db import Dataset, Teacher, new_id
 from backend.deps import PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
 from backend.routes.datasets import check_quota
 from backend.schemas import Problem, TeacherPublic, TeachersPublic
-from backend.storage import TEACHER_SUFFIXES, atomic_move, remove_tree, safe_display_name
 from backend.uploads import multipart_openapi, receive_upload
+from jobstate import crud
+from jobstate.db import Dataset, Teacher, new_id
+from jobstate.storage import TEACHER_SUFFIXES, atomic_move, remove_tree, safe_display_name
 
 __all__ = ["router", "BUILTIN_INFO", "check_teacher_file"]
 

@@ -54,6 +54,8 @@ def test_compose_parses_and_names_real_modules():
     assert len(devices[0]["device_ids"]) == 1  # one worker process per GPU
     assert "-c" in services["worker-gpu0"]["command"]
     assert services["web"]["environment"]["REDIS_URL"].startswith("redis://redis:")
+    # the web process listens on every interface: compose refuses to start it without an owner token
+    assert services["web"]["environment"]["AWD_API_TOKEN"].startswith("${AWD_API_TOKEN:?")
 
 
 def test_cpu_variant_overrides_the_gpu_worker():

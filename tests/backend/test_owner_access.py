@@ -9,9 +9,9 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from backend import crud
+from jobstate import crud
 from backend.auth import OWNER_COOKIE, cookie_value
-from backend.db import get_sessionmaker
+from jobstate.db import get_sessionmaker
 
 TOKEN = "owner-token-for-the-tests-0123456789"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}

@@ -132,8 +132,8 @@ class SeededService:
     def __init__(self, app, settings):
         from fastapi.testclient import TestClient
 
-        from backend import crud
-        from backend.db import get_sessionmaker
+        from jobstate import crud
+        from jobstate.db import get_sessionmaker
 
         self.app, self.settings = app, settings
         self.client = TestClient(app)

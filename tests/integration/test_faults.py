@@ -7,6 +7,9 @@ import time
 
 import pytest
 
+from tests.conftest import distilling as _distilling
+from tests.conftest import job_state as _state
+from tests.conftest import terminal_state as _terminal
 from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -15,20 +18,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def dataset(client):
     return client.post("/api/examples/synthetic", json={"n": 200, "seed": 3}).json()
-
-
-def _state(client, job_id):
-    return client.get(f"/api/jobs/{job_id}").json()
-
-
-def _terminal(client, job_id):
-    body = _state(client, job_id)
-    return body if body["state"] in ("succeeded", "failed", "cancelled") else None
-
-
-def _distilling(client, job_id, min_epochs=3):
-    body = _state(client, job_id)
-    return body if body["state"] == "running" and len(body["losses"] or []) >= min_epochs else None
 
 
 def test_cancel_stops_a_running_job_within_seconds(client, worker, dataset, tiny_job, data_dir):

@@ -145,8 +145,8 @@ def test_share_tokens_are_hashed_and_expire(client, two_jobs, settings):
 
     from sqlalchemy import select
 
-    from backend import crud
-    from backend.db import Share, get_sessionmaker, utcnow
+    from jobstate import crud
+    from jobstate.db import Share, get_sessionmaker, utcnow
 
     _, (mine, _other) = two_jobs
     token = client.post(f"/api/jobs/{mine}/share").json()["token"]

@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import distilling as _distilling
+from tests.conftest import job_state as _state
+from tests.conftest import terminal_state as _terminal
 from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -26,23 +29,9 @@ def dataset(client):
     return client.post("/api/examples/synthetic", json={"n": 200, "seed": 8}).json()
 
 
-def _state(client, job_id):
-    return client.get(f"/api/jobs/{job_id}").json()
-
-
-def _terminal(client, job_id):
-    body = _state(client, job_id)
-    return body if body["state"] in ("succeeded", "failed", "cancelled") else None
-
-
-def _distilling(client, job_id, min_epochs=3):
-    body = _state(client, job_id)
-    return body if body["state"] == "running" and len(body["losses"] or []) >= min_epochs else None
-
-
 def _job_pid(settings, job_id) -> int:
     """The pid of the pool process running the job, as its heartbeat recorded it."""
-    from backend.db import Job, get_sessionmaker
+    from jobstate.db import Job, get_sessionmaker
 
     with get_sessionmaker(settings.sqlalchemy_url)() as session:
         return session.get(Job, job_id).worker_pid

@@ -231,7 +231,7 @@ def test_artifact_quota(api, dataset, extra_workers, data_dir, settings, redis_s
     from fastapi.testclient import TestClient
 
     from backend.app import create_app
-    from backend.storage import usage_bytes
+    from jobstate.storage import usage_bytes
 
     extra_workers.stop_all()
     used_mb = usage_bytes(data_dir) / 2**20

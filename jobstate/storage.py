@@ -21,6 +21,7 @@ import re
 import shutil
 import socket
 import tempfile
+import time
 from pathlib import Path
 
 from models.files import atomic_write_bytes
@@ -154,8 +155,6 @@ def sweep_temp(paths: "Paths", *, max_age_seconds: float = 86400.0) -> list[str]
     list of str
         Names of the files removed.
     """
-    import time
-
     removed = []
     folder = paths.root / "tmp"
     if not folder.is_dir():

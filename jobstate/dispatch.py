@@ -23,10 +23,10 @@ import time
 
 from sqlalchemy import select
 
-from backend import crud
-from backend.db import Job, get_sessionmaker, utcnow
-from backend.storage import Paths, remove_tree
-from worker.celery_app import QUEUE, celery_app
+from jobstate import crud
+from jobstate.broker import QUEUE, TASK_RUN_JOB, sender
+from jobstate.db import Job, get_sessionmaker, utcnow
+from jobstate.storage import Paths, remove_tree
 
 __all__ = ["HEARTBEAT_SECONDS", "ORPHAN_GRACE_SECONDS", "enqueue_job", "revoke_task", "live_workers",
            "worker_count", "broker_task_ids", "terminate_job_tasks", "recover_jobs", "recover_worker_jobs"]
@@ -48,7 +48,7 @@ def enqueue_job(session, job_id: str) -> str | None:
     """
     task_id = f"{job_id}.{secrets.token_hex(4)}"
     try:
-        celery_app.send_task("worker.tasks.run_job", args=[job_id], task_id=task_id, queue=QUEUE,
+        sender().send_task(TASK_RUN_JOB, args=[job_id], task_id=task_id, queue=QUEUE,
                              retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2,
                                                        "interval_step": 0.5})
     except Exception as exc:  # broker down: the row stays queued, recovery sends it later
@@ -63,7 +63,7 @@ def revoke_task(task_id: str | None) -> None:
     if not task_id:
         return
     try:
-        celery_app.control.revoke(task_id)
+        sender().control.revoke(task_id)
     except Exception as exc:
         log.warning("could not revoke task %s: %s", task_id, exc)
 
@@ -71,7 +71,7 @@ def revoke_task(task_id: str | None) -> None:
 def live_workers(timeout: float = 1.0) -> set[str] | None:
     """Node names of the workers answering a ping, or ``None`` if the broker is unreachable."""
     try:
-        replies = celery_app.control.ping(timeout=timeout) or []
+        replies = sender().control.ping(timeout=timeout) or []
     except Exception as exc:
         log.warning("could not ping workers: %s", exc)
         return None
@@ -112,7 +112,7 @@ def broker_task_ids(queue: str = QUEUE) -> set[str] | None:
     when the broker cannot be read, so that callers do nothing rather than resend everything.
     """
     try:
-        with celery_app.connection_for_read() as connection:
+        with sender().connection_for_read() as connection:
             client = connection.default_channel.client
             keys = [key for key in client.scan_iter(match=f"{queue}*", count=1000) if client.type(key) == b"list"]
             raws = [raw for key in keys for raw in client.lrange(key, 0, -1)]
@@ -140,7 +140,7 @@ def terminate_job_tasks(job_id: str, timeout: float = 1.0) -> list[str]:
         Ids of the tasks asked to terminate.
     """
     try:
-        active = celery_app.control.inspect(timeout=timeout).active() or {}
+        active = sender().control.inspect(timeout=timeout).active() or {}
     except Exception as exc:
         log.warning("could not list the workers' tasks: %s", exc)
         return []
@@ -150,7 +150,7 @@ def terminate_job_tasks(job_id: str, timeout: float = 1.0) -> list[str]:
             args = task.get("args")
             first = args[0] if isinstance(args, (list, tuple)) and args else args
             if first == job_id or (isinstance(first, str) and job_id in first):
-                celery_app.control.revoke(task["id"], terminate=True, signal="SIGKILL")
+                sender().control.revoke(task["id"], terminate=True, signal="SIGKILL")
                 killed.append(task["id"])
     return killed
 
@@ -158,7 +158,7 @@ def terminate_job_tasks(job_id: str, timeout: float = 1.0) -> list[str]:
 def _requeue_lost(session, job: Job, reason: str, max_attempts: int, data_dir) -> str:
     """Re-queue (or fail) a running job whose worker is lost, remove the lost attempt's files, send it again.
 
-    Returns the outcome of :func:`backend.crud.requeue_job`: ``"queued"``, ``"failed"`` or ``"unchanged"``.
+    Returns the outcome of :func:`jobstate.crud.requeue_job`: ``"queued"``, ``"failed"`` or ``"unchanged"``.
     """
     outcome = crud.requeue_job(session, job=job, reason=reason, max_attempts=max_attempts)
     if outcome != "unchanged" and data_dir is not None:
