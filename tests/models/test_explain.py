@@ -47,84 +47,25 @@ from models.explain import (
     sample_perturbations,
     synthesize,
 )
+from models.explain_synthetic import (
+    blob_maps,
+    blob_template,
+    burst_series,
+    burst_template,
+    component_region,
+    train_tiny_cnn,
+)
+from models.explain_students import TopKStudent
 from models.filters import complete_angles, lowpass_from_angles
+from models.predictors import TopKLinearRegressor
 from models.teachers import train_teacher
 from models.validation import InputError
+from models.wavelets import wavedec1d
 
 torch.set_num_threads(1)
 
 
 # ------------------------------------------------------------------------------------------------ problems
-
-
-def _far_positions(rng, n, k, size, center, min_dist):
-    center = np.atleast_1d(np.asarray(center, dtype=float))
-    out = np.zeros((n, k, center.size))
-    for i in range(n):
-        for j in range(k):
-            while True:
-                p = rng.uniform(3, size - 3, center.size)
-                if np.linalg.norm(p - center) >= min_dist:
-                    break
-            out[i, j] = p
-    return out
-
-
-BLOB_CENTER, BLOB_SIGMA, MAP_SIZE = (10.0, 21.0), 2.0, 32
-
-
-def _blob(center, size=MAP_SIZE, sigma=BLOB_SIGMA):
-    yy, xx = np.mgrid[:size, :size].astype(float)
-    return np.exp(-((yy - center[0]) ** 2 + (xx - center[1]) ** 2) / (2 * sigma ** 2))
-
-
-def blob_maps(n, seed):
-    """Maps (n, 32, 32) float32, targets (n,) = amplitude of the blob at BLOB_CENTER."""
-    rng = np.random.default_rng(seed)
-    amp = rng.uniform(0.5, 3.0, n)
-    X = amp[:, None, None] * _blob(BLOB_CENTER) + 0.2 * rng.normal(size=(n, MAP_SIZE, MAP_SIZE))
-    positions = _far_positions(rng, n, 2, MAP_SIZE, BLOB_CENTER, 4 * BLOB_SIGMA)
-    amps = rng.uniform(0.5, 3.0, (n, 2))
-    for i in range(n):
-        for j in range(2):
-            X[i] += amps[i, j] * _blob(positions[i, j])
-    return X.astype(np.float32), amp
-
-
-BURST_CENTER, BURST_SIGMA, LENGTH = 40.0, 3.0, 64
-
-
-def _burst(center, length=LENGTH):
-    t = np.arange(length, dtype=float)
-    return np.exp(-(t - center) ** 2 / (2 * BURST_SIGMA ** 2)) * np.cos(2 * np.pi * 0.25 * (t - center))
-
-
-def burst_series(n, seed):
-    """Series (n, 64) float32, targets (n,) = amplitude of the burst at BURST_CENTER."""
-    rng = np.random.default_rng(seed)
-    amp = rng.uniform(0.5, 3.0, n)
-    walk = np.cumsum(rng.normal(size=(n, LENGTH)), axis=1) * 0.15
-    walk -= walk.mean(axis=1, keepdims=True)
-    X = amp[:, None] * _burst(BURST_CENTER) + walk + 0.2 * rng.normal(size=(n, LENGTH))
-    positions = _far_positions(rng, n, 1, LENGTH, BURST_CENTER, 4 * BURST_SIGMA)
-    amps = rng.uniform(0.5, 3.0, n)
-    for i in range(n):
-        X[i] += amps[i] * _burst(positions[i, 0, 0])
-    return X.astype(np.float32), amp
-
-
-class TinyCNN(torch.nn.Module):
-    """Two conv + pool blocks and a linear head on the flattened features (it knows where things are)."""
-
-    def __init__(self, size=MAP_SIZE):
-        super().__init__()
-        self.conv = torch.nn.Sequential(
-            torch.nn.Conv2d(1, 8, 5, padding=2), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-            torch.nn.Conv2d(8, 8, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2))
-        self.head = torch.nn.Linear(8 * (size // 4) ** 2, 1)
-
-    def forward(self, x):
-        return self.head(self.conv(x[:, None]).flatten(1))
 
 
 def _r2(y, p):
@@ -134,25 +75,11 @@ def _r2(y, p):
 @pytest.fixture(scope="module")
 def blob_problem():
     X, y = blob_maps(600, seed=0)
-    torch.manual_seed(0)
-    model = TinyCNN()
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    xt, yt = torch.as_tensor(X), torch.as_tensor(y, dtype=torch.float32)[:, None]
-    order_gen = torch.Generator().manual_seed(0)
-    for _ in range(10):
-        order = torch.randperm(len(X), generator=order_gen)
-        for start in range(0, len(X), 50):
-            idx = order[start:start + 50]
-            loss = ((model(xt[idx]) - yt[idx]) ** 2).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    model.eval()
+    model = train_tiny_cnn(X, y, epochs=10, seed=0)
     X_test, y_test = blob_maps(200, seed=1)
     with torch.no_grad():
         r2 = _r2(y_test, model(torch.as_tensor(X_test))[:, 0].numpy())
-    region = _blob(BLOB_CENTER) >= np.exp(-2.0)
-    return model, X_test, y_test, region, _blob(BLOB_CENTER), r2
+    return model, X_test, y_test, component_region("blob"), blob_template(), r2
 
 
 @pytest.fixture(scope="module")
@@ -162,9 +89,7 @@ def burst_problem():
     X_test, y_test = burst_series(200, seed=1)
     with torch.no_grad():
         r2 = _r2(y_test, model(torch.as_tensor(X_test))[:, 0].numpy())
-    t = np.arange(LENGTH)
-    region = np.abs(t - BURST_CENTER) <= 2 * BURST_SIGMA
-    return model, X_test, y_test, region, _burst(BURST_CENTER), r2
+    return model, X_test, y_test, component_region("burst"), burst_template(), r2
 
 
 def _template_support(template, explanation):
@@ -193,8 +118,8 @@ def test_mask_of_a_well_trained_teacher_keeps_the_component_the_target_depends_o
 def test_pixel_baseline_also_lands_on_the_blob(blob_problem):
     model, X, y, region, _, _ = blob_problem
     e = explain(model, X[int(np.argmax(y))], space="pixel")
-    assert e.mask.shape == (MAP_SIZE * MAP_SIZE,)
-    np.testing.assert_allclose(e.cartoon, e.mask.reshape(MAP_SIZE, MAP_SIZE) * e.x)
+    assert e.mask.shape == (32 * 32,)
+    np.testing.assert_allclose(e.cartoon, e.mask.reshape(32, 32) * e.x)
     assert [b["name"] for b in e.bands] == ["pixels"]
     assert energy_fraction(e.cartoon, region) >= 0.8
     assert mask_support(e).sum() <= region.sum()  # a few pixels, not a region: the jittery baseline
@@ -568,3 +493,26 @@ def test_bad_lambda_paths_are_named():
             lambda_path(_tiny(), np.ones(16), bad)
     with pytest.raises(ValueError, match="lam"):
         lambda_path(_tiny(), np.ones(16), [0.1], lam=0.2)
+
+
+# ------------------------------------------------------------------------------------------------ the student
+
+
+@pytest.mark.parametrize("by,level", [("signed", 3), ("abs", 5)])
+def test_topk_student_module_matches_the_fitted_student(by, level):
+    rng = np.random.default_rng(0)
+    h = np.asarray(pywt.Wavelet("db2").rec_lo)
+    X = rng.normal(size=(80, 64))
+    coeffs = [c.numpy() for c in wavedec1d(torch.as_tensor(X), h, level)]
+    student = TopKLinearRegressor(k=3, by=by).fit(coeffs, X[:, 5] - X[:, 40] + rng.normal(size=80))
+    module = TopKStudent(student, h, 64, level, dtype=torch.float64)
+    with torch.no_grad():
+        out = module(torch.as_tensor(X))[:, 0].numpy()
+    np.testing.assert_allclose(out, student.predict(coeffs), atol=1e-10)
+    x = torch.as_tensor(X[:1]).requires_grad_(True)
+    (grad,) = torch.autograd.grad(module(x).sum(), x)
+    assert float(grad.abs().sum()) > 0  # differentiable, so it can be explained
+    e = explain(module, X[0], wavelet=h, steps=20, n_eval=16)
+    assert e.prediction == pytest.approx(float(out[0]))
+    with pytest.raises(ValueError, match="student"):
+        TopKStudent(student, h, 64, level - 1)
