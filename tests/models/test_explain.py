@@ -3,9 +3,10 @@
 The acceptance problems have a known answer. A 32 x 32 map holds one Gaussian blob (sigma = 2 px) at a fixed
 place whose amplitude is the target, two distractor blobs of the same shape at random places at least 8 px
 away (random amplitudes, not in the target) and white noise; a small position-aware CNN trained on 600 maps
-predicts the amplitude (test R2 about 0.99). A 64-sample series holds one burst (Gaussian envelope,
-sigma = 3, period 4) at sample 40 whose amplitude is the target, one distractor burst at least 12 samples
-away, a random walk and white noise; the built-in MLP teacher predicts the amplitude (test R2 about 0.94).
+predicts the amplitude (test R2 0.99). A 64-sample series holds one burst (Gaussian envelope, sigma = 3,
+period 4) at sample 40 whose amplitude is the target, one distractor burst at least 12 samples away, a random
+walk and white noise; the built-in MLP teacher predicts the amplitude (test R2 0.94). Both must score above
+0.9 (asserted).
 
 Measures (stated here because the issue leaves them open):
 
@@ -19,6 +20,10 @@ Measures (stated here because the issue leaves them open):
 """
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -55,6 +60,7 @@ from models.explain_synthetic import (
     component_region,
     train_tiny_cnn,
 )
+from models.explain_plots import mask_by_scale_1d, plot_explanation, write_explanation_figure
 from models.explain_students import TopKStudent
 from models.filters import complete_angles, lowpass_from_angles
 from models.predictors import TopKLinearRegressor
@@ -255,6 +261,12 @@ def test_coefficient_image_is_the_pywavelets_picture():
         coefficient_image(np.zeros(16), make_basis((16,), "haar").layout)
 
 
+def test_coefficient_image_marks_cells_without_coefficients():
+    basis = make_basis((16, 16), "db2", level=2, mode="zero")
+    image, _ = coefficient_image(np.ones(basis.layout.size), basis.layout)
+    assert np.isnan(image).any() and int((~np.isnan(image)).sum()) == basis.layout.size
+
+
 def test_support_and_iou_helpers():
     assert cartoon_support(np.zeros(4)).sum() == 0
     assert iou(np.zeros(3, bool), np.zeros(3, bool)) == 1.0
@@ -434,6 +446,16 @@ def test_progress_cancel_and_outputs():
         explain(model, x, steps=40, wavelet="haar", should_stop=lambda: True)
 
 
+def test_scale_falls_back_to_one_for_a_model_that_ignores_its_input():
+    e = explain(lambda z: z.sum(dim=1, keepdim=True) * 0 + 3.0, np.arange(16.0), wavelet="haar", steps=3, n_eval=8)
+    assert e.scale == 1.0 and e.distortion == 0.0
+    auto = explain(_tiny(), np.arange(16.0), wavelet="haar", steps=3, n_eval=64)
+    drop = evaluate_mask(_tiny(), np.arange(16.0), np.zeros(16), wavelet="haar", n_samples=64, seed=9)
+    assert auto.scale ** 2 == pytest.approx(drop.distortion, rel=0.5)  # D0: every coefficient replaced
+    raw = explain(_tiny(), np.arange(16.0), wavelet="haar", steps=3, n_eval=8, scale=None)
+    assert raw.scale == 1.0 and raw.relative_distortion == raw.distortion
+
+
 def test_defaults_are_the_documented_ones():
     assert DEFAULTS == {"lam": 0.2, "steps": 200, "lr": 0.05, "n_samples": 16, "n_eval": 128}
 
@@ -516,3 +538,46 @@ def test_topk_student_module_matches_the_fitted_student(by, level):
     assert e.prediction == pytest.approx(float(out[0]))
     with pytest.raises(ValueError, match="student"):
         TopKStudent(student, h, 64, level - 1)
+
+
+# ------------------------------------------------------------------------------------------------ figures
+
+
+@pytest.mark.parametrize("shape", [(32,), (16, 16)])
+def test_figure_of_an_explanation_and_its_baseline(shape, tmp_path):
+    model = _smooth_model(shape).float()
+    x = np.random.default_rng(0).normal(size=shape)
+    e = explain(model, x, wavelet="haar", level=2, steps=5, n_eval=8)
+    p = explain(model, x, space="pixel", steps=5, n_eval=8)
+    paths = write_explanation_figure(e, tmp_path, p, stem="ex", title="test")
+    assert [q.name for q in paths] == ["ex.png", "ex.svg"]
+    assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and b"<svg" in paths[1].read_bytes()[:1000]
+    assert sorted(q.name for q in tmp_path.iterdir()) == ["ex.png", "ex.svg"]  # no temporary files left
+    fig = plot_explanation(e, p)
+    assert len(fig.axes) == 5  # input, cartoon, mask per scale and its colour bar, baseline
+    assert len(plot_explanation(e).axes) == 4
+    with pytest.raises(ValueError, match="explanation"):
+        plot_explanation(p)
+    with pytest.raises(ValueError, match="baseline"):
+        plot_explanation(e, e)
+
+
+def test_mask_by_scale_rows_hold_each_band():
+    model = _smooth_model((32,)).float()
+    e = explain(model, np.arange(32.0), wavelet="haar", level=2, steps=5, n_eval=8)
+    image, names = mask_by_scale_1d(e)
+    assert names == ["cA2", "cD2", "cD1"] and image.shape == (3, 32)
+    np.testing.assert_array_equal(image[2, ::2], e.mask_coeffs[2])  # cD1: each coefficient covers 2 samples
+    np.testing.assert_array_equal(image[0, ::4], e.mask_coeffs[0])
+
+
+def test_figures_leave_pyplot_alone(tmp_path):
+    code = ("import sys, numpy as np, torch; from models.explain import explain; "
+            "from models.explain_plots import plot_explanation; "
+            "e = explain(torch.nn.Linear(16, 1), np.arange(16.0), wavelet='haar', steps=2, n_eval=4); "
+            "plot_explanation(e).savefig(sys.argv[1]); "
+            "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "OMP_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "f.png")], check=True, env=env, timeout=300)
+    assert (tmp_path / "f.png").stat().st_size > 0
