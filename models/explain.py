@@ -1107,8 +1107,9 @@ def evaluate_mask(model, x, mask, *, target=0, task="regression", space="wavelet
     ----------
     model, x, target, task, space, wavelet, level, mode, perturbation : as in :func:`explain`
     mask : array-like
-        Values in ``[0, 1]``: flat ``(M,)``, the PyWavelets layout of the transform, or, for
-        ``space="pixel"``, an array of x's shape. Binary brushes work as they are.
+        Values in ``[0, 1]``: flat ``(M,)``, the PyWavelets layout of the transform, for 2D maps also the
+        picture of :func:`coefficient_image` (what a brush on the coefficient view paints), or, for
+        ``space="pixel"``, an array of x's shape (a brush on the input). Binary brushes work as they are.
     n_samples : int, default=256
         Perturbed inputs averaged over.
     seed : int, default=0
@@ -1151,9 +1152,11 @@ def _check_mask(mask, problem):
             raise InputError("mask", "cannot be read as an array of numbers", "pass values in [0, 1]") from None
         if layout.kind == "pixel" and flat.shape == layout.signal_shape:
             flat = flat.reshape(-1)
+        elif layout.kind == "wavelet" and len(layout.signal_shape) == 2 and flat.ndim == 2:
+            flat = _from_coefficient_image(flat, layout)
     if flat.shape != (layout.size,):
         expect = f"({layout.size},)" + (f" or {layout.signal_shape}" if layout.kind == "pixel" else
-                                         " or the coefficient layout")
+                                         " or the coefficient layout (or, in 2D, the coefficient image)")
         raise InputError("mask", f"has shape {flat.shape}", f"pass a mask shaped {expect}")
     if not np.isfinite(flat).all():
         raise InputError("mask", "contains NaN or infinite values", "pass values in [0, 1]")
@@ -1194,6 +1197,18 @@ def coefficient_image(values, layout):
         raise InputError("values", f"has shape {values.shape}", f"pass ({layout.size},) values")
     image, slices = pywt.coeffs_to_array(layout.split(values), padding=np.nan)
     return image, slices
+
+
+def _from_coefficient_image(image, layout):
+    """Flat values from a picture arranged as :func:`coefficient_image` (shape checked by the caller)."""
+    import pywt
+
+    template, slices = coefficient_image(np.zeros(layout.size), layout)
+    if image.shape != template.shape:
+        return image  # the caller reports the wrong shape
+    parts = pywt.array_to_coeffs(image, slices, output_format="wavedec2")
+    return np.asarray(layout.flatten([np.asarray(parts[0])] + [tuple(np.asarray(d) for d in lev)
+                                                                for lev in parts[1:]]), dtype=np.float64)
 
 
 def energy_fraction(signal, region):
