@@ -142,7 +142,7 @@ class _MorletBase(nn.Module):
     """Shared plumbing: path bookkeeping and the description of the learned parameters."""
 
     paths: list
-    chunk = 8  # second-order paths evaluated together
+    chunk = 4  # second-order paths evaluated together
 
     @property
     def n_paths(self):
