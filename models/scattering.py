@@ -375,7 +375,7 @@ class MorletScattering2D(_MorletBase):
     --------
     >>> S = MorletScattering2D((32, 32), J=2, L=4)
     >>> S(torch.randn(2, 32, 32)).shape
-    torch.Size([2, 41, 8, 8])
+    torch.Size([2, 25, 8, 8])
     """
 
     def __init__(self, shape, J, L=8, max_order=2, learn=True, oversampling=0, paths=None,
