@@ -176,6 +176,8 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
     prune_retrain : {"head", "full"}, default="head"
         Before each removal retrain the ridge head only (exact, fast) or the whole transform from
         ``prune_restarts`` perturbed starts (``restart_noise``), keeping the best.
+    prune_step : int or "auto", default="auto"
+        Paths removed per pruning step (see :func:`models.scattering_pruning.greedy_prune`).
     restart_noise : float, default=0.1
         Standard deviation of the noise added to every raw parameter at a restart.
     init_noise : float, default=0.0
@@ -219,7 +221,8 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
     def __init__(self, bank="morlet", J=3, Q=1, L=8, max_order=2, wave="db5", h0=None,
                  parametrization="orthogonal", learn_filters=True, pooling="none", epochs=20, batch_size=128,
                  lr=0.05, alphas=None, interpretation_weight=0.0, attribution="saliency", target=0, paths=None,
-                 prune=False, prune_cv=5, prune_restarts=3, prune_retrain="head", restart_noise=0.1,
+                 prune=False, prune_cv=5, prune_restarts=3, prune_retrain="head", prune_step="auto",
+                 restart_noise=0.1,
                  init_noise=0.0, val_fraction=0.2, oversampling=0, seed=0, device=None, dtype="float32"):
         self.bank = bank
         self.J = J
@@ -243,6 +246,7 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         self.prune_cv = prune_cv
         self.prune_restarts = prune_restarts
         self.prune_retrain = prune_retrain
+        self.prune_step = prune_step
         self.restart_noise = restart_noise
         self.init_noise = init_noise
         self.val_fraction = val_fraction
@@ -511,7 +515,7 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
     def _prune(self, transform, X, y_std, alpha, device, penalty):
         full = {k: v.detach().clone() for k, v in transform.state_dict().items()}
         paths = list(transform.paths)
-        kw = dict(cv=self.prune_cv, n_restarts=self.prune_restarts, seed=self.seed)
+        kw = dict(cv=self.prune_cv, n_restarts=self.prune_restarts, seed=self.seed, step=self.prune_step)
         if self.prune_retrain == "head":
             Z = self._features(transform, X, device)
             curve = greedy_prune(Z, y_std, self._groups(len(paths), Z.shape[1]), alpha=alpha, **kw)

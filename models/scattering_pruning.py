@@ -156,8 +156,9 @@ def greedy_prune(Z, y, groups, *, alpha, cv=5, n_restarts=3, seed=0, step=1, min
         Ridge penalty (see :func:`car_importance`).
     cv, n_restarts, seed : int
         Folds, restarts (fresh shuffles) and their seed; the same splits are used at every step.
-    step : int, default=1
-        Paths removed per step (the least important ones).
+    step : int or "auto", default=1
+        Paths removed per step (the least important ones); ``"auto"`` removes ``ceil(len(kept) / 20)``, one at
+        a time below 21 paths (59 steps instead of 217 for the 217 paths of a 2D bank with J = 3, L = 8).
     min_paths : int, default=1
         Stop when this many paths are left.
     features : callable or None, default=None
@@ -176,8 +177,8 @@ def greedy_prune(Z, y, groups, *, alpha, cv=5, n_restarts=3, seed=0, step=1, min
     P = len(groups)
     if not 1 <= min_paths <= P:
         raise ValueError(f"min_paths: must be between 1 and the number of paths {P}, got {min_paths}")
-    if step < 1:
-        raise ValueError(f"step: must be >= 1, got {step}")
+    if step != "auto" and (isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 1):
+        raise ValueError(f"step: must be an integer >= 1 or 'auto', got {step!r}")
     y = np.asarray(y, dtype=np.float64)
     folds = cv_folds(len(y), cv, n_restarts, seed)
     kept = list(range(P))
@@ -200,7 +201,8 @@ def greedy_prune(Z, y, groups, *, alpha, cv=5, n_restarts=3, seed=0, step=1, min
         if len(kept) <= min_paths:
             curve["importance"].update({p: float(c) for p, c in zip(kept, mean_car)})
             break
-        drop = np.argsort(mean_car, kind="stable")[:min(step, len(kept) - min_paths)]
+        size = -(-len(kept) // 20) if step == "auto" else step
+        drop = np.argsort(mean_car, kind="stable")[:min(size, len(kept) - min_paths)]
         for i in sorted(drop.tolist(), reverse=True):
             curve["removed"].append(kept[i])
             curve["importance"][kept[i]] = float(mean_car[i])

@@ -367,6 +367,16 @@ def test_greedy_pruning_keeps_the_informative_paths_with_the_one_se_rule():
     assert curve["car"][1] > 0.2 and curve["car"][0] < 0.01
 
 
+def test_auto_step_removes_a_twentieth_at_a_time():
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(60, 30))
+    curve = greedy_prune(Z, Z[:, 0], [np.array([p]) for p in range(30)], alpha=1.0, cv=3, n_restarts=1,
+                         step="auto")
+    assert curve["n_paths"] == [30, 28, 26, 24, 22, 20] + list(range(19, 0, -1))
+    with pytest.raises(ValueError, match="step"):
+        greedy_prune(Z, Z[:, 0], [np.array([p]) for p in range(30)], alpha=1.0, step=0)
+
+
 # ------------------------------------------------------------------------------------------------ panel
 
 
