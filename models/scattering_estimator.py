@@ -33,6 +33,7 @@ import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import RidgeCV
 from sklearn.utils.validation import check_is_fitted
+from torch.utils.checkpoint import checkpoint
 
 from models import attributions as attr
 from models import validation as val
@@ -294,11 +295,22 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         return s.flatten(1)
 
     def _forward(self, transform, xb):
-        """Flattened features of a batch, evaluated in micro-batches that stay in cache (2D: 32 maps)."""
+        """Flattened features of a batch, in micro-batches that stay in cache (2D: 32 maps).
+
+        While training 2D transforms each micro-batch is checkpointed: its intermediate spectra are
+        recomputed during the backward pass instead of kept (the same gradients, less memory).
+        """
         micro = 32 if xb.ndim == 3 else 256
+
+        def run(chunk):
+            return self._flatten(transform(chunk))
+
+        if xb.ndim == 3 and torch.is_grad_enabled():
+            def run(chunk):  # noqa: F811
+                return checkpoint(lambda c: self._flatten(transform(c)), chunk, use_reentrant=False)
         if xb.shape[0] <= micro:
-            return self._flatten(transform(xb))
-        return torch.cat([self._flatten(transform(xb[i:i + micro])) for i in range(0, xb.shape[0], micro)])
+            return run(xb)
+        return torch.cat([run(xb[i:i + micro]) for i in range(0, xb.shape[0], micro)])
 
     def _features(self, transform, X, device, batch=256):
         """Features of all rows of X (numpy), without gradients."""

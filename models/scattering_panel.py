@@ -19,7 +19,7 @@ from models import wavelets as wv
 from models.scattering import MorletScattering1D, MorletScattering2D
 from models.scattering_dwt import ORIENTATIONS, DWTScattering1D
 
-__all__ = ["scattering_panel", "path_id"]
+__all__ = ["scattering_panel", "scattering_summary", "path_id"]
 
 
 def path_id(path):
@@ -248,3 +248,53 @@ def scattering_panel(estimator):
                  "chosen_n_paths": int(pruning["n_paths"][pruning["chosen"]])}
     return {"bank": estimator.bank, "ndim": len(estimator.signal_shape_), "filters": filters, "lowpass": lowpass,
             "tree": {"nodes": nodes, "edges": edges}, "curve": curve}
+
+
+def scattering_summary(estimator):
+    """The fitted student's settings and parameters for a result bundle, JSON-able.
+
+    Parameters
+    ----------
+    estimator : ScatteringRegressor
+        Fitted.
+
+    Returns
+    -------
+    dict
+        ``bank``, ``settings`` (J, Q, L, max_order, pooling, signal_shape), ``paths_all`` and ``paths_kept``
+        (ids from :func:`path_id`), ``filters`` and ``filters_init`` (parameter name -> list of floats),
+        ``alpha``, ``best_epoch``, ``val_score`` (per epoch, index 0 = initial filters), ``loss`` (per
+        epoch), ``n_filter_parameters`` (learned filter parameters), ``n_head_parameters`` (weights and
+        intercepts), ``train_seconds``.
+
+    Examples
+    --------
+    >>> import json
+    >>> from models.scattering_estimator import ScatteringRegressor
+    >>> X = np.random.default_rng(0).normal(size=(40, 64))
+    >>> est = ScatteringRegressor(J=3, learn_filters=False).fit(X, X[:, :8].std(axis=1))
+    >>> summary = scattering_summary(est)
+    >>> summary["paths_kept"][:3], summary["n_filter_parameters"], isinstance(json.dumps(summary), str)
+    (['S0', '1:0', '1:1'], 0, True)
+    """
+    check_is_fitted(estimator, "coef_")
+    t = estimator.transform_
+    coef = np.atleast_2d(estimator.coef_)
+    h = estimator.history_
+    return {
+        "bank": estimator.bank,
+        "settings": {"J": int(estimator.J), "Q": estimator.Q if isinstance(estimator.Q, int) else list(estimator.Q),
+                     "L": int(estimator.L), "max_order": int(estimator.max_order), "pooling": estimator.pooling,
+                     "signal_shape": [int(s) for s in estimator.signal_shape_]},
+        "paths_all": [path_id(p) for p in estimator.all_paths_],
+        "paths_kept": [path_id(p) for p in estimator.paths_],
+        "filters": {k: _floats(v, 8) for k, v in estimator.filters_.items()},
+        "filters_init": {k: _floats(v, 8) for k, v in estimator.filters_init_.items()},
+        "alpha": float(estimator.alpha_),
+        "best_epoch": int(h.get("best_epoch", 0)),
+        "val_score": _floats(h.get("val_score", [])),
+        "loss": _floats(h.get("loss", [])),
+        "n_filter_parameters": int(sum(p.numel() for p in t.parameters() if p.requires_grad)),
+        "n_head_parameters": int(coef.size + np.size(estimator.intercept_)),
+        "train_seconds": float(estimator.train_seconds_),
+    }

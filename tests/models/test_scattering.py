@@ -20,7 +20,7 @@ from models.filters import lowpass_filter
 from models.scattering import MorletScattering1D, MorletScattering2D, all_paths
 from models.scattering_dwt import DWTScattering1D, DWTScattering2D
 from models.scattering_estimator import ScatteringRegressor, make_transform, ridge_heldout_loss
-from models.scattering_panel import path_id, scattering_panel
+from models.scattering_panel import path_id, scattering_panel, scattering_summary
 from models.scattering_pruning import car_importance, cv_folds, greedy_prune
 
 
@@ -245,6 +245,30 @@ def test_training_keeps_the_epoch_with_the_best_validation_score():
     est = ScatteringRegressor(J=3, epochs=3, batch_size=32).fit(X, y)
     scores = est.history_["val_score"]
     assert len(scores) == 4 and est.history_["best_epoch"] == int(np.argmax(scores))
+
+
+def test_checkpointed_2d_micro_batches_give_the_plain_gradients():
+    torch.manual_seed(0)
+    est = ScatteringRegressor(J=2, L=2)
+    S = MorletScattering2D((16, 16), 2, L=2, dtype=torch.float64)
+    x, y = torch.randn(70, 16, 16, dtype=torch.float64), torch.randn(70, 1, dtype=torch.float64)
+    grads = []
+    for features in (lambda: est._forward(S, x), lambda: S(x).flatten(1)):  # 3 micro-batches vs one pass
+        S.zero_grad()
+        ridge_heldout_loss(features(), y, 0.1).backward()
+        grads.append([p.grad.clone() for p in S.parameters()])
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_summary_counts_parameters_and_is_json():
+    X, y = _series(n=40)
+    est = ScatteringRegressor(J=3, epochs=1, batch_size=16).fit(X, y)
+    summary = json.loads(json.dumps(scattering_summary(est)))
+    t = est.transform_
+    assert summary["n_filter_parameters"] == 2 * (len(t.j1) + len(t.j2))
+    assert summary["n_head_parameters"] == est.n_features_out_ + 1
+    assert summary["paths_kept"] == [path_id(p) for p in est.paths_]
 
 
 def test_device_handling(device):
