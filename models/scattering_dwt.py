@@ -107,7 +107,8 @@ class DWTScattering1D(_DWTBase):
     mode : {"periodization", "zero", "symmetric"}, default="periodization"
         Only ``"periodization"`` keeps every path on the same grid; other modes are refused.
     parametrization : {"orthogonal", "free"}, default="orthogonal"
-        ``"orthogonal"`` learns lattice angles (the nearest orthonormal filter to ``h0`` is the start);
+        ``"orthogonal"`` learns lattice angles (the lattice's fit to ``h0``, an exactly orthonormal filter
+        next to it, is the start: a free AWD fit is projected);
         ``"free"`` learns the taps.
     learn : bool, default=True
     paths : iterable of tuple or None, default=None

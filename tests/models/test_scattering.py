@@ -363,6 +363,30 @@ def test_interpretation_penalty_is_the_l1_of_trim_attributions_on_the_first_laye
     assert len(fitted.history_["penalty"]) == 2 and fitted.history_["penalty"][0] > 0
 
 
+def test_interpretation_penalty_in_2d_is_the_l1_of_the_gradient_field_coefficients():
+    torch.manual_seed(0)
+    teacher = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 1)).double()
+    maps = np.random.default_rng(0).normal(size=(20, 16, 16))
+    est = ScatteringRegressor(bank="dwt", J=2, wave="db2", interpretation_weight=2.0, dtype="float64")
+    est.signal_shape_ = (16, 16)
+    S = DWTScattering2D((16, 16), 2, h0="db2", dtype=torch.float64)
+    grad = attr.teacher_input_gradients(teacher, torch.tensor(maps[:5]))
+    cs = wv.wavedec2d(grad, S.lowpass(), 2)
+    l1 = cs[0].abs().flatten(1).sum(1) + sum(b.abs().flatten(1).sum(1) for lvl in cs[1:] for b in lvl)
+    penalty = est._penalty_fn(maps, teacher, torch.device("cpu"))
+    torch.testing.assert_close(penalty(S, np.arange(5)), 2.0 * l1.mean(), rtol=1e-12, atol=0)
+
+
+def test_dwt_start_from_a_nearly_orthogonal_awd_filter_is_exactly_orthonormal():
+    from models.filters import orthonormality_error
+
+    h0 = lowpass_filter("db3") + 1e-3 * np.random.default_rng(0).normal(size=6)  # a free AWD fit
+    S = DWTScattering1D(64, 3, h0=h0, dtype=torch.float64)
+    h = S.lowpass().detach().numpy()
+    assert orthonormality_error(h) < 1e-12 and np.abs(h - h0).max() < 5e-3
+    assert orthonormality_error(DWTScattering1D(64, 3, h0=h0, parametrization="free").lowpass().detach()) > 1e-4
+
+
 # ------------------------------------------------------------------------------------------------ pruning
 
 
@@ -399,6 +423,15 @@ def test_auto_step_removes_a_twentieth_at_a_time():
     assert curve["n_paths"] == [30, 28, 26, 24, 22, 20] + list(range(19, 0, -1))
     with pytest.raises(ValueError, match="step"):
         greedy_prune(Z, Z[:, 0], [np.array([p]) for p in range(30)], alpha=1.0, step=0)
+
+
+def test_full_retraining_pruning_refits_the_transform_before_each_removal():
+    X, y = _series(n=60)
+    est = ScatteringRegressor(J=2, epochs=1, batch_size=16, prune=True, prune_retrain="full", prune_cv=3,
+                              prune_restarts=2).fit(X, y)
+    assert est.pruning_["n_paths"] == [4, 3, 2, 1]
+    assert est.paths_ == est.pruning_["kept"][est.pruning_["chosen"]]
+    assert est.predict(X).shape == (60,)
 
 
 # ------------------------------------------------------------------------------------------------ panel
