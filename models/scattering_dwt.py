@@ -17,12 +17,13 @@ per ``2**J`` input samples). In 2D, ``D`` has three orientations (PyWavelets' ``
 is the pair (level ``n // 3 + 1``, orientation ``n % 3``).
 
 What ``phi`` and the invariance mean here
-    By the Noble identity (filter then keep every other sample = keep every other sample then filter with
-    the filter dilated by 2), ``A^m`` on a level-j signal equals one correlation at full resolution with
-    the discrete scaling filter ``phi_{j, j+m} = h * h_2 * ... * h_{2^(m-1)}`` dilated by ``2**j`` (``h_k`` is
-    ``h`` with ``k - 1`` zeros between taps), sampled every ``2**(j+m)`` (from a fixed circular offset). So ``A^(J - j)`` is the averaging
-    ``* phi`` of the definition with the discrete scaling function at scale ``2**J`` (restricted to what the
-    path's level still resolves), and ``D_m`` is ``* psi`` with the discrete wavelet at scale ``2**(j+m)``.
+    By the Noble identity (keeping every other sample and then filtering with ``h`` equals filtering with
+    ``h`` dilated by 2 and then keeping every other sample), ``A^m`` on a level-j signal equals one
+    correlation at full resolution with the discrete scaling filter ``phi_m = h * h_2 * ... * h_{2^(m-1)}``
+    dilated by ``2**j`` (``h_k`` is ``h`` with ``k - 1`` zeros between taps), sampled every ``2**(j+m)``
+    from a fixed circular offset. So ``A^(J - j)`` is the averaging ``* phi`` of the definition with the
+    discrete scaling function at scale ``2**J`` (restricted to what the path's level still resolves), and
+    ``D_m`` is ``* psi`` with the discrete wavelet at scale ``2**(j+m)``.
     The transform is critically sampled, hence exactly *equivariant* to circular shifts by multiples of
     ``2**J`` (the output rolls by whole samples) and invariant to them after averaging the output over
     positions (``pooling="mean"`` in the estimator); other shifts alias, as in any decimated transform.

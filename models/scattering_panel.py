@@ -14,7 +14,6 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from models import scattering_filters as sf
 from models import wavelets as wv
 from models.scattering import MorletScattering1D, MorletScattering2D
 from models.scattering_dwt import ORIENTATIONS, DWTScattering1D
@@ -106,7 +105,8 @@ def _dwt_1d(t, init, kept_filters):
     out = []
     for level in range(1, J + 1):
         entry = {"id": f"level_{level}", "order": None, "index": level - 1, "label": f"level {level}",
-                 "used": (1, level - 1) in kept_filters or (2, level - 1) in kept_filters, "params": {}}
+                 "used": (1, level - 1) in kept_filters or (2, level - 1) in kept_filters,
+                 "params": {"level": level, "nominal_band": [2.0 ** -(level + 1), 2.0 ** -level]}}
         entry.update(_curve_1d(_centred_spectrum(_unit_response_1d(h, n, J, J - level + 1))))
         out.append(entry)
     lowpass = {"id": "phi", "params": {"h": _floats(h.numpy(), 8), "h_init": _floats(init["h"], 8)}}
@@ -161,7 +161,8 @@ def _dwt_2d(t, init, kept_filters):
         level, o = idx // 3 + 1, idx % 3
         entry = {"id": f"level_{level}_{ORIENTATIONS[o]}", "order": None, "index": idx,
                  "label": f"level {level} {ORIENTATIONS[o]}",
-                 "used": (1, idx) in kept_filters or (2, idx) in kept_filters, "params": {}}
+                 "used": (1, idx) in kept_filters or (2, idx) in kept_filters,
+                 "params": {"level": level, "orientation": ORIENTATIONS[o]}}
         entry.update(_view_2d(unit(level, o)))
         out.append(entry)
     lowpass = {"id": "phi", "params": {"h": _floats(h.numpy(), 8), "h_init": _floats(init["h"], 8)}}
@@ -200,7 +201,8 @@ def scattering_panel(estimator):
         ``bank`` ("morlet" or "dwt"), ``ndim`` (1 or 2),
         ``filters``: one dict per wavelet with ``id``, ``label``, ``order`` (1 or 2 for the 1D Morlet banks,
         None for a bank that serves both orders), ``index``, ``used`` (by a kept path), ``params``
-        (learned and ``*_init`` values); in 1D ``time`` (``t``, ``real``, ``imag``, centred) and
+        (learned and ``*_init`` values; DWT: ``level``, the nominal octave ``nominal_band`` in cycles per
+        sample in 1D, ``orientation`` in 2D); in 1D ``time`` (``t``, ``real``, ``imag``, centred) and
         ``frequency`` (``f`` in cycles per sample, ``response`` = |DFT|); in 2D ``space`` (centred real part,
         rows of floats) and ``frequency`` (centred |DFT|, one grid point per ``frequency_step`` cycles/sample),
         ``lowpass``: the same for ``phi`` (DWT: also the filter taps ``h`` and ``h_init``),

@@ -177,6 +177,9 @@ def test_dwt_scattering_energy_nonexpansive_and_shift_equivariant(cls, shape):
     dims = tuple(range(1, len(shape) + 1))
     shifted = S(torch.roll(x, shifts=(8,) * len(shape), dims=dims))  # 2**J = 8 samples
     torch.testing.assert_close(shifted, torch.roll(S(x), shifts=(1,) * len(shape), dims=tuple(d + 1 for d in dims)))
+    pooled = lambda t: S(t).flatten(2).mean(dim=2)  # noqa: E731
+    one = pooled(torch.roll(x, shifts=(1,) * len(shape), dims=dims))  # not a multiple of 2**J: aliasing
+    assert torch.all((one - pooled(x)).norm(dim=1) > 0.01 * pooled(x).norm(dim=1))
 
 
 def _dilate(f, k):
@@ -450,6 +453,11 @@ def test_panel_is_json_and_describes_filters_tree_and_curve():
     for f in panel["filters"]:  # every Morlet response peaks at its learned centre frequency
         peak = f["frequency"]["f"][int(np.argmax(f["frequency"]["response"]))]
         assert abs(peak - f["params"]["xi"]) <= f["frequency"]["f"][1] + 1e-9
+    dwt = ScatteringRegressor(bank="dwt", J=3, learn_filters=False).fit(X, y)
+    for f in scattering_panel(dwt)["filters"]:  # each DWT level's response peaks inside its octave
+        peak = f["frequency"]["f"][int(np.argmax(f["frequency"]["response"]))]
+        low, high = f["params"]["nominal_band"]
+        assert low <= peak <= high
     maps = np.random.default_rng(1).normal(size=(30, 16, 16))
     for bank in ("morlet", "dwt"):
         est2 = ScatteringRegressor(bank=bank, J=2, L=2, learn_filters=False, wave="db2").fit(maps, maps[:, 0, 0])
