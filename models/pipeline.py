@@ -979,10 +979,13 @@ def finalize(work_dir, out_dir, progress=None):
     models, predictions = {}, {}
     candidates = {"awd": filters[selected], "awd_no_interp": filters[selected_no_interp],
                   "baseline_wavelet": h_init}
+    # compression factor and activation maps on what the student reads: the scaled series, the raw maps
+    X_view = _scaled(X_test, scaling) if kind == "timeseries" else X_test
+    teacher_view = _teacher_on_scaled(teacher, scaling) if kind == "timeseries" else teacher
     for name, h in candidates.items():
         model, make_input, deploy = _student(kind, h, config, scaling)
-        coeffs_test = _flat(_coefficients(X_test, h, config))
-        saliency_test = _saliency(teacher, X_test, h, config, target)
+        coeffs_test = _flat(_coefficients(X_view, h, config))
+        saliency_test = _saliency(teacher_view, X_view, h, config, target)
         params = n_filter_params if name != "baseline_wavelet" else 0
         models[name], predictions[name] = _score_model(model, make_input, X_train, fit_y, X_test, y_test, column,
                                                        params, coeffs_test, saliency_test, deploy)
@@ -1070,8 +1073,8 @@ def finalize(work_dir, out_dir, progress=None):
     # 4. wavelet activation maps of a few test examples
     m = min(N_ACTIVATION_EXAMPLES, len(X_test))
     X_ex = X_test[:m]
-    coeffs_ex = _coefficients(X_ex, h_sel, config)
-    sal_ex = _unflat_like(_saliency(teacher, X_ex, h_sel, config, target), coeffs_ex)
+    coeffs_ex = _coefficients(X_view[:m], h_sel, config)
+    sal_ex = _unflat_like(_saliency(teacher_view, X_view[:m], h_sel, config, target), coeffs_ex)
     if kind == "timeseries":
         maps = _metrics.activation_map_1d(coeffs_ex, sal_ex, X_ex.shape[1])
     else:
