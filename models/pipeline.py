@@ -901,7 +901,7 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None):
     gap = f"AWD − {init_name} = {_fmt(est, metric)} {what}, {interval}"
     if choice == "initial":
         return f"No significant gain over {init_name}: use {init_name} (cross-validation kept it; on the test set {gap})."
-    if better_sign * high < 0:
+    if max(better_sign * low, better_sign * high) < 0:
         return f"AWD is worse than {init_name} on the test set ({gap}): use {init_name}."
     return f"No significant gain over {init_name}: use {init_name} (cross-validation preferred AWD, but on the test set {gap})."
 

@@ -207,6 +207,9 @@ def test_verdict_for_rmse_counts_lower_as_better():
     worse = pipeline.verdict_text("awd", {"estimate": 0.002, "low": 0.001, "high": 0.003, "level": 0.95}, "db5",
                                   metric="rmse")
     assert worse.startswith("AWD is worse than db5")
+    unsure = pipeline.verdict_text("awd", {"estimate": -0.0027, "low": -0.0069, "high": 0.0017, "level": 0.95},
+                                   "db5", metric="rmse")
+    assert unsure.startswith("No significant gain over db5: use db5 (cross-validation preferred AWD")
 
 
 # ------------------------------------------------------------------------------------ defaults from the data
