@@ -78,7 +78,7 @@ GRID_PRESETS = ("default", "paper", "synthetic")
 #: Boundary modes a config accepts: the transform's, and "auto" (chosen from the signal length, see
 #: :func:`choose_mode`).
 CONFIG_MODES = ("auto",) + tuple(_wavelets.MODES)
-INPUT_SCALINGS = ("teacher", "none")
+INPUT_SCALINGS = ("auto", "teacher", "none")
 SELECTION_RULES = ("one_se", "best")
 
 
@@ -117,7 +117,7 @@ class PipelineConfig:
     teacher_epochs: int | None = None
     cv_repeats: int = 3
     selection_rule: str = "one_se"
-    input_scaling: str = "teacher"
+    input_scaling: str = "auto"
     student_penalty: str = "cv"
     peak_covariance: str = "pooled"
 
@@ -407,7 +407,9 @@ def prepare(data_path, config, work_dir, progress=None):
                          "check the teacher on your data (its normalisation and input layout), or let AWD "
                          "Studio train one")
     seconds = _metrics.seconds_per_sample(lambda X: _teachers.predict(teacher, X), X_test)
-    x_offset, x_scale, scaling_source = input_scaling(teacher, X_train, config.input_scaling)
+    how = config.input_scaling if config.input_scaling != "auto" else (
+        "teacher" if dataset.kind == "timeseries" else "none")
+    x_offset, x_scale, scaling_source = input_scaling(teacher, X_train, how)
     target_names = list(getattr(dataset, "target_names", None) or [])
     info = {
         "config": config.to_dict(),
@@ -432,7 +434,13 @@ def prepare(data_path, config, work_dir, progress=None):
 
 
 def input_scaling(teacher, X_train, how="teacher"):
-    """The affine scaling ``(x - offset) / scale`` under which AWD and the students see the data.
+    """The affine scaling ``(x - offset) / scale`` under which AWD and the time-series students see the data.
+
+    The config's ``input_scaling="auto"`` takes ``"teacher"`` for time series and ``"none"`` for maps: the map
+    student counts peaks on the raw maps (its histogram ranges are in convergence units) and the paper's map
+    grid of lambda and gamma was set on raw convergence maps; on maps scaled to unit SD the sparsity term
+    outweighs the interpretation term by about 1000 to 1 over that grid, so gamma has no effect
+    (docs/science-students.md).
 
     With ``how="teacher"`` it is the scaling the teacher saw: the built-in teachers carry their input mean and
     SD as buffers (``x_mean``, ``x_std``); a teacher without them (an uploaded program) gets the training

@@ -121,6 +121,8 @@ def test_maps_end_to_end_with_peak_counting_baselines(tmp_path):
     assert result["data"]["kind"] == "image"
     assert set(result["models"]) >= {"awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross"}
     assert set(result["wavelet"]["subfilters_3x3"]) == {"LL", "LH", "HL", "HH"}
+    assert result["wavelet"]["input_scaling"]["source"] == "none"  # auto: maps keep their physical units
+    assert result["verdict"]["metric"] == "rmse"
     assert np.asarray(result["activation"]["maps"]).shape[1:] == (64, 64)
 
 
