@@ -71,7 +71,7 @@ PAPER_GRIDS = {
     "image": {"lambdas": [0.005, 0.01, 0.02],
               "gammas": [0.0] + list(np.geomspace(0.001, 0.05, 10)), "epochs": 50},
 }
-#: The paper's section 4.1 grid (synthetic recovery; SCIENCE.md "Synthetic recovery"), for time series.
+#: The paper's section 4.1 grid (synthetic recovery, docs/science.md), for time series.
 SYNTHETIC_GRID = {"lambdas": list(np.geomspace(1e-5, 1e-4, 5)),
                   "gammas": [0.0] + list(np.geomspace(1e-5, 50, 20)), "epochs": 50}
 GRID_PRESETS = ("default", "paper", "synthetic")

@@ -1,12 +1,14 @@
 """Interpretable students: top-k wavelet coefficients per scale with a linear model, and peak counting.
 
-Time-series student (SCIENCE.md, "Time-series student"): per band of a PyWavelets-layout coefficient list
-``[cA_J, cD_J, ..., cD_1]`` keep the ``k`` largest coefficients, concatenate the ``(J + 1) * k`` features
-and fit a linear model (:class:`TopKLinearRegressor`).
+Time-series student (docs/science-students.md, "Time-series student"): per band of a PyWavelets-layout
+coefficient list ``[cA_J, cD_J, ..., cD_1]`` keep the ``k`` largest coefficients, concatenate the
+``(J + 1) * k`` features, standardise them and fit a ridge model with a cross-validated penalty, or ordinary
+least squares (:class:`TopKLinearRegressor`).
 
-Map student (SCIENCE.md, "Map student", after Ribli et al. 2019): find the peaks of each raw map (pixels
-strictly above their 8 neighbours, interior only), read one or more 3x3 filter responses at the peaks,
-histogram them, and regress on the histograms (:class:`PeakCountRegressor`).
+Map student (docs/science-students.md, "Map student", after Ribli et al. 2019): find the peaks of each raw map
+(pixels strictly above their 8 neighbours, interior only), read one or more 3x3 filter responses at the peaks,
+histogram them, and regress on the histograms (:class:`PeakCountRegressor`); the chi² classes are full target
+rows.
 
 Conventions
 -----------
@@ -55,7 +57,7 @@ __all__ = [
     "PeakCountRegressor",
 ]
 
-#: Laplace peak-finding kernel of Ribli et al. (SCIENCE.md, map student step 5).
+#: Laplace peak-finding kernel of Ribli et al. (docs/science.md, map student).
 LAPLACE_KERNEL = (10.0 / 3.0) * np.array([[-0.05, -0.2, -0.05],
                                           [-0.2, 1.0, -0.2],
                                           [-0.05, -0.2, -0.05]])

@@ -486,3 +486,16 @@ def test_series_predictor_folds_in_the_input_scaling():
     np.testing.assert_allclose(compiled.predict(X), student.predict(coeffs), rtol=1e-9, atol=1e-9)
     with pytest.raises(ValueError, match="x_scale"):
         SeriesPredictor.from_filter(student, h, 40, 3, "zero", x_scale=0.0)
+
+
+def test_db5_subfilters_are_not_their_own_rotation_so_correlation_matters():
+    from models.filters import lowpass_filter, subfilters_3x3
+
+    maps = np.random.default_rng(7).normal(size=(2, 12, 12))
+    for name, kernel in subfilters_3x3(lowpass_filter("db5")).items():
+        rotated = kernel[::-1, ::-1]
+        assert not np.allclose(rotated, kernel) and not np.allclose(rotated, -kernel), name
+        a, b = apply_kernel(maps, kernel), apply_kernel(maps, rotated)
+        assert not np.allclose(a, b) and not np.allclose(a, -b), name
+    laplace = apply_kernel(maps, LAPLACE_KERNEL)
+    np.testing.assert_allclose(laplace, apply_kernel(maps, LAPLACE_KERNEL[::-1, ::-1]))
