@@ -704,11 +704,12 @@ def _column(pred, target, n):
     return pred[:, target] if pred.shape[1] > 1 else pred[:, 0]
 
 
-def _fold_scores(kind, candidate, config, X, y, y_all, splits, scaling):
+def _fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=None):
     """R² of one student on every split, shape (R * K,).
 
     ``candidate``: a lowpass filter (the wavelet students), ``"mean"`` (predict the training-fold mean),
-    or for maps ``"laplace"``, ``"roberts"``, ``"raw"`` (the fixed peak-counting baselines).
+    or for maps ``"laplace"``, ``"roberts"``, ``"raw"`` (the fixed peak-counting baselines). ``peaks``: the
+    training maps' :class:`models.predictors.PeakPatches`, found once for every candidate.
     """
     scores = []
     if isinstance(candidate, str) and candidate == "mean":
@@ -727,9 +728,11 @@ def _fold_scores(kind, candidate, config, X, y, y_all, splits, scaling):
                      if candidate == "laplace" else _peak_student(config, response=candidate))
         else:
             model = _peak_student(config, kernels=_filters.subfilters_3x3(candidate))
+        peaks = peaks if peaks is not None else _predictors.peak_patches(X)  # peaks do not depend on the filter
         for tr, te in splits:
-            model.fit(X[tr], y_all[tr])
-            scores.append(_metrics.r2_score(y[te], _column(model.predict(X[te]), config.target, len(te))))
+            model.fit_peaks(peaks.subset(tr), y_all[tr])
+            scores.append(_metrics.r2_score(y[te], _column(model.predict_peaks(peaks.subset(te)), config.target,
+                                                           len(te))))
     return np.nan_to_num(np.asarray(scores, dtype=float), nan=-1.0, posinf=-1.0, neginf=-1.0)
 
 
@@ -968,13 +971,15 @@ def finalize(work_dir, out_dir, progress=None):
 
     # 1. cross-validated scores of every candidate on shared splits
     splits = cv_splits(len(X_train), config.cv_folds, config.cv_repeats, config.seed)
+    peaks = _predictors.peak_patches(X_train) if kind == "image" else None
     fold = {"mean": _fold_scores(kind, "mean", config, X_train, y_train, y_train_all, splits, scaling)}
     n_cand = len(grid) + 1
-    fold["baseline_wavelet"] = _fold_scores(kind, h_init, config, X_train, y_train, y_train_all, splits, scaling)
+    fold["baseline_wavelet"] = _fold_scores(kind, h_init, config, X_train, y_train, y_train_all, splits, scaling,
+                                            peaks)
     grid_fold = []
     for i, h in enumerate(filters):
         _report(progress, "select", (i + 1) / n_cand, f"cross-validating grid point {i + 1}/{len(grid)}")
-        grid_fold.append(_fold_scores(kind, h, config, X_train, y_train, y_train_all, splits, scaling))
+        grid_fold.append(_fold_scores(kind, h, config, X_train, y_train, y_train_all, splits, scaling, peaks))
     grid_fold = np.asarray(grid_fold)
     sel = select_wavelet(grid_fold, fold["baseline_wavelet"], [g for _, g in grid], config.cv_folds,
                          config.selection_rule)
@@ -1001,7 +1006,8 @@ def finalize(work_dir, out_dir, progress=None):
         for name, response in (("laplace", "laplace"), ("roberts_cross", "roberts"), ("peak_heights", "raw")):
             model = (_peak_student(config, kernels={"laplace": _predictors.LAPLACE_KERNEL})
                      if response == "laplace" else _peak_student(config, response=response))
-            fold[name] = _fold_scores(kind, response, config, X_train, y_train, y_train_all, splits, scaling)
+            fold[name] = _fold_scores(kind, response, config, X_train, y_train, y_train_all, splits, scaling,
+                                      peaks)
             models[name], predictions[name] = _score_model(model, lambda X: X, X_train, fit_y, X_test, y_test,
                                                            column, 0)
     cv_entries = {name: _cv_entry(fold[name], fold["mean"], config.cv_folds) for name in models}

@@ -55,6 +55,9 @@ __all__ = [
     "chi2_fit",
     "chi2_predict",
     "PeakCountRegressor",
+    "PeakPatches",
+    "peak_patches",
+    "bin_peak_values",
 ]
 
 #: Laplace peak-finding kernel of Ribli et al. (docs/science.md, map student).
@@ -614,6 +617,74 @@ def peak_values(maps, kernels=None, response="kernels"):
     return list(values), sample
 
 
+class PeakPatches:
+    """The peaks of a set of maps, found once: their 3x3 neighbourhoods and the map each belongs to.
+
+    Attributes
+    ----------
+    patches : ndarray of shape (n_peaks, 9)
+        Neighbourhoods row by row (the centre, index 4, is the peak height).
+    sample : ndarray of int, shape (n_peaks,)
+        Map index of each peak.
+    n_maps : int
+    """
+
+    def __init__(self, patches, sample, n_maps):
+        self.patches, self.sample, self.n_maps = patches, np.asarray(sample, dtype=np.int64), int(n_maps)
+
+    def subset(self, indices):
+        """The peaks of the maps ``indices`` (in that order), renumbered 0..len(indices) - 1."""
+        indices = np.asarray(indices, dtype=np.int64)
+        position = np.full(self.n_maps, -1, dtype=np.int64)
+        position[indices] = np.arange(len(indices))
+        new = position[self.sample]
+        keep = new >= 0
+        return PeakPatches(self.patches[keep], new[keep], len(indices))
+
+
+def peak_patches(maps):
+    """Find the peaks of raw maps once, for :meth:`PeakCountRegressor.fit_peaks`.
+
+    Parameters
+    ----------
+    maps : array-like of shape (n, H, W)
+
+    Returns
+    -------
+    PeakPatches
+    """
+    maps = _check_maps(maps)
+    patches, sample = _peak_patches(maps)
+    return PeakPatches(patches, sample, maps.shape[0])
+
+
+def bin_peak_values(values, sample, n_maps, bin_range, bins):
+    """Per-map histograms of responses at peaks, binned like the compiled pass (:mod:`models.peak_kernel`).
+
+    Parameters
+    ----------
+    values : ndarray of shape (C, n_peaks)
+        Responses, one row per channel.
+    sample : ndarray of int, shape (n_peaks,)
+        Map of each peak.
+    n_maps : int
+    bin_range : (float, float)
+        ``[lo, hi]``; ``hi`` falls in the last bin, values outside are dropped.
+    bins : int
+
+    Returns
+    -------
+    ndarray of shape (n_maps, C * bins), float64
+    """
+    lo, hi = float(bin_range[0]), float(bin_range[1])
+    n_channels = values.shape[0]
+    k = np.minimum(np.maximum((values - lo) / (hi - lo) * bins, 0.0), bins - 1.0).astype(np.int64)
+    keep = (values >= lo) & (values <= hi)
+    index = sample[None, :] * (n_channels * bins) + np.arange(n_channels)[:, None] * bins + k
+    counts = np.bincount(index[keep], minlength=n_maps * n_channels * bins)
+    return counts.reshape(n_maps, n_channels * bins).astype(np.float64)
+
+
 def _check_range(bin_range):
     try:
         lo, hi = (float(v) for v in bin_range)
@@ -921,16 +992,62 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         self._validate_params()
         maps = _check_maps(maps)
         y = _check_y(y, maps.shape[0])
+        n = maps.shape[0]
+        patches, sample = _peak_patches(maps)
+        return self._fit_peaks(patches, sample, n, y, lambda r: self._features(maps, r))
+
+    def fit_peaks(self, peaks, y):
+        """:meth:`fit` from the peaks of the maps, found once (:func:`peak_patches`).
+
+        For fitting many students on the same maps (cross-validation over filters): the peaks do not depend
+        on the kernels. The histograms are binned in numpy from the responses at the peaks, like the
+        compiled pass of :meth:`fit` (equal counts unless a response lies within rounding of a bin edge).
+
+        Parameters
+        ----------
+        peaks : PeakPatches
+            The peaks of the training maps.
+        y : array-like of shape (n_maps,) or (n_maps, n_targets)
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        y = _check_y(y, peaks.n_maps)
+        return self._fit_peaks(peaks.patches, peaks.sample, peaks.n_maps, y,
+                               lambda r: self._peak_features(peaks, r))
+
+    def predict_peaks(self, peaks):
+        """:meth:`predict` from the peaks of the maps (:func:`peak_patches`).
+
+        Parameters
+        ----------
+        peaks : PeakPatches
+
+        Returns
+        -------
+        ndarray of shape (n_maps,) or (n_maps, n_targets)
+        """
+        check_is_fitted(self, "model_")
+        pred = np.asarray(self.model_.predict(self._peak_features(peaks, self.bin_range_)), dtype=np.float64)
+        pred = pred.reshape(pred.shape[0], -1)
+        return pred[:, 0] if self._y_1d else pred
+
+    def _peak_features(self, peaks, bin_range):
+        values = _patch_responses(peaks.patches, self.response, self._kernel_columns)
+        return bin_peak_values(values, peaks.sample, peaks.n_maps, bin_range, self.bins)
+
+    def _fit_peaks(self, patches, sample, n, y, features_of):
+        """The fit from the peaks' 3x3 patches; ``features_of(bin_range)`` gives the (n, F) histograms."""
         y2 = y.reshape(y.shape[0], -1)
         if self.score_column is not None and self.score_column >= y2.shape[1]:
             raise InputError("score_column", f"is {self.score_column} but y has {y2.shape[1]} columns",
                              f"pass 0..{y2.shape[1] - 1} or None")
         scored = slice(None) if self.score_column is None else slice(self.score_column, self.score_column + 1)
-        n = maps.shape[0]
         self.kernels_ = _kernel_list(self.kernels) if self.response == "kernels" else []
         self._kernel_columns = _kernel_matrix(self.kernels_) if self.kernels_ else None
         self.method_ = _choose_method(y2, self.method)
-        patches, _ = _peak_patches(maps)
         values = _patch_responses(patches, self.response, self._kernel_columns)
         ranges = self._ranges(values, patches[:, 4])
         self.bin_scores_ = {}
@@ -940,7 +1057,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
             n_val = max(1, int(round(self.val_fraction * n)))
             val, tr = perm[:n_val], perm[n_val:]
             for r in ranges:
-                feats = self._features(maps, r)
+                feats = features_of(r)
                 model = self._new_model().fit(feats[tr], y2[tr])
                 err = float(np.mean((model.predict(feats[val])[:, scored] - y2[val][:, scored]) ** 2))
                 self.bin_scores_[float(r[1])] = err
@@ -949,7 +1066,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         else:
             self.bin_range_ = ranges[0]
         self.bin_range_ = (float(self.bin_range_[0]), float(self.bin_range_[1]))
-        features = self._features(maps, self.bin_range_)
+        features = features_of(self.bin_range_)
         self.model_ = self._new_model().fit(features, y2)
         self.n_features_ = features.shape[1]
         self.n_outputs_ = y2.shape[1]

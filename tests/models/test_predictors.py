@@ -499,3 +499,22 @@ def test_db5_subfilters_are_not_their_own_rotation_so_correlation_matters():
         assert not np.allclose(a, b) and not np.allclose(a, -b), name
     laplace = apply_kernel(maps, LAPLACE_KERNEL)
     np.testing.assert_allclose(laplace, apply_kernel(maps, LAPLACE_KERNEL[::-1, ::-1]))
+
+
+def test_fit_peaks_equals_fit_on_the_maps():
+    """Peaks found once and binned in numpy give the compiled pass's student (cross-validation's fast path)."""
+    from models.predictors import bin_peak_values, peak_patches, peak_values
+
+    maps, y = _lensing_like(n_per_class=15)
+    peaks = peak_patches(maps)
+    for kwargs in ({"kernels": [LAPLACE_KERNEL]}, {"response": "roberts"}, {"response": "raw"}):
+        a = PeakCountRegressor(**kwargs).fit(maps, y)
+        b = PeakCountRegressor(**kwargs).fit_peaks(peaks, y)
+        assert a.bin_range_ == b.bin_range_ and a.bin_scores_ == pytest.approx(b.bin_scores_)
+        np.testing.assert_array_equal(a.predict(maps), b.predict_peaks(peaks))
+    # a subset of the maps keeps their peaks, renumbered
+    part = peaks.subset([5, 0, 7])
+    values, sample = peak_values(maps[[5, 0, 7]], kernels=[LAPLACE_KERNEL])
+    np.testing.assert_array_equal(bin_peak_values(np.stack(values), sample, 3, (0.0, 0.03), 22),
+                                  peak_histograms(maps[[5, 0, 7]], [LAPLACE_KERNEL], bins=22, bin_range=(0, 0.03)))
+    assert part.n_maps == 3 and len(part.sample) == len(sample)
