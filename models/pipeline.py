@@ -335,6 +335,9 @@ def _select_target(y, target):
 def prepare(data_path, config, work_dir, progress=None):
     """Stage 1: read and split the data, train or load the teacher, and store both in ``work_dir``.
 
+    Fits that an earlier preparation left in ``work_dir/chunks`` are removed: they belong to another teacher or
+    config, and :func:`distill_chunk` would otherwise reuse them.
+
     Parameters
     ----------
     data_path : str or Path
@@ -371,6 +374,9 @@ def prepare(data_path, config, work_dir, progress=None):
     for length in X_train.shape[1:]:
         _wavelets.check_level(length, len(_filters.lowpass_filter(config.wave)), config.levels, config.mode)
     device = resolve_device(config.device)
+    # a new preparation (other data, config or teacher) makes earlier fits of this work directory stale
+    for stale in sorted((work_dir / "chunks").glob("chunk_*.npz")):
+        stale.unlink()
     # every target column, for students whose classes are full parameter rows (the map student)
     y_train_all = np.asarray(y_train_all, dtype=float).reshape(len(X_train), -1)
     y_test_all = np.asarray(y_test_all, dtype=float).reshape(len(X_test), -1)

@@ -266,3 +266,11 @@ def test_map_students_fit_full_parameter_rows(tmp_path):
                                              {"offset": 0.0, "scale": 1.0})
     model.fit(make_input(split["X_train"]), split["y_train_all"])
     assert len(model.model_.classes_) == 10 and len(np.unique(split["y_train"])) == 9
+
+
+def test_a_new_preparation_does_not_reuse_old_fits(synthetic_file, tmp_path):
+    """Running again in the same folder with another teacher distils again (chunks are not stale-reused)."""
+    first = pipeline.run(synthetic_file, TINY, tmp_path)
+    second = pipeline.run(synthetic_file, {**TINY, "teacher": "lstm", "teacher_epochs": 1}, tmp_path)
+    assert second["teacher"]["name"] == "lstm"
+    assert not np.allclose(first["grid"][1]["h"], second["grid"][1]["h"])  # gamma > 0: the teacher matters
