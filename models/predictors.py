@@ -34,7 +34,7 @@ from sklearn.linear_model import LinearRegression, Ridge, RidgeCV
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from models.peak_kernel import peak_count_histograms
+from models.peak_kernel import bin_values, peak_count_histograms
 from models.topk_kernel import TopKLinear
 from models.validation import InputError
 
@@ -661,6 +661,8 @@ def peak_patches(maps):
 def bin_peak_values(values, sample, n_maps, bin_range, bins):
     """Per-map histograms of responses at peaks, binned like the compiled pass (:mod:`models.peak_kernel`).
 
+    The binning is compiled too (:func:`models.peak_kernel.bin_values`, the same arithmetic).
+
     Parameters
     ----------
     values : ndarray of shape (C, n_peaks)
@@ -676,13 +678,7 @@ def bin_peak_values(values, sample, n_maps, bin_range, bins):
     -------
     ndarray of shape (n_maps, C * bins), float64
     """
-    lo, hi = float(bin_range[0]), float(bin_range[1])
-    n_channels = values.shape[0]
-    k = np.minimum(np.maximum((values - lo) / (hi - lo) * bins, 0.0), bins - 1.0).astype(np.int64)
-    keep = (values >= lo) & (values <= hi)
-    index = sample[None, :] * (n_channels * bins) + np.arange(n_channels)[:, None] * bins + k
-    counts = np.bincount(index[keep], minlength=n_maps * n_channels * bins)
-    return counts.reshape(n_maps, n_channels * bins).astype(np.float64)
+    return bin_values(values, sample, n_maps, bin_range, bins)
 
 
 def _check_range(bin_range):
@@ -994,14 +990,15 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         y = _check_y(y, maps.shape[0])
         n = maps.shape[0]
         patches, sample = _peak_patches(maps)
-        return self._fit_peaks(patches, sample, n, y, lambda r: self._features(maps, r))
+        return self._fit_peaks(patches, sample, n, y, lambda r, values: self._features(maps, r))
 
     def fit_peaks(self, peaks, y):
         """:meth:`fit` from the peaks of the maps, found once (:func:`peak_patches`).
 
         For fitting many students on the same maps (cross-validation over filters): the peaks do not depend
-        on the kernels. The histograms are binned in numpy from the responses at the peaks, like the
-        compiled pass of :meth:`fit` (equal counts unless a response lies within rounding of a bin edge).
+        on the kernels. The histograms are binned from the responses at the peaks with the arithmetic of the
+        compiled pass of :meth:`fit` (equal counts unless a response lies within rounding of a bin edge: the
+        responses are computed by a matrix product here, term by term there).
 
         Parameters
         ----------
@@ -1016,7 +1013,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         self._validate_params()
         y = _check_y(y, peaks.n_maps)
         return self._fit_peaks(peaks.patches, peaks.sample, peaks.n_maps, y,
-                               lambda r: self._peak_features(peaks, r))
+                               lambda r, values: bin_peak_values(values, peaks.sample, peaks.n_maps, r, self.bins))
 
     def predict_peaks(self, peaks):
         """:meth:`predict` from the peaks of the maps (:func:`peak_patches`).
@@ -1039,7 +1036,8 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         return bin_peak_values(values, peaks.sample, peaks.n_maps, bin_range, self.bins)
 
     def _fit_peaks(self, patches, sample, n, y, features_of):
-        """The fit from the peaks' 3x3 patches; ``features_of(bin_range)`` gives the (n, F) histograms."""
+        """The fit from the peaks' 3x3 patches; ``features_of(bin_range, values)`` gives the (n, F) histograms
+        (``values``: the responses at the peaks, (C, n_peaks))."""
         y2 = y.reshape(y.shape[0], -1)
         if self.score_column is not None and self.score_column >= y2.shape[1]:
             raise InputError("score_column", f"is {self.score_column} but y has {y2.shape[1]} columns",
@@ -1057,7 +1055,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
             n_val = max(1, int(round(self.val_fraction * n)))
             val, tr = perm[:n_val], perm[n_val:]
             for r in ranges:
-                feats = features_of(r)
+                feats = features_of(r, values)
                 model = self._new_model().fit(feats[tr], y2[tr])
                 err = float(np.mean((model.predict(feats[val])[:, scored] - y2[val][:, scored]) ** 2))
                 self.bin_scores_[float(r[1])] = err
@@ -1066,7 +1064,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         else:
             self.bin_range_ = ranges[0]
         self.bin_range_ = (float(self.bin_range_[0]), float(self.bin_range_[1]))
-        features = features_of(self.bin_range_)
+        features = features_of(self.bin_range_, values)
         self.model_ = self._new_model().fit(features, y2)
         self.n_features_ = features.shape[1]
         self.n_outputs_ = y2.shape[1]
