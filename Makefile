@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install browser bench soak clean
+.PHONY: run test install browser bench science soak clean
 
 run: install                      ## embedded mode: bundled Redis + one worker + web on :8050
 	$(BIN)/awd serve
@@ -25,6 +25,9 @@ browser:                          ## Debian's chromium for the Playwright tests
 
 bench: install                    ## benchmarks against awave 0.1 and the teacher; rewrites bench/RESULTS.md
 	$(BIN)/python bench/run_all.py
+
+science: install                  ## AWD vs its initial wavelet, baselines, teacher on the examples; rewrites bench/SCIENCE.md
+	$(BIN)/python -m bench.science $(SCIENCE_ARGS)
 
 soak: install                     ## the long reliability run; rewrites tests/RELIABILITY.md figures
 	$(BIN)/python -m pytest tests/reliability -m soak -p no:cacheprovider

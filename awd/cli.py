@@ -46,12 +46,19 @@ def build_parser():
     di.add_argument("--target", type=int, default=0, help="target column to explain")
     di.add_argument("--levels", type=int, default=4)
     di.add_argument("--wave", default="db5")
-    di.add_argument("--mode", default="periodization", choices=["periodization", "zero", "symmetric"])
+    di.add_argument("--mode", default="auto", choices=["auto", "periodization", "zero", "symmetric"],
+                    help="boundary mode; auto: zero when periodization would leave a band shorter than top-k")
     di.add_argument("--parametrization", default="orthogonal", choices=["orthogonal", "free"])
     di.add_argument("--lambdas", type=_floats, default=None, help="comma-separated sparsity weights")
     di.add_argument("--gammas", type=_floats, default=None, help="comma-separated interpretation weights")
-    di.add_argument("--grid", dest="grid_preset", default="default", choices=["default", "paper"],
-                    help="grid when --lambdas/--gammas are not given: a quick default or the paper's")
+    di.add_argument("--grid", dest="grid_preset", default="default", choices=["default", "paper", "synthetic"],
+                    help="grid when --lambdas/--gammas are not given: a quick default, the paper's, or the "
+                         "paper's synthetic-recovery grid (section 4.1)")
+    di.add_argument("--init-noise", type=float, default=0.0,
+                    help="SD of Gaussian noise added to the initial filter (the paper's db5 + 0.3 N(0, 1) start)")
+    di.add_argument("--cv-repeats", type=int, default=3, help="repeats of the K-fold CV used for selection")
+    di.add_argument("--selection", dest="selection_rule", default="one_se", choices=["one_se", "best"],
+                    help="one_se: keep the initial wavelet unless AWD beats it by one standard error in CV")
     di.add_argument("--epochs", type=int, default=None)
     di.add_argument("--attribution", default="saliency",
                     choices=["saliency", "input_x_gradient", "integrated_gradients"])
@@ -86,7 +93,8 @@ def _cmd_distill(args):
         "target": args.target, "levels": args.levels, "wave": args.wave, "mode": args.mode,
         "parametrization": args.parametrization, "lambdas": args.lambdas, "gammas": args.gammas,
         "grid_preset": args.grid_preset, "epochs": args.epochs, "attribution": args.attribution,
-        "seed": args.seed, "device": args.device,
+        "seed": args.seed, "device": args.device, "init_noise": args.init_noise, "cv_repeats": args.cv_repeats,
+        "selection_rule": args.selection_rule,
     }
     if Path(args.teacher).suffix:
         config["teacher_path"] = args.teacher

@@ -39,6 +39,7 @@ __all__ = [
     "preview_figure",
     "target_histogram_figure",
     "provenance_items",
+    "verdict_lines",
 ]
 
 PALETTE = {
@@ -848,3 +849,23 @@ def provenance_items(bundle: dict) -> list[tuple[str, str]]:
     if isinstance(timings, dict) and timings:
         items.append(("timings (s)", ", ".join(f"{k} {_fmt(v)}" for k, v in timings.items())))
     return items
+
+
+def verdict_lines(bundle: dict) -> dict:
+    """What the bundle says about whether distillation helped, for the results page.
+
+    Parameters
+    ----------
+    bundle : dict
+        A result bundle; older bundles without ``verdict`` give an empty text.
+
+    Returns
+    -------
+    dict
+        ``text`` (the verdict sentence, ``""`` when absent), ``helped`` (True when AWD was chosen and its
+        test gain over the initial wavelet is significant, else False) and ``warnings`` (list of str).
+    """
+    verdict = bundle.get("verdict") or {}
+    text = verdict.get("text") or ""
+    return {"text": text, "helped": bool(text.startswith("AWD improves") or text.startswith("AWD lowers")),
+            "warnings": [w for w in verdict.get("warnings") or [] if isinstance(w, str)]}

@@ -16,7 +16,7 @@ next to this file (or in ``NUMBA_CACHE_DIR``), so later processes load it.
 import numba
 import numpy as np
 
-__all__ = ["RESPONSE_CODES", "peak_count_histograms"]
+__all__ = ["RESPONSE_CODES", "peak_count_histograms", "bin_values"]
 
 #: How the compiled loop computes a peak's response.
 RESPONSE_CODES = {"kernels": 0, "roberts": 1}
@@ -97,4 +97,44 @@ def peak_count_histograms(maps, kernel_rows, bin_range, bins, response="kernels"
     out = np.zeros((maps.shape[0], kernel_rows.shape[0] * bins))
     lo, hi = bin_range
     _count(maps, kernel_rows, RESPONSE_CODES[response], float(lo), float(hi), int(bins), out)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _bin_values(values, sample, lo, hi, bins, out):
+    n_channels, n_peaks = values.shape
+    span = hi - lo
+    for c in range(n_channels):
+        for p in range(n_peaks):
+            r = values[c, p]
+            k = min(max((r - lo) / span * bins, 0.0), bins - 1.0)
+            out[sample[p], c * bins + int(k)] += np.float64(lo <= r) * np.float64(r <= hi)
+
+
+def bin_values(values, sample, n_maps, bin_range, bins):
+    """Per-map histograms of responses already read at the peaks, binned exactly as :func:`peak_count_histograms`.
+
+    Parameters
+    ----------
+    values : ndarray of shape (C, n_peaks), float64
+    sample : ndarray of int64, shape (n_peaks,)
+        Map index of each peak, in ``0 .. n_maps - 1``.
+    n_maps : int
+    bin_range : (float, float)
+    bins : int
+
+    Returns
+    -------
+    ndarray of shape (n_maps, C * bins), float64
+
+    Examples
+    --------
+    >>> bin_values(np.array([[0.5, 1.5, 2.5]]), np.array([0, 0, 1]), 2, (0.0, 2.0), 2)
+    array([[1., 1.],
+           [0., 0.]])
+    """
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    out = np.zeros((int(n_maps), values.shape[0] * int(bins)))
+    _bin_values(values, np.ascontiguousarray(sample, dtype=np.int64), float(bin_range[0]), float(bin_range[1]),
+                int(bins), out)
     return out

@@ -1,19 +1,23 @@
 """Interpretable students: top-k wavelet coefficients per scale with a linear model, and peak counting.
 
-Time-series student (SCIENCE.md, "Time-series student"): per band of a PyWavelets-layout coefficient list
-``[cA_J, cD_J, ..., cD_1]`` keep the ``k`` largest coefficients, concatenate the ``(J + 1) * k`` features
-and fit a linear model (:class:`TopKLinearRegressor`).
+Time-series student (docs/science-students.md, "Time-series student"): per band of a PyWavelets-layout
+coefficient list ``[cA_J, cD_J, ..., cD_1]`` keep the ``k`` largest coefficients, concatenate the
+``(J + 1) * k`` features, standardise them and fit a ridge model with a cross-validated penalty, or ordinary
+least squares (:class:`TopKLinearRegressor`).
 
-Map student (SCIENCE.md, "Map student", after Ribli et al. 2019): find the peaks of each raw map (pixels
-strictly above their 8 neighbours, interior only), read one or more 3x3 filter responses at the peaks,
-histogram them, and regress on the histograms (:class:`PeakCountRegressor`).
+Map student (docs/science-students.md, "Map student", after Ribli et al. 2019): find the peaks of each raw map
+(pixels strictly above their 8 neighbours, interior only), read one or more 3x3 filter responses at the peaks,
+histogram them, and regress on the histograms (:class:`PeakCountRegressor`); the chi² classes are full target
+rows.
 
 Conventions
 -----------
 * Filtering is **2-D correlation** (the kernel is not flipped) over the valid region:
   ``out[n, i, j] = sum_{a,b} K[a, b] * m[n, i + a, j + b]``, so ``out[:, i, j]`` belongs to the interior
-  pixel ``(i + 1, j + 1)``. For the symmetric LL kernel and the Laplace kernel correlation and convolution
-  agree; for LH/HL/HH the flip only changes signs, which the histograms on ``[0, b]`` see.
+  pixel ``(i + 1, j + 1)``. Correlation and convolution agree only for kernels that equal their
+  180-degree rotation (the Laplace kernel, and LL when ``h3`` is symmetric); for the sub-filters of an
+  asymmetric wavelet such as db5 the rotated kernel is a different filter, not a sign change. AWD's kernels,
+  the initial wavelet's and the baselines all go through the same correlation.
 * Peak masks have the full map shape ``(n, H, W)``; the border is always ``False``.
 * All estimators follow scikit-learn's conventions (``get_params``/``clone``, ``fit`` returns ``self``,
   learned attributes end with ``_``).
@@ -30,13 +34,15 @@ from sklearn.linear_model import LinearRegression, Ridge, RidgeCV
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from models.peak_kernel import peak_count_histograms
+from models.peak_kernel import bin_values, peak_count_histograms
 from models.topk_kernel import TopKLinear
 from models.validation import InputError
 
 __all__ = [
     "topk_features",
     "TopKLinearRegressor",
+    "standardization",
+    "linear_model",
     "SeriesPredictor",
     "LAPLACE_KERNEL",
     "PAPER_BIN_MAX",
@@ -49,9 +55,12 @@ __all__ = [
     "chi2_fit",
     "chi2_predict",
     "PeakCountRegressor",
+    "PeakPatches",
+    "peak_patches",
+    "bin_peak_values",
 ]
 
-#: Laplace peak-finding kernel of Ribli et al. (SCIENCE.md, map student step 5).
+#: Laplace peak-finding kernel of Ribli et al. (docs/science.md, map student).
 LAPLACE_KERNEL = (10.0 / 3.0) * np.array([[-0.05, -0.2, -0.05],
                                           [-0.2, 1.0, -0.2],
                                           [-0.05, -0.2, -0.05]])
@@ -63,7 +72,7 @@ PAPER_BIN_MAX = (0.015, 0.02, 0.025, 0.03, 0.035)
 RAW_BIN_RANGE = (-0.03, 0.19)
 
 #: Default ridge penalties searched by cross-validation (``alpha="cv"``).
-RIDGE_ALPHAS = tuple(np.logspace(-4, 4, 17))
+RIDGE_ALPHAS = tuple(np.logspace(-6, 4, 21))
 
 
 def _to_numpy(a):
@@ -153,19 +162,28 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
         Coefficients kept per band (see :func:`topk_features`).
     by : {"signed", "abs"}, default="signed"
         Ordering used to pick them.
-    alpha : None, float or "cv", default=None
-        ``None``: ordinary least squares (the paper). A float: ridge with that penalty. ``"cv"``: ridge
-        with the penalty chosen among :data:`RIDGE_ALPHAS` by efficient leave-one-out cross-validation
-        on the training data.
+    alpha : None, float or "cv", default="cv"
+        ``None``: ordinary least squares (the paper's student). A float: ridge with that penalty. ``"cv"``:
+        ridge with the penalty chosen among :data:`RIDGE_ALPHAS` by efficient leave-one-out
+        cross-validation on the training data. With ``standardize=True`` the penalty acts on the
+        standardised features, so its meaning does not depend on the data's units.
+    standardize : bool, default=True
+        Centre each feature and divide it by its standard deviation (features that are constant on the
+        training data keep a scale of 1) before the linear model. The fitted ``coef_`` and ``intercept_``
+        are given back on the raw features, so ``predict`` is ``features @ coef_ + intercept_`` either way;
+        OLS predictions do not depend on it.
 
     Attributes
     ----------
     model_ : LinearRegression or Ridge or RidgeCV
-        The fitted linear model.
+        The fitted linear model (on standardised features when ``standardize``).
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Weights on the raw features.
     intercept_ : float or ndarray of shape (n_targets,)
     alpha_ : float
         Penalty used (0 for OLS).
+    feature_mean_, feature_scale_ : ndarray of shape (n_features,)
+        The standardisation (0 and 1 when ``standardize=False``).
     n_features_ : int
         ``(J + 1) * k``.
     n_params_ : int
@@ -184,12 +202,14 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
         "k": [Interval(Integral, 1, None, closed="left")],
         "by": [StrOptions({"signed", "abs"})],
         "alpha": [None, Interval(Real, 0, None, closed="left"), StrOptions({"cv"})],
+        "standardize": ["boolean"],
     }
 
-    def __init__(self, k=6, *, by="signed", alpha=None):
+    def __init__(self, k=6, *, by="signed", alpha="cv", standardize=True):
         self.k = k
         self.by = by
         self.alpha = alpha
+        self.standardize = standardize
 
     def fit(self, coeffs, y):
         """Fit the linear model.
@@ -207,24 +227,28 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
         self._validate_params()
         features = topk_features(coeffs, self.k, self.by)
         y = _check_y(y, features.shape[0])
-        if self.alpha is None:
-            model = LinearRegression()
-            alpha = 0.0
-        elif self.alpha == "cv":
-            model = RidgeCV(alphas=RIDGE_ALPHAS, gcv_mode="svd")
-        else:
-            model = Ridge(alpha=float(self.alpha))
-            alpha = float(self.alpha)
-        model.fit(features, y)
-        if self.alpha == "cv":
-            alpha = float(model.alpha_)
-        self.model_ = model
-        self.alpha_ = alpha
-        self.coef_ = model.coef_
-        self.intercept_ = model.intercept_
+        return self._fit_features(features, y)
+
+    def _fit_features(self, features, y):
+        """Fit on a ready (n, n_features) feature matrix (the top-k features of ``fit``)."""
+        mean, scale = standardization(features) if self.standardize else (
+            np.zeros(features.shape[1]), np.ones(features.shape[1]))
+        z = (features - mean) / scale
+        self.model_ = linear_model(self.alpha).fit(z, y)
+        self.alpha_ = (0.0 if self.alpha is None else
+                       float(self.model_.alpha_) if self.alpha == "cv" else float(self.alpha))
+        coef = np.asarray(self.model_.coef_, dtype=np.float64)
+        self.coef_ = coef / scale
+        self.intercept_ = self.model_.intercept_ - self.coef_ @ mean
+        if np.ndim(self.intercept_) == 0:
+            self.intercept_ = float(self.intercept_)
+        self.feature_mean_, self.feature_scale_ = mean, scale
         self.n_features_ = features.shape[1]
-        self.n_params_ = int(np.size(model.coef_) + np.size(model.intercept_))
+        self.n_params_ = int(np.size(self.coef_) + np.size(self.intercept_))
         return self
+
+    def _predict_features(self, features):
+        return features @ self.coef_.T + self.intercept_
 
     def predict(self, coeffs):
         """Predict from coefficient lists.
@@ -242,7 +266,49 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
         if features.shape[1] != self.n_features_:
             raise InputError("coeffs", f"gives {features.shape[1]} features, the model was fitted on "
                              f"{self.n_features_}", "pass as many bands as during fit")
-        return self.model_.predict(features)
+        return self._predict_features(features)
+
+
+def standardization(features):
+    """Column means and standard deviations of a feature matrix (a scale of 1 for constant columns).
+
+    Parameters
+    ----------
+    features : ndarray of shape (n, F)
+
+    Returns
+    -------
+    mean, scale : ndarray of shape (F,)
+        ``(features - mean) / scale`` has zero-mean columns of unit SD, constant columns stay 0.
+
+    Examples
+    --------
+    >>> standardization(np.array([[1.0, 5.0], [3.0, 5.0]]))
+    (array([2., 5.]), array([1., 1.]))
+    """
+    mean = features.mean(axis=0)
+    scale = features.std(axis=0)
+    return mean, np.where(scale > 1e-12 * np.maximum(np.abs(mean), 1.0), scale, 1.0)
+
+
+def linear_model(alpha):
+    """The unfitted scikit-learn linear model for a penalty setting.
+
+    Parameters
+    ----------
+    alpha : None, float or "cv"
+        ``None``: ordinary least squares; a float: ridge with that penalty; ``"cv"``: ridge with the penalty
+        chosen among :data:`RIDGE_ALPHAS` by efficient leave-one-out cross-validation.
+
+    Returns
+    -------
+    LinearRegression or Ridge or RidgeCV
+    """
+    if alpha is None:
+        return LinearRegression()
+    if isinstance(alpha, str):
+        return RidgeCV(alphas=RIDGE_ALPHAS, gcv_mode="svd")
+    return Ridge(alpha=float(alpha))
 
 
 #: Series transformed at once by :meth:`SeriesPredictor.predict`.
@@ -268,6 +334,10 @@ class SeriesPredictor:
         PyWavelets order (:func:`models.wavelets.analysis_matrix`).
     band_sizes : sequence of int
         Length of each band in that order; they sum to M.
+    x_offset, x_scale : float, default=0.0, 1.0
+        The student was fitted on the coefficients of ``(x - x_offset) / x_scale`` (the scaling the teacher
+        saw); the predictor takes raw series and folds the scaling into the operator and a per-coefficient
+        offset.
 
     Attributes
     ----------
@@ -286,9 +356,15 @@ class SeriesPredictor:
     (3,)
     """
 
-    def __init__(self, student, analysis, band_sizes):
+    def __init__(self, student, analysis, band_sizes, x_offset=0.0, x_scale=1.0):
         check_is_fitted(student, "model_")
-        analysis = np.asarray(analysis, dtype=np.float64)
+        x_offset, x_scale = float(x_offset), float(x_scale)
+        if not (np.isfinite(x_offset) and np.isfinite(x_scale) and x_scale > 0):
+            raise InputError("x_scale", f"needs a finite offset and a positive scale, got {x_offset}, {x_scale}",
+                             "pass the teacher's input mean and standard deviation")
+        analysis = np.asarray(analysis, dtype=np.float64) / x_scale
+        # W ((x - m) / s) = (W / s) x - m (W / s) 1: a constant offset per coefficient
+        offset = -x_offset * analysis.sum(axis=1)
         sizes = [int(s) for s in band_sizes]
         if analysis.ndim != 2 or sum(sizes) != analysis.shape[0] or min(sizes, default=0) < 1:
             raise InputError("band_sizes", f"sum to {sum(sizes)} but the operator has shape {analysis.shape}",
@@ -302,12 +378,15 @@ class SeriesPredictor:
         self.n_params = int(student.n_params_)
         self._operator = {np.dtype(np.float64): np.ascontiguousarray(analysis),
                           np.dtype(np.float32): np.ascontiguousarray(analysis, dtype=np.float32)}
+        self._offset = {np.dtype(np.float64): offset[:, None],
+                        np.dtype(np.float32): offset.astype(np.float32)[:, None]}
+        self._has_offset = bool(np.any(offset != 0))
         coef = np.asarray(student.coef_, dtype=np.float64)
         self._model = TopKLinear(sizes, k, student.by, coef.reshape(-1, n_bands, k), student.intercept_)
         self._y_1d = np.ndim(student.coef_) == 1
 
     @classmethod
-    def from_filter(cls, student, h, length, level, mode="periodization"):
+    def from_filter(cls, student, h, length, level, mode="periodization", x_offset=0.0, x_scale=1.0):
         """Build the predictor from the lowpass filter ``h`` (``pywt`` ``rec_lo``) the student was fitted with.
 
         Parameters
@@ -319,6 +398,8 @@ class SeriesPredictor:
         level : int
             Decomposition levels J.
         mode : {"periodization", "zero", "symmetric"}, default="periodization"
+        x_offset, x_scale : float, default=0.0, 1.0
+            Input scaling the student's coefficients were computed on (see the class).
 
         Returns
         -------
@@ -332,7 +413,7 @@ class SeriesPredictor:
             ht = torch.as_tensor(np.asarray(h, dtype=np.float64))
             analysis = wavelets.analysis_matrix(ht, length, level, mode).numpy()
         sizes = wavelets.coeff_lengths(length, ht.shape[-1], level, mode)
-        return cls(student, analysis, sizes)
+        return cls(student, analysis, sizes, x_offset=x_offset, x_scale=x_scale)
 
     def predict(self, X):
         """Predict from raw series.
@@ -360,6 +441,8 @@ class SeriesPredictor:
             try:  # a NaN or infinite sample makes some of its coefficients NaN or infinite: checked there
                 with np.errstate(invalid="ignore", over="ignore"):  # reported below, as an InputError
                     coeffs_t = operator @ chunk.T
+                    if self._has_offset:
+                        coeffs_t += self._offset[X.dtype]
                 pred[start:start + len(chunk)] = self._model.predict(coeffs_t)
             except InputError:
                 raise InputError("X", "contains NaN or infinite values (or values so large that the transform "
@@ -534,6 +617,70 @@ def peak_values(maps, kernels=None, response="kernels"):
     return list(values), sample
 
 
+class PeakPatches:
+    """The peaks of a set of maps, found once: their 3x3 neighbourhoods and the map each belongs to.
+
+    Attributes
+    ----------
+    patches : ndarray of shape (n_peaks, 9)
+        Neighbourhoods row by row (the centre, index 4, is the peak height).
+    sample : ndarray of int, shape (n_peaks,)
+        Map index of each peak.
+    n_maps : int
+    """
+
+    def __init__(self, patches, sample, n_maps):
+        self.patches, self.sample, self.n_maps = patches, np.asarray(sample, dtype=np.int64), int(n_maps)
+
+    def subset(self, indices):
+        """The peaks of the maps ``indices`` (in that order), renumbered 0..len(indices) - 1."""
+        indices = np.asarray(indices, dtype=np.int64)
+        position = np.full(self.n_maps, -1, dtype=np.int64)
+        position[indices] = np.arange(len(indices))
+        new = position[self.sample]
+        keep = new >= 0
+        return PeakPatches(self.patches[keep], new[keep], len(indices))
+
+
+def peak_patches(maps):
+    """Find the peaks of raw maps once, for :meth:`PeakCountRegressor.fit_peaks`.
+
+    Parameters
+    ----------
+    maps : array-like of shape (n, H, W)
+
+    Returns
+    -------
+    PeakPatches
+    """
+    maps = _check_maps(maps)
+    patches, sample = _peak_patches(maps)
+    return PeakPatches(patches, sample, maps.shape[0])
+
+
+def bin_peak_values(values, sample, n_maps, bin_range, bins):
+    """Per-map histograms of responses at peaks, binned like the compiled pass (:mod:`models.peak_kernel`).
+
+    The binning is compiled too (:func:`models.peak_kernel.bin_values`, the same arithmetic).
+
+    Parameters
+    ----------
+    values : ndarray of shape (C, n_peaks)
+        Responses, one row per channel.
+    sample : ndarray of int, shape (n_peaks,)
+        Map of each peak.
+    n_maps : int
+    bin_range : (float, float)
+        ``[lo, hi]``; ``hi`` falls in the last bin, values outside are dropped.
+    bins : int
+
+    Returns
+    -------
+    ndarray of shape (n_maps, C * bins), float64
+    """
+    return bin_values(values, sample, n_maps, bin_range, bins)
+
+
 def _check_range(bin_range):
     try:
         lo, hi = (float(v) for v in bin_range)
@@ -600,46 +747,63 @@ def _kernel_list(kernels):
 # peak counting: regression
 # --------------------------------------------------------------------------------------------------
 
-def chi2_fit(features, labels):
-    """Per-class mean feature vectors and the pseudo-inverse of the pooled within-class covariance.
+def chi2_fit(features, labels, covariance="pooled"):
+    """Per-class mean feature vectors and the pseudo-inverse of the within-class covariance.
 
     Parameters
     ----------
     features : ndarray of shape (n, F)
     labels : ndarray of int, shape (n,)
         Class index ``0 .. C-1`` of each sample.
+    covariance : {"pooled", "per_class"}, default="pooled"
+        ``"pooled"``: one covariance pooled over classes (``n - C`` degrees of freedom, at least 1).
+        ``"per_class"``: one covariance per class (``n_c - 1`` degrees of freedom), as in the authors'
+        reference code.
 
     Returns
     -------
     means : ndarray of shape (C, F)
-    precision : ndarray of shape (F, F)
-        ``pinv(C_w)``, ``C_w`` the within-class covariance pooled over classes (``n - C`` degrees of
-        freedom, at least 1).
+    precision : ndarray of shape (F, F), or (C, F, F) for ``"per_class"``
+        Moore-Penrose pseudo-inverse of the covariance (``rcond=1e-10``).
     """
+    if covariance not in ("pooled", "per_class"):
+        raise InputError("covariance", f"unknown choice {covariance!r}", "use 'pooled' or 'per_class'")
     n_classes = int(labels.max()) + 1
     counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
     sums = np.zeros((n_classes, features.shape[1]))
     np.add.at(sums, labels, features)
     means = sums / np.maximum(counts, 1)[:, None]
     centred = features - means[labels]
-    cov = centred.T @ centred / max(features.shape[0] - n_classes, 1)
-    return means, np.linalg.pinv(cov, rcond=1e-10, hermitian=True)
+    if covariance == "pooled":
+        cov = centred.T @ centred / max(features.shape[0] - n_classes, 1)
+        return means, np.linalg.pinv(cov, rcond=1e-10, hermitian=True)
+    precision = np.empty((n_classes, features.shape[1], features.shape[1]))
+    for c in range(n_classes):
+        rows = centred[labels == c]
+        precision[c] = np.linalg.pinv(rows.T @ rows / max(len(rows) - 1, 1), rcond=1e-10, hermitian=True)
+    return means, precision
 
 
 def chi2_predict(features, means, precision):
-    """Class with the smallest chi² ``(x - mu_c)^T P (x - mu_c)``.
+    """Class with the smallest chi² ``(x - mu_c)^T P_c (x - mu_c)``.
 
     Parameters
     ----------
     features : ndarray of shape (n, F)
     means : ndarray of shape (C, F)
-    precision : ndarray of shape (F, F)
+    precision : ndarray of shape (F, F) (one for all classes) or (C, F, F) (one per class)
 
     Returns
     -------
     labels : ndarray of int, shape (n,)
     chi2 : ndarray of shape (n, C)
     """
+    if precision.ndim == 3:
+        chi2 = np.empty((features.shape[0], means.shape[0]))
+        for c in range(means.shape[0]):
+            d = features - means[c]
+            chi2[:, c] = np.einsum("nf,nf->n", d @ precision[c], d)
+        return np.argmin(chi2, axis=1), chi2
     # (x - mu)^T P (x - mu) = x^T P x - 2 x^T P mu + mu^T P mu, for all pairs at once
     xp = features @ precision
     mp = means @ precision
@@ -649,11 +813,18 @@ def chi2_predict(features, means, precision):
 
 
 class _Chi2Model:
-    """Discrete-target regressor: the nearest class mean in chi² metric, predicting its target row."""
+    """Discrete-target regressor: the nearest class mean in chi² metric, predicting its target row.
+
+    A class is one distinct *row* of ``y2`` (all target columns together), so two cosmologies that share
+    Omega_m but differ in sigma_8 stay two classes.
+    """
+
+    def __init__(self, covariance="pooled"):
+        self.covariance = covariance
 
     def fit(self, features, y2):
         self.classes_, labels = np.unique(y2, axis=0, return_inverse=True)
-        self.means_, self.precision_ = chi2_fit(features, labels.ravel())
+        self.means_, self.precision_ = chi2_fit(features, labels.ravel(), self.covariance)
         return self
 
     def predict(self, features):
@@ -712,11 +883,17 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         99.5 percentiles of the peak heights otherwise; explicit values set the upper bound, the lower
         bound following the same rule.
     method : {"auto", "chi2", "ridge"}, default="auto"
-        ``"chi2"``: targets take a few discrete values (rows of ``y``); per-class mean histogram and the
-        pseudo-inverse of the pooled within-class covariance; the prediction is the target row of the
-        class with the smallest chi². ``"ridge"``: ridge on standardised histograms, penalty chosen by
-        leave-one-out CV. ``"auto"``: chi2 when ``y`` has at most 20 distinct rows, each seen at least
-        5 times, ridge otherwise.
+        ``"chi2"``: targets take a few discrete values; a class is one distinct *row* of ``y`` (pass every
+        parameter column, e.g. (Omega_m, sigma_8), so that two cosmologies sharing one value stay apart);
+        per-class mean histogram and the pseudo-inverse of the within-class covariance; the prediction is
+        the target row of the class with the smallest chi². ``"ridge"``: ridge on standardised histograms,
+        penalty chosen by leave-one-out CV. ``"auto"``: chi2 when ``y`` has at most 20 distinct rows, each
+        seen at least 5 times, ridge otherwise.
+    covariance : {"pooled", "per_class"}, default="pooled"
+        Covariance in the chi² (see :func:`chi2_fit`).
+    score_column : int or None, default=None
+        Column of ``y`` whose mean squared error chooses ``bin_max`` on the validation split; ``None``
+        uses all columns.
     val_fraction : float, default=0.2
         Share of the training maps held out to choose ``bin_max`` among candidates.
     random_state : int, default=0
@@ -749,17 +926,21 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         "bins": [Interval(Integral, 1, None, closed="left")],
         "bin_max": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither"), "array-like"],
         "method": [StrOptions({"auto", "chi2", "ridge"})],
+        "covariance": [StrOptions({"pooled", "per_class"})],
+        "score_column": [None, Interval(Integral, 0, None, closed="left")],
         "val_fraction": [Interval(Real, 0, 1, closed="neither")],
         "random_state": [Interval(Integral, 0, None, closed="left")],
     }
 
     def __init__(self, kernels=None, *, response="kernels", bins=22, bin_max="auto", method="auto",
-                 val_fraction=0.2, random_state=0):
+                 covariance="pooled", score_column=None, val_fraction=0.2, random_state=0):
         self.kernels = kernels
         self.response = response
         self.bins = bins
         self.bin_max = bin_max
         self.method = method
+        self.covariance = covariance
+        self.score_column = score_column
         self.val_fraction = val_fraction
         self.random_state = random_state
 
@@ -790,7 +971,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         return _count_peaks(maps, self._kernel_columns, self.response, bin_range, self.bins)
 
     def _new_model(self):
-        return _Chi2Model() if self.method_ == "chi2" else _RidgeModel()
+        return _Chi2Model(self.covariance) if self.method_ == "chi2" else _RidgeModel()
 
     def fit(self, maps, y):
         """Find peaks, choose the histogram range, fit the regressor.
@@ -807,12 +988,64 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         self._validate_params()
         maps = _check_maps(maps)
         y = _check_y(y, maps.shape[0])
-        y2 = y.reshape(y.shape[0], -1)
         n = maps.shape[0]
+        patches, sample = _peak_patches(maps)
+        return self._fit_peaks(patches, sample, n, y, lambda r, values: self._features(maps, r))
+
+    def fit_peaks(self, peaks, y):
+        """:meth:`fit` from the peaks of the maps, found once (:func:`peak_patches`).
+
+        For fitting many students on the same maps (cross-validation over filters): the peaks do not depend
+        on the kernels. The histograms are binned from the responses at the peaks with the arithmetic of the
+        compiled pass of :meth:`fit` (equal counts unless a response lies within rounding of a bin edge: the
+        responses are computed by a matrix product here, term by term there).
+
+        Parameters
+        ----------
+        peaks : PeakPatches
+            The peaks of the training maps.
+        y : array-like of shape (n_maps,) or (n_maps, n_targets)
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        y = _check_y(y, peaks.n_maps)
+        return self._fit_peaks(peaks.patches, peaks.sample, peaks.n_maps, y,
+                               lambda r, values: bin_peak_values(values, peaks.sample, peaks.n_maps, r, self.bins))
+
+    def predict_peaks(self, peaks):
+        """:meth:`predict` from the peaks of the maps (:func:`peak_patches`).
+
+        Parameters
+        ----------
+        peaks : PeakPatches
+
+        Returns
+        -------
+        ndarray of shape (n_maps,) or (n_maps, n_targets)
+        """
+        check_is_fitted(self, "model_")
+        pred = np.asarray(self.model_.predict(self._peak_features(peaks, self.bin_range_)), dtype=np.float64)
+        pred = pred.reshape(pred.shape[0], -1)
+        return pred[:, 0] if self._y_1d else pred
+
+    def _peak_features(self, peaks, bin_range):
+        values = _patch_responses(peaks.patches, self.response, self._kernel_columns)
+        return bin_peak_values(values, peaks.sample, peaks.n_maps, bin_range, self.bins)
+
+    def _fit_peaks(self, patches, sample, n, y, features_of):
+        """The fit from the peaks' 3x3 patches; ``features_of(bin_range, values)`` gives the (n, F) histograms
+        (``values``: the responses at the peaks, (C, n_peaks))."""
+        y2 = y.reshape(y.shape[0], -1)
+        if self.score_column is not None and self.score_column >= y2.shape[1]:
+            raise InputError("score_column", f"is {self.score_column} but y has {y2.shape[1]} columns",
+                             f"pass 0..{y2.shape[1] - 1} or None")
+        scored = slice(None) if self.score_column is None else slice(self.score_column, self.score_column + 1)
         self.kernels_ = _kernel_list(self.kernels) if self.response == "kernels" else []
         self._kernel_columns = _kernel_matrix(self.kernels_) if self.kernels_ else None
         self.method_ = _choose_method(y2, self.method)
-        patches, _ = _peak_patches(maps)
         values = _patch_responses(patches, self.response, self._kernel_columns)
         ranges = self._ranges(values, patches[:, 4])
         self.bin_scores_ = {}
@@ -822,16 +1055,16 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
             n_val = max(1, int(round(self.val_fraction * n)))
             val, tr = perm[:n_val], perm[n_val:]
             for r in ranges:
-                feats = self._features(maps, r)
+                feats = features_of(r, values)
                 model = self._new_model().fit(feats[tr], y2[tr])
-                err = float(np.mean((model.predict(feats[val]) - y2[val]) ** 2))
+                err = float(np.mean((model.predict(feats[val])[:, scored] - y2[val][:, scored]) ** 2))
                 self.bin_scores_[float(r[1])] = err
             best = min(self.bin_scores_, key=self.bin_scores_.get)
             self.bin_range_ = next(r for r in ranges if float(r[1]) == best)
         else:
             self.bin_range_ = ranges[0]
         self.bin_range_ = (float(self.bin_range_[0]), float(self.bin_range_[1]))
-        features = self._features(maps, self.bin_range_)
+        features = features_of(self.bin_range_, values)
         self.model_ = self._new_model().fit(features, y2)
         self.n_features_ = features.shape[1]
         self.n_outputs_ = y2.shape[1]

@@ -189,7 +189,13 @@ def summary_children(bundle: dict) -> list:
             html.Div(sub, className="small text-muted") if sub else None,
         ]), className="h-100 shadow-sm"), xs=6, md=3, className="mb-2")
 
-    return [dbc.Row([
+    verdict = figures.verdict_lines(bundle)
+    said = []
+    if verdict["text"]:
+        said.append(dbc.Alert(verdict["text"], color="success" if verdict["helped"] else "secondary",
+                              id="results-verdict", className="mb-2"))
+    said += [dbc.Alert(w, color="warning", className="mb-2 py-2 small") for w in verdict["warnings"]]
+    return said + [dbc.Row([
         stat("AWD test R²", awd.get("r2_text", "—"), f"RMSE {awd.get('rmse_text', '—')}", "results-awd-r2"),
         stat("Teacher test R²", teacher.get("r2_text", "—"), teacher.get("model")),
         stat("Compression", awd.get("compression_text", "—"), "share of active coefficients"),

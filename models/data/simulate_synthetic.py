@@ -112,8 +112,8 @@ def simulate_synthetic(n: int | None = None, seed: int = 0, *, noise_sd: float =
     Returns
     -------
     dataset : Dataset
-        ``X`` (n_train, 64), ``y`` (n_train,), ``X_test``/``y_test``; ``meta`` holds ``beta``, ``wave``,
-        ``level``, ``mode``, ``band``, ``positions``, ``flat_positions``, ``noise_sd``, ``seed``.
+        ``X`` (n_train, 64), ``y`` (n_train,), ``X_test``/``y_test``; ``meta`` holds ``beta``, ``wave`` and
+        ``true_wavelet`` (both "db5": the ground truth AWD should recover), ``level``, ``mode``, ``band``, ``positions``, ``flat_positions``, ``noise_sd``, ``seed``.
     """
     n = 3000 if n is None else int(n)
     if n < 20:
@@ -127,6 +127,7 @@ def simulate_synthetic(n: int | None = None, seed: int = 0, *, noise_sd: float =
         "simulator": "synthetic",
         "seed": int(seed),
         "wave": WAVE,
+        "true_wavelet": WAVE,
         "level": LEVEL,
         "mode": MODE,
         "band": info["band_name"],

@@ -195,3 +195,17 @@ def test_large_grid_builds(bundle_schema):
     assert sum(len(set(t.customdata)) for t in fig.data if t.name != "initial") == 105
     assert np.asarray(F.grid_heatmap_figure(b).data[0].z).shape == (5, 21)
     assert minimal_bundle(b)["grid"][0].keys() == {"lambda", "gamma", "cv_score", "losses", "h"}
+
+
+def test_verdict_lines(ts_bundle):
+    text = "AWD improves test R² over db5 by 0.030 (95 % interval 0.010 to 0.050)."
+    ts_bundle["verdict"] = {"text": text, "choice": "awd", "metric": "r2", "warnings": ["The AWD student does not "
+                            "beat predicting the training mean in cross-validation (CV R² -0.100); ..."],
+                            "test_difference": {"estimate": 0.03, "low": 0.01, "high": 0.05, "level": 0.95,
+                                                "n_boot": 10000}}
+    lines = F.verdict_lines(ts_bundle)
+    assert lines["text"] == text and lines["helped"] and len(lines["warnings"]) == 1
+    ts_bundle["verdict"]["text"] = "No significant gain over db5: use db5 (cross-validation kept it)."
+    assert not F.verdict_lines(ts_bundle)["helped"]
+    del ts_bundle["verdict"]
+    assert F.verdict_lines(ts_bundle) == {"text": "", "helped": False, "warnings": []}

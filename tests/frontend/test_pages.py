@@ -295,3 +295,19 @@ def test_error_handler_logs_and_reports(caplog, monkeypatch):
             app_module.report_error(err)
     assert calls == [("app-error", {"children": "Something went wrong: kaboom", "is_open": True})]
     assert "Traceback" in caplog.text and "kaboom" in caplog.text
+
+
+def test_results_summary_shows_the_verdict_and_warnings(server):
+    from .conftest import make_bundle
+
+    res = page("results")
+    bundle = make_bundle("timeseries")
+    text = "No significant gain over db5: use db5 (cross-validation kept it)."
+    bundle["verdict"] = {"text": text, "choice": "initial", "metric": "r2", "warnings": ["The AWD student does not "
+                         "beat predicting the training mean in cross-validation (CV R² -0.100)."],
+                         "test_difference": {"estimate": 0.0, "low": -0.01, "high": 0.01, "level": 0.95,
+                                             "n_boot": 10000}}
+    shown = str(res.summary_children(bundle))
+    assert text in shown and "results-verdict" in shown and "does not beat predicting the training mean" in shown
+    del bundle["verdict"]
+    assert "results-verdict" not in str(res.summary_children(bundle))

@@ -23,9 +23,24 @@ def test_distill_prints_a_summary_and_writes_the_bundle(tmp_path, capsys):
                  "--gammas", "0,0.01", "--epochs", "1", "--levels", "3"])
     assert code == 0
     out = capsys.readouterr().out
-    assert "selected lambda" in out and "teacher (mlp)" in out
+    assert "best grid point lambda" in out and "teacher (mlp)" in out and "db5" in out
     bundle = json.loads((tmp_path / "r" / "result.json").read_text())
     assert bundle["schema"] == "awd-result/1"
+    assert bundle["verdict"]["text"] in out
+
+
+def test_distill_reaches_the_synthetic_experiment(tmp_path, capsys):
+    """init noise and the paper's synthetic grid from the command line; the bundle knows the true wavelet."""
+    data = tmp_path / "syn.npz"
+    main(["example", "synthetic", "--out", str(data), "--n", "150"])
+    code = main(["distill", str(data), "--out", str(tmp_path / "r"), "--teacher", "mlp", "--grid", "synthetic",
+                 "--epochs", "1", "--levels", "3", "--init-noise", "0.3", "--cv-repeats", "1"])
+    assert code == 0
+    bundle = json.loads((tmp_path / "r" / "result.json").read_text())
+    config = bundle["provenance"]["config"]
+    assert config["init_noise"] == 0.3 and config["grid_preset"] == "synthetic"
+    assert len(bundle["lambdas"]) == 5 and len(bundle["gammas"]) == 21
+    assert bundle["wavelet"]["true_wavelet"] == "db5" and bundle["wavelet"]["distance_to_truth"] > 0
 
 
 @pytest.mark.parametrize("args, message", [

@@ -135,3 +135,34 @@ def test_activation_map_2d_by_hand_and_shapes():
     got = activation_map_2d(coeffs, only, (16, 16))
     assert np.count_nonzero(got[0]) <= 4 and got[0, 2:, :].sum() == 0 and got[0, :, 2:].sum() == 0
     np.testing.assert_allclose(got[:, 0, 0], np.abs(coeffs[2][2][:, 0, 0]))
+
+
+def test_paired_bootstrap_difference_matches_resampling_by_hand():
+    from models.metrics import paired_bootstrap_difference, r2_score, rmse
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=80)
+    a = y + rng.normal(scale=0.5, size=80)
+    b = y + rng.normal(scale=0.8, size=80)
+    for metric, score in (("r2", r2_score), ("rmse", rmse)):
+        d = paired_bootstrap_difference(y, a, b, metric=metric, n_boot=400, seed=3)
+        assert d["estimate"] == pytest.approx(score(y, a) - score(y, b))
+        # the same resamples drawn by hand
+        idx = np.random.default_rng(3).integers(0, 80, size=(400, 80))
+        by_hand = np.array([score(y[i], a[i]) - score(y[i], b[i]) for i in idx])
+        lo, hi = np.percentile(by_hand, [2.5, 97.5])
+        assert d["low"] == pytest.approx(lo, abs=1e-10) and d["high"] == pytest.approx(hi, abs=1e-10)
+        assert d["sd"] == pytest.approx(np.std(by_hand, ddof=1), abs=1e-10)
+    # a clearly better model: the whole R2 interval is above 0
+    d = paired_bootstrap_difference(y, y + 0.01 * rng.normal(size=80), b)
+    assert d["low"] > 0
+
+
+def test_paired_bootstrap_difference_refuses_bad_input():
+    from models.metrics import paired_bootstrap_difference
+
+    y = np.arange(5.0)
+    with pytest.raises(ValueError, match="metric"):
+        paired_bootstrap_difference(y, y, y, metric="mae")
+    with pytest.raises(ValueError, match="y_pred"):
+        paired_bootstrap_difference(y, y, y[:4])

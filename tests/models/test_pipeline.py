@@ -55,7 +55,7 @@ def test_bundle_follows_the_schema_and_is_finite(bundle):
         assert (out / name).is_file(), name
     with np.load(out / "arrays.npz", allow_pickle=False) as arrays:
         assert arrays["filters"].shape == (2, 10)
-    assert "selected lambda" in result["summary"]
+    assert "best grid point lambda" in result["summary"] and result["verdict"]["text"] in result["summary"]
 
 
 def test_provenance_records_the_config(bundle):
@@ -121,6 +121,8 @@ def test_maps_end_to_end_with_peak_counting_baselines(tmp_path):
     assert result["data"]["kind"] == "image"
     assert set(result["models"]) >= {"awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross"}
     assert set(result["wavelet"]["subfilters_3x3"]) == {"LL", "LH", "HL", "HH"}
+    assert result["wavelet"]["input_scaling"]["source"] == "none"  # auto: maps keep their physical units
+    assert result["verdict"]["metric"] == "rmse"
     assert np.asarray(result["activation"]["maps"]).shape[1:] == (64, 64)
 
 
@@ -147,3 +149,128 @@ def test_a_teacher_with_nan_outputs_or_gradients_on_the_data_is_refused():
         _check_teacher_is_finite(Outputs(lambda x: x.sum(1) / x[:, 0]), X)  # 1/0 and 0/0
     with pytest.raises(ValueError, match="teacher.*input gradients"):
         _check_teacher_is_finite(Outputs(lambda x: x.abs().sqrt().sum(1)), X)  # d sqrt|x| at 0 is infinite
+
+
+# ------------------------------------------------------------------------------------ selection and verdict
+
+
+def test_the_initial_wavelet_wins_the_selection_unless_awd_beats_it():
+    rng = np.random.default_rng(0)
+    init = 0.30 + 0.02 * rng.normal(size=15)
+    worse = init - 0.05 + 0.005 * rng.normal(size=(3, 15))
+    sel = pipeline.select_wavelet(worse, init, [0.0, 0.1, 1.0], folds=5)
+    assert sel["choice"] == "initial" and sel["gain"] < 0
+    clearly_better = np.vstack([worse[:2], init + 0.05 + 0.002 * rng.normal(size=15)])
+    sel = pipeline.select_wavelet(clearly_better, init, [0.0, 0.1, 1.0], folds=5)
+    assert sel["choice"] == "awd" and sel["best"] == 2 and sel["best_no_interp"] == 0
+    # a gain smaller than its (corrected) standard error: one-SE keeps the initial wavelet, argmax would not
+    noisy = np.vstack([worse[:2], init + 0.002 + 0.02 * rng.normal(size=15)])
+    sel = pipeline.select_wavelet(noisy, init, [0.0, 0.1, 1.0], folds=5)
+    assert 0 < sel["gain"] < sel["gain_se"] and sel["choice"] == "initial"
+    assert pipeline.select_wavelet(noisy, init, [0.0, 0.1, 1.0], folds=5, rule="best")["choice"] == "awd"
+
+
+def test_paired_cv_se_is_larger_than_the_naive_one():
+    diff = np.random.default_rng(1).normal(size=15)
+    naive = diff.std(ddof=1) / np.sqrt(15)
+    assert pipeline.paired_cv_se(diff, folds=5) == pytest.approx(np.sqrt(1 / 15 + 1 / 4) * diff.std(ddof=1))
+    assert pipeline.paired_cv_se(diff, folds=5) > naive
+
+
+def test_bundle_says_in_words_whether_distillation_helped(bundle):
+    result, _ = bundle
+    verdict, selection = result["verdict"], result["selection"]
+    assert verdict["choice"] == selection["choice"] in ("awd", "initial")
+    d = verdict["test_difference"]
+    assert d["low"] <= d["estimate"] <= d["high"] and d["metric"] == "r2"
+    assert d["estimate"] == pytest.approx(result["models"]["awd"]["test"]["r2"]
+                                          - result["models"]["baseline_wavelet"]["test"]["r2"])
+    assert "db5" in verdict["text"]
+    assert selection["repeats"] == 3 and selection["n_candidates"] == len(result["grid"]) + 1
+    for name in ("awd", "awd_no_interp", "baseline_wavelet"):
+        assert isinstance(result["models"][name]["cv"]["beats_mean"], bool)
+
+
+@pytest.mark.parametrize("choice, diff, expected", [
+    ("awd", {"estimate": 0.03, "low": 0.01, "high": 0.05}, "AWD improves test R² over db5 by 0.030 (95 % interval "
+                                                            "0.010 to 0.050)."),
+    ("initial", {"estimate": 0.01, "low": -0.01, "high": 0.03}, "No significant gain over db5: use db5"),
+    ("awd", {"estimate": 0.01, "low": -0.01, "high": 0.03}, "No significant gain over db5: use db5"),
+    ("awd", {"estimate": -0.03, "low": -0.05, "high": -0.01}, "AWD is worse than db5 on the test set"),
+])
+def test_verdict_sentences(choice, diff, expected):
+    assert pipeline.verdict_text(choice, {**diff, "level": 0.95}, "db5").startswith(expected)
+
+
+def test_verdict_for_rmse_counts_lower_as_better():
+    text = pipeline.verdict_text("awd", {"estimate": -0.002, "low": -0.003, "high": -0.001, "level": 0.95}, "db5",
+                                 metric="rmse", target_name="Omega_m")
+    assert text == "AWD lowers the test RMSE of Omega_m below db5's by 0.002 (95 % interval 0.001 to 0.003)."
+    worse = pipeline.verdict_text("awd", {"estimate": 0.002, "low": 0.001, "high": 0.003, "level": 0.95}, "db5",
+                                  metric="rmse")
+    assert worse.startswith("AWD is worse than db5")
+    unsure = pipeline.verdict_text("awd", {"estimate": -0.0027, "low": -0.0069, "high": 0.0017, "level": 0.95},
+                                   "db5", metric="rmse")
+    assert unsure.startswith("No significant gain over db5: use db5 (cross-validation preferred AWD")
+
+
+# ------------------------------------------------------------------------------------ defaults from the data
+
+
+def test_auto_mode_wastes_no_features_on_short_series():
+    mode, reason = pipeline.choose_mode("timeseries", (40,), 10, 4, 6)
+    assert mode == "zero" and "3, 3, 5, 10, 20" in reason and "10, 10, 12, 16, 24" in reason
+    assert pipeline.choose_mode("timeseries", (512,), 10, 4, 6)[0] == "periodization"
+    assert pipeline.choose_mode("image", (64, 64), 10, 4, 6)[0] == "periodization"
+
+
+def test_bundle_records_mode_scaling_and_distance_to_the_true_wavelet(bundle):
+    result, _ = bundle
+    wavelet = result["wavelet"]
+    # synthetic: 64 samples, J = 3 (TINY) -> periodization bands 8, 8, 16, 32 are all >= 6
+    assert wavelet["mode"] == "periodization" and wavelet["mode_choice"].startswith("auto, periodization")
+    assert wavelet["input_scaling"]["source"] == "teacher"
+    assert wavelet["true_wavelet"] == "db5" and wavelet["init_distance_to_truth"] == pytest.approx(0.0, abs=1e-12)
+    assert all("distance_to_truth" in g for g in result["grid"])
+
+
+def test_a_student_that_cannot_beat_the_mean_says_so(tmp_path):
+    """Raw counts up to 2e4 and a target unrelated to them (like the issue's real dataset gone wrong)."""
+    from models.data import Dataset
+
+    rng = np.random.default_rng(0)
+    X = np.floor(2e4 * rng.random((150, 40)) ** 4)
+    y = 0.18 * rng.random(150)
+    path = tmp_path / "counts.npz"
+    save_npz(Dataset(X[:120], y[:120], X[120:], y[120:], kind="timeseries", name="counts"), path)
+    result = pipeline.run(path, {**TINY, "levels": 4}, tmp_path / "out")
+    assert result["wavelet"]["mode"] == "zero"  # 40 samples, J = 4
+    warnings = result["verdict"]["warnings"]
+    assert any("does not beat predicting the training mean" in w for w in warnings)
+    assert any(not m["cv"]["beats_mean"] for m in result["models"].values())
+    # standardised ridge: no wild extrapolation on raw counts
+    assert all(m["test"]["r2"] > -1.0 for m in result["models"].values())
+
+
+def test_map_students_fit_full_parameter_rows(tmp_path):
+    """The lensing example has two cosmologies with Omega_m = 0.30: they must stay two classes."""
+    data = tmp_path / "maps.npz"
+    save_npz(make_example("lensing", n=200, seed=0), data)
+    config = {"teacher": "cnn", "lambdas": [0.01], "gammas": [0.0], "epochs": 1, "teacher_epochs": 1,
+              "levels": 3, "cv_folds": 3, "cv_repeats": 1, "wave": "db2"}
+    pipeline.prepare(data, config, tmp_path / "work")
+    split = pipeline._read_npz(tmp_path / "work" / "split.npz")
+    assert split["y_train_all"].shape[1] == 2 and split["y_train"].ndim == 1
+    cfg = pipeline.PipelineConfig.from_dict(config).resolved("image", (64, 64))
+    model, make_input, _ = pipeline._student("image", np.asarray([0.48, 0.84, 0.22, -0.13]), cfg,
+                                             {"offset": 0.0, "scale": 1.0})
+    model.fit(make_input(split["X_train"]), split["y_train_all"])
+    assert len(model.model_.classes_) == 10 and len(np.unique(split["y_train"])) == 9
+
+
+def test_a_new_preparation_does_not_reuse_old_fits(synthetic_file, tmp_path):
+    """Running again in the same folder with another teacher distils again (chunks are not stale-reused)."""
+    first = pipeline.run(synthetic_file, TINY, tmp_path)
+    second = pipeline.run(synthetic_file, {**TINY, "teacher": "lstm", "teacher_epochs": 1}, tmp_path)
+    assert second["teacher"]["name"] == "lstm"
+    assert not np.allclose(first["grid"][1]["h"], second["grid"][1]["h"])  # gamma > 0: the teacher matters

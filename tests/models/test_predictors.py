@@ -58,7 +58,7 @@ def _coeffs_with_known_model(n=80, seed=0):
 
 def test_ols_recovers_known_coefficients():
     bands, y, w = _coeffs_with_known_model()
-    model = TopKLinearRegressor(k=2).fit(bands, y)
+    model = TopKLinearRegressor(k=2, alpha=None).fit(bands, y)
     np.testing.assert_allclose(model.coef_, w, atol=1e-10)
     assert model.intercept_ == pytest.approx(0.7)
     assert model.n_params_ == 7 and model.alpha_ == 0.0
@@ -72,6 +72,29 @@ def test_ridge_and_cv_ridge():
     cv = TopKLinearRegressor(k=2, alpha="cv").fit(bands, y)
     assert cv.alpha_ <= 1e-2  # noiseless data: the smallest penalties win
     np.testing.assert_allclose(cv.coef_, w, atol=1e-2)
+
+
+def test_standardised_ridge_ignores_the_units_of_the_data():
+    """Raw counts (x 1e4) and the same data in small units give the same predictions and penalty."""
+    bands, y, _ = _coeffs_with_known_model()
+    rng = np.random.default_rng(1)
+    y = y + rng.normal(scale=2.0, size=y.shape)
+    small = TopKLinearRegressor(k=2).fit(bands, y)
+    big = TopKLinearRegressor(k=2).fit([1e4 * b + 3e4 for b in bands], y)
+    assert small.alpha_ == big.alpha_
+    np.testing.assert_allclose(big.predict([1e4 * b + 3e4 for b in bands]), small.predict(bands), atol=1e-8)
+    # coef_ and intercept_ act on the raw features
+    np.testing.assert_allclose(small.predict(bands), topk_features(bands, 2) @ small.coef_ + small.intercept_,
+                               atol=1e-12)
+
+
+def test_ols_is_the_special_case_and_standardising_does_not_change_it():
+    bands, y, _ = _coeffs_with_known_model()
+    y = y + np.random.default_rng(2).normal(size=y.shape)
+    a = TopKLinearRegressor(k=2, alpha=None).fit(bands, y)
+    b = TopKLinearRegressor(k=2, alpha=None, standardize=False).fit(bands, y)
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-10)
+    np.testing.assert_allclose(a.intercept_, b.intercept_, atol=1e-10)
 
 
 def test_topk_multi_output_and_feature_mismatch():
@@ -417,3 +440,81 @@ def test_estimator_conformance(estimator, make_data, bad_params):
         clone(estimator).set_params(**bad_params).fit(X, y)
     with pytest.raises(ValueError, match="y"):
         clone(estimator).fit(X, y[:-1])
+
+
+def test_chi2_per_class_covariance_is_one_quadratic_form_per_class():
+    rng = np.random.default_rng(4)
+    labels = np.repeat(np.arange(2), 50)
+    features = np.where(labels[:, None] == 0, 1.0, 3.0) * rng.normal(size=(100, 3)) + labels[:, None]
+    means, precision = chi2_fit(features, labels, covariance="per_class")
+    assert precision.shape == (2, 3, 3)
+    np.testing.assert_allclose(precision[1], np.linalg.pinv(np.cov(features[labels == 1].T)), rtol=1e-8)
+    _, chi2 = chi2_predict(features[:5], means, precision)
+    d = features[3] - means[1]
+    assert chi2[3, 1] == pytest.approx(d @ precision[1] @ d)
+    with pytest.raises(ValueError, match="covariance"):
+        chi2_fit(features, labels, covariance="diagonal")
+
+
+def test_classes_are_full_parameter_rows_not_one_column():
+    """Two cosmologies that share Omega_m but not sigma_8 are two classes, told apart by their peaks."""
+    maps, y = _lensing_like(n_per_class=20, values=(0.2, 0.3, 0.4))
+    omega_m = np.where(y == 0.4, 0.3, y)  # classes 0.3 and 0.4 share Omega_m = 0.3
+    Y = np.stack([omega_m, y], axis=1)  # (Omega_m, sigma_8-like) rows: three distinct cosmologies
+    model = PeakCountRegressor(bin_max=0.03, method="chi2").fit(maps, Y)
+    assert len(model.model_.classes_) == 3
+    pred = model.predict(maps)
+    assert np.mean(np.all(pred == Y, axis=1)) > 0.8  # the full rows are recovered
+    merged = PeakCountRegressor(bin_max=0.03, method="chi2").fit(maps, omega_m)
+    assert len(merged.model_.classes_) == 2  # one column alone would merge them
+
+
+def test_series_predictor_folds_in_the_input_scaling():
+    import pywt
+    import torch
+
+    from models.wavelets import wavedec1d
+
+    rng = np.random.default_rng(5)
+    X = 1e4 * rng.random(size=(60, 40)) + 200.0
+    m, s = float(X.mean()), float(X.std())
+    h = np.asarray(pywt.Wavelet("db2").rec_lo)
+    with torch.no_grad():
+        coeffs = [c.numpy() for c in wavedec1d(torch.as_tensor((X - m) / s), torch.as_tensor(h), 3, "zero")]
+    student = TopKLinearRegressor(k=3).fit(coeffs, X[:, 4] / s + rng.normal(size=60))
+    compiled = SeriesPredictor.from_filter(student, h, 40, 3, "zero", x_offset=m, x_scale=s)
+    np.testing.assert_allclose(compiled.predict(X), student.predict(coeffs), rtol=1e-9, atol=1e-9)
+    with pytest.raises(ValueError, match="x_scale"):
+        SeriesPredictor.from_filter(student, h, 40, 3, "zero", x_scale=0.0)
+
+
+def test_db5_subfilters_are_not_their_own_rotation_so_correlation_matters():
+    from models.filters import lowpass_filter, subfilters_3x3
+
+    maps = np.random.default_rng(7).normal(size=(2, 12, 12))
+    for name, kernel in subfilters_3x3(lowpass_filter("db5")).items():
+        rotated = kernel[::-1, ::-1]
+        assert not np.allclose(rotated, kernel) and not np.allclose(rotated, -kernel), name
+        a, b = apply_kernel(maps, kernel), apply_kernel(maps, rotated)
+        assert not np.allclose(a, b) and not np.allclose(a, -b), name
+    laplace = apply_kernel(maps, LAPLACE_KERNEL)
+    np.testing.assert_allclose(laplace, apply_kernel(maps, LAPLACE_KERNEL[::-1, ::-1]))
+
+
+def test_fit_peaks_equals_fit_on_the_maps():
+    """Peaks found once and binned in numpy give the compiled pass's student (cross-validation's fast path)."""
+    from models.predictors import bin_peak_values, peak_patches, peak_values
+
+    maps, y = _lensing_like(n_per_class=15)
+    peaks = peak_patches(maps)
+    for kwargs in ({"kernels": [LAPLACE_KERNEL]}, {"response": "roberts"}, {"response": "raw"}):
+        a = PeakCountRegressor(**kwargs).fit(maps, y)
+        b = PeakCountRegressor(**kwargs).fit_peaks(peaks, y)
+        assert a.bin_range_ == b.bin_range_ and a.bin_scores_ == pytest.approx(b.bin_scores_)
+        np.testing.assert_array_equal(a.predict(maps), b.predict_peaks(peaks))
+    # a subset of the maps keeps their peaks, renumbered
+    part = peaks.subset([5, 0, 7])
+    values, sample = peak_values(maps[[5, 0, 7]], kernels=[LAPLACE_KERNEL])
+    np.testing.assert_array_equal(bin_peak_values(np.stack(values), sample, 3, (0.0, 0.03), 22),
+                                  peak_histograms(maps[[5, 0, 7]], [LAPLACE_KERNEL], bins=22, bin_range=(0, 0.03)))
+    assert part.n_maps == 3 and len(part.sample) == len(sample)
