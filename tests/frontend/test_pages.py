@@ -297,7 +297,7 @@ def test_error_handler_logs_and_reports(caplog, monkeypatch):
     assert "Traceback" in caplog.text and "kaboom" in caplog.text
 
 
-def test_results_summary_shows_the_verdict_and_warnings(server):
+def test_results_summary_shows_the_verdict_and_warnings(service):
     from .conftest import make_bundle
 
     res = page("results")
