@@ -555,7 +555,7 @@ class LatticeFilter(nn.Module):
         return stages[-1][0], pullback
 
 
-def make_filter(parametrization, wave, n_filters, noise=0.0, seed=None, dtype=None):
+def make_filter(parametrization, wave, n_filters, noise=0.0, seed=None, dtype=None, noise_on=None):
     """Filter module for a fit of ``n_filters`` filters started from one wavelet.
 
     Parameters
@@ -563,17 +563,23 @@ def make_filter(parametrization, wave, n_filters, noise=0.0, seed=None, dtype=No
     parametrization : {"free", "orthogonal"}
         :class:`FreeFilter` or :class:`LatticeFilter`.
     wave : str or array-like of shape (N,)
-        Orthogonal PyWavelets name (``"db5"``) or an initial lowpass filter.
+        Orthogonal PyWavelets name (``"db5"``) or an initial lowpass filter. For "orthogonal" an array that is
+        not orthonormal is replaced by the lattice filter fitted to it (see ``noise_on="taps"``).
     n_filters : int
         Number of filters G (the grid size).
     noise : float, default=0.0
-        Standard deviation of the Gaussian noise added at the start, independently per filter: to the taps
-        of ``h`` for "free" (as the paper's "db5 + 0.3 N(0, 1)" initialisation), and to the K - 1 free
-        lattice angles (radians) for "orthogonal", so that the noisy start is still an orthogonal wavelet.
+        Standard deviation of the Gaussian noise added at the start, independently per filter.
     seed : int or None, default=None
         Seed of ``numpy.random.default_rng`` for the noise.
     dtype : torch.dtype or None, default=None
         Parameter dtype (default float32).
+    noise_on : {"taps", "angles"} or None, default=None
+        Where the noise goes. ``"taps"``: added to the taps of ``h`` (the paper's "db5 + 0.3 N(0, 1)"); for
+        "orthogonal" the start is then the lattice filter closest to the noisy taps in the least-squares sense
+        found by :func:`lattice_angles_from_filter` (``tol=inf``, a local fit: peeling plus Gauss-Newton), so
+        both parametrisations start from the same noisy filter, one of them made orthogonal. ``"angles"``
+        ("orthogonal" only): added to the K - 1 free lattice angles (radians). ``None`` takes ``"taps"`` for
+        "free" and ``"angles"`` for "orthogonal".
 
     Returns
     -------
@@ -590,13 +596,21 @@ def make_filter(parametrization, wave, n_filters, noise=0.0, seed=None, dtype=No
     h = lowpass_filter(wave) if isinstance(wave, str) else _as_numpy_filter(wave, "wave")
     if h.ndim != 1:
         raise ValueError(f"wave: expected a name or one filter of shape (N,), got shape {h.shape}")
+    if noise_on is None:
+        noise_on = "taps" if parametrization == "free" else "angles"
+    if noise_on not in ("taps", "angles") or (noise_on == "angles" and parametrization == "free"):
+        raise ValueError(f"noise_on: {noise_on!r}; pass 'taps' (either parametrization) or 'angles' "
+                         "('orthogonal' only)")
     rng = np.random.default_rng(seed)
-    if parametrization == "free":
+    if noise_on == "taps":
         bank = np.tile(h, (n_filters, 1))
         if noise:
             bank = bank + noise * rng.standard_normal(bank.shape)
-        return FreeFilter(bank, dtype=dtype)
-    free = np.tile(lattice_angles_from_filter(h, constrained=True)[:-1], (n_filters, 1))
+        if parametrization == "free":
+            return FreeFilter(bank, dtype=dtype)
+        free = lattice_angles_from_filter(bank, tol=np.inf, constrained=True)[:, :-1]
+        return LatticeFilter.from_angles(free, dtype=dtype)
+    free = np.tile(lattice_angles_from_filter(h, tol=np.inf, constrained=True)[:-1], (n_filters, 1))
     if noise:
         free = free + noise * rng.standard_normal(free.shape)
     return LatticeFilter.from_angles(free, dtype=dtype)
