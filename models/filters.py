@@ -555,6 +555,18 @@ class LatticeFilter(nn.Module):
         return stages[-1][0], pullback
 
 
+def _fit_lattice(bank, h):
+    """Free angles (G, K - 1) of lattice filters fitted to the rows of ``bank`` (G, N): the closest (L2) of the
+    peeled angles of each row, a Gauss-Newton fit started from the angles of the filter ``h``, and ``h``'s own
+    angles (so never farther from the row than ``h``)."""
+    peeled = lattice_angles_from_filter(bank, tol=np.inf, constrained=True)
+    start = np.tile(lattice_angles_from_filter(h, tol=np.inf, constrained=True), (bank.shape[0], 1))
+    candidates = np.stack((peeled, _polish_angles(start, bank, constrained=True, steps=50), start))
+    errors = np.linalg.norm(lowpass_from_angles(candidates) - bank, axis=-1)  # (3, G)
+    best = candidates[np.argmin(errors, axis=0), np.arange(bank.shape[0])]
+    return best[:, :-1]
+
+
 def make_filter(parametrization, wave, n_filters, noise=0.0, seed=None, dtype=None, noise_on=None):
     """Filter module for a fit of ``n_filters`` filters started from one wavelet.
 
@@ -575,9 +587,10 @@ def make_filter(parametrization, wave, n_filters, noise=0.0, seed=None, dtype=No
         Parameter dtype (default float32).
     noise_on : {"taps", "angles"} or None, default=None
         Where the noise goes. ``"taps"``: added to the taps of ``h`` (the paper's "db5 + 0.3 N(0, 1)"); for
-        "orthogonal" the start is then the lattice filter closest to the noisy taps in the least-squares sense
-        found by :func:`lattice_angles_from_filter` (``tol=inf``, a local fit: peeling plus Gauss-Newton), so
-        both parametrisations start from the same noisy filter, one of them made orthogonal. ``"angles"``
+        "orthogonal" the start is then a lattice filter fitted to the noisy taps by least squares (Gauss-Newton
+        on the angles from two starting points, the peeled angles of the noisy taps and the angles of ``h``;
+        the closer of the two, or ``h`` itself if closer, is kept): both
+        parametrisations start from the same noisy filter, one of them made orthogonal. ``"angles"``
         ("orthogonal" only): added to the K - 1 free lattice angles (radians). ``None`` takes ``"taps"`` for
         "free" and ``"angles"`` for "orthogonal".
 
@@ -608,8 +621,7 @@ def make_filter(parametrization, wave, n_filters, noise=0.0, seed=None, dtype=No
             bank = bank + noise * rng.standard_normal(bank.shape)
         if parametrization == "free":
             return FreeFilter(bank, dtype=dtype)
-        free = lattice_angles_from_filter(bank, tol=np.inf, constrained=True)[:, :-1]
-        return LatticeFilter.from_angles(free, dtype=dtype)
+        return LatticeFilter.from_angles(_fit_lattice(bank, h), dtype=dtype)
     free = np.tile(lattice_angles_from_filter(h, tol=np.inf, constrained=True)[:-1], (n_filters, 1))
     if noise:
         free = free + noise * rng.standard_normal(free.shape)

@@ -203,6 +203,21 @@ def test_make_filter_free_and_orthogonal():
     assert make_filter("orthogonal", "db5", 2)().dtype == torch.float32
 
 
+def test_noise_on_the_taps_gives_the_same_start_to_both_parametrizations():
+    db5 = lowpass_filter("db5")
+    free = make_filter("free", "db5", 3, noise=0.3, seed=2, dtype=torch.float64)().detach().numpy()
+    ortho = make_filter("orthogonal", "db5", 3, noise=0.3, seed=2, noise_on="taps",
+                        dtype=torch.float64)().detach().numpy()
+    assert np.max(orthonormality_error(ortho)) < 1e-12 and np.abs(ortho.sum(-1) - math.sqrt(2)).max() < 1e-12
+    for noisy, fitted in zip(free, ortho):  # each orthogonal start is fitted to the free start's noisy taps
+        assert np.linalg.norm(fitted - noisy) < np.linalg.norm(db5 - noisy)
+    # an orthogonal filter given as taps is kept as it is
+    same = make_filter("orthogonal", lowpass_filter("sym5"), 1, noise_on="taps", dtype=torch.float64)()
+    assert np.abs(same.detach().numpy()[0] - lowpass_filter("sym5")).max() < 1e-11
+    with pytest.raises(ValueError, match="noise_on"):
+        make_filter("free", "db5", 1, noise=0.3, noise_on="angles")
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
