@@ -1,4 +1,4 @@
-"""TRIM attributions in the wavelet domain (paper section 2.2, SCIENCE.md "TRIM attribution").
+"""TRIM attributions in the wavelet domain (paper section 2.2 and eq. 7; docs/science.md, "TRIM").
 
 The teacher ``f`` is reparameterised on the coefficients: ``f'(c) = f(S c + r)`` with ``S`` the synthesis
 (inverse) transform and ``r = x - stopgrad(S c)`` the residual, so the teacher sees exactly ``x`` while

@@ -27,8 +27,8 @@ precomputed teacher gradients) a training step writes its gradient out in closed
 (:func:`models.losses.dense_data_terms`, :func:`models.losses.validity_terms_and_gradient`,
 :func:`models.wavelets.analysis_matrix_pullback` and :func:`models.wavelets.synthesis_matrix_pullback`, and
 the filter module's ``value_and_pullback`` for the lattice angles) instead of recording an autograd graph:
-the same numbers (the tests hold the two paths equal over whole fits) in about half the time, because a step
-on such small tensors costs what its number of operations costs.
+the same numbers (the tests hold the two paths equal over whole fits) with fewer operations; the speed-up is
+measured in ``bench/``.
 """
 
 import time
