@@ -555,16 +555,41 @@ class LatticeFilter(nn.Module):
         return stages[-1][0], pullback
 
 
-def _fit_lattice(bank, h):
-    """Free angles (G, K - 1) of lattice filters fitted to the rows of ``bank`` (G, N): the closest (L2) of the
-    peeled angles of each row, a Gauss-Newton fit started from the angles of the filter ``h``, and ``h``'s own
-    angles (so never farther from the row than ``h``)."""
-    peeled = lattice_angles_from_filter(bank, tol=np.inf, constrained=True)
-    start = np.tile(lattice_angles_from_filter(h, tol=np.inf, constrained=True), (bank.shape[0], 1))
-    candidates = np.stack((peeled, _polish_angles(start, bank, constrained=True, steps=50), start))
-    errors = np.linalg.norm(lowpass_from_angles(candidates) - bank, axis=-1)  # (3, G)
-    best = candidates[np.argmin(errors, axis=0), np.arange(bank.shape[0])]
-    return best[:, :-1]
+def _fit_lattice(bank, h, steps=100):
+    """Free angles (G, K - 1) of lattice filters fitted to the rows of ``bank`` (G, N) by least squares.
+
+    Gauss-Newton on ``||lowpass_from_angles(angles) - row||^2`` over the K - 1 free angles (a step is halved
+    until it lowers that L2 error), started from the peeled angles of the row and from the angles of the filter
+    ``h``; the closer of the two fits is kept, so a fit is never farther from its row than ``h`` is.
+    """
+    K = bank.shape[-1] // 2
+    starts = (lattice_angles_from_filter(bank, tol=np.inf, constrained=True)[:, :-1],
+              np.tile(lattice_angles_from_filter(h, tol=np.inf, constrained=True)[:-1], (bank.shape[0], 1)))
+    out = np.empty((bank.shape[0], K - 1))
+    for g, row in enumerate(torch.as_tensor(bank, dtype=torch.float64)):
+
+        def residual(a):
+            return lowpass_from_angles(complete_angles(a)) - row
+
+        best, best_err = None, np.inf
+        for start in starts:
+            a = torch.as_tensor(start[g], dtype=torch.float64)
+            err = float(residual(a).pow(2).sum())
+            for _ in range(steps if K > 1 else 0):
+                r = residual(a)
+                jac = torch.autograd.functional.jacobian(residual, a)  # (N, K - 1)
+                step = torch.linalg.lstsq(jac, r[:, None]).solution[:, 0]
+                scale = 1.0
+                while scale > 1e-6 and float(residual(a - scale * step).pow(2).sum()) >= err:
+                    scale /= 2
+                if scale <= 1e-6:
+                    break  # no descent along the Gauss-Newton direction: a local minimum
+                a = a - scale * step
+                err = float(residual(a).pow(2).sum())
+            if err < best_err:
+                best, best_err = a, err
+        out[g] = best.numpy()
+    return out
 
 
 def make_filter(parametrization, wave, n_filters, noise=0.0, seed=None, dtype=None, noise_on=None):
@@ -589,7 +614,7 @@ def make_filter(parametrization, wave, n_filters, noise=0.0, seed=None, dtype=No
         Where the noise goes. ``"taps"``: added to the taps of ``h`` (the paper's "db5 + 0.3 N(0, 1)"); for
         "orthogonal" the start is then a lattice filter fitted to the noisy taps by least squares (Gauss-Newton
         on the angles from two starting points, the peeled angles of the noisy taps and the angles of ``h``;
-        the closer of the two, or ``h`` itself if closer, is kept): both
+        the closer fit is kept, never farther from the noisy taps than ``h``): both
         parametrisations start from the same noisy filter, one of them made orthogonal. ``"angles"``
         ("orthogonal" only): added to the K - 1 free lattice angles (radians). ``None`` takes ``"taps"`` for
         "free" and ``"angles"`` for "orthogonal".
