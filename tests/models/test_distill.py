@@ -234,3 +234,13 @@ def test_list_and_dense_operators_agree_in_2d_and_1d():
     lhs = (op.synthesis(c) * g2).sum()
     rhs = sum((ci * ai).sum() for ci, ai in zip(c, op.adjoint(g2)))
     assert float(lhs) == pytest.approx(float(rhs), rel=1e-12)
+
+
+def test_a_filter_array_starts_the_fit_like_its_name(data):
+    teacher = tanh_teacher(32)
+    by_name = small(lambdas=[0.1], gammas=[0.0, 0.5], init_noise=0.0).fit(data, teacher)
+    by_array = small(wave=pywt.Wavelet("db2").rec_lo, lambdas=[0.1], gammas=[0.0, 0.5], init_noise=0.0).fit(
+        data, teacher)
+    np.testing.assert_allclose(by_array.filters_, by_name.filters_, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="wave"):
+        small(wave=np.ones((2, 4))).fit(data, teacher)
