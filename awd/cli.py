@@ -4,6 +4,7 @@
 
     awd example {synthetic,cme,lensing} --out FILE.npz [--n N] [--seed S]
     awd distill FILE --out DIR [--teacher NAME|PATH] [--target K] [--levels J] [--wave db5] ...
+    awd reproduce synthetic --out DIR [--seeds 0,1,2,3,4] [--epochs E] [--n N] [--quick] ...
     awd serve [--host 127.0.0.1] [--port 8050] [--data-dir ./awd-data]
     awd worker [--concurrency 1]
 """
@@ -65,6 +66,8 @@ def build_parser():
     di.add_argument("--seed", type=int, default=0)
     di.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
 
+    _add_reproduce_parser(sub)
+
     se = sub.add_parser("serve", help="run the web app with a bundled Redis and one worker")
     se.add_argument("--host", default="127.0.0.1",
                     help="interface to listen on (default: this machine only; any other needs AWD_API_TOKEN)")
@@ -74,6 +77,65 @@ def build_parser():
     wo = sub.add_parser("worker", help="run a distillation worker on a shared Redis (REDIS_URL)")
     wo.add_argument("--concurrency", type=int, default=1)
     return parser
+
+
+def _ints(text):
+    try:
+        return [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+
+
+def _add_reproduce_parser(sub):
+    """``awd reproduce synthetic``: the paper's section 4.1 (models.reproduce); defaults from SyntheticConfig."""
+    from models.reproduce import STARTS, SyntheticConfig
+
+    d = SyntheticConfig()
+    re_ = sub.add_parser("reproduce", help="reproduce an experiment of the paper (synthetic: section 4.1)")
+    re_.add_argument("experiment", choices=["synthetic"])
+    re_.add_argument("--out", required=True, help="output directory: results.json, results.md, starts.png/svg")
+    re_.add_argument("--seeds", type=_ints, default=list(d.seeds), help="comma-separated seeds")
+    re_.add_argument("--starts", default=",".join(d.starts), help=f"comma-separated, of {', '.join(STARTS)}")
+    re_.add_argument("--n", type=int, default=d.n, help="simulated samples per seed (20 %% held out)")
+    re_.add_argument("--epochs", type=int, default=d.epochs)
+    re_.add_argument("--lr", type=float, default=d.lr)
+    re_.add_argument("--mode", default=d.mode, choices=["zero", "periodization", "symmetric"],
+                     help="boundary mode of the learned transform")
+    re_.add_argument("--data-mode", default=d.data_mode, choices=["zero", "periodization"],
+                     help="boundary mode of the db5 transform that defines y")
+    re_.add_argument("--parametrization", default=d.parametrization, choices=["free", "orthogonal"])
+    re_.add_argument("--gradient-path", default=d.gradient_path, choices=["auto", "eq8", "straight_through"])
+    re_.add_argument("--teacher", default=d.teacher, choices=["mlp", "lstm"])
+    re_.add_argument("--lambdas", type=_floats, default=None, help="comma-separated (default: the paper's 5)")
+    re_.add_argument("--gammas", type=_floats, default=None, help="comma-separated (default: the paper's 21)")
+    re_.add_argument("--quick", action="store_true",
+                     help="a tiny run for tests: 1 seed, n=300, 2 epochs, a 1 x 3 grid")
+
+
+def _cmd_reproduce(args):
+    import dataclasses
+
+    import torch
+
+    from models import reproduce
+
+    torch.set_num_threads(1)
+    config = reproduce.SyntheticConfig(
+        seeds=tuple(args.seeds), starts=tuple(s.strip() for s in args.starts.split(",") if s.strip()), n=args.n,
+        epochs=args.epochs, lr=args.lr, mode=args.mode, data_mode=args.data_mode,
+        parametrization=args.parametrization, gradient_path=args.gradient_path, teacher=args.teacher)
+    if args.lambdas:
+        config.lambdas = tuple(args.lambdas)
+    if args.gammas:
+        config.gammas = tuple(args.gammas)
+    if args.quick:
+        config = dataclasses.replace(config, seeds=config.seeds[:1], n=300, epochs=2, lambdas=(1e-5,),
+                                     gammas=(0.0, 1e-2, 1.0), teacher_epochs=5)
+    result = reproduce.run_synthetic(config, progress=lambda line: print(line, flush=True))
+    files = reproduce.write_report(result, args.out)
+    print(reproduce.markdown_table(result))
+    print("\nwrote " + ", ".join(str(f) for f in files))
+    return 0
 
 
 def _cmd_example(args):
@@ -137,8 +199,8 @@ def _cmd_worker(args):
 def main(argv=None):
     """Entry point of the ``awd`` console script."""
     args = build_parser().parse_args(argv)
-    handler = {"example": _cmd_example, "distill": _cmd_distill, "serve": _cmd_serve,
-               "worker": _cmd_worker}[args.command]
+    handler = {"example": _cmd_example, "distill": _cmd_distill, "reproduce": _cmd_reproduce,
+               "serve": _cmd_serve, "worker": _cmd_worker}[args.command]
     try:
         return handler(args)
     except ValueError as exc:  # bad input: one clear line, no traceback

@@ -1,18 +1,23 @@
-"""TRIM attributions in the wavelet domain (paper section 2.2, SCIENCE.md "TRIM attribution").
+"""TRIM attributions in the wavelet domain (paper section 2.2 and eq. 7; docs/science.md, "TRIM").
 
 The teacher ``f`` is reparameterised on the coefficients: ``f'(c) = f(S c + r)`` with ``S`` the synthesis
 (inverse) transform and ``r = x - stopgrad(S c)`` the residual, so the teacher sees exactly ``x`` while
 gradients flow through ``S`` to the coefficients.
 
-Two ways to compute the same attributions:
+The attributions have one value and two derivatives with respect to the filter h (``docs/science.md``):
 
-* :func:`trim_attributions` differentiates through the teacher (``create_graph=True``), so an L1 penalty on
-  the attributions can itself be differentiated with respect to the filter. This is the faithful path: for a
-  free (not exactly orthogonal) filter it carries the teacher's Hessian term.
-* :func:`teacher_input_gradients` evaluates the teacher's input gradient once per dataset. When the transform
-  reconstructs exactly (an orthogonal filter) the teacher's inputs do not depend on the filter, and the
-  attribution is the adjoint synthesis of that gradient, ``S(h)^T grad f(x)``: exact for any teacher, and the
-  teacher leaves the training loop. The same holds for piecewise-linear teachers with any filter.
+* :func:`teacher_input_gradients` evaluates the teacher's input gradient once per dataset. Because the teacher
+  is evaluated at ``x`` itself for every filter, the saliency's value is ``S(h)^T grad f(x)`` for any filter and
+  any teacher, and differentiating that expression through ``S(h)`` alone is the gradient of the loss of
+  eq. 8 (the trainer's ``"eq8"`` path). The teacher leaves the training loop.
+* :func:`trim_attributions` differentiates through the teacher (``create_graph=True``), as the reference
+  implementation (awave) does. Its values are the same, but the derivative of an L1 penalty on them adds a
+  straight-through term ``H_f(x) d(S(h) W(h) x)/dh`` (``H_f`` the teacher's Hessian): the residual is held
+  constant, so autograd sees the teacher's input move with h although its value does not. This is the
+  trainer's ``"straight_through"`` path. The extra term vanishes, and the two derivatives agree, when
+  ``S(h) W(h) = I`` for every h (the exact orthogonal lattice) or when the teacher is piecewise linear (ReLU:
+  zero Hessian almost everywhere); otherwise it is not the gradient of the loss (checked against finite
+  differences in ``tests/models/test_gradient_paths.py``).
 
 Methods: ``"saliency"`` (signed gradient, the paper's), ``"input_x_gradient"`` (``c * grad``) and
 ``"integrated_gradients"`` (straight path from the zero baseline, midpoint Riemann sum with ``steps`` points
@@ -77,6 +82,9 @@ def teacher_target(teacher, z, target=0):
 def trim_attributions(teacher, x, coeffs, synthesis, method="saliency", target=0, steps=8,
                       create_graph=True):
     """TRIM attributions of the coefficients, differentiating through the teacher.
+
+    Their derivative with respect to the filters (``create_graph=True``) is awave's straight-through gradient,
+    not the loss's gradient for a non-orthogonal filter and a teacher with curvature (module docstring).
 
     Parameters
     ----------
@@ -143,8 +151,11 @@ def teacher_input_gradients(teacher, X, method="saliency", target=0, steps=8, ba
     -------
     Tensor of shape (n, *signal_shape), detached
         ``grad f(x)`` for saliency and input x gradient; ``mean_k grad f(a_k x)`` over the midpoints
-        ``a_k`` for integrated gradients (the path of an exactly reconstructing transform). The coefficient
-        attribution is then ``S^T`` of this field, times the coefficients for the last two methods.
+        ``a_k`` for integrated gradients. The coefficient attribution is then ``S^T`` of this field, times the
+        coefficients for the last two methods: equal to :func:`trim_attributions` for saliency and input x
+        gradient with any filter. For integrated gradients TRIM's path runs through ``a x_hat + (x - x_hat)``,
+        which is ``a x`` only when the filter reconstructs exactly (an orthogonal filter); for a free filter the
+        two differ by a term of the size of the reconstruction error.
     """
     check_method(method)
     alphas = ig_alphas(steps, dtype=X.dtype).tolist() if method == "integrated_gradients" else [1.0]

@@ -5,19 +5,30 @@ loss (the objective of paper eq. 8 with its own lambda and gamma, see :mod:`mode
 normalisation), and Adam's state is elementwise, so one optimiser over the batch equals G separate fits with the
 same seed, up to floating-point rounding; one pass over the data serves all of them.
 
-Attributions take one of two paths (:mod:`models.attributions`): ``"exact"`` differentiates through the
-teacher (the faithful path, with the teacher's Hessian term), ``"precomputed"`` evaluates the teacher's input
-gradient once per dataset and takes its adjoint transform (exact when the filter reconstructs perfectly, i.e.
-the orthogonal parameterisation, and for piecewise-linear teachers). ``"auto"`` takes ``"precomputed"`` for the
-orthogonal parameterisation and ``"exact"`` otherwise.
+The interpretation loss is differentiated along one of two gradient paths (see :mod:`models.attributions`
+and ``docs/science.md``):
+
+* ``"eq8"``, the gradient of eq. 8's loss. TRIM evaluates the teacher at ``x`` itself whatever the filter (the
+  residual trick), so the loss's value is ``gamma * ||S(h)^T grad f(x)||_1`` and its gradient runs through
+  ``S(h)`` only: the teacher's input gradient is computed once per dataset and the teacher leaves the training
+  loop. True for any teacher (piecewise linear or not, for saliency and input x gradient; for integrated
+  gradients see :func:`models.attributions.teacher_input_gradients`).
+* ``"straight_through"``, the awave-compatible straight-through gradient: double backpropagation through the
+  teacher, as the reference implementation does. It adds a teacher-Hessian term ``H_f(x) d(S W x)/dh`` that the
+  loss's value does not contain; the two paths agree when that term vanishes, i.e. for the exact orthogonal
+  parametrisation (``S(h) W(h) = I`` for every ``h``) or a piecewise-linear teacher (zero Hessian almost
+  everywhere).
+
+``"auto"`` takes ``"eq8"``. The former names ``"precomputed"`` (= ``"eq8"``) and ``"exact"``
+(= ``"straight_through"``) are still accepted; :attr:`WaveletDistiller.gradient_path_` reports the new name.
 
 Where the objective is a handful of dense matrix products (1D signals up to :data:`DENSE_MAX_LENGTH` samples,
 precomputed teacher gradients) a training step writes its gradient out in closed form
 (:func:`models.losses.dense_data_terms`, :func:`models.losses.validity_terms_and_gradient`,
 :func:`models.wavelets.analysis_matrix_pullback` and :func:`models.wavelets.synthesis_matrix_pullback`, and
 the filter module's ``value_and_pullback`` for the lattice angles) instead of recording an autograd graph:
-the same numbers (the tests hold the two paths equal over whole fits) in about half the time, because a step
-on such small tensors costs what its number of operations costs.
+the same numbers (the tests hold the two paths equal over whole fits) with fewer operations; the speed-up is
+measured in ``bench/``.
 """
 
 import time
@@ -48,7 +59,9 @@ __all__ = ["WaveletDistiller", "Cancelled", "grid_points", "TransformOperator"]
 #: Signals up to this length use the dense multi-level matrix W(h); longer ones use per-level convolutions.
 DENSE_MAX_LENGTH = 128
 PARAMETRIZATIONS = ("free", "orthogonal")
-GRADIENT_PATHS = ("auto", "exact", "precomputed")
+GRADIENT_PATHS = ("auto", "eq8", "straight_through")
+#: Former names of the gradient paths, still accepted.
+GRADIENT_PATH_ALIASES = {"precomputed": "eq8", "exact": "straight_through"}
 
 
 #: The rows of a step's loss values and the keys of ``history_`` (``"total"`` is recorded as ``"train_loss"``).
@@ -189,8 +202,10 @@ class WaveletDistiller:
 
     Parameters
     ----------
-    wave : str, default="db5"
-        Orthogonal PyWavelets wavelet to start from.
+    wave : str or array-like of shape (N,), default="db5"
+        Orthogonal PyWavelets wavelet to start from, or an initial lowpass filter (for "orthogonal", a filter
+        that is not orthonormal is replaced by the lattice filter fitted to it, see
+        :func:`models.filters.make_filter`).
     levels : int, default=4
         Number of decomposition levels J.
     mode : {"periodization", "zero", "symmetric"}, default="periodization"
@@ -209,7 +224,8 @@ class WaveletDistiller:
         Epochs at the start trained without the interpretation loss.
     patience : int or None, default=None
         Early stopping: a grid point stops after this many epochs without a better validation loss and keeps
-        its best filter. ``None`` trains every point for all epochs and keeps the last filter.
+        its best filter. ``None`` trains every point for all epochs and keeps the last filter. Either way
+        :attr:`filter_epoch_` says which epoch the kept filter comes from.
     val_fraction : float, default=0.1
         Share of X held out for the validation loss.
     attribution : {"saliency", "input_x_gradient", "integrated_gradients"}, default="saliency"
@@ -219,10 +235,17 @@ class WaveletDistiller:
         Riemann points for integrated gradients.
     init_noise : float, default=0.0
         Standard deviation of Gaussian noise added to the initial filter (the same for every grid point).
+    init_noise_on : {"taps", "angles"} or None, default=None
+        Where that noise goes (:func:`models.filters.make_filter`): ``"taps"`` is the paper's "db5 + 0.3 N(0, 1)"
+        (for "orthogonal", made orthogonal by the lattice fit); ``None`` takes ``"taps"`` for "free" and
+        ``"angles"`` for "orthogonal".
     seed : int, default=0
     device : str or None, default=None
         ``None`` uses CUDA when available.
-    gradient_path : {"auto", "exact", "precomputed"}, default="auto"
+    gradient_path : {"auto", "eq8", "straight_through"}, default="auto"
+        How the interpretation loss is differentiated (module docstring): ``"eq8"`` is its gradient,
+        ``"straight_through"`` awave's double backpropagation; ``"auto"`` takes ``"eq8"``. ``"precomputed"`` and
+        ``"exact"`` are accepted as the former names of ``"eq8"`` and ``"straight_through"``.
     dtype : {"float32", "float64"}, default="float32"
     validity_weights : dict of str to float or None, default=None
         Weight of each wavelet-validity penalty (keys from :data:`models.losses.VALIDITY_TERMS`); missing
@@ -235,10 +258,16 @@ class WaveletDistiller:
     grid_ : list of (float, float)
     initial_filter_ : ndarray of shape (N,)
     history_ : dict of str to ndarray of shape (n_epochs, G)
-        ``train_loss``, ``val_loss`` and the mean training value of each term per epoch.
-    best_epoch_ : ndarray of shape (G,)
-    gradient_path_ : str
-        The attribution path used.
+        ``train_loss``, ``val_loss`` and the mean training value of each term per epoch: the training rows
+        average the steps of the epoch, ``val_loss`` is the loss of the filter at the end of the epoch.
+    filter_epoch_ : ndarray of int of shape (G,)
+        The epoch (0-based) at whose end each stored filter was reached: the last epoch without ``patience``,
+        the best validation epoch with it. ``history_[key][filter_epoch_[g], g]`` are that filter's losses
+        (``val_loss`` exactly; the training terms as their mean over that epoch).
+    best_epoch_ : ndarray of int of shape (G,)
+        The same as :attr:`filter_epoch_` (the name the pipeline reads).
+    gradient_path_ : {"eq8", "straight_through"}
+        The gradient path used.
     seconds_per_epoch_ : float
     """
 
@@ -246,7 +275,7 @@ class WaveletDistiller:
                  lambdas=(1e-3,), gammas=(0.0,), grid=None, epochs=50, batch_size=100, lr=1e-3,
                  warmup_epochs=0, patience=None, val_fraction=0.1, attribution="saliency", target=0,
                  ig_steps=8, init_noise=0.0, seed=0, device=None, gradient_path="auto", dtype="float32",
-                 validity_weights=None):
+                 validity_weights=None, init_noise_on=None):
         self.wave = wave
         self.levels = levels
         self.mode = mode
@@ -269,6 +298,7 @@ class WaveletDistiller:
         self.gradient_path = gradient_path
         self.dtype = dtype
         self.validity_weights = validity_weights
+        self.init_noise_on = init_noise_on
 
     # ------------------------------------------------------------------ checks
     def _check_params(self):
@@ -276,8 +306,8 @@ class WaveletDistiller:
             raise ValueError(f"parametrization: {self.parametrization!r}; pass 'free' or 'orthogonal'")
         if self.mode not in _wavelets.MODES:
             raise ValueError(f"mode: {self.mode!r}; pass one of {', '.join(_wavelets.MODES)}")
-        if self.gradient_path not in GRADIENT_PATHS:
-            raise ValueError(f"gradient_path: {self.gradient_path!r}; pass one of {GRADIENT_PATHS}")
+        if self.gradient_path not in GRADIENT_PATHS and self.gradient_path not in GRADIENT_PATH_ALIASES:
+            raise ValueError(f"gradient_path: {self.gradient_path!r}; pass one of {', '.join(GRADIENT_PATHS)}")
         check_method(self.attribution)
         if self.dtype not in ("float32", "float64"):
             raise ValueError(f"dtype: {self.dtype!r}; pass 'float32' or 'float64'")
@@ -308,14 +338,13 @@ class WaveletDistiller:
         return grid
 
     def _resolve_path(self):
-        if self.gradient_path != "auto":
-            return self.gradient_path
-        return "precomputed" if self.parametrization == "orthogonal" else "exact"
+        path = GRADIENT_PATH_ALIASES.get(self.gradient_path, self.gradient_path)
+        return "eq8" if path == "auto" else path
 
     # ------------------------------------------------------------------ model
     def _make_filter(self, n_filters, device, dtype):
         first = _filters.make_filter(self.parametrization, self.wave, 1, noise=self.init_noise,
-                                     seed=self.seed)
+                                     seed=self.seed, noise_on=self.init_noise_on, dtype=torch.float64)
         with torch.no_grad():
             h0 = first().detach().to(torch.float64).cpu().numpy()[0]
         if self.parametrization == "free":
@@ -385,6 +414,74 @@ class WaveletDistiller:
                             interpretation.unsqueeze(0)))
         return torch.cat((values, values.sum(0, keepdim=True)))
 
+    def _filter_length(self):
+        if isinstance(self.wave, str):
+            return len(_filters.lowpass_filter(self.wave))
+        return int(np.asarray(self.wave).shape[-1])
+
+    def _check_signals(self, X, dtype):
+        X = torch.as_tensor(np.asarray(X), dtype=dtype)
+        if X.ndim not in (2, 3):
+            raise ValueError(f"X: expected (n, L) or (n, H, W), got shape {tuple(X.shape)}")
+        for length in X.shape[1:]:
+            _wavelets.check_level(length, self._filter_length(), self.levels, self.mode)
+        return X
+
+    @staticmethod
+    def _prepare_teacher(teacher, device, dtype):
+        if isinstance(teacher, torch.nn.Module):
+            teacher = teacher.to(device=device, dtype=dtype).eval()
+            for p in teacher.parameters():
+                p.requires_grad_(False)
+        return teacher
+
+    # ------------------------------------------------------------------ objective
+    def objective(self, h, X, teacher):
+        """The loss terms of one batch for given filters, and the gradient a training step follows.
+
+        The same computation as a step of :meth:`fit` (same normalisation, grid, attribution and gradient
+        path), exposed so the gradient paths can be checked, e.g. against finite differences of the loss.
+
+        Parameters
+        ----------
+        h : array-like of shape (G, N)
+            Lowpass filters, one per grid point (G = the grid's size).
+        X : array-like of shape (B, L) or (B, H, W)
+            One batch of signals.
+        teacher : torch.nn.Module or callable
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        values : ndarray of shape (len(TERM_NAMES), G)
+            Every term per grid point in the order of :data:`TERM_NAMES`; the last row is the total.
+        grad : ndarray of shape (G, N)
+            The derivative of the total (per grid point) with respect to ``h`` along :attr:`gradient_path`:
+            the loss's gradient for ``"eq8"``, awave's straight-through gradient for ``"straight_through"``.
+        """
+        grid = self._check_params()
+        path = self._resolve_path()
+        device = resolve_device(self.device)
+        dtype = torch.float64 if self.dtype == "float64" else torch.float32
+        X = self._check_signals(X, dtype).to(device)
+        teacher = self._prepare_teacher(teacher, device, dtype)
+        h = torch.as_tensor(np.asarray(h), dtype=dtype, device=device)
+        if h.ndim != 2 or h.shape[0] != len(grid):
+            raise ValueError(f"h: expected shape ({len(grid)}, N), one filter per grid point, got {tuple(h.shape)}")
+        lam = torch.tensor([p[0] for p in grid], dtype=dtype, device=device)
+        gam = torch.tensor([p[1] for p in grid], dtype=dtype, device=device)
+        use_interp = bool((gam > 0).any())
+        weights = self._validity_weights(dtype, device)
+        gx = (teacher_input_gradients(teacher, X, self.attribution, self.target, self.ig_steps)
+              if use_interp and path == "eq8" else None)
+        if self._closed_form_applies(X.shape[1:], gx, use_interp):
+            values, grad = self._closed_form_losses(h, X, gx, lam, gam, weights, use_interp, with_gradient=True)
+        else:
+            h = h.clone().requires_grad_(True)
+            values = self._step_losses(h, X, gx, teacher, lam, gam, weights, use_interp, create_graph=True)
+            (grad,) = torch.autograd.grad(values[-1].sum(), h)
+        return values.detach().double().cpu().numpy(), grad.detach().double().cpu().numpy()
+
     # ------------------------------------------------------------------ fit
     def fit(self, X, teacher, *, progress=None, should_stop=None, on_epoch=None):
         """Learn the filters of every grid point.
@@ -410,15 +507,8 @@ class WaveletDistiller:
         path = self._resolve_path()
         device = resolve_device(self.device)
         dtype = torch.float64 if self.dtype == "float64" else torch.float32
-        X = torch.as_tensor(np.asarray(X), dtype=dtype)
-        if X.ndim not in (2, 3):
-            raise ValueError(f"X: expected (n, L) or (n, H, W), got shape {tuple(X.shape)}")
-        for length in X.shape[1:]:
-            _wavelets.check_level(length, len(_filters.lowpass_filter(self.wave)), self.levels, self.mode)
-        if isinstance(teacher, torch.nn.Module):
-            teacher = teacher.to(device=device, dtype=dtype).eval()
-            for p in teacher.parameters():
-                p.requires_grad_(False)
+        X = self._check_signals(X, dtype)
+        teacher = self._prepare_teacher(teacher, device, dtype)
 
         rng = np.random.default_rng(self.seed)
         order = rng.permutation(X.shape[0])
@@ -438,7 +528,7 @@ class WaveletDistiller:
         optimizer = StackedAdam([parameter], lr=self.lr)
 
         grads_train = grads_val = None
-        if any_interp and path == "precomputed":
+        if any_interp and path == "eq8":
             grads_train = teacher_input_gradients(teacher, X_train, self.attribution, self.target,
                                                   self.ig_steps)
             grads_val = (teacher_input_gradients(teacher, X_val, self.attribution, self.target,
@@ -519,7 +609,10 @@ class WaveletDistiller:
         self.grid_ = grid
         self.initial_filter_ = h0
         self.history_ = {k: np.stack(v) for k, v in history.items()}
-        self.best_epoch_ = best_epoch if n_val else np.full(n_grid, epochs_run - 1)
+        # the epoch each stored filter comes from: the restored best one with early stopping, else the last
+        self.filter_epoch_ = (best_epoch.copy() if self.patience is not None
+                              else np.full(n_grid, epochs_run - 1, dtype=int))
+        self.best_epoch_ = self.filter_epoch_
         self.n_epochs_ = epochs_run
         self.gradient_path_ = path
         self.seconds_per_epoch_ = (time.perf_counter() - started) / max(epochs_run, 1)

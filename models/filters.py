@@ -51,6 +51,8 @@ __all__ = [
     "make_filter",
     "scaling_and_wavelet",
     "wavelet_distance",
+    "relative_wavelet_distance",
+    "filter_distance",
     "to_pywt",
     "subfilters_3x3",
 ]
@@ -553,7 +555,44 @@ class LatticeFilter(nn.Module):
         return stages[-1][0], pullback
 
 
-def make_filter(parametrization, wave, n_filters, noise=0.0, seed=None, dtype=None):
+def _fit_lattice(bank, h, steps=100):
+    """Free angles (G, K - 1) of lattice filters fitted to the rows of ``bank`` (G, N) by least squares.
+
+    Gauss-Newton on ``||lowpass_from_angles(angles) - row||^2`` over the K - 1 free angles (a step is halved
+    until it lowers that L2 error), started from the peeled angles of the row and from the angles of the filter
+    ``h``; the closer of the two fits is kept, so a fit is never farther from its row than ``h`` is.
+    """
+    K = bank.shape[-1] // 2
+    starts = (lattice_angles_from_filter(bank, tol=np.inf, constrained=True)[:, :-1],
+              np.tile(lattice_angles_from_filter(h, tol=np.inf, constrained=True)[:-1], (bank.shape[0], 1)))
+    out = np.empty((bank.shape[0], K - 1))
+    for g, row in enumerate(torch.as_tensor(bank, dtype=torch.float64)):
+
+        def residual(a):
+            return lowpass_from_angles(complete_angles(a)) - row
+
+        best, best_err = None, np.inf
+        for start in starts:
+            a = torch.as_tensor(start[g], dtype=torch.float64)
+            err = float(residual(a).pow(2).sum())
+            for _ in range(steps if K > 1 else 0):
+                r = residual(a)
+                jac = torch.autograd.functional.jacobian(residual, a)  # (N, K - 1)
+                step = torch.linalg.lstsq(jac, r[:, None]).solution[:, 0]
+                scale = 1.0
+                while scale > 1e-6 and float(residual(a - scale * step).pow(2).sum()) >= err:
+                    scale /= 2
+                if scale <= 1e-6:
+                    break  # no descent along the Gauss-Newton direction: a local minimum
+                a = a - scale * step
+                err = float(residual(a).pow(2).sum())
+            if err < best_err:
+                best, best_err = a, err
+        out[g] = best.numpy()
+    return out
+
+
+def make_filter(parametrization, wave, n_filters, noise=0.0, seed=None, dtype=None, noise_on=None):
     """Filter module for a fit of ``n_filters`` filters started from one wavelet.
 
     Parameters
@@ -561,17 +600,24 @@ def make_filter(parametrization, wave, n_filters, noise=0.0, seed=None, dtype=No
     parametrization : {"free", "orthogonal"}
         :class:`FreeFilter` or :class:`LatticeFilter`.
     wave : str or array-like of shape (N,)
-        Orthogonal PyWavelets name (``"db5"``) or an initial lowpass filter.
+        Orthogonal PyWavelets name (``"db5"``) or an initial lowpass filter. For "orthogonal" an array that is
+        not orthonormal is replaced by the lattice filter fitted to it (see ``noise_on="taps"``).
     n_filters : int
         Number of filters G (the grid size).
     noise : float, default=0.0
-        Standard deviation of the Gaussian noise added at the start, independently per filter: to the taps
-        of ``h`` for "free" (as the paper's "db5 + 0.3 N(0, 1)" initialisation), and to the K - 1 free
-        lattice angles (radians) for "orthogonal", so that the noisy start is still an orthogonal wavelet.
+        Standard deviation of the Gaussian noise added at the start, independently per filter.
     seed : int or None, default=None
         Seed of ``numpy.random.default_rng`` for the noise.
     dtype : torch.dtype or None, default=None
         Parameter dtype (default float32).
+    noise_on : {"taps", "angles"} or None, default=None
+        Where the noise goes. ``"taps"``: added to the taps of ``h`` (the paper's "db5 + 0.3 N(0, 1)"); for
+        "orthogonal" the start is then a lattice filter fitted to the noisy taps by least squares (Gauss-Newton
+        on the angles from two starting points, the peeled angles of the noisy taps and the angles of ``h``;
+        the closer fit is kept, never farther from the noisy taps than ``h``): both
+        parametrisations start from the same noisy filter, one of them made orthogonal. ``"angles"``
+        ("orthogonal" only): added to the K - 1 free lattice angles (radians). ``None`` takes ``"taps"`` for
+        "free" and ``"angles"`` for "orthogonal".
 
     Returns
     -------
@@ -588,13 +634,20 @@ def make_filter(parametrization, wave, n_filters, noise=0.0, seed=None, dtype=No
     h = lowpass_filter(wave) if isinstance(wave, str) else _as_numpy_filter(wave, "wave")
     if h.ndim != 1:
         raise ValueError(f"wave: expected a name or one filter of shape (N,), got shape {h.shape}")
+    if noise_on is None:
+        noise_on = "taps" if parametrization == "free" else "angles"
+    if noise_on not in ("taps", "angles") or (noise_on == "angles" and parametrization == "free"):
+        raise ValueError(f"noise_on: {noise_on!r}; pass 'taps' (either parametrization) or 'angles' "
+                         "('orthogonal' only)")
     rng = np.random.default_rng(seed)
-    if parametrization == "free":
+    if noise_on == "taps":
         bank = np.tile(h, (n_filters, 1))
         if noise:
             bank = bank + noise * rng.standard_normal(bank.shape)
-        return FreeFilter(bank, dtype=dtype)
-    free = np.tile(lattice_angles_from_filter(h, constrained=True)[:-1], (n_filters, 1))
+        if parametrization == "free":
+            return FreeFilter(bank, dtype=dtype)
+        return LatticeFilter.from_angles(_fit_lattice(bank, h), dtype=dtype)
+    free = np.tile(lattice_angles_from_filter(h, tol=np.inf, constrained=True)[:-1], (n_filters, 1))
     if noise:
         free = free + noise * rng.standard_normal(free.shape)
     return LatticeFilter.from_angles(free, dtype=dtype)
@@ -649,11 +702,21 @@ def scaling_and_wavelet(h, level=10):
     return np.asarray(x), np.asarray(phi), np.asarray(psi)
 
 
-def wavelet_distance(psi_a, psi_b):
-    """Distance between two sampled wavelets, blind to where they sit and which way they face.
+def _wavelet_candidates(b, n):
+    """``b`` zero-padded at the end to length n, and its time reversal: the two vectors whose circular shifts
+    and negations :func:`wavelet_distance` compares with."""
+    b = np.pad(b, (0, n - b.size))
+    return b, b[::-1].copy()
 
-    The minimum L2 distance ``‖a - T b‖`` over circular shifts, time reversal and sign flip ``T`` of ``b``, the
-    shorter of the two zero-padded to the longer (paper section 4.1, plus the sign flip of g).
+
+def wavelet_distance(psi_a, psi_b):
+    """Distance between two sampled wavelets, blind to where they sit, which way they face and their sign.
+
+    ``min ||a - s * roll(b', k)||`` over every circular shift k, the two time directions ``b' in {b, reverse(b)}``
+    and the signs ``s = +-1``, after zero-padding the shorter of the two at its end to the length of the longer.
+    This is the distance of paper section 4.1 (shifts and the left/right flip) with the sign added (a learned
+    wavelet and its negative are the same up to the sign of ``g``). It is symmetric, because every such
+    transformation is an isometry of the padded vectors.
 
     Parameters
     ----------
@@ -663,7 +726,15 @@ def wavelet_distance(psi_a, psi_b):
     Returns
     -------
     float
-        0 for a wavelet and any shift, reversal or negation of itself.
+        0 for a wavelet and any shift, reversal or negation of itself; in the units of the samples (see
+        :func:`relative_wavelet_distance` for the figure reported against a ground truth).
+
+    Examples
+    --------
+    >>> wavelet_distance([1.0, 1.0], [1.0, -1.0])  # every candidate differs from (1, 1) by 2 in one sample
+    2.0
+    >>> wavelet_distance([1.0, 2.0, 3.0], [1.0, 0.0])  # (1, 0, 0) shifted to the last place: |(1, 2, 2)| = 3
+    3.0
     """
     a = np.asarray(psi_a, dtype=np.float64).ravel()
     b = np.asarray(psi_b, dtype=np.float64).ravel()
@@ -671,15 +742,69 @@ def wavelet_distance(psi_a, psi_b):
         if arr.size == 0 or not np.all(np.isfinite(arr)):
             raise ValueError(f"{name}: expected a non-empty finite 1D array")
     n = max(a.size, b.size)
-    a, b = np.pad(a, (0, n - a.size)), np.pad(b, (0, n - b.size))
+    a = np.pad(a, (0, n - a.size))
     best = np.inf
     fa = np.fft.rfft(a)
-    for cand in (b, b[::-1]):
-        corr = np.fft.irfft(fa * np.conj(np.fft.rfft(cand)), n)  # corr[s] = <a, roll(cand, s)>
-        for s in np.argsort(-np.abs(corr))[:3]:  # exact distance at the best few shifts
-            rolled = np.roll(cand, s)
+    for cand in _wavelet_candidates(b, n):
+        # ||a - s roll(cand, k)||^2 = |a|^2 + |cand|^2 - 2 s <a, roll(cand, k)>, smallest where |corr[k]| is
+        # largest; the distance itself is then computed directly at the best few shifts (no cancellation).
+        corr = np.fft.irfft(fa * np.conj(np.fft.rfft(cand)), n)  # corr[k] = <a, roll(cand, k)>
+        for k in np.argsort(-np.abs(corr))[:3]:
+            rolled = np.roll(cand, k)
             best = min(best, np.linalg.norm(a - rolled), np.linalg.norm(a + rolled))
     return float(best)
+
+
+def relative_wavelet_distance(psi, psi_true):
+    """:func:`wavelet_distance` divided by the norm of the reference wavelet, ``d(psi, psi*) / ||psi*||``.
+
+    The figure the synthetic experiment reports: 0 for the truth (up to shift, flip and sign), and independent
+    of the cascade depth used to sample both wavelets (up to the sampling error of the cascade).
+
+    Parameters
+    ----------
+    psi : array-like of shape (n,)
+        A wavelet, sampled as ``psi_true`` is.
+    psi_true : array-like of shape (m,)
+        The reference (ground-truth) wavelet; must not be all zeros.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(relative_wavelet_distance([1.0, -1.0], [1.0, 1.0]), 12)  # 2 / sqrt(2)
+    1.414213562373
+    """
+    ref = np.asarray(psi_true, dtype=np.float64).ravel()
+    norm = float(np.linalg.norm(ref)) if ref.size and np.all(np.isfinite(ref)) else 0.0
+    if not norm > 0:
+        raise ValueError("psi_true: expected a finite, non-zero wavelet to measure distances against")
+    return wavelet_distance(psi, ref) / norm
+
+
+def filter_distance(h, h_true, level=7):
+    """Relative distance between the wavelets of two lowpass filters (paper section 4.1).
+
+    Both wavelets are computed by the cascade algorithm (:func:`scaling_and_wavelet`) at the same depth, then
+    compared with :func:`relative_wavelet_distance`.
+
+    Parameters
+    ----------
+    h, h_true : array-like of shape (N,), (N*,)
+        Lowpass filters; the lengths may differ (e.g. coif2 against db5).
+    level : int, default=7
+        Cascade depth: ``2**level`` samples per filter tap.
+
+    Returns
+    -------
+    float
+        ``d(psi_h, psi*) / ||psi*||``.
+    """
+    psi = scaling_and_wavelet(h, level=level)[2]
+    psi_true = scaling_and_wavelet(h_true, level=level)[2]
+    return relative_wavelet_distance(psi, psi_true)
 
 
 def subfilters_3x3(h):
@@ -688,6 +813,11 @@ def subfilters_3x3(h):
     From ``h`` and ``g`` take the 3-tap window with the largest energy of the mean-centred filter,
     ``sum (h - mean h)**2`` over the window (first such window on ties), giving ``h3`` and ``g3``; then
     ``LL = h3 h3^T``, ``LH = g3 h3^T``, ``HL = h3 g3^T``, ``HH = g3 g3^T`` with LH, HL, HH mean-centred.
+
+    The kernels are in general not symmetric: for db5, ``h3`` is not a palindrome and a flipped kernel is
+    neither the kernel nor its negative. Correlating a map with a kernel (what :mod:`models.predictors` does)
+    and convolving it (correlating with the flipped kernel) therefore give different responses; whoever applies
+    the kernels must say which, and apply the baselines the same way.
 
     Parameters
     ----------

@@ -3,13 +3,21 @@
 Every function returns one value per filter: a tensor of shape ``(G,)`` where ``G`` is the number of
 (lambda, gamma) grid points trained together, so that the total loss is a sum of independent per-filter losses.
 
-Normalisation (fixed; it gives lambda and gamma their meaning, the same as the reference implementation):
+Normalisation (fixed: it gives lambda and gamma their meaning), with ``B`` the batch size and ``J + 1`` the
+number of bands (a 2D level's three detail bands count as one band):
 
-* reconstruction: ``mean_i ||x_i - x_hat_i||_2^2`` (sum over samples of a signal, mean over the batch);
-* sparsity: ``lambda * sum_i ||Psi x_i||_1 / (B * n_bands)`` with ``n_bands = J + 1`` (a 2D level's three
-  detail bands count as one band, as in the reference code);
-* interpretation: ``gamma * sum_i ||TRIM(Psi x_i)||_1 / (B * n_bands)``;
-* wavelet validity: the five penalties of the paper's W(h, g, x; lambda), each with weight 1.
+* reconstruction: ``mean_i ||x_i - x_hat_i||_2^2`` (sum over the samples of a signal, mean over the batch), as
+  in eq. 8 and in the reference implementation (awave);
+* sparsity: ``lambda * sum_i ||Psi x_i||_1 / (B (J + 1))`` and interpretation:
+  ``gamma * sum_i ||TRIM(Psi x_i)||_1 / (B (J + 1))``, awave's normalisation. Eq. 8 as printed has
+  ``lambda mean_i ||Psi x_i||_1`` (no division by J + 1) and ``gamma sum_i`` over all m training signals (a sum,
+  not a mean), so the same objective has ``lambda = (J + 1) lambda_eq8`` and ``gamma = m (J + 1) gamma_eq8``
+  here;
+* wavelet validity: the five penalties of eq. 8's W(h, g, x; lambda) exactly as printed, each with weight 1:
+  the CMF condition on the N-point grid ``w_k = 2 pi k / N`` and the shift orthogonality over every even lag,
+  positive and negative. awave's penalties are half of these, and its CMF term sums over N/2 points only (each
+  pair ``(w_k, w_k + pi)`` once), a quarter of ours; relative to the data terms, ours weigh the validity twice
+  (the CMF condition four times) as much (``tests/models/test_losses.py`` holds both relations).
 """
 
 import functools

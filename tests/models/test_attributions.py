@@ -1,4 +1,5 @@
-"""TRIM attributions: finite differences, completeness, and the two computation paths agree where they must."""
+"""TRIM attributions: finite differences, completeness, and the two gradient paths agree where they must (their
+comparison with finite differences of the loss is in test_gradient_paths.py)."""
 
 import numpy as np
 import pytest
@@ -89,7 +90,7 @@ def test_chosen_output_of_a_multi_output_teacher():
 def _penalty_gradient(path, h, x, op, teacher, method, wrt=None):
     op = TransformOperator(h, op.signal_shape, op.level, op.mode)  # a fresh graph for each path
     c = op.analysis(x)[0]  # the dense path: one tensor with every band
-    if path == "exact":
+    if path == "straight_through":
         attr = trim_attributions(teacher, x, c, op.synthesis, method, create_graph=True)
     else:
         attr = op.adjoint(teacher_input_gradients(teacher, x, method))[0]
@@ -108,31 +109,31 @@ def test_paths_agree_for_an_orthogonal_filter_and_a_smooth_teacher(method, mode)
     x = torch.tensor(np.random.default_rng(0).standard_normal((3, 32)), dtype=DT)
     teacher = smooth_teacher(32)
     results = []
-    for path in ("exact", "precomputed"):
+    for path in ("straight_through", "eq8"):
         h = lattice()
         op = TransformOperator(h, (32,), 2, mode)
         results.append(_penalty_gradient(path, h, x, op, teacher, method, wrt=angles))
-    (a_exact, g_exact), (a_pre, g_pre) = results
-    assert torch.allclose(a_exact, a_pre, atol=1e-10)
-    assert torch.allclose(g_exact, g_pre, atol=1e-9)
+    (a_st, g_st), (a_eq8, g_eq8) = results
+    assert torch.allclose(a_st, a_eq8, atol=1e-10)
+    assert torch.allclose(g_st, g_eq8, atol=1e-9)
 
 
 def test_paths_agree_for_a_free_filter_and_a_piecewise_linear_teacher():
     h, x, op = setup(wave="db3", length=32, level=2, noise=0.05)
     teacher = relu_teacher(32)
-    a_exact, g_exact = _penalty_gradient("exact", h, x, op, teacher, "saliency")
-    a_pre, g_pre = _penalty_gradient("precomputed", h, x, op, teacher, "saliency")
-    assert torch.allclose(a_exact, a_pre, atol=1e-10)
-    assert torch.allclose(g_exact, g_pre, atol=1e-9)
+    a_st, g_st = _penalty_gradient("straight_through", h, x, op, teacher, "saliency")
+    a_eq8, g_eq8 = _penalty_gradient("eq8", h, x, op, teacher, "saliency")
+    assert torch.allclose(a_st, a_eq8, atol=1e-10)
+    assert torch.allclose(g_st, g_eq8, atol=1e-9)
 
 
-def test_exact_path_carries_the_hessian_term_for_a_free_filter_and_a_smooth_teacher():
+def test_straight_through_path_adds_a_hessian_term_for_a_free_filter_and_a_smooth_teacher():
     h, x, op = setup(wave="db3", length=32, level=2, noise=0.05)
     teacher = smooth_teacher(32)
-    a_exact, g_exact = _penalty_gradient("exact", h, x, op, teacher, "saliency")
-    a_pre, g_pre = _penalty_gradient("precomputed", h, x, op, teacher, "saliency")
-    assert torch.allclose(a_exact, a_pre, atol=1e-10)  # same values: the teacher sees exactly x
-    assert not torch.allclose(g_exact, g_pre, atol=1e-6)  # different filter gradients
+    a_st, g_st = _penalty_gradient("straight_through", h, x, op, teacher, "saliency")
+    a_eq8, g_eq8 = _penalty_gradient("eq8", h, x, op, teacher, "saliency")
+    assert torch.allclose(a_st, a_eq8, atol=1e-10)  # same values: the teacher sees exactly x
+    assert not torch.allclose(g_st, g_eq8, atol=1e-6)  # different filter gradients
 
 
 def test_attribution_penalty_is_differentiable_in_the_lattice_angles():

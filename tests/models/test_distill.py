@@ -33,8 +33,8 @@ def test_grid_points_are_lambda_major():
     assert grid_points([1, 2], [0, 5, 6]) == [(1, 0), (1, 5), (1, 6), (2, 0), (2, 5), (2, 6)]
 
 
-@pytest.mark.parametrize("parametrization, path", [("free", "exact"), ("orthogonal", "precomputed"),
-                                                   ("free", "precomputed")])
+@pytest.mark.parametrize("parametrization, path", [("free", "straight_through"), ("orthogonal", "eq8"),
+                                                   ("free", "eq8")])
 def test_vectorised_grid_equals_separate_fits(data, parametrization, path):
     teacher = tanh_teacher(32)
     lambdas, gammas = [1e-3, 1e-1], [0.0, 0.5]
@@ -61,7 +61,7 @@ def test_closed_form_steps_equal_autograd_steps(data, mode, length, parametrizat
     where the synthesis is not the transpose of the analysis: symmetric mode, periodization of 30 samples)."""
     data = data[:, :length]
     teacher = tanh_teacher(length)
-    kw = dict(mode=mode, parametrization=parametrization, attribution=attribution, gradient_path="precomputed",
+    kw = dict(mode=mode, parametrization=parametrization, attribution=attribution, gradient_path="eq8",
               lambdas=[1e-3, 0.1], gammas=[0.0, 0.5], epochs=3, warmup_epochs=1, patience=2,
               validity_weights={"cmf": 0.0, "norm": 2.0})
     fast = small(**kw)
@@ -79,7 +79,7 @@ def test_closed_form_steps_equal_autograd_steps(data, mode, length, parametrizat
 
 def test_the_closed_form_is_used_only_where_it_holds():
     assert small(mode="symmetric")._closed_form_applies((32,), torch.zeros(1), True)
-    assert not small()._closed_form_applies((32,), None, True)  # exact attributions need the teacher
+    assert not small()._closed_form_applies((32,), None, True)  # straight-through needs the teacher
     assert not small()._closed_form_applies((200,), torch.zeros(1), True)  # long signals: per-level transforms
     assert small()._closed_form_applies((32,), None, False)  # no interpretation loss this epoch
     assert not small()._closed_form_applies((16, 16), torch.zeros(1), True)  # maps
@@ -87,7 +87,7 @@ def test_the_closed_form_is_used_only_where_it_holds():
 
 def test_a_diverging_fit_raises_a_clear_error(data):
     with pytest.raises(ValueError, match="diverged"):
-        small(dtype="float32", gradient_path="precomputed").fit(data * 1e30, tanh_teacher(32).float())
+        small(dtype="float32", gradient_path="eq8").fit(data * 1e30, tanh_teacher(32).float())
 
 
 def test_orthogonal_parametrization_stays_orthonormal(data):
@@ -108,7 +108,7 @@ def test_training_moves_the_filter_and_records_history(data):
     assert np.all(fit.history_["interpretation"][:, 0] == 0)
     assert np.all(fit.history_["interpretation"][:, 1] > 0)
     assert not np.allclose(fit.filters_[0], fit.initial_filter_)
-    assert fit.gradient_path_ == "exact"
+    assert fit.gradient_path_ == "eq8"  # the default ("auto")
 
 
 def test_warmup_epochs_train_without_the_interpretation_loss(data):
@@ -133,6 +133,30 @@ def test_early_stopping_keeps_the_best_filter(data):
     fit = small(epochs=6, lr=0.3, patience=1, lambdas=[1.0], gammas=[0.0]).fit(data, tanh_teacher(32))
     best = fit.best_epoch_[0]
     assert fit.history_["val_loss"][best, 0] == fit.history_["val_loss"][:, 0].min()
+
+
+def validation_split(fit, data):
+    """The validation signals of a fit (the split :meth:`WaveletDistiller.fit` draws from its seed)."""
+    order = np.random.default_rng(fit.seed).permutation(len(data))
+    return data[order[:int(round(fit.val_fraction * len(data)))]]
+
+
+@pytest.mark.parametrize("patience", [None, 2])
+def test_stored_filters_and_their_losses_come_from_the_same_epoch(data, patience):
+    # a large step makes the validation loss go up and down, so the best epoch is not the last one
+    teacher = tanh_teacher(32)
+    fit = small(epochs=8, lr=0.3, patience=patience, lambdas=[0.1, 1.0], gammas=[0.0, 0.5],
+                val_fraction=0.3, gradient_path="eq8").fit(data, teacher)
+    val_loss = fit.history_["val_loss"]
+    if patience is None:
+        assert np.all(fit.filter_epoch_ == fit.n_epochs_ - 1)  # every point trained to the end
+        assert np.any(val_loss.argmin(0) != fit.n_epochs_ - 1)  # so the best-validation epoch is another one
+    else:
+        assert np.all(val_loss[fit.filter_epoch_, range(4)] == val_loss[:fit.n_epochs_].min(0))
+    np.testing.assert_array_equal(fit.best_epoch_, fit.filter_epoch_)
+    # the losses recorded at filter_epoch_ are the stored filters' own: recompute them
+    recomputed = fit.objective(fit.filters_, validation_split(fit, data), teacher)[0][-1]
+    np.testing.assert_allclose(val_loss[fit.filter_epoch_, range(4)], recomputed, rtol=1e-10)
 
 
 def test_two_dimensional_fit_on_both_paths():
@@ -210,3 +234,13 @@ def test_list_and_dense_operators_agree_in_2d_and_1d():
     lhs = (op.synthesis(c) * g2).sum()
     rhs = sum((ci * ai).sum() for ci, ai in zip(c, op.adjoint(g2)))
     assert float(lhs) == pytest.approx(float(rhs), rel=1e-12)
+
+
+def test_a_filter_array_starts_the_fit_like_its_name(data):
+    teacher = tanh_teacher(32)
+    by_name = small(lambdas=[0.1], gammas=[0.0, 0.5], init_noise=0.0).fit(data, teacher)
+    by_array = small(wave=pywt.Wavelet("db2").rec_lo, lambdas=[0.1], gammas=[0.0, 0.5], init_noise=0.0).fit(
+        data, teacher)
+    np.testing.assert_allclose(by_array.filters_, by_name.filters_, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="wave"):
+        small(wave=np.ones((2, 4))).fit(data, teacher)

@@ -23,6 +23,8 @@ from models.filters import (
     scaling_and_wavelet,
     subfilters_3x3,
     to_pywt,
+    filter_distance,
+    relative_wavelet_distance,
     validity_report,
     wavelet_distance,
 )
@@ -201,6 +203,21 @@ def test_make_filter_free_and_orthogonal():
     assert make_filter("orthogonal", "db5", 2)().dtype == torch.float32
 
 
+def test_noise_on_the_taps_gives_the_same_start_to_both_parametrizations():
+    db5 = lowpass_filter("db5")
+    free = make_filter("free", "db5", 3, noise=0.3, seed=2, dtype=torch.float64)().detach().numpy()
+    ortho = make_filter("orthogonal", "db5", 3, noise=0.3, seed=2, noise_on="taps",
+                        dtype=torch.float64)().detach().numpy()
+    assert np.max(orthonormality_error(ortho)) < 1e-12 and np.abs(ortho.sum(-1) - math.sqrt(2)).max() < 1e-12
+    for noisy, fitted in zip(free, ortho):  # each orthogonal start is fitted to the free start's noisy taps
+        assert np.linalg.norm(fitted - noisy) < np.linalg.norm(db5 - noisy)
+    # an orthogonal filter given as taps is kept as it is
+    same = make_filter("orthogonal", lowpass_filter("sym5"), 1, noise_on="taps", dtype=torch.float64)()
+    assert np.abs(same.detach().numpy()[0] - lowpass_filter("sym5")).max() < 1e-11
+    with pytest.raises(ValueError, match="noise_on"):
+        make_filter("free", "db5", 1, noise=0.3, noise_on="angles")
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
@@ -261,6 +278,56 @@ def test_wavelet_distance_properties():
         wavelet_distance(psi, [np.nan])
 
 
+def _brute_force_distance(a, b):
+    """The paper's distance spelled out: every circular shift of b, of reversed b, and their negatives."""
+    n = max(len(a), len(b))
+    a, b = np.pad(np.asarray(a, float), (0, n - len(a))), np.pad(np.asarray(b, float), (0, n - len(b)))
+    return min(np.linalg.norm(a - s * np.roll(c, k)) for c in (b, b[::-1]) for k in range(n) for s in (1, -1))
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    ([1.0, 1.0], [1.0, -1.0], 2.0),                    # shifts/flips of (1, -1) all differ from (1, 1) by 2 once
+    ([1.0, 2.0, 3.0], [1.0, 0.0], 3.0),                # b padded to (1, 0, 0), shifted to (0, 0, 1): |(1, 2, 2)|
+    ([0.0, 1.0, 2.0, 0.0], [2.0, 1.0], 0.0),           # padded (2, 1, 0, 0) reversed is (0, 0, 1, 2): a shift of a
+    ([3.0, 0.0, 0.0], [0.0, -3.0, 0.0], 0.0),          # a shift and a sign
+    ([1.0, 0.0, 0.0, 0.0], [0.0, 0.5], 0.5),           # only the amplitude differs
+    ([1.0, 2.0], [2.0, 0.0, 1.0], 0.0),                # a padded to (1, 2, 0), a shift of (2, 0, 1)
+    ([1.0, 2.0], [1.0, 0.0, 1.0], 1.0),                # (1, 2, 0) against shifts of (1, 0, 1): (1, 1, 0) is 1 off
+])
+def test_wavelet_distance_on_hand_computed_cases(a, b, expected):
+    assert _brute_force_distance(a, b) == pytest.approx(expected, abs=1e-12)
+    assert wavelet_distance(a, b) == pytest.approx(expected, abs=1e-12)
+    assert wavelet_distance(b, a) == pytest.approx(expected, abs=1e-12)
+
+
+def test_wavelet_distance_equals_the_brute_force_minimum_on_random_wavelets():
+    rng = np.random.default_rng(4)
+    for n_a, n_b in [(7, 7), (9, 5), (4, 12), (33, 30)]:
+        a, b = rng.standard_normal(n_a), rng.standard_normal(n_b)
+        assert wavelet_distance(a, b) == pytest.approx(_brute_force_distance(a, b), rel=1e-12)
+        assert wavelet_distance(b, a) == pytest.approx(_brute_force_distance(a, b), rel=1e-12)
+
+
+def test_relative_distance_divides_by_the_reference_norm():
+    assert relative_wavelet_distance([1.0, -1.0], [1.0, 1.0]) == pytest.approx(math.sqrt(2.0))
+    assert relative_wavelet_distance([1.0, 2.0, 3.0], [1.0, 0.0]) == pytest.approx(3.0)
+    assert relative_wavelet_distance([0.0, 2.0, 0.0], [1.0, 0.0]) == pytest.approx(1.0)  # |(0, 2, 0) - (0, 1, 0)|
+    with pytest.raises(ValueError, match="psi_true"):
+        relative_wavelet_distance([1.0], [0.0, 0.0])
+
+
+def test_filter_distance_of_known_wavelets():
+    db5 = lowpass_filter("db5")
+    assert filter_distance(db5, db5) == 0.0
+    assert filter_distance(db5[::-1].copy(), db5) < 1e-9  # reversed filter: the reversed (and negated) wavelet
+    assert filter_distance(-db5, db5) < 1e-9
+    # sym5 and coif2 against db5: the starting distances of the synthetic experiment (paper section 4.1)
+    assert filter_distance(lowpass_filter("sym5"), db5) == pytest.approx(0.213, abs=5e-4)
+    assert filter_distance(lowpass_filter("coif2"), db5) == pytest.approx(0.382, abs=5e-4)
+    # nearly independent of the cascade depth
+    assert filter_distance(lowpass_filter("sym5"), db5, level=9) == pytest.approx(0.213, abs=2e-3)
+
+
 def test_subfilters_3x3():
     h = lowpass_filter("db5")
     g = highpass_from_lowpass(h)
@@ -283,3 +350,16 @@ def test_subfilters_3x3():
     assert batched["HH"].shape == (2, 3, 3) and np.allclose(batched["HH"][0], kernels["HH"])
     with pytest.raises(ValueError, match="3 taps"):
         subfilters_3x3(lowpass_filter("haar"))
+
+
+def test_db5_subfilters_are_not_flip_symmetric_so_correlation_and_convolution_differ():
+    # the subfilters_3x3 docstring: a flipped db5 kernel is neither the kernel nor its negative
+    from scipy.signal import convolve2d, correlate2d
+
+    kernels = subfilters_3x3(lowpass_filter("db5"))
+    m = np.random.default_rng(0).standard_normal((12, 12))
+    for name, k in kernels.items():
+        flipped = k[::-1, ::-1]
+        assert not np.allclose(flipped, k, atol=1e-3) and not np.allclose(flipped, -k, atol=1e-3), name
+        corr, conv = correlate2d(m, k, mode="valid"), convolve2d(m, k, mode="valid")
+        assert not np.allclose(corr, conv, atol=1e-3) and not np.allclose(corr, -conv, atol=1e-3), name

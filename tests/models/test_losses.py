@@ -67,6 +67,28 @@ def test_validity_terms_match_their_definitions_by_hand():
         assert float(terms[name]) == pytest.approx(value, rel=1e-12), name
 
 
+def test_validity_terms_relative_to_the_reference_implementations_normalisation():
+    # awave's penalties, written from their definitions: half of each squared residual, and the CMF condition
+    # summed over the N/2 frequencies w_k = 2 pi k / N, k < N/2 (each pair (w, w + pi) once)
+    hn = pywt.Wavelet("db3").rec_lo + 0.1 * np.random.default_rng(0).standard_normal(6)
+    n = len(hn)
+    g = np.array([(-1) ** k * hn[n - 1 - k] for k in range(n)])
+    power = np.abs(np.fft.fft(hn)) ** 2
+    lags = [np.dot(hn[2 * k:], hn[:n - 2 * k]) if k >= 0 else np.dot(hn[:n + 2 * k], hn[-2 * k:])
+            for k in range(-(n // 2), n // 2 + 1)]
+    awave = {
+        "sum_h": 0.5 * (hn.sum() - np.sqrt(2)) ** 2,
+        "sum_g": 0.5 * g.sum() ** 2,
+        "norm": 0.5 * ((hn**2).sum() - 1) ** 2,
+        "cmf": 0.5 * ((power[: n // 2] + power[n // 2:] - 2) ** 2).sum(),
+        "shift_orth": 0.5 * sum((v - (k == n // 2)) ** 2 for k, v in enumerate(lags)),
+    }
+    ratio = {"sum_h": 2.0, "sum_g": 2.0, "norm": 2.0, "cmf": 4.0, "shift_orth": 2.0}
+    ours = validity_terms(torch.tensor(hn))
+    for name, value in awave.items():
+        assert float(ours[name]) == pytest.approx(ratio[name] * value, rel=1e-12), name
+
+
 def test_validity_terms_have_second_derivatives():
     h = torch.tensor(pywt.Wavelet("db2").rec_lo, dtype=torch.float64) + 0.01
     h.requires_grad_(True)

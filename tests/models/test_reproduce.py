@@ -1,0 +1,60 @@
+"""`awd reproduce synthetic` (models.reproduce): a tiny run end to end, and the summary's arithmetic."""
+
+import json
+
+import numpy as np
+import pytest
+
+from awd.cli import main
+from models.filters import filter_distance, lowpass_filter
+from models.reproduce import SyntheticConfig, markdown_table, summarize
+
+
+def test_quick_reproduction_writes_the_table_the_json_and_the_figure(tmp_path, capsys):
+    out = tmp_path / "syn"
+    assert main(["reproduce", "synthetic", "--out", str(out), "--quick"]) == 0
+    printed = capsys.readouterr().out
+    assert "| db5+noise |" in printed and "| coif2 |" in printed
+    for name in ("results.json", "results.md", "starts.png", "starts.svg"):
+        assert (out / name).is_file(), name
+    result = json.loads((out / "results.json").read_text())
+    assert len(result["runs"]) == 3 and set(result["summary"]) == {"db5+noise", "sym5", "coif2"}
+    db5 = lowpass_filter("db5")
+    for run in result["runs"]:
+        distances = np.asarray(run["distances"])
+        assert len(distances) == len(run["grid"]) == len(run["filters"]) == 3
+        # the paper's selection is the closest grid point, the data-driven one the best cross-validated one
+        assert run["paper"]["distance"] == distances.min()
+        assert run["data"]["cv_r2"] == max(run["cv_r2"])
+        assert run["data"]["distance"] == distances[run["data"]["index"]]
+        # the stored distances are the paper's distance of the stored filters
+        h = np.asarray(run["filters"][run["paper"]["index"]])
+        assert filter_distance(h, db5) == pytest.approx(run["paper"]["distance"], rel=1e-12)
+    sym5 = next(r for r in result["runs"] if r["start"] == "sym5")
+    assert sym5["start_distance"] == pytest.approx(0.213, abs=1e-3)
+
+
+def test_bad_settings_name_the_field():
+    with pytest.raises(ValueError, match="starts"):
+        SyntheticConfig(starts=("haar",)).validate()
+    with pytest.raises(ValueError, match="data_mode"):
+        SyntheticConfig(data_mode="symmetric").validate()
+    with pytest.raises(ValueError, match="epochs"):
+        SyntheticConfig(epochs=0).validate()
+
+
+def test_summary_means_sds_and_shares():
+    def run(start, seed, d0, paper, data, cv, cv0):
+        return {"start": start, "seed": seed, "start_distance": d0, "paper": {"distance": paper},
+                "data": {"distance": data, "cv_r2": cv}, "start_cv_r2": cv0}
+
+    result = {"config": {"starts": ["sym5"], "seeds": [0, 1], "n": 10, "data_mode": "zero", "mode": "zero",
+                         "parametrization": "free", "epochs": 1, "lr": 1e-3, "batch_size": 10,
+                         "lambdas": [1.0], "gammas": [0.0], "teacher": "mlp"},
+              "runs": [run("sym5", 0, 0.2, 0.1, 0.3, 0.5, 0.4), run("sym5", 1, 0.2, 0.3, 0.1, 0.3, 0.4)],
+              "teachers": [{"test_r2": 0.9}, {"test_r2": 0.8}], "seconds": 1.0}
+    s = summarize(result)["sym5"]
+    assert s["paper"]["mean"] == pytest.approx(0.2) and s["paper"]["sd"] == pytest.approx(np.sqrt(0.02))
+    assert s["paper_closer"] == 0.5 and s["data_closer"] == 0.5 and s["data_beats_start_cv"] == 0.5
+    result["summary"] = summarize(result)
+    assert "| sym5 | 0.200 ± 0.000 | 0.200 ± 0.141 | 0.200 ± 0.141 | 50 % / 50 % |" in markdown_table(result)
