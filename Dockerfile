@@ -14,6 +14,7 @@ WORKDIR /app
 COPY pyproject.toml README.md* ./
 COPY awd ./awd
 COPY models ./models
+COPY jobstate ./jobstate
 COPY backend ./backend
 COPY worker ./worker
 COPY frontend ./frontend

@@ -11,7 +11,11 @@
 
 import argparse
 import sys
+import typing
+from enum import StrEnum
 from pathlib import Path
+
+from models.options import TEACHER_ARCHITECTURES, cli_fields
 
 __all__ = ["main", "build_parser"]
 
@@ -37,35 +41,7 @@ def build_parser():
     ex.add_argument("--n", type=int, default=None, help="number of samples (default: the example's own)")
     ex.add_argument("--seed", type=int, default=0)
 
-    di = sub.add_parser("distill", help="distil a teacher into a wavelet and interpretable students")
-    di.add_argument("data", help="data file: .npz, .npy, .csv, .fits, .h5, .mat")
-    di.add_argument("--out", required=True, help="output directory for result.json, arrays.npz, figures")
-    di.add_argument("--teacher", default="auto",
-                    help="mlp, lstm, cnn, resnet18 (trained here), or a weights file (.safetensors, .pt, .pt2)")
-    di.add_argument("--teacher-arch", default=None,
-                    help="architecture of an uploaded state dict (with --teacher PATH)")
-    di.add_argument("--target", type=int, default=0, help="target column to explain")
-    di.add_argument("--levels", type=int, default=4)
-    di.add_argument("--wave", default="db5")
-    di.add_argument("--mode", default="auto", choices=["auto", "periodization", "zero", "symmetric"],
-                    help="boundary mode; auto: zero when periodization would leave a band shorter than top-k")
-    di.add_argument("--parametrization", default="orthogonal", choices=["orthogonal", "free"])
-    di.add_argument("--lambdas", type=_floats, default=None, help="comma-separated sparsity weights")
-    di.add_argument("--gammas", type=_floats, default=None, help="comma-separated interpretation weights")
-    di.add_argument("--grid", dest="grid_preset", default="default", choices=["default", "paper", "synthetic"],
-                    help="grid when --lambdas/--gammas are not given: a quick default, the paper's, or the "
-                         "paper's synthetic-recovery grid (section 4.1)")
-    di.add_argument("--init-noise", type=float, default=0.0,
-                    help="SD of Gaussian noise added to the initial filter (the paper's db5 + 0.3 N(0, 1) start)")
-    di.add_argument("--cv-repeats", type=int, default=3, help="repeats of the K-fold CV used for selection")
-    di.add_argument("--selection", dest="selection_rule", default="one_se", choices=["one_se", "best"],
-                    help="one_se: keep the initial wavelet unless AWD beats it by one standard error in CV")
-    di.add_argument("--epochs", type=int, default=None)
-    di.add_argument("--attribution", default="saliency",
-                    choices=["saliency", "input_x_gradient", "integrated_gradients"])
-    di.add_argument("--seed", type=int, default=0)
-    di.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
-
+    _add_distill_parser(sub)
     _add_reproduce_parser(sub)
 
     se = sub.add_parser("serve", help="run the web app with a bundled Redis and one worker")
@@ -77,6 +53,42 @@ def build_parser():
     wo = sub.add_parser("worker", help="run a distillation worker on a shared Redis (REDIS_URL)")
     wo.add_argument("--concurrency", type=int, default=1)
     return parser
+
+
+#: Extra spellings of some flags (kept from earlier releases).
+_FLAG_ALIASES = {"grid_preset": ["--grid"], "selection_rule": ["--selection"]}
+
+
+def _flag_type(annotation):
+    """``(argparse type, choices)`` of an option's annotation (``X | None`` unwrapped)."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    kind = args[0]
+    if isinstance(kind, type) and issubclass(kind, StrEnum):
+        return str, [e.value for e in kind]
+    if typing.get_origin(kind) is list:
+        return _floats, None
+    return kind, None
+
+
+def _add_distill_parser(sub):
+    """``awd distill``: one flag per job option (:func:`models.options.cli_fields`), with its default and bounds."""
+    di = sub.add_parser("distill", help="distil a teacher into a wavelet and interpretable students",
+                        description="Every option defaults to the value shown; see README 'From the terminal'.")
+    di.add_argument("data", help="data file: .npz, .npy, .csv, .fits, .h5, .mat")
+    di.add_argument("--out", required=True, help="output directory for result.json, arrays.npz, figures")
+    di.add_argument("--teacher", default="auto",
+                    help=f"{', '.join(TEACHER_ARCHITECTURES)} (trained here; auto: by data kind), or a weights "
+                         "file (.safetensors, .pt, .pt2)")
+    di.add_argument("--teacher-arch", default=None, choices=list(TEACHER_ARCHITECTURES),
+                    help="architecture of an uploaded state dict (with --teacher PATH)")
+    for name, field in cli_fields():
+        if name == "teacher":
+            continue
+        kind, choices = _flag_type(field.annotation)
+        default = field.default.value if isinstance(field.default, StrEnum) else field.default
+        shown = "the grid preset's" if default is None and name in ("lambdas", "gammas", "epochs") else default
+        di.add_argument(f"--{name.replace('_', '-')}", *_FLAG_ALIASES.get(name, []), dest=name, type=kind,
+                        choices=choices, default=None, help=f"{field.description} (default: {shown})")
 
 
 def _ints(text):
@@ -151,13 +163,8 @@ def _cmd_distill(args):
 
     from models import pipeline
 
-    config = {
-        "target": args.target, "levels": args.levels, "wave": args.wave, "mode": args.mode,
-        "parametrization": args.parametrization, "lambdas": args.lambdas, "gammas": args.gammas,
-        "grid_preset": args.grid_preset, "epochs": args.epochs, "attribution": args.attribution,
-        "seed": args.seed, "device": args.device, "init_noise": args.init_noise, "cv_repeats": args.cv_repeats,
-        "selection_rule": args.selection_rule,
-    }
+    config = {name: getattr(args, name) for name, _field in cli_fields()
+              if name != "teacher" and getattr(args, name) is not None}
     if Path(args.teacher).suffix:
         config["teacher_path"] = args.teacher
         config["teacher"] = args.teacher_arch or "auto"

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
@@ -20,14 +21,14 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from backend.auth import OwnerGateMiddleware
 from backend.ratelimit import RateLimitMiddleware
-from backend.routes import datasets, examples, health, jobs, results, session, shares, teachers
+from backend.routes import datasets, examples, health, jobs, options, results, session, shares, teachers
 from jobstate.config import Settings, get_settings
 from jobstate.db import init_db
 from jobstate.dispatch import recover_jobs
 from jobstate.storage import DISK_FULL_DETAIL, Paths, is_disk_full, sweep_temp
 from models import __version__
 
-__all__ = ["create_app", "api_router", "RecoveryLoop"]
+__all__ = ["create_app", "api_router", "RecoveryLoop", "validation_detail"]
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,19 @@ log = logging.getLogger(__name__)
 def api_router() -> APIRouter:
     """All resource routers under ``/api``."""
     router = APIRouter(prefix="/api")
-    for module in (health, session, datasets, examples, teachers, jobs, results, shares):
+    for module in (health, session, options, datasets, examples, teachers, jobs, results, shares):
         router.include_router(module.router)
     return router
+
+
+def validation_detail(errors: list) -> str:
+    """pydantic's list of errors as one readable sentence: ``"epochs: Input should be less than or equal to
+    2000"`` (the first error; the location without the word "body")."""
+    first = errors[0] if errors else {}
+    field = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
+    message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{field}: {message}{more}"
 
 
 class RecoveryLoop:
@@ -156,6 +167,11 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request, exc):
+        """A request the schema refuses: 422 with one sentence naming the field, like every other error."""
+        return JSONResponse(status_code=422, content={"detail": validation_detail(exc.errors())})
 
     @app.exception_handler(OSError)
     async def _os_error(request, exc):

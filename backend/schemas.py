@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.options import JobOptions
 
 __all__ = [
     "DatasetPublic",
@@ -32,13 +34,6 @@ __all__ = [
 ]
 
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
-
-#: Upper bounds of a job's numeric options (each documented in OpenAPI; a request beyond one gets a 422 that
-#: names it). The estimated run time is also checked against ``AWD_JOB_TIME_LIMIT`` on submission.
-MAX_EPOCHS = 2000
-MAX_TEACHER_EPOCHS = 2000
-MAX_GRID_POINTS = 400
-MAX_LEVELS = 12
 
 
 class Problem(BaseModel):
@@ -114,44 +109,18 @@ class TeachersPublic(BaseModel):
     count: int
 
 
-class JobCreate(BaseModel):
-    """A distillation job: a dataset, a teacher and the options of ``models.pipeline.PipelineConfig``.
+class JobCreate(JobOptions):
+    """A distillation job: a dataset, a teacher and the job's options (:class:`models.options.JobOptions`, whose
+    defaults, bounds and choices this schema shows).
 
-    Fields left out take the pipeline's defaults. ``teacher`` is an architecture name, ``"auto"``
-    (LSTM for time series, CNN for maps) or the id of an uploaded teacher.
+    ``teacher`` is an architecture name, ``"auto"`` (LSTM for time series, CNN for maps) or the id of an
+    uploaded teacher.
     """
 
     model_config = ConfigDict(extra="forbid")
-    dataset_id: str = Field(max_length=64)
-    teacher: str = Field(default="auto", max_length=64)
-    target: int | None = Field(default=None, ge=0, le=10_000)
-    levels: int | None = Field(default=None, ge=1, le=MAX_LEVELS,
-                               description="decomposition levels J; also at most what the signal length allows")
-    wave: str | None = Field(default=None, max_length=20)
-    mode: str | None = Field(default=None, max_length=20)
-    parametrization: str | None = Field(default=None, max_length=20)
-    lambdas: list[float] | None = Field(default=None, min_length=1, max_length=64)
-    gammas: list[float] | None = Field(default=None, min_length=1, max_length=64)
-    epochs: int | None = Field(default=None, ge=1, le=MAX_EPOCHS)
-    attribution: str | None = Field(default=None, max_length=40)
-    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
-    batch_size: int | None = Field(default=None, ge=1, le=100_000)
-    device: str | None = Field(default=None, max_length=20)
-    grid_preset: Literal["default", "paper"] | None = None
-    teacher_epochs: int | None = Field(default=None, ge=1, le=MAX_TEACHER_EPOCHS)
-    lr: float | None = Field(default=None, gt=0, le=10)
-    patience: int | None = Field(default=None, ge=1, le=10_000)
-    test_fraction: float | None = Field(default=None, ge=0.05, le=0.5)
-    cv_folds: int | None = Field(default=None, ge=2, le=20)
-    top_k: int | None = Field(default=None, ge=1, le=1000)
-
-    @model_validator(mode="after")
-    def _grid_size(self):
-        n_points = len(self.lambdas or [1]) * len(self.gammas or [1])
-        if n_points > MAX_GRID_POINTS:
-            raise ValueError(f"lambdas x gammas: {n_points} grid points exceed the bound of {MAX_GRID_POINTS}; "
-                             "use fewer values")
-        return self
+    dataset_id: str = Field(max_length=64, description="the dataset to distil on")
+    teacher: str = Field(default="auto", max_length=64,
+                         description="auto, mlp, lstm, cnn, resnet18, or the id of an uploaded teacher")
 
 
 class JobEstimate(BaseModel):

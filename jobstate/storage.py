@@ -15,7 +15,6 @@ same directory tree and moved with :func:`os.replace` (atomic on POSIX).
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import shutil
@@ -24,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from models.files import atomic_write_bytes
+from models.files import atomic_write_bytes, sha256_file
 
 __all__ = [
     "DATASET_SUFFIXES",
@@ -231,15 +230,6 @@ def atomic_move(src, dst) -> Path:
     dst.parent.mkdir(parents=True, exist_ok=True)
     os.replace(src, dst)
     return dst
-
-
-def sha256_file(path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(chunk), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def usage_bytes(root) -> int:

@@ -26,6 +26,8 @@ whose weights sum to one).
 
 import torch
 
+from models.options import Attribution
+
 __all__ = [
     "ATTRIBUTION_METHODS",
     "check_method",
@@ -35,7 +37,7 @@ __all__ = [
     "teacher_input_gradients",
 ]
 
-ATTRIBUTION_METHODS = ("saliency", "input_x_gradient", "integrated_gradients")
+ATTRIBUTION_METHODS = tuple(a.value for a in Attribution)
 
 
 def check_method(method):

@@ -38,11 +38,7 @@ import torch
 
 from models import filters as _filters
 from models import wavelets as _wavelets
-from models.attributions import (
-    check_method,
-    teacher_input_gradients,
-    trim_attributions,
-)
+from models.attributions import check_method, teacher_input_gradients, trim_attributions
 from models.device import resolve_device
 from models.losses import (
     VALIDITY_TERMS,
@@ -53,16 +49,13 @@ from models.losses import (
     validity_terms_and_gradient,
 )
 from models.optim import StackedAdam
+from models.options import GRADIENT_PATH_ALIASES, GradientPath
 
 __all__ = ["WaveletDistiller", "Cancelled", "grid_points", "TransformOperator"]
 
 #: Signals up to this length use the dense multi-level matrix W(h); longer ones use per-level convolutions.
 DENSE_MAX_LENGTH = 128
-PARAMETRIZATIONS = ("free", "orthogonal")
-GRADIENT_PATHS = ("auto", "eq8", "straight_through")
-#: Former names of the gradient paths, still accepted.
-GRADIENT_PATH_ALIASES = {"precomputed": "eq8", "exact": "straight_through"}
-
+GRADIENT_PATHS = tuple(p.value for p in GradientPath)
 
 #: The rows of a step's loss values and the keys of ``history_`` (``"total"`` is recorded as ``"train_loss"``).
 TERM_NAMES = ("reconstruction",) + VALIDITY_TERMS + ("sparsity", "interpretation", "total")
@@ -302,7 +295,7 @@ class WaveletDistiller:
 
     # ------------------------------------------------------------------ checks
     def _check_params(self):
-        if self.parametrization not in PARAMETRIZATIONS:
+        if self.parametrization not in _filters.PARAMETRIZATIONS:
             raise ValueError(f"parametrization: {self.parametrization!r}; pass 'free' or 'orthogonal'")
         if self.mode not in _wavelets.MODES:
             raise ValueError(f"mode: {self.mode!r}; pass one of {', '.join(_wavelets.MODES)}")

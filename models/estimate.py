@@ -8,10 +8,9 @@ runs sooner, and a GPU or a faster CPU runs them faster. The API uses it to refu
 
 import numpy as np
 
-__all__ = ["estimate_seconds", "DEFAULT_TEACHER"]
+from models.options import DEFAULT_TEACHER, grid_preset
 
-#: The teacher trained for ``teacher="auto"``, by data kind.
-DEFAULT_TEACHER = {"timeseries": "lstm", "image": "cnn"}
+__all__ = ["estimate_seconds", "estimate_job"]
 
 #: Seconds per epoch measured by ``make bench`` (bench/RESULTS.md, "Scaling") and with the trainer on 200
 #: random maps, one CPU thread, the default path (orthogonal filter, teacher gradients computed once).
@@ -86,3 +85,28 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     teacher_gradients = (8.0 if attribution == "integrated_gradients" else 1.0) * 2e-6 * size * n
     train = _TEACHER_COST.get(arch, 0.0) * size * n * 30
     return 10.0 + per_epoch * max(int(epochs or 1), 1) + teacher_gradients + train + cross_validation
+
+
+def estimate_job(config, kind: str, shape, n: int) -> dict:
+    """The estimate of a job's options on data of this kind, sample shape and size.
+
+    Parameters
+    ----------
+    config : models.options.JobOptions
+    kind : {"timeseries", "image"}
+    shape : sequence of int
+    n : int
+
+    Returns
+    -------
+    dict
+        ``{"seconds", "grid_points", "epochs"}``, with the grid preset's values where the options give none.
+    """
+    preset = grid_preset(kind, config.grid_preset)
+    lambdas = config.lambdas if config.lambdas is not None else preset["lambdas"]
+    gammas = set(config.gammas if config.gammas is not None else preset["gammas"]) | {0.0}
+    epochs = config.epochs if config.epochs is not None else preset["epochs"]
+    n_points = len(lambdas) * len(gammas)
+    seconds = estimate_seconds(kind, shape, n, n_points, epochs, config.attribution, config.teacher,
+                               config.parametrization)
+    return {"seconds": seconds, "grid_points": n_points, "epochs": epochs}

@@ -1,12 +1,14 @@
-"""Atomic file writes, shared by the pipeline and the service: a reader sees the old file or the new one."""
+"""File writes and checksums shared by the pipeline and the service: an atomic write leaves the old file or the
+new one, never half of one."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "TEMP_PREFIX"]
+__all__ = ["atomic_write_bytes", "sha256_file", "TEMP_PREFIX"]
 
 #: Prefix of the temporary sibling files; a leftover one (a process killed mid-write) is safe to delete.
 TEMP_PREFIX = ".tmp-"
@@ -39,3 +41,12 @@ def atomic_write_bytes(path, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def sha256_file(path, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file, read in chunks of ``chunk`` bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()

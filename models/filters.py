@@ -25,9 +25,9 @@ Parameterisations
 """
 
 import difflib
-from functools import lru_cache
 import math
 import numbers
+from functools import lru_cache
 
 import numpy as np
 import pywt
@@ -35,6 +35,7 @@ import torch
 from torch import nn
 
 from models import wavelets
+from models.options import Parametrization
 
 __all__ = [
     "lowpass_filter",
@@ -57,7 +58,7 @@ __all__ = [
     "subfilters_3x3",
 ]
 
-PARAMETRIZATIONS = ("free", "orthogonal")
+PARAMETRIZATIONS = tuple(p.value for p in Parametrization)
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -2,16 +2,15 @@
 
 Pure drawing on top of the bundle dict: each ``plot_*`` function draws on an optional matplotlib axis and
 returns it; :func:`write_figures` saves them all next to ``result.json``. The interactive versions live in
-``frontend/figures.py``.
+``frontend/figures``. Figures are bare :class:`matplotlib.figure.Figure` objects with the Agg canvas: nothing
+here touches ``matplotlib.pyplot`` or the process's backend.
 """
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 __all__ = ["plot_wavelet", "plot_grid", "plot_scores", "plot_activation", "write_figures"]
 
@@ -19,9 +18,16 @@ __all__ = ["plot_wavelet", "plot_grid", "plot_scores", "plot_activation", "write
 LEARNED, INITIAL = "#0072B2", "#E69F00"
 
 
+def _axis():
+    """One axis on a new 6 x 3.5 inch figure with the Agg canvas (no pyplot state)."""
+    fig = Figure(figsize=(6, 3.5), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig.subplots()
+
+
 def plot_wavelet(bundle, ax=None):
     """Learned psi and phi against the initial wavelet's."""
-    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+    ax = ax or _axis()
     w = bundle["wavelet"]
     x = np.asarray(w["x"])
     ax.plot(x, w["psi"], color=LEARNED, label="learned psi")
@@ -36,7 +42,7 @@ def plot_wavelet(bundle, ax=None):
 
 def plot_grid(bundle, ax=None):
     """Heatmap of the cross-validated score over the lambda x gamma grid, the selected point marked."""
-    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+    ax = ax or _axis()
     lambdas, gammas = bundle["lambdas"], bundle["gammas"]
     scores = np.full((len(lambdas), len(gammas)), np.nan)
     for entry in bundle["grid"]:
@@ -55,7 +61,7 @@ def plot_grid(bundle, ax=None):
 
 def plot_scores(bundle, ax=None):
     """Test RMSE of every model with its bootstrap SD, and the teacher's."""
-    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+    ax = ax or _axis()
     names = ["teacher"] + list(bundle["models"])
     rmse = [bundle["teacher"]["test"]["rmse"]] + [m["test"]["rmse"] for m in bundle["models"].values()]
     sd = [0.0] + [m["test"]["rmse_sd"] for m in bundle["models"].values()]
@@ -69,7 +75,7 @@ def plot_scores(bundle, ax=None):
 
 def plot_activation(bundle, index=0, ax=None):
     """Wavelet activation map of one test example."""
-    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+    ax = ax or _axis()
     act = bundle["activation"]
     x, amap = np.asarray(act["x"][index]), np.asarray(act["maps"][index])
     if x.ndim == 1:
@@ -93,7 +99,8 @@ def write_figures(bundle, out_dir):
     names = []
     for stem, draw in (("wavelet", plot_wavelet), ("grid", plot_grid), ("scores", plot_scores),
                        ("activation", plot_activation)):
-        fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+        ax = _axis()
+        fig = ax.figure
         draw(bundle, ax=ax)
         for ext in ("png", "svg"):
             path = out_dir / f"{stem}.{ext}"
@@ -101,5 +108,4 @@ def write_figures(bundle, out_dir):
             fig.savefig(tmp, dpi=110)
             tmp.replace(path)
             names.append(path.name)
-        plt.close(fig)
     return names

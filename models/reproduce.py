@@ -8,7 +8,8 @@ point is selected per start in two ways:
 
 * ``paper``: the grid point closest to db5, the paper's own selection (it uses the truth);
 * ``data``: the grid point whose time-series student scores best in cross-validation on the training split,
-  computed by the product's own selection code (:func:`models.pipeline._cv_score`), which needs no truth.
+  computed by the product's own selection code (:func:`models.pipeline.selection.fold_scores`), which needs no
+  truth.
 
 :func:`run_synthetic` returns a JSON-able dict; :func:`write_report` writes it as ``results.json``,
 ``results.md`` and the figure ``starts.png``/``starts.svg``. ``awd reproduce synthetic`` calls both.
@@ -107,12 +108,16 @@ def _distance(h, level):
 
 
 def _cv_scores(filters, X, y, config, seed):
-    """Cross-validated R2 of the product's time-series student on each filter (the pipeline's own code)."""
-    from models import pipeline
+    """Cross-validated R2 of the product's time-series student on each filter (the pipeline's own code, on
+    its shared splits)."""
+    from models.options import PipelineConfig
+    from models.pipeline.selection import cv_splits, fold_scores
 
-    cv_config = pipeline.PipelineConfig(levels=4, mode=config.mode, cv_folds=config.cv_folds,
-                                        top_k=config.top_k, seed=seed)
-    return np.array([pipeline._cv_score("timeseries", h, cv_config, X, y)[0] for h in filters])
+    cv_config = PipelineConfig(levels=4, mode=config.mode, cv_folds=config.cv_folds, top_k=config.top_k, seed=seed)
+    splits = cv_splits(len(X), cv_config.cv_folds, cv_config.cv_repeats, seed)
+    unscaled = {"offset": 0.0, "scale": 1.0}
+    y_all = np.asarray(y).reshape(len(y), -1)
+    return np.array([fold_scores("timeseries", h, cv_config, X, y, y_all, splits, unscaled).mean() for h in filters])
 
 
 def _fit_start(start, teacher, X, y, config, seed):

@@ -21,9 +21,11 @@ from jobstate import crud
 from jobstate.config import get_settings
 from jobstate.db import Dataset, Job, Teacher, get_sessionmaker, utcnow
 from jobstate.dispatch import HEARTBEAT_SECONDS, ORPHAN_GRACE_SECONDS
+from jobstate.jobconfig import job_config
 from jobstate.storage import Paths, is_disk_full, pid_alive, usage_bytes
+from models.options import PipelineConfig
 
-__all__ = ["JobRun", "claim", "lost_owner", "owns", "pipeline_config", "describe_error"]
+__all__ = ["JobRun", "claim", "lost_owner", "owns", "describe_error"]
 
 log = logging.getLogger(__name__)
 
@@ -75,17 +77,6 @@ def owns(job_id: str, attempt: int) -> bool:
     with _session() as session:
         job = session.get(Job, job_id)
         return job is not None and job.state == "running" and job.attempt == attempt
-
-
-def pipeline_config(job: Job, dataset: Dataset, teacher: Teacher | None, paths: Paths, device) -> dict:
-    """The ``PipelineConfig`` dict of a job, with stored paths resolved under the data directory."""
-    config = dict(job.config)
-    if teacher is not None:
-        config["teacher_path"] = str(paths.teacher_dir(teacher.id) / teacher.filename)
-        config["teacher"] = teacher.arch
-    if device and not config.get("device"):
-        config["device"] = device
-    return config
 
 
 class JobRun:
@@ -151,8 +142,8 @@ class JobRun:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def inputs(self) -> tuple[Path, dict]:
-        """Dataset path and pipeline config dict of the job.
+    def inputs(self) -> tuple[Path, PipelineConfig]:
+        """Dataset path and pipeline config of the job.
 
         Raises
         ------
@@ -169,7 +160,7 @@ class JobRun:
                 teacher = session.get(Teacher, job.teacher_id)
                 if teacher is None:
                     raise ValueError("teacher: the uploaded teacher of this job was deleted")
-            config = pipeline_config(job, dataset, teacher, self.paths, self.settings.device)
+            config = job_config(job.config, teacher, self.paths, self.settings.device)
             return self.paths.dataset_dir(dataset.id) / dataset.filename, config
 
     def check_quota(self) -> None:

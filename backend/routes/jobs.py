@@ -26,7 +26,10 @@ from backend.schemas import (
 from jobstate import crud
 from jobstate.db import ACTIVE_STATES, Dataset, Job, Teacher, utcnow
 from jobstate.dispatch import enqueue_job, revoke_task, worker_count
+from jobstate.jobconfig import job_config, stored_options
 from jobstate.storage import remove_tree
+from models import estimate as run_time
+from models.options import TEACHER_ARCHITECTURES, PipelineConfig
 
 __all__ = ["router", "job_public", "build_config"]
 
@@ -66,60 +69,41 @@ def _unprocessable(message: str) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, message)
 
 
-def estimate(config: dict, dataset: Dataset, limit_seconds: float) -> JobEstimate:
-    """The run-time estimate of a validated job config on ``dataset`` (see :mod:`models.estimate`)."""
-    from models.estimate import estimate_seconds
-    from models.pipeline import PipelineConfig
-
-    resolved = PipelineConfig.from_dict({k: v for k, v in config.items() if k != "teacher_path"}
-                                        ).resolved(dataset.kind)
-    n_points = len(resolved.lambdas) * len(resolved.gammas)
-    seconds = estimate_seconds(dataset.kind, dataset.shape, dataset.n, n_points, resolved.epochs,
-                               resolved.attribution, config.get("teacher", "auto"), resolved.parametrization)
-    return JobEstimate(seconds=seconds, limit_seconds=limit_seconds, grid_points=n_points, epochs=resolved.epochs,
-                       within_limit=seconds <= limit_seconds)
+def estimate(config: PipelineConfig, dataset: Dataset, limit_seconds: float) -> JobEstimate:
+    """The run-time estimate of a job on ``dataset`` (:func:`models.estimate.estimate_job`)."""
+    guess = run_time.estimate_job(config, dataset.kind, tuple(dataset.shape), dataset.n)
+    return JobEstimate(**guess, limit_seconds=limit_seconds, within_limit=guess["seconds"] <= limit_seconds)
 
 
-def build_config(body: JobCreate, session, paths) -> tuple[dict, str | None, Dataset]:
-    """Validate a submission with ``PipelineConfig``; returns the stored config, the teacher id, the dataset.
+def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str | None, Dataset]:
+    """The pipeline config of a submission, its uploaded teacher's id and its dataset.
 
     Raises
     ------
     fastapi.HTTPException
         404 for an unknown dataset, 422 naming the field for anything the pipeline refuses.
     """
-    from models.pipeline import PipelineConfig
-    from models.teachers import TEACHERS
-
     dataset = session.get(Dataset, body.dataset_id) if is_uuid(body.dataset_id) else None
     if dataset is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"dataset_id: no dataset {body.dataset_id!r}")
-    options = body.model_dump(exclude_none=True, exclude={"dataset_id"})
-    teacher = options.pop("teacher", "auto")
-    teacher_id = None
-    check = dict(options)
-    if teacher == "auto" or teacher in TEACHERS:
-        options["teacher"] = check["teacher"] = teacher
-    else:
-        row = session.get(Teacher, teacher) if is_uuid(teacher) else None
+    options = body.model_dump(exclude={"dataset_id"})
+    row = None
+    if options["teacher"] not in ("auto", *TEACHER_ARCHITECTURES):
+        row = session.get(Teacher, options["teacher"]) if is_uuid(options["teacher"]) else None
         if row is None:
-            raise _unprocessable(f"teacher: {teacher!r} is neither 'auto', one of {', '.join(TEACHERS)}, "
-                                 "nor the id of an uploaded teacher")
+            raise _unprocessable(f"teacher: {options['teacher']!r} is neither 'auto', one of "
+                                 f"{', '.join(TEACHER_ARCHITECTURES)}, nor the id of an uploaded teacher")
         if list(row.input_shape) != list(dataset.shape):
             raise _unprocessable(f"teacher: the uploaded teacher takes samples shaped {row.input_shape} but the "
                                  f"dataset's are {dataset.shape}; upload a teacher for this data")
-        teacher_id = row.id
-        options["teacher"] = check["teacher"] = row.arch
-        check["teacher_path"] = str(paths.teacher_dir(row.id) / row.filename)
     try:
-        config = PipelineConfig.from_dict(check).to_dict()
+        config = job_config(options, row, paths)
     except ValueError as exc:
         raise _unprocessable(str(exc)) from None
-    config.pop("teacher_path", None)
-    return config, teacher_id, dataset
+    return config, (row.id if row is not None else None), dataset
 
 
-def _check_time(config: dict, dataset: Dataset, settings) -> None:
+def _check_time(config: PipelineConfig, dataset: Dataset, settings) -> None:
     """422 when the estimated run time exceeds ``AWD_JOB_TIME_LIMIT`` (the job would be stopped anyway)."""
     guess = estimate(config, dataset, settings.job_time_limit)
     if not guess.within_limit:
@@ -157,7 +141,7 @@ def submit_job(body: JobCreate, session: SessionDep, paths: PathsDep, settings: 
     config, teacher_id, dataset = build_config(body, session, paths)
     _check_time(config, dataset, settings)
     try:
-        job = _submit(session, dataset_id=body.dataset_id, config=config, teacher_id=teacher_id,
+        job = _submit(session, dataset_id=body.dataset_id, config=stored_options(config), teacher_id=teacher_id,
                       key=idempotency_key, request_hash=request_hash)
     except IntegrityError:  # a concurrent request with the same key won the race
         session.rollback()
@@ -167,7 +151,7 @@ def submit_job(body: JobCreate, session: SessionDep, paths: PathsDep, settings: 
 
 
 @router.post("/estimate", response_model=JobEstimate, responses={404: {"model": Problem}, 422: {"model": Problem}})
-def estimate_job(body: JobCreate, session: SessionDep, paths: PathsDep, settings: SettingsDep):
+def estimate_run_time(body: JobCreate, session: SessionDep, paths: PathsDep, settings: SettingsDep):
     """The estimated run time of this job on this server's CPU, and whether it fits the job time limit
     (nothing is submitted)."""
     config, _teacher_id, dataset = build_config(body, session, paths)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -70,9 +71,15 @@ def test_cpu_variant_overrides_the_gpu_worker():
 
 def test_dockerfile_copies_real_sources_and_runs_the_app():
     text = (ROOT / "Dockerfile").read_text()
+    copied = set()
     for source in re.findall(r"^COPY (\S+) ", text, flags=re.M):
         if "*" not in source:
             assert (ROOT / source).exists(), source
+            copied.add(source)
+    # every folder the installed package is made of goes into the image
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    for pattern in packages["include"]:
+        assert pattern.rstrip("*") in copied, f"the Dockerfile does not copy {pattern.rstrip('*')}/"
     cmd = re.search(r"^CMD (\[.*\])", text, flags=re.M).group(1)
     _check_command(yaml.safe_load(cmd))
     assert "USER awd" in text  # not root

@@ -131,7 +131,7 @@ def test_a_teacher_with_nan_outputs_or_gradients_on_the_data_is_refused():
     import torch
     from torch import nn
 
-    from models.pipeline import _check_teacher_is_finite
+    from models.pipeline import check_teacher_is_finite as _check_teacher_is_finite
 
     class Outputs(nn.Module):
         def __init__(self, fn):
@@ -259,10 +259,10 @@ def test_map_students_fit_full_parameter_rows(tmp_path):
     config = {"teacher": "cnn", "lambdas": [0.01], "gammas": [0.0], "epochs": 1, "teacher_epochs": 1,
               "levels": 3, "cv_folds": 3, "cv_repeats": 1, "wave": "db2"}
     pipeline.prepare(data, config, tmp_path / "work")
-    split = pipeline._read_npz(tmp_path / "work" / "split.npz")
+    split = pipeline.read_npz(tmp_path / "work" / "split.npz")
     assert split["y_train_all"].shape[1] == 2 and split["y_train"].ndim == 1
-    cfg = pipeline.PipelineConfig.from_dict(config).resolved("image", (64, 64))
-    model, make_input, _ = pipeline._student("image", np.asarray([0.48, 0.84, 0.22, -0.13]), cfg,
+    cfg, _ = pipeline.resolve_config(pipeline.PipelineConfig.from_dict(config), "image", (64, 64))
+    model, make_input, _ = pipeline.student("image", np.asarray([0.48, 0.84, 0.22, -0.13]), cfg,
                                              {"offset": 0.0, "scale": 1.0})
     model.fit(make_input(split["X_train"]), split["y_train_all"])
     assert len(model.model_.classes_) == 10 and len(np.unique(split["y_train"])) == 9

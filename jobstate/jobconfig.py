@@ -1,0 +1,48 @@
+"""The one translation of a stored job into the pipeline's config, for the web process and the workers.
+
+A job row stores its options as validated on submission (without file paths); an uploaded teacher is a row of
+its own. :func:`job_config` joins them into a :class:`models.options.PipelineConfig` with the teacher's weights
+file under ``AWD_DATA_DIR``, the same way on submission (to validate) and in the worker (to run).
+"""
+
+from jobstate.db import Teacher
+from jobstate.storage import Paths
+from models.options import PipelineConfig
+
+__all__ = ["job_config", "stored_options"]
+
+
+def job_config(options: dict, teacher: Teacher | None, paths: Paths, device: str | None = None) -> PipelineConfig:
+    """The pipeline config of a job.
+
+    Parameters
+    ----------
+    options : dict
+        The job's options (``JobOptions`` fields; ``teacher`` an architecture or ``"auto"``).
+    teacher : jobstate.db.Teacher or None
+        An uploaded teacher: its architecture and weights file replace ``options["teacher"]``.
+    paths : jobstate.storage.Paths
+        The data directory's layout.
+    device : str or None, default=None
+        The worker's device (``AWD_DEVICE``), used when the job names none.
+
+    Raises
+    ------
+    ValueError
+        Naming the first invalid option.
+    """
+    config = dict(options)
+    config.pop("teacher_path", None)
+    if teacher is not None:
+        config["teacher"] = teacher.arch
+        config["teacher_path"] = str(paths.teacher_dir(teacher.id) / teacher.filename)
+    if device and not config.get("device"):
+        config["device"] = device
+    return PipelineConfig.from_dict(config)
+
+
+def stored_options(config: PipelineConfig) -> dict:
+    """What a job row keeps of a config: every option, no file path."""
+    data = config.to_dict()
+    data.pop("teacher_path", None)
+    return data

@@ -1,0 +1,356 @@
+"""The options of a distillation job, defined once.
+
+Every vocabulary (boundary modes, filter parametrizations, attributions, teacher architectures, gradient paths,
+grid presets, selection rules...), every bound and every default of a job lives here, as enums and one pydantic
+model, :class:`JobOptions`. The rest derives from it: the trainer and the pipeline take their vocabularies from
+these enums, the CLI builds its flags from the model's fields (:func:`cli_fields`), the API's request body
+extends the model (so OpenAPI shows real enums and bounds), and the configure page reads :func:`describe`
+through ``GET /api/options``.
+
+This module imports no torch: the CLI's ``--help`` and the web layers can read it cheaply.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pywt
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+__all__ = [
+    "Mode", "BOUNDARY_MODES", "Parametrization", "Attribution", "Teacher", "TEACHER_ARCHITECTURES",
+    "DEFAULT_TEACHER", "GradientPath", "GRADIENT_PATH_ALIASES", "GridPreset", "SelectionRule", "InputScaling",
+    "StudentPenalty", "PeakCovariance", "Kind", "MAX_EPOCHS", "MAX_TEACHER_EPOCHS", "MAX_GRID_POINTS",
+    "MAX_GRID_VALUES", "MAX_LEVELS", "GRID_PRESETS", "grid_preset", "JobOptions", "PipelineConfig",
+    "options_error", "cli_fields", "describe",
+]
+
+
+class Kind(StrEnum):
+    """What one sample is."""
+
+    TIMESERIES = "timeseries"
+    IMAGE = "image"
+
+
+class Mode(StrEnum):
+    """Boundary mode of the wavelet transform (PyWavelets' names); ``auto`` chooses from the signal length."""
+
+    AUTO = "auto"
+    PERIODIZATION = "periodization"
+    ZERO = "zero"
+    SYMMETRIC = "symmetric"
+
+
+#: The modes the transform itself implements (``auto`` resolves to one of them).
+BOUNDARY_MODES = tuple(m.value for m in Mode if m is not Mode.AUTO)
+
+
+class Parametrization(StrEnum):
+    """How the lowpass filter is learned: an exactly orthogonal lattice, or free taps with validity penalties."""
+
+    ORTHOGONAL = "orthogonal"
+    FREE = "free"
+
+
+class Attribution(StrEnum):
+    """The attribution TRIM takes in the wavelet domain."""
+
+    SALIENCY = "saliency"
+    INPUT_X_GRADIENT = "input_x_gradient"
+    INTEGRATED_GRADIENTS = "integrated_gradients"
+
+
+class Teacher(StrEnum):
+    """A built-in teacher architecture; ``auto`` picks by data kind (:data:`DEFAULT_TEACHER`)."""
+
+    AUTO = "auto"
+    MLP = "mlp"
+    LSTM = "lstm"
+    CNN = "cnn"
+    RESNET18 = "resnet18"
+
+
+TEACHER_ARCHITECTURES = tuple(t.value for t in Teacher if t is not Teacher.AUTO)
+#: The teacher ``auto`` trains, by data kind.
+DEFAULT_TEACHER = {Kind.TIMESERIES.value: Teacher.LSTM.value, Kind.IMAGE.value: Teacher.CNN.value}
+
+
+class GradientPath(StrEnum):
+    """How the interpretation loss is differentiated: ``eq8`` is the gradient of eq. 8's loss,
+    ``straight_through`` awave's double backpropagation; ``auto`` takes ``eq8``."""
+
+    AUTO = "auto"
+    EQ8 = "eq8"
+    STRAIGHT_THROUGH = "straight_through"
+
+
+#: Former names still accepted.
+GRADIENT_PATH_ALIASES = {"precomputed": GradientPath.EQ8.value, "exact": GradientPath.STRAIGHT_THROUGH.value}
+
+
+class GridPreset(StrEnum):
+    """The (lambda, gamma) grid and epochs used when none are given."""
+
+    DEFAULT = "default"
+    PAPER = "paper"
+    SYNTHETIC = "synthetic"
+
+
+class SelectionRule(StrEnum):
+    """When a distilled wavelet is chosen over the initial one in cross-validation."""
+
+    ONE_SE = "one_se"
+    BEST = "best"
+
+
+class InputScaling(StrEnum):
+    """The scaling under which AWD and the series students see the data (``auto``: teacher's for series)."""
+
+    AUTO = "auto"
+    TEACHER = "teacher"
+    NONE = "none"
+
+
+class StudentPenalty(StrEnum):
+    """The series student's ridge penalty: chosen by cross-validation, or none (ordinary least squares)."""
+
+    CV = "cv"
+    NONE = "none"
+
+
+class PeakCovariance(StrEnum):
+    """The map student's chi-square covariance: pooled over classes, or one per class."""
+
+    POOLED = "pooled"
+    PER_CLASS = "per_class"
+
+
+MAX_EPOCHS = 2000
+MAX_TEACHER_EPOCHS = 2000
+MAX_GRID_VALUES = 64
+MAX_GRID_POINTS = 400
+MAX_LEVELS = 12
+
+
+def _geom(a: float, b: float, n: int) -> list[float]:
+    return [float(v) for v in np.geomspace(a, b, n)]
+
+
+#: Grids and epochs by data kind and preset. ``default`` finishes in minutes on two cores; ``paper`` is the
+#: paper's grid of each case study; ``synthetic`` the paper's section 4.1 grid (time series only).
+GRID_PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    Kind.TIMESERIES.value: {
+        GridPreset.DEFAULT.value: {"lambdas": [1e-4, 7e-4, 5e-3], "gammas": [0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0],
+                                   "epochs": 50},
+        GridPreset.PAPER.value: {"lambdas": _geom(1e-4, 5e-3, 5), "gammas": [0.0] + _geom(1e-4, 10, 20),
+                                 "epochs": 100},
+        GridPreset.SYNTHETIC.value: {"lambdas": _geom(1e-5, 1e-4, 5), "gammas": [0.0] + _geom(1e-5, 50, 20),
+                                     "epochs": 50},
+    },
+    Kind.IMAGE.value: {
+        GridPreset.DEFAULT.value: {"lambdas": [0.005, 0.01, 0.02], "gammas": [0.0, 0.001, 0.005, 0.02, 0.05],
+                                   "epochs": 15},
+        GridPreset.PAPER.value: {"lambdas": [0.005, 0.01, 0.02], "gammas": [0.0] + _geom(0.001, 0.05, 10),
+                                 "epochs": 50},
+    },
+}
+
+
+def grid_preset(kind: str, preset: str) -> dict[str, Any]:
+    """The lambdas, gammas and epochs of a preset for a data kind.
+
+    Raises
+    ------
+    ValueError
+        For a preset that does not exist for this kind (``synthetic`` is for time series).
+    """
+    presets = GRID_PRESETS[Kind(kind).value]
+    if preset not in presets:
+        raise ValueError(f"grid_preset: {preset!r} has no grid for {kind} data; pass one of {', '.join(presets)}")
+    return presets[preset]
+
+
+_DEVICE = re.compile(r"^(cpu|cuda(:\d+)?)$")
+
+
+class JobOptions(BaseModel):
+    """Every option of a distillation job, with its default, bound and meaning.
+
+    ``None`` for ``lambdas``, ``gammas`` and ``epochs`` means "the grid preset's" (:data:`GRID_PRESETS`).
+    A gamma of 0 is always added to the grid: it is the "AWD without interpretation loss" baseline. Values
+    are normalised when the model is built (grids sorted, duplicates removed, former gradient-path names
+    mapped); validation changes nothing afterwards.
+    """
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, validate_default=True)
+
+    teacher: Teacher = Field(Teacher.AUTO, description="teacher architecture to train; auto: LSTM for series, "
+                                                       "CNN for maps")
+    target: int = Field(0, ge=0, le=10_000, description="target column to explain")
+    levels: int = Field(4, ge=1, le=MAX_LEVELS, description="decomposition levels J (at most what the signal "
+                                                            "length allows)")
+    wave: str = Field("db5", max_length=20, description="initial wavelet: any orthogonal PyWavelets wavelet")
+    mode: Mode = Field(Mode.AUTO, description="boundary mode; auto: periodization unless it would pad the "
+                                              "student's features, else zero")
+    parametrization: Parametrization = Field(Parametrization.ORTHOGONAL, description="orthogonal: exact lattice; "
+                                             "free: taps with the validity penalties of eq. 8")
+    lambdas: list[float] | None = Field(None, min_length=1, max_length=MAX_GRID_VALUES,
+                                        description="sparsity weights (lambda); none: the grid preset's")
+    gammas: list[float] | None = Field(None, min_length=1, max_length=MAX_GRID_VALUES,
+                                       description="interpretation weights (gamma; 0 is always added)")
+    grid_preset: GridPreset = Field(GridPreset.DEFAULT, description="grid when lambdas/gammas are not given")
+    epochs: int | None = Field(None, ge=1, le=MAX_EPOCHS, description="distillation epochs; none: the preset's")
+    batch_size: int = Field(100, ge=1, le=100_000, description="samples per step")
+    lr: float = Field(1e-3, gt=0, le=10, description="Adam's step size")
+    warmup_epochs: int = Field(0, ge=0, le=MAX_EPOCHS, description="epochs without the interpretation loss")
+    patience: int | None = Field(None, ge=1, le=MAX_EPOCHS, description="early stopping on the validation loss")
+    attribution: Attribution = Field(Attribution.SALIENCY, description="attribution TRIM takes")
+    ig_steps: int = Field(8, ge=1, le=256, description="integrated-gradients steps")
+    init_noise: float = Field(0.0, ge=0, le=10, description="SD of Gaussian noise added to the initial filter")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed")
+    device: str | None = Field(None, max_length=20, description="cpu, cuda or cuda:N; none: CUDA when available")
+    test_fraction: float = Field(0.2, ge=0.05, le=0.5, description="share held out for testing (when the data "
+                                                                    "carries no test set)")
+    cv_folds: int = Field(5, ge=2, le=20, description="cross-validation folds of the selection")
+    cv_repeats: int = Field(3, ge=1, le=20, description="repeats of the cross-validation")
+    top_k: int = Field(6, ge=1, le=1000, description="coefficients per band the series student keeps")
+    gradient_path: GradientPath = Field(GradientPath.AUTO, description="eq8: the loss's gradient; "
+                                        "straight_through: awave's double backpropagation")
+    teacher_epochs: int | None = Field(None, ge=1, le=MAX_TEACHER_EPOCHS, description="teacher training epochs")
+    selection_rule: SelectionRule = Field(SelectionRule.ONE_SE, description="one_se: AWD must beat the initial "
+                                          "wavelet by one standard error in cross-validation")
+    input_scaling: InputScaling = Field(InputScaling.AUTO, description="scaling AWD and the series students "
+                                        "see; auto: the teacher's for series, none for maps")
+    student_penalty: StudentPenalty = Field(StudentPenalty.CV, description="series student's ridge penalty")
+    peak_covariance: PeakCovariance = Field(PeakCovariance.POOLED, description="map student's chi-square "
+                                            "covariance")
+
+    @field_validator("wave")
+    @classmethod
+    def _orthogonal_wave(cls, value: str) -> str:
+        try:
+            wavelet = pywt.Wavelet(value)
+        except (ValueError, TypeError):  # pywt raises TypeError for an empty name
+            raise ValueError(f"{value!r} is not a PyWavelets wavelet; pass e.g. db5, sym8 or coif2") from None
+        if not wavelet.orthogonal:
+            raise ValueError(f"{value!r} is not orthogonal; pass an orthogonal wavelet such as db5, sym8 or coif2")
+        return value
+
+    @field_validator("lambdas", "gammas")
+    @classmethod
+    def _grid_values(cls, values: list[float] | None) -> list[float] | None:
+        if values is None:
+            return None
+        if not all(math.isfinite(v) and v >= 0 for v in values):
+            raise ValueError("every value must be a finite number >= 0")
+        return sorted(set(float(v) for v in values))
+
+    @field_validator("gradient_path", mode="before")
+    @classmethod
+    def _former_names(cls, value):
+        return GRADIENT_PATH_ALIASES.get(value, value) if isinstance(value, str) else value
+
+    @field_validator("device")
+    @classmethod
+    def _device_name(cls, value: str | None) -> str | None:
+        if value is not None and not _DEVICE.match(value):
+            raise ValueError(f"{value!r} is not a device; pass cpu, cuda or cuda:N")
+        return value
+
+    @model_validator(mode="after")
+    def _grid_size(self):
+        n_points = len(self.lambdas or [1]) * (len(set(self.gammas) | {0.0}) if self.gammas else 1)
+        if n_points > MAX_GRID_POINTS:
+            raise ValueError(f"lambdas x gammas: {n_points} grid points exceed the bound of {MAX_GRID_POINTS}; "
+                             "use fewer values")
+        return self
+
+
+def options_error(error: ValidationError) -> ValueError:
+    """One readable ``ValueError`` ("field: problem; what to pass") from a pydantic validation error."""
+    first = error.errors()[0]
+    field = ".".join(str(p) for p in first.get("loc", ())) or "options"
+    message = first.get("msg", "invalid value").removeprefix("Value error, ")
+    if first.get("type") == "enum":
+        message = f"{first.get('input')!r}; pass one of {first['ctx']['expected']}"
+    elif first.get("type") == "extra_forbidden":
+        message = "unknown option; see `awd distill --help` or GET /api/options for the options"
+    return ValueError(f"{field}: {message}")
+
+
+class PipelineConfig(JobOptions):
+    """A job as the pipeline runs it: the options plus where an uploaded teacher's weights are.
+
+    ``teacher`` then names the uploaded weights' architecture.
+    """
+
+    teacher_path: str | None = Field(None, description="weights file of an uploaded teacher")
+
+    @field_validator("teacher_path")
+    @classmethod
+    def _existing_file(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f"no file at {value}")
+        return value
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "PipelineConfig":
+        """Build and validate a config; unknown keys and bad values raise ValueError naming the field."""
+        try:
+            return cls.model_validate(dict(d or {}))
+        except ValidationError as error:
+            raise options_error(error) from None
+
+    def to_dict(self) -> dict:
+        """A JSON-able dict of every field."""
+        return self.model_dump(mode="json")
+
+
+#: Options a new user sets most; the CLI lists them first and the configure page shows them.
+_COMMON = ("teacher", "target", "levels", "wave", "mode", "parametrization", "lambdas", "gammas", "grid_preset",
+           "epochs", "attribution", "seed", "device")
+
+
+def cli_fields() -> list[tuple[str, Any]]:
+    """``(name, pydantic FieldInfo)`` of every job option, the common ones first (the CLI's flags)."""
+    fields = JobOptions.model_fields
+    return [(n, fields[n]) for n in _COMMON] + [(n, f) for n, f in fields.items() if n not in _COMMON]
+
+
+def _choices(field) -> list[str] | None:
+    annotation = field.annotation
+    enum = annotation if isinstance(annotation, type) and issubclass(annotation, StrEnum) else None
+    return [e.value for e in enum] if enum else None
+
+
+def describe() -> dict[str, Any]:
+    """Everything a form needs, JSON-able: each option's default, bounds, choices and meaning; the grid
+    presets by data kind; the default teacher by kind; the bounds of a job."""
+    fields = {}
+    for name, field in JobOptions.model_fields.items():
+        entry: dict[str, Any] = {"default": (field.default.value if isinstance(field.default, StrEnum)
+                                             else field.default),
+                                 "description": field.description}
+        for meta in field.metadata:
+            for bound in ("ge", "gt", "le", "lt", "min_length", "max_length"):
+                if getattr(meta, bound, None) is not None:
+                    entry[bound] = getattr(meta, bound)
+        choices = _choices(field)
+        if choices:
+            entry["choices"] = choices
+        fields[name] = entry
+    return {
+        "options": fields,
+        "grid_presets": GRID_PRESETS,
+        "default_teacher": DEFAULT_TEACHER,
+        "teacher_architectures": list(TEACHER_ARCHITECTURES),
+        "bounds": {"epochs": MAX_EPOCHS, "teacher_epochs": MAX_TEACHER_EPOCHS, "grid_points": MAX_GRID_POINTS,
+                   "grid_values": MAX_GRID_VALUES, "levels": MAX_LEVELS},
+        "wavelets": [w for family in ("db", "sym", "coif") for w in pywt.wavelist(family)],
+    }

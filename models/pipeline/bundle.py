@@ -1,0 +1,258 @@
+"""The result bundle as a typed object: every section of ``result.json`` and what it must hold.
+
+:class:`ResultBundle` is what the final stage builds; pydantic checks each section as it is made (types,
+required keys, no stray keys), so a bundle that reaches the disk has the shape the UI, the API and the CLI
+read. ``models/schema/result-bundle.schema.json`` is the same contract for readers in other languages; the
+tests validate written bundles against it.
+"""
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.pipeline.workdir import write_json
+
+__all__ = ["SCHEMA_PATH", "SCHEMA_ID", "ResultBundle", "DataInfo", "TeacherInfo", "TestScores", "CVScore",
+           "ModelScores", "GridPoint", "TestDifference", "Selected", "CVInfo", "Selection", "Verdict", "Wavelet", "Activation",
+           "Provenance", "summary_text", "write_bundle"]
+
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "result-bundle.schema.json"
+SCHEMA_ID = "awd-result/1"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class DataInfo(_Section):
+    """The data a job read."""
+
+    kind: Literal["timeseries", "image"]
+    shape: list[int]
+    n_train: int
+    n_test: int
+    sha256: str
+
+
+class TestScores(_Section):
+    """Scores on the held-out test split."""
+
+    r2: float
+    rmse: float
+    rmse_sd: float | None = None
+
+
+class TeacherInfo(_Section):
+    """The teacher that was distilled."""
+
+    name: str
+    n_params: int
+    test: TestScores
+    predict_seconds_per_sample: float
+
+
+class CVScore(_Section):
+    """A student's cross-validated R² and whether it beats predicting the training mean."""
+
+    r2: float
+    r2_sd: float
+    beats_mean: bool
+
+
+class ModelScores(_Section):
+    """One student's scores, size and speed."""
+
+    test: TestScores
+    compression_factor: float | None
+    n_params: int
+    predict_seconds_per_sample: float
+    cv: CVScore | None = None
+
+
+class GridPoint(_Section):
+    """One (lambda, gamma) point of the grid and the filter it learned."""
+
+    index: int
+    lambda_: float = Field(alias="lambda")
+    gamma: float
+    i_lambda: int
+    i_gamma: int
+    cv_score: float
+    cv_score_sd: float
+    losses: dict[str, float]
+    h: list[float]
+    g: list[float]
+    psi: list[float]
+    distance_to_init: float
+    distance_to_truth: float | None = None
+
+
+class Selected(_Section):
+    """The best grid point in cross-validation."""
+
+    lambda_: float = Field(alias="lambda")
+    gamma: float
+    index: int
+
+
+class CVInfo(_Section):
+    """How the cross-validation was done."""
+
+    metric: str
+    folds: int
+    repeats: int
+
+
+class Selection(_Section):
+    """The choice between the best distilled wavelet and the initial one."""
+
+    rule: str
+    folds: int
+    repeats: int
+    n_candidates: int
+    choice: Literal["awd", "initial"]
+    initial: str
+    initial_cv_score: float
+    awd_cv_score: float
+    cv_gain: float
+    cv_gain_se: float
+    mean_predictor_cv_score: float
+
+
+class TestDifference(_Section):
+    """A paired bootstrap interval of a score difference on the test set
+    (:func:`models.metrics.paired_bootstrap_difference`)."""
+
+    estimate: float
+    low: float
+    high: float
+    sd: float
+    level: float
+    n_boot: int
+    metric: Literal["r2", "rmse"]
+
+
+class Verdict(_Section):
+    """Whether distillation helped, in one sentence, with the paired test interval behind it."""
+
+    text: str
+    choice: Literal["awd", "initial"]
+    metric: Literal["r2", "rmse"]
+    test_difference: TestDifference
+    warnings: list[str]
+
+
+class Wavelet(_Section):
+    """The selected wavelet beside the initial one (filters, cascade, validity, distances)."""
+
+    init: str
+    parametrization: str
+    mode: str
+    levels: int
+    h: list[float]
+    g: list[float]
+    x: list[float]
+    phi: list[float]
+    psi: list[float]
+    init_h: list[float]
+    init_g: list[float]
+    init_phi: list[float]
+    init_psi: list[float]
+    validity: dict[str, float]
+    mode_choice: str
+    input_scaling: dict[str, Any]
+    distance_to_init: float
+    true_wavelet: str | None = None
+    distance_to_truth: float | None = None
+    init_distance_to_truth: float | None = None
+    filters_2d: dict[str, list[list[float]]] | None = None
+    subfilters_3x3: dict[str, list[list[float]]] | None = None
+    init_subfilters_3x3: dict[str, list[list[float]]] | None = None
+
+
+class Activation(_Section):
+    """Attribution-weighted coefficients of a few test examples, on the input's axis."""
+
+    kind: Literal["timeseries", "image"]
+    indices: list[int]
+    x: list
+    maps: list
+    y_true: list[float]
+    y_pred: list[float]
+
+
+class Provenance(_Section):
+    """What made the result: versions, seed, the full config, times, device."""
+
+    version: str
+    git_sha: str | None
+    seed: int
+    config: dict[str, Any]
+    started: str
+    finished: str
+    device: str
+    gradient_path: str | None = None
+
+
+class ResultBundle(_Section):
+    """``result.json``: everything a job found, in the shape of ``awd-result/1``."""
+
+    schema_: Literal["awd-result/1"] = Field(SCHEMA_ID, alias="schema")
+    data: DataInfo
+    teacher: TeacherInfo
+    lambdas: list[float]
+    gammas: list[float]
+    grid: list[GridPoint]
+    selected: Selected
+    cv: CVInfo
+    selection: Selection
+    verdict: Verdict
+    models: dict[str, ModelScores]
+    wavelet: Wavelet
+    history: dict[str, list[int | float]]
+    activation: Activation
+    provenance: Provenance
+    timings: dict[str, float]
+    summary: str | None = None
+    files: list[str] = Field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The bundle as the JSON-able dict ``result.json`` holds: optional keys only when they were given (a
+        required key given as None stays, as null)."""
+        data = self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return {"schema": self.schema_, **data}
+
+
+def write_bundle(bundle: ResultBundle, out_dir) -> dict:
+    """Write ``result.json`` atomically; return what was written."""
+    data = bundle.to_json()
+    write_json(Path(out_dir) / "result.json", data)
+    return data
+
+
+def summary_text(bundle: dict) -> str:
+    """A few lines a scientist reads first: the verdict, the selected point and the test scores of every model."""
+    sel = bundle["selected"]
+    verdict = bundle.get("verdict") or {}
+    lines = [f"AWD on {bundle['data']['kind']} data {tuple(bundle['data']['shape'])}: "
+             f"n_train={bundle['data']['n_train']}, n_test={bundle['data']['n_test']}"]
+    if verdict.get("text"):
+        lines.append(verdict["text"])
+    lines += [f"  warning: {w}" for w in verdict.get("warnings", [])]
+    lines += [f"best grid point lambda={sel['lambda']:.3g}, gamma={sel['gamma']:.3g} "
+              f"(cross-validated R2 {bundle['grid'][sel['index']]['cv_score']:.3f})",
+              f"{'model':<18}{'test R2':>9}{'RMSE':>12}{'+-':>10}{'CV R2':>8}{'compression':>13}{'params':>8}"
+              f"{'s/sample':>11}"]
+    teacher = bundle["teacher"]
+    rows = [(f"teacher ({teacher['name']})", teacher["test"]["r2"], teacher["test"]["rmse"], None, None, None,
+             teacher["n_params"], teacher["predict_seconds_per_sample"])]
+    for name, m in bundle["models"].items():
+        cv = (m.get("cv") or {}).get("r2")
+        rows.append((name, m["test"]["r2"], m["test"]["rmse"], m["test"].get("rmse_sd"), cv,
+                     m.get("compression_factor"), m["n_params"], m["predict_seconds_per_sample"]))
+    for name, r2, rmse, sd, cv, comp, params, secs in rows:
+        lines.append(f"{name:<18}{r2:>9.3f}{rmse:>12.4g}{'' if sd is None else f'{sd:.3g}':>10}"
+                     f"{'' if cv is None else f'{cv:.3f}':>8}"
+                     f"{'' if comp is None else f'{comp:.3f}':>13}{params:>8d}{secs:>11.2e}")
+    return "\n".join(lines)

@@ -1,0 +1,117 @@
+"""A job's options resolved against its data: the grid preset's defaults, gamma = 0, the boundary mode.
+
+The options themselves are defined once in :mod:`models.options`; this module only fills in what depends on
+the data (its kind and sample shape).
+"""
+
+import numpy as np
+
+from models import wavelets as _wavelets
+from models.distill import grid_points
+from models.filters import lowpass_filter
+from models.options import DEFAULT_TEACHER, PipelineConfig, grid_preset
+
+__all__ = ["resolve_config", "choose_mode", "grid_points_of", "select_target"]
+
+
+def choose_mode(kind, shape, filter_len, levels, top_k):
+    """The boundary mode ``mode="auto"`` resolves to, and why.
+
+    Time series: ``periodization`` when every band of the J-level transform holds at least ``top_k``
+    coefficients (no padded features in the top-k student), else ``zero`` (the reference implementation's
+    mode: its bands are longer, ``floor((n + N - 1) / 2)`` per level). Maps: ``periodization`` (exact and
+    orthogonal; the peak student does not read the bands).
+
+    Parameters
+    ----------
+    kind : {"timeseries", "image"}
+    shape : tuple of int
+        Shape of one sample, ``(L,)`` or ``(H, W)``.
+    filter_len : int
+        Length N of the lowpass filter.
+    levels : int
+        Decomposition levels J.
+    top_k : int
+        Coefficients the time-series student keeps per band.
+
+    Returns
+    -------
+    mode : {"periodization", "zero"}
+    reason : str
+        One sentence for the bundle.
+
+    Examples
+    --------
+    >>> choose_mode("timeseries", (40,), 10, 4, 6)[0]
+    'zero'
+    >>> choose_mode("timeseries", (256,), 10, 4, 6)[0]
+    'periodization'
+    """
+    if kind != "timeseries":
+        return "periodization", "maps: periodization (exact, orthogonal; the peak student does not read the bands)"
+    length = int(shape[0])
+    periodic = _wavelets.coeff_lengths(length, filter_len, levels, "periodization")
+    if min(periodic) >= top_k:
+        return "periodization", (f"periodization: with J = {levels} on {length} samples every band has at least "
+                                 f"top_k = {top_k} coefficients ({', '.join(map(str, periodic))})")
+    zero = _wavelets.coeff_lengths(length, filter_len, levels, "zero")
+    return "zero", (f"zero: periodization with J = {levels} on {length} samples gives bands of "
+                    f"{', '.join(map(str, periodic))}, shorter than top_k = {top_k} (padded features); zero mode "
+                    f"gives {', '.join(map(str, zero))}")
+
+
+def resolve_config(config: PipelineConfig, kind: str, shape) -> tuple[PipelineConfig, str]:
+    """The config with the preset's grid and epochs filled in, gamma = 0 in the grid, ``mode="auto"`` chosen
+    and ``teacher="auto"`` named.
+
+    Parameters
+    ----------
+    config : PipelineConfig
+    kind : {"timeseries", "image"}
+    shape : tuple of int
+        Shape of one sample.
+
+    Returns
+    -------
+    resolved : PipelineConfig
+        A new config (``config`` is not changed).
+    mode_choice : str
+        Why the boundary mode is what it is (for the bundle).
+    """
+    preset = grid_preset(kind, config.grid_preset)
+    update = {}
+    if config.mode == "auto":
+        mode, reason = choose_mode(kind, shape, len(lowpass_filter(config.wave)), config.levels, config.top_k)
+        update["mode"], mode_choice = mode, f"auto, {reason}"
+    else:
+        mode_choice = f"{config.mode} (set in the config)"
+    gammas = config.gammas if config.gammas is not None else preset["gammas"]
+    update["lambdas"] = [float(v) for v in (config.lambdas if config.lambdas is not None else preset["lambdas"])]
+    update["gammas"] = sorted({0.0, *map(float, gammas)})
+    update["epochs"] = config.epochs if config.epochs is not None else preset["epochs"]
+    if config.teacher == "auto":
+        update["teacher"] = DEFAULT_TEACHER[kind]
+    return config.model_copy(update=update), mode_choice
+
+
+def grid_points_of(config: PipelineConfig) -> list[tuple[float, float]]:
+    """The (lambda, gamma) pairs of a resolved config, lambda-major."""
+    return grid_points(config.lambdas, config.gammas)
+
+
+def select_target(y, target: int):
+    """Column ``target`` of the targets (a 1-D ``y`` is column 0), as float64.
+
+    Raises
+    ------
+    ValueError
+        When the data has no such column.
+    """
+    y = np.asarray(y, dtype=float)
+    if y.ndim == 1:
+        if target != 0:
+            raise ValueError(f"target: the data has one target column, so target must be 0, got {target}")
+        return y
+    if target >= y.shape[1]:
+        raise ValueError(f"target: the data has {y.shape[1]} target columns; pass 0..{y.shape[1] - 1}")
+    return y[:, target]

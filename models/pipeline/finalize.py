@@ -1,0 +1,295 @@
+"""Stage 3 of a job: choose by cross-validation, fit and score the students, and write the result bundle.
+
+:func:`finalize` reads the work directory (``prepare.json``, ``split.npz``, every chunk of the grid) and writes
+``result.json`` (a :class:`models.pipeline.bundle.ResultBundle`), ``arrays.npz`` and the figures.
+"""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from models import __version__, plots
+from models import filters as _filters
+from models import metrics as _metrics
+from models import predictors as _predictors
+from models.losses import validity_terms
+from models.pipeline.bundle import (
+    Activation,
+    CVInfo,
+    DataInfo,
+    GridPoint,
+    ModelScores,
+    Provenance,
+    ResultBundle,
+    Selected,
+    Selection,
+    TeacherInfo,
+    Verdict,
+    Wavelet,
+    summary_text,
+    write_bundle,
+)
+from models.pipeline.config import grid_points_of
+from models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
+from models.pipeline.selection import cv_entry, cv_splits, fold_scores, select_wavelet
+from models.pipeline.students import (
+    coefficients,
+    flatten_coefficients,
+    peak_student,
+    saliency,
+    score_model,
+    student,
+    unflatten_like,
+)
+from models.pipeline.verdict import N_BOOT, distance_to, verdict_text, warnings_of
+from models.pipeline.workdir import collect_chunks, git_sha, load_prepared, now_iso, report, write_npz
+
+__all__ = ["finalize", "CASCADE_LEVEL", "N_ACTIVATION_EXAMPLES"]
+
+#: Cascade depth for phi and psi in the bundle (N = 10 gives 1153 points).
+CASCADE_LEVEL = 7
+#: Number of test examples whose activation maps go into the bundle.
+N_ACTIVATION_EXAMPLES = 8
+#: The fixed peak-counting baselines of maps: bundle name -> response.
+MAP_BASELINES = {"laplace": "laplace", "roberts_cross": "roberts", "peak_heights": "raw"}
+
+
+def finalize(work_dir, out_dir, progress=None) -> dict:
+    """Choose (lambda, gamma) by cross-validation, fit and score the students, write the bundle.
+
+    Selection (docs/science.md): every grid point and the initial wavelet are cross-validated on the same
+    ``cv_repeats`` x ``cv_folds`` splits of the training data; the best grid point is chosen over the initial
+    wavelet only when it beats it (``selection_rule``). The bundle reports the students on the best grid point
+    (``awd``), the best gamma = 0 point and the initial wavelet, the paired bootstrap interval of AWD minus the
+    initial wavelet on the test set, and a verdict sentence.
+
+    Parameters
+    ----------
+    work_dir : str or Path
+        The directory :func:`models.pipeline.prepare` and every :func:`models.pipeline.distill_chunk` filled.
+    out_dir : str or Path
+        Receives ``result.json``, ``arrays.npz`` and the figures.
+    progress : callable, optional
+        ``progress(stage, fraction, message)``.
+
+    Returns
+    -------
+    dict
+        The result bundle, as written to ``result.json``.
+    """
+    t_start = time.perf_counter()
+    job = _Job(work_dir)
+    filters, histories, filter_epoch, seconds_per_epoch, gradient_path = collect_chunks(work_dir, len(job.grid))
+    cross = _cross_validate(job, filters, progress)
+    models, predictions = _score_students(job, filters, cross, progress)
+    verdict = _verdict(job, cross, models, predictions)
+    h_sel = filters[cross["best"]]
+    wavelet, psi0, psi_true = _wavelet_section(job, h_sel)
+    grid = _grid_section(job, filters, histories, filter_epoch, cross, psi0, psi_true, len(wavelet.psi))
+    activation, maps = _activation_section(job, h_sel, predictions["awd"])
+    hist_sel = histories[cross["best"]]
+    history = {"epoch": list(range(1, len(hist_sel["train_loss"]) + 1))}
+    history.update({k: [float(v) for v in vals] for k, vals in hist_sel.items()})
+    timings = dict(job.info["timings"])
+    timings.update({"distill_seconds_per_epoch": float(np.mean(seconds_per_epoch)),
+                    "finalize": time.perf_counter() - t_start})
+    config = job.config
+    lam, gam = job.grid[cross["best"]]
+    bundle = ResultBundle(
+        data=DataInfo(**{k: job.info["data"][k] for k in ("kind", "shape", "n_train", "n_test", "sha256")}),
+        teacher=TeacherInfo(**{k: job.info["teacher"][k] for k in ("name", "n_params", "test",
+                                                                   "predict_seconds_per_sample")}),
+        lambdas=config.lambdas, gammas=config.gammas, grid=grid,
+        selected=Selected(**{"lambda": lam}, gamma=gam, index=cross["best"]),
+        cv=CVInfo(metric="r2", folds=config.cv_folds, repeats=config.cv_repeats),
+        selection=cross["selection"], verdict=verdict, models=models, wavelet=wavelet, history=history,
+        activation=activation,
+        provenance=Provenance(version=__version__, git_sha=git_sha(), seed=config.seed, config=config.to_dict(),
+                              started=job.info["started"], finished=now_iso(), device=job.info["device"],
+                              gradient_path=gradient_path),
+        timings=timings)
+    bundle.summary = summary_text(bundle.to_json())
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_npz(out_dir / "arrays.npz", filters=filters, lambdas=np.asarray(config.lambdas),
+              gammas=np.asarray(config.gammas), cv_scores=cross["cv_scores"], h=h_sel, h_init=job.h_init,
+              x=np.asarray(wavelet.x), phi=np.asarray(wavelet.phi), psi=np.asarray(wavelet.psi),
+              X_examples=job.X_test[:len(activation.indices)], activation_maps=np.asarray(maps),
+              y_test=job.y_test, **{f"y_pred_{k}": v for k, v in predictions.items()})
+    bundle.files = ["result.json", "arrays.npz"] + plots.write_figures(bundle.to_json(), out_dir)
+    written = write_bundle(bundle, out_dir)
+    report(progress, "done", 1.0, "result bundle written")
+    return written
+
+
+class _Job:
+    """What the final stage reads once: the prepared work directory, in the shapes the steps below use."""
+
+    def __init__(self, work_dir):
+        self.info, self.config, split, self.teacher = load_prepared(work_dir)
+        self.kind = self.info["data"]["kind"]
+        self.target = self.info["teacher"]["attribution_target"]
+        self.scaling = scaling_of(self.info)
+        self.X_train, self.y_train = split["X_train"], split["y_train"]
+        self.X_test, self.y_test = split["X_test"], split["y_test"]
+        self.y_train_all = split.get("y_train_all", self.y_train.reshape(len(self.y_train), -1))
+        # map classes are full parameter rows; the reported column is the config's target
+        self.fit_y = self.y_train if self.kind == "timeseries" else self.y_train_all
+        self.column = self.config.target if self.kind == "image" and self.y_train_all.shape[1] > 1 else 0
+        self.grid = grid_points_of(self.config)
+        self.h_init = _filters.lowpass_filter(self.config.wave)
+        orthogonal = self.config.parametrization == "orthogonal"
+        self.n_filter_params = len(self.h_init) - (len(self.h_init) // 2 + 1 if orthogonal else 0)
+        # compression and activation maps on what the student reads: the scaled series, the raw maps
+        series = self.kind == "timeseries"
+        self.X_view = scaled(self.X_test, self.scaling) if series else self.X_test
+        self.teacher_view = teacher_on_scaled(self.teacher, self.scaling) if series else self.teacher
+
+    def fold_scores(self, candidate, splits, peaks=None):
+        return fold_scores(self.kind, candidate, self.config, self.X_train, self.y_train, self.y_train_all, splits,
+                           self.scaling, peaks)
+
+
+def _cross_validate(job: _Job, filters, progress) -> dict:
+    """CV scores of every candidate on shared splits, and the choice between AWD and the initial wavelet."""
+    config = job.config
+    splits = cv_splits(len(job.X_train), config.cv_folds, config.cv_repeats, config.seed)
+    peaks = _predictors.peak_patches(job.X_train) if job.kind == "image" else None
+    fold = {"mean": job.fold_scores("mean", splits), "baseline_wavelet": job.fold_scores(job.h_init, splits, peaks)}
+    grid_fold = []
+    for i, h in enumerate(filters):
+        report(progress, "select", (i + 1) / (len(job.grid) + 1), f"cross-validating grid point {i + 1}/{len(job.grid)}")
+        grid_fold.append(job.fold_scores(h, splits, peaks))
+    grid_fold = np.asarray(grid_fold)
+    sel = select_wavelet(grid_fold, fold["baseline_wavelet"], [g for _, g in job.grid], config.cv_folds,
+                         config.selection_rule)
+    fold["awd"], fold["awd_no_interp"] = grid_fold[sel["best"]], grid_fold[sel["best_no_interp"]]
+    if job.kind == "image":
+        for name, response in MAP_BASELINES.items():
+            fold[name] = job.fold_scores(response, splits, peaks)
+    cv_scores = grid_fold.mean(axis=1)
+    selection = Selection(rule=config.selection_rule, folds=config.cv_folds, repeats=config.cv_repeats,
+                          n_candidates=len(job.grid) + 1, choice=sel["choice"], initial=config.wave,
+                          initial_cv_score=float(fold["baseline_wavelet"].mean()),
+                          awd_cv_score=float(cv_scores[sel["best"]]), cv_gain=sel["gain"], cv_gain_se=sel["gain_se"],
+                          mean_predictor_cv_score=float(fold["mean"].mean()))
+    return {"best": sel["best"], "best_no_interp": sel["best_no_interp"], "choice": sel["choice"], "fold": fold,
+            "grid_fold": grid_fold, "cv_scores": cv_scores, "selection": selection}
+
+
+def _score_students(job: _Job, filters, cross, progress):
+    """Every student fitted on the training split and scored on the test split, with its CV entry."""
+    report(progress, "students", 0.0, "fitting the interpretable students")
+    models, predictions = {}, {}
+    candidates = {"awd": filters[cross["best"]], "awd_no_interp": filters[cross["best_no_interp"]],
+                  "baseline_wavelet": job.h_init}
+    for name, h in candidates.items():
+        model, make_input, deploy = student(job.kind, h, job.config, job.scaling)
+        coeffs_test = flatten_coefficients(coefficients(job.X_view, h, job.config))
+        saliency_test = saliency(job.teacher_view, job.X_view, h, job.config, job.target)
+        params = job.n_filter_params if name != "baseline_wavelet" else 0
+        models[name], predictions[name] = score_model(model, make_input, job.X_train, job.fit_y, job.X_test,
+                                                      job.y_test, job.column, params, coeffs_test, saliency_test,
+                                                      deploy)
+    if job.kind == "image":
+        for name, response in MAP_BASELINES.items():
+            model = (peak_student(job.config, kernels={"laplace": _predictors.LAPLACE_KERNEL})
+                     if response == "laplace" else peak_student(job.config, response=response))
+            models[name], predictions[name] = score_model(model, lambda X: X, job.X_train, job.fit_y, job.X_test,
+                                                          job.y_test, job.column, 0)
+    for name in models:
+        models[name]["cv"] = cv_entry(cross["fold"][name], cross["fold"]["mean"], job.config.cv_folds)
+    report(progress, "students", 1.0, "students scored")
+    return {name: ModelScores(**entry) for name, entry in models.items()}, predictions
+
+
+def _verdict(job: _Job, cross, models, predictions) -> Verdict:
+    """Did distillation help? The paired test interval of AWD minus the initial wavelet, in one sentence."""
+    metric = "r2" if job.kind == "timeseries" else "rmse"
+    difference = _metrics.paired_bootstrap_difference(job.y_test, predictions["awd"], predictions["baseline_wavelet"],
+                                                      metric=metric, n_boot=N_BOOT, seed=job.config.seed)
+    text = verdict_text(cross["choice"], difference, job.config.wave, metric, job.info["data"].get("target_name"))
+    return Verdict(text=text, choice=cross["choice"], metric=metric, test_difference=difference,
+                   warnings=warnings_of({name: m.cv.model_dump() for name, m in models.items()}))
+
+
+def _cascade(h):
+    x, phi, psi = _filters.scaling_and_wavelet(h, level=CASCADE_LEVEL)
+    return np.asarray(x), np.asarray(phi), np.asarray(psi)
+
+
+def _as_lists(kernels: dict) -> dict:
+    return {k: np.asarray(v).tolist() for k, v in kernels.items()}
+
+
+def _wavelet_section(job: _Job, h_sel):
+    """The selected wavelet beside the initial one; also ``psi`` of the initial and the true wavelet."""
+    config, h_init = job.config, job.h_init
+    x_grid, phi, psi = _cascade(h_sel)
+    _, phi0, psi0 = _cascade(h_init)
+    section = {
+        "init": config.wave, "parametrization": config.parametrization, "mode": config.mode,
+        "levels": config.levels, "h": h_sel.tolist(), "g": _filters.highpass_from_lowpass(h_sel).tolist(),
+        "x": x_grid.tolist(), "phi": phi.tolist(), "psi": psi.tolist(), "init_h": h_init.tolist(),
+        "init_g": _filters.highpass_from_lowpass(h_init).tolist(), "init_phi": phi0.tolist(),
+        "init_psi": psi0.tolist(), "validity": _validity(h_sel, config, job.info["data"]["shape"]),
+        "mode_choice": job.info.get("mode_choice", config.mode), "input_scaling": dict(job.scaling),
+        "distance_to_init": distance_to(psi, psi0),
+    }
+    psi_true = None
+    true_name = job.info["data"].get("true_wavelet")
+    if true_name:
+        psi_true = _cascade(_filters.lowpass_filter(true_name))[2]
+        section.update(true_wavelet=true_name, distance_to_truth=distance_to(psi, psi_true),
+                       init_distance_to_truth=distance_to(psi0, psi_true))
+    if job.kind == "image":
+        g_sel = _filters.highpass_from_lowpass(h_sel)
+        section["filters_2d"] = {"LL": np.outer(h_sel, h_sel).tolist(), "LH": np.outer(g_sel, h_sel).tolist(),
+                                 "HL": np.outer(h_sel, g_sel).tolist(), "HH": np.outer(g_sel, g_sel).tolist()}
+        section["subfilters_3x3"] = _as_lists(_filters.subfilters_3x3(h_sel))
+        section["init_subfilters_3x3"] = _as_lists(_filters.subfilters_3x3(h_init))
+    return Wavelet(**section), psi0, psi_true
+
+
+def _grid_section(job: _Job, filters, histories, filter_epoch, cross, psi0, psi_true, psi_len) -> list[GridPoint]:
+    """Every grid point: its filter, psi, CV score, and the losses of the epoch its filter comes from."""
+    n_gamma = len(job.config.gammas)
+    points = []
+    for i, (lam, gam) in enumerate(job.grid):
+        psi_i = _cascade(filters[i])[2]
+        epoch = filter_epoch[i]
+        losses = {k: float(v[epoch]) for k, v in histories[i].items() if np.isfinite(v[epoch])}
+        truth = {} if psi_true is None else {"distance_to_truth": distance_to(psi_i, psi_true)}
+        points.append(GridPoint(
+            index=i, **{"lambda": lam}, gamma=gam, i_lambda=i // n_gamma, i_gamma=i % n_gamma,
+            cv_score=float(cross["cv_scores"][i]), cv_score_sd=float(cross["grid_fold"][i].std()), losses=losses,
+            h=filters[i].tolist(), g=_filters.highpass_from_lowpass(filters[i]).tolist(),
+            psi=psi_i[:psi_len].tolist(), distance_to_init=distance_to(psi_i, psi0), **truth))
+    return points
+
+
+def _activation_section(job: _Job, h_sel, y_pred_awd):
+    """Attribution-weighted coefficients of the first test examples, on the input's axis."""
+    m = min(N_ACTIVATION_EXAMPLES, len(job.X_test))
+    coeffs = coefficients(job.X_view[:m], h_sel, job.config)
+    sal = unflatten_like(saliency(job.teacher_view, job.X_view[:m], h_sel, job.config, job.target), coeffs)
+    if job.kind == "timeseries":
+        maps = _metrics.activation_map_1d(coeffs, sal, job.X_test.shape[1])
+    else:
+        maps = _metrics.activation_map_2d(coeffs, sal, job.X_test.shape[1:])
+    section = Activation(kind=job.kind, indices=list(range(m)), x=job.X_test[:m].tolist(),
+                         maps=np.asarray(maps).tolist(), y_true=job.y_test[:m].tolist(),
+                         y_pred=np.asarray(y_pred_awd[:m]).tolist())
+    return section, maps
+
+
+def _validity(h, config, shape) -> dict:
+    """The validity penalties of eq. 8 and the orthonormality and reconstruction errors of a filter."""
+    terms = {k: float(v[0]) for k, v in validity_terms(torch.as_tensor(np.asarray(h)[None], dtype=torch.float64)).items()}
+    terms["orthonormality_error"] = float(_filters.orthonormality_error(h))
+    length = int(shape[0]) if len(shape) == 1 else int(min(shape))
+    terms["reconstruction_error"] = float(_filters.reconstruction_error(h, length=length, level=config.levels,
+                                                                         mode=config.mode))
+    return terms

@@ -1,0 +1,237 @@
+"""Stage 1 of a job: read and split the data, train or load the teacher, and fix the input scaling.
+
+Everything it decides goes to the work directory (``prepare.json``, ``split.npz``, the teacher's weights), so
+that the grid's chunks and the final stage can run anywhere, in any order, and again.
+"""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from models import metrics as _metrics
+from models import teachers as _teachers
+from models import wavelets as _wavelets
+from models.data import load_dataset, split_dataset
+from models.device import resolve_device
+from models.files import sha256_file
+from models.filters import lowpass_filter
+from models.options import PipelineConfig
+from models.pipeline.config import resolve_config, select_target
+from models.pipeline.workdir import now_iso, report, write_json, write_npz
+from models.validation import InputError
+
+__all__ = ["prepare", "input_scaling", "ScaledInputTeacher", "scaled", "scaling_of", "teacher_on_scaled",
+           "check_teacher_is_finite", "TEACHER_CHECK_SAMPLES"]
+
+
+def prepare(data_path, config, work_dir, progress=None):
+    """Stage 1: read and split the data, train or load the teacher, and store both in ``work_dir``.
+
+    Fits that an earlier preparation left in ``work_dir/chunks`` are removed: they belong to another teacher or
+    config, and :func:`distill_chunk` would otherwise reuse them.
+
+    Parameters
+    ----------
+    data_path : str or Path
+        A data file in any format :func:`models.data.load_dataset` reads.
+    config : PipelineConfig or dict
+    work_dir : str or Path
+    progress : callable, optional
+        ``progress(stage, fraction, message)``.
+
+    Returns
+    -------
+    dict
+        What was prepared: data summary, resolved config, teacher scores, timings.
+    """
+    started = time.perf_counter()
+    config = config if isinstance(config, PipelineConfig) else PipelineConfig.from_dict(config)
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    report(progress, "data", 0.0, "reading the data")
+    dataset = load_dataset(data_path)
+    config, mode_choice = resolve_config(config, dataset.kind, dataset.sample_shape)
+    X_train, y_train_all, X_test, y_test_all = split_dataset(dataset, test_fraction=config.test_fraction,
+                                                             seed=config.seed)
+    y_train = select_target(y_train_all, config.target)
+    y_test = select_target(y_test_all, config.target)
+    if len(X_train) < 2 * config.cv_folds:
+        raise ValueError(f"X: {len(X_train)} training samples are too few for {config.cv_folds}-fold "
+                         "cross-validation; give more data or fewer cv_folds")
+    for length in X_train.shape[1:]:
+        _wavelets.check_level(length, len(lowpass_filter(config.wave)), config.levels, config.mode)
+    device = resolve_device(config.device)
+    # a new preparation (other data, config or teacher) makes earlier fits of this work directory stale
+    for stale in sorted((work_dir / "chunks").glob("chunk_*.npz")):
+        stale.unlink()
+    # every target column, for students whose classes are full parameter rows (the map student)
+    y_train_all = np.asarray(y_train_all, dtype=float).reshape(len(X_train), -1)
+    y_test_all = np.asarray(y_test_all, dtype=float).reshape(len(X_test), -1)
+    write_npz(work_dir / "split.npz", X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test,
+               y_train_all=y_train_all, y_test_all=y_test_all)
+
+    input_shape = tuple(X_train.shape[1:])
+    t0 = time.perf_counter()
+    if config.teacher_path is not None:
+        report(progress, "teacher", 0.1, f"loading the uploaded teacher {Path(config.teacher_path).name}")
+        teacher = _teachers.load_teacher(config.teacher_path, name=config.teacher, input_shape=input_shape)
+        attribution_target = config.target
+        teacher_file = str(Path(config.teacher_path).resolve())
+        teacher_name = f"uploaded ({config.teacher})"
+    else:
+        report(progress, "teacher", 0.1, f"training the {config.teacher} teacher")
+
+        def teacher_progress(stage, fraction, message):
+            report(progress, "teacher", 0.1 + 0.9 * fraction, message)
+
+        kwargs = {"epochs": config.teacher_epochs} if config.teacher_epochs else {}
+        teacher = _teachers.train_teacher(config.teacher, X_train, y_train, seed=config.seed, device=device,
+                                          progress=teacher_progress, **kwargs)
+        attribution_target = 0
+        teacher_file = str(work_dir / "teacher.safetensors")
+        _teachers.save_teacher(teacher, teacher_file)
+        teacher_name = config.teacher
+    teacher_seconds = time.perf_counter() - t0
+    teacher.eval()
+    check_teacher_is_finite(teacher, X_train)
+    scores = _teachers.evaluate_teacher(teacher, X_test, y_test, target=attribution_target)
+    if not (np.isfinite(scores["r2"]) and np.isfinite(scores["rmse"])):
+        raise InputError("teacher", "returns NaN or infinite values on the test split of this dataset",
+                         "check the teacher on your data (its normalisation and input layout), or let AWD "
+                         "Studio train one")
+    seconds = _metrics.seconds_per_sample(lambda X: _teachers.predict(teacher, X), X_test)
+    how = config.input_scaling if config.input_scaling != "auto" else (
+        "teacher" if dataset.kind == "timeseries" else "none")
+    x_offset, x_scale, scaling_source = input_scaling(teacher, X_train, how)
+    target_names = list(getattr(dataset, "target_names", None) or [])
+    info = {
+        "config": config.to_dict(),
+        "data": {"kind": dataset.kind, "shape": [int(s) for s in input_shape], "n_train": int(len(X_train)),
+                 "n_test": int(len(X_test)), "sha256": sha256_file(data_path), "name": dataset.name,
+                 "true_wavelet": true_wavelet(dataset.meta),
+                 "target_name": (str(target_names[config.target]) if config.target < len(target_names)
+                                 else f"target {config.target}")},
+        "mode_choice": mode_choice,
+        "scaling": {"offset": x_offset, "scale": x_scale, "source": scaling_source},
+        "teacher": {"name": teacher_name, "n_params": int(_teachers.count_params(teacher)),
+                    "test": {"r2": float(scores["r2"]), "rmse": float(scores["rmse"])},
+                    "predict_seconds_per_sample": float(seconds), "file": teacher_file,
+                    "attribution_target": int(attribution_target), "train_seconds": teacher_seconds},
+        "device": str(device),
+        "started": now_iso(),
+        "timings": {"prepare": time.perf_counter() - started},
+    }
+    write_json(work_dir / "prepare.json", info)
+    report(progress, "teacher", 1.0, f"teacher test R2 {scores['r2']:.3f}")
+    return info
+
+
+def input_scaling(teacher, X_train, how="teacher"):
+    """The affine scaling ``(x - offset) / scale`` under which AWD and the time-series students see the data.
+
+    The config's ``input_scaling="auto"`` takes ``"teacher"`` for time series and ``"none"`` for maps: the map
+    student counts peaks on the raw maps (its histogram ranges are in convergence units) and the paper's map
+    grid of lambda and gamma was set on raw convergence maps; on maps scaled to unit SD the sparsity term
+    outweighs the interpretation term by about 1000 to 1 over that grid, so gamma has no effect
+    (docs/science-students.md).
+
+    With ``how="teacher"`` it is the scaling the teacher saw: the built-in teachers carry their input mean and
+    SD as buffers (``x_mean``, ``x_std``); a teacher without them (an uploaded program) gets the training
+    data's global mean and SD, the scaling the built-in teachers use. This gives the penalties lambda and
+    gamma, and the students, the same meaning on raw counts of 2e4 as on data of unit scale.
+
+    Parameters
+    ----------
+    teacher : torch.nn.Module
+    X_train : ndarray of shape (n, ...)
+    how : {"teacher", "none"}, default="teacher"
+
+    Returns
+    -------
+    offset, scale : float
+    source : str
+        ``"teacher"`` (from its buffers), ``"data"`` (global mean and SD of X_train) or ``"none"``.
+    """
+    if how == "none":
+        return 0.0, 1.0, "none"
+    mean, std = getattr(teacher, "x_mean", None), getattr(teacher, "x_std", None)
+    if isinstance(mean, torch.Tensor) and isinstance(std, torch.Tensor) and mean.numel() == 1 and std.numel() == 1:
+        offset, scale = float(mean), float(std)
+        if np.isfinite(offset) and np.isfinite(scale) and scale > 0 and (offset, scale) != (0.0, 1.0):
+            return offset, scale, "teacher"
+    offset, scale = float(np.mean(X_train)), float(np.std(X_train))
+    return offset, (scale if np.isfinite(scale) and scale > 0 else 1.0), "data"
+
+
+class ScaledInputTeacher(torch.nn.Module):
+    """The teacher seen from scaled inputs: ``forward(z) = teacher(z * scale + offset)``.
+
+    AWD distils on ``z = (x - offset) / scale``; the teacher's function of ``x`` is unchanged.
+    """
+
+    def __init__(self, teacher, offset, scale):
+        super().__init__()
+        self.teacher = teacher
+        self.offset, self.scale = float(offset), float(scale)
+
+    def forward(self, z):
+        return self.teacher(z * self.scale + self.offset)
+
+
+def scaled(X, scaling):
+    """``(X - offset) / scale`` as float64 (float32 kept for float32 input)."""
+    X = np.asarray(X)
+    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    return ((X - scaling["offset"]) / scaling["scale"]).astype(dtype, copy=False)
+
+
+def true_wavelet(meta):
+    """The ground-truth wavelet a dataset's metadata names (``meta["true_wavelet"]``), if it is orthogonal."""
+    name = (meta or {}).get("true_wavelet")
+    if not isinstance(name, str):
+        return None
+    try:
+        lowpass_filter(name)
+    except ValueError:
+        return None
+    return name
+
+
+#: Training samples on which the teacher's outputs and saliency are checked before distillation.
+TEACHER_CHECK_SAMPLES = 256
+
+
+def check_teacher_is_finite(teacher, X_train):
+    """Refuse a teacher whose outputs or input gradients are NaN or infinite on (a slice of) the training data.
+
+    The upload check runs a teacher on random input only; this one runs it on the user's data, before any
+    long stage starts.
+    """
+    param = next(teacher.parameters(), None)
+    device, dtype = (param.device, param.dtype) if param is not None else (torch.device("cpu"), torch.float32)
+    x = torch.as_tensor(np.asarray(X_train[:TEACHER_CHECK_SAMPLES]), dtype=dtype, device=device).requires_grad_(True)
+    with torch.enable_grad():
+        out = teacher(x)
+        bad_out = int((~torch.isfinite(out.detach())).reshape(len(x), -1).any(1).sum())
+        grad = torch.autograd.grad(out.sum(), x, allow_unused=True)[0] if out.requires_grad else None
+    bad_grad = 0 if grad is None else int((~torch.isfinite(grad)).reshape(len(x), -1).any(1).sum())
+    if bad_out or bad_grad:
+        what = "outputs" if bad_out else "input gradients (the saliency AWD distils)"
+        raise InputError("teacher", f"gives NaN or infinite {what} on {max(bad_out, bad_grad)} of the first "
+                         f"{len(x)} training samples",
+                         "check the teacher on your data (its normalisation and input layout), or let AWD "
+                         "Studio train one")
+
+
+def scaling_of(info):
+    """The input scaling recorded by :func:`prepare` (none for work directories written before it was)."""
+    return info.get("scaling") or {"offset": 0.0, "scale": 1.0, "source": "none"}
+
+
+def teacher_on_scaled(teacher, scaling):
+    """The teacher as a function of scaled inputs (itself when the scaling is the identity)."""
+    if scaling["offset"] == 0.0 and scaling["scale"] == 1.0:
+        return teacher
+    return ScaledInputTeacher(teacher, scaling["offset"], scaling["scale"]).eval()

@@ -1,0 +1,141 @@
+"""Choosing between the distilled wavelets and the initial one by cross-validation on shared splits.
+
+Every grid point, the initial wavelet, the fixed baselines and the mean predictor are scored on the same
+``cv_repeats`` x ``cv_folds`` splits of the training data; a distilled wavelet is chosen only when its paired
+gain over the initial wavelet clears the rule (docs/science.md, "Selection").
+"""
+
+import numpy as np
+from sklearn.model_selection import KFold
+
+from models import filters as _filters
+from models import metrics as _metrics
+from models import predictors as _predictors
+from models.pipeline.prepare import scaled
+from models.pipeline.students import coefficients, column, peak_student, student_alpha
+
+__all__ = ["cv_splits", "fold_scores", "paired_cv_se", "select_wavelet", "cv_entry"]
+
+
+def cv_splits(n, folds, repeats, seed):
+    """Shared cross-validation splits: ``repeats`` shuffled K-fold partitions of ``n`` samples.
+
+    Parameters
+    ----------
+    n : int
+    folds : int
+        K.
+    repeats : int
+        R; repeat ``r`` shuffles with seed ``seed + 1000 r``.
+    seed : int
+
+    Returns
+    -------
+    list of (ndarray, ndarray)
+        ``R * K`` (train indices, validation indices) pairs, repeat after repeat.
+    """
+    splits = []
+    for r in range(repeats):
+        splits.extend(KFold(n_splits=folds, shuffle=True, random_state=seed + 1000 * r).split(np.arange(n)))
+    return splits
+
+
+def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=None):
+    """R² of one student on every split, shape (R * K,).
+
+    ``candidate``: a lowpass filter (the wavelet students), ``"mean"`` (predict the training-fold mean),
+    or for maps ``"laplace"``, ``"roberts"``, ``"raw"`` (the fixed peak-counting baselines). ``peaks``: the
+    training maps' :class:`models.predictors.PeakPatches`, found once for every candidate.
+    """
+    scores = []
+    if isinstance(candidate, str) and candidate == "mean":
+        for tr, te in splits:
+            scores.append(_metrics.r2_score(y[te], np.full(len(te), y[tr].mean())))
+    elif kind == "timeseries":
+        # the student's features do not depend on the fold: compute them once, refit only the linear model
+        features = _predictors.topk_features(coefficients(scaled(X, scaling), candidate, config), k=config.top_k)
+        for tr, te in splits:
+            model = _predictors.TopKLinearRegressor(k=config.top_k, alpha=student_alpha(config))
+            model._fit_features(features[tr], y[tr])
+            scores.append(_metrics.r2_score(y[te], model._predict_features(features[te])))
+    else:
+        if isinstance(candidate, str):
+            model = (peak_student(config, kernels={"laplace": _predictors.LAPLACE_KERNEL})
+                     if candidate == "laplace" else peak_student(config, response=candidate))
+        else:
+            model = peak_student(config, kernels=_filters.subfilters_3x3(candidate))
+        peaks = peaks if peaks is not None else _predictors.peak_patches(X)  # peaks do not depend on the filter
+        for tr, te in splits:
+            model.fit_peaks(peaks.subset(tr), y_all[tr])
+            scores.append(_metrics.r2_score(y[te], column(model.predict_peaks(peaks.subset(te)), config.target,
+                                                           len(te))))
+    return np.nan_to_num(np.asarray(scores, dtype=float), nan=-1.0, posinf=-1.0, neginf=-1.0)
+
+
+def paired_cv_se(diff, folds):
+    """Standard error of a mean paired CV difference, corrected for overlapping training sets.
+
+    Fold differences of repeated K-fold CV are correlated (their training sets overlap), so the naive
+    ``sd / sqrt(R K)`` is too small. This uses Nadeau and Bengio's correction of the variance,
+    ``(1 / (R K) + n_val / n_train) * var`` with ``n_val / n_train = 1 / (K - 1)``.
+
+    Parameters
+    ----------
+    diff : ndarray of shape (R * K,)
+        Per-split score differences between two models, on shared splits.
+    folds : int
+        K.
+
+    Returns
+    -------
+    float
+    """
+    diff = np.asarray(diff, dtype=float)
+    if diff.size < 2:
+        return float("inf")
+    return float(np.sqrt((1.0 / diff.size + 1.0 / (folds - 1)) * np.var(diff, ddof=1)))
+
+
+def select_wavelet(grid_scores, init_scores, gammas, folds, rule="one_se"):
+    """Choose between the distilled wavelets and the initial wavelet from shared-split CV scores.
+
+    The best grid point is the one with the highest mean CV score (likewise among gamma = 0 points). It is
+    chosen over the initial wavelet only if it beats it: with ``rule="one_se"`` its mean paired gain must
+    exceed one (corrected) standard error (:func:`paired_cv_se`), with ``rule="best"`` any positive gain.
+
+    Parameters
+    ----------
+    grid_scores : ndarray of shape (G, R * K)
+        CV scores (higher is better) of every grid point on every split.
+    init_scores : ndarray of shape (R * K,)
+        The initial wavelet's, on the same splits.
+    gammas : sequence of float, length G
+        Gamma of each grid point.
+    folds : int
+        K.
+    rule : {"one_se", "best"}, default="one_se"
+
+    Returns
+    -------
+    dict
+        ``best`` and ``best_no_interp`` (grid indices), ``choice`` (``"awd"`` or ``"initial"``),
+        ``gain`` (mean paired CV gain of the best grid point over the initial wavelet) and ``gain_se``.
+    """
+    grid_scores = np.asarray(grid_scores, dtype=float)
+    init_scores = np.asarray(init_scores, dtype=float)
+    means = grid_scores.mean(axis=1)
+    best = int(np.argmax(means))
+    no_interp = [i for i, gam in enumerate(gammas) if gam == 0.0] or list(range(len(gammas)))
+    best_no_interp = no_interp[int(np.argmax(means[no_interp]))]
+    diff = grid_scores[best] - init_scores
+    gain, se = float(diff.mean()), paired_cv_se(diff, folds)
+    threshold = se if rule == "one_se" else 0.0
+    return {"best": best, "best_no_interp": int(best_no_interp), "choice": "awd" if gain > threshold else "initial",
+            "gain": gain, "gain_se": se}
+
+
+def cv_entry(scores, mean_scores, folds):
+    """A model's cross-validated R² and whether it beats predicting the training mean (paired, one SE)."""
+    diff = scores - mean_scores
+    return {"r2": float(scores.mean()), "r2_sd": float(scores.std()),
+            "beats_mean": bool(diff.mean() > paired_cv_se(diff, folds))}

@@ -1,0 +1,136 @@
+"""The interpretable students of a job, built for one filter: what they read, how they are fitted and scored.
+
+Time series: the top-k coefficients per band of the scaled series, and a linear model
+(:class:`models.predictors.TopKLinearRegressor`). Maps: peak counts under the filter's 3 x 3 sub-filters, and a
+chi-square or ridge model (:class:`models.predictors.PeakCountRegressor`), with the fixed-kernel baselines
+(Laplace, Roberts cross, raw peak heights).
+"""
+
+import numpy as np
+import torch
+
+from models import filters as _filters
+from models import metrics as _metrics
+from models import predictors as _predictors
+from models import wavelets as _wavelets
+from models.attributions import trim_attributions
+from models.distill import TransformOperator
+from models.pipeline.prepare import scaled
+
+__all__ = ["coefficients", "flatten_coefficients", "unflatten_like", "student_alpha", "peak_student", "student",
+           "saliency", "score_model", "column"]
+
+
+def coefficients(X, h, config):
+    """PyWavelets-layout coefficients (numpy, float64) of X under one filter, in the config's mode and levels."""
+    x = torch.as_tensor(X, dtype=torch.float64)
+    ht = torch.as_tensor(h, dtype=torch.float64)
+    with torch.no_grad():
+        if x.ndim == 2:
+            return [c.numpy() for c in _wavelets.wavedec1d(x, ht, config.levels, config.mode)]
+        coeffs = _wavelets.wavedec2d(x, ht, config.levels, config.mode)
+        return [coeffs[0].numpy()] + [tuple(d.numpy() for d in detail) for detail in coeffs[1:]]
+
+
+def flatten_coefficients(coeffs):
+    """PyWavelets-layout coefficients as one array of shape (n, M), bands in layout order."""
+    parts = []
+    for c in coeffs:
+        if isinstance(c, tuple):
+            parts.extend(d.reshape(len(d), -1) for d in c)
+        else:
+            parts.append(c.reshape(len(c), -1))
+    return np.concatenate(parts, axis=1)
+
+
+def student_alpha(config):
+    """The series student's penalty: chosen by cross-validation, or none (OLS)."""
+    return "cv" if config.student_penalty == "cv" else None
+
+
+def peak_student(config, kernels=None, response="kernels"):
+    """An unfitted map student; its classes are full target rows, ``bin_max`` chosen on the reported column."""
+    return _predictors.PeakCountRegressor(kernels=kernels, response=response, covariance=config.peak_covariance,
+                                          score_column=config.target)
+
+
+def student(kind, h, config, scaling):
+    """An unfitted student for filter h, a function mapping raw X to its input, and one turning the fitted
+    student into the deployed predictor (raw X to prediction; ``None``: ``student.predict`` on its input).
+
+    Time series: top-k coefficients of the scaled series (``(x - offset) / scale``, the teacher's scaling);
+    the deployed predictor takes raw series. Maps: peak counting on the raw maps (convergence units).
+    """
+    if kind == "timeseries":
+        model = _predictors.TopKLinearRegressor(k=config.top_k, alpha=student_alpha(config))
+
+        def deploy(fitted, length):
+            return _predictors.SeriesPredictor.from_filter(fitted, h, length, config.levels, config.mode,
+                                                           x_offset=scaling["offset"],
+                                                           x_scale=scaling["scale"]).predict
+
+        return model, (lambda X: coefficients(scaled(X, scaling), h, config)), deploy
+    return peak_student(config, kernels=_filters.subfilters_3x3(h)), (lambda X: X), None
+
+
+def column(pred, target, n):
+    """Column ``target`` of predictions with one or several outputs, shape (n,)."""
+    pred = np.asarray(pred, dtype=float).reshape(n, -1)
+    return pred[:, target] if pred.shape[1] > 1 else pred[:, 0]
+
+
+def saliency(teacher, X, h, config, target, batch_size=256):
+    """Saliency of each coefficient (flat, PyWavelets order) under filter h: shape (n, M)."""
+    x_all = torch.as_tensor(X, dtype=torch.float32)
+    ht = torch.as_tensor(np.asarray(h)[None], dtype=torch.float32)
+    out = []
+    for start in range(0, len(x_all), batch_size):
+        xb = x_all[start:start + batch_size]
+        op = TransformOperator(ht, xb.shape[1:], config.levels, config.mode)
+        with torch.enable_grad():
+            c = op.analysis(xb)
+            attr = trim_attributions(teacher, xb, c, op.synthesis, "saliency", target, create_graph=False)
+        out.append(TransformOperator.flatten(attr)[0].detach().double().numpy())
+    return np.concatenate(out)
+
+
+def unflatten_like(flat, template):
+    """The inverse of :func:`flatten_coefficients`, shaped like ``template``."""
+    out, start = [], 0
+    for c in template:
+        if isinstance(c, tuple):
+            parts = []
+            for d in c:
+                size = d[0].size
+                parts.append(flat[:, start:start + size].reshape((len(flat),) + d.shape[1:]))
+                start += size
+            out.append(tuple(parts))
+        else:
+            size = c[0].size
+            out.append(flat[:, start:start + size].reshape((len(flat),) + c.shape[1:]))
+            start += size
+    return out
+
+
+def score_model(model, make_input, X_train, y_fit, X_test, y_test, target, n_filter_params, coeffs_test=None,
+                 saliency_test=None, deploy=None):
+    """Fit a student, score it on the test split and time its deployed predictor on raw test inputs.
+
+    ``y_fit`` may hold every target column (the map student's classes are full rows); the reported column
+    is ``target``.
+    """
+    model.fit(make_input(X_train), y_fit)
+    y_pred = column(model.predict(make_input(X_test)), target, len(y_test))
+    predict = (lambda X: model.predict(make_input(X))) if deploy is None else deploy(model, X_test.shape[1])
+    seconds = _metrics.seconds_per_sample(predict, X_test)
+    entry = {
+        "test": {"r2": float(_metrics.r2_score(y_test, y_pred)), "rmse": float(_metrics.rmse(y_test, y_pred)),
+                 "rmse_sd": float(_metrics.bootstrap_rmse_sd(y_test, y_pred, seed=0))},
+        "compression_factor": (None if coeffs_test is None else
+                               float(_metrics.compression_factor(coeffs_test, saliency_test))),
+        "n_params": int(n_filter_params + getattr(model, "n_params_", 0)),
+        "predict_seconds_per_sample": float(seconds),
+    }
+    return entry, y_pred
+
+

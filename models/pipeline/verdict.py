@@ -1,0 +1,79 @@
+"""Saying in words whether distillation helped: the verdict sentence and the warnings of a result."""
+
+import numpy as np
+
+from models import filters as _filters
+
+__all__ = ["verdict_text", "warnings_of", "distance_to", "STUDENT_NAMES", "N_BOOT"]
+
+#: Test-set bootstrap resamples for the paired AWD - initial interval.
+N_BOOT = 10000
+
+
+def distance_to(psi, psi_ref):
+    """Wavelet distance (:func:`models.filters.wavelet_distance`) divided by ``||psi_ref||``."""
+    return float(_filters.wavelet_distance(psi, psi_ref) / max(np.linalg.norm(psi_ref), 1e-300))
+
+
+def _format(value, metric):
+    return f"{value:.3f}" if metric == "r2" else f"{value:.3g}"
+
+
+def verdict_text(choice, difference, init_name, metric="r2", target_name=None):
+    """One sentence saying whether distillation helped, from the selection and the paired test interval.
+
+    Parameters
+    ----------
+    choice : {"awd", "initial"}
+        What cross-validation chose (:func:`select_wavelet`).
+    difference : dict
+        :func:`models.metrics.paired_bootstrap_difference` of AWD minus the initial wavelet on the test set.
+    init_name : str
+        The initial wavelet, e.g. ``"db5"``.
+    metric : {"r2", "rmse"}, default="r2"
+    target_name : str, optional
+        Named in RMSE sentences.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> verdict_text("awd", {"estimate": 0.03, "low": 0.01, "high": 0.05, "level": 0.95}, "db5")
+    'AWD improves test R² over db5 by 0.030 (95 % interval 0.010 to 0.050).'
+    >>> verdict_text("initial", {"estimate": -0.002, "low": -0.01, "high": 0.006, "level": 0.95}, "db5")
+    'No significant gain over db5: use db5 (cross-validation kept it; on the test set AWD − db5 = -0.002 R², 95 % interval -0.010 to 0.006).'
+    """
+    est, low, high = difference["estimate"], difference["low"], difference["high"]
+    pct = f"{100 * difference.get('level', 0.95):.0f} %"
+    what = "R²" if metric == "r2" else f"RMSE{'' if not target_name else ' of ' + target_name}"
+    better_sign = 1.0 if metric == "r2" else -1.0  # R²: higher is better; RMSE: lower is better
+    interval = f"{pct} interval {_format(low, metric)} to {_format(high, metric)}"
+    if choice == "awd" and better_sign * low > 0 and better_sign * high > 0:
+        verb = "improves test R² over" if metric == "r2" else f"lowers the test {what} below"
+        tail = "" if metric == "r2" else "'s"
+        lo, hi = sorted((better_sign * low, better_sign * high))
+        return (f"AWD {verb} {init_name}{tail} by {_format(better_sign * est, metric)} "
+                f"({pct} interval {_format(lo, metric)} to {_format(hi, metric)}).")
+    gap = f"AWD − {init_name} = {_format(est, metric)} {what}, {interval}"
+    if choice == "initial":
+        return f"No significant gain over {init_name}: use {init_name} (cross-validation kept it; on the test set {gap})."
+    if max(better_sign * low, better_sign * high) < 0:
+        return f"AWD is worse than {init_name} on the test set ({gap}): use {init_name}."
+    return f"No significant gain over {init_name}: use {init_name} (cross-validation preferred AWD, but on the test set {gap})."
+
+
+def warnings_of(cv_entries):
+    """One sentence for every student that does not beat predicting the training mean in cross-validation."""
+    out = []
+    for name, entry in cv_entries.items():
+        if not entry["beats_mean"]:
+            out.append(f"The {STUDENT_NAMES.get(name, name)} student does not beat predicting the training mean in "
+                       f"cross-validation (CV R² {entry['r2']:.3f}); its test scores are not evidence of skill.")
+    return out
+
+
+#: Readable names of the bundle's models.
+STUDENT_NAMES = {"awd": "AWD", "awd_no_interp": "AWD (gamma = 0)", "baseline_wavelet": "initial-wavelet",
+                 "laplace": "Laplace", "roberts_cross": "Roberts-cross", "peak_heights": "raw-peak"}
