@@ -138,9 +138,9 @@ def peak_patches(maps):
 
 
 def bin_peak_values(values, sample, n_maps, bin_range, bins):
-    """Per-map histograms of responses at peaks, binned like the compiled pass (:mod:`models.peak_kernel`).
+    """Per-map histograms of responses at peaks, binned like the compiled pass of :meth:`PeakCountRegressor.fit`.
 
-    The binning is compiled too (:func:`models.peak_kernel.bin_values`, the same arithmetic).
+    The binning is compiled too (:func:`models.students.peak_kernel.bin_values`, the same arithmetic).
 
     Parameters
     ----------
@@ -199,7 +199,7 @@ def peak_histograms(maps, kernels=None, bins=22, bin_range=(0.0, 0.025), respons
 
 
 def _count_peaks(maps, kernel_columns, response, bin_range, bins):
-    """Peak histograms of checked maps, counted in one compiled pass (:mod:`models.peak_kernel`)."""
+    """Peak histograms of checked maps, counted in one compiled pass (:mod:`models.students.peak_kernel`)."""
     if response == "roberts":
         return peak_count_histograms(maps, None, bin_range, bins, "roberts")
     rows = np.eye(9)[4:5] if response == "raw" else kernel_columns.T  # raw heights: the centre tap

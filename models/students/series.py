@@ -232,7 +232,7 @@ class SeriesPredictor:
 
     What a deployed AWD time-series predictor runs: one matrix product with the dense analysis operator
     (``W @ X.T``, every series' coefficients as a column), then the ``k`` largest coefficients of each band
-    and the linear model in one compiled pass over blocks of series (:mod:`models.topk_kernel`), a few
+    and the linear model in one compiled pass over blocks of series (:mod:`models.students.topk_kernel`), a few
     thousand series at a time. Equal to ``student.predict(wavedec1d(X, h, level, mode))`` up to rounding:
     the transform runs in the precision of the series, float32 series in float32 (about 1e-7 relative, the
     precision they carry), everything else in float64.
