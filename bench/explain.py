@@ -13,13 +13,13 @@ median of ``R`` runs, with
 
 * the teacher: the built-in CNN for the map, the built-in LSTM and MLP for the series (``build_teacher``,
   weights as initialised: the cost of an explanation depends on the architecture, not on the weights);
-* the distilled student: for the series :class:`models.explain_students.TopKStudent` (top-k per band and a
+* the distilled student: for the series :class:`models.explain.torch_student.TopKStudent` (top-k per band and a
   linear model on the coefficients of db5, J = 4, k = 6, fitted on the synthetic burst series); the map
   student counts peaks into histograms, which has no gradient, so it cannot be explained this way (n/a);
 * a linear model on the flattened input: what the transform, the noise and Adam cost on their own;
 * the pixel-mask baseline with the same teacher.
 
-Part 2, ``--defaults``: on the synthetic problems of :mod:`models.explain_synthetic` (the 32 x 32 blob maps
+Part 2, ``--defaults``: on the synthetic problems of :mod:`models.explain.synthetic` (the 32 x 32 blob maps
 with a position-aware CNN, the burst series with the MLP teacher, as in the tests), the objective reached
 after 50 to 400 steps for three step sizes and three lambdas, the final objective and the agreement with the
 known support for 4 to 32 perturbations per step, and levels 2 and 3 on the blob maps.
@@ -42,22 +42,20 @@ torch.set_num_threads(1)
 
 from models.explain import (  # noqa: E402
     DEFAULTS,
+    TopKStudent,
     analyze,
+    blob_maps,
+    blob_template,
+    burst_series,
+    burst_template,
     cartoon_support,
+    component_region,
     energy_fraction,
     energy_map,
     explain,
     iou,
     make_basis,
     mask_support,
-)
-from models.explain_students import TopKStudent  # noqa: E402
-from models.explain_synthetic import (  # noqa: E402
-    blob_maps,
-    blob_template,
-    burst_series,
-    burst_template,
-    component_region,
     train_tiny_cnn,
 )
 from models.predictors import TopKLinearRegressor  # noqa: E402

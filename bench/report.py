@@ -69,7 +69,7 @@ def _unmet_targets(results):
                    "series. Our predictor spends them on the 64 x 64 transform (about 50 ns in float32, 100 ns "
                    "in float64, in batches) and the compiled top-k selection and linear model (about 80 ns), "
                    "plus the finite check and Python's per-call overhead" if kind == "series" else
-                   "peak counting is one compiled pass per map (`models/peak_kernel.py`), about ten "
+                   "peak counting is one compiled pass per map (`models/students/peak_kernel.py`), about ten "
                    "microseconds; the rest is numpy's and Python's per-call overhead")
             notes.append(f"- **Prediction, {kind} ({ratio:.0f}x per sample in batches, {latency:.0f}x for one "
                          f"sample per call; target {TARGETS['predict']:.0f}x).** Against {teacher}: {why}.")

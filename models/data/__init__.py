@@ -1,7 +1,8 @@
 """Datasets for AWD Studio: the :class:`Dataset` container, file readers, and example simulators.
 
 - :mod:`models.data.dataset`   ``Dataset``, ``summarize``, ``split_dataset``, ``save_npz``
-- :mod:`models.data.readers`   ``load_dataset`` (npz, npy, csv, FITS, HDF5, MAT; never unpickles), ``load_maps``
+- :mod:`models.data.readers`   ``load_dataset`` (npz, npy, csv, FITS, HDF5, MAT; never unpickles), ``load_maps``;
+  one module per format
 - :mod:`models.data.examples`  ``EXAMPLES``, ``make_example``, ``write_example``
 - :mod:`models.data.simulate_synthetic`, ``simulate_cme``, ``simulate_lensing``: the simulators
 - ``make_cl_table.py`` regenerates ``cl_table.npz`` (needs pyccl; not imported by the app)

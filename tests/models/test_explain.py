@@ -34,10 +34,16 @@ from models.distill import Cancelled
 from models.explain import (
     DEFAULTS,
     PERTURBATIONS,
+    TopKStudent,
     analyze,
     band_statistics,
+    blob_maps,
+    blob_template,
+    burst_series,
+    burst_template,
     cartoon_support,
     coefficient_image,
+    component_region,
     energy_fraction,
     energy_map,
     evaluate_mask,
@@ -45,23 +51,17 @@ from models.explain import (
     iou,
     lambda_path,
     make_basis,
+    mask_by_scale_1d,
     mask_objective,
     mask_support,
     perturb,
     pixel_basis,
+    plot_explanation,
     sample_perturbations,
     synthesize,
-)
-from models.explain_synthetic import (
-    blob_maps,
-    blob_template,
-    burst_series,
-    burst_template,
-    component_region,
     train_tiny_cnn,
+    write_explanation_figure,
 )
-from models.explain_plots import mask_by_scale_1d, plot_explanation, write_explanation_figure
-from models.explain_students import TopKStudent
 from models.filters import complete_angles, lowpass_from_angles
 from models.predictors import TopKLinearRegressor
 from models.teachers import train_teacher
@@ -586,7 +586,7 @@ def test_mask_by_scale_rows_hold_each_band():
 
 def test_figures_leave_pyplot_alone(tmp_path):
     code = ("import sys, numpy as np, torch; from models.explain import explain; "
-            "from models.explain_plots import plot_explanation; "
+            "from models.explain.plots import plot_explanation; "
             "e = explain(torch.nn.Linear(16, 1), np.arange(16.0), wavelet='haar', steps=2, n_eval=4); "
             "plot_explanation(e).savefig(sys.argv[1]); "
             "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'")

@@ -12,15 +12,12 @@ from models.predictors import (
     PeakCountRegressor,
     SeriesPredictor,
     TopKLinearRegressor,
-    apply_kernel,
     chi2_fit,
     chi2_predict,
-    find_peaks,
     peak_histograms,
-    peak_values,
-    roberts_cross_response,
     topk_features,
 )
+from tests.models.reference_students import apply_kernel, find_peaks, peak_values, roberts_cross_response
 
 # ------------------------------------------------------------------------------------ top-k + linear
 
@@ -136,7 +133,7 @@ def test_series_predictor_equals_student_on_the_transform(mode, by, k):
 @pytest.mark.parametrize("by", ["signed", "abs"])
 def test_topk_kernel_equals_topk_features_with_ties_and_many_blocks(by):
     """The compiled selection picks the values topk_features picks, ties included (earlier ranks first)."""
-    from models.topk_kernel import BLOCK, topk_linear_predict
+    from models.students.topk_kernel import BLOCK, topk_linear_predict
 
     rng = np.random.default_rng(8)
     sizes, k = [3, 5, 9, 20], 6
@@ -154,7 +151,7 @@ def test_topk_kernel_equals_topk_features_with_ties_and_many_blocks(by):
 def test_series_predictor_in_chunks_and_in_float32():
     import pywt
 
-    from models.predictors import PREDICT_CHUNK
+    from models.students.series import PREDICT_CHUNK
 
     import torch
 
@@ -306,7 +303,7 @@ def test_peak_histograms_match_numpy_histogram_and_find_peaks():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_compiled_peak_counting_equals_peak_histograms(response, dtype):
     """The one-pass compiled counter gives np.histogram's counts of the numpy responses exactly, float32 too."""
-    from models.peak_kernel import peak_count_histograms
+    from models.students.peak_kernel import peak_count_histograms
 
     rng = np.random.default_rng(5)
     maps = rng.normal(size=(7, 21, 18)).astype(dtype)
@@ -503,7 +500,7 @@ def test_db5_subfilters_are_not_their_own_rotation_so_correlation_matters():
 
 def test_fit_peaks_equals_fit_on_the_maps():
     """Peaks found once and binned in numpy give the compiled pass's student (cross-validation's fast path)."""
-    from models.predictors import bin_peak_values, peak_patches, peak_values
+    from models.predictors import bin_peak_values, peak_patches
 
     maps, y = _lensing_like(n_per_class=15)
     peaks = peak_patches(maps)

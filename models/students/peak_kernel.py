@@ -1,13 +1,14 @@
 """Peak counting in one compiled pass per map: the inner loop of the deployed maps predictor.
 
-:class:`models.predictors.PeakCountRegressor` turns a map into histograms of filter responses read at its
+:class:`models.students.maps.PeakCountRegressor` turns a map into histograms of filter responses read at its
 peaks. Written with numpy that takes several full passes over every map (neighbour maxima, comparisons, a
 gather of the peaks' 3x3 neighbourhoods, binning); compiled with numba it is one pass that reads each pixel's
 neighbourhood once and bins a response as soon as it finds a peak (it serves
-:func:`models.predictors.peak_histograms` too). The counts equal ``np.histogram`` of the numpy responses of
-:func:`models.predictors.peak_values` (tested): a peak is an interior pixel strictly above its 8 neighbours,
-a response is the 3x3 correlation with a kernel (or the Roberts-cross response) at the peak, computed in
-float64, and the histogram bins ``[lo, hi]`` (``hi`` itself in the last bin, values outside dropped).
+:func:`models.students.peaks.peak_histograms` too). The counts equal ``np.histogram`` of the numpy responses of
+``peak_values`` in ``tests/models/reference_students.py`` (tested): a peak is an interior pixel strictly above
+its 8 neighbours, a response is the 3x3 correlation with a kernel (or the Roberts-cross response) at the peak,
+computed in float64, and the histogram bins ``[lo, hi]`` (``hi`` itself in the last bin, values outside
+dropped).
 
 numba compiles on the first call in a process (about a second per input dtype) and caches the machine code
 next to this file (or in ``NUMBA_CACHE_DIR``), so later processes load it.

@@ -1,13 +1,13 @@
 """The top-k linear model on wavelet coefficients, compiled: the inner loop of the deployed series predictor.
 
-:class:`models.predictors.TopKLinearRegressor` predicts from the ``k`` largest coefficients of each band,
+:class:`models.students.series.TopKLinearRegressor` predicts from the ``k`` largest coefficients of each band,
 sorted, times a weight per band and rank. Sorting every band of every series costs more than the transform;
 here a block of series is processed at once, coefficient by coefficient: each coefficient is pushed through
 the band's ``k`` running maxima with compare-exchanges (a larger value stays, the smaller moves on), so the
 running maxima stay sorted and no comparison depends on a branch. The innermost loop runs over the series of
 the block, which the compiler turns into vector instructions.
 
-The values selected equal those of :func:`models.predictors.topk_features`: ``"signed"`` keeps the largest
+The values selected equal those of :func:`models.students.series.topk_features`: ``"signed"`` keeps the largest
 values, ``"abs"`` the largest magnitudes with their signs, each in descending order (an earlier coefficient
 ranks first among equal magnitudes). numba compiles on the first call in a process (a few seconds) and caches
 the machine code next to this file (or in ``NUMBA_CACHE_DIR``).

@@ -1,13 +1,13 @@
 """The distilled series student as a differentiable torch module, so that :func:`models.explain.explain` can
 explain it like a teacher.
 
-A fitted :class:`models.predictors.TopKLinearRegressor` on the coefficients of a fixed wavelet is piecewise
+A fitted :class:`models.students.series.TopKLinearRegressor` on the coefficients of a fixed wavelet is piecewise
 linear in the input series: the top-k selection changes only where two coefficients of a band swap rank, and
 in between the prediction is a fixed linear function of ``x``. :class:`TopKStudent` computes the same numbers
 with torch operations (the dense analysis matrix, ``torch.topk`` per band, the linear model), so gradients
 with respect to the input exist almost everywhere.
 
-The map student (:class:`models.predictors.PeakCountRegressor`) counts peaks into histogram bins: its
+The map student (:class:`models.students.maps.PeakCountRegressor`) counts peaks into histogram bins: its
 prediction is piecewise constant in the input and its gradient is zero almost everywhere, so a gradient-based
 mask cannot explain it; no module is provided for it.
 """

@@ -1,0 +1,110 @@
+"""Read user data files into a :class:`~models.data.dataset.Dataset`, safely.
+
+Supported formats (chosen from the file's magic bytes, checked against its extension):
+
+``.npz``
+    Arrays ``X`` and ``y`` (aliases ``X_train``/``y_train``), optional ``X_test``/``y_test``, and the optional
+    strings ``name``, ``target_names``, ``meta_json`` written by :func:`~models.data.dataset.save_npz`.
+``.npy``
+    A single array is only ``X``; its targets come from a sibling file: for ``data.npy`` or ``data_X.npy``
+    the reader looks for ``data_y.npy`` (and ``data_X_test.npy``/``data_y_test.npy`` for a fixed test set).
+    Uploads are single files, so upload an ``.npz`` instead.
+``.csv`` / ``.tsv`` / ``.txt``
+    One row per series. The target column is named ``y`` or ``target`` (several targets: ``y_<name>`` or
+    ``target_<name>``); without such a header, the last column is the target. The header is optional.
+``.fits`` / ``.fit`` / ``.fts``
+    Maps: one 2-D image per HDU, or one 3-D cube ``(n, H, W)``. Targets: a BINTABLE HDU with one row per map
+    (column ``y`` or ``target``, else all numeric scalar columns, in order), or header keywords of each image HDU
+    listed in the primary header keyword ``TARGETS`` (comma separated, e.g. ``TARGETS = 'OMEGA_M,SIGMA_8'``).
+    A FITS file without targets raises :class:`~models.validation.InputError`; :func:`load_maps` reads its maps.
+``.h5`` / ``.hdf5`` / ``.hdf``
+    Datasets ``X`` and ``y`` (optional ``X_test``, ``y_test``) at the root, in C order ``(n, L)``/``(n, H, W)``.
+``.mat``
+    MATLAB v5/v7 (``scipy.io.loadmat``) or v7.3 (HDF5, read with h5py; MATLAB's column-major layout is
+    transposed back), variables ``X``, ``y`` (optional ``X_test``, ``y_test``) shaped as in MATLAB ``n x L``.
+
+Nothing here unpickles: ``np.load(..., allow_pickle=False)``, pickles are refused by their magic byte,
+object and string arrays are refused. Decoded sizes are checked against ``max_bytes`` *before* data are
+read (zip central directory and ``.npy`` headers for npz, dataset shapes for HDF5, ``whosmat`` for MATLAB).
+
+One module per format, one reader function each with the signature ``(path, budget, name) -> Dataset``:
+:mod:`~models.data.readers.detect` (which format), :mod:`~models.data.readers.npy` (npz, npy),
+:mod:`~models.data.readers.text` (csv), :mod:`~models.data.readers.fits` (FITS, :func:`load_maps`),
+:mod:`~models.data.readers.hdf5` (HDF5, MATLAB v7.3), :mod:`~models.data.readers.matlab` (MATLAB v5), and
+:mod:`~models.data.readers._common` (budget, dtype checks, array names). This module's one job is
+:func:`load_dataset`: detect the format, call its reader, and turn any other failure into an ``InputError``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from models.data.dataset import Dataset
+from models.data.readers._common import DEFAULT_MAX_BYTES, byte_budget
+from models.data.readers.detect import FORMATS, SUPPORTED, detect_format
+from models.data.readers.fits import load_fits, load_maps
+from models.data.readers.hdf5 import load_hdf5
+from models.data.readers.matlab import load_mat
+from models.data.readers.npy import load_npy, load_npz
+from models.data.readers.text import load_csv
+from models.validation import InputError
+
+__all__ = ["load_dataset", "load_maps", "detect_format", "FORMATS", "DEFAULT_MAX_BYTES"]
+
+
+def load_dataset(path, *, max_bytes=None, name=None) -> Dataset:
+    """Read a data file into a validated :class:`~models.data.dataset.Dataset`.
+
+    See the module docstring for the accepted layouts of each format.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file. Its format comes from the magic bytes, checked against the extension.
+    max_bytes : int or None, default=None
+        Largest decoded size of the arrays, checked before anything is decoded (guards against zip bombs and
+        lying headers). ``None`` means :data:`DEFAULT_MAX_BYTES` (2 GiB).
+    name : str or None, default=None
+        Dataset name; defaults to the name stored in the file or the file's stem.
+
+    Returns
+    -------
+    dataset : Dataset
+        ``X`` of shape (n, L) or (n, H, W), ``y`` of shape (n,) or (n, k), optional fixed test set.
+
+    Raises
+    ------
+    InputError
+        For every unreadable, unsafe or invalid file; the message names the field and the fix.
+
+    Examples
+    --------
+    >>> ds = load_dataset("cme.npz")                         # doctest: +SKIP
+    >>> ds.kind, ds.X.shape                                  # doctest: +SKIP
+    ('timeseries', (3136, 40))
+    """
+    path = Path(path)
+    budget = byte_budget(max_bytes)
+    fmt = detect_format(path)
+    readers = {
+        "npz": load_npz,
+        "npy": load_npy,
+        "csv": load_csv,
+        "fits": load_fits,
+        "hdf5": load_hdf5,
+        "mat": load_mat,
+        "mat73": lambda p, b, n: load_hdf5(p, b, n, matlab=True),
+    }
+    try:
+        with warnings.catch_warnings():  # astropy/h5py/scipy warn about damaged files; errors follow anyway
+            warnings.simplefilter("ignore")
+            return readers[fmt](path, budget, name)
+    except InputError:
+        raise
+    except MemoryError:
+        raise InputError("file", f"{path.name!r} is too large to decode in memory",
+                         "upload fewer or smaller samples") from None
+    except Exception as exc:  # a damaged file can make any library fail in its own way (KeyError, RuntimeError...)
+        raise InputError("file", f"{path.name!r} could not be read as {fmt} ({type(exc).__name__}: {exc})",
+                         f"upload a complete, valid {SUPPORTED} file") from None

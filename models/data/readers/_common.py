@@ -1,0 +1,80 @@
+"""What every format reader shares: the byte budget, the dtype and metadata checks, and the array names.
+
+The readers call these to refuse oversized or non-numeric arrays with the same words in every format, to find
+``X``/``y``/``X_test``/``y_test`` under their accepted aliases (:data:`ALIASES`) and to build the
+:class:`~models.data.dataset.Dataset` with the same "not found" errors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.data.dataset import Dataset
+from models.validation import InputError
+
+__all__ = ["DEFAULT_MAX_BYTES", "ALIASES", "byte_budget", "too_big", "require_numeric_dtype", "as_str",
+           "make_dataset", "pick_arrays"]
+
+#: Decoded-array budget used when ``max_bytes`` is None (2 GiB).
+DEFAULT_MAX_BYTES = 2 * 1024**3
+
+
+def byte_budget(max_bytes) -> int:
+    """``max_bytes`` as a positive int (:data:`DEFAULT_MAX_BYTES` for None)."""
+    if max_bytes is None:
+        return DEFAULT_MAX_BYTES
+    if int(max_bytes) <= 0:
+        raise InputError("max_bytes", f"must be positive, got {max_bytes}", "pass a byte budget such as 2**30")
+    return int(max_bytes)
+
+
+def too_big(what: str, n_bytes: int, budget: int) -> InputError:
+    """The error for ``what`` decoding to ``n_bytes``, more than ``budget``."""
+    return InputError("file", f"{what} would decode to {n_bytes / 2**20:.1f} MiB, above the limit of "
+                      f"{budget / 2**20:.1f} MiB", "upload fewer or smaller samples (or float32 data)")
+
+
+def require_numeric_dtype(dtype: np.dtype, field: str) -> None:
+    """Refuse object arrays (never unpickled) and non-numeric dtypes, naming ``field``."""
+    if dtype.hasobject or dtype.kind == "O":
+        raise InputError(field, "is an object array, which is never unpickled",
+                         "save a rectangular numeric array (all rows the same length)")
+    if dtype.kind not in "biuf":
+        raise InputError(field, f"has non-numeric dtype {dtype}", "save numbers (int or float)")
+
+
+def as_str(arr) -> str:
+    """A stored 0-d string array (``name``, ``kind``, ``meta_json``) as ``str``."""
+    arr = np.asarray(arr)
+    if arr.dtype.kind not in "US" or arr.ndim != 0:
+        raise InputError("file", "a metadata entry is not a string", "save name/meta_json as strings")
+    return str(arr[()].decode() if arr.dtype.kind == "S" else arr[()])
+
+
+def make_dataset(arrays: dict, name: str, *, meta=None, target_names=None, kind=None) -> Dataset:
+    """The :class:`Dataset` of canonical ``arrays``; a missing ``X`` or ``y`` is named in the error."""
+    if "X" not in arrays:
+        raise InputError("X", f"not found in the file (found: {sorted(arrays) or 'nothing'})",
+                         "store the signals under the name 'X'")
+    if "y" not in arrays:
+        raise InputError("y", f"not found in the file (found: {sorted(arrays)})",
+                         "store the targets under the name 'y', one per sample of X")
+    return Dataset(arrays["X"], arrays["y"], arrays.get("X_test"), arrays.get("y_test"), kind=kind, name=name,
+                   meta=meta or {}, target_names=target_names)
+
+
+#: Canonical name -> the names a file may store it under, in order of preference.
+ALIASES = {"X": ("X", "x", "X_train", "x_train"), "y": ("y", "Y", "y_train", "Y_train"),
+           "X_test": ("X_test", "x_test"), "y_test": ("y_test", "Y_test")}
+
+
+def pick_arrays(names) -> dict:
+    """Map our canonical names to the first matching name present."""
+    out = {}
+    for canon, options in ALIASES.items():
+        for opt in options:
+            if opt in names:
+                out[canon] = opt
+                break
+    return out
+

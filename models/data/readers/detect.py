@@ -1,0 +1,123 @@
+"""Which reader a file needs: its format from the magic bytes, checked against its extension.
+
+The one job of this module is :func:`detect_format`. It names the format (``"npz"``, ``"npy"``, ``"csv"``,
+``"fits"``, ``"hdf5"``, ``"mat"`` or ``"mat73"``) and refuses, before any reader runs, the files that must
+never be read: missing or empty files, pickles, gzip streams, unrecognised bytes and extensions that lie.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from models.validation import InputError
+
+__all__ = ["FORMATS", "SUPPORTED", "detect_format"]
+
+#: Format name -> accepted extensions.
+FORMATS = {
+    "npz": (".npz",),
+    "npy": (".npy",),
+    "csv": (".csv", ".tsv", ".txt"),
+    "fits": (".fits", ".fit", ".fts"),
+    "hdf5": (".h5", ".hdf5", ".hdf"),
+    "mat": (".mat",),
+}
+#: The formats, as error messages name them.
+SUPPORTED = "npz, npy (+ sibling *_y.npy), csv, FITS, HDF5 or MATLAB .mat"
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+def _format_from_magic(head: bytes) -> str | None:
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "npz"
+    if head.startswith(b"\x93NUMPY"):
+        return "npy"
+    if head.startswith(_HDF5_MAGIC):
+        return "hdf5"
+    if head.startswith(b"MATLAB 7.3"):
+        return "mat73"
+    if head.startswith(b"MATLAB"):
+        return "mat"
+    if head.startswith(b"SIMPLE  ="):
+        return "fits"
+    if head[:1] == b"\x80":
+        return "pickle"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    return None
+
+
+def _format_from_extension(path: Path) -> str | None:
+    ext = path.suffix.lower()
+    for fmt, exts in FORMATS.items():
+        if ext in exts:
+            return fmt
+    return None
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        # the 1 KiB window may cut a multi-byte character
+        try:
+            head[:-3].decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def detect_format(path) -> str:
+    """The reader to use for ``path``: "npz", "npy", "csv", "fits", "hdf5", "mat" or "mat73".
+
+    The magic bytes decide; a known extension that disagrees with them is an error (a pickle renamed to
+    ``.npz`` is caught here). Files with an unknown extension are accepted when their magic bytes are
+    recognised (uploads may be stored under neutral names); text without a known extension is refused.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    fmt : str
+
+    Raises
+    ------
+    InputError
+        Missing, empty, pickled, gzip-compressed or unrecognised files, or an extension that lies.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file", f"{path.name!r} does not exist or is not a file", "pass the path of a data file")
+    if path.stat().st_size == 0:
+        raise InputError("file", f"{path.name!r} is empty", f"upload a non-empty {SUPPORTED} file")
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+    by_magic = _format_from_magic(head)
+    by_ext = _format_from_extension(path)
+    if by_magic == "pickle":
+        raise InputError("file", f"{path.name!r} is a Python pickle, which is never loaded (it can run code)",
+                         "save the arrays with numpy.savez (X=..., y=...) instead")
+    if by_magic == "gzip":
+        raise InputError("file", f"{path.name!r} is gzip-compressed", "decompress it, or save a compressed .npz")
+    if by_magic == "hdf5" and by_ext == "mat":
+        by_magic = "mat73"
+    if by_magic == "mat73" and by_ext not in (None, "mat", "hdf5"):
+        raise InputError("file", f"{path.name!r} is a MATLAB v7.3 file but named {path.suffix!r}", "rename it to .mat")
+    if by_magic is None:
+        if by_ext == "csv" and _looks_like_text(head):
+            return "csv"
+        if by_ext is not None:
+            raise InputError("file", f"{path.name!r} is named {path.suffix!r} but its content is not a valid "
+                             f"{by_ext} file (damaged, truncated or mislabelled)", f"upload a valid {SUPPORTED} file")
+        raise InputError("file", f"{path.name!r} has an unknown format (extension {path.suffix!r})",
+                         f"upload a {SUPPORTED} file")
+    base = "mat" if by_magic == "mat73" else by_magic
+    if by_ext is not None and by_ext != base and not (by_ext == "hdf5" and by_magic == "mat73"):
+        raise InputError("file", f"{path.name!r} is named {path.suffix!r} but its content is {by_magic}",
+                         f"give the file its true extension, or upload a valid {by_ext} file")
+    return by_magic
+

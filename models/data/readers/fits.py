@@ -1,0 +1,166 @@
+"""FITS maps (``.fits``, ``.fit``, ``.fts``): one 2-D image per HDU or one 3-D cube, targets from a table
+or from header keywords.
+
+Targets come from a BINTABLE HDU with one row per map (column ``y`` or ``target``, else every numeric scalar
+column in order), or from the header keywords of each image HDU listed in the primary header keyword
+``TARGETS`` (e.g. ``TARGETS = 'OMEGA_M,SIGMA_8'``). :func:`load_maps` reads the maps of a file without
+targets (a single convergence map to inspect). astropy is imported only when a FITS file is read (it takes
+about 0.25 s to import, which the other formats and the web process need not pay).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from models.data.dataset import Dataset
+from models.data.readers._common import byte_budget, too_big
+from models.data.readers.detect import detect_format
+from models.validation import InputError, check_signals
+
+__all__ = ["load_fits", "load_maps"]
+
+
+def _fits_open(path: Path):
+    from astropy.io import fits  # heavy (0.25 s to import): loaded only when a FITS file is read
+
+    try:
+        with warnings.catch_warnings():  # truncation shows up below as an unreadable HDU
+            warnings.simplefilter("ignore")
+            hdul = fits.open(path, memmap=False, lazy_load_hdus=False)
+            hdul.verify("silentfix")
+    except Exception as exc:  # astropy raises OSError, ValueError, VerifyError... for damaged files
+        raise InputError("file", f"{path.name!r} is not a readable FITS file ({exc})",
+                         "upload a complete FITS file") from None
+    return hdul
+
+
+def _fits_maps(hdul, path: Path, budget: int) -> tuple[np.ndarray, list]:
+    """All maps of a FITS file as (n, H, W) plus the image HDUs they came from (one per map, or one cube)."""
+    images, sources = [], []
+    total = 0
+    for hdu in hdul:
+        if not hdu.is_image or hdu.header.get("NAXIS", 0) == 0:
+            continue
+        shape = tuple(int(hdu.header[f"NAXIS{i}"]) for i in range(hdu.header["NAXIS"], 0, -1))
+        total += int(np.prod(shape, dtype=np.float64)) * 8
+        if total > budget:
+            raise too_big("the FITS images", total, budget)
+        try:
+            data = hdu.data
+        except Exception as exc:
+            raise InputError("file", f"{path.name!r}: HDU {hdu.name!r} cannot be read ({exc}); truncated?",
+                             "upload the complete file") from None
+        if data is None:
+            continue
+        data = np.asarray(data)
+        if data.ndim == 2:
+            images.append(data[None])
+            sources.append(hdu)
+        elif data.ndim == 3:
+            images.append(data)
+            sources.extend([hdu] * data.shape[0])
+        else:
+            raise InputError("X", f"FITS HDU {hdu.name!r} has {data.ndim} dimensions",
+                             "store one 2-D map per HDU or one 3-D cube (n, H, W)")
+    if not images:
+        raise InputError("X", f"{path.name!r} has no image data", "store maps as image HDUs")
+    if len({im.shape[1:] for im in images}) > 1:
+        raise InputError("X", f"FITS maps have different shapes {sorted({im.shape[1:] for im in images})}",
+                         "give all maps the same size")
+    X = np.concatenate([im.astype(im.dtype.newbyteorder("="), copy=False) for im in images], axis=0)
+    return X, sources
+
+
+def load_maps(path, *, max_bytes=None) -> np.ndarray:
+    """Read the maps of a FITS file (targets not needed), e.g. a single convergence map to inspect.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A FITS file with one 2-D image per HDU or a 3-D cube.
+    max_bytes : int or None, default=None
+        Budget for the decoded maps (float64); ``None`` means :data:`DEFAULT_MAX_BYTES`.
+
+    Returns
+    -------
+    maps : ndarray of shape (n, H, W), float64 or float32
+        Native byte order (FITS stores big-endian), all values finite.
+
+    Raises
+    ------
+    InputError
+        Not a FITS file, no images, maps of different sizes, NaN/Inf.
+    """
+    path = Path(path)
+    fmt = detect_format(path)
+    if fmt != "fits":
+        raise InputError("file", f"{path.name!r} is {fmt}, not FITS", "use load_dataset for other formats")
+    budget = byte_budget(max_bytes)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with _fits_open(path) as hdul:
+                X, _ = _fits_maps(hdul, path, budget)
+    except InputError:
+        raise
+    except Exception as exc:  # damaged headers or data
+        raise InputError("file", f"{path.name!r} could not be read as FITS ({type(exc).__name__}: {exc})",
+                         "upload a complete FITS file") from None
+    return check_signals(X, "X", min_samples=1)
+
+
+def _fits_targets(hdul, sources: list, n: int):
+    from astropy.io import fits  # heavy (0.25 s to import): loaded only when a FITS file is read
+
+    for hdu in hdul:
+        if isinstance(hdu, fits.BinTableHDU) and hdu.data is not None:
+            cols = hdu.columns
+            names = [c.name for c in cols]
+            low = [nm.lower() for nm in names]
+            if "y" in low or "target" in low:
+                chosen = [names[low.index("y" if "y" in low else "target")]]
+            else:
+                chosen = []
+                for c in cols:
+                    arr = np.asarray(hdu.data[c.name])
+                    if arr.ndim == 1 and arr.dtype.kind in "biuf":
+                        chosen.append(c.name)
+            if not chosen:
+                raise InputError("y", f"the FITS table {hdu.name!r} has no numeric scalar columns",
+                                 "add one numeric column per target")
+            y = np.stack([np.asarray(hdu.data[c]).astype(np.float64) for c in chosen], axis=1)
+            return (y[:, 0] if y.shape[1] == 1 else y), chosen
+    keys = hdul[0].header.get("TARGETS")
+    if keys:
+        chosen = [k.strip().upper() for k in str(keys).split(",") if k.strip()]
+        rows = []
+        for i, hdu in enumerate(sources):
+            missing = [k for k in chosen if k not in hdu.header]
+            if missing:
+                raise InputError("y", f"map {i} (HDU {hdu.name!r}) lacks header keys {missing}",
+                                 "give every image HDU the keys listed in TARGETS")
+            rows.append([float(hdu.header[k]) for k in chosen])
+        y = np.array(rows, dtype=np.float64)
+        if len(set(map(id, sources))) < n:  # a cube shares one header: all maps get the same target
+            raise InputError("y", "TARGETS header keys cannot label the maps of a 3-D cube one by one",
+                             "add a BINTABLE HDU with one row per map")
+        return (y[:, 0] if y.shape[1] == 1 else y), chosen
+    raise InputError("y", f"the FITS file has {n} map(s) but no targets",
+                     "add a BINTABLE HDU with one row per map (e.g. columns OMEGA_M, SIGMA_8) or a primary header "
+                     "keyword TARGETS naming per-HDU header keys; to just read the maps use models.data.load_maps")
+
+
+def load_fits(path: Path, budget: int, name: str | None) -> Dataset:
+    """A FITS file's maps and targets as an image Dataset (``ANGLE`` in the primary header: field of view)."""
+    with _fits_open(path) as hdul:
+        X, sources = _fits_maps(hdul, path, budget)
+        y, target_names = _fits_targets(hdul, sources, X.shape[0])
+        meta = {"source_format": "fits"}
+        angle = hdul[0].header.get("ANGLE")
+        if angle is not None:
+            meta["field_of_view_deg"] = float(angle)
+    return Dataset(X, y, kind="image", name=name or path.stem, meta=meta, target_names=target_names)
+

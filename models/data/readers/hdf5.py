@@ -1,0 +1,66 @@
+"""HDF5 files (``.h5``, ``.hdf5``, ``.hdf``) and MATLAB v7.3 files (HDF5 inside).
+
+Datasets ``X`` and ``y`` (optional ``X_test``, ``y_test``) sit at the root, in C order ``(n, L)`` or
+``(n, H, W)``. Their sizes are checked from the dataset shapes before anything is read. MATLAB v7.3 stores its
+matrices column-major, so they are transposed back and a ``y`` of shape ``(n, 1)`` becomes ``(n,)``
+(:func:`models.data.readers.matlab.squeeze_matlab`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from models.data.dataset import Dataset
+from models.data.readers._common import make_dataset, pick_arrays, too_big
+from models.data.readers.matlab import squeeze_matlab
+from models.validation import InputError
+
+__all__ = ["load_hdf5"]
+
+
+def _h5_read(f, key: str, budget: int, used: int, transpose: bool) -> np.ndarray:
+    import h5py  # loads the HDF5 C library: only when an HDF5 or MATLAB v7.3 file is read
+
+    obj = f[key]
+    if not isinstance(obj, h5py.Dataset):
+        raise InputError(key, "is an HDF5 group or a MATLAB struct/cell, not an array", "store a numeric array")
+    dtype = obj.dtype
+    if dtype.kind not in "biuf":
+        raise InputError(key, f"has non-numeric HDF5 dtype {dtype}", "store numbers (int or float)")
+    n_bytes = int(np.prod(obj.shape, dtype=np.float64)) * dtype.itemsize
+    if used + n_bytes > budget:
+        raise too_big("the HDF5 datasets", used + n_bytes, budget)
+    try:
+        arr = obj[()]
+    except (OSError, ValueError) as exc:
+        raise InputError(key, f"cannot be read ({exc}); the file may be truncated",
+                         "upload the complete file") from None
+    arr = np.asarray(arr)
+    return arr.T if transpose else arr
+
+
+def load_hdf5(path: Path, budget: int, name: str | None, *, matlab: bool = False) -> Dataset:
+    """An HDF5 file as a Dataset; ``matlab=True`` reads a MATLAB v7.3 file (transposed, ``y`` squeezed)."""
+    import h5py  # loads the HDF5 C library: only when an HDF5 or MATLAB v7.3 file is read
+
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        raise InputError("file", f"{path.name!r} is not a readable HDF5 file ({exc}); truncated?",
+                         "upload the complete file") from None
+    with f:
+        picked = pick_arrays(list(f.keys()))
+        arrays, used = {}, 0
+        for canon, key in picked.items():
+            arrays[canon] = _h5_read(f, key, budget, used, transpose=matlab)
+            used += arrays[canon].nbytes
+        if not matlab:
+            if "X" not in arrays:
+                raise InputError("X", f"not found in the HDF5 file (root holds {sorted(f.keys())})",
+                                 "store the signals as a dataset named 'X' at the root")
+    if matlab:
+        arrays = {k: squeeze_matlab(k, v) for k, v in arrays.items()}
+    return make_dataset(arrays, name or path.stem, meta={"source_format": "mat73" if matlab else "hdf5"})
+

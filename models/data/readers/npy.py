@@ -1,0 +1,166 @@
+"""NumPy files: ``.npz`` archives (``X``, ``y``, optional test set and metadata) and ``.npy`` arrays.
+
+An ``.npz`` is checked member by member from its zip directory and ``.npy`` headers before anything is
+decoded (size, object dtype, truncation). An ``.npy`` file holds only ``X``; its targets come from sibling
+files (``data_y.npy`` beside ``data.npy`` or ``data_X.npy``, and ``data_X_test.npy``/``data_y_test.npy``).
+Nothing is unpickled: ``np.load(..., allow_pickle=False)`` everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from models.data.dataset import Dataset
+from models.data.readers._common import as_str, make_dataset, pick_arrays, require_numeric_dtype, too_big
+from models.validation import InputError
+
+__all__ = ["load_npz", "load_npy"]
+
+
+def _npy_header(fp) -> tuple[np.dtype, tuple, int]:
+    """Read an .npy header from an open binary file: (dtype, shape, declared data bytes)."""
+    try:
+        version = np.lib.format.read_magic(fp)
+        if version == (1, 0):
+            shape, _fortran, dtype = np.lib.format.read_array_header_1_0(fp, max_header_size=100_000)
+        elif version in ((2, 0), (3, 0)):
+            shape, _fortran, dtype = np.lib.format.read_array_header_2_0(fp, max_header_size=100_000)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+    except Exception as exc:  # ValueError, SyntaxError, tokenize errors, EOFError... on damaged headers
+        raise InputError("file", f"has a damaged .npy header ({exc})", "re-save the array with numpy.save") from None
+    n_bytes = int(np.prod(shape, dtype=np.float64) * dtype.itemsize) if not dtype.hasobject else 0
+    return dtype, tuple(shape), n_bytes
+
+
+def _check_npz(path: Path, budget: int) -> list[str]:
+    """Validate an npz archive without decoding data; return its member names (without .npy)."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, NotImplementedError, OSError, ValueError) as exc:
+        raise InputError("file", f"{path.name!r} is not a readable npz/zip archive ({exc}); it may be truncated",
+                         "upload the complete file, saved with numpy.savez") from None
+    with zf:
+        infos = zf.infolist()
+        if not infos:
+            raise InputError("file", f"{path.name!r} is an empty archive",
+                             "save X and y with numpy.savez(path, X=X, y=y)")
+        declared = sum(i.file_size for i in infos)
+        if declared > budget:
+            raise too_big("the archive", declared, budget)
+        names = []
+        for info in infos:
+            if not info.filename.endswith(".npy"):
+                raise InputError("file", f"archive member {info.filename!r} is not an .npy array",
+                                 "save only arrays, with numpy.savez")
+            key = info.filename[:-4]
+            try:
+                with zf.open(info) as member:
+                    dtype, shape, n_bytes = _npy_header(member)
+            except InputError:
+                raise
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError) as exc:
+                raise InputError("file", f"archive member {info.filename!r} cannot be read ({exc}); the file may be "
+                                 "truncated", "upload the complete file") from None
+            if dtype.hasobject:
+                raise InputError(key, "is an object array, which is never unpickled",
+                                 "save a rectangular numeric array (all rows the same length)")
+            if n_bytes > info.file_size:
+                raise InputError(key, f"declares {n_bytes} bytes of data but the archive holds {info.file_size}",
+                                 "re-save the file with numpy.savez")
+            names.append(key)
+        return names
+
+
+def load_npz(path: Path, budget: int, name: str | None) -> Dataset:
+    """An ``.npz`` archive as a Dataset (``budget``: decoded bytes allowed; ``name``: None for the stored one)."""
+    keys = _check_npz(path, budget)
+    picked = pick_arrays(keys)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {}
+            for canon, key in picked.items():
+                arr = npz[key]
+                require_numeric_dtype(arr.dtype, canon)
+                arrays[canon] = arr
+            meta, target_names, kind = {}, None, None
+            if "meta_json" in keys:
+                try:
+                    meta = json.loads(as_str(npz["meta_json"]))
+                except json.JSONDecodeError:
+                    raise InputError("meta_json", "is not valid JSON", "drop it or save json.dumps(dict)") from None
+            if "target_names" in keys:
+                tn = npz["target_names"]
+                if tn.dtype.kind in "US":
+                    target_names = [str(t) for t in np.atleast_1d(tn)]
+            if "kind" in keys:
+                kind = as_str(npz["kind"])
+            if name is None and "name" in keys:
+                name = as_str(npz["name"])
+    except InputError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError) as exc:
+        raise InputError("file", f"{path.name!r} could not be read ({exc}); damaged or truncated?",
+                         "save plain numeric arrays with numpy.savez (no objects)") from None
+    return make_dataset(arrays, name or path.stem, meta=meta, target_names=target_names, kind=kind)
+
+
+def _load_npy_array(path: Path, budget: int, field: str) -> np.ndarray:
+    with open(path, "rb") as fh:
+        dtype, shape, n_bytes = _npy_header(fh)
+        data_bytes = path.stat().st_size - fh.tell()
+    if dtype.hasobject:
+        raise InputError(field, f"{path.name!r} holds an object array (stored as a Python pickle), which is never "
+                         "unpickled", "save a rectangular numeric array (all rows the same length)")
+    if n_bytes > budget:
+        raise too_big(path.name, n_bytes, budget)
+    if n_bytes > data_bytes:
+        raise InputError("file", f"{path.name!r} is truncated ({data_bytes} of {n_bytes} data bytes)",
+                         "upload the complete file")
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise InputError("file", f"{path.name!r} could not be read ({exc})", "re-save it with numpy.save") from None
+    require_numeric_dtype(arr.dtype, field)
+    return arr
+
+
+def _npy_siblings(path: Path) -> dict[str, Path]:
+    stem = path.stem
+    for suffix in ("_X", "_x", "_X_train", "_x_train"):
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    found = {"X": path}
+    for canon, options in (("y", ("_y", "_Y", "_y_train")), ("X_test", ("_X_test", "_x_test")),
+                           ("y_test", ("_y_test", "_Y_test"))):
+        for opt in options:
+            cand = path.with_name(f"{stem}{opt}{path.suffix}")
+            if cand.is_file() and cand != path:
+                found[canon] = cand
+                break
+    return found
+
+
+def load_npy(path: Path, budget: int, name: str | None) -> Dataset:
+    """An ``.npy`` array as ``X`` of a Dataset, with its sibling ``_y`` (and test) files."""
+    files = _npy_siblings(path)
+    arrays = {"X": _load_npy_array(path, budget, "X")}  # X first: a pickled X is named before a missing y
+    if "y" not in files:
+        stem = path.stem[:-2] if path.stem.endswith(("_X", "_x")) else path.stem
+        raise InputError("y", f"{path.name!r} holds only X (an .npy file holds one array) and no {stem}_y.npy "
+                         "with the targets was found next to it",
+                         f"save the targets as {stem}_y.npy beside it (in the browser: drop both files together), "
+                         "or use one .npz, CSV or HDF5 file with X and y")
+    total = arrays["X"].nbytes
+    for canon, p in files.items():
+        if canon != "X":
+            arrays[canon] = _load_npy_array(p, budget - total, canon)
+            total += arrays[canon].nbytes
+    return make_dataset(arrays, name or path.stem)
+

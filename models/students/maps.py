@@ -1,0 +1,396 @@
+"""The map student: peak-count histograms regressed on the targets by chi² classes or ridge.
+
+docs/science-students.md, "Map student" (after Ribli et al. 2019): :class:`PeakCountRegressor` histograms
+filter responses at the peaks of each raw map (:mod:`models.students.peaks`) over a range it chooses on a
+validation split, then predicts the target row of the nearest class in chi² metric (:func:`chi2_fit`,
+:func:`chi2_predict`; a class is one distinct *row* of the targets) or a ridge model on standardised
+histograms. A scikit-learn estimator (``get_params``/``clone``, ``fit`` returns ``self``, learned attributes
+end with ``_``).
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from models.students._common import _check_y, linear_model
+from models.students.peaks import (
+    _check_maps,
+    _count_peaks,
+    _kernel_list,
+    _kernel_matrix,
+    _patch_responses,
+    _peak_patches,
+    bin_peak_values,
+)
+from models.validation import InputError
+
+__all__ = ["PAPER_BIN_MAX", "RAW_BIN_RANGE", "chi2_fit", "chi2_predict", "PeakCountRegressor"]
+
+#: Candidate histogram upper bounds for maps in convergence units (paper, appendix D.1).
+PAPER_BIN_MAX = (0.015, 0.02, 0.025, 0.03, 0.035)
+
+#: Histogram range of raw peak heights for maps in convergence units.
+RAW_BIN_RANGE = (-0.03, 0.19)
+
+
+def chi2_fit(features, labels, covariance="pooled"):
+    """Per-class mean feature vectors and the pseudo-inverse of the within-class covariance.
+
+    Parameters
+    ----------
+    features : ndarray of shape (n, F)
+    labels : ndarray of int, shape (n,)
+        Class index ``0 .. C-1`` of each sample.
+    covariance : {"pooled", "per_class"}, default="pooled"
+        ``"pooled"``: one covariance pooled over classes (``n - C`` degrees of freedom, at least 1).
+        ``"per_class"``: one covariance per class (``n_c - 1`` degrees of freedom), as in the authors'
+        reference code.
+
+    Returns
+    -------
+    means : ndarray of shape (C, F)
+    precision : ndarray of shape (F, F), or (C, F, F) for ``"per_class"``
+        Moore-Penrose pseudo-inverse of the covariance (``rcond=1e-10``).
+    """
+    if covariance not in ("pooled", "per_class"):
+        raise InputError("covariance", f"unknown choice {covariance!r}", "use 'pooled' or 'per_class'")
+    n_classes = int(labels.max()) + 1
+    counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
+    sums = np.zeros((n_classes, features.shape[1]))
+    np.add.at(sums, labels, features)
+    means = sums / np.maximum(counts, 1)[:, None]
+    centred = features - means[labels]
+    if covariance == "pooled":
+        cov = centred.T @ centred / max(features.shape[0] - n_classes, 1)
+        return means, np.linalg.pinv(cov, rcond=1e-10, hermitian=True)
+    precision = np.empty((n_classes, features.shape[1], features.shape[1]))
+    for c in range(n_classes):
+        rows = centred[labels == c]
+        precision[c] = np.linalg.pinv(rows.T @ rows / max(len(rows) - 1, 1), rcond=1e-10, hermitian=True)
+    return means, precision
+
+
+def chi2_predict(features, means, precision):
+    """Class with the smallest chi² ``(x - mu_c)^T P_c (x - mu_c)``.
+
+    Parameters
+    ----------
+    features : ndarray of shape (n, F)
+    means : ndarray of shape (C, F)
+    precision : ndarray of shape (F, F) (one for all classes) or (C, F, F) (one per class)
+
+    Returns
+    -------
+    labels : ndarray of int, shape (n,)
+    chi2 : ndarray of shape (n, C)
+    """
+    if precision.ndim == 3:
+        chi2 = np.empty((features.shape[0], means.shape[0]))
+        for c in range(means.shape[0]):
+            d = features - means[c]
+            chi2[:, c] = np.einsum("nf,nf->n", d @ precision[c], d)
+        return np.argmin(chi2, axis=1), chi2
+    # (x - mu)^T P (x - mu) = x^T P x - 2 x^T P mu + mu^T P mu, for all pairs at once
+    xp = features @ precision
+    mp = means @ precision
+    chi2 = (np.einsum("nf,nf->n", xp, features)[:, None] - 2.0 * xp @ means.T
+            + np.einsum("cf,cf->c", mp, means)[None, :])
+    return np.argmin(chi2, axis=1), chi2
+
+
+class _Chi2Model:
+    """Discrete-target regressor: the nearest class mean in chi² metric, predicting its target row.
+
+    A class is one distinct *row* of ``y2`` (all target columns together), so two cosmologies that share
+    Omega_m but differ in sigma_8 stay two classes.
+    """
+
+    def __init__(self, covariance="pooled"):
+        self.covariance = covariance
+
+    def fit(self, features, y2):
+        self.classes_, labels = np.unique(y2, axis=0, return_inverse=True)
+        self.means_, self.precision_ = chi2_fit(features, labels.ravel(), self.covariance)
+        return self
+
+    def predict(self, features):
+        labels, _ = chi2_predict(features, self.means_, self.precision_)
+        return self.classes_[labels]
+
+
+class _RidgeModel:
+    """Standardised features + ridge with the penalty chosen by leave-one-out cross-validation."""
+
+    def fit(self, features, y2):
+        self.mean_ = features.mean(axis=0)
+        scale = features.std(axis=0)
+        self.scale_ = np.where(scale > 0, scale, 1.0)
+        self.ridge_ = linear_model("cv").fit((features - self.mean_) / self.scale_, y2)
+        return self
+
+    def predict(self, features):
+        return self.ridge_.predict((features - self.mean_) / self.scale_).reshape(features.shape[0], -1)
+
+
+def _looks_like_convergence(heights):
+    """Whether peak heights look like weak-lensing convergence (99.5th percentile in [0.01, 0.3])."""
+    if heights.size == 0:
+        return False
+    low, high = np.quantile(heights, [0.005, 0.995])
+    return bool(0.01 <= high <= 0.3 and low > -0.1)
+
+
+def _choose_method(y2, method):
+    if method != "auto":
+        return method
+    _, counts = np.unique(y2, axis=0, return_counts=True)
+    return "chi2" if len(counts) <= 20 and counts.min() >= 5 else "ridge"
+
+
+class PeakCountRegressor(RegressorMixin, BaseEstimator):
+    """Peak counting on maps: histograms of filter responses at the peaks, then chi² or ridge.
+
+    Parameters
+    ----------
+    kernels : sequence or dict of (3, 3) arrays, default=None
+        Filters read at the peaks when ``response="kernels"`` (e.g. ``subfilters_3x3(h)``, whose values
+        LL, LH, HL, HH are taken in that order); ``None`` uses ``[LAPLACE_KERNEL]``.
+    response : {"kernels", "raw", "roberts"}, default="kernels"
+        What is histogrammed: the kernels' responses, the raw peak heights, or the Roberts-cross response.
+    bins : int, default=22
+        Histogram bins per channel.
+    bin_max : "auto", float or sequence of float, default="auto"
+        Upper histogram bound ``b`` (range ``[0, b]``; for ``response="raw"`` the range is
+        ``[low, b]``, see below). A float fixes it; a sequence gives candidates chosen on a validation
+        split (lowest validation MSE); ``"auto"`` takes as candidates the 99th percentile ``q`` of the
+        positive peak responses times (0.6, 0.8, 1.0, 1.2, 1.4), plus :data:`PAPER_BIN_MAX` when the maps
+        look like convergence maps (99.5th percentile of the raw peak heights in [0.01, 0.3]). For
+        ``response="raw"``, ``"auto"`` uses :data:`RAW_BIN_RANGE` for convergence maps and the 0.5 and
+        99.5 percentiles of the peak heights otherwise; explicit values set the upper bound, the lower
+        bound following the same rule.
+    method : {"auto", "chi2", "ridge"}, default="auto"
+        ``"chi2"``: targets take a few discrete values; a class is one distinct *row* of ``y`` (pass every
+        parameter column, e.g. (Omega_m, sigma_8), so that two cosmologies sharing one value stay apart);
+        per-class mean histogram and the pseudo-inverse of the within-class covariance; the prediction is
+        the target row of the class with the smallest chi². ``"ridge"``: ridge on standardised histograms,
+        penalty chosen by leave-one-out CV. ``"auto"``: chi2 when ``y`` has at most 20 distinct rows, each
+        seen at least 5 times, ridge otherwise.
+    covariance : {"pooled", "per_class"}, default="pooled"
+        Covariance in the chi² (see :func:`chi2_fit`).
+    score_column : int or None, default=None
+        Column of ``y`` whose mean squared error chooses ``bin_max`` on the validation split; ``None``
+        uses all columns.
+    val_fraction : float, default=0.2
+        Share of the training maps held out to choose ``bin_max`` among candidates.
+    random_state : int, default=0
+        Seeds that split.
+
+    Attributes
+    ----------
+    kernels_ : list of ndarray of shape (3, 3)
+    method_ : {"chi2", "ridge"}
+    bin_range_ : (float, float)
+        Histogram range used.
+    bin_scores_ : dict of float to float
+        Validation MSE per candidate upper bound (empty when ``bin_max`` is one float).
+    n_features_ : int
+        ``n_channels * bins``.
+    model_ : object
+        Fitted regressor on the histograms.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> maps, y = rng.normal(size=(40, 16, 16)), np.repeat([0.0, 1.0], 20)
+    >>> PeakCountRegressor(bin_max=2.0).fit(maps, y).predict(maps).shape
+    (40,)
+    """
+
+    _parameter_constraints = {
+        "kernels": [None, "array-like", dict],
+        "response": [StrOptions({"kernels", "raw", "roberts"})],
+        "bins": [Interval(Integral, 1, None, closed="left")],
+        "bin_max": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither"), "array-like"],
+        "method": [StrOptions({"auto", "chi2", "ridge"})],
+        "covariance": [StrOptions({"pooled", "per_class"})],
+        "score_column": [None, Interval(Integral, 0, None, closed="left")],
+        "val_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "random_state": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(self, kernels=None, *, response="kernels", bins=22, bin_max="auto", method="auto",
+                 covariance="pooled", score_column=None, val_fraction=0.2, random_state=0):
+        self.kernels = kernels
+        self.response = response
+        self.bins = bins
+        self.bin_max = bin_max
+        self.method = method
+        self.covariance = covariance
+        self.score_column = score_column
+        self.val_fraction = val_fraction
+        self.random_state = random_state
+
+    def _ranges(self, values, heights):
+        """Candidate (low, high) ranges from the bin_max setting, the peak responses and peak heights."""
+        pooled = np.asarray(values).ravel()
+        q_heights = np.quantile(heights, [0.005, 0.995]) if heights.size else np.array([0.0, 1.0])
+        convergence = _looks_like_convergence(heights)
+        explicit = None if isinstance(self.bin_max, str) else list(np.atleast_1d(np.asarray(self.bin_max, float)))
+        if self.response == "raw":
+            lo = RAW_BIN_RANGE[0] if convergence else float(q_heights[0])
+            if explicit is None:
+                highs = [RAW_BIN_RANGE[1] if convergence else float(q_heights[1])]
+            else:
+                highs = explicit
+            return [(lo, hi) for hi in highs if hi > lo] or [(lo, lo + 1.0)]
+        if explicit is None:
+            positive = pooled[pooled > 0]
+            scale = float(np.quantile(positive, 0.99)) if positive.size else 1.0
+            highs = [scale * f for f in (0.6, 0.8, 1.0, 1.2, 1.4)]
+            if convergence:
+                highs = list(PAPER_BIN_MAX) + highs
+        else:
+            highs = explicit
+        return [(0.0, hi) for hi in highs if hi > 0] or [(0.0, 1.0)]
+
+    def _features(self, maps, bin_range):
+        return _count_peaks(maps, self._kernel_columns, self.response, bin_range, self.bins)
+
+    def _new_model(self):
+        return _Chi2Model(self.covariance) if self.method_ == "chi2" else _RidgeModel()
+
+    def fit(self, maps, y):
+        """Find peaks, choose the histogram range, fit the regressor.
+
+        Parameters
+        ----------
+        maps : array-like of shape (n, H, W)
+        y : array-like of shape (n,) or (n, n_targets)
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        maps = _check_maps(maps)
+        y = _check_y(y, maps.shape[0])
+        n = maps.shape[0]
+        patches, sample = _peak_patches(maps)
+        return self._fit_peaks(patches, sample, n, y, lambda r, values: self._features(maps, r))
+
+    def fit_peaks(self, peaks, y):
+        """:meth:`fit` from the peaks of the maps, found once (:func:`peak_patches`).
+
+        For fitting many students on the same maps (cross-validation over filters): the peaks do not depend
+        on the kernels. The histograms are binned from the responses at the peaks with the arithmetic of the
+        compiled pass of :meth:`fit` (equal counts unless a response lies within rounding of a bin edge: the
+        responses are computed by a matrix product here, term by term there).
+
+        Parameters
+        ----------
+        peaks : PeakPatches
+            The peaks of the training maps.
+        y : array-like of shape (n_maps,) or (n_maps, n_targets)
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        y = _check_y(y, peaks.n_maps)
+        return self._fit_peaks(peaks.patches, peaks.sample, peaks.n_maps, y,
+                               lambda r, values: bin_peak_values(values, peaks.sample, peaks.n_maps, r, self.bins))
+
+    def predict_peaks(self, peaks):
+        """:meth:`predict` from the peaks of the maps (:func:`peak_patches`).
+
+        Parameters
+        ----------
+        peaks : PeakPatches
+
+        Returns
+        -------
+        ndarray of shape (n_maps,) or (n_maps, n_targets)
+        """
+        check_is_fitted(self, "model_")
+        return self._predict_features(self._peak_features(peaks, self.bin_range_))
+
+    def _peak_features(self, peaks, bin_range):
+        values = _patch_responses(peaks.patches, self.response, self._kernel_columns)
+        return bin_peak_values(values, peaks.sample, peaks.n_maps, bin_range, self.bins)
+
+    def _fit_peaks(self, patches, sample, n, y, features_of):
+        """The fit from the peaks' 3x3 patches; ``features_of(bin_range, values)`` gives the (n, F) histograms
+        (``values``: the responses at the peaks, (C, n_peaks))."""
+        y2 = y.reshape(y.shape[0], -1)
+        if self.score_column is not None and self.score_column >= y2.shape[1]:
+            raise InputError("score_column", f"is {self.score_column} but y has {y2.shape[1]} columns",
+                             f"pass 0..{y2.shape[1] - 1} or None")
+        scored = slice(None) if self.score_column is None else slice(self.score_column, self.score_column + 1)
+        self.kernels_ = _kernel_list(self.kernels) if self.response == "kernels" else []
+        self._kernel_columns = _kernel_matrix(self.kernels_) if self.kernels_ else None
+        self.method_ = _choose_method(y2, self.method)
+        values = _patch_responses(patches, self.response, self._kernel_columns)
+        ranges = self._ranges(values, patches[:, 4])
+        self.bin_scores_ = {}
+        if len(ranges) > 1:
+            rng = np.random.default_rng(self.random_state)
+            perm = rng.permutation(n)
+            n_val = max(1, int(round(self.val_fraction * n)))
+            val, tr = perm[:n_val], perm[n_val:]
+            for r in ranges:
+                feats = features_of(r, values)
+                model = self._new_model().fit(feats[tr], y2[tr])
+                err = float(np.mean((model.predict(feats[val])[:, scored] - y2[val][:, scored]) ** 2))
+                self.bin_scores_[float(r[1])] = err
+            best = min(self.bin_scores_, key=self.bin_scores_.get)
+            self.bin_range_ = next(r for r in ranges if float(r[1]) == best)
+        else:
+            self.bin_range_ = ranges[0]
+        self.bin_range_ = (float(self.bin_range_[0]), float(self.bin_range_[1]))
+        features = features_of(self.bin_range_, values)
+        self.model_ = self._new_model().fit(features, y2)
+        self.n_features_ = features.shape[1]
+        self.n_outputs_ = y2.shape[1]
+        self._y_1d = y.ndim == 1
+        return self
+
+    def transform(self, maps):
+        """Peak histograms with the fitted settings.
+
+        Parameters
+        ----------
+        maps : array-like of shape (n, H, W)
+
+        Returns
+        -------
+        ndarray of shape (n, n_features_)
+        """
+        if not hasattr(self, "model_"):  # sklearn's check costs more than peak counting one map
+            check_is_fitted(self, "model_")
+        return self._features(_check_maps(maps, keep_float32=True), self.bin_range_)
+
+    def predict(self, maps):
+        """Predict targets from maps.
+
+        Parameters
+        ----------
+        maps : array-like of shape (n, H, W)
+
+        Returns
+        -------
+        ndarray of shape (n,) or (n, n_targets)
+            Same layout as the ``y`` given to :meth:`fit`.
+        """
+        return self._predict_features(self.transform(maps))
+
+    def _predict_features(self, features):
+        """Predictions from (n, n_features_) histograms, shaped like the ``y`` given to :meth:`fit`."""
+        pred = np.asarray(self.model_.predict(features), dtype=np.float64)
+        pred = pred.reshape(pred.shape[0], -1)
+        return pred[:, 0] if self._y_1d else pred

@@ -1,0 +1,222 @@
+"""The map student's statistics: the peaks of raw maps, the 3x3 responses read at them, and their histograms.
+
+docs/science-students.md, "Map student" (after Ribli et al. 2019): a peak is an interior pixel strictly above
+its 8 neighbours; at each peak one or more 3x3 filters are read (the Laplace kernel :data:`LAPLACE_KERNEL`,
+AWD's sub-filters, or the baselines' Roberts-cross response and raw peak heights) and binned per map. Whole
+sets of maps are counted in one compiled pass (:mod:`models.students.peak_kernel`); :func:`peak_patches`
+finds the peaks once, for fitting many students on the same maps (:mod:`models.students.maps`).
+
+Conventions
+-----------
+* Filtering is **2-D correlation** (the kernel is not flipped) over the valid region:
+  ``out[n, i, j] = sum_{a,b} K[a, b] * m[n, i + a, j + b]``, so ``out[:, i, j]`` belongs to the interior
+  pixel ``(i + 1, j + 1)``. Correlation and convolution agree only for kernels that equal their
+  180-degree rotation (the Laplace kernel, and LL when ``h3`` is symmetric); for the sub-filters of an
+  asymmetric wavelet such as db5 the rotated kernel is a different filter, not a sign change. AWD's kernels,
+  the initial wavelet's and the baselines all go through the same correlation.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from numbers import Integral
+
+import numpy as np
+
+from models.students._common import _to_numpy
+from models.students.peak_kernel import bin_values, peak_count_histograms
+from models.validation import InputError
+
+__all__ = ["LAPLACE_KERNEL", "PeakPatches", "peak_patches", "bin_peak_values", "peak_histograms"]
+
+#: Laplace peak-finding kernel of Ribli et al. (docs/science.md, map student).
+LAPLACE_KERNEL = (10.0 / 3.0) * np.array([[-0.05, -0.2, -0.05],
+                                          [-0.2, 1.0, -0.2],
+                                          [-0.05, -0.2, -0.05]])
+
+
+def _check_maps(maps, field="maps", keep_float32=False):
+    """(n, H, W) finite float maps (float64, or float32 kept as it is with ``keep_float32``)."""
+    if not (keep_float32 and isinstance(maps, np.ndarray) and maps.dtype == np.float32):
+        maps = _to_numpy(maps)
+    if maps.ndim == 2:
+        maps = maps[None]
+    if maps.ndim != 3 or maps.shape[1] < 3 or maps.shape[2] < 3:
+        raise InputError(field, f"has shape {maps.shape}", "pass maps shaped (n, H, W) with H, W >= 3")
+    if maps.shape[0] == 0:
+        raise InputError(field, "holds no maps", "pass at least one map")
+    if not np.isfinite(maps).all():
+        raise InputError(field, "contains NaN or infinite values", "pass finite maps")
+    return maps
+
+
+def _interior_peaks(maps):
+    """(n, H - 2, W - 2) bool: interior pixels strictly above their 8 neighbours."""
+    # the largest of the 8 neighbours, separably: 3-wide row maxima above and below, then left and right
+    rows = np.maximum(np.maximum(maps[:, :, :-2], maps[:, :, 1:-1]), maps[:, :, 2:])  # (n, H, W - 2)
+    neighbours = np.maximum(np.maximum(rows[:, :-2], rows[:, 2:]),
+                            np.maximum(maps[:, 1:-1, :-2], maps[:, 1:-1, 2:]))
+    return maps[:, 1:-1, 1:-1] > neighbours
+
+
+
+def _peak_patches(maps):
+    """3x3 neighbourhoods of all peaks as rows of 9 values, (n_peaks, 9), and the map index of each peak."""
+    _, h, w = maps.shape
+    inner = np.flatnonzero(_interior_peaks(maps))  # index into (n, h - 2, w - 2)
+    sample, rest = np.divmod(inner, (h - 2) * (w - 2))
+    interior, offsets = _patch_tables(h, w)
+    centre = sample * (h * w) + interior[rest]  # peaks are interior: all 9 neighbours are in the same map
+    patches = maps.ravel()[centre[:, None] + offsets]
+    return patches, sample
+
+
+@lru_cache(maxsize=32)
+def _patch_tables(h, w):
+    """Flat index in an (h, w) map of each interior pixel, and the (1, 9) flat offsets of a 3x3 patch."""
+    interior = ((np.arange(1, h - 1)[:, None]) * w + np.arange(1, w - 1)[None, :]).ravel()
+    offsets = (np.arange(-1, 2)[:, None] * w + np.arange(-1, 2)[None, :]).reshape(1, 9)
+    return interior, offsets
+
+
+def _kernel_matrix(kernels):
+    """(9, C) matrix whose columns are the flattened 3x3 kernels."""
+    return np.stack([k.reshape(9) for k in kernels], axis=1)
+
+
+def _patch_responses(patches, response, kernel_matrix):
+    """Responses at the centre of each (n_peaks, 9) patch: (C, n_peaks), one row per channel."""
+    if response == "raw":
+        return patches[:, 4][None]
+    if response == "roberts":
+        p = patches.reshape(-1, 3, 3)
+        a, b = p[:, :-1, :-1], p[:, :-1, 1:]
+        c, d = p[:, 1:, :-1], p[:, 1:, 1:]
+        return np.sqrt((b - c) ** 2 + (a - d) ** 2).sum(axis=(1, 2))[None]
+    return (patches @ kernel_matrix).T
+
+
+class PeakPatches:
+    """The peaks of a set of maps, found once: their 3x3 neighbourhoods and the map each belongs to.
+
+    Attributes
+    ----------
+    patches : ndarray of shape (n_peaks, 9)
+        Neighbourhoods row by row (the centre, index 4, is the peak height).
+    sample : ndarray of int, shape (n_peaks,)
+        Map index of each peak.
+    n_maps : int
+    """
+
+    def __init__(self, patches, sample, n_maps):
+        self.patches, self.sample, self.n_maps = patches, np.asarray(sample, dtype=np.int64), int(n_maps)
+
+    def subset(self, indices):
+        """The peaks of the maps ``indices`` (in that order), renumbered 0..len(indices) - 1."""
+        indices = np.asarray(indices, dtype=np.int64)
+        position = np.full(self.n_maps, -1, dtype=np.int64)
+        position[indices] = np.arange(len(indices))
+        new = position[self.sample]
+        keep = new >= 0
+        return PeakPatches(self.patches[keep], new[keep], len(indices))
+
+
+def peak_patches(maps):
+    """Find the peaks of raw maps once, for :meth:`PeakCountRegressor.fit_peaks`.
+
+    Parameters
+    ----------
+    maps : array-like of shape (n, H, W)
+
+    Returns
+    -------
+    PeakPatches
+    """
+    maps = _check_maps(maps)
+    patches, sample = _peak_patches(maps)
+    return PeakPatches(patches, sample, maps.shape[0])
+
+
+def bin_peak_values(values, sample, n_maps, bin_range, bins):
+    """Per-map histograms of responses at peaks, binned like the compiled pass of :meth:`PeakCountRegressor.fit`.
+
+    The binning is compiled too (:func:`models.students.peak_kernel.bin_values`, the same arithmetic).
+
+    Parameters
+    ----------
+    values : ndarray of shape (C, n_peaks)
+        Responses, one row per channel.
+    sample : ndarray of int, shape (n_peaks,)
+        Map of each peak.
+    n_maps : int
+    bin_range : (float, float)
+        ``[lo, hi]``; ``hi`` falls in the last bin, values outside are dropped.
+    bins : int
+
+    Returns
+    -------
+    ndarray of shape (n_maps, C * bins), float64
+    """
+    return bin_values(values, sample, n_maps, bin_range, bins)
+
+
+def _check_range(bin_range):
+    try:
+        lo, hi = (float(v) for v in bin_range)
+    except (TypeError, ValueError):
+        raise InputError("bin_range", f"must be (low, high), got {bin_range!r}", "pass e.g. (0, 0.025)") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+        raise InputError("bin_range", f"needs finite low < high, got {bin_range!r}", "pass e.g. (0, 0.025)")
+    return lo, hi
+
+
+def peak_histograms(maps, kernels=None, bins=22, bin_range=(0.0, 0.025), response="kernels"):
+    """Histograms of filter responses at the peaks, concatenated over kernels.
+
+    Parameters
+    ----------
+    maps : array-like of shape (n, H, W)
+        Raw maps (peaks are found on them).
+    kernels : sequence of (3, 3) arrays or dict of them, optional
+        One histogram per kernel; default ``[LAPLACE_KERNEL]``. Ignored unless ``response="kernels"``.
+    bins : int, default=22
+    bin_range : (float, float), default=(0, 0.025)
+        Histogram range; values outside are not counted, the upper edge is included.
+    response : {"kernels", "raw", "roberts"}, default="kernels"
+
+    Returns
+    -------
+    histograms : ndarray of shape (n, n_channels * bins)
+        Peak counts per bin (float64), channel after channel.
+    """
+    lo, hi = _check_range(bin_range)
+    if isinstance(bins, bool) or not isinstance(bins, Integral) or bins < 1:
+        raise InputError("bins", f"must be a positive integer, got {bins!r}", "pass e.g. 22")
+    if response not in ("kernels", "raw", "roberts"):
+        raise InputError("response", f"unknown response {response!r}", "use 'kernels', 'raw' or 'roberts'")
+    columns = _kernel_matrix(_kernel_list(kernels)) if response == "kernels" else None
+    return _count_peaks(_check_maps(maps, keep_float32=True), columns, response, (lo, hi), bins)
+
+
+def _count_peaks(maps, kernel_columns, response, bin_range, bins):
+    """Peak histograms of checked maps, counted in one compiled pass (:mod:`models.students.peak_kernel`)."""
+    if response == "roberts":
+        return peak_count_histograms(maps, None, bin_range, bins, "roberts")
+    rows = np.eye(9)[4:5] if response == "raw" else kernel_columns.T  # raw heights: the centre tap
+    return peak_count_histograms(maps, rows, bin_range, bins)
+
+
+def _kernel_list(kernels):
+    if kernels is None:
+        return [LAPLACE_KERNEL]
+    if isinstance(kernels, dict):
+        kernels = list(kernels.values())
+    else:
+        arr = _to_numpy(kernels) if not isinstance(kernels, (list, tuple)) else None
+        if arr is not None and arr.shape == (3, 3):
+            kernels = [arr]
+    out = [_to_numpy(k) for k in kernels]
+    if not out or any(k.shape != (3, 3) or not np.isfinite(k).all() for k in out):
+        raise InputError("kernels", "must be finite (3, 3) arrays",
+                         "pass a list or dict of 3x3 kernels, e.g. subfilters_3x3(h)")
+    return out

@@ -1,0 +1,358 @@
+"""The time-series student: top-k wavelet coefficients per band and a linear model, fitted and deployed.
+
+docs/science-students.md, "Time-series student": per band of a PyWavelets-layout coefficient list
+``[cA_J, cD_J, ..., cD_1]`` keep the ``k`` largest coefficients (:func:`topk_features`), concatenate the
+``(J + 1) * k`` features, standardise them and fit a ridge model with a cross-validated penalty, or ordinary
+least squares (:class:`TopKLinearRegressor`, a scikit-learn estimator). :class:`SeriesPredictor` is the same
+fitted model deployed on raw series: one product with the dense analysis operator, then the selection and the
+linear model compiled (:mod:`models.students.topk_kernel`).
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from models import wavelets
+from models.students._common import _check_y, _to_numpy, linear_model
+from models.students.topk_kernel import TopKLinear
+from models.validation import InputError
+
+__all__ = ["topk_features", "TopKLinearRegressor", "standardization", "SeriesPredictor", "PREDICT_CHUNK"]
+
+
+def _check_coeff_list(coeffs, field="coeffs"):
+    if isinstance(coeffs, np.ndarray) or not isinstance(coeffs, (list, tuple)) or len(coeffs) == 0:
+        raise InputError(field, f"must be a non-empty list of arrays (pywt layout), got {type(coeffs).__name__}",
+                         "pass [cA_J, cD_J, ..., cD_1], each of shape (n, n_j)")
+    bands = [_to_numpy(c) for c in coeffs]
+    n = bands[0].shape[0] if bands[0].ndim else -1
+    for j, band in enumerate(bands):
+        if band.ndim != 2 or band.shape[0] != n:
+            raise InputError(field, f"band {j} has shape {band.shape}, expected (n, n_j) with n = {n}",
+                             "pass one 2-D array per band, all with the same number of rows")
+        if not np.isfinite(band).all():
+            raise InputError(field, f"band {j} contains NaN or infinite values", "pass finite coefficients")
+    return bands
+
+
+def topk_features(coeffs, k=6, by="signed"):
+    """The ``k`` largest coefficients of each band, concatenated.
+
+    Parameters
+    ----------
+    coeffs : list of array-like, each of shape (n, n_j)
+        PyWavelets layout ``[cA_J, cD_J, ..., cD_1]`` (numpy arrays or tensors).
+    k : int, default=6
+        Coefficients kept per band.
+    by : {"signed", "abs"}, default="signed"
+        ``"signed"``: the ``k`` largest values, sorted in descending order. ``"abs"``: the ``k`` values
+        of largest magnitude, sign kept, sorted by descending magnitude. Among equal magnitudes the earlier
+        coefficient ranks first.
+
+    Returns
+    -------
+    features : ndarray of shape (n, (J + 1) * k)
+        Band after band, in the order of ``coeffs``. A band with fewer than ``k`` coefficients is padded
+        with zeros at the end of its block.
+
+    Examples
+    --------
+    >>> topk_features([np.array([[1.0, -5.0, 3.0]])], k=2)
+    array([[3., 1.]])
+    >>> topk_features([np.array([[1.0, -5.0, 3.0]])], k=2, by="abs")
+    array([[-5.,  3.]])
+    """
+    bands = _check_coeff_list(coeffs)
+    if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
+        raise InputError("k", f"must be a positive integer, got {k!r}", "pass e.g. 6")
+    if by not in ("signed", "abs"):
+        raise InputError("by", f"unknown ordering {by!r}", "use 'signed' or 'abs'")
+    n = bands[0].shape[0]
+    blocks = []
+    for band in bands:
+        key = -(band if by == "signed" else np.abs(band))
+        order = np.argsort(key, axis=1, kind="stable")[:, :k]  # stable: equal keys keep their order
+        top = np.take_along_axis(band, order, axis=1)
+        if top.shape[1] < k:
+            top = np.concatenate([top, np.zeros((n, k - top.shape[1]))], axis=1)
+        blocks.append(top)
+    return np.concatenate(blocks, axis=1)
+
+
+class TopKLinearRegressor(RegressorMixin, BaseEstimator):
+    """Linear model on the top-k coefficients of each wavelet band.
+
+    Parameters
+    ----------
+    k : int, default=6
+        Coefficients kept per band (see :func:`topk_features`).
+    by : {"signed", "abs"}, default="signed"
+        Ordering used to pick them.
+    alpha : None, float or "cv", default="cv"
+        ``None``: ordinary least squares (the paper's student). A float: ridge with that penalty. ``"cv"``:
+        ridge with the penalty chosen among :data:`RIDGE_ALPHAS` by efficient leave-one-out
+        cross-validation on the training data. With ``standardize=True`` the penalty acts on the
+        standardised features, so its meaning does not depend on the data's units.
+    standardize : bool, default=True
+        Centre each feature and divide it by its standard deviation (features that are constant on the
+        training data keep a scale of 1) before the linear model. The fitted ``coef_`` and ``intercept_``
+        are given back on the raw features, so ``predict`` is ``features @ coef_ + intercept_`` either way;
+        OLS predictions do not depend on it.
+
+    Attributes
+    ----------
+    model_ : LinearRegression or Ridge or RidgeCV
+        The fitted linear model (on standardised features when ``standardize``).
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Weights on the raw features.
+    intercept_ : float or ndarray of shape (n_targets,)
+    alpha_ : float
+        Penalty used (0 for OLS).
+    feature_mean_, feature_scale_ : ndarray of shape (n_features,)
+        The standardisation (0 and 1 when ``standardize=False``).
+    n_features_ : int
+        ``(J + 1) * k``.
+    n_params_ : int
+        Number of fitted numbers (coefficients and intercepts).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> coeffs = [rng.normal(size=(50, 4)), rng.normal(size=(50, 8))]
+    >>> model = TopKLinearRegressor(k=2).fit(coeffs, rng.normal(size=50))
+    >>> model.predict(coeffs).shape
+    (50,)
+    """
+
+    _parameter_constraints = {
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "by": [StrOptions({"signed", "abs"})],
+        "alpha": [None, Interval(Real, 0, None, closed="left"), StrOptions({"cv"})],
+        "standardize": ["boolean"],
+    }
+
+    def __init__(self, k=6, *, by="signed", alpha="cv", standardize=True):
+        self.k = k
+        self.by = by
+        self.alpha = alpha
+        self.standardize = standardize
+
+    def fit(self, coeffs, y):
+        """Fit the linear model.
+
+        Parameters
+        ----------
+        coeffs : list of array-like, each of shape (n, n_j)
+            PyWavelets layout.
+        y : array-like of shape (n,) or (n, n_targets)
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        features = topk_features(coeffs, self.k, self.by)
+        y = _check_y(y, features.shape[0])
+        return self._fit_features(features, y)
+
+    def _fit_features(self, features, y):
+        """Fit on a ready (n, n_features) feature matrix (the top-k features of ``fit``)."""
+        mean, scale = standardization(features) if self.standardize else (
+            np.zeros(features.shape[1]), np.ones(features.shape[1]))
+        z = (features - mean) / scale
+        self.model_ = linear_model(self.alpha).fit(z, y)
+        self.alpha_ = (0.0 if self.alpha is None else
+                       float(self.model_.alpha_) if self.alpha == "cv" else float(self.alpha))
+        coef = np.asarray(self.model_.coef_, dtype=np.float64)
+        self.coef_ = coef / scale
+        self.intercept_ = self.model_.intercept_ - self.coef_ @ mean
+        if np.ndim(self.intercept_) == 0:
+            self.intercept_ = float(self.intercept_)
+        self.feature_mean_, self.feature_scale_ = mean, scale
+        self.n_features_ = features.shape[1]
+        self.n_params_ = int(np.size(self.coef_) + np.size(self.intercept_))
+        return self
+
+    def _predict_features(self, features):
+        return features @ self.coef_.T + self.intercept_
+
+    def predict(self, coeffs):
+        """Predict from coefficient lists.
+
+        Parameters
+        ----------
+        coeffs : list of array-like, each of shape (n, n_j)
+
+        Returns
+        -------
+        ndarray of shape (n,) or (n, n_targets)
+        """
+        check_is_fitted(self, "model_")
+        features = topk_features(coeffs, self.k, self.by)
+        if features.shape[1] != self.n_features_:
+            raise InputError("coeffs", f"gives {features.shape[1]} features, the model was fitted on "
+                             f"{self.n_features_}", "pass as many bands as during fit")
+        return self._predict_features(features)
+
+
+def standardization(features):
+    """Column means and standard deviations of a feature matrix (a scale of 1 for constant columns).
+
+    Parameters
+    ----------
+    features : ndarray of shape (n, F)
+
+    Returns
+    -------
+    mean, scale : ndarray of shape (F,)
+        ``(features - mean) / scale`` has zero-mean columns of unit SD, constant columns stay 0.
+
+    Examples
+    --------
+    >>> standardization(np.array([[1.0, 5.0], [3.0, 5.0]]))
+    (array([2., 5.]), array([1., 1.]))
+    """
+    mean = features.mean(axis=0)
+    scale = features.std(axis=0)
+    return mean, np.where(scale > 1e-12 * np.maximum(np.abs(mean), 1.0), scale, 1.0)
+
+
+#: Series transformed at once by :meth:`SeriesPredictor.predict`.
+PREDICT_CHUNK = 4096
+
+
+class SeriesPredictor:
+    """A fitted :class:`TopKLinearRegressor` and its fixed wavelet, compiled into two steps.
+
+    What a deployed AWD time-series predictor runs: one matrix product with the dense analysis operator
+    (``W @ X.T``, every series' coefficients as a column), then the ``k`` largest coefficients of each band
+    and the linear model in one compiled pass over blocks of series (:mod:`models.students.topk_kernel`), a few
+    thousand series at a time. Equal to ``student.predict(wavedec1d(X, h, level, mode))`` up to rounding:
+    the transform runs in the precision of the series, float32 series in float32 (about 1e-7 relative, the
+    precision they carry), everything else in float64.
+
+    Parameters
+    ----------
+    student : TopKLinearRegressor
+        Fitted on the coefficient lists of ``analysis``.
+    analysis : ndarray of shape (M, L)
+        Dense analysis operator, ``analysis @ x`` is the flat coefficient vector of a series ``x`` in
+        PyWavelets order (:func:`models.wavelets.analysis_matrix`).
+    band_sizes : sequence of int
+        Length of each band in that order; they sum to M.
+    x_offset, x_scale : float, default=0.0, 1.0
+        The student was fitted on the coefficients of ``(x - x_offset) / x_scale`` (the scaling the teacher
+        saw); the predictor takes raw series and folds the scaling into the operator and a per-coefficient
+        offset.
+
+    Attributes
+    ----------
+    length : int
+        Series length L the predictor accepts.
+    n_params : int
+        Numbers in the linear model (the filter is not counted).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> W = np.linalg.qr(rng.normal(size=(8, 8)))[0]
+    >>> X = rng.normal(size=(40, 8))
+    >>> student = TopKLinearRegressor(k=2).fit(np.split(X @ W.T, [4], axis=1), rng.normal(size=40))
+    >>> SeriesPredictor(student, W, [4, 4]).predict(X[:3]).shape
+    (3,)
+    """
+
+    def __init__(self, student, analysis, band_sizes, x_offset=0.0, x_scale=1.0):
+        check_is_fitted(student, "model_")
+        x_offset, x_scale = float(x_offset), float(x_scale)
+        if not (np.isfinite(x_offset) and np.isfinite(x_scale) and x_scale > 0):
+            raise InputError("x_scale", f"needs a finite offset and a positive scale, got {x_offset}, {x_scale}",
+                             "pass the teacher's input mean and standard deviation")
+        analysis = np.asarray(analysis, dtype=np.float64) / x_scale
+        # W ((x - m) / s) = (W / s) x - m (W / s) 1: a constant offset per coefficient
+        offset = -x_offset * analysis.sum(axis=1)
+        sizes = [int(s) for s in band_sizes]
+        if analysis.ndim != 2 or sum(sizes) != analysis.shape[0] or min(sizes, default=0) < 1:
+            raise InputError("band_sizes", f"sum to {sum(sizes)} but the operator has shape {analysis.shape}",
+                             "pass the band lengths of the operator's rows, in PyWavelets order")
+        k, n_bands = student.k, len(sizes)
+        if n_bands * k != student.n_features_:
+            raise InputError("band_sizes", f"give {n_bands * k} features, the student was fitted on "
+                             f"{student.n_features_}", "pass the bands the student was fitted on")
+        self.student = student
+        self.length = analysis.shape[1]
+        self.n_params = int(student.n_params_)
+        self._operator = {np.dtype(np.float64): np.ascontiguousarray(analysis),
+                          np.dtype(np.float32): np.ascontiguousarray(analysis, dtype=np.float32)}
+        self._offset = {np.dtype(np.float64): offset[:, None],
+                        np.dtype(np.float32): offset.astype(np.float32)[:, None]}
+        self._has_offset = bool(np.any(offset != 0))
+        coef = np.asarray(student.coef_, dtype=np.float64)
+        self._model = TopKLinear(sizes, k, student.by, coef.reshape(-1, n_bands, k), student.intercept_)
+        self._y_1d = np.ndim(student.coef_) == 1
+
+    @classmethod
+    def from_filter(cls, student, h, length, level, mode="periodization", x_offset=0.0, x_scale=1.0):
+        """Build the predictor from the lowpass filter ``h`` (``pywt`` ``rec_lo``) the student was fitted with.
+
+        Parameters
+        ----------
+        student : TopKLinearRegressor
+        h : array-like of shape (N,)
+        length : int
+            Series length L.
+        level : int
+            Decomposition levels J.
+        mode : {"periodization", "zero", "symmetric"}, default="periodization"
+        x_offset, x_scale : float, default=0.0, 1.0
+            Input scaling the student's coefficients were computed on (see the class).
+
+        Returns
+        -------
+        SeriesPredictor
+        """
+        with torch.no_grad():
+            ht = torch.as_tensor(np.asarray(h, dtype=np.float64))
+            analysis = wavelets.analysis_matrix(ht, length, level, mode).numpy()
+        sizes = wavelets.coeff_lengths(length, ht.shape[-1], level, mode)
+        return cls(student, analysis, sizes, x_offset=x_offset, x_scale=x_scale)
+
+    def predict(self, X):
+        """Predict from raw series.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, L) or (L,)
+
+        Returns
+        -------
+        ndarray of shape (n,) or (n, n_targets)
+            ``(n,)`` when the student was fitted on a 1-D ``y``.
+        """
+        X = np.asarray(X)
+        if X.dtype != np.float32:
+            X = X.astype(np.float64, copy=False)
+        if X.ndim == 1:
+            X = X[None]
+        if X.ndim != 2 or X.shape[1] != self.length:
+            raise InputError("X", f"has shape {X.shape}", f"pass series shaped (n, {self.length})")
+        operator = self._operator[X.dtype]
+        pred = np.empty((X.shape[0], self._model.weights.shape[0]))
+        for start in range(0, X.shape[0], PREDICT_CHUNK):  # chunks keep the temporaries in the cache
+            chunk = X[start:start + PREDICT_CHUNK]
+            try:  # a NaN or infinite sample makes some of its coefficients NaN or infinite: checked there
+                with np.errstate(invalid="ignore", over="ignore"):  # reported below, as an InputError
+                    coeffs_t = operator @ chunk.T
+                    if self._has_offset:
+                        coeffs_t += self._offset[X.dtype]
+                pred[start:start + len(chunk)] = self._model.predict(coeffs_t)
+            except InputError:
+                raise InputError("X", "contains NaN or infinite values (or values so large that the transform "
+                                 "overflows)", "pass finite series") from None
+        return pred[:, 0] if self._y_1d else pred
