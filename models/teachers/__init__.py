@@ -21,12 +21,13 @@ Architectures (``TEACHERS``):
     ResNet-18 (BasicBlock, [2, 2, 2, 2], widths 64-512) with a one-channel stem (7x7 stride-2 conv and
     max pooling), adaptive average pooling and a linear head. 1-D convolutions for series.
 
-Uploaded weights are read without unpickling anything: ``.safetensors``, ``.pt``/``.pth`` through
-``torch.load(weights_only=True)`` and ``.pt2`` through :func:`torch.export.load`.
+Uploaded weights are read without unpickling or evaluating anything and without patching torch:
+``.safetensors``, ``.pt``/``.pth`` through ``torch.load(weights_only=True)``, and ``.pt2`` by reading the
+archive's parts and running its graph of ATen operators (never :func:`torch.export.load`).
 
 Modules: ``architectures`` (the networks, :func:`build_teacher`), ``training`` (:func:`train_teacher`),
 ``inference`` (:func:`predict`, :func:`evaluate_teacher`, :func:`validate_teacher`), ``loading``
-(:func:`save_teacher`, :func:`load_teacher`), ``exported`` (``.pt2`` programs).
+(:func:`save_teacher`, :func:`load_teacher`), ``exported`` and ``graph`` (``.pt2`` programs).
 """
 
 from models.teachers.architectures import (

@@ -1,25 +1,126 @@
-"""Uploaded ``torch.export`` programs (``.pt2``): loaded with pickle blocked and wrapped as teachers.
+"""Uploaded ``torch.export`` programs (``.pt2``): read without unpickling anything, refused, or wrapped as teachers.
 
-:func:`torch.export.load` unpickles sample inputs, weights and constants; :func:`_weights_only_unpickling`
-forces ``torch.load`` to ``weights_only=True`` and makes the archive reader's raw unpicklers raise while a
-program loads (process-wide, under a lock). :func:`load_exported` checks the program's input shape and
-outputs and returns an :class:`ExportedTeacher`.
+:func:`torch.export.load` must not see an untrusted file: it unpickles weights, constants and sample inputs
+(``torch.load(weights_only=False)``, ``pickle.loads``), passes the graph's symbolic-shape expressions to
+``sympy.sympify`` (which evaluates Python), compiles the archive's guard code and loads AOTInductor shared
+libraries. This module never calls it and patches nothing: :func:`read_program` reads the archive's parts
+itself (the graph and the payload configs as JSON, each weight as raw bytes of a declared dtype, shape and
+strides, the sample inputs only through ``torch.load(weights_only=True)``) and refuses any pickled payload,
+custom object or compiled code unread; :mod:`models.teachers.graph` runs the graph. :func:`load_exported`
+checks the program's input shape and outputs and returns an :class:`ExportedTeacher`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import pickle
-import threading
+import io
+import json
+import math
 
 import torch
 from torch import nn
+from torch._export.serde.schema import SCHEMA_VERSION, Layout
+from torch.export.pt2_archive import PT2ArchiveReader
+from torch.export.pt2_archive import constants as pt2
 
 from models.teachers.architectures import _check_input_shape
+from models.teachers.graph import _DTYPES, GraphProgram, UnsafeProgram, _int_sizes, _lookup, _str
 from models.teachers.inference import validate_teacher
 from models.validation import InputError
 
-__all__ = ["ExportedTeacher", "load_exported"]
+__all__ = ["ExportedTeacher", "read_program", "load_exported"]
+
+_PICKLED = "pickled Python objects"
+
+
+def _payloads(reader, directory, config_name, names):
+    """Tensors of one payload config (weights or constants), by fully qualified name, read from raw bytes."""
+    path = config_name.format("model")
+    if path not in names:
+        legacy = f"{directory}model.pt"
+        if legacy in names:
+            raise UnsafeProgram(_PICKLED)
+        raise ValueError(f"{path} is missing")
+    config = json.loads(reader.read_string(path)).get("config")
+    if not isinstance(config, dict):
+        raise ValueError(f"{path} is malformed")
+    bases, tensors = {}, {}
+    for fqn, meta in config.items():
+        if not isinstance(meta, dict):
+            raise ValueError(f"{path} is malformed")
+        file = _str(meta.get("path_name"))
+        if meta.get("use_pickle") or file.startswith((pt2.CUSTOM_OBJ_FILENAME_PREFIX, pt2.OPAQUE_OBJ_FILENAME_PREFIX)):
+            raise UnsafeProgram(_PICKLED)
+        tensor_meta = meta.get("tensor_meta")
+        if not isinstance(tensor_meta, dict):
+            raise ValueError(f"{fqn}: no tensor meta")
+        dtype = _lookup(_DTYPES, tensor_meta.get("dtype"), "dtype")
+        if tensor_meta.get("layout") != Layout.Strided:
+            raise ValueError(f"{fqn}: only strided tensors are supported")
+        if file not in bases:
+            record = directory + file
+            if record not in names:
+                raise ValueError(f"{record} is missing")
+            data = bytearray(reader.read_bytes(record))
+            if len(data) % torch.empty((), dtype=dtype).element_size():
+                raise ValueError(f"{record} does not hold whole {dtype} elements")
+            bases[file] = torch.frombuffer(data, dtype=dtype) if data else torch.empty(0, dtype=dtype)
+        base = bases[file]
+        if base.dtype != dtype:
+            raise ValueError(f"{fqn}: {file} is read as two dtypes")
+        sizes = _int_sizes(tensor_meta.get("sizes"), "size")
+        strides = _int_sizes(tensor_meta.get("strides"), "stride")
+        (offset,) = _int_sizes([tensor_meta.get("storage_offset")], "storage offset")
+        if base.numel() == 0 and math.prod(sizes) > 0:  # torch.export.save writes no bytes for fake tensors
+            raise ValueError(f"{fqn}: the archive holds no values for it (exported with fake weights?)")
+        tensor = torch.as_strided(base, sizes, strides, offset)  # torch checks the bounds against the record
+        tensors[fqn] = (tensor, bool(tensor_meta.get("requires_grad")))
+    return tensors
+
+
+def read_program(path):
+    """Read a ``torch.export.save`` archive into a :class:`GraphProgram`, refusing anything but tensors.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    GraphProgram
+
+    Raises
+    ------
+    UnsafeProgram
+        The archive holds a pickled payload (weights, constants, sample inputs that ``weights_only`` refuses),
+        a custom object, or AOTInductor code.
+    ValueError
+        Anything else that is not a program of ATen operators on tensors (with the reason).
+    """
+    reader = PT2ArchiveReader(str(path))
+    names = set(reader.get_file_names())
+    if any(name.startswith(pt2.AOTINDUCTOR_DIR) for name in names):
+        raise UnsafeProgram("compiled code (AOTInductor)")
+    if pt2.ARCHIVE_VERSION_PATH in names and reader.read_string(pt2.ARCHIVE_VERSION_PATH) != pt2.ARCHIVE_VERSION_VALUE:
+        raise ValueError("unsupported archive version")
+    if "byteorder" in names and reader.read_string("byteorder") != "little":
+        raise ValueError("the weights are big-endian")
+    model_file = pt2.MODELS_FILENAME_FORMAT.format("model")
+    if model_file not in names:
+        raise ValueError(f"{model_file} is missing (save one program with torch.export.save)")
+    sample_file = pt2.SAMPLE_INPUTS_FILENAME_FORMAT.format("model")
+    if sample_file in names and reader.read_bytes(sample_file):
+        try:
+            torch.load(io.BytesIO(reader.read_bytes(sample_file)), weights_only=True)
+        except Exception:  # weights_only refuses anything but tensors and plain containers
+            raise UnsafeProgram(_PICKLED) from None
+    program = json.loads(reader.read_string(model_file))
+    version = program.get("schema_version", {})
+    if version.get("major") != SCHEMA_VERSION[0]:
+        raise ValueError(f"schema version {version.get('major')} is not {SCHEMA_VERSION[0]} (export with torch "
+                         f"{torch.__version__.split('+')[0]})")
+    weights = _payloads(reader, pt2.WEIGHTS_DIR, pt2.WEIGHTS_CONFIG_FILENAME_FORMAT, names)
+    constants = _payloads(reader, pt2.CONSTANTS_DIR, pt2.CONSTANTS_CONFIG_FILENAME_FORMAT, names)
+    return GraphProgram(program, weights, constants)
 
 
 class ExportedTeacher(nn.Module):
@@ -30,7 +131,8 @@ class ExportedTeacher(nn.Module):
 
     Parameters
     ----------
-    program : torch.export.ExportedProgram
+    program : GraphProgram or torch.export.ExportedProgram
+        From :func:`read_program` (uploads), or a program exported in this process (then ``.module()`` runs).
     input_shape : tuple of int
     n_outputs : int
     batch_size : int or None
@@ -39,7 +141,7 @@ class ExportedTeacher(nn.Module):
 
     def __init__(self, program, input_shape, n_outputs, batch_size=None):
         super().__init__()
-        self.program = program.module()
+        self.program = program.module() if isinstance(program, torch.export.ExportedProgram) else program
         self.name = "exported"
         self.input_shape = tuple(input_shape)
         self.n_outputs = None if n_outputs is None else int(n_outputs)
@@ -77,75 +179,38 @@ class ExportedTeacher(nn.Module):
         return torch.cat(outs, dim=0)
 
 
-def _exported_input_shape(program):
-    """(sample shape, fixed batch size or None) of an exported program's first user input."""
-    user_inputs = set(program.graph_signature.user_inputs)
-    for node in program.graph.nodes:
-        if node.op == "placeholder" and node.name in user_inputs:
-            val = node.meta.get("val")
-            if val is None:
-                break
-            dims = list(val.shape)
-            batch = dims[0] if isinstance(dims[0], int) else None
-            sample = tuple(d if isinstance(d, int) else None for d in dims[1:])
-            return sample, batch
-    return None, None
-
-
-_EXPORT_LOCK = threading.Lock()
-
-
-class _RefusedPickle(pickle.UnpicklingError):
-    """Raised instead of unpickling anything while a ``.pt2`` archive is read."""
-
-
-@contextlib.contextmanager
-def _weights_only_unpickling():
-    """Make :func:`torch.export.load` unable to run pickled code.
-
-    ``torch.export.load`` falls back to ``torch.load(weights_only=False)`` (sample inputs, pickled
-    weights and constants) and calls ``pickle.loads`` for opaque objects, so a crafted archive could run
-    code. While this context is active ``torch.load`` is forced to ``weights_only=True`` and the raw
-    unpicklers of the archive reader raise. A lock keeps the patch from racing another load.
-    """
-    from torch.export.pt2_archive import _package
-
-    def refuse(*args, **kwargs):
-        raise _RefusedPickle("pickled Python objects are not accepted in uploaded programs")
-
-    original_load = torch.load
-
-    def weights_only_load(*args, **kwargs):
-        kwargs["weights_only"] = True
-        return original_load(*args, **kwargs)
-
-    class _NoPickle:
-        loads = staticmethod(refuse)
-        load = staticmethod(refuse)
-        UnpicklingError = pickle.UnpicklingError
-
-    with _EXPORT_LOCK:
-        saved = (torch.load, _package.pickle, torch._C._pickle_load_obj)
-        torch.load, _package.pickle, torch._C._pickle_load_obj = weights_only_load, _NoPickle, refuse
-        try:
-            yield
-        finally:
-            torch.load, _package.pickle, torch._C._pickle_load_obj = saved
-
-
 def load_exported(path, input_shape=None, n_outputs=None):
-    """Load a ``.pt2`` archive with pickle blocked and wrap it as a teacher, checked on a sample input."""
+    """Read a ``.pt2`` archive safely and wrap it as a teacher, checked on a sample input.
+
+    Parameters
+    ----------
+    path : Path
+    input_shape : tuple of int, optional
+        ``(L,)`` or ``(H, W)``; read from the program when ``None``.
+    n_outputs : int, optional
+        Expected number of outputs; ``None`` accepts what the program returns.
+
+    Returns
+    -------
+    ExportedTeacher
+        On the CPU, in evaluation mode.
+
+    Raises
+    ------
+    InputError
+        A pickled payload, custom object or compiled code (refused unread), anything that is not a program of
+        ATen operators on tensors, an input shape that differs from the program's, a failing or wrong output.
+    """
     try:
-        with _weights_only_unpickling():
-            program = torch.export.load(str(path))
+        program = read_program(path)
     except Exception as exc:  # corrupt archive, wrong format, refused content
-        if isinstance(exc, pickle.UnpicklingError) or "Weights only load failed" in str(exc):
-            raise InputError("file", f"{path.name} contains pickled Python objects; it was refused unread",
+        if isinstance(exc, UnsafeProgram):
+            raise InputError("file", f"{path.name} contains {exc}; it was refused unread",
                              "export a plain tensor program with torch.export.export and torch.export.save"
                              ) from None
         raise InputError("file", f"cannot be read as a torch.export program ({exc})",
                          "export with torch.export.export(model, (x,)) and torch.export.save") from None
-    sample, batch = _exported_input_shape(program)
+    sample, batch = program.sample_shape()
     if input_shape is None:
         if sample is None or any(d is None for d in sample):
             raise InputError("input_shape", "cannot be read from the exported program",

@@ -2,8 +2,8 @@
 
 Three formats are read: ``.safetensors`` (:func:`save_teacher`'s format, or any state dict), ``.pt``/``.pth``
 state dicts through ``torch.load(weights_only=True)``, and ``.pt2`` exported programs through
-:mod:`models.teachers.exported` (pickle blocked). Every loaded teacher is run once on a sample input before
-it is returned (:func:`~models.teachers.validate_teacher`).
+:mod:`models.teachers.exported`, which unpickles nothing. Nothing here patches torch; every loaded teacher
+is run once on a sample input before it is returned (:func:`~models.teachers.validate_teacher`).
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def load_teacher(path, name=None, input_shape=None, n_outputs=None, device=None)
         ``.safetensors`` (from :func:`save_teacher`, or a state dict of a built-in architecture together
         with ``name`` and ``input_shape``), ``.pt``/``.pth`` (a state dict of a built-in architecture,
         read with ``torch.load(weights_only=True)``; may be nested under ``"state_dict"``), or ``.pt2``
-        (a :func:`torch.export.save` archive, any architecture).
+        (a :func:`torch.export.save` archive, any architecture; read by :func:`~models.teachers.exported.read_program`,
+        never by ``torch.export.load``).
     name : {"mlp", "lstm", "cnn", "resnet18"}, optional
         Architecture; required for ``.pt``/``.pth`` and for safetensors files without config.
     input_shape : tuple of int, optional
