@@ -23,11 +23,13 @@ Architectures (``TEACHERS``):
 
 Uploaded weights are read without unpickling or evaluating anything and without patching torch:
 ``.safetensors``, ``.pt``/``.pth`` through ``torch.load(weights_only=True)``, and ``.pt2`` by reading the
-archive's parts and running its graph of ATen operators (never :func:`torch.export.load`).
+archive's parts and running its graph of ATen operators (never :func:`torch.export.load`). The web process
+checks an upload in a child process (:func:`check_teacher_file_isolated`).
 
 Modules: ``architectures`` (the networks, :func:`build_teacher`), ``training`` (:func:`train_teacher`),
 ``inference`` (:func:`predict`, :func:`evaluate_teacher`, :func:`validate_teacher`), ``loading``
-(:func:`save_teacher`, :func:`load_teacher`), ``exported`` and ``graph`` (``.pt2`` programs).
+(:func:`save_teacher`, :func:`load_teacher`), ``exported`` and ``graph`` (``.pt2`` programs), ``check``
+(the upload check, in process or isolated).
 """
 
 from models.teachers.architectures import (
@@ -42,6 +44,7 @@ from models.teachers.architectures import (
 )
 # private, used by the tests: the unrolled LSTM that cuDNN's LSTM is checked against
 from models.teachers.architectures import _lstm_unrolled  # noqa: F401
+from models.teachers.check import check_teacher_file, check_teacher_file_isolated
 from models.teachers.exported import ExportedTeacher
 from models.teachers.inference import evaluate_teacher, predict, validate_teacher
 from models.teachers.loading import load_teacher, save_teacher
@@ -60,6 +63,8 @@ __all__ = [
     "evaluate_teacher",
     "predict",
     "count_params",
+    "check_teacher_file",
+    "check_teacher_file_isolated",
     "ExportedTeacher",
     "MLPTeacher",
     "LSTMTeacher",

@@ -18,6 +18,8 @@ from models.teachers import (
     LSTMTeacher,
     _lstm_unrolled,
     build_teacher,
+    check_teacher_file,
+    check_teacher_file_isolated,
     count_params,
     default_teacher,
     evaluate_teacher,
@@ -387,6 +389,32 @@ def test_loading_patches_nothing(tmp_path, monkeypatch):
         assert _hooks() == before
         np.testing.assert_array_equal(predict(loaded, np.ones((2, 8))), predict(model, np.ones((2, 8))))
     assert calls == []
+
+
+def test_isolated_check_matches_the_in_process_check_and_leaves_torch_alone(tmp_path, monkeypatch):
+    model = build_teacher("cnn", (16, 16), 2).eval()
+    torch.export.save(torch.export.export(model, (torch.randn(2, 16, 16),)), tmp_path / "m.pt2")
+    exploit = _Exploit()
+    exploit.marker = tmp_path / "pwned"
+    torch.save({"weight": exploit}, tmp_path / "evil.pt")
+    expected = check_teacher_file(tmp_path / "m.pt2", input_shape=(16, 16), n_outputs=2)
+    with pytest.raises(ValueError) as in_process:
+        check_teacher_file(tmp_path / "evil.pt", arch="mlp", input_shape=(8,), n_outputs=1)
+
+    calls = []  # the caller must read nothing: spies in place of the functions an in-process load could use
+    monkeypatch.setattr(torch, "load", lambda *a, **k: calls.append("load"))
+    monkeypatch.setattr(torch._C, "_pickle_load_obj", lambda *a, **k: calls.append("_pickle_load_obj"))
+    monkeypatch.setattr(torch.export, "load", lambda *a, **k: calls.append("export.load"))
+    before = _hooks()
+    assert check_teacher_file_isolated(tmp_path / "m.pt2", input_shape=(16, 16), n_outputs=2) == expected
+    with pytest.raises(ValueError) as isolated:
+        check_teacher_file_isolated(tmp_path / "evil.pt", arch="mlp", input_shape=(8,), n_outputs=1)
+    assert str(isolated.value) == str(in_process.value) and "refused" in str(isolated.value)
+    assert isolated.value.field == in_process.value.field == "file"
+    assert _hooks() == before and calls == []
+    assert not exploit.marker.exists()
+    with pytest.raises(ValueError, match="took longer than"):
+        check_teacher_file_isolated(tmp_path / "m.pt2", input_shape=(16, 16), n_outputs=2, timeout=0.01)
 
 
 class _NaN(torch.nn.Module):
