@@ -352,7 +352,7 @@ class GraphProgram(nn.Module):
         sizes = self._shapes.get(name)
         if not isinstance(sizes, list):
             return
-        if x.ndim != len(sizes):
+        if x.ndim < len(sizes):  # as torch's guards: extra trailing dimensions are not checked
             raise ValueError(f"Expected input {name} to have {len(sizes)} dimensions, but got {x.ndim}")
         bound = {}
         for axis, (size, entry) in enumerate(zip(x.shape, sizes)):
@@ -368,8 +368,8 @@ class GraphProgram(nn.Module):
             if bound.setdefault(symbol, size) != size:
                 raise ValueError(f"Expected input at *args[0].shape[{axis}] to be equal to {bound[symbol]}, "
                                  f"but got {size}")
-            low, high = self._ranges.get(symbol, (None, None))
-            if (isinstance(low, int) and size < low) or (isinstance(high, int) and size > high):
+            low, high = self._ranges.get(symbol, (None, None))  # as torch: a lower bound of 2 or less is not checked
+            if (isinstance(low, int) and low > 2 and size < low) or (isinstance(high, int) and size > high):
                 raise ValueError(f"Expected input at *args[0].shape[{axis}] to be in [{low}, {high}], "
                                  f"but got {size}")
 

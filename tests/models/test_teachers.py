@@ -329,6 +329,23 @@ def test_pt2_runs_exactly_like_torch_export_load(tmp_path, name, shape, dynamic)
             ours(torch.randn(4, *shape))
 
 
+def test_pt2_accepts_the_inputs_torch_export_load_accepts(tmp_path):
+    model = build_teacher("mlp", (8,)).eval()
+    for low, high in ((2, 50), (5, 50)):
+        batch = torch.export.Dim("batch", min=low, max=high)
+        torch.export.save(torch.export.export(model, (torch.randn(6, 8),), dynamic_shapes=({0: batch},)),
+                          tmp_path / "m.pt2")
+        reference, ours = torch.export.load(tmp_path / "m.pt2").module(), read_program(tmp_path / "m.pt2")
+        for x in [torch.randn(b, 8) for b in (0, 1, 4, 5, 50, 51)] + [torch.randn(5, 9), torch.randn(5, 8, 1)]:
+            outcomes = []
+            for program in (reference, ours):
+                try:
+                    outcomes.append(tuple(program(x).shape))
+                except Exception:  # torch raises AssertionError or IndexError, we raise ValueError
+                    outcomes.append("refused")
+            assert outcomes[0] == outcomes[1], (low, high, tuple(x.shape), outcomes)
+
+
 def test_pt2_text_is_never_evaluated(tmp_path):
     """torch.export.load would sympify the graph's size expressions and compile its guard code; we do neither."""
     marker = tmp_path / "pwned"
