@@ -348,7 +348,8 @@ class GraphProgram(nn.Module):
             return (), None
         return tuple(dims[1:]), dims[0]
 
-    def _check_input(self, name, x):
+    def _check_input(self, index, name, x):
+        """Refuse what torch.export's generated guards refuse: a wrong static size, a symbolic one out of range."""
         sizes = self._shapes.get(name)
         if not isinstance(sizes, list):
             return
@@ -359,18 +360,19 @@ class GraphProgram(nn.Module):
             kind, value = _only(entry, "size")
             if kind == "as_int":
                 if size != value:
-                    raise ValueError(f"Expected input at *args[0].shape[{axis}] to be equal to {value}, but got {size}")
+                    raise ValueError(f"Expected input at *args[{index}].shape[{axis}] to be equal to {value}, "
+                                     f"but got {size}")
                 continue
             match = _SYMBOL.match(str(value.get("expr_str", ""))) if isinstance(value, dict) else None
             if match is None:
                 continue  # a size expression: the operators check it
             symbol = match.group(1) or match.group(2)
             if bound.setdefault(symbol, size) != size:
-                raise ValueError(f"Expected input at *args[0].shape[{axis}] to be equal to {bound[symbol]}, "
+                raise ValueError(f"Expected input at *args[{index}].shape[{axis}] to be equal to {bound[symbol]}, "
                                  f"but got {size}")
             low, high = self._ranges.get(symbol, (None, None))  # as torch: a lower bound of 2 or less is not checked
             if (isinstance(low, int) and low > 2 and size < low) or (isinstance(high, int) and size > high):
-                raise ValueError(f"Expected input at *args[0].shape[{axis}] to be in [{low}, {high}], "
+                raise ValueError(f"Expected input at *args[{index}].shape[{axis}] to be in [{low}, {high}], "
                                  f"but got {size}")
 
     def forward(self, *inputs):
@@ -378,8 +380,8 @@ class GraphProgram(nn.Module):
         if len(inputs) != len(self._user_inputs):
             raise TypeError(f"the program takes {len(self._user_inputs)} input tensors, got {len(inputs)}")
         env = {name: getattr(self, attr) for name, attr in self._inputs}
-        for name, x in zip(self._user_inputs, inputs):
-            self._check_input(name, x)
+        for index, (name, x) in enumerate(zip(self._user_inputs, inputs)):
+            self._check_input(index, name, x)
             env[name] = x
         for op, args, kwargs, outputs in self._nodes:
             result = op(*_resolve(args, env), **{k: _resolve(v, env) for k, v in kwargs.items()})
