@@ -1,8 +1,11 @@
-"""The one place that checks user arrays: dtype, shape, finiteness, sizes, wave and mode names.
+"""The one place that checks user arrays: dtype, shape, finiteness and sizes of signals and targets.
 
 Readers, the CLI, the API and the trainer call these functions instead of checking arrays themselves, so
 every bad input fails the same way: an :class:`InputError` (a ``ValueError``) whose message reads
 ``"<field>: <problem>; <what to pass instead>"`` and whose ``field`` attribute names the offending input.
+Names and depths are checked by their owners, once: boundary modes and levels by :mod:`models.wavelets`
+(``MODES``, :func:`~models.wavelets.check_level`, :func:`~models.wavelets.max_level`), wavelet names by
+:func:`models.filters.lowpass_filter`.
 
 Conventions (see ARCHITECTURE.md): time series are ``(n, L)``, maps are ``(n, H, W)``; targets are ``(n,)``
 or ``(n, k)``. Checked arrays come back as native-byte-order, C-contiguous floating-point arrays.
@@ -14,18 +17,10 @@ import numpy as np
 
 __all__ = [
     "InputError",
-    "MODES",
     "check_signals",
     "check_targets",
-    "check_level",
-    "check_wave",
-    "check_mode",
-    "max_level",
     "signal_kind",
 ]
-
-#: Boundary modes understood by :mod:`models.wavelets` (PyWavelets names).
-MODES = ("periodization", "zero", "symmetric")
 
 #: Default limits for :func:`check_signals` (one sample and the whole array).
 DEFAULT_MIN_SAMPLES = 10
@@ -220,111 +215,6 @@ def check_targets(y, n: int | None = None, field: str = "y") -> np.ndarray:
                          "give exactly one target (row) per sample of X")
     _check_finite(arr, field)
     return arr
-
-
-def max_level(length: int, filter_len: int) -> int:
-    """Deepest useful decomposition level (PyWavelets' ``dwt_max_level``).
-
-    Parameters
-    ----------
-    length : int
-        Signal length (samples) along the transformed axis.
-    filter_len : int
-        Filter length ``N``.
-
-    Returns
-    -------
-    level : int
-        ``floor(log2(length / (filter_len - 1)))``, at least 0.
-    """
-    if filter_len < 2 or length < filter_len - 1:
-        return 0
-    return int(np.floor(np.log2(length / (filter_len - 1))))
-
-
-def check_level(length: int, filter_len: int, level, field: str = "level") -> int:
-    """Check a decomposition level against the signal length.
-
-    Only the number of halvings is limited: every level must keep at least one coefficient, so
-    ``level <= floor(log2(length))``. Levels deeper than :func:`max_level` are
-    allowed (PyWavelets warns; the paper uses J = 4 on length 64 with db5, where ``max_level`` is 2).
-
-    Parameters
-    ----------
-    length : int
-        Signal length along the transformed axis (the smaller of ``H`` and ``W`` for maps).
-    filter_len : int
-        Filter length ``N`` (even, at least 2).
-    level : int
-        Requested number of levels ``J``.
-    field : str, default="level"
-        Name used in error messages.
-
-    Returns
-    -------
-    level : int
-
-    Raises
-    ------
-    InputError
-        Non-integer or non-positive level, odd or too short filter, or a level that halves the signal
-        below one coefficient.
-    """
-    if isinstance(level, bool) or not isinstance(level, (int, np.integer)):
-        raise InputError(field, f"must be an integer, got {level!r}", "pass e.g. 4")
-    level = int(level)
-    if filter_len < 2 or filter_len % 2:
-        raise InputError("filter_len", f"must be even and at least 2, got {filter_len}",
-                         "use an orthogonal filter such as db5 (length 10)")
-    if level < 1:
-        raise InputError(field, f"must be at least 1, got {level}", "pass a level between 1 and "
-                         f"{max(1, int(np.log2(max(length, 1))))}")
-    limit = int(np.floor(np.log2(length))) if length >= 1 else 0
-    if level > limit:
-        raise InputError(field, f"{level} is too deep for signals of length {length} (at most {limit})",
-                         f"pass a level between 1 and {limit}, or longer signals")
-    return level
-
-
-def check_wave(wave, field: str = "wave") -> str:
-    """Check that ``wave`` names an orthogonal PyWavelets wavelet (e.g. ``"db5"``, ``"sym5"``, ``"coif2"``).
-
-    Parameters
-    ----------
-    wave : str
-        Wavelet name.
-    field : str, default="wave"
-
-    Returns
-    -------
-    wave : str
-    """
-    import pywt
-
-    if not isinstance(wave, str) or wave not in pywt.wavelist(kind="discrete"):
-        raise InputError(field, f"unknown wavelet {wave!r}", "use an orthogonal PyWavelets name such as "
-                         "'db5', 'sym5', 'coif2' or 'haar'")
-    w = pywt.Wavelet(wave)
-    if not w.orthogonal:
-        raise InputError(field, f"{wave!r} is not orthogonal", "use a Daubechies, symlet or coiflet wavelet")
-    return wave
-
-
-def check_mode(mode, field: str = "mode") -> str:
-    """Check a boundary mode name against :data:`MODES`.
-
-    Parameters
-    ----------
-    mode : str
-    field : str, default="mode"
-
-    Returns
-    -------
-    mode : str
-    """
-    if mode not in MODES:
-        raise InputError(field, f"unknown boundary mode {mode!r}", f"use one of {', '.join(MODES)}")
-    return mode
 
 
 def signal_kind(X: np.ndarray) -> str:

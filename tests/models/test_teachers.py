@@ -1,6 +1,7 @@
 """Teachers: architectures, training, saving and safe loading."""
 
 import io
+import json
 import os
 import pickle
 import zipfile
@@ -9,12 +10,16 @@ import numpy as np
 import pytest
 import torch
 
+from torch.export.pt2_archive import _package as pt2_package
+
 from models.teachers import (
     TEACHERS,
     ExportedTeacher,
     LSTMTeacher,
     _lstm_unrolled,
     build_teacher,
+    check_teacher_file,
+    check_teacher_file_isolated,
     count_params,
     default_teacher,
     evaluate_teacher,
@@ -24,6 +29,7 @@ from models.teachers import (
     train_teacher,
     validate_teacher,
 )
+from models.teachers.exported import read_program
 
 torch.set_num_threads(1)
 _TORCH_LOAD = torch.load
@@ -283,6 +289,149 @@ def test_pt2_wrong_output_shape_is_rejected(tmp_path):
     (tmp_path / "junk.pt2").write_bytes(b"junk")
     with pytest.raises(ValueError, match="torch.export"):
         load_teacher(tmp_path / "junk.pt2")
+
+
+def _rewrite_pt2(src, dst, change):
+    """Copy a .pt2 archive, passing each member's (name, bytes) through ``change``."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, change(info.filename, zin.read(info.filename)))
+        extra = change(None, None)
+        if extra is not None:
+            zout.writestr(extra[0], extra[1])
+
+
+def _hooks():
+    """The functions the old .pt2 loader used to swap for the whole process."""
+    return torch.load, torch._C._pickle_load_obj, pt2_package.pickle
+
+
+@pytest.mark.parametrize("name,shape,dynamic", [("mlp", (8,), True), ("lstm", (6, 5), False),
+                                                ("cnn", (16, 16), True), ("resnet18", (32,), False)])
+def test_pt2_runs_exactly_like_torch_export_load(tmp_path, name, shape, dynamic):
+    """Our reader runs the same ATen operators as torch.export.load(...).module(): same bits, same gradients."""
+    torch.manual_seed(0)
+    model = build_teacher(name, shape, 2)
+    with torch.no_grad():
+        model.x_mean.fill_(0.3), model.y_std.fill_(2.0)
+    model.eval()
+    shapes = ({0: torch.export.Dim("batch")},) if dynamic else None
+    torch.export.save(torch.export.export(model, (torch.randn(3, *shape),), dynamic_shapes=shapes), tmp_path / "m.pt2")
+    reference = torch.export.load(tmp_path / "m.pt2").module()  # a trusted file we just wrote
+    ours = read_program(tmp_path / "m.pt2")
+    x = torch.randn(3, *shape, requires_grad=True)
+    a, b = reference(x), ours(x)
+    assert torch.equal(a, b)
+    assert torch.equal(torch.autograd.grad(a.sum(), x)[0], torch.autograd.grad(b.sum(), x)[0])
+    assert count_params(ours) == count_params(reference) == count_params(model)
+    if not dynamic:
+        with pytest.raises(ValueError, match=r"shape\[0\] to be equal to 3"):
+            ours(torch.randn(4, *shape))
+
+
+def test_pt2_accepts_the_inputs_torch_export_load_accepts(tmp_path):
+    model = build_teacher("mlp", (8,)).eval()
+    for low, high in ((2, 50), (5, 50)):
+        batch = torch.export.Dim("batch", min=low, max=high)
+        torch.export.save(torch.export.export(model, (torch.randn(6, 8),), dynamic_shapes=({0: batch},)),
+                          tmp_path / "m.pt2")
+        reference, ours = torch.export.load(tmp_path / "m.pt2").module(), read_program(tmp_path / "m.pt2")
+        for x in [torch.randn(b, 8) for b in (0, 1, 4, 5, 50, 51)] + [torch.randn(5, 9), torch.randn(5, 8, 1)]:
+            outcomes = []
+            for program in (reference, ours):
+                try:
+                    outcomes.append(tuple(program(x).shape))
+                except Exception:  # torch raises AssertionError or IndexError, we raise ValueError
+                    outcomes.append("refused")
+            assert outcomes[0] == outcomes[1], (low, high, tuple(x.shape), outcomes)
+
+
+def test_pt2_text_is_never_evaluated(tmp_path):
+    """torch.export.load would sympify the graph's size expressions and compile its guard code; we do neither."""
+    marker = tmp_path / "pwned"
+    model = build_teacher("mlp", (8,)).eval()
+    torch.export.save(torch.export.export(model, (torch.randn(3, 8),), dynamic_shapes=({0: torch.export.Dim("b")},)),
+                      tmp_path / "good.pt2")
+    payload = f"__import__('os').system('touch {marker}')"
+
+    def inject(name, data):
+        if name is None or not name.endswith("models/model.json"):
+            return None if name is None else data
+        program = json.loads(data)
+        program["guards_code"] = [payload]
+        text = json.dumps(program)
+        assert "expr_str" in text
+        return text.replace('"expr_str": "', f'"expr_str": "{payload} or ').encode()
+
+    _rewrite_pt2(tmp_path / "good.pt2", tmp_path / "evil.pt2", inject)
+    loaded = load_teacher(tmp_path / "evil.pt2")
+    assert loaded(torch.ones(5, 8)).shape == (5, 1)
+    assert not marker.exists()
+
+
+def test_pt2_with_pickled_weights_or_compiled_code_is_refused_unread(tmp_path):
+    model = build_teacher("mlp", (8,)).eval()
+    torch.export.save(torch.export.export(model, (torch.randn(2, 8),)), tmp_path / "good.pt2")
+
+    def pickled_weights(name, data):
+        if name is not None and name.endswith("model_weights_config.json"):
+            config = json.loads(data)
+            next(iter(config["config"].values()))["use_pickle"] = True
+            return json.dumps(config).encode()
+        return None if name is None else data
+
+    def compiled(name, data):
+        if name is None:
+            return "good/data/aotinductor/model/model.so", b"\x7fELF"
+        return data
+
+    for change, words in [(pickled_weights, "pickled Python objects"), (compiled, r"compiled code \(AOTInductor\)")]:
+        _rewrite_pt2(tmp_path / "good.pt2", tmp_path / "bad.pt2", change)
+        with pytest.raises(ValueError, match=f"{words}; it was refused unread"):
+            load_teacher(tmp_path / "bad.pt2")
+
+
+def test_loading_patches_nothing(tmp_path, monkeypatch):
+    """No loader swaps torch.load or the pickle hooks, not even for the duration of a load."""
+    calls = []
+    monkeypatch.setattr(torch._C, "_pickle_load_obj", lambda *a, **k: calls.append("_pickle_load_obj"))
+    monkeypatch.setattr(pt2_package, "pickle", None)
+    before = _hooks()
+    model = build_teacher("mlp", (8,)).eval()
+    torch.export.save(torch.export.export(model, (torch.randn(2, 8),)), tmp_path / "m.pt2")
+    save_teacher(model, tmp_path / "m.safetensors")
+    torch.save(model.state_dict(), tmp_path / "m.pt")
+    for file in ("m.pt2", "m.safetensors", "m.pt"):
+        loaded = load_teacher(tmp_path / file, name="mlp", input_shape=(8,))
+        assert _hooks() == before
+        np.testing.assert_array_equal(predict(loaded, np.ones((2, 8))), predict(model, np.ones((2, 8))))
+    assert calls == []
+
+
+def test_isolated_check_matches_the_in_process_check_and_leaves_torch_alone(tmp_path, monkeypatch):
+    model = build_teacher("cnn", (16, 16), 2).eval()
+    torch.export.save(torch.export.export(model, (torch.randn(2, 16, 16),)), tmp_path / "m.pt2")
+    exploit = _Exploit()
+    exploit.marker = tmp_path / "pwned"
+    torch.save({"weight": exploit}, tmp_path / "evil.pt")
+    expected = check_teacher_file(tmp_path / "m.pt2", input_shape=(16, 16), n_outputs=2)
+    with pytest.raises(ValueError) as in_process:
+        check_teacher_file(tmp_path / "evil.pt", arch="mlp", input_shape=(8,), n_outputs=1)
+
+    calls = []  # the caller must read nothing: spies in place of the functions an in-process load could use
+    monkeypatch.setattr(torch, "load", lambda *a, **k: calls.append("load"))
+    monkeypatch.setattr(torch._C, "_pickle_load_obj", lambda *a, **k: calls.append("_pickle_load_obj"))
+    monkeypatch.setattr(torch.export, "load", lambda *a, **k: calls.append("export.load"))
+    before = _hooks()
+    assert check_teacher_file_isolated(tmp_path / "m.pt2", input_shape=(16, 16), n_outputs=2) == expected
+    with pytest.raises(ValueError) as isolated:
+        check_teacher_file_isolated(tmp_path / "evil.pt", arch="mlp", input_shape=(8,), n_outputs=1)
+    assert str(isolated.value) == str(in_process.value) and "refused" in str(isolated.value)
+    assert isolated.value.field == in_process.value.field == "file"
+    assert _hooks() == before and calls == []
+    assert not exploit.marker.exists()
+    with pytest.raises(ValueError, match="took longer than"):
+        check_teacher_file_isolated(tmp_path / "m.pt2", input_shape=(16, 16), n_outputs=2, timeout=0.01)
 
 
 class _NaN(torch.nn.Module):

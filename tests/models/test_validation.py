@@ -5,16 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from models.validation import (
-    InputError,
-    check_level,
-    check_mode,
-    check_signals,
-    check_targets,
-    check_wave,
-    max_level,
-    signal_kind,
-)
+from models.validation import InputError, check_signals, check_targets, signal_kind
 
 
 def test_input_error_message_and_field():
@@ -109,26 +100,3 @@ def test_check_targets():
         check_targets([1.0, np.nan], 2, field="y_test")
     with pytest.raises(InputError, match="non-numeric"):
         check_targets(np.array(["a", "b"]), 2)
-
-
-def test_check_level_and_max_level():
-    assert max_level(64, 10) == 2  # pywt.dwt_max_level(64, 10)
-    assert check_level(64, 10, 4) == 4  # deeper than max_level is allowed (the paper's J = 4)
-    assert check_level(64, 10, np.int64(6)) == 6
-    for bad, words in [(0, "at least 1"), (7, "too deep"), (2.5, "integer"), (True, "integer")]:
-        with pytest.raises(InputError, match=words) as info:
-            check_level(64, 10, bad)
-        assert info.value.field == "level"
-    with pytest.raises(InputError, match="even"):
-        check_level(64, 9, 2)
-
-
-def test_check_wave_and_mode():
-    assert check_wave("db5") == "db5"
-    with pytest.raises(InputError, match="unknown wavelet"):
-        check_wave("db55")
-    with pytest.raises(InputError, match="not orthogonal"):
-        check_wave("bior2.2")
-    assert check_mode("zero") == "zero"
-    with pytest.raises(InputError, match="periodization"):
-        check_mode("reflect")

@@ -12,6 +12,7 @@ from models import wavelets as wt
 from models.wavelets import (
     MODES,
     analysis_matrix,
+    check_level,
     coeff_lengths,
     concat_coeffs,
     dwt1d,
@@ -277,6 +278,35 @@ def test_coeff_lengths_and_max_level():
             for level in range(1, max_level(length, 8, mode) + 1):
                 ref = pywt_wavedec(np.zeros(length), "db4", mode, level)
                 assert coeff_lengths(length, 8, level, mode) == [len(r) for r in ref]
+
+
+def test_max_level_is_where_pywt_levels_stop_shrinking():
+    """The one level limit: PyWavelets' levels only repeat beyond it, and it is deeper than pywt.dwt_max_level
+    (the deepest level free of boundary effects, where PyWavelets merely warns)."""
+    assert max_level(64, 10) == 6 and pywt.dwt_max_level(64, 10) == 2
+    for length in (7, 16, 64, 100, 1000):
+        assert max_level(length, 10, "periodization") == int(np.ceil(np.log2(length)))
+        for wave in ("db1", "db5", "sym8"):
+            N = pywt.Wavelet(wave).dec_len
+            assert max_level(length, N, "periodization") >= pywt.dwt_max_level(length, N)
+            for mode in MODES:
+                sizes = [length]
+                for _ in range(max_level(length, N, mode) + 1):
+                    sizes.append(pywt.dwt_coeff_len(sizes[-1], N, mode))
+                assert all(b < a for a, b in zip(sizes[:-2], sizes[1:-1]))  # every allowed level shortens
+                assert sizes[-1] >= sizes[-2]  # one more would not
+
+
+def test_check_level_accepts_integers_up_to_max_level_and_names_the_field():
+    assert check_level(64, 10, 4) == 4  # the paper's J = 4, deeper than pywt.dwt_max_level(64, 10) = 2
+    assert check_level(64, 10, np.int64(6)) == 6 and type(check_level(64, 10, np.int64(6))) is int
+    assert check_level(100, 10, 7) == 7  # ceil(log2(100)) levels in periodization
+    for bad, words in [(0, "expected an integer >= 1"), (7, "max level is 6"), (2.5, "expected an integer"),
+                       (True, "expected an integer")]:
+        with pytest.raises(ValueError, match=f"^level: .*{words}"):
+            check_level(64, 10, bad)
+    with pytest.raises(ValueError, match="max level is 3"):
+        check_level(16, 10, 4, "zero")  # lengths 16 12 10 9, then 9 again
 
 
 # ------------------------------------------------------------------------------------------------ dtypes, devices

@@ -1,0 +1,132 @@
+"""The upload check of a teacher file: load it, run it once, count its parameters; here or in a child process.
+
+:func:`check_teacher_file` is what an upload needs to know (the file loads as the given architecture and
+input shape, returns finite ``(B, n_outputs)`` on a sample input, and how many parameters it has).
+:func:`check_teacher_file_isolated` runs the same check in a fresh, short-lived interpreter with a time
+limit, for the web process: loading never patches torch and never unpickles or evaluates anything from the
+file, but a foreign program still runs ATen operators, and a crafted one could crash, hang or exhaust the
+process that runs it. Both raise ``ValueError`` (an :class:`~models.validation.InputError` when the loader
+names a field) with the same messages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+from models.teachers.architectures import count_params
+from models.teachers.inference import validate_teacher
+from models.teachers.loading import load_teacher
+from models.validation import InputError
+
+__all__ = ["CHECK_TIMEOUT", "check_teacher_file", "check_teacher_file_isolated"]
+
+#: Seconds the child process of :func:`check_teacher_file_isolated` may take (starting Python and torch
+#: included, a few seconds on a busy 2-core machine).
+CHECK_TIMEOUT = 120
+
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the directory holding the ``models`` package
+
+
+def check_teacher_file(path, *, arch=None, input_shape, n_outputs=1):
+    """Load teacher weights on the CPU, run a sample input, and count the parameters.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.safetensors``, ``.pt``/``.pth`` or ``.pt2`` (see :func:`~models.teachers.load_teacher`).
+    arch : {"mlp", "lstm", "cnn", "resnet18"} or None, default=None
+        Architecture of a state dict; ``None`` for ``.pt2`` programs and self-describing safetensors.
+    input_shape : sequence of int
+        ``(L,)`` or ``(H, W)``: the shape of one sample of the data to distil.
+    n_outputs : int, default=1
+
+    Returns
+    -------
+    int
+        Number of trainable parameters.
+
+    Raises
+    ------
+    ValueError
+        Malicious or foreign pickles, keys or shapes that do not fit ``arch``, bad outputs; anything else
+        that goes wrong is reported as ``"file: the weights could not be loaded (...)"``.
+    """
+    try:
+        model = load_teacher(path, name=arch, input_shape=tuple(input_shape), n_outputs=n_outputs, device="cpu")
+        validate_teacher(model, tuple(input_shape), n_outputs=n_outputs)
+        return int(count_params(model))
+    except ValueError:
+        raise
+    except Exception as exc:
+        raise ValueError(f"file: the weights could not be loaded ({exc.__class__.__name__}: {exc})") from None
+
+
+def check_teacher_file_isolated(path, *, arch=None, input_shape, n_outputs=1, timeout=CHECK_TIMEOUT):
+    """:func:`check_teacher_file` in a fresh Python process, so that the file never runs in the caller.
+
+    The child is ``sys.executable`` importing this package from the same source tree, talking JSON over
+    its standard input and output; it is killed after ``timeout`` seconds. Nothing of the file is read in
+    the caller, and the caller's torch is left as it was.
+
+    Parameters
+    ----------
+    path, arch, input_shape, n_outputs
+        As :func:`check_teacher_file`.
+    timeout : float, default=CHECK_TIMEOUT
+        Seconds before the child is killed.
+
+    Returns
+    -------
+    int
+        Number of trainable parameters.
+
+    Raises
+    ------
+    ValueError
+        With the message :func:`check_teacher_file` would raise (an :class:`~models.validation.InputError`
+        keeps its ``field``); also when the child times out or dies.
+    """
+    request = json.dumps({"path": str(Path(path).resolve()), "arch": arch,
+                          "input_shape": [int(s) for s in input_shape], "n_outputs": int(n_outputs)})
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PACKAGE_ROOT), env.get("PYTHONPATH")) if p)
+    command = [sys.executable, "-c", "from models.teachers.check import main; main()"]
+    try:
+        done = subprocess.run(command, input=request, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        raise ValueError(f"file: checking the weights took longer than {timeout:g} s; upload a smaller model "
+                         "or one that runs on a sample input") from None
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    try:
+        reply = json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        raise ValueError(f"file: the weights could not be checked (the checker exited with code "
+                         f"{done.returncode}: {tail[0][:300]})") from None
+    if "n_params" in reply:
+        return int(reply["n_params"])
+    if "field" in reply:
+        raise InputError(reply["field"], reply["problem"], reply.get("fix"))
+    raise ValueError(reply["error"])
+
+
+def main():
+    """Child side of :func:`check_teacher_file_isolated`: one JSON request on stdin, one JSON reply on stdout."""
+    torch.set_num_threads(1)
+    request = json.loads(sys.stdin.read())
+    try:
+        n_params = check_teacher_file(request["path"], arch=request["arch"], input_shape=request["input_shape"],
+                                      n_outputs=request["n_outputs"])
+        reply = {"n_params": n_params}
+    except InputError as exc:
+        reply = {"field": exc.field, "problem": exc.problem, "fix": exc.fix}
+    except ValueError as exc:
+        reply = {"error": str(exc)}
+    sys.stdout.write("\n" + json.dumps(reply) + "\n")
+    sys.stdout.flush()

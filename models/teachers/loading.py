@@ -1,0 +1,181 @@
+"""Saving built-in teachers and loading teacher files without running code from them.
+
+Three formats are read: ``.safetensors`` (:func:`save_teacher`'s format, or any state dict), ``.pt``/``.pth``
+state dicts through ``torch.load(weights_only=True)``, and ``.pt2`` exported programs through
+:mod:`models.teachers.exported`, which unpickles nothing. Nothing here patches torch; every loaded teacher
+is run once on a sample input before it is returned (:func:`~models.teachers.validate_teacher`).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, safe_open, save_file
+
+from models.device import resolve_device
+from models.teachers.architectures import _ARCHITECTURES, _NORM_BUFFERS, _check_input_shape, build_teacher
+from models.teachers.exported import load_exported
+from models.teachers.inference import validate_teacher
+from models.validation import InputError
+
+__all__ = ["save_teacher", "load_teacher"]
+
+_METADATA_KEY = "awd_teacher"
+
+
+def save_teacher(model, path):
+    """Save a built-in teacher as safetensors, with its config in the metadata.
+
+    Parameters
+    ----------
+    model : nn.Module
+        A teacher from :func:`build_teacher` or :func:`train_teacher` (has ``.config``).
+    path : str or Path
+        Destination, normally ending in ``.safetensors``.
+
+    Returns
+    -------
+    Path
+    """
+    config = getattr(model, "config", None)
+    if not isinstance(config, dict) or config.get("name") not in _ARCHITECTURES:
+        raise InputError("model", "is not a built-in teacher (no config)",
+                         "save built-in teachers only; keep uploaded .pt2 programs as they are")
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    path = Path(path)
+    save_file(tensors, str(path), metadata={_METADATA_KEY: json.dumps(config)})
+    return path
+
+
+def _load_state(model, state, source):
+    """Load ``state`` into ``model``; normalisation buffers may be missing (they keep 0/1)."""
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise InputError("file", f"{source} does not hold a flat dict of tensors (a state dict)",
+                         "save model.state_dict() with torch.save, or use safetensors")
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state and k not in _NORM_BUFFERS]
+    unexpected = [k for k in state if k not in expected]
+    if missing or unexpected:
+        raise InputError("file", f"{source} does not match the {model.name} architecture "
+                         f"(missing {missing[:5]}, unexpected {unexpected[:5]})",
+                         "choose the architecture the weights were trained with, and the same input shape")
+    wrong = [f"{k}: {tuple(v.shape)} vs {tuple(expected[k].shape)}" for k, v in state.items()
+             if tuple(v.shape) != tuple(expected[k].shape)]
+    if wrong:
+        raise InputError("file", f"{source} has tensors of the wrong shape for {model.name} "
+                         f"with input {model.input_shape}: {wrong[:3]}",
+                         "check the architecture, the input shape and the number of outputs")
+    model.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()}, strict=False)
+
+
+def _need_shape(name, input_shape, source):
+    if name is None or input_shape is None:
+        raise InputError("teacher", f"{source} carries no architecture config",
+                         "pass the architecture name and input_shape (e.g. name='lstm', input_shape=(40,))")
+
+
+def load_teacher(path, name=None, input_shape=None, n_outputs=None, device=None):
+    """Load teacher weights safely.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.safetensors`` (from :func:`save_teacher`, or a state dict of a built-in architecture together
+        with ``name`` and ``input_shape``), ``.pt``/``.pth`` (a state dict of a built-in architecture,
+        read with ``torch.load(weights_only=True)``; may be nested under ``"state_dict"``), or ``.pt2``
+        (a :func:`torch.export.save` archive, any architecture; read by :func:`~models.teachers.exported.read_program`,
+        never by ``torch.export.load``).
+    name : {"mlp", "lstm", "cnn", "resnet18"}, optional
+        Architecture; required for ``.pt``/``.pth`` and for safetensors files without config.
+    input_shape : tuple of int, optional
+        ``(L,)`` or ``(H, W)``; required with ``name``; read from the program for ``.pt2``.
+    n_outputs : int or None, default=None
+        Expected number of outputs (a mismatch raises ValueError); ``None`` accepts what the file holds
+        (the config, the ``y_mean`` buffer or the last bias of a state dict, the program's output).
+    device : str or torch.device, optional
+        Where the returned model lives (default: :func:`models.device.resolve_device`).
+
+    Returns
+    -------
+    teacher : nn.Module
+        In evaluation mode; maps ``(B, *input_shape)`` to ``(B, n_outputs)``.
+
+    Raises
+    ------
+    ValueError
+        Unknown suffix, a pickle that is not plain weights (``weights_only`` refuses it), keys or shapes
+        that do not match the architecture, a wrong output shape, non-finite outputs.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise InputError("file", f"{path.name} does not exist", "pass the path of a saved teacher")
+    dev = resolve_device(device)
+    if suffix == ".safetensors":
+        try:
+            with safe_open(str(path), framework="pt") as handle:
+                metadata = handle.metadata() or {}
+            state = load_file(str(path))
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise InputError("file", f"{path.name} is not a valid safetensors file ({exc})",
+                             "save with save_teacher or safetensors.torch.save_file") from None
+        config = None
+        if _METADATA_KEY in metadata:
+            try:
+                config = json.loads(metadata[_METADATA_KEY])
+            except json.JSONDecodeError:
+                config = None
+        if config is not None and (name is None or name == config.get("name")):
+            model = build_teacher(config["name"], config["input_shape"], int(config.get("n_outputs", 1)))
+            if input_shape is not None and _check_input_shape(input_shape) != model.input_shape:
+                raise InputError("input_shape", f"{tuple(input_shape)} differs from the saved teacher's "
+                                 f"{model.input_shape}", "use data of the shape the teacher was trained on")
+        else:
+            _need_shape(name, input_shape, path.name)
+            model = build_teacher(name, input_shape, _n_out_from_state(state, n_outputs))
+        _load_state(model, state, path.name)
+    elif suffix in (".pt", ".pth"):
+        try:
+            state = torch.load(str(path), map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError as exc:
+            raise InputError("file", f"{path.name} contains Python objects other than weights; it was refused "
+                             f"unread ({str(exc).splitlines()[0]})",
+                             "upload model.state_dict() saved with torch.save, or a .safetensors file") from None
+        except Exception as exc:  # truncated or not a torch file
+            raise InputError("file", f"{path.name} is not a readable torch file ({exc})",
+                             "upload model.state_dict() saved with torch.save") from None
+        if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
+            state = state["state_dict"]
+        _need_shape(name, input_shape, path.name)
+        model = build_teacher(name, input_shape, _n_out_from_state(state, n_outputs))
+        _load_state(model, state, path.name)
+    elif suffix == ".pt2":
+        model = load_exported(path, input_shape, n_outputs)
+        model.to(dev)
+        model.eval()
+        return model
+    else:
+        raise InputError("file", f"unknown teacher file type {suffix or '(none)'!r}",
+                         "upload .safetensors, .pt/.pth (a state dict) or .pt2 (torch.export)")
+    model.to(dev)
+    model.eval()
+    if n_outputs is not None and model.n_outputs != n_outputs:
+        raise InputError("n_outputs", f"the teacher has {model.n_outputs} outputs, expected {n_outputs}",
+                         "pass the number of target columns the teacher was trained on (None accepts any)")
+    validate_teacher(model, model.input_shape, model.n_outputs)
+    return model
+
+
+def _n_out_from_state(state, n_outputs):
+    """Number of outputs implied by a state dict (``y_mean`` or the last bias), else ``n_outputs``."""
+    if isinstance(state, dict):
+        if isinstance(state.get("y_mean"), torch.Tensor):
+            return int(state["y_mean"].numel())
+        biases = [v for k, v in state.items() if k.endswith("bias") and isinstance(v, torch.Tensor)]
+        if n_outputs is None and biases:
+            return int(biases[-1].numel())
+    return int(n_outputs or 1)
