@@ -200,7 +200,7 @@ def summary_children(bundle: dict) -> list:
         stat("Teacher test R²", teacher.get("r2_text", "—"), teacher.get("model")),
         stat("Compression", awd.get("compression_text", "—"), "share of active coefficients"),
         stat("Selected", figures.grid_point_label(bundle, sel).split(" (")[0],
-             f"orthonormality error {figures._fmt(validity.get('orthonormality_error'))}"),
+             f"orthonormality error {figures.fmt_number(validity.get('orthonormality_error'))}"),
     ], className="g-2")]
 
 
@@ -258,7 +258,7 @@ def example_options(activation: dict) -> list[dict]:
     idx = activation.get("indices") or list(range(n))
     y = activation.get("y_true") or []
     return [{"label": f"test example {idx[k] if k < len(idx) else k}" +
-             (f" (y = {figures._fmt(y[k])})" if k < len(y) else ""), "value": k} for k in range(n)]
+             (f" (y = {figures.fmt_number(y[k])})" if k < len(y) else ""), "value": k} for k in range(n)]
 
 
 @callback(
