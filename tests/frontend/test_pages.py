@@ -10,7 +10,7 @@ import sys
 import pytest
 from dash import no_update
 
-from frontend import api_client
+from frontend import api_client, share_dialog
 from frontend.components import is_job_id
 
 SHARE_LIKE = "shared-token-abc_DEF"
@@ -181,60 +181,70 @@ def test_job_view_and_losses():
 def test_job_poll(service):
     job = page("job")
     out = run(job.poll(1, service.job_id))
-    assert len(out) == 16 and out[13] == f"/results/{service.job_id}" and out[9] is True  # stop, go to results
+    assert set(out) == set(job.POLL_OUTPUTS)
+    assert out["nav"] == f"/results/{service.job_id}" and out["stop"] is True  # stop, go to results
     out = run(job.poll(1, service.running_job_id))
-    assert out[2] == 40 and out[13] is no_update and out[9] is False
-    assert out[8].data and list(out[8].data[0].y) == [1.0, 0.5, 1 / 3]  # the live loss curve
+    assert out["percent"] == 40 and out["nav"] is no_update and out["stop"] is False
+    assert out["losses"].data and list(out["losses"].data[0].y) == [1.0, 0.5, 1 / 3]  # the live loss curve
     out = run(job.poll(1, "00000000-0000-4000-8000-000000000000"))
-    assert out[6] == "No such job." and out[9] is True
-    msg, is_open = run(job.cancel(1, service.running_job_id))
-    assert is_open and service.client.get(f"/api/jobs/{service.running_job_id}").json()["state"] == "cancelled"
+    assert out["error"] == {"children": "No such job.", "is_open": True} and out["stop"] is True
+    assert out["losses"] is no_update and out["notice"] == {"children": None, "is_open": False}
+    assert run(job.poll(1, None)) == {name: no_update for name in job.POLL_OUTPUTS}
+    error = run(job.cancel(1, service.running_job_id))
+    assert error == {"children": "Cancelling…", "is_open": True}
+    assert service.client.get(f"/api/jobs/{service.running_job_id}").json()["state"] == "cancelled"
 
 
 def test_results_load_and_not_found(service):
     res = page("results")
     out = run(res.load_result(service.job_id))
-    assert len(out) == 17 and out[0]["grid"] and "activation" not in out[0] and out[1]["maps"]
-    assert out[-1] is False  # the owner's view carries no "read-only" note
-    assert out[3] == {} and out[6] == {"display": "none"}  # visible body; maps-only cards hidden for series
+    assert set(out) == set(res.LOAD_OUTPUTS)
+    assert out["core"]["grid"] and "activation" not in out["core"] and out["activation"]["maps"]
+    assert out["shared_note"] is False  # the owner's view carries no "read-only" note
+    # visible body; maps-only cards hidden for series
+    assert out["body_style"] == {} and out["maps_only_style"] == {"display": "none"}
     out = run(res.load_result(service.image_job_id))
-    assert out[6] == {}
+    assert out["maps_only_style"] == {}
     out = run(res.load_result(service.share_token))
-    assert "shared · read-only" in str(out[4]) and out[-1] is True
+    assert "shared · read-only" in str(out["badges"]) and out["shared_note"] is True
     out = run(res.load_result("revoked-or-invalid"))
-    assert out[0] is None and "invalid, has expired or was revoked" in str(out[2]) and out[3] == {"display": "none"}
-    assert "Go to the start page" not in str(out[2])  # a share link's reader has no owner pages
-    assert out[-1] is False  # no "read-only view" note above the not-found card
+    assert out["core"] is None and out["body_style"] == {"display": "none"}
+    assert "invalid, has expired or was revoked" in str(out["status"])
+    assert "Go to the start page" not in str(out["status"])  # a share link's reader has no owner pages
+    assert out["shared_note"] is False  # no "read-only view" note above the not-found card
+    assert out["summary"] is no_update and out["scores_figure"] is no_update
+    assert run(res.load_result(None)) == {name: no_update for name in res.LOAD_OUTPUTS}
 
 
 def test_results_grid_click(service):
     res = page("results")
-    core = run(res.load_result(service.job_id))[0]
+    core = run(res.load_result(service.job_id))["core"]
     assert res.clicked_from({"points": [{"customdata": 4}]}) == 4
     assert res.clicked_from({"points": [{"customdata": [3]}]}) == 3
     assert res.clicked_from(None) is None and res.clicked_from({"points": [{}]}) is None
-    wav, filt, heat, psi, text = res.draw_grid(core, 4)
-    assert "Inspecting λ" in text and any(t.name == "inspecting" for t in heat.data)
-    wav, filt, heat, psi, text = res.draw_grid(core, None)
-    assert text.startswith("Showing the selected point")
+    out = res.draw_grid(core, 4)
+    assert set(out) == set(res.GRID_OUTPUTS)
+    assert "Inspecting λ" in out["inspecting"] and any(t.name == "inspecting" for t in out["heatmap"].data)
+    assert any(t.name == "grid point" for t in out["filters"].data)
+    assert res.draw_grid(core, None)["inspecting"].startswith("Showing the selected point")
+    assert res.draw_grid(None, 4) == {name: no_update for name in res.GRID_OUTPUTS}
 
 
 def test_results_share_list_expiry_and_revoke(service, monkeypatch):
-    res = page("results")
-    created, status, refresh = run(res.share(1, service.job_id, "168", 0))
-    assert created["url"].startswith("/results/") and "expires" in status and refresh == 1
-    assert run(res.share(1, SHARE_LIKE, "never", 0)) == (no_update, no_update, no_update)  # not from a shared view
-    table = str(run(res.list_shares(1, service.job_id)))
+    out = run(share_dialog.share(1, service.job_id, "168", 0))
+    assert out["created"]["url"].startswith("/results/") and "expires" in out["status"] and out["refresh"] == 1
+    created = out["created"]
+    unchanged = {name: no_update for name in share_dialog.CHANGE_OUTPUTS}
+    assert run(share_dialog.share(1, SHARE_LIKE, "never", 0)) == unchanged  # not from a shared view
+    table = str(run(share_dialog.list_shares(1, service.job_id)))
     assert table.count("Revoke") >= 2 and "never" in table  # the fixture's link and this one
-
-    class Ctx:  # the first link, made long before: revoking it must close it too
-        triggered_id = None
+    assert run(share_dialog.list_shares(1, SHARE_LIKE)) is no_update
 
     first = service.client.get(f"/api/jobs/{service.job_id}/shares").json()["data"][-1]
-    Ctx.triggered_id = {"type": "results-share-revoke", "share": first["id"]}
-    monkeypatch.setattr(res, "triggered_id", lambda: Ctx.triggered_id)
-    status, refresh, data = run(res.revoke([0, 1], 1, created))
-    assert "revoked" in status and refresh == 2 and data is no_update
+    # the first link, made long before: revoking it must close it too
+    monkeypatch.setattr(share_dialog, "triggered_id", lambda: share_dialog.ids.revoke_button(first["id"]))
+    out = run(share_dialog.revoke([0, 1], 1, created))
+    assert "revoked" in out["status"] and out["refresh"] == 2 and out["created"] is no_update
     assert service.client.get(f"/api/results/{service.share_token}").status_code == 410
     service.share_token = service.client.post(f"/api/jobs/{service.job_id}/share").json()["token"]
 
