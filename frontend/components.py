@@ -152,7 +152,8 @@ def named_update(outputs: dict, **values) -> dict:
     Returns
     -------
     dict
-        One entry per name of ``outputs``: the given value, else ``dash.no_update``.
+        One entry per name of ``outputs``: the given value, else ``dash.no_update`` (for a nested group,
+        a group of ``no_update``: Dash wants every group whole).
 
     Examples
     --------
@@ -162,7 +163,16 @@ def named_update(outputs: dict, **values) -> dict:
     unknown = set(values) - set(outputs)
     if unknown:
         raise ValueError(f"outputs: no output named {', '.join(sorted(unknown))}; the names are {', '.join(outputs)}")
-    return {name: values.get(name, no_update) for name in outputs}
+    return {name: values[name] if name in values else _unchanged(spec) for name, spec in outputs.items()}
+
+
+def _unchanged(spec):
+    """``no_update`` in the shape of an output group (a dict or list of ``Output``, or one ``Output``)."""
+    if isinstance(spec, dict):
+        return {name: _unchanged(s) for name, s in spec.items()}
+    if isinstance(spec, (list, tuple)):
+        return [_unchanged(s) for s in spec]
+    return no_update
 
 
 def alert_outputs(alert_id: str, *, allow_duplicate: bool = False) -> dict:

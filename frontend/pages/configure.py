@@ -11,7 +11,7 @@ import numpy as np
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from frontend.api_client import ApiError, get_client
-from frontend.components import fmt_seconds, items, triggered_id
+from frontend.components import alert_outputs, alert_value, fmt_seconds, items, named_update, triggered_id
 
 dash.register_page(__name__, path="/configure", title="AWD Studio · configure", name="Configure")
 
@@ -195,12 +195,14 @@ def layout(dataset: str | None = None, **_):
     ])
 
 
+#: What loading the dataset list changes, by name.
+DATASETS_OUTPUTS = dict(options=Output("configure-dataset", "options"), value=Output("configure-dataset", "value"),
+                        error=alert_outputs("configure-error", allow_duplicate=True))
+
+
 @callback(
-    Output("configure-dataset", "options"),
-    Output("configure-dataset", "value"),
-    Output("configure-error", "children", allow_duplicate=True),
-    Output("configure-error", "is_open", allow_duplicate=True),
-    Input("configure-initial-dataset", "data"),
+    output=DATASETS_OUTPUTS,
+    inputs=dict(initial=Input("configure-initial-dataset", "data")),
     prevent_initial_call="initial_duplicate",
 )
 async def load_datasets(initial):
@@ -208,14 +210,14 @@ async def load_datasets(initial):
     try:
         rows = items(await get_client().list_datasets())
     except ApiError as err:
-        return [], None, f"Could not list datasets: {err.message}", True
+        return dict(options=[], value=None, error=alert_value(f"Could not list datasets: {err.message}"))
     options = [{"label": f"{d.get('name', d['id'])} · {d.get('kind', '?')} · n = {d.get('n', '?')}",
                 "value": d["id"]} for d in rows]
     ids = [o["value"] for o in options]
     value = initial if initial in ids else (ids[0] if ids else None)
     if initial and initial not in ids:
-        return options, value, "That dataset no longer exists; pick another one.", True
-    return options, value, no_update, no_update
+        return dict(options=options, value=value, error=alert_value("That dataset no longer exists; pick another one."))
+    return named_update(DATASETS_OUTPUTS, options=options, value=value)
 
 
 @callback(

@@ -1,9 +1,6 @@
 """The figure builders: pure functions of a bundle, graceful without optional keys."""
 
 import copy
-import doctest
-import importlib
-import pkgutil
 
 import jsonschema
 import numpy as np
@@ -213,15 +210,6 @@ def test_verdict_lines(ts_bundle):
     assert not F.verdict_lines(ts_bundle)["helped"]
     del ts_bundle["verdict"]
     assert F.verdict_lines(ts_bundle) == {"text": "", "helped": False, "warnings": []}
-
-
-FIGURE_MODULES = sorted(info.name for info in pkgutil.walk_packages(F.__path__, prefix=f"{F.__name__}."))
-
-
-@pytest.mark.parametrize("name", FIGURE_MODULES)
-def test_docstring_examples_run(name):
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS, verbose=False)
-    assert result.failed == 0, f"{result.failed} of {result.attempted} docstring examples of {name} failed"
 
 
 def test_highpass_is_pywavelets_rec_hi():
