@@ -135,7 +135,7 @@ def triggered_id():
     """``dash.ctx.triggered_id``, or None when called outside a callback (unit tests)."""
     try:
         return ctx.triggered_id
-    except MissingCallbackContextException:
+    except (MissingCallbackContextException, LookupError):  # LookupError: in a thread of its own
         return None
 
 

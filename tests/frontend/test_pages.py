@@ -145,35 +145,38 @@ def test_configure_presets_follow_the_paper():
     assert paper_ts["lambdas"][0] == pytest.approx(1e-4) and paper_ts["gammas"][-1] == pytest.approx(10)
     paper_img = cfg.GRID_PRESETS["image"]["paper"]
     assert paper_img["lambdas"] == [0.005, 0.01, 0.02] and len(paper_img["gammas"]) == 11
-    lam, gam, epochs = cfg.apply_preset({"kind": "image"}, None, None)
-    assert cfg.parse_grid(lam, "λ") == [0.005, 0.01, 0.02] and epochs == 15
+    out = cfg.apply_preset({"kind": "image"}, None, None)
+    assert cfg.parse_grid(out["lambdas"], "λ") == [0.005, 0.01, 0.02] and out["epochs"] == 15
+    assert len(cfg.parse_grid(out["gammas"], "γ")) == 5
 
 
 def test_configure_estimate(service):
     cfg = page("configure")
     info = {"id": service.dataset_id, "kind": "timeseries", "shape": [64], "n": 40}
-    size, est = run(cfg.update_estimate("0.001", "0, 0.1", 2, "saliency", "mlp", info))
-    assert "1 × 2 = 2 grid points" in str(size) and "Estimated run time" in str(est)
-    size, est = run(cfg.update_estimate("0.001", "0, 0.1", 2000, "saliency", "mlp", info, levels=99))
-    assert "levels" in str(est)  # the API's bound, in words
-    size, est = run(cfg.update_estimate("x", "0", 2, "saliency", "mlp", None))
-    assert "not a number" in str(size)
+    out = run(cfg.update_estimate("0.001", "0, 0.1", 2, "saliency", "mlp", info))
+    assert "1 × 2 = 2 grid points" in str(out["grid_size"]) and "Estimated run time" in str(out["estimate"])
+    out = run(cfg.update_estimate("0.001", "0, 0.1", 2000, "saliency", "mlp", info, levels=99))
+    assert "levels" in str(out["estimate"])  # the API's bound, in words
+    out = run(cfg.update_estimate("x", "0", 2, "saliency", "mlp", None))
+    assert "not a number" in str(out["grid_size"]) and out["estimate"] == ""
+    out = run(cfg.update_estimate("0.001", "0", 2, "saliency", "mlp", None))
+    assert "Pick a dataset" in str(out["estimate"])
 
 
 def test_configure_submit(service):
     cfg = page("configure")
-    href, status = run(cfg.submit(1, service.dataset_id, "mlp", "0.001", "0, 0.1", 2, 4, "db5", "saliency", 0,
-                                  "free", "zero", "key-1"))
-    job_id = href.rsplit("/", 1)[-1]
-    assert href.startswith("/jobs/") and service.client.get(f"/api/jobs/{job_id}").json()["config"]["gammas"] == [
-        0.0, 0.1]
+    out = run(cfg.submit(1, service.dataset_id, "mlp", "0.001", "0, 0.1", 2, 4, "db5", "saliency", 0,
+                         "free", "zero", "key-1"))
+    assert fits(out, cfg.SUBMIT_OUTPUTS) and out["status"] == "Submitted."
+    job_id = out["nav"].rsplit("/", 1)[-1]
+    assert out["nav"].startswith("/jobs/")
+    assert service.client.get(f"/api/jobs/{job_id}").json()["config"]["gammas"] == [0.0, 0.1]
     service.client.post(f"/api/jobs/{job_id}/cancel")  # nothing runs it here
     gone = "00000000-0000-4000-8000-000000000000"
-    href, status = run(cfg.submit(1, gone, "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", "k"))
-    assert href is no_update and "dataset_id" in str(status)
-    href, status = run(cfg.submit(1, service.dataset_id, "mlp", "bad", "0", 2, 4, "db5", "saliency", 0, "free",
-                                  "zero", "k"))
-    assert href is no_update and "not a number" in str(status)
+    out = run(cfg.submit(1, gone, "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", "k"))
+    assert fits(out, cfg.SUBMIT_OUTPUTS) and out["nav"] is no_update and "dataset_id" in str(out["status"])
+    out = run(cfg.submit(1, service.dataset_id, "mlp", "bad", "0", 2, 4, "db5", "saliency", 0, "free", "zero", "k"))
+    assert fits(out, cfg.SUBMIT_OUTPUTS) and out["nav"] is no_update and "not a number" in str(out["status"])
 
 
 def test_configure_lists(service):
@@ -183,8 +186,13 @@ def test_configure_lists(service):
     assert any(o["label"].startswith("<b>my data</b>") for o in out["options"])
     out = run(cfg.load_datasets("00000000-0000-4000-8000-000000000000"))
     assert fits(out, cfg.DATASETS_OUTPUTS) and "no longer exists" in out["error"]["children"]
-    info, facts, _ = run(cfg.load_dataset_info(service.dataset_id))
-    assert info["kind"] == "timeseries" and "64" in facts
+    out = run(cfg.load_dataset_info(service.dataset_id))
+    assert out["info"]["kind"] == "timeseries" and "64" in out["facts"] and out["hidden"] == service.dataset_id
+    assert run(cfg.load_dataset_info(None))["info"] is None
+    out = run(cfg.load_teachers({"kind": "image"}, None, None))
+    assert out["value"] == "cnn" and "mlp" in [o["value"] for o in out["options"]]
+    out = run(cfg.load_teachers({"kind": "image"}, {"id": "t9", "name": "mine.pt"}, "cnn"))
+    assert out["value"] == "t9" and out["options"][-1] == {"label": "uploaded: mine.pt", "value": "t9"}
     opts = cfg.teacher_options([{"id": "mlp", "name": "mlp", "builtin": True},
                                 {"id": "t1", "name": "w.safetensors", "arch": "cnn", "builtin": False}])
     assert [o["value"] for o in opts] == ["mlp", "t1"]
