@@ -328,13 +328,9 @@ def on_click(heat_click, psi_click, _reset):
 
 
 #: What :func:`draw_grid` redraws when the clicked grid point changes, by name.
-GRID_OUTPUTS = dict(
-    wavelet=Output(ids.WAVELET_GRAPH, "figure"),
-    filters=Output(ids.FILTERS_GRAPH, "figure"),
-    heatmap=Output(ids.GRID_GRAPH, "figure"),
-    psi_grid=Output(ids.PSI_GRID_GRAPH, "figure"),
-    inspecting=Output(ids.INSPECTING, "children"),
-)
+GRID_OUTPUTS = dict(wavelet=Output(ids.WAVELET_GRAPH, "figure"), filters=Output(ids.FILTERS_GRAPH, "figure"),
+                    heatmap=Output(ids.GRID_GRAPH, "figure"), psi_grid=Output(ids.PSI_GRID_GRAPH, "figure"),
+                    inspecting=Output(ids.INSPECTING, "children"))
 
 
 @callback(output=GRID_OUTPUTS, inputs=dict(core=Input(ids.CORE, "data"), clicked=Input(ids.CLICKED, "data")))
