@@ -19,7 +19,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, callback, dcc, html, set_props
 
 from frontend import api_client
-from frontend.components import is_job_id
+from frontend.components import APP_NAV, is_job_id
 
 __all__ = ["create_dash", "PAGES_DIR", "ASSETS_DIR", "BOOTSTRAP_CSS", "report_error", "navbar", "is_share_path",
            "owner_gate"]
@@ -78,7 +78,7 @@ def _owner_required_card() -> dbc.Card:
     Output("app-brand", "href"),
     Output("app-owner-gate", "children"),
     Output("app-main", "className"),
-    Input("app-nav", "pathname"),
+    Input(APP_NAV, "pathname"),
 )
 async def owner_gate(pathname):
     """Owner navigation for the owner; none on a share link; a short explanation instead of an owner page
@@ -98,7 +98,7 @@ async def owner_gate(pathname):
 def _layout() -> html.Div:
     return html.Div([
         navbar(),
-        dcc.Location(id="app-nav", refresh="callback-nav"),
+        dcc.Location(id=APP_NAV, refresh="callback-nav"),
         dbc.Container([
             dbc.Alert(id="app-error", color="danger", is_open=False, dismissable=True, className="mt-2"),
             html.Div(id="app-owner-gate"),

@@ -1,4 +1,4 @@
-"""Small layout helpers shared by the pages (badges, list unwrapping, id checks)."""
+"""Small helpers shared by the pages: badges, cards, graphs, alerts, id checks and named callback outputs."""
 
 from __future__ import annotations
 
@@ -6,10 +6,15 @@ import re
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, clientside_callback, dcc, html
+from dash import Input, Output, clientside_callback, ctx, dcc, html, no_update
+from dash.exceptions import MissingCallbackContextException
 
-__all__ = ["STATE_COLORS", "items", "state_badge", "is_job_id", "figure_card", "graph", "graph_config",
-           "size_graphs_to_their_figures", "fmt_seconds", "not_found_card", "triggered_id", "DEFAULT_GRAPH_HEIGHT"]
+__all__ = ["STATE_COLORS", "APP_NAV", "items", "state_badge", "is_job_id", "figure_card", "graph", "graph_config",
+           "size_graphs_to_their_figures", "fmt_seconds", "not_found_card", "triggered_id", "DEFAULT_GRAPH_HEIGHT",
+           "named_update", "alert_outputs", "alert_value"]
+
+#: The app's ``dcc.Location`` (in ``app.py``); a page callback moves the browser by writing its ``href``.
+APP_NAV = "app-nav"
 
 STATE_COLORS = {"queued": "secondary", "running": "primary", "succeeded": "success", "failed": "danger",
                 "cancelled": "warning"}
@@ -128,10 +133,57 @@ def not_found_card(title: str = "Nothing here", detail: str | None = None, *, ho
 
 def triggered_id():
     """``dash.ctx.triggered_id``, or None when called outside a callback (unit tests)."""
-    from dash import ctx
-    from dash.exceptions import MissingCallbackContextException
-
     try:
         return ctx.triggered_id
-    except MissingCallbackContextException:
+    except (MissingCallbackContextException, LookupError):  # LookupError: in a thread of its own
         return None
+
+
+def named_update(outputs: dict, **values) -> dict:
+    """The return value of a callback with named outputs: ``values`` for the outputs it names, the rest unchanged.
+
+    Parameters
+    ----------
+    outputs : dict
+        The callback's ``output=`` dict (name -> ``Output``, or a nested dict such as :func:`alert_outputs`).
+    **values
+        The new value of each output to change, by name.
+
+    Returns
+    -------
+    dict
+        One entry per name of ``outputs``: the given value, else ``dash.no_update`` (for a nested group,
+        a group of ``no_update``: Dash wants every group whole).
+
+    Examples
+    --------
+    >>> named_update({"a": Output("x", "children"), "b": Output("y", "children")}, a=1)["b"] is no_update
+    True
+    """
+    unknown = set(values) - set(outputs)
+    if unknown:
+        raise ValueError(f"outputs: no output named {', '.join(sorted(unknown))}; the names are {', '.join(outputs)}")
+    return {name: values[name] if name in values else _unchanged(spec) for name, spec in outputs.items()}
+
+
+def _unchanged(spec):
+    """``no_update`` in the shape of an output group (a dict or list of ``Output``, or one ``Output``)."""
+    if isinstance(spec, dict):
+        return {name: _unchanged(s) for name, s in spec.items()}
+    if isinstance(spec, (list, tuple)):
+        return [_unchanged(s) for s in spec]
+    return no_update
+
+
+def alert_outputs(alert_id: str, *, allow_duplicate: bool = False) -> dict:
+    """Named outputs of a ``dbc.Alert``: its text (``children``) and whether it shows (``is_open``).
+
+    Write them with :func:`alert_value`. ``allow_duplicate`` as for ``dash.Output``, for the second
+    callback that writes the same alert.
+    """
+    return {prop: Output(alert_id, prop, allow_duplicate=allow_duplicate) for prop in ("children", "is_open")}
+
+
+def alert_value(message) -> dict:
+    """The value of :func:`alert_outputs`: show ``message``, or close the alert when it is empty or None."""
+    return {"children": message, "is_open": bool(message)}

@@ -8,12 +8,54 @@ import uuid
 import dash
 import dash_bootstrap_components as dbc
 import numpy as np
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, dcc, html
 
 from frontend.api_client import ApiError, get_client
-from frontend.components import fmt_seconds, items, triggered_id
+from frontend.components import APP_NAV, alert_outputs, alert_value, fmt_seconds, items, named_update, triggered_id
 
 dash.register_page(__name__, path="/configure", title="AWD Studio · configure", name="Configure")
+
+
+class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
+    """Component ids of the configure page (the strings are what tests/e2e and assets/awd.js look for)."""
+
+    #: A key per page load, so a double click on submit makes one job.
+    IDEMPOTENCY = "configure-idempotency"
+    #: Kind, shape and size of the chosen dataset.
+    DATASET_INFO = "configure-dataset-info"
+    #: The teacher weights just uploaded (set by assets/awd.js).
+    UPLOADED_TEACHER = "configure-uploaded-teacher"
+    #: ``?dataset=``, to preselect.
+    INITIAL_DATASET = "configure-initial-dataset"
+    ERROR = "configure-error"
+    DATASET = "configure-dataset"
+    DATASET_HIDDEN = "configure-dataset-hidden"
+    DATASET_FACTS = "configure-dataset-facts"
+    TEACHER_SOURCE = "configure-teacher-source"
+    TEACHER = "configure-teacher"
+    TEACHER_EPOCHS = "configure-teacher-epochs"
+    TEACHER_ARCH = "configure-teacher-arch"
+    TEACHER_DROPZONE = "configure-teacher-dropzone"
+    UPLOAD_BAR = "configure-upload-bar"
+    UPLOAD_PROGRESS = "configure-upload-progress"
+    UPLOAD_STATUS = "configure-upload-status"
+    TEACHER_UPLOAD = "configure-teacher-upload"
+    WAVE = "configure-wave"
+    LEVELS = "configure-levels"
+    ATTRIBUTION = "configure-attribution"
+    PARAMETRIZATION = "configure-parametrization"
+    MODE = "configure-mode"
+    PRESET_QUICK = "configure-preset-quick"
+    PRESET_PAPER = "configure-preset-paper"
+    LAMBDAS = "configure-lambdas"
+    GAMMAS = "configure-gammas"
+    EPOCHS = "configure-epochs"
+    SEED = "configure-seed"
+    GRID_SIZE = "configure-grid-size"
+    ESTIMATE = "configure-estimate"
+    SUBMIT = "configure-submit"
+    SUBMIT_STATUS = "configure-submit-status"
+
 
 WAVES = [f"db{i}" for i in range(2, 11)] + [f"sym{i}" for i in range(4, 9)] + [f"coif{i}" for i in range(1, 6)]
 ATTRIBUTIONS = [("saliency", "Saliency (the paper's)"), ("input_x_gradient", "Input × gradient"),
@@ -95,69 +137,69 @@ def layout(dataset: str | None = None, **_):
     """The configure page; ``?dataset=<id>`` preselects the dataset."""
     return html.Div([
         html.H1("Configure a distillation", className="h3 mb-3"),
-        dcc.Store(id="configure-idempotency", data=str(uuid.uuid4())),
-        dcc.Store(id="configure-dataset-info"),
-        dcc.Store(id="configure-uploaded-teacher"),
-        dcc.Store(id="configure-initial-dataset", data=dataset),
-        dbc.Alert(id="configure-error", color="danger", is_open=False, dismissable=True),
+        dcc.Store(id=ids.IDEMPOTENCY, data=str(uuid.uuid4())),
+        dcc.Store(id=ids.DATASET_INFO),
+        dcc.Store(id=ids.UPLOADED_TEACHER),
+        dcc.Store(id=ids.INITIAL_DATASET, data=dataset),
+        dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True),
         dbc.Row([
             dbc.Col([
                 _card("Data", [
-                    _field("Dataset", dcc.Dropdown(id="configure-dataset", placeholder="Choose a dataset…",
-                                                   clearable=False), label_for="configure-dataset"),
-                    dbc.Input(id="configure-dataset-hidden", type="hidden", value=dataset or ""),
-                    html.Div(id="configure-dataset-facts", className="small text-muted"),
+                    _field("Dataset", dcc.Dropdown(id=ids.DATASET, placeholder="Choose a dataset…",
+                                                   clearable=False), label_for=ids.DATASET),
+                    dbc.Input(id=ids.DATASET_HIDDEN, type="hidden", value=dataset or ""),
+                    html.Div(id=ids.DATASET_FACTS, className="small text-muted"),
                     html.A("Upload another dataset", href="/", className="small"),
                 ]),
                 _card("Teacher", [
-                    dbc.RadioItems(id="configure-teacher-source", inline=True, value="builtin",
+                    dbc.RadioItems(id=ids.TEACHER_SOURCE, inline=True, value="builtin",
                                    options=[{"label": "Train a built-in network", "value": "builtin"},
                                             {"label": "Upload trained weights", "value": "upload"}]),
                     html.Div([
-                        _field("Architecture", dcc.Dropdown(id="configure-teacher", clearable=False,
+                        _field("Architecture", dcc.Dropdown(id=ids.TEACHER, clearable=False,
                                                             options=[{"label": a, "value": a}
                                                                      for a in ARCHITECTURES]),
                                "Suggested for your data kind; LSTM for time series, CNN for maps.",
-                               label_for="configure-teacher"),
-                        _field("Teacher training epochs", dbc.Input(id="configure-teacher-epochs", type="number",
+                               label_for=ids.TEACHER),
+                        _field("Teacher training epochs", dbc.Input(id=ids.TEACHER_EPOCHS, type="number",
                                                                     min=1, max=2000, step=1,
                                                                     placeholder="default"),
                                "Blank: the architecture's default, with early stopping. Not used for uploaded "
-                               "weights.", label_for="configure-teacher-epochs"),
+                               "weights.", label_for=ids.TEACHER_EPOCHS),
                     ], className="mt-3"),
                     html.Div([
                         _field("Architecture of the weights", dbc.RadioItems(
-                            id="configure-teacher-arch", inline=True, value="mlp",
+                            id=ids.TEACHER_ARCH, inline=True, value="mlp",
                             options=[{"label": a, "value": a} for a in ARCHITECTURES])),
                         html.Div(html.Div("Drop a .safetensors / .pt / .pt2 file or click", className="small"),
-                                 id="configure-teacher-dropzone", className="awd-dropzone py-3", tabIndex="0",
+                                 id=ids.TEACHER_DROPZONE, className="awd-dropzone py-3", tabIndex="0",
                                  role="button", **{"aria-label": "Upload teacher weights",
                                                    "data-accept": ".safetensors,.pt,.pth,.pt2"}),
-                        html.Div(html.Div(id="configure-upload-bar", className="progress-bar", role="progressbar",
+                        html.Div(html.Div(id=ids.UPLOAD_BAR, className="progress-bar", role="progressbar",
                                           style={"width": "0%"}),
-                                 id="configure-upload-progress", className="progress mt-2 awd-hidden"),
-                        html.Div(id="configure-upload-status", className="small text-muted mt-1",
+                                 id=ids.UPLOAD_PROGRESS, className="progress mt-2 awd-hidden"),
+                        html.Div(id=ids.UPLOAD_STATUS, className="small text-muted mt-1",
                                  **{"aria-live": "polite"}),
-                    ], id="configure-teacher-upload", className="mt-3 awd-hidden"),
+                    ], id=ids.TEACHER_UPLOAD, className="mt-3 awd-hidden"),
                 ]),
                 _card("Wavelet", [
                     dbc.Row([
-                        dbc.Col(_field("Start from", dcc.Dropdown(id="configure-wave", value="db5", clearable=False,
+                        dbc.Col(_field("Start from", dcc.Dropdown(id=ids.WAVE, value="db5", clearable=False,
                                                                   options=[{"label": w, "value": w}
                                                                            for w in WAVES])), sm=6),
-                        dbc.Col(_field("Levels J", dbc.Input(id="configure-levels", type="number", value=4, min=1,
+                        dbc.Col(_field("Levels J", dbc.Input(id=ids.LEVELS, type="number", value=4, min=1,
                                                              max=8, step=1)), sm=6),
                     ]),
-                    _field("Attribution", dbc.RadioItems(id="configure-attribution", value="saliency",
+                    _field("Attribution", dbc.RadioItems(id=ids.ATTRIBUTION, value="saliency",
                                                          options=[{"label": lab, "value": v}
                                                                   for v, lab in ATTRIBUTIONS])),
                     dbc.Row([
                         dbc.Col(_field("Filter parametrisation", dbc.Select(
-                            id="configure-parametrization", value="orthogonal",
+                            id=ids.PARAMETRIZATION, value="orthogonal",
                             options=[{"label": "orthogonal (exact lattice)", "value": "orthogonal"},
                                      {"label": "free (penalised, as in the paper)", "value": "free"}])), sm=6),
                         dbc.Col(_field("Boundary mode", dbc.Select(
-                            id="configure-mode", value="periodization",
+                            id=ids.MODE, value="periodization",
                             options=[{"label": m, "value": m} for m in ("periodization", "zero", "symmetric")])),
                                 sm=6),
                     ]),
@@ -166,41 +208,43 @@ def layout(dataset: str | None = None, **_):
             dbc.Col([
                 _card("λ / γ grid", [
                     html.Div([
-                        dbc.Button("Quick grid", id="configure-preset-quick", color="secondary", outline=True,
+                        dbc.Button("Quick grid", id=ids.PRESET_QUICK, color="secondary", outline=True,
                                    size="sm", className="me-2"),
-                        dbc.Button("Paper's grid", id="configure-preset-paper", color="secondary", outline=True,
+                        dbc.Button("Paper's grid", id=ids.PRESET_PAPER, color="secondary", outline=True,
                                    size="sm"),
                     ], className="mb-3"),
-                    _field("λ values (sparsity)", dbc.Textarea(id="configure-lambdas", rows=2),
-                           "Comma-separated, ≥ 0.", label_for="configure-lambdas"),
-                    _field("γ values (interpretation)", dbc.Textarea(id="configure-gammas", rows=3),
+                    _field("λ values (sparsity)", dbc.Textarea(id=ids.LAMBDAS, rows=2),
+                           "Comma-separated, ≥ 0.", label_for=ids.LAMBDAS),
+                    _field("γ values (interpretation)", dbc.Textarea(id=ids.GAMMAS, rows=3),
                            "Include 0: it is the “AWD without interpretation” baseline.",
-                           label_for="configure-gammas"),
+                           label_for=ids.GAMMAS),
                     dbc.Row([
-                        dbc.Col(_field("Epochs", dbc.Input(id="configure-epochs", type="number", value=50, min=1,
+                        dbc.Col(_field("Epochs", dbc.Input(id=ids.EPOCHS, type="number", value=50, min=1,
                                                            max=2000, step=1)), sm=6),
-                        dbc.Col(_field("Seed", dbc.Input(id="configure-seed", type="number", value=0, min=0,
+                        dbc.Col(_field("Seed", dbc.Input(id=ids.SEED, type="number", value=0, min=0,
                                                          step=1)), sm=6),
                     ]),
-                    html.Div(id="configure-grid-size", className="mb-2"),
+                    html.Div(id=ids.GRID_SIZE, className="mb-2"),
                 ]),
                 dbc.Card(dbc.CardBody([
-                    html.Div(id="configure-estimate", className="mb-3", **{"aria-live": "polite"}),
-                    dbc.Button("Start distillation", id="configure-submit", color="success", size="lg",
+                    html.Div(id=ids.ESTIMATE, className="mb-3", **{"aria-live": "polite"}),
+                    dbc.Button("Start distillation", id=ids.SUBMIT, color="success", size="lg",
                                className="w-100", n_clicks=0),
-                    dcc.Loading(html.Div(id="configure-submit-status", className="small mt-2"), type="dot"),
+                    dcc.Loading(html.Div(id=ids.SUBMIT_STATUS, className="small mt-2"), type="dot"),
                 ]), className="shadow-sm border-success"),
             ], lg=6),
         ]),
     ])
 
 
+#: What loading the dataset list changes, by name.
+DATASETS_OUTPUTS = dict(options=Output(ids.DATASET, "options"), value=Output(ids.DATASET, "value"),
+                        error=alert_outputs(ids.ERROR, allow_duplicate=True))
+
+
 @callback(
-    Output("configure-dataset", "options"),
-    Output("configure-dataset", "value"),
-    Output("configure-error", "children", allow_duplicate=True),
-    Output("configure-error", "is_open", allow_duplicate=True),
-    Input("configure-initial-dataset", "data"),
+    output=DATASETS_OUTPUTS,
+    inputs=dict(initial=Input(ids.INITIAL_DATASET, "data")),
     prevent_initial_call="initial_duplicate",
 )
 async def load_datasets(initial):
@@ -208,43 +252,40 @@ async def load_datasets(initial):
     try:
         rows = items(await get_client().list_datasets())
     except ApiError as err:
-        return [], None, f"Could not list datasets: {err.message}", True
+        return dict(options=[], value=None, error=alert_value(f"Could not list datasets: {err.message}"))
     options = [{"label": f"{d.get('name', d['id'])} · {d.get('kind', '?')} · n = {d.get('n', '?')}",
                 "value": d["id"]} for d in rows]
-    ids = [o["value"] for o in options]
-    value = initial if initial in ids else (ids[0] if ids else None)
-    if initial and initial not in ids:
-        return options, value, "That dataset no longer exists; pick another one.", True
-    return options, value, no_update, no_update
+    known = [o["value"] for o in options]
+    value = initial if initial in known else (known[0] if known else None)
+    if initial and initial not in known:
+        return dict(options=options, value=value, error=alert_value("That dataset no longer exists; pick another one."))
+    return named_update(DATASETS_OUTPUTS, options=options, value=value)
 
 
 @callback(
-    Output("configure-dataset-info", "data"),
-    Output("configure-dataset-facts", "children"),
-    Output("configure-dataset-hidden", "value"),
-    Input("configure-dataset", "value"),
+    output=dict(info=Output(ids.DATASET_INFO, "data"), facts=Output(ids.DATASET_FACTS, "children"),
+                hidden=Output(ids.DATASET_HIDDEN, "value")),
+    inputs=dict(dataset_id=Input(ids.DATASET, "value")),
     prevent_initial_call=True,
 )
 async def load_dataset_info(dataset_id):
     """Kind, shape and size of the chosen dataset."""
     if not dataset_id:
-        return None, "No dataset yet: upload one or use an example on the home page.", ""
+        return dict(info=None, facts="No dataset yet: upload one or use an example on the home page.", hidden="")
     try:
         ds = await get_client().get_dataset(dataset_id)
     except ApiError as err:
-        return None, f"Could not load the dataset: {err.message}", dataset_id
+        return dict(info=None, facts=f"Could not load the dataset: {err.message}", hidden=dataset_id)
     info = {"id": ds["id"], "kind": ds.get("kind"), "shape": ds.get("shape"), "n": ds.get("n")}
     kind = {"timeseries": "time series", "image": "maps"}.get(info["kind"], info["kind"])
     shape = " × ".join(str(s) for s in info["shape"] or [])
-    return info, f"{kind}, {info['n']} samples of shape {shape}", dataset_id
+    return dict(info=info, facts=f"{kind}, {info['n']} samples of shape {shape}", hidden=dataset_id)
 
 
 @callback(
-    Output("configure-teacher", "options"),
-    Output("configure-teacher", "value"),
-    Input("configure-dataset-info", "data"),
-    Input("configure-uploaded-teacher", "data"),
-    State("configure-teacher", "value"),
+    output=dict(options=Output(ids.TEACHER, "options"), value=Output(ids.TEACHER, "value")),
+    inputs=dict(info=Input(ids.DATASET_INFO, "data"), uploaded=Input(ids.UPLOADED_TEACHER, "data")),
+    state=dict(current=State(ids.TEACHER, "value")),
 )
 async def load_teachers(info, uploaded, current):
     """Teacher choices: built-in architectures plus uploaded weights; the kind's default preselected."""
@@ -257,12 +298,12 @@ async def load_teachers(info, uploaded, current):
     if uploaded and uploaded.get("id"):
         if uploaded["id"] not in values:
             options.append({"label": f"uploaded: {uploaded.get('name', uploaded['id'])}", "value": uploaded["id"]})
-        return options, uploaded["id"]
+        return dict(options=options, value=uploaded["id"])
     kind = (info or {}).get("kind")
-    if triggered_id() == "configure-dataset-info" or current not in values:
+    if triggered_id() == ids.DATASET_INFO or current not in values:
         default = DEFAULT_TEACHER.get(kind, "mlp")
-        return options, default if default in values else (values[0] if values else None)
-    return options, current
+        return dict(options=options, value=default if default in values else (values[0] if values else None))
+    return dict(options=options, value=current)
 
 
 def teacher_options(rows: list[dict]) -> list[dict]:
@@ -276,45 +317,34 @@ def teacher_options(rows: list[dict]) -> list[dict]:
     return opts
 
 
-@callback(
-    Output("configure-teacher-upload", "className"),
-    Input("configure-teacher-source", "value"),
-)
+@callback(output=Output(ids.TEACHER_UPLOAD, "className"), inputs=dict(source=Input(ids.TEACHER_SOURCE, "value")))
 def toggle_teacher_upload(source):
     """Show the weights upload only when the user chose to upload."""
     return "mt-3" if source == "upload" else "mt-3 awd-hidden"
 
 
 @callback(
-    Output("configure-lambdas", "value"),
-    Output("configure-gammas", "value"),
-    Output("configure-epochs", "value"),
-    Input("configure-dataset-info", "data"),
-    Input("configure-preset-quick", "n_clicks"),
-    Input("configure-preset-paper", "n_clicks"),
+    output=dict(lambdas=Output(ids.LAMBDAS, "value"), gammas=Output(ids.GAMMAS, "value"),
+                epochs=Output(ids.EPOCHS, "value")),
+    inputs=dict(info=Input(ids.DATASET_INFO, "data"), _quick=Input(ids.PRESET_QUICK, "n_clicks"),
+                _paper=Input(ids.PRESET_PAPER, "n_clicks")),
 )
 def apply_preset(info, _quick, _paper):
     """Fill the grid and epochs from a preset for the dataset's kind (quick unless "Paper's grid")."""
     kind = (info or {}).get("kind") or "timeseries"
-    name = "paper" if triggered_id() == "configure-preset-paper" else "quick"
+    name = "paper" if triggered_id() == ids.PRESET_PAPER else "quick"
     preset = GRID_PRESETS.get(kind, GRID_PRESETS["timeseries"])[name]
-    return format_grid(preset["lambdas"]), format_grid(preset["gammas"]), preset["epochs"]
+    return dict(lambdas=format_grid(preset["lambdas"]), gammas=format_grid(preset["gammas"]), epochs=preset["epochs"])
 
 
 @callback(
-    Output("configure-grid-size", "children"),
-    Output("configure-estimate", "children"),
-    Input("configure-lambdas", "value"),
-    Input("configure-gammas", "value"),
-    Input("configure-epochs", "value"),
-    Input("configure-attribution", "value"),
-    Input("configure-teacher", "value"),
-    Input("configure-dataset-info", "data"),
-    Input("configure-parametrization", "value"),
-    Input("configure-levels", "value"),
-    Input("configure-mode", "value"),
-    Input("configure-wave", "value"),
-    Input("configure-teacher-epochs", "value"),
+    output=dict(grid_size=Output(ids.GRID_SIZE, "children"), estimate=Output(ids.ESTIMATE, "children")),
+    inputs=dict(lambdas=Input(ids.LAMBDAS, "value"), gammas=Input(ids.GAMMAS, "value"),
+                epochs=Input(ids.EPOCHS, "value"), attribution=Input(ids.ATTRIBUTION, "value"),
+                teacher=Input(ids.TEACHER, "value"), info=Input(ids.DATASET_INFO, "data"),
+                parametrization=Input(ids.PARAMETRIZATION, "value"), levels=Input(ids.LEVELS, "value"),
+                mode=Input(ids.MODE, "value"), wave=Input(ids.WAVE, "value"),
+                teacher_epochs=Input(ids.TEACHER_EPOCHS, "value")),
 )
 async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, parametrization="orthogonal",
                           levels=4, mode="periodization", wave="db5", teacher_epochs=None):
@@ -322,18 +352,19 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
     try:
         n_l, n_g = len(parse_grid(lambdas, "λ")), len(parse_grid(gammas, "γ"))
     except ValueError as err:
-        return dbc.Alert(str(err), color="warning", className="py-1 px-2 mb-0 small"), ""
+        return dict(grid_size=dbc.Alert(str(err), color="warning", className="py-1 px-2 mb-0 small"), estimate="")
     size = html.Span([dbc.Badge(f"{n_l} × {n_g} = {n_l * n_g} grid points", color="info")])
     if not info:
-        return size, html.Span("Pick a dataset to see a run-time estimate.", className="text-muted")
+        return dict(grid_size=size,
+                    estimate=html.Span("Pick a dataset to see a run-time estimate.", className="text-muted"))
     try:
         payload = job_payload(info.get("id"), teacher, lambdas, gammas, epochs, levels, wave, attribution, 0,
                               parametrization, mode, teacher_epochs)
         guess = await get_client().estimate_job(payload)
     except ValueError as err:
-        return size, html.Span(str(err), className="text-muted small")
+        return dict(grid_size=size, estimate=html.Span(str(err), className="text-muted small"))
     except ApiError as err:
-        return size, dbc.Alert(err.message, color="warning", className="py-1 px-2 mb-0 small")
+        return dict(grid_size=size, estimate=dbc.Alert(err.message, color="warning", className="py-1 px-2 mb-0 small"))
     text = [html.Span("Estimated run time: ", className="text-muted"),
             html.Strong(f"about {fmt_seconds(guess['seconds'])}"),
             html.Span(" on this server's CPU (rough)", className="text-muted small")]
@@ -341,7 +372,7 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
         text.append(dbc.Alert(f"That is more than this server's job time limit of "
                               f"{fmt_seconds(guess['limit_seconds'])}: use fewer epochs or grid points.",
                               color="warning", className="py-1 px-2 mt-2 mb-0 small"))
-    return size, html.Div(text)
+    return dict(grid_size=size, estimate=html.Div(text))
 
 
 def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,
@@ -364,37 +395,34 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
     return payload
 
 
+#: What submitting changes: the page (to the new job's) and the status line under the button.
+SUBMIT_OUTPUTS = dict(nav=Output(APP_NAV, "href", allow_duplicate=True), status=Output(ids.SUBMIT_STATUS, "children"))
+
+
 @callback(
-    Output("app-nav", "href", allow_duplicate=True),
-    Output("configure-submit-status", "children"),
-    Input("configure-submit", "n_clicks"),
-    State("configure-dataset", "value"),
-    State("configure-teacher", "value"),
-    State("configure-lambdas", "value"),
-    State("configure-gammas", "value"),
-    State("configure-epochs", "value"),
-    State("configure-levels", "value"),
-    State("configure-wave", "value"),
-    State("configure-attribution", "value"),
-    State("configure-seed", "value"),
-    State("configure-parametrization", "value"),
-    State("configure-mode", "value"),
-    State("configure-idempotency", "data"),
-    State("configure-teacher-epochs", "value"),
+    output=SUBMIT_OUTPUTS,
+    inputs=dict(n_clicks=Input(ids.SUBMIT, "n_clicks")),
+    state=dict(dataset_id=State(ids.DATASET, "value"), teacher=State(ids.TEACHER, "value"),
+               lambdas=State(ids.LAMBDAS, "value"), gammas=State(ids.GAMMAS, "value"),
+               epochs=State(ids.EPOCHS, "value"), levels=State(ids.LEVELS, "value"), wave=State(ids.WAVE, "value"),
+               attribution=State(ids.ATTRIBUTION, "value"), seed=State(ids.SEED, "value"),
+               parametrization=State(ids.PARAMETRIZATION, "value"), mode=State(ids.MODE, "value"),
+               idem_key=State(ids.IDEMPOTENCY, "data"), teacher_epochs=State(ids.TEACHER_EPOCHS, "value")),
     prevent_initial_call=True,
 )
 async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
                  parametrization, mode, idem_key, teacher_epochs=None):
     """Submit the job (with an idempotency key, so a double click makes one job) and go to its page."""
     if not n_clicks:
-        return no_update, no_update
+        return named_update(SUBMIT_OUTPUTS)
     try:
         payload = job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
                               parametrization, mode, teacher_epochs)
     except ValueError as err:
-        return no_update, dbc.Alert(str(err), color="warning", className="py-2 mb-0")
+        return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(str(err), color="warning", className="py-2 mb-0"))
     try:
         job = await get_client().create_job(payload, idempotency_key=idem_key)
     except ApiError as err:
-        return no_update, dbc.Alert(f"The job was not accepted: {err.message}", color="danger", className="py-2 mb-0")
-    return f"/jobs/{job['id']}", "Submitted."
+        return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(f"The job was not accepted: {err.message}", color="danger",
+                                                             className="py-2 mb-0"))
+    return dict(nav=f"/jobs/{job['id']}", status="Submitted.")

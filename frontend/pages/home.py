@@ -3,21 +3,46 @@
 The browser uploads the file itself (``XMLHttpRequest`` with a progress bar) and,
 on success, writes the new dataset id into ``home-dataset-id`` with
 ``dash_clientside.set_props``; the preview callback below takes it from there.
+Callbacks read and write components by name; :class:`ids` holds their ids.
 """
 
 from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, callback, ctx, dcc, html
 
 from frontend import figures
 from frontend.api_client import ApiError, get_client
-from frontend.components import graph, size_graphs_to_their_figures
+from frontend.components import alert_outputs, alert_value, graph, named_update, size_graphs_to_their_figures
 
 dash.register_page(__name__, path="/", title="AWD Studio · upload", name="Upload")
 
-size_graphs_to_their_figures("home-preview-graph", "home-target-graph")
+
+class ids:  # noqa: N801 (a namespace of constants, read as ids.DROPZONE)
+    """Component ids of the home page (the strings are what tests/e2e and assets/awd.js look for)."""
+
+    DROPZONE = "home-dropzone"
+    DATASET_NAME = "home-dataset-name"
+    UPLOAD_BAR = "home-upload-bar"
+    UPLOAD_PROGRESS = "home-upload-progress"
+    UPLOAD_STATUS = "home-upload-status"
+    #: The ``type`` of the example buttons' pattern-matching ids (``{"type": EXAMPLE, "name": ...}``).
+    EXAMPLE = "home-example"
+    EXAMPLE_STATUS = "home-example-status"
+    #: The dataset to preview: ``?dataset=``, an example just made, or an upload (set by assets/awd.js).
+    DATASET_ID = "home-dataset-id"
+    ERROR = "home-error"
+    PREVIEW = "home-preview"
+    PREVIEW_CARD = "home-preview-card"
+    PREVIEW_KIND = "home-preview-kind"
+    PREVIEW_NAME = "home-preview-name"
+    PREVIEW_GRAPH = "home-preview-graph"
+    TARGET_GRAPH = "home-target-graph"
+    CONFIGURE_LINK = "home-configure-link"
+
+
+size_graphs_to_their_figures(ids.PREVIEW_GRAPH, ids.TARGET_GRAPH)
 
 EXAMPLES = [
     ("synthetic", "Synthetic", "Gaussian noise whose target is three db5 coefficients (the paper's recovery test)."),
@@ -36,16 +61,16 @@ def _upload_card():
             html.Small("npz · csv · FITS · HDF5 · MAT with X of shape (n, L) or (n, H, W) and a target y; "
                        "or two .npy files together, X and y (named y.npy or <name>_y.npy)",
                        className="text-muted"),
-        ], id="home-dropzone", className="awd-dropzone", tabIndex="0", role="button",
+        ], id=ids.DROPZONE, className="awd-dropzone", tabIndex="0", role="button",
             **{"aria-label": "Upload a dataset: drop a file or press Enter to choose one",
                "data-accept": ACCEPT}),
-        dbc.Label("Name (optional)", html_for="home-dataset-name", className="visually-hidden"),
-        dbc.Input(id="home-dataset-name", placeholder="Name (optional)", className="mt-2", maxLength=200),
-        html.Div(html.Div(id="home-upload-bar", className="progress-bar", role="progressbar",
+        dbc.Label("Name (optional)", html_for=ids.DATASET_NAME, className="visually-hidden"),
+        dbc.Input(id=ids.DATASET_NAME, placeholder="Name (optional)", className="mt-2", maxLength=200),
+        html.Div(html.Div(id=ids.UPLOAD_BAR, className="progress-bar", role="progressbar",
                           style={"width": "0%"}, **{"aria-valuemin": "0", "aria-valuemax": "100",
                                                      "aria-valuenow": "0", "aria-label": "Upload progress"}),
-                 id="home-upload-progress", className="progress mt-3 awd-hidden", style={"height": "1.2rem"}),
-        html.Div(id="home-upload-status", className="small text-muted mt-1", **{"aria-live": "polite"}),
+                 id=ids.UPLOAD_PROGRESS, className="progress mt-3 awd-hidden", style={"height": "1.2rem"}),
+        html.Div(id=ids.UPLOAD_STATUS, className="small text-muted mt-1", **{"aria-live": "polite"}),
     ]), className="mb-4 shadow-sm h-100")
 
 
@@ -53,7 +78,7 @@ def _examples_card():
     buttons = [
         dbc.ListGroupItem([
             html.Div([html.Strong(label), html.Div(desc, className="small text-muted")]),
-            dbc.Button("Use", id={"type": "home-example", "name": name}, color="primary", size="sm",
+            dbc.Button("Use", id={"type": ids.EXAMPLE, "name": name}, color="primary", size="sm",
                        className="ms-3", n_clicks=0, title=f"Use the {label} example"),
         ], className="d-flex justify-content-between align-items-center")
         for name, label, desc in EXAMPLES
@@ -61,7 +86,7 @@ def _examples_card():
     return dbc.Card(dbc.CardBody([
         html.H2("…or try an example", className="h5"),
         dbc.ListGroup(buttons, flush=True),
-        dcc.Loading(html.Div(id="home-example-status", className="small text-muted mt-2"), type="dot"),
+        dcc.Loading(html.Div(id=ids.EXAMPLE_STATUS, className="small text-muted mt-2"), type="dot"),
     ]), className="mb-4 shadow-sm h-100")
 
 
@@ -71,32 +96,35 @@ def layout(dataset: str | None = None, **_):
         html.H1("Distil a network into a wavelet", className="h3 mb-1"),
         html.P("Upload data and a trained network (or let us train one), and get back a learned wavelet, a tiny "
                "interpretable model and a link to share.", className="lead text-muted mb-4"),
-        dcc.Store(id="home-dataset-id", data=dataset),
-        dbc.Alert(id="home-error", color="danger", is_open=False, dismissable=True),
+        dcc.Store(id=ids.DATASET_ID, data=dataset),
+        dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True),
         dbc.Row([dbc.Col(_upload_card(), md=7), dbc.Col(_examples_card(), md=5)], className="g-4 mb-2"),
-        dcc.Loading(html.Div(id="home-preview"), type="default"),
+        dcc.Loading(html.Div(id=ids.PREVIEW), type="default"),
     ])
 
 
+#: What choosing an example changes, by name.
+EXAMPLE_OUTPUTS = dict(dataset_id=Output(ids.DATASET_ID, "data"), error=alert_outputs(ids.ERROR, allow_duplicate=True),
+                       status=Output(ids.EXAMPLE_STATUS, "children"))
+
+
 @callback(
-    Output("home-dataset-id", "data"),
-    Output("home-error", "children", allow_duplicate=True),
-    Output("home-error", "is_open", allow_duplicate=True),
-    Output("home-example-status", "children"),
-    Input({"type": "home-example", "name": ALL}, "n_clicks"),
+    output=EXAMPLE_OUTPUTS,
+    inputs=dict(n_clicks=Input({"type": ids.EXAMPLE, "name": ALL}, "n_clicks")),
     prevent_initial_call=True,
 )
 async def use_example(n_clicks):
     """Turn a built-in example into a stored dataset (``POST /api/examples/{name}``)."""
     trig = ctx.triggered_id
     if not trig or not any(n_clicks or []):
-        return no_update, no_update, no_update, no_update
+        return named_update(EXAMPLE_OUTPUTS)
     name = trig["name"]
     try:
         ds = await get_client().create_example(name)
     except ApiError as err:
-        return no_update, f"Could not create the {name} example: {err.message}", True, ""
-    return ds["id"], "", False, f"Created “{ds.get('name', name)}”."
+        return named_update(EXAMPLE_OUTPUTS, error=alert_value(f"Could not create the {name} example: {err.message}"),
+                            status="")
+    return dict(dataset_id=ds["id"], error=alert_value(""), status=f"Created “{ds.get('name', name)}”.")
 
 
 def preview_children(ds: dict) -> list:
@@ -118,41 +146,43 @@ def preview_children(ds: dict) -> list:
     n_test = ds.get("n_test", summary.get("n_test"))
     kind_label = {"timeseries": "time series", "image": "maps"}.get(kind, kind)
     facts = [
-        dbc.Badge(kind_label, color="info", className="me-2", id="home-preview-kind"),
+        dbc.Badge(kind_label, color="info", className="me-2", id=ids.PREVIEW_KIND),
         dbc.Badge(f"{n} samples" + (f" + {n_test} test" if n_test else ""), color="secondary", className="me-2"),
         dbc.Badge("sample shape " + " × ".join(str(s) for s in shape), color="secondary", className="me-2"),
     ]
     return [dbc.Card([
         dbc.CardHeader(html.Div([
-            html.H2(["Preview: ", html.Span(ds.get("name", "dataset"), id="home-preview-name")], className="h5 mb-0"),
+            html.H2(["Preview: ", html.Span(ds.get("name", "dataset"), id=ids.PREVIEW_NAME)], className="h5 mb-0"),
             dbc.Button("Configure a distillation →", href=f"/configure?dataset={ds['id']}", color="success",
-                       id="home-configure-link"),
+                       id=ids.CONFIGURE_LINK),
         ], className="d-flex flex-wrap gap-2 justify-content-between align-items-center")),
         dbc.CardBody([
             html.Div(facts, className="mb-3"),
             dbc.Row([
                 dbc.Col([html.H3("A few samples", className="h6"),
-                         graph("home-preview-graph", "preview", figures.preview_figure(summary))], lg=7),
+                         graph(ids.PREVIEW_GRAPH, "preview", figures.preview_figure(summary))], lg=7),
                 dbc.Col([html.H3("Target distribution", className="h6"),
-                         graph("home-target-graph", "targets", figures.target_histogram_figure(summary))], lg=5),
+                         graph(ids.TARGET_GRAPH, "targets", figures.target_histogram_figure(summary))], lg=5),
             ]),
         ]),
-    ], className="shadow-sm mb-4", id="home-preview-card")]
+    ], className="shadow-sm mb-4", id=ids.PREVIEW_CARD)]
+
+
+#: What the preview shows, by name.
+PREVIEW_OUTPUTS = dict(preview=Output(ids.PREVIEW, "children"), error=alert_outputs(ids.ERROR, allow_duplicate=True))
 
 
 @callback(
-    Output("home-preview", "children"),
-    Output("home-error", "children", allow_duplicate=True),
-    Output("home-error", "is_open", allow_duplicate=True),
-    Input("home-dataset-id", "data"),
+    output=PREVIEW_OUTPUTS,
+    inputs=dict(dataset_id=Input(ids.DATASET_ID, "data")),
     prevent_initial_call="initial_duplicate",
 )
 async def show_preview(dataset_id):
     """Fetch a dataset and render its preview."""
     if not dataset_id:
-        return [], no_update, no_update
+        return named_update(PREVIEW_OUTPUTS, preview=[])
     try:
         ds = await get_client().get_dataset(dataset_id)
     except ApiError as err:
-        return [], f"Could not load the dataset: {err.message}", True
-    return preview_children(ds), "", False
+        return dict(preview=[], error=alert_value(f"Could not load the dataset: {err.message}"))
+    return dict(preview=preview_children(ds), error=alert_value(""))

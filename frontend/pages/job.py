@@ -1,4 +1,7 @@
-"""Job page ``/jobs/<job_id>``: state, stage, progress, ETA, live loss curves, cancel; on success, the results."""
+"""Job page ``/jobs/<job_id>``: state, stage, progress, ETA, live loss curves, cancel; on success, the results.
+
+Callbacks read and write components by name; :class:`ids` holds their ids.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +13,31 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from frontend import figures
 from frontend.api_client import ApiError, get_client
-from frontend.components import fmt_seconds, graph, size_graphs_to_their_figures, state_badge
+from frontend.components import (APP_NAV, alert_outputs, alert_value, fmt_seconds, graph, named_update,
+                                 size_graphs_to_their_figures, state_badge)
 
-size_graphs_to_their_figures("job-loss-graph")
 dash.register_page(__name__, path_template="/jobs/<job_id>", title="AWD Studio · job", name="Job")
+
+
+class ids:  # noqa: N801 (a namespace of constants, read as ids.POLL)
+    """Component ids of the job page (the strings are what tests/e2e look for)."""
+
+    JOB_ID = "job-id"
+    POLL = "job-poll"
+    STATE = "job-state"
+    STATE_BADGE = "job-state-badge"
+    ERROR = "job-error"
+    NOTICE = "job-notice"
+    STAGE = "job-stage"
+    PROGRESS = "job-progress"
+    ETA = "job-eta"
+    CANCEL = "job-cancel"
+    RESULTS_LINK = "job-results-link"
+    LOSS_GRAPH = "job-loss-graph"
+    CONFIG = "job-config"
+
+
+size_graphs_to_their_figures(ids.LOSS_GRAPH)
 
 TERMINAL = {"succeeded", "failed", "cancelled"}
 POLL_MS = 1000
@@ -56,31 +80,31 @@ def losses_to_history(points) -> dict:
 def layout(job_id: str | None = None, **_):
     """The job page (polls the API every second until the job ends)."""
     return html.Div([
-        dcc.Store(id="job-id", data=job_id),
-        dcc.Interval(id="job-poll", interval=POLL_MS, n_intervals=0, disabled=job_id is None),
+        dcc.Store(id=ids.JOB_ID, data=job_id),
+        dcc.Interval(id=ids.POLL, interval=POLL_MS, n_intervals=0, disabled=job_id is None),
         html.Div([
             html.H1(["Job ", html.Code(job_id or "?", className="fs-6")], className="h3 mb-0"),
-            html.Div(id="job-state", className="ms-3"),
+            html.Div(id=ids.STATE, className="ms-3"),
         ], className="d-flex align-items-center mb-3"),
-        dbc.Alert(id="job-error", color="danger", is_open=False),
-        dbc.Alert(id="job-notice", color="warning", is_open=False),
+        dbc.Alert(id=ids.ERROR, color="danger", is_open=False),
+        dbc.Alert(id=ids.NOTICE, color="warning", is_open=False),
         dbc.Card(dbc.CardBody([
-            html.Div(id="job-stage", className="mb-2 fw-semibold", **{"aria-live": "polite"}),
-            dbc.Progress(id="job-progress", value=0, striped=True, animated=True, style={"height": "1.4rem"},
+            html.Div(id=ids.STAGE, className="mb-2 fw-semibold", **{"aria-live": "polite"}),
+            dbc.Progress(id=ids.PROGRESS, value=0, striped=True, animated=True, style={"height": "1.4rem"},
                          label="0%", className="mb-2"),
-            html.Div([html.Span("Time left: ", className="text-muted"), html.Span("—", id="job-eta")],
+            html.Div([html.Span("Time left: ", className="text-muted"), html.Span("—", id=ids.ETA)],
                      className="small"),
             html.Div([
-                dbc.Button("Cancel job", id="job-cancel", color="outline-danger", size="sm", n_clicks=0,
+                dbc.Button("Cancel job", id=ids.CANCEL, color="outline-danger", size="sm", n_clicks=0,
                            className="me-2"),
-                dbc.Button("See results →", id="job-results-link", href=f"/results/{job_id}", color="success",
+                dbc.Button("See results →", id=ids.RESULTS_LINK, href=f"/results/{job_id}", color="success",
                            size="sm", className="awd-hidden"),
             ], className="mt-3"),
         ]), className="mb-4 shadow-sm"),
         dbc.Card([dbc.CardHeader(html.H2("Training losses", className="h6 mb-0")),
-                  dbc.CardBody(graph("job-loss-graph", "losses", figures.loss_figure(None)))],
+                  dbc.CardBody(graph(ids.LOSS_GRAPH, "losses", figures.loss_figure(None)))],
                  className="shadow-sm mb-4"),
-        html.Details([html.Summary("Job settings"), html.Pre(id="job-config", className="awd-config-json mt-2")]),
+        html.Details([html.Summary("Job settings"), html.Pre(id=ids.CONFIG, className="awd-config-json mt-2")]),
     ])
 
 
@@ -119,59 +143,65 @@ def job_view(job: dict):
     }
 
 
+#: What each poll shows, by name.
+POLL_OUTPUTS = dict(
+    badge=Output(ids.STATE, "children"),
+    stage=Output(ids.STAGE, "children"),
+    percent=Output(ids.PROGRESS, "value"),
+    label=Output(ids.PROGRESS, "label"),
+    animated=Output(ids.PROGRESS, "animated"),
+    eta=Output(ids.ETA, "children"),
+    error=alert_outputs(ids.ERROR),
+    losses=Output(ids.LOSS_GRAPH, "figure"),
+    stop=Output(ids.POLL, "disabled"),
+    cancel_disabled=Output(ids.CANCEL, "disabled"),
+    results_link_class=Output(ids.RESULTS_LINK, "className"),
+    config=Output(ids.CONFIG, "children"),
+    nav=Output(APP_NAV, "href", allow_duplicate=True),
+    notice=alert_outputs(ids.NOTICE),
+)
+
+
 @callback(
-    Output("job-state", "children"),
-    Output("job-stage", "children"),
-    Output("job-progress", "value"),
-    Output("job-progress", "label"),
-    Output("job-progress", "animated"),
-    Output("job-eta", "children"),
-    Output("job-error", "children"),
-    Output("job-error", "is_open"),
-    Output("job-loss-graph", "figure"),
-    Output("job-poll", "disabled"),
-    Output("job-cancel", "disabled"),
-    Output("job-results-link", "className"),
-    Output("job-config", "children"),
-    Output("app-nav", "href", allow_duplicate=True),
-    Output("job-notice", "children"),
-    Output("job-notice", "is_open"),
-    Input("job-poll", "n_intervals"),
-    State("job-id", "data"),
+    output=POLL_OUTPUTS,
+    inputs=dict(_n=Input(ids.POLL, "n_intervals")),
+    state=dict(job_id=State(ids.JOB_ID, "data")),
     prevent_initial_call="initial_duplicate",
 )
 async def poll(_n, job_id):
     """Poll the job; stop polling when it ends and move to the results when it succeeded."""
     if not job_id:
-        return (no_update,) * 16
+        return named_update(POLL_OUTPUTS)
     try:
         job = await get_client().get_job(job_id)
     except ApiError as err:
-        stop = err.not_found
         msg = "No such job." if err.not_found else f"Could not read the job: {err.message}"
-        return (state_badge("unknown"), "", 0, "", False, "—", msg, True, no_update, stop, True,
-                "awd-hidden", "", no_update, None, False)
+        return named_update(POLL_OUTPUTS, badge=state_badge("unknown"), stage="", percent=0, label="", animated=False,
+                            eta="—", error=alert_value(msg), stop=err.not_found, cancel_disabled=True,
+                            results_link_class="awd-hidden", config="", notice=alert_value(None))
     v = job_view(job)
-    nav = f"/results/{job_id}" if v["state"] == "succeeded" else no_update
-    return (state_badge(v["state"], id="job-state-badge"), v["stage"], v["percent"], v["label"], not v["done"],
-            v["eta"], v["error"], bool(v["error"]), figures.loss_figure(v["history"]), v["done"],
-            not v["cancellable"], "" if v["state"] == "succeeded" else "awd-hidden",
-            json.dumps(job.get("config") or {}, indent=2, sort_keys=True), nav, v["notice"], bool(v["notice"]))
+    return dict(
+        badge=state_badge(v["state"], id=ids.STATE_BADGE), stage=v["stage"], percent=v["percent"], label=v["label"],
+        animated=not v["done"], eta=v["eta"], error=alert_value(v["error"]), losses=figures.loss_figure(v["history"]),
+        stop=v["done"], cancel_disabled=not v["cancellable"],
+        results_link_class="" if v["state"] == "succeeded" else "awd-hidden",
+        config=json.dumps(job.get("config") or {}, indent=2, sort_keys=True),
+        nav=f"/results/{job_id}" if v["state"] == "succeeded" else no_update, notice=alert_value(v["notice"]),
+    )
 
 
 @callback(
-    Output("job-error", "children", allow_duplicate=True),
-    Output("job-error", "is_open", allow_duplicate=True),
-    Input("job-cancel", "n_clicks"),
-    State("job-id", "data"),
+    output=alert_outputs(ids.ERROR, allow_duplicate=True),
+    inputs=dict(n_clicks=Input(ids.CANCEL, "n_clicks")),
+    state=dict(job_id=State(ids.JOB_ID, "data")),
     prevent_initial_call=True,
 )
 async def cancel(n_clicks, job_id):
     """``POST /api/jobs/{id}/cancel``; the poller shows the new state."""
     if not n_clicks or not job_id:
-        return no_update, no_update
+        return no_update
     try:
         await get_client().cancel_job(job_id)
     except ApiError as err:
-        return f"Could not cancel: {err.message}", True
-    return "Cancelling…", True
+        return alert_value(f"Could not cancel: {err.message}")
+    return alert_value("Cancelling…")

@@ -4,28 +4,70 @@ One callback fetches the bundle and draws every figure; the λ/γ grid and the
 activation selector then redraw their parts from copies of the bundle kept in
 the browser (the activation maps apart, so a grid click does not resend them).
 A share token never shows an action (no share, cancel, delete or rerun), and an
-unknown, expired or revoked token shows the friendly 404 block.
+unknown, expired or revoked token shows the friendly 404 block. The share dialog
+of the owner's view lives in :mod:`frontend.share_dialog`. Callbacks read and
+write components by name; :class:`ids` holds their ids.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from urllib.parse import quote
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from dash import Input, Output, State, callback, dcc, html, no_update
 
-from frontend import figures
+from frontend import figures, share_dialog
 from frontend.api_client import ApiError, get_client
-from frontend.components import figure_card, is_job_id, not_found_card, size_graphs_to_their_figures, triggered_id
+from frontend.components import (figure_card, is_job_id, named_update, not_found_card, size_graphs_to_their_figures,
+                                 triggered_id)
 
 dash.register_page(__name__, path_template="/results/<token>", title="AWD Studio · results", name="Results")
 
+
+class ids:  # noqa: N801 (a namespace of constants, read as ids.GRID_GRAPH)
+    """Component ids of the results page (the strings are what tests/e2e and assets/awd.js look for)."""
+
+    TOKEN = share_dialog.ids.TOKEN
+    #: The bundle without its activation maps, and the maps apart (browser-side stores).
+    CORE = "results-core"
+    ACTIVATION = "results-activation"
+    #: The grid point the user clicked (None: the selected one).
+    CLICKED = "results-clicked"
+    BADGES = "results-badges"
+    SHARED_BADGE = "results-shared-badge"
+    ACTIONS = "results-actions"
+    JOB_LINK = "results-job-link"
+    SHARED_NOTE = "results-shared-note"
+    STATUS = "results-status"
+    BODY = "results-body"
+    SUMMARY = "results-summary"
+    VERDICT = "results-verdict"
+    AWD_R2 = "results-awd-r2"
+    WAVELET_GRAPH = "results-wavelet-graph"
+    FILTERS_GRAPH = "results-filters-graph"
+    #: The row of the maps-only figures (2D filters, sub-filters), hidden for time series.
+    MAPS_ONLY = "results-maps-only"
+    FILTERS2D_GRAPH = "results-filters2d-graph"
+    SUBFILTERS_GRAPH = "results-subfilters-graph"
+    INSPECTING = "results-inspecting"
+    RESET_CLICK = "results-reset-click"
+    GRID_GRAPH = "results-grid-graph"
+    PSI_GRID_GRAPH = "results-psi-grid-graph"
+    ACTIVATION_GRAPH = "results-activation-graph"
+    EXAMPLE = "results-example"
+    SCORES_TABLE = "results-scores-table"
+    SCORES = "results-scores"
+    SCORES_GRAPH = "results-scores-graph"
+    DOWNLOADS = "results-downloads"
+    DOWNLOAD_BUNDLE = "results-download-bundle"
+    PROVENANCE = "results-provenance"
+
+
 #: Every graph of the page (each box follows its figure's height).
-GRAPHS = ("results-wavelet-graph", "results-filters-graph", "results-filters2d-graph", "results-subfilters-graph",
-          "results-grid-graph", "results-psi-grid-graph", "results-activation-graph", "results-scores-graph")
+GRAPHS = (ids.WAVELET_GRAPH, ids.FILTERS_GRAPH, ids.FILTERS2D_GRAPH, ids.SUBFILTERS_GRAPH, ids.GRID_GRAPH,
+          ids.PSI_GRID_GRAPH, ids.ACTIVATION_GRAPH, ids.SCORES_GRAPH)
 size_graphs_to_their_figures(*GRAPHS)
 
 _HIDDEN = {"display": "none"}
@@ -37,134 +79,72 @@ def layout(token: str | None = None, **_):
     """The results page skeleton; content arrives with the bundle."""
     shared = not is_job_id(token)
     actions = [] if shared else [
-        dbc.Button("Share…", id="results-share", color="primary", n_clicks=0, className="me-2"),
-        dbc.Button("Job page", id="results-job-link", href=f"/jobs/{quote(token or '', safe='')}",
+        share_dialog.open_button(),
+        dbc.Button("Job page", id=ids.JOB_LINK, href=f"/jobs/{quote(token or '', safe='')}",
                    color="outline-secondary"),
     ]
-    share_box = [] if shared else [dbc.Collapse(_share_dialog(), id="results-share-collapse", is_open=False,
-                                                  className="mb-3")]
     return html.Div([
-        dcc.Store(id="results-token", data=token),
-        dcc.Store(id="results-core"),
-        dcc.Store(id="results-activation"),
-        dcc.Store(id="results-clicked"),
+        dcc.Store(id=ids.TOKEN, data=token),
+        dcc.Store(id=ids.CORE),
+        dcc.Store(id=ids.ACTIVATION),
+        dcc.Store(id=ids.CLICKED),
         html.Div([
             html.Div([
                 html.H1("Distillation result", className="h3 mb-1"),
-                html.Div(id="results-badges"),
+                html.Div(id=ids.BADGES),
             ]),
-            html.Div(actions, id="results-actions"),
+            html.Div(actions, id=ids.ACTIONS),
         ], className="d-flex flex-wrap justify-content-between align-items-start gap-2 mb-3"),
-        *share_box,
+        *([] if shared else [share_dialog.dialog()]),
         dbc.Alert("Read-only view of a shared result.", color="info", className="py-2",
-                  id="results-shared-note", is_open=shared),
-        dcc.Loading(html.Div(id="results-status"), type="default"),
-        html.Div(id="results-body", style=_LOADING, children=_body()),
+                  id=ids.SHARED_NOTE, is_open=shared),
+        dcc.Loading(html.Div(id=ids.STATUS), type="default"),
+        html.Div(id=ids.BODY, style=_LOADING, children=_body()),
     ])
-
-
-#: Choices of a new link's lifetime (hours; None = until revoked).
-SHARE_EXPIRY = [("never (until revoked)", "never"), ("1 day", "24"), ("7 days", "168"), ("30 days", "720")]
-
-
-def _share_dialog() -> dbc.Card:
-    return dbc.Card(dbc.CardBody([
-        html.H2("Read-only links to this result", className="h6"),
-        html.Div("Anyone with a link can view this result and download its files, nothing else.",
-                 className="small text-muted mb-2"),
-        dbc.InputGroup([
-            dbc.InputGroupText("Expires"),
-            dbc.Select(id="results-share-expiry", value="never",
-                       options=[{"label": label, "value": value} for label, value in SHARE_EXPIRY]),
-            dbc.Button("Create link", id="results-share-create", color="primary", n_clicks=0),
-        ], className="mb-2", style={"maxWidth": "32rem"}),
-        html.Div([
-            html.Div("New link (shown once; copy it now):", className="small mb-1"),
-            dbc.InputGroup([
-                dbc.Input(id="results-share-url", readonly=True, name="share-link"),
-                dbc.InputGroupText(dcc.Clipboard(target_id="results-share-url", title="Copy the link",
-                                                 id="results-share-copy")),
-            ], className="awd-share-box"),
-        ], id="results-share-new", className="mb-2 awd-hidden"),
-        html.Div(id="results-share-status", className="small text-muted mb-2", **{"aria-live": "polite"}),
-        html.Div(id="results-share-list"),
-        dcc.Store(id="results-share-data"),
-        dcc.Store(id="results-share-refresh", data=0),
-    ]))
-
-
-def share_rows(rows: list[dict]):
-    """Pure: ``GET /api/jobs/{id}/shares`` rows -> a table with a Revoke button per live link."""
-    if not rows:
-        return html.P("No links yet.", className="small text-muted mb-0", id="results-share-none")
-
-    def when(value):
-        return str(value)[:16].replace("T", " ") + " UTC" if value else "—"
-
-    def status(row):
-        if row.get("revoked"):
-            return dbc.Badge("revoked", color="secondary")
-        if row.get("expires") and str(row["expires"]) <= _now_iso():
-            return dbc.Badge("expired", color="secondary")
-        return dbc.Badge("live", color="success")
-
-    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Created", "Expires", "Last opened", "", "")]))
-    body = html.Tbody([html.Tr([
-        html.Td(when(r.get("created"))), html.Td(when(r.get("expires")) if r.get("expires") else "never"),
-        html.Td(when(r.get("last_used"))), html.Td(status(r)),
-        html.Td(None if r.get("revoked") else dbc.Button(
-            "Revoke", id={"type": "results-share-revoke", "share": r["id"]}, color="outline-danger", size="sm",
-            n_clicks=0, title="This link stops working at once")),
-    ]) for r in rows])
-    return dbc.Table([head, body], size="sm", className="awd-table mb-0 small", id="results-share-table")
-
-
-def _now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat()
 
 
 def _body():
     return [
-        html.Div(id="results-summary", className="mb-4"),
+        html.Div(id=ids.SUMMARY, className="mb-4"),
         html.H2("The learned wavelet", className="h4 mt-2 mb-3"),
         dbc.Row([
-            dbc.Col(figure_card("Wavelet ψ and scaling function φ", "results-wavelet-graph", "awd-wavelet",
+            dbc.Col(figure_card("Wavelet ψ and scaling function φ", ids.WAVELET_GRAPH, "awd-wavelet",
                                 help_text="Learned (solid) against the initial wavelet (dashed)."), xl=6),
-            dbc.Col(figure_card("Filters h and g", "results-filters-graph", "awd-filters",
+            dbc.Col(figure_card("Filters h and g", ids.FILTERS_GRAPH, "awd-filters",
                                 help_text="Lowpass h and highpass g[n] = (−1)ⁿ h[N−1−n]."), xl=6),
         ]),
         html.Div(dbc.Row([
-            dbc.Col(figure_card("2D filters LL, LH, HL, HH", "results-filters2d-graph", "awd-filters-2d"), xl=6),
-            dbc.Col(figure_card("3 × 3 sub-filters for peak counting", "results-subfilters-graph",
+            dbc.Col(figure_card("2D filters LL, LH, HL, HH", ids.FILTERS2D_GRAPH, "awd-filters-2d"), xl=6),
+            dbc.Col(figure_card("3 × 3 sub-filters for peak counting", ids.SUBFILTERS_GRAPH,
                                 "awd-subfilters"), xl=6),
-        ]), id="results-maps-only"),
+        ]), id=ids.MAPS_ONLY),
         html.H2("The λ / γ grid", className="h4 mt-2 mb-3"),
         html.Div([
-            html.Span(id="results-inspecting", className="me-2"),
-            dbc.Button("Back to the selected point", id="results-reset-click", size="sm", color="link",
+            html.Span(id=ids.INSPECTING, className="me-2"),
+            dbc.Button("Back to the selected point", id=ids.RESET_CLICK, size="sm", color="link",
                        n_clicks=0),
         ], className="mb-2"),
         dbc.Row([
-            dbc.Col(figure_card("Cross-validated score", "results-grid-graph", "awd-grid-heatmap",
+            dbc.Col(figure_card("Cross-validated score", ids.GRID_GRAPH, "awd-grid-heatmap",
                                 help_text="★ the selected point. Click a cell to inspect that grid point."), xl=5),
-            dbc.Col(figure_card("Learned ψ across the grid", "results-psi-grid-graph", "awd-psi-grid",
+            dbc.Col(figure_card("Learned ψ across the grid", ids.PSI_GRID_GRAPH, "awd-psi-grid",
                                 help_text="One small plot per (λ, γ); dotted grey: the initial wavelet."), xl=7),
         ]),
         html.H2("Wavelet activation maps", className="h4 mt-2 mb-3"),
-        figure_card("Where the attribution-weighted coefficients sit", "results-activation-graph",
+        figure_card("Where the attribution-weighted coefficients sit", ids.ACTIVATION_GRAPH,
                     "awd-activation", extra=html.Div([
-                        dbc.Label("Test example", html_for="results-example", className="me-2 mb-0"),
-                        dcc.Dropdown(id="results-example", clearable=False, style={"minWidth": "16rem"}),
+                        dbc.Label("Test example", html_for=ids.EXAMPLE, className="me-2 mb-0"),
+                        dcc.Dropdown(id=ids.EXAMPLE, clearable=False, style={"minWidth": "16rem"}),
                     ], className="d-flex align-items-center mb-2")),
         html.H2("Scores", className="h4 mt-2 mb-3"),
-        dbc.Card(dbc.CardBody(html.Div(id="results-scores-table", className="table-responsive")),
+        dbc.Card(dbc.CardBody(html.Div(id=ids.SCORES_TABLE, className="table-responsive")),
                  className="mb-4 shadow-sm"),
-        figure_card("Test scores", "results-scores-graph", "awd-scores"),
+        figure_card("Test scores", ids.SCORES_GRAPH, "awd-scores"),
         dbc.Row([
             dbc.Col(dbc.Card([dbc.CardHeader(html.H2("Downloads", className="h6 mb-0")),
-                              dbc.CardBody(html.Div(id="results-downloads"))], className="mb-4 shadow-sm"), lg=4),
+                              dbc.CardBody(html.Div(id=ids.DOWNLOADS))], className="mb-4 shadow-sm"), lg=4),
             dbc.Col(dbc.Card([dbc.CardHeader(html.H2("Provenance", className="h6 mb-0")),
-                              dbc.CardBody(html.Div(id="results-provenance"))], className="mb-4 shadow-sm"), lg=8),
+                              dbc.CardBody(html.Div(id=ids.PROVENANCE))], className="mb-4 shadow-sm"), lg=8),
         ]),
     ]
 
@@ -193,14 +173,14 @@ def summary_children(bundle: dict) -> list:
     said = []
     if verdict["text"]:
         said.append(dbc.Alert(verdict["text"], color="success" if verdict["helped"] else "secondary",
-                              id="results-verdict", className="mb-2"))
+                              id=ids.VERDICT, className="mb-2"))
     said += [dbc.Alert(w, color="warning", className="mb-2 py-2 small") for w in verdict["warnings"]]
     return said + [dbc.Row([
-        stat("AWD test R²", awd.get("r2_text", "—"), f"RMSE {awd.get('rmse_text', '—')}", "results-awd-r2"),
+        stat("AWD test R²", awd.get("r2_text", "—"), f"RMSE {awd.get('rmse_text', '—')}", ids.AWD_R2),
         stat("Teacher test R²", teacher.get("r2_text", "—"), teacher.get("model")),
         stat("Compression", awd.get("compression_text", "—"), "share of active coefficients"),
         stat("Selected", figures.grid_point_label(bundle, sel).split(" (")[0],
-             f"orthonormality error {figures._fmt(validity.get('orthonormality_error'))}"),
+             f"orthonormality error {figures.fmt_number(validity.get('orthonormality_error'))}"),
     ], className="g-2")]
 
 
@@ -214,7 +194,7 @@ def scores_table(bundle: dict) -> dbc.Table:
                                className="table-primary" if r["key"] == "awd" else None)
                        for r in figures.score_rows(bundle)])
     return dbc.Table([head, body], bordered=False, hover=True, size="sm", className="awd-table mb-0",
-                     id="results-scores")
+                     id=ids.SCORES)
 
 
 def downloads(bundle: dict, token: str) -> list:
@@ -222,7 +202,7 @@ def downloads(bundle: dict, token: str) -> list:
     base = f"/api/results/{quote(token, safe='')}"
     files = [f for f in (bundle.get("files") or ["result.json", "arrays.npz"]) if isinstance(f, str)]
     links = [html.Li(html.A("Result bundle (JSON)", href=base, download="awd-result.json",
-                            id="results-download-bundle"))]
+                            id=ids.DOWNLOAD_BUNDLE))]
     links += [html.Li(html.A(name, href=f"{base}/files/{quote(name, safe='')}", download=name))
               for name in files if name != "result.json"]
     return [html.Ul(links, className="mb-2"),
@@ -248,7 +228,7 @@ def badges(bundle: dict, shared: bool) -> list:
            dbc.Badge(f"teacher: {(bundle.get('teacher') or {}).get('name', '?')}", color="secondary",
                      className="me-1")]
     if shared:
-        out.append(dbc.Badge("shared · read-only", color="warning", text_color="dark", id="results-shared-badge"))
+        out.append(dbc.Badge("shared · read-only", color="warning", text_color="dark", id=ids.SHARED_BADGE))
     return out
 
 
@@ -258,34 +238,37 @@ def example_options(activation: dict) -> list[dict]:
     idx = activation.get("indices") or list(range(n))
     y = activation.get("y_true") or []
     return [{"label": f"test example {idx[k] if k < len(idx) else k}" +
-             (f" (y = {figures._fmt(y[k])})" if k < len(y) else ""), "value": k} for k in range(n)]
+             (f" (y = {figures.fmt_number(y[k])})" if k < len(y) else ""), "value": k} for k in range(n)]
 
 
-@callback(
-    Output("results-core", "data"),
-    Output("results-activation", "data"),
-    Output("results-status", "children"),
-    Output("results-body", "style"),
-    Output("results-badges", "children"),
-    Output("results-summary", "children"),
-    Output("results-maps-only", "style"),
-    Output("results-filters2d-graph", "figure"),
-    Output("results-subfilters-graph", "figure"),
-    Output("results-activation-graph", "figure"),
-    Output("results-example", "options"),
-    Output("results-example", "value"),
-    Output("results-scores-table", "children"),
-    Output("results-scores-graph", "figure"),
-    Output("results-downloads", "children"),
-    Output("results-provenance", "children"),
-    Output("results-shared-note", "is_open"),
-    Input("results-token", "data"),
+
+#: What :func:`load_result` draws, by name.
+LOAD_OUTPUTS = dict(
+    core=Output(ids.CORE, "data"),
+    activation=Output(ids.ACTIVATION, "data"),
+    status=Output(ids.STATUS, "children"),
+    body_style=Output(ids.BODY, "style"),
+    badges=Output(ids.BADGES, "children"),
+    summary=Output(ids.SUMMARY, "children"),
+    maps_only_style=Output(ids.MAPS_ONLY, "style"),
+    filters_2d=Output(ids.FILTERS2D_GRAPH, "figure"),
+    subfilters=Output(ids.SUBFILTERS_GRAPH, "figure"),
+    activation_figure=Output(ids.ACTIVATION_GRAPH, "figure"),
+    example_options=Output(ids.EXAMPLE, "options"),
+    example=Output(ids.EXAMPLE, "value"),
+    scores_table=Output(ids.SCORES_TABLE, "children"),
+    scores_figure=Output(ids.SCORES_GRAPH, "figure"),
+    downloads=Output(ids.DOWNLOADS, "children"),
+    provenance=Output(ids.PROVENANCE, "children"),
+    shared_note=Output(ids.SHARED_NOTE, "is_open"),
 )
+
+
+@callback(output=LOAD_OUTPUTS, inputs=dict(token=Input(ids.TOKEN, "data")))
 async def load_result(token):
     """Fetch the bundle and draw everything that does not depend on the grid click."""
-    n_out = 17
     if not token:
-        return (no_update,) * n_out
+        return named_update(LOAD_OUTPUTS)
     shared = not is_job_id(token)
     try:
         bundle = await get_client().get_result(token)
@@ -300,15 +283,19 @@ async def load_result(token):
             status = not_found_card("Result not found", detail, home=not shared)
         else:
             status = dbc.Alert(f"Could not load the result: {err.message}", color="danger")
-        return (None, None, status, _HIDDEN) + (no_update,) * (n_out - 5) + (False,)  # no "read-only" note
+        return named_update(LOAD_OUTPUTS, core=None, activation=None, status=status, body_style=_HIDDEN,
+                            shared_note=False)  # no "read-only" note above the not-found card
     core, activation = split_bundle(bundle)
     kind = (bundle.get("data") or {}).get("kind")
     options = example_options(activation)
-    return (core, activation, "", {}, badges(bundle, shared), summary_children(bundle),
-            {} if kind == "image" else _HIDDEN, figures.filters_2d_figure(bundle), figures.subfilters_figure(bundle),
-            figures.activation_figure(bundle, 0), options, 0 if options else None,
-            scores_table(bundle), figures.scores_figure(bundle), downloads(bundle, token), provenance(bundle),
-            shared)
+    return dict(
+        core=core, activation=activation, status="", body_style={}, badges=badges(bundle, shared),
+        summary=summary_children(bundle), maps_only_style={} if kind == "image" else _HIDDEN,
+        filters_2d=figures.filters_2d_figure(bundle), subfilters=figures.subfilters_figure(bundle),
+        activation_figure=figures.activation_figure(bundle, 0), example_options=options,
+        example=0 if options else None, scores_table=scores_table(bundle), scores_figure=figures.scores_figure(bundle),
+        downloads=downloads(bundle, token), provenance=provenance(bundle), shared_note=shared,
+    )
 
 
 def clicked_from(click_data) -> int | None:
@@ -326,47 +313,44 @@ def clicked_from(click_data) -> int | None:
 
 
 @callback(
-    Output("results-clicked", "data"),
-    Input("results-grid-graph", "clickData"),
-    Input("results-psi-grid-graph", "clickData"),
-    Input("results-reset-click", "n_clicks"),
+    output=Output(ids.CLICKED, "data"),
+    inputs=dict(heat_click=Input(ids.GRID_GRAPH, "clickData"), psi_click=Input(ids.PSI_GRID_GRAPH, "clickData"),
+                _reset=Input(ids.RESET_CLICK, "n_clicks")),
     prevent_initial_call=True,
 )
 def on_click(heat_click, psi_click, _reset):
     """Remember which grid point the user clicked (None = the selected one)."""
-    if triggered_id() == "results-reset-click":
+    if triggered_id() == ids.RESET_CLICK:
         return None
-    click = heat_click if triggered_id() == "results-grid-graph" else psi_click
+    click = heat_click if triggered_id() == ids.GRID_GRAPH else psi_click
     idx = clicked_from(click)
     return idx if idx is not None else no_update
 
 
-@callback(
-    Output("results-wavelet-graph", "figure"),
-    Output("results-filters-graph", "figure"),
-    Output("results-grid-graph", "figure"),
-    Output("results-psi-grid-graph", "figure"),
-    Output("results-inspecting", "children"),
-    Input("results-core", "data"),
-    Input("results-clicked", "data"),
-)
+#: What :func:`draw_grid` redraws when the clicked grid point changes, by name.
+GRID_OUTPUTS = dict(wavelet=Output(ids.WAVELET_GRAPH, "figure"), filters=Output(ids.FILTERS_GRAPH, "figure"),
+                    heatmap=Output(ids.GRID_GRAPH, "figure"), psi_grid=Output(ids.PSI_GRID_GRAPH, "figure"),
+                    inspecting=Output(ids.INSPECTING, "children"))
+
+
+@callback(output=GRID_OUTPUTS, inputs=dict(core=Input(ids.CORE, "data"), clicked=Input(ids.CLICKED, "data")))
 def draw_grid(core, clicked):
     """The figures that follow the clicked grid point."""
     if not core:
-        return (no_update,) * 5
+        return named_update(GRID_OUTPUTS)
     sel = figures.selected_index(core)
     idx = clicked if isinstance(clicked, int) and 0 <= clicked < len(core.get("grid") or []) else None
     text = (f"Inspecting {figures.grid_point_label(core, idx)}" if idx is not None and idx != sel
             else f"Showing the selected point: {figures.grid_point_label(core, sel)}")
-    return (figures.wavelet_figure(core, idx), figures.filters_figure(core, idx),
-            figures.grid_heatmap_figure(core, idx), figures.psi_grid_figure(core, idx), text)
+    return dict(wavelet=figures.wavelet_figure(core, idx), filters=figures.filters_figure(core, idx),
+                heatmap=figures.grid_heatmap_figure(core, idx), psi_grid=figures.psi_grid_figure(core, idx),
+                inspecting=text)
 
 
 @callback(
-    Output("results-activation-graph", "figure", allow_duplicate=True),
-    Input("results-example", "value"),
-    State("results-activation", "data"),
-    State("results-core", "data"),
+    output=Output(ids.ACTIVATION_GRAPH, "figure", allow_duplicate=True),
+    inputs=dict(example=Input(ids.EXAMPLE, "value")),
+    state=dict(activation=State(ids.ACTIVATION, "data"), core=State(ids.CORE, "data")),
     prevent_initial_call=True,
 )
 def draw_activation(example, activation, core):
@@ -374,95 +358,3 @@ def draw_activation(example, activation, core):
     if not activation:
         return no_update
     return figures.activation_figure({"activation": activation, "data": (core or {}).get("data")}, example or 0)
-
-
-@callback(
-    Output("results-share-collapse", "is_open"),
-    Output("results-share-refresh", "data"),
-    Input("results-share", "n_clicks"),
-    State("results-share-collapse", "is_open"),
-    State("results-share-refresh", "data"),
-    prevent_initial_call=True,
-)
-def toggle_share(n_clicks, is_open, refresh):
-    """Open (and refresh) or close the share dialog."""
-    if not n_clicks:
-        return no_update, no_update
-    return not is_open, (refresh or 0) + (0 if is_open else 1)
-
-
-@callback(
-    Output("results-share-list", "children"),
-    Input("results-share-refresh", "data"),
-    State("results-token", "data"),
-    prevent_initial_call=True,
-)
-async def list_shares(_refresh, token):
-    """Every link of this job, live or not (``GET /api/jobs/{id}/shares``)."""
-    if not is_job_id(token):
-        return no_update
-    try:
-        rows = (await get_client().list_shares(token)).get("data", [])
-    except ApiError as err:
-        return dbc.Alert(f"Could not list the links: {err.message}", color="danger", className="py-1 small")
-    return share_rows(rows)
-
-
-@callback(
-    Output("results-share-data", "data"),
-    Output("results-share-status", "children"),
-    Output("results-share-refresh", "data", allow_duplicate=True),
-    Input("results-share-create", "n_clicks"),
-    State("results-token", "data"),
-    State("results-share-expiry", "value"),
-    State("results-share-refresh", "data"),
-    prevent_initial_call=True,
-)
-async def share(n_clicks, token, expiry, refresh):
-    """Create a read-only share link (``POST /api/jobs/{id}/share``) with the chosen lifetime."""
-    if not n_clicks or not is_job_id(token):
-        return no_update, no_update, no_update
-    hours = None if expiry in (None, "never") else float(expiry)
-    try:
-        created = await get_client().create_share(token, expires_in_hours=hours)
-    except ApiError as err:
-        return None, f"Could not create a link: {err.message}", no_update
-    expires = created.get("expires")
-    note = (f"Link created; it expires {str(expires)[:16].replace('T', ' ')} UTC." if expires
-            else "Link created; it works until you revoke it.")
-    return created, note, (refresh or 0) + 1
-
-
-@callback(
-    Output("results-share-status", "children", allow_duplicate=True),
-    Output("results-share-refresh", "data", allow_duplicate=True),
-    Output("results-share-data", "data", allow_duplicate=True),
-    Input({"type": "results-share-revoke", "share": ALL}, "n_clicks"),
-    State("results-share-refresh", "data"),
-    State("results-share-data", "data"),
-    prevent_initial_call=True,
-)
-async def revoke(n_clicks, refresh, created):
-    """Revoke the clicked link, whichever it is (``DELETE /api/shares/{id}``)."""
-    trig = triggered_id()
-    if not trig or not any(n_clicks or []):
-        return no_update, no_update, no_update
-    try:
-        await get_client().revoke_share(trig["share"])
-    except ApiError as err:
-        return f"Could not revoke: {err.message}", no_update, no_update
-    same = created and created.get("id") == trig["share"]
-    return ("Link revoked: it no longer opens this result.", (refresh or 0) + 1,
-            None if same else no_update)
-
-
-clientside_callback(
-    """function (created) {
-        if (!created || !created.url) { return ["", "mb-2 awd-hidden"]; }
-        var url = created.url.indexOf("http") === 0 ? created.url : window.location.origin + created.url;
-        return [url, "mb-2"];
-    }""",
-    Output("results-share-url", "value"),
-    Output("results-share-new", "className"),
-    Input("results-share-data", "data"),
-)

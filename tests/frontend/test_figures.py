@@ -1,5 +1,7 @@
 """The figure builders: pure functions of a bundle, graceful without optional keys."""
 
+import copy
+
 import jsonschema
 import numpy as np
 import plotly.graph_objects as go
@@ -74,7 +76,7 @@ def test_psi_grid_has_one_cell_per_point(ts_bundle):
     assert set(by_name["selected"].customdata) == {1}
     assert set(by_name["inspecting"].customdata) == {3}
     assert set(by_name["learned ψ"].customdata) == {0, 2, 4, 5}
-    assert list(fig.layout.xaxis.ticktext) == [F._fmt(g) for g in ts_bundle["gammas"]]
+    assert list(fig.layout.xaxis.ticktext) == [F.fmt_number(g) for g in ts_bundle["gammas"]]
 
 
 def test_psi_grid_falls_back_to_h(bare_bundle):
@@ -181,7 +183,6 @@ def test_provenance_items(ts_bundle, bare_bundle):
 
 
 def test_builders_are_pure(ts_bundle):
-    import copy
     before = copy.deepcopy(ts_bundle)
     for b in BUILDERS:
         b(ts_bundle)
@@ -209,3 +210,10 @@ def test_verdict_lines(ts_bundle):
     assert not F.verdict_lines(ts_bundle)["helped"]
     del ts_bundle["verdict"]
     assert F.verdict_lines(ts_bundle) == {"text": "", "helped": False, "warnings": []}
+
+
+def test_highpass_is_pywavelets_rec_hi():
+    pywt = pytest.importorskip("pywt")
+    for name in ("db2", "db5", "sym4", "coif2"):
+        w = pywt.Wavelet(name)
+        np.testing.assert_allclose(F.highpass(np.asarray(w.rec_lo)), w.rec_hi, atol=1e-12)

@@ -8,10 +8,14 @@ import json
 import sys
 
 import pytest
-from dash import no_update
+from dash import Output, no_update
+from fastapi import FastAPI, HTTPException
 
-from frontend import api_client
-from frontend.components import is_job_id
+from frontend import api_client, share_dialog
+from frontend import app as app_module
+from frontend.components import alert_outputs, is_job_id, named_update
+
+from .conftest import make_bundle
 
 SHARE_LIKE = "shared-token-abc_DEF"
 
@@ -26,6 +30,20 @@ def run(coro):
 def _client_of(service):
     """Callbacks talk to the seeded service (other test modules build apps of their own)."""
     api_client.configure(app=service.app)
+
+
+def fits(value, outputs) -> bool:
+    """True when a callback's return value has the shape of its ``output=`` dict, as Dash checks it:
+    a bare ``no_update``, or the same names at every level (a nested group may not be a bare ``no_update``)."""
+    if value is no_update:
+        return True
+    return _same_shape(value, outputs)
+
+
+def _same_shape(value, spec) -> bool:
+    if isinstance(spec, dict):
+        return isinstance(value, dict) and set(value) == set(spec) and all(_same_shape(value[k], spec[k]) for k in spec)
+    return True
 
 
 def page(name):
@@ -68,13 +86,15 @@ def test_shared_view_hides_actions(service):
 
 def test_home_preview_escapes_names(service):
     home = page("home")
-    children, _, is_open = run(home.show_preview(service.dataset_id))
-    assert is_open is False
-    text = str(children)
+    out = run(home.show_preview(service.dataset_id))
+    assert fits(out, home.PREVIEW_OUTPUTS) and out["error"]["is_open"] is False
+    text = str(out["preview"])
     assert "<b>my data</b>" in text  # passed as a plain string: React escapes it
     assert "dangerously" not in text
-    children, msg, is_open = run(home.show_preview("00000000-0000-4000-8000-000000000000"))
-    assert is_open and "not found" in msg
+    out = run(home.show_preview("00000000-0000-4000-8000-000000000000"))
+    assert fits(out, home.PREVIEW_OUTPUTS) and out["error"]["is_open"] and "not found" in out["error"]["children"]
+    out = run(home.show_preview(None))
+    assert fits(out, home.PREVIEW_OUTPUTS) and out["preview"] == [] and out["error"]["is_open"] is no_update
 
 
 def test_home_example_callback(service, monkeypatch):
@@ -84,12 +104,15 @@ def test_home_example_callback(service, monkeypatch):
         triggered_id = {"type": "home-example", "name": "synthetic"}
 
     monkeypatch.setattr(home, "ctx", Ctx)
-    ds_id, _, is_open, status = run(home.use_example([0, 0, 1]))
-    made = service.client.get(f"/api/datasets/{ds_id}").json()
-    assert made["kind"] == "timeseries" and made["source"] == "example" and is_open is False
+    out = run(home.use_example([0, 0, 1]))
+    made = service.client.get(f"/api/datasets/{out['dataset_id']}").json()
+    assert fits(out, home.EXAMPLE_OUTPUTS) and out["error"]["is_open"] is False
+    assert made["kind"] == "timeseries" and made["source"] == "example"
     Ctx.triggered_id = {"type": "home-example", "name": "nope"}
-    ds_id, msg, is_open, _ = run(home.use_example([0, 0, 2]))
-    assert ds_id is no_update and is_open and "not found" in msg
+    out = run(home.use_example([0, 0, 2]))
+    assert fits(out, home.EXAMPLE_OUTPUTS) and out["dataset_id"] is no_update
+    assert out["error"]["is_open"] and "not found" in out["error"]["children"]
+    assert fits(run(home.use_example([0, 0, 0])), home.EXAMPLE_OUTPUTS)
 
 
 def test_configure_grid_parsing_and_payload():
@@ -122,43 +145,54 @@ def test_configure_presets_follow_the_paper():
     assert paper_ts["lambdas"][0] == pytest.approx(1e-4) and paper_ts["gammas"][-1] == pytest.approx(10)
     paper_img = cfg.GRID_PRESETS["image"]["paper"]
     assert paper_img["lambdas"] == [0.005, 0.01, 0.02] and len(paper_img["gammas"]) == 11
-    lam, gam, epochs = cfg.apply_preset({"kind": "image"}, None, None)
-    assert cfg.parse_grid(lam, "λ") == [0.005, 0.01, 0.02] and epochs == 15
+    out = cfg.apply_preset({"kind": "image"}, None, None)
+    assert cfg.parse_grid(out["lambdas"], "λ") == [0.005, 0.01, 0.02] and out["epochs"] == 15
+    assert len(cfg.parse_grid(out["gammas"], "γ")) == 5
 
 
 def test_configure_estimate(service):
     cfg = page("configure")
     info = {"id": service.dataset_id, "kind": "timeseries", "shape": [64], "n": 40}
-    size, est = run(cfg.update_estimate("0.001", "0, 0.1", 2, "saliency", "mlp", info))
-    assert "1 × 2 = 2 grid points" in str(size) and "Estimated run time" in str(est)
-    size, est = run(cfg.update_estimate("0.001", "0, 0.1", 2000, "saliency", "mlp", info, levels=99))
-    assert "levels" in str(est)  # the API's bound, in words
-    size, est = run(cfg.update_estimate("x", "0", 2, "saliency", "mlp", None))
-    assert "not a number" in str(size)
+    out = run(cfg.update_estimate("0.001", "0, 0.1", 2, "saliency", "mlp", info))
+    assert "1 × 2 = 2 grid points" in str(out["grid_size"]) and "Estimated run time" in str(out["estimate"])
+    out = run(cfg.update_estimate("0.001", "0, 0.1", 2000, "saliency", "mlp", info, levels=99))
+    assert "levels" in str(out["estimate"])  # the API's bound, in words
+    out = run(cfg.update_estimate("x", "0", 2, "saliency", "mlp", None))
+    assert "not a number" in str(out["grid_size"]) and out["estimate"] == ""
+    out = run(cfg.update_estimate("0.001", "0", 2, "saliency", "mlp", None))
+    assert "Pick a dataset" in str(out["estimate"])
 
 
 def test_configure_submit(service):
     cfg = page("configure")
-    href, status = run(cfg.submit(1, service.dataset_id, "mlp", "0.001", "0, 0.1", 2, 4, "db5", "saliency", 0,
-                                  "free", "zero", "key-1"))
-    job_id = href.rsplit("/", 1)[-1]
-    assert href.startswith("/jobs/") and service.client.get(f"/api/jobs/{job_id}").json()["config"]["gammas"] == [
-        0.0, 0.1]
+    out = run(cfg.submit(1, service.dataset_id, "mlp", "0.001", "0, 0.1", 2, 4, "db5", "saliency", 0,
+                         "free", "zero", "key-1"))
+    assert fits(out, cfg.SUBMIT_OUTPUTS) and out["status"] == "Submitted."
+    job_id = out["nav"].rsplit("/", 1)[-1]
+    assert out["nav"].startswith("/jobs/")
+    assert service.client.get(f"/api/jobs/{job_id}").json()["config"]["gammas"] == [0.0, 0.1]
     service.client.post(f"/api/jobs/{job_id}/cancel")  # nothing runs it here
     gone = "00000000-0000-4000-8000-000000000000"
-    href, status = run(cfg.submit(1, gone, "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", "k"))
-    assert href is no_update and "dataset_id" in str(status)
-    href, status = run(cfg.submit(1, service.dataset_id, "mlp", "bad", "0", 2, 4, "db5", "saliency", 0, "free",
-                                  "zero", "k"))
-    assert href is no_update and "not a number" in str(status)
+    out = run(cfg.submit(1, gone, "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", "k"))
+    assert fits(out, cfg.SUBMIT_OUTPUTS) and out["nav"] is no_update and "dataset_id" in str(out["status"])
+    out = run(cfg.submit(1, service.dataset_id, "mlp", "bad", "0", 2, 4, "db5", "saliency", 0, "free", "zero", "k"))
+    assert fits(out, cfg.SUBMIT_OUTPUTS) and out["nav"] is no_update and "not a number" in str(out["status"])
 
 
 def test_configure_lists(service):
     cfg = page("configure")
-    options, value, _, _ = run(cfg.load_datasets(service.dataset_id))
-    assert value == service.dataset_id and any(o["label"].startswith("<b>my data</b>") for o in options)
-    info, facts, _ = run(cfg.load_dataset_info(service.dataset_id))
-    assert info["kind"] == "timeseries" and "64" in facts
+    out = run(cfg.load_datasets(service.dataset_id))
+    assert fits(out, cfg.DATASETS_OUTPUTS) and out["value"] == service.dataset_id
+    assert any(o["label"].startswith("<b>my data</b>") for o in out["options"])
+    out = run(cfg.load_datasets("00000000-0000-4000-8000-000000000000"))
+    assert fits(out, cfg.DATASETS_OUTPUTS) and "no longer exists" in out["error"]["children"]
+    out = run(cfg.load_dataset_info(service.dataset_id))
+    assert out["info"]["kind"] == "timeseries" and "64" in out["facts"] and out["hidden"] == service.dataset_id
+    assert run(cfg.load_dataset_info(None))["info"] is None
+    out = run(cfg.load_teachers({"kind": "image"}, None, None))
+    assert out["value"] == "cnn" and "mlp" in [o["value"] for o in out["options"]]
+    out = run(cfg.load_teachers({"kind": "image"}, {"id": "t9", "name": "mine.pt"}, "cnn"))
+    assert out["value"] == "t9" and out["options"][-1] == {"label": "uploaded: mine.pt", "value": "t9"}
     opts = cfg.teacher_options([{"id": "mlp", "name": "mlp", "builtin": True},
                                 {"id": "t1", "name": "w.safetensors", "arch": "cnn", "builtin": False}])
     assert [o["value"] for o in opts] == ["mlp", "t1"]
@@ -181,67 +215,81 @@ def test_job_view_and_losses():
 def test_job_poll(service):
     job = page("job")
     out = run(job.poll(1, service.job_id))
-    assert len(out) == 16 and out[13] == f"/results/{service.job_id}" and out[9] is True  # stop, go to results
+    assert fits(out, job.POLL_OUTPUTS)
+    assert out["nav"] == f"/results/{service.job_id}" and out["stop"] is True  # stop, go to results
     out = run(job.poll(1, service.running_job_id))
-    assert out[2] == 40 and out[13] is no_update and out[9] is False
-    assert out[8].data and list(out[8].data[0].y) == [1.0, 0.5, 1 / 3]  # the live loss curve
+    assert fits(out, job.POLL_OUTPUTS)
+    assert out["percent"] == 40 and out["nav"] is no_update and out["stop"] is False
+    assert out["losses"].data and list(out["losses"].data[0].y) == [1.0, 0.5, 1 / 3]  # the live loss curve
     out = run(job.poll(1, "00000000-0000-4000-8000-000000000000"))
-    assert out[6] == "No such job." and out[9] is True
-    msg, is_open = run(job.cancel(1, service.running_job_id))
-    assert is_open and service.client.get(f"/api/jobs/{service.running_job_id}").json()["state"] == "cancelled"
+    assert fits(out, job.POLL_OUTPUTS)
+    assert out["error"] == {"children": "No such job.", "is_open": True} and out["stop"] is True
+    assert out["losses"] is no_update and out["notice"] == {"children": None, "is_open": False}
+    out = run(job.poll(1, None))
+    assert fits(out, job.POLL_OUTPUTS) and out["stage"] is no_update and out["error"]["is_open"] is no_update
+    error = run(job.cancel(1, service.running_job_id))
+    assert error == {"children": "Cancelling…", "is_open": True}
+    assert service.client.get(f"/api/jobs/{service.running_job_id}").json()["state"] == "cancelled"
 
 
 def test_results_load_and_not_found(service):
     res = page("results")
     out = run(res.load_result(service.job_id))
-    assert len(out) == 17 and out[0]["grid"] and "activation" not in out[0] and out[1]["maps"]
-    assert out[-1] is False  # the owner's view carries no "read-only" note
-    assert out[3] == {} and out[6] == {"display": "none"}  # visible body; maps-only cards hidden for series
+    assert fits(out, res.LOAD_OUTPUTS)
+    assert out["core"]["grid"] and "activation" not in out["core"] and out["activation"]["maps"]
+    assert out["shared_note"] is False  # the owner's view carries no "read-only" note
+    # visible body; maps-only cards hidden for series
+    assert out["body_style"] == {} and out["maps_only_style"] == {"display": "none"}
     out = run(res.load_result(service.image_job_id))
-    assert out[6] == {}
+    assert out["maps_only_style"] == {}
     out = run(res.load_result(service.share_token))
-    assert "shared · read-only" in str(out[4]) and out[-1] is True
+    assert "shared · read-only" in str(out["badges"]) and out["shared_note"] is True
     out = run(res.load_result("revoked-or-invalid"))
-    assert out[0] is None and "invalid, has expired or was revoked" in str(out[2]) and out[3] == {"display": "none"}
-    assert "Go to the start page" not in str(out[2])  # a share link's reader has no owner pages
-    assert out[-1] is False  # no "read-only view" note above the not-found card
+    assert fits(out, res.LOAD_OUTPUTS)
+    assert out["core"] is None and out["body_style"] == {"display": "none"}
+    assert "invalid, has expired or was revoked" in str(out["status"])
+    assert "Go to the start page" not in str(out["status"])  # a share link's reader has no owner pages
+    assert out["shared_note"] is False  # no "read-only view" note above the not-found card
+    assert out["summary"] is no_update and out["scores_figure"] is no_update
+    assert run(res.load_result(None)) == {name: no_update for name in res.LOAD_OUTPUTS}
 
 
 def test_results_grid_click(service):
     res = page("results")
-    core = run(res.load_result(service.job_id))[0]
+    core = run(res.load_result(service.job_id))["core"]
     assert res.clicked_from({"points": [{"customdata": 4}]}) == 4
     assert res.clicked_from({"points": [{"customdata": [3]}]}) == 3
     assert res.clicked_from(None) is None and res.clicked_from({"points": [{}]}) is None
-    wav, filt, heat, psi, text = res.draw_grid(core, 4)
-    assert "Inspecting λ" in text and any(t.name == "inspecting" for t in heat.data)
-    wav, filt, heat, psi, text = res.draw_grid(core, None)
-    assert text.startswith("Showing the selected point")
+    out = res.draw_grid(core, 4)
+    assert fits(out, res.GRID_OUTPUTS)
+    assert "Inspecting λ" in out["inspecting"] and any(t.name == "inspecting" for t in out["heatmap"].data)
+    assert any(t.name == "grid point" for t in out["filters"].data)
+    assert res.draw_grid(core, None)["inspecting"].startswith("Showing the selected point")
+    assert res.draw_grid(None, 4) == {name: no_update for name in res.GRID_OUTPUTS}
 
 
 def test_results_share_list_expiry_and_revoke(service, monkeypatch):
-    res = page("results")
-    created, status, refresh = run(res.share(1, service.job_id, "168", 0))
-    assert created["url"].startswith("/results/") and "expires" in status and refresh == 1
-    assert run(res.share(1, SHARE_LIKE, "never", 0)) == (no_update, no_update, no_update)  # not from a shared view
-    table = str(run(res.list_shares(1, service.job_id)))
+    out = run(share_dialog.share(1, service.job_id, "168", 0))
+    assert fits(out, share_dialog.CHANGE_OUTPUTS)
+    assert out["created"]["url"].startswith("/results/") and "expires" in out["status"] and out["refresh"] == 1
+    created = out["created"]
+    unchanged = {name: no_update for name in share_dialog.CHANGE_OUTPUTS}
+    assert run(share_dialog.share(1, SHARE_LIKE, "never", 0)) == unchanged  # not from a shared view
+    table = str(run(share_dialog.list_shares(1, service.job_id)))
     assert table.count("Revoke") >= 2 and "never" in table  # the fixture's link and this one
-
-    class Ctx:  # the first link, made long before: revoking it must close it too
-        triggered_id = None
+    assert run(share_dialog.list_shares(1, SHARE_LIKE)) is no_update
 
     first = service.client.get(f"/api/jobs/{service.job_id}/shares").json()["data"][-1]
-    Ctx.triggered_id = {"type": "results-share-revoke", "share": first["id"]}
-    monkeypatch.setattr(res, "triggered_id", lambda: Ctx.triggered_id)
-    status, refresh, data = run(res.revoke([0, 1], 1, created))
-    assert "revoked" in status and refresh == 2 and data is no_update
+    # the first link, made long before: revoking it must close it too
+    monkeypatch.setattr(share_dialog, "triggered_id", lambda: share_dialog.ids.revoke_button(first["id"]))
+    out = run(share_dialog.revoke([0, 1], 1, created))
+    assert fits(out, share_dialog.CHANGE_OUTPUTS)
+    assert "revoked" in out["status"] and out["refresh"] == 2 and out["created"] is no_update
     assert service.client.get(f"/api/results/{service.share_token}").status_code == 410
     service.share_token = service.client.post(f"/api/jobs/{service.job_id}/share").json()["token"]
 
 
 def test_results_downloads_and_activation(service):
-    from .conftest import make_bundle
-
     res = page("results")
     bundle = make_bundle("timeseries")
     links = str(res.downloads(bundle, service.job_id))
@@ -260,8 +308,6 @@ def test_jobs_list(service):
 
 
 def test_api_client_errors():
-    from fastapi import FastAPI, HTTPException
-
     app = FastAPI()
 
     @app.get("/api/jobs/{job_id}")
@@ -284,8 +330,6 @@ def test_api_client_errors():
 
 
 def test_error_handler_logs_and_reports(caplog, monkeypatch):
-    from frontend import app as app_module
-
     calls = []
     monkeypatch.setattr(app_module, "set_props", lambda i, p: calls.append((i, p)))
     try:
@@ -298,8 +342,6 @@ def test_error_handler_logs_and_reports(caplog, monkeypatch):
 
 
 def test_results_summary_shows_the_verdict_and_warnings(service):
-    from .conftest import make_bundle
-
     res = page("results")
     bundle = make_bundle("timeseries")
     text = "No significant gain over db5: use db5 (cross-validation kept it)."
@@ -311,3 +353,17 @@ def test_results_summary_shows_the_verdict_and_warnings(service):
     assert text in shown and "results-verdict" in shown and "does not beat predicting the training mean" in shown
     del bundle["verdict"]
     assert "results-verdict" not in str(res.summary_children(bundle))
+
+
+def test_share_dialog_opens_and_refreshes_then_closes():
+    out = share_dialog.toggle_share(1, False, 3)
+    assert fits(out, share_dialog.TOGGLE_OUTPUTS) and out == {"is_open": True, "refresh": 4}
+    assert share_dialog.toggle_share(2, True, 4) == {"is_open": False, "refresh": 4}
+    assert fits(share_dialog.toggle_share(0, False, 0), share_dialog.TOGGLE_OUTPUTS)
+
+
+def test_named_update_fills_the_rest_and_names_a_wrong_name():
+    outputs = dict(a=Output("x", "children"), alert=alert_outputs("y"))
+    assert named_update(outputs, a=1) == {"a": 1, "alert": {"children": no_update, "is_open": no_update}}
+    with pytest.raises(ValueError, match="no output named b; the names are a, alert"):
+        named_update(outputs, b=2)

@@ -1,0 +1,55 @@
+"""Pure figure builders: a result bundle (or a dataset summary, or a job) in, a ``go.Figure`` out.
+
+Every builder takes plain dicts as the API returns them (see
+``models/schema/result-bundle.schema.json``), never touches the network and
+degrades gracefully: a missing optional key gives a smaller figure or an
+:func:`empty_figure` that says what is missing, never an exception.
+
+One module per section of the results page, plus the shared look:
+
+- :mod:`~frontend.figures.style`: palette, model labels, the shared layout, :func:`fmt_number`;
+- :mod:`~frontend.figures.grid`: the λ/γ grid (axes, selected point, heatmap, ψ across the grid);
+- :mod:`~frontend.figures.wavelet`: φ and ψ, the filters h and g, 2D filters, 3 × 3 sub-filters;
+- :mod:`~frontend.figures.activation`: activation maps of test examples;
+- :mod:`~frontend.figures.scores`: score rows and bars, the verdict, provenance;
+- :mod:`~frontend.figures.data`: dataset preview, target histogram, loss curves.
+
+Pages import the package (``from frontend import figures; figures.wavelet_figure(...)``);
+every public name is re-exported here.
+"""
+
+from frontend.figures.activation import activation_figure, n_activation_examples
+from frontend.figures.data import loss_figure, preview_figure, target_histogram_figure
+from frontend.figures.grid import (grid_axes, grid_heatmap_figure, grid_point_label, point_index, psi_grid_figure,
+                                   selected_index)
+from frontend.figures.scores import provenance_items, score_rows, scores_figure, verdict_lines
+from frontend.figures.style import MODEL_LABELS, PALETTE, empty_figure, fmt_number
+from frontend.figures.wavelet import (filters_2d_figure, filters_figure, highpass, subfilters_figure,
+                                      wavelet_figure)
+
+__all__ = [
+    "PALETTE",
+    "MODEL_LABELS",
+    "empty_figure",
+    "fmt_number",
+    "grid_axes",
+    "selected_index",
+    "point_index",
+    "grid_point_label",
+    "wavelet_figure",
+    "filters_figure",
+    "filters_2d_figure",
+    "subfilters_figure",
+    "highpass",
+    "grid_heatmap_figure",
+    "psi_grid_figure",
+    "activation_figure",
+    "n_activation_examples",
+    "score_rows",
+    "scores_figure",
+    "loss_figure",
+    "preview_figure",
+    "target_histogram_figure",
+    "provenance_items",
+    "verdict_lines",
+]

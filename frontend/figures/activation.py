@@ -1,0 +1,94 @@
+"""The results page's activation section: where the attribution-weighted wavelet coefficients sit, per test example.
+
+:func:`n_activation_examples` says how many examples the bundle stores (the page's example
+picker); :func:`activation_figure` draws one of them: a trace with a shaded band for time
+series, a map with a translucent overlay for maps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from frontend.figures.style import PALETTE, apply_layout, as_array, empty_figure, fmt_number
+
+__all__ = ["n_activation_examples", "activation_figure"]
+
+
+def n_activation_examples(bundle: dict) -> int:
+    """How many test examples carry an activation map (0 when none)."""
+    act = bundle.get("activation") or {}
+    x, maps = act.get("x"), act.get("maps")
+    if not isinstance(x, list) or not isinstance(maps, list):
+        return 0
+    return min(len(x), len(maps))
+
+
+def activation_figure(bundle: dict, example: int = 0) -> go.Figure:
+    """Where the attribution-weighted wavelet coefficients sit, for one test example.
+
+    Time series: the trace with the activation as a shaded band beneath it.
+    Maps: the map in greys with the activation overlaid in translucent vermillion.
+
+    Parameters
+    ----------
+    bundle : dict
+        Result bundle with ``activation{x, maps, y_true?, y_pred?, indices?}``.
+    example : int, default=0
+        Which stored example.
+
+    Returns
+    -------
+    go.Figure
+    """
+    n = n_activation_examples(bundle)
+    if n == 0:
+        return empty_figure("No activation maps in this result")
+    act = bundle["activation"]
+    k = int(example) if example is not None and 0 <= int(example) < n else 0
+    x, amap = as_array(act["x"][k]), as_array(act["maps"][k])
+    if x is None or amap is None or x.shape != amap.shape:
+        return empty_figure("This activation map is malformed")
+    kind = act.get("kind") or (bundle.get("data") or {}).get("kind") or ("image" if x.ndim == 2 else "timeseries")
+    title = _activation_title(act, k)
+    amax = float(np.max(np.abs(amap))) or 1.0
+    if kind == "image" and x.ndim == 2:
+        fig = go.Figure(go.Heatmap(z=x, colorscale="Greys", reversescale=True, showscale=False, name="map",
+                                   hovertemplate="(%{x}, %{y}) map %{z:.4f}<extra></extra>"))
+        overlay = np.abs(amap) / amax
+        fig.add_trace(go.Heatmap(
+            z=overlay, zmin=0, zmax=1, name="activation",
+            colorscale=[[0, "rgba(213,94,0,0)"], [0.25, "rgba(213,94,0,0.15)"], [1, "rgba(213,94,0,0.85)"]],
+            colorbar=dict(title=dict(text="activation", side="right"), thickness=12),
+            hovertemplate="(%{x}, %{y}) activation %{z:.2f}<extra></extra>"))
+        fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
+        fig.update_xaxes(showticklabels=False, constrain="domain")
+        return apply_layout(fig, height=420, title=dict(text=title, font=dict(size=13), x=0.01))
+    t = np.arange(x.size)
+    lo, hi = float(np.min(x)), float(np.max(x))
+    span = (hi - lo) or 1.0
+    band = lo - 0.05 * span + (np.abs(amap) / amax) * span * 0.6
+    base = np.full_like(band, lo - 0.05 * span)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=t, y=base, mode="lines", line=dict(width=0), hoverinfo="skip", showlegend=False))
+    fig.add_trace(go.Scatter(x=t, y=band, mode="lines", fill="tonexty", name="activation",
+                             line=dict(color=PALETTE["selected"], width=0.8),
+                             fillcolor="rgba(213,94,0,0.30)", customdata=np.abs(amap) / amax,
+                             hovertemplate="t = %{x}<br>activation %{customdata:.2f}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=t, y=x, mode="lines", name="signal", line=dict(color=PALETTE["learned"], width=2),
+                             hovertemplate="t = %{x}<br>x = %{y:.4f}<extra></extra>"))
+    fig.update_xaxes(title="time step")
+    fig.update_yaxes(title="signal")
+    return apply_layout(fig, height=340, title=dict(text=title, font=dict(size=13), x=0.01))
+
+
+def _activation_title(act: dict, k: int) -> str:
+    parts = []
+    idx = act.get("indices")
+    parts.append(f"test example {idx[k]}" if isinstance(idx, list) and k < len(idx) else f"example {k}")
+    for key, label in (("y_true", "true"), ("y_pred", "predicted")):
+        vals = act.get(key)
+        if isinstance(vals, list) and k < len(vals):
+            parts.append(f"{label} {fmt_number(vals[k])}")
+    return " · ".join(parts)
+

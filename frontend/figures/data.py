@@ -1,0 +1,136 @@
+"""Figures of a dataset and of training: a few samples, the target histogram, the loss curves.
+
+The home page shows :func:`preview_figure` and :func:`target_histogram_figure` of an uploaded
+dataset's summary (``models.data.summarize``); the job page shows :func:`loss_figure` of the
+live losses, which takes a bundle's ``history`` just as well.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from frontend.figures.style import PALETTE, SERIES, apply_layout, as_array, empty_figure, fmt_number
+
+__all__ = ["loss_figure", "preview_figure", "target_histogram_figure"]
+
+
+def loss_figure(history: dict | None, title: str | None = None) -> go.Figure:
+    """Per-epoch loss curves (the job's live ``losses`` or the bundle's ``history``).
+
+    Parameters
+    ----------
+    history : dict or None
+        ``{"epoch": [...], "<name>": [...], ...}``; every other list of
+        numbers of the same length becomes a line.
+    title : str, optional
+
+    Returns
+    -------
+    go.Figure
+    """
+    if not history:
+        return empty_figure("Loss curves appear once training starts")
+    series = {k: as_array(v) for k, v in history.items() if k != "epoch" and isinstance(v, list)}
+    series = {k: v for k, v in series.items() if v is not None and v.ndim == 1}
+    if not series:
+        return empty_figure("Loss curves appear once training starts")
+    epoch = as_array(history.get("epoch"))
+    fig = go.Figure()
+    positive = True
+    for i, (name, ys) in enumerate(series.items()):
+        xs = epoch if epoch is not None and epoch.size == ys.size else np.arange(1, ys.size + 1)
+        positive &= bool(np.all(ys[np.isfinite(ys)] > 0))
+        fig.add_trace(go.Scatter(x=xs, y=ys, name=name.replace("_", " "), mode="lines+markers",
+                                 marker=dict(size=5), line=dict(color=SERIES[i % len(SERIES)], width=2)))
+    fig.update_xaxes(title="epoch")
+    fig.update_yaxes(title="loss", type="log" if positive else "linear")
+    layout = dict(height=320)
+    if title:
+        layout["title"] = dict(text=title, font=dict(size=13), x=0.01)
+    return apply_layout(fig, **layout)
+
+
+def preview_figure(summary: dict | None) -> go.Figure:
+    """A few traces or map thumbnails from a dataset summary's ``preview``.
+
+    Parameters
+    ----------
+    summary : dict or None
+        ``models.data.summarize`` output: ``kind``, ``preview{X, y}``.
+
+    Returns
+    -------
+    go.Figure
+    """
+    preview = (summary or {}).get("preview") or {}
+    samples = preview.get("X") or preview.get("x") or []
+    ys = preview.get("y") or []
+    if not samples:
+        return empty_figure("No preview available for this dataset")
+    arrays = [a for a in (as_array(s) for s in samples[:6]) if a is not None]
+    if not arrays:
+        return empty_figure("No preview available for this dataset")
+
+    def ylabel(i):
+        return f"y = {fmt_number(ys[i]) if not isinstance(ys[i], list) else ', '.join(fmt_number(v) for v in ys[i])}" \
+            if i < len(ys) else f"sample {i}"
+
+    kind = (summary or {}).get("kind") or ("image" if arrays[0].ndim == 2 else "timeseries")
+    if kind == "image" and arrays[0].ndim == 2:
+        fig = make_subplots(rows=1, cols=len(arrays), subplot_titles=[ylabel(i) for i in range(len(arrays))],
+                            horizontal_spacing=0.02)
+        for i, a in enumerate(arrays):
+            fig.add_trace(go.Heatmap(z=a, colorscale="Viridis", showscale=False,
+                                     hovertemplate="%{z:.4f}<extra></extra>"), row=1, col=i + 1)
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False, autorange="reversed")
+        for i in range(len(arrays)):
+            suffix = "" if i == 0 else str(i + 1)
+            fig.update_layout({f"yaxis{suffix}": dict(scaleanchor=f"x{suffix}", visible=False,
+                                                      autorange="reversed")})
+        return apply_layout(fig, height=240, margin=dict(l=10, r=10, t=40, b=10))
+    fig = go.Figure()
+    for i, a in enumerate(arrays):
+        fig.add_trace(go.Scatter(y=a.ravel(), mode="lines", name=ylabel(i),
+                                 line=dict(color=SERIES[i % len(SERIES)], width=1.6)))
+    fig.update_xaxes(title="time step")
+    return apply_layout(fig, height=260)
+
+
+def target_histogram_figure(summary: dict | None) -> go.Figure:
+    """Histogram of the training targets (first target column) from a dataset summary.
+
+    Accepts ``targets[0].histogram{counts, edges}`` (``models.data.summarize``);
+    falls back to the preview's ``y`` values.
+
+    Returns
+    -------
+    go.Figure
+    """
+    summary = summary or {}
+    targets = summary.get("targets") or []
+    if targets and isinstance(targets[0], dict) and (targets[0].get("histogram") or {}).get("counts"):
+        t = targets[0]
+        counts = as_array(t["histogram"]["counts"])
+        edges = as_array(t["histogram"].get("edges"))
+        if edges is not None and edges.size == counts.size + 1:
+            centers, widths = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
+        else:
+            centers, widths = np.arange(counts.size), np.ones(counts.size)
+        fig = go.Figure(go.Bar(x=centers, y=counts, width=widths, marker_color=PALETTE["learned"],
+                               marker_line=dict(color="white", width=1),
+                               hovertemplate="%{x:.4g}: %{y}<extra></extra>"))
+        name = t.get("name") or "target"
+        extra = f" (mean {fmt_number(t.get('mean'))}, sd {fmt_number(t.get('std'))})" if "mean" in t else ""
+        fig.update_xaxes(title=f"{name}{extra}")
+        fig.update_yaxes(title="count")
+        return apply_layout(fig, height=260, bargap=0)
+    ys = as_array((summary.get("preview") or {}).get("y"))
+    if ys is None:
+        return empty_figure("No target statistics for this dataset")
+    fig = go.Figure(go.Histogram(x=ys.ravel(), marker_color=PALETTE["learned"]))
+    fig.update_xaxes(title="target")
+    return apply_layout(fig, height=260)
+

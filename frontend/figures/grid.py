@@ -1,0 +1,233 @@
+"""The results page's λ/γ grid section: where each grid point sits, which one is selected, and two figures.
+
+:func:`grid_axes`, :func:`selected_index`, :func:`point_index` and :func:`grid_point_label` read the
+grid of a bundle (the other sections ask them which point to draw); :func:`grid_heatmap_figure`
+draws the cross-validated score over λ × γ and :func:`psi_grid_figure` the learned ψ of every
+point as small multiples. Each drawn point carries its grid index as ``customdata``, so a click
+callback knows which point was chosen.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from frontend.figures.style import PALETTE, apply_layout, as_array, empty_figure, fmt_number
+
+__all__ = ["grid_axes", "selected_index", "point_index", "grid_point_label", "grid_heatmap_figure",
+           "psi_grid_figure"]
+
+
+def _axis_values(bundle: dict, key: str, grid_key: str) -> list[float]:
+    vals = bundle.get(key)
+    if vals:
+        return [float(v) for v in vals]
+    return sorted({float(p[grid_key]) for p in bundle.get("grid", [])})
+
+
+def _position(values: Sequence[float], v: float) -> int:
+    arr = np.asarray(values, dtype=float)
+    return int(np.argmin(np.abs(arr - float(v)))) if arr.size else 0
+
+
+def grid_axes(bundle: dict) -> tuple[list[float], list[float], np.ndarray, np.ndarray]:
+    """The λ and γ axes of the grid and the CV score on them.
+
+    Parameters
+    ----------
+    bundle : dict
+        Result bundle.
+
+    Returns
+    -------
+    lambdas : list of float, length n_l (ascending)
+    gammas : list of float, length n_g (ascending)
+    score : ndarray of shape (n_l, n_g)
+        ``cv_score`` per cell, NaN where the grid has no point.
+    index : ndarray of shape (n_l, n_g), int
+        Position in ``bundle["grid"]`` per cell, -1 where absent.
+    """
+    lambdas = _axis_values(bundle, "lambdas", "lambda")
+    gammas = _axis_values(bundle, "gammas", "gamma")
+    score = np.full((len(lambdas), len(gammas)), np.nan)
+    index = np.full((len(lambdas), len(gammas)), -1, dtype=int)
+    for k, p in enumerate(bundle.get("grid", [])):
+        i = p.get("i_lambda")
+        j = p.get("i_gamma")
+        i = int(i) if i is not None and 0 <= int(i) < len(lambdas) else _position(lambdas, p["lambda"])
+        j = int(j) if j is not None and 0 <= int(j) < len(gammas) else _position(gammas, p["gamma"])
+        score[i, j] = float(p.get("cv_score", np.nan))
+        index[i, j] = k
+    return lambdas, gammas, score, index
+
+
+def selected_index(bundle: dict) -> int:
+    """Position in ``bundle["grid"]`` of the selected (λ, γ).
+
+    Uses ``selected.index`` when present, else the grid point nearest to
+    ``selected.lambda`` and ``selected.gamma``; 0 when the bundle says nothing.
+    """
+    grid = bundle.get("grid") or []
+    sel = bundle.get("selected") or {}
+    idx = sel.get("index")
+    if isinstance(idx, int) and 0 <= idx < len(grid):
+        return idx
+    if not grid or "lambda" not in sel:
+        return 0
+    lam = float(sel["lambda"])
+    gam = float(sel.get("gamma", 0.0))
+
+    def dist(p):
+        return abs(float(p["lambda"]) - lam) / (abs(lam) + 1e-12) + abs(float(p["gamma"]) - gam) / (abs(gam) + 1e-12)
+
+    return int(min(range(len(grid)), key=lambda k: dist(grid[k])))
+
+
+def point_index(bundle: dict, index: int | None) -> int:
+    """``index`` when it names a point of ``bundle["grid"]``, else the selected point's index."""
+    grid = bundle.get("grid") or []
+    if index is None or not isinstance(index, int) or not 0 <= index < len(grid):
+        return selected_index(bundle)
+    return index
+
+
+def grid_point_label(bundle: dict, index: int) -> str:
+    """``"λ = 0.001, γ = 0.1 (CV score 0.73)"`` for one grid point."""
+    grid = bundle.get("grid") or []
+    if not 0 <= index < len(grid):
+        return "no grid point"
+    p = grid[index]
+    metric = (bundle.get("cv") or {}).get("metric", "CV score")
+    return (f"λ = {fmt_number(p['lambda'])}, γ = {fmt_number(p['gamma'])} "
+            f"({metric} {fmt_number(p.get('cv_score'))})")
+
+
+def grid_heatmap_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
+    """Heatmap of the cross-validated score over λ (rows) × γ (columns).
+
+    The selected point carries a star; a clicked point (``clicked``, an index
+    into ``bundle["grid"]``) a square outline. Each cell's ``customdata`` is its
+    grid index, so a click callback knows which point was chosen.
+
+    Parameters
+    ----------
+    bundle : dict
+        Result bundle.
+    clicked : int, optional
+        Grid index to outline.
+
+    Returns
+    -------
+    go.Figure
+    """
+    if not bundle.get("grid"):
+        return empty_figure("This result has no λ/γ grid")
+    lambdas, gammas, score, index = grid_axes(bundle)
+    xs = [fmt_number(g) for g in gammas]
+    ys = [fmt_number(v) for v in lambdas]
+    metric = (bundle.get("cv") or {}).get("metric", "CV score")
+    text = [[fmt_number(v) for v in row] for row in score]
+    fig = go.Figure(go.Heatmap(
+        z=score, x=xs, y=ys, customdata=index, colorscale="Viridis",
+        colorbar=dict(title=dict(text=metric, side="right")),
+        text=text, texttemplate="%{text}" if score.size <= 60 else None,
+        hovertemplate="λ = %{y}<br>γ = %{x}<br>" + metric + " = %{z:.4g}<extra>click to inspect</extra>",
+        xgap=1, ygap=1,
+    ))
+    sel = selected_index(bundle)
+    marks = [(sel, "selected", dict(symbol="star", size=18, color="white",
+                                    line=dict(color=PALETTE["black"], width=1.5)))]
+    if clicked is not None and clicked != sel:
+        marks.append((clicked, "inspecting", dict(symbol="square-open", size=26, color=PALETTE["clicked"],
+                                                  line=dict(width=3))))
+    for k, name, marker in marks:
+        pos = np.argwhere(index == k)
+        if pos.size:
+            i, j = pos[0]
+            fig.add_trace(go.Scatter(x=[xs[j]], y=[ys[i]], mode="markers", name=name, marker=marker,
+                                     customdata=[int(k)], hovertemplate=f"{name}<extra></extra>"))
+    fig.update_xaxes(title="γ (interpretation penalty)", type="category")
+    fig.update_yaxes(title="λ (sparsity penalty)", type="category")
+    return apply_layout(fig, height=max(280, 60 + 38 * len(lambdas)), showlegend=False)
+
+
+def _psi_of(point: dict) -> tuple[np.ndarray | None, str]:
+    psi = as_array(point.get("psi"))
+    if psi is not None:
+        return psi, "ψ"
+    return as_array(point.get("h")), "h"
+
+
+def psi_grid_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
+    """Small multiples of the learned ψ over the grid (as in the paper's Figure 4).
+
+    All curves share one pair of axes (one cell per grid point), which keeps
+    the figure fast for large grids. Falls back to the filter ``h`` per point
+    when the bundle has no ``grid[].psi``.
+
+    Parameters
+    ----------
+    bundle : dict
+        Result bundle.
+    clicked : int, optional
+        Grid index to highlight.
+
+    Returns
+    -------
+    go.Figure
+    """
+    grid = bundle.get("grid") or []
+    if not grid:
+        return empty_figure("This result has no λ/γ grid")
+    lambdas, gammas, _, index = grid_axes(bundle)
+    curves = [_psi_of(p) for p in grid]
+    what = "ψ" if all(c[1] == "ψ" for c in curves if c[0] is not None) else "h"
+    amp = max((float(np.max(np.abs(c))) for c, _ in curves if c is not None), default=1.0) or 1.0
+    init = as_array((bundle.get("wavelet") or {}).get("init_psi" if what == "ψ" else "init_h"))
+    sel = selected_index(bundle)
+
+    groups = {"other": ([], [], []), "selected": ([], [], []), "clicked": ([], [], []), "init": ([], [], [])}
+
+    def add_cell(key, curve, i, j, k):
+        """Append one curve, drawn in cell (i, j) and tagged with grid index k, to a trace's lists."""
+        xs, ys, cd = groups[key]
+        t = np.linspace(j + 0.06, j + 0.94, curve.size)
+        xs.extend(t.tolist() + [None])
+        ys.extend((i + 0.5 + 0.42 * curve / amp).tolist() + [None])
+        cd.extend([k] * curve.size + [k])
+
+    for i in range(len(lambdas)):
+        for j in range(len(gammas)):
+            k = int(index[i, j])
+            if k < 0 or curves[k][0] is None:
+                continue
+            add_cell("selected" if k == sel else "clicked" if k == clicked else "other", curves[k][0], i, j, k)
+            if init is not None:
+                add_cell("init", init, i, j, k)
+    fig = go.Figure()
+    style = {
+        "init": dict(color="#c8c8c8", width=1, dash="dot"),
+        "other": dict(color=PALETTE["learned"], width=1.4),
+        "clicked": dict(color=PALETTE["clicked"], width=2.4),
+        "selected": dict(color=PALETTE["selected"], width=2.4),
+    }
+    names = {"init": "initial", "other": f"learned {what}", "clicked": "inspecting", "selected": "selected"}
+    for key in ("init", "other", "clicked", "selected"):
+        xs, ys, cd = groups[key]
+        if xs:
+            fig.add_trace(go.Scatter(
+                x=xs, y=ys, customdata=cd, mode="lines", name=names[key], line=style[key],
+                hoverinfo="skip" if key == "init" else None,
+                hovertemplate=None if key == "init" else "grid point %{customdata}<extra>click to inspect</extra>",
+            ))
+    fig.update_xaxes(tickvals=[j + 0.5 for j in range(len(gammas))], ticktext=[fmt_number(g) for g in gammas],
+                     range=[0, len(gammas)], title="γ", showgrid=False, zeroline=False)
+    fig.update_yaxes(tickvals=[i + 0.5 for i in range(len(lambdas))], ticktext=[fmt_number(v) for v in lambdas],
+                     range=[0, len(lambdas)], title="λ", showgrid=False, zeroline=False)
+    shapes = [dict(type="line", x0=j, x1=j, y0=0, y1=len(lambdas), line=dict(color="#e5e5e5", width=1))
+              for j in range(1, len(gammas))]
+    shapes += [dict(type="line", x0=0, x1=len(gammas), y0=i, y1=i, line=dict(color="#e5e5e5", width=1))
+               for i in range(1, len(lambdas))]
+    return apply_layout(fig, height=max(300, 80 + 70 * len(lambdas)), shapes=shapes, hovermode="closest")

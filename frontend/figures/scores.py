@@ -1,0 +1,137 @@
+"""The results page's scores and provenance sections: the table rows, the bar charts, the verdict, the provenance list.
+
+:func:`score_rows` turns ``bundle["models"]`` and ``bundle["teacher"]`` into one row per model
+(raw numbers and display texts), which both the page's table and :func:`scores_figure` use;
+:func:`verdict_lines` reads the bundle's verdict on whether distillation helped, and
+:func:`provenance_items` lists where and how the result was made.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from frontend.figures.style import MODEL_LABELS, PALETTE, SERIES, apply_layout, empty_figure, fmt_number
+
+__all__ = ["score_rows", "scores_figure", "verdict_lines", "provenance_items"]
+
+#: Students in the order the table lists them (others follow, sorted; the teacher comes last).
+MODEL_ORDER = ["awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross", "peak_heights"]
+
+
+def _model_label(bundle: dict, key: str) -> str:
+    if key == "baseline_wavelet":
+        init = (bundle.get("wavelet") or {}).get("init")
+        return f"Initial wavelet ({init})" if init else MODEL_LABELS[key]
+    if key == "teacher":
+        name = (bundle.get("teacher") or {}).get("name")
+        return f"Teacher ({name})" if name else "Teacher"
+    return MODEL_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def _score_row(bundle: dict, key: str, entry: dict) -> dict:
+    """The raw numbers of one model (``bundle["models"][key]``) or of the teacher (``key="teacher"``)."""
+    test = entry.get("test") or {}
+    return dict(key=key, model=_model_label(bundle, key), r2=test.get("r2"), rmse=test.get("rmse"),
+                rmse_sd=test.get("rmse_sd"), compression=None if key == "teacher" else entry.get("compression_factor"),
+                n_params=entry.get("n_params"), seconds_per_sample=entry.get("predict_seconds_per_sample"))
+
+
+def score_rows(bundle: dict) -> list[dict]:
+    """The scores table: one row per model, teacher last.
+
+    Returns
+    -------
+    list of dict
+        Keys ``key``, ``model``, ``r2``, ``rmse``, ``rmse_sd``, ``compression``,
+        ``n_params``, ``seconds_per_sample`` (raw numbers or None) and
+        ``*_text`` formatted strings for display.
+    """
+    models = bundle.get("models") or {}
+    keys = [k for k in MODEL_ORDER if k in models] + sorted(k for k in models if k not in MODEL_ORDER)
+    rows = [_score_row(bundle, key, models[key] or {}) for key in keys]
+    if bundle.get("teacher"):
+        rows.append(_score_row(bundle, "teacher", bundle["teacher"]))
+    for r in rows:
+        r["r2_text"] = fmt_number(r["r2"])
+        sd = r["rmse_sd"]
+        r["rmse_text"] = fmt_number(r["rmse"]) + (f" ± {fmt_number(sd, 2)}" if sd is not None else "")
+        r["compression_text"] = fmt_number(r["compression"])
+        r["n_params_text"] = f"{int(r['n_params']):,}" if r["n_params"] is not None else "—"
+        r["seconds_text"] = fmt_number(r["seconds_per_sample"], 2)
+    return rows
+
+
+def scores_figure(bundle: dict) -> go.Figure:
+    """Bar charts of test RMSE (± bootstrap SD) and R² per model, the teacher included.
+
+    Returns
+    -------
+    go.Figure
+    """
+    rows = score_rows(bundle)
+    if not rows:
+        return empty_figure("No scores in this result")
+    labels = [r["model"] for r in rows]
+    colors = [PALETTE["learned"] if r["key"] == "awd" else PALETTE["grey"] if r["key"] == "teacher"
+              else SERIES[2 + (i % 4)] for i, r in enumerate(rows)]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("test RMSE (± bootstrap SD, lower is better)",
+                                                        "test R² (higher is better)"), horizontal_spacing=0.12)
+    rmse = [r["rmse"] if r["rmse"] is not None else np.nan for r in rows]
+    sd = [r["rmse_sd"] if r["rmse_sd"] is not None else 0.0 for r in rows]
+    fig.add_trace(go.Bar(x=labels, y=rmse, marker_color=colors, name="RMSE",
+                         error_y=dict(type="data", array=sd, visible=True, color="#333"),
+                         hovertemplate="%{x}<br>RMSE %{y:.4g}<extra></extra>"), row=1, col=1)
+    r2 = [r["r2"] if r["r2"] is not None else np.nan for r in rows]
+    fig.add_trace(go.Bar(x=labels, y=r2, marker_color=colors, name="R²",
+                         hovertemplate="%{x}<br>R² %{y:.4g}<extra></extra>"), row=1, col=2)
+    fig.update_xaxes(tickangle=-25)
+    return apply_layout(fig, height=380, showlegend=False, margin=dict(l=50, r=20, t=40, b=90))
+
+
+
+def provenance_items(bundle: dict) -> list[tuple[str, str]]:
+    """The provenance block as (label, text) pairs, config last.
+
+    Returns
+    -------
+    list of (str, str)
+    """
+    prov = bundle.get("provenance") or {}
+    data = bundle.get("data") or {}
+    items = [
+        ("AWD Studio version", str(prov.get("version", "—"))),
+        ("git commit", str(prov.get("git_sha") or "—")),
+        ("seed", str(prov.get("seed", "—"))),
+        ("device", str(prov.get("device", "—"))),
+        ("started", str(prov.get("started", "—"))),
+        ("finished", str(prov.get("finished", "—"))),
+        ("data", f"{data.get('kind', '?')} {tuple(data.get('shape', []))}, "
+                 f"{data.get('n_train', '?')} train / {data.get('n_test', '?')} test"),
+        ("data sha256", str(data.get("sha256", "—"))),
+    ]
+    timings = bundle.get("timings")
+    if isinstance(timings, dict) and timings:
+        items.append(("timings (s)", ", ".join(f"{k} {fmt_number(v)}" for k, v in timings.items())))
+    return items
+
+
+def verdict_lines(bundle: dict) -> dict:
+    """What the bundle says about whether distillation helped, for the results page.
+
+    Parameters
+    ----------
+    bundle : dict
+        A result bundle; older bundles without ``verdict`` give an empty text.
+
+    Returns
+    -------
+    dict
+        ``text`` (the verdict sentence, ``""`` when absent), ``helped`` (True when AWD was chosen and its
+        test gain over the initial wavelet is significant, else False) and ``warnings`` (list of str).
+    """
+    verdict = bundle.get("verdict") or {}
+    text = verdict.get("text") or ""
+    return {"text": text, "helped": bool(text.startswith("AWD improves") or text.startswith("AWD lowers")),
+            "warnings": [w for w in verdict.get("warnings") or [] if isinstance(w, str)]}

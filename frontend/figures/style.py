@@ -1,0 +1,126 @@
+"""The look every figure shares: palette, model labels, the common layout and number formatting.
+
+Colours are the Okabe-Ito palette (distinguishable with the common colour
+vision deficiencies); sequential maps use Viridis, signed maps RdBu. The other
+modules of :mod:`frontend.figures` draw with these constants, finish each figure
+with :func:`apply_layout`, print numbers with :func:`fmt_number`, read JSON
+lists with :func:`as_array` and fall back to :func:`empty_figure`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+__all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "BOTTOM_LEGEND", "LAYOUT", "apply_layout", "empty_figure",
+           "as_array", "fmt_number"]
+
+PALETTE = {
+    "learned": "#0072B2",  # blue
+    "init": "#E69F00",  # orange
+    "selected": "#D55E00",  # vermillion
+    "clicked": "#CC79A7",  # reddish purple
+    "other": "#009E73",  # bluish green
+    "sky": "#56B4E9",
+    "grey": "#999999",
+    "black": "#000000",
+}
+#: Line colours in order, for figures with several unnamed series.
+SERIES = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+MODEL_LABELS = {
+    "awd": "AWD",
+    "awd_no_interp": "AWD, γ = 0",
+    "baseline_wavelet": "Initial wavelet",
+    "laplace": "Laplace",
+    "roberts_cross": "Roberts cross",
+    "peak_heights": "Raw peak heights",
+    "teacher": "Teacher",
+}
+#: A horizontal legend under the plot (for two-panel figures whose titles sit on top).
+BOTTOM_LEGEND = dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0)
+
+#: The layout every figure starts from.
+LAYOUT = dict(
+    template="plotly_white",
+    margin=dict(l=50, r=20, t=40, b=40),
+    font=dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=13),
+    legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+)
+
+
+def apply_layout(fig: go.Figure, **layout) -> go.Figure:
+    """Give ``fig`` the shared :data:`LAYOUT`, overridden by ``layout``, and return it."""
+    fig.update_layout(**{**LAYOUT, **layout})
+    return fig
+
+
+def empty_figure(message: str = "Nothing to show yet") -> go.Figure:
+    """A blank figure carrying a centred message.
+
+    Parameters
+    ----------
+    message : str
+        What to tell the user (e.g. why the figure is missing).
+
+    Returns
+    -------
+    go.Figure
+    """
+    fig = go.Figure()
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font=dict(size=14, color="#555"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return apply_layout(fig, height=260)
+
+
+def as_array(values: Any) -> np.ndarray | None:
+    """Float array of a JSON list, or None when absent, empty or not numeric."""
+    if values is None:
+        return None
+    try:
+        a = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return a if a.size else None
+
+
+def fmt_number(value: Any, digits: int = 3) -> str:
+    """A number as figures, tables and page labels print it.
+
+    Parameters
+    ----------
+    value : float, int, str or None
+        What to print.
+    digits : int, default=3
+        Significant digits (one fewer after the point in scientific notation).
+
+    Returns
+    -------
+    str
+        ``"—"`` for None or NaN, ``"0"`` for zero, scientific notation at or above 1e4 and
+        below 1e-3 in magnitude, else ``digits`` significant digits; a value that is not a
+        number comes back as ``str(value)``.
+
+    Examples
+    --------
+    >>> fmt_number(0.012345), fmt_number(123456), fmt_number(None), fmt_number(0.5, 2)
+    ('0.0123', '1.23e+05', '—', '0.5')
+    """
+    if value is None:
+        return "—"
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(value):
+        return "—"
+    if value == 0:
+        return "0"
+    if abs(value) >= 1e4 or abs(value) < 1e-3:
+        return f"{value:.{max(digits - 1, 1)}e}"
+    return f"{value:.{digits}g}"

@@ -1,0 +1,225 @@
+"""The results page's "learned wavelet" section: φ and ψ, the filters h and g, the 2D filters, the 3 × 3 sub-filters.
+
+:func:`wavelet_figure` and :func:`filters_figure` follow the grid point the user clicked
+(:func:`frontend.figures.grid.point_index`); :func:`filters_2d_figure` and
+:func:`subfilters_figure` show the selected point, as the bundle stores them. :func:`highpass`
+is the frontend's one copy of the high-pass convention, for the grid points whose ``g`` the
+bundle does not carry.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from frontend.figures.grid import grid_point_label, point_index, selected_index
+from frontend.figures.style import BOTTOM_LEGEND, PALETTE, apply_layout, as_array, empty_figure
+
+__all__ = ["highpass", "wavelet_figure", "filters_figure", "filters_2d_figure", "subfilters_figure"]
+
+
+def highpass(h: np.ndarray) -> np.ndarray:
+    """The highpass filter of a lowpass ``h``: ``g[n] = (-1)^n h[N-1-n]`` (ARCHITECTURE.md's convention).
+
+    The frontend never imports ``models``, and the bundle stores ``g`` for the selected point only
+    (``wavelet.g``), so another grid point's ``g`` is derived here. Once every grid point of the
+    bundle carries its ``g``, this helper can go.
+
+    Parameters
+    ----------
+    h : ndarray of shape (..., N)
+
+    Returns
+    -------
+    ndarray of shape (..., N)
+
+    Examples
+    --------
+    >>> highpass(np.array([1.0, 2.0, 3.0])).tolist()
+    [3.0, -2.0, 1.0]
+    """
+    n = np.arange(h.shape[-1])
+    return ((-1.0) ** n) * h[..., ::-1]
+
+
+def wavelet_figure(bundle: dict, index: int | None = None) -> go.Figure:
+    """φ and ψ of the learned wavelet against the initial one.
+
+    Parameters
+    ----------
+    bundle : dict
+        Result bundle (``wavelet.x``, ``phi``, ``psi``; optional ``init_phi``, ``init_psi``).
+    index : int, optional
+        A grid point to show instead of the selected one (uses ``grid[index].psi``).
+
+    Returns
+    -------
+    go.Figure
+        Two panels, φ (left) and ψ (right).
+    """
+    wav = bundle.get("wavelet") or {}
+    x = as_array(wav.get("x"))
+    if x is None:
+        return empty_figure("This result has no wavelet")
+    sel = selected_index(bundle)
+    idx = point_index(bundle, index)
+    phi, psi = as_array(wav.get("phi")), as_array(wav.get("psi"))
+    label = "learned"
+    if idx != sel:
+        point_psi = as_array((bundle["grid"][idx]).get("psi"))
+        phi, psi = None, point_psi
+        label = "grid point"
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("scaling function φ", "wavelet ψ"),
+                        horizontal_spacing=0.08)
+    shown_learned = False
+    for col, (learned, init_key) in enumerate(((phi, "init_phi"), (psi, "init_psi")), start=1):
+        init = as_array(wav.get(init_key))
+        if init is not None and init.size == x.size:
+            fig.add_trace(go.Scatter(x=x, y=init, name=f"initial ({wav.get('init', 'init')})",
+                                     line=dict(color=PALETTE["init"], dash="dash", width=2),
+                                     legendgroup="init", showlegend=col == 1), row=1, col=col)
+        if learned is not None and learned.size == x.size:
+            fig.add_trace(go.Scatter(x=x, y=learned, name=label,
+                                     line=dict(color=PALETTE["learned"] if label == "learned" else PALETTE["clicked"],
+                                               width=2.4),
+                                     legendgroup="learned", showlegend=not shown_learned),
+                          row=1, col=col)
+            shown_learned = True
+        elif col == 1 and learned is None and idx != sel:
+            fig.add_annotation(text="φ is shown for the selected point only", x=0.5, y=0.5, showarrow=False,
+                               xref="x domain", yref="y domain", font=dict(color="#666"))
+    title = grid_point_label(bundle, idx) if idx != sel else f"selected: {grid_point_label(bundle, sel)}"
+    return apply_layout(fig, height=360, title=dict(text=title, font=dict(size=13), x=0.01, y=0.98),
+                        legend=BOTTOM_LEGEND, margin=dict(l=50, r=20, t=60, b=40))
+
+
+def _stem(fig, values, name, color, dash=None, col=1, offset=0.0, showlegend=True, group=None):
+    n = np.arange(values.size) + offset
+    xs, ys = [], []
+    for xi, yi in zip(n, values):
+        xs += [xi, xi, None]
+        ys += [0, yi, None]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=color, dash=dash, width=2),
+                             hoverinfo="skip", showlegend=False, legendgroup=group), row=1, col=col)
+    fig.add_trace(go.Scatter(x=n, y=values, mode="markers", name=name, legendgroup=group, showlegend=showlegend,
+                             marker=dict(color=color, size=8, symbol="circle" if dash is None else "diamond-open"),
+                             hovertemplate="n = %{x:.0f}<br>%{y:.4f}<extra>" + name + "</extra>"), row=1, col=col)
+
+
+def _filter_pair(h: np.ndarray | None, g: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(h, g) with g derived from h when the bundle gave only h."""
+    return h, highpass(h) if g is None and h is not None else g
+
+
+def filters_figure(bundle: dict, index: int | None = None) -> go.Figure:
+    """The lowpass h and highpass g filters, learned vs initial, as stem plots.
+
+    Parameters
+    ----------
+    bundle : dict
+        Result bundle (``wavelet.h``, ``g``; optional ``init_h``, ``init_g``).
+    index : int, optional
+        A grid point to show instead of the selected one (its ``h``; g derived).
+
+    Returns
+    -------
+    go.Figure
+    """
+    wav = bundle.get("wavelet") or {}
+    idx = point_index(bundle, index)
+    if idx != selected_index(bundle):
+        h, g = _filter_pair(as_array(bundle["grid"][idx].get("h")), None)
+        label, color = "grid point", PALETTE["clicked"]
+    else:
+        h, g = _filter_pair(as_array(wav.get("h")), as_array(wav.get("g")))
+        label, color = "learned", PALETTE["learned"]
+    if h is None:
+        return empty_figure("This result has no filters")
+    init_h, init_g = _filter_pair(as_array(wav.get("init_h")), as_array(wav.get("init_g")))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("lowpass h", "highpass g"), horizontal_spacing=0.08)
+    for col, (learned, init) in enumerate(((h, init_h), (g, init_g)), start=1):
+        if init is not None:
+            _stem(fig, init, f"initial ({wav.get('init', 'init')})", PALETTE["init"], dash="dot", col=col,
+                  offset=0.15, showlegend=col == 1, group="init")
+        _stem(fig, learned, label, color, col=col, showlegend=col == 1, group="learned")
+    fig.update_xaxes(dtick=1)
+    return apply_layout(fig, height=340, legend=BOTTOM_LEGEND, margin=dict(l=50, r=20, t=40, b=40))
+
+
+def _square(values: Any) -> np.ndarray | None:
+    a = as_array(values)
+    return a if a is not None and a.ndim == 2 else None
+
+
+def filters_2d_figure(bundle: dict) -> go.Figure:
+    """The four separable 2D filters LL, LH, HL, HH of the learned wavelet.
+
+    Uses ``wavelet.filters_2d`` when present, else builds the outer products
+    from ``h`` and ``g`` (LL = h hᵀ, LH = g hᵀ, HL = h gᵀ, HH = g gᵀ).
+
+    Returns
+    -------
+    go.Figure
+    """
+    wav = bundle.get("wavelet") or {}
+    given = wav.get("filters_2d") or {}
+    mats = {k: _square(given.get(k)) for k in ("LL", "LH", "HL", "HH")}
+    if any(m is None for m in mats.values()):
+        h, g = _filter_pair(as_array(wav.get("h")), as_array(wav.get("g")))
+        if h is None:
+            return empty_figure("This result has no filters")
+        mats = {"LL": np.outer(h, h), "LH": np.outer(g, h), "HL": np.outer(h, g), "HH": np.outer(g, g)}
+    return _kernel_grid(mats, annotate=False, height=300)
+
+
+def _kernel_grid(mats: dict[str, np.ndarray], annotate: bool, height: int, rows: int = 1) -> go.Figure:
+    names = list(mats)
+    cols = math.ceil(len(names) / rows)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, horizontal_spacing=0.04, vertical_spacing=0.12)
+    vmax = max(float(np.max(np.abs(m))) for m in mats.values()) or 1.0
+    for k, name in enumerate(names):
+        m = mats[name]
+        r, c = divmod(k, cols)
+        fig.add_trace(go.Heatmap(
+            z=m, zmin=-vmax, zmax=vmax, zmid=0, colorscale="RdBu", reversescale=True, showscale=k == 0,
+            colorbar=dict(len=0.8, thickness=12), name=name,
+            text=np.round(m, 3) if annotate else None, texttemplate="%{text}" if annotate else None,
+            hovertemplate=name + " [%{y}, %{x}] = %{z:.4f}<extra></extra>", xgap=1 if annotate else 0,
+            ygap=1 if annotate else 0,
+        ), row=r + 1, col=c + 1)
+    fig.update_xaxes(showticklabels=False, constrain="domain")
+    fig.update_yaxes(showticklabels=False, autorange="reversed", scaleanchor=None)
+    for k in range(len(names)):
+        suffix = "" if k == 0 else str(k + 1)
+        fig.update_layout({f"yaxis{suffix}": dict(scaleanchor=f"x{suffix}", autorange="reversed",
+                                                  showticklabels=False)})
+    return apply_layout(fig, height=height, margin=dict(l=20, r=20, t=40, b=20))
+
+
+def subfilters_figure(bundle: dict) -> go.Figure:
+    """The 3 × 3 sub-filters used for peak counting (maps), learned and, when given, initial.
+
+    Returns
+    -------
+    go.Figure
+        One row of four kernels (two rows with ``init_subfilters_3x3``), or an
+        explanatory empty figure when the bundle has none (time series).
+    """
+    wav = bundle.get("wavelet") or {}
+    learned = wav.get("subfilters_3x3") or {}
+    if not learned:
+        return empty_figure("No 3 × 3 sub-filters in this result (they exist for maps only)")
+    mats = {f"{k} (learned)": _square(v) for k, v in learned.items()}
+    init = wav.get("init_subfilters_3x3") or {}
+    rows = 1
+    if init:
+        mats.update({f"{k} ({wav.get('init', 'initial')})": _square(v) for k, v in init.items()})
+        rows = 2
+    mats = {k: v for k, v in mats.items() if v is not None}
+    if not mats:
+        return empty_figure("The 3 × 3 sub-filters in this result are malformed")
+    return _kernel_grid(mats, annotate=True, height=260 * rows, rows=rows)

@@ -1,0 +1,214 @@
+"""The results page's share dialog: make read-only links to a result, list them, revoke them.
+
+The owner's results page shows :func:`open_button` among its actions and :func:`dialog` under
+its header; the callbacks below (registered on import) talk to ``/api/jobs/{id}/share``,
+``/api/jobs/{id}/shares`` and ``/api/shares/{id}``. A shared (read-only) view never builds either,
+so none of these callbacks can fire there. Every callback reads and writes its components by
+name; :class:`ids` holds their ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html, no_update
+
+from frontend.api_client import ApiError, get_client
+from frontend.components import is_job_id, named_update, triggered_id
+
+__all__ = ["ids", "SHARE_EXPIRY", "open_button", "dialog", "share_rows", "toggle_share", "list_shares", "share",
+           "revoke"]
+
+
+class ids:  # noqa: N801 (a namespace of constants, read as ids.CREATE)
+    """Component ids of the share dialog (the strings are what tests/e2e and assets/awd.js look for)."""
+
+    OPEN = "results-share"
+    COLLAPSE = "results-share-collapse"
+    EXPIRY = "results-share-expiry"
+    CREATE = "results-share-create"
+    NEW = "results-share-new"
+    URL = "results-share-url"
+    COPY = "results-share-copy"
+    STATUS = "results-share-status"
+    LIST = "results-share-list"
+    TABLE = "results-share-table"
+    NONE = "results-share-none"
+    #: The last link made (``POST /api/jobs/{id}/share``'s answer, with its one-time URL), or None.
+    CREATED = "results-share-data"
+    #: A counter: each change re-lists the links.
+    REFRESH = "results-share-refresh"
+    #: The ``type`` of the Revoke buttons' pattern-matching ids (see :meth:`revoke_button`).
+    REVOKE = "results-share-revoke"
+    #: The results page's store of its token (a job id wherever the dialog shows); the page uses this constant.
+    TOKEN = "results-token"
+
+    @staticmethod
+    def revoke_button(share_id) -> dict:
+        """The id of the Revoke button of one link (``dash.ALL`` matches every one)."""
+        return {"type": ids.REVOKE, "share": share_id}
+
+
+#: Choices of a new link's lifetime (hours; None = until revoked).
+SHARE_EXPIRY = [("never (until revoked)", "never"), ("1 day", "24"), ("7 days", "168"), ("30 days", "720")]
+
+
+def open_button() -> dbc.Button:
+    """The "Share…" button that opens (and refreshes) or closes the dialog."""
+    return dbc.Button("Share…", id=ids.OPEN, color="primary", n_clicks=0, className="me-2")
+
+
+def dialog() -> dbc.Collapse:
+    """The dialog, closed: expiry choice, "Create link", the new link with a copy button, the list of links."""
+    return dbc.Collapse(dbc.Card(dbc.CardBody([
+        html.H2("Read-only links to this result", className="h6"),
+        html.Div("Anyone with a link can view this result and download its files, nothing else.",
+                 className="small text-muted mb-2"),
+        dbc.InputGroup([
+            dbc.InputGroupText("Expires"),
+            dbc.Select(id=ids.EXPIRY, value="never",
+                       options=[{"label": label, "value": value} for label, value in SHARE_EXPIRY]),
+            dbc.Button("Create link", id=ids.CREATE, color="primary", n_clicks=0),
+        ], className="mb-2", style={"maxWidth": "32rem"}),
+        html.Div([
+            html.Div("New link (shown once; copy it now):", className="small mb-1"),
+            dbc.InputGroup([
+                dbc.Input(id=ids.URL, readonly=True, name="share-link"),
+                dbc.InputGroupText(dcc.Clipboard(target_id=ids.URL, title="Copy the link", id=ids.COPY)),
+            ], className="awd-share-box"),
+        ], id=ids.NEW, className="mb-2 awd-hidden"),
+        html.Div(id=ids.STATUS, className="small text-muted mb-2", **{"aria-live": "polite"}),
+        html.Div(id=ids.LIST),
+        dcc.Store(id=ids.CREATED),
+        dcc.Store(id=ids.REFRESH, data=0),
+    ])), id=ids.COLLAPSE, is_open=False, className="mb-3")
+
+
+def share_rows(rows: list[dict]):
+    """Pure: ``GET /api/jobs/{id}/shares`` rows -> a table with a Revoke button per live link."""
+    if not rows:
+        return html.P("No links yet.", className="small text-muted mb-0", id=ids.NONE)
+
+    def when(value):
+        return str(value)[:16].replace("T", " ") + " UTC" if value else "—"
+
+    def status(row):
+        if row.get("revoked"):
+            return dbc.Badge("revoked", color="secondary")
+        if row.get("expires") and str(row["expires"]) <= _now_iso():
+            return dbc.Badge("expired", color="secondary")
+        return dbc.Badge("live", color="success")
+
+    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Created", "Expires", "Last opened", "", "")]))
+    body = html.Tbody([html.Tr([
+        html.Td(when(r.get("created"))), html.Td(when(r.get("expires")) if r.get("expires") else "never"),
+        html.Td(when(r.get("last_used"))), html.Td(status(r)),
+        html.Td(None if r.get("revoked") else dbc.Button(
+            "Revoke", id=ids.revoke_button(r["id"]), color="outline-danger", size="sm",
+            n_clicks=0, title="This link stops working at once")),
+    ]) for r in rows])
+    return dbc.Table([head, body], size="sm", className="awd-table mb-0 small", id=ids.TABLE)
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat()
+
+
+#: What the "Share…" button changes: the dialog open or closed, and a re-listing when it opens.
+TOGGLE_OUTPUTS = dict(is_open=Output(ids.COLLAPSE, "is_open"), refresh=Output(ids.REFRESH, "data"))
+
+
+@callback(
+    output=TOGGLE_OUTPUTS,
+    inputs=dict(n_clicks=Input(ids.OPEN, "n_clicks")),
+    state=dict(is_open=State(ids.COLLAPSE, "is_open"), refresh=State(ids.REFRESH, "data")),
+    prevent_initial_call=True,
+)
+def toggle_share(n_clicks, is_open, refresh):
+    """Open (and refresh) or close the share dialog."""
+    if not n_clicks:
+        return named_update(TOGGLE_OUTPUTS)
+    return named_update(TOGGLE_OUTPUTS, is_open=not is_open, refresh=(refresh or 0) + (0 if is_open else 1))
+
+
+@callback(
+    output=Output(ids.LIST, "children"),
+    inputs=dict(_refresh=Input(ids.REFRESH, "data")),
+    state=dict(token=State(ids.TOKEN, "data")),
+    prevent_initial_call=True,
+)
+async def list_shares(_refresh, token):
+    """Every link of this job, live or not (``GET /api/jobs/{id}/shares``)."""
+    if not is_job_id(token):
+        return no_update
+    try:
+        rows = (await get_client().list_shares(token)).get("data", [])
+    except ApiError as err:
+        return dbc.Alert(f"Could not list the links: {err.message}", color="danger", className="py-1 small")
+    return share_rows(rows)
+
+
+#: What creating or revoking a link changes: the last link made, the status line, the list (re-listed).
+CHANGE_OUTPUTS = dict(created=Output(ids.CREATED, "data", allow_duplicate=True),
+                      status=Output(ids.STATUS, "children", allow_duplicate=True),
+                      refresh=Output(ids.REFRESH, "data", allow_duplicate=True))
+
+
+@callback(
+    output=CHANGE_OUTPUTS,
+    inputs=dict(n_clicks=Input(ids.CREATE, "n_clicks")),
+    state=dict(token=State(ids.TOKEN, "data"), expiry=State(ids.EXPIRY, "value"), refresh=State(ids.REFRESH, "data")),
+    prevent_initial_call=True,
+)
+async def share(n_clicks, token, expiry, refresh):
+    """Create a read-only share link (``POST /api/jobs/{id}/share``) with the chosen lifetime."""
+    if not n_clicks or not is_job_id(token):
+        return named_update(CHANGE_OUTPUTS)
+    hours = None if expiry in (None, "never") else float(expiry)
+    try:
+        created = await get_client().create_share(token, expires_in_hours=hours)
+    except ApiError as err:
+        return named_update(CHANGE_OUTPUTS, created=None, status=f"Could not create a link: {err.message}")
+    expires = created.get("expires")
+    note = (f"Link created; it expires {str(expires)[:16].replace('T', ' ')} UTC." if expires
+            else "Link created; it works until you revoke it.")
+    return named_update(CHANGE_OUTPUTS, created=created, status=note, refresh=(refresh or 0) + 1)
+
+
+@callback(
+    output=CHANGE_OUTPUTS,
+    inputs=dict(n_clicks=Input(ids.revoke_button(ALL), "n_clicks")),
+    state=dict(refresh=State(ids.REFRESH, "data"), created=State(ids.CREATED, "data")),
+    prevent_initial_call=True,
+)
+async def revoke(n_clicks, refresh, created):
+    """Revoke the clicked link, whichever it is (``DELETE /api/shares/{id}``)."""
+    trig = triggered_id()
+    if not trig or not any(n_clicks or []):
+        return named_update(CHANGE_OUTPUTS)
+    try:
+        await get_client().revoke_share(trig["share"])
+    except ApiError as err:
+        return named_update(CHANGE_OUTPUTS, status=f"Could not revoke: {err.message}")
+    change = named_update(CHANGE_OUTPUTS, status="Link revoked: it no longer opens this result.",
+                          refresh=(refresh or 0) + 1)
+    if created and created.get("id") == trig["share"]:
+        change["created"] = None  # the new-link box goes with the link it showed
+    return change
+
+
+# The new link (absolute, once) in the box, and the box shown while there is one.
+clientside_callback(
+    """function (created) {
+        if (!created || !created.url) { return ""; }
+        return created.url.indexOf("http") === 0 ? created.url : window.location.origin + created.url;
+    }""",
+    Output(ids.URL, "value"),
+    Input(ids.CREATED, "data"),
+)
+clientside_callback(
+    """function (created) { return created && created.url ? "mb-2" : "mb-2 awd-hidden"; }""",
+    Output(ids.NEW, "className"),
+    Input(ids.CREATED, "data"),
+)

@@ -1,0 +1,18 @@
+"""The Examples sections of the frontend's docstrings run and print what they say (pages apart: they need an app)."""
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import frontend
+
+MODULES = sorted(info.name for info in pkgutil.walk_packages(frontend.__path__, prefix="frontend.")
+                 if not info.name.startswith("frontend.pages"))
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_run(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS, verbose=False)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} docstring examples of {name} failed"
