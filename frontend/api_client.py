@@ -170,6 +170,10 @@ class ApiClient:
         """``GET /api/session``: ``{owner, token_required}`` for the browser behind this callback."""
         return await self.request("GET", "/api/session")
 
+    async def get_options(self) -> dict:
+        """``GET /api/options``: the job options' choices, defaults, bounds and grid presets."""
+        return await self.request("GET", "/api/options")
+
     # Datasets and examples -------------------------------------------------
     async def list_datasets(self) -> Any:
         """``GET /api/datasets``."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
 
 from models.validation import InputError
 
@@ -268,9 +270,6 @@ def seconds_per_sample(predict_fn, X, repeats=3, warmup=True, threads=1):
     float
         Seconds per sample (``time.perf_counter``).
     """
-    import torch
-    from threadpoolctl import threadpool_limits
-
     n = len(X[0]) if isinstance(X, (list, tuple)) else len(X)
     if n == 0:
         raise InputError("X", "is empty", "pass at least one sample")

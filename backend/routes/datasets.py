@@ -12,6 +12,7 @@ from backend.uploads import multipart_openapi, receive_upload
 from jobstate import crud
 from jobstate.db import ACTIVE_STATES, Job, new_id
 from jobstate.storage import DATASET_SUFFIXES, atomic_move, remove_tree, safe_display_name, usage_bytes
+from models.data import load_dataset, save_npz, summarize
 
 __all__ = ["router", "read_dataset_file", "check_quota", "store_dataset"]
 
@@ -40,8 +41,6 @@ def read_dataset_file(path, *, max_bytes: int, name: str):
     tuple
         ``(dataset, summary)`` where ``summary`` is ``models.data.summarize(dataset)``.
     """
-    from models.data import load_dataset, summarize
-
     try:
         dataset = load_dataset(path, max_bytes=max_bytes, name=name)
         return dataset, summarize(dataset)
@@ -84,8 +83,6 @@ def _pair_npy_targets(upload) -> None:
 
 def _as_npz(dataset, paths) -> tuple:
     """Save a dataset read from several files as one ``.npz`` (path, size) under ``tmp``."""
-    from models.data import save_npz
-
     path = paths.temp_file(".npz")
     save_npz(dataset, path)
     return path, path.stat().st_size

@@ -9,6 +9,7 @@ from backend.deps import PathsDep, SessionDep, SettingsDep, require_owner
 from backend.routes.datasets import check_quota, store_dataset
 from backend.schemas import DatasetPublic, ExampleCreate, ExamplePublic, ExamplesPublic, Problem
 from jobstate.storage import sha256_file
+from models.data import EXAMPLES, make_example, save_npz, summarize
 
 __all__ = ["router", "EXAMPLE_INFO", "EXAMPLE_SAMPLE_SIZE", "EXAMPLE_DEFAULT_N"]
 
@@ -30,8 +31,6 @@ EXAMPLE_INFO = {
 
 
 def _make(name: str, n, seed: int, paths):
-    from models.data import make_example, save_npz, summarize
-
     dataset = make_example(name, n=n, seed=seed)
     path = paths.temp_file(".npz")
     try:
@@ -45,8 +44,6 @@ def _make(name: str, n, seed: int, paths):
 @router.get("", response_model=ExamplesPublic)
 def list_examples():
     """The example datasets AWD Studio can generate."""
-    from models.data import EXAMPLES
-
     data = [ExamplePublic(name=n, kind=EXAMPLE_INFO.get(n, ("timeseries", ""))[0],
                           description=EXAMPLE_INFO.get(n, ("", n))[1]) for n in EXAMPLES]
     return ExamplesPublic(data=data, count=len(data))
@@ -57,8 +54,6 @@ def list_examples():
 async def create_example(name: str, session: SessionDep, settings: SettingsDep, paths: PathsDep,
                          options: ExampleCreate | None = Body(default=None)):
     """Generate an example dataset (``synthetic``, ``cme`` or ``lensing``) and store it."""
-    from models.data import EXAMPLES
-
     if name not in EXAMPLES:
         raise HTTPException(status.HTTP_404_NOT_FOUND,
                             f"example {name!r} not found; choose one of {', '.join(EXAMPLES)}")

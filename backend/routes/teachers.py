@@ -12,8 +12,10 @@ from backend.uploads import multipart_openapi, receive_upload
 from jobstate import crud
 from jobstate.db import Dataset, Teacher, new_id
 from jobstate.storage import TEACHER_SUFFIXES, atomic_move, remove_tree, safe_display_name
+from models.options import TEACHER_ARCHITECTURES as TEACHERS
+from models.teachers import check_teacher_file_isolated
 
-__all__ = ["router", "BUILTIN_INFO", "check_teacher_file"]
+__all__ = ["router", "BUILTIN_INFO"]
 
 router = APIRouter(prefix="/teachers", tags=["teachers"], dependencies=[Depends(require_owner)])
 
@@ -23,27 +25,6 @@ BUILTIN_INFO = {
     "cnn": "Small convolutional network for maps (the default for images).",
     "resnet18": "ResNet-18 adapted to one-channel maps; the strongest and slowest image teacher.",
 }
-
-
-def check_teacher_file(path, *, arch: str | None, input_shape, n_outputs: int) -> int:
-    """Load weights with ``models.teachers`` and run a sample input; returns the number of parameters.
-
-    Raises
-    ------
-    ValueError
-        For malicious or foreign pickles, keys or shapes that do not fit ``arch``, bad outputs.
-    """
-    from models import teachers
-
-    try:
-        model = teachers.load_teacher(path, name=arch, input_shape=tuple(input_shape), n_outputs=n_outputs,
-                                      device="cpu")
-        teachers.validate_teacher(model, tuple(input_shape), n_outputs=n_outputs)
-        return int(teachers.count_params(model))
-    except ValueError:
-        raise
-    except Exception as exc:
-        raise ValueError(f"file: the weights could not be loaded ({exc.__class__.__name__}: {exc})") from None
 
 
 def _parse_shape(text: str | None) -> list[int] | None:
@@ -67,7 +48,6 @@ def _teacher_public(row: Teacher) -> TeacherPublic:
 @router.get("", response_model=TeachersPublic)
 def list_teachers(session: SessionDep):
     """Built-in architectures (trained on your data during the job) and uploaded teachers."""
-    from models.teachers import TEACHERS
 
     data = [TeacherPublic(id=name, name=name, arch=name, builtin=True, description=BUILTIN_INFO.get(name))
             for name in TEACHERS]
@@ -109,8 +89,7 @@ async def upload_teacher(request: Request, session: SessionDep, settings: Settin
     try:
         fields = upload.fields
         arch = fields.get("arch") or None
-        from models.teachers import TEACHERS
-
+    
         if arch is not None and arch not in TEACHERS:
             raise ValueError(f"arch: {arch!r}; pass one of {', '.join(TEACHERS)}")
         if arch is None and upload.suffix in (".pt", ".pth"):
@@ -131,7 +110,7 @@ async def upload_teacher(request: Request, session: SessionDep, settings: Settin
             raise ValueError("n_outputs: pass a positive integer") from None
         if not 1 <= n_outputs <= 1000:
             raise ValueError("n_outputs: pass an integer between 1 and 1000")
-        n_params = await run_in_threadpool(check_teacher_file, upload.path, arch=arch, input_shape=shape,
+        n_params = await run_in_threadpool(check_teacher_file_isolated, upload.path, arch=arch, input_shape=shape,
                                            n_outputs=n_outputs)
         filename = f"weights{upload.suffix}"
         atomic_move(upload.path, paths.teacher_dir(teacher_id) / filename)

@@ -25,9 +25,9 @@ __all__ = ["highpass", "wavelet_figure", "filters_figure", "filters_2d_figure", 
 def highpass(h: np.ndarray) -> np.ndarray:
     """The highpass filter of a lowpass ``h``: ``g[n] = (-1)^n h[N-1-n]`` (ARCHITECTURE.md's convention).
 
-    The frontend never imports ``models``, and the bundle stores ``g`` for the selected point only
-    (``wavelet.g``), so another grid point's ``g`` is derived here. Once every grid point of the
-    bundle carries its ``g``, this helper can go.
+    Bundles carry ``g`` for the selected point (``wavelet.g``) and for every grid point (``grid[i].g``); this
+    derives it only for bundles of earlier releases, whose grid points hold ``h`` alone (the frontend never
+    imports ``models``).
 
     Parameters
     ----------
@@ -123,7 +123,7 @@ def filters_figure(bundle: dict, index: int | None = None) -> go.Figure:
     bundle : dict
         Result bundle (``wavelet.h``, ``g``; optional ``init_h``, ``init_g``).
     index : int, optional
-        A grid point to show instead of the selected one (its ``h``; g derived).
+        A grid point to show instead of the selected one (its ``h`` and ``g``).
 
     Returns
     -------
@@ -132,7 +132,8 @@ def filters_figure(bundle: dict, index: int | None = None) -> go.Figure:
     wav = bundle.get("wavelet") or {}
     idx = point_index(bundle, index)
     if idx != selected_index(bundle):
-        h, g = _filter_pair(as_array(bundle["grid"][idx].get("h")), None)
+        point = bundle["grid"][idx]
+        h, g = _filter_pair(as_array(point.get("h")), as_array(point.get("g")))
         label, color = "grid point", PALETTE["clicked"]
     else:
         h, g = _filter_pair(as_array(wav.get("h")), as_array(wav.get("g")))

@@ -7,7 +7,6 @@ import uuid
 
 import dash
 import dash_bootstrap_components as dbc
-import numpy as np
 from dash import Input, Output, State, callback, dcc, html
 
 from frontend.api_client import ApiError, get_client
@@ -25,6 +24,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     DATASET_INFO = "configure-dataset-info"
     #: The teacher weights just uploaded (set by assets/awd.js).
     UPLOADED_TEACHER = "configure-uploaded-teacher"
+    #: ``GET /api/options``: choices, defaults, bounds and grid presets.
+    OPTIONS = "configure-options"
     #: ``?dataset=``, to preselect.
     INITIAL_DATASET = "configure-initial-dataset"
     ERROR = "configure-error"
@@ -57,28 +58,21 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     SUBMIT_STATUS = "configure-submit-status"
 
 
-WAVES = [f"db{i}" for i in range(2, 11)] + [f"sym{i}" for i in range(4, 9)] + [f"coif{i}" for i in range(1, 6)]
-ATTRIBUTIONS = [("saliency", "Saliency (the paper's)"), ("input_x_gradient", "Input × gradient"),
-                ("integrated_gradients", "Integrated gradients (slower)")]
-ARCHITECTURES = ["mlp", "lstm", "cnn", "resnet18"]
-DEFAULT_TEACHER = {"timeseries": "lstm", "image": "cnn"}
-
-
-def _geom(a, b, n):
-    return [float(v) for v in np.geomspace(a, b, n)]
-
-
-#: λ/γ grids and epochs per data kind: "quick" finishes in minutes on a laptop; "paper" is the paper's grid.
-GRID_PRESETS = {
-    "timeseries": {
-        "quick": {"lambdas": [1e-4, 7e-4, 5e-3], "gammas": [0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0], "epochs": 50},
-        "paper": {"lambdas": _geom(1e-4, 5e-3, 5), "gammas": [0.0] + _geom(1e-4, 10, 20), "epochs": 100},
-    },
-    "image": {
-        "quick": {"lambdas": [0.005, 0.01, 0.02], "gammas": [0.0, 0.001, 0.005, 0.02, 0.05], "epochs": 15},
-        "paper": {"lambdas": [0.005, 0.01, 0.02], "gammas": [0.0] + _geom(0.001, 0.05, 10), "epochs": 50},
-    },
+#: How the page names the options' values (the values themselves come from ``GET /api/options``).
+LABELS = {
+    "saliency": "Saliency (the paper's)", "input_x_gradient": "Input × gradient",
+    "integrated_gradients": "Integrated gradients (slower)",
+    "orthogonal": "orthogonal (exact lattice)", "free": "free (penalised, as in the paper)",
+    "auto": "auto (from the signal length)",
 }
+#: The preset each button asks for.
+PRESET_BUTTONS = {ids.PRESET_QUICK: "default", ids.PRESET_PAPER: "paper"}
+
+
+def choice_options(options: dict | None, name: str) -> list[dict]:
+    """Dropdown options of one job option, from ``GET /api/options`` (empty until it has arrived)."""
+    choices = (((options or {}).get("options") or {}).get(name) or {}).get("choices") or []
+    return [{"label": LABELS.get(c, c), "value": c} for c in choices]
 
 
 def format_grid(values) -> str:
@@ -140,6 +134,7 @@ def layout(dataset: str | None = None, **_):
         dcc.Store(id=ids.IDEMPOTENCY, data=str(uuid.uuid4())),
         dcc.Store(id=ids.DATASET_INFO),
         dcc.Store(id=ids.UPLOADED_TEACHER),
+        dcc.Store(id=ids.OPTIONS),
         dcc.Store(id=ids.INITIAL_DATASET, data=dataset),
         dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True),
         dbc.Row([
@@ -156,21 +151,18 @@ def layout(dataset: str | None = None, **_):
                                    options=[{"label": "Train a built-in network", "value": "builtin"},
                                             {"label": "Upload trained weights", "value": "upload"}]),
                     html.Div([
-                        _field("Architecture", dcc.Dropdown(id=ids.TEACHER, clearable=False,
-                                                            options=[{"label": a, "value": a}
-                                                                     for a in ARCHITECTURES]),
+                        _field("Architecture", dcc.Dropdown(id=ids.TEACHER, clearable=False),
                                "Suggested for your data kind; LSTM for time series, CNN for maps.",
                                label_for=ids.TEACHER),
                         _field("Teacher training epochs", dbc.Input(id=ids.TEACHER_EPOCHS, type="number",
-                                                                    min=1, max=2000, step=1,
+                                                                    min=1, step=1,
                                                                     placeholder="default"),
                                "Blank: the architecture's default, with early stopping. Not used for uploaded "
                                "weights.", label_for=ids.TEACHER_EPOCHS),
                     ], className="mt-3"),
                     html.Div([
                         _field("Architecture of the weights", dbc.RadioItems(
-                            id=ids.TEACHER_ARCH, inline=True, value="mlp",
-                            options=[{"label": a, "value": a} for a in ARCHITECTURES])),
+                            id=ids.TEACHER_ARCH, inline=True, value="mlp")),
                         html.Div(html.Div("Drop a .safetensors / .pt / .pt2 file or click", className="small"),
                                  id=ids.TEACHER_DROPZONE, className="awd-dropzone py-3", tabIndex="0",
                                  role="button", **{"aria-label": "Upload teacher weights",
@@ -184,24 +176,16 @@ def layout(dataset: str | None = None, **_):
                 ]),
                 _card("Wavelet", [
                     dbc.Row([
-                        dbc.Col(_field("Start from", dcc.Dropdown(id=ids.WAVE, value="db5", clearable=False,
-                                                                  options=[{"label": w, "value": w}
-                                                                           for w in WAVES])), sm=6),
-                        dbc.Col(_field("Levels J", dbc.Input(id=ids.LEVELS, type="number", value=4, min=1,
-                                                             max=8, step=1)), sm=6),
-                    ]),
-                    _field("Attribution", dbc.RadioItems(id=ids.ATTRIBUTION, value="saliency",
-                                                         options=[{"label": lab, "value": v}
-                                                                  for v, lab in ATTRIBUTIONS])),
-                    dbc.Row([
-                        dbc.Col(_field("Filter parametrisation", dbc.Select(
-                            id=ids.PARAMETRIZATION, value="orthogonal",
-                            options=[{"label": "orthogonal (exact lattice)", "value": "orthogonal"},
-                                     {"label": "free (penalised, as in the paper)", "value": "free"}])), sm=6),
-                        dbc.Col(_field("Boundary mode", dbc.Select(
-                            id=ids.MODE, value="periodization",
-                            options=[{"label": m, "value": m} for m in ("periodization", "zero", "symmetric")])),
+                        dbc.Col(_field("Start from", dcc.Dropdown(id=ids.WAVE, value="db5", clearable=False)),
                                 sm=6),
+                        dbc.Col(_field("Levels J", dbc.Input(id=ids.LEVELS, type="number", value=4, min=1,
+                                                             step=1)), sm=6),
+                    ]),
+                    _field("Attribution", dbc.RadioItems(id=ids.ATTRIBUTION, value="saliency")),
+                    dbc.Row([
+                        dbc.Col(_field("Filter parametrisation", dbc.Select(id=ids.PARAMETRIZATION,
+                                                                            value="orthogonal")), sm=6),
+                        dbc.Col(_field("Boundary mode", dbc.Select(id=ids.MODE, value="auto")), sm=6),
                     ]),
                 ]),
             ], lg=6),
@@ -220,7 +204,7 @@ def layout(dataset: str | None = None, **_):
                            label_for=ids.GAMMAS),
                     dbc.Row([
                         dbc.Col(_field("Epochs", dbc.Input(id=ids.EPOCHS, type="number", value=50, min=1,
-                                                           max=2000, step=1)), sm=6),
+                                                           step=1)), sm=6),
                         dbc.Col(_field("Seed", dbc.Input(id=ids.SEED, type="number", value=0, min=0,
                                                          step=1)), sm=6),
                     ]),
@@ -282,28 +266,56 @@ async def load_dataset_info(dataset_id):
     return dict(info=info, facts=f"{kind}, {info['n']} samples of shape {shape}", hidden=dataset_id)
 
 
+#: What the options of the service set on the form.
+OPTIONS_OUTPUTS = dict(
+    options=Output(ids.OPTIONS, "data"), waves=Output(ids.WAVE, "options"),
+    attributions=Output(ids.ATTRIBUTION, "options"), parametrizations=Output(ids.PARAMETRIZATION, "options"),
+    modes=Output(ids.MODE, "options"), archs=Output(ids.TEACHER_ARCH, "options"),
+    max_levels=Output(ids.LEVELS, "max"), max_epochs=Output(ids.EPOCHS, "max"),
+    max_teacher_epochs=Output(ids.TEACHER_EPOCHS, "max"), error=alert_outputs(ids.ERROR, allow_duplicate=True))
+
+
+@callback(output=OPTIONS_OUTPUTS, inputs=dict(_key=Input(ids.IDEMPOTENCY, "data")),
+          prevent_initial_call="initial_duplicate")
+async def load_options(_key):
+    """The service's job options (``GET /api/options``): every choice, bound and preset of the form."""
+    try:
+        options = await get_client().get_options()
+    except ApiError as err:
+        return named_update(OPTIONS_OUTPUTS, error=alert_value(f"Could not read the job options: {err.message}"))
+    bounds = options.get("bounds", {})
+    return dict(options=options, waves=[{"label": w, "value": w} for w in options.get("wavelets", [])],
+                attributions=choice_options(options, "attribution"),
+                parametrizations=choice_options(options, "parametrization"), modes=choice_options(options, "mode"),
+                archs=[{"label": a, "value": a} for a in options.get("teacher_architectures", [])],
+                max_levels=bounds.get("levels"), max_epochs=bounds.get("epochs"),
+                max_teacher_epochs=bounds.get("teacher_epochs"), error=alert_value(None))
+
+
 @callback(
     output=dict(options=Output(ids.TEACHER, "options"), value=Output(ids.TEACHER, "value")),
-    inputs=dict(info=Input(ids.DATASET_INFO, "data"), uploaded=Input(ids.UPLOADED_TEACHER, "data")),
+    inputs=dict(info=Input(ids.DATASET_INFO, "data"), uploaded=Input(ids.UPLOADED_TEACHER, "data"),
+                options=Input(ids.OPTIONS, "data")),
     state=dict(current=State(ids.TEACHER, "value")),
 )
-async def load_teachers(info, uploaded, current):
+async def load_teachers(info, uploaded, options, current):
     """Teacher choices: built-in architectures plus uploaded weights; the kind's default preselected."""
+    service = options or {}
     try:
         rows = items(await get_client().list_teachers())
     except ApiError:
-        rows = [{"id": a, "name": a, "arch": a, "builtin": True} for a in ARCHITECTURES]
-    options = teacher_options(rows)
-    values = [o["value"] for o in options]
+        rows = [{"id": a, "name": a, "arch": a, "builtin": True} for a in service.get("teacher_architectures", [])]
+    choices = teacher_options(rows)
+    values = [o["value"] for o in choices]
     if uploaded and uploaded.get("id"):
         if uploaded["id"] not in values:
-            options.append({"label": f"uploaded: {uploaded.get('name', uploaded['id'])}", "value": uploaded["id"]})
-        return dict(options=options, value=uploaded["id"])
+            choices.append({"label": f"uploaded: {uploaded.get('name', uploaded['id'])}", "value": uploaded["id"]})
+        return dict(options=choices, value=uploaded["id"])
     kind = (info or {}).get("kind")
     if triggered_id() == ids.DATASET_INFO or current not in values:
-        default = DEFAULT_TEACHER.get(kind, "mlp")
-        return dict(options=options, value=default if default in values else (values[0] if values else None))
-    return dict(options=options, value=current)
+        default = (service.get("default_teacher") or {}).get(kind, "mlp")
+        return dict(options=choices, value=default if default in values else (values[0] if values else None))
+    return dict(options=choices, value=current)
 
 
 def teacher_options(rows: list[dict]) -> list[dict]:
@@ -323,17 +335,24 @@ def toggle_teacher_upload(source):
     return "mt-3" if source == "upload" else "mt-3 awd-hidden"
 
 
+#: What a grid preset fills in.
+PRESET_OUTPUTS = dict(lambdas=Output(ids.LAMBDAS, "value"), gammas=Output(ids.GAMMAS, "value"),
+                      epochs=Output(ids.EPOCHS, "value"))
+
+
 @callback(
-    output=dict(lambdas=Output(ids.LAMBDAS, "value"), gammas=Output(ids.GAMMAS, "value"),
-                epochs=Output(ids.EPOCHS, "value")),
+    output=PRESET_OUTPUTS,
     inputs=dict(info=Input(ids.DATASET_INFO, "data"), _quick=Input(ids.PRESET_QUICK, "n_clicks"),
-                _paper=Input(ids.PRESET_PAPER, "n_clicks")),
+                _paper=Input(ids.PRESET_PAPER, "n_clicks"), options=Input(ids.OPTIONS, "data")),
 )
-def apply_preset(info, _quick, _paper):
-    """Fill the grid and epochs from a preset for the dataset's kind (quick unless "Paper's grid")."""
+def apply_preset(info, _quick, _paper, options):
+    """Fill the grid and epochs from the service's preset for the dataset's kind (``default`` unless "Paper's
+    grid")."""
     kind = (info or {}).get("kind") or "timeseries"
-    name = "paper" if triggered_id() == ids.PRESET_PAPER else "quick"
-    preset = GRID_PRESETS.get(kind, GRID_PRESETS["timeseries"])[name]
+    name = PRESET_BUTTONS.get(triggered_id(), "default")
+    preset = ((options or {}).get("grid_presets") or {}).get(kind, {}).get(name)
+    if not preset:
+        return named_update(PRESET_OUTPUTS)  # the options have not arrived yet
     return dict(lambdas=format_grid(preset["lambdas"]), gammas=format_grid(preset["gammas"]), epochs=preset["epochs"])
 
 
@@ -347,7 +366,7 @@ def apply_preset(info, _quick, _paper):
                 teacher_epochs=Input(ids.TEACHER_EPOCHS, "value")),
 )
 async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, parametrization="orthogonal",
-                          levels=4, mode="periodization", wave="db5", teacher_epochs=None):
+                          levels=4, mode="auto", wave="db5", teacher_epochs=None):
     """Grid size and the server's run-time estimate (``POST /api/jobs/estimate``), or what is wrong, in words."""
     try:
         n_l, n_g = len(parse_grid(lambdas, "λ")), len(parse_grid(gammas, "γ"))

@@ -10,13 +10,14 @@ import numpy as np
 import torch
 from torch import nn
 
+from models.options import TEACHER_ARCHITECTURES
 from models.validation import InputError
 
 __all__ = ["TEACHERS", "default_teacher", "build_teacher", "count_params", "MLPTeacher", "LSTMTeacher",
            "CNNTeacher", "ResNet18Teacher"]
 
 #: Names of the built-in architectures.
-TEACHERS = ("mlp", "lstm", "cnn", "resnet18")
+TEACHERS = TEACHER_ARCHITECTURES
 
 #: Normalisation buffers every built-in teacher carries (a state dict may omit them: they keep 0 and 1).
 _NORM_BUFFERS = ("x_mean", "x_std", "y_mean", "y_std")

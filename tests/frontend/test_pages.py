@@ -138,16 +138,22 @@ def test_configure_grid_parsing_and_payload():
         cfg.job_payload("ds-1", "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", 2.5)
 
 
-def test_configure_presets_follow_the_paper():
+def test_configure_takes_choices_bounds_and_presets_from_the_service(service):
     cfg = page("configure")
-    paper_ts = cfg.GRID_PRESETS["timeseries"]["paper"]
+    loaded = run(cfg.load_options("key"))
+    options = loaded["options"]
+    assert {o["value"] for o in loaded["modes"]} == {"auto", "periodization", "zero", "symmetric"}
+    assert loaded["max_epochs"] == options["bounds"]["epochs"] and {"db5", "sym5", "coif2"} <= {
+        o["value"] for o in loaded["waves"]}
+    paper_ts = options["grid_presets"]["timeseries"]["paper"]
     assert len(paper_ts["lambdas"]) == 5 and len(paper_ts["gammas"]) == 21 and paper_ts["gammas"][0] == 0.0
     assert paper_ts["lambdas"][0] == pytest.approx(1e-4) and paper_ts["gammas"][-1] == pytest.approx(10)
-    paper_img = cfg.GRID_PRESETS["image"]["paper"]
+    paper_img = options["grid_presets"]["image"]["paper"]
     assert paper_img["lambdas"] == [0.005, 0.01, 0.02] and len(paper_img["gammas"]) == 11
-    out = cfg.apply_preset({"kind": "image"}, None, None)
+    out = cfg.apply_preset({"kind": "image"}, None, None, options)
     assert cfg.parse_grid(out["lambdas"], "λ") == [0.005, 0.01, 0.02] and out["epochs"] == 15
     assert len(cfg.parse_grid(out["gammas"], "γ")) == 5
+    assert cfg.apply_preset({"kind": "image"}, None, None, None)["epochs"] is no_update
 
 
 def test_configure_estimate(service):
@@ -189,9 +195,10 @@ def test_configure_lists(service):
     out = run(cfg.load_dataset_info(service.dataset_id))
     assert out["info"]["kind"] == "timeseries" and "64" in out["facts"] and out["hidden"] == service.dataset_id
     assert run(cfg.load_dataset_info(None))["info"] is None
-    out = run(cfg.load_teachers({"kind": "image"}, None, None))
+    options = run(cfg.load_options("key"))["options"]
+    out = run(cfg.load_teachers({"kind": "image"}, None, options, None))
     assert out["value"] == "cnn" and "mlp" in [o["value"] for o in out["options"]]
-    out = run(cfg.load_teachers({"kind": "image"}, {"id": "t9", "name": "mine.pt"}, "cnn"))
+    out = run(cfg.load_teachers({"kind": "image"}, {"id": "t9", "name": "mine.pt"}, options, "cnn"))
     assert out["value"] == "t9" and out["options"][-1] == {"label": "uploaded: mine.pt", "value": "t9"}
     opts = cfg.teacher_options([{"id": "mlp", "name": "mlp", "builtin": True},
                                 {"id": "t1", "name": "w.safetensors", "arch": "cnn", "builtin": False}])
