@@ -26,4 +26,4 @@ USER awd
 VOLUME ["/data"]
 EXPOSE 8050
 # The web process; the worker service overrides the command (see docker-compose.yml).
-CMD ["uvicorn", "--factory", "backend.app:create_app", "--host", "0.0.0.0", "--port", "8050", "--proxy-headers"]
+CMD ["uvicorn", "--factory", "awd_studio.backend.app:create_app", "--host", "0.0.0.0", "--port", "8050", "--proxy-headers"]

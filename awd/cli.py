@@ -15,7 +15,7 @@ import typing
 from enum import StrEnum
 from pathlib import Path
 
-from models.options import TEACHER_ARCHITECTURES, cli_fields
+from awd_studio.models.options import TEACHER_ARCHITECTURES, cli_fields
 
 __all__ = ["main", "build_parser"]
 
@@ -29,7 +29,7 @@ def _floats(text):
 
 def build_parser():
     """The argument parser of the ``awd`` command."""
-    from models import __version__  # torch-free; the science loads only in the commands that use it
+    from awd_studio.models import __version__  # torch-free; the science loads only in the commands that use it
 
     parser = argparse.ArgumentParser(prog="awd", description="AWD Studio: adaptive wavelet distillation.")
     parser.add_argument("--version", action="version", version=f"awd-studio {__version__}")
@@ -100,7 +100,7 @@ def _ints(text):
 
 def _add_reproduce_parser(sub):
     """``awd reproduce synthetic``: the paper's section 4.1 (models.reproduce); defaults from SyntheticConfig."""
-    from models.reproduce import STARTS, SyntheticConfig  # torch-free module level
+    from awd_studio.models.reproduce import STARTS, SyntheticConfig  # torch-free module level
 
     d = SyntheticConfig()
     re_ = sub.add_parser("reproduce", help="reproduce an experiment of the paper (synthetic: section 4.1)")
@@ -129,7 +129,7 @@ def _cmd_reproduce(args):
 
     import torch
 
-    from models import reproduce
+    from awd_studio.models import reproduce
 
     torch.set_num_threads(1)
     config = reproduce.SyntheticConfig(
@@ -151,7 +151,7 @@ def _cmd_reproduce(args):
 
 
 def _cmd_example(args):
-    from models.data import write_example  # torch and the simulators: only for this command
+    from awd_studio.models.data import write_example  # torch and the simulators: only for this command
 
     path = write_example(args.name, args.out, n=args.n, seed=args.seed)
     print(f"wrote {path}")
@@ -161,7 +161,7 @@ def _cmd_example(args):
 def _cmd_distill(args):
     from tqdm import tqdm
 
-    from models import pipeline  # torch and the science: only for this command (`awd --help` stays fast)
+    from awd_studio.models import pipeline  # torch and the science: only for this command (`awd --help` stays fast)
 
     config = {name: getattr(args, name) for name, _field in cli_fields()
               if name != "teacher" and getattr(args, name) is not None}
@@ -191,13 +191,13 @@ def _cmd_distill(args):
 
 
 def _cmd_serve(args):
-    from awd.serve import serve  # the web app: only for this command
+    from awd_studio.serve import serve  # the web app: only for this command
 
     return serve(host=args.host, port=args.port, data_dir=args.data_dir)
 
 
 def _cmd_worker(args):
-    from awd.serve import run_worker  # the worker: only for this command
+    from awd_studio.serve import run_worker  # the worker: only for this command
 
     run_worker(concurrency=args.concurrency)
     return 0

@@ -21,7 +21,7 @@ from pathlib import Path
 import redis
 import uvicorn
 
-from jobstate.config import get_settings
+from awd_studio.jobstate.config import get_settings
 
 __all__ = [
     "redis_server_binary",
@@ -129,7 +129,7 @@ def worker_command(concurrency: int = 1, name: str | None = None, loglevel: str 
                    pool: str = "prefork") -> list[str]:
     """The command line of a Celery worker on the ``distill`` queue (prefork, one task at a time each)."""
     node = name or f"awd-{os.getpid()}-{int(time.time() * 1000) % 100000}@%h"
-    return [sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker", "-P", pool,
+    return [sys.executable, "-m", "celery", "-A", "awd_studio.worker.celery_app", "worker", "-P", pool,
             "-c", str(int(concurrency)), "-Q", "distill", "-n", node, "-l", loglevel,
             "--without-gossip", "--without-mingle", "-O", "fair"]
 
@@ -353,12 +353,12 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
 
             def start_embedded_worker():
                 worker["process"] = start_worker(env=dict(os.environ), concurrency=workers,
-                                                 log_file=data_dir / "logs" / "worker.log")
+                                                 log_file=data_dir / "logs" / "awd_studio.worker.log")
 
             supervisor.add("the worker", start=start_embedded_worker,
                            alive=lambda: worker["process"] is not None and worker["process"].poll() is None)
         supervisor.start()
-        from backend.app import create_app  # the web app and its pages: only `awd serve` loads them
+        from awd_studio.backend.app import create_app  # the web app and its pages: only `awd serve` loads them
 
         app = create_app()
         config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False,
@@ -402,7 +402,7 @@ def run_worker(concurrency: int = 1, loglevel: str = "info", name: str | None = 
         print("awd worker: set REDIS_URL (e.g. redis://lab-server:6379/0) to join a shared queue",
               file=sys.stderr)
         return 2
-    from worker.celery_app import celery_app  # reads REDIS_URL when imported: after the check above
+    from awd_studio.worker.celery_app import celery_app  # reads REDIS_URL when imported: after the check above
 
     argv = worker_command(concurrency, name, loglevel)[5:]  # from "worker" on
     celery_app.worker_main(argv)

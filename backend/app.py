@@ -1,6 +1,6 @@
 """The FastAPI application: every ``/api`` router, then (when importable) the Dash pages.
 
-``create_app()`` is what uvicorn serves (``uvicorn --factory backend.app:create_app``). At start-up it
+``create_app()`` is what uvicorn serves (``uvicorn --factory awd_studio.backend.app:create_app``). At start-up it
 creates the tables and starts the job-recovery loop: queued jobs are sent to the broker again and running
 jobs whose worker is gone are re-queued (the database row is the source of truth).
 """
@@ -19,14 +19,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from backend.auth import OwnerGateMiddleware
-from backend.ratelimit import RateLimitMiddleware
-from backend.routes import datasets, examples, health, jobs, options, results, session, shares, teachers
-from jobstate.config import Settings, get_settings
-from jobstate.db import init_db
-from jobstate.dispatch import recover_jobs
-from jobstate.storage import DISK_FULL_DETAIL, Paths, is_disk_full, sweep_temp
-from models import __version__
+from awd_studio.backend.auth import OwnerGateMiddleware
+from awd_studio.backend.ratelimit import RateLimitMiddleware
+from awd_studio.backend.routes import datasets, examples, health, jobs, options, results, session, shares, teachers
+from awd_studio.jobstate.config import Settings, get_settings
+from awd_studio.jobstate.db import init_db
+from awd_studio.jobstate.dispatch import recover_jobs
+from awd_studio.jobstate.storage import DISK_FULL_DETAIL, Paths, is_disk_full, sweep_temp
+from awd_studio.models import __version__
 
 __all__ = ["create_app", "api_router", "RecoveryLoop", "validation_detail"]
 
@@ -90,7 +90,7 @@ class RecoveryLoop:
 
 def _mount_ui(app: FastAPI) -> None:
     try:  # the pages are optional: an API-only deployment runs without them
-        from frontend.app import create_dash
+        from awd_studio.frontend.app import create_dash
     except ImportError as exc:
         log.info("no UI mounted (frontend not importable: %s); the API works on its own", exc)
         return

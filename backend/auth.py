@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from jobstate.db import is_uuid
+from awd_studio.jobstate.db import is_uuid
 
 __all__ = ["OWNER_COOKIE", "cookie_value", "credentials", "is_owner", "OwnerGateMiddleware", "is_share_page"]
 

@@ -7,10 +7,10 @@ from typing import Annotated, Iterator
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
-from backend.auth import credentials
-from jobstate.config import Settings
-from jobstate.db import Dataset, Job, get_sessionmaker, is_uuid
-from jobstate.storage import Paths
+from awd_studio.backend.auth import credentials
+from awd_studio.jobstate.config import Settings
+from awd_studio.jobstate.db import Dataset, Job, get_sessionmaker, is_uuid
+from awd_studio.jobstate.storage import Paths
 
 __all__ = [
     "get_app_settings",

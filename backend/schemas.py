@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.options import JobOptions
+from awd_studio.models.options import JobOptions
 
 __all__ = [
     "DatasetPublic",

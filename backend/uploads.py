@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import HTTPException, Request, status
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from jobstate.storage import DISK_FULL_DETAIL, Paths, is_disk_full, local_file_name, remove_tree, safe_suffix
+from awd_studio.jobstate.storage import DISK_FULL_DETAIL, Paths, is_disk_full, local_file_name, remove_tree, safe_suffix
 
 __all__ = ["ReceivedFile", "ReceivedUpload", "receive_upload", "multipart_openapi"]
 

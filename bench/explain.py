@@ -40,7 +40,7 @@ import torch  # noqa: E402
 
 torch.set_num_threads(1)
 
-from models.explain import (  # noqa: E402
+from awd_studio.models.explain import (  # noqa: E402
     DEFAULTS,
     TopKStudent,
     analyze,
@@ -58,9 +58,9 @@ from models.explain import (  # noqa: E402
     mask_support,
     train_tiny_cnn,
 )
-from models.predictors import TopKLinearRegressor  # noqa: E402
-from models.teachers import build_teacher, count_params, train_teacher  # noqa: E402
-from models.wavelets import wavedec1d  # noqa: E402
+from awd_studio.models.predictors import TopKLinearRegressor  # noqa: E402
+from awd_studio.models.teachers import build_teacher, count_params, train_teacher  # noqa: E402
+from awd_studio.models.wavelets import wavedec1d  # noqa: E402
 
 
 def _median_seconds(fn, repeats):

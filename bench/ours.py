@@ -39,7 +39,7 @@ def _load(opts, teacher_name=None):
 
 
 def _distiller(opts, **overrides):
-    from models.distill import WaveletDistiller
+    from awd_studio.models.distill import WaveletDistiller
 
     kw = dict(wave=opts.get("wave", "db5"), levels=opts.get("levels", 4), mode=opts.get("mode", "zero"),
               parametrization=opts.get("parametrization", "free"), epochs=opts.get("epochs", 3),
@@ -116,8 +116,8 @@ def task_predict(opts):
     """
     import numpy as np
 
-    from models import filters, predictors, wavelets
-    from models.teachers import predict
+    from awd_studio.models import filters, predictors, wavelets
+    from awd_studio.models.teachers import predict
 
     which = opts["which"]
     X, y, teacher = _load(opts, opts["teacher"])
@@ -173,7 +173,7 @@ def task_scaling(opts):
     """Seconds per epoch of our default configuration as one size doubles at a time (others at the base)."""
     import numpy as np
 
-    from models.data import make_example
+    from awd_studio.models.data import make_example
 
     X_all, _, mlp = _load(opts, "mlp")
     base = dict(n=1000, length=64, levels=4, grid=1)
@@ -194,7 +194,7 @@ def task_scaling(opts):
     def teacher_for(length):
         if length == X_all.shape[1]:
             return mlp
-        from models.teachers import build_teacher
+        from awd_studio.models.teachers import build_teacher
 
         torch.manual_seed(0)
         return build_teacher("mlp", (length,), 1).eval()
@@ -208,7 +208,7 @@ def task_scaling(opts):
         if dim == 1:
             X, teacher = series(n, length), teacher_for(length)
         else:
-            from models.teachers import build_teacher
+            from awd_studio.models.teachers import build_teacher
 
             X = make_example("lensing", n=int(n / 0.8) + 2, seed=0).X[:n] if length == 64 else \
                 np.random.default_rng(0).standard_normal((n, length, length)).astype(np.float32)
@@ -238,7 +238,7 @@ TASKS = {"fit": task_fit, "grid": task_grid, "predict": task_predict, "scaling":
 
 def main(task, opts):
     start = timer()
-    import models.distill  # noqa: F401  (the import is part of the per-process cost)
+    import awd_studio.models.distill  # noqa: F401  (the import is part of the per-process cost)
 
     import_seconds = timer() - start
     # The per-process start-up: imports, and the first Adam (it imports torch._dynamo lazily, ~2.5 s). It is

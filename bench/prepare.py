@@ -23,7 +23,7 @@ N_MAPS = 1000    # 1000 maps of 64 x 64
 def _series(n, seed):
     import numpy as np
 
-    from models.data import make_example
+    from awd_studio.models.data import make_example
 
     d = make_example("synthetic", n=n, seed=seed)
     X = np.concatenate([d.X, d.X_test]) if d.X_test is not None else d.X
@@ -34,7 +34,7 @@ def _series(n, seed):
 def _maps(n, seed):
     import numpy as np
 
-    from models.data import make_example
+    from awd_studio.models.data import make_example
 
     d = make_example("lensing", n=int(np.ceil(n / 0.8)) + 2, seed=seed)
     X = np.concatenate([d.X, d.X_test]) if d.X_test is not None else d.X
@@ -63,7 +63,7 @@ def prepare(work_dir=WORK_DIR, n_series=N_SERIES, n_maps=N_MAPS, teacher_epochs=
     import numpy as np
 
     torch = one_thread()
-    from models.teachers import build_teacher, evaluate_teacher, train_teacher
+    from awd_studio.models.teachers import build_teacher, evaluate_teacher, train_teacher
 
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -99,7 +99,7 @@ def load_teacher_state(name, input_shape, path):
     """Rebuild one of our built-in teachers from a ``state_dict`` file (works in either virtualenv)."""
     import torch
 
-    from models.teachers import build_teacher
+    from awd_studio.models.teachers import build_teacher
 
     model = build_teacher(name, tuple(input_shape), 1)
     model.load_state_dict(torch.load(path, weights_only=True))

@@ -19,7 +19,7 @@ CONFIGS = [("zero", "free", "exact"), ("zero", "free", "precomputed"), ("periodi
 def profile_config(X, teacher, mode, parametrization, gradient_path, rows=12):
     from torch.profiler import ProfilerActivity, profile
 
-    from models.distill import WaveletDistiller
+    from awd_studio.models.distill import WaveletDistiller
 
     def make():
         return WaveletDistiller(mode=mode, parametrization=parametrization, gradient_path=gradient_path,

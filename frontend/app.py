@@ -18,10 +18,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, callback, dcc, html, set_props
 
-from frontend import api_client
-from frontend.components import APP_NAV, is_job_id
+from awd_studio.frontend import api_client
+from awd_studio.frontend.components import APP_NAV, is_job_id
 
-__all__ = ["create_dash", "PAGES_DIR", "ASSETS_DIR", "BOOTSTRAP_CSS", "report_error", "navbar", "is_share_path",
+__all__ = ["create_dash", "StudioDash", "PAGES_DIR", "ASSETS_DIR", "BOOTSTRAP_CSS", "report_error", "navbar", "is_share_path",
            "owner_gate"]
 
 log = logging.getLogger("frontend")
@@ -110,6 +110,22 @@ def _layout() -> html.Div:
     ])
 
 
+class StudioDash(Dash):
+    """Dash as AWD Studio runs it: callbacks over HTTP only.
+
+    On FastAPI, Dash 4 advertises a WebSocket endpoint in the page's config even with WebSocket callbacks off,
+    and the browser then tries to open it on every page view (the server logs two warnings each time, or a
+    connection per page where a WebSocket library is installed). The pages use no WebSocket callback, so the
+    config leaves the endpoint out and the browser never asks.
+    """
+
+    def _config(self):
+        config = super()._config()
+        if not self._websocket_callbacks:
+            config.pop("websocket", None)
+        return config
+
+
 def create_dash(server) -> Dash:
     """Mount the Dash pages on a FastAPI app.
 
@@ -124,7 +140,7 @@ def create_dash(server) -> Dash:
         The Dash app (its routes live on ``server``).
     """
     api_client.configure(app=server)
-    app = Dash(
+    app = StudioDash(
         __name__,
         server=server,
         use_pages=True,

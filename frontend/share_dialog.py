@@ -14,8 +14,8 @@ import datetime as dt
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
-from frontend.api_client import ApiError, get_client
-from frontend.components import is_job_id, named_update, triggered_id
+from awd_studio.frontend.api_client import ApiError, get_client
+from awd_studio.frontend.components import is_job_id, named_update, triggered_id
 
 __all__ = ["ids", "SHARE_EXPIRY", "open_button", "dialog", "share_rows", "toggle_share", "list_shares", "share",
            "revoke"]

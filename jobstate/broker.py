@@ -2,7 +2,7 @@
 
 :func:`make_celery` is the one place that configures Celery. The web process uses :func:`sender` only to
 send tasks by name and to talk to workers (ping, inspect, revoke): it never imports the task code. The worker
-builds its own app with the task modules included (``worker.celery_app``); everything else uses :func:`sender`.
+builds its own app with the task modules included (``awd_studio.worker.celery_app``); everything else uses :func:`sender`.
 
 Reliability settings: late acknowledgement, re-delivery when a worker process is lost, one task prefetched
 at a time, a Redis visibility timeout above the longest job, soft and hard time limits. The job row in
@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from celery import Celery
 
-from jobstate.config import get_settings
+from awd_studio.jobstate.config import get_settings
 
 __all__ = ["sender", "QUEUE", "TASK_RUN_JOB", "make_celery"]
 
@@ -32,7 +32,7 @@ def make_celery(settings=None, include=()) -> Celery:
     settings : jobstate.config.Settings or None, default=None
         ``None`` reads the environment (``REDIS_URL``, ``AWD_JOB_TIME_LIMIT``...).
     include : sequence of str, default=()
-        Task modules the app imports (the worker passes ``["worker.tasks"]``; senders pass none).
+        Task modules the app imports (the worker passes ``["awd_studio.worker.tasks"]``; senders pass none).
 
     Returns
     -------

@@ -15,7 +15,7 @@ import secrets
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from jobstate.db import ACTIVE_STATES, Dataset, Job, LossPoint, Share, Teacher, new_id, utcnow
+from awd_studio.jobstate.db import ACTIVE_STATES, Dataset, Job, LossPoint, Share, Teacher, new_id, utcnow
 
 __all__ = [
     "hash_token",

@@ -23,10 +23,10 @@ import time
 
 from sqlalchemy import select
 
-from jobstate import crud
-from jobstate.broker import QUEUE, TASK_RUN_JOB, sender
-from jobstate.db import Job, get_sessionmaker, utcnow
-from jobstate.storage import Paths, remove_tree
+from awd_studio.jobstate import crud
+from awd_studio.jobstate.broker import QUEUE, TASK_RUN_JOB, sender
+from awd_studio.jobstate.db import Job, get_sessionmaker, utcnow
+from awd_studio.jobstate.storage import Paths, remove_tree
 
 __all__ = ["HEARTBEAT_SECONDS", "ORPHAN_GRACE_SECONDS", "enqueue_job", "revoke_task", "live_workers",
            "worker_count", "broker_task_ids", "terminate_job_tasks", "recover_jobs", "recover_worker_jobs"]

@@ -5,9 +5,9 @@ its own. :func:`job_config` joins them into a :class:`models.options.PipelineCon
 file under ``AWD_DATA_DIR``, the same way on submission (to validate) and in the worker (to run).
 """
 
-from jobstate.db import Teacher
-from jobstate.storage import Paths
-from models.options import PipelineConfig
+from awd_studio.jobstate.db import Teacher
+from awd_studio.jobstate.storage import Paths
+from awd_studio.models.options import PipelineConfig
 
 __all__ = ["job_config", "stored_options"]
 

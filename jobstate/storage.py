@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from models.files import atomic_write_bytes, sha256_file
+from awd_studio.models.files import atomic_write_bytes, sha256_file
 
 __all__ = [
     "DATASET_SUFFIXES",

@@ -26,7 +26,7 @@ whose weights sum to one).
 
 import torch
 
-from models.options import Attribution
+from awd_studio.models.options import Attribution
 
 __all__ = [
     "ATTRIBUTION_METHODS",

@@ -37,11 +37,11 @@ import time
 import numpy as np
 import torch
 
-from models import filters as _filters
-from models import wavelets as _wavelets
-from models.attributions import check_method, teacher_input_gradients, trim_attributions
-from models.device import resolve_device
-from models.losses import (
+from awd_studio.models import filters as _filters
+from awd_studio.models import wavelets as _wavelets
+from awd_studio.models.attributions import check_method, teacher_input_gradients, trim_attributions
+from awd_studio.models.device import resolve_device
+from awd_studio.models.losses import (
     VALIDITY_TERMS,
     dense_data_terms,
     l1_per_filter,
@@ -49,8 +49,8 @@ from models.losses import (
     validity_terms,
     validity_terms_and_gradient,
 )
-from models.optim import StackedAdam
-from models.options import GRADIENT_PATH_ALIASES, GradientPath
+from awd_studio.models.optim import StackedAdam
+from awd_studio.models.options import GRADIENT_PATH_ALIASES, GradientPath
 
 __all__ = ["WaveletDistiller", "Cancelled", "grid_points", "TransformOperator"]
 

@@ -8,7 +8,7 @@ runs sooner, and a GPU or a faster CPU runs them faster. The API uses it to refu
 
 import numpy as np
 
-from models.options import DEFAULT_TEACHER, grid_preset
+from awd_studio.models.options import DEFAULT_TEACHER, grid_preset
 
 __all__ = ["estimate_seconds", "estimate_job"]
 

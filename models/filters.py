@@ -34,8 +34,8 @@ import pywt
 import torch
 from torch import nn
 
-from models import wavelets
-from models.options import Parametrization
+from awd_studio.models import wavelets
+from awd_studio.models.options import Parametrization
 
 __all__ = [
     "lowpass_filter",

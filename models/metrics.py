@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from models.validation import InputError
+from awd_studio.models.validation import InputError
 
 __all__ = [
     "r2_score",

@@ -5,7 +5,7 @@ The pipeline, the CLI, the benchmarks and user code import the students from her
 numpy reference versions the tests compare the compiled loops with are in ``tests/models/reference_students.py``.
 """
 
-import models.students as _students
-from models.students import *  # noqa: F403 - re-exporting the students is this module's one job
+import awd_studio.models.students as _students
+from awd_studio.models.students import *  # noqa: F403 - re-exporting the students is this module's one job
 
 __all__ = list(_students.__all__)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models import filters as _filters
+from awd_studio.models import filters as _filters
 
 __all__ = ["SyntheticConfig", "STARTS", "run_synthetic", "summarize", "write_report", "markdown_table",
            "plot_starts"]
@@ -110,8 +110,8 @@ def _distance(h, level):
 def _cv_scores(filters, X, y, config, seed):
     """Cross-validated R2 of the product's time-series student on each filter (the pipeline's own code, on
     its shared splits)."""
-    from models.options import PipelineConfig
-    from models.pipeline.selection import cv_splits, fold_scores
+    from awd_studio.models.options import PipelineConfig
+    from awd_studio.models.pipeline.selection import cv_splits, fold_scores
 
     cv_config = PipelineConfig(levels=4, mode=config.mode, cv_folds=config.cv_folds, top_k=config.top_k, seed=seed)
     splits = cv_splits(len(X), cv_config.cv_folds, cv_config.cv_repeats, seed)
@@ -122,7 +122,7 @@ def _cv_scores(filters, X, y, config, seed):
 
 def _fit_start(start, teacher, X, y, config, seed):
     """One start, one seed: distil, measure every grid point, select two ways."""
-    from models.distill import WaveletDistiller
+    from awd_studio.models.distill import WaveletDistiller
 
     wave, noise = STARTS[start]
     t0 = time.perf_counter()
@@ -168,8 +168,8 @@ def run_synthetic(config=None, progress=print):
         learned filters), ``teachers`` (test R2 and training seconds per seed), ``summary`` (:func:`summarize`)
         and ``seconds``.
     """
-    from models.data.simulate_synthetic import simulate_synthetic
-    from models.teachers import evaluate_teacher, train_teacher
+    from awd_studio.models.data.simulate_synthetic import simulate_synthetic
+    from awd_studio.models.teachers import evaluate_teacher, train_teacher
 
     config = (config or SyntheticConfig()).validate()
     say = progress or (lambda line: None)

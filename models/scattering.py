@@ -41,7 +41,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models import scattering_filters as sf
+from awd_studio.models import scattering_filters as sf
 
 __all__ = ["MorletScattering1D", "MorletScattering2D", "all_paths", "check_paths"]
 

@@ -42,9 +42,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from models import filters as flt
-from models import wavelets as wv
-from models.scattering import _check_input, all_paths, check_paths
+from awd_studio.models import filters as flt
+from awd_studio.models import wavelets as wv
+from awd_studio.models.scattering import _check_input, all_paths, check_paths
 
 __all__ = ["DWTScattering1D", "DWTScattering2D", "ORIENTATIONS"]
 

@@ -35,14 +35,14 @@ from sklearn.linear_model import RidgeCV
 from sklearn.utils.validation import check_is_fitted
 from torch.utils.checkpoint import checkpoint
 
-from models import attributions as attr
-from models import validation as val
-from models import wavelets as wv
-from models.device import resolve_device
-from models.distill import Cancelled
-from models.scattering import MorletScattering1D, MorletScattering2D
-from models.scattering_dwt import DWTScattering1D, DWTScattering2D
-from models.scattering_pruning import greedy_prune
+from awd_studio.models import attributions as attr
+from awd_studio.models import validation as val
+from awd_studio.models import wavelets as wv
+from awd_studio.models.device import resolve_device
+from awd_studio.models.distill import Cancelled
+from awd_studio.models.scattering import MorletScattering1D, MorletScattering2D
+from awd_studio.models.scattering_dwt import DWTScattering1D, DWTScattering2D
+from awd_studio.models.scattering_pruning import greedy_prune
 
 __all__ = ["ScatteringRegressor", "make_transform", "ridge_heldout_loss", "BANKS"]
 

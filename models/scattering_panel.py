@@ -14,9 +14,9 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from models import wavelets as wv
-from models.scattering import MorletScattering1D, MorletScattering2D
-from models.scattering_dwt import ORIENTATIONS, DWTScattering1D
+from awd_studio.models import wavelets as wv
+from awd_studio.models.scattering import MorletScattering1D, MorletScattering2D
+from awd_studio.models.scattering_dwt import ORIENTATIONS, DWTScattering1D
 
 __all__ = ["scattering_panel", "scattering_summary", "path_id"]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from awd.serve import RedisServer, free_port, start_worker, stop_process
+from awd_studio.serve import RedisServer, free_port, start_worker, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 _BASE = Path(tempfile.mkdtemp(prefix="awd-tests-"))
@@ -91,7 +91,7 @@ class WorkerControl(ManagedProcess):
         return self
 
     def wait_ready(self, timeout: float = 90.0) -> None:
-        from jobstate.broker import sender
+        from awd_studio.jobstate.broker import sender
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -128,7 +128,7 @@ def redis_server(data_dir):
 @pytest.fixture(scope="session")
 def settings(data_dir):
     """The settings every process of the session reads from the environment."""
-    from jobstate.config import get_settings
+    from awd_studio.jobstate.config import get_settings
 
     get_settings.cache_clear()
     return get_settings()
@@ -137,7 +137,7 @@ def settings(data_dir):
 @pytest.fixture(scope="session")
 def app(redis_server, settings):
     """The FastAPI app (API only; the UI has its own tests)."""
-    from backend.app import create_app
+    from awd_studio.backend.app import create_app
 
     return create_app(settings, with_ui=False)
 
@@ -198,7 +198,7 @@ def make_client(settings, redis_server):
     """``make_client(**settings_overrides)`` -> a TestClient of an app built with other settings."""
     from fastapi.testclient import TestClient
 
-    from backend.app import create_app
+    from awd_studio.backend.app import create_app
 
     clients = []
 

@@ -1,10 +1,10 @@
 """The worker's Celery application: :func:`jobstate.broker.make_celery` with the task modules.
 
-Start a worker with ``awd worker`` or ``celery -A worker.celery_app worker -P prefork -c 1 -Q distill``.
+Start a worker with ``awd worker`` or ``celery -A awd_studio.worker.celery_app worker -P prefork -c 1 -Q distill``.
 """
 
-from jobstate.broker import QUEUE, make_celery
+from awd_studio.jobstate.broker import QUEUE, make_celery
 
 __all__ = ["celery_app", "QUEUE"]
 
-celery_app = make_celery(include=["worker.tasks"])
+celery_app = make_celery(include=["awd_studio.worker.tasks"])

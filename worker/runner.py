@@ -17,13 +17,13 @@ from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 
-from jobstate import crud
-from jobstate.config import get_settings
-from jobstate.db import Dataset, Job, Teacher, get_sessionmaker, utcnow
-from jobstate.dispatch import HEARTBEAT_SECONDS, ORPHAN_GRACE_SECONDS
-from jobstate.jobconfig import job_config
-from jobstate.storage import Paths, is_disk_full, pid_alive, usage_bytes
-from models.options import PipelineConfig
+from awd_studio.jobstate import crud
+from awd_studio.jobstate.config import get_settings
+from awd_studio.jobstate.db import Dataset, Job, Teacher, get_sessionmaker, utcnow
+from awd_studio.jobstate.dispatch import HEARTBEAT_SECONDS, ORPHAN_GRACE_SECONDS
+from awd_studio.jobstate.jobconfig import job_config
+from awd_studio.jobstate.storage import Paths, is_disk_full, pid_alive, usage_bytes
+from awd_studio.models.options import PipelineConfig
 
 __all__ = ["JobRun", "claim", "lost_owner", "owns", "describe_error"]
 

@@ -12,12 +12,12 @@ import redis
 from celery import chord, group
 from celery.signals import worker_process_init, worker_ready
 
-from jobstate.config import get_settings
-from jobstate.db import get_engine, get_sessionmaker
-from jobstate.dispatch import ORPHAN_GRACE_SECONDS, recover_worker_jobs
-from models import pipeline  # imported once in the worker's parent, shared by its prefork children
-from worker.celery_app import celery_app
-from worker.runner import JobRun, claim, describe_error, owns
+from awd_studio.jobstate.config import get_settings
+from awd_studio.jobstate.db import get_engine, get_sessionmaker
+from awd_studio.jobstate.dispatch import ORPHAN_GRACE_SECONDS, recover_worker_jobs
+from awd_studio.models import pipeline  # imported once in the worker's parent, shared by its prefork children
+from awd_studio.worker.celery_app import celery_app
+from awd_studio.worker.runner import JobRun, claim, describe_error, owns
 
 __all__ = ["run_job", "distill_chunk", "finalize_job"]
 

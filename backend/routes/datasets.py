@@ -6,13 +6,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
-from backend.deps import DatasetDep, PathsDep, SessionDep, SettingsDep, require_owner
-from backend.schemas import DatasetPublic, DatasetsPublic, Problem
-from backend.uploads import multipart_openapi, receive_upload
-from jobstate import crud
-from jobstate.db import ACTIVE_STATES, Job, new_id
-from jobstate.storage import DATASET_SUFFIXES, atomic_move, remove_tree, safe_display_name, usage_bytes
-from models.data import load_dataset, save_npz, summarize
+from awd_studio.backend.deps import DatasetDep, PathsDep, SessionDep, SettingsDep, require_owner
+from awd_studio.backend.schemas import DatasetPublic, DatasetsPublic, Problem
+from awd_studio.backend.uploads import multipart_openapi, receive_upload
+from awd_studio.jobstate import crud
+from awd_studio.jobstate.db import ACTIVE_STATES, Job, new_id
+from awd_studio.jobstate.storage import DATASET_SUFFIXES, atomic_move, remove_tree, safe_display_name, usage_bytes
+from awd_studio.models.data import load_dataset, save_npz, summarize
 
 __all__ = ["router", "read_dataset_file", "check_quota", "store_dataset"]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Body, Depends, HTTPException, status
 from fastapi.concurrency import run_in_threadpool
 
-from backend.deps import PathsDep, SessionDep, SettingsDep, require_owner
-from backend.routes.datasets import check_quota, store_dataset
-from backend.schemas import DatasetPublic, ExampleCreate, ExamplePublic, ExamplesPublic, Problem
-from jobstate.storage import sha256_file
-from models.data import EXAMPLES, make_example, save_npz, summarize
+from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, require_owner
+from awd_studio.backend.routes.datasets import check_quota, store_dataset
+from awd_studio.backend.schemas import DatasetPublic, ExampleCreate, ExamplePublic, ExamplesPublic, Problem
+from awd_studio.jobstate.storage import sha256_file
+from awd_studio.models.data import EXAMPLES, make_example, save_npz, summarize
 
 __all__ = ["router", "EXAMPLE_INFO", "EXAMPLE_SAMPLE_SIZE", "EXAMPLE_DEFAULT_N"]
 

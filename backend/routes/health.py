@@ -6,10 +6,10 @@ import redis
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from backend.deps import SessionDep, SettingsDep
-from backend.schemas import HealthPublic
-from jobstate.dispatch import worker_count
-from models import __version__
+from awd_studio.backend.deps import SessionDep, SettingsDep
+from awd_studio.backend.schemas import HealthPublic
+from awd_studio.jobstate.dispatch import worker_count
+from awd_studio.models import __version__
 
 __all__ = ["router"]
 

@@ -9,8 +9,8 @@ import json
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Response, status
 from sqlalchemy.exc import IntegrityError
 
-from backend.deps import JobDep, PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
-from backend.schemas import (
+from awd_studio.backend.deps import JobDep, PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
+from awd_studio.backend.schemas import (
     JobCreate,
     JobEstimate,
     JobPublic,
@@ -23,13 +23,13 @@ from backend.schemas import (
     SharePublic,
     SharesPublic,
 )
-from jobstate import crud
-from jobstate.db import ACTIVE_STATES, Dataset, Job, Teacher, utcnow
-from jobstate.dispatch import enqueue_job, revoke_task, worker_count
-from jobstate.jobconfig import job_config, stored_options
-from jobstate.storage import remove_tree
-from models import estimate as run_time
-from models.options import TEACHER_ARCHITECTURES, PipelineConfig
+from awd_studio.jobstate import crud
+from awd_studio.jobstate.db import ACTIVE_STATES, Dataset, Job, Teacher, utcnow
+from awd_studio.jobstate.dispatch import enqueue_job, revoke_task, worker_count
+from awd_studio.jobstate.jobconfig import job_config, stored_options
+from awd_studio.jobstate.storage import remove_tree
+from awd_studio.models import estimate as run_time
+from awd_studio.models.options import TEACHER_ARCHITECTURES, PipelineConfig
 
 __all__ = ["router", "job_public", "build_config"]
 

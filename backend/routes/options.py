@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from backend.deps import SettingsDep, require_owner
-from models.options import describe
+from awd_studio.backend.deps import SettingsDep, require_owner
+from awd_studio.models.options import describe
 
 __all__ = ["router"]
 

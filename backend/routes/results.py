@@ -12,11 +12,11 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import FileResponse
 
-from backend.deps import PathsDep, SessionDep, is_uuid, require_owner
-from backend.schemas import ArtifactPublic, ArtifactsPublic, Problem
-from jobstate import crud
-from jobstate.db import Job
-from jobstate.storage import resolve_artifact
+from awd_studio.backend.deps import PathsDep, SessionDep, is_uuid, require_owner
+from awd_studio.backend.schemas import ArtifactPublic, ArtifactsPublic, Problem
+from awd_studio.jobstate import crud
+from awd_studio.jobstate.db import Job
+from awd_studio.jobstate.storage import resolve_artifact
 
 __all__ = ["router"]
 

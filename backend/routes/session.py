@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from backend.auth import is_owner
-from backend.deps import SettingsDep
-from backend.schemas import SessionPublic
+from awd_studio.backend.auth import is_owner
+from awd_studio.backend.deps import SettingsDep
+from awd_studio.backend.schemas import SessionPublic
 
 __all__ = ["router"]
 

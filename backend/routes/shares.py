@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, status
 
-from backend.deps import SessionDep, is_uuid, require_owner
-from backend.schemas import Problem
-from jobstate import crud
-from jobstate.db import Share
+from awd_studio.backend.deps import SessionDep, is_uuid, require_owner
+from awd_studio.backend.schemas import Problem
+from awd_studio.jobstate import crud
+from awd_studio.jobstate.db import Share
 
 __all__ = ["router"]
 

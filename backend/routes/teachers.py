@@ -5,15 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 
-from backend.deps import PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
-from backend.routes.datasets import check_quota
-from backend.schemas import Problem, TeacherPublic, TeachersPublic
-from backend.uploads import multipart_openapi, receive_upload
-from jobstate import crud
-from jobstate.db import Dataset, Teacher, new_id
-from jobstate.storage import TEACHER_SUFFIXES, atomic_move, remove_tree, safe_display_name
-from models.options import TEACHER_ARCHITECTURES as TEACHERS
-from models.teachers import check_teacher_file_isolated
+from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
+from awd_studio.backend.routes.datasets import check_quota
+from awd_studio.backend.schemas import Problem, TeacherPublic, TeachersPublic
+from awd_studio.backend.uploads import multipart_openapi, receive_upload
+from awd_studio.jobstate import crud
+from awd_studio.jobstate.db import Dataset, Teacher, new_id
+from awd_studio.jobstate.storage import TEACHER_SUFFIXES, atomic_move, remove_tree, safe_display_name
+from awd_studio.models.options import TEACHER_ARCHITECTURES as TEACHERS
+from awd_studio.models.teachers import check_teacher_file_isolated
 
 __all__ = ["router", "BUILTIN_INFO"]
 

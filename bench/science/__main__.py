@@ -61,7 +61,7 @@ def read_ts(path):
 
 def make_data(case, seed, covid_dir, out):
     """Write the dataset of one case and seed to ``out`` (.npz)."""
-    from models.data import Dataset, make_example, save_npz
+    from awd_studio.models.data import Dataset, make_example, save_npz
 
     if case in ("synthetic", "cme", "lensing"):
         dataset = make_example(case, seed=seed)
@@ -79,7 +79,7 @@ def make_data(case, seed, covid_dir, out):
 
 def run_one(case, seed, covid_dir):
     """One pipeline run in this process; returns the row stored in runs.jsonl."""
-    from models import pipeline
+    from awd_studio.models import pipeline
 
     data = WORK / "data" / f"{case}_{seed}.npz"
     data.parent.mkdir(parents=True, exist_ok=True)
@@ -108,8 +108,8 @@ def run_one(case, seed, covid_dir):
 def map_student_ablation(data):
     """Test RMSE of Omega_m of the peak students: classes from full rows or Omega_m alone, pooled or per-class
     covariance (the initial wavelet's sub-filters, Laplace, Roberts, raw peaks)."""
-    from models import filters, metrics, predictors
-    from models.data import load_dataset, split_dataset
+    from awd_studio.models import filters, metrics, predictors
+    from awd_studio.models.data import load_dataset, split_dataset
 
     X, Y, X_test, Y_test = split_dataset(load_dataset(data))
     students = {"db5": {"kernels": filters.subfilters_3x3(filters.lowpass_filter("db5"))},

@@ -71,7 +71,7 @@ def halo_maps(omega_m, sigma_8, n, rng, n0=60.0, galaxy_density=None):
 
 def simulate_halo_maps(n=2000, seed=0, test_fraction=0.2, galaxy_density=None):
     """A Dataset of halo-model maps over :data:`COSMOLOGIES`, targets (Omega_m, sigma_8), stratified test split."""
-    from models.data import Dataset
+    from awd_studio.models.data import Dataset
 
     rng = np.random.default_rng(seed)
     per = n // len(COSMOLOGIES)

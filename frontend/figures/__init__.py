@@ -18,14 +18,25 @@ Pages import the package (``from frontend import figures; figures.wavelet_figure
 every public name is re-exported here.
 """
 
-from frontend.figures.activation import activation_figure, n_activation_examples
-from frontend.figures.data import loss_figure, preview_figure, target_histogram_figure
-from frontend.figures.grid import (grid_axes, grid_heatmap_figure, grid_point_label, point_index, psi_grid_figure,
-                                   selected_index)
-from frontend.figures.scores import provenance_items, score_rows, scores_figure, verdict_lines
-from frontend.figures.style import MODEL_LABELS, PALETTE, empty_figure, fmt_number
-from frontend.figures.wavelet import (filters_2d_figure, filters_figure, highpass, subfilters_figure,
-                                      wavelet_figure)
+from awd_studio.frontend.figures.activation import activation_figure, n_activation_examples
+from awd_studio.frontend.figures.data import loss_figure, preview_figure, target_histogram_figure
+from awd_studio.frontend.figures.grid import (
+                                   grid_axes,
+                                   grid_heatmap_figure,
+                                   grid_point_label,
+                                   point_index,
+                                   psi_grid_figure,
+                                   selected_index,
+)
+from awd_studio.frontend.figures.scores import provenance_items, score_rows, scores_figure, verdict_lines
+from awd_studio.frontend.figures.style import MODEL_LABELS, PALETTE, empty_figure, fmt_number
+from awd_studio.frontend.figures.wavelet import (
+                                   filters_2d_figure,
+                                   filters_figure,
+                                   highpass,
+                                   subfilters_figure,
+                                   wavelet_figure,
+)
 
 __all__ = [
     "PALETTE",

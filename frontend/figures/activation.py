@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from frontend.figures.style import PALETTE, apply_layout, as_array, empty_figure, fmt_number
+from awd_studio.frontend.figures.style import PALETTE, apply_layout, as_array, empty_figure, fmt_number
 
 __all__ = ["n_activation_examples", "activation_figure"]
 

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from frontend.figures.style import PALETTE, SERIES, apply_layout, as_array, empty_figure, fmt_number
+from awd_studio.frontend.figures.style import PALETTE, SERIES, apply_layout, as_array, empty_figure, fmt_number
 
 __all__ = ["loss_figure", "preview_figure", "target_histogram_figure"]
 

@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from frontend.figures.style import PALETTE, apply_layout, as_array, empty_figure, fmt_number
+from awd_studio.frontend.figures.style import PALETTE, apply_layout, as_array, empty_figure, fmt_number
 
 __all__ = ["grid_axes", "selected_index", "point_index", "grid_point_label", "grid_heatmap_figure",
            "psi_grid_figure"]

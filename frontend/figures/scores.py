@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from frontend.figures.style import MODEL_LABELS, PALETTE, SERIES, apply_layout, empty_figure, fmt_number
+from awd_studio.frontend.figures.style import MODEL_LABELS, PALETTE, SERIES, apply_layout, empty_figure, fmt_number
 
 __all__ = ["score_rows", "scores_figure", "verdict_lines", "provenance_items"]
 

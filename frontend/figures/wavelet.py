@@ -16,8 +16,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from frontend.figures.grid import grid_point_label, point_index, selected_index
-from frontend.figures.style import BOTTOM_LEGEND, PALETTE, apply_layout, as_array, empty_figure
+from awd_studio.frontend.figures.grid import grid_point_label, point_index, selected_index
+from awd_studio.frontend.figures.style import BOTTOM_LEGEND, PALETTE, apply_layout, as_array, empty_figure
 
 __all__ = ["highpass", "wavelet_figure", "filters_figure", "filters_2d_figure", "subfilters_figure"]
 

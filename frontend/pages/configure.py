@@ -9,8 +9,16 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
-from frontend.api_client import ApiError, get_client
-from frontend.components import APP_NAV, alert_outputs, alert_value, fmt_seconds, items, named_update, triggered_id
+from awd_studio.frontend.api_client import ApiError, get_client
+from awd_studio.frontend.components import (
+    APP_NAV,
+    alert_outputs,
+    alert_value,
+    fmt_seconds,
+    items,
+    named_update,
+    triggered_id,
+)
 
 dash.register_page(__name__, path="/configure", title="AWD Studio · configure", name="Configure")
 
@@ -268,7 +276,7 @@ async def load_dataset_info(dataset_id):
 
 #: What the options of the service set on the form.
 OPTIONS_OUTPUTS = dict(
-    options=Output(ids.OPTIONS, "data"), waves=Output(ids.WAVE, "options"),
+    options=Output(ids.OPTIONS, "data"), waves=Output(ids.WAVE, "options"), wave=Output(ids.WAVE, "value"),
     attributions=Output(ids.ATTRIBUTION, "options"), parametrizations=Output(ids.PARAMETRIZATION, "options"),
     modes=Output(ids.MODE, "options"), archs=Output(ids.TEACHER_ARCH, "options"),
     max_levels=Output(ids.LEVELS, "max"), max_epochs=Output(ids.EPOCHS, "max"),
@@ -276,15 +284,19 @@ OPTIONS_OUTPUTS = dict(
 
 
 @callback(output=OPTIONS_OUTPUTS, inputs=dict(_key=Input(ids.IDEMPOTENCY, "data")),
-          prevent_initial_call="initial_duplicate")
-async def load_options(_key):
-    """The service's job options (``GET /api/options``): every choice, bound and preset of the form."""
+          state=dict(wave=State(ids.WAVE, "value")), prevent_initial_call="initial_duplicate")
+async def load_options(_key, wave=None):
+    """The service's job options (``GET /api/options``): every choice, bound and preset of the form (the
+    initial wavelet is set again with its choices: a dropdown drops a value its options do not hold yet)."""
     try:
         options = await get_client().get_options()
     except ApiError as err:
         return named_update(OPTIONS_OUTPUTS, error=alert_value(f"Could not read the job options: {err.message}"))
     bounds = options.get("bounds", {})
-    return dict(options=options, waves=[{"label": w, "value": w} for w in options.get("wavelets", [])],
+    waves = options.get("wavelets", [])
+    default_wave = options.get("options", {}).get("wave", {}).get("default", "db5")
+    return dict(options=options, waves=[{"label": w, "value": w} for w in waves],
+                wave=wave if wave in waves else default_wave,
                 attributions=choice_options(options, "attribution"),
                 parametrizations=choice_options(options, "parametrization"), modes=choice_options(options, "mode"),
                 archs=[{"label": a, "value": a} for a in options.get("teacher_architectures", [])],

@@ -12,9 +12,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, callback, ctx, dcc, html
 
-from frontend import figures
-from frontend.api_client import ApiError, get_client
-from frontend.components import alert_outputs, alert_value, graph, named_update, size_graphs_to_their_figures
+from awd_studio.frontend import figures
+from awd_studio.frontend.api_client import ApiError, get_client
+from awd_studio.frontend.components import alert_outputs, alert_value, graph, named_update, size_graphs_to_their_figures
 
 dash.register_page(__name__, path="/", title="AWD Studio · upload", name="Upload")
 

@@ -11,10 +11,18 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from frontend import figures
-from frontend.api_client import ApiError, get_client
-from frontend.components import (APP_NAV, alert_outputs, alert_value, fmt_seconds, graph, named_update,
-                                 size_graphs_to_their_figures, state_badge)
+from awd_studio.frontend import figures
+from awd_studio.frontend.api_client import ApiError, get_client
+from awd_studio.frontend.components import (
+    APP_NAV,
+    alert_outputs,
+    alert_value,
+    fmt_seconds,
+    graph,
+    named_update,
+    size_graphs_to_their_figures,
+    state_badge,
+)
 
 dash.register_page(__name__, path_template="/jobs/<job_id>", title="AWD Studio · job", name="Job")
 

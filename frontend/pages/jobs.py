@@ -6,8 +6,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from frontend.api_client import ApiError, get_client
-from frontend.components import items, state_badge
+from awd_studio.frontend.api_client import ApiError, get_client
+from awd_studio.frontend.components import items, state_badge
 
 dash.register_page(__name__, path="/jobs", title="AWD Studio · jobs", name="Jobs")
 

@@ -6,7 +6,7 @@ paths, hence the explicit module name given to ``register_page``.
 
 import dash
 
-from frontend.components import not_found_card
+from awd_studio.frontend.components import not_found_card
 
 
 def layout(**_):

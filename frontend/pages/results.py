@@ -18,10 +18,16 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from frontend import figures, share_dialog
-from frontend.api_client import ApiError, get_client
-from frontend.components import (figure_card, is_job_id, named_update, not_found_card, size_graphs_to_their_figures,
-                                 triggered_id)
+from awd_studio.frontend import figures, share_dialog
+from awd_studio.frontend.api_client import ApiError, get_client
+from awd_studio.frontend.components import (
+    figure_card,
+    is_job_id,
+    named_update,
+    not_found_card,
+    size_graphs_to_their_figures,
+    triggered_id,
+)
 
 dash.register_page(__name__, path_template="/results/<token>", title="AWD Studio · results", name="Results")
 

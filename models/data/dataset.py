@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.validation import InputError, check_signals, check_targets, signal_kind
+from awd_studio.models.validation import InputError, check_signals, check_targets, signal_kind
 
 __all__ = ["Dataset", "summarize", "split_dataset", "save_npz", "KINDS"]
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models.data.dataset import Dataset, save_npz
-from models.data.simulate_cme import simulate_cme
-from models.data.simulate_lensing import simulate_lensing
-from models.data.simulate_synthetic import simulate_synthetic
-from models.validation import InputError
+from awd_studio.models.data.dataset import Dataset, save_npz
+from awd_studio.models.data.simulate_cme import simulate_cme
+from awd_studio.models.data.simulate_lensing import simulate_lensing
+from awd_studio.models.data.simulate_synthetic import simulate_synthetic
+from awd_studio.models.validation import InputError
 
 __all__ = ["EXAMPLES", "EXAMPLE_DESCRIPTIONS", "make_example", "write_example"]
 

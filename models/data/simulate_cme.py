@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.data.dataset import Dataset
+from awd_studio.models.data.dataset import Dataset
 
 __all__ = ["simulate_cme", "TRACE_LENGTH"]
 

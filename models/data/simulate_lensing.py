@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.data.dataset import Dataset
+from awd_studio.models.data.dataset import Dataset
 
 __all__ = ["simulate_lensing", "convergence_power", "lensing_maps", "COSMOLOGIES", "CL_TABLE"]
 

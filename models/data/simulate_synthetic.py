@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 import pywt
 
-from models.data.dataset import Dataset
+from awd_studio.models.data.dataset import Dataset
 
 __all__ = ["simulate_synthetic", "synthetic_beta", "wavelet_coefficients"]
 

@@ -52,15 +52,30 @@ student as a torch module) and :mod:`~models.explain.synthetic` (problems with a
 and the benchmark).
 """
 
-from models.explain.basis import Band, Basis, Layout, analyze, default_level, make_basis, pixel_basis, synthesize
-from models.explain.masks import coefficient_image, evaluate_mask
-from models.explain.measures import cartoon_support, energy_fraction, energy_map, iou, mask_support
-from models.explain.objective import PERTURBATIONS, band_statistics, mask_objective, perturb, sample_perturbations
-from models.explain.optimise import explain, lambda_path
-from models.explain.plots import mask_by_scale_1d, plot_explanation, write_explanation_figure
-from models.explain.problem import DEFAULTS, SPACES, TASKS
-from models.explain.results import Explanation, LambdaPath, MaskEvaluation
-from models.explain.synthetic import (
+from awd_studio.models.explain.basis import (
+    Band,
+    Basis,
+    Layout,
+    analyze,
+    default_level,
+    make_basis,
+    pixel_basis,
+    synthesize,
+)
+from awd_studio.models.explain.masks import coefficient_image, evaluate_mask
+from awd_studio.models.explain.measures import cartoon_support, energy_fraction, energy_map, iou, mask_support
+from awd_studio.models.explain.objective import (
+    PERTURBATIONS,
+    band_statistics,
+    mask_objective,
+    perturb,
+    sample_perturbations,
+)
+from awd_studio.models.explain.optimise import explain, lambda_path
+from awd_studio.models.explain.plots import mask_by_scale_1d, plot_explanation, write_explanation_figure
+from awd_studio.models.explain.problem import DEFAULTS, SPACES, TASKS
+from awd_studio.models.explain.results import Explanation, LambdaPath, MaskEvaluation
+from awd_studio.models.explain.synthetic import (
     BLOB,
     BURST,
     TinyCNN,
@@ -71,7 +86,7 @@ from models.explain.synthetic import (
     component_region,
     train_tiny_cnn,
 )
-from models.explain.torch_student import TopKStudent
+from awd_studio.models.explain.torch_student import TopKStudent
 
 __all__ = [
     "DEFAULTS",

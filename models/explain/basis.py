@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from models import wavelets as _wavelets
-from models.filters import lowpass_filter
-from models.validation import InputError
+from awd_studio.models import wavelets as _wavelets
+from awd_studio.models.filters import lowpass_filter
+from awd_studio.models.validation import InputError
 
 __all__ = ["Band", "Layout", "Basis", "default_level", "make_basis", "pixel_basis", "analyze", "synthesize"]
 

@@ -12,8 +12,8 @@ import numpy as np
 import pywt
 import torch
 
-from models.explain.problem import _check_number, _EvalMode, _evaluate, _setup
-from models.validation import InputError
+from awd_studio.models.explain.problem import _check_number, _EvalMode, _evaluate, _setup
+from awd_studio.models.validation import InputError
 
 __all__ = ["evaluate_mask", "coefficient_image"]
 

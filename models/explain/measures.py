@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from models import wavelets as _wavelets
-from models.explain.basis import _numpy
-from models.validation import InputError
+from awd_studio.models import wavelets as _wavelets
+from awd_studio.models.explain.basis import _numpy
+from awd_studio.models.validation import InputError
 
 __all__ = ["energy_fraction", "cartoon_support", "energy_map", "mask_support", "iou"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from models.validation import InputError
+from awd_studio.models.validation import InputError
 
 __all__ = ["PERTURBATIONS", "band_statistics", "sample_perturbations", "perturb", "mask_objective"]
 

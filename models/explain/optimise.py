@@ -13,10 +13,10 @@ import math
 import numpy as np
 import torch
 
-from models.distill import Cancelled
-from models.explain.basis import _numpy, synthesize
-from models.explain.objective import mask_objective
-from models.explain.problem import (
+from awd_studio.models.distill import Cancelled
+from awd_studio.models.explain.basis import _numpy, synthesize
+from awd_studio.models.explain.objective import mask_objective
+from awd_studio.models.explain.problem import (
     DEFAULTS,
     _auto_scale,
     _check_number,
@@ -27,9 +27,9 @@ from models.explain.problem import (
     _resolve_scale,
     _setup,
 )
-from models.explain.results import Explanation, LambdaPath, _band_table
-from models.optim import StackedAdam
-from models.validation import InputError
+from awd_studio.models.explain.results import Explanation, LambdaPath, _band_table
+from awd_studio.models.optim import StackedAdam
+from awd_studio.models.validation import InputError
 
 __all__ = ["explain", "lambda_path"]
 

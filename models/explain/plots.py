@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.explain.masks import coefficient_image
+from awd_studio.models.explain.masks import coefficient_image
 
 __all__ = ["plot_explanation", "mask_by_scale_1d", "write_explanation_figure"]
 

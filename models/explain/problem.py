@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from models.explain.basis import Basis, _numpy, analyze, make_basis, pixel_basis, synthesize
-from models.explain.objective import PERTURBATIONS, band_statistics, perturb, sample_perturbations
-from models.explain.results import MaskEvaluation
-from models.validation import InputError
+from awd_studio.models.explain.basis import Basis, _numpy, analyze, make_basis, pixel_basis, synthesize
+from awd_studio.models.explain.objective import PERTURBATIONS, band_statistics, perturb, sample_perturbations
+from awd_studio.models.explain.results import MaskEvaluation
+from awd_studio.models.validation import InputError
 
 __all__ = ["TASKS", "SPACES", "DEFAULTS"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models.explain.basis import Basis, Layout
+from awd_studio.models.explain.basis import Basis, Layout
 
 __all__ = ["MaskEvaluation", "Explanation", "LambdaPath"]
 

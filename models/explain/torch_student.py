@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from models import wavelets as _wavelets
-from models.validation import InputError
+from awd_studio.models import wavelets as _wavelets
+from awd_studio.models.validation import InputError
 
 __all__ = ["TopKStudent"]
 

@@ -9,18 +9,18 @@ simply run again. The options are :class:`models.options.PipelineConfig`; the re
 :class:`~models.pipeline.bundle.ResultBundle` (``result.json`` + ``arrays.npz`` + figures).
 """
 
-from models.distill import Cancelled
-from models.options import PipelineConfig
-from models.pipeline.bundle import SCHEMA_ID, SCHEMA_PATH, ResultBundle, summary_text
-from models.pipeline.config import choose_mode, grid_points_of, resolve_config
-from models.pipeline.finalize import finalize
-from models.pipeline.fit_grid import distill_chunk
-from models.pipeline.prepare import check_teacher_is_finite, input_scaling, prepare
-from models.pipeline.run import run
-from models.pipeline.selection import cv_splits, paired_cv_se, select_wavelet
-from models.pipeline.students import student
-from models.pipeline.verdict import verdict_text
-from models.pipeline.workdir import read_npz
+from awd_studio.models.distill import Cancelled
+from awd_studio.models.options import PipelineConfig
+from awd_studio.models.pipeline.bundle import SCHEMA_ID, SCHEMA_PATH, ResultBundle, summary_text
+from awd_studio.models.pipeline.config import choose_mode, grid_points_of, resolve_config
+from awd_studio.models.pipeline.finalize import finalize
+from awd_studio.models.pipeline.fit_grid import distill_chunk
+from awd_studio.models.pipeline.prepare import check_teacher_is_finite, input_scaling, prepare
+from awd_studio.models.pipeline.run import run
+from awd_studio.models.pipeline.selection import cv_splits, paired_cv_se, select_wavelet
+from awd_studio.models.pipeline.students import student
+from awd_studio.models.pipeline.verdict import verdict_text
+from awd_studio.models.pipeline.workdir import read_npz
 
 __all__ = ["PipelineConfig", "Cancelled", "run", "prepare", "distill_chunk", "finalize", "grid_points_of",
            "resolve_config", "choose_mode", "input_scaling", "check_teacher_is_finite", "cv_splits",

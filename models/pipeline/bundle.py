@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.pipeline.workdir import write_json
+from awd_studio.models.pipeline.workdir import write_json
 
 __all__ = ["SCHEMA_PATH", "SCHEMA_ID", "ResultBundle", "DataInfo", "TeacherInfo", "TestScores", "CVScore",
            "ModelScores", "GridPoint", "TestDifference", "Selected", "CVInfo", "Selection", "Verdict", "Wavelet", "Activation",

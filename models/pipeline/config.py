@@ -6,10 +6,10 @@ the data (its kind and sample shape).
 
 import numpy as np
 
-from models import wavelets as _wavelets
-from models.distill import grid_points
-from models.filters import lowpass_filter
-from models.options import DEFAULT_TEACHER, PipelineConfig, grid_preset
+from awd_studio.models import wavelets as _wavelets
+from awd_studio.models.distill import grid_points
+from awd_studio.models.filters import lowpass_filter
+from awd_studio.models.options import DEFAULT_TEACHER, PipelineConfig, grid_preset
 
 __all__ = ["resolve_config", "choose_mode", "grid_points_of", "select_target"]
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from models import __version__, plots
-from models import filters as _filters
-from models import metrics as _metrics
-from models import predictors as _predictors
-from models.losses import validity_terms
-from models.pipeline.bundle import (
+from awd_studio.models import __version__, plots
+from awd_studio.models import filters as _filters
+from awd_studio.models import metrics as _metrics
+from awd_studio.models import predictors as _predictors
+from awd_studio.models.losses import validity_terms
+from awd_studio.models.pipeline.bundle import (
     Activation,
     CVInfo,
     DataInfo,
@@ -31,10 +31,10 @@ from models.pipeline.bundle import (
     summary_text,
     write_bundle,
 )
-from models.pipeline.config import grid_points_of
-from models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
-from models.pipeline.selection import cv_entry, cv_splits, fold_scores, select_wavelet
-from models.pipeline.students import (
+from awd_studio.models.pipeline.config import grid_points_of
+from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
+from awd_studio.models.pipeline.selection import cv_entry, cv_splits, fold_scores, select_wavelet
+from awd_studio.models.pipeline.students import (
     coefficients,
     flatten_coefficients,
     peak_student,
@@ -43,8 +43,8 @@ from models.pipeline.students import (
     student,
     unflatten_like,
 )
-from models.pipeline.verdict import N_BOOT, distance_to, verdict_text, warnings_of
-from models.pipeline.workdir import collect_chunks, git_sha, load_prepared, now_iso, report, write_npz
+from awd_studio.models.pipeline.verdict import N_BOOT, distance_to, verdict_text, warnings_of
+from awd_studio.models.pipeline.workdir import collect_chunks, git_sha, load_prepared, now_iso, report, write_npz
 
 __all__ = ["finalize", "CASCADE_LEVEL", "N_ACTIVATION_EXAMPLES"]
 

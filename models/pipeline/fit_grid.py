@@ -6,11 +6,11 @@ chunking does not change the result.
 
 import numpy as np
 
-from models.device import resolve_device
-from models.distill import WaveletDistiller
-from models.pipeline.config import grid_points_of
-from models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
-from models.pipeline.workdir import chunk_path, load_prepared, write_npz
+from awd_studio.models.device import resolve_device
+from awd_studio.models.distill import WaveletDistiller
+from awd_studio.models.pipeline.config import grid_points_of
+from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
+from awd_studio.models.pipeline.workdir import chunk_path, load_prepared, write_npz
 
 __all__ = ["distill_chunk", "make_distiller"]
 

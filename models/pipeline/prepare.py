@@ -10,17 +10,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from models import metrics as _metrics
-from models import teachers as _teachers
-from models import wavelets as _wavelets
-from models.data import load_dataset, split_dataset
-from models.device import resolve_device
-from models.files import sha256_file
-from models.filters import lowpass_filter
-from models.options import PipelineConfig
-from models.pipeline.config import resolve_config, select_target
-from models.pipeline.workdir import now_iso, report, write_json, write_npz
-from models.validation import InputError
+from awd_studio.models import metrics as _metrics
+from awd_studio.models import teachers as _teachers
+from awd_studio.models import wavelets as _wavelets
+from awd_studio.models.data import load_dataset, split_dataset
+from awd_studio.models.device import resolve_device
+from awd_studio.models.files import sha256_file
+from awd_studio.models.filters import lowpass_filter
+from awd_studio.models.options import PipelineConfig
+from awd_studio.models.pipeline.config import resolve_config, select_target
+from awd_studio.models.pipeline.workdir import now_iso, report, write_json, write_npz
+from awd_studio.models.validation import InputError
 
 __all__ = ["prepare", "input_scaling", "ScaledInputTeacher", "scaled", "scaling_of", "teacher_on_scaled",
            "check_teacher_is_finite", "TEACHER_CHECK_SAMPLES"]

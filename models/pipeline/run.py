@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from models.pipeline.finalize import finalize
-from models.pipeline.fit_grid import distill_chunk
-from models.pipeline.prepare import prepare
+from awd_studio.models.pipeline.finalize import finalize
+from awd_studio.models.pipeline.fit_grid import distill_chunk
+from awd_studio.models.pipeline.prepare import prepare
 
 __all__ = ["run"]
 

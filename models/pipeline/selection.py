@@ -8,11 +8,11 @@ gain over the initial wavelet clears the rule (docs/science.md, "Selection").
 import numpy as np
 from sklearn.model_selection import KFold
 
-from models import filters as _filters
-from models import metrics as _metrics
-from models import predictors as _predictors
-from models.pipeline.prepare import scaled
-from models.pipeline.students import coefficients, column, peak_student, student_alpha
+from awd_studio.models import filters as _filters
+from awd_studio.models import metrics as _metrics
+from awd_studio.models import predictors as _predictors
+from awd_studio.models.pipeline.prepare import scaled
+from awd_studio.models.pipeline.students import coefficients, column, peak_student, student_alpha
 
 __all__ = ["cv_splits", "fold_scores", "paired_cv_se", "select_wavelet", "cv_entry"]
 

@@ -9,13 +9,13 @@ chi-square or ridge model (:class:`models.predictors.PeakCountRegressor`), with 
 import numpy as np
 import torch
 
-from models import filters as _filters
-from models import metrics as _metrics
-from models import predictors as _predictors
-from models import wavelets as _wavelets
-from models.attributions import trim_attributions
-from models.distill import TransformOperator
-from models.pipeline.prepare import scaled
+from awd_studio.models import filters as _filters
+from awd_studio.models import metrics as _metrics
+from awd_studio.models import predictors as _predictors
+from awd_studio.models import wavelets as _wavelets
+from awd_studio.models.attributions import trim_attributions
+from awd_studio.models.distill import TransformOperator
+from awd_studio.models.pipeline.prepare import scaled
 
 __all__ = ["coefficients", "flatten_coefficients", "unflatten_like", "student_alpha", "peak_student", "student",
            "saliency", "score_model", "column"]

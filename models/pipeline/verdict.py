@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from models import filters as _filters
+from awd_studio.models import filters as _filters
 
 __all__ = ["verdict_text", "warnings_of", "distance_to", "STUDENT_NAMES", "N_BOOT"]
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from models import teachers as _teachers
-from models.files import atomic_write_bytes
-from models.options import PipelineConfig
+from awd_studio.models import teachers as _teachers
+from awd_studio.models.files import atomic_write_bytes
+from awd_studio.models.options import PipelineConfig
 
 __all__ = ["write_json", "write_npz", "read_npz", "git_sha", "now_iso", "report", "load_prepared", "chunk_path",
            "collect_chunks"]

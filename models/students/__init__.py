@@ -13,10 +13,10 @@ All estimators follow scikit-learn's conventions (``get_params``/``clone``, ``fi
 attributes end with ``_``). :mod:`models.predictors` re-exports these names under their older path.
 """
 
-from models.students._common import RIDGE_ALPHAS, linear_model
-from models.students.maps import PAPER_BIN_MAX, RAW_BIN_RANGE, PeakCountRegressor, chi2_fit, chi2_predict
-from models.students.peaks import LAPLACE_KERNEL, PeakPatches, bin_peak_values, peak_histograms, peak_patches
-from models.students.series import (
+from awd_studio.models.students._common import RIDGE_ALPHAS, linear_model
+from awd_studio.models.students.maps import PAPER_BIN_MAX, RAW_BIN_RANGE, PeakCountRegressor, chi2_fit, chi2_predict
+from awd_studio.models.students.peaks import LAPLACE_KERNEL, PeakPatches, bin_peak_values, peak_histograms, peak_patches
+from awd_studio.models.students.series import (
     PREDICT_CHUNK,
     SeriesPredictor,
     TopKLinearRegressor,

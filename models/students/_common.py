@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.linear_model import LinearRegression, Ridge, RidgeCV
 
-from models.validation import InputError
+from awd_studio.models.validation import InputError
 
 __all__ = ["RIDGE_ALPHAS", "linear_model"]
 

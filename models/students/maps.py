@@ -17,8 +17,8 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from models.students._common import _check_y, linear_model
-from models.students.peaks import (
+from awd_studio.models.students._common import _check_y, linear_model
+from awd_studio.models.students.peaks import (
     _check_maps,
     _count_peaks,
     _kernel_list,
@@ -27,7 +27,7 @@ from models.students.peaks import (
     _peak_patches,
     bin_peak_values,
 )
-from models.validation import InputError
+from awd_studio.models.validation import InputError
 
 __all__ = ["PAPER_BIN_MAX", "RAW_BIN_RANGE", "chi2_fit", "chi2_predict", "PeakCountRegressor"]
 

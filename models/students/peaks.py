@@ -23,9 +23,9 @@ from numbers import Integral
 
 import numpy as np
 
-from models.students._common import _to_numpy
-from models.students.peak_kernel import bin_values, peak_count_histograms
-from models.validation import InputError
+from awd_studio.models.students._common import _to_numpy
+from awd_studio.models.students.peak_kernel import bin_values, peak_count_histograms
+from awd_studio.models.validation import InputError
 
 __all__ = ["LAPLACE_KERNEL", "PeakPatches", "peak_patches", "bin_peak_values", "peak_histograms"]
 

@@ -18,10 +18,10 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from models import wavelets
-from models.students._common import _check_y, _to_numpy, linear_model
-from models.students.topk_kernel import TopKLinear
-from models.validation import InputError
+from awd_studio.models import wavelets
+from awd_studio.models.students._common import _check_y, _to_numpy, linear_model
+from awd_studio.models.students.topk_kernel import TopKLinear
+from awd_studio.models.validation import InputError
 
 __all__ = ["topk_features", "TopKLinearRegressor", "standardization", "SeriesPredictor", "PREDICT_CHUNK"]
 

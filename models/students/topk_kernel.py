@@ -16,7 +16,7 @@ the machine code next to this file (or in ``NUMBA_CACHE_DIR``).
 import numba
 import numpy as np
 
-from models.validation import InputError
+from awd_studio.models.validation import InputError
 
 __all__ = ["TopKLinear", "topk_linear_predict"]
 

@@ -32,23 +32,23 @@ Modules: ``architectures`` (the networks, :func:`build_teacher`), ``training`` (
 (the upload check, in process or isolated).
 """
 
-from models.teachers.architectures import (
+# private, used by the tests: the unrolled LSTM that cuDNN's LSTM is checked against
+from awd_studio.models.teachers.architectures import (
     TEACHERS,
     CNNTeacher,
     LSTMTeacher,
     MLPTeacher,
     ResNet18Teacher,
+    _lstm_unrolled,  # noqa: F401
     build_teacher,
     count_params,
     default_teacher,
 )
-# private, used by the tests: the unrolled LSTM that cuDNN's LSTM is checked against
-from models.teachers.architectures import _lstm_unrolled  # noqa: F401
-from models.teachers.check import check_teacher_file, check_teacher_file_isolated
-from models.teachers.exported import ExportedTeacher
-from models.teachers.inference import evaluate_teacher, predict, validate_teacher
-from models.teachers.loading import load_teacher, save_teacher
-from models.teachers.training import DEFAULT_THREADS, TRAINING_DEFAULTS, train_teacher
+from awd_studio.models.teachers.check import check_teacher_file, check_teacher_file_isolated
+from awd_studio.models.teachers.exported import ExportedTeacher
+from awd_studio.models.teachers.inference import evaluate_teacher, predict, validate_teacher
+from awd_studio.models.teachers.loading import load_teacher, save_teacher
+from awd_studio.models.teachers.training import DEFAULT_THREADS, TRAINING_DEFAULTS, train_teacher
 
 __all__ = [
     "TEACHERS",

@@ -10,8 +10,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from models.options import TEACHER_ARCHITECTURES
-from models.validation import InputError
+from awd_studio.models.options import TEACHER_ARCHITECTURES
+from awd_studio.models.validation import InputError
 
 __all__ = ["TEACHERS", "default_teacher", "build_teacher", "count_params", "MLPTeacher", "LSTMTeacher",
            "CNNTeacher", "ResNet18Teacher"]

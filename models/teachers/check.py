@@ -19,10 +19,10 @@ from pathlib import Path
 
 import torch
 
-from models.teachers.architectures import count_params
-from models.teachers.inference import validate_teacher
-from models.teachers.loading import load_teacher
-from models.validation import InputError
+from awd_studio.models.teachers.architectures import count_params
+from awd_studio.models.teachers.inference import validate_teacher
+from awd_studio.models.teachers.loading import load_teacher
+from awd_studio.models.validation import InputError
 
 __all__ = ["CHECK_TIMEOUT", "check_teacher_file", "check_teacher_file_isolated"]
 

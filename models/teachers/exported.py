@@ -22,10 +22,10 @@ from torch._export.serde.schema import SCHEMA_VERSION, Layout
 from torch.export.pt2_archive import PT2ArchiveReader
 from torch.export.pt2_archive import constants as pt2
 
-from models.teachers.architectures import _check_input_shape
-from models.teachers.graph import _DTYPES, GraphProgram, UnsafeProgram, _int_sizes, _lookup, _str
-from models.teachers.inference import validate_teacher
-from models.validation import InputError
+from awd_studio.models.teachers.architectures import _check_input_shape
+from awd_studio.models.teachers.graph import _DTYPES, GraphProgram, UnsafeProgram, _int_sizes, _lookup, _str
+from awd_studio.models.teachers.inference import validate_teacher
+from awd_studio.models.validation import InputError
 
 __all__ = ["ExportedTeacher", "read_program", "load_exported"]
 

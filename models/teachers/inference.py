@@ -9,9 +9,9 @@ import math
 import numpy as np
 import torch
 
-from models.device import resolve_device
-from models.teachers.architectures import _check_input_shape
-from models.validation import InputError
+from awd_studio.models.device import resolve_device
+from awd_studio.models.teachers.architectures import _check_input_shape
+from awd_studio.models.validation import InputError
 
 __all__ = ["predict", "evaluate_teacher", "validate_teacher"]
 

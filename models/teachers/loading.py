@@ -16,11 +16,11 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open, save_file
 
-from models.device import resolve_device
-from models.teachers.architectures import _ARCHITECTURES, _NORM_BUFFERS, _check_input_shape, build_teacher
-from models.teachers.exported import load_exported
-from models.teachers.inference import validate_teacher
-from models.validation import InputError
+from awd_studio.models.device import resolve_device
+from awd_studio.models.teachers.architectures import _ARCHITECTURES, _NORM_BUFFERS, _check_input_shape, build_teacher
+from awd_studio.models.teachers.exported import load_exported
+from awd_studio.models.teachers.inference import validate_teacher
+from awd_studio.models.validation import InputError
 
 __all__ = ["save_teacher", "load_teacher"]
 

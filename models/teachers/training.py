@@ -13,9 +13,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from models.device import resolve_device
-from models.teachers.architectures import _ARCHITECTURES, TEACHERS, build_teacher
-from models.validation import InputError, check_targets
+from awd_studio.models.device import resolve_device
+from awd_studio.models.teachers.architectures import _ARCHITECTURES, TEACHERS, build_teacher
+from awd_studio.models.validation import InputError, check_targets
 
 __all__ = ["TRAINING_DEFAULTS", "DEFAULT_THREADS", "train_teacher"]
 

@@ -49,7 +49,7 @@ index tables and linear maps), ``inputs`` (argument checks), ``levels`` (one lev
 Import the public names from here: ``from models import wavelets; wavelets.wavedec1d(...)``.
 """
 
-from models.wavelets.operators import (
+from awd_studio.models.wavelets.operators import (
     analysis_matrix,
     analysis_matrix_factors,
     analysis_matrix_pullback,
@@ -57,14 +57,20 @@ from models.wavelets.operators import (
     synthesis_matrix_factors,
     synthesis_matrix_pullback,
 )
-from models.wavelets.paths import DENSE_MAX_LENGTH, PATHS
-from models.wavelets.sizes import MODES, check_level, coeff_lengths, max_level
+from awd_studio.models.wavelets.paths import DENSE_MAX_LENGTH, PATHS
+
 # private names used outside the package: models.filters checks its level with _check_int, and the tests
 # read the table cache (_analysis_entries.cache_info)
-from models.wavelets.sizes import _check_int  # noqa: F401
-from models.wavelets.tables import _analysis_entries  # noqa: F401
-from models.wavelets.transform1d import concat_coeffs, dwt1d, idwt1d, split_coeffs, wavedec1d, waverec1d
-from models.wavelets.transform2d import dwt2d, idwt2d, wavedec2d, waverec2d
+from awd_studio.models.wavelets.sizes import (
+    MODES,
+    _check_int,  # noqa: F401
+    check_level,
+    coeff_lengths,
+    max_level,
+)
+from awd_studio.models.wavelets.tables import _analysis_entries  # noqa: F401
+from awd_studio.models.wavelets.transform1d import concat_coeffs, dwt1d, idwt1d, split_coeffs, wavedec1d, waverec1d
+from awd_studio.models.wavelets.transform2d import dwt2d, idwt2d, wavedec2d, waverec2d
 
 __all__ = [
     "MODES",

@@ -6,8 +6,8 @@ the filter axis; :func:`_squeeze` takes it off again on the way out. Non-finite 
 are refused here, so the single-level ops and the dense operators work on checked tensors only.
 """
 
-from functools import lru_cache
 import math
+from functools import lru_cache
 
 import numpy as np
 import torch

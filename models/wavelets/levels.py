@@ -8,13 +8,7 @@ multi-level 1D and 2D transforms are loops over these two functions.
 import torch
 import torch.nn.functional as F
 
-from models.wavelets.tables import (
-    _analysis_entries,
-    _extension_index,
-    _fold_index,
-    _on,
-    _synthesis_entries,
-)
+from awd_studio.models.wavelets.tables import _analysis_entries, _extension_index, _fold_index, _on, _synthesis_entries
 
 
 def _level_analysis_matrix(h, g, n, mode):

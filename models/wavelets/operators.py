@@ -9,9 +9,9 @@ walk it backwards by hand, so the trainer's closed-form step needs no autograd g
 
 import torch
 
-from models.wavelets.inputs import _as_filter
-from models.wavelets.sizes import _check_int, _check_mode, check_level, coeff_lengths
-from models.wavelets.tables import _on, _operator_map, _synthesis_map
+from awd_studio.models.wavelets.inputs import _as_filter
+from awd_studio.models.wavelets.sizes import _check_int, _check_mode, check_level, coeff_lengths
+from awd_studio.models.wavelets.tables import _on, _operator_map, _synthesis_map
 
 __all__ = [
     "analysis_matrix",

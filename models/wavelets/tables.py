@@ -11,7 +11,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from models.wavelets.sizes import _out_len
+from awd_studio.models.wavelets.sizes import _out_len
 
 
 def _source_index(j, n, mode):

@@ -8,11 +8,11 @@ PyWavelets' coefficient list and the flat ``(..., M)`` layout of the dense opera
 
 import torch
 
-from models.wavelets.inputs import _as_filter, _as_signal, _check_coeff, _squeeze
-from models.wavelets.levels import _analysis_level, _synthesis_level
-from models.wavelets.operators import _analysis_operator, _synthesis_operator
-from models.wavelets.paths import _check_path, _use_dense, _use_matrix
-from models.wavelets.sizes import _check_mode, _rec_lengths, check_level, coeff_lengths
+from awd_studio.models.wavelets.inputs import _as_filter, _as_signal, _check_coeff, _squeeze
+from awd_studio.models.wavelets.levels import _analysis_level, _synthesis_level
+from awd_studio.models.wavelets.operators import _analysis_operator, _synthesis_operator
+from awd_studio.models.wavelets.paths import _check_path, _use_dense, _use_matrix
+from awd_studio.models.wavelets.sizes import _check_mode, _rec_lengths, check_level, coeff_lengths
 
 __all__ = ["dwt1d", "idwt1d", "wavedec1d", "waverec1d", "split_coeffs", "concat_coeffs"]
 

@@ -7,10 +7,10 @@ convolutions) of :mod:`models.wavelets.levels` along one axis at a time, batched
 
 import torch
 
-from models.wavelets.inputs import _as_filter, _as_signal, _check_coeff, _squeeze
-from models.wavelets.levels import _analysis_level, _synthesis_level
-from models.wavelets.paths import _check_path, _use_matrix
-from models.wavelets.sizes import _check_mode, _rec_lengths, check_level
+from awd_studio.models.wavelets.inputs import _as_filter, _as_signal, _check_coeff, _squeeze
+from awd_studio.models.wavelets.levels import _analysis_level, _synthesis_level
+from awd_studio.models.wavelets.paths import _check_path, _use_matrix
+from awd_studio.models.wavelets.sizes import _check_mode, _rec_lengths, check_level
 
 __all__ = ["dwt2d", "idwt2d", "wavedec2d", "waverec2d"]
 

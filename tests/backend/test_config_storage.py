@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from jobstate.config import Settings
-from jobstate.storage import atomic_write_bytes, resolve_artifact, safe_display_name, safe_suffix
+from awd_studio.jobstate.config import Settings
+from awd_studio.jobstate.storage import atomic_write_bytes, resolve_artifact, safe_display_name, safe_suffix
 
 
 def test_settings_defaults_are_safe(monkeypatch, tmp_path):
@@ -79,7 +79,7 @@ def test_a_busy_database_answers_503_with_retry_after(make_client, error):
 
 def test_the_connection_pool_covers_the_thread_pool(settings):
     """40 threads serve sync routes; the pool must be able to give each a connection."""
-    from jobstate.db import get_engine
+    from awd_studio.jobstate.db import get_engine
 
     pool = get_engine(settings.sqlalchemy_url).pool
     assert pool.size() + pool._max_overflow >= 40

@@ -77,9 +77,21 @@ def test_dockerfile_copies_real_sources_and_runs_the_app():
             assert (ROOT / source).exists(), source
             copied.add(source)
     # every folder the installed package is made of goes into the image
-    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
-    for pattern in packages["include"]:
-        assert pattern.rstrip("*") in copied, f"the Dockerfile does not copy {pattern.rstrip('*')}/"
+    folders = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"].values()
+    for folder in folders:
+        assert folder in copied, f"the Dockerfile does not copy {folder}/"
     cmd = re.search(r"^CMD (\[.*\])", text, flags=re.M).group(1)
     _check_command(yaml.safe_load(cmd))
     assert "USER awd" in text  # not root
+
+
+def test_every_package_folder_is_installed():
+    """A new subpackage (a folder with __init__.py) must be listed in pyproject.toml, or the installed
+    package (and the Docker image) lacks it."""
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(setup["packages"])
+    for name, folder in setup["package-dir"].items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            if "__pycache__" not in init.parts:
+                relative = init.parent.relative_to(ROOT / folder).parts
+                assert ".".join((name, *relative)) in listed, f"{init.parent} is not in [tool.setuptools] packages"

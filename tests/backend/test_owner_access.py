@@ -9,9 +9,9 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from jobstate import crud
-from backend.auth import OWNER_COOKIE, cookie_value
-from jobstate.db import get_sessionmaker
+from awd_studio.backend.auth import OWNER_COOKIE, cookie_value
+from awd_studio.jobstate import crud
+from awd_studio.jobstate.db import get_sessionmaker
 
 TOKEN = "owner-token-for-the-tests-0123456789"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -24,7 +24,7 @@ SOME_ID = "00000000-0000-4000-8000-000000000000"
 @pytest.fixture(scope="module")
 def locked(settings, redis_server):
     """The whole app (API and pages) with an owner token, as `awd serve` runs it."""
-    from backend.app import create_app
+    from awd_studio.backend.app import create_app
 
     app = create_app(settings.model_copy(update={"api_token": TOKEN}), with_ui=True, recovery=False)
     with TestClient(app, follow_redirects=False) as client:

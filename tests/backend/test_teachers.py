@@ -14,7 +14,7 @@ def _post(client, content, filename, **form):
 
 
 def _state_dict_bytes(length=64) -> bytes:
-    from models.teachers import build_teacher
+    from awd_studio.models.teachers import build_teacher
 
     buffer = io.BytesIO()
     torch.save(build_teacher("mlp", (length,)).state_dict(), buffer)
@@ -42,7 +42,7 @@ def test_upload_state_dict_for_a_dataset(client, dataset, data_dir):
 
 
 def test_upload_safetensors_with_input_shape(client, tmp_path):
-    from models.teachers import build_teacher, save_teacher
+    from awd_studio.models.teachers import build_teacher, save_teacher
 
     path = tmp_path / "t.safetensors"
     save_teacher(build_teacher("mlp", (32,)), path)

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from awd.serve import free_port
+from awd_studio.serve import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
@@ -34,7 +34,7 @@ def web_server(redis_server, workers, data_dir):
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env["AWD_API_TOKEN"] = OWNER_TOKEN
     log = open(data_dir / "web-e2e.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "backend.app:create_app",
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "awd_studio.backend.app:create_app",
                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
                             cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -22,7 +22,7 @@ def _wait_graphs(page, ids, timeout=30_000):
 
 
 def test_upload_configure_run_share(web_server, browser, owner_context, screenshot, tmp_path):
-    from models.data import make_example, save_npz
+    from awd_studio.models.data import make_example, save_npz
 
     data_file = tmp_path / "synthetic-e2e.npz"
     save_npz(make_example("synthetic", n=200), data_file)
@@ -150,10 +150,9 @@ def test_teacher_weights_uploaded_through_the_page_are_used(web_server, owner_co
     """Configure page opened by a deep link: upload a state dict (.pt, architecture chosen on the page), run a
     job with it. The page is the first one this browser loads, so it also checks that deep links get the app's
     scripts (assets/awd.js) and raise no callback errors."""
-    import httpx
     import torch
 
-    from models.teachers import build_teacher
+    from awd_studio.models.teachers import build_teacher
 
     owner = {"Authorization": f"Bearer {OWNER_TOKEN}"}
     dataset = httpx.post(web_server + "/api/examples/synthetic", json={"n": 150}, headers=owner, timeout=60).json()

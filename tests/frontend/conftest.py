@@ -132,8 +132,8 @@ class SeededService:
     def __init__(self, app, settings):
         from fastapi.testclient import TestClient
 
-        from jobstate import crud
-        from jobstate.db import get_sessionmaker
+        from awd_studio.jobstate import crud
+        from awd_studio.jobstate.db import get_sessionmaker
 
         self.app, self.settings = app, settings
         self.client = TestClient(app)
@@ -188,7 +188,7 @@ def _npz(shape, seed: int, n: int = 40) -> bytes:
 @pytest.fixture(scope="module")
 def service(settings, redis_server, tmp_path_factory):
     """The seeded service of :class:`SeededService` (no recovery loop: nothing else touches its database)."""
-    from backend.app import create_app
+    from awd_studio.backend.app import create_app
 
     root = tmp_path_factory.mktemp("frontend-service")
     own = settings.model_copy(update={"data_dir": root, "database_url": f"sqlite:///{root / 'awd.sqlite3'}",

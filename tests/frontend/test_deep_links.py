@@ -8,7 +8,7 @@ def test_a_deep_link_as_the_first_request_gets_the_assets(settings, redis_server
     """Dash's FastAPI backend finishes its set-up only on a request for "/"; the app makes that request itself."""
     from fastapi.testclient import TestClient
 
-    from backend.app import create_app
+    from awd_studio.backend.app import create_app
 
     with TestClient(create_app(settings, recovery=False)) as client:  # runs the lifespan, as uvicorn does
         page = client.get(path)

@@ -6,10 +6,10 @@ import pkgutil
 
 import pytest
 
-import frontend
+from awd_studio import frontend
 
-MODULES = sorted(info.name for info in pkgutil.walk_packages(frontend.__path__, prefix="frontend.")
-                 if not info.name.startswith("frontend.pages"))
+MODULES = sorted(info.name for info in pkgutil.walk_packages(frontend.__path__, prefix="awd_studio.frontend.")
+                 if not info.name.startswith("awd_studio.frontend.pages"))
 
 
 @pytest.mark.parametrize("name", MODULES)

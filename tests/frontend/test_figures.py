@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from frontend import figures as F
+from awd_studio.frontend import figures as F
 
 from .conftest import make_bundle, minimal_bundle
 

@@ -11,9 +11,9 @@ import pytest
 from dash import Output, no_update
 from fastapi import FastAPI, HTTPException
 
-from frontend import api_client, share_dialog
-from frontend import app as app_module
-from frontend.components import alert_outputs, is_job_id, named_update
+from awd_studio.frontend import api_client, share_dialog
+from awd_studio.frontend import app as app_module
+from awd_studio.frontend.components import alert_outputs, is_job_id, named_update
 
 from .conftest import make_bundle
 
@@ -47,10 +47,10 @@ def _same_shape(value, spec) -> bool:
 
 
 def page(name):
-    for mod in (f"frontend.pages.{name}", f"pages.{name}"):
+    for mod in (f"awd_studio.frontend.pages.{name}", f"pages.{name}"):
         if mod in sys.modules:
             return sys.modules[mod]
-    return importlib.import_module(f"frontend.pages.{name}")
+    return importlib.import_module(f"awd_studio.frontend.pages.{name}")
 
 
 def test_served_on_fastapi(service):

@@ -64,7 +64,7 @@ def test_redis_loss_with_queued_jobs_loses_none(client, workers, redis_server, d
     """Redis dies and loses its data while jobs wait; the web start-up re-enqueues them from the DB."""
     from fastapi.testclient import TestClient
 
-    from backend.app import create_app
+    from awd_studio.backend.app import create_app
 
     workers.stop()
     ids = [client.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job, "seed": s}).json()["id"]

@@ -15,9 +15,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def _npz_bytes(n=200, seed=0) -> bytes:
-    from models.data import make_example, save_npz
+    import os
+    import tempfile
 
-    import tempfile, os
+    from awd_studio.models.data import make_example, save_npz
 
     dataset = make_example("synthetic", n=n, seed=seed)
     with tempfile.TemporaryDirectory() as tmp:
@@ -32,7 +33,7 @@ def _finished(client, job_id):
 
 
 def test_upload_submit_result_share(client, worker, tiny_job):
-    from models.pipeline import SCHEMA_PATH
+    from awd_studio.models.pipeline import SCHEMA_PATH
 
     content = _npz_bytes(seed=11)  # a file no other test uploads: the first upload of it makes a dataset
     files = {"file": ("synth.npz", content, "application/octet-stream")}
@@ -98,7 +99,7 @@ def locked_client(two_jobs, settings):
     """A second web process on the same database with ``AWD_API_TOKEN`` set (lab deployment)."""
     from fastapi.testclient import TestClient
 
-    from backend.app import create_app
+    from awd_studio.backend.app import create_app
 
     locked = settings.model_copy(update={"api_token": "owner-secret-0123456789"})
     with TestClient(create_app(locked, with_ui=False, recovery=False)) as test_client:
@@ -145,8 +146,8 @@ def test_share_tokens_are_hashed_and_expire(client, two_jobs, settings):
 
     from sqlalchemy import select
 
-    from jobstate import crud
-    from jobstate.db import Share, get_sessionmaker, utcnow
+    from awd_studio.jobstate import crud
+    from awd_studio.jobstate.db import Share, get_sessionmaker, utcnow
 
     _, (mine, _other) = two_jobs
     token = client.post(f"/api/jobs/{mine}/share").json()["token"]
@@ -163,7 +164,7 @@ def test_share_tokens_are_hashed_and_expire(client, two_jobs, settings):
 
 def test_large_grid_runs_as_a_chord(client, worker, two_jobs):
     """14 grid points (>= AWD_CHORD_MIN_POINTS=13) run as prepare -> 3 chunks -> finalize."""
-    from models.pipeline import SCHEMA_PATH
+    from awd_studio.models.pipeline import SCHEMA_PATH
 
     dataset, _ = two_jobs
     gammas = [0.0] + [10.0 ** -k for k in range(2, 15)]

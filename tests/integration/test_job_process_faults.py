@@ -31,7 +31,7 @@ def dataset(client):
 
 def _job_pid(settings, job_id) -> int:
     """The pid of the pool process running the job, as its heartbeat recorded it."""
-    from jobstate.db import Job, get_sessionmaker
+    from awd_studio.jobstate.db import Job, get_sessionmaker
 
     with get_sessionmaker(settings.sqlalchemy_url)() as session:
         return session.get(Job, job_id).worker_pid
@@ -56,7 +56,7 @@ def test_sigkill_of_the_jobs_own_process_reruns_it_as_attempt_2(client, worker, 
 
 def test_a_frozen_job_process_is_killed_and_the_job_rerun(settings, redis_server, worker, dataset, tiny_job,
                                                          data_dir):
-    from backend.app import create_app
+    from awd_studio.backend.app import create_app
 
     watchful = settings.model_copy(update={"stall_seconds": 15.0, "sweep_seconds": 2.0})
     with TestClient(create_app(watchful, with_ui=False)) as client:  # its recovery loop watches for stalls
@@ -65,10 +65,12 @@ def test_a_frozen_job_process_is_killed_and_the_job_rerun(settings, redis_server
         pid = _job_pid(settings, job["id"])
         os.kill(pid, signal.SIGSTOP)  # frozen: alive, answering nothing, its worker still answers pings
         try:
-            requeued = wait_for(lambda: _state(client, job["id"])["attempt"] >= 2 or
-                                _state(client, job["id"])["state"] == "queued", timeout=60,
-                                what="the stalled job to be re-queued")
-            assert requeued
+            try:
+                wait_for(lambda: _state(client, job["id"])["attempt"] >= 2 or
+                         _state(client, job["id"])["state"] == "queued", timeout=120,
+                         what="the stalled job to be re-queued")
+            except AssertionError as exc:  # say what the row looked like
+                raise AssertionError(f"{exc}; the job's row: {_row(settings, job['id'])}") from None
             wait_for(lambda: not Path(f"/proc/{pid}").exists() or _zombie(pid), timeout=30,
                      what="the frozen process to be killed")
         finally:
@@ -77,6 +79,16 @@ def test_a_frozen_job_process_is_killed_and_the_job_rerun(settings, redis_server
     assert final["state"] == "succeeded", final
     assert final["attempt"] == 2
     assert sorted(p.name for p in (data_dir / "jobs" / job["id"]).iterdir()) == ["attempt-2"]
+
+
+def _row(settings, job_id) -> dict:
+    from awd_studio.jobstate.db import Job, get_sessionmaker, utcnow
+
+    with get_sessionmaker(settings.sqlalchemy_url)() as session:
+        job = session.get(Job, job_id)
+        return {"state": job.state, "attempt": job.attempt, "worker": job.worker, "pid": job.worker_pid,
+                "heartbeat_age_s": (utcnow() - job.heartbeat).total_seconds() if job.heartbeat else None,
+                "stage": job.stage, "message": job.message}
 
 
 def _zombie(pid: int) -> bool:
@@ -140,7 +152,7 @@ def _fill(directory: Path) -> Path:
 
 
 def test_a_full_disk_answers_507_and_keeps_nothing(full_disk, settings):
-    from backend.app import create_app
+    from awd_studio.backend.app import create_app
 
     from .test_job_flow import _npz_bytes
 

@@ -75,7 +75,7 @@ def test_make_run_starts_the_app_in_an_empty_folder(tmp_path):
     command = make_recipe("run")[0].split()
     port = 8050
     if not _port_free(port):  # a developer's own app holds the default port: same command, another port
-        from awd.serve import free_port
+        from awd_studio.serve import free_port
 
         port = free_port()
         command += ["--port", str(port)]

@@ -11,7 +11,7 @@ import sys
 import httpx
 import pytest
 
-from awd.serve import free_port
+from awd_studio.serve import free_port
 from tests.conftest import ROOT, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -10,8 +10,8 @@ have the full map shape ``(n, H, W)``; the border is always ``False``. Filtering
 
 import numpy as np
 
-from models.students._common import _to_numpy
-from models.students.peaks import (
+from awd_studio.models.students._common import _to_numpy
+from awd_studio.models.students.peaks import (
     _check_maps,
     _interior_peaks,
     _kernel_list,
@@ -19,7 +19,7 @@ from models.students.peaks import (
     _patch_responses,
     _peak_patches,
 )
-from models.validation import InputError
+from awd_studio.models.validation import InputError
 
 __all__ = ["find_peaks", "apply_kernel", "roberts_cross_response", "peak_values"]
 

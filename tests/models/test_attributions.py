@@ -6,9 +6,9 @@ import pytest
 import pywt
 import torch
 
-from models.attributions import teacher_input_gradients, teacher_target, trim_attributions
-from models.distill import TransformOperator
-from models.filters import LatticeFilter, complete_angles, lowpass_from_angles
+from awd_studio.models.attributions import teacher_input_gradients, teacher_target, trim_attributions
+from awd_studio.models.distill import TransformOperator
+from awd_studio.models.filters import LatticeFilter, complete_angles, lowpass_from_angles
 
 torch.set_num_threads(1)
 DT = torch.float64

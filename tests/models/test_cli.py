@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from awd.cli import main
+from awd_studio.cli import main
 
 
 def test_example_writes_a_readable_file(tmp_path, capsys):

@@ -5,7 +5,7 @@ import pytest
 import pywt
 import torch
 
-from models.distill import Cancelled, WaveletDistiller, grid_points
+from awd_studio.models.distill import Cancelled, WaveletDistiller, grid_points
 
 torch.set_num_threads(1)
 
@@ -203,8 +203,8 @@ def test_orthogonal_filters_reconstruct_exactly_for_any_length_and_mode(length, 
 @pytest.mark.parametrize("length, level, mode", [(32, 2, "zero"), (33, 3, "zero"), (47, 2, "zero"),
                                                  (64, 4, "periodization"), (40, 3, "periodization")])
 def test_synthesis_is_the_transpose_of_the_analysis_where_the_operator_says_so(length, level, mode):
-    from models.distill import TransformOperator
-    from models.wavelets import analysis_matrix, synthesis_matrix
+    from awd_studio.models.distill import TransformOperator
+    from awd_studio.models.wavelets import analysis_matrix, synthesis_matrix
 
     h = torch.tensor(pywt.Wavelet("db4").rec_lo, dtype=torch.float64)[None] + 0.03  # not orthogonal
     op = TransformOperator(h, (length,), level, mode)
@@ -215,7 +215,7 @@ def test_synthesis_is_the_transpose_of_the_analysis_where_the_operator_says_so(l
 
 
 def test_list_and_dense_operators_agree_in_2d_and_1d():
-    from models.distill import TransformOperator
+    from awd_studio.models.distill import TransformOperator
 
     h = torch.tensor(pywt.Wavelet("db3").rec_lo, dtype=torch.float64)[None].repeat(2, 1)
     x = torch.randn(3, 200, dtype=torch.float64)  # longer than the dense limit: per-level path

@@ -6,9 +6,9 @@ import pkgutil
 
 import pytest
 
-import models
+from awd_studio import models
 
-MODULES = sorted(info.name for info in pkgutil.walk_packages(models.__path__, prefix="models."))
+MODULES = sorted(info.name for info in pkgutil.walk_packages(models.__path__, prefix="awd_studio.models."))
 
 
 @pytest.mark.parametrize("name", MODULES)

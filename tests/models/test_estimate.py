@@ -2,7 +2,7 @@
 
 import pytest
 
-from models.estimate import _loglog, estimate_seconds
+from awd_studio.models.estimate import _loglog, estimate_seconds
 
 
 def test_estimate_grows_with_work():

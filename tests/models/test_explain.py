@@ -30,8 +30,8 @@ import pytest
 import pywt
 import torch
 
-from models.distill import Cancelled
-from models.explain import (
+from awd_studio.models.distill import Cancelled
+from awd_studio.models.explain import (
     DEFAULTS,
     PERTURBATIONS,
     TopKStudent,
@@ -62,11 +62,11 @@ from models.explain import (
     train_tiny_cnn,
     write_explanation_figure,
 )
-from models.filters import complete_angles, lowpass_from_angles
-from models.predictors import TopKLinearRegressor
-from models.teachers import train_teacher
-from models.validation import InputError
-from models.wavelets import wavedec1d
+from awd_studio.models.filters import complete_angles, lowpass_from_angles
+from awd_studio.models.predictors import TopKLinearRegressor
+from awd_studio.models.teachers import train_teacher
+from awd_studio.models.validation import InputError
+from awd_studio.models.wavelets import wavedec1d
 
 torch.set_num_threads(1)
 

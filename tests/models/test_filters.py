@@ -9,10 +9,11 @@ import pywt
 import torch
 from torch.autograd import gradcheck
 
-from models.filters import (
+from awd_studio.models.filters import (
     FreeFilter,
     LatticeFilter,
     complete_angles,
+    filter_distance,
     highpass_from_lowpass,
     lattice_angles_from_filter,
     lowpass_filter,
@@ -20,15 +21,14 @@ from models.filters import (
     make_filter,
     orthonormality_error,
     reconstruction_error,
+    relative_wavelet_distance,
     scaling_and_wavelet,
     subfilters_3x3,
     to_pywt,
-    filter_distance,
-    relative_wavelet_distance,
     validity_report,
     wavelet_distance,
 )
-from models.wavelets import MODES, wavedec1d
+from awd_studio.models.wavelets import MODES, wavedec1d
 
 
 def perturbed(wave="db5", scale=0.05, seed=0):

@@ -12,9 +12,9 @@ import pytest
 import pywt
 import torch
 
-from models.distill import TERM_NAMES, WaveletDistiller
-from models.filters import complete_angles, lattice_angles_from_filter, lowpass_from_angles
-from models.teachers import build_teacher
+from awd_studio.models.distill import TERM_NAMES, WaveletDistiller
+from awd_studio.models.filters import complete_angles, lattice_angles_from_filter, lowpass_from_angles
+from awd_studio.models.teachers import build_teacher
 
 torch.set_num_threads(1)
 LENGTH, LEVEL = 32, 2

@@ -5,7 +5,7 @@ import pytest
 import pywt
 import torch
 
-from models.losses import (
+from awd_studio.models.losses import (
     VALIDITY_TERMS,
     dense_data_terms,
     l1_per_filter,

@@ -5,7 +5,7 @@ import pytest
 import pywt
 from sklearn import metrics as skm
 
-from models.metrics import (
+from awd_studio.models.metrics import (
     activation_map_1d,
     activation_map_2d,
     bootstrap_rmse_sd,
@@ -138,7 +138,7 @@ def test_activation_map_2d_by_hand_and_shapes():
 
 
 def test_paired_bootstrap_difference_matches_resampling_by_hand():
-    from models.metrics import paired_bootstrap_difference, r2_score, rmse
+    from awd_studio.models.metrics import paired_bootstrap_difference, r2_score, rmse
 
     rng = np.random.default_rng(0)
     y = rng.normal(size=80)
@@ -159,7 +159,7 @@ def test_paired_bootstrap_difference_matches_resampling_by_hand():
 
 
 def test_paired_bootstrap_difference_refuses_bad_input():
-    from models.metrics import paired_bootstrap_difference
+    from awd_studio.models.metrics import paired_bootstrap_difference
 
     y = np.arange(5.0)
     with pytest.raises(ValueError, match="metric"):

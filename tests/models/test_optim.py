@@ -2,7 +2,7 @@
 
 import torch
 
-from models.optim import StackedAdam
+from awd_studio.models.optim import StackedAdam
 
 
 def _run(make_optimizer, steps=25, seed=0):

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from models import pipeline
-from models.data import make_example, save_npz
+from awd_studio.models import pipeline
+from awd_studio.models.data import make_example, save_npz
 
 torch.set_num_threads(1)
 
@@ -131,7 +131,7 @@ def test_a_teacher_with_nan_outputs_or_gradients_on_the_data_is_refused():
     import torch
     from torch import nn
 
-    from models.pipeline import check_teacher_is_finite as _check_teacher_is_finite
+    from awd_studio.models.pipeline import check_teacher_is_finite as _check_teacher_is_finite
 
     class Outputs(nn.Module):
         def __init__(self, fn):
@@ -236,7 +236,7 @@ def test_bundle_records_mode_scaling_and_distance_to_the_true_wavelet(bundle):
 
 def test_a_student_that_cannot_beat_the_mean_says_so(tmp_path):
     """Raw counts up to 2e4 and a target unrelated to them (like the issue's real dataset gone wrong)."""
-    from models.data import Dataset
+    from awd_studio.models.data import Dataset
 
     rng = np.random.default_rng(0)
     X = np.floor(2e4 * rng.random((150, 40)) ** 4)

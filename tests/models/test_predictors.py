@@ -6,7 +6,7 @@ from scipy.ndimage import correlate
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from models.predictors import (
+from awd_studio.models.predictors import (
     LAPLACE_KERNEL,
     PAPER_BIN_MAX,
     PeakCountRegressor,
@@ -112,7 +112,7 @@ def test_series_predictor_equals_student_on_the_transform(mode, by, k):
     import pywt
     import torch
 
-    from models.wavelets import wavedec1d
+    from awd_studio.models.wavelets import wavedec1d
 
     rng = np.random.default_rng(3)
     X = rng.normal(size=(120, 40))
@@ -133,7 +133,7 @@ def test_series_predictor_equals_student_on_the_transform(mode, by, k):
 @pytest.mark.parametrize("by", ["signed", "abs"])
 def test_topk_kernel_equals_topk_features_with_ties_and_many_blocks(by):
     """The compiled selection picks the values topk_features picks, ties included (earlier ranks first)."""
-    from models.students.topk_kernel import BLOCK, topk_linear_predict
+    from awd_studio.models.students.topk_kernel import BLOCK, topk_linear_predict
 
     rng = np.random.default_rng(8)
     sizes, k = [3, 5, 9, 20], 6
@@ -150,12 +150,10 @@ def test_topk_kernel_equals_topk_features_with_ties_and_many_blocks(by):
 
 def test_series_predictor_in_chunks_and_in_float32():
     import pywt
-
-    from models.students.series import PREDICT_CHUNK
-
     import torch
 
-    from models.wavelets import analysis_matrix, coeff_lengths
+    from awd_studio.models.students.series import PREDICT_CHUNK
+    from awd_studio.models.wavelets import analysis_matrix, coeff_lengths
 
     rng = np.random.default_rng(9)
     X = rng.normal(size=(PREDICT_CHUNK + 300, 32))
@@ -303,7 +301,7 @@ def test_peak_histograms_match_numpy_histogram_and_find_peaks():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_compiled_peak_counting_equals_peak_histograms(response, dtype):
     """The one-pass compiled counter gives np.histogram's counts of the numpy responses exactly, float32 too."""
-    from models.students.peak_kernel import peak_count_histograms
+    from awd_studio.models.students.peak_kernel import peak_count_histograms
 
     rng = np.random.default_rng(5)
     maps = rng.normal(size=(7, 21, 18)).astype(dtype)
@@ -470,7 +468,7 @@ def test_series_predictor_folds_in_the_input_scaling():
     import pywt
     import torch
 
-    from models.wavelets import wavedec1d
+    from awd_studio.models.wavelets import wavedec1d
 
     rng = np.random.default_rng(5)
     X = 1e4 * rng.random(size=(60, 40)) + 200.0
@@ -486,7 +484,7 @@ def test_series_predictor_folds_in_the_input_scaling():
 
 
 def test_db5_subfilters_are_not_their_own_rotation_so_correlation_matters():
-    from models.filters import lowpass_filter, subfilters_3x3
+    from awd_studio.models.filters import lowpass_filter, subfilters_3x3
 
     maps = np.random.default_rng(7).normal(size=(2, 12, 12))
     for name, kernel in subfilters_3x3(lowpass_filter("db5")).items():
@@ -500,7 +498,7 @@ def test_db5_subfilters_are_not_their_own_rotation_so_correlation_matters():
 
 def test_fit_peaks_equals_fit_on_the_maps():
     """Peaks found once and binned in numpy give the compiled pass's student (cross-validation's fast path)."""
-    from models.predictors import bin_peak_values, peak_patches
+    from awd_studio.models.predictors import bin_peak_values, peak_patches
 
     maps, y = _lensing_like(n_per_class=15)
     peaks = peak_patches(maps)

@@ -12,16 +12,8 @@ import pytest
 import scipy.io
 from astropy.io import fits
 
-from models.data import (
-    Dataset,
-    detect_format,
-    load_dataset,
-    load_maps,
-    save_npz,
-    split_dataset,
-    summarize,
-)
-from models.validation import InputError
+from awd_studio.models.data import Dataset, detect_format, load_dataset, load_maps, save_npz, split_dataset, summarize
+from awd_studio.models.validation import InputError
 
 # ../shared/ sits beside the repository (in CI too)
 REAL_FITS = Path(__file__).resolve().parents[3] / "shared" / "data" / "lenstools" / "unmasked.fit"

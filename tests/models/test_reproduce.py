@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from awd.cli import main
-from models.filters import filter_distance, lowpass_filter
-from models.reproduce import SyntheticConfig, markdown_table, summarize
+from awd_studio.cli import main
+from awd_studio.models.filters import filter_distance, lowpass_filter
+from awd_studio.models.reproduce import SyntheticConfig, markdown_table, summarize
 
 
 def test_quick_reproduction_writes_the_table_the_json_and_the_figure(tmp_path, capsys):

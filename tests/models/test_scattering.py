@@ -12,16 +12,16 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from torch.func import functional_call
 
-from models import attributions as attr
-from models import scattering_filters as sf
-from models import wavelets as wv
-from models.data.simulate_am import simulate_am
-from models.filters import lowpass_filter
-from models.scattering import MorletScattering1D, MorletScattering2D, all_paths
-from models.scattering_dwt import DWTScattering1D, DWTScattering2D
-from models.scattering_estimator import ScatteringRegressor, make_transform, ridge_heldout_loss
-from models.scattering_panel import path_id, scattering_panel, scattering_summary
-from models.scattering_pruning import car_importance, cv_folds, greedy_prune
+from awd_studio.models import attributions as attr
+from awd_studio.models import scattering_filters as sf
+from awd_studio.models import wavelets as wv
+from awd_studio.models.data.simulate_am import simulate_am
+from awd_studio.models.filters import lowpass_filter
+from awd_studio.models.scattering import MorletScattering1D, MorletScattering2D, all_paths
+from awd_studio.models.scattering_dwt import DWTScattering1D, DWTScattering2D
+from awd_studio.models.scattering_estimator import ScatteringRegressor, make_transform, ridge_heldout_loss
+from awd_studio.models.scattering_panel import path_id, scattering_panel, scattering_summary
+from awd_studio.models.scattering_pruning import car_importance, cv_folds, greedy_prune
 
 
 def _kymatio():
@@ -381,7 +381,7 @@ def test_interpretation_penalty_in_2d_is_the_l1_of_the_gradient_field_coefficien
 
 
 def test_dwt_start_from_a_nearly_orthogonal_awd_filter_is_exactly_orthonormal():
-    from models.filters import orthonormality_error
+    from awd_studio.models.filters import orthonormality_error
 
     h0 = lowpass_filter("db3") + 1e-3 * np.random.default_rng(0).normal(size=6)  # a free AWD fit
     S = DWTScattering1D(64, 3, h0=h0, dtype=torch.float64)

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from models.data import EXAMPLES, load_dataset, make_example, summarize, write_example
-from models.data.simulate_lensing import _ell_grid, convergence_power, lensing_maps
-from models.data.simulate_synthetic import synthetic_beta, wavelet_coefficients
-from models.validation import InputError
+from awd_studio.models.data import EXAMPLES, load_dataset, make_example, summarize, write_example
+from awd_studio.models.data.simulate_lensing import _ell_grid, convergence_power, lensing_maps
+from awd_studio.models.data.simulate_synthetic import synthetic_beta, wavelet_coefficients
+from awd_studio.models.validation import InputError
 
 SMALL = {"synthetic": 200, "cme": 200, "lensing": 60}
 

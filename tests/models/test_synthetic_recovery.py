@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from models.data import make_example
-from models.distill import WaveletDistiller
-from models.filters import lowpass_filter, scaling_and_wavelet, wavelet_distance
-from models.teachers import train_teacher
+from awd_studio.models.data import make_example
+from awd_studio.models.distill import WaveletDistiller
+from awd_studio.models.filters import lowpass_filter, scaling_and_wavelet, wavelet_distance
+from awd_studio.models.teachers import train_teacher
 
 torch.set_num_threads(2)
 

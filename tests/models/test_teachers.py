@@ -9,10 +9,9 @@ import zipfile
 import numpy as np
 import pytest
 import torch
-
 from torch.export.pt2_archive import _package as pt2_package
 
-from models.teachers import (
+from awd_studio.models.teachers import (
     TEACHERS,
     ExportedTeacher,
     LSTMTeacher,
@@ -29,7 +28,7 @@ from models.teachers import (
     train_teacher,
     validate_teacher,
 )
-from models.teachers.exported import read_program
+from awd_studio.models.teachers.exported import read_program
 
 torch.set_num_threads(1)
 _TORCH_LOAD = torch.load

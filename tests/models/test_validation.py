@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from models.validation import InputError, check_signals, check_targets, signal_kind
+from awd_studio.models.validation import InputError, check_signals, check_targets, signal_kind
 
 
 def test_input_error_message_and_field():

@@ -8,8 +8,8 @@ import pywt
 import torch
 from torch.autograd import gradcheck, gradgradcheck
 
-from models import wavelets as wt
-from models.wavelets import (
+from awd_studio.models import wavelets as wt
+from awd_studio.models.wavelets import (
     MODES,
     analysis_matrix,
     check_level,

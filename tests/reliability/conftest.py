@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from awd.serve import free_port, start_worker, stop_process
+from awd_studio.serve import free_port, start_worker, stop_process
 from tests.conftest import ROOT, ManagedProcess
 
 FIGURES: dict = {}
@@ -167,7 +167,7 @@ def tiny_npz_bytes(n: int = 120, seed: int = 0) -> bytes:
     """A small synthetic dataset as ``.npz`` bytes."""
     import tempfile
 
-    from models.data import make_example, save_npz
+    from awd_studio.models.data import make_example, save_npz
 
     dataset = make_example("synthetic", n=n, seed=seed)
     with tempfile.TemporaryDirectory() as tmp:

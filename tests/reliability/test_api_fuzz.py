@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings as hsettings
-
+from hypothesis import HealthCheck
+from hypothesis import settings as hsettings
 from schemathesis.checks import positive_data_acceptance
 
 from tests.reliability.conftest import record
@@ -26,7 +26,7 @@ SOAK_EXAMPLES = 60
 @pytest.fixture(scope="module")
 def fuzz_app(redis_server, settings, tmp_path_factory):
     """An API-only app on its own data directory: 1 MB uploads, no rate limit, no recovery loop."""
-    from backend.app import create_app
+    from awd_studio.backend.app import create_app
 
     data_dir = tmp_path_factory.mktemp("schemathesis-data")
     fuzz_settings = settings.model_copy(update={"data_dir": data_dir, "database_url": None,

@@ -151,7 +151,7 @@ def _bad_teachers():
     import torch
     from torch import nn
 
-    from models.teachers import build_teacher
+    from awd_studio.models.teachers import build_teacher
 
     nan_mlp = build_teacher("mlp", (64,))
     with torch.no_grad():
@@ -230,8 +230,8 @@ def test_artifact_quota(api, dataset, extra_workers, data_dir, settings, redis_s
     """A full quota: uploads get 507 and leave nothing; a job fails with the reason and leaves nothing."""
     from fastapi.testclient import TestClient
 
-    from backend.app import create_app
-    from jobstate.storage import usage_bytes
+    from awd_studio.backend.app import create_app
+    from awd_studio.jobstate.storage import usage_bytes
 
     extra_workers.stop_all()
     used_mb = usage_bytes(data_dir) / 2**20
@@ -259,7 +259,7 @@ def test_should_cancel_enforces_the_time_limit():
     swallowed by a broad ``except`` in a library; found by the soak)."""
     from celery.exceptions import SoftTimeLimitExceeded
 
-    from worker.runner import JobRun
+    from awd_studio.worker.runner import JobRun
 
     run = JobRun("00000000-0000-4000-8000-000000000000", 1, "nobody@localhost")
     assert run.should_cancel() in (True, False)
@@ -270,7 +270,7 @@ def test_should_cancel_enforces_the_time_limit():
 
 def test_describe_error_names_non_finite_numbers():
     """A NaN that reaches the JSON writer becomes a readable reason, not Python's message."""
-    from worker.runner import describe_error
+    from awd_studio.worker.runner import describe_error
 
     text = describe_error(ValueError("Out of range float values are not JSON compliant: nan"), 60)
     assert text.startswith("teacher:") and "NaN" in text

@@ -21,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from models.data import load_dataset
-from models.validation import InputError
+from awd_studio.models.data import load_dataset
+from awd_studio.models.validation import InputError
 from tests.reliability.conftest import record
 
 pytestmark = [pytest.mark.filterwarnings("ignore")]  # the fuzz inputs make the writers and readers warn

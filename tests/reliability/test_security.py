@@ -37,8 +37,8 @@ def _good_npz() -> bytes:
 @pytest.fixture()
 def finished_job(settings, data_dir):
     """``make()`` -> id of a succeeded job whose result holds result.json and arrays.npz."""
-    from jobstate import crud
-    from jobstate.db import Job, get_sessionmaker
+    from awd_studio.jobstate import crud
+    from awd_studio.jobstate.db import Job, get_sessionmaker
 
     def make() -> str:
         with get_sessionmaker(settings.sqlalchemy_url)() as session:
@@ -57,7 +57,7 @@ def finished_job(settings, data_dir):
 
 # ------------------------------------------------------------------------------------------- share tokens
 def test_share_tokens_are_random_hashed_and_constant_time(client, finished_job, settings, monkeypatch):
-    from jobstate import crud
+    from awd_studio.jobstate import crud
 
     job_id = finished_job()
     tokens = [client.post(f"/api/jobs/{job_id}/share").json()["token"] for _ in range(5)]
@@ -165,7 +165,7 @@ def test_rate_limit_on_writes(make_client):
 
 
 def test_token_bucket_refills():
-    from backend.ratelimit import TokenBucket
+    from awd_studio.backend.ratelimit import TokenBucket
 
     now = [0.0]
     bucket = TokenBucket(per_minute=2, clock=lambda: now[0])
@@ -254,7 +254,7 @@ def test_pickles_posing_as_data_or_weights_are_refused(client, data_dir):
 
 # ------------------------------------------------------------------------------------------- deployment
 def test_debug_off_strict_cors_and_secrets_from_the_environment(make_client, monkeypatch):
-    from jobstate.config import Settings
+    from awd_studio.jobstate.config import Settings
 
     client = make_client()
     assert client.app.debug is False
@@ -289,7 +289,7 @@ def test_partial_uploads_of_dead_processes_are_swept(tmp_path):
     import subprocess
     import sys
 
-    from jobstate.storage import Paths, sweep_temp
+    from awd_studio.jobstate.storage import Paths, sweep_temp
 
     paths = Paths(tmp_path)
     mine = paths.temp_file(".npz")

@@ -1,6 +1,6 @@
 """The uvicorn factory of the reliability tests' web process: the API without the Dash pages."""
 
-from backend.app import create_app
+from awd_studio.backend.app import create_app
 
 
 def create():

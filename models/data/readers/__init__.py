@@ -40,15 +40,15 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from models.data.dataset import Dataset
-from models.data.readers._common import DEFAULT_MAX_BYTES, byte_budget
-from models.data.readers.detect import FORMATS, SUPPORTED, detect_format
-from models.data.readers.fits import load_fits, load_maps
-from models.data.readers.hdf5 import load_hdf5
-from models.data.readers.matlab import load_mat
-from models.data.readers.npy import load_npy, load_npz
-from models.data.readers.text import load_csv
-from models.validation import InputError
+from awd_studio.models.data.dataset import Dataset
+from awd_studio.models.data.readers._common import DEFAULT_MAX_BYTES, byte_budget
+from awd_studio.models.data.readers.detect import FORMATS, SUPPORTED, detect_format
+from awd_studio.models.data.readers.fits import load_fits, load_maps
+from awd_studio.models.data.readers.hdf5 import load_hdf5
+from awd_studio.models.data.readers.matlab import load_mat
+from awd_studio.models.data.readers.npy import load_npy, load_npz
+from awd_studio.models.data.readers.text import load_csv
+from awd_studio.models.validation import InputError
 
 __all__ = ["load_dataset", "load_maps", "detect_format", "FORMATS", "DEFAULT_MAX_BYTES"]
 

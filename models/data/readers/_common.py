@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.data.dataset import Dataset
-from models.validation import InputError
+from awd_studio.models.data.dataset import Dataset
+from awd_studio.models.validation import InputError
 
 __all__ = ["DEFAULT_MAX_BYTES", "ALIASES", "byte_budget", "too_big", "require_numeric_dtype", "as_str",
            "make_dataset", "pick_arrays"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models.validation import InputError
+from awd_studio.models.validation import InputError
 
 __all__ = ["FORMATS", "SUPPORTED", "detect_format"]
 

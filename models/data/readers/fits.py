@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from models.data.dataset import Dataset
-from models.data.readers._common import byte_budget, too_big
-from models.data.readers.detect import detect_format
-from models.validation import InputError, check_signals
+from awd_studio.models.data.dataset import Dataset
+from awd_studio.models.data.readers._common import byte_budget, too_big
+from awd_studio.models.data.readers.detect import detect_format
+from awd_studio.models.validation import InputError, check_signals
 
 __all__ = ["load_fits", "load_maps"]
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from models.data.dataset import Dataset
-from models.data.readers._common import make_dataset, pick_arrays, too_big
-from models.data.readers.matlab import squeeze_matlab
-from models.validation import InputError
+from awd_studio.models.data.dataset import Dataset
+from awd_studio.models.data.readers._common import make_dataset, pick_arrays, too_big
+from awd_studio.models.data.readers.matlab import squeeze_matlab
+from awd_studio.models.validation import InputError
 
 __all__ = ["load_hdf5"]
 

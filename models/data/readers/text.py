@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from models.data.dataset import Dataset
-from models.data.readers._common import too_big
-from models.validation import InputError
+from awd_studio.models.data.dataset import Dataset
+from awd_studio.models.data.readers._common import too_big
+from awd_studio.models.validation import InputError
 
 __all__ = ["load_csv"]
 
