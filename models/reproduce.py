@@ -23,8 +23,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from awd_studio.models import filters as _filters
+from awd_studio.models.data.simulate_synthetic import simulate_synthetic
+from awd_studio.models.distill import WaveletDistiller
+from awd_studio.models.options import PipelineConfig
+from awd_studio.models.pipeline.selection import cv_splits, fold_scores
+from awd_studio.models.teachers import evaluate_teacher, train_teacher
 
 __all__ = ["SyntheticConfig", "STARTS", "run_synthetic", "summarize", "write_report", "markdown_table",
            "plot_starts"]
@@ -110,9 +116,6 @@ def _distance(h, level):
 def _cv_scores(filters, X, y, config, seed):
     """Cross-validated R2 of the product's time-series student on each filter (the pipeline's own code, on
     its shared splits)."""
-    from awd_studio.models.options import PipelineConfig
-    from awd_studio.models.pipeline.selection import cv_splits, fold_scores
-
     cv_config = PipelineConfig(levels=4, mode=config.mode, cv_folds=config.cv_folds, top_k=config.top_k, seed=seed)
     splits = cv_splits(len(X), cv_config.cv_folds, cv_config.cv_repeats, seed)
     unscaled = {"offset": 0.0, "scale": 1.0}
@@ -122,8 +125,6 @@ def _cv_scores(filters, X, y, config, seed):
 
 def _fit_start(start, teacher, X, y, config, seed):
     """One start, one seed: distil, measure every grid point, select two ways."""
-    from awd_studio.models.distill import WaveletDistiller
-
     wave, noise = STARTS[start]
     t0 = time.perf_counter()
     fit = WaveletDistiller(wave=wave, levels=4, mode=config.mode, parametrization=config.parametrization,
@@ -168,9 +169,6 @@ def run_synthetic(config=None, progress=print):
         learned filters), ``teachers`` (test R2 and training seconds per seed), ``summary`` (:func:`summarize`)
         and ``seconds``.
     """
-    from awd_studio.models.data.simulate_synthetic import simulate_synthetic
-    from awd_studio.models.teachers import evaluate_teacher, train_teacher
-
     config = (config or SyntheticConfig()).validate()
     say = progress or (lambda line: None)
     started = time.perf_counter()
@@ -290,14 +288,9 @@ def plot_starts(result, seed=None, level=7, axes=None):
     -------
     sequence of three axes
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     seed = result["config"]["seeds"][0] if seed is None else seed
     if axes is None:
-        axes = plt.subplots(1, 3, figsize=(14, 3.6))[1]
+        axes = Figure(figsize=(14, 3.6)).subplots(1, 3)
     h_true = _filters.lowpass_filter(TRUTH)
     truth = _filters.scaling_and_wavelet(h_true, level=level)[2]
     colours = {"db5+noise": "#0072B2", "sym5": "#E69F00", "coif2": "#009E73"}
@@ -337,21 +330,15 @@ def write_report(result, out_dir):
     list of Path
         The files written.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(result, indent=1))
     (out / "results.md").write_text(markdown_table(result) + "\n")
-    fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
-    plot_starts(result, axes=axes)
+    fig = Figure(figsize=(14, 3.6))
+    plot_starts(result, axes=fig.subplots(1, 3))
     fig.tight_layout()
     files = [out / "results.json", out / "results.md"]
     for ext in ("png", "svg"):
         fig.savefig(out / f"starts.{ext}", dpi=150)
         files.append(out / f"starts.{ext}")
-    plt.close(fig)
     return files

@@ -136,7 +136,7 @@ def write_report(rows, out):
              f"commit {_git('rev-parse', '--short', 'HEAD') or '?'}, {platform.machine()} "
              f"({platform.python_version()}), one thread per run. Every run is the product's pipeline with its "
              "defaults (`models.pipeline.run`), so the numbers are what a user gets. Procedures: "
-             "docs/science-students.md.", "",
+             "docs/science.md.", "",
              "AWD (best grid point) is the student on the grid point with the best repeated-CV score; the "
              "product chooses it over the initial wavelet only when its CV gain exceeds one corrected standard "
              "error, and says which in the verdict. Intervals: paired bootstrap of the test set (10,000 "

@@ -1,4 +1,4 @@
-"""Synthetic recovery data (paper section 4.1; SCIENCE.md "Synthetic recovery").
+"""Synthetic recovery data (paper section 4.1; docs/science.md "The synthetic experiment").
 
 x ~ N(0, I) of length 64; y = <Psi_db5 x, beta> + eps, where Psi_db5 is the J = 4 level db5 transform
 (PyWavelets layout ``[cA4, cD4, cD3, cD2, cD1]``, concatenated), beta = 2 at three adjacent positions in the

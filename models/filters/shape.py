@@ -160,7 +160,7 @@ def filter_distance(h, h_true, level=7):
 
 
 def subfilters_3x3(h):
-    """The four 3 x 3 kernels of the map student (SCIENCE.md, "Map student", step 2).
+    """The four 3 x 3 kernels of the map student (docs/science.md, "Map student").
 
     From ``h`` and ``g`` take the 3-tap window with the largest energy of the mean-centred filter,
     ``sum (h - mean h)**2`` over the window (first such window on ties), giving ``h3`` and ``g3``; then

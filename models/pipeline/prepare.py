@@ -135,7 +135,7 @@ def input_scaling(teacher, X_train, how="teacher"):
     student counts peaks on the raw maps (its histogram ranges are in convergence units) and the paper's map
     grid of lambda and gamma was set on raw convergence maps; on maps scaled to unit SD the sparsity term
     outweighs the interpretation term by about 1000 to 1 over that grid, so gamma has no effect
-    (docs/science-students.md).
+    (docs/science.md).
 
     With ``how="teacher"`` it is the scaling the teacher saw: the built-in teachers carry their input mean and
     SD as buffers (``x_mean``, ``x_std``); a teacher without them (an uploaded program) gets the training

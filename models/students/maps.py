@@ -1,6 +1,6 @@
 """The map student: peak-count histograms regressed on the targets by chi² classes or ridge.
 
-docs/science-students.md, "Map student" (after Ribli et al. 2019): :class:`PeakCountRegressor` histograms
+docs/science.md, "Map student" (after Ribli et al. 2019): :class:`PeakCountRegressor` histograms
 filter responses at the peaks of each raw map (:mod:`models.students.peaks`) over a range it chooses on a
 validation split, then predicts the target row of the nearest class in chi² metric (:func:`chi2_fit`,
 :func:`chi2_predict`; a class is one distinct *row* of the targets) or a ridge model on standardised

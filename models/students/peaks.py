@@ -1,6 +1,6 @@
 """The map student's statistics: the peaks of raw maps, the 3x3 responses read at them, and their histograms.
 
-docs/science-students.md, "Map student" (after Ribli et al. 2019): a peak is an interior pixel strictly above
+docs/science.md, "Map student" (after Ribli et al. 2019): a peak is an interior pixel strictly above
 its 8 neighbours; at each peak one or more 3x3 filters are read (the Laplace kernel :data:`LAPLACE_KERNEL`,
 AWD's sub-filters, or the baselines' Roberts-cross response and raw peak heights) and binned per map. Whole
 sets of maps are counted in one compiled pass (:mod:`models.students.peak_kernel`); :func:`peak_patches`

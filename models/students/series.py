@@ -1,6 +1,6 @@
 """The time-series student: top-k wavelet coefficients per band and a linear model, fitted and deployed.
 
-docs/science-students.md, "Time-series student": per band of a PyWavelets-layout coefficient list
+docs/science.md, "Time-series student": per band of a PyWavelets-layout coefficient list
 ``[cA_J, cD_J, ..., cD_1]`` keep the ``k`` largest coefficients (:func:`topk_features`), concatenate the
 ``(J + 1) * k`` features, standardise them and fit a ridge model with a cross-validated penalty, or ordinary
 least squares (:class:`TopKLinearRegressor`, a scikit-learn estimator). :class:`SeriesPredictor` is the same
