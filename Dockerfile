@@ -11,7 +11,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     NUMBA_CACHE_DIR=/tmp/numba-cache
 
 WORKDIR /app
-COPY pyproject.toml README.md* ./
+COPY pyproject.toml README.md LICENSE ./
 COPY awd ./awd
 COPY models ./models
 COPY jobstate ./jobstate

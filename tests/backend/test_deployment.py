@@ -72,10 +72,15 @@ def test_cpu_variant_overrides_the_gpu_worker():
 def test_dockerfile_copies_real_sources_and_runs_the_app():
     text = (ROOT / "Dockerfile").read_text()
     copied = set()
-    for source in re.findall(r"^COPY (\S+) ", text, flags=re.M):
-        if "*" not in source:
-            assert (ROOT / source).exists(), source
-            copied.add(source)
+    for line in re.findall(r"^COPY (.+)$", text, flags=re.M):
+        for source in line.split()[:-1]:
+            if "*" not in source:
+                assert (ROOT / source).exists(), source
+                copied.add(source)
+    # pip install . needs every file pyproject names
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for name in project.get("license-files", []) + [project["readme"]]:
+        assert name in copied, f"the Dockerfile does not copy {name}"
     # every folder the installed package is made of goes into the image
     folders = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"].values()
     for folder in folders:
