@@ -32,7 +32,8 @@ from awd_studio.models.files import atomic_write_bytes
 from awd_studio.models.predictors import TopKLinearRegressor
 from awd_studio.models.validation import InputError
 
-__all__ = ["EXPLAIN_DIR", "write_explain_inputs", "load_explain_context", "ExplainContext", "has_explain_inputs"]
+__all__ = ["EXPLAIN_DIR", "write_explain_inputs", "load_explain_context", "ExplainContext", "has_explain_inputs",
+           "read_explain_meta"]
 
 #: The hidden folder of a result directory that holds the inputs of explanations.
 EXPLAIN_DIR = ".explain"
@@ -69,7 +70,7 @@ def write_explain_inputs(out_dir, *, info, config, X_test, y_test, h_learned, st
         "target": int(info["teacher"]["attribution_target"]),
         "scaling": {"offset": float(scaling["offset"]), "scale": float(scaling["scale"])},
         "initial_wavelet": config.wave, "h_learned": [float(v) for v in np.asarray(h_learned)],
-        "levels": int(config.levels), "mode": config.mode, "student": None,
+        "levels": int(config.levels), "mode": config.mode, "student": None, "n_test": int(len(X_test)),
     }
     if student is not None:
         meta["student"] = {"k": int(student.k), "by": student.by, "n_features": int(student.n_features_),
@@ -83,6 +84,15 @@ def write_explain_inputs(out_dir, *, info, config, X_test, y_test, h_learned, st
 def has_explain_inputs(result_dir) -> bool:
     """Whether ``result_dir`` keeps the inputs of explanations (results written before them do not)."""
     return (Path(result_dir) / EXPLAIN_DIR / "inputs.json").is_file()
+
+
+def read_explain_meta(result_dir) -> dict | None:
+    """``.explain/inputs.json`` (kind, shape, ``n_test``, whether a student is kept), or ``None``: cheap checks
+    of a request without loading any weights."""
+    try:
+        return json.loads((Path(result_dir) / EXPLAIN_DIR / "inputs.json").read_text())
+    except (OSError, ValueError):
+        return None
 
 
 class _ScaledInput(torch.nn.Module):
