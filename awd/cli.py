@@ -7,6 +7,7 @@
     awd reproduce synthetic --out DIR [--seeds 0,1,2,3,4] [--epochs E] [--n N] [--quick] ...
     awd serve [--host 127.0.0.1] [--port 8050] [--data-dir ./awd-data]
     awd worker [--concurrency 1]
+    awd explain RESULT --example K [--lam L] [--wavelet learned|initial|NAME] [--model teacher|student] [--out DIR]
 """
 
 import argparse
@@ -15,6 +16,7 @@ import typing
 from enum import StrEnum
 from pathlib import Path
 
+from awd_studio import explain_cli
 from awd_studio.models.options import TEACHER_ARCHITECTURES, cli_fields
 
 __all__ = ["main", "build_parser"]
@@ -52,6 +54,8 @@ def build_parser():
 
     wo = sub.add_parser("worker", help="run a distillation worker on a shared Redis (REDIS_URL)")
     wo.add_argument("--concurrency", type=int, default=1)
+
+    explain_cli.add_parser(sub)
     return parser
 
 
@@ -207,7 +211,7 @@ def main(argv=None):
     """Entry point of the ``awd`` console script."""
     args = build_parser().parse_args(argv)
     handler = {"example": _cmd_example, "distill": _cmd_distill, "reproduce": _cmd_reproduce,
-               "serve": _cmd_serve, "worker": _cmd_worker}[args.command]
+               "serve": _cmd_serve, "worker": _cmd_worker, "explain": explain_cli.run}[args.command]
     try:
         return handler(args)
     except ValueError as exc:  # bad input: one clear line, no traceback

@@ -22,6 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from awd_studio.backend.auth import OwnerGateMiddleware
 from awd_studio.backend.ratelimit import RateLimitMiddleware
 from awd_studio.backend.routes import datasets, examples, health, jobs, options, results, session, shares, teachers
+from awd_studio.backend.routes import explain
 from awd_studio.jobstate.config import Settings, get_settings
 from awd_studio.jobstate.db import init_db
 from awd_studio.jobstate.dispatch import recover_jobs
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 def api_router() -> APIRouter:
     """All resource routers under ``/api``."""
     router = APIRouter(prefix="/api")
-    for module in (health, session, options, datasets, examples, teachers, jobs, results, shares):
+    for module in (health, session, options, datasets, examples, teachers, jobs, results, shares, explain):
         router.include_router(module.router)
     return router
 

@@ -7,6 +7,7 @@ Layout::
     <data_dir>/teachers/<id>/weights.<ext>  one teacher weights file
     <data_dir>/jobs/<id>/attempt-<n>/work   the pipeline's scratch space of one attempt
     <data_dir>/jobs/<id>/attempt-<n>/result result.json, arrays.npz, figures (the row points here)
+        .explain/, .explanations/<id>/      inputs of explanations, and each explanation (hidden: not artifacts)
 
 Every file appears under its final name only once complete: it is written to a temporary name in the
 same directory tree and moved with :func:`os.replace` (atomic on POSIX).
@@ -84,6 +85,14 @@ class Paths:
     def attempt_dir(self, job_id: str, attempt: int) -> Path:
         """Scratch and result directory of one attempt of a job."""
         return self.job_dir(job_id) / f"attempt-{int(attempt)}"
+
+    @staticmethod
+    def explanation_dir(result_dir, explanation_id: str) -> Path:
+        """Directory of one explanation of a result: ``<result>/.explanations/<id>`` (hidden: never listed or
+        served as an artifact; the API serves it through ``/api/results/{key}/explanations``)."""
+        if not re.fullmatch(r"[0-9a-f]{16}", explanation_id or ""):
+            raise FileNotFoundError(explanation_id)
+        return Path(result_dir) / ".explanations" / explanation_id
 
     def temp_file(self, suffix: str = "") -> Path:
         """Reserve a fresh temporary file name under :attr:`tmp` (the file exists, empty).

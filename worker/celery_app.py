@@ -7,4 +7,4 @@ from awd_studio.jobstate.broker import QUEUE, make_celery
 
 __all__ = ["celery_app", "QUEUE"]
 
-celery_app = make_celery(include=["awd_studio.worker.tasks"])
+celery_app = make_celery(include=["awd_studio.worker.tasks", "awd_studio.worker.explain_tasks"])

@@ -29,6 +29,7 @@ from awd_studio.frontend.figures.grid import (
                                    selected_index,
 )
 from awd_studio.frontend.figures.scores import provenance_items, score_rows, scores_figure, verdict_lines
+from awd_studio.frontend.figures.explain import drawing_figure, explanation_figure, prediction_lines
 from awd_studio.frontend.figures.style import MODEL_LABELS, PALETTE, empty_figure, fmt_number
 from awd_studio.frontend.figures.wavelet import (
                                    filters_2d_figure,
@@ -39,6 +40,9 @@ from awd_studio.frontend.figures.wavelet import (
 )
 
 __all__ = [
+    "explanation_figure",
+    "drawing_figure",
+    "prediction_lines",
     "PALETTE",
     "MODEL_LABELS",
     "empty_figure",

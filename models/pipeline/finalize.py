@@ -32,6 +32,7 @@ from awd_studio.models.pipeline.bundle import (
     write_bundle,
 )
 from awd_studio.models.pipeline.config import grid_points_of
+from awd_studio.models.pipeline.explain_inputs import write_explain_inputs
 from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
 from awd_studio.models.pipeline.selection import cv_entry, cv_splits, fold_scores, select_wavelet
 from awd_studio.models.pipeline.students import (
@@ -119,6 +120,8 @@ def finalize(work_dir, out_dir, progress=None) -> dict:
               X_examples=job.X_test[:len(activation.indices)], activation_maps=np.asarray(maps),
               y_test=job.y_test, **{f"y_pred_{k}": v for k, v in predictions.items()})
     bundle.files = ["result.json", "arrays.npz"] + plots.write_figures(bundle.to_json(), out_dir)
+    write_explain_inputs(out_dir, info=job.info, config=config, X_test=job.X_test, y_test=job.y_test,
+                         h_learned=h_sel, student=job.students.get("awd") if job.kind == "timeseries" else None)
     written = write_bundle(bundle, out_dir)
     report(progress, "done", 1.0, "result bundle written")
     return written
@@ -139,6 +142,7 @@ class _Job:
         self.fit_y = self.y_train if self.kind == "timeseries" else self.y_train_all
         self.column = self.config.target if self.kind == "image" and self.y_train_all.shape[1] > 1 else 0
         self.grid = grid_points_of(self.config)
+        self.students = {}
         self.h_init = _filters.lowpass_filter(self.config.wave)
         orthogonal = self.config.parametrization == "orthogonal"
         self.n_filter_params = len(self.h_init) - (len(self.h_init) // 2 + 1 if orthogonal else 0)
@@ -193,6 +197,7 @@ def _score_students(job: _Job, filters, cross, progress):
         models[name], predictions[name] = score_model(model, make_input, job.X_train, job.fit_y, job.X_test,
                                                       job.y_test, job.column, params, coeffs_test, saliency_test,
                                                       deploy)
+        job.students[name] = model  # fitted in place; the AWD one is kept for explanations
     if job.kind == "image":
         for name, response in MAP_BASELINES.items():
             model = (peak_student(job.config, kernels={"laplace": _predictors.LAPLACE_KERNEL})

@@ -1,0 +1,135 @@
+"""``/api/results/{key}/explain…``: explanations of one prediction of a result (CartoonX wavelet masks).
+
+``POST /results/{job id}/explain`` starts one (owner only) as a worker task, or returns the cached one with the
+same settings; ``GET /results/{key}/explanations`` lists them and ``GET /results/{key}/explanations/{id}``
+gives one's progress and, once done, its numbers and arrays. A share token may read explanations but not
+start them (403). ``POST /results/{job id}/explain/mask`` returns the teacher's expected output under a
+hand-drawn mask, computed on a worker (the web process never loads teacher weights).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+
+from awd_studio.backend.deps import PathsDep, SessionDep, is_uuid
+from awd_studio.backend.routes.results import _result_dir
+from awd_studio.backend.schemas import Problem
+from awd_studio.jobstate import explanations as store
+from awd_studio.models.pipeline.explain_inputs import read_explain_meta
+from awd_studio.models.pipeline.explain_result import ExplainRequest, MaskRequest, explanation_id
+
+__all__ = ["router", "ExplainBody", "MaskBody", "SHARE_READ_ONLY", "MASK_TIMEOUT_SECONDS"]
+
+router = APIRouter(prefix="/results", tags=["explanations"])
+
+_ERRORS = {401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem},
+           410: {"model": Problem}, 422: {"model": Problem}}
+#: The answer to a share link that tries to compute something.
+SHARE_READ_ONLY = ("share links are read-only: they can view the explanations the owner made but cannot start "
+                   "new ones; ask the result's owner to explain this example")
+#: How long the API waits for a worker to evaluate a hand-drawn mask.
+MASK_TIMEOUT_SECONDS = 60.0
+
+
+class ExplainBody(ExplainRequest):
+    """Body of ``POST /results/{job id}/explain`` (see :class:`models.pipeline.explain_result.ExplainRequest`)."""
+
+
+class MaskBody(MaskRequest):
+    """Body of ``POST /results/{job id}/explain/mask``."""
+
+
+
+
+def _owned_result(key: str, request: Request, session, paths) -> tuple[str, Path, dict]:
+    """(relative result dir, absolute result dir, explain meta) of the owner's result ``key``, or 4xx."""
+    if not is_uuid(key):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, SHARE_READ_ONLY)
+    root = _result_dir(key, request, session, paths)  # owner check, 404/409
+    meta = read_explain_meta(root)
+    if meta is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, "this result was written before explanations kept their "
+                                                      "inputs (teacher and test split); rerun the job to explain it")
+    return root.relative_to(paths.root).as_posix(), root, meta
+
+
+def _check_example(example: int, meta: dict) -> None:
+    n = int(meta.get("n_test", 0))
+    if example >= n:
+        raise HTTPException(422, f"example: {example} is out of range; pass a test index from 0 to {n - 1}")
+
+
+def _public(status_: dict, folder: Path, with_data: bool) -> dict:
+    out = {k: status_.get(k) for k in ("id", "state", "fraction", "message", "error", "request", "created",
+                                        "updated")}
+    if with_data and status_.get("state") == "succeeded":
+        out["summary"] = store.read_summary(folder)
+        out["arrays"] = store.read_arrays(folder)
+    return out
+
+
+@router.post("/{key}/explain", status_code=202, responses=_ERRORS)
+def start_explanation(key: str, body: ExplainBody, request: Request, response: Response, session: SessionDep,
+                      paths: PathsDep):
+    """Start explaining test example ``body.example`` (owner only), or return the explanation with the same
+    settings (200, no new work) when it exists."""
+    relative, root, meta = _owned_result(key, request, session, paths)
+    _check_example(body.example, meta)
+    if body.model == "student" and meta.get("student") is None:
+        raise HTTPException(422, "model: 'student' is available for time series only (the map student counts "
+                                 "peaks, which has no gradient to explain); use model='teacher'")
+    settings = ExplainRequest.model_validate(body.model_dump())
+    eid = explanation_id(settings)
+    folder = paths.explanation_dir(root, eid)
+    current = store.read_status(folder)
+    if not store.needs_work(current):
+        response.status_code = status.HTTP_200_OK
+        return {**_public(current, folder, with_data=False), "cached": True}
+    new = store.write_status(folder, id=eid, state="queued", fraction=0.0, message="waiting for a worker",
+                             error=None, request=settings.model_dump())
+    store.send_explanation(relative, eid)
+    return {**_public(new, folder, with_data=False), "cached": False}
+
+
+@router.get("/{key}/explanations", responses=_ERRORS)
+def list_explanations(key: str, request: Request, session: SessionDep, paths: PathsDep):
+    """The explanations of a result (job id or share token), newest first, without their arrays."""
+    root = _result_dir(key, request, session, paths)
+    data = [_public(s, root, with_data=False) for s in store.list_explanations(root)]
+    return {"data": data, "count": len(data), "can_start": is_uuid(key) and read_explain_meta(root) is not None,
+            "n_test": (read_explain_meta(root) or {}).get("n_test", 0)}
+
+
+@router.get("/{key}/explanations/{explanation}", responses=_ERRORS)
+def get_explanation(key: str, explanation: str, request: Request, session: SessionDep, paths: PathsDep):
+    """One explanation: state and fraction while it runs; with its numbers and arrays once done."""
+    root = _result_dir(key, request, session, paths)
+    try:
+        folder = paths.explanation_dir(root, explanation)
+    except FileNotFoundError:
+        raise HTTPException(404, f"explanation: {explanation!r} is not an explanation id (16 hex digits); "
+                                 "list them with GET /api/results/{key}/explanations") from None
+    current = store.read_status(folder)
+    if current is None:
+        raise HTTPException(404, "explanation: no explanation with this id on this result; list them with "
+                                 "GET /api/results/{key}/explanations")
+    return _public(current, folder, with_data=True)
+
+
+@router.post("/{key}/explain/mask", responses={**_ERRORS, 503: {"model": Problem}})
+def evaluate_mask(key: str, body: MaskBody, request: Request, session: SessionDep, paths: PathsDep):
+    """The teacher's expected output on a test example under a hand-drawn mask (owner only; on a worker)."""
+    relative, _root, meta = _owned_result(key, request, session, paths)
+    _check_example(body.example, meta)
+    try:
+        answer = store.evaluate_mask_remote(relative, body.model_dump(), MASK_TIMEOUT_SECONDS)
+    except TimeoutError:
+        raise HTTPException(503, f"no worker evaluated the mask within {MASK_TIMEOUT_SECONDS:g} s (they may be busy "
+                                 "with a distillation); try again in a minute") from None
+    if not isinstance(answer, dict):
+        raise HTTPException(503, "the worker could not evaluate the mask; see the worker's log")
+    if "error" in answer:
+        raise HTTPException(422, answer["error"])
+    return answer

@@ -1,0 +1,285 @@
+"""The results page's "Explain a prediction" panel: CartoonX explanations of one test example.
+
+Pick a test example, the model, the wavelet and λ, press "Explain" (the owner only: ``POST
+/api/results/{id}/explain`` starts a worker task, or returns the same settings' cached explanation), watch the
+progress (``GET .../explanations/{id}`` every half second), then see side by side the input, the cartoon, the
+mask per scale and the pixel-mask baseline with the predictions. "Draw your own mask": box-select the part of
+the shown input to keep; ``POST .../explain/mask`` answers with the teacher's expected output when the rest is
+replaced by noise. A share link's reader sees the explanations the owner made (the list) but cannot start one:
+the button is disabled with a sentence saying why. Callbacks read and write components by name; :class:`ids`
+holds their ids.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html
+
+from awd_studio.frontend import figures, share_dialog
+from awd_studio.frontend.api_client import ApiError, get_client
+from awd_studio.frontend.components import graph, is_job_id, named_update, size_graphs_to_their_figures, triggered_id
+from awd_studio.frontend.figures import explain as explain_figures
+
+__all__ = ["ids", "panel", "WAVELET_CHOICES", "READ_ONLY_NOTE", "box_mask"]
+
+
+class ids:  # noqa: N801 (a namespace of constants)
+    """Component ids of the panel (the strings are what tests/e2e look for)."""
+
+    PANEL = "explain-panel"
+    EXAMPLE = "explain-example"
+    MODEL = "explain-model"
+    WAVELET = "explain-wavelet"
+    LAM = "explain-lam"
+    START = "explain-start"
+    READ_ONLY = "explain-read-only"
+    LIST = "explain-list"
+    CURRENT = "explain-current"
+    POLL = "explain-poll"
+    PROGRESS = "explain-progress"
+    STATUS = "explain-status"
+    GRAPH = "explain-graph"
+    PRED_FULL = "explain-pred-full"
+    PRED_CARTOON = "explain-pred-cartoon"
+    PRED_NOISE = "explain-pred-noise"
+    PRED_BASELINE = "explain-pred-baseline"
+    PRED_TRUE = "explain-pred-true"
+    DRAW = "explain-draw"
+    DRAW_GRAPH = "explain-draw-graph"
+    DRAW_RESULT = "explain-draw-result"
+    #: The shown explanation's input and example index (what a brush draws on).
+    SHOWN = "explain-shown"
+    TOKEN = share_dialog.ids.TOKEN  # the results page's store of its token
+
+
+WAVELET_CHOICES = [("learned AWD wavelet", "learned"), ("initial wavelet", "initial"), ("sym4", "sym4"),
+                   ("db4", "db4"), ("haar", "haar")]
+READ_ONLY_NOTE = ("This is a read-only link: you can view the explanations the owner made, but only the owner "
+                  "can start new ones.")
+_POLL_MS = 500
+size_graphs_to_their_figures(ids.GRAPH, ids.DRAW_GRAPH)
+
+
+def _number(label, id_):
+    return html.Div([html.Div(label, className="small text-muted"),
+                     html.Div("—", id=id_, className="fs-6 fw-semibold")], className="me-4")
+
+
+def panel(token: str | None) -> dbc.Card:
+    """The panel (owner and shared views; in the shared view "Explain" is disabled, with a sentence)."""
+    shared = not is_job_id(token)
+    controls = dbc.Row([
+        dbc.Col([dbc.Label("Test example", html_for=ids.EXAMPLE),
+                 dbc.Input(id=ids.EXAMPLE, type="number", min=0, step=1, value=0)], md=2),
+        dbc.Col([dbc.Label("Model", html_for=ids.MODEL),
+                 dbc.Select(id=ids.MODEL, value="teacher", options=[{"label": "teacher", "value": "teacher"},
+                                                                    {"label": "AWD student", "value": "student"}])],
+                md=2),
+        dbc.Col([dbc.Label("Wavelet", html_for=ids.WAVELET),
+                 dbc.Select(id=ids.WAVELET, value="learned",
+                            options=[{"label": a, "value": b} for a, b in WAVELET_CHOICES])], md=3),
+        dbc.Col([dbc.Label("λ (sparsity)", html_for=ids.LAM),
+                 dcc.Slider(id=ids.LAM, min=0, max=1, step=0.05, value=0.2,
+                            marks={0: "0", 0.2: "0.2", 0.5: "0.5", 1: "1"},
+                            tooltip={"placement": "bottom", "always_visible": False})], md=3),
+        dbc.Col(dbc.Button("Explain", id=ids.START, color="primary", n_clicks=0, disabled=shared,
+                           className="mt-4"), md=2),
+    ], className="g-2 align-items-start")
+    return dbc.Card([
+        dbc.CardHeader(html.H2("Explain a prediction", className="h6 mb-0")),
+        dbc.CardBody([
+            html.P("Which wavelet coefficients of one test input does the model need to keep its prediction? "
+                   "The mask keeps a sparse set; the rest is replaced by noise (CartoonX). The cartoon is the "
+                   "input rebuilt from the kept coefficients only.", className="text-muted small mb-2"),
+            controls,
+            dbc.Alert(READ_ONLY_NOTE, id=ids.READ_ONLY, color="secondary", className="py-2 small mt-2",
+                      is_open=shared),
+            dbc.Row([dbc.Col([dbc.Label("Explanations of this result", html_for=ids.LIST),
+                              dcc.Dropdown(id=ids.LIST, clearable=False, placeholder="none yet")], md=8)],
+                    className="mt-2"),
+            dbc.Progress(id=ids.PROGRESS, value=0, className="my-2", style={"height": "6px"}),
+            html.Div(id=ids.STATUS, className="small mb-2"),
+            html.Div([_number("Prediction on the full input", ids.PRED_FULL),
+                      _number("On the cartoon", ids.PRED_CARTOON),
+                      _number("Under noise (mean ± SD)", ids.PRED_NOISE),
+                      _number("Pixel-mask baseline cartoon", ids.PRED_BASELINE),
+                      _number("True value", ids.PRED_TRUE)], className="d-flex flex-wrap mb-2"),
+            graph(ids.GRAPH, "awd-explanation", figures.empty_figure("Start an explanation, or pick one above")),
+            html.Div([
+                html.H3("Draw your own mask", className="h6 mt-3"),
+                html.P("Box-select the part of the input to keep (the toolbar's box tool); the rest is replaced "
+                       "by noise and the teacher's expected output is shown below.", className="text-muted small"),
+                graph(ids.DRAW_GRAPH, "awd-explain-draw", explain_figures.drawing_figure(None)),
+                html.Div(id=ids.DRAW_RESULT, className="small fw-semibold"),
+            ], id=ids.DRAW, style={"display": "none"} if shared else {}),
+            dcc.Store(id=ids.CURRENT), dcc.Store(id=ids.SHOWN),
+            dcc.Interval(id=ids.POLL, interval=_POLL_MS, disabled=True),
+        ]),
+    ], className="mb-4 shadow-sm", id=ids.PANEL)
+
+
+def _base(token: str) -> str:
+    return f"/api/results/{quote(token, safe='')}"
+
+
+def _label(item: dict) -> str:
+    r = item.get("request") or {}
+    state = item.get("state")
+    return (f"example {r.get('example')} · {r.get('model')} · {r.get('wavelet')} · λ = {r.get('lam')}"
+            + ("" if state == "succeeded" else f" ({state})"))
+
+
+LIST_OUTPUTS = dict(options=Output(ids.LIST, "options"), value=Output(ids.LIST, "value"),
+                    start_disabled=Output(ids.START, "disabled"), status=Output(ids.STATUS, "children"),
+                    example_max=Output(ids.EXAMPLE, "max"))
+
+
+@callback(output=LIST_OUTPUTS, inputs=dict(token=Input(ids.TOKEN, "data")))
+async def list_explanations(token):
+    """The explanations made so far; whether this visitor may start one."""
+    if not token:
+        return named_update(LIST_OUTPUTS)
+    try:
+        body = await get_client().request("GET", f"{_base(token)}/explanations")
+    except ApiError as exc:
+        return named_update(LIST_OUTPUTS, start_disabled=True, status=exc.message)
+    done = [item for item in body["data"] if item.get("state") == "succeeded"]
+    options = [{"label": _label(item), "value": item["id"]} for item in body["data"]]
+    status = "" if body["can_start"] or not is_job_id(token) else (
+        "This result was written before explanations kept their inputs; rerun the job to explain it.")
+    return named_update(LIST_OUTPUTS, options=options, value=done[0]["id"] if done else None,
+                        start_disabled=not body["can_start"], status=status,
+                        example_max=max(int(body.get("n_test") or 1) - 1, 0))
+
+
+START_OUTPUTS = dict(current=Output(ids.CURRENT, "data"), poll=Output(ids.POLL, "disabled"),
+                     status=Output(ids.STATUS, "children", allow_duplicate=True),
+                     options=Output(ids.LIST, "options", allow_duplicate=True))
+
+
+@callback(output=START_OUTPUTS,
+          inputs=dict(clicks=Input(ids.START, "n_clicks")),
+          state=dict(token=State(ids.TOKEN, "data"), example=State(ids.EXAMPLE, "value"),
+                     model=State(ids.MODEL, "value"), wavelet=State(ids.WAVELET, "value"),
+                     lam=State(ids.LAM, "value"), options=State(ids.LIST, "options")),
+          prevent_initial_call=True)
+async def start(clicks, token, example, model, wavelet, lam, options):
+    """"Explain" sends the settings (a cached explanation comes back at once)."""
+    if not clicks or not token:
+        return named_update(START_OUTPUTS)
+    body = {"example": int(example or 0), "model": model, "wavelet": wavelet, "lam": float(lam)}
+    try:
+        started = await get_client().request("POST", f"{_base(token)}/explain", json=body)
+    except ApiError as exc:
+        return named_update(START_OUTPUTS, status=dbc.Alert(exc.message, color="warning", className="py-2 mb-0"))
+    options = list(options or [])
+    if not any(o["value"] == started["id"] for o in options):
+        options.insert(0, {"label": _label(started), "value": started["id"]})
+    note = "Shown from the cache (same settings)." if started.get("cached") else "Queued for a worker…"
+    return named_update(START_OUTPUTS, current=started["id"], poll=False, status=note, options=options)
+
+
+POLL_OUTPUTS = dict(poll=Output(ids.POLL, "disabled", allow_duplicate=True), progress=Output(ids.PROGRESS, "value"),
+                    status=Output(ids.STATUS, "children", allow_duplicate=True), figure=Output(ids.GRAPH, "figure"),
+                    full=Output(ids.PRED_FULL, "children"), cartoon=Output(ids.PRED_CARTOON, "children"),
+                    noise=Output(ids.PRED_NOISE, "children"), baseline=Output(ids.PRED_BASELINE, "children"),
+                    y_true=Output(ids.PRED_TRUE, "children"), draw=Output(ids.DRAW_GRAPH, "figure"),
+                    shown=Output(ids.SHOWN, "data"), draw_result=Output(ids.DRAW_RESULT, "children"))
+
+
+@callback(output=POLL_OUTPUTS, inputs=dict(tick=Input(ids.POLL, "n_intervals"), current=Input(ids.CURRENT, "data"),
+                                           picked=Input(ids.LIST, "value")),
+          state=dict(token=State(ids.TOKEN, "data")), prevent_initial_call=True)
+async def poll(tick, current, picked, token):
+    """Progress while it runs; the figure and the numbers once it is done (of the one picked in the list, or
+    the one just started)."""
+    if triggered_id() == ids.LIST or not current:
+        current = picked
+    if not current or not token:
+        return named_update(POLL_OUTPUTS, poll=True)
+    try:
+        body = await get_client().request("GET", f"{_base(token)}/explanations/{quote(current, safe='')}")
+    except ApiError as exc:
+        return named_update(POLL_OUTPUTS, poll=True, status=exc.message)
+    state, fraction = body.get("state"), float(body.get("fraction") or 0)
+    if state in ("queued", "running"):
+        return named_update(POLL_OUTPUTS, poll=False, progress=round(100 * fraction),
+                            status=f"{state}: {100 * fraction:.0f} % · {body.get('message') or ''}")
+    if state == "failed":
+        return named_update(POLL_OUTPUTS, poll=True, progress=0,
+                            status=dbc.Alert(body.get("error") or "the explanation failed", color="danger",
+                                             className="py-2 mb-0"))
+    lines = explain_figures.prediction_lines(body)
+    summary = body.get("summary") or {}
+    e = summary.get("explanation") or {}
+    status = (f"Done: kept {lines['kept']} of the wavelet coefficients at λ = {e.get('lam')}, relative distortion "
+              f"{figures.fmt_number(e.get('relative_distortion'))}; the pixel mask kept {lines['baseline_kept']} "
+              "of the samples.")
+    x = (body.get("arrays") or {}).get("wavelet_x")
+    return named_update(POLL_OUTPUTS, poll=True, progress=100, status=status,
+                        figure=explain_figures.explanation_figure(body), full=lines["full"],
+                        cartoon=lines["cartoon"], noise=lines["noise"], baseline=lines["baseline_cartoon"],
+                        y_true=lines["y_true"], draw=explain_figures.drawing_figure(x),
+                        shown={"example": (summary.get("request") or {}).get("example"),
+                               "wavelet": (summary.get("request") or {}).get("wavelet"), "shape": _shape(x)},
+                        draw_result="")
+
+
+def _shape(values) -> list:
+    """[L] or [H, W] of a nested list."""
+    if not values:
+        return []
+    return [len(values), len(values[0])] if isinstance(values[0], list) else [len(values)]
+
+
+def box_mask(shape, selected):
+    """A pixel mask (lists of 0/1 of ``shape``) that keeps what a box selection covers.
+
+    Parameters
+    ----------
+    shape : list of int
+        ``[L]`` or ``[H, W]``.
+    selected : dict
+        Plotly's ``selectedData`` with a ``range`` (``x`` and, for maps, ``y``: [low, high]).
+
+    Returns
+    -------
+    list or None
+        ``None`` without a box.
+
+    Examples
+    --------
+    >>> box_mask([6], {"range": {"x": [1.5, 3.2]}})
+    [0.0, 0.0, 1.0, 1.0, 0.0, 0.0]
+    >>> box_mask([2, 3], {"range": {"x": [0.6, 2.2], "y": [-0.4, 0.4]}})
+    [[0.0, 1.0, 1.0], [0.0, 0.0, 0.0]]
+    """
+    box = (selected or {}).get("range") or {}
+    if "x" not in box or not shape:
+        return None
+    x0, x1 = sorted(box["x"])
+    keep_col = [1.0 if x0 <= i <= x1 else 0.0 for i in range(shape[-1])]
+    if len(shape) == 1:
+        return keep_col
+    y0, y1 = sorted(box.get("y") or [-1e9, 1e9])
+    return [[c if y0 <= r <= y1 else 0.0 for c in keep_col] for r in range(shape[0])]
+
+
+@callback(Output(ids.DRAW_RESULT, "children", allow_duplicate=True), Input(ids.DRAW_GRAPH, "selectedData"),
+          State(ids.TOKEN, "data"), State(ids.SHOWN, "data"), prevent_initial_call=True)
+async def evaluate_drawn(selected, token, shown):
+    """The teacher's expected output when only the selected box of the shown input is kept."""
+    mask = box_mask((shown or {}).get("shape"), selected)
+    if mask is None or not token or not is_job_id(token):
+        return ""
+    body = {"example": int(shown["example"]), "space": "pixel", "wavelet": shown.get("wavelet") or "learned",
+            "mask": mask}
+    try:
+        answer = await get_client().request("POST", f"{_base(token)}/explain/mask", json=body)
+    except ApiError as exc:
+        return dbc.Alert(exc.message, color="warning", className="py-2 mb-0")
+    return (f"Your mask keeps {100 * answer['kept_fraction']:.1f} % of the input: the teacher's expected output is "
+            f"{figures.fmt_number(answer['mean'], 4)} ± {figures.fmt_number(answer['sd'], 2)} over "
+            f"{answer['n_samples']} noise draws (full input: {figures.fmt_number(answer['prediction'], 4)}).")

@@ -1,0 +1,124 @@
+"""Figures of the "Explain a prediction" panel: one explanation side by side, and the input to brush on.
+
+Inputs are the JSON of ``GET /api/results/{key}/explanations/{id}`` (``summary`` and ``arrays``) and one test
+input as a list. Pure: no network, and a missing part gives :func:`empty_figure`, never an exception.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from awd_studio.frontend.figures.style import PALETTE, apply_layout, as_array, empty_figure, fmt_number
+
+__all__ = ["explanation_figure", "drawing_figure", "prediction_lines", "EXPLANATION_HEIGHT", "DRAWING_HEIGHT"]
+
+#: Heights in px of the two figures (the graph boxes follow them).
+EXPLANATION_HEIGHT = 340
+DRAWING_HEIGHT = 320
+_GREY, _BLUE, _ORANGE = "#555555", "#0072B2", "#D55E00"
+
+
+def _num(value):
+    """A finite float or NaN (JSON null for cells without a coefficient)."""
+    a = np.array(value, dtype=object)
+    a[a == None] = np.nan  # noqa: E711 - elementwise comparison of an object array
+    return a.astype(float)
+
+
+def prediction_lines(payload: dict) -> dict:
+    """Numbers the panel prints: prediction on the full input, on the cartoon, under noise, kept share.
+
+    Returns
+    -------
+    dict
+        ``full``, ``cartoon``, ``noise``, ``kept``, ``baseline_cartoon``, ``baseline_kept`` (strings) and
+        ``y_true``; empty when the payload has no summary.
+    """
+    summary = (payload or {}).get("summary") or {}
+    e = summary.get("explanation") or {}
+    if not e:
+        return {}
+    b = summary.get("baseline") or {}
+    return {"full": fmt_number(e.get("prediction"), 4), "cartoon": fmt_number(e.get("cartoon_prediction"), 4),
+            "noise": f"{fmt_number(e.get('expected_prediction'), 4)} ± {fmt_number(e.get('expected_prediction_sd'), 2)}",
+            "kept": f"{100 * float(e.get('kept_fraction', 0)):.1f} %",
+            "baseline_cartoon": fmt_number(b.get("cartoon_prediction"), 4) if b else "—",
+            "baseline_kept": f"{100 * float(b.get('kept_fraction', 0)):.1f} %" if b else "—",
+            "y_true": fmt_number(summary.get("y_true"), 4)}
+
+
+def explanation_figure(payload: dict) -> go.Figure:
+    """Input | cartoon | mask per scale | pixel-mask baseline, side by side (maps as heatmaps, series as lines).
+
+    Parameters
+    ----------
+    payload : dict
+        ``GET /api/results/{key}/explanations/{id}`` of a succeeded explanation.
+    """
+    summary, arrays = (payload or {}).get("summary"), (payload or {}).get("arrays")
+    if not summary or not arrays or "wavelet_x" not in arrays:
+        return empty_figure("Start an explanation, or pick one above")
+    x, cartoon = _num(arrays["wavelet_x"]), _num(arrays["wavelet_cartoon"])
+    mask_image = _num(arrays["wavelet_mask_image"])
+    has_base = "baseline_cartoon" in arrays
+    lines = prediction_lines(payload)
+    titles = [f"input: {lines['full']}", f"cartoon: {lines['cartoon']}",
+              f"mask per scale (kept {lines['kept']})"]
+    if has_base:
+        titles.append(f"pixel mask: {lines['baseline_cartoon']}")
+    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, horizontal_spacing=0.06)
+    if x.ndim == 2:
+        lo, hi = np.nanpercentile(x, [1, 99])
+        fig.add_trace(go.Heatmap(z=x, colorscale="gray", zmin=lo, zmax=hi, showscale=False, name="input"), 1, 1)
+        fig.add_trace(go.Heatmap(z=cartoon, colorscale="gray", showscale=False, name="cartoon"), 1, 2)
+        fig.add_trace(go.Heatmap(z=mask_image, colorscale="magma", zmin=0, zmax=1, showscale=False, name="mask"),
+                      1, 3)
+        if has_base:
+            fig.add_trace(go.Heatmap(z=_num(arrays["baseline_cartoon"]), colorscale="gray", showscale=False,
+                                     name="pixel-mask cartoon"), 1, 4)
+        for col in range(1, len(titles) + 1):
+            fig.update_yaxes(autorange="reversed", scaleanchor=f"x{'' if col == 1 else col}", showticklabels=False,
+                             row=1, col=col)
+            fig.update_xaxes(showticklabels=False, row=1, col=col)
+    else:
+        t = np.arange(x.size)
+        fig.add_trace(go.Scatter(x=t, y=x, line=dict(color=_GREY, width=1), name="input"), 1, 1)
+        fig.add_trace(go.Scatter(x=t, y=x, line=dict(color=_GREY, width=1), opacity=0.35, showlegend=False,
+                                 name="input"), 1, 2)
+        fig.add_trace(go.Scatter(x=t, y=cartoon, line=dict(color=_BLUE, width=1.5), name="cartoon"), 1, 2)
+        names = summary.get("band_names") or [str(i) for i in range(len(mask_image))]
+        fig.add_trace(go.Heatmap(z=mask_image, x=t, y=names, colorscale="magma", zmin=0, zmax=1, showscale=False,
+                                 name="mask"), 1, 3)
+        fig.update_yaxes(autorange="reversed", row=1, col=3)
+        if has_base:
+            fig.add_trace(go.Scatter(x=t, y=x, line=dict(color=_GREY, width=1), opacity=0.35, showlegend=False,
+                                     name="input"), 1, 4)
+            fig.add_trace(go.Scatter(x=t, y=_num(arrays["baseline_cartoon"]), line=dict(color=_ORANGE, width=1.5),
+                                     name="pixel-mask cartoon"), 1, 4)
+        fig.update_xaxes(title_text="sample")
+    for annotation in fig.layout.annotations:
+        annotation.font.size = 12
+    return apply_layout(fig, height=EXPLANATION_HEIGHT, showlegend=False, margin=dict(l=40, r=10, t=40, b=40))
+
+
+def drawing_figure(x) -> go.Figure:
+    """The test input to brush on: box-select the part to keep (everything else is replaced by noise)."""
+    values = as_array(x)
+    if values is None or values.size == 0:
+        return empty_figure("Pick a test example")
+    if values.ndim == 2:
+        # a heatmap cannot be selected point by point: an invisible scatter over the pixel centres carries
+        # the box selection (its range is what the panel reads)
+        rows, cols = np.indices(values.shape)
+        fig = go.Figure([go.Heatmap(z=values, colorscale="gray", showscale=False, hoverinfo="skip"),
+                         go.Scatter(x=cols.ravel(), y=rows.ravel(), mode="markers", marker=dict(opacity=0),
+                                    hoverinfo="skip", showlegend=False)])
+        fig.update_yaxes(autorange="reversed", scaleanchor="x")
+    else:
+        fig = go.Figure(go.Scatter(x=np.arange(values.size), y=values, mode="lines+markers",
+                                   line=dict(color=PALETTE.get("teacher", _GREY), width=1), marker=dict(size=4)))
+        fig.update_xaxes(title_text="sample")
+    return apply_layout(fig, height=DRAWING_HEIGHT, dragmode="select", showlegend=False,
+                        margin=dict(l=40, r=10, t=20, b=40))

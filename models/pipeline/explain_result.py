@@ -1,0 +1,209 @@
+"""Explain one prediction of a finished result: what ``awd explain``, the worker's explanation task and the
+"draw your own mask" endpoint call.
+
+:class:`ExplainRequest` is the one definition of the settings (bounds, choices, defaults); the API's body
+extends it. :func:`explain_example` runs the CartoonX mask (:func:`models.explain.explain`) and the pixel-mask
+baseline on test example ``example`` of a result directory, with the result's teacher or its AWD series
+student, and :func:`save_explanation` writes ``summary.json``, ``arrays.npz`` and the figure.
+:func:`evaluate_drawn_mask` gives the teacher's expected output under a hand-drawn mask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from awd_studio.models.explain import DEFAULTS, evaluate_mask, explain, write_explanation_figure
+from awd_studio.models.explain.plots import mask_by_scale_1d
+from awd_studio.models.explain.masks import coefficient_image
+from awd_studio.models.filters import orthogonal_wavelet_names
+from awd_studio.models.files import atomic_write_bytes
+from awd_studio.models.pipeline.explain_inputs import load_explain_context
+from awd_studio.models.pipeline.workdir import write_npz
+from awd_studio.models.validation import InputError
+
+__all__ = ["ExplainRequest", "MaskRequest", "explain_example", "save_explanation", "explanation_id",
+           "evaluate_drawn_mask", "explanation_payload", "MAX_STEPS"]
+
+#: Upper bound of Adam steps of one explanation (the default, 200, takes seconds on one thread: bench/explain.py).
+MAX_STEPS = 1000
+#: Perturbations averaged over for a hand-drawn mask.
+MASK_SAMPLES = 128
+
+
+def _check_wavelet(value):
+    if value in ("learned", "initial") or value in orthogonal_wavelet_names():
+        return value
+    raise ValueError(f"unknown wavelet {value!r}: pass 'learned', 'initial' or an orthogonal PyWavelets name "
+                     "such as 'sym4', 'db4' or 'haar'")
+
+
+class ExplainRequest(BaseModel):
+    """Settings of one explanation of one test example of a result.
+
+    Attributes
+    ----------
+    example : int >= 0
+        Index into the result's test split.
+    lam : float in [0, 10]
+        Sparsity weight on the relative scale (``models.explain`` docs); 0.2 by default.
+    wavelet : str
+        ``"learned"`` (the result's AWD filter), ``"initial"`` (the wavelet it started from) or an orthogonal
+        PyWavelets name such as ``"sym4"``.
+    model : {"teacher", "student"}
+        ``"student"``: the AWD series student (time series only).
+    perturbation : {"gaussian", "zero", "uniform"}
+    steps : int in [10, 1000]
+    baseline : bool
+        Also compute the pixel-mask baseline.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    example: int = Field(0, ge=0, description="index of the test example")
+    lam: float = Field(DEFAULTS["lam"], ge=0.0, le=10.0, allow_inf_nan=False, description="sparsity weight")
+    wavelet: str = Field("learned", description="learned, initial or an orthogonal PyWavelets name")
+    model: Literal["teacher", "student"] = "teacher"
+    perturbation: Literal["gaussian", "zero", "uniform"] = "gaussian"
+    steps: int = Field(DEFAULTS["steps"], ge=10, le=MAX_STEPS, description="Adam steps")
+    baseline: bool = True
+
+    _known_wavelet = field_validator("wavelet")(_check_wavelet)
+
+
+class MaskRequest(BaseModel):
+    """A hand-drawn mask on test example ``example``: on the pixels (``space="pixel"``, x's shape) or on the
+    wavelet coefficients (``space="wavelet"``: flat, or in 2D the coefficient picture)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    example: int = Field(0, ge=0)
+    space: Literal["pixel", "wavelet"] = "pixel"
+    wavelet: str = "learned"
+    mask: list[float] | list[list[float]] = Field(..., min_length=1, max_length=4096,
+                                                  description="values in [0, 1]")
+
+    _known_wavelet = field_validator("wavelet")(_check_wavelet)
+
+
+def explanation_id(request: ExplainRequest) -> str:
+    """A short stable name of the settings (the cache key of one explanation within one result)."""
+    text = json.dumps(request.model_dump(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _example(ctx, example):
+    if not 0 <= example < ctx.n_test:
+        raise InputError("example", f"{example} is out of range: the test split has {ctx.n_test} examples",
+                         f"pass 0..{ctx.n_test - 1}")
+    return np.asarray(ctx.X_test[example], dtype=np.float32)
+
+
+def _model(ctx, which):
+    if which == "student":
+        return ctx.student()
+    return ctx.teacher(), ctx.target
+
+
+def explain_example(result_dir, request, progress=None, should_stop=None):
+    """Explain test example ``request.example`` of a result.
+
+    Parameters
+    ----------
+    result_dir : path-like
+        A result directory with ``.explain/`` (:mod:`models.pipeline.explain_inputs`).
+    request : ExplainRequest or dict
+    progress : callable, optional
+        ``progress("explain", fraction, message)``; the fraction covers the wavelet mask and the baseline.
+    should_stop : callable, optional
+        True raises :class:`models.distill.Cancelled`.
+
+    Returns
+    -------
+    (Explanation, Explanation or None, dict)
+        The wavelet explanation, the pixel-mask baseline, and facts about the example (``y_true``, ``model``).
+    """
+    request = ExplainRequest.model_validate(request) if isinstance(request, dict) else request
+    ctx = load_explain_context(result_dir)
+    x = _example(ctx, request.example)
+    model, target = _model(ctx, request.model)
+    wavelet, level = ctx.wavelet(request.wavelet)
+    share = 0.8 if request.baseline else 1.0
+
+    def part(lo, hi):
+        if progress is None:
+            return None
+        return lambda stage, fraction, message: progress("explain", lo + (hi - lo) * fraction, message)
+
+    common = dict(lam=request.lam, target=target, perturbation=request.perturbation, steps=request.steps,
+                  should_stop=should_stop)
+    e = explain(model, x, wavelet=wavelet, level=level, mode=ctx.mode, progress=part(0.0, share), **common)
+    baseline = None
+    if request.baseline:
+        baseline = explain(model, x, space="pixel", progress=part(share, 1.0), **common)
+    y = np.asarray(ctx.y_test[request.example], dtype=float).reshape(-1)
+    facts = {"y_true": float(y[min(ctx.target, y.size - 1)]), "model": request.model, "kind": ctx.kind,
+             "wavelet_name": request.wavelet, "n_test": ctx.n_test}
+    return e, baseline, facts
+
+
+def explanation_payload(e, baseline, facts, request):
+    """``(summary, arrays)``: the JSON numbers and the arrays of an explanation (what is saved and served)."""
+    request = ExplainRequest.model_validate(request) if isinstance(request, dict) else request
+    summary = {"request": request.model_dump(), **facts, "explanation": e.summary(),
+               "baseline": None if baseline is None else baseline.summary()}
+    summary["explanation"]["settings"].pop("filter", None)  # the filter is in arrays (and in the bundle)
+    arrays = {f"wavelet_{k}": v for k, v in e.arrays().items()}
+    if e.x.ndim == 2:
+        arrays["wavelet_mask_image"] = coefficient_image(e.mask, e.layout)[0]
+    else:
+        arrays["wavelet_mask_image"] = mask_by_scale_1d(e)[0]
+    summary["band_names"] = [b.name for b in e.layout.bands]
+    if baseline is not None:
+        arrays.update({f"baseline_{k}": v for k, v in baseline.arrays().items()})
+    return summary, {k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()}
+
+
+def save_explanation(out_dir, e, baseline, facts, request, *, figure=True):
+    """Write ``summary.json``, ``arrays.npz`` (no object arrays) and ``explanation.png`` into ``out_dir``.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary, arrays = explanation_payload(e, baseline, facts, request)
+    write_npz(out_dir / "arrays.npz", **arrays)
+    written = [out_dir / "arrays.npz"]
+    if figure:
+        title = (f"{facts['model']} on test example {summary['request']['example']} (y = {facts['y_true']:.3g}), "
+                 f"wavelet {facts['wavelet_name']}, lambda = {e.lam:g}")
+        written += write_explanation_figure(e, out_dir, baseline, title=title, formats=("png",))
+    atomic_write_bytes(out_dir / "summary.json", json.dumps(summary, indent=1, allow_nan=False).encode())
+    return written + [out_dir / "summary.json"]
+
+
+def evaluate_drawn_mask(result_dir, request):
+    """The teacher's expected output on test example ``request.example`` under a hand-drawn mask.
+
+    Returns
+    -------
+    dict
+        ``prediction`` (full input), ``mean`` and ``sd`` (over :data:`MASK_SAMPLES` perturbed inputs),
+        ``cartoon_prediction``, ``kept_fraction``, ``distortion``.
+    """
+    request = MaskRequest.model_validate(request) if isinstance(request, dict) else request
+    ctx = load_explain_context(result_dir)
+    x = _example(ctx, request.example)
+    wavelet, level = ctx.wavelet(request.wavelet)
+    ev = evaluate_mask(ctx.teacher(), x, request.mask, target=ctx.target, space=request.space, wavelet=wavelet,
+                       level=level, mode=ctx.mode, n_samples=MASK_SAMPLES)
+    return {"prediction": ev.prediction, "mean": ev.mean, "sd": ev.sd, "cartoon_prediction": ev.cartoon_prediction,
+            "kept_fraction": ev.kept_fraction, "distortion": ev.distortion, "n_samples": MASK_SAMPLES}

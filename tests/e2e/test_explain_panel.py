@@ -1,0 +1,108 @@
+"""The "Explain a prediction" panel in a browser: the owner starts an explanation, watches it finish, sees the
+four plots side by side with the predictions as numbers, brushes a mask and reads the teacher's answer; a share
+link shows the same explanation but cannot start one. Sizes in px, numbers and the console are measured."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.conftest import TINY_JOB, wait_for
+from tests.e2e.conftest import OWNER_TOKEN, console_errors
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?(e[-+]?\d+)?$")
+
+
+@pytest.fixture(scope="module")
+def finished_job(web_server):
+    api = httpx.Client(base_url=web_server, headers={"Authorization": f"Bearer {OWNER_TOKEN}"}, timeout=30)
+    dataset = api.post("/api/examples/synthetic", json={"n": 200}).json()
+    job = api.post("/api/jobs", json={"dataset_id": dataset["id"], **TINY_JOB, "seed": 21}).json()
+    final = wait_for(lambda: (lambda b: b if b["state"] in ("succeeded", "failed") else None)(
+        api.get(f"/api/jobs/{job['id']}").json()), timeout=240, what="the job")
+    assert final["state"] == "succeeded", final["error"]
+    token = api.post(f"/api/jobs/{job['id']}/share", json={}).json()["token"]
+    return job["id"], token
+
+
+def _text_has(selector, *words):
+    """A wait_for_function expression: the element exists and its text has one of ``words``."""
+    tests = " || ".join(f"t.includes({w!r})" for w in words)
+    return f"(() => {{ const e = document.querySelector({selector!r}); const t = e ? e.innerText : ''; return {tests}; }})()"
+
+
+def _plot_size(page, graph_id):
+    return page.evaluate("""(id) => {
+        const el = document.querySelector('#' + id + ' .js-plotly-plot') || document.getElementById(id);
+        const box = el.getBoundingClientRect();
+        const svg = el.querySelector('.main-svg');
+        return [Math.round(box.width), Math.round(box.height), svg ? parseFloat(svg.getAttribute('height')) : 0,
+                el.querySelectorAll('.subplot').length || el.querySelectorAll('.xy').length];
+    }""", graph_id)
+
+
+def test_owner_explains_and_share_link_only_views(web_server, browser, owner_context, screenshot, finished_job):
+    job_id, token = finished_job
+    page = owner_context().new_page()
+    page.set_default_timeout(120_000)
+    errors = console_errors(page)
+    page.goto(f"{web_server}/results/{job_id}")
+    page.locator("#explain-panel").wait_for()
+    page.wait_for_function("(() => { const b = document.querySelector('#explain-start'); return b && !b.disabled; })()")
+    page.fill("#explain-example", "3")
+    page.click("#explain-start")
+    page.wait_for_function(_text_has("#explain-status", "Done"))
+    page.locator("#explain-panel").scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    width, height, svg_height, subplots = _plot_size(page, "explain-graph")
+    assert width >= 800 and height >= 300 and svg_height >= 300, (width, height, svg_height)
+    titles = page.eval_on_selector_all("#explain-graph .annotation-text", "els => els.map(e => e.textContent)")
+    assert any(t.startswith("input:") for t in titles) and any(t.startswith("pixel mask:") for t in titles), titles
+    numbers = {name: page.inner_text(f"#explain-pred-{name}").strip() for name in ("full", "cartoon", "true")}
+    assert all(_NUMBER.match(v) for v in numbers.values()), numbers
+    assert re.match(r"^-?[\d.e+-]+ ± [\d.e+-]+$", page.inner_text("#explain-pred-noise").strip())
+    assert f"input: {numbers['full']}" in titles
+    screenshot(page, "explain-01-owner")
+
+    # draw your own mask: a box over the middle of the input
+    width_d, height_d, _, _ = _plot_size(page, "explain-draw-graph")
+    assert width_d >= 400 and height_d >= 280
+    box = page.locator("#explain-draw-graph .nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.05 * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.7 * box["width"], box["y"] + 0.95 * box["height"], steps=8)
+    page.mouse.up()
+    page.wait_for_function(_text_has("#explain-draw-result", "expected output"))
+    said = page.inner_text("#explain-draw-result")
+    kept = float(re.search(r"keeps ([\d.]+) %", said).group(1))
+    assert 25 <= kept <= 55, said
+    screenshot(page, "explain-02-drawn")
+
+    # pressing again with the same settings comes from the cache
+    page.click("#explain-start")
+    page.wait_for_function(_text_has("#explain-status", "cache", "Done"))
+    assert page.locator("#explain-list").inner_text().count("example 3") <= 1
+    assert not errors, errors
+
+    shared = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    shared_errors = console_errors(shared)
+    shared.set_default_timeout(60_000)
+    shared.goto(f"{web_server}/results/{token}")
+    shared.locator("#explain-panel").wait_for()
+    shared.wait_for_timeout(3000)
+    screenshot(shared, "explain-03-shared-loading")
+    shared.wait_for_function(_text_has("#explain-status", "Done"))
+    assert shared.locator("#explain-start").is_disabled()
+    assert "only the owner can start" in shared.inner_text("#explain-read-only")
+    assert shared.inner_text("#explain-pred-full").strip() == numbers["full"]
+    shared.locator("#explain-panel").scroll_into_view_if_needed()
+    shared.wait_for_timeout(1000)
+    assert _plot_size(shared, "explain-graph")[1] >= 300
+    assert not shared.locator("#explain-draw").is_visible()
+    screenshot(shared, "explain-03-shared")
+    assert not shared_errors, shared_errors
+    shared.context.close()

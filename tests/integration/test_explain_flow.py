@@ -1,0 +1,104 @@
+"""Explanations through the API with the real Redis and Celery worker: start -> progress -> numbers, the
+cache, the share link's read-only scope, a hand-drawn mask, and bad bodies answered in one sentence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.conftest import wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+#: Few Adam steps: the test checks the service, not the optimisation (tests/models/test_explain.py does).
+FAST = {"example": 2, "lam": 0.2, "wavelet": "learned", "model": "teacher", "steps": 20}
+
+
+@pytest.fixture(scope="module")
+def series_job(client, workers, tiny_job):
+    """A succeeded tiny time-series job."""
+    workers.ensure_running()
+    dataset = client.post("/api/examples/synthetic", json={"n": 200}).json()
+    job_id = client.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job, "seed": 7}).json()["id"]
+
+    def finished():
+        body = client.get(f"/api/jobs/{job_id}").json()
+        return body if body["state"] in ("succeeded", "failed", "cancelled") else None
+
+    final = wait_for(finished, timeout=180, what="the job to finish")
+    assert final["state"] == "succeeded", final["error"]
+    return job_id
+
+
+def _done(client, key, eid):
+    body = client.get(f"/api/results/{key}/explanations/{eid}").json()
+    return body if body["state"] in ("succeeded", "failed") else None
+
+
+def test_explanation_runs_on_the_worker_and_is_cached(client, worker, series_job):
+    started = client.post(f"/api/results/{series_job}/explain", json=FAST)
+    assert started.status_code == 202, started.text
+    first = started.json()
+    assert first["state"] == "queued" and first["cached"] is False and len(first["id"]) == 16
+    fractions = set()
+
+    def done():
+        body = client.get(f"/api/results/{series_job}/explanations/{first['id']}").json()
+        fractions.add(body["fraction"])
+        return body if body["state"] in ("succeeded", "failed") else None
+
+    final = wait_for(done, timeout=120, interval=0.1, what="the explanation")
+    assert final["state"] == "succeeded", final["error"]
+    summary, arrays = final["summary"], final["arrays"]
+    e = summary["explanation"]
+    assert 0.0 <= e["kept_fraction"] <= 1.0 and np.isfinite(e["prediction"]) and np.isfinite(e["cartoon_prediction"])
+    assert summary["baseline"]["space"] == "pixel"
+    assert len(arrays["wavelet_x"]) == 64 and len(arrays["wavelet_cartoon"]) == 64
+    assert len(arrays["baseline_mask"]) == 64 and len(arrays["wavelet_mask_image"]) == len(summary["band_names"])
+    assert max(fractions) == 1.0
+
+    again = client.post(f"/api/results/{series_job}/explain", json=FAST)
+    assert again.status_code == 200 and again.json()["cached"] is True and again.json()["id"] == first["id"]
+    listed = client.get(f"/api/results/{series_job}/explanations").json()
+    assert [x["id"] for x in listed["data"]].count(first["id"]) == 1 and listed["can_start"] is True
+
+    student = client.post(f"/api/results/{series_job}/explain", json={**FAST, "model": "student",
+                                                                      "baseline": False})
+    assert student.status_code == 202, student.text
+    final = wait_for(lambda: _done(client, series_job, student.json()["id"]), timeout=120, what="student")
+    assert final["state"] == "succeeded", final["error"]
+    assert final["summary"]["baseline"] is None and final["summary"]["model"] == "student"
+
+    # a share link reads the explanations but cannot start one or evaluate a mask
+    token = client.post(f"/api/jobs/{series_job}/share", json={}).json()["token"]
+    assert client.get(f"/api/results/{token}/explanations/{first['id']}").json()["state"] == "succeeded"
+    shared_list = client.get(f"/api/results/{token}/explanations").json()
+    assert shared_list["count"] == listed["count"] + 1 and shared_list["can_start"] is False
+    for url, body in ((f"/api/results/{token}/explain", {**FAST, "example": 3}),
+                      (f"/api/results/{token}/explain/mask", {"example": 3, "mask": [1.0] * 64})):
+        refused = client.post(url, json=body)
+        assert refused.status_code == 403 and "read-only" in refused.json()["detail"], refused.text
+
+
+def test_hand_drawn_mask_is_evaluated_on_the_worker(client, worker, series_job):
+    keep = client.post(f"/api/results/{series_job}/explain/mask", json={"example": 1, "mask": [1.0] * 64})
+    assert keep.status_code == 200, keep.text
+    kept = keep.json()
+    assert abs(kept["mean"] - kept["prediction"]) < 1e-4 and kept["kept_fraction"] == 1.0
+    drop = client.post(f"/api/results/{series_job}/explain/mask",
+                       json={"example": 1, "mask": [0.0] * 32 + [1.0] * 32}).json()
+    assert drop["distortion"] > kept["distortion"] and drop["kept_fraction"] == 0.5
+    bad = client.post(f"/api/results/{series_job}/explain/mask", json={"example": 1, "mask": [2.0] * 64})
+    assert bad.status_code == 422 and "mask" in bad.json()["detail"] and "[0, 1]" in bad.json()["detail"]
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"lam": -1}, "lam"), ({"lam": 99}, "lam"), ({"wavelet": "bior2.2"}, "wavelet"), ({"model": "oracle"}, "model"),
+    ({"steps": 5}, "steps"), ({"example": 10_000}, "example"), ({"perturbation": "pink"}, "perturbation"),
+    ({"surprise": 1}, "surprise"),
+])
+def test_bad_bodies_get_one_sentence(client, series_job, body, field):
+    response = client.post(f"/api/results/{series_job}/explain", json={**FAST, **body})
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and detail.startswith(field), detail

@@ -1,0 +1,68 @@
+"""`awd explain` through the installed console script: PNG, an npz readable without pickle, one-line errors;
+and the result's .explain/ folder (what it keeps, that the student module reproduces the student)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from awd_studio.cli import main
+
+AWD = str(Path(sys.executable).parent / "awd")
+
+
+@pytest.fixture(scope="module")
+def result_dir(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("explain-cli")
+    main(["example", "synthetic", "--out", str(tmp / "syn.npz"), "--n", "150"])
+    code = main(["distill", str(tmp / "syn.npz"), "--out", str(tmp / "r"), "--teacher", "mlp", "--lambdas", "0.001",
+                 "--gammas", "0", "--epochs", "1", "--levels", "3", "--teacher-epochs", "30"])
+    assert code == 0
+    return tmp / "r"
+
+
+def test_explain_writes_png_and_npz(result_dir, tmp_path):
+    out = tmp_path / "e"
+    done = subprocess.run([AWD, "explain", str(result_dir), "--example", "1", "--lam", "0.3", "--steps", "15",
+                           "--wavelet", "sym4", "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "teacher on test example 1" in done.stdout and "pixel-mask baseline" in done.stdout
+    png = (out / "explanation.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    with np.load(out / "arrays.npz", allow_pickle=False) as f:
+        assert f["wavelet_x"].shape == (64,) and f["wavelet_cartoon"].shape == (64,)
+        assert f["baseline_mask"].shape == (64,) and f["wavelet_mask"].min() >= 0 and f["wavelet_mask"].max() <= 1
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["request"]["lam"] == 0.3 and summary["explanation"]["settings"]["wavelet"] == "sym4"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--example", "999"], "example: 999 is out of range"),
+    (["--example", "0", "--wavelet", "bior2.2"], "--wavelet: unknown wavelet"),
+    (["--example", "0", "--lam", "-1"], "--lam:"),
+])
+def test_bad_arguments_give_one_line(result_dir, capsys, args, message):
+    assert main(["explain", str(result_dir), *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1, err
+
+
+def test_result_keeps_what_explanations_need(result_dir):
+    import torch
+
+    from awd_studio.models.pipeline.explain_inputs import load_explain_context
+
+    assert not any(p.name.startswith("teacher") for p in result_dir.iterdir())  # only inside .explain
+    ctx = load_explain_context(result_dir)
+    assert ctx.kind == "timeseries" and ctx.X_test.shape[1] == 64 and ctx.has_student
+    module, column = ctx.student()
+    bundle = json.loads((result_dir / "result.json").read_text())
+    with np.load(result_dir / "arrays.npz", allow_pickle=False) as f:
+        y_pred = f["y_pred_awd"]
+    with torch.no_grad():
+        ours = module(torch.as_tensor(ctx.X_test, dtype=torch.float32))[:, column].numpy()
+    np.testing.assert_allclose(ours, y_pred, rtol=1e-4, atol=1e-4 * np.abs(y_pred).max())
+    assert bundle["data"]["n_test"] == ctx.n_test
