@@ -19,12 +19,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from awd_studio.backend.accesslog import install_access_filter
 from awd_studio.backend.auth import OwnerGateMiddleware
 from awd_studio.backend.ratelimit import RateLimitMiddleware
 from awd_studio.backend.routes import datasets, examples, health, jobs, options, results, session, shares, teachers
 from awd_studio.jobstate.config import Settings, get_settings
 from awd_studio.jobstate.db import init_db
 from awd_studio.jobstate.dispatch import recover_jobs
+from awd_studio.jobstate.logs import configure_logging
 from awd_studio.jobstate.storage import DISK_FULL_DETAIL, Paths, is_disk_full, sweep_temp
 from awd_studio.models import __version__
 
@@ -133,6 +135,8 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
     fastapi.FastAPI
     """
     settings = settings or get_settings()
+    configure_logging(settings.log_level)  # key=value lines; uvicorn's loggers too (see jobstate.logs)
+    install_access_filter()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     init_db(settings.sqlalchemy_url)
     sweep_temp(Paths(settings.data_dir))  # partial uploads of a web process that was killed

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     rate_limit_per_minute : float, default=300
         ``AWD_RATE_LIMIT_PER_MINUTE``: write requests (POST/DELETE) one client may send per minute, with a
         burst of the same size (HTTP 429 beyond it); 0 turns the limit off. Reads are never limited.
+    log_level : str, default="INFO"
+        ``AWD_LOG_LEVEL``: level of the structured log (``key=value`` lines, see :mod:`jobstate.logs`).
     """
 
     model_config = SettingsConfigDict(env_prefix="AWD_", extra="ignore", populate_by_name=True)
@@ -76,6 +78,7 @@ class Settings(BaseSettings):
     sweep_seconds: float = Field(default=15.0, ge=0)
     stall_seconds: float = Field(default=180.0, ge=15)
     rate_limit_per_minute: float = Field(default=300.0, ge=0)
+    log_level: str = Field(default="INFO", pattern="(?i)^(debug|info|warning|error|critical)$")
 
     @field_validator("cors_origins", mode="before")
     @classmethod
