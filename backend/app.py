@@ -23,6 +23,7 @@ from awd_studio.backend.accesslog import install_access_filter
 from awd_studio.backend.auth import OwnerGateMiddleware
 from awd_studio.backend.ratelimit import RateLimitMiddleware
 from awd_studio.backend.routes import datasets, examples, health, jobs, options, results, session, shares, teachers
+from awd_studio.backend.routes import metrics as metrics_route
 from awd_studio.jobstate.config import Settings, get_settings
 from awd_studio.jobstate.db import init_db
 from awd_studio.jobstate.dispatch import recover_jobs
@@ -198,6 +199,7 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
                             content={"detail": "the database is busy or unavailable; retry in a few seconds"})
 
     app.include_router(api_router())
+    app.include_router(metrics_route.router)  # GET /metrics (Prometheus), outside /api
 
     @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                    include_in_schema=False)
