@@ -25,9 +25,9 @@ from awd_studio.backend.ratelimit import RateLimitMiddleware
 from awd_studio.backend.routes import datasets, examples, health, jobs, options, results, session, shares, teachers
 from awd_studio.backend.routes import metrics as metrics_route
 from awd_studio.jobstate.config import Settings, get_settings
-from awd_studio.jobstate.db import init_db
 from awd_studio.jobstate.dispatch import recover_jobs
 from awd_studio.jobstate.logs import configure_logging
+from awd_studio.jobstate.migrate import upgrade_database
 from awd_studio.jobstate.storage import DISK_FULL_DETAIL, Paths, is_disk_full, sweep_temp
 from awd_studio.models import __version__
 
@@ -139,7 +139,7 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
     configure_logging(settings.log_level)  # key=value lines; uvicorn's loggers too (see jobstate.logs)
     install_access_filter()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    init_db(settings.sqlalchemy_url)
+    upgrade_database(settings.sqlalchemy_url)  # Alembic, one process at a time (jobstate.migrate)
     sweep_temp(Paths(settings.data_dir))  # partial uploads of a web process that was killed
 
     @asynccontextmanager
