@@ -160,7 +160,8 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
     app.state.settings = settings
     app.add_middleware(OwnerGateMiddleware, token=settings.api_token)
     if settings.rate_limit_per_minute > 0:
-        app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+        app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute,
+                           redis_url=settings.redis_url)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "DELETE"], allow_headers=["*"])

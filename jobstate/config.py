@@ -119,8 +119,16 @@ class Settings(BaseSettings):
 
     @property
     def sqlalchemy_url(self) -> str:
-        """The database URL, defaulting to a SQLite file under :attr:`data_dir`."""
-        return self.database_url or f"sqlite:///{self.data_dir / 'awd.sqlite3'}"
+        """The database URL, defaulting to a SQLite file under :attr:`data_dir`.
+
+        ``postgresql://`` and ``postgres://`` (as labs and hosting services write them) use psycopg 3, the
+        driver AWD Studio installs (SQLAlchemy would otherwise look for psycopg2).
+        """
+        url = self.database_url or f"sqlite:///{self.data_dir / 'awd.sqlite3'}"
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg://" + url[len(plain):]
+        return url
 
     @property
     def max_upload_bytes(self) -> int:

@@ -38,7 +38,35 @@ for _name in ("DATABASE_URL", "AWD_DATABASE_URL", "AWD_API_TOKEN", "AWD_MAX_UPLO
 TINY_JOB = {"teacher": "mlp", "lambdas": [1e-3], "gammas": [0.0, 1e-3], "epochs": 2, "teacher_epochs": 20}
 
 
+def pytest_addoption(parser):
+    parser.addoption("--database", choices=("sqlite", "postgresql"),
+                     default=os.environ.get("AWD_TEST_DATABASE", "sqlite"),
+                     help="the database of every process the tests start (default: sqlite, or AWD_TEST_DATABASE)")
+
+
+_POSTGRES: list = []  # the session's LocalPostgres, when --database postgresql
+
+
+def pytest_configure(config):
+    """``--database postgresql``: start one real PostgreSQL for the session and point DATABASE_URL at a fresh
+    database on it, before any test reads the settings (workers and web processes inherit it)."""
+    if config.getoption("--database", default="sqlite") != "postgresql" or _POSTGRES:
+        return
+    from tests.postgres import LocalPostgres
+
+    server = LocalPostgres(_BASE / "postgres").start()
+    _POSTGRES.append(server)
+    os.environ["DATABASE_URL"] = server.create_database()
+
+
+def database_kind() -> str:
+    """``"postgresql"`` or ``"sqlite"``: the database of this test session."""
+    return "postgresql" if _POSTGRES else "sqlite"
+
+
 def pytest_sessionfinish(session, exitstatus):
+    for server in _POSTGRES:
+        server.stop()
     if os.environ.get("AWD_TEST_KEEP_FILES"):  # debugging: keep the data directory and the process logs
         print(f"\ntest files kept in {_BASE}")
         return
