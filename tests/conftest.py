@@ -59,6 +59,17 @@ def pytest_configure(config):
     os.environ["DATABASE_URL"] = server.create_database()
 
 
+def session_rows(sql: str, **params) -> list:
+    """Rows of ``sql`` on the session's database, whichever it is (SQLite file or PostgreSQL)."""
+    from sqlalchemy import text
+
+    from awd_studio.jobstate.config import get_settings
+    from awd_studio.jobstate.db import get_engine
+
+    with get_engine(get_settings().sqlalchemy_url).connect() as connection:
+        return [tuple(row) for row in connection.execute(text(sql), params)]
+
+
 def database_kind() -> str:
     """``"postgresql"`` or ``"sqlite"``: the database of this test session."""
     return "postgresql" if _POSTGRES else "sqlite"
