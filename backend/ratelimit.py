@@ -1,20 +1,32 @@
-"""A simple per-client token bucket for the routes that write (POST, PUT, PATCH, DELETE).
+"""The limit on write requests (POST, PUT, PATCH, DELETE), shared by every web process through Redis.
 
-Each client address gets a bucket of ``per_minute`` tokens that refills continuously at ``per_minute / 60``
-tokens a second; a write request takes one token, and an empty bucket answers HTTP 429 with a
-``Retry-After`` header. Reads (GET, HEAD, OPTIONS) are never limited, so status polling is not affected.
+Each client address may send ``per_minute`` write requests in any moving window of 60 s; beyond that the
+answer is HTTP 429 with a ``Retry-After`` header. The counts live in Redis (the broker's, ``REDIS_URL``),
+kept by the ``limits`` library's moving-window strategy, so that four web processes behind a proxy enforce
+one limit together and a restart does not reset it. Without Redis (a bare API) the counts stay in the
+process. If Redis cannot be reached, writes go ahead (the limit fails open; the job itself then waits for
+the broker). Reads (GET, HEAD, OPTIONS) are never limited, so status polling is not affected.
 The client address is the socket peer (``X-Forwarded-For`` is not trusted: it is set by the client).
+
+:class:`TokenBucket` is the former in-process limiter, kept for callers that need one without Redis.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 
+from limits import RateLimitItemPerMinute
+from limits.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-__all__ = ["TokenBucket", "RateLimitMiddleware", "LIMITED_METHODS"]
+__all__ = ["TokenBucket", "SharedLimit", "RateLimitMiddleware", "LIMITED_METHODS"]
+
+log = logging.getLogger(__name__)
 
 LIMITED_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -72,6 +84,47 @@ class TokenBucket:
             del self._buckets[min(self._buckets, key=lambda k: self._buckets[k][1])]
 
 
+class SharedLimit:
+    """``per_minute`` write requests per client in any 60 s, counted in Redis (or in memory without it).
+
+    Parameters
+    ----------
+    per_minute : float
+        Requests per moving minute (> 0; rounded to a whole number, at least 1).
+    redis_url : str or None, default=None
+        ``redis://…`` of the shared counts; ``None`` counts in this process only.
+    namespace : str, default="awd-writes"
+        Prefix of the Redis keys (processes that share a limit share it).
+    """
+
+    def __init__(self, per_minute: float, redis_url: str | None = None, namespace: str = "awd-writes"):
+        if per_minute <= 0:
+            raise ValueError("per_minute: pass a positive number of requests per minute")
+        self.per_minute = max(1, round(per_minute))
+        self.item = RateLimitItemPerMinute(self.per_minute)
+        self.namespace = namespace
+        if redis_url:
+            storage = storage_from_string(redis_url, key_prefix="awd-limits")
+        else:
+            storage = storage_from_string("memory://")
+        self.limiter = MovingWindowRateLimiter(storage)
+
+    def take(self, client: str) -> float:
+        """Count one request of ``client``: 0.0 when it may go ahead, else the seconds until it may.
+
+        Blocking (one Redis round trip): the middleware calls it in the thread pool. The synchronous client
+        is used because one web process may run several event loops (tests, in-process page requests).
+        """
+        try:
+            if self.limiter.hit(self.item, self.namespace, client):
+                return 0.0
+            stats = self.limiter.get_window_stats(self.item, self.namespace, client)
+        except Exception as exc:  # Redis unreachable: fail open rather than refuse every write
+            log.warning("rate limit not checked (%s); the request goes ahead", exc)
+            return 0.0
+        return max(0.001, stats.reset_time - time.time())
+
+
 class RateLimitMiddleware:
     """ASGI middleware answering 429 when a client's write requests exceed ``per_minute``.
 
@@ -80,22 +133,24 @@ class RateLimitMiddleware:
     app : ASGI application
     per_minute : float
         ``AWD_RATE_LIMIT_PER_MINUTE``.
+    redis_url : str or None, default=None
+        ``REDIS_URL``: the limit is shared by every web process on this Redis.
     """
 
-    def __init__(self, app, per_minute: float):
+    def __init__(self, app, per_minute: float, redis_url: str | None = None):
         self.app = app
-        self.bucket = TokenBucket(per_minute)
+        self.limit = SharedLimit(per_minute, redis_url)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope.get("method", "GET") not in LIMITED_METHODS:
             await self.app(scope, receive, send)
             return
         client = scope.get("client") or ("unknown", 0)
-        wait = self.bucket.take(str(client[0]))
+        wait = await run_in_threadpool(self.limit.take, str(client[0]))
         if wait > 0:
             response = JSONResponse(
                 {"detail": "too many requests: this client sent more write requests than "
-                           f"AWD_RATE_LIMIT_PER_MINUTE={self.bucket.capacity:g} allows; retry in "
+                           f"AWD_RATE_LIMIT_PER_MINUTE={self.limit.per_minute:g} allows; retry in "
                            f"{math.ceil(wait)} s"},
                 status_code=429, headers={"Retry-After": str(max(1, math.ceil(wait)))})
             await response(scope, receive, send)

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     rate_limit_per_minute : float, default=300
         ``AWD_RATE_LIMIT_PER_MINUTE``: write requests (POST/DELETE) one client may send per minute, with a
         burst of the same size (HTTP 429 beyond it); 0 turns the limit off. Reads are never limited.
+    metrics_token : str or None, default=None
+        ``AWD_METRICS_TOKEN``: a bearer token that may read ``GET /metrics`` only (for Prometheus); the owner
+        token always may.
+    log_level : str, default="INFO"
+        ``AWD_LOG_LEVEL``: level of the structured log (``key=value`` lines, see :mod:`jobstate.logs`).
     """
 
     model_config = SettingsConfigDict(env_prefix="AWD_", extra="ignore", populate_by_name=True)
@@ -76,6 +81,8 @@ class Settings(BaseSettings):
     sweep_seconds: float = Field(default=15.0, ge=0)
     stall_seconds: float = Field(default=180.0, ge=15)
     rate_limit_per_minute: float = Field(default=300.0, ge=0)
+    metrics_token: str | None = None
+    log_level: str = Field(default="INFO", pattern="(?i)^(debug|info|warning|error|critical)$")
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -97,11 +104,12 @@ class Settings(BaseSettings):
                 )
         return value
 
-    @field_validator("api_token")
+    @field_validator("api_token", "metrics_token")
     @classmethod
-    def _strong_token(cls, value):
+    def _strong_token(cls, value, info):
         if value is not None and len(value) < 16:
-            raise ValueError("AWD_API_TOKEN: use at least 16 random characters, e.g. `openssl rand -hex 24`")
+            raise ValueError(f"AWD_{info.field_name.upper()}: use at least 16 random characters, e.g. "
+                             "`openssl rand -hex 24`")
         return value or None
 
     @field_validator("data_dir")
@@ -111,8 +119,16 @@ class Settings(BaseSettings):
 
     @property
     def sqlalchemy_url(self) -> str:
-        """The database URL, defaulting to a SQLite file under :attr:`data_dir`."""
-        return self.database_url or f"sqlite:///{self.data_dir / 'awd.sqlite3'}"
+        """The database URL, defaulting to a SQLite file under :attr:`data_dir`.
+
+        ``postgresql://`` and ``postgres://`` (as labs and hosting services write them) use psycopg 3, the
+        driver AWD Studio installs (SQLAlchemy would otherwise look for psycopg2).
+        """
+        url = self.database_url or f"sqlite:///{self.data_dir / 'awd.sqlite3'}"
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg://" + url[len(plain):]
+        return url
 
     @property
     def max_upload_bytes(self) -> int:

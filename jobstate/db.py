@@ -2,8 +2,9 @@
 
 The job row is the source of truth for a job's state; Celery only carries "please look at job X".
 Tables: ``datasets``, ``teachers``, ``jobs``, ``loss_points`` (live loss curves), ``shares`` and
-``schema_version`` (``create_all`` plus a version number; :func:`init_db` adds the columns that later
-versions introduced to an older database).
+``schema_version`` (the number releases before migrations checked). The schema is created and upgraded by
+Alembic (:mod:`jobstate.migrate`, scripts in ``jobstate/migrations/versions``); :func:`add_missing_columns`
+is the old releases' own upgrade, used once when a pre-migrations database is adopted.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "get_engine",
     "get_sessionmaker",
     "init_db",
+    "add_missing_columns",
 ]
 
 SCHEMA_VERSION = 2
@@ -232,7 +233,8 @@ def get_sessionmaker(url: str) -> sessionmaker:
 
 
 def init_db(url: str) -> None:
-    """Create missing tables and check the schema version.
+    """Create missing tables and check the schema version (the pre-migrations way; servers and workers use
+    :func:`jobstate.migrate.upgrade_database`, tests may still use this for a throw-away database).
 
     Raises
     ------
@@ -252,22 +254,17 @@ def init_db(url: str) -> None:
                 f"knows version {SCHEMA_VERSION}; upgrade AWD Studio or point DATABASE_URL elsewhere"
             )
         elif row.version < SCHEMA_VERSION:
-            _add_missing_columns(engine)
+            with engine.begin() as connection:
+                add_missing_columns(connection)
             row.version = SCHEMA_VERSION
             session.commit()
 
 
-def _add_missing_columns(engine: Engine) -> None:
-    """Add the columns of :data:`_ADDED_COLUMNS` that an older database lacks (idempotent; a concurrent
-    process adding the same column first is fine)."""
+def add_missing_columns(connection) -> None:
+    """Add the columns of :data:`_ADDED_COLUMNS` that a version-1 database lacks (idempotent; run under the
+    migration lock of :func:`jobstate.migrate.upgrade_database`)."""
     for table, columns in _ADDED_COLUMNS.items():
-        present = {c["name"] for c in inspect(engine).get_columns(table)}
+        present = {c["name"] for c in inspect(connection).get_columns(table)}
         for name, sql_type in columns.items():
-            if name in present:
-                continue
-            try:
-                with engine.begin() as connection:
-                    connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
-            except DBAPIError:
-                if name not in {c["name"] for c in inspect(engine).get_columns(table)}:
-                    raise
+            if name not in present:
+                connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.broker import QUEUE, TASK_RUN_JOB, sender
 from awd_studio.jobstate.db import Job, get_sessionmaker, utcnow
+from awd_studio.jobstate.logs import job_fields
 from awd_studio.jobstate.storage import Paths, remove_tree
 
 __all__ = ["HEARTBEAT_SECONDS", "ORPHAN_GRACE_SECONDS", "enqueue_job", "revoke_task", "live_workers",
@@ -52,7 +53,7 @@ def enqueue_job(session, job_id: str) -> str | None:
                              retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2,
                                                        "interval_step": 0.5})
     except Exception as exc:  # broker down: the row stays queued, recovery sends it later
-        log.warning("could not enqueue job %s: %s", job_id, exc)
+        log.warning("could not enqueue job %s: %s", job_id, exc, extra=job_fields(job_id))
         return None
     crud.mark_enqueued(session, job_id=job_id, task_id=task_id)
     return task_id
@@ -65,7 +66,7 @@ def revoke_task(task_id: str | None) -> None:
     try:
         sender().control.revoke(task_id)
     except Exception as exc:
-        log.warning("could not revoke task %s: %s", task_id, exc)
+        log.warning("could not revoke task %s: %s", task_id, exc, extra=job_fields(task_id.split(".")[0]))
 
 
 def live_workers(timeout: float = 1.0) -> set[str] | None:
@@ -237,8 +238,10 @@ def recover_jobs(database_url: str, *, startup: bool = False, max_attempts: int 
 
 
 def _logged(report: dict) -> dict:
-    if any(report.values()):
-        log.info("job recovery: %s", report)
+    """One line per job (or killed task) the sweep acted on, each with its job id."""
+    for action, ids in report.items():
+        for some_id in ids:
+            log.info("job recovery: %s", action, extra=job_fields(some_id.split(".")[0]))
     return report
 
 
@@ -275,6 +278,6 @@ def recover_worker_jobs(database_url: str, worker: str, *, max_attempts: int = 3
                 continue
             if _requeue_lost(session, job, f"worker {worker} restarted", max_attempts, data_dir) != "unchanged":
                 done.append(job.id)
-    if done:
-        log.info("jobs of the previous life of %s re-queued: %s", worker, done)
+    for job_id in done:
+        log.info("job of the previous life of %s re-queued", worker, extra=job_fields(job_id))
     return done

@@ -38,7 +38,46 @@ for _name in ("DATABASE_URL", "AWD_DATABASE_URL", "AWD_API_TOKEN", "AWD_MAX_UPLO
 TINY_JOB = {"teacher": "mlp", "lambdas": [1e-3], "gammas": [0.0, 1e-3], "epochs": 2, "teacher_epochs": 20}
 
 
+def pytest_addoption(parser):
+    parser.addoption("--database", choices=("sqlite", "postgresql"),
+                     default=os.environ.get("AWD_TEST_DATABASE", "sqlite"),
+                     help="the database of every process the tests start (default: sqlite, or AWD_TEST_DATABASE)")
+
+
+_POSTGRES: list = []  # the session's LocalPostgres, when --database postgresql
+
+
+def pytest_configure(config):
+    """``--database postgresql``: start one real PostgreSQL for the session and point DATABASE_URL at a fresh
+    database on it, before any test reads the settings (workers and web processes inherit it)."""
+    if config.getoption("--database", default="sqlite") != "postgresql" or _POSTGRES:
+        return
+    from tests.postgres import LocalPostgres
+
+    server = LocalPostgres(_BASE / "postgres").start()
+    _POSTGRES.append(server)
+    os.environ["DATABASE_URL"] = server.create_database()
+
+
+def session_rows(sql: str, **params) -> list:
+    """Rows of ``sql`` on the session's database, whichever it is (SQLite file or PostgreSQL)."""
+    from sqlalchemy import text
+
+    from awd_studio.jobstate.config import get_settings
+    from awd_studio.jobstate.db import get_engine
+
+    with get_engine(get_settings().sqlalchemy_url).connect() as connection:
+        return [tuple(row) for row in connection.execute(text(sql), params)]
+
+
+def database_kind() -> str:
+    """``"postgresql"`` or ``"sqlite"``: the database of this test session."""
+    return "postgresql" if _POSTGRES else "sqlite"
+
+
 def pytest_sessionfinish(session, exitstatus):
+    for server in _POSTGRES:
+        server.stop()
     if os.environ.get("AWD_TEST_KEEP_FILES"):  # debugging: keep the data directory and the process logs
         print(f"\ntest files kept in {_BASE}")
         return

@@ -4,6 +4,7 @@ Start a worker with ``awd worker`` or ``celery -A awd_studio.worker.celery_app w
 """
 
 from awd_studio.jobstate.broker import QUEUE, make_celery
+from awd_studio.worker import boot, joblog  # noqa: F401  (schema upgrade at start, structured logs: Celery signals)
 
 __all__ = ["celery_app", "QUEUE"]
 

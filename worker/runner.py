@@ -22,6 +22,7 @@ from awd_studio.jobstate.config import get_settings
 from awd_studio.jobstate.db import Dataset, Job, Teacher, get_sessionmaker, utcnow
 from awd_studio.jobstate.dispatch import HEARTBEAT_SECONDS, ORPHAN_GRACE_SECONDS
 from awd_studio.jobstate.jobconfig import job_config
+from awd_studio.jobstate.logs import job_fields
 from awd_studio.jobstate.storage import Paths, is_disk_full, pid_alive, usage_bytes
 from awd_studio.models.options import PipelineConfig
 
@@ -67,7 +68,8 @@ def claim(job_id: str, worker: str) -> int | None:
         if reason:
             outcome = crud.requeue_job(session, job=job, reason=reason, max_attempts=settings.max_attempts)
             if outcome != "unchanged":
-                log.warning("job %s: attempt %d lost (%s); %s", job.id, job.attempt, reason, outcome)
+                log.warning("job %s: attempt %d lost (%s); %s", job.id, job.attempt, reason, outcome,
+                            extra=job_fields(job.id, job.attempt))
                 shutil.rmtree(Paths(settings.data_dir).attempt_dir(job.id, job.attempt), ignore_errors=True)
         return crud.claim_job(session, job_id=job_id, worker=worker, pid=os.getpid())
 
@@ -101,6 +103,7 @@ class JobRun:
         self.paths = Paths(self.settings.data_dir)
         self.job_id, self.attempt, self.worker = job_id, int(attempt), worker
         self.span, self.chunk = span, int(chunk)
+        self.fields = job_fields(job_id, self.attempt)  # extra= of this run's log lines (job id, attempt)
         self.lost = False
         self._last_write = 0.0
         self._overall = 0.0
@@ -129,7 +132,7 @@ class JobRun:
                                           worker=self.worker, pid=os.getpid()):
                         self.lost = True
             except Exception as exc:  # a busy database must not kill the run
-                log.warning("heartbeat of job %s failed: %s", self.job_id, exc)
+                log.warning("heartbeat of job %s failed: %s", self.job_id, exc, extra=self.fields)
 
     # directories and inputs ------------------------------------------------------------------------
     @property
@@ -190,7 +193,7 @@ class JobRun:
         except SoftTimeLimitExceeded:  # the time limit's signal may land during this write: never swallow it
             raise
         except Exception as exc:
-            log.warning("progress of job %s not written: %s", self.job_id, exc)
+            log.warning("progress of job %s not written: %s", self.job_id, exc, extra=self.fields)
 
     def on_epoch(self, epoch: int, losses: dict) -> None:
         """``on_epoch(epoch, losses)`` for models.pipeline: appends to the live loss history."""
@@ -201,7 +204,7 @@ class JobRun:
         except SoftTimeLimitExceeded:
             raise
         except Exception as exc:
-            log.warning("losses of job %s not written: %s", self.job_id, exc)
+            log.warning("losses of job %s not written: %s", self.job_id, exc, extra=self.fields)
 
     def should_cancel(self) -> bool:
         """``True`` once the job is cancelled or taken over by another attempt (checked at most 2/s).
@@ -222,7 +225,7 @@ class JobRun:
             except SoftTimeLimitExceeded:
                 raise
             except Exception as exc:
-                log.warning("cancellation check of job %s failed: %s", self.job_id, exc)
+                log.warning("cancellation check of job %s failed: %s", self.job_id, exc, extra=self.fields)
         return self.lost
 
     # outcomes --------------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def _guarded(run: JobRun, body) -> str:
         if run.lost:
             run.discard()
             return "superseded"
-        log.exception("job %s failed", run.job_id)
+        log.exception("job %s failed", run.job_id, extra=run.fields)
         run.fail(describe_error(exc, get_settings().job_time_limit))
         return "failed"
 

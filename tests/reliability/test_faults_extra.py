@@ -15,7 +15,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import wait_for
+from tests.conftest import database_kind, session_rows, wait_for
 from tests.reliability.conftest import LOAD_JOB, record, tiny_npz_bytes
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -53,12 +53,13 @@ def _terminal(api, job_id):
 
 def _db_consistent(data_dir) -> None:
     """SQLite integrity, every job row in a known state, finished rows with their files and only those."""
-    db = sqlite3.connect(data_dir / "awd.sqlite3", timeout=30)
-    try:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        rows = db.execute("SELECT id, state, attempt, result_dir, error FROM jobs").fetchall()
-    finally:
-        db.close()
+    if database_kind() == "sqlite":
+        db = sqlite3.connect(data_dir / "awd.sqlite3", timeout=30)
+        try:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        finally:
+            db.close()
+    rows = session_rows("SELECT id, state, attempt, result_dir, error FROM jobs")
     for job_id, state, attempt, result_dir, error in rows:
         assert state in ("queued", "running", "succeeded", "failed", "cancelled"), state
         job_dir = data_dir / "jobs" / job_id

@@ -15,6 +15,7 @@ import uuid
 import httpx
 import pytest
 
+from tests.conftest import session_rows
 from tests.reliability.conftest import LOAD_JOB, record
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -188,13 +189,7 @@ def test_chaos_soak(web, two_workers, extra_workers, redis_server, data_dir):
                for i in range(n_jobs)]
 
         def busy_worker():
-            import sqlite3
-
-            db = sqlite3.connect(data_dir / "awd.sqlite3", timeout=30)
-            try:
-                rows = db.execute("SELECT worker FROM jobs WHERE state = 'running' AND attempt = 1").fetchall()
-            finally:
-                db.close()
+            rows = session_rows("SELECT worker FROM jobs WHERE state = 'running' AND attempt = 1")
             names = [name for name, _ in extra_workers.processes]
             return next((names.index(w) for (w,) in rows if w in names), None)
 

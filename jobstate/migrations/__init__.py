@@ -1,0 +1,1 @@
+"""Alembic's scripts of the database schema (``versions/``); run them with :mod:`jobstate.migrate`."""
