@@ -19,6 +19,7 @@ __all__ = [
     "TeachersPublic",
     "JobCreate",
     "JobPublic",
+    "JobSummaryPublic",
     "JobEstimate",
     "JobsPublic",
     "LossPointPublic",
@@ -141,6 +142,16 @@ class LossPointPublic(BaseModel):
     values: dict[str, float | None]
 
 
+class JobSummaryPublic(BaseModel):
+    """What a finished job found, in one line: the selected AWD student's test score and the teacher's."""
+
+    metric: str = Field(description="r2 or rmse: the metric of the result's verdict")
+    awd_test: float | None = Field(default=None, description="the selected AWD student's test score (metric)")
+    teacher_test: float | None = Field(default=None, description="the teacher's test score (metric)")
+    teacher: str | None = Field(default=None, description="the teacher's architecture")
+    choice: str | None = Field(default=None, description="awd or initial: which wavelet cross-validation chose")
+
+
 class JobPublic(BaseModel):
     """The state of a job; ``losses`` only in ``GET /api/jobs/{id}``."""
 
@@ -162,6 +173,10 @@ class JobPublic(BaseModel):
     result_url: str | None = None
     losses: list[LossPointPublic] | None = None
     notice: str | None = Field(default=None, description="a warning for the user, e.g. that no worker runs")
+    dataset_name: str | None = Field(default=None, description="the dataset's name (None once it was deleted)")
+    teacher_name: str | None = Field(default=None, description="architecture, or 'uploaded: <name> (<arch>)'")
+    grid: list[int] | None = Field(default=None, description="[number of λ values, number of γ values]")
+    summary: JobSummaryPublic | None = Field(default=None, description="the result in one line (succeeded jobs)")
 
 
 class JobsPublic(BaseModel):

@@ -49,9 +49,10 @@ __all__ = [
     "init_db",
 ]
 
-SCHEMA_VERSION = 2
-#: Columns added after version 1, by table: ``init_db`` adds the ones an older database lacks.
-_ADDED_COLUMNS = {"jobs": {"worker_pid": "INTEGER"}, "shares": {"last_used": "TIMESTAMP"}}
+SCHEMA_VERSION = 3
+#: Columns added after version 1, by table: ``init_db`` adds the ones an older database lacks (version 3:
+#: ``jobs.summary``, the result summary the jobs list shows).
+_ADDED_COLUMNS = {"jobs": {"worker_pid": "INTEGER", "summary": "JSON"}, "shares": {"last_used": "TIMESTAMP"}}
 JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 ACTIVE_STATES = ("queued", "running")
 
@@ -157,6 +158,8 @@ class Job(Base):
     created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     started: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The result's summary (``jobstate.summary.summarize_result``), set when the job succeeds.
+    summary: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class LossPoint(Base):

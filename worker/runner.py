@@ -23,6 +23,7 @@ from awd_studio.jobstate.db import Dataset, Job, Teacher, get_sessionmaker, utcn
 from awd_studio.jobstate.dispatch import HEARTBEAT_SECONDS, ORPHAN_GRACE_SECONDS
 from awd_studio.jobstate.jobconfig import job_config
 from awd_studio.jobstate.storage import Paths, is_disk_full, pid_alive, usage_bytes
+from awd_studio.jobstate.summary import summarize_result
 from awd_studio.models.options import PipelineConfig
 
 __all__ = ["JobRun", "claim", "lost_owner", "owns", "describe_error"]
@@ -237,9 +238,10 @@ class JobRun:
             shutil.rmtree(final)
         staged_result.replace(final)
         relative = str(final.relative_to(self.paths.root))
+        summary = summarize_result(final)  # what the jobs list shows (never opens the bundle itself)
         with _session() as session:
             ok = crud.finish_job(session, job_id=self.job_id, attempt=self.attempt, state="succeeded",
-                                 result_dir=relative)
+                                 result_dir=relative, summary=summary)
         if ok:
             shutil.rmtree(self.attempt_dir / "work", ignore_errors=True)
         else:
