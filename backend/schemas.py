@@ -135,7 +135,8 @@ class JobEstimate(BaseModel):
 
 
 class LossPointPublic(BaseModel):
-    """Losses of one epoch of one chunk of the grid (``chunk`` is 0 when the grid runs in one task)."""
+    """Losses of one epoch of one chunk of the grid (``chunk`` is 0 when the grid runs in one task); chunk -1
+    holds the teacher's training curve (``teacher_train``, ``teacher_val``: MSE on standardised targets)."""
 
     chunk: int
     epoch: int

@@ -39,6 +39,7 @@ __all__ = [
     "Teacher",
     "Job",
     "LossPoint",
+    "TEACHER_CHUNK",
     "Share",
     "SchemaVersion",
     "utcnow",
@@ -162,8 +163,13 @@ class Job(Base):
     summary: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
+#: The ``chunk`` of the teacher's training losses (``teacher_train``, ``teacher_val``) among the loss points.
+TEACHER_CHUNK = -1
+
+
 class LossPoint(Base):
-    """One epoch of one chunk's training losses (append-only; feeds the live loss curves)."""
+    """One epoch of one chunk's training losses (append-only; feeds the live loss curves); chunk
+    :data:`TEACHER_CHUNK` holds the teacher's training curve."""
 
     __tablename__ = "loss_points"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -19,7 +19,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.config import get_settings
-from awd_studio.jobstate.db import Dataset, Job, Teacher, get_sessionmaker, utcnow
+from awd_studio.jobstate.db import TEACHER_CHUNK, Dataset, Job, Teacher, get_sessionmaker, utcnow
 from awd_studio.jobstate.dispatch import HEARTBEAT_SECONDS, ORPHAN_GRACE_SECONDS
 from awd_studio.jobstate.jobconfig import job_config
 from awd_studio.jobstate.storage import Paths, is_disk_full, pid_alive, usage_bytes
@@ -203,6 +203,18 @@ class JobRun:
             raise
         except Exception as exc:
             log.warning("losses of job %s not written: %s", self.job_id, exc)
+
+    def on_teacher_epoch(self, epoch: int, losses: dict) -> None:
+        """``on_teacher_epoch(epoch, {"train", "val"})`` for models.pipeline.prepare: the teacher's training
+        curve, stored as loss points of chunk :data:`TEACHER_CHUNK` (``teacher_train``, ``teacher_val``)."""
+        try:
+            with _session() as session:
+                crud.add_loss_point(session, job_id=self.job_id, attempt=self.attempt, chunk=TEACHER_CHUNK,
+                                    epoch=epoch, values={f"teacher_{k}": v for k, v in losses.items()})
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception as exc:
+            log.warning("teacher losses of job %s not written: %s", self.job_id, exc)
 
     def should_cancel(self) -> bool:
         """``True`` once the job is cancelled or taken over by another attempt (checked at most 2/s).

@@ -162,8 +162,8 @@ def delete_dataset(dataset: DatasetDep, session: SessionDep, paths: PathsDep,
     active = [j.id for j in jobs if j.state in ACTIVE_STATES]
     if active:
         raise HTTPException(status.HTTP_409_CONFLICT,
-                            f"dataset is used by the active job{'s' if len(active) > 1 else ''} {', '.join(active)}; "
-                            "cancel it or wait for it to finish")
+                            f"dataset is used by the active job{'s' if len(active) > 1 else ''} "
+                            f"{', '.join(active)}; cancel it or wait for it to finish")
     if jobs and not with_jobs:
         raise HTTPException(status.HTTP_409_CONFLICT,
                             f"dataset has {len(jobs)} job{'s' if len(jobs) > 1 else ''} "

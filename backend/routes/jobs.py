@@ -211,6 +211,8 @@ def list_jobs(session: SessionDep, paths: PathsDep, state: JobState | None = Non
     """Jobs, newest first (without loss histories), each with its dataset's name, teacher, grid size and, once
     it succeeded, its result summary (stored on the job: the list never opens a result bundle)."""
     rows, count = crud.list_jobs(session, state=state, limit=limit, offset=offset)
+    for row in rows:
+        fill_summary(session, row, paths)
     labels = job_labels(session, rows)
     return JobsPublic(data=[job_public(r, session, labels=labels, paths=paths) for r in rows], count=count)
 
