@@ -171,7 +171,7 @@ def layout(dataset: str | None = None, **_):
                                                                     placeholder="default"),
                                "Blank: the architecture's default, with early stopping. Not used for uploaded "
                                "weights.", label_for=ids.TEACHER_EPOCHS),
-                    ], className="mt-3"),
+                    ], className="mt-3", id=ids.TEACHER_BUILTIN),
                     html.Div([
                         _field("Architecture of the weights", dbc.RadioItems(
                             id=ids.TEACHER_ARCH, inline=True, value="mlp")),
@@ -381,7 +381,8 @@ def teacher_options(rows: list[dict]) -> list[dict]:
     return opts
 
 
-@callback(output=dict(upload=Output(ids.TEACHER_UPLOAD, "className"), builtin=Output(ids.TEACHER_BUILTIN, "className")),
+@callback(output=dict(upload=Output(ids.TEACHER_UPLOAD, "className"),
+                      builtin=Output(ids.TEACHER_BUILTIN, "className")),
           inputs=dict(source=Input(ids.TEACHER_SOURCE, "value")))
 def toggle_teacher_upload(source):
     """Show either the weights upload (with its architecture) or the built-in architecture, never both."""

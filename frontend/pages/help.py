@@ -82,7 +82,7 @@ BODIES = {
            "remainder. Both follow from the lowpass filter h (and its highpass g[n] = (−1)ⁿ h[N−1−n]). In every "
            "plot the ", html.Strong("initial wavelet is dashed"), " and the ", html.Strong("learned one solid"),
            ". The distance to the initial wavelet (minimum L2 over shifts, sign and time reversal, relative to ‖ψ‖) "
-           "says how far it moved: below about 0.05 it is essentially the initial wavelet."),
+           "says how far it moved."),
     ],
     "lambda": [
         _p("λ weights the sparsity of the wavelet coefficients of your signals (their L1 norm). A larger λ "
