@@ -37,6 +37,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.BODY)
 
 size_graphs_to_their_figures(ids.WAVELETS_GRAPH, ids.SCORES_GRAPH)
 
+METRICS = {"r2": "R²", "rmse": "RMSE"}
 #: Facts of a run compared beside its job settings (from the job and its bundle).
 FACT_KEYS = ("dataset", "teacher", "grid λ × γ", "selected λ", "selected γ", "wavelet chosen")
 
@@ -121,8 +122,9 @@ def _head(job: dict, bundle: dict, label: str, color: str):
         html.Div([html.A(job["id"][:8], href=f"/results/{job['id']}"), f" · {job.get('dataset_name') or 'deleted'}"
                   f" · {job.get('teacher_name') or '?'}"], className="small"),
         html.Div(verdict, className="small text-muted mt-1") if verdict else None,
-        html.Div(f"AWD test {summary.get('metric', 'r2')}: {_fmt(summary.get('awd_test'))}", className="small")
-        if summary else None,
+        html.Div(f"AWD test {METRICS.get(summary.get('metric'), summary.get('metric'))}: "
+                 f"{_fmt(summary.get('awd_test'))}; ψ moved {_fmt((bundle.get('wavelet') or {}).get('distance_to_init'))} "
+                 "from its initial wavelet (relative L2)", className="small") if summary else None,
     ]), className="shadow-sm h-100")
 
 
@@ -153,8 +155,10 @@ async def show(runs):
     return html.Div([
         dbc.Row([dbc.Col(_head(j, b, lab, c), md=6, className="mb-3")
                  for j, b, lab, c in zip(jobs, bundles, labels, RUN_COLORS)], id=ids.HEADS),
-        _card("Learned wavelets (initial dashed, learned solid)", "wavelet",
-              graph(ids.WAVELETS_GRAPH, "compare-wavelets", compare_wavelets_figure(bundles, labels))),
+        _card("Learned wavelets (initial dashed, learned solid)", "wavelet", [
+            html.P("Curves that coincide are drawn over each other: a wavelet that barely moved hides its dashed "
+                   "initial wavelet (the distances above say how far each moved).", className="small text-muted"),
+            graph(ids.WAVELETS_GRAPH, "compare-wavelets", compare_wavelets_figure(bundles, labels))]),
         _card("Test scores", "scores", [
             None if same_data else dbc.Alert("The runs are on different datasets: their scores are not comparable.",
                                              color="warning", className="py-2"),

@@ -104,7 +104,7 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None):
     selected = set(selected or [])
     rows = sorted(rows, key=lambda r: str(r.get("created") or ""), reverse=True)
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h in (
-        "", "Run", "Dataset", "Teacher", "Grid λ × γ", "AWD test score", "State", "Created", "")]))
+        "", "Run", "Dataset", "Teacher", "Grid λ × γ", "AWD test score", "Teacher test", "State", "Created", "")]))
     body = []
     for r in rows:
         jid, state = r["id"], r.get("state")
@@ -124,9 +124,10 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None):
             html.Td(pick),
             html.Td(html.A(jid[:8], href=href, title=jid)),
             html.Td(r.get("dataset_name") or html.Span("deleted", className="text-muted")),
-            html.Td(r.get("teacher_name") or "—", className="small"),
+            html.Td(r.get("teacher_name") or "—"),
             html.Td(grid_text(r.get("grid"))),
             html.Td(score_text(summary), title=score_title, className="awd-score"),
+            html.Td(score_text({**summary, "awd_test": teacher_score}) if summary else "—", className="small"),
             html.Td([state_badge(state), html.Span(f" {stage} {pct}%" if active else "", className="small")]),
             html.Td(str(r.get("created") or "")[:16].replace("T", " "), className="small text-muted"),
             html.Td([
