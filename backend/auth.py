@@ -75,6 +75,15 @@ def is_share_page(path: str) -> bool:
     return len(parts) == 2 and parts[0] == "results" and not is_uuid(parts[1])
 
 
+#: Pages anyone may read (no owner data on them): the method's help.
+PUBLIC_PAGES = ("/help",)
+
+
+def is_public_page(path: str) -> bool:
+    """``True`` for a page of :data:`PUBLIC_PAGES` (a share link's reader follows its "?" links there)."""
+    return "/" + path.strip("/") in PUBLIC_PAGES
+
+
 def _page(status: int, title: str, body: str) -> HTMLResponse:
     html = ("<!doctype html><html lang='en'><head><meta charset='utf-8'><title>AWD Studio · "
             f"{escape(title)}</title><meta name='viewport' content='width=device-width, initial-scale=1'>"
@@ -137,7 +146,7 @@ class OwnerGateMiddleware:
             await response(scope, receive, send)
             return
         if (path.startswith(_OPEN_PREFIXES) or path == "/metrics"  # /metrics checks its own token
-                or is_share_page(path) or is_owner(connection, self.token)):
+                or is_share_page(path) or is_public_page(path) or is_owner(connection, self.token)):
             await self.app(scope, receive, send)
             return
         await owner_required_page()(scope, receive, send)

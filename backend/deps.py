@@ -13,6 +13,7 @@ from awd_studio.jobstate.db import Dataset, Job, get_sessionmaker, is_uuid
 from awd_studio.jobstate.storage import Paths
 
 __all__ = [
+    "owner_if_job_id",
     "get_app_settings",
     "get_session",
     "require_owner",
@@ -72,6 +73,13 @@ def require_owner(request: Request, settings: SettingsDep) -> None:
             "the owner token sent is wrong: use the token `awd serve` printed (or AWD_API_TOKEN); "
             "share links only read their own result",
         )
+
+
+def owner_if_job_id(key: str, request: Request) -> None:
+    """Routes under ``/api/results/{key}`` that a share token may also name: a job id needs the owner, checked
+    before the request body is read (a stranger gets 401, not a validation error about the body)."""
+    if is_uuid(key):
+        require_owner(request, request.app.state.settings)
 
 
 def job_or_404(job_id: str, session: SessionDep) -> Job:

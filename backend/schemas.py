@@ -19,6 +19,7 @@ __all__ = [
     "TeachersPublic",
     "JobCreate",
     "JobPublic",
+    "JobSummaryPublic",
     "JobEstimate",
     "JobsPublic",
     "LossPointPublic",
@@ -134,11 +135,22 @@ class JobEstimate(BaseModel):
 
 
 class LossPointPublic(BaseModel):
-    """Losses of one epoch of one chunk of the grid (``chunk`` is 0 when the grid runs in one task)."""
+    """Losses of one epoch of one chunk of the grid (``chunk`` is 0 when the grid runs in one task); chunk -1
+    holds the teacher's training curve (``teacher_train``, ``teacher_val``: MSE on standardised targets)."""
 
     chunk: int
     epoch: int
     values: dict[str, float | None]
+
+
+class JobSummaryPublic(BaseModel):
+    """What a finished job found, in one line: the selected AWD student's test score and the teacher's."""
+
+    metric: str = Field(description="r2 or rmse: the metric of the result's verdict")
+    awd_test: float | None = Field(default=None, description="the selected AWD student's test score (metric)")
+    teacher_test: float | None = Field(default=None, description="the teacher's test score (metric)")
+    teacher: str | None = Field(default=None, description="the teacher's architecture")
+    choice: str | None = Field(default=None, description="awd or initial: which wavelet cross-validation chose")
 
 
 class JobPublic(BaseModel):
@@ -162,6 +174,10 @@ class JobPublic(BaseModel):
     result_url: str | None = None
     losses: list[LossPointPublic] | None = None
     notice: str | None = Field(default=None, description="a warning for the user, e.g. that no worker runs")
+    dataset_name: str | None = Field(default=None, description="the dataset's name (None once it was deleted)")
+    teacher_name: str | None = Field(default=None, description="architecture, or 'uploaded: <name> (<arch>)'")
+    grid: list[int] | None = Field(default=None, description="[number of λ values, number of γ values]")
+    summary: JobSummaryPublic | None = Field(default=None, description="the result in one line (succeeded jobs)")
 
 
 class JobsPublic(BaseModel):

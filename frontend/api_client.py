@@ -183,6 +183,11 @@ class ApiClient:
         """``GET /api/datasets/{id}``."""
         return await self.request("GET", f"/api/datasets/{quote(str(dataset_id), safe='')}")
 
+    async def delete_dataset(self, dataset_id: str, with_jobs: bool = False) -> Any:
+        """``DELETE /api/datasets/{id}`` (``with_jobs``: also its finished jobs; else 409 when jobs used it)."""
+        suffix = "?with_jobs=true" if with_jobs else ""
+        return await self.request("DELETE", f"/api/datasets/{quote(str(dataset_id), safe='')}{suffix}")
+
     async def list_examples(self) -> Any:
         """``GET /api/examples``."""
         return await self.request("GET", "/api/examples")
@@ -217,6 +222,14 @@ class ApiClient:
     async def cancel_job(self, job_id: str) -> dict:
         """``POST /api/jobs/{id}/cancel``."""
         return await self.request("POST", f"/api/jobs/{quote(str(job_id), safe='')}/cancel")
+
+    async def rerun_job(self, job_id: str) -> dict:
+        """``POST /api/jobs/{id}/rerun``: the new job."""
+        return await self.request("POST", f"/api/jobs/{quote(str(job_id), safe='')}/rerun")
+
+    async def delete_job(self, job_id: str) -> Any:
+        """``DELETE /api/jobs/{id}`` (409 while it is queued or running)."""
+        return await self.request("DELETE", f"/api/jobs/{quote(str(job_id), safe='')}")
 
     # Results and shares -----------------------------------------------------
     async def get_result(self, token: str) -> dict:

@@ -46,7 +46,7 @@ def report_error(err: BaseException) -> None:
 
 def navbar() -> dbc.Navbar:
     """The top bar: brand plus links to the owner's pages (hidden until :func:`owner_gate` shows them)."""
-    links = [("Upload", "/"), ("Configure", "/configure"), ("Jobs", "/jobs")]
+    links = [("Upload", "/"), ("Configure", "/configure"), ("Jobs", "/jobs"), ("Help", "/help")]
     return dbc.Navbar(
         dbc.Container([
             dbc.NavbarBrand([html.Span("ψ", className="me-2 awd-logo", **{"aria-hidden": "true"}), "AWD Studio"],
@@ -92,6 +92,8 @@ async def owner_gate(pathname):
         owner = False
     if owner:
         return shown, "/", None, ""
+    if "/" + (pathname or "/").strip("/") == "/help":  # public: a share link's reader follows "?" links here
+        return hidden, None, None, ""
     return hidden, None, _owner_required_card(), "awd-hidden"
 
 

@@ -35,6 +35,8 @@ __all__ = [
     "add_loss_point",
     "loss_points",
     "finish_job",
+    "set_job_summary",
+    "jobs_of_dataset",
     "cancel_job",
     "requeue_job",
     "delete_job",
@@ -204,14 +206,26 @@ def loss_points(session: Session, *, job: Job, limit: int = 5000) -> list[LossPo
 
 
 def finish_job(session: Session, *, job_id: str, attempt: int, state: str, error: str | None = None,
-               result_dir: str | None = None) -> bool:
-    """Final write of one attempt (succeeded or failed), only if it still owns the running job."""
+               result_dir: str | None = None, summary: dict | None = None) -> bool:
+    """Final write of one attempt (succeeded or failed), only if it still owns the running job; ``summary`` is
+    the result's (``jobstate.summary.summarize_result``)."""
     values = {"state": state, "finished": utcnow(), "error": error}
     if state == "succeeded":
-        values.update(fraction=1.0, stage="done", result_dir=result_dir, message=None)
+        values.update(fraction=1.0, stage="done", result_dir=result_dir, message=None, summary=summary)
     else:
         values.update(stage=state)
     return _cas(session, [Job.id == job_id, Job.attempt == attempt, Job.state == "running"], **values)
+
+
+def set_job_summary(session: Session, *, job: Job, summary: dict | None) -> None:
+    """Store the result summary of a finished job (filled in once for jobs that finished without one)."""
+    job.summary = summary
+    session.commit()
+
+
+def jobs_of_dataset(session: Session, *, dataset_id: str) -> list[Job]:
+    """Every job that ran or runs on a dataset, newest first."""
+    return list(session.scalars(select(Job).where(Job.dataset_id == dataset_id).order_by(Job.created.desc())))
 
 
 def cancel_job(session: Session, *, job_id: str) -> bool:

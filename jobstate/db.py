@@ -39,6 +39,7 @@ __all__ = [
     "Teacher",
     "Job",
     "LossPoint",
+    "TEACHER_CHUNK",
     "Share",
     "SchemaVersion",
     "utcnow",
@@ -51,7 +52,8 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 2
-#: Columns added after version 1, by table: ``init_db`` adds the ones an older database lacks.
+#: Columns added after version 1, by table: ``init_db`` adds the ones an older database lacks. Columns added
+#: since migrations exist are Alembic revisions (``jobstate/migrations/versions``), not entries here.
 _ADDED_COLUMNS = {"jobs": {"worker_pid": "INTEGER"}, "shares": {"last_used": "TIMESTAMP"}}
 JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 ACTIVE_STATES = ("queued", "running")
@@ -158,10 +160,17 @@ class Job(Base):
     created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     started: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The result's summary (``jobstate.summary.summarize_result``), set when the job succeeds.
+    summary: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+#: The ``chunk`` of the teacher's training losses (``teacher_train``, ``teacher_val``) among the loss points.
+TEACHER_CHUNK = -1
 
 
 class LossPoint(Base):
-    """One epoch of one chunk's training losses (append-only; feeds the live loss curves)."""
+    """One epoch of one chunk's training losses (append-only; feeds the live loss curves); chunk
+    :data:`TEACHER_CHUNK` holds the teacher's training curve."""
 
     __tablename__ = "loss_points"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 __all__ = [
     "Mode", "BOUNDARY_MODES", "Parametrization", "Attribution", "Teacher", "TEACHER_ARCHITECTURES",
-    "DEFAULT_TEACHER", "GradientPath", "GRADIENT_PATH_ALIASES", "GridPreset", "SelectionRule", "InputScaling",
+    "DEFAULT_TEACHER", "TEACHERS_BY_KIND",
+    "GradientPath", "GRADIENT_PATH_ALIASES", "GridPreset", "SelectionRule", "InputScaling",
     "StudentPenalty", "PeakCovariance", "Kind", "MAX_EPOCHS", "MAX_TEACHER_EPOCHS", "MAX_GRID_POINTS",
     "MAX_GRID_VALUES", "MAX_LEVELS", "GRID_PRESETS", "grid_preset", "JobOptions", "PipelineConfig",
     "options_error", "cli_fields", "describe",
@@ -79,6 +80,12 @@ class Teacher(StrEnum):
 TEACHER_ARCHITECTURES = tuple(t.value for t in Teacher if t is not Teacher.AUTO)
 #: The teacher ``auto`` trains, by data kind.
 DEFAULT_TEACHER = {Kind.TIMESERIES.value: Teacher.LSTM.value, Kind.IMAGE.value: Teacher.CNN.value}
+#: The architectures offered for each data kind (the forms offer only these; the first is the kind's default):
+#: sequence models for time series, image models for maps, the MLP for both.
+TEACHERS_BY_KIND = {
+    Kind.TIMESERIES.value: (Teacher.LSTM.value, Teacher.MLP.value),
+    Kind.IMAGE.value: (Teacher.CNN.value, Teacher.RESNET18.value, Teacher.MLP.value),
+}
 
 
 class GradientPath(StrEnum):
@@ -350,6 +357,7 @@ def describe() -> dict[str, Any]:
         "grid_presets": GRID_PRESETS,
         "default_teacher": DEFAULT_TEACHER,
         "teacher_architectures": list(TEACHER_ARCHITECTURES),
+        "teacher_architectures_by_kind": {kind: list(archs) for kind, archs in TEACHERS_BY_KIND.items()},
         "bounds": {"epochs": MAX_EPOCHS, "teacher_epochs": MAX_TEACHER_EPOCHS, "grid_points": MAX_GRID_POINTS,
                    "grid_values": MAX_GRID_VALUES, "levels": MAX_LEVELS},
         "wavelets": [w for family in ("db", "sym", "coif") for w in pywt.wavelist(family)],

@@ -19,11 +19,12 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.config import get_settings
-from awd_studio.jobstate.db import Dataset, Job, Teacher, get_sessionmaker, utcnow
+from awd_studio.jobstate.db import TEACHER_CHUNK, Dataset, Job, Teacher, get_sessionmaker, utcnow
 from awd_studio.jobstate.dispatch import HEARTBEAT_SECONDS, ORPHAN_GRACE_SECONDS
 from awd_studio.jobstate.jobconfig import job_config
 from awd_studio.jobstate.logs import job_fields
 from awd_studio.jobstate.storage import Paths, is_disk_full, pid_alive, usage_bytes
+from awd_studio.jobstate.summary import summarize_result
 from awd_studio.models.options import PipelineConfig
 
 __all__ = ["JobRun", "claim", "lost_owner", "owns", "describe_error"]
@@ -206,6 +207,18 @@ class JobRun:
         except Exception as exc:
             log.warning("losses of job %s not written: %s", self.job_id, exc, extra=self.fields)
 
+    def on_teacher_epoch(self, epoch: int, losses: dict) -> None:
+        """``on_teacher_epoch(epoch, {"train", "val"})`` for models.pipeline.prepare: the teacher's training
+        curve, stored as loss points of chunk :data:`TEACHER_CHUNK` (``teacher_train``, ``teacher_val``)."""
+        try:
+            with _session() as session:
+                crud.add_loss_point(session, job_id=self.job_id, attempt=self.attempt, chunk=TEACHER_CHUNK,
+                                    epoch=epoch, values={f"teacher_{k}": v for k, v in losses.items()})
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception as exc:
+            log.warning("teacher losses of job %s not written: %s", self.job_id, exc)
+
     def should_cancel(self) -> bool:
         """``True`` once the job is cancelled or taken over by another attempt (checked at most 2/s).
 
@@ -240,9 +253,10 @@ class JobRun:
             shutil.rmtree(final)
         staged_result.replace(final)
         relative = str(final.relative_to(self.paths.root))
+        summary = summarize_result(final)  # what the jobs list shows (never opens the bundle itself)
         with _session() as session:
             ok = crud.finish_job(session, job_id=self.job_id, attempt=self.attempt, state="succeeded",
-                                 result_dir=relative)
+                                 result_dir=relative, summary=summary)
         if ok:
             shutil.rmtree(self.attempt_dir / "work", ignore_errors=True)
         else:

@@ -116,7 +116,8 @@ def _run_or_split(run: JobRun) -> str:
     data_path, config = run.inputs()
     run.check_quota()
     run.span = (0.0, PREPARE_END)
-    info = pipeline.prepare(data_path, config, run.work_dir, progress=run.progress)
+    info = pipeline.prepare(data_path, config, run.work_dir, progress=run.progress,
+                            on_teacher_epoch=run.on_teacher_epoch)
     n_points = len(info["config"]["lambdas"]) * len(info["config"]["gammas"])
     if n_points < settings.chord_min_points:
         run.span = (PREPARE_END, DISTILL_END)

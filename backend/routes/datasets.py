@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import select
 
 from awd_studio.backend.deps import DatasetDep, PathsDep, SessionDep, SettingsDep, require_owner
 from awd_studio.backend.schemas import DatasetPublic, DatasetsPublic, Problem
 from awd_studio.backend.uploads import multipart_openapi, receive_upload
 from awd_studio.jobstate import crud
-from awd_studio.jobstate.db import ACTIVE_STATES, Job, new_id
+from awd_studio.jobstate.db import ACTIVE_STATES, new_id
 from awd_studio.jobstate.storage import DATASET_SUFFIXES, atomic_move, remove_tree, safe_display_name, usage_bytes
 from awd_studio.models.data import load_dataset, save_npz, summarize
 
@@ -151,12 +150,29 @@ def get_dataset(dataset: DatasetDep):
 
 @router.delete("/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT,
                responses={404: {"model": Problem}, 409: {"model": Problem}})
-def delete_dataset(dataset: DatasetDep, session: SessionDep, paths: PathsDep):
-    """Delete a dataset and its file (409 while a queued or running job uses it)."""
-    active = session.scalar(select(Job.id).where(Job.dataset_id == dataset.id, Job.state.in_(ACTIVE_STATES)))
+def delete_dataset(dataset: DatasetDep, session: SessionDep, paths: PathsDep,
+                   with_jobs: bool = Query(False, description="also delete the finished jobs that used it")):
+    """Delete a dataset and its file.
+
+    A dataset that jobs used is not deleted silently: 409 names those jobs, and ``?with_jobs=true`` deletes
+    the finished ones with it (their results and share links too). While a job using it is queued or
+    running, 409 always (cancel it first).
+    """
+    jobs = crud.jobs_of_dataset(session, dataset_id=dataset.id)
+    active = [j.id for j in jobs if j.state in ACTIVE_STATES]
     if active:
         raise HTTPException(status.HTTP_409_CONFLICT,
-                            f"dataset is used by the active job {active}; cancel it or wait for it to finish")
+                            f"dataset is used by the active job{'s' if len(active) > 1 else ''} "
+                            f"{', '.join(active)}; cancel it or wait for it to finish")
+    if jobs and not with_jobs:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            f"dataset has {len(jobs)} job{'s' if len(jobs) > 1 else ''} "
+                            f"({', '.join(j.id for j in jobs)}); delete {'them' if len(jobs) > 1 else 'it'} "
+                            "first, or pass with_jobs=true to delete the dataset with its jobs and their results")
+    for job in jobs:
+        job_id = job.id
+        crud.delete_job(session, job=job)
+        remove_tree(paths.job_dir(job_id))
     dataset_id = dataset.id
     crud.delete_dataset(session, dataset=dataset)
     remove_tree(paths.dataset_dir(dataset_id))

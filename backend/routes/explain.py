@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
-from awd_studio.backend.deps import PathsDep, SessionDep, is_uuid
+from awd_studio.backend.deps import PathsDep, SessionDep, is_uuid, owner_if_job_id
 from awd_studio.backend.routes.results import _result_dir
 from awd_studio.backend.schemas import Problem
 from awd_studio.jobstate import explanations as store
@@ -70,7 +70,7 @@ def _public(status_: dict, folder: Path, with_data: bool) -> dict:
     return out
 
 
-@router.post("/{key}/explain", status_code=202, responses=_ERRORS)
+@router.post("/{key}/explain", status_code=202, responses=_ERRORS, dependencies=[Depends(owner_if_job_id)])
 def start_explanation(key: str, body: ExplainBody, request: Request, response: Response, session: SessionDep,
                       paths: PathsDep):
     """Start explaining test example ``body.example`` (owner only), or return the explanation with the same
@@ -118,7 +118,8 @@ def get_explanation(key: str, explanation: str, request: Request, session: Sessi
     return _public(current, folder, with_data=True)
 
 
-@router.post("/{key}/explain/mask", responses={**_ERRORS, 503: {"model": Problem}})
+@router.post("/{key}/explain/mask", responses={**_ERRORS, 503: {"model": Problem}},
+             dependencies=[Depends(owner_if_job_id)])
 def evaluate_mask(key: str, body: MaskBody, request: Request, session: SessionDep, paths: PathsDep):
     """The teacher's expected output on a test example under a hand-drawn mask (owner only; on a worker)."""
     relative, _root, meta = _owned_result(key, request, session, paths)

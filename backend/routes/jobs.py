@@ -7,6 +7,7 @@ import hashlib
 import json
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Response, status
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from awd_studio.backend.deps import JobDep, PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
@@ -16,6 +17,7 @@ from awd_studio.backend.schemas import (
     JobPublic,
     JobsPublic,
     JobState,
+    JobSummaryPublic,
     LossPointPublic,
     Problem,
     ShareCreate,
@@ -28,6 +30,7 @@ from awd_studio.jobstate.db import ACTIVE_STATES, Dataset, Job, Teacher, utcnow
 from awd_studio.jobstate.dispatch import enqueue_job, revoke_task, worker_count
 from awd_studio.jobstate.jobconfig import job_config, stored_options
 from awd_studio.jobstate.storage import remove_tree
+from awd_studio.jobstate.summary import grid_size, summarize_result
 from awd_studio.models import estimate as run_time
 from awd_studio.models.options import TEACHER_ARCHITECTURES, PipelineConfig
 
@@ -47,8 +50,41 @@ def queued_notice(job: Job) -> str | None:
     return NO_WORKER_NOTICE if job.state == "queued" and worker_count(wait=False) == 0 else None
 
 
-def job_public(job: Job, session=None, *, with_losses: bool = False) -> JobPublic:
-    """The API view of a job row, with an ETA from the elapsed time and the fraction done."""
+def job_labels(session, jobs: list[Job]) -> dict[str, dict]:
+    """Dataset name and kind and teacher label of each job, by job id, in one query per table.
+
+    An uploaded teacher reads ``uploaded: <name> (<arch>)``; a built-in one its architecture (``auto`` until the
+    job has run, then the architecture it trained, from the job's summary).
+    """
+    dataset_ids = {j.dataset_id for j in jobs if j.dataset_id}
+    teacher_ids = {j.teacher_id for j in jobs if j.teacher_id}
+    datasets = {d.id: d for d in session.scalars(select(Dataset).where(Dataset.id.in_(dataset_ids)))} \
+        if dataset_ids else {}
+    teachers = {t.id: t for t in session.scalars(select(Teacher).where(Teacher.id.in_(teacher_ids)))} \
+        if teacher_ids else {}
+    out = {}
+    for job in jobs:
+        dataset = datasets.get(job.dataset_id)
+        teacher = teachers.get(job.teacher_id)
+        arch = (job.summary or {}).get("teacher") or (job.config or {}).get("teacher")
+        if job.teacher_id:
+            arch = f"uploaded: {teacher.name} ({teacher.arch})" if teacher else f"uploaded ({arch}, deleted)"
+        out[job.id] = {"dataset_name": dataset.name if dataset else None,
+                       "kind": dataset.kind if dataset else None, "teacher_name": arch}
+    return out
+
+
+def fill_summary(session, job: Job, paths) -> None:
+    """Store the result summary of a succeeded job that finished before summaries were kept (read once)."""
+    if job.state == "succeeded" and job.summary is None and job.result_dir and paths is not None:
+        crud.set_job_summary(session, job=job, summary=summarize_result(paths.root / job.result_dir) or {})
+
+
+def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dict | None = None,
+               paths=None) -> JobPublic:
+    """The API view of a job row, with an ETA from the elapsed time and the fraction done; with a session,
+    also its dataset's name, teacher, grid size and result summary (``labels``: :func:`job_labels` of a page of
+    jobs, computed here for one job when not given)."""
     eta = None
     if job.state == "running" and job.started and job.fraction and job.fraction > 0.02:
         elapsed = (utcnow() - job.started).total_seconds()
@@ -57,12 +93,23 @@ def job_public(job: Job, session=None, *, with_losses: bool = False) -> JobPubli
     if with_losses and session is not None:
         losses = [LossPointPublic(chunk=p.chunk, epoch=p.epoch, values=p.values)
                   for p in crud.loss_points(session, job=job)]
+    extra = {}
+    if session is not None:
+        fill_summary(session, job, paths)
+        label = (labels or job_labels(session, [job]))[job.id]
+        summary = job.summary or {}
+        grid = ([summary["n_lambdas"], summary["n_gammas"]] if summary.get("n_lambdas") and summary.get("n_gammas")
+                else grid_size(job.config or {}, label["kind"]))
+        extra = dict(dataset_name=label["dataset_name"], teacher_name=label["teacher_name"],
+                     grid=list(grid) if grid else None,
+                     summary=JobSummaryPublic(**{k: summary.get(k) for k in JobSummaryPublic.model_fields})
+                     if summary.get("metric") else None)
     return JobPublic(
         id=job.id, state=job.state, stage=job.stage, message=job.message, fraction=job.fraction or 0.0,
         eta_seconds=eta, error=job.error, dataset_id=job.dataset_id, teacher_id=job.teacher_id,
         config=job.config, attempt=job.attempt, rerun_of=job.rerun_of, created=job.created, started=job.started,
         finished=job.finished, result_url=f"/api/results/{job.id}" if job.state == "succeeded" else None,
-        losses=losses, notice=queued_notice(job))
+        losses=losses, notice=queued_notice(job), **extra)
 
 
 def _unprocessable(message: str) -> HTTPException:
@@ -159,17 +206,21 @@ def estimate_run_time(body: JobCreate, session: SessionDep, paths: PathsDep, set
 
 
 @router.get("", response_model=JobsPublic)
-def list_jobs(session: SessionDep, state: JobState | None = None,
+def list_jobs(session: SessionDep, paths: PathsDep, state: JobState | None = None,
               limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=2**31 - 1)):
-    """Jobs, newest first (without loss histories)."""
+    """Jobs, newest first (without loss histories), each with its dataset's name, teacher, grid size and, once
+    it succeeded, its result summary (stored on the job: the list never opens a result bundle)."""
     rows, count = crud.list_jobs(session, state=state, limit=limit, offset=offset)
-    return JobsPublic(data=[job_public(r) for r in rows], count=count)
+    for row in rows:
+        fill_summary(session, row, paths)
+    labels = job_labels(session, rows)
+    return JobsPublic(data=[job_public(r, session, labels=labels, paths=paths) for r in rows], count=count)
 
 
 @router.get("/{job_id}", response_model=JobPublic, responses={404: {"model": Problem}})
-def get_job(job: JobDep, session: SessionDep):
+def get_job(job: JobDep, session: SessionDep, paths: PathsDep):
     """State, stage, fraction, ETA, error and the loss history of the current attempt."""
-    return job_public(job, session, with_losses=True)
+    return job_public(job, session, with_losses=True, paths=paths)
 
 
 @router.post("/{job_id}/cancel", response_model=JobPublic,

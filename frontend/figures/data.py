@@ -13,7 +13,24 @@ from plotly.subplots import make_subplots
 
 from awd_studio.frontend.figures.style import PALETTE, SERIES, apply_layout, as_array, empty_figure, fmt_number
 
-__all__ = ["loss_figure", "preview_figure", "target_histogram_figure"]
+__all__ = ["loss_figure", "preview_figure", "target_histogram_figure", "integer_step"]
+
+
+def integer_step(n: int, max_ticks: int = 10) -> int:
+    """The tick spacing of an axis of whole numbers 1..n: 1, 2, 5, 10, 20, 50, ... with at most ``max_ticks``.
+
+    Examples
+    --------
+    >>> [integer_step(n) for n in (2, 10, 11, 40, 300)]
+    [1, 1, 2, 5, 50]
+    """
+    step = 1
+    while n / step > max_ticks:
+        for factor in (2, 5, 10):
+            if n / (step * factor) <= max_ticks or factor == 10:
+                step *= factor
+                break
+    return step
 
 
 def loss_figure(history: dict | None, title: str | None = None) -> go.Figure:
@@ -44,7 +61,8 @@ def loss_figure(history: dict | None, title: str | None = None) -> go.Figure:
         positive &= bool(np.all(ys[np.isfinite(ys)] > 0))
         fig.add_trace(go.Scatter(x=xs, y=ys, name=name.replace("_", " "), mode="lines+markers",
                                  marker=dict(size=5), line=dict(color=SERIES[i % len(SERIES)], width=2)))
-    fig.update_xaxes(title="epoch")
+    n_epochs = max((int(np.nanmax(t.x)) for t in fig.data if len(t.x)), default=1)
+    fig.update_xaxes(title="epoch", tickmode="linear", tick0=0, dtick=integer_step(n_epochs), tickformat="d")
     fig.update_yaxes(title="loss", type="log" if positive else "linear")
     layout = dict(height=320)
     if title:

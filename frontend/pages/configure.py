@@ -10,6 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from awd_studio.frontend.api_client import ApiError, get_client
+from awd_studio.frontend.help_links import help_link
 from awd_studio.frontend.components import (
     APP_NAV,
     alert_outputs,
@@ -42,6 +43,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     DATASET_FACTS = "configure-dataset-facts"
     TEACHER_SOURCE = "configure-teacher-source"
     TEACHER = "configure-teacher"
+    #: The built-in architecture's block (hidden while uploading weights: one architecture selector at a time).
+    TEACHER_BUILTIN = "configure-teacher-builtin"
     TEACHER_EPOCHS = "configure-teacher-epochs"
     TEACHER_ARCH = "configure-teacher-arch"
     TEACHER_DROPZONE = "configure-teacher-dropzone"
@@ -124,8 +127,9 @@ def parse_grid(text: str | None, field: str) -> list[float]:
     return sorted(set(out))
 
 
-def _card(title, body):
-    return dbc.Card(dbc.CardBody([html.H2(title, className="h5 mb-3"), *body]), className="mb-4 shadow-sm")
+def _card(title, body, help_section=None):
+    heading = [title, help_link(help_section)] if help_section else title
+    return dbc.Card(dbc.CardBody([html.H2(heading, className="h5 mb-3"), *body]), className="mb-4 shadow-sm")
 
 
 def _field(label, component, help_text=None, label_for=None):
@@ -138,7 +142,7 @@ def _field(label, component, help_text=None, label_for=None):
 def layout(dataset: str | None = None, **_):
     """The configure page; ``?dataset=<id>`` preselects the dataset."""
     return html.Div([
-        html.H1("Configure a distillation", className="h3 mb-3"),
+        html.H1(["Configure a distillation", help_link("configure")], className="h3 mb-3"),
         dcc.Store(id=ids.IDEMPOTENCY, data=str(uuid.uuid4())),
         dcc.Store(id=ids.DATASET_INFO),
         dcc.Store(id=ids.UPLOADED_TEACHER),
@@ -160,14 +164,14 @@ def layout(dataset: str | None = None, **_):
                                             {"label": "Upload trained weights", "value": "upload"}]),
                     html.Div([
                         _field("Architecture", dcc.Dropdown(id=ids.TEACHER, clearable=False),
-                               "Suggested for your data kind; LSTM for time series, CNN for maps.",
-                               label_for=ids.TEACHER),
+                               "The architectures for your data kind; LSTM suggested for time series, CNN for "
+                               "maps.", label_for=ids.TEACHER),
                         _field("Teacher training epochs", dbc.Input(id=ids.TEACHER_EPOCHS, type="number",
                                                                     min=1, step=1,
                                                                     placeholder="default"),
                                "Blank: the architecture's default, with early stopping. Not used for uploaded "
                                "weights.", label_for=ids.TEACHER_EPOCHS),
-                    ], className="mt-3"),
+                    ], className="mt-3", id=ids.TEACHER_BUILTIN),
                     html.Div([
                         _field("Architecture of the weights", dbc.RadioItems(
                             id=ids.TEACHER_ARCH, inline=True, value="mlp")),
@@ -181,7 +185,7 @@ def layout(dataset: str | None = None, **_):
                         html.Div(id=ids.UPLOAD_STATUS, className="small text-muted mt-1",
                                  **{"aria-live": "polite"}),
                     ], id=ids.TEACHER_UPLOAD, className="mt-3 awd-hidden"),
-                ]),
+                ], help_section="teacher"),
                 _card("Wavelet", [
                     dbc.Row([
                         dbc.Col(_field("Start from", dcc.Dropdown(id=ids.WAVE, value="db5", clearable=False)),
@@ -195,7 +199,7 @@ def layout(dataset: str | None = None, **_):
                                                                             value="orthogonal")), sm=6),
                         dbc.Col(_field("Boundary mode", dbc.Select(id=ids.MODE, value="auto")), sm=6),
                     ]),
-                ]),
+                ], help_section="wavelet"),
             ], lg=6),
             dbc.Col([
                 _card("λ / γ grid", [
@@ -205,9 +209,9 @@ def layout(dataset: str | None = None, **_):
                         dbc.Button("Paper's grid", id=ids.PRESET_PAPER, color="secondary", outline=True,
                                    size="sm"),
                     ], className="mb-3"),
-                    _field("λ values (sparsity)", dbc.Textarea(id=ids.LAMBDAS, rows=2),
+                    _field(["λ values (sparsity)", help_link("lambda")], dbc.Textarea(id=ids.LAMBDAS, rows=2),
                            "Comma-separated, ≥ 0.", label_for=ids.LAMBDAS),
-                    _field("γ values (interpretation)", dbc.Textarea(id=ids.GAMMAS, rows=3),
+                    _field(["γ values (interpretation)", help_link("gamma")], dbc.Textarea(id=ids.GAMMAS, rows=3),
                            "Include 0: it is the “AWD without interpretation” baseline.",
                            label_for=ids.GAMMAS),
                     dbc.Row([
@@ -217,7 +221,7 @@ def layout(dataset: str | None = None, **_):
                                                          step=1)), sm=6),
                     ]),
                     html.Div(id=ids.GRID_SIZE, className="mb-2"),
-                ]),
+                ], help_section="grid"),
                 dbc.Card(dbc.CardBody([
                     html.Div(id=ids.ESTIMATE, className="mb-3", **{"aria-live": "polite"}),
                     dbc.Button("Start distillation", id=ids.SUBMIT, color="success", size="lg",
@@ -278,7 +282,7 @@ async def load_dataset_info(dataset_id):
 OPTIONS_OUTPUTS = dict(
     options=Output(ids.OPTIONS, "data"), waves=Output(ids.WAVE, "options"), wave=Output(ids.WAVE, "value"),
     attributions=Output(ids.ATTRIBUTION, "options"), parametrizations=Output(ids.PARAMETRIZATION, "options"),
-    modes=Output(ids.MODE, "options"), archs=Output(ids.TEACHER_ARCH, "options"),
+    modes=Output(ids.MODE, "options"),
     max_levels=Output(ids.LEVELS, "max"), max_epochs=Output(ids.EPOCHS, "max"),
     max_teacher_epochs=Output(ids.TEACHER_EPOCHS, "max"), error=alert_outputs(ids.ERROR, allow_duplicate=True))
 
@@ -299,7 +303,6 @@ async def load_options(_key, wave=None):
                 wave=wave if wave in waves else default_wave,
                 attributions=choice_options(options, "attribution"),
                 parametrizations=choice_options(options, "parametrization"), modes=choice_options(options, "mode"),
-                archs=[{"label": a, "value": a} for a in options.get("teacher_architectures", [])],
                 max_levels=bounds.get("levels"), max_epochs=bounds.get("epochs"),
                 max_teacher_epochs=bounds.get("teacher_epochs"), error=alert_value(None))
 
@@ -317,17 +320,54 @@ async def load_teachers(info, uploaded, options, current):
         rows = items(await get_client().list_teachers())
     except ApiError:
         rows = [{"id": a, "name": a, "arch": a, "builtin": True} for a in service.get("teacher_architectures", [])]
-    choices = teacher_options(rows)
+    kind = (info or {}).get("kind")
+    choices = teacher_options(rows_for_kind(rows, service, info))
     values = [o["value"] for o in choices]
     if uploaded and uploaded.get("id"):
         if uploaded["id"] not in values:
             choices.append({"label": f"uploaded: {uploaded.get('name', uploaded['id'])}", "value": uploaded["id"]})
         return dict(options=choices, value=uploaded["id"])
-    kind = (info or {}).get("kind")
     if triggered_id() == ids.DATASET_INFO or current not in values:
         default = (service.get("default_teacher") or {}).get(kind, "mlp")
         return dict(options=choices, value=default if default in values else (values[0] if values else None))
     return dict(options=choices, value=current)
+
+
+def architectures_for(options: dict | None, kind: str | None) -> list[str]:
+    """The built-in architectures offered for a data kind (``GET /api/options``'s
+    ``teacher_architectures_by_kind``; every architecture while the kind is unknown)."""
+    options = options or {}
+    by_kind = options.get("teacher_architectures_by_kind") or {}
+    return list(by_kind.get(kind) or options.get("teacher_architectures") or [])
+
+
+def rows_for_kind(rows: list[dict], options: dict | None, info: dict | None) -> list[dict]:
+    """Teacher rows valid for the chosen dataset: built-ins of its kind (:func:`architectures_for`), uploaded
+    weights of such an architecture whose input shape is the dataset's sample shape."""
+    info = info or {}
+    allowed = set(architectures_for(options, info.get("kind")))
+    shape = info.get("shape")
+    out = []
+    for r in rows:
+        arch = r.get("arch", r.get("id"))
+        if allowed and arch not in allowed:
+            continue
+        if not r.get("builtin", True) and shape and r.get("input_shape") and list(r["input_shape"]) != list(shape):
+            continue
+        out.append(r)
+    return out
+
+
+@callback(
+    output=dict(options=Output(ids.TEACHER_ARCH, "options"), value=Output(ids.TEACHER_ARCH, "value")),
+    inputs=dict(info=Input(ids.DATASET_INFO, "data"), options=Input(ids.OPTIONS, "data")),
+    state=dict(current=State(ids.TEACHER_ARCH, "value")),
+)
+def weights_architectures(info, options, current):
+    """The architectures an uploaded weights file may have: those of the dataset's kind."""
+    archs = architectures_for(options, (info or {}).get("kind"))
+    value = current if current in archs else (archs[0] if archs else None)
+    return dict(options=[{"label": a, "value": a} for a in archs], value=value)
 
 
 def teacher_options(rows: list[dict]) -> list[dict]:
@@ -341,10 +381,13 @@ def teacher_options(rows: list[dict]) -> list[dict]:
     return opts
 
 
-@callback(output=Output(ids.TEACHER_UPLOAD, "className"), inputs=dict(source=Input(ids.TEACHER_SOURCE, "value")))
+@callback(output=dict(upload=Output(ids.TEACHER_UPLOAD, "className"),
+                      builtin=Output(ids.TEACHER_BUILTIN, "className")),
+          inputs=dict(source=Input(ids.TEACHER_SOURCE, "value")))
 def toggle_teacher_upload(source):
-    """Show the weights upload only when the user chose to upload."""
-    return "mt-3" if source == "upload" else "mt-3 awd-hidden"
+    """Show either the weights upload (with its architecture) or the built-in architecture, never both."""
+    upload = source == "upload"
+    return dict(upload="mt-3" if upload else "mt-3 awd-hidden", builtin="mt-3 awd-hidden" if upload else "mt-3")
 
 
 #: What a grid preset fills in.
@@ -438,14 +481,19 @@ SUBMIT_OUTPUTS = dict(nav=Output(APP_NAV, "href", allow_duplicate=True), status=
                epochs=State(ids.EPOCHS, "value"), levels=State(ids.LEVELS, "value"), wave=State(ids.WAVE, "value"),
                attribution=State(ids.ATTRIBUTION, "value"), seed=State(ids.SEED, "value"),
                parametrization=State(ids.PARAMETRIZATION, "value"), mode=State(ids.MODE, "value"),
-               idem_key=State(ids.IDEMPOTENCY, "data"), teacher_epochs=State(ids.TEACHER_EPOCHS, "value")),
+               idem_key=State(ids.IDEMPOTENCY, "data"), teacher_epochs=State(ids.TEACHER_EPOCHS, "value"),
+               source=State(ids.TEACHER_SOURCE, "value"), options=State(ids.OPTIONS, "data")),
     prevent_initial_call=True,
 )
 async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
-                 parametrization, mode, idem_key, teacher_epochs=None):
+                 parametrization, mode, idem_key, teacher_epochs=None, source=None, options=None):
     """Submit the job (with an idempotency key, so a double click makes one job) and go to its page."""
     if not n_clicks:
         return named_update(SUBMIT_OUTPUTS)
+    if source == "upload" and teacher in ("auto", *((options or {}).get("teacher_architectures") or [])):
+        return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(
+            "teacher: drop your weights file first (or choose “Train a built-in network”)", color="warning",
+            className="py-2 mb-0"))
     try:
         payload = job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
                               parametrization, mode, teacher_epochs)

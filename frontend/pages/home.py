@@ -15,6 +15,7 @@ from dash import ALL, Input, Output, callback, ctx, dcc, html
 from awd_studio.frontend import figures
 from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import alert_outputs, alert_value, graph, named_update, size_graphs_to_their_figures
+from awd_studio.frontend.help_links import help_link
 
 dash.register_page(__name__, path="/", title="AWD Studio · upload", name="Upload")
 
@@ -84,7 +85,7 @@ def _examples_card():
         for name, label, desc in EXAMPLES
     ]
     return dbc.Card(dbc.CardBody([
-        html.H2("…or try an example", className="h5"),
+        html.H2(["…or try an example", help_link("example")], className="h5"),
         dbc.ListGroup(buttons, flush=True),
         dcc.Loading(html.Div(id=ids.EXAMPLE_STATUS, className="small text-muted mt-2"), type="dot"),
     ]), className="mb-4 shadow-sm h-100")
@@ -93,7 +94,7 @@ def _examples_card():
 def layout(dataset: str | None = None, **_):
     """The home page; ``?dataset=<id>`` preselects a stored dataset."""
     return html.Div([
-        html.H1("Distil a network into a wavelet", className="h3 mb-1"),
+        html.H1(["Distil a network into a wavelet", help_link("method")], className="h3 mb-1"),
         html.P("Upload data and a trained network (or let us train one), and get back a learned wavelet, a tiny "
                "interpretable model and a link to share.", className="lead text-muted mb-4"),
         dcc.Store(id=ids.DATASET_ID, data=dataset),

@@ -13,6 +13,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from awd_studio.frontend import figures
 from awd_studio.frontend.api_client import ApiError, get_client
+from awd_studio.frontend.help_links import help_link
 from awd_studio.frontend.components import (
     APP_NAV,
     alert_outputs,
@@ -42,10 +43,16 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.POLL)
     CANCEL = "job-cancel"
     RESULTS_LINK = "job-results-link"
     LOSS_GRAPH = "job-loss-graph"
+    TEACHER_CARD = "job-teacher-card"
+    TEACHER_GRAPH = "job-teacher-graph"
+    ETA_LINE = "job-eta-line"
     CONFIG = "job-config"
 
 
-size_graphs_to_their_figures(ids.LOSS_GRAPH)
+size_graphs_to_their_figures(ids.LOSS_GRAPH, ids.TEACHER_GRAPH)
+
+#: The loss points' ``chunk`` of the teacher's training curve (``GET /api/jobs/{id}``).
+TEACHER_CHUNK = -1
 
 TERMINAL = {"succeeded", "failed", "cancelled"}
 POLL_MS = 1000
@@ -68,6 +75,7 @@ def losses_to_history(points) -> dict:
     """
     if isinstance(points, dict):
         return points
+    points = [p for p in points or [] if int(p.get("chunk", 0)) != TEACHER_CHUNK]
     if not points:
         return {}
     chunks = sorted({int(p.get("chunk", 0)) for p in points})
@@ -82,6 +90,20 @@ def losses_to_history(points) -> dict:
             out.setdefault(key, []).append(float("nan") if v is None else float(v))
     if len(chunks) == 1:
         out = {"epoch": epochs, **out}
+    return out
+
+
+def teacher_history(points) -> dict:
+    """The teacher's training curve among the loss points: ``{"epoch": [...], "teacher train": [...],
+    "teacher val": [...]}``, or ``{}`` when the teacher was not trained here (uploaded) or has not started."""
+    mine = sorted((p for p in points or [] if isinstance(p, dict) and int(p.get("chunk", 0)) == TEACHER_CHUNK),
+                  key=lambda p: p.get("epoch", 0))
+    if not mine:
+        return {}
+    out: dict[str, list] = {"epoch": [p.get("epoch") for p in mine]}
+    for p in mine:
+        for name, v in (p.get("values") or {}).items():
+            out.setdefault(name, []).append(float("nan") if v is None else float(v))
     return out
 
 
@@ -101,7 +123,7 @@ def layout(job_id: str | None = None, **_):
             dbc.Progress(id=ids.PROGRESS, value=0, striped=True, animated=True, style={"height": "1.4rem"},
                          label="0%", className="mb-2"),
             html.Div([html.Span("Time left: ", className="text-muted"), html.Span("—", id=ids.ETA)],
-                     className="small"),
+                     className="small", id=ids.ETA_LINE),
             html.Div([
                 dbc.Button("Cancel job", id=ids.CANCEL, color="outline-danger", size="sm", n_clicks=0,
                            className="me-2"),
@@ -109,7 +131,10 @@ def layout(job_id: str | None = None, **_):
                            size="sm", className="awd-hidden"),
             ], className="mt-3"),
         ]), className="mb-4 shadow-sm"),
-        dbc.Card([dbc.CardHeader(html.H2("Training losses", className="h6 mb-0")),
+        dbc.Card([dbc.CardHeader(html.H2(["Teacher training", help_link("teacher")], className="h6 mb-0")),
+                  dbc.CardBody(graph(ids.TEACHER_GRAPH, "teacher-losses", figures.loss_figure(None)))],
+                 className="shadow-sm mb-4 awd-hidden", id=ids.TEACHER_CARD),
+        dbc.Card([dbc.CardHeader(html.H2(["Distillation losses", help_link("data")], className="h6 mb-0")),
                   dbc.CardBody(graph(ids.LOSS_GRAPH, "losses", figures.loss_figure(None)))],
                  className="shadow-sm mb-4"),
         html.Details([html.Summary("Job settings"), html.Pre(id=ids.CONFIG, className="awd-config-json mt-2")]),
@@ -122,9 +147,10 @@ def job_view(job: dict):
     Returns
     -------
     dict
-        ``badge``, ``stage``, ``percent``, ``label``, ``eta``, ``error``, ``done`` (bool),
-        ``history`` (loss series), ``cancellable`` (bool), ``notice`` (a warning such as "no worker is
-        running", or None).
+        ``badge``, ``stage``, ``percent``, ``label``, ``eta`` (None once the job has ended: the page hides the
+        line), ``error``, ``done`` (bool), ``history`` (loss series), ``teacher_history`` (the teacher's
+        training curve), ``cancellable`` (bool: the page shows Cancel only then), ``notice`` (a warning such as
+        "no worker is running", or None).
     """
     state = job.get("state", "queued")
     fraction = float(job.get("fraction") or 0.0)
@@ -142,10 +168,11 @@ def job_view(job: dict):
         "stage": stage,
         "percent": percent,
         "label": f"{percent}%",
-        "eta": "finished" if state in TERMINAL else fmt_seconds(job.get("eta_seconds")),
+        "eta": None if state in TERMINAL else fmt_seconds(job.get("eta_seconds")),
         "error": error,
         "done": state in TERMINAL,
         "history": losses_to_history(job.get("losses")),
+        "teacher_history": teacher_history(job.get("losses")),
         "cancellable": state in ("queued", "running"),
         "notice": job.get("notice"),
     }
@@ -161,8 +188,12 @@ POLL_OUTPUTS = dict(
     eta=Output(ids.ETA, "children"),
     error=alert_outputs(ids.ERROR),
     losses=Output(ids.LOSS_GRAPH, "figure"),
+    teacher_losses=Output(ids.TEACHER_GRAPH, "figure"),
+    teacher_card_class=Output(ids.TEACHER_CARD, "className"),
+    eta_line_class=Output(ids.ETA_LINE, "className"),
     stop=Output(ids.POLL, "disabled"),
     cancel_disabled=Output(ids.CANCEL, "disabled"),
+    cancel_class=Output(ids.CANCEL, "className"),
     results_link_class=Output(ids.RESULTS_LINK, "className"),
     config=Output(ids.CONFIG, "children"),
     nav=Output(APP_NAV, "href", allow_duplicate=True),
@@ -186,12 +217,18 @@ async def poll(_n, job_id):
         msg = "No such job." if err.not_found else f"Could not read the job: {err.message}"
         return named_update(POLL_OUTPUTS, badge=state_badge("unknown"), stage="", percent=0, label="", animated=False,
                             eta="—", error=alert_value(msg), stop=err.not_found, cancel_disabled=True,
+                            cancel_class="me-2 awd-hidden",
                             results_link_class="awd-hidden", config="", notice=alert_value(None))
     v = job_view(job)
     return dict(
         badge=state_badge(v["state"], id=ids.STATE_BADGE), stage=v["stage"], percent=v["percent"], label=v["label"],
-        animated=not v["done"], eta=v["eta"], error=alert_value(v["error"]), losses=figures.loss_figure(v["history"]),
+        animated=not v["done"], eta=v["eta"] or "", error=alert_value(v["error"]),
+        losses=figures.loss_figure(v["history"]),
+        teacher_losses=figures.loss_figure(v["teacher_history"], title="teacher's MSE on standardised targets"),
+        teacher_card_class="shadow-sm mb-4" if v["teacher_history"] else "shadow-sm mb-4 awd-hidden",
+        eta_line_class="small" if v["eta"] else "small awd-hidden",
         stop=v["done"], cancel_disabled=not v["cancellable"],
+        cancel_class="me-2" if v["cancellable"] else "me-2 awd-hidden",
         results_link_class="" if v["state"] == "succeeded" else "awd-hidden",
         config=json.dumps(job.get("config") or {}, indent=2, sort_keys=True),
         nav=f"/results/{job_id}" if v["state"] == "succeeded" else no_update, notice=alert_value(v["notice"]),

@@ -1,13 +1,17 @@
-"""Jobs list ``/jobs``: recent jobs with their states, refreshed every few seconds."""
+"""Jobs list ``/jobs``: every run with its dataset, teacher, grid and score; rerun, delete (each confirmed first),
+pick two runs to compare; the stored datasets with delete. Refreshed every few seconds while anything changes."""
 
 from __future__ import annotations
 
+import json
+
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from awd_studio.frontend.api_client import ApiError, get_client
-from awd_studio.frontend.components import items, state_badge
+from awd_studio.frontend.components import APP_NAV, alert_outputs, alert_value, items, named_update, state_badge
+from awd_studio.frontend.help_links import help_link
 
 dash.register_page(__name__, path="/jobs", title="AWD Studio · jobs", name="Jobs")
 
@@ -19,46 +23,252 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.TABLE)
     TABLE = "jobs-table"
     LIST = "jobs-list"
     EMPTY = "jobs-empty"
+    DATASETS = "jobs-datasets"
+    DATASETS_LIST = "jobs-datasets-list"
+    #: The rows last drawn (jobs and datasets), and their signature: the tables are redrawn only on a change.
+    ROWS = "jobs-rows"
+    SIGNATURE = "jobs-signature"
+    #: Grows after each confirmed action, to redraw at once.
+    VERSION = "jobs-version"
+    SELECTED = "jobs-selected"
+    COMPARE = "jobs-compare"
+    STATUS = "jobs-status"
+    #: The action waiting for confirmation, the dialog and its buttons.
+    PENDING = "jobs-pending"
+    CONFIRM = "jobs-confirm"
+    CONFIRM_TEXT = "jobs-confirm-text"
+    CONFIRM_OK = "jobs-confirm-ok"
+    CONFIRM_CANCEL = "jobs-confirm-cancel"
+    #: ``type`` of the pattern-matching ids: a row's checkbox ``{type, id}`` and action buttons ``{type, action,
+    #: target}`` (action: rerun, delete-job, delete-dataset).
+    SELECT = "jobs-select"
+    ACTION = "jobs-action"
+
+
+METRIC_LABELS = {"r2": "R²", "rmse": "RMSE"}
+KIND_LABELS = {"timeseries": "time series", "image": "maps"}
 
 
 def layout(**_):
-    """The jobs list."""
+    """The jobs list and the datasets."""
     return html.Div([
-        html.Div([html.H1("Jobs", className="h3 mb-0"),
-                  dbc.Button("New distillation", href="/", color="success")],
-                 className="d-flex justify-content-between align-items-center mb-3"),
+        html.Div([
+            html.H1(["Jobs", help_link("runs")], className="h3 mb-0"),
+            html.Div([
+                dbc.Button("Compare 2 selected", id=ids.COMPARE, color="primary", outline=True, disabled=True,
+                           className="me-2", href="/compare", title="Tick two finished runs to compare them"),
+                help_link("compare"),
+                dbc.Button("New distillation", href="/", color="success", className="ms-3"),
+            ], className="d-flex align-items-center"),
+        ], className="d-flex justify-content-between align-items-center mb-3"),
         dcc.Interval(id=ids.POLL, interval=3000, n_intervals=0),
-        dbc.Card(dbc.CardBody(html.Div(id=ids.TABLE, className="table-responsive")), className="shadow-sm"),
+        dcc.Store(id=ids.ROWS), dcc.Store(id=ids.SIGNATURE), dcc.Store(id=ids.VERSION, data=0),
+        dcc.Store(id=ids.SELECTED, data=[]), dcc.Store(id=ids.PENDING),
+        dbc.Alert(id=ids.STATUS, is_open=False, dismissable=True, color="info"),
+        dbc.Card(dbc.CardBody(html.Div(id=ids.TABLE, className="table-responsive")), className="shadow-sm mb-4"),
+        html.H2("Datasets", className="h5 mb-2"),
+        dbc.Card(dbc.CardBody(html.Div(id=ids.DATASETS, className="table-responsive")), className="shadow-sm"),
+        dbc.Modal([
+            dbc.ModalHeader(dbc.ModalTitle("Please confirm")),
+            dbc.ModalBody(id=ids.CONFIRM_TEXT),
+            dbc.ModalFooter([dbc.Button("Cancel", id=ids.CONFIRM_CANCEL, color="secondary", n_clicks=0),
+                             dbc.Button("Confirm", id=ids.CONFIRM_OK, color="danger", n_clicks=0)]),
+        ], id=ids.CONFIRM, is_open=False),
     ])
 
 
-def jobs_table(rows: list[dict]):
-    """Pure: job rows -> a table (newest first) or a friendly empty message."""
+def score_text(summary: dict | None) -> str:
+    """``"R² 0.954"`` from a job's summary (the selected AWD student's test score); ``"—"`` without one."""
+    if not summary or summary.get("awd_test") is None:
+        return "—"
+    metric = summary.get("metric") or "r2"
+    value = float(summary["awd_test"])
+    return f"{METRIC_LABELS.get(metric, metric)} {value:.3f}" if metric == "r2" else f"{metric.upper()} {value:.4g}"
+
+
+def grid_text(grid) -> str:
+    """``"3 × 6"`` (λ values × γ values); ``"—"`` when unknown."""
+    return f"{grid[0]} × {grid[1]}" if grid and len(grid) == 2 else "—"
+
+
+def _action(label: str, action: str, target: str, *, color: str, disabled: bool = False, title: str | None = None):
+    return dbc.Button(label, id={"type": ids.ACTION, "action": action, "target": target}, size="sm", n_clicks=0,
+                      color=color, outline=True, className="me-1 py-0", disabled=disabled, title=title)
+
+
+def jobs_table(rows: list[dict], selected: list[str] | None = None):
+    """Pure: job rows (``GET /api/jobs``) -> a table (newest first) or a friendly empty message."""
     if not rows:
         return html.P(["No jobs yet. ", html.A("Upload data", href="/"), " to start one."],
                       className="text-muted mb-0", id=ids.EMPTY)
+    selected = set(selected or [])
     rows = sorted(rows, key=lambda r: str(r.get("created") or ""), reverse=True)
-    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Job", "State", "Stage", "Progress", "Created")]))
+    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in (
+        "", "Run", "Dataset", "Teacher", "Grid λ × γ", "AWD test score", "Teacher test", "State", "Created", "")]))
     body = []
     for r in rows:
-        jid = r["id"]
-        href = f"/results/{jid}" if r.get("state") == "succeeded" else f"/jobs/{jid}"
+        jid, state = r["id"], r.get("state")
+        href = f"/results/{jid}" if state == "succeeded" else f"/jobs/{jid}"
+        summary = r.get("summary") or {}
+        teacher_score = summary.get("teacher_test")
+        score_title = (f"teacher: {teacher_score:.4g}; cross-validation chose {summary.get('choice')}"
+                       if teacher_score is not None else None)
+        active = state in ("queued", "running")
+        pick = (dbc.Checkbox(id={"type": ids.SELECT, "id": jid}, value=jid in selected,
+                             input_class_name="awd-select",
+                             label=html.Span(f"Select run {jid[:8]} to compare", className="visually-hidden"))
+                if state == "succeeded" else None)
+        stage = "" if state in ("succeeded", "cancelled") else (r.get("stage") or "")
         pct = int(round(100 * float(r.get("fraction") or 0)))
         body.append(html.Tr([
+            html.Td(pick),
             html.Td(html.A(jid[:8], href=href, title=jid)),
-            html.Td(state_badge(r.get("state"))),
-            html.Td(r.get("stage") or "—", className="small"),
-            html.Td(dbc.Progress(value=pct, label=f"{pct}%", style={"height": "1rem", "minWidth": "6rem"})),
-            html.Td(str(r.get("created") or "")[:19].replace("T", " "), className="small text-muted"),
-        ]))
-    return dbc.Table([head, html.Tbody(body)], hover=True, size="sm", className="awd-table mb-0", id=ids.LIST)
+            html.Td(r.get("dataset_name") or html.Span("deleted", className="text-muted")),
+            html.Td(r.get("teacher_name") or "—"),
+            html.Td(grid_text(r.get("grid"))),
+            html.Td(score_text(summary), title=score_title, className="awd-score"),
+            html.Td(score_text({**summary, "awd_test": teacher_score}) if summary else "—", className="small"),
+            html.Td([state_badge(state), html.Span(f" {stage} {pct}%" if active else "", className="small")]),
+            html.Td(str(r.get("created") or "")[:16].replace("T", " "), className="small text-muted"),
+            html.Td([
+                _action("Rerun", "rerun", jid, color="primary", disabled=not r.get("dataset_name"),
+                        title=None if r.get("dataset_name") else "its dataset was deleted"),
+                _action("Delete", "delete-job", jid, color="danger", disabled=active,
+                        title="cancel it first" if active else None),
+            ]),
+        ], id=f"jobs-row-{jid[:8]}"))
+    return dbc.Table([head, html.Tbody(body)], hover=True, size="sm", className="awd-table mb-0 align-middle",
+                     id=ids.LIST)
 
 
-@callback(output=Output(ids.TABLE, "children"), inputs=dict(_n=Input(ids.POLL, "n_intervals")))
-async def refresh(_n):
-    """``GET /api/jobs`` -> table."""
+def datasets_table(datasets: list[dict], jobs: list[dict]):
+    """Pure: dataset rows (``GET /api/datasets``) and the jobs using each -> a table with New run and Delete."""
+    if not datasets:
+        return html.P("No datasets stored.", className="text-muted mb-0")
+    uses = {}
+    for j in jobs:
+        uses[j.get("dataset_id")] = uses.get(j.get("dataset_id"), 0) + 1
+    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Dataset", "Kind", "Samples", "Sample shape",
+                                                                 "Jobs", "Added", "")]))
+    body = [html.Tr([
+        html.Td(d.get("name") or d["id"][:8]),
+        html.Td(KIND_LABELS.get(d.get("kind"), d.get("kind"))),
+        html.Td(str(d.get("n", "?"))),
+        html.Td(" × ".join(str(s) for s in d.get("shape") or [])),
+        html.Td(str(uses.get(d["id"], 0))),
+        html.Td(str(d.get("created") or "")[:16].replace("T", " "), className="small text-muted"),
+        html.Td([dbc.Button("New run", href=f"/configure?dataset={d['id']}", size="sm", color="success",
+                            outline=True, className="me-1 py-0"),
+                 _action("Delete", "delete-dataset", d["id"], color="danger")]),
+    ], id=f"jobs-dataset-{d['id'][:8]}") for d in datasets]
+    return dbc.Table([head, html.Tbody(body)], hover=True, size="sm", className="awd-table mb-0 align-middle",
+                     id=ids.DATASETS_LIST)
+
+
+def confirm_text(pending: dict, rows: dict) -> str:
+    """Pure: what the confirmation dialog asks, in words (naming the run or dataset and what goes with it)."""
+    jobs = {j["id"]: j for j in (rows or {}).get("jobs", [])}
+    datasets = {d["id"]: d for d in (rows or {}).get("datasets", [])}
+    target, action = pending["target"], pending["action"]
+    if action == "delete-dataset":
+        d = datasets.get(target, {})
+        users = [j for j in jobs.values() if j.get("dataset_id") == target]
+        extra = (f" and its {len(users)} job{'s' if len(users) != 1 else ''} with their results and share links"
+                 if users else "")
+        return f"Delete the dataset “{d.get('name', target[:8])}”{extra}? This cannot be undone."
+    j = jobs.get(target, {})
+    what = f"run {target[:8]} ({j.get('dataset_name') or 'deleted dataset'}, {j.get('teacher_name') or '?'}, " \
+           f"grid {grid_text(j.get('grid'))})"
+    if action == "rerun":
+        return f"Rerun {what} with the same dataset, teacher and settings? A new job is queued."
+    return f"Delete {what}, its result files and its share links? This cannot be undone."
+
+
+#: What each refresh redraws, by name.
+REFRESH_OUTPUTS = dict(table=Output(ids.TABLE, "children"), datasets=Output(ids.DATASETS, "children"),
+                       rows=Output(ids.ROWS, "data"), signature=Output(ids.SIGNATURE, "data"))
+
+
+@callback(output=REFRESH_OUTPUTS,
+          inputs=dict(_n=Input(ids.POLL, "n_intervals"), _version=Input(ids.VERSION, "data")),
+          state=dict(signature=State(ids.SIGNATURE, "data"), selected=State(ids.SELECTED, "data")))
+async def refresh(_n, _version, signature, selected):
+    """``GET /api/jobs`` and ``GET /api/datasets`` -> the tables (unchanged rows are not redrawn)."""
+    client = get_client()
     try:
-        rows = items(await get_client().list_jobs())
+        jobs, datasets = items(await client.list_jobs()), items(await client.list_datasets())
     except ApiError as err:
-        return dbc.Alert(f"Could not list jobs: {err.message}", color="danger")
-    return jobs_table(rows)
+        return named_update(REFRESH_OUTPUTS, table=dbc.Alert(f"Could not list jobs: {err.message}", color="danger"))
+    keep = ("id", "state", "stage", "fraction", "dataset_id", "dataset_name", "teacher_name", "grid", "summary",
+            "created")
+    rows = {"jobs": [{k: j.get(k) for k in keep} for j in jobs],
+            "datasets": [{k: d.get(k) for k in ("id", "name", "kind", "n", "shape", "created")} for d in datasets]}
+    new_signature = json.dumps(rows, sort_keys=True, default=str)
+    if new_signature == signature:
+        return named_update(REFRESH_OUTPUTS)
+    return dict(table=jobs_table(rows["jobs"], selected), datasets=datasets_table(rows["datasets"], rows["jobs"]),
+                rows=rows, signature=new_signature)
+
+
+#: What ticking runs changes.
+SELECT_OUTPUTS = dict(selected=Output(ids.SELECTED, "data"), href=Output(ids.COMPARE, "href"),
+                      disabled=Output(ids.COMPARE, "disabled"))
+
+
+@callback(output=SELECT_OUTPUTS, inputs=dict(values=Input({"type": ids.SELECT, "id": ALL}, "value")),
+          prevent_initial_call=True)
+def select(values):
+    """The ticked runs (in the order shown); Compare links to ``/compare?a=&b=`` when exactly two are ticked."""
+    chosen = [spec["id"]["id"] for spec, value in zip(ctx.inputs_list[0], values or []) if value]
+    if len(chosen) == 2:
+        return dict(selected=chosen, href=f"/compare?a={chosen[0]}&b={chosen[1]}", disabled=False)
+    return dict(selected=chosen, href="/compare", disabled=True)
+
+
+#: What asking for an action opens.
+ASK_OUTPUTS = dict(pending=Output(ids.PENDING, "data"), text=Output(ids.CONFIRM_TEXT, "children"),
+                   open=Output(ids.CONFIRM, "is_open"))
+
+
+@callback(output=ASK_OUTPUTS, inputs=dict(clicks=Input({"type": ids.ACTION, "action": ALL, "target": ALL}, "n_clicks")),
+          state=dict(rows=State(ids.ROWS, "data")), prevent_initial_call=True)
+def ask(clicks, rows):
+    """A Rerun or Delete button opens the confirmation dialog (redrawn buttons, with 0 clicks, open nothing)."""
+    trig = ctx.triggered_id
+    if not trig or not any(clicks or []) or not (ctx.triggered and ctx.triggered[0].get("value")):
+        return named_update(ASK_OUTPUTS)
+    pending = {"action": trig["action"], "target": trig["target"]}
+    return dict(pending=pending, text=confirm_text(pending, rows), open=True)
+
+
+#: What a confirmed (or cancelled) action changes.
+CONFIRM_OUTPUTS = dict(open=Output(ids.CONFIRM, "is_open", allow_duplicate=True),
+                       status=alert_outputs(ids.STATUS), version=Output(ids.VERSION, "data"),
+                       nav=Output(APP_NAV, "href", allow_duplicate=True))
+
+
+@callback(output=CONFIRM_OUTPUTS,
+          inputs=dict(ok=Input(ids.CONFIRM_OK, "n_clicks"), cancel=Input(ids.CONFIRM_CANCEL, "n_clicks")),
+          state=dict(pending=State(ids.PENDING, "data"), rows=State(ids.ROWS, "data"),
+                     version=State(ids.VERSION, "data")),
+          prevent_initial_call=True)
+async def confirm(ok, cancel, pending, rows, version):
+    """Do the pending action once confirmed: rerun (then open the new job), delete a job, or delete a dataset
+    (with its jobs, which the dialog named)."""
+    if ctx.triggered_id != ids.CONFIRM_OK or not pending:
+        return named_update(CONFIRM_OUTPUTS, open=False)
+    client, target = get_client(), pending["target"]
+    try:
+        if pending["action"] == "rerun":
+            job = await client.rerun_job(target)
+            return dict(open=False, status=alert_value(None), version=(version or 0) + 1, nav=f"/jobs/{job['id']}")
+        if pending["action"] == "delete-job":
+            await client.delete_job(target)
+            message = f"Deleted run {target[:8]}."
+        else:
+            users = [j for j in (rows or {}).get("jobs", []) if j.get("dataset_id") == target]
+            await client.delete_dataset(target, with_jobs=bool(users))
+            message = "Deleted the dataset" + (f" and its {len(users)} job(s)." if users else ".")
+    except ApiError as err:
+        return named_update(CONFIRM_OUTPUTS, open=False, status=alert_value(f"Not done: {err.message}"))
+    return named_update(CONFIRM_OUTPUTS, open=False, status=alert_value(message), version=(version or 0) + 1)

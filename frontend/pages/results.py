@@ -28,6 +28,7 @@ from awd_studio.frontend.components import (
     size_graphs_to_their_figures,
     triggered_id,
 )
+from awd_studio.frontend.help_links import help_link
 
 dash.register_page(__name__, path_template="/results/<token>", title="AWD Studio · results", name="Results")
 
@@ -112,7 +113,7 @@ def layout(token: str | None = None, **_):
 def _body():
     return [
         html.Div(id=ids.SUMMARY, className="mb-4"),
-        html.H2("The learned wavelet", className="h4 mt-2 mb-3"),
+        html.H2(["The learned wavelet", help_link("wavelet")], className="h4 mt-2 mb-3"),
         dbc.Row([
             dbc.Col(figure_card("Wavelet ψ and scaling function φ", ids.WAVELET_GRAPH, "awd-wavelet",
                                 help_text="Learned (solid) against the initial wavelet (dashed)."), xl=6),
@@ -124,7 +125,7 @@ def _body():
             dbc.Col(figure_card("3 × 3 sub-filters for peak counting", ids.SUBFILTERS_GRAPH,
                                 "awd-subfilters"), xl=6),
         ]), id=ids.MAPS_ONLY),
-        html.H2("The λ / γ grid", className="h4 mt-2 mb-3"),
+        html.H2(["The λ / γ grid", help_link("grid")], className="h4 mt-2 mb-3"),
         html.Div([
             html.Span(id=ids.INSPECTING, className="me-2"),
             dbc.Button("Back to the selected point", id=ids.RESET_CLICK, size="sm", color="link",
@@ -136,13 +137,13 @@ def _body():
             dbc.Col(figure_card("Learned ψ across the grid", ids.PSI_GRID_GRAPH, "awd-psi-grid",
                                 help_text="One small plot per (λ, γ); dotted grey: the initial wavelet."), xl=7),
         ]),
-        html.H2("Wavelet activation maps", className="h4 mt-2 mb-3"),
+        html.H2(["Wavelet activation maps", help_link("activation")], className="h4 mt-2 mb-3"),
         figure_card("Where the attribution-weighted coefficients sit", ids.ACTIVATION_GRAPH,
                     "awd-activation", extra=html.Div([
                         dbc.Label("Test example", html_for=ids.EXAMPLE, className="me-2 mb-0"),
                         dcc.Dropdown(id=ids.EXAMPLE, clearable=False, style={"minWidth": "16rem"}),
                     ], className="d-flex align-items-center mb-2")),
-        html.H2("Scores", className="h4 mt-2 mb-3"),
+        html.H2(["Scores", help_link("scores")], className="h4 mt-2 mb-3"),
         dbc.Card(dbc.CardBody(html.Div(id=ids.SCORES_TABLE, className="table-responsive")),
                  className="mb-4 shadow-sm"),
         figure_card("Test scores", ids.SCORES_GRAPH, "awd-scores"),

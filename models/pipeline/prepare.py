@@ -26,7 +26,7 @@ __all__ = ["prepare", "input_scaling", "ScaledInputTeacher", "scaled", "scaling_
            "check_teacher_is_finite", "TEACHER_CHECK_SAMPLES"]
 
 
-def prepare(data_path, config, work_dir, progress=None):
+def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
     """Stage 1: read and split the data, train or load the teacher, and store both in ``work_dir``.
 
     Fits that an earlier preparation left in ``work_dir/chunks`` are removed: they belong to another teacher or
@@ -40,6 +40,9 @@ def prepare(data_path, config, work_dir, progress=None):
     work_dir : str or Path
     progress : callable, optional
         ``progress(stage, fraction, message)``.
+    on_teacher_epoch : callable, optional
+        ``on_teacher_epoch(epoch, {"train": mse, "val": mse})`` after each epoch of a teacher trained here
+        (never called for an uploaded teacher).
 
     Returns
     -------
@@ -88,7 +91,7 @@ def prepare(data_path, config, work_dir, progress=None):
 
         kwargs = {"epochs": config.teacher_epochs} if config.teacher_epochs else {}
         teacher = _teachers.train_teacher(config.teacher, X_train, y_train, seed=config.seed, device=device,
-                                          progress=teacher_progress, **kwargs)
+                                          progress=teacher_progress, on_epoch=on_teacher_epoch, **kwargs)
         attribution_target = 0
         teacher_file = str(work_dir / "teacher.safetensors")
         _teachers.save_teacher(teacher, teacher_file)

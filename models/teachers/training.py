@@ -72,7 +72,7 @@ def _epoch_loss(model, X, Y, batch_size):
 
 def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size=None, lr=None,
                   patience=None, seed=0, device=None, progress=None, weight_decay=0.0, val_fraction=0.15,
-                  num_threads=None):
+                  num_threads=None, on_epoch=None):
     """Train a built-in teacher with Adam on the mean squared error, with early stopping.
 
     Inputs are standardised by one global mean and standard deviation, targets per column; both are
@@ -106,6 +106,9 @@ def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size
         Share of ``X`` held out when no validation data are given.
     num_threads : int, optional
         CPU threads during training (restored afterwards); ``None`` takes :data:`DEFAULT_THREADS`.
+    on_epoch : callable, optional
+        ``on_epoch(epoch, {"train": float, "val": float})`` after each epoch (epoch counts from 1; MSE on the
+        standardised targets, as in ``teacher.history``), e.g. to draw the training curve live.
 
     Returns
     -------
@@ -155,7 +158,7 @@ def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size
     threads = DEFAULT_THREADS[name] if num_threads is None else int(num_threads)
     with _cpu_threads(threads if dev.type == "cpu" else None):
         return _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, seed, progress,
-                      weight_decay)
+                      weight_decay, on_epoch)
 
 
 @contextlib.contextmanager
@@ -172,7 +175,8 @@ def _cpu_threads(n):
         torch.set_num_threads(previous)
 
 
-def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, seed, progress, weight_decay):
+def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, seed, progress, weight_decay,
+           on_epoch=None):
     """The training loop of :func:`train_teacher` on checked arrays."""
     torch.manual_seed(seed)
     model = build_teacher(name, X_tr.shape[1:], y_tr.shape[1])
@@ -214,6 +218,8 @@ def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, 
             best_state = copy.deepcopy(model.state_dict())
         else:
             stale += 1
+        if on_epoch is not None:
+            on_epoch(epoch + 1, {"train": history["train"][-1], "val": val_loss})
         if progress is not None:
             elapsed = time.perf_counter() - started
             progress("teacher", (epoch + 1) / epochs,

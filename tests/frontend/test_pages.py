@@ -309,8 +309,10 @@ def test_results_downloads_and_activation(service):
 
 def test_jobs_list(service):
     jobs = page("jobs")
-    table = str(run(jobs.refresh(0)))
+    out = run(jobs.refresh(0, 0, None, []))
+    table = str(out["table"])
     assert f"/results/{service.job_id}" in table and "succeeded" in table
+    assert run(jobs.refresh(1, 0, out["signature"], []))["table"] is no_update  # unchanged: not redrawn
     assert "No jobs yet" in str(jobs.jobs_table([]))
 
 

@@ -1,0 +1,169 @@
+"""Compare ``/compare?a=<job id>&b=<job id>``: two finished runs side by side: both learned wavelets overlaid,
+their test scores, and the settings in which they differ (highlighted)."""
+
+from __future__ import annotations
+
+import json
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, dcc, html
+
+from awd_studio.frontend.api_client import ApiError, get_client
+from awd_studio.frontend.components import graph, is_job_id, size_graphs_to_their_figures
+from awd_studio.frontend.figures.compare import (
+    RUN_COLORS,
+    compare_scores_figure,
+    compare_wavelets_figure,
+    score_table_rows,
+)
+from awd_studio.frontend.help_links import help_link
+
+dash.register_page(__name__, path="/compare", title="AWD Studio · compare", name="Compare")
+
+
+class ids:  # noqa: N801 (a namespace of constants, read as ids.BODY)
+    """Component ids of the compare page (the strings are what tests/e2e look for)."""
+
+    RUNS = "compare-runs"
+    BODY = "compare-body"
+    HEADS = "compare-heads"
+    WAVELETS_GRAPH = "compare-wavelets-graph"
+    SCORES_GRAPH = "compare-scores-graph"
+    SCORES_TABLE = "compare-scores"
+    SETTINGS = "compare-settings"
+    ERROR = "compare-error"
+
+
+size_graphs_to_their_figures(ids.WAVELETS_GRAPH, ids.SCORES_GRAPH)
+
+METRICS = {"r2": "R²", "rmse": "RMSE"}
+#: Facts of a run compared beside its job settings (from the job and its bundle).
+FACT_KEYS = ("dataset", "teacher", "grid λ × γ", "selected λ", "selected γ", "wavelet chosen")
+
+
+def layout(a: str | None = None, b: str | None = None, **_):
+    """The compare page of runs ``a`` and ``b``."""
+    return html.Div([
+        dcc.Store(id=ids.RUNS, data=[a, b]),
+        html.H1(["Compare two runs", help_link("compare")], className="h3 mb-3"),
+        dcc.Loading(html.Div(id=ids.BODY), type="default"),
+    ])
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, separators=(", ", ": "))
+    return str(value)
+
+
+def run_facts(job: dict, bundle: dict) -> dict:
+    """The facts of one run that the settings table compares (dataset, teacher, grid, selected point, every job
+    option)."""
+    selected = bundle.get("selected") or {}
+    facts = {
+        "dataset": job.get("dataset_name") or "(deleted)",
+        "teacher": (bundle.get("teacher") or {}).get("name") or job.get("teacher_name"),
+        "grid λ × γ": f"{len(bundle.get('lambdas') or [])} × {len(bundle.get('gammas') or [])}",
+        "selected λ": selected.get("lambda"),
+        "selected γ": selected.get("gamma"),
+        "wavelet chosen": (bundle.get("selection") or {}).get("choice"),
+    }
+    for key, value in sorted((job.get("config") or {}).items()):
+        facts.setdefault(key, value)
+    return facts
+
+
+def settings_diff(facts: list[dict]) -> list[tuple[str, str, str, bool]]:
+    """Pure: ``(name, value in A, value in B, differs)`` for every fact either run has; differing ones first.
+
+    Examples
+    --------
+    >>> settings_diff([{"epochs": 2, "seed": 0}, {"epochs": 5, "seed": 0}])
+    [('epochs', '2', '5', True), ('seed', '0', '0', False)]
+    """
+    names = list(dict.fromkeys([*facts[0], *facts[1]]))
+    rows = [(n, _fmt(facts[0].get(n)), _fmt(facts[1].get(n))) for n in names]
+    rows = [(n, a, b, a != b) for n, a, b in rows]
+    return sorted(rows, key=lambda r: not r[3])
+
+
+def _settings_table(rows, labels):
+    head = html.Thead(html.Tr([html.Th("Setting"), html.Th(labels[0]), html.Th(labels[1])]))
+    body = [html.Tr([html.Td(n), html.Td(a, className="awd-differs" if d else ""),
+                     html.Td(b, className="awd-differs" if d else "")], className="awd-diff-row" if d else "")
+            for n, a, b, d in rows]
+    n_diff = sum(d for *_, d in rows)
+    return html.Div([
+        html.P(f"{n_diff} setting{'s' if n_diff != 1 else ''} differ (highlighted, listed first).",
+               className="small text-muted"),
+        dbc.Table([head, html.Tbody(body)], size="sm", className="awd-table awd-diff mb-0", id=ids.SETTINGS),
+    ], className="table-responsive")
+
+
+def _scores_table(bundles, labels):
+    rows = score_table_rows(bundles)
+    head = html.Thead(html.Tr([html.Th("Model"), html.Th(f"R² {labels[0]}"), html.Th(f"R² {labels[1]}"),
+                               html.Th(f"RMSE {labels[0]}"), html.Th(f"RMSE {labels[1]}")]))
+    body = [html.Tr([html.Td(r["model"]), *[html.Td(_fmt(v)) for v in r["r2"]], *[html.Td(_fmt(v)) for v in r["rmse"]]])
+            for r in rows]
+    return dbc.Table([head, html.Tbody(body)], size="sm", className="awd-table mb-0", id=ids.SCORES_TABLE)
+
+
+def _head(job: dict, bundle: dict, label: str, color: str):
+    summary = job.get("summary") or {}
+    verdict = (bundle.get("verdict") or {}).get("text")
+    return dbc.Card(dbc.CardBody([
+        html.H2([html.Span("■ ", style={"color": color}), label], className="h6"),
+        html.Div([html.A(job["id"][:8], href=f"/results/{job['id']}"), f" · {job.get('dataset_name') or 'deleted'}"
+                  f" · {job.get('teacher_name') or '?'}"], className="small"),
+        html.Div(verdict, className="small text-muted mt-1") if verdict else None,
+        html.Div(f"AWD test {METRICS.get(summary.get('metric'), summary.get('metric'))}: "
+                 f"{_fmt(summary.get('awd_test'))}; ψ moved {_fmt((bundle.get('wavelet') or {}).get('distance_to_init'))} "
+                 "from its initial wavelet (relative L2)", className="small") if summary else None,
+    ]), className="shadow-sm h-100")
+
+
+def _card(title, section, body):
+    return dbc.Card([dbc.CardHeader(html.H2([title, help_link(section)], className="h6 mb-0")), dbc.CardBody(body)],
+                    className="shadow-sm mb-4")
+
+
+def _problem(message):
+    return dbc.Alert([message, " ", html.A("Back to the jobs list", href="/jobs")], color="warning", id=ids.ERROR)
+
+
+@callback(output=Output(ids.BODY, "children"), inputs=dict(runs=Input(ids.RUNS, "data")))
+async def show(runs):
+    """Read both jobs and results and draw the comparison."""
+    runs = [r for r in runs or [] if r]
+    if len(runs) != 2 or not all(is_job_id(r) for r in runs):
+        return _problem("Pick two finished runs on the jobs list (tick them, then press Compare).")
+    client = get_client()
+    try:
+        jobs = [await client.get_job(r) for r in runs]
+        bundles = [await client.get_result(r) for r in runs]
+    except ApiError as err:
+        return _problem(f"Could not read both runs: {err.message}")
+    labels = [f"A · {runs[0][:8]}", f"B · {runs[1][:8]}"]
+    facts = [run_facts(j, b) for j, b in zip(jobs, bundles)]
+    same_data = facts[0]["dataset"] == facts[1]["dataset"]
+    return html.Div([
+        dbc.Row([dbc.Col(_head(j, b, lab, c), md=6, className="mb-3")
+                 for j, b, lab, c in zip(jobs, bundles, labels, RUN_COLORS)], id=ids.HEADS),
+        _card("Learned wavelets (initial dashed, learned solid)", "wavelet", [
+            html.P("Curves that coincide are drawn over each other: a wavelet that barely moved hides its dashed "
+                   "initial wavelet (the distances above say how far each moved).", className="small text-muted"),
+            graph(ids.WAVELETS_GRAPH, "compare-wavelets", compare_wavelets_figure(bundles, labels))]),
+        _card("Test scores", "scores", [
+            None if same_data else dbc.Alert("The runs are on different datasets: their scores are not comparable.",
+                                             color="warning", className="py-2"),
+            graph(ids.SCORES_GRAPH, "compare-scores", compare_scores_figure(bundles, labels)),
+            _scores_table(bundles, labels),
+        ]),
+        _card("Settings", "configure", _settings_table(settings_diff(facts), labels)),
+    ])

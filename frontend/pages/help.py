@@ -1,0 +1,221 @@
+"""Help ``/help``: the method in a scientist's words, a worked example, how to read every panel, when to trust a
+result. Sections carry the stable ids of :data:`frontend.help_links.HELP_SECTIONS` ("?" links land on them).
+
+The page is public (no owner data): a share link's reader may follow its "?" links here.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, clientside_callback, dcc, html
+
+from awd_studio.frontend.help_links import HELP_SECTIONS
+
+dash.register_page(__name__, path="/help", title="AWD Studio · help", name="Help")
+
+
+class ids:  # noqa: N801 (a namespace of constants, read as ids.ROOT)
+    """Component ids of the help page (section ids are the keys of ``HELP_SECTIONS``)."""
+
+    ROOT = "help-root"
+    TOC = "help-toc"
+    SCROLLED = "help-scrolled"
+
+
+def _p(*children):
+    return html.P(list(children))
+
+
+#: Each section's body (Dash components), by section id.
+BODIES = {
+    "method": [
+        _p("You have a trained neural network that predicts something from your signals (a time series or a "
+           "2D map) and you want to know what it looks at. Adaptive wavelet distillation (AWD) answers with a ",
+           html.Em("wavelet"), ": a short filter h that splits a signal into coarse and fine scales, learned so "
+           "that three things hold at once:"),
+        html.Ol([
+            html.Li("the wavelet reconstructs the signals exactly (it stays a valid orthogonal wavelet);"),
+            html.Li("the signals' wavelet coefficients are sparse: few coefficients carry most of the signal "
+                    "(weighted by λ);"),
+            html.Li("the network's attributions on those coefficients are sparse: the network's prediction "
+                    "depends on few coefficients (weighted by γ)."),
+        ]),
+        _p("A tiny model on a few coefficients of that wavelet, the ", html.Em("student"), ", then predicts the same "
+           "target. If the student does nearly as well as the network, the few scales and positions it reads are a "
+           "readable account of what the network used. The method is Ha, Singh, Lanusse, Upadhyayula & Yu, "
+           "“Adaptive wavelet distillation from neural networks through interpretations”, NeurIPS 2021."),
+    ],
+    "example": [
+        _p("Clathrin-mediated endocytosis (CME): a cell membrane pit coated with clathrin grows, pinches off and "
+           "becomes a vesicle. In two-colour TIRF movies each pit gives a clathrin fluorescence trace (here 40 "
+           "frames). The question: from the clathrin trace alone, how much auxilin is recruited? (Auxilin arrives "
+           "only when the pit pinches off, so the target tells productive from abortive events.) The built-in ",
+           html.Code("cme"), " example simulates such traces."),
+        html.Ol([
+            html.Li(["The ", html.Strong("teacher"), " is an LSTM trained on the traces to predict the "
+                     "auxilin amplitude. Its test R² is the ceiling: the student will rarely beat it."]),
+            html.Li(["AWD starts from db5 and learns h over a grid of λ (sparsity) and γ (interpretation) "
+                     "values. With γ = 0 the teacher is ignored: that grid column is wavelet compression alone."]),
+            html.Li(["For each candidate wavelet the ", html.Strong("student"), " takes, in each of the J + 1 "
+                     "scales, the six largest coefficients of the trace and fits a linear model to the target. "
+                     "Cross-validation on the training traces picks the grid point, and keeps db5 unless the "
+                     "distilled wavelet beats it by more than one standard error."]),
+            html.Li(["Reading the result: if the chosen wavelet's student reaches, say, R² 0.75 where the LSTM "
+                     "reaches 0.78, the network's prediction is mostly explained by the largest coefficients of a "
+                     "few scales, and the activation map shows where in the trace (growth, plateau or the drop at "
+                     "scission) those coefficients sit. If db5's student does as well, distillation found nothing "
+                     "the fixed wavelet lacked, and the verdict says so."]),
+        ]),
+        _p("On our simulated CME traces (bench/SCIENCE.md) the product's choice and db5 both reached test R² ≈ 0.54 "
+           "against the LSTM's 0.78: distillation did not help there, and the page says so."),
+    ],
+    "teacher": [
+        _p("The teacher is the trained network whose behaviour is distilled: yours (uploaded weights: "
+           ".safetensors, a weights-only .pt, or a .pt2) or one AWD Studio trains on your training split (MLP or "
+           "LSTM for time series; MLP, CNN or ResNet18 for maps). Its test score is shown next to the students'. "
+           "A teacher that predicts badly has nothing to explain: its attributions are noise, and γ > 0 "
+           "distils that noise."),
+    ],
+    "wavelet": [
+        _p("ψ (the wavelet) responds to details at one scale; φ (the scaling function) carries the coarse "
+           "remainder. Both follow from the lowpass filter h (and its highpass g[n] = (−1)ⁿ h[N−1−n]). In every "
+           "plot the ", html.Strong("initial wavelet is dashed"), " and the ", html.Strong("learned one solid"),
+           ". The distance to the initial wavelet (minimum L2 over shifts, sign and time reversal, relative to ‖ψ‖) "
+           "says how far it moved."),
+    ],
+    "lambda": [
+        _p("λ weights the sparsity of the wavelet coefficients of your signals (their L1 norm). A larger λ "
+           "pushes the wavelet to describe each signal with fewer large coefficients, as a compression "
+           "wavelet would, whether or not the network cares about them."),
+    ],
+    "gamma": [
+        _p("γ weights the sparsity of the teacher's attributions on the wavelet coefficients (the TRIM "
+           "attributions below). A larger γ pushes the wavelet to concentrate what the network uses into few "
+           "coefficients. γ = 0 ignores the network entirely: the γ = 0 column of the grid is the “AWD without "
+           "interpretation” baseline, and a result is only about the network if γ > 0 beats it."),
+    ],
+    "trim": [
+        _p("TRIM (transformation importance) asks the network about coefficients instead of samples: the signal is "
+           "written as its wavelet coefficients, passed back through the inverse transform into the network, "
+           "and the attribution of each coefficient is computed there: by default the saliency |∂ prediction / "
+           "∂ coefficient|; input × gradient and integrated gradients are offered too. A large attribution means "
+           "the prediction changes a lot when that coefficient, at that scale and position, changes."),
+    ],
+    "grid": [
+        _p("Every (λ, γ) pair trains one wavelet. The heat map shows each point's cross-validated student score "
+           "(R² for time series); the ★ marks the selected point. Differences within one standard error are "
+           "ties: check the numbers, not only the colour. Selection keeps the initial wavelet unless the best "
+           "grid point beats it by more than one standard error of the paired CV difference."),
+    ],
+    "student": [
+        _p("Time series: per scale, the k = 6 largest coefficients, then a ridge-regularised linear model; the "
+           "prediction is a weighted sum of “the largest coefficient at scale j”. Maps: peaks of the map, the "
+           "distilled 3 × 3 filters read at the peaks, histograms of those responses, and a χ² comparison with "
+           "each class's template (peak counting, the weak-lensing statistic). The students are tiny: their "
+           "parameter counts are in the scores table."),
+    ],
+    "compression": [
+        _p("AWD Studio's compression factor is the share of the test signals' wavelet coefficients whose magnitude ",
+           html.Em("and"), " attribution both exceed 10⁻³. Lower means the network's explanation sits in fewer "
+           "coefficients: 0.05 means 5 % of coefficients matter. The threshold has units (those of the scaled "
+           "signal), so compare compression between runs on the same data only. Models that read no wavelet "
+           "coefficients (the teacher, fixed-filter baselines) have no compression factor."),
+    ],
+    "scores": [
+        _p("The scores table and bars give each model's test R² (1 is perfect, 0 is predicting the mean, "
+           "negative is worse than the mean) and RMSE (in target units, with its bootstrap SD): the teacher, AWD "
+           "(the selected grid point), AWD with γ = 0, the initial wavelet and, for maps, fixed-filter "
+           "baselines. The verdict sentence above them gives the paired bootstrap interval of AWD minus the "
+           "initial wavelet on the same test samples: only an interval that excludes 0 is a gain."),
+    ],
+    "activation": [
+        _p("For a few test examples, where the attribution-weighted wavelet coefficients sit, drawn on the "
+           "signal's own axis (time for series, pixels for maps): the parts of the signal the distilled "
+           "explanation relies on. Read it together with the teacher's score: a weak teacher's activations are "
+           "not evidence of anything."),
+    ],
+    "data": [
+        _p("The data panels show a few samples and the target's distribution, so that you can spot a wrong file "
+           "or a constant target before reading any score. The loss curves show, per epoch, each loss term of the "
+           "distillation of the selected grid point (and the teacher's training loss when AWD Studio trained it): "
+           "a curve still falling at the last epoch means more epochs could change the result."),
+    ],
+    "trust": [
+        html.Ul([
+            html.Li("Trust the explanation only as far as the teacher is good: with a test R² near 0 the teacher "
+                    "has learned nothing to explain."),
+            html.Li("Trust the distilled wavelet only if it beats both the initial wavelet and the γ = 0 column: "
+                    "otherwise sparsity, not the network, shaped it."),
+            html.Li("A student that beats its teacher usually means the teacher is under-trained or the task is "
+                    "nearly linear in a few coefficients, not that the student is “better”."),
+            html.Li("On maps, check the fixed-filter baselines (Laplace, Roberts cross, raw peak heights): if one "
+                    "beats AWD, use it."),
+            html.Li("Grid differences within one standard error are ties; rerun with another seed to see how "
+                    "stable the choice is (the compare page puts two runs side by side)."),
+        ]),
+    ],
+    "configure": [
+        _p("Start from the quick grid; the paper's grid is larger and slower. Include γ = 0. Levels J: each "
+           "level halves the scale; too many levels leave bands with fewer coefficients than the student reads. "
+           "The orthogonal parametrisation keeps the wavelet exactly valid; the free one follows the paper "
+           "(penalised). The run-time estimate is rough and for this server's CPU."),
+    ],
+    "runs": [
+        _p("The jobs list shows each run's dataset, teacher, grid size (number of λ values × number of γ "
+           "values), the selected AWD student's test score with its metric, the state and the date. Rerun "
+           "submits the same dataset, teacher and settings again. Delete removes a finished job, its result "
+           "files and its share links (a queued or running job must be cancelled first). Every delete and rerun "
+           "asks for confirmation. A dataset that jobs used is deleted only together with those jobs (the dialog "
+           "names how many); while one of them is still running, it cannot be deleted."),
+    ],
+    "compare": [
+        _p("Tick two finished runs in the jobs list and press Compare: both learned wavelets overlaid (ψ and φ; "
+           "initial dashed, learned solid), the test scores side by side, and the settings that differ "
+           "highlighted. Runs on different datasets can be compared, but their scores cannot."),
+    ],
+    "cite": [
+        _p("If AWD Studio helps your work, cite the method:"),
+        html.Pre("@inproceedings{ha2021adaptive,\n"
+                 "  title     = {Adaptive wavelet distillation from neural networks through interpretations},\n"
+                 "  author    = {Ha, Wooseok and Singh, Chandan and Lanusse, Francois and Upadhyayula, Srigokul\n"
+                 "               and Yu, Bin},\n"
+                 "  booktitle = {Advances in Neural Information Processing Systems},\n"
+                 "  volume    = {34},\n"
+                 "  year      = {2021}\n"
+                 "}", className="awd-config-json", id="help-bibtex"),
+    ],
+}
+
+
+def _section(section_id: str) -> html.Section:
+    return html.Section([html.H2(HELP_SECTIONS[section_id], className="h5 mt-4"), *BODIES[section_id]],
+                        id=section_id)
+
+
+def layout(**_):
+    """The help page: a table of contents and one section per id of ``HELP_SECTIONS``."""
+    toc = html.Nav(html.Ol([html.Li(html.A(title, href=f"#{sid}")) for sid, title in HELP_SECTIONS.items()],
+                           className="small mb-0"), id=ids.TOC, **{"aria-label": "Contents"})
+    return html.Div([
+        dcc.Store(id=ids.SCROLLED),
+        html.H1("How AWD works and how to read a result", className="h3 mb-3"),
+        dbc.Row([
+            dbc.Col(dbc.Card(dbc.CardBody([html.H2("Contents", className="h6"), toc]), className="shadow-sm"),
+                    lg=3, className="mb-3"),
+            dbc.Col(dbc.Card(dbc.CardBody([_section(sid) for sid in HELP_SECTIONS]), className="shadow-sm"), lg=9),
+        ]),
+    ], id=ids.ROOT, className="awd-help")
+
+
+# The sections are drawn after the browser has looked for the #anchor: scroll to it once they exist.
+clientside_callback(
+    """function (_) {
+        var hash = window.location.hash ? decodeURIComponent(window.location.hash.slice(1)) : "";
+        var el = hash && document.getElementById(hash);
+        if (el) { setTimeout(function () { el.scrollIntoView({block: "start"}); }, 0); }
+        return hash || null;
+    }""",
+    Output(ids.SCROLLED, "data"),
+    Input(ids.ROOT, "id"),
+)

@@ -1,0 +1,90 @@
+"""A job's one-line result summary, kept on its row so that the jobs list never opens a result bundle.
+
+The summary is read once from ``result.json`` (when the worker finishes the job, or the first time the API
+lists a job that finished before summaries existed) and stored in ``jobs.summary``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from awd_studio.models.options import grid_preset
+
+__all__ = ["SUMMARY_KEYS", "summarize_result", "grid_size"]
+
+#: What a summary holds (every value may be None when the bundle lacks it).
+SUMMARY_KEYS = ("metric", "awd_test", "teacher_test", "teacher", "choice", "n_lambdas", "n_gammas")
+
+
+def _number(value) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def summarize_result(result_dir: str | Path) -> dict[str, Any] | None:
+    """The small summary of one finished result.
+
+    Parameters
+    ----------
+    result_dir : path-like
+        A job's result directory (holding ``result.json``).
+
+    Returns
+    -------
+    dict or None
+        ``metric`` ("r2" or "rmse", the verdict's), ``awd_test`` (the selected AWD student's test score in that
+        metric), ``teacher_test`` (the teacher's), ``teacher`` (its architecture), ``choice`` ("awd" or
+        "initial"), ``n_lambdas`` and ``n_gammas`` (the grid's size); None when there is no readable bundle.
+    """
+    try:
+        bundle = json.loads((Path(result_dir) / "result.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(bundle, dict):
+        return None
+    metric = (bundle.get("verdict") or {}).get("metric") or (bundle.get("cv") or {}).get("metric") or "r2"
+    teacher = bundle.get("teacher") or {}
+    awd = ((bundle.get("models") or {}).get("awd") or {}).get("test") or {}
+    return {
+        "metric": metric,
+        "awd_test": _number(awd.get(metric)),
+        "teacher_test": _number((teacher.get("test") or {}).get(metric)),
+        "teacher": teacher.get("name"),
+        "choice": (bundle.get("selection") or {}).get("choice"),
+        "n_lambdas": len(bundle.get("lambdas") or []) or None,
+        "n_gammas": len(bundle.get("gammas") or []) or None,
+    }
+
+
+def grid_size(config: dict, kind: str | None) -> tuple[int, int] | None:
+    """``(n_lambdas, n_gammas)`` of a job's stored options, before it has run.
+
+    Parameters
+    ----------
+    config : dict
+        The job's stored options (``lambdas``/``gammas`` None mean the grid preset's).
+    kind : {"timeseries", "image"} or None
+        The dataset's kind (the preset depends on it); None when the dataset is gone.
+
+    Returns
+    -------
+    tuple of int or None
+        γ = 0 always runs (it is the no-interpretation baseline), so it counts even when not listed;
+        None when the grid cannot be known (preset of a deleted dataset).
+    """
+    lambdas, gammas = config.get("lambdas"), config.get("gammas")
+    if lambdas is None or gammas is None:
+        if kind is None:
+            return None
+        try:
+            preset = grid_preset(kind, str(config.get("grid_preset") or "default"))
+        except ValueError:
+            return None
+        lambdas = lambdas if lambdas is not None else preset["lambdas"]
+        gammas = gammas if gammas is not None else preset["gammas"]
+    return len(set(lambdas)), len(set(gammas) | {0.0})

@@ -1,0 +1,147 @@
+"""Runs management in a browser: the jobs list tells runs apart, delete asks first and the row goes, two runs
+compared side by side, /help and its "?" links, the configure page's teacher choices, a cancelled job's page."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.conftest import wait_for
+from tests.e2e.conftest import OWNER_TOKEN, assert_drawn, console_errors
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(420)]
+
+OWNER = {"Authorization": f"Bearer {OWNER_TOKEN}"}
+NUMBER = r"-?\d+\.\d+"
+
+
+def _finished(api, job_id):
+    body = api.get(f"/api/jobs/{job_id}").json()
+    return body if body["state"] in ("succeeded", "failed", "cancelled") else None
+
+
+def _plot_traces(page, graph_id):
+    """(dash of each trace) of a drawn plotly graph, read from the browser."""
+    return page.evaluate(f"""() => document.querySelector('#{graph_id} .js-plotly-plot').data
+        .map(t => (t.line && t.line.dash) || 'solid')""")
+
+
+def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, screenshot, tiny_job):
+    api = httpx.Client(base_url=web_server, headers=OWNER, timeout=60)
+    dataset = api.post("/api/examples/synthetic", json={"n": 150, "seed": 14, "name": "runs e2e"}).json()
+    jobs = [api.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job, "seed": seed}).json()
+            for seed in (0, 1)]
+    for job in jobs:
+        final = wait_for(lambda: _finished(api, job["id"]), timeout=240, what="a tiny job to finish")
+        assert final["state"] == "succeeded", final.get("error")
+    a, b = (j["id"] for j in jobs)
+    teacher_points = [p for p in api.get(f"/api/jobs/{a}").json()["losses"] if p["chunk"] == -1]
+    assert teacher_points and "teacher_val" in teacher_points[0]["values"]  # the teacher's training curve
+
+    context = owner_context()
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+
+    # The jobs list: dataset, teacher, grid and score with numbers on each run's row.
+    page.goto(web_server + "/jobs")
+    row = page.locator(f"#jobs-row-{a[:8]}")
+    row.wait_for()
+    text = row.inner_text()
+    assert "runs e2e" in text and "mlp" in text and "1 × 2" in text and "succeeded" in text.lower(), text
+    assert re.search(r"R² " + NUMBER, text), text
+    screenshot(page, "runs-01-jobs-list")
+
+    # Compare: tick both runs, the button opens /compare?a=&b= with both wavelets and the scores drawn.
+    for jid in (a, b):
+        page.locator(f"#jobs-row-{jid[:8]} input[type=checkbox]").check()
+    page.wait_for_function("!document.querySelector('#jobs-compare').classList.contains('disabled')")
+    page.click("#jobs-compare")
+    page.wait_for_url(re.compile(r".*/compare\?a=.*&b=.*"))
+    page.locator("#compare-wavelets-graph .main-svg").first.wait_for()
+    page.locator("#compare-scores-graph .main-svg").first.wait_for()
+    sizes = assert_drawn(page, min_height=300, settle=1.5)
+    assert sizes["compare-wavelets-graph"][0] >= 600 and sizes["compare-wavelets-graph"][1] >= 380, sizes
+    dashes = _plot_traces(page, "compare-wavelets-graph")
+    assert dashes.count("solid") == 4 and dashes.count("dash") == 4, dashes  # φ and ψ of A and B
+    scores = page.inner_text("#compare-scores")
+    assert "AWD" in scores and "Teacher" in scores and len(re.findall(NUMBER, scores)) >= 8, scores
+    assert page.locator("#compare-settings td.awd-differs").count() >= 2  # seed differs (A and B cells)
+    differing = page.locator("#compare-settings tr.awd-diff-row").all_inner_texts()
+    assert any(t.split("\t")[0] == "seed" and sorted(t.split("\t")[1:]) == ["0", "1"] for t in differing), differing
+    screenshot(page, "runs-02-compare")
+
+    # Delete run B from the list: a dialog asks first; confirmed, the row goes and the API agrees.
+    page.goto(web_server + "/jobs")
+    page.locator(f"#jobs-row-{b[:8]}").wait_for()
+    page.locator(f"#jobs-row-{b[:8]} button", has_text="Delete").click()
+    dialog = page.locator("#jobs-confirm")
+    dialog.wait_for(state="visible")
+    assert b[:8] in page.inner_text("#jobs-confirm-text") and "cannot be undone" in page.inner_text("#jobs-confirm-text")
+    screenshot(page, "runs-03-delete-confirm")
+    page.click("#jobs-confirm-cancel")  # cancelling keeps it
+    dialog.wait_for(state="hidden")
+    assert api.get(f"/api/jobs/{b}").status_code == 200
+    page.locator(f"#jobs-row-{b[:8]} button", has_text="Delete").click()
+    dialog.wait_for(state="visible")
+    page.click("#jobs-confirm-ok")
+    page.locator(f"#jobs-row-{b[:8]}").wait_for(state="detached")
+    assert api.get(f"/api/jobs/{b}").status_code == 404
+    assert page.locator(f"#jobs-row-{a[:8]}").is_visible()
+
+    # Help: the "?" next to the heading lands on its section, scrolled into view; every section is there.
+    page.click("#help-link-runs")
+    page.wait_for_url(re.compile(r".*/help#runs$"))
+    page.locator("section#runs").wait_for()
+    page.wait_for_timeout(500)
+    top, scrolled, height = page.evaluate("""() => [document.getElementById('runs').getBoundingClientRect().top,
+        window.scrollY, window.innerHeight]""")
+    assert scrolled > 500 and 0 <= top < height - 100, (top, scrolled, height)  # scrolled to it, in view
+    assert page.locator(".awd-help section").count() == 18
+    assert "λ" in page.inner_text("section#lambda") and "TRIM" in page.inner_text("section#trim")
+    assert "@inproceedings" in page.inner_text("#help-bibtex")
+    screenshot(page, "runs-04-help")
+
+    # Configure for a time series: one architecture selector at a time, no CNN or ResNet18 offered.
+    page.goto(f"{web_server}/configure?dataset={dataset['id']}")
+    page.wait_for_function("document.querySelector('#configure-dataset-facts')"
+                           " && document.querySelector('#configure-dataset-facts').innerText.includes('samples')")
+    page.wait_for_function("document.querySelector('#configure-teacher').innerText.trim().length > 0")
+    page.click("#configure-teacher")
+    page.get_by_role("option").first.wait_for()
+    offered = page.get_by_role("option").all_inner_texts()
+    assert offered and not any(re.match(r"(cnn|resnet18)\b", o) for o in offered), offered
+    assert any(o.startswith("lstm") for o in offered) and any(o.startswith("mlp") for o in offered), offered
+    page.keyboard.press("Escape")
+    assert page.locator("#configure-teacher-builtin").is_visible()
+    assert page.locator("#configure-teacher-upload").is_hidden()
+    page.get_by_label("Upload trained weights").check()
+    page.wait_for_function("!document.querySelector('#configure-teacher-upload').classList.contains('awd-hidden')")
+    assert page.locator("#configure-teacher-builtin").is_hidden()
+    radios = page.locator("#configure-teacher-arch label").all_inner_texts()
+    assert sorted(radios) == ["lstm", "mlp"], radios
+    screenshot(page, "runs-05-configure-upload")
+
+    # A cancelled job: neither a Cancel button nor "Time left".
+    job = api.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job, "seed": 7}).json()
+    api.post(f"/api/jobs/{job['id']}/cancel")
+    page.goto(f"{web_server}/jobs/{job['id']}")
+    page.locator("#job-state-badge", has_text="cancelled").wait_for()
+    page.wait_for_timeout(500)
+    assert page.locator("#job-cancel").is_hidden() and page.locator("#job-eta-line").is_hidden()
+    assert "finished" not in page.inner_text("main")
+
+    # Delete the dataset: the dialog names its jobs; confirmed, the dataset and they are gone.
+    page.goto(web_server + "/jobs")
+    ds_row = page.locator(f"#jobs-dataset-{dataset['id'][:8]}")
+    ds_row.wait_for()
+    ds_row.locator("button", has_text="Delete").click()
+    dialog.wait_for(state="visible")
+    assert "its 2 jobs" in page.inner_text("#jobs-confirm-text")
+    page.click("#jobs-confirm-ok")
+    ds_row.wait_for(state="detached")
+    assert api.get(f"/api/datasets/{dataset['id']}").status_code == 404
+    assert api.get(f"/api/jobs/{a}").status_code == 404
+    assert not errors, errors

@@ -1,0 +1,112 @@
+"""Runs management, compare and help pages without a browser: pure helpers and callbacks against the seeded
+service (tests/frontend/conftest.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from awd_studio.frontend import api_client
+from awd_studio.frontend.figures.compare import compare_scores_figure, compare_wavelets_figure, score_table_rows
+from awd_studio.frontend.figures.data import loss_figure
+from awd_studio.frontend.help_links import HELP_SECTIONS, help_href, help_link
+
+from .conftest import make_bundle
+from .test_pages import page, run
+
+
+@pytest.fixture(autouse=True)
+def _client_of(service):
+    """The pages exist once the seeded service's app does; callbacks talk to it."""
+    api_client.configure(app=service.app)
+
+
+def test_help_has_every_linked_section_and_links_refuse_unknown_ones():
+    help_page = page("help")
+    layout = json.dumps(help_page.layout().to_plotly_json(), default=lambda o: o.to_plotly_json())
+    for section in HELP_SECTIONS:
+        assert f'"id": "{section}"' in layout, section
+        assert set(help_page.BODIES) == set(HELP_SECTIONS)
+    assert help_link("gamma").href == help_href("gamma") == "/help#gamma"
+    with pytest.raises(ValueError, match="section"):
+        help_link("nope")
+    assert "@inproceedings" in layout and "NeurIPS" in layout
+
+
+def test_jobs_table_rows_tell_runs_apart_and_dialogs_name_what_goes():
+    jobs = page("jobs")
+    rows = [{"id": "a" * 8 + "-0000-4000-8000-000000000000", "state": "succeeded", "dataset_id": "d1",
+             "dataset_name": "cme traces", "teacher_name": "lstm", "grid": [3, 6],
+             "summary": {"metric": "r2", "awd_test": 0.9543, "teacher_test": 0.91, "choice": "awd"},
+             "created": "2025-01-02T03:04:05"},
+            {"id": "b" * 8 + "-0000-4000-8000-000000000000", "state": "running", "dataset_id": "d1",
+             "dataset_name": "cme traces", "teacher_name": "mlp", "grid": [1, 2], "fraction": 0.5,
+             "created": "2025-01-03T03:04:05"}]
+    table = str(jobs.jobs_table(rows))
+    assert "cme traces" in table and "3 × 6" in table and "R² 0.954" in table and "lstm" in table
+    assert jobs.score_text({"metric": "rmse", "awd_test": 0.03183}) == "RMSE 0.03183"
+    assert jobs.score_text(None) == "—" and jobs.grid_text(None) == "—"
+    datasets = [{"id": "d1", "name": "cme traces", "kind": "timeseries", "n": 40, "shape": [40]}]
+    assert "time series" in str(jobs.datasets_table(datasets, rows))
+    state = {"jobs": rows, "datasets": datasets}
+    assert "and its 2 jobs" in jobs.confirm_text({"action": "delete-dataset", "target": "d1"}, state)
+    text = jobs.confirm_text({"action": "delete-job", "target": rows[0]["id"]}, state)
+    assert "aaaaaaaa" in text and "cme traces" in text and "cannot be undone" in text
+    assert "same dataset" in jobs.confirm_text({"action": "rerun", "target": rows[0]["id"]}, state)
+
+
+def test_compare_figures_and_settings_diff():
+    a, b = make_bundle("timeseries", seed=0), make_bundle("timeseries", seed=1)
+    fig = compare_wavelets_figure([a, b], ["A", "B"])
+    solid = [t for t in fig.data if t.line.dash is None]
+    dashed = [t for t in fig.data if t.line.dash == "dash"]
+    assert len(solid) == 4 and len(dashed) == 4  # φ and ψ of two runs, learned and initial
+    rows = score_table_rows([a, b])
+    assert rows[0]["model"] == "Teacher" and all(isinstance(v, float) for v in rows[1]["r2"])
+    assert len(compare_scores_figure([a, b], ["A", "B"]).data) == 2
+    compare = page("compare")
+    diff = compare.settings_diff([{"epochs": 2, "seed": 0, "wave": "db5"}, {"epochs": 5, "seed": 0}])
+    assert diff[0][0] in ("epochs", "wave") and diff[0][3] and diff[-1] == ("seed", "0", "0", False)
+    assert "Pick two" in str(run(compare.show([None, None])))
+
+
+def test_compare_page_reads_two_runs(service):
+    compare = page("compare")
+    body = str(run(compare.show([service.job_id, service.job_id])))
+    assert "compare-wavelets-graph" in body and "compare-settings" in body and "0 settings differ" in body
+
+
+def test_loss_curves_have_whole_epoch_ticks():
+    fig = loss_figure({"epoch": [1, 2], "loss": [2.0, 1.0]})
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.xaxis.tickformat == "d"
+    fig = loss_figure({"epoch": list(range(1, 41)), "loss": [1.0 / e for e in range(1, 41)]})
+    assert fig.layout.xaxis.dtick == 5
+
+
+def test_job_page_hides_cancel_and_time_left_once_ended_and_plots_the_teacher():
+    job = page("job")
+    v = job.job_view({"state": "cancelled", "fraction": 0.3})
+    assert v["eta"] is None and not v["cancellable"] and v["error"] == "This job was cancelled."
+    points = [{"chunk": -1, "epoch": e, "values": {"teacher_train": 1.0 / e, "teacher_val": 1.2 / e}}
+              for e in (1, 2, 3)] + [{"chunk": 0, "epoch": 1, "values": {"train_loss": 0.5}}]
+    v = job.job_view({"state": "running", "fraction": 0.5, "losses": points})
+    assert v["teacher_history"]["epoch"] == [1, 2, 3] and len(v["teacher_history"]["teacher_val"]) == 3
+    assert v["history"] == {"epoch": [1], "train_loss": [0.5]} and v["eta"] == "—"
+
+
+def test_configure_offers_only_the_architectures_of_the_datasets_kind(service):
+    cfg = page("configure")
+    options = run(cfg.load_options("key"))["options"]
+    assert cfg.architectures_for(options, "timeseries") == ["lstm", "mlp"]
+    assert set(cfg.architectures_for(options, "image")) == {"cnn", "resnet18", "mlp"}
+    out = run(cfg.load_teachers({"kind": "timeseries", "shape": [64]}, None, options, None))
+    assert [o["value"] for o in out["options"]][:2] == ["mlp", "lstm"] or set(
+        o["value"] for o in out["options"] if o["value"] in ("mlp", "lstm", "cnn", "resnet18")) == {"mlp", "lstm"}
+    assert out["value"] == "lstm"
+    radio = cfg.weights_architectures({"kind": "timeseries"}, options, "cnn")
+    assert [o["value"] for o in radio["options"]] == ["lstm", "mlp"] and radio["value"] == "lstm"
+    shown = cfg.toggle_teacher_upload("upload")
+    assert "awd-hidden" in shown["builtin"] and "awd-hidden" not in shown["upload"]
+    shown = cfg.toggle_teacher_upload("builtin")
+    assert "awd-hidden" not in shown["builtin"] and "awd-hidden" in shown["upload"]
