@@ -22,6 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from awd_studio.backend.auth import OwnerGateMiddleware
 from awd_studio.backend.ratelimit import RateLimitMiddleware
 from awd_studio.backend.routes import datasets, examples, health, jobs, options, results, session, shares, teachers
+from awd_studio.backend.routes import predict as predict_route
 from awd_studio.jobstate.config import Settings, get_settings
 from awd_studio.jobstate.db import init_db
 from awd_studio.jobstate.dispatch import recover_jobs
@@ -38,6 +39,7 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix="/api")
     for module in (health, session, options, datasets, examples, teachers, jobs, results, shares):
         router.include_router(module.router)
+    router.include_router(predict_route.router)  # POST /results/{key}/predict
     return router
 
 

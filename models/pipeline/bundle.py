@@ -15,7 +15,7 @@ from awd_studio.models.pipeline.workdir import write_json
 
 __all__ = ["SCHEMA_PATH", "SCHEMA_ID", "ResultBundle", "DataInfo", "TeacherInfo", "TestScores", "CVScore",
            "ModelScores", "GridPoint", "TestDifference", "Selected", "CVInfo", "Selection", "Verdict", "Wavelet", "Activation",
-           "Provenance", "summary_text", "write_bundle"]
+           "Provenance", "Student", "Explain", "summary_text", "write_bundle"]
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "result-bundle.schema.json"
 SCHEMA_ID = "awd-result/1"
@@ -182,6 +182,27 @@ class Activation(_Section):
     y_pred: list[float]
 
 
+class Student(_Section):
+    """One fitted student written down (:mod:`models.pipeline.student_params`): its settings and the meaning
+    of its features here, its arrays in ``arrays.npz`` under the keys of ``arrays``."""
+
+    kind: Literal["series_topk_linear", "peak_count"]
+    definition: str
+    target_column: int
+    n_params: int
+    arrays: dict[str, str]
+    parameters: dict[str, Any]
+
+
+class Explain(_Section):
+    """How the AWD student reads the activation examples (:mod:`models.pipeline.explain_examples`): series,
+    per band the attribution-weighted coefficients and the positions of the kept ones; maps, the peaks, the
+    peak-count histogram and its chi² distance to every class template."""
+
+    kind: Literal["timeseries", "image"]
+    examples: list[dict[str, Any]]
+
+
 class Provenance(_Section):
     """What made the result: versions, seed, the full config, times, device."""
 
@@ -216,6 +237,8 @@ class ResultBundle(_Section):
     timings: dict[str, float]
     summary: str | None = None
     files: list[str] = Field(default_factory=list)
+    students: dict[str, Student] | None = None
+    explain: Explain | None = None
 
     def to_json(self) -> dict:
         """The bundle as the JSON-able dict ``result.json`` holds: optional keys only when they were given (a

@@ -18,6 +18,7 @@ from awd_studio.models.losses import validity_terms
 from awd_studio.models.pipeline.bundle import (
     Activation,
     CVInfo,
+    Explain,
     DataInfo,
     GridPoint,
     ModelScores,
@@ -25,6 +26,7 @@ from awd_studio.models.pipeline.bundle import (
     ResultBundle,
     Selected,
     Selection,
+    Student,
     TeacherInfo,
     Verdict,
     Wavelet,
@@ -43,6 +45,8 @@ from awd_studio.models.pipeline.students import (
     student,
     unflatten_like,
 )
+from awd_studio.models.pipeline.explain_examples import explain_examples
+from awd_studio.models.pipeline.student_params import maps_record, series_record
 from awd_studio.models.pipeline.verdict import N_BOOT, distance_to, verdict_text, warnings_of
 from awd_studio.models.pipeline.workdir import collect_chunks, git_sha, load_prepared, now_iso, report, write_npz
 
@@ -83,12 +87,13 @@ def finalize(work_dir, out_dir, progress=None) -> dict:
     job = _Job(work_dir)
     filters, histories, filter_epoch, seconds_per_epoch, gradient_path = collect_chunks(work_dir, len(job.grid))
     cross = _cross_validate(job, filters, progress)
-    models, predictions = _score_students(job, filters, cross, progress)
+    models, predictions, students = _score_students(job, filters, cross, progress)
     verdict = _verdict(job, cross, models, predictions)
     h_sel = filters[cross["best"]]
     wavelet, psi0, psi_true = _wavelet_section(job, h_sel)
     grid = _grid_section(job, filters, histories, filter_epoch, cross, psi0, psi_true, len(wavelet.psi))
     activation, maps = _activation_section(job, h_sel, predictions["awd"])
+    explain = _explain_section(job, h_sel, students["awd"], len(activation.indices))
     hist_sel = histories[cross["best"]]
     history = {"epoch": list(range(1, len(hist_sel["train_loss"]) + 1))}
     history.update({k: [float(v) for v in vals] for k, vals in hist_sel.items()})
@@ -109,7 +114,8 @@ def finalize(work_dir, out_dir, progress=None) -> dict:
         provenance=Provenance(version=__version__, git_sha=git_sha(), seed=config.seed, config=config.to_dict(),
                               started=job.info["started"], finished=now_iso(), device=job.info["device"],
                               gradient_path=gradient_path),
-        timings=timings)
+        timings=timings, students={name: Student(**record) for name, (record, _) in students.items()},
+        explain=explain)
     bundle.summary = summary_text(bundle.to_json())
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -117,7 +123,8 @@ def finalize(work_dir, out_dir, progress=None) -> dict:
               gammas=np.asarray(config.gammas), cv_scores=cross["cv_scores"], h=h_sel, h_init=job.h_init,
               x=np.asarray(wavelet.x), phi=np.asarray(wavelet.phi), psi=np.asarray(wavelet.psi),
               X_examples=job.X_test[:len(activation.indices)], activation_maps=np.asarray(maps),
-              y_test=job.y_test, **{f"y_pred_{k}": v for k, v in predictions.items()})
+              y_test=job.y_test, **{f"y_pred_{k}": v for k, v in predictions.items()},
+              **{record["arrays"][f]: a for record, arrays in students.values() for f, a in arrays.items()})
     bundle.files = ["result.json", "arrays.npz"] + plots.write_figures(bundle.to_json(), out_dir)
     written = write_bundle(bundle, out_dir)
     report(progress, "done", 1.0, "result bundle written")
@@ -182,7 +189,7 @@ def _cross_validate(job: _Job, filters, progress) -> dict:
 def _score_students(job: _Job, filters, cross, progress):
     """Every student fitted on the training split and scored on the test split, with its CV entry."""
     report(progress, "students", 0.0, "fitting the interpretable students")
-    models, predictions = {}, {}
+    models, predictions, students = {}, {}, {}
     candidates = {"awd": filters[cross["best"]], "awd_no_interp": filters[cross["best_no_interp"]],
                   "baseline_wavelet": job.h_init}
     for name, h in candidates.items():
@@ -193,16 +200,34 @@ def _score_students(job: _Job, filters, cross, progress):
         models[name], predictions[name] = score_model(model, make_input, job.X_train, job.fit_y, job.X_test,
                                                       job.y_test, job.column, params, coeffs_test, saliency_test,
                                                       deploy)
+        students[name] = _student_record(job, name, model, h)
     if job.kind == "image":
         for name, response in MAP_BASELINES.items():
             model = (peak_student(job.config, kernels={"laplace": _predictors.LAPLACE_KERNEL})
                      if response == "laplace" else peak_student(job.config, response=response))
             models[name], predictions[name] = score_model(model, lambda X: X, job.X_train, job.fit_y, job.X_test,
                                                           job.y_test, job.column, 0)
+            students[name] = _student_record(job, name, model, None)
     for name in models:
         models[name]["cv"] = cv_entry(cross["fold"][name], cross["fold"]["mean"], job.config.cv_folds)
     report(progress, "students", 1.0, "students scored")
-    return {name: ModelScores(**entry) for name, entry in models.items()}, predictions
+    return {name: ModelScores(**entry) for name, entry in models.items()}, predictions, students
+
+
+def _student_record(job: _Job, name, model, h):
+    """A fitted student written down: ``(record, arrays)`` (:mod:`models.pipeline.student_params`)."""
+    if job.kind == "timeseries":
+        return series_record(name, model, h=h, levels=job.config.levels, mode=job.config.mode,
+                             length=job.X_test.shape[1], scaling=job.scaling)
+    return maps_record(name, model, target_column=job.column, target_names=job.info["data"].get("target_names"))
+
+
+def _explain_section(job: _Job, h_sel, awd_student, m) -> Explain:
+    """How the AWD student reads the first ``m`` test examples (:mod:`models.pipeline.explain_examples`)."""
+    coeffs = coefficients(job.X_view[:m], h_sel, job.config)
+    sal = unflatten_like(saliency(job.teacher_view, job.X_view[:m], h_sel, job.config, job.target), coeffs)
+    record, arrays = awd_student
+    return Explain(**explain_examples(job.kind, record, arrays, job.X_test[:m], coeffs, sal, job.config.levels))
 
 
 def _verdict(job: _Job, cross, models, predictions) -> Verdict:
