@@ -86,6 +86,8 @@ class GridPoint(_Section):
     psi: list[float]
     distance_to_init: float
     distance_to_truth: float | None = None
+    test: TestScores | None = None
+    student: "Student | None" = None
 
 
 class Selected(_Section):
@@ -239,6 +241,7 @@ class ResultBundle(_Section):
     files: list[str] = Field(default_factory=list)
     students: dict[str, Student] | None = None
     explain: Explain | None = None
+    trust: dict[str, Any] | None = None
 
     def to_json(self) -> dict:
         """The bundle as the JSON-able dict ``result.json`` holds: optional keys only when they were given (a
@@ -279,3 +282,6 @@ def summary_text(bundle: dict) -> str:
                      f"{'' if cv is None else f'{cv:.3f}':>8}"
                      f"{'' if comp is None else f'{comp:.3f}':>13}{params:>8d}{secs:>11.2e}")
     return "\n".join(lines)
+
+
+GridPoint.model_rebuild()

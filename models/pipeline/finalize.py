@@ -23,6 +23,7 @@ from awd_studio.models.pipeline.bundle import (
     GridPoint,
     ModelScores,
     Provenance,
+    TestScores,
     ResultBundle,
     Selected,
     Selection,
@@ -38,6 +39,7 @@ from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_sc
 from awd_studio.models.pipeline.selection import cv_entry, cv_splits, fold_scores, select_wavelet
 from awd_studio.models.pipeline.students import (
     coefficients,
+    column,
     flatten_coefficients,
     peak_student,
     saliency,
@@ -47,6 +49,7 @@ from awd_studio.models.pipeline.students import (
 )
 from awd_studio.models.pipeline.explain_examples import explain_examples
 from awd_studio.models.pipeline.student_params import maps_record, series_record
+from awd_studio.models.pipeline.trust import COMPRESSION_DEFINITION, trust_notes
 from awd_studio.models.pipeline.verdict import N_BOOT, distance_to, verdict_text, warnings_of
 from awd_studio.models.pipeline.workdir import collect_chunks, git_sha, load_prepared, now_iso, report, write_npz
 
@@ -92,6 +95,7 @@ def finalize(work_dir, out_dir, progress=None) -> dict:
     h_sel = filters[cross["best"]]
     wavelet, psi0, psi_true = _wavelet_section(job, h_sel)
     grid = _grid_section(job, filters, histories, filter_epoch, cross, psi0, psi_true, len(wavelet.psi))
+    grid_students = _grid_students(job, filters, grid, progress)
     activation, maps = _activation_section(job, h_sel, predictions["awd"])
     explain = _explain_section(job, h_sel, students["awd"], len(activation.indices))
     hist_sel = histories[cross["best"]]
@@ -116,6 +120,7 @@ def finalize(work_dir, out_dir, progress=None) -> dict:
                               gradient_path=gradient_path),
         timings=timings, students={name: Student(**record) for name, (record, _) in students.items()},
         explain=explain)
+    bundle.trust = {"notes": trust_notes(bundle.to_json()), "compression_definition": COMPRESSION_DEFINITION}
     bundle.summary = summary_text(bundle.to_json())
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -124,7 +129,8 @@ def finalize(work_dir, out_dir, progress=None) -> dict:
               x=np.asarray(wavelet.x), phi=np.asarray(wavelet.phi), psi=np.asarray(wavelet.psi),
               X_examples=job.X_test[:len(activation.indices)], activation_maps=np.asarray(maps),
               y_test=job.y_test, **{f"y_pred_{k}": v for k, v in predictions.items()},
-              **{record["arrays"][f]: a for record, arrays in students.values() for f, a in arrays.items()})
+              **{record["arrays"][f]: a for record, arrays in students.values() for f, a in arrays.items()},
+              **{record["arrays"][f]: a for record, arrays in grid_students for f, a in arrays.items()})
     bundle.files = ["result.json", "arrays.npz"] + plots.write_figures(bundle.to_json(), out_dir)
     written = write_bundle(bundle, out_dir)
     report(progress, "done", 1.0, "result bundle written")
@@ -212,6 +218,24 @@ def _score_students(job: _Job, filters, cross, progress):
         models[name]["cv"] = cv_entry(cross["fold"][name], cross["fold"]["mean"], job.config.cv_folds)
     report(progress, "students", 1.0, "students scored")
     return {name: ModelScores(**entry) for name, entry in models.items()}, predictions, students
+
+
+def _grid_students(job: _Job, filters, grid, progress):
+    """Each grid point's own student, fitted on the training split and scored on the test split, so that the
+    results page can show the student of any point it inspects; sets ``grid[i].test`` and ``grid[i].student``
+    and returns each point's ``(record, arrays)``."""
+    out = []
+    for i, h in enumerate(filters):
+        report(progress, "students", i / len(filters), f"student of grid point {i + 1}/{len(filters)}")
+        model, make_input, _ = student(job.kind, h, job.config, job.scaling)
+        model.fit(make_input(job.X_train), job.fit_y)
+        y_pred = column(model.predict(make_input(job.X_test)), job.column, len(job.y_test))
+        grid[i].test = TestScores(r2=float(_metrics.r2_score(job.y_test, y_pred)),
+                                  rmse=float(_metrics.rmse(job.y_test, y_pred)))
+        record, arrays = _student_record(job, f"grid{i}", model, h)
+        grid[i].student = Student(**record)
+        out.append((record, arrays))
+    return out
 
 
 def _student_record(job: _Job, name, model, h):

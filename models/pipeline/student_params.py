@@ -77,7 +77,8 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
         ``kind``, ``definition``, ``arrays`` (field -> npz key), ``n_params``, ``target_column`` and
         ``parameters``: ``k``, ``by``, ``levels``, ``mode``, ``length``, ``input_scaling``, ``alpha``,
         ``intercept`` and ``features`` (one dict a feature: ``index``, ``band``, ``band_index``, ``level``,
-        ``detail``, ``rank``, ``weight``, ``label``).
+        ``detail``, ``rank``, ``weight``, ``sd`` (the feature's standard deviation on the training data, so
+        ``|weight| * sd`` ranks the features' influence), ``label``).
     arrays : dict of str to ndarray
         ``h`` (N,), ``coef`` (F,) or (T, F), ``intercept`` (T,).
     """
@@ -91,7 +92,7 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
         b, r = divmod(f, model.k)
         level = levels if b == 0 else levels + 1 - b
         features.append({"index": f, "band": bands[b], "band_index": b, "level": level, "detail": b > 0,
-                         "rank": r + 1, "weight": float(w),
+                         "rank": r + 1, "weight": float(w), "sd": float(model.feature_scale_[f]),
                          "label": f"{ordinal(r + 1)} {order} of {bands[b]}"})
     definition = (f"Transform the series (x − {scaling['offset']:.6g}) / {scaling['scale']:.6g} with the wavelet "
                   f"({levels} levels, {mode} mode); in each band [cA{levels}, cD{levels}, …, cD1] keep the "
