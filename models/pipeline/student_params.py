@@ -137,7 +137,7 @@ def maps_record(name, model, *, target_column=0, target_names=None):
     record : dict
         ``parameters``: ``response``, ``channels`` (names, in feature order: feature ``c * bins + i`` is bin i
         of channel c), ``bins``, ``bin_range``, ``bin_edges``, ``method``, ``covariance``, ``kernels`` (3 x 3
-        lists), ``classes`` (target rows, chi² only), ``target_names``.
+        lists), ``classes`` (target rows) and ``templates`` (class mean histograms; chi² only), ``target_names``.
     arrays : dict of str to ndarray
         ``kernels`` (C, 3, 3); chi²: ``classes`` (K, T), ``templates`` (K, F), ``precision`` (F, F) or
         (K, F, F), ``covariance`` (its pseudo-inverse, same shape); ridge: ``ridge_coef`` (T, F),
@@ -159,6 +159,7 @@ def maps_record(name, model, *, target_column=0, target_names=None):
                       templates=np.asarray(inner.means_, dtype=np.float64), precision=precision,
                       covariance=covariance)
         params["classes"] = np.asarray(inner.classes_, dtype=np.float64).tolist()
+        params["templates"] = np.asarray(inner.means_, dtype=np.float64).tolist()  # small: classes x bins
         how = ("the prediction is the target row of the class whose mean histogram (template) is nearest in chi² "
                "metric, chi² = (x − μ_c)ᵀ P (x − μ_c), P the pseudo-inverse of the "
                f"{'pooled within-class' if precision.ndim == 2 else 'class'} covariance")
