@@ -186,9 +186,10 @@ def _panels_layout(rows: int, cols: int, titles: list[str], hgap=0.03, vgap=0.08
         r, c = divmod(i, cols)
         x0, y1 = c * (w + hgap), 1 - r * (h + vgap)
         suffix = "" if i == 0 else str(i + 1)
-        layout[f"xaxis{suffix}"] = dict(domain=[x0, x0 + w], anchor=f"y{suffix}", showticklabels=False,
+        x0, y1 = max(0.0, round(x0, 6)), min(1.0, round(y1, 6))  # rounding must not leave [0, 1]
+        layout[f"xaxis{suffix}"] = dict(domain=[x0, min(1.0, round(x0 + w, 6))], anchor=f"y{suffix}", showticklabels=False,
                                         showgrid=False, zeroline=False)
-        layout[f"yaxis{suffix}"] = dict(domain=[y1 - h, y1], anchor=f"x{suffix}", showticklabels=False,
+        layout[f"yaxis{suffix}"] = dict(domain=[max(0.0, round(y1 - h, 6)), y1], anchor=f"x{suffix}", showticklabels=False,
                                         showgrid=False, zeroline=False, autorange="reversed")
         annotations.append(dict(text=title, x=x0 + w / 2, y=y1, xref="paper", yref="paper", xanchor="center",
                                 yanchor="bottom", showarrow=False, font=dict(size=12)))
@@ -218,7 +219,7 @@ def subband_figure(bundle: dict, example: int = 0) -> go.Figure:
     # plain dicts and no validation: a dozen validated heatmaps cost a second per redraw
     data = [dict(type="heatmap", z=x, colorscale="Greys", reversescale=True, showscale=False, name="map",
                  hovertemplate="row %{y}, col %{x}<br>κ %{z:.4f}<extra></extra>"),
-            dict(type="scatter", x=peaks[:, 1], y=peaks[:, 0], mode="markers", name="detected peak", marker=marker,
+            dict(type="scatter", x=peaks[:, 1].tolist(), y=peaks[:, 0].tolist(), mode="markers", name="detected peak", marker=marker,
                  hovertemplate="peak at row %{y}, col %{x}<extra></extra>")]
     for i, p in enumerate(panels, start=2):
         z = as_array(p["values"])
@@ -227,7 +228,7 @@ def subband_figure(bundle: dict, example: int = 0) -> go.Figure:
                          xaxis=f"x{i}", yaxis=f"y{i}",
                          hovertemplate=f"{p['band']} level {p['level']}<br>row %{{y}}, col %{{x}}<br>"
                                        "|c · saliency| %{z:.3g}<extra></extra>"))
-        data.append(dict(type="scatter", x=peaks[:, 1] / scale, y=peaks[:, 0] / scale, mode="markers",
+        data.append(dict(type="scatter", x=(peaks[:, 1] / scale).tolist(), y=(peaks[:, 0] / scale).tolist(), mode="markers",
                          xaxis=f"x{i}", yaxis=f"y{i}", marker={**marker, "size": 4}, hoverinfo="skip",
                          name=f"peaks on {p['band']}{p['level']}"))
     layout = _panels_layout(rows, cols, titles)

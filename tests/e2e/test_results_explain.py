@@ -77,10 +77,8 @@ def test_series_result_shows_formula_scalogram_trust_and_snippet(web_server, own
 
     # clicking another cell updates the cards and the student
     other = next(p["index"] for p in bundle["grid"] if p["index"] != bundle["selected"]["index"])
-    page.evaluate("""idx => { const el = document.querySelector('#results-grid-graph .js-plotly-plot');
-        const cd = el.data[0].customdata; let x = null, y = null;
-        cd.forEach((row, i) => row.forEach((v, j) => { if (v === idx) { y = el.data[0].y[i]; x = el.data[0].x[j]; } }));
-        el.emit('plotly_click', {points: [{x, y, customdata: idx, curveNumber: 0}]}); }""", other)
+    page.evaluate("""idx => document.querySelector('#results-grid-graph .js-plotly-plot')
+        .emit('plotly_click', {points: [{customdata: idx, curveNumber: 0}]})""", other)  # what a click sends
     page.locator("#results-inspected-card").wait_for()
     cards = page.inner_text("#results-inspected-card")
     assert re.search(r"test R²\s*-?\d\.\d+", cards), cards
@@ -98,6 +96,8 @@ def test_maps_result_shows_subbands_peaks_and_histograms(web_server, owner_conte
     page.goto(f"{web_server}/results/{job_id}")
     page.locator("#results-student-graph .main-svg").first.wait_for(state="visible")
     page.locator("#results-histogram-graph .main-svg").first.wait_for(state="visible")
+    page.wait_for_timeout(2000)
+    screenshot(page, "22-results-student-maps")
     width, height = _graph_size(page, "results-student-graph")
     assert width >= 500 and height >= 400, (width, height)
     assert _trace_points(page, "results-student-graph", "detected peak") >= 1
@@ -109,5 +109,4 @@ def test_maps_result_shows_subbands_peaks_and_histograms(web_server, owner_conte
     assert "peaks" in page.inner_text("#results-student-definition")
     assert re.search(r"\d\.\d+", page.inner_text("#results-scores"))
     assert_drawn(page)
-    screenshot(page, "22-results-student-maps")
     assert not errors, errors
