@@ -44,7 +44,9 @@ def loss_figure(history: dict | None, title: str | None = None) -> go.Figure:
         positive &= bool(np.all(ys[np.isfinite(ys)] > 0))
         fig.add_trace(go.Scatter(x=xs, y=ys, name=name.replace("_", " "), mode="lines+markers",
                                  marker=dict(size=5), line=dict(color=SERIES[i % len(SERIES)], width=2)))
-    fig.update_xaxes(title="epoch")
+    n_epochs = max((ys.size for ys in series.values()), default=1)
+    # whole epochs only: plotly would put ticks at 1.5, 2.5 for a short run
+    fig.update_xaxes(title="epoch", tickformat="d", tick0=1, dtick=max(1, int(np.ceil(n_epochs / 10))))
     fig.update_yaxes(title="loss", type="log" if positive else "linear")
     layout = dict(height=320)
     if title:
