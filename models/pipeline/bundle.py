@@ -266,6 +266,8 @@ def summary_text(bundle: dict) -> str:
     if verdict.get("text"):
         lines.append(verdict["text"])
     lines += [f"  warning: {w}" for w in verdict.get("warnings", [])]
+    lines += [f"  {n['level']}: {n['text']}" for n in (bundle.get("trust") or {}).get("notes", [])
+              if n.get("key", "").startswith(("weak", "teacher", "baseline", "awd_beats"))]
     lines += [f"best grid point lambda={sel['lambda']:.3g}, gamma={sel['gamma']:.3g} "
               f"(cross-validated R2 {bundle['grid'][sel['index']]['cv_score']:.3f})",
               f"{'model':<18}{'test R2':>9}{'RMSE':>12}{'+-':>10}{'CV R2':>8}{'compression':>13}{'params':>8}"

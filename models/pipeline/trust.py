@@ -87,7 +87,7 @@ def trust_notes(bundle: dict) -> list[dict]:
                            f"The {_name(bundle, best[0])} baseline beats AWD on the test set (R² {best[1]:.3f} "
                            f"against {awd_r2:.3f}). For prediction use the baseline; the distilled wavelet did not "
                            "add predictive information here."))
-    if t_r2 is not None and awd_r2 is not None and awd_r2 > t_r2 + MARGIN_R2:
+    if t_r2 is not None and awd_r2 is not None and awd_r2 > t_r2 + MARGIN_R2 and awd_r2 >= WEAK_TEACHER_R2:
         notes.append(_note("info", "awd_beats_teacher",
                            f"AWD (test R² {awd_r2:.3f}) beats its own teacher ({t_r2:.3f}). Likely reason: the "
                            "teacher is under-fit (too few epochs) or over-fit (too many parameters for the data), "
