@@ -5,6 +5,7 @@
     awd example {synthetic,cme,lensing} --out FILE.npz [--n N] [--seed S]
     awd distill FILE --out DIR [--teacher NAME|PATH] [--target K] [--levels J] [--wave db5] ...
     awd reproduce synthetic --out DIR [--seeds 0,1,2,3,4] [--epochs E] [--n N] [--quick] ...
+    awd predict RESULT_DIR NEW_DATA [--out preds.npz|preds.csv] [--model awd]
     awd serve [--host 127.0.0.1] [--port 8050] [--data-dir ./awd-data]
     awd worker [--concurrency 1]
     awd explain RESULT --example K [--lam L] [--wavelet learned|initial|NAME] [--model teacher|student] [--out DIR]
@@ -45,6 +46,7 @@ def build_parser():
 
     _add_distill_parser(sub)
     _add_reproduce_parser(sub)
+    _add_predict_parser(sub)
 
     se = sub.add_parser("serve", help="run the web app with a bundled Redis and one worker")
     se.add_argument("--host", default="127.0.0.1",
@@ -194,6 +196,34 @@ def _cmd_distill(args):
     return 0
 
 
+def _add_predict_parser(sub):
+    """``awd predict``: a result's distilled model on new data (models.pipeline.predict)."""
+    pr = sub.add_parser("predict", help="apply a result's distilled model to new data")
+    pr.add_argument("result", help="result directory written by `awd distill --out` (result.json, arrays.npz)")
+    pr.add_argument("data", help="data file in any format `awd distill` reads (with targets)")
+    pr.add_argument("--out", help="write the predictions: .npz (y_pred, y_true, *_test) or .csv")
+    pr.add_argument("--model", default="awd",
+                    help="which student: awd (default), awd_no_interp, baseline_wavelet; maps also laplace, "
+                         "roberts_cross, peak_heights")
+
+
+def _cmd_predict(args):
+    from awd_studio.models.files import atomic_write_bytes
+    from awd_studio.models.pipeline import predict  # torch and the science: only for this command
+
+    result = predict.predict_file(args.result, args.data, args.model)
+    for split, score in result["scores"].items():
+        print(f"{args.model} on {split} ({score['n']} rows): R2 {score['r2']:.4f}, RMSE {score['rmse']:.4g}")
+    if args.out:
+        out = Path(args.out)
+        if out.suffix not in (".npz", ".csv"):
+            raise ValueError(f"--out: {out.name!r} has an unknown extension; use .npz or .csv")
+        data = predict.predictions_npz(result) if out.suffix == ".npz" else predict.predictions_csv(result).encode()
+        atomic_write_bytes(out, data)
+        print(f"wrote {out}")
+    return 0
+
+
 def _cmd_serve(args):
     from awd_studio.serve import serve  # the web app: only for this command
 
@@ -211,7 +241,8 @@ def main(argv=None):
     """Entry point of the ``awd`` console script."""
     args = build_parser().parse_args(argv)
     handler = {"example": _cmd_example, "distill": _cmd_distill, "reproduce": _cmd_reproduce,
-               "serve": _cmd_serve, "worker": _cmd_worker, "explain": explain_cli.run}[args.command]
+               "predict": _cmd_predict, "serve": _cmd_serve, "worker": _cmd_worker,
+               "explain": explain_cli.run}[args.command]
     try:
         return handler(args)
     except ValueError as exc:  # bad input: one clear line, no traceback

@@ -25,6 +25,7 @@ from awd_studio.backend.ratelimit import RateLimitMiddleware
 from awd_studio.backend.routes import datasets, examples, health, jobs, options, results, session, shares, teachers
 from awd_studio.backend.routes import explain
 from awd_studio.backend.routes import metrics as metrics_route
+from awd_studio.backend.routes import predict as predict_route
 from awd_studio.jobstate.config import Settings, get_settings
 from awd_studio.jobstate.dispatch import recover_jobs
 from awd_studio.jobstate.logs import configure_logging
@@ -42,6 +43,7 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix="/api")
     for module in (health, session, options, datasets, examples, teachers, jobs, results, shares, explain):
         router.include_router(module.router)
+    router.include_router(predict_route.router)  # POST /results/{key}/predict
     return router
 
 

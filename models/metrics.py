@@ -219,8 +219,12 @@ def _flatten(a, field):
     return arr.reshape(arr.shape[0], -1)
 
 
-def compression_factor(coeffs, attributions, tol=1e-3):
+def compression_factor(coeffs, attributions, tol=1e-3, relative=False):
     """Share of wavelet coefficients whose magnitude and attribution both exceed ``tol``.
+
+    With ``relative=True`` the thresholds are ``tol`` times the largest ``|c|`` and the largest
+    ``|attribution|`` over all coefficients given, so that the share does not depend on the data's units
+    (maps in convergence units have every coefficient below an absolute 1e-3).
 
     Parameters
     ----------
@@ -230,6 +234,8 @@ def compression_factor(coeffs, attributions, tol=1e-3):
         Attributions (e.g. TRIM saliency) of the same coefficients.
     tol : float, default=1e-3
         Threshold on ``|c|`` and ``|attribution|``.
+    relative : bool, default=False
+        Thresholds relative to the largest magnitudes (see above).
 
     Returns
     -------
@@ -241,7 +247,10 @@ def compression_factor(coeffs, attributions, tol=1e-3):
     if c.shape != a.shape:
         raise InputError("attributions", f"have {a.shape} values but coeffs have {c.shape}",
                          "pass one attribution per coefficient, in the same layout")
-    return float(np.mean((np.abs(c) > tol) & (np.abs(a) > tol)))
+    tol_c = tol_a = tol
+    if relative:
+        tol_c, tol_a = tol * float(np.max(np.abs(c), initial=0.0)), tol * float(np.max(np.abs(a), initial=0.0))
+    return float(np.mean((np.abs(c) > tol_c) & (np.abs(a) > tol_a)))
 
 
 def seconds_per_sample(predict_fn, X, repeats=3, warmup=True, threads=1):

@@ -26,18 +26,28 @@ def _axis():
 
 
 def plot_wavelet(bundle, ax=None):
-    """Learned psi and phi against the initial wavelet's."""
-    ax = ax or _axis()
+    """Learned phi and psi (solid) against the initial wavelet's (dashed), as the results page draws them.
+
+    ``ax``: one axis (both functions on it) or a pair (phi, psi); by default a new figure with two panels.
+    """
     w = bundle["wavelet"]
     x = np.asarray(w["x"])
-    ax.plot(x, w["psi"], color=LEARNED, label="learned psi")
-    ax.plot(x, w["phi"], color=LEARNED, ls="--", label="learned phi")
-    if "init_psi" in w:
-        ax.plot(x[: len(w["init_psi"])], w["init_psi"], color=INITIAL, label=f"{w['init']} psi")
-    ax.set_xlabel("support")
-    ax.set_title("Learned wavelet")
-    ax.legend(frameon=False, fontsize=8)
-    return ax
+    if ax is None:
+        fig = Figure(figsize=(8, 3.5), layout="constrained")
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(1, 2)
+    else:
+        axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax, ax]
+    for axis, key, symbol in zip(axes, ("phi", "psi"), ("phi", "psi")):
+        init = w.get(f"init_{key}")
+        if init is not None:  # the app's convention: initial dashed, learned solid
+            axis.plot(x[: len(init)], init, color=INITIAL, ls="--", label=f"initial ({w['init']}) {symbol}")
+        axis.plot(x, w[key], color=LEARNED, ls="-", label=f"learned {symbol}")
+        axis.set_xlabel("t (support of the filter, taps)")
+        axis.set_ylabel(f"{symbol}(t)")
+        axis.set_title({"phi": "scaling function phi", "psi": "wavelet psi"}[key])
+        axis.legend(frameon=False, fontsize=8)
+    return axes[0] if ax is not None and not isinstance(ax, (list, tuple, np.ndarray)) else axes
 
 
 def plot_grid(bundle, ax=None):
@@ -99,9 +109,12 @@ def write_figures(bundle, out_dir):
     names = []
     for stem, draw in (("wavelet", plot_wavelet), ("grid", plot_grid), ("scores", plot_scores),
                        ("activation", plot_activation)):
-        ax = _axis()
-        fig = ax.figure
-        draw(bundle, ax=ax)
+        if stem == "wavelet":  # two panels of its own, phi and psi, like the results page
+            fig = draw(bundle)[0].figure
+        else:
+            ax = _axis()
+            fig = ax.figure
+            draw(bundle, ax=ax)
         for ext in ("png", "svg"):
             path = out_dir / f"{stem}.{ext}"
             tmp = out_dir / f".{stem}.tmp.{ext}"

@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from awd_studio.backend.deps import PathsDep, SessionDep, is_uuid, owner_if_job_id
-from awd_studio.backend.routes.results import _result_dir
+from awd_studio.backend.routes.results import result_dir_for_key
 from awd_studio.backend.schemas import Problem
 from awd_studio.jobstate import explanations as store
 from awd_studio.models.pipeline.explain_inputs import read_explain_meta
@@ -47,7 +47,7 @@ def _owned_result(key: str, request: Request, session, paths) -> tuple[str, Path
     """(relative result dir, absolute result dir, explain meta) of the owner's result ``key``, or 4xx."""
     if not is_uuid(key):
         raise HTTPException(status.HTTP_403_FORBIDDEN, SHARE_READ_ONLY)
-    root = _result_dir(key, request, session, paths)  # owner check, 404/409
+    root = result_dir_for_key(key, request, session, paths)  # owner check, 404/409
     meta = read_explain_meta(root)
     if meta is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "this result was written before explanations kept their "
@@ -96,7 +96,7 @@ def start_explanation(key: str, body: ExplainBody, request: Request, response: R
 @router.get("/{key}/explanations", responses=_ERRORS)
 def list_explanations(key: str, request: Request, session: SessionDep, paths: PathsDep):
     """The explanations of a result (job id or share token), newest first, without their arrays."""
-    root = _result_dir(key, request, session, paths)
+    root = result_dir_for_key(key, request, session, paths)
     data = [_public(s, root, with_data=False) for s in store.list_explanations(root)]
     return {"data": data, "count": len(data), "can_start": is_uuid(key) and read_explain_meta(root) is not None,
             "n_test": (read_explain_meta(root) or {}).get("n_test", 0)}
@@ -105,7 +105,7 @@ def list_explanations(key: str, request: Request, session: SessionDep, paths: Pa
 @router.get("/{key}/explanations/{explanation}", responses=_ERRORS)
 def get_explanation(key: str, explanation: str, request: Request, session: SessionDep, paths: PathsDep):
     """One explanation: state and fraction while it runs; with its numbers and arrays once done."""
-    root = _result_dir(key, request, session, paths)
+    root = result_dir_for_key(key, request, session, paths)
     try:
         folder = paths.explanation_dir(root, explanation)
     except FileNotFoundError:

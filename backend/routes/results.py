@@ -25,7 +25,7 @@ router = APIRouter(prefix="/results", tags=["results"])
 _NOT_FOUND = {404: {"model": Problem}, 409: {"model": Problem}, 410: {"model": Problem}}
 
 
-def _result_dir(key: str, request: Request, session, paths) -> Path:
+def result_dir_for_key(key: str, request: Request, session, paths) -> Path:
     """The result directory of the job named by ``key`` (job id or live share token), or 404/409."""
     if is_uuid(key):
         require_owner(request, request.app.state.settings)
@@ -54,7 +54,7 @@ def _result_dir(key: str, request: Request, session, paths) -> Path:
                                  **_NOT_FOUND})
 def get_result(key: str, request: Request, session: SessionDep, paths: PathsDep):
     """The result bundle (``result.json``) of a job, by job id or share token."""
-    path = _result_dir(key, request, session, paths) / "result.json"
+    path = result_dir_for_key(key, request, session, paths) / "result.json"
     if not path.is_file():
         raise HTTPException(status.HTTP_404_NOT_FOUND, "result.json is missing from this result")
     return FileResponse(path, media_type="application/json")
@@ -63,7 +63,7 @@ def get_result(key: str, request: Request, session: SessionDep, paths: PathsDep)
 @router.get("/{key}/files", response_model=ArtifactsPublic, responses=_NOT_FOUND)
 def list_files(key: str, request: Request, session: SessionDep, paths: PathsDep):
     """The downloadable files of a result."""
-    root = _result_dir(key, request, session, paths)
+    root = result_dir_for_key(key, request, session, paths)
     data = []
     for path in sorted(root.rglob("*")):
         if path.is_file() and not path.is_symlink():
@@ -81,7 +81,7 @@ def list_files(key: str, request: Request, session: SessionDep, paths: PathsDep)
                                                    **_NOT_FOUND})
 def get_file(key: str, name: str, request: Request, session: SessionDep, paths: PathsDep):
     """One artifact (``arrays.npz``, ``result.json``, figures). Names cannot leave the result directory."""
-    root = _result_dir(key, request, session, paths)
+    root = result_dir_for_key(key, request, session, paths)
     try:
         path = resolve_artifact(root, name)
     except FileNotFoundError:

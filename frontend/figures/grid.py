@@ -104,10 +104,40 @@ def grid_point_label(bundle: dict, index: int) -> str:
             f"({metric} {fmt_number(p.get('cv_score'))})")
 
 
+def score_range(bundle: dict, score: np.ndarray) -> tuple[float | None, float | None, str]:
+    """The colour range of the grid heatmap and a note when the cells tie.
+
+    A colour scale stretched over a spread smaller than the cross-validation noise turns a tie into a
+    difference; the range is therefore at least the median fold-to-fold SD of the grid's CV scores
+    (``grid[].cv_score_sd``), centred on the scores, and the note says so.
+
+    Returns
+    -------
+    zmin, zmax : float or None
+        None: plotly's own range (the spread is wider than the noise).
+    note : str
+        ``""`` unless the cells tie.
+
+    Examples
+    --------
+    >>> score_range({"grid": [{"cv_score_sd": 0.02}]}, np.array([[0.9650, 0.9658]]))[2]
+    'all cells within 0.0008, less than the CV SD 0.02: a tie'
+    """
+    finite = score[np.isfinite(score)]
+    sds = [p.get("cv_score_sd") for p in bundle.get("grid") or [] if isinstance(p.get("cv_score_sd"), (int, float))]
+    if finite.size == 0 or not sds:
+        return None, None, ""
+    noise, lo, hi = float(np.median(sds)), float(finite.min()), float(finite.max())
+    if hi - lo >= noise:
+        return None, None, ""
+    mid = (lo + hi) / 2
+    return mid - noise / 2, mid + noise / 2, f"all cells within {hi - lo:.2g}, less than the CV SD {noise:.2g}: a tie"
+
+
 def grid_heatmap_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
     """Heatmap of the cross-validated score over λ (rows) × γ (columns).
 
-    The selected point carries a star; a clicked point (``clicked``, an index
+    The selected point's value carries a star (in its text, so the value stays readable); a clicked point (``clicked``, an index
     into ``bundle["grid"]``) a square outline. Each cell's ``customdata`` is its
     grid index, so a click callback knows which point was chosen.
 
@@ -128,17 +158,23 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
     xs = [fmt_number(g) for g in gammas]
     ys = [fmt_number(v) for v in lambdas]
     metric = (bundle.get("cv") or {}).get("metric", "CV score")
-    text = [[fmt_number(v) for v in row] for row in score]
+    sel = selected_index(bundle)
+    # the selected cell's value stays readable: the star goes into its text instead of a marker over it
+    text = [["★ " + fmt_number(v) if index[i, j] == sel else fmt_number(v) for j, v in enumerate(row)]
+            for i, row in enumerate(score)]
+    zmin, zmax, tie_note = score_range(bundle, score)
     fig = go.Figure(go.Heatmap(
-        z=score, x=xs, y=ys, customdata=index, colorscale="Viridis",
+        z=score, x=xs, y=ys, customdata=index, colorscale="Viridis", zmin=zmin, zmax=zmax,
         colorbar=dict(title=dict(text=metric, side="right")),
         text=text, texttemplate="%{text}" if score.size <= 60 else None,
         hovertemplate="λ = %{y}<br>γ = %{x}<br>" + metric + " = %{z:.4g}<extra>click to inspect</extra>",
         xgap=1, ygap=1,
     ))
-    sel = selected_index(bundle)
-    marks = [(sel, "selected", dict(symbol="star", size=18, color="white",
-                                    line=dict(color=PALETTE["black"], width=1.5)))]
+    # an outline, not a filled star over the value
+    marks = [(sel, "selected", dict(symbol="square-open", size=30, color=PALETTE["black"], line=dict(width=2)))]
+    if tie_note:
+        fig.add_annotation(text=tie_note, xref="paper", yref="paper", x=0, y=1.02, xanchor="left", yanchor="bottom",
+                           showarrow=False, font=dict(size=11, color="#555"))
     if clicked is not None and clicked != sel:
         marks.append((clicked, "inspecting", dict(symbol="square-open", size=26, color=PALETTE["clicked"],
                                                   line=dict(width=3))))

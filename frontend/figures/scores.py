@@ -87,6 +87,8 @@ def scores_figure(bundle: dict) -> go.Figure:
     fig.add_trace(go.Bar(x=labels, y=r2, marker_color=colors, name="R²",
                          hovertemplate="%{x}<br>R² %{y:.4g}<extra></extra>"), row=1, col=2)
     fig.update_xaxes(tickangle=-25)
+    fig.update_yaxes(title="RMSE (target units)", row=1, col=1)
+    fig.update_yaxes(title="R²", row=1, col=2)
     return apply_layout(fig, height=380, showlegend=False, margin=dict(l=50, r=20, t=40, b=90))
 
 

@@ -92,9 +92,10 @@ def wavelet_figure(bundle: dict, index: int | None = None) -> go.Figure:
         elif col == 1 and learned is None and idx != sel:
             fig.add_annotation(text="φ is shown for the selected point only", x=0.5, y=0.5, showarrow=False,
                                xref="x domain", yref="y domain", font=dict(color="#666"))
+    fig.update_xaxes(title=dict(text="t (filter taps)", standoff=4))  # the panel titles name φ and ψ
     title = grid_point_label(bundle, idx) if idx != sel else f"selected: {grid_point_label(bundle, sel)}"
-    return apply_layout(fig, height=360, title=dict(text=title, font=dict(size=13), x=0.01, y=0.98),
-                        legend=BOTTOM_LEGEND, margin=dict(l=50, r=20, t=60, b=40))
+    return apply_layout(fig, height=380, title=dict(text=title, font=dict(size=13), x=0.01, y=0.98),
+                        legend={**BOTTOM_LEGEND, "y": -0.22}, margin=dict(l=50, r=20, t=60, b=70))
 
 
 def _stem(fig, values, name, color, dash=None, col=1, offset=0.0, showlegend=True, group=None):
@@ -147,8 +148,8 @@ def filters_figure(bundle: dict, index: int | None = None) -> go.Figure:
             _stem(fig, init, f"initial ({wav.get('init', 'init')})", PALETTE["init"], dash="dot", col=col,
                   offset=0.15, showlegend=col == 1, group="init")
         _stem(fig, learned, label, color, col=col, showlegend=col == 1, group="learned")
-    fig.update_xaxes(dtick=1)
-    return apply_layout(fig, height=340, legend=BOTTOM_LEGEND, margin=dict(l=50, r=20, t=40, b=40))
+    fig.update_xaxes(dtick=1, title=dict(text="tap n", standoff=4))  # the panel titles name h and g
+    return apply_layout(fig, height=360, legend={**BOTTOM_LEGEND, "y": -0.22}, margin=dict(l=50, r=20, t=40, b=70))
 
 
 def _square(values: Any) -> np.ndarray | None:

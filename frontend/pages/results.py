@@ -18,7 +18,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from awd_studio.frontend import explain_panel, figures, share_dialog
+from awd_studio.frontend import explain_panel, figures, results_student, share_dialog
 from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import (
     figure_card,
@@ -95,6 +95,7 @@ def layout(token: str | None = None, **_):
         dcc.Store(id=ids.CORE),
         dcc.Store(id=ids.ACTIVATION),
         dcc.Store(id=ids.CLICKED),
+        *results_student.stores(),
         html.Div([
             html.Div([
                 html.H1("Distillation result", className="h3 mb-1"),
@@ -113,6 +114,7 @@ def layout(token: str | None = None, **_):
 def _body():
     return [
         html.Div(id=ids.SUMMARY, className="mb-4"),
+        results_student.trust_block(),
         html.H2(["The learned wavelet", help_link("wavelet")], className="h4 mt-2 mb-3"),
         dbc.Row([
             dbc.Col(figure_card("Wavelet ψ and scaling function φ", ids.WAVELET_GRAPH, "awd-wavelet",
@@ -131,6 +133,7 @@ def _body():
             dbc.Button("Back to the selected point", id=ids.RESET_CLICK, size="sm", color="link",
                        n_clicks=0),
         ], className="mb-2"),
+        html.Div(id=results_student.ids.INSPECTED),
         dbc.Row([
             dbc.Col(figure_card("Cross-validated score", ids.GRID_GRAPH, "awd-grid-heatmap",
                                 help_text="★ the selected point. Click a cell to inspect that grid point."), xl=5),
@@ -143,6 +146,7 @@ def _body():
                         dbc.Label("Test example", html_for=ids.EXAMPLE, className="me-2 mb-0"),
                         dcc.Dropdown(id=ids.EXAMPLE, clearable=False, style={"minWidth": "16rem"}),
                     ], className="d-flex align-items-center mb-2")),
+        *results_student.student_section(),
         html.H2(["Scores", help_link("scores")], className="h4 mt-2 mb-3"),
         dbc.Card(dbc.CardBody(html.Div(id=ids.SCORES_TABLE, className="table-responsive")),
                  className="mb-4 shadow-sm"),
@@ -153,12 +157,13 @@ def _body():
             dbc.Col(dbc.Card([dbc.CardHeader(html.H2("Provenance", className="h6 mb-0")),
                               dbc.CardBody(html.Div(id=ids.PROVENANCE))], className="mb-4 shadow-sm"), lg=8),
         ]),
+        results_student.use_in_python_block(),
     ]
 
 
 def split_bundle(bundle: dict) -> tuple[dict, dict]:
     """(bundle without activation maps, activation maps) so that grid clicks send less data."""
-    core = {k: v for k, v in bundle.items() if k != "activation"}
+    core = {k: v for k, v in bundle.items() if k not in ("activation", "explain")}  # explain: its own store
     return core, bundle.get("activation") or {}
 
 
@@ -185,7 +190,7 @@ def summary_children(bundle: dict) -> list:
     return said + [dbc.Row([
         stat("AWD test R²", awd.get("r2_text", "—"), f"RMSE {awd.get('rmse_text', '—')}", ids.AWD_R2),
         stat("Teacher test R²", teacher.get("r2_text", "—"), teacher.get("model")),
-        stat("Compression", awd.get("compression_text", "—"), "share of active coefficients"),
+        stat("Compression", awd.get("compression_text", "—"), "share of active coefficients (defined below)"),
         stat("Selected", figures.grid_point_label(bundle, sel).split(" (")[0],
              f"orthonormality error {figures.fmt_number(validity.get('orthonormality_error'))}"),
     ], className="g-2")]
@@ -268,6 +273,7 @@ LOAD_OUTPUTS = dict(
     downloads=Output(ids.DOWNLOADS, "children"),
     provenance=Output(ids.PROVENANCE, "children"),
     shared_note=Output(ids.SHARED_NOTE, "is_open"),
+    **results_student.LOAD_OUTPUTS,
 )
 
 
@@ -302,6 +308,7 @@ async def load_result(token):
         activation_figure=figures.activation_figure(bundle, 0), example_options=options,
         example=0 if options else None, scores_table=scores_table(bundle), scores_figure=figures.scores_figure(bundle),
         downloads=downloads(bundle, token), provenance=provenance(bundle), shared_note=shared,
+        **results_student.loaded(bundle),
     )
 
 
@@ -337,7 +344,8 @@ def on_click(heat_click, psi_click, _reset):
 #: What :func:`draw_grid` redraws when the clicked grid point changes, by name.
 GRID_OUTPUTS = dict(wavelet=Output(ids.WAVELET_GRAPH, "figure"), filters=Output(ids.FILTERS_GRAPH, "figure"),
                     heatmap=Output(ids.GRID_GRAPH, "figure"), psi_grid=Output(ids.PSI_GRID_GRAPH, "figure"),
-                    inspecting=Output(ids.INSPECTING, "children"))
+                    inspecting=Output(ids.INSPECTING, "children"),
+                    inspected=Output(results_student.ids.INSPECTED, "children"))
 
 
 @callback(output=GRID_OUTPUTS, inputs=dict(core=Input(ids.CORE, "data"), clicked=Input(ids.CLICKED, "data")))
@@ -351,7 +359,7 @@ def draw_grid(core, clicked):
             else f"Showing the selected point: {figures.grid_point_label(core, sel)}")
     return dict(wavelet=figures.wavelet_figure(core, idx), filters=figures.filters_figure(core, idx),
                 heatmap=figures.grid_heatmap_figure(core, idx), psi_grid=figures.psi_grid_figure(core, idx),
-                inspecting=text)
+                inspecting=text, inspected=results_student.inspected_card(core, idx))
 
 
 @callback(

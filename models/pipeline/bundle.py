@@ -15,7 +15,7 @@ from awd_studio.models.pipeline.workdir import write_json
 
 __all__ = ["SCHEMA_PATH", "SCHEMA_ID", "ResultBundle", "DataInfo", "TeacherInfo", "TestScores", "CVScore",
            "ModelScores", "GridPoint", "TestDifference", "Selected", "CVInfo", "Selection", "Verdict", "Wavelet", "Activation",
-           "Provenance", "summary_text", "write_bundle"]
+           "Provenance", "Student", "Explain", "summary_text", "write_bundle"]
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "result-bundle.schema.json"
 SCHEMA_ID = "awd-result/1"
@@ -86,6 +86,8 @@ class GridPoint(_Section):
     psi: list[float]
     distance_to_init: float
     distance_to_truth: float | None = None
+    test: TestScores | None = None
+    student: "Student | None" = None
 
 
 class Selected(_Section):
@@ -182,6 +184,27 @@ class Activation(_Section):
     y_pred: list[float]
 
 
+class Student(_Section):
+    """One fitted student written down (:mod:`models.pipeline.student_params`): its settings and the meaning
+    of its features here, its arrays in ``arrays.npz`` under the keys of ``arrays``."""
+
+    kind: Literal["series_topk_linear", "peak_count"]
+    definition: str
+    target_column: int
+    n_params: int
+    arrays: dict[str, str]
+    parameters: dict[str, Any]
+
+
+class Explain(_Section):
+    """How the AWD student reads the activation examples (:mod:`models.pipeline.explain_examples`): series,
+    per band the attribution-weighted coefficients and the positions of the kept ones; maps, the peaks, the
+    peak-count histogram and its chi² distance to every class template."""
+
+    kind: Literal["timeseries", "image"]
+    examples: list[dict[str, Any]]
+
+
 class Provenance(_Section):
     """What made the result: versions, seed, the full config, times, device."""
 
@@ -216,6 +239,9 @@ class ResultBundle(_Section):
     timings: dict[str, float]
     summary: str | None = None
     files: list[str] = Field(default_factory=list)
+    students: dict[str, Student] | None = None
+    explain: Explain | None = None
+    trust: dict[str, Any] | None = None
 
     def to_json(self) -> dict:
         """The bundle as the JSON-able dict ``result.json`` holds: optional keys only when they were given (a
@@ -240,6 +266,8 @@ def summary_text(bundle: dict) -> str:
     if verdict.get("text"):
         lines.append(verdict["text"])
     lines += [f"  warning: {w}" for w in verdict.get("warnings", [])]
+    lines += [f"  {n['level']}: {n['text']}" for n in (bundle.get("trust") or {}).get("notes", [])
+              if n.get("key", "").startswith(("weak", "teacher", "baseline", "awd_beats"))]
     lines += [f"best grid point lambda={sel['lambda']:.3g}, gamma={sel['gamma']:.3g} "
               f"(cross-validated R2 {bundle['grid'][sel['index']]['cv_score']:.3f})",
               f"{'model':<18}{'test R2':>9}{'RMSE':>12}{'+-':>10}{'CV R2':>8}{'compression':>13}{'params':>8}"
@@ -256,3 +284,6 @@ def summary_text(bundle: dict) -> str:
                      f"{'' if cv is None else f'{cv:.3f}':>8}"
                      f"{'' if comp is None else f'{comp:.3f}':>13}{params:>8d}{secs:>11.2e}")
     return "\n".join(lines)
+
+
+GridPoint.model_rebuild()

@@ -18,13 +18,16 @@ from awd_studio.models.losses import validity_terms
 from awd_studio.models.pipeline.bundle import (
     Activation,
     CVInfo,
+    Explain,
     DataInfo,
     GridPoint,
     ModelScores,
     Provenance,
+    TestScores,
     ResultBundle,
     Selected,
     Selection,
+    Student,
     TeacherInfo,
     Verdict,
     Wavelet,
@@ -37,6 +40,7 @@ from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_sc
 from awd_studio.models.pipeline.selection import cv_entry, cv_splits, fold_scores, select_wavelet
 from awd_studio.models.pipeline.students import (
     coefficients,
+    column,
     flatten_coefficients,
     peak_student,
     saliency,
@@ -44,6 +48,9 @@ from awd_studio.models.pipeline.students import (
     student,
     unflatten_like,
 )
+from awd_studio.models.pipeline.explain_examples import explain_examples
+from awd_studio.models.pipeline.student_params import maps_record, series_record
+from awd_studio.models.pipeline.trust import COMPRESSION_DEFINITION, trust_notes
 from awd_studio.models.pipeline.verdict import N_BOOT, distance_to, verdict_text, warnings_of
 from awd_studio.models.pipeline.workdir import collect_chunks, git_sha, load_prepared, now_iso, report, write_npz
 
@@ -84,12 +91,14 @@ def finalize(work_dir, out_dir, progress=None) -> dict:
     job = _Job(work_dir)
     filters, histories, filter_epoch, seconds_per_epoch, gradient_path = collect_chunks(work_dir, len(job.grid))
     cross = _cross_validate(job, filters, progress)
-    models, predictions = _score_students(job, filters, cross, progress)
+    models, predictions, students = _score_students(job, filters, cross, progress)
     verdict = _verdict(job, cross, models, predictions)
     h_sel = filters[cross["best"]]
     wavelet, psi0, psi_true = _wavelet_section(job, h_sel)
     grid = _grid_section(job, filters, histories, filter_epoch, cross, psi0, psi_true, len(wavelet.psi))
+    grid_students = _grid_students(job, filters, grid, progress)
     activation, maps = _activation_section(job, h_sel, predictions["awd"])
+    explain = _explain_section(job, h_sel, students["awd"], len(activation.indices))
     hist_sel = histories[cross["best"]]
     history = {"epoch": list(range(1, len(hist_sel["train_loss"]) + 1))}
     history.update({k: [float(v) for v in vals] for k, vals in hist_sel.items()})
@@ -110,7 +119,9 @@ def finalize(work_dir, out_dir, progress=None) -> dict:
         provenance=Provenance(version=__version__, git_sha=git_sha(), seed=config.seed, config=config.to_dict(),
                               started=job.info["started"], finished=now_iso(), device=job.info["device"],
                               gradient_path=gradient_path),
-        timings=timings)
+        timings=timings, students={name: Student(**record) for name, (record, _) in students.items()},
+        explain=explain)
+    bundle.trust = {"notes": trust_notes(bundle.to_json()), "compression_definition": COMPRESSION_DEFINITION}
     bundle.summary = summary_text(bundle.to_json())
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -118,7 +129,9 @@ def finalize(work_dir, out_dir, progress=None) -> dict:
               gammas=np.asarray(config.gammas), cv_scores=cross["cv_scores"], h=h_sel, h_init=job.h_init,
               x=np.asarray(wavelet.x), phi=np.asarray(wavelet.phi), psi=np.asarray(wavelet.psi),
               X_examples=job.X_test[:len(activation.indices)], activation_maps=np.asarray(maps),
-              y_test=job.y_test, **{f"y_pred_{k}": v for k, v in predictions.items()})
+              y_test=job.y_test, **{f"y_pred_{k}": v for k, v in predictions.items()},
+              **{record["arrays"][f]: a for record, arrays in students.values() for f, a in arrays.items()},
+              **{record["arrays"][f]: a for record, arrays in grid_students for f, a in arrays.items()})
     bundle.files = ["result.json", "arrays.npz"] + plots.write_figures(bundle.to_json(), out_dir)
     write_explain_inputs(out_dir, info=job.info, config=config, X_test=job.X_test, y_test=job.y_test,
                          h_learned=h_sel, student=job.students.get("awd") if job.kind == "timeseries" else None)
@@ -186,7 +199,7 @@ def _cross_validate(job: _Job, filters, progress) -> dict:
 def _score_students(job: _Job, filters, cross, progress):
     """Every student fitted on the training split and scored on the test split, with its CV entry."""
     report(progress, "students", 0.0, "fitting the interpretable students")
-    models, predictions = {}, {}
+    models, predictions, students = {}, {}, {}
     candidates = {"awd": filters[cross["best"]], "awd_no_interp": filters[cross["best_no_interp"]],
                   "baseline_wavelet": job.h_init}
     for name, h in candidates.items():
@@ -198,16 +211,52 @@ def _score_students(job: _Job, filters, cross, progress):
                                                       job.y_test, job.column, params, coeffs_test, saliency_test,
                                                       deploy)
         job.students[name] = model  # fitted in place; the AWD one is kept for explanations
+        students[name] = _student_record(job, name, model, h)
     if job.kind == "image":
         for name, response in MAP_BASELINES.items():
             model = (peak_student(job.config, kernels={"laplace": _predictors.LAPLACE_KERNEL})
                      if response == "laplace" else peak_student(job.config, response=response))
             models[name], predictions[name] = score_model(model, lambda X: X, job.X_train, job.fit_y, job.X_test,
                                                           job.y_test, job.column, 0)
+            students[name] = _student_record(job, name, model, None)
     for name in models:
         models[name]["cv"] = cv_entry(cross["fold"][name], cross["fold"]["mean"], job.config.cv_folds)
     report(progress, "students", 1.0, "students scored")
-    return {name: ModelScores(**entry) for name, entry in models.items()}, predictions
+    return {name: ModelScores(**entry) for name, entry in models.items()}, predictions, students
+
+
+def _grid_students(job: _Job, filters, grid, progress):
+    """Each grid point's own student, fitted on the training split and scored on the test split, so that the
+    results page can show the student of any point it inspects; sets ``grid[i].test`` and ``grid[i].student``
+    and returns each point's ``(record, arrays)``."""
+    out = []
+    for i, h in enumerate(filters):
+        report(progress, "students", i / len(filters), f"student of grid point {i + 1}/{len(filters)}")
+        model, make_input, _ = student(job.kind, h, job.config, job.scaling)
+        model.fit(make_input(job.X_train), job.fit_y)
+        y_pred = column(model.predict(make_input(job.X_test)), job.column, len(job.y_test))
+        grid[i].test = TestScores(r2=float(_metrics.r2_score(job.y_test, y_pred)),
+                                  rmse=float(_metrics.rmse(job.y_test, y_pred)))
+        record, arrays = _student_record(job, f"grid{i}", model, h)
+        grid[i].student = Student(**record)
+        out.append((record, arrays))
+    return out
+
+
+def _student_record(job: _Job, name, model, h):
+    """A fitted student written down: ``(record, arrays)`` (:mod:`models.pipeline.student_params`)."""
+    if job.kind == "timeseries":
+        return series_record(name, model, h=h, levels=job.config.levels, mode=job.config.mode,
+                             length=job.X_test.shape[1], scaling=job.scaling)
+    return maps_record(name, model, target_column=job.column, target_names=job.info["data"].get("target_names"))
+
+
+def _explain_section(job: _Job, h_sel, awd_student, m) -> Explain:
+    """How the AWD student reads the first ``m`` test examples (:mod:`models.pipeline.explain_examples`)."""
+    coeffs = coefficients(job.X_view[:m], h_sel, job.config)
+    sal = unflatten_like(saliency(job.teacher_view, job.X_view[:m], h_sel, job.config, job.target), coeffs)
+    record, arrays = awd_student
+    return Explain(**explain_examples(job.kind, record, arrays, job.X_test[:m], coeffs, sal, job.config.levels))
 
 
 def _verdict(job: _Job, cross, models, predictions) -> Verdict:

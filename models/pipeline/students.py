@@ -127,7 +127,8 @@ def score_model(model, make_input, X_train, y_fit, X_test, y_test, target, n_fil
         "test": {"r2": float(_metrics.r2_score(y_test, y_pred)), "rmse": float(_metrics.rmse(y_test, y_pred)),
                  "rmse_sd": float(_metrics.bootstrap_rmse_sd(y_test, y_pred, seed=0))},
         "compression_factor": (None if coeffs_test is None else
-                               float(_metrics.compression_factor(coeffs_test, saliency_test))),
+                               float(_metrics.compression_factor(coeffs_test, saliency_test,
+                                                                    relative=True))),
         "n_params": int(n_filter_params + getattr(model, "n_params_", 0)),
         "predict_seconds_per_sample": float(seconds),
     }

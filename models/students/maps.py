@@ -152,6 +152,17 @@ def _choose_method(y2, method):
     return "chi2" if len(counts) <= 20 and counts.min() >= 5 else "ridge"
 
 
+def _n_params(model, method, n_features, n_outputs):
+    """Fitted numbers of a map student: the histogram range (2) plus, for chi², the class templates, the
+    distinct entries of the (symmetric) covariance and the class target rows; for ridge, the weights,
+    intercepts and the standardisation."""
+    if method == "chi2":
+        n_classes = model.means_.shape[0]
+        n_cov = n_features * (n_features + 1) // 2 * (n_classes if model.precision_.ndim == 3 else 1)
+        return 2 + n_classes * n_features + n_cov + n_classes * n_outputs
+    return 2 + n_outputs * (n_features + 1) + 2 * n_features
+
+
 class PeakCountRegressor(RegressorMixin, BaseEstimator):
     """Peak counting on maps: histograms of filter responses at the peaks, then chi² or ridge.
 
@@ -200,6 +211,8 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         Validation MSE per candidate upper bound (empty when ``bin_max`` is one float).
     n_features_ : int
         ``n_channels * bins``.
+    n_params_ : int
+        Fitted numbers (histogram range, templates and covariance or ridge weights; see :func:`_n_params`).
     model_ : object
         Fitted regressor on the histograms.
 
@@ -357,6 +370,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         self.model_ = self._new_model().fit(features, y2)
         self.n_features_ = features.shape[1]
         self.n_outputs_ = y2.shape[1]
+        self.n_params_ = _n_params(self.model_, self.method_, self.n_features_, self.n_outputs_)
         self._y_1d = y.ndim == 1
         return self
 

@@ -1,0 +1,78 @@
+"""``POST /api/results/{job id}/predict``: a result's distilled model applied to an uploaded data file.
+
+Owner-only: a prediction reads data the owner uploads and runs on the server, and share links stay read-only
+(they open ``GET /api/results/{token}`` and its files, nothing else; a collaborator downloads the bundle and
+predicts locally with ``awd predict`` or the page's Python snippet). The upload goes through the datasets'
+streamed receiver (same size limit, ``AWD_MAX_UPLOAD_MB``, same formats) and is read by the same readers, so
+the errors are the datasets' errors; nothing of it is kept.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse, Response
+
+from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
+from awd_studio.backend.routes.datasets import _pair_npy_targets
+from awd_studio.backend.routes.results import result_dir_for_key
+from awd_studio.backend.schemas import Problem
+from awd_studio.backend.uploads import multipart_openapi, receive_upload
+from awd_studio.jobstate.storage import DATASET_SUFFIXES
+from awd_studio.models.pipeline.predict import predict_file, predictions_csv, predictions_npz
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/results", tags=["results"], dependencies=[Depends(require_owner)])
+
+_ERRORS = {403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem}, 413: {"model": Problem},
+           415: {"model": Problem}, 422: {"model": Problem}}
+
+
+def _predict(result_dir, path, model, max_bytes):
+    """:func:`models.pipeline.predict.predict_file`, any failure to read the file becoming a ValueError."""
+    try:
+        return predict_file(result_dir, path, model, max_bytes=max_bytes)
+    except ValueError:
+        raise
+    except MemoryError:
+        raise ValueError("file: the data does not fit in memory; upload a smaller file") from None
+    except Exception as exc:  # truncated archives, corrupt HDF5/FITS...: never a 500
+        raise ValueError(f"file: could not read the file ({exc.__class__.__name__}: {exc}); check that it is "
+                         "a complete, uncorrupted data file") from None
+
+
+@router.post("/{key}/predict", responses={200: {"content": {"application/json": {}, "text/csv": {},
+                                                            "application/octet-stream": {}}}, **_ERRORS},
+             openapi_extra=multipart_openapi({"y": {"type": "string", "format": "binary",
+                                                    "description": "targets of an .npy X (another .npy)"}}))
+async def predict_result(key: str, request: Request, session: SessionDep, settings: SettingsDep, paths: PathsDep,
+                         model: str = Query("awd", max_length=40, description="which student of the result"),
+                         format: str = Query("json", pattern="^(json|csv|npz)$",  # noqa: A002 (the query name)
+                                             description="json, csv (split,row,y_pred,y_true) or npz")):
+    """Predict the rows of an uploaded data file (multipart field ``file``, any dataset format, with targets)
+    with the result's student ``model`` (default ``awd``).
+
+    JSON answer: ``model``, ``target``, ``scores`` (R² and RMSE against the file's targets, per ``X`` and
+    ``X_test``), ``y_pred`` and, when the file has a fixed test split, ``y_pred_test``.
+    """
+    if not is_uuid(key):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "share links are read-only: download the result and run "
+                                                       "`awd predict`, or ask the owner to predict")
+    result_dir = result_dir_for_key(key, request, session, paths)
+    upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
+                                  allowed=DATASET_SUFFIXES, extra_file_fields=("y",))
+    try:
+        _pair_npy_targets(upload)
+        result = await run_in_threadpool(_predict, result_dir, upload.path, model, settings.max_upload_bytes * 8)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+    finally:
+        upload.discard()
+    if format == "csv":
+        return PlainTextResponse(predictions_csv(result), media_type="text/csv")
+    if format == "npz":
+        return Response(predictions_npz(result), media_type="application/octet-stream",
+                        headers={"Content-Disposition": 'attachment; filename="predictions.npz"'})
+    return {"model": result["model"], "target": result["target"], "scores": result["scores"],
+            **{k: [float(v) for v in result[k]] for k in ("y_pred", "y_pred_test") if k in result}}

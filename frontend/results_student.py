@@ -1,0 +1,218 @@
+"""The results page's blocks that explain a result: what to trust, the interpretable student (formula, table,
+where and at which scale it looks), the inspected grid cell's scores, and "Use in Python" with the citations.
+
+:mod:`frontend.pages.results` places these blocks and fills them from its one load callback
+(:func:`loaded`); the student's figures follow the chosen test example and the clicked grid cell through
+:func:`draw_student`. Figures come from :mod:`frontend.figures.student`.
+"""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from awd_studio.frontend import figures
+from awd_studio.frontend.components import figure_card, named_update, size_graphs_to_their_figures, triggered_id
+from awd_studio.frontend.figures import student as student_figures
+from awd_studio.frontend.use_in_python import use_in_python_card
+
+__all__ = ["ids", "stores", "trust_block", "student_section", "use_in_python_block", "loaded", "inspected_card",
+           "trust_alerts"]
+
+
+class ids:  # noqa: N801 (a namespace of constants)
+    """Component ids of these blocks (tests/e2e read them)."""
+
+    EXPLAIN = "results-explain"
+    STUDENTS = "results-students"
+    TRUST = "results-trust"
+    COMPRESSION_NOTE = "results-compression-note"
+    INSPECTED = "results-inspected"
+    STUDENT_FORMULA = "results-student-formula"
+    STUDENT_DEFINITION = "results-student-definition"
+    STUDENT_TABLE = "results-student-table"
+    STUDENT_GRAPH = "results-student-graph"
+    HISTOGRAM_GRAPH = "results-histogram-graph"
+    HISTOGRAM_ROW = "results-histogram-row"
+    STUDENT_NOTE = "results-student-note"
+    USE_PYTHON = "results-use-python"
+    SNIPPET = "results-python-snippet"
+    BIBTEX_PAPER = "results-bibtex-paper"
+    BIBTEX_SOFTWARE = "results-bibtex-software"
+
+
+size_graphs_to_their_figures(ids.STUDENT_GRAPH, ids.HISTOGRAM_GRAPH)
+
+_HIDDEN = {"display": "none"}
+
+
+def stores() -> list:
+    """The browser-side stores: the per-example explanations, and every student (the selected and the grid's)."""
+    return [dcc.Store(id=ids.EXPLAIN), dcc.Store(id=ids.STUDENTS)]
+
+
+def trust_block() -> html.Div:
+    """Where the notes on what to trust appear (under the summary)."""
+    return html.Div(id=ids.TRUST, className="mb-3")
+
+
+def student_section() -> list:
+    """The student's section: formula, definition, table, and where and at which scale it looks."""
+    return [
+        html.H2("The interpretable student", className="h4 mt-2 mb-3"),
+        dbc.Card(dbc.CardBody([
+            html.Div(id=ids.STUDENT_NOTE, className="small text-muted mb-2"),
+            html.Div(id=ids.STUDENT_FORMULA, className="awd-formula fs-6 mb-2",
+                     style={"fontFamily": "ui-monospace, SFMono-Regular, Menlo, monospace"}),
+            html.P(id=ids.STUDENT_DEFINITION, className="small mb-2"),
+            html.Div(id=ids.STUDENT_TABLE, className="table-responsive", style={"maxHeight": "22rem"}),
+        ]), className="mb-4 shadow-sm"),
+        figure_card("Where and at which scale it looks (the test example chosen above)", ids.STUDENT_GRAPH,
+                    "awd-student-scale",
+                    help_text="Series: the signal, and below it |coefficient × saliency| per band (level × "
+                              "position); circles: the coefficients the student keeps. Maps: the map with its "
+                              "detected peaks, then |coefficient × saliency| per sub-band and level."),
+        html.Div(figure_card("Peak counts of this map against the nearest class", ids.HISTOGRAM_GRAPH,
+                             "awd-peak-histogram",
+                             help_text="Bars: this map's peak-count histogram per 3 × 3 filter; line: the "
+                                       "template (mean histogram) of the class nearest in χ²; right: χ² to "
+                                       "every class (the prediction is the nearest class's target)."),
+                 id=ids.HISTOGRAM_ROW),
+    ]
+
+
+def use_in_python_block() -> html.Div:
+    """Where the "Use in Python" and "Cite" cards appear."""
+    return html.Div(id=ids.USE_PYTHON)
+
+
+def trust_alerts(bundle: dict) -> list:
+    """The bundle's notes on what to trust as alerts, and the compression factor's definition."""
+    trust = bundle.get("trust") or {}
+    alerts = [dbc.Alert(n["text"], color=n.get("level", "secondary"), className="mb-2 py-2",
+                        id=f"results-trust-{n.get('key', i)}")
+              for i, n in enumerate(trust.get("notes") or []) if isinstance(n, dict) and n.get("text")]
+    if trust.get("compression_definition"):
+        alerts.append(html.Details([html.Summary("What “compression” means here", className="small"),
+                                    html.P(trust["compression_definition"], className="small mb-0 mt-1")],
+                                   id=ids.COMPRESSION_NOTE, className="mb-2"))
+    return alerts
+
+
+def _students_store(bundle: dict) -> dict:
+    grid = bundle.get("grid") or []
+    return {"students": bundle.get("students") or {}, "grid": [p.get("student") for p in grid],
+            "kind": (bundle.get("data") or {}).get("kind"), "selected": figures.selected_index(bundle),
+            "labels": [figures.grid_point_label(bundle, i) for i in range(len(grid))]}
+
+
+def loaded(bundle: dict) -> dict:
+    """What the page's load callback fills for these blocks, by output name (see :data:`LOAD_OUTPUTS`)."""
+    return dict(trust=trust_alerts(bundle), explain=bundle.get("explain"), students=_students_store(bundle),
+                use_python=use_in_python_card(bundle, snippet_id=ids.SNIPPET, paper_id=ids.BIBTEX_PAPER,
+                                              software_id=ids.BIBTEX_SOFTWARE),
+                histogram_style={} if (bundle.get("data") or {}).get("kind") == "image" else _HIDDEN)
+
+
+#: The outputs :func:`loaded` fills (merged into the page's load callback).
+LOAD_OUTPUTS = dict(trust=Output(ids.TRUST, "children"), explain=Output(ids.EXPLAIN, "data"),
+                    students=Output(ids.STUDENTS, "data"), use_python=Output(ids.USE_PYTHON, "children"),
+                    histogram_style=Output(ids.HISTOGRAM_ROW, "style"))
+
+
+def inspected_card(core: dict, idx: int | None):
+    """Score cards of the clicked grid cell beside the selected one (its own student, fitted on the training
+    split and scored on the test split)."""
+    grid = core.get("grid") or []
+    sel = figures.selected_index(core)
+    if idx is None or idx == sel or not (0 <= idx < len(grid)):
+        return None
+    point, chosen = grid[idx], grid[sel] if 0 <= sel < len(grid) else {}
+
+    def stat(label, value, ref):
+        return dbc.Col(dbc.Card(dbc.CardBody([
+            html.Div(label, className="small text-muted"),
+            html.Div(value, className="fs-5 fw-semibold"),
+            html.Div(f"selected point: {ref}", className="small text-muted")]), className="h-100 shadow-sm"),
+            xs=6, md=3, className="mb-2")
+
+    test, ref = point.get("test") or {}, chosen.get("test") or {}
+    student = point.get("student") or {}
+    return html.Div([
+        html.Div(f"Inspected cell {figures.grid_point_label(core, idx)}", className="fw-semibold mb-1"),
+        dbc.Row([
+            stat("CV score", f"{figures.fmt_number(point.get('cv_score'))} ± "
+                             f"{figures.fmt_number(point.get('cv_score_sd'), 2)}",
+                 figures.fmt_number(chosen.get("cv_score"))),
+            stat("Its student's test R²", figures.fmt_number(test.get("r2")), figures.fmt_number(ref.get("r2"))),
+            stat("Its student's test RMSE", figures.fmt_number(test.get("rmse")), figures.fmt_number(ref.get("rmse"))),
+            stat("Student parameters", f"{student.get('n_params', '—')}",
+                 str((chosen.get("student") or {}).get("n_params", "—"))),
+        ], className="g-2"),
+        html.Div("The wavelet, the filters, the grid and the student below show this cell; the activation maps and "
+                 "the scalogram's saliencies are of the selected point (they need the teacher's gradients, which "
+                 "the result stores for the selected point only).", className="small text-muted"),
+    ], id=ids.INSPECTED + "-card", className="mb-3")
+
+
+#: What :func:`draw_student` redraws.
+STUDENT_OUTPUTS = dict(formula=Output(ids.STUDENT_FORMULA, "children"),
+                       definition=Output(ids.STUDENT_DEFINITION, "children"),
+                       table=Output(ids.STUDENT_TABLE, "children"), note=Output(ids.STUDENT_NOTE, "children"),
+                       graph=Output(ids.STUDENT_GRAPH, "figure"), histogram=Output(ids.HISTOGRAM_GRAPH, "figure"))
+
+
+def _table(rows: list[dict]) -> dbc.Table:
+    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in
+                               ("Feature", "Band (level)", "Weight", "|weight| × SD", "Position in band",
+                                "weight × c (this example)")]))
+    body = html.Tbody([html.Tr([html.Td(r["label"]), html.Td(f"{r['band']} ({r['level']})"),
+                                html.Td(r["weight_text"]), html.Td(r["influence_text"]),
+                                html.Td(r["position_text"]), html.Td(r["contribution_text"])]) for r in rows])
+    return dbc.Table([head, body], size="sm", hover=True, className="awd-table mb-0")
+
+
+def _maps_summary(record: dict) -> html.Div:
+    p = record.get("parameters") or {}
+    items = [f"filters read at the peaks: {', '.join(p.get('channels') or [])}",
+             f"{p.get('bins')} bins over [{figures.fmt_number((p.get('bin_range') or [None])[0])}, "
+             f"{figures.fmt_number((p.get('bin_range') or [None, None])[1])}]",
+             f"method: {p.get('method')} ({p.get('covariance')} covariance)" if p.get("method") == "chi2"
+             else "method: ridge on standardised histograms",
+             f"{len(p.get('classes') or [])} classes" if p.get("classes") else None,
+             f"{record.get('n_params')} fitted numbers"]
+    return html.Ul([html.Li(i) for i in items if i], className="small mb-0")
+
+
+@callback(output=STUDENT_OUTPUTS,
+          inputs=dict(example=Input("results-example", "value"), clicked=Input("results-clicked", "data"),
+                      students=Input(ids.STUDENTS, "data")),
+          state=dict(explain=State(ids.EXPLAIN, "data"), activation=State("results-activation", "data")))
+def draw_student(example, clicked, students, explain, activation):
+    """The student of the selected point (or of the clicked cell) and how it reads the chosen example."""
+    if not students:
+        return named_update(STUDENT_OUTPUTS)
+    grid = students.get("grid") or []
+    idx = clicked if isinstance(clicked, int) and 0 <= clicked < len(grid) and grid[clicked] else None
+    record = grid[idx] if idx is not None else (students.get("students") or {}).get("awd")
+    labels = students.get("labels") or []
+    which = (f"the student of the inspected cell {labels[idx]}" if idx is not None and idx != students.get("selected")
+             and idx < len(labels) else "the AWD student (the selected point)")
+    bundle = {"explain": explain, "activation": activation, "students": {"awd": record}}
+    k = example if isinstance(example, int) else 0
+    if not record:
+        empty = figures.empty_figure("This result does not carry its student (rerun the job with this version)")
+        return dict(formula="", definition="", table=None, note="", graph=empty, histogram=empty)
+    ex = ((explain or {}).get("examples") or [None])[k] if (explain or {}).get("examples") and \
+        k < len(explain["examples"]) else None
+    click_only = triggered_id() == "results-clicked"  # the figures show the selected point: nothing to redraw
+    if record.get("kind") == "series_topk_linear":
+        rows = student_figures.student_rows(record, ex if idx is None or idx == students.get("selected") else None)
+        return dict(formula=student_figures.student_formula(record), definition=record.get("definition", ""),
+                    table=_table(rows), note=f"Showing {which}. Terms in order of influence: |weight| × the "
+                                             "feature's standard deviation on the training data.",
+                    graph=no_update if click_only else student_figures.scalogram_figure(bundle, k),
+                    histogram=no_update if click_only else figures.empty_figure(""))
+    return dict(formula="", definition=record.get("definition", ""), table=_maps_summary(record),
+                note=f"Showing {which}.", graph=no_update if click_only else student_figures.subband_figure(bundle, k),
+                histogram=no_update if click_only else student_figures.peak_histogram_figure(bundle, k))

@@ -1,0 +1,100 @@
+"""The results page's "Use in Python" and "Cite" boxes: a snippet that loads the downloaded result and predicts,
+and BibTeX of the paper and of the software.
+
+:func:`python_snippet` is the exact text the page shows (the tests run it); it reads the two files of the
+Downloads box, ``result.json`` and ``arrays.npz``, from one folder.
+"""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+__all__ = ["python_snippet", "BIBTEX_PAPER", "bibtex_software", "use_in_python_card", "RESULT_FOLDER"]
+
+#: The folder the snippet expects the downloaded result.json and arrays.npz in.
+RESULT_FOLDER = "awd-result"
+
+BIBTEX_PAPER = """@inproceedings{ha2021adaptive,
+  title     = {Adaptive wavelet distillation from neural networks through interpretations},
+  author    = {Ha, Wooseok and Singh, Chandan and Lanusse, Francois and Upadhyayula, Srigokul and Yu, Bin},
+  booktitle = {Advances in Neural Information Processing Systems},
+  volume    = {34},
+  year      = {2021}
+}"""
+
+
+def bibtex_software(bundle: dict) -> str:
+    """BibTeX of AWD Studio at the version that wrote the result."""
+    prov = (bundle or {}).get("provenance") or {}
+    version = prov.get("version") or "unknown"
+    year = str(prov.get("finished") or "")[:4] or "2025"
+    commit = prov.get("git_sha")
+    note = f"version {version}" + (f", commit {commit[:12]}" if commit else "")
+    return ("@software{awd_studio,\n"
+            "  title   = {AWD Studio: adaptive wavelet distillation of neural networks, with a web app},\n"
+            f"  version = {{{version}}},\n"
+            f"  year    = {{{year}}},\n"
+            f"  note    = {{{note}}}\n"
+            "}")
+
+
+def python_snippet(bundle: dict) -> str:
+    """Python that loads the downloaded result, predicts with its distilled model and gets its wavelet.
+
+    Parameters
+    ----------
+    bundle : dict
+        The result bundle the page shows.
+
+    Returns
+    -------
+    str
+        Runnable code (needs ``awd-studio`` installed and the folder :data:`RESULT_FOLDER` holding
+        ``result.json`` and ``arrays.npz``).
+    """
+    wavelet = (bundle or {}).get("wavelet") or {}
+    levels, mode = int(wavelet.get("levels") or 1), str(wavelet.get("mode") or "periodization")
+    image = ((bundle or {}).get("data") or {}).get("kind") == "image"
+    transform = (f'coeffs = pywt.wavedec2(X[0], wavelet, level={levels}, mode="{mode}")  # [cA, (cH, cV, cD), ...]'
+                 if image else
+                 f'coeffs = pywt.wavedec(X[0], wavelet, level={levels}, mode="{mode}")  # [cA{levels}, cD{levels}, ..., cD1]')
+    return f'''import numpy as np
+import pywt
+from awd_studio.models.pipeline.predict import predict_from_bundle
+from awd_studio.models.pipeline.wavelet_export import wavelet_from_result
+
+RESULT = "{RESULT_FOLDER}"  # a folder holding the downloaded result.json and arrays.npz
+
+# Your own data goes here, in the units and shape of the training data; these are stored test examples.
+with np.load(f"{{RESULT}}/arrays.npz", allow_pickle=False) as arrays:
+    X = arrays["X_examples"]
+    stored = arrays["y_pred_awd"][:len(X)]
+
+y_pred = predict_from_bundle(RESULT, X)  # the distilled (AWD) student; model="baseline_wavelet" for the initial
+print("predictions:", np.round(y_pred, 4))
+print("largest difference from the stored test predictions:", float(np.max(np.abs(y_pred - stored))))
+
+wavelet = wavelet_from_result(RESULT)  # the learned wavelet as a pywt.Wavelet
+{transform}
+print("learned lowpass filter h:", np.round(wavelet.rec_lo, 4))
+'''
+
+
+def use_in_python_card(bundle: dict, *, snippet_id: str, paper_id: str, software_id: str) -> list:
+    """The page's section: the snippet, and the citations (ids let the browser tests read them)."""
+    pre = {"className": "awd-code small mb-0", "style": {"whiteSpace": "pre-wrap"}}
+    return [dbc.Row([
+        dbc.Col(dbc.Card([dbc.CardHeader(html.H3("Use in Python", className="h6 mb-0")), dbc.CardBody([
+            html.P(["Download ", html.Code("result.json"), " and ", html.Code("arrays.npz"), " into a folder ",
+                    html.Code(RESULT_FOLDER), "; with ", html.Code("awd-studio"), " installed this predicts new data "
+                    "and gives the learned wavelet to PyWavelets. From the terminal: ",
+                    html.Code(f"awd predict {RESULT_FOLDER} NEW_DATA.npz --out predictions.csv"), "."],
+                   className="small"),
+            html.Pre(python_snippet(bundle), id=snippet_id, **pre)])], className="mb-4 shadow-sm h-100"), lg=7),
+        dbc.Col(dbc.Card([dbc.CardHeader(html.H3("Cite", className="h6 mb-0")), dbc.CardBody([
+            html.P("The method:", className="small mb-1"),
+            html.Pre(BIBTEX_PAPER, id=paper_id, **pre),
+            html.P("The software:", className="small mt-3 mb-1"),
+            html.Pre(bibtex_software(bundle), id=software_id, **pre)])], className="mb-4 shadow-sm h-100"), lg=5),
+    ])]

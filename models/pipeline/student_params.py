@@ -1,0 +1,252 @@
+"""A fitted student written down as plain numbers, and predictions computed from those numbers alone.
+
+The result bundle carries every student: its small settings and the meaning of its features in
+``result.json`` (``students.<name>``, :func:`student_record`), its arrays in ``arrays.npz`` under
+``student__<name>__<field>`` (readable with ``np.load(allow_pickle=False)``). :func:`predict_with_record`
+rebuilds the prediction from them with the arithmetic of the fitted estimator, so a result predicts new data
+without the objects that were fitted (nothing is pickled).
+
+Time series (:class:`models.predictors.TopKLinearRegressor` on the coefficients of the scaled series):
+feature ``f = b * k + (r - 1)`` is the r-th largest coefficient (signed, or by magnitude) of band ``b`` of
+``[cA_J, cD_J, ..., cD_1]``; ``y = intercept + sum_f weight_f * feature_f``.
+
+Maps (:class:`models.predictors.PeakCountRegressor` on the raw maps): per map, the peaks (pixels above their 8
+neighbours), a 3 x 3 filter's response read at each peak, a histogram of the responses per filter (``bins``
+bins over ``bin_range``); then the nearest class template in chi² metric (its target row is the prediction)
+or a ridge model on the standardised histograms.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from awd_studio.models import wavelets as _wavelets
+from awd_studio.models.students.maps import chi2_predict
+from awd_studio.models.students.peaks import _check_maps, _count_peaks, _kernel_matrix
+from awd_studio.models.students.series import topk_features
+from awd_studio.models.validation import InputError
+
+__all__ = ["SERIES_KIND", "MAPS_KIND", "array_key", "band_names", "series_record", "maps_record",
+           "predict_with_record", "series_coefficients", "map_histograms", "ordinal"]
+
+SERIES_KIND = "series_topk_linear"
+MAPS_KIND = "peak_count"
+#: Channel names of the map students' responses, by student.
+MAP_CHANNELS = {"raw": ["peak height"], "roberts": ["Roberts cross"]}
+
+
+def array_key(name: str, field: str) -> str:
+    """The ``arrays.npz`` key of one student array, e.g. ``student__awd__coef``."""
+    return f"student__{name}__{field}"
+
+
+def band_names(levels: int) -> list[str]:
+    """``["cA3", "cD3", "cD2", "cD1"]`` for ``levels=3`` (PyWavelets' order)."""
+    return [f"cA{levels}"] + [f"cD{j}" for j in range(levels, 0, -1)]
+
+
+def ordinal(r: int) -> str:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th"."""
+    suffix = "th" if 10 <= r % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(r % 10, "th")
+    return f"{r}{suffix}"
+
+
+def series_record(name, model, *, h, levels, mode, length, scaling, target_column=0):
+    """The series student as ``(record, arrays)``: JSON-able settings and features, and its arrays.
+
+    Parameters
+    ----------
+    name : str
+        Its key in the bundle (``"awd"``, ``"baseline_wavelet"``...).
+    model : TopKLinearRegressor
+        Fitted on the coefficients of ``(X - offset) / scale`` under ``h``.
+    h : array-like of shape (N,)
+        The lowpass filter of its transform.
+    levels : int
+    mode : str
+    length : int
+        Series length L it accepts.
+    scaling : dict
+        ``{"offset": float, "scale": float}``: the input scaling before the transform.
+    target_column : int, default=0
+
+    Returns
+    -------
+    record : dict
+        ``kind``, ``definition``, ``arrays`` (field -> npz key), ``n_params``, ``target_column`` and
+        ``parameters``: ``k``, ``by``, ``levels``, ``mode``, ``length``, ``input_scaling``, ``alpha``,
+        ``intercept`` and ``features`` (one dict a feature: ``index``, ``band``, ``band_index``, ``level``,
+        ``detail``, ``rank``, ``weight``, ``sd`` (the feature's standard deviation on the training data, so
+        ``|weight| * sd`` ranks the features' influence), ``label``).
+    arrays : dict of str to ndarray
+        ``h`` (N,), ``coef`` (F,) or (T, F), ``intercept`` (T,).
+    """
+    coef = np.asarray(model.coef_, dtype=np.float64)
+    intercept = np.atleast_1d(np.asarray(model.intercept_, dtype=np.float64))
+    bands = band_names(levels)
+    weights = coef if coef.ndim == 1 else coef[target_column]
+    order = "largest" if model.by == "signed" else "largest |·|"
+    features = []
+    for f, w in enumerate(weights):
+        b, r = divmod(f, model.k)
+        level = levels if b == 0 else levels + 1 - b
+        features.append({"index": f, "band": bands[b], "band_index": b, "level": level, "detail": b > 0,
+                         "rank": r + 1, "weight": float(w), "sd": float(model.feature_scale_[f]),
+                         "label": f"{ordinal(r + 1)} {order} of {bands[b]}"})
+    definition = (f"Transform the series (x − {scaling['offset']:.6g}) / {scaling['scale']:.6g} with the wavelet "
+                  f"({levels} levels, {mode} mode); in each band [cA{levels}, cD{levels}, …, cD1] keep the "
+                  f"{model.k} {'largest coefficients (signed)' if model.by == 'signed' else 'coefficients of largest magnitude (sign kept)'}, "
+                  f"sorted; the prediction is the intercept plus a weight times each kept coefficient.")
+    record = {
+        "kind": SERIES_KIND, "definition": definition, "target_column": int(target_column),
+        "n_params": int(model.n_params_),
+        "arrays": {f: array_key(name, f) for f in ("h", "coef", "intercept")},
+        "parameters": {"k": int(model.k), "by": model.by, "levels": int(levels), "mode": mode,
+                       "length": int(length),
+                       "input_scaling": {"offset": float(scaling["offset"]), "scale": float(scaling["scale"])},
+                       "alpha": float(model.alpha_), "intercept": float(intercept[min(target_column, len(intercept) - 1)]),
+                       "features": features},
+    }
+    arrays = {"h": np.asarray(h, dtype=np.float64), "coef": coef, "intercept": intercept}
+    return record, arrays
+
+
+def _map_channels(model) -> list[str]:
+    if model.response != "kernels":
+        return MAP_CHANNELS[model.response]
+    if isinstance(model.kernels, dict):
+        return [str(k) for k in model.kernels]
+    return ["Laplace"] if model.kernels is None else [f"kernel {i}" for i in range(len(model.kernels_))]
+
+
+def maps_record(name, model, *, target_column=0, target_names=None):
+    """The map student as ``(record, arrays)``.
+
+    Parameters
+    ----------
+    name : str
+    model : PeakCountRegressor
+        Fitted.
+    target_column : int, default=0
+        The reported target column.
+    target_names : list of str, optional
+
+    Returns
+    -------
+    record : dict
+        ``parameters``: ``response``, ``channels`` (names, in feature order: feature ``c * bins + i`` is bin i
+        of channel c), ``bins``, ``bin_range``, ``bin_edges``, ``method``, ``covariance``, ``kernels`` (3 x 3
+        lists), ``classes`` (target rows) and ``templates`` (class mean histograms; chi² only), ``target_names``.
+    arrays : dict of str to ndarray
+        ``kernels`` (C, 3, 3); chi²: ``classes`` (K, T), ``templates`` (K, F), ``precision`` (F, F) or
+        (K, F, F), ``covariance`` (its pseudo-inverse, same shape); ridge: ``ridge_coef`` (T, F),
+        ``ridge_intercept`` (T,), ``feature_mean``, ``feature_scale`` (F,).
+    """
+    inner = model.model_
+    kernels = np.asarray(model.kernels_, dtype=np.float64).reshape(-1, 3, 3)
+    lo, hi = model.bin_range_
+    params = {"response": model.response, "channels": _map_channels(model), "bins": int(model.bins),
+              "bin_range": [float(lo), float(hi)], "bin_edges": np.linspace(lo, hi, model.bins + 1).tolist(),
+              "method": model.method_, "covariance": model.covariance, "kernels": kernels.tolist(),
+              "n_outputs": int(model.n_outputs_), "target_names": list(target_names or [])}
+    arrays = {"kernels": kernels}
+    if model.method_ == "chi2":
+        precision = np.asarray(inner.precision_, dtype=np.float64)
+        covariance = (np.stack([np.linalg.pinv(p, rcond=1e-10, hermitian=True) for p in precision])
+                      if precision.ndim == 3 else np.linalg.pinv(precision, rcond=1e-10, hermitian=True))
+        arrays.update(classes=np.asarray(inner.classes_, dtype=np.float64),
+                      templates=np.asarray(inner.means_, dtype=np.float64), precision=precision,
+                      covariance=covariance)
+        params["classes"] = np.asarray(inner.classes_, dtype=np.float64).tolist()
+        params["templates"] = np.asarray(inner.means_, dtype=np.float64).tolist()  # small: classes x bins
+        how = ("the prediction is the target row of the class whose mean histogram (template) is nearest in chi² "
+               "metric, chi² = (x − μ_c)ᵀ P (x − μ_c), P the pseudo-inverse of the "
+               f"{'pooled within-class' if precision.ndim == 2 else 'class'} covariance")
+    else:
+        ridge = inner.ridge_
+        arrays.update(ridge_coef=np.atleast_2d(np.asarray(ridge.coef_, dtype=np.float64)),
+                      ridge_intercept=np.atleast_1d(np.asarray(ridge.intercept_, dtype=np.float64)),
+                      feature_mean=np.asarray(inner.mean_, dtype=np.float64),
+                      feature_scale=np.asarray(inner.scale_, dtype=np.float64))
+        how = "the prediction is a ridge model on the standardised histograms"
+    what = {"kernels": f"the 3 × 3 filters {', '.join(params['channels'])} read (correlated) at the peak",
+            "raw": "the peak height", "roberts": "the Roberts-cross response at the peak"}[model.response]
+    definition = (f"Find the peaks of each raw map (pixels above their 8 neighbours); histogram {what} in "
+                  f"{model.bins} bins over [{lo:.4g}, {hi:.4g}] per channel; {how}.")
+    record = {"kind": MAPS_KIND, "definition": definition, "target_column": int(target_column),
+              "n_params": int(getattr(model, "n_params_", 0)),
+              "arrays": {f: array_key(name, f) for f in arrays}, "parameters": params}
+    return record, arrays
+
+
+def _scaled(X, scaling):
+    """``(X - offset) / scale`` as the pipeline computes it (float32 kept for float32 input)."""
+    X = np.asarray(X)
+    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    return ((X - scaling["offset"]) / scaling["scale"]).astype(dtype, copy=False)
+
+
+def series_coefficients(record, arrays, X):
+    """The coefficient list ``[cA_J, ..., cD_1]`` (float64) the series student reads, for raw series X (n, L)."""
+    p = record["parameters"]
+    X = np.asarray(X)
+    if X.ndim == 1:
+        X = X[None]
+    if X.ndim != 2 or X.shape[1] != p["length"]:
+        raise InputError("X", f"has shape {X.shape}", f"pass series shaped (n, {p['length']}) like the training data")
+    if not np.isfinite(X).all():
+        raise InputError("X", "contains NaN or infinite values", "pass finite series")
+    x = torch.as_tensor(_scaled(X, p["input_scaling"]), dtype=torch.float64)
+    h = torch.as_tensor(arrays["h"], dtype=torch.float64)
+    with torch.no_grad():
+        return [c.numpy() for c in _wavelets.wavedec1d(x, h, p["levels"], p["mode"])]
+
+
+def map_histograms(record, arrays, X):
+    """The (n, F) peak histograms the map student reads, for raw maps X (n, H, W)."""
+    p = record["parameters"]
+    maps = _check_maps(X, field="X", keep_float32=True)
+    kernels = [k for k in np.asarray(arrays["kernels"], dtype=np.float64)]
+    columns = _kernel_matrix(kernels) if p["response"] == "kernels" else None
+    return _count_peaks(maps, columns, p["response"], tuple(p["bin_range"]), p["bins"])
+
+
+def predict_with_record(record, arrays, X, *, all_columns=False):
+    """Predictions of a stored student on raw inputs, from its record and arrays alone.
+
+    Parameters
+    ----------
+    record : dict
+        ``students.<name>`` of a bundle.
+    arrays : dict of str to ndarray
+        Its arrays by field (``{field: npz[record["arrays"][field]]}``).
+    X : array-like of shape (n, L) or (n, H, W)
+        Raw inputs in the units of the training data.
+    all_columns : bool, default=False
+        Give every target column (maps' class rows) instead of the reported one.
+
+    Returns
+    -------
+    ndarray of shape (n,), or (n, T) with ``all_columns``
+    """
+    if record["kind"] == SERIES_KIND:
+        features = topk_features(series_coefficients(record, arrays, X), record["parameters"]["k"],
+                                 record["parameters"]["by"])
+        coef, intercept = arrays["coef"], arrays["intercept"]
+        pred = features @ coef.T + (intercept[0] if coef.ndim == 1 else intercept)
+    elif record["kind"] == MAPS_KIND:
+        features = map_histograms(record, arrays, X)
+        if record["parameters"]["method"] == "chi2":
+            labels, _ = chi2_predict(features, arrays["templates"], arrays["precision"])
+            pred = arrays["classes"][labels]
+        else:
+            z = (features - arrays["feature_mean"]) / arrays["feature_scale"]
+            pred = z @ arrays["ridge_coef"].T + arrays["ridge_intercept"]
+    else:
+        raise InputError("students", f"unknown student kind {record['kind']!r}",
+                         "use a result written by this version of AWD Studio")
+    pred = np.asarray(pred, dtype=np.float64).reshape(len(features), -1)
+    if all_columns:
+        return pred
+    return pred[:, record["target_column"]] if pred.shape[1] > 1 else pred[:, 0]

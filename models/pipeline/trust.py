@@ -1,0 +1,114 @@
+"""What to trust in a result: plain notes from its scores (a pure function of the bundle).
+
+:func:`trust_notes` reads ``teacher.test``, ``models.<name>.test`` and ``verdict.test_difference`` and says
+when the teacher is weak, when a fixed baseline beats AWD, when AWD beats its own teacher (and the likely
+reason), and whether distillation helped according to the paired bootstrap interval of AWD minus the initial
+wavelet on the test set. The results page shows each note as an alert.
+"""
+
+from __future__ import annotations
+
+from awd_studio.models.pipeline.verdict import STUDENT_NAMES
+
+__all__ = ["trust_notes", "WEAK_TEACHER_R2", "BASELINES", "COMPRESSION_DEFINITION"]
+
+#: A teacher whose test R² is below this explains little (issue 14).
+WEAK_TEACHER_R2 = 0.1
+#: Students with a fixed (not distilled) transform, in the order they are named.
+BASELINES = ("baseline_wavelet", "laplace", "roberts_cross", "peak_heights")
+#: AWD must beat its teacher's test R² by this much before a note says so (test-set noise).
+MARGIN_R2 = 0.02
+
+#: The compression factor as the bundle computes it (models.metrics.compression_factor, relative=True).
+COMPRESSION_DEFINITION = (
+    "Compression factor (after Ha et al. 2021): the share of the test set's wavelet coefficients that are "
+    "active, i.e. whose magnitude |c| and whose attribution (TRIM saliency) both exceed 10⁻³ of their largest "
+    "value over the test set. Lower means the teacher's explanation, seen through this wavelet, uses fewer "
+    "coefficients. Defined for students that read wavelet coefficients (AWD, γ = 0, initial wavelet), not for "
+    "the fixed-filter baselines or the teacher.")
+
+
+def _name(bundle: dict, key: str) -> str:
+    if key == "baseline_wavelet":
+        return f"initial wavelet ({(bundle.get('wavelet') or {}).get('init', '?')})"
+    return STUDENT_NAMES.get(key, key)
+
+
+def _r2(entry) -> float | None:
+    value = ((entry or {}).get("test") or {}).get("r2")
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def _note(level: str, key: str, text: str) -> dict:
+    return {"level": level, "key": key, "text": text}
+
+
+def trust_notes(bundle: dict) -> list[dict]:
+    """Notes on what to trust in a result, most important first.
+
+    Parameters
+    ----------
+    bundle : dict
+        A result bundle (``result.json``).
+
+    Returns
+    -------
+    list of dict
+        ``{"level": "danger" | "warning" | "info" | "success", "key": str, "text": str}``; keys
+        ``weak_teacher``, ``teacher_below_baseline``, ``baseline_beats_awd``, ``awd_beats_teacher``,
+        ``distillation_helped`` / ``distillation_no_gain`` / ``distillation_hurt``.
+
+    Examples
+    --------
+    >>> b = {"teacher": {"name": "cnn", "test": {"r2": -0.016}}, "models": {"awd": {"test": {"r2": 0.2}}}}
+    >>> [n["key"] for n in trust_notes(b)]
+    ['weak_teacher', 'awd_beats_teacher']
+    """
+    notes = []
+    models = bundle.get("models") or {}
+    teacher = bundle.get("teacher") or {}
+    t_r2, awd_r2 = _r2(teacher), _r2(models.get("awd"))
+    baselines = [(k, _r2(models[k])) for k in BASELINES if k in models and _r2(models[k]) is not None]
+    best = max(baselines, key=lambda kv: kv[1], default=None)
+    if t_r2 is not None and t_r2 < WEAK_TEACHER_R2:
+        notes.append(_note("danger", "weak_teacher",
+                           f"The teacher ({teacher.get('name', '?')}) is weak: test R² {t_r2:.3f} is below "
+                           f"{WEAK_TEACHER_R2}{' (worse than predicting the mean)' if t_r2 < 0 else ''}. Its "
+                           "attributions say little about the data, so the wavelet distilled from them is not an "
+                           "explanation of anything the network learned. Train a better teacher before "
+                           "interpreting the wavelet."))
+    elif t_r2 is not None and best is not None and best[1] > t_r2:
+        notes.append(_note("warning", "teacher_below_baseline",
+                           f"A fixed baseline, the {_name(bundle, best[0])} student (test R² {best[1]:.3f}), beats "
+                           f"the teacher ({t_r2:.3f}): the teacher has not learned more than a simple statistic "
+                           "captures."))
+    if best is not None and awd_r2 is not None and best[1] > awd_r2:
+        notes.append(_note("warning", "baseline_beats_awd",
+                           f"The {_name(bundle, best[0])} baseline beats AWD on the test set (R² {best[1]:.3f} "
+                           f"against {awd_r2:.3f}). For prediction use the baseline; the distilled wavelet did not "
+                           "add predictive information here."))
+    if t_r2 is not None and awd_r2 is not None and awd_r2 > t_r2 + MARGIN_R2 and awd_r2 >= WEAK_TEACHER_R2:
+        notes.append(_note("info", "awd_beats_teacher",
+                           f"AWD (test R² {awd_r2:.3f}) beats its own teacher ({t_r2:.3f}). Likely reason: the "
+                           "teacher is under-fit (too few epochs) or over-fit (too many parameters for the data), "
+                           "and the student, a small model on a few wavelet coefficients, regularises. A better "
+                           "teacher may change the distilled wavelet."))
+    diff = (bundle.get("verdict") or {}).get("test_difference")
+    if isinstance(diff, dict) and all(isinstance(diff.get(k), (int, float)) for k in ("estimate", "low", "high")):
+        metric = diff.get("metric", "r2")
+        sign = 1.0 if metric == "r2" else -1.0
+        what = "R²" if metric == "r2" else "RMSE"
+        init = (bundle.get("wavelet") or {}).get("init", "the initial wavelet")
+        pct = f"{100 * float(diff.get('level', 0.95)):.0f} %"
+        interval = (f"AWD − {init} = {diff['estimate']:+.3g} test {what}, {pct} paired bootstrap interval "
+                    f"{diff['low']:+.3g} to {diff['high']:+.3g}")
+        if sign * diff["low"] > 0 and sign * diff["high"] > 0:
+            notes.append(_note("success", "distillation_helped",
+                               f"Distillation helped: {interval}, entirely on the side of AWD."))
+        elif sign * diff["low"] < 0 and sign * diff["high"] < 0:
+            notes.append(_note("warning", "distillation_hurt",
+                               f"Distillation hurt: {interval}, entirely against AWD. Use {init}."))
+        else:
+            notes.append(_note("secondary", "distillation_no_gain",
+                               f"Distillation did not measurably help: {interval}, which contains 0."))
+    return notes

@@ -1,0 +1,112 @@
+"""The results page explains a result: what to trust, the student as a formula and a table, where and at which
+scale it looks (series scalogram; maps sub-bands, peaks and histograms), the clicked cell's scores, and the
+"Use in Python" snippet and citations. Measured in chromium on jobs the real worker ran."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.conftest import wait_for
+from tests.e2e.conftest import OWNER_TOKEN, assert_drawn, console_errors
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
+
+OWNER = {"Authorization": f"Bearer {OWNER_TOKEN}"}
+
+
+def _finished_job(web_server, example, n, **options) -> str:
+    dataset = httpx.post(f"{web_server}/api/examples/{example}", json={"n": n}, headers=OWNER, timeout=60).json()
+    job = httpx.post(f"{web_server}/api/jobs", json={"dataset_id": dataset["id"], **options}, headers=OWNER,
+                     timeout=60).json()
+
+    def ended():
+        body = httpx.get(f"{web_server}/api/jobs/{job['id']}", headers=OWNER, timeout=30).json()
+        return body if body["state"] in ("succeeded", "failed", "cancelled") else None
+
+    done = wait_for(ended, timeout=400, interval=1.0, what=f"the {example} job")
+    assert done["state"] == "succeeded", done.get("error")
+    return job["id"]
+
+
+def _graph_size(page, gid):
+    return page.evaluate("""id => { const el = document.querySelector('#' + id + ' .js-plotly-plot');
+        const b = el.getBoundingClientRect(); return [Math.round(b.width), Math.round(b.height)]; }""", gid)
+
+
+def _trace_points(page, gid, name):
+    return page.evaluate("""([id, name]) => { const el = document.querySelector('#' + id + ' .js-plotly-plot');
+        const t = (el.data || []).find(d => d.name === name); return t ? (t.x || []).length : 0; }""", [gid, name])
+
+
+def test_series_result_shows_formula_scalogram_trust_and_snippet(web_server, owner_context, screenshot):
+    from awd_studio.frontend.use_in_python import python_snippet
+
+    job_id = _finished_job(web_server, "synthetic", 160, teacher="mlp", lambdas=[1e-3, 1e-2], gammas=[0.0, 1e-3],
+                           epochs=2, teacher_epochs=5)
+    bundle = httpx.get(f"{web_server}/api/results/{job_id}", headers=OWNER, timeout=30).json()
+    page = owner_context().new_page()
+    page.set_default_timeout(60_000)
+    errors = console_errors(page)
+    page.goto(f"{web_server}/results/{job_id}")
+    page.locator("#results-student-graph .main-svg").first.wait_for(state="visible")
+    page.wait_for_function("document.querySelector('#results-student-formula').innerText.startsWith('y = ')")
+
+    formula = page.inner_text("#results-student-formula")
+    assert re.match(r"y = -?[\d.e+-]+ [+−] [\d.e+-]+·\((1st|2nd|3rd|\dth) largest of c[AD]\d\)", formula), formula
+    assert page.locator("#results-student-table tbody tr").count() == len(bundle["students"]["awd"]["parameters"]
+                                                                          ["features"])
+    width, height = _graph_size(page, "results-student-graph")
+    assert width >= 500 and height >= 400, (width, height)
+    assert _trace_points(page, "results-student-graph", "kept by the student") >= 6  # marked coefficients
+    marks = page.locator("#results-student-graph .scatterlayer .trace .points path").count()
+    assert marks >= 6, marks  # drawn, not only in the data
+
+    trust = page.inner_text("#results-trust")
+    assert any(word in trust for word in ("teacher", "Distillation")) and re.search(r"R² -?\d\.\d{3}", trust), trust
+    assert "10⁻³" in page.inner_text("#results-compression-note") or page.locator("#results-compression-note").count()
+    assert page.inner_text("#results-python-snippet").strip() == python_snippet(bundle).strip()
+    assert "Adaptive wavelet distillation" in page.inner_text("#results-bibtex-paper")
+    assert "@software" in page.inner_text("#results-bibtex-software")
+    # the selected cell's value is readable beside its star
+    assert page.locator("#results-grid-graph text", has_text=re.compile(r"★ -?\d")).count() == 1
+    assert_drawn(page)
+    screenshot(page, "20-results-student-series")
+
+    # clicking another cell updates the cards and the student
+    other = next(p["index"] for p in bundle["grid"] if p["index"] != bundle["selected"]["index"])
+    page.evaluate("""idx => document.querySelector('#results-grid-graph .js-plotly-plot')
+        .emit('plotly_click', {points: [{customdata: idx, curveNumber: 0}]})""", other)  # what a click sends
+    page.locator("#results-inspected-card").wait_for()
+    cards = page.inner_text("#results-inspected-card")
+    assert re.search(r"test R²\s*-?\d\.\d+", cards), cards
+    page.wait_for_function("document.querySelector('#results-student-note').innerText.includes('inspected cell')")
+    screenshot(page, "21-results-inspected-cell")
+    assert not errors, errors
+
+
+def test_maps_result_shows_subbands_peaks_and_histograms(web_server, owner_context, screenshot):
+    job_id = _finished_job(web_server, "lensing", 120, teacher="cnn", lambdas=[0.01], gammas=[0.0], epochs=1,
+                           teacher_epochs=1, levels=2, wave="db2")
+    page = owner_context().new_page()
+    page.set_default_timeout(60_000)
+    errors = console_errors(page)
+    page.goto(f"{web_server}/results/{job_id}")
+    page.locator("#results-student-graph .main-svg").first.wait_for(state="visible")
+    page.locator("#results-histogram-graph .main-svg").first.wait_for(state="visible")
+    page.wait_for_timeout(2000)
+    screenshot(page, "22-results-student-maps")
+    width, height = _graph_size(page, "results-student-graph")
+    assert width >= 500 and height >= 400, (width, height)
+    assert _trace_points(page, "results-student-graph", "detected peak") >= 1
+    assert page.locator("#results-student-graph .gtitle, #results-student-graph .annotation-text",
+                        has_text=re.compile(r"level \d")).count() >= 3  # one panel per sub-band and level
+    hist_w, hist_h = _graph_size(page, "results-histogram-graph")
+    assert hist_w >= 500 and hist_h >= 300
+    assert "χ²" in page.inner_text("#results-histogram-graph")
+    assert "peaks" in page.inner_text("#results-student-definition")
+    assert re.search(r"\d\.\d+", page.inner_text("#results-scores"))
+    assert_drawn(page)
+    assert not errors, errors

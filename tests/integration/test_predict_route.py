@@ -1,0 +1,54 @@
+"""``POST /api/results/{id}/predict`` on a job the real worker ran: the pipeline's test predictions, the
+datasets' errors, and share links refused."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from tests.conftest import terminal_state, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def _npz(**arrays) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def test_predict_route_gives_the_pipelines_test_predictions(client, worker, tiny_job):
+    from awd_studio.models.data import make_example
+
+    data = make_example("synthetic", n=160, seed=23)
+    X_all, y_all = np.concatenate([data.X, data.X_test]), np.concatenate([data.y, data.y_test])
+    X, y, X_test, y_test = X_all[:120], y_all[:120], X_all[120:], y_all[120:]  # a fixed test split
+    files = {"file": ("fixed-split.npz", _npz(X=X, y=y, X_test=X_test, y_test=y_test), "application/octet-stream")}
+    dataset = client.post("/api/datasets", files=files).json()
+    job = client.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job}).json()
+    done = wait_for(lambda: terminal_state(client, job["id"]), timeout=240, what="the job to end")
+    assert done["state"] == "succeeded", done.get("error")
+    stored = np.load(io.BytesIO(client.get(f"/api/results/{job['id']}/files/arrays.npz").content), allow_pickle=False)
+
+    new = {"file": ("new.npz", _npz(X=X_test, y=y_test), "application/octet-stream")}
+    response = client.post(f"/api/results/{job['id']}/predict", files=new)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    np.testing.assert_allclose(body["y_pred"], stored["y_pred_awd"], rtol=0, atol=1e-10)
+    assert body["scores"]["X"]["n"] == len(X_test)
+    as_csv = client.post(f"/api/results/{job['id']}/predict", files=new, params={"format": "csv"})
+    assert as_csv.status_code == 200 and as_csv.text.startswith("split,row,y_pred,y_true")
+
+    wrong = {"file": ("short.npz", _npz(X=X_test[:, :32], y=y_test), "application/octet-stream")}
+    bad = client.post(f"/api/results/{job['id']}/predict", files=wrong)
+    assert bad.status_code == 422 and "X" in bad.json()["detail"] and "64" in bad.json()["detail"]
+    pickled = {"file": ("evil.npz", _npz(X=np.array([object()], dtype=object), y=np.zeros(1)), "application/octet-stream")}
+    assert client.post(f"/api/results/{job['id']}/predict", files=pickled).status_code == 422
+    unknown = client.post(f"/api/results/{job['id']}/predict", files=new, params={"model": "nope"})
+    assert unknown.status_code == 422 and "awd_no_interp" in unknown.json()["detail"]
+
+    token = client.post(f"/api/jobs/{job['id']}/share").json()["token"]
+    shared = client.post(f"/api/results/{token}/predict", files=new)
+    assert shared.status_code == 403 and "read-only" in shared.json()["detail"]

@@ -1,0 +1,156 @@
+"""The student is part of the result: its parameters in the bundle, `awd predict`, the pywt export, the snippet."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pytest
+import pywt
+import torch
+
+from awd_studio.frontend.use_in_python import RESULT_FOLDER, python_snippet
+from awd_studio.models import pipeline
+from awd_studio.models.data import Dataset, make_example, save_npz
+from awd_studio.models.pipeline.predict import load_student, predict_from_bundle
+from awd_studio.models.pipeline.trust import trust_notes
+from awd_studio.models.pipeline.wavelet_export import wavelet_from_result
+from awd_studio.models.pipeline.workdir import read_npz
+
+torch.set_num_threads(1)
+
+SERIES = {"teacher": "mlp", "lambdas": [1e-3], "gammas": [0.0, 1e-2], "epochs": 2, "teacher_epochs": 5,
+          "levels": 3, "cv_folds": 3}
+MAPS = {"teacher": "cnn", "lambdas": [0.01], "gammas": [0.0], "epochs": 1, "teacher_epochs": 1, "levels": 2,
+        "cv_folds": 3, "wave": "db2"}
+AWD = Path(sys.executable).parent / "awd"  # the installed console script
+
+
+def _run(tmp_path_factory, name, dataset, config):
+    root = tmp_path_factory.mktemp(name)
+    save_npz(dataset, root / "data.npz")
+    bundle = pipeline.run(root / "data.npz", config, root / "out")
+    split = read_npz(root / "out" / "work" / "split.npz")
+    return bundle, root / "out", split
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory):
+    return _run(tmp_path_factory, "series", make_example("synthetic", n=240, seed=0), SERIES)
+
+
+@pytest.fixture(scope="module")
+def maps(tmp_path_factory):
+    return _run(tmp_path_factory, "maps", make_example("lensing", n=120, seed=0), MAPS)
+
+
+@pytest.mark.parametrize("which", ["series", "maps"])
+def test_every_student_predicts_the_pipelines_test_predictions_from_the_bundle_alone(which, request):
+    bundle, out, split = request.getfixturevalue(which)
+    jsonschema.validate(json.loads((out / "result.json").read_text()), json.loads(pipeline.SCHEMA_PATH.read_text()))
+    stored = read_npz(out / "arrays.npz")
+    assert set(bundle["students"]) == set(bundle["models"])
+    for name in bundle["students"]:
+        pred = predict_from_bundle(out, split["X_test"], name)
+        np.testing.assert_allclose(pred, stored[f"y_pred_{name}"], rtol=0, atol=1e-10, err_msg=name)
+        assert bundle["models"][name]["n_params"] > 0, name  # the fixed-filter baselines have fitted numbers too
+    with np.load(out / "arrays.npz", allow_pickle=False) as npz:  # plain arrays, no objects
+        assert all(npz[k].dtype != object for k in npz.files)
+
+
+def test_series_student_names_band_rank_and_weight(series):
+    bundle, out, _ = series
+    record, arrays, _ = load_student(out)
+    params = record["parameters"]
+    assert record["kind"] == "series_topk_linear" and params["k"] == 6 and params["levels"] == 3
+    assert [f["band"] for f in params["features"][::6]] == ["cA3", "cD3", "cD2", "cD1"]
+    assert params["features"][7]["label"] == "2nd largest of cD3"
+    np.testing.assert_array_equal([f["weight"] for f in params["features"]], arrays["coef"])
+    assert params["input_scaling"] == {k: bundle["wavelet"]["input_scaling"][k] for k in ("offset", "scale")}
+    example = bundle["explain"]["examples"][0]["bands"][1]
+    assert len(example["kept"]) == 6 and len(example["weighted"]) == len(example["coeffs"])
+
+
+def test_maps_student_carries_templates_covariance_and_bins(maps):
+    bundle, out, _ = maps
+    record, arrays, _ = load_student(out)
+    params = record["parameters"]
+    assert params["channels"] == ["LL", "LH", "HL", "HH"] and len(params["bin_edges"]) == params["bins"] + 1
+    if params["method"] == "chi2":
+        n_classes, n_features = arrays["templates"].shape
+        assert n_features == 4 * params["bins"] and arrays["covariance"].shape == (n_features, n_features)
+        example = bundle["explain"]["examples"][0]
+        assert len(example["chi2"]) == n_classes and example["nearest"] == int(np.argmin(example["chi2"]))
+    compression = bundle["models"]["awd"]["compression_factor"]
+    assert 0 < compression <= 1  # unit-free: no longer 0 on maps in convergence units
+
+
+def test_awd_predict_console_script_equals_the_pipeline(series, tmp_path):
+    bundle, out, split = series
+    data = tmp_path / "new.npz"
+    save_npz(Dataset(X=split["X_test"], y=split["y_test"], kind="timeseries", name="new"), data)
+    preds = tmp_path / "preds.npz"
+    done = subprocess.run([str(AWD), "predict", str(out), str(data), "--out", str(preds)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "R2" in done.stdout
+    with np.load(preds, allow_pickle=False) as got:
+        np.testing.assert_allclose(got["y_pred"], read_npz(out / "arrays.npz")["y_pred_awd"], rtol=0, atol=1e-10)
+    csv_out = tmp_path / "preds.csv"
+    assert subprocess.run([str(AWD), "predict", str(out), str(data), "--out", str(csv_out)],
+                          capture_output=True, timeout=120).returncode == 0
+    assert csv_out.read_text().splitlines()[0] == "split,row,y_pred,y_true"
+    bad = subprocess.run([str(AWD), "predict", str(out), str(data), "--model", "nope"], capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2 and "model" in bad.stderr and "awd_no_interp" in bad.stderr
+
+
+def test_learned_wavelet_works_in_pywavelets(series):
+    bundle, out, split = series
+    wavelet = wavelet_from_result(out)
+    np.testing.assert_allclose(wavelet.rec_lo, bundle["wavelet"]["h"])
+    record, arrays, _ = load_student(out)
+    from awd_studio.models.pipeline.student_params import series_coefficients
+
+    ours = series_coefficients(record, arrays, split["X_test"][:3])
+    scale = record["parameters"]["input_scaling"]
+    x = (split["X_test"][:3] - scale["offset"]) / scale["scale"]
+    theirs = pywt.wavedec(x, wavelet, level=3, mode=bundle["wavelet"]["mode"], axis=-1)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, atol=1e-9)
+
+
+@pytest.mark.parametrize("which", ["series", "maps"])
+def test_the_pages_python_snippet_runs(which, request, tmp_path):
+    bundle, out, _ = request.getfixturevalue(which)
+    folder = tmp_path / RESULT_FOLDER
+    folder.mkdir()
+    for name in ("result.json", "arrays.npz"):
+        shutil.copy(out / name, folder / name)
+    done = subprocess.run([sys.executable, "-c", python_snippet(bundle)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    difference = float(done.stdout.split("stored test predictions:")[1].split()[0])
+    assert difference <= 1e-10
+
+
+def test_trust_notes_say_what_the_issue_saw():
+    def bundle(teacher, awd, baselines=None, diff=None):
+        models = {"awd": {"test": {"r2": awd}}, **{k: {"test": {"r2": v}} for k, v in (baselines or {}).items()}}
+        out = {"teacher": {"name": "t", "test": {"r2": teacher}}, "models": models, "wavelet": {"init": "db5"}}
+        if diff:
+            out["verdict"] = {"test_difference": dict(zip(("estimate", "low", "high"), diff), metric="r2", level=0.95)}
+        return out
+
+    weak = trust_notes(bundle(-0.016, 0.3))
+    assert weak[0]["key"] == "weak_teacher" and "-0.016" in weak[0]["text"]
+    assert [n["key"] for n in trust_notes(bundle(0.511, 0.955))] == ["awd_beats_teacher"]
+    maps = trust_notes(bundle(0.6, 0.544, {"peak_heights": 0.835}))
+    assert "baseline_beats_awd" in [n["key"] for n in maps]
+    assert "0.835" in next(n["text"] for n in maps if n["key"] == "baseline_beats_awd")
+    assert trust_notes(bundle(0.9, 0.9, diff=(0.03, 0.01, 0.05)))[-1]["key"] == "distillation_helped"
+    assert trust_notes(bundle(0.9, 0.9, diff=(0.0, -0.01, 0.02)))[-1]["key"] == "distillation_no_gain"
+    assert trust_notes(bundle(0.9, 0.9, diff=(-0.03, -0.05, -0.01)))[-1]["key"] == "distillation_hurt"
