@@ -5,6 +5,7 @@ import asyncio
 import concurrent.futures
 import importlib
 import json
+import re
 import sys
 
 import pytest
@@ -62,7 +63,8 @@ def test_served_on_fastapi(service):
     assert client.get("/_dash-layout").status_code == 200
     css = client.get("/assets/vendor/bootstrap.min.css")
     assert css.status_code == 200 and "Bootstrap" in css.text[:200]
-    assert "cdn" not in client.get("/").text.lower()
+    # no script or stylesheet from another host (the lab may be offline); a random token may contain "cdn"
+    assert not re.search(r'(src|href)="(https?:)?//', client.get("/").text)
 
 
 @pytest.mark.parametrize("name,kwargs", [
