@@ -22,8 +22,18 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from awd_studio.backend.accesslog import install_access_filter
 from awd_studio.backend.auth import OwnerGateMiddleware
 from awd_studio.backend.ratelimit import RateLimitMiddleware
-from awd_studio.backend.routes import datasets, examples, health, jobs, options, results, session, shares, teachers
-from awd_studio.backend.routes import explain
+from awd_studio.backend.routes import (
+    datasets,
+    examples,
+    explain,
+    health,
+    jobs,
+    options,
+    results,
+    session,
+    shares,
+    teachers,
+)
 from awd_studio.backend.routes import metrics as metrics_route
 from awd_studio.backend.routes import predict as predict_route
 from awd_studio.jobstate.config import Settings, get_settings

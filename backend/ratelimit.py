@@ -19,8 +19,8 @@ import threading
 import time
 
 from limits import RateLimitItemPerMinute
-from limits.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 

@@ -7,6 +7,7 @@ while the bytes arrive (HTTP 413 as soon as it is crossed) and nothing is left o
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from awd_studio.jobstate.storage import DISK_FULL_DETAIL, Paths, is_disk_full, local_file_name, remove_tree, safe_suffix
 
-__all__ = ["ReceivedFile", "ReceivedUpload", "receive_upload", "multipart_openapi"]
+__all__ = ["ReceivedFile", "ReceivedUpload", "receive_upload", "multipart_openapi", "reading_data_file"]
 
 _FIELD_LIMIT = 4096
 _OVERHEAD = 64 * 1024
@@ -279,3 +280,21 @@ def multipart_openapi(extra_fields: dict[str, dict] | None = None, required=("fi
                 "type": "object", "properties": properties, "required": list(required)}}},
         }
     }
+
+
+@contextmanager
+def reading_data_file():
+    """Run the reading of an uploaded data file so that any failure is a ``ValueError`` a user can act on.
+
+    ``ValueError`` (the readers' own, naming the field) passes through; running out of memory and any other
+    exception (truncated archives, corrupt HDF5 or FITS) become one sentence, never a 500.
+    """
+    try:
+        yield
+    except ValueError:
+        raise
+    except MemoryError:
+        raise ValueError("file: the data does not fit in memory; upload a smaller file") from None
+    except Exception as exc:
+        raise ValueError(f"file: could not read the file ({exc.__class__.__name__}: {exc}); check that it is "
+                         "a complete, uncorrupted data file") from None

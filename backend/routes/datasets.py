@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from awd_studio.backend.deps import DatasetDep, PathsDep, SessionDep, SettingsDep, require_owner
 from awd_studio.backend.schemas import DatasetPublic, DatasetsPublic, Problem
-from awd_studio.backend.uploads import multipart_openapi, receive_upload
+from awd_studio.backend.uploads import multipart_openapi, reading_data_file, receive_upload
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import ACTIVE_STATES, new_id
 from awd_studio.jobstate.storage import DATASET_SUFFIXES, atomic_move, remove_tree, safe_display_name, usage_bytes
@@ -40,16 +40,9 @@ def read_dataset_file(path, *, max_bytes: int, name: str):
     tuple
         ``(dataset, summary)`` where ``summary`` is ``models.data.summarize(dataset)``.
     """
-    try:
+    with reading_data_file():
         dataset = load_dataset(path, max_bytes=max_bytes, name=name)
         return dataset, summarize(dataset)
-    except ValueError:
-        raise
-    except MemoryError:
-        raise ValueError("file: the data does not fit in memory; upload a smaller file") from None
-    except Exception as exc:  # truncated archives, corrupt HDF5/FITS...: never a 500
-        raise ValueError(f"file: could not read the file ({exc.__class__.__name__}: {exc}); check that it is "
-                         "a complete, uncorrupted data file") from None
 
 
 def store_dataset(session, paths, *, temp_path, suffix, dataset, summary, name, source, original_filename,

@@ -17,7 +17,7 @@ from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, is_uuid, 
 from awd_studio.backend.routes.datasets import _pair_npy_targets
 from awd_studio.backend.routes.results import result_dir_for_key
 from awd_studio.backend.schemas import Problem
-from awd_studio.backend.uploads import multipart_openapi, receive_upload
+from awd_studio.backend.uploads import multipart_openapi, reading_data_file, receive_upload
 from awd_studio.jobstate.storage import DATASET_SUFFIXES
 from awd_studio.models.pipeline.predict import predict_file, predictions_csv, predictions_npz
 
@@ -31,15 +31,8 @@ _ERRORS = {403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Prob
 
 def _predict(result_dir, path, model, max_bytes):
     """:func:`models.pipeline.predict.predict_file`, any failure to read the file becoming a ValueError."""
-    try:
+    with reading_data_file():
         return predict_file(result_dir, path, model, max_bytes=max_bytes)
-    except ValueError:
-        raise
-    except MemoryError:
-        raise ValueError("file: the data does not fit in memory; upload a smaller file") from None
-    except Exception as exc:  # truncated archives, corrupt HDF5/FITS...: never a 500
-        raise ValueError(f"file: could not read the file ({exc.__class__.__name__}: {exc}); check that it is "
-                         "a complete, uncorrupted data file") from None
 
 
 @router.post("/{key}/predict", responses={200: {"content": {"application/json": {}, "text/csv": {},
