@@ -44,7 +44,7 @@ from sklearn.linear_model import RidgeCV  # noqa: E402
 from awd_studio.models.data import make_example  # noqa: E402
 from awd_studio.models.data.simulate_am import simulate_am  # noqa: E402
 from awd_studio.models.metrics import seconds_per_sample  # noqa: E402
-from awd_studio.models.scattering_estimator import DEFAULT_ALPHAS, ScatteringRegressor  # noqa: E402
+from awd_studio.models.scattering.estimator import DEFAULT_ALPHAS, ScatteringRegressor  # noqa: E402
 
 
 def kymatio_transform(shape, J, Q=1, L=8):

@@ -13,15 +13,14 @@ from sklearn.exceptions import NotFittedError
 from torch.func import functional_call
 
 from awd_studio.models import attributions as attr
-from awd_studio.models import scattering_filters as sf
 from awd_studio.models import wavelets as wv
 from awd_studio.models.data.simulate_am import simulate_am
 from awd_studio.models.filters import lowpass_filter
-from awd_studio.models.scattering import MorletScattering1D, MorletScattering2D, all_paths
-from awd_studio.models.scattering_dwt import DWTScattering1D, DWTScattering2D
-from awd_studio.models.scattering_estimator import ScatteringRegressor, make_transform, ridge_heldout_loss
-from awd_studio.models.scattering_panel import path_id, scattering_panel, scattering_summary
-from awd_studio.models.scattering_pruning import car_importance, cv_folds, greedy_prune
+from awd_studio.models.scattering import (DWTScattering1D, DWTScattering2D, MorletScattering1D, MorletScattering2D,
+                                         ScatteringRegressor, all_paths, car_importance, cv_folds, greedy_prune,
+                                         make_transform, path_id, ridge_heldout_loss, scattering_panel,
+                                         scattering_summary)
+from awd_studio.models.scattering import filters as sf
 
 
 def _kymatio():
