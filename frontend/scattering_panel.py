@@ -16,7 +16,7 @@ from awd_studio.frontend.components import figure_card, size_graphs_to_their_fig
 from awd_studio.frontend.figures import scattering as figs
 from awd_studio.frontend.figures.style import empty_figure, fmt_number
 
-__all__ = ["ids", "section", "register", "scores_children"]
+__all__ = ["ids", "section", "register", "block_outputs", "scores_children"]
 
 
 class ids:  # noqa: N801 (a namespace of constants)
@@ -58,7 +58,8 @@ def scores_children(bundle: dict) -> list:
     """The block's first lines: test R² (and RMSE) of each model, and how many paths the student kept."""
     scattering = (bundle or {}).get("scattering") or {}
     rows = [html.Tr([html.Td(r["name"]), html.Td(fmt_number(r["r2"])), html.Td(fmt_number(r["rmse"])),
-                     html.Td(fmt_number(r["n_params"]))]) for r in figs.scattering_scores(bundle)]
+                     html.Td("—" if r["n_params"] is None else f"{int(r['n_params']):,}")])
+            for r in figs.scattering_scores(bundle)]
     table = dbc.Table([html.Thead(html.Tr([html.Th("model"), html.Th("test R²"), html.Th("test RMSE"),
                                            html.Th("parameters")])), html.Tbody(rows)],
                       size="sm", className="mb-2", style={"maxWidth": "40rem"})
@@ -78,9 +79,14 @@ def register(bundle_store_id: str) -> None:
                           curve=Output(ids.CURVE_GRAPH, "figure")),
               inputs=dict(bundle=Input(bundle_store_id, "data")))
     def draw_scattering(bundle):
-        """Show and draw the block when the bundle has a scattering section; hide it otherwise."""
-        if not (bundle or {}).get("scattering"):
-            empty = empty_figure("No scattering student in this result")
-            return dict(style=_HIDDEN, scores=[], filters=empty, tree=empty, curve=empty)
-        return dict(style={}, scores=scores_children(bundle), filters=figs.scattering_filters_figure(bundle),
-                    tree=figs.scattering_tree_figure(bundle), curve=figs.scattering_curve_figure(bundle))
+        return block_outputs(bundle)
+
+
+def block_outputs(bundle: dict | None) -> dict:
+    """What the block shows for a bundle: ``style`` (hidden without a scattering section), ``scores``,
+    ``filters``, ``tree``, ``curve``."""
+    if not (bundle or {}).get("scattering"):
+        empty = empty_figure("No scattering student in this result")
+        return dict(style=_HIDDEN, scores=[], filters=empty, tree=empty, curve=empty)
+    return dict(style={}, scores=scores_children(bundle), filters=figs.scattering_filters_figure(bundle),
+                tree=figs.scattering_tree_figure(bundle), curve=figs.scattering_curve_figure(bundle))

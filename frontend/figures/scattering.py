@@ -73,7 +73,7 @@ def _filters_1d(panel: dict) -> go.Figure:
     fig.update_xaxes(title_text="sample", row=1, col=1)
     fig.update_xaxes(title_text="cycles / sample", row=1, col=2)
     fig.update_xaxes(title_text="tap" if panel["bank"] == "dwt" else "initial (cycles / sample)", row=1, col=3)
-    return apply_layout(fig, height=400, legend=BOTTOM_LEGEND, margin=dict(l=50, r=20, t=40, b=90))
+    return apply_layout(fig, height=420, legend={**BOTTOM_LEGEND, "y": -0.22}, margin=dict(l=50, r=20, t=40, b=100))
 
 
 def _filters_2d(panel: dict) -> go.Figure:
@@ -144,7 +144,7 @@ def scattering_tree_figure(bundle: dict) -> go.Figure:
     ...         "edges": [{"parent": "S0", "child": "1:0"}]}
     >>> fig = scattering_tree_figure({"scattering": {"panel": {"tree": tree}}})
     >>> list(fig.data[0].ids), list(fig.data[0].parents)
-    [('S0', '1:0'), ('', 'S0')]
+    (['S0', '1:0'], ['', 'S0'])
     """
     panel = _panel(bundle)
     tree = (panel or {}).get("tree") or {}
@@ -193,11 +193,12 @@ def scattering_curve_figure(bundle: dict) -> go.Figure:
     se = se if se is not None else 0 * score
     chosen = int(curve["chosen"])
     best = int(score.argmax())
+    n = [int(v) for v in n]
     fig = go.Figure(go.Scatter(x=n, y=score, mode="lines+markers", name="CV R² ± 1 SE",
                                error_y=dict(type="data", array=se, visible=True, color=PALETTE["grey"]),
                                line=dict(color=PALETTE["learned"])))
     fig.add_trace(go.Scatter(x=[n[chosen]], y=[score[chosen]], mode="markers", name=(
-        f"kept: {int(n[chosen])} paths, R² {fmt_number(score[chosen])}"),
+        f"kept: {n[chosen]} path{'' if n[chosen] == 1 else 's'}, R² {fmt_number(score[chosen])}"),
         marker=dict(symbol="star", size=16, color=PALETTE["selected"])))
     fig.add_hline(y=float(score[best] - se[best]), line=dict(color=PALETTE["grey"], dash="dot"),
                   annotation_text="best − 1 SE", annotation_position="bottom right")
