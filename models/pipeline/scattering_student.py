@@ -56,6 +56,21 @@ def scattering_estimator(config, h_start, signal_shape):
         seed=int(config.seed), device=config.device)
 
 
+class _ReportingFit:
+    """The estimator as :func:`score_model` fits it (``fit(X, y)``), its epochs reported to the job's progress."""
+
+    def __init__(self, model, progress):
+        self.model, self.progress = model, progress
+
+    def fit(self, X, y):
+        self.model.fit(X, y, progress=lambda _stage, fraction, message: report(
+            self.progress, "scattering", 0.9 * fraction, message))
+        return self
+
+    def predict(self, X):
+        return self.model.predict(X)
+
+
 def fit_scattering_student(kind, X_train, y_train, X_test, y_test, scaling, config, h_start, progress=None):
     """Fit, score and describe the scattering student.
 
@@ -90,18 +105,7 @@ def fit_scattering_student(kind, X_train, y_train, X_test, y_test, scaling, conf
         return scaled(X, scaling) if series else np.asarray(X)
 
     model = scattering_estimator(config, h_start, X_train.shape[1:])
-
-    class _Fit:  # score_model fits ``model.fit(make_input(X), y)``; progress goes to the job
-        def fit(self, X, y):
-            model.fit(X, y, progress=lambda _stage, fraction, message: report(
-                progress, "scattering", 0.9 * fraction, message))
-            return self
-
-        def predict(self, X):
-            return model.predict(X)
-
-    fitted = _Fit()
-    scores, y_pred = score_model(fitted, make_input, X_train, y_train, X_test, y_test, 0, 0)
+    scores, y_pred = score_model(_ReportingFit(model, progress), make_input, X_train, y_train, X_test, y_test, 0, 0)
     summary = scattering_summary(model)
     scores["n_params"] = summary["n_filter_parameters"] + summary["n_head_parameters"]
     section = ScatteringSection(**summary, panel=scattering_panel(model))
