@@ -84,3 +84,12 @@ def test_maps_student_averages_positions_and_describes_2d_filters():
     assert len(section.paths_all) == 1 + 6 + 9  # S0, 3 orientations x 2 levels, then level 1 -> level 2
     assert y_pred.shape == (len(d.X_test),) and np.isfinite(scores["test"]["rmse"])
     assert all(len(f["space"]) == len(f["space"][0]) for f in section.panel["filters"])
+
+
+def test_the_estimate_counts_the_scattering_student_only_when_it_is_on():
+    from awd_studio.models.estimate import estimate_job, scattering_seconds
+
+    base = estimate_job(PipelineConfig.from_dict({}), "image", (64, 64), 960)["seconds"]
+    on = estimate_job(PipelineConfig.from_dict({"student": "scattering", "scattering_epochs": 5}), "image",
+                      (64, 64), 960)["seconds"]
+    assert on - base == pytest.approx(scattering_seconds("image", (64, 64), 960, 5)) and on > base
