@@ -12,6 +12,7 @@ from awd_studio.backend.schemas import JobCreate
 from awd_studio.cli import build_parser
 from awd_studio.models import pipeline
 from awd_studio.models.data import make_example, save_npz
+from awd_studio.models.estimate import estimate_job, scattering_seconds
 from awd_studio.models.filters import lowpass_filter
 from awd_studio.models.options import PipelineConfig, describe
 from awd_studio.models.pipeline.scattering_student import fit_scattering_student
@@ -87,8 +88,6 @@ def test_maps_student_averages_positions_and_describes_2d_filters():
 
 
 def test_the_estimate_counts_the_scattering_student_only_when_it_is_on():
-    from awd_studio.models.estimate import estimate_job, scattering_seconds
-
     base = estimate_job(PipelineConfig.from_dict({}), "image", (64, 64), 960)["seconds"]
     on = estimate_job(PipelineConfig.from_dict({"student": "scattering", "scattering_epochs": 5}), "image",
                       (64, 64), 960)["seconds"]
