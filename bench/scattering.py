@@ -141,7 +141,8 @@ def run(name, quick, repeats, bank="morlet"):
     predict = {k: median(v) for k, v in times.items()}
 
     return {
-        "workload": w["label"] + ("" if bank == "morlet" else "; ours: DWT bank (db5)"), "paths_all": len(learned.all_paths_), "paths_kept": len(learned.paths_),
+        "workload": w["label"] + ("" if bank == "morlet" else "; ours: DWT bank (db5)"),
+        "paths_all": len(learned.all_paths_), "paths_kept": len(learned.paths_),
         "epoch_seconds": {"kymatio_fixed": median(kym_epoch), "ours_fixed": median(fixed_epoch),
                           "ours_learned": learned_epoch},
         "predict_seconds_per_sample": predict,

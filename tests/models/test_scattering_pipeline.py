@@ -28,7 +28,8 @@ def test_the_option_is_defined_once_and_reaches_the_cli_the_api_and_the_options_
     assert options["student"]["default"] == "awd" and options["student"]["choices"] == ["awd", "scattering"]
     assert options["scattering_epochs"]["default"] == 10 and options["scattering_epochs"]["le"] == 200
     assert {"student", "scattering_epochs"} <= set(JobCreate.model_fields)
-    args = build_parser().parse_args(["distill", "data.npz", "--out", "o", "--student", "scattering", "--scattering-epochs", "3"])
+    args = build_parser().parse_args(["distill", "data.npz", "--out", "o", "--student", "scattering",
+                                      "--scattering-epochs", "3"])
     assert (args.student, args.scattering_epochs) == ("scattering", 3)
     with pytest.raises(ValueError, match="^student: 'tree'; pass one of 'awd' or 'scattering'"):
         PipelineConfig.from_dict({"student": "tree"})
