@@ -35,6 +35,7 @@ bench: install                    ## benchmarks against awave 0.1 and the teache
 
 science: install                  ## AWD vs its initial wavelet, baselines, teacher on the examples; rewrites bench/SCIENCE.md
 	$(BIN)/python -m bench.science $(SCIENCE_ARGS)
+	$(BIN)/python -m bench.science.scattering $(SCATTERING_ARGS)
 
 soak: install                     ## the long reliability run; rewrites tests/RELIABILITY.md figures
 	$(BIN)/python -m pytest tests/reliability -m soak -p no:cacheprovider

@@ -1,6 +1,7 @@
 """The scattering student against Kymatio's fixed scattering transform, side by side on one CPU thread.
 
-Run: ``python bench/scattering.py [--quick]`` (about 5 minutes; ``--quick``: a smoke run, figures not real).
+Run: ``python bench/scattering.py [--quick] [--bank morlet|dwt]`` (about 5 minutes; ``--quick``: a smoke run,
+figures not real; ``--bank dwt``: our side is the DWT bank of the pipeline's scattering student).
 Prints a markdown table and one ``BENCH_JSON`` line.
 
 What is timed (median of repeats, one thread, float32, the same data and batch sizes on both sides):
@@ -44,7 +45,7 @@ from sklearn.linear_model import RidgeCV  # noqa: E402
 from awd_studio.models.data import make_example  # noqa: E402
 from awd_studio.models.data.simulate_am import simulate_am  # noqa: E402
 from awd_studio.models.metrics import seconds_per_sample  # noqa: E402
-from awd_studio.models.scattering_estimator import DEFAULT_ALPHAS, ScatteringRegressor  # noqa: E402
+from awd_studio.models.scattering.estimator import DEFAULT_ALPHAS, ScatteringRegressor  # noqa: E402
 
 
 def kymatio_transform(shape, J, Q=1, L=8):
@@ -102,11 +103,13 @@ def workload(name, quick):
                 label="2D lensing maps, n = %d, 64 x 64, J = 3, L = 8, mean pooling" % len(data.X))
 
 
-def run(name, quick, repeats):
+def run(name, quick, repeats, bank="morlet"):
     w = workload(name, quick)
     X, y, Xt, yt = w["X"], w["y"], w["Xt"], w["yt"]
     shape = X.shape[1:]
-    common = dict(J=w["J"], Q=w["Q"], L=w["L"], pooling=w["pooling"], batch_size=128, seed=0)
+    common = dict(bank=bank, J=w["J"], Q=w["Q"], L=w["L"], pooling=w["pooling"], batch_size=128, seed=0)
+    if bank == "dwt":  # the pipeline's student (student: scattering): lattice-learned db5 cascade, its step size
+        common["lr"] = 0.01
     n_train = int(round(0.8 * len(X)))  # ScatteringRegressor trains on 80 % (val_fraction = 0.2)
 
     kym = KymatioRidge(kymatio_transform(shape, w["J"], w["Q"], w["L"]), w["pooling"], w["batch"])
@@ -138,7 +141,8 @@ def run(name, quick, repeats):
     predict = {k: median(v) for k, v in times.items()}
 
     return {
-        "workload": w["label"], "paths_all": len(learned.all_paths_), "paths_kept": len(learned.paths_),
+        "workload": w["label"] + ("" if bank == "morlet" else "; ours: DWT bank (db5)"),
+        "paths_all": len(learned.all_paths_), "paths_kept": len(learned.paths_),
         "epoch_seconds": {"kymatio_fixed": median(kym_epoch), "ours_fixed": median(fixed_epoch),
                           "ours_learned": learned_epoch},
         "predict_seconds_per_sample": predict,
@@ -173,9 +177,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: fewer samples, epochs and repeats")
     parser.add_argument("--only", choices=("1d", "2d"), help="one workload")
+    parser.add_argument("--bank", choices=("morlet", "dwt"), default="morlet",
+                        help="our filter bank: Morlet (Kymatio's filters at the start) or the DWT bank the pipeline's "
+                             "scattering student uses")
     args = parser.parse_args(argv)
     repeats = 1 if args.quick else 3
-    results = [run(name, args.quick, repeats) for name in (("1d", "2d") if args.only is None else (args.only,))]
+    results = [run(name, args.quick, repeats, args.bank)
+               for name in (("1d", "2d") if args.only is None else (args.only,))]
     print(table(results))
     emit({"scattering": results})
 

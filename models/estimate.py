@@ -10,7 +10,7 @@ import numpy as np
 
 from awd_studio.models.options import DEFAULT_TEACHER, grid_preset
 
-__all__ = ["estimate_seconds", "estimate_job"]
+__all__ = ["estimate_seconds", "estimate_job", "scattering_seconds"]
 
 #: Seconds per epoch measured by ``make bench`` (bench/RESULTS.md, "Scaling") and with the trainer on 200
 #: random maps, one CPU thread, the default path (orthogonal filter, teacher gradients computed once).
@@ -28,6 +28,14 @@ _EXACT_PATH_FACTOR = {"mlp": 2.0, "lstm": 29.0, "cnn": 8.0, "resnet18": 40.0}
 #: built-in examples (2 threads): LSTM on cme 9.9 s, CNN on lensing 29.7 s, MLP on synthetic 3.6 s.
 #: ResNet18 is a guess (about 100 times the small CNN).
 _TEACHER_COST = {"mlp": 8e-7, "lstm": 3e-6, "cnn": 2e-7, "resnet18": 2e-5}
+
+
+#: The scattering student (option ``student: scattering``): seconds per training sample, per epoch and per input
+#: value, measured by bench/science/scattering.py on the built-in examples (DWT bank, orders 0-2, J = 4;
+#: training, pruning and retraining of the kept paths, so two epochs per ``scattering_epochs``) on the shared,
+#: loaded 2-core machine: synthetic and cme 18 s for about 2000 series of 40-64 samples, lensing 242 s for 960
+#: maps of 64 x 64. An upper estimate on an idle core.
+_SCATTERING_COST = {"timeseries": 7e-6, "image": 3e-6}
 
 
 def _loglog(table: dict, x: float) -> float:
@@ -109,4 +117,31 @@ def estimate_job(config, kind: str, shape, n: int) -> dict:
     n_points = len(lambdas) * len(gammas)
     seconds = estimate_seconds(kind, shape, n, n_points, epochs, config.attribution, config.teacher,
                                config.parametrization)
+    if getattr(config, "student", "awd") == "scattering":
+        seconds += scattering_seconds(kind, shape, n, config.scattering_epochs)
     return {"seconds": seconds, "grid_points": n_points, "epochs": epochs}
+
+
+def scattering_seconds(kind: str, shape, n: int, epochs: int) -> float:
+    """Run-time estimate of the scattering student (seconds): ``2 x epochs`` passes over ``n`` samples.
+
+    Parameters
+    ----------
+    kind : {"timeseries", "image"}
+    shape : sequence of int
+        Per-sample shape.
+    n : int
+        Number of training samples.
+    epochs : int
+        ``scattering_epochs``.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(scattering_seconds("image", (64, 64), 960, 10))
+    236
+    """
+    return _SCATTERING_COST[kind] * float(np.prod(shape)) * n * 2 * max(int(epochs), 1)

@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_TEACHER", "TEACHERS_BY_KIND",
     "GradientPath", "GRADIENT_PATH_ALIASES", "GridPreset", "SelectionRule", "InputScaling",
     "StudentPenalty", "PeakCovariance", "Kind", "MAX_EPOCHS", "MAX_TEACHER_EPOCHS", "MAX_GRID_POINTS",
+    "Student", "MAX_SCATTERING_EPOCHS",
     "MAX_GRID_VALUES", "MAX_LEVELS", "GRID_PRESETS", "grid_preset", "JobOptions", "PipelineConfig",
     "options_error", "cli_fields", "describe",
 ]
@@ -138,7 +139,16 @@ class PeakCovariance(StrEnum):
     PER_CLASS = "per_class"
 
 
+class Student(StrEnum):
+    """Which students a job fits: AWD's own (top-k linear for series, peak counts for maps), or also the learned
+    scattering student (``models.scattering``; its DWT bank starts from the AWD wavelet, its paths are pruned)."""
+
+    AWD = "awd"
+    SCATTERING = "scattering"
+
+
 MAX_EPOCHS = 2000
+MAX_SCATTERING_EPOCHS = 200
 MAX_TEACHER_EPOCHS = 2000
 MAX_GRID_VALUES = 64
 MAX_GRID_POINTS = 400
@@ -237,6 +247,10 @@ class JobOptions(BaseModel):
     student_penalty: StudentPenalty = Field(StudentPenalty.CV, description="series student's ridge penalty")
     peak_covariance: PeakCovariance = Field(PeakCovariance.POOLED, description="map student's chi-square "
                                             "covariance")
+    student: Student = Field(Student.AWD, description="awd: AWD's students only; scattering: also a learned "
+                             "scattering student started from the AWD wavelet, its paths pruned")
+    scattering_epochs: int = Field(10, ge=1, le=MAX_SCATTERING_EPOCHS, description="training epochs of the "
+                                   "scattering student (student: scattering)")
 
     @field_validator("wave")
     @classmethod

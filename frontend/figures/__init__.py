@@ -12,7 +12,8 @@ One module per section of the results page, plus the shared look:
 - :mod:`~frontend.figures.wavelet`: φ and ψ, the filters h and g, 2D filters, 3 × 3 sub-filters;
 - :mod:`~frontend.figures.activation`: activation maps of test examples;
 - :mod:`~frontend.figures.scores`: score rows and bars, the verdict, provenance;
-- :mod:`~frontend.figures.data`: dataset preview, target histogram, loss curves.
+- :mod:`~frontend.figures.data`: dataset preview, target histogram, loss curves;
+- :mod:`~frontend.figures.scattering`: the scattering student's filters, path tree and pruning curve.
 
 Pages import the package (``from frontend import figures; figures.wavelet_figure(...)``);
 every public name is re-exported here.
@@ -27,6 +28,12 @@ from awd_studio.frontend.figures.grid import (
                                    point_index,
                                    psi_grid_figure,
                                    selected_index,
+)
+from awd_studio.frontend.figures.scattering import (
+                                   scattering_curve_figure,
+                                   scattering_filters_figure,
+                                   scattering_scores,
+                                   scattering_tree_figure,
 )
 from awd_studio.frontend.figures.scores import provenance_items, score_rows, scores_figure, verdict_lines
 from awd_studio.frontend.figures.explain import drawing_figure, explanation_figure, prediction_lines
@@ -67,4 +74,8 @@ __all__ = [
     "target_histogram_figure",
     "provenance_items",
     "verdict_lines",
+    "scattering_filters_figure",
+    "scattering_tree_figure",
+    "scattering_curve_figure",
+    "scattering_scores",
 ]

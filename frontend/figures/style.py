@@ -38,6 +38,7 @@ MODEL_LABELS = {
     "laplace": "Laplace",
     "roberts_cross": "Roberts cross",
     "peak_heights": "Raw peak heights",
+    "scattering": "Scattering student",
     "teacher": "Teacher",
 }
 #: A horizontal legend under the plot (for two-panel figures whose titles sit on top).

@@ -18,7 +18,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from awd_studio.frontend import explain_panel, figures, results_student, share_dialog
+from awd_studio.frontend import explain_panel, figures, results_student, scattering_panel, share_dialog
 from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import (
     figure_card,
@@ -76,6 +76,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.GRID_GRAPH)
 GRAPHS = (ids.WAVELET_GRAPH, ids.FILTERS_GRAPH, ids.FILTERS2D_GRAPH, ids.SUBFILTERS_GRAPH, ids.GRID_GRAPH,
           ids.PSI_GRID_GRAPH, ids.ACTIVATION_GRAPH, ids.SCORES_GRAPH)
 size_graphs_to_their_figures(*GRAPHS)
+scattering_panel.register(ids.CORE)  # the scattering student's block, drawn when the bundle has one
 
 _HIDDEN = {"display": "none"}
 #: Laid out but invisible while the bundle loads, so plotly measures real widths.
@@ -151,6 +152,7 @@ def _body():
         dbc.Card(dbc.CardBody(html.Div(id=ids.SCORES_TABLE, className="table-responsive")),
                  className="mb-4 shadow-sm"),
         figure_card("Test scores", ids.SCORES_GRAPH, "awd-scores"),
+        scattering_panel.section(),
         dbc.Row([
             dbc.Col(dbc.Card([dbc.CardHeader(html.H2("Downloads", className="h6 mb-0")),
                               dbc.CardBody(html.Div(id=ids.DOWNLOADS))], className="mb-4 shadow-sm"), lg=4),

@@ -15,7 +15,7 @@ from awd_studio.models.pipeline.workdir import write_json
 
 __all__ = ["SCHEMA_PATH", "SCHEMA_ID", "ResultBundle", "DataInfo", "TeacherInfo", "TestScores", "CVScore",
            "ModelScores", "GridPoint", "TestDifference", "Selected", "CVInfo", "Selection", "Verdict", "Wavelet", "Activation",
-           "Provenance", "Student", "Explain", "summary_text", "write_bundle"]
+           "Provenance", "Student", "Explain", "ScatteringSection", "summary_text", "write_bundle"]
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "result-bundle.schema.json"
 SCHEMA_ID = "awd-result/1"
@@ -205,6 +205,28 @@ class Explain(_Section):
     examples: list[dict[str, Any]]
 
 
+class ScatteringSection(_Section):
+    """The scattering student (option ``student: scattering``; ``models.scattering.panel``): its settings, the
+    paths before and after pruning, the filter parameters before and after training, and ``panel``: the
+    filters in space and frequency, the path tree and the score-versus-paths curve. Its scores are
+    ``models["scattering"]``."""
+
+    bank: Literal["morlet", "dwt"]
+    settings: dict[str, Any]
+    paths_all: list[str]
+    paths_kept: list[str]
+    filters: dict[str, list[float]]
+    filters_init: dict[str, list[float]]
+    alpha: float
+    best_epoch: int
+    val_score: list[float]
+    loss: list[float]
+    n_filter_parameters: int
+    n_head_parameters: int
+    train_seconds: float
+    panel: dict[str, Any]
+
+
 class Provenance(_Section):
     """What made the result: versions, seed, the full config, times, device."""
 
@@ -235,6 +257,7 @@ class ResultBundle(_Section):
     wavelet: Wavelet
     history: dict[str, list[int | float]]
     activation: Activation
+    scattering: ScatteringSection | None = None
     provenance: Provenance
     timings: dict[str, float]
     summary: str | None = None

@@ -37,6 +37,7 @@ from awd_studio.models.pipeline.bundle import (
 from awd_studio.models.pipeline.config import grid_points_of
 from awd_studio.models.pipeline.explain_inputs import write_explain_inputs
 from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
+from awd_studio.models.pipeline.scattering_student import fit_scattering_student
 from awd_studio.models.pipeline.selection import cv_entry, cv_splits, fold_scores, select_wavelet
 from awd_studio.models.pipeline.students import (
     coefficients,
@@ -94,6 +95,11 @@ def finalize(work_dir, out_dir, progress=None) -> dict:
     models, predictions, students = _score_students(job, filters, cross, progress)
     verdict = _verdict(job, cross, models, predictions)
     h_sel = filters[cross["best"]]
+    scattering = None
+    if job.config.student == "scattering":  # the learned scattering student, from the selected wavelet
+        scores, scattering, predictions["scattering"] = fit_scattering_student(
+            job.kind, job.X_train, job.y_train, job.X_test, job.y_test, job.scaling, job.config, h_sel, progress)
+        models["scattering"] = ModelScores(**scores)
     wavelet, psi0, psi_true = _wavelet_section(job, h_sel)
     grid = _grid_section(job, filters, histories, filter_epoch, cross, psi0, psi_true, len(wavelet.psi))
     grid_students = _grid_students(job, filters, grid, progress)
@@ -115,7 +121,7 @@ def finalize(work_dir, out_dir, progress=None) -> dict:
         selected=Selected(**{"lambda": lam}, gamma=gam, index=cross["best"]),
         cv=CVInfo(metric="r2", folds=config.cv_folds, repeats=config.cv_repeats),
         selection=cross["selection"], verdict=verdict, models=models, wavelet=wavelet, history=history,
-        activation=activation,
+        activation=activation, **({} if scattering is None else {"scattering": scattering}),
         provenance=Provenance(version=__version__, git_sha=git_sha(), seed=config.seed, config=config.to_dict(),
                               started=job.info["started"], finished=now_iso(), device=job.info["device"],
                               gradient_path=gradient_path),

@@ -1,6 +1,6 @@
 """What the results panel of a scattering student plots, as plain JSON-able data.
 
-:func:`scattering_panel` turns a fitted :class:`models.scattering_estimator.ScatteringRegressor` into dicts
+:func:`scattering_panel` turns a fitted :class:`.estimator.ScatteringRegressor` into dicts
 of lists: every wavelet in space (or time) and in frequency with its initial and learned parameters, the
 paths as a tree (root ``S0`` -> order 1 -> order 2) with the kept ones marked and their CAR importance, and
 the score-versus-number-of-paths curve of the pruning. No plotting library is imported here.
@@ -15,27 +15,27 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from awd_studio.models import wavelets as wv
-from awd_studio.models.scattering import MorletScattering1D, MorletScattering2D
-from awd_studio.models.scattering_dwt import ORIENTATIONS, DWTScattering1D
+from awd_studio.models.scattering.dwt_bank import ORIENTATIONS, DWTScattering1D
+from awd_studio.models.scattering.paths import path_id
+from awd_studio.models.scattering.transform import MorletScattering1D, MorletScattering2D
 
-__all__ = ["scattering_panel", "scattering_summary", "path_id"]
-
-
-def path_id(path):
-    """Stable string id of a path: ``"S0"``, ``"1:3"``, ``"2:3-5"``.
-
-    Examples
-    --------
-    >>> path_id(()), path_id((3,)), path_id((3, 5))
-    ('S0', '1:3', '2:3-5')
-    """
-    if not path:
-        return "S0"
-    return f"{len(path)}:" + "-".join(str(int(i)) for i in path)
+__all__ = ["scattering_panel", "scattering_summary"]
 
 
 def _floats(a, digits=6):
     return [float(round(float(v), digits)) for v in np.ravel(a)]
+
+
+def _used(n, kept_filters):
+    """Whether filter ``n`` of a bank that serves both orders is used by a kept path."""
+    return (1, n) in kept_filters or (2, n) in kept_filters
+
+
+def _dwt_lowpass(h, init, view):
+    """The DWT bank's lowpass entry: its taps before and after learning, and ``view`` (its response)."""
+    lowpass = {"id": "phi", "params": {"h": _floats(h.numpy(), 8), "h_init": _floats(init["h"], 8)}}
+    lowpass.update(view)
+    return lowpass
 
 
 def _grid(a, digits=6):
@@ -105,13 +105,11 @@ def _dwt_1d(t, init, kept_filters):
     out = []
     for level in range(1, J + 1):
         entry = {"id": f"level_{level}", "order": None, "index": level - 1, "label": f"level {level}",
-                 "used": (1, level - 1) in kept_filters or (2, level - 1) in kept_filters,
+                 "used": _used(level - 1, kept_filters),
                  "params": {"level": level, "nominal_band": [2.0 ** -(level + 1), 2.0 ** -level]}}
         entry.update(_curve_1d(_centred_spectrum(_unit_response_1d(h, n, J, J - level + 1))))
         out.append(entry)
-    lowpass = {"id": "phi", "params": {"h": _floats(h.numpy(), 8), "h_init": _floats(init["h"], 8)}}
-    lowpass.update(_curve_1d(_centred_spectrum(_unit_response_1d(h, n, J, 0))))
-    return out, lowpass
+    return out, _dwt_lowpass(h, init, _curve_1d(_centred_spectrum(_unit_response_1d(h, n, J, 0))))
 
 
 def _view_2d(filter_f, size=33, max_freq=32):
@@ -135,7 +133,7 @@ def _morlet_2d(t, init, kept_filters):
         p = {k: float(params[k][n]) for k in params}
         p.update({k + "_init": float(init[k][n]) for k in init})
         p["cycles_per_sample"] = p["xi"] / (2 * math.pi)
-        entry = {"id": f"psi_{n}", "order": None, "index": n, "used": (1, n) in kept_filters or (2, n) in kept_filters,
+        entry = {"id": f"psi_{n}", "order": None, "index": n, "used": _used(n, kept_filters),
                  "label": f"j={t.j[n]} theta={math.degrees(p['theta']):.0f} deg", "params": p}
         entry.update(_view_2d(psi[n]))
         out.append(entry)
@@ -161,25 +159,22 @@ def _dwt_2d(t, init, kept_filters):
         level, o = idx // 3 + 1, idx % 3
         entry = {"id": f"level_{level}_{ORIENTATIONS[o]}", "order": None, "index": idx,
                  "label": f"level {level} {ORIENTATIONS[o]}",
-                 "used": (1, idx) in kept_filters or (2, idx) in kept_filters,
+                 "used": _used(idx, kept_filters),
                  "params": {"level": level, "orientation": ORIENTATIONS[o]}}
         entry.update(_view_2d(unit(level, o)))
         out.append(entry)
-    lowpass = {"id": "phi", "params": {"h": _floats(h.numpy(), 8), "h_init": _floats(init["h"], 8)}}
-    lowpass.update(_view_2d(unit(0, 0)))
-    return out, lowpass
+    return out, _dwt_lowpass(h, init, _view_2d(unit(0, 0)))
 
 
-def _label(t, path):
+def _label(t, params, path):
     if not path:
         return "S0 (average)"
     parts = []
     for order, n in enumerate(path, start=1):
         if isinstance(t, MorletScattering1D):
-            xi = t.parameters_dict()[f"xi{order}"][n]
-            parts.append(f"{xi:.3g}")
+            parts.append(f"{params[f'xi{order}'][n]:.3g}")
         elif isinstance(t, MorletScattering2D):
-            parts.append(f"j{t.j[n]} {math.degrees(t.parameters_dict()['theta'][n]):.0f}deg")
+            parts.append(f"j{t.j[n]} {math.degrees(params['theta'][n]):.0f}deg")
         elif isinstance(t, DWTScattering1D):
             parts.append(f"level {n + 1}")
         else:
@@ -214,7 +209,7 @@ def scattering_panel(estimator):
     Examples
     --------
     >>> import json
-    >>> from models.scattering_estimator import ScatteringRegressor
+    >>> from awd_studio.models.scattering.estimator import ScatteringRegressor
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(40, 64))
     >>> est = ScatteringRegressor(J=3, learn_filters=False).fit(X, X[:, :8].std(axis=1))
@@ -238,8 +233,9 @@ def scattering_panel(estimator):
     pruning = estimator.pruning_
     importance = pruning["importance"] if pruning else {}
     nodes, edges = [], []
+    params = t.parameters_dict()
     for p in estimator.all_paths_:
-        nodes.append({"id": path_id(p), "path": [int(i) for i in p], "order": len(p), "label": _label(t, p),
+        nodes.append({"id": path_id(p), "path": [int(i) for i in p], "order": len(p), "label": _label(t, params, p),
                       "kept": p in kept, "importance": float(importance[p]) if p in importance else None})
         if p:
             edges.append({"parent": path_id(p[:-1]) if len(p) == 2 else "S0", "child": path_id(p)})
@@ -272,7 +268,7 @@ def scattering_summary(estimator):
     Examples
     --------
     >>> import json
-    >>> from models.scattering_estimator import ScatteringRegressor
+    >>> from awd_studio.models.scattering.estimator import ScatteringRegressor
     >>> X = np.random.default_rng(0).normal(size=(40, 64))
     >>> est = ScatteringRegressor(J=3, learn_filters=False).fit(X, X[:, :8].std(axis=1))
     >>> summary = scattering_summary(est)

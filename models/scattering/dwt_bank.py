@@ -40,11 +40,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch import nn
 
 from awd_studio.models import filters as flt
 from awd_studio.models import wavelets as wv
-from awd_studio.models.scattering import _check_input, all_paths, check_paths
+from awd_studio.models.scattering.paths import PathBookkeeping, all_paths, check_input, check_max_order, check_paths
 
 __all__ = ["DWTScattering1D", "DWTScattering2D", "ORIENTATIONS"]
 
@@ -70,17 +69,20 @@ def _filter_module(h0, parametrization, dtype, learn):
     return module
 
 
-class _DWTBase(nn.Module):
-    paths: list
+class _DWTBase(PathBookkeeping):
+    """Filter and cascade of both DWT banks; a subclass gives ``_decompose(u, h, levels)`` (PyWavelets'
+    coefficient list), ``_band(coeffs, n)`` (filter ``n``'s detail in such a list) and ``levels`` (the level
+    of each filter)."""
 
-    @property
-    def n_paths(self):
-        """Number of paths P."""
-        return len(self.paths)
-
-    def path_orders(self):
-        """Order (0, 1 or 2) of each path, ndarray of shape (P,)."""
-        return np.array([len(p) for p in self.paths])
+    def _init_bank(self, J, h0, max_order, mode, parametrization, dtype, learn, paths, levels):
+        if mode != "periodization":
+            raise ValueError(f"mode: the DWT scattering needs 'periodization' (all paths on one grid), got {mode!r}")
+        self.J, self.max_order, self.mode = int(J), check_max_order(max_order), mode
+        self.filter = _filter_module(h0, parametrization, dtype, learn)
+        self.parametrization = parametrization
+        self.levels = levels
+        self.available_paths = all_paths(self.levels, self.levels, self.max_order)
+        self.paths = check_paths(paths, self.available_paths)
 
     def lowpass(self):
         """The current lowpass filter ``h``, Tensor of shape (N,)."""
@@ -91,6 +93,26 @@ class _DWTBase(nn.Module):
         with torch.no_grad():
             h = self.lowpass().cpu().numpy().copy()
         return {"h": h, "g": flt.highpass_from_lowpass(h)}
+
+    def _cascade(self, x):
+        h = self.lowpass()
+        x = x.to(h.dtype)
+        J = self.J
+        coeffs = self._decompose(x, h, J)  # [A^J x, D_J x, ..., D_1 x] (2D: details as (H, V, D) tuples)
+        out = {(): coeffs[0]}
+        for n1 in sorted({p[0] for p in self.paths if p}):
+            j1 = self.levels[n1]
+            u1 = self._band(coeffs, J, n1).abs()
+            if j1 == J:
+                out[(n1,)] = u1
+                continue
+            c = self._decompose(u1, h, J - j1)  # [A^(J-j1) u1, D_(J-j1) u1, ..., D_1 u1]
+            out[(n1,)] = c[0]
+            for n2 in (p[1] for p in self.paths if len(p) == 2 and p[0] == n1):
+                u2 = self._band(c, J, n2).abs()
+                m = J - self.levels[n2]
+                out[(n1, n2)] = u2 if m == 0 else self._decompose(u2, h, m)[0]
+        return torch.stack([out[p] for p in self.paths], dim=1)
 
 
 class DWTScattering1D(_DWTBase):
@@ -135,22 +157,18 @@ class DWTScattering1D(_DWTBase):
     def __init__(self, length, J, h0="db5", max_order=2, mode="periodization", parametrization="orthogonal",
                  learn=True, paths=None, dtype=torch.float32):
         super().__init__()
-        if mode != "periodization":
-            raise ValueError(f"mode: the DWT scattering needs 'periodization' (all paths on one grid), got {mode!r}")
         if isinstance(J, bool) or not isinstance(J, (int, np.integer)) or not 1 <= J <= int(np.log2(length)):
             raise ValueError(f"J: must be an integer between 1 and log2(length) = {int(np.log2(length))}, got {J!r}")
-        if max_order not in (0, 1, 2):
-            raise ValueError(f"max_order: must be 0, 1 or 2, got {max_order!r}")
-        self.length, self.J, self.max_order, self.mode = int(length), int(J), int(max_order), mode
-        self.filter = _filter_module(h0, parametrization, dtype, learn)
-        self.parametrization = parametrization
-        self.levels = list(range(1, self.J + 1))
-        self.available_paths = all_paths(self.levels, self.levels, self.max_order)
-        self.paths = check_paths(paths, self.available_paths)
+        self.length = int(length)
+        self._init_bank(J, h0, max_order, mode, parametrization, dtype, learn, paths, list(range(1, J + 1)))
         self.out_length = wv.coeff_lengths(self.length, 2, self.J)[0]
 
-    def _approx(self, u, h, m):
-        return u if m == 0 else wv.wavedec1d(u, h, m)[0]
+    @staticmethod
+    def _decompose(u, h, levels):
+        return wv.wavedec1d(u, h, levels)
+
+    def _band(self, coeffs, J, n):
+        return coeffs[J - self.levels[n] + 1]
 
     def forward(self, x):
         """Scattering coefficients of a batch of signals.
@@ -163,26 +181,8 @@ class DWTScattering1D(_DWTBase):
         -------
         Tensor of shape (B, P, out_length)
         """
-        _check_input(x, (self.length,), type(self).__name__)
-        h = self.lowpass()
-        x = x.to(h.dtype)
-        J = self.J
-        coeffs = wv.wavedec1d(x, h, J)  # [A^J x, D_J x, ..., D_1 x]
-        out = {(): coeffs[0]}
-        first = sorted({p[0] for p in self.paths if p})
-        for n1 in first:
-            j1 = n1 + 1
-            u1 = coeffs[J - j1 + 1].abs()
-            kids = [p[1] for p in self.paths if len(p) == 2 and p[0] == n1]
-            if j1 == J:
-                out[(n1,)] = u1
-                continue
-            c = wv.wavedec1d(u1, h, J - j1)  # [A^(J-j1) u1, D_(J-j1) u1, ..., D_1 u1]
-            out[(n1,)] = c[0]
-            for n2 in kids:
-                j2 = n2 + 1
-                out[(n1, n2)] = self._approx(c[J - j2 + 1].abs(), h, J - j2)
-        return torch.stack([out[p] for p in self.paths], dim=1)
+        check_input(x, (self.length,), type(self).__name__)
+        return self._cascade(x)
 
 
 class DWTScattering2D(_DWTBase):
@@ -215,23 +215,20 @@ class DWTScattering2D(_DWTBase):
             raise ValueError(f"shape: expected (H, W), got {shape!r}") from None
         if len(shape) != 2:
             raise ValueError(f"shape: expected (H, W), got {shape}")
-        if mode != "periodization":
-            raise ValueError(f"mode: the DWT scattering needs 'periodization' (all paths on one grid), got {mode!r}")
         top = int(np.log2(min(shape)))
         if isinstance(J, bool) or not isinstance(J, (int, np.integer)) or not 1 <= J <= top:
             raise ValueError(f"J: must be an integer between 1 and log2(min(H, W)) = {top}, got {J!r}")
-        if max_order not in (0, 1, 2):
-            raise ValueError(f"max_order: must be 0, 1 or 2, got {max_order!r}")
-        self.shape, self.J, self.max_order, self.mode = shape, int(J), int(max_order), mode
-        self.filter = _filter_module(h0, parametrization, dtype, learn)
-        self.parametrization = parametrization
-        self.levels = [n // 3 + 1 for n in range(3 * self.J)]
-        self.available_paths = all_paths(self.levels, self.levels, self.max_order)
-        self.paths = check_paths(paths, self.available_paths)
+        self.shape = shape
+        self._init_bank(J, h0, max_order, mode, parametrization, dtype, learn, paths,
+                        [n // 3 + 1 for n in range(3 * J)])
         self.out_shape = tuple(wv.coeff_lengths(s, 2, self.J)[0] for s in shape)
 
-    def _approx(self, u, h, m):
-        return u if m == 0 else wv.wavedec2d(u, h, m)[0]
+    @staticmethod
+    def _decompose(u, h, levels):
+        return wv.wavedec2d(u, h, levels)
+
+    def _band(self, coeffs, J, n):
+        return coeffs[J - self.levels[n] + 1][n % 3]
 
     def forward(self, x):
         """Scattering coefficients of a batch of maps.
@@ -244,23 +241,5 @@ class DWTScattering2D(_DWTBase):
         -------
         Tensor of shape (B, P, ceil(H / 2**J), ceil(W / 2**J))
         """
-        _check_input(x, self.shape, type(self).__name__)
-        h = self.lowpass()
-        x = x.to(h.dtype)
-        J = self.J
-        coeffs = wv.wavedec2d(x, h, J)  # [A^J x, (H, V, D)_J, ..., (H, V, D)_1]
-        out = {(): coeffs[0]}
-        first = sorted({p[0] for p in self.paths if p})
-        for n1 in first:
-            j1, o1 = n1 // 3 + 1, n1 % 3
-            u1 = coeffs[J - j1 + 1][o1].abs()
-            kids = [p[1] for p in self.paths if len(p) == 2 and p[0] == n1]
-            if j1 == J:
-                out[(n1,)] = u1
-                continue
-            c = wv.wavedec2d(u1, h, J - j1)
-            out[(n1,)] = c[0]
-            for n2 in kids:
-                j2, o2 = n2 // 3 + 1, n2 % 3
-                out[(n1, n2)] = self._approx(c[J - j2 + 1][o2].abs(), h, J - j2)
-        return torch.stack([out[p] for p in self.paths], dim=1)
+        check_input(x, self.shape, type(self).__name__)
+        return self._cascade(x)

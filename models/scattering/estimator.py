@@ -2,8 +2,8 @@
 
 :class:`ScatteringRegressor` is a scikit-learn estimator on raw signals ``(n, L)`` or maps ``(n, H, W)``:
 
-1. builds the transform (``bank="morlet"``: :mod:`models.scattering`; ``bank="dwt"``: the filter-bank
-   scattering of :mod:`models.scattering_dwt` started from an orthogonal wavelet such as the AWD one);
+1. builds the transform (``bank="morlet"``: :mod:`.transform`; ``bank="dwt"``: the filter-bank
+   scattering of :mod:`.dwt_bank` started from an orthogonal wavelet such as the AWD one);
 2. trains the filter parameters with Adam (cosine decay to a tenth of ``lr``). Each minibatch is split in
    two halves; the ridge head is solved in closed form on one half (differentiably) and scored on the
    other, both ways, so the loss is the held-out error of the kind of head the final model uses
@@ -11,7 +11,7 @@
    on the initial features); optionally plus the AWD interpretation penalty (``bank="dwt"`` only, see
    below). The epoch whose head scores best on ``val_fraction`` held-out rows is kept (epoch 0 = the
    initial filters);
-3. optionally prunes paths (:mod:`models.scattering_pruning`) and retrains the kept ones;
+3. optionally prunes paths (:mod:`.pruning`) and retrains the kept ones;
 4. fits the final ridge head (penalty chosen again by cross-validation) on all training samples.
 
 AWD interpretation penalty
@@ -40,9 +40,9 @@ from awd_studio.models import validation as val
 from awd_studio.models import wavelets as wv
 from awd_studio.models.device import resolve_device
 from awd_studio.models.distill import Cancelled
-from awd_studio.models.scattering import MorletScattering1D, MorletScattering2D
-from awd_studio.models.scattering_dwt import DWTScattering1D, DWTScattering2D
-from awd_studio.models.scattering_pruning import greedy_prune
+from awd_studio.models.scattering.dwt_bank import DWTScattering1D, DWTScattering2D
+from awd_studio.models.scattering.pruning import greedy_prune
+from awd_studio.models.scattering.transform import MorletScattering1D, MorletScattering2D
 
 __all__ = ["ScatteringRegressor", "make_transform", "ridge_heldout_loss", "BANKS"]
 
@@ -178,7 +178,7 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         Before each removal retrain the ridge head only (exact, fast) or the whole transform from
         ``prune_restarts`` perturbed starts (``restart_noise``), keeping the best.
     prune_step : int or "auto", default="auto"
-        Paths removed per pruning step (see :func:`models.scattering_pruning.greedy_prune`).
+        Paths removed per pruning step (see :func:`.pruning.greedy_prune`).
     restart_noise : float, default=0.1
         Standard deviation of the noise added to every raw parameter at a restart.
     init_noise : float, default=0.0
@@ -212,7 +212,7 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         See ``_train``: ``loss``, ``penalty``, ``val_score``, ``best_epoch``, ``alpha``, ``alpha_batch``,
         ``epoch_seconds``.
     pruning_ : dict or None
-        :func:`models.scattering_pruning.greedy_prune`'s curve, paths as tuples (``kept``, ``removed``,
+        :func:`.pruning.greedy_prune`'s curve, paths as tuples (``kept``, ``removed``,
         ``importance`` keyed by path).
     signal_shape_ : tuple
     n_features_out_ : int

@@ -7,7 +7,7 @@ For a signal ``x``, a lowpass ``phi`` and wavelets ``psi``::
     S2 x(l1, l2)  = ||x * psi_l1| * psi_l2| * phi
 
 sampled every ``2**log2_T`` samples (1D) or ``2**J`` samples along each axis (2D). The wavelets are Morlet
-filters (:mod:`models.scattering_filters`) whose centre frequencies and widths (and, in 2D, orientations
+filters (:mod:`.filters`) whose centre frequencies and widths (and, in 2D, orientations
 and aspect ratios) are ``nn.Parameter`` s, so the transform can be trained by backpropagation. The filters
 are rebuilt from their parameters at every call.
 
@@ -28,8 +28,8 @@ first (its subsampling index ``j`` is larger), fixed at construction. ``paths=``
 a subset (a pruned model computes only what it keeps).
 
 The filter-bank (DWT) counterpart built on the project's orthogonal wavelets is
-:mod:`models.scattering_dwt`; the estimator, pruning and the panel data are in
-:mod:`models.scattering_estimator`.
+:mod:`.dwt_bank`; the estimator is :mod:`.estimator`, pruning :mod:`.pruning`, the panel data
+:mod:`.panel`.
 """
 
 from __future__ import annotations
@@ -41,69 +41,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from awd_studio.models import scattering_filters as sf
+from awd_studio.models.scattering import filters as sf
+from awd_studio.models.scattering.paths import (PathBookkeeping, all_paths, check_input, check_integers,
+                                               check_max_order, check_paths)
 
-__all__ = ["MorletScattering1D", "MorletScattering2D", "all_paths", "check_paths"]
-
-
-def all_paths(j1, j2, max_order):
-    """Every path of a bank whose wavelets have subsampling indices ``j1`` (first order) and ``j2`` (second).
-
-    Parameters
-    ----------
-    j1, j2 : sequence of int
-    max_order : {0, 1, 2}
-
-    Returns
-    -------
-    list of tuple
-        ``[()]``, then ``(n1,)`` for each first-order wavelet, then ``(n1, n2)`` with ``j2[n2] > j1[n1]``,
-        ``n1``-major.
-
-    Examples
-    --------
-    >>> all_paths([0, 1], [0, 1, 2], 2)
-    [(), (0,), (1,), (0, 1), (0, 2), (1, 2)]
-    """
-    paths = [()]
-    if max_order >= 1:
-        paths += [(a,) for a in range(len(j1))]
-    if max_order >= 2:
-        paths += [(a, b) for a in range(len(j1)) for b in range(len(j2)) if j2[b] > j1[a]]
-    return paths
-
-
-def check_paths(paths, available, field="paths"):
-    """Check a subset of paths and return it in the order of ``available``.
-
-    Parameters
-    ----------
-    paths : iterable of tuple or None
-        ``None`` means all of ``available``.
-    available : list of tuple
-    field : str
-
-    Returns
-    -------
-    list of tuple
-
-    Raises
-    ------
-    ValueError
-        Empty subset, or a path that the transform does not have (named in the message).
-    """
-    if paths is None:
-        return list(available)
-    try:
-        wanted = {tuple(int(i) for i in p) for p in paths}
-    except TypeError:
-        raise ValueError(f"{field}: expected tuples of filter indices such as (), (0,), (0, 3)") from None
-    unknown = sorted(wanted - set(available))
-    if unknown:
-        raise ValueError(f"{field}: the transform has no path {unknown[0]}; pick paths from .paths")
-    if not wanted:
-        raise ValueError(f"{field}: keep at least one path")
-    return [p for p in available if p in wanted]
+__all__ = ["MorletScattering1D", "MorletScattering2D"]
 
 
 def _logit(p):
@@ -126,32 +68,10 @@ class _Bounded(nn.Module):
         return self.upper * torch.sigmoid(self.raw)
 
 
-def _check_input(x, shape, module):
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"x: expected a torch.Tensor of shape (B, {', '.join(map(str, shape))}), "
-                         f"got {type(x).__name__}")
-    if x.ndim != len(shape) + 1 or tuple(x.shape[1:]) != tuple(shape):
-        raise ValueError(f"x: expected shape (B, {', '.join(map(str, shape))}) for this {module}, "
-                         f"got {tuple(x.shape)}")
-    if x.is_complex() or not x.is_floating_point():
-        raise ValueError(f"x: expected real floating-point values, got {x.dtype}")
-    return x
+class _MorletBase(PathBookkeeping):
+    """The cascade both Morlet transforms evaluate."""
 
-
-class _MorletBase(nn.Module):
-    """Shared plumbing: path bookkeeping and the description of the learned parameters."""
-
-    paths: list
     chunk = 4  # second-order paths evaluated together
-
-    @property
-    def n_paths(self):
-        """Number of paths P."""
-        return len(self.paths)
-
-    def path_orders(self):
-        """Order (0, 1 or 2) of each path, ndarray of shape (P,)."""
-        return np.array([len(p) for p in self.paths])
 
     def _cascade(self, x_hat, psi1, psi2_at, k1_of, k2_of, average, fft, ifft, dims):
         """Evaluate the paths of :attr:`paths`, grouping filters that share a subsampling level.
@@ -200,7 +120,7 @@ class MorletScattering1D(_MorletBase):
     length : int
         Signal length L.
     J : int
-        Log2 of the largest wavelet scale (see :func:`models.scattering_filters.default_bank_1d`).
+        Log2 of the largest wavelet scale (see :func:`.filters.default_bank_1d`).
     Q : int or (int, int), default=1
         Wavelets per octave at orders 1 and 2.
     T : int or None, default=None
@@ -238,11 +158,8 @@ class MorletScattering1D(_MorletBase):
     def __init__(self, length, J, Q=1, T=None, max_order=2, learn=True, oversampling=0, paths=None,
                  xi1=None, sigma1=None, xi2=None, sigma2=None, dtype=torch.float32):
         super().__init__()
-        for name, value, low in (("length", length, 8), ("J", J, 1), ("oversampling", oversampling, 0)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise ValueError(f"{name}: must be an integer >= {low}, got {value!r}")
-        if max_order not in (0, 1, 2):
-            raise ValueError(f"max_order: must be 0, 1 or 2, got {max_order!r}")
+        check_integers((("length", length, 8), ("J", J, 1), ("oversampling", oversampling, 0)))
+        check_max_order(max_order)
         bank = sf.default_bank_1d(int(J), Q, T)
         if bank["T"] > length:
             raise ValueError(f"T: the averaging scale {bank['T']} exceeds the signal length {length}; "
@@ -320,7 +237,7 @@ class MorletScattering1D(_MorletBase):
         Tensor of shape (B, P, out_length)
             One row per path of :attr:`paths`, in that order.
         """
-        _check_input(x, (self.length,), type(self).__name__)
+        check_input(x, (self.length,), type(self).__name__)
         psi1, psi2, phi = self.filters()
         x = x.to(psi1.dtype)
         padded = F.pad(x[:, None], (self.pad_left, self.pad_right), mode="reflect")[:, 0]
@@ -385,13 +302,10 @@ class MorletScattering2D(_MorletBase):
             shape = tuple(int(s) for s in shape)
         except TypeError:
             raise ValueError(f"shape: expected (H, W), got {shape!r}") from None
-        for name, value, low in (("J", J, 1), ("L", L, 1), ("oversampling", oversampling, 0)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise ValueError(f"{name}: must be an integer >= {low}, got {value!r}")
+        check_integers((("J", J, 1), ("L", L, 1), ("oversampling", oversampling, 0)))
         if len(shape) != 2 or min(shape) <= 2 ** J:
             raise ValueError(f"shape: expected (H, W) with both sides larger than 2**J = {2 ** J}, got {shape}")
-        if max_order not in (0, 1, 2):
-            raise ValueError(f"max_order: must be 0, 1 or 2, got {max_order!r}")
+        check_max_order(max_order)
         bank = sf.default_bank_2d(int(J), int(L))
         for key, value in (("xi", xi), ("theta", theta), ("sigma", sigma), ("slant", slant)):
             if value is not None:
@@ -452,7 +366,7 @@ class MorletScattering2D(_MorletBase):
         -------
         Tensor of shape (B, P, H // 2**J, W // 2**J)
         """
-        _check_input(x, self.shape, type(self).__name__)
+        check_input(x, self.shape, type(self).__name__)
         psi, phi = self.filters()
         x = x.to(psi.dtype)
         top, bottom, left, right = self.pads

@@ -1,7 +1,7 @@
 """Morlet filter banks for the scattering transform, as differentiable functions of their parameters.
 
 Every function here is pure: parameters in, filters out, and gradients flow from the filters back to the
-centre frequencies, widths, orientations and aspect ratios, so :mod:`models.scattering` can learn them.
+centre frequencies, widths, orientations and aspect ratios, so :mod:`.transform` can learn them.
 
 Units
 -----

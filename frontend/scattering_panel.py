@@ -1,0 +1,92 @@
+"""The results page's scattering block: shown only when the bundle has a ``scattering`` section (a job run
+with ``student: scattering``).
+
+It holds a line of scores (the scattering student beside the teacher, AWD and the initial wavelet, with the
+kept paths), the learned filters in time/space and frequency, the kept paths as a tree and the
+score-versus-paths curve (figures in :mod:`frontend.figures.scattering`). The results page places
+:func:`section` in its body and calls :func:`register` once with the id of the store holding the bundle.
+"""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, html
+
+from awd_studio.frontend.components import figure_card, size_graphs_to_their_figures
+from awd_studio.frontend.figures import scattering as figs
+from awd_studio.frontend.figures.style import empty_figure, fmt_number
+
+__all__ = ["ids", "section", "register", "block_outputs", "scores_children"]
+
+
+class ids:  # noqa: N801 (a namespace of constants)
+    """Component ids of the scattering block."""
+
+    SECTION = "scattering-section"
+    SCORES = "scattering-scores"
+    FILTERS_GRAPH = "scattering-filters-graph"
+    TREE_GRAPH = "scattering-tree-graph"
+    CURVE_GRAPH = "scattering-curve-graph"
+
+
+GRAPHS = (ids.FILTERS_GRAPH, ids.TREE_GRAPH, ids.CURVE_GRAPH)
+size_graphs_to_their_figures(*GRAPHS)
+
+_HIDDEN = {"display": "none"}
+
+
+def section() -> html.Div:
+    """The block's layout, hidden until a bundle with a scattering section arrives."""
+    return html.Div([
+        html.H2("Scattering student", className="h4 mt-2 mb-3"),
+        html.Div(id=ids.SCORES, className="mb-3"),
+        figure_card("Learned scattering filters", ids.FILTERS_GRAPH, "awd-scattering-filters",
+                    help_text="The student's wavelets after training, started from the AWD wavelet; dotted: "
+                              "filters no kept path uses."),
+        dbc.Row([
+            dbc.Col(figure_card("Kept paths", ids.TREE_GRAPH, "awd-scattering-tree",
+                                help_text="Centre: order 0; ring: first-order filters; outside: second-order "
+                                          "paths. Blue: kept after pruning."), xl=6),
+            dbc.Col(figure_card("Score against the number of paths", ids.CURVE_GRAPH, "awd-scattering-curve",
+                                help_text="Greedy pruning by the CAR index; the smallest set within one "
+                                          "standard error of the best is kept (★)."), xl=6),
+        ]),
+    ], id=ids.SECTION, style=_HIDDEN)
+
+
+def scores_children(bundle: dict) -> list:
+    """The block's first lines: test R² (and RMSE) of each model, and how many paths the student kept."""
+    scattering = (bundle or {}).get("scattering") or {}
+    rows = [html.Tr([html.Td(r["name"]), html.Td(fmt_number(r["r2"])), html.Td(fmt_number(r["rmse"])),
+                     html.Td("—" if r["n_params"] is None else f"{int(r['n_params']):,}")])
+            for r in figs.scattering_scores(bundle)]
+    table = dbc.Table([html.Thead(html.Tr([html.Th("model"), html.Th("test R²"), html.Th("test RMSE"),
+                                           html.Th("parameters")])), html.Tbody(rows)],
+                      size="sm", className="mb-2", style={"maxWidth": "40rem"})
+    kept, total = len(scattering.get("paths_kept") or []), len(scattering.get("paths_all") or [])
+    settings = scattering.get("settings") or {}
+    note = html.P(f"{kept} of {total} paths kept · {scattering.get('bank', '?').upper()} bank, "
+                  f"J = {settings.get('J', '?')}, orders 0–{settings.get('max_order', '?')} · "
+                  f"trained in {fmt_number(scattering.get('train_seconds'))} s", className="text-muted small mb-0")
+    return [table, note]
+
+
+def register(bundle_store_id: str) -> None:
+    """Register (once, at the results page's import) the callback that fills the block from the bundle store."""
+
+    @callback(output=dict(style=Output(ids.SECTION, "style"), scores=Output(ids.SCORES, "children"),
+                          filters=Output(ids.FILTERS_GRAPH, "figure"), tree=Output(ids.TREE_GRAPH, "figure"),
+                          curve=Output(ids.CURVE_GRAPH, "figure")),
+              inputs=dict(bundle=Input(bundle_store_id, "data")))
+    def draw_scattering(bundle):
+        return block_outputs(bundle)
+
+
+def block_outputs(bundle: dict | None) -> dict:
+    """What the block shows for a bundle: ``style`` (hidden without a scattering section), ``scores``,
+    ``filters``, ``tree``, ``curve``."""
+    if not (bundle or {}).get("scattering"):
+        empty = empty_figure("No scattering student in this result")
+        return dict(style=_HIDDEN, scores=[], filters=empty, tree=empty, curve=empty)
+    return dict(style={}, scores=scores_children(bundle), filters=figs.scattering_filters_figure(bundle),
+                tree=figs.scattering_tree_figure(bundle), curve=figs.scattering_curve_figure(bundle))

@@ -1,0 +1,49 @@
+"""The scattering block's figures and visibility, from a real (tiny) scattering student's bundle sections."""
+
+import json
+
+import numpy as np
+import pytest
+
+from awd_studio.frontend import scattering_panel
+from awd_studio.frontend.figures import scattering as figs
+from awd_studio.models.data import make_example
+from awd_studio.models.filters import lowpass_filter
+from awd_studio.models.options import PipelineConfig
+from awd_studio.models.pipeline.scattering_student import fit_scattering_student
+
+
+@pytest.fixture(scope="module", params=["synthetic", "lensing"])
+def bundle(request):
+    d = make_example(request.param, n=60, seed=0)
+    y, y_test = d.y.reshape(len(d.y), -1)[:, 0], d.y_test.reshape(len(d.y_test), -1)[:, 0]
+    config = PipelineConfig.from_dict({"levels": 2, "cv_folds": 3, "cv_repeats": 1, "scattering_epochs": 1})
+    scores, section, _ = fit_scattering_student(d.kind, d.X, y, d.X_test, y_test, {"offset": 0.0, "scale": 1.0},
+                                                config, lowpass_filter("db2"))
+    return json.loads(json.dumps({"models": {"scattering": scores}, "scattering": section.model_dump(mode="json")}))
+
+
+def test_block_is_hidden_without_a_scattering_section():
+    out = scattering_panel.block_outputs({"models": {}})
+    assert out["style"] == {"display": "none"} and out["scores"] == []
+
+
+def test_block_draws_filters_tree_and_curve(bundle):
+    out = scattering_panel.block_outputs(bundle)
+    section = bundle["scattering"]
+    assert out["style"] == {}
+    tree = out["tree"].data[0]
+    assert list(tree.ids) == section["paths_all"]
+    kept = [c == figs.PALETTE["learned"] for c in tree.marker.colors]
+    assert [i for i, k in zip(tree.ids, kept) if k] == section["paths_kept"]
+    curve = out["curve"].data
+    assert list(curve[0].x) == section["panel"]["curve"]["n_paths"]
+    assert list(curve[1].x) == [len(section["paths_kept"])]
+    filters = out["filters"]
+    if section["panel"]["ndim"] == 1:  # time + frequency per level, then the taps initial and learned
+        assert len(filters.data) == 2 * len(section["panel"]["filters"]) + 2
+        np.testing.assert_allclose(filters.data[-1].y, section["filters"]["h"], atol=1e-6)
+    else:  # space above, frequency below, at most MAX_2D_FILTERS filters
+        assert len(filters.data) == 2 * min(len(section["panel"]["filters"]), figs.MAX_2D_FILTERS)
+    rows = figs.scattering_scores(bundle)
+    assert [r["name"] for r in rows] == ["Scattering student"]

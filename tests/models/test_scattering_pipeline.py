@@ -1,0 +1,95 @@
+"""The scattering student in a job (option ``student: scattering``): one definition of the option, the bundle
+section and its schema, the scores beside AWD's; default jobs do not fit it. Tiny data, two epochs."""
+
+import json
+
+import jsonschema
+import numpy as np
+import pytest
+import torch
+
+from awd_studio.backend.schemas import JobCreate
+from awd_studio.cli import build_parser
+from awd_studio.models import pipeline
+from awd_studio.models.data import make_example, save_npz
+from awd_studio.models.estimate import estimate_job, scattering_seconds
+from awd_studio.models.filters import lowpass_filter
+from awd_studio.models.options import PipelineConfig, describe
+from awd_studio.models.pipeline.scattering_student import fit_scattering_student
+
+torch.set_num_threads(1)
+
+TINY = {"teacher": "mlp", "lambdas": [1e-3], "gammas": [0.0, 1e-2], "epochs": 2, "teacher_epochs": 5,
+        "levels": 3, "cv_folds": 3, "student": "scattering", "scattering_epochs": 2}
+
+
+def test_the_option_is_defined_once_and_reaches_the_cli_the_api_and_the_options_endpoint():
+    options = describe()["options"]
+    assert options["student"]["default"] == "awd" and options["student"]["choices"] == ["awd", "scattering"]
+    assert options["scattering_epochs"]["default"] == 10 and options["scattering_epochs"]["le"] == 200
+    assert {"student", "scattering_epochs"} <= set(JobCreate.model_fields)
+    args = build_parser().parse_args(["distill", "data.npz", "--out", "o", "--student", "scattering",
+                                      "--scattering-epochs", "3"])
+    assert (args.student, args.scattering_epochs) == ("scattering", 3)
+    with pytest.raises(ValueError, match="^student: 'tree'; pass one of 'awd' or 'scattering'"):
+        PipelineConfig.from_dict({"student": "tree"})
+    with pytest.raises(ValueError, match="^scattering_epochs:"):
+        PipelineConfig.from_dict({"scattering_epochs": 0})
+
+
+@pytest.fixture(scope="module")
+def job(tmp_path_factory):
+    data = tmp_path_factory.mktemp("data") / "synthetic.npz"
+    save_npz(make_example("synthetic", n=240, seed=0), data)
+    out = tmp_path_factory.mktemp("run")
+    return pipeline.run(data, TINY, out), out
+
+
+def test_the_bundle_carries_the_scattering_student_beside_awd_and_follows_the_schema(job):
+    result, out = job
+    on_disk = json.loads((out / "result.json").read_text())
+    jsonschema.validate(on_disk, json.loads(pipeline.SCHEMA_PATH.read_text()))
+    assert set(on_disk["models"]) >= {"awd", "awd_no_interp", "baseline_wavelet", "scattering"}
+    section = on_disk["scattering"]
+    assert section["bank"] == "dwt" and section["settings"]["J"] == 3 and section["settings"]["max_order"] == 2
+    # the DWT bank starts from the selected AWD wavelet and stays exactly orthonormal (lattice)
+    np.testing.assert_allclose(section["filters_init"]["h"], on_disk["wavelet"]["h"], atol=1e-6)
+    h = np.asarray(section["filters"]["h"])
+    assert abs(h @ h - 1) < 1e-6 and abs(h.sum() - np.sqrt(2)) < 1e-6
+    assert len(section["paths_all"]) == 7 and set(section["paths_kept"]) <= set(section["paths_all"])
+    curve = section["panel"]["curve"]
+    assert curve["n_paths"][0] == 7 and curve["chosen_n_paths"] == len(section["paths_kept"])
+    kept = [n["id"] for n in section["panel"]["tree"]["nodes"] if n["kept"]]
+    assert kept == section["paths_kept"]
+    scores = on_disk["models"]["scattering"]
+    assert scores["n_params"] == section["n_filter_parameters"] + section["n_head_parameters"]
+    assert np.isfinite(scores["test"]["r2"]) and scores["predict_seconds_per_sample"] > 0
+    assert "scattering" in result["summary"]
+    with np.load(out / "arrays.npz", allow_pickle=False) as arrays:
+        assert arrays["y_pred_scattering"].shape == arrays["y_test"].shape
+
+
+def test_a_default_job_has_no_scattering_section(tmp_path):
+    data = tmp_path / "synthetic.npz"
+    save_npz(make_example("synthetic", n=120, seed=0), data)
+    result = pipeline.run(data, {**TINY, "student": "awd", "teacher_epochs": 1, "gammas": [0.0]}, tmp_path / "o")
+    assert "scattering" not in result and "scattering" not in result["models"]
+
+
+def test_maps_student_averages_positions_and_describes_2d_filters():
+    d = make_example("lensing", n=60, seed=0)
+    config = PipelineConfig.from_dict({"levels": 2, "cv_folds": 3, "cv_repeats": 1, "scattering_epochs": 1})
+    scaling = {"offset": 0.0, "scale": 1.0}
+    scores, section, y_pred = fit_scattering_student("image", d.X, d.y[:, 0], d.X_test, d.y_test[:, 0], scaling,
+                                                     config, lowpass_filter("db2"))
+    assert section.settings["pooling"] == "mean" and section.panel["ndim"] == 2
+    assert len(section.paths_all) == 1 + 6 + 9  # S0, 3 orientations x 2 levels, then level 1 -> level 2
+    assert y_pred.shape == (len(d.X_test),) and np.isfinite(scores["test"]["rmse"])
+    assert all(len(f["space"]) == len(f["space"][0]) for f in section.panel["filters"])
+
+
+def test_the_estimate_counts_the_scattering_student_only_when_it_is_on():
+    base = estimate_job(PipelineConfig.from_dict({}), "image", (64, 64), 960)["seconds"]
+    on = estimate_job(PipelineConfig.from_dict({"student": "scattering", "scattering_epochs": 5}), "image",
+                      (64, 64), 960)["seconds"]
+    assert on - base == pytest.approx(scattering_seconds("image", (64, 64), 960, 5)) and on > base
