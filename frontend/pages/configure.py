@@ -1,4 +1,8 @@
-"""Configure: dataset, teacher, wavelet, attribution, the λ/γ grid, epochs, seed; a run-time estimate; submit."""
+"""Configure: dataset, teacher, wavelet, attribution, the λ/γ grid, epochs, seed; a run-time estimate; submit.
+
+One page, one job (about 500 lines: the form's layout and its callbacks); its choices, bounds, presets and the
+estimate come from the API (``GET /api/options``, ``POST /api/jobs/estimate``), never from copies here.
+"""
 
 from __future__ import annotations
 

@@ -21,6 +21,9 @@ AWD interpretation penalty
     is the L1 norm of the teacher's TRIM attributions on the first-layer wavelet coefficients, AWD's
     interpretation loss (times the coefficients for ``"input_x_gradient"`` and ``"integrated_gradients"``).
     A Morlet bank is not an orthonormal basis, so the penalty is refused there.
+
+This module is long (about 600 lines) for one job: the steps above share the estimator's state; the
+transforms, the banks and the pruning live in their own modules.
 """
 
 from __future__ import annotations
