@@ -82,8 +82,7 @@ def run_job(opts):
             "parametrization": config["parametrization"], "wall_seconds": end - start, "stages": stages,
             "import_seconds": import_seconds, "torch_threads": torch.get_num_threads(),
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
-            "n_grid": len(bundle.get("grid", {}).get("points", [])) if isinstance(bundle.get("grid"), dict)
-            else None}
+            "n_grid": len(bundle.get("grid", [])), "timings": bundle.get("timings")}
 
 
 def run_case(opts, timeout=3600):

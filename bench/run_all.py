@@ -36,8 +36,10 @@ GAMMAS = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3]
 LAM, GAM = 0.01, 0.01  # the single fits
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
        "PYTHONDONTWRITEBYTECODE": "1", "BENCH_THREADS": "1"}
-#: The all-threads rows: no thread pinning, torch uses every core available to the process.
-ENV_ALL = {**{k: v for k, v in ENV.items() if not k.endswith("_NUM_THREADS")}, "BENCH_THREADS": "all"}
+#: The all-threads rows: no thread pinning, torch uses every core available to the process; OpenMP's idle
+#: threads sleep (``OMP_WAIT_POLICY=PASSIVE``, what importing awd_studio sets) on both sides.
+ENV_ALL = {**{k: v for k, v in ENV.items() if not k.endswith("_NUM_THREADS")}, "BENCH_THREADS": "all",
+           "OMP_WAIT_POLICY": "PASSIVE"}
 
 
 def log(msg):
@@ -59,8 +61,8 @@ def ensure_awave_venv():
     subprocess.run(pip + ["torch==2.13.0", "numpy", "PyWavelets"], check=True)
     # awave's metadata asks for torch>=1.0, numpy, pywavelets only; --no-deps keeps pip from touching torch
     subprocess.run(pip + ["--no-deps", "awave==0.1"], check=True)
-    # our teachers' architectures, rebuilt from the same state_dict on both sides (pydantic: models.options)
-    subprocess.run(pip + ["pydantic"], check=True)
+    # our teachers' architectures, rebuilt from the same state_dict on both sides (models.teachers imports these)
+    subprocess.run(pip + ["pydantic", "safetensors"], check=True)
     subprocess.run(pip + ["--no-deps", "-e", str(REPO_DIR)], check=True)
 
 
