@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["BENCH_DIR", "REPO_DIR", "WORK_DIR", "one_thread", "available_cores", "peak_rss_mib", "emit", "timer", "median"]
+__all__ = ["BENCH_DIR", "REPO_DIR", "WORK_DIR", "one_thread", "available_cores", "peak_rss_mib", "emit", "timer",
+           "median"]
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent

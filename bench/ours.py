@@ -250,7 +250,8 @@ def task_scaling(opts):
     return {"rows": rows, "epochs": epochs}
 
 
-TASKS = {"fit": task_fit, "grid": task_grid, "grid_sequential": task_grid_sequential, "predict": task_predict, "scaling": task_scaling}
+TASKS = {"fit": task_fit, "grid": task_grid, "grid_sequential": task_grid_sequential, "predict": task_predict,
+         "scaling": task_scaling}
 
 
 def main(task, opts):

@@ -166,7 +166,7 @@ def _end_to_end_rows(rows):
            "cross-validation that chooses the wavelet; students = fitting, timing and the bundle; data = loading "
            "and preparation. Peak = max RSS of the process.", "",
            _row(["example", "grid", "filter", "wall s", "data", "teacher", "distill", "select", "students",
-                 "peak MiB", "threads", "target", "met"]), _row(["---"] * 13)]
+                 "peak MiB", "threads", "load at end", "target", "met"]), _row(["---"] * 14)]
     for r in rows:
         st = r["stages"]
         target = (180 if r["example"] == "lensing" else 30 if r["example"] == "cme" else None) \
@@ -175,7 +175,7 @@ def _end_to_end_rows(rows):
                                          else "**no**")
         out.append(_row([r["example"], r["grid_preset"], r["parametrization"], _f(r["wall_seconds"]),
                          *[_f(st.get(k, 0.0)) for k in ("data", "teacher", "distill", "select", "students")],
-                         _f(r["peak_rss_mib"]), r.get("torch_threads", ""),
+                         _f(r["peak_rss_mib"]), r.get("torch_threads", ""), _f(r.get("load")),
                          f"< {target} s, < 1 GiB" if target else "", met]))
     out.append("")
     return out
@@ -215,7 +215,8 @@ def write_report(info, results, path):
            "after its start-up (imports and the first Adam, measured separately); "
            f"{reps} repeats per figure, min / median / max shown."]
     if info.get("quick") or reps < 5:
-        out.append(f"- **Not the real figures**: this run used {'--quick (2 epochs per fit) and ' if info.get('quick') else ''}"
+        quick = "--quick (2 epochs per fit) and " if info.get("quick") else ""
+        out.append(f"- **Not the real figures**: this run used {quick}"
                    f"{reps} repeat(s) per figure, to check the scripts; `make bench` (5 repeats, full epochs) gives "
                    "the figures to quote.")
     if info.get("reused_parts"):
@@ -256,6 +257,11 @@ def write_report(info, results, path):
         out += _threads_rows(results["threads"], results)
     if "end_to_end" in results:
         out += _end_to_end_rows(results["end_to_end"])
+        if info.get("end_to_end_note"):
+            out += [f"Note: {info['end_to_end_note']}.", ""]
+        if results.get("end_to_end_before"):
+            out += ["Before this branch (same script, the branch's starting commit, one run each):", ""]
+            out += _end_to_end_rows(results["end_to_end_before"])[4:]
     out += ["## Peak memory (max RSS of each process, MiB; includes torch itself)", "",
             _row(["process"] + [k for k in ("fit1d_lstm20", "fit1d_mlp", "fit2d_cnn") if k in results]),
             _row(["---"] * (1 + sum(k in results for k in ("fit1d_lstm20", "fit1d_mlp", "fit2d_cnn"))))]
@@ -310,14 +316,19 @@ def _headline(results):
                      f"and {_speed(f[THEIRS]['fit_seconds']['median'], f[EQ8]['fit_seconds']['median']):.1f}x.")
     if "grid" in results:
         g = results["grid"]
-        lines.append(f"- 30-point grid, 10 epochs, one thread: ours vectorised (gradient of eq. 8) "
-                     f"{_speed(g['theirs_seconds'], g['ours']['vectorised eq8']['seconds']['median']):.1f}x faster than "
-                     f"awave's 30 fits in a row; ours 30 fits in a row "
+        vec = _speed(g["theirs_seconds"], g["ours"]["vectorised eq8"]["seconds"]["median"])
+        lines.append(f"- 30-point grid, 10 epochs, one thread: ours vectorised (gradient of eq. 8) {vec:.1f}x faster "
+                     f"than awave's 30 fits in a row; ours 30 fits in a row "
                      f"{_speed(g['theirs_seconds'], g['ours']['sequential eq8']['seconds']['median']):.1f}x.")
+    rows = results.get("end_to_end") or []
+    if rows:
+        lines.append("- End to end (whole jobs, default threads, the machine's load above): " + "; ".join(
+            f"{r['example']} {r['grid_preset']} {r['parametrization']} {_f(r['wall_seconds'])} s, "
+            f"{_f(r['peak_rss_mib'])} MiB" for r in rows) + ".")
     for key, r in results.get("predict", {}).items():
         if r.get("reference"):
             continue
-        lines.append(f"- Predictor vs the teacher it was distilled from, {key}: "
-                     f"{_speed(r['teacher']['seconds_per_sample']['median'], r['awd']['seconds_per_sample']['median']):.1f}x "
+        speed = _speed(r["teacher"]["seconds_per_sample"]["median"], r["awd"]["seconds_per_sample"]["median"])
+        lines.append(f"- Predictor vs the teacher it was distilled from, {key}: {speed:.1f}x "
                      f"throughput (R² AWD {_f(r['awd']['r2'])}, teacher {_f(r['teacher']['r2'])}).")
     return lines

@@ -268,11 +268,21 @@ def main(argv=None):
     ap.add_argument("--skip", default="",
                     help="comma list of parts to skip: fit1d_mlp,fit1d_lstm20,fit2d_cnn,grid,predict,threads,"
                          "scaling,profile,end_to_end")
+    ap.add_argument("--report-only", action="store_true",
+                    help="rewrite RESULTS.md from bench/.work/results.json without measuring anything")
     ap.add_argument("--reuse", action="store_true",
                     help="keep the parts of bench/.work/results.json that this run skips (to regenerate the report "
                          "from parts run at different times; RESULTS.md then says so)")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
+    store = WORK_DIR / "results.json"
+    if args.report_only:
+        from bench.report import write_report
+
+        saved = json.loads(store.read_text())
+        write_report(saved["info"], saved["results"], Path(args.out))
+        log(f"wrote {args.out} from {store}")
+        return
     reps = args.reps or (2 if args.quick else 5)
     t0 = time.perf_counter()
     info = {"machine": machine(), "started": datetime.datetime.now().isoformat(timespec="seconds"),
@@ -287,36 +297,45 @@ def main(argv=None):
                           env=ENV, cwd=str(REPO_DIR), capture_output=True, text=True, check=True)
     paths = json.loads([ln for ln in proc.stdout.splitlines() if ln.startswith("PATHS ")][-1][6:])
 
-    store = WORK_DIR / "results.json"
     results = json.loads(store.read_text())["results"] if args.reuse and store.exists() else {}
+    WORK_DIR.mkdir(exist_ok=True)
+
+    def save():  # after every part, so that an interrupted run keeps what it measured
+        info["total_seconds"] = time.perf_counter() - t0
+        store.write_text(json.dumps({"info": info, "results": results}, indent=1))
+
     reused = sorted(results)
     results["startup"] = bench_startup(reps)
     for key, data, teacher, epochs in FITS:
         if key not in skip:
             results[key] = bench_fit(paths, data, teacher, reps, 2 if args.quick else epochs)
+            save()
     if "grid" not in skip:
         results["grid"] = bench_grid(paths, reps, 2 if args.quick else 10, 3)
+        save()
     if "predict" not in skip:
         filters = {key: results[key][DEFAULT]["filter"] for key, *_ in FITS if key in results}
         results["predict"] = bench_predict(paths, reps, filters)
+        save()
     if "threads" not in skip:  # the same fits on every available core, beside the one-thread rows
         configs = {k: FIT_CONFIGS[k] for k in (THEIRS, LIKE_FOR_LIKE, DEFAULT)}
+        reps_all = reps if reps < 3 else max(3, reps - 2)
         results["threads"] = {"cores": machine()["affinity"], "fits": {
-            key: bench_fit(paths, data, teacher, max(3, reps - 2), 2 if args.quick else epochs, configs,
+            key: bench_fit(paths, data, teacher, reps_all, 2 if args.quick else epochs, configs,
                            env=ENV_ALL, tag=", all threads")
             for key, data, teacher, epochs in FITS if key in ("fit1d_lstm20", "fit2d_cnn")}}
+        save()
     if "scaling" not in skip:
         results["scaling"] = bench_scaling(paths, 2 if args.quick else 3)
     if "profile" not in skip:
         results["profile"] = bench_profile(paths)
     if "end_to_end" not in skip:
         results["end_to_end"] = bench_end_to_end(log)
+        save()
     results["lam"], results["gam"] = LAM, GAM
     info["reused_parts"] = [k for k in reused if k in results and k not in ("lam", "gam") and k in skip]
     info["machine"]["load_at_end"] = os.getloadavg()
-    info["total_seconds"] = time.perf_counter() - t0
-    WORK_DIR.mkdir(exist_ok=True)
-    store.write_text(json.dumps({"info": info, "results": results}, indent=1))
+    save()
     from bench.report import write_report
 
     write_report(info, results, Path(args.out))
