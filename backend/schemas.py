@@ -132,6 +132,7 @@ class JobEstimate(BaseModel):
     grid_points: int
     epochs: int
     within_limit: bool
+    threads: int = 1  # CPU threads one job uses on this server (models.cores.job_threads)
 
 
 class LossPointPublic(BaseModel):

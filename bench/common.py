@@ -12,23 +12,38 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["BENCH_DIR", "REPO_DIR", "WORK_DIR", "one_thread", "peak_rss_mib", "emit", "timer", "median"]
+__all__ = ["BENCH_DIR", "REPO_DIR", "WORK_DIR", "one_thread", "available_cores", "peak_rss_mib", "emit", "timer",
+           "median"]
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 WORK_DIR = BENCH_DIR / ".work"
 
-for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-    os.environ[_name] = "1"
+#: ``BENCH_THREADS=all`` runs a driver on every core available to its process (the all-threads rows); anything
+#: else (the default) pins one thread.
+ALL_THREADS = os.environ.get("BENCH_THREADS", "1") == "all"
+if not ALL_THREADS:
+    for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[_name] = "1"
+
+
+def available_cores():
+    """Cores this process may run on (its CPU affinity; ``os.cpu_count()`` where affinity is unknown)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def one_thread():
-    """Pin torch to one intra-op and one inter-op thread (call once, before any torch work)."""
+    """Pin torch to one intra-op and one inter-op thread (call once, before any torch work); with
+    ``BENCH_THREADS=all``, to every available core instead. Returns the torch module."""
     import torch
 
-    torch.set_num_threads(1)
+    n = available_cores() if ALL_THREADS else 1
+    torch.set_num_threads(n)
     try:
-        torch.set_num_interop_threads(1)
+        torch.set_num_interop_threads(n)
     except RuntimeError:  # already set in this process
         pass
     return torch

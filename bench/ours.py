@@ -7,6 +7,7 @@ Tasks
 noop     import torch and models.distill, nothing else.
 fit      one fit (1D or 2D by the data's shape); per-epoch seconds, last-epoch per-term losses, final filter.
 grid     one vectorised fit of a whole lambda x gamma grid; wall seconds of ``fit`` (teacher gradients included).
+grid_sequential  the same grid as one fit per point, one after another in this process (total wall seconds).
 predict  seconds per sample: the AWD predictor vs the teacher (LSTM for series, ResNet18 for maps).
 scaling  seconds per epoch as n, signal length/size, levels and grid size double.
 
@@ -84,6 +85,19 @@ def task_grid(opts):
             "final_train_loss": model.history_["train_loss"][-1].tolist(), "gradient_path": model.gradient_path_}
 
 
+def task_grid_sequential(opts):
+    X, _, teacher = _load(opts)
+    start = timer()
+    losses = []
+    for lam in opts["lambdas"]:
+        for gam in opts["gammas"]:
+            model = _distiller(opts, lambdas=[lam], gammas=[gam])
+            model.fit(X, teacher)
+            losses.append(float(model.history_["train_loss"][-1, 0]))
+    return {"fit_seconds": timer() - start, "n_grid": len(losses), "final_train_loss": losses,
+            "gradient_path": model.gradient_path_}
+
+
 def _per_sample(fn, X, repeats):
     """Median over ``repeats`` of (wall seconds of fn(X)) / len(X), after one warm-up call."""
     fn(X[: min(len(X), 8)])
@@ -127,8 +141,11 @@ def task_predict(opts):
     X_time = np.resize(X_eval, (n_eval,) + X_eval.shape[1:]) if n_eval else X_eval
     repeats = opts.get("repeats", 5)
     if which == "teacher":
+        from bench.prepare import teacher_r2
+
         seconds = _per_sample(lambda Xb: predict(teacher, Xb, batch_size=256), X_time, repeats)
         return {"which": which, "seconds_per_sample": seconds, "n_eval": int(len(X_time)),
+                "r2": teacher_r2(teacher, X_eval, y_eval) if opts.get("trained", True) else None,
                 "latency_seconds": _latency(lambda Xb: predict(teacher, Xb, batch_size=256), X_eval),
                 "params": int(sum(p.numel() for p in teacher.parameters()))}
     teacher = None  # the AWD predictor's process does not keep the teacher in memory
@@ -233,7 +250,8 @@ def task_scaling(opts):
     return {"rows": rows, "epochs": epochs}
 
 
-TASKS = {"fit": task_fit, "grid": task_grid, "predict": task_predict, "scaling": task_scaling}
+TASKS = {"fit": task_fit, "grid": task_grid, "grid_sequential": task_grid_sequential, "predict": task_predict,
+         "scaling": task_scaling}
 
 
 def main(task, opts):

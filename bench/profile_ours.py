@@ -13,7 +13,7 @@ from bench.common import one_thread, timer  # noqa: E402
 
 torch = one_thread()
 
-CONFIGS = [("zero", "free", "exact"), ("zero", "free", "precomputed"), ("periodization", "orthogonal", "auto")]
+CONFIGS = [("zero", "free", "straight_through"), ("zero", "free", "eq8"), ("periodization", "orthogonal", "eq8")]
 
 
 def profile_config(X, teacher, mode, parametrization, gradient_path, rows=12):

@@ -5,10 +5,13 @@
 1. creates ``bench/.venv-awave`` (once) with torch 2.13.0 (CPU), numpy, PyWavelets and ``awave==0.1``;
 2. makes the data and teachers once into ``bench/.work/`` (:mod:`bench.prepare`);
 3. runs each measurement in a fresh subprocess of the right virtualenv (``bench/ours.py``, ``bench/theirs.py``),
-   one thread each, interleaving ours and theirs repeat by repeat so that both see the same machine load;
-4. writes ``bench/RESULTS.md`` (machine, versions, command, tables, loss values, profile).
+   one thread each (plus an all-threads block), interleaving ours and theirs repeat by repeat so that both see
+   the same machine load; 5 repeats per figure, reported as min / median / max;
+4. runs the end-to-end table (:mod:`bench.end_to_end`: the three examples as a user runs them);
+5. writes ``bench/RESULTS.md`` (machine, load, versions, command, tables, loss values, profile).
 
-Options: ``--quick`` (fewer repeats and epochs, for checking the script), ``--out PATH``.
+Options: ``--quick`` (fewer repeats and epochs, for checking the script), ``--reps N``, ``--skip PARTS``,
+``--reuse`` (keep skipped parts from the last results.json), ``--out PATH``.
 """
 
 import argparse
@@ -23,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BENCH_DIR, REPO_DIR, WORK_DIR, median  # noqa: E402
+from bench.common import BENCH_DIR, REPO_DIR, WORK_DIR, available_cores, median  # noqa: E402
 
 AWAVE_VENV = BENCH_DIR / ".venv-awave"
 AWAVE_PY = AWAVE_VENV / "bin" / "python"
@@ -32,7 +35,11 @@ LAMBDAS = [0.001, 0.003, 0.01, 0.03, 0.1]
 GAMMAS = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3]
 LAM, GAM = 0.01, 0.01  # the single fits
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-       "PYTHONDONTWRITEBYTECODE": "1"}
+       "PYTHONDONTWRITEBYTECODE": "1", "BENCH_THREADS": "1"}
+#: The all-threads rows: no thread pinning, torch uses every core available to the process; OpenMP's idle
+#: threads sleep (``OMP_WAIT_POLICY=PASSIVE``, what importing awd_studio sets) on both sides.
+ENV_ALL = {**{k: v for k, v in ENV.items() if not k.endswith("_NUM_THREADS")}, "BENCH_THREADS": "all",
+           "OMP_WAIT_POLICY": "PASSIVE"}
 
 
 def log(msg):
@@ -43,24 +50,30 @@ def log(msg):
 def ensure_awave_venv():
     """Create bench/.venv-awave with awave 0.1 and what it imports (torch, numpy, PyWavelets) if missing."""
     if AWAVE_PY.exists():
-        ok = subprocess.run([str(AWAVE_PY), "-c", "import awave, torch, pywt"], env=ENV,
+        ok = subprocess.run([str(AWAVE_PY), "-c", "import awave, torch, pywt, awd_studio.models.teachers"], env=ENV,
                             capture_output=True).returncode == 0
         if ok:
             return
-    log("creating bench/.venv-awave (torch 2.13.0 CPU, numpy, PyWavelets, awave 0.1 without its deps)")
+    log("creating bench/.venv-awave (torch 2.13.0 CPU, numpy, PyWavelets, awave 0.1 without its deps, and this "
+        "repository without its deps for the teachers' architectures)")
     subprocess.run(["python3", "-m", "venv", str(AWAVE_VENV)], check=True)
     pip = [str(AWAVE_VENV / "bin" / "pip"), "install", "-q"]
     subprocess.run(pip + ["torch==2.13.0", "numpy", "PyWavelets"], check=True)
     # awave's metadata asks for torch>=1.0, numpy, pywavelets only; --no-deps keeps pip from touching torch
     subprocess.run(pip + ["--no-deps", "awave==0.1"], check=True)
+    # our teachers' architectures, rebuilt from the same state_dict on both sides (models.teachers imports these)
+    subprocess.run(pip + ["pydantic", "safetensors"], check=True)
+    subprocess.run(pip + ["--no-deps", "-e", str(REPO_DIR)], check=True)
 
 
-def run(side, task, opts, timeout=1800):
-    """Run one measurement in a fresh process; return its JSON plus ``wall_seconds`` of the whole process."""
+def run(side, task, opts, timeout=1800, env=None):
+    """Run one measurement in a fresh process; return its JSON plus ``wall_seconds`` of the whole process.
+
+    ``env`` defaults to one thread (:data:`ENV`); :data:`ENV_ALL` runs on every available core."""
     py = AWAVE_PY if side == "theirs" else OURS_PY
     script = BENCH_DIR / ("theirs.py" if side == "theirs" else "ours.py")
     start = time.perf_counter()
-    proc = subprocess.run([str(py), str(script), task, json.dumps(opts)], env=ENV, cwd=str(REPO_DIR),
+    proc = subprocess.run([str(py), str(script), task, json.dumps(opts)], env=env or ENV, cwd=str(REPO_DIR),
                           capture_output=True, text=True, timeout=timeout)
     wall = time.perf_counter() - start
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH_JSON ")]
@@ -95,13 +108,42 @@ def machine():
         load = os.getloadavg()
     except OSError:
         load = None
-    return {"cpu": model, "cores": cores, "load_at_start": load, "platform": platform.platform()}
+    return {"cpu": model, "cores": cores, "affinity": available_cores(), "load_at_start": load,
+            "platform": platform.platform()}
 
 
 # ------------------------------------------------------------------------------------------------ measures
+#: Our configurations in the fit rows, labelled by the gradient path they use (docs/science.md):
+#: ``straight_through`` is awave's own gradient (double backpropagation through the teacher), so that row is the
+#: like-for-like comparison; ``eq8`` is the gradient of the loss of paper eq. 8 (teacher gradient once per
+#: dataset), the product's default.
+FIT_CONFIGS = {
+    "awave 0.1 (straight-through, zero/free)": ("theirs", {"mode": "zero"}),
+    "ours straight-through (awave-compatible), zero/free": (
+        "ours", {"mode": "zero", "parametrization": "free", "gradient_path": "straight_through"}),
+    "ours gradient of eq. 8, zero/free": (
+        "ours", {"mode": "zero", "parametrization": "free", "gradient_path": "eq8"}),
+    "ours gradient of eq. 8, periodization/orthogonal (default)": (
+        "ours", {"mode": "periodization", "parametrization": "orthogonal", "gradient_path": "eq8"}),
+}
+THEIRS = "awave 0.1 (straight-through, zero/free)"
+LIKE_FOR_LIKE = "ours straight-through (awave-compatible), zero/free"
+EQ8_FREE = "ours gradient of eq. 8, zero/free"
+DEFAULT = "ours gradient of eq. 8, periodization/orthogonal (default)"
+
+#: The fit rows: (key, data, teacher, epochs) -- the MLP on the synthetic series, the paper-sized CME LSTM
+#: (hidden 20, length 40), the small CNN on the lensing maps.
+FITS = [("fit1d_mlp", "series", "mlp", 5), ("fit1d_lstm20", "cme", "lstm20", 5), ("fit2d_cnn", "maps", "cnn", 3)]
+
+
 def steady(epoch_seconds):
-    """Seconds per epoch: median over the epochs after the first (the first holds one-time set-up)."""
+    """Seconds per epoch after the first: median over epochs 2.. (the first is reported on its own)."""
     return median(epoch_seconds[1:] or epoch_seconds)
+
+
+def spread(values):
+    """``{"min", "median", "max", "all"}`` of a list of numbers."""
+    return {"min": min(values), "median": median(values), "max": max(values), "all": list(values)}
 
 
 def bench_startup(reps):
@@ -110,82 +152,90 @@ def bench_startup(reps):
     for _ in range(reps):
         for side in ("ours", "theirs"):
             res[side].append(run(side, "noop", {}))
-    return {side: {"wall_seconds": median([r["wall_seconds"] for r in rs]),
+    return {side: {"wall_seconds": spread([r["wall_seconds"] for r in rs]),
                    "peak_rss_mib": median([r["peak_rss_mib"] for r in rs])} for side, rs in res.items()}
 
 
-def bench_fit(paths, dim, reps, epochs):
-    data, teacher = (paths["series"], "mlp") if dim == 1 else (paths["maps"], "cnn")
-    base = {"data": data, "teacher": teacher, "teacher_path": paths[teacher], "epochs": epochs,
+def bench_fit(paths, data, teacher, reps, epochs, configs=FIT_CONFIGS, env=None, tag=""):
+    """Interleaved repeats of every configuration on one data set and teacher; spreads of each figure."""
+    base = {"data": paths[data], "teacher": teacher, "teacher_path": paths[teacher], "epochs": epochs,
             "lam": LAM, "gam": GAM, "levels": 4, "wave": "db5", "batch_size": 100, "lr": 1e-3, "seed": 0}
-    configs = {
-        "theirs": ("theirs", {**base, "mode": "zero"}),
-        "ours zero/free exact": ("ours", {**base, "mode": "zero", "parametrization": "free",
-                                          "gradient_path": "exact"}),
-        "ours zero/free precomputed": ("ours", {**base, "mode": "zero", "parametrization": "free",
-                                                "gradient_path": "precomputed"}),
-        "ours periodization/orthogonal": ("ours", {**base, "mode": "periodization",
-                                                   "parametrization": "orthogonal", "gradient_path": "auto"}),
-    }
     res = {k: [] for k in configs}
     for r in range(reps):
         for name, (side, opts) in configs.items():
-            log(f"fit {dim}D, repeat {r + 1}/{reps}: {name}")
-            res[name].append(run(side, "fit", opts))
+            log(f"fit {data}/{teacher}{tag}, repeat {r + 1}/{reps}: {name}")
+            res[name].append(run(side, "fit", {**base, **opts}, env=env))
     out = {}
     for name, rs in res.items():
-        out[name] = {"seconds_per_epoch": median([steady(r["epoch_seconds"]) for r in rs]),
-                     "all_seconds_per_epoch": [steady(r["epoch_seconds"]) for r in rs],
+        out[name] = {"seconds_per_epoch": spread([steady(r["epoch_seconds"]) for r in rs]),
+                     "first_epoch_seconds": spread([r["epoch_seconds"][0] for r in rs]),
+                     "fit_seconds": spread([r["fit_seconds"] for r in rs]),
                      "peak_rss_mib": median([r["peak_rss_mib"] for r in rs]),
-                     "terms": rs[-1]["terms"], "filter": rs[-1]["filter"]}
+                     "terms": rs[-1]["terms"], "filter": rs[-1]["filter"], "epochs": epochs}
     return out
 
 
 def bench_grid(paths, reps, epochs, chunks):
     grid = [(lam, gam) for lam in LAMBDAS for gam in GAMMAS]
     base = {"data": paths["series"], "teacher": "mlp", "teacher_path": paths["mlp"], "epochs": epochs,
-            "levels": 4, "wave": "db5", "batch_size": 100, "lr": 1e-3, "seed": 0, "mode": "zero"}
-    ours_cfg = {**base, "lambdas": LAMBDAS, "gammas": GAMMAS, "parametrization": "free",
-                "gradient_path": "precomputed"}
-    ours, theirs = [], []
+            "levels": 4, "wave": "db5", "batch_size": 100, "lr": 1e-3, "seed": 0, "mode": "zero",
+            "lambdas": LAMBDAS, "gammas": GAMMAS, "parametrization": "free"}
+    ours = {"vectorised eq8": [], "vectorised straight_through": [], "sequential eq8": []}
+    theirs = []
     parts = [grid[i::chunks] for i in range(chunks)]
     for r in range(max(reps, chunks)):
         if r < reps:
-            log(f"grid 5 x 6, {epochs} epochs, repeat {r + 1}/{reps}: ours (one vectorised fit)")
-            ours.append(run("ours", "grid", ours_cfg))
+            log(f"grid 5 x 6, {epochs} epochs, repeat {r + 1}/{reps}: ours vectorised (eq8, straight-through)")
+            ours["vectorised eq8"].append(run("ours", "grid", {**base, "gradient_path": "eq8"}))
+            ours["vectorised straight_through"].append(
+                run("ours", "grid", {**base, "gradient_path": "straight_through"}))
         if r < chunks:
+            log(f"grid: ours 30 fits one after another (eq8), repeat {r + 1}/{chunks}")
+            ours["sequential eq8"].append(run("ours", "grid_sequential", {**base, "gradient_path": "eq8"}))
             log(f"grid: awave fits {len(parts[r])} of {len(grid)} one after another (part {r + 1}/{chunks})")
             theirs.append(run("theirs", "grid", {**base, "grid": parts[r]}))
     fits = [f for part in theirs for f in part["fits"]]
-    ours_loss = {tuple(p): v for p, v in zip(grid, ours[-1]["final_train_loss"])}
-    return {"ours_seconds": median([r["fit_seconds"] for r in ours]),
-            "ours_all_seconds": [r["fit_seconds"] for r in ours],
-            "ours_peak_rss_mib": median([r["peak_rss_mib"] for r in ours]),
+    ours_loss = {tuple(p): v for p, v in zip(grid, ours["vectorised eq8"][-1]["final_train_loss"])}
+    seq_loss = {tuple(p): v for p, v in zip(grid, ours["sequential eq8"][-1]["final_train_loss"])}
+    return {"ours": {k: {"seconds": spread([r["fit_seconds"] for r in rs]),
+                         "peak_rss_mib": median([r["peak_rss_mib"] for r in rs])} for k, rs in ours.items()},
             "theirs_seconds": sum(f["fit_seconds"] for f in fits),
+            "theirs_part_seconds": [sum(f["fit_seconds"] for f in part["fits"]) for part in theirs],
             "theirs_n_fits": len(fits), "theirs_peak_rss_mib": max(t["peak_rss_mib"] for t in theirs),
+            "epochs": epochs,
             "losses": [{"lam": f["lam"], "gam": f["gam"], "theirs": f["final_train_loss"],
-                        "ours": ours_loss[(f["lam"], f["gam"])]} for f in fits]}
+                        "ours": ours_loss[(f["lam"], f["gam"])], "ours_sequential": seq_loss[(f["lam"], f["gam"])]}
+                       for f in fits]}
 
 
 def bench_predict(paths, reps, filters):
+    """The AWD predictor against the teacher its filter was distilled from (both R² on the held-out 20 %),
+    and against the reference models (LSTM hidden 40 on the synthetic series; untrained ResNet18 on maps)."""
+    cases = [  # (row key, data, teacher, filter, n_eval, reference?)
+        ("series, MLP teacher", "series", "mlp", filters.get("fit1d_mlp"), 16384, False),
+        ("CME, paper-sized LSTM teacher", "cme", "lstm20", filters.get("fit1d_lstm20"), 16384, False),
+        ("maps, CNN teacher", "maps", "cnn", filters.get("fit2d_cnn"), None, False),
+        ("series, reference model: LSTM (hidden 40)", "series", "lstm", filters.get("fit1d_mlp"), 16384, True),
+        ("maps, reference model: ResNet18 (untrained)", "maps", "resnet18", filters.get("fit2d_cnn"), None, True),
+    ]
     out = {}
-    for kind, data, teacher, f, n_eval in (("series", paths["series"], "lstm", filters.get(1), 16384),
-                                           ("maps", paths["maps"], "resnet18", filters.get(2), None)):
+    for key, data, teacher, f, n_eval, reference in cases:
+        if f is None:
+            continue
         res = {"teacher": [], "awd": []}
         for r in range(reps):
             for which in ("awd", "teacher"):
-                log(f"predict {kind}, repeat {r + 1}/{reps}: {which}")
-                res[which].append(run("ours", "predict", {"data": data, "teacher": teacher,
+                log(f"predict {key}, repeat {r + 1}/{reps}: {which}")
+                res[which].append(run("ours", "predict", {"data": paths[data], "teacher": teacher,
                                                           "teacher_path": paths[teacher], "which": which,
                                                           "filter": f, "mode": "periodization",
+                                                          "trained": teacher != "resnet18",
                                                           "levels": 4, "n_eval": n_eval, "repeats": 3}))
-        out[kind] = {w: {"seconds_per_sample": median([r["seconds_per_sample"] for r in rs]),
-                         "latency_seconds": median([r["latency_seconds"] for r in rs]),
-                         "torch_seconds_per_sample": median([r.get("torch_seconds_per_sample") or 0 for r in rs]),
-                         "n_eval": rs[-1]["n_eval"],
-                         "peak_rss_mib": median([r["peak_rss_mib"] for r in rs]),
-                         "params": rs[-1]["params"], "r2": rs[-1].get("r2")} for w, rs in res.items()}
-        out[kind]["teacher_name"] = teacher
+        out[key] = {w: {"seconds_per_sample": spread([r["seconds_per_sample"] for r in rs]),
+                        "latency_seconds": spread([r["latency_seconds"] for r in rs]),
+                        "n_eval": rs[-1]["n_eval"], "peak_rss_mib": median([r["peak_rss_mib"] for r in rs]),
+                        "params": rs[-1]["params"], "r2": rs[-1].get("r2")} for w, rs in res.items()}
+        out[key].update(teacher_name=teacher, reference=reference)
     return out
 
 
@@ -202,19 +252,43 @@ def bench_profile(paths):
     return proc.stdout if proc.returncode == 0 else f"(profile failed: {proc.stderr[-1500:]})"
 
 
+def bench_end_to_end(log_fn):
+    """The end-to-end table (bench/end_to_end.py): whole jobs, each in a fresh process, default threads."""
+    from bench.end_to_end import table
+
+    return table(log=log_fn)
+
+
 # ------------------------------------------------------------------------------------------------ main
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats and epochs (checks the script only)")
     ap.add_argument("--out", default=str(BENCH_DIR / "RESULTS.md"))
-    ap.add_argument("--skip", default="", help="comma list of parts to skip: grid,fit2d,scaling,profile")
+    ap.add_argument("--reps", type=int, default=None, help="repeats per figure (default 5; --quick 2)")
+    ap.add_argument("--skip", default="",
+                    help="comma list of parts to skip: fit1d_mlp,fit1d_lstm20,fit2d_cnn,grid,predict,threads,"
+                         "scaling,profile,end_to_end")
+    ap.add_argument("--report-only", action="store_true",
+                    help="rewrite RESULTS.md from bench/.work/results.json without measuring anything")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep the parts of bench/.work/results.json that this run skips (to regenerate the report "
+                         "from parts run at different times; RESULTS.md then says so)")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
-    reps = 2 if args.quick else 3
+    store = WORK_DIR / "results.json"
+    if args.report_only:
+        from bench.report import write_report
+
+        saved = json.loads(store.read_text())
+        write_report(saved["info"], saved["results"], Path(args.out))
+        log(f"wrote {args.out} from {store}")
+        return
+    reps = args.reps or (2 if args.quick else 5)
     t0 = time.perf_counter()
     info = {"machine": machine(), "started": datetime.datetime.now().isoformat(timespec="seconds"),
             "command": "make bench  (= .venv/bin/python bench/run_all.py" + (" --quick" if args.quick else "")
-            + ")", "quick": args.quick}
+            + (f" --skip {args.skip}" if args.skip else "") + (" --reuse" if args.reuse else "") + ")",
+            "quick": args.quick, "reps": reps}
     ensure_awave_venv()
     info["versions"] = versions()
     log("preparing data and teachers (once; cached in bench/.work/)")
@@ -222,27 +296,46 @@ def main(argv=None):
                            "from bench.prepare import prepare; print('PATHS', json.dumps(prepare()))"],
                           env=ENV, cwd=str(REPO_DIR), capture_output=True, text=True, check=True)
     paths = json.loads([ln for ln in proc.stdout.splitlines() if ln.startswith("PATHS ")][-1][6:])
-    info["teachers"] = {k: v for k, v in paths.items() if k.endswith("_r2")}
 
-    results = {"startup": bench_startup(reps)}
-    results["fit1d"] = bench_fit(paths, 1, reps, 3 if args.quick else 5)
-    if "fit2d" not in skip:
-        results["fit2d"] = bench_fit(paths, 2, reps, 2 if args.quick else 3)
+    results = json.loads(store.read_text())["results"] if args.reuse and store.exists() else {}
+    WORK_DIR.mkdir(exist_ok=True)
+
+    def save():  # after every part, so that an interrupted run keeps what it measured
+        info["total_seconds"] = time.perf_counter() - t0
+        store.write_text(json.dumps({"info": info, "results": results}, indent=1))
+
+    reused = sorted(results)
+    results["startup"] = bench_startup(reps)
+    for key, data, teacher, epochs in FITS:
+        if key not in skip:
+            results[key] = bench_fit(paths, data, teacher, reps, 2 if args.quick else epochs)
+            save()
     if "grid" not in skip:
         results["grid"] = bench_grid(paths, reps, 2 if args.quick else 10, 3)
-    filters = {1: results["fit1d"]["ours periodization/orthogonal"]["filter"]}
-    if "fit2d" in results:
-        filters[2] = results["fit2d"]["ours periodization/orthogonal"]["filter"]
-    results["predict"] = bench_predict(paths, reps, filters)
+        save()
+    if "predict" not in skip:
+        filters = {key: results[key][DEFAULT]["filter"] for key, *_ in FITS if key in results}
+        results["predict"] = bench_predict(paths, reps, filters)
+        save()
+    if "threads" not in skip:  # the same fits on every available core, beside the one-thread rows
+        configs = {k: FIT_CONFIGS[k] for k in (THEIRS, LIKE_FOR_LIKE, DEFAULT)}
+        reps_all = reps if reps < 3 else max(3, reps - 2)
+        results["threads"] = {"cores": machine()["affinity"], "fits": {
+            key: bench_fit(paths, data, teacher, reps_all, 2 if args.quick else epochs, configs,
+                           env=ENV_ALL, tag=", all threads")
+            for key, data, teacher, epochs in FITS if key in ("fit1d_lstm20", "fit2d_cnn")}}
+        save()
     if "scaling" not in skip:
         results["scaling"] = bench_scaling(paths, 2 if args.quick else 3)
     if "profile" not in skip:
         results["profile"] = bench_profile(paths)
+    if "end_to_end" not in skip:
+        results["end_to_end"] = bench_end_to_end(log)
+        save()
     results["lam"], results["gam"] = LAM, GAM
+    info["reused_parts"] = [k for k in reused if k in results and k not in ("lam", "gam") and k in skip]
     info["machine"]["load_at_end"] = os.getloadavg()
-    info["total_seconds"] = time.perf_counter() - t0
-    WORK_DIR.mkdir(exist_ok=True)
-    (WORK_DIR / "results.json").write_text(json.dumps({"info": info, "results": results}, indent=1))
+    save()
     from bench.report import write_report
 
     write_report(info, results, Path(args.out))

@@ -8,6 +8,7 @@ runs sooner, and a GPU or a faster CPU runs them faster. The API uses it to refu
 
 import numpy as np
 
+from awd_studio.models.cores import job_threads
 from awd_studio.models.options import DEFAULT_TEACHER, grid_preset
 
 __all__ = ["estimate_seconds", "estimate_job", "scattering_seconds"]
@@ -20,10 +21,16 @@ _MAPS_EPOCH_S = {32 * 32: 0.0325, 64 * 64: 0.0888, 128 * 128: 0.387}
 #: Cost of a vectorised grid of G points relative to one point, measured (series at length 64).
 _SERIES_GRID_FACTOR = {1: 1.0, 2: 1.22, 4: 1.48, 8: 1.80, 16: 2.63, 32: 3.91}
 _MAPS_GRID_FACTOR = {1: 1.0, 4: 3.75, 16: 17.3, 32: 47.2}
-#: With the free filter the teacher is differentiated twice on every step ("exact" path): measured factor
-#: over the default path per teacher (ReLU networks have no second derivative, so theirs stays small; the
-#: series factors are those of the built-in examples, cme with the LSTM and synthetic with the MLP).
+#: On the straight-through gradient path (``gradient_path="straight_through"``, awave's) with the free filter
+#: the teacher is differentiated twice on every step: measured factor over the default path per teacher (ReLU
+#: networks have no second derivative, so theirs stays small; the series factors are those of the built-in
+#: examples, cme with the LSTM and synthetic with the MLP). The default path (the gradient of eq. 8) computes
+#: the teacher's gradient once per data set for either filter, so the free filter costs no factor there.
 _EXACT_PATH_FACTOR = {"mlp": 2.0, "lstm": 29.0, "cnn": 8.0, "resnet18": 40.0}
+#: Speed-up of a distillation epoch on N threads over one, measured on the 2D fit of the lensing grid (15 points,
+#: 100 maps, OMP_WAIT_POLICY=PASSIVE) on the shared 2-core machine: 1.8x on 2 threads. Not measured beyond 2
+#: threads, so more threads are counted as 2 (the estimate errs long).
+_THREAD_SPEEDUP = {1: 1.0, 2: 1.8}
 #: Teacher training with its default epochs, seconds per sample per input value / 30, measured on the
 #: built-in examples (2 threads): LSTM on cme 9.9 s, CNN on lensing 29.7 s, MLP on synthetic 3.6 s.
 #: ResNet18 is a guess (about 100 times the small CNN).
@@ -49,14 +56,26 @@ def _loglog(table: dict, x: float) -> float:
     return float(np.exp(np.interp(np.log(x), np.log(xs), np.log(ys))))
 
 
+def _thread_speedup(threads: int) -> float:
+    """Measured speed-up of the trainer's epochs on ``threads`` threads over one (power law between the
+    table's points, flat beyond its last)."""
+    threads = max(int(threads), 1)
+    xs = sorted(_THREAD_SPEEDUP)
+    if threads >= xs[-1]:
+        return _THREAD_SPEEDUP[xs[-1]]
+    return _loglog(_THREAD_SPEEDUP, threads)
+
+
 def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribution: str = "saliency",
-                     teacher: str = "auto", parametrization: str = "orthogonal") -> float:
+                     teacher: str = "auto", parametrization: str = "orthogonal",
+                     gradient_path: str = "auto", threads: int | None = None) -> float:
     """A run-time estimate on this machine's CPU (seconds), from the measured scaling of the trainer.
 
     ``epochs x seconds per epoch`` from the scaling table of ``make bench`` (linear in n; power-law
     interpolation in length or pixels; the vectorised grid's measured cost), times the measured factor of
-    the exact gradient path when the filter is free, plus teacher training and cross-validation. An
-    order of magnitude, not a promise: early stopping ends most runs sooner.
+    the straight-through gradient path when the filter is free and that path is asked for, divided by the
+    measured speed-up of the job's threads (:func:`models.cores.job_threads`), plus teacher training and
+    cross-validation. An order of magnitude, not a promise: early stopping ends most runs sooner.
 
     Parameters
     ----------
@@ -73,6 +92,9 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     teacher : str
         Architecture, ``"auto"`` or an uploaded teacher's id (then no training; counted as the default).
     parametrization : {"orthogonal", "free"}, default="orthogonal"
+    gradient_path : {"auto", "eq8", "straight_through"}, default="auto"
+    threads : int, optional
+        CPU threads of the job (default: :func:`models.cores.job_threads`, every available core).
 
     Returns
     -------
@@ -88,8 +110,9 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     else:
         per_epoch = _loglog(_MAPS_EPOCH_S, size) * n / 200.0 * _loglog(_MAPS_GRID_FACTOR, grid)
         cross_validation = 0.5 * grid * n / 1000.0 * size / 4096.0
-    if parametrization == "free":
+    if parametrization == "free" and gradient_path in ("straight_through", "exact"):
         per_epoch *= _EXACT_PATH_FACTOR.get(arch, 10.0) * (8.0 if attribution == "integrated_gradients" else 1.0)
+    per_epoch /= _thread_speedup(job_threads() if threads is None else threads)
     teacher_gradients = (8.0 if attribution == "integrated_gradients" else 1.0) * 2e-6 * size * n
     train = _TEACHER_COST.get(arch, 0.0) * size * n * 30
     return 10.0 + per_epoch * max(int(epochs or 1), 1) + teacher_gradients + train + cross_validation
@@ -108,18 +131,20 @@ def estimate_job(config, kind: str, shape, n: int) -> dict:
     Returns
     -------
     dict
-        ``{"seconds", "grid_points", "epochs"}``, with the grid preset's values where the options give none.
+        ``{"seconds", "grid_points", "epochs", "threads"}``, with the grid preset's values where the options
+        give none; ``threads`` is what one job uses on this machine (:func:`models.cores.job_threads`).
     """
     preset = grid_preset(kind, config.grid_preset)
     lambdas = config.lambdas if config.lambdas is not None else preset["lambdas"]
     gammas = set(config.gammas if config.gammas is not None else preset["gammas"]) | {0.0}
     epochs = config.epochs if config.epochs is not None else preset["epochs"]
     n_points = len(lambdas) * len(gammas)
+    threads = job_threads()
     seconds = estimate_seconds(kind, shape, n, n_points, epochs, config.attribution, config.teacher,
-                               config.parametrization)
+                               config.parametrization, config.gradient_path, threads)
     if getattr(config, "student", "awd") == "scattering":
         seconds += scattering_seconds(kind, shape, n, config.scattering_epochs)
-    return {"seconds": seconds, "grid_points": n_points, "epochs": epochs}
+    return {"seconds": seconds, "grid_points": n_points, "epochs": epochs, "threads": threads}
 
 
 def scattering_seconds(kind: str, shape, n: int, epochs: int) -> float:

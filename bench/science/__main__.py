@@ -13,6 +13,9 @@ Cases
 ``cme``        the CME-like example (paper 4.2), defaults
 ``lensing``    the lensing example (paper 4.3), defaults
 ``halo``       independent check: toy halo-model maps from :mod:`bench.science.halo_maps`
+``cme_eq8``, ``cme_straight``  the gradient paths compared: the CME example with the free filter (where the
+               two paths differ for the LSTM teacher) and ``gradient_path`` ``eq8`` (the gradient of eq. 8's loss)
+               or ``straight_through`` (awave-compatible); same data and seeds as ``cme``
 ``covid``      independent check: the Monash archive's Covid3Month (real data; 140 train / 61 test series
                of length 84); read from ``--covid DIR`` (a folder holding ``Covid3Month_TRAIN.ts`` and
                ``Covid3Month_TEST.ts``, e.g. unpacked from the aeon wheel); skipped when not given
@@ -28,7 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / "bench" / ".work" / "science"
-CASES = ("synthetic", "cme", "lensing", "halo", "covid")
+CASES = ("synthetic", "cme", "lensing", "halo", "covid", "cme_eq8", "cme_straight")
 #: Pipeline settings per case beyond the defaults.
 CASE_CONFIG = {
     "synthetic": {"wave": "sym5", "grid_preset": "synthetic", "teacher": "mlp"},
@@ -36,7 +39,11 @@ CASE_CONFIG = {
     "lensing": {},
     "halo": {},
     "covid": {},
+    "cme_eq8": {"parametrization": "free", "gradient_path": "eq8"},
+    "cme_straight": {"parametrization": "free", "gradient_path": "straight_through"},
 }
+#: Cases that read another case's data.
+DATA_OF = {"cme_eq8": "cme", "cme_straight": "cme"}
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
        "PYTHONPATH": str(REPO)}
 
@@ -81,10 +88,11 @@ def run_one(case, seed, covid_dir):
     """One pipeline run in this process; returns the row stored in runs.jsonl."""
     from awd_studio.models import pipeline
 
-    data = WORK / "data" / f"{case}_{seed}.npz"
+    data_case = DATA_OF.get(case, case)
+    data = WORK / "data" / f"{data_case}_{seed}.npz"
     data.parent.mkdir(parents=True, exist_ok=True)
     if not data.exists():
-        make_data(case, seed, covid_dir, data)
+        make_data(data_case, seed, covid_dir, data)
     config = {"seed": seed, **CASE_CONFIG[case]}
     t0 = time.perf_counter()
     bundle = pipeline.run(data, config, WORK / "runs" / f"{case}_{seed}")
@@ -96,13 +104,22 @@ def run_one(case, seed, covid_dir):
            "teacher": bundle["teacher"]["test"], "teacher_name": bundle["teacher"]["name"], "models": models,
            "verdict": bundle["verdict"], "selection": bundle["selection"], "selected": bundle["selected"],
            "mode": bundle["wavelet"]["mode"], "n_train": bundle["data"]["n_train"],
-           "n_test": bundle["data"]["n_test"], "timings": bundle["timings"]}
+           "n_test": bundle["data"]["n_test"], "timings": bundle["timings"],
+           "gradient_path": config.get("gradient_path", "auto"),
+           "best_train_loss": _best_point_losses(bundle)}
     for key in ("distance_to_truth", "init_distance_to_truth", "distance_to_init"):
         if key in bundle["wavelet"]:
             row[key] = bundle["wavelet"][key]
     if case in ("lensing", "halo"):
         row["map_students"] = map_student_ablation(data)
     return row
+
+
+def _best_point_losses(bundle):
+    """The selected grid point's last-epoch loss terms, when the bundle carries them (else None)."""
+    index = bundle.get("selected", {}).get("index")
+    points = [p for p in bundle.get("grid", []) if p.get("index") == index]
+    return dict(points[0]["losses"]) if points else None
 
 
 def map_student_ablation(data):
@@ -135,7 +152,7 @@ def load_rows(path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.science", description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", default="synthetic,cme,lensing,halo,covid")
+    parser.add_argument("--cases", default="synthetic,cme,lensing,halo,covid,cme_eq8,cme_straight")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--covid", default=os.environ.get("AWD_COVID3MONTH_DIR"),
                         help="folder with Covid3Month_TRAIN.ts / _TEST.ts (default: $AWD_COVID3MONTH_DIR)")

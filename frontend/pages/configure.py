@@ -445,7 +445,8 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
         return dict(grid_size=size, estimate=dbc.Alert(err.message, color="warning", className="py-1 px-2 mb-0 small"))
     text = [html.Span("Estimated run time: ", className="text-muted"),
             html.Strong(f"about {fmt_seconds(guess['seconds'])}"),
-            html.Span(" on this server's CPU (rough)", className="text-muted small")]
+            html.Span(f" on this server's CPU, {guess.get('threads', 1)} thread"
+                      f"{'' if guess.get('threads', 1) == 1 else 's'} per job (rough)", className="text-muted small")]
     if not guess.get("within_limit", True):
         text.append(dbc.Alert(f"That is more than this server's job time limit of "
                               f"{fmt_seconds(guess['limit_seconds'])}: use fewer epochs or grid points.",

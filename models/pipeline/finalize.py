@@ -14,6 +14,7 @@ from awd_studio.models import __version__, plots
 from awd_studio.models import filters as _filters
 from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
+from awd_studio.models.cores import use_job_threads
 from awd_studio.models.losses import validity_terms
 from awd_studio.models.pipeline.bundle import (
     Activation,
@@ -88,6 +89,7 @@ def finalize(work_dir, out_dir, progress=None) -> dict:
     dict
         The result bundle, as written to ``result.json``.
     """
+    use_job_threads()  # every core of the worker unless AWD_JOB_THREADS says otherwise (models.cores)
     t_start = time.perf_counter()
     job = _Job(work_dir)
     filters, histories, filter_epoch, seconds_per_epoch, gradient_path = collect_chunks(work_dir, len(job.grid))

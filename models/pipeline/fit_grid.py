@@ -6,6 +6,7 @@ chunking does not change the result.
 
 import numpy as np
 
+from awd_studio.models.cores import use_job_threads
 from awd_studio.models.device import resolve_device
 from awd_studio.models.distill import WaveletDistiller
 from awd_studio.models.pipeline.config import grid_points_of
@@ -43,6 +44,7 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     Path
         The chunk file (written atomically; an existing complete chunk is reused).
     """
+    use_job_threads()  # every core of the worker unless AWD_JOB_THREADS says otherwise (models.cores)
     info, config, split, teacher = load_prepared(work_dir)
     grid = grid_points_of(config)
     indices = sorted(int(i) for i in indices)

@@ -13,6 +13,7 @@ import torch
 from awd_studio.models import metrics as _metrics
 from awd_studio.models import teachers as _teachers
 from awd_studio.models import wavelets as _wavelets
+from awd_studio.models.cores import use_job_threads
 from awd_studio.models.data import load_dataset, split_dataset
 from awd_studio.models.device import resolve_device
 from awd_studio.models.files import sha256_file
@@ -49,6 +50,7 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
     dict
         What was prepared: data summary, resolved config, teacher scores, timings.
     """
+    use_job_threads()  # every core of the worker unless AWD_JOB_THREADS says otherwise (models.cores)
     started = time.perf_counter()
     config = config if isinstance(config, PipelineConfig) else PipelineConfig.from_dict(config)
     work_dir = Path(work_dir)

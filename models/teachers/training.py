@@ -30,10 +30,12 @@ TRAINING_DEFAULTS = {
     "resnet18": {"epochs": 15, "batch_size": 32, "lr": 1e-3, "patience": 4},
 }
 
-#: CPU threads used by :func:`train_teacher` when ``num_threads=None`` (``None``: torch's setting). The
-#: small teachers' products gain little from threads, and on a busy 2-core machine two threads made the
-#: LSTM and the CNN 5-10 times slower than one (spin-waiting). Pass ``num_threads`` on big machines.
-DEFAULT_THREADS = {"mlp": 1, "lstm": 1, "cnn": 1, "resnet18": None}
+#: CPU threads used by :func:`train_teacher` when ``num_threads=None`` (``None``: torch's setting, which a job
+#: sets to its threads, :mod:`models.cores`). Two threads once made the LSTM and the CNN 5-10 times slower than
+#: one on the busy 2-core machine: OpenMP's waiting threads spun. With ``OMP_WAIT_POLICY=PASSIVE`` (set when
+#: awd_studio is imported) two threads trained them faster than one on the same machine under load ~15 (3
+#: epochs, interleaved: LSTM on 1000 CME series 2.0-2.7x, CNN on 300 maps 1.2-1.4x).
+DEFAULT_THREADS = {"mlp": None, "lstm": None, "cnn": None, "resnet18": None}
 
 
 def _as_float32(X, field):

@@ -19,12 +19,25 @@ def test_vectorised_grid_costs_less_than_its_points():
     assert 3.0 < many / one < 4.5
 
 
-def test_free_filter_differentiates_the_teacher_twice():
-    def per_50_epochs(parametrization):
-        return (estimate_seconds("timeseries", [64], 5000, 8, 100, teacher="lstm", parametrization=parametrization)
-                - estimate_seconds("timeseries", [64], 5000, 8, 50, teacher="lstm", parametrization=parametrization))
+def _per_50_epochs(parametrization, gradient_path="auto", threads=1):
+    def at(epochs):
+        return estimate_seconds("timeseries", [64], 5000, 8, epochs, teacher="lstm", parametrization=parametrization,
+                                gradient_path=gradient_path, threads=threads)
 
-    assert per_50_epochs("free") / per_50_epochs("orthogonal") > 10
+    return at(100) - at(50)
+
+
+def test_straight_through_with_the_free_filter_differentiates_the_teacher_twice():
+    assert _per_50_epochs("free", "straight_through") / _per_50_epochs("orthogonal") > 10
+
+
+def test_the_default_path_costs_the_same_for_either_filter():
+    # the gradient of eq. 8 computes the teacher's gradient once per data set, whatever the filter
+    assert _per_50_epochs("free") == pytest.approx(_per_50_epochs("orthogonal"))
+
+
+def test_more_threads_never_cost_more():
+    assert _per_50_epochs("orthogonal", threads=2) <= _per_50_epochs("orthogonal", threads=1)
 
 
 def test_power_law_between_table_points():

@@ -1,0 +1,64 @@
+"""How many CPU threads one job uses: every core its process may run on, unless told otherwise.
+
+A worker process runs one job at a time (Celery concurrency 1 per worker by default), so the job may use every
+core of the worker. ``os.sched_getaffinity`` gives the cores the process may actually run on (a container's
+or ``taskset``'s limit), not the machine's count. The environment variable ``AWD_JOB_THREADS`` overrides it:
+a positive integer caps the threads (``1`` for one thread, e.g. several workers sharing a machine), ``all``
+(the default) takes every available core.
+"""
+
+import os
+
+import torch
+
+__all__ = ["JOB_THREADS_ENV", "available_cores", "job_threads", "use_job_threads"]
+
+#: Environment variable naming the threads of one job: a positive integer, or ``all`` (the default).
+JOB_THREADS_ENV = "AWD_JOB_THREADS"
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity; ``os.cpu_count()`` where affinity is unknown)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def job_threads(environ=None) -> int:
+    """Threads one job uses: ``AWD_JOB_THREADS`` (an integer >= 1, or ``all``), else every available core.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        Where to read the variable (default ``os.environ``).
+
+    Returns
+    -------
+    int
+        At least 1, at most the available cores.
+
+    Raises
+    ------
+    ValueError
+        When the variable is set to something else than ``all`` or a positive integer.
+    """
+    value = (environ if environ is not None else os.environ).get(JOB_THREADS_ENV, "all").strip().lower()
+    cores = available_cores()
+    if value in ("", "all"):
+        return cores
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(f"{JOB_THREADS_ENV}: {value!r} is not a thread count; set a positive integer or 'all'")
+    return min(n, cores)
+
+
+def use_job_threads(environ=None) -> int:
+    """Set torch's intra-op threads to :func:`job_threads` and return that number."""
+    n = job_threads(environ)
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n

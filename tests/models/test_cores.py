@@ -1,0 +1,34 @@
+"""One job's CPU threads: every core of its process unless AWD_JOB_THREADS says otherwise."""
+
+import os
+
+import pytest
+import torch
+
+from awd_studio.models.cores import JOB_THREADS_ENV, available_cores, job_threads, use_job_threads
+
+
+def test_every_available_core_by_default():
+    assert available_cores() == len(os.sched_getaffinity(0))
+    assert job_threads({}) == available_cores()
+    assert job_threads({JOB_THREADS_ENV: "all"}) == available_cores()
+
+
+def test_the_variable_caps_the_threads():
+    assert job_threads({JOB_THREADS_ENV: "1"}) == 1
+    assert job_threads({JOB_THREADS_ENV: "10000"}) == available_cores()  # never more than the process may use
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "many"])
+def test_a_bad_value_is_a_clear_error(value):
+    with pytest.raises(ValueError, match=JOB_THREADS_ENV):
+        job_threads({JOB_THREADS_ENV: value})
+
+
+def test_use_job_threads_sets_torch():
+    before = torch.get_num_threads()
+    try:
+        assert use_job_threads({JOB_THREADS_ENV: "1"}) == 1 and torch.get_num_threads() == 1
+        assert use_job_threads({}) == available_cores() == torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
