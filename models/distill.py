@@ -30,8 +30,13 @@ precomputed teacher gradients) a training step writes its gradient out in closed
 the filter module's ``value_and_pullback`` for the lattice angles) instead of recording an autograd graph:
 the same numbers (the tests hold the two paths equal over whole fits) with fewer operations; the speed-up is
 measured in ``bench/``.
+
+The module is long (about 700 lines) for one job, the trainer: :class:`TransformOperator` (the transform a fit
+uses), :class:`WaveletDistiller` (its parameters, the loss of one step, the epoch loop) and the small state
+holders of one fit. The transforms, losses, attributions and filters it combines live in their own modules.
 """
 
+import dataclasses
 import time
 
 import numpy as np
@@ -525,114 +530,114 @@ class WaveletDistiller:
         dtype = torch.float64 if self.dtype == "float64" else torch.float32
         X = self._check_signals(X, dtype)
         teacher = self._prepare_teacher(teacher, device, dtype)
-
-        rng = np.random.default_rng(self.seed)
-        order = rng.permutation(X.shape[0])
-        n_val = int(round(self.val_fraction * X.shape[0]))
-        X_val, X_train = X[order[:n_val]].to(device), X[order[n_val:]].to(device)
-        if X_train.shape[0] == 0:
-            raise ValueError("X: no training samples left after the validation split")
+        X_train, X_val = self._split(X, device)
 
         torch.manual_seed(self.seed)
-        n_grid = len(grid)
-        module, h0 = self._make_filter(n_grid, device, dtype)
-        lam = torch.tensor([p[0] for p in grid], dtype=dtype, device=device)
-        gam = torch.tensor([p[1] for p in grid], dtype=dtype, device=device)
-        any_interp = bool((gam > 0).any())
-        weights = self._validity_weights(dtype, device)
+        module, h0 = self._make_filter(len(grid), device, dtype)
         (parameter,) = module.parameters()  # the filters or their lattice angles, stacked over the grid
-        optimizer = StackedAdam([parameter], lr=self.lr)
-
-        grads_train = grads_val = None
+        gam = torch.tensor([p[1] for p in grid], dtype=dtype, device=device)
+        run = _FitState(module=module, parameter=parameter, optimizer=StackedAdam([parameter], lr=self.lr),
+                        teacher=teacher, lam=torch.tensor([p[0] for p in grid], dtype=dtype, device=device),
+                        gam=gam, weights=self._validity_weights(dtype, device), X_train=X_train, X_val=X_val)
+        any_interp = bool((gam > 0).any())
         if any_interp and path == "eq8":
-            grads_train = teacher_input_gradients(teacher, X_train, self.attribution, self.target,
-                                                  self.ig_steps)
-            grads_val = (teacher_input_gradients(teacher, X_val, self.attribution, self.target,
-                                                 self.ig_steps) if n_val else None)
+            run.grads_train = teacher_input_gradients(teacher, X_train, self.attribution, self.target,
+                                                      self.ig_steps)
+            run.grads_val = (teacher_input_gradients(teacher, X_val, self.attribution, self.target,
+                                                     self.ig_steps) if X_val.shape[0] else None)
 
+        best = _BestEpochs.start(module, len(grid))
         history = {}
-        best_val = torch.full((n_grid,), float("inf"), dtype=torch.float64)
-        best_epoch = np.zeros(n_grid, dtype=int)
-        best_state = [p.detach().clone() for p in module.parameters()]
-        stopped = torch.zeros(n_grid, dtype=torch.bool)
         shuffle = torch.Generator().manual_seed(self.seed)
         started = time.perf_counter()
         epochs_run = 0
         for epoch in range(self.epochs):
             use_interp = any_interp and epoch >= self.warmup_epochs
-            perm = torch.randperm(X_train.shape[0], generator=shuffle).to(device)
-            batches = _shuffled_batches(perm, self.batch_size, X_train, grads_train)
-            sums, count = None, 0
-            closed_form = self._closed_form_applies(X_train.shape[1:], grads_train, use_interp)
-            for xb, gxb in batches:
-                before = ([p.detach().clone() for p in module.parameters()]
-                          if self.patience is not None and bool(stopped.any()) else None)
-                optimizer.zero_grad()
-                if closed_form:
-                    h, pullback = module.value_and_pullback()
-                    values, grad_h = self._closed_form_losses(h, xb, gxb, lam, gam, weights, use_interp,
-                                                              with_gradient=True)
-                    parameter.grad = pullback(grad_h)
-                else:
-                    values = self._step_losses(module(), xb, gxb, teacher, lam, gam, weights, use_interp,
-                                               create_graph=True)
-                    values[-1].sum().backward()
-                optimizer.step()
-                if before is not None:
-                    with torch.no_grad():
-                        for p, old in zip(module.parameters(), before):
-                            p[stopped.to(p.device)] = old[stopped.to(p.device)]
-                stacked = values.detach() * len(xb)
-                sums = stacked if sums is None else sums + stacked
-                count += len(xb)
-            train_means = (sums / count).double().cpu().numpy()
+            train_means = self._train_one_epoch(run, use_interp, best.stopped, shuffle)
             if not np.isfinite(train_means).all():
                 raise ValueError(f"training diverged: the loss is not finite at epoch {epoch + 1}; lower lr or "
                                  "the weights, or standardise the data")
             for k, v in zip(TERM_NAMES, train_means):
                 history.setdefault("train_loss" if k == "total" else k, []).append(v)
-            val = self._validation_loss(module, X_val, grads_val, teacher, lam, gam, weights, use_interp)
+            val = self._validation_loss(module, X_val, run.grads_val, teacher, run.lam, gam, run.weights,
+                                        use_interp)
             if val is not None:
                 history.setdefault("val_loss", []).append(val.numpy())
-                improved = (val < best_val) & ~stopped
-                best_val = torch.where(improved, val, best_val)
-                best_epoch[improved.numpy()] = epoch
-                with torch.no_grad():
-                    for saved, p in zip(best_state, module.parameters()):
-                        saved[improved.to(p.device)] = p.detach()[improved.to(p.device)]
-                if self.patience is not None:
-                    stopped |= torch.as_tensor(epoch - best_epoch >= self.patience)
+                best.update(module, val, epoch, self.patience)
             epochs_run = epoch + 1
-            train_mean = float(np.mean(history["train_loss"][-1]))
-            val_mean = float(val.mean()) if val is not None else None
-            if on_epoch is not None:
-                on_epoch(epoch, {"train_loss": train_mean, "val_loss": val_mean})
-            if progress is not None:
-                progress("distill", epochs_run / self.epochs,
-                         f"epoch {epochs_run}/{self.epochs}: mean train loss {train_mean:.4g}"
-                         + (f", mean validation loss {val_mean:.4g}" if val_mean is not None else ""))
+            self._report_epoch(epoch, history, val, progress, on_epoch)
             if should_stop is not None and should_stop():
                 raise Cancelled(f"stopped after epoch {epochs_run}")
-            if bool(stopped.all()):
+            if bool(best.stopped.all()):
                 break
 
         if self.patience is not None:
-            with torch.no_grad():
-                for p, saved in zip(module.parameters(), best_state):
-                    p.copy_(saved)
+            best.restore(module)
         with torch.no_grad():
             self.filters_ = module().detach().to(torch.float64).cpu().numpy()
         self.grid_ = grid
         self.initial_filter_ = h0
         self.history_ = {k: np.stack(v) for k, v in history.items()}
         # the epoch each stored filter comes from: the restored best one with early stopping, else the last
-        self.filter_epoch_ = (best_epoch.copy() if self.patience is not None
-                              else np.full(n_grid, epochs_run - 1, dtype=int))
+        self.filter_epoch_ = (best.epoch.copy() if self.patience is not None
+                              else np.full(len(grid), epochs_run - 1, dtype=int))
         self.best_epoch_ = self.filter_epoch_
         self.n_epochs_ = epochs_run
         self.gradient_path_ = path
         self.seconds_per_epoch_ = (time.perf_counter() - started) / max(epochs_run, 1)
         return self
+
+    def _split(self, X, device):
+        """(training, validation) signals: a seeded shuffle, ``val_fraction`` of them held out."""
+        order = np.random.default_rng(self.seed).permutation(X.shape[0])
+        n_val = int(round(self.val_fraction * X.shape[0]))
+        X_val, X_train = X[order[:n_val]].to(device), X[order[n_val:]].to(device)
+        if X_train.shape[0] == 0:
+            raise ValueError("X: no training samples left after the validation split")
+        return X_train, X_val
+
+    def _train_one_epoch(self, run, use_interp, stopped, shuffle):
+        """One shuffled pass over the training signals; the per-term mean losses, shape (n_terms, G).
+
+        Grid points in ``stopped`` (early stopping) keep their parameters: the step is undone for them.
+        """
+        X_train, module, parameter = run.X_train, run.module, run.parameter
+        perm = torch.randperm(X_train.shape[0], generator=shuffle).to(X_train.device)
+        sums, count = None, 0
+        closed_form = self._closed_form_applies(X_train.shape[1:], run.grads_train, use_interp)
+        for xb, gxb in _shuffled_batches(perm, self.batch_size, X_train, run.grads_train):
+            before = ([p.detach().clone() for p in module.parameters()]
+                      if self.patience is not None and bool(stopped.any()) else None)
+            run.optimizer.zero_grad()
+            if closed_form:
+                h, pullback = module.value_and_pullback()
+                values, grad_h = self._closed_form_losses(h, xb, gxb, run.lam, run.gam, run.weights, use_interp,
+                                                          with_gradient=True)
+                parameter.grad = pullback(grad_h)
+            else:
+                values = self._step_losses(module(), xb, gxb, run.teacher, run.lam, run.gam, run.weights,
+                                           use_interp, create_graph=True)
+                values[-1].sum().backward()
+            run.optimizer.step()
+            if before is not None:
+                with torch.no_grad():
+                    for p, old in zip(module.parameters(), before):
+                        p[stopped.to(p.device)] = old[stopped.to(p.device)]
+            stacked = values.detach() * len(xb)
+            sums = stacked if sums is None else sums + stacked
+            count += len(xb)
+        return (sums / count).double().cpu().numpy()
+
+    def _report_epoch(self, epoch, history, val, progress, on_epoch):
+        """Call ``on_epoch`` and ``progress`` with the grid's mean losses after ``epoch``."""
+        train_mean = float(np.mean(history["train_loss"][-1]))
+        val_mean = float(val.mean()) if val is not None else None
+        if on_epoch is not None:
+            on_epoch(epoch, {"train_loss": train_mean, "val_loss": val_mean})
+        if progress is not None:
+            progress("distill", (epoch + 1) / self.epochs,
+                     f"epoch {epoch + 1}/{self.epochs}: mean train loss {train_mean:.4g}"
+                     + (f", mean validation loss {val_mean:.4g}" if val_mean is not None else ""))
 
     def _validation_loss(self, module, X_val, grads_val, teacher, lam, gam, weights, use_interp):
         if X_val.shape[0] == 0:
@@ -648,3 +653,55 @@ class WaveletDistiller:
             total = total + values[-1].detach().double().cpu() * xb.shape[0]
             count += xb.shape[0]
         return total / count
+
+
+@dataclasses.dataclass
+class _FitState:
+    """What one fit's epochs share: the stacked filter module, its optimiser, the teacher, the per-grid-point
+    lambda and gamma, the validity weights, the split signals and (eq8 path) the teacher's input gradients."""
+
+    module: torch.nn.Module
+    parameter: torch.Tensor
+    optimizer: StackedAdam
+    teacher: object
+    lam: torch.Tensor
+    gam: torch.Tensor
+    weights: object
+    X_train: torch.Tensor
+    X_val: torch.Tensor
+    grads_train: torch.Tensor | None = None
+    grads_val: torch.Tensor | None = None
+
+
+@dataclasses.dataclass
+class _BestEpochs:
+    """Per grid point: the best validation loss so far, its epoch and parameters, and early stopping."""
+
+    loss: torch.Tensor
+    epoch: np.ndarray
+    state: list
+    stopped: torch.Tensor
+
+    @classmethod
+    def start(cls, module, n_grid):
+        return cls(loss=torch.full((n_grid,), float("inf"), dtype=torch.float64),
+                   epoch=np.zeros(n_grid, dtype=int), state=[p.detach().clone() for p in module.parameters()],
+                   stopped=torch.zeros(n_grid, dtype=torch.bool))
+
+    def update(self, module, val, epoch, patience):
+        """Record the grid points whose validation loss ``val`` improved at ``epoch``; stop those that have not
+        improved for ``patience`` epochs."""
+        improved = (val < self.loss) & ~self.stopped
+        self.loss = torch.where(improved, val, self.loss)
+        self.epoch[improved.numpy()] = epoch
+        with torch.no_grad():
+            for saved, p in zip(self.state, module.parameters()):
+                saved[improved.to(p.device)] = p.detach()[improved.to(p.device)]
+        if patience is not None:
+            self.stopped |= torch.as_tensor(epoch - self.epoch >= patience)
+
+    def restore(self, module):
+        """Put every grid point's best parameters back into ``module``."""
+        with torch.no_grad():
+            for p, saved in zip(module.parameters(), self.state):
+                p.copy_(saved)
