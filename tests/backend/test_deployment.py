@@ -100,3 +100,48 @@ def test_every_package_folder_is_installed():
             if "__pycache__" not in init.parts:
                 relative = init.parent.relative_to(ROOT / folder).parts
                 assert ".".join((name, *relative)) in listed, f"{init.parent} is not in [tool.setuptools] packages"
+
+
+#: Variables that belong to a third-party image or library, not to AWD Studio's code.
+_FOREIGN_ENV = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "OMP_NUM_THREADS"}
+
+
+def _sources_text():
+    folders = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"].values()
+    return "\n".join(p.read_text() for folder in folders for p in (ROOT / folder).rglob("*.py"))
+
+
+def _read_by_the_code(variable, code):
+    """A setting of jobstate.config.Settings (AWD_ prefix or its alias), or a name the code reads itself."""
+    from awd_studio.jobstate.config import Settings
+
+    fields = Settings.model_fields
+    aliases = {f.validation_alias for f in fields.values() if isinstance(f.validation_alias, str)}
+    as_field = variable.removeprefix("AWD_").lower() if variable.startswith("AWD_") else None
+    return (as_field in fields or variable in aliases or variable.lower() in aliases
+            or re.search(rf"['\"]{variable}['\"]", code) is not None)
+
+
+@pytest.mark.parametrize("name", ["docker-compose.yml", "docker-compose.cpu.yml"])
+def test_every_compose_variable_port_and_volume_exists_in_the_code_and_readme(name):
+    """Each environment variable a service sets is read by the code and documented in the README; the web
+    port is the one its command listens on; every volume is mounted where the image keeps its data."""
+    services = _load(name)["services"]
+    code, readme = _sources_text(), (ROOT / "README.md").read_text()
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for service_name, service in services.items():
+        environment = service.get("environment") or {}
+        for variable in (environment if isinstance(environment, dict) else [e.split("=")[0] for e in environment]):
+            if variable in _FOREIGN_ENV:
+                continue
+            assert _read_by_the_code(variable, code), (name, service_name, variable)
+            assert f"`{variable}`" in readme, f"README does not document {variable} ({name}, {service_name})"
+        for port in service.get("ports", []):
+            host, container = str(port).split(":")
+            command = service["command"]
+            assert command[command.index("--port") + 1] == container, (name, service_name, port)
+        for volume in service.get("volumes", []):
+            target = volume.split(":")[1]
+            if service_name in ("web",) or service_name.startswith("worker"):
+                data_dir = environment.get("AWD_DATA_DIR") if isinstance(environment, dict) else None
+                assert target == data_dir or target in dockerfile, (name, service_name, volume)
