@@ -8,14 +8,12 @@ process. If Redis cannot be reached, writes go ahead (the limit fails open; the 
 the broker). Reads (GET, HEAD, OPTIONS) are never limited, so status polling is not affected.
 The client address is the socket peer (``X-Forwarded-For`` is not trusted: it is set by the client).
 
-:class:`TokenBucket` is the former in-process limiter, kept for callers that need one without Redis.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 
 from limits import RateLimitItemPerMinute
@@ -24,64 +22,11 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-__all__ = ["TokenBucket", "SharedLimit", "RateLimitMiddleware", "LIMITED_METHODS"]
+__all__ = ["SharedLimit", "RateLimitMiddleware", "LIMITED_METHODS"]
 
 log = logging.getLogger(__name__)
 
 LIMITED_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-class TokenBucket:
-    """Token buckets keyed by client, refilled continuously.
-
-    Parameters
-    ----------
-    per_minute : float
-        Bucket size and refill rate in requests per minute (> 0).
-    clock : callable, default=time.monotonic
-        Seconds as a float (injectable for tests).
-    max_clients : int, default=10000
-        Buckets kept at most; full buckets are dropped first when the table grows beyond it.
-    """
-
-    def __init__(self, per_minute: float, clock=time.monotonic, max_clients: int = 10_000):
-        if per_minute <= 0:
-            raise ValueError("per_minute: pass a positive number of requests per minute")
-        self.capacity = float(per_minute)
-        self.rate = float(per_minute) / 60.0
-        self.clock = clock
-        self.max_clients = int(max_clients)
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, key: str) -> float:
-        """Take one token for ``key``.
-
-        Returns
-        -------
-        float
-            0.0 when the request may go ahead, else the seconds until a token is available.
-        """
-        now = self.clock()
-        with self._lock:
-            tokens, last = self._buckets.get(key, (self.capacity, now))
-            tokens = min(self.capacity, tokens + (now - last) * self.rate)
-            if tokens >= 1.0:
-                self._buckets[key] = (tokens - 1.0, now)
-                wait = 0.0
-            else:
-                self._buckets[key] = (tokens, now)
-                wait = (1.0 - tokens) / self.rate
-            if len(self._buckets) > self.max_clients:
-                self._prune(now)
-        return wait
-
-    def _prune(self, now: float) -> None:
-        full = [k for k, (t, last) in self._buckets.items() if t + (now - last) * self.rate >= self.capacity]
-        for key in full:
-            del self._buckets[key]
-        while len(self._buckets) > self.max_clients:  # still too many: forget the oldest
-            del self._buckets[min(self._buckets, key=lambda k: self._buckets[k][1])]
 
 
 class SharedLimit:

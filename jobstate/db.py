@@ -26,7 +26,6 @@ from sqlalchemy import (
     create_engine,
     event,
     inspect,
-    select,
     text,
 )
 from sqlalchemy.engine import Engine
@@ -47,13 +46,13 @@ __all__ = [
     "is_uuid",
     "get_engine",
     "get_sessionmaker",
-    "init_db",
     "add_missing_columns",
 ]
 
 SCHEMA_VERSION = 2
-#: Columns added after version 1, by table: ``init_db`` adds the ones an older database lacks. Columns added
-#: since migrations exist are Alembic revisions (``jobstate/migrations/versions``), not entries here.
+#: Columns added after version 1, by table: :func:`add_missing_columns` adds the ones a pre-migrations
+#: database lacks when it is adopted. Columns added since migrations exist are Alembic revisions
+#: (``jobstate/migrations/versions``), not entries here.
 _ADDED_COLUMNS = {"jobs": {"worker_pid": "INTEGER"}, "shares": {"last_used": "TIMESTAMP"}}
 JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 ACTIVE_STATES = ("queued", "running")
@@ -239,34 +238,6 @@ def get_engine(url: str) -> Engine:
 def get_sessionmaker(url: str) -> sessionmaker:
     """Return the session factory bound to :func:`get_engine` ``(url)`` (no expiry on commit)."""
     return sessionmaker(bind=get_engine(url), expire_on_commit=False)
-
-
-def init_db(url: str) -> None:
-    """Create missing tables and check the schema version (the pre-migrations way; servers and workers use
-    :func:`jobstate.migrate.upgrade_database`, tests may still use this for a throw-away database).
-
-    Raises
-    ------
-    RuntimeError
-        If the database was written by a newer AWD Studio (its schema version is higher than ours).
-    """
-    engine = get_engine(url)
-    Base.metadata.create_all(engine)
-    with get_sessionmaker(url)() as session:
-        row = session.scalar(select(SchemaVersion).where(SchemaVersion.id == 1))
-        if row is None:
-            session.add(SchemaVersion(id=1, version=SCHEMA_VERSION))
-            session.commit()
-        elif row.version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"DATABASE_URL: the database has schema version {row.version} but this AWD Studio "
-                f"knows version {SCHEMA_VERSION}; upgrade AWD Studio or point DATABASE_URL elsewhere"
-            )
-        elif row.version < SCHEMA_VERSION:
-            with engine.begin() as connection:
-                add_missing_columns(connection)
-            row.version = SCHEMA_VERSION
-            session.commit()
 
 
 def add_missing_columns(connection) -> None:

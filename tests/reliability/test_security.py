@@ -167,19 +167,6 @@ def test_rate_limit_on_writes(make_client):
     record("security", rate_limit="5/min: 6th write answered 429 with Retry-After; reads unaffected")
 
 
-def test_token_bucket_refills():
-    from awd_studio.backend.ratelimit import TokenBucket
-
-    now = [0.0]
-    bucket = TokenBucket(per_minute=2, clock=lambda: now[0])
-    assert bucket.take("a") == 0 and bucket.take("a") == 0 and bucket.take("a") > 0
-    assert bucket.take("b") == 0  # per client
-    now[0] += 30.0
-    assert bucket.take("a") == 0 and bucket.take("a") > 0
-    with pytest.raises(ValueError, match="per_minute"):
-        TokenBucket(0)
-
-
 # ------------------------------------------------------------------------------------------- text, pickle
 def test_user_text_round_trips_as_json_text(client):
     name = '<script>alert("x")</script><img src=x onerror=alert(1)>&amp;'
