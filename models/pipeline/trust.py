@@ -12,7 +12,7 @@ from awd_studio.models.pipeline.verdict import STUDENT_NAMES
 
 __all__ = ["trust_notes", "WEAK_TEACHER_R2", "BASELINES", "COMPRESSION_DEFINITION"]
 
-#: A teacher whose test R² is below this explains little (issue 14).
+#: A teacher whose test R² is below this explains little.
 WEAK_TEACHER_R2 = 0.1
 #: Students with a fixed (not distilled) transform, in the order they are named.
 BASELINES = ("baseline_wavelet", "laplace", "roberts_cross", "peak_heights")
