@@ -135,9 +135,10 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None):
                         title=None if r.get("dataset_name") else "its dataset was deleted"),
                 _action("Delete", "delete-job", jid, color="danger", disabled=active,
                         title="cancel it first" if active else None),
-            ]),
+            ], className="text-nowrap"),
         ], id=f"jobs-row-{jid[:8]}"))
-    return dbc.Table([head, html.Tbody(body)], hover=True, size="sm", className="awd-table mb-0 align-middle",
+    # small type: nine columns and the two action buttons fit a 1280 px window without a horizontal scroll
+    return dbc.Table([head, html.Tbody(body)], hover=True, size="sm", className="awd-table mb-0 align-middle small",
                      id=ids.LIST)
 
 
