@@ -10,8 +10,9 @@ a positive integer caps the threads (``1`` for one thread, e.g. several workers 
 import os
 
 import torch
+from threadpoolctl import threadpool_limits
 
-__all__ = ["JOB_THREADS_ENV", "available_cores", "job_threads", "use_job_threads"]
+__all__ = ["JOB_THREADS_ENV", "available_cores", "job_threads", "use_job_threads", "single_threaded_blas"]
 
 #: Environment variable naming the threads of one job: a positive integer, or ``all`` (the default).
 JOB_THREADS_ENV = "AWD_JOB_THREADS"
@@ -62,3 +63,19 @@ def use_job_threads(environ=None) -> int:
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n
+
+
+def single_threaded_blas():
+    """Context manager that keeps numpy's BLAS and LAPACK on one thread (torch's pool is left alone).
+
+    The selection and the students solve thousands of small problems (an 88 x 88 pseudo-inverse per chi2
+    fit, ridge fits on a few dozen features). A threaded BLAS spends longer waking its threads than computing
+    them: on 2 cores a 88 x 88 ``pinv`` took 8.5 ms with the default pool and 1.2 ms on one thread
+    (bench/RESULTS.md, end to end).
+
+    Returns
+    -------
+    threadpoolctl.threadpool_limits
+        Use as ``with single_threaded_blas(): ...``.
+    """
+    return threadpool_limits(limits=1, user_api="blas")

@@ -19,10 +19,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from awd_studio.models.explain import DEFAULTS, evaluate_mask, explain, write_explanation_figure
-from awd_studio.models.explain.plots import mask_by_scale_1d
 from awd_studio.models.explain.masks import coefficient_image
-from awd_studio.models.filters import orthogonal_wavelet_names
+from awd_studio.models.explain.plots import mask_by_scale_1d
 from awd_studio.models.files import atomic_write_bytes
+from awd_studio.models.filters import orthogonal_wavelet_names
 from awd_studio.models.pipeline.explain_inputs import load_explain_context
 from awd_studio.models.pipeline.workdir import write_npz
 from awd_studio.models.validation import InputError

@@ -5,6 +5,7 @@
 """
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -14,32 +15,34 @@ from awd_studio.models import __version__, plots
 from awd_studio.models import filters as _filters
 from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
-from awd_studio.models.cores import use_job_threads
+from awd_studio.models.cores import job_threads, single_threaded_blas, use_job_threads
 from awd_studio.models.losses import validity_terms
 from awd_studio.models.pipeline.bundle import (
     Activation,
     CVInfo,
-    Explain,
     DataInfo,
+    Explain,
     GridPoint,
     ModelScores,
     Provenance,
-    TestScores,
     ResultBundle,
     Selected,
     Selection,
     Student,
     TeacherInfo,
+    TestScores,
     Verdict,
     Wavelet,
     summary_text,
     write_bundle,
 )
 from awd_studio.models.pipeline.config import grid_points_of
+from awd_studio.models.pipeline.explain_examples import explain_examples
 from awd_studio.models.pipeline.explain_inputs import write_explain_inputs
 from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
 from awd_studio.models.pipeline.scattering_student import fit_scattering_student
-from awd_studio.models.pipeline.selection import cv_entry, cv_splits, fold_scores, select_wavelet
+from awd_studio.models.pipeline.selection import cv_entry, cv_splits, fold_scores, select_wavelet, split_peaks
+from awd_studio.models.pipeline.student_params import maps_record, series_record
 from awd_studio.models.pipeline.students import (
     coefficients,
     column,
@@ -50,8 +53,6 @@ from awd_studio.models.pipeline.students import (
     student,
     unflatten_like,
 )
-from awd_studio.models.pipeline.explain_examples import explain_examples
-from awd_studio.models.pipeline.student_params import maps_record, series_record
 from awd_studio.models.pipeline.trust import COMPRESSION_DEFINITION, trust_notes
 from awd_studio.models.pipeline.verdict import N_BOOT, distance_to, verdict_text, warnings_of
 from awd_studio.models.pipeline.workdir import collect_chunks, git_sha, load_prepared, now_iso, report, write_npz
@@ -90,6 +91,11 @@ def finalize(work_dir, out_dir, progress=None) -> dict:
         The result bundle, as written to ``result.json``.
     """
     use_job_threads()  # every core of the worker unless AWD_JOB_THREADS says otherwise (models.cores)
+    with single_threaded_blas():  # thousands of small fits: a threaded BLAS only adds wake-ups (models.cores)
+        return _finalize(work_dir, out_dir, progress)
+
+
+def _finalize(work_dir, out_dir, progress):
     t_start = time.perf_counter()
     job = _Job(work_dir)
     filters, histories, filter_epoch, seconds_per_epoch, gradient_path = collect_chunks(work_dir, len(job.grid))
@@ -181,12 +187,17 @@ def _cross_validate(job: _Job, filters, progress) -> dict:
     """CV scores of every candidate on shared splits, and the choice between AWD and the initial wavelet."""
     config = job.config
     splits = cv_splits(len(job.X_train), config.cv_folds, config.cv_repeats, config.seed)
-    peaks = _predictors.peak_patches(job.X_train) if job.kind == "image" else None
-    fold = {"mean": job.fold_scores("mean", splits), "baseline_wavelet": job.fold_scores(job.h_init, splits, peaks)}
-    grid_fold = []
-    for i, h in enumerate(filters):
-        report(progress, "select", (i + 1) / (len(job.grid) + 1), f"cross-validating grid point {i + 1}/{len(job.grid)}")
-        grid_fold.append(job.fold_scores(h, splits, peaks))
+    peaks = split_peaks(_predictors.peak_patches(job.X_train), splits) if job.kind == "image" else None
+    fold = {"mean": job.fold_scores("mean", splits)}
+    # the candidates' students are independent: one per core (their BLAS calls are single-threaded here)
+    with ThreadPoolExecutor(max_workers=job_threads()) as pool:
+        pending = [pool.submit(job.fold_scores, h, splits, peaks) for h in [job.h_init, *filters]]
+        fold["baseline_wavelet"] = pending[0].result()
+        grid_fold = []
+        for i, future in enumerate(pending[1:]):
+            grid_fold.append(future.result())
+            report(progress, "select", (i + 1) / (len(job.grid) + 1),
+                   f"cross-validated grid point {i + 1}/{len(job.grid)}")
     grid_fold = np.asarray(grid_fold)
     sel = select_wavelet(grid_fold, fold["baseline_wavelet"], [g for _, g in job.grid], config.cv_folds,
                          config.selection_rule)
@@ -237,17 +248,25 @@ def _grid_students(job: _Job, filters, grid, progress):
     """Each grid point's own student, fitted on the training split and scored on the test split, so that the
     results page can show the student of any point it inspects; sets ``grid[i].test`` and ``grid[i].student``
     and returns each point's ``(record, arrays)``."""
-    out = []
-    for i, h in enumerate(filters):
-        report(progress, "students", i / len(filters), f"student of grid point {i + 1}/{len(filters)}")
+    if job.kind == "image":  # the peaks do not depend on the filter: find them once for every point
+        peaks_train, peaks_test = _predictors.peak_patches(job.X_train), _predictors.peak_patches(job.X_test)
+
+    def fit_one(h):
         model, make_input, _ = student(job.kind, h, job.config, job.scaling)
-        model.fit(make_input(job.X_train), job.fit_y)
-        y_pred = column(model.predict(make_input(job.X_test)), job.column, len(job.y_test))
-        grid[i].test = TestScores(r2=float(_metrics.r2_score(job.y_test, y_pred)),
-                                  rmse=float(_metrics.rmse(job.y_test, y_pred)))
-        record, arrays = _student_record(job, f"grid{i}", model, h)
-        grid[i].student = Student(**record)
-        out.append((record, arrays))
+        if job.kind == "image":
+            return model, model.fit_peaks(peaks_train, job.fit_y).predict_peaks(peaks_test)
+        return model, model.fit(make_input(job.X_train), job.fit_y).predict(make_input(job.X_test))
+
+    out = []
+    with ThreadPoolExecutor(max_workers=job_threads()) as pool:  # independent fits: one per core
+        for i, (model, pred) in enumerate(pool.map(fit_one, filters)):
+            report(progress, "students", (i + 1) / len(filters), f"student of grid point {i + 1}/{len(filters)}")
+            y_pred = column(pred, job.column, len(job.y_test))
+            grid[i].test = TestScores(r2=float(_metrics.r2_score(job.y_test, y_pred)),
+                                      rmse=float(_metrics.rmse(job.y_test, y_pred)))
+            record, arrays = _student_record(job, f"grid{i}", model, filters[i])
+            grid[i].student = Student(**record)
+            out.append((record, arrays))
     return out
 
 

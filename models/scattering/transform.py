@@ -42,8 +42,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from awd_studio.models.scattering import filters as sf
-from awd_studio.models.scattering.paths import (PathBookkeeping, all_paths, check_input, check_integers,
-                                               check_max_order, check_paths)
+from awd_studio.models.scattering.paths import (
+    PathBookkeeping,
+    all_paths,
+    check_input,
+    check_integers,
+    check_max_order,
+    check_paths,
+)
 
 __all__ = ["MorletScattering1D", "MorletScattering2D"]
 

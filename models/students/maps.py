@@ -21,6 +21,7 @@ from awd_studio.models.students._common import _check_y, linear_model
 from awd_studio.models.students.peaks import (
     _check_maps,
     _count_peaks,
+    _height_quantiles,
     _kernel_list,
     _kernel_matrix,
     _patch_responses,
@@ -61,9 +62,9 @@ def chi2_fit(features, labels, covariance="pooled"):
         raise InputError("covariance", f"unknown choice {covariance!r}", "use 'pooled' or 'per_class'")
     n_classes = int(labels.max()) + 1
     counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
-    sums = np.zeros((n_classes, features.shape[1]))
-    np.add.at(sums, labels, features)
-    means = sums / np.maximum(counts, 1)[:, None]
+    one_hot = np.zeros((features.shape[0], n_classes))
+    one_hot[np.arange(features.shape[0]), labels] = 1.0
+    means = (one_hot.T @ features) / np.maximum(counts, 1)[:, None]  # class sums by one product
     centred = features - means[labels]
     if covariance == "pooled":
         cov = centred.T @ centred / max(features.shape[0] - n_classes, 1)
@@ -137,11 +138,14 @@ class _RidgeModel:
         return self.ridge_.predict((features - self.mean_) / self.scale_).reshape(features.shape[0], -1)
 
 
-def _looks_like_convergence(heights):
-    """Whether peak heights look like weak-lensing convergence (99.5th percentile in [0.01, 0.3])."""
-    if heights.size == 0:
+def _looks_like_convergence(q_heights):
+    """Whether peak heights look like weak-lensing convergence (99.5th percentile in [0.01, 0.3]).
+
+    ``q_heights``: their 0.5th and 99.5th percentiles (:func:`_height_quantiles`), or ``None``.
+    """
+    if q_heights is None:
         return False
-    low, high = np.quantile(heights, [0.005, 0.995])
+    low, high = q_heights
     return bool(0.01 <= high <= 0.3 and low > -0.1)
 
 
@@ -248,11 +252,12 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         self.val_fraction = val_fraction
         self.random_state = random_state
 
-    def _ranges(self, values, heights):
-        """Candidate (low, high) ranges from the bin_max setting, the peak responses and peak heights."""
+    def _ranges(self, values, height_quantiles):
+        """Candidate (low, high) ranges from the bin_max setting, the peak responses and the peak heights'
+        percentiles (:func:`_height_quantiles`)."""
         pooled = np.asarray(values).ravel()
-        q_heights = np.quantile(heights, [0.005, 0.995]) if heights.size else np.array([0.0, 1.0])
-        convergence = _looks_like_convergence(heights)
+        convergence = _looks_like_convergence(height_quantiles)
+        q_heights = np.array([0.0, 1.0]) if height_quantiles is None else height_quantiles
         explicit = None if isinstance(self.bin_max, str) else list(np.atleast_1d(np.asarray(self.bin_max, float)))
         if self.response == "raw":
             lo = RAW_BIN_RANGE[0] if convergence else float(q_heights[0])
@@ -317,7 +322,8 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         self._validate_params()
         y = _check_y(y, peaks.n_maps)
         return self._fit_peaks(peaks.patches, peaks.sample, peaks.n_maps, y,
-                               lambda r, values: bin_peak_values(values, peaks.sample, peaks.n_maps, r, self.bins))
+                               lambda r, values: bin_peak_values(values, peaks.sample, peaks.n_maps, r, self.bins),
+                               height_quantiles=peaks.height_quantiles)
 
     def predict_peaks(self, peaks):
         """:meth:`predict` from the peaks of the maps (:func:`peak_patches`).
@@ -337,9 +343,10 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         values = _patch_responses(peaks.patches, self.response, self._kernel_columns)
         return bin_peak_values(values, peaks.sample, peaks.n_maps, bin_range, self.bins)
 
-    def _fit_peaks(self, patches, sample, n, y, features_of):
+    def _fit_peaks(self, patches, sample, n, y, features_of, height_quantiles=None):
         """The fit from the peaks' 3x3 patches; ``features_of(bin_range, values)`` gives the (n, F) histograms
-        (``values``: the responses at the peaks, (C, n_peaks))."""
+        (``values``: the responses at the peaks, (C, n_peaks)); ``height_quantiles``: the peak heights'
+        percentiles when already known (:attr:`PeakPatches.height_quantiles`)."""
         y2 = y.reshape(y.shape[0], -1)
         if self.score_column is not None and self.score_column >= y2.shape[1]:
             raise InputError("score_column", f"is {self.score_column} but y has {y2.shape[1]} columns",
@@ -348,8 +355,10 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         self.kernels_ = _kernel_list(self.kernels) if self.response == "kernels" else []
         self._kernel_columns = _kernel_matrix(self.kernels_) if self.kernels_ else None
         self.method_ = _choose_method(y2, self.method)
-        values = _patch_responses(patches, self.response, self._kernel_columns)
-        ranges = self._ranges(values, patches[:, 4])
+        values = np.ascontiguousarray(_patch_responses(patches, self.response, self._kernel_columns))
+        if height_quantiles is None:
+            height_quantiles = _height_quantiles(patches[:, 4])
+        ranges = self._ranges(values, height_quantiles)
         self.bin_scores_ = {}
         if len(ranges) > 1:
             rng = np.random.default_rng(self.random_state)

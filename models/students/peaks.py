@@ -79,6 +79,11 @@ def _patch_tables(h, w):
     return interior, offsets
 
 
+def _height_quantiles(heights):
+    """The 0.5th and 99.5th percentiles of peak heights, shape (2,), or ``None`` without peaks."""
+    return np.quantile(heights, [0.005, 0.995]) if heights.size else None
+
+
 def _kernel_matrix(kernels):
     """(9, C) matrix whose columns are the flattened 3x3 kernels."""
     return np.stack([k.reshape(9) for k in kernels], axis=1)
@@ -110,6 +115,17 @@ class PeakPatches:
 
     def __init__(self, patches, sample, n_maps):
         self.patches, self.sample, self.n_maps = patches, np.asarray(sample, dtype=np.int64), int(n_maps)
+        self._cached_height_quantiles = False  # not computed yet
+
+    @property
+    def height_quantiles(self):
+        """The 0.5th and 99.5th percentiles of the peak heights, shape (2,), or ``None`` without peaks.
+
+        Computed once per object: students fitted on the same peaks (cross-validation over filters) share it.
+        """
+        if self._cached_height_quantiles is False:
+            self._cached_height_quantiles = _height_quantiles(self.patches[:, 4])
+        return self._cached_height_quantiles
 
     def subset(self, indices):
         """The peaks of the maps ``indices`` (in that order), renumbered 0..len(indices) - 1."""
