@@ -12,7 +12,8 @@ Each job runs in a fresh process (its peak memory is its own); the stages are ti
 ``progress(stage, ...)`` callback: a stage runs from the first report of its name to the first report of the
 next stage. ``teacher`` is teacher training (and the once-per-dataset preparation that precedes it is
 ``data``); ``distill`` the vectorised fit of the whole grid (teacher gradients included); ``select`` the
-cross-validation that picks the wavelet; ``students`` fitting and timing the students, figures and bundle.
+cross-validation that picks the wavelet; ``students`` fitting and timing the students, figures and bundle. Each stage also records the process's CPU
+seconds (all its threads): on a shared machine wall time grows with the load, CPU time much less.
 """
 
 import json
@@ -59,27 +60,34 @@ def run_job(opts):
     import_seconds = time.perf_counter() - t0
     marks = []
 
+    def cpu_seconds():
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
     def progress(stage, fraction, message):
         if not marks or marks[-1][0] != stage:
-            marks.append((stage, time.perf_counter()))
+            marks.append((stage, time.perf_counter(), cpu_seconds()))
 
     with tempfile.TemporaryDirectory(prefix="awd-e2e-") as tmp:
         data = write_example(opts["example"], Path(tmp) / "data.npz", seed=opts.get("seed", 0))
         config = {"grid_preset": opts.get("grid_preset", "default"),
                   "parametrization": opts.get("parametrization", "orthogonal")}
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), cpu_seconds()
         bundle = pipeline.run(data, config, Path(tmp) / "out", progress=progress)
-        end = time.perf_counter()
-    stages = {}
-    for (name, t), nxt in zip(marks, marks[1:] + [("end", end)]):
+        end, end_cpu = time.perf_counter(), cpu_seconds()
+    stages, stages_cpu = {}, {}
+    for (name, t, c), nxt in zip(marks, marks[1:] + [("end", end, end_cpu)]):
         if name in STAGES:
             stages[name] = stages.get(name, 0.0) + nxt[1] - t
-    first = marks[0][1] if marks else start
+            stages_cpu[name] = stages_cpu.get(name, 0.0) + nxt[2] - c
+    first, first_cpu = (marks[0][1], marks[0][2]) if marks else (start, start_cpu)
     stages["data"] = stages.get("data", 0.0) + (first - start)
+    stages_cpu["data"] = stages_cpu.get("data", 0.0) + (first_cpu - start_cpu)
     import torch
 
     return {"example": opts["example"], "grid_preset": config["grid_preset"],
             "parametrization": config["parametrization"], "wall_seconds": end - start, "stages": stages,
+            "cpu_seconds": end_cpu - start_cpu, "stages_cpu": stages_cpu,
             "import_seconds": import_seconds, "torch_threads": torch.get_num_threads(),
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
             "n_grid": len(bundle.get("grid", [])), "timings": bundle.get("timings")}

@@ -165,8 +165,10 @@ def _end_to_end_rows(rows):
            "distill = the vectorised fit of the whole grid (teacher gradients included); select = the "
            "cross-validation that chooses the wavelet; students = fitting, timing and the bundle; data = loading "
            "and preparation. Peak = max RSS of the process.", "",
-           _row(["example", "grid", "filter", "wall s", "data", "teacher", "distill", "select", "students",
-                 "peak MiB", "threads", "load at end", "target", "met"]), _row(["---"] * 14)]
+           "CPU s = the process's CPU time over all its threads (less sensitive to other work on the machine "
+           "than wall time).", "",
+           _row(["example", "grid", "filter", "wall s", "CPU s", "data", "teacher", "distill", "select", "students",
+                 "peak MiB", "threads", "load at end", "target", "met"]), _row(["---"] * 15)]
     for r in rows:
         st = r["stages"]
         target = (180 if r["example"] == "lensing" else 30 if r["example"] == "cme" else None) \
@@ -174,6 +176,7 @@ def _end_to_end_rows(rows):
         met = "" if target is None else ("yes" if r["wall_seconds"] < target and r["peak_rss_mib"] < 1024
                                          else "**no**")
         out.append(_row([r["example"], r["grid_preset"], r["parametrization"], _f(r["wall_seconds"]),
+                         _f(r["cpu_seconds"]) if "cpu_seconds" in r else "n/a",
                          *[_f(st.get(k, 0.0)) for k in ("data", "teacher", "distill", "select", "students")],
                          _f(r["peak_rss_mib"]), r.get("torch_threads", ""), _f(r.get("load")),
                          f"< {target} s, < 1 GiB" if target else "", met]))

@@ -41,7 +41,7 @@ from awd_studio.models.pipeline.explain_examples import explain_examples
 from awd_studio.models.pipeline.explain_inputs import write_explain_inputs
 from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
 from awd_studio.models.pipeline.scattering_student import fit_scattering_student
-from awd_studio.models.pipeline.selection import cv_entry, cv_splits, fold_scores, select_wavelet, split_peaks
+from awd_studio.models.pipeline.selection import SplitPeaks, cv_entry, cv_splits, fold_scores, select_wavelet
 from awd_studio.models.pipeline.student_params import maps_record, series_record
 from awd_studio.models.pipeline.students import (
     coefficients,
@@ -187,7 +187,7 @@ def _cross_validate(job: _Job, filters, progress) -> dict:
     """CV scores of every candidate on shared splits, and the choice between AWD and the initial wavelet."""
     config = job.config
     splits = cv_splits(len(job.X_train), config.cv_folds, config.cv_repeats, config.seed)
-    peaks = split_peaks(_predictors.peak_patches(job.X_train), splits) if job.kind == "image" else None
+    peaks = SplitPeaks(_predictors.peak_patches(job.X_train), splits) if job.kind == "image" else None
     fold = {"mean": job.fold_scores("mean", splits)}
     # the candidates' students are independent: one per core (their BLAS calls are single-threaded here)
     with ThreadPoolExecutor(max_workers=job_threads()) as pool:

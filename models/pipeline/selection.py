@@ -14,7 +14,7 @@ from awd_studio.models import predictors as _predictors
 from awd_studio.models.pipeline.prepare import scaled
 from awd_studio.models.pipeline.students import coefficients, column, peak_student, student_alpha
 
-__all__ = ["cv_splits", "split_peaks", "fold_scores", "paired_cv_se", "select_wavelet", "cv_entry"]
+__all__ = ["cv_splits", "SplitPeaks", "fold_scores", "paired_cv_se", "select_wavelet", "cv_entry"]
 
 
 def cv_splits(n, folds, repeats, seed):
@@ -40,22 +40,28 @@ def cv_splits(n, folds, repeats, seed):
     return splits
 
 
-def split_peaks(peaks, splits):
-    """The peaks of every split's training and validation maps, cut once for every candidate.
+class SplitPeaks:
+    """The peaks of every split's training and validation maps, for many candidates on the same splits.
+
+    Each split's peaks are cut when a candidate asks for them (keeping every cut at once would hold the
+    peaks' neighbourhoods ``2 R K`` times); the percentiles of each training split's peak heights, which every
+    candidate's student needs, are computed once here.
 
     Parameters
     ----------
     peaks : PeakPatches
         The peaks of all training maps (:func:`models.predictors.peak_patches`).
     splits : list of (ndarray, ndarray)
-
-    Returns
-    -------
-    list of (PeakPatches, PeakPatches)
-        One (training, validation) pair per split; each caches its peak-height percentiles, so the students
-        of every candidate filter share them.
     """
-    return [(peaks.subset(tr), peaks.subset(te)) for tr, te in splits]
+
+    def __init__(self, peaks, splits):
+        self.peaks, self.splits = peaks, splits
+        self.height_quantiles = [peaks.subset(tr).height_quantiles for tr, _ in splits]
+
+    def __iter__(self):
+        """Yield ``(training peaks, validation peaks)`` split after split."""
+        for (tr, te), quantiles in zip(self.splits, self.height_quantiles):
+            yield self.peaks.subset(tr, height_quantiles=quantiles), self.peaks.subset(te)
 
 
 def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=None):
@@ -63,8 +69,8 @@ def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=Non
 
     ``candidate``: a lowpass filter (the wavelet students), ``"mean"`` (predict the training-fold mean),
     or for maps ``"laplace"``, ``"roberts"``, ``"raw"`` (the fixed peak-counting baselines). ``peaks``: the
-    training maps' :class:`models.predictors.PeakPatches`, found once for every candidate, or already cut by
-    :func:`split_peaks` (faster when many candidates share the splits).
+    training maps' :class:`models.predictors.PeakPatches`, found once for every candidate, or a
+    :class:`SplitPeaks` of them (faster when many candidates share the splits).
     """
     scores = []
     if isinstance(candidate, str) and candidate == "mean":
@@ -84,8 +90,8 @@ def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=Non
         else:
             model = peak_student(config, kernels=_filters.subfilters_3x3(candidate))
         peaks = peaks if peaks is not None else _predictors.peak_patches(X)  # peaks do not depend on the filter
-        if not isinstance(peaks, list):
-            peaks = split_peaks(peaks, splits)
+        if not isinstance(peaks, SplitPeaks):
+            peaks = SplitPeaks(peaks, splits)
         for (tr, te), (peaks_tr, peaks_te) in zip(splits, peaks):
             model.fit_peaks(peaks_tr, y_all[tr])
             scores.append(_metrics.r2_score(y[te], column(model.predict_peaks(peaks_te), config.target, len(te))))

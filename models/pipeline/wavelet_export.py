@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pywt
-
 from awd_studio.models.filters import to_pywt
 from awd_studio.models.validation import InputError
 

@@ -127,14 +127,21 @@ class PeakPatches:
             self._cached_height_quantiles = _height_quantiles(self.patches[:, 4])
         return self._cached_height_quantiles
 
-    def subset(self, indices):
-        """The peaks of the maps ``indices`` (in that order), renumbered 0..len(indices) - 1."""
+    def subset(self, indices, height_quantiles=None):
+        """The peaks of the maps ``indices`` (in that order), renumbered 0..len(indices) - 1.
+
+        ``height_quantiles``: the subset's :attr:`height_quantiles` when already known (they are then not
+        computed again).
+        """
         indices = np.asarray(indices, dtype=np.int64)
         position = np.full(self.n_maps, -1, dtype=np.int64)
         position[indices] = np.arange(len(indices))
         new = position[self.sample]
         keep = new >= 0
-        return PeakPatches(self.patches[keep], new[keep], len(indices))
+        out = PeakPatches(self.patches[keep], new[keep], len(indices))
+        if height_quantiles is not None:
+            out._cached_height_quantiles = height_quantiles
+        return out
 
 
 def peak_patches(maps):
