@@ -31,6 +31,7 @@ def wavelet_from_result(result, which="selected", name="awd"):
 
     Examples
     --------
+    >>> import pywt
     >>> w = wavelet_from_result({"wavelet": {"h": list(pywt.Wavelet("db2").rec_lo)}})
     >>> [round(v, 6) for v in w.rec_lo] == [round(v, 6) for v in pywt.Wavelet("db2").rec_lo]
     True
