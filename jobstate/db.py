@@ -210,6 +210,21 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
     cursor.close()
 
 
+def _drop_interrupted_connection(context) -> None:
+    """Invalidate the connection when a non-database exception interrupts a driver call.
+
+    Celery's soft time limit raises ``SoftTimeLimitExceeded`` from a signal handler, wherever the worker
+    is. psycopg waits for the server in Python, so the exception can land between sending a statement and
+    reading its result: the connection is left mid-protocol ("another command is already in progress",
+    "connection in transaction status ACTIVE"). SQLAlchemy drops a connection only for disconnects and
+    ``BaseException`` exits, so without this it went back to the pool and the next checkout (the job's
+    failure being written) raised. Only this connection is dropped, not the whole pool.
+    """
+    if not isinstance(context.original_exception, context.dialect.loaded_dbapi.Error):
+        context.is_disconnect = True
+        context.invalidate_pool_on_disconnect = False
+
+
 #: Connections beyond the 10 kept open (10 + 40 >= the 40 threads of the web process's thread pool).
 POOL_MAX_OVERFLOW = 40
 
@@ -231,6 +246,7 @@ def get_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True, **pool)
+    event.listen(engine, "handle_error", _drop_interrupted_connection)
     return engine
 
 
