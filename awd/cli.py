@@ -200,8 +200,9 @@ def _add_predict_parser(sub):
     """``awd predict``: a result's distilled model on new data (models.pipeline.predict)."""
     pr = sub.add_parser("predict", help="apply a result's distilled model to new data")
     pr.add_argument("result", help="result directory written by `awd distill --out` (result.json, arrays.npz)")
-    pr.add_argument("data", help="data file in any format `awd distill` reads (with targets)")
-    pr.add_argument("--out", help="write the predictions: .npz (y_pred, y_true, *_test) or .csv")
+    pr.add_argument("data", help="data file in any format `awd distill` reads; targets optional (scored when "
+                                 "present)")
+    pr.add_argument("--out", help="write the predictions: .npz (y_pred, y_true when known, *_test) or .csv")
     pr.add_argument("--model", default="awd",
                     help="which student: awd (default), awd_no_interp, baseline_wavelet; maps also laplace, "
                          "roberts_cross, peak_heights")
@@ -214,6 +215,9 @@ def _cmd_predict(args):
     result = predict.predict_file(args.result, args.data, args.model)
     for split, score in result["scores"].items():
         print(f"{args.model} on {split} ({score['n']} rows): R2 {score['r2']:.4f}, RMSE {score['rmse']:.4g}")
+    if "note" in result:
+        rows = sum(len(result[k]) for k in ("y_pred", "y_pred_test") if k in result)
+        print(f"{args.model} predicted {rows} rows; {result['note']}")
     if args.out:
         out = Path(args.out)
         if out.suffix not in (".npz", ".csv"):

@@ -4,7 +4,8 @@ Owner-only: a prediction reads data the owner uploads and runs on the server, an
 (they open ``GET /api/results/{token}`` and its files, nothing else; a collaborator downloads the bundle and
 predicts locally with ``awd predict`` or the page's Python snippet). The upload goes through the datasets'
 streamed receiver (same size limit, ``AWD_MAX_UPLOAD_MB``, same formats) and is read by the same readers, so
-the errors are the datasets' errors; nothing of it is kept.
+the errors are the datasets' errors (targets optional: a file without them gets predictions only); nothing of
+it is kept.
 """
 
 from __future__ import annotations
@@ -43,11 +44,12 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
                          model: str = Query("awd", max_length=40, description="which student of the result"),
                          format: str = Query("json", pattern="^(json|csv|npz)$",  # noqa: A002 (the query name)
                                              description="json, csv (split,row,y_pred,y_true) or npz")):
-    """Predict the rows of an uploaded data file (multipart field ``file``, any dataset format, with targets)
-    with the result's student ``model`` (default ``awd``).
+    """Predict the rows of an uploaded data file (multipart field ``file``, any dataset format, targets
+    optional) with the result's student ``model`` (default ``awd``).
 
-    JSON answer: ``model``, ``target``, ``scores`` (R² and RMSE against the file's targets, per ``X`` and
-    ``X_test``), ``y_pred`` and, when the file has a fixed test split, ``y_pred_test``.
+    JSON answer: ``model``, ``target``, ``has_targets``, ``scores`` (R² and RMSE against the file's targets,
+    per ``X`` and ``X_test``; empty without targets, and ``note`` says so), ``y_pred`` and, when the file has a
+    fixed test split, ``y_pred_test``.
     """
     if not is_uuid(key):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "share links are read-only: download the result and run "
@@ -68,4 +70,5 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
         return Response(predictions_npz(result), media_type="application/octet-stream",
                         headers={"Content-Disposition": 'attachment; filename="predictions.npz"'})
     return {"model": result["model"], "target": result["target"], "scores": result["scores"],
+            "has_targets": result["has_targets"], **({"note": result["note"]} if "note" in result else {}),
             **{k: [float(v) for v in result[k]] for k in ("y_pred", "y_pred_test") if k in result}}

@@ -37,18 +37,16 @@ One module per format, one reader function each with the signature ``(path, budg
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 from awd_studio.models.data.dataset import Dataset
-from awd_studio.models.data.readers._common import DEFAULT_MAX_BYTES, byte_budget
-from awd_studio.models.data.readers.detect import FORMATS, SUPPORTED, detect_format
+from awd_studio.models.data.readers._common import DEFAULT_MAX_BYTES, byte_budget, reading_errors
+from awd_studio.models.data.readers.detect import FORMATS, detect_format
 from awd_studio.models.data.readers.fits import load_fits, load_maps
 from awd_studio.models.data.readers.hdf5 import load_hdf5
 from awd_studio.models.data.readers.matlab import load_mat
 from awd_studio.models.data.readers.npy import load_npy, load_npz
 from awd_studio.models.data.readers.text import load_csv
-from awd_studio.models.validation import InputError
 
 __all__ = ["load_dataset", "load_maps", "detect_format", "FORMATS", "DEFAULT_MAX_BYTES"]
 
@@ -96,15 +94,5 @@ def load_dataset(path, *, max_bytes=None, name=None) -> Dataset:
         "mat": load_mat,
         "mat73": lambda p, b, n: load_hdf5(p, b, n, matlab=True),
     }
-    try:
-        with warnings.catch_warnings():  # astropy/h5py/scipy warn about damaged files; errors follow anyway
-            warnings.simplefilter("ignore")
-            return readers[fmt](path, budget, name)
-    except InputError:
-        raise
-    except MemoryError:
-        raise InputError("file", f"{path.name!r} is too large to decode in memory",
-                         "upload fewer or smaller samples") from None
-    except Exception as exc:  # a damaged file can make any library fail in its own way (KeyError, RuntimeError...)
-        raise InputError("file", f"{path.name!r} could not be read as {fmt} ({type(exc).__name__}: {exc})",
-                         f"upload a complete, valid {SUPPORTED} file") from None
+    with reading_errors(path, fmt):
+        return readers[fmt](path, budget, name)

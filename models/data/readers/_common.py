@@ -7,13 +7,18 @@ The readers call these to refuse oversized or non-numeric arrays with the same w
 
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
+
 import numpy as np
 
 from awd_studio.models.data.dataset import Dataset
+from awd_studio.models.data.readers.detect import SUPPORTED
 from awd_studio.models.validation import InputError
 
 __all__ = ["DEFAULT_MAX_BYTES", "ALIASES", "byte_budget", "too_big", "require_numeric_dtype", "as_str",
-           "make_dataset", "pick_arrays"]
+           "make_dataset", "pick_arrays",
+           "reading_errors"]
 
 #: Decoded-array budget used when ``max_bytes`` is None (2 GiB).
 DEFAULT_MAX_BYTES = 2 * 1024**3
@@ -78,3 +83,24 @@ def pick_arrays(names) -> dict:
                 break
     return out
 
+
+
+@contextmanager
+def reading_errors(path, fmt: str):
+    """Run a reader so that any failure is an :class:`InputError` naming the file (the libraries' warnings hushed).
+
+    ``InputError`` passes through; running out of memory and anything a damaged file makes a library raise
+    (KeyError, RuntimeError, ...) become one sentence with the fix.
+    """
+    try:
+        with warnings.catch_warnings():  # astropy/h5py/scipy warn about damaged files; errors follow anyway
+            warnings.simplefilter("ignore")
+            yield
+    except InputError:
+        raise
+    except MemoryError:
+        raise InputError("file", f"{path.name!r} is too large to decode in memory",
+                         "upload fewer or smaller samples") from None
+    except Exception as exc:  # a damaged file can make any library fail in its own way (KeyError, RuntimeError...)
+        raise InputError("file", f"{path.name!r} could not be read as {fmt} ({type(exc).__name__}: {exc})",
+                         f"upload a complete, valid {SUPPORTED} file") from None

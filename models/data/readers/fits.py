@@ -20,7 +20,7 @@ from awd_studio.models.data.readers._common import byte_budget, too_big
 from awd_studio.models.data.readers.detect import detect_format
 from awd_studio.models.validation import InputError, check_signals
 
-__all__ = ["load_fits", "load_maps"]
+__all__ = ["load_fits", "load_maps", "read_fits_arrays"]
 
 
 def _fits_open(path: Path):
@@ -148,13 +148,11 @@ def _fits_targets(hdul, sources: list, n: int):
             raise InputError("y", "TARGETS header keys cannot label the maps of a 3-D cube one by one",
                              "add a BINTABLE HDU with one row per map")
         return (y[:, 0] if y.shape[1] == 1 else y), chosen
-    raise InputError("y", f"the FITS file has {n} map(s) but no targets",
-                     "add a BINTABLE HDU with one row per map (e.g. columns OMEGA_M, SIGMA_8) or a primary header "
-                     "keyword TARGETS naming per-HDU header keys; to just read the maps use models.data.load_maps")
+    return None, None
 
 
-def load_fits(path: Path, budget: int, name: str | None) -> Dataset:
-    """A FITS file's maps and targets as an image Dataset (``ANGLE`` in the primary header: field of view)."""
+def read_fits_arrays(path: Path, budget: int) -> tuple[np.ndarray, np.ndarray | None, list | None, dict]:
+    """A FITS file's maps (n, H, W), its targets and their names (None, None without any) and its metadata."""
     with _fits_open(path) as hdul:
         X, sources = _fits_maps(hdul, path, budget)
         y, target_names = _fits_targets(hdul, sources, X.shape[0])
@@ -162,5 +160,15 @@ def load_fits(path: Path, budget: int, name: str | None) -> Dataset:
         angle = hdul[0].header.get("ANGLE")
         if angle is not None:
             meta["field_of_view_deg"] = float(angle)
+    return X, y, target_names, meta
+
+
+def load_fits(path: Path, budget: int, name: str | None) -> Dataset:
+    """A FITS file's maps and targets as an image Dataset (``ANGLE`` in the primary header: field of view)."""
+    X, y, target_names, meta = read_fits_arrays(path, budget)
+    if y is None:
+        raise InputError("y", f"the FITS file has {X.shape[0]} map(s) but no targets",
+                         "add a BINTABLE HDU with one row per map (e.g. columns OMEGA_M, SIGMA_8) or a primary header "
+                         "keyword TARGETS naming per-HDU header keys; to just read the maps use models.data.load_maps")
     return Dataset(X, y, kind="image", name=name or path.stem, meta=meta, target_names=target_names)
 

@@ -17,7 +17,7 @@ from awd_studio.models.data.readers._common import make_dataset, pick_arrays, to
 from awd_studio.models.data.readers.matlab import squeeze_matlab
 from awd_studio.models.validation import InputError
 
-__all__ = ["load_hdf5"]
+__all__ = ["load_hdf5", "read_hdf5_arrays"]
 
 
 def _h5_read(f, key: str, budget: int, used: int, transpose: bool) -> np.ndarray:
@@ -43,6 +43,12 @@ def _h5_read(f, key: str, budget: int, used: int, transpose: bool) -> np.ndarray
 
 def load_hdf5(path: Path, budget: int, name: str | None, *, matlab: bool = False) -> Dataset:
     """An HDF5 file as a Dataset; ``matlab=True`` reads a MATLAB v7.3 file (transposed, ``y`` squeezed)."""
+    arrays = read_hdf5_arrays(path, budget, matlab=matlab)
+    return make_dataset(arrays, name or path.stem, meta={"source_format": "mat73" if matlab else "hdf5"})
+
+
+def read_hdf5_arrays(path: Path, budget: int, *, matlab: bool = False) -> dict:
+    """The root arrays ``X`` (required), ``y``, ``X_test``, ``y_test`` (when present) of an HDF5 file, checked."""
     import h5py  # loads the HDF5 C library: only when an HDF5 or MATLAB v7.3 file is read
 
     try:
@@ -62,5 +68,5 @@ def load_hdf5(path: Path, budget: int, name: str | None, *, matlab: bool = False
                                  "store the signals as a dataset named 'X' at the root")
     if matlab:
         arrays = {k: squeeze_matlab(k, v) for k, v in arrays.items()}
-    return make_dataset(arrays, name or path.stem, meta={"source_format": "mat73" if matlab else "hdf5"})
+    return arrays
 

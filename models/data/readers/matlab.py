@@ -18,7 +18,7 @@ from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import make_dataset, pick_arrays, require_numeric_dtype, too_big
 from awd_studio.models.validation import InputError
 
-__all__ = ["load_mat", "squeeze_matlab"]
+__all__ = ["load_mat", "read_mat_arrays", "squeeze_matlab"]
 
 
 def squeeze_matlab(key: str, arr: np.ndarray) -> np.ndarray:
@@ -91,6 +91,11 @@ def _mat5_scan(path: Path, budget: int) -> None:
 
 def load_mat(path: Path, budget: int, name: str | None) -> Dataset:
     """A MATLAB v5/v7 file as a Dataset, its decoded size bounded before scipy reads it."""
+    return make_dataset(read_mat_arrays(path, budget), name or path.stem, meta={"source_format": "mat"})
+
+
+def read_mat_arrays(path: Path, budget: int) -> dict:
+    """The variables ``X``, ``y``, ``X_test``, ``y_test`` a MATLAB v5/v7 file holds (checked, ``y`` squeezed)."""
     import scipy.io  # 0.25 s to import: only when a MATLAB v5 file is read
 
     _mat5_scan(path, budget)
@@ -122,5 +127,5 @@ def load_mat(path: Path, budget: int, name: str | None) -> Dataset:
         arr = raw[key]
         require_numeric_dtype(arr.dtype, canon)
         arrays[canon] = squeeze_matlab(canon, arr)
-    return make_dataset(arrays, name or path.stem, meta={"source_format": "mat"})
+    return arrays
 

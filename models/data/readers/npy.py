@@ -19,7 +19,7 @@ from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import as_str, make_dataset, pick_arrays, require_numeric_dtype, too_big
 from awd_studio.models.validation import InputError
 
-__all__ = ["load_npz", "load_npy"]
+__all__ = ["load_npz", "load_npy", "read_npz_arrays", "read_npy_arrays"]
 
 
 def _npy_header(fp) -> tuple[np.dtype, tuple, int]:
@@ -79,6 +79,16 @@ def _check_npz(path: Path, budget: int) -> list[str]:
 
 def load_npz(path: Path, budget: int, name: str | None) -> Dataset:
     """An ``.npz`` archive as a Dataset (``budget``: decoded bytes allowed; ``name``: None for the stored one)."""
+    arrays, meta, target_names, kind, stored_name = read_npz_arrays(path, budget)
+    return make_dataset(arrays, name or stored_name or path.stem, meta=meta, target_names=target_names, kind=kind)
+
+
+def read_npz_arrays(path: Path, budget: int) -> tuple[dict, dict, list | None, str | None, str | None]:
+    """The checked arrays of an ``.npz`` under their canonical names (``y`` may be absent), and its metadata.
+
+    Returns ``(arrays, meta, target_names, kind, name)``; the last four are ``{}``/None when not stored.
+    """
+    name = None
     keys = _check_npz(path, budget)
     picked = pick_arrays(keys)
     try:
@@ -100,14 +110,14 @@ def load_npz(path: Path, budget: int, name: str | None) -> Dataset:
                     target_names = [str(t) for t in np.atleast_1d(tn)]
             if "kind" in keys:
                 kind = as_str(npz["kind"])
-            if name is None and "name" in keys:
+            if "name" in keys:
                 name = as_str(npz["name"])
     except InputError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError) as exc:
         raise InputError("file", f"{path.name!r} could not be read ({exc}); damaged or truncated?",
                          "save plain numeric arrays with numpy.savez (no objects)") from None
-    return make_dataset(arrays, name or path.stem, meta=meta, target_names=target_names, kind=kind)
+    return arrays, meta, target_names, kind, name
 
 
 def _load_npy_array(path: Path, budget: int, field: str) -> np.ndarray:
@@ -147,20 +157,26 @@ def _npy_siblings(path: Path) -> dict[str, Path]:
     return found
 
 
-def load_npy(path: Path, budget: int, name: str | None) -> Dataset:
-    """An ``.npy`` array as ``X`` of a Dataset, with its sibling ``_y`` (and test) files."""
+def read_npy_arrays(path: Path, budget: int) -> dict:
+    """An ``.npy`` array as ``X`` plus whichever sibling files exist (``y``, ``X_test``, ``y_test``), checked."""
     files = _npy_siblings(path)
     arrays = {"X": _load_npy_array(path, budget, "X")}  # X first: a pickled X is named before a missing y
-    if "y" not in files:
-        stem = path.stem[:-2] if path.stem.endswith(("_X", "_x")) else path.stem
-        raise InputError("y", f"{path.name!r} holds only X (an .npy file holds one array) and no {stem}_y.npy "
-                         "with the targets was found next to it",
-                         f"save the targets as {stem}_y.npy beside it (in the browser: drop both files together), "
-                         "or use one .npz, CSV or HDF5 file with X and y")
     total = arrays["X"].nbytes
     for canon, p in files.items():
         if canon != "X":
             arrays[canon] = _load_npy_array(p, budget - total, canon)
             total += arrays[canon].nbytes
-    return make_dataset(arrays, name or path.stem)
+    return arrays
+
+
+def load_npy(path: Path, budget: int, name: str | None) -> Dataset:
+    """An ``.npy`` array as ``X`` of a Dataset, with its sibling ``_y`` (and test) files."""
+    if "y" not in _npy_siblings(path):
+        _load_npy_array(path, budget, "X")  # X first: a pickled X is named before a missing y
+        stem = path.stem[:-2] if path.stem.endswith(("_X", "_x")) else path.stem
+        raise InputError("y", f"{path.name!r} holds only X (an .npy file holds one array) and no {stem}_y.npy "
+                         "with the targets was found next to it",
+                         f"save the targets as {stem}_y.npy beside it (in the browser: drop both files together), "
+                         "or use one .npz, CSV or HDF5 file with X and y")
+    return make_dataset(read_npy_arrays(path, budget), name or path.stem)
 

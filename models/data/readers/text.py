@@ -18,7 +18,7 @@ from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import too_big
 from awd_studio.models.validation import InputError
 
-__all__ = ["load_csv"]
+__all__ = ["load_csv", "read_table", "target_columns"]
 
 _TARGET_NAMES = ("y", "target")
 
@@ -31,8 +31,8 @@ def _parse_float(text: str, row: int, col: int) -> float:
                          "use numbers only (one header row is allowed; drop rows with missing values)") from None
 
 
-def load_csv(path: Path, budget: int, name: str | None) -> Dataset:
-    """A delimited text file as a Dataset (``budget``: decoded bytes allowed; ``name``: None for the stem)."""
+def read_table(path: Path, budget: int) -> tuple[np.ndarray, list[str] | None]:
+    """The numbers of a delimited text file, shape (rows, columns) float64, and its header (None without one)."""
     size = path.stat().st_size
     if size * 4 > budget:  # a float64 per ~2+ characters: a generous upper bound on the decoded size
         raise too_big(path.name, size * 4, budget)
@@ -63,18 +63,29 @@ def load_csv(path: Path, budget: int, name: str | None) -> Dataset:
         if len(r) != width:
             raise InputError("file", f"data row {i + 1} has {len(r)} columns, the first has {width}",
                              "give every series the same length")
-    if width < 2:
-        raise InputError("file", "has a single column", "put the series values and a target column in each row")
     if header is not None and len(header) != width:
         raise InputError("file", f"header has {len(header)} names but rows have {width} columns",
                          "give one header name per column")
     data = np.array([[_parse_float(c, i, j) for j, c in enumerate(r)] for i, r in enumerate(rows)], dtype=np.float64)
-    target_cols, target_names = [width - 1], None
+    return data, header
+
+
+def target_columns(header: list[str] | None) -> list[int]:
+    """The columns a header names as targets (``y``, ``target``, ``y_<name>``, ``target_<name>``); [] if none."""
+    if header is None:
+        return []
+    low = [h.lower() for h in header]
+    return [j for j, h in enumerate(low) if h in _TARGET_NAMES or h.startswith(("y_", "target_"))]
+
+
+def load_csv(path: Path, budget: int, name: str | None) -> Dataset:
+    """A delimited text file as a Dataset (``budget``: decoded bytes allowed; ``name``: None for the stem)."""
+    data, header = read_table(path, budget)
+    width = data.shape[1]
+    if width < 2:
+        raise InputError("file", "has a single column", "put the series values and a target column in each row")
+    target_cols, target_names = target_columns(header) or [width - 1], None
     if header is not None:
-        low = [h.lower() for h in header]
-        named = [j for j, h in enumerate(low) if h in _TARGET_NAMES or h.startswith(("y_", "target_"))]
-        if named:
-            target_cols = named
         target_names = [header[j] for j in target_cols]
     x_cols = [j for j in range(width) if j not in target_cols]
     y = data[:, target_cols]

@@ -1,0 +1,153 @@
+"""Inputs to predict: the signals of a data file, with its targets when it has them.
+
+A distilled student is applied to new data that often has no targets yet. :func:`load_inputs` reads every
+format of :func:`~models.data.readers.load_dataset` with the same readers and the same checks (never
+unpickles, byte budget before decoding, finite numbers), but ``y`` may be missing:
+
+- ``.npz`` / HDF5 / MATLAB: ``X`` (and ``X_test``) alone, or with ``y`` (``y_test``);
+- ``.npy``: the array is ``X``; a sibling ``<stem>_y.npy`` adds its targets;
+- CSV: columns named ``y``/``target``/``y_<name>``/``target_<name>`` are targets; without such names a row
+  of exactly the expected series length is all signal, and one more column is a target (last, as for datasets);
+- FITS: the maps, with targets when the file has a BINTABLE or ``TARGETS`` keywords.
+
+Datasets for distillation still go through :func:`~models.data.readers.load_dataset`, which requires targets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from awd_studio.models.data.readers._common import byte_budget, reading_errors
+from awd_studio.models.data.readers.detect import detect_format
+from awd_studio.models.data.readers.fits import read_fits_arrays
+from awd_studio.models.data.readers.hdf5 import read_hdf5_arrays
+from awd_studio.models.data.readers.matlab import read_mat_arrays
+from awd_studio.models.data.readers.npy import read_npy_arrays, read_npz_arrays
+from awd_studio.models.data.readers.text import read_table, target_columns
+from awd_studio.models.validation import InputError, check_signals, check_targets
+
+__all__ = ["PredictionInputs", "load_inputs"]
+
+
+@dataclass(frozen=True)
+class PredictionInputs:
+    """Checked signals to predict, and their targets when the file has them.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n, L) or (n, H, W)
+        Finite, native byte order.
+    y : ndarray of shape (n,) or (n, k), or None
+        float64 targets, None when the file has none.
+    X_test : ndarray of shape (n_test, ...) or None
+        The file's fixed test split, when it has one.
+    y_test : ndarray of shape (n_test,) or (n_test, k), or None
+    source_format : str
+        ``npz``, ``npy``, ``csv``, ``fits``, ``hdf5``, ``mat`` or ``mat73``.
+    """
+
+    X: np.ndarray
+    y: np.ndarray | None
+    X_test: np.ndarray | None
+    y_test: np.ndarray | None
+    source_format: str
+
+    @property
+    def has_targets(self) -> bool:
+        """Whether every split present has targets."""
+        return self.y is not None and (self.X_test is None or self.y_test is not None)
+
+
+def _csv_arrays(path: Path, budget: int, sample_shape) -> dict:
+    """X and, when the header names them or one extra column is there, y of a CSV file."""
+    data, header = read_table(path, budget)
+    width = data.shape[1]
+    named = target_columns(header)
+    length = sample_shape[0] if sample_shape is not None and len(sample_shape) == 1 else None
+    if named:
+        cols = named
+    elif length is not None and width == length:
+        cols = []  # exactly one series per row: no target column
+    elif length is not None and width != length + 1:
+        raise InputError("X", f"the CSV rows have {width} columns, the predictor takes series of length {length}",
+                         f"give each row {length} values, optionally followed by one target column")
+    elif width >= 2:
+        cols = [width - 1]  # the datasets' rule: the last column is the target
+    else:
+        raise InputError("file", "has a single column", "put one series per row, its values in the columns")
+    arrays = {"X": data[:, [j for j in range(width) if j not in cols]]}
+    if cols:
+        arrays["y"] = data[:, cols[0]] if len(cols) == 1 else data[:, cols]
+    return arrays
+
+
+def _read(path: Path, fmt: str, budget: int, sample_shape) -> dict:
+    """The canonical arrays (``X`` always, ``y``/``X_test``/``y_test`` when present) of a file of ``fmt``."""
+    if fmt == "npz":
+        return read_npz_arrays(path, budget)[0]
+    if fmt == "npy":
+        return read_npy_arrays(path, budget)
+    if fmt == "csv":
+        return _csv_arrays(path, budget, sample_shape)
+    if fmt == "fits":
+        X, y, _, _ = read_fits_arrays(path, budget)
+        return {"X": X} if y is None else {"X": X, "y": y}
+    if fmt in ("hdf5", "mat73"):
+        return read_hdf5_arrays(path, budget, matlab=fmt == "mat73")
+    return read_mat_arrays(path, budget)
+
+
+def load_inputs(path, *, sample_shape=None, max_bytes=None) -> PredictionInputs:
+    """Read the signals of a data file to predict them; targets are optional.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Any format :func:`~models.data.readers.load_dataset` reads.
+    sample_shape : tuple of int, optional
+        The shape of one sample the predictor expects, ``(L,)`` or ``(H, W)``. It tells a CSV row of ``L``
+        numbers (no target) from one of ``L + 1`` (a target last); other formats name their arrays.
+    max_bytes : int, optional
+        Largest decoded size, checked before decoding (None: the readers' default, 2 GiB).
+
+    Returns
+    -------
+    PredictionInputs
+        ``X`` (n, L) or (n, H, W) with at least one sample; ``y`` None when the file has no targets.
+
+    Raises
+    ------
+    InputError
+        Unreadable, unsafe (pickles, object arrays) or invalid files, NaN/Inf, targets not one per sample.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "new.npz")
+    >>> np.savez(path, X=np.ones((3, 16)))
+    >>> got = load_inputs(path)
+    >>> got.X.shape, got.y, got.has_targets
+    ((3, 16), None, False)
+    """
+    path = Path(path)
+    budget = byte_budget(max_bytes)
+    fmt = detect_format(path)
+    with reading_errors(path, fmt):
+        found = _read(path, fmt, budget, sample_shape)
+    if "X" not in found:
+        raise InputError("X", f"not found in the file (found: {sorted(found) or 'nothing'})",
+                         "store the signals to predict under the name 'X'")
+    X = check_signals(found["X"], "X", min_samples=1)
+    y = check_targets(found["y"], X.shape[0], "y") if "y" in found else None
+    X_test = y_test = None
+    if "X_test" in found:
+        X_test = check_signals(found["X_test"], "X_test", min_samples=1)
+        if X_test.shape[1:] != X.shape[1:]:
+            raise InputError("X_test", f"has samples shaped {X_test.shape[1:]} but X has {X.shape[1:]}",
+                             "give train and test samples the same shape")
+        if "y_test" in found:
+            y_test = check_targets(found["y_test"], X_test.shape[0], "y_test")
+    return PredictionInputs(X=X, y=y, X_test=X_test, y_test=y_test, source_format=fmt)

@@ -1,0 +1,87 @@
+"""``load_inputs``: every upload format without targets gives X (and y when present); datasets still need y."""
+
+import pickle
+
+import h5py
+import numpy as np
+import pytest
+import scipy.io
+from astropy.io import fits
+
+from awd_studio.models.data import load_dataset
+from awd_studio.models.data.readers.inputs import load_inputs
+from awd_studio.models.validation import InputError
+
+RNG = np.random.default_rng(0)
+SERIES = RNG.normal(size=(12, 16))
+MAPS = RNG.normal(size=(12, 8, 8))
+TARGETS = np.arange(12.0)
+
+
+def _csv(path, rows, header=None):
+    lines = ([",".join(header)] if header else []) + [",".join(repr(float(v)) for v in r) for r in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _files_without_targets(tmp_path):
+    np.savez(tmp_path / "only_x.npz", X=SERIES)
+    np.save(tmp_path / "only_x.npy", SERIES)
+    _csv(tmp_path / "only_x.csv", SERIES)
+    with h5py.File(tmp_path / "only_x.h5", "w") as f:
+        f["X"] = SERIES
+    scipy.io.savemat(tmp_path / "only_x.mat", {"X": SERIES})
+    return ["only_x.npz", "only_x.npy", "only_x.csv", "only_x.h5", "only_x.mat"]
+
+
+def test_every_series_format_without_targets_gives_x_and_no_y(tmp_path):
+    for name in _files_without_targets(tmp_path):
+        got = load_inputs(tmp_path / name, sample_shape=(16,))
+        np.testing.assert_array_equal(got.X, SERIES, err_msg=name)
+        assert got.y is None and not got.has_targets, name
+        if name.endswith(".csv"):  # a dataset's CSV keeps its rule: the last column is the target
+            assert load_dataset(tmp_path / name).X.shape == (12, 15)
+            continue
+        with pytest.raises(InputError) as missing:  # distillation datasets still need their targets
+            load_dataset(tmp_path / name)
+        assert missing.value.field == "y", name
+    fits.PrimaryHDU(MAPS).writeto(tmp_path / "maps.fits")
+    got = load_inputs(tmp_path / "maps.fits", sample_shape=(8, 8))
+    np.testing.assert_array_equal(got.X, MAPS)
+    assert got.y is None
+    with pytest.raises(InputError, match="no targets"):
+        load_dataset(tmp_path / "maps.fits")
+
+
+def test_targets_are_kept_when_present(tmp_path):
+    _csv(tmp_path / "last.csv", np.column_stack([SERIES, TARGETS]))  # one column more than the series: y last
+    _csv(tmp_path / "named.csv", np.column_stack([TARGETS, SERIES]), header=["y"] + [f"t{i}" for i in range(16)])
+    np.save(tmp_path / "new.npy", SERIES)
+    np.save(tmp_path / "new_y.npy", TARGETS)
+    np.savez(tmp_path / "split.npz", X=SERIES, y=TARGETS, X_test=SERIES[:2])  # a test split without targets
+    for name in ("last.csv", "named.csv", "new.npy", "split.npz"):
+        got = load_inputs(tmp_path / name, sample_shape=(16,))
+        np.testing.assert_array_equal(got.X, SERIES, err_msg=name)
+        np.testing.assert_array_equal(got.y, TARGETS, err_msg=name)
+    assert got.X_test.shape == (2, 16) and got.y_test is None and not got.has_targets
+
+
+@pytest.mark.parametrize("write, field, words", [
+    (lambda p: np.savez(p / "f.npz", X=np.where(np.eye(12, 16) > 0, np.nan, SERIES)), "X", "NaN"),
+    (lambda p: np.save(p / "f.npy", np.array([SERIES[0], "x"], dtype=object), allow_pickle=True), "X", "unpickled"),
+    (lambda p: _csv(p / "f.csv", SERIES[:, :12]), "X", "length 16"),
+    (lambda p: np.savez(p / "f.npz", X=SERIES, y=TARGETS[:3]), "y", "12 samples"),
+])
+def test_bad_inputs_name_the_field(tmp_path, write, field, words):
+    write(tmp_path)
+    path = next(tmp_path.iterdir())
+    with pytest.raises(InputError, match=words) as bad:
+        load_inputs(path, sample_shape=(16,))
+    assert bad.value.field == field
+
+
+def test_a_python_pickle_is_refused_by_its_magic_bytes(tmp_path):
+    (tmp_path / "evil.npy").write_bytes(pickle.dumps({"X": SERIES}))
+    with pytest.raises(InputError) as bad:
+        load_inputs(tmp_path / "evil.npy")
+    assert "pickle" in str(bad.value).lower()
