@@ -154,3 +154,29 @@ def test_trust_notes_say_what_the_issue_saw():
     assert trust_notes(bundle(0.9, 0.9, diff=(0.03, 0.01, 0.05)))[-1]["key"] == "distillation_helped"
     assert trust_notes(bundle(0.9, 0.9, diff=(0.0, -0.01, 0.02)))[-1]["key"] == "distillation_no_gain"
     assert trust_notes(bundle(0.9, 0.9, diff=(-0.03, -0.05, -0.01)))[-1]["key"] == "distillation_hurt"
+
+
+@pytest.mark.parametrize("which, name, out_name", [("series", "new.csv", "preds.csv"), ("maps", "new.npy", "preds.npz")])
+def test_awd_predict_on_new_data_without_targets(which, name, out_name, request, tmp_path):
+    """A CSV of series with no target column, an .npy of maps with no _y.npy: predictions only, said so."""
+    _, out, split = request.getfixturevalue(which)
+    X = split["X_test"]
+    if name.endswith(".csv"):
+        (tmp_path / name).write_text("\n".join(",".join(repr(float(v)) for v in row) for row in X) + "\n")
+    else:
+        np.save(tmp_path / name, X)
+    done = subprocess.run([str(AWD), "predict", str(out), str(tmp_path / name), "--out", str(tmp_path / out_name)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"predicted {len(X)} rows; the file has no targets: predictions only, no scores" in done.stdout
+    assert "R2" not in done.stdout
+    expected = read_npz(out / "arrays.npz")["y_pred_awd"]
+    if out_name.endswith(".csv"):
+        lines = (tmp_path / out_name).read_text().splitlines()
+        assert lines[0] == "split,row,y_pred" and len(lines) == len(X) + 1
+        got = np.array([float(line.split(",")[2]) for line in lines[1:]])
+    else:
+        with np.load(tmp_path / out_name, allow_pickle=False) as npz:
+            assert npz.files == ["y_pred"]
+            got = npz["y_pred"]
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
