@@ -41,6 +41,12 @@ def test_predict_route_gives_the_pipelines_test_predictions(client, worker, tiny
     as_csv = client.post(f"/api/results/{job['id']}/predict", files=new, params={"format": "csv"})
     assert as_csv.status_code == 200 and as_csv.text.startswith("split,row,y_pred,y_true")
 
+    csv_text = "\n".join(",".join(repr(float(v)) for v in row) for row in X_test)  # no target column
+    unscored = client.post(f"/api/results/{job['id']}/predict", files={"file": ("new.csv", csv_text, "text/csv")})
+    assert unscored.status_code == 200, unscored.text
+    assert unscored.json()["has_targets"] is False and unscored.json()["scores"] == {}
+    np.testing.assert_allclose(unscored.json()["y_pred"], stored["y_pred_awd"], rtol=0, atol=1e-10)
+
     wrong = {"file": ("short.npz", _npz(X=X_test[:, :32], y=y_test), "application/octet-stream")}
     bad = client.post(f"/api/results/{job['id']}/predict", files=wrong)
     assert bad.status_code == 422 and "X" in bad.json()["detail"] and "64" in bad.json()["detail"]
