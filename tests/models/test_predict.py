@@ -156,7 +156,8 @@ def test_trust_notes_say_what_the_issue_saw():
     assert trust_notes(bundle(0.9, 0.9, diff=(-0.03, -0.05, -0.01)))[-1]["key"] == "distillation_hurt"
 
 
-@pytest.mark.parametrize("which, name, out_name", [("series", "new.csv", "preds.csv"), ("maps", "new.npy", "preds.npz")])
+@pytest.mark.parametrize("which, name, out_name", [("series", "new.csv", "preds.csv"),
+                                                   ("maps", "new.npy", "preds.npz")])
 def test_awd_predict_on_new_data_without_targets(which, name, out_name, request, tmp_path):
     """A CSV of series with no target column, an .npy of maps with no _y.npy: predictions only, said so."""
     _, out, split = request.getfixturevalue(which)
