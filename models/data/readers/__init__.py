@@ -33,6 +33,7 @@ One module per format, one reader function each with the signature ``(path, budg
 :mod:`~models.data.readers.hdf5` (HDF5, MATLAB v7.3), :mod:`~models.data.readers.matlab` (MATLAB v5), and
 :mod:`~models.data.readers._common` (budget, dtype checks, array names). This module's one job is
 :func:`load_dataset`: detect the format, call its reader, and turn any other failure into an ``InputError``.
+:mod:`~models.data.readers.inputs` reads the same formats for prediction, where targets are optional.
 """
 
 from __future__ import annotations
