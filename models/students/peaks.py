@@ -60,10 +60,17 @@ def _interior_peaks(maps):
 
 
 
+#: Input values whose peaks :func:`_peak_patches` finds at once (the neighbour maxima are temporaries of that
+#: size): 64 maps of 64 x 64 per chunk.
+PEAK_CHUNK_VALUES = 2**18
+
+
 def _peak_patches(maps):
     """3x3 neighbourhoods of all peaks as rows of 9 values, (n_peaks, 9), and the map index of each peak."""
-    _, h, w = maps.shape
-    inner = np.flatnonzero(_interior_peaks(maps))  # index into (n, h - 2, w - 2)
+    n, h, w = maps.shape
+    chunk = max(1, PEAK_CHUNK_VALUES // (h * w))
+    inner = np.concatenate([np.flatnonzero(_interior_peaks(maps[start:start + chunk])) + start * (h - 2) * (w - 2)
+                            for start in range(0, n, chunk)])  # index into (n, h - 2, w - 2)
     sample, rest = np.divmod(inner, (h - 2) * (w - 2))
     interior, offsets = _patch_tables(h, w)
     centre = sample * (h * w) + interior[rest]  # peaks are interior: all 9 neighbours are in the same map
