@@ -377,7 +377,8 @@ class WaveletDistiller:
                 S, synthesis_chain = _wavelets.synthesis_matrix_factors(h, length, self.levels, self.mode)
             data, grad_W, grad_S = dense_data_terms(
                 W, xb, gxb if use_interp else None, lam, gam, self.levels + 1,
-                times_coeffs=self.attribution != "saliency", with_gradient=with_gradient, S=S)
+                times_coeffs=self.attribution != "saliency", with_gradient=with_gradient, S=S,
+                reconstruction=not self._reconstruction_is_exact())
             validity, grad_h = validity_terms_and_gradient(h, weights)
             values = torch.cat((data["reconstruction"].unsqueeze(0), (validity * weights).T,
                                 data["sparsity"].unsqueeze(0), data["interpretation"].unsqueeze(0)))
@@ -397,7 +398,7 @@ class WaveletDistiller:
             return self._closed_form_losses(h, xb, gxb, lam, gam, weights, use_interp, with_gradient=False)[0]
         op = TransformOperator(h, xb.shape[1:], self.levels, self.mode)
         c = op.analysis(xb)
-        if self._reconstruction_is_exact(op):
+        if self._reconstruction_is_exact():
             # S(h) W(h) = I for every filter of the lattice: the reconstruction term is 0 and has no gradient
             reconstruction = xb.new_zeros(h.shape[0])
         else:
@@ -424,16 +425,18 @@ class WaveletDistiller:
     #: False recomputes it (bench/profile_2d.py times both).
     skip_exact_reconstruction = True
 
-    def _reconstruction_is_exact(self, op):
-        """Whether ``S(h) W(h) = I`` holds for every filter, so the reconstruction loss is identically 0.
+    def _reconstruction_is_exact(self):
+        """Whether ``S(h) W(h) = I`` holds for every filter the trainer can reach, so the reconstruction loss is
+        identically 0.
 
-        True for the orthogonal lattice in periodization when ``2^J`` divides every side: the transform is then
-        an orthogonal matrix (its synthesis is its transpose and its inverse). Computing the term there only
-        adds rounding noise (about 1e-13 in float64, 1e-7 relative in float32) and a synthesis pass forward and
-        backward; the loss's gradient is the same up to that noise.
+        True for the orthogonal lattice in periodization (any length: odd lengths are extended, as PyWavelets
+        does) and in zero mode: every orthogonal filter reconstructs exactly there (tests/models/
+        test_exact_reconstruction.py). Computing the term only adds rounding noise (about 1e-13 in float64, 1e-7
+        relative in float32) and a synthesis forward and backward; the loss's gradient is the same up to that
+        noise. Not in symmetric mode, and never for the free filter.
         """
         return (self.skip_exact_reconstruction and self.parametrization == "orthogonal"
-                and self.mode == "periodization" and op.self_adjoint)
+                and self.mode in ("periodization", "zero"))
 
     def _filter_length(self):
         if isinstance(self.wave, str):

@@ -78,7 +78,8 @@ def l1_per_filter(values, n_bands):
     return total.mean(-1) / n_bands
 
 
-def dense_data_terms(W, X, GX, lam, gam, n_bands, times_coeffs=False, with_gradient=True, S=None):
+def dense_data_terms(W, X, GX, lam, gam, n_bands, times_coeffs=False, with_gradient=True, S=None,
+                     reconstruction=True):
     """Reconstruction, sparsity and interpretation losses of a dense transform, with their gradient with
     respect to the operators in closed form (no autograd graph).
 
@@ -106,6 +107,9 @@ def dense_data_terms(W, X, GX, lam, gam, n_bands, times_coeffs=False, with_gradi
     S : Tensor of shape (G, L, M) or None, default=None
         Synthesis operators; ``None`` means ``W^T`` (a self-adjoint transform: zero mode, or periodization
         when ``2^J`` divides L).
+    reconstruction : bool, default=True
+        False when ``S W = I`` holds for every filter the caller can reach (the orthogonal lattice): the
+        reconstruction term is then identically zero, so it is returned as 0 and its products are skipped.
 
     Returns
     -------
@@ -122,8 +126,9 @@ def dense_data_terms(W, X, GX, lam, gam, n_bands, times_coeffs=False, with_gradi
     scale = 1.0 / (B * n_bands)
     St = W if S is None else S.transpose(-1, -2)  # the synthesis, transposed: (G, M, L)
     C = torch.matmul(X, W.transpose(-1, -2))  # (G, B, M)
-    R = torch.matmul(C, St) - X  # reconstruction error (G, B, L)
-    terms = {"reconstruction": R.pow(2).sum((1, 2)) / B, "sparsity": lam * C.abs().sum((1, 2)) * scale}
+    R = torch.matmul(C, St) - X if reconstruction else None  # reconstruction error (G, B, L)
+    terms = {"reconstruction": R.pow(2).sum((1, 2)) / B if reconstruction else C.new_zeros(C.shape[0]),
+             "sparsity": lam * C.abs().sum((1, 2)) * scale}
     if GX is not None:
         A = torch.matmul(GX, St.transpose(-1, -2))  # adjoint synthesis of the gradient (G, B, M)
         attr = A * C if times_coeffs else A
@@ -132,9 +137,12 @@ def dense_data_terms(W, X, GX, lam, gam, n_bands, times_coeffs=False, with_gradi
         terms["interpretation"] = torch.zeros_like(terms["sparsity"])
     if not with_gradient:
         return terms, None, None
-    grad_R = R * (2.0 / B)
-    grad_C = torch.matmul(grad_R, St.transpose(-1, -2)).add_(C.sign().mul_((lam * scale)[:, None, None]))
-    grad_St = torch.matmul(C.transpose(-1, -2), grad_R)
+    grad_C = C.sign().mul_((lam * scale)[:, None, None])
+    grad_St = torch.zeros_like(St)
+    if reconstruction:
+        grad_R = R * (2.0 / B)
+        grad_C.add_(torch.matmul(grad_R, St.transpose(-1, -2)))
+        grad_St = torch.matmul(C.transpose(-1, -2), grad_R)
     if GX is not None:
         grad_attr = attr.sign().mul_((gam * scale)[:, None, None])
         if times_coeffs:
