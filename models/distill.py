@@ -180,6 +180,10 @@ class TransformOperator:
         return torch.cat([c.flatten(start_dim=2) for c in coeffs], -1)
 
 
+#: Values (grid points x signals x samples or pixels) of one recorded step's micro-batch: a batch bigger than
+#: this is cut, so that the autograd graph of a large 2D grid stays within memory (16 MiB per float32 tensor).
+MICRO_BATCH_VALUES = 2**22
+
 #: Training data up to this size is shuffled with one gather per epoch (batches are then views); above it,
 #: each batch is gathered on its own so that no second copy of the data is made.
 EPOCH_GATHER_MAX_BYTES = 256 * 2**20
@@ -618,9 +622,7 @@ class WaveletDistiller:
                                                           with_gradient=True)
                 parameter.grad = pullback(grad_h)
             else:
-                values = self._step_losses(module(), xb, gxb, run.teacher, run.lam, run.gam, run.weights,
-                                           use_interp, create_graph=True)
-                values[-1].sum().backward()
+                values = self._recorded_step(module, xb, gxb, run, use_interp)
             run.optimizer.step()
             if before is not None:
                 with torch.no_grad():
@@ -630,6 +632,26 @@ class WaveletDistiller:
             sums = stacked if sums is None else sums + stacked
             count += len(xb)
         return (sums / count).double().cpu().numpy()
+
+    def _recorded_step(self, module, xb, gxb, run, use_interp):
+        """Loss terms of one batch, their gradient accumulated into the filter's parameters by autograd.
+
+        The batch is cut into micro-batches of at most :data:`MICRO_BATCH_VALUES` values over the whole grid
+        (``G x b x signal size``), each weighted by its share of the batch. Every term is a batch mean or does
+        not depend on the batch (validity), so the weighted sum is the batch's loss and its gradient the
+        batch's gradient (up to rounding): only the memory of the recorded graph shrinks.
+        """
+        n_grid, size = run.lam.shape[0], int(np.prod(xb.shape[1:]))
+        step = max(1, MICRO_BATCH_VALUES // max(1, n_grid * size))
+        values = None
+        for start in range(0, xb.shape[0], step):
+            part = slice(start, start + step)
+            share = (min(start + step, xb.shape[0]) - start) / xb.shape[0]
+            terms = self._step_losses(module(), xb[part], None if gxb is None else gxb[part], run.teacher, run.lam,
+                                      run.gam, run.weights, use_interp, create_graph=True) * share
+            terms[-1].sum().backward()
+            values = terms.detach() if values is None else values + terms.detach()
+        return values
 
     def _report_epoch(self, epoch, history, val, progress, on_epoch):
         """Call ``on_epoch`` and ``progress`` with the grid's mean losses after ``epoch``."""

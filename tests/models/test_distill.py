@@ -244,3 +244,25 @@ def test_a_filter_array_starts_the_fit_like_its_name(data):
     np.testing.assert_allclose(by_array.filters_, by_name.filters_, rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match="wave"):
         small(wave=np.ones((2, 4))).fit(data, teacher)
+
+
+def test_micro_batches_learn_the_same_filters_as_whole_batches(monkeypatch):
+    """Cutting a recorded step into micro-batches (memory) changes neither the loss nor the gradient."""
+    from awd_studio.models import distill as distill_module
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(48, 16, 16))
+    torch.manual_seed(0)
+    teacher = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 1)).double()
+
+    def fit():
+        model = WaveletDistiller(wave="db2", levels=2, mode="zero", parametrization="free", grid=[(1e-3, 1e-2), (0.0, 0.1)],
+                                 epochs=2, batch_size=16, seed=0, dtype="float64")
+        return model.fit(X, teacher)
+
+    whole = fit()
+    monkeypatch.setattr(distill_module, "MICRO_BATCH_VALUES", 2 * 5 * 256)  # 5 maps per micro-batch: 16 = 5 + 5 + 5 + 1
+    cut = fit()
+    assert np.abs(whole.filters_ - cut.filters_).max() < 1e-10
+    for term in whole.history_:
+        assert np.allclose(whole.history_[term], cut.history_[term], rtol=1e-9, atol=1e-12)
