@@ -32,3 +32,17 @@ def test_use_job_threads_sets_torch():
         assert use_job_threads({}) == available_cores() == torch.get_num_threads()
     finally:
         torch.set_num_threads(before)
+
+
+def test_single_threaded_blas_limits_numpy_blas_and_restores_it():
+    from threadpoolctl import threadpool_info
+
+    from awd_studio.models.cores import single_threaded_blas
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    before = blas_threads()
+    with single_threaded_blas():
+        assert blas_threads() and all(n == 1 for n in blas_threads())
+    assert blas_threads() == before
