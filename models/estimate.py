@@ -32,9 +32,13 @@ _EXACT_PATH_FACTOR = {"mlp": 2.0, "lstm": 29.0, "cnn": 8.0, "resnet18": 40.0}
 #: threads, so more threads are counted as 2 (the estimate errs long).
 _THREAD_SPEEDUP = {1: 1.0, 2: 1.8}
 #: Teacher training with its default epochs, seconds per sample per input value / 30, measured on the
-#: built-in examples (2 threads): LSTM on cme 9.9 s, CNN on lensing 29.7 s, MLP on synthetic 3.6 s.
-#: ResNet18 is a guess (about 100 times the small CNN).
-_TEACHER_COST = {"mlp": 8e-7, "lstm": 3e-6, "cnn": 2e-7, "resnet18": 2e-5}
+#: built-in examples (2 threads, bench/end_to_end.py on the shared machine): LSTM on cme 12-27 s, CNN on
+#: lensing 22-41 s, MLP on synthetic 13 s. ResNet18 is a guess (about 100 times the small CNN).
+_TEACHER_COST = {"mlp": 3e-6, "lstm": 5e-6, "cnn": 3e-7, "resnet18": 2e-5}
+#: Selection and students (cross-validation of every grid point and the initial wavelet, each grid point's own
+#: student, figures), seconds per grid point on 2 threads: series per 3000 training series, maps per 1000
+#: maps of 64 x 64 (bench/end_to_end.py: cme paper grid 16 s for 105 points, lensing default 16-26 s for 15).
+_SELECTION_COST = {"timeseries": 0.15, "image": 1.3}
 
 
 #: The scattering student (option ``student: scattering``): seconds per training sample, per epoch and per input
@@ -106,10 +110,10 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     arch = DEFAULT_TEACHER.get(kind, "mlp") if teacher == "auto" else teacher
     if kind == "timeseries":
         per_epoch = _loglog(_SERIES_EPOCH_S, size) * n / 1000.0 * _loglog(_SERIES_GRID_FACTOR, grid)
-        cross_validation = 0.05 * grid
+        cross_validation = _SELECTION_COST[kind] * (grid + 1) * n / 3000.0
     else:
         per_epoch = _loglog(_MAPS_EPOCH_S, size) * n / 200.0 * _loglog(_MAPS_GRID_FACTOR, grid)
-        cross_validation = 0.5 * grid * n / 1000.0 * size / 4096.0
+        cross_validation = _SELECTION_COST[kind] * (grid + 1) * n / 1000.0 * size / 4096.0
     if parametrization == "free" and gradient_path in ("straight_through", "exact"):
         per_epoch *= _EXACT_PATH_FACTOR.get(arch, 10.0) * (8.0 if attribution == "integrated_gradients" else 1.0)
     per_epoch /= _thread_speedup(job_threads() if threads is None else threads)
