@@ -8,11 +8,13 @@ a positive integer caps the threads (``1`` for one thread, e.g. several workers 
 """
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 from threadpoolctl import threadpool_limits
 
-__all__ = ["JOB_THREADS_ENV", "available_cores", "job_threads", "use_job_threads", "single_threaded_blas"]
+__all__ = ["JOB_THREADS_ENV", "available_cores", "job_threads", "use_job_threads", "single_threaded_blas",
+           "map_on_job_threads"]
 
 #: Environment variable naming the threads of one job: a positive integer, or ``all`` (the default).
 JOB_THREADS_ENV = "AWD_JOB_THREADS"
@@ -79,3 +81,35 @@ def single_threaded_blas():
         Use as ``with single_threaded_blas(): ...``.
     """
     return threadpool_limits(limits=1, user_api="blas")
+
+
+def map_on_job_threads(function, items, on_result=None):
+    """``[function(item) for item in items]``, computed on the job's threads (:func:`job_threads`).
+
+    For independent pieces of work that release the GIL (numpy, numba ``nogil``, LAPACK). If anything raises,
+    including a signal's exception in the waiting thread (Celery's soft time limit), the calls not yet started
+    are cancelled, so the job stops after the ones running finish.
+
+    Parameters
+    ----------
+    function : callable
+    items : sequence
+    on_result : callable, optional
+        ``on_result(index)``, called in the calling thread as each result arrives, in order.
+
+    Returns
+    -------
+    list
+        The results, in the order of ``items``.
+    """
+    pool = ThreadPoolExecutor(max_workers=job_threads())
+    try:
+        futures = [pool.submit(function, item) for item in items]
+        results = []
+        for index, future in enumerate(futures):
+            results.append(future.result())
+            if on_result is not None:
+                on_result(index)
+        return results
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

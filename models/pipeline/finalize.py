@@ -5,7 +5,6 @@
 """
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ from awd_studio.models import __version__, plots
 from awd_studio.models import filters as _filters
 from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
-from awd_studio.models.cores import job_threads, single_threaded_blas, use_job_threads
+from awd_studio.models.cores import map_on_job_threads, single_threaded_blas, use_job_threads
 from awd_studio.models.losses import validity_terms
 from awd_studio.models.pipeline.bundle import (
     Activation,
@@ -190,15 +189,10 @@ def _cross_validate(job: _Job, filters, progress) -> dict:
     peaks = SplitPeaks(_predictors.peak_patches(job.X_train), splits) if job.kind == "image" else None
     fold = {"mean": job.fold_scores("mean", splits)}
     # the candidates' students are independent: one per core (their BLAS calls are single-threaded here)
-    with ThreadPoolExecutor(max_workers=job_threads()) as pool:
-        pending = [pool.submit(job.fold_scores, h, splits, peaks) for h in [job.h_init, *filters]]
-        fold["baseline_wavelet"] = pending[0].result()
-        grid_fold = []
-        for i, future in enumerate(pending[1:]):
-            grid_fold.append(future.result())
-            report(progress, "select", (i + 1) / (len(job.grid) + 1),
-                   f"cross-validated grid point {i + 1}/{len(job.grid)}")
-    grid_fold = np.asarray(grid_fold)
+    scores = map_on_job_threads(lambda h: job.fold_scores(h, splits, peaks), [job.h_init, *filters],
+                                on_result=lambda i: report(progress, "select", (i + 1) / (len(job.grid) + 2),
+                                                           f"cross-validated candidate {i + 1}/{len(job.grid) + 1}"))
+    fold["baseline_wavelet"], grid_fold = scores[0], np.asarray(scores[1:])
     sel = select_wavelet(grid_fold, fold["baseline_wavelet"], [g for _, g in job.grid], config.cv_folds,
                          config.selection_rule)
     fold["awd"], fold["awd_no_interp"] = grid_fold[sel["best"]], grid_fold[sel["best_no_interp"]]
@@ -258,15 +252,16 @@ def _grid_students(job: _Job, filters, grid, progress):
         return model, model.fit(make_input(job.X_train), job.fit_y).predict(make_input(job.X_test))
 
     out = []
-    with ThreadPoolExecutor(max_workers=job_threads()) as pool:  # independent fits: one per core
-        for i, (model, pred) in enumerate(pool.map(fit_one, filters)):
-            report(progress, "students", (i + 1) / len(filters), f"student of grid point {i + 1}/{len(filters)}")
-            y_pred = column(pred, job.column, len(job.y_test))
-            grid[i].test = TestScores(r2=float(_metrics.r2_score(job.y_test, y_pred)),
-                                      rmse=float(_metrics.rmse(job.y_test, y_pred)))
-            record, arrays = _student_record(job, f"grid{i}", model, filters[i])
-            grid[i].student = Student(**record)
-            out.append((record, arrays))
+    fitted = map_on_job_threads(fit_one, filters,  # independent fits: one per core
+                                on_result=lambda i: report(progress, "students", (i + 1) / len(filters),
+                                                           f"student of grid point {i + 1}/{len(filters)}"))
+    for i, (model, pred) in enumerate(fitted):
+        y_pred = column(pred, job.column, len(job.y_test))
+        grid[i].test = TestScores(r2=float(_metrics.r2_score(job.y_test, y_pred)),
+                                  rmse=float(_metrics.rmse(job.y_test, y_pred)))
+        record, arrays = _student_record(job, f"grid{i}", model, filters[i])
+        grid[i].student = Student(**record)
+        out.append((record, arrays))
     return out
 
 

@@ -46,3 +46,28 @@ def test_single_threaded_blas_limits_numpy_blas_and_restores_it():
     with single_threaded_blas():
         assert blas_threads() and all(n == 1 for n in blas_threads())
     assert blas_threads() == before
+
+
+def test_map_on_job_threads_keeps_order_and_cancels_what_has_not_started():
+    import threading
+    import time
+
+    from awd_studio.models.cores import map_on_job_threads
+
+    seen = []
+    assert map_on_job_threads(lambda x: x * x, range(7), on_result=seen.append) == [0, 1, 4, 9, 16, 25, 36]
+    assert seen == list(range(7))
+
+    started, lock = [], threading.Lock()
+
+    def work(x):
+        with lock:
+            started.append(x)
+        if x == 0:
+            raise ValueError("the first call fails")
+        time.sleep(0.05)
+        return x
+
+    with pytest.raises(ValueError, match="first call"):
+        map_on_job_threads(work, range(50))
+    assert len(started) < 50  # the calls queued behind the failure never ran
