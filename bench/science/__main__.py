@@ -17,7 +17,7 @@ Cases
                two paths differ for the LSTM teacher) and ``gradient_path`` ``eq8`` (the gradient of eq. 8's loss)
                or ``straight_through`` (awave-compatible); same data and seeds as ``cme``
 ``cme_eq8_small``, ``cme_straight_small``  the same on a small grid (lambda 7e-4, gammas 0, 1e-3, 1e-2, 1e-1,
-               20 epochs) that finishes on a shared 2-core machine (:mod:`bench.science.gradient_paths`)
+               10 epochs) that finishes on a shared 2-core machine (:mod:`bench.science.gradient_paths`)
 ``covid``      independent check: the Monash archive's Covid3Month (real data; 140 train / 61 test series
                of length 84); read from ``--covid DIR`` (a folder holding ``Covid3Month_TRAIN.ts`` and
                ``Covid3Month_TEST.ts``, e.g. unpacked from the aeon wheel); skipped when not given
