@@ -80,17 +80,21 @@ def pair_summary(eq8, straight):
         ``distance_interp``: relative filter distance between the paths (:func:`filter_distance`) at the
         selected points and at gamma > 0 points of the same (lambda, gamma), the best-CV one of eq8.
     """
+    from awd_studio.models.filters import lowpass_filter
+
     out = {"paths": {}}
     for name, row in (("eq8", eq8), ("straight_through", straight)):
         grid = row["grid"]
         sel = row["selected"]["index"]
         best = best_interpreting_point(grid)
+        h_init = lowpass_filter(row.get("config", {}).get("wave", "db5"))
         out["paths"][name] = {
             "selected_gamma": grid[sel]["gamma"], "selected_test_r2": row["models"]["awd"]["r2"],
             "selected_cv": grid[sel]["cv_score"], "cv_gain": row["selection"]["cv_gain"],
             "interp_gamma": None if best is None else grid[best]["gamma"],
             "interp_cv": None if best is None else grid[best]["cv_score"],
             "interp_test_r2": None if best is None else grid[best]["test_r2"],
+            "moved": None if best is None else filter_distance(h_init, grid[best]["h"]),
             "wall": row["wall_seconds"], "cpu": row.get("cpu_seconds")}
     ge, gs = eq8["grid"], straight["grid"]
     out["distance_selected"] = filter_distance(ge[eq8["selected"]["index"]]["h"],
@@ -141,16 +145,17 @@ def report_lines(by_case):
                   "repeated CV selects and on the gamma > 0 point with the best CV score; the CV score (mean "
                   "CV R²) of those points; the distance between the two paths' learned low-pass filters "
                   "(‖h_eq8 − h_st‖ / ‖h_eq8‖) at the selected points and at the eq8 run's best gamma > 0 "
-                  "point; wall and CPU seconds of the whole job (one thread, shared machine).", "",
+                  "point, beside how far each path moved that point's filter from the initial wavelet's; wall and "
+                  "CPU seconds of the whole job (one thread, shared machine).", "",
                   "| seed | path | selected γ | test R² (selected) | CV R² (selected) | best γ > 0 | "
-                  "test R² (best γ > 0) | CV R² (best γ > 0) | wall (s) | CPU (s) |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
+                  "test R² (best γ > 0) | CV R² (best γ > 0) | ‖h − h_init‖ / ‖h_init‖ (best γ > 0) | wall (s) | "
+                  "CPU (s) |", "|---|---|---|---|---|---|---|---|---|---|---|"]
         for s in seeds:
             for name, p in summaries[s]["paths"].items():
                 lines.append(f"| {s} | {name} | {p['selected_gamma']:g} | {p['selected_test_r2']:.4f} | "
                              f"{p['selected_cv']:.4f} | {_fmt(p['interp_gamma'], '{:g}')} | "
                              f"{_fmt(p['interp_test_r2'], '{:.4f}')} | {_fmt(p['interp_cv'], '{:.4f}')} | "
-                             f"{p['wall']:.0f} | {_fmt(p['cpu'], '{:.0f}')} |")
+                             f"{_fmt(p['moved'], '{:.3g}')} | {p['wall']:.0f} | {_fmt(p['cpu'], '{:.0f}')} |")
         lines += ["", "| seed | filter distance, selected points | filter distance, best γ > 0 point | "
                   "filter distance by γ |", "|---|---|---|---|"]
         for s in seeds:

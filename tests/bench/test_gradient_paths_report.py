@@ -3,6 +3,7 @@ states the numbers and the conclusion the stored runs support."""
 
 import numpy as np
 
+from awd_studio.models.filters import lowpass_filter
 from bench.science import gradient_paths as gp
 from bench.science.__main__ import CASE_CONFIG, CASES, DATA_OF
 
@@ -10,8 +11,9 @@ from bench.science.__main__ import CASE_CONFIG, CASES, DATA_OF
 def _run(case, seed, path_shift, cpu):
     """A stored run of the small grid whose filters and scores move with ``path_shift``."""
     gammas = gp.SMALL_GRID["gammas"]
+    h_init = lowpass_filter("db5")
     grid = [{"lambda": 7e-4, "gamma": g, "cv_score": 0.5 + 0.01 * i + path_shift, "test_r2": 0.4 + 0.01 * i
-             + path_shift, "h": [1.0, 1.0 + path_shift * (g > 0)]} for i, g in enumerate(gammas)]
+             + path_shift, "h": (h_init + path_shift * (g > 0)).tolist()} for i, g in enumerate(gammas)]
     return {"case": case, "seed": seed, "grid": grid, "selected": {"index": 3}, "wall_seconds": 10.0,
             "cpu_seconds": cpu, "models": {"awd": {"r2": grid[3]["test_r2"]}}, "selection": {"cv_gain": 0.01}}
 
