@@ -95,7 +95,8 @@ def pair_summary(eq8, straight):
             "interp_cv": None if best is None else grid[best]["cv_score"],
             "interp_test_r2": None if best is None else grid[best]["test_r2"],
             "moved": None if best is None else filter_distance(h_init, grid[best]["h"]),
-            "wall": row["wall_seconds"], "cpu": row.get("cpu_seconds")}
+            "wall": row["wall_seconds"], "cpu": row.get("cpu_seconds"),
+            "epoch_seconds": row.get("timings", {}).get("distill_seconds_per_epoch")}
     ge, gs = eq8["grid"], straight["grid"]
     out["distance_selected"] = filter_distance(ge[eq8["selected"]["index"]]["h"],
                                                gs[straight["selected"]["index"]]["h"])
@@ -145,17 +146,20 @@ def report_lines(by_case):
                   "repeated CV selects and on the gamma > 0 point with the best CV score; the CV score (mean "
                   "CV R²) of those points; the distance between the two paths' learned low-pass filters "
                   "(‖h_eq8 − h_st‖ / ‖h_eq8‖) at the selected points and at the eq8 run's best gamma > 0 "
-                  "point, beside how far each path moved that point's filter from the initial wavelet's; wall and "
-                  "CPU seconds of the whole job (one thread, shared machine).", "",
+                  "point, beside how far each path moved that point's filter from the initial wavelet's; the "
+                  "distillation's wall seconds per epoch (all grid points); wall and CPU seconds of the whole job "
+                  "(one thread, shared machine; they include training the teacher, whose time varied with the "
+                  "machine's load).", "",
                   "| seed | path | selected γ | test R² (selected) | CV R² (selected) | best γ > 0 | "
-                  "test R² (best γ > 0) | CV R² (best γ > 0) | ‖h − h_init‖ / ‖h_init‖ (best γ > 0) | wall (s) | "
-                  "CPU (s) |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "test R² (best γ > 0) | CV R² (best γ > 0) | ‖h − h_init‖ / ‖h_init‖ (best γ > 0) | "
+                  "distillation s / epoch | wall (s) | CPU (s) |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for s in seeds:
             for name, p in summaries[s]["paths"].items():
                 lines.append(f"| {s} | {name} | {p['selected_gamma']:g} | {p['selected_test_r2']:.4f} | "
                              f"{p['selected_cv']:.4f} | {_fmt(p['interp_gamma'], '{:g}')} | "
                              f"{_fmt(p['interp_test_r2'], '{:.4f}')} | {_fmt(p['interp_cv'], '{:.4f}')} | "
-                             f"{_fmt(p['moved'], '{:.3g}')} | {p['wall']:.0f} | {_fmt(p['cpu'], '{:.0f}')} |")
+                             f"{_fmt(p['moved'], '{:.3g}')} | {_fmt(p['epoch_seconds'], '{:.3g}')} | "
+                             f"{p['wall']:.0f} | {_fmt(p['cpu'], '{:.0f}')} |")
         lines += ["", "| seed | filter distance, selected points | filter distance, best γ > 0 point | "
                   "filter distance by γ |", "|---|---|---|---|"]
         for s in seeds:
