@@ -149,8 +149,8 @@ def report_lines(by_case):
                   "(‖h_eq8 − h_st‖ / ‖h_eq8‖) at the selected points and at the eq8 run's best gamma > 0 "
                   "point, beside how far each path moved that point's filter from the initial wavelet's; the "
                   "distillation's wall seconds per epoch (all grid points); wall and CPU seconds of the whole job "
-                  "(one thread, shared machine; they include training the teacher, whose time varied with the "
-                  "machine's load).", "",
+                  "(the job's threads on the shared 2-core machine; they include training the teacher, whose time "
+                  "varied with the machine's load).", "",
                   "| seed | path | selected γ | test R² (selected) | CV R² (selected) | best γ > 0 | "
                   "test R² (best γ > 0) | CV R² (best γ > 0) | ‖h − h_init‖ / ‖h_init‖ (best γ > 0) | "
                   "distillation s / epoch | wall (s) | CPU (s) |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
