@@ -16,6 +16,8 @@ Cases
 ``cme_eq8``, ``cme_straight``  the gradient paths compared: the CME example with the free filter (where the
                two paths differ for the LSTM teacher) and ``gradient_path`` ``eq8`` (the gradient of eq. 8's loss)
                or ``straight_through`` (awave-compatible); same data and seeds as ``cme``
+``cme_eq8_small``, ``cme_straight_small``  the same on a small grid (lambda 7e-4, gammas 0, 1e-3, 1e-2, 1e-1,
+               10 epochs) that finishes on a shared 2-core machine (:mod:`bench.science.gradient_paths`)
 ``covid``      independent check: the Monash archive's Covid3Month (real data; 140 train / 61 test series
                of length 84); read from ``--covid DIR`` (a folder holding ``Covid3Month_TRAIN.ts`` and
                ``Covid3Month_TEST.ts``, e.g. unpacked from the aeon wheel); skipped when not given
@@ -29,9 +31,11 @@ import sys
 import time
 from pathlib import Path
 
+from bench.science import gradient_paths
+
 REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / "bench" / ".work" / "science"
-CASES = ("synthetic", "cme", "lensing", "halo", "covid", "cme_eq8", "cme_straight")
+CASES = ("synthetic", "cme", "lensing", "halo", "covid", *gradient_paths.CASE_CONFIG)
 #: Pipeline settings per case beyond the defaults.
 CASE_CONFIG = {
     "synthetic": {"wave": "sym5", "grid_preset": "synthetic", "teacher": "mlp"},
@@ -39,11 +43,10 @@ CASE_CONFIG = {
     "lensing": {},
     "halo": {},
     "covid": {},
-    "cme_eq8": {"parametrization": "free", "gradient_path": "eq8"},
-    "cme_straight": {"parametrization": "free", "gradient_path": "straight_through"},
+    **gradient_paths.CASE_CONFIG,
 }
 #: Cases that read another case's data.
-DATA_OF = {"cme_eq8": "cme", "cme_straight": "cme"}
+DATA_OF = {case: "cme" for case in gradient_paths.CASE_CONFIG}
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
        "PYTHONPATH": str(REPO)}
 
@@ -110,6 +113,8 @@ def run_one(case, seed, covid_dir):
     for key in ("distance_to_truth", "init_distance_to_truth", "distance_to_init"):
         if key in bundle["wavelet"]:
             row[key] = bundle["wavelet"][key]
+    if case in gradient_paths.CASE_CONFIG:
+        row["grid"] = gradient_paths.grid_rows(bundle)
     if case in ("lensing", "halo"):
         row["map_students"] = map_student_ablation(data)
     return row
@@ -144,15 +149,55 @@ def map_student_ablation(data):
     return out
 
 
+def _children_cpu_seconds():
+    """User + system CPU seconds of this process's finished children so far."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def load_rows(path):
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def run_cases(cases, seeds, covid, store):
+    """Run every (case, seed) not yet in ``store`` (JSON lines), each in a fresh one-thread subprocess, one at
+    a time, appending its row (with the child's CPU seconds) to ``store``."""
+    done = {(r["case"], r["seed"]) for r in load_rows(store)}
+    for case in cases:
+        if case == "covid" and not covid:
+            log("covid: no --covid folder (or $AWD_COVID3MONTH_DIR); skipped")
+            continue
+        for seed in seeds:
+            if (case, seed) in done:
+                continue
+            log(f"{case} seed {seed}")
+            cmd = [sys.executable, "-m", "bench.science", "--one", case, str(seed)]
+            if covid:
+                cmd += ["--covid", covid]
+            cpu_before = _children_cpu_seconds()
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=ENV, cwd=REPO)
+            cpu_seconds = _children_cpu_seconds() - cpu_before
+            lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("SCIENCE_JSON ")]
+            if proc.returncode != 0 or not lines:
+                log(f"{case} seed {seed} failed:\n{proc.stderr[-2000:]}")
+                continue
+            row = json.loads(lines[-1][len("SCIENCE_JSON "):])
+            row["cpu_seconds"] = cpu_seconds  # user + system seconds of the child and its processes
+            with store.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+            log(f"{case} seed {seed}: {row['wall_seconds']:.0f} s wall, {cpu_seconds:.0f} s CPU; "
+                f"{row['verdict']['text']}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.science", description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", default="synthetic,cme,lensing,halo,covid,cme_eq8,cme_straight")
+    parser.add_argument("--cases", default="synthetic,cme,lensing,halo,covid,cme_eq8,cme_straight",
+                        help="comma-separated cases; cme_eq8_small,cme_straight_small compare the gradient paths "
+                             "on a small grid (about 30-40 CPU-minutes for 3 seeds)")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--covid", default=os.environ.get("AWD_COVID3MONTH_DIR"),
                         help="folder with Covid3Month_TRAIN.ts / _TEST.ts (default: $AWD_COVID3MONTH_DIR)")
@@ -175,27 +220,7 @@ def main(argv=None):
         parser.error(f"unknown case {unknown[0]}; pass some of {', '.join(CASES)}")
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     if not args.report_only:
-        done = {(r["case"], r["seed"]) for r in load_rows(store)}
-        for case in cases:
-            if case == "covid" and not args.covid:
-                log("covid: no --covid folder (or $AWD_COVID3MONTH_DIR); skipped")
-                continue
-            for seed in seeds:
-                if (case, seed) in done:
-                    continue
-                log(f"{case} seed {seed}")
-                cmd = [sys.executable, "-m", "bench.science", "--one", case, str(seed)]
-                if args.covid:
-                    cmd += ["--covid", args.covid]
-                proc = subprocess.run(cmd, capture_output=True, text=True, env=ENV, cwd=REPO)
-                lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("SCIENCE_JSON ")]
-                if proc.returncode != 0 or not lines:
-                    log(f"{case} seed {seed} failed:\n{proc.stderr[-2000:]}")
-                    continue
-                with store.open("a") as f:
-                    f.write(lines[-1][len("SCIENCE_JSON "):] + "\n")
-                row = json.loads(lines[-1][len("SCIENCE_JSON "):])
-                log(f"{case} seed {seed}: {row['wall_seconds']:.0f} s; {row['verdict']['text']}")
+        run_cases(cases, seeds, args.covid, store)
     from bench.science.report import write_report
 
     write_report(load_rows(store), Path(args.out))

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.science import gradient_paths
+
 #: The paper's Table 1 (CME, test R²) and Table 2 (cosmology, test RMSE of Omega_m x 1e-2).
 PAPER = {
     "cme": {"awd": 0.262, "awd_no_interp": 0.231, "baseline_wavelet": 0.197, "teacher": 0.237},
@@ -126,34 +128,6 @@ def _ablation(rows):
     return lines
 
 
-def _gradient_paths(by_case):
-    """Side by side, per seed: the two gradient paths on the same data (free filter, LSTM teacher)."""
-    eq8 = {r["seed"]: r for r in by_case.get("cme_eq8", [])}
-    st = {r["seed"]: r for r in by_case.get("cme_straight", [])}
-    seeds = sorted(set(eq8) & set(st))
-    if not seeds:
-        return []
-    lines = ["## Which gradient path gives better wavelets (CME, free filter, LSTM teacher)", "",
-             "Same data, seed and grid; only `gradient_path` differs. Test R² of the student on the selected "
-             "grid point's wavelet (higher is better), the CV gain over the initial wavelet, the selected point's "
-             "last-epoch interpretation and total training loss (lower is better: both paths minimise the same "
-             "loss), and the wall time of the whole job (one thread).", "",
-             "| seed | path | test R² AWD | CV gain vs initial | interpretation loss | total loss | wall (s) |",
-             "|---|---|---|---|---|---|---|"]
-    for seed in seeds:
-        for name, r in (("eq8", eq8[seed]), ("straight_through", st[seed])):
-            losses = r.get("best_train_loss") or {}
-            lines.append(f"| {seed} | {name} | {r['models']['awd']['r2']:.4f} | {r['selection']['cv_gain']:+.4f} | "
-                         f"{losses.get('interpretation', float('nan')):.4g} | "
-                         f"{losses.get('train_loss', losses.get('total', float('nan'))):.4g} | "
-                         f"{r['wall_seconds']:.0f} |")
-    d_r2 = [eq8[s]["models"]["awd"]["r2"] - st[s]["models"]["awd"]["r2"] for s in seeds]
-    lines += ["", f"Test R² of AWD, eq8 − straight_through: {_ms(d_r2, '{:+.4f}')} over {len(seeds)} seeds; wall "
-              f"time eq8 / straight_through: {np.mean([eq8[s]['wall_seconds'] for s in seeds]):.0f} s / "
-              f"{np.mean([st[s]['wall_seconds'] for s in seeds]):.0f} s.", ""]
-    return lines
-
-
 def write_report(rows, out):
     """Write the Markdown report of all stored runs to ``out``."""
     by_case = {}
@@ -189,7 +163,7 @@ def write_report(rows, out):
         if "map_students" in case_rows[0]:
             lines += ["Peak-count students without distillation, test RMSE of Omega_m x 1e-2 (the χ² student's class "
                       "definition and covariance):", ""] + _ablation(case_rows) + [""]
-    lines += _gradient_paths(by_case)
+    lines += gradient_paths.section(by_case)
     lines += ["## Every run: selection, paired test interval, verdict", ""] + _runs_table(rows) + [""]
     lines += ["## Targets the science benchmark checks", ""] + _targets(by_case) + [""]
     lines += ["## The paper's numbers", "",
