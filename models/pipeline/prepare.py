@@ -13,6 +13,7 @@ import torch
 from awd_studio.models import metrics as _metrics
 from awd_studio.models import teachers as _teachers
 from awd_studio.models import wavelets as _wavelets
+from awd_studio.models.attributions import gradient_batch_size
 from awd_studio.models.cores import use_job_threads
 from awd_studio.models.data import load_dataset, split_dataset
 from awd_studio.models.device import resolve_device
@@ -216,16 +217,20 @@ def check_teacher_is_finite(teacher, X_train):
     """
     param = next(teacher.parameters(), None)
     device, dtype = (param.device, param.dtype) if param is not None else (torch.device("cpu"), torch.float32)
-    x = torch.as_tensor(np.asarray(X_train[:TEACHER_CHECK_SAMPLES]), dtype=dtype, device=device).requires_grad_(True)
-    with torch.enable_grad():
-        out = teacher(x)
-        bad_out = int((~torch.isfinite(out.detach())).reshape(len(x), -1).any(1).sum())
-        grad = torch.autograd.grad(out.sum(), x, allow_unused=True)[0] if out.requires_grad else None
-    bad_grad = 0 if grad is None else int((~torch.isfinite(grad)).reshape(len(x), -1).any(1).sum())
+    X = np.asarray(X_train[:TEACHER_CHECK_SAMPLES])
+    bad_out = bad_grad = 0
+    step = gradient_batch_size(X.shape[1:], len(X))  # bounded memory for large samples
+    for start in range(0, len(X), step):
+        x = torch.as_tensor(X[start:start + step], dtype=dtype, device=device).requires_grad_(True)
+        with torch.enable_grad():
+            out = teacher(x)
+            bad_out += int((~torch.isfinite(out.detach())).reshape(len(x), -1).any(1).sum())
+            grad = torch.autograd.grad(out.sum(), x, allow_unused=True)[0] if out.requires_grad else None
+        bad_grad += 0 if grad is None else int((~torch.isfinite(grad)).reshape(len(x), -1).any(1).sum())
     if bad_out or bad_grad:
         what = "outputs" if bad_out else "input gradients (the saliency AWD distils)"
         raise InputError("teacher", f"gives NaN or infinite {what} on {max(bad_out, bad_grad)} of the first "
-                         f"{len(x)} training samples",
+                         f"{len(X)} training samples",
                          "check the teacher on your data (its normalisation and input layout), or let AWD "
                          "Studio train one")
 

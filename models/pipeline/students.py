@@ -13,7 +13,7 @@ from awd_studio.models import filters as _filters
 from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
 from awd_studio.models import wavelets as _wavelets
-from awd_studio.models.attributions import trim_attributions
+from awd_studio.models.attributions import gradient_batch_size, trim_attributions
 from awd_studio.models.distill import TransformOperator
 from awd_studio.models.pipeline.prepare import scaled
 
@@ -79,20 +79,14 @@ def column(pred, target, n):
     return pred[:, target] if pred.shape[1] > 1 else pred[:, 0]
 
 
-#: Input values per batch of :func:`saliency` (the teacher's activations and their gradients scale with it):
-#: 256 series of 40 samples, 64 maps of 64 x 64. At 256 maps of 64 x 64 the CNN teacher's backward pass
-#: added about 150 MB to the job's peak memory.
-SALIENCY_BATCH_VALUES = 2**18
-
-
 def saliency(teacher, X, h, config, target, batch_size=256):
     """Saliency of each coefficient (flat, PyWavelets order) under filter h: shape (n, M).
 
-    ``batch_size`` is an upper bound: batches hold at most :data:`SALIENCY_BATCH_VALUES` input values.
+    ``batch_size`` is an upper bound (:func:`models.attributions.gradient_batch_size` bounds the memory).
     """
     x_all = torch.as_tensor(X, dtype=torch.float32)
     ht = torch.as_tensor(np.asarray(h)[None], dtype=torch.float32)
-    batch_size = max(1, min(batch_size, SALIENCY_BATCH_VALUES // max(1, int(np.prod(x_all.shape[1:])))))
+    batch_size = gradient_batch_size(x_all.shape[1:], batch_size)
     out = []
     for start in range(0, len(x_all), batch_size):
         xb = x_all[start:start + batch_size]
