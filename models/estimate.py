@@ -32,9 +32,10 @@ _EXACT_PATH_FACTOR = {"mlp": 2.0, "lstm": 29.0, "cnn": 8.0, "resnet18": 40.0}
 #: threads, so more threads are counted as 2 (the estimate errs long).
 _THREAD_SPEEDUP = {1: 1.0, 2: 1.8}
 #: Teacher training with its default epochs, seconds per sample per input value / 30, measured on the
-#: built-in examples (2 threads, bench/end_to_end.py on the shared machine): LSTM on cme 12-27 s, CNN on
-#: lensing 22-41 s, MLP on synthetic 13 s. ResNet18 is a guess (about 100 times the small CNN).
-_TEACHER_COST = {"mlp": 3e-6, "lstm": 5e-6, "cnn": 3e-7, "resnet18": 2e-5}
+#: built-in examples (bench/end_to_end.py; the LSTM and the MLP train on one thread, models.teachers): LSTM on
+#: cme 8-9 s, CNN on lensing 21-25 s (2 threads), MLP on synthetic 4.5 s. ResNet18 is a guess (about 100 times
+#: the small CNN).
+_TEACHER_COST = {"mlp": 1.2e-6, "lstm": 2.5e-6, "cnn": 2.5e-7, "resnet18": 2e-5}
 #: Selection and students (cross-validation of every grid point and the initial wavelet, each grid point's own
 #: student, figures), seconds per grid point on 2 threads: series per 3000 training series, maps per 1000
 #: maps of 64 x 64 (bench/end_to_end.py: cme paper grid 16 s for 105 points, lensing default 16-26 s for 15).

@@ -31,11 +31,11 @@ TRAINING_DEFAULTS = {
 }
 
 #: CPU threads used by :func:`train_teacher` when ``num_threads=None`` (``None``: torch's setting, which a job
-#: sets to its threads, :mod:`models.cores`). Two threads once made the LSTM and the CNN 5-10 times slower than
-#: one on the busy 2-core machine: OpenMP's waiting threads spun. With ``OMP_WAIT_POLICY=PASSIVE`` (set when
-#: awd_studio is imported) two threads trained them faster than one on the same machine under load ~15 (3
-#: epochs, interleaved: LSTM on 1000 CME series 2.0-2.7x, CNN on 300 maps 1.2-1.4x).
-DEFAULT_THREADS = {"mlp": None, "lstm": None, "cnn": None, "resnet18": None}
+#: sets to its threads, :mod:`models.cores`). Measured on the quiet 2-core machine (4 epochs, 2 interleaved
+#: repeats, ``OMP_WAIT_POLICY=PASSIVE``): the LSTM on the CME example took 0.53-0.56 s on one thread and
+#: 2.02-2.03 s on two, the MLP on the synthetic example 0.07-0.08 s against 0.18-0.19 s (their operations are
+#: too small to pay for waking a second thread), the CNN on the lensing maps 3.55-3.63 s against 2.34-2.36 s.
+DEFAULT_THREADS = {"mlp": 1, "lstm": 1, "cnn": None, "resnet18": None}
 
 
 def _as_float32(X, field):
