@@ -5,6 +5,7 @@
 """
 
 import time
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -177,6 +178,16 @@ class _Job:
         self.X_view = scaled(self.X_test, self.scaling) if series else self.X_test
         self.teacher_view = teacher_on_scaled(self.teacher, self.scaling) if series else self.teacher
 
+    @cached_property
+    def peaks_train(self):
+        """The training maps' peaks, found once for the selection and every grid point's student."""
+        return _predictors.peak_patches(self.X_train)
+
+    @cached_property
+    def peaks_test(self):
+        """The test maps' peaks."""
+        return _predictors.peak_patches(self.X_test)
+
     def fold_scores(self, candidate, splits, peaks=None):
         return fold_scores(self.kind, candidate, self.config, self.X_train, self.y_train, self.y_train_all, splits,
                            self.scaling, peaks)
@@ -186,7 +197,7 @@ def _cross_validate(job: _Job, filters, progress) -> dict:
     """CV scores of every candidate on shared splits, and the choice between AWD and the initial wavelet."""
     config = job.config
     splits = cv_splits(len(job.X_train), config.cv_folds, config.cv_repeats, config.seed)
-    peaks = SplitPeaks(_predictors.peak_patches(job.X_train), splits) if job.kind == "image" else None
+    peaks = SplitPeaks(job.peaks_train, splits) if job.kind == "image" else None
     fold = {"mean": job.fold_scores("mean", splits)}
     # the candidates' students are independent: one per core (their BLAS calls are single-threaded here)
     scores = map_on_job_threads(lambda h: job.fold_scores(h, splits, peaks), [job.h_init, *filters],
@@ -242,13 +253,10 @@ def _grid_students(job: _Job, filters, grid, progress):
     """Each grid point's own student, fitted on the training split and scored on the test split, so that the
     results page can show the student of any point it inspects; sets ``grid[i].test`` and ``grid[i].student``
     and returns each point's ``(record, arrays)``."""
-    if job.kind == "image":  # the peaks do not depend on the filter: find them once for every point
-        peaks_train, peaks_test = _predictors.peak_patches(job.X_train), _predictors.peak_patches(job.X_test)
-
     def fit_one(h):
         model, make_input, _ = student(job.kind, h, job.config, job.scaling)
-        if job.kind == "image":
-            return model, model.fit_peaks(peaks_train, job.fit_y).predict_peaks(peaks_test)
+        if job.kind == "image":  # the peaks do not depend on the filter: found once (_Job)
+            return model, model.fit_peaks(job.peaks_train, job.fit_y).predict_peaks(job.peaks_test)
         return model, model.fit(make_input(job.X_train), job.fit_y).predict(make_input(job.X_test))
 
     out = []

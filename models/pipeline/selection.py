@@ -45,7 +45,7 @@ class SplitPeaks:
 
     Each split's peaks are cut when a candidate asks for them (keeping every cut at once would hold the
     peaks' neighbourhoods ``2 R K`` times); the percentiles of each training split's peak heights, which every
-    candidate's student needs, are computed once here.
+    candidate's student needs, are kept from the first candidate that computed them.
 
     Parameters
     ----------
@@ -56,12 +56,14 @@ class SplitPeaks:
 
     def __init__(self, peaks, splits):
         self.peaks, self.splits = peaks, splits
-        self.height_quantiles = [peaks.subset(tr).height_quantiles for tr, _ in splits]
+        self.height_quantiles = [None] * len(splits)  # filled as candidates compute them
 
     def __iter__(self):
-        """Yield ``(training peaks, validation peaks)`` split after split."""
-        for (tr, te), quantiles in zip(self.splits, self.height_quantiles):
-            yield self.peaks.subset(tr, height_quantiles=quantiles), self.peaks.subset(te)
+        """Yield ``(training indices, validation indices, training peaks, validation peaks)`` split after split."""
+        for i, (tr, te) in enumerate(self.splits):
+            train = self.peaks.subset(tr, height_quantiles=self.height_quantiles[i])
+            yield tr, te, train, self.peaks.subset(te)
+            self.height_quantiles[i] = train.height_quantiles  # computed by the student's fit, or given
 
 
 def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=None):
@@ -92,7 +94,7 @@ def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=Non
         peaks = peaks if peaks is not None else _predictors.peak_patches(X)  # peaks do not depend on the filter
         if not isinstance(peaks, SplitPeaks):
             peaks = SplitPeaks(peaks, splits)
-        for (tr, te), (peaks_tr, peaks_te) in zip(splits, peaks):
+        for tr, te, peaks_tr, peaks_te in peaks:  # the splits the peaks were cut for
             model.fit_peaks(peaks_tr, y_all[tr])
             scores.append(_metrics.r2_score(y[te], column(model.predict_peaks(peaks_te), config.target, len(te))))
     return np.nan_to_num(np.asarray(scores, dtype=float), nan=-1.0, posinf=-1.0, neginf=-1.0)
