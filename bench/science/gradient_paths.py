@@ -13,6 +13,8 @@ Each run stores, beside the product's scores, every grid point's gamma, CV score
 
 import numpy as np
 
+from bench.science.numbers import mean_sd
+
 #: The small grid: one sparsity weight, gamma = 0 plus three interpretation weights a decade apart.
 #: Sized from a measured straight-through run (4 points: ~30 CPU-s per epoch; the LSTM teacher ~145 CPU-s).
 SMALL_GRID = {"lambdas": [7e-4], "gammas": [0.0, 1e-3, 1e-2, 1e-1], "epochs": 10}
@@ -111,15 +113,6 @@ def _fmt(value, fmt):
     return "—" if value is None else fmt.format(value)
 
 
-def _mean_sd(values, fmt):
-    values = [v for v in values if v is not None]
-    if not values:
-        return "—"
-    if len(values) == 1:
-        return fmt.format(values[0])
-    return f"{fmt.format(np.mean(values))} ± {fmt.format(np.std(values, ddof=1)).lstrip('+')} (SD)"
-
-
 def report_lines(by_case):
     """Markdown of the gradient-path comparison for every pair of cases with runs of both paths.
 
@@ -176,13 +169,13 @@ def report_lines(by_case):
         per_epoch = [(summaries[s]["paths"]["eq8"]["epoch_seconds"],
                       summaries[s]["paths"]["straight_through"]["epoch_seconds"]) for s in seeds]
         ratio = [st / e8 for e8, st in per_epoch if e8 and st]
+        d = {key: mean_sd(values, "{:+.4f}", " (SD)") for key, values in diff.items()}
         lines += ["", f"eq8 − straight_through over {len(seeds)} seeds (mean ± SD of the per-seed differences): "
-                  f"test R² at the selected point {_mean_sd(diff['selected_test_r2'], '{:+.4f}')}; at the best "
-                  f"γ > 0 point {_mean_sd(diff['interp_test_r2'], '{:+.4f}')}; CV R² of the selected point "
-                  f"{_mean_sd(diff['selected_cv'], '{:+.4f}')}; CV R² of the best γ > 0 point "
-                  f"{_mean_sd(diff['interp_cv'], '{:+.4f}')}; test R² at the largest γ (where the two gradients "
-                  f"differ most) {_mean_sd(diff['largest_gamma_test_r2'], '{:+.4f}')}. Distillation seconds per "
-                  f"epoch, straight_through / eq8: {_mean_sd(ratio, '{:.0f}')}.", ""]
+                  f"test R² at the selected point {d['selected_test_r2']}; at the best γ > 0 point "
+                  f"{d['interp_test_r2']}; CV R² of the selected point {d['selected_cv']}; CV R² of the best γ > 0 "
+                  f"point {d['interp_cv']}; test R² at the largest γ (where the two gradients differ most) "
+                  f"{d['largest_gamma_test_r2']}. Distillation seconds per epoch, straight_through / eq8: "
+                  f"{mean_sd(ratio, '{:.0f}', ' (SD)')}.", ""]
         lines += [verdict_sentence(diff["interp_test_r2"], diff["interp_cv"]), ""]
     return lines
 

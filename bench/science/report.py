@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.science import gradient_paths
+from bench.science.numbers import mean_sd
 
 #: The paper's Table 1 (CME, test R²) and Table 2 (cosmology, test RMSE of Omega_m x 1e-2).
 PAPER = {
@@ -27,15 +28,6 @@ TITLES = {
 ROWS = [("awd", "AWD (best grid point)"), ("chosen", "AWD as the product delivers it (CV choice: AWD or initial)"),
         ("awd_no_interp", "AWD, γ = 0"), ("baseline_wavelet", "initial wavelet"), ("laplace", "Laplace peaks"),
         ("roberts_cross", "Roberts-cross peaks"), ("peak_heights", "raw peak heights"), ("teacher", "teacher")]
-
-
-def _ms(values, fmt="{:.3f}"):
-    values = [v for v in values if v is not None]
-    if not values:
-        return "—"
-    if len(values) == 1:
-        return fmt.format(values[0])
-    return f"{fmt.format(np.mean(values))} ± {fmt.format(np.std(values, ddof=1))}"
 
 
 def _score(row, key, metric):
@@ -70,7 +62,7 @@ def _case_table(rows, case):
             continue
         r2 = [_score(r, key, "r2") for r in rows] if maps else None
         fmt = "{:.3f}" if metric == "r2" else "{:.3f}"
-        lines.append(f"| {label} | {_ms(values, fmt)} | {_ms(r2) if maps else ''} | "
+        lines.append(f"| {label} | {mean_sd(values, fmt)} | {mean_sd(r2) if maps else ''} | "
                      f"{paper.get(key, '') if key != 'chosen' else ''} |")
     return lines
 
@@ -122,7 +114,7 @@ def _ablation(rows):
     lines = ["| covariance / classes | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for cov in ("pooled", "per_class"):
         for classes in ("rows", "omega_m"):
-            cells = [_ms([100 * r["map_students"][f"{cov}/{classes}/{n}"] for r in rows]) for n in names]
+            cells = [mean_sd([100 * r["map_students"][f"{cov}/{classes}/{n}"] for r in rows]) for n in names]
             label = f"{cov} / {'full rows (Omega_m, sigma_8)' if classes == 'rows' else 'Omega_m alone'}"
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return lines
@@ -158,8 +150,8 @@ def write_report(rows, out):
         lines += _case_table(case_rows, case) + [""]
         if "distance_to_truth" in case_rows[0]:
             lines += [f"Distance of the best grid point's ψ to the true db5 (÷ ‖ψ_db5‖): start "
-                      f"{_ms([r['init_distance_to_truth'] for r in case_rows])}, end "
-                      f"{_ms([r['distance_to_truth'] for r in case_rows])}.", ""]
+                      f"{mean_sd([r['init_distance_to_truth'] for r in case_rows])}, end "
+                      f"{mean_sd([r['distance_to_truth'] for r in case_rows])}.", ""]
         if "map_students" in case_rows[0]:
             lines += ["Peak-count students without distillation, test RMSE of Omega_m x 1e-2 (the χ² student's class "
                       "definition and covariance):", ""] + _ablation(case_rows) + [""]
