@@ -4,12 +4,15 @@ Usage: ``python bench/profile_2d.py [--n 200] [--epochs 2] [--reps 3]``. Fits th
 grid (3 x 5 points, J = 3, periodization, orthogonal filter, the gradient of eq. 8) on ``n`` maps with a random
 CNN teacher, interleaving the configurations repeat by repeat:
 
-* ``recompute reconstruction, 1 thread``: the synthesis pass the exact-reconstruction shortcut skips;
-* ``skip exact reconstruction, 1 thread``: the trainer's default;
-* ``skip exact reconstruction, all threads``: every core available to the process.
+* ``recompute reconstruction, 1 thread``: the synthesis pass the exact-reconstruction shortcut skips, with the
+  transform recorded by autograd;
+* ``skip exact reconstruction, recorded, 1 thread``: the shortcut, the transform still recorded by autograd;
+* ``separable terms, 1 thread``: the trainer's default, the L1 terms with their hand-written backward
+  (``models/separable_terms.py``);
+* ``separable terms, all threads``: the same on every core available to the process.
 
 Prints one line per configuration: median (min-max) whole-fit seconds, and the largest filter difference from
-the first configuration (the shortcut changes rounding only).
+the first configuration (the shortcuts change rounding only).
 """
 
 import argparse
@@ -28,12 +31,13 @@ from awd_studio.models.distill import WaveletDistiller  # noqa: E402
 from awd_studio.models.teachers import build_teacher  # noqa: E402
 
 
-def fit_once(X, teacher, skip, threads, epochs):
+def fit_once(X, teacher, skip, separable, threads, epochs):
     torch.set_num_threads(threads)
     model = WaveletDistiller(wave="db5", levels=3, mode="periodization", parametrization="orthogonal",
                              lambdas=[0.005, 0.01, 0.02], gammas=[0.0, 0.001, 0.005, 0.02, 0.05], epochs=epochs,
                              batch_size=100, val_fraction=0.1, seed=0)
     model.skip_exact_reconstruction = skip
+    model.separable_terms = separable
     start = time.perf_counter()
     model.fit(X, teacher)
     return time.perf_counter() - start, model.filters_
@@ -49,13 +53,15 @@ def main(argv=None):
     X = data.X[:args.n].astype(np.float32)
     torch.manual_seed(0)
     teacher = build_teacher("cnn", X.shape[1:], 2).eval()
-    configs = {"recompute reconstruction, 1 thread": (False, 1), "skip exact reconstruction, 1 thread": (True, 1),
-               f"skip exact reconstruction, all threads ({available_cores()})": (True, available_cores())}
+    configs = {"recompute reconstruction, 1 thread": (False, False, 1),
+               "skip exact reconstruction, recorded, 1 thread": (True, False, 1),
+               "separable terms, 1 thread": (True, True, 1),
+               f"separable terms, all threads ({available_cores()})": (True, True, available_cores())}
     times = {k: [] for k in configs}
     filters = {}
     for _ in range(args.reps):
-        for name, (skip, threads) in configs.items():
-            seconds, h = fit_once(X, teacher, skip, threads, args.epochs)
+        for name, (skip, separable, threads) in configs.items():
+            seconds, h = fit_once(X, teacher, skip, separable, threads, args.epochs)
             times[name].append(seconds)
             filters[name] = h
     first = next(iter(configs))

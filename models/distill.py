@@ -56,6 +56,7 @@ from awd_studio.models.losses import (
 )
 from awd_studio.models.optim import StackedAdam
 from awd_studio.models.options import GRADIENT_PATH_ALIASES, GradientPath
+from awd_studio.models.separable_terms import separable_l1_terms, separable_level_operators
 
 __all__ = ["WaveletDistiller", "Cancelled", "grid_points", "TransformOperator"]
 
@@ -400,6 +401,8 @@ class WaveletDistiller:
         the closed form applies (then without a graph)."""
         if self._closed_form_applies(xb.shape[1:], gxb, use_interp):
             return self._closed_form_losses(h, xb, gxb, lam, gam, weights, use_interp, with_gradient=False)[0]
+        if self._separable_terms_apply(xb.shape[1:], gxb, use_interp):
+            return self._separable_losses(h, xb, gxb, lam, gam, weights, use_interp)
         op = TransformOperator(h, xb.shape[1:], self.levels, self.mode)
         c = op.analysis(xb)
         if self._reconstruction_is_exact():
@@ -423,6 +426,31 @@ class WaveletDistiller:
             interpretation = torch.zeros_like(sparsity)
         values = torch.cat((reconstruction.unsqueeze(0), validity, sparsity.unsqueeze(0),
                             interpretation.unsqueeze(0)))
+        return torch.cat((values, values.sum(0, keepdim=True)))
+
+    #: Use :func:`models.separable_terms.separable_l1_terms` where it applies (see
+    #: :meth:`_separable_terms_apply`); False records the generic transform instead (for comparisons).
+    separable_terms = True
+
+    def _separable_terms_apply(self, signal_shape, gxb, use_interp):
+        """Whether a 2D step needs only the L1 terms of a self-adjoint transform, which
+        :func:`models.separable_terms.separable_l1_terms` computes with a hand-written backward: maps, an exact
+        reconstruction (the orthogonal lattice), a transform that is its own adjoint synthesis, and the
+        teacher's input gradients computed beforehand (or no interpretation term)."""
+        return (self.separable_terms and len(signal_shape) == 2 and self._reconstruction_is_exact()
+                and TransformOperator.is_self_adjoint(signal_shape, self.levels, self.mode)
+                and (gxb is not None or not use_interp))
+
+    def _separable_losses(self, h, xb, gxb, lam, gam, weights, use_interp):
+        """The rows of :meth:`_step_losses` for the case of :meth:`_separable_terms_apply` (differentiable
+        with respect to h)."""
+        ops = separable_level_operators(h, xb.shape[1:], self.levels, self.mode)
+        sparsity, interpretation = separable_l1_terms(xb, gxb if use_interp else None, ops, self.levels + 1,
+                                                      times_coeffs=self.attribution != "saliency")
+        terms = validity_terms(h)
+        validity = torch.stack([terms[name] for name in VALIDITY_TERMS]) * weights.unsqueeze(1)
+        values = torch.cat((xb.new_zeros(1, h.shape[0]), validity, (lam * sparsity).unsqueeze(0),
+                            (gam * interpretation).unsqueeze(0)))
         return torch.cat((values, values.sum(0, keepdim=True)))
 
     #: Skip the synthesis where the reconstruction is exact by construction (see :meth:`_reconstruction_is_exact`);

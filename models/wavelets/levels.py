@@ -37,8 +37,8 @@ def _analysis_level(x, h, g, mode, use_matrix):
     if use_matrix:
         op = _level_analysis_matrix(h, g, n, mode)  # (G, 2m, n)
         out = torch.matmul(x, op.transpose(-1, -2))  # (G, R, 2m)
-        m = op.shape[1] // 2
-        return out[..., :m], out[..., m:]
+        lo, hi = out.chunk(2, dim=-1)  # split, not slices: its backward is one concatenation, not zero fills
+        return lo, hi
     idx = _on(_extension_index(n, N, mode), x.device)
     if mode == "zero":
         x = F.pad(x, (0, 1))

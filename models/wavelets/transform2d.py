@@ -27,7 +27,8 @@ def _analysis_2d(x, h, g, mode, path):
     mh = lo.shape[-1]
     lo = lo.reshape(G, 2, B, mw, mh).transpose(-1, -2)  # (G, bandW, B, mh, mw)
     hi = hi.reshape(G, 2, B, mw, mh).transpose(-1, -2)
-    return lo[:, 0], hi[:, 0], lo[:, 1], hi[:, 1]  # cA, cH (hi along H), cV (hi along W), cD
+    (cA, cV), (cH, cD) = lo.unbind(1), hi.unbind(1)
+    return cA, cH, cV, cD  # cH: hi along H, cV: hi along W
 
 
 def _synthesis_2d(cA, cH, cV, cD, h, g, mode, out_h, out_w, path):

@@ -1,0 +1,191 @@
+"""The sparsity and interpretation terms of a 2D separable wavelet transform, with a hand-written backward.
+
+The trainer's common 2D case (the orthogonal lattice, whose reconstruction term is identically zero, and the
+teacher's input gradients computed once) needs only two numbers per filter from each batch: the L1 norm of the
+coefficients ``c = Psi x`` and the L1 norm of the attributions ``(Psi gx) * c`` (or ``Psi gx`` for the
+saliency), with ``Psi`` a multi-level separable transform whose adjoint synthesis is ``Psi`` itself. Recorded by
+autograd, the transform's band splits, transposes and slices cost more than its matrix products (on two CPU
+cores, about half of a step). :func:`separable_l1_terms` computes the same two terms and their gradient with
+respect to every level's operator matrices with one product per axis and level and one transposed copy, and
+writes the gradient of the next level's input straight into the lowpass quadrant.
+
+Layout: level ``j`` maps its input ``P`` (h, B, w) to ``Y = A_h P A_w^T`` of shape (2 m_h, B, 2 m_w), the
+batch between the two map axes. Both products are then plain (batched) matrix products on contiguous or
+row-strided views: the first level applies ``A_h`` of every filter at once to the shared maps, the later ones
+``A_w`` first, and the lowpass quadrant ``Y[:m_h, :, :m_w]`` is the next level's input as it stands.
+"""
+
+import torch
+
+from awd_studio.models.wavelets.inputs import _as_filter
+from awd_studio.models.wavelets.levels import _level_analysis_matrix
+from awd_studio.models.wavelets.sizes import _out_len
+
+__all__ = ["separable_l1_terms", "separable_level_operators"]
+
+
+def separable_level_operators(h, shape, level, mode):
+    """The single-level analysis operators of a 2D transform, in the order :func:`separable_l1_terms` reads them.
+
+    Parameters
+    ----------
+    h : Tensor of shape (G, N)
+        Lowpass filters (part of the autograd graph when they require grad).
+    shape : tuple of int
+        ``(H, W)`` of the maps.
+    level : int
+        Number of levels J.
+    mode : {"periodization", "zero"}
+
+    Returns
+    -------
+    list of Tensor
+        ``2 J`` operators ``[A_h_1, A_w_1, A_h_2, A_w_2, ...]``: for each level, the (G, 2 m, n) matrix along
+        H, then along W. Operators of equal size are the same tensor.
+    """
+    h2, g2, _ = _as_filter(h)
+    sizes, built = [int(shape[0]), int(shape[1])], {}
+    ops = []
+    for _ in range(level):
+        for n in sizes:
+            if n not in built:
+                built[n] = _level_analysis_matrix(h2, g2, n, mode)
+            ops.append(built[n])
+        sizes = [_out_len(n, h2.shape[-1], mode) for n in sizes]
+    return ops
+
+
+def separable_l1_terms(X, GX, ops, n_bands, times_coeffs=True):
+    """Mean L1 norms of the coefficients and of the attributions, per filter, for a self-adjoint 2D transform.
+
+    Parameters
+    ----------
+    X : Tensor of shape (B, H, W)
+        A batch of maps (no gradient is taken with respect to it).
+    GX : Tensor of shape (B, H, W) or None
+        The teacher's input gradients for the batch; ``None`` gives a zero interpretation term.
+    ops : list of Tensor of shape (G, 2 m, n)
+        From :func:`separable_level_operators`; the gradient flows back to them (and so to the filters).
+    n_bands : int
+        ``J + 1``: the sums are divided by ``B (J + 1)`` as :func:`models.losses.l1_per_filter` does.
+    times_coeffs : bool, default=True
+        Attributions ``c * (Psi gx)`` (input x gradient); False: ``Psi gx`` (saliency).
+
+    Returns
+    -------
+    sparsity, interpretation : Tensor of shape (G,)
+        ``sum_i ||Psi x_i||_1 / (B (J + 1))`` and the same for the attributions; the caller multiplies by
+        lambda and gamma. Equal to :func:`models.losses.l1_per_filter` of the coefficients (and attributions)
+        of :func:`models.wavelets.wavedec2d` up to rounding, with the same gradient.
+    """
+    if X.ndim != 3 or len(ops) % 2 or not ops:
+        raise ValueError(f"separable_l1_terms: expected maps (B, H, W) and 2 J operators, got X {tuple(X.shape)} "
+                         f"and {len(ops)} operators")
+    return _SeparableL1.apply(X, GX, bool(times_coeffs), float(n_bands), *ops)
+
+
+def _forward_levels(X, ops):
+    """Every level's ``(P, T, Y)`` for one batch of maps: the input (G, h, B, w) (None at the first level),
+    the half-transformed (G, 2 m_h, B, W) at the first level or (G, h, B, 2 m_w) after it, and the
+    coefficients Y (G, 2 m_h, B, 2 m_w)."""
+    B, H, W = X.shape
+    A_h, A_w = ops[0], ops[1]
+    G, two_mh, two_mw = A_h.shape[0], A_h.shape[1], A_w.shape[1]
+    # first level: the maps are the same for every filter, so along H it is one product with all G operators
+    X_h = X.permute(1, 0, 2).reshape(H, B * W)
+    T = (A_h.reshape(G * two_mh, H) @ X_h).reshape(G, two_mh * B, W)
+    Y = torch.matmul(T, A_w.transpose(-1, -2)).reshape(G, two_mh, B, two_mw)
+    saved = [(None, T, Y)]
+    for j in range(1, len(ops) // 2):
+        A_h, A_w = ops[2 * j], ops[2 * j + 1]
+        mh, mw = two_mh // 2, two_mw // 2
+        two_mh, two_mw = A_h.shape[1], A_w.shape[1]
+        P = saved[-1][2][:, :mh, :, :mw].reshape(G, mh * B, mw)  # the lowpass quadrant
+        T = torch.matmul(P, A_w.transpose(-1, -2))  # (G, mh B, 2m_w)
+        Y = torch.matmul(A_h, T.reshape(G, mh, B * two_mw)).reshape(G, two_mh, B, two_mw)
+        saved.append((P, T, Y))
+    return saved
+
+
+def _level_sums(Y, last):
+    """Per-filter L1 norm of a level's coefficients (G, 2 m_h, B, 2 m_w): all of them at the last level, else
+    all but the lowpass quadrant."""
+    total = Y.abs().sum((1, 2, 3))
+    if not last:
+        total = total - Y[:, :Y.shape[1] // 2, :, :Y.shape[3] // 2].abs().sum((1, 2, 3))
+    return total
+
+
+def _backward_levels(X, ops, saved, grads_Y):
+    """Gradients of the operators from the gradients of every level's Y (their lowpass quadrants are
+    overwritten with the gradient of the next level's input)."""
+    B, H, W = X.shape
+    grads = [None] * len(ops)
+    grad_P = None
+    for j in range(len(saved) - 1, -1, -1):
+        P, T, Y = saved[j]
+        A_h, A_w = ops[2 * j], ops[2 * j + 1]
+        G, two_mh, _, two_mw = Y.shape
+        gY = grads_Y[j]
+        if grad_P is not None:  # the next level's input is this level's lowpass quadrant
+            gY[:, :two_mh // 2, :, :two_mw // 2] = grad_P.reshape(G, two_mh // 2, B, two_mw // 2)
+        if j == 0:
+            gY = gY.reshape(G, two_mh * B, two_mw)
+            grads[1] = torch.matmul(gY.transpose(-1, -2), T)  # (G, 2m_w, W)
+            gT = torch.matmul(gY, A_w).reshape(G * two_mh, B * W)
+            grads[0] = (gT @ X.permute(1, 0, 2).reshape(H, B * W).T).reshape(G, two_mh, H)
+        else:
+            h = A_h.shape[-1]
+            gY = gY.reshape(G, two_mh, B * two_mw)
+            grads[2 * j] = torch.matmul(gY, T.reshape(G, h, B * two_mw).transpose(-1, -2))  # (G, 2m_h, h)
+            gT = torch.matmul(A_h.transpose(-1, -2), gY).reshape(G, h * B, two_mw)
+            grads[2 * j + 1] = torch.matmul(gT.transpose(-1, -2), P)  # (G, 2m_w, w)
+            grad_P = torch.matmul(gT, A_w)  # (G, h B, w)
+    return grads
+
+
+class _SeparableL1(torch.autograd.Function):
+    """Autograd wrapper of :func:`separable_l1_terms` (gradients with respect to the operators only)."""
+
+    @staticmethod
+    def forward(ctx, X, GX, times_coeffs, n_bands, *ops):
+        B = X.shape[0]
+        scale = 1.0 / (B * n_bands)
+        levels_x = _forward_levels(X, ops)
+        last = len(levels_x) - 1
+        sparsity = sum(_level_sums(Y, j == last) for j, (_, _, Y) in enumerate(levels_x)) * scale
+        levels_g = None
+        if GX is not None:
+            levels_g = _forward_levels(GX, ops)
+            attrs = ((Yg * Yx if times_coeffs else Yg) for (_, _, Yx), (_, _, Yg) in zip(levels_x, levels_g))
+            interpretation = sum(_level_sums(attr, j == last) for j, attr in enumerate(attrs)) * scale
+        else:
+            interpretation = torch.zeros_like(sparsity)
+        ctx.times_coeffs, ctx.scale = times_coeffs, scale
+        ctx.levels_x, ctx.levels_g = levels_x, levels_g
+        ctx.save_for_backward(X, GX, *ops)
+        return sparsity, interpretation
+
+    @staticmethod
+    def backward(ctx, grad_sparsity, grad_interpretation):
+        X, GX, *ops = ctx.saved_tensors
+        levels_x, levels_g = ctx.levels_x, ctx.levels_g
+        gs = (grad_sparsity * ctx.scale).view(-1, 1, 1, 1)
+        gi = (grad_interpretation * ctx.scale).view(-1, 1, 1, 1)
+        grads_Yx, grads_Yg = [], []
+        for j, (_, _, Yx) in enumerate(levels_x):
+            if levels_g is None:
+                grads_Yx.append(Yx.sign().mul_(gs))
+                continue
+            Yg = levels_g[j][2]
+            if ctx.times_coeffs:  # d|Yx Yg| = sign(Yx) |Yg| dYx + sign(Yg) |Yx| dYg
+                grads_Yx.append(Yg.abs().mul_(gi).add_(gs).mul_(Yx.sign()))
+                grads_Yg.append(Yx.abs().mul_(gi).mul_(Yg.sign()))
+            else:
+                grads_Yx.append(Yx.sign().mul_(gs))
+                grads_Yg.append(Yg.sign().mul_(gi))
+        grads = _backward_levels(X, ops, levels_x, grads_Yx)
+        if levels_g is not None:
+            grads = [a + b for a, b in zip(grads, _backward_levels(GX, ops, levels_g, grads_Yg))]
+        ctx.levels_x = ctx.levels_g = None
+        return (None, None, None, None, *grads)
