@@ -445,8 +445,17 @@ class WaveletDistiller:
         """The rows of :meth:`_step_losses` for the case of :meth:`_separable_terms_apply` (differentiable
         with respect to h)."""
         ops = separable_level_operators(h, xb.shape[1:], self.levels, self.mode)
-        sparsity, interpretation = separable_l1_terms(xb, gxb if use_interp else None, ops, self.levels + 1,
-                                                      times_coeffs=self.attribution != "saliency")
+        times_coeffs = self.attribution != "saliency"
+        interpreted = (gam > 0).nonzero().flatten() if use_interp else gam.new_zeros(0, dtype=torch.long)
+        if len(interpreted) in (0, len(gam)):
+            sparsity, interpretation = separable_l1_terms(xb, gxb if len(interpreted) else None, ops,
+                                                          self.levels + 1, times_coeffs=times_coeffs)
+        else:  # the teacher's gradients are transformed only for the grid points with gamma > 0
+            plain = (gam == 0).nonzero().flatten()
+            parts = [separable_l1_terms(xb, gx, [op.index_select(0, index) for op in ops], self.levels + 1,
+                                        times_coeffs=times_coeffs) for index, gx in ((interpreted, gxb), (plain, None))]
+            order = torch.argsort(torch.cat((interpreted, plain)))
+            sparsity, interpretation = (torch.cat((parts[0][k], parts[1][k]))[order] for k in (0, 1))
         terms = validity_terms(h)
         validity = torch.stack([terms[name] for name in VALIDITY_TERMS]) * weights.unsqueeze(1)
         values = torch.cat((xb.new_zeros(1, h.shape[0]), validity, (lam * sparsity).unsqueeze(0),
