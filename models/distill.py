@@ -58,7 +58,7 @@ from awd_studio.models.optim import StackedAdam
 from awd_studio.models.options import GRADIENT_PATH_ALIASES, GradientPath
 from awd_studio.models.separable_terms import separable_l1_terms, separable_level_operators
 
-__all__ = ["WaveletDistiller", "Cancelled", "grid_points", "TransformOperator"]
+__all__ = ["WaveletDistiller", "Cancelled", "grid_points", "TransformOperator", "epoch_message"]
 
 #: 1D signals up to this length train with closed-form steps: W(h) is built once per step and its pullback
 #: written out (a different question from :data:`models.wavelets.DENSE_MAX_LENGTH`, which picks the path of
@@ -697,9 +697,7 @@ class WaveletDistiller:
         if on_epoch is not None:
             on_epoch(epoch, {"train_loss": train_mean, "val_loss": val_mean})
         if progress is not None:
-            progress("distill", (epoch + 1) / self.epochs,
-                     f"epoch {epoch + 1}/{self.epochs}: mean train loss {train_mean:.4g}"
-                     + (f", mean validation loss {val_mean:.4g}" if val_mean is not None else ""))
+            progress("distill", (epoch + 1) / self.epochs, epoch_message(epoch, self.epochs, train_mean, val_mean))
 
     def _validation_loss(self, module, X_val, grads_val, teacher, lam, gam, weights, use_interp):
         if X_val.shape[0] == 0:
@@ -715,6 +713,12 @@ class WaveletDistiller:
             total = total + values[-1].detach().double().cpu() * xb.shape[0]
             count += xb.shape[0]
         return total / count
+
+
+def epoch_message(epoch, epochs, train_mean, val_mean=None):
+    """The progress message after an epoch (0-based ``epoch``), with the grid's mean losses."""
+    return (f"epoch {epoch + 1}/{epochs}: mean train loss {train_mean:.4g}"
+            + (f", mean validation loss {val_mean:.4g}" if val_mean is not None else ""))
 
 
 @dataclasses.dataclass

@@ -1,0 +1,79 @@
+"""A series grid fitted in parts on several threads equals one fit of the whole grid, and reports like one.
+
+``models.pipeline.fit_grid.fit_in_parts`` runs one :class:`WaveletDistiller` per part of the grid, each on its
+own thread; ``distill_chunk`` uses it for time series on the CPU.
+"""
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from awd_studio.models.distill import Cancelled, WaveletDistiller
+from awd_studio.models.pipeline.fit_grid import fit_in_parts
+
+GRID = [(1e-3, 0.0), (1e-3, 1e-2), (5e-3, 0.0), (5e-3, 1e-2), (1e-2, 1e-1)]
+
+
+def _distiller(grid, **options):
+    settings = dict(wave="db2", levels=2, mode="periodization", epochs=4, batch_size=16, seed=0, dtype="float64")
+    settings.update(options)
+    return WaveletDistiller(grid=grid, **settings)
+
+
+@pytest.fixture(scope="module")
+def problem():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 16))
+    torch.manual_seed(0)
+    teacher = torch.nn.Sequential(torch.nn.Linear(16, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)).double()
+    return X, teacher
+
+
+def test_parts_equal_one_fit_and_report_the_grid_means(problem):
+    X, teacher = problem
+    whole, whole_epochs = _distiller(GRID), []
+    whole.fit(X, teacher, on_epoch=lambda e, losses: whole_epochs.append((e, losses)))
+    parts = [_distiller(GRID[:3]), _distiller(GRID[3:])]
+    epochs, messages, threads = [], [], set()
+
+    def on_epoch(epoch, losses):
+        threads.add(threading.current_thread().name)
+        epochs.append((epoch, losses))
+
+    fit_in_parts(parts, X, teacher, on_epoch=on_epoch, progress=lambda stage, f, msg: messages.append((stage, f)))
+    assert np.abs(np.concatenate([p.filters_ for p in parts]) - whole.filters_).max() < 1e-12
+    for key in whole.history_:
+        joined = np.concatenate([p.history_[key] for p in parts], axis=1)
+        assert np.allclose(joined, whole.history_[key], rtol=1e-12, atol=1e-14)
+    assert [e for e, _ in epochs] == [e for e, _ in whole_epochs] == [0, 1, 2, 3]
+    for (_, got), (_, expected) in zip(epochs, whole_epochs):
+        assert got["train_loss"] == pytest.approx(expected["train_loss"], rel=1e-12)
+        assert got["val_loss"] == pytest.approx(expected["val_loss"], rel=1e-12)
+    assert messages == [("distill", (e + 1) / 4) for e in range(4)]
+    assert threads <= {threading.current_thread().name, "awd-grid-part-1"}
+
+
+def test_torch_threads_are_restored(problem):
+    X, teacher = problem
+    before = torch.get_num_threads()
+    fit_in_parts([_distiller(GRID[:2]), _distiller(GRID[2:])], X, teacher)
+    assert torch.get_num_threads() == before
+
+
+def test_a_failing_part_stops_the_others_and_raises_its_error(problem):
+    X, teacher = problem
+    parts = [_distiller(GRID[:2], epochs=50), _distiller(GRID[2:], lr=-1.0)]  # the second refuses to start
+    with pytest.raises(ValueError, match="lr"):
+        fit_in_parts(parts, X, teacher)
+    assert not hasattr(parts[0], "filters_")  # stopped after an epoch instead of running its 50
+
+
+def test_should_stop_cancels_every_part(problem):
+    X, teacher = problem
+    parts = [_distiller(GRID[:2], epochs=30), _distiller(GRID[2:], epochs=30)]
+    epochs = []
+    with pytest.raises(Cancelled):
+        fit_in_parts(parts, X, teacher, should_stop=lambda: True, on_epoch=lambda e, losses: epochs.append(e))
+    assert len(epochs) <= 1
