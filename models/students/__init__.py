@@ -6,6 +6,7 @@
   :data:`LAPLACE_KERNEL`, :class:`PeakPatches`
 - :mod:`models.students.maps`     the map student: :class:`PeakCountRegressor` (chi² classes or ridge)
 - :mod:`models.students._common`  what both share: :data:`RIDGE_ALPHAS`, :func:`linear_model`, input checks
+- :mod:`models.students.ridge`    :class:`LeaveOneOutRidge`, ridge with its penalty chosen by leave-one-out error
 - :mod:`models.students.topk_kernel`, :mod:`models.students.peak_kernel`  numba-compiled inner loops (the
   machine code is cached next to them, or in ``NUMBA_CACHE_DIR``)
 

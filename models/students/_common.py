@@ -1,15 +1,16 @@
 """What both students share: arrays and tensors read as float64, the target check, and the ridge penalties.
 
 The series student (:mod:`models.students.series`) and the map student (:mod:`models.students.maps`) end in
-the same scikit-learn linear models; :func:`linear_model` builds them from one penalty setting, searched over
+the same linear models; :func:`linear_model` builds them from one penalty setting, searched over
 :data:`RIDGE_ALPHAS` by leave-one-out cross-validation for ``"cv"``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.linear_model import LinearRegression, Ridge, RidgeCV
+from sklearn.linear_model import LinearRegression, Ridge
 
+from awd_studio.models.students.ridge import LeaveOneOutRidge
 from awd_studio.models.validation import InputError
 
 __all__ = ["RIDGE_ALPHAS", "linear_model"]
@@ -42,14 +43,15 @@ def linear_model(alpha):
     ----------
     alpha : None, float or "cv"
         ``None``: ordinary least squares; a float: ridge with that penalty; ``"cv"``: ridge with the penalty
-        chosen among :data:`RIDGE_ALPHAS` by efficient leave-one-out cross-validation.
+        chosen among :data:`RIDGE_ALPHAS` by efficient leave-one-out cross-validation
+        (:class:`models.students.ridge.LeaveOneOutRidge`, equal to scikit-learn's ``RidgeCV(gcv_mode="svd")``).
 
     Returns
     -------
-    LinearRegression or Ridge or RidgeCV
+    LinearRegression or Ridge or LeaveOneOutRidge
     """
     if alpha is None:
         return LinearRegression()
     if isinstance(alpha, str):
-        return RidgeCV(alphas=RIDGE_ALPHAS, gcv_mode="svd")
+        return LeaveOneOutRidge(alphas=RIDGE_ALPHAS)
     return Ridge(alpha=float(alpha))

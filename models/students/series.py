@@ -107,7 +107,7 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
 
     Attributes
     ----------
-    model_ : LinearRegression or Ridge or RidgeCV
+    model_ : LinearRegression or Ridge or LeaveOneOutRidge
         The fitted linear model (on standardised features when ``standardize``).
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
         Weights on the raw features.

@@ -1,0 +1,39 @@
+"""LeaveOneOutRidge equals scikit-learn's RidgeCV(gcv_mode="svd"): penalty, coefficients, intercept and shapes."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import RidgeCV
+
+from awd_studio.models.students import RIDGE_ALPHAS
+from awd_studio.models.students.ridge import LeaveOneOutRidge
+
+
+def _problem(rng, n, p, targets):
+    X = rng.normal(size=(n, p)) * rng.uniform(0.01, 100, size=p) + rng.normal(size=p)
+    shape = (n,) if targets is None else (n, targets)
+    y = rng.normal(size=shape) + (X @ rng.normal(size=p) if targets is None else 0.0)
+    return X, y
+
+
+@pytest.mark.parametrize("n,p", [(200, 30), (60, 5), (17, 27), (6, 16), (40, 40)])
+@pytest.mark.parametrize("targets", [None, 1, 3])
+def test_equals_sklearn_ridgecv(n, p, targets):
+    rng = np.random.default_rng(n * 100 + p)
+    for _ in range(5):
+        X, y = _problem(rng, n, p, targets)
+        expected = RidgeCV(alphas=RIDGE_ALPHAS, gcv_mode="svd").fit(X, y)
+        got = LeaveOneOutRidge(alphas=RIDGE_ALPHAS).fit(X, y)
+        assert got.alpha_ == expected.alpha_
+        assert got.best_score_ == pytest.approx(expected.best_score_, rel=1e-6)  # n = p: rank n - 1 after centring
+        assert np.shape(got.coef_) == np.shape(expected.coef_)
+        assert np.shape(got.intercept_) == np.shape(expected.intercept_)
+        assert np.allclose(got.coef_, expected.coef_, rtol=1e-10, atol=1e-12 * np.abs(expected.coef_).max())
+        assert np.allclose(got.intercept_, expected.intercept_, rtol=1e-10, atol=1e-10)
+        assert np.allclose(got.predict(X), expected.predict(X), rtol=1e-10, atol=1e-10)
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match="alphas must be positive"):
+        LeaveOneOutRidge(alphas=(0.0, 1.0)).fit(np.ones((4, 2)), np.ones(4))
+    with pytest.raises(ValueError, match="expected X"):
+        LeaveOneOutRidge().fit(np.ones(4), np.ones(4))
