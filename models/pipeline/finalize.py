@@ -199,17 +199,19 @@ def _cross_validate(job: _Job, filters, progress) -> dict:
     splits = cv_splits(len(job.X_train), config.cv_folds, config.cv_repeats, config.seed)
     peaks = SplitPeaks(job.peaks_train, splits) if job.kind == "image" else None
     fold = {"mean": job.fold_scores("mean", splits)}
-    # the candidates' students are independent: one per core (their BLAS calls are single-threaded here)
-    scores = map_on_job_threads(lambda h: job.fold_scores(h, splits, peaks), [job.h_init, *filters],
-                                on_result=lambda i: report(progress, "select", (i + 1) / (len(job.grid) + 2),
-                                                           f"cross-validated candidate {i + 1}/{len(job.grid) + 1}"))
-    fold["baseline_wavelet"], grid_fold = scores[0], np.asarray(scores[1:])
+    # the candidates' students are independent: one per core (their BLAS calls are single-threaded here), the
+    # fixed map baselines in the same pool
+    baselines = list(MAP_BASELINES.items()) if job.kind == "image" else []
+    candidates = [job.h_init, *filters, *(response for _, response in baselines)]
+    scores = map_on_job_threads(lambda c: job.fold_scores(c, splits, peaks), candidates,
+                                on_result=lambda i: report(progress, "select", (i + 1) / (len(candidates) + 1),
+                                                           f"cross-validated candidate {i + 1}/{len(candidates)}"))
+    fold["baseline_wavelet"], grid_fold = scores[0], np.asarray(scores[1:len(filters) + 1])
+    for (name, _), score in zip(baselines, scores[len(filters) + 1:]):
+        fold[name] = score
     sel = select_wavelet(grid_fold, fold["baseline_wavelet"], [g for _, g in job.grid], config.cv_folds,
                          config.selection_rule)
     fold["awd"], fold["awd_no_interp"] = grid_fold[sel["best"]], grid_fold[sel["best_no_interp"]]
-    if job.kind == "image":
-        for name, response in MAP_BASELINES.items():
-            fold[name] = job.fold_scores(response, splits, peaks)
     cv_scores = grid_fold.mean(axis=1)
     selection = Selection(rule=config.selection_rule, folds=config.cv_folds, repeats=config.cv_repeats,
                           n_candidates=len(job.grid) + 1, choice=sel["choice"], initial=config.wave,
