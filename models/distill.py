@@ -57,6 +57,7 @@ from awd_studio.models.losses import (
 from awd_studio.models.optim import StackedAdam
 from awd_studio.models.options import GRADIENT_PATH_ALIASES, GradientPath
 from awd_studio.models.separable_terms import separable_l1_terms, separable_level_operators
+from awd_studio.models.wavelets.paths import _use_matrix
 
 __all__ = ["WaveletDistiller", "Cancelled", "grid_points", "TransformOperator", "epoch_message"]
 
@@ -435,10 +436,12 @@ class WaveletDistiller:
     def _separable_terms_apply(self, signal_shape, gxb, use_interp):
         """Whether a 2D step needs only the L1 terms of a self-adjoint transform, which
         :func:`models.separable_terms.separable_l1_terms` computes with a hand-written backward: maps, an exact
-        reconstruction (the orthogonal lattice), a transform that is its own adjoint synthesis, and the
+        reconstruction (the orthogonal lattice), a transform that is its own adjoint synthesis, sides short
+        enough for per-level operator matrices (:data:`models.wavelets.paths._MATRIX_MAX_LENGTH`), and the
         teacher's input gradients computed beforehand (or no interpretation term)."""
         return (self.separable_terms and len(signal_shape) == 2 and self._reconstruction_is_exact()
                 and TransformOperator.is_self_adjoint(signal_shape, self.levels, self.mode)
+                and all(_use_matrix("auto", n) for n in signal_shape)  # dense level operators pay off
                 and (gxb is not None or not use_interp))
 
     def _separable_losses(self, h, xb, gxb, lam, gam, weights, use_interp):
@@ -452,10 +455,12 @@ class WaveletDistiller:
                                                           self.levels + 1, times_coeffs=times_coeffs)
         else:  # the teacher's gradients are transformed only for the grid points with gamma > 0
             plain = (gam == 0).nonzero().flatten()
-            parts = [separable_l1_terms(xb, gx, [op.index_select(0, index) for op in ops], self.levels + 1,
-                                        times_coeffs=times_coeffs) for index, gx in ((interpreted, gxb), (plain, None))]
-            order = torch.argsort(torch.cat((interpreted, plain)))
-            sparsity, interpretation = (torch.cat((parts[0][k], parts[1][k]))[order] for k in (0, 1))
+            with_interp = separable_l1_terms(xb, gxb, [op.index_select(0, interpreted) for op in ops],
+                                             self.levels + 1, times_coeffs=times_coeffs)
+            without = separable_l1_terms(xb, None, [op.index_select(0, plain) for op in ops], self.levels + 1)
+            order = torch.argsort(torch.cat((interpreted, plain)))  # back to the grid's order
+            sparsity = torch.cat((with_interp[0], without[0]))[order]
+            interpretation = torch.cat((with_interp[1], without[1]))[order]
         terms = validity_terms(h)
         validity = torch.stack([terms[name] for name in VALIDITY_TERMS]) * weights.unsqueeze(1)
         values = torch.cat((xb.new_zeros(1, h.shape[0]), validity, (lam * sparsity).unsqueeze(0),

@@ -6,8 +6,9 @@ coefficients ``c = Psi x`` and the L1 norm of the attributions ``(Psi gx) * c`` 
 saliency), with ``Psi`` a multi-level separable transform whose adjoint synthesis is ``Psi`` itself. Recorded by
 autograd, the transform's band splits, transposes and slices cost more than its matrix products (on two CPU
 cores, about half of a step). :func:`separable_l1_terms` computes the same two terms and their gradient with
-respect to every level's operator matrices with one product per axis and level and one transposed copy, and
-writes the gradient of the next level's input straight into the lowpass quadrant.
+respect to every level's operator matrices with one product per axis and level (the maps are transposed once,
+they are shared by every filter), and writes the gradient of the next level's input straight into the lowpass
+quadrant. The backward is first-order only (``once_differentiable``).
 
 Layout: level ``j`` maps its input ``P`` (h, B, w) to ``Y = A_h P A_w^T`` of shape (2 m_h, B, 2 m_w), the
 batch between the two map axes. Both products are then plain (batched) matrix products on contiguous or
@@ -16,6 +17,7 @@ row-strided views: the first level applies ``A_h`` of every filter at once to th
 """
 
 import torch
+from torch.autograd.function import once_differentiable
 
 from awd_studio.models.wavelets.inputs import _as_filter
 from awd_studio.models.wavelets.levels import _level_analysis_matrix
@@ -85,7 +87,8 @@ def separable_l1_terms(X, GX, ops, n_bands, times_coeffs=True):
 
 
 def _forward_levels(X, ops):
-    """Every level's ``(P, T, Y)`` for one batch of maps: the input (G, h, B, w) (None at the first level),
+    """Every level's ``(P, T, Y)`` for one batch of maps: the input (G, h B, w) (the maps as (H, B W) at the
+    first level),
     the half-transformed (G, 2 m_h, B, W) at the first level or (G, h, B, 2 m_w) after it, and the
     coefficients Y (G, 2 m_h, B, 2 m_w)."""
     B, H, W = X.shape
@@ -95,7 +98,7 @@ def _forward_levels(X, ops):
     X_h = X.permute(1, 0, 2).reshape(H, B * W)
     T = (A_h.reshape(G * two_mh, H) @ X_h).reshape(G, two_mh * B, W)
     Y = torch.matmul(T, A_w.transpose(-1, -2)).reshape(G, two_mh, B, two_mw)
-    saved = [(None, T, Y)]
+    saved = [(X_h, T, Y)]
     for j in range(1, len(ops) // 2):
         A_h, A_w = ops[2 * j], ops[2 * j + 1]
         mh, mw = two_mh // 2, two_mw // 2
@@ -133,7 +136,7 @@ def _backward_levels(X, ops, saved, grads_Y):
             gY = gY.reshape(G, two_mh * B, two_mw)
             grads[1] = torch.matmul(gY.transpose(-1, -2), T)  # (G, 2m_w, W)
             gT = torch.matmul(gY, A_w).reshape(G * two_mh, B * W)
-            grads[0] = (gT @ X.permute(1, 0, 2).reshape(H, B * W).T).reshape(G, two_mh, H)
+            grads[0] = (gT @ P.T).reshape(G, two_mh, H)  # P: the maps as (H, B W)
         else:
             h = A_h.shape[-1]
             gY = gY.reshape(G, two_mh, B * two_mw)
@@ -167,6 +170,7 @@ class _SeparableL1(torch.autograd.Function):
         return sparsity, interpretation
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, grad_sparsity, grad_interpretation):
         X, GX, *ops = ctx.saved_tensors
         levels_x, levels_g = ctx.levels_x, ctx.levels_g

@@ -205,7 +205,7 @@ def _cross_validate(job: _Job, filters, progress) -> dict:
     candidates = [job.h_init, *filters, *(response for _, response in baselines)]
     scores = map_on_job_threads(lambda c: job.fold_scores(c, splits, peaks), candidates,
                                 on_result=lambda i: report(progress, "select", (i + 1) / (len(candidates) + 1),
-                                                           f"cross-validated candidate {i + 1}/{len(candidates)}"))
+                                                           f"cross-validated student {i + 1}/{len(candidates)}"))
     fold["baseline_wavelet"], grid_fold = scores[0], np.asarray(scores[1:len(filters) + 1])
     for (name, _), score in zip(baselines, scores[len(filters) + 1:]):
         fold[name] = score

@@ -55,6 +55,8 @@ class LeaveOneOutRidge(RegressorMixin, BaseEstimator):
         alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
         if X.ndim != 2 or y.shape[0] != X.shape[0] or y.ndim not in (1, 2):
             raise ValueError(f"LeaveOneOutRidge: expected X (n, p) and y (n,) or (n, t), got {X.shape} and {y.shape}")
+        if X.shape[1] == 0 or not (np.isfinite(X).all() and np.isfinite(y).all()):
+            raise ValueError("LeaveOneOutRidge: X needs at least one feature, and X and y finite values")
         if alphas.size == 0 or not np.all(alphas > 0):
             raise ValueError(f"LeaveOneOutRidge: alphas must be positive, got {self.alphas!r}")
         x_mean, y_mean = X.mean(axis=0), y.mean(axis=0)
@@ -87,4 +89,8 @@ class LeaveOneOutRidge(RegressorMixin, BaseEstimator):
     def predict(self, X):
         """Predictions for X of shape (n, p): (n,) or (n, t)."""
         check_is_fitted(self, "coef_")
-        return np.asarray(X, dtype=np.float64) @ self.coef_.T + self.intercept_
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+            raise ValueError(f"LeaveOneOutRidge: X has shape {X.shape}, the model was fitted on "
+                             f"{self.n_features_in_} features")
+        return X @ self.coef_.T + self.intercept_

@@ -37,3 +37,10 @@ def test_bad_input_is_refused():
         LeaveOneOutRidge(alphas=(0.0, 1.0)).fit(np.ones((4, 2)), np.ones(4))
     with pytest.raises(ValueError, match="expected X"):
         LeaveOneOutRidge().fit(np.ones(4), np.ones(4))
+    with pytest.raises(ValueError, match="finite"):
+        LeaveOneOutRidge().fit(np.ones((4, 2)), np.array([1.0, np.nan, 0.0, 2.0]))
+    with pytest.raises(ValueError, match="at least one feature"):
+        LeaveOneOutRidge().fit(np.ones((4, 0)), np.ones(4))
+    model = LeaveOneOutRidge().fit(np.random.default_rng(0).normal(size=(6, 2)), np.arange(6.0))
+    with pytest.raises(ValueError, match="2 features"):
+        model.predict(np.ones((3, 3)))

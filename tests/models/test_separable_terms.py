@@ -91,23 +91,31 @@ def test_bad_arguments_are_refused():
         separable_l1_terms(torch.zeros(2, 8, 8), None, ops[:3], 3)
 
 
-@pytest.mark.parametrize("attribution", ["input_x_gradient", "saliency"])
-def test_the_trainer_learns_the_same_filters_either_way(attribution):
-    """A whole fit (maps, orthogonal filter, precomputed teacher gradients) with and without the separable
-    terms: same filters and losses up to float64 rounding."""
+@pytest.mark.parametrize("attribution,shape,levels,mode", [
+    ("input_x_gradient", (16, 24), 2, "periodization"), ("saliency", (16, 24), 2, "periodization"),
+    ("input_x_gradient", (24, 32), 3, "periodization"), ("input_x_gradient", (20, 18), 2, "zero")])
+def test_the_trainer_learns_the_same_filters_either_way(attribution, shape, levels, mode):
+    """A whole fit (maps, orthogonal filter, precomputed teacher gradients, gamma = 0 and gamma > 0 points
+    mixed) with and without the separable terms: same filters and losses up to float64 rounding."""
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(48, 16, 24))
+    X = rng.normal(size=(48, *shape))
     torch.manual_seed(0)
-    teacher = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16 * 24, 4), torch.nn.Tanh(),
+    teacher = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(int(np.prod(shape)), 4), torch.nn.Tanh(),
                                   torch.nn.Linear(4, 1)).double()
     fits = []
     for separable in (True, False):
-        model = WaveletDistiller(wave="db3", levels=2, mode="periodization", parametrization="orthogonal",
-                                 grid=[(1e-3, 0.0), (1e-2, 1e-1)], epochs=3, batch_size=16, seed=0,
-                                 dtype="float64", attribution=attribution)
+        model = WaveletDistiller(wave="db3", levels=levels, mode=mode, parametrization="orthogonal",
+                                 grid=[(1e-2, 1e-1), (1e-3, 0.0), (1e-2, 0.0), (1e-3, 1e-2), (5e-3, 0.0)],
+                                 epochs=3, batch_size=16, seed=0, dtype="float64", attribution=attribution)
         model.separable_terms = separable
-        assert model._separable_terms_apply(X.shape[1:], torch.zeros(1), True) == separable
+        assert model._separable_terms_apply(shape, torch.zeros(1), True) == separable
         fits.append(model.fit(X, teacher))
     assert np.abs(fits[0].filters_ - fits[1].filters_).max() < 1e-10
     for term in ("sparsity", "interpretation", "train_loss"):
         assert np.allclose(fits[0].history_[term], fits[1].history_[term], rtol=1e-10, atol=1e-12)
+
+
+def test_large_maps_keep_the_convolution_path():
+    model = WaveletDistiller(wave="db3", levels=2, parametrization="orthogonal")
+    assert model._separable_terms_apply((256, 256), torch.zeros(1), True)
+    assert not model._separable_terms_apply((512, 512), torch.zeros(1), True)
