@@ -4,8 +4,8 @@ The trainer's common 2D case (the orthogonal lattice, whose reconstruction term 
 teacher's input gradients computed once) needs only two numbers per filter from each batch: the L1 norm of the
 coefficients ``c = Psi x`` and the L1 norm of the attributions ``(Psi gx) * c`` (or ``Psi gx`` for the
 saliency), with ``Psi`` a multi-level separable transform whose adjoint synthesis is ``Psi`` itself. Recorded by
-autograd, the transform's band splits, transposes and slices cost more than its matrix products (on two CPU
-cores, about half of a step). :func:`separable_l1_terms` computes the same two terms and their gradient with
+autograd, the transform's band splits, transposes and slices add copies and zero-filled gradients around its
+matrix products (``bench/profile_2d.py``: whole fits 1.3-1.6x slower that way on one thread). :func:`separable_l1_terms` computes the same two terms and their gradient with
 respect to every level's operator matrices with one product per axis and level (the maps are transposed once,
 they are shared by every filter), and writes the gradient of the next level's input straight into the lowpass
 quadrant. The backward is first-order only (``once_differentiable``).
