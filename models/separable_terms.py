@@ -5,10 +5,11 @@ teacher's input gradients computed once) needs only two numbers per filter from 
 coefficients ``c = Psi x`` and the L1 norm of the attributions ``(Psi gx) * c`` (or ``Psi gx`` for the
 saliency), with ``Psi`` a multi-level separable transform whose adjoint synthesis is ``Psi`` itself. Recorded by
 autograd, the transform's band splits, transposes and slices add copies and zero-filled gradients around its
-matrix products (``bench/profile_2d.py``: whole fits 1.3-1.6x slower that way on one thread). :func:`separable_l1_terms` computes the same two terms and their gradient with
-respect to every level's operator matrices with one product per axis and level (the maps are transposed once,
-they are shared by every filter), and writes the gradient of the next level's input straight into the lowpass
-quadrant. The backward is first-order only (``once_differentiable``).
+matrix products (``bench/profile_2d.py``: whole fits 1.3-1.6x slower that way on one thread).
+:func:`separable_l1_terms` computes the same two terms and their gradient with respect to every level's operator
+matrices with one product per axis and level (the maps are transposed once, they are shared by every filter),
+and writes the gradient of the next level's input straight into the lowpass quadrant. The backward is
+first-order only (``once_differentiable``).
 
 Layout: level ``j`` maps its input ``P`` (h, B, w) to ``Y = A_h P A_w^T`` of shape (2 m_h, B, 2 m_w), the
 batch between the two map axes. Both products are then plain (batched) matrix products on contiguous or
