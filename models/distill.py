@@ -56,7 +56,7 @@ from awd_studio.models.losses import (
 )
 from awd_studio.models.optim import StackedAdam
 from awd_studio.models.options import GRADIENT_PATH_ALIASES, GradientPath
-from awd_studio.models.separable_terms import separable_l1_terms, separable_level_operators
+from awd_studio.models.separable_terms import separable_data_terms, separable_level_operators
 from awd_studio.models.wavelets.paths import _use_matrix
 
 __all__ = ["WaveletDistiller", "Cancelled", "grid_points", "TransformOperator", "epoch_message"]
@@ -429,41 +429,40 @@ class WaveletDistiller:
                             interpretation.unsqueeze(0)))
         return torch.cat((values, values.sum(0, keepdim=True)))
 
-    #: Use :func:`models.separable_terms.separable_l1_terms` where it applies (see
+    #: Use :func:`models.separable_terms.separable_data_terms` where it applies (see
     #: :meth:`_separable_terms_apply`); False records the generic transform instead (for comparisons).
     separable_terms = True
 
     def _separable_terms_apply(self, signal_shape, gxb, use_interp):
-        """Whether a 2D step needs only the L1 terms of a self-adjoint transform, which
-        :func:`models.separable_terms.separable_l1_terms` computes with a hand-written backward: maps, an exact
-        reconstruction (the orthogonal lattice), a transform that is its own adjoint synthesis, sides short
-        enough for per-level operator matrices (:data:`models.wavelets.paths._MATRIX_MAX_LENGTH`), and the
-        teacher's input gradients computed beforehand (or no interpretation term)."""
-        return (self.separable_terms and len(signal_shape) == 2 and self._reconstruction_is_exact()
+        """Whether a 2D step's data terms come from :func:`models.separable_terms.separable_data_terms` (a
+        hand-written backward): maps, a transform that is its own adjoint synthesis for any filter (zero mode,
+        or periodization with ``2^J`` dividing both sides), sides short enough for per-level operator matrices
+        (:data:`models.wavelets.paths._MATRIX_MAX_LENGTH`), and the teacher's input gradients computed
+        beforehand (or no interpretation term)."""
+        return (self.separable_terms and len(signal_shape) == 2
                 and TransformOperator.is_self_adjoint(signal_shape, self.levels, self.mode)
                 and all(_use_matrix("auto", n) for n in signal_shape)  # dense level operators pay off
                 and (gxb is not None or not use_interp))
 
     def _separable_losses(self, h, xb, gxb, lam, gam, weights, use_interp):
         """The rows of :meth:`_step_losses` for the case of :meth:`_separable_terms_apply` (differentiable
-        with respect to h)."""
+        with respect to h). The reconstruction term is computed unless it is exact by construction."""
         ops = separable_level_operators(h, xb.shape[1:], self.levels, self.mode)
-        times_coeffs = self.attribution != "saliency"
+        options = dict(n_bands=self.levels + 1, times_coeffs=self.attribution != "saliency",
+                       reconstruction=not self._reconstruction_is_exact())
         interpreted = (gam > 0).nonzero().flatten() if use_interp else gam.new_zeros(0, dtype=torch.long)
         if len(interpreted) in (0, len(gam)):
-            sparsity, interpretation = separable_l1_terms(xb, gxb if len(interpreted) else None, ops,
-                                                          self.levels + 1, times_coeffs=times_coeffs)
+            sparsity, interpretation, reconstruction = separable_data_terms(
+                xb, gxb if len(interpreted) else None, ops, **options)
         else:  # the teacher's gradients are transformed only for the grid points with gamma > 0
             plain = (gam == 0).nonzero().flatten()
-            with_interp = separable_l1_terms(xb, gxb, [op.index_select(0, interpreted) for op in ops],
-                                             self.levels + 1, times_coeffs=times_coeffs)
-            without = separable_l1_terms(xb, None, [op.index_select(0, plain) for op in ops], self.levels + 1)
+            with_interp = separable_data_terms(xb, gxb, [op.index_select(0, interpreted) for op in ops], **options)
+            without = separable_data_terms(xb, None, [op.index_select(0, plain) for op in ops], **options)
             order = torch.argsort(torch.cat((interpreted, plain)))  # back to the grid's order
-            sparsity = torch.cat((with_interp[0], without[0]))[order]
-            interpretation = torch.cat((with_interp[1], without[1]))[order]
+            sparsity, interpretation, reconstruction = (torch.cat((a, b))[order] for a, b in zip(with_interp, without))
         terms = validity_terms(h)
         validity = torch.stack([terms[name] for name in VALIDITY_TERMS]) * weights.unsqueeze(1)
-        values = torch.cat((xb.new_zeros(1, h.shape[0]), validity, (lam * sparsity).unsqueeze(0),
+        values = torch.cat((reconstruction.unsqueeze(0), validity, (lam * sparsity).unsqueeze(0),
                             (gam * interpretation).unsqueeze(0)))
         return torch.cat((values, values.sum(0, keepdim=True)))
 

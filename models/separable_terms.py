@@ -1,15 +1,15 @@
-"""The sparsity and interpretation terms of a 2D separable wavelet transform, with a hand-written backward.
+"""The data terms of eq. 8 for a 2D separable wavelet transform, with a hand-written backward.
 
-The trainer's common 2D case (the orthogonal lattice, whose reconstruction term is identically zero, and the
-teacher's input gradients computed once) needs only two numbers per filter from each batch: the L1 norm of the
-coefficients ``c = Psi x`` and the L1 norm of the attributions ``(Psi gx) * c`` (or ``Psi gx`` for the
-saliency), with ``Psi`` a multi-level separable transform whose adjoint synthesis is ``Psi`` itself. Recorded by
-autograd, the transform's band splits, transposes and slices add copies and zero-filled gradients around its
-matrix products (``bench/profile_2d.py``: whole fits 1.3-1.6x slower that way on one thread).
-:func:`separable_l1_terms` computes the same two terms and their gradient with respect to every level's operator
-matrices with one product per axis and level (the maps are transposed once, they are shared by every filter),
-and writes the gradient of the next level's input straight into the lowpass quadrant. The backward is
-first-order only (``once_differentiable``).
+The trainer's common 2D case (the teacher's input gradients computed once, a transform whose adjoint synthesis
+is ``Psi`` itself) needs three numbers per filter from each batch: the L1 norm of the coefficients
+``c = Psi x``, the L1 norm of the attributions ``(Psi gx) * c`` (or ``Psi gx`` for the saliency), and, unless
+the filter reconstructs exactly (the orthogonal lattice), the reconstruction error ``||Psi^T c - x||^2``.
+Recorded by autograd, the transform's band splits, transposes and slices add copies and zero-filled gradients
+around its matrix products (``bench/profile_2d.py``: whole fits 1.3-1.6x slower that way on one thread).
+:func:`separable_data_terms` computes the same terms and their gradient with respect to every level's operator
+matrices with one product per axis and level and direction (the maps are transposed once, they are shared by
+every filter), and writes the gradient of the next level's input straight into the lowpass quadrant. The
+backward is first-order only (``once_differentiable``).
 
 Layout: level ``j`` maps its input ``P`` (h, B, w) to ``Y = A_h P A_w^T`` of shape (2 m_h, B, 2 m_w), the
 batch between the two map axes. Both products are then plain (batched) matrix products on contiguous or
@@ -24,11 +24,11 @@ from awd_studio.models.wavelets.inputs import _as_filter
 from awd_studio.models.wavelets.levels import _level_analysis_matrix
 from awd_studio.models.wavelets.sizes import _out_len
 
-__all__ = ["separable_l1_terms", "separable_level_operators"]
+__all__ = ["separable_data_terms", "separable_level_operators"]
 
 
 def separable_level_operators(h, shape, level, mode):
-    """The single-level analysis operators of a 2D transform, in the order :func:`separable_l1_terms` reads them.
+    """The single-level analysis operators of a 2D transform, in the order :func:`separable_data_terms` reads them.
 
     Parameters
     ----------
@@ -58,8 +58,9 @@ def separable_level_operators(h, shape, level, mode):
     return ops
 
 
-def separable_l1_terms(X, GX, ops, n_bands, times_coeffs=True):
-    """Mean L1 norms of the coefficients and of the attributions, per filter, for a self-adjoint 2D transform.
+def separable_data_terms(X, GX, ops, n_bands, times_coeffs=True, reconstruction=False):
+    """The data terms of eq. 8 per filter for a self-adjoint 2D transform: sparsity, interpretation and,
+    optionally, reconstruction.
 
     Parameters
     ----------
@@ -70,21 +71,25 @@ def separable_l1_terms(X, GX, ops, n_bands, times_coeffs=True):
     ops : list of Tensor of shape (G, 2 m, n)
         From :func:`separable_level_operators`; the gradient flows back to them (and so to the filters).
     n_bands : int
-        ``J + 1``: the sums are divided by ``B (J + 1)`` as :func:`models.losses.l1_per_filter` does.
+        ``J + 1``: the L1 sums are divided by ``B (J + 1)`` as :func:`models.losses.l1_per_filter` does.
     times_coeffs : bool, default=True
         Attributions ``c * (Psi gx)`` (input x gradient); False: ``Psi gx`` (saliency).
+    reconstruction : bool, default=False
+        Also compute ``mean_i ||Psi^T Psi x_i - x_i||^2`` (:func:`models.losses.reconstruction_loss` with the
+        synthesis ``Psi^T``, which is the transform's synthesis here for any filter); False returns zeros (the
+        orthogonal lattice reconstructs exactly).
 
     Returns
     -------
-    sparsity, interpretation : Tensor of shape (G,)
-        ``sum_i ||Psi x_i||_1 / (B (J + 1))`` and the same for the attributions; the caller multiplies by
-        lambda and gamma. Equal to :func:`models.losses.l1_per_filter` of the coefficients (and attributions)
-        of :func:`models.wavelets.wavedec2d` up to rounding, with the same gradient.
+    sparsity, interpretation, reconstruction : Tensor of shape (G,)
+        ``sum_i ||Psi x_i||_1 / (B (J + 1))``, the same for the attributions, and the reconstruction error;
+        the caller multiplies the first two by lambda and gamma. Equal to the terms computed from
+        :func:`models.wavelets.wavedec2d` and ``waverec2d`` up to rounding, with the same gradient.
     """
     if X.ndim != 3 or len(ops) % 2 or not ops:
-        raise ValueError(f"separable_l1_terms: expected maps (B, H, W) and 2 J operators, got X {tuple(X.shape)} "
-                         f"and {len(ops)} operators")
-    return _SeparableL1.apply(X, GX, bool(times_coeffs), float(n_bands), *ops)
+        raise ValueError(f"separable_data_terms: expected maps (B, H, W) and 2 J operators, got X "
+                         f"{tuple(X.shape)} and {len(ops)} operators")
+    return _SeparableTerms.apply(X, GX, bool(times_coeffs), float(n_bands), bool(reconstruction), *ops)
 
 
 def _forward_levels(X, ops):
@@ -148,11 +153,51 @@ def _backward_levels(X, ops, saved, grads_Y):
     return grads
 
 
-class _SeparableL1(torch.autograd.Function):
-    """Autograd wrapper of :func:`separable_l1_terms` (gradients with respect to the operators only)."""
+def _synthesis_levels(levels, ops):
+    """``Psi^T Psi x`` level by level from the coefficients: each level's ``(Z, U)`` (Z: the level's
+    coefficients with the lowpass quadrant replaced by the deeper levels' synthesis, U = A_h^T Z) and the
+    reconstruction (G, H, B W)."""
+    saved = [None] * len(levels)
+    synthesized = None  # the deeper levels' synthesis of this level's lowpass quadrant
+    for j in range(len(levels) - 1, -1, -1):
+        Y = levels[j][2]
+        A_h, A_w = ops[2 * j], ops[2 * j + 1]
+        G, two_mh, B, two_mw = Y.shape
+        Z = Y
+        if synthesized is not None:
+            Z = Y.clone()
+            Z[:, :two_mh // 2, :, :two_mw // 2] = synthesized.reshape(G, two_mh // 2, B, two_mw // 2)
+        h = A_h.shape[-1]
+        U = torch.matmul(A_h.transpose(-1, -2), Z.reshape(G, two_mh, B * two_mw))  # (G, h, B 2m_w)
+        synthesized = torch.matmul(U.reshape(G, h * B, two_mw), A_w)  # (G, h B, w)
+        saved[j] = (Z, U)
+    return saved, synthesized.reshape(G, A_h.shape[-1], -1)
+
+
+def _synthesis_backward(ops, saved, grad_out):
+    """Gradients of the operators through :func:`_synthesis_levels`, and the gradient reaching each level's
+    coefficients (its lowpass quadrant, at every level but the last, belongs to the deeper synthesis)."""
+    grads, grads_Y = [None] * len(ops), []
+    grad_P = grad_out  # (G, h B, w) at the first level
+    for j, (Z, U) in enumerate(saved):
+        A_h, A_w = ops[2 * j], ops[2 * j + 1]
+        G, two_mh, B, two_mw = Z.shape
+        h = A_h.shape[-1]
+        grad_P = grad_P.reshape(G, h * B, -1)
+        grads[2 * j + 1] = torch.matmul(U.reshape(G, h * B, two_mw).transpose(-1, -2), grad_P)  # (G, 2m_w, w)
+        grad_U = torch.matmul(grad_P, A_w.transpose(-1, -2)).reshape(G, h, B * two_mw)
+        grads[2 * j] = torch.matmul(Z.reshape(G, two_mh, B * two_mw), grad_U.transpose(-1, -2))  # (G, 2m_h, h)
+        grad_Z = torch.matmul(A_h, grad_U).reshape(G, two_mh, B, two_mw)
+        grads_Y.append(grad_Z)
+        grad_P = grad_Z[:, :two_mh // 2, :, :two_mw // 2]
+    return grads, grads_Y
+
+
+class _SeparableTerms(torch.autograd.Function):
+    """Autograd wrapper of :func:`separable_data_terms` (gradients with respect to the operators only)."""
 
     @staticmethod
-    def forward(ctx, X, GX, times_coeffs, n_bands, *ops):
+    def forward(ctx, X, GX, times_coeffs, n_bands, reconstruction, *ops):
         B = X.shape[0]
         scale = 1.0 / (B * n_bands)
         levels_x = _forward_levels(X, ops)
@@ -165,14 +210,21 @@ class _SeparableL1(torch.autograd.Function):
             interpretation = sum(_level_sums(attr, j == last) for j, attr in enumerate(attrs)) * scale
         else:
             interpretation = torch.zeros_like(sparsity)
-        ctx.times_coeffs, ctx.scale = times_coeffs, scale
-        ctx.levels_x, ctx.levels_g = levels_x, levels_g
+        synthesis = residual = None
+        if reconstruction:
+            synthesis, x_hat = _synthesis_levels(levels_x, ops)
+            residual = x_hat - levels_x[0][0]  # the maps as (H, B W)
+            error = residual.pow(2).sum((1, 2)) / B
+        else:
+            error = torch.zeros_like(sparsity)
+        ctx.times_coeffs, ctx.scale, ctx.batch = times_coeffs, scale, B
+        ctx.levels_x, ctx.levels_g, ctx.synthesis, ctx.residual = levels_x, levels_g, synthesis, residual
         ctx.save_for_backward(X, GX, *ops)
-        return sparsity, interpretation
+        return sparsity, interpretation, error
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, grad_sparsity, grad_interpretation):
+    def backward(ctx, grad_sparsity, grad_interpretation, grad_reconstruction):
         X, GX, *ops = ctx.saved_tensors
         levels_x, levels_g = ctx.levels_x, ctx.levels_g
         gs = (grad_sparsity * ctx.scale).view(-1, 1, 1, 1)
@@ -189,8 +241,15 @@ class _SeparableL1(torch.autograd.Function):
             else:
                 grads_Yx.append(Yx.sign().mul_(gs))
                 grads_Yg.append(Yg.sign().mul_(gi))
-        grads = _backward_levels(X, ops, levels_x, grads_Yx)
+        grads = None
+        if ctx.synthesis is not None:
+            grad_x_hat = ctx.residual * (2.0 * grad_reconstruction / ctx.batch).view(-1, 1, 1)
+            grads, through_synthesis = _synthesis_backward(ops, ctx.synthesis, grad_x_hat)
+            for grad_Y, extra in zip(grads_Yx, through_synthesis):
+                grad_Y.add_(extra)  # lowpass quadrants (but the last level's) are overwritten below
+        analysis = _backward_levels(X, ops, levels_x, grads_Yx)
+        grads = analysis if grads is None else [a + b for a, b in zip(grads, analysis)]
         if levels_g is not None:
             grads = [a + b for a, b in zip(grads, _backward_levels(GX, ops, levels_g, grads_Yg))]
-        ctx.levels_x = ctx.levels_g = None
-        return (None, None, None, None, *grads)
+        ctx.levels_x = ctx.levels_g = ctx.synthesis = ctx.residual = None
+        return (None, None, None, None, None, *grads)
