@@ -1,8 +1,9 @@
 """Before/after timing of the 2D distillation, side by side in one process, and its speed-up on more threads.
 
-Usage: ``python bench/profile_2d.py [--n 200] [--epochs 2] [--reps 3]``. Fits the lensing example's default
-grid (3 x 5 points, J = 3, periodization, orthogonal filter, the gradient of eq. 8) on ``n`` maps with a random
-CNN teacher, interleaving the configurations repeat by repeat:
+Usage: ``python bench/profile_2d.py [--n 200] [--epochs 2] [--reps 3] [--mode zero] [--parametrization free]``.
+Fits the lensing example's default grid (3 x 5 points, J = 3, periodization, orthogonal filter, the gradient of
+eq. 8, unless the options say otherwise) on ``n`` maps with a random CNN teacher, interleaving the
+configurations repeat by repeat:
 
 * ``recompute reconstruction, 1 thread``: the synthesis pass the exact-reconstruction shortcut skips, with the
   transform recorded by autograd;
@@ -31,9 +32,9 @@ from awd_studio.models.distill import WaveletDistiller  # noqa: E402
 from awd_studio.models.teachers import build_teacher  # noqa: E402
 
 
-def fit_once(X, teacher, skip, separable, threads, epochs):
+def fit_once(X, teacher, skip, separable, threads, epochs, mode="periodization", parametrization="orthogonal"):
     torch.set_num_threads(threads)
-    model = WaveletDistiller(wave="db5", levels=3, mode="periodization", parametrization="orthogonal",
+    model = WaveletDistiller(wave="db5", levels=3, mode=mode, parametrization=parametrization,
                              lambdas=[0.005, 0.01, 0.02], gammas=[0.0, 0.001, 0.005, 0.02, 0.05], epochs=epochs,
                              batch_size=100, val_fraction=0.1, seed=0)
     model.skip_exact_reconstruction = skip
@@ -48,6 +49,9 @@ def main(argv=None):
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--mode", default="periodization", choices=["periodization", "zero"])
+    ap.add_argument("--parametrization", default="orthogonal", choices=["orthogonal", "free"],
+                    help="free: the reconstruction term is computed in every configuration")
     args = ap.parse_args(argv)
     data = make_example("lensing", n=int(args.n / 0.8) + 2, seed=0)
     X = data.X[:args.n].astype(np.float32)
@@ -61,7 +65,7 @@ def main(argv=None):
     filters = {}
     for _ in range(args.reps):
         for name, (skip, separable, threads) in configs.items():
-            seconds, h = fit_once(X, teacher, skip, separable, threads, args.epochs)
+            seconds, h = fit_once(X, teacher, skip, separable, threads, args.epochs, args.mode, args.parametrization)
             times[name].append(seconds)
             filters[name] = h
     first = next(iter(configs))
