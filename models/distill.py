@@ -704,12 +704,16 @@ class WaveletDistiller:
             progress("distill", (epoch + 1) / self.epochs, epoch_message(epoch, self.epochs, train_mean, val_mean))
 
     def _validation_loss(self, module, X_val, grads_val, teacher, lam, gam, weights, use_interp):
+        """Mean total loss per grid point over the validation signals, in batches of at most
+        :data:`MICRO_BATCH_VALUES` values over the grid (as the recorded steps), or None without them."""
         if X_val.shape[0] == 0:
             return None
         total, count = 0.0, 0
         exact_interp = use_interp and grads_val is None
-        for start in range(0, X_val.shape[0], max(self.batch_size, 256)):
-            xb = X_val[start:start + max(self.batch_size, 256)]
+        size = int(np.prod(X_val.shape[1:]))
+        step = max(1, min(max(self.batch_size, 256), MICRO_BATCH_VALUES // max(1, lam.shape[0] * size)))
+        for start in range(0, X_val.shape[0], step):
+            xb = X_val[start:start + step]
             gxb = grads_val[start:start + xb.shape[0]] if grads_val is not None else None
             with torch.set_grad_enabled(exact_interp):
                 values = self._step_losses(module(), xb, gxb, teacher, lam, gam, weights, use_interp,

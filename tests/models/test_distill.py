@@ -247,7 +247,8 @@ def test_a_filter_array_starts_the_fit_like_its_name(data):
 
 
 def test_micro_batches_learn_the_same_filters_as_whole_batches(monkeypatch):
-    """Cutting a recorded step into micro-batches (memory) changes neither the loss nor the gradient."""
+    """Cutting a recorded step (and the validation loss) into micro-batches (memory) changes neither the loss
+    nor the gradient."""
     from awd_studio.models import distill as distill_module
 
     rng = np.random.default_rng(3)
@@ -257,12 +258,13 @@ def test_micro_batches_learn_the_same_filters_as_whole_batches(monkeypatch):
 
     def fit():
         model = WaveletDistiller(wave="db2", levels=2, mode="zero", parametrization="free", grid=[(1e-3, 1e-2), (0.0, 0.1)],
-                                 epochs=2, batch_size=16, seed=0, dtype="float64")
-        return model.fit(X, teacher)
+                                 epochs=2, batch_size=16, seed=0, dtype="float64", val_fraction=0.25)
+        return model.fit(X, teacher)  # 12 validation maps: 5 + 5 + 2 when cut
 
     whole = fit()
     monkeypatch.setattr(distill_module, "MICRO_BATCH_VALUES", 2 * 5 * 256)  # 5 maps per micro-batch: 16 = 5 + 5 + 5 + 1
     cut = fit()
     assert np.abs(whole.filters_ - cut.filters_).max() < 1e-10
+    assert "val_loss" in whole.history_
     for term in whole.history_:
         assert np.allclose(whole.history_[term], cut.history_[term], rtol=1e-9, atol=1e-12)
