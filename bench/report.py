@@ -23,7 +23,7 @@ FIT_TITLES = {"fit1d_mlp": "1D, synthetic series (n = 2936, length 64), MLP teac
               "fit1d_lstm20": "1D, CME example (n = 3941, length 40), paper-sized LSTM teacher (hidden 20)",
               "fit2d_cnn": "2D, 1000 lensing maps 64 x 64, small CNN teacher (ReLU)"}
 #: Headings of sections that other scripts own; kept verbatim when RESULTS.md is rewritten.
-FOREIGN_SECTIONS = ("## Explanations", "## Scattering", "## Explain", "## Wavelet scattering")
+FOREIGN_SECTIONS = ("## By hand", "## Explanations", "## Scattering", "## Explain", "## Wavelet scattering")
 
 
 def _f(x, digits=3):

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 #: threads. Measured on 2 cores only (2 parts of one thread each: 1.6-1.7x faster than one fit), so not more.
 SERIES_PARTS = 2
 
-#: How often the waiting thread of :func:`fit_in_parts` polls ``should_stop`` (seconds).
+#: How often the waiting thread of :func:`fit_in_parts` wakes up (seconds): a signal's exception is raised then.
 POLL_SECONDS = 0.5
 
 #: How long :func:`fit_in_parts` waits for the parts to end their epoch after the calling thread raised.
@@ -98,10 +98,11 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
 def fit_in_parts(distillers, X, teacher, progress=None, should_stop=None, on_epoch=None, threads_per_part=1):
     """Fit several distillers of one grid at once, each on its own thread.
 
-    The calling thread only waits: it polls ``should_stop`` every :data:`POLL_SECONDS` (and receives any
-    signal's exception, such as Celery's soft time limit). When it asks to stop, raises, or any part fails, the
-    parts stop after their current epoch; the first error is raised once they have (after at most
-    :data:`STOP_GRACE_SECONDS` when the calling thread itself raised). ``on_epoch`` and ``progress`` report
+    Every part polls ``should_stop`` after each epoch, as one fit does; the calling thread only waits, in
+    steps of :data:`POLL_SECONDS`, and receives any signal's exception (Celery's soft time limit). When
+    ``should_stop`` says so or raises, a signal's exception lands, or any part fails, the parts stop after their
+    current epoch; the first error is raised once they have (after at most :data:`STOP_GRACE_SECONDS` when the
+    calling thread itself raised). ``on_epoch`` and ``progress`` report
     the whole grid once every part has finished an epoch: the mean losses weighted by the parts' sizes, as one
     fit of the whole grid reports them.
 
@@ -129,10 +130,13 @@ def fit_in_parts(distillers, X, teacher, progress=None, should_stop=None, on_epo
     join = _EpochJoin(sizes, distillers[0].epochs, progress, on_epoch)
     halt, errors = threading.Event(), []
 
+    def stop():
+        return halt.is_set() or (should_stop is not None and bool(should_stop()))
+
     def run(k):
         torch.set_num_threads(threads_per_part)  # in each thread: OpenMP's thread count is a per-thread setting
         try:
-            distillers[k].fit(X, teacher, should_stop=halt.is_set, on_epoch=join.reporter(k))
+            distillers[k].fit(X, teacher, should_stop=stop, on_epoch=join.reporter(k))
         except BaseException as exc:  # recorded in the order they happen: the first is the cause
             errors.append(exc)
             halt.set()
@@ -144,12 +148,10 @@ def fit_in_parts(distillers, X, teacher, progress=None, should_stop=None, on_epo
         part.start()
     try:
         alive = parts
-        while alive:
+        while alive:  # short waits, so that a signal's exception is raised here promptly
             alive[0].join(POLL_SECONDS)
-            if not halt.is_set() and should_stop is not None and should_stop():
-                halt.set()  # the parts raise Cancelled after their epoch
             alive = [part for part in parts if part.is_alive()]
-    except BaseException as exc:  # should_stop raised, or a signal's exception landed while waiting
+    except BaseException as exc:  # a signal's exception landed while waiting
         errors.insert(0, exc)
         halt.set()
         deadline = time.monotonic() + STOP_GRACE_SECONDS
