@@ -102,9 +102,8 @@ def fit_in_parts(distillers, X, teacher, progress=None, should_stop=None, on_epo
     steps of :data:`POLL_SECONDS`, and receives any signal's exception (Celery's soft time limit). When
     ``should_stop`` says so or raises, a signal's exception lands, or any part fails, the parts stop after their
     current epoch; the first error is raised once they have (after at most :data:`STOP_GRACE_SECONDS` when the
-    calling thread itself raised). ``on_epoch`` and ``progress`` report
-    the whole grid once every part has finished an epoch: the mean losses weighted by the parts' sizes, as one
-    fit of the whole grid reports them.
+    calling thread itself raised). ``on_epoch`` and ``progress`` report the whole grid once every part has
+    finished an epoch: the mean losses weighted by the parts' sizes, as one fit of the whole grid reports them.
 
     Parameters
     ----------
