@@ -386,9 +386,8 @@ class WaveletDistiller:
                 times_coeffs=self.attribution != "saliency", with_gradient=with_gradient, S=S,
                 reconstruction=not self._reconstruction_is_exact())
             validity, grad_h = validity_terms_and_gradient(h, weights)
-            values = torch.cat((data["reconstruction"].unsqueeze(0), (validity * weights).T,
-                                data["sparsity"].unsqueeze(0), data["interpretation"].unsqueeze(0)))
-            values = torch.cat((values, values.sum(0, keepdim=True)))
+            values = _loss_rows(data["reconstruction"], (validity * weights).T, data["sparsity"],
+                                data["interpretation"])
             if not with_gradient:
                 return values, None
             grad_h = grad_h + _wavelets.analysis_matrix_pullback(analysis_chain, grad_W, length, n, self.mode)
@@ -411,8 +410,6 @@ class WaveletDistiller:
             reconstruction = xb.new_zeros(h.shape[0])
         else:
             reconstruction = reconstruction_loss(xb, op.synthesis(c))
-        terms = validity_terms(h)
-        validity = torch.stack([terms[name] for name in VALIDITY_TERMS]) * weights.unsqueeze(1)
         sparsity = lam * l1_per_filter(c, op.n_bands)
         if use_interp:
             if gxb is not None:
@@ -425,9 +422,7 @@ class WaveletDistiller:
             interpretation = gam * l1_per_filter(attr, op.n_bands)
         else:
             interpretation = torch.zeros_like(sparsity)
-        values = torch.cat((reconstruction.unsqueeze(0), validity, sparsity.unsqueeze(0),
-                            interpretation.unsqueeze(0)))
-        return torch.cat((values, values.sum(0, keepdim=True)))
+        return _loss_rows(reconstruction, _weighted_validity(h, weights), sparsity, interpretation)
 
     #: Use :func:`models.separable_terms.separable_data_terms` where it applies (see
     #: :meth:`_separable_terms_apply`); False records the generic transform instead (for comparisons).
@@ -460,11 +455,7 @@ class WaveletDistiller:
             without = separable_data_terms(xb, None, [op.index_select(0, plain) for op in ops], **options)
             order = torch.argsort(torch.cat((interpreted, plain)))  # back to the grid's order
             sparsity, interpretation, reconstruction = (torch.cat((a, b))[order] for a, b in zip(with_interp, without))
-        terms = validity_terms(h)
-        validity = torch.stack([terms[name] for name in VALIDITY_TERMS]) * weights.unsqueeze(1)
-        values = torch.cat((reconstruction.unsqueeze(0), validity, (lam * sparsity).unsqueeze(0),
-                            (gam * interpretation).unsqueeze(0)))
-        return torch.cat((values, values.sum(0, keepdim=True)))
+        return _loss_rows(reconstruction, _weighted_validity(h, weights), lam * sparsity, gam * interpretation)
 
     #: Skip the synthesis where the reconstruction is exact by construction (see :meth:`_reconstruction_is_exact`);
     #: False recomputes it (bench/profile_2d.py times both).
@@ -682,8 +673,7 @@ class WaveletDistiller:
         not depend on the batch (validity), so the weighted sum is the batch's loss and its gradient the
         batch's gradient (up to rounding): only the memory of the recorded graph shrinks.
         """
-        n_grid, size = run.lam.shape[0], int(np.prod(xb.shape[1:]))
-        step = max(1, MICRO_BATCH_VALUES // max(1, n_grid * size))
+        step = _micro_batch_size(run.lam.shape[0], xb.shape[1:])
         values = None
         for start in range(0, xb.shape[0], step):
             part = slice(start, start + step)
@@ -710,8 +700,7 @@ class WaveletDistiller:
             return None
         total, count = 0.0, 0
         exact_interp = use_interp and grads_val is None
-        size = int(np.prod(X_val.shape[1:]))
-        step = max(1, min(max(self.batch_size, 256), MICRO_BATCH_VALUES // max(1, lam.shape[0] * size)))
+        step = min(max(self.batch_size, 256), _micro_batch_size(lam.shape[0], X_val.shape[1:]))
         for start in range(0, X_val.shape[0], step):
             xb = X_val[start:start + step]
             gxb = grads_val[start:start + xb.shape[0]] if grads_val is not None else None
@@ -721,6 +710,24 @@ class WaveletDistiller:
             total = total + values[-1].detach().double().cpu() * xb.shape[0]
             count += xb.shape[0]
         return total / count
+
+
+def _micro_batch_size(n_grid, sample_shape):
+    """Signals per micro-batch: at most :data:`MICRO_BATCH_VALUES` values over the grid, at least one."""
+    return max(1, MICRO_BATCH_VALUES // max(1, n_grid * int(np.prod(sample_shape))))
+
+
+def _weighted_validity(h, weights):
+    """The validity penalties of filters h (G, N), weighted: shape (len(VALIDITY_TERMS), G)."""
+    terms = validity_terms(h)
+    return torch.stack([terms[name] for name in VALIDITY_TERMS]) * weights.unsqueeze(1)
+
+
+def _loss_rows(reconstruction, validity, sparsity, interpretation):
+    """The rows of :data:`TERM_NAMES`, shape (len(TERM_NAMES), G): the terms (reconstruction, sparsity and
+    interpretation of shape (G,), the weighted validity penalties (len(VALIDITY_TERMS), G)), then their total."""
+    values = torch.cat((reconstruction.unsqueeze(0), validity, sparsity.unsqueeze(0), interpretation.unsqueeze(0)))
+    return torch.cat((values, values.sum(0, keepdim=True)))
 
 
 def epoch_message(epoch, epochs, train_mean, val_mean=None):

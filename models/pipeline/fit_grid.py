@@ -63,7 +63,7 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     Path
         The chunk file (written atomically; an existing complete chunk is reused).
     """
-    use_job_threads()  # every core of the worker unless AWD_JOB_THREADS says otherwise (models.cores)
+    threads = use_job_threads()  # every core of the worker unless AWD_JOB_THREADS says otherwise (models.cores)
     info, config, split, teacher = load_prepared(work_dir)
     grid = grid_points_of(config)
     indices = sorted(int(i) for i in indices)
@@ -74,7 +74,6 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
         return out
     device = resolve_device(info["device"] if config.device is None else config.device)
     points = [grid[i] for i in indices]
-    threads = torch.get_num_threads()
     # series on the CPU: parts on threads; early stopping would end the parts at different epochs
     n_parts = (min(SERIES_PARTS, threads, len(points)) if split["X_train"].ndim == 2 and device.type == "cpu"
                and config.patience is None else 1)
