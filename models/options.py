@@ -117,6 +117,14 @@ class SelectionRule(StrEnum):
     BEST = "best"
 
 
+class TeacherAugment(StrEnum):
+    """Symmetry augmentation while the teacher trains (``auto``: rotations and mirrors for maps, none for series)."""
+
+    AUTO = "auto"
+    NONE = "none"
+    DIHEDRAL = "dihedral"
+
+
 class InputScaling(StrEnum):
     """The scaling under which AWD and the series students see the data (``auto``: teacher's for series)."""
 
@@ -240,6 +248,9 @@ class JobOptions(BaseModel):
     gradient_path: GradientPath = Field(GradientPath.AUTO, description="eq8: the loss's gradient; "
                                         "straight_through: awave's double backpropagation")
     teacher_epochs: int | None = Field(None, ge=1, le=MAX_TEACHER_EPOCHS, description="teacher training epochs")
+    teacher_augment: TeacherAugment = Field(TeacherAugment.AUTO, description="symmetry augmentation of the "
+                                            "teacher's training; auto: random quarter turns and mirrors for "
+                                            "maps, none for series")
     selection_rule: SelectionRule = Field(SelectionRule.ONE_SE, description="one_se: AWD must beat the initial "
                                           "wavelet by one standard error in cross-validation")
     input_scaling: InputScaling = Field(InputScaling.AUTO, description="scaling AWD and the series students "

@@ -94,7 +94,8 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
 
         kwargs = {"epochs": config.teacher_epochs} if config.teacher_epochs else {}
         teacher = _teachers.train_teacher(config.teacher, X_train, y_train, seed=config.seed, device=device,
-                                          progress=teacher_progress, on_epoch=on_teacher_epoch, **kwargs)
+                                          progress=teacher_progress, on_epoch=on_teacher_epoch,
+                                          augment=config.teacher_augment, **kwargs)
         attribution_target = 0
         teacher_file = str(work_dir / "teacher.safetensors")
         _teachers.save_teacher(teacher, teacher_file)

@@ -15,18 +15,20 @@ from torch import nn
 
 from awd_studio.models.device import resolve_device
 from awd_studio.models.teachers.architectures import _ARCHITECTURES, TEACHERS, build_teacher
+from awd_studio.models.teachers.augment import random_symmetry, resolve_augmentation
 from awd_studio.models.validation import InputError, check_targets
 
 __all__ = ["TRAINING_DEFAULTS", "DEFAULT_THREADS", "train_teacher"]
 
 #: Per-architecture defaults of :func:`train_teacher` (epochs, batch_size, lr, patience). On 2 CPU cores
-#: the LSTM default takes about 10 s for 3000 series of length 40 and the CNN about 15 s for 1500 maps
-#: 64x64. ResNet-18 costs about 0.15 GFLOP per 64x64 map and direction (minutes per epoch on a CPU):
-#: meant for a GPU.
+#: the LSTM default takes about 10 s for 3000 series of length 40 and the CNN about 40 s for 1200 maps
+#: 64x64 (with symmetry augmentation it keeps improving for about 50 epochs; without, it overfits after about
+#: 30, docs/science.md "The teacher"). ResNet-18 costs about 0.15 GFLOP per 64x64 map and direction
+#: (minutes per epoch on a CPU): meant for a GPU.
 TRAINING_DEFAULTS = {
     "mlp": {"epochs": 200, "batch_size": 64, "lr": 1e-3, "patience": 20},
     "lstm": {"epochs": 50, "batch_size": 64, "lr": 3e-3, "patience": 8},
-    "cnn": {"epochs": 30, "batch_size": 64, "lr": 2e-3, "patience": 6},
+    "cnn": {"epochs": 50, "batch_size": 32, "lr": 2e-3, "patience": 10},
     "resnet18": {"epochs": 15, "batch_size": 32, "lr": 1e-3, "patience": 4},
 }
 
@@ -74,7 +76,7 @@ def _epoch_loss(model, X, Y, batch_size):
 
 def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size=None, lr=None,
                   patience=None, seed=0, device=None, progress=None, weight_decay=0.0, val_fraction=0.15,
-                  num_threads=None, on_epoch=None):
+                  num_threads=None, on_epoch=None, augment="auto"):
     """Train a built-in teacher with Adam on the mean squared error, with early stopping.
 
     Inputs are standardised by one global mean and standard deviation, targets per column; both are
@@ -111,6 +113,10 @@ def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size
     on_epoch : callable, optional
         ``on_epoch(epoch, {"train": float, "val": float})`` after each epoch (epoch counts from 1; MSE on the
         standardised targets, as in ``teacher.history``), e.g. to draw the training curve live.
+    augment : {"auto", "none", "dihedral"}, default="auto"
+        Symmetry augmentation (:mod:`models.teachers.augment`): ``"dihedral"`` shows each training batch
+        rotated by a random multiple of 90 degrees and maybe mirrored; ``"auto"`` does so for maps and not for
+        time series. Validation data are never transformed. The choice is stored as ``teacher.augment``.
 
     Returns
     -------
@@ -130,6 +136,10 @@ def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size
                          "pass positive values or leave them as None for the defaults")
 
     X = _as_float32(X, "X")
+    try:
+        augment = resolve_augmentation(augment, X.shape[1:])
+    except ValueError as exc:
+        raise InputError("augment", str(exc).removeprefix("augment: "), "pass 'auto', 'none' or 'dihedral'") from None
     y2 = check_targets(y, X.shape[0]).astype(np.float32)
     y2 = y2.reshape(X.shape[0], -1)
     if X_val is not None:
@@ -160,7 +170,7 @@ def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size
     threads = DEFAULT_THREADS[name] if num_threads is None else int(num_threads)
     with _cpu_threads(threads if dev.type == "cpu" else None):
         return _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, seed, progress,
-                      weight_decay, on_epoch)
+                      weight_decay, on_epoch, augment)
 
 
 @contextlib.contextmanager
@@ -178,7 +188,7 @@ def _cpu_threads(n):
 
 
 def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, seed, progress, weight_decay,
-           on_epoch=None):
+           on_epoch=None, augment="none"):
     """The training loop of :func:`train_teacher` on checked arrays."""
     torch.manual_seed(seed)
     model = build_teacher(name, X_tr.shape[1:], y_tr.shape[1])
@@ -191,6 +201,7 @@ def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, 
     xv = torch.as_tensor(X_val, device=dev)
     yv = torch.as_tensor(yv2, device=dev)
     generator = torch.Generator().manual_seed(seed)
+    symmetry_generator = torch.Generator().manual_seed(seed + 1)
     has_bn = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
 
     best_loss, best_state, best_epoch, stale = math.inf, None, 0, 0
@@ -206,6 +217,8 @@ def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, 
             if has_bn and idx.numel() < 2:
                 continue  # batch norm cannot train on one sample
             xb, yb = xt[idx], yt[idx]
+            if augment == "dihedral":
+                xb = random_symmetry(xb, symmetry_generator)
             target = (yb - model.y_mean) / model.y_std
             loss = ((model.standardized(xb) - target) ** 2).mean()
             optimizer.zero_grad(set_to_none=True)
@@ -233,6 +246,7 @@ def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, 
     model.eval()
     model.history = history
     model.best_epoch = best_epoch
+    model.augment = augment
     if progress is not None:
         progress("teacher", 1.0, f"{name} trained: best val MSE {best_loss:.4g} at epoch {best_epoch + 1}")
     return model
