@@ -194,6 +194,11 @@ def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, 
     model = build_teacher(name, X_tr.shape[1:], y_tr.shape[1])
     _fit_normalisation(model, X_tr, y_tr)
     model.to(dev)
+    # maps on a CPU: channels-last convolutions train about twice as fast (bench/RESULTS.md, "By hand"); the
+    # model goes back to the default layout before it is returned
+    channels_last = dev.type == "cpu" and X_tr.ndim == 3
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
 
     xt = torch.as_tensor(X_tr, device=dev)
@@ -243,6 +248,8 @@ def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, 
             break
     if best_state is not None:
         model.load_state_dict(best_state)
+    if channels_last:
+        model.to(memory_format=torch.contiguous_format)
     model.eval()
     model.history = history
     model.best_epoch = best_epoch

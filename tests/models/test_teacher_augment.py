@@ -58,6 +58,7 @@ def test_training_records_the_augmentation_and_stays_deterministic():
     b = train_teacher("cnn", X, y, epochs=2, seed=3)
     plain = train_teacher("cnn", X, y, epochs=2, seed=3, augment="none")
     assert a.augment == "dihedral" and plain.augment == "none"
+    assert all(p.is_contiguous() for p in a.parameters())  # trained channels-last, returned in the default layout
     assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
     assert not all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), plain.state_dict().values()))
     series = train_teacher("mlp", X[:, 0], y, epochs=1)
