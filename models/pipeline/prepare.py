@@ -87,6 +87,9 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
         teacher_file = str(Path(config.teacher_path).resolve())
         teacher_name = f"uploaded ({config.teacher})"
     else:
+        if config.teacher_augment == "dihedral" and X_train.ndim == 2:
+            raise InputError("teacher_augment", "is 'dihedral' (quarter turns and mirrors of maps), but this "
+                             "dataset holds time series", "pass 'auto' or 'none'")
         report(progress, "teacher", 0.1, f"training the {config.teacher} teacher")
 
         def teacher_progress(stage, fraction, message):

@@ -110,6 +110,11 @@ def test_too_many_levels_for_the_data(synthetic_file, tmp_path):
         pipeline.run(synthetic_file, {**TINY, "levels": 7}, tmp_path)
 
 
+def test_rotating_time_series_is_refused_by_name(synthetic_file, tmp_path):
+    with pytest.raises(ValueError, match="teacher_augment.*time series"):
+        pipeline.run(synthetic_file, {**TINY, "teacher_augment": "dihedral"}, tmp_path)
+
+
 def test_maps_end_to_end_with_peak_counting_baselines(tmp_path):
     data = tmp_path / "maps.npz"
     save_npz(make_example("lensing", n=150, seed=0), data)
