@@ -33,8 +33,8 @@ _EXACT_PATH_FACTOR = {"mlp": 2.0, "lstm": 29.0, "cnn": 8.0, "resnet18": 40.0}
 _THREAD_SPEEDUP = {1: 1.0, 2: 1.8}
 #: Teacher training with its default epochs, seconds per sample per input value / 30, measured on the
 #: built-in examples (bench/end_to_end.py; the LSTM and the MLP train on one thread, models.teachers): LSTM on
-#: cme 8-9 s, CNN on lensing 21-25 s (2 threads), MLP on synthetic 4.5 s. ResNet18 is a guess (about 100 times
-#: the small CNN).
+#: cme 8-9 s, CNN on lensing 26-35 s (2 threads; 50 epochs with symmetry augmentation, channels-last), MLP on
+#: synthetic 4.5 s. ResNet18 is a guess (about 100 times the small CNN).
 _TEACHER_COST = {"mlp": 1.2e-6, "lstm": 2.5e-6, "cnn": 2.5e-7, "resnet18": 2e-5}
 #: Selection and students (cross-validation of every grid point and the initial wavelet, each grid point's own
 #: student, figures), seconds per grid point on 2 threads: series per 3000 training series, maps per 1000
