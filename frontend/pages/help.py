@@ -132,8 +132,9 @@ BODIES = {
     "activation": [
         _p("For a few test examples, where the attribution-weighted wavelet coefficients sit, drawn on the "
            "signal's own axis (time for series, pixels for maps): the parts of the signal the distilled "
-           "explanation relies on. Read it together with the teacher's score: a weak teacher's activations are "
-           "not evidence of anything."),
+           "explanation relies on. They are computed for the selected grid point (★), so clicking another "
+           "grid point does not change them. Read them together with the teacher's score: a weak "
+           "teacher's activations are not evidence of anything."),
     ],
     "data": [
         _p("The data panels show a few samples and the target's distribution, so that you can spot a wrong file "
