@@ -21,7 +21,7 @@ from awd_studio.models.validation import InputError, check_targets
 __all__ = ["TRAINING_DEFAULTS", "DEFAULT_THREADS", "train_teacher"]
 
 #: Per-architecture defaults of :func:`train_teacher` (epochs, batch_size, lr, patience). On 2 CPU cores
-#: the LSTM default takes about 10 s for 3000 series of length 40 and the CNN about 40 s for 1200 maps
+#: the LSTM default takes about 10 s for 3000 series of length 40 and the CNN 26-35 s for 1200 maps
 #: 64x64 (with symmetry augmentation it keeps improving for about 50 epochs; without, it overfits after about
 #: 30, docs/science.md "The teacher"). ResNet-18 costs about 0.15 GFLOP per 64x64 map and direction
 #: (minutes per epoch on a CPU): meant for a GPU.
@@ -194,8 +194,8 @@ def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, 
     model = build_teacher(name, X_tr.shape[1:], y_tr.shape[1])
     _fit_normalisation(model, X_tr, y_tr)
     model.to(dev)
-    # maps on a CPU: channels-last convolutions train about twice as fast (bench/RESULTS.md, "By hand"); the
-    # model goes back to the default layout before it is returned
+    # maps on a CPU: channels-last convolutions train the CNN 1.5 (2 threads) to 1.7 (1 thread) times as fast
+    # (bench/RESULTS.md, "By hand"); the model goes back to the default layout before it is returned
     channels_last = dev.type == "cpu" and X_tr.ndim == 3
     if channels_last:
         model.to(memory_format=torch.channels_last)
