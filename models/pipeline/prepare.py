@@ -22,6 +22,7 @@ from awd_studio.models.filters import lowpass_filter
 from awd_studio.models.options import PipelineConfig
 from awd_studio.models.pipeline.config import resolve_config, select_target
 from awd_studio.models.pipeline.workdir import now_iso, report, write_json, write_npz
+from awd_studio.models.teachers.augment import resolve_augmentation
 from awd_studio.models.validation import InputError
 
 __all__ = ["prepare", "input_scaling", "ScaledInputTeacher", "scaled", "scaling_of", "teacher_on_scaled",
@@ -87,9 +88,7 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
         teacher_file = str(Path(config.teacher_path).resolve())
         teacher_name = f"uploaded ({config.teacher})"
     else:
-        if config.teacher_augment == "dihedral" and X_train.ndim == 2:
-            raise InputError("teacher_augment", "is 'dihedral' (quarter turns and mirrors of maps), but this "
-                             "dataset holds time series", "pass 'auto' or 'none'")
+        resolve_augmentation(config.teacher_augment, input_shape, field="teacher_augment")  # fails before training
         report(progress, "teacher", 0.1, f"training the {config.teacher} teacher")
 
         def teacher_progress(stage, fraction, message):

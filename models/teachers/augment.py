@@ -13,13 +13,17 @@ Time series get no augmentation: reversing time is not a symmetry of a trace tha
 
 import torch
 
+from awd_studio.models.options import TeacherAugment
+from awd_studio.models.validation import InputError
+
 __all__ = ["AUGMENTATIONS", "resolve_augmentation", "symmetries", "random_symmetry"]
 
-#: Values of ``augment``: ``"auto"`` is ``"dihedral"`` for maps and ``"none"`` for time series.
-AUGMENTATIONS = ("auto", "none", "dihedral")
+#: Values of ``augment`` (:class:`models.options.TeacherAugment`): ``"auto"`` is ``"dihedral"`` for maps and
+#: ``"none"`` for time series.
+AUGMENTATIONS = tuple(a.value for a in TeacherAugment)
 
 
-def resolve_augmentation(augment, signal_shape):
+def resolve_augmentation(augment, signal_shape, field="augment"):
     """The augmentation a teacher trains with.
 
     Parameters
@@ -27,6 +31,8 @@ def resolve_augmentation(augment, signal_shape):
     augment : {"auto", "none", "dihedral"}
     signal_shape : tuple of int
         One sample's shape: ``(L,)`` for a time series, ``(H, W)`` for a map.
+    field : str, default="augment"
+        The option's name in the error (the pipeline's is ``"teacher_augment"``).
 
     Returns
     -------
@@ -34,16 +40,17 @@ def resolve_augmentation(augment, signal_shape):
 
     Raises
     ------
-    ValueError
+    InputError
         For an unknown name, or ``"dihedral"`` on time series.
     """
     if augment not in AUGMENTATIONS:
-        raise ValueError(f"augment: {augment!r}; pass one of {', '.join(AUGMENTATIONS)}")
+        raise InputError(field, f"is {augment!r}", f"pass one of {', '.join(AUGMENTATIONS)}")
     is_map = len(signal_shape) == 2
     if augment == "auto":
         return "dihedral" if is_map else "none"
     if augment == "dihedral" and not is_map:
-        raise ValueError("augment: 'dihedral' rotates and mirrors maps; time series take 'none'")
+        raise InputError(field, "is 'dihedral' (quarter turns and mirrors of maps), but the data are time "
+                         "series", "pass 'auto' or 'none'")
     return augment
 
 

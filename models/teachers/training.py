@@ -136,10 +136,7 @@ def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size
                          "pass positive values or leave them as None for the defaults")
 
     X = _as_float32(X, "X")
-    try:
-        augment = resolve_augmentation(augment, X.shape[1:])
-    except ValueError as exc:
-        raise InputError("augment", str(exc).removeprefix("augment: "), "pass 'auto', 'none' or 'dihedral'") from None
+    augment = resolve_augmentation(augment, X.shape[1:])
     y2 = check_targets(y, X.shape[0]).astype(np.float32)
     y2 = y2.reshape(X.shape[0], -1)
     if X_val is not None:
