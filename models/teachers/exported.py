@@ -19,8 +19,6 @@ import math
 import torch
 from torch import nn
 from torch._export.serde.schema import SCHEMA_VERSION, Layout
-from torch.export.pt2_archive import PT2ArchiveReader
-from torch.export.pt2_archive import constants as pt2
 
 from awd_studio.models.teachers.architectures import _check_input_shape
 from awd_studio.models.teachers.graph import _DTYPES, GraphProgram, UnsafeProgram, _int_sizes, _lookup, _str
@@ -32,8 +30,17 @@ __all__ = ["ExportedTeacher", "read_program", "load_exported"]
 _PICKLED = "pickled Python objects"
 
 
+def _pt2_constants():
+    """torch's names of the archive's parts, imported when an archive is read: importing
+    ``torch.export.pt2_archive`` loads torch's compiler stack (about a second), which no other job needs."""
+    from torch.export.pt2_archive import constants
+
+    return constants
+
+
 def _payloads(reader, directory, config_name, names):
     """Tensors of one payload config (weights or constants), by fully qualified name, read from raw bytes."""
+    pt2 = _pt2_constants()
     path = config_name.format("model")
     if path not in names:
         legacy = f"{directory}model.pt"
@@ -96,6 +103,9 @@ def read_program(path):
     ValueError
         Anything else that is not a program of ATen operators on tensors (with the reason).
     """
+    from torch.export.pt2_archive import PT2ArchiveReader
+
+    pt2 = _pt2_constants()
     reader = PT2ArchiveReader(str(path))
     names = set(reader.get_file_names())
     if any(name.startswith(pt2.AOTINDUCTOR_DIR) for name in names):
