@@ -4,6 +4,8 @@ import io
 import json
 import os
 import pickle
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
@@ -457,3 +459,12 @@ def test_evaluate_teacher_matches_metrics():
     assert got["rmse"] == pytest.approx(np.sqrt(mean_squared_error(Y[:, 1], pred[:, 1])), rel=1e-6)
     with pytest.raises(ValueError, match="target"):
         evaluate_teacher(model, X, Y[:, :1], target=2)
+
+
+def test_importing_the_pipeline_does_not_load_torch_export():
+    """``torch.export.pt2_archive`` pulls in torch's compiler stack (about a second per process): only reading
+    an uploaded ``.pt2`` archive imports it."""
+    code = ("import sys, awd_studio.models.pipeline, awd_studio.models.teachers; "
+            "print(sorted(m for m in ('torch.export.pt2_archive', 'torch._dynamo') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
