@@ -54,8 +54,9 @@ def fmt_seconds(seconds: float | None) -> str:
 
 
 def graph_config(filename: str) -> dict:
-    """dcc.Graph config: PNG download from the modebar under a meaningful file name."""
-    return {"displaylogo": False, "responsive": True,
+    """dcc.Graph config: PNG download from the modebar under a meaningful file name; no "share to Plotly Cloud"
+    button (the data stay on this server)."""
+    return {"displaylogo": False, "responsive": True, "showSendToCloud": False, "showEditInChartStudio": False,
             "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2}}
 
 

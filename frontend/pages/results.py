@@ -216,7 +216,7 @@ def downloads(bundle: dict, token: str) -> list:
     """Links to the bundle JSON and every artifact (same-origin, served by the API)."""
     base = f"/api/results/{quote(token, safe='')}"
     files = [f for f in (bundle.get("files") or ["result.json", "arrays.npz"]) if isinstance(f, str)]
-    links = [html.Li(html.A("Result bundle (JSON)", href=base, download="awd-result.json",
+    links = [html.Li(html.A("Result bundle (JSON)", href=base, download="result.json",
                             id=ids.DOWNLOAD_BUNDLE))]
     links += [html.Li(html.A(name, href=f"{base}/files/{quote(name, safe='')}", download=name))
               for name in files if name != "result.json"]

@@ -57,11 +57,11 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None):
         return (f"AWD {verb} {init_name}{tail} by {_format(better_sign * est, metric)} "
                 f"({pct} interval {_format(lo, metric)} to {_format(hi, metric)}).")
     gap = f"AWD − {init_name} = {_format(est, metric)} {what}, {interval}"
-    if choice == "initial":
-        return f"No significant gain over {init_name}: use {init_name} (cross-validation kept it; on the test set {gap})."
     if max(better_sign * low, better_sign * high) < 0:
-        return f"AWD is worse than {init_name} on the test set ({gap}): use {init_name}."
-    return f"No significant gain over {init_name}: use {init_name} (cross-validation preferred AWD, but on the test set {gap})."
+        kept = "cross-validation kept it" if choice == "initial" else "although cross-validation preferred AWD"
+        return f"AWD is worse than {init_name} on the test set ({gap}): use {init_name} ({kept})."
+    why = "cross-validation kept it; " if choice == "initial" else "cross-validation preferred AWD, but "
+    return f"No significant gain over {init_name}: use {init_name} ({why}on the test set {gap})."
 
 
 def warnings_of(cv_entries):

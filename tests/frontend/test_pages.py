@@ -302,7 +302,7 @@ def test_results_downloads_and_activation(service):
     res = page("results")
     bundle = make_bundle("timeseries")
     links = str(res.downloads(bundle, service.job_id))
-    assert f"/api/results/{service.job_id}/files/arrays.npz" in links and "awd-result.json" in links
+    assert f"/api/results/{service.job_id}/files/arrays.npz" in links and "result.json" in links
     opts = res.example_options(bundle["activation"])
     assert len(opts) == 3 and opts[1]["value"] == 1
     fig = res.draw_activation(2, bundle["activation"], {"data": bundle["data"]})
