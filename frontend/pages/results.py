@@ -194,19 +194,39 @@ def summary_children(bundle: dict) -> list:
         stat("AWD test R²", awd.get("r2_text", "—"), f"RMSE {awd.get('rmse_text', '—')}", ids.AWD_R2),
         stat("Teacher test R²", teacher.get("r2_text", "—"), teacher.get("model")),
         stat("Compression", awd.get("compression_text", "—"), "share of active coefficients (defined below)"),
-        stat("Selected", figures.grid_point_label(bundle, sel).split(" (")[0],
-             f"orthonormality error {figures.fmt_number(validity.get('orthonormality_error'))}"),
+        chosen_stat(bundle, sel, validity, stat),
     ], className="g-2")]
 
 
+def kept_initial(bundle: dict) -> bool:
+    """True when cross-validation kept the initial wavelet (``selection.choice == "initial"``)."""
+    return ((bundle.get("selection") or {}).get("choice")) == "initial"
+
+
+def chosen_stat(bundle: dict, sel, validity: dict, stat):
+    """The summary card of what cross-validation chose: the best AWD grid point (★), or the initial wavelet
+    with the best AWD point and both CV scores beside it."""
+    point = figures.grid_point_label(bundle, sel).split(" (")[0]
+    if not kept_initial(bundle):
+        error = figures.fmt_number(validity.get("orthonormality_error"))
+        return stat("Selected", point, f"orthonormality error {error}")
+    selection = bundle["selection"]
+    initial = selection.get("initial") or "the initial wavelet"
+    return stat("Cross-validation chose", f"{initial} (initial wavelet)",
+                f"CV score {figures.fmt_number(selection.get('initial_cv_score'))} against "
+                f"{figures.fmt_number(selection.get('awd_cv_score'))} for the best AWD point ★ {point}")
+
+
 def scores_table(bundle: dict) -> dbc.Table:
-    """The scores table (AWD, γ = 0, initial wavelet, baselines, teacher)."""
+    """The scores table (AWD, γ = 0, initial wavelet, baselines, teacher); the row cross-validation chose is
+    highlighted."""
+    chosen = "baseline_wavelet" if kept_initial(bundle) else "awd"
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h in
                                ("Model", "R²", "RMSE ± SD", "Compression", "Parameters", "s / sample")]))
     body = html.Tbody([html.Tr([html.Th(r["model"], scope="row"), html.Td(r["r2_text"]), html.Td(r["rmse_text"]),
                                 html.Td(r["compression_text"]), html.Td(r["n_params_text"]),
                                 html.Td(r["seconds_text"])],
-                               className="table-primary" if r["key"] == "awd" else None)
+                               className="table-primary" if r["key"] == chosen else None)
                        for r in figures.score_rows(bundle)])
     return dbc.Table([head, body], bordered=False, hover=True, size="sm", className="awd-table mb-0",
                      id=ids.SCORES)

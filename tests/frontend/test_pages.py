@@ -366,6 +366,22 @@ def test_results_summary_shows_the_verdict_and_warnings(service):
     assert "results-verdict" not in str(res.summary_children(bundle))
 
 
+def test_results_summary_and_table_name_the_initial_wavelet_when_cross_validation_kept_it(service):
+    res = page("results")
+    bundle = make_bundle("timeseries")
+    bundle["selection"] = {**(bundle.get("selection") or {}), "choice": "awd", "initial": "db5",
+                           "initial_cv_score": 0.521, "awd_cv_score": 0.498}
+    assert "Selected" in str(res.summary_children(bundle))
+    assert "table-primary" in str(res.scores_table(bundle))
+    bundle["selection"]["choice"] = "initial"
+    shown = str(res.summary_children(bundle))
+    assert "Cross-validation chose" in shown and "db5 (initial wavelet)" in shown
+    assert "0.521" in shown and "0.498" in shown
+    rows = res.scores_table(bundle).children[1].children
+    highlighted = [str(r.children[0].children) for r in rows if getattr(r, "className", None) == "table-primary"]
+    assert len(highlighted) == 1 and "AWD" not in highlighted[0]
+
+
 def test_share_dialog_opens_and_refreshes_then_closes():
     out = share_dialog.toggle_share(1, False, 3)
     assert fits(out, share_dialog.TOGGLE_OUTPUTS) and out == {"is_open": True, "refresh": 4}
