@@ -208,7 +208,9 @@ POLL_OUTPUTS = dict(
     prevent_initial_call="initial_duplicate",
 )
 async def poll(_n, job_id):
-    """Poll the job; stop polling when it ends and move to the results when it succeeded."""
+    """Poll the job; stop polling when it ends and move to the results when it succeeded while this page
+    watched it (a job that had already succeeded when the page opened stays here: its curves and settings are
+    what the user came back for, and "See results" is one click away)."""
     if not job_id:
         return named_update(POLL_OUTPUTS)
     try:
@@ -231,7 +233,7 @@ async def poll(_n, job_id):
         cancel_class="me-2" if v["cancellable"] else "me-2 awd-hidden",
         results_link_class="" if v["state"] == "succeeded" else "awd-hidden",
         config=json.dumps(job.get("config") or {}, indent=2, sort_keys=True),
-        nav=f"/results/{job_id}" if v["state"] == "succeeded" else no_update, notice=alert_value(v["notice"]),
+        nav=f"/results/{job_id}" if v["state"] == "succeeded" and _n else no_update, notice=alert_value(v["notice"]),
     )
 
 

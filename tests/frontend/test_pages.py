@@ -226,6 +226,9 @@ def test_job_poll(service):
     out = run(job.poll(1, service.job_id))
     assert fits(out, job.POLL_OUTPUTS)
     assert out["nav"] == f"/results/{service.job_id}" and out["stop"] is True  # stop, go to results
+    # opened after it succeeded (the first poll): stay on the job page, the "See results" button is shown
+    out = run(job.poll(0, service.job_id))
+    assert out["nav"] is no_update and out["stop"] is True and out["results_link_class"] == ""
     out = run(job.poll(1, service.running_job_id))
     assert fits(out, job.POLL_OUTPUTS)
     assert out["percent"] == 40 and out["nav"] is no_update and out["stop"] is False
