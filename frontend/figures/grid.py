@@ -105,7 +105,7 @@ def grid_point_label(bundle: dict, index: int) -> str:
 
 
 def score_range(bundle: dict, score: np.ndarray) -> tuple[float | None, float | None, str]:
-    """The colour range of the grid heatmap and a note when the cells tie.
+    """The colour range of the grid heatmap and a note when the cells tie or a few cells are far below the rest.
 
     A colour scale stretched over a spread smaller than the cross-validation noise turns a tie into a
     difference; the range is therefore at least the median fold-to-fold SD of the grid's CV scores
@@ -116,7 +116,7 @@ def score_range(bundle: dict, score: np.ndarray) -> tuple[float | None, float | 
     zmin, zmax : float or None
         None: plotly's own range (the spread is wider than the noise).
     note : str
-        ``""`` unless the cells tie.
+        ``""`` unless the cells tie or outliers far below the rest are clipped to the bottom of the range.
 
     Examples
     --------
@@ -129,7 +129,15 @@ def score_range(bundle: dict, score: np.ndarray) -> tuple[float | None, float | 
         return None, None, ""
     noise, lo, hi = float(np.median(sds)), float(finite.min()), float(finite.max())
     if hi - lo >= noise:
-        return None, None, ""
+        # one failed cell (a fold whose student blew up) must not paint every other cell the same colour: the
+        # range stops 3 interquartile ranges (at least one CV SD) below the lower quartile, and the note says so
+        q1, q3 = (float(v) for v in np.percentile(finite, [25, 75]))
+        floor = q1 - max(3.0 * (q3 - q1), noise)
+        below = finite[finite < floor]
+        if below.size == 0:
+            return None, None, ""
+        cells = "1 cell" if below.size == 1 else f"{below.size} cells"
+        return floor, hi, f"{cells} below the colour range (lowest {fmt_number(float(below.min()))}): shown darkest"
     mid = (lo + hi) / 2
     return mid - noise / 2, mid + noise / 2, f"all cells within {hi - lo:.2g}, less than the CV SD {noise:.2g}: a tie"
 
@@ -162,7 +170,7 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
     # the selected cell's value stays readable: the star goes into its text instead of a marker over it
     text = [["★ " + fmt_number(v) if index[i, j] == sel else fmt_number(v) for j, v in enumerate(row)]
             for i, row in enumerate(score)]
-    zmin, zmax, tie_note = score_range(bundle, score)
+    zmin, zmax, range_note = score_range(bundle, score)
     fig = go.Figure(go.Heatmap(
         z=score, x=xs, y=ys, customdata=index, colorscale="Viridis", zmin=zmin, zmax=zmax,
         colorbar=dict(title=dict(text=metric, side="right")),
@@ -172,8 +180,8 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
     ))
     # an outline, not a filled star over the value
     marks = [(sel, "selected", dict(symbol="square-open", size=30, color=PALETTE["black"], line=dict(width=2)))]
-    if tie_note:
-        fig.add_annotation(text=tie_note, xref="paper", yref="paper", x=0, y=1.02, xanchor="left", yanchor="bottom",
+    if range_note:
+        fig.add_annotation(text=range_note, xref="paper", yref="paper", x=0, y=1.02, xanchor="left", yanchor="bottom",
                            showarrow=False, font=dict(size=11, color="#555"))
     if clicked is not None and clicked != sel:
         marks.append((clicked, "inspecting", dict(symbol="square-open", size=26, color=PALETTE["clicked"],

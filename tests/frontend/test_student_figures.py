@@ -49,6 +49,11 @@ def test_a_tie_is_not_stretched_into_a_difference():
     zmin, zmax, note = score_range({"grid": [{"cv_score_sd": 0.01}]}, np.array([[0.9650, 0.9658]]))
     assert abs((zmax - zmin) - 0.01) < 1e-12 and "tie" in note
     assert score_range({"grid": [{"cv_score_sd": 0.01}]}, np.array([[0.5, 0.9]]))[2] == ""
+    # one cell whose CV blew up: the others keep their colours, the outlier is clipped and named
+    scores = np.array([[0.446, 0.46, 0.47, 0.48, 0.49, 0.498, -0.0495]])
+    zmin, zmax, note = score_range({"grid": [{"cv_score_sd": 0.02}]}, scores)
+    assert 0.3 < zmin < 0.446 and zmax == 0.498
+    assert note.startswith("1 cell below the colour range (lowest -0.0495")
 
 
 def test_trust_notes_become_alerts():
