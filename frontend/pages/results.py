@@ -379,6 +379,8 @@ def draw_grid(core, clicked):
     sel = figures.selected_index(core)
     idx = clicked if isinstance(clicked, int) and 0 <= clicked < len(core.get("grid") or []) else None
     text = (f"Inspecting {figures.grid_point_label(core, idx)}" if idx is not None and idx != sel
+            else f"Showing the best AWD point, {figures.grid_point_label(core, sel)}; cross-validation kept "
+            f"{core['selection'].get('initial') or 'the initial wavelet'}" if kept_initial(core)
             else f"Showing the selected point: {figures.grid_point_label(core, sel)}")
     return dict(wavelet=figures.wavelet_figure(core, idx), filters=figures.filters_figure(core, idx),
                 heatmap=figures.grid_heatmap_figure(core, idx), psi_grid=figures.psi_grid_figure(core, idx),

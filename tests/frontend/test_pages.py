@@ -15,6 +15,7 @@ from fastapi import FastAPI, HTTPException
 from awd_studio.frontend import api_client, share_dialog
 from awd_studio.frontend import app as app_module
 from awd_studio.frontend.components import alert_outputs, is_job_id, named_update
+from awd_studio.frontend.results_student import _students_store
 
 from .conftest import make_bundle
 
@@ -276,8 +277,14 @@ def test_results_grid_click(service):
     assert fits(out, res.GRID_OUTPUTS)
     assert "Inspecting λ" in out["inspecting"] and any(t.name == "inspecting" for t in out["heatmap"].data)
     assert any(t.name == "grid point" for t in out["filters"].data)
+    core["selection"] = {**(core.get("selection") or {}), "choice": "awd", "initial": "db5"}
     assert res.draw_grid(core, None)["inspecting"].startswith("Showing the selected point")
+    core["selection"]["choice"] = "initial"  # cross-validation kept db5: the page says whose point it shows
+    assert res.draw_grid(core, None)["inspecting"].startswith("Showing the best AWD point, λ")
+    assert res.draw_grid(core, None)["inspecting"].endswith("cross-validation kept db5")
     assert res.draw_grid(None, 4) == {name: no_update for name in res.GRID_OUTPUTS}
+    store = _students_store(core)
+    assert store["initial_kept"] is True and store["initial"] == "db5"
 
 
 def test_results_share_list_expiry_and_revoke(service, monkeypatch):
