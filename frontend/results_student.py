@@ -104,8 +104,7 @@ def _students_store(bundle: dict) -> dict:
     return {"students": bundle.get("students") or {}, "grid": [p.get("student") for p in grid],
             "kind": (bundle.get("data") or {}).get("kind"), "selected": figures.selected_index(bundle),
             "labels": [figures.grid_point_label(bundle, i) for i in range(len(grid))],
-            "initial_kept": ((bundle.get("selection") or {}).get("choice")) == "initial",
-            "initial": (bundle.get("selection") or {}).get("initial") or "the initial wavelet"}
+            "kept_initial": figures.kept_initial(bundle)}
 
 
 def loaded(bundle: dict) -> dict:
@@ -198,10 +197,13 @@ def draw_student(example, clicked, students, explain, activation):
     idx = clicked if isinstance(clicked, int) and 0 <= clicked < len(grid) and grid[clicked] else None
     record = grid[idx] if idx is not None else (students.get("students") or {}).get("awd")
     labels = students.get("labels") or []
-    which = (f"the student of the inspected cell {labels[idx]}" if idx is not None and idx != students.get("selected")
-             and idx < len(labels) else
-             f"the best AWD point's student (cross-validation kept {students.get('initial')}: use that instead)"
-             if students.get("initial_kept") else "the AWD student (the selected point)")
+    initial = students.get("kept_initial")
+    if idx is not None and idx != students.get("selected") and idx < len(labels):
+        which = f"the student of the inspected cell {labels[idx]}"
+    elif initial:
+        which = f"the best AWD point's student (cross-validation kept {initial}: use that instead)"
+    else:
+        which = "the AWD student (the selected point)"
     bundle = {"explain": explain, "activation": activation, "students": {"awd": record}}
     k = example if isinstance(example, int) else 0
     if not record:

@@ -63,6 +63,17 @@ def grid_axes(bundle: dict) -> tuple[list[float], list[float], np.ndarray, np.nd
     return lambdas, gammas, score, index
 
 
+def kept_initial(bundle: dict) -> str | None:
+    """The initial wavelet's name when cross-validation kept it (``selection.choice == "initial"``), else None.
+
+    Then the selected grid point (:func:`selected_index`) is only the best AWD point, not the model to use.
+    """
+    selection = bundle.get("selection") or {}
+    if selection.get("choice") != "initial":
+        return None
+    return selection.get("initial") or "the initial wavelet"
+
+
 def selected_index(bundle: dict) -> int:
     """Position in ``bundle["grid"]`` of the selected (λ, γ).
 
@@ -145,9 +156,9 @@ def score_range(bundle: dict, score: np.ndarray) -> tuple[float | None, float | 
 def grid_heatmap_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
     """Heatmap of the cross-validated score over λ (rows) × γ (columns).
 
-    The selected point's value carries a star (in its text, so the value stays readable); a clicked point (``clicked``, an index
-    into ``bundle["grid"]``) a square outline. Each cell's ``customdata`` is its
-    grid index, so a click callback knows which point was chosen.
+    The selected point's value carries a star (in its text, so the value stays readable); a clicked point
+    (``clicked``, an index into ``bundle["grid"]``) a square outline. Each cell's ``customdata`` is its grid
+    index, so a click callback knows which point was chosen.
 
     Parameters
     ----------

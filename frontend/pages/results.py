@@ -198,20 +198,15 @@ def summary_children(bundle: dict) -> list:
     ], className="g-2")]
 
 
-def kept_initial(bundle: dict) -> bool:
-    """True when cross-validation kept the initial wavelet (``selection.choice == "initial"``)."""
-    return ((bundle.get("selection") or {}).get("choice")) == "initial"
-
-
 def chosen_stat(bundle: dict, sel, validity: dict, stat):
     """The summary card of what cross-validation chose: the best AWD grid point (★), or the initial wavelet
     with the best AWD point and both CV scores beside it."""
     point = figures.grid_point_label(bundle, sel).split(" (")[0]
-    if not kept_initial(bundle):
+    initial = figures.kept_initial(bundle)
+    if initial is None:
         error = figures.fmt_number(validity.get("orthonormality_error"))
         return stat("Selected", point, f"orthonormality error {error}")
     selection = bundle["selection"]
-    initial = selection.get("initial") or "the initial wavelet"
     return stat("Cross-validation chose", f"{initial} (initial wavelet)",
                 f"CV score {figures.fmt_number(selection.get('initial_cv_score'))} against "
                 f"{figures.fmt_number(selection.get('awd_cv_score'))} for the best AWD point ★ {point}")
@@ -220,7 +215,7 @@ def chosen_stat(bundle: dict, sel, validity: dict, stat):
 def scores_table(bundle: dict) -> dbc.Table:
     """The scores table (AWD, γ = 0, initial wavelet, baselines, teacher); the row cross-validation chose is
     highlighted."""
-    chosen = "baseline_wavelet" if kept_initial(bundle) else "awd"
+    chosen = "awd" if figures.kept_initial(bundle) is None else "baseline_wavelet"
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h in
                                ("Model", "R²", "RMSE ± SD", "Compression", "Parameters", "s / sample")]))
     body = html.Tbody([html.Tr([html.Th(r["model"], scope="row"), html.Td(r["r2_text"]), html.Td(r["rmse_text"]),
@@ -378,10 +373,13 @@ def draw_grid(core, clicked):
         return named_update(GRID_OUTPUTS)
     sel = figures.selected_index(core)
     idx = clicked if isinstance(clicked, int) and 0 <= clicked < len(core.get("grid") or []) else None
-    text = (f"Inspecting {figures.grid_point_label(core, idx)}" if idx is not None and idx != sel
-            else f"Showing the best AWD point, {figures.grid_point_label(core, sel)}; cross-validation kept "
-            f"{core['selection'].get('initial') or 'the initial wavelet'}" if kept_initial(core)
-            else f"Showing the selected point: {figures.grid_point_label(core, sel)}")
+    initial = figures.kept_initial(core)
+    if idx is not None and idx != sel:
+        text = f"Inspecting {figures.grid_point_label(core, idx)}"
+    elif initial is not None:
+        text = f"Showing the best AWD point, {figures.grid_point_label(core, sel)}; cross-validation kept {initial}"
+    else:
+        text = f"Showing the selected point: {figures.grid_point_label(core, sel)}"
     return dict(wavelet=figures.wavelet_figure(core, idx), filters=figures.filters_figure(core, idx),
                 heatmap=figures.grid_heatmap_figure(core, idx), psi_grid=figures.psi_grid_figure(core, idx),
                 inspecting=text, inspected=results_student.inspected_card(core, idx))

@@ -284,7 +284,7 @@ def test_results_grid_click(service):
     assert res.draw_grid(core, None)["inspecting"].endswith("cross-validation kept db5")
     assert res.draw_grid(None, 4) == {name: no_update for name in res.GRID_OUTPUTS}
     store = _students_store(core)
-    assert store["initial_kept"] is True and store["initial"] == "db5"
+    assert store["kept_initial"] == "db5"
 
 
 def test_results_share_list_expiry_and_revoke(service, monkeypatch):

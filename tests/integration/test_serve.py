@@ -71,6 +71,18 @@ def _kill_leftovers(data_dir):
             pass
 
 
+def _worker_mains(data_dir: str) -> list[int]:
+    """PIDs of the Celery worker main processes (each leads its own process group) started for data_dir."""
+    found = []
+    for pid, line in _processes(data_dir):
+        try:
+            if "celery" in line and os.getpgid(pid) == pid:
+                found.append(pid)
+        except ProcessLookupError:  # ended since it was listed
+            pass
+    return found
+
+
 def _processes(data_dir: str):
     """(pid, command line) of this machine's processes started with AWD_DATA_DIR=data_dir."""
     found = []
@@ -126,23 +138,13 @@ def test_serve_restarts_a_worker_or_redis_that_died(tmp_path):
     try:
         wait_for(lambda: workers() == 1, timeout=120, interval=1.0, what="awd serve and its worker")
         token = (tmp_path / "d" / "owner-token").read_text().strip()
-        main = [pid for pid, line in _processes(data_dir) if "celery" in line and os.getpgid(pid) == pid]
+        main = _worker_mains(data_dir)
         assert len(main) == 1, _processes(data_dir)
         os.kill(main[0], signal.SIGKILL)
-
-        def new_main():
-            found = []
-            for pid, line in _processes(data_dir):
-                try:
-                    if "celery" in line and pid != main[0] and os.getpgid(pid) == pid:
-                        found.append(pid)
-                except ProcessLookupError:  # ended since it was listed
-                    pass
-            return found
-
         # a new worker process, then the health check counting it (the restart can be quicker than the health
         # check's view of the dead worker, so "no worker" in between is not waited for)
-        wait_for(new_main, timeout=120, interval=0.5, what="a new worker process")
+        wait_for(lambda: [pid for pid in _worker_mains(data_dir) if pid != main[0]], timeout=120, interval=0.5,
+                 what="a new worker process")
         wait_for(lambda: workers() == 1, timeout=120, interval=1.0, what="the worker to be restarted")
 
         (redis_pid,) = _redis_pids(data_dir)
