@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from awd_studio.frontend.figures.grid import grid_point_label, point_index, selected_index
+from awd_studio.frontend.figures.grid import grid_point_label, kept_initial, point_index, selected_index
 from awd_studio.frontend.figures.style import BOTTOM_LEGEND, PALETTE, apply_layout, as_array, empty_figure
 
 __all__ = ["highpass", "wavelet_figure", "filters_figure", "filters_2d_figure", "subfilters_figure"]
@@ -93,7 +93,12 @@ def wavelet_figure(bundle: dict, index: int | None = None) -> go.Figure:
             fig.add_annotation(text="φ is shown for the selected point only", x=0.5, y=0.5, showarrow=False,
                                xref="x domain", yref="y domain", font=dict(color="#666"))
     fig.update_xaxes(title=dict(text="t (filter taps)", standoff=4))  # the panel titles name φ and ψ
-    title = grid_point_label(bundle, idx) if idx != sel else f"selected: {grid_point_label(bundle, sel)}"
+    if idx != sel:
+        title = grid_point_label(bundle, idx)
+    elif kept_initial(bundle) is not None:
+        title = f"best AWD point: {grid_point_label(bundle, sel)}; cross-validation kept {kept_initial(bundle)}"
+    else:
+        title = f"selected: {grid_point_label(bundle, sel)}"
     return apply_layout(fig, height=380, title=dict(text=title, font=dict(size=13), x=0.01, y=0.98),
                         legend={**BOTTOM_LEGEND, "y": -0.22}, margin=dict(l=50, r=20, t=60, b=70))
 

@@ -2,8 +2,9 @@
 
 :func:`trust_notes` reads ``teacher.test``, ``models.<name>.test`` and ``verdict.test_difference`` and says
 when the teacher is weak, when a fixed baseline beats AWD, when AWD beats its own teacher (and the likely
-reason), and whether distillation helped according to the paired bootstrap interval of AWD minus the initial
-wavelet on the test set. The results page shows each note as an alert.
+reason), and, for bundles without a verdict sentence, whether distillation helped according to the paired
+bootstrap interval of AWD minus the initial wavelet on the test set. The results page shows each note as an alert
+under the verdict.
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ def trust_notes(bundle: dict) -> list[dict]:
     list of dict
         ``{"level": "danger" | "warning" | "info" | "success", "key": str, "text": str}``; keys
         ``weak_teacher``, ``teacher_below_baseline``, ``baseline_beats_awd``, ``awd_beats_teacher``,
-        ``distillation_helped`` / ``distillation_no_gain`` / ``distillation_hurt``.
+        ``distillation_helped`` / ``distillation_no_gain`` / ``distillation_hurt``. When the bundle has a verdict
+        sentence (``verdict.text``, which states the paired interval of AWD minus the initial wavelet), the notes
+        do not repeat it: no ``distillation_*`` note, and no ``baseline_beats_awd`` note for the initial wavelet.
 
     Examples
     --------
@@ -82,7 +85,10 @@ def trust_notes(bundle: dict) -> list[dict]:
                            f"A fixed baseline, the {_name(bundle, best[0])} student (test R² {best[1]:.3f}), beats "
                            f"the teacher ({t_r2:.3f}): the teacher has not learned more than a simple statistic "
                            "captures."))
-    if best is not None and awd_r2 is not None and best[1] > awd_r2:
+    verdict = bundle.get("verdict") or {}
+    said_by_verdict = bool(verdict.get("text"))  # the verdict sentence compares AWD with its initial wavelet
+    if best is not None and awd_r2 is not None and best[1] > awd_r2 and not (
+            said_by_verdict and best[0] == "baseline_wavelet"):
         notes.append(_note("warning", "baseline_beats_awd",
                            f"The {_name(bundle, best[0])} baseline beats AWD on the test set (R² {best[1]:.3f} "
                            f"against {awd_r2:.3f}). For prediction use the baseline; the distilled wavelet did not "
@@ -93,8 +99,9 @@ def trust_notes(bundle: dict) -> list[dict]:
                            "teacher is under-fit (too few epochs) or over-fit (too many parameters for the data), "
                            "and the student, a small model on a few wavelet coefficients, regularises. A better "
                            "teacher may change the distilled wavelet."))
-    diff = (bundle.get("verdict") or {}).get("test_difference")
-    if isinstance(diff, dict) and all(isinstance(diff.get(k), (int, float)) for k in ("estimate", "low", "high")):
+    diff = verdict.get("test_difference")
+    numbers = isinstance(diff, dict) and all(isinstance(diff.get(k), (int, float)) for k in ("estimate", "low", "high"))
+    if numbers and not said_by_verdict:
         metric = diff.get("metric", "r2")
         sign = 1.0 if metric == "r2" else -1.0
         what = "R²" if metric == "r2" else "RMSE"

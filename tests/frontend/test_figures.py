@@ -90,6 +90,13 @@ def test_wavelet_figure_learned_vs_initial(ts_bundle):
     assert names.count("initial (db5)") == 2 and names.count("learned") == 2
 
 
+def test_wavelet_figure_title_says_when_cross_validation_kept_the_initial_wavelet(ts_bundle):
+    assert F.wavelet_figure(ts_bundle).layout.title.text.startswith("selected: λ =")
+    kept = {**ts_bundle, "selection": {"choice": "initial", "initial": "db5"}}
+    title = F.wavelet_figure(kept).layout.title.text
+    assert title.startswith("best AWD point: λ =") and title.endswith("cross-validation kept db5")
+
+
 def test_wavelet_figure_for_a_clicked_point(ts_bundle):
     fig = F.wavelet_figure(ts_bundle, index=4)
     assert any(t.name == "grid point" for t in fig.data)
