@@ -147,7 +147,7 @@ def inspected_card(core: dict, idx: int | None):
                  figures.fmt_number(chosen.get("cv_score"))),
             stat("Its student's test R²", figures.fmt_number(test.get("r2")), figures.fmt_number(ref.get("r2"))),
             stat("Its student's test RMSE", figures.fmt_number(test.get("rmse")), figures.fmt_number(ref.get("rmse"))),
-            stat("Student parameters", f"{student.get('n_params', '—')}",
+            stat("Its student's fitted numbers", f"{student.get('n_params', '—')}",
                  str((chosen.get("student") or {}).get("n_params", "—"))),
         ], className="g-2"),
         html.Div("The wavelet, the filters, the grid and the student below show this cell; the activation maps and "

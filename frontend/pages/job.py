@@ -70,8 +70,9 @@ def losses_to_history(points) -> dict:
     Returns
     -------
     dict
-        With several chunks each series is named ``"<name> (chunk k)"``; ``epoch`` is
-        omitted then (each series is indexed by its own epochs 1..n).
+        With several chunks (parts of the grid fitted as separate tasks) each series is named
+        ``"<name> (grid part k)"``, k counting from 1, and holds the mean loss over that part's grid points;
+        ``epoch`` is omitted then (each series is indexed by its own epochs 1..n).
     """
     if isinstance(points, dict):
         return points
@@ -86,11 +87,19 @@ def losses_to_history(points) -> dict:
         if len(chunks) == 1:
             epochs.append(p.get("epoch"))
         for name, v in (p.get("values") or {}).items():
-            key = name if len(chunks) == 1 else f"{name} (chunk {c})"
+            key = name if len(chunks) == 1 else f"{name} (grid part {c + 1})"
             out.setdefault(key, []).append(float("nan") if v is None else float(v))
     if len(chunks) == 1:
         out = {"epoch": epochs, **out}
     return out
+
+
+#: Above the distillation losses when the grid was fitted in parts (:func:`losses_to_history`).
+LOSS_TITLE_PARTS = "mean loss over each part's grid points (the grid is fitted in parts, one task each)"
+
+
+def _in_parts(history: dict) -> bool:
+    return any(name.endswith(")") and "(grid part " in name for name in history)
 
 
 def teacher_history(points) -> dict:
@@ -225,7 +234,7 @@ async def poll(_n, job_id):
     return dict(
         badge=state_badge(v["state"], id=ids.STATE_BADGE), stage=v["stage"], percent=v["percent"], label=v["label"],
         animated=not v["done"], eta=v["eta"] or "", error=alert_value(v["error"]),
-        losses=figures.loss_figure(v["history"]),
+        losses=figures.loss_figure(v["history"], title=LOSS_TITLE_PARTS if _in_parts(v["history"]) else None),
         teacher_losses=figures.loss_figure(v["teacher_history"], title="teacher's MSE on standardised targets"),
         teacher_card_class="shadow-sm mb-4" if v["teacher_history"] else "shadow-sm mb-4 awd-hidden",
         eta_line_class="small" if v["eta"] else "small awd-hidden",

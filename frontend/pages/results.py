@@ -223,8 +223,15 @@ def scores_table(bundle: dict) -> dbc.Table:
                                 html.Td(r["seconds_text"])],
                                className="table-primary" if r["key"] == chosen else None)
                        for r in figures.score_rows(bundle)])
-    return dbc.Table([head, body], bordered=False, hover=True, size="sm", className="awd-table mb-0",
-                     id=ids.SCORES)
+    table = dbc.Table([head, body], bordered=False, hover=True, size="sm", className="awd-table mb-1",
+                      id=ids.SCORES)
+    return html.Div([table, html.Small(PARAMETERS_NOTE, className="text-muted")])
+
+
+#: Under the scores table: what its "Parameters" column counts.
+PARAMETERS_NOTE = ("Parameters: for AWD and γ = 0, the learned filter's free parameters plus the student's fitted "
+                   "numbers; for the fixed-filter students, the student's fitted numbers; for the teacher, the "
+                   "network's weights.")
 
 
 def downloads(bundle: dict, token: str) -> list:

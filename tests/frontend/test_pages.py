@@ -219,7 +219,8 @@ def test_job_view_and_losses():
     assert v["done"] and v["error"] == "teacher: bad weights" and not v["cancellable"]
     two = job.losses_to_history([{"chunk": 1, "epoch": 1, "values": {"loss": 1}},
                                  {"chunk": 0, "epoch": 1, "values": {"loss": 2}}])
-    assert set(two) == {"loss (chunk 0)", "loss (chunk 1)"}
+    assert set(two) == {"loss (grid part 1)", "loss (grid part 2)"}
+    assert job._in_parts(two) and not job._in_parts(v["history"] or {"train_loss": [1.0]})
 
 
 def test_job_poll(service):
@@ -387,7 +388,7 @@ def test_results_summary_and_table_name_the_initial_wavelet_when_cross_validatio
     shown = str(res.summary_children(bundle))
     assert "Cross-validation chose" in shown and "db5 (initial wavelet)" in shown
     assert "0.521" in shown and "0.498" in shown
-    rows = res.scores_table(bundle).children[1].children
+    rows = res.scores_table(bundle).children[0].children[1].children
     highlighted = [str(r.children[0].children) for r in rows if getattr(r, "className", None) == "table-primary"]
     assert len(highlighted) == 1 and "AWD" not in highlighted[0]
 
