@@ -177,12 +177,10 @@ def _cmd_distill(args):
     else:
         config["teacher"] = args.teacher
     bar = tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed} {postfix}", file=sys.stderr)
-    weights = {"data": (0, 2), "teacher": (2, 20), "distill": (20, 85), "select": (85, 95),
-               "students": (95, 99), "done": (99, 100)}
 
     def progress(stage, fraction, message):
-        lo, hi = weights.get(stage, (0, 100))
-        bar.n = round(lo + (hi - lo) * fraction, 1)
+        done = pipeline.job_fraction(stage, fraction)
+        bar.n = max(bar.n, round(100 * done, 1)) if done is not None else bar.n
         bar.set_description(stage)
         bar.set_postfix_str(message[:60])
         bar.refresh()

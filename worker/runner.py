@@ -26,6 +26,7 @@ from awd_studio.jobstate.logs import job_fields
 from awd_studio.jobstate.storage import Paths, is_disk_full, pid_alive, usage_bytes
 from awd_studio.jobstate.summary import summarize_result
 from awd_studio.models.options import PipelineConfig
+from awd_studio.models.pipeline.progress import job_fraction
 
 __all__ = ["JobRun", "claim", "lost_owner", "owns", "describe_error"]
 
@@ -93,17 +94,15 @@ class JobRun:
         The attempt number returned by :func:`claim` (fencing token).
     worker : str
         Celery node name of this worker (recorded with each heartbeat).
-    span : tuple of float, default=(0.0, 1.0)
-        The part of the job's overall fraction this run covers (chunks of a chord share a span).
     chunk : int, default=0
         Index of the grid chunk (for the loss history).
     """
 
-    def __init__(self, job_id: str, attempt: int, worker: str, span=(0.0, 1.0), chunk: int = 0):
+    def __init__(self, job_id: str, attempt: int, worker: str, chunk: int = 0):
         self.settings = get_settings()
         self.paths = Paths(self.settings.data_dir)
         self.job_id, self.attempt, self.worker = job_id, int(attempt), worker
-        self.span, self.chunk = span, int(chunk)
+        self.chunk = int(chunk)
         self.fields = job_fields(job_id, self.attempt)  # extra= of this run's log lines (job id, attempt)
         self.lost = False
         self._last_write = 0.0
@@ -178,9 +177,9 @@ class JobRun:
 
     # pipeline callbacks ----------------------------------------------------------------------------
     def progress(self, stage: str, fraction: float, message: str = "") -> None:
-        """``progress(stage, fraction, message)`` for models.pipeline; throttled to 2 writes a second."""
-        lo, hi = self.span
-        overall = max(self._overall, lo + (hi - lo) * min(max(float(fraction), 0.0), 1.0))
+        """``progress(stage, fraction, message)`` for models.pipeline: the job's fraction done is the stage's place
+        in :data:`models.pipeline.progress.STAGE_SPANS` (never going back); throttled to 2 writes a second."""
+        overall = max(self._overall, job_fraction(stage, fraction) or 0.0)
         self._overall = overall
         now = time.monotonic()
         if stage == self._last_stage and now - self._last_write < 0.5 and fraction < 1.0:

@@ -22,7 +22,6 @@ from awd_studio.worker.runner import JobRun, claim, describe_error, owns
 __all__ = ["run_job", "distill_chunk", "finalize_job"]
 
 log = logging.getLogger(__name__)
-PREPARE_END, DISTILL_END = 0.3, 0.85
 
 
 @worker_process_init.connect
@@ -85,7 +84,7 @@ def distill_chunk(self, job_id: str, attempt: int, chunk: int, indices: list[int
     """Distil the grid points ``indices`` of a prepared job (one member of the chord's group)."""
     if not owns(job_id, attempt):
         return "skipped"
-    with JobRun(job_id, attempt, self.request.hostname, span=(PREPARE_END, DISTILL_END), chunk=chunk) as run:
+    with JobRun(job_id, attempt, self.request.hostname, chunk=chunk) as run:
         progress = _chunk_progress(run, n_chunks)
         return _guarded(run, lambda: str(pipeline.distill_chunk(
             run.work_dir, indices, progress=progress, should_cancel=run.should_cancel,
@@ -97,7 +96,7 @@ def finalize_job(self, job_id: str, attempt: int) -> str:
     """Select lambda/gamma, fit the predictors and write the bundle (the chord's callback)."""
     if not owns(job_id, attempt):
         return "skipped"
-    with JobRun(job_id, attempt, self.request.hostname, span=(DISTILL_END, 1.0)) as run:
+    with JobRun(job_id, attempt, self.request.hostname) as run:
         def body():
             staged = _staging(run)
             pipeline.finalize(run.work_dir, staged, progress=run.progress)
@@ -115,15 +114,12 @@ def _run_or_split(run: JobRun) -> str:
     settings = get_settings()
     data_path, config = run.inputs()
     run.check_quota()
-    run.span = (0.0, PREPARE_END)
     info = pipeline.prepare(data_path, config, run.work_dir, progress=run.progress,
                             on_teacher_epoch=run.on_teacher_epoch)
     n_points = len(info["config"]["lambdas"]) * len(info["config"]["gammas"])
     if n_points < settings.chord_min_points:
-        run.span = (PREPARE_END, DISTILL_END)
         pipeline.distill_chunk(run.work_dir, range(n_points), progress=run.progress,
                                should_cancel=run.should_cancel, on_epoch=run.on_epoch)
-        run.span = (DISTILL_END, 1.0)
         staged = _staging(run)
         pipeline.finalize(run.work_dir, staged, progress=run.progress)
         return "succeeded" if run.succeed(staged) else "superseded"

@@ -222,6 +222,11 @@ def _cross_validate(job: _Job, filters, progress) -> dict:
             "grid_fold": grid_fold, "cv_scores": cv_scores, "selection": selection}
 
 
+#: The students stage's fraction once the chosen points' students are scored; each grid point's own student
+#: (:func:`_grid_students`) fills the rest.
+STUDENTS_SCORED = 0.25
+
+
 def _score_students(job: _Job, filters, cross, progress):
     """Every student fitted on the training split and scored on the test split, with its CV entry."""
     report(progress, "students", 0.0, "fitting the interpretable students")
@@ -247,7 +252,7 @@ def _score_students(job: _Job, filters, cross, progress):
             students[name] = _student_record(job, name, model, None)
     for name in models:
         models[name]["cv"] = cv_entry(cross["fold"][name], cross["fold"]["mean"], job.config.cv_folds)
-    report(progress, "students", 1.0, "students scored")
+    report(progress, "students", STUDENTS_SCORED, "students scored")
     return {name: ModelScores(**entry) for name, entry in models.items()}, predictions, students
 
 
@@ -261,10 +266,12 @@ def _grid_students(job: _Job, filters, grid, progress):
             return model, model.fit_peaks(job.peaks_train, job.fit_y).predict_peaks(job.peaks_test)
         return model, model.fit(make_input(job.X_train), job.fit_y).predict(make_input(job.X_test))
 
+    def done(i):
+        report(progress, "students", STUDENTS_SCORED + (1 - STUDENTS_SCORED) * (i + 1) / len(filters),
+               f"student of grid point {i + 1}/{len(filters)}")
+
     out = []
-    fitted = map_on_job_threads(fit_one, filters,  # independent fits: one per core
-                                on_result=lambda i: report(progress, "students", (i + 1) / len(filters),
-                                                           f"student of grid point {i + 1}/{len(filters)}"))
+    fitted = map_on_job_threads(fit_one, filters, on_result=done)  # independent fits: one per core
     for i, (model, pred) in enumerate(fitted):
         y_pred = column(pred, job.column, len(job.y_test))
         grid[i].test = TestScores(r2=float(_metrics.r2_score(job.y_test, y_pred)),

@@ -71,12 +71,17 @@ def test_chunked_run_equals_the_single_run(synthetic_file, bundle, tmp_path):
     progress = []
     pipeline.prepare(synthetic_file, TINY, work, progress=lambda *a: progress.append(a))
     pipeline.distill_chunk(work, [1])
-    pipeline.distill_chunk(work, [0])
-    chunked = pipeline.finalize(work, tmp_path / "out")
+    pipeline.distill_chunk(work, [0], progress=lambda *a: progress.append(a))
+    chunked = pipeline.finalize(work, tmp_path / "out", progress=lambda *a: progress.append(a))
     for a, b in zip(result["grid"], chunked["grid"]):
         np.testing.assert_allclose(a["h"], b["h"], atol=1e-10)
     assert chunked["selected"] == result["selected"]
-    assert {p[0] for p in progress} >= {"data", "teacher"}
+    assert [p[0] for p in progress][:1] == ["data"] and progress[-1][0] == "done"
+    assert {p[0] for p in progress} >= {"teacher", "distill", "select", "students"}
+    # the job's fraction never goes back, and only the end says 100 %
+    done = [pipeline.job_fraction(stage, fraction) for stage, fraction, _ in progress]
+    assert all(b >= a for a, b in zip(done, done[1:])), list(zip([p[0] for p in progress], done))
+    assert done[-1] == 1.0 and max(done[:-1]) <= 0.99
 
 
 def test_finalize_refuses_missing_chunks(synthetic_file, tmp_path):
