@@ -42,6 +42,9 @@ def bibtex_software(bundle: dict) -> str:
 def python_snippet(bundle: dict) -> str:
     """Python that loads the downloaded result, predicts with its distilled model and gets its wavelet.
 
+    When cross-validation kept the initial wavelet (``selection.choice == "initial"``), the snippet predicts
+    with the initial wavelet's student and gets that wavelet, and names the distilled ones in comments.
+
     Parameters
     ----------
     bundle : dict
@@ -54,6 +57,20 @@ def python_snippet(bundle: dict) -> str:
         ``result.json`` and ``arrays.npz``).
     """
     wavelet = (bundle or {}).get("wavelet") or {}
+    kept = ((bundle or {}).get("selection") or {}).get("choice") == "initial"
+    init = str(wavelet.get("init") or "db5")
+    if kept:  # cross-validation kept the initial wavelet: that is the model to use
+        model = (f'model="baseline_wavelet")  # cross-validation kept {init}; model="awd" for the distilled '
+                 'student')
+        stored, get_wavelet = "y_pred_baseline_wavelet", (
+            f'wavelet_from_result(RESULT, which="initial")  # {init}, which cross-validation kept; which="selected": '
+            'the learned one')
+        filter_line = f'print("{init} lowpass filter h:", np.round(wavelet.rec_lo, 4))'
+    else:
+        model = ')  # the distilled (AWD) student; model="baseline_wavelet" for the initial'
+        stored, get_wavelet = "y_pred_awd", "wavelet_from_result(RESULT)  # the learned wavelet as a pywt.Wavelet"
+        filter_line = 'print("learned lowpass filter h:", np.round(wavelet.rec_lo, 4))'
+
     levels, mode = int(wavelet.get("levels") or 1), str(wavelet.get("mode") or "periodization")
     image = ((bundle or {}).get("data") or {}).get("kind") == "image"
     transform = (f'coeffs = pywt.wavedec2(X[0], wavelet, level={levels}, mode="{mode}")  # [cA, (cH, cV, cD), ...]'
@@ -69,15 +86,15 @@ RESULT = "{RESULT_FOLDER}"  # a folder holding the downloaded result.json and ar
 # Your own data goes here, in the units and shape of the training data; these are stored test examples.
 with np.load(f"{{RESULT}}/arrays.npz", allow_pickle=False) as arrays:
     X = arrays["X_examples"]
-    stored = arrays["y_pred_awd"][:len(X)]
+    stored = arrays["{stored}"][:len(X)]
 
-y_pred = predict_from_bundle(RESULT, X)  # the distilled (AWD) student; model="baseline_wavelet" for the initial
+y_pred = predict_from_bundle(RESULT, X{", " if kept else ""}{model}
 print("predictions:", np.round(y_pred, 4))
 print("largest difference from the stored test predictions:", float(np.max(np.abs(y_pred - stored))))
 
-wavelet = wavelet_from_result(RESULT)  # the learned wavelet as a pywt.Wavelet
+wavelet = {get_wavelet}
 {transform}
-print("learned lowpass filter h:", np.round(wavelet.rec_lo, 4))
+{filter_line}
 '''
 
 

@@ -123,9 +123,12 @@ def test_learned_wavelet_works_in_pywavelets(series):
         np.testing.assert_allclose(a, b, atol=1e-9)
 
 
-@pytest.mark.parametrize("which", ["series", "maps"])
-def test_the_pages_python_snippet_runs(which, request, tmp_path):
+@pytest.mark.parametrize("which, choice", [("series", "awd"), ("maps", "awd"), ("series", "initial")])
+def test_the_pages_python_snippet_runs(which, choice, request, tmp_path):
+    """The snippet reproduces the stored predictions of the model cross-validation chose."""
     bundle, out, _ = request.getfixturevalue(which)
+    bundle = {**bundle, "selection": {**(bundle.get("selection") or {}), "choice": choice}}
+    assert ('model="baseline_wavelet")' in python_snippet(bundle)) == (choice == "initial")
     folder = tmp_path / RESULT_FOLDER
     folder.mkdir()
     for name in ("result.json", "arrays.npz"):
