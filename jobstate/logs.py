@@ -109,8 +109,14 @@ def _structured_handler(stream) -> logging.Handler:
     return handler
 
 
+#: Libraries whose INFO lines are noise at every start (alembic's plugin and context lines, httpx's requests of
+#: the app's own in-process client): shown from WARNING, or everything at level DEBUG.
+QUIET_LOGGERS = ("alembic", "httpx")
+
+
 def configure_logging(level: str | int = "INFO", stream=None) -> logging.Handler:
-    """Send the root logger and uvicorn's loggers through one structured handler (idempotent).
+    """Send the root logger and uvicorn's loggers through one structured handler (idempotent); the loggers of
+    :data:`QUIET_LOGGERS` start at WARNING unless ``level`` is DEBUG.
 
     Parameters
     ----------
@@ -130,6 +136,8 @@ def configure_logging(level: str | int = "INFO", stream=None) -> logging.Handler
     if not ours:
         root.addHandler(handler)
     root.setLevel(level if isinstance(level, int) else str(level).upper())
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING if root.level > logging.DEBUG else logging.NOTSET)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
         logger.handlers = [h for h in logger.handlers if not isinstance(h, logging.StreamHandler)]

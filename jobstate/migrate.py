@@ -16,6 +16,7 @@ know (written by a newer AWD Studio) is refused.
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
@@ -33,6 +34,7 @@ __all__ = ["MIGRATIONS_DIR", "FIRST_REVISION", "ADVISORY_LOCK_KEY", "alembic_con
            "current_revision", "upgrade_database"]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+log = logging.getLogger(__name__)
 #: The revision that describes the schema of the last release without migrations.
 FIRST_REVISION = "0001"
 #: Key of the PostgreSQL advisory lock of migrations ("AWDMIGR" in ASCII, any constant works).
@@ -114,7 +116,11 @@ def upgrade_database(url: str) -> str:
         with engine.begin() as connection:
             if postgres:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            before = MigrationContext.configure(connection).get_current_revision()
             _adopt_legacy(connection)
             _refuse_newer(connection)
             command.upgrade(alembic_config(connection), "head")
-            return MigrationContext.configure(connection).get_current_revision()
+            after = MigrationContext.configure(connection).get_current_revision()
+    if after != before:  # one line (alembic's own INFO lines are muted: jobstate.logs.QUIET_LOGGERS)
+        log.info("database upgraded from schema revision %s to %s", before or "none", after)
+    return after

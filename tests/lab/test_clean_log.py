@@ -1,5 +1,5 @@
 """The server log of a real ``awd serve``: one access line per page view, no WebSocket warnings, no owner
-token, and key=value lines with the job id on every worker line about a job."""
+token, no alembic or httpx chatter, and key=value lines with the job id on every worker line about a job."""
 
 from __future__ import annotations
 
@@ -48,6 +48,8 @@ def test_page_view_logs_one_line_and_job_lines_carry_the_job_id(tmp_path):
         stop(process)
     text = log_path.read_text()
     assert "WebSocket" not in text and "upgrade request" not in text
+    assert "logger=alembic" not in text and "logger=httpx" not in text  # library chatter at INFO is muted
+    assert text.count("database upgraded from schema revision none to") == 1
     log_lines = [line for line in text.splitlines() if line.startswith("ts=")]  # not the printed link
     assert log_lines and not any(token in line for line in log_lines), "the owner token must not be logged"
     access = [ACCESS.search(line).groups() for line in second_view if ACCESS.search(line)]
