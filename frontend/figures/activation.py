@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from awd_studio.frontend.figures.style import PALETTE, apply_layout, as_array, empty_figure, fmt_number
+from awd_studio.frontend.figures.style import BOTTOM_LEGEND, PALETTE, apply_layout, as_array, empty_figure, fmt_number
 
 __all__ = ["n_activation_examples", "activation_figure"]
 
@@ -79,7 +79,9 @@ def activation_figure(bundle: dict, example: int = 0) -> go.Figure:
                              hovertemplate="t = %{x}<br>x = %{y:.4f}<extra></extra>"))
     fig.update_xaxes(title="time step")
     fig.update_yaxes(title="signal")
-    return apply_layout(fig, height=340, title=dict(text=title, font=dict(size=13), x=0.01))
+    # the legend below the axis title: beside the title it covers it on a phone
+    return apply_layout(fig, height=360, title=dict(text=title, font=dict(size=13), x=0.01),
+                        legend={**BOTTOM_LEGEND, "y": -0.3}, margin=dict(l=50, r=20, t=40, b=90))
 
 
 def _activation_title(act: dict, k: int) -> str:

@@ -192,7 +192,8 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
     # an outline, not a filled star over the value
     marks = [(sel, "selected", dict(symbol="square-open", size=30, color=PALETTE["black"], line=dict(width=2)))]
     if range_note:
-        fig.add_annotation(text=range_note, xref="paper", yref="paper", x=0, y=1.02, xanchor="left", yanchor="bottom",
+        fig.add_annotation(text=range_note.replace(" (", "<br>(", 1), xref="paper", yref="paper", x=0, y=1.02,
+                           xanchor="left", yanchor="bottom",
                            showarrow=False, font=dict(size=11, color="#555"))
     if clicked is not None and clicked != sel:
         marks.append((clicked, "inspecting", dict(symbol="square-open", size=26, color=PALETTE["clicked"],

@@ -16,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from awd_studio.frontend.figures.data import integer_step
 from awd_studio.frontend.figures.grid import grid_point_label, kept_initial, point_index, selected_index
 from awd_studio.frontend.figures.style import BOTTOM_LEGEND, PALETTE, apply_layout, as_array, empty_figure
 
@@ -93,14 +94,16 @@ def wavelet_figure(bundle: dict, index: int | None = None) -> go.Figure:
             fig.add_annotation(text="φ is shown for the selected point only", x=0.5, y=0.5, showarrow=False,
                                xref="x domain", yref="y domain", font=dict(color="#666"))
     fig.update_xaxes(title=dict(text="t (filter taps)", standoff=4))  # the panel titles name φ and ψ
+    point, _, score = grid_point_label(bundle, idx).partition(" (")  # two lines: a phone's width holds one half
+    score = f"({score}" if score else ""
     if idx != sel:
-        title = grid_point_label(bundle, idx)
+        title = f"{point}<br>{score}"
     elif kept_initial(bundle) is not None:
-        title = f"best AWD point: {grid_point_label(bundle, sel)}; cross-validation kept {kept_initial(bundle)}"
+        title = f"best AWD point: {point}<br>{score}; cross-validation kept {kept_initial(bundle)}"
     else:
-        title = f"selected: {grid_point_label(bundle, sel)}"
-    return apply_layout(fig, height=380, title=dict(text=title, font=dict(size=13), x=0.01, y=0.98),
-                        legend={**BOTTOM_LEGEND, "y": -0.22}, margin=dict(l=50, r=20, t=60, b=70))
+        title = f"selected: {point}<br>{score}"
+    return apply_layout(fig, height=380, title=dict(text=title, font=dict(size=13), x=0.01, y=0.975, yanchor="top"),
+                        legend={**BOTTOM_LEGEND, "y": -0.22}, margin=dict(l=50, r=20, t=70, b=70))
 
 
 def _stem(fig, values, name, color, dash=None, col=1, offset=0.0, showlegend=True, group=None):
@@ -153,8 +156,9 @@ def filters_figure(bundle: dict, index: int | None = None) -> go.Figure:
             _stem(fig, init, f"initial ({wav.get('init', 'init')})", PALETTE["init"], dash="dot", col=col,
                   offset=0.15, showlegend=col == 1, group="init")
         _stem(fig, learned, label, color, col=col, showlegend=col == 1, group="learned")
-    fig.update_xaxes(dtick=1, title=dict(text="tap n", standoff=4))  # the panel titles name h and g
-    return apply_layout(fig, height=360, legend={**BOTTOM_LEGEND, "y": -0.22}, margin=dict(l=50, r=20, t=40, b=70))
+    # every tap up to 6 taps, else every 2nd or 5th (a phone's half-width panel cannot hold 10 labels)
+    fig.update_xaxes(dtick=integer_step(len(h), max_ticks=6), title=dict(text="tap n", standoff=4))
+    return apply_layout(fig, height=380, legend={**BOTTOM_LEGEND, "y": -0.3}, margin=dict(l=50, r=20, t=40, b=90))
 
 
 def _square(values: Any) -> np.ndarray | None:
