@@ -43,9 +43,11 @@ def cv_splits(n, folds, repeats, seed):
 class SplitPeaks:
     """The peaks of every split's training and validation maps, for many candidates on the same splits.
 
-    Each split's peaks are cut when a candidate asks for them (keeping every cut at once would hold the
-    peaks' neighbourhoods ``2 R K`` times); the percentiles of each training split's peak heights, which every
-    candidate's student needs, are kept from the first candidate that computed them.
+    Each split's peaks are cut when a candidate asks for them, as subsets that remember the whole set
+    (:meth:`models.predictors.PeakPatches.subset`): one candidate's student then computes its responses at the
+    peaks, and its histograms over the fixed bin ranges, once for all splits and takes each split's rows. The
+    percentiles of each training split's peak heights, which every candidate's student needs, are kept from the
+    first candidate that computed them.
 
     Parameters
     ----------

@@ -298,8 +298,10 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         maps = _check_maps(maps)
         y = _check_y(y, maps.shape[0])
         n = maps.shape[0]
-        patches, sample = _peak_patches(maps)
-        return self._fit_peaks(patches, sample, n, y, lambda r, values: self._features(maps, r))
+        patches, _ = _peak_patches(maps)
+        return self._fit_peaks(n, y, lambda: _patch_responses(patches, self.response, self._kernel_columns),
+                               lambda r, values: self._features(maps, r), height_quantiles=None,
+                               heights=patches[:, 4])
 
     def fit_peaks(self, peaks, y):
         """:meth:`fit` from the peaks of the maps, found once (:func:`peak_patches`).
@@ -321,8 +323,8 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         """
         self._validate_params()
         y = _check_y(y, peaks.n_maps)
-        return self._fit_peaks(peaks.patches, peaks.sample, peaks.n_maps, y,
-                               lambda r, values: bin_peak_values(values, peaks.sample, peaks.n_maps, r, self.bins),
+        return self._fit_peaks(peaks.n_maps, y, lambda: self._responses(peaks),
+                               lambda r, values: self._histograms(peaks, values, r),
                                height_quantiles=peaks.height_quantiles)
 
     def predict_peaks(self, peaks):
@@ -340,13 +342,56 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         return self._predict_features(self._peak_features(peaks, self.bin_range_))
 
     def _peak_features(self, peaks, bin_range):
-        values = _patch_responses(peaks.patches, self.response, self._kernel_columns)
+        return self._histograms(peaks, self._responses(peaks), bin_range)
+
+    # Cross-validation fits one student on many subsets of the same peaks (PeakPatches.subset). What does not
+    # depend on the fold is computed once on the parent and kept in ``_memo``: the responses at every peak, and
+    # the per-map histograms over the ranges that do not depend on the training peaks (_FIXED_RANGES). A map's
+    # histogram does not depend on which other maps are in the fold, so a fold's are rows of the parent's.
+    def _memo_for(self, parent):
+        key = (self.response, self.bins, None if self._kernel_columns is None else self._kernel_columns.tobytes())
+        memo = getattr(self, "_memo", None)
+        if memo is None or memo["parent"] is not parent or memo["key"] != key:
+            memo = self._memo = {"parent": parent, "key": key, "values": None, "histograms": {}}
+        return memo
+
+    def _responses(self, peaks):
+        """(C, n_peaks) responses at the peaks; for a subset, sliced from its parent's (computed once)."""
+        if peaks.parent is None:
+            return np.ascontiguousarray(_patch_responses(peaks.patches, self.response, self._kernel_columns))
+        return self._parent_responses(peaks.parent)[:, peaks.peak_index]
+
+    def _parent_responses(self, parent):
+        memo = self._memo_for(parent)
+        if memo["values"] is None:
+            memo["values"] = np.ascontiguousarray(_patch_responses(parent.patches, self.response,
+                                                                   self._kernel_columns))
+        return memo["values"]
+
+    def _histograms(self, peaks, values, bin_range):
+        """(n_maps, C * bins) histograms of ``values`` (the responses at ``peaks``); for a subset and a range in
+        :meth:`_fixed_ranges`, the rows of its parent's histograms (computed once per range)."""
+        if peaks.parent is not None and tuple(bin_range) in self._fixed_ranges():
+            parent = peaks.parent
+            tables = self._memo_for(parent)["histograms"]
+            if tuple(bin_range) not in tables:
+                tables[tuple(bin_range)] = bin_peak_values(self._parent_responses(parent), parent.sample,
+                                                           parent.n_maps, bin_range, self.bins)
+            return tables[tuple(bin_range)][peaks.rows]
         return bin_peak_values(values, peaks.sample, peaks.n_maps, bin_range, self.bins)
 
-    def _fit_peaks(self, patches, sample, n, y, features_of, height_quantiles=None):
-        """The fit from the peaks' 3x3 patches; ``features_of(bin_range, values)`` gives the (n, F) histograms
-        (``values``: the responses at the peaks, (C, n_peaks)); ``height_quantiles``: the peak heights'
-        percentiles when already known (:attr:`PeakPatches.height_quantiles`)."""
+    def _fixed_ranges(self):
+        """Candidate ranges :meth:`_ranges` can return that depend only on the parameters, not on the peaks."""
+        if self.response == "raw":
+            return {tuple(RAW_BIN_RANGE)}
+        if isinstance(self.bin_max, str):
+            return {(0.0, hi) for hi in PAPER_BIN_MAX}
+        return {(0.0, hi) for hi in np.atleast_1d(np.asarray(self.bin_max, float)) if hi > 0}
+
+    def _fit_peaks(self, n, y, responses, features_of, height_quantiles=None, heights=None):
+        """The fit from the peaks: ``responses()`` gives the responses at the peaks, (C, n_peaks), once the
+        kernels are set; ``features_of(bin_range, values)`` the (n, F) histograms; ``height_quantiles`` the
+        peak heights' percentiles (:attr:`PeakPatches.height_quantiles`), or ``heights`` to compute them from."""
         y2 = y.reshape(y.shape[0], -1)
         if self.score_column is not None and self.score_column >= y2.shape[1]:
             raise InputError("score_column", f"is {self.score_column} but y has {y2.shape[1]} columns",
@@ -355,18 +400,19 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         self.kernels_ = _kernel_list(self.kernels) if self.response == "kernels" else []
         self._kernel_columns = _kernel_matrix(self.kernels_) if self.kernels_ else None
         self.method_ = _choose_method(y2, self.method)
-        values = np.ascontiguousarray(_patch_responses(patches, self.response, self._kernel_columns))
+        values = np.ascontiguousarray(responses())
         if height_quantiles is None:
-            height_quantiles = _height_quantiles(patches[:, 4])
+            height_quantiles = _height_quantiles(heights)
         ranges = self._ranges(values, height_quantiles)
         self.bin_scores_ = {}
+        features = {}  # per candidate range: the final fit reuses the chosen one's
         if len(ranges) > 1:
             rng = np.random.default_rng(self.random_state)
             perm = rng.permutation(n)
             n_val = max(1, int(round(self.val_fraction * n)))
             val, tr = perm[:n_val], perm[n_val:]
             for r in ranges:
-                feats = features_of(r, values)
+                feats = features[(float(r[0]), float(r[1]))] = features_of(r, values)
                 model = self._new_model().fit(feats[tr], y2[tr])
                 err = float(np.mean((model.predict(feats[val])[:, scored] - y2[val][:, scored]) ** 2))
                 self.bin_scores_[float(r[1])] = err
@@ -375,7 +421,9 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         else:
             self.bin_range_ = ranges[0]
         self.bin_range_ = (float(self.bin_range_[0]), float(self.bin_range_[1]))
-        features = features_of(self.bin_range_, values)
+        features = features.get(self.bin_range_)
+        if features is None:
+            features = features_of(self.bin_range_, values)
         self.model_ = self._new_model().fit(features, y2)
         self.n_features_ = features.shape[1]
         self.n_outputs_ = y2.shape[1]

@@ -111,6 +111,11 @@ def _patch_responses(patches, response, kernel_matrix):
 class PeakPatches:
     """The peaks of a set of maps, found once: their 3x3 neighbourhoods and the map each belongs to.
 
+    A subset (:meth:`subset`) remembers where it came from (``parent``, ``peak_index``, ``rows``), so that a
+    student fitted on many subsets of the same peaks (cross-validation folds) can compute what does not depend
+    on the fold once on the parent (:class:`models.students.maps.PeakCountRegressor`); its own patches are
+    only copied out of the parent when asked for.
+
     Attributes
     ----------
     patches : ndarray of shape (n_peaks, 9)
@@ -118,11 +123,25 @@ class PeakPatches:
     sample : ndarray of int, shape (n_peaks,)
         Map index of each peak.
     n_maps : int
+    parent : PeakPatches or None
+        The peaks this is a subset of.
+    peak_index : ndarray of int or None
+        Position of each peak in ``parent``.
+    rows : ndarray of int or None
+        Map index in ``parent`` of each map, in this subset's order.
     """
 
-    def __init__(self, patches, sample, n_maps):
-        self.patches, self.sample, self.n_maps = patches, np.asarray(sample, dtype=np.int64), int(n_maps)
+    def __init__(self, patches, sample, n_maps, parent=None, peak_index=None, rows=None):
+        self._patches, self.sample, self.n_maps = patches, np.asarray(sample, dtype=np.int64), int(n_maps)
+        self.parent, self.peak_index, self.rows = parent, peak_index, rows
         self._cached_height_quantiles = False  # not computed yet
+
+    @property
+    def patches(self):
+        """The (n_peaks, 9) neighbourhoods (a subset copies its rows out of the parent on first use)."""
+        if self._patches is None:
+            self._patches = self.parent.patches[self.peak_index]
+        return self._patches
 
     @property
     def height_quantiles(self):
@@ -131,7 +150,9 @@ class PeakPatches:
         Computed once per object: students fitted on the same peaks (cross-validation over filters) share it.
         """
         if self._cached_height_quantiles is False:
-            self._cached_height_quantiles = _height_quantiles(self.patches[:, 4])
+            heights = (self.parent.patches[self.peak_index, 4] if self._patches is None
+                       else self._patches[:, 4])
+            self._cached_height_quantiles = _height_quantiles(heights)
         return self._cached_height_quantiles
 
     def subset(self, indices, height_quantiles=None):
@@ -144,8 +165,8 @@ class PeakPatches:
         position = np.full(self.n_maps, -1, dtype=np.int64)
         position[indices] = np.arange(len(indices))
         new = position[self.sample]
-        keep = new >= 0
-        out = PeakPatches(self.patches[keep], new[keep], len(indices))
+        keep = np.flatnonzero(new >= 0)
+        out = PeakPatches(None, new[keep], len(indices), parent=self, peak_index=keep, rows=indices)
         if height_quantiles is not None:
             out._cached_height_quantiles = height_quantiles
         return out

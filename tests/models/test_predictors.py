@@ -513,3 +513,29 @@ def test_fit_peaks_equals_fit_on_the_maps():
     np.testing.assert_array_equal(bin_peak_values(np.stack(values), sample, 3, (0.0, 0.03), 22),
                                   peak_histograms(maps[[5, 0, 7]], [LAPLACE_KERNEL], bins=22, bin_range=(0, 0.03)))
     assert part.n_maps == 3 and len(part.sample) == len(sample)
+
+
+def test_fits_on_subsets_of_the_same_peaks_equal_fits_on_copies():
+    """Cross-validation fits one student on many subsets of the same peaks; what it keeps from the parent (the
+    responses, the histograms over fixed ranges) gives exactly the fit of a fresh student on a plain copy."""
+    from awd_studio.models.filters import lowpass_filter, subfilters_3x3
+    from awd_studio.models.predictors import PeakPatches, peak_patches
+
+    maps, y = _lensing_like(n_per_class=15)
+    peaks = peak_patches(maps)
+    folds = [np.random.default_rng(s).permutation(len(maps))[:24] for s in range(3)]
+    settings = ({"kernels": subfilters_3x3(lowpass_filter("db5"))}, {"kernels": [LAPLACE_KERNEL]},
+                {"kernels": [LAPLACE_KERNEL], "bin_max": [0.01, 0.02, 0.03]}, {"response": "raw"},
+                {"response": "roberts"})
+    for kwargs in settings:
+        shared = PeakCountRegressor(**kwargs)  # one instance over every fold, as fold_scores uses it
+        for rows in folds:
+            train, test = peaks.subset(rows), peaks.subset(np.setdiff1d(np.arange(len(maps)), rows))
+            plain_train = PeakPatches(train.patches.copy(), train.sample, train.n_maps)
+            plain_test = PeakPatches(test.patches.copy(), test.sample, test.n_maps)
+            fresh = PeakCountRegressor(**kwargs).fit_peaks(plain_train, y[rows])
+            shared.fit_peaks(train, y[rows])
+            assert shared.bin_range_ == fresh.bin_range_ and shared.bin_scores_ == fresh.bin_scores_, kwargs
+            np.testing.assert_array_equal(shared.predict_peaks(test), fresh.predict_peaks(plain_test))
+        if "bin_max" in kwargs:  # the fixed ranges' histograms were computed once, on the parent
+            assert set(shared._memo["histograms"]) == {(0.0, 0.01), (0.0, 0.02), (0.0, 0.03)}
