@@ -38,6 +38,55 @@ PAPER_BIN_MAX = (0.015, 0.02, 0.025, 0.03, 0.035)
 #: Histogram range of raw peak heights for maps in convergence units.
 RAW_BIN_RANGE = (-0.03, 0.19)
 
+#: The quantile of the positive peak responses that scales the automatic bin ranges (``bin_max="auto"``).
+RESPONSE_QUANTILE = 0.99
+
+
+def _lerp(a, b, t):
+    """``numpy.quantile``'s linear interpolation between two order statistics, operation for operation."""
+    diff = b - a
+    return b - diff * (1 - t) if t >= 0.5 else a + diff * t
+
+
+class _TopResponses:
+    """The largest positive responses at a parent's peaks, sorted, and the peak of each: a subset's quantile of
+    its positive responses, when it lies among them, without masking and partitioning the subset's responses.
+
+    ``quantile`` equals ``np.quantile(v[v > 0], q)`` (linear method) of the subset's responses ``v``, or is
+    None when the subset's order statistics lie below the kept top (then the caller computes it in full).
+    """
+
+    #: Share of the parent's positive responses kept (a subset of most of the maps needs its top 1 %).
+    SHARE = 0.05
+
+    def __init__(self, values):
+        n_peaks = values.shape[1]
+        self.n_peaks = n_peaks
+        self.positive_per_peak = np.count_nonzero(values > 0, axis=0)
+        flat = values.ravel()
+        k = min(int(self.positive_per_peak.sum()), max(64, int(np.ceil(self.SHARE * flat.size))))
+        top = np.argpartition(flat, flat.size - k)[flat.size - k:] if k else np.zeros(0, dtype=np.intp)
+        top = top[np.argsort(-flat[top], kind="stable")]  # descending; all positive (k <= positives)
+        self.values, self.peaks = flat[top], top % n_peaks
+
+    def quantile(self, peak_index, q):
+        n = int(self.positive_per_peak[peak_index].sum())
+        if n == 0:
+            return 1.0  # as _ranges: no positive response
+        member = np.zeros(self.n_peaks, dtype=bool)
+        member[peak_index] = True
+        mine = self.values[member[self.peaks]]  # the subset's largest positive responses, descending
+        virtual = (n - 1) * q
+        if mine.size == 0:
+            return None
+        if virtual >= n - 1:
+            return float(mine[0])
+        previous = int(np.floor(virtual))
+        position = n - 1 - previous  # of the ascending order statistic ``previous``, counted from the top
+        if position >= mine.size:
+            return None
+        return float(_lerp(mine[position], mine[position - 1], virtual - previous))
+
 
 def chi2_fit(features, labels, covariance="pooled"):
     """Per-class mean feature vectors and the pseudo-inverse of the within-class covariance.
@@ -252,10 +301,10 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         self.val_fraction = val_fraction
         self.random_state = random_state
 
-    def _ranges(self, values, height_quantiles):
+    def _ranges(self, values, height_quantiles, scale=None):
         """Candidate (low, high) ranges from the bin_max setting, the peak responses and the peak heights'
-        percentiles (:func:`_height_quantiles`)."""
-        pooled = np.asarray(values).ravel()
+        percentiles (:func:`_height_quantiles`); ``scale``: the positive responses' :data:`RESPONSE_QUANTILE`
+        when already known (:class:`_TopResponses`)."""
         convergence = _looks_like_convergence(height_quantiles)
         q_heights = np.array([0.0, 1.0]) if height_quantiles is None else height_quantiles
         explicit = None if isinstance(self.bin_max, str) else list(np.atleast_1d(np.asarray(self.bin_max, float)))
@@ -267,8 +316,10 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
                 highs = explicit
             return [(lo, hi) for hi in highs if hi > lo] or [(lo, lo + 1.0)]
         if explicit is None:
-            positive = pooled[pooled > 0]
-            scale = float(np.quantile(positive, 0.99)) if positive.size else 1.0
+            if scale is None:
+                pooled = np.asarray(values).ravel()
+                positive = pooled[pooled > 0]
+                scale = float(np.quantile(positive, RESPONSE_QUANTILE)) if positive.size else 1.0
             highs = [scale * f for f in (0.6, 0.8, 1.0, 1.2, 1.4)]
             if convergence:
                 highs = list(PAPER_BIN_MAX) + highs
@@ -325,7 +376,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         y = _check_y(y, peaks.n_maps)
         return self._fit_peaks(peaks.n_maps, y, lambda: self._responses(peaks),
                                lambda r, values: self._histograms(peaks, values, r),
-                               height_quantiles=peaks.height_quantiles)
+                               height_quantiles=peaks.height_quantiles, scale=lambda: self._subset_scale(peaks))
 
     def predict_peaks(self, peaks):
         """:meth:`predict` from the peaks of the maps (:func:`peak_patches`).
@@ -380,6 +431,16 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
             return tables[tuple(bin_range)][peaks.rows]
         return bin_peak_values(values, peaks.sample, peaks.n_maps, bin_range, self.bins)
 
+    def _subset_scale(self, peaks):
+        """The positive responses' :data:`RESPONSE_QUANTILE` for a subset of a parent's peaks, found among the
+        parent's largest responses (:class:`_TopResponses`, built once); None when it must be computed in full."""
+        if peaks.parent is None or self.response != "kernels" or not isinstance(self.bin_max, str):
+            return None
+        memo = self._memo_for(peaks.parent)
+        if "top" not in memo:
+            memo["top"] = _TopResponses(self._parent_responses(peaks.parent))
+        return memo["top"].quantile(peaks.peak_index, RESPONSE_QUANTILE)
+
     def _fixed_ranges(self):
         """Candidate ranges :meth:`_ranges` can return that depend only on the parameters, not on the peaks."""
         if self.response == "raw":
@@ -388,10 +449,11 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
             return {(0.0, hi) for hi in PAPER_BIN_MAX}
         return {(0.0, hi) for hi in np.atleast_1d(np.asarray(self.bin_max, float)) if hi > 0}
 
-    def _fit_peaks(self, n, y, responses, features_of, height_quantiles=None, heights=None):
+    def _fit_peaks(self, n, y, responses, features_of, height_quantiles=None, heights=None, scale=None):
         """The fit from the peaks: ``responses()`` gives the responses at the peaks, (C, n_peaks), once the
         kernels are set; ``features_of(bin_range, values)`` the (n, F) histograms; ``height_quantiles`` the
-        peak heights' percentiles (:attr:`PeakPatches.height_quantiles`), or ``heights`` to compute them from."""
+        peak heights' percentiles (:attr:`PeakPatches.height_quantiles`), or ``heights`` to compute them from;
+        ``scale()`` the responses' quantile of :meth:`_ranges`, or None to compute it there."""
         y2 = y.reshape(y.shape[0], -1)
         if self.score_column is not None and self.score_column >= y2.shape[1]:
             raise InputError("score_column", f"is {self.score_column} but y has {y2.shape[1]} columns",
@@ -403,7 +465,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         values = np.ascontiguousarray(responses())
         if height_quantiles is None:
             height_quantiles = _height_quantiles(heights)
-        ranges = self._ranges(values, height_quantiles)
+        ranges = self._ranges(values, height_quantiles, scale=None if scale is None else scale())
         self.bin_scores_ = {}
         features = {}  # per candidate range: the final fit reuses the chosen one's
         if len(ranges) > 1:

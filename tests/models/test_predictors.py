@@ -539,3 +539,27 @@ def test_fits_on_subsets_of_the_same_peaks_equal_fits_on_copies():
             np.testing.assert_array_equal(shared.predict_peaks(test), fresh.predict_peaks(plain_test))
         if "bin_max" in kwargs:  # the fixed ranges' histograms were computed once, on the parent
             assert set(shared._memo["histograms"]) == {(0.0, 0.01), (0.0, 0.02), (0.0, 0.03)}
+
+
+def test_a_subsets_response_quantile_from_the_parents_top_equals_numpys():
+    """The automatic bin range's scale, found among the parent's largest responses, is numpy's quantile of the
+    subset's positive responses to the last bit, or None (computed in full) when the top does not reach it."""
+    from awd_studio.models.students.maps import RESPONSE_QUANTILE, _TopResponses
+
+    rng = np.random.default_rng(3)
+    found = 0
+    for trial in range(60):
+        n_peaks = int(rng.integers(1, 3000))
+        values = rng.normal(size=(int(rng.integers(1, 5)), n_peaks))
+        values[:, rng.random(n_peaks) < 0.1] = np.round(values[:, :1], 1)  # ties
+        top = _TopResponses(values)
+        for q in (RESPONSE_QUANTILE, 0.5, 0.0, 1.0):
+            share = 0.8 if q == RESPONSE_QUANTILE else rng.random()  # a CV fold's training maps, or any subset
+            peak_index = np.sort(rng.choice(n_peaks, size=max(1, int(share * n_peaks)), replace=False))
+            sub = values[:, peak_index].ravel()
+            got = top.quantile(peak_index, q)
+            if got is not None:
+                want = float(np.quantile(sub[sub > 0], q)) if (sub > 0).any() else 1.0
+                assert got == want, (trial, q, got, want)
+                found += q == RESPONSE_QUANTILE
+    assert found >= 55  # a fold's 99th percentile lies among the parent's top 5 %
