@@ -94,7 +94,7 @@ def _grid_rows(g, reps):
            f"{len(g['theirs_part_seconds'])} processes run once each (parts "
            f"{', '.join(_f(p) for p in g['theirs_part_seconds'])} s), summed.", "",
            _row(["configuration (gradient path)", "wall s for 30 points", "speed-up vs awave", "peak MiB"]),
-           _row(["---"] * 4), _row([f"awave 0.1, 30 fits in a row (straight-through)", f"{_f(th)} s", "",
+           _row(["---"] * 4), _row(["awave 0.1, 30 fits in a row (straight-through)", f"{_f(th)} s", "",
                                     _f(g["theirs_peak_rss_mib"])])]
     labels = {"sequential eq8": "ours, 30 fits in a row in one process (gradient of eq. 8)",
               "vectorised eq8": "ours, one vectorised fit of the 30 points (gradient of eq. 8)",
@@ -140,8 +140,8 @@ def _predict_rows(pred):
 def _threads_rows(th, one_thread):
     out = [f"## All threads ({th['cores']} cores available to each process) beside one thread", "",
            "The same fits with no thread pinning (torch uses every available core) and `OMP_WAIT_POLICY=PASSIVE` "
-           "on both sides (importing awd_studio sets it when unset: on this shared machine spinning OpenMP "
-           "threads made 2 threads several times slower than 1), run after the one-thread block; median "
+           "on both sides (the same OpenMP setting for both; on a loaded machine libgomp's default spinning made 2 "
+           "threads several times slower than 1), run after the one-thread block; median "
            "(min-max) of the steady s/epoch and of the whole fit.", "",
            _row(["fit", "configuration (gradient path)", "s/epoch, 1 thread", "s/epoch, all threads",
                  "whole fit, 1 thread", "whole fit, all threads", "speed-up vs awave (all threads, s/epoch)"]),

@@ -37,7 +37,8 @@ LAM, GAM = 0.01, 0.01  # the single fits
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
        "PYTHONDONTWRITEBYTECODE": "1", "BENCH_THREADS": "1"}
 #: The all-threads rows: no thread pinning, torch uses every core available to the process; OpenMP's idle
-#: threads sleep (``OMP_WAIT_POLICY=PASSIVE``, what importing awd_studio sets) on both sides.
+#: threads sleep at once (``OMP_WAIT_POLICY=PASSIVE``; importing awd_studio would otherwise set a short spin,
+#: ``GOMP_SPINCOUNT=1000``, on our side only) on both sides.
 ENV_ALL = {**{k: v for k, v in ENV.items() if not k.endswith("_NUM_THREADS")}, "BENCH_THREADS": "all",
            "OMP_WAIT_POLICY": "PASSIVE"}
 

@@ -1,6 +1,8 @@
 """One job's CPU threads: every core of its process unless AWD_JOB_THREADS says otherwise."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -71,3 +73,15 @@ def test_map_on_job_threads_keeps_order_and_cancels_what_has_not_started():
     with pytest.raises(ValueError, match="first call"):
         map_on_job_threads(work, range(50))
     assert len(started) < 50  # the calls queued behind the failure never ran
+
+
+@pytest.mark.parametrize("given, expected", [({}, "1000"), ({"OMP_WAIT_POLICY": "PASSIVE"}, None),
+                                             ({"GOMP_SPINCOUNT": "50"}, "50")])
+def test_importing_awd_studio_sets_a_short_openmp_spin_unless_told(given, expected):
+    """libgomp's threads spin 1000 times before sleeping (bench/RESULTS.md, "OpenMP waiting"); a wait policy
+    or spin count in the environment is the user's and is kept."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    code = "import os, awd_studio; print(os.environ.get('GOMP_SPINCOUNT'))"
+    out = subprocess.run([sys.executable, "-c", code], env={**env, **given}, capture_output=True, text=True,
+                         timeout=60, check=True).stdout.strip()
+    assert out == str(expected)
