@@ -13,9 +13,9 @@ from importlib import metadata as _metadata
 # set before torch loads its OpenMP runtime (libgomp in the CPU wheel), so it is set here, where every
 # awd_studio import starts. Measured on the 2-core machine (bench/RESULTS.md, "OpenMP waiting", 2026-12-01),
 # against OMP_WAIT_POLICY=PASSIVE (sleep at once, the setting before):
-# - quiet machine: the lensing CNN teacher 12-15 % faster and the lensing grid's distillation 12 % faster;
+# - quiet machine: a whole lensing job with the defaults 16 % faster (61-62 s -> 51-53 s);
 # - two or six busy processes beside the job: 8-11 % slower.
-# libgomp's own default (300000 spins) was 3.2x slower than PASSIVE beside six busy processes.
+# libgomp's own default (300000 spins) was about 3x slower than PASSIVE beside six busy processes.
 # OMP_WAIT_POLICY=PASSIVE in the environment restores the setting before.
 if "OMP_WAIT_POLICY" not in _os.environ and "GOMP_SPINCOUNT" not in _os.environ:
     _os.environ["GOMP_SPINCOUNT"] = "1000"
