@@ -70,6 +70,8 @@ class _TopResponses:
         self.values, self.peaks = flat[top], top % n_peaks
 
     def quantile(self, peak_index, q):
+        """``np.quantile`` of the positive responses at the parent's peaks ``peak_index`` (1.0 when none is
+        positive, as :meth:`PeakCountRegressor._ranges`), or None when the kept top does not reach it."""
         n = int(self.positive_per_peak[peak_index].sum())
         if n == 0:
             return 1.0  # as _ranges: no positive response
@@ -397,7 +399,8 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
 
     # Cross-validation fits one student on many subsets of the same peaks (PeakPatches.subset). What does not
     # depend on the fold is computed once on the parent and kept in ``_memo``: the responses at every peak, and
-    # the per-map histograms over the ranges that do not depend on the training peaks (_FIXED_RANGES). A map's
+    # the per-map histograms over the ranges that do not depend on the training peaks (_fixed_ranges), and the
+    # largest responses (_TopResponses, for a fold's percentile in _ranges). A map's
     # histogram does not depend on which other maps are in the fold, so a fold's are rows of the parent's.
     def _memo_for(self, parent):
         key = (self.response, self.bins, None if self._kernel_columns is None else self._kernel_columns.tobytes())
@@ -434,7 +437,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
     def _subset_scale(self, peaks):
         """The positive responses' :data:`RESPONSE_QUANTILE` for a subset of a parent's peaks, found among the
         parent's largest responses (:class:`_TopResponses`, built once); None when it must be computed in full."""
-        if peaks.parent is None or self.response != "kernels" or not isinstance(self.bin_max, str):
+        if peaks.parent is None or self.response == "raw" or not isinstance(self.bin_max, str):
             return None
         memo = self._memo_for(peaks.parent)
         if "top" not in memo:
