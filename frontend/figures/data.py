@@ -11,7 +11,15 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from awd_studio.frontend.figures.style import PALETTE, SERIES, apply_layout, as_array, empty_figure, fmt_number
+from awd_studio.frontend.figures.style import (
+    BOTTOM_LEGEND,
+    PALETTE,
+    SERIES,
+    apply_layout,
+    as_array,
+    empty_figure,
+    fmt_number,
+)
 
 __all__ = ["loss_figure", "preview_figure", "target_histogram_figure", "integer_step"]
 
@@ -65,6 +73,11 @@ def loss_figure(history: dict | None, title: str | None = None) -> go.Figure:
     fig.update_xaxes(title="epoch", tickmode="linear", tick0=0, dtick=integer_step(n_epochs), tickformat="d")
     fig.update_yaxes(title="loss", type="log" if positive else "linear")
     layout = dict(height=320)
+    top = 60 if title and "<br>" in title else 40
+    if len(fig.data) > 2:  # a legend that wraps would cover the title: below the axis title instead
+        layout.update(height=390, legend={**BOTTOM_LEGEND, "y": -0.3}, margin=dict(l=50, r=20, t=top, b=110))
+    elif top != 40:
+        layout["margin"] = dict(l=50, r=20, t=top, b=40)
     if title:
         layout["title"] = dict(text=title, font=dict(size=13), x=0.01)
     return apply_layout(fig, **layout)

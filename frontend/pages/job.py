@@ -32,6 +32,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.POLL)
     """Component ids of the job page (the strings are what tests/e2e look for)."""
 
     JOB_ID = "job-id"
+    WATCHED = "job-watched"  # True once a poll saw the job queued or running
     POLL = "job-poll"
     STATE = "job-state"
     STATE_BADGE = "job-state-badge"
@@ -95,7 +96,7 @@ def losses_to_history(points) -> dict:
 
 
 #: Above the distillation losses when the grid was fitted in parts (:func:`losses_to_history`).
-LOSS_TITLE_PARTS = "mean loss over each part's grid points (the grid is fitted in parts, one task each)"
+LOSS_TITLE_PARTS = "mean loss over each part's grid points<br>(the grid is fitted in parts, one task each)"
 
 
 def _in_parts(history: dict) -> bool:
@@ -120,6 +121,7 @@ def layout(job_id: str | None = None, **_):
     """The job page (polls the API every second until the job ends)."""
     return html.Div([
         dcc.Store(id=ids.JOB_ID, data=job_id),
+        dcc.Store(id=ids.WATCHED, data=False),
         dcc.Interval(id=ids.POLL, interval=POLL_MS, n_intervals=0, disabled=job_id is None),
         html.Div([
             html.H1(["Job ", html.Code(job_id or "?", className="fs-6")], className="h3 mb-0"),
@@ -207,19 +209,21 @@ POLL_OUTPUTS = dict(
     config=Output(ids.CONFIG, "children"),
     nav=Output(APP_NAV, "href", allow_duplicate=True),
     notice=alert_outputs(ids.NOTICE),
+    watched=Output(ids.WATCHED, "data"),
 )
 
 
 @callback(
     output=POLL_OUTPUTS,
     inputs=dict(_n=Input(ids.POLL, "n_intervals")),
-    state=dict(job_id=State(ids.JOB_ID, "data")),
+    state=dict(job_id=State(ids.JOB_ID, "data"), watched=State(ids.WATCHED, "data")),
     prevent_initial_call="initial_duplicate",
 )
-async def poll(_n, job_id):
+async def poll(_n, job_id, watched=False):
     """Poll the job; stop polling when it ends and move to the results when it succeeded while this page
-    watched it (a job that had already succeeded when the page opened stays here: its curves and settings are
-    what the user came back for, and "See results" is one click away)."""
+    watched it, i.e. an earlier poll saw it queued or running (``watched``). A job that had already succeeded
+    when the page opened stays here, however many polls answer: its curves and settings are what the user came
+    back for, and "See results" is one click away."""
     if not job_id:
         return named_update(POLL_OUTPUTS)
     try:
@@ -242,7 +246,8 @@ async def poll(_n, job_id):
         cancel_class="me-2" if v["cancellable"] else "me-2 awd-hidden",
         results_link_class="" if v["state"] == "succeeded" else "awd-hidden",
         config=json.dumps(job.get("config") or {}, indent=2, sort_keys=True),
-        nav=f"/results/{job_id}" if v["state"] == "succeeded" and _n else no_update, notice=alert_value(v["notice"]),
+        nav=f"/results/{job_id}" if v["state"] == "succeeded" and watched else no_update,
+        notice=alert_value(v["notice"]), watched=bool(watched) or not v["done"],
     )
 
 

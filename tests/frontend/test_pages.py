@@ -225,15 +225,18 @@ def test_job_view_and_losses():
 
 def test_job_poll(service):
     job = page("job")
-    out = run(job.poll(1, service.job_id))
+    out = run(job.poll(3, service.job_id, watched=True))
     assert fits(out, job.POLL_OUTPUTS)
     assert out["nav"] == f"/results/{service.job_id}" and out["stop"] is True  # stop, go to results
-    # opened after it succeeded (the first poll): stay on the job page, the "See results" button is shown
-    out = run(job.poll(0, service.job_id))
-    assert out["nav"] is no_update and out["stop"] is True and out["results_link_class"] == ""
+    # opened after it succeeded: stay on the job page, the "See results" button is shown, even when a second
+    # poll answers (a slow first answer lets the interval fire again)
+    for n in (0, 1):
+        out = run(job.poll(n, service.job_id, watched=False))
+        assert out["nav"] is no_update and out["stop"] is True and out["results_link_class"] == ""
+        assert out["watched"] is False
     out = run(job.poll(1, service.running_job_id))
     assert fits(out, job.POLL_OUTPUTS)
-    assert out["percent"] == 40 and out["nav"] is no_update and out["stop"] is False
+    assert out["percent"] == 40 and out["nav"] is no_update and out["stop"] is False and out["watched"] is True
     assert out["losses"].data and list(out["losses"].data[0].y) == [1.0, 0.5, 1 / 3]  # the live loss curve
     out = run(job.poll(1, "00000000-0000-4000-8000-000000000000"))
     assert fits(out, job.POLL_OUTPUTS)
