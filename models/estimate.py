@@ -16,8 +16,12 @@ __all__ = ["estimate_seconds", "estimate_job", "scattering_seconds"]
 #: Seconds per epoch measured by ``make bench`` (bench/RESULTS.md, "Scaling") and with the trainer on 200
 #: random maps, one CPU thread, the default path (orthogonal filter, teacher gradients computed once).
 #: Series: n = 1000, J = 4, one grid point, by length. Maps: n = 200, J = 3, one grid point, by pixels.
+#: The maps' values were re-scaled on 2026-12-01 (x 0.25) to whole lensing jobs on the quiet 2-core machine:
+#: 1200 maps of 64 x 64, 1.2 s per epoch for the default grid (15 points) and 3.4 s for the paper grid (33),
+#: against 4.7 and 14.4 s from the old values, which predate the separable terms (bench/RESULTS.md, "By
+#: hand"). 32 x 32 and 128 x 128 were not re-measured: they take the same factor.
 _SERIES_EPOCH_S = {64: 0.0139, 128: 0.0214, 256: 0.0823, 512: 0.134}
-_MAPS_EPOCH_S = {32 * 32: 0.0325, 64 * 64: 0.0888, 128 * 128: 0.387}
+_MAPS_EPOCH_S = {32 * 32: 0.0081, 64 * 64: 0.0222, 128 * 128: 0.097}
 #: Cost of a vectorised grid of G points relative to one point, measured (series at length 64).
 _SERIES_GRID_FACTOR = {1: 1.0, 2: 1.22, 4: 1.48, 8: 1.80, 16: 2.63, 32: 3.91}
 _MAPS_GRID_FACTOR = {1: 1.0, 4: 3.75, 16: 17.3, 32: 47.2}
@@ -33,13 +37,16 @@ _EXACT_PATH_FACTOR = {"mlp": 2.0, "lstm": 29.0, "cnn": 8.0, "resnet18": 40.0}
 _THREAD_SPEEDUP = {1: 1.0, 2: 1.8}
 #: Teacher training with its default epochs, seconds per sample per input value / 30, measured on the
 #: built-in examples (bench/end_to_end.py; the LSTM and the MLP train on one thread, models.teachers): LSTM on
-#: cme 8-9 s, CNN on lensing 26-35 s (2 threads; 50 epochs with symmetry augmentation, channels-last), MLP on
-#: synthetic 4.5 s. ResNet18 is a guess (about 100 times the small CNN).
-_TEACHER_COST = {"mlp": 1.2e-6, "lstm": 2.5e-6, "cnn": 2.5e-7, "resnet18": 2e-5}
+#: cme 8-9 s, CNN on lensing 21-22 s on a quiet machine (1200 maps; 2 threads; 50 epochs with symmetry
+#: augmentation, channels-last; 25-26 s with OMP_WAIT_POLICY=PASSIVE), MLP on synthetic 4.5 s. ResNet18 is a
+#: guess (about 100 times the small CNN).
+_TEACHER_COST = {"mlp": 1.2e-6, "lstm": 2.5e-6, "cnn": 1.6e-7, "resnet18": 2e-5}
 #: Selection and students (cross-validation of every grid point and the initial wavelet, each grid point's own
 #: student, figures), seconds per grid point on 2 threads: series per 3000 training series, maps per 1000
-#: maps of 64 x 64 (bench/end_to_end.py: cme paper grid 16 s for 105 points, lensing default 16-26 s for 15).
-_SELECTION_COST = {"timeseries": 0.15, "image": 1.3}
+#: maps of 64 x 64 (bench/end_to_end.py: cme paper grid 16 s for 105 points; lensing, 1200 maps, 11.0-11.8 s
+#: for the default grid's 15 points and 18.9 s for the paper grid's 33, since the cross-validation computes
+#: what does not depend on the fold once per candidate, 2026-12-01).
+_SELECTION_COST = {"timeseries": 0.15, "image": 0.6}
 
 
 #: The scattering student (option ``student: scattering``): seconds per training sample, per epoch and per input
