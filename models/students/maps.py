@@ -398,10 +398,10 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         return self._histograms(peaks, self._responses(peaks), bin_range)
 
     # Cross-validation fits one student on many subsets of the same peaks (PeakPatches.subset). What does not
-    # depend on the fold is computed once on the parent and kept in ``_memo``: the responses at every peak, and
-    # the per-map histograms over the ranges that do not depend on the training peaks (_fixed_ranges), and the
-    # largest responses (_TopResponses, for a fold's percentile in _ranges). A map's
-    # histogram does not depend on which other maps are in the fold, so a fold's are rows of the parent's.
+    # depend on the fold is computed once on the parent and kept in ``_memo``: the responses at every peak, the
+    # per-map histograms over the ranges that do not depend on the training peaks (_fixed_ranges; a map's
+    # histogram does not depend on the other maps in its fold, so a fold's are rows of the parent's), and the
+    # largest responses (_TopResponses, for a fold's percentile in _ranges).
     def _memo_for(self, parent):
         key = (self.response, self.bins, None if self._kernel_columns is None else self._kernel_columns.tobytes())
         memo = getattr(self, "_memo", None)
@@ -470,14 +470,14 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
             height_quantiles = _height_quantiles(heights)
         ranges = self._ranges(values, height_quantiles, scale=None if scale is None else scale())
         self.bin_scores_ = {}
-        features = {}  # per candidate range: the final fit reuses the chosen one's
+        by_range = {}  # the histograms of each candidate range: the final fit reuses the chosen one's
         if len(ranges) > 1:
             rng = np.random.default_rng(self.random_state)
             perm = rng.permutation(n)
             n_val = max(1, int(round(self.val_fraction * n)))
             val, tr = perm[:n_val], perm[n_val:]
             for r in ranges:
-                feats = features[(float(r[0]), float(r[1]))] = features_of(r, values)
+                feats = by_range[(float(r[0]), float(r[1]))] = features_of(r, values)
                 model = self._new_model().fit(feats[tr], y2[tr])
                 err = float(np.mean((model.predict(feats[val])[:, scored] - y2[val][:, scored]) ** 2))
                 self.bin_scores_[float(r[1])] = err
@@ -486,7 +486,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         else:
             self.bin_range_ = ranges[0]
         self.bin_range_ = (float(self.bin_range_[0]), float(self.bin_range_[1]))
-        features = features.get(self.bin_range_)
+        features = by_range.get(self.bin_range_)
         if features is None:
             features = features_of(self.bin_range_, values)
         self.model_ = self._new_model().fit(features, y2)
