@@ -10,6 +10,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
+from awd_studio.frontend.figures.grid import kept_initial
+
 __all__ = ["python_snippet", "BIBTEX_PAPER", "bibtex_software", "use_in_python_card", "RESULT_FOLDER"]
 
 #: The folder the snippet expects the downloaded result.json and arrays.npz in.
@@ -57,18 +59,19 @@ def python_snippet(bundle: dict) -> str:
         ``result.json`` and ``arrays.npz``).
     """
     wavelet = (bundle or {}).get("wavelet") or {}
-    kept = ((bundle or {}).get("selection") or {}).get("choice") == "initial"
-    init = str(wavelet.get("init") or "db5")
-    if kept:  # cross-validation kept the initial wavelet: that is the model to use
-        model = (f'model="baseline_wavelet")  # cross-validation kept {init}; model="awd" for the distilled '
-                 'student')
-        stored, get_wavelet = "y_pred_baseline_wavelet", (
-            f'wavelet_from_result(RESULT, which="initial")  # {init}, which cross-validation kept; which="selected": '
-            'the learned one')
-        filter_line = f'print("{init} lowpass filter h:", np.round(wavelet.rec_lo, 4))'
+    initial = kept_initial(bundle or {})
+    if initial is not None:  # cross-validation kept the initial wavelet: that is the model to use
+        stored = "y_pred_baseline_wavelet"
+        predict = (f'predict_from_bundle(RESULT, X, model="baseline_wavelet")  # cross-validation kept {initial}; '
+                   'model="awd" for the distilled student')
+        get_wavelet = (f'wavelet_from_result(RESULT, which="initial")  # {initial}, which cross-validation kept; '
+                       'which="selected": the learned one')
+        filter_line = f'print("{initial} lowpass filter h:", np.round(wavelet.rec_lo, 4))'
     else:
-        model = ')  # the distilled (AWD) student; model="baseline_wavelet" for the initial'
-        stored, get_wavelet = "y_pred_awd", "wavelet_from_result(RESULT)  # the learned wavelet as a pywt.Wavelet"
+        stored = "y_pred_awd"
+        predict = ('predict_from_bundle(RESULT, X)  # the distilled (AWD) student; model="baseline_wavelet" for '
+                   'the initial')
+        get_wavelet = "wavelet_from_result(RESULT)  # the learned wavelet as a pywt.Wavelet"
         filter_line = 'print("learned lowpass filter h:", np.round(wavelet.rec_lo, 4))'
 
     levels, mode = int(wavelet.get("levels") or 1), str(wavelet.get("mode") or "periodization")
@@ -88,7 +91,7 @@ with np.load(f"{{RESULT}}/arrays.npz", allow_pickle=False) as arrays:
     X = arrays["X_examples"]
     stored = arrays["{stored}"][:len(X)]
 
-y_pred = predict_from_bundle(RESULT, X{", " if kept else ""}{model}
+y_pred = {predict}
 print("predictions:", np.round(y_pred, 4))
 print("largest difference from the stored test predictions:", float(np.max(np.abs(y_pred - stored))))
 

@@ -72,12 +72,11 @@ def loss_figure(history: dict | None, title: str | None = None) -> go.Figure:
     n_epochs = max((int(np.nanmax(t.x)) for t in fig.data if len(t.x)), default=1)
     fig.update_xaxes(title="epoch", tickmode="linear", tick0=0, dtick=integer_step(n_epochs), tickformat="d")
     fig.update_yaxes(title="loss", type="log" if positive else "linear")
-    layout = dict(height=320)
-    top = 60 if title and "<br>" in title else 40
-    if len(fig.data) > 2:  # a legend that wraps would cover the title: below the axis title instead
-        layout.update(height=390, legend={**BOTTOM_LEGEND, "y": -0.3}, margin=dict(l=50, r=20, t=top, b=110))
-    elif top != 40:
-        layout["margin"] = dict(l=50, r=20, t=top, b=40)
+    below = len(fig.data) > 2  # a legend that wraps would cover the title: below the axis title instead
+    layout = dict(height=390 if below else 320,
+                  margin=dict(l=50, r=20, t=60 if title and "<br>" in title else 40, b=110 if below else 40))
+    if below:
+        layout["legend"] = {**BOTTOM_LEGEND, "y": -0.3}
     if title:
         layout["title"] = dict(text=title, font=dict(size=13), x=0.01)
     return apply_layout(fig, **layout)

@@ -96,10 +96,11 @@ def wavelet_figure(bundle: dict, index: int | None = None) -> go.Figure:
     fig.update_xaxes(title=dict(text="t (filter taps)", standoff=4))  # the panel titles name φ and ψ
     point, _, score = grid_point_label(bundle, idx).partition(" (")  # two lines: a phone's width holds one half
     score = f"({score}" if score else ""
+    initial = kept_initial(bundle)
     if idx != sel:
         title = f"{point}<br>{score}"
-    elif kept_initial(bundle) is not None:
-        title = f"best AWD point: {point}<br>{score}; cross-validation kept {kept_initial(bundle)}"
+    elif initial is not None:
+        title = f"best AWD point: {point}<br>{score}; cross-validation kept {initial}"
     else:
         title = f"selected: {point}<br>{score}"
     return apply_layout(fig, height=380, title=dict(text=title, font=dict(size=13), x=0.01, y=0.975, yanchor="top"),

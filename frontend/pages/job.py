@@ -80,7 +80,7 @@ def losses_to_history(points) -> dict:
     points = [p for p in points or [] if int(p.get("chunk", 0)) != TEACHER_CHUNK]
     if not points:
         return {}
-    chunks = sorted({int(p.get("chunk", 0)) for p in points})
+    chunks = grid_parts(points)
     out: dict[str, list] = {}
     epochs: list = []
     for p in sorted(points, key=lambda p: (int(p.get("chunk", 0)), p.get("epoch", 0))):
@@ -95,12 +95,14 @@ def losses_to_history(points) -> dict:
     return out
 
 
+def grid_parts(points) -> list[int]:
+    """The grid chunks that sent loss points (the teacher's curve, :data:`TEACHER_CHUNK`, excluded), sorted."""
+    chunks = {int(p.get("chunk", 0)) for p in points or [] if isinstance(p, dict)}
+    return sorted(chunks - {TEACHER_CHUNK})
+
+
 #: Above the distillation losses when the grid was fitted in parts (:func:`losses_to_history`).
 LOSS_TITLE_PARTS = "mean loss over each part's grid points<br>(the grid is fitted in parts, one task each)"
-
-
-def _in_parts(history: dict) -> bool:
-    return any(name.endswith(")") and "(grid part " in name for name in history)
 
 
 def teacher_history(points) -> dict:
@@ -160,8 +162,9 @@ def job_view(job: dict):
     dict
         ``badge``, ``stage``, ``percent``, ``label``, ``eta`` (None once the job has ended: the page hides the
         line), ``error``, ``done`` (bool), ``history`` (loss series), ``teacher_history`` (the teacher's
-        training curve), ``cancellable`` (bool: the page shows Cancel only then), ``notice`` (a warning such as
-        "no worker is running", or None).
+        training curve), ``loss_title`` (:data:`LOSS_TITLE_PARTS` when the grid was fitted in parts, else None),
+        ``cancellable`` (bool: the page shows Cancel only then), ``notice`` (a warning such as "no worker is
+        running", or None).
     """
     state = job.get("state", "queued")
     fraction = float(job.get("fraction") or 0.0)
@@ -183,6 +186,7 @@ def job_view(job: dict):
         "error": error,
         "done": state in TERMINAL,
         "history": losses_to_history(job.get("losses")),
+        "loss_title": LOSS_TITLE_PARTS if len(grid_parts(job.get("losses"))) > 1 else None,
         "teacher_history": teacher_history(job.get("losses")),
         "cancellable": state in ("queued", "running"),
         "notice": job.get("notice"),
@@ -238,7 +242,7 @@ async def poll(_n, job_id, watched=False):
     return dict(
         badge=state_badge(v["state"], id=ids.STATE_BADGE), stage=v["stage"], percent=v["percent"], label=v["label"],
         animated=not v["done"], eta=v["eta"] or "", error=alert_value(v["error"]),
-        losses=figures.loss_figure(v["history"], title=LOSS_TITLE_PARTS if _in_parts(v["history"]) else None),
+        losses=figures.loss_figure(v["history"], title=v["loss_title"]),
         teacher_losses=figures.loss_figure(v["teacher_history"], title="teacher's MSE on standardised targets"),
         teacher_card_class="shadow-sm mb-4" if v["teacher_history"] else "shadow-sm mb-4 awd-hidden",
         eta_line_class="small" if v["eta"] else "small awd-hidden",

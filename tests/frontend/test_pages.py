@@ -220,7 +220,11 @@ def test_job_view_and_losses():
     two = job.losses_to_history([{"chunk": 1, "epoch": 1, "values": {"loss": 1}},
                                  {"chunk": 0, "epoch": 1, "values": {"loss": 2}}])
     assert set(two) == {"loss (grid part 1)", "loss (grid part 2)"}
-    assert job._in_parts(two) and not job._in_parts(v["history"] or {"train_loss": [1.0]})
+    assert job.job_view({"losses": [{"chunk": 1, "epoch": 1, "values": {"loss": 1}},
+                                    {"chunk": 0, "epoch": 1, "values": {"loss": 2}}]})["loss_title"] == \
+        job.LOSS_TITLE_PARTS
+    assert job.job_view({"losses": [{"chunk": 0, "epoch": 1, "values": {"loss": 1}},
+                                    {"chunk": -1, "epoch": 1, "values": {"teacher_train": 2}}]})["loss_title"] is None
 
 
 def test_job_poll(service):
