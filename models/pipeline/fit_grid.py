@@ -16,6 +16,7 @@ import torch
 from awd_studio.models.cores import use_job_threads
 from awd_studio.models.device import resolve_device
 from awd_studio.models.distill import Cancelled, WaveletDistiller, epoch_message, grid_points
+from awd_studio.models.memory import keep_freed_memory, release_freed_memory
 from awd_studio.models.pipeline.config import grid_points_of
 from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
 from awd_studio.models.pipeline.workdir import chunk_path, load_prepared, write_npz
@@ -81,9 +82,13 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     distillers = [make_distiller(config, [points[i] for i in part], device, info["teacher"]["attribution_target"])
                   for part in cut]
     scaling = scaling_of(info)
-    fit_in_parts(distillers, scaled(split["X_train"], scaling), teacher_on_scaled(teacher, scaling),
-                 progress=progress, should_stop=should_cancel, on_epoch=on_epoch,
-                 threads_per_part=max(1, threads // n_parts))
+    keep_freed_memory()  # the steps reuse freed blocks instead of faulting in fresh pages (models.memory)
+    try:
+        fit_in_parts(distillers, scaled(split["X_train"], scaling), teacher_on_scaled(teacher, scaling),
+                     progress=progress, should_stop=should_cancel, on_epoch=on_epoch,
+                     threads_per_part=max(1, threads // n_parts))
+    finally:
+        release_freed_memory()
     histories = {f"history_{k}": np.concatenate([d.history_[k] for d in distillers], axis=1)
                  for k in distillers[0].history_}
     write_npz(out, indices=np.asarray(indices), filters=np.concatenate([d.filters_ for d in distillers]),

@@ -1,0 +1,65 @@
+"""A job's process reuses the memory it frees (models.memory): counted in page faults, in fresh processes."""
+
+import json
+import platform
+import subprocess
+import sys
+
+import pytest
+
+from awd_studio.models.memory import keep_freed_memory, release_freed_memory
+
+glibc_only = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the settings concern glibc's allocator")
+
+# Allocates eight 16 MiB blocks (a 2D grid's level coefficients, as one training step holds them) and frees them,
+# 20 times after a warm-up, and prints the page faults those 20 rounds took.
+ROUNDS = """
+import json, resource, sys
+import numpy as np
+from awd_studio.models.memory import keep_freed_memory
+kept = keep_freed_memory() if sys.argv[1] in ("keep", "release") else False
+if sys.argv[1] == "release":
+    from awd_studio.models.memory import release_freed_memory
+    for _ in range(3):
+        np.ones(5 * 2**20, dtype=np.float32).sum()
+    release_freed_memory()
+def step():
+    blocks = [np.ones(4 * 2**20, dtype=np.float32) for _ in range(8)]
+    return sum(float(b[::4096].sum()) for b in blocks)
+for _ in range(3):
+    step()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(20):
+    step()
+print(json.dumps({"kept": kept, "faults": resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before}))
+"""
+
+
+def _rounds(setting, env=None):
+    out = subprocess.run([sys.executable, "-c", ROUNDS, setting], capture_output=True, text=True, check=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@glibc_only
+def test_freed_blocks_are_reused_instead_of_faulted_in_again():
+    plain, kept = _rounds("plain"), _rounds("keep")
+    assert kept["kept"] is True
+    assert plain["faults"] > 20 * 1000  # glibc's defaults: every round takes some of the memory afresh (16 MiB here)
+    assert kept["faults"] < 1000  # kept: the blocks are reused (0 here)
+    released = _rounds("release")  # after the distillation: glibc's trim threshold again
+    assert released["faults"] > 20 * 1000
+
+
+@glibc_only
+def test_the_users_own_allocator_settings_win():
+    import os
+
+    env = dict(os.environ, MALLOC_TRIM_THRESHOLD_="131072")
+    assert _rounds("keep", env)["kept"] is False
+    assert keep_freed_memory({"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=131072"}) is False
+    assert keep_freed_memory({"MALLOC_MMAP_THRESHOLD_": "65536"}) is False
+    assert keep_freed_memory({"AWD_KEEP_FREED_MEMORY": "0"}) is False
+
+
+def test_release_is_safe_to_call_any_time():
+    assert release_freed_memory() in (True, False)
