@@ -6,6 +6,7 @@ on its own thread (:func:`fit_in_parts`): its steps are products too small for t
 so one fit runs as fast on one thread as on two, while two parts side by side take about 0.6 of the time.
 """
 
+import copy
 import logging
 import threading
 import time
@@ -115,7 +116,8 @@ def fit_in_parts(distillers, X, teacher, progress=None, should_stop=None, on_epo
         Unfitted, with the same settings and disjoint grids; with several, the same epochs and warm-up and no
         early stopping (so that every part reports every epoch).
     X, teacher, progress, should_stop, on_epoch
-        As in :meth:`models.distill.WaveletDistiller.fit`.
+        As in :meth:`models.distill.WaveletDistiller.fit`; every part but the first calls its own copy of the
+        teacher.
     threads_per_part : int, default=1
         Torch threads of each part.
 
@@ -132,6 +134,9 @@ def fit_in_parts(distillers, X, teacher, progress=None, should_stop=None, on_epo
     sizes = [len(d.grid if d.grid is not None else grid_points(d.lambdas, d.gammas)) for d in distillers]
     join = _EpochJoin(sizes, distillers[0].epochs, progress, on_epoch)
     halt, errors = threading.Event(), []
+    # one teacher per part: a module is not safe to call from two threads at once (torch's LSTM re-packs its
+    # weights on every call, and two threads doing so at once failed a job with "zip() argument 2 is longer")
+    teachers = [teacher] + [copy.deepcopy(teacher) for _ in distillers[1:]]
 
     def stop():
         return halt.is_set() or (should_stop is not None and bool(should_stop()))
@@ -139,7 +144,7 @@ def fit_in_parts(distillers, X, teacher, progress=None, should_stop=None, on_epo
     def run(k):
         torch.set_num_threads(threads_per_part)  # in each thread: OpenMP's thread count is a per-thread setting
         try:
-            distillers[k].fit(X, teacher, should_stop=stop, on_epoch=join.reporter(k))
+            distillers[k].fit(X, teachers[k], should_stop=stop, on_epoch=join.reporter(k))
         except BaseException as exc:  # recorded in the order they happen: the first is the cause
             errors.append(exc)
             halt.set()

@@ -56,6 +56,37 @@ def test_parts_equal_one_fit_and_report_the_grid_means(problem):
     assert threads <= {"awd-grid-part-0", "awd-grid-part-1"}  # the last part to finish an epoch reports it
 
 
+class _RecordingTeacher(torch.nn.Module):
+    """A teacher that notes which module instance each thread called."""
+
+    def __init__(self, calls):
+        super().__init__()
+        self.layer = torch.nn.Linear(16, 1).double()
+        self.calls = calls
+
+    def forward(self, x):
+        self.calls.append((threading.current_thread().name, id(self)))
+        return self.layer(x)
+
+    def __deepcopy__(self, memo):
+        twin = _RecordingTeacher(self.calls)  # the copy shares the record, not the module
+        twin.layer.load_state_dict(self.layer.state_dict())
+        return twin
+
+
+def test_each_part_calls_its_own_teacher(problem):
+    """Two threads must not call one module at once (torch's LSTM re-packs its weights on each call)."""
+    X, _ = problem
+    calls = []
+    fit_in_parts([_distiller(GRID[:2]), _distiller(GRID[2:])], X, _RecordingTeacher(calls))
+    modules = {}
+    for thread, module in calls:
+        modules.setdefault(thread, set()).add(module)
+    assert set(modules) == {"awd-grid-part-0", "awd-grid-part-1"}
+    assert all(len(ids) == 1 for ids in modules.values())
+    assert modules["awd-grid-part-0"] != modules["awd-grid-part-1"]
+
+
 def test_torch_threads_are_restored(problem):
     X, teacher = problem
     before = torch.get_num_threads()
