@@ -151,9 +151,34 @@ def inspected_card(core: dict, idx: int | None):
                  str((chosen.get("student") or {}).get("n_params", "—"))),
         ], className="g-2"),
         html.Div("The wavelet, the filters, the grid and the student below show this cell; the activation maps and "
-                 "the scalogram's saliencies are of the selected point (they need the teacher's gradients, which "
-                 "the result stores for the selected point only).", className="small text-muted"),
+                 "the scalogram's saliencies are of the recommended model: the selected point, or the initial "
+                 "wavelet when cross-validation kept it (they need the teacher's gradients, which the result "
+                 "stores for that model only).", className="small text-muted"),
     ], id=ids.INSPECTED + "-card", className="mb-3")
+
+
+def _shown_student(students: dict, idx: int | None, explained_wavelet: str) -> tuple[dict | None, str, bool]:
+    """``(record, which, explained)``: the student the section shows, how its note names it, and whether the
+    bundle's per-example explanations (``explain``, computed for the recommended model) are this student's.
+
+    With no cell clicked it is the recommended model's: the initial wavelet's when cross-validation kept it
+    and the explanations are of it (``explain.wavelet == "initial"``), else the selected AWD point's.
+    """
+    grid, labels = students.get("grid") or [], students.get("labels") or []
+    named = students.get("students") or {}
+    initial, selected = students.get("kept_initial"), students.get("selected")
+    explains_initial = bool(initial) and explained_wavelet == "initial"
+    if idx is not None and (idx != selected or explains_initial):
+        best = " (the best AWD point)" if idx == selected else ""
+        label = labels[idx] if idx < len(labels) else str(idx)
+        return grid[idx], f"the student of the inspected cell {label}{best}", False
+    if explains_initial:
+        return (named.get("baseline_wavelet"),
+                f"the student of {initial}, which cross-validation kept (click ★ for the best AWD point's)", True)
+    if initial:  # a result written before the explanations followed the kept wavelet
+        return grid[idx] if idx is not None else named.get("awd"), \
+            f"the best AWD point's student (cross-validation kept {initial}: use that instead)", True
+    return grid[idx] if idx is not None else named.get("awd"), "the AWD student (the selected point)", True
 
 
 #: What :func:`draw_student` redraws.
@@ -195,15 +220,7 @@ def draw_student(example, clicked, students, explain, activation):
         return named_update(STUDENT_OUTPUTS)
     grid = students.get("grid") or []
     idx = clicked if isinstance(clicked, int) and 0 <= clicked < len(grid) and grid[clicked] else None
-    record = grid[idx] if idx is not None else (students.get("students") or {}).get("awd")
-    labels = students.get("labels") or []
-    initial = students.get("kept_initial")
-    if idx is not None and idx != students.get("selected") and idx < len(labels):
-        which = f"the student of the inspected cell {labels[idx]}"
-    elif initial:
-        which = f"the best AWD point's student (cross-validation kept {initial}: use that instead)"
-    else:
-        which = "the AWD student (the selected point)"
+    record, which, explained = _shown_student(students, idx, (explain or {}).get("wavelet", "awd"))
     bundle = {"explain": explain, "activation": activation, "students": {"awd": record}}
     k = example if isinstance(example, int) else 0
     if not record:
@@ -211,9 +228,9 @@ def draw_student(example, clicked, students, explain, activation):
         return dict(formula="", definition="", table=None, note="", graph=empty, histogram=empty)
     ex = ((explain or {}).get("examples") or [None])[k] if (explain or {}).get("examples") and \
         k < len(explain["examples"]) else None
-    click_only = triggered_id() == "results-clicked"  # the figures show the selected point: nothing to redraw
+    click_only = triggered_id() == "results-clicked"  # the figures show the explained model: nothing to redraw
     if record.get("kind") == "series_topk_linear":
-        rows = student_figures.student_rows(record, ex if idx is None or idx == students.get("selected") else None)
+        rows = student_figures.student_rows(record, ex if explained else None)
         return dict(formula=student_figures.student_formula(record), definition=record.get("definition", ""),
                     table=_table(rows), note=f"Showing {which}. Terms in order of influence: |weight| × the "
                                              "feature's standard deviation on the training data.",

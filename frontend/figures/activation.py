@@ -92,5 +92,8 @@ def _activation_title(act: dict, k: int) -> str:
         vals = act.get(key)
         if isinstance(vals, list) and k < len(vals):
             parts.append(f"{label} {fmt_number(vals[k])}")
-    return " · ".join(parts)
+    title = " · ".join(parts)
+    if act.get("wavelet") == "initial":
+        title += "<br>with the initial wavelet, which cross-validation kept"
+    return title
 

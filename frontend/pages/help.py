@@ -113,7 +113,8 @@ BODIES = {
            "prediction is a weighted sum of “the largest coefficient at scale j”. Maps: peaks of the map, the "
            "distilled 3 × 3 filters read at the peaks, histograms of those responses, and a χ² comparison with "
            "each class's template (peak counting, the weak-lensing statistic). The students are tiny: their "
-           "parameter counts are in the scores table."),
+           "parameter counts are in the scores table. The section shows the recommended model's student (the "
+           "initial wavelet's when cross-validation kept it); click a grid cell to see that point's."),
     ],
     "compression": [
         _p("AWD Studio's compression factor is the share of the test signals' wavelet coefficients whose magnitude ",
@@ -132,8 +133,9 @@ BODIES = {
     "activation": [
         _p("For a few test examples, where the attribution-weighted wavelet coefficients sit, drawn on the "
            "signal's own axis (time for series, pixels for maps): the parts of the signal the distilled "
-           "explanation relies on. They are computed for the selected grid point (★), so clicking another "
-           "grid point does not change them. Read them together with the teacher's score: a weak "
+           "explanation relies on. They are computed for the model the result recommends: the selected grid "
+           "point (★), or the initial wavelet when cross-validation kept it (the title then says so); clicking "
+           "another grid point does not change them. Read them together with the teacher's score: a weak "
            "teacher's activations are not evidence of anything."),
     ],
     "data": [

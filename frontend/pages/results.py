@@ -143,8 +143,9 @@ def _body():
         ]),
         html.H2(["Wavelet activation maps", help_link("activation")], className="h4 mt-2 mb-3"),
         figure_card("Where the attribution-weighted coefficients sit", ids.ACTIVATION_GRAPH,
-                    "awd-activation", help_text="Computed for the selected grid point (★), not for the grid "
-                                                "point you inspect.", extra=html.Div([
+                    "awd-activation", help_text="Computed for the recommended model: the selected grid point (★), "
+                                                "or the initial wavelet when cross-validation kept it; not for "
+                                                "a grid point you inspect.", extra=html.Div([
                         dbc.Label("Test example", html_for=ids.EXAMPLE, className="me-2 mb-0"),
                         dcc.Dropdown(id=ids.EXAMPLE, clearable=False, style={"minWidth": "16rem"}),
                     ], className="d-flex align-items-center mb-2")),

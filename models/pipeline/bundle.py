@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from awd_studio.models.pipeline.workdir import write_json
 
 __all__ = ["SCHEMA_PATH", "SCHEMA_ID", "ResultBundle", "DataInfo", "TeacherInfo", "TestScores", "CVScore",
-           "ModelScores", "GridPoint", "TestDifference", "Selected", "CVInfo", "Selection", "Verdict", "Wavelet", "Activation",
-           "Provenance", "Student", "Explain", "ScatteringSection", "summary_text", "write_bundle"]
+           "ModelScores", "GridPoint", "TestDifference", "Selected", "CVInfo", "Selection", "Verdict", "Wavelet",
+           "Activation", "Provenance", "Student", "Explain", "ScatteringSection", "summary_text", "write_bundle"]
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "result-bundle.schema.json"
 SCHEMA_ID = "awd-result/1"
@@ -174,7 +174,9 @@ class Wavelet(_Section):
 
 
 class Activation(_Section):
-    """Attribution-weighted coefficients of a few test examples, on the input's axis."""
+    """Attribution-weighted coefficients of a few test examples, on the input's axis, with the recommended
+    model's wavelet: ``wavelet`` says whose (the selected AWD point's, or the initial one's when
+    cross-validation kept it), ``y_pred`` is that model's prediction."""
 
     kind: Literal["timeseries", "image"]
     indices: list[int]
@@ -182,6 +184,7 @@ class Activation(_Section):
     maps: list
     y_true: list[float]
     y_pred: list[float]
+    wavelet: Literal["awd", "initial"] = "awd"
 
 
 class Student(_Section):
@@ -197,12 +200,14 @@ class Student(_Section):
 
 
 class Explain(_Section):
-    """How the AWD student reads the activation examples (:mod:`models.pipeline.explain_examples`): series,
-    per band the attribution-weighted coefficients and the positions of the kept ones; maps, the peaks, the
-    peak-count histogram and its chi² distance to every class template."""
+    """How the recommended model's student reads the activation examples (:mod:`models.pipeline.explain_examples`):
+    series, per band the attribution-weighted coefficients and the positions of the kept ones; maps, the peaks,
+    the peak-count histogram and its chi² distance to every class template. ``wavelet`` as in
+    :class:`Activation`."""
 
     kind: Literal["timeseries", "image"]
     examples: list[dict[str, Any]]
+    wavelet: Literal["awd", "initial"] = "awd"
 
 
 class ScatteringSection(_Section):

@@ -111,8 +111,11 @@ def _finalize(work_dir, out_dir, progress):
     wavelet, psi0, psi_true = _wavelet_section(job, h_sel)
     grid = _grid_section(job, filters, histories, filter_epoch, cross, psi0, psi_true, len(wavelet.psi))
     grid_students = _grid_students(job, filters, grid, progress)
-    activation, maps = _activation_section(job, h_sel, predictions["awd"])
-    explain = _explain_section(job, h_sel, students["awd"], len(activation.indices))
+    # the activation maps and the per-example explanations show the model the result recommends
+    shown = "initial" if cross["choice"] == "initial" else "awd"
+    h_shown, name = (job.h_init, "baseline_wavelet") if shown == "initial" else (h_sel, "awd")
+    activation, maps = _activation_section(job, h_shown, predictions[name], shown)
+    explain = _explain_section(job, h_shown, students[name], len(activation.indices), shown)
     hist_sel = histories[cross["best"]]
     history = {"epoch": list(range(1, len(hist_sel["train_loss"]) + 1))}
     history.update({k: [float(v) for v in vals] for k, vals in hist_sel.items()})
@@ -290,12 +293,14 @@ def _student_record(job: _Job, name, model, h):
     return maps_record(name, model, target_column=job.column, target_names=job.info["data"].get("target_names"))
 
 
-def _explain_section(job: _Job, h_sel, awd_student, m) -> Explain:
-    """How the AWD student reads the first ``m`` test examples (:mod:`models.pipeline.explain_examples`)."""
-    coeffs = coefficients(job.X_view[:m], h_sel, job.config)
-    sal = unflatten_like(saliency(job.teacher_view, job.X_view[:m], h_sel, job.config, job.target), coeffs)
-    record, arrays = awd_student
-    return Explain(**explain_examples(job.kind, record, arrays, job.X_test[:m], coeffs, sal, job.config.levels))
+def _explain_section(job: _Job, h, fitted_student, m, wavelet) -> Explain:
+    """How the student of wavelet ``h`` (``wavelet``: "awd" or "initial") reads the first ``m`` test examples
+    (:mod:`models.pipeline.explain_examples`)."""
+    coeffs = coefficients(job.X_view[:m], h, job.config)
+    sal = unflatten_like(saliency(job.teacher_view, job.X_view[:m], h, job.config, job.target), coeffs)
+    record, arrays = fitted_student
+    return Explain(**explain_examples(job.kind, record, arrays, job.X_test[:m], coeffs, sal, job.config.levels),
+                   wavelet=wavelet)
 
 
 def _verdict(job: _Job, cross, models, predictions) -> Verdict:
@@ -363,18 +368,19 @@ def _grid_section(job: _Job, filters, histories, filter_epoch, cross, psi0, psi_
     return points
 
 
-def _activation_section(job: _Job, h_sel, y_pred_awd):
-    """Attribution-weighted coefficients of the first test examples, on the input's axis."""
+def _activation_section(job: _Job, h, y_pred, wavelet):
+    """Attribution-weighted coefficients of the first test examples with wavelet ``h``, on the input's axis;
+    ``y_pred`` the predictions of its student, ``wavelet`` "awd" or "initial"."""
     m = min(N_ACTIVATION_EXAMPLES, len(job.X_test))
-    coeffs = coefficients(job.X_view[:m], h_sel, job.config)
-    sal = unflatten_like(saliency(job.teacher_view, job.X_view[:m], h_sel, job.config, job.target), coeffs)
+    coeffs = coefficients(job.X_view[:m], h, job.config)
+    sal = unflatten_like(saliency(job.teacher_view, job.X_view[:m], h, job.config, job.target), coeffs)
     if job.kind == "timeseries":
         maps = _metrics.activation_map_1d(coeffs, sal, job.X_test.shape[1])
     else:
         maps = _metrics.activation_map_2d(coeffs, sal, job.X_test.shape[1:])
     section = Activation(kind=job.kind, indices=list(range(m)), x=job.X_test[:m].tolist(),
                          maps=np.asarray(maps).tolist(), y_true=job.y_test[:m].tolist(),
-                         y_pred=np.asarray(y_pred_awd[:m]).tolist())
+                         y_pred=np.asarray(y_pred[:m]).tolist(), wavelet=wavelet)
     return section, maps
 
 

@@ -15,7 +15,7 @@ from fastapi import FastAPI, HTTPException
 from awd_studio.frontend import api_client, share_dialog
 from awd_studio.frontend import app as app_module
 from awd_studio.frontend.components import alert_outputs, is_job_id, named_update
-from awd_studio.frontend.results_student import _students_store
+from awd_studio.frontend.results_student import _shown_student, _students_store
 
 from .conftest import make_bundle
 
@@ -293,6 +293,25 @@ def test_results_grid_click(service):
     assert res.draw_grid(None, 4) == {name: no_update for name in res.GRID_OUTPUTS}
     store = _students_store(core)
     assert store["kept_initial"] == "db5"
+
+
+def test_the_student_section_shows_the_recommended_model():
+    """No cell clicked: the student the result recommends (db5's when cross-validation kept it and the bundle's
+    explanations are db5's); a clicked cell: that cell's, without the explanations of another model."""
+    grid = [{"n": 0}, {"n": 1}, {"n": 2}]
+    store = {"grid": grid, "labels": ["a", "b", "c"], "selected": 1, "kept_initial": None,
+             "students": {"awd": {"n": "awd"}, "baseline_wavelet": {"n": "db5"}}}
+    record, which, explained = _shown_student(store, None, "awd")
+    assert record == {"n": "awd"} and "selected point" in which and explained
+    assert _shown_student(store, 1, "awd") == (grid[1], "the AWD student (the selected point)", True)
+    assert _shown_student(store, 2, "awd")[0] == grid[2] and _shown_student(store, 2, "awd")[2] is False
+    kept = {**store, "kept_initial": "db5"}
+    record, which, explained = _shown_student(kept, None, "initial")
+    assert record == {"n": "db5"} and which.startswith("the student of db5, which cross-validation kept") and explained
+    record, which, explained = _shown_student(kept, 1, "initial")  # ★: the best AWD point, not what was explained
+    assert record == grid[1] and "(the best AWD point)" in which and not explained
+    record, which, explained = _shown_student(kept, None, "awd")  # a result written before: its explanations are AWD's
+    assert record == {"n": "awd"} and "use that instead" in which and explained
 
 
 def test_results_share_list_expiry_and_revoke(service, monkeypatch):

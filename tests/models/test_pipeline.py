@@ -199,6 +199,25 @@ def test_bundle_says_in_words_whether_distillation_helped(bundle):
     assert selection["repeats"] == 3 and selection["n_candidates"] == len(result["grid"]) + 1
     for name in ("awd", "awd_no_interp", "baseline_wavelet"):
         assert isinstance(result["models"][name]["cv"]["beats_mean"], bool)
+    _shows_the_recommended_model(result, bundle[1])
+
+
+def _shows_the_recommended_model(result, out):
+    """The activation maps and the per-example explanations are of the model the selection recommends."""
+    shown = result["selection"]["choice"]
+    assert result["activation"]["wavelet"] == result["explain"]["wavelet"] == shown
+    m = len(result["activation"]["indices"])
+    stored = np.load(out / "arrays.npz", allow_pickle=False)
+    name = "baseline_wavelet" if shown == "initial" else "awd"
+    np.testing.assert_allclose(np.ravel(result["activation"]["y_pred"]), stored[f"y_pred_{name}"][:m].ravel())
+
+
+def test_when_db5_is_kept_the_page_data_are_db5s(synthetic_file, tmp_path):
+    """With lambda = gamma = 0 the lattice filter never moves (the loss is 0): AWD ties with db5, and
+    cross-validation keeps db5."""
+    result = pipeline.run(synthetic_file, {**TINY, "lambdas": [0.0], "gammas": [0.0]}, tmp_path)
+    assert result["selection"]["choice"] == "initial"
+    _shows_the_recommended_model(result, tmp_path)
 
 
 @pytest.mark.parametrize("choice, diff, expected", [
