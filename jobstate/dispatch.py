@@ -8,8 +8,8 @@ The web process enqueues after the job row is committed and, at start-up and the
   ``queued``;
 - running jobs whose worker no longer answers are re-queued;
 - running jobs whose worker answers but whose heartbeat stopped for ``AWD_STALL_SECONDS`` (a frozen
-  process) are re-queued, and the frozen process is killed through Celery's remote control so that it
-  frees its pool slot.
+  process) are re-queued after the frozen process is killed through Celery's remote control: so that it
+  frees its pool slot, and any database lock it was stopped holding.
 """
 
 from __future__ import annotations
@@ -184,8 +184,8 @@ def recover_jobs(database_url: str, *, startup: bool = False, max_attempts: int 
     max_attempts : int, default=3
         A job whose worker was lost this many times is failed with a readable reason.
     stall_seconds : float or None, default=None
-        A running job without a heartbeat for longer than this is re-queued even if its worker answers,
-        and its frozen process is killed (``AWD_STALL_SECONDS``).
+        A running job without a heartbeat for longer than this is re-queued even if its worker answers; its
+        frozen process is killed first (``AWD_STALL_SECONDS``).
     ping_timeout : float, default=1.0
         Seconds to wait for the workers' ping replies.
     data_dir : path-like or None, default=None
@@ -227,9 +227,11 @@ def recover_jobs(database_url: str, *, startup: bool = False, max_attempts: int 
                 continue
             reason = (f"worker {job.worker} stopped answering" if gone else
                       f"its process sent no heartbeat for {stall_seconds:g} s (frozen?)")
-            outcome = _requeue_lost(session, job, reason, max_attempts, data_dir)
-            if outcome != "unchanged" and not gone:
+            if not gone:
+                # kill the frozen process before writing: stopped inside a transaction, it holds SQLite's write
+                # lock, and every write (this re-queue included) fails with "database is locked" until it dies
                 report["terminated"] += terminate_job_tasks(job.id)
+            outcome = _requeue_lost(session, job, reason, max_attempts, data_dir)
             if outcome == "queued":
                 report["requeued"].append(job.id)
             elif outcome == "failed":
