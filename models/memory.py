@@ -52,8 +52,8 @@ def _glibc():
 
 
 def keep_freed_memory(environ=None) -> bool:
-    """Let this process reuse the memory it frees (see the module's docstring). Call it once a process starts
-    computing; calling it again changes nothing.
+    """Let this process reuse the memory it frees (see the module's docstring): before a distillation, with
+    :func:`release_freed_memory` after it when this returned True.
 
     Parameters
     ----------
@@ -83,7 +83,8 @@ def keep_freed_memory(environ=None) -> bool:
 def release_freed_memory() -> bool:
     """Give the free memory this process holds back to the system (glibc's ``malloc_trim``) and keep no more
     than glibc's default (128 KiB) from then on; True when some memory was returned. Called when a
-    distillation ends, so that the stages after it (and an idle worker) do not hold what it freed."""
+    distillation ends, so that the stages after it (and an idle worker) do not hold what it freed; only after
+    :func:`keep_freed_memory` changed the settings (setting a threshold stops glibc adjusting its own)."""
     libc = _glibc()
     if libc is None:
         return False

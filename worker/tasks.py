@@ -16,7 +16,6 @@ from awd_studio.jobstate.config import get_settings
 from awd_studio.jobstate.db import get_engine, get_sessionmaker
 from awd_studio.jobstate.dispatch import ORPHAN_GRACE_SECONDS, recover_worker_jobs
 from awd_studio.models import pipeline  # imported once in the worker's parent, shared by its prefork children
-from awd_studio.models.memory import release_freed_memory
 from awd_studio.worker.celery_app import celery_app
 from awd_studio.worker.runner import JobRun, claim, describe_error, owns
 
@@ -68,8 +67,6 @@ def _guarded(run: JobRun, body) -> str:
         log.exception("job %s failed", run.job_id, extra=run.fields)
         run.fail(describe_error(exc, get_settings().job_time_limit))
         return "failed"
-    finally:
-        release_freed_memory()  # the job's kept memory (models.memory) goes back before the worker idles
 
 
 @celery_app.task(name="worker.tasks.run_job", bind=True)

@@ -112,10 +112,11 @@ def _finalize(work_dir, out_dir, progress):
     grid = _grid_section(job, filters, histories, filter_epoch, cross, psi0, psi_true, len(wavelet.psi))
     grid_students = _grid_students(job, filters, grid, progress)
     # the activation maps and the per-example explanations show the model the result recommends
-    shown = "initial" if cross["choice"] == "initial" else "awd"
-    h_shown, name = (job.h_init, "baseline_wavelet") if shown == "initial" else (h_sel, "awd")
-    activation, maps = _activation_section(job, h_shown, predictions[name], shown)
-    explain = _explain_section(job, h_shown, students[name], len(activation.indices), shown)
+    kept = cross["choice"] == "initial"
+    name = "baseline_wavelet" if kept else "awd"
+    shown = _Shown(job, job.h_init if kept else h_sel, "initial" if kept else "awd")
+    activation, maps = _activation_section(job, shown, predictions[name])
+    explain = _explain_section(job, shown, students[name])
     hist_sel = histories[cross["best"]]
     history = {"epoch": list(range(1, len(hist_sel["train_loss"]) + 1))}
     history.update({k: [float(v) for v in vals] for k, vals in hist_sel.items()})
@@ -293,14 +294,23 @@ def _student_record(job: _Job, name, model, h):
     return maps_record(name, model, target_column=job.column, target_names=job.info["data"].get("target_names"))
 
 
-def _explain_section(job: _Job, h, fitted_student, m, wavelet) -> Explain:
-    """How the student of wavelet ``h`` (``wavelet``: "awd" or "initial") reads the first ``m`` test examples
-    (:mod:`models.pipeline.explain_examples`)."""
-    coeffs = coefficients(job.X_view[:m], h, job.config)
-    sal = unflatten_like(saliency(job.teacher_view, job.X_view[:m], h, job.config, job.target), coeffs)
+class _Shown:
+    """The recommended model's wavelet coefficients and saliencies of the first test examples, computed once
+    for the activation maps and the explanations. ``wavelet`` is "awd" or "initial"."""
+
+    def __init__(self, job: _Job, h, wavelet):
+        self.wavelet, self.m = wavelet, min(N_ACTIVATION_EXAMPLES, len(job.X_test))
+        self.coeffs = coefficients(job.X_view[:self.m], h, job.config)
+        self.saliency = unflatten_like(saliency(job.teacher_view, job.X_view[:self.m], h, job.config, job.target),
+                                       self.coeffs)
+
+
+def _explain_section(job: _Job, shown: _Shown, fitted_student) -> Explain:
+    """How the shown model's student reads the first test examples (:mod:`models.pipeline.explain_examples`)."""
     record, arrays = fitted_student
-    return Explain(**explain_examples(job.kind, record, arrays, job.X_test[:m], coeffs, sal, job.config.levels),
-                   wavelet=wavelet)
+    m = shown.m
+    return Explain(**explain_examples(job.kind, record, arrays, job.X_test[:m], shown.coeffs, shown.saliency,
+                                      job.config.levels), wavelet=shown.wavelet)
 
 
 def _verdict(job: _Job, cross, models, predictions) -> Verdict:
@@ -368,19 +378,17 @@ def _grid_section(job: _Job, filters, histories, filter_epoch, cross, psi0, psi_
     return points
 
 
-def _activation_section(job: _Job, h, y_pred, wavelet):
-    """Attribution-weighted coefficients of the first test examples with wavelet ``h``, on the input's axis;
-    ``y_pred`` the predictions of its student, ``wavelet`` "awd" or "initial"."""
-    m = min(N_ACTIVATION_EXAMPLES, len(job.X_test))
-    coeffs = coefficients(job.X_view[:m], h, job.config)
-    sal = unflatten_like(saliency(job.teacher_view, job.X_view[:m], h, job.config, job.target), coeffs)
+def _activation_section(job: _Job, shown: _Shown, y_pred):
+    """Attribution-weighted coefficients of the first test examples with the shown model's wavelet, on the
+    input's axis; ``y_pred`` the predictions of its student."""
+    m = shown.m
     if job.kind == "timeseries":
-        maps = _metrics.activation_map_1d(coeffs, sal, job.X_test.shape[1])
+        maps = _metrics.activation_map_1d(shown.coeffs, shown.saliency, job.X_test.shape[1])
     else:
-        maps = _metrics.activation_map_2d(coeffs, sal, job.X_test.shape[1:])
+        maps = _metrics.activation_map_2d(shown.coeffs, shown.saliency, job.X_test.shape[1:])
     section = Activation(kind=job.kind, indices=list(range(m)), x=job.X_test[:m].tolist(),
                          maps=np.asarray(maps).tolist(), y_true=job.y_test[:m].tolist(),
-                         y_pred=np.asarray(y_pred[:m]).tolist(), wavelet=wavelet)
+                         y_pred=np.asarray(y_pred[:m]).tolist(), wavelet=shown.wavelet)
     return section, maps
 
 

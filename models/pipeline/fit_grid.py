@@ -83,13 +83,14 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     distillers = [make_distiller(config, [points[i] for i in part], device, info["teacher"]["attribution_target"])
                   for part in cut]
     scaling = scaling_of(info)
-    keep_freed_memory()  # the steps reuse freed blocks instead of faulting in fresh pages (models.memory)
+    kept = keep_freed_memory()  # the steps reuse freed blocks instead of faulting in fresh pages (models.memory)
     try:
         fit_in_parts(distillers, scaled(split["X_train"], scaling), teacher_on_scaled(teacher, scaling),
                      progress=progress, should_stop=should_cancel, on_epoch=on_epoch,
                      threads_per_part=max(1, threads // n_parts))
     finally:
-        release_freed_memory()
+        if kept:  # glibc's settings stay untouched where they were not changed (AWD_KEEP_FREED_MEMORY=0)
+            release_freed_memory()
     histories = {f"history_{k}": np.concatenate([d.history_[k] for d in distillers], axis=1)
                  for k in distillers[0].history_}
     write_npz(out, indices=np.asarray(indices), filters=np.concatenate([d.filters_ for d in distillers]),
