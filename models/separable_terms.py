@@ -77,7 +77,8 @@ def separable_data_terms(X, GX, ops, n_bands, times_coeffs=True, reconstruction=
     reconstruction : bool, default=False
         Also compute ``mean_i ||Psi^T Psi x_i - x_i||^2`` (:func:`models.losses.reconstruction_loss` with the
         synthesis ``Psi^T``, which is the transform's synthesis here for any filter); False returns zeros (the
-        orthogonal lattice reconstructs exactly).
+        orthogonal lattice reconstructs exactly). In periodization (square level operators) the first level
+        is not synthesised (:func:`_periodic_reconstruction_error`).
 
     Returns
     -------
@@ -89,7 +90,61 @@ def separable_data_terms(X, GX, ops, n_bands, times_coeffs=True, reconstruction=
     if X.ndim != 3 or len(ops) % 2 or not ops:
         raise ValueError(f"separable_data_terms: expected maps (B, H, W) and 2 J operators, got X "
                          f"{tuple(X.shape)} and {len(ops)} operators")
-    return _SeparableTerms.apply(X, GX, bool(times_coeffs), float(n_bands), bool(reconstruction), *ops)
+    periodic = all(op.shape[-1] == op.shape[-2] for op in ops)  # square level operators: periodization
+    how = ("periodic" if periodic else "synthesis") if reconstruction else None
+    sparsity, interpretation, error, lowpass, deeper = _SeparableTerms.apply(
+        X, GX, bool(times_coeffs), float(n_bands), how, *ops)
+    if how == "periodic":
+        error = _periodic_reconstruction_error(X, ops[0], ops[1], lowpass, deeper)
+    return sparsity, interpretation, error
+
+
+def _periodic_reconstruction_error(X, A_h, A_w, lowpass, deeper):
+    """``mean_i ||Psi^T Psi x_i - x_i||^2`` in periodization without synthesising the first level.
+
+    With the quadrature-mirror highpass, a periodized level's ``K = A^T A`` (n, n) is a symmetric circulant
+    matrix for any lowpass filter (its polyphase matrix times its adjoint is ``a(z) I``, ``a`` the filter's
+    autocorrelation at even lags), and so is ``R = L L^T`` (m, m) of its lowpass half ``L``; ``L K = R L``.
+    The reconstruction error of a map is then
+
+        ||K_h x K_w - x||^2  +  <E, R_h (E + 2 P) R_w - 2 P>,
+
+    with ``P`` the first level's lowpass quadrant and ``E = S - P`` the error of its synthesis ``S`` from the
+    deeper levels (``E = 0`` for one level). The first term is a sum over the maps' power spectrum (the
+    eigenvalues of ``K`` are the FFT of its first column), so the first level, three quarters of the
+    synthesis's products, is never synthesised. Equal to the synthesised error up to rounding, with the same
+    gradient (tests/models/test_separable_terms.py).
+
+    Parameters
+    ----------
+    X : Tensor of shape (B, H, W)
+    A_h, A_w : Tensor of shape (G, H, H) and (G, W, W)
+        The first level's operators.
+    lowpass, deeper : Tensor of shape (G, H / 2, B, W / 2), or empty for one level
+        ``P`` and ``S``.
+
+    Returns
+    -------
+    Tensor of shape (G,)
+    """
+    B, H, W = X.shape
+    K_h = torch.matmul(A_h.transpose(-1, -2), A_h)
+    K_w = torch.matmul(A_w.transpose(-1, -2), A_w)
+    kappa_h = torch.fft.fft(K_h[:, :, 0]).real  # (G, H): the eigenvalues of the symmetric circulant K_h
+    kappa_w = torch.fft.fft(K_w[:, :, 0]).real
+    power = torch.fft.fft2(X).abs().pow(2).sum(0)  # (H, W), the same for every filter
+    gain = kappa_h.unsqueeze(2) * kappa_w.unsqueeze(1) - 1.0  # (G, H, W)
+    error = (gain.pow(2) * power).sum((1, 2)) / (H * W)
+    if lowpass.numel():
+        G, mh, _, mw = lowpass.shape
+        L_h, L_w = A_h[:, :mh, :], A_w[:, :mw, :]
+        R_h = torch.matmul(L_h, L_h.transpose(-1, -2))
+        R_w = torch.matmul(L_w, L_w.transpose(-1, -2))
+        E = deeper - lowpass
+        V = torch.matmul(R_h, (E + 2.0 * lowpass).reshape(G, mh, B * mw)).reshape(G, mh * B, mw)
+        V = torch.matmul(V, R_w).reshape(G, mh, B, mw)  # R_w is symmetric
+        error = error + (E * (V - 2.0 * lowpass)).sum((1, 2, 3))
+    return error / B
 
 
 def _forward_levels(X, ops):
@@ -125,9 +180,10 @@ def _level_sums(Y, last):
     return total
 
 
-def _backward_levels(X, ops, saved, grads_Y):
+def _backward_levels(X, ops, saved, grads_Y, first_lowpass=None):
     """Gradients of the operators from the gradients of every level's Y (their lowpass quadrants are
-    overwritten with the gradient of the next level's input)."""
+    overwritten with the gradient of the next level's input, plus ``first_lowpass`` at the first level when
+    given)."""
     B, H, W = X.shape
     grads = [None] * len(ops)
     grad_P = None
@@ -138,6 +194,8 @@ def _backward_levels(X, ops, saved, grads_Y):
         gY = grads_Y[j]
         if grad_P is not None:  # the next level's input is this level's lowpass quadrant
             gY[:, :two_mh // 2, :, :two_mw // 2] = grad_P.reshape(G, two_mh // 2, B, two_mw // 2)
+            if j == 0 and first_lowpass is not None:
+                gY[:, :two_mh // 2, :, :two_mw // 2] += first_lowpass
         if j == 0:
             gY = gY.reshape(G, two_mh * B, two_mw)
             grads[1] = torch.matmul(gY.transpose(-1, -2), T)  # (G, 2m_w, W)
@@ -211,20 +269,32 @@ class _SeparableTerms(torch.autograd.Function):
         else:
             interpretation = torch.zeros_like(sparsity)
         synthesis = residual = None
-        if reconstruction:
+        lowpass, deeper = X.new_zeros(0), X.new_zeros(0)
+        if reconstruction == "synthesis":
             synthesis, x_hat = _synthesis_levels(levels_x, ops)
             residual = x_hat - levels_x[0][0]  # the maps as (H, B W)
             error = residual.pow(2).sum((1, 2)) / B
+        elif reconstruction == "periodic" and len(levels_x) > 1:
+            # the first level's lowpass quadrant and its synthesis from the deeper levels, for
+            # _periodic_reconstruction_error; the first level itself is never synthesised
+            G, two_mh, _, two_mw = levels_x[0][2].shape
+            lowpass = levels_x[0][2][:, :two_mh // 2, :, :two_mw // 2].contiguous()
+            synthesis, deeper = _synthesis_levels(levels_x[1:], ops[2:])
+            deeper = deeper.reshape(lowpass.shape)
+            error = X.new_zeros(0)
+        elif reconstruction == "periodic":
+            error = X.new_zeros(0)
         else:
             error = torch.zeros_like(sparsity)
         ctx.times_coeffs, ctx.scale, ctx.batch = times_coeffs, scale, B
         ctx.levels_x, ctx.levels_g, ctx.synthesis, ctx.residual = levels_x, levels_g, synthesis, residual
+        ctx.reconstruction = reconstruction
         ctx.save_for_backward(X, GX, *ops)
-        return sparsity, interpretation, error
+        return sparsity, interpretation, error, lowpass, deeper
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, grad_sparsity, grad_interpretation, grad_reconstruction):
+    def backward(ctx, grad_sparsity, grad_interpretation, grad_reconstruction, grad_lowpass, grad_deeper):
         X, GX, *ops = ctx.saved_tensors
         levels_x, levels_g = ctx.levels_x, ctx.levels_g
         gs = (grad_sparsity * ctx.scale).view(-1, 1, 1, 1)
@@ -242,12 +312,22 @@ class _SeparableTerms(torch.autograd.Function):
                 grads_Yx.append(Yx.sign().mul_(gs))
                 grads_Yg.append(Yg.sign().mul_(gi))
         grads = None
-        if ctx.synthesis is not None:
+        first_lowpass = None  # an extra gradient of the first level's lowpass quadrant
+        if ctx.reconstruction == "synthesis":
             grad_x_hat = ctx.residual * (2.0 * grad_reconstruction / ctx.batch).view(-1, 1, 1)
             grads, through_synthesis = _synthesis_backward(ops, ctx.synthesis, grad_x_hat)
+        elif ctx.synthesis is not None:  # periodic: the deeper levels' synthesis only
+            G, mh, B, mw = grad_deeper.shape
+            deeper_grads, through_synthesis = _synthesis_backward(ops[2:], ctx.synthesis,
+                                                                  grad_deeper.reshape(G, mh * B, mw))
+            grads = [torch.zeros_like(ops[0]), torch.zeros_like(ops[1]), *deeper_grads]
+            through_synthesis = [None, *through_synthesis]
+            first_lowpass = grad_lowpass
+        if grads is not None:
             for grad_Y, extra in zip(grads_Yx, through_synthesis):
-                grad_Y.add_(extra)  # lowpass quadrants (but the last level's) are overwritten below
-        analysis = _backward_levels(X, ops, levels_x, grads_Yx)
+                if extra is not None:
+                    grad_Y.add_(extra)  # lowpass quadrants (but the last level's) are overwritten below
+        analysis = _backward_levels(X, ops, levels_x, grads_Yx, first_lowpass)
         grads = analysis if grads is None else [a + b for a, b in zip(grads, analysis)]
         if levels_g is not None:
             grads = [a + b for a, b in zip(grads, _backward_levels(GX, ops, levels_g, grads_Yg))]
