@@ -77,8 +77,9 @@ def separable_data_terms(X, GX, ops, n_bands, times_coeffs=True, reconstruction=
     reconstruction : bool, default=False
         Also compute ``mean_i ||Psi^T Psi x_i - x_i||^2`` (:func:`models.losses.reconstruction_loss` with the
         synthesis ``Psi^T``, which is the transform's synthesis here for any filter); False returns zeros (the
-        orthogonal lattice reconstructs exactly). In periodization (square level operators) the first level
-        is not synthesised (:func:`_periodic_reconstruction_error`).
+        orthogonal lattice reconstructs exactly). With square level operators (periodization; also zero mode
+        with a two-tap filter, which has no boundary effects there) the first level is not synthesised
+        (:func:`_periodic_reconstruction_error`).
 
     Returns
     -------
@@ -90,7 +91,7 @@ def separable_data_terms(X, GX, ops, n_bands, times_coeffs=True, reconstruction=
     if X.ndim != 3 or len(ops) % 2 or not ops:
         raise ValueError(f"separable_data_terms: expected maps (B, H, W) and 2 J operators, got X "
                          f"{tuple(X.shape)} and {len(ops)} operators")
-    periodic = all(op.shape[-1] == op.shape[-2] for op in ops)  # square level operators: periodization
+    periodic = all(op.shape[-1] == op.shape[-2] for op in ops)  # periodization (or zero mode with 2 taps)
     how = ("periodic" if periodic else "synthesis") if reconstruction else None
     sparsity, interpretation, error, lowpass, deeper = _SeparableTerms.apply(
         X, GX, bool(times_coeffs), float(n_bands), how, *ops)

@@ -14,7 +14,7 @@ from awd_studio.models.losses import l1_per_filter, reconstruction_loss
 from awd_studio.models.separable_terms import separable_data_terms, separable_level_operators
 
 CASES = [((32, 32), 3, "periodization", 10), ((16, 32), 2, "periodization", 6), ((8, 12), 1, "periodization", 4),
-         ((24, 20), 2, "zero", 4), ((21, 17), 2, "zero", 6)]
+         ((24, 20), 2, "zero", 4), ((21, 17), 2, "zero", 6), ((16, 12), 2, "zero", 2)]
 
 
 def _recorded_terms(h, X, GX, level, mode, times_coeffs):
