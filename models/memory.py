@@ -20,7 +20,7 @@ import os
 import platform
 
 __all__ = ["KEEP_ENV", "MMAP_THRESHOLD_BYTES", "TRIM_THRESHOLD_BYTES", "DEFAULT_TRIM_THRESHOLD_BYTES",
-           "keep_freed_memory", "release_freed_memory"]
+           "keep_freed_memory", "release_freed_memory", "trim_freed_memory"]
 
 #: Environment variable: ``0`` keeps glibc's defaults (for comparisons, or a machine short of memory).
 KEEP_ENV = "AWD_KEEP_FREED_MEMORY"
@@ -90,3 +90,15 @@ def release_freed_memory() -> bool:
         return False
     libc.mallopt(_M_TRIM_THRESHOLD, DEFAULT_TRIM_THRESHOLD_BYTES)
     return bool(libc.malloc_trim(0))
+
+
+def trim_freed_memory() -> bool:
+    """Give the free memory of every heap back to the system now (glibc's ``malloc_trim``); True when some was
+    returned, False also on another C library.
+
+    Called by the selection and the students (``models.pipeline.finalize``) after each student: their fits
+    run on the job's threads, whose heaps keep what the fits freed, so the process grew by about 100 MiB over a
+    lensing job's students without it (bench/RESULTS.md, "2026-12-01, third session").
+    """
+    libc = _glibc()
+    return bool(libc.malloc_trim(0)) if libc is not None else False

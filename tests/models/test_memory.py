@@ -63,3 +63,32 @@ def test_the_users_own_allocator_settings_win():
 
 def test_release_is_safe_to_call_any_time():
     assert release_freed_memory() in (True, False)
+
+
+# A worker thread allocates 160 blocks of 1 MiB from its heap (as the students' fits on the job's threads do),
+# frees all but the last, and the process's resident memory is read before and after trim_freed_memory.
+THREAD_HEAP = """
+import json, threading
+import numpy as np
+import psutil
+from awd_studio.models.memory import keep_freed_memory, trim_freed_memory
+keep_freed_memory()  # blocks up to 32 MiB come from the heaps, not from their own mappings
+kept = []
+def fits():
+    blocks = [np.ones(2**17) for _ in range(160)]  # 1 MiB each, every page touched
+    kept.append(blocks[-1])
+thread = threading.Thread(target=fits)
+thread.start()
+thread.join()
+rss = psutil.Process().memory_info().rss
+returned = trim_freed_memory()
+print(json.dumps({"returned": returned, "freed_mib": (rss - psutil.Process().memory_info().rss) / 2**20}))
+"""
+
+
+@glibc_only
+def test_trim_gives_back_what_a_threads_heap_freed():
+    out = subprocess.run([sys.executable, "-c", THREAD_HEAP], capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["returned"] is True
+    assert result["freed_mib"] > 100  # of the 159 MiB freed under a block still in use
