@@ -29,8 +29,13 @@ _MAPS_GRID_FACTOR = {1: 1.0, 4: 3.75, 16: 17.3, 32: 47.2}
 #: the teacher is differentiated twice on every step: measured factor over the default path per teacher (ReLU
 #: networks have no second derivative, so theirs stays small; the series factors are those of the built-in
 #: examples, cme with the LSTM and synthetic with the MLP). The default path (the gradient of eq. 8) computes
-#: the teacher's gradient once per data set for either filter, so the free filter costs no factor there.
+#: the teacher's gradient once per data set for either filter.
 _EXACT_PATH_FACTOR = {"mlp": 2.0, "lstm": 29.0, "cnn": 8.0, "resnet18": 40.0}
+#: On the default path the free filter's maps still compute the reconstruction term, which the orthogonal
+#: lattice skips: 3.32 against 2.54 s per epoch for the lensing paper grid in one run of bench/end_to_end.py
+#: (2026-12-01). The series' dense steps cost about the same for either filter (cme defaults: 3.8 s free,
+#: 5.0 s orthogonal), so they take no factor.
+_FREE_MAPS_FACTOR = 1.3
 #: Speed-up of a distillation epoch on N threads over one, measured on the 2D fit of the lensing grid (15 points,
 #: 100 maps, OMP_WAIT_POLICY=PASSIVE) on the shared 2-core machine: 1.8x on 2 threads. Not measured beyond 2
 #: threads, so more threads are counted as 2 (the estimate errs long).
@@ -85,7 +90,8 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
 
     ``epochs x seconds per epoch`` from the scaling table of ``make bench`` (linear in n; power-law
     interpolation in length or pixels; the vectorised grid's measured cost), times the measured factor of
-    the straight-through gradient path when the filter is free and that path is asked for, divided by the
+    the straight-through gradient path when the filter is free and that path is asked for (on the default
+    path, the free filter's reconstruction term on maps), divided by the
     measured speed-up of the job's threads (:func:`models.cores.job_threads`), plus teacher training and
     cross-validation. An order of magnitude, not a promise: early stopping ends most runs sooner.
 
@@ -124,6 +130,8 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
         cross_validation = _SELECTION_COST[kind] * (grid + 1) * n / 1000.0 * size / 4096.0
     if parametrization == "free" and gradient_path in ("straight_through", "exact"):
         per_epoch *= _EXACT_PATH_FACTOR.get(arch, 10.0) * (8.0 if attribution == "integrated_gradients" else 1.0)
+    elif parametrization == "free" and kind != "timeseries":
+        per_epoch *= _FREE_MAPS_FACTOR
     per_epoch /= _thread_speedup(job_threads() if threads is None else threads)
     teacher_gradients = (8.0 if attribution == "integrated_gradients" else 1.0) * 2e-6 * size * n
     train = _TEACHER_COST.get(arch, 0.0) * size * n * 30

@@ -31,9 +31,17 @@ def test_straight_through_with_the_free_filter_differentiates_the_teacher_twice(
     assert _per_50_epochs("free", "straight_through") / _per_50_epochs("orthogonal") > 10
 
 
-def test_the_default_path_costs_the_same_for_either_filter():
+def test_the_default_path_costs_the_same_for_either_filter_on_series():
     # the gradient of eq. 8 computes the teacher's gradient once per data set, whatever the filter
     assert _per_50_epochs("free") == pytest.approx(_per_50_epochs("orthogonal"))
+
+
+def test_the_free_filter_costs_its_reconstruction_term_on_maps():
+    def per_50_epochs(parametrization):
+        return (estimate_seconds("image", [64, 64], 1200, 33, 100, parametrization=parametrization, threads=2)
+                - estimate_seconds("image", [64, 64], 1200, 33, 50, parametrization=parametrization, threads=2))
+
+    assert per_50_epochs("free") / per_50_epochs("orthogonal") == pytest.approx(1.3)
 
 
 def test_more_threads_never_cost_more():
