@@ -66,6 +66,9 @@ def score_rows(bundle: dict) -> list[dict]:
 def scores_figure(bundle: dict) -> go.Figure:
     """Bar charts of test RMSE (± bootstrap SD) and R² per model, the teacher included.
 
+    Horizontal bars, RMSE above R², the models named on the left in the table's order: the model names stay
+    readable and the two panels do not crowd each other at any width (a phone's 390 px as a desktop's).
+
     Returns
     -------
     go.Figure
@@ -76,21 +79,21 @@ def scores_figure(bundle: dict) -> go.Figure:
     labels = [r["model"] for r in rows]
     colors = [PALETTE["learned"] if r["key"] == "awd" else PALETTE["grey"] if r["key"] == "teacher"
               else SERIES[2 + (i % 4)] for i, r in enumerate(rows)]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("test RMSE (± bootstrap SD, lower is better)",
-                                                        "test R² (higher is better)"), horizontal_spacing=0.12)
+    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.16,
+                        subplot_titles=("RMSE ± SD (lower is better)", "R² (higher is better)"))
+    fig.update_annotations(font_size=12)  # short titles: they fit above the bars at a phone's width
     rmse = [r["rmse"] if r["rmse"] is not None else np.nan for r in rows]
     sd = [r["rmse_sd"] if r["rmse_sd"] is not None else 0.0 for r in rows]
-    fig.add_trace(go.Bar(x=labels, y=rmse, marker_color=colors, name="RMSE",
-                         error_y=dict(type="data", array=sd, visible=True, color="#333"),
-                         hovertemplate="%{x}<br>RMSE %{y:.4g}<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Bar(y=labels, x=rmse, orientation="h", marker_color=colors, name="RMSE", customdata=sd,
+                         error_x=dict(type="data", array=sd, visible=True, color="#333"),
+                         hovertemplate="%{y}<br>test RMSE %{x:.4g} (target units) ± %{customdata:.2g} "
+                                       "(bootstrap SD)<extra></extra>"), row=1, col=1)
     r2 = [r["r2"] if r["r2"] is not None else np.nan for r in rows]
-    fig.add_trace(go.Bar(x=labels, y=r2, marker_color=colors, name="R²",
-                         hovertemplate="%{x}<br>R² %{y:.4g}<extra></extra>"), row=1, col=2)
-    fig.update_xaxes(tickangle=-25)
-    fig.update_yaxes(title="RMSE (target units)", row=1, col=1)
-    fig.update_yaxes(title="R²", row=1, col=2)
-    return apply_layout(fig, height=380, showlegend=False, margin=dict(l=50, r=20, t=40, b=90))
-
+    fig.add_trace(go.Bar(y=labels, x=r2, orientation="h", marker_color=colors, name="R²",
+                         hovertemplate="%{y}<br>test R² %{x:.4g}<extra></extra>"), row=2, col=1)
+    fig.update_yaxes(autorange="reversed", automargin=True)  # the first model on top, as in the table
+    height = 2 * (70 + 26 * len(rows)) + 40
+    return apply_layout(fig, height=height, showlegend=False, margin=dict(l=10, r=20, t=30, b=30))
 
 
 def provenance_items(bundle: dict) -> list[tuple[str, str]]:

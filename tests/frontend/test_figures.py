@@ -156,8 +156,9 @@ def test_score_rows_order_and_teacher(image_bundle):
 def test_scores_figure_error_bars(ts_bundle):
     fig = F.scores_figure(ts_bundle)
     rmse = fig.data[0]
-    assert list(rmse.error_y.array) == [0.05, 0.05, 0.06, 0.0]
-    assert len(rmse.x) == 4
+    assert rmse.orientation == "h"  # the model names on the left: readable at a phone's width
+    assert list(rmse.error_x.array) == [0.05, 0.05, 0.06, 0.0]
+    assert len(rmse.y) == 4 and list(fig.data[1].y) == list(rmse.y)
 
 
 def test_loss_figure(ts_bundle):
