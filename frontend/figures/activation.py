@@ -80,8 +80,9 @@ def activation_figure(bundle: dict, example: int = 0) -> go.Figure:
     fig.update_xaxes(title="time step")
     fig.update_yaxes(title="signal")
     # the legend below the axis title: beside the title it covers it on a phone
-    return apply_layout(fig, height=360, title=dict(text=title, font=dict(size=13), x=0.01),
-                        legend={**BOTTOM_LEGEND, "y": -0.3}, margin=dict(l=50, r=20, t=40, b=90))
+    top = 40 + 16 * title.count("<br>")  # room for a second title line above the axes
+    return apply_layout(fig, height=360 + top - 40, title=dict(text=title, font=dict(size=13), x=0.01),
+                        legend={**BOTTOM_LEGEND, "y": -0.3}, margin=dict(l=50, r=20, t=top, b=90))
 
 
 def _activation_title(act: dict, k: int) -> str:
@@ -94,6 +95,6 @@ def _activation_title(act: dict, k: int) -> str:
             parts.append(f"{label} {fmt_number(vals[k])}")
     title = " · ".join(parts)
     if act.get("wavelet") == "initial":
-        title += "<br>with the initial wavelet, which cross-validation kept"
+        title += "<br>initial wavelet (kept by cross-validation)"  # short: one line at a phone's width
     return title
 
