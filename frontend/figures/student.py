@@ -192,7 +192,7 @@ def _panels_layout(rows: int, cols: int, titles: list[str], hgap=0.03, vgap=0.08
         layout[f"yaxis{suffix}"] = dict(domain=[max(0.0, round(y1 - h, 6)), y1], anchor=f"x{suffix}", showticklabels=False,
                                         showgrid=False, zeroline=False, autorange="reversed")
         annotations.append(dict(text=title, x=x0 + w / 2, y=y1, xref="paper", yref="paper", xanchor="center",
-                                yanchor="bottom", showarrow=False, font=dict(size=12)))
+                                yanchor="bottom", showarrow=False, font=dict(size=11)))  # 4 fit at 390 px
     layout["annotations"] = annotations
     return layout
 
@@ -213,7 +213,8 @@ def subband_figure(bundle: dict, example: int = 0) -> go.Figure:
     ex, x = examples[k], as_array(xs[k])
     panels = ex.get("panels") or []
     peaks = np.asarray(ex.get("peaks") or np.zeros((0, 2)), dtype=float).reshape(-1, 2)
-    titles = [f"map (κ), {len(peaks)} peaks"] + [f"{p['band']} level {p['level']}" for p in panels]
+    n_peaks = f"{len(peaks)} peak{'' if len(peaks) == 1 else 's'}"
+    titles = [f"map (κ)<br>{n_peaks}"] + [f"{p['band']} level {p['level']}" for p in panels]  # fit 390 px
     rows, cols = _grid_shape(len(titles))
     marker = dict(symbol="x", size=5, color=PALETTE["selected"])
     # plain dicts and no validation: a dozen validated heatmaps cost a second per redraw

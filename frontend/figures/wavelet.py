@@ -192,6 +192,7 @@ def _kernel_grid(mats: dict[str, np.ndarray], annotate: bool, height: int, rows:
     names = list(mats)
     cols = math.ceil(len(names) / rows)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, horizontal_spacing=0.04, vertical_spacing=0.12)
+    fig.update_annotations(font_size=11)
     vmax = max(float(np.max(np.abs(m))) for m in mats.values()) or 1.0
     for k, name in enumerate(names):
         m = mats[name]
@@ -225,7 +226,7 @@ def subfilters_figure(bundle: dict) -> go.Figure:
     learned = wav.get("subfilters_3x3") or {}
     if not learned:
         return empty_figure("No 3 × 3 sub-filters in this result (they exist for maps only)")
-    mats = {f"{k} (learned)": _square(v) for k, v in learned.items()}
+    mats = {f"{k} (AWD)": _square(v) for k, v in learned.items()}  # short titles: four fit side by side on a phone
     init = wav.get("init_subfilters_3x3") or {}
     rows = 1
     if init:

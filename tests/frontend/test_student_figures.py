@@ -40,7 +40,7 @@ def test_maps_panels_and_histogram_are_valid_figures():
                   "panels": [{"band": "LL", "level": 1, "values": np.ones((2, 2)).tolist()},
                              {"band": "LH", "level": 1, "values": np.ones((2, 2)).tolist()}]}]}}
     panels = go.Figure(S.subband_figure(bundle, 0).to_dict())  # validated here
-    assert [a.text for a in panels.layout.annotations][:3] == ["map (κ), 1 peaks", "LL level 1", "LH level 1"]
+    assert [a.text for a in panels.layout.annotations][:3] == ["map (κ)<br>1 peak", "LL level 1", "LH level 1"]
     hist = S.peak_histogram_figure(bundle, 0)
     assert list(hist.data[-1].y) == [0.5, 2.0] and hist.data[-1].marker.color[0] != hist.data[-1].marker.color[1]
 
