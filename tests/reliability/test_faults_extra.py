@@ -222,7 +222,8 @@ def test_job_over_its_time_limit_fails_cleanly(api, dataset, limited_worker, dat
     _db_consistent(data_dir)
     # the worker is free again
     quick = api.post("/api/jobs", json={"dataset_id": dataset["id"], **LOAD_JOB}).json()
-    assert wait_for(lambda: _terminal(api, quick["id"]), timeout=120)["state"] == "succeeded"
+    after = wait_for(lambda: _terminal(api, quick["id"]), timeout=120)
+    assert after["state"] == "succeeded", after  # the error says why, should it fail
     _note("job_over_time_limit", f"failed after the {TIME_LIMIT} s soft limit: {final['error'][:100]}; "
                                  "the worker ran the next job")
 
