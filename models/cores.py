@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import torch
 from threadpoolctl import threadpool_limits
 
+from awd_studio.models.memory import trim_freed_memory
+
 __all__ = ["JOB_THREADS_ENV", "available_cores", "job_threads", "use_job_threads", "single_threaded_blas",
            "map_on_job_threads"]
 
@@ -88,7 +90,9 @@ def map_on_job_threads(function, items, on_result=None):
 
     For independent pieces of work that release the GIL (numpy, numba ``nogil``, LAPACK). If anything raises,
     including a signal's exception in the waiting thread (Celery's soft time limit), the calls not yet started
-    are cancelled, so the job stops after the ones running finish.
+    are cancelled, so the job stops after the ones running finish. After each result the free memory of every
+    heap goes back to the system (:func:`models.memory.trim_freed_memory`): each thread's heap keeps what its
+    calls freed, and a lensing job's students grew the process by about 100 MiB without it.
 
     Parameters
     ----------
@@ -108,6 +112,7 @@ def map_on_job_threads(function, items, on_result=None):
         results = []
         for index, future in enumerate(futures):
             results.append(future.result())
+            trim_freed_memory()
             if on_result is not None:
                 on_result(index)
         return results

@@ -96,8 +96,8 @@ def trim_freed_memory() -> bool:
     """Give the free memory of every heap back to the system now (glibc's ``malloc_trim``); True when some was
     returned, False also on another C library.
 
-    Called by the selection and the students (``models.pipeline.finalize``) after each student: their fits
-    run on the job's threads, whose heaps keep what the fits freed, so the process grew by about 100 MiB over a
+    Called by :func:`models.cores.map_on_job_threads` after each result (the selection's and the students'
+    fits): the job's threads' heaps keep what the fits freed, and the process grew by about 100 MiB over a
     lensing job's students without it (bench/RESULTS.md, "2026-12-01, third session").
     """
     libc = _glibc()

@@ -17,7 +17,6 @@ from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
 from awd_studio.models.cores import map_on_job_threads, single_threaded_blas, use_job_threads
 from awd_studio.models.losses import validity_terms
-from awd_studio.models.memory import trim_freed_memory
 from awd_studio.models.pipeline.bundle import (
     Activation,
     CVInfo,
@@ -208,13 +207,9 @@ def _cross_validate(job: _Job, filters, progress) -> dict:
     # fixed map baselines in the same pool
     baselines = list(MAP_BASELINES.items()) if job.kind == "image" else []
     candidates = [job.h_init, *filters, *(response for _, response in baselines)]
-
-    def scored(i):
-        trim_freed_memory()  # the threads' heaps keep what each fit freed (models.memory)
-        report(progress, "select", (i + 1) / (len(candidates) + 1),
-               f"cross-validated student {i + 1}/{len(candidates)}")
-
-    scores = map_on_job_threads(lambda c: job.fold_scores(c, splits, peaks), candidates, on_result=scored)
+    scores = map_on_job_threads(lambda c: job.fold_scores(c, splits, peaks), candidates,
+                                on_result=lambda i: report(progress, "select", (i + 1) / (len(candidates) + 1),
+                                                           f"cross-validated student {i + 1}/{len(candidates)}"))
     fold["baseline_wavelet"], grid_fold = scores[0], np.asarray(scores[1:len(filters) + 1])
     for (name, _), score in zip(baselines, scores[len(filters) + 1:]):
         fold[name] = score
@@ -276,7 +271,6 @@ def _grid_students(job: _Job, filters, grid, progress):
         return model, model.fit(make_input(job.X_train), job.fit_y).predict(make_input(job.X_test))
 
     def done(i):
-        trim_freed_memory()
         report(progress, "students", STUDENTS_SCORED + (1 - STUDENTS_SCORED) * (i + 1) / len(filters),
                f"student of grid point {i + 1}/{len(filters)}")
 
