@@ -275,16 +275,13 @@ class _SeparableTerms(torch.autograd.Function):
             synthesis, x_hat = _synthesis_levels(levels_x, ops)
             residual = x_hat - levels_x[0][0]  # the maps as (H, B W)
             error = residual.pow(2).sum((1, 2)) / B
-        elif reconstruction == "periodic" and len(levels_x) > 1:
-            # the first level's lowpass quadrant and its synthesis from the deeper levels, for
-            # _periodic_reconstruction_error; the first level itself is never synthesised
-            G, two_mh, _, two_mw = levels_x[0][2].shape
-            lowpass = levels_x[0][2][:, :two_mh // 2, :, :two_mw // 2].contiguous()
-            synthesis, deeper = _synthesis_levels(levels_x[1:], ops[2:])
-            deeper = deeper.reshape(lowpass.shape)
+        elif reconstruction == "periodic":  # _periodic_reconstruction_error computes the error
             error = X.new_zeros(0)
-        elif reconstruction == "periodic":
-            error = X.new_zeros(0)
+            if len(levels_x) > 1:  # the first level's lowpass quadrant and its synthesis from the deeper levels
+                G, two_mh, _, two_mw = levels_x[0][2].shape
+                lowpass = levels_x[0][2][:, :two_mh // 2, :, :two_mw // 2].contiguous()
+                synthesis, deeper = _synthesis_levels(levels_x[1:], ops[2:])
+                deeper = deeper.reshape(lowpass.shape)
         else:
             error = torch.zeros_like(sparsity)
         ctx.times_coeffs, ctx.scale, ctx.batch = times_coeffs, scale, B
@@ -319,17 +316,15 @@ class _SeparableTerms(torch.autograd.Function):
             grads, through_synthesis = _synthesis_backward(ops, ctx.synthesis, grad_x_hat)
         elif ctx.synthesis is not None:  # periodic: the deeper levels' synthesis only
             G, mh, B, mw = grad_deeper.shape
-            deeper_grads, through_synthesis = _synthesis_backward(ops[2:], ctx.synthesis,
-                                                                  grad_deeper.reshape(G, mh * B, mw))
-            grads = [torch.zeros_like(ops[0]), torch.zeros_like(ops[1]), *deeper_grads]
-            through_synthesis = [None, *through_synthesis]
+            deeper, through_synthesis = _synthesis_backward(ops[2:], ctx.synthesis, grad_deeper.reshape(G, mh * B, mw))
+            grads, through_synthesis = [None, None, *deeper], [None, *through_synthesis]
             first_lowpass = grad_lowpass
         if grads is not None:
             for grad_Y, extra in zip(grads_Yx, through_synthesis):
                 if extra is not None:
                     grad_Y.add_(extra)  # lowpass quadrants (but the last level's) are overwritten below
         analysis = _backward_levels(X, ops, levels_x, grads_Yx, first_lowpass)
-        grads = analysis if grads is None else [a + b for a, b in zip(grads, analysis)]
+        grads = analysis if grads is None else [a if b is None else a + b for a, b in zip(analysis, grads)]
         if levels_g is not None:
             grads = [a + b for a, b in zip(grads, _backward_levels(GX, ops, levels_g, grads_Yg))]
         ctx.levels_x = ctx.levels_g = ctx.synthesis = ctx.residual = None
