@@ -543,6 +543,7 @@ class WaveletDistiller:
         return values.detach().double().cpu().numpy(), grad.detach().double().cpu().numpy()
 
     # ------------------------------------------------------------------ fit
+    @torch.enable_grad()  # also when called under torch.no_grad()
     def fit(self, X, teacher, *, progress=None, should_stop=None, on_epoch=None):
         """Learn the filters of every grid point.
 

@@ -9,8 +9,9 @@ import logging
 import threading
 
 import redis
+import torch
 from celery import chord, group
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import task_prerun, worker_process_init, worker_ready
 
 from awd_studio.jobstate.config import get_settings
 from awd_studio.jobstate.db import get_engine, get_sessionmaker
@@ -29,6 +30,19 @@ def _fresh_connections(**_):
     """Each prefork child opens its own database connections."""
     get_sessionmaker.cache_clear()
     get_engine.cache_clear()
+
+
+@task_prerun.connect
+def _grad_mode_on(**_):
+    """Every task starts with torch's gradient mode on, whatever the previous task left.
+
+    The time limit's signal raises wherever the main thread is. Landing inside ``torch.no_grad().__enter__``,
+    after gradients were turned off and before the ``with`` block's body began, it leaves them off for good in
+    this pool process (``__exit__`` never runs): the next job failed in its teacher's training with "element 0
+    of tensors does not require grad" (the fault tests' job after a time-limited one: in CI, and in 1 of 8
+    runs of their module here).
+    """
+    torch.set_grad_enabled(True)
 
 
 @worker_ready.connect

@@ -184,6 +184,7 @@ def _cpu_threads(n):
         torch.set_num_threads(previous)
 
 
+@torch.enable_grad()  # also when called under torch.no_grad()
 def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, seed, progress, weight_decay,
            on_epoch=None, augment="none"):
     """The training loop of :func:`train_teacher` on checked arrays."""

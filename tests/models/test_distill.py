@@ -51,6 +51,17 @@ def test_vectorised_grid_equals_separate_fits(data, parametrization, path):
     assert np.abs(together.filters_[0] - together.filters_[3]).max() > 1e-6
 
 
+def test_fitting_under_no_grad_learns_the_same_filters(data):
+    """The trainer turns gradients on itself (a caller's torch.no_grad, or a mode left off, changes nothing;
+    the recorded path needs them)."""
+    teacher = tanh_teacher(32)
+    free = small(lambdas=[1e-3], gammas=[0.0, 0.5], gradient_path="straight_through").fit(data, teacher)
+    with torch.no_grad():
+        quiet = small(lambdas=[1e-3], gammas=[0.0, 0.5], gradient_path="straight_through").fit(data, teacher)
+        assert not torch.is_grad_enabled()
+    np.testing.assert_array_equal(quiet.filters_, free.filters_)
+
+
 @pytest.mark.parametrize("mode, length, parametrization, attribution", [
     ("zero", 32, "free", "saliency"), ("zero", 32, "free", "input_x_gradient"),
     ("periodization", 32, "orthogonal", "saliency"), ("periodization", 32, "free", "integrated_gradients"),

@@ -116,6 +116,17 @@ def test_training_is_deterministic_on_cpu():
         assert ka == kb and torch.equal(va, vb)
 
 
+def test_training_under_no_grad_trains_the_same_teacher():
+    """Training turns gradients on itself (a caller's torch.no_grad, or a mode left off, changes nothing)."""
+    X, y = _linear_data(n=80)
+    a = train_teacher("mlp", X, y, epochs=2, seed=3)
+    with torch.no_grad():
+        b = train_teacher("mlp", X, y, epochs=2, seed=3)
+        assert not torch.is_grad_enabled()  # the caller's mode is back once training returns
+    for va, vb in zip(a.state_dict().values(), b.state_dict().values()):
+        assert torch.equal(va, vb)
+
+
 def test_thread_count_is_restored_after_training():
     X, y = _linear_data(n=30)
     before = torch.get_num_threads()

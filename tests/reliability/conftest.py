@@ -139,6 +139,11 @@ class ExtraWorkers:
             process.wait()
         return name
 
+    def log_tail(self, lines: int = 80) -> str:
+        """The last lines of these workers' logs (for assertion messages)."""
+        text = "\n".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob("relworker-*.log")))
+        return "\n".join(text.splitlines()[-lines:])
+
     def stop_all(self) -> None:
         for _name, process in self.processes:
             stop_process(process, timeout=20)

@@ -215,7 +215,7 @@ def test_bad_teachers_end_in_a_readable_failure(api, dataset, limited_worker, da
 
 
 # ------------------------------------------------------------------------------------------- limits
-def test_job_over_its_time_limit_fails_cleanly(api, dataset, limited_worker, data_dir):
+def test_job_over_its_time_limit_fails_cleanly(api, dataset, limited_worker, extra_workers, data_dir):
     # within the API's bounds (and its estimate), but far longer than this module's worker allows
     long_job = {**LOAD_JOB, "epochs": 2000, "batch_size": 4}
     job = api.post("/api/jobs", json={"dataset_id": dataset["id"], **long_job}).json()
@@ -225,7 +225,8 @@ def test_job_over_its_time_limit_fails_cleanly(api, dataset, limited_worker, dat
     # the worker is free again
     quick = api.post("/api/jobs", json={"dataset_id": dataset["id"], **LOAD_JOB}).json()
     after = wait_for(lambda: _terminal(api, quick["id"]), timeout=120)
-    assert after["state"] == "succeeded", after  # the error says why, should it fail
+    assert after["state"] == "succeeded", (f"{after['state']} at {after.get('message')!r}: {after.get('error')}\n"
+                                           f"{extra_workers.log_tail()}")
     _note("job_over_time_limit", f"failed after the {TIME_LIMIT} s soft limit: {final['error'][:100]}; "
                                  "the worker ran the next job")
 
@@ -272,6 +273,22 @@ def test_should_cancel_enforces_the_time_limit():
         run.should_cancel()
 
 
+def test_every_task_starts_with_gradients_on():
+    """A time limit's signal that lands inside ``torch.no_grad().__enter__`` leaves gradients off in the pool
+    process; the next task must not inherit that (it failed a job's teacher training in this module)."""
+    import torch
+    from celery.signals import task_prerun
+
+    import awd_studio.worker.tasks  # noqa: F401  (connects the task's receivers)
+
+    torch.set_grad_enabled(False)
+    try:
+        task_prerun.send(sender=None, task_id="t", task=None, args=())
+        assert torch.is_grad_enabled()
+    finally:
+        torch.set_grad_enabled(True)
+
+
 def test_describe_error_names_non_finite_numbers():
     """A NaN that reaches the JSON writer becomes a readable reason, not Python's message."""
     from awd_studio.worker.runner import describe_error
@@ -288,7 +305,7 @@ def test_faults_soak(web, api, dataset, limited_worker, extra_workers, data_dir,
         test_web_killed_during_upload_leaves_nothing(web, api, data_dir)
         test_web_killed_during_a_job(web, api, dataset, limited_worker, data_dir)
     test_bad_teachers_end_in_a_readable_failure(api, dataset, limited_worker, data_dir)
-    test_job_over_its_time_limit_fails_cleanly(api, dataset, limited_worker, data_dir)
+    test_job_over_its_time_limit_fails_cleanly(api, dataset, limited_worker, extra_workers, data_dir)
     test_artifact_quota(api, dataset, extra_workers, data_dir, settings, redis_server)
     record("faults", rounds_of_web_kills=rounds, web_kills_during_upload=rounds, web_kills_during_job=rounds)
 
