@@ -263,18 +263,19 @@ class JobRun:
         return ok
 
     def fail(self, reason: str) -> bool:
-        """Mark the job failed with a readable reason; removes this attempt's files.
+        """Remove this attempt's files, then mark the job failed with a readable reason.
 
+        The files go first, so that whoever sees the job failed finds nothing of the attempt left (the other
+        order left them for a moment after the state changed, and for good if the worker died in between).
         Retried once if the time limit's signal lands in the middle (it may arrive while a failure that
         the runner raised itself is being written), so that no files of the attempt stay behind.
         """
         for last in (False, True):
             try:
-                with _session() as session:
-                    ok = crud.finish_job(session, job_id=self.job_id, attempt=self.attempt, state="failed",
-                                         error=str(reason)[:4000])
                 self.discard()
-                return ok
+                with _session() as session:
+                    return crud.finish_job(session, job_id=self.job_id, attempt=self.attempt, state="failed",
+                                           error=str(reason)[:4000])
             except SoftTimeLimitExceeded:
                 if last:
                     raise
