@@ -20,15 +20,16 @@ from tests.reliability.conftest import LOAD_JOB, record, tiny_npz_bytes
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-TIME_LIMIT = 20  # AWD_JOB_TIME_LIMIT of this module's worker: the small jobs of the tests fit in it under the
-# full suite's load (with 10 s, the job run after the time-limited one failed in 2 of 4 full runs, and in none of
-# 5 runs alone); the long job of test_job_over_its_time_limit_fails_cleanly takes minutes
+TIME_LIMIT = 20  # AWD_JOB_TIME_LIMIT of this module's worker, in seconds: room for the small jobs of the tests on a
+# loaded machine; the long job of test_job_over_its_time_limit_fails_cleanly takes minutes. (The job after the
+# time-limited one used to fail now and then; the cause was not the limit but gradients left off by its signal,
+# see worker.tasks._grad_mode_on.)
 FAULTS: dict = {}
 
 
 @pytest.fixture(scope="module")
 def limited_worker(extra_workers):
-    """One worker whose jobs have a 10 s soft time limit."""
+    """One worker whose jobs have a soft time limit of TIME_LIMIT seconds."""
     return extra_workers.start(1, AWD_JOB_TIME_LIMIT=TIME_LIMIT)
 
 
