@@ -8,6 +8,7 @@ import re
 import httpx
 import pytest
 
+from tests.conftest import terminal_state, wait_for
 from tests.e2e.conftest import OWNER_TOKEN, assert_drawn, console_errors
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(420)]
@@ -19,6 +20,20 @@ RESULT_GRAPHS = ["results-wavelet-graph", "results-filters-graph", "results-grid
 def _wait_graphs(page, ids, timeout=30_000):
     for gid in ids:
         page.locator(f"#{gid} .main-svg").first.wait_for(state="visible", timeout=timeout)
+
+
+def _open_results(page, job_id, timeout=240_000):
+    """From the job page to the results: the app moves on by itself when the job succeeds while the page
+    watches; a job that had already ended when the page first polled stays there with its "See results"
+    button, which is then clicked."""
+    page.wait_for_function("() => location.pathname.startsWith('/results/') || "
+                           "!document.getElementById('job-results-link')?.classList.contains('awd-hidden')",
+                           timeout=timeout)
+    if "/jobs/" in page.url:
+        page.wait_for_timeout(3000)  # give an automatic move the chance to happen first
+    if "/jobs/" in page.url:
+        page.click("#job-results-link")
+    page.wait_for_url(re.compile(r".*/results/" + job_id), timeout=60_000)
 
 
 def test_upload_configure_run_share(web_server, browser, owner_context, screenshot, tmp_path):
@@ -73,16 +88,7 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     if "/jobs/" in page.url:  # still on the job page (the tiny job may already be done)
         page.locator("#job-loss-graph .main-svg").first.wait_for()
         assert_drawn(page, settle=1.0)
-    # the app moves on by itself when the job succeeds while the page watches; a job that had already ended
-    # when the page first polled stays there with its "See results" button
-    page.wait_for_function("() => location.pathname.startsWith('/results/') || "
-                           "!document.getElementById('job-results-link')?.classList.contains('awd-hidden')",
-                           timeout=240_000)
-    if "/jobs/" in page.url:
-        page.wait_for_timeout(3000)  # give an automatic move the chance to happen first
-    if "/jobs/" in page.url:
-        page.click("#job-results-link")
-    page.wait_for_url(re.compile(r".*/results/" + job_id), timeout=60_000)
+    _open_results(page, job_id)
 
     # Results: every figure of a time-series result is drawn.
     page.locator("#results-body").wait_for(state="visible")
@@ -193,7 +199,10 @@ def test_teacher_weights_uploaded_through_the_page_are_used(web_server, owner_co
     job_id = page.url.rsplit("/", 1)[-1]
     job = httpx.get(f"{web_server}/api/jobs/{job_id}", headers=owner, timeout=30).json()
     assert job["teacher_id"] and job["teacher_id"] not in ("mlp", "lstm", "cnn", "resnet18"), job  # uploaded
-    page.wait_for_url(re.compile(r".*/results/" + job_id), timeout=240_000)
+    with httpx.Client(base_url=web_server, headers=owner, timeout=30) as api:
+        final = wait_for(lambda: terminal_state(api, job_id), timeout=240, what=f"job {job_id} to end")
+    assert final["state"] == "succeeded", final  # with its error, should it fail
+    _open_results(page, job_id)
     page.locator("#results-body").wait_for(state="visible")
     page.locator("#results-badges").get_by_text("teacher: uploaded").wait_for()
     assert_drawn(page)
