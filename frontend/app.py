@@ -19,7 +19,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, callback, dcc, html, set_props
 
 from awd_studio.frontend import api_client
-from awd_studio.frontend.components import APP_NAV, is_job_id
+from awd_studio.frontend.components import APP_NAV, SUBMITTED_JOB, is_job_id
 
 __all__ = ["create_dash", "StudioDash", "PAGES_DIR", "ASSETS_DIR", "BOOTSTRAP_CSS", "report_error", "navbar", "is_share_path",
            "owner_gate"]
@@ -101,6 +101,7 @@ def _layout() -> html.Div:
     return html.Div([
         navbar(),
         dcc.Location(id=APP_NAV, refresh="callback-nav"),
+        dcc.Store(id=SUBMITTED_JOB, storage_type="session"),
         dbc.Container([
             dbc.Alert(id="app-error", color="danger", is_open=False, dismissable=True, className="mt-2"),
             html.Div(id="app-owner-gate"),

@@ -9,12 +9,17 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import MissingCallbackContextException
 
-__all__ = ["STATE_COLORS", "APP_NAV", "items", "state_badge", "is_job_id", "figure_card", "graph", "graph_config",
-           "size_graphs_to_their_figures", "fmt_seconds", "not_found_card", "triggered_id", "DEFAULT_GRAPH_HEIGHT",
-           "named_update", "alert_outputs", "alert_value"]
+__all__ = ["STATE_COLORS", "APP_NAV", "SUBMITTED_JOB", "items", "state_badge", "is_job_id", "figure_card", "graph",
+           "graph_config", "size_graphs_to_their_figures", "fmt_seconds", "not_found_card", "triggered_id",
+           "DEFAULT_GRAPH_HEIGHT", "named_update", "alert_outputs", "alert_value"]
 
 #: The app's ``dcc.Location`` (in ``app.py``); a page callback moves the browser by writing its ``href``.
 APP_NAV = "app-nav"
+
+#: The app's session store (in ``app.py``) of the job this browser tab has just submitted: written by the configure
+#: page, taken by that job's page on its first poll, so that the job moves on to its results when it succeeds even
+#: if it ended before that poll.
+SUBMITTED_JOB = "app-submitted-job"
 
 STATE_COLORS = {"queued": "secondary", "running": "primary", "succeeded": "success", "failed": "danger",
                 "cancelled": "warning"}

@@ -17,6 +17,7 @@ from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.help_links import help_link
 from awd_studio.frontend.components import (
     APP_NAV,
+    SUBMITTED_JOB,
     alert_outputs,
     alert_value,
     fmt_seconds,
@@ -474,8 +475,10 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
     return payload
 
 
-#: What submitting changes: the page (to the new job's) and the status line under the button.
-SUBMIT_OUTPUTS = dict(nav=Output(APP_NAV, "href", allow_duplicate=True), status=Output(ids.SUBMIT_STATUS, "children"))
+#: What submitting changes: the page (to the new job's), the status line under the button and the tab's record of
+#: the job it has just submitted (:data:`~awd_studio.frontend.components.SUBMITTED_JOB`).
+SUBMIT_OUTPUTS = dict(nav=Output(APP_NAV, "href", allow_duplicate=True), status=Output(ids.SUBMIT_STATUS, "children"),
+                      submitted=Output(SUBMITTED_JOB, "data", allow_duplicate=True))
 
 
 @callback(
@@ -509,4 +512,4 @@ async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels,
     except ApiError as err:
         return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(f"The job was not accepted: {err.message}", color="danger",
                                                              className="py-2 mb-0"))
-    return dict(nav=f"/jobs/{job['id']}", status="Submitted.")
+    return dict(nav=f"/jobs/{job['id']}", status="Submitted.", submitted=job["id"])

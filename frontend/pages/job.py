@@ -16,6 +16,7 @@ from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.help_links import help_link
 from awd_studio.frontend.components import (
     APP_NAV,
+    SUBMITTED_JOB,
     alert_outputs,
     alert_value,
     fmt_seconds,
@@ -214,20 +215,23 @@ POLL_OUTPUTS = dict(
     nav=Output(APP_NAV, "href", allow_duplicate=True),
     notice=alert_outputs(ids.NOTICE),
     watched=Output(ids.WATCHED, "data"),
+    submitted=Output(SUBMITTED_JOB, "data", allow_duplicate=True),
 )
 
 
 @callback(
     output=POLL_OUTPUTS,
     inputs=dict(_n=Input(ids.POLL, "n_intervals")),
-    state=dict(job_id=State(ids.JOB_ID, "data"), watched=State(ids.WATCHED, "data")),
+    state=dict(job_id=State(ids.JOB_ID, "data"), watched=State(ids.WATCHED, "data"),
+               submitted=State(SUBMITTED_JOB, "data")),
     prevent_initial_call="initial_duplicate",
 )
-async def poll(_n, job_id, watched=False):
+async def poll(_n, job_id, watched=False, submitted=None):
     """Poll the job; stop polling when it ends and move to the results when it succeeded while this page
-    watched it, i.e. an earlier poll saw it queued or running (``watched``). A job that had already succeeded
-    when the page opened stays here, however many polls answer: its curves and settings are what the user came
-    back for, and "See results" is one click away."""
+    watched it: an earlier poll saw it queued or running (``watched``), or this tab has just submitted it
+    (``submitted``, taken on the first poll, so a tiny job that ended before that poll moves on too). A job
+    that had already succeeded when the page was opened otherwise stays here, however many polls answer: its
+    curves and settings are what the user came back for, and "See results" is one click away."""
     if not job_id:
         return named_update(POLL_OUTPUTS)
     try:
@@ -239,6 +243,8 @@ async def poll(_n, job_id, watched=False):
                             cancel_class="me-2 awd-hidden",
                             results_link_class="awd-hidden", config="", notice=alert_value(None))
     v = job_view(job)
+    just_submitted = submitted is not None and submitted == job_id
+    watched = bool(watched) or just_submitted
     return dict(
         badge=state_badge(v["state"], id=ids.STATE_BADGE), stage=v["stage"], percent=v["percent"], label=v["label"],
         animated=not v["done"], eta=v["eta"] or "", error=alert_value(v["error"]),
@@ -251,7 +257,8 @@ async def poll(_n, job_id, watched=False):
         results_link_class="" if v["state"] == "succeeded" else "awd-hidden",
         config=json.dumps(job.get("config") or {}, indent=2, sort_keys=True),
         nav=f"/results/{job_id}" if v["state"] == "succeeded" and watched else no_update,
-        notice=alert_value(v["notice"]), watched=bool(watched) or not v["done"],
+        notice=alert_value(v["notice"]), watched=watched or not v["done"],
+        submitted=None if just_submitted else no_update,
     )
 
 

@@ -7,10 +7,18 @@ import json
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
 from awd_studio.frontend.api_client import ApiError, get_client
-from awd_studio.frontend.components import APP_NAV, alert_outputs, alert_value, items, named_update, state_badge
+from awd_studio.frontend.components import (
+    APP_NAV,
+    SUBMITTED_JOB,
+    alert_outputs,
+    alert_value,
+    items,
+    named_update,
+    state_badge,
+)
 from awd_studio.frontend.help_links import help_link
 
 dash.register_page(__name__, path="/jobs", title="AWD Studio · jobs", name="Jobs")
@@ -245,7 +253,8 @@ def ask(clicks, rows):
 #: What a confirmed (or cancelled) action changes.
 CONFIRM_OUTPUTS = dict(open=Output(ids.CONFIRM, "is_open", allow_duplicate=True),
                        status=alert_outputs(ids.STATUS), version=Output(ids.VERSION, "data"),
-                       nav=Output(APP_NAV, "href", allow_duplicate=True))
+                       nav=Output(APP_NAV, "href", allow_duplicate=True),
+                       submitted=Output(SUBMITTED_JOB, "data", allow_duplicate=True))
 
 
 @callback(output=CONFIRM_OUTPUTS,
@@ -262,7 +271,8 @@ async def confirm(ok, cancel, pending, rows, version):
     try:
         if pending["action"] == "rerun":
             job = await client.rerun_job(target)
-            return dict(open=False, status=alert_value(None), version=(version or 0) + 1, nav=f"/jobs/{job['id']}")
+            return named_update(CONFIRM_OUTPUTS, open=False, status=alert_value(None), version=(version or 0) + 1,
+                                nav=f"/jobs/{job['id']}", submitted=job["id"])
         if pending["action"] == "delete-job":
             await client.delete_job(target)
             message = f"Deleted run {target[:8]}."

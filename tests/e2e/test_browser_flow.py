@@ -23,17 +23,9 @@ def _wait_graphs(page, ids, timeout=30_000):
 
 
 def _open_results(page, job_id, timeout=240_000):
-    """From the job page to the results: the app moves on by itself when the job succeeds while the page
-    watches; a job that had already ended when the page first polled stays there with its "See results"
-    button, which is then clicked."""
-    page.wait_for_function("() => location.pathname.startsWith('/results/') || "
-                           "!document.getElementById('job-results-link')?.classList.contains('awd-hidden')",
-                           timeout=timeout)
-    if "/jobs/" in page.url:
-        page.wait_for_timeout(3000)  # give an automatic move the chance to happen first
-    if "/jobs/" in page.url:
-        page.click("#job-results-link")
-    page.wait_for_url(re.compile(r".*/results/" + job_id), timeout=60_000)
+    """From the job page of a job this tab has just submitted to its results: the app moves on by itself when
+    the job succeeds, also when it ended before the job page's first poll."""
+    page.wait_for_url(re.compile(r".*/results/" + job_id), timeout=timeout)
 
 
 def test_upload_configure_run_share(web_server, browser, owner_context, screenshot, tmp_path):

@@ -178,7 +178,7 @@ def test_configure_submit(service):
                          "free", "zero", "key-1"))
     assert fits(out, cfg.SUBMIT_OUTPUTS) and out["status"] == "Submitted."
     job_id = out["nav"].rsplit("/", 1)[-1]
-    assert out["nav"].startswith("/jobs/")
+    assert out["nav"].startswith("/jobs/") and out["submitted"] == job_id  # the tab's record of its new job
     assert service.client.get(f"/api/jobs/{job_id}").json()["config"]["gammas"] == [0.0, 0.1]
     service.client.post(f"/api/jobs/{job_id}/cancel")  # nothing runs it here
     gone = "00000000-0000-4000-8000-000000000000"
@@ -238,6 +238,12 @@ def test_job_poll(service):
         out = run(job.poll(n, service.job_id, watched=False))
         assert out["nav"] is no_update and out["stop"] is True and out["results_link_class"] == ""
         assert out["watched"] is False
+    # just submitted from this tab, already done at the first poll: it moves on all the same, and the tab's
+    # record is taken (a later visit to this job's page stays); another job's record is left alone
+    out = run(job.poll(0, service.job_id, watched=False, submitted=service.job_id))
+    assert out["nav"] == f"/results/{service.job_id}" and out["submitted"] is None and out["watched"] is True
+    out = run(job.poll(0, service.job_id, watched=False, submitted=service.running_job_id))
+    assert out["nav"] is no_update and out["submitted"] is no_update
     out = run(job.poll(1, service.running_job_id))
     assert fits(out, job.POLL_OUTPUTS)
     assert out["percent"] == 40 and out["nav"] is no_update and out["stop"] is False and out["watched"] is True
