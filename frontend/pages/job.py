@@ -243,7 +243,7 @@ async def poll(_n, job_id, watched=False, submitted=None):
                             cancel_class="me-2 awd-hidden",
                             results_link_class="awd-hidden", config="", notice=alert_value(None))
     v = job_view(job)
-    just_submitted = submitted is not None and submitted == job_id
+    just_submitted = submitted == job_id  # job_id is set here
     watched = bool(watched) or just_submitted
     return dict(
         badge=state_badge(v["state"], id=ids.STATE_BADGE), stage=v["stage"], percent=v["percent"], label=v["label"],

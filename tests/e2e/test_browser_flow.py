@@ -22,12 +22,6 @@ def _wait_graphs(page, ids, timeout=30_000):
         page.locator(f"#{gid} .main-svg").first.wait_for(state="visible", timeout=timeout)
 
 
-def _open_results(page, job_id, timeout=240_000):
-    """From the job page of a job this tab has just submitted to its results: the app moves on by itself when
-    the job succeeds, also when it ended before the job page's first poll."""
-    page.wait_for_url(re.compile(r".*/results/" + job_id), timeout=timeout)
-
-
 def test_upload_configure_run_share(web_server, browser, owner_context, screenshot, tmp_path):
     from awd_studio.models.data import make_example, save_npz
 
@@ -80,7 +74,9 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     if "/jobs/" in page.url:  # still on the job page (the tiny job may already be done)
         page.locator("#job-loss-graph .main-svg").first.wait_for()
         assert_drawn(page, settle=1.0)
-    _open_results(page, job_id)
+    # a job this tab has just submitted moves on to its results by itself, also when it ended before the job
+    # page's first poll
+    page.wait_for_url(re.compile(r".*/results/" + job_id), timeout=240_000)
 
     # Results: every figure of a time-series result is drawn.
     page.locator("#results-body").wait_for(state="visible")
@@ -194,7 +190,7 @@ def test_teacher_weights_uploaded_through_the_page_are_used(web_server, owner_co
     with httpx.Client(base_url=web_server, headers=owner, timeout=30) as api:
         final = wait_for(lambda: terminal_state(api, job_id), timeout=240, what=f"job {job_id} to end")
     assert final["state"] == "succeeded", final  # with its error, should it fail
-    _open_results(page, job_id)
+    page.wait_for_url(re.compile(r".*/results/" + job_id), timeout=60_000)  # moves on by itself
     page.locator("#results-body").wait_for(state="visible")
     page.locator("#results-badges").get_by_text("teacher: uploaded").wait_for()
     assert_drawn(page)

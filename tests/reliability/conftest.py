@@ -62,6 +62,12 @@ def child_env(**overrides) -> dict:
     return env
 
 
+def _log_tail(log_dir: Path, pattern: str, lines: int) -> str:
+    """The last ``lines`` lines of the logs in ``log_dir`` matching ``pattern``, in name order."""
+    text = "\n".join(p.read_text(errors="replace") for p in sorted(log_dir.glob(pattern)))
+    return "\n".join(text.splitlines()[-lines:])
+
+
 class WebProcess(ManagedProcess):
     """The web process as a real uvicorn subprocess (its own process group), restartable and killable."""
 
@@ -99,8 +105,7 @@ class WebProcess(ManagedProcess):
 
     def log_tail(self, lines: int = 60) -> str:
         """The last lines of the web process's logs (for assertion messages)."""
-        text = "\n".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob(f"web-{self.port}-*.log")))
-        return "\n".join(text.splitlines()[-lines:])
+        return _log_tail(self.log_dir, f"web-{self.port}-*.log", lines)
 
 
 
@@ -141,8 +146,7 @@ class ExtraWorkers:
 
     def log_tail(self, lines: int = 80) -> str:
         """The last lines of these workers' logs (for assertion messages)."""
-        text = "\n".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob("relworker-*.log")))
-        return "\n".join(text.splitlines()[-lines:])
+        return _log_tail(self.log_dir, "relworker-*.log", lines)
 
     def stop_all(self) -> None:
         for _name, process in self.processes:
