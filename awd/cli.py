@@ -126,6 +126,8 @@ def _add_reproduce_parser(sub):
     re_.add_argument("--teacher", default=d.teacher, choices=["mlp", "lstm"])
     re_.add_argument("--lambdas", type=_floats, default=None, help="comma-separated (default: the paper's 5)")
     re_.add_argument("--gammas", type=_floats, default=None, help="comma-separated (default: the paper's 21)")
+    re_.add_argument("--start-search", type=int, default=d.start_search,
+                     help="random orthogonal starts searched before each fit (0: off, the paper's procedure)")
     re_.add_argument("--quick", action="store_true",
                      help="a tiny run for tests: 1 seed, n=300, 2 epochs, a 1 x 3 grid")
 
@@ -141,7 +143,8 @@ def _cmd_reproduce(args):
     config = reproduce.SyntheticConfig(
         seeds=tuple(args.seeds), starts=tuple(s.strip() for s in args.starts.split(",") if s.strip()), n=args.n,
         epochs=args.epochs, lr=args.lr, mode=args.mode, data_mode=args.data_mode,
-        parametrization=args.parametrization, gradient_path=args.gradient_path, teacher=args.teacher)
+        parametrization=args.parametrization, gradient_path=args.gradient_path, teacher=args.teacher,
+        start_search=args.start_search)
     if args.lambdas:
         config.lambdas = tuple(args.lambdas)
     if args.gammas:

@@ -57,6 +57,7 @@ from awd_studio.models.losses import (
 from awd_studio.models.optim import StackedAdam
 from awd_studio.models.options import GRADIENT_PATH_ALIASES, GradientPath
 from awd_studio.models.separable_terms import separable_data_terms, separable_level_operators
+from awd_studio.models.start_search import search_lowpass_starts
 from awd_studio.models.wavelets.paths import _use_matrix
 
 __all__ = ["WaveletDistiller", "Cancelled", "grid_points", "TransformOperator", "epoch_message"]
@@ -67,6 +68,11 @@ __all__ = ["WaveletDistiller", "Cancelled", "grid_points", "TransformOperator", 
 #: L = 64, 2.2x / 1.4x at 128 and 1.8x / 1.5x at 192.
 CLOSED_FORM_MAX_LENGTH = 128
 GRADIENT_PATHS = tuple(p.value for p in GradientPath)
+
+#: Signals the start search descends on (:mod:`models.start_search`), and the larger sample its end points are
+#: scored on for each grid point.
+SEARCH_SIGNALS = 32
+SEARCH_SCORE_SIGNALS = 1024
 
 #: The rows of a step's loss values and the keys of ``history_`` (``"total"`` is recorded as ``"train_loss"``).
 TERM_NAMES = ("reconstruction",) + VALIDITY_TERMS + ("sparsity", "interpretation", "total")
@@ -258,6 +264,11 @@ class WaveletDistiller:
     validity_weights : dict of str to float or None, default=None
         Weight of each wavelet-validity penalty (keys from :data:`models.losses.VALIDITY_TERMS`); missing
         keys, and ``None``, mean 1. The training history records the weighted values.
+    start_search : int, default=0
+        Random orthogonal starts of a global search before the fit (:mod:`models.start_search`); 0 turns it off.
+        Each grid point then starts from whichever of the search's best end points, or the initial wavelet, has
+        the lowest loss of that grid point. Time series up to :data:`CLOSED_FORM_MAX_LENGTH` samples with some
+        gamma > 0 only (the search descends the interpretation term).
 
     Attributes
     ----------
@@ -277,13 +288,19 @@ class WaveletDistiller:
     gradient_path_ : {"eq8", "straight_through"}
         The gradient path used.
     seconds_per_epoch_ : float
+    start_filters_ : ndarray of shape (G, N)
+        The filter each grid point started from (every row the initial wavelet without ``start_search``).
+    start_search_ : models.start_search.StartSearch or None
+        The search's end points, or None without a search.
+    start_choice_ : ndarray of int of shape (G,)
+        Per grid point, the row of ``start_search_.filters`` it started from, or -1 for the initial wavelet.
     """
 
     def __init__(self, *, wave="db5", levels=4, mode="periodization", parametrization="free",
                  lambdas=(1e-3,), gammas=(0.0,), grid=None, epochs=50, batch_size=100, lr=1e-3,
                  warmup_epochs=0, patience=None, val_fraction=0.1, attribution="saliency", target=0,
                  ig_steps=8, init_noise=0.0, seed=0, device=None, gradient_path="auto", dtype="float32",
-                 validity_weights=None, init_noise_on=None):
+                 validity_weights=None, init_noise_on=None, start_search=0):
         self.wave = wave
         self.levels = levels
         self.mode = mode
@@ -307,6 +324,7 @@ class WaveletDistiller:
         self.dtype = dtype
         self.validity_weights = validity_weights
         self.init_noise_on = init_noise_on
+        self.start_search = start_search
 
     # ------------------------------------------------------------------ checks
     def _check_params(self):
@@ -331,6 +349,8 @@ class WaveletDistiller:
             raise ValueError("patience: needs a positive value and val_fraction > 0")
         if not self.lr > 0:
             raise ValueError(f"lr: must be positive, got {self.lr}")
+        if not isinstance(self.start_search, (int, np.integer)) or self.start_search < 0:
+            raise ValueError(f"start_search: must be a non-negative integer, got {self.start_search!r}")
         weights = dict(self.validity_weights or {})
         unknown = sorted(set(weights) - set(VALIDITY_TERMS))
         if unknown:
@@ -361,6 +381,65 @@ class WaveletDistiller:
             angles = first.angles.detach().to(torch.float64).cpu().numpy()
             module = _filters.LatticeFilter.from_angles(np.repeat(angles[:1], n_filters, axis=0))
         return module.to(device=device, dtype=dtype), h0
+
+    def _searched_starts(self, module, X_train, grads_train, teacher, lam, gam, weights):
+        """The filter module with each grid point moved to its best start (``start_search``, module docstring of
+        :mod:`models.start_search`): the search's end points and the initial wavelet are scored with every grid
+        point's own loss on up to :data:`SEARCH_SCORE_SIGNALS` training signals, and each point takes its lowest."""
+        length = X_train.shape[-1]
+        if not TransformOperator.is_dense(X_train.shape[1:]):
+            raise ValueError(f"start_search: searches time series of up to {CLOSED_FORM_MAX_LENGTH} samples only, "
+                             f"got signals of shape {tuple(X_train.shape[1:])}; pass start_search=0")
+        if not bool((gam > 0).any()):
+            raise ValueError("start_search: the search descends the interpretation term; give a gamma > 0")
+        order = torch.randperm(X_train.shape[0], generator=torch.Generator().manual_seed(self.seed))
+        scored = order[:SEARCH_SCORE_SIGNALS].to(X_train.device)
+        xs = X_train[scored].double()
+        gs = (grads_train[scored] if grads_train is not None else
+              teacher_input_gradients(teacher, X_train[scored], self.attribution, self.target, self.ig_steps))
+        gs = gs.double()
+        x_search, g_search = xs[:SEARCH_SIGNALS].float(), gs[:SEARCH_SIGNALS].float()
+        times_coeffs = self.attribution != "saliency"
+        self_adjoint = TransformOperator.is_self_adjoint((length,), self.levels, self.mode)
+
+        def interpretation(h):
+            with torch.no_grad():
+                W, analysis_chain = _wavelets.analysis_matrix_factors(h, length, self.levels, self.mode)
+                S = synthesis_chain = None
+                if not self_adjoint:
+                    S, synthesis_chain = _wavelets.synthesis_matrix_factors(h, length, self.levels, self.mode)
+                ones = h.new_ones(h.shape[0])
+                terms, grad_W, grad_S = dense_data_terms(W, x_search, g_search, 0 * ones, ones, self.levels + 1,
+                                                         times_coeffs=times_coeffs, S=S, reconstruction=False)
+                grad_h = _wavelets.analysis_matrix_pullback(analysis_chain, grad_W, length, h.shape[-1], self.mode)
+                if S is not None:
+                    grad_h = grad_h + _wavelets.synthesis_matrix_pullback(synthesis_chain, grad_S, length,
+                                                                          h.shape[-1], self.mode)
+            return terms["interpretation"], grad_h
+
+        with torch.no_grad():
+            h_now = module().detach().double()
+        search = search_lowpass_starts(interpretation, h_now.shape[-1], int(self.start_search), seed=self.seed,
+                                       device=X_train.device)
+        candidates = torch.cat([h_now[:1], torch.as_tensor(search.filters, device=X_train.device)])
+        n_grid = lam.shape[0]
+        totals = torch.stack([
+            self._closed_form_losses(c.expand(n_grid, -1).contiguous(), xs, gs, lam.double(), gam.double(),
+                                     weights.double(), True, with_gradient=False)[0][-1]
+            for c in candidates])  # (1 + M, G): every grid point's loss at every candidate
+        totals = totals.cpu().numpy()
+        best = np.argmin(totals[1:], axis=0)
+        # a grid point leaves the initial wavelet only for a clearly lower loss (not for rounding, e.g. a flat one)
+        better = totals[1 + best, np.arange(n_grid)] < totals[0] - (1e-6 * np.abs(totals[0]) + 1e-12)
+        choice = np.where(better, best, -1)  # -1: the initial wavelet
+        self.start_search_, self.start_choice_ = search, choice
+        dtype, device = next(module.parameters()).dtype, next(module.parameters()).device
+        if self.parametrization == "free":
+            starts = np.where(choice[:, None] < 0, h_now[:1].cpu().numpy(), search.filters[np.maximum(choice, 0)])
+            return _filters.FreeFilter(starts).to(device=device, dtype=dtype)
+        own = module.angles.detach().double().cpu().numpy()[:1]
+        starts = np.where(choice[:, None] < 0, own, search.angles[np.maximum(choice, 0)])
+        return _filters.LatticeFilter.from_angles(starts).to(device=device, dtype=dtype)
 
     def _validity_weights(self, dtype, device):
         given = self.validity_weights or {}
@@ -574,17 +653,24 @@ class WaveletDistiller:
 
         torch.manual_seed(self.seed)
         module, h0 = self._make_filter(len(grid), device, dtype)
-        (parameter,) = module.parameters()  # the filters or their lattice angles, stacked over the grid
+        lam = torch.tensor([p[0] for p in grid], dtype=dtype, device=device)
         gam = torch.tensor([p[1] for p in grid], dtype=dtype, device=device)
-        run = _FitState(module=module, parameter=parameter, optimizer=StackedAdam([parameter], lr=self.lr),
-                        teacher=teacher, lam=torch.tensor([p[0] for p in grid], dtype=dtype, device=device),
-                        gam=gam, weights=self._validity_weights(dtype, device), X_train=X_train, X_val=X_val)
+        weights = self._validity_weights(dtype, device)
         any_interp = bool((gam > 0).any())
+        grads_train = grads_val = None
         if any_interp and path == "eq8":
-            run.grads_train = teacher_input_gradients(teacher, X_train, self.attribution, self.target,
-                                                      self.ig_steps)
-            run.grads_val = (teacher_input_gradients(teacher, X_val, self.attribution, self.target,
-                                                     self.ig_steps) if X_val.shape[0] else None)
+            grads_train = teacher_input_gradients(teacher, X_train, self.attribution, self.target, self.ig_steps)
+            grads_val = (teacher_input_gradients(teacher, X_val, self.attribution, self.target, self.ig_steps)
+                         if X_val.shape[0] else None)
+        self.start_search_, self.start_choice_ = None, np.full(len(grid), -1, dtype=int)
+        if self.start_search:
+            module = self._searched_starts(module, X_train, grads_train, teacher, lam, gam, weights)
+        with torch.no_grad():
+            self.start_filters_ = module().detach().to(torch.float64).cpu().numpy()
+        (parameter,) = module.parameters()  # the filters or their lattice angles, stacked over the grid
+        run = _FitState(module=module, parameter=parameter, optimizer=StackedAdam([parameter], lr=self.lr),
+                        teacher=teacher, lam=lam, gam=gam, weights=weights, X_train=X_train, X_val=X_val,
+                        grads_train=grads_train, grads_val=grads_val)
 
         best = _BestEpochs.start(module, len(grid))
         history = {}

@@ -238,6 +238,9 @@ class JobOptions(BaseModel):
     attribution: Attribution = Field(Attribution.SALIENCY, description="attribution TRIM takes")
     ig_steps: int = Field(8, ge=1, le=256, description="integrated-gradients steps")
     init_noise: float = Field(0.0, ge=0, le=10, description="SD of Gaussian noise added to the initial filter")
+    start_search: int = Field(0, ge=0, le=20_000, description="random orthogonal starts searched before the fit "
+                              "(time series, gamma > 0); each grid point starts from the best of them or the "
+                              "initial wavelet; 0: off")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed")
     device: str | None = Field(None, max_length=20, description="cpu, cuda or cuda:N; none: CUDA when available")
     test_fraction: float = Field(0.2, ge=0.05, le=0.5, description="share held out for testing (when the data "

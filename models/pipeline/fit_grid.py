@@ -44,7 +44,7 @@ def make_distiller(config, grid, device, target) -> WaveletDistiller:
         parametrization=config.parametrization, grid=grid, epochs=config.epochs, batch_size=config.batch_size,
         lr=config.lr, warmup_epochs=config.warmup_epochs, patience=config.patience, attribution=config.attribution,
         ig_steps=config.ig_steps, init_noise=config.init_noise, seed=config.seed, device=device,
-        gradient_path=config.gradient_path)
+        gradient_path=config.gradient_path, start_search=config.start_search)
 
 
 def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch=None):

@@ -58,3 +58,16 @@ def test_summary_means_sds_and_shares():
     assert s["paper_closer"] == 0.5 and s["data_closer"] == 0.5 and s["data_beats_start_cv"] == 0.5
     result["summary"] = summarize(result)
     assert "| sym5 | 0.200 ± 0.000 | 0.200 ± 0.141 | 0.200 ± 0.141 | 50 % / 50 % |" in markdown_table(result)
+
+
+def test_quick_reproduction_with_the_start_search(tmp_path, capsys):
+    """`--start-search N` reaches every fit: the runs record where each grid point started, the table says so."""
+    out = tmp_path / "syn"
+    assert main(["reproduce", "synthetic", "--out", str(out), "--quick", "--starts", "sym5",
+                 "--start-search", "20"]) == 0
+    assert "start search of 20 random orthogonal filters" in capsys.readouterr().out
+    result = json.loads((out / "results.json").read_text())
+    assert result["config"]["start_search"] == 20
+    (run,) = result["runs"]
+    assert len(run["start_choice"]) == len(run["grid"])
+    assert all(-1 <= c < 8 for c in run["start_choice"])  # -1: sym5 itself, else one of the search's end points

@@ -1,0 +1,107 @@
+"""The start search (models.start_search) and the trainer's ``start_search`` option."""
+
+import numpy as np
+import pytest
+import torch
+
+from awd_studio.models.distill import WaveletDistiller
+from awd_studio.models.filters import filter_distance, lowpass_filter, orthonormality_error
+from awd_studio.models.start_search import search_lowpass_starts
+
+
+def _squared_distance_to(target):
+    target = torch.as_tensor(target)
+
+    def loss_and_gradient(h):
+        diff = h - target.to(h.dtype)
+        return diff.pow(2).sum(-1), 2 * diff
+
+    return loss_and_gradient
+
+
+def test_search_finds_the_minimum_of_a_known_loss():
+    """On ||h - db4||^2 the lowest end point is db4 itself; every end point is a valid orthogonal lowpass."""
+    db4 = lowpass_filter("db4")
+    found = search_lowpass_starts(_squared_distance_to(db4), 8, 64, steps=200, seed=1, dtype=torch.float64)
+    assert np.abs(found.filters[0] - db4).max() < 1e-4
+    assert found.losses[0] < 1e-8
+    assert np.all(np.diff(found.losses) > 0), "lowest first, distinct"
+    assert np.max(orthonormality_error(found.filters)) < 1e-10
+    np.testing.assert_allclose(found.filters.sum(-1), np.sqrt(2), atol=1e-12)
+    assert found.angles.shape == (len(found.filters), 3) and found.n_starts == 64
+
+
+def test_search_is_seeded():
+    db4 = lowpass_filter("db4")
+    a, b = (search_lowpass_starts(_squared_distance_to(db4), 8, 16, steps=5, seed=3) for _ in range(2))
+    np.testing.assert_array_equal(a.filters, b.filters)
+
+
+@pytest.mark.parametrize("length, n_starts", [(7, 10), (2, 10), (8, 0)])
+def test_search_rejects_bad_sizes(length, n_starts):
+    with pytest.raises(ValueError, match="filter_length|n_starts"):
+        search_lowpass_starts(_squared_distance_to(np.zeros(8)), length, n_starts)
+
+
+def _exact_teacher():
+    """The linear map that defines y in the paper's synthetic experiment: x -> <Psi_db5 x, beta>."""
+    from awd_studio.models.data.simulate_synthetic import synthetic_beta, wavelet_coefficients
+
+    psi_rows = wavelet_coefficients(np.eye(64), mode="zero")
+    beta, _ = synthetic_beta(mode="zero")
+    teacher = torch.nn.Linear(64, 1, bias=False)
+    with torch.no_grad():
+        teacher.weight.copy_(torch.as_tensor(psi_rows @ beta, dtype=torch.float32)[None])
+    return teacher
+
+
+@pytest.mark.parametrize("parametrization", ["orthogonal", "free"])
+def test_search_takes_sym5_to_db5_on_the_synthetic_problem(parametrization):
+    """From sym5, plain descent stops 0.21 from db5 (docs/science.md); with the search the gamma > 0 grid point
+    starts, and ends, in db5's basin. The gamma = 0 point (with lambda = 0 its loss is flat) keeps sym5."""
+    X = np.random.default_rng(0).standard_normal((400, 64))
+    fit = WaveletDistiller(wave="sym5", levels=4, mode="zero", parametrization=parametrization, lambdas=[0.0],
+                           gammas=[0.0, 0.1], epochs=3, seed=0, device="cpu", start_search=1000).fit(
+        X, _exact_teacher())
+    db5 = lowpass_filter("db5")
+    assert fit.start_choice_[0] == -1 and fit.start_choice_[1] >= 0
+    np.testing.assert_allclose(fit.start_filters_[0], lowpass_filter("sym5"), atol=1e-6)
+    assert filter_distance(fit.start_filters_[1], db5, level=6) < 0.05
+    assert filter_distance(fit.filters_[1], db5, level=6) < 0.05
+    assert fit.start_search_.n_starts == 1000 and len(fit.start_search_.filters) >= 1
+
+
+def test_without_search_every_point_starts_at_the_initial_wavelet():
+    X = np.random.default_rng(0).standard_normal((100, 32))
+    fit = WaveletDistiller(wave="db2", levels=2, mode="zero", parametrization="orthogonal", lambdas=[0.1],
+                           gammas=[0.0, 0.1], epochs=1, seed=0, device="cpu").fit(X, _sum_teacher)
+    assert fit.start_search_ is None and np.all(fit.start_choice_ == -1)
+    np.testing.assert_allclose(fit.start_filters_, np.repeat(fit.initial_filter_[None], 2, axis=0), atol=1e-6)
+
+
+def _sum_teacher(x):
+    return x.flatten(1).sum(-1)
+
+
+def test_search_explains_what_it_cannot_do():
+    maps = np.random.default_rng(0).standard_normal((20, 16, 16))
+    with pytest.raises(ValueError, match="start_search: searches time series"):
+        WaveletDistiller(wave="db2", levels=2, gammas=[0.1], epochs=1, device="cpu", start_search=10).fit(
+            maps, _sum_teacher)
+    series = np.random.default_rng(0).standard_normal((20, 32))
+    with pytest.raises(ValueError, match="give a gamma > 0"):
+        WaveletDistiller(wave="db2", levels=2, gammas=[0.0], epochs=1, device="cpu", start_search=10).fit(
+            series, _sum_teacher)
+    with pytest.raises(ValueError, match="start_search: must be a non-negative integer"):
+        WaveletDistiller(wave="db2", levels=2, gammas=[0.1], epochs=1, device="cpu", start_search=-1).fit(
+            series, _sum_teacher)
+
+
+def test_the_job_option_reaches_the_trainer():
+    from awd_studio.models.options import PipelineConfig
+    from awd_studio.models.pipeline.fit_grid import make_distiller
+
+    assert make_distiller(PipelineConfig(start_search=500), [(0.1, 0.1)], "cpu", 0).start_search == 500
+    assert make_distiller(PipelineConfig(), [(0.1, 0.1)], "cpu", 0).start_search == 0
+    with pytest.raises(ValueError, match="start_search"):
+        PipelineConfig(start_search=-1)
