@@ -126,8 +126,9 @@ def _add_reproduce_parser(sub):
     re_.add_argument("--teacher", default=d.teacher, choices=["mlp", "lstm"])
     re_.add_argument("--lambdas", type=_floats, default=None, help="comma-separated (default: the paper's 5)")
     re_.add_argument("--gammas", type=_floats, default=None, help="comma-separated (default: the paper's 21)")
-    re_.add_argument("--start-search", type=int, default=d.start_search,
-                     help="random orthogonal starts searched before each fit (0: off, the paper's procedure)")
+    re_.add_argument("--start-search", type=int, default=None,
+                     help=f"random orthogonal starts searched before each fit (default: {d.start_search}, the "
+                          "product's; 0: descent from the start alone, the paper's procedure; --quick: 50)")
     re_.add_argument("--quick", action="store_true",
                      help="a tiny run for tests: 1 seed, n=300, 2 epochs, a 1 x 3 grid")
 
@@ -144,14 +145,15 @@ def _cmd_reproduce(args):
         seeds=tuple(args.seeds), starts=tuple(s.strip() for s in args.starts.split(",") if s.strip()), n=args.n,
         epochs=args.epochs, lr=args.lr, mode=args.mode, data_mode=args.data_mode,
         parametrization=args.parametrization, gradient_path=args.gradient_path, teacher=args.teacher,
-        start_search=args.start_search)
+        **({} if args.start_search is None else {"start_search": args.start_search}))
     if args.lambdas:
         config.lambdas = tuple(args.lambdas)
     if args.gammas:
         config.gammas = tuple(args.gammas)
     if args.quick:
         config = dataclasses.replace(config, seeds=config.seeds[:1], n=300, epochs=2, lambdas=(1e-5,),
-                                     gammas=(0.0, 1e-2, 1.0), teacher_epochs=5)
+                                     gammas=(0.0, 1e-2, 1.0), teacher_epochs=5,
+                                     start_search=50 if args.start_search is None else args.start_search)
     result = reproduce.run_synthetic(config, progress=lambda line: print(line, flush=True))
     files = reproduce.write_report(result, args.out)
     print(reproduce.markdown_table(result))

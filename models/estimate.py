@@ -9,7 +9,7 @@ runs sooner, and a GPU or a faster CPU runs them faster. The API uses it to refu
 import numpy as np
 
 from awd_studio.models.cores import job_threads
-from awd_studio.models.options import DEFAULT_TEACHER, grid_preset
+from awd_studio.models.options import DEFAULT_TEACHER, grid_preset, resolve_start_search
 
 __all__ = ["estimate_seconds", "estimate_job", "scattering_seconds"]
 
@@ -52,6 +52,10 @@ _TEACHER_COST = {"mlp": 1.2e-6, "lstm": 2.5e-6, "cnn": 1.6e-7, "resnet18": 2e-5}
 #: for the default grid's 15 points and 18.9 s for the paper grid's 33, since the cross-validation computes
 #: what does not depend on the fold once per candidate, 2026-12-01).
 _SELECTION_COST = {"timeseries": 0.15, "image": 0.6}
+#: The start search (option ``start_search``), seconds per 1000 random starts by series length, one thread: the
+#: trainer with and without the search, 2026-12-01. The grid's parts search at the same time on their own threads,
+#: so the job waits for one search.
+_SEARCH_S_PER_1000 = {40: 4.9, 64: 8.4, 128: 65.0}
 
 
 #: The scattering student (option ``student: scattering``): seconds per training sample, per epoch and per input
@@ -85,15 +89,15 @@ def _thread_speedup(threads: int) -> float:
 
 def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribution: str = "saliency",
                      teacher: str = "auto", parametrization: str = "orthogonal",
-                     gradient_path: str = "auto", threads: int | None = None) -> float:
+                     gradient_path: str = "auto", threads: int | None = None, start_search: int = 0) -> float:
     """A run-time estimate on this machine's CPU (seconds), from the measured scaling of the trainer.
 
     ``epochs x seconds per epoch`` from the scaling table of ``make bench`` (linear in n; power-law
     interpolation in length or pixels; the vectorised grid's measured cost), times the measured factor of
     the straight-through gradient path when the filter is free and that path is asked for (on the default
     path, the free filter's reconstruction term on maps), divided by the
-    measured speed-up of the job's threads (:func:`models.cores.job_threads`), plus teacher training and
-    cross-validation. An order of magnitude, not a promise: early stopping ends most runs sooner.
+    measured speed-up of the job's threads (:func:`models.cores.job_threads`), plus teacher training, the start
+    search and cross-validation. An order of magnitude, not a promise: early stopping ends most runs sooner.
 
     Parameters
     ----------
@@ -113,6 +117,8 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     gradient_path : {"auto", "eq8", "straight_through"}, default="auto"
     threads : int, optional
         CPU threads of the job (default: :func:`models.cores.job_threads`, every available core).
+    start_search : int, default=0
+        Random starts of the start search (resolved: :func:`models.options.resolve_start_search`).
 
     Returns
     -------
@@ -135,7 +141,8 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     per_epoch /= _thread_speedup(job_threads() if threads is None else threads)
     teacher_gradients = (8.0 if attribution == "integrated_gradients" else 1.0) * 2e-6 * size * n
     train = _TEACHER_COST.get(arch, 0.0) * size * n * 30
-    return 10.0 + per_epoch * max(int(epochs or 1), 1) + teacher_gradients + train + cross_validation
+    search = _loglog(_SEARCH_S_PER_1000, size) * int(start_search or 0) / 1000.0 if kind == "timeseries" else 0.0
+    return 10.0 + per_epoch * max(int(epochs or 1), 1) + teacher_gradients + train + search + cross_validation
 
 
 def estimate_job(config, kind: str, shape, n: int) -> dict:
@@ -160,8 +167,12 @@ def estimate_job(config, kind: str, shape, n: int) -> dict:
     epochs = config.epochs if config.epochs is not None else preset["epochs"]
     n_points = len(lambdas) * len(gammas)
     threads = job_threads()
+    try:
+        starts = resolve_start_search(getattr(config, "start_search", None), kind, shape, gammas)
+    except ValueError:  # asked on data it does not take: the job will say so; it costs nothing here
+        starts = 0
     seconds = estimate_seconds(kind, shape, n, n_points, epochs, config.attribution, config.teacher,
-                               config.parametrization, config.gradient_path, threads)
+                               config.parametrization, config.gradient_path, threads, starts)
     if getattr(config, "student", "awd") == "scattering":
         seconds += scattering_seconds(kind, shape, n, config.scattering_epochs)
     return {"seconds": seconds, "grid_points": n_points, "epochs": epochs, "threads": threads}

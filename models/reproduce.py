@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from awd_studio.models import filters as _filters
 from awd_studio.models.data.simulate_synthetic import simulate_synthetic
 from awd_studio.models.distill import WaveletDistiller
-from awd_studio.models.options import PipelineConfig
+from awd_studio.models.options import DEFAULT_START_SEARCH, PipelineConfig
 from awd_studio.models.pipeline.selection import cv_splits, fold_scores
 from awd_studio.models.teachers import evaluate_teacher, train_teacher
 
@@ -72,8 +72,8 @@ class SyntheticConfig:
     cv_folds, top_k : int
         The data-driven selection's cross-validation (as :class:`models.pipeline.PipelineConfig`).
     start_search : int
-        Random orthogonal starts searched before each fit (:mod:`models.start_search`); 0: gradient descent
-        from the start alone, as the paper.
+        Random orthogonal starts searched before each fit (:mod:`models.start_search`; the product's default for
+        time series); 0: gradient descent from the start alone, the paper's procedure.
     """
 
     seeds: tuple = (0, 1, 2, 3, 4)
@@ -93,7 +93,7 @@ class SyntheticConfig:
     cascade_level: int = 7
     cv_folds: int = 5
     top_k: int = 6
-    start_search: int = 0
+    start_search: int = DEFAULT_START_SEARCH
 
     def validate(self):
         """Check the fields; raise ValueError naming the first bad one. Returns self."""

@@ -1,4 +1,5 @@
-"""A job's options resolved against its data: the grid preset's defaults, gamma = 0, the boundary mode.
+"""A job's options resolved against its data: the grid preset's defaults, gamma = 0, the boundary mode, the
+start search.
 
 The options themselves are defined once in :mod:`models.options`; this module only fills in what depends on
 the data (its kind and sample shape).
@@ -9,7 +10,7 @@ import numpy as np
 from awd_studio.models import wavelets as _wavelets
 from awd_studio.models.distill import grid_points
 from awd_studio.models.filters import lowpass_filter
-from awd_studio.models.options import DEFAULT_TEACHER, PipelineConfig, grid_preset
+from awd_studio.models.options import DEFAULT_TEACHER, PipelineConfig, grid_preset, resolve_start_search
 
 __all__ = ["resolve_config", "choose_mode", "grid_points_of", "select_target"]
 
@@ -61,8 +62,8 @@ def choose_mode(kind, shape, filter_len, levels, top_k):
 
 
 def resolve_config(config: PipelineConfig, kind: str, shape) -> tuple[PipelineConfig, str]:
-    """The config with the preset's grid and epochs filled in, gamma = 0 in the grid, ``mode="auto"`` chosen
-    and ``teacher="auto"`` named.
+    """The config with the preset's grid and epochs filled in, gamma = 0 in the grid, ``mode="auto"`` chosen,
+    ``teacher="auto"`` named and ``start_search`` resolved (:func:`models.options.resolve_start_search`).
 
     Parameters
     ----------
@@ -91,6 +92,7 @@ def resolve_config(config: PipelineConfig, kind: str, shape) -> tuple[PipelineCo
     update["epochs"] = config.epochs if config.epochs is not None else preset["epochs"]
     if config.teacher == "auto":
         update["teacher"] = DEFAULT_TEACHER[kind]
+    update["start_search"] = resolve_start_search(config.start_search, kind, shape, update["gammas"])
     return config.model_copy(update=update), mode_choice
 
 

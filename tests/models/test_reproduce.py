@@ -60,14 +60,17 @@ def test_summary_means_sds_and_shares():
     assert "| sym5 | 0.200 ± 0.000 | 0.200 ± 0.141 | 0.200 ± 0.141 | 50 % / 50 % |" in markdown_table(result)
 
 
-def test_quick_reproduction_with_the_start_search(tmp_path, capsys):
-    """`--start-search N` reaches every fit: the runs record where each grid point started, the table says so."""
+@pytest.mark.parametrize("flag, searched", [([], 50), (["--start-search", "20"], 20), (["--start-search", "0"], 0)])
+def test_quick_reproduction_with_and_without_the_start_search(tmp_path, capsys, flag, searched):
+    """`--start-search N` reaches every fit (``--quick`` searches 50 starts unless told): the runs record where
+    each grid point started, the table says which procedure ran."""
     out = tmp_path / "syn"
-    assert main(["reproduce", "synthetic", "--out", str(out), "--quick", "--starts", "sym5",
-                 "--start-search", "20"]) == 0
-    assert "start search of 20 random orthogonal filters" in capsys.readouterr().out
+    assert main(["reproduce", "synthetic", "--out", str(out), "--quick", "--starts", "sym5", *flag]) == 0
+    printed = capsys.readouterr().out
+    assert (f"start search of {searched} random orthogonal filters" in printed if searched
+            else "no start search (descent from the start alone)" in printed)
     result = json.loads((out / "results.json").read_text())
-    assert result["config"]["start_search"] == 20
+    assert result["config"]["start_search"] == searched
     (run,) = result["runs"]
     assert len(run["start_choice"]) == len(run["grid"])
     assert all(-1 <= c < 8 for c in run["start_choice"])  # -1: sym5 itself, else one of the search's end points

@@ -55,23 +55,31 @@ def test_default_sizes():
 
 
 # ------------------------------------------------------------------------------------------------ synthetic
-def test_synthetic_beta_in_middle_of_cd3():
-    beta, info = synthetic_beta()
+@pytest.mark.parametrize("mode, lengths, positions, flat", [
+    ("zero", [12, 12, 15, 22, 36], [6, 7, 8], [30, 31, 32]),  # the default: the paper's reference mode
+    ("periodization", [4, 4, 8, 16, 32], [2, 3, 4], [10, 11, 12]),
+])
+def test_synthetic_beta_in_middle_of_cd3(mode, lengths, positions, flat):
+    beta, info = synthetic_beta(mode=mode)
     assert info["band_name"] == "cD3" and info["band_index"] == 2
-    assert info["band_lengths"] == [4, 4, 8, 16, 32]
-    assert info["positions"] == [2, 3, 4] and info["flat_positions"] == [10, 11, 12]
+    assert info["band_lengths"] == lengths
+    assert info["positions"] == positions and info["flat_positions"] == flat
     assert beta.sum() == 6.0 and np.count_nonzero(beta) == 3
 
 
 def test_synthetic_regression_recovers_beta():
     ds = make_example("synthetic", n=1000, seed=0)
+    assert ds.meta["mode"] == "zero"
     C = wavelet_coefficients(ds.X)
-    coef, *_ = np.linalg.lstsq(C, ds.y, rcond=None)
     beta = np.array(ds.meta["beta"])
-    np.testing.assert_allclose(coef, beta, atol=0.03)
+    flat = ds.meta["flat_positions"]
+    # zero mode is redundant (97 coefficients of 64 samples): fit on the true support only
+    coef, *_ = np.linalg.lstsq(C[:, flat], ds.y, rcond=None)
+    np.testing.assert_allclose(coef, beta[flat], atol=0.03)
     resid = ds.y - C @ beta
     assert abs(resid.std() - 0.1) < 0.01
-    assert abs(ds.X.std() - 1.0) < 0.02 and abs(ds.y.std() - np.sqrt(12)) < 0.3
+    signal_sd = np.linalg.norm(wavelet_coefficients(np.eye(64)) @ beta)  # SD of <Psi x, beta> for x ~ N(0, I)
+    assert abs(ds.X.std() - 1.0) < 0.02 and abs(ds.y.std() - np.hypot(signal_sd, 0.1)) < 0.3
 
 
 # ------------------------------------------------------------------------------------------------ cme

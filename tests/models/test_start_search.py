@@ -89,19 +89,68 @@ def test_search_explains_what_it_cannot_do():
         WaveletDistiller(wave="db2", levels=2, gammas=[0.1], epochs=1, device="cpu", start_search=10).fit(
             maps, _sum_teacher)
     series = np.random.default_rng(0).standard_normal((20, 32))
-    with pytest.raises(ValueError, match="give a gamma > 0"):
-        WaveletDistiller(wave="db2", levels=2, gammas=[0.0], epochs=1, device="cpu", start_search=10).fit(
-            series, _sum_teacher)
+    unsearched = WaveletDistiller(wave="db2", levels=2, gammas=[0.0], epochs=1, device="cpu", start_search=10).fit(
+        series, _sum_teacher)  # a grid (or a part of one) without the interpretation term has nothing to search
+    assert unsearched.start_search_ is None and np.all(unsearched.start_choice_ == -1)
     with pytest.raises(ValueError, match="start_search: must be a non-negative integer"):
         WaveletDistiller(wave="db2", levels=2, gammas=[0.1], epochs=1, device="cpu", start_search=-1).fit(
             series, _sum_teacher)
 
 
-def test_the_job_option_reaches_the_trainer():
-    from awd_studio.models.options import PipelineConfig
+def test_the_job_option_is_resolved_from_the_data_and_reaches_the_trainer():
+    from awd_studio.models.distill import CLOSED_FORM_MAX_LENGTH
+    from awd_studio.models.options import DEFAULT_START_SEARCH, START_SEARCH_MAX_LENGTH, PipelineConfig
+    from awd_studio.models.pipeline.config import resolve_config
     from awd_studio.models.pipeline.fit_grid import make_distiller
+    
+    def resolved(kind, shape, **options):
+        return resolve_config(PipelineConfig(**options), kind, shape)[0].start_search
 
-    assert make_distiller(PipelineConfig(start_search=500), [(0.1, 0.1)], "cpu", 0).start_search == 500
-    assert make_distiller(PipelineConfig(), [(0.1, 0.1)], "cpu", 0).start_search == 0
+    assert START_SEARCH_MAX_LENGTH == CLOSED_FORM_MAX_LENGTH
+    assert resolved("timeseries", (64,)) == DEFAULT_START_SEARCH  # left out: on for short series
+    assert resolved("timeseries", (64,), start_search=0) == 0
+    assert resolved("timeseries", (64,), start_search=50) == 50
+    assert resolved("timeseries", (64,), gammas=[0.0]) == 0  # nothing to search without the interpretation term
+    assert resolved("timeseries", (100,)) == 0  # longer than the search is assumed for
+    assert resolved("timeseries", (100,), start_search=10) == 10
+    assert resolved("timeseries", (200,)) == 0  # longer than the closed-form steps
+    assert resolved("image", (64, 64)) == 0
+    for kind, shape in (("image", (64, 64)), ("timeseries", (200,))):
+        with pytest.raises(ValueError, match="start_search: the start search is for time series"):
+            resolved(kind, shape, start_search=10)
     with pytest.raises(ValueError, match="start_search"):
         PipelineConfig(start_search=-1)
+    config = resolve_config(PipelineConfig(), "timeseries", (64,))[0]
+    assert make_distiller(config, [(0.1, 0.1)], "cpu", 0).start_search == DEFAULT_START_SEARCH
+
+
+@pytest.mark.parametrize("length, mode", [(64, "zero"), (40, "periodization"), (48, "symmetric")])
+def test_the_searched_term_and_its_gradient_match_autograd(length, mode):
+    """The closed-form saliency term the search descends equals ||S(h)^T gx||_1 / (B (J+1)) and its autograd
+    gradient, in a self-adjoint mode and in two that are not."""
+    from awd_studio.models import wavelets
+    from awd_studio.models.distill import _saliency_interpretation_and_gradient
+
+    rng = np.random.default_rng(0)
+    h = torch.as_tensor(rng.standard_normal((3, 6)), dtype=torch.float64)
+    GX = torch.as_tensor(rng.standard_normal((5, length)), dtype=torch.float64)
+    value, grad = _saliency_interpretation_and_gradient(h, GX, length, 2, mode)
+    hr = h.clone().requires_grad_(True)
+    S = wavelets.synthesis_matrix(hr, length, 2, mode)  # (G, L, M)
+    ref = torch.matmul(GX, S).abs().sum((1, 2)) / (5 * 3)
+    (ref_grad,) = torch.autograd.grad(ref.sum(), hr)
+    np.testing.assert_allclose(value.numpy(), ref.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(grad.numpy(), ref_grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_the_estimate_counts_the_search():
+    from awd_studio.models.estimate import estimate_job
+    from awd_studio.models.options import JobOptions
+
+    def seconds(kind, shape, **options):
+        return estimate_job(JobOptions(**options), kind, shape, 3000)["seconds"]
+
+    assert seconds("timeseries", (64,)) == pytest.approx(seconds("timeseries", (64,), start_search=0) + 8.4)
+    assert seconds("timeseries", (64,), start_search=2000) == pytest.approx(
+        seconds("timeseries", (64,), start_search=0) + 16.8)
+    assert seconds("image", (64, 64)) == seconds("image", (64, 64), start_search=0)
