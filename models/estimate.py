@@ -168,7 +168,7 @@ def estimate_job(config, kind: str, shape, n: int) -> dict:
     n_points = len(lambdas) * len(gammas)
     threads = job_threads()
     try:
-        starts = resolve_start_search(getattr(config, "start_search", None), kind, shape, gammas)
+        starts = resolve_start_search(getattr(config, "start_search", None), kind, shape, gammas, n)
     except ValueError:  # asked on data it does not take: the job will say so; it costs nothing here
         starts = 0
     seconds = estimate_seconds(kind, shape, n, n_points, epochs, config.attribution, config.teacher,

@@ -30,7 +30,7 @@ __all__ = [
     "Student", "MAX_SCATTERING_EPOCHS",
     "MAX_GRID_VALUES", "MAX_LEVELS", "GRID_PRESETS", "grid_preset", "JobOptions", "PipelineConfig",
     "options_error", "cli_fields", "describe", "DEFAULT_START_SEARCH", "START_SEARCH_MAX_LENGTH",
-    "START_SEARCH_AUTO_MAX_LENGTH",
+    "START_SEARCH_AUTO_MAX_LENGTH", "START_SEARCH_MIN_SAMPLES",
     "resolve_start_search",
 ]
 
@@ -212,14 +212,30 @@ START_SEARCH_MAX_LENGTH = 128
 #: Longest time series searched when the option is left out. 1000 starts took 4.9 s at 40 samples, 8.4 s at 64
 #: and 65 s at 128 on one thread (2026-12-01): beyond 64 samples the search is asked for, not assumed.
 START_SEARCH_AUTO_MAX_LENGTH = 64
+#: Fewest series searched when the option is left out. The search costs the same seconds whatever the data's
+#: size, so on a few hundred series it would be most of the job, and there the cross-validation can rarely tell
+#: a gain from noise; the built-in examples (2400 and 2936 training series) are searched.
+START_SEARCH_MIN_SAMPLES = 1000
 
 
-def resolve_start_search(start_search, kind: str, shape, gammas) -> int:
+def resolve_start_search(start_search, kind: str, shape, gammas, n_samples: int) -> int:
     """The number of random starts a job searches (:mod:`models.start_search`).
 
-    ``None`` (the option left out) gives :data:`DEFAULT_START_SEARCH` for time series of up to
-    :data:`START_SEARCH_AUTO_MAX_LENGTH` samples whose grid has a gamma > 0 (the search descends the
-    interpretation term), else 0; a number is kept (up to :data:`START_SEARCH_MAX_LENGTH` samples).
+    ``None`` (the option left out) gives :data:`DEFAULT_START_SEARCH` for at least
+    :data:`START_SEARCH_MIN_SAMPLES` time series of up to :data:`START_SEARCH_AUTO_MAX_LENGTH` samples whose
+    grid has a gamma > 0 (the search descends the interpretation term), else 0; a number is kept (series of up
+    to :data:`START_SEARCH_MAX_LENGTH` samples).
+
+    Parameters
+    ----------
+    start_search : int or None
+    kind : {"timeseries", "image"}
+    shape : sequence of int
+        One sample's shape.
+    gammas : iterable of float
+        The grid's interpretation weights.
+    n_samples : int
+        Series the job distils from (the dataset's training series).
 
     Raises
     ------
@@ -228,7 +244,8 @@ def resolve_start_search(start_search, kind: str, shape, gammas) -> int:
     """
     searchable = kind == Kind.TIMESERIES.value and len(shape) == 1 and shape[0] <= START_SEARCH_MAX_LENGTH
     if start_search is None:
-        auto = searchable and shape[0] <= START_SEARCH_AUTO_MAX_LENGTH and max(gammas, default=0.0) > 0
+        auto = (searchable and shape[0] <= START_SEARCH_AUTO_MAX_LENGTH and max(gammas, default=0.0) > 0
+                and n_samples >= START_SEARCH_MIN_SAMPLES)
         return DEFAULT_START_SEARCH if auto else 0
     if start_search and not searchable:
         raise ValueError(f"start_search: the start search is for time series of up to {START_SEARCH_MAX_LENGTH} "
@@ -275,8 +292,8 @@ class JobOptions(BaseModel):
     init_noise: float = Field(0.0, ge=0, le=10, description="SD of Gaussian noise added to the initial filter")
     start_search: int | None = Field(None, ge=0, le=20_000, description="random orthogonal starts searched "
                                      "before the fit; each grid point starts from the best of them or the initial "
-                                     "wavelet; 0: off; none: 1000 for time series of up to 64 samples with a "
-                                     "gamma > 0, else off")
+                                     "wavelet; 0: off; none: 1000 for 1000 or more time series of up to 64 "
+                                     "samples with a gamma > 0, else off")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed")
     device: str | None = Field(None, max_length=20, description="cpu, cuda or cuda:N; none: CUDA when available")
     test_fraction: float = Field(0.2, ge=0.05, le=0.5, description="share held out for testing (when the data "

@@ -59,7 +59,7 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
     work_dir.mkdir(parents=True, exist_ok=True)
     report(progress, "data", 0.0, "reading the data")
     dataset = load_dataset(data_path)
-    config, mode_choice = resolve_config(config, dataset.kind, dataset.sample_shape)
+    config, mode_choice = resolve_config(config, dataset.kind, dataset.sample_shape, len(dataset.X))
     X_train, y_train_all, X_test, y_test_all = split_dataset(dataset, test_fraction=config.test_fraction,
                                                              seed=config.seed)
     y_train = select_target(y_train_all, config.target)

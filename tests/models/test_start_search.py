@@ -103,14 +103,16 @@ def test_the_job_option_is_resolved_from_the_data_and_reaches_the_trainer():
     from awd_studio.models.pipeline.config import resolve_config
     from awd_studio.models.pipeline.fit_grid import make_distiller
     
-    def resolved(kind, shape, **options):
-        return resolve_config(PipelineConfig(**options), kind, shape)[0].start_search
+    def resolved(kind, shape, n=2000, **options):
+        return resolve_config(PipelineConfig(**options), kind, shape, n)[0].start_search
 
     assert START_SEARCH_MAX_LENGTH == CLOSED_FORM_MAX_LENGTH
     assert resolved("timeseries", (64,)) == DEFAULT_START_SEARCH  # left out: on for short series
     assert resolved("timeseries", (64,), start_search=0) == 0
     assert resolved("timeseries", (64,), start_search=50) == 50
     assert resolved("timeseries", (64,), gammas=[0.0]) == 0  # nothing to search without the interpretation term
+    assert resolved("timeseries", (64,), n=999) == 0  # few series: the search would be most of the job
+    assert resolved("timeseries", (64,), n=999, start_search=30) == 30
     assert resolved("timeseries", (100,)) == 0  # longer than the search is assumed for
     assert resolved("timeseries", (100,), start_search=10) == 10
     assert resolved("timeseries", (200,)) == 0  # longer than the closed-form steps
@@ -120,7 +122,7 @@ def test_the_job_option_is_resolved_from_the_data_and_reaches_the_trainer():
             resolved(kind, shape, start_search=10)
     with pytest.raises(ValueError, match="start_search"):
         PipelineConfig(start_search=-1)
-    config = resolve_config(PipelineConfig(), "timeseries", (64,))[0]
+    config = resolve_config(PipelineConfig(), "timeseries", (64,), 2000)[0]
     assert make_distiller(config, [(0.1, 0.1)], "cpu", 0).start_search == DEFAULT_START_SEARCH
 
 
@@ -154,3 +156,5 @@ def test_the_estimate_counts_the_search():
     assert seconds("timeseries", (64,), start_search=2000) == pytest.approx(
         seconds("timeseries", (64,), start_search=0) + 16.8)
     assert seconds("image", (64, 64)) == seconds("image", (64, 64), start_search=0)
+    assert estimate_job(JobOptions(), "timeseries", (64,), 500) == estimate_job(JobOptions(start_search=0),
+                                                                                  "timeseries", (64,), 500)
