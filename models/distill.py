@@ -269,6 +269,9 @@ class WaveletDistiller:
         Each grid point then starts from whichever of the search's best end points, or the initial wavelet, has
         the lowest loss of that grid point. Time series up to :data:`CLOSED_FORM_MAX_LENGTH` samples only; a
         grid without a gamma > 0 is not searched (the search descends the interpretation term).
+    start_candidates : models.start_search.StartSearch or None, default=None
+        End points of an earlier search of the same data and teacher (:meth:`search_starts`, e.g. by another part
+        of the grid) to start from instead of searching again; used only when ``start_search`` is on.
 
     Attributes
     ----------
@@ -300,7 +303,7 @@ class WaveletDistiller:
                  lambdas=(1e-3,), gammas=(0.0,), grid=None, epochs=50, batch_size=100, lr=1e-3,
                  warmup_epochs=0, patience=None, val_fraction=0.1, attribution="saliency", target=0,
                  ig_steps=8, init_noise=0.0, seed=0, device=None, gradient_path="auto", dtype="float32",
-                 validity_weights=None, init_noise_on=None, start_search=0):
+                 validity_weights=None, init_noise_on=None, start_search=0, start_candidates=None):
         self.wave = wave
         self.levels = levels
         self.mode = mode
@@ -325,6 +328,7 @@ class WaveletDistiller:
         self.validity_weights = validity_weights
         self.init_noise_on = init_noise_on
         self.start_search = start_search
+        self.start_candidates = start_candidates
 
     # ------------------------------------------------------------------ checks
     def _check_params(self):
@@ -382,34 +386,66 @@ class WaveletDistiller:
             module = _filters.LatticeFilter.from_angles(np.repeat(angles[:1], n_filters, axis=0))
         return module.to(device=device, dtype=dtype), h0
 
-    def _searched_starts(self, module, X_train, grads_train, teacher, lam, gam, weights):
-        """The filter module with each grid point moved to its best start (``start_search``, module docstring of
-        :mod:`models.start_search`): the search's end points and the initial wavelet are scored with every grid
-        point's own loss on up to :data:`SEARCH_SCORE_SIGNALS` training signals, and each point takes its lowest."""
-        length = X_train.shape[-1]
+    def search_starts(self, X, teacher):
+        """Only the start search of :meth:`fit` (the same training signals, seed and settings), for fits of other
+        parts of one grid to share through ``start_candidates`` instead of each searching again.
+
+        Parameters
+        ----------
+        X, teacher
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        models.start_search.StartSearch
+        """
+        self._check_params()
+        device = resolve_device(self.device)
+        dtype = torch.float64 if self.dtype == "float64" else torch.float32
+        X_train, _ = self._split(self._check_signals(X, dtype), device)
+        xs, gs = self._search_signals(X_train, None, self._prepare_teacher(teacher, device, dtype))
+        return self._search(xs, gs)
+
+    def _search_signals(self, X_train, grads_train, teacher):
+        """``(xs, gs)``: a seeded sample of up to :data:`SEARCH_SCORE_SIGNALS` training signals and their teacher
+        gradients, float64 (the search descends on the first :data:`SEARCH_SIGNALS` of them)."""
         if not TransformOperator.is_dense(X_train.shape[1:]):
             raise ValueError(f"start_search: searches time series of up to {CLOSED_FORM_MAX_LENGTH} samples only, "
                              f"got signals of shape {tuple(X_train.shape[1:])}; pass start_search=0")
-        if not bool((gam > 0).any()):  # the search descends the interpretation term: nothing to search here
-            return module
         order = torch.randperm(X_train.shape[0], generator=torch.Generator().manual_seed(self.seed))
         scored = order[:SEARCH_SCORE_SIGNALS].to(X_train.device)
-        xs = X_train[scored].double()
         gs = (grads_train[scored] if grads_train is not None else
               teacher_input_gradients(teacher, X_train[scored], self.attribution, self.target, self.ig_steps))
-        gs = gs.double()
+        return X_train[scored].double(), gs.double()
+
+    def _search(self, xs, gs):
+        """The start search (:func:`models.start_search.search_lowpass_starts`) on the interpretation term."""
+        length = xs.shape[-1]
         x_search, g_search = xs[:SEARCH_SIGNALS].float(), gs[:SEARCH_SIGNALS].float()
-        times_coeffs = self.attribution != "saliency"
+        if self.attribution == "saliency":
+            def interpretation(h):
+                return _saliency_interpretation_and_gradient(h, g_search, length, self.levels, self.mode)
+        else:  # the attributions need the coefficients too: the trainer's own closed-form terms, lambda = 0
+            def interpretation(h):
+                zeros = h.new_zeros(h.shape[0])
+                values, grad = self._closed_form_losses(h, x_search, g_search, zeros, zeros + 1,
+                                                        h.new_zeros(len(VALIDITY_TERMS)), True, with_gradient=True)
+                return values[TERM_NAMES.index("interpretation")], grad
 
-        def interpretation(h):
-            if times_coeffs:  # the attributions need the coefficients too: the trainer's general terms
-                return _interpretation_and_gradient(h, x_search, g_search, length, self.levels, self.mode)
-            return _saliency_interpretation_and_gradient(h, g_search, length, self.levels, self.mode)
+        return search_lowpass_starts(interpretation, self._filter_length(), int(self.start_search), seed=self.seed,
+                                     device=xs.device)
 
+    def _searched_starts(self, module, X_train, grads_train, teacher, lam, gam, weights):
+        """The filter module with each grid point moved to its best start (``start_search``, module docstring of
+        :mod:`models.start_search`): the search's end points (``start_candidates`` when given) and the initial
+        wavelet are scored with every grid point's own loss on up to :data:`SEARCH_SCORE_SIGNALS` training
+        signals, and each point takes its lowest."""
+        if not bool((gam > 0).any()) and TransformOperator.is_dense(X_train.shape[1:]):
+            return module  # the search descends the interpretation term: nothing to search here
+        xs, gs = self._search_signals(X_train, grads_train, teacher)
+        search = self.start_candidates if self.start_candidates is not None else self._search(xs, gs)
         with torch.no_grad():
             h_now = module().detach().double()
-        search = search_lowpass_starts(interpretation, h_now.shape[-1], int(self.start_search), seed=self.seed,
-                                       device=X_train.device)
         candidates = torch.cat([h_now[:1], torch.as_tensor(search.filters, device=X_train.device)])
         n_grid = lam.shape[0]
         totals = torch.stack([
@@ -804,23 +840,6 @@ def _saliency_interpretation_and_gradient(h, GX, length, level, mode):
     A = torch.matmul(GX, S)  # (G, B, M)
     grad_S = torch.matmul(GX.transpose(-1, -2), A.sign()).mul_(scale)
     return A.abs().sum((1, 2)) * scale, _wavelets.synthesis_matrix_pullback(chain, grad_S, length, h.shape[-1], mode)
-
-
-@torch.no_grad()
-def _interpretation_and_gradient(h, X, GX, length, level, mode):
-    """The interpretation term (gamma = 1, any attribution that multiplies by the coefficients) and its gradient
-    with respect to the filters, through :func:`models.losses.dense_data_terms`."""
-    W, analysis_chain = _wavelets.analysis_matrix_factors(h, length, level, mode)
-    S = synthesis_chain = None
-    if not TransformOperator.is_self_adjoint((length,), level, mode):
-        S, synthesis_chain = _wavelets.synthesis_matrix_factors(h, length, level, mode)
-    ones = h.new_ones(h.shape[0])
-    terms, grad_W, grad_S = dense_data_terms(W, X, GX, 0 * ones, ones, level + 1, times_coeffs=True, S=S,
-                                             reconstruction=False)
-    grad_h = _wavelets.analysis_matrix_pullback(analysis_chain, grad_W, length, h.shape[-1], mode)
-    if S is not None:
-        grad_h = grad_h + _wavelets.synthesis_matrix_pullback(synthesis_chain, grad_S, length, h.shape[-1], mode)
-    return terms["interpretation"], grad_h
 
 
 def _micro_batch_size(n_grid, sample_shape):

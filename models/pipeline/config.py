@@ -10,13 +10,7 @@ import numpy as np
 from awd_studio.models import wavelets as _wavelets
 from awd_studio.models.distill import grid_points
 from awd_studio.models.filters import lowpass_filter
-from awd_studio.models.options import (
-    DEFAULT_TEACHER,
-    START_SEARCH_MIN_SAMPLES,
-    PipelineConfig,
-    grid_preset,
-    resolve_start_search,
-)
+from awd_studio.models.options import DEFAULT_TEACHER, PipelineConfig, grid_preset, resolve_start_search
 
 __all__ = ["resolve_config", "choose_mode", "grid_points_of", "select_target"]
 
@@ -67,8 +61,7 @@ def choose_mode(kind, shape, filter_len, levels, top_k):
                     f"gives {', '.join(map(str, zero))}")
 
 
-def resolve_config(config: PipelineConfig, kind: str, shape, n_samples: int | None = None
-                   ) -> tuple[PipelineConfig, str]:
+def resolve_config(config: PipelineConfig, kind: str, shape, n_samples: int) -> tuple[PipelineConfig, str]:
     """The config with the preset's grid and epochs filled in, gamma = 0 in the grid, ``mode="auto"`` chosen,
     ``teacher="auto"`` named and ``start_search`` resolved (:func:`models.options.resolve_start_search`).
 
@@ -78,8 +71,8 @@ def resolve_config(config: PipelineConfig, kind: str, shape, n_samples: int | No
     kind : {"timeseries", "image"}
     shape : tuple of int
         Shape of one sample.
-    n_samples : int or None, default=None
-        Training samples, for the start search's default (None: as many as the search asks for).
+    n_samples : int
+        Training samples, for the start search's default.
 
     Returns
     -------
@@ -101,8 +94,7 @@ def resolve_config(config: PipelineConfig, kind: str, shape, n_samples: int | No
     update["epochs"] = config.epochs if config.epochs is not None else preset["epochs"]
     if config.teacher == "auto":
         update["teacher"] = DEFAULT_TEACHER[kind]
-    n = START_SEARCH_MIN_SAMPLES if n_samples is None else n_samples
-    update["start_search"] = resolve_start_search(config.start_search, kind, shape, update["gammas"], n)
+    update["start_search"] = resolve_start_search(config.start_search, kind, shape, update["gammas"], n_samples)
     return config.model_copy(update=update), mode_choice
 
 

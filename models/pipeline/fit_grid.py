@@ -83,10 +83,14 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     distillers = [make_distiller(config, [points[i] for i in part], device, info["teacher"]["attribution_target"])
                   for part in cut]
     scaling = scaling_of(info)
+    X, scaled_teacher = scaled(split["X_train"], scaling), teacher_on_scaled(teacher, scaling)
+    if n_parts > 1 and config.start_search and any(gam > 0 for _, gam in points):
+        shared = distillers[0].search_starts(X, scaled_teacher)  # one search on all threads, not one per part
+        for distiller in distillers:
+            distiller.start_candidates = shared
     kept = keep_freed_memory()  # the steps reuse freed blocks instead of faulting in fresh pages (models.memory)
     try:
-        fit_in_parts(distillers, scaled(split["X_train"], scaling), teacher_on_scaled(teacher, scaling),
-                     progress=progress, should_stop=should_cancel, on_epoch=on_epoch,
+        fit_in_parts(distillers, X, scaled_teacher, progress=progress, should_stop=should_cancel, on_epoch=on_epoch,
                      threads_per_part=max(1, threads // n_parts))
     finally:
         if kept:  # glibc's settings stay untouched where they were not changed (AWD_KEEP_FREED_MEMORY=0)

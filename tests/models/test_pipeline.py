@@ -292,7 +292,8 @@ def test_map_students_fit_full_parameter_rows(tmp_path):
     pipeline.prepare(data, config, tmp_path / "work")
     split = pipeline.read_npz(tmp_path / "work" / "split.npz")
     assert split["y_train_all"].shape[1] == 2 and split["y_train"].ndim == 1
-    cfg, _ = pipeline.resolve_config(pipeline.PipelineConfig.from_dict(config), "image", (64, 64))
+    cfg, _ = pipeline.resolve_config(pipeline.PipelineConfig.from_dict(config), "image", (64, 64),
+                                     len(split["X_train"]))
     model, make_input, _ = pipeline.student("image", np.asarray([0.48, 0.84, 0.22, -0.13]), cfg,
                                              {"offset": 0.0, "scale": 1.0})
     model.fit(make_input(split["X_train"]), split["y_train_all"])

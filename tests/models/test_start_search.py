@@ -158,3 +158,28 @@ def test_the_estimate_counts_the_search():
     assert seconds("image", (64, 64)) == seconds("image", (64, 64), start_search=0)
     assert estimate_job(JobOptions(), "timeseries", (64,), 500) == estimate_job(JobOptions(start_search=0),
                                                                                   "timeseries", (64,), 500)
+
+
+def test_a_shared_search_gives_the_fit_its_own_search_would():
+    """The grid's parts share one search (``search_starts`` -> ``start_candidates``): the same end points and
+    starts as the fit's own search of the same data."""
+    X = np.random.default_rng(0).standard_normal((300, 64))
+    settings = dict(wave="sym5", levels=4, mode="zero", parametrization="orthogonal", lambdas=[1e-4],
+                    gammas=[0.0, 0.1], epochs=1, seed=2, device="cpu", start_search=200)
+    teacher = _exact_teacher()
+    own = WaveletDistiller(**settings).fit(X, teacher)
+    shared = WaveletDistiller(**settings).search_starts(X, teacher)
+    reused = WaveletDistiller(**settings, start_candidates=shared).fit(X, teacher)
+    assert reused.start_search_ is shared
+    np.testing.assert_allclose(shared.filters, own.start_search_.filters, atol=1e-5)
+    np.testing.assert_array_equal(reused.start_choice_, own.start_choice_)
+    np.testing.assert_allclose(reused.filters_, own.filters_, atol=1e-5)
+
+
+@pytest.mark.parametrize("attribution", ["input_x_gradient"])
+def test_the_search_takes_attributions_that_multiply_by_the_coefficients(attribution):
+    X = np.random.default_rng(0).standard_normal((200, 32))
+    fit = WaveletDistiller(wave="db2", levels=2, mode="zero", parametrization="free", lambdas=[0.0],
+                           gammas=[0.1], epochs=1, seed=0, device="cpu", attribution=attribution,
+                           start_search=20).fit(X, _sum_teacher)
+    assert np.all(np.isfinite(fit.start_search_.losses)) and fit.start_filters_.shape == (1, 4)
