@@ -29,6 +29,7 @@ from awd_studio.frontend.figures.grid import (
                                    point_index,
                                    psi_grid_figure,
                                    selected_index,
+                                   start_note,
 )
 from awd_studio.frontend.figures.scattering import (
                                    scattering_curve_figure,
@@ -60,6 +61,7 @@ __all__ = [
     "kept_initial",
     "point_index",
     "grid_point_label",
+    "start_note",
     "wavelet_figure",
     "filters_figure",
     "filters_2d_figure",

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from awd_studio.frontend.figures.style import PALETTE, apply_layout, as_array, empty_figure, fmt_number
 
-__all__ = ["grid_axes", "selected_index", "point_index", "grid_point_label", "grid_heatmap_figure",
+__all__ = ["grid_axes", "selected_index", "point_index", "grid_point_label", "start_note", "grid_heatmap_figure",
            "psi_grid_figure"]
 
 
@@ -113,6 +113,31 @@ def grid_point_label(bundle: dict, index: int) -> str:
     metric = (bundle.get("cv") or {}).get("metric", "CV score")
     return (f"λ = {fmt_number(p['lambda'])}, γ = {fmt_number(p['gamma'])} "
             f"({metric} {fmt_number(p.get('cv_score'))})")
+
+
+def start_note(bundle: dict, index: int) -> str:
+    """Where one grid point's fit started, in words; ``""`` when it started from the initial wavelet or the bundle
+    does not say (bundles written before ``grid[].start`` existed).
+
+    Examples
+    --------
+    >>> note = start_note({"wavelet": {"init": "db5"}, "provenance": {"config": {"start_search": 1000}},
+    ...                    "grid": [{"start": "search", "start_distance_to_init": 0.42}]}, 0)
+    >>> note.startswith("its fit started from a filter the start search found")
+    True
+    >>> note.endswith("ψ 0.42 from db5), not from db5")
+    True
+    """
+    grid = bundle.get("grid") or []
+    if not 0 <= index < len(grid) or grid[index].get("start") != "search":
+        return ""
+    init = (bundle.get("wavelet") or {}).get("init") or "the initial wavelet"
+    n = ((bundle.get("provenance") or {}).get("config") or {}).get("start_search")
+    among = (f"of {n} descended random starts, the one with this point's lowest loss" if n
+             else "the one with this point's lowest loss")
+    away = grid[index].get("start_distance_to_init")
+    away = f"; ψ {fmt_number(away)} from {init}" if away is not None else ""
+    return f"its fit started from a filter the start search found ({among}{away}), not from {init}"
 
 
 def score_range(bundle: dict, score: np.ndarray) -> tuple[float | None, float | None, str]:

@@ -388,6 +388,8 @@ def draw_grid(core, clicked):
         text = f"Showing the best AWD point, {figures.grid_point_label(core, sel)}; cross-validation kept {initial}"
     else:
         text = f"Showing the selected point: {figures.grid_point_label(core, sel)}"
+    started = figures.start_note(core, sel if idx is None else idx)
+    text = f"{text}; {started}." if started else text
     return dict(wavelet=figures.wavelet_figure(core, idx), filters=figures.filters_figure(core, idx),
                 heatmap=figures.grid_heatmap_figure(core, idx), psi_grid=figures.psi_grid_figure(core, idx),
                 inspecting=text, inspected=results_student.inspected_card(core, idx))

@@ -86,6 +86,9 @@ class GridPoint(_Section):
     psi: list[float]
     distance_to_init: float
     distance_to_truth: float | None = None
+    start: Literal["initial", "search"] | None = None
+    start_h: list[float] | None = None
+    start_distance_to_init: float | None = None
     test: TestScores | None = None
     student: "Student | None" = None
 

@@ -98,7 +98,8 @@ def finalize(work_dir, out_dir, progress=None) -> dict:
 def _finalize(work_dir, out_dir, progress):
     t_start = time.perf_counter()
     job = _Job(work_dir)
-    filters, histories, filter_epoch, seconds_per_epoch, gradient_path = collect_chunks(work_dir, len(job.grid))
+    filters, histories, filter_epoch, starts, seconds_per_epoch, gradient_path = collect_chunks(work_dir,
+                                                                                                len(job.grid))
     cross = _cross_validate(job, filters, progress)
     models, predictions, students = _score_students(job, filters, cross, progress)
     verdict = _verdict(job, cross, models, predictions)
@@ -109,7 +110,7 @@ def _finalize(work_dir, out_dir, progress):
             job.kind, job.X_train, job.y_train, job.X_test, job.y_test, job.scaling, job.config, h_sel, progress)
         models["scattering"] = ModelScores(**scores)
     wavelet, psi0, psi_true = _wavelet_section(job, h_sel)
-    grid = _grid_section(job, filters, histories, filter_epoch, cross, psi0, psi_true, len(wavelet.psi))
+    grid = _grid_section(job, filters, histories, filter_epoch, starts, cross, psi0, psi_true, len(wavelet.psi))
     grid_students = _grid_students(job, filters, grid, progress)
     # the activation maps and the per-example explanations show the model the result recommends
     kept = cross["choice"] == "initial"
@@ -361,8 +362,10 @@ def _wavelet_section(job: _Job, h_sel):
     return Wavelet(**section), psi0, psi_true
 
 
-def _grid_section(job: _Job, filters, histories, filter_epoch, cross, psi0, psi_true, psi_len) -> list[GridPoint]:
-    """Every grid point: its filter, psi, CV score, and the losses of the epoch its filter comes from."""
+def _grid_section(job: _Job, filters, histories, filter_epoch, starts, cross, psi0, psi_true,
+                  psi_len) -> list[GridPoint]:
+    """Every grid point: its filter, psi, CV score, the losses of the epoch its filter comes from, and the
+    filter its fit started from."""
     n_gamma = len(job.config.gammas)
     points = []
     for i, (lam, gam) in enumerate(job.grid):
@@ -370,11 +373,16 @@ def _grid_section(job: _Job, filters, histories, filter_epoch, cross, psi0, psi_
         epoch = filter_epoch[i]
         losses = {k: float(v[epoch]) for k, v in histories[i].items() if np.isfinite(v[epoch])}
         truth = {} if psi_true is None else {"distance_to_truth": distance_to(psi_i, psi_true)}
+        start = {}
+        if i in starts:
+            searched, h_start = starts[i]
+            start = dict(start="search" if searched else "initial", start_h=h_start.tolist(),
+                         start_distance_to_init=distance_to(_cascade(h_start)[2], psi0))
         points.append(GridPoint(
             index=i, **{"lambda": lam}, gamma=gam, i_lambda=i // n_gamma, i_gamma=i % n_gamma,
             cv_score=float(cross["cv_scores"][i]), cv_score_sd=float(cross["grid_fold"][i].std()), losses=losses,
             h=filters[i].tolist(), g=_filters.highpass_from_lowpass(filters[i]).tolist(),
-            psi=psi_i[:psi_len].tolist(), distance_to_init=distance_to(psi_i, psi0), **truth))
+            psi=psi_i[:psi_len].tolist(), distance_to_init=distance_to(psi_i, psi0), **start, **truth))
     return points
 
 

@@ -100,6 +100,8 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     write_npz(out, indices=np.asarray(indices), filters=np.concatenate([d.filters_ for d in distillers]),
               initial_filter=distillers[0].initial_filter_,
               filter_epoch=np.concatenate([d.filter_epoch_ for d in distillers]),
+              start_filters=np.concatenate([d.start_filters_ for d in distillers]),
+              start_choice=np.concatenate([d.start_choice_ for d in distillers]),
               seconds_per_epoch=np.asarray(max(d.seconds_per_epoch_ for d in distillers)),
               gradient_path=np.asarray(distillers[0].gradient_path_), **histories)
     return out

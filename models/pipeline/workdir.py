@@ -87,6 +87,10 @@ def collect_chunks(work_dir, n_grid: int):
     histories : dict of int -> dict of str -> ndarray of shape (epochs,)
     filter_epoch : dict of int -> int
         The epoch each stored filter (and the losses reported for it) comes from.
+    starts : dict of int -> tuple of (bool, ndarray of shape (N,))
+        Where each grid point's fit started: True when from the start search's end points
+        (:mod:`models.start_search`), False from the initial wavelet; and the start filter. Points of chunks
+        from an earlier version are missing.
     seconds_per_epoch : list of float
         One per chunk.
     gradient_path : str
@@ -96,7 +100,7 @@ def collect_chunks(work_dir, n_grid: int):
     RuntimeError
         When a grid point has no chunk yet.
     """
-    filters, histories, filter_epoch, seconds, path = {}, {}, {}, [], None
+    filters, histories, filter_epoch, starts, seconds, path = {}, {}, {}, {}, [], None
     for f in sorted((Path(work_dir) / "chunks").glob("chunk_*.npz")):
         arrays = read_npz(f)
         path = str(arrays["gradient_path"])
@@ -104,8 +108,10 @@ def collect_chunks(work_dir, n_grid: int):
         for j, i in enumerate(arrays["indices"].tolist()):
             filters[i] = arrays["filters"][j]
             filter_epoch[i] = int(arrays["filter_epoch"][j])
+            if "start_choice" in arrays:  # chunks written before the starts were stored say nothing of them
+                starts[i] = (bool(arrays["start_choice"][j] >= 0), arrays["start_filters"][j])
             histories[i] = {k[len("history_"):]: v[:, j] for k, v in arrays.items() if k.startswith("history_")}
     missing = sorted(set(range(n_grid)) - set(filters))
     if missing:
         raise RuntimeError(f"grid points {missing} have no fitted chunk; run distill_chunk on them first")
-    return np.stack([filters[i] for i in range(n_grid)]), histories, filter_epoch, seconds, path
+    return np.stack([filters[i] for i in range(n_grid)]), histories, filter_epoch, starts, seconds, path

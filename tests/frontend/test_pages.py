@@ -12,7 +12,7 @@ import pytest
 from dash import Output, no_update
 from fastapi import FastAPI, HTTPException
 
-from awd_studio.frontend import api_client, share_dialog
+from awd_studio.frontend import api_client, figures, share_dialog
 from awd_studio.frontend import app as app_module
 from awd_studio.frontend.components import alert_outputs, is_job_id, named_update
 from awd_studio.frontend.results_student import _shown_student, _students_store
@@ -296,6 +296,11 @@ def test_results_grid_click(service):
     core["selection"]["choice"] = "initial"  # cross-validation kept db5: the page says whose point it shows
     assert res.draw_grid(core, None)["inspecting"].startswith("Showing the best AWD point, λ")
     assert res.draw_grid(core, None)["inspecting"].endswith("cross-validation kept db5")
+    sel = figures.selected_index(core)  # a point whose fit started from the start search says so
+    core["grid"][sel].update(start="search", start_distance_to_init=0.31)
+    assert "started from a filter the start search found" in res.draw_grid(core, None)["inspecting"]
+    assert "ψ 0.31 from db5), not from db5." in res.draw_grid(core, None)["inspecting"]
+    assert "start search" not in res.draw_grid(core, 0 if sel else 1)["inspecting"]
     assert res.draw_grid(None, 4) == {name: no_update for name in res.GRID_OUTPUTS}
     store = _students_store(core)
     assert store["kept_initial"] == "db5"

@@ -306,3 +306,26 @@ def test_a_new_preparation_does_not_reuse_old_fits(synthetic_file, tmp_path):
     second = pipeline.run(synthetic_file, {**TINY, "teacher": "lstm", "teacher_epochs": 1}, tmp_path)
     assert second["teacher"]["name"] == "lstm"
     assert not np.allclose(first["grid"][1]["h"], second["grid"][1]["h"])  # gamma > 0: the teacher matters
+
+
+def test_bundle_says_where_each_fit_started(synthetic_file, bundle, tmp_path):
+    """Without the search every point starts at the initial wavelet; with it, the bundle names each point's start
+    filter, and a searched start is one the initial wavelet is not."""
+    from awd_studio.models.filters import lowpass_filter
+
+    result, _ = bundle
+    assert result["provenance"]["config"]["start_search"] == 0  # 240 series: too few for the default search
+    db5 = lowpass_filter("db5")
+    for point in result["grid"]:
+        assert point["start"] == "initial" and point["start_distance_to_init"] < 1e-5  # the trainer's float32
+        np.testing.assert_allclose(point["start_h"], db5, atol=1e-6)
+    searched = pipeline.run(synthetic_file, {**TINY, "start_search": 30}, tmp_path)
+    schema = json.loads(pipeline.SCHEMA_PATH.read_text())
+    jsonschema.validate(json.loads((tmp_path / "result.json").read_text()), schema)
+    assert searched["provenance"]["config"]["start_search"] == 30
+    for point in searched["grid"]:
+        assert point["start"] in ("initial", "search") and len(point["start_h"]) == 10
+        away = np.abs(np.asarray(point["start_h"]) - db5).max()
+        assert (away > 1e-3) == (point["start"] == "search")
+        assert (point["start_distance_to_init"] > 1e-3) == (point["start"] == "search")
+    assert any(p["start"] == "search" for p in searched["grid"])
