@@ -160,6 +160,8 @@ class Student(StrEnum):
 MAX_EPOCHS = 2000
 MAX_SCATTERING_EPOCHS = 200
 MAX_TEACHER_EPOCHS = 2000
+#: Most random starts a job may search (:mod:`models.start_search`; 1000 take 5-8 s on one thread).
+MAX_START_SEARCH = 20_000
 MAX_GRID_VALUES = 64
 MAX_GRID_POINTS = 400
 MAX_LEVELS = 12
@@ -290,7 +292,7 @@ class JobOptions(BaseModel):
     attribution: Attribution = Field(Attribution.SALIENCY, description="attribution TRIM takes")
     ig_steps: int = Field(8, ge=1, le=256, description="integrated-gradients steps")
     init_noise: float = Field(0.0, ge=0, le=10, description="SD of Gaussian noise added to the initial filter")
-    start_search: int | None = Field(None, ge=0, le=20_000, description="random orthogonal starts searched "
+    start_search: int | None = Field(None, ge=0, le=MAX_START_SEARCH, description="random orthogonal starts searched "
                                      "before the fit; each grid point starts from the best of them or the initial "
                                      "wavelet; 0: off; none: 1000 for 1000 or more time series of up to 64 "
                                      "samples with a gamma > 0, else off")
@@ -440,6 +442,6 @@ def describe() -> dict[str, Any]:
         "teacher_architectures": list(TEACHER_ARCHITECTURES),
         "teacher_architectures_by_kind": {kind: list(archs) for kind, archs in TEACHERS_BY_KIND.items()},
         "bounds": {"epochs": MAX_EPOCHS, "teacher_epochs": MAX_TEACHER_EPOCHS, "grid_points": MAX_GRID_POINTS,
-                   "grid_values": MAX_GRID_VALUES, "levels": MAX_LEVELS},
+                   "grid_values": MAX_GRID_VALUES, "levels": MAX_LEVELS, "start_search": MAX_START_SEARCH},
         "wavelets": [w for family in ("db", "sym", "coif") for w in pywt.wavelist(family)],
     }

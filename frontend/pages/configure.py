@@ -62,6 +62,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     ATTRIBUTION = "configure-attribution"
     PARAMETRIZATION = "configure-parametrization"
     MODE = "configure-mode"
+    START_SEARCH = "configure-start-search"
     PRESET_QUICK = "configure-preset-quick"
     PRESET_PAPER = "configure-preset-paper"
     LAMBDAS = "configure-lambdas"
@@ -204,6 +205,12 @@ def layout(dataset: str | None = None, **_):
                                                                             value="orthogonal")), sm=6),
                         dbc.Col(_field("Boundary mode", dbc.Select(id=ids.MODE, value="auto")), sm=6),
                     ]),
+                    _field("Random starts searched", dbc.Input(id=ids.START_SEARCH, type="number", min=0, step=1,
+                                                               placeholder="auto"),
+                           "Time series: before the grid, random orthogonal filters are descended on the "
+                           "interpretation term and each grid point starts from the best for its loss. Blank: "
+                           "1000 for 1000 or more series of up to 64 samples, else none; 0 turns it off. Maps: "
+                           "leave blank.", label_for=ids.START_SEARCH),
                 ], help_section="wavelet"),
             ], lg=6),
             dbc.Col([
@@ -289,7 +296,8 @@ OPTIONS_OUTPUTS = dict(
     attributions=Output(ids.ATTRIBUTION, "options"), parametrizations=Output(ids.PARAMETRIZATION, "options"),
     modes=Output(ids.MODE, "options"),
     max_levels=Output(ids.LEVELS, "max"), max_epochs=Output(ids.EPOCHS, "max"),
-    max_teacher_epochs=Output(ids.TEACHER_EPOCHS, "max"), error=alert_outputs(ids.ERROR, allow_duplicate=True))
+    max_teacher_epochs=Output(ids.TEACHER_EPOCHS, "max"), max_start_search=Output(ids.START_SEARCH, "max"),
+    error=alert_outputs(ids.ERROR, allow_duplicate=True))
 
 
 @callback(output=OPTIONS_OUTPUTS, inputs=dict(_key=Input(ids.IDEMPOTENCY, "data")),
@@ -309,7 +317,8 @@ async def load_options(_key, wave=None):
                 attributions=choice_options(options, "attribution"),
                 parametrizations=choice_options(options, "parametrization"), modes=choice_options(options, "mode"),
                 max_levels=bounds.get("levels"), max_epochs=bounds.get("epochs"),
-                max_teacher_epochs=bounds.get("teacher_epochs"), error=alert_value(None))
+                max_teacher_epochs=bounds.get("teacher_epochs"), max_start_search=bounds.get("start_search"),
+                error=alert_value(None))
 
 
 @callback(
@@ -423,10 +432,10 @@ def apply_preset(info, _quick, _paper, options):
                 teacher=Input(ids.TEACHER, "value"), info=Input(ids.DATASET_INFO, "data"),
                 parametrization=Input(ids.PARAMETRIZATION, "value"), levels=Input(ids.LEVELS, "value"),
                 mode=Input(ids.MODE, "value"), wave=Input(ids.WAVE, "value"),
-                teacher_epochs=Input(ids.TEACHER_EPOCHS, "value")),
+                teacher_epochs=Input(ids.TEACHER_EPOCHS, "value"), start_search=Input(ids.START_SEARCH, "value")),
 )
 async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, parametrization="orthogonal",
-                          levels=4, mode="auto", wave="db5", teacher_epochs=None):
+                          levels=4, mode="auto", wave="db5", teacher_epochs=None, start_search=None):
     """Grid size and the server's run-time estimate (``POST /api/jobs/estimate``), or what is wrong, in words."""
     try:
         n_l, n_g = len(parse_grid(lambdas, "λ")), len(parse_grid(gammas, "γ"))
@@ -438,7 +447,7 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
                     estimate=html.Span("Pick a dataset to see a run-time estimate.", className="text-muted"))
     try:
         payload = job_payload(info.get("id"), teacher, lambdas, gammas, epochs, levels, wave, attribution, 0,
-                              parametrization, mode, teacher_epochs)
+                              parametrization, mode, teacher_epochs, start_search)
         guess = await get_client().estimate_job(payload)
     except ValueError as err:
         return dict(grid_size=size, estimate=html.Span(str(err), className="text-muted small"))
@@ -456,7 +465,7 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
 
 
 def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,
-                mode, teacher_epochs=None) -> dict:
+                mode, teacher_epochs=None, start_search=None) -> dict:
     """The ``POST /api/jobs`` body from the form values; ValueError naming the field when one is wrong."""
     if not dataset_id:
         raise ValueError("dataset: choose a dataset first (or upload one on the home page)")
@@ -472,6 +481,10 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
         if int(teacher_epochs) != float(teacher_epochs) or not 1 <= int(teacher_epochs) <= 10_000:
             raise ValueError("teacher training epochs: enter a whole number from 1 to 10000, or leave it blank")
         payload["teacher_epochs"] = int(teacher_epochs)
+    if start_search not in (None, ""):  # blank: the server's default for the data (models.options)
+        if int(start_search) != float(start_search) or int(start_search) < 0:  # the server names the maximum
+            raise ValueError("random starts searched: enter a whole number ≥ 0, or leave it blank")
+        payload["start_search"] = int(start_search)
     return payload
 
 
@@ -490,11 +503,13 @@ SUBMIT_OUTPUTS = dict(nav=Output(APP_NAV, "href", allow_duplicate=True), status=
                attribution=State(ids.ATTRIBUTION, "value"), seed=State(ids.SEED, "value"),
                parametrization=State(ids.PARAMETRIZATION, "value"), mode=State(ids.MODE, "value"),
                idem_key=State(ids.IDEMPOTENCY, "data"), teacher_epochs=State(ids.TEACHER_EPOCHS, "value"),
-               source=State(ids.TEACHER_SOURCE, "value"), options=State(ids.OPTIONS, "data")),
+               source=State(ids.TEACHER_SOURCE, "value"), options=State(ids.OPTIONS, "data"),
+               start_search=State(ids.START_SEARCH, "value")),
     prevent_initial_call=True,
 )
 async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
-                 parametrization, mode, idem_key, teacher_epochs=None, source=None, options=None):
+                 parametrization, mode, idem_key, teacher_epochs=None, source=None, options=None,
+                 start_search=None):
     """Submit the job (with an idempotency key, so a double click makes one job) and go to its page."""
     if not n_clicks:
         return named_update(SUBMIT_OUTPUTS)
@@ -504,7 +519,7 @@ async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels,
             className="py-2 mb-0"))
     try:
         payload = job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
-                              parametrization, mode, teacher_epochs)
+                              parametrization, mode, teacher_epochs, start_search)
     except ValueError as err:
         return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(str(err), color="warning", className="py-2 mb-0"))
     try:

@@ -104,3 +104,20 @@ def test_a_job_longer_than_the_time_limit_is_refused_before_it_runs(make_client,
     response = short.post("/api/jobs", json=body)
     assert response.status_code == 422 and "AWD_JOB_TIME_LIMIT" in response.json()["detail"]
     assert short.get("/api/jobs").json()["count"] == before
+
+
+def test_a_start_search_on_data_it_does_not_take_is_refused_at_submission(client, dataset):
+    """Maps (and long series) are not searched: the submission says so instead of a job that fails later."""
+    buffer = io.BytesIO()
+    rng = np.random.default_rng(4)
+    np.savez(buffer, X=rng.standard_normal((40, 16, 16)), y=rng.standard_normal(40))
+    maps = _post(client, {"file": ("maps.npz", buffer.getvalue())}).json()
+    before = client.get("/api/jobs").json()["count"]
+    for route in ("/api/jobs", "/api/jobs/estimate"):
+        response = client.post(route, json={"dataset_id": maps["id"], "start_search": 10})
+        assert response.status_code == 422 and "start search is for time series" in response.json()["detail"]
+    assert client.get("/api/jobs").json()["count"] == before
+    assert client.post("/api/jobs/estimate", json={"dataset_id": maps["id"], "start_search": 0}).status_code == 200
+    response = client.post("/api/jobs/estimate", json={"dataset_id": dataset["id"], "start_search": 20_001})
+    assert response.status_code == 422 and "start_search" in str(response.json()["detail"])
+    assert client.post("/api/jobs/estimate", json={"dataset_id": dataset["id"], "start_search": 50}).status_code == 200

@@ -61,8 +61,10 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     page.fill("#configure-lambdas", "0.001")
     page.fill("#configure-gammas", "0, 0.001")
     page.fill("#configure-epochs", "2")
+    page.fill("#configure-start-search", "20")  # a few random starts: the option reaches the job
     page.wait_for_function("document.querySelector('#configure-grid-size').innerText.includes('1 × 2 = 2')")
     page.locator("#configure-estimate").get_by_text("Estimated run time").wait_for()
+    assert page.locator("#configure-start-search").is_visible()
     screenshot(page, "03-configure")
     page.click("#configure-submit")
 
@@ -92,6 +94,8 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
         page.click("#results-download-bundle")
     bundle = json.loads(open(download.value.path()).read())
     assert bundle["schema"] == "awd-result/1" and len(bundle["grid"]) == 2
+    assert bundle["provenance"]["config"]["start_search"] == 20
+    assert all(p["start"] in ("initial", "search") and len(p["start_h"]) == 10 for p in bundle["grid"])
 
     # Share: the dialog opens, a link that expires in 7 days appears, ready to copy, and is listed.
     page.click("#results-share")

@@ -139,6 +139,12 @@ def test_configure_grid_parsing_and_payload():
     assert p["teacher_epochs"] == 25
     with pytest.raises(ValueError, match="teacher training epochs"):
         cfg.job_payload("ds-1", "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", 2.5)
+    args = ("ds-1", "mlp", "0.001", "0, 0.1", 2, 4, "db5", "saliency", 0, "free", "zero", None)
+    assert "start_search" not in cfg.job_payload(*args, "")  # blank: the server's default for the data
+    assert cfg.job_payload(*args, 0)["start_search"] == 0 and cfg.job_payload(*args, 200)["start_search"] == 200
+    for bad in (-1, 2.5):
+        with pytest.raises(ValueError, match="random starts searched"):
+            cfg.job_payload(*args, bad)
 
 
 def test_configure_takes_choices_bounds_and_presets_from_the_service(service):
@@ -146,6 +152,7 @@ def test_configure_takes_choices_bounds_and_presets_from_the_service(service):
     loaded = run(cfg.load_options("key"))
     options = loaded["options"]
     assert {o["value"] for o in loaded["modes"]} == {"auto", "periodization", "zero", "symmetric"}
+    assert loaded["max_start_search"] == options["bounds"]["start_search"] == 20_000
     assert loaded["max_epochs"] == options["bounds"]["epochs"] and {"db5", "sym5", "coif2"} <= {
         o["value"] for o in loaded["waves"]}
     paper_ts = options["grid_presets"]["timeseries"]["paper"]
