@@ -83,6 +83,13 @@ BODIES = {
            "plot the ", html.Strong("initial wavelet is dashed"), " and the ", html.Strong("learned one solid"),
            ". The distance to the initial wavelet (minimum L2 over shifts, sign and time reversal, relative to ‖ψ‖) "
            "says how far it moved."),
+        _p("The objective has many local minima, and from one start gradient descent finds the nearest. For time "
+           "series the job therefore first runs a ", html.Strong("start search"), ": random orthogonal filters "
+           "are descended on the interpretation term, and each grid point starts from whichever of the best of "
+           "them, or the initial wavelet, has its lowest loss (“Random starts searched” on the configure page: "
+           "blank is 1000 for 1000 or more series of up to 64 samples, 0 turns it off). The results page says "
+           "when the point shown started from the search. The initial wavelet stays the baseline every result is "
+           "compared with."),
     ],
     "lambda": [
         _p("λ weights the sparsity of the wavelet coefficients of your signals (their L1 norm). A larger λ "
