@@ -299,8 +299,11 @@ def summary_text(bundle: dict) -> str:
     lines += [f"  warning: {w}" for w in verdict.get("warnings", [])]
     lines += [f"  {n['level']}: {n['text']}" for n in (bundle.get("trust") or {}).get("notes", [])
               if n.get("key", "").startswith(("weak", "teacher", "baseline", "awd_beats"))]
+    best = bundle["grid"][sel["index"]]
+    started = (f", started from the start search ({best['start_distance_to_init']:.3f} from the initial wavelet)"
+               if best.get("start") == "search" else "")
     lines += [f"best grid point lambda={sel['lambda']:.3g}, gamma={sel['gamma']:.3g} "
-              f"(cross-validated R2 {bundle['grid'][sel['index']]['cv_score']:.3f})",
+              f"(cross-validated R2 {best['cv_score']:.3f}{started})",
               f"{'model':<18}{'test R2':>9}{'RMSE':>12}{'+-':>10}{'CV R2':>8}{'compression':>13}{'params':>8}"
               f"{'s/sample':>11}"]
     teacher = bundle["teacher"]

@@ -329,3 +329,5 @@ def test_bundle_says_where_each_fit_started(synthetic_file, bundle, tmp_path):
         assert (away > 1e-3) == (point["start"] == "search")
         assert (point["start_distance_to_init"] > 1e-3) == (point["start"] == "search")
     assert any(p["start"] == "search" for p in searched["grid"])
+    best = searched["grid"][searched["selected"]["index"]]
+    assert ("started from the start search" in searched["summary"]) == (best["start"] == "search")
