@@ -6,7 +6,8 @@ Usage::
     python bench/end_to_end.py table [--quick] [--threads all|1] [--cases synthetic,cme,...] [--out FILE]
 
 ``RUN`` options: ``example`` (synthetic, cme, lensing), ``grid_preset`` (default, paper), ``parametrization``
-(orthogonal, free), ``threads`` (an int; ``0`` leaves the process's own choice, i.e. the job's default).
+(orthogonal, free), ``threads`` (an int; ``0`` leaves the process's own choice, i.e. the job's default),
+``start_search`` (an int; left out: the job's default).
 
 Each job runs in a fresh process (its peak memory is its own); the stages are timed from the pipeline's
 ``progress(stage, ...)`` callback: a stage runs from the first report of its name to the first report of the
@@ -72,6 +73,8 @@ def run_job(opts):
         data = write_example(opts["example"], Path(tmp) / "data.npz", seed=opts.get("seed", 0))
         config = {"grid_preset": opts.get("grid_preset", "default"),
                   "parametrization": opts.get("parametrization", "orthogonal")}
+        if opts.get("start_search") is not None:  # left out: the job's default for the data
+            config["start_search"] = int(opts["start_search"])
         start, start_cpu = time.perf_counter(), cpu_seconds()
         bundle = pipeline.run(data, config, Path(tmp) / "out", progress=progress)
         end, end_cpu = time.perf_counter(), cpu_seconds()

@@ -448,11 +448,7 @@ class WaveletDistiller:
             h_now = module().detach().double()
         candidates = torch.cat([h_now[:1], torch.as_tensor(search.filters, device=X_train.device)])
         n_grid = lam.shape[0]
-        totals = torch.stack([
-            self._closed_form_losses(c.expand(n_grid, -1).contiguous(), xs, gs, lam.double(), gam.double(),
-                                     weights.double(), True, with_gradient=False)[0][-1]
-            for c in candidates])  # (1 + M, G): every grid point's loss at every candidate
-        totals = totals.cpu().numpy()
+        totals = self._candidate_losses(candidates, xs, gs, lam, gam, weights).cpu().numpy()
         best = np.argmin(totals[1:], axis=0)
         # a grid point leaves the initial wavelet only for a clearly lower loss (not for rounding, e.g. a flat one)
         better = totals[1 + best, np.arange(n_grid)] < totals[0] - (1e-6 * np.abs(totals[0]) + 1e-12)
@@ -465,6 +461,18 @@ class WaveletDistiller:
         own = module.angles.detach().double().cpu().numpy()[:1]
         starts = np.where(choice[:, None] < 0, own, search.angles[np.maximum(choice, 0)])
         return _filters.LatticeFilter.from_angles(starts).to(device=device, dtype=dtype)
+
+    def _candidate_losses(self, candidates, xs, gs, lam, gam, weights):
+        """Every grid point's loss (the total of :data:`TERM_NAMES`) at every candidate filter, Tensor of shape
+        (C, G), float64. A point's loss is linear in its (lambda, gamma), so each candidate's terms are computed
+        once with unit weights (not once per grid point: a 105-point grid would hold 105 copies of each
+        candidate's coefficients)."""
+        ones = xs.new_ones(len(candidates))
+        rows = self._closed_form_losses(candidates.double(), xs, gs, ones, ones, weights.double(), True,
+                                        with_gradient=False)[0]  # (len(TERM_NAMES), C)
+        sparsity, interpretation = rows[TERM_NAMES.index("sparsity")], rows[TERM_NAMES.index("interpretation")]
+        rest = rows[-1] - sparsity - interpretation  # reconstruction and the weighted validity terms
+        return rest[:, None] + sparsity[:, None] * lam.double()[None, :] + interpretation[:, None] * gam.double()
 
     def _validity_weights(self, dtype, device):
         given = self.validity_weights or {}

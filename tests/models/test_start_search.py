@@ -183,3 +183,22 @@ def test_the_search_takes_attributions_that_multiply_by_the_coefficients(attribu
                            gammas=[0.1], epochs=1, seed=0, device="cpu", attribution=attribution,
                            start_search=20).fit(X, _sum_teacher)
     assert np.all(np.isfinite(fit.start_search_.losses)) and fit.start_filters_.shape == (1, 4)
+
+
+def test_the_candidates_are_scored_with_each_grid_points_own_loss():
+    """The scoring computes each candidate's terms once and weights them per grid point: the same totals as each
+    point's own loss evaluated at the candidate (the trainer's closed form, in float64)."""
+    X = np.random.default_rng(1).standard_normal((300, 40))
+    lam = torch.tensor([1e-4, 1e-3, 1e-2, 0.0], dtype=torch.float64)
+    gam = torch.tensor([0.0, 0.1, 1.0, 3.0], dtype=torch.float64)
+    fit = WaveletDistiller(wave="db5", levels=4, mode="zero", parametrization="free", lambdas=[0.0], gammas=[0.1],
+                           epochs=1, seed=0, device="cpu", dtype="float64")
+    xs = torch.as_tensor(X, dtype=torch.float64)
+    gs = torch.as_tensor(np.random.default_rng(2).standard_normal((300, 40)))
+    weights = torch.tensor([1.0, 2.0, 0.5, 1.0, 3.0], dtype=torch.float64)
+    candidates = torch.as_tensor(np.stack([lowpass_filter("db5"), lowpass_filter("sym5"), lowpass_filter("db5")[::-1]]))
+    scored = fit._candidate_losses(candidates, xs, gs, lam, gam, weights)
+    for k, c in enumerate(candidates):
+        own = fit._closed_form_losses(c.expand(4, -1).contiguous(), xs, gs, lam, gam, weights, True,
+                                      with_gradient=False)[0][-1]
+        np.testing.assert_allclose(scored[k].numpy(), own.numpy(), rtol=1e-10, atol=1e-14)
