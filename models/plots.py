@@ -9,8 +9,6 @@ here touches ``matplotlib.pyplot`` or the process's backend.
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 __all__ = ["plot_wavelet", "plot_grid", "plot_scores", "plot_activation", "write_figures"]
 
@@ -18,10 +16,19 @@ __all__ = ["plot_wavelet", "plot_grid", "plot_scores", "plot_activation", "write
 LEARNED, INITIAL = "#0072B2", "#E69F00"
 
 
+def _figure(figsize):
+    """A bare figure on the Agg canvas (matplotlib is imported here: the distillation never draws)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
 def _axis():
     """One axis on a new 6 x 3.5 inch figure with the Agg canvas (no pyplot state)."""
-    fig = Figure(figsize=(6, 3.5), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = _figure((6, 3.5))
     return fig.subplots()
 
 
@@ -33,8 +40,7 @@ def plot_wavelet(bundle, ax=None):
     w = bundle["wavelet"]
     x = np.asarray(w["x"])
     if ax is None:
-        fig = Figure(figsize=(8, 3.5), layout="constrained")
-        FigureCanvasAgg(fig)
+        fig = _figure((8, 3.5))
         axes = fig.subplots(1, 2)
     else:
         axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax, ax]

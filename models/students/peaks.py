@@ -24,7 +24,6 @@ from numbers import Integral
 import numpy as np
 
 from awd_studio.models.students._common import _to_numpy
-from awd_studio.models.students.peak_kernel import bin_values, peak_count_histograms
 from awd_studio.models.validation import InputError
 
 __all__ = ["LAPLACE_KERNEL", "PeakPatches", "peak_patches", "bin_peak_values", "peak_histograms"]
@@ -208,6 +207,8 @@ def bin_peak_values(values, sample, n_maps, bin_range, bins):
     -------
     ndarray of shape (n_maps, C * bins), float64
     """
+    from awd_studio.models.students.peak_kernel import bin_values  # numba: loaded where it is used (113 MiB)
+
     return bin_values(values, sample, n_maps, bin_range, bins)
 
 
@@ -251,6 +252,8 @@ def peak_histograms(maps, kernels=None, bins=22, bin_range=(0.0, 0.025), respons
 
 def _count_peaks(maps, kernel_columns, response, bin_range, bins):
     """Peak histograms of checked maps, counted in one compiled pass (:mod:`models.students.peak_kernel`)."""
+    from awd_studio.models.students.peak_kernel import peak_count_histograms  # numba: loaded where it is used
+
     if response == "roberts":
         return peak_count_histograms(maps, None, bin_range, bins, "roberts")
     rows = np.eye(9)[4:5] if response == "raw" else kernel_columns.T  # raw heights: the centre tap

@@ -20,7 +20,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from awd_studio.models import wavelets
 from awd_studio.models.students._common import _check_y, _to_numpy, linear_model
-from awd_studio.models.students.topk_kernel import TopKLinear
 from awd_studio.models.validation import InputError
 
 __all__ = ["topk_features", "TopKLinearRegressor", "standardization", "SeriesPredictor", "PREDICT_CHUNK"]
@@ -294,6 +293,8 @@ class SeriesPredictor:
                         np.dtype(np.float32): offset.astype(np.float32)[:, None]}
         self._has_offset = bool(np.any(offset != 0))
         coef = np.asarray(student.coef_, dtype=np.float64)
+        from awd_studio.models.students.topk_kernel import TopKLinear  # numba: loaded where it is used (113 MiB)
+
         self._model = TopKLinear(sizes, k, student.by, coef.reshape(-1, n_bands, k), student.intercept_)
         self._y_1d = np.ndim(student.coef_) == 1
 

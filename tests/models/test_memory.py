@@ -92,3 +92,14 @@ def test_trim_gives_back_what_a_threads_heap_freed():
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["returned"] is True
     assert result["freed_mib"] > 100  # of the 159 MiB freed under a block still in use
+
+
+def test_a_job_loads_numba_and_matplotlib_only_where_it_uses_them():
+    """numba (about 110 MiB resident) and matplotlib are imported by the students and the figures, not by the
+    pipeline's import: the teacher's training and the distillation run without them (a fresh process)."""
+    probe = ("import sys\n"
+             "from awd_studio.models import pipeline\n"
+             "import awd_studio.worker.tasks\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'numba', 'llvmlite', 'matplotlib'}))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
