@@ -53,7 +53,8 @@ def wavelet_figure(bundle: dict, index: int | None = None) -> go.Figure:
     Parameters
     ----------
     bundle : dict
-        Result bundle (``wavelet.x``, ``phi``, ``psi``; optional ``init_phi``, ``init_psi``).
+        Result bundle (``wavelet.x``, ``phi``, ``psi``; optional ``init_phi``, ``init_psi``, and ``start_phi``,
+        ``start_psi`` when the selected point's fit started from the start search).
     index : int, optional
         A grid point to show instead of the selected one (uses ``grid[index].psi``).
 
@@ -83,6 +84,11 @@ def wavelet_figure(bundle: dict, index: int | None = None) -> go.Figure:
             fig.add_trace(go.Scatter(x=x, y=init, name=f"initial ({wav.get('init', 'init')})",
                                      line=dict(color=PALETTE["init"], dash="dash", width=2),
                                      legendgroup="init", showlegend=col == 1), row=1, col=col)
+        start = as_array(wav.get("start_" + init_key[len("init_"):])) if idx == sel else None
+        if start is not None and start.size == x.size:  # the selected point's fit began at the start search's filter
+            fig.add_trace(go.Scatter(x=x, y=start, name="start (search)",
+                                     line=dict(color=PALETTE["grey"], dash="dot", width=2),
+                                     legendgroup="start", showlegend=col == 1), row=1, col=col)
         if learned is not None and learned.size == x.size:
             fig.add_trace(go.Scatter(x=x, y=learned, name=label,
                                      line=dict(color=PALETTE["learned"] if label == "learned" else PALETTE["clicked"],

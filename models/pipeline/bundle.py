@@ -171,6 +171,8 @@ class Wavelet(_Section):
     true_wavelet: str | None = None
     distance_to_truth: float | None = None
     init_distance_to_truth: float | None = None
+    start_phi: list[float] | None = None
+    start_psi: list[float] | None = None
     filters_2d: dict[str, list[list[float]]] | None = None
     subfilters_3x3: dict[str, list[list[float]]] | None = None
     init_subfilters_3x3: dict[str, list[list[float]]] | None = None

@@ -111,6 +111,9 @@ def _finalize(work_dir, out_dir, progress):
         models["scattering"] = ModelScores(**scores)
     wavelet, psi0, psi_true = _wavelet_section(job, h_sel)
     grid = _grid_section(job, filters, histories, filter_epoch, starts, cross, psi0, psi_true, len(wavelet.psi))
+    if grid[cross["best"]].start == "search":  # where the best point's fit began, drawn beside its wavelet
+        _, phi_start, psi_start = _cascade(np.asarray(grid[cross["best"]].start_h))
+        wavelet.start_phi, wavelet.start_psi = phi_start.tolist(), psi_start.tolist()
     grid_students = _grid_students(job, filters, grid, progress)
     # the activation maps and the per-example explanations show the model the result recommends
     kept = cross["choice"] == "initial"

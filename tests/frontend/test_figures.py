@@ -90,6 +90,16 @@ def test_wavelet_figure_learned_vs_initial(ts_bundle):
     assert names.count("initial (db5)") == 2 and names.count("learned") == 2
 
 
+def test_wavelet_figure_draws_where_a_searched_fit_started(ts_bundle):
+    wav = ts_bundle["wavelet"]
+    searched = {**ts_bundle, "wavelet": {**wav, "start_phi": list(wav["phi"]), "start_psi": list(wav["psi"])}}
+    names = [t.name for t in F.wavelet_figure(searched).data]
+    assert names.count("start (search)") == 2
+    other = 0 if F.selected_index(searched) else 1  # another grid point: its own start is not drawn
+    assert "start (search)" not in [t.name for t in F.wavelet_figure(searched, other).data]
+    assert "start (search)" not in [t.name for t in F.wavelet_figure(ts_bundle).data]
+
+
 def test_wavelet_figure_title_says_when_cross_validation_kept_the_initial_wavelet(ts_bundle):
     assert F.wavelet_figure(ts_bundle).layout.title.text.startswith("selected: λ =")
     kept = {**ts_bundle, "selection": {"choice": "initial", "initial": "db5"}}

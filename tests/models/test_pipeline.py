@@ -331,3 +331,13 @@ def test_bundle_says_where_each_fit_started(synthetic_file, bundle, tmp_path):
     assert any(p["start"] == "search" for p in searched["grid"])
     best = searched["grid"][searched["selected"]["index"]]
     assert ("started from the start search" in searched["summary"]) == (best["start"] == "search")
+    assert ("start_psi" in searched["wavelet"]) == (best["start"] == "search")
+    assert "start_psi" not in result["wavelet"]
+    # from sym5 on data made with db5, the searched gamma > 0 point wins CV clearly (0.20 against 0.03), and the
+    # bundle draws where its fit began beside the learned wavelet
+    won = pipeline.run(synthetic_file, {**TINY, "wave": "sym5", "lambdas": [0.0], "gammas": [0.1],
+                                        "start_search": 30}, tmp_path / "sym5")
+    best = won["grid"][won["selected"]["index"]]
+    assert best["gamma"] == 0.1 and best["start"] == "search"
+    assert len(won["wavelet"]["start_psi"]) == len(won["wavelet"]["start_phi"]) == len(won["wavelet"]["x"])
+    assert np.abs(np.subtract(won["wavelet"]["start_psi"], won["wavelet"]["init_psi"])).max() > 0.1
