@@ -83,7 +83,7 @@ def rmse(y, y_pred):
     return float(np.sqrt(np.mean((y - y_pred) ** 2)))
 
 
-def bootstrap_rmse_sd(y, y_pred, n_boot=10000, seed=0, chunk_elements=4_000_000):
+def bootstrap_rmse_sd(y, y_pred, n_boot=10000, seed=0, chunk_elements=1_000_000):
     """Standard deviation of the RMSE over bootstrap resamples of the test set.
 
     Parameters
@@ -95,8 +95,9 @@ def bootstrap_rmse_sd(y, y_pred, n_boot=10000, seed=0, chunk_elements=4_000_000)
         Number of resamples.
     seed : int, default=0
         Seeds the resampling (the result is reproducible).
-    chunk_elements : int, default=4e6
-        Resamples are drawn in chunks of about this many indices to bound memory.
+    chunk_elements : int, default=1e6
+        Resamples are drawn in chunks of about this many indices to bound memory (the draws, and so the
+        result, do not depend on it).
 
     Returns
     -------
@@ -133,7 +134,7 @@ def _weighted_scores(y2, sq_err, weights, metric):
 
 
 def paired_bootstrap_difference(y, y_pred_a, y_pred_b, metric="r2", n_boot=10000, level=0.95, seed=0,
-                                chunk_elements=4_000_000):
+                                chunk_elements=1_000_000):
     """Difference of a score between two models on the same test set, with a paired bootstrap interval.
 
     Both models are scored on the same resamples of the test rows, so the interval reflects how sure the
@@ -154,8 +155,9 @@ def paired_bootstrap_difference(y, y_pred_a, y_pred_b, metric="r2", n_boot=10000
         Coverage of the percentile interval.
     seed : int, default=0
         Seeds the resampling.
-    chunk_elements : int, default=4e6
-        Resamples are drawn in chunks of about this many indices to bound memory.
+    chunk_elements : int, default=1e6
+        Resamples are drawn in chunks of about this many indices to bound memory (the draws, and so the
+        result, do not depend on it).
 
     Returns
     -------

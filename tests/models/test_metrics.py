@@ -166,3 +166,17 @@ def test_paired_bootstrap_difference_refuses_bad_input():
         paired_bootstrap_difference(y, y, y, metric="mae")
     with pytest.raises(ValueError, match="y_pred"):
         paired_bootstrap_difference(y, y, y[:4])
+
+
+def test_bootstrap_results_do_not_depend_on_the_chunk_size():
+    """The resamples are drawn in chunks only to bound memory: the same draws, the same numbers."""
+    from awd_studio.models.metrics import bootstrap_rmse_sd, paired_bootstrap_difference
+
+    rng = np.random.default_rng(3)
+    y = rng.standard_normal(300)
+    a, b = y + 0.3 * rng.standard_normal(300), y + 0.4 * rng.standard_normal(300)
+    for metric in ("r2", "rmse"):
+        results = [paired_bootstrap_difference(y, a, b, metric=metric, n_boot=2000, chunk_elements=c)
+                   for c in (4_000_000, 1_000_000, 10_000)]
+        assert results[0] == results[1] == results[2]
+    assert len({bootstrap_rmse_sd(y, a, n_boot=2000, chunk_elements=c) for c in (4_000_000, 1_000_000, 10_000)}) == 1
