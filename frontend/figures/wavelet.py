@@ -87,7 +87,7 @@ def wavelet_figure(bundle: dict, index: int | None = None) -> go.Figure:
         start = as_array(wav.get("start_" + init_key[len("init_"):])) if idx == sel else None
         if start is not None and start.size == x.size:  # the selected point's fit began at the start search's filter
             fig.add_trace(go.Scatter(x=x, y=start, name="start (search)",
-                                     line=dict(color=PALETTE["grey"], dash="dot", width=2),
+                                     line=dict(color=PALETTE["other"], dash="dot", width=2),
                                      legendgroup="start", showlegend=col == 1), row=1, col=col)
         if learned is not None and learned.size == x.size:
             fig.add_trace(go.Scatter(x=x, y=learned, name=label,

@@ -119,7 +119,8 @@ def _body():
         html.H2(["The learned wavelet", help_link("wavelet")], className="h4 mt-2 mb-3"),
         dbc.Row([
             dbc.Col(figure_card("Wavelet ψ and scaling function φ", ids.WAVELET_GRAPH, "awd-wavelet",
-                                help_text="Learned (solid) against the initial wavelet (dashed)."), xl=6),
+                                help_text="Learned (solid) against the initial wavelet (dashed); dotted, where the "
+                                          "fit started when the start search chose its start."), xl=6),
             dbc.Col(figure_card("Filters h and g", ids.FILTERS_GRAPH, "awd-filters",
                                 help_text="Lowpass h and highpass g[n] = (−1)ⁿ h[N−1−n]."), xl=6),
         ]),
