@@ -178,6 +178,15 @@ def score_range(bundle: dict, score: np.ndarray) -> tuple[float | None, float | 
     return mid - noise / 2, mid + noise / 2, f"all cells within {hi - lo:.2g}, less than the CV SD {noise:.2g}: a tie"
 
 
+def _start_hover(bundle: dict, index: np.ndarray) -> list[list[str]]:
+    """Per heatmap cell, where that grid point's fit started (a second hover line), or ``""`` when the bundle
+    does not say (``grid[].start``)."""
+    grid = bundle.get("grid") or []
+    init = (bundle.get("wavelet") or {}).get("init") or "the initial wavelet"
+    words = {"search": "<br>started from the start search", "initial": f"<br>started from {init}"}
+    return [[words.get(grid[k].get("start"), "") if 0 <= k < len(grid) else "" for k in row] for row in index]
+
+
 def grid_heatmap_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
     """Heatmap of the cross-validated score over λ (rows) × γ (columns).
 
@@ -210,8 +219,8 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
     fig = go.Figure(go.Heatmap(
         z=score, x=xs, y=ys, customdata=index, colorscale="Viridis", zmin=zmin, zmax=zmax,
         colorbar=dict(title=dict(text=metric, side="right")),
-        text=text, texttemplate="%{text}" if score.size <= 60 else None,
-        hovertemplate="λ = %{y}<br>γ = %{x}<br>" + metric + " = %{z:.4g}<extra>click to inspect</extra>",
+        text=text, texttemplate="%{text}" if score.size <= 60 else None, hovertext=_start_hover(bundle, index),
+        hovertemplate="λ = %{y}<br>γ = %{x}<br>" + metric + " = %{z:.4g}%{hovertext}<extra>click to inspect</extra>",
         xgap=1, ygap=1,
     ))
     # an outline, not a filled star over the value

@@ -64,6 +64,17 @@ def test_heatmap_marks_selected_and_clicked(ts_bundle):
     assert np.asarray(heat.customdata).max() == 5
 
 
+def test_heatmap_hover_says_where_each_fit_started(ts_bundle):
+    assert set(np.ravel(F.grid_heatmap_figure(ts_bundle).data[0].hovertext)) == {""}  # the bundle does not say
+    grid = [{**p, "start": "search" if i % 2 else "initial"} for i, p in enumerate(ts_bundle["grid"])]
+    heat = F.grid_heatmap_figure({**ts_bundle, "grid": grid}).data[0]
+    lambdas, gammas, _, index = F.grid_axes({**ts_bundle, "grid": grid})
+    for row, hover in zip(index, heat.hovertext):
+        for k, text in zip(row, hover):
+            assert text == ("<br>started from the start search" if k % 2 else "<br>started from db5")
+    assert "%{hovertext}" in heat.hovertemplate
+
+
 def test_heatmap_without_clicked_marker_when_clicked_is_selected(ts_bundle):
     fig = F.grid_heatmap_figure(ts_bundle, clicked=1)
     assert [t.name for t in fig.data[1:]] == ["selected"]
