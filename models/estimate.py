@@ -169,7 +169,7 @@ def estimate_job(config, kind: str, shape, n: int) -> dict:
     threads = job_threads()
     try:
         starts = resolve_start_search(getattr(config, "start_search", None), kind, shape, gammas, n)
-    except ValueError:  # asked on data it does not take: the job will say so; it costs nothing here
+    except ValueError:  # asked on data it does not take: the API refuses that job before estimating it
         starts = 0
     seconds = estimate_seconds(kind, shape, n, n_points, epochs, config.attribution, config.teacher,
                                config.parametrization, config.gradient_path, threads, starts)

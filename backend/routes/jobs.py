@@ -32,7 +32,8 @@ from awd_studio.jobstate.jobconfig import job_config, stored_options
 from awd_studio.jobstate.storage import remove_tree
 from awd_studio.jobstate.summary import grid_size, summarize_result
 from awd_studio.models import estimate as run_time
-from awd_studio.models.options import TEACHER_ARCHITECTURES, PipelineConfig, grid_preset, resolve_start_search
+from awd_studio.models.options import TEACHER_ARCHITECTURES, PipelineConfig
+from awd_studio.models.pipeline.config import resolve_config
 
 __all__ = ["router", "job_public", "build_config"]
 
@@ -145,9 +146,8 @@ def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str |
                                  f"dataset's are {dataset.shape}; upload a teacher for this data")
     try:
         config = job_config(options, row, paths)
-        # refused here, not when the job runs: the search takes short time series only
-        gammas = config.gammas if config.gammas is not None else grid_preset(dataset.kind, config.grid_preset)["gammas"]
-        resolve_start_search(config.start_search, dataset.kind, tuple(dataset.shape), gammas, dataset.n)
+        # resolved against the data as the job will resolve it, so that what it refuses is refused here
+        resolve_config(config, dataset.kind, tuple(dataset.shape), dataset.n)
     except ValueError as exc:
         raise _unprocessable(str(exc)) from None
     return config, (row.id if row is not None else None), dataset

@@ -43,14 +43,12 @@ BINS = 22
 
 
 def _histograms(values, sample, n_maps, highs):
-    """(n_maps, C * BINS) counts of each channel's values in [0, high) per map."""
-    out = []
-    for c in range(values.shape[1]):
-        v = values[:, c]
-        keep = (v >= 0) & (v < highs[c])
-        b = np.minimum((v[keep] / highs[c] * BINS).astype(int), BINS - 1)
-        out.append(np.bincount(sample[keep] * BINS + b, minlength=n_maps * BINS).reshape(n_maps, BINS))
-    return np.concatenate(out, axis=1).astype(float)
+    """(n_maps, C * BINS) peak counts of each channel on [0, its high], binned as the product bins them
+    (:func:`models.students.peaks.bin_peak_values`), one range per channel."""
+    from awd_studio.models.students.peaks import bin_peak_values
+
+    return np.concatenate([bin_peak_values(values[:, c][None, :], sample, n_maps, (0.0, high), BINS)
+                           for c, high in enumerate(highs)], axis=1)
 
 
 def _responses(patches, statistic, h=None):

@@ -121,3 +121,12 @@ def test_a_start_search_on_data_it_does_not_take_is_refused_at_submission(client
     response = client.post("/api/jobs/estimate", json={"dataset_id": dataset["id"], "start_search": 20_001})
     assert response.status_code == 422 and "start_search" in str(response.json()["detail"])
     assert client.post("/api/jobs/estimate", json={"dataset_id": dataset["id"], "start_search": 50}).status_code == 200
+
+
+def test_options_the_data_cannot_take_are_refused_at_submission(client, dataset):
+    """The API resolves the options against the dataset as the job will (models.pipeline.resolve_config): more
+    levels than the series allow is refused with the job's own words, and no job is made."""
+    before = client.get("/api/jobs").json()["count"]
+    response = client.post("/api/jobs", json={"dataset_id": dataset["id"], "levels": 12})
+    assert response.status_code == 422 and "levels are too many for a signal of length 64" in response.json()["detail"]
+    assert client.get("/api/jobs").json()["count"] == before
