@@ -26,7 +26,7 @@ __all__ = [
     "Mode", "BOUNDARY_MODES", "Parametrization", "Attribution", "Teacher", "TEACHER_ARCHITECTURES",
     "DEFAULT_TEACHER", "TEACHERS_BY_KIND",
     "GradientPath", "GRADIENT_PATH_ALIASES", "GridPreset", "SelectionRule", "InputScaling", "TeacherAugment",
-    "StudentPenalty", "PeakCovariance", "Kind", "MAX_EPOCHS", "MAX_TEACHER_EPOCHS", "MAX_GRID_POINTS",
+    "StudentPenalty", "PeakCovariance", "PeakResponse", "Kind", "MAX_EPOCHS", "MAX_TEACHER_EPOCHS", "MAX_GRID_POINTS",
     "Student", "MAX_SCATTERING_EPOCHS",
     "MAX_GRID_VALUES", "MAX_LEVELS", "GRID_PRESETS", "grid_preset", "JobOptions", "PipelineConfig",
     "options_error", "cli_fields", "describe", "DEFAULT_START_SEARCH", "START_SEARCH_MAX_LENGTH",
@@ -147,6 +147,15 @@ class PeakCovariance(StrEnum):
 
     POOLED = "pooled"
     PER_CLASS = "per_class"
+
+
+class PeakResponse(StrEnum):
+    """What the map student reads at a peak through the wavelet's 3 x 3 sub-filters: two channels, the LL response
+    and the detail magnitude ``sqrt(LH² + HL² + HH²)`` (the default: docs/science.md, "The detail-magnitude map
+    student"), or the four responses LL, LH, HL, HH (the paper's student)."""
+
+    KERNELS = "kernels"
+    MAGNITUDE = "magnitude"
 
 
 class Student(StrEnum):
@@ -316,6 +325,10 @@ class JobOptions(BaseModel):
     student_penalty: StudentPenalty = Field(StudentPenalty.CV, description="series student's ridge penalty")
     peak_covariance: PeakCovariance = Field(PeakCovariance.POOLED, description="map student's chi-square "
                                             "covariance")
+    peak_response: PeakResponse = Field(PeakResponse.MAGNITUDE, description="what the map student reads at a "
+                                        "peak through the wavelet's 3 x 3 sub-filters; magnitude: the LL response "
+                                        "and the detail magnitude sqrt(LH² + HL² + HH²), each scaled by its "
+                                        "training 99th percentile; kernels: the four responses (the paper's)")
     student: Student = Field(Student.AWD, description="awd: AWD's students only; scattering: also a learned "
                              "scattering student started from the AWD wavelet, its paths pruned")
     scattering_epochs: int = Field(10, ge=1, le=MAX_SCATTERING_EPOCHS, description="training epochs of the "

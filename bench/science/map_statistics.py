@@ -4,10 +4,11 @@ Usage::
 
     python -m bench.science.map_statistics [--seeds 0,1] [--out FILE]
 
-The product's map student (the paper's) histograms four *linear* 3 x 3 responses at each peak: the LL, LH, HL
-and HH sub-filters of the wavelet (``models.filters.subfilters_3x3``). The Roberts cross reads a *nonlinear*
-quantity, the gradient's magnitude. This script scores every statistic through one protocol, so that the
-comparison does not depend on how each one's histogram range was tuned:
+The paper's map student (the product's ``peak_response="kernels"``) histograms four *linear* 3 x 3 responses
+at each peak: the LL, LH, HL and HH sub-filters of the wavelet (``models.filters.subfilters_3x3``). The Roberts
+cross reads a *nonlinear* quantity, the gradient's magnitude. This script scores every statistic through one
+protocol, so that the comparison does not depend on how each one's histogram range was tuned. It scores fixed
+wavelets, without distillation; it led to the product's default ``peak_response="magnitude"``.
 
 * the lensing example of each seed, split as a job splits it (``models.data.split_dataset``, seed 0);
 * peaks found once on the raw maps (``models.students.peaks.peak_patches``);

@@ -21,6 +21,10 @@ TITLES = {
     "cme": "CME-like traces (paper 4.2): the project's simulator, defaults",
     "lensing": "Lensing-like maps (paper 4.3): the project's simulator, defaults",
     "halo": "Independent check: halo-model maps (bench/science/halo_maps.py), defaults",
+    "lensing_magnitude": "Lensing-like maps, the map student reading the LL response and the detail magnitude "
+                         "(`peak_response=\"magnitude\"`)",
+    "halo_magnitude": "Halo-model maps, the map student reading the LL response and the detail magnitude "
+                      "(`peak_response=\"magnitude\"`)",
     "covid": "Independent check: Covid3Month (real data, Monash regression archive), defaults",
     "cme_eq8": "Gradient paths: CME, free filter, LSTM teacher, `eq8` (the gradient of eq. 8's loss)",
     "cme_straight": "Gradient paths: CME, free filter, LSTM teacher, `straight_through` (awave-compatible)",
@@ -84,7 +88,7 @@ def _runs_table(rows):
 
 def _targets(by_case):
     lines = []
-    for case in ("cme", "lensing", "halo", "covid"):
+    for case in ("cme", "lensing", "halo", "lensing_magnitude", "halo_magnitude", "covid"):
         rows = by_case.get(case)
         if not rows:
             continue
@@ -99,7 +103,7 @@ def _targets(by_case):
         lines.append(f"- **{case}**: the best grid point is significantly worse than the initial wavelet on "
                      f"{worse}/{len(rows)} seeds and significantly better on {better}/{len(rows)}; the product's "
                      f"choice (AWD only when it wins in CV) is significantly worse on {chosen_worse}/{len(rows)}.")
-        if case in ("lensing", "halo"):
+        if case in ("lensing", "halo", "lensing_magnitude", "halo_magnitude"):
             awd = np.mean([r["models"]["awd"]["rmse"] for r in rows])
             lap = np.mean([r["models"]["laplace"]["rmse"] for r in rows])
             rob = np.mean([r["models"]["roberts_cross"]["rmse"] for r in rows])
@@ -137,7 +141,8 @@ def write_report(rows, out):
              "product chooses it over the initial wavelet only when its CV gain exceeds one corrected standard "
              "error, and says which in the verdict. Intervals: paired bootstrap of the test set (10,000 "
              "resamples).", ""]
-    for case in ("synthetic", "cme", "lensing", "halo", "covid", "cme_eq8", "cme_straight"):
+    for case in ("synthetic", "cme", "lensing", "halo", "lensing_magnitude", "halo_magnitude", "covid", "cme_eq8",
+                 "cme_straight"):
         case_rows = by_case.get(case)
         if not case_rows:
             continue

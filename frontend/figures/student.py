@@ -261,7 +261,10 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
     centres = (edges[:-1] + edges[1:]) / 2
     templates = params.get("templates")
     n_cols = len(channels) + (1 if "chi2" in ex else 0)
-    titles = [f"{c} response at peaks" for c in channels] + (["χ² to each class"] if "chi2" in ex else [])
+    titles = [f"{c} at peaks" if c == "detail magnitude" else f"{c} response at peaks" for c in channels]
+    titles += ["χ² to each class"] if "chi2" in ex else []
+    # the "magnitude" response bins each channel divided by its training 99th percentile
+    scaled = params.get("response") == "magnitude"
     fig = make_subplots(rows=1, cols=n_cols, subplot_titles=titles, horizontal_spacing=0.05)
     nearest = ex.get("nearest")
     for c, name in enumerate(channels):
@@ -273,7 +276,8 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
             fig.add_trace(go.Scatter(x=centres, y=t, mode="lines+markers", name=f"template of class {nearest}",
                                      line=dict(color=PALETTE["selected"], width=2), showlegend=c == 0,
                                      hovertemplate="template %{y:.2f} peaks<extra></extra>"), row=1, col=c + 1)
-        fig.update_xaxes(title="filter response (κ units)", row=1, col=c + 1)
+        fig.update_xaxes(title="response / its training 99th percentile" if scaled else "filter response (κ units)",
+                         row=1, col=c + 1)
     fig.update_yaxes(title="peaks per map", row=1, col=1)
     if "chi2" in ex:
         chi2 = np.asarray(ex["chi2"], dtype=float)

@@ -63,6 +63,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     PARAMETRIZATION = "configure-parametrization"
     MODE = "configure-mode"
     START_SEARCH = "configure-start-search"
+    PEAK_RESPONSE = "configure-peak-response"
     PRESET_QUICK = "configure-preset-quick"
     PRESET_PAPER = "configure-preset-paper"
     LAMBDAS = "configure-lambdas"
@@ -81,6 +82,7 @@ LABELS = {
     "integrated_gradients": "Integrated gradients (slower)",
     "orthogonal": "orthogonal (exact lattice)", "free": "free (penalised, as in the paper)",
     "auto": "auto (from the signal length)",
+    "kernels": "four sub-filter responses (the paper's)", "magnitude": "LL response and detail magnitude",
 }
 #: The preset each button asks for.
 PRESET_BUTTONS = {ids.PRESET_QUICK: "default", ids.PRESET_PAPER: "paper"}
@@ -211,6 +213,9 @@ def layout(dataset: str | None = None, **_):
                            "interpretation term and each grid point starts from the best for its loss. Blank: "
                            "1000 for 1000 or more series of up to 64 samples, else none; 0 turns it off. Maps: "
                            "leave blank.", label_for=ids.START_SEARCH),
+                    _field("Map student reads", dbc.Select(id=ids.PEAK_RESPONSE, value="magnitude"),
+                           "Maps only: what the peak-count student histograms at each peak through the wavelet's "
+                           "3 × 3 sub-filters.", label_for=ids.PEAK_RESPONSE),
                 ], help_section="wavelet"),
             ], lg=6),
             dbc.Col([
@@ -294,7 +299,8 @@ async def load_dataset_info(dataset_id):
 OPTIONS_OUTPUTS = dict(
     options=Output(ids.OPTIONS, "data"), waves=Output(ids.WAVE, "options"), wave=Output(ids.WAVE, "value"),
     attributions=Output(ids.ATTRIBUTION, "options"), parametrizations=Output(ids.PARAMETRIZATION, "options"),
-    modes=Output(ids.MODE, "options"),
+    modes=Output(ids.MODE, "options"), peak_responses=Output(ids.PEAK_RESPONSE, "options"),
+    peak_response=Output(ids.PEAK_RESPONSE, "value"),
     max_levels=Output(ids.LEVELS, "max"), max_epochs=Output(ids.EPOCHS, "max"),
     max_teacher_epochs=Output(ids.TEACHER_EPOCHS, "max"), max_start_search=Output(ids.START_SEARCH, "max"),
     error=alert_outputs(ids.ERROR, allow_duplicate=True))
@@ -312,10 +318,12 @@ async def load_options(_key, wave=None):
     bounds = options.get("bounds", {})
     waves = options.get("wavelets", [])
     default_wave = options.get("options", {}).get("wave", {}).get("default", "db5")
+    default_response = options.get("options", {}).get("peak_response", {}).get("default", "magnitude")
     return dict(options=options, waves=[{"label": w, "value": w} for w in waves],
                 wave=wave if wave in waves else default_wave,
                 attributions=choice_options(options, "attribution"),
                 parametrizations=choice_options(options, "parametrization"), modes=choice_options(options, "mode"),
+                peak_responses=choice_options(options, "peak_response"), peak_response=default_response,
                 max_levels=bounds.get("levels"), max_epochs=bounds.get("epochs"),
                 max_teacher_epochs=bounds.get("teacher_epochs"), max_start_search=bounds.get("start_search"),
                 error=alert_value(None))
@@ -432,10 +440,12 @@ def apply_preset(info, _quick, _paper, options):
                 teacher=Input(ids.TEACHER, "value"), info=Input(ids.DATASET_INFO, "data"),
                 parametrization=Input(ids.PARAMETRIZATION, "value"), levels=Input(ids.LEVELS, "value"),
                 mode=Input(ids.MODE, "value"), wave=Input(ids.WAVE, "value"),
-                teacher_epochs=Input(ids.TEACHER_EPOCHS, "value"), start_search=Input(ids.START_SEARCH, "value")),
+                teacher_epochs=Input(ids.TEACHER_EPOCHS, "value"), start_search=Input(ids.START_SEARCH, "value"),
+                peak_response=Input(ids.PEAK_RESPONSE, "value")),
 )
 async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, parametrization="orthogonal",
-                          levels=4, mode="auto", wave="db5", teacher_epochs=None, start_search=None):
+                          levels=4, mode="auto", wave="db5", teacher_epochs=None, start_search=None,
+                          peak_response=None):
     """Grid size and the server's run-time estimate (``POST /api/jobs/estimate``), or what is wrong, in words."""
     try:
         n_l, n_g = len(parse_grid(lambdas, "λ")), len(parse_grid(gammas, "γ"))
@@ -447,7 +457,7 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
                     estimate=html.Span("Pick a dataset to see a run-time estimate.", className="text-muted"))
     try:
         payload = job_payload(info.get("id"), teacher, lambdas, gammas, epochs, levels, wave, attribution, 0,
-                              parametrization, mode, teacher_epochs, start_search)
+                              parametrization, mode, teacher_epochs, start_search, peak_response)
         guess = await get_client().estimate_job(payload)
     except ValueError as err:
         return dict(grid_size=size, estimate=html.Span(str(err), className="text-muted small"))
@@ -465,7 +475,7 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
 
 
 def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,
-                mode, teacher_epochs=None, start_search=None) -> dict:
+                mode, teacher_epochs=None, start_search=None, peak_response=None) -> dict:
     """The ``POST /api/jobs`` body from the form values; ValueError naming the field when one is wrong."""
     if not dataset_id:
         raise ValueError("dataset: choose a dataset first (or upload one on the home page)")
@@ -485,6 +495,8 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
         if int(start_search) != float(start_search) or int(start_search) < 0:  # the server names the maximum
             raise ValueError("random starts searched: enter a whole number ≥ 0, or leave it blank")
         payload["start_search"] = int(start_search)
+    if peak_response:  # blank until the options arrive: the server's default
+        payload["peak_response"] = peak_response
     return payload
 
 
@@ -504,12 +516,12 @@ SUBMIT_OUTPUTS = dict(nav=Output(APP_NAV, "href", allow_duplicate=True), status=
                parametrization=State(ids.PARAMETRIZATION, "value"), mode=State(ids.MODE, "value"),
                idem_key=State(ids.IDEMPOTENCY, "data"), teacher_epochs=State(ids.TEACHER_EPOCHS, "value"),
                source=State(ids.TEACHER_SOURCE, "value"), options=State(ids.OPTIONS, "data"),
-               start_search=State(ids.START_SEARCH, "value")),
+               start_search=State(ids.START_SEARCH, "value"), peak_response=State(ids.PEAK_RESPONSE, "value")),
     prevent_initial_call=True,
 )
 async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
                  parametrization, mode, idem_key, teacher_epochs=None, source=None, options=None,
-                 start_search=None):
+                 start_search=None, peak_response=None):
     """Submit the job (with an idempotency key, so a double click makes one job) and go to its page."""
     if not n_clicks:
         return named_update(SUBMIT_OUTPUTS)
@@ -519,7 +531,7 @@ async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels,
             className="py-2 mb-0"))
     try:
         payload = job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
-                              parametrization, mode, teacher_epochs, start_search)
+                              parametrization, mode, teacher_epochs, start_search, peak_response)
     except ValueError as err:
         return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(str(err), color="warning", className="py-2 mb-0"))
     try:

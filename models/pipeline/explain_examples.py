@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from awd_studio.models.pipeline.student_params import band_names, map_histograms
+from awd_studio.models.pipeline.student_params import band_names, map_histograms, map_peak_responses
 from awd_studio.models.students.maps import chi2_predict
 from awd_studio.models.students.peaks import _check_maps, _interior_peaks
 
@@ -82,8 +82,7 @@ def _map_example(record, arrays, x_map, coeffs, saliency, i, levels):
     rows, cols = rows + 1, cols + 1
     patches = np.stack([maps[0, r - 1:r + 2, c - 1:c + 2].ravel() for r, c in zip(rows, cols)]) if len(rows) \
         else np.zeros((0, 9))
-    kernels = np.asarray(arrays["kernels"], dtype=np.float64).reshape(-1, 9)
-    responses = patches @ kernels.T if p["response"] == "kernels" else patches[:, 4:5]
+    responses = map_peak_responses(record, arrays, patches)
     hist = map_histograms(record, arrays, x_map[None])
     out = {"peaks": [[int(r), int(c)] for r, c in zip(rows, cols)], "responses": _short(responses),
            "histogram": hist[0].tolist(), "panels": _subband_panels(coeffs, saliency, i, levels)}

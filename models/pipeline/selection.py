@@ -8,11 +8,10 @@ gain over the initial wavelet clears the rule (docs/science.md, "Selection").
 import numpy as np
 from sklearn.model_selection import KFold
 
-from awd_studio.models import filters as _filters
 from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
 from awd_studio.models.pipeline.prepare import scaled
-from awd_studio.models.pipeline.students import coefficients, column, peak_student, student_alpha
+from awd_studio.models.pipeline.students import coefficients, column, peak_student, student_alpha, wavelet_peak_student
 
 __all__ = ["cv_splits", "SplitPeaks", "fold_scores", "paired_cv_se", "select_wavelet", "cv_entry"]
 
@@ -92,7 +91,7 @@ def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=Non
             model = (peak_student(config, kernels={"laplace": _predictors.LAPLACE_KERNEL})
                      if candidate == "laplace" else peak_student(config, response=candidate))
         else:
-            model = peak_student(config, kernels=_filters.subfilters_3x3(candidate))
+            model = wavelet_peak_student(config, candidate)
         peaks = peaks if peaks is not None else _predictors.peak_patches(X)  # peaks do not depend on the filter
         if not isinstance(peaks, SplitPeaks):
             peaks = SplitPeaks(peaks, splits)

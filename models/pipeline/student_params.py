@@ -23,17 +23,18 @@ import torch
 
 from awd_studio.models import wavelets as _wavelets
 from awd_studio.models.students.maps import chi2_predict
-from awd_studio.models.students.peaks import _check_maps, _count_peaks, _kernel_matrix
+from awd_studio.models.students.peaks import _check_maps, _count_peaks, _kernel_matrix, _patch_responses
 from awd_studio.models.students.series import topk_features
 from awd_studio.models.validation import InputError
 
 __all__ = ["SERIES_KIND", "MAPS_KIND", "array_key", "band_names", "series_record", "maps_record",
-           "predict_with_record", "series_coefficients", "map_histograms", "ordinal"]
+           "predict_with_record", "series_coefficients", "map_histograms", "map_kernel_columns", "map_peak_responses",
+           "ordinal"]
 
 SERIES_KIND = "series_topk_linear"
 MAPS_KIND = "peak_count"
 #: Channel names of the map students' responses, by student.
-MAP_CHANNELS = {"raw": ["peak height"], "roberts": ["Roberts cross"]}
+MAP_CHANNELS = {"raw": ["peak height"], "roberts": ["Roberts cross"], "magnitude": ["LL", "detail magnitude"]}
 
 
 def array_key(name: str, field: str) -> str:
@@ -137,7 +138,9 @@ def maps_record(name, model, *, target_column=0, target_names=None):
     record : dict
         ``parameters``: ``response``, ``channels`` (names, in feature order: feature ``c * bins + i`` is bin i
         of channel c), ``bins``, ``bin_range``, ``bin_edges``, ``method``, ``covariance``, ``kernels`` (3 x 3
-        lists), ``classes`` (target rows) and ``templates`` (class mean histograms; chi² only), ``target_names``.
+        lists), ``channel_scale`` (what each channel's responses are divided by before binning: ones except for
+        the ``"magnitude"`` response), ``classes`` (target rows) and ``templates`` (class mean histograms; chi²
+        only), ``target_names``.
     arrays : dict of str to ndarray
         ``kernels`` (C, 3, 3); chi²: ``classes`` (K, T), ``templates`` (K, F), ``precision`` (F, F) or
         (K, F, F), ``covariance`` (its pseudo-inverse, same shape); ridge: ``ridge_coef`` (T, F),
@@ -149,6 +152,7 @@ def maps_record(name, model, *, target_column=0, target_names=None):
     params = {"response": model.response, "channels": _map_channels(model), "bins": int(model.bins),
               "bin_range": [float(lo), float(hi)], "bin_edges": np.linspace(lo, hi, model.bins + 1).tolist(),
               "method": model.method_, "covariance": model.covariance, "kernels": kernels.tolist(),
+              "channel_scale": [float(v) for v in model.channel_scale_],
               "n_outputs": int(model.n_outputs_), "target_names": list(target_names or [])}
     arrays = {"kernels": kernels}
     if model.method_ == "chi2":
@@ -171,7 +175,11 @@ def maps_record(name, model, *, target_column=0, target_names=None):
                       feature_scale=np.asarray(inner.scale_, dtype=np.float64))
         how = "the prediction is a ridge model on the standardised histograms"
     what = {"kernels": f"the 3 × 3 filters {', '.join(params['channels'])} read (correlated) at the peak",
-            "raw": "the peak height", "roberts": "the Roberts-cross response at the peak"}[model.response]
+            "raw": "the peak height", "roberts": "the Roberts-cross response at the peak",
+            "magnitude": ("two numbers read at the peak through the 3 × 3 sub-filters (correlated): the LL "
+                          "response and the detail magnitude sqrt(LH² + HL² + HH²), each divided by its 99th "
+                          "percentile over the training peaks ("
+                          + ", ".join(f"{v:.4g}" for v in model.channel_scale_) + ")")}[model.response]
     definition = (f"Find the peaks of each raw map (pixels above their 8 neighbours); histogram {what} in "
                   f"{model.bins} bins over [{lo:.4g}, {hi:.4g}] per channel; {how}.")
     record = {"kind": MAPS_KIND, "definition": definition, "target_column": int(target_column),
@@ -207,9 +215,28 @@ def map_histograms(record, arrays, X):
     """The (n, F) peak histograms the map student reads, for raw maps X (n, H, W)."""
     p = record["parameters"]
     maps = _check_maps(X, field="X", keep_float32=True)
-    kernels = [k for k in np.asarray(arrays["kernels"], dtype=np.float64)]
-    columns = _kernel_matrix(kernels) if p["response"] == "kernels" else None
-    return _count_peaks(maps, columns, p["response"], tuple(p["bin_range"]), p["bins"])
+    return _count_peaks(maps, map_kernel_columns(record, arrays), p["response"], tuple(p["bin_range"]), p["bins"])
+
+
+def map_kernel_columns(record, arrays):
+    """The (9, C) kernel matrix the map student's compiled pass reads (``None`` for fixed responses), each kernel
+    divided by its channel's ``channel_scale`` (the ``"magnitude"`` response)."""
+    p = record["parameters"]
+    if p["response"] not in ("kernels", "magnitude"):
+        return None
+    columns = _kernel_matrix([k for k in np.asarray(arrays["kernels"], dtype=np.float64)])
+    if p["response"] == "magnitude":
+        scale = np.asarray(p.get("channel_scale", [1.0, 1.0]), dtype=np.float64)
+        columns = columns / scale[[0, 1, 1, 1]][None, :]
+    return columns
+
+
+def map_peak_responses(record, arrays, patches):
+    """(n_peaks, C) responses the map student bins at peaks given as (n_peaks, 9) rows of 3 x 3 patches."""
+    p = record["parameters"]
+    if p["response"] == "raw":
+        return patches[:, 4:5]
+    return _patch_responses(patches, p["response"], map_kernel_columns(record, arrays)).T
 
 
 def predict_with_record(record, arrays, X, *, all_columns=False):

@@ -17,7 +17,8 @@ from awd_studio.models.attributions import gradient_batch_size, trim_attribution
 from awd_studio.models.distill import TransformOperator
 from awd_studio.models.pipeline.prepare import scaled
 
-__all__ = ["coefficients", "flatten_coefficients", "unflatten_like", "student_alpha", "peak_student", "student",
+__all__ = ["coefficients", "flatten_coefficients", "unflatten_like", "student_alpha", "peak_student",
+           "wavelet_peak_student", "student",
            "saliency", "score_model", "column"]
 
 
@@ -54,6 +55,13 @@ def peak_student(config, kernels=None, response="kernels"):
                                           score_column=config.target)
 
 
+def wavelet_peak_student(config, h):
+    """The unfitted map student of lowpass filter h: its 3 x 3 sub-filters read at the peaks, as the config's
+    ``peak_response`` says (``"kernels"``: the four responses, the paper's; ``"magnitude"``: the LL response
+    and the detail magnitude)."""
+    return peak_student(config, kernels=_filters.subfilters_3x3(h), response=str(config.peak_response))
+
+
 def student(kind, h, config, scaling):
     """An unfitted student for filter h, a function mapping raw X to its input, and one turning the fitted
     student into the deployed predictor (raw X to prediction; ``None``: ``student.predict`` on its input).
@@ -70,7 +78,7 @@ def student(kind, h, config, scaling):
                                                            x_scale=scaling["scale"]).predict
 
         return model, (lambda X: coefficients(scaled(X, scaling), h, config)), deploy
-    return peak_student(config, kernels=_filters.subfilters_3x3(h)), (lambda X: X), None
+    return wavelet_peak_student(config, h), (lambda X: X), None
 
 
 def column(pred, target, n):

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from awd_studio.models.students._common import _check_y, linear_model
 from awd_studio.models.students.peaks import (
+    _check_magnitude_kernels,
     _check_maps,
     _count_peaks,
     _height_quantiles,
@@ -40,6 +41,12 @@ RAW_BIN_RANGE = (-0.03, 0.19)
 
 #: The quantile of the positive peak responses that scales the automatic bin ranges (``bin_max="auto"``).
 RESPONSE_QUANTILE = 0.99
+
+
+def _positive_quantile(values):
+    """:data:`RESPONSE_QUANTILE` of the positive entries of ``values`` (1.0 when none is positive)."""
+    positive = values[values > 0]
+    return float(np.quantile(positive, RESPONSE_QUANTILE)) if positive.size else 1.0
 
 
 def _lerp(a, b, t):
@@ -224,10 +231,15 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
     Parameters
     ----------
     kernels : sequence or dict of (3, 3) arrays, default=None
-        Filters read at the peaks when ``response="kernels"`` (e.g. ``subfilters_3x3(h)``, whose values
-        LL, LH, HL, HH are taken in that order); ``None`` uses ``[LAPLACE_KERNEL]``.
-    response : {"kernels", "raw", "roberts"}, default="kernels"
-        What is histogrammed: the kernels' responses, the raw peak heights, or the Roberts-cross response.
+        Filters read at the peaks when ``response`` is ``"kernels"`` or ``"magnitude"`` (e.g.
+        ``subfilters_3x3(h)``, whose values LL, LH, HL, HH are taken in that order); ``None`` uses
+        ``[LAPLACE_KERNEL]``.
+    response : {"kernels", "raw", "roberts", "magnitude"}, default="kernels"
+        What is histogrammed: the kernels' responses (the paper's student), the raw peak heights, the
+        Roberts-cross response, or, from four kernels LL, LH, HL, HH, two channels: the LL response and the
+        detail magnitude ``sqrt(LH² + HL² + HH²)``. For ``"magnitude"`` each channel is divided by its own
+        :data:`RESPONSE_QUANTILE` of positive training responses (``channel_scale_``) before binning, so one
+        range serves both channels and ``bin_max`` is in units of that quantile.
     bins : int, default=22
         Histogram bins per channel.
     bin_max : "auto", float or sequence of float, default="auto"
@@ -238,7 +250,8 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         look like convergence maps (99.5th percentile of the raw peak heights in [0.01, 0.3]). For
         ``response="raw"``, ``"auto"`` uses :data:`RAW_BIN_RANGE` for convergence maps and the 0.5 and
         99.5 percentiles of the peak heights otherwise; explicit values set the upper bound, the lower
-        bound following the same rule.
+        bound following the same rule. For ``response="magnitude"``, ``"auto"`` takes (0.6, 0.8, 1.0, 1.2,
+        1.4) of the scaled responses.
     method : {"auto", "chi2", "ridge"}, default="auto"
         ``"chi2"``: targets take a few discrete values; a class is one distinct *row* of ``y`` (pass every
         parameter column, e.g. (Omega_m, sigma_8), so that two cosmologies sharing one value stay apart);
@@ -261,7 +274,9 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
     kernels_ : list of ndarray of shape (3, 3)
     method_ : {"chi2", "ridge"}
     bin_range_ : (float, float)
-        Histogram range used.
+        Histogram range used (of the scaled responses for ``"magnitude"``).
+    channel_scale_ : ndarray of shape (n_channels,)
+        What each channel's responses are divided by before binning: ones, except for ``"magnitude"``.
     bin_scores_ : dict of float to float
         Validation MSE per candidate upper bound (empty when ``bin_max`` is one float).
     n_features_ : int
@@ -281,7 +296,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
 
     _parameter_constraints = {
         "kernels": [None, "array-like", dict],
-        "response": [StrOptions({"kernels", "raw", "roberts"})],
+        "response": [StrOptions({"kernels", "raw", "roberts", "magnitude"})],
         "bins": [Interval(Integral, 1, None, closed="left")],
         "bin_max": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither"), "array-like"],
         "method": [StrOptions({"auto", "chi2", "ridge"})],
@@ -323,14 +338,23 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
                 positive = pooled[pooled > 0]
                 scale = float(np.quantile(positive, RESPONSE_QUANTILE)) if positive.size else 1.0
             highs = [scale * f for f in (0.6, 0.8, 1.0, 1.2, 1.4)]
-            if convergence:
+            if convergence and self.response != "magnitude":  # convergence units: not those of scaled responses
                 highs = list(PAPER_BIN_MAX) + highs
         else:
             highs = explicit
         return [(0.0, hi) for hi in highs if hi > 0] or [(0.0, 1.0)]
 
     def _features(self, maps, bin_range):
-        return _count_peaks(maps, self._kernel_columns, self.response, bin_range, self.bins)
+        columns = self._kernel_columns
+        if self.response == "magnitude":  # responses divided by the channel scale: the kernels divided by it
+            columns = columns / self.channel_scale_[[0, 1, 1, 1]][None, :]
+        return _count_peaks(maps, columns, self.response, bin_range, self.bins)
+
+    def _scaled(self, values):
+        """(C, n_peaks) responses divided by :attr:`channel_scale_` (only ``"magnitude"`` scales them)."""
+        if self.response != "magnitude":
+            return values
+        return values / self.channel_scale_[:, None]
 
     def _new_model(self):
         return _Chi2Model(self.covariance) if self.method_ == "chi2" else _RidgeModel()
@@ -395,7 +419,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         return self._predict_features(self._peak_features(peaks, self.bin_range_))
 
     def _peak_features(self, peaks, bin_range):
-        return self._histograms(peaks, self._responses(peaks), bin_range)
+        return self._histograms(peaks, self._scaled(self._responses(peaks)), bin_range)
 
     # Cross-validation fits one student on many subsets of the same peaks (PeakPatches.subset). What does not
     # depend on the fold is computed once on the parent and kept in ``_memo``: the responses at every peak, the
@@ -437,7 +461,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
     def _subset_scale(self, peaks):
         """The positive responses' :data:`RESPONSE_QUANTILE` for a subset of a parent's peaks, found among the
         parent's largest responses (:class:`_TopResponses`, built once); None when it must be computed in full."""
-        if peaks.parent is None or self.response == "raw" or not isinstance(self.bin_max, str):
+        if peaks.parent is None or self.response in ("raw", "magnitude") or not isinstance(self.bin_max, str):
             return None
         memo = self._memo_for(peaks.parent)
         if "top" not in memo:
@@ -448,6 +472,8 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         """Candidate ranges :meth:`_ranges` can return that depend only on the parameters, not on the peaks."""
         if self.response == "raw":
             return {tuple(RAW_BIN_RANGE)}
+        if self.response == "magnitude":  # the scaled responses depend on the training peaks' quantiles
+            return set()
         if isinstance(self.bin_max, str):
             return {(0.0, hi) for hi in PAPER_BIN_MAX}
         return {(0.0, hi) for hi in np.atleast_1d(np.asarray(self.bin_max, float)) if hi > 0}
@@ -462,12 +488,20 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
             raise InputError("score_column", f"is {self.score_column} but y has {y2.shape[1]} columns",
                              f"pass 0..{y2.shape[1] - 1} or None")
         scored = slice(None) if self.score_column is None else slice(self.score_column, self.score_column + 1)
-        self.kernels_ = _kernel_list(self.kernels) if self.response == "kernels" else []
+        self.kernels_ = _kernel_list(self.kernels) if self.response in ("kernels", "magnitude") else []
+        if self.response == "magnitude":
+            _check_magnitude_kernels(self.kernels_)
         self._kernel_columns = _kernel_matrix(self.kernels_) if self.kernels_ else None
         self.method_ = _choose_method(y2, self.method)
         values = np.ascontiguousarray(responses())
+        self.channel_scale_ = np.ones(values.shape[0])
+        if self.response == "magnitude":
+            self.channel_scale_ = np.array([_positive_quantile(v) for v in values])
+            values = self._scaled(values)
         if height_quantiles is None:
             height_quantiles = _height_quantiles(heights)
+        if self.response == "magnitude":
+            scale = (lambda: 1.0)  # the scaled responses' quantile
         ranges = self._ranges(values, height_quantiles, scale=None if scale is None else scale())
         self.bin_scores_ = {}
         by_range = {}  # the histograms of each candidate range: the final fit reuses the chosen one's
@@ -493,6 +527,8 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         self.n_features_ = features.shape[1]
         self.n_outputs_ = y2.shape[1]
         self.n_params_ = _n_params(self.model_, self.method_, self.n_features_, self.n_outputs_)
+        if self.response == "magnitude":
+            self.n_params_ += len(self.channel_scale_)
         self._y_1d = y.ndim == 1
         return self
 

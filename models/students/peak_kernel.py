@@ -20,7 +20,14 @@ import numpy as np
 __all__ = ["RESPONSE_CODES", "peak_count_histograms", "bin_values"]
 
 #: How the compiled loop computes a peak's response.
-RESPONSE_CODES = {"kernels": 0, "roberts": 1}
+RESPONSE_CODES = {"kernels": 0, "roberts": 1, "magnitude": 2}
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _add(out, s, column, r, lo, hi, span, bins):
+    """Count response r in bin ``column`` + its bin of [lo, hi] (branch-free: outside, it adds zero)."""
+    k = min(max((r - lo) / span * bins, 0.0), bins - 1.0)
+    out[s, column + int(k)] += np.float64(lo <= r) * np.float64(r <= hi)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -48,6 +55,19 @@ def _count(maps, kernel_rows, response, lo, hi, bins, out):
                 for a in range(3):
                     for b in range(3):
                         patch[3 * a + b] = x[i - 1 + a, j - 1 + b]
+                if response == 2:  # magnitude: kernel 0's response, then the norm of kernels 1, 2 and 3's
+                    r = 0.0
+                    for t in range(9):
+                        r += kernel_rows[0, t] * patch[t]
+                    _add(out, s, 0, r, lo, hi, span, bins)
+                    squares = 0.0
+                    for c in range(1, kernel_rows.shape[0]):
+                        r = 0.0
+                        for t in range(9):
+                            r += kernel_rows[c, t] * patch[t]
+                        squares += r * r
+                    _add(out, s, bins, np.sqrt(squares), lo, hi, span, bins)
+                    continue
                 for c in range(n_channels):
                     r = 0.0
                     if response == 0:
@@ -58,9 +78,7 @@ def _count(maps, kernel_rows, response, lo, hi, bins, out):
                             for b in range(2):
                                 t = 3 * a + b  # top-left corner of the window
                                 r += np.sqrt((patch[t + 1] - patch[t + 3]) ** 2 + (patch[t] - patch[t + 4]) ** 2)
-                    # branch-free binning: responses outside [lo, hi] add zero to a clamped bin
-                    k = min(max((r - lo) / span * bins, 0.0), bins - 1.0)
-                    out[s, c * bins + int(k)] += np.float64(lo <= r) * np.float64(r <= hi)
+                    _add(out, s, c * bins, r, lo, hi, span, bins)
 
 
 def peak_count_histograms(maps, kernel_rows, bin_range, bins, response="kernels"):
@@ -73,15 +91,18 @@ def peak_count_histograms(maps, kernel_rows, bin_range, bins, response="kernels"
         (peaks are comparisons, exact in either precision; responses are computed in float64).
     kernel_rows : ndarray of shape (C, 9) or None
         The 3x3 kernels flattened row by row; ``None`` (one channel) for ``"roberts"``.
+        ``"magnitude"`` reads two channels from them: kernel 0's response, and the Euclidean norm of the
+        responses of kernels 1 to C - 1 (with the sub-filters LL, LH, HL, HH: the LL response and the detail
+        magnitude ``sqrt(LH² + HL² + HH²)``).
     bin_range : (float, float)
         ``(lo, hi)`` with ``lo < hi``.
     bins : int
         Bins per channel.
-    response : {"kernels", "roberts"}, default="kernels"
+    response : {"kernels", "roberts", "magnitude"}, default="kernels"
 
     Returns
     -------
-    ndarray of shape (n, C * bins), float64
+    ndarray of shape (n, C * bins), float64 (``(n, 2 * bins)`` for ``"magnitude"``)
         Peak counts per bin.
 
     Examples
@@ -95,7 +116,8 @@ def peak_count_histograms(maps, kernel_rows, bin_range, bins, response="kernels"
         maps = maps.astype(np.float64)
     maps = np.ascontiguousarray(maps)
     kernel_rows = np.ascontiguousarray(np.zeros((1, 9)) if kernel_rows is None else kernel_rows, dtype=np.float64)
-    out = np.zeros((maps.shape[0], kernel_rows.shape[0] * bins))
+    n_channels = 2 if response == "magnitude" else kernel_rows.shape[0]
+    out = np.zeros((maps.shape[0], n_channels * bins))
     lo, hi = bin_range
     _count(maps, kernel_rows, RESPONSE_CODES[response], float(lo), float(hi), int(bins), out)
     return out
@@ -107,9 +129,7 @@ def _bin_values(values, sample, lo, hi, bins, out):
     span = hi - lo
     for c in range(n_channels):
         for p in range(n_peaks):
-            r = values[c, p]
-            k = min(max((r - lo) / span * bins, 0.0), bins - 1.0)
-            out[sample[p], c * bins + int(k)] += np.float64(lo <= r) * np.float64(r <= hi)
+            _add(out, sample[p], c * bins, values[c, p], lo, hi, span, bins)
 
 
 def bin_values(values, sample, n_maps, bin_range, bins):

@@ -2,7 +2,9 @@
 
 docs/science.md, "Map student" (after Ribli et al. 2019): a peak is an interior pixel strictly above
 its 8 neighbours; at each peak one or more 3x3 filters are read (the Laplace kernel :data:`LAPLACE_KERNEL`,
-AWD's sub-filters, or the baselines' Roberts-cross response and raw peak heights) and binned per map. Whole
+AWD's sub-filters, or the baselines' Roberts-cross response and raw peak heights) and binned per map. From the
+four sub-filters the ``"magnitude"`` response reads two numbers instead of four: the LL response and the detail
+magnitude ``sqrt(LH² + HL² + HH²)``. Whole
 sets of maps are counted in one compiled pass (:mod:`models.students.peak_kernel`); :func:`peak_patches`
 finds the peaks once, for fitting many students on the same maps (:mod:`models.students.maps`).
 
@@ -26,12 +28,15 @@ import numpy as np
 from awd_studio.models.students._common import _to_numpy
 from awd_studio.models.validation import InputError
 
-__all__ = ["LAPLACE_KERNEL", "PeakPatches", "peak_patches", "bin_peak_values", "peak_histograms"]
+__all__ = ["LAPLACE_KERNEL", "RESPONSES", "PeakPatches", "peak_patches", "bin_peak_values", "peak_histograms"]
 
 #: Laplace peak-finding kernel of Ribli et al. (docs/science.md, map student).
 LAPLACE_KERNEL = (10.0 / 3.0) * np.array([[-0.05, -0.2, -0.05],
                                           [-0.2, 1.0, -0.2],
                                           [-0.05, -0.2, -0.05]])
+
+#: What the map student can read at a peak (:func:`peak_histograms`, :class:`PeakCountRegressor`).
+RESPONSES = ("kernels", "raw", "roberts", "magnitude")
 
 
 def _check_maps(maps, field="maps", keep_float32=False):
@@ -96,7 +101,11 @@ def _kernel_matrix(kernels):
 
 
 def _patch_responses(patches, response, kernel_matrix):
-    """Responses at the centre of each (n_peaks, 9) patch: (C, n_peaks), one row per channel."""
+    """Responses at the centre of each (n_peaks, 9) patch: (C, n_peaks), one row per channel.
+
+    ``"magnitude"`` gives two channels from the kernels (LL, LH, HL, HH): the first kernel's response and the
+    Euclidean norm of the other kernels' responses, ``sqrt(LH² + HL² + HH²)``.
+    """
     if response == "raw":
         return patches[:, 4][None]
     if response == "roberts":
@@ -104,7 +113,10 @@ def _patch_responses(patches, response, kernel_matrix):
         a, b = p[:, :-1, :-1], p[:, :-1, 1:]
         c, d = p[:, 1:, :-1], p[:, 1:, 1:]
         return np.sqrt((b - c) ** 2 + (a - d) ** 2).sum(axis=(1, 2))[None]
-    return (patches @ kernel_matrix).T
+    linear = (patches @ kernel_matrix).T
+    if response == "magnitude":  # kernel 0's response, then the norm of the others' (LL; |(LH, HL, HH)|)
+        return np.stack([linear[0], np.sqrt(np.einsum("cp,cp->p", linear[1:], linear[1:]))])
+    return linear
 
 
 class PeakPatches:
@@ -234,7 +246,9 @@ def peak_histograms(maps, kernels=None, bins=22, bin_range=(0.0, 0.025), respons
     bins : int, default=22
     bin_range : (float, float), default=(0, 0.025)
         Histogram range; values outside are not counted, the upper edge is included.
-    response : {"kernels", "raw", "roberts"}, default="kernels"
+    response : {"kernels", "raw", "roberts", "magnitude"}, default="kernels"
+        ``"magnitude"`` takes four kernels (LL, LH, HL, HH, e.g. ``subfilters_3x3(h)``) and histograms two
+        channels: the LL response and the detail magnitude ``sqrt(LH² + HL² + HH²)``, over the same range.
 
     Returns
     -------
@@ -244,9 +258,14 @@ def peak_histograms(maps, kernels=None, bins=22, bin_range=(0.0, 0.025), respons
     lo, hi = _check_range(bin_range)
     if isinstance(bins, bool) or not isinstance(bins, Integral) or bins < 1:
         raise InputError("bins", f"must be a positive integer, got {bins!r}", "pass e.g. 22")
-    if response not in ("kernels", "raw", "roberts"):
-        raise InputError("response", f"unknown response {response!r}", "use 'kernels', 'raw' or 'roberts'")
-    columns = _kernel_matrix(_kernel_list(kernels)) if response == "kernels" else None
+    if response not in RESPONSES:
+        raise InputError("response", f"unknown response {response!r}", "use " + ", ".join(map(repr, RESPONSES)))
+    columns = None
+    if response in ("kernels", "magnitude"):
+        kernel_list = _kernel_list(kernels)
+        if response == "magnitude":
+            _check_magnitude_kernels(kernel_list)
+        columns = _kernel_matrix(kernel_list)
     return _count_peaks(_check_maps(maps, keep_float32=True), columns, response, (lo, hi), bins)
 
 
@@ -257,7 +276,15 @@ def _count_peaks(maps, kernel_columns, response, bin_range, bins):
     if response == "roberts":
         return peak_count_histograms(maps, None, bin_range, bins, "roberts")
     rows = np.eye(9)[4:5] if response == "raw" else kernel_columns.T  # raw heights: the centre tap
-    return peak_count_histograms(maps, rows, bin_range, bins)
+    return peak_count_histograms(maps, rows, bin_range, bins, "magnitude" if response == "magnitude" else "kernels")
+
+
+def _check_magnitude_kernels(kernels):
+    """The ``"magnitude"`` response reads four kernels: LL, then the three detail sub-filters."""
+    if len(kernels) != 4:
+        raise InputError("kernels", f"holds {len(kernels)} kernels, but response='magnitude' reads four",
+                         "pass the four sub-filters LL, LH, HL, HH, e.g. subfilters_3x3(h)")
+    return kernels
 
 
 def _kernel_list(kernels):

@@ -145,6 +145,8 @@ def test_configure_grid_parsing_and_payload():
     for bad in (-1, 2.5):
         with pytest.raises(ValueError, match="random starts searched"):
             cfg.job_payload(*args, bad)
+    assert "peak_response" not in cfg.job_payload(*args, None, None)  # not set yet: the server's default
+    assert cfg.job_payload(*args, None, "magnitude")["peak_response"] == "magnitude"
 
 
 def test_configure_takes_choices_bounds_and_presets_from_the_service(service):
@@ -153,6 +155,8 @@ def test_configure_takes_choices_bounds_and_presets_from_the_service(service):
     options = loaded["options"]
     assert {o["value"] for o in loaded["modes"]} == {"auto", "periodization", "zero", "symmetric"}
     assert loaded["max_start_search"] == options["bounds"]["start_search"] == 20_000
+    assert {o["value"] for o in loaded["peak_responses"]} == {"kernels", "magnitude"}
+    assert loaded["peak_response"] == options["options"]["peak_response"]["default"]
     assert loaded["max_epochs"] == options["bounds"]["epochs"] and {"db5", "sym5", "coif2"} <= {
         o["value"] for o in loaded["waves"]}
     paper_ts = options["grid_presets"]["timeseries"]["paper"]
@@ -188,6 +192,11 @@ def test_configure_submit(service):
     assert out["nav"].startswith("/jobs/") and out["submitted"] == job_id  # the tab's record of its new job
     assert service.client.get(f"/api/jobs/{job_id}").json()["config"]["gammas"] == [0.0, 0.1]
     service.client.post(f"/api/jobs/{job_id}/cancel")  # nothing runs it here
+    out = run(cfg.submit(1, service.dataset_id, "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero",
+                         "key-2", peak_response="magnitude"))
+    job_id = out["nav"].rsplit("/", 1)[-1]
+    assert service.client.get(f"/api/jobs/{job_id}").json()["config"]["peak_response"] == "magnitude"
+    service.client.post(f"/api/jobs/{job_id}/cancel")
     gone = "00000000-0000-4000-8000-000000000000"
     out = run(cfg.submit(1, gone, "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", "k"))
     assert fits(out, cfg.SUBMIT_OUTPUTS) and out["nav"] is no_update and "dataset_id" in str(out["status"])

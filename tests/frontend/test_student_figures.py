@@ -45,6 +45,18 @@ def test_maps_panels_and_histogram_are_valid_figures():
     assert list(hist.data[-1].y) == [0.5, 2.0] and hist.data[-1].marker.color[0] != hist.data[-1].marker.color[1]
 
 
+def test_magnitude_histograms_are_titled_and_scaled_as_read():
+    """The default map student reads the LL response and the detail magnitude, each in units of its training 99th
+    percentile: the panels say so instead of claiming convergence units."""
+    record = {"kind": "peak_count", "parameters": {"response": "magnitude", "channels": ["LL", "detail magnitude"],
+                                                   "bins": 2, "bin_edges": [0, 0.7, 1.4]}}
+    bundle = {"students": {"awd": record}, "explain": {"kind": "image", "examples": [{"histogram": [1, 2, 0, 3]}]}}
+    fig = S.peak_histogram_figure(bundle, 0)
+    assert [a.text for a in fig.layout.annotations] == ["LL response at peaks", "detail magnitude at peaks"]
+    assert fig.layout.xaxis.title.text == fig.layout.xaxis2.title.text == "response / its training 99th percentile"
+    assert list(fig.data[1].y) == [0, 3]
+
+
 def test_a_tie_is_not_stretched_into_a_difference():
     zmin, zmax, note = score_range({"grid": [{"cv_score_sd": 0.01}]}, np.array([[0.9650, 0.9658]]))
     assert abs((zmax - zmin) - 0.01) < 1e-12 and "tie" in note

@@ -47,7 +47,14 @@ def maps(tmp_path_factory):
     return _run(tmp_path_factory, "maps", make_example("lensing", n=120, seed=0), MAPS)
 
 
-@pytest.mark.parametrize("which", ["series", "maps"])
+@pytest.fixture(scope="module")
+def maps_kernels(tmp_path_factory):
+    """The maps job with the paper's map student: the four sub-filter responses."""
+    return _run(tmp_path_factory, "maps_kernels", make_example("lensing", n=120, seed=0),
+                {**MAPS, "peak_response": "kernels"})
+
+
+@pytest.mark.parametrize("which", ["series", "maps", "maps_kernels"])
 def test_every_student_predicts_the_pipelines_test_predictions_from_the_bundle_alone(which, request):
     bundle, out, split = request.getfixturevalue(which)
     jsonschema.validate(json.loads((out / "result.json").read_text()), json.loads(pipeline.SCHEMA_PATH.read_text()))
@@ -74,18 +81,38 @@ def test_series_student_names_band_rank_and_weight(series):
     assert len(example["kept"]) == 6 and len(example["weighted"]) == len(example["coeffs"])
 
 
-def test_maps_student_carries_templates_covariance_and_bins(maps):
-    bundle, out, _ = maps
+@pytest.mark.parametrize("which, channels", [("maps_kernels", ["LL", "LH", "HL", "HH"]),
+                                             ("maps", ["LL", "detail magnitude"])])
+def test_maps_student_carries_templates_covariance_and_bins(which, channels, request):
+    bundle, out, _ = request.getfixturevalue(which)
     record, arrays, _ = load_student(out)
     params = record["parameters"]
-    assert params["channels"] == ["LL", "LH", "HL", "HH"] and len(params["bin_edges"]) == params["bins"] + 1
+    assert params["channels"] == channels and len(params["bin_edges"]) == params["bins"] + 1
     if params["method"] == "chi2":
         n_classes, n_features = arrays["templates"].shape
-        assert n_features == 4 * params["bins"] and arrays["covariance"].shape == (n_features, n_features)
+        assert n_features == len(channels) * params["bins"]
+        assert arrays["covariance"].shape == (n_features, n_features)
         example = bundle["explain"]["examples"][0]
         assert len(example["chi2"]) == n_classes and example["nearest"] == int(np.argmin(example["chi2"]))
     compression = bundle["models"]["awd"]["compression_factor"]
     assert 0 < compression <= 1  # unit-free: no longer 0 on maps in convergence units
+
+
+def test_maps_magnitude_student_records_its_channels_and_scales(maps):
+    """The default peak_response="magnitude": the wavelet students read two channels, each divided by its training
+    scale, and the bundle says so; the fixed baselines are untouched."""
+    bundle, out, _ = maps
+    assert bundle["provenance"]["config"]["peak_response"] == "magnitude"
+    for name in ("awd", "awd_no_interp", "baseline_wavelet"):
+        record, arrays, _ = load_student(out, name)
+        params = record["parameters"]
+        assert params["response"] == "magnitude" and params["channels"] == ["LL", "detail magnitude"]
+        assert len(params["channel_scale"]) == 2 and all(v > 0 for v in params["channel_scale"])
+        assert arrays["kernels"].shape == (4, 3, 3) and "detail magnitude" in record["definition"]
+    assert load_student(out, "roberts_cross")[0]["parameters"]["response"] == "roberts"
+    example = bundle["explain"]["examples"][0]
+    assert np.asarray(example["responses"]).shape == (len(example["peaks"]), 2)
+    assert len(example["histogram"]) == 2 * load_student(out)[0]["parameters"]["bins"]
 
 
 def test_awd_predict_console_script_equals_the_pipeline(series, tmp_path):

@@ -320,6 +320,45 @@ def test_compiled_peak_counting_equals_peak_histograms(response, dtype):
     assert got[1].sum() > 0
 
 
+def test_magnitude_response_equals_full_map_responses_at_peaks_per_channel_scaled():
+    """``response="magnitude"``: the LL response and sqrt(LH² + HL² + HH²) read at the peaks, each divided by its
+    own 99th percentile of positive training responses, histogrammed over one range: equal to np.histogram of
+    those numbers computed from whole-map correlations, through the compiled pass and the peaks' fast path."""
+    from awd_studio.models.filters import lowpass_filter, subfilters_3x3
+    from awd_studio.models.predictors import peak_patches
+
+    maps, y = _lensing_like(n_per_class=15)
+    kernels = subfilters_3x3(lowpass_filter("db4"))
+    model = PeakCountRegressor(kernels=kernels, response="magnitude").fit(maps, y)
+    mask = find_peaks(maps)[:, 1:-1, 1:-1]
+    ll, lh, hl, hh = (apply_kernel(maps, kernels[name]) for name in ("LL", "LH", "HL", "HH"))
+    raw = [ll[mask], np.sqrt(lh ** 2 + hl ** 2 + hh ** 2)[mask]]
+    scale = [np.quantile(v[v > 0], 0.99) for v in raw]
+    np.testing.assert_allclose(model.channel_scale_, scale, rtol=1e-12)
+    assert scale[0] > 2 * scale[1]  # the two channels' units differ: one shared range would waste bins
+    sample = np.nonzero(mask)[0]
+    lo, hi = model.bin_range_
+    assert lo == 0.0 and hi in (0.6, 0.8, 1.0, 1.2, 1.4)  # in units of the scale, no convergence-unit bounds
+    expected = np.concatenate([np.stack([np.histogram(v[sample == i] / s, bins=22, range=(lo, hi))[0]
+                                         for i in range(len(maps))]) for v, s in zip(raw, scale)], axis=1)
+    np.testing.assert_array_equal(model.transform(maps), expected)
+    peaks = peak_patches(maps)
+    np.testing.assert_array_equal(model._peak_features(peaks, model.bin_range_), expected)
+    assert model.n_features_ == 44 and model.kernels_ and len(model.kernels_) == 4
+    # the same counts from the plain function, with the scale folded into the kernels
+    scaled = {name: kernels[name] / (scale[0] if name == "LL" else scale[1]) for name in ("LL", "LH", "HL", "HH")}
+    np.testing.assert_array_equal(peak_histograms(maps, scaled, bins=22, bin_range=(lo, hi), response="magnitude"),
+                                  expected)
+
+
+def test_magnitude_response_needs_four_kernels():
+    maps, y = _lensing_like(n_per_class=6)
+    with pytest.raises(ValueError, match="four"):
+        PeakCountRegressor(kernels=[LAPLACE_KERNEL], response="magnitude").fit(maps, y)
+    with pytest.raises(ValueError, match="four"):
+        peak_histograms(maps, [LAPLACE_KERNEL] * 3, response="magnitude")
+
+
 def test_peak_count_regressor_predicts_float32_maps_like_float64():
     rng = np.random.default_rng(6)
     maps, y = rng.normal(size=(60, 16, 16)), np.repeat([0.0, 1.0, 2.0], 20)
@@ -498,11 +537,14 @@ def test_db5_subfilters_are_not_their_own_rotation_so_correlation_matters():
 
 def test_fit_peaks_equals_fit_on_the_maps():
     """Peaks found once and binned in numpy give the compiled pass's student (cross-validation's fast path)."""
+    from awd_studio.models.filters import lowpass_filter, subfilters_3x3
     from awd_studio.models.predictors import bin_peak_values, peak_patches
 
     maps, y = _lensing_like(n_per_class=15)
     peaks = peak_patches(maps)
-    for kwargs in ({"kernels": [LAPLACE_KERNEL]}, {"response": "roberts"}, {"response": "raw"}):
+    db5 = subfilters_3x3(lowpass_filter("db5"))
+    for kwargs in ({"kernels": [LAPLACE_KERNEL]}, {"response": "roberts"}, {"response": "raw"},
+                   {"kernels": db5, "response": "magnitude"}):
         a = PeakCountRegressor(**kwargs).fit(maps, y)
         b = PeakCountRegressor(**kwargs).fit_peaks(peaks, y)
         assert a.bin_range_ == b.bin_range_ and a.bin_scores_ == pytest.approx(b.bin_scores_)
@@ -526,7 +568,7 @@ def test_fits_on_subsets_of_the_same_peaks_equal_fits_on_copies():
     folds = [np.random.default_rng(s).permutation(len(maps))[:24] for s in range(3)]
     settings = ({"kernels": subfilters_3x3(lowpass_filter("db5"))}, {"kernels": [LAPLACE_KERNEL]},
                 {"kernels": [LAPLACE_KERNEL], "bin_max": [0.01, 0.02, 0.03]}, {"response": "raw"},
-                {"response": "roberts"})
+                {"response": "roberts"}, {"kernels": subfilters_3x3(lowpass_filter("db5")), "response": "magnitude"})
     for kwargs in settings:
         shared = PeakCountRegressor(**kwargs)  # one instance over every fold, as fold_scores uses it
         for rows in folds:
