@@ -18,8 +18,9 @@ Cases
                or ``straight_through`` (awave-compatible); same data and seeds as ``cme``
 ``cme_eq8_small``, ``cme_straight_small``  the same on a small grid (lambda 7e-4, gammas 0, 1e-3, 1e-2, 1e-1,
                10 epochs) that finishes on a shared 2-core machine (:mod:`bench.science.gradient_paths`)
-``lensing_magnitude``, ``halo_magnitude``  the same maps and seeds as ``lensing`` and ``halo``, with the map
-               student reading the LL response and the detail magnitude (``peak_response="magnitude"``)
+``lensing_kernels``, ``halo_kernels``  the same maps and seeds as ``lensing`` and ``halo``, with the paper's
+               map student (``peak_response="kernels"``: the four sub-filter responses; the default reads the
+               LL response and the detail magnitude)
 ``covid``      independent check: the Monash archive's Covid3Month (real data; 140 train / 61 test series
                of length 84); read from ``--covid DIR`` (a folder holding ``Covid3Month_TRAIN.ts`` and
                ``Covid3Month_TEST.ts``, e.g. unpacked from the aeon wheel); skipped when not given
@@ -37,7 +38,7 @@ from bench.science import gradient_paths
 
 REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / "bench" / ".work" / "science"
-CASES = ("synthetic", "cme", "lensing", "halo", "lensing_magnitude", "halo_magnitude", "covid",
+CASES = ("synthetic", "cme", "lensing", "halo", "lensing_kernels", "halo_kernels", "covid",
          *gradient_paths.CASE_CONFIG)
 #: Pipeline settings per case beyond the defaults.
 CASE_CONFIG = {
@@ -45,14 +46,14 @@ CASE_CONFIG = {
     "cme": {},
     "lensing": {},
     "halo": {},
-    "lensing_magnitude": {"peak_response": "magnitude"},
-    "halo_magnitude": {"peak_response": "magnitude"},
+    "lensing_kernels": {"peak_response": "kernels"},
+    "halo_kernels": {"peak_response": "kernels"},
     "covid": {},
     **gradient_paths.CASE_CONFIG,
 }
 #: Cases that read another case's data.
-DATA_OF = {**{case: "cme" for case in gradient_paths.CASE_CONFIG}, "lensing_magnitude": "lensing",
-           "halo_magnitude": "halo"}
+DATA_OF = {**{case: "cme" for case in gradient_paths.CASE_CONFIG}, "lensing_kernels": "lensing",
+           "halo_kernels": "halo"}
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
        "PYTHONPATH": str(REPO)}
 
@@ -121,7 +122,7 @@ def run_one(case, seed, covid_dir):
             row[key] = bundle["wavelet"][key]
     if case in gradient_paths.CASE_CONFIG:
         row["grid"] = gradient_paths.grid_rows(bundle)
-    if case in ("lensing", "halo", "lensing_magnitude", "halo_magnitude"):
+    if case in ("lensing", "halo", "lensing_kernels", "halo_kernels"):
         row["map_students"] = map_student_ablation(data)
     return row
 

@@ -21,10 +21,10 @@ TITLES = {
     "cme": "CME-like traces (paper 4.2): the project's simulator, defaults",
     "lensing": "Lensing-like maps (paper 4.3): the project's simulator, defaults",
     "halo": "Independent check: halo-model maps (bench/science/halo_maps.py), defaults",
-    "lensing_magnitude": "Lensing-like maps, the map student reading the LL response and the detail magnitude "
-                         "(`peak_response=\"magnitude\"`)",
-    "halo_magnitude": "Halo-model maps, the map student reading the LL response and the detail magnitude "
-                      "(`peak_response=\"magnitude\"`)",
+    "lensing_kernels": "Lensing-like maps, the paper's map student (the four sub-filter responses, "
+                       "`peak_response=\"kernels\"`)",
+    "halo_kernels": "Halo-model maps, the paper's map student (the four sub-filter responses, "
+                    "`peak_response=\"kernels\"`)",
     "covid": "Independent check: Covid3Month (real data, Monash regression archive), defaults",
     "cme_eq8": "Gradient paths: CME, free filter, LSTM teacher, `eq8` (the gradient of eq. 8's loss)",
     "cme_straight": "Gradient paths: CME, free filter, LSTM teacher, `straight_through` (awave-compatible)",
@@ -88,7 +88,7 @@ def _runs_table(rows):
 
 def _targets(by_case):
     lines = []
-    for case in ("cme", "lensing", "halo", "lensing_magnitude", "halo_magnitude", "covid"):
+    for case in ("cme", "lensing", "halo", "lensing_kernels", "halo_kernels", "covid"):
         rows = by_case.get(case)
         if not rows:
             continue
@@ -103,7 +103,7 @@ def _targets(by_case):
         lines.append(f"- **{case}**: the best grid point is significantly worse than the initial wavelet on "
                      f"{worse}/{len(rows)} seeds and significantly better on {better}/{len(rows)}; the product's "
                      f"choice (AWD only when it wins in CV) is significantly worse on {chosen_worse}/{len(rows)}.")
-        if case in ("lensing", "halo", "lensing_magnitude", "halo_magnitude"):
+        if case in ("lensing", "halo", "lensing_kernels", "halo_kernels"):
             awd = np.mean([r["models"]["awd"]["rmse"] for r in rows])
             lap = np.mean([r["models"]["laplace"]["rmse"] for r in rows])
             rob = np.mean([r["models"]["roberts_cross"]["rmse"] for r in rows])
@@ -141,7 +141,7 @@ def write_report(rows, out):
              "product chooses it over the initial wavelet only when its CV gain exceeds one corrected standard "
              "error, and says which in the verdict. Intervals: paired bootstrap of the test set (10,000 "
              "resamples).", ""]
-    for case in ("synthetic", "cme", "lensing", "halo", "lensing_magnitude", "halo_magnitude", "covid", "cme_eq8",
+    for case in ("synthetic", "cme", "lensing", "halo", "lensing_kernels", "halo_kernels", "covid", "cme_eq8",
                  "cme_straight"):
         case_rows = by_case.get(case)
         if not case_rows:

@@ -106,7 +106,8 @@ def test_maps_result_shows_subbands_peaks_and_histograms(web_server, owner_conte
     hist_w, hist_h = _graph_size(page, "results-histogram-graph")
     assert hist_w >= 500 and hist_h >= 300
     assert "χ²" in page.inner_text("#results-histogram-graph")
-    assert "peaks" in page.inner_text("#results-student-definition")
+    assert "detail magnitude at peaks" in page.inner_text("#results-histogram-graph")  # the default map student
+    assert "detail magnitude" in page.inner_text("#results-student-definition")
     assert re.search(r"\d\.\d+", page.inner_text("#results-scores"))
     assert_drawn(page)
     assert not errors, errors
