@@ -285,8 +285,11 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
         labels = [", ".join(fmt_number(v) for v in row) for row in classes]
         colors = [PALETTE["selected"] if i == nearest else PALETTE["grey"] for i in range(len(chi2))]
         fig.add_trace(go.Bar(x=labels, y=chi2, marker_color=colors, name="χ²", showlegend=False,
-                             text=[fmt_number(v) for v in chi2], textposition="outside",
+                             text=[fmt_number(v) for v in chi2], textposition="outside", cliponaxis=False,
+                             constraintext="none",  # the tallest bar's label at full size, above the axis
                              hovertemplate="class %{x}<br>χ² %{y:.4g}<extra></extra>"), row=1, col=n_cols)
         fig.update_xaxes(title="class (target row)", row=1, col=n_cols)
         fig.update_yaxes(title="χ²", row=1, col=n_cols)
-    return apply_layout(fig, height=360, margin=dict(l=55, r=20, t=50, b=60))
+    # the legend above the first panels, clear of the panel titles (top right it covered the χ² panel's)
+    return apply_layout(fig, height=380, margin=dict(l=55, r=20, t=80, b=60),
+                        legend=dict(orientation="h", yanchor="bottom", y=1.14, xanchor="left", x=0))
