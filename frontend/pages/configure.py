@@ -63,7 +63,9 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     PARAMETRIZATION = "configure-parametrization"
     MODE = "configure-mode"
     START_SEARCH = "configure-start-search"
+    START_SEARCH_FIELD = "configure-start-search-field"
     PEAK_RESPONSE = "configure-peak-response"
+    PEAK_RESPONSE_FIELD = "configure-peak-response-field"
     PRESET_QUICK = "configure-preset-quick"
     PRESET_PAPER = "configure-preset-paper"
     LAMBDAS = "configure-lambdas"
@@ -207,15 +209,16 @@ def layout(dataset: str | None = None, **_):
                                                                             value="orthogonal")), sm=6),
                         dbc.Col(_field("Boundary mode", dbc.Select(id=ids.MODE, value="auto")), sm=6),
                     ]),
-                    _field("Random starts searched", dbc.Input(id=ids.START_SEARCH, type="number", min=0, step=1,
-                                                               placeholder="auto"),
-                           "Time series: before the grid, random orthogonal filters are descended on the "
-                           "interpretation term and each grid point starts from the best for its loss. Blank: "
-                           "1000 for 1000 or more series of up to 64 samples, else none; 0 turns it off. Maps: "
-                           "leave blank.", label_for=ids.START_SEARCH),
-                    _field("Map student reads", dbc.Select(id=ids.PEAK_RESPONSE, value="magnitude"),
-                           "Maps only: what the peak-count student histograms at each peak through the wavelet's "
-                           "3 × 3 sub-filters.", label_for=ids.PEAK_RESPONSE),
+                    html.Div(_field("Random starts searched", dbc.Input(id=ids.START_SEARCH, type="number", min=0,
+                                                                        step=1, placeholder="auto"),
+                                    "Time series: before the grid, random orthogonal filters are descended on the "
+                                    "interpretation term and each grid point starts from the best for its loss. "
+                                    "Blank: 1000 for 1000 or more series of up to 64 samples, else none; 0 turns it "
+                                    "off.", label_for=ids.START_SEARCH), id=ids.START_SEARCH_FIELD),
+                    html.Div(_field("Map student reads", dbc.Select(id=ids.PEAK_RESPONSE, value="magnitude"),
+                                    "Maps: what the peak-count student histograms at each peak through the "
+                                    "wavelet's 3 × 3 sub-filters.", label_for=ids.PEAK_RESPONSE),
+                             id=ids.PEAK_RESPONSE_FIELD),
                 ], help_section="wavelet"),
             ], lg=6),
             dbc.Col([
@@ -293,6 +296,23 @@ async def load_dataset_info(dataset_id):
     kind = {"timeseries": "time series", "image": "maps"}.get(info["kind"], info["kind"])
     shape = " × ".join(str(s) for s in info["shape"] or [])
     return dict(info=info, facts=f"{kind}, {info['n']} samples of shape {shape}", hidden=dataset_id)
+
+
+#: The fields shown for one data kind only, and what clears a hidden one.
+KIND_FIELDS = dict(start_field=Output(ids.START_SEARCH_FIELD, "className"),
+                   start_search=Output(ids.START_SEARCH, "value"),
+                   peak_field=Output(ids.PEAK_RESPONSE_FIELD, "className"))
+
+
+@callback(output=KIND_FIELDS, inputs=dict(info=Input(ids.DATASET_INFO, "data")))
+def fields_for_kind(info):
+    """Show the options that apply to the dataset's kind: the start search for time series (a search on maps is
+    refused, so its field is emptied when hidden), what the map student reads for maps; both until a dataset is
+    chosen."""
+    kind = (info or {}).get("kind")
+    return dict(start_field="awd-hidden" if kind == "image" else "",
+                start_search=None if kind == "image" else dash.no_update,
+                peak_field="awd-hidden" if kind == "timeseries" else "")
 
 
 #: What the options of the service set on the form.

@@ -65,6 +65,7 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     page.wait_for_function("document.querySelector('#configure-grid-size').innerText.includes('1 × 2 = 2')")
     page.locator("#configure-estimate").get_by_text("Estimated run time").wait_for()
     assert page.locator("#configure-start-search").is_visible()
+    assert not page.locator("#configure-peak-response").is_visible()  # a maps-only option, hidden for series
     screenshot(page, "03-configure")
     page.click("#configure-submit")
 

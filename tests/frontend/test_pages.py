@@ -170,6 +170,17 @@ def test_configure_takes_choices_bounds_and_presets_from_the_service(service):
     assert cfg.apply_preset({"kind": "image"}, None, None, None)["epochs"] is no_update
 
 
+def test_configure_shows_the_options_of_the_datasets_kind():
+    cfg = page("configure")
+    maps = cfg.fields_for_kind({"kind": "image"})
+    assert fits(maps, cfg.KIND_FIELDS)
+    assert maps["start_field"] == "awd-hidden" and maps["start_search"] is None and maps["peak_field"] == ""
+    series = cfg.fields_for_kind({"kind": "timeseries"})
+    assert series["start_field"] == "" and series["start_search"] is no_update and series["peak_field"] == "awd-hidden"
+    unknown = cfg.fields_for_kind(None)
+    assert unknown["start_field"] == unknown["peak_field"] == ""
+
+
 def test_configure_estimate(service):
     cfg = page("configure")
     info = {"id": service.dataset_id, "kind": "timeseries", "shape": [64], "n": 40}
