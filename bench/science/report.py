@@ -159,7 +159,8 @@ def write_report(rows, out):
                       f"{mean_sd([r['distance_to_truth'] for r in case_rows])}.", ""]
         if "map_students" in case_rows[0]:
             lines += ["Peak-count students without distillation, test RMSE of Omega_m x 1e-2 (the χ² student's class "
-                      "definition and covariance):", ""] + _ablation(case_rows) + [""]
+                      "definition and covariance; db5 through its four sub-filter responses, the paper's student):",
+                      ""] + _ablation(case_rows) + [""]
     lines += gradient_paths.section(by_case)
     lines += ["## Every run: selection, paired test interval, verdict", ""] + _runs_table(rows) + [""]
     lines += ["## Targets the science benchmark checks", ""] + _targets(by_case) + [""]
