@@ -498,7 +498,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         if self.response == "magnitude":
             self.channel_scale_ = np.array([_positive_quantile(v) for v in values])
             values = self._scaled(values)
-        if height_quantiles is None:
+        if height_quantiles is None and heights is not None:  # None from fit_peaks: maps without peaks
             height_quantiles = _height_quantiles(heights)
         if self.response == "magnitude":
             scale = (lambda: 1.0)  # the scaled responses' quantile

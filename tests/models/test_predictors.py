@@ -351,6 +351,22 @@ def test_magnitude_response_equals_full_map_responses_at_peaks_per_channel_scale
                                   expected)
 
 
+@pytest.mark.parametrize("response", ["kernels", "magnitude", "roberts", "raw"])
+def test_maps_without_peaks_fit_through_both_paths(response):
+    """Flat maps have no peaks: every histogram is empty, and both fits say so with constant predictions instead
+    of failing (the cross-validation path once raised an AttributeError here)."""
+    from awd_studio.models.filters import lowpass_filter, subfilters_3x3
+    from awd_studio.models.predictors import peak_patches
+
+    maps, y = np.zeros((20, 12, 12)), np.repeat([0.0, 1.0], 10)
+    kwargs = {"kernels": subfilters_3x3(lowpass_filter("db3"))} if response in ("kernels", "magnitude") else {}
+    a = PeakCountRegressor(response=response, **kwargs).fit(maps, y)
+    b = PeakCountRegressor(response=response, **kwargs).fit_peaks(peak_patches(maps), y)
+    assert not a.transform(maps).any()
+    np.testing.assert_array_equal(a.predict(maps), b.predict_peaks(peak_patches(maps)))
+    assert np.ptp(a.predict(maps)) == 0
+
+
 def test_magnitude_response_needs_four_kernels():
     maps, y = _lensing_like(n_per_class=6)
     with pytest.raises(ValueError, match="four"):
