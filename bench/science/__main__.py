@@ -122,7 +122,7 @@ def run_one(case, seed, covid_dir):
             row[key] = bundle["wavelet"][key]
     if case in gradient_paths.CASE_CONFIG:
         row["grid"] = gradient_paths.grid_rows(bundle)
-    if case in ("lensing", "halo", "lensing_kernels", "halo_kernels"):
+    if data_case in ("lensing", "halo"):
         row["map_students"] = map_student_ablation(data)
     return row
 

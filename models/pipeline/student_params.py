@@ -28,8 +28,7 @@ from awd_studio.models.students.series import topk_features
 from awd_studio.models.validation import InputError
 
 __all__ = ["SERIES_KIND", "MAPS_KIND", "array_key", "band_names", "series_record", "maps_record",
-           "predict_with_record", "series_coefficients", "map_histograms", "map_kernel_columns", "map_peak_responses",
-           "ordinal"]
+           "predict_with_record", "series_coefficients", "map_histograms", "map_peak_responses", "ordinal"]
 
 SERIES_KIND = "series_topk_linear"
 MAPS_KIND = "peak_count"
@@ -215,28 +214,25 @@ def map_histograms(record, arrays, X):
     """The (n, F) peak histograms the map student reads, for raw maps X (n, H, W)."""
     p = record["parameters"]
     maps = _check_maps(X, field="X", keep_float32=True)
-    return _count_peaks(maps, map_kernel_columns(record, arrays), p["response"], tuple(p["bin_range"]), p["bins"])
+    return _count_peaks(maps, _map_kernel_columns(record, arrays), p["response"], tuple(p["bin_range"]), p["bins"],
+                        p.get("channel_scale"))  # bundles before the "magnitude" response carry no scale
 
 
-def map_kernel_columns(record, arrays):
-    """The (9, C) kernel matrix the map student's compiled pass reads (``None`` for fixed responses), each kernel
-    divided by its channel's ``channel_scale`` (the ``"magnitude"`` response)."""
-    p = record["parameters"]
-    if p["response"] not in ("kernels", "magnitude"):
+def _map_kernel_columns(record, arrays):
+    """The (9, C) kernel matrix of a stored map student (``None`` for the fixed responses)."""
+    if record["parameters"]["response"] not in ("kernels", "magnitude"):
         return None
-    columns = _kernel_matrix([k for k in np.asarray(arrays["kernels"], dtype=np.float64)])
-    if p["response"] == "magnitude":
-        scale = np.asarray(p.get("channel_scale", [1.0, 1.0]), dtype=np.float64)
-        columns = columns / scale[[0, 1, 1, 1]][None, :]
-    return columns
+    return _kernel_matrix([k for k in np.asarray(arrays["kernels"], dtype=np.float64)])
 
 
 def map_peak_responses(record, arrays, patches):
-    """(n_peaks, C) responses the map student bins at peaks given as (n_peaks, 9) rows of 3 x 3 patches."""
+    """(n_peaks, C) responses the map student bins (divided by ``channel_scale``), at peaks given as (n_peaks, 9)
+    rows of 3 x 3 patches."""
     p = record["parameters"]
-    if p["response"] == "raw":
-        return patches[:, 4:5]
-    return _patch_responses(patches, p["response"], map_kernel_columns(record, arrays)).T
+    values = _patch_responses(patches, p["response"], _map_kernel_columns(record, arrays))
+    if p.get("channel_scale") is not None:
+        values = values / np.asarray(p["channel_scale"], dtype=np.float64)[:, None]
+    return values.T
 
 
 def predict_with_record(record, arrays, X, *, all_columns=False):

@@ -345,10 +345,8 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         return [(0.0, hi) for hi in highs if hi > 0] or [(0.0, 1.0)]
 
     def _features(self, maps, bin_range):
-        columns = self._kernel_columns
-        if self.response == "magnitude":  # responses divided by the channel scale: the kernels divided by it
-            columns = columns / self.channel_scale_[[0, 1, 1, 1]][None, :]
-        return _count_peaks(maps, columns, self.response, bin_range, self.bins)
+        scale = self.channel_scale_ if self.response == "magnitude" else None
+        return _count_peaks(maps, self._kernel_columns, self.response, bin_range, self.bins, scale)
 
     def _scaled(self, values):
         """(C, n_peaks) responses divided by :attr:`channel_scale_` (only ``"magnitude"`` scales them)."""
@@ -495,13 +493,11 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         self.method_ = _choose_method(y2, self.method)
         values = np.ascontiguousarray(responses())
         self.channel_scale_ = np.ones(values.shape[0])
-        if self.response == "magnitude":
+        if self.response == "magnitude":  # each channel in units of its quantile, which the ranges then scale
             self.channel_scale_ = np.array([_positive_quantile(v) for v in values])
-            values = self._scaled(values)
+            values, scale = self._scaled(values), (lambda: 1.0)
         if height_quantiles is None and heights is not None:  # None from fit_peaks: maps without peaks
             height_quantiles = _height_quantiles(heights)
-        if self.response == "magnitude":
-            scale = (lambda: 1.0)  # the scaled responses' quantile
         ranges = self._ranges(values, height_quantiles, scale=None if scale is None else scale())
         self.bin_scores_ = {}
         by_range = {}  # the histograms of each candidate range: the final fit reuses the chosen one's

@@ -269,12 +269,25 @@ def peak_histograms(maps, kernels=None, bins=22, bin_range=(0.0, 0.025), respons
     return _count_peaks(_check_maps(maps, keep_float32=True), columns, response, (lo, hi), bins)
 
 
-def _count_peaks(maps, kernel_columns, response, bin_range, bins):
-    """Peak histograms of checked maps, counted in one compiled pass (:mod:`models.students.peak_kernel`)."""
+def _channel_of_kernel(response, n_kernels):
+    """The histogram channel each kernel's response feeds: its own, or for ``"magnitude"`` LL's 0 and the
+    three detail sub-filters' 1 (their norm)."""
+    return np.array([0, 1, 1, 1]) if response == "magnitude" else np.arange(n_kernels)
+
+
+def _count_peaks(maps, kernel_columns, response, bin_range, bins, channel_scale=None):
+    """Peak histograms of checked maps, counted in one compiled pass (:mod:`models.students.peak_kernel`).
+
+    ``channel_scale``: what each channel's responses are divided by before binning (``None``: nothing), folded
+    into the kernels (each response, and so the magnitude's norm, is linear in its kernel).
+    """
     from awd_studio.models.students.peak_kernel import peak_count_histograms  # numba: loaded where it is used
 
     if response == "roberts":
         return peak_count_histograms(maps, None, bin_range, bins, "roberts")
+    if channel_scale is not None and kernel_columns is not None:
+        scale = np.asarray(channel_scale, dtype=np.float64)
+        kernel_columns = kernel_columns / scale[_channel_of_kernel(response, kernel_columns.shape[1])][None, :]
     rows = np.eye(9)[4:5] if response == "raw" else kernel_columns.T  # raw heights: the centre tap
     return peak_count_histograms(maps, rows, bin_range, bins, "magnitude" if response == "magnitude" else "kernels")
 
