@@ -127,6 +127,33 @@ def test_training_under_no_grad_trains_the_same_teacher():
         assert torch.equal(va, vb)
 
 
+def test_cnn_pooling_before_relu_trains_the_same_weights_as_relu_before_pooling():
+    """The CNN pools before its ReLU (the cheaper order): same outputs, same gradients, same trained weights."""
+    torch.manual_seed(0)
+    pooled_first = build_teacher("cnn", (32, 32))
+    kinds = [type(m) for m in pooled_first.features]
+    assert kinds[:3] == [torch.nn.Conv2d, torch.nn.MaxPool2d, torch.nn.ReLU]
+    relu_first = build_teacher("cnn", (32, 32))
+    relu_first.load_state_dict(pooled_first.state_dict())
+    layers = list(relu_first.features)
+    for i, layer in enumerate(layers[:-2]):
+        if isinstance(layer, torch.nn.MaxPool2d):
+            layers[i], layers[i + 1] = layers[i + 1], layers[i]
+    relu_first.features = torch.nn.Sequential(*layers)
+    assert [type(m) for m in relu_first.features][:3] == [torch.nn.Conv2d, torch.nn.ReLU, torch.nn.MaxPool2d]
+    x = torch.as_tensor(np.random.default_rng(0).normal(size=(64, 32, 32)), dtype=torch.float32)
+    y = x.mean(dim=(1, 2), keepdim=False)[:, None]
+    for model in (pooled_first, relu_first):
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+        for start in range(0, 64, 16):
+            loss = ((model.standardized(x[start:start + 16]) - y[start:start + 16]) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    for a, b in zip(pooled_first.state_dict().values(), relu_first.state_dict().values()):
+        assert torch.equal(a, b)
+
+
 def test_thread_count_is_restored_after_training():
     X, y = _linear_data(n=30)
     before = torch.get_num_threads()
