@@ -271,7 +271,9 @@ class WaveletDistiller:
         grid without a gamma > 0 is not searched (the search descends the interpretation term).
     start_candidates : models.start_search.StartSearch or None, default=None
         End points of an earlier search of the same data and teacher (:meth:`search_starts`, e.g. by another part
-        of the grid) to start from instead of searching again; used only when ``start_search`` is on.
+        of the grid) to start from instead of searching again; used only when ``start_search`` is on, and then
+        by every grid point, gamma = 0 ones too (as in one fit of the whole grid), even in a grid without a
+        gamma > 0.
 
     Attributes
     ----------
@@ -440,8 +442,10 @@ class WaveletDistiller:
         :mod:`models.start_search`): the search's end points (``start_candidates`` when given) and the initial
         wavelet are scored with every grid point's own loss on up to :data:`SEARCH_SCORE_SIGNALS` training
         signals, and each point takes its lowest."""
-        if not bool((gam > 0).any()) and TransformOperator.is_dense(X_train.shape[1:]):
+        if (self.start_candidates is None and not bool((gam > 0).any())
+                and TransformOperator.is_dense(X_train.shape[1:])):
             return module  # the search descends the interpretation term: nothing to search here
+        # (a job's search handed in scores this part's gamma = 0 points too, as one fit of the whole grid does)
         xs, gs = self._search_signals(X_train, grads_train, teacher)
         search = self.start_candidates if self.start_candidates is not None else self._search(xs, gs)
         with torch.no_grad():

@@ -53,8 +53,8 @@ _TEACHER_COST = {"mlp": 1.2e-6, "lstm": 2.5e-6, "cnn": 1.6e-7, "resnet18": 2e-5}
 #: what does not depend on the fold once per candidate, 2026-12-01).
 _SELECTION_COST = {"timeseries": 0.15, "image": 0.6}
 #: The start search (option ``start_search``), seconds per 1000 random starts by series length, one thread: the
-#: trainer with and without the search, 2026-12-01. A job searches once, before its grid's parts start (they share
-#: the end points), so it waits for one search.
+#: trainer with and without the search, 2026-12-01. A job searches once, before its grid's parts start (its parts and
+#: chunks share the end points, ``models.pipeline.fit_grid.shared_start_search``), so it waits for one search.
 _SEARCH_S_PER_1000 = {40: 4.9, 64: 8.4, 128: 65.0}
 
 

@@ -20,9 +20,10 @@ from awd_studio.models.distill import Cancelled, WaveletDistiller, epoch_message
 from awd_studio.models.memory import keep_freed_memory, release_freed_memory
 from awd_studio.models.pipeline.config import grid_points_of
 from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
-from awd_studio.models.pipeline.workdir import chunk_path, load_prepared, write_npz
+from awd_studio.models.pipeline.workdir import chunk_path, load_prepared, read_npz, start_search_path, write_npz
+from awd_studio.models.start_search import StartSearch
 
-__all__ = ["distill_chunk", "make_distiller", "fit_in_parts", "SERIES_PARTS"]
+__all__ = ["distill_chunk", "make_distiller", "fit_in_parts", "shared_start_search", "SERIES_PARTS"]
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +85,10 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
                   for part in cut]
     scaling = scaling_of(info)
     X, scaled_teacher = scaled(split["X_train"], scaling), teacher_on_scaled(teacher, scaling)
-    if n_parts > 1 and config.start_search and any(gam > 0 for _, gam in points):
-        shared = distillers[0].search_starts(X, scaled_teacher)  # one search on all threads, not one per part
+    if config.start_search and any(gam > 0 for _, gam in grid):
+        # one search per job, whatever the chunk or part a grid point falls in (a part of gamma = 0 points alone
+        # would not search, and its points would start elsewhere than in one fit of the whole grid)
+        shared = shared_start_search(work_dir, distillers[0], X, scaled_teacher)
         for distiller in distillers:
             distiller.start_candidates = shared
     kept = keep_freed_memory()  # the steps reuse freed blocks instead of faulting in fresh pages (models.memory)
@@ -105,6 +108,30 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
               seconds_per_epoch=np.asarray(max(d.seconds_per_epoch_ for d in distillers)),
               gradient_path=np.asarray(distillers[0].gradient_path_), **histories)
     return out
+
+
+def shared_start_search(work_dir, distiller, X, teacher) -> StartSearch:
+    """The job's start search, run once on all the job's threads and kept in the work directory.
+
+    Every chunk of a job's grid, on any worker, and every part of a chunk starts from the same search
+    (:meth:`models.distill.WaveletDistiller.search_starts`): its result depends on the training signals, the
+    teacher, the seed and the filter's settings, never on the grid points, so the first chunk to need it stores
+    it (:func:`models.pipeline.workdir.start_search_path`) and the others read it. Two chunks starting at once may
+    both search; they find the same end points, and the file is written atomically.
+
+    Returns
+    -------
+    models.start_search.StartSearch
+    """
+    path = start_search_path(work_dir)
+    if path.exists():
+        stored = read_npz(path)
+        return StartSearch(filters=stored["filters"], angles=stored["angles"], losses=stored["losses"],
+                           n_starts=int(stored["n_starts"]), steps=int(stored["steps"]))
+    search = distiller.search_starts(X, teacher)
+    write_npz(path, filters=search.filters, angles=search.angles, losses=search.losses,
+              n_starts=np.asarray(search.n_starts), steps=np.asarray(search.steps))
+    return search
 
 
 def fit_in_parts(distillers, X, teacher, progress=None, should_stop=None, on_epoch=None, threads_per_part=1):

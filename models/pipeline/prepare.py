@@ -21,7 +21,7 @@ from awd_studio.models.files import sha256_file
 from awd_studio.models.filters import lowpass_filter
 from awd_studio.models.options import PipelineConfig
 from awd_studio.models.pipeline.config import resolve_config, select_target
-from awd_studio.models.pipeline.workdir import now_iso, report, write_json, write_npz
+from awd_studio.models.pipeline.workdir import now_iso, report, start_search_path, write_json, write_npz
 from awd_studio.models.teachers.augment import resolve_augmentation
 from awd_studio.models.validation import InputError
 
@@ -73,6 +73,7 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
     # a new preparation (other data, config or teacher) makes earlier fits of this work directory stale
     for stale in sorted((work_dir / "chunks").glob("chunk_*.npz")):
         stale.unlink()
+    start_search_path(work_dir).unlink(missing_ok=True)  # searched with the old data or teacher
     # every target column, for students whose classes are full parameter rows (the map student)
     y_train_all = np.asarray(y_train_all, dtype=float).reshape(len(X_train), -1)
     y_test_all = np.asarray(y_test_all, dtype=float).reshape(len(X_test), -1)

@@ -18,7 +18,7 @@ from awd_studio.models.files import atomic_write_bytes
 from awd_studio.models.options import PipelineConfig
 
 __all__ = ["write_json", "write_npz", "read_npz", "git_sha", "now_iso", "report", "load_prepared", "chunk_path",
-           "collect_chunks"]
+           "start_search_path", "collect_chunks"]
 
 
 def write_json(path, obj) -> None:
@@ -76,6 +76,11 @@ def chunk_path(work_dir, indices) -> Path:
     """Where :func:`models.pipeline.distill_chunk` stores the fit of these grid indices."""
     indices = sorted(int(i) for i in indices)
     return Path(work_dir) / "chunks" / f"chunk_{indices[0]:04d}_{indices[-1]:04d}_{len(indices)}.npz"
+
+
+def start_search_path(work_dir) -> Path:
+    """Where the job's start search (:mod:`models.start_search`) is kept for every chunk of the grid to share."""
+    return Path(work_dir) / "chunks" / "start_search.npz"
 
 
 def collect_chunks(work_dir, n_grid: int):

@@ -84,6 +84,33 @@ def test_chunked_run_equals_the_single_run(synthetic_file, bundle, tmp_path):
     assert done[-1] == 1.0 and max(done[:-1]) <= 0.99
 
 
+def test_chunks_of_a_job_share_one_start_search(synthetic_file, tmp_path):
+    """The first chunk that needs the start search stores it, the others read it: one search per job, and the
+    chunked job equals the single run; a new preparation drops the stored search."""
+    from awd_studio.models.pipeline.workdir import start_search_path
+
+    config = {**TINY, "gammas": [1e-2, 1e-1], "start_search": 30}
+    single = pipeline.run(synthetic_file, config, tmp_path / "single")
+    work = tmp_path / "work"
+    pipeline.prepare(synthetic_file, config, work)
+    stored = start_search_path(work)
+    assert not stored.exists()
+    searched = [i for i, point in enumerate(single["grid"]) if point["gamma"] > 0]  # the grid adds gamma = 0
+    assert len(searched) == 2
+    pipeline.distill_chunk(work, searched[:1])
+    written = stored.stat().st_mtime_ns
+    with np.load(stored, allow_pickle=False) as search:
+        assert int(search["n_starts"]) == 30 and search["filters"].shape[1] == 10
+    pipeline.distill_chunk(work, [i for i in range(len(single["grid"])) if i != searched[0]])
+    assert stored.stat().st_mtime_ns == written  # read, not searched again
+    chunked = pipeline.finalize(work, tmp_path / "out")
+    for a, b in zip(single["grid"], chunked["grid"]):
+        assert a["start"] == b["start"]
+        np.testing.assert_allclose(a["h"], b["h"], atol=1e-6)  # float32 fits of other batch shapes
+    pipeline.prepare(synthetic_file, config, work)
+    assert not stored.exists()
+
+
 def test_finalize_refuses_missing_chunks(synthetic_file, tmp_path):
     pipeline.prepare(synthetic_file, TINY, tmp_path)
     pipeline.distill_chunk(tmp_path, [0])

@@ -176,6 +176,22 @@ def test_a_shared_search_gives_the_fit_its_own_search_would():
     np.testing.assert_allclose(reused.filters_, own.filters_, atol=1e-5)
 
 
+def test_a_part_of_gamma_zero_points_takes_the_shared_search_like_the_whole_grid():
+    """Cut into parts, a grid still starts every point where one fit of the whole grid starts it: a part that
+    holds only gamma = 0 points scores the job's search too (it would not search on its own)."""
+    X = np.random.default_rng(0).standard_normal((300, 64))
+    settings = dict(wave="db5", levels=4, mode="zero", parametrization="orthogonal", epochs=1, seed=2,
+                    device="cpu", start_search=200)
+    teacher = _exact_teacher()
+    whole = WaveletDistiller(**settings, grid=[(1e-3, 0.0), (1e-3, 0.1)]).fit(X, teacher)
+    assert whole.start_choice_[0] >= 0  # on white noise, sparsity alone prefers a searched filter to db5
+    alone = WaveletDistiller(**settings, grid=[(1e-3, 0.0)]).fit(X, teacher)
+    assert alone.start_search_ is None and alone.start_choice_[0] == -1  # nothing to search for gamma = 0
+    part = WaveletDistiller(**settings, grid=[(1e-3, 0.0)], start_candidates=whole.start_search_).fit(X, teacher)
+    assert part.start_choice_[0] == whole.start_choice_[0]
+    np.testing.assert_allclose(part.filters_[0], whole.filters_[0], atol=1e-5)
+
+
 @pytest.mark.parametrize("attribution", ["input_x_gradient"])
 def test_the_search_takes_attributions_that_multiply_by_the_coefficients(attribution):
     X = np.random.default_rng(0).standard_normal((200, 32))
