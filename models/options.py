@@ -300,7 +300,9 @@ class JobOptions(BaseModel):
     patience: int | None = Field(None, ge=1, le=MAX_EPOCHS, description="early stopping on the validation loss")
     attribution: Attribution = Field(Attribution.SALIENCY, description="attribution TRIM takes")
     ig_steps: int = Field(8, ge=1, le=256, description="integrated-gradients steps")
-    init_noise: float = Field(0.0, ge=0, le=10, description="SD of Gaussian noise added to the initial filter")
+    init_noise: float = Field(0.0, ge=0, le=10, description="SD of Gaussian noise added to the initial filter's "
+                              "taps (the paper's 'db5 + 0.3 N(0, 1)'; the orthogonal filter is then fitted to the "
+                              "noisy taps by least squares)")
     start_search: int | None = Field(None, ge=0, le=MAX_START_SEARCH, description="random orthogonal starts searched "
                                      "before the fit; each grid point starts from the best of them or the initial "
                                      "wavelet; 0: off; none: 1000 for 1000 or more time series of up to 64 "

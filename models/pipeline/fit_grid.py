@@ -44,7 +44,7 @@ def make_distiller(config, grid, device, target) -> WaveletDistiller:
         target=target, wave=config.wave, levels=config.levels, mode=config.mode,
         parametrization=config.parametrization, grid=grid, epochs=config.epochs, batch_size=config.batch_size,
         lr=config.lr, warmup_epochs=config.warmup_epochs, patience=config.patience, attribution=config.attribution,
-        ig_steps=config.ig_steps, init_noise=config.init_noise, seed=config.seed, device=device,
+        ig_steps=config.ig_steps, init_noise=config.init_noise, init_noise_on="taps", seed=config.seed, device=device,
         gradient_path=config.gradient_path, start_search=config.start_search)
 
 

@@ -111,6 +111,24 @@ def test_chunks_of_a_job_share_one_start_search(synthetic_file, tmp_path):
     assert not stored.exists()
 
 
+def test_init_noise_goes_on_the_taps_as_the_option_says(synthetic_file, tmp_path):
+    """``init_noise`` is the paper's "db5 + 0.3 N(0, 1)": noise on the taps, the orthogonal filter fitted to them
+    (not noise on the lattice angles, the trainer's own default for the orthogonal filter)."""
+    from awd_studio.models.filters import make_filter
+
+    result = pipeline.run(synthetic_file, {**TINY, "init_noise": 0.3, "start_search": 0, "epochs": 1}, tmp_path)
+    assert result["provenance"]["config"]["parametrization"] == "orthogonal"
+
+    def first_filter(noise_on):
+        module = make_filter("orthogonal", "db5", 1, noise=0.3, seed=0, noise_on=noise_on, dtype=torch.float64)
+        return module().detach().numpy()[0]
+
+    taps, angles = first_filter("taps"), first_filter("angles")
+    assert np.abs(taps - angles).max() > 0.05
+    for point in result["grid"]:
+        np.testing.assert_allclose(point["start_h"], taps, atol=1e-5)  # the trainer's float32 lattice
+
+
 def test_finalize_refuses_missing_chunks(synthetic_file, tmp_path):
     pipeline.prepare(synthetic_file, TINY, tmp_path)
     pipeline.distill_chunk(tmp_path, [0])
