@@ -246,7 +246,8 @@ def resolve_start_search(start_search, kind: str, shape, gammas, n_samples: int)
     gammas : iterable of float
         The grid's interpretation weights.
     n_samples : int
-        Series the job distils from (the dataset's training series).
+        The dataset's series (``Dataset.n``: its training part, which for a file without a fixed test set still
+        includes the share a job holds out for testing).
 
     Raises
     ------

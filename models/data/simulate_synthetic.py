@@ -4,9 +4,10 @@ x ~ N(0, I) of length 64; y = <Psi_db5 x, beta> + eps, where Psi_db5 is the J = 
 (PyWavelets layout ``[cA4, cD4, cD3, cD2, cD1]``, concatenated), beta = 2 at three adjacent positions in the
 middle of the third-finest detail level cD3 and 0 elsewhere, eps ~ N(0, 0.1^2).
 
-The boundary mode of Psi_db5 is a parameter: ``"periodization"`` (the default of the example dataset; bands of
-4, 4, 8, 16 and 32 coefficients) or ``"zero"``, the mode in which the paper's reference implementation generated
-its data (bands of 12, 12, 15, 22 and 36 coefficients; the paper itself does not name the mode).
+The boundary mode of Psi_db5 is a parameter: ``"zero"`` (:data:`MODE`, the default of the example dataset and
+the mode in which the paper's reference implementation generated its data; bands of 12, 12, 15, 22 and 36
+coefficients; the paper itself does not name the mode) or ``"periodization"`` (bands of 4, 4, 8, 16 and 32
+coefficients, whose coarse wavelets wrap around the 64 samples).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def synthetic_beta(length: int = LENGTH, wave: str = WAVE, level: int = LEVEL, m
     ----------
     length : int, default=64
     wave, level, mode : str, int, str
-        Transform settings (db5, 4, periodization).
+        Transform settings (db5, 4, :data:`MODE`, i.e. zero).
     band : int, default=3
         Detail level number ``j`` of ``cD_j`` holding the support: 3 = cD3, the third-finest of J = 4. In the
         list ``[cA_J, cD_J, ..., cD_1]`` it sits at index ``J + 1 - j`` (2 for cD3).

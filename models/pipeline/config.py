@@ -72,7 +72,7 @@ def resolve_config(config: PipelineConfig, kind: str, shape, n_samples: int) -> 
     shape : tuple of int
         Shape of one sample.
     n_samples : int
-        Training samples, for the start search's default.
+        The dataset's samples (``Dataset.n``, before the job's test split), for the start search's default.
 
     Returns
     -------

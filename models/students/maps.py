@@ -233,7 +233,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
     kernels : sequence or dict of (3, 3) arrays, default=None
         Filters read at the peaks when ``response`` is ``"kernels"`` or ``"magnitude"`` (e.g.
         ``subfilters_3x3(h)``, whose values LL, LH, HL, HH are taken in that order); ``None`` uses
-        ``[LAPLACE_KERNEL]``.
+        ``[LAPLACE_KERNEL]``, which ``"magnitude"`` refuses (it needs the four sub-filters).
     response : {"kernels", "raw", "roberts", "magnitude"}, default="kernels"
         What is histogrammed: the kernels' responses (the paper's student), the raw peak heights, the
         Roberts-cross response, or, from four kernels LL, LH, HL, HH, two channels: the LL response and the
@@ -247,7 +247,8 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         ``[low, b]``, see below). A float fixes it; a sequence gives candidates chosen on a validation
         split (lowest validation MSE); ``"auto"`` takes as candidates the 99th percentile ``q`` of the
         positive peak responses times (0.6, 0.8, 1.0, 1.2, 1.4), plus :data:`PAPER_BIN_MAX` when the maps
-        look like convergence maps (99.5th percentile of the raw peak heights in [0.01, 0.3]). For
+        look like convergence maps (99.5th percentile of the raw peak heights in [0.01, 0.3] and their 0.5th
+        percentile above -0.1). For
         ``response="raw"``, ``"auto"`` uses :data:`RAW_BIN_RANGE` for convergence maps and the 0.5 and
         99.5 percentiles of the peak heights otherwise; explicit values set the upper bound, the lower
         bound following the same rule. For ``response="magnitude"``, ``"auto"`` takes (0.6, 0.8, 1.0, 1.2,

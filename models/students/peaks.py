@@ -242,7 +242,8 @@ def peak_histograms(maps, kernels=None, bins=22, bin_range=(0.0, 0.025), respons
     maps : array-like of shape (n, H, W)
         Raw maps (peaks are found on them).
     kernels : sequence of (3, 3) arrays or dict of them, optional
-        One histogram per kernel; default ``[LAPLACE_KERNEL]``. Ignored unless ``response="kernels"``.
+        One histogram per kernel; default ``[LAPLACE_KERNEL]``. Read for ``response="kernels"`` and
+        ``"magnitude"`` (which needs four), ignored otherwise.
     bins : int, default=22
     bin_range : (float, float), default=(0, 0.025)
         Histogram range; values outside are not counted, the upper edge is included.
