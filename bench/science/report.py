@@ -1,7 +1,15 @@
-"""Format bench/SCIENCE.md from the stored runs of ``python -m bench.science``."""
+"""Format bench/SCIENCE.md from the stored runs of ``python -m bench.science``.
+
+The report is rewritten whole, except for the marked blocks of the file being replaced (:func:`kept_blocks`):
+the sections written by hand between ``<!-- by-hand:begin -->`` and ``<!-- by-hand:end -->`` (dated
+measurements, placed after the introduction), the sections other scripts rewrite between their own markers
+(``bench.science.scattering``; placed at the end), and the gradient-path section when the stored runs hold none
+of its cases (with them, it is written from the runs).
+"""
 
 import datetime
 import platform
+import re
 import subprocess
 from pathlib import Path
 
@@ -124,8 +132,36 @@ def _ablation(rows):
     return lines
 
 
+#: Marks the hand-written part of bench/SCIENCE.md that :func:`write_report` keeps where it is.
+BY_HAND = "by-hand"
+
+_BLOCK = re.compile(r"<!-- ([a-z0-9-]+):begin -->.*?<!-- \1:end -->", re.S)
+
+
+#: The marker name of the gradient-path section (:mod:`bench.science.gradient_paths`).
+GRADIENT_PATHS = gradient_paths.BEGIN[len("<!-- "):-len(":begin -->")]
+
+
+def kept_blocks(text):
+    """The marked blocks of an existing report: ``<!-- NAME:begin -->`` to ``<!-- NAME:end -->``.
+
+    Parameters
+    ----------
+    text : str
+        The report being replaced.
+
+    Returns
+    -------
+    dict of str to str
+        Marker name to the whole block, markers included, in the order they appear.
+    """
+    return {m.group(1): m.group(0) for m in _BLOCK.finditer(text)}
+
+
 def write_report(rows, out):
-    """Write the Markdown report of all stored runs to ``out``."""
+    """Write the Markdown report of all stored runs to ``out``, keeping the blocks of :func:`kept_blocks`."""
+    old = Path(out).read_text() if Path(out).exists() else ""
+    kept = kept_blocks(old)
     by_case = {}
     for r in rows:
         by_case.setdefault(r["case"], []).append(r)
@@ -141,6 +177,8 @@ def write_report(rows, out):
              "product chooses it over the initial wavelet only when its CV gain exceeds one corrected standard "
              "error, and says which in the verdict. Intervals: paired bootstrap of the test set (10,000 "
              "resamples).", ""]
+    if BY_HAND in kept:
+        lines += [kept.pop(BY_HAND), ""]
     for case in ("synthetic", "cme", "lensing", "halo", "lensing_kernels", "halo_kernels", "covid", "cme_eq8",
                  "cme_straight"):
         case_rows = by_case.get(case)
@@ -161,7 +199,8 @@ def write_report(rows, out):
             lines += ["Peak-count students without distillation, test RMSE of Omega_m x 1e-2 (the χ² student's class "
                       "definition and covariance; db5 through its four sub-filter responses, the paper's student):",
                       ""] + _ablation(case_rows) + [""]
-    lines += gradient_paths.section(by_case)
+    old_paths = kept.pop(GRADIENT_PATHS, None)
+    lines += gradient_paths.section(by_case) or ([old_paths, ""] if old_paths else [])
     lines += ["## Every run: selection, paired test interval, verdict", ""] + _runs_table(rows) + [""]
     lines += ["## Targets the science benchmark checks", ""] + _targets(by_case) + [""]
     lines += ["## The paper's numbers", "",
@@ -169,4 +208,6 @@ def write_report(rows, out):
               "Cosmology RMSE(Omega_m) x 1e-2: AWD 1.029, ResNet 1.156, Roberts 1.259, γ = 0 1.354, Laplace 1.369, "
               "db5 1.569 (MassiveNuS, 100,000 maps). Our examples are small simulations (2936 traces; 1200 maps of "
               "64 x 64), so absolute numbers are not comparable; the comparisons between rows are.", ""]
+    for block in kept.values():
+        lines += [block, ""]
     Path(out).write_text("\n".join(lines))
