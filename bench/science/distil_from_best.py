@@ -52,12 +52,12 @@ def distil_and_score(case, seed, scores_path, log=print):
     from awd_studio.models.pipeline.selection import cv_splits
     from awd_studio.models.students.peaks import peak_patches
     from awd_studio.models.teachers.training import train_teacher
-    from bench.science.filter_ceiling import _split_data
+    from bench.science.filter_ceiling import split_case_data
     from bench.science.map_statistics import score_statistic
 
     with np.load(scores_path, allow_pickle=False) as stored:
         scores = stored[f"{case}_{seed}_random"]
-    X, y, X_test, y_test = _split_data(case, seed)
+    X, y, X_test, y_test = split_case_data(case, seed)
     args = (peak_patches(X), peak_patches(X_test), y, y_test, 0, cv_splits(len(X), 5, 3, 0))
     teacher = train_teacher("cnn", X, y[:, 0], seed=seed)
     grid = grid_preset("image", "default")

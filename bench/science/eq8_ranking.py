@@ -69,11 +69,11 @@ def rank_against_student(case, seed, scores_path, log=print):
     from awd_studio.models.attributions import teacher_input_gradients
     from awd_studio.models.options import grid_preset
     from awd_studio.models.teachers.training import train_teacher
-    from bench.science.filter_ceiling import _split_data, random_lowpass_filters
+    from bench.science.filter_ceiling import random_lowpass_filters, split_case_data
 
     with np.load(scores_path, allow_pickle=False) as stored:
         scores = stored[f"{case}_{seed}_random"]  # (n, 2): CV R², test RMSE
-    X, y, _, _ = _split_data(case, seed)
+    X, y, _, _ = split_case_data(case, seed)
     teacher = train_teacher("cnn", X, y[:, 0], seed=seed)
     rows = np.random.default_rng(0).choice(len(X), min(N_MAPS, len(X)), replace=False)
     maps = torch.as_tensor(X[rows], dtype=torch.float64)

@@ -38,7 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-__all__ = ["random_lowpass_filters", "run_case"]
+__all__ = ["random_lowpass_filters", "split_case_data", "run_case"]
 
 #: Lattice angles of a 10-tap filter (db5's length, the product's default for maps).
 N_ANGLES = 5
@@ -53,7 +53,8 @@ def random_lowpass_filters(n, seed=0):
     return np.asarray(lowpass_from_angles(complete_angles(free)))
 
 
-def _split_data(case, seed):
+def split_case_data(case, seed):
+    """Training and test maps of a case and seed as the science benchmark's job splits them; targets (n, k)."""
     from awd_studio.models.data import make_example
     from awd_studio.models.data.dataset import split_dataset
 
@@ -83,7 +84,7 @@ def run_case(case, seed, n_filters, log=print):
     from bench.science.map_statistics import score_statistic
 
     t0 = time.perf_counter()
-    X, y, X_test, y_test = _split_data(case, seed)
+    X, y, X_test, y_test = split_case_data(case, seed)
     train, test = peak_patches(X), peak_patches(X_test)
     args = (train, test, y, y_test, 0, cv_splits(len(X), 5, 3, 0))  # column 0: Omega_m
     fixed = {name: score_statistic(*args, name)[:2] for name in ("roberts", "laplace")}

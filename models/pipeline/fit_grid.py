@@ -116,8 +116,9 @@ def shared_start_search(work_dir, distiller, X, teacher) -> StartSearch:
     Every chunk of a job's grid, on any worker, and every part of a chunk starts from the same search
     (:meth:`models.distill.WaveletDistiller.search_starts`): its result depends on the training signals, the
     teacher, the seed and the filter's settings, never on the grid points, so the first chunk to need it stores
-    it (:func:`models.pipeline.workdir.start_search_path`) and the others read it. Two chunks starting at once may
-    both search; they find the same end points, and the file is written atomically.
+    it (:func:`models.pipeline.workdir.start_search_path`) and the others read it. Two chunks that start at once
+    may both search, as every chunk did before this file was kept; each then uses its own result, and the file,
+    written atomically, holds one of them.
 
     Returns
     -------
