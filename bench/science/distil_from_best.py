@@ -15,7 +15,6 @@ of the grid point with the best CV score. docs/science.md ("Maps: how far could 
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -44,8 +43,10 @@ def best_cv_filter(scores, seed):
     return random_lowpass_filters(len(scores), seed=seed)[int(np.argmax(scores[:, 0]))]
 
 
-def distil_and_score(case, seed, scores_path, log=print):
-    """Distil from the best random wavelet and from db5; log each start's and each grid's test RMSE."""
+def distil_and_score(case, seed, scores, log=print):
+    """Distil from the best random wavelet and from db5; log each start's and each grid's test RMSE.
+
+    ``scores`` is the (n, 2) array of :func:`bench.science.filter_ceiling.random_scores`."""
     from awd_studio.models.distill import WaveletDistiller
     from awd_studio.models.filters import lowpass_filter
     from awd_studio.models.options import grid_preset
@@ -55,8 +56,6 @@ def distil_and_score(case, seed, scores_path, log=print):
     from bench.science.filter_ceiling import split_case_data
     from bench.science.map_statistics import score_statistic
 
-    with np.load(scores_path, allow_pickle=False) as stored:
-        scores = stored[f"{case}_{seed}_random"]
     X, y, X_test, y_test = split_case_data(case, seed)
     args = (peak_patches(X), peak_patches(X_test), y, y_test, 0, cv_splits(len(X), 5, 3, 0))
     teacher = train_teacher("cnn", X, y[:, 0], seed=seed)
@@ -75,12 +74,9 @@ def distil_and_score(case, seed, scores_path, log=print):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("case", choices=("halo", "lensing"))
-    parser.add_argument("seed", type=int)
-    parser.add_argument("--scores", required=True, help="the .npz that filter_ceiling --out wrote beside its table")
-    opts = parser.parse_args(argv)
-    distil_and_score(opts.case, opts.seed, opts.scores)
+    from bench.science.filter_ceiling import follow_up_main
+
+    follow_up_main(__doc__.splitlines()[0], distil_and_score, argv)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ a run.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -61,8 +60,10 @@ def l1_data_term(signals, filters, levels=LEVELS):
     return np.concatenate(out)
 
 
-def rank_against_student(case, seed, scores_path, log=print):
-    """Print eq. 8's ranking of the random filters against the student's test RMSE, per default grid point."""
+def rank_against_student(case, seed, scores, log=print):
+    """Print eq. 8's ranking of the random filters against the student's test RMSE, per default grid point.
+
+    ``scores`` is the (n, 2) array of :func:`bench.science.filter_ceiling.random_scores`."""
     import torch
     from scipy.stats import spearmanr
 
@@ -71,8 +72,6 @@ def rank_against_student(case, seed, scores_path, log=print):
     from awd_studio.models.teachers.training import train_teacher
     from bench.science.filter_ceiling import random_lowpass_filters, split_case_data
 
-    with np.load(scores_path, allow_pickle=False) as stored:
-        scores = stored[f"{case}_{seed}_random"]  # (n, 2): CV R², test RMSE
     X, y, _, _ = split_case_data(case, seed)
     teacher = train_teacher("cnn", X, y[:, 0], seed=seed)
     rows = np.random.default_rng(0).choice(len(X), min(N_MAPS, len(X)), replace=False)
@@ -92,12 +91,9 @@ def rank_against_student(case, seed, scores_path, log=print):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("case", choices=("halo", "lensing"))
-    parser.add_argument("seed", type=int)
-    parser.add_argument("--scores", required=True, help="the .npz that filter_ceiling --out wrote beside its table")
-    opts = parser.parse_args(argv)
-    rank_against_student(opts.case, opts.seed, opts.scores)
+    from bench.science.filter_ceiling import follow_up_main
+
+    follow_up_main(__doc__.splitlines()[0], rank_against_student, argv)
 
 
 if __name__ == "__main__":

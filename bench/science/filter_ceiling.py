@@ -38,7 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-__all__ = ["random_lowpass_filters", "split_case_data", "run_case"]
+__all__ = ["random_lowpass_filters", "split_case_data", "run_case", "random_scores", "follow_up_main"]
 
 #: Lattice angles of a 10-tap filter (db5's length, the product's default for maps).
 N_ANGLES = 5
@@ -104,6 +104,24 @@ def best_cv_of(random, k, draws=2000, seed=0):
     picks = [random[subset[np.argmax(random[subset, 0])], 1]
              for subset in (rng.choice(len(random), size=k, replace=False) for _ in range(draws))]
     return float(np.mean(picks))
+
+
+def random_scores(path, case, seed):
+    """(n, 2) (CV R², test RMSE) of the random filters of one case and seed, from the ``.npz`` that ``--out``
+    writes beside the table (filter i is ``random_lowpass_filters(n, seed)[i]``)."""
+    with np.load(path, allow_pickle=False) as stored:
+        return stored[f"{case}_{seed}_random"]
+
+
+def follow_up_main(description, run, argv=None):
+    """Command line of the experiments that follow up on this one's scores: ``CASE SEED --scores FILE.npz``,
+    then ``run(case, seed, scores)`` with :func:`random_scores`."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("case", choices=("halo", "lensing"))
+    parser.add_argument("seed", type=int)
+    parser.add_argument("--scores", required=True, help="the .npz that filter_ceiling --out wrote beside its table")
+    opts = parser.parse_args(argv)
+    run(opts.case, opts.seed, random_scores(opts.scores, opts.case, opts.seed))
 
 
 def summary_row(case, seed, result):

@@ -335,9 +335,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
             return [(lo, hi) for hi in highs if hi > lo] or [(lo, lo + 1.0)]
         if explicit is None:
             if scale is None:
-                pooled = np.asarray(values).ravel()
-                positive = pooled[pooled > 0]
-                scale = float(np.quantile(positive, RESPONSE_QUANTILE)) if positive.size else 1.0
+                scale = _positive_quantile(np.asarray(values).ravel())
             highs = [scale * f for f in (0.6, 0.8, 1.0, 1.2, 1.4)]
             if convergence and self.response != "magnitude":  # convergence units: not those of scaled responses
                 highs = list(PAPER_BIN_MAX) + highs
