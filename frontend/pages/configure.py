@@ -198,8 +198,9 @@ def layout(dataset: str | None = None, **_):
                 ], help_section="teacher"),
                 _card("Wavelet", [
                     dbc.Row([
-                        dbc.Col(_field("Start from", dcc.Dropdown(id=ids.WAVE, value="db5", clearable=False)),
-                                sm=6),
+                        # the default among the options: shown before the service's choices arrive
+                        dbc.Col(_field("Start from", dcc.Dropdown(id=ids.WAVE, value="db5", options=["db5"],
+                                                                  clearable=False)), sm=6),
                         dbc.Col(_field("Levels J", dbc.Input(id=ids.LEVELS, type="number", value=4, min=1,
                                                              step=1)), sm=6),
                     ]),

@@ -170,6 +170,21 @@ def test_configure_takes_choices_bounds_and_presets_from_the_service(service):
     assert cfg.apply_preset({"kind": "image"}, None, None, None)["epochs"] is no_update
 
 
+def test_configure_shows_the_initial_wavelet_before_the_services_choices_arrive():
+    """A dropdown shows nothing for a value its options do not hold: the layout holds the default among them."""
+    layout = page("configure").layout()
+    wave = next(c for c in _components(layout) if getattr(c, "id", None) == page("configure").ids.WAVE)
+    assert wave.value in wave.options
+
+
+def _components(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and hasattr(child, "to_plotly_json"):
+            yield from _components(child)
+
+
 def test_configure_shows_the_options_of_the_datasets_kind():
     cfg = page("configure")
     maps = cfg.fields_for_kind({"kind": "image"})
