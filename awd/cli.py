@@ -208,7 +208,7 @@ def _add_predict_parser(sub):
     pr.add_argument("--out", help="write the predictions: .npz (y_pred, y_true when known, *_test) or .csv")
     pr.add_argument("--model", default="awd",
                     help="which student: awd (default), awd_no_interp, baseline_wavelet; maps also laplace, "
-                         "roberts_cross, peak_heights")
+                         "roberts_cross, peak_heights; random_search when the job ran the teacher-free control")
 
 
 def _cmd_predict(args):

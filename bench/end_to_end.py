@@ -8,14 +8,16 @@ Usage::
 ``RUN`` options: ``example`` (synthetic, cme, lensing), ``grid_preset`` (default, paper), ``parametrization``
 (orthogonal, free), ``threads`` (an int; ``0`` leaves the process's own choice, i.e. the job's default),
 ``start_search`` (an int; left out: the job's default), ``peak_response`` (maps: ``magnitude`` or ``kernels``;
-left out: the job's default).
+left out: the job's default), ``random_search`` (an int: the teacher-free control's wavelets; left out: off).
 
 Each job runs in a fresh process (its peak memory is its own); the stages are timed from the pipeline's
 ``progress(stage, ...)`` callback: a stage runs from the first report of its name to the first report of the
 next stage. ``teacher`` is teacher training (and the once-per-dataset preparation that precedes it is
 ``data``); ``distill`` the vectorised fit of the whole grid (teacher gradients included); ``select`` the
 cross-validation that picks the wavelet; ``students`` fitting and timing the students, figures and bundle. Each stage also records the process's CPU
-seconds (all its threads): on a shared machine wall time grows with the load, CPU time much less.
+seconds (all its threads): on a shared machine wall time grows with the load, CPU time much less, and the
+process's peak resident memory when it ended (``stages_peak_mib``; a peak never falls, so the first stage whose
+figure reaches ``peak_rss_mib`` is the one that set it).
 """
 
 import json
@@ -66,9 +68,12 @@ def run_job(opts):
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return usage.ru_utime + usage.ru_stime
 
+    def peak_mib():
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
     def progress(stage, fraction, message):
         if not marks or marks[-1][0] != stage:
-            marks.append((stage, time.perf_counter(), cpu_seconds()))
+            marks.append((stage, time.perf_counter(), cpu_seconds(), peak_mib()))
 
     with tempfile.TemporaryDirectory(prefix="awd-e2e-") as tmp:
         data = write_example(opts["example"], Path(tmp) / "data.npz", seed=opts.get("seed", 0))
@@ -76,16 +81,19 @@ def run_job(opts):
                   "parametrization": opts.get("parametrization", "orthogonal")}
         if opts.get("start_search") is not None:  # left out: the job's default for the data
             config["start_search"] = int(opts["start_search"])
+        if opts.get("random_search"):  # the teacher-free control (left out: off)
+            config["random_search"] = int(opts["random_search"])
         if opts.get("peak_response"):  # left out: the job's default
             config["peak_response"] = str(opts["peak_response"])
         start, start_cpu = time.perf_counter(), cpu_seconds()
         bundle = pipeline.run(data, config, Path(tmp) / "out", progress=progress)
-        end, end_cpu = time.perf_counter(), cpu_seconds()
-    stages, stages_cpu = {}, {}
-    for (name, t, c), nxt in zip(marks, marks[1:] + [("end", end, end_cpu)]):
+        end, end_cpu, end_peak = time.perf_counter(), cpu_seconds(), peak_mib()
+    stages, stages_cpu, stages_peak = {}, {}, {}
+    for (name, t, c, _), nxt in zip(marks, marks[1:] + [("end", end, end_cpu, end_peak)]):
         if name in STAGES:
             stages[name] = stages.get(name, 0.0) + nxt[1] - t
             stages_cpu[name] = stages_cpu.get(name, 0.0) + nxt[2] - c
+            stages_peak[name] = nxt[3]  # the process's peak RSS when the stage ended (MiB, never falls)
     first, first_cpu = (marks[0][1], marks[0][2]) if marks else (start, start_cpu)
     stages["data"] = stages.get("data", 0.0) + (first - start)
     stages_cpu["data"] = stages_cpu.get("data", 0.0) + (first_cpu - start_cpu)
@@ -93,7 +101,7 @@ def run_job(opts):
 
     return {"example": opts["example"], "grid_preset": config["grid_preset"],
             "parametrization": config["parametrization"], "wall_seconds": end - start, "stages": stages,
-            "cpu_seconds": end_cpu - start_cpu, "stages_cpu": stages_cpu,
+            "cpu_seconds": end_cpu - start_cpu, "stages_cpu": stages_cpu, "stages_peak_mib": stages_peak,
             "import_seconds": import_seconds, "torch_threads": torch.get_num_threads(),
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
             "n_grid": len(bundle.get("grid", [])), "timings": bundle.get("timings")}

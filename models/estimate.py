@@ -56,6 +56,11 @@ _SELECTION_COST = {"timeseries": 0.15, "image": 0.6}
 #: trainer with and without the search, 2026-12-01. A job searches once, before its grid's parts start (its parts and
 #: chunks share the end points, ``models.pipeline.fit_grid.shared_start_search``), so it waits for one search.
 _SEARCH_S_PER_1000 = {40: 4.9, 64: 8.4, 128: 65.0}
+#: The teacher-free control (option ``random_search``), seconds per random wavelet on 2 threads: its student's
+#: cross-validation on one repeat's folds (:mod:`models.pipeline.random_search`); series per 3000 training
+#: series, maps per 1000 maps of 64 x 64. Measured 2026-12-02 with 300 wavelets: 0.09 s per wavelet on one thread
+#: for the CME example's 2936 series; 59 s on 2 threads for the lensing example's 1200 maps.
+_CONTROL_COST = {"timeseries": 0.05, "image": 0.17}
 
 
 #: The scattering student (option ``student: scattering``): seconds per training sample, per epoch and per input
@@ -89,7 +94,8 @@ def _thread_speedup(threads: int) -> float:
 
 def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribution: str = "saliency",
                      teacher: str = "auto", parametrization: str = "orthogonal",
-                     gradient_path: str = "auto", threads: int | None = None, start_search: int = 0) -> float:
+                     gradient_path: str = "auto", threads: int | None = None, start_search: int = 0,
+                     random_search: int = 0) -> float:
     """A run-time estimate on this machine's CPU (seconds), from the measured scaling of the trainer.
 
     ``epochs x seconds per epoch`` from the scaling table of ``make bench`` (linear in n; power-law
@@ -97,7 +103,8 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     the straight-through gradient path when the filter is free and that path is asked for (on the default
     path, the free filter's reconstruction term on maps), divided by the
     measured speed-up of the job's threads (:func:`models.cores.job_threads`), plus teacher training, the start
-    search and cross-validation. An order of magnitude, not a promise: early stopping ends most runs sooner.
+    search, cross-validation and the teacher-free control. An order of magnitude, not a promise: early stopping
+    ends most runs sooner.
 
     Parameters
     ----------
@@ -119,6 +126,8 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
         CPU threads of the job (default: :func:`models.cores.job_threads`, every available core).
     start_search : int, default=0
         Random starts of the start search (resolved: :func:`models.options.resolve_start_search`).
+    random_search : int, default=0
+        Random wavelets of the teacher-free control (option ``random_search``).
 
     Returns
     -------
@@ -131,9 +140,11 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     if kind == "timeseries":
         per_epoch = _loglog(_SERIES_EPOCH_S, size) * n / 1000.0 * _loglog(_SERIES_GRID_FACTOR, grid)
         cross_validation = _SELECTION_COST[kind] * (grid + 1) * n / 3000.0
+        control = _CONTROL_COST[kind] * int(random_search or 0) * n / 3000.0
     else:
         per_epoch = _loglog(_MAPS_EPOCH_S, size) * n / 200.0 * _loglog(_MAPS_GRID_FACTOR, grid)
         cross_validation = _SELECTION_COST[kind] * (grid + 1) * n / 1000.0 * size / 4096.0
+        control = _CONTROL_COST[kind] * int(random_search or 0) * n / 1000.0 * size / 4096.0
     if parametrization == "free" and gradient_path in ("straight_through", "exact"):
         per_epoch *= _EXACT_PATH_FACTOR.get(arch, 10.0) * (8.0 if attribution == "integrated_gradients" else 1.0)
     elif parametrization == "free" and kind != "timeseries":
@@ -142,7 +153,8 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     teacher_gradients = (8.0 if attribution == "integrated_gradients" else 1.0) * 2e-6 * size * n
     train = _TEACHER_COST.get(arch, 0.0) * size * n * 30
     search = _loglog(_SEARCH_S_PER_1000, size) * int(start_search or 0) / 1000.0 if kind == "timeseries" else 0.0
-    return 10.0 + per_epoch * max(int(epochs or 1), 1) + teacher_gradients + train + search + cross_validation
+    return (10.0 + per_epoch * max(int(epochs or 1), 1) + teacher_gradients + train + search + cross_validation
+            + control)
 
 
 def estimate_job(config, kind: str, shape, n: int) -> dict:
@@ -172,7 +184,8 @@ def estimate_job(config, kind: str, shape, n: int) -> dict:
     except ValueError:  # asked on data it does not take: the API refuses that job before estimating it
         starts = 0
     seconds = estimate_seconds(kind, shape, n, n_points, epochs, config.attribution, config.teacher,
-                               config.parametrization, config.gradient_path, threads, starts)
+                               config.parametrization, config.gradient_path, threads, starts,
+                               getattr(config, "random_search", 0))
     if getattr(config, "student", "awd") == "scattering":
         seconds += scattering_seconds(kind, shape, n, config.scattering_epochs)
     return {"seconds": seconds, "grid_points": n_points, "epochs": epochs, "threads": threads}

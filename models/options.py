@@ -171,6 +171,9 @@ MAX_SCATTERING_EPOCHS = 200
 MAX_TEACHER_EPOCHS = 2000
 #: Most random starts a job may search (:mod:`models.start_search`; 1000 take 5-8 s on one thread).
 MAX_START_SEARCH = 20_000
+#: Most random wavelets the teacher-free control may score (option ``random_search``; on the lensing example's
+#: 1200 maps 300 of them took 59 s on 2 threads, :mod:`models.pipeline.random_search`).
+MAX_RANDOM_SEARCH = 2000
 MAX_GRID_VALUES = 64
 MAX_GRID_POINTS = 400
 MAX_LEVELS = 12
@@ -308,6 +311,10 @@ class JobOptions(BaseModel):
                                      "before the fit; each grid point starts from the best of them or the initial "
                                      "wavelet; 0: off; none: 1000 for 1000 or more time series of up to 64 "
                                      "samples with a gamma > 0, else off")
+    random_search: int = Field(0, ge=0, le=MAX_RANDOM_SEARCH, description="a control for what the teacher adds: "
+                               "this many random orthogonal wavelets are scored by the student's cross-validation "
+                               "alone, without the teacher, and the best is compared with AWD on the test set; "
+                               "0: off")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed")
     device: str | None = Field(None, max_length=20, description="cpu, cuda or cuda:N; none: CUDA when available")
     test_fraction: float = Field(0.2, ge=0.05, le=0.5, description="share held out for testing (when the data "
@@ -458,6 +465,7 @@ def describe() -> dict[str, Any]:
         "teacher_architectures": list(TEACHER_ARCHITECTURES),
         "teacher_architectures_by_kind": {kind: list(archs) for kind, archs in TEACHERS_BY_KIND.items()},
         "bounds": {"epochs": MAX_EPOCHS, "teacher_epochs": MAX_TEACHER_EPOCHS, "grid_points": MAX_GRID_POINTS,
-                   "grid_values": MAX_GRID_VALUES, "levels": MAX_LEVELS, "start_search": MAX_START_SEARCH},
+                   "grid_values": MAX_GRID_VALUES, "levels": MAX_LEVELS, "start_search": MAX_START_SEARCH,
+                   "random_search": MAX_RANDOM_SEARCH},
         "wavelets": [w for family in ("db", "sym", "coif") for w in pywt.wavelist(family)],
     }

@@ -21,6 +21,9 @@ Cases
 ``lensing_kernels``, ``halo_kernels``  the same maps and seeds as ``lensing`` and ``halo``, with the paper's
                map student (``peak_response="kernels"``: the four sub-filter responses; the default reads the
                LL response and the detail magnitude)
+``cme_control``, ``lensing_control``, ``halo_control``  the same data and seeds as ``cme``, ``lensing`` and
+               ``halo``, with the teacher-free control (``random_search=300``: the best of 300 random wavelets by
+               the student's CV, scored on the test set beside AWD)
 ``covid``      independent check: the Monash archive's Covid3Month (real data; 140 train / 61 test series
                of length 84); read from ``--covid DIR`` (a folder holding ``Covid3Month_TRAIN.ts`` and
                ``Covid3Month_TEST.ts``, e.g. unpacked from the aeon wheel); skipped when not given
@@ -38,8 +41,10 @@ from bench.science import gradient_paths
 
 REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / "bench" / ".work" / "science"
-CASES = ("synthetic", "cme", "lensing", "halo", "lensing_kernels", "halo_kernels", "covid",
-         *gradient_paths.CASE_CONFIG)
+CASES = ("synthetic", "cme", "lensing", "halo", "lensing_kernels", "halo_kernels", "covid", "cme_control",
+         "lensing_control", "halo_control", *gradient_paths.CASE_CONFIG)
+#: Random wavelets of the teacher-free control cases (``*_control``).
+CONTROL_WAVELETS = 300
 #: Pipeline settings per case beyond the defaults.
 CASE_CONFIG = {
     "synthetic": {"wave": "sym5", "grid_preset": "synthetic", "teacher": "mlp"},
@@ -49,11 +54,12 @@ CASE_CONFIG = {
     "lensing_kernels": {"peak_response": "kernels"},
     "halo_kernels": {"peak_response": "kernels"},
     "covid": {},
+    **{f"{case}_control": {"random_search": CONTROL_WAVELETS} for case in ("cme", "lensing", "halo")},
     **gradient_paths.CASE_CONFIG,
 }
 #: Cases that read another case's data.
 DATA_OF = {**{case: "cme" for case in gradient_paths.CASE_CONFIG}, "lensing_kernels": "lensing",
-           "halo_kernels": "halo"}
+           "halo_kernels": "halo", "cme_control": "cme", "lensing_control": "lensing", "halo_control": "halo"}
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
        "PYTHONPATH": str(REPO)}
 

@@ -29,7 +29,6 @@ beside the table.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
@@ -45,12 +44,11 @@ N_ANGLES = 5
 
 
 def random_lowpass_filters(n, seed=0):
-    """(n, 10) orthonormal lowpass filters, uniform in four free lattice angles (the last one completes them)."""
-    from awd_studio.models.filters.lattice import complete_angles, lowpass_from_angles
+    """(n, 10) orthonormal lowpass filters, uniform in four free lattice angles (the last one completes them):
+    the product's own draw (:func:`models.filters.random_lowpass_filters`, the job's ``random_search`` control)."""
+    from awd_studio.models.filters import random_lowpass_filters as draw
 
-    rng = np.random.default_rng(seed)
-    free = rng.uniform(-math.pi, math.pi, size=(n, N_ANGLES - 1))
-    return np.asarray(lowpass_from_angles(complete_angles(free)))
+    return draw(n, 2 * N_ANGLES, seed=seed)
 
 
 def split_case_data(case, seed):

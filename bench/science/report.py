@@ -36,10 +36,14 @@ TITLES = {
     "covid": "Independent check: Covid3Month (real data, Monash regression archive), defaults",
     "cme_eq8": "Gradient paths: CME, free filter, LSTM teacher, `eq8` (the gradient of eq. 8's loss)",
     "cme_straight": "Gradient paths: CME, free filter, LSTM teacher, `straight_through` (awave-compatible)",
+    "cme_control": "CME-like traces with the teacher-free control (`random_search=300`)",
+    "lensing_control": "Lensing-like maps with the teacher-free control (`random_search=300`)",
+    "halo_control": "Halo-model maps with the teacher-free control (`random_search=300`)",
 }
 ROWS = [("awd", "AWD (best grid point)"), ("chosen", "AWD as the product delivers it (CV choice: AWD or initial)"),
         ("awd_no_interp", "AWD, γ = 0"), ("baseline_wavelet", "initial wavelet"), ("laplace", "Laplace peaks"),
-        ("roberts_cross", "Roberts-cross peaks"), ("peak_heights", "raw peak heights"), ("teacher", "teacher")]
+        ("roberts_cross", "Roberts-cross peaks"), ("peak_heights", "raw peak heights"),
+        ("random_search", "best of N random wavelets by CV, no teacher (option random_search)"), ("teacher", "teacher")]
 
 
 def _score(row, key, metric):

@@ -17,13 +17,17 @@ from awd_studio.frontend.figures.style import MODEL_LABELS, PALETTE, SERIES, app
 __all__ = ["score_rows", "scores_figure", "verdict_lines", "provenance_items"]
 
 #: Students in the order the table lists them (others follow, sorted; the teacher comes last).
-MODEL_ORDER = ["awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross", "peak_heights"]
+MODEL_ORDER = ["awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross", "peak_heights",
+               "random_search"]
 
 
 def _model_label(bundle: dict, key: str) -> str:
     if key == "baseline_wavelet":
         init = (bundle.get("wavelet") or {}).get("init")
         return f"Initial wavelet ({init})" if init else MODEL_LABELS[key]
+    if key == "random_search":  # the teacher-free control (option random_search)
+        n = ((bundle.get("selection") or {}).get("random_search") or {}).get("n")
+        return f"Best of {n} random wavelets (no teacher)" if n else MODEL_LABELS[key]
     if key == "teacher":
         name = (bundle.get("teacher") or {}).get("name")
         return f"Teacher ({name})" if name else "Teacher"

@@ -39,6 +39,7 @@ MODEL_LABELS = {
     "roberts_cross": "Roberts cross",
     "peak_heights": "Raw peak heights",
     "scattering": "Scattering student",
+    "random_search": "Random search, no teacher",
     "teacher": "Teacher",
 }
 #: A horizontal legend under the plot (for two-panel figures whose titles sit on top).

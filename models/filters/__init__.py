@@ -29,7 +29,12 @@ Parameterisations
 """
 
 from awd_studio.models.filters.known import highpass_from_lowpass, lowpass_filter, orthogonal_wavelet_names
-from awd_studio.models.filters.lattice import complete_angles, lattice_angles_from_filter, lowpass_from_angles
+from awd_studio.models.filters.lattice import (
+    complete_angles,
+    lattice_angles_from_filter,
+    lowpass_from_angles,
+    random_lowpass_filters,
+)
 from awd_studio.models.filters.modules import PARAMETRIZATIONS, FreeFilter, LatticeFilter, make_filter
 from awd_studio.models.filters.shape import (
     filter_distance,
@@ -52,6 +57,7 @@ __all__ = [
     "lowpass_from_angles",
     "lattice_angles_from_filter",
     "complete_angles",
+    "random_lowpass_filters",
     "FreeFilter",
     "LatticeFilter",
     "make_filter",

@@ -90,6 +90,41 @@ def complete_angles(free):
     return np.concatenate((free, math.pi / 4 - free.sum(axis=-1, keepdims=True)), axis=-1)
 
 
+def random_lowpass_filters(n, length, seed=0):
+    """Random orthonormal lowpass filters, uniform in the lattice's free angles.
+
+    Each filter is a valid orthogonal wavelet (``sum h = sqrt 2`` exactly: :func:`complete_angles`). Used by the
+    teacher-free control of a job (option ``random_search``) and by the science benchmark's filter ceiling.
+
+    Parameters
+    ----------
+    n : int
+        Number of filters (>= 0).
+    length : int
+        Filter length N, even and at least 4 (N / 2 - 1 free angles, each uniform on [-pi, pi)).
+    seed : int, default=0
+        Seeds the angles; equal seeds give equal filters.
+
+    Returns
+    -------
+    ndarray of shape (n, length), float64
+
+    Examples
+    --------
+    >>> h = random_lowpass_filters(3, 10, seed=1)
+    >>> h.shape, bool(np.allclose(h.sum(axis=1), np.sqrt(2)))
+    ((3, 10), True)
+    """
+    n, length = int(n), int(length)
+    if length % 2 or length < 4:
+        raise ValueError(f"length: expected an even filter length >= 4, got {length}")
+    if n < 0:
+        raise ValueError(f"n: expected a number of filters >= 0, got {n}")
+    rng = np.random.default_rng(seed)
+    free = rng.uniform(-math.pi, math.pi, size=(n, length // 2 - 1))
+    return np.asarray(lowpass_from_angles(complete_angles(free)), dtype=np.float64).reshape(n, length)
+
+
 def lattice_angles_from_filter(h, tol=1e-8, constrained=False):
     """Rotation angles of the lattice that reproduces an orthonormal lowpass filter.
 

@@ -109,6 +109,30 @@ class CVInfo(_Section):
     repeats: int
 
 
+class TestDifference(_Section):
+    """A paired bootstrap interval of a score difference on the test set
+    (:func:`models.metrics.paired_bootstrap_difference`)."""
+
+    estimate: float
+    low: float
+    high: float
+    sd: float
+    level: float
+    n_boot: int
+    metric: Literal["r2", "rmse"]
+
+
+class RandomSearch(_Section):
+    """The teacher-free control (option ``random_search``): the best of ``n`` random orthogonal wavelets by the
+    student's own cross-validation, compared with AWD (the best grid point) on the test set."""
+
+    n: int
+    seed: int
+    cv_score: float
+    h: list[float]
+    test_difference: TestDifference
+
+
 class Selection(_Section):
     """The choice between the best distilled wavelet and the initial one."""
 
@@ -123,19 +147,7 @@ class Selection(_Section):
     cv_gain: float
     cv_gain_se: float
     mean_predictor_cv_score: float
-
-
-class TestDifference(_Section):
-    """A paired bootstrap interval of a score difference on the test set
-    (:func:`models.metrics.paired_bootstrap_difference`)."""
-
-    estimate: float
-    low: float
-    high: float
-    sd: float
-    level: float
-    n_boot: int
-    metric: Literal["r2", "rmse"]
+    random_search: RandomSearch | None = None
 
 
 class Verdict(_Section):

@@ -25,6 +25,7 @@ from awd_studio.models.pipeline.bundle import (
     GridPoint,
     ModelScores,
     Provenance,
+    RandomSearch,
     ResultBundle,
     Selected,
     Selection,
@@ -40,6 +41,7 @@ from awd_studio.models.pipeline.config import grid_points_of
 from awd_studio.models.pipeline.explain_examples import explain_examples
 from awd_studio.models.pipeline.explain_inputs import write_explain_inputs
 from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
+from awd_studio.models.pipeline.random_search import random_search_control
 from awd_studio.models.pipeline.scattering_student import fit_scattering_student
 from awd_studio.models.pipeline.selection import SplitPeaks, cv_entry, cv_splits, fold_scores, select_wavelet
 from awd_studio.models.pipeline.student_params import maps_record, series_record
@@ -103,6 +105,8 @@ def _finalize(work_dir, out_dir, progress):
     cross = _cross_validate(job, filters, progress)
     models, predictions, students = _score_students(job, filters, cross, progress)
     verdict = _verdict(job, cross, models, predictions)
+    if cross["control"] is not None:
+        cross["selection"].random_search = _random_search_section(job, cross["control"], predictions)
     h_sel = filters[cross["best"]]
     scattering = None
     if job.config.student == "scattering":  # the learned scattering student, from the selected wavelet
@@ -211,12 +215,23 @@ def _cross_validate(job: _Job, filters, progress) -> dict:
     # fixed map baselines in the same pool
     baselines = list(MAP_BASELINES.items()) if job.kind == "image" else []
     candidates = [job.h_init, *filters, *(response for _, response in baselines)]
+    share = len(candidates) / (len(candidates) + 1 + 0.35 * config.random_search)  # the control: ~a third each
     scores = map_on_job_threads(lambda c: job.fold_scores(c, splits, peaks), candidates,
-                                on_result=lambda i: report(progress, "select", (i + 1) / (len(candidates) + 1),
+                                on_result=lambda i: report(progress, "select", share * (i + 1) / len(candidates),
                                                            f"cross-validated student {i + 1}/{len(candidates)}"))
     fold["baseline_wavelet"], grid_fold = scores[0], np.asarray(scores[1:len(filters) + 1])
     for (name, _), score in zip(baselines, scores[len(filters) + 1:]):
         fold[name] = score
+    control = None
+    if config.random_search:  # the teacher-free control, on the same splits (screened on the first repeat's)
+        screen = splits[:config.cv_folds]
+        screen_peaks = SplitPeaks(job.peaks_train, screen) if job.kind == "image" else None
+        control = random_search_control(
+            lambda h: job.fold_scores(h, screen, screen_peaks), lambda h: job.fold_scores(h, splits, peaks),
+            config.random_search, len(job.h_init), seed=config.seed,
+            on_result=lambda done, total: report(progress, "select", share + (1 - share) * done / (total + 1),
+                                                 f"control without the teacher: wavelet {done}/{total}"))
+        fold["random_search"] = control["fold"]
     sel = select_wavelet(grid_fold, fold["baseline_wavelet"], [g for _, g in job.grid], config.cv_folds,
                          config.selection_rule)
     fold["awd"], fold["awd_no_interp"] = grid_fold[sel["best"]], grid_fold[sel["best_no_interp"]]
@@ -227,7 +242,7 @@ def _cross_validate(job: _Job, filters, progress) -> dict:
                           awd_cv_score=float(cv_scores[sel["best"]]), cv_gain=sel["gain"], cv_gain_se=sel["gain_se"],
                           mean_predictor_cv_score=float(fold["mean"].mean()))
     return {"best": sel["best"], "best_no_interp": sel["best_no_interp"], "choice": sel["choice"], "fold": fold,
-            "grid_fold": grid_fold, "cv_scores": cv_scores, "selection": selection}
+            "grid_fold": grid_fold, "cv_scores": cv_scores, "selection": selection, "control": control}
 
 
 #: The students stage's fraction once the chosen points' students are scored; each grid point's own student
@@ -241,11 +256,14 @@ def _score_students(job: _Job, filters, cross, progress):
     models, predictions, students = {}, {}, {}
     candidates = {"awd": filters[cross["best"]], "awd_no_interp": filters[cross["best_no_interp"]],
                   "baseline_wavelet": job.h_init}
+    if cross["control"] is not None:
+        candidates["random_search"] = cross["control"]["h"]
     for name, h in candidates.items():
         model, make_input, deploy = student(job.kind, h, job.config, job.scaling)
         coeffs_test = flatten_coefficients(coefficients(job.X_view, h, job.config))
         saliency_test = saliency(job.teacher_view, job.X_view, h, job.config, job.target)
-        params = job.n_filter_params if name != "baseline_wavelet" else 0
+        # free filter taps; the control's lattice filter has len(h) / 2 - 1 free angles
+        params = {"baseline_wavelet": 0, "random_search": len(h) // 2 - 1}.get(name, job.n_filter_params)
         models[name], predictions[name] = score_model(model, make_input, job.X_train, job.fit_y, job.X_test,
                                                       job.y_test, job.column, params, coeffs_test, saliency_test,
                                                       deploy)
@@ -325,6 +343,16 @@ def _verdict(job: _Job, cross, models, predictions) -> Verdict:
     text = verdict_text(cross["choice"], difference, job.config.wave, metric, job.info["data"].get("target_name"))
     return Verdict(text=text, choice=cross["choice"], metric=metric, test_difference=difference,
                    warnings=warnings_of({name: m.cv.model_dump() for name, m in models.items()}))
+
+
+def _random_search_section(job: _Job, control, predictions) -> RandomSearch:
+    """The teacher-free control in the bundle: its filter, CV score, and the paired test interval of AWD (the best
+    grid point) minus it."""
+    metric = "r2" if job.kind == "timeseries" else "rmse"
+    difference = _metrics.paired_bootstrap_difference(job.y_test, predictions["awd"], predictions["random_search"],
+                                                      metric=metric, n_boot=N_BOOT, seed=job.config.seed)
+    return RandomSearch(n=control["n"], seed=job.config.seed, h=np.asarray(control["h"]).tolist(),
+                        cv_score=control["cv_score"], test_difference=difference)
 
 
 def _cascade(h):

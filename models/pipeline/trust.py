@@ -57,7 +57,9 @@ def trust_notes(bundle: dict) -> list[dict]:
     list of dict
         ``{"level": "danger" | "warning" | "info" | "success", "key": str, "text": str}``; keys
         ``weak_teacher``, ``teacher_below_baseline``, ``baseline_beats_awd``, ``awd_beats_teacher``,
-        ``distillation_helped`` / ``distillation_no_gain`` / ``distillation_hurt``. When the bundle has a verdict
+        ``distillation_helped`` / ``distillation_no_gain`` / ``distillation_hurt``, and with the teacher-free
+        control (``selection.random_search``) ``awd_beats_search`` / ``awd_level_with_search`` /
+        ``search_beats_awd``. When the bundle has a verdict
         sentence (``verdict.text``, which states the paired interval of AWD minus the initial wavelet), the notes
         do not repeat it: no ``distillation_*`` note, and no ``baseline_beats_awd`` note for the initial wavelet.
 
@@ -118,4 +120,33 @@ def trust_notes(bundle: dict) -> list[dict]:
         else:
             notes.append(_note("secondary", "distillation_no_gain",
                                f"Distillation did not measurably help: {interval}, which contains 0."))
+    control = (bundle.get("selection") or {}).get("random_search")
+    if isinstance(control, dict) and isinstance(control.get("test_difference"), dict):
+        notes.append(_control_note(control))
     return notes
+
+
+def _control_note(control: dict) -> dict:
+    """What the teacher-free control says: did distillation (the teacher's attributions, from the initial
+    wavelet) lead to a better wavelet than a search of random wavelets scored by the student alone?"""
+    diff = control["test_difference"]
+    metric = diff.get("metric", "r2")
+    sign = 1.0 if metric == "r2" else -1.0
+    what = "R²" if metric == "r2" else "RMSE"
+    pct = f"{100 * float(diff.get('level', 0.95)):.0f} %"
+    search = (f"the best of {control['n']} random orthogonal wavelets chosen by the student's cross-validation "
+              "alone, without the teacher")
+    interval = (f"AWD − search = {diff['estimate']:+.3g} test {what}, {pct} paired bootstrap interval "
+                f"{diff['low']:+.3g} to {diff['high']:+.3g}")
+    if sign * diff["low"] > 0 and sign * diff["high"] > 0:
+        return _note("success", "awd_beats_search",
+                     f"Distillation beat a search without the teacher: AWD (the best grid point) beats {search} "
+                     f"({interval}).")
+    if sign * diff["low"] < 0 and sign * diff["high"] < 0:
+        return _note("warning", "search_beats_awd",
+                     f"A search without the teacher did better: {search} beats AWD ({interval}). Here the "
+                     "teacher's attributions did not lead to the wavelet this student reads best; the searched "
+                     "wavelet is in the scores table, but it explains the labels, not the network.")
+    return _note("secondary", "awd_level_with_search",
+                 f"AWD is level with {search} ({interval}, which contains 0): this data does not show whether the "
+                 "teacher's attributions help the student beyond what a search on the labels finds.")

@@ -76,4 +76,5 @@ def warnings_of(cv_entries):
 
 #: Readable names of the bundle's models.
 STUDENT_NAMES = {"awd": "AWD", "awd_no_interp": "AWD (gamma = 0)", "baseline_wavelet": "initial-wavelet",
-                 "laplace": "Laplace", "roberts_cross": "Roberts-cross", "peak_heights": "raw-peak"}
+                 "laplace": "Laplace", "roberts_cross": "Roberts-cross", "peak_heights": "raw-peak",
+                 "random_search": "random-search (no teacher)"}

@@ -62,6 +62,7 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     page.fill("#configure-gammas", "0, 0.001")
     page.fill("#configure-epochs", "2")
     page.fill("#configure-start-search", "20")  # a few random starts: the option reaches the job
+    page.fill("#configure-random-search", "5")  # the teacher-free control of 5 random wavelets
     page.wait_for_function("document.querySelector('#configure-grid-size').innerText.includes('1 × 2 = 2')")
     page.locator("#configure-estimate").get_by_text("Estimated run time").wait_for()
     assert page.locator("#configure-start-search").is_visible()
@@ -86,6 +87,7 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     _wait_graphs(page, RESULT_GRAPHS, timeout=60_000)
     assert page.locator("#results-scores tbody tr").count() >= 4
     assert "AWD" in page.inner_text("#results-scores")
+    assert "Best of 5 random wavelets (no teacher)" in page.inner_text("#results-scores")
     assert page.locator("#results-maps-only").is_hidden()
     assert set(assert_drawn(page)) >= set(RESULT_GRAPHS)
     screenshot(page, "05-results")
@@ -96,6 +98,7 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     bundle = json.loads(open(download.value.path()).read())
     assert bundle["schema"] == "awd-result/1" and len(bundle["grid"]) == 2
     assert bundle["provenance"]["config"]["start_search"] == 20
+    assert bundle["selection"]["random_search"]["n"] == 5 and "random_search" in bundle["models"]
     assert all(p["start"] in ("initial", "search") and len(p["start_h"]) == 10 for p in bundle["grid"])
 
     # Share: the dialog opens, a link that expires in 7 days appears, ready to copy, and is listed.

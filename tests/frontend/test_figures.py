@@ -174,6 +174,22 @@ def test_score_rows_order_and_teacher(image_bundle):
     assert rows[3]["compression_text"] == "—"
 
 
+def test_the_teacher_free_control_is_named_with_its_number_of_wavelets(ts_bundle, bundle_schema):
+    bundle = copy.deepcopy(ts_bundle)
+    bundle["models"]["random_search"] = copy.deepcopy(bundle["models"]["baseline_wavelet"])
+    bundle["selection"] = {"rule": "one_se", "folds": 5, "repeats": 3, "choice": "awd", "initial_cv_score": 0.1,
+                           "awd_cv_score": 0.2, "cv_gain": 0.1, "cv_gain_se": 0.01, "random_search": {
+                               "n": 300, "seed": 0, "cv_score": 0.2, "h": bundle["wavelet"]["h"],
+                               "test_difference": {"estimate": 0.01, "low": -0.01, "high": 0.03, "level": 0.95,
+                                                   "n_boot": 1000, "metric": "r2"}}}
+    jsonschema.validate(bundle, bundle_schema)
+    rows = F.score_rows(bundle)
+    assert [r["key"] for r in rows][-2:] == ["random_search", "teacher"]
+    assert rows[-2]["model"] == "Best of 300 random wavelets (no teacher)"
+    del bundle["selection"]["random_search"]
+    assert F.score_rows(bundle)[-2]["model"] == "Random search, no teacher"
+
+
 def test_scores_figure_error_bars(ts_bundle):
     fig = F.scores_figure(ts_bundle)
     rmse = fig.data[0]

@@ -147,6 +147,12 @@ def test_configure_grid_parsing_and_payload():
             cfg.job_payload(*args, bad)
     assert "peak_response" not in cfg.job_payload(*args, None, None)  # not set yet: the server's default
     assert cfg.job_payload(*args, None, "magnitude")["peak_response"] == "magnitude"
+    for off in (None, "", 0):  # the teacher-free control: off unless a number of wavelets is given
+        assert "random_search" not in cfg.job_payload(*args, None, None, off)
+    assert cfg.job_payload(*args, None, None, 300)["random_search"] == 300
+    for bad in (-1, 2.5):
+        with pytest.raises(ValueError, match="control, random wavelets"):
+            cfg.job_payload(*args, None, None, bad)
 
 
 def test_configure_takes_choices_bounds_and_presets_from_the_service(service):
@@ -155,6 +161,7 @@ def test_configure_takes_choices_bounds_and_presets_from_the_service(service):
     options = loaded["options"]
     assert {o["value"] for o in loaded["modes"]} == {"auto", "periodization", "zero", "symmetric"}
     assert loaded["max_start_search"] == options["bounds"]["start_search"] == 20_000
+    assert loaded["max_random_search"] == options["bounds"]["random_search"] == 2000
     assert {o["value"] for o in loaded["peak_responses"]} == {"kernels", "magnitude"}
     assert loaded["peak_response"] == options["options"]["peak_response"]["default"]
     assert loaded["max_epochs"] == options["bounds"]["epochs"] and {"db5", "sym5", "coif2"} <= {

@@ -58,6 +58,38 @@ def test_bundle_follows_the_schema_and_is_finite(bundle):
     assert "best grid point lambda" in result["summary"] and result["verdict"]["text"] in result["summary"]
 
 
+def test_the_teacher_free_control_is_scored_like_every_student(synthetic_file, tmp_path):
+    """Option random_search: the best of N random wavelets by the student's CV, scored on the test set beside AWD;
+    its CV score is the same cross-validation the selection runs, recomputed here from its filter."""
+    from awd_studio.models.filters import orthonormality_error
+    from awd_studio.models.metrics import r2_score
+    from awd_studio.models.pipeline.predict import predict_from_bundle
+    from awd_studio.models.pipeline.prepare import scaling_of
+    from awd_studio.models.pipeline.selection import cv_splits, fold_scores
+    from awd_studio.models.pipeline.workdir import load_prepared
+
+    result = pipeline.run(synthetic_file, {**TINY, "random_search": 5}, tmp_path / "out")
+    on_disk = json.loads((tmp_path / "out" / "result.json").read_text())
+    jsonschema.validate(on_disk, json.loads(pipeline.SCHEMA_PATH.read_text()))
+    control = result["selection"]["random_search"]
+    h = np.asarray(control["h"])
+    assert control["n"] == 5 and control["seed"] == 0 and h.shape == (10,) and orthonormality_error(h) < 1e-12
+    assert control["test_difference"]["metric"] == "r2"
+    awd, searched = result["models"]["awd"], result["models"]["random_search"]
+    assert control["test_difference"]["estimate"] == pytest.approx(awd["test"]["r2"] - searched["test"]["r2"])
+    work = tmp_path / "out" / "work"
+    info, config, split, _ = load_prepared(work)
+    splits = cv_splits(len(split["X_train"]), config.cv_folds, config.cv_repeats, config.seed)
+    scaling = scaling_of(info)
+    again = fold_scores("timeseries", h, config, split["X_train"], split["y_train"], None, splits, scaling)
+    assert searched["cv"]["r2"] == pytest.approx(again.mean(), abs=1e-12) == pytest.approx(control["cv_score"])
+    assert "random_search" in result["students"] and result["selection"]["n_candidates"] == 3  # not a candidate
+    # its student is deployed like the others: `awd predict --model random_search` gives the stored test scores
+    y_pred = predict_from_bundle(tmp_path / "out", split["X_test"], model="random_search")
+    assert r2_score(split["y_test"], np.ravel(y_pred)) == pytest.approx(searched["test"]["r2"], abs=1e-9)
+    assert "random" not in result["verdict"]["text"]  # the verdict compares AWD with its initial wavelet only
+
+
 def test_provenance_records_the_config(bundle):
     result, _ = bundle
     prov = result["provenance"]
@@ -169,7 +201,7 @@ def test_maps_end_to_end_with_peak_counting_baselines(tmp_path):
     data = tmp_path / "maps.npz"
     save_npz(make_example("lensing", n=150, seed=0), data)
     config = {"teacher": "cnn", "lambdas": [0.01], "gammas": [0.0, 0.01], "epochs": 1, "teacher_epochs": 2,
-              "levels": 3, "cv_folds": 3, "wave": "db2"}
+              "levels": 3, "cv_folds": 3, "wave": "db2", "random_search": 12}  # 12: screened, then 10 on all folds
     result = pipeline.run(data, config, tmp_path / "out")
     jsonschema.validate(json.loads((tmp_path / "out" / "result.json").read_text()),
                         json.loads(pipeline.SCHEMA_PATH.read_text()))
@@ -179,6 +211,10 @@ def test_maps_end_to_end_with_peak_counting_baselines(tmp_path):
     assert result["wavelet"]["input_scaling"]["source"] == "none"  # auto: maps keep their physical units
     assert result["verdict"]["metric"] == "rmse"
     assert np.asarray(result["activation"]["maps"]).shape[1:] == (64, 64)
+    control = result["selection"]["random_search"]  # the teacher-free control, compared on the test set in RMSE
+    assert control["n"] == 12 and len(control["h"]) == 4 and control["test_difference"]["metric"] == "rmse"
+    assert result["models"]["random_search"]["cv"]["r2"] == pytest.approx(control["cv_score"])
+    assert result["trust"]["notes"][-1]["key"] in ("awd_beats_search", "awd_level_with_search", "search_beats_awd")
 
 
 def test_a_teacher_with_nan_outputs_or_gradients_on_the_data_is_refused():
