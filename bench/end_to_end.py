@@ -8,7 +8,7 @@ Usage::
 ``RUN`` options: ``example`` (synthetic, cme, lensing), ``grid_preset`` (default, paper), ``parametrization``
 (orthogonal, free), ``threads`` (an int; ``0`` leaves the process's own choice, i.e. the job's default),
 ``start_search`` (an int; left out: the job's default), ``peak_response`` (maps: ``magnitude`` or ``kernels``;
-left out: the job's default), ``random_search`` (an int: the teacher-free control's wavelets; left out: off).
+left out: the job's default), ``random_search`` (an int: the teacher-free control's wavelets; left out: the job's default).
 
 Each job runs in a fresh process (its peak memory is its own); the stages are timed from the pipeline's
 ``progress(stage, ...)`` callback: a stage runs from the first report of its name to the first report of the
@@ -81,7 +81,7 @@ def run_job(opts):
                   "parametrization": opts.get("parametrization", "orthogonal")}
         if opts.get("start_search") is not None:  # left out: the job's default for the data
             config["start_search"] = int(opts["start_search"])
-        if opts.get("random_search"):  # the teacher-free control (left out: off)
+        if opts.get("random_search") is not None:  # the teacher-free control (left out: the job's default)
             config["random_search"] = int(opts["random_search"])
         if opts.get("peak_response"):  # left out: the job's default
             config["peak_response"] = str(opts["peak_response"])

@@ -9,7 +9,7 @@ runs sooner, and a GPU or a faster CPU runs them faster. The API uses it to refu
 import numpy as np
 
 from awd_studio.models.cores import job_threads
-from awd_studio.models.options import DEFAULT_TEACHER, grid_preset, resolve_start_search
+from awd_studio.models.options import DEFAULT_TEACHER, grid_preset, resolve_random_search, resolve_start_search
 
 __all__ = ["estimate_seconds", "estimate_job", "scattering_seconds"]
 
@@ -58,9 +58,9 @@ _SELECTION_COST = {"timeseries": 0.15, "image": 0.6}
 _SEARCH_S_PER_1000 = {40: 4.9, 64: 8.4, 128: 65.0}
 #: The teacher-free control (option ``random_search``), seconds per random wavelet on 2 threads: its student's
 #: cross-validation on one repeat's folds (:mod:`models.pipeline.random_search`); series per 3000 training
-#: series, maps per 1000 maps of 64 x 64. Measured 2026-12-02 with 300 wavelets: 0.09 s per wavelet on one thread
-#: for the CME example's 2936 series; 59 s on 2 threads for the lensing example's 1200 maps.
-_CONTROL_COST = {"timeseries": 0.05, "image": 0.17}
+#: series, maps per 1000 maps of 64 x 64. Measured 2026-12-02 with 300 wavelets (bench/end_to_end.py): 12-13 CPU
+#: seconds for the CME example's 2936 series; 59 s on 2 threads for the lensing example's 1200 maps.
+_CONTROL_COST = {"timeseries": 0.025, "image": 0.17}
 
 
 #: The scattering student (option ``student: scattering``): seconds per training sample, per epoch and per input
@@ -185,7 +185,7 @@ def estimate_job(config, kind: str, shape, n: int) -> dict:
         starts = 0
     seconds = estimate_seconds(kind, shape, n, n_points, epochs, config.attribution, config.teacher,
                                config.parametrization, config.gradient_path, threads, starts,
-                               getattr(config, "random_search", 0))
+                               resolve_random_search(getattr(config, "random_search", 0), kind, n))
     if getattr(config, "student", "awd") == "scattering":
         seconds += scattering_seconds(kind, shape, n, config.scattering_epochs)
     return {"seconds": seconds, "grid_points": n_points, "epochs": epochs, "threads": threads}

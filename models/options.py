@@ -32,6 +32,7 @@ __all__ = [
     "options_error", "cli_fields", "describe", "DEFAULT_START_SEARCH", "START_SEARCH_MAX_LENGTH",
     "START_SEARCH_AUTO_MAX_LENGTH", "START_SEARCH_MIN_SAMPLES",
     "resolve_start_search",
+    "resolve_random_search",
 ]
 
 
@@ -232,6 +233,39 @@ START_SEARCH_AUTO_MAX_LENGTH = 64
 START_SEARCH_MIN_SAMPLES = 1000
 
 
+#: Random wavelets of the teacher-free control when ``random_search`` is left out (:func:`resolve_random_search`).
+DEFAULT_RANDOM_SEARCH = 300
+#: Fewest time series that get the control when the option is left out: on the CME example's 2936 training series
+#: its 300 wavelets cost 12-17 s on one thread (bench/SCIENCE.md); maps are asked for (about 60 s for the lensing
+#: example's 1200 maps on 2 threads).
+RANDOM_SEARCH_MIN_SAMPLES = 1000
+
+
+def resolve_random_search(random_search, kind: str, n_samples: int) -> int:
+    """The number of random wavelets of a job's teacher-free control (:mod:`models.pipeline.random_search`).
+
+    ``None`` (the option left out) gives :data:`DEFAULT_RANDOM_SEARCH` for at least
+    :data:`RANDOM_SEARCH_MIN_SAMPLES` time series and 0 (off) otherwise; a number is kept.
+
+    Parameters
+    ----------
+    random_search : int or None
+    kind : {"timeseries", "image"}
+    n_samples : int
+        The dataset's samples (``Dataset.n``).
+
+    Examples
+    --------
+    >>> resolve_random_search(None, "timeseries", 3000), resolve_random_search(None, "image", 3000)
+    (300, 0)
+    >>> resolve_random_search(50, "image", 100)
+    50
+    """
+    if random_search is None:
+        return DEFAULT_RANDOM_SEARCH if kind == Kind.TIMESERIES.value and n_samples >= RANDOM_SEARCH_MIN_SAMPLES else 0
+    return int(random_search)
+
+
 def resolve_start_search(start_search, kind: str, shape, gammas, n_samples: int) -> int:
     """The number of random starts a job searches (:mod:`models.start_search`).
 
@@ -311,10 +345,11 @@ class JobOptions(BaseModel):
                                      "before the fit; each grid point starts from the best of them or the initial "
                                      "wavelet; 0: off; none: 1000 for 1000 or more time series of up to 64 "
                                      "samples with a gamma > 0, else off")
-    random_search: int = Field(0, ge=0, le=MAX_RANDOM_SEARCH, description="a control for what the teacher adds: "
-                               "this many random orthogonal wavelets are scored by the student's cross-validation "
-                               "alone, without the teacher, and the best is compared with AWD on the test set; "
-                               "0: off")
+    random_search: int | None = Field(None, ge=0, le=MAX_RANDOM_SEARCH, description="a control for what the "
+                                      "teacher adds: this many random orthogonal wavelets are scored by the "
+                                      "student's cross-validation alone, without the teacher, and the best is "
+                                      "compared with AWD on the test set; 0: off; none: 300 for 1000 or more time "
+                                      "series, else off")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed")
     device: str | None = Field(None, max_length=20, description="cpu, cuda or cuda:N; none: CUDA when available")
     test_fraction: float = Field(0.2, ge=0.05, le=0.5, description="share held out for testing (when the data "

@@ -222,11 +222,12 @@ def layout(dataset: str | None = None, **_):
                                     "wavelet's 3 × 3 sub-filters.", label_for=ids.PEAK_RESPONSE),
                              id=ids.PEAK_RESPONSE_FIELD),
                     _field("Control: random wavelets without the teacher",
-                           dbc.Input(id=ids.RANDOM_SEARCH, type="number", min=0, step=1, placeholder="0 (off)"),
+                           dbc.Input(id=ids.RANDOM_SEARCH, type="number", min=0, step=1, placeholder="auto"),
                            "After distillation, this many random orthogonal wavelets are scored by the student's "
                            "cross-validation alone and the best is compared with AWD on the test set: does the "
-                           "teacher add anything a search on the labels does not find? About 0.2 s per wavelet per "
-                           "1000 maps, 0.05 s per 3000 series. Blank or 0: off.", label_for=ids.RANDOM_SEARCH),
+                           "teacher add anything a search on the labels does not find? Blank: 300 for 1000 or more "
+                           "time series, else off; 0 turns it off. About 0.03 s per wavelet per 3000 series, 0.2 s "
+                           "per 1000 maps.", label_for=ids.RANDOM_SEARCH),
                 ], help_section="wavelet"),
             ], lg=6),
             dbc.Col([
@@ -525,11 +526,10 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
         payload["start_search"] = int(start_search)
     if peak_response:  # blank until the options arrive: the server's default
         payload["peak_response"] = peak_response
-    if random_search not in (None, ""):  # blank: off
+    if random_search not in (None, ""):  # blank: the server's default for the data (models.options)
         if int(random_search) != float(random_search) or int(random_search) < 0:  # the server names the maximum
             raise ValueError("control, random wavelets: enter a whole number ≥ 0, or leave it blank")
-        if int(random_search):
-            payload["random_search"] = int(random_search)
+        payload["random_search"] = int(random_search)
     return payload
 
 

@@ -10,7 +10,13 @@ import numpy as np
 from awd_studio.models import wavelets as _wavelets
 from awd_studio.models.distill import grid_points
 from awd_studio.models.filters import lowpass_filter
-from awd_studio.models.options import DEFAULT_TEACHER, PipelineConfig, grid_preset, resolve_start_search
+from awd_studio.models.options import (
+    DEFAULT_TEACHER,
+    PipelineConfig,
+    grid_preset,
+    resolve_random_search,
+    resolve_start_search,
+)
 
 __all__ = ["resolve_config", "choose_mode", "grid_points_of", "select_target"]
 
@@ -63,7 +69,8 @@ def choose_mode(kind, shape, filter_len, levels, top_k):
 
 def resolve_config(config: PipelineConfig, kind: str, shape, n_samples: int) -> tuple[PipelineConfig, str]:
     """The config with the preset's grid and epochs filled in, gamma = 0 in the grid, ``mode="auto"`` chosen,
-    ``teacher="auto"`` named and ``start_search`` resolved (:func:`models.options.resolve_start_search`).
+    ``teacher="auto"`` named, ``start_search`` and ``random_search`` resolved
+    (:func:`models.options.resolve_start_search`, :func:`models.options.resolve_random_search`).
 
     Parameters
     ----------
@@ -95,6 +102,7 @@ def resolve_config(config: PipelineConfig, kind: str, shape, n_samples: int) -> 
     if config.teacher == "auto":
         update["teacher"] = DEFAULT_TEACHER[kind]
     update["start_search"] = resolve_start_search(config.start_search, kind, shape, update["gammas"], n_samples)
+    update["random_search"] = resolve_random_search(config.random_search, kind, n_samples)
     return config.model_copy(update=update), mode_choice
 
 

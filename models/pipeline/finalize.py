@@ -215,7 +215,8 @@ def _cross_validate(job: _Job, filters, progress) -> dict:
     # fixed map baselines in the same pool
     baselines = list(MAP_BASELINES.items()) if job.kind == "image" else []
     candidates = [job.h_init, *filters, *(response for _, response in baselines)]
-    share = len(candidates) / (len(candidates) + 1 + 0.35 * config.random_search)  # the control: ~a third each
+    n_control = int(config.random_search or 0)  # resolved by prepare (None: a work directory from before it)
+    share = len(candidates) / (len(candidates) + 1 + 0.35 * n_control)  # a control wavelet costs ~a third
     scores = map_on_job_threads(lambda c: job.fold_scores(c, splits, peaks), candidates,
                                 on_result=lambda i: report(progress, "select", share * (i + 1) / len(candidates),
                                                            f"cross-validated student {i + 1}/{len(candidates)}"))
@@ -223,12 +224,12 @@ def _cross_validate(job: _Job, filters, progress) -> dict:
     for (name, _), score in zip(baselines, scores[len(filters) + 1:]):
         fold[name] = score
     control = None
-    if config.random_search:  # the teacher-free control, on the same splits (screened on the first repeat's)
+    if n_control:  # the teacher-free control, on the same splits (screened on the first repeat's)
         screen = splits[:config.cv_folds]
         screen_peaks = SplitPeaks(job.peaks_train, screen) if job.kind == "image" else None
         control = random_search_control(
             lambda h: job.fold_scores(h, screen, screen_peaks), lambda h: job.fold_scores(h, splits, peaks),
-            config.random_search, len(job.h_init), seed=config.seed,
+            n_control, len(job.h_init), seed=config.seed,
             on_result=lambda done, total: report(progress, "select", share + (1 - share) * done / (total + 1),
                                                  f"control without the teacher: wavelet {done}/{total}"))
         fold["random_search"] = control["fold"]
@@ -262,7 +263,7 @@ def _score_students(job: _Job, filters, cross, progress):
         model, make_input, deploy = student(job.kind, h, job.config, job.scaling)
         coeffs_test = flatten_coefficients(coefficients(job.X_view, h, job.config))
         saliency_test = saliency(job.teacher_view, job.X_view, h, job.config, job.target)
-        # free filter taps; the control's lattice filter has len(h) / 2 - 1 free angles
+        # the job's filter parameters (taps, or lattice angles); the control's lattice has len(h) / 2 - 1 free
         params = {"baseline_wavelet": 0, "random_search": len(h) // 2 - 1}.get(name, job.n_filter_params)
         models[name], predictions[name] = score_model(model, make_input, job.X_train, job.fit_y, job.X_test,
                                                       job.y_test, job.column, params, coeffs_test, saliency_test,

@@ -147,8 +147,9 @@ def test_configure_grid_parsing_and_payload():
             cfg.job_payload(*args, bad)
     assert "peak_response" not in cfg.job_payload(*args, None, None)  # not set yet: the server's default
     assert cfg.job_payload(*args, None, "magnitude")["peak_response"] == "magnitude"
-    for off in (None, "", 0):  # the teacher-free control: off unless a number of wavelets is given
-        assert "random_search" not in cfg.job_payload(*args, None, None, off)
+    for blank in (None, ""):  # the teacher-free control: blank is the server's default for the data
+        assert "random_search" not in cfg.job_payload(*args, None, None, blank)
+    assert cfg.job_payload(*args, None, None, 0)["random_search"] == 0  # off, said explicitly
     assert cfg.job_payload(*args, None, None, 300)["random_search"] == 300
     for bad in (-1, 2.5):
         with pytest.raises(ValueError, match="control, random wavelets"):
