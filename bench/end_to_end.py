@@ -8,7 +8,8 @@ Usage::
 ``RUN`` options: ``example`` (synthetic, cme, lensing), ``grid_preset`` (default, paper), ``parametrization``
 (orthogonal, free), ``threads`` (an int; ``0`` leaves the process's own choice, i.e. the job's default),
 ``start_search`` (an int; left out: the job's default), ``peak_response`` (maps: ``magnitude`` or ``kernels``;
-left out: the job's default), ``random_search`` (an int: the teacher-free control's wavelets; left out: the job's default).
+left out: the job's default), ``random_search`` (an int: the teacher-free control's wavelets; left out: the
+job's default).
 
 Each job runs in a fresh process (its peak memory is its own); the stages are timed from the pipeline's
 ``progress(stage, ...)`` callback: a stage runs from the first report of its name to the first report of the
