@@ -3,8 +3,9 @@
 :func:`trust_notes` reads ``teacher.test``, ``models.<name>.test`` and ``verdict.test_difference`` and says
 when the teacher is weak, when a fixed baseline beats AWD, when AWD beats its own teacher (and the likely
 reason), and, for bundles without a verdict sentence, whether distillation helped according to the paired
-bootstrap interval of AWD minus the initial wavelet on the test set. The results page shows each note as an alert
-under the verdict.
+bootstrap interval of AWD minus the initial wavelet on the test set. With the teacher-free control
+(``selection.random_search``) one more note says whether AWD beat the best of the random wavelets a search on the
+labels alone found. The results page shows each note as an alert under the verdict.
 """
 
 from __future__ import annotations
