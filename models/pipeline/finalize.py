@@ -43,7 +43,14 @@ from awd_studio.models.pipeline.explain_inputs import write_explain_inputs
 from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
 from awd_studio.models.pipeline.random_search import random_search_control
 from awd_studio.models.pipeline.scattering_student import fit_scattering_student
-from awd_studio.models.pipeline.selection import SplitPeaks, cv_entry, cv_splits, fold_scores, select_wavelet
+from awd_studio.models.pipeline.selection import (
+    SplitPeaks,
+    cv_entry,
+    cv_splits,
+    fold_scores,
+    select_wavelet,
+    series_loo_score,
+)
 from awd_studio.models.pipeline.student_params import maps_record, series_record
 from awd_studio.models.pipeline.students import (
     coefficients,
@@ -53,6 +60,7 @@ from awd_studio.models.pipeline.students import (
     saliency,
     score_model,
     student,
+    student_alpha,
     unflatten_like,
 )
 from awd_studio.models.pipeline.trust import COMPRESSION_DEFINITION, trust_notes
@@ -224,11 +232,15 @@ def _cross_validate(job: _Job, filters, progress) -> dict:
     for (name, _), score in zip(baselines, scores[len(filters) + 1:]):
         fold[name] = score
     control = None
-    if n_control:  # the teacher-free control, on the same splits (screened on the first repeat's)
-        screen = splits[:config.cv_folds]
-        screen_peaks = SplitPeaks(job.peaks_train, screen) if job.kind == "image" else None
+    if n_control:  # the teacher-free control, finally on the same splits, screened by a cheaper CV score
+        if job.kind == "timeseries" and student_alpha(config) == "cv":  # leave-one-out: one ridge fit
+            screen_score = lambda h: series_loo_score(h, config, job.X_train, job.y_train, job.scaling)  # noqa: E731
+        else:  # the first repeat's folds
+            screen = splits[:config.cv_folds]
+            screen_peaks = SplitPeaks(job.peaks_train, screen) if job.kind == "image" else None
+            screen_score = lambda h: job.fold_scores(h, screen, screen_peaks)  # noqa: E731
         control = random_search_control(
-            lambda h: job.fold_scores(h, screen, screen_peaks), lambda h: job.fold_scores(h, splits, peaks),
+            screen_score, lambda h: job.fold_scores(h, splits, peaks),
             n_control, len(job.h_init), seed=config.seed,
             on_result=lambda done, total: report(progress, "select", share + (1 - share) * done / (total + 1),
                                                  f"control without the teacher: wavelet {done}/{total}"))

@@ -12,8 +12,11 @@ from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
 from awd_studio.models.pipeline.prepare import scaled
 from awd_studio.models.pipeline.students import coefficients, column, peak_student, student_alpha, wavelet_peak_student
+from awd_studio.models.students._common import RIDGE_ALPHAS
+from awd_studio.models.students.ridge import LeaveOneOutRidge
+from awd_studio.models.students.series import standardization
 
-__all__ = ["cv_splits", "SplitPeaks", "fold_scores", "paired_cv_se", "select_wavelet", "cv_entry"]
+__all__ = ["cv_splits", "SplitPeaks", "fold_scores", "series_loo_score", "paired_cv_se", "select_wavelet", "cv_entry"]
 
 
 def cv_splits(n, folds, repeats, seed):
@@ -99,6 +102,39 @@ def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=Non
             model.fit_peaks(peaks_tr, y_all[tr])
             scores.append(_metrics.r2_score(y[te], column(model.predict_peaks(peaks_te), config.target, len(te))))
     return np.nan_to_num(np.asarray(scores, dtype=float), nan=-1.0, posinf=-1.0, neginf=-1.0)
+
+
+def series_loo_score(candidate, config, X, y, scaling):
+    """Leave-one-out R² of the time-series student on one wavelet, from one closed-form ridge fit.
+
+    The student with its default penalty (``student_penalty="cv"``) is a ridge on standardised top-k features whose
+    penalty is chosen by leave-one-out error (:class:`models.students.ridge.LeaveOneOutRidge`); that fit's best
+    leave-one-out mean squared error, over the variance of ``y``, gives ``1 - MSE / var(y)``. It costs one fit where
+    K-fold costs K, so the teacher-free control screens series with it (:mod:`models.pipeline.random_search`). The
+    features are standardised on all of ``X``, not per left-out sample: a screening score, not the selection's.
+
+    Parameters
+    ----------
+    candidate : ndarray of shape (N,)
+        A lowpass filter.
+    config : PipelineConfig
+        ``levels``, ``mode`` and ``top_k`` of the student.
+    X : ndarray of shape (n, L)
+    y : ndarray of shape (n,)
+    scaling : dict
+        The job's input scaling (:func:`models.pipeline.prepare.scaled`).
+
+    Returns
+    -------
+    ndarray of shape (1,)
+    """
+    features = _predictors.topk_features(coefficients(scaled(X, scaling), candidate, config), k=config.top_k)
+    mean, scale = standardization(features)
+    y = np.asarray(y, dtype=np.float64).ravel()
+    fit = LeaveOneOutRidge(alphas=RIDGE_ALPHAS).fit((features - mean) / scale, y)
+    variance = float(np.var(y))
+    score = 1.0 + fit.best_score_ / variance if variance > 0 else -1.0
+    return np.nan_to_num(np.asarray([score], dtype=float), nan=-1.0, posinf=-1.0, neginf=-1.0)
 
 
 def paired_cv_se(diff, folds):

@@ -68,12 +68,13 @@ def test_the_teacher_free_control_is_scored_like_every_student(synthetic_file, t
     from awd_studio.models.pipeline.selection import cv_splits, fold_scores
     from awd_studio.models.pipeline.workdir import load_prepared
 
-    result = pipeline.run(synthetic_file, {**TINY, "random_search": 5}, tmp_path / "out")
+    # 12 > SCREEN_KEEP: screened by the leave-one-out score, the 10 best then on every fold
+    result = pipeline.run(synthetic_file, {**TINY, "random_search": 12}, tmp_path / "out")
     on_disk = json.loads((tmp_path / "out" / "result.json").read_text())
     jsonschema.validate(on_disk, json.loads(pipeline.SCHEMA_PATH.read_text()))
     control = result["selection"]["random_search"]
     h = np.asarray(control["h"])
-    assert control["n"] == 5 and control["seed"] == 0 and h.shape == (10,) and orthonormality_error(h) < 1e-12
+    assert control["n"] == 12 and control["seed"] == 0 and h.shape == (10,) and orthonormality_error(h) < 1e-12
     assert control["test_difference"]["metric"] == "r2"
     awd, searched = result["models"]["awd"], result["models"]["random_search"]
     assert control["test_difference"]["estimate"] == pytest.approx(awd["test"]["r2"] - searched["test"]["r2"])

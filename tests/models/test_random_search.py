@@ -110,3 +110,34 @@ def test_the_control_is_on_for_a_thousand_series_or_more_unless_told():
     assert [resolve_random_search(None, "timeseries", n) for n in (999, 1000)] == [0, 300]
     assert resolve_random_search(None, "image", 10_000) == 0
     assert resolve_random_search(0, "timeseries", 10_000) == 0 and resolve_random_search(7, "image", 10) == 7
+
+
+def test_the_series_screen_is_the_students_leave_one_out_r2():
+    """series_loo_score against refitting the ridge n times, each time without one series (at every penalty of
+    the student's grid; the screen reports the best)."""
+    from sklearn.linear_model import Ridge
+
+    from awd_studio.models import predictors
+    from awd_studio.models.filters import lowpass_filter
+    from awd_studio.models.options import PipelineConfig
+    from awd_studio.models.pipeline.selection import series_loo_score
+    from awd_studio.models.pipeline.students import coefficients
+    from awd_studio.models.students._common import RIDGE_ALPHAS
+    from awd_studio.models.students.series import standardization
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 32))
+    y = X[:, 10] - 0.5 * X[:, 20] + 0.3 * rng.standard_normal(40)
+    config = PipelineConfig(levels=3, mode="zero", top_k=2)
+    h = lowpass_filter("db2")
+    unscaled = {"offset": 0.0, "scale": 1.0}
+    score = series_loo_score(h, config, X, y, unscaled)
+    features = predictors.topk_features(coefficients(X, h, config), k=2)
+    mean, scale = standardization(features)
+    z = (features - mean) / scale
+    best = -np.inf
+    for alpha in RIDGE_ALPHAS:
+        errors = [y[i] - Ridge(alpha=alpha).fit(np.delete(z, i, 0), np.delete(y, i)).predict(z[i:i + 1])[0]
+                  for i in range(len(y))]
+        best = max(best, 1.0 - np.mean(np.square(errors)) / np.var(y))
+    assert score.shape == (1,) and score[0] == pytest.approx(best, abs=1e-9)
