@@ -57,10 +57,11 @@ _SELECTION_COST = {"timeseries": 0.15, "image": 0.6}
 #: chunks share the end points, ``models.pipeline.fit_grid.shared_start_search``), so it waits for one search.
 _SEARCH_S_PER_1000 = {40: 4.9, 64: 8.4, 128: 65.0}
 #: The teacher-free control (option ``random_search``), seconds per random wavelet on 2 threads: its student's
-#: cross-validation on one repeat's folds (:mod:`models.pipeline.random_search`); series per 3000 training
-#: series, maps per 1000 maps of 64 x 64. Measured 2026-12-02 with 300 wavelets (bench/end_to_end.py): 12-13 CPU
-#: seconds for the CME example's 2936 series; 59 s on 2 threads for the lensing example's 1200 maps.
-_CONTROL_COST = {"timeseries": 0.025, "image": 0.17}
+#: screening score and, for the best 10, the full cross-validation (:mod:`models.pipeline.random_search`); series
+#: per 3000 training series, maps per 1000 maps of 64 x 64. Measured 2026-12-02 with 300 wavelets
+#: (bench/end_to_end.py, interleaved with and without): the CME example's select stage grew by 6.0-6.2 CPU s
+#: (3.3-3.4 s of wall time on 2 threads) with the default grid; the lensing example's 1200 maps took 59 s.
+_CONTROL_COST = {"timeseries": 0.012, "image": 0.17}
 
 
 #: The scattering student (option ``student: scattering``): seconds per training sample, per epoch and per input

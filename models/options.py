@@ -236,8 +236,8 @@ START_SEARCH_MIN_SAMPLES = 1000
 #: Random wavelets of the teacher-free control when ``random_search`` is left out (:func:`resolve_random_search`).
 DEFAULT_RANDOM_SEARCH = 300
 #: Fewest time series that get the control when the option is left out: on the CME example's 2936 training series
-#: its 300 wavelets cost 12-17 s on one thread (bench/SCIENCE.md); maps are asked for (about 60 s for the lensing
-#: example's 1200 maps on 2 threads).
+#: its 300 wavelets cost about 6 CPU seconds (3.4 s on 2 threads; models.estimate); maps are asked for (about 60 s
+#: for the lensing example's 1200 maps on 2 threads).
 RANDOM_SEARCH_MIN_SAMPLES = 1000
 
 

@@ -226,7 +226,7 @@ def layout(dataset: str | None = None, **_):
                            "After distillation, this many random orthogonal wavelets are scored by the student's "
                            "cross-validation alone and the best is compared with AWD on the test set: does the "
                            "teacher add anything a search on the labels does not find? Blank: 300 for 1000 or more "
-                           "time series, else off; 0 turns it off. About 0.03 s per wavelet per 3000 series, 0.2 s "
+                           "time series, else off; 0 turns it off. About 0.01 s per wavelet per 3000 series, 0.2 s "
                            "per 1000 maps.", label_for=ids.RANDOM_SEARCH),
                 ], help_section="wavelet"),
             ], lg=6),

@@ -92,11 +92,11 @@ def test_the_estimate_counts_the_control():
     def seconds(kind, shape, n, **options):
         return estimate_job(JobOptions(**options), kind, shape, n)["seconds"]
 
-    # 0.17 s per wavelet per 1000 maps of 64 x 64, 0.025 s per wavelet per 3000 series (models.estimate)
+    # 0.17 s per wavelet per 1000 maps of 64 x 64, 0.012 s per wavelet per 3000 series (models.estimate)
     assert seconds("image", (64, 64), 1200, random_search=300) == pytest.approx(
         seconds("image", (64, 64), 1200) + 300 * 0.17 * 1.2)
     assert seconds("timeseries", (40,), 3000, random_search=100) == pytest.approx(
-        seconds("timeseries", (40,), 3000, random_search=0) + 100 * 0.025)
+        seconds("timeseries", (40,), 3000, random_search=0) + 100 * 0.012)
     # left out: 300 for 1000 or more series (models.options.resolve_random_search), off for maps and small data
     assert seconds("timeseries", (40,), 3000) == pytest.approx(seconds("timeseries", (40,), 3000, random_search=300))
     assert seconds("image", (64, 64), 1200) == seconds("image", (64, 64), 1200, random_search=0)
