@@ -230,12 +230,19 @@ def layout(**_):
     ], id=ids.ROOT, className="awd-help")
 
 
-# The sections are drawn after the browser has looked for the #anchor: scroll to it once they exist.
+# The sections are drawn after the browser has looked for the #anchor: scroll to it once they exist, and once more
+# after the layout has settled if the section has moved since (on a busy machine the page can still be growing).
 clientside_callback(
     """function (_) {
         var hash = window.location.hash ? decodeURIComponent(window.location.hash.slice(1)) : "";
         var el = hash && document.getElementById(hash);
-        if (el) { setTimeout(function () { el.scrollIntoView({block: "start"}); }, 0); }
+        if (el) {
+            setTimeout(function () { el.scrollIntoView({block: "start"}); }, 0);
+            setTimeout(function () {
+                var top = el.getBoundingClientRect().top;
+                if (top < 0 || top > 100) { el.scrollIntoView({block: "start"}); }
+            }, 600);
+        }
         return hash || null;
     }""",
     Output(ids.SCROLLED, "data"),

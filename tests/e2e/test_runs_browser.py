@@ -95,7 +95,9 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     page.click("#help-link-runs")
     page.wait_for_url(re.compile(r".*/help#runs$"))
     page.locator("section#runs").wait_for()
-    page.wait_for_timeout(500)
+    # the page may still be laying out its sections when the scroll happens (a busy machine): wait until it settles
+    page.wait_for_function("""() => { const top = document.getElementById('runs').getBoundingClientRect().top;
+        return window.scrollY > 500 && top >= 0 && top < window.innerHeight - 100; }""", timeout=10_000)
     top, scrolled, height = page.evaluate("""() => [document.getElementById('runs').getBoundingClientRect().top,
         window.scrollY, window.innerHeight]""")
     assert scrolled > 500 and 0 <= top < height - 100, (top, scrolled, height)  # scrolled to it, in view
