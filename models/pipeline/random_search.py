@@ -5,7 +5,7 @@ AWD's wavelet comes from the teacher's attributions (eq. 8). The control asks wh
 each by the same student's cross-validation on the training split alone, the labels and no teacher, and keeps
 the best. The final stage then scores it on the test set beside AWD (the paired interval of AWD minus the control,
 :mod:`models.pipeline.trust`). The control is reported, never delivered: choosing among many candidates by CV
-flatters the winner's CV score, so only the test set compares the two fairly.
+biases the winner's CV score upwards (in expectation), so only the test set compares the two fairly.
 
 Cost is kept down in two rounds: every wavelet is screened by a cheaper cross-validation score (for series with
 the default penalty, the student's leave-one-out R² from one closed-form ridge fit,
