@@ -520,16 +520,15 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
         if int(teacher_epochs) != float(teacher_epochs) or not 1 <= int(teacher_epochs) <= 10_000:
             raise ValueError("teacher training epochs: enter a whole number from 1 to 10000, or leave it blank")
         payload["teacher_epochs"] = int(teacher_epochs)
-    if start_search not in (None, ""):  # blank: the server's default for the data (models.options)
-        if int(start_search) != float(start_search) or int(start_search) < 0:  # the server names the maximum
-            raise ValueError("random starts searched: enter a whole number ≥ 0, or leave it blank")
-        payload["start_search"] = int(start_search)
+    # counts whose blank is the server's default for the data (models.options); the server names the maximum
+    for key, value, label in (("start_search", start_search, "random starts searched"),
+                              ("random_search", random_search, "control, random wavelets")):
+        if value not in (None, ""):
+            if int(value) != float(value) or int(value) < 0:
+                raise ValueError(f"{label}: enter a whole number ≥ 0, or leave it blank")
+            payload[key] = int(value)
     if peak_response:  # blank until the options arrive: the server's default
         payload["peak_response"] = peak_response
-    if random_search not in (None, ""):  # blank: the server's default for the data (models.options)
-        if int(random_search) != float(random_search) or int(random_search) < 0:  # the server names the maximum
-            raise ValueError("control, random wavelets: enter a whole number ≥ 0, or leave it blank")
-        payload["random_search"] = int(random_search)
     return payload
 
 

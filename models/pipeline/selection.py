@@ -12,9 +12,6 @@ from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
 from awd_studio.models.pipeline.prepare import scaled
 from awd_studio.models.pipeline.students import coefficients, column, peak_student, student_alpha, wavelet_peak_student
-from awd_studio.models.students._common import RIDGE_ALPHAS
-from awd_studio.models.students.ridge import LeaveOneOutRidge
-from awd_studio.models.students.series import standardization
 
 __all__ = ["cv_splits", "SplitPeaks", "fold_scores", "series_loo_score", "paired_cv_se", "select_wavelet", "cv_entry"]
 
@@ -84,7 +81,7 @@ def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=Non
             scores.append(_metrics.r2_score(y[te], np.full(len(te), y[tr].mean())))
     elif kind == "timeseries":
         # the student's features do not depend on the fold: compute them once, refit only the linear model
-        features = _predictors.topk_features(coefficients(scaled(X, scaling), candidate, config), k=config.top_k)
+        features = _series_features(candidate, config, X, scaling)
         for tr, te in splits:
             model = _predictors.TopKLinearRegressor(k=config.top_k, alpha=student_alpha(config))
             model._fit_features(features[tr], y[tr])
@@ -104,14 +101,20 @@ def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=Non
     return np.nan_to_num(np.asarray(scores, dtype=float), nan=-1.0, posinf=-1.0, neginf=-1.0)
 
 
+def _series_features(candidate, config, X, scaling):
+    """The time-series student's top-k features of every series of ``X`` through one wavelet."""
+    return _predictors.topk_features(coefficients(scaled(X, scaling), candidate, config), k=config.top_k)
+
+
 def series_loo_score(candidate, config, X, y, scaling):
-    """Leave-one-out R² of the time-series student on one wavelet, from one closed-form ridge fit.
+    """Leave-one-out R² of the time-series student on one wavelet, from its own fit on all of ``X``.
 
     The student with its default penalty (``student_penalty="cv"``) is a ridge on standardised top-k features whose
     penalty is chosen by leave-one-out error (:class:`models.students.ridge.LeaveOneOutRidge`); that fit's best
     leave-one-out mean squared error, over the variance of ``y``, gives ``1 - MSE / var(y)``. It costs one fit where
     K-fold costs K, so the teacher-free control screens series with it (:mod:`models.pipeline.random_search`). The
     features are standardised on all of ``X``, not per left-out sample: a screening score, not the selection's.
+    Only for that penalty (other penalties have no leave-one-out error to read).
 
     Parameters
     ----------
@@ -128,12 +131,11 @@ def series_loo_score(candidate, config, X, y, scaling):
     -------
     ndarray of shape (1,)
     """
-    features = _predictors.topk_features(coefficients(scaled(X, scaling), candidate, config), k=config.top_k)
-    mean, scale = standardization(features)
     y = np.asarray(y, dtype=np.float64).ravel()
-    fit = LeaveOneOutRidge(alphas=RIDGE_ALPHAS).fit((features - mean) / scale, y)
+    model = _predictors.TopKLinearRegressor(k=config.top_k, alpha="cv")
+    model._fit_features(_series_features(candidate, config, X, scaling), y)
     variance = float(np.var(y))
-    score = 1.0 + fit.best_score_ / variance if variance > 0 else -1.0
+    score = 1.0 + model.model_.best_score_ / variance if variance > 0 else -1.0
     return np.nan_to_num(np.asarray([score], dtype=float), nan=-1.0, posinf=-1.0, neginf=-1.0)
 
 

@@ -105,17 +105,12 @@ def trust_notes(bundle: dict) -> list[dict]:
     diff = verdict.get("test_difference")
     numbers = isinstance(diff, dict) and all(isinstance(diff.get(k), (int, float)) for k in ("estimate", "low", "high"))
     if numbers and not said_by_verdict:
-        metric = diff.get("metric", "r2")
-        sign = 1.0 if metric == "r2" else -1.0
-        what = "R²" if metric == "r2" else "RMSE"
         init = (bundle.get("wavelet") or {}).get("init", "the initial wavelet")
-        pct = f"{100 * float(diff.get('level', 0.95)):.0f} %"
-        interval = (f"AWD − {init} = {diff['estimate']:+.3g} test {what}, {pct} paired bootstrap interval "
-                    f"{diff['low']:+.3g} to {diff['high']:+.3g}")
-        if sign * diff["low"] > 0 and sign * diff["high"] > 0:
+        side, interval = _paired(diff, init)
+        if side == "awd":
             notes.append(_note("success", "distillation_helped",
                                f"Distillation helped: {interval}, entirely on the side of AWD."))
-        elif sign * diff["low"] < 0 and sign * diff["high"] < 0:
+        elif side == "other":
             notes.append(_note("warning", "distillation_hurt",
                                f"Distillation hurt: {interval}, entirely against AWD. Use {init}."))
         else:
@@ -127,23 +122,33 @@ def trust_notes(bundle: dict) -> list[dict]:
     return notes
 
 
-def _control_note(control: dict) -> dict:
-    """What the teacher-free control says: did distillation (the teacher's attributions, from the initial
-    wavelet) lead to a better wavelet than a search of random wavelets scored by the student alone?"""
-    diff = control["test_difference"]
+def _paired(diff: dict, other: str) -> tuple[str, str]:
+    """Which side a paired test interval of AWD minus ``other`` is on (``"awd"``, ``"other"`` or ``"level"``, the
+    metric's direction taken into account: higher R², lower RMSE), and the interval in words."""
     metric = diff.get("metric", "r2")
     sign = 1.0 if metric == "r2" else -1.0
     what = "R²" if metric == "r2" else "RMSE"
     pct = f"{100 * float(diff.get('level', 0.95)):.0f} %"
-    search = (f"the best of {control['n']} random orthogonal wavelets chosen by the student's cross-validation "
-              "alone, without the teacher")
-    interval = (f"AWD − search = {diff['estimate']:+.3g} test {what}, {pct} paired bootstrap interval "
+    interval = (f"AWD − {other} = {diff['estimate']:+.3g} test {what}, {pct} paired bootstrap interval "
                 f"{diff['low']:+.3g} to {diff['high']:+.3g}")
     if sign * diff["low"] > 0 and sign * diff["high"] > 0:
+        return "awd", interval
+    if sign * diff["low"] < 0 and sign * diff["high"] < 0:
+        return "other", interval
+    return "level", interval
+
+
+def _control_note(control: dict) -> dict:
+    """What the teacher-free control says: did distillation (the teacher's attributions, from the initial
+    wavelet) lead to a better wavelet than a search of random wavelets scored by the student alone?"""
+    side, interval = _paired(control["test_difference"], "search")
+    search = (f"the best of {control['n']} random orthogonal wavelets chosen by the student's cross-validation "
+              "alone, without the teacher")
+    if side == "awd":
         return _note("success", "awd_beats_search",
                      f"Distillation beat a search without the teacher: AWD (the best grid point) beats {search} "
                      f"({interval}).")
-    if sign * diff["low"] < 0 and sign * diff["high"] < 0:
+    if side == "other":
         return _note("warning", "search_beats_awd",
                      f"A search without the teacher did better: {search} beats AWD ({interval}). Here the "
                      "teacher's attributions did not lead to the wavelet this student reads best; the searched "
