@@ -232,8 +232,8 @@ def scores_table(bundle: dict) -> dbc.Table:
 
 #: Under the scores table: what its "Parameters" column counts.
 PARAMETERS_NOTE = ("Parameters: for AWD and γ = 0, the learned filter's free parameters plus the student's fitted "
-                   "numbers; for the fixed-filter students, the student's fitted numbers; for the teacher, the "
-                   "network's weights.")
+                   "numbers; for the random search, its wavelet's free lattice angles plus the student's; for the "
+                   "fixed-filter students, the student's fitted numbers; for the teacher, the network's weights.")
 
 
 def downloads(bundle: dict, token: str) -> list:
