@@ -9,7 +9,7 @@ runs sooner, and a GPU or a faster CPU runs them faster. The API uses it to refu
 import numpy as np
 
 from awd_studio.models.cores import job_threads
-from awd_studio.models.options import DEFAULT_TEACHER, grid_preset, resolve_random_search, resolve_start_search
+from awd_studio.models.options import AUTO_TEACHERS, grid_preset, resolve_random_search, resolve_start_search
 
 __all__ = ["estimate_seconds", "estimate_job", "scattering_seconds"]
 
@@ -120,7 +120,8 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     attribution : str
         Integrated gradients costs about 8 gradient passes where the teacher is differentiated.
     teacher : str
-        Architecture, ``"auto"`` or an uploaded teacher's id (then no training; counted as the default).
+        Architecture, ``"auto"`` (the training of every architecture it trains,
+        :data:`models.options.AUTO_TEACHERS`, is counted) or an uploaded teacher's id (then no training).
     parametrization : {"orthogonal", "free"}, default="orthogonal"
     gradient_path : {"auto", "eq8", "straight_through"}, default="auto"
     threads : int, optional
@@ -137,7 +138,8 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     size = float(np.prod(shape)) if shape else 64.0
     n = max(int(n or 1), 1)
     grid = max(int(n_grid or 1), 1)
-    arch = DEFAULT_TEACHER.get(kind, "mlp") if teacher == "auto" else teacher
+    trained = AUTO_TEACHERS.get(kind, ("mlp",)) if teacher == "auto" else (teacher,)  # "auto" may train several
+    arch = trained[0]
     if kind == "timeseries":
         per_epoch = _loglog(_SERIES_EPOCH_S, size) * n / 1000.0 * _loglog(_SERIES_GRID_FACTOR, grid)
         cross_validation = _SELECTION_COST[kind] * (grid + 1) * n / 3000.0
@@ -152,7 +154,7 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
         per_epoch *= _FREE_MAPS_FACTOR
     per_epoch /= _thread_speedup(job_threads() if threads is None else threads)
     teacher_gradients = (8.0 if attribution == "integrated_gradients" else 1.0) * 2e-6 * size * n
-    train = _TEACHER_COST.get(arch, 0.0) * size * n * 30
+    train = sum(_TEACHER_COST.get(name, 0.0) for name in trained) * size * n * 30
     search = _loglog(_SEARCH_S_PER_1000, size) * int(start_search or 0) / 1000.0 if kind == "timeseries" else 0.0
     return (10.0 + per_epoch * max(int(epochs or 1), 1) + teacher_gradients + train + search + cross_validation
             + control)

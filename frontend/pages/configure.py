@@ -175,8 +175,9 @@ def layout(dataset: str | None = None, **_):
                                             {"label": "Upload trained weights", "value": "upload"}]),
                     html.Div([
                         _field("Architecture", dcc.Dropdown(id=ids.TEACHER, clearable=False),
-                               "The architectures for your data kind; LSTM suggested for time series, CNN for "
-                               "maps.", label_for=ids.TEACHER),
+                               "The architectures for your data kind. For time series, auto trains an LSTM "
+                               "(events at any time) and an MLP (values at fixed times) and keeps the one that "
+                               "predicts held-out data better; CNN suggested for maps.", label_for=ids.TEACHER),
                         _field("Teacher training epochs", dbc.Input(id=ids.TEACHER_EPOCHS, type="number",
                                                                     min=1, step=1,
                                                                     placeholder="default"),
@@ -372,16 +373,27 @@ async def load_teachers(info, uploaded, options, current):
     except ApiError:
         rows = [{"id": a, "name": a, "arch": a, "builtin": True} for a in service.get("teacher_architectures", [])]
     kind = (info or {}).get("kind")
-    choices = teacher_options(rows_for_kind(rows, service, info))
+    auto = auto_teacher_option(service, kind)
+    choices = ([auto] if auto else []) + teacher_options(rows_for_kind(rows, service, info))
     values = [o["value"] for o in choices]
     if uploaded and uploaded.get("id"):
         if uploaded["id"] not in values:
             choices.append({"label": f"uploaded: {uploaded.get('name', uploaded['id'])}", "value": uploaded["id"]})
         return dict(options=choices, value=uploaded["id"])
     if triggered_id() == ids.DATASET_INFO or current not in values:
-        default = (service.get("default_teacher") or {}).get(kind, "mlp")
+        default = "auto" if auto else (service.get("default_teacher") or {}).get(kind, "mlp")
         return dict(options=choices, value=default if default in values else (values[0] if values else None))
     return dict(options=choices, value=current)
+
+
+def auto_teacher_option(options: dict | None, kind: str | None) -> dict | None:
+    """The dropdown's ``auto`` entry when ``teacher="auto"`` trains several architectures for this data kind
+    (``GET /api/options``'s ``auto_teachers``), else None (then the kind's default architecture is preselected)."""
+    archs = list(((options or {}).get("auto_teachers") or {}).get(kind) or [])
+    if len(archs) < 2:
+        return None
+    return {"label": f"auto — trains the {' and the '.join(archs)}, keeps the better on held-out data",
+            "value": "auto"}
 
 
 def architectures_for(options: dict | None, kind: str | None) -> list[str]:

@@ -44,12 +44,14 @@ class TestScores(_Section):
 
 
 class TeacherInfo(_Section):
-    """The teacher that was distilled."""
+    """The teacher that was distilled; ``validation_mse`` when ``teacher="auto"`` trained several architectures
+    (each one's lowest validation MSE on the standardised targets; ``name`` is the lowest)."""
 
     name: str
     n_params: int
     test: TestScores
     predict_seconds_per_sample: float
+    validation_mse: dict[str, float] | None = None
 
 
 class CVScore(_Section):

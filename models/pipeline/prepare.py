@@ -19,7 +19,7 @@ from awd_studio.models.data import load_dataset, split_dataset
 from awd_studio.models.device import resolve_device
 from awd_studio.models.files import sha256_file
 from awd_studio.models.filters import lowpass_filter
-from awd_studio.models.options import PipelineConfig
+from awd_studio.models.options import AUTO_TEACHERS, PipelineConfig
 from awd_studio.models.pipeline.config import resolve_config, select_target
 from awd_studio.models.pipeline.workdir import now_iso, report, start_search_path, write_json, write_npz
 from awd_studio.models.teachers.augment import resolve_augmentation
@@ -45,7 +45,9 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
         ``progress(stage, fraction, message)``.
     on_teacher_epoch : callable, optional
         ``on_teacher_epoch(epoch, {"train": mse, "val": mse})`` after each epoch of a teacher trained here
-        (never called for an uploaded teacher).
+        (never called for an uploaded teacher). When ``teacher="auto"`` trains several architectures
+        (:data:`models.options.AUTO_TEACHERS`) the keys name them, ``{"lstm_train": mse, "lstm_val": mse}``, and
+        each one's epochs count from 1.
 
     Returns
     -------
@@ -59,6 +61,8 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
     work_dir.mkdir(parents=True, exist_ok=True)
     report(progress, "data", 0.0, "reading the data")
     dataset = load_dataset(data_path)
+    # "auto" may train several architectures (AUTO_TEACHERS); resolve_config names the first
+    candidates = AUTO_TEACHERS.get(dataset.kind, ()) if config.teacher == "auto" else (config.teacher,)
     config, mode_choice = resolve_config(config, dataset.kind, dataset.sample_shape, len(dataset.X))
     X_train, y_train_all, X_test, y_test_all = split_dataset(dataset, test_fraction=config.test_fraction,
                                                              seed=config.seed)
@@ -82,6 +86,7 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
 
     input_shape = tuple(X_train.shape[1:])
     t0 = time.perf_counter()
+    validation = None
     if config.teacher_path is not None:
         report(progress, "teacher", 0.1, f"loading the uploaded teacher {Path(config.teacher_path).name}")
         teacher = _teachers.load_teacher(config.teacher_path, name=config.teacher, input_shape=input_shape)
@@ -90,15 +95,18 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
         teacher_name = f"uploaded ({config.teacher})"
     else:
         resolve_augmentation(config.teacher_augment, input_shape, field="teacher_augment")  # fails before training
-        report(progress, "teacher", 0.1, f"training the {config.teacher} teacher")
+        names = list(candidates or (config.teacher,))
+        report(progress, "teacher", 0.1, f"training the {names[0]} teacher" if len(names) == 1 else
+               f"training the {' and the '.join(names)} teachers, to keep the one with the lower validation loss")
 
         def teacher_progress(stage, fraction, message):
             report(progress, "teacher", 0.1 + 0.9 * fraction, message)
 
         kwargs = {"epochs": config.teacher_epochs} if config.teacher_epochs else {}
-        teacher = _teachers.train_teacher(config.teacher, X_train, y_train, seed=config.seed, device=device,
-                                          progress=teacher_progress, on_epoch=on_teacher_epoch,
-                                          augment=config.teacher_augment, **kwargs)
+        teacher, validation = _teachers.train_best_teacher(
+            names, X_train, y_train, seed=config.seed, device=device, progress=teacher_progress,
+            on_epoch=on_teacher_epoch, augment=config.teacher_augment, **kwargs)
+        config = config.model_copy(update={"teacher": teacher.name})  # what the later stages load
         attribution_target = 0
         teacher_file = str(work_dir / "teacher.safetensors")
         _teachers.save_teacher(teacher, teacher_file)
@@ -128,7 +136,9 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
         "teacher": {"name": teacher_name, "n_params": int(_teachers.count_params(teacher)),
                     "test": {"r2": float(scores["r2"]), "rmse": float(scores["rmse"])},
                     "predict_seconds_per_sample": float(seconds), "file": teacher_file,
-                    "attribution_target": int(attribution_target), "train_seconds": teacher_seconds},
+                    "attribution_target": int(attribution_target), "train_seconds": teacher_seconds,
+                    # every architecture "auto" trained, by its lowest validation MSE (standardised targets)
+                    **({"validation_mse": validation} if validation is not None and len(validation) > 1 else {})},
         "device": str(device),
         "started": now_iso(),
         "timings": {"prepare": time.perf_counter() - started},

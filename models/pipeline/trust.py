@@ -60,7 +60,8 @@ def trust_notes(bundle: dict) -> list[dict]:
         ``weak_teacher``, ``teacher_below_baseline``, ``baseline_beats_awd``, ``awd_beats_teacher``,
         ``distillation_helped`` / ``distillation_no_gain`` / ``distillation_hurt``, and with the teacher-free
         control (``selection.random_search``) ``awd_beats_search`` / ``awd_level_with_search`` /
-        ``search_beats_awd``. When the bundle has a verdict
+        ``search_beats_awd``; ``teacher_chosen`` when ``teacher="auto"`` trained several architectures
+        (``teacher.validation_mse``). When the bundle has a verdict
         sentence (``verdict.text``, which states the paired interval of AWD minus the initial wavelet), the notes
         do not repeat it: no ``distillation_*`` note, and no ``baseline_beats_awd`` note for the initial wavelet.
 
@@ -119,7 +120,22 @@ def trust_notes(bundle: dict) -> list[dict]:
     control = (bundle.get("selection") or {}).get("random_search")
     if isinstance(control, dict) and isinstance(control.get("test_difference"), dict):
         notes.append(_control_note(control))
+    chosen = _teacher_choice_note(teacher)
+    if chosen is not None:
+        notes.append(chosen)
     return notes
+
+
+def _teacher_choice_note(teacher: dict) -> dict | None:
+    """Which architecture ``teacher="auto"`` kept and why (``teacher.validation_mse``), or None."""
+    validation = teacher.get("validation_mse")
+    if not isinstance(validation, dict) or len(validation) < 2 or teacher.get("name") not in validation:
+        return None
+    others = ", ".join(f"the {name} {mse:.3g}" for name, mse in validation.items() if name != teacher["name"])
+    return _note("info", "teacher_chosen",
+                 f"The teacher is the {teacher['name']}: of the architectures trained on this data it predicted "
+                 f"held-out training samples best (validation MSE on standardised targets "
+                 f"{validation[teacher['name']]:.3g}; {others}).")
 
 
 def _paired(diff: dict, other: str) -> tuple[str, str]:

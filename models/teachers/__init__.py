@@ -26,10 +26,10 @@ Uploaded weights are read without unpickling or evaluating anything and without 
 archive's parts and running its graph of ATen operators (never :func:`torch.export.load`). The web process
 checks an upload in a child process (:func:`check_teacher_file_isolated`).
 
-Modules: ``architectures`` (the networks, :func:`build_teacher`), ``training`` (:func:`train_teacher`),
-``inference`` (:func:`predict`, :func:`evaluate_teacher`, :func:`validate_teacher`), ``loading``
-(:func:`save_teacher`, :func:`load_teacher`), ``exported`` and ``graph`` (``.pt2`` programs), ``check``
-(the upload check, in process or isolated).
+Modules: ``architectures`` (the networks, :func:`build_teacher`), ``training`` (:func:`train_teacher`, and
+:func:`train_best_teacher` for ``teacher="auto"``), ``inference`` (:func:`predict`, :func:`evaluate_teacher`,
+:func:`validate_teacher`), ``loading`` (:func:`save_teacher`, :func:`load_teacher`), ``exported`` and ``graph``
+(``.pt2`` programs), ``check`` (the upload check, in process or isolated).
 """
 
 # private, used by the tests: the unrolled LSTM that cuDNN's LSTM is checked against
@@ -48,7 +48,7 @@ from awd_studio.models.teachers.check import check_teacher_file, check_teacher_f
 from awd_studio.models.teachers.exported import ExportedTeacher
 from awd_studio.models.teachers.inference import evaluate_teacher, predict, validate_teacher
 from awd_studio.models.teachers.loading import load_teacher, save_teacher
-from awd_studio.models.teachers.training import DEFAULT_THREADS, TRAINING_DEFAULTS, train_teacher
+from awd_studio.models.teachers.training import DEFAULT_THREADS, TRAINING_DEFAULTS, train_best_teacher, train_teacher
 
 __all__ = [
     "TEACHERS",
@@ -57,6 +57,7 @@ __all__ = [
     "default_teacher",
     "build_teacher",
     "train_teacher",
+    "train_best_teacher",
     "save_teacher",
     "load_teacher",
     "validate_teacher",

@@ -18,7 +18,7 @@ from awd_studio.models.teachers.architectures import _ARCHITECTURES, TEACHERS, b
 from awd_studio.models.teachers.augment import random_symmetry, resolve_augmentation
 from awd_studio.models.validation import InputError, check_targets
 
-__all__ = ["TRAINING_DEFAULTS", "DEFAULT_THREADS", "train_teacher"]
+__all__ = ["TRAINING_DEFAULTS", "DEFAULT_THREADS", "train_teacher", "train_best_teacher"]
 
 #: Per-architecture defaults of :func:`train_teacher` (epochs, batch_size, lr, patience). On 2 CPU cores
 #: the LSTM default takes about 10 s for 3000 series of length 40 and the CNN 26-35 s for 1200 maps
@@ -168,6 +168,66 @@ def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size
     with _cpu_threads(threads if dev.type == "cpu" else None):
         return _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, seed, progress,
                       weight_decay, on_epoch, augment)
+
+
+def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
+    """Train several architectures on the same split and keep the one with the lowest validation loss.
+
+    What ``teacher="auto"`` does for time series (:data:`models.options.AUTO_TEACHERS`): a recurrent network
+    suits events that may happen at any time, a fully connected one values at fixed positions, and only the data
+    say which they are. Every architecture is trained by :func:`train_teacher` with the same arguments, so with
+    the same seed they hold out the same validation samples and are scored on the same standardised scale.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Architectures, in the order they are trained; the first wins a tie.
+    X, y : array-like
+        As for :func:`train_teacher`.
+    progress : callable, optional
+        ``progress("teacher", fraction, message)``; each architecture fills an equal share.
+    on_epoch : callable, optional
+        ``on_epoch(epoch, {"<name>_train": float, "<name>_val": float})`` after each epoch of each architecture
+        (epochs count from 1 for each; with one architecture the keys are ``train`` and ``val``, as for
+        :func:`train_teacher`).
+    **kwargs
+        Passed to :func:`train_teacher` (``seed``, ``device``, ``epochs``, ...).
+
+    Returns
+    -------
+    teacher : nn.Module
+        The architecture with the lowest validation loss (its best epoch's weights), as :func:`train_teacher`
+        returns it.
+    validation : dict of str -> float
+        Every architecture's lowest validation MSE on the standardised targets (the training loss when the
+        data are too few for a hold-out, see :func:`train_teacher`).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 8)).astype(np.float32)
+    >>> teacher, validation = train_best_teacher(["mlp"], X, X[:, 2], epochs=2)
+    >>> teacher.name, sorted(validation)
+    ('mlp', ['mlp'])
+    """
+    names = list(names)
+    if not names:
+        raise InputError("teacher", "no architecture to train", f"pass one or more of {', '.join(TEACHERS)}")
+    several = len(names) > 1
+    best, validation = None, {}
+    for i, name in enumerate(names):
+        def share(stage, fraction, message, i=i):
+            progress(stage, (i + fraction) / len(names), message)
+
+        def epoch_of(epoch, losses, name=name):
+            on_epoch(epoch, {f"{name}_{key}": value for key, value in losses.items()} if several else losses)
+
+        teacher = train_teacher(name, X, y, progress=share if progress is not None else None,
+                                on_epoch=epoch_of if on_epoch is not None else None, **kwargs)
+        validation[name] = float(min(teacher.history["val"]))
+        if best is None or validation[name] < validation[best.name]:
+            best = teacher
+    return best, validation
 
 
 @contextlib.contextmanager

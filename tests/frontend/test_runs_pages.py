@@ -101,9 +101,14 @@ def test_configure_offers_only_the_architectures_of_the_datasets_kind(service):
     assert cfg.architectures_for(options, "timeseries") == ["lstm", "mlp"]
     assert set(cfg.architectures_for(options, "image")) == {"cnn", "resnet18", "mlp"}
     out = run(cfg.load_teachers({"kind": "timeseries", "shape": [64]}, None, options, None))
-    assert [o["value"] for o in out["options"]][:2] == ["mlp", "lstm"] or set(
-        o["value"] for o in out["options"] if o["value"] in ("mlp", "lstm", "cnn", "resnet18")) == {"mlp", "lstm"}
-    assert out["value"] == "lstm"
+    # series: "auto" (train the LSTM and the MLP, keep the better on held-out data) first and preselected
+    assert out["options"][0]["value"] == "auto" and "lstm and the mlp" in out["options"][0]["label"]
+    assert set(o["value"] for o in out["options"] if o["value"] in ("mlp", "lstm", "cnn", "resnet18")) == {"mlp",
+                                                                                                         "lstm"}
+    assert out["value"] == "auto"
+    # maps: auto trains one architecture, so the dropdown preselects it and offers no "auto"
+    out = run(cfg.load_teachers({"kind": "image", "shape": [64, 64]}, None, options, None))
+    assert out["value"] == "cnn" and "auto" not in [o["value"] for o in out["options"]]
     radio = cfg.weights_architectures({"kind": "timeseries"}, options, "cnn")
     assert [o["value"] for o in radio["options"]] == ["lstm", "mlp"] and radio["value"] == "lstm"
     shown = cfg.toggle_teacher_upload("upload")

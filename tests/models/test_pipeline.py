@@ -91,6 +91,31 @@ def test_the_teacher_free_control_is_scored_like_every_student(synthetic_file, t
     assert "random" not in result["verdict"]["text"]  # the verdict compares AWD with its initial wavelet only
 
 
+def test_auto_teacher_trains_the_lstm_and_the_mlp_and_keeps_the_better(synthetic_file, tmp_path):
+    """teacher="auto" on series: both architectures on the same split, the lower validation MSE kept; the later
+    stages load that one, and the bundle, its trust notes and the summary say which and why."""
+    from awd_studio.models.pipeline.workdir import load_prepared
+
+    epochs = []
+    info = pipeline.prepare(synthetic_file, {**TINY, "teacher": "auto"}, tmp_path / "work",
+                            on_teacher_epoch=lambda e, losses: epochs.append(sorted(losses)))
+    validation = info["teacher"]["validation_mse"]
+    assert set(validation) == {"lstm", "mlp"} and info["teacher"]["name"] == min(validation, key=validation.get)
+    assert info["config"]["teacher"] == info["teacher"]["name"]
+    assert {tuple(keys) for keys in epochs} == {("lstm_train", "lstm_val"), ("mlp_train", "mlp_val")}
+    _, config, _, teacher = load_prepared(tmp_path / "work")
+    assert config.teacher == teacher.name == info["teacher"]["name"]
+    pipeline.distill_chunk(tmp_path / "work", range(2))
+    result = pipeline.finalize(tmp_path / "work", tmp_path / "out")
+    jsonschema.validate(result, json.loads(pipeline.SCHEMA_PATH.read_text()))
+    assert result["teacher"]["validation_mse"] == validation
+    note = next(n for n in result["trust"]["notes"] if n["key"] == "teacher_chosen")
+    assert f"The teacher is the {teacher.name}" in note["text"] and note["text"] in result["summary"]
+    # an explicit architecture trains that one alone and says nothing about a choice
+    explicit = pipeline.prepare(synthetic_file, TINY, tmp_path / "work_mlp")
+    assert "validation_mse" not in explicit["teacher"] and explicit["teacher"]["name"] == "mlp"
+
+
 def test_provenance_records_the_config(bundle):
     result, _ = bundle
     prov = result["provenance"]

@@ -190,6 +190,14 @@ def test_trust_notes_say_what_the_issue_saw():
     assert [n["key"] for n in trust_notes(said)] == []
     said["models"]["laplace"]["test"]["r2"] = 0.95
     assert [n["key"] for n in trust_notes(said)] == ["teacher_below_baseline", "baseline_beats_awd"]
+    # teacher="auto" trained several architectures: a note names the one kept and every validation MSE
+    chosen = bundle(0.9, 0.9)
+    chosen["teacher"].update(name="mlp", validation_mse={"lstm": 0.0984, "mlp": 0.00494})
+    note = trust_notes(chosen)[-1]
+    assert note["key"] == "teacher_chosen" and "the mlp" in note["text"] and "0.00494" in note["text"]
+    assert "the lstm 0.0984" in note["text"]
+    chosen["teacher"]["validation_mse"] = {"mlp": 0.00494}  # one architecture: nothing was chosen
+    assert "teacher_chosen" not in [n["key"] for n in trust_notes(chosen)]
 
 
 @pytest.mark.parametrize("which, name, out_name", [("series", "new.csv", "preds.csv"),

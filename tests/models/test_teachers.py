@@ -27,10 +27,12 @@ from awd_studio.models.teachers import (
     load_teacher,
     predict,
     save_teacher,
+    train_best_teacher,
     train_teacher,
     validate_teacher,
 )
 from awd_studio.models.teachers.exported import read_program
+from awd_studio.models.validation import InputError
 
 torch.set_num_threads(1)
 _TORCH_LOAD = torch.load
@@ -114,6 +116,28 @@ def test_training_is_deterministic_on_cpu():
     b = train_teacher("mlp", X, y, epochs=2, seed=3)
     for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
         assert ka == kb and torch.equal(va, vb)
+
+
+def test_auto_keeps_the_architecture_with_the_lowest_validation_loss():
+    """train_best_teacher (teacher="auto" for series): each architecture trained as train_teacher trains it alone,
+    on the same held-out samples; the lowest validation MSE wins and every one's is returned; the live curve's keys
+    name the architecture."""
+    X, y = _linear_data(n=120)
+    epochs = []
+    best, validation = train_best_teacher(["lstm", "mlp"], X, y, epochs=3, seed=1,
+                                          on_epoch=lambda e, losses: epochs.append((e, sorted(losses))))
+    alone = {name: train_teacher(name, X, y, epochs=3, seed=1) for name in ("lstm", "mlp")}
+    assert validation == {name: min(t.history["val"]) for name, t in alone.items()}
+    assert best.name == min(validation, key=validation.get)
+    for kept, trained in zip(best.state_dict().values(), alone[best.name].state_dict().values()):
+        assert torch.equal(kept, trained)
+    assert epochs == [(e, [f"{n}_train", f"{n}_val"]) for n in ("lstm", "mlp") for e in (1, 2, 3)]
+    # one architecture: train_teacher's own keys
+    epochs.clear()
+    train_best_teacher(["mlp"], X, y, epochs=1, on_epoch=lambda e, losses: epochs.append(sorted(losses)))
+    assert epochs == [["train", "val"]]
+    with pytest.raises(InputError, match="teacher"):
+        train_best_teacher([], X, y)
 
 
 def test_training_under_no_grad_trains_the_same_teacher():
