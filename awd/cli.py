@@ -83,8 +83,9 @@ def _add_distill_parser(sub):
     di.add_argument("data", help="data file: .npz, .npy, .csv, .fits, .h5, .mat")
     di.add_argument("--out", required=True, help="output directory for result.json, arrays.npz, figures")
     di.add_argument("--teacher", default="auto",
-                    help=f"{', '.join(TEACHER_ARCHITECTURES)} (trained here; auto: by data kind), or a weights "
-                         "file (.safetensors, .pt, .pt2)")
+                    help=f"{', '.join(TEACHER_ARCHITECTURES)} (trained here; auto, the default: for time series "
+                         "the lstm and the mlp, keeping the one with the lower validation loss, for maps the cnn), or "
+                         "a weights file (.safetensors, .pt, .pt2)")
     di.add_argument("--teacher-arch", default=None, choices=list(TEACHER_ARCHITECTURES),
                     help="architecture of an uploaded state dict (with --teacher PATH)")
     for name, field in cli_fields():

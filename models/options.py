@@ -26,7 +26,8 @@ __all__ = [
     "Mode", "BOUNDARY_MODES", "Parametrization", "Attribution", "Teacher", "TEACHER_ARCHITECTURES",
     "DEFAULT_TEACHER", "AUTO_TEACHERS", "TEACHERS_BY_KIND",
     "GradientPath", "GRADIENT_PATH_ALIASES", "GridPreset", "SelectionRule", "InputScaling", "TeacherAugment",
-    "StudentPenalty", "PeakCovariance", "PeakResponse", "Kind", "MAX_EPOCHS", "MAX_TEACHER_EPOCHS", "MAX_GRID_POINTS",
+    "StudentPenalty", "SeriesFeatures", "PeakCovariance", "PeakResponse", "Kind", "MAX_EPOCHS", "MAX_TEACHER_EPOCHS",
+    "MAX_GRID_POINTS",
     "Student", "MAX_SCATTERING_EPOCHS",
     "MAX_GRID_VALUES", "MAX_LEVELS", "GRID_PRESETS", "grid_preset", "JobOptions", "PipelineConfig",
     "options_error", "cli_fields", "describe", "DEFAULT_START_SEARCH", "START_SEARCH_MAX_LENGTH",
@@ -146,6 +147,16 @@ class StudentPenalty(StrEnum):
 
     CV = "cv"
     NONE = "none"
+
+
+class SeriesFeatures(StrEnum):
+    """Which coefficients the series student reads in each band: each series' ``top_k`` largest, wherever they
+    sit (the paper's student, for events at any time), or the coefficients at the ``top_k`` positions that
+    correlate most with the target on the training data, the same for every series (information at fixed times;
+    docs/science.md, "Time-series student")."""
+
+    LARGEST = "largest"
+    POSITIONS = "positions"
 
 
 class PeakCovariance(StrEnum):
@@ -374,6 +385,11 @@ class JobOptions(BaseModel):
     input_scaling: InputScaling = Field(InputScaling.AUTO, description="scaling AWD and the series students "
                                         "see; auto: the teacher's for series, none for maps")
     student_penalty: StudentPenalty = Field(StudentPenalty.CV, description="series student's ridge penalty")
+    series_features: SeriesFeatures = Field(SeriesFeatures.LARGEST, description="what the series student reads in "
+                                            "each band; largest: each series' top_k largest coefficients, "
+                                            "wherever they sit (events at any time); positions: the coefficients "
+                                            "at the top_k positions that correlate most with the target on the "
+                                            "training data (values at fixed times)")
     peak_covariance: PeakCovariance = Field(PeakCovariance.POOLED, description="map student's chi-square "
                                             "covariance")
     peak_response: PeakResponse = Field(PeakResponse.MAGNITUDE, description="what the map student reads at a "

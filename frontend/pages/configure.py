@@ -67,6 +67,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     RANDOM_SEARCH = "configure-random-search"
     PEAK_RESPONSE = "configure-peak-response"
     PEAK_RESPONSE_FIELD = "configure-peak-response-field"
+    SERIES_FEATURES = "configure-series-features"
+    SERIES_FEATURES_FIELD = "configure-series-features-field"
     PRESET_QUICK = "configure-preset-quick"
     PRESET_PAPER = "configure-preset-paper"
     LAMBDAS = "configure-lambdas"
@@ -86,6 +88,7 @@ LABELS = {
     "orthogonal": "orthogonal (exact lattice)", "free": "free (penalised, as in the paper)",
     "auto": "auto (from the signal length)",
     "kernels": "four sub-filter responses (the paper's)", "magnitude": "LL response and detail magnitude",
+    "largest": "largest coefficients of each band (the paper's)", "positions": "coefficients at fixed positions",
 }
 #: The preset each button asks for.
 PRESET_BUTTONS = {ids.PRESET_QUICK: "default", ids.PRESET_PAPER: "paper"}
@@ -218,6 +221,12 @@ def layout(dataset: str | None = None, **_):
                                     "interpretation term and each grid point starts from the best for its loss. "
                                     "Blank: 1000 for 1000 or more series of up to 64 samples, else none; 0 turns it "
                                     "off.", label_for=ids.START_SEARCH), id=ids.START_SEARCH_FIELD),
+                    html.Div(_field("Series student reads", dbc.Select(id=ids.SERIES_FEATURES, value="largest"),
+                                    "Time series: in each band, each series' largest coefficients wherever they sit "
+                                    "(events at any time, the paper's student), or the coefficients at the positions "
+                                    "that track the target best on the training data, the same for every series "
+                                    "(values at fixed times).", label_for=ids.SERIES_FEATURES),
+                             id=ids.SERIES_FEATURES_FIELD),
                     html.Div(_field("Map student reads", dbc.Select(id=ids.PEAK_RESPONSE, value="magnitude"),
                                     "Maps: what the peak-count student histograms at each peak through the "
                                     "wavelet's 3 × 3 sub-filters.", label_for=ids.PEAK_RESPONSE),
@@ -311,18 +320,20 @@ async def load_dataset_info(dataset_id):
 #: The fields shown for one data kind only, and what clears a hidden one.
 KIND_FIELDS = dict(start_field=Output(ids.START_SEARCH_FIELD, "className"),
                    start_search=Output(ids.START_SEARCH, "value"),
-                   peak_field=Output(ids.PEAK_RESPONSE_FIELD, "className"))
+                   peak_field=Output(ids.PEAK_RESPONSE_FIELD, "className"),
+                   series_field=Output(ids.SERIES_FEATURES_FIELD, "className"))
 
 
 @callback(output=KIND_FIELDS, inputs=dict(info=Input(ids.DATASET_INFO, "data")))
 def fields_for_kind(info):
-    """Show the options that apply to the dataset's kind: the start search for time series (a search on maps is
-    refused, so its field is emptied when hidden), what the map student reads for maps; both until a dataset is
-    chosen."""
+    """Show the options that apply to the dataset's kind: the start search and what the series student reads for
+    time series (a search on maps is refused, so its field is emptied when hidden), what the map student reads for
+    maps; all until a dataset is chosen."""
     kind = (info or {}).get("kind")
     return dict(start_field="awd-hidden" if kind == "image" else "",
                 start_search=None if kind == "image" else dash.no_update,
-                peak_field="awd-hidden" if kind == "timeseries" else "")
+                peak_field="awd-hidden" if kind == "timeseries" else "",
+                series_field="awd-hidden" if kind == "image" else "")
 
 
 #: What the options of the service set on the form.
@@ -330,7 +341,8 @@ OPTIONS_OUTPUTS = dict(
     options=Output(ids.OPTIONS, "data"), waves=Output(ids.WAVE, "options"), wave=Output(ids.WAVE, "value"),
     attributions=Output(ids.ATTRIBUTION, "options"), parametrizations=Output(ids.PARAMETRIZATION, "options"),
     modes=Output(ids.MODE, "options"), peak_responses=Output(ids.PEAK_RESPONSE, "options"),
-    peak_response=Output(ids.PEAK_RESPONSE, "value"),
+    peak_response=Output(ids.PEAK_RESPONSE, "value"), series_features_options=Output(ids.SERIES_FEATURES, "options"),
+    series_features=Output(ids.SERIES_FEATURES, "value"),
     max_levels=Output(ids.LEVELS, "max"), max_epochs=Output(ids.EPOCHS, "max"),
     max_teacher_epochs=Output(ids.TEACHER_EPOCHS, "max"), max_start_search=Output(ids.START_SEARCH, "max"),
     max_random_search=Output(ids.RANDOM_SEARCH, "max"), error=alert_outputs(ids.ERROR, allow_duplicate=True))
@@ -349,11 +361,13 @@ async def load_options(_key, wave=None):
     waves = options.get("wavelets", [])
     default_wave = options.get("options", {}).get("wave", {}).get("default", "db5")
     default_response = options.get("options", {}).get("peak_response", {}).get("default", "magnitude")
+    default_features = options.get("options", {}).get("series_features", {}).get("default", "largest")
     return dict(options=options, waves=[{"label": w, "value": w} for w in waves],
                 wave=wave if wave in waves else default_wave,
                 attributions=choice_options(options, "attribution"),
                 parametrizations=choice_options(options, "parametrization"), modes=choice_options(options, "mode"),
                 peak_responses=choice_options(options, "peak_response"), peak_response=default_response,
+                series_features_options=choice_options(options, "series_features"), series_features=default_features,
                 max_levels=bounds.get("levels"), max_epochs=bounds.get("epochs"),
                 max_teacher_epochs=bounds.get("teacher_epochs"), max_start_search=bounds.get("start_search"),
                 max_random_search=bounds.get("random_search"), error=alert_value(None))
@@ -516,7 +530,8 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
 
 
 def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,
-                mode, teacher_epochs=None, start_search=None, peak_response=None, random_search=None) -> dict:
+                mode, teacher_epochs=None, start_search=None, peak_response=None, random_search=None,
+                series_features=None) -> dict:
     """The ``POST /api/jobs`` body from the form values; ValueError naming the field when one is wrong."""
     if not dataset_id:
         raise ValueError("dataset: choose a dataset first (or upload one on the home page)")
@@ -539,8 +554,9 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
             if int(value) != float(value) or int(value) < 0:
                 raise ValueError(f"{label}: enter a whole number ≥ 0, or leave it blank")
             payload[key] = int(value)
-    if peak_response:  # blank until the options arrive: the server's default
-        payload["peak_response"] = peak_response
+    for key, value in (("peak_response", peak_response), ("series_features", series_features)):
+        if value:  # blank until the options arrive: the server's default
+            payload[key] = value
     return payload
 
 
@@ -561,12 +577,12 @@ SUBMIT_OUTPUTS = dict(nav=Output(APP_NAV, "href", allow_duplicate=True), status=
                idem_key=State(ids.IDEMPOTENCY, "data"), teacher_epochs=State(ids.TEACHER_EPOCHS, "value"),
                source=State(ids.TEACHER_SOURCE, "value"), options=State(ids.OPTIONS, "data"),
                start_search=State(ids.START_SEARCH, "value"), peak_response=State(ids.PEAK_RESPONSE, "value"),
-               random_search=State(ids.RANDOM_SEARCH, "value")),
+               random_search=State(ids.RANDOM_SEARCH, "value"), series_features=State(ids.SERIES_FEATURES, "value")),
     prevent_initial_call=True,
 )
 async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
                  parametrization, mode, idem_key, teacher_epochs=None, source=None, options=None,
-                 start_search=None, peak_response=None, random_search=None):
+                 start_search=None, peak_response=None, random_search=None, series_features=None):
     """Submit the job (with an idempotency key, so a double click makes one job) and go to its page."""
     if not n_clicks:
         return named_update(SUBMIT_OUTPUTS)
@@ -576,7 +592,8 @@ async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels,
             className="py-2 mb-0"))
     try:
         payload = job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
-                              parametrization, mode, teacher_epochs, start_search, peak_response, random_search)
+                              parametrization, mode, teacher_epochs, start_search, peak_response, random_search,
+                              series_features)
     except ValueError as err:
         return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(str(err), color="warning", className="py-2 mb-0"))
     try:

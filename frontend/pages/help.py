@@ -131,12 +131,15 @@ BODIES = {
     ],
     "student": [
         _p("Time series: per scale, the k = 6 largest coefficients, then a ridge-regularised linear model; the "
-           "prediction is a weighted sum of “the largest coefficient at scale j”. Maps: peaks of the map, the "
-           "distilled 3 × 3 filters read at the peaks, histograms of what they read, and a χ² comparison with "
-           "each class's template (peak counting, the weak-lensing statistic). By default the map student reads "
-           "two numbers per peak, the LL response and the detail magnitude √(LH² + HL² + HH²), each divided by "
-           "its 99th percentile over the training peaks; the paper's student reads the four responses LL, LH, HL "
-           "and HH (“Map student reads” on the configure page). The students are tiny: their "
+           "prediction is a weighted sum of “the largest coefficient at scale j”, wherever it sits in the trace. "
+           "When the information sits at fixed times instead, “Series student reads: coefficients at fixed "
+           "positions” keeps per scale the 6 coefficients whose values track the target best on the training "
+           "data, the same ones for every series (“cD3[7]” is the 8th coefficient of scale 3). Maps: peaks of "
+           "the map, the distilled 3 × 3 filters read at the peaks, histograms of what they read, and a χ² "
+           "comparison with each class's template (peak counting, the weak-lensing statistic). By default the map "
+           "student reads two numbers per peak, the LL response and the detail magnitude √(LH² + HL² + HH²), "
+           "each divided by its 99th percentile over the training peaks; the paper's student reads the four "
+           "responses LL, LH, HL and HH (“Map student reads” on the configure page). The students are tiny: their "
            "parameter counts are in the scores table. The section shows the recommended model's student (the "
            "initial wavelet's when cross-validation kept it); click a grid cell to see that point's."),
     ],

@@ -3,9 +3,10 @@ explain it like a teacher.
 
 A fitted :class:`models.students.series.TopKLinearRegressor` on the coefficients of a fixed wavelet is piecewise
 linear in the input series: the top-k selection changes only where two coefficients of a band swap rank, and
-in between the prediction is a fixed linear function of ``x``. :class:`TopKStudent` computes the same numbers
-with torch operations (the dense analysis matrix, ``torch.topk`` per band, the linear model), so gradients
-with respect to the input exist almost everywhere.
+in between the prediction is a fixed linear function of ``x`` (with ``by="position"`` it is linear everywhere).
+:class:`TopKStudent` computes the same numbers with torch operations (the dense analysis matrix, ``torch.topk``
+per band or the kept positions, the linear model), so gradients with respect to the input exist almost
+everywhere.
 
 The map student (:class:`models.students.maps.PeakCountRegressor`) counts peaks into histogram bins: its
 prediction is piecewise constant in the input and its gradient is zero almost everywhere, so a gradient-based
@@ -73,6 +74,7 @@ class TopKStudent(torch.nn.Module):
         self.register_buffer("coef", torch.as_tensor(coef, dtype=dtype))
         self.register_buffer("intercept", torch.as_tensor(np.atleast_1d(student.intercept_), dtype=dtype))
         self.sizes, self.k, self.by = [int(s) for s in sizes], int(student.k), student.by
+        self.positions = ([[int(i) for i in p] for p in student.positions_] if student.by == "position" else None)
         self.length = int(length)
 
     def features(self, x):
@@ -83,7 +85,10 @@ class TopKStudent(torch.nn.Module):
             part = c[:, start:start + size]
             start += size
             kk = min(self.k, size)
-            if self.by == "signed":
+            if self.positions is not None:  # by="position": the same coefficients of every series
+                where = self.positions[len(out)]
+                top, kk = part[:, where], len(where)
+            elif self.by == "signed":
                 top = torch.topk(part, kk, dim=1).values
             else:
                 top = torch.gather(part, 1, torch.topk(part.abs(), kk, dim=1).indices)

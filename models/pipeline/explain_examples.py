@@ -59,7 +59,7 @@ def _series_example(record, arrays, coeffs, saliency, i):
     bands = []
     for b, name in enumerate(band_names(p["levels"])):
         c, a = coeffs[b][i], saliency[b][i]
-        kept = kept_positions(c, p["k"], p["by"])
+        kept = list(p["positions"][b]) if p["by"] == "position" else kept_positions(c, p["k"], p["by"])
         bands.append({"band": name, "level": p["levels"] if b == 0 else p["levels"] + 1 - b, "coeffs": _short(c),
                       "weighted": _short(np.abs(c * a)), "kept": kept,
                       "contributions": [float(weights[(b, r + 1)] * c[pos]) for r, pos in enumerate(kept)]})

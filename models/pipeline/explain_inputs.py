@@ -77,6 +77,8 @@ def write_explain_inputs(out_dir, *, info, config, X_test, y_test, h_learned, st
                            "coef": np.atleast_2d(np.asarray(student.coef_, dtype=float)).tolist(),
                            "intercept": np.atleast_1d(np.asarray(student.intercept_, dtype=float)).tolist(),
                            "column": int(student_column)}
+        if student.by == "position":
+            meta["student"]["positions"] = [[int(i) for i in band] for band in student.positions_]
     np.savez_compressed(folder / "inputs.npz", X_test=np.asarray(X_test), y_test=np.asarray(y_test))
     atomic_write_bytes(folder / "inputs.json", json.dumps(meta, indent=1, allow_nan=False).encode())
 
@@ -166,6 +168,8 @@ class ExplainContext:
         fitted.coef_ = np.asarray(spec["coef"], dtype=np.float64)
         fitted.intercept_ = np.asarray(spec["intercept"], dtype=np.float64)
         fitted.n_features_ = int(spec["n_features"])
+        if spec["by"] == "position":
+            fitted.positions_ = [np.asarray(band, dtype=np.int64) for band in spec["positions"]]
         fitted.model_ = "restored from .explain/inputs.json"
         module = TopKStudent(fitted, self.h_learned, self._meta["shape"][-1], self.levels, self.mode)
         scaling = self._meta["scaling"]

@@ -11,7 +11,7 @@ from sklearn.model_selection import KFold
 from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
 from awd_studio.models.pipeline.prepare import scaled
-from awd_studio.models.pipeline.students import coefficients, column, peak_student, student_alpha, wavelet_peak_student
+from awd_studio.models.pipeline.students import coefficients, column, peak_student, series_student, wavelet_peak_student
 
 __all__ = ["cv_splits", "SplitPeaks", "fold_scores", "series_loo_score", "paired_cv_se", "select_wavelet", "cv_entry"]
 
@@ -79,11 +79,17 @@ def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=Non
     if isinstance(candidate, str) and candidate == "mean":
         for tr, te in splits:
             scores.append(_metrics.r2_score(y[te], np.full(len(te), y[tr].mean())))
+    elif kind == "timeseries" and config.series_features == "positions":
+        # the kept positions depend on the training fold's targets: chosen again on each fold
+        bands = coefficients(scaled(X, scaling), candidate, config)
+        for tr, te in splits:
+            model = series_student(config).fit([b[tr] for b in bands], y[tr])
+            scores.append(_metrics.r2_score(y[te], model.predict([b[te] for b in bands])))
     elif kind == "timeseries":
         # the student's features do not depend on the fold: compute them once, refit only the linear model
         features = _series_features(candidate, config, X, scaling)
         for tr, te in splits:
-            model = _predictors.TopKLinearRegressor(k=config.top_k, alpha=student_alpha(config))
+            model = series_student(config)
             model._fit_features(features[tr], y[tr])
             scores.append(_metrics.r2_score(y[te], model._predict_features(features[te])))
     else:
@@ -114,7 +120,9 @@ def series_loo_score(candidate, config, X, y, scaling):
     leave-one-out mean squared error, over the variance of ``y``, gives ``1 - MSE / var(y)``. It costs one fit where
     K-fold costs K, so the teacher-free control screens series with it (:mod:`models.pipeline.random_search`). The
     features are standardised on all of ``X``, not per left-out sample: a screening score, not the selection's.
-    Only for that penalty (other penalties have no leave-one-out error to read).
+    Only for that penalty (other penalties have no leave-one-out error to read), and only for the largest
+    coefficients (``series_features="largest"``; kept positions chosen on all of ``X`` would see the left-out
+    targets).
 
     Parameters
     ----------

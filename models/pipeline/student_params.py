@@ -8,7 +8,8 @@ without the objects that were fitted (nothing is pickled).
 
 Time series (:class:`models.predictors.TopKLinearRegressor` on the coefficients of the scaled series):
 feature ``f = b * k + (r - 1)`` is the r-th largest coefficient (signed, or by magnitude) of band ``b`` of
-``[cA_J, cD_J, ..., cD_1]``; ``y = intercept + sum_f weight_f * feature_f``.
+``[cA_J, cD_J, ..., cD_1]``, or with ``by="position"`` the coefficient at the r-th of the band's kept positions
+(``parameters.positions``); ``y = intercept + sum_f weight_f * feature_f``.
 
 Maps (:class:`models.predictors.PeakCountRegressor` on the raw maps): per map, the peaks (pixels above their 8
 neighbours), a 3 x 3 filter's response read at each peak, a histogram of the responses per filter (``bins``
@@ -24,7 +25,7 @@ import torch
 from awd_studio.models import wavelets as _wavelets
 from awd_studio.models.students.maps import chi2_predict
 from awd_studio.models.students.peaks import _check_maps, _count_peaks, _kernel_matrix, _patch_responses
-from awd_studio.models.students.series import topk_features
+from awd_studio.models.students.series import position_features, topk_features
 from awd_studio.models.validation import InputError
 
 __all__ = ["SERIES_KIND", "MAPS_KIND", "array_key", "band_names", "series_record", "maps_record",
@@ -76,9 +77,10 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
     record : dict
         ``kind``, ``definition``, ``arrays`` (field -> npz key), ``n_params``, ``target_column`` and
         ``parameters``: ``k``, ``by``, ``levels``, ``mode``, ``length``, ``input_scaling``, ``alpha``,
-        ``intercept`` and ``features`` (one dict a feature: ``index``, ``band``, ``band_index``, ``level``,
-        ``detail``, ``rank``, ``weight``, ``sd`` (the feature's standard deviation on the training data, so
-        ``|weight| * sd`` ranks the features' influence), ``label``).
+        ``intercept``, ``positions`` (with ``by="position"``: the kept positions of each band) and ``features``
+        (one dict a feature: ``index``, ``band``, ``band_index``, ``level``, ``detail``, ``rank``, ``weight``,
+        ``sd`` (the feature's standard deviation on the training data, so ``|weight| * sd`` ranks the features'
+        influence), ``label``, and with ``by="position"`` ``position``).
     arrays : dict of str to ndarray
         ``h`` (N,), ``coef`` (F,) or (T, F), ``intercept`` (T,).
     """
@@ -87,17 +89,25 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
     bands = band_names(levels)
     weights = coef if coef.ndim == 1 else coef[target_column]
     order = "largest" if model.by == "signed" else "largest |·|"
+    positions = ([[int(i) for i in band] for band in model.positions_] if model.by == "position" else None)
     features = []
     for f, w in enumerate(weights):
         b, r = divmod(f, model.k)
         level = levels if b == 0 else levels + 1 - b
-        features.append({"index": f, "band": bands[b], "band_index": b, "level": level, "detail": b > 0,
-                         "rank": r + 1, "weight": float(w), "sd": float(model.feature_scale_[f]),
-                         "label": f"{ordinal(r + 1)} {order} of {bands[b]}"})
+        feature = {"index": f, "band": bands[b], "band_index": b, "level": level, "detail": b > 0,
+                   "rank": r + 1, "weight": float(w), "sd": float(model.feature_scale_[f]),
+                   "label": f"{ordinal(r + 1)} {order} of {bands[b]}"}
+        if positions is not None:  # a fixed coefficient; a band shorter than k pads with a zero feature
+            at = positions[b][r] if r < len(positions[b]) else None
+            feature.update(position=at, label=f"{bands[b]}[{at}]" if at is not None else f"{bands[b]} (padding)")
+        features.append(feature)
+    kept = {"signed": "largest coefficients (signed), sorted",
+            "abs": "coefficients of largest magnitude (sign kept), sorted",
+            "position": "coefficients at the positions whose values correlated most with the target on the "
+                        "training data, the same positions for every series"}[model.by]
     definition = (f"Transform the series (x − {scaling['offset']:.6g}) / {scaling['scale']:.6g} with the wavelet "
                   f"({levels} levels, {mode} mode); in each band [cA{levels}, cD{levels}, …, cD1] keep the "
-                  f"{model.k} {'largest coefficients (signed)' if model.by == 'signed' else 'coefficients of largest magnitude (sign kept)'}, "
-                  f"sorted; the prediction is the intercept plus a weight times each kept coefficient.")
+                  f"{model.k} {kept}; the prediction is the intercept plus a weight times each kept coefficient.")
     record = {
         "kind": SERIES_KIND, "definition": definition, "target_column": int(target_column),
         "n_params": int(model.n_params_),
@@ -108,6 +118,8 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
                        "alpha": float(model.alpha_), "intercept": float(intercept[min(target_column, len(intercept) - 1)]),
                        "features": features},
     }
+    if positions is not None:
+        record["parameters"]["positions"] = positions
     arrays = {"h": np.asarray(h, dtype=np.float64), "coef": coef, "intercept": intercept}
     return record, arrays
 
@@ -254,8 +266,10 @@ def predict_with_record(record, arrays, X, *, all_columns=False):
     ndarray of shape (n,), or (n, T) with ``all_columns``
     """
     if record["kind"] == SERIES_KIND:
-        features = topk_features(series_coefficients(record, arrays, X), record["parameters"]["k"],
-                                 record["parameters"]["by"])
+        p = record["parameters"]
+        coeffs = series_coefficients(record, arrays, X)
+        features = (position_features(coeffs, p["positions"], p["k"]) if p["by"] == "position"
+                    else topk_features(coeffs, p["k"], p["by"]))
         coef, intercept = arrays["coef"], arrays["intercept"]
         pred = features @ coef.T + (intercept[0] if coef.ndim == 1 else intercept)
     elif record["kind"] == MAPS_KIND:

@@ -18,7 +18,7 @@ from awd_studio.models.distill import TransformOperator
 from awd_studio.models.pipeline.prepare import scaled
 
 __all__ = ["coefficients", "flatten_coefficients", "unflatten_like", "student_alpha", "peak_student",
-           "wavelet_peak_student", "student",
+           "wavelet_peak_student", "series_student", "student",
            "saliency", "score_model", "column"]
 
 
@@ -62,15 +62,23 @@ def wavelet_peak_student(config, h):
     return peak_student(config, kernels=_filters.subfilters_3x3(h), response=str(config.peak_response))
 
 
+def series_student(config):
+    """The unfitted series student of a config: ``top_k`` coefficients per band, the largest (signed) or at the
+    positions that correlate most with the target (``series_features``), and the config's penalty."""
+    by = "position" if config.series_features == "positions" else "signed"
+    return _predictors.TopKLinearRegressor(k=config.top_k, by=by, alpha=student_alpha(config))
+
+
 def student(kind, h, config, scaling):
     """An unfitted student for filter h, a function mapping raw X to its input, and one turning the fitted
     student into the deployed predictor (raw X to prediction; ``None``: ``student.predict`` on its input).
 
-    Time series: top-k coefficients of the scaled series (``(x - offset) / scale``, the teacher's scaling);
-    the deployed predictor takes raw series. Maps: peak counting on the raw maps (convergence units).
+    Time series: k coefficients per band of the scaled series (``(x - offset) / scale``, the teacher's
+    scaling), the largest or at fixed positions (``series_features``, :func:`series_student`); the deployed
+    predictor takes raw series. Maps: peak counting on the raw maps (convergence units).
     """
     if kind == "timeseries":
-        model = _predictors.TopKLinearRegressor(k=config.top_k, alpha=student_alpha(config))
+        model = series_student(config)
 
         def deploy(fitted, length):
             return _predictors.SeriesPredictor.from_filter(fitted, h, length, config.levels, config.mode,

@@ -1,6 +1,7 @@
 """Interpretable students, one module per student, and the compiled loops they deploy.
 
-- :mod:`models.students.series`   the time-series student: :func:`topk_features`, :class:`TopKLinearRegressor`,
+- :mod:`models.students.series`   the time-series student: :func:`topk_features` or :func:`best_positions` and
+  :func:`position_features`, :class:`TopKLinearRegressor`,
   :class:`SeriesPredictor` (the deployed predictor)
 - :mod:`models.students.peaks`    the map student's statistics: peaks, responses at peaks, histograms,
   :data:`LAPLACE_KERNEL`, :class:`PeakPatches`
@@ -21,12 +22,16 @@ from awd_studio.models.students.series import (
     PREDICT_CHUNK,
     SeriesPredictor,
     TopKLinearRegressor,
+    best_positions,
+    position_features,
     standardization,
     topk_features,
 )
 
 __all__ = [
     "topk_features",
+    "best_positions",
+    "position_features",
     "TopKLinearRegressor",
     "standardization",
     "linear_model",

@@ -1,11 +1,14 @@
-"""The time-series student: top-k wavelet coefficients per band and a linear model, fitted and deployed.
+"""The time-series student: k wavelet coefficients per band and a linear model, fitted and deployed.
 
 docs/science.md, "Time-series student": per band of a PyWavelets-layout coefficient list
-``[cA_J, cD_J, ..., cD_1]`` keep the ``k`` largest coefficients (:func:`topk_features`), concatenate the
-``(J + 1) * k`` features, standardise them and fit a ridge model with a cross-validated penalty, or ordinary
-least squares (:class:`TopKLinearRegressor`, a scikit-learn estimator). :class:`SeriesPredictor` is the same
-fitted model deployed on raw series: one product with the dense analysis operator, then the selection and the
-linear model compiled (:mod:`models.students.topk_kernel`).
+``[cA_J, cD_J, ..., cD_1]`` keep ``k`` coefficients, concatenate the ``(J + 1) * k`` features, standardise them
+and fit a ridge model with a cross-validated penalty, or ordinary least squares (:class:`TopKLinearRegressor`, a
+scikit-learn estimator). Which ``k``: the largest of each series, wherever they sit (:func:`topk_features`, the
+paper's student, for events at any time), or the same ``k`` positions for every series, those whose coefficients
+correlate most with the target on the training data (:func:`best_positions`, :func:`position_features`, for
+information at fixed times). :class:`SeriesPredictor` is the same fitted model deployed on raw series: one product
+with the dense analysis operator, then the selection and the linear model compiled
+(:mod:`models.students.topk_kernel`), or for fixed positions only their rows of the operator.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from awd_studio.models import wavelets
 from awd_studio.models.students._common import _check_y, _to_numpy, linear_model
 from awd_studio.models.validation import InputError
 
-__all__ = ["topk_features", "TopKLinearRegressor", "standardization", "SeriesPredictor", "PREDICT_CHUNK"]
+__all__ = ["topk_features", "best_positions", "position_features", "TopKLinearRegressor", "standardization",
+           "SeriesPredictor", "PREDICT_CHUNK"]
 
 
 def _check_coeff_list(coeffs, field="coeffs"):
@@ -84,15 +88,97 @@ def topk_features(coeffs, k=6, by="signed"):
     return np.concatenate(blocks, axis=1)
 
 
+def best_positions(coeffs, y, k=6):
+    """In each band, the ``k`` positions whose coefficient correlates most with the target over the series.
+
+    Parameters
+    ----------
+    coeffs : list of array-like, each of shape (n, n_j)
+        PyWavelets layout ``[cA_J, cD_J, ..., cD_1]`` of the training series.
+    y : array-like of shape (n,) or (n, n_targets)
+        Several targets add their squared correlations.
+    k : int, default=6
+
+    Returns
+    -------
+    positions : list of ndarray of int
+        One array a band, ``min(k, n_j)`` positions ordered by decreasing squared correlation (the earlier
+        position first among equal ones). A coefficient that is constant over the series has correlation 0.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> band = rng.normal(size=(200, 5))
+    >>> [p.tolist() for p in best_positions([band], band[:, 3] - 0.5 * band[:, 1], k=2)]
+    [[3, 1]]
+    """
+    bands = _check_coeff_list(coeffs)
+    if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
+        raise InputError("k", f"must be a positive integer, got {k!r}", "pass e.g. 6")
+    y = np.asarray(y, dtype=np.float64).reshape(bands[0].shape[0], -1)
+    yc = y - y.mean(axis=0)
+    y_norm = np.sqrt((yc ** 2).sum(axis=0))
+    positions = []
+    for band in bands:
+        bc = band - band.mean(axis=0)
+        norm = np.sqrt((bc ** 2).sum(axis=0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = (bc.T @ yc) / np.outer(norm, y_norm)  # (n_j, n_targets)
+        score = np.nan_to_num(corr ** 2, nan=0.0, posinf=0.0).sum(axis=1)
+        positions.append(np.argsort(-score, kind="stable")[:k].astype(np.int64))
+    return positions
+
+
+def position_features(coeffs, positions, k=6):
+    """The coefficients at fixed positions of each band, concatenated (the features of ``by="position"``).
+
+    Parameters
+    ----------
+    coeffs : list of array-like, each of shape (n, n_j)
+    positions : list of array-like of int
+        One a band (:func:`best_positions`), at most ``k`` each.
+    k : int, default=6
+
+    Returns
+    -------
+    features : ndarray of shape (n, (J + 1) * k)
+        Band after band; a band with fewer than ``k`` positions is padded with zeros at the end of its block, as
+        :func:`topk_features` pads.
+
+    Examples
+    --------
+    >>> position_features([np.array([[1.0, -5.0, 3.0]])], [[2, 0]], k=3)
+    array([[3., 1., 0.]])
+    """
+    bands = _check_coeff_list(coeffs)
+    if len(positions) != len(bands):
+        raise InputError("coeffs", f"has {len(bands)} bands, the positions were chosen on {len(positions)}",
+                         "pass as many bands as the student was fitted on")
+    n = bands[0].shape[0]
+    blocks = []
+    for band, where in zip(bands, positions):
+        where = np.asarray(where, dtype=np.int64)
+        if len(where) > k or (len(where) and (where.min() < 0 or where.max() >= band.shape[1])):
+            raise InputError("coeffs", f"a band of {band.shape[1]} coefficients cannot give positions "
+                             f"{where.tolist()}", "pass the bands the student was fitted on")
+        block = np.zeros((n, k))
+        block[:, :len(where)] = band[:, where]
+        blocks.append(block)
+    return np.concatenate(blocks, axis=1)
+
+
 class TopKLinearRegressor(RegressorMixin, BaseEstimator):
     """Linear model on the top-k coefficients of each wavelet band.
 
     Parameters
     ----------
     k : int, default=6
-        Coefficients kept per band (see :func:`topk_features`).
-    by : {"signed", "abs"}, default="signed"
-        Ordering used to pick them.
+        Coefficients kept per band.
+    by : {"signed", "abs", "position"}, default="signed"
+        Which: each series' ``k`` largest (``"signed"``) or largest in magnitude (``"abs"``), sorted
+        (:func:`topk_features`); or ``"position"``, the coefficients at the ``k`` positions of each band that
+        correlate most with the target on the training data, the same positions for every series
+        (:func:`best_positions`, kept in ``positions_``).
     alpha : None, float or "cv", default="cv"
         ``None``: ordinary least squares (the paper's student). A float: ridge with that penalty. ``"cv"``:
         ridge with the penalty chosen among :data:`RIDGE_ALPHAS` by efficient leave-one-out
@@ -117,6 +203,8 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
         The standardisation (0 and 1 when ``standardize=False``).
     n_features_ : int
         ``(J + 1) * k``.
+    positions_ : list of ndarray of int
+        With ``by="position"``: the kept positions of each band, in feature order.
     n_params_ : int
         Number of fitted numbers (coefficients and intercepts).
 
@@ -131,7 +219,7 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
 
     _parameter_constraints = {
         "k": [Interval(Integral, 1, None, closed="left")],
-        "by": [StrOptions({"signed", "abs"})],
+        "by": [StrOptions({"signed", "abs", "position"})],
         "alpha": [None, Interval(Real, 0, None, closed="left"), StrOptions({"cv"})],
         "standardize": ["boolean"],
     }
@@ -156,9 +244,19 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        features = topk_features(coeffs, self.k, self.by)
+        if self.by == "position":
+            bands = _check_coeff_list(coeffs)
+            y = _check_y(y, bands[0].shape[0])
+            self.positions_ = best_positions(bands, y, self.k)
+        features = self._features(coeffs)
         y = _check_y(y, features.shape[0])
         return self._fit_features(features, y)
+
+    def _features(self, coeffs):
+        """The ``(n, (J + 1) * k)`` features of a coefficient list (the fitted positions for ``by="position"``)."""
+        if self.by == "position":
+            return position_features(coeffs, self.positions_, self.k)
+        return topk_features(coeffs, self.k, self.by)
 
     def _fit_features(self, features, y):
         """Fit on a ready (n, n_features) feature matrix (the top-k features of ``fit``)."""
@@ -193,7 +291,7 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
         ndarray of shape (n,) or (n, n_targets)
         """
         check_is_fitted(self, "model_")
-        features = topk_features(coeffs, self.k, self.by)
+        features = self._features(coeffs)
         if features.shape[1] != self.n_features_:
             raise InputError("coeffs", f"gives {features.shape[1]} features, the model was fitted on "
                              f"{self.n_features_}", "pass as many bands as during fit")
@@ -232,7 +330,8 @@ class SeriesPredictor:
     What a deployed AWD time-series predictor runs: one matrix product with the dense analysis operator
     (``W @ X.T``, every series' coefficients as a column), then the ``k`` largest coefficients of each band
     and the linear model in one compiled pass over blocks of series (:mod:`models.students.topk_kernel`), a few
-    thousand series at a time. Equal to ``student.predict(wavedec1d(X, h, level, mode))`` up to rounding:
+    thousand series at a time; a student of fixed positions (``by="position"``) keeps only those rows of the
+    operator and needs no selection. Equal to ``student.predict(wavedec1d(X, h, level, mode))`` up to rounding:
     the transform runs in the precision of the series, float32 series in float32 (about 1e-7 relative, the
     precision they carry), everything else in float64.
 
@@ -287,16 +386,27 @@ class SeriesPredictor:
         self.student = student
         self.length = analysis.shape[1]
         self.n_params = int(student.n_params_)
+        coef = np.asarray(student.coef_, dtype=np.float64)
+        self._y_1d = np.ndim(student.coef_) == 1
+        self._positional = student.by == "position"
+        if self._positional:  # fixed positions: only their rows of the operator, then the linear model
+            starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+            rows = np.concatenate([starts[b] + np.asarray(p, dtype=np.int64) for b, p in enumerate(student.positions_)])
+            columns = np.concatenate([b * k + np.arange(len(p)) for b, p in enumerate(student.positions_)])
+            analysis, offset = analysis[rows], offset[rows]
+            self._position_coef = np.ascontiguousarray(coef.reshape(-1, n_bands * k)[:, columns].T)  # (F', T)
+            self._intercept = np.atleast_1d(np.asarray(student.intercept_, dtype=np.float64))
         self._operator = {np.dtype(np.float64): np.ascontiguousarray(analysis),
                           np.dtype(np.float32): np.ascontiguousarray(analysis, dtype=np.float32)}
         self._offset = {np.dtype(np.float64): offset[:, None],
                         np.dtype(np.float32): offset.astype(np.float32)[:, None]}
         self._has_offset = bool(np.any(offset != 0))
-        coef = np.asarray(student.coef_, dtype=np.float64)
+        if self._positional:
+            self._model = None
+            return
         from awd_studio.models.students.topk_kernel import TopKLinear  # numba: loaded where it is used (113 MiB)
 
         self._model = TopKLinear(sizes, k, student.by, coef.reshape(-1, n_bands, k), student.intercept_)
-        self._y_1d = np.ndim(student.coef_) == 1
 
     @classmethod
     def from_filter(cls, student, h, length, level, mode="periodization", x_offset=0.0, x_scale=1.0):
@@ -344,6 +454,8 @@ class SeriesPredictor:
         if X.ndim != 2 or X.shape[1] != self.length:
             raise InputError("X", f"has shape {X.shape}", f"pass series shaped (n, {self.length})")
         operator = self._operator[X.dtype]
+        if self._positional:
+            return self._predict_positions(X, operator)
         pred = np.empty((X.shape[0], self._model.weights.shape[0]))
         for start in range(0, X.shape[0], PREDICT_CHUNK):  # chunks keep the temporaries in the cache
             chunk = X[start:start + PREDICT_CHUNK]
@@ -356,4 +468,16 @@ class SeriesPredictor:
             except InputError:
                 raise InputError("X", "contains NaN or infinite values (or values so large that the transform "
                                  "overflows)", "pass finite series") from None
+        return pred[:, 0] if self._y_1d else pred
+
+    def _predict_positions(self, X, operator):
+        """``by="position"``: the kept coefficients are the operator's rows at those positions."""
+        with np.errstate(invalid="ignore", over="ignore"):
+            coeffs = X @ operator.T
+            if self._has_offset:
+                coeffs = coeffs + self._offset[X.dtype].T
+        if not np.isfinite(coeffs).all():
+            raise InputError("X", "contains NaN or infinite values (or values so large that the transform "
+                             "overflows)", "pass finite series")
+        pred = coeffs.astype(np.float64, copy=False) @ self._position_coef + self._intercept
         return pred[:, 0] if self._y_1d else pred

@@ -154,6 +154,12 @@ def test_configure_grid_parsing_and_payload():
     for bad in (-1, 2.5):
         with pytest.raises(ValueError, match="control, random wavelets"):
             cfg.job_payload(*args, None, None, bad)
+    assert "series_features" not in cfg.job_payload(*args, None, None, None, None)  # the server's default
+    assert cfg.job_payload(*args, None, None, None, "positions")["series_features"] == "positions"
+    # what the series student reads is asked for series only, the map student's response for maps only
+    series, maps = cfg.fields_for_kind({"kind": "timeseries"}), cfg.fields_for_kind({"kind": "image"})
+    assert series["series_field"] == "" and "awd-hidden" in maps["series_field"]
+    assert "awd-hidden" in series["peak_field"] and maps["peak_field"] == ""
 
 
 def test_configure_takes_choices_bounds_and_presets_from_the_service(service):
@@ -163,6 +169,8 @@ def test_configure_takes_choices_bounds_and_presets_from_the_service(service):
     assert {o["value"] for o in loaded["modes"]} == {"auto", "periodization", "zero", "symmetric"}
     assert loaded["max_start_search"] == options["bounds"]["start_search"] == 20_000
     assert loaded["max_random_search"] == options["bounds"]["random_search"] == 2000
+    assert [o["value"] for o in loaded["series_features_options"]] == ["largest", "positions"]
+    assert loaded["series_features"] == "largest"
     assert {o["value"] for o in loaded["peak_responses"]} == {"kernels", "magnitude"}
     assert loaded["peak_response"] == options["options"]["peak_response"]["default"]
     assert loaded["max_epochs"] == options["bounds"]["epochs"] and {"db5", "sym5", "coif2"} <= {

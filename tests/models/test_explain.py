@@ -533,7 +533,7 @@ def test_bad_lambda_paths_are_named():
 # ------------------------------------------------------------------------------------------------ the student
 
 
-@pytest.mark.parametrize("by,level", [("signed", 3), ("abs", 5)])
+@pytest.mark.parametrize("by,level", [("signed", 3), ("abs", 5), ("position", 4)])
 def test_topk_student_module_matches_the_fitted_student(by, level):
     rng = np.random.default_rng(0)
     h = np.asarray(pywt.Wavelet("db2").rec_lo)

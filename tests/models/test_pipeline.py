@@ -116,6 +116,52 @@ def test_auto_teacher_trains_the_lstm_and_the_mlp_and_keeps_the_better(synthetic
     assert "validation_mse" not in explicit["teacher"] and explicit["teacher"]["name"] == "mlp"
 
 
+def test_a_student_of_fixed_positions_is_selected_deployed_and_explained_like_the_largest(synthetic_file, tmp_path):
+    """series_features="positions": the CV refits the kept positions on each training fold; the bundle stores them;
+    the deployed predictor, the stored-record predictor and the explanation module all give the stored predictions."""
+    from awd_studio.models.metrics import r2_score
+    from awd_studio.models.pipeline.explain_inputs import load_explain_context
+    from awd_studio.models.pipeline.predict import predict_from_bundle
+    from awd_studio.models.pipeline.prepare import scaling_of
+    from awd_studio.models.pipeline.selection import cv_splits, fold_scores
+    from awd_studio.models.pipeline.students import coefficients
+    from awd_studio.models.pipeline.workdir import load_prepared
+    from awd_studio.models.predictors import TopKLinearRegressor
+
+    out = tmp_path / "out"
+    result = pipeline.run(synthetic_file, {**TINY, "series_features": "positions", "random_search": 3}, out)
+    jsonschema.validate(json.loads((out / "result.json").read_text()), json.loads(pipeline.SCHEMA_PATH.read_text()))
+    record = result["students"]["awd"]
+    positions = record["parameters"]["positions"]
+    assert record["parameters"]["by"] == "position" and len(positions) == TINY["levels"] + 1
+    assert "same positions for every series" in record["definition"]
+    assert {f["label"] for f in record["parameters"]["features"]} >= {f"cA3[{positions[0][0]}]"}
+    info, config, split, _ = load_prepared(out / "work")
+    X, y = split["X_train"], split["y_train"]
+    splits = cv_splits(len(X), config.cv_folds, config.cv_repeats, config.seed)
+    h = np.asarray(result["grid"][result["selected"]["index"]]["h"])
+    scores = fold_scores("timeseries", h, config, X, y, None, splits, scaling_of(info))
+    bands = coefficients((X - info["scaling"]["offset"]) / info["scaling"]["scale"], h, config)
+    by_hand = []
+    for tr, te in splits:  # positions chosen on the training fold alone
+        fitted = TopKLinearRegressor(k=config.top_k, by="position").fit([b[tr] for b in bands], y[tr])
+        by_hand.append(r2_score(y[te], fitted.predict([b[te] for b in bands])))
+    np.testing.assert_allclose(scores, by_hand, atol=1e-12)
+    assert result["models"]["awd"]["cv"]["r2"] == pytest.approx(scores.mean(), abs=1e-12)
+    with np.load(out / "arrays.npz", allow_pickle=False) as f:
+        stored = f["y_pred_awd"]
+    assert r2_score(split["y_test"], stored) == pytest.approx(result["models"]["awd"]["test"]["r2"], abs=1e-12)
+    np.testing.assert_allclose(np.ravel(predict_from_bundle(out, split["X_test"], model="awd")), stored, atol=1e-9)
+    shown = {"awd": "awd", "initial": "baseline_wavelet"}[result["explain"]["wavelet"]]  # the recommended model
+    for example in result["explain"]["examples"]:  # the page marks the same coefficients in every example
+        assert [band["kept"] for band in example["bands"]] == result["students"][shown]["parameters"]["positions"]
+    ctx = load_explain_context(out)
+    module, column = ctx.student()
+    with torch.no_grad():
+        ours = module(torch.as_tensor(ctx.X_test, dtype=torch.float32))[:, column].numpy()
+    np.testing.assert_allclose(ours, stored, rtol=1e-4, atol=1e-4 * np.abs(stored).max())
+
+
 def test_provenance_records_the_config(bundle):
     result, _ = bundle
     prov = result["provenance"]

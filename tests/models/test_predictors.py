@@ -12,9 +12,11 @@ from awd_studio.models.predictors import (
     PeakCountRegressor,
     SeriesPredictor,
     TopKLinearRegressor,
+    best_positions,
     chi2_fit,
     chi2_predict,
     peak_histograms,
+    position_features,
     topk_features,
 )
 from tests.models.reference_students import apply_kernel, find_peaks, peak_values, roberts_cross_response
@@ -31,6 +33,23 @@ def test_topk_signed_and_abs_on_a_tiny_array():
                                         [4.0, 2.0, 0.0, 1.5, 1.0, 0.0]])
     got_abs = topk_features([band_a, band_d], k=2, by="abs")
     np.testing.assert_array_equal(got_abs, [[-5.0, 3.0, 7.0, -2.0], [4.0, 2.0, 1.5, 1.0]])
+
+
+def test_position_student_finds_the_planted_coefficients_and_pads_short_bands():
+    """by="position": the same coefficients of every series, those most correlated with y on the training data."""
+    rng = np.random.default_rng(0)
+    bands = [rng.normal(size=(400, 2)), rng.normal(size=(400, 9))]
+    y = 3.0 * bands[1][:, 6] - 2.0 * bands[1][:, 1] + bands[0][:, 1] + 0.05 * rng.normal(size=400)
+    student = TopKLinearRegressor(k=3, by="position").fit(bands, y)
+    assert [p.tolist()[:2] for p in student.positions_] == [[1, 0], [6, 1]]  # strongest first
+    assert len(student.positions_[0]) == 2 and student.n_features_ == 6  # a band of 2: padded with a zero feature
+    assert student.score(bands, y) > 0.99
+    np.testing.assert_array_equal(position_features([b[:1] for b in bands], student.positions_, 3),
+                                  [[bands[0][0, 1], bands[0][0, 0], 0.0, *bands[1][0, student.positions_[1]]]])
+    # a target that no coefficient tracks still gives k positions, in order (earlier first among equal scores)
+    assert best_positions([np.ones((5, 4))], np.arange(5.0), k=2)[0].tolist() == [0, 1]
+    with pytest.raises(ValueError, match="bands"):
+        student.predict(bands[:1])
 
 
 def test_topk_rejects_bad_input():
@@ -105,7 +124,7 @@ def test_topk_multi_output_and_feature_mismatch():
 
 
 @pytest.mark.parametrize("mode", ["periodization", "zero", "symmetric"])
-@pytest.mark.parametrize("by", ["signed", "abs"])
+@pytest.mark.parametrize("by", ["signed", "abs", "position"])
 @pytest.mark.parametrize("k", [3, 6])
 def test_series_predictor_equals_student_on_the_transform(mode, by, k):
     """The compiled predictor (dense operator, one sort per row) equals transform + top-k + linear model."""
@@ -462,6 +481,7 @@ def _topk_data():
 CASES = [
     (TopKLinearRegressor(k=2), _topk_data, {"k": 0}),
     (TopKLinearRegressor(k=2, by="abs", alpha="cv"), _topk_data, {"alpha": "loo"}),
+    (TopKLinearRegressor(k=2, by="position"), _topk_data, {"by": "time"}),
     (PeakCountRegressor(bin_max=0.03), _lensing_like, {"bins": 0}),
     (PeakCountRegressor(response="roberts", method="ridge"), _lensing_like, {"response": "sobel"}),
     (PeakCountRegressor(kernels={"LL": np.full((3, 3), 1 / 9)}, method="chi2"), _lensing_like,
