@@ -153,8 +153,10 @@ class SeriesFeatures(StrEnum):
     """Which coefficients the series student reads in each band: each series' ``top_k`` largest, wherever they
     sit (the paper's student, for events at any time), or the coefficients at the ``top_k`` positions that
     correlate most with the target on the training data, the same for every series (information at fixed times;
-    docs/science.md, "Time-series student")."""
+    docs/science.md, "Time-series student"); ``auto``: the one with the higher cross-validated R² at the initial
+    wavelet."""
 
+    AUTO = "auto"
     LARGEST = "largest"
     POSITIONS = "positions"
 
@@ -385,11 +387,12 @@ class JobOptions(BaseModel):
     input_scaling: InputScaling = Field(InputScaling.AUTO, description="scaling AWD and the series students "
                                         "see; auto: the teacher's for series, none for maps")
     student_penalty: StudentPenalty = Field(StudentPenalty.CV, description="series student's ridge penalty")
-    series_features: SeriesFeatures = Field(SeriesFeatures.LARGEST, description="what the series student reads in "
+    series_features: SeriesFeatures = Field(SeriesFeatures.AUTO, description="what the series student reads in "
                                             "each band; largest: each series' top_k largest coefficients, "
                                             "wherever they sit (events at any time); positions: the coefficients "
                                             "at the top_k positions that correlate most with the target on the "
-                                            "training data (values at fixed times)")
+                                            "training data (values at fixed times); auto: the one with the "
+                                            "higher cross-validated R2 at the initial wavelet")
     peak_covariance: PeakCovariance = Field(PeakCovariance.POOLED, description="map student's chi-square "
                                             "covariance")
     peak_response: PeakResponse = Field(PeakResponse.MAGNITUDE, description="what the map student reads at a "

@@ -121,7 +121,8 @@ def _distance(h, level):
 def _cv_scores(filters, X, y, config, seed):
     """Cross-validated R2 of the product's time-series student on each filter (the pipeline's own code, on
     its shared splits)."""
-    cv_config = PipelineConfig(levels=4, mode=config.mode, cv_folds=config.cv_folds, top_k=config.top_k, seed=seed)
+    cv_config = PipelineConfig(levels=4, mode=config.mode, cv_folds=config.cv_folds, top_k=config.top_k, seed=seed,
+                               series_features="largest")  # the paper's student (docs/science.md measured it)
     splits = cv_splits(len(X), cv_config.cv_folds, cv_config.cv_repeats, seed)
     unscaled = {"offset": 0.0, "scale": 1.0}
     y_all = np.asarray(y).reshape(len(y), -1)

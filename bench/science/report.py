@@ -187,7 +187,8 @@ def write_report(rows, out):
              "resamples).", ""]
     if BY_HAND in kept:
         lines += [kept.pop(BY_HAND), ""]
-    for case in ("synthetic", "cme", "lensing", "halo", "lensing_kernels", "halo_kernels", "covid", "cme_eq8",
+    for case in ("synthetic", "synthetic_positions", "cme", "cme_control", "cme_positions", "lensing",
+                 "lensing_control", "halo", "halo_control", "lensing_kernels", "halo_kernels", "covid", "cme_eq8",
                  "cme_straight"):
         case_rows = by_case.get(case)
         if not case_rows:

@@ -81,7 +81,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     SUBMIT_STATUS = "configure-submit-status"
 
 
-#: How the page names the options' values (the values themselves come from ``GET /api/options``).
+#: How the page names the options' values (the values themselves come from ``GET /api/options``); a key
+#: ``(option, value)`` names a value for one option only.
 LABELS = {
     "saliency": "Saliency (the paper's)", "input_x_gradient": "Input × gradient",
     "integrated_gradients": "Integrated gradients (slower)",
@@ -89,6 +90,7 @@ LABELS = {
     "auto": "auto (from the signal length)",
     "kernels": "four sub-filter responses (the paper's)", "magnitude": "LL response and detail magnitude",
     "largest": "largest coefficients of each band (the paper's)", "positions": "coefficients at fixed positions",
+    ("series_features", "auto"): "auto (the better of the two in cross-validation at the initial wavelet)",
 }
 #: The preset each button asks for.
 PRESET_BUTTONS = {ids.PRESET_QUICK: "default", ids.PRESET_PAPER: "paper"}
@@ -97,7 +99,7 @@ PRESET_BUTTONS = {ids.PRESET_QUICK: "default", ids.PRESET_PAPER: "paper"}
 def choice_options(options: dict | None, name: str) -> list[dict]:
     """Dropdown options of one job option, from ``GET /api/options`` (empty until it has arrived)."""
     choices = (((options or {}).get("options") or {}).get(name) or {}).get("choices") or []
-    return [{"label": LABELS.get(c, c), "value": c} for c in choices]
+    return [{"label": LABELS.get((name, c), LABELS.get(c, c)), "value": c} for c in choices]
 
 
 def format_grid(values) -> str:
@@ -221,11 +223,12 @@ def layout(dataset: str | None = None, **_):
                                     "interpretation term and each grid point starts from the best for its loss. "
                                     "Blank: 1000 for 1000 or more series of up to 64 samples, else none; 0 turns it "
                                     "off.", label_for=ids.START_SEARCH), id=ids.START_SEARCH_FIELD),
-                    html.Div(_field("Series student reads", dbc.Select(id=ids.SERIES_FEATURES, value="largest"),
+                    html.Div(_field("Series student reads", dbc.Select(id=ids.SERIES_FEATURES, value="auto"),
                                     "Time series: in each band, each series' largest coefficients wherever they sit "
                                     "(events at any time, the paper's student), or the coefficients at the positions "
                                     "that track the target best on the training data, the same for every series "
-                                    "(values at fixed times).", label_for=ids.SERIES_FEATURES),
+                                    "(values at fixed times). Auto: the one that cross-validates better at the "
+                                    "initial wavelet.", label_for=ids.SERIES_FEATURES),
                              id=ids.SERIES_FEATURES_FIELD),
                     html.Div(_field("Map student reads", dbc.Select(id=ids.PEAK_RESPONSE, value="magnitude"),
                                     "Maps: what the peak-count student histograms at each peak through the "
@@ -361,7 +364,7 @@ async def load_options(_key, wave=None):
     waves = options.get("wavelets", [])
     default_wave = options.get("options", {}).get("wave", {}).get("default", "db5")
     default_response = options.get("options", {}).get("peak_response", {}).get("default", "magnitude")
-    default_features = options.get("options", {}).get("series_features", {}).get("default", "largest")
+    default_features = options.get("options", {}).get("series_features", {}).get("default", "auto")
     return dict(options=options, waves=[{"label": w, "value": w} for w in waves],
                 wave=wave if wave in waves else default_wave,
                 attributions=choice_options(options, "attribution"),

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from awd_studio.models.pipeline.workdir import write_json
 
 __all__ = ["SCHEMA_PATH", "SCHEMA_ID", "ResultBundle", "DataInfo", "TeacherInfo", "TestScores", "CVScore",
-           "ModelScores", "GridPoint", "TestDifference", "Selected", "CVInfo", "Selection", "Verdict", "Wavelet",
+           "ModelScores", "GridPoint", "TestDifference", "Selected", "CVInfo", "Selection", "SeriesFeaturesChoice",
+           "Verdict", "Wavelet",
            "Activation", "Provenance", "Student", "Explain", "ScatteringSection", "summary_text", "write_bundle"]
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "result-bundle.schema.json"
@@ -135,6 +136,14 @@ class RandomSearch(_Section):
     test_difference: TestDifference
 
 
+class SeriesFeaturesChoice(_Section):
+    """What the series student reads when ``series_features="auto"`` chose it: the kind with the higher
+    cross-validated R² at the initial wavelet (``initial_cv_r2``, both kinds)."""
+
+    chosen: Literal["largest", "positions"]
+    initial_cv_r2: dict[str, float]
+
+
 class Selection(_Section):
     """The choice between the best distilled wavelet and the initial one."""
 
@@ -150,6 +159,7 @@ class Selection(_Section):
     cv_gain_se: float
     mean_predictor_cv_score: float
     random_search: RandomSearch | None = None
+    series_features: SeriesFeaturesChoice | None = None
 
 
 class Verdict(_Section):

@@ -29,6 +29,7 @@ from awd_studio.models.pipeline.bundle import (
     ResultBundle,
     Selected,
     Selection,
+    SeriesFeaturesChoice,
     Student,
     TeacherInfo,
     TestScores,
@@ -45,6 +46,7 @@ from awd_studio.models.pipeline.random_search import random_search_control
 from awd_studio.models.pipeline.scattering_student import fit_scattering_student
 from awd_studio.models.pipeline.selection import (
     SplitPeaks,
+    choose_series_features,
     cv_entry,
     cv_splits,
     fold_scores,
@@ -110,7 +112,10 @@ def _finalize(work_dir, out_dir, progress):
     job = _Job(work_dir)
     filters, histories, filter_epoch, starts, seconds_per_epoch, gradient_path = collect_chunks(work_dir,
                                                                                                 len(job.grid))
+    series_features = _choose_series_features(job)  # "auto": before any student is fitted
     cross = _cross_validate(job, filters, progress)
+    if series_features is not None:  # set only when chosen: an unset section stays out of result.json
+        cross["selection"].series_features = series_features
     models, predictions, students = _score_students(job, filters, cross, progress)
     verdict = _verdict(job, cross, models, predictions)
     if cross["control"] is not None:
@@ -212,6 +217,18 @@ class _Job:
     def fold_scores(self, candidate, splits, peaks=None):
         return fold_scores(self.kind, candidate, self.config, self.X_train, self.y_train, self.y_train_all, splits,
                            self.scaling, peaks)
+
+
+def _choose_series_features(job: _Job) -> SeriesFeaturesChoice | None:
+    """Resolve ``series_features="auto"`` in ``job.config`` (:func:`choose_series_features` at the initial wavelet,
+    on the selection's splits); the choice for the bundle, or None when the config named the kind (or for maps)."""
+    config = job.config
+    if job.kind != "timeseries" or config.series_features != "auto":
+        return None
+    splits = cv_splits(len(job.X_train), config.cv_folds, config.cv_repeats, config.seed)
+    chosen, scores = choose_series_features(job.h_init, config, job.X_train, job.y_train, job.scaling, splits)
+    job.config = config.model_copy(update={"series_features": chosen})
+    return SeriesFeaturesChoice(chosen=chosen, initial_cv_r2=scores)
 
 
 def _cross_validate(job: _Job, filters, progress) -> dict:

@@ -13,7 +13,8 @@ from awd_studio.models import predictors as _predictors
 from awd_studio.models.pipeline.prepare import scaled
 from awd_studio.models.pipeline.students import coefficients, column, peak_student, series_student, wavelet_peak_student
 
-__all__ = ["cv_splits", "SplitPeaks", "fold_scores", "series_loo_score", "paired_cv_se", "select_wavelet", "cv_entry"]
+__all__ = ["cv_splits", "SplitPeaks", "fold_scores", "series_loo_score", "choose_series_features", "paired_cv_se",
+           "select_wavelet", "cv_entry"]
 
 
 def cv_splits(n, folds, repeats, seed):
@@ -145,6 +146,35 @@ def series_loo_score(candidate, config, X, y, scaling):
     variance = float(np.var(y))
     score = 1.0 + model.model_.best_score_ / variance if variance > 0 else -1.0
     return np.nan_to_num(np.asarray([score], dtype=float), nan=-1.0, posinf=-1.0, neginf=-1.0)
+
+
+def choose_series_features(h, config, X, y, scaling, splits):
+    """What the series student reads, for ``series_features="auto"``: the kind with the higher cross-validated R² at
+    filter ``h`` (the initial wavelet: chosen before, and apart from, any distilled wavelet).
+
+    Each band's largest coefficients suit events at any time, fixed positions information at fixed times; the
+    data say which. The largest win a tie.
+
+    Parameters
+    ----------
+    h : ndarray of shape (N,)
+    config : PipelineConfig
+    X : ndarray of shape (n, L)
+    y : ndarray of shape (n,)
+    scaling : dict
+    splits : list of (ndarray, ndarray)
+        The selection's splits (:func:`cv_splits`).
+
+    Returns
+    -------
+    chosen : {"largest", "positions"}
+    scores : dict of str -> float
+        Each kind's mean cross-validated R² at ``h``.
+    """
+    scores = {kind: float(fold_scores("timeseries", h, config.model_copy(update={"series_features": kind}), X, y,
+                                      None, splits, scaling).mean())
+              for kind in ("largest", "positions")}
+    return ("positions" if scores["positions"] > scores["largest"] else "largest"), scores
 
 
 def paired_cv_se(diff, folds):

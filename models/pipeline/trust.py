@@ -61,7 +61,8 @@ def trust_notes(bundle: dict) -> list[dict]:
         ``distillation_helped`` / ``distillation_no_gain`` / ``distillation_hurt``, and with the teacher-free
         control (``selection.random_search``) ``awd_beats_search`` / ``awd_level_with_search`` /
         ``search_beats_awd``; ``teacher_chosen`` when ``teacher="auto"`` trained several architectures
-        (``teacher.validation_mse``). When the bundle has a verdict
+        (``teacher.validation_mse``), ``series_features_chosen`` when ``series_features="auto"`` chose what the
+        series student reads (``selection.series_features``). When the bundle has a verdict
         sentence (``verdict.text``, which states the paired interval of AWD minus the initial wavelet), the notes
         do not repeat it: no ``distillation_*`` note, and no ``baseline_beats_awd`` note for the initial wavelet.
 
@@ -120,10 +121,27 @@ def trust_notes(bundle: dict) -> list[dict]:
     control = (bundle.get("selection") or {}).get("random_search")
     if isinstance(control, dict) and isinstance(control.get("test_difference"), dict):
         notes.append(_control_note(control))
-    chosen = _teacher_choice_note(teacher)
-    if chosen is not None:
-        notes.append(chosen)
+    for chosen in (_teacher_choice_note(teacher), _series_features_note(bundle)):
+        if chosen is not None:
+            notes.append(chosen)
     return notes
+
+
+def _series_features_note(bundle: dict) -> dict | None:
+    """What ``series_features="auto"`` made the series student read and why (``selection.series_features``)."""
+    choice = (bundle.get("selection") or {}).get("series_features")
+    if not isinstance(choice, dict) or not isinstance(choice.get("initial_cv_r2"), dict):
+        return None
+    scores = choice["initial_cv_r2"]
+    if choice.get("chosen") not in scores or len(scores) < 2:
+        return None
+    words = {"largest": "each band's largest coefficients, wherever they sit",
+             "positions": "the coefficients at fixed positions of each band"}
+    other = next(kind for kind in scores if kind != choice["chosen"])
+    return _note("info", "series_features_chosen",
+                 f"The series student reads {words.get(choice['chosen'], choice['chosen'])}: at the initial wavelet "
+                 f"they cross-validated better (R² {scores[choice['chosen']]:.3f}) than "
+                 f"{words.get(other, other)} ({scores[other]:.3f}).")
 
 
 def _teacher_choice_note(teacher: dict) -> dict | None:

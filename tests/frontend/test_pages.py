@@ -169,8 +169,9 @@ def test_configure_takes_choices_bounds_and_presets_from_the_service(service):
     assert {o["value"] for o in loaded["modes"]} == {"auto", "periodization", "zero", "symmetric"}
     assert loaded["max_start_search"] == options["bounds"]["start_search"] == 20_000
     assert loaded["max_random_search"] == options["bounds"]["random_search"] == 2000
-    assert [o["value"] for o in loaded["series_features_options"]] == ["largest", "positions"]
-    assert loaded["series_features"] == "largest"
+    assert [o["value"] for o in loaded["series_features_options"]] == ["auto", "largest", "positions"]
+    assert loaded["series_features"] == "auto" and "cross-validation" in loaded["series_features_options"][0]["label"]
+    assert [o["label"] for o in loaded["modes"] if o["value"] == "auto"] == ["auto (from the signal length)"]
     assert {o["value"] for o in loaded["peak_responses"]} == {"kernels", "magnitude"}
     assert loaded["peak_response"] == options["options"]["peak_response"]["default"]
     assert loaded["max_epochs"] == options["bounds"]["epochs"] and {"db5", "sym5", "coif2"} <= {

@@ -80,6 +80,10 @@ def test_the_teacher_free_control_is_scored_like_every_student(synthetic_file, t
     assert control["test_difference"]["estimate"] == pytest.approx(awd["test"]["r2"] - searched["test"]["r2"])
     work = tmp_path / "out" / "work"
     info, config, split, _ = load_prepared(work)
+    # series_features "auto" was resolved by the final stage: its choice is in the bundle and in the provenance
+    chosen = result["selection"]["series_features"]["chosen"]
+    assert result["provenance"]["config"]["series_features"] == chosen
+    config = config.model_copy(update={"series_features": chosen})
     splits = cv_splits(len(split["X_train"]), config.cv_folds, config.cv_repeats, config.seed)
     scaling = scaling_of(info)
     again = fold_scores("timeseries", h, config, split["X_train"], split["y_train"], None, splits, scaling)
@@ -131,6 +135,7 @@ def test_a_student_of_fixed_positions_is_selected_deployed_and_explained_like_th
     out = tmp_path / "out"
     result = pipeline.run(synthetic_file, {**TINY, "series_features": "positions", "random_search": 3}, out)
     jsonschema.validate(json.loads((out / "result.json").read_text()), json.loads(pipeline.SCHEMA_PATH.read_text()))
+    assert "series_features" not in result["selection"]  # named in the config: nothing was chosen
     record = result["students"]["awd"]
     positions = record["parameters"]["positions"]
     assert record["parameters"]["by"] == "position" and len(positions) == TINY["levels"] + 1
@@ -160,6 +165,31 @@ def test_a_student_of_fixed_positions_is_selected_deployed_and_explained_like_th
     with torch.no_grad():
         ours = module(torch.as_tensor(ctx.X_test, dtype=torch.float32))[:, column].numpy()
     np.testing.assert_allclose(ours, stored, rtol=1e-4, atol=1e-4 * np.abs(stored).max())
+
+
+def test_auto_series_features_follow_the_cross_validation_at_the_initial_wavelet(bundle):
+    """series_features="auto": the kind with the higher CV R² at the initial wavelet, on the selection's splits; the
+    bundle says which and why (on the synthetic data, where y reads fixed db5 coefficients: fixed positions)."""
+    from awd_studio.models.filters import lowpass_filter
+    from awd_studio.models.pipeline.prepare import scaling_of
+    from awd_studio.models.pipeline.selection import cv_splits, fold_scores
+    from awd_studio.models.pipeline.workdir import load_prepared
+
+    result, out = bundle
+    choice = result["selection"]["series_features"]
+    info, config, split, _ = load_prepared(out / "work")
+    assert config.series_features == "auto"  # the job asked; the final stage chose
+    splits = cv_splits(len(split["X_train"]), config.cv_folds, config.cv_repeats, config.seed)
+    for kind in ("largest", "positions"):
+        kind_config = config.model_copy(update={"series_features": kind})
+        again = fold_scores("timeseries", lowpass_filter(config.wave), kind_config, split["X_train"], split["y_train"],
+                            None, splits, scaling_of(info))
+        assert choice["initial_cv_r2"][kind] == pytest.approx(again.mean(), abs=1e-12)
+    assert choice["chosen"] == "positions" and choice["initial_cv_r2"]["positions"] > choice["initial_cv_r2"]["largest"]
+    assert result["provenance"]["config"]["series_features"] == "positions"
+    assert result["students"]["awd"]["parameters"]["by"] == "position"
+    note = next(n for n in result["trust"]["notes"] if n["key"] == "series_features_chosen")
+    assert "fixed positions" in note["text"] and f"{choice['initial_cv_r2']['positions']:.3f}" in note["text"]
 
 
 def test_provenance_records_the_config(bundle):
@@ -486,10 +516,10 @@ def test_bundle_says_where_each_fit_started(synthetic_file, bundle, tmp_path):
     assert ("started from the start search" in searched["summary"]) == (best["start"] == "search")
     assert ("start_psi" in searched["wavelet"]) == (best["start"] == "search")
     assert "start_psi" not in result["wavelet"]
-    # from sym5 on data made with db5, the searched gamma > 0 point wins CV clearly (0.20 against 0.03), and the
-    # bundle draws where its fit began beside the learned wavelet
+    # from sym5 on data made with db5, the searched gamma > 0 point wins CV clearly (the largest-coefficient
+    # student: 0.20 against 0.03), and the bundle draws where its fit began beside the learned wavelet
     won = pipeline.run(synthetic_file, {**TINY, "wave": "sym5", "lambdas": [0.0], "gammas": [0.1],
-                                        "start_search": 30}, tmp_path / "sym5")
+                                        "start_search": 30, "series_features": "largest"}, tmp_path / "sym5")
     best = won["grid"][won["selected"]["index"]]
     assert best["gamma"] == 0.1 and best["start"] == "search"
     assert len(won["wavelet"]["start_psi"]) == len(won["wavelet"]["start_phi"]) == len(won["wavelet"]["x"])

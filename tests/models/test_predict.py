@@ -22,8 +22,10 @@ from awd_studio.models.pipeline.workdir import read_npz
 
 torch.set_num_threads(1)
 
+# the largest-coefficient student named (on this synthetic data "auto" would read fixed positions; both are deployed
+# by the same code, tests/models/test_pipeline.py covers the other)
 SERIES = {"teacher": "mlp", "lambdas": [1e-3], "gammas": [0.0, 1e-2], "epochs": 2, "teacher_epochs": 5,
-          "levels": 3, "cv_folds": 3}
+          "levels": 3, "cv_folds": 3, "series_features": "largest"}
 MAPS = {"teacher": "cnn", "lambdas": [0.01], "gammas": [0.0], "epochs": 1, "teacher_epochs": 1, "levels": 2,
         "cv_folds": 3, "wave": "db2"}
 AWD = Path(sys.executable).parent / "awd"  # the installed console script
@@ -198,6 +200,12 @@ def test_trust_notes_say_what_the_issue_saw():
     assert "the lstm 0.0984" in note["text"]
     chosen["teacher"]["validation_mse"] = {"mlp": 0.00494}  # one architecture: nothing was chosen
     assert "teacher_chosen" not in [n["key"] for n in trust_notes(chosen)]
+    # series_features="auto" chose what the series student reads
+    chosen["selection"] = {"series_features": {"chosen": "largest",
+                                               "initial_cv_r2": {"largest": 0.521, "positions": 0.463}}}
+    note = trust_notes(chosen)[-1]
+    assert note["key"] == "series_features_chosen" and "largest coefficients" in note["text"]
+    assert "(R² 0.521)" in note["text"] and "fixed positions of each band (0.463)" in note["text"]
 
 
 @pytest.mark.parametrize("which, name, out_name", [("series", "new.csv", "preds.csv"),
