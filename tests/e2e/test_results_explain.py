@@ -55,7 +55,13 @@ def test_series_result_shows_formula_scalogram_trust_and_snippet(web_server, own
     page.wait_for_function("document.querySelector('#results-student-formula').innerText.startsWith('y = ')")
 
     formula = page.inner_text("#results-student-formula")
-    assert re.match(r"y = -?[\d.e+-]+ [+−] [\d.e+-]+·\((1st|2nd|3rd|\dth) largest of c[AD]\d\)", formula), formula
+    # series_features "auto" read fixed positions here (y = 2 at cD3[6], cD3[7], cD3[8] of the db5 transform, the
+    # simulator's beta): the three heaviest terms are those three coefficients, with weights near 2
+    assert bundle["selection"]["series_features"]["chosen"] == "positions"
+    terms = re.findall(r"([+−]) ([\d.e+-]+)·\((c[AD]\d)\[(\d+)\]\)", formula)
+    assert re.match(r"y = -?[\d.e+-]+ [+−]", formula) and len(terms) >= 3, formula
+    assert {(band, int(pos)) for _, _, band, pos in terms[:3]} == {("cD3", 6), ("cD3", 7), ("cD3", 8)}, formula
+    assert all(sign == "+" and abs(float(w) - 2.0) < 0.1 for sign, w, _, _ in terms[:3]), formula
     assert page.locator("#results-student-table tbody tr").count() == len(bundle["students"]["awd"]["parameters"]
                                                                           ["features"])
     width, height = _graph_size(page, "results-student-graph")
