@@ -161,7 +161,8 @@ def _threads_rows(th, one_thread):
 def _end_to_end_rows(rows):
     out = ["## End to end: the examples as a user runs them", "",
            "`awd example NAME` data, then the pipeline (`awd distill` without the progress bar) in a fresh process "
-           "with the job's default threads; one run per row. Stages: teacher = training the default teacher; "
+           "with the job's default threads; one run per row. Stages: teacher = training the default teacher "
+           "(`teacher=\"auto\"`: for series since 2026-12-02 the LSTM and the MLP, the lower validation loss kept); "
            "distill = the vectorised fit of the whole grid (teacher gradients included); select = the "
            "cross-validation that chooses the wavelet; students = fitting, timing and the bundle; data = loading "
            "and preparation. Peak = max RSS of the process.", "",
