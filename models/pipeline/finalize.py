@@ -251,8 +251,7 @@ def _cross_validate(job: _Job, filters, progress) -> dict:
         fold[name] = score
     control = None
     if n_control:  # the teacher-free control, finally on the same splits, screened by a cheaper CV score
-        if job.kind == "timeseries" and student_alpha(config) == "cv" and config.series_features == "largest":
-            # leave-one-out: one ridge fit
+        if job.kind == "timeseries" and student_alpha(config) == "cv":  # leave-one-out: one ridge fit
             screen_score = lambda h: series_loo_score(h, config, job.X_train, job.y_train, job.scaling)  # noqa: E731
         else:  # the first repeat's folds
             screen = splits[:config.cv_folds]

@@ -120,10 +120,10 @@ def series_loo_score(candidate, config, X, y, scaling):
     penalty is chosen by leave-one-out error (:class:`models.students.ridge.LeaveOneOutRidge`); that fit's best
     leave-one-out mean squared error, over the variance of ``y``, gives ``1 - MSE / var(y)``. It costs one fit where
     K-fold costs K, so the teacher-free control screens series with it (:mod:`models.pipeline.random_search`). The
-    features are standardised on all of ``X``, not per left-out sample: a screening score, not the selection's.
-    Only for that penalty (other penalties have no leave-one-out error to read), and only for the largest
-    coefficients (``series_features="largest"``; kept positions chosen on all of ``X`` would see the left-out
-    targets).
+    features are standardised on all of ``X``, not per left-out sample, and with ``series_features="positions"``
+    the kept positions are chosen on all of ``X`` too, left-out targets included: a screening score, which gives
+    every wavelet the same head start, not the selection's. Only for that penalty (other penalties have no
+    leave-one-out error to read).
 
     Parameters
     ----------
@@ -141,8 +141,12 @@ def series_loo_score(candidate, config, X, y, scaling):
     ndarray of shape (1,)
     """
     y = np.asarray(y, dtype=np.float64).ravel()
-    model = _predictors.TopKLinearRegressor(k=config.top_k, alpha="cv")
-    model._fit_features(_series_features(candidate, config, X, scaling), y)
+    if config.series_features == "positions":
+        model = _predictors.TopKLinearRegressor(k=config.top_k, by="position", alpha="cv")
+        model.fit(coefficients(scaled(X, scaling), candidate, config), y)
+    else:
+        model = _predictors.TopKLinearRegressor(k=config.top_k, alpha="cv")
+        model._fit_features(_series_features(candidate, config, X, scaling), y)
     variance = float(np.var(y))
     score = 1.0 + model.model_.best_score_ / variance if variance > 0 else -1.0
     return np.nan_to_num(np.asarray([score], dtype=float), nan=-1.0, posinf=-1.0, neginf=-1.0)

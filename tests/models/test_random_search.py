@@ -128,16 +128,19 @@ def test_the_series_screen_is_the_students_leave_one_out_r2():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 32))
     y = X[:, 10] - 0.5 * X[:, 20] + 0.3 * rng.standard_normal(40)
-    config = PipelineConfig(levels=3, mode="zero", top_k=2)
     h = lowpass_filter("db2")
     unscaled = {"offset": 0.0, "scale": 1.0}
-    score = series_loo_score(h, config, X, y, unscaled)
-    features = predictors.topk_features(coefficients(X, h, config), k=2)
-    mean, scale = standardization(features)
-    z = (features - mean) / scale
-    best = -np.inf
-    for alpha in RIDGE_ALPHAS:
-        errors = [y[i] - Ridge(alpha=alpha).fit(np.delete(z, i, 0), np.delete(y, i)).predict(z[i:i + 1])[0]
-                  for i in range(len(y))]
-        best = max(best, 1.0 - np.mean(np.square(errors)) / np.var(y))
-    assert score.shape == (1,) and score[0] == pytest.approx(best, abs=1e-9)
+    for kind in ("largest", "positions"):  # fixed positions: chosen once on all the series, then left out
+        config = PipelineConfig(levels=3, mode="zero", top_k=2, series_features=kind)
+        score = series_loo_score(h, config, X, y, unscaled)
+        coeffs = coefficients(X, h, config)
+        features = (predictors.topk_features(coeffs, k=2) if kind == "largest" else
+                    predictors.position_features(coeffs, predictors.best_positions(coeffs, y, 2), 2))
+        mean, scale = standardization(features)
+        z = (features - mean) / scale
+        best = -np.inf
+        for alpha in RIDGE_ALPHAS:
+            errors = [y[i] - Ridge(alpha=alpha).fit(np.delete(z, i, 0), np.delete(y, i)).predict(z[i:i + 1])[0]
+                      for i in range(len(y))]
+            best = max(best, 1.0 - np.mean(np.square(errors)) / np.var(y))
+        assert score.shape == (1,) and score[0] == pytest.approx(best, abs=1e-9)
