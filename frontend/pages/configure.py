@@ -90,7 +90,7 @@ LABELS = {
     "auto": "auto (from the signal length)",
     "kernels": "four sub-filter responses (the paper's)", "magnitude": "LL response and detail magnitude",
     "largest": "largest coefficients of each band (the paper's)", "positions": "coefficients at fixed positions",
-    ("series_features", "auto"): "auto (the better of the two in cross-validation at the initial wavelet)",
+    ("series_features", "auto"): "auto (the better in cross-validation)",
 }
 #: The preset each button asks for.
 PRESET_BUTTONS = {ids.PRESET_QUICK: "default", ids.PRESET_PAPER: "paper"}
@@ -409,7 +409,7 @@ def auto_teacher_option(options: dict | None, kind: str | None) -> dict | None:
     archs = list(((options or {}).get("auto_teachers") or {}).get(kind) or [])
     if len(archs) < 2:
         return None
-    return {"label": f"auto — trains the {' and the '.join(archs)}, keeps the better on held-out data",
+    return {"label": f"auto — the better of {' and '.join(archs)}",
             "value": "auto"}
 
 

@@ -102,7 +102,7 @@ def test_configure_offers_only_the_architectures_of_the_datasets_kind(service):
     assert set(cfg.architectures_for(options, "image")) == {"cnn", "resnet18", "mlp"}
     out = run(cfg.load_teachers({"kind": "timeseries", "shape": [64]}, None, options, None))
     # series: "auto" (train the LSTM and the MLP, keep the better on held-out data) first and preselected
-    assert out["options"][0]["value"] == "auto" and "lstm and the mlp" in out["options"][0]["label"]
+    assert out["options"][0] == {"label": "auto — the better of lstm and mlp", "value": "auto"}
     assert set(o["value"] for o in out["options"] if o["value"] in ("mlp", "lstm", "cnn", "resnet18")) == {"mlp",
                                                                                                          "lstm"}
     assert out["value"] == "auto"
