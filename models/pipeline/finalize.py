@@ -112,8 +112,9 @@ def _finalize(work_dir, out_dir, progress):
     job = _Job(work_dir)
     filters, histories, filter_epoch, starts, seconds_per_epoch, gradient_path = collect_chunks(work_dir,
                                                                                                 len(job.grid))
-    series_features = _choose_series_features(job)  # "auto": before any student is fitted
-    cross = _cross_validate(job, filters, progress)
+    splits = cv_splits(len(job.X_train), job.config.cv_folds, job.config.cv_repeats, job.config.seed)
+    series_features, initial_fold = _choose_series_features(job, splits)  # "auto": before any student is fitted
+    cross = _cross_validate(job, filters, splits, progress, initial_fold)
     if series_features is not None:  # set only when chosen: an unset section stays out of result.json
         cross["selection"].series_features = series_features
     models, predictions, students = _score_students(job, filters, cross, progress)
@@ -219,33 +220,37 @@ class _Job:
                            self.scaling, peaks)
 
 
-def _choose_series_features(job: _Job) -> SeriesFeaturesChoice | None:
+def _choose_series_features(job: _Job, splits):
     """Resolve ``series_features="auto"`` in ``job.config`` (:func:`choose_series_features` at the initial wavelet,
-    on the selection's splits); the choice for the bundle, or None when the config named the kind (or for maps)."""
+    on the selection's splits): ``(choice for the bundle, the initial wavelet's fold scores under it)``, or
+    ``(None, None)`` when the config named the kind (or for maps)."""
     config = job.config
     if job.kind != "timeseries" or config.series_features != "auto":
-        return None
-    splits = cv_splits(len(job.X_train), config.cv_folds, config.cv_repeats, config.seed)
-    chosen, scores = choose_series_features(job.h_init, config, job.X_train, job.y_train, job.scaling, splits)
+        return None, None
+    chosen, folds = choose_series_features(job.h_init, config, job.X_train, job.y_train, job.scaling, splits)
     job.config = config.model_copy(update={"series_features": chosen})
-    return SeriesFeaturesChoice(chosen=chosen, initial_cv_r2=scores)
+    scores = {kind: float(fold.mean()) for kind, fold in folds.items()}
+    return SeriesFeaturesChoice(chosen=chosen, initial_cv_r2=scores), folds[chosen]
 
 
-def _cross_validate(job: _Job, filters, progress) -> dict:
-    """CV scores of every candidate on shared splits, and the choice between AWD and the initial wavelet."""
+def _cross_validate(job: _Job, filters, splits, progress, initial_fold=None) -> dict:
+    """CV scores of every candidate on shared splits, and the choice between AWD and the initial wavelet
+    (``initial_fold``: the initial wavelet's fold scores when already computed)."""
     config = job.config
-    splits = cv_splits(len(job.X_train), config.cv_folds, config.cv_repeats, config.seed)
     peaks = SplitPeaks(job.peaks_train, splits) if job.kind == "image" else None
     fold = {"mean": job.fold_scores("mean", splits)}
     # the candidates' students are independent: one per core (their BLAS calls are single-threaded here), the
     # fixed map baselines in the same pool
     baselines = list(MAP_BASELINES.items()) if job.kind == "image" else []
-    candidates = [job.h_init, *filters, *(response for _, response in baselines)]
+    candidates = [*([] if initial_fold is not None else [job.h_init]), *filters,
+                  *(response for _, response in baselines)]
     n_control = int(config.random_search or 0)  # resolved by prepare (None: a work directory from before it)
     share = len(candidates) / (len(candidates) + 1 + 0.35 * n_control)  # a control wavelet costs ~a third
     scores = map_on_job_threads(lambda c: job.fold_scores(c, splits, peaks), candidates,
                                 on_result=lambda i: report(progress, "select", share * (i + 1) / len(candidates),
                                                            f"cross-validated student {i + 1}/{len(candidates)}"))
+    if initial_fold is not None:
+        scores = [initial_fold, *scores]
     fold["baseline_wavelet"], grid_fold = scores[0], np.asarray(scores[1:len(filters) + 1])
     for (name, _), score in zip(baselines, scores[len(filters) + 1:]):
         fold[name] = score

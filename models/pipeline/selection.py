@@ -141,12 +141,8 @@ def series_loo_score(candidate, config, X, y, scaling):
     ndarray of shape (1,)
     """
     y = np.asarray(y, dtype=np.float64).ravel()
-    if config.series_features == "positions":
-        model = _predictors.TopKLinearRegressor(k=config.top_k, by="position", alpha="cv")
-        model.fit(coefficients(scaled(X, scaling), candidate, config), y)
-    else:
-        model = _predictors.TopKLinearRegressor(k=config.top_k, alpha="cv")
-        model._fit_features(_series_features(candidate, config, X, scaling), y)
+    model = series_student(config).set_params(alpha="cv")
+    model.fit(coefficients(scaled(X, scaling), candidate, config), y)
     variance = float(np.var(y))
     score = 1.0 + model.model_.best_score_ / variance if variance > 0 else -1.0
     return np.nan_to_num(np.asarray([score], dtype=float), nan=-1.0, posinf=-1.0, neginf=-1.0)
@@ -172,13 +168,13 @@ def choose_series_features(h, config, X, y, scaling, splits):
     Returns
     -------
     chosen : {"largest", "positions"}
-    scores : dict of str -> float
-        Each kind's mean cross-validated R² at ``h``.
+    folds : dict of str -> ndarray of shape (len(splits),)
+        Each kind's fold scores at ``h`` (the chosen kind's are the selection's scores of ``h``).
     """
-    scores = {kind: float(fold_scores("timeseries", h, config.model_copy(update={"series_features": kind}), X, y,
-                                      None, splits, scaling).mean())
-              for kind in ("largest", "positions")}
-    return ("positions" if scores["positions"] > scores["largest"] else "largest"), scores
+    folds = {kind: fold_scores("timeseries", h, config.model_copy(update={"series_features": kind}), X, y, None,
+                               splits, scaling)
+             for kind in ("largest", "positions")}
+    return ("positions" if folds["positions"].mean() > folds["largest"].mean() else "largest"), folds
 
 
 def paired_cv_se(diff, folds):
