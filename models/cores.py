@@ -85,7 +85,7 @@ def single_threaded_blas():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def map_on_job_threads(function, items, on_result=None):
+def map_on_job_threads(function, items, on_result=None, halt=None):
     """``[function(item) for item in items]``, computed on the job's threads (:func:`job_threads`).
 
     For independent pieces of work that release the GIL (numpy, numba ``nogil``, LAPACK). If anything raises,
@@ -100,6 +100,9 @@ def map_on_job_threads(function, items, on_result=None):
     items : sequence
     on_result : callable, optional
         ``on_result(index)``, called in the calling thread as each result arrives, in order.
+    halt : threading.Event, optional
+        Set as soon as anything raises, before the running calls are waited for: long calls that check it
+        (e.g. once per epoch) can end early instead of running to completion.
 
     Returns
     -------
@@ -116,5 +119,9 @@ def map_on_job_threads(function, items, on_result=None):
             if on_result is not None:
                 on_result(index)
         return results
+    except BaseException:
+        if halt is not None:
+            halt.set()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

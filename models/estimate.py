@@ -10,6 +10,7 @@ import numpy as np
 
 from awd_studio.models.cores import job_threads
 from awd_studio.models.options import AUTO_TEACHERS, grid_preset, resolve_random_search, resolve_start_search
+from awd_studio.models.teachers.training import DEFAULT_THREADS as TEACHER_THREADS
 
 __all__ = ["estimate_seconds", "estimate_job", "scattering_seconds"]
 
@@ -152,9 +153,14 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
         per_epoch *= _EXACT_PATH_FACTOR.get(arch, 10.0) * (8.0 if attribution == "integrated_gradients" else 1.0)
     elif parametrization == "free" and kind != "timeseries":
         per_epoch *= _FREE_MAPS_FACTOR
-    per_epoch /= _thread_speedup(job_threads() if threads is None else threads)
+    threads = job_threads() if threads is None else max(int(threads), 1)
+    per_epoch /= _thread_speedup(threads)
     teacher_gradients = (8.0 if attribution == "integrated_gradients" else 1.0) * 2e-6 * size * n
-    train = sum(_TEACHER_COST.get(name, 0.0) for name in trained) * size * n * 30
+    costs = [_TEACHER_COST.get(name, 0.0) for name in trained]
+    # several one-thread teachers train side by side when the job has a core for each (train_best_teacher)
+    side_by_side = (len(trained) > 1 and threads >= len(trained)
+                    and all(TEACHER_THREADS.get(name) == 1 for name in trained))
+    train = (max(costs) if side_by_side else sum(costs)) * size * n * 30
     search = _loglog(_SEARCH_S_PER_1000, size) * int(start_search or 0) / 1000.0 if kind == "timeseries" else 0.0
     return (10.0 + per_epoch * max(int(epochs or 1), 1) + teacher_gradients + train + search + cross_validation
             + control)

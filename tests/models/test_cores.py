@@ -70,9 +70,11 @@ def test_map_on_job_threads_keeps_order_and_cancels_what_has_not_started():
         time.sleep(0.05)
         return x
 
+    halt = threading.Event()
     with pytest.raises(ValueError, match="first call"):
-        map_on_job_threads(work, range(50))
+        map_on_job_threads(work, range(50), halt=halt)
     assert len(started) < 50  # the calls queued behind the failure never ran
+    assert halt.is_set()  # long calls that poll it could end early
 
 
 @pytest.mark.parametrize("given, expected", [({}, "1000"), ({"OMP_WAIT_POLICY": "PASSIVE"}, None),

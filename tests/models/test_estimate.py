@@ -50,3 +50,16 @@ def test_more_threads_never_cost_more():
 
 def test_power_law_between_table_points():
     assert _loglog({64: 1.0, 256: 4.0}, 128) == pytest.approx(2.0)
+
+
+def test_auto_counts_both_teachers_and_their_side_by_side_training():
+    """teacher="auto" trains the LSTM and the MLP: one after the other on one thread (the sum of both), side by
+    side on two (the longer of the two, the LSTM)."""
+    def teacher_seconds(teacher, threads):
+        args = ("timeseries", [40], 3000, 1, 1)
+        return (estimate_seconds(*args, teacher=teacher, threads=threads)
+                - estimate_seconds(*args, teacher="ds-uploaded", threads=threads))
+
+    lstm, mlp = teacher_seconds("lstm", 1), teacher_seconds("mlp", 1)
+    assert teacher_seconds("auto", 1) == pytest.approx(lstm + mlp)
+    assert teacher_seconds("auto", 2) == pytest.approx(max(lstm, mlp))

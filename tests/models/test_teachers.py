@@ -131,13 +131,65 @@ def test_auto_keeps_the_architecture_with_the_lowest_validation_loss():
     assert best.name == min(validation, key=validation.get)
     for kept, trained in zip(best.state_dict().values(), alone[best.name].state_dict().values()):
         assert torch.equal(kept, trained)
-    assert epochs == [(e, [f"{n}_train", f"{n}_val"]) for n in ("lstm", "mlp") for e in (1, 2, 3)]
+    for name in ("lstm", "mlp"):  # side by side on two cores, the two curves interleave
+        assert [e for e, keys in epochs if keys[0].startswith(name)] == [1, 2, 3]
+    assert sorted(epochs) == sorted((e, [f"{n}_train", f"{n}_val"]) for n in ("lstm", "mlp") for e in (1, 2, 3))
     # one architecture: train_teacher's own keys
     epochs.clear()
     train_best_teacher(["mlp"], X, y, epochs=1, on_epoch=lambda e, losses: epochs.append(sorted(losses)))
     assert epochs == [["train", "val"]]
     with pytest.raises(InputError, match="teacher"):
         train_best_teacher([], X, y)
+
+
+def test_auto_trains_side_by_side_with_the_same_result_as_one_after_another(monkeypatch):
+    """On a CPU with two cores the LSTM and the MLP (one thread each) train at once, on two threads; the teachers,
+    their validation losses and the progress reported end as when they train one after the other
+    (``AWD_JOB_THREADS=1``)."""
+    from awd_studio.models.cores import available_cores
+    from awd_studio.models.teachers import training
+
+    X, y = _linear_data(n=120)
+    results = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv("AWD_JOB_THREADS", threads)
+        fractions = []
+        best, validation = train_best_teacher(["lstm", "mlp"], X, y, epochs=3, seed=2,
+                                              progress=lambda stage, f, message: fractions.append(f))
+        results[threads] = best, validation, fractions
+    assert training._side_by_side(["lstm", "mlp"], {}) or available_cores() < 2  # "2" was side by side
+    monkeypatch.setenv("AWD_JOB_THREADS", "1")
+    assert not training._side_by_side(["lstm", "mlp"], {})
+    (one, v_one, f_one), (two, v_two, f_two) = results["1"], results["2"]
+    assert v_one == v_two and one.name == two.name
+    for a, b in zip(one.state_dict().values(), two.state_dict().values()):
+        assert torch.equal(a, b)
+    for fractions in (f_one, f_two):  # half the stage per architecture; the whole stage at the end
+        assert fractions[-1] == pytest.approx(1.0) and max(fractions) == pytest.approx(1.0)
+    assert not training._side_by_side(["lstm", "mlp"], {"num_threads": 2})  # asked for two threads each
+    assert not training._side_by_side(["cnn"], {})
+
+
+def test_auto_side_by_side_stops_the_other_teacher_and_raises_the_first_error(monkeypatch):
+    """When one architecture fails while both train, the other stops after its current epoch and the failure's
+    own error is raised (not the stop it caused)."""
+    from awd_studio.models.cores import available_cores
+
+    monkeypatch.setenv("AWD_JOB_THREADS", "2")
+    if available_cores() < 2:
+        pytest.skip("needs two cores")
+    X, y = _linear_data(n=120)
+    lstm_epochs = []
+
+    def on_epoch(epoch, losses):
+        if "mlp_val" in losses and epoch == 2:
+            raise ValueError("the mlp's curve could not be stored")
+        if "lstm_val" in losses:
+            lstm_epochs.append(epoch)
+
+    with pytest.raises(ValueError, match="could not be stored"):
+        train_best_teacher(["lstm", "mlp"], X, y, epochs=200, patience=0, seed=0, on_epoch=on_epoch)
+    assert len(lstm_epochs) < 200
 
 
 def test_training_under_no_grad_trains_the_same_teacher():
