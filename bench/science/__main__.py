@@ -1,7 +1,8 @@
 """``python -m bench.science``: run the science benchmark and write bench/SCIENCE.md.
 
 Every case runs the product's pipeline (:func:`models.pipeline.run`) with its defaults, in a fresh
-subprocess on one thread, and stores one JSON line per run in ``bench/.work/science/runs.jsonl``; a run already
+subprocess (BLAS pinned to one thread; torch on the job's default threads, every core, as a user's job
+runs), and stores one JSON line per run in ``bench/.work/science/runs.jsonl``; a run already
 there is not repeated (delete the file to start over), so an interrupted benchmark resumes. The report is
 written from that file.
 

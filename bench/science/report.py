@@ -178,7 +178,8 @@ def write_report(rows, out):
     lines = ["# The science benchmark: does distillation earn its place?", "",
              f"Written by `make science` (`python -m bench.science`) on {datetime.date.today().isoformat()}, "
              f"commit {_git('rev-parse', '--short', 'HEAD') or '?'}, {platform.machine()} "
-             f"({platform.python_version()}), one thread per run. Every run is the product's pipeline with its "
+             f"({platform.python_version()}), BLAS on one thread, torch on the job's default threads (every "
+             "core, as a user's job). Every run is the product's pipeline with its "
              "defaults (`models.pipeline.run`), so the numbers are what a user gets. Procedures: "
              "docs/science.md.", "",
              "AWD (best grid point) is the student on the grid point with the best repeated-CV score; the "
