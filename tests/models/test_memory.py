@@ -103,3 +103,11 @@ def test_a_job_loads_numba_and_matplotlib_only_where_it_uses_them():
              "print(sorted({m.split('.')[0] for m in sys.modules} & {'numba', 'llvmlite', 'matplotlib'}))\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_worker_parent_imports_what_a_teacher_s_first_step_needs():
+    """torch's optimizers import torch._dynamo on their first step (over a second): the worker's parent imports
+    it, so that its prefork children share it instead of each job's first teacher step waiting for it."""
+    probe = "import sys\nimport awd_studio.worker.tasks\nprint('torch._dynamo' in sys.modules)\n"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "True"
