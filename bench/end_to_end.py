@@ -14,10 +14,11 @@ job's default).
 Each job runs in a fresh process (its peak memory is its own); the stages are timed from the pipeline's
 ``progress(stage, ...)`` callback: a stage runs from the first report of its name to the first report of the
 next stage. ``teacher`` is teacher training (and the once-per-dataset preparation that precedes it is
-``data``); ``distill`` the vectorised fit of the whole grid (teacher gradients included); ``select`` the
-cross-validation that picks the wavelet; ``students`` fitting and timing the students, figures and bundle. Each stage also records the process's CPU
-seconds (all its threads): on a shared machine wall time grows with the load, CPU time much less, and the
-process's peak resident memory when it ended (``stages_peak_mib``; a peak never falls, so the first stage whose
+``data``); ``distill`` the teacher's input gradients, the start search and the vectorised fit of the whole grid (the
+stage reports itself before them since 2026-12-02; earlier tables counted them in ``teacher``); ``select`` the
+cross-validation that picks the wavelet; ``students`` fitting and timing the students, figures and bundle. Each
+stage also records the process's CPU seconds (all its threads): on a shared machine wall time grows with the
+load, CPU time much less, and the process's peak resident memory when it ended (``stages_peak_mib``; a peak never falls, so the first stage whose
 figure reaches ``peak_rss_mib`` is the one that set it).
 """
 

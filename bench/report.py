@@ -163,7 +163,8 @@ def _end_to_end_rows(rows):
            "`awd example NAME` data, then the pipeline (`awd distill` without the progress bar) in a fresh process "
            "with the job's default threads; one run per row. Stages: teacher = training the default teacher "
            "(`teacher=\"auto\"`: for series since 2026-12-02 the LSTM and the MLP, the lower validation loss kept); "
-           "distill = the vectorised fit of the whole grid (teacher gradients included); select = the "
+           "distill = the teacher's input gradients, the start search and the vectorised fit of the whole grid (since "
+           "2026-12-02, later: before, the gradients and the search were counted in teacher); select = the "
            "cross-validation that chooses the wavelet; students = fitting, timing and the bundle; data = loading "
            "and preparation. Peak = max RSS of the process.", "",
            "CPU s = the process's CPU time over all its threads (less sensitive to other work on the machine "

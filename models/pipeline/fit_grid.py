@@ -20,7 +20,7 @@ from awd_studio.models.distill import Cancelled, WaveletDistiller, epoch_message
 from awd_studio.models.memory import keep_freed_memory, release_freed_memory
 from awd_studio.models.pipeline.config import grid_points_of
 from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
-from awd_studio.models.pipeline.workdir import chunk_path, load_prepared, read_npz, start_search_path, write_npz
+from awd_studio.models.pipeline.workdir import chunk_path, load_prepared, read_npz, report, start_search_path, write_npz
 from awd_studio.models.start_search import StartSearch
 
 __all__ = ["distill_chunk", "make_distiller", "fit_in_parts", "shared_start_search", "SERIES_PARTS"]
@@ -85,7 +85,12 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
                   for part in cut]
     scaling = scaling_of(info)
     X, scaled_teacher = scaled(split["X_train"], scaling), teacher_on_scaled(teacher, scaling)
-    if config.start_search and any(gam > 0 for _, gam in grid):
+    searching = bool(config.start_search) and any(gam > 0 for _, gam in grid)
+    # the stage begins here, before its first epoch: the teacher's input gradients and the start search take
+    # seconds (a CME job's search about 2 s on 2 cores), and the job page should say what runs
+    report(progress, "distill", 0.0, "computing the teacher's input gradients" + (
+        f" and searching {int(config.start_search)} random starting wavelets" if searching else ""))
+    if searching:
         # one search per job, whatever the chunk or part a grid point falls in (a part of gamma = 0 points alone
         # would not search, and its points would start elsewhere than in one fit of the whole grid)
         shared = shared_start_search(work_dir, distillers[0], X, scaled_teacher)

@@ -212,6 +212,9 @@ def test_chunked_run_equals_the_single_run(synthetic_file, bundle, tmp_path):
     assert chunked["selected"] == result["selected"]
     assert [p[0] for p in progress][:1] == ["data"] and progress[-1][0] == "done"
     assert {p[0] for p in progress} >= {"teacher", "distill", "select", "students"}
+    # the distillation stage says what it does before its first epoch (the teacher's gradients, the search)
+    first_distill = next(p for p in progress if p[0] == "distill")
+    assert first_distill[1] == 0.0 and first_distill[2].startswith("computing the teacher's input gradients")
     # the job's fraction never goes back, and only the end says 100 %
     done = [pipeline.job_fraction(stage, fraction) for stage, fraction, _ in progress]
     assert all(b >= a for a, b in zip(done, done[1:])), list(zip([p[0] for p in progress], done))
