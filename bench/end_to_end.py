@@ -18,8 +18,8 @@ next stage. ``teacher`` is teacher training (and the once-per-dataset preparatio
 stage reports itself before them since 2026-12-02; earlier tables counted them in ``teacher``); ``select`` the
 cross-validation that picks the wavelet; ``students`` fitting and timing the students, figures and bundle. Each
 stage also records the process's CPU seconds (all its threads): on a shared machine wall time grows with the
-load, CPU time much less, and the process's peak resident memory when it ended (``stages_peak_mib``; a peak never falls, so the first stage whose
-figure reaches ``peak_rss_mib`` is the one that set it).
+load, CPU time much less, and the process's peak resident memory when it ended (``stages_peak_mib``; a peak
+never falls, so the first stage whose figure reaches ``peak_rss_mib`` is the one that set it).
 """
 
 import json
