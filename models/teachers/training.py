@@ -197,7 +197,8 @@ def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
     X, y : array-like
         As for :func:`train_teacher`.
     progress : callable, optional
-        ``progress("teacher", fraction, message)``; each architecture fills an equal share.
+        ``progress("teacher", fraction, message)``; each architecture fills an equal share, and the message
+        holds each one's latest line (joined by "; ").
     on_epoch : callable, optional
         ``on_epoch(epoch, {"<name>_train": float, "<name>_val": float})`` after each epoch of each architecture
         (epochs count from 1 for each; with one architecture the keys are ``train`` and ``val``, as for
@@ -228,6 +229,7 @@ def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
     several = len(names) > 1
     lock = threading.Lock()  # the callbacks are called one at a time, whichever thread trains
     fractions = dict.fromkeys(names, 0.0)
+    messages = dict.fromkeys(names, "")
     halt = threading.Event()
 
     def train(name):
@@ -236,8 +238,9 @@ def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
                 raise _Halted()
             if progress is not None:
                 with lock:
-                    fractions[name] = fraction
-                    progress(stage, sum(fractions.values()) / len(names), message)
+                    fractions[name], messages[name] = fraction, message
+                    # every architecture's latest line, so that side by side neither hides the other
+                    progress(stage, sum(fractions.values()) / len(names), "; ".join(m for m in messages.values() if m))
 
         def epoch_of(epoch, losses):
             if on_epoch is not None:

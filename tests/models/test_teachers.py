@@ -153,10 +153,16 @@ def test_auto_trains_side_by_side_with_the_same_result_as_one_after_another(monk
     results = {}
     for threads in ("1", "2"):
         monkeypatch.setenv("AWD_JOB_THREADS", threads)
-        fractions = []
-        best, validation = train_best_teacher(["lstm", "mlp"], X, y, epochs=3, seed=2,
-                                              progress=lambda stage, f, message: fractions.append(f))
+        fractions, messages = [], []
+
+        def progress(stage, fraction, message):
+            fractions.append(fraction)
+            messages.append(message)
+
+        best, validation = train_best_teacher(["lstm", "mlp"], X, y, epochs=3, seed=2, progress=progress)
         results[threads] = best, validation, fractions
+        # the last line names both architectures' ends, whichever finished first
+        assert "lstm trained" in messages[-1] and "mlp trained" in messages[-1]
     assert training._side_by_side(["lstm", "mlp"], {}) or available_cores() < 2  # "2" was side by side
     monkeypatch.setenv("AWD_JOB_THREADS", "1")
     assert not training._side_by_side(["lstm", "mlp"], {})
