@@ -96,18 +96,14 @@ def test_trim_gives_back_what_a_threads_heap_freed():
 
 def test_a_job_loads_numba_and_matplotlib_only_where_it_uses_them():
     """numba (about 110 MiB resident) and matplotlib are imported by the students and the figures, not by the
-    pipeline's import: the teacher's training and the distillation run without them (a fresh process)."""
+    pipeline's import: the teacher's training and the distillation run without them (a fresh process). What a
+    teacher's first step needs is imported: torch's optimizers import torch._dynamo on their first step (over a
+    second), so the worker's parent imports it and its prefork children share it instead of each job's first
+    teacher step waiting for it."""
     probe = ("import sys\n"
              "from awd_studio.models import pipeline\n"
              "import awd_studio.worker.tasks\n"
-             "print(sorted({m.split('.')[0] for m in sys.modules} & {'numba', 'llvmlite', 'matplotlib'}))\n")
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'numba', 'llvmlite', 'matplotlib'}))\n"
+             "print('torch._dynamo' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
-
-
-def test_the_worker_parent_imports_what_a_teacher_s_first_step_needs():
-    """torch's optimizers import torch._dynamo on their first step (over a second): the worker's parent imports
-    it, so that its prefork children share it instead of each job's first teacher step waiting for it."""
-    probe = "import sys\nimport awd_studio.worker.tasks\nprint('torch._dynamo' in sys.modules)\n"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().splitlines()[-1] == "True"
+    assert out.stdout.strip().splitlines()[-2:] == ["[]", "True"]
