@@ -10,7 +10,7 @@ import numpy as np
 
 from awd_studio.models.cores import job_threads
 from awd_studio.models.options import AUTO_TEACHERS, grid_preset, resolve_random_search, resolve_start_search
-from awd_studio.models.teachers.training import DEFAULT_THREADS as TEACHER_THREADS
+from awd_studio.models.teachers.training import trains_side_by_side
 
 __all__ = ["estimate_seconds", "estimate_job", "scattering_seconds"]
 
@@ -158,9 +158,7 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     teacher_gradients = (8.0 if attribution == "integrated_gradients" else 1.0) * 2e-6 * size * n
     costs = [_TEACHER_COST.get(name, 0.0) for name in trained]
     # several one-thread teachers train side by side when the job has a core for each (train_best_teacher)
-    side_by_side = (len(trained) > 1 and threads >= len(trained)
-                    and all(TEACHER_THREADS.get(name) == 1 for name in trained))
-    train = (max(costs) if side_by_side else sum(costs)) * size * n * 30
+    train = (max(costs) if trains_side_by_side(trained, threads, device="cpu") else sum(costs)) * size * n * 30
     search = _loglog(_SEARCH_S_PER_1000, size) * int(start_search or 0) / 1000.0 if kind == "timeseries" else 0.0
     return (10.0 + per_epoch * max(int(epochs or 1), 1) + teacher_gradients + train + search + cross_validation
             + control)

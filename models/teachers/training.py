@@ -20,7 +20,8 @@ from awd_studio.models.teachers.architectures import _ARCHITECTURES, TEACHERS, b
 from awd_studio.models.teachers.augment import random_symmetry, resolve_augmentation
 from awd_studio.models.validation import InputError, check_targets
 
-__all__ = ["TRAINING_DEFAULTS", "DEFAULT_THREADS", "train_teacher", "train_best_teacher"]
+__all__ = ["TRAINING_DEFAULTS", "DEFAULT_THREADS", "train_teacher", "train_best_teacher", "training_threads",
+           "trains_side_by_side"]
 
 #: Per-architecture defaults of :func:`train_teacher` (epochs, batch_size, lr, patience). On 2 CPU cores
 #: the LSTM default takes about 10 s for 3000 series of length 40 and the CNN 26-35 s for 1200 maps
@@ -170,7 +171,7 @@ def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size
             X_val, yv2 = X, y2
 
     dev = resolve_device(device)
-    threads = DEFAULT_THREADS[name] if num_threads is None else int(num_threads)
+    threads = training_threads(name, num_threads)
     with _cpu_threads(threads if dev.type == "cpu" else None):
         return _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, seed, progress,
                       weight_decay, on_epoch, augment)
@@ -230,7 +231,7 @@ def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
     lock = threading.Lock()  # the callbacks are called one at a time, whichever thread trains
     fractions = dict.fromkeys(names, 0.0)
     messages = dict.fromkeys(names, "")
-    halt = threading.Event()
+    halt, failures = threading.Event(), []
 
     def train(name):
         def share(stage, fraction, message):
@@ -256,16 +257,15 @@ def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
             halt.set()
             raise
 
-    failures = []
-    if not _side_by_side(names, kwargs):
-        teachers = [train(name) for name in names]
-    else:
+    if trains_side_by_side(names, job_threads(), num_threads=kwargs.get("num_threads"), device=kwargs.get("device")):
         try:
             teachers = map_on_job_threads(train, names, halt=halt)
-        except _Halted:
+        except _Halted:  # another architecture's failure stopped this one: raise that failure
             if failures:
                 raise failures[0] from None
             raise
+    else:
+        teachers = [train(name) for name in names]
     validation = {teacher.name: float(min(teacher.history["val"])) for teacher in teachers}
     best = min(teachers, key=lambda teacher: validation[teacher.name])  # the first of equals
     return best, validation
@@ -275,14 +275,19 @@ class _Halted(Exception):
     """Raised in a teacher's training thread when another one failed (see :func:`train_best_teacher`)."""
 
 
-def _side_by_side(names, kwargs):
-    """Whether :func:`train_best_teacher` trains its architectures at once, each on its own thread: on a CPU, with
-    a core for each, when every one trains on one thread (:data:`DEFAULT_THREADS`: the LSTM's and the MLP's steps
-    are too small to share between cores, so two of them side by side take about the time of the longer one)."""
-    if len(names) < 2 or resolve_device(kwargs.get("device")).type != "cpu" or job_threads() < len(names):
-        return False
-    threads = kwargs.get("num_threads")
-    return all((DEFAULT_THREADS.get(name) if threads is None else int(threads)) == 1 for name in names)
+def training_threads(name, num_threads=None):
+    """CPU threads :func:`train_teacher` trains architecture ``name`` on: ``num_threads``, else
+    :data:`DEFAULT_THREADS` (``None``: torch's setting, the job's threads)."""
+    return DEFAULT_THREADS.get(name) if num_threads is None else int(num_threads)
+
+
+def trains_side_by_side(names, threads, *, num_threads=None, device=None) -> bool:
+    """Whether :func:`train_best_teacher` trains ``names`` at once, each on its own thread: several architectures,
+    on a CPU, with a core for each of the job's ``threads``, when every one trains on one thread
+    (:func:`training_threads`: the LSTM's and the MLP's steps are too small to share between cores, so two of them
+    side by side take about the time of the longer one). The time estimate (:mod:`models.estimate`) asks too."""
+    return (len(names) > 1 and int(threads) >= len(names) and resolve_device(device).type == "cpu"
+            and all(training_threads(name, num_threads) == 1 for name in names))
 
 
 @contextlib.contextmanager

@@ -146,7 +146,7 @@ def test_auto_trains_side_by_side_with_the_same_result_as_one_after_another(monk
     """On a CPU with two cores the LSTM and the MLP (one thread each) train at once, on two threads; the teachers,
     their validation losses and the progress reported end as when they train one after the other
     (``AWD_JOB_THREADS=1``)."""
-    from awd_studio.models.cores import available_cores
+    from awd_studio.models.cores import available_cores, job_threads
     from awd_studio.models.teachers import training
 
     X, y = _linear_data(n=120)
@@ -163,17 +163,18 @@ def test_auto_trains_side_by_side_with_the_same_result_as_one_after_another(monk
         results[threads] = best, validation, fractions
         # the last line names both architectures' ends, whichever finished first
         assert "lstm trained" in messages[-1] and "mlp trained" in messages[-1]
-    assert training._side_by_side(["lstm", "mlp"], {}) or available_cores() < 2  # "2" was side by side
+    # the "2" run above was side by side (on a machine with two cores)
+    assert training.trains_side_by_side(["lstm", "mlp"], job_threads()) or available_cores() < 2
     monkeypatch.setenv("AWD_JOB_THREADS", "1")
-    assert not training._side_by_side(["lstm", "mlp"], {})
+    assert not training.trains_side_by_side(["lstm", "mlp"], job_threads())
     (one, v_one, f_one), (two, v_two, f_two) = results["1"], results["2"]
     assert v_one == v_two and one.name == two.name
     for a, b in zip(one.state_dict().values(), two.state_dict().values()):
         assert torch.equal(a, b)
     for fractions in (f_one, f_two):  # half the stage per architecture; the whole stage at the end
         assert fractions[-1] == pytest.approx(1.0) and max(fractions) == pytest.approx(1.0)
-    assert not training._side_by_side(["lstm", "mlp"], {"num_threads": 2})  # asked for two threads each
-    assert not training._side_by_side(["cnn"], {})
+    assert not training.trains_side_by_side(["lstm", "mlp"], 2, num_threads=2)  # asked for two threads each
+    assert not training.trains_side_by_side(["cnn"], 2)
 
 
 def test_auto_side_by_side_stops_the_other_teacher_and_raises_the_first_error(monkeypatch):
