@@ -127,7 +127,12 @@ class JobCreate(JobOptions):
 class JobEstimate(BaseModel):
     """The estimated run time of a job on this server's CPU, against the job time limit."""
 
-    seconds: float
+    seconds: float = Field(description="the estimate: the cost model's seconds times the calibration factor")
+    model_seconds: float = Field(description="the cost model's seconds (constants measured on the lab's machines)")
+    calibration_factor: float = Field(1.0, description="median of measured over estimated seconds of this "
+                                      "server's latest succeeded jobs on data of the same kind; 1 until there "
+                                      "are enough of them")
+    calibration_jobs: int = Field(0, description="how many finished jobs the factor comes from (0: none yet)")
     limit_seconds: float
     grid_points: int
     epochs: int

@@ -37,6 +37,7 @@ __all__ = [
     "finish_job",
     "set_job_summary",
     "jobs_of_dataset",
+    "latest_succeeded_jobs",
     "cancel_job",
     "requeue_job",
     "delete_job",
@@ -226,6 +227,18 @@ def set_job_summary(session: Session, *, job: Job, summary: dict | None) -> None
 def jobs_of_dataset(session: Session, *, dataset_id: str) -> list[Job]:
     """Every job that ran or runs on a dataset, newest first."""
     return list(session.scalars(select(Job).where(Job.dataset_id == dataset_id).order_by(Job.created.desc())))
+
+
+def latest_succeeded_jobs(session: Session, *, kind: str, limit: int) -> list[tuple[Job, Dataset]]:
+    """The ``limit`` jobs on data of this kind that succeeded last, each with its dataset, newest first.
+
+    Only jobs with a recorded claim and finish (their run's wall time) and a dataset still stored.
+    """
+    query = (select(Job, Dataset).join(Dataset, Dataset.id == Job.dataset_id)
+             .where(Job.state == "succeeded", Dataset.kind == kind, Job.started.is_not(None),
+                    Job.finished.is_not(None))
+             .order_by(Job.finished.desc()).limit(limit))
+    return [(job, dataset) for job, dataset in session.execute(query)]
 
 
 def cancel_job(session: Session, *, job_id: str) -> bool:

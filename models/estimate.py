@@ -2,7 +2,9 @@
 
 The constants come from ``make bench`` (bench/RESULTS.md, "Scaling") and from timing the built-in examples
 on the lab's 2-core machines. The estimate is an order of magnitude, not a promise: early stopping ends most
-runs sooner, and a GPU or a faster CPU runs them faster. The API uses it to refuse jobs that would exceed
+runs sooner, and a GPU or a faster CPU runs them faster. The same jobs took twice as long on another 2-core
+machine as on the one the constants come from, so the API scales the cost model by how long this server's own
+finished jobs took against it (:func:`calibration`). The API uses the result to refuse jobs that would exceed
 ``AWD_JOB_TIME_LIMIT``, and the configure page shows it.
 """
 
@@ -12,7 +14,8 @@ from awd_studio.models.cores import job_threads
 from awd_studio.models.options import AUTO_TEACHERS, grid_preset, resolve_random_search, resolve_start_search
 from awd_studio.models.teachers.training import trains_side_by_side
 
-__all__ = ["estimate_seconds", "estimate_job", "scattering_seconds"]
+__all__ = ["estimate_seconds", "estimate_job", "scattering_seconds", "calibration", "CALIBRATION_JOBS",
+           "CALIBRATION_MIN_JOBS", "CALIBRATION_RANGE"]
 
 #: Seconds per epoch measured by ``make bench`` (bench/RESULTS.md, "Scaling") and with the trainer on 200
 #: random maps, one CPU thread, the default path (orthogonal filter, teacher gradients computed once).
@@ -97,7 +100,7 @@ def _thread_speedup(threads: int) -> float:
 def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribution: str = "saliency",
                      teacher: str = "auto", parametrization: str = "orthogonal",
                      gradient_path: str = "auto", threads: int | None = None, start_search: int = 0,
-                     random_search: int = 0) -> float:
+                     random_search: int = 0, trains_teacher: bool = True) -> float:
     """A run-time estimate on this machine's CPU (seconds), from the measured scaling of the trainer.
 
     ``epochs x seconds per epoch`` from the scaling table of ``make bench`` (linear in n; power-law
@@ -131,6 +134,8 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
         Random starts of the start search (resolved: :func:`models.options.resolve_start_search`).
     random_search : int, default=0
         Random wavelets of the teacher-free control (option ``random_search``).
+    trains_teacher : bool, default=True
+        False for an uploaded teacher of architecture ``teacher``: nothing is trained.
 
     Returns
     -------
@@ -156,7 +161,7 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     threads = job_threads() if threads is None else max(int(threads), 1)
     per_epoch /= _thread_speedup(threads)
     teacher_gradients = (8.0 if attribution == "integrated_gradients" else 1.0) * 2e-6 * size * n
-    costs = [_TEACHER_COST.get(name, 0.0) for name in trained]
+    costs = [_TEACHER_COST.get(name, 0.0) if trains_teacher else 0.0 for name in trained]
     # several one-thread teachers train side by side when the job has a core for each (train_best_teacher)
     train = (max(costs) if trains_side_by_side(trained, threads, device="cpu") else sum(costs)) * size * n * 30
     search = _loglog(_SEARCH_S_PER_1000, size) * int(start_search or 0) / 1000.0 if kind == "timeseries" else 0.0
@@ -164,8 +169,8 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
             + control)
 
 
-def estimate_job(config, kind: str, shape, n: int) -> dict:
-    """The estimate of a job's options on data of this kind, sample shape and size.
+def estimate_job(config, kind: str, shape, n: int, trains_teacher: bool | None = None) -> dict:
+    """The cost model's estimate of a job's options on data of this kind, sample shape and size.
 
     Parameters
     ----------
@@ -173,6 +178,9 @@ def estimate_job(config, kind: str, shape, n: int) -> dict:
     kind : {"timeseries", "image"}
     shape : sequence of int
     n : int
+    trains_teacher : bool, optional
+        Whether the job trains its teacher; ``None``: unless the config names an uploaded teacher's weights
+        (``teacher_path``). A finished job's stored options name no file: pass False for an uploaded teacher.
 
     Returns
     -------
@@ -192,10 +200,58 @@ def estimate_job(config, kind: str, shape, n: int) -> dict:
         starts = 0
     seconds = estimate_seconds(kind, shape, n, n_points, epochs, config.attribution, config.teacher,
                                config.parametrization, config.gradient_path, threads, starts,
-                               resolve_random_search(getattr(config, "random_search", 0), kind, n))
+                               resolve_random_search(getattr(config, "random_search", 0), kind, n),
+                               trains_teacher=(not getattr(config, "teacher_path", None) if trains_teacher is None
+                                               else bool(trains_teacher)))
     if getattr(config, "student", "awd") == "scattering":
         seconds += scattering_seconds(kind, shape, n, config.scattering_epochs)
     return {"seconds": seconds, "grid_points": n_points, "epochs": epochs, "threads": threads}
+
+
+#: A calibration reads the latest ``CALIBRATION_JOBS`` finished jobs and needs at least ``CALIBRATION_MIN_JOBS`` of
+#: them; its factor is kept within ``CALIBRATION_RANGE`` (a job that waited for a busy machine, or a cost model
+#: far off for one unusual job, must not swing every later estimate).
+CALIBRATION_JOBS = 20
+CALIBRATION_MIN_JOBS = 3
+CALIBRATION_RANGE = (0.25, 4.0)
+
+
+def calibration(measured, estimated) -> tuple[float, int]:
+    """The factor that scales the cost model to this machine: the median of measured over estimated seconds.
+
+    The median of the ratios, not the ratio of the sums, so that one long job does not outweigh the others,
+    and one job slowed by a busy machine moves the factor by at most one rank.
+
+    Parameters
+    ----------
+    measured, estimated : sequence of float
+        Wall seconds of finished jobs (claim to finish) and the cost model's estimate of each, same order.
+        Pairs with a non-positive or non-finite value are left out.
+
+    Returns
+    -------
+    factor : float
+        Within :data:`CALIBRATION_RANGE`; 1.0 (the cost model as it stands) with fewer than
+        :data:`CALIBRATION_MIN_JOBS` usable pairs.
+    n_jobs : int
+        The number of jobs the factor comes from (0 when it is 1.0 for want of jobs).
+
+    Examples
+    --------
+    >>> calibration([60.0, 80.0, 45.0], [30.0, 40.0, 30.0])
+    (2.0, 3)
+    >>> calibration([60.0], [30.0])
+    (1.0, 0)
+    """
+    measured = np.asarray(measured, dtype=float).ravel()
+    estimated = np.asarray(estimated, dtype=float).ravel()
+    if measured.shape != estimated.shape:
+        raise ValueError(f"calibration: {measured.size} measured and {estimated.size} estimated times")
+    usable = np.isfinite(measured) & np.isfinite(estimated) & (measured > 0) & (estimated > 0)
+    if int(usable.sum()) < CALIBRATION_MIN_JOBS:
+        return 1.0, 0
+    factor = float(np.median(measured[usable] / estimated[usable]))
+    return float(np.clip(factor, *CALIBRATION_RANGE)), int(usable.sum())
 
 
 def scattering_seconds(kind: str, shape, n: int, epochs: int) -> float:

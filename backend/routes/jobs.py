@@ -117,10 +117,30 @@ def _unprocessable(message: str) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, message)
 
 
-def estimate(config: PipelineConfig, dataset: Dataset, limit_seconds: float) -> JobEstimate:
-    """The run-time estimate of a job on ``dataset`` (:func:`models.estimate.estimate_job`)."""
+def calibration(session, kind: str) -> tuple[float, int]:
+    """How long this server's latest succeeded jobs on data of ``kind`` took against the cost model: the factor
+    that scales it to this machine and the number of jobs it comes from (:func:`models.estimate.calibration`)."""
+    measured, estimated = [], []
+    for job, data in crud.latest_succeeded_jobs(session, kind=kind, limit=run_time.CALIBRATION_JOBS):
+        try:
+            config = PipelineConfig.from_dict(job.config)
+        except ValueError:  # options stored by another version: not comparable
+            continue
+        guess = run_time.estimate_job(config, data.kind, tuple(data.shape), data.n,
+                                      trains_teacher=job.teacher_id is None)
+        measured.append((job.finished - job.started).total_seconds())
+        estimated.append(guess["seconds"])
+    return run_time.calibration(measured, estimated)
+
+
+def estimate(config: PipelineConfig, dataset: Dataset, limit_seconds: float, session) -> JobEstimate:
+    """The run-time estimate of a job on ``dataset``: the cost model (:func:`models.estimate.estimate_job`) scaled
+    by how long this server's latest finished jobs on data of the same kind took against it (:func:`calibration`)."""
     guess = run_time.estimate_job(config, dataset.kind, tuple(dataset.shape), dataset.n)
-    return JobEstimate(**guess, limit_seconds=limit_seconds, within_limit=guess["seconds"] <= limit_seconds)
+    factor, n_jobs = calibration(session, dataset.kind)
+    seconds = guess["seconds"] * factor
+    return JobEstimate(**{**guess, "seconds": seconds}, model_seconds=guess["seconds"], calibration_factor=factor,
+                       calibration_jobs=n_jobs, limit_seconds=limit_seconds, within_limit=seconds <= limit_seconds)
 
 
 def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str | None, Dataset]:
@@ -153,15 +173,23 @@ def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str |
     return config, (row.id if row is not None else None), dataset
 
 
-def _check_time(config: PipelineConfig, dataset: Dataset, settings) -> None:
+def _check_time(config: PipelineConfig, dataset: Dataset, settings, session) -> None:
     """422 when the estimated run time exceeds ``AWD_JOB_TIME_LIMIT`` (the job would be stopped anyway)."""
-    guess = estimate(config, dataset, settings.job_time_limit)
+    guess = estimate(config, dataset, settings.job_time_limit, session)
     if not guess.within_limit:
         raise _unprocessable(
             f"epochs x grid points: the estimated run time ({guess.seconds / 60:.0f} min for {guess.grid_points} "
-            f"grid points x {guess.epochs} epochs) exceeds the job time limit AWD_JOB_TIME_LIMIT="
+            f"grid points x {guess.epochs} epochs{_calibration_words(guess)}) exceeds the job time limit "
+            "AWD_JOB_TIME_LIMIT="
             f"{settings.job_time_limit} s; use fewer epochs or grid points, or ask the administrator to raise "
             "the limit")
+
+
+def _calibration_words(guess: JobEstimate) -> str:
+    if not guess.calibration_jobs:
+        return ""
+    return (f", scaled by {guess.calibration_factor:.2g} from this server's latest {guess.calibration_jobs} "
+            "finished jobs")
 
 
 def _submit(session, *, dataset_id, config, teacher_id, key=None, request_hash=None, rerun_of=None) -> Job:
@@ -189,7 +217,7 @@ def submit_job(body: JobCreate, session: SessionDep, paths: PathsDep, settings: 
             response.status_code = status.HTTP_200_OK
             return job_public(existing)
     config, teacher_id, dataset = build_config(body, session, paths)
-    _check_time(config, dataset, settings)
+    _check_time(config, dataset, settings, session)
     try:
         job = _submit(session, dataset_id=body.dataset_id, config=stored_options(config), teacher_id=teacher_id,
                       key=idempotency_key, request_hash=request_hash)
@@ -205,7 +233,7 @@ def estimate_run_time(body: JobCreate, session: SessionDep, paths: PathsDep, set
     """The estimated run time of this job on this server's CPU, and whether it fits the job time limit
     (nothing is submitted)."""
     config, _teacher_id, dataset = build_config(body, session, paths)
-    return estimate(config, dataset, settings.job_time_limit)
+    return estimate(config, dataset, settings.job_time_limit, session)
 
 
 @router.get("", response_model=JobsPublic)

@@ -14,7 +14,6 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from awd_studio.frontend.api_client import ApiError, get_client
-from awd_studio.frontend.help_links import help_link
 from awd_studio.frontend.components import (
     APP_NAV,
     SUBMITTED_JOB,
@@ -25,6 +24,7 @@ from awd_studio.frontend.components import (
     named_update,
     triggered_id,
 )
+from awd_studio.frontend.help_links import help_link
 
 dash.register_page(__name__, path="/configure", title="AWD Studio · configure", name="Configure")
 
@@ -524,12 +524,22 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
     text = [html.Span("Estimated run time: ", className="text-muted"),
             html.Strong(f"about {fmt_seconds(guess['seconds'])}"),
             html.Span(f" on this server's CPU, {guess.get('threads', 1)} thread"
-                      f"{'' if guess.get('threads', 1) == 1 else 's'} per job (rough)", className="text-muted small")]
+                      f"{'' if guess.get('threads', 1) == 1 else 's'} per job ({calibration_words(guess)})",
+                      className="text-muted small")]
     if not guess.get("within_limit", True):
         text.append(dbc.Alert(f"That is more than this server's job time limit of "
                               f"{fmt_seconds(guess['limit_seconds'])}: use fewer epochs or grid points.",
                               color="warning", className="py-1 px-2 mt-2 mb-0 small"))
     return dict(grid_size=size, estimate=html.Div(text))
+
+
+def calibration_words(guess: dict) -> str:
+    """How the estimate was made, in words: scaled to this server's finished jobs, or the cost model alone."""
+    n_jobs = int(guess.get("calibration_jobs") or 0)
+    if n_jobs:
+        return (f"rough; scaled by {float(guess.get('calibration_factor', 1.0)):.2g} to how long this server's "
+                f"latest {n_jobs} finished jobs on such data took")
+    return "rough: the cost model alone, until this server has finished a few jobs on such data"
 
 
 def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,

@@ -190,7 +190,8 @@ BODIES = {
         _p("Start from the quick grid; the paper's grid is larger and slower. Include γ = 0. Levels J: each "
            "level halves the scale; too many levels leave bands with fewer coefficients than the student reads. "
            "The orthogonal parametrisation keeps the wavelet exactly valid; the free one follows the paper "
-           "(penalised). The run-time estimate is rough and for this server's CPU."),
+           "(penalised). The run-time estimate is rough: a cost model measured on the lab's machines, scaled to "
+           "how long this server's latest finished jobs on the same kind of data took."),
     ],
     "runs": [
         _p("The jobs list shows each run's dataset, teacher, grid size (number of λ values × number of γ "

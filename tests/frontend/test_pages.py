@@ -218,12 +218,20 @@ def test_configure_estimate(service):
     info = {"id": service.dataset_id, "kind": "timeseries", "shape": [64], "n": 40}
     out = run(cfg.update_estimate("0.001", "0, 0.1", 2, "saliency", "mlp", info))
     assert "1 × 2 = 2 grid points" in str(out["grid_size"]) and "Estimated run time" in str(out["estimate"])
+    assert "rough" in str(out["estimate"])
     out = run(cfg.update_estimate("0.001", "0, 0.1", 2000, "saliency", "mlp", info, levels=99))
     assert "levels" in str(out["estimate"])  # the API's bound, in words
     out = run(cfg.update_estimate("x", "0", 2, "saliency", "mlp", None))
     assert "not a number" in str(out["grid_size"]) and out["estimate"] == ""
     out = run(cfg.update_estimate("0.001", "0", 2, "saliency", "mlp", None))
     assert "Pick a dataset" in str(out["estimate"])
+
+
+def test_the_estimate_says_how_it_was_made():
+    words = page("configure").calibration_words
+    assert "the cost model alone" in words({"calibration_jobs": 0, "calibration_factor": 1.0})
+    scaled = words({"calibration_jobs": 5, "calibration_factor": 1.72})
+    assert "scaled by 1.7" in scaled and "latest 5 finished jobs" in scaled
 
 
 def test_configure_submit(service):

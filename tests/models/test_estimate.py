@@ -2,7 +2,9 @@
 
 import pytest
 
-from awd_studio.models.estimate import _loglog, estimate_seconds
+from awd_studio.models.cores import job_threads
+from awd_studio.models.estimate import CALIBRATION_RANGE, _loglog, calibration, estimate_job, estimate_seconds
+from awd_studio.models.options import PipelineConfig
 
 
 def test_estimate_grows_with_work():
@@ -63,3 +65,27 @@ def test_auto_counts_both_teachers_and_their_side_by_side_training():
     lstm, mlp = teacher_seconds("lstm", 1), teacher_seconds("mlp", 1)
     assert teacher_seconds("auto", 1) == pytest.approx(lstm + mlp)
     assert teacher_seconds("auto", 2) == pytest.approx(max(lstm, mlp))
+
+
+def test_calibration_is_the_median_ratio_of_enough_finished_jobs():
+    assert calibration([60.0, 80.0, 45.0], [30.0, 40.0, 30.0]) == (2.0, 3)
+    assert calibration([60.0, 80.0], [30.0, 40.0]) == (1.0, 0)  # too few: the cost model as it stands
+    # unusable pairs are left out and do not count towards the minimum
+    assert calibration([60.0, 80.0, 45.0, float("nan"), 0.0], [30.0, 40.0, 30.0, 10.0, 10.0]) == (2.0, 3)
+    assert calibration([60.0, float("inf"), 45.0], [30.0, 40.0, 30.0]) == (1.0, 0)
+    # one job that waited on a busy machine moves the median by one rank, and the factor stays in range
+    assert calibration([60.0, 80.0, 45.0, 9000.0], [30.0, 40.0, 30.0, 30.0])[0] == pytest.approx(2.0)
+    assert calibration([1e5] * 3, [1.0] * 3) == (CALIBRATION_RANGE[1], 3)
+    assert calibration([1e-3] * 3, [1.0] * 3) == (CALIBRATION_RANGE[0], 3)
+    with pytest.raises(ValueError, match="2 measured and 3 estimated"):
+        calibration([1.0, 2.0], [1.0, 2.0, 3.0])
+
+
+def test_an_uploaded_teacher_is_not_trained():
+    config = PipelineConfig.from_dict({"teacher": "lstm"})
+    trained = estimate_job(config, "timeseries", (40,), 3000)["seconds"]
+    uploaded = estimate_job(config, "timeseries", (40,), 3000, trains_teacher=False)["seconds"]
+    args = ("timeseries", [40], 3000, 18, 50)
+    training = (estimate_seconds(*args, teacher="lstm", threads=job_threads())
+                - estimate_seconds(*args, teacher="lstm", threads=job_threads(), trains_teacher=False))
+    assert training > 0 and trained - uploaded == pytest.approx(training)

@@ -1,0 +1,81 @@
+"""The run-time estimate learns this server's speed: the cost model scaled by how long its finished jobs took."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from awd_studio.jobstate import crud
+from awd_studio.jobstate.db import Job, get_sessionmaker
+from awd_studio.jobstate.jobconfig import stored_options
+from awd_studio.models.options import PipelineConfig
+
+from .conftest import example_npz, npz_bytes
+
+BODY = {"teacher": "mlp", "lambdas": [1e-3], "gammas": [0.0, 0.1], "epochs": 20}
+
+
+@pytest.fixture()
+def own_server(make_client, tmp_path):
+    """``(client_with(**settings), make_session)``: apps on a database and data directory of their own (no other
+    test's finished jobs)."""
+    url = f"sqlite:///{tmp_path / 'awd.sqlite3'}"
+
+    def client_with(**overrides):
+        return make_client(data_dir=tmp_path, database_url=url, **overrides)
+
+    return client_with, get_sessionmaker(url)
+
+
+def _upload(client, content: bytes, name: str) -> dict:
+    response = client.post("/api/datasets", files={"file": (name, content, "application/octet-stream")})
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def _finished_job(make_session, dataset_id: str, config: dict, seconds: float, state: str = "succeeded") -> None:
+    """A job row as a worker leaves it: claimed, then finished ``seconds`` later."""
+    with make_session() as session:
+        job = crud.create_job(session, dataset_id=dataset_id, teacher_id=None, config=config)
+        started = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.timezone.utc)
+        row = session.get(Job, job.id)
+        row.state, row.started, row.finished = state, started, started + dt.timedelta(seconds=seconds)
+        session.commit()
+
+
+def test_the_estimate_follows_how_long_this_servers_jobs_took(own_server):
+    client_with, make_session = own_server
+    client = client_with()
+    series = _upload(client, example_npz(), "series.npz")
+    rng = np.random.default_rng(0)
+    maps = _upload(client, npz_bytes(X=rng.normal(size=(40, 16, 16)), y=rng.normal(size=40)), "maps.npz")
+    body = {"dataset_id": series["id"], **BODY}
+
+    first = client.post("/api/jobs/estimate", json=body).json()
+    assert first["calibration_jobs"] == 0 and first["calibration_factor"] == 1.0
+    assert first["seconds"] == pytest.approx(first["model_seconds"])
+    model = first["model_seconds"]
+
+    config = stored_options(PipelineConfig.from_dict(BODY))  # as a job row stores them
+    _finished_job(make_session, series["id"], config, 2.0 * model)
+    _finished_job(make_session, series["id"], config, 3.0 * model)
+    two = client.post("/api/jobs/estimate", json=body).json()
+    assert two["calibration_jobs"] == 0  # too few jobs to trust
+    _finished_job(make_session, series["id"], config, 1.5 * model)
+    _finished_job(make_session, series["id"], config, 50.0 * model, state="failed")  # only succeeded jobs count
+    _finished_job(make_session, maps["id"], {**config, "teacher": "cnn"}, 40.0 * model)  # other data kind
+
+    scaled = client.post("/api/jobs/estimate", json=body).json()
+    assert scaled["calibration_jobs"] == 3
+    assert scaled["calibration_factor"] == pytest.approx(2.0)  # median of 2, 3 and 1.5
+    assert scaled["model_seconds"] == pytest.approx(model)
+    assert scaled["seconds"] == pytest.approx(2.0 * model)
+
+    # the time limit reads the calibrated figure, and the refusal says where the factor came from
+    limited = client_with(job_time_limit=max(10, int(1.5 * model)))
+    assert limited.post("/api/jobs/estimate", json=body).json()["within_limit"] is False
+    refused = limited.post("/api/jobs", json=body)
+    assert refused.status_code == 422
+    assert "scaled by 2 from this server's latest 3 finished jobs" in refused.json()["detail"]
