@@ -2,10 +2,10 @@
 
 The constants come from ``make bench`` (bench/RESULTS.md, "Scaling") and from timing the built-in examples
 on the lab's 2-core machines. The estimate is an order of magnitude, not a promise: early stopping ends most
-runs sooner, and a GPU or a faster CPU runs them faster. The same jobs took twice as long on another 2-core
-machine as on the one the constants come from, so the API scales the cost model by how long this server's own
-finished jobs took against it (:func:`calibration`). The API uses the result to refuse jobs that would exceed
-``AWD_JOB_TIME_LIMIT``, and the configure page shows it.
+runs sooner, and a GPU or a faster CPU runs them faster. The built-in examples' series jobs took about twice as
+long on another 2-core machine as on the one the constants come from (bench/RESULTS.md), so the API scales the
+cost model by how long this server's own finished jobs took against it (:func:`calibration`). The API uses the
+result to refuse jobs that would exceed ``AWD_JOB_TIME_LIMIT``, and the configure page shows it.
 """
 
 import numpy as np
@@ -161,7 +161,7 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     threads = job_threads() if threads is None else max(int(threads), 1)
     per_epoch /= _thread_speedup(threads)
     teacher_gradients = (8.0 if attribution == "integrated_gradients" else 1.0) * 2e-6 * size * n
-    costs = [_TEACHER_COST.get(name, 0.0) if trains_teacher else 0.0 for name in trained]
+    costs = [_TEACHER_COST.get(name, 0.0) for name in trained] if trains_teacher else [0.0]
     # several one-thread teachers train side by side when the job has a core for each (train_best_teacher)
     train = (max(costs) if trains_side_by_side(trained, threads, device="cpu") else sum(costs)) * size * n * 30
     search = _loglog(_SEARCH_S_PER_1000, size) * int(start_search or 0) / 1000.0 if kind == "timeseries" else 0.0
