@@ -127,17 +127,23 @@ class JobCreate(JobOptions):
 class JobEstimate(BaseModel):
     """The estimated run time of a job on this server's CPU, against the job time limit."""
 
-    seconds: float = Field(description="the estimate: the cost model's seconds times the calibration factor")
+    seconds: float = Field(description="the estimate: the sum of ``stages``, the cost model's stages each scaled by "
+                           "its factor in ``stage_factors``")
     model_seconds: float = Field(description="the cost model's seconds (constants measured on the lab's machines)")
-    calibration_factor: float = Field(1.0, description="median of measured over estimated seconds of this "
-                                      "server's latest succeeded jobs on data of the same kind; 1 until there "
-                                      "are enough of them")
+    calibration_factor: float = Field(1.0, description="``seconds`` over ``model_seconds``: each stage's cost is "
+                                      "scaled by ``stage_factors``; 1 until there are enough finished jobs")
+    stage_factors: dict[str, float] = Field(default_factory=dict, description="per stage, the median of measured "
+                                            "over estimated seconds of that part of this server's latest succeeded "
+                                            "jobs on data of the same kind (the whole job's median where a part "
+                                            "was not recorded; 1 until there are enough jobs)")
     calibration_jobs: int = Field(0, description="how many finished jobs the factor comes from (0: none yet)")
     limit_seconds: float
     grid_points: int
     epochs: int
     within_limit: bool
     threads: int = 1  # CPU threads one job uses on this server (models.cores.job_threads)
+    stages: dict[str, float] = Field(default_factory=dict, description="``seconds`` split by stage (teacher, "
+                                     "distill, select, students), calibrated; the job's progress bar follows it")
 
 
 class LossPointPublic(BaseModel):

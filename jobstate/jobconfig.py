@@ -46,3 +46,4 @@ def stored_options(config: PipelineConfig) -> dict:
     data = config.to_dict()
     data.pop("teacher_path", None)
     return data
+

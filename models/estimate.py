@@ -3,9 +3,11 @@
 The constants come from ``make bench`` (bench/RESULTS.md, "Scaling") and from timing the built-in examples
 on the lab's 2-core machines. The estimate is an order of magnitude, not a promise: early stopping ends most
 runs sooner, and a GPU or a faster CPU runs them faster. The built-in examples' series jobs took about twice as
-long on another 2-core machine as on the one the constants come from (bench/RESULTS.md), so the API scales the
-cost model by how long this server's own finished jobs took against it (:func:`calibration`). The API uses the
-result to refuse jobs that would exceed ``AWD_JOB_TIME_LIMIT``, and the configure page shows it.
+long on another 2-core machine as on the one the constants come from (bench/RESULTS.md), and not every stage slowed
+alike, so each stage is scaled by how long that part of this server's own finished jobs took against it
+(:func:`stage_calibration`; the jobs are read by :mod:`jobstate.estimates`). The API uses the result to refuse jobs
+that would exceed ``AWD_JOB_TIME_LIMIT``, the configure page shows it, and the worker sizes the stages of a job's
+progress bar by it.
 """
 
 import numpy as np
@@ -14,8 +16,8 @@ from awd_studio.models.cores import job_threads
 from awd_studio.models.options import AUTO_TEACHERS, grid_preset, resolve_random_search, resolve_start_search
 from awd_studio.models.teachers.training import trains_side_by_side
 
-__all__ = ["estimate_seconds", "estimate_job", "scattering_seconds", "calibration", "CALIBRATION_JOBS",
-           "CALIBRATION_MIN_JOBS", "CALIBRATION_RANGE"]
+__all__ = ["estimate_seconds", "stage_seconds", "estimate_job", "scattering_seconds", "calibration",
+           "stage_calibration", "CALIBRATION_JOBS", "CALIBRATION_MIN_JOBS", "CALIBRATION_RANGE", "CALIBRATION_PARTS"]
 
 #: Seconds per epoch measured by ``make bench`` (bench/RESULTS.md, "Scaling") and with the trainer on 200
 #: random maps, one CPU thread, the default path (orthogonal filter, teacher gradients computed once).
@@ -25,6 +27,11 @@ __all__ = ["estimate_seconds", "estimate_job", "scattering_seconds", "calibratio
 #: against 4.7 and 14.4 s from the old values, which predate the separable terms (bench/RESULTS.md, "By
 #: hand"). 32 x 32 and 128 x 128 were not re-measured: they take the same factor.
 _SERIES_EPOCH_S = {64: 0.0139, 128: 0.0214, 256: 0.0823, 512: 0.134}
+#: The part of a series epoch that does not grow with n (steps, validation, bookkeeping), taken out of the table's
+#: values at n = 1000 so that small data sets are not estimated at almost nothing: one grid point, length 64, one
+#: thread, 2-core AMD EPYC (2026-12-02): 4.6 ms per epoch for 60 series and 19.4 ms for 1000, an intercept of
+#: 3.7 ms (with 4 grid points 11.0 and 54.4 ms, 8.2 ms).
+_SERIES_EPOCH_FIXED_S = 0.0037
 _MAPS_EPOCH_S = {32 * 32: 0.0081, 64 * 64: 0.0222, 128 * 128: 0.097}
 #: Cost of a vectorised grid of G points relative to one point, measured (series at length 64).
 _SERIES_GRID_FACTOR = {1: 1.0, 2: 1.22, 4: 1.48, 8: 1.80, 16: 2.63, 32: 3.91}
@@ -50,12 +57,13 @@ _THREAD_SPEEDUP = {1: 1.0, 2: 1.8}
 #: augmentation, channels-last; 25-26 s with OMP_WAIT_POLICY=PASSIVE), MLP on synthetic 4.5 s. ResNet18 is a
 #: guess (about 100 times the small CNN).
 _TEACHER_COST = {"mlp": 1.2e-6, "lstm": 2.5e-6, "cnn": 1.6e-7, "resnet18": 2e-5}
-#: Selection and students (cross-validation of every grid point and the initial wavelet, each grid point's own
-#: student, figures), seconds per grid point on 2 threads: series per 3000 training series, maps per 1000
-#: maps of 64 x 64 (bench/end_to_end.py: cme paper grid 16 s for 105 points; lensing, 1200 maps, 11.0-11.8 s
-#: for the default grid's 15 points and 18.9 s for the paper grid's 33, since the cross-validation computes
-#: what does not depend on the fold once per candidate, 2026-12-01).
-_SELECTION_COST = {"timeseries": 0.15, "image": 0.6}
+#: Selection (cross-validation of every grid point and of the initial wavelet), seconds per candidate on 2 threads:
+#: series per 3000 training series of 40 samples (in proportion to the length), maps per 1000 maps of 64 x 64.
+#: From the select stage of bench/RESULTS.md's end-to-end table (Intel, 2026-12-02): cme 3.6 s for the default grid's
+#: 19 candidates and 7.7 s for the paper grid's 106 (0.047 s per candidate for 2936 series of 40, the rest the
+#: control), synthetic 3.2 and 9.2 s (0.069 s for 2400 series of 64); lensing 5.8 and 12.8 s for 16 and 34
+#: candidates (0.39 s for 1200 maps). Until the estimate was split by stage these constants held the students too.
+_SELECTION_COST = {"timeseries": 0.05, "image": 0.33}
 #: The start search (option ``start_search``), seconds per 1000 random starts by series length, one thread: the
 #: trainer with and without the search, 2026-12-01. A job searches once, before its grid's parts start (its parts and
 #: chunks share the end points, ``models.pipeline.fit_grid.shared_start_search``), so it waits for one search.
@@ -97,17 +105,39 @@ def _thread_speedup(threads: int) -> float:
     return _loglog(_THREAD_SPEEDUP, threads)
 
 
+#: The students stage, taken as fixed: the students' fits on the chosen wavelets, their timing, the figures and the
+#: bundle took 2.0-7.6 s in bench/RESULTS.md's end-to-end table (10 s for the whole job's fixed part until
+#: 2026-12-02, when the estimate was first split by stage; the model over-estimated those jobs by 6-70 s).
+_STUDENTS_S = 5.0
+
+
 def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribution: str = "saliency",
                      teacher: str = "auto", parametrization: str = "orthogonal",
                      gradient_path: str = "auto", threads: int | None = None, start_search: int = 0,
                      random_search: int = 0, trains_teacher: bool = True) -> float:
-    """A run-time estimate on this machine's CPU (seconds), from the measured scaling of the trainer.
+    """A run-time estimate on this machine's CPU (seconds), from the measured scaling of the trainer: the sum of
+    :func:`stage_seconds` over the stages (the same parameters).
 
-    ``epochs x seconds per epoch`` from the scaling table of ``make bench`` (linear in n; power-law
-    interpolation in length or pixels; the vectorised grid's measured cost), times the measured factor of
-    the straight-through gradient path when the filter is free and that path is asked for (on the default
-    path, the free filter's reconstruction term on maps), divided by the
-    measured speed-up of the job's threads (:func:`models.cores.job_threads`), plus teacher training, the start
+    Returns
+    -------
+    float
+    """
+    return float(sum(stage_seconds(kind, shape, n, n_grid, epochs, attribution, teacher, parametrization,
+                                   gradient_path, threads, start_search, random_search,
+                                   trains_teacher=trains_teacher).values()))
+
+
+def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribution: str = "saliency",
+                  teacher: str = "auto", parametrization: str = "orthogonal",
+                  gradient_path: str = "auto", threads: int | None = None, start_search: int = 0,
+                  random_search: int = 0, trains_teacher: bool = True) -> dict:
+    """A run-time estimate on this machine's CPU, stage by stage (seconds), from the measured scaling of the trainer.
+
+    ``epochs x seconds per epoch`` from the scaling table of ``make bench`` (linear in n, with a fixed part
+    per epoch for series; power-law interpolation in length or pixels; the vectorised grid's measured cost),
+    times the measured factor of the straight-through gradient path when the filter is free and that path is
+    asked for (on the default path, the free filter's reconstruction term on maps), divided by the measured
+    speed-up of the job's threads (:func:`models.cores.job_threads`), plus teacher training, the start
     search, cross-validation and the teacher-free control. An order of magnitude, not a promise: early stopping
     ends most runs sooner.
 
@@ -139,7 +169,10 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
 
     Returns
     -------
-    float
+    dict
+        Seconds of each stage of :data:`models.pipeline.progress.STAGE_SPANS` that the cost model counts:
+        ``teacher`` (training), ``distill`` (the teacher's gradients, the start search and the grid's epochs),
+        ``select`` (cross-validation and the teacher-free control) and ``students`` (fixed, :data:`_STUDENTS_S`).
     """
     size = float(np.prod(shape)) if shape else 64.0
     n = max(int(n or 1), 1)
@@ -147,8 +180,10 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     trained = AUTO_TEACHERS.get(kind, ("mlp",)) if teacher == "auto" else (teacher,)  # "auto" may train several
     arch = trained[0]
     if kind == "timeseries":
-        per_epoch = _loglog(_SERIES_EPOCH_S, size) * n / 1000.0 * _loglog(_SERIES_GRID_FACTOR, grid)
-        cross_validation = _SELECTION_COST[kind] * (grid + 1) * n / 3000.0
+        per_1000 = _loglog(_SERIES_EPOCH_S, size)
+        fixed = min(_SERIES_EPOCH_FIXED_S, per_1000)
+        per_epoch = (fixed + (per_1000 - fixed) * n / 1000.0) * _loglog(_SERIES_GRID_FACTOR, grid)
+        cross_validation = _SELECTION_COST[kind] * (grid + 1) * n / 3000.0 * size / 40.0
         control = _CONTROL_COST[kind] * int(random_search or 0) * n / 3000.0
     else:
         per_epoch = _loglog(_MAPS_EPOCH_S, size) * n / 200.0 * _loglog(_MAPS_GRID_FACTOR, grid)
@@ -165,8 +200,10 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
     # several one-thread teachers train side by side when the job has a core for each (train_best_teacher)
     train = (max(costs) if trains_side_by_side(trained, threads, device="cpu") else sum(costs)) * size * n * 30
     search = _loglog(_SEARCH_S_PER_1000, size) * int(start_search or 0) / 1000.0 if kind == "timeseries" else 0.0
-    return (10.0 + per_epoch * max(int(epochs or 1), 1) + teacher_gradients + train + search + cross_validation
-            + control)
+    return {"teacher": float(train),
+            "distill": float(per_epoch * max(int(epochs or 1), 1) + teacher_gradients + search),
+            "select": float(cross_validation + control),
+            "students": _STUDENTS_S}
 
 
 def estimate_job(config, kind: str, shape, n: int, trains_teacher: bool | None = None) -> dict:
@@ -185,8 +222,10 @@ def estimate_job(config, kind: str, shape, n: int, trains_teacher: bool | None =
     Returns
     -------
     dict
-        ``{"seconds", "grid_points", "epochs", "threads"}``, with the grid preset's values where the options
-        give none; ``threads`` is what one job uses on this machine (:func:`models.cores.job_threads`).
+        ``{"seconds", "grid_points", "epochs", "threads", "stages"}``, with the grid preset's values where the
+        options give none; ``threads`` is what one job uses on this machine (:func:`models.cores.job_threads`);
+        ``stages`` splits ``seconds`` by stage (:func:`stage_seconds`; the scattering student counts in
+        ``students``).
     """
     preset = grid_preset(kind, config.grid_preset)
     lambdas = config.lambdas if config.lambdas is not None else preset["lambdas"]
@@ -198,14 +237,15 @@ def estimate_job(config, kind: str, shape, n: int, trains_teacher: bool | None =
         starts = resolve_start_search(getattr(config, "start_search", None), kind, shape, gammas, n)
     except ValueError:  # asked on data it does not take: the API refuses that job before estimating it
         starts = 0
-    seconds = estimate_seconds(kind, shape, n, n_points, epochs, config.attribution, config.teacher,
-                               config.parametrization, config.gradient_path, threads, starts,
-                               resolve_random_search(getattr(config, "random_search", 0), kind, n),
-                               trains_teacher=(not getattr(config, "teacher_path", None) if trains_teacher is None
-                                               else bool(trains_teacher)))
-    if getattr(config, "student", "awd") == "scattering":
-        seconds += scattering_seconds(kind, shape, n, config.scattering_epochs)
-    return {"seconds": seconds, "grid_points": n_points, "epochs": epochs, "threads": threads}
+    stages = stage_seconds(kind, shape, n, n_points, epochs, config.attribution, config.teacher,
+                           config.parametrization, config.gradient_path, threads, starts,
+                           resolve_random_search(getattr(config, "random_search", 0), kind, n),
+                           trains_teacher=(not getattr(config, "teacher_path", None) if trains_teacher is None
+                                           else bool(trains_teacher)))
+    if getattr(config, "student", "awd") == "scattering":  # runs within the students stage
+        stages["students"] += scattering_seconds(kind, shape, n, config.scattering_epochs)
+    return {"seconds": float(sum(stages.values())), "grid_points": n_points, "epochs": epochs, "threads": threads,
+            "stages": stages}
 
 
 #: A calibration reads the latest ``CALIBRATION_JOBS`` finished jobs and needs at least ``CALIBRATION_MIN_JOBS`` of
@@ -252,6 +292,65 @@ def calibration(measured, estimated) -> tuple[float, int]:
         return 1.0, 0
     factor = float(np.median(measured[usable] / estimated[usable]))
     return float(np.clip(factor, *CALIBRATION_RANGE)), int(usable.sum())
+
+
+#: The measured parts of a finished job (its bundle's ``timings``, ``jobstate.summary``) and the stages of
+#: :func:`stage_seconds` each is set against by :func:`stage_calibration`: ``prepare`` (the data and the teacher),
+#: ``distill`` (the job's wall time less the other two) and ``finalize`` (selection and students).
+CALIBRATION_PARTS = {"prepare": ("teacher",), "distill": ("distill",), "finalize": ("select", "students")}
+
+
+def stage_calibration(jobs) -> tuple[dict, int]:
+    """Factors that scale each stage of the cost model to this machine, from finished jobs.
+
+    The stages do not speed up alike from one machine to another (on a 2-core AMD EPYC the LSTM teacher took
+    about three times as long as on the Intel machine the constants come from, the distillation twice), so each
+    part of a job is calibrated on its own (:func:`calibration` on that part's measured and estimated seconds). A
+    part with too few measured jobs (jobs that finished before their parts were recorded) takes the factor of the
+    whole job.
+
+    Parameters
+    ----------
+    jobs : sequence of (dict, dict)
+        Per finished job: what was measured, ``{"total": s, "prepare": s, "finalize": s}`` (``total`` the wall
+        time from claim to finish; ``prepare`` and ``finalize`` may be missing or None), and its estimated stages
+        (:func:`estimate_job`'s ``stages``).
+
+    Returns
+    -------
+    factors : dict of str to float
+        One factor per stage of :func:`stage_seconds`.
+    n_jobs : int
+        The number of jobs the whole job's factor comes from (0: none, the cost model as it stands).
+
+    Examples
+    --------
+    >>> stages = {"teacher": 10.0, "distill": 10.0, "select": 4.0, "students": 1.0}
+    >>> measured = {"total": 55.0, "prepare": 30.0, "finalize": 5.0}
+    >>> factors, n = stage_calibration([(measured, stages)] * 3)
+    >>> factors, n
+    ({'teacher': 3.0, 'distill': 2.0, 'select': 1.0, 'students': 1.0}, 3)
+    """
+    jobs = list(jobs)
+    overall, n_jobs = calibration([m.get("total", np.nan) for m, _ in jobs], [sum(st.values()) for _, st in jobs])
+    factors = {}
+    for part, stages in CALIBRATION_PARTS.items():
+        measured = [_measured_part(m, part) for m, _ in jobs]
+        estimated = [sum(float(st.get(stage, 0.0)) for stage in stages) for _, st in jobs]
+        factor, used = calibration(measured, estimated)
+        factors.update({stage: factor if used else overall for stage in stages})
+    return factors, n_jobs
+
+
+def _measured_part(measured: dict, part: str) -> float:
+    """Seconds of one part of a finished job (NaN when not recorded): ``distill`` is what the others leave."""
+    def value(key):
+        number = measured.get(key)
+        return float(number) if number is not None else np.nan
+
+    if part == "distill":
+        return value("total") - value("prepare") - value("finalize")
+    return value(part)
 
 
 def scattering_seconds(kind: str, shape, n: int, epochs: int) -> float:

@@ -21,12 +21,13 @@ from awd_studio.jobstate import crud
 from awd_studio.jobstate.config import get_settings
 from awd_studio.jobstate.db import TEACHER_CHUNK, Dataset, Job, Teacher, get_sessionmaker, utcnow
 from awd_studio.jobstate.dispatch import HEARTBEAT_SECONDS, ORPHAN_GRACE_SECONDS
+from awd_studio.jobstate.estimates import calibrated_estimate
 from awd_studio.jobstate.jobconfig import job_config
 from awd_studio.jobstate.logs import job_fields
 from awd_studio.jobstate.storage import Paths, is_disk_full, pid_alive, usage_bytes
 from awd_studio.jobstate.summary import summarize_result
 from awd_studio.models.options import PipelineConfig
-from awd_studio.models.pipeline.progress import job_fraction
+from awd_studio.models.pipeline.progress import STAGE_SPANS, job_fraction, stage_spans
 
 __all__ = ["JobRun", "claim", "lost_owner", "owns", "describe_error"]
 
@@ -107,6 +108,7 @@ class JobRun:
         self.lost = False
         self._last_write = 0.0
         self._overall = 0.0
+        self._spans = None
         self._last_stage = None
         self._last_check = 0.0
         # a few seconds after Celery's own soft limit, so that normally its signal comes first
@@ -175,11 +177,34 @@ class JobRun:
                 f"{self.settings.max_storage_mb:g} MB; delete old jobs or datasets, or raise the quota"
             )
 
+    @property
+    def spans(self) -> dict:
+        """Where each stage sits in this job's progress bar, read once per run: sized by the estimated seconds of
+        each stage, calibrated to this server's finished jobs as the configure page's estimate is
+        (:func:`jobstate.estimates.calibrated_estimate`, :func:`models.pipeline.progress.stage_spans`);
+        :data:`models.pipeline.progress.STAGE_SPANS` when the job cannot be estimated."""
+        if self._spans is None:
+            self._spans = STAGE_SPANS
+            try:
+                with _session() as session:
+                    job = session.get(Job, self.job_id)
+                    dataset = session.get(Dataset, job.dataset_id) if job is not None and job.dataset_id else None
+                    if dataset is not None:
+                        guess = calibrated_estimate(session, PipelineConfig.from_dict(job.config), dataset,
+                                                    trains_teacher=job.teacher_id is None)
+                        self._spans = stage_spans(guess["stages"])
+            except SoftTimeLimitExceeded:
+                raise
+            except Exception as exc:  # the fixed spans still give a progress bar
+                log.warning("job %s: stage spans not estimated (%s); using the fixed ones", self.job_id, exc,
+                            extra=self.fields)
+        return self._spans
+
     # pipeline callbacks ----------------------------------------------------------------------------
     def progress(self, stage: str, fraction: float, message: str = "") -> None:
         """``progress(stage, fraction, message)`` for models.pipeline: the job's fraction done is the stage's place
-        in :data:`models.pipeline.progress.STAGE_SPANS` (never going back); throttled to 2 writes a second."""
-        overall = max(self._overall, job_fraction(stage, fraction) or 0.0)
+        in the job's :attr:`spans` (never going back); throttled to 2 writes a second."""
+        overall = max(self._overall, job_fraction(stage, fraction, self.spans) or 0.0)
         self._overall = overall
         now = time.monotonic()
         if stage == self._last_stage and now - self._last_write < 0.5 and fraction < 1.0:

@@ -28,10 +28,10 @@ from awd_studio.backend.schemas import (
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import ACTIVE_STATES, Dataset, Job, Teacher, utcnow
 from awd_studio.jobstate.dispatch import enqueue_job, revoke_task, worker_count
+from awd_studio.jobstate.estimates import calibrated_estimate
 from awd_studio.jobstate.jobconfig import job_config, stored_options
 from awd_studio.jobstate.storage import remove_tree
 from awd_studio.jobstate.summary import grid_size, summarize_result
-from awd_studio.models import estimate as run_time
 from awd_studio.models.options import TEACHER_ARCHITECTURES, PipelineConfig
 from awd_studio.models.pipeline.config import resolve_config
 
@@ -117,30 +117,12 @@ def _unprocessable(message: str) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, message)
 
 
-def calibration(session, kind: str) -> tuple[float, int]:
-    """How long this server's latest succeeded jobs on data of ``kind`` took against the cost model: the factor
-    that scales it to this machine and the number of jobs it comes from (:func:`models.estimate.calibration`)."""
-    measured, estimated = [], []
-    for job, data in crud.latest_succeeded_jobs(session, kind=kind, limit=run_time.CALIBRATION_JOBS):
-        try:
-            config = PipelineConfig.from_dict(job.config)
-        except ValueError:  # options stored by another version: not comparable
-            continue
-        guess = run_time.estimate_job(config, data.kind, tuple(data.shape), data.n,
-                                      trains_teacher=job.teacher_id is None)
-        measured.append((job.finished - job.started).total_seconds())
-        estimated.append(guess["seconds"])
-    return run_time.calibration(measured, estimated)
-
-
 def estimate(config: PipelineConfig, dataset: Dataset, limit_seconds: float, session) -> JobEstimate:
-    """The run-time estimate of a job on ``dataset``: the cost model (:func:`models.estimate.estimate_job`) scaled
-    by how long this server's latest finished jobs on data of the same kind took against it (:func:`calibration`)."""
-    guess = run_time.estimate_job(config, dataset.kind, tuple(dataset.shape), dataset.n)
-    factor, n_jobs = calibration(session, dataset.kind)
-    seconds = guess["seconds"] * factor
-    return JobEstimate(**{**guess, "seconds": seconds}, model_seconds=guess["seconds"], calibration_factor=factor,
-                       calibration_jobs=n_jobs, limit_seconds=limit_seconds, within_limit=seconds <= limit_seconds)
+    """The run-time estimate of a job on ``dataset``: the cost model scaled, stage by stage, to how long this
+    server's latest finished jobs on data of the same kind took (:func:`jobstate.estimates.calibrated_estimate`)."""
+    guess = calibrated_estimate(session, config, dataset)
+    return JobEstimate(**{k: v for k, v in guess.items() if k != "model_stages"}, limit_seconds=limit_seconds,
+                       within_limit=guess["seconds"] <= limit_seconds)
 
 
 def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str | None, Dataset]:

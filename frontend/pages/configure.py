@@ -526,6 +526,8 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
             html.Span(f" on this server's CPU, {guess.get('threads', 1)} thread"
                       f"{'' if guess.get('threads', 1) == 1 else 's'} per job ({calibration_words(guess)})",
                       className="text-muted small")]
+    if stage_words(guess):
+        text.append(html.Div(stage_words(guess), className="text-muted small"))
     if not guess.get("within_limit", True):
         text.append(dbc.Alert(f"That is more than this server's job time limit of "
                               f"{fmt_seconds(guess['limit_seconds'])}: use fewer epochs or grid points.",
@@ -540,6 +542,19 @@ def calibration_words(guess: dict) -> str:
         return (f"rough; scaled by {float(guess.get('calibration_factor', 1.0)):.2g} to how long this server's "
                 f"latest {n_jobs} finished jobs on such data took")
     return "rough: the cost model alone, until this server has finished a few jobs on such data"
+
+
+#: The estimate's stages in words, in the order they run.
+STAGE_WORDS = {"teacher": "training the teacher", "distill": "distillation", "select": "selection",
+               "students": "students and figures"}
+
+
+def stage_words(guess: dict) -> str:
+    """Where the estimated time goes, in words (the stages with at least a second); empty without stages."""
+    stages = guess.get("stages") or {}
+    parts = [f"{words} {fmt_seconds(stages[stage])}" for stage, words in STAGE_WORDS.items()
+             if float(stages.get(stage) or 0.0) >= 0.5]
+    return ("Of which " + ", ".join(parts) + ".") if parts else ""
 
 
 def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,

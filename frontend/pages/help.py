@@ -190,8 +190,10 @@ BODIES = {
         _p("Start from the quick grid; the paper's grid is larger and slower. Include γ = 0. Levels J: each "
            "level halves the scale; too many levels leave bands with fewer coefficients than the student reads. "
            "The orthogonal parametrisation keeps the wavelet exactly valid; the free one follows the paper "
-           "(penalised). The run-time estimate is rough: a cost model measured on the lab's machines, scaled to "
-           "how long this server's latest finished jobs on the same kind of data took."),
+           "(penalised). The run-time estimate is rough: a cost model measured on the lab's machines, each stage "
+           "(teacher, distillation, selection, students) scaled to how long that part of this server's latest "
+           "finished jobs on the same kind of data took. The job page's progress bar gives each stage the same "
+           "share, so its time left follows where the job spends its time."),
     ],
     "runs": [
         _p("The jobs list shows each run's dataset, teacher, grid size (number of λ values × number of γ "

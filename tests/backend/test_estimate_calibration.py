@@ -35,13 +35,15 @@ def _upload(client, content: bytes, name: str) -> dict:
     return response.json()
 
 
-def _finished_job(make_session, dataset_id: str, config: dict, seconds: float, state: str = "succeeded") -> None:
-    """A job row as a worker leaves it: claimed, then finished ``seconds`` later."""
+def _finished_job(make_session, dataset_id: str, config: dict, seconds: float, state: str = "succeeded",
+                  summary: dict | None = None) -> None:
+    """A job row as a worker leaves it: claimed, then finished ``seconds`` later (with its result's ``summary``)."""
     with make_session() as session:
         job = crud.create_job(session, dataset_id=dataset_id, teacher_id=None, config=config)
         started = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.timezone.utc)
         row = session.get(Job, job.id)
         row.state, row.started, row.finished = state, started, started + dt.timedelta(seconds=seconds)
+        row.summary = summary
         session.commit()
 
 
@@ -72,6 +74,10 @@ def test_the_estimate_follows_how_long_this_servers_jobs_took(own_server):
     assert scaled["calibration_factor"] == pytest.approx(2.0)  # median of 2, 3 and 1.5
     assert scaled["model_seconds"] == pytest.approx(model)
     assert scaled["seconds"] == pytest.approx(2.0 * model)
+    # the split by stage is scaled alike and sums to the estimate
+    assert set(scaled["stages"]) == {"teacher", "distill", "select", "students"}
+    assert sum(scaled["stages"].values()) == pytest.approx(scaled["seconds"])
+    assert scaled["stages"] == pytest.approx({k: 2.0 * v for k, v in first["stages"].items()})
 
     # the time limit reads the calibrated figure, and the refusal says where the factor came from
     limited = client_with(job_time_limit=max(10, int(1.5 * model)))
@@ -79,3 +85,55 @@ def test_the_estimate_follows_how_long_this_servers_jobs_took(own_server):
     refused = limited.post("/api/jobs", json=body)
     assert refused.status_code == 422
     assert "scaled by 2 from this server's latest 3 finished jobs" in refused.json()["detail"]
+
+
+def test_each_stage_follows_how_long_that_part_of_this_servers_jobs_took(own_server):
+    """Finished jobs whose teacher took three times the cost model's seconds and whose distillation took twice:
+    the estimate scales each stage by its own factor, and the progress bar's split follows."""
+    client_with, make_session = own_server
+    client = client_with()
+    series = _upload(client, example_npz(), "series.npz")
+    body = {"dataset_id": series["id"], **BODY}
+    model = client.post("/api/jobs/estimate", json=body).json()["stages"]
+    prepare, finalize = 3.0 * model["teacher"], model["select"] + model["students"]
+    config = stored_options(PipelineConfig.from_dict(BODY))
+    for _ in range(3):
+        _finished_job(make_session, series["id"], config, prepare + 2.0 * model["distill"] + finalize,
+                      summary={"prepare_seconds": prepare, "finalize_seconds": finalize})
+    scaled = client.post("/api/jobs/estimate", json=body).json()
+    # (the stored claim and finish times keep microseconds: the distillation's part is rounded to them)
+    assert scaled["stage_factors"] == pytest.approx({"teacher": 3.0, "distill": 2.0, "select": 1.0, "students": 1.0},
+                                                    rel=1e-4)
+    assert scaled["stages"] == pytest.approx({"teacher": prepare, "distill": 2.0 * model["distill"],
+                                              "select": model["select"], "students": model["students"]}, rel=1e-4)
+    assert scaled["seconds"] == pytest.approx(prepare + 2.0 * model["distill"] + finalize, rel=1e-4)
+    assert scaled["calibration_factor"] == pytest.approx(scaled["seconds"] / scaled["model_seconds"])
+    assert scaled["calibration_jobs"] == 3
+
+def test_a_jobs_progress_bar_gives_each_stage_its_share_of_the_estimate(client, dataset):
+    """The worker sizes the stages of a job's progress bar by the cost model's seconds for that job (the figures
+    the configure page's estimate sums), so the ETA computed from the fraction done follows where the time goes."""
+    from awd_studio.jobstate.config import get_settings
+    from awd_studio.models.pipeline.progress import STAGE_SPANS, stage_spans
+    from awd_studio.worker.runner import JobRun
+
+    make_session = get_sessionmaker(get_settings().sqlalchemy_url)
+    spans = {}
+    for teacher in ("lstm", "mlp"):
+        body = {**BODY, "teacher": teacher}
+        estimate = client.post("/api/jobs/estimate", json={"dataset_id": dataset["id"], **body}).json()
+        with make_session() as session:
+            job = crud.create_job(session, dataset_id=dataset["id"], teacher_id=None,
+                                  config=stored_options(PipelineConfig.from_dict(body)))
+        spans[teacher] = JobRun(job.id, 1, "test@localhost").spans
+        expected = stage_spans(estimate["stages"])  # the estimate's calibration scales every stage alike
+        assert set(spans[teacher]) == set(expected)
+        assert all(spans[teacher][k] == pytest.approx(expected[k], abs=1e-5) for k in expected)
+        assert spans[teacher]["data"] == STAGE_SPANS["data"] and spans[teacher]["done"] == STAGE_SPANS["done"]
+        edges = [spans[teacher][stage] for stage in ("data", "teacher", "distill", "select", "students", "done")]
+        assert all(a[1] == pytest.approx(b[0]) for a, b in zip(edges, edges[1:]))  # contiguous, in order
+    # the LSTM costs more to train than the MLP: its job gives the teacher more of the bar
+    width = {t: spans[t]["teacher"][1] - spans[t]["teacher"][0] for t in spans}
+    assert width["lstm"] > width["mlp"] > 0
+    # a job that cannot be read keeps the fixed spans
+    assert JobRun("00000000-0000-4000-8000-000000000000", 1, "test@localhost").spans == STAGE_SPANS

@@ -218,6 +218,7 @@ def test_configure_estimate(service):
     info = {"id": service.dataset_id, "kind": "timeseries", "shape": [64], "n": 40}
     out = run(cfg.update_estimate("0.001", "0, 0.1", 2, "saliency", "mlp", info))
     assert "1 × 2 = 2 grid points" in str(out["grid_size"]) and "Estimated run time" in str(out["estimate"])
+    assert "Of which" in str(out["estimate"]) and "students and figures" in str(out["estimate"])
     assert "rough" in str(out["estimate"])
     out = run(cfg.update_estimate("0.001", "0, 0.1", 2000, "saliency", "mlp", info, levels=99))
     assert "levels" in str(out["estimate"])  # the API's bound, in words
@@ -232,6 +233,13 @@ def test_the_estimate_says_how_it_was_made():
     assert "the cost model alone" in words({"calibration_jobs": 0, "calibration_factor": 1.0})
     scaled = words({"calibration_jobs": 5, "calibration_factor": 1.72})
     assert "scaled by 1.7" in scaled and "latest 5 finished jobs" in scaled
+
+
+def test_the_estimate_says_where_the_time_goes():
+    words = page("configure").stage_words
+    assert words({}) == "" and words({"stages": {}}) == ""
+    assert words({"stages": {"teacher": 0.0, "distill": 75.0, "select": 9.4, "students": 5.0}}) == (
+        "Of which distillation 1 min 15 s, selection 9 s, students and figures 5 s.")  # an uploaded teacher
 
 
 def test_configure_submit(service):

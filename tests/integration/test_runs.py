@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect
 
 from tests.conftest import wait_for
 
@@ -48,6 +48,14 @@ def test_jobs_list_shows_dataset_teacher_grid_and_score_and_dataset_delete_names
     assert summary["teacher_test"] == pytest.approx(bundle["teacher"]["test"][summary["metric"]], abs=1e-12)
     assert summary["choice"] in ("awd", "initial")
     assert client.get(f"/api/jobs/{job['id']}").json()["summary"] == summary
+    # the stored summary keeps the parts of the run's wall time that the run-time estimate is calibrated on
+    from awd_studio.jobstate.config import get_settings
+    from awd_studio.jobstate.db import Job, get_sessionmaker
+
+    with get_sessionmaker(get_settings().sqlalchemy_url)() as session:
+        stored = session.get(Job, job["id"]).summary
+    assert stored["prepare_seconds"] == pytest.approx(bundle["timings"]["prepare"])
+    assert stored["finalize_seconds"] == pytest.approx(bundle["timings"]["finalize"])
 
     # A dataset that jobs used: 409 naming them; with_jobs=true deletes it with them and their files.
     refused = client.delete(f"/api/datasets/{dataset['id']}")

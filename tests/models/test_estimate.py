@@ -3,7 +3,15 @@
 import pytest
 
 from awd_studio.models.cores import job_threads
-from awd_studio.models.estimate import CALIBRATION_RANGE, _loglog, calibration, estimate_job, estimate_seconds
+from awd_studio.models.estimate import (
+    CALIBRATION_RANGE,
+    _loglog,
+    calibration,
+    estimate_job,
+    estimate_seconds,
+    stage_calibration,
+    stage_seconds,
+)
 from awd_studio.models.options import PipelineConfig
 
 
@@ -89,3 +97,50 @@ def test_an_uploaded_teacher_is_not_trained():
     training = (estimate_seconds(*args, teacher="lstm", threads=job_threads())
                 - estimate_seconds(*args, teacher="lstm", threads=job_threads(), trains_teacher=False))
     assert training > 0 and trained - uploaded == pytest.approx(training)
+
+
+def test_the_stages_sum_to_the_estimate_and_follow_the_options():
+    args = ("timeseries", [40], 3000, 18, 50)
+    stages = stage_seconds(*args, teacher="lstm")
+    assert set(stages) == {"teacher", "distill", "select", "students"}
+    assert sum(stages.values()) == pytest.approx(estimate_seconds(*args, teacher="lstm"))
+    uploaded = stage_seconds(*args, teacher="lstm", trains_teacher=False)
+    assert uploaded["teacher"] == 0.0 and uploaded["distill"] == pytest.approx(stages["distill"])
+    longer = stage_seconds("timeseries", [40], 3000, 18, 100, teacher="lstm")
+    assert longer["distill"] > stages["distill"] and longer["teacher"] == stages["teacher"]
+    control = stage_seconds(*args, teacher="lstm", random_search=300)
+    assert control["select"] > stages["select"] and control["distill"] == stages["distill"]
+
+
+def test_estimate_job_counts_the_scattering_student_in_its_students_stage():
+    plain = estimate_job(PipelineConfig.from_dict({"teacher": "mlp"}), "timeseries", [64], 500)
+    scattering = estimate_job(PipelineConfig.from_dict({"teacher": "mlp", "student": "scattering"}),
+                              "timeseries", [64], 500)
+    assert sum(plain["stages"].values()) == pytest.approx(plain["seconds"])
+    assert scattering["stages"]["students"] > plain["stages"]["students"]
+    assert scattering["stages"]["distill"] == pytest.approx(plain["stages"]["distill"])
+    assert sum(scattering["stages"].values()) == pytest.approx(scattering["seconds"])
+
+
+def test_each_stage_is_calibrated_on_the_part_of_the_jobs_it_runs_in():
+    stages = {"teacher": 10.0, "distill": 20.0, "select": 3.0, "students": 2.0}
+    # the teacher ran 3x the model, the distillation 1.5x, selection and students 2x: 30 + 30 + 10 = 70 s
+    jobs = [({"total": 70.0 * k, "prepare": 30.0 * k, "finalize": 10.0 * k}, {s: v * k for s, v in stages.items()})
+            for k in (1.0, 2.0, 0.5)]
+    factors, n_jobs = stage_calibration(jobs)
+    assert n_jobs == 3
+    assert factors == pytest.approx({"teacher": 3.0, "distill": 1.5, "select": 2.0, "students": 2.0})
+    # the calibrated stages add up to what the jobs took
+    assert sum(stages[s] * factors[s] for s in stages) == pytest.approx(70.0)
+
+
+def test_parts_not_recorded_take_the_whole_jobs_factor():
+    stages = {"teacher": 10.0, "distill": 20.0, "select": 3.0, "students": 2.0}
+    old = [({"total": 70.0, "prepare": None, "finalize": None}, stages)] * 3  # finished before parts were kept
+    factors, n_jobs = stage_calibration(old)
+    assert n_jobs == 3 and factors == pytest.approx(dict.fromkeys(stages, 2.0))
+    # an uploaded teacher is not trained: its jobs cannot calibrate the teacher stage
+    uploaded = [({"total": 70.0, "prepare": 1.0, "finalize": 10.0}, {**stages, "teacher": 0.0})] * 3
+    factors, _ = stage_calibration(uploaded)
+    assert factors["teacher"] == pytest.approx(70.0 / 25.0) and factors["select"] == pytest.approx(2.0)
+    assert stage_calibration([]) == (dict.fromkeys(stages, 1.0), 0)

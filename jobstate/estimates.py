@@ -1,0 +1,77 @@
+"""How long a job will take on this server: the cost model calibrated, stage by stage, to this server's finished jobs.
+
+:mod:`models.estimate` holds the cost model (constants measured on the lab's machines) and the pure calibration
+functions; this module reads the finished jobs they need from the database. The API shows and checks the result
+(``POST /api/jobs/estimate``, the job time limit); the worker sizes the stages of a job's progress bar by it.
+"""
+
+from __future__ import annotations
+
+from awd_studio.jobstate import crud
+from awd_studio.jobstate.db import Dataset, Job
+from awd_studio.models.estimate import CALIBRATION_JOBS, estimate_job, stage_calibration
+from awd_studio.models.options import PipelineConfig
+
+__all__ = ["calibrated_estimate", "measured_parts", "stage_factors", "stored_estimate"]
+
+
+def stored_estimate(job: Job, dataset: Dataset) -> dict:
+    """The cost model's estimate of a stored job on its dataset (:func:`models.estimate.estimate_job`; an uploaded
+    teacher is not trained).
+
+    Raises
+    ------
+    ValueError
+        For options stored by another version.
+    """
+    config = PipelineConfig.from_dict(job.config)
+    return estimate_job(config, dataset.kind, tuple(dataset.shape), dataset.n, trains_teacher=job.teacher_id is None)
+
+
+def measured_parts(job: Job) -> dict:
+    """What a finished job took, in seconds: ``total`` (claim to finish), ``prepare`` and ``finalize`` (from its
+    stored summary, :func:`jobstate.summary.summarize_result`; None for jobs that finished before they were kept)."""
+    summary = job.summary or {}
+    return {"total": (job.finished - job.started).total_seconds(), "prepare": summary.get("prepare_seconds"),
+            "finalize": summary.get("finalize_seconds")}
+
+
+def stage_factors(session, kind: str) -> tuple[dict, int]:
+    """Per-stage factors that scale the cost model to this server, from its latest
+    :data:`models.estimate.CALIBRATION_JOBS` succeeded jobs on data of ``kind``
+    (:func:`models.estimate.stage_calibration`), and the number of jobs the whole job's factor comes from."""
+    jobs = []
+    for job, dataset in crud.latest_succeeded_jobs(session, kind=kind, limit=CALIBRATION_JOBS):
+        try:
+            stages = stored_estimate(job, dataset)["stages"]
+        except ValueError:  # options stored by another version: not comparable
+            continue
+        jobs.append((measured_parts(job), stages))
+    return stage_calibration(jobs)
+
+
+def calibrated_estimate(session, config: PipelineConfig, dataset: Dataset, trains_teacher: bool | None = None) -> dict:
+    """The run-time estimate of a job on ``dataset`` on this server.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    config : models.options.PipelineConfig
+    dataset : jobstate.db.Dataset
+    trains_teacher : bool, optional
+        As in :func:`models.estimate.estimate_job`.
+
+    Returns
+    -------
+    dict
+        :func:`models.estimate.estimate_job`'s keys, with ``seconds`` and ``stages`` calibrated, and
+        ``model_seconds`` and ``model_stages`` (the cost model's), ``stage_factors`` (:func:`stage_factors`),
+        ``calibration_factor`` (calibrated over the cost model's seconds) and ``calibration_jobs``.
+    """
+    guess = estimate_job(config, dataset.kind, tuple(dataset.shape), dataset.n, trains_teacher=trains_teacher)
+    factors, n_jobs = stage_factors(session, dataset.kind)
+    stages = {stage: seconds * factors.get(stage, 1.0) for stage, seconds in guess["stages"].items()}
+    seconds = float(sum(stages.values()))
+    return {**guess, "seconds": seconds, "stages": stages, "model_seconds": guess["seconds"],
+            "model_stages": guess["stages"], "stage_factors": factors, "calibration_jobs": n_jobs,
+            "calibration_factor": seconds / guess["seconds"] if guess["seconds"] > 0 else 1.0}
