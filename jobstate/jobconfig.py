@@ -46,4 +46,3 @@ def stored_options(config: PipelineConfig) -> dict:
     data = config.to_dict()
     data.pop("teacher_path", None)
     return data
-
