@@ -31,7 +31,7 @@ os.environ.update({
     "MKL_NUM_THREADS": "1",
 })
 for _name in ("DATABASE_URL", "AWD_DATABASE_URL", "AWD_API_TOKEN", "AWD_MAX_UPLOAD_MB", "AWD_MAX_STORAGE_MB",
-              "AWD_CORS_ORIGINS", "AWD_CHORD_MIN_POINTS", "AWD_CHUNK_POINTS"):
+              "AWD_CORS_ORIGINS", "AWD_CHORD_MIN_POINTS", "AWD_CHUNK_POINTS", "AWD_CHORD_MIN_WORKERS"):
     os.environ.pop(_name, None)
 
 #: The tiny job of the service tests (a few seconds on two cores).
@@ -109,8 +109,9 @@ class ManagedProcess:
 class WorkerControl(ManagedProcess):
     """Start, SIGKILL and stop real Celery worker subprocesses (each in its own process group)."""
 
-    def __init__(self, log_dir: Path):
+    def __init__(self, log_dir: Path, label: str = "test"):
         self.log_dir = log_dir
+        self.label = label  # in the node names: two controllers must not start workers of the same name
         self.process = None
         self.name = None
         self._count = 0
@@ -122,7 +123,7 @@ class WorkerControl(ManagedProcess):
 
     def start(self, wait: bool = True) -> "WorkerControl":
         self._count += 1
-        self.name = f"awd-test-{os.getpid()}-{self._count}@localhost"
+        self.name = f"awd-{self.label}-{os.getpid()}-{self._count}@localhost"
         self.process = start_worker(env=self.env(), concurrency=1, name=self.name, cwd=str(ROOT),
                                     log_file=self.log_dir / f"worker-{self._count}.log")
         if wait:

@@ -15,7 +15,7 @@ from celery.signals import task_prerun, worker_process_init, worker_ready
 
 from awd_studio.jobstate.config import get_settings
 from awd_studio.jobstate.db import get_engine, get_sessionmaker
-from awd_studio.jobstate.dispatch import ORPHAN_GRACE_SECONDS, recover_worker_jobs
+from awd_studio.jobstate.dispatch import ORPHAN_GRACE_SECONDS, live_workers, recover_worker_jobs
 from awd_studio.models import pipeline  # imported once in the worker's parent, shared by its prefork children
 from awd_studio.worker.celery_app import celery_app
 from awd_studio.worker.runner import JobRun, claim, describe_error, owns
@@ -143,7 +143,7 @@ def _run_or_split(run: JobRun) -> str:
     info = pipeline.prepare(data_path, config, run.work_dir, progress=run.progress,
                             on_teacher_epoch=run.on_teacher_epoch)
     n_points = len(info["config"]["lambdas"]) * len(info["config"]["gammas"])
-    if n_points < settings.chord_min_points:
+    if n_points < settings.chord_min_points or not _workers_to_share(settings.chord_min_workers):
         pipeline.distill_chunk(run.work_dir, range(n_points), progress=run.progress,
                                should_cancel=run.should_cancel, on_epoch=run.on_epoch)
         staged = _staging(run)
@@ -155,6 +155,15 @@ def _run_or_split(run: JobRun) -> str:
     chord(header, finalize_job.si(run.job_id, run.attempt)).apply_async()
     run.progress("distill", 0.0, f"{n_points} grid points in {len(chunks)} chunks")
     return "split"
+
+
+def _workers_to_share(needed: int) -> bool:
+    """Whether at least ``needed`` workers (this one included) answer a ping now, so that a grid's chunks can run at
+    once; one worker would run them one after another, slower than one task (``AWD_CHORD_MIN_WORKERS``)."""
+    if needed <= 1:
+        return True
+    names = live_workers(timeout=0.5)
+    return names is not None and len(names) >= needed
 
 
 def _chunk_progress(run: JobRun, n_chunks: int):

@@ -163,19 +163,37 @@ def test_share_tokens_are_hashed_and_expire(client, two_jobs, settings):
     assert listed["count"] >= 2 and all("token" not in s for s in listed["data"])
 
 
-def test_large_grid_runs_as_a_chord(client, worker, two_jobs):
-    """14 grid points (>= AWD_CHORD_MIN_POINTS=13) run as prepare -> 3 chunks -> finalize."""
+def _large_grid_job(client, dataset, seed: int) -> tuple[dict, dict]:
+    """A job of 14 grid points (>= AWD_CHORD_MIN_POINTS=13), run to its end: its final state and its bundle."""
     from awd_studio.models.pipeline import SCHEMA_PATH
 
-    dataset, _ = two_jobs
     gammas = [0.0] + [10.0 ** -k for k in range(2, 15)]
     body = {"dataset_id": dataset["id"], "teacher": "mlp", "teacher_epochs": 10, "lambdas": [1e-3],
-            "gammas": gammas, "epochs": 2}
+            "gammas": gammas, "epochs": 2, "seed": seed}
     job = client.post("/api/jobs", json=body).json()
-    final = wait_for(lambda: _finished(client, job["id"]), timeout=180, what="the chord to finish")
+    final = wait_for(lambda: _finished(client, job["id"]), timeout=180, what="the large grid to finish")
     assert final["state"] == "succeeded", final["error"]
-    # chunk -1 (TEACHER_CHUNK) is the teacher's own training curve
-    assert {p["chunk"] for p in final["losses"]} - {TEACHER_CHUNK} == {0, 1, 2}
     bundle = client.get(f"/api/results/{job['id']}").json()
     jsonschema.validate(bundle, json.loads(SCHEMA_PATH.read_text()))
     assert len(bundle["grid"]) == 14
+    return final, bundle
+
+
+def test_large_grid_runs_as_a_chord_when_another_worker_can_share_it(client, worker, two_jobs, data_dir):
+    """With two workers answering, 14 grid points run as prepare -> 3 chunks -> finalize."""
+    from tests.conftest import WorkerControl
+
+    second = WorkerControl(data_dir.parent, label="second")
+    second.start()
+    try:
+        final, _ = _large_grid_job(client, two_jobs[0], seed=1)
+    finally:
+        second.stop()
+    # chunk -1 (TEACHER_CHUNK) is the teacher's own training curve
+    assert {p["chunk"] for p in final["losses"]} - {TEACHER_CHUNK} == {0, 1, 2}
+
+
+def test_large_grid_runs_in_one_task_on_a_single_worker(client, worker, two_jobs):
+    """With one worker the chunks would run one after another, each repeating its set-up: one task instead."""
+    final, _ = _large_grid_job(client, two_jobs[0], seed=2)
+    assert {p["chunk"] for p in final["losses"]} - {TEACHER_CHUNK} == {0}
