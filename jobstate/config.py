@@ -44,11 +44,11 @@ class Settings(BaseSettings):
         ``AWD_CHORD_MIN_POINTS``: grids with at least this many (lambda, gamma) points are split into chunks.
     chunk_points : int, default=6
         ``AWD_CHUNK_POINTS``: grid points per chunk task.
-    chord_min_workers : int, default=2
-        ``AWD_CHORD_MIN_WORKERS``: a grid is split into chunks only when at least this many workers answer a ping
-        when the job starts. With one worker the chunks would run one after another, each repeating what a chunk
-        sets up and none sharing the vectorised fit: on the embedded worker of ``awd serve`` (2 cores) the CME
-        example's 18 points took 32-37 s as 3 chunks and 15-17 s in one task (whole jobs 62-77 s and 42-43 s).
+    chord_min_machines : int, default=2
+        ``AWD_CHORD_MIN_MACHINES``: a grid is split into chunks only when the workers answering a ping as the job
+        starts compute on at least this many distinct machines or GPUs (:mod:`jobstate.machines`). Otherwise the
+        chunks would share the same cores: on ``awd serve``'s one worker (2 cores) the CME example's 18 points took
+        32-37 s as 3 chunks and 15-17 s in one task, on two workers of that machine 24-27 s.
     max_attempts : int, default=3
         ``AWD_MAX_ATTEMPTS``: a job whose worker died this many times is failed instead of re-run.
     sweep_seconds : float, default=15
@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     api_token: str | None = None
     chord_min_points: int = Field(default=13, ge=2)
     chunk_points: int = Field(default=6, ge=1)
-    chord_min_workers: int = Field(default=2, ge=1)
+    chord_min_machines: int = Field(default=2, ge=1)
     max_attempts: int = Field(default=3, ge=1)
     sweep_seconds: float = Field(default=15.0, ge=0)
     stall_seconds: float = Field(default=180.0, ge=15)

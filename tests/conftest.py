@@ -31,7 +31,8 @@ os.environ.update({
     "MKL_NUM_THREADS": "1",
 })
 for _name in ("DATABASE_URL", "AWD_DATABASE_URL", "AWD_API_TOKEN", "AWD_MAX_UPLOAD_MB", "AWD_MAX_STORAGE_MB",
-              "AWD_CORS_ORIGINS", "AWD_CHORD_MIN_POINTS", "AWD_CHUNK_POINTS", "AWD_CHORD_MIN_WORKERS"):
+              "AWD_CORS_ORIGINS", "AWD_CHORD_MIN_POINTS", "AWD_CHUNK_POINTS", "AWD_CHORD_MIN_MACHINES",
+              "AWD_WORKER_MACHINE"):
     os.environ.pop(_name, None)
 
 #: The tiny job of the service tests (a few seconds on two cores).
@@ -109,9 +110,10 @@ class ManagedProcess:
 class WorkerControl(ManagedProcess):
     """Start, SIGKILL and stop real Celery worker subprocesses (each in its own process group)."""
 
-    def __init__(self, log_dir: Path, label: str = "test"):
+    def __init__(self, log_dir: Path, label: str = "test", **env):
         self.log_dir = log_dir
         self.label = label  # in the node names: two controllers must not start workers of the same name
+        self.extra_env = env  # added to the workers' environment
         self.process = None
         self.name = None
         self._count = 0
@@ -119,6 +121,7 @@ class WorkerControl(ManagedProcess):
     def env(self) -> dict:
         env = dict(os.environ)
         env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+        env.update(self.extra_env)
         return env
 
     def start(self, wait: bool = True) -> "WorkerControl":

@@ -6,6 +6,7 @@ the outcome. Small grids run as one task; large ones as a chord
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 import redis
@@ -16,7 +17,9 @@ from celery.signals import task_prerun, worker_process_init, worker_ready
 from awd_studio.jobstate.config import get_settings
 from awd_studio.jobstate.db import get_engine, get_sessionmaker
 from awd_studio.jobstate.dispatch import ORPHAN_GRACE_SECONDS, live_workers, recover_worker_jobs
+from awd_studio.jobstate.machines import distinct_machines, machine_identity, register_worker
 from awd_studio.models import pipeline  # imported once in the worker's parent, shared by its prefork children
+from awd_studio.models.device import resolve_device
 from awd_studio.worker.celery_app import celery_app
 from awd_studio.worker.runner import JobRun, claim, describe_error, owns
 
@@ -75,6 +78,24 @@ def _recover_own_orphans(sender=None, **_):
     timer = threading.Timer(ORPHAN_GRACE_SECONDS + 1.0, later)
     timer.daemon = True
     timer.start()
+
+
+@worker_ready.connect
+def _register_machine(sender=None, **_):
+    """Record what this worker computes on (:func:`jobstate.machines.machine_identity`): a job's grid is split
+    only across workers on distinct machines or GPUs (:func:`_workers_to_share`)."""
+    name = getattr(sender, "hostname", None)
+    if not name:
+        return
+    try:
+        device = resolve_device(get_settings().device)
+        gpu = None
+        if device.type == "cuda":  # the GPU's own id: containers of one host each see theirs as device 0
+            uuid = getattr(torch.cuda.get_device_properties(device), "uuid", None)
+            gpu = str(uuid or os.environ.get("CUDA_VISIBLE_DEVICES") or device.index or 0)
+        register_worker(redis.Redis.from_url(get_settings().broker_url), name, machine_identity(gpu))
+    except Exception as exc:  # without it the worker counts as a machine of its own
+        log.warning("could not record the machine of %s: %s", name, exc)
 
 
 def _guarded(run: JobRun, body) -> str:
@@ -143,7 +164,7 @@ def _run_or_split(run: JobRun) -> str:
     info = pipeline.prepare(data_path, config, run.work_dir, progress=run.progress,
                             on_teacher_epoch=run.on_teacher_epoch)
     n_points = len(info["config"]["lambdas"]) * len(info["config"]["gammas"])
-    if n_points < settings.chord_min_points or not _workers_to_share(settings.chord_min_workers):
+    if n_points < settings.chord_min_points or not _workers_to_share(settings.chord_min_machines):
         pipeline.distill_chunk(run.work_dir, range(n_points), progress=run.progress,
                                should_cancel=run.should_cancel, on_epoch=run.on_epoch)
         staged = _staging(run)
@@ -158,12 +179,20 @@ def _run_or_split(run: JobRun) -> str:
 
 
 def _workers_to_share(needed: int) -> bool:
-    """Whether at least ``needed`` workers (this one included) answer a ping now, so that a grid's chunks can run at
-    once; one worker would run them one after another, slower than one task (``AWD_CHORD_MIN_WORKERS``)."""
+    """Whether the workers answering a ping now (this one included) compute on at least ``needed`` distinct machines
+    or GPUs (``AWD_CHORD_MIN_MACHINES``, :mod:`jobstate.machines`), so that a grid's chunks add compute. Chunks on
+    one worker run one after another, and chunks on several workers of one CPU share its cores: both are slower
+    than one task."""
     if needed <= 1:
         return True
     names = live_workers(timeout=0.5)
-    return names is not None and len(names) >= needed
+    if not names:
+        return False
+    try:
+        return distinct_machines(redis.Redis.from_url(get_settings().broker_url), names) >= needed
+    except Exception as exc:
+        log.warning("could not read the workers' machines: %s", exc)
+        return False
 
 
 def _chunk_progress(run: JobRun, n_chunks: int):

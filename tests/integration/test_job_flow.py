@@ -179,11 +179,13 @@ def _large_grid_job(client, dataset, seed: int) -> tuple[dict, dict]:
     return final, bundle
 
 
-def test_large_grid_runs_as_a_chord_when_another_worker_can_share_it(client, worker, two_jobs, data_dir):
-    """With two workers answering, 14 grid points run as prepare -> 3 chunks -> finalize."""
+def test_large_grid_runs_as_a_chord_when_a_worker_on_another_machine_can_share_it(client, worker, two_jobs,
+                                                                                   data_dir):
+    """With a worker on another machine answering (its AWD_WORKER_MACHINE says so), 14 grid points run as
+    prepare -> 3 chunks -> finalize."""
     from tests.conftest import WorkerControl
 
-    second = WorkerControl(data_dir.parent, label="second")
+    second = WorkerControl(data_dir.parent, label="second", AWD_WORKER_MACHINE="another-machine")
     second.start()
     try:
         final, _ = _large_grid_job(client, two_jobs[0], seed=1)
@@ -193,7 +195,7 @@ def test_large_grid_runs_as_a_chord_when_another_worker_can_share_it(client, wor
     assert {p["chunk"] for p in final["losses"]} - {TEACHER_CHUNK} == {0, 1, 2}
 
 
-def test_large_grid_runs_in_one_task_on_a_single_worker(client, worker, two_jobs):
-    """With one worker the chunks would run one after another, each repeating its set-up: one task instead."""
+def test_large_grid_runs_in_one_task_on_a_single_machine(client, worker, two_jobs):
+    """With one machine's workers the chunks would share its cores, each repeating its set-up: one task instead."""
     final, _ = _large_grid_job(client, two_jobs[0], seed=2)
     assert {p["chunk"] for p in final["losses"]} - {TEACHER_CHUNK} == {0}

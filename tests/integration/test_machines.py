@@ -1,0 +1,44 @@
+"""Which machine each worker computes on (jobstate.machines): a job's grid is split only across distinct ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import redis
+
+from awd_studio.jobstate.machines import MACHINES_KEY, distinct_machines, machine_identity, register_worker
+from tests.conftest import wait_for
+
+pytestmark = [pytest.mark.integration]
+
+
+def test_the_identity_is_the_kernels_boot_id_unless_told_and_names_a_gpu(monkeypatch):
+    monkeypatch.delenv("AWD_WORKER_MACHINE", raising=False)
+    boot_id = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    assert machine_identity() == boot_id
+    assert machine_identity(gpu="1") == f"{boot_id}/gpu1" != machine_identity(gpu="0")
+    monkeypatch.setenv("AWD_WORKER_MACHINE", "rack-2")
+    assert machine_identity() == "rack-2"
+
+
+def test_workers_of_one_machine_count_once(redis_server):
+    client = redis.Redis.from_url(redis_server.url)
+    register_worker(client, "a@one", "machine-1")
+    register_worker(client, "b@one", "machine-1")
+    register_worker(client, "c@two", "machine-2")
+    register_worker(client, "d@one", "machine-1/gpu1")
+    assert distinct_machines(client, []) == 0
+    assert distinct_machines(client, ["a@one"]) == 1
+    assert distinct_machines(client, ["a@one", "b@one"]) == 1
+    assert distinct_machines(client, ["a@one", "b@one", "c@two"]) == 2
+    assert distinct_machines(client, ["a@one", "d@one"]) == 2  # another GPU of the same machine
+    assert distinct_machines(client, ["a@one", "never-registered@x"]) == 2  # an older worker: its own machine
+    client.hdel(MACHINES_KEY, "a@one", "b@one", "c@two", "d@one")
+
+
+def test_a_worker_records_its_machine_when_it_starts(worker, redis_server, monkeypatch):
+    monkeypatch.delenv("AWD_WORKER_MACHINE", raising=False)
+    client = redis.Redis.from_url(redis_server.url)
+    recorded = wait_for(lambda: client.hget(MACHINES_KEY, worker.name), timeout=30, what="the worker's machine")
+    assert recorded.decode() == machine_identity()  # this test and the worker run on the same machine, on the CPU
