@@ -24,7 +24,7 @@ _BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 def machine_identity(gpu: str | None = None) -> str:
     """What this process computes on: ``AWD_WORKER_MACHINE`` when set, else the running kernel's boot id (the same
     in every container of one host, unlike the hostname) or, without one, the hostname; with ``/gpu`` and the GPU
-    for a worker on CUDA (``gpu``: the device's UUID where torch reports one), as each GPU adds compute of its own.
+    for a worker pinned to GPUs (``gpu``: its visible devices), as each GPU adds compute of its own.
 
     Examples
     --------

@@ -106,8 +106,8 @@ def _thread_speedup(threads: int) -> float:
 
 
 #: The students stage, taken as fixed: the students' fits on the chosen wavelets, their timing, the figures and the
-#: bundle took 2.0-7.6 s in bench/RESULTS.md's end-to-end table (10 s for the whole job's fixed part until
-#: 2026-12-02, when the estimate was first split by stage; the model over-estimated those jobs by 6-70 s).
+#: bundle took 2.0-7.6 s in bench/RESULTS.md's end-to-end table (until 2026-12-02, when the estimate was first split
+#: by stage, a fixed 10 s stood for every part of a job the cost model did not count).
 _STUDENTS_S = 5.0
 
 

@@ -19,7 +19,6 @@ from awd_studio.jobstate.db import get_engine, get_sessionmaker
 from awd_studio.jobstate.dispatch import ORPHAN_GRACE_SECONDS, live_workers, recover_worker_jobs
 from awd_studio.jobstate.machines import distinct_machines, machine_identity, register_worker
 from awd_studio.models import pipeline  # imported once in the worker's parent, shared by its prefork children
-from awd_studio.models.device import resolve_device
 from awd_studio.worker.celery_app import celery_app
 from awd_studio.worker.runner import JobRun, claim, describe_error, owns
 
@@ -88,14 +87,20 @@ def _register_machine(sender=None, **_):
     if not name:
         return
     try:
-        device = resolve_device(get_settings().device)
-        gpu = None
-        if device.type == "cuda":  # the GPU's own id: containers of one host each see theirs as device 0
-            uuid = getattr(torch.cuda.get_device_properties(device), "uuid", None)
-            gpu = str(uuid or os.environ.get("CUDA_VISIBLE_DEVICES") or device.index or 0)
-        register_worker(redis.Redis.from_url(get_settings().broker_url), name, machine_identity(gpu))
+        register_worker(redis.Redis.from_url(get_settings().broker_url), name, machine_identity(_pinned_gpus()))
     except Exception as exc:  # without it the worker counts as a machine of its own
         log.warning("could not record the machine of %s: %s", name, exc)
+
+
+def _pinned_gpus() -> str | None:
+    """The GPUs this worker was given (``NVIDIA_VISIBLE_DEVICES``, which the container runtime sets from a service's
+    ``device_ids``, or ``CUDA_VISIBLE_DEVICES``), or None. Read from the environment: asking torch would start CUDA
+    in the worker's parent process, which its forked pool processes then cannot use."""
+    for variable in ("NVIDIA_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES"):
+        value = os.environ.get(variable, "").strip()
+        if value and value.lower() not in ("none", "void", "all", "-1"):
+            return value
+    return None
 
 
 def _guarded(run: JobRun, body) -> str:

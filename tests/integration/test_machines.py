@@ -42,3 +42,17 @@ def test_a_worker_records_its_machine_when_it_starts(worker, redis_server, monke
     client = redis.Redis.from_url(redis_server.url)
     recorded = wait_for(lambda: client.hget(MACHINES_KEY, worker.name), timeout=30, what="the worker's machine")
     assert recorded.decode() == machine_identity()  # this test and the worker run on the same machine, on the CPU
+
+
+@pytest.mark.parametrize("nvidia, cuda, expected", [("GPU-1f2e", None, "GPU-1f2e"), (None, "1", "1"),
+                                                    ("all", "", None), ("void", None, None), (None, None, None)])
+def test_a_worker_pinned_to_gpus_names_them_from_its_environment(monkeypatch, nvidia, cuda, expected):
+    """Read from the environment: torch would start CUDA in the worker's parent, which its pool cannot use."""
+    from awd_studio.worker.tasks import _pinned_gpus
+
+    for variable, value in (("NVIDIA_VISIBLE_DEVICES", nvidia), ("CUDA_VISIBLE_DEVICES", cuda)):
+        if value is None:
+            monkeypatch.delenv(variable, raising=False)
+        else:
+            monkeypatch.setenv(variable, value)
+    assert _pinned_gpus() == expected
