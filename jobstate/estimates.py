@@ -12,7 +12,7 @@ from awd_studio.jobstate.db import Dataset, Job
 from awd_studio.models.estimate import CALIBRATION_JOBS, estimate_job, stage_calibration
 from awd_studio.models.options import PipelineConfig
 
-__all__ = ["calibrated_estimate", "measured_parts", "stage_factors", "stored_estimate"]
+__all__ = ["calibrate", "calibrated_estimate", "measured_parts", "stage_factors", "stored_estimate"]
 
 
 def stored_estimate(job: Job, dataset: Dataset) -> dict:
@@ -50,28 +50,32 @@ def stage_factors(session, kind: str) -> tuple[dict, int]:
     return stage_calibration(jobs)
 
 
-def calibrated_estimate(session, config: PipelineConfig, dataset: Dataset, trains_teacher: bool | None = None) -> dict:
-    """The run-time estimate of a job on ``dataset`` on this server.
+def calibrate(session, guess: dict, kind: str) -> dict:
+    """An estimate of :func:`models.estimate.estimate_job` scaled to this server, stage by stage.
 
     Parameters
     ----------
     session : sqlalchemy.orm.Session
-    config : models.options.PipelineConfig
-    dataset : jobstate.db.Dataset
-    trains_teacher : bool, optional
-        As in :func:`models.estimate.estimate_job`.
+    guess : dict
+        The cost model's estimate (:func:`models.estimate.estimate_job`, :func:`stored_estimate`).
+    kind : {"timeseries", "image"}
+        The data's kind: the jobs on such data calibrate it (:func:`stage_factors`).
 
     Returns
     -------
     dict
-        :func:`models.estimate.estimate_job`'s keys, with ``seconds`` and ``stages`` calibrated, and
-        ``model_seconds`` and ``model_stages`` (the cost model's), ``stage_factors`` (:func:`stage_factors`),
-        ``calibration_factor`` (calibrated over the cost model's seconds) and ``calibration_jobs``.
+        ``guess`` with ``seconds`` and ``stages`` calibrated, and ``model_seconds`` (the cost model's),
+        ``stage_factors`` (:func:`stage_factors`), ``calibration_factor`` (calibrated over the cost model's seconds)
+        and ``calibration_jobs``.
     """
-    guess = estimate_job(config, dataset.kind, tuple(dataset.shape), dataset.n, trains_teacher=trains_teacher)
-    factors, n_jobs = stage_factors(session, dataset.kind)
+    factors, n_jobs = stage_factors(session, kind)
     stages = {stage: seconds * factors.get(stage, 1.0) for stage, seconds in guess["stages"].items()}
     seconds = float(sum(stages.values()))
     return {**guess, "seconds": seconds, "stages": stages, "model_seconds": guess["seconds"],
-            "model_stages": guess["stages"], "stage_factors": factors, "calibration_jobs": n_jobs,
+            "stage_factors": factors, "calibration_jobs": n_jobs,
             "calibration_factor": seconds / guess["seconds"] if guess["seconds"] > 0 else 1.0}
+
+
+def calibrated_estimate(session, config: PipelineConfig, dataset: Dataset) -> dict:
+    """The run-time estimate on this server of a job with options ``config`` on ``dataset`` (:func:`calibrate`)."""
+    return calibrate(session, estimate_job(config, dataset.kind, tuple(dataset.shape), dataset.n), dataset.kind)

@@ -21,7 +21,7 @@ from awd_studio.jobstate import crud
 from awd_studio.jobstate.config import get_settings
 from awd_studio.jobstate.db import TEACHER_CHUNK, Dataset, Job, Teacher, get_sessionmaker, utcnow
 from awd_studio.jobstate.dispatch import HEARTBEAT_SECONDS, ORPHAN_GRACE_SECONDS
-from awd_studio.jobstate.estimates import calibrated_estimate
+from awd_studio.jobstate.estimates import calibrate, stored_estimate
 from awd_studio.jobstate.jobconfig import job_config
 from awd_studio.jobstate.logs import job_fields
 from awd_studio.jobstate.storage import Paths, is_disk_full, pid_alive, usage_bytes
@@ -181,7 +181,7 @@ class JobRun:
     def spans(self) -> dict:
         """Where each stage sits in this job's progress bar, read once per run: sized by the estimated seconds of
         each stage, calibrated to this server's finished jobs as the configure page's estimate is
-        (:func:`jobstate.estimates.calibrated_estimate`, :func:`models.pipeline.progress.stage_spans`);
+        (:func:`jobstate.estimates.calibrate`, :func:`models.pipeline.progress.stage_spans`);
         :data:`models.pipeline.progress.STAGE_SPANS` when the job cannot be estimated."""
         if self._spans is None:
             self._spans = STAGE_SPANS
@@ -190,8 +190,7 @@ class JobRun:
                     job = session.get(Job, self.job_id)
                     dataset = session.get(Dataset, job.dataset_id) if job is not None and job.dataset_id else None
                     if dataset is not None:
-                        guess = calibrated_estimate(session, PipelineConfig.from_dict(job.config), dataset,
-                                                    trains_teacher=job.teacher_id is None)
+                        guess = calibrate(session, stored_estimate(job, dataset), dataset.kind)
                         self._spans = stage_spans(guess["stages"])
             except SoftTimeLimitExceeded:
                 raise

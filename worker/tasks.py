@@ -5,6 +5,7 @@ the outcome. Small grids run as one task; large ones as a chord
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -79,6 +80,12 @@ def _recover_own_orphans(sender=None, **_):
     timer.start()
 
 
+@functools.lru_cache(maxsize=1)
+def _broker_redis() -> redis.Redis:
+    """A client of the broker's Redis, one per process (its connection pool reconnects after a fork)."""
+    return redis.Redis.from_url(get_settings().broker_url)
+
+
 @worker_ready.connect
 def _register_machine(sender=None, **_):
     """Record what this worker computes on (:func:`jobstate.machines.machine_identity`): a job's grid is split
@@ -87,7 +94,7 @@ def _register_machine(sender=None, **_):
     if not name:
         return
     try:
-        register_worker(redis.Redis.from_url(get_settings().broker_url), name, machine_identity(_pinned_gpus()))
+        register_worker(_broker_redis(), name, machine_identity(_pinned_gpus()))
     except Exception as exc:  # without it the worker counts as a machine of its own
         log.warning("could not record the machine of %s: %s", name, exc)
 
@@ -194,7 +201,7 @@ def _workers_to_share(needed: int) -> bool:
     if not names:
         return False
     try:
-        return distinct_machines(redis.Redis.from_url(get_settings().broker_url), names) >= needed
+        return distinct_machines(_broker_redis(), names) >= needed
     except Exception as exc:
         log.warning("could not read the workers' machines: %s", exc)
         return False
@@ -202,7 +209,7 @@ def _workers_to_share(needed: int) -> bool:
 
 def _chunk_progress(run: JobRun, n_chunks: int):
     """A progress callback that reports the mean fraction over all chunks (kept in a Redis hash)."""
-    client = redis.Redis.from_url(get_settings().broker_url)
+    client = _broker_redis()
     key = f"awd:chunks:{run.job_id}:{run.attempt}"
 
     def progress(stage: str, fraction: float, message: str = "") -> None:

@@ -121,8 +121,7 @@ def estimate(config: PipelineConfig, dataset: Dataset, limit_seconds: float, ses
     """The run-time estimate of a job on ``dataset``: the cost model scaled, stage by stage, to how long this
     server's latest finished jobs on data of the same kind took (:func:`jobstate.estimates.calibrated_estimate`)."""
     guess = calibrated_estimate(session, config, dataset)
-    return JobEstimate(**{k: v for k, v in guess.items() if k != "model_stages"}, limit_seconds=limit_seconds,
-                       within_limit=guess["seconds"] <= limit_seconds)
+    return JobEstimate(**guess, limit_seconds=limit_seconds, within_limit=guess["seconds"] <= limit_seconds)
 
 
 def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str | None, Dataset]:
