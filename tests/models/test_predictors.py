@@ -489,7 +489,12 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("estimator,make_data,bad_params", CASES, ids=lambda v: repr(v)[:40])
+def _case_id(value):
+    """A test id that is the same in every process (a function's repr holds its address)."""
+    return value.__name__ if callable(value) and hasattr(value, "__name__") else repr(value)[:40]
+
+
+@pytest.mark.parametrize("estimator,make_data,bad_params", CASES, ids=_case_id)
 def test_estimator_conformance(estimator, make_data, bad_params):
     X, y = make_data()
     n = len(y)
