@@ -182,10 +182,11 @@ def _cmd_distill(args):
         config["teacher"] = args.teacher_arch or "auto"
     else:
         config["teacher"] = args.teacher
-    bar = tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed} {postfix}", file=sys.stderr)
+    spans = _estimated_spans(args.data, config)
+    bar = tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}", file=sys.stderr)
 
     def progress(stage, fraction, message):
-        done = pipeline.job_fraction(stage, fraction)
+        done = pipeline.job_fraction(stage, fraction, spans)
         bar.n = max(bar.n, round(100 * done, 1)) if done is not None else bar.n
         bar.set_description(stage)
         bar.set_postfix_str(message[:60])
@@ -198,6 +199,27 @@ def _cmd_distill(args):
     print(bundle["summary"])
     print(f"\nresult bundle: {Path(args.out) / 'result.json'}")
     return 0
+
+
+def _estimated_spans(data, config):
+    """The progress bar's stage spans, sized by the cost model's estimate of this job on this machine, which is
+    printed first (models.estimate; the web app's estimate is also scaled to the server's finished jobs, which the
+    command has none of). The fixed spans when the data or options cannot be estimated: the job itself then says
+    what is wrong."""
+    from awd_studio.models import pipeline
+    from awd_studio.models.data import load_dataset
+    from awd_studio.models.durations import format_seconds, stage_words
+    from awd_studio.models.estimate import estimate_job
+    from awd_studio.models.options import PipelineConfig
+
+    try:
+        dataset = load_dataset(data)
+        guess = estimate_job(PipelineConfig.from_dict(config), dataset.kind, dataset.sample_shape, dataset.n)
+    except Exception:  # noqa: BLE001 - reported by the job itself, with its one clear line
+        return pipeline.STAGE_SPANS
+    print(f"Estimated run time on this machine: about {format_seconds(guess['seconds'])} (rough: the cost model "
+          f"alone). {stage_words(guess['stages'])}", file=sys.stderr, flush=True)
+    return pipeline.stage_spans(guess["stages"])
 
 
 def _add_predict_parser(sub):

@@ -9,6 +9,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import MissingCallbackContextException
 
+from awd_studio.models.durations import format_seconds as fmt_seconds  # "3 min 20 s"; "—" for unknown
+
 __all__ = ["STATE_COLORS", "APP_NAV", "SUBMITTED_JOB", "items", "state_badge", "is_job_id", "figure_card", "graph",
            "graph_config", "size_graphs_to_their_figures", "fmt_seconds", "not_found_card", "triggered_id",
            "DEFAULT_GRAPH_HEIGHT", "named_update", "alert_outputs", "alert_value"]
@@ -42,20 +44,6 @@ def state_badge(state: str | None, **kwargs) -> dbc.Badge:
     """A coloured badge for a job state (colour plus text, never colour alone)."""
     state = state or "unknown"
     return dbc.Badge(state, color=STATE_COLORS.get(state, "light"), className="text-uppercase", **kwargs)
-
-
-def fmt_seconds(seconds: float | None) -> str:
-    """``"3 min 20 s"`` style durations; ``"—"`` for unknown."""
-    if seconds is None:
-        return "—"
-    seconds = max(0, int(round(float(seconds))))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, s = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {s:02d} s"
-    hours, m = divmod(minutes, 60)
-    return f"{hours} h {m:02d} min"
 
 
 def graph_config(filename: str) -> dict:

@@ -25,6 +25,7 @@ from awd_studio.frontend.components import (
     triggered_id,
 )
 from awd_studio.frontend.help_links import help_link
+from awd_studio.models.durations import stage_words as estimate_stage_words
 
 dash.register_page(__name__, path="/configure", title="AWD Studio · configure", name="Configure")
 
@@ -544,17 +545,9 @@ def calibration_words(guess: dict) -> str:
     return "rough: the cost model alone, until this server has finished a few jobs on such data"
 
 
-#: The estimate's stages in words, in the order they run.
-STAGE_WORDS = {"teacher": "training the teacher", "distill": "distillation", "select": "selection",
-               "students": "students and figures"}
-
-
 def stage_words(guess: dict) -> str:
     """Where the estimated time goes, in words (the stages with at least a second); empty without stages."""
-    stages = guess.get("stages") or {}
-    parts = [f"{words} {fmt_seconds(stages[stage])}" for stage, words in STAGE_WORDS.items()
-             if float(stages.get(stage) or 0.0) >= 0.5]
-    return ("Of which " + ", ".join(parts) + ".") if parts else ""
+    return estimate_stage_words(guess.get("stages"))
 
 
 def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,

@@ -201,8 +201,9 @@ def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
     X, y : array-like
         As for :func:`train_teacher`.
     progress : callable, optional
-        ``progress("teacher", fraction, message)``; each architecture fills an equal share, and the message
-        holds each one's latest line (joined by "; ").
+        ``progress("teacher", fraction, message)``; the message holds each architecture's latest line (joined by
+        "; "). Side by side the fraction is the least advanced architecture's (the stage lasts as long as the
+        slowest one: one that stops early does not move it), one after another each fills an equal share.
     on_epoch : callable, optional
         ``on_epoch(epoch, {"<name>_train": float, "<name>_val": float})`` after each epoch of each architecture
         (epochs count from 1 for each; with one architecture the keys are ``train`` and ``val``, as for
@@ -235,6 +236,8 @@ def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
     fractions = dict.fromkeys(names, 0.0)
     messages = dict.fromkeys(names, "")
     halt, failures = threading.Event(), []
+    side_by_side = trains_side_by_side(names, job_threads(), num_threads=kwargs.get("num_threads"),
+                                       device=kwargs.get("device"))
 
     def train(name):
         def share(stage, fraction, message):
@@ -243,8 +246,11 @@ def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
             if progress is not None:
                 with lock:
                     fractions[name], messages[name] = fraction, message
+                    # side by side the stage ends with the slowest architecture (an early stop does not end it);
+                    # one after another each fills an equal share
+                    done = min(fractions.values()) if side_by_side else sum(fractions.values()) / len(names)
                     # every architecture's latest line, so that side by side neither hides the other
-                    progress(stage, sum(fractions.values()) / len(names), "; ".join(m for m in messages.values() if m))
+                    progress(stage, done, "; ".join(m for m in messages.values() if m))
 
         def epoch_of(epoch, losses):
             if on_epoch is not None:
@@ -260,7 +266,7 @@ def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
             halt.set()
             raise
 
-    if trains_side_by_side(names, job_threads(), num_threads=kwargs.get("num_threads"), device=kwargs.get("device")):
+    if side_by_side:
         try:
             teachers = map_on_job_threads(train, names, halt=halt)
         except _Halted:  # another architecture's failure stopped this one: raise that failure

@@ -22,8 +22,11 @@ def test_distill_prints_a_summary_and_writes_the_bundle(tmp_path, capsys):
     code = main(["distill", str(data), "--out", str(tmp_path / "r"), "--teacher", "mlp", "--lambdas", "0.001",
                  "--gammas", "0,0.01", "--epochs", "1", "--levels", "3"])
     assert code == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "best grid point lambda" in out and "teacher (mlp)" in out and "db5" in out
+    # the estimate the progress bar's stages are sized by, printed before the bar
+    assert "Estimated run time on this machine: about" in captured.err and "Of which" in captured.err
     bundle = json.loads((tmp_path / "r" / "result.json").read_text())
     assert bundle["schema"] == "awd-result/1"
     assert bundle["verdict"]["text"] in out

@@ -177,6 +177,33 @@ def test_auto_trains_side_by_side_with_the_same_result_as_one_after_another(monk
     assert not training.trains_side_by_side(["cnn"], 2)
 
 
+def test_auto_side_by_side_progress_follows_the_least_advanced_architecture(monkeypatch):
+    """Side by side the teacher stage lasts as long as its slowest architecture: the fraction reported is never
+    ahead of either architecture's own (read from its latest line), so one that ends early does not make the bar
+    jump; it reaches the whole stage when both have ended."""
+    import re
+
+    from awd_studio.models.cores import available_cores
+
+    monkeypatch.setenv("AWD_JOB_THREADS", "2")
+    if available_cores() < 2:
+        pytest.skip("needs two cores")
+    X, y = _linear_data(n=120)
+    reports = []
+    train_best_teacher(["lstm", "mlp"], X, y, epochs=4, patience=0, seed=0,
+                       progress=lambda stage, fraction, message: reports.append((fraction, message)))
+
+    def own(name, message):
+        if f"{name} trained" in message:
+            return 1.0
+        found = re.search(rf"{name} epoch (\d+)/4", message)
+        return int(found.group(1)) / 4 if found else 0.0
+
+    for fraction, message in reports:
+        assert fraction <= min(own("lstm", message), own("mlp", message)) + 1e-12, message
+    assert reports[-1][0] == pytest.approx(1.0)
+
+
 def test_auto_side_by_side_stops_the_other_teacher_and_raises_the_first_error(monkeypatch):
     """When one architecture fails while both train, the other stops after its current epoch and the failure's
     own error is raised (not the stop it caused)."""

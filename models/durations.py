@@ -1,0 +1,47 @@
+"""Durations and run-time estimates in words, for the configure page and the ``awd`` command (torch-free)."""
+
+__all__ = ["format_seconds", "stage_words", "STAGE_WORDS"]
+
+
+def format_seconds(seconds: float | None) -> str:
+    """A duration as people write it: ``"45 s"``, ``"3 min 20 s"``, ``"1 h 05 min"``; ``"—"`` for unknown.
+
+    Examples
+    --------
+    >>> format_seconds(44.6), format_seconds(200), format_seconds(3900), format_seconds(None)
+    ('45 s', '3 min 20 s', '1 h 05 min', '—')
+    """
+    if seconds is None:
+        return "—"
+    seconds = max(0, int(round(float(seconds))))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, s = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {s:02d} s"
+    hours, m = divmod(minutes, 60)
+    return f"{hours} h {m:02d} min"
+
+
+#: The estimate's stages in words, in the order they run.
+STAGE_WORDS = {"teacher": "training the teacher", "distill": "distillation", "select": "selection",
+               "students": "students and figures"}
+
+
+def stage_words(stages: dict | None) -> str:
+    """Where an estimate's time goes, in words (the stages of at least half a second); empty without any.
+
+    Parameters
+    ----------
+    stages : dict of str to float, optional
+        Seconds by stage, as :func:`estimate_job` returns them under ``"stages"``.
+
+    Examples
+    --------
+    >>> stage_words({"teacher": 10.2, "distill": 75.0, "select": 0.1, "students": 5.0})
+    'Of which training the teacher 10 s, distillation 1 min 15 s, students and figures 5 s.'
+    """
+    stages = stages or {}
+    parts = [f"{words} {format_seconds(stages[stage])}" for stage, words in STAGE_WORDS.items()
+             if float(stages.get(stage) or 0.0) >= 0.5]
+    return ("Of which " + ", ".join(parts) + ".") if parts else ""
