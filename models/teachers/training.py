@@ -43,6 +43,10 @@ TRAINING_DEFAULTS = {
 #: repeats, ``OMP_WAIT_POLICY=PASSIVE``): the LSTM on the CME example took 0.53-0.56 s on one thread and
 #: 2.02-2.03 s on two, the MLP on the synthetic example 0.07-0.08 s against 0.18-0.19 s (their operations are
 #: too small to pay for waking a second thread), the CNN on the lensing maps 3.55-3.63 s against 2.34-2.36 s.
+#: With the short spin that importing AWD Studio sets since (``GOMP_SPINCOUNT=1000``, :mod:`awd`), remeasured on a
+#: 2-core AMD EPYC (3 interleaved repeats): the LSTM took 182-185 ms per epoch on one thread and 131-134 ms on two
+#: with no other busy process, but 193-197 against 576-618 ms beside one (a Python loop); the MLP 31 ms either way.
+#: One thread stays the LSTM's: two save a quarter when nothing else runs and are three times slower when it does.
 DEFAULT_THREADS = {"mlp": 1, "lstm": 1, "cnn": None, "resnet18": None}
 
 
