@@ -15,8 +15,14 @@ def distance_to(psi, psi_ref):
     return float(_filters.wavelet_distance(psi, psi_ref) / max(np.linalg.norm(psi_ref), 1e-300))
 
 
-def _format(value, metric):
-    return f"{value:.3f}" if metric == "r2" else f"{value:.3g}"
+def _format(value, metric, scale=None):
+    """R² with 3 decimals, or as many more as a difference of ``scale`` (the largest magnitude it is shown
+    beside) needs for 2 significant digits; RMSE with 3 significant digits."""
+    if metric != "r2":
+        return f"{value:.3g}"
+    scale = abs(value) if scale is None else scale
+    decimals = 3 if not 0 < scale < 0.01 else min(int(-np.floor(np.log10(scale))) + 1, 12)
+    return f"{value:.{decimals}f}"
 
 
 def verdict_text(choice, difference, init_name, metric="r2", target_name=None):
@@ -44,19 +50,26 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None):
     'AWD improves test R² over db5 by 0.030 (95 % interval 0.010 to 0.050).'
     >>> verdict_text("initial", {"estimate": -0.002, "low": -0.01, "high": 0.006, "level": 0.95}, "db5")
     'No significant gain over db5: use db5 (cross-validation kept it; on the test set AWD − db5 = -0.002 R², 95 % interval -0.010 to 0.006).'
+
+    Differences far below 0.001 R² keep two significant digits:
+
+    >>> verdict_text("awd", {"estimate": -3.1e-5, "low": -5.7e-5, "high": -6.4e-6, "level": 0.95}, "db5")
+    'AWD is worse than db5 on the test set (AWD − db5 = -0.000031 R², 95 % interval -0.000057 to -0.000006):
+    use db5 (although cross-validation preferred AWD).'
     """
     est, low, high = difference["estimate"], difference["low"], difference["high"]
+    scale = max(abs(est), abs(low), abs(high))
     pct = f"{100 * difference.get('level', 0.95):.0f} %"
     what = "R²" if metric == "r2" else f"RMSE{'' if not target_name else ' of ' + target_name}"
     better_sign = 1.0 if metric == "r2" else -1.0  # R²: higher is better; RMSE: lower is better
-    interval = f"{pct} interval {_format(low, metric)} to {_format(high, metric)}"
+    interval = f"{pct} interval {_format(low, metric, scale)} to {_format(high, metric, scale)}"
     if choice == "awd" and better_sign * low > 0 and better_sign * high > 0:
         verb = "improves test R² over" if metric == "r2" else f"lowers the test {what} below"
         tail = "" if metric == "r2" else "'s"
         lo, hi = sorted((better_sign * low, better_sign * high))
-        return (f"AWD {verb} {init_name}{tail} by {_format(better_sign * est, metric)} "
-                f"({pct} interval {_format(lo, metric)} to {_format(hi, metric)}).")
-    gap = f"AWD − {init_name} = {_format(est, metric)} {what}, {interval}"
+        return (f"AWD {verb} {init_name}{tail} by {_format(better_sign * est, metric, scale)} "
+                f"({pct} interval {_format(lo, metric, scale)} to {_format(hi, metric, scale)}).")
+    gap = f"AWD − {init_name} = {_format(est, metric, scale)} {what}, {interval}"
     if max(better_sign * low, better_sign * high) < 0:
         kept = "cross-validation kept it" if choice == "initial" else "although cross-validation preferred AWD"
         return f"AWD is worse than {init_name} on the test set ({gap}): use {init_name} ({kept})."

@@ -414,6 +414,12 @@ def test_when_db5_is_kept_the_page_data_are_db5s(synthetic_file, tmp_path):
     ("awd", {"estimate": -0.03, "low": -0.05, "high": -0.01}, "AWD is worse than db5 on the test set"),
     # cross-validation kept db5 and the test interval lies wholly below zero: say "worse", not "no gain"
     ("initial", {"estimate": -0.03, "low": -0.06, "high": -0.007}, "AWD is worse than db5 on the test set"),
+    # a difference far below 0.001 R² keeps two significant digits instead of "-0.000 ... -0.000 to -0.000"
+    ("awd", {"estimate": -3.1e-5, "low": -5.7e-5, "high": -6.4e-6}, "AWD is worse than db5 on the test set (AWD − db5 "
+                                                                  "= -0.000031 R², 95 % interval -0.000057 to "
+                                                                  "-0.000006)"),
+    ("awd", {"estimate": 0.004, "low": 0.001, "high": 0.007}, "AWD improves test R² over db5 by 0.0040 (95 % "
+                                                              "interval 0.0010 to 0.0070)."),
 ])
 def test_verdict_sentences(choice, diff, expected):
     assert pipeline.verdict_text(choice, {**diff, "level": 0.95}, "db5").startswith(expected)
