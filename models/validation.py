@@ -19,6 +19,7 @@ __all__ = [
     "InputError",
     "check_signals",
     "check_targets",
+    "check_targets_vary",
     "signal_kind",
 ]
 
@@ -215,6 +216,38 @@ def check_targets(y, n: int | None = None, field: str = "y") -> np.ndarray:
                          "give exactly one target (row) per sample of X")
     _check_finite(arr, field)
     return arr
+
+
+def check_targets_vary(y, field: str = "y") -> None:
+    """Refuse targets that take one value on every sample: there is nothing to learn, and R² is undefined.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,) or (n, k)
+        Checked targets (:func:`check_targets`). With several columns, it is enough that one varies (a column held
+        fixed beside one that varies is a normal design); the job's own column is checked on its own.
+    field : str, default="y"
+        Name used in error messages.
+
+    Raises
+    ------
+    InputError
+        When no column takes two different values.
+
+    Examples
+    --------
+    >>> check_targets_vary(np.array([[0.3, 0.8], [0.5, 0.8]]))
+    >>> check_targets_vary(np.ones(4))
+    Traceback (most recent call last):
+    ...
+    awd_studio.models.validation.InputError: y: is 1 for every sample: there is nothing to predict ...
+    """
+    arr = np.asarray(y, dtype=np.float64)
+    columns = arr.reshape(arr.shape[0], -1)
+    if columns.size and np.all(columns == columns[:1]):
+        values = ", ".join(f"{v:g}" for v in columns[0])
+        raise InputError(field, f"is {values} for every sample: there is nothing to predict (R² is undefined)",
+                         "give targets that vary across samples")
 
 
 def signal_kind(X: np.ndarray) -> str:

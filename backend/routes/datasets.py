@@ -12,6 +12,7 @@ from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import ACTIVE_STATES, new_id
 from awd_studio.jobstate.storage import DATASET_SUFFIXES, atomic_move, remove_tree, safe_display_name, usage_bytes
 from awd_studio.models.data import load_dataset, save_npz, summarize
+from awd_studio.models.validation import check_targets_vary
 
 __all__ = ["router", "read_dataset_file", "check_quota", "store_dataset"]
 
@@ -42,6 +43,7 @@ def read_dataset_file(path, *, max_bytes: int, name: str):
     """
     with reading_data_file():
         dataset = load_dataset(path, max_bytes=max_bytes, name=name)
+        check_targets_vary(dataset.y)  # a dataset is uploaded to distil on: constant targets teach nothing
         return dataset, summarize(dataset)
 
 

@@ -23,7 +23,7 @@ from awd_studio.models.options import AUTO_TEACHERS, PipelineConfig
 from awd_studio.models.pipeline.config import resolve_config, select_target
 from awd_studio.models.pipeline.workdir import now_iso, report, start_search_path, write_json, write_npz
 from awd_studio.models.teachers.augment import resolve_augmentation
-from awd_studio.models.validation import InputError
+from awd_studio.models.validation import InputError, check_targets_vary
 
 __all__ = ["prepare", "input_scaling", "ScaledInputTeacher", "scaled", "scaling_of", "teacher_on_scaled",
            "check_teacher_is_finite", "TEACHER_CHECK_SAMPLES"]
@@ -68,6 +68,7 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
                                                              seed=config.seed)
     y_train = select_target(y_train_all, config.target)
     y_test = select_target(y_test_all, config.target)
+    check_targets_vary(y_train, "y" if y_train_all.ndim == 1 else f"y column {config.target} (target)")
     if len(X_train) < 2 * config.cv_folds:
         raise ValueError(f"X: {len(X_train)} training samples are too few for {config.cv_folds}-fold "
                          "cross-validation; give more data or fewer cv_folds")

@@ -297,6 +297,20 @@ def test_too_many_levels_for_the_data(synthetic_file, tmp_path):
         pipeline.run(synthetic_file, {**TINY, "levels": 7}, tmp_path)
 
 
+def test_a_constant_target_column_is_refused_by_name(tmp_path):
+    """A dataset may hold a column that never varies beside one that does (it uploads); distilling on that column
+    is refused before the teacher trains, naming it, instead of reporting R² = 1 against a mean that is exact."""
+    from awd_studio.models.data import Dataset
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 32))
+    y = np.column_stack([X[:, :4].sum(axis=1), np.full(60, 0.8)])
+    path = save_npz(Dataset(X=X, y=y), tmp_path / "fixed_column.npz")
+    with pytest.raises(ValueError, match=r"y column 1 \(target\): is 0.8 for every sample: there is nothing to predict"):
+        pipeline.run(path, {**TINY, "target": 1}, tmp_path / "out")
+    assert not (tmp_path / "out" / "work" / "teacher.safetensors").exists()
+
+
 def test_rotating_time_series_is_refused_by_name(synthetic_file, tmp_path):
     with pytest.raises(ValueError, match="teacher_augment.*time series"):
         pipeline.run(synthetic_file, {**TINY, "teacher_augment": "dihedral"}, tmp_path)
