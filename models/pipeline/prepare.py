@@ -55,7 +55,7 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
         What was prepared: data summary, resolved config, teacher scores, timings.
     """
     use_job_threads()  # every core of the worker unless AWD_JOB_THREADS says otherwise (models.cores)
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), now_iso()  # the job starts here, before its teacher trains
     config = config if isinstance(config, PipelineConfig) else PipelineConfig.from_dict(config)
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -141,7 +141,7 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
                     # every architecture "auto" trained, by its lowest validation MSE (standardised targets)
                     **({"validation_mse": validation} if validation is not None and len(validation) > 1 else {})},
         "device": str(device),
-        "started": now_iso(),
+        "started": started_at,
         "timings": {"prepare": time.perf_counter() - started},
     }
     write_json(work_dir / "prepare.json", info)

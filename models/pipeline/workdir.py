@@ -39,14 +39,34 @@ def read_npz(path) -> dict:
         return {k: f[k] for k in f.files}
 
 
-def git_sha() -> str | None:
-    """The commit of the code that runs, when it runs from a git checkout."""
+def _commit_of_this_checkout() -> str | None:
+    """``git rev-parse HEAD`` of the checkout this module lives in, with ``-dirty`` when tracked files differ from
+    it; None outside a git checkout (an installed wheel)."""
+    here = Path(__file__).parent
+
+    def git(*args):
+        out = subprocess.run(["git", *args], cwd=here, capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() if out.returncode == 0 else None
+
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
-                             text=True, timeout=5)
+        head = git("rev-parse", "HEAD")
+        if not head:
+            return None
+        changed = git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return None
-    return (out.stdout.strip() or None) if out.returncode == 0 else None
+    return head + ("-dirty" if changed else "")
+
+
+#: Read when the code is imported: a worker that keeps running while the checkout moves on records the commit of
+#: the code it runs, not the checkout's later HEAD.
+_LOADED_COMMIT = _commit_of_this_checkout()
+
+
+def git_sha() -> str | None:
+    """The commit of the code that runs (read when it was imported; ``-dirty`` when tracked files differed from
+    it then), or None when it does not run from a git checkout."""
+    return _LOADED_COMMIT
 
 
 def now_iso() -> str:

@@ -197,6 +197,24 @@ def test_provenance_records_the_config(bundle):
     prov = result["provenance"]
     assert prov["config"]["epochs"] == 2 and prov["seed"] == 0 and prov["device"] == "cpu"
     assert prov["config"]["gammas"] == [0.0, 0.01]
+    # the job's span covers its teacher's training and the whole run (ISO times to the second)
+    import datetime as dt
+
+    span = dt.datetime.fromisoformat(prov["finished"]) - dt.datetime.fromisoformat(prov["started"])
+    assert span.total_seconds() >= result["timings"]["prepare"] + result["timings"]["finalize"] - 2
+
+
+def test_the_commit_recorded_is_the_one_the_code_was_imported_from(monkeypatch):
+    """A worker that keeps running while its checkout moves on records its own code's commit: git is asked once,
+    when the code is imported, not when a job finishes."""
+    from awd_studio.models.pipeline import workdir
+
+    def no_git(*args, **kwargs):
+        raise AssertionError("git was asked again after the import")
+
+    monkeypatch.setattr(workdir.subprocess, "run", no_git)
+    assert workdir.git_sha() == workdir._LOADED_COMMIT
+    assert workdir._LOADED_COMMIT is None or len(workdir._LOADED_COMMIT.removesuffix("-dirty")) == 40
 
 
 def test_chunked_run_equals_the_single_run(synthetic_file, bundle, tmp_path):
@@ -306,7 +324,7 @@ def test_a_constant_target_column_is_refused_by_name(tmp_path):
     X = rng.normal(size=(60, 32))
     y = np.column_stack([X[:, :4].sum(axis=1), np.full(60, 0.8)])
     path = save_npz(Dataset(X=X, y=y), tmp_path / "fixed_column.npz")
-    with pytest.raises(ValueError, match=r"y column 1 \(target\): is 0.8 for every sample: there is nothing to predict"):
+    with pytest.raises(ValueError, match=r"y column 1 \(target\): is 0.8 for every sample: there is nothing to"):
         pipeline.run(path, {**TINY, "target": 1}, tmp_path / "out")
     assert not (tmp_path / "out" / "work" / "teacher.safetensors").exists()
 
