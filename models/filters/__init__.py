@@ -38,6 +38,7 @@ from awd_studio.models.filters.lattice import (
 from awd_studio.models.filters.modules import PARAMETRIZATIONS, FreeFilter, LatticeFilter, make_filter
 from awd_studio.models.filters.shape import (
     filter_distance,
+    nearest_known_wavelet,
     relative_wavelet_distance,
     scaling_and_wavelet,
     subfilters_3x3,
@@ -63,6 +64,7 @@ __all__ = [
     "make_filter",
     "scaling_and_wavelet",
     "wavelet_distance",
+    "nearest_known_wavelet",
     "relative_wavelet_distance",
     "filter_distance",
     "to_pywt",

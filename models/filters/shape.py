@@ -159,6 +159,54 @@ def filter_distance(h, h_true, level=7):
     return relative_wavelet_distance(psi, psi_true)
 
 
+#: Families :func:`nearest_known_wavelet` compares with, in the order a tie is resolved (sym2 and sym3 are db2
+#: and db3, and db1 is haar: the first name is kept).
+KNOWN_FAMILIES = ("haar", "db", "sym", "coif")
+
+
+def nearest_known_wavelet(h, level=7):
+    """The PyWavelets orthogonal wavelet closest to the wavelet of ``h``, and how close (:func:`filter_distance`).
+
+    Compared with haar, db*, sym* and coif* whose filters are no longer than ``h`` (a filter of N taps can hold a
+    shorter one padded with zeros, never a longer one), so that a learned filter can be named when it has become
+    a known wavelet.
+
+    Parameters
+    ----------
+    h : array-like of shape (N,)
+        Lowpass filter.
+    level : int, default=7
+        Cascade depth of both wavelets.
+
+    Returns
+    -------
+    name : str
+    distance : float
+        ``d(psi_h, psi_name) / ||psi_name||``.
+
+    Examples
+    --------
+    >>> h = np.r_[pywt.Wavelet("haar").rec_lo, np.zeros(8)]  # Haar in 10 taps
+    >>> name, distance = nearest_known_wavelet(h)
+    >>> name, round(distance, 6)
+    ('haar', 0.0)
+    >>> nearest_known_wavelet(pywt.Wavelet("db5").rec_lo)[0]
+    'db5'
+    """
+    h = _as_numpy_filter(h)
+    psi = scaling_and_wavelet(h, level=level)[2]
+    best = None
+    for family in KNOWN_FAMILIES:
+        for name in pywt.wavelist(family, kind="discrete"):
+            known = pywt.Wavelet(name)
+            if name == "db1" or not known.orthogonal or known.dec_len > h.size:
+                continue
+            distance = relative_wavelet_distance(psi, scaling_and_wavelet(known.rec_lo, level=level)[2])
+            if best is None or distance < best[1] - 1e-12:
+                best = (name, distance)
+    return best
+
+
 def subfilters_3x3(h):
     """The four 3 x 3 kernels of the map student (docs/science.md, "Map student").
 

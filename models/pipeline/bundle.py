@@ -192,6 +192,7 @@ class Wavelet(_Section):
     mode_choice: str
     input_scaling: dict[str, Any]
     distance_to_init: float
+    nearest_known: dict[str, Any] | None = None
     true_wavelet: str | None = None
     distance_to_truth: float | None = None
     init_distance_to_truth: float | None = None

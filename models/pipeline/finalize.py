@@ -413,6 +413,7 @@ def _wavelet_section(job: _Job, h_sel):
         "init_psi": psi0.tolist(), "validity": _validity(h_sel, config, job.info["data"]["shape"]),
         "mode_choice": job.info.get("mode_choice", config.mode), "input_scaling": dict(job.scaling),
         "distance_to_init": distance_to(psi, psi0),
+        "nearest_known": dict(zip(("name", "distance"), _filters.nearest_known_wavelet(h_sel, level=CASCADE_LEVEL))),
     }
     psi_true = None
     true_name = job.info["data"].get("true_wavelet")

@@ -10,9 +10,11 @@ labels alone found. The results page shows each note as an alert under the verdi
 
 from __future__ import annotations
 
+import numpy as np
+
 from awd_studio.models.pipeline.verdict import STUDENT_NAMES
 
-__all__ = ["trust_notes", "WEAK_TEACHER_R2", "BASELINES", "COMPRESSION_DEFINITION"]
+__all__ = ["trust_notes", "WEAK_TEACHER_R2", "BASELINES", "COMPRESSION_DEFINITION", "KNOWN_CLOSE", "GRID_SAME"]
 
 #: A teacher whose test R² is below this explains little.
 WEAK_TEACHER_R2 = 0.1
@@ -20,6 +22,10 @@ WEAK_TEACHER_R2 = 0.1
 BASELINES = ("baseline_wavelet", "laplace", "roberts_cross", "peak_heights")
 #: AWD must beat its teacher's test R² by this much before a note says so (test-set noise).
 MARGIN_R2 = 0.02
+#: A learned wavelet within this relative distance of a known one (``wavelet.nearest_known``) is called by its name.
+KNOWN_CLOSE = 0.05
+#: Every grid point's filter within this relative distance of the best point's: the grid ended at one filter.
+GRID_SAME = 0.01
 
 #: The compression factor as the bundle computes it (models.metrics.compression_factor, relative=True).
 COMPRESSION_DEFINITION = (
@@ -62,7 +68,9 @@ def trust_notes(bundle: dict) -> list[dict]:
         control (``selection.random_search``) ``awd_beats_search`` / ``awd_level_with_search`` /
         ``search_beats_awd``; ``teacher_chosen`` when ``teacher="auto"`` trained several architectures
         (``teacher.validation_mse``), ``series_features_chosen`` when ``series_features="auto"`` chose what the
-        series student reads (``selection.series_features``). When the bundle has a verdict
+        series student reads (``selection.series_features``), ``learned_is_known`` when the learned wavelet is a
+        known one (``wavelet.nearest_known`` within :data:`KNOWN_CLOSE`), ``grid_collapsed`` when every grid point
+        ended at the same filter (within :data:`GRID_SAME`). When the bundle has a verdict
         sentence (``verdict.text``, which states the paired interval of AWD minus the initial wavelet), the notes
         do not repeat it: no ``distillation_*`` note, and no ``baseline_beats_awd`` note for the initial wavelet.
 
@@ -121,10 +129,46 @@ def trust_notes(bundle: dict) -> list[dict]:
     control = (bundle.get("selection") or {}).get("random_search")
     if isinstance(control, dict) and isinstance(control.get("test_difference"), dict):
         notes.append(_control_note(control))
-    for chosen in (_teacher_choice_note(teacher), _series_features_note(bundle)):
+    for chosen in (_known_wavelet_note(bundle), _grid_collapsed_note(bundle), _teacher_choice_note(teacher),
+                   _series_features_note(bundle)):
         if chosen is not None:
             notes.append(chosen)
     return notes
+
+
+def _known_wavelet_note(bundle: dict) -> dict | None:
+    """The learned wavelet by name when it is a known one, to within :data:`KNOWN_CLOSE` (``wavelet.nearest_known``)."""
+    wavelet = bundle.get("wavelet") or {}
+    known = wavelet.get("nearest_known")
+    if not isinstance(known, dict) or not float(known.get("distance", np.inf)) < KNOWN_CLOSE:
+        return None
+    name, distance = known["name"], float(known["distance"])
+    text = (f"The learned wavelet (the best grid point's) is essentially {name}: its ψ lies {distance:.3f} of "
+            f"‖ψ_{name}‖ from {name}'s")
+    if name == wavelet.get("init"):
+        return _note("info", "learned_is_known", text + ", the wavelet distillation started from.")
+    return _note("info", "learned_is_known",
+                 text + f", so AWD's scores here are those of {name} (the learned filter's other taps are near "
+                        "zero).")
+
+
+def _grid_collapsed_note(bundle: dict) -> dict | None:
+    """A warning when every grid point ended at the best point's filter, to within :data:`GRID_SAME`."""
+    grid = bundle.get("grid") or []
+    index = (bundle.get("selected") or {}).get("index")
+    if len(grid) < 2 or not isinstance(index, int) or not 0 <= index < len(grid):
+        return None
+    filters = [np.asarray(point.get("h", ()), dtype=float) for point in grid]
+    best = filters[index]
+    if best.size == 0 or any(h.shape != best.shape for h in filters):
+        return None
+    spread = max(float(np.linalg.norm(h - best)) for h in filters) / max(float(np.linalg.norm(best)), 1e-300)
+    if not spread < GRID_SAME:
+        return None
+    return _note("warning", "grid_collapsed",
+                 f"Every one of the {len(grid)} grid points ended at the same filter (the farthest "
+                 f"{100 * spread:.2g} % from the best one's): λ and γ made no difference on this data, so the "
+                 "choice between the grid points says nothing about them.")
 
 
 def _series_features_note(bundle: dict) -> dict | None:

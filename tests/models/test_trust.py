@@ -1,0 +1,48 @@
+"""Notes on what to trust in a result (models.pipeline.trust): the learned wavelet by name, a grid that did not
+move."""
+
+import numpy as np
+import pywt
+
+from awd_studio.models.filters import nearest_known_wavelet
+from awd_studio.models.pipeline.trust import GRID_SAME, KNOWN_CLOSE, trust_notes
+
+
+def _bundle(filters, best=0, init="db5"):
+    h = np.asarray(filters[best])
+    name, distance = nearest_known_wavelet(h)
+    return {"wavelet": {"init": init, "nearest_known": {"name": name, "distance": distance}},
+            "selected": {"index": best},
+            "grid": [{"h": list(map(float, f))} for f in filters]}
+
+
+def _keys(bundle):
+    return [note["key"] for note in trust_notes(bundle)]
+
+
+def test_a_learned_filter_that_became_haar_is_named_and_a_grid_that_did_not_move_is_flagged():
+    """What a CME job with the defaults produced: every grid point at Haar in ten taps, the others near zero."""
+    haar = np.r_[pywt.Wavelet("haar").rec_lo, np.zeros(8)]
+    rng = np.random.default_rng(0)
+    filters = [haar + 1e-4 * rng.normal(size=10) for _ in range(6)]
+    notes = {note["key"]: note["text"] for note in trust_notes(_bundle(filters, best=2))}
+    assert "essentially haar" in notes["learned_is_known"] and "those of haar" in notes["learned_is_known"]
+    assert "Every one of the 6 grid points ended at the same filter" in notes["grid_collapsed"]
+
+
+def test_no_name_for_a_wavelet_of_its_own_and_no_warning_for_a_grid_that_spread():
+    db5 = np.asarray(pywt.Wavelet("db5").rec_lo)
+    rng = np.random.default_rng(1)
+    filters = [db5 + 0.05 * rng.normal(size=10) for _ in range(4)]
+    bundle = _bundle(filters)
+    assert bundle["wavelet"]["nearest_known"]["distance"] > KNOWN_CLOSE
+    assert "learned_is_known" not in _keys(bundle) and "grid_collapsed" not in _keys(bundle)
+    # within GRID_SAME of the best filter: one filter, whatever lambda and gamma were
+    close = [filters[0] * (1 + 0.2 * GRID_SAME * k / 4) for k in range(4)]
+    assert "grid_collapsed" in _keys(_bundle(close))
+
+
+def test_a_wavelet_that_stayed_its_initial_one_says_so():
+    db5 = np.asarray(pywt.Wavelet("db5").rec_lo)
+    text = next(n["text"] for n in trust_notes(_bundle([db5])) if n["key"] == "learned_is_known")
+    assert "essentially db5" in text and "the wavelet distillation started from" in text
