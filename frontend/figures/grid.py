@@ -104,13 +104,25 @@ def point_index(bundle: dict, index: int | None) -> int:
     return index
 
 
+def cv_metric_label(bundle: dict) -> str:
+    """What a grid point's CV score is, in words: ``"CV R²"`` for the bundle's ``cv.metric`` ``"r2"``.
+
+    Examples
+    --------
+    >>> cv_metric_label({"cv": {"metric": "r2"}}), cv_metric_label({})
+    ('CV R²', 'CV score')
+    """
+    metric = (bundle.get("cv") or {}).get("metric")
+    return {"r2": "CV R²", None: "CV score"}.get(metric, f"CV {metric}")
+
+
 def grid_point_label(bundle: dict, index: int) -> str:
     """``"λ = 0.001, γ = 0.1 (CV score 0.73)"`` for one grid point."""
     grid = bundle.get("grid") or []
     if not 0 <= index < len(grid):
         return "no grid point"
     p = grid[index]
-    metric = (bundle.get("cv") or {}).get("metric", "CV score")
+    metric = cv_metric_label(bundle)
     return (f"λ = {fmt_number(p['lambda'])}, γ = {fmt_number(p['gamma'])} "
             f"({metric} {fmt_number(p.get('cv_score'))})")
 
@@ -210,7 +222,7 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
     lambdas, gammas, score, index = grid_axes(bundle)
     xs = [fmt_number(g) for g in gammas]
     ys = [fmt_number(v) for v in lambdas]
-    metric = (bundle.get("cv") or {}).get("metric", "CV score")
+    metric = cv_metric_label(bundle)
     sel = selected_index(bundle)
     # the selected cell's value stays readable: the star goes into its text instead of a marker over it
     text = [["★ " + fmt_number(v) if index[i, j] == sel else fmt_number(v) for j, v in enumerate(row)]
