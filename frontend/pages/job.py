@@ -13,7 +13,6 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from awd_studio.frontend import figures
 from awd_studio.frontend.api_client import ApiError, get_client
-from awd_studio.frontend.help_links import help_link
 from awd_studio.frontend.components import (
     APP_NAV,
     SUBMITTED_JOB,
@@ -22,9 +21,11 @@ from awd_studio.frontend.components import (
     fmt_seconds,
     graph,
     named_update,
+    not_found_card,
     size_graphs_to_their_figures,
     state_badge,
 )
+from awd_studio.frontend.help_links import help_link
 
 dash.register_page(__name__, path_template="/jobs/<job_id>", title="AWD Studio · job", name="Job")
 
@@ -49,6 +50,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.POLL)
     TEACHER_GRAPH = "job-teacher-graph"
     ETA_LINE = "job-eta-line"
     CONFIG = "job-config"
+    BODY = "job-body"
+    STATUS = "job-status"  # the not-found card of a job that does not exist (or no longer)
 
 
 size_graphs_to_their_figures(ids.LOSS_GRAPH, ids.TEACHER_GRAPH)
@@ -130,28 +133,31 @@ def layout(job_id: str | None = None, **_):
             html.H1(["Job ", html.Code(job_id or "?", className="fs-6")], className="h3 mb-0"),
             html.Div(id=ids.STATE, className="ms-3"),
         ], className="d-flex align-items-center mb-3"),
-        dbc.Alert(id=ids.ERROR, color="danger", is_open=False),
-        dbc.Alert(id=ids.NOTICE, color="warning", is_open=False),
-        dbc.Card(dbc.CardBody([
-            html.Div(id=ids.STAGE, className="mb-2 fw-semibold", **{"aria-live": "polite"}),
-            dbc.Progress(id=ids.PROGRESS, value=0, striped=True, animated=True, style={"height": "1.4rem"},
-                         label="0%", className="mb-2"),
-            html.Div([html.Span("Time left: ", className="text-muted"), html.Span("—", id=ids.ETA)],
-                     className="small", id=ids.ETA_LINE),
-            html.Div([
-                dbc.Button("Cancel job", id=ids.CANCEL, color="outline-danger", size="sm", n_clicks=0,
-                           className="me-2"),
-                dbc.Button("See results →", id=ids.RESULTS_LINK, href=f"/results/{job_id}", color="success",
-                           size="sm", className="awd-hidden"),
-            ], className="mt-3"),
-        ]), className="mb-4 shadow-sm"),
-        dbc.Card([dbc.CardHeader(html.H2(["Teacher training", help_link("teacher")], className="h6 mb-0")),
-                  dbc.CardBody(graph(ids.TEACHER_GRAPH, "teacher-losses", figures.loss_figure(None)))],
-                 className="shadow-sm mb-4 awd-hidden", id=ids.TEACHER_CARD),
-        dbc.Card([dbc.CardHeader(html.H2(["Distillation losses", help_link("data")], className="h6 mb-0")),
-                  dbc.CardBody(graph(ids.LOSS_GRAPH, "losses", figures.loss_figure(None)))],
-                 className="shadow-sm mb-4"),
-        html.Details([html.Summary("Job settings"), html.Pre(id=ids.CONFIG, className="awd-config-json mt-2")]),
+        html.Div(id=ids.STATUS),
+        html.Div(id=ids.BODY, children=[
+            dbc.Alert(id=ids.ERROR, color="danger", is_open=False),
+            dbc.Alert(id=ids.NOTICE, color="warning", is_open=False),
+            dbc.Card(dbc.CardBody([
+                html.Div(id=ids.STAGE, className="mb-2 fw-semibold", **{"aria-live": "polite"}),
+                dbc.Progress(id=ids.PROGRESS, value=0, striped=True, animated=True, style={"height": "1.4rem"},
+                             label="0%", className="mb-2"),
+                html.Div([html.Span("Time left: ", className="text-muted"), html.Span("—", id=ids.ETA)],
+                         className="small", id=ids.ETA_LINE),
+                html.Div([
+                    dbc.Button("Cancel job", id=ids.CANCEL, color="outline-danger", size="sm", n_clicks=0,
+                               className="me-2"),
+                    dbc.Button("See results →", id=ids.RESULTS_LINK, href=f"/results/{job_id}", color="success",
+                               size="sm", className="awd-hidden"),
+                ], className="mt-3"),
+            ]), className="mb-4 shadow-sm"),
+            dbc.Card([dbc.CardHeader(html.H2(["Teacher training", help_link("teacher")], className="h6 mb-0")),
+                      dbc.CardBody(graph(ids.TEACHER_GRAPH, "teacher-losses", figures.loss_figure(None)))],
+                     className="shadow-sm mb-4 awd-hidden", id=ids.TEACHER_CARD),
+            dbc.Card([dbc.CardHeader(html.H2(["Distillation losses", help_link("data")], className="h6 mb-0")),
+                      dbc.CardBody(graph(ids.LOSS_GRAPH, "losses", figures.loss_figure(None)))],
+                     className="shadow-sm mb-4"),
+            html.Details([html.Summary("Job settings"), html.Pre(id=ids.CONFIG, className="awd-config-json mt-2")]),
+        ]),
     ])
 
 
@@ -216,6 +222,8 @@ POLL_OUTPUTS = dict(
     notice=alert_outputs(ids.NOTICE),
     watched=Output(ids.WATCHED, "data"),
     submitted=Output(SUBMITTED_JOB, "data", allow_duplicate=True),
+    status=Output(ids.STATUS, "children"),
+    body_style=Output(ids.BODY, "style"),
 )
 
 
@@ -237,7 +245,11 @@ async def poll(_n, job_id, watched=False, submitted=None):
     try:
         job = await get_client().get_job(job_id)
     except ApiError as err:
-        msg = "No such job." if err.not_found else f"Could not read the job: {err.message}"
+        if err.not_found:  # never created, or deleted since: the page has nothing to show
+            return named_update(POLL_OUTPUTS, badge="", stop=True, body_style={"display": "none"},
+                                status=not_found_card("Job not found", "There is no job with this id: it may have been "
+                                                      "deleted. Your jobs are on the Jobs page."))
+        msg = f"Could not read the job: {err.message}"
         return named_update(POLL_OUTPUTS, badge=state_badge("unknown"), stage="", percent=0, label="", animated=False,
                             eta="—", error=alert_value(msg), stop=err.not_found, cancel_disabled=True,
                             cancel_class="me-2 awd-hidden",
@@ -258,7 +270,7 @@ async def poll(_n, job_id, watched=False, submitted=None):
         config=json.dumps(job.get("config") or {}, indent=2, sort_keys=True),
         nav=f"/results/{job_id}" if v["state"] == "succeeded" and watched else no_update,
         notice=alert_value(v["notice"]), watched=watched or not v["done"],
-        submitted=None if just_submitted else no_update,
+        submitted=None if just_submitted else no_update, status=None, body_style={},
     )
 
 

@@ -300,6 +300,7 @@ LOAD_OUTPUTS = dict(
     downloads=Output(ids.DOWNLOADS, "children"),
     provenance=Output(ids.PROVENANCE, "children"),
     shared_note=Output(ids.SHARED_NOTE, "is_open"),
+    actions_style=Output(ids.ACTIONS, "style"),
     **results_student.LOAD_OUTPUTS,
 )
 
@@ -323,13 +324,14 @@ async def load_result(token):
             status = not_found_card("Result not found", detail, home=not shared)
         else:
             status = dbc.Alert(f"Could not load the result: {err.message}", color="danger")
+        # no "read-only" note above the not-found card, and nothing to share or follow
         return named_update(LOAD_OUTPUTS, core=None, activation=None, status=status, body_style=_HIDDEN,
-                            shared_note=False)  # no "read-only" note above the not-found card
+                            shared_note=False, actions_style=_HIDDEN)
     core, activation = split_bundle(bundle)
     kind = (bundle.get("data") or {}).get("kind")
     options = example_options(activation)
     return dict(
-        core=core, activation=activation, status="", body_style={}, badges=badges(bundle, shared),
+        core=core, activation=activation, status="", body_style={}, actions_style={}, badges=badges(bundle, shared),
         summary=summary_children(bundle), maps_only_style={} if kind == "image" else _HIDDEN,
         filters_2d=figures.filters_2d_figure(bundle), subfilters=figures.subfilters_figure(bundle),
         activation_figure=figures.activation_figure(bundle, 0), example_options=options,

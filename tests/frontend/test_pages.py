@@ -325,8 +325,10 @@ def test_job_poll(service):
     assert out["losses"].data and list(out["losses"].data[0].y) == [1.0, 0.5, 1 / 3]  # the live loss curve
     out = run(job.poll(1, "00000000-0000-4000-8000-000000000000"))
     assert fits(out, job.POLL_OUTPUTS)
-    assert out["error"] == {"children": "No such job.", "is_open": True} and out["stop"] is True
-    assert out["losses"] is no_update and out["notice"] == {"children": None, "is_open": False}
+    # a job that does not exist (or was deleted): the not-found card instead of the page's empty parts
+    assert out["stop"] is True and out["body_style"] == {"display": "none"}
+    assert "Job not found" in str(out["status"]) and "deleted" in str(out["status"])
+    assert out["losses"] is no_update
     out = run(job.poll(1, None))
     assert fits(out, job.POLL_OUTPUTS) and out["stage"] is no_update and out["error"]["is_open"] is no_update
     error = run(job.cancel(1, service.running_job_id))
@@ -342,6 +344,9 @@ def test_results_load_and_not_found(service):
     assert out["shared_note"] is False  # the owner's view carries no "read-only" note
     # visible body; maps-only cards hidden for series
     assert out["body_style"] == {} and out["maps_only_style"] == {"display": "none"}
+    assert out["actions_style"] == {}  # Share and Job page
+    out = run(res.load_result("00000000-0000-4000-8000-000000000000"))  # no such job (or deleted)
+    assert "Result not found" in str(out["status"]) and out["actions_style"] == {"display": "none"}
     out = run(res.load_result(service.image_job_id))
     assert out["maps_only_style"] == {}
     out = run(res.load_result(service.share_token))
