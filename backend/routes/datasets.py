@@ -72,7 +72,20 @@ def _pair_npy_targets(upload) -> None:
     if upload.suffix != ".npy" or targets.suffix != ".npy":
         raise ValueError("y: a separate targets file goes with an .npy upload of X only; put y inside the "
                          f"{upload.suffix} file instead")
-    targets.path.rename(upload.path.with_name(f"{upload.path.stem}_y.npy"))
+    targets.path.rename(upload.path.with_name(_paired_name(upload)))
+
+
+def _paired_name(upload) -> str:
+    """The name the targets of an ``.npy`` upload are read under (beside X)."""
+    return f"{upload.path.stem}_y.npy"
+
+
+def _in_the_users_words(message: str, upload) -> str:
+    """An error about the targets file read as ``<stem>_y.npy`` names the file the user sent instead."""
+    targets = upload.files.get("y")
+    if targets is None:
+        return message
+    return message.replace(repr(_paired_name(upload)), repr(targets.filename))
 
 
 def _as_npz(dataset, paths) -> tuple:
@@ -123,7 +136,7 @@ async def upload_dataset(request: Request, response: Response, session: SessionD
                              original_filename=safe_display_name(upload.filename, "upload", path=True),
                              sha256=upload.sha256, size_bytes=size)
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, _in_the_users_words(str(exc), upload)) from None
     finally:
         upload.discard()
         if stored_path is not None and stored_path.parent == paths.tmp:

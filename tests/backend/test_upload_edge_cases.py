@@ -53,6 +53,16 @@ def test_an_npy_pair_is_one_dataset(client, data_dir):
     assert not any((data_dir / "tmp").iterdir())
 
 
+def test_an_error_in_the_targets_file_names_the_file_the_user_sent(client):
+    """The targets of an .npy pair are read as <stem>_y.npy beside X; an error about them names the user's file."""
+    X = np.random.default_rng(5).standard_normal((30, 16))
+    targets = np.array([np.zeros(3), "not a number"], dtype=object)
+    response = _post(client, {"file": ("X.npy", _npy(X)), "y": ("labels.npy", _npy(targets, allow_pickle=True))})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert "'labels.npy'" in detail and "X_y.npy" not in detail and "object array" in detail
+
+
 def test_targets_file_only_with_an_npy(client):
     response = _post(client, {"file": ("data.npz", example_npz(seed=5)), "y": ("y.npy", _npy(np.zeros(60)))})
     assert response.status_code == 422 and response.json()["detail"].startswith("y:")
