@@ -26,6 +26,7 @@ from awd_studio.frontend.components import (
 )
 from awd_studio.frontend.help_links import help_link
 from awd_studio.models.durations import stage_words as estimate_stage_words
+from awd_studio.models.options import MAX_EPOCHS, MAX_LEVELS, MAX_TEACHER_EPOCHS
 
 dash.register_page(__name__, path="/configure", title="AWD Studio · configure", name="Configure")
 
@@ -558,15 +559,18 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
         raise ValueError("dataset: choose a dataset first (or upload one on the home page)")
     if not teacher:
         raise ValueError("teacher: choose an architecture or upload weights")
-    for name, v, lo in (("epochs", epochs, 1), ("levels", levels, 1), ("seed", seed, 0)):
-        if v is None or int(v) != float(v) or int(v) < lo:
-            raise ValueError(f"{name}: enter a whole number ≥ {lo}")
+    # a number input outside its min and max gives None: the message names both bounds (the server's)
+    for name, v, lo, hi in (("epochs", epochs, 1, MAX_EPOCHS), ("levels", levels, 1, MAX_LEVELS),
+                            ("seed", seed, 0, None)):
+        if v is None or int(v) != float(v) or int(v) < lo or (hi is not None and int(v) > hi):
+            raise ValueError(f"{name}: enter a whole number " + (f"from {lo} to {hi}" if hi else f"≥ {lo}"))
     payload = {"dataset_id": dataset_id, "teacher": teacher, "lambdas": parse_grid(lambdas, "λ"),
                "gammas": parse_grid(gammas, "γ"), "epochs": int(epochs), "levels": int(levels), "wave": wave,
                "attribution": attribution, "seed": int(seed), "parametrization": parametrization, "mode": mode}
     if teacher_epochs not in (None, ""):
-        if int(teacher_epochs) != float(teacher_epochs) or not 1 <= int(teacher_epochs) <= 10_000:
-            raise ValueError("teacher training epochs: enter a whole number from 1 to 10000, or leave it blank")
+        if int(teacher_epochs) != float(teacher_epochs) or not 1 <= int(teacher_epochs) <= MAX_TEACHER_EPOCHS:
+            raise ValueError(f"teacher training epochs: enter a whole number from 1 to {MAX_TEACHER_EPOCHS}, or "
+                             "leave it blank")
         payload["teacher_epochs"] = int(teacher_epochs)
     # counts whose blank is the server's default for the data (models.options); the server names the maximum
     for key, value, label in (("start_search", start_search, "random starts searched"),
