@@ -57,7 +57,21 @@ def choose_mode(kind, shape, filter_len, levels, top_k):
     if kind != "timeseries":
         return "periodization", "maps: periodization (exact, orthogonal; the peak student does not read the bands)"
     length = int(shape[0])
+    deepest = {mode: _wavelets.max_level(length, filter_len, mode) for mode in ("periodization", "zero")}
+    if levels > max(deepest.values()):  # named for "auto": the mode was not the user's choice
+        raise ValueError(f"levels: {levels} levels are too many for series of length {length} with a filter of "
+                         f"length {filter_len}; mode 'auto' can take at most {max(deepest.values())} (periodization "
+                         f"{deepest['periodization']}, zero mode {deepest['zero']}): pass levels <= "
+                         f"{max(deepest.values())}")
+    if levels > deepest["periodization"]:
+        zero = _wavelets.coeff_lengths(length, filter_len, levels, "zero")
+        return "zero", (f"zero: periodization takes at most {deepest['periodization']} levels on {length} samples; "
+                        f"zero mode with J = {levels} gives bands of {', '.join(map(str, zero))}")
     periodic = _wavelets.coeff_lengths(length, filter_len, levels, "periodization")
+    if levels > deepest["zero"]:
+        return "periodization", (f"periodization: zero mode takes at most {deepest['zero']} levels on {length} "
+                                 f"samples; periodization with J = {levels} gives bands of "
+                                 f"{', '.join(map(str, periodic))}")
     if min(periodic) >= top_k:
         return "periodization", (f"periodization: with J = {levels} on {length} samples every band has at least "
                                  f"top_k = {top_k} coefficients ({', '.join(map(str, periodic))})")

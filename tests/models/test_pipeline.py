@@ -476,6 +476,15 @@ def test_verdict_for_rmse_counts_lower_as_better():
 def test_auto_mode_wastes_no_features_on_short_series():
     mode, reason = pipeline.choose_mode("timeseries", (40,), 10, 4, 6)
     assert mode == "zero" and "3, 3, 5, 10, 20" in reason and "10, 10, 12, 16, 24" in reason
+
+
+def test_auto_mode_takes_the_only_mode_that_fits_the_levels_and_names_itself_when_none_does():
+    """On 40 samples a 10-tap filter allows 6 periodized levels and 5 in zero mode: J = 6 must be periodization
+    (zero mode cannot take it), and J = 12 is refused as too many for 'auto', not for a mode the user never chose."""
+    mode, reason = pipeline.choose_mode("timeseries", (40,), 10, 6, 6)
+    assert mode == "periodization" and "zero mode takes at most 5 levels" in reason
+    with pytest.raises(ValueError, match="mode 'auto' can take at most 6 \\(periodization 6, zero mode 5\\)"):
+        pipeline.choose_mode("timeseries", (40,), 10, 12, 6)
     assert pipeline.choose_mode("timeseries", (512,), 10, 4, 6)[0] == "periodization"
     assert pipeline.choose_mode("image", (64, 64), 10, 4, 6)[0] == "periodization"
 
