@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 from pathlib import Path
 
 import torch
@@ -142,8 +143,11 @@ def load_teacher(path, name=None, input_shape=None, n_outputs=None, device=None)
         try:
             state = torch.load(str(path), map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as exc:
-            raise InputError("file", f"{path.name} contains Python objects other than weights; it was refused "
-                             f"unread ({str(exc).splitlines()[0]})",
+            # only what the file holds: torch's own message goes on to suggest weights_only=False, which would run
+            # the file's code
+            found = re.search(r"GLOBAL ([\w.]+)", str(exc))
+            raise InputError("file", f"{path.name} contains Python objects other than weights"
+                             + (f" ({found.group(1)})" if found else "") + "; it was refused unread",
                              "upload model.state_dict() saved with torch.save, or a .safetensors file") from None
         except Exception as exc:  # truncated or not a torch file
             raise InputError("file", f"{path.name} is not a readable torch file ({exc})",

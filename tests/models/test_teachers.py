@@ -348,8 +348,9 @@ def test_malicious_pickle_is_refused(tmp_path):
     with open(tmp_path / "evil_legacy.pth", "wb") as fh:
         pickle.dump(exploit, fh, protocol=2)
     for file in ("evil.pt", "evil_legacy.pth"):
-        with pytest.raises(ValueError, match="refused|not a readable"):
+        with pytest.raises(ValueError, match="refused|not a readable") as refused:
             load_teacher(tmp_path / file, name="mlp", input_shape=(8,))
+        assert "weights_only" not in str(refused.value)  # never the advice to load it unsafely
     assert not marker.exists()
 
 
