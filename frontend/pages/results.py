@@ -227,13 +227,22 @@ def scores_table(bundle: dict) -> dbc.Table:
                        for r in figures.score_rows(bundle)])
     table = dbc.Table([head, body], bordered=False, hover=True, size="sm", className="awd-table mb-1",
                       id=ids.SCORES)
-    return html.Div([table, html.Small(PARAMETERS_NOTE, className="text-muted")])
+    return html.Div([table, html.Small(parameters_note(bundle), className="text-muted")])
 
 
-#: Under the scores table: what its "Parameters" column counts.
-PARAMETERS_NOTE = ("Parameters: for AWD and γ = 0, the learned filter's free parameters plus the student's fitted "
-                   "numbers; for the random search, its wavelet's free lattice angles plus the student's; for the "
-                   "fixed-filter students, the student's fitted numbers; for the teacher, the network's weights.")
+def parameters_note(bundle: dict) -> str:
+    """Under the scores table: what its "Parameters" column counts (the control only when the result has one).
+
+    Examples
+    --------
+    >>> "random search" in parameters_note({"models": {"awd": {}}})
+    False
+    """
+    control = ("for the random search, its wavelet's free lattice angles plus the student's; "
+               if "random_search" in (bundle.get("models") or {}) else "")
+    return ("Parameters: for AWD and γ = 0, the learned filter's free parameters plus the student's fitted numbers; "
+            f"{control}for the fixed-filter students, the student's fitted numbers; for the teacher, the network's "
+            "weights.")
 
 
 def downloads(bundle: dict, token: str) -> list:

@@ -353,6 +353,9 @@ def test_results_load_and_not_found(service):
     # visible body; maps-only cards hidden for series
     assert out["body_style"] == {} and out["maps_only_style"] == {"display": "none"}
     assert out["actions_style"] == {}  # Share and Job page
+    # the scores table's note speaks of the teacher-free control only when the result has one
+    assert "random search" not in res.parameters_note({"models": {"awd": {}, "laplace": {}}})
+    assert "random search" in res.parameters_note({"models": {"awd": {}, "random_search": {}}})
     out = run(res.load_result("00000000-0000-4000-8000-000000000000"))  # no such job (or deleted)
     assert "Result not found" in str(out["status"]) and out["actions_style"] == {"display": "none"}
     out = run(res.load_result(service.image_job_id))
