@@ -407,8 +407,12 @@ async def load_teachers(info, uploaded, options, current):
 
 def auto_teacher_option(options: dict | None, kind: str | None) -> dict | None:
     """The dropdown's ``auto`` entry when ``teacher="auto"`` trains several architectures for this data kind
-    (``GET /api/options``'s ``auto_teachers``), else None (then the kind's default architecture is preselected)."""
-    archs = list(((options or {}).get("auto_teachers") or {}).get(kind) or [])
+    (``GET /api/options``'s ``auto_teachers``), or when no dataset is chosen yet (``kind`` None), else None (then the
+    kind's default architecture is preselected)."""
+    by_kind = (options or {}).get("auto_teachers") or {}
+    if kind is None and by_kind:  # no dataset chosen yet: "auto" is the default whatever the data turns out to be
+        return {"label": "auto — chosen for the data", "value": "auto"}
+    archs = list(by_kind.get(kind) or [])
     if len(archs) < 2:
         return None
     return {"label": f"auto — the better of {' and '.join(archs)}",

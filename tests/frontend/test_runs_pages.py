@@ -109,6 +109,9 @@ def test_configure_offers_only_the_architectures_of_the_datasets_kind(service):
     # maps: auto trains one architecture, so the dropdown preselects it and offers no "auto"
     out = run(cfg.load_teachers({"kind": "image", "shape": [64, 64]}, None, options, None))
     assert out["value"] == "cnn" and "auto" not in [o["value"] for o in out["options"]]
+    # no dataset chosen yet: "auto" (chosen for the data, whatever it turns out to be), not the MLP
+    out = run(cfg.load_teachers(None, None, options, None))
+    assert out["value"] == "auto" and out["options"][0]["label"] == "auto — chosen for the data"
     radio = cfg.weights_architectures({"kind": "timeseries"}, options, "cnn")
     assert [o["value"] for o in radio["options"]] == ["lstm", "mlp"] and radio["value"] == "lstm"
     shown = cfg.toggle_teacher_upload("upload")
