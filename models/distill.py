@@ -388,7 +388,7 @@ class WaveletDistiller:
             module = _filters.LatticeFilter.from_angles(np.repeat(angles[:1], n_filters, axis=0))
         return module.to(device=device, dtype=dtype), h0
 
-    def search_starts(self, X, teacher):
+    def search_starts(self, X, teacher, on_step=None):
         """Only the start search of :meth:`fit` (the same training signals, seed and settings), for fits of other
         parts of one grid to share through ``start_candidates`` instead of each searching again.
 
@@ -396,6 +396,8 @@ class WaveletDistiller:
         ----------
         X, teacher
             As in :meth:`fit`.
+        on_step : callable, optional
+            ``on_step(step, steps)`` after each step of the search (:func:`models.start_search.search_lowpass_starts`).
 
         Returns
         -------
@@ -406,7 +408,7 @@ class WaveletDistiller:
         dtype = torch.float64 if self.dtype == "float64" else torch.float32
         X_train, _ = self._split(self._check_signals(X, dtype), device)
         xs, gs = self._search_signals(X_train, None, self._prepare_teacher(teacher, device, dtype))
-        return self._search(xs, gs)
+        return self._search(xs, gs, on_step)
 
     def _search_signals(self, X_train, grads_train, teacher):
         """``(xs, gs)``: a seeded sample of up to :data:`SEARCH_SCORE_SIGNALS` training signals and their teacher
@@ -420,7 +422,7 @@ class WaveletDistiller:
               teacher_input_gradients(teacher, X_train[scored], self.attribution, self.target, self.ig_steps))
         return X_train[scored].double(), gs.double()
 
-    def _search(self, xs, gs):
+    def _search(self, xs, gs, on_step=None):
         """The start search (:func:`models.start_search.search_lowpass_starts`) on the interpretation term."""
         length = xs.shape[-1]
         x_search, g_search = xs[:SEARCH_SIGNALS].float(), gs[:SEARCH_SIGNALS].float()
@@ -435,7 +437,7 @@ class WaveletDistiller:
                 return values[TERM_NAMES.index("interpretation")], grad
 
         return search_lowpass_starts(interpretation, self._filter_length(), int(self.start_search), seed=self.seed,
-                                     device=xs.device)
+                                     device=xs.device, on_step=on_step)
 
     def _searched_starts(self, module, X_train, grads_train, teacher, lam, gam, weights):
         """The filter module with each grid point moved to its best start (``start_search``, module docstring of

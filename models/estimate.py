@@ -199,7 +199,9 @@ def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attributio
     costs = [_TEACHER_COST.get(name, 0.0) for name in trained] if trains_teacher else [0.0]
     # several one-thread teachers train side by side when the job has a core for each (train_best_teacher)
     train = (max(costs) if trains_side_by_side(trained, threads, device="cpu") else sum(costs)) * size * n * 30
-    search = _loglog(_SEARCH_S_PER_1000, size) * int(start_search or 0) / 1000.0 if kind == "timeseries" else 0.0
+    # on all the job's threads: 1.9 s for the CME example's 1000 starts on 2 threads (bench/RESULTS.md, 2026-12-02)
+    search = (_loglog(_SEARCH_S_PER_1000, size) * int(start_search or 0) / 1000.0 / _thread_speedup(threads)
+              if kind == "timeseries" else 0.0)
     return {"teacher": float(train),
             "distill": float(per_epoch * max(int(epochs or 1), 1) + teacher_gradients + search),
             "select": float(cross_validation + control),

@@ -68,7 +68,7 @@ class StartSearch:
 
 
 def search_lowpass_starts(loss_and_gradient, filter_length, n_starts, *, steps=SEARCH_STEPS, lr=SEARCH_LR,
-                          keep=SEARCH_KEEP, seed=0, dtype=torch.float32, device="cpu"):
+                          keep=SEARCH_KEEP, seed=0, dtype=torch.float32, device="cpu", on_step=None):
     """Descend many random orthonormal lowpass filters on a loss and return its lowest distinct end points.
 
     Parameters
@@ -90,6 +90,8 @@ def search_lowpass_starts(loss_and_gradient, filter_length, n_starts, *, steps=S
     dtype, device, default=torch.float32, "cpu"
         Of the angles and the filters passed to ``loss_and_gradient`` (the search only has to find basins;
         float32 is twice as fast as float64 here and found the same ones).
+    on_step : callable, optional
+        ``on_step(step, steps)`` after each step (step counts from 1): the search's progress.
 
     Returns
     -------
@@ -111,6 +113,8 @@ def search_lowpass_starts(loss_and_gradient, filter_length, n_starts, *, steps=S
         _, grad_h = loss_and_gradient(h)
         angles.grad = pullback(grad_h)
         optimizer.step()
+        if on_step is not None:
+            on_step(step + 1, steps)
     with torch.no_grad():
         h = module()
         loss, _ = loss_and_gradient(h)

@@ -17,13 +17,14 @@ import torch
 from awd_studio.models.cores import use_job_threads
 from awd_studio.models.device import resolve_device
 from awd_studio.models.distill import Cancelled, WaveletDistiller, epoch_message, grid_points
+from awd_studio.models.estimate import stage_seconds
 from awd_studio.models.memory import keep_freed_memory, release_freed_memory
 from awd_studio.models.pipeline.config import grid_points_of
 from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
 from awd_studio.models.pipeline.workdir import chunk_path, load_prepared, read_npz, report, start_search_path, write_npz
 from awd_studio.models.start_search import StartSearch
 
-__all__ = ["distill_chunk", "make_distiller", "fit_in_parts", "shared_start_search", "SERIES_PARTS"]
+__all__ = ["distill_chunk", "make_distiller", "fit_in_parts", "shared_start_search", "search_share", "SERIES_PARTS"]
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,16 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     # seconds (a CME job's search about 2 s on 2 cores), and the job page should say what runs
     report(progress, "distill", 0.0, "computing the teacher's input gradients" + (
         f" and searching {int(config.start_search)} random starting wavelets" if searching else ""))
+    # the search takes the first part of the stage's progress, the epochs the rest (the cost model's split)
+    share = search_share(config, split["X_train"], len(points), threads) if searching else 0.0
+
+    def searched(step, steps):
+        report(progress, "distill", share * step / steps,
+               f"searching {int(config.start_search)} random starting wavelets: step {step}/{steps}")
+
+    def fitted(stage, fraction, message):
+        report(progress, stage, share + (1.0 - share) * fraction if stage == "distill" else fraction, message)
+
     # the search's and the fits' steps reuse freed blocks instead of faulting in fresh pages (models.memory): 20 of
     # the 100 steps of a search of 1000 starts at length 64 took 2.1-2.5 s, 121-185 thousand page faults and
     # 0.4-0.8 s of system time without, 1.8-2.1 s and 7 thousand with (2 threads, interleaved, 2026-12-02)
@@ -98,10 +109,11 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
         if searching:
             # one search per job, whatever the chunk or part a grid point falls in (a part of gamma = 0 points
             # alone would not search, and its points would start elsewhere than in one fit of the whole grid)
-            shared = shared_start_search(work_dir, distillers[0], X, scaled_teacher)
+            shared = shared_start_search(work_dir, distillers[0], X, scaled_teacher, on_step=searched)
             for distiller in distillers:
                 distiller.start_candidates = shared
-        fit_in_parts(distillers, X, scaled_teacher, progress=progress, should_stop=should_cancel, on_epoch=on_epoch,
+        fit_in_parts(distillers, X, scaled_teacher, progress=fitted if progress is not None else None,
+                     should_stop=should_cancel, on_epoch=on_epoch,
                      threads_per_part=max(1, threads // n_parts))
     finally:
         if kept:  # glibc's settings stay untouched where they were not changed (AWD_KEEP_FREED_MEMORY=0)
@@ -118,7 +130,32 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     return out
 
 
-def shared_start_search(work_dir, distiller, X, teacher) -> StartSearch:
+def search_share(config, X_train, n_points, threads) -> float:
+    """The start search's expected share of the distillation stage: the cost model's seconds for the search over
+    those of the whole stage (:func:`models.estimate.stage_seconds`), at most 0.9.
+
+    Parameters
+    ----------
+    config : PipelineConfig
+        Resolved (its ``start_search``, teacher and epochs are the job's).
+    X_train : ndarray of shape (n, L)
+    n_points : int
+        Grid points fitted here.
+    threads : int
+
+    Returns
+    -------
+    float
+    """
+    common = dict(kind="timeseries", shape=X_train.shape[1:], n=len(X_train), n_grid=n_points, epochs=config.epochs,
+                  attribution=config.attribution, teacher=config.teacher, parametrization=config.parametrization,
+                  gradient_path=config.gradient_path, threads=threads, trains_teacher=False)
+    searched = stage_seconds(**common, start_search=int(config.start_search or 0))["distill"]
+    plain = stage_seconds(**common, start_search=0)["distill"]
+    return float(min(max((searched - plain) / searched, 0.0), 0.9)) if searched > 0 else 0.0
+
+
+def shared_start_search(work_dir, distiller, X, teacher, on_step=None) -> StartSearch:
     """The job's start search, run once on all the job's threads and kept in the work directory.
 
     Every chunk of a job's grid, on any worker, and every part of a chunk starts from the same search
@@ -126,7 +163,7 @@ def shared_start_search(work_dir, distiller, X, teacher) -> StartSearch:
     teacher, the seed and the filter's settings, never on the grid points, so the first chunk to need it stores
     it (:func:`models.pipeline.workdir.start_search_path`) and the others read it. Two chunks that start at once
     may both search, as every chunk did before this file was kept; each then uses its own result, and the file,
-    written atomically, holds one of them.
+    written atomically, holds one of them. ``on_step(step, steps)`` follows a search that runs here.
 
     Returns
     -------
@@ -137,7 +174,7 @@ def shared_start_search(work_dir, distiller, X, teacher) -> StartSearch:
         stored = read_npz(path)
         return StartSearch(filters=stored["filters"], angles=stored["angles"], losses=stored["losses"],
                            n_starts=int(stored["n_starts"]), steps=int(stored["steps"]))
-    search = distiller.search_starts(X, teacher)
+    search = distiller.search_starts(X, teacher, on_step=on_step)
     write_npz(path, filters=search.filters, angles=search.angles, losses=search.losses,
               n_starts=np.asarray(search.n_starts), steps=np.asarray(search.steps))
     return search

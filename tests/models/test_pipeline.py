@@ -266,6 +266,21 @@ def test_chunks_of_a_job_share_one_start_search(synthetic_file, tmp_path):
     assert not stored.exists()
 
 
+def test_the_start_search_moves_the_progress_bar_before_the_epochs(synthetic_file, tmp_path):
+    """The search reports its steps in the first part of the distillation stage (the cost model's share), the
+    epochs fill the rest: the stage's fraction rises from the search's first step to the last epoch."""
+    config = {**TINY, "gammas": [1e-2, 1e-1], "start_search": 30}
+    pipeline.prepare(synthetic_file, config, tmp_path)
+    reports = []
+    pipeline.distill_chunk(tmp_path, range(3), progress=lambda stage, f, m: reports.append((stage, f, m)))
+    distill = [(f, m) for stage, f, m in reports if stage == "distill"]
+    steps = [f for f, m in distill if "random starting wavelets: step" in m]
+    epochs = [f for f, m in distill if m.startswith("epoch")]
+    assert len(steps) == 100 and 0 < steps[0] < steps[-1] < 1 and steps == sorted(steps)
+    assert epochs and epochs[0] > steps[-1] and epochs[-1] == pytest.approx(1.0) and epochs == sorted(epochs)
+    assert all(0.0 <= f <= 1.0 for f, _ in distill)
+
+
 def test_init_noise_goes_on_the_taps_as_the_option_says(synthetic_file, tmp_path):
     """``init_noise`` is the paper's "db5 + 0.3 N(0, 1)": noise on the taps, the orthogonal filter fitted to them
     (not noise on the lattice angles, the trainer's own default for the orthogonal filter)."""
