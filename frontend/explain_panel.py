@@ -12,6 +12,7 @@ holds their ids.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 import dash_bootstrap_components as dbc
@@ -156,7 +157,8 @@ async def list_explanations(token):
 
 START_OUTPUTS = dict(current=Output(ids.CURRENT, "data"), poll=Output(ids.POLL, "disabled"),
                      status=Output(ids.STATUS, "children", allow_duplicate=True),
-                     options=Output(ids.LIST, "options", allow_duplicate=True))
+                     options=Output(ids.LIST, "options", allow_duplicate=True),
+                     value=Output(ids.LIST, "value", allow_duplicate=True))
 
 
 @callback(output=START_OUTPUTS,
@@ -178,7 +180,8 @@ async def start(clicks, token, example, model, wavelet, lam, options):
     if not any(o["value"] == started["id"] for o in options):
         options.insert(0, {"label": _label(started), "value": started["id"]})
     note = "Shown from the cache (same settings)." if started.get("cached") else "Queued for a worker…"
-    return named_update(START_OUTPUTS, current=started["id"], poll=False, status=note, options=options)
+    return named_update(START_OUTPUTS, current=started["id"], poll=False, status=note, options=options,
+                        value=started["id"])  # the list names the explanation shown
 
 
 POLL_OUTPUTS = dict(poll=Output(ids.POLL, "disabled", allow_duplicate=True), progress=Output(ids.PROGRESS, "value"),
@@ -186,13 +189,25 @@ POLL_OUTPUTS = dict(poll=Output(ids.POLL, "disabled", allow_duplicate=True), pro
                     full=Output(ids.PRED_FULL, "children"), cartoon=Output(ids.PRED_CARTOON, "children"),
                     noise=Output(ids.PRED_NOISE, "children"), baseline=Output(ids.PRED_BASELINE, "children"),
                     y_true=Output(ids.PRED_TRUE, "children"), draw=Output(ids.DRAW_GRAPH, "figure"),
-                    shown=Output(ids.SHOWN, "data"), draw_result=Output(ids.DRAW_RESULT, "children"))
+                    shown=Output(ids.SHOWN, "data"), draw_result=Output(ids.DRAW_RESULT, "children"),
+                    options=Output(ids.LIST, "options", allow_duplicate=True))
+
+
+def _finished(options, explanation_id, state) -> list:
+    """The list's options with the entry of ``explanation_id`` relabelled now that it is ``state``."""
+    out = []
+    for option in options or []:
+        if option.get("value") == explanation_id:
+            label = re.sub(r" \((queued|running)\)$", "", str(option.get("label", "")))
+            option = {**option, "label": label if state == "succeeded" else f"{label} ({state})"}
+        out.append(option)
+    return out
 
 
 @callback(output=POLL_OUTPUTS, inputs=dict(tick=Input(ids.POLL, "n_intervals"), current=Input(ids.CURRENT, "data"),
                                            picked=Input(ids.LIST, "value")),
-          state=dict(token=State(ids.TOKEN, "data")), prevent_initial_call=True)
-async def poll(tick, current, picked, token):
+          state=dict(token=State(ids.TOKEN, "data"), options=State(ids.LIST, "options")), prevent_initial_call=True)
+async def poll(tick, current, picked, token, options=None):
     """Progress while it runs; the figure and the numbers once it is done (of the one picked in the list, or
     the one just started)."""
     if triggered_id() == ids.LIST or not current:
@@ -208,7 +223,7 @@ async def poll(tick, current, picked, token):
         return named_update(POLL_OUTPUTS, poll=False, progress=round(100 * fraction),
                             status=f"{state}: {100 * fraction:.0f} % · {body.get('message') or ''}")
     if state == "failed":
-        return named_update(POLL_OUTPUTS, poll=True, progress=0,
+        return named_update(POLL_OUTPUTS, poll=True, progress=0, options=_finished(options, current, state),
                             status=dbc.Alert(body.get("error") or "the explanation failed", color="danger",
                                              className="py-2 mb-0"))
     lines = explain_figures.prediction_lines(body)
@@ -224,7 +239,7 @@ async def poll(tick, current, picked, token):
                         y_true=lines["y_true"], draw=explain_figures.drawing_figure(x),
                         shown={"example": (summary.get("request") or {}).get("example"),
                                "wavelet": (summary.get("request") or {}).get("wavelet"), "shape": _shape(x)},
-                        draw_result="")
+                        draw_result="", options=_finished(options, current, state))
 
 
 def _shape(values) -> list:

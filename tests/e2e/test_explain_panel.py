@@ -56,6 +56,10 @@ def test_owner_explains_and_share_link_only_views(web_server, browser, owner_con
     page.fill("#explain-example", "3")
     page.click("#explain-start")
     page.wait_for_function(_text_has("#explain-status", "Done"))
+    # the list of this result's explanations names the one shown, no longer as queued
+    page.wait_for_function(_text_has("#explain-list", "example 3"))
+    listed = page.inner_text("#explain-list")
+    assert "none yet" not in listed and "queued" not in listed and "running" not in listed, listed
     page.locator("#explain-panel").scroll_into_view_if_needed()
     page.wait_for_timeout(1500)
     width, height, svg_height, subplots = _plot_size(page, "explain-graph")
