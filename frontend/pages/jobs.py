@@ -150,6 +150,18 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None):
                      id=ids.LIST)
 
 
+def samples_text(dataset: dict) -> str:
+    """The samples of a dataset row: ``"2936 + 1005 test"`` when the file holds a fixed test split.
+
+    Examples
+    --------
+    >>> samples_text({"n": 2936, "n_test": 1005}), samples_text({"n": 200}), samples_text({})
+    ('2936 + 1005 test', '200', '?')
+    """
+    n, n_test = dataset.get("n"), dataset.get("n_test")
+    return "?" if n is None else f"{n} + {n_test} test" if n_test else str(n)
+
+
 def datasets_table(datasets: list[dict], jobs: list[dict]):
     """Pure: dataset rows (``GET /api/datasets``) and the jobs using each -> a table with New run and Delete."""
     if not datasets:
@@ -162,7 +174,7 @@ def datasets_table(datasets: list[dict], jobs: list[dict]):
     body = [html.Tr([
         html.Td(d.get("name") or d["id"][:8]),
         html.Td(KIND_LABELS.get(d.get("kind"), d.get("kind"))),
-        html.Td(str(d.get("n", "?"))),
+        html.Td(samples_text(d)),
         html.Td(" × ".join(str(s) for s in d.get("shape") or [])),
         html.Td(str(uses.get(d["id"], 0))),
         html.Td(str(d.get("created") or "")[:16].replace("T", " "), className="small text-muted"),

@@ -49,6 +49,8 @@ def test_jobs_table_rows_tell_runs_apart_and_dialogs_name_what_goes():
     assert jobs.score_text(None) == "—" and jobs.grid_text(None) == "—"
     datasets = [{"id": "d1", "name": "cme traces", "kind": "timeseries", "n": 40, "shape": [40]}]
     assert "time series" in str(jobs.datasets_table(datasets, rows))
+    # a file with a fixed test split: both counts (the Samples column showed the training part alone)
+    assert "2936 + 1005 test" in str(jobs.datasets_table([{**datasets[0], "n": 2936, "n_test": 1005}], rows))
     state = {"jobs": rows, "datasets": datasets}
     assert "and its 2 jobs" in jobs.confirm_text({"action": "delete-dataset", "target": "d1"}, state)
     text = jobs.confirm_text({"action": "delete-job", "target": rows[0]["id"]}, state)
