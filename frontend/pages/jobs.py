@@ -223,7 +223,8 @@ async def refresh(_n, _version, signature, selected):
     keep = ("id", "state", "stage", "fraction", "dataset_id", "dataset_name", "teacher_name", "grid", "summary",
             "created")
     rows = {"jobs": [{k: j.get(k) for k in keep} for j in jobs],
-            "datasets": [{k: d.get(k) for k in ("id", "name", "kind", "n", "shape", "created")} for d in datasets]}
+            "datasets": [{k: d.get(k) for k in ("id", "name", "kind", "n", "n_test", "shape", "created")}
+                         for d in datasets]}
     new_signature = json.dumps(rows, sort_keys=True, default=str)
     if new_signature == signature:
         return named_update(REFRESH_OUTPUTS)
@@ -248,7 +249,8 @@ def select(values):
 
 #: What asking for an action opens.
 ASK_OUTPUTS = dict(pending=Output(ids.PENDING, "data"), text=Output(ids.CONFIRM_TEXT, "children"),
-                   open=Output(ids.CONFIRM, "is_open"))
+                   open=Output(ids.CONFIRM, "is_open"), ok_label=Output(ids.CONFIRM_OK, "children"),
+                   ok_color=Output(ids.CONFIRM_OK, "color"))
 
 
 @callback(output=ASK_OUTPUTS, inputs=dict(clicks=Input({"type": ids.ACTION, "action": ALL, "target": ALL}, "n_clicks")),
@@ -259,7 +261,9 @@ def ask(clicks, rows):
     if not trig or not any(clicks or []) or not (ctx.triggered and ctx.triggered[0].get("value")):
         return named_update(ASK_OUTPUTS)
     pending = {"action": trig["action"], "target": trig["target"]}
-    return dict(pending=pending, text=confirm_text(pending, rows), open=True)
+    deleting = trig["action"].startswith("delete")  # red for what cannot be undone, not for a rerun
+    return dict(pending=pending, text=confirm_text(pending, rows), open=True,
+                ok_label="Delete" if deleting else "Rerun", ok_color="danger" if deleting else "primary")
 
 
 #: What a confirmed (or cancelled) action changes.

@@ -86,6 +86,7 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     assert api.get(f"/api/jobs/{b}").status_code == 200
     page.locator(f"#jobs-row-{b[:8]} button", has_text="Delete").click()
     dialog.wait_for(state="visible")
+    assert page.inner_text("#jobs-confirm-ok").strip() == "Delete"  # the button says what it does
     page.click("#jobs-confirm-ok")
     page.locator(f"#jobs-row-{b[:8]}").wait_for(state="detached")
     assert api.get(f"/api/jobs/{b}").status_code == 404
