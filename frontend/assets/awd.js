@@ -108,6 +108,8 @@
         bar("home", 0, "");
         status("home", "");
         setProps("home-error", { children: "Upload of " + file.name + " failed: " + msg, is_open: true });
+        // the error stands alone: no preview (and "Configure" button) of an earlier dataset under it
+        setProps("home-dataset-id", { data: null });
       });
   }
 

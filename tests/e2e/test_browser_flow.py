@@ -205,6 +205,36 @@ def test_teacher_weights_uploaded_through_the_page_are_used(web_server, owner_co
     assert not errors, errors
 
 
+def test_a_failed_upload_stands_alone_and_a_missing_job_is_not_found(web_server, owner_context, tmp_path):
+    """After a good upload, a bad one shows its error without the earlier dataset's preview under it (nothing is
+    lost: the earlier dataset stays stored); a job page for a job that does not exist says so and shows no empty
+    progress bar."""
+    from awd_studio.models.data import make_example, save_npz
+
+    good, bad = tmp_path / "good.npz", tmp_path / "broken.npz"
+    save_npz(make_example("synthetic", n=120, seed=8), good)
+    bad.write_bytes(b"PK\x03\x04 this archive ends here")
+    page = owner_context().new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    page.goto(web_server + "/")
+    for path in (good, bad):
+        with page.expect_file_chooser() as chooser:
+            page.click("#home-dropzone")
+        chooser.value.set_files(str(path))
+        if path == good:
+            page.locator("#home-preview-card").wait_for()
+    page.wait_for_function("(() => { const e = document.querySelector('#home-error');"
+                           " return e && e.innerText.includes('broken.npz'); })()")
+    page.locator("#home-preview-card").wait_for(state="detached")
+    page.goto(web_server + "/jobs/00000000-0000-4000-8000-000000000000")
+    page.locator("#not-found-card").wait_for()
+    assert "Job not found" in page.inner_text("#not-found-card")
+    assert not page.locator("#job-progress").is_visible()
+    # the browser logs the refused upload's answer itself; nothing else may go wrong
+    assert [e for e in errors if "status of 422" not in e] == [], errors
+
+
 @pytest.mark.parametrize("path", ["/", "/configure", "/jobs", "/jobs/00000000-0000-4000-8000-000000000000",
                                   "/results/00000000-0000-4000-8000-000000000000"])
 def test_a_browser_without_the_owners_link_sees_no_owner_page(web_server, browser, path):
