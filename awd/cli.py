@@ -206,9 +206,9 @@ def _estimated_spans(data, config):
     printed first (models.estimate; the web app's estimate is also scaled to the server's finished jobs, which the
     command has none of). The fixed spans when the data or options cannot be estimated: the job itself then says
     what is wrong."""
+    from awd_studio.frontend.durations import format_seconds, stage_words
     from awd_studio.models import pipeline
     from awd_studio.models.data import load_dataset
-    from awd_studio.models.durations import format_seconds, stage_words
     from awd_studio.models.estimate import estimate_job
     from awd_studio.models.options import PipelineConfig
 

@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import MissingCallbackContextException
 
-from awd_studio.models.durations import format_seconds as fmt_seconds  # "3 min 20 s"; "—" for unknown
+from awd_studio.frontend.durations import format_seconds as fmt_seconds  # "3 min 20 s"; "—" for unknown
 
 __all__ = ["STATE_COLORS", "APP_NAV", "SUBMITTED_JOB", "items", "state_badge", "is_job_id", "figure_card", "graph",
            "graph_config", "size_graphs_to_their_figures", "fmt_seconds", "not_found_card", "triggered_id",

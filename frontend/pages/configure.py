@@ -24,9 +24,8 @@ from awd_studio.frontend.components import (
     named_update,
     triggered_id,
 )
+from awd_studio.frontend.durations import stage_words as estimate_stage_words
 from awd_studio.frontend.help_links import help_link
-from awd_studio.models.durations import stage_words as estimate_stage_words
-from awd_studio.models.options import MAX_EPOCHS, MAX_LEVELS, MAX_TEACHER_EPOCHS
 
 dash.register_page(__name__, path="/configure", title="AWD Studio · configure", name="Configure")
 
@@ -557,14 +556,16 @@ def stage_words(guess: dict) -> str:
 
 def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,
                 mode, teacher_epochs=None, start_search=None, peak_response=None, random_search=None,
-                series_features=None) -> dict:
-    """The ``POST /api/jobs`` body from the form values; ValueError naming the field when one is wrong."""
+                series_features=None, bounds=None) -> dict:
+    """The ``POST /api/jobs`` body from the form values; ValueError naming the field when one is wrong (and the
+    service's ``bounds``, ``GET /api/options``, when known)."""
+    bounds = bounds or {}
     if not dataset_id:
         raise ValueError("dataset: choose a dataset first (or upload one on the home page)")
     if not teacher:
         raise ValueError("teacher: choose an architecture or upload weights")
     # a number input outside its min and max gives None: the message names both bounds (the server's)
-    for name, v, lo, hi in (("epochs", epochs, 1, MAX_EPOCHS), ("levels", levels, 1, MAX_LEVELS),
+    for name, v, lo, hi in (("epochs", epochs, 1, bounds.get("epochs")), ("levels", levels, 1, bounds.get("levels")),
                             ("seed", seed, 0, None)):
         if v is None or int(v) != float(v) or int(v) < lo or (hi is not None and int(v) > hi):
             raise ValueError(f"{name}: enter a whole number " + (f"from {lo} to {hi}" if hi else f"≥ {lo}"))
@@ -572,9 +573,11 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
                "gammas": parse_grid(gammas, "γ"), "epochs": int(epochs), "levels": int(levels), "wave": wave,
                "attribution": attribution, "seed": int(seed), "parametrization": parametrization, "mode": mode}
     if teacher_epochs not in (None, ""):
-        if int(teacher_epochs) != float(teacher_epochs) or not 1 <= int(teacher_epochs) <= MAX_TEACHER_EPOCHS:
-            raise ValueError(f"teacher training epochs: enter a whole number from 1 to {MAX_TEACHER_EPOCHS}, or "
-                             "leave it blank")
+        most = bounds.get("teacher_epochs")
+        whole = int(teacher_epochs)
+        if whole != float(teacher_epochs) or whole < 1 or (most and whole > most):
+            raise ValueError("teacher training epochs: enter a whole number " + (f"from 1 to {most}" if most else "≥ 1")
+                             + ", or leave it blank")
         payload["teacher_epochs"] = int(teacher_epochs)
     # counts whose blank is the server's default for the data (models.options); the server names the maximum
     for key, value, label in (("start_search", start_search, "random starts searched"),
@@ -622,7 +625,7 @@ async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels,
     try:
         payload = job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
                               parametrization, mode, teacher_epochs, start_search, peak_response, random_search,
-                              series_features)
+                              series_features, bounds=(options or {}).get("bounds"))
     except ValueError as err:
         return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(str(err), color="warning", className="py-2 mb-0"))
     try:

@@ -134,13 +134,16 @@ def test_configure_grid_parsing_and_payload():
     with pytest.raises(ValueError, match="epochs"):
         cfg.job_payload("ds-1", "mlp", "0.001", "0", 0, 4, "db5", "saliency", 0, "free", "zero")
     # above the input's max the browser sends None: the message names the bound that was crossed too
+    bounds = {"epochs": 2000, "teacher_epochs": 2000, "levels": 12}  # GET /api/options's
     for epochs in (None, 100_000):
         with pytest.raises(ValueError, match="epochs: enter a whole number from 1 to 2000"):
-            cfg.job_payload("ds-1", "mlp", "0.001", "0", epochs, 4, "db5", "saliency", 0, "free", "zero")
+            cfg.job_payload("ds-1", "mlp", "0.001", "0", epochs, 4, "db5", "saliency", 0, "free", "zero",
+                            bounds=bounds)
     with pytest.raises(ValueError, match="levels: enter a whole number from 1 to 12"):
-        cfg.job_payload("ds-1", "mlp", "0.001", "0", 2, 13, "db5", "saliency", 0, "free", "zero")
+        cfg.job_payload("ds-1", "mlp", "0.001", "0", 2, 13, "db5", "saliency", 0, "free", "zero", bounds=bounds)
     with pytest.raises(ValueError, match="from 1 to 2000, or leave it blank"):
-        cfg.job_payload("ds-1", "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", 5000)
+        cfg.job_payload("ds-1", "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", 5000,
+                        bounds=bounds)
     with pytest.raises(ValueError, match="dataset"):
         cfg.job_payload(None, "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero")
     p = cfg.job_payload("ds-1", "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", 25)

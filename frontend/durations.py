@@ -1,4 +1,5 @@
-"""Durations and run-time estimates in words, for the configure page and the ``awd`` command (torch-free)."""
+"""Durations and run-time estimates in words, for the configure page and the ``awd`` command (imports neither
+dash nor torch, so the command can use it)."""
 
 __all__ = ["format_seconds", "stage_words", "STAGE_WORDS"]
 
