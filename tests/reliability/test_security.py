@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 import re
+import subprocess
 import time
 from pathlib import Path
 
@@ -66,7 +67,11 @@ def test_share_tokens_are_random_hashed_and_constant_time(client, finished_job, 
         assert len(token) >= 43 and re.fullmatch(r"[A-Za-z0-9_-]+", token)  # token_urlsafe(32): 256 bits
     if database_kind() == "sqlite":
         database = Path(settings.sqlalchemy_url.removeprefix("sqlite:///"))
-        raw = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+        # read by another process: closing a file of the database here would drop this process's POSIX locks on
+        # it, which the session app's open connections rely on (another process could then delete the WAL they
+        # still write to, and their later writes would be seen by no one)
+        files = sorted(str(p) for p in database.parent.glob(database.name + "*"))
+        raw = subprocess.run(["cat", *files], capture_output=True, check=True).stdout
     else:  # PostgreSQL: every column of every share row, as text
         raw = "".join(map(str, session_rows("SELECT * FROM shares"))).encode()
     for token in tokens:
