@@ -66,6 +66,8 @@ def claim(job_id: str, worker: str) -> int | None:
     with _session() as session:
         job = session.get(Job, job_id)
         if job is None:
+            log.info("job %s: not in the database %s; nothing to run", job_id, session.bind.url.render_as_string(),
+                     extra=job_fields(job_id))
             return None
         reason = lost_owner(job, worker)
         if reason:
@@ -74,7 +76,13 @@ def claim(job_id: str, worker: str) -> int | None:
                 log.warning("job %s: attempt %d lost (%s); %s", job.id, job.attempt, reason, outcome,
                             extra=job_fields(job.id, job.attempt))
                 shutil.rmtree(Paths(settings.data_dir).attempt_dir(job.id, job.attempt), ignore_errors=True)
-        return crud.claim_job(session, job_id=job_id, worker=worker, pid=os.getpid())
+        attempt = crud.claim_job(session, job_id=job_id, worker=worker, pid=os.getpid())
+        if attempt is None:
+            session.expire_all()
+            job = session.get(Job, job_id)
+            log.info("job %s: not claimed, it is %s (attempt %s, worker %s)", job_id, job and job.state,
+                     job and job.attempt, job and job.worker, extra=job_fields(job_id))
+        return attempt
 
 
 def owns(job_id: str, attempt: int) -> bool:

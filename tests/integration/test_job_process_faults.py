@@ -91,6 +91,27 @@ def _row(settings, job_id) -> dict:
                 "stage": job.stage, "message": job.message}
 
 
+def _database_view(settings, job_id) -> str:
+    """The job's row seen by a new SQLite connection, and the database files this process has open."""
+    import sqlite3
+
+    url = settings.sqlalchemy_url
+    if not url.startswith("sqlite:///"):
+        return f"database {url.split('@')[-1]}"
+    path = url[len("sqlite:///"):]
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        row = db.execute("SELECT state, attempt FROM jobs WHERE id = ?", (job_id,)).fetchall()
+    links = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if "sqlite3" in target:
+            links.append(target)
+    return f"a new connection sees the row {row}; open database files: {sorted(links)}"
+
+
 def _zombie(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
@@ -105,7 +126,8 @@ def _resume(pid: int) -> None:
         pass
 
 
-def test_a_queued_job_whose_message_redis_lost_is_sent_again(client, workers, redis_server, dataset, tiny_job):
+def test_a_queued_job_whose_message_redis_lost_is_sent_again(client, workers, redis_server, dataset, tiny_job,
+                                                              settings):
     import redis
 
     workers.stop()
@@ -117,7 +139,10 @@ def test_a_queued_job_whose_message_redis_lost_is_sent_again(client, workers, re
     finally:
         workers.start()
     # the session app's sweep (every 2 s) finds the message gone and sends the job again
-    final = wait_for(lambda: _terminal(client, job["id"]), timeout=180, what="the lost job to run")
+    try:
+        final = wait_for(lambda: _terminal(client, job["id"]), timeout=180, what="the lost job to run")
+    except AssertionError as exc:  # say what a new connection sees, and which database files this process holds
+        raise AssertionError(f"{exc}; {_database_view(settings, job['id'])}") from None
     assert final["state"] == "succeeded" and final["attempt"] == 1, final
 
 
