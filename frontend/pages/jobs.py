@@ -40,6 +40,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.TABLE)
     VERSION = "jobs-version"
     SELECTED = "jobs-selected"
     COMPARE = "jobs-compare"
+    #: The Compare button and its help link, shown once two runs have finished.
+    COMPARE_BOX = "jobs-compare-box"
     STATUS = "jobs-status"
     #: The action waiting for confirmation, the dialog and its buttons.
     PENDING = "jobs-pending"
@@ -63,9 +65,11 @@ def layout(**_):
         html.Div([
             html.H1(["Jobs", help_link("runs")], className="h3 mb-0"),
             html.Div([
-                dbc.Button("Compare 2 selected", id=ids.COMPARE, color="primary", outline=True, disabled=True,
-                           className="me-2", href="/compare", title="Tick two finished runs to compare them"),
-                help_link("compare"),
+                html.Div([
+                    dbc.Button("Compare 2 selected", id=ids.COMPARE, color="primary", outline=True, disabled=True,
+                               className="me-2", href="/compare", title="Tick two finished runs to compare them"),
+                    help_link("compare"),
+                ], id=ids.COMPARE_BOX, className="align-items-center", style=compare_style([])),
                 dbc.Button("New distillation", href="/", color="success", className="ms-3"),
             ], className="d-flex align-items-center"),
         ], className="d-flex justify-content-between align-items-center mb-3"),
@@ -83,6 +87,13 @@ def layout(**_):
                              dbc.Button("Confirm", id=ids.CONFIRM_OK, color="danger", n_clicks=0)]),
         ], id=ids.CONFIRM, is_open=False),
     ])
+
+
+def compare_style(rows: list[dict]) -> dict:
+    """Pure: the Compare control's style, shown (flex) once two runs have succeeded: with fewer there is nothing
+    to compare, and a disabled button would only say so."""
+    finished = sum(1 for r in rows or () if r.get("state") == "succeeded")
+    return {"display": "flex"} if finished >= 2 else {"display": "none"}
 
 
 def score_text(summary: dict | None) -> str:
@@ -207,7 +218,8 @@ def confirm_text(pending: dict, rows: dict) -> str:
 
 #: What each refresh redraws, by name.
 REFRESH_OUTPUTS = dict(table=Output(ids.TABLE, "children"), datasets=Output(ids.DATASETS, "children"),
-                       rows=Output(ids.ROWS, "data"), signature=Output(ids.SIGNATURE, "data"))
+                       rows=Output(ids.ROWS, "data"), signature=Output(ids.SIGNATURE, "data"),
+                       compare=Output(ids.COMPARE_BOX, "style"))
 
 
 @callback(output=REFRESH_OUTPUTS,
@@ -229,7 +241,7 @@ async def refresh(_n, _version, signature, selected):
     if new_signature == signature:
         return named_update(REFRESH_OUTPUTS)
     return dict(table=jobs_table(rows["jobs"], selected), datasets=datasets_table(rows["datasets"], rows["jobs"]),
-                rows=rows, signature=new_signature)
+                rows=rows, signature=new_signature, compare=compare_style(rows["jobs"]))
 
 
 #: What ticking runs changes.
