@@ -148,3 +148,33 @@ def test_every_terminal_example_of_the_readme_runs(tmp_path):
             if " distill " in command:
                 out = Path(tmp_path / command.split("--out ")[1].split()[0])
                 assert (out / "result.json").is_file() and (out / "arrays.npz").is_file()
+
+
+def test_the_readme_backup_of_a_live_database_holds_what_is_still_in_its_wal(tmp_path):
+    import shlex
+    import sqlite3
+
+    command = re.search(r'`(python -c "import sqlite3;[^`]*\.backup\([^`]*)`', README.read_text()).group(1)
+    (tmp_path / "awd-data").mkdir()
+    live = sqlite3.connect(tmp_path / "awd-data" / "awd.sqlite3", isolation_level=None)  # a running app's connection
+    live.execute("PRAGMA journal_mode=WAL")
+    live.execute("PRAGMA wal_autocheckpoint=0")  # its writes stay in the WAL, as between checkpoints
+    live.execute("CREATE TABLE jobs (id TEXT)")
+    live.execute("INSERT INTO jobs VALUES ('a'), ('b')")
+    try:
+        words = shlex.split(command)
+        result = subprocess.run([sys.executable, *words[1:]], cwd=tmp_path, capture_output=True, text=True,
+                                timeout=60)
+        assert result.returncode == 0, result.stderr
+        backup = sqlite3.connect(tmp_path / "backup.sqlite3")
+        assert backup.execute("SELECT count(*) FROM jobs").fetchone() == (2,)
+        assert backup.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        backup.close()
+        # what the README warns of: the database file alone, copied by another process, lacks the WAL's rows
+        plain = tmp_path / "plain.sqlite3"
+        subprocess.run(["cp", str(tmp_path / "awd-data" / "awd.sqlite3"), str(plain)], check=True)
+        copy = sqlite3.connect(plain)
+        assert copy.execute("SELECT count(*) FROM sqlite_master WHERE name = 'jobs'").fetchone() == (0,)
+        copy.close()
+    finally:
+        live.close()
