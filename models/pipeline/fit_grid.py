@@ -2,8 +2,10 @@
 
 The grid may be cut into chunks that run on different workers; since the vectorised grid equals separate fits,
 chunking does not change the result. Within one chunk, a time-series grid is also cut into parts, each fitted
-on its own thread (:func:`fit_in_parts`): its steps are products too small for torch to share between cores,
-so one fit runs as fast on one thread as on two, while two parts side by side take about 0.6 of the time.
+on its own thread (:func:`fit_in_parts`): its steps are small products, and two parts side by side (one thread
+each) take about 0.6 of the time of one fit on one thread for the paper's 105 points. For the default 18 points
+they gain nothing on a quiet machine (one fit on both threads would take 0.7 of that time), but they keep it
+when another process is busy, where one fit on two threads takes 2.5-3 times as long (see :data:`SERIES_PARTS`).
 """
 
 import copy
@@ -30,6 +32,10 @@ log = logging.getLogger(__name__)
 
 #: Parts a time-series grid is cut into on the CPU, each on its own thread with an equal share of the job's
 #: threads. Measured on 2 cores only (2 parts of one thread each: 1.6-1.7x faster than one fit), so not more.
+#: Remeasured on a 2-core AMD EPYC on 2026-12-03 (CME example, LSTM teacher, zero mode, s per epoch, two
+#: interleaved repeats): 105 points: one fit on one thread 0.35-0.37, on two 0.20-0.23, two parts 0.22-0.23;
+#: 18 points: 0.088-0.095, 0.063-0.065 and 0.088-0.092; 18 points beside a busy process: 0.088-0.095, 0.22-0.28
+#: and 0.11-0.12. Two parts stay: never far from the best, and never the worst.
 SERIES_PARTS = 2
 
 #: How often the waiting thread of :func:`fit_in_parts` wakes up (seconds): a signal's exception is raised then.
