@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from awd_studio.models.pipeline.verdict import STUDENT_NAMES
+from awd_studio.models.pipeline.verdict import STUDENT_NAMES, format_difference
 
 __all__ = ["trust_notes", "WEAK_TEACHER_R2", "BASELINES", "COMPRESSION_DEFINITION", "KNOWN_CLOSE", "GRID_SAME"]
 
@@ -207,8 +207,13 @@ def _paired(diff: dict, other: str) -> tuple[str, str]:
     sign = 1.0 if metric == "r2" else -1.0
     what = "R²" if metric == "r2" else "RMSE"
     pct = f"{100 * float(diff.get('level', 0.95)):.0f} %"
-    interval = (f"AWD − {other} = {diff['estimate']:+.3g} test {what}, {pct} paired bootstrap interval "
-                f"{diff['low']:+.3g} to {diff['high']:+.3g}")
+    scale = max(abs(diff["estimate"]), abs(diff["low"]), abs(diff["high"]))  # the verdict's digits
+
+    def number(value):
+        return format_difference(value, metric, scale)
+
+    interval = (f"AWD − {other} = {number(diff['estimate'])} test {what}, {pct} paired bootstrap interval "
+                f"{number(diff['low'])} to {number(diff['high'])}")
     if sign * diff["low"] > 0 and sign * diff["high"] > 0:
         return "awd", interval
     if sign * diff["low"] < 0 and sign * diff["high"] < 0:

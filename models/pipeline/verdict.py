@@ -4,7 +4,7 @@ import numpy as np
 
 from awd_studio.models import filters as _filters
 
-__all__ = ["verdict_text", "warnings_of", "distance_to", "STUDENT_NAMES", "N_BOOT"]
+__all__ = ["verdict_text", "format_difference", "warnings_of", "distance_to", "STUDENT_NAMES", "N_BOOT"]
 
 #: Test-set bootstrap resamples for the paired AWD - initial interval.
 N_BOOT = 10000
@@ -15,9 +15,17 @@ def distance_to(psi, psi_ref):
     return float(_filters.wavelet_distance(psi, psi_ref) / max(np.linalg.norm(psi_ref), 1e-300))
 
 
-def _format(value, metric, scale=None):
-    """R² with 3 decimals, or as many more as a difference of ``scale`` (the largest magnitude it is shown
-    beside) needs for 2 significant digits; RMSE with 3 significant digits."""
+def format_difference(value, metric, scale=None):
+    """A test-score difference in words: R² with 3 decimals, or as many more as a difference of ``scale`` (the
+    largest magnitude it is shown beside) needs for 2 significant digits; RMSE with 3 significant digits.
+
+    Examples
+    --------
+    >>> format_difference(0.0342, "r2"), format_difference(-6.2e-5, "r2", scale=8e-5)
+    ('0.034', '-0.000062')
+    >>> format_difference(0.0061, "rmse")
+    '0.0061'
+    """
     if metric != "r2":
         return f"{value:.3g}"
     scale = abs(value) if scale is None else scale
@@ -59,17 +67,21 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None):
     """
     est, low, high = difference["estimate"], difference["low"], difference["high"]
     scale = max(abs(est), abs(low), abs(high))
+
+    def number(value):
+        return format_difference(value, metric, scale)
+
     pct = f"{100 * difference.get('level', 0.95):.0f} %"
     what = "R²" if metric == "r2" else f"RMSE{'' if not target_name else ' of ' + target_name}"
     better_sign = 1.0 if metric == "r2" else -1.0  # R²: higher is better; RMSE: lower is better
-    interval = f"{pct} interval {_format(low, metric, scale)} to {_format(high, metric, scale)}"
+    interval = f"{pct} interval {number(low)} to {number(high)}"
     if choice == "awd" and better_sign * low > 0 and better_sign * high > 0:
         verb = "improves test R² over" if metric == "r2" else f"lowers the test {what} below"
         tail = "" if metric == "r2" else "'s"
         lo, hi = sorted((better_sign * low, better_sign * high))
-        return (f"AWD {verb} {init_name}{tail} by {_format(better_sign * est, metric, scale)} "
-                f"({pct} interval {_format(lo, metric, scale)} to {_format(hi, metric, scale)}).")
-    gap = f"AWD − {init_name} = {_format(est, metric, scale)} {what}, {interval}"
+        return (f"AWD {verb} {init_name}{tail} by {number(better_sign * est)} "
+                f"({pct} interval {number(lo)} to {number(hi)}).")
+    gap = f"AWD − {init_name} = {number(est)} {what}, {interval}"
     if max(better_sign * low, better_sign * high) < 0:
         kept = "cross-validation kept it" if choice == "initial" else "although cross-validation preferred AWD"
         return f"AWD is worse than {init_name} on the test set ({gap}): use {init_name} ({kept})."

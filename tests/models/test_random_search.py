@@ -76,7 +76,9 @@ def test_the_control_note_reads_the_paired_interval_the_right_way_round(diff, me
     notes = trust_notes(_bundle(*diff, metric=metric))
     assert notes[-1]["key"] == key
     assert "300 random orthogonal wavelets" in notes[-1]["text"] and "without the teacher" in notes[-1]["text"]
-    assert f"{diff[1]:+.3g} to {diff[2]:+.3g}" in notes[-1]["text"]
+    # the numbers in the verdict's format (R² to 3 decimals, RMSE to 3 significant digits)
+    low, high = (f"{v:.3f}" if metric == "r2" else f"{v:.3g}" for v in diff[1:])
+    assert f"interval {low} to {high}" in notes[-1]["text"], notes[-1]["text"]
 
 
 def test_no_control_no_note():
