@@ -24,9 +24,9 @@ __all__ = ["TRAINING_DEFAULTS", "DEFAULT_THREADS", "train_teacher", "train_best_
            "trains_side_by_side"]
 
 #: Per-architecture defaults of :func:`train_teacher` (epochs, batch_size, lr, patience). On 2 CPU cores
-#: the LSTM default takes about 12-14 s for 3000 series of length 40 and the CNN 26-35 s for 1200 maps
-#: 64x64 (with symmetry augmentation it keeps improving for about 50 epochs; without, it overfits after about
-#: 30, docs/science.md "The teacher"). ResNet-18 costs about 0.15 GFLOP per 64x64 map and direction
+#: the LSTM default takes 11-13 s alone (15-16 s beside the MLP) for 3000 series of length 40, the CNN 26-35 s
+#: for 1200 maps 64x64 (with symmetry augmentation it keeps improving for about 50 epochs; without, it overfits
+#: after about 30, docs/science.md "The teacher"). ResNet-18 costs about 0.15 GFLOP per 64x64 map and direction
 #: (minutes per epoch on a CPU): meant for a GPU.
 TRAINING_DEFAULTS = {
     "mlp": {"epochs": 200, "batch_size": 64, "lr": 1e-3, "patience": 20},
