@@ -51,6 +51,12 @@ _FREE_MAPS_FACTOR = 1.3
 #: 100 maps, OMP_WAIT_POLICY=PASSIVE) on the shared 2-core machine: 1.8x on 2 threads. Not measured beyond 2
 #: threads, so more threads are counted as 2 (the estimate errs long).
 _THREAD_SPEEDUP = {1: 1.0, 2: 1.8}
+#: A series grid of two points or more is fitted in two parts, one thread each (models.pipeline.fit_grid,
+#: SERIES_PARTS), whose speed-up over one fit on one thread grows with the grid: measured on the CME example on a
+#: 2-core AMD EPYC (2026-12-03, s per epoch, two interleaved repeats) 1.0x for the default 18 points (0.088-0.092
+#: against 0.088-0.095) and 1.6x for the paper's 105 (0.22-0.23 against 0.35-0.37); power law between, flat
+#: outside. With the 2D factor of 1.8 the default CME job's epochs were estimated at a third of their time.
+_SERIES_PARTS_SPEEDUP = {18: 1.0, 105: 1.6}
 #: Teacher training with its default epochs, seconds per sample per input value / 30, measured on the
 #: built-in examples (bench/end_to_end.py; the LSTM and the MLP train on one thread, models.teachers): LSTM on
 #: cme 15-16 s (80 epochs beside the MLP, 2026-12-03; 8-9 s with the former 50), CNN on lensing 21-22 s on a quiet
@@ -105,6 +111,18 @@ def _thread_speedup(threads: int) -> float:
     return _loglog(_THREAD_SPEEDUP, threads)
 
 
+def _series_parts_speedup(n_grid: int, threads: int) -> float:
+    """Speed-up of a series grid's epochs on ``threads`` threads over one: a one-point grid is one fit on every
+    thread (:func:`_thread_speedup`); larger grids are fitted in parts (:data:`_SERIES_PARTS_SPEEDUP`)."""
+    if int(threads) < 2:
+        return 1.0
+    if int(n_grid) < 2:
+        return _thread_speedup(threads)
+    xs = sorted(_SERIES_PARTS_SPEEDUP)
+    n_grid = min(max(int(n_grid), xs[0]), xs[-1])
+    return min(_loglog(_SERIES_PARTS_SPEEDUP, n_grid), _thread_speedup(threads))
+
+
 #: The students stage, taken as fixed: the students' fits on the chosen wavelets, their timing, the figures and the
 #: bundle took 2.0-7.6 s in bench/RESULTS.md's end-to-end table (until 2026-12-02, when the estimate was first split
 #: by stage, a fixed 10 s stood for every part of a job the cost model did not count).
@@ -137,9 +155,9 @@ def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attributio
     per epoch for series; power-law interpolation in length or pixels; the vectorised grid's measured cost),
     times the measured factor of the straight-through gradient path when the filter is free and that path is
     asked for (on the default path, the free filter's reconstruction term on maps), divided by the measured
-    speed-up of the job's threads (:func:`models.cores.job_threads`), plus teacher training, the start
-    search, cross-validation and the teacher-free control. An order of magnitude, not a promise: early stopping
-    ends most runs sooner.
+    speed-up of the job's threads (:func:`models.cores.job_threads`; for a series grid, of its parts), plus teacher
+    training, the start search, cross-validation and the teacher-free control. An order of magnitude, not a
+    promise: early stopping ends most runs sooner.
 
     Parameters
     ----------
@@ -194,7 +212,7 @@ def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attributio
     elif parametrization == "free" and kind != "timeseries":
         per_epoch *= _FREE_MAPS_FACTOR
     threads = job_threads() if threads is None else max(int(threads), 1)
-    per_epoch /= _thread_speedup(threads)
+    per_epoch /= _series_parts_speedup(grid, threads) if kind == "timeseries" else _thread_speedup(threads)
     teacher_gradients = (8.0 if attribution == "integrated_gradients" else 1.0) * 2e-6 * size * n
     costs = [_TEACHER_COST.get(name, 0.0) for name in trained] if trains_teacher else [0.0]
     # several one-thread teachers train side by side when the job has a core for each (train_best_teacher)
