@@ -51,11 +51,10 @@ _FREE_MAPS_FACTOR = 1.3
 #: 100 maps, OMP_WAIT_POLICY=PASSIVE) on the shared 2-core machine: 1.8x on 2 threads. Not measured beyond 2
 #: threads, so more threads are counted as 2 (the estimate errs long).
 _THREAD_SPEEDUP = {1: 1.0, 2: 1.8}
-#: A series grid of two points or more is fitted in two parts, one thread each (models.pipeline.fit_grid,
-#: SERIES_PARTS), whose speed-up over one fit on one thread grows with the grid: measured on the CME example on a
-#: 2-core AMD EPYC (2026-12-03, s per epoch, two interleaved repeats) 1.0x for the default 18 points (0.088-0.092
-#: against 0.088-0.095) and 1.6x for the paper's 105 (0.22-0.23 against 0.35-0.37); power law between, flat
-#: outside. With the 2D factor of 1.8 the default CME job's epochs were estimated at a third of their time.
+#: A series grid of two points or more is fitted in two parts, one thread each, whose speed-up over one fit on one
+#: thread grows with the grid (the measurements: models.pipeline.fit_grid.SERIES_PARTS): 1.0x for the default 18
+#: points, 1.6x for the paper's 105; power law between, flat outside. With the 2D factor of 1.8 the default CME
+#: job's epochs were estimated at a third of their time.
 _SERIES_PARTS_SPEEDUP = {18: 1.0, 105: 1.6}
 #: Teacher training with its default epochs, seconds per sample per input value / 30, measured on the
 #: built-in examples (bench/end_to_end.py; the LSTM and the MLP train on one thread, models.teachers): LSTM on
@@ -101,14 +100,16 @@ def _loglog(table: dict, x: float) -> float:
     return float(np.exp(np.interp(np.log(x), np.log(xs), np.log(ys))))
 
 
+def _loglog_flat(table: dict, x: float) -> float:
+    """:func:`_loglog` between the table's points, flat beyond its ends (for speed-ups measured up to a point)."""
+    xs = sorted(table)
+    return _loglog(table, min(max(x, xs[0]), xs[-1]))
+
+
 def _thread_speedup(threads: int) -> float:
     """Measured speed-up of the trainer's epochs on ``threads`` threads over one (power law between the
     table's points, flat beyond its last)."""
-    threads = max(int(threads), 1)
-    xs = sorted(_THREAD_SPEEDUP)
-    if threads >= xs[-1]:
-        return _THREAD_SPEEDUP[xs[-1]]
-    return _loglog(_THREAD_SPEEDUP, threads)
+    return _loglog_flat(_THREAD_SPEEDUP, max(int(threads), 1))
 
 
 def _series_parts_speedup(n_grid: int, threads: int) -> float:
@@ -118,9 +119,7 @@ def _series_parts_speedup(n_grid: int, threads: int) -> float:
         return 1.0
     if int(n_grid) < 2:
         return _thread_speedup(threads)
-    xs = sorted(_SERIES_PARTS_SPEEDUP)
-    n_grid = min(max(int(n_grid), xs[0]), xs[-1])
-    return min(_loglog(_SERIES_PARTS_SPEEDUP, n_grid), _thread_speedup(threads))
+    return min(_loglog_flat(_SERIES_PARTS_SPEEDUP, int(n_grid)), _thread_speedup(threads))
 
 
 #: The students stage, taken as fixed: the students' fits on the chosen wavelets, their timing, the figures and the

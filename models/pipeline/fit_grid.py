@@ -2,10 +2,9 @@
 
 The grid may be cut into chunks that run on different workers; since the vectorised grid equals separate fits,
 chunking does not change the result. Within one chunk, a time-series grid is also cut into parts, each fitted
-on its own thread (:func:`fit_in_parts`): its steps are small products, and two parts side by side (one thread
-each) take about 0.6 of the time of one fit on one thread for the paper's 105 points. For the default 18 points
-they gain nothing on a quiet machine (one fit on both threads would take 0.7 of that time), but they keep it
-when another process is busy, where one fit on two threads takes 2.5-3 times as long (see :data:`SERIES_PARTS`).
+on its own thread (:func:`fit_in_parts`): its steps are small products; two parts side by side take about 0.6 of
+the time of one fit for the paper's 105 points, and as long for the default 18, but unlike one fit on two threads
+they do not slow down beside a busy process (measured: :data:`SERIES_PARTS`).
 """
 
 import copy
