@@ -314,8 +314,32 @@ class JobRun:
         return False
 
     def discard(self) -> None:
-        """Remove this attempt's directory (cancelled, failed or superseded runs leave nothing)."""
+        """Remove this attempt's directory (cancelled, failed or superseded runs leave nothing).
+
+        The directory of the job's succeeded attempt is never removed, only its ``work/`` folder: an error
+        raised after :meth:`succeed` committed (Celery's soft time limit arriving while the work folder is
+        deleted, on a loaded machine) reaches the error handler, and used to delete the result of a job the
+        database calls succeeded. When the database cannot tell, the files stay (the recovery sweep removes
+        a lost attempt's files later; a missing result could not be brought back).
+        """
+        try:
+            keep = self.succeeded_here()
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception as exc:
+            log.warning("job %s: could not read its state (%s); its attempt's files stay", self.job_id, exc,
+                        extra=self.fields)
+            keep = True
+        if keep:
+            shutil.rmtree(self.attempt_dir / "work", ignore_errors=True)
+            return
         shutil.rmtree(self.attempt_dir, ignore_errors=True)
+
+    def succeeded_here(self) -> bool:
+        """``True`` when the database holds this attempt as the job's succeeded one."""
+        with _session() as session:
+            job = session.get(Job, self.job_id)
+            return job is not None and job.state == "succeeded" and job.attempt == self.attempt
 
 
 def describe_error(exc: BaseException, time_limit: int) -> str:

@@ -120,12 +120,25 @@ def _guarded(run: JobRun, body) -> str:
     except BaseException as exc:  # SoftTimeLimitExceeded derives from Exception; keep SystemExit too
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
+        if _succeeded(run):  # the error came after the job was done (a late time-limit signal)
+            log.warning("job %s: %s after it succeeded; the result stands", run.job_id, type(exc).__name__,
+                        extra=run.fields)
+            run.discard()  # only its work folder
+            return "succeeded"
         if run.lost:
             run.discard()
             return "superseded"
         log.exception("job %s failed", run.job_id, extra=run.fields)
         run.fail(describe_error(exc, get_settings().job_time_limit))
         return "failed"
+
+
+def _succeeded(run: JobRun) -> bool:
+    """Whether the database already holds ``run``'s attempt as succeeded (``False`` if it cannot be read)."""
+    try:
+        return run.succeeded_here()
+    except Exception:
+        return False
 
 
 @celery_app.task(name="worker.tasks.run_job", bind=True)

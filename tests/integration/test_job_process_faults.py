@@ -209,3 +209,54 @@ def test_a_full_disk_answers_507_and_keeps_nothing(full_disk, settings):
         for row in client.get("/api/jobs", params={"state": "queued"}).json()["data"]:
             client.post(f"/api/jobs/{row['id']}/cancel")
     shutil.rmtree(full_disk / "datasets", ignore_errors=True)
+
+
+def test_an_error_after_success_keeps_the_result(client, settings, data_dir):
+    """A time limit's signal that lands after the job was marked succeeded (while its work folder is deleted)
+    must not delete the result: CI once ended with a succeeded job and no ``result.json``. The same for the
+    heartbeat's "lost" flag, which the succeeded state raises, and for a direct call to ``fail``."""
+    import json
+
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from awd_studio.jobstate import crud
+    from awd_studio.jobstate.db import Job, get_sessionmaker
+    from awd_studio.worker.runner import JobRun
+    from awd_studio.worker.tasks import _guarded
+
+    factory = get_sessionmaker(settings.sqlalchemy_url)
+    with factory() as session:
+        job = crud.create_job(session, dataset_id=None, teacher_id=None, config={})
+        attempt = crud.claim_job(session, job_id=job.id, worker="late@localhost", pid=os.getpid())
+        job_id = job.id
+    run = JobRun(job_id, attempt, "late@localhost")
+    (run.work_dir / "split.npz").write_bytes(b"work")
+    staged = run.attempt_dir / "result.partial"
+    staged.mkdir()
+    (staged / "result.json").write_text(json.dumps({"verdict": {"metric": "r2"}}))
+
+    def succeed_then_signal():
+        assert run.succeed(staged)
+        raise SoftTimeLimitExceeded()
+
+    assert _guarded(run, succeed_then_signal) == "succeeded"
+    run.lost = True
+    assert _guarded(run, lambda: (_ for _ in ()).throw(SoftTimeLimitExceeded())) == "succeeded"
+    assert run.fail("a late error") is False
+    with factory() as session:
+        row = session.get(Job, job_id)
+        assert row.state == "succeeded" and row.error is None
+        result = data_dir / row.result_dir
+    assert (result / "result.json").is_file()
+    assert sorted(p.name for p in run.attempt_dir.iterdir()) == ["result"]  # the work folder went
+
+    # an attempt that did not succeed still leaves nothing
+    with factory() as session:
+        other = crud.create_job(session, dataset_id=None, teacher_id=None, config={})
+        other_attempt = crud.claim_job(session, job_id=other.id, worker="late@localhost", pid=os.getpid())
+    failing = JobRun(other.id, other_attempt, "late@localhost")
+    (failing.work_dir / "split.npz").write_bytes(b"work")
+    assert _guarded(failing, lambda: (_ for _ in ()).throw(SoftTimeLimitExceeded())) == "failed"
+    assert not failing.attempt_dir.exists()
+    assert client.delete(f"/api/jobs/{job_id}").status_code == 204
+    assert client.delete(f"/api/jobs/{other.id}").status_code == 204
