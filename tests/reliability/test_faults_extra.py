@@ -20,10 +20,11 @@ from tests.reliability.conftest import LOAD_JOB, record, tiny_npz_bytes
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-TIME_LIMIT = 20  # AWD_JOB_TIME_LIMIT of this module's worker, in seconds: room for the small jobs of the tests on a
+TIME_LIMIT = 30  # AWD_JOB_TIME_LIMIT of this module's worker, in seconds: room for the small jobs of the tests on a
 # loaded machine; the long job of test_job_over_its_time_limit_fails_cleanly takes minutes. (The job after the
 # time-limited one used to fail now and then; the cause was not the limit but gradients left off by its signal,
-# see worker.tasks._grad_mode_on.)
+# see worker.tasks._grad_mode_on. 30 s, not 20, since a CI run on 2026-12-03 saw the limit's signal reach a small
+# job just after it succeeded, tests/RELIABILITY.md fix 14.)
 FAULTS: dict = {}
 
 
