@@ -590,3 +590,21 @@ def test_bundle_says_where_each_fit_started(synthetic_file, bundle, tmp_path):
     assert best["gamma"] == 0.1 and best["start"] == "search"
     assert len(won["wavelet"]["start_psi"]) == len(won["wavelet"]["start_phi"]) == len(won["wavelet"]["x"])
     assert np.abs(np.subtract(won["wavelet"]["start_psi"], won["wavelet"]["init_psi"])).max() > 0.1
+
+
+def test_figures_are_whole_png_and_svg(bundle):
+    """Each figure in both formats: a PNG of the figure's size at 110 dpi, an SVG that parses, laid out once."""
+    import xml.etree.ElementTree as ET
+
+    from PIL import Image
+
+    _, out = bundle
+    sizes = {"wavelet": (880, 385), "grid": (660, 385), "scores": (660, 385), "activation": (660, 385)}
+    for stem, size in sizes.items():
+        with Image.open(out / f"{stem}.png") as image:
+            assert image.size == size, stem
+            assert len(set(image.convert("L").getdata())) > 10, stem  # something is drawn
+        root = ET.parse(out / f"{stem}.svg").getroot()
+        width, height = (float(root.get(k).removesuffix("pt")) for k in ("width", "height"))
+        assert (width, height) == (size[0] * 72 / 110, size[1] * 72 / 110), stem
+        assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 10, stem
