@@ -46,13 +46,15 @@ class TestScores(_Section):
 
 class TeacherInfo(_Section):
     """The teacher that was distilled; ``validation_mse`` when ``teacher="auto"`` trained several architectures
-    (each one's lowest validation MSE on the standardised targets; ``name`` is the lowest)."""
+    (each one's lowest validation MSE on the standardised targets; ``name`` is the lowest), and ``stopped_behind``
+    the epochs of those stopped far behind another (:func:`models.teachers.train_best_teacher`)."""
 
     name: str
     n_params: int
     test: TestScores
     predict_seconds_per_sample: float
     validation_mse: dict[str, float] | None = None
+    stopped_behind: dict[str, int] | None = None
 
 
 class CVScore(_Section):

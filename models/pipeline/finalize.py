@@ -150,7 +150,8 @@ def _finalize(work_dir, out_dir, progress):
     bundle = ResultBundle(
         data=DataInfo(**{k: job.info["data"][k] for k in ("kind", "shape", "n_train", "n_test", "sha256")}),
         teacher=TeacherInfo(**{k: job.info["teacher"][k] for k in ("name", "n_params", "test",
-                                                                   "predict_seconds_per_sample", "validation_mse")
+                                                                   "predict_seconds_per_sample", "validation_mse",
+                                                                   "stopped_behind")
                                if k in job.info["teacher"]}),
         lambdas=config.lambdas, gammas=config.gammas, grid=grid,
         selected=Selected(**{"lambda": lam}, gamma=gam, index=cross["best"]),

@@ -139,7 +139,9 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
                     "predict_seconds_per_sample": float(seconds), "file": teacher_file,
                     "attribution_target": int(attribution_target), "train_seconds": teacher_seconds,
                     # every architecture "auto" trained, by its lowest validation MSE (standardised targets)
-                    **({"validation_mse": validation} if validation is not None and len(validation) > 1 else {})},
+                    **({"validation_mse": validation} if validation is not None and len(validation) > 1 else {}),
+                    # architectures stopped far behind another (models.teachers.train_best_teacher): their epochs
+                    **({"stopped_behind": stopped} if (stopped := getattr(teacher, "stopped_behind", None)) else {})},
         "device": str(device),
         "started": started_at,
         "timings": {"prepare": time.perf_counter() - started},

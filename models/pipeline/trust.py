@@ -193,7 +193,14 @@ def _teacher_choice_note(teacher: dict) -> dict | None:
     validation = teacher.get("validation_mse")
     if not isinstance(validation, dict) or len(validation) < 2 or teacher.get("name") not in validation:
         return None
-    others = ", ".join(f"the {name} {mse:.3g}" for name, mse in validation.items() if name != teacher["name"])
+    stopped = teacher.get("stopped_behind") or {}
+
+    def other(name, mse):
+        if name in stopped:
+            return f"the {name} {mse:.3g}, stopped after {stopped[name]} epochs more than ten times behind"
+        return f"the {name} {mse:.3g}"
+
+    others = ", ".join(other(name, mse) for name, mse in validation.items() if name != teacher["name"])
     return _note("info", "teacher_chosen",
                  f"The teacher is the {teacher['name']}: of the architectures trained on this data it predicted "
                  f"held-out training samples best (validation MSE on standardised targets "

@@ -142,6 +142,48 @@ def test_auto_keeps_the_architecture_with_the_lowest_validation_loss():
         train_best_teacher([], X, y)
 
 
+def test_give_up_ends_the_training_like_early_stopping():
+    """train_teacher(give_up=...): stops after the epoch it answers True, keeps the best epoch's weights, and says
+    where it stopped (teacher.gave_up_at; None when it ran on)."""
+    X, y = _linear_data(n=120)
+    seen = []
+
+    def give_up(epoch, best_val):
+        seen.append((epoch, best_val))
+        return epoch >= 3
+
+    stopped = train_teacher("mlp", X, y, epochs=10, seed=2, give_up=give_up)
+    assert stopped.gave_up_at == 3 and len(stopped.history["val"]) == 3
+    assert [e for e, _ in seen] == [1, 2, 3]
+    assert seen[-1][1] == min(stopped.history["val"])
+    three = train_teacher("mlp", X, y, epochs=3, seed=2)
+    assert three.gave_up_at is None
+    for a, b in zip(stopped.state_dict().values(), three.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_an_architecture_far_behind_a_finished_one_stops(monkeypatch):
+    """train_best_teacher: an architecture still more than BEHIND_RATIO times the final validation loss of one that
+    has finished, after BEHIND_MIN_EPOCHS epochs, stops there; the other is kept and the stop is reported. Here the
+    target is one fixed sample of the series, which the MLP reads at once and the LSTM must carry through time."""
+    from awd_studio.models.cores import job_threads
+    from awd_studio.models.teachers import training
+
+    if job_threads() < 2:
+        pytest.skip("the stop needs the other architecture finished first: side by side, with a core for each")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1500, 64)).astype(np.float32)
+    y = X[:, 3]  # alone: the MLP's 30 epochs take 2.2 s (val MSE 0.042), the LSTM's 6.1 s (1.03)
+    monkeypatch.setattr(training, "BEHIND_MIN_EPOCHS", 4)
+    best, validation = train_best_teacher(["lstm", "mlp"], X, y, epochs=30, patience=0, seed=0)
+    assert best.name == "mlp" and best.gave_up_at is None
+    assert set(best.stopped_behind) == {"lstm"} and 4 <= best.stopped_behind["lstm"] < 30
+    assert validation["lstm"] > training.BEHIND_RATIO * validation["mlp"]
+    # one architecture alone never stops this way
+    alone, _ = train_best_teacher(["lstm"], X, y, epochs=5, seed=0)
+    assert alone.gave_up_at is None and alone.stopped_behind == {}
+
+
 def test_auto_trains_side_by_side_with_the_same_result_as_one_after_another(monkeypatch):
     """On a CPU with two cores the LSTM and the MLP (one thread each) train at once, on two threads; the teachers,
     their validation losses and the progress reported end as when they train one after the other
