@@ -187,7 +187,9 @@ def recover_jobs(database_url: str, *, startup: bool = False, max_attempts: int 
         A running job without a heartbeat for longer than this is re-queued even if its worker answers; its
         frozen process is killed first (``AWD_STALL_SECONDS``).
     ping_timeout : float, default=1.0
-        Seconds to wait for the workers' ping replies.
+        Seconds to wait for the workers' ping replies. When the worker of a job without a recent heartbeat does
+        not answer, the workers are asked once more for ``max(3, 3 ping_timeout)`` seconds before its job is
+        taken for lost.
     data_dir : path-like or None, default=None
         When given, the files of a lost attempt are removed (nothing half-written stays behind).
     resend_after_seconds : float, default=30.0
@@ -219,6 +221,11 @@ def recover_jobs(database_url: str, *, startup: bool = False, max_attempts: int 
         if not stale:
             return _logged(report)
         alive = live_workers(ping_timeout)
+        if alive is not None and {job.worker for job in stale} - alive:
+            # a worker busy on a loaded machine may answer late: ask again, longer, before taking it for lost
+            # (a frozen job taken for a lost worker's is re-queued without its process being killed)
+            again = live_workers(max(3.0, 3 * ping_timeout))
+            alive = alive | (again or set())
         for job in stale:
             stalled = (stall_seconds is not None and job.heartbeat is not None
                        and job.heartbeat < now - dt.timedelta(seconds=stall_seconds))

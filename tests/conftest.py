@@ -278,6 +278,8 @@ def terminal_state(client, job_id) -> dict | None:
 
 
 def distilling(client, job_id, min_epochs: int = 3) -> dict | None:
-    """The job's state once it runs and has logged ``min_epochs`` epochs, else None (for :func:`wait_for`)."""
+    """The job's state once it runs and has logged ``min_epochs`` epochs of distillation (the teacher's epochs,
+    chunk -1, do not count), else None (for :func:`wait_for`)."""
     body = job_state(client, job_id)
-    return body if body["state"] == "running" and len(body["losses"] or []) >= min_epochs else None
+    epochs = [point for point in body["losses"] or [] if point.get("chunk", 0) >= 0]
+    return body if body["state"] == "running" and len(epochs) >= min_epochs else None

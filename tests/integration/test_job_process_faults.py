@@ -130,7 +130,10 @@ def test_a_queued_job_whose_message_redis_lost_is_sent_again(client, workers, re
                                                               settings):
     import redis
 
+    from awd_studio.jobstate import dispatch
+
     workers.stop()
+    dispatch._WORKER_COUNT["at"] = -1e9  # the count of live workers is cached 5 s: ping again now
     try:
         job = client.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job}).json()
         assert job["notice"] and "no worker is running" in job["notice"]

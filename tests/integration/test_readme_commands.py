@@ -85,7 +85,7 @@ def test_make_run_starts_the_app_in_an_empty_folder(tmp_path):
                                    stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180  # a bundled Redis, a worker and the web process, on a loaded machine
         health = None
         while time.monotonic() < deadline and process.poll() is None:
             try:

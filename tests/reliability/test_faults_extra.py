@@ -15,7 +15,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import database_kind, session_rows, wait_for
+from tests.conftest import database_kind, distilling, session_rows, wait_for
 from tests.reliability.conftest import LOAD_JOB, record, tiny_npz_bytes
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -328,9 +328,9 @@ def test_worker_restarted_under_its_old_name_reruns_its_orphan(api, dataset, lim
                                                                 data_dir):
     """SIGKILL a worker mid-job and start it again under the same node name (as systemd or Docker do):
     it answers pings again, yet the orphaned job is re-run once (found by the chaos soak)."""
-    job = api.post("/api/jobs", json={"dataset_id": dataset["id"], **LOAD_JOB, "epochs": 20}).json()
-    wait_for(lambda: api.get(f"/api/jobs/{job['id']}").json()["state"] == "running", timeout=60,
-             what="the job to start")
+    # 1000 epochs (about 3 s of distillation here): killed while it distils, not after a job of 20 epochs ended
+    job = api.post("/api/jobs", json={"dataset_id": dataset["id"], **LOAD_JOB, "epochs": 1000}).json()
+    wait_for(lambda: distilling(api, job["id"]), timeout=60, what="the job to distil")
     name = extra_workers.kill(len(extra_workers.processes) - 1)
     extra_workers.start(1, name=name, AWD_JOB_TIME_LIMIT=TIME_LIMIT)
     final = wait_for(lambda: _terminal(api, job["id"]), timeout=120, what="the orphan to be re-run")
