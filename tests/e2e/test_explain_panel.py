@@ -45,6 +45,15 @@ def _plot_size(page, graph_id):
     }""", graph_id)
 
 
+def _wait_for_plot(page, graph_id, min_height=300):
+    """Until the graph's plot and its SVG are at least ``min_height`` px tall (drawn, not a placeholder)."""
+    page.wait_for_function("""([id, h]) => {
+        const el = document.querySelector('#' + id + ' .js-plotly-plot') || document.getElementById(id);
+        const svg = el && el.querySelector('.main-svg');
+        return el && svg && el.getBoundingClientRect().height >= h && parseFloat(svg.getAttribute('height')) >= h;
+    }""", arg=[graph_id, min_height])
+
+
 def test_owner_explains_and_share_link_only_views(web_server, browser, owner_context, screenshot, finished_job):
     job_id, token = finished_job
     page = owner_context().new_page()
@@ -61,7 +70,7 @@ def test_owner_explains_and_share_link_only_views(web_server, browser, owner_con
     listed = page.inner_text("#explain-list")
     assert "none yet" not in listed and "queued" not in listed and "running" not in listed, listed
     page.locator("#explain-panel").scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)
+    _wait_for_plot(page, "explain-graph")
     width, height, svg_height, subplots = _plot_size(page, "explain-graph")
     assert width >= 800 and height >= 300 and svg_height >= 300, (width, height, svg_height)
     titles = page.eval_on_selector_all("#explain-graph .annotation-text", "els => els.map(e => e.textContent)")
@@ -104,7 +113,7 @@ def test_owner_explains_and_share_link_only_views(web_server, browser, owner_con
     assert "only the owner can start" in shared.inner_text("#explain-read-only")
     assert shared.inner_text("#explain-pred-full").strip() == numbers["full"]
     shared.locator("#explain-panel").scroll_into_view_if_needed()
-    shared.wait_for_timeout(1000)
+    _wait_for_plot(shared, "explain-graph")
     assert _plot_size(shared, "explain-graph")[1] >= 300
     assert not shared.locator("#explain-draw").is_visible()
     screenshot(shared, "explain-03-shared")

@@ -102,7 +102,10 @@ def test_maps_result_shows_subbands_peaks_and_histograms(web_server, owner_conte
     page.goto(f"{web_server}/results/{job_id}")
     page.locator("#results-student-graph .main-svg").first.wait_for(state="visible")
     page.locator("#results-histogram-graph .main-svg").first.wait_for(state="visible")
-    page.wait_for_timeout(2000)
+    # the plots are placeholders until the student's callback fills them: wait for their content, not a time
+    page.wait_for_function("(() => { const el = document.querySelector('#results-student-graph .js-plotly-plot'); "
+                           "return el && el.data && el.data.some(t => t.name === 'detected peak'); })()")
+    page.wait_for_function("document.querySelector('#results-histogram-graph').innerText.includes('χ²')")
     screenshot(page, "22-results-student-maps")
     width, height = _graph_size(page, "results-student-graph")
     assert width >= 500 and height >= 400, (width, height)
