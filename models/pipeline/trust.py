@@ -197,7 +197,7 @@ def _teacher_choice_note(teacher: dict) -> dict | None:
 
     def other(name, mse):
         if name in stopped:
-            return f"the {name} {mse:.3g}, stopped after {stopped[name]} epochs more than ten times behind"
+            return f"the {name} {mse:.3g}, stopped after {stopped[name]} epochs, more than ten times behind"
         return f"the {name} {mse:.3g}"
 
     others = ", ".join(other(name, mse) for name, mse in validation.items() if name != teacher["name"])

@@ -199,7 +199,7 @@ def test_trust_notes_say_what_the_issue_saw():
     assert note["key"] == "teacher_chosen" and "the mlp" in note["text"] and "0.00494" in note["text"]
     assert "the lstm 0.0984" in note["text"] and "stopped" not in note["text"]
     chosen["teacher"]["stopped_behind"] = {"lstm": 30}  # stopped far behind the MLP (train_best_teacher)
-    assert "the lstm 0.0984, stopped after 30 epochs more than ten times behind" in trust_notes(chosen)[-1]["text"]
+    assert "the lstm 0.0984, stopped after 30 epochs, more than ten times behind" in trust_notes(chosen)[-1]["text"]
     del chosen["teacher"]["stopped_behind"]
     chosen["teacher"]["validation_mse"] = {"mlp": 0.00494}  # one architecture: nothing was chosen
     assert "teacher_chosen" not in [n["key"] for n in trust_notes(chosen)]
