@@ -646,3 +646,20 @@ def test_a_subsets_response_quantile_from_the_parents_top_equals_numpys():
                 assert got == want, (trial, q, got, want)
                 found += q == RESPONSE_QUANTILE
     assert found >= 55  # a fold's 99th percentile lies among the parent's top 5 %
+
+
+def test_topk_signed_equals_a_full_stable_sort():
+    """The signed top-k (a partition, then a sort of the k kept) gives what sorting each whole band gives, ties
+    and bands shorter than k included."""
+    from awd_studio.models.students.series import topk_features
+
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        n, k = int(rng.integers(1, 40)), int(rng.integers(1, 9))
+        bands = [np.round(rng.normal(size=(n, int(length))), int(rng.integers(0, 3)))  # rounding makes ties
+                 for length in rng.integers(1, 30, size=int(rng.integers(1, 6)))]
+        expected = []
+        for band in bands:
+            top = np.take_along_axis(band, np.argsort(-band, axis=1, kind="stable")[:, :k], axis=1)
+            expected.append(np.pad(top, ((0, 0), (0, k - top.shape[1]))))
+        assert np.array_equal(topk_features(bands, k=k), np.concatenate(expected, axis=1))
