@@ -37,6 +37,32 @@ def test_cancel_stops_a_running_job_within_seconds(client, worker, dataset, tiny
     assert wait_for(lambda: _terminal(client, quick["id"]), timeout=120)["state"] == "succeeded"
 
 
+def test_cancel_during_the_teachers_training_stops_within_an_epoch(client, worker, tiny_job, data_dir):
+    """A cancel while the teacher trains stops the job after the teacher's current epoch (the LSTM's 80 epochs
+    on 3000 traces take 15-25 s on two cores; before, the job ran them all before it noticed)."""
+    dataset = client.post("/api/examples/cme", json={"n": 3000, "seed": 4}).json()
+    job = client.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job, "teacher": "lstm",
+                                         "teacher_epochs": 80}).json()
+
+    seen = [0]  # the most teacher epochs the job has logged
+
+    def teacher_epochs():
+        body = _state(client, job["id"])
+        seen[0] = max(seen[0], len([p for p in body["losses"] or [] if p.get("chunk") == -1]))
+        return seen[0] if body["state"] == "running" else 0
+
+    wait_for(lambda: teacher_epochs() >= 2, timeout=120, what="the teacher's first epochs")
+    assert client.post(f"/api/jobs/{job['id']}/cancel").json()["state"] == "cancelled"
+    attempt_dir = data_dir / "jobs" / job["id"] / "attempt-1"
+    wait_for(lambda: teacher_epochs() is not None and not attempt_dir.exists(), timeout=120,
+             what="the worker to stop and clean up")
+    time.sleep(1.0)
+    teacher_epochs()
+    assert seen[0] < 40, seen  # stopped early in the 80 epochs, not after them
+    assert _state(client, job["id"])["state"] == "cancelled"
+    assert client.delete(f"/api/datasets/{dataset['id']}", params={"with_jobs": "true"}).status_code == 204
+
+
 def test_cancel_a_queued_job(client, workers, dataset, tiny_job):
     workers.stop()
     job = client.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job}).json()
