@@ -127,7 +127,7 @@ def write_figures(bundle, out_dir):
             fig.savefig(tmp, dpi=110)
             tmp.replace(path)
             names.append(path.name)
-            # the constrained layout runs at the first save and is kept for the second: the four figures took
-            # 1.0-1.3 s instead of 1.5-2.0 s (CME bundle, 2 cores); the SVG's axes move by under a point
-            fig.set_layout_engine("none")
+            if ext == "png":  # the constrained layout runs at this save and the SVG keeps it: the four figures
+                # took 1.0-1.3 s instead of 1.5-2.0 s (CME bundle, 2 cores); the SVG's axes move by under a point
+                fig.set_layout_engine("none")
     return names
