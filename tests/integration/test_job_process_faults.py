@@ -242,9 +242,12 @@ def test_an_error_after_success_keeps_the_result(client, settings, data_dir):
         assert run.succeed(staged)
         raise SoftTimeLimitExceeded()
 
+    def signal():
+        raise SoftTimeLimitExceeded()
+
     assert _guarded(run, succeed_then_signal) == "succeeded"
     run.lost = True
-    assert _guarded(run, lambda: (_ for _ in ()).throw(SoftTimeLimitExceeded())) == "succeeded"
+    assert _guarded(run, signal) == "succeeded"
     assert run.fail("a late error") is False
     with factory() as session:
         row = session.get(Job, job_id)
@@ -259,7 +262,7 @@ def test_an_error_after_success_keeps_the_result(client, settings, data_dir):
         other_attempt = crud.claim_job(session, job_id=other.id, worker="late@localhost", pid=os.getpid())
     failing = JobRun(other.id, other_attempt, "late@localhost")
     (failing.work_dir / "split.npz").write_bytes(b"work")
-    assert _guarded(failing, lambda: (_ for _ in ()).throw(SoftTimeLimitExceeded())) == "failed"
+    assert _guarded(failing, signal) == "failed"
     assert not failing.attempt_dir.exists()
     assert client.delete(f"/api/jobs/{job_id}").status_code == 204
     assert client.delete(f"/api/jobs/{other.id}").status_code == 204
