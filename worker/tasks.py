@@ -28,18 +28,6 @@ __all__ = ["run_job", "distill_chunk", "finalize_job"]
 log = logging.getLogger(__name__)
 
 
-def _import_what_jobs_load_late():
-    """Import in the worker's parent what every job that trains a teacher would otherwise import on first use, so
-    that each prefork child inherits it: ``torch._dynamo``, which torch's optimizers import on their first step
-    (1.2-1.7 s and about 70 MiB here). Without this the first job of each pool process, the first a new user runs,
-    waits for it, and each child holds its own copy instead of sharing the parent's pages. (matplotlib and numba
-    stay out: the teacher's training and the distillation run without them, tests/models/test_memory.py.)"""
-    import torch._dynamo  # noqa: F401
-
-
-_import_what_jobs_load_late()
-
-
 @worker_process_init.connect
 def _fresh_connections(**_):
     """Each prefork child opens its own database connections."""

@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from awd_studio.models.optim import StackedAdam
+
 __all__ = ["BLOB", "BURST", "blob_template", "blob_maps", "burst_template", "burst_series", "TinyCNN",
            "train_tiny_cnn", "component_region"]
 
@@ -167,7 +169,7 @@ def train_tiny_cnn(X, y, epochs=10, seed=0, lr=3e-3, batch_size=50):
     """
     torch.manual_seed(seed)
     model = TinyCNN(X.shape[-1])
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    opt = StackedAdam(model.parameters(), lr=lr)
     xt, yt = torch.as_tensor(X), torch.as_tensor(y, dtype=torch.float32)[:, None]
     order_gen = torch.Generator().manual_seed(seed)
     for _ in range(epochs):

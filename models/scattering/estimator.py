@@ -43,6 +43,7 @@ from awd_studio.models import validation as val
 from awd_studio.models import wavelets as wv
 from awd_studio.models.device import resolve_device
 from awd_studio.models.distill import Cancelled
+from awd_studio.models.optim import StackedAdam
 from awd_studio.models.scattering.dwt_bank import DWTScattering1D, DWTScattering2D
 from awd_studio.models.scattering.pruning import greedy_prune
 from awd_studio.models.scattering.transform import MorletScattering1D, MorletScattering2D
@@ -408,9 +409,9 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
             return history
         bs = min(self.batch_size, len(tr))
         alpha_batch = history["alpha_batch"] = self._batch_alpha(Z0[tr], y_std[tr], bs, seed)
-        opt = torch.optim.Adam(params, lr=self.lr)
+        opt = StackedAdam(params, lr=self.lr)
         steps = self.epochs * (len(tr) // bs)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * k / steps)))
+        step = 0  # the step size follows a cosine from lr to lr / 10 over the steps
         gen = torch.Generator().manual_seed(int(seed))
         Xt = torch.as_tensor(X[tr], dtype=self._torch_dtype(), device=device)
         yt = torch.as_tensor(y_std[tr], dtype=self._torch_dtype(), device=device)
@@ -429,8 +430,9 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
                 pen = penalty(transform, tr[index.cpu().numpy()]) if penalty is not None else torch.zeros(())
                 opt.zero_grad()
                 (loss + pen).backward()
+                opt.lr = self.lr * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * step / steps)))
                 opt.step()
-                sched.step()
+                step += 1
                 losses.append(float(loss.detach()))
                 pens.append(float(pen.detach()))
             history["loss"].append(float(np.mean(losses)))

@@ -16,6 +16,7 @@ from torch import nn
 
 from awd_studio.models.cores import job_threads, map_on_job_threads
 from awd_studio.models.device import resolve_device
+from awd_studio.models.optim import StackedAdam
 from awd_studio.models.teachers.architectures import _ARCHITECTURES, TEACHERS, build_teacher
 from awd_studio.models.teachers.augment import random_symmetry, resolve_augmentation
 from awd_studio.models.validation import InputError, check_targets
@@ -366,7 +367,7 @@ def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, 
     channels_last = dev.type == "cpu" and X_tr.ndim == 3
     if channels_last:
         model.to(memory_format=torch.channels_last)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    optimizer = StackedAdam(model.parameters(), lr=lr, weight_decay=weight_decay)
 
     xt = torch.as_tensor(X_tr, device=dev)
     yt = torch.as_tensor(y_tr, device=dev)
@@ -394,7 +395,7 @@ def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, 
                 xb = random_symmetry(xb, symmetry_generator)
             target = (yb - model.y_mean) / model.y_std
             loss = ((model.standardized(xb) - target) ** 2).mean()
-            optimizer.zero_grad(set_to_none=True)
+            optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             running += float(loss.detach()) * idx.numel()

@@ -22,9 +22,10 @@ def _run(make_optimizer, steps=25, seed=0):
 
 
 def test_equals_torch_adam():
-    for lr, betas, eps in ((1e-3, (0.9, 0.999), 1e-8), (0.05, (0.5, 0.9), 1e-6)):
-        ours = _run(lambda p: StackedAdam(p, lr=lr, betas=betas, eps=eps))
-        theirs = _run(lambda p: torch.optim.Adam(p, lr=lr, betas=betas, eps=eps, foreach=False))
+    for lr, betas, eps, wd in ((1e-3, (0.9, 0.999), 1e-8, 0.0), (0.05, (0.5, 0.9), 1e-6, 0.0),
+                               (1e-3, (0.9, 0.999), 1e-8, 1e-4), (0.05, (0.5, 0.9), 1e-6, 0.3)):
+        ours = _run(lambda p: StackedAdam(p, lr=lr, betas=betas, eps=eps, weight_decay=wd))
+        theirs = _run(lambda p: torch.optim.Adam(p, lr=lr, betas=betas, eps=eps, weight_decay=wd, foreach=False))
         for x, y in zip(ours, theirs):
             torch.testing.assert_close(x, y, rtol=0, atol=1e-14)
 
