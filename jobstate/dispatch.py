@@ -69,10 +69,12 @@ def revoke_task(task_id: str | None) -> None:
         log.warning("could not revoke task %s: %s", task_id, exc, extra=job_fields(task_id.split(".")[0]))
 
 
-def live_workers(timeout: float = 1.0) -> set[str] | None:
-    """Node names of the workers answering a ping, or ``None`` if the broker is unreachable."""
+def live_workers(timeout: float = 1.0, limit: int | None = None) -> set[str] | None:
+    """Node names of the workers answering a ping, or ``None`` if the broker is unreachable.
+
+    The ping waits ``timeout`` seconds for answers, or until ``limit`` workers have answered."""
     try:
-        replies = sender().control.ping(timeout=timeout) or []
+        replies = sender().control.ping(timeout=timeout, limit=limit) or []
     except Exception as exc:
         log.warning("could not ping workers: %s", exc)
         return None

@@ -13,7 +13,8 @@ import os
 import socket
 from pathlib import Path
 
-__all__ = ["MACHINES_KEY", "machine_identity", "register_worker", "distinct_machines"]
+__all__ = ["MACHINES_KEY", "machine_identity", "register_worker", "unregister_worker", "registered_workers",
+           "distinct_machines"]
 
 #: Redis hash: worker node name -> :func:`machine_identity` of that worker.
 MACHINES_KEY = "awd:worker-machines"
@@ -47,6 +48,20 @@ def machine_identity(gpu: str | None = None) -> str:
 def register_worker(client, node: str, identity: str) -> None:
     """Record worker ``node``'s :func:`machine_identity` in :data:`MACHINES_KEY` (``client``: a redis.Redis)."""
     client.hset(MACHINES_KEY, node, identity)
+
+
+def unregister_worker(client, node: str) -> None:
+    """Forget worker ``node`` (it is shutting down): the registry then lists the workers that may still answer."""
+    client.hdel(MACHINES_KEY, node)
+
+
+def registered_workers(client) -> dict[str, str]:
+    """Every recorded worker's node name -> machine identity: the live ones, and those that died without
+    :func:`unregister_worker` (killed, or their machine lost). An upper bound on what a ping can find, so fewer
+    distinct identities than a job needs settle the question without a ping."""
+    return {(node.decode() if isinstance(node, bytes) else node): (value.decode() if isinstance(value, bytes)
+                                                                     else value)
+            for node, value in client.hgetall(MACHINES_KEY).items()}
 
 
 def distinct_machines(client, nodes) -> int:

@@ -13,12 +13,18 @@ import threading
 import redis
 import torch
 from celery import chord, group
-from celery.signals import task_prerun, worker_process_init, worker_ready
+from celery.signals import task_prerun, worker_process_init, worker_ready, worker_shutdown
 
 from awd_studio.jobstate.config import get_settings
 from awd_studio.jobstate.db import get_engine, get_sessionmaker
 from awd_studio.jobstate.dispatch import ORPHAN_GRACE_SECONDS, live_workers, recover_worker_jobs
-from awd_studio.jobstate.machines import distinct_machines, machine_identity, register_worker
+from awd_studio.jobstate.machines import (
+    distinct_machines,
+    machine_identity,
+    register_worker,
+    registered_workers,
+    unregister_worker,
+)
 from awd_studio.models import pipeline  # imported once in the worker's parent, shared by its prefork children
 from awd_studio.worker.celery_app import celery_app
 from awd_studio.worker.runner import JobRun, claim, describe_error, owns
@@ -85,6 +91,19 @@ def _register_machine(sender=None, **_):
         register_worker(_broker_redis(), name, machine_identity(_pinned_gpus()))
     except Exception as exc:  # without it the worker counts as a machine of its own
         log.warning("could not record the machine of %s: %s", name, exc)
+
+
+@worker_shutdown.connect
+def _unregister_machine(sender=None, **_):
+    """Forget this worker's machine as it stops, so that jobs on the machines left need not ping for it
+    (:func:`_workers_to_share`). A killed worker stays recorded; the ping then finds it gone."""
+    name = getattr(sender, "hostname", None)
+    if not name:
+        return
+    try:
+        unregister_worker(_broker_redis(), name)
+    except Exception as exc:
+        log.warning("could not forget the machine of %s: %s", name, exc)
 
 
 def _pinned_gpus() -> str | None:
@@ -191,14 +210,29 @@ def _run_or_split(run: JobRun) -> str:
     return "split"
 
 
+#: Seconds :func:`_workers_to_share` waits for the workers' answers, when the recorded workers span enough machines
+#: (it returns as soon as every recorded worker has answered). 0.5 s missed a second machine's busy worker on a
+#: loaded 2-core test machine (tests/RELIABILITY.md).
+SHARE_PING_SECONDS = 2.0
+
+
 def _workers_to_share(needed: int) -> bool:
     """Whether the workers answering a ping now (this one included) compute on at least ``needed`` distinct machines
     or GPUs (``AWD_CHORD_MIN_MACHINES``, :mod:`jobstate.machines`), so that a grid's chunks add compute. Chunks on
     one worker run one after another, and chunks on several workers of one CPU share its cores: both are slower
-    than one task."""
+    than one task. When the workers ever recorded (:func:`jobstate.machines.registered_workers`) span fewer
+    machines than needed, the answer is no without a ping; a worker of a version that records no machine is then
+    not seen."""
     if needed <= 1:
         return True
-    names = live_workers(timeout=0.5)
+    try:
+        recorded = registered_workers(_broker_redis())
+    except Exception as exc:
+        log.warning("could not read the workers' machines: %s", exc)
+        return False
+    if len(set(recorded.values())) < needed:
+        return False  # the workers ever recorded cannot make it: no ping (every single-machine deployment)
+    names = live_workers(timeout=SHARE_PING_SECONDS, limit=len(recorded))
     if not names:
         return False
     try:
