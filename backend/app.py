@@ -16,11 +16,12 @@ from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from awd_studio.backend.accesslog import install_access_filter
-from awd_studio.backend.auth import OwnerGateMiddleware
+from awd_studio.backend.auth import DOCS_STATIC_URL, OwnerGateMiddleware
 from awd_studio.backend.ratelimit import RateLimitMiddleware
 from awd_studio.backend.routes import (
     datasets,
@@ -167,9 +168,12 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
             if loop is not None:
                 loop.stop()
 
-    app = FastAPI(title="AWD Studio", version=__version__, debug=False, lifespan=lifespan,
-                  description="Adaptive wavelet distillation as a service: upload data, distil a teacher "
-                              "into a wavelet and a tiny interpretable model, share the result.")
+    # the API docs (/docs, /redoc) load Swagger UI and ReDoc from files installed with fastapi-offline, not from a
+    # CDN: on a lab machine without internet FastAPI's default pages stayed blank
+    app = FastAPIOffline(title="AWD Studio", version=__version__, debug=False, lifespan=lifespan,
+                         static_url=DOCS_STATIC_URL,
+                         description="Adaptive wavelet distillation as a service: upload data, distil a teacher "
+                                     "into a wavelet and a tiny interpretable model, share the result.")
     app.state.settings = settings
     app.add_middleware(OwnerGateMiddleware, token=settings.api_token)
     if settings.rate_limit_per_minute > 0:

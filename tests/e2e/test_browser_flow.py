@@ -250,3 +250,26 @@ def test_a_browser_without_the_owners_link_sees_no_owner_page(web_server, browse
     assert "awd serve" in page.inner_text("#owner-required")
     assert page.locator("#home-dropzone, #jobs-list, #configure-submit").count() == 0
     stranger.close()
+
+
+def test_the_api_docs_render_without_internet(web_server, browser, screenshot):
+    """Swagger UI and ReDoc come from the server itself: every script and style of /docs and /redoc is its own (a
+    lab machine without internet showed blank pages when they came from a CDN), and the pages list the API."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    requests, errors = [], []
+    page.on("request", lambda request: requests.append((request.resource_type, request.url)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(web_server + "/docs")
+    page.locator(".opblock-summary-path", has_text="/api/jobs").first.wait_for(timeout=30_000)
+    assert page.locator(".opblock").count() >= 20
+    assert page.locator(".opblock").first.bounding_box()["height"] >= 30
+    assert errors == []
+    screenshot(page, "api-docs")
+    page.goto(web_server + "/redoc")
+    page.get_by_text("/api/jobs").first.wait_for(timeout=30_000)
+    outside = [(kind, url) for kind, url in requests
+               if not url.startswith((web_server, f"blob:{web_server}", "data:"))]
+    # ReDoc's "powered by" logo is an image from its maker's site; offline it is simply not shown
+    assert [(kind, url) for kind, url in outside if kind != "image"] == []
+    context.close()
