@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Body, Depends, HTTPException, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, require_owner
 from awd_studio.backend.routes.datasets import check_quota, store_dataset
 from awd_studio.backend.schemas import DatasetPublic, ExampleCreate, ExamplePublic, ExamplesPublic, Problem
+from awd_studio.jobstate import crud
 from awd_studio.jobstate.storage import sha256_file
 from awd_studio.models.data import EXAMPLES, make_example, save_npz, summarize
 
@@ -50,10 +51,15 @@ def list_examples():
 
 
 @router.post("/{name}", status_code=status.HTTP_201_CREATED, response_model=DatasetPublic,
-             responses={404: {"model": Problem}, 422: {"model": Problem}, 507: {"model": Problem}})
+             responses={200: {"model": DatasetPublic,
+                              "description": "the same example was made before: that dataset"},
+                        404: {"model": Problem}, 422: {"model": Problem}, 507: {"model": Problem}})
 async def create_example(name: str, session: SessionDep, settings: SettingsDep, paths: PathsDep,
-                         options: ExampleCreate | None = Body(default=None)):
-    """Generate an example dataset (``synthetic``, ``cme`` or ``lensing``) and store it."""
+                         response: Response, options: ExampleCreate | None = Body(default=None)):
+    """Generate an example dataset (``synthetic``, ``cme`` or ``lensing``) and store it.
+
+    The same example (name, ``n`` and ``seed``) gives the same file: if it was stored before, that dataset is
+    returned (200) with a ``note``, instead of a copy."""
     if name not in EXAMPLES:
         raise HTTPException(status.HTTP_404_NOT_FOUND,
                             f"example {name!r} not found; choose one of {', '.join(EXAMPLES)}")
@@ -70,8 +76,16 @@ async def create_example(name: str, session: SessionDep, settings: SettingsDep, 
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
     try:
+        sha256 = sha256_file(path)
+        existing = crud.find_dataset_by_hash(session, sha256=sha256, source="example")
+        if existing is not None:
+            response.status_code = status.HTTP_200_OK
+            public = DatasetPublic.model_validate(existing)
+            public.note = (f"this example was made before (as “{existing.name}” on "
+                           f"{existing.created:%Y-%m-%d %H:%M} UTC); that dataset is used again")
+            return public
         return store_dataset(session, paths, temp_path=path, suffix=".npz", dataset=dataset, summary=summary,
                              name=options.name or name, source="example", original_filename=None,
-                             sha256=sha256_file(path), size_bytes=path.stat().st_size)
+                             sha256=sha256, size_bytes=path.stat().st_size)
     finally:
         path.unlink(missing_ok=True)

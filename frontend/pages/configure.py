@@ -281,6 +281,13 @@ DATASETS_OUTPUTS = dict(options=Output(ids.DATASET, "options"), value=Output(ids
                         error=alert_outputs(ids.ERROR, allow_duplicate=True))
 
 
+def _dataset_label(d: dict) -> str:
+    """A dataset's line in the dropdown: name, kind, size and when it was stored (two uploads may share a name)."""
+    kind = {"timeseries": "time series", "image": "maps"}.get(d.get("kind"), d.get("kind", "?"))
+    created = str(d.get("created") or "")[:16].replace("T", " ")
+    return " · ".join(part for part in (str(d.get("name", d["id"])), kind, f"n = {d.get('n', '?')}", created) if part)
+
+
 @callback(
     output=DATASETS_OUTPUTS,
     inputs=dict(initial=Input(ids.INITIAL_DATASET, "data")),
@@ -292,8 +299,7 @@ async def load_datasets(initial):
         rows = items(await get_client().list_datasets())
     except ApiError as err:
         return dict(options=[], value=None, error=alert_value(f"Could not list datasets: {err.message}"))
-    options = [{"label": f"{d.get('name', d['id'])} · {d.get('kind', '?')} · n = {d.get('n', '?')}",
-                "value": d["id"]} for d in rows]
+    options = [{"label": _dataset_label(d), "value": d["id"]} for d in rows]
     known = [o["value"] for o in options]
     value = initial if initial in known else (known[0] if known else None)
     if initial and initial not in known:

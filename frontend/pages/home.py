@@ -125,7 +125,8 @@ async def use_example(n_clicks):
     except ApiError as err:
         return named_update(EXAMPLE_OUTPUTS, error=alert_value(f"Could not create the {name} example: {err.message}"),
                             status="")
-    return dict(dataset_id=ds["id"], error=alert_value(""), status=f"Created “{ds.get('name', name)}”.")
+    made = f"Using “{ds.get('name', name)}”, made before." if ds.get("note") else f"Created “{ds.get('name', name)}”."
+    return dict(dataset_id=ds["id"], error=alert_value(""), status=made)
 
 
 def preview_children(ds: dict) -> list:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -245,7 +246,9 @@ def save_npz(dataset: Dataset, path, *, compress: bool = False) -> Path:
 
     The file holds ``X``, ``y``, optional ``X_test``/``y_test``, and the strings ``name``, ``kind``,
     ``target_names`` and ``meta_json`` (no object arrays, so it loads with ``allow_pickle=False``). It is
-    written to a temporary file in the same folder and renamed, so readers never see a half-written file.
+    written to a temporary file in the same folder and renamed, so readers never see a half-written file. The
+    same dataset always gives the same bytes (the zip entries carry a fixed date, not the time of writing), so a
+    file's SHA-256 identifies its content.
 
     Parameters
     ----------
@@ -275,7 +278,7 @@ def save_npz(dataset: Dataset, path, *, compress: bool = False) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            (np.savez_compressed if compress else np.savez)(fh, **arrays)
+            _write_npz(fh, arrays, compress)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -284,3 +287,15 @@ def save_npz(dataset: Dataset, path, *, compress: bool = False) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+def _write_npz(fh, arrays: dict, compress: bool) -> None:
+    """``np.savez`` (or ``np.savez_compressed``) into ``fh``, with every zip entry dated 1980-01-01 (the zip
+    format's earliest date) instead of the time of writing: the bytes depend on the arrays alone."""
+    compression = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    with zipfile.ZipFile(fh, mode="w", compression=compression, allowZip64=True) as archive:
+        for key, value in arrays.items():
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = compression
+            with archive.open(info, mode="w", force_zip64=True) as entry:
+                np.lib.format.write_array(entry, np.asanyarray(value), allow_pickle=False)

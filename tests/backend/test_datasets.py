@@ -107,5 +107,11 @@ def test_examples_list_and_create(client):
     made = client.post("/api/examples/synthetic", json={"n": 100, "seed": 1})
     assert made.status_code == 201, made.text
     assert made.json()["source"] == "example" and made.json()["n"] + (made.json()["n_test"] or 0) >= 80
+    # the same example again is the same dataset, not a copy (each click on "Use" made one before)
+    again = client.post("/api/examples/synthetic", json={"n": 100, "seed": 1})
+    assert again.status_code == 200 and again.json()["id"] == made.json()["id"]
+    assert "made before" in again.json()["note"]
+    other = client.post("/api/examples/synthetic", json={"n": 100, "seed": 2})
+    assert other.status_code == 201 and other.json()["id"] != made.json()["id"]
     assert client.post("/api/examples/nope").status_code == 404
     assert client.post("/api/examples/synthetic", json={"n": 5}).status_code == 422

@@ -48,6 +48,23 @@ def test_npz_round_trip_with_metadata(tmp_path, arrays):
     assert (back.name, back.kind, back.meta, back.target_names) == ("demo", "timeseries", ds.meta, ["m", "s"])
 
 
+def test_npz_bytes_depend_on_the_data_alone(tmp_path, arrays):
+    """The same dataset saved twice, a while apart, gives the same bytes (its SHA-256 then identifies it); both
+    modes load back with numpy's own reader, pickles refused."""
+    import time
+
+    X, y = arrays
+    ds = Dataset(X, y, name="same")
+    first = {compress: save_npz(ds, tmp_path / f"first-{compress}", compress=compress).read_bytes()
+             for compress in (False, True)}
+    time.sleep(2.1)  # the zip format stores times to 2 s
+    for compress in (False, True):
+        assert save_npz(ds, tmp_path / f"second-{compress}", compress=compress).read_bytes() == first[compress]
+        with np.load(tmp_path / f"second-{compress}.npz", allow_pickle=False) as loaded:
+            np.testing.assert_array_equal(loaded["X"], X)
+    assert save_npz(Dataset(X, 2 * y, name="same"), tmp_path / "other").read_bytes() != first[False]
+
+
 def test_plain_npz_and_aliases(tmp_path, arrays):
     X, y = arrays
     np.savez(tmp_path / "a.npz", X=X, y=y)
