@@ -64,6 +64,12 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None):
     >>> verdict_text("awd", {"estimate": -3.1e-5, "low": -5.7e-5, "high": -6.4e-6, "level": 0.95}, "db5")
     'AWD is worse than db5 on the test set (AWD − db5 = -0.000031 R², 95 % interval -0.000057 to -0.000006):
     use db5 (although cross-validation preferred AWD).'
+
+    When cross-validation chose AWD (the model delivered) and the test set cannot tell the two apart:
+
+    >>> verdict_text("awd", {"estimate": 0.011, "low": -0.019, "high": 0.041, "level": 0.95}, "db5")
+    'No significant gain over db5 on the test set (AWD − db5 = 0.011 R², 95 % interval -0.019 to 0.041):
+    cross-validation preferred AWD, the model delivered here, but db5 may do as well.'
     """
     est, low, high = difference["estimate"], difference["low"], difference["high"]
     scale = max(abs(est), abs(low), abs(high))
@@ -85,8 +91,11 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None):
     if max(better_sign * low, better_sign * high) < 0:
         kept = "cross-validation kept it" if choice == "initial" else "although cross-validation preferred AWD"
         return f"AWD is worse than {init_name} on the test set ({gap}): use {init_name} ({kept})."
-    why = "cross-validation kept it; " if choice == "initial" else "cross-validation preferred AWD, but "
-    return f"No significant gain over {init_name}: use {init_name} ({why}on the test set {gap})."
+    if choice == "initial":
+        return f"No significant gain over {init_name}: use {init_name} (cross-validation kept it; on the test set {gap})."
+    # the model delivered is AWD, which cross-validation chose: the sentence must not tell the user to use another
+    return (f"No significant gain over {init_name} on the test set ({gap}): cross-validation preferred AWD, the model "
+            f"delivered here, but {init_name} may do as well.")
 
 
 def warnings_of(cv_entries):

@@ -458,7 +458,7 @@ def test_when_db5_is_kept_the_page_data_are_db5s(synthetic_file, tmp_path):
     ("awd", {"estimate": 0.03, "low": 0.01, "high": 0.05}, "AWD improves test R² over db5 by 0.030 (95 % interval "
                                                             "0.010 to 0.050)."),
     ("initial", {"estimate": 0.01, "low": -0.01, "high": 0.03}, "No significant gain over db5: use db5"),
-    ("awd", {"estimate": 0.01, "low": -0.01, "high": 0.03}, "No significant gain over db5: use db5"),
+    ("awd", {"estimate": 0.01, "low": -0.01, "high": 0.03}, "No significant gain over db5 on the test set"),
     ("awd", {"estimate": -0.03, "low": -0.05, "high": -0.01}, "AWD is worse than db5 on the test set"),
     # cross-validation kept db5 and the test interval lies wholly below zero: say "worse", not "no gain"
     ("initial", {"estimate": -0.03, "low": -0.06, "high": -0.007}, "AWD is worse than db5 on the test set"),
@@ -482,7 +482,9 @@ def test_verdict_for_rmse_counts_lower_as_better():
     assert worse.startswith("AWD is worse than db5")
     unsure = pipeline.verdict_text("awd", {"estimate": -0.0027, "low": -0.0069, "high": 0.0017, "level": 0.95},
                                    "db5", metric="rmse")
-    assert unsure.startswith("No significant gain over db5: use db5 (cross-validation preferred AWD")
+    assert unsure.startswith("No significant gain over db5 on the test set (AWD − db5 = -0.0027 RMSE")
+    assert unsure.endswith("cross-validation preferred AWD, the model delivered here, but db5 may do as well.")
+    assert "use db5" not in unsure  # the page shows AWD's student then: the sentence must not point elsewhere
 
 
 # ------------------------------------------------------------------------------------ defaults from the data
