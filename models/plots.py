@@ -10,10 +10,37 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["plot_wavelet", "plot_grid", "plot_scores", "plot_activation", "write_figures"]
+__all__ = ["plot_wavelet", "plot_grid", "plot_scores", "plot_activation", "write_figures", "model_name",
+           "MODEL_NAMES", "PNG_DPI"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 LEARNED, INITIAL = "#0072B2", "#E69F00"
+#: Resolution of the PNGs (the SVGs are vector): a 6 x 3.5 inch figure is 1200 x 700 pixels.
+PNG_DPI = 200
+#: What the figures call each model (the bundle's keys are for programs), as the results page does.
+MODEL_NAMES = {"awd": "AWD", "awd_no_interp": "AWD, γ = 0", "baseline_wavelet": "initial wavelet",
+               "laplace": "Laplace", "roberts_cross": "Roberts cross", "peak_heights": "raw peak heights",
+               "scattering": "scattering student", "random_search": "random wavelets, no teacher",
+               "teacher": "teacher"}
+
+
+def model_name(bundle, key):
+    """A model's name in the figures: :data:`MODEL_NAMES`, with the initial wavelet, the teacher's architecture
+    and the control's number of wavelets filled in from the bundle.
+
+    Examples
+    --------
+    >>> model_name({"wavelet": {"init": "db5"}}, "baseline_wavelet"), model_name({}, "awd_no_interp")
+    ('initial (db5)', 'AWD, γ = 0')
+    """
+    if key == "baseline_wavelet" and (bundle.get("wavelet") or {}).get("init"):
+        return f"initial ({bundle['wavelet']['init']})"
+    if key == "teacher" and (bundle.get("teacher") or {}).get("name"):
+        return f"teacher ({bundle['teacher']['name']})"
+    n = ((bundle.get("selection") or {}).get("random_search") or {}).get("n")
+    if key == "random_search" and n:
+        return f"best of {n} random wavelets"
+    return MODEL_NAMES.get(key, key.replace("_", " "))
 
 
 def _figure(figsize):
@@ -66,11 +93,12 @@ def plot_grid(bundle, ax=None):
     im = ax.imshow(scores, aspect="auto", cmap="viridis", origin="lower")
     ax.set_xticks(range(len(gammas)), [f"{g:.2g}" for g in gammas], rotation=60, fontsize=7)
     ax.set_yticks(range(len(lambdas)), [f"{v:.2g}" for v in lambdas], fontsize=7)
-    ax.set_xlabel("gamma (interpretation)")
-    ax.set_ylabel("lambda (sparsity)")
+    ax.set_xlabel("γ (interpretation loss weight)")
+    ax.set_ylabel("λ (sparsity loss weight)")
     sel = bundle["grid"][bundle["selected"]["index"]]
     ax.scatter([sel["i_gamma"]], [sel["i_lambda"]], marker="*", s=160, color="#D55E00", label="selected")
-    ax.figure.colorbar(im, ax=ax, label=f"CV {bundle.get('cv', {}).get('metric', 'score')}")
+    metric = (bundle.get("cv") or {}).get("metric", "score")
+    ax.figure.colorbar(im, ax=ax, label=f"cross-validated {'R²' if metric == 'r2' else metric}")
     ax.set_title("Cross-validated score")
     return ax
 
@@ -78,13 +106,14 @@ def plot_grid(bundle, ax=None):
 def plot_scores(bundle, ax=None):
     """Test RMSE of every model with its bootstrap SD, and the teacher's."""
     ax = ax or _axis()
-    names = ["teacher"] + list(bundle["models"])
+    keys = ["teacher"] + list(bundle["models"])
     rmse = [bundle["teacher"]["test"]["rmse"]] + [m["test"]["rmse"] for m in bundle["models"].values()]
     sd = [0.0] + [m["test"]["rmse_sd"] for m in bundle["models"].values()]
     colours = ["#999999"] + [LEARNED if n == "awd" else INITIAL for n in bundle["models"]]
-    ax.bar(range(len(names)), rmse, yerr=sd, color=colours, capsize=3)
-    ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("test RMSE")
+    ax.bar(range(len(keys)), rmse, yerr=sd, color=colours, capsize=3)
+    ax.set_xticks(range(len(keys)), [model_name(bundle, key) for key in keys], rotation=30, ha="right", fontsize=8)
+    target = (bundle.get("data") or {}).get("target_name")
+    ax.set_ylabel(f"test RMSE of {target}" if target else "test RMSE")
     ax.set_title("Scores (lower is better)")
     return ax
 
@@ -100,7 +129,8 @@ def plot_activation(bundle, index=0, ax=None):
         ax2 = ax.twinx()
         ax2.fill_between(t, 0, amap, color=LEARNED, alpha=0.35, step="mid", label="activation")
         ax2.set_ylabel("activation")
-        ax.set_xlabel("time")
+        ax.set_ylabel("signal")
+        ax.set_xlabel("time step (samples)")
     else:
         ax.imshow(x, cmap="gray")
         ax.imshow(amap, cmap="magma", alpha=0.5)
@@ -124,7 +154,7 @@ def write_figures(bundle, out_dir):
         for ext in ("png", "svg"):
             path = out_dir / f"{stem}.{ext}"
             tmp = out_dir / f".{stem}.tmp.{ext}"
-            fig.savefig(tmp, dpi=110)
+            fig.savefig(tmp, dpi=PNG_DPI)
             tmp.replace(path)
             names.append(path.name)
             if ext == "png":  # the constrained layout runs at this save and the SVG keeps it: the four figures

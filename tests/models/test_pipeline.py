@@ -595,18 +595,21 @@ def test_bundle_says_where_each_fit_started(synthetic_file, bundle, tmp_path):
 
 
 def test_figures_are_whole_png_and_svg(bundle):
-    """Each figure in both formats: a PNG of the figure's size at 110 dpi, an SVG that parses, laid out once."""
+    """Each figure in both formats: a PNG of the figure's size at PNG_DPI (200: 1200 x 700 pixels for 6 x 3.5
+    inches; 110 gave 660 x 385, too coarse for a report), an SVG that parses, laid out once."""
     import xml.etree.ElementTree as ET
 
     from PIL import Image
 
+    from awd_studio.models.plots import PNG_DPI
+
     _, out = bundle
-    sizes = {"wavelet": (880, 385), "grid": (660, 385), "scores": (660, 385), "activation": (660, 385)}
-    for stem, size in sizes.items():
+    inches = {"wavelet": (8, 3.5), "grid": (6, 3.5), "scores": (6, 3.5), "activation": (6, 3.5)}
+    for stem, (w, h) in inches.items():
         with Image.open(out / f"{stem}.png") as image:
-            assert image.size == size, stem
+            assert image.size == (round(w * PNG_DPI), round(h * PNG_DPI)), stem
             assert len(set(image.convert("L").getdata())) > 10, stem  # something is drawn
         root = ET.parse(out / f"{stem}.svg").getroot()
         width, height = (float(root.get(k).removesuffix("pt")) for k in ("width", "height"))
-        assert (width, height) == (size[0] * 72 / 110, size[1] * 72 / 110), stem
+        assert (width, height) == (w * 72, h * 72), stem
         assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 10, stem
