@@ -99,12 +99,29 @@ def _check_finite(arr: np.ndarray, field: str) -> None:
     if not finite.all():
         n_nan = int(np.isnan(arr).sum())
         n_inf = int(arr.size - finite.sum() - n_nan)
-        where = np.argwhere(~finite)[0]
+        where = [int(i) for i in np.argwhere(~finite)[0]]
         raise InputError(
             field,
-            f"contains {n_nan} NaN and {n_inf} infinite values (first at index {tuple(int(i) for i in where)})",
+            f"contains {n_nan} NaN and {n_inf} infinite values (first at {_position(where)})",
             "remove or impute those samples before uploading",
         )
+
+
+def _position(index) -> str:
+    """Where a value sits, counted from 1 as in a spreadsheet, and numpy's index (counted from 0).
+
+    Examples
+    --------
+    >>> _position([5, 7])
+    'sample 6, value 8 counting from 1; numpy index (5, 7)'
+    >>> _position([2, 0, 63])
+    'sample 3, row 1, column 64 counting from 1; numpy index (2, 0, 63)'
+    """
+    names = {1: ("sample",), 2: ("sample", "value"), 3: ("sample", "row", "column")}.get(len(index))
+    numpy_index = f"numpy index {tuple(index) if len(index) > 1 else index[0]}"
+    if names is None:
+        return numpy_index
+    return ", ".join(f"{name} {i + 1}" for name, i in zip(names, index)) + f" counting from 1; {numpy_index}"
 
 
 def check_signals(
