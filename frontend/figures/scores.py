@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from awd_studio.frontend.figures.style import MODEL_LABELS, PALETTE, SERIES, apply_layout, empty_figure, fmt_number
+from awd_studio.frontend.figures.style import MODEL_COLOURS, MODEL_LABELS, apply_layout, empty_figure, fmt_number
 
 __all__ = ["score_rows", "scores_figure", "verdict_lines", "provenance_items"]
 
@@ -81,8 +81,7 @@ def scores_figure(bundle: dict) -> go.Figure:
     if not rows:
         return empty_figure("No scores in this result")
     labels = [r["model"] for r in rows]
-    colors = [PALETTE["learned"] if r["key"] == "awd" else PALETTE["grey"] if r["key"] == "teacher"
-              else SERIES[2 + (i % 4)] for i, r in enumerate(rows)]
+    colors = [MODEL_COLOURS.get(r["key"], "#666666") for r in rows]
     fig = make_subplots(rows=2, cols=1, vertical_spacing=0.16,
                         subplot_titles=("RMSE ± SD (lower is better)", "R² (higher is better)"))
     fig.update_annotations(font_size=12)  # short titles: they fit above the bars at a phone's width

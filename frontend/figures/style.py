@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-__all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "BOTTOM_LEGEND", "LAYOUT", "apply_layout", "empty_figure",
+__all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "BOTTOM_LEGEND", "LAYOUT", "apply_layout", "empty_figure",
            "as_array", "fmt_number"]
 
 PALETTE = {
@@ -42,6 +42,10 @@ MODEL_LABELS = {
     "random_search": "Random search, no teacher",
     "teacher": "Teacher",
 }
+#: Each model's colour in the score bars, one per model so that no two bars of a result share one (Okabe-Ito).
+MODEL_COLOURS = {"awd": "#0072B2", "awd_no_interp": "#56B4E9", "baseline_wavelet": "#E69F00", "laplace": "#009E73",
+                 "roberts_cross": "#CC79A7", "peak_heights": "#D55E00", "random_search": "#F0E442",
+                 "scattering": "#000000", "teacher": "#999999"}
 #: A horizontal legend under the plot (for two-panel figures whose titles sit on top).
 BOTTOM_LEGEND = dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0)
 

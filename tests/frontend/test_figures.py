@@ -198,6 +198,17 @@ def test_scores_figure_error_bars(ts_bundle):
     assert len(rmse.y) == 4 and list(fig.data[1].y) == list(rmse.y)
 
 
+def test_no_two_score_bars_share_a_colour(image_bundle):
+    """Every model a result can hold has its own colour (a map result's 'AWD, γ = 0' and 'Raw peak heights' were
+    both orange)."""
+    from awd_studio.frontend.figures.style import MODEL_COLOURS
+
+    assert len(set(MODEL_COLOURS.values())) == len(MODEL_COLOURS)
+    fig = F.scores_figure(image_bundle)
+    colours = list(fig.data[0].marker.color)
+    assert len(colours) == len(fig.data[0].y) >= 6 and len(set(colours)) == len(colours)
+
+
 def test_loss_figure(ts_bundle):
     fig = F.loss_figure(ts_bundle["history"])
     assert [t.name for t in fig.data] == ["train loss", "val loss"]
