@@ -27,7 +27,7 @@ def n_activation_examples(bundle: dict) -> int:
 def activation_figure(bundle: dict, example: int = 0) -> go.Figure:
     """Where the attribution-weighted wavelet coefficients sit, for one test example.
 
-    Time series: the trace with the activation as a shaded band beneath it.
+    Time series: the trace, and the activation as a shaded band on an axis of its own (right, 0 to 1).
     Maps: the map in greys with the activation overlaid in translucent vermillion.
 
     Parameters
@@ -65,24 +65,25 @@ def activation_figure(bundle: dict, example: int = 0) -> go.Figure:
         fig.update_xaxes(showticklabels=False, constrain="domain")
         return apply_layout(fig, height=420, title=dict(text=title, font=dict(size=13), x=0.01))
     t = np.arange(x.size)
-    lo, hi = float(np.min(x)), float(np.max(x))
-    span = (hi - lo) or 1.0
-    band = lo - 0.05 * span + (np.abs(amap) / amax) * span * 0.6
-    base = np.full_like(band, lo - 0.05 * span)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=t, y=base, mode="lines", line=dict(width=0), hoverinfo="skip", showlegend=False))
-    fig.add_trace(go.Scatter(x=t, y=band, mode="lines", fill="tonexty", name="activation",
-                             line=dict(color=PALETTE["selected"], width=0.8),
-                             fillcolor="rgba(213,94,0,0.30)", customdata=np.abs(amap) / amax,
-                             hovertemplate="t = %{x}<br>activation %{customdata:.2f}<extra></extra>"))
+    # the activation on an axis of its own (right, 0 to 1 = its largest value): drawn on the signal's axis it read
+    # as a value of the signal (a new user's review)
+    fig.add_trace(go.Scatter(x=t, y=np.abs(amap) / amax, mode="lines", fill="tozeroy", yaxis="y2",
+                             name="activation (right axis)", line=dict(color=PALETTE["selected"], width=0.8),
+                             fillcolor="rgba(213,94,0,0.30)",
+                             hovertemplate="t = %{x}<br>activation %{y:.2f} of its largest<extra></extra>"))
     fig.add_trace(go.Scatter(x=t, y=x, mode="lines", name="signal", line=dict(color=PALETTE["learned"], width=2),
                              hovertemplate="t = %{x}<br>x = %{y:.4f}<extra></extra>"))
-    fig.update_xaxes(title="time step")
+    fig.update_xaxes(title="time step (samples)")
     fig.update_yaxes(title="signal")
+    # the band fills the lower 60 % of the height, under most of the trace
+    fig.update_layout(yaxis2=dict(title=dict(text="activation (1 = largest)", font=dict(size=11)), overlaying="y",
+                                  side="right", range=[0, 1 / 0.6], showgrid=False, zeroline=False,
+                                  tickvals=[0, 0.5, 1]))
     # the legend below the axis title: beside the title it covers it on a phone
     top = 40 + 16 * title.count("<br>")  # room for a second title line above the axes
     return apply_layout(fig, height=360 + top - 40, title=dict(text=title, font=dict(size=13), x=0.01),
-                        legend={**BOTTOM_LEGEND, "y": -0.3}, margin=dict(l=50, r=20, t=top, b=90))
+                        legend={**BOTTOM_LEGEND, "y": -0.3}, margin=dict(l=50, r=60, t=top, b=90))
 
 
 def _activation_title(act: dict, k: int) -> str:

@@ -156,7 +156,9 @@ def test_activation_figure_per_example(kind):
     if kind == "image":
         assert [t.type for t in fig.data] == ["heatmap", "heatmap"]
     else:
-        assert any(t.fill == "tonexty" for t in fig.data)
+        band = next(t for t in fig.data if t.fill == "tozeroy")
+        assert band.yaxis == "y2" and fig.layout.yaxis2.overlaying == "y" and fig.layout.yaxis2.side == "right"
+        assert max(band.y) == 1 and min(band.y) >= 0 and "activation" in fig.layout.yaxis2.title.text
 
 
 def test_activation_figure_bad_index_and_missing(ts_bundle, bare_bundle):
