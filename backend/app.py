@@ -22,6 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from awd_studio.backend.accesslog import install_access_filter
 from awd_studio.backend.auth import DOCS_STATIC_URL, OwnerGateMiddleware
+from awd_studio.backend.pagestatus import UnknownPageStatus
 from awd_studio.backend.ratelimit import RateLimitMiddleware
 from awd_studio.backend.routes import (
     datasets,
@@ -176,6 +177,7 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
                                      "into a wavelet and a tiny interpretable model, share the result.")
     app.state.settings = settings
     app.add_middleware(OwnerGateMiddleware, token=settings.api_token)
+    app.add_middleware(UnknownPageStatus)  # outside the gate: a 401 stays a 401
     if settings.rate_limit_per_minute > 0:
         app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute,
                            redis_url=settings.redis_url)

@@ -23,15 +23,15 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from awd_studio.jobstate.db import is_uuid
 
-__all__ = ["OWNER_COOKIE", "DOCS_STATIC_URL", "cookie_value", "credentials", "is_owner", "OwnerGateMiddleware",
-           "is_share_page"]
+__all__ = ["OWNER_COOKIE", "DOCS_STATIC_URL", "OPEN_PREFIXES", "cookie_value", "credentials", "is_owner",
+           "OwnerGateMiddleware", "is_share_page"]
 
 OWNER_COOKIE = "awd_owner"
 #: Where the API docs pages' scripts and styles are served from (installed with fastapi-offline, no CDN).
 DOCS_STATIC_URL = "/docs-static"
 #: Paths the browser loads for any page, shared or not (scripts, styles, Dash's own endpoints, the API docs).
-_OPEN_PREFIXES = ("/api/", "/_dash-", "/_reload-hash", "/_favicon", "/assets/", "/docs", "/redoc",
-                  "/openapi.json", "/favicon.ico", DOCS_STATIC_URL)
+OPEN_PREFIXES = ("/api/", "/_dash-", "/_reload-hash", "/_favicon", "/assets/", "/docs", "/redoc",
+                 "/openapi.json", "/favicon.ico", DOCS_STATIC_URL)
 _COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
 
 
@@ -148,7 +148,7 @@ class OwnerGateMiddleware:
                                 httponly=True, samesite="lax", secure=scope.get("scheme") == "https")
             await response(scope, receive, send)
             return
-        if (path.startswith(_OPEN_PREFIXES) or path == "/metrics"  # /metrics checks its own token
+        if (path.startswith(OPEN_PREFIXES) or path == "/metrics"  # /metrics checks its own token
                 or is_share_page(path) or is_public_page(path) or is_owner(connection, self.token)):
             await self.app(scope, receive, send)
             return

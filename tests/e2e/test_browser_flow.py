@@ -149,8 +149,11 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     gpage.goto(web_server + "/no/such/page")  # not the owner: no page of this server but share links
     gpage.locator("#owner-required").wait_for()
     gerrors.clear()  # the browser logs the 401 of that page itself
-    page.goto(web_server + "/no/such/page")  # the owner: the friendly 404
+    logged = len(errors)
+    missing = page.goto(web_server + "/no/such/page")  # the owner: the friendly 404, with its status
     page.locator("#not-found-card").wait_for()
+    assert missing.status == 404
+    del errors[logged:]  # the browser logs the 404 of that page itself
 
     # The jobs list shows the finished job.
     page.goto(web_server + "/jobs")

@@ -60,7 +60,8 @@ def test_served_on_fastapi(service):
     assert client.get("/api/datasets").json()["count"] == 2
     for path in ("/", "/configure", f"/results/{service.job_id}", "/jobs", "/no/such/page"):
         r = client.get(path)
-        assert r.status_code == 200 and ("_dash-renderer" in r.text or "dash_renderer" in r.text)
+        assert r.status_code == (404 if path == "/no/such/page" else 200), path
+        assert "_dash-renderer" in r.text or "dash_renderer" in r.text
     assert client.get("/_dash-layout").status_code == 200
     css = client.get("/assets/vendor/bootstrap.min.css")
     assert css.status_code == 200 and "Bootstrap" in css.text[:200]
