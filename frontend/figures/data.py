@@ -103,9 +103,16 @@ def preview_figure(summary: dict | None) -> go.Figure:
     if not arrays:
         return empty_figure("No preview available for this dataset")
 
+    names = [str(n) for n in (summary or {}).get("target_names") or []]
+
     def ylabel(i):
-        return f"y = {fmt_number(ys[i]) if not isinstance(ys[i], list) else ', '.join(fmt_number(v) for v in ys[i])}" \
-            if i < len(ys) else f"sample {i}"
+        """The sample's targets by name ("Omega_m 0.32, sigma_8 0.75"), or "y = ..." without names."""
+        if i >= len(ys):
+            return f"sample {i}"
+        values = ys[i] if isinstance(ys[i], list) else [ys[i]]
+        if len(names) == len(values) and names != ["y"]:
+            return ", ".join(f"{name} {fmt_number(v)}" for name, v in zip(names, values))
+        return "y = " + ", ".join(fmt_number(v) for v in values)
 
     kind = (summary or {}).get("kind") or ("image" if arrays[0].ndim == 2 else "timeseries")
     if kind == "image" and arrays[0].ndim == 2:
