@@ -77,7 +77,8 @@ def losses_to_history(points) -> dict:
     dict
         With several chunks (parts of the grid fitted as separate tasks) each series is named
         ``"<name> (grid part k)"``, k counting from 1, and holds the mean loss over that part's grid points;
-        ``epoch`` is omitted then (each series is indexed by its own epochs 1..n).
+        ``epoch`` is omitted then (each series is indexed by its own epochs 1..n). With one chunk the series
+        are the mean over the grid's points and ``epoch`` counts from 1 (the points count from 0).
     """
     if isinstance(points, dict):
         return points
@@ -89,8 +90,8 @@ def losses_to_history(points) -> dict:
     epochs: list = []
     for p in sorted(points, key=lambda p: (int(p.get("chunk", 0)), p.get("epoch", 0))):
         c = int(p.get("chunk", 0))
-        if len(chunks) == 1:
-            epochs.append(p.get("epoch"))
+        if len(chunks) == 1:  # the trainer counts its epochs from 0; the page from 1, as the teacher's curve
+            epochs.append(p.get("epoch") + 1 if isinstance(p.get("epoch"), int) else p.get("epoch"))
         for name, v in (p.get("values") or {}).items():
             key = name if len(chunks) == 1 else f"{name} (grid part {c + 1})"
             out.setdefault(key, []).append(float("nan") if v is None else float(v))
@@ -107,6 +108,8 @@ def grid_parts(points) -> list[int]:
 
 #: Above the distillation losses when the grid was fitted in parts (:func:`losses_to_history`).
 LOSS_TITLE_PARTS = "mean loss over each part's grid points<br>(the grid is fitted in parts, one task each)"
+#: The distillation losses' title when the grid is fitted in one task.
+LOSS_TITLE_ONE = "mean loss over the grid's points"
 
 
 def teacher_history(points) -> dict:
@@ -169,9 +172,9 @@ def job_view(job: dict):
     dict
         ``badge``, ``stage``, ``percent``, ``label``, ``eta`` (None once the job has ended: the page hides the
         line), ``error``, ``done`` (bool), ``history`` (loss series), ``teacher_history`` (the teacher's
-        training curve), ``loss_title`` (:data:`LOSS_TITLE_PARTS` when the grid was fitted in parts, else None),
-        ``cancellable`` (bool: the page shows Cancel only then), ``notice`` (a warning such as "no worker is
-        running", or None).
+        training curve), ``loss_title`` (:data:`LOSS_TITLE_PARTS` when the grid was fitted in parts, else
+        :data:`LOSS_TITLE_ONE`), ``cancellable`` (bool: the page shows Cancel only then), ``notice`` (a warning
+        such as "no worker is running", or None).
     """
     state = job.get("state", "queued")
     fraction = float(job.get("fraction") or 0.0)
@@ -193,7 +196,7 @@ def job_view(job: dict):
         "error": error,
         "done": state in TERMINAL,
         "history": losses_to_history(job.get("losses")),
-        "loss_title": LOSS_TITLE_PARTS if len(grid_parts(job.get("losses"))) > 1 else None,
+        "loss_title": LOSS_TITLE_PARTS if len(grid_parts(job.get("losses"))) > 1 else LOSS_TITLE_ONE,
         "teacher_history": teacher_history(job.get("losses")),
         "cancellable": state in ("queued", "running"),
         "notice": job.get("notice"),

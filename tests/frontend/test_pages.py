@@ -298,10 +298,10 @@ def test_configure_lists(service):
 def test_job_view_and_losses():
     job = page("job")
     v = job.job_view({"state": "running", "stage": "distilling", "fraction": 0.42, "eta_seconds": 125,
-                      "losses": [{"chunk": 0, "epoch": 1, "values": {"train_loss": 2.0}},
-                                 {"chunk": 0, "epoch": 2, "values": {"train_loss": 1.0}}]})
+                      "losses": [{"chunk": 0, "epoch": 0, "values": {"train_loss": 2.0}},
+                                 {"chunk": 0, "epoch": 1, "values": {"train_loss": 1.0}}]})
     assert v["percent"] == 42 and v["eta"] == "2 min 05 s" and not v["done"] and v["cancellable"]
-    assert v["history"] == {"epoch": [1, 2], "train_loss": [2.0, 1.0]}
+    assert v["history"] == {"epoch": [1, 2], "train_loss": [2.0, 1.0]}  # from 1, as the teacher's curve
     v = job.job_view({"state": "failed", "error": "teacher: bad weights", "fraction": 0.1})
     assert v["done"] and v["error"] == "teacher: bad weights" and not v["cancellable"]
     two = job.losses_to_history([{"chunk": 1, "epoch": 1, "values": {"loss": 1}},
@@ -311,7 +311,8 @@ def test_job_view_and_losses():
                                     {"chunk": 0, "epoch": 1, "values": {"loss": 2}}]})["loss_title"] == \
         job.LOSS_TITLE_PARTS
     assert job.job_view({"losses": [{"chunk": 0, "epoch": 1, "values": {"loss": 1}},
-                                    {"chunk": -1, "epoch": 1, "values": {"teacher_train": 2}}]})["loss_title"] is None
+                                    {"chunk": -1, "epoch": 1, "values": {"teacher_train": 2}}]})["loss_title"] == \
+        job.LOSS_TITLE_ONE  # says what the one pair of curves is: the mean over the grid
 
 
 def test_job_poll(service):
