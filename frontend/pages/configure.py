@@ -127,18 +127,27 @@ def parse_grid(text: str | None, field: str) -> list[float]:
     ValueError
         Naming the field and the offending entry.
     """
-    parts = [p for p in (text or "").replace(";", ",").replace(" ", ",").split(",") if p.strip()]
+    parts = [p.strip() for p in (text or "").replace(";", ",").replace(" ", ",").split(",") if p.strip()]
     if not parts:
         raise ValueError(f"{field}: enter at least one value, e.g. 0.001, 0.01")
-    out = []
+    out, not_numbers, out_of_range = [], [], []
     for p in parts:
         try:
             v = float(p)
         except ValueError:
-            raise ValueError(f"{field}: {p.strip()!r} is not a number; use values like 0.001 or 1e-3") from None
+            not_numbers.append(repr(p))
+            continue
         if not math.isfinite(v) or v < 0:
-            raise ValueError(f"{field}: {p.strip()!r} must be a finite number ≥ 0")
+            out_of_range.append(repr(p))
         out.append(v)
+    problems = []  # every wrong entry at once, not the first of them
+    if not_numbers:
+        problems.append(f"{', '.join(not_numbers)} {'is' if len(not_numbers) == 1 else 'are'} not a number")
+    if out_of_range:
+        problems.append(f"{', '.join(out_of_range)} {'is' if len(out_of_range) == 1 else 'are'} not a finite "
+                        "number ≥ 0")
+    if problems:
+        raise ValueError(f"{field}: {'; '.join(problems)}; use values ≥ 0 like 0.001 or 1e-3")
     if len(out) > 64:
         raise ValueError(f"{field}: at most 64 values (got {len(out)})")
     return sorted(set(out))
@@ -510,11 +519,12 @@ def apply_preset(info, _quick, _paper, options):
                 parametrization=Input(ids.PARAMETRIZATION, "value"), levels=Input(ids.LEVELS, "value"),
                 mode=Input(ids.MODE, "value"), wave=Input(ids.WAVE, "value"),
                 teacher_epochs=Input(ids.TEACHER_EPOCHS, "value"), start_search=Input(ids.START_SEARCH, "value"),
-                peak_response=Input(ids.PEAK_RESPONSE, "value"), random_search=Input(ids.RANDOM_SEARCH, "value")),
+                peak_response=Input(ids.PEAK_RESPONSE, "value"), random_search=Input(ids.RANDOM_SEARCH, "value"),
+                options=Input(ids.OPTIONS, "data")),
 )
 async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, parametrization="orthogonal",
                           levels=4, mode="auto", wave="db5", teacher_epochs=None, start_search=None,
-                          peak_response=None, random_search=None):
+                          peak_response=None, random_search=None, options=None):
     """Grid size and the server's run-time estimate (``POST /api/jobs/estimate``), or what is wrong, in words."""
     try:
         n_l, n_g = len(parse_grid(lambdas, "λ")), len(parse_grid(gammas, "γ"))
@@ -526,10 +536,11 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
                     estimate=html.Span("Pick a dataset to see a run-time estimate.", className="text-muted"))
     try:
         payload = job_payload(info.get("id"), teacher, lambdas, gammas, epochs, levels, wave, attribution, 0,
-                              parametrization, mode, teacher_epochs, start_search, peak_response, random_search)
+                              parametrization, mode, teacher_epochs, start_search, peak_response, random_search,
+                              bounds=(options or {}).get("bounds"))
         guess = await get_client().estimate_job(payload)
-    except ValueError as err:
-        return dict(grid_size=size, estimate=html.Span(str(err), className="text-muted small"))
+    except ValueError as err:  # said as the form is filled in, with the bounds, not only when it is submitted
+        return dict(grid_size=size, estimate=dbc.Alert(str(err), color="warning", className="py-1 px-2 mb-0 small"))
     except ApiError as err:
         return dict(grid_size=size, estimate=dbc.Alert(err.message, color="warning", className="py-1 px-2 mb-0 small"))
     text = [html.Span("Estimated run time: ", className="text-muted"),

@@ -128,6 +128,9 @@ def test_configure_grid_parsing_and_payload():
         cfg.parse_grid("-1", "λ")
     with pytest.raises(ValueError, match="at least one"):
         cfg.parse_grid("  ", "λ")
+    with pytest.raises(ValueError) as every:  # every wrong entry at once (a new user's review: '-1' went unnamed)
+        cfg.parse_grid("0.001, abc, -1, x", "λ")
+    assert str(every.value).startswith("λ: 'abc', 'x' are not a number; '-1' is not a finite number ≥ 0")
     p = cfg.job_payload("ds-1", "mlp", "0.001", "0, 0.1", 2, 4, "db5", "saliency", 0, "free", "zero")
     assert p == {"dataset_id": "ds-1", "teacher": "mlp", "lambdas": [0.001], "gammas": [0.0, 0.1], "epochs": 2,
                  "levels": 4, "wave": "db5", "attribution": "saliency", "seed": 0, "parametrization": "free",
@@ -234,6 +237,10 @@ def test_configure_estimate(service):
     assert "rough" in str(out["estimate"])
     out = run(cfg.update_estimate("0.001", "0, 0.1", 2000, "saliency", "mlp", info, levels=99))
     assert "levels" in str(out["estimate"])  # the API's bound, in words
+    # a number input past its maximum gives None: said as the form is filled in, with the service's bounds
+    out = run(cfg.update_estimate("0.001", "0, 0.1", None, "saliency", "mlp", info,
+                                  options={"bounds": {"epochs": 2000, "levels": 12}}))
+    assert "epochs: enter a whole number from 1 to 2000" in str(out["estimate"]) and "Alert" in str(out["estimate"])
     out = run(cfg.update_estimate("x", "0", 2, "saliency", "mlp", None))
     assert "not a number" in str(out["grid_size"]) and out["estimate"] == ""
     out = run(cfg.update_estimate("0.001", "0", 2, "saliency", "mlp", None))
