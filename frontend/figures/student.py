@@ -3,12 +3,12 @@ scale it looks for one test example.
 
 Series: :func:`student_formula` ("y = 0.12 + 0.80·(1st largest of cD3) − …", terms by influence),
 :func:`student_rows` (every feature: band, rank, weight, this example's value and contribution) and
-:func:`scalogram_figure` (the signal above a level × position scalogram of ``|c · saliency|``, the student's
-kept coefficients marked on both). Maps: :func:`subband_figure` (the map with its detected peaks, then one
-panel per sub-band and level) and :func:`peak_histogram_figure` (the example's peak-count histogram against the
-nearest class template, and the χ² distance to every class). All read the bundle's ``students``, ``grid[i]
-.student`` and ``explain`` sections (:mod:`models.pipeline.student_params`, :mod:`models.pipeline
-.explain_examples`).
+:func:`scalogram_figure` (the signal above a band × time scalogram of ``|c · saliency|``, every coefficient the
+student reads for the example circled, their centres marked on the signal). Maps: :func:`subband_figure` (the
+map with its detected peaks, then one panel per sub-band and level, all in the map's square pixels) and
+:func:`peak_histogram_figure` (the example's peak-count histogram against the nearest class template, and the
+χ² distance to every class). All read the bundle's ``students``, ``grid[i].student`` and ``explain`` sections
+(:mod:`models.pipeline.student_params`, :mod:`models.pipeline.explain_examples`).
 """
 
 from __future__ import annotations
@@ -106,19 +106,107 @@ def student_rows(record: dict | None, example: dict | None = None) -> list[dict]
     return sorted(rows, key=lambda r: r["influence"], reverse=True)
 
 
-def _support(level: int, k: int) -> tuple[int, int]:
-    """Input samples coefficient k of a band at ``level`` covers (exact for periodization)."""
-    return k * 2 ** level, (k + 1) * 2 ** level
+def _equivalent_filter_length(length: int, sizes: dict[int, int]) -> int:
+    """The filter length whose boundary rule gives bands of these sizes (what the figures place them by).
+
+    Parameters
+    ----------
+    length : int
+        Samples of the series (or pixels along one axis of a map).
+    sizes : dict of int to int
+        Coefficients of a band (along that axis) at each level, e.g. ``{4: 10, 3: 12, 2: 16, 1: 24}``.
+
+    Returns
+    -------
+    int
+        The smallest even N for which ``n_j = floor((n_{j-1} + N - 1) / 2)``, ``n_0 = length``, gives every
+        size: the filter length in PyWavelets' zero and symmetric modes, and 2 in periodization (whose
+        ``ceil(n / 2)`` is the same rule with N = 2). 2 when no N fits (the periodization layout).
+
+    Examples
+    --------
+    >>> _equivalent_filter_length(40, {1: 24, 2: 16, 3: 12, 4: 10})  # db5, zero mode
+    10
+    >>> _equivalent_filter_length(40, {1: 20, 2: 10, 3: 5, 4: 3})  # periodization
+    2
+    """
+    wanted = {int(level): int(n) for level, n in sizes.items() if int(level) >= 1}
+    if not wanted:
+        return 2
+    deepest = max(wanted)
+    for n_taps in range(2, 2 * length + 3, 2):
+        n, fits = length, True
+        for level in range(1, deepest + 1):
+            n = (n + n_taps - 1) // 2
+            if level in wanted and n != wanted[level]:
+                fits = False
+                break
+        if fits:
+            return n_taps
+        if (length + n_taps - 1) // 2 > wanted.get(1, 2 * length + 2):
+            break  # longer filters only lengthen level 1
+    return 2
+
+
+def _coefficient_centres(level: int, count: int, filter_length: int) -> np.ndarray:
+    """Where coefficients ``0 … count − 1`` of a band at ``level`` sit, in samples (or pixels) of the input.
+
+    Parameters
+    ----------
+    level : int
+        The band's level j (``cA_J`` and ``cD_J`` have level J).
+    count : int
+        Coefficients in the band (along this axis).
+    filter_length : int
+        N from :func:`_equivalent_filter_length` (2 for periodization).
+
+    Returns
+    -------
+    ndarray of shape (count,)
+        ``2^j o + (2^j − 1)(3 − N) / 2``: the middle of the samples coefficient o's filters read, the boundary
+        extension included (zero and symmetric modes: samples ``2^j o − (N − 2)(2^j − 1)`` to ``2^j o + 2^j − 1``,
+        so the first and last coefficients of a band sit partly or wholly outside the input). With N = 2
+        (periodization) it is the middle of ``[2^j o, 2^j (o + 1))``, the convention of the activation maps.
+        Neighbours are ``2^j`` apart, so each coefficient is drawn over the ``2^j`` samples around its centre.
+
+    Examples
+    --------
+    >>> _coefficient_centres(1, 3, 2).tolist()
+    [0.5, 2.5, 4.5]
+    >>> _coefficient_centres(2, 3, 10).tolist()
+    [-10.5, -6.5, -2.5]
+    """
+    step = 2 ** int(level)
+    return step * np.arange(int(count)) + (step - 1) * (3 - int(filter_length)) / 2
+
+
+#: How each series student chooses its coefficients, for the scalogram's legend (``parameters.by``).
+_KEPT_NAMES = {"signed": "kept for this series: its {k} largest coefficients per band",
+               "abs": "kept for this series: its {k} largest |coefficients| per band",
+               "position": "kept: the student's {k} fixed positions per band (the same for every series)"}
+
+#: What the transform puts outside the series, by mode.
+_PADDING = {"zero": "zero padding", "symmetric": "mirrored series", "periodization": "wrapped series"}
 
 
 def scalogram_figure(bundle: dict, example: int = 0) -> go.Figure:
-    """The signal above a scalogram of ``|c · saliency|`` (band × position), the kept coefficients marked.
+    """The signal above a scalogram of ``|c · saliency|`` (band × time), the coefficients the student reads marked.
+
+    Each coefficient of a band at level j is drawn over the ``2^j`` samples around its centre
+    (:func:`_coefficient_centres`); in zero and symmetric modes a band's first and last coefficients sit partly
+    or wholly in the boundary extension, so the time axis runs past the series there (shaded). Circles: every
+    coefficient the student reads for this series (``explain.examples[k].bands[b].kept``: the series' own ``k``
+    largest per band for a top-k student, which move from series to series; its fixed positions for a
+    ``by="position"`` student), one circle each, as many as the student has (non-padding) terms. Triangles:
+    those of them whose centre lies on the series, at that time on the signal.
 
     Parameters
     ----------
     bundle : dict
-        With ``activation.x`` and ``explain`` (series).
+        With ``activation.x`` and ``explain`` (series); ``students.awd`` (optional) names how the student
+        chooses (``parameters.by``, ``k``) and the boundary mode.
     example : int
+        Index into ``explain.examples`` and ``activation.x``.
 
     Returns
     -------
@@ -131,45 +219,76 @@ def scalogram_figure(bundle: dict, example: int = 0) -> go.Figure:
     k = example if isinstance(example, int) and 0 <= example < min(len(examples), len(xs)) else 0
     x = as_array(xs[k])
     length = x.size
-    bands = examples[k]["bands"]
+    bands = [b for b in examples[k]["bands"] if len(b["weighted"])]
+    params = (student_record(bundle) or {}).get("parameters") or {}
+    n_taps = _equivalent_filter_length(length, {b["level"]: len(b["weighted"]) for b in bands})
+    centres = [_coefficient_centres(b["level"], len(b["weighted"]), n_taps) for b in bands]
+    halves = [(2 ** b["level"] - 1) / 2 for b in bands]  # a coefficient covers centre ± half (integer samples)
+    t_first = int(round(min(0.0, min(c[0] - h for c, h in zip(centres, halves)))))
+    t_last = int(round(max(length - 1.0, max(c[-1] + h for c, h in zip(centres, halves)))))
+    t = np.arange(t_first, t_last + 1)
+    z = np.full((len(bands), t.size), np.nan)
+    for i, (b, c, h) in enumerate(zip(bands, centres, halves)):
+        for centre, value in zip(c, b["weighted"]):
+            z[i, int(round(centre - h)) - t_first:int(round(centre + h)) - t_first + 1] = value
     names = [b["band"] for b in bands]
-    z = np.zeros((len(bands), length))
-    for i, b in enumerate(bands):
-        for j, value in enumerate(b["weighted"]):
-            lo, hi = _support(b["level"], j)
-            if lo < length:
-                z[i, lo:min(hi, length)] = value
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.35, 0.65], vertical_spacing=0.06)
-    fig.add_trace(go.Scatter(x=np.arange(length), y=x, mode="lines", name="signal",
+    fig.add_trace(go.Scatter(x=np.arange(length), y=x, mode="lines", name="signal", legendrank=1,
                              line=dict(color=PALETTE["learned"], width=2),
                              hovertemplate="t = %{x}<br>x = %{y:.4g}<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Heatmap(z=z, x=np.arange(length), y=names, colorscale="Viridis", name="|c · saliency|",
+    fig.add_trace(go.Heatmap(z=z, x=t, y=names, colorscale="Viridis", name="|c · saliency|", hoverongaps=False,
                              colorbar=dict(title=dict(text="|c · saliency|", side="right"), thickness=12, len=0.6,
                                            y=0.3),
                              hovertemplate="%{y}, t = %{x}<br>|c · saliency| %{z:.3g}<extra></extra>"), row=2, col=1)
-    mx, my, mt, sx, sy = [], [], [], [], []
-    for b in bands:
+    kept_x, kept_y, kept_text, on_series = [], [], [], []
+    for b, c in zip(bands, centres):
         for rank, (pos, contribution) in enumerate(zip(b["kept"], b["contributions"])):
-            lo, hi = _support(b["level"], pos)
-            if lo >= length:
-                continue
-            centre = (lo + min(hi, length) - 1) / 2
-            mx.append(centre)
-            my.append(b["band"])
-            mt.append(f"{b['band']} #{rank + 1}: c[{pos}] = {fmt_number(b['coeffs'][pos])}, "
-                      f"weight·c = {fmt_number(contribution)}")
-            sx.append(centre)
-            sy.append(float(x[min(int(round(centre)), length - 1)]))
-    fig.add_trace(go.Scatter(x=mx, y=my, mode="markers", name="kept by the student", text=mt,
+            where = "" if -0.5 <= c[pos] <= length - 0.5 else " (outside the series)"
+            text = (f"{b['band']} #{rank + 1}: c[{pos}] = {fmt_number(b['coeffs'][pos])}, centred at "
+                    f"t = {c[pos]:g}{where}<br>weight·c = {fmt_number(contribution)}")
+            kept_x.append(float(c[pos]))
+            kept_y.append(b["band"])
+            kept_text.append(text)
+            if not where:
+                on_series.append((float(c[pos]), text))
+    n_kept, n_per_band = len(kept_x), max((len(b["kept"]) for b in bands), default=0)
+    kept_name = _KEPT_NAMES.get(params.get("by"), "kept by the student: {k} per band").format(
+        k=params.get("k", n_per_band))
+    fig.add_trace(go.Scatter(x=kept_x, y=kept_y, mode="markers", name=f"{kept_name} ({n_kept} circles)",
+                             text=kept_text, legendrank=2,
                              marker=dict(symbol="circle-open", size=11, color=PALETTE["selected"], line=dict(width=2)),
                              hovertemplate="%{text}<extra></extra>"), row=2, col=1)
-    fig.add_trace(go.Scatter(x=sx, y=sy, mode="markers", name="where the kept coefficients sit", text=mt,
-                             marker=dict(symbol="triangle-down", size=9, color=PALETTE["selected"]),
-                             hovertemplate="%{text}<extra></extra>", showlegend=False), row=1, col=1)
+    at_time: dict[float, list[str]] = {}  # coefficients of several bands can share a centre: one triangle
+    for centre, text in on_series:
+        at_time.setdefault(centre, []).append(text)
+    on_x = sorted(at_time)
+    outside = n_kept - len(on_series)
+    shared = f" at {len(on_x)} times" if len(on_x) < len(on_series) else ""
+    fig.add_trace(go.Scatter(
+        x=on_x, y=np.interp(on_x, np.arange(length), x) if on_x else [], mode="markers", legendrank=3,
+        name=f"their centres on the series ({len(on_series)} of the {n_kept}{shared}"
+             + (f"; {outside} centred outside it)" if outside else ")"),
+        text=["<br>".join(at_time[t]) for t in on_x], hovertemplate="%{text}<extra></extra>",
+        marker=dict(symbol="triangle-down", size=9, color=PALETTE["selected"])), row=1, col=1)
+    if t_first < 0 or t_last > length - 1:
+        padding = _PADDING.get(params.get("mode"), "boundary extension")
+        for x0, x1 in ((t_first - 0.5, -0.5), (length - 0.5, t_last + 0.5)):
+            if x1 > x0:
+                fig.add_vrect(x0=x0, x1=x1, fillcolor=PALETTE["grey"], opacity=0.25, line_width=0, layer="above",
+                              row="all", col=1)
+        fig.add_annotation(text=f"shaded: outside the series ({padding})", x=1, y=1, xref="paper", yref="paper",
+                           xanchor="right", yanchor="bottom", showarrow=False, font=dict(size=11, color="#555"))
+    fig.add_annotation(
+        text="each coefficient of level j drawn over the 2<sup>j</sup> samples around the centre of the samples "
+             "its filters read<br>circles: one per coefficient the student reads for this series (the table's "
+             "positions)",
+        x=0, y=-0.2, xref="paper", yref="paper", xanchor="left", yanchor="top", showarrow=False, align="left",
+        font=dict(size=11, color="#555"))
     fig.update_yaxes(title="signal", row=1, col=1)
     fig.update_yaxes(title="band (coarse → fine)", row=2, col=1, autorange="reversed")
-    fig.update_xaxes(title="time step (samples)", row=2, col=1)
-    return apply_layout(fig, height=460, margin=dict(l=70, r=20, t=40, b=50))
+    fig.update_xaxes(title="time step (samples)", row=2, col=1, range=[t_first - 0.5, t_last + 0.5])
+    return apply_layout(fig, height=520, margin=dict(l=70, r=20, t=70, b=105),
+                        legend=dict(orientation="h", yanchor="bottom", y=1.1, xanchor="left", x=0))
 
 
 def _grid_shape(n: int) -> tuple[int, int]:
@@ -177,28 +296,76 @@ def _grid_shape(n: int) -> tuple[int, int]:
     return math.ceil(n / cols), cols
 
 
-def _panels_layout(rows: int, cols: int, titles: list[str], hgap=0.03, vgap=0.08) -> dict:
-    """Axes domains and title annotations of a rows x cols grid of panels, as a plain layout dict (building it
-    by hand is ~50x faster than ``make_subplots`` for a dozen heatmaps)."""
+def _panels_layout(rows: int, cols: int, titles: list[str], extents: list[tuple], ticks: tuple[list, list],
+                   hgap=0.05, vgap=0.1) -> dict:
+    """Axes and title annotations of a rows x cols grid of square-pixel image panels, as a plain layout dict
+    (building it by hand is ~50x faster than ``make_subplots`` for a dozen heatmaps).
+
+    Parameters
+    ----------
+    rows, cols : int
+        The grid.
+    titles : list of str
+        One a panel, in reading order; panel i draws on axes ``x{i+1}``/``y{i+1}`` (``x``/``y`` for the first).
+    extents : list of tuple
+        One a panel: ``((x_first, x_last), (y_first, y_last))``, the pixel range it shows (cell edges).
+    ticks : tuple of list
+        ``(column ticks, row ticks)``, in pixels, the same on every panel.
+    hgap, vgap : float
+        Gaps between panels, in fractions of the figure (room for the tick labels and titles).
+
+    Returns
+    -------
+    dict
+        ``xaxis…``/``yaxis…`` with their domains and ranges, rows drawn downwards, one pixel as wide as tall
+        (``yaxis.scaleanchor`` on its x axis, ``scaleratio`` 1, the panel shrunk within its domain towards its
+        title); ``annotations``: the titles.
+    """
     layout, annotations = {}, []
     w, h = (1 - hgap * (cols - 1)) / cols, (1 - vgap * (rows - 1)) / rows
-    for i, title in enumerate(titles):
+    tick_style = dict(showticklabels=True, ticks="outside", ticklen=3, tickfont=dict(size=9), showgrid=False,
+                      zeroline=False)
+    for i, (title, ((x_first, x_last), (y_first, y_last))) in enumerate(zip(titles, extents)):
         r, c = divmod(i, cols)
         x0, y1 = c * (w + hgap), 1 - r * (h + vgap)
         suffix = "" if i == 0 else str(i + 1)
         x0, y1 = max(0.0, round(x0, 6)), min(1.0, round(y1, 6))  # rounding must not leave [0, 1]
-        layout[f"xaxis{suffix}"] = dict(domain=[x0, min(1.0, round(x0 + w, 6))], anchor=f"y{suffix}", showticklabels=False,
-                                        showgrid=False, zeroline=False)
-        layout[f"yaxis{suffix}"] = dict(domain=[max(0.0, round(y1 - h, 6)), y1], anchor=f"x{suffix}", showticklabels=False,
-                                        showgrid=False, zeroline=False, autorange="reversed")
+        layout[f"xaxis{suffix}"] = dict(domain=[x0, min(1.0, round(x0 + w, 6))], anchor=f"y{suffix}",
+                                        range=[x_first, x_last], tickvals=ticks[0], constrain="domain",
+                                        **tick_style)
+        layout[f"yaxis{suffix}"] = dict(domain=[max(0.0, round(y1 - h, 6)), y1], anchor=f"x{suffix}",
+                                        range=[y_last, y_first], tickvals=ticks[1], scaleanchor=f"x{suffix}",
+                                        scaleratio=1, constrain="domain", constraintoward="top", **tick_style)
         annotations.append(dict(text=title, x=x0 + w / 2, y=y1, xref="paper", yref="paper", xanchor="center",
                                 yanchor="bottom", showarrow=False, font=dict(size=11)))  # 4 fit at 390 px
     layout["annotations"] = annotations
     return layout
 
 
+#: Height of a row of map panels and of the gap under it (tick labels and the next row's titles), in pixels: at
+#: the results page's width (about 1100 px, four panels a row) the square panels fill their width.
+PANEL_PX, PANEL_GAP_PX = 230, 50
+
+
+def _pixel_ticks(size: int) -> list[int]:
+    """First, middle and last pixel of an axis of ``size`` pixels (the ticks every map panel shows)."""
+    return sorted({0, size // 2, size - 1})
+
+
 def subband_figure(bundle: dict, example: int = 0) -> go.Figure:
-    """The map with its detected peaks, then ``|c · saliency|`` per sub-band and level with the peaks marked.
+    """The map with its detected peaks, then ``|c · saliency|`` per sub-band and level with the same peaks.
+
+    Every panel is drawn in the map's pixels (row downwards, column rightwards, one pixel as wide as tall): a
+    coefficient of level j covers the ``2^j × 2^j`` pixels around its centre (:func:`_coefficient_centres`
+    along each axis), so a peak at pixel (row, column) falls on the coefficients that describe it in every
+    panel. In zero and symmetric modes the bands reach past the map (its area is outlined there).
+
+    Parameters
+    ----------
+    bundle : dict
+        With ``activation.x`` (the maps) and ``explain`` (maps: ``peaks`` in pixels, ``panels``).
+    example : int
+        Index into ``explain.examples`` and ``activation.x``.
 
     Returns
     -------
@@ -211,34 +378,55 @@ def subband_figure(bundle: dict, example: int = 0) -> go.Figure:
         return empty_figure("No sub-band panels in this result (rerun the job with this version)")
     k = example if isinstance(example, int) and 0 <= example < min(len(examples), len(xs)) else 0
     ex, x = examples[k], as_array(xs[k])
-    panels = ex.get("panels") or []
+    height, width = x.shape
+    panels = [p for p in ex.get("panels") or [] if as_array(p["values"]) is not None]
+    values = [as_array(p["values"]) for p in panels]
     peaks = np.asarray(ex.get("peaks") or np.zeros((0, 2)), dtype=float).reshape(-1, 2)
+    peak_rows, peak_cols = peaks[:, 0].tolist(), peaks[:, 1].tolist()
     n_peaks = f"{len(peaks)} peak{'' if len(peaks) == 1 else 's'}"
-    titles = [f"map (κ)<br>{n_peaks}"] + [f"{p['band']} level {p['level']}" for p in panels]  # fit 390 px
+    titles = [f"map (κ), {height} × {width} px<br>{n_peaks}"] + [
+        f"{p['band']} level {p['level']}: {z.shape[0]} × {z.shape[1]}" for p, z in zip(panels, values)]
     rows, cols = _grid_shape(len(titles))
+    row_taps = _equivalent_filter_length(height, {p["level"]: z.shape[0] for p, z in zip(panels, values)})
+    col_taps = _equivalent_filter_length(width, {p["level"]: z.shape[1] for p, z in zip(panels, values)})
+    map_extent = ((-0.5, width - 0.5), (-0.5, height - 0.5))
+    extents, shapes = [map_extent], []
     marker = dict(symbol="x", size=5, color=PALETTE["selected"])
     # plain dicts and no validation: a dozen validated heatmaps cost a second per redraw
     data = [dict(type="heatmap", z=x, colorscale="Greys", reversescale=True, showscale=False, name="map",
                  hovertemplate="row %{y}, col %{x}<br>κ %{z:.4f}<extra></extra>"),
-            dict(type="scatter", x=peaks[:, 1].tolist(), y=peaks[:, 0].tolist(), mode="markers", name="detected peak", marker=marker,
+            dict(type="scatter", x=peak_cols, y=peak_rows, mode="markers", name="detected peak", marker=marker,
                  hovertemplate="peak at row %{y}, col %{x}<extra></extra>")]
-    for i, p in enumerate(panels, start=2):
-        z = as_array(p["values"])
-        scale = x.shape[0] / max(z.shape[0], 1)
-        data.append(dict(type="heatmap", z=z, colorscale="Viridis", showscale=False, name=f"{p['band']}{p['level']}",
+    for i, (p, z) in enumerate(zip(panels, values), start=2):
+        step = 2 ** int(p["level"])
+        row_centres = _coefficient_centres(p["level"], z.shape[0], row_taps)
+        col_centres = _coefficient_centres(p["level"], z.shape[1], col_taps)
+        extent = ((col_centres[0] - step / 2, col_centres[-1] + step / 2),
+                  (row_centres[0] - step / 2, row_centres[-1] + step / 2))
+        extents.append(extent)
+        data.append(dict(type="heatmap", z=z, x0=float(col_centres[0]), dx=step, y0=float(row_centres[0]), dy=step,
+                         colorscale="Viridis", showscale=False, name=f"{p['band']}{p['level']}",
                          xaxis=f"x{i}", yaxis=f"y{i}",
-                         hovertemplate=f"{p['band']} level {p['level']}<br>row %{{y}}, col %{{x}}<br>"
-                                       "|c · saliency| %{z:.3g}<extra></extra>"))
-        data.append(dict(type="scatter", x=(peaks[:, 1] / scale).tolist(), y=(peaks[:, 0] / scale).tolist(), mode="markers",
+                         hovertemplate=f"{p['band']} level {p['level']}: the {step} × {step} pixels around "
+                                       "row %{y}, col %{x}<br>|c · saliency| %{z:.3g}<extra></extra>"))
+        data.append(dict(type="scatter", x=peak_cols, y=peak_rows, mode="markers",
                          xaxis=f"x{i}", yaxis=f"y{i}", marker={**marker, "size": 4}, hoverinfo="skip",
                          name=f"peaks on {p['band']}{p['level']}"))
-    layout = _panels_layout(rows, cols, titles)
+        if extent != map_extent:  # the band reaches into the boundary extension: outline the map
+            shapes.append(dict(type="rect", xref=f"x{i}", yref=f"y{i}", x0=-0.5, x1=width - 0.5, y0=-0.5,
+                               y1=height - 0.5, line=dict(color=PALETTE["sky"], width=1)))
+    plot_height = rows * PANEL_PX + (rows - 1) * PANEL_GAP_PX
+    layout = _panels_layout(rows, cols, titles, extents, (_pixel_ticks(width), _pixel_ticks(height)),
+                            vgap=PANEL_GAP_PX / plot_height)
+    layout["shapes"] = shapes
     layout["annotations"].append(dict(
-        text="pixels (rows × columns); grey: the map, colour: |c · saliency| per sub-band and level; × detected "
-             "peaks", x=0, y=-0.02, xref="paper", yref="paper", xanchor="left", yanchor="top", showarrow=False,
+        text="axes in map pixels (row ↓, column →); grey: the map; × detected peaks<br>colour: |c · saliency| per "
+             "sub-band and level, each coefficient over the 2<sup>level</sup> × 2<sup>level</sup> pixels it stands "
+             "for" + ("<br>blue frame: the map's area (the bands reach past it, into the padding)" if shapes else ""),
+        x=0, y=-0.03, xref="paper", yref="paper", xanchor="left", yanchor="top", showarrow=False, align="left",
         font=dict(size=11, color="#555")))
     layout.update({k: v for k, v in LAYOUT.items() if k not in ("margin", "legend")},
-                  height=230 * rows + 60, margin=dict(l=20, r=20, t=30, b=40), showlegend=False)
+                  height=plot_height + 110, margin=dict(l=30, r=20, t=30, b=80), showlegend=False)
     return go.Figure(data=data, layout=layout, _validate=False)
 
 

@@ -1,7 +1,12 @@
-"""The student's figures from hand-made bundles: formula text, table order, marks, valid plotly figures."""
+"""The student's figures from hand-made bundles and from the pipeline's own explanations: formula text, table
+order, marks where the student reads, peaks on their panels, valid plotly figures."""
+
+import base64
 
 import numpy as np
 import plotly.graph_objects as go
+import pytest
+import torch
 
 from awd_studio.frontend.figures import student as S
 from awd_studio.frontend.figures.grid import score_range
@@ -26,7 +31,7 @@ def test_formula_lists_the_most_influential_term_first():
 
 def test_scalogram_marks_the_kept_coefficients():
     fig = S.scalogram_figure(SERIES, 0)
-    kept = next(t for t in fig.data if t.name == "kept by the student")
+    kept = next(t for t in fig.data if t.name.startswith("kept by the student"))
     assert list(kept.x) == [0.5, 0.5] and list(kept.y) == ["cA1", "cD1"]
     assert fig.layout.xaxis2.title.text and fig.layout.yaxis.title.text
 
@@ -40,7 +45,8 @@ def test_maps_panels_and_histogram_are_valid_figures():
                   "panels": [{"band": "LL", "level": 1, "values": np.ones((2, 2)).tolist()},
                              {"band": "LH", "level": 1, "values": np.ones((2, 2)).tolist()}]}]}}
     panels = go.Figure(S.subband_figure(bundle, 0).to_dict())  # validated here
-    assert [a.text for a in panels.layout.annotations][:3] == ["map (κ)<br>1 peak", "LL level 1", "LH level 1"]
+    assert [a.text for a in panels.layout.annotations][:3] == ["map (κ), 4 × 4 px<br>1 peak", "LL level 1: 2 × 2",
+                                                               "LH level 1: 2 × 2"]
     hist = S.peak_histogram_figure(bundle, 0)
     assert list(hist.data[-1].y) == [0.5, 2.0] and hist.data[-1].marker.color[0] != hist.data[-1].marker.color[1]
 
@@ -72,3 +78,143 @@ def test_trust_notes_become_alerts():
     alerts = trust_alerts({"trust": {"notes": [{"level": "danger", "key": "weak_teacher", "text": "weak"}],
                                      "compression_definition": "share of active coefficients"}})
     assert alerts[0].children == "weak" and alerts[0].color == "danger" and len(alerts) == 2
+
+
+def _series_bundle(mode: str, length: int = 40, levels: int = 4, k: int = 6, n: int = 60) -> dict:
+    """A series bundle as the pipeline writes it: a top-k student on db5 coefficients and its explanations."""
+    from awd_studio.models import wavelets
+    from awd_studio.models.filters.known import lowpass_filter
+    from awd_studio.models.pipeline.explain_examples import explain_examples
+    from awd_studio.models.pipeline.student_params import series_record
+    from awd_studio.models.students.series import TopKLinearRegressor
+
+    rng = np.random.default_rng(0)
+    X = np.cumsum(rng.normal(size=(n, length)), axis=1)
+    h = np.asarray(lowpass_filter("db5"), dtype=np.float64)
+    with torch.no_grad():
+        coeffs = [c.numpy() for c in wavelets.wavedec1d(torch.as_tensor(X), torch.as_tensor(h), levels, mode)]
+    model = TopKLinearRegressor(k=k).fit(coeffs, X[:, -1])
+    record, arrays = series_record("awd", model, h=h, levels=levels, mode=mode, length=length,
+                                   scaling={"offset": 0.0, "scale": 1.0})
+    saliency = [np.ones_like(c) for c in coeffs]
+    explain = explain_examples("timeseries", record, arrays, X[:2], [c[:2] for c in coeffs],
+                               [a[:2] for a in saliency], levels)
+    return {"students": {"awd": record}, "activation": {"x": X[:2].tolist()}, "explain": explain}
+
+
+@pytest.mark.parametrize("mode", ["zero", "periodization"])
+def test_scalogram_circles_every_coefficient_the_student_reads(mode):
+    """The CME case: 6 coefficients in each of 5 bands, 30 terms. In zero mode (db5 on 40 samples) bands are
+    longer than length / 2^level, and coefficients past that used to be dropped (13 circles were left)."""
+    bundle = _series_bundle(mode)
+    record, example = bundle["students"]["awd"], bundle["explain"]["examples"][0]
+    fig = S.scalogram_figure(bundle, 0)
+    kept = next(t for t in fig.data if t.name.startswith("kept for this series"))
+    n_terms = sum(len(b["kept"]) for b in example["bands"])
+    assert mode == "periodization" or n_terms == len(record["parameters"]["features"]) == 30
+    assert len(kept.x) == n_terms and f"({n_terms} circles)" in kept.name and "6 largest" in kept.name
+    n_taps = S._equivalent_filter_length(40, {b["level"]: len(b["coeffs"]) for b in example["bands"]})
+    assert n_taps == (10 if mode == "zero" else 2)
+    for band in example["bands"]:  # one circle a kept position, at that coefficient's centre, none merged
+        xs = [x for x, y in zip(kept.x, kept.y) if y == band["band"]]
+        centres = S._coefficient_centres(band["level"], len(band["coeffs"]), n_taps)
+        assert xs == [centres[p] for p in band["kept"]] and len(set(xs)) == len(band["kept"])
+    # the table lists the same positions as the circles
+    rows = S.student_rows(record, example)
+    assert sorted((r["band"], r["position"]) for r in rows if r["position"] is not None) == sorted(
+        (b["band"], p) for b in example["bands"] for p in b["kept"])
+    # the triangles have a legend entry counting what they show; the heatmap covers every circle
+    triangles = next(t for t in fig.data if t.name.startswith("their centres on the series"))
+    assert triangles.showlegend is not False and f"of the {n_terms}" in triangles.name
+    assert all(-0.5 <= x <= 39.5 for x in triangles.x)
+    heat = next(t for t in fig.data if t.type == "heatmap")
+    assert min(heat.x) <= min(kept.x) and max(kept.x) <= max(heat.x)
+    assert list(fig.layout.xaxis2.range) == [min(heat.x) - 0.5, max(heat.x) + 0.5]
+
+
+def test_fixed_position_students_are_labelled_as_such():
+    bundle = _series_bundle("zero")
+    bundle["students"]["awd"]["parameters"]["by"] = "position"
+    names = [t.name for t in S.scalogram_figure(bundle, 0).data]
+    assert any(n.startswith("kept: the student's 6 fixed positions per band") for n in names)
+
+
+@pytest.mark.parametrize("mode", ["zero", "periodization"])
+def test_coefficient_centres_are_the_middle_of_what_the_filters_read(mode):
+    """Against the transform's own operator: interior coefficients (support clear of the borders)."""
+    from awd_studio.models import wavelets
+    from awd_studio.models.filters.known import lowpass_filter
+
+    length, levels, h = 64, 3, torch.as_tensor(np.asarray(lowpass_filter("db3"), dtype=np.float64))
+    W = wavelets.analysis_matrix(h, length, levels, mode).numpy()
+    sizes = wavelets.coeff_lengths(length, 6, levels, mode)
+    n_taps = S._equivalent_filter_length(length, {levels if b == 0 else levels + 1 - b: n
+                                                  for b, n in enumerate(sizes)})
+    assert n_taps == (6 if mode == "zero" else 2)
+    start, checked = 0, 0
+    for b, n in enumerate(sizes):
+        level = levels if b == 0 else levels + 1 - b
+        centres = S._coefficient_centres(level, n, n_taps)
+        for o, row in enumerate(W[start:start + n]):
+            support = np.nonzero(np.abs(row) > 1e-12)[0]
+            if support[0] > 0 and support[-1] < length - 1:
+                assert (support[0] + support[-1]) / 2 == centres[o]
+                checked += 1
+        start += n
+    assert checked > 20
+
+
+def _array(values) -> np.ndarray:
+    """A figure's array, also when ``to_dict`` wrote it as a typed array (``{"dtype", "bdata", "shape"}``)."""
+    if isinstance(values, dict):
+        flat = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+        return flat.reshape([int(n) for n in str(values.get("shape", len(flat))).split(",")])
+    return np.asarray(values, dtype=float)
+
+
+def _maps_bundle(mode: str, shape=(64, 64), levels: int = 4) -> dict:
+    """A maps bundle as the pipeline writes it: db5 sub-band panels and the raw map's peaks (in pixels)."""
+    from awd_studio.models import wavelets
+    from awd_studio.models.filters.known import lowpass_filter
+    from awd_studio.models.pipeline.explain_examples import _subband_panels
+    from awd_studio.models.students.peaks import _check_maps, _interior_peaks
+
+    x = np.random.default_rng(1).normal(size=(1,) + shape)
+    h = torch.as_tensor(np.asarray(lowpass_filter("db5"), dtype=np.float64))
+    with torch.no_grad():
+        c = wavelets.wavedec2d(torch.as_tensor(x), h, levels, mode)
+    coeffs = [c[0].numpy()] + [tuple(d.numpy() for d in detail) for detail in c[1:]]
+    saliency = [np.ones_like(coeffs[0])] + [tuple(np.ones_like(d) for d in detail) for detail in coeffs[1:]]
+    rows, cols = np.nonzero(_interior_peaks(_check_maps(x, field="X"))[0])
+    peaks = [[int(r) + 1, int(q) + 1] for r, q in zip(rows, cols)]
+    return {"activation": {"x": x.tolist()}, "explain": {"kind": "image", "examples": [
+        {"peaks": peaks, "panels": _subband_panels(coeffs, saliency, 0, levels)}]}}
+
+
+@pytest.mark.parametrize("mode, shape, levels", [("periodization", (64, 64), 4), ("zero", (48, 64), 2)])
+def test_peaks_fall_on_their_sub_band_panels(mode, shape, levels):
+    """The lensing case: the × markers lay in full-resolution pixels over 4 × 4 heatmaps drawn in coefficient
+    units, so they ran off to the right and below. Every panel is now in pixels, each pixel square."""
+    bundle = _maps_bundle(mode, shape, levels)
+    fig = go.Figure(S.subband_figure(bundle, 0).to_dict())  # validated here
+    layout = fig.layout
+    heatmaps = [t for t in fig.data if t.type == "heatmap"]
+    assert len(heatmaps) == 1 + 1 + 3 * levels
+    peaks = np.asarray(bundle["explain"]["examples"][0]["peaks"], dtype=float)
+    for heat in heatmaps:
+        suffix = (heat.xaxis or "x")[1:]
+        scatter = next(t for t in fig.data if t.type == "scatter" and (t.xaxis or "x") == (heat.xaxis or "x"))
+        z = _array(heat.z)
+        dx, dy = heat.dx or 1, heat.dy or 1
+        x_first, y_first = (heat.x0 or 0) - dx / 2, (heat.y0 or 0) - dy / 2
+        x_last, y_last = x_first + z.shape[1] * dx, y_first + z.shape[0] * dy
+        assert len(scatter.x) == len(peaks) > 0
+        assert all(x_first <= v <= x_last for v in scatter.x) and all(y_first <= v <= y_last for v in scatter.y)
+        xaxis, yaxis = layout[f"xaxis{suffix}"], layout[f"yaxis{suffix}"]
+        assert list(xaxis.range) == [x_first, x_last] and list(yaxis.range) == [y_last, y_first]  # rows down
+        assert yaxis.scaleanchor == f"x{suffix}" and yaxis.scaleratio == 1 and xaxis.showticklabels
+        if mode == "periodization" and heat.dx:  # a peak lies on the coefficient p // 2^level of its band
+            cells = np.round((peaks[:, 1] - heat.x0) / dx).astype(int)
+            assert (cells == peaks[:, 1].astype(int) // int(dx)).all()
+    assert layout.yaxis.scaleanchor == "x" and list(layout.xaxis.range) == [-0.5, shape[1] - 0.5]
+    assert layout.annotations[0].text.startswith(f"map (κ), {shape[0]} × {shape[1]} px")
