@@ -63,7 +63,7 @@ def _fmt(value) -> str:
 
 def run_facts(job: dict, bundle: dict) -> dict:
     """The facts of one run that the settings table compares (dataset, teacher, grid, selected point, every job
-    option)."""
+    option; an option left to its default shows the value the run used, from the bundle's provenance)."""
     selected = bundle.get("selected") or {}
     facts = {
         "dataset": job.get("dataset_name") or "(deleted)",
@@ -73,7 +73,10 @@ def run_facts(job: dict, bundle: dict) -> dict:
         "selected γ": selected.get("gamma"),
         "wavelet chosen": (bundle.get("selection") or {}).get("choice"),
     }
+    resolved = (bundle.get("provenance") or {}).get("config") or {}
     for key, value in sorted((job.get("config") or {}).items()):
+        if value is None and resolved.get(key) is not None:  # left to the default: the value the run used
+            value = f"{_fmt(resolved[key])} (default)"
         facts.setdefault(key, value)
     return facts
 

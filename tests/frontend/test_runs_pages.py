@@ -74,6 +74,11 @@ def test_compare_figures_and_settings_diff():
     diff = compare.settings_diff([{"epochs": 2, "seed": 0, "wave": "db5"}, {"epochs": 5, "seed": 0}])
     assert diff[0][0] in ("epochs", "wave") and diff[0][3] and diff[-1] == ("seed", "0", "0", False)
     assert "Pick two" in str(run(compare.show([None, None])))
+    # two runs on the defaults: the values they used, not "—", and not counted as differences (a new user's review)
+    bundle = {"provenance": {"config": {"epochs": 50, "lambdas": [0.001, 0.01]}}}
+    facts = [compare.run_facts({"config": {"epochs": None, "lambdas": None, "seed": 0}}, bundle) for _ in range(2)]
+    assert facts[0]["epochs"] == "50 (default)" and facts[0]["lambdas"] == "[0.001, 0.01] (default)"
+    assert not any(differs for *_, differs in compare.settings_diff(facts))
 
 
 def test_compare_page_reads_two_runs(service):
