@@ -104,10 +104,12 @@ def explanation_figure(payload: dict) -> go.Figure:
 
 
 def drawing_figure(x) -> go.Figure:
-    """The test input to brush on: box-select the part to keep (everything else is replaced by noise)."""
+    """The explained test input to brush on: box-select the part to keep (everything else is replaced by noise).
+
+    Empty until an explanation has run: the mask is evaluated on the input that explanation used."""
     values = as_array(x)
     if values is None or values.size == 0:
-        return empty_figure("Pick a test example")
+        return empty_figure("Run an explanation above: its input appears here to draw on")
     if values.ndim == 2:
         # a heatmap cannot be selected point by point: an invisible scatter over the pixel centres carries
         # the box selection (its range is what the panel reads)
