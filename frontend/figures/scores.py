@@ -16,6 +16,8 @@ from awd_studio.frontend.figures.style import MODEL_COLOURS, MODEL_LABELS, apply
 
 __all__ = ["score_rows", "scores_figure", "verdict_lines", "provenance_items"]
 
+#: The data kinds in the words of the home page (the API says "image" and "timeseries").
+_KIND_WORDS = {"timeseries": "time series", "image": "maps"}
 #: Students in the order the table lists them (others follow, sorted; the teacher comes last).
 MODEL_ORDER = ["awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross", "peak_heights",
                "random_search"]
@@ -115,7 +117,7 @@ def provenance_items(bundle: dict) -> list[tuple[str, str]]:
         ("device", str(prov.get("device", "—"))),
         ("started", str(prov.get("started", "—"))),
         ("finished", str(prov.get("finished", "—"))),
-        ("data", f"{data.get('kind', '?')} {tuple(data.get('shape', []))}, "
+        ("data", f"{_KIND_WORDS.get(data.get('kind'), data.get('kind', '?'))} {tuple(data.get('shape', []))}, "
                  f"{data.get('n_train', '?')} train / {data.get('n_test', '?')} test"),
         ("data sha256", str(data.get("sha256", "—"))),
     ]

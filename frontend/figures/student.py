@@ -476,7 +476,9 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
                              text=[fmt_number(v) for v in chi2], textposition="outside", cliponaxis=False,
                              constraintext="none",  # the tallest bar's label at full size, above the axis
                              hovertemplate="class %{x}<br>χ² %{y:.4g}<extra></extra>"), row=1, col=n_cols)
-        fig.update_xaxes(title="class (target row)", row=1, col=n_cols)
+        names = [str(n) for n in params.get("target_names") or []]
+        named = bool(names) and all(len(row) == len(names) for row in classes)
+        fig.update_xaxes(title=f"class ({', '.join(names)})" if named else "class (target row)", row=1, col=n_cols)
         fig.update_yaxes(title="χ²", row=1, col=n_cols)
     # the legend above the first panels, clear of the panel titles (top right it covered the χ² panel's)
     return apply_layout(fig, height=380, margin=dict(l=55, r=20, t=80, b=60),

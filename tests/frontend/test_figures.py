@@ -239,6 +239,7 @@ def test_preview_and_histogram(dataset_summary):
 def test_provenance_items(ts_bundle, bare_bundle):
     items = dict(F.provenance_items(ts_bundle))
     assert items["seed"] == "0" and items["git commit"] == "—" and "160 train" in items["data"]
+    assert items["data"].startswith("time series (")  # the home page's words, not the API's "timeseries"
     assert "timings (s)" in items
     assert dict(F.provenance_items(bare_bundle))["device"] == "cpu"
 

@@ -49,6 +49,9 @@ def test_maps_panels_and_histogram_are_valid_figures():
                                                                "LH level 1: 2 × 2"]
     hist = S.peak_histogram_figure(bundle, 0)
     assert list(hist.data[-1].y) == [0.5, 2.0] and hist.data[-1].marker.color[0] != hist.data[-1].marker.color[1]
+    assert hist.layout.xaxis2.title.text == "class (target row)"
+    record["parameters"]["target_names"] = ["Omega_m"]  # the classes' columns, named
+    assert S.peak_histogram_figure(bundle, 0).layout.xaxis2.title.text == "class (Omega_m)"
 
 
 def test_magnitude_histograms_are_titled_and_scaled_as_read():
