@@ -132,7 +132,7 @@ def preview_figure(summary: dict | None) -> go.Figure:
     for i, a in enumerate(arrays):
         fig.add_trace(go.Scatter(y=a.ravel(), mode="lines", name=ylabel(i),
                                  line=dict(color=SERIES[i % len(SERIES)], width=1.6)))
-    fig.update_xaxes(title="time step")
+    fig.update_xaxes(title="time step (samples)")
     return apply_layout(fig, height=260)
 
 

@@ -97,7 +97,7 @@ def explanation_figure(payload: dict) -> go.Figure:
                                      name="input"), 1, 4)
             fig.add_trace(go.Scatter(x=t, y=_num(arrays["baseline_cartoon"]), line=dict(color=_ORANGE, width=1.5),
                                      name="pixel-mask cartoon"), 1, 4)
-        fig.update_xaxes(title_text="sample")
+        fig.update_xaxes(title_text="time step (samples)")
     for annotation in fig.layout.annotations:
         annotation.font.size = 12
     return apply_layout(fig, height=EXPLANATION_HEIGHT, showlegend=False, margin=dict(l=40, r=10, t=40, b=40))
@@ -121,6 +121,6 @@ def drawing_figure(x) -> go.Figure:
     else:
         fig = go.Figure(go.Scatter(x=np.arange(values.size), y=values, mode="lines+markers",
                                    line=dict(color=PALETTE.get("teacher", _GREY), width=1), marker=dict(size=4)))
-        fig.update_xaxes(title_text="sample")
+        fig.update_xaxes(title_text="time step (samples)")
     return apply_layout(fig, height=DRAWING_HEIGHT, dragmode="select", showlegend=False,
                         margin=dict(l=40, r=10, t=20, b=40))

@@ -70,7 +70,7 @@ def _filters_1d(panel: dict) -> go.Figure:
         top = max((f["params"]["xi_init"] for f in panel["filters"]), default=0.5)
         fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", name="unchanged",
                                  line=dict(color=PALETTE["grey"], dash="dot")), row=1, col=3)
-    fig.update_xaxes(title_text="sample", row=1, col=1)
+    fig.update_xaxes(title_text="time step (samples)", row=1, col=1)
     fig.update_xaxes(title_text="cycles / sample", row=1, col=2)
     fig.update_xaxes(title_text="tap" if panel["bank"] == "dwt" else "initial (cycles / sample)", row=1, col=3)
     return apply_layout(fig, height=420, legend={**BOTTOM_LEGEND, "y": -0.22}, margin=dict(l=50, r=20, t=40, b=100))
