@@ -99,7 +99,7 @@ def test_job_page_hides_cancel_and_time_left_once_ended_and_plots_the_teacher():
     v = job.job_view({"state": "cancelled", "fraction": 0.3})
     assert v["eta"] is None and not v["cancellable"] and v["error"] == "This job was cancelled."
     points = [{"chunk": -1, "epoch": e, "values": {"teacher_train": 1.0 / e, "teacher_val": 1.2 / e}}
-              for e in (1, 2, 3)] + [{"chunk": 0, "epoch": 1, "values": {"train_loss": 0.5}}]
+              for e in (1, 2, 3)] + [{"chunk": 0, "epoch": 0, "values": {"train_loss": 0.5}}]
     v = job.job_view({"state": "running", "fraction": 0.5, "losses": points})
     assert v["teacher_history"]["epoch"] == [1, 2, 3] and len(v["teacher_history"]["teacher_val"]) == 3
     assert v["history"] == {"epoch": [1], "train_loss": [0.5]} and v["eta"] == "—"
