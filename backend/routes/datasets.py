@@ -14,7 +14,7 @@ from awd_studio.jobstate.storage import DATASET_SUFFIXES, atomic_move, remove_tr
 from awd_studio.models.data import load_dataset, save_npz, summarize
 from awd_studio.models.validation import check_targets_vary
 
-__all__ = ["router", "read_dataset_file", "check_quota", "store_dataset"]
+__all__ = ["router", "read_dataset_file", "check_quota", "store_dataset", "reused_dataset"]
 
 router = APIRouter(prefix="/datasets", tags=["datasets"], dependencies=[Depends(require_owner)])
 
@@ -45,6 +45,15 @@ def read_dataset_file(path, *, max_bytes: int, name: str):
         dataset = load_dataset(path, max_bytes=max_bytes, name=name)
         check_targets_vary(dataset.y)  # a dataset is uploaded to distil on: constant targets teach nothing
         return dataset, summarize(dataset)
+
+
+def reused_dataset(response, existing, said: str) -> DatasetPublic:
+    """The answer for content stored before: that dataset, status 200, and a note starting with ``said`` that names
+    it and when it was stored."""
+    response.status_code = status.HTTP_200_OK
+    public = DatasetPublic.model_validate(existing)
+    public.note = f"{said} (as “{existing.name}” on {existing.created:%Y-%m-%d %H:%M} UTC); that dataset is used again"
+    return public
 
 
 def store_dataset(session, paths, *, temp_path, suffix, dataset, summary, name, source, original_filename,
@@ -118,11 +127,7 @@ async def upload_dataset(request: Request, response: Response, session: SessionD
         check_quota(settings, paths, 0)
         existing = crud.find_dataset_by_hash(session, sha256=upload.sha256)
         if existing is not None:
-            response.status_code = status.HTTP_200_OK
-            public = DatasetPublic.model_validate(existing)
-            public.note = (f"this file was uploaded before (as “{existing.name}” on "
-                           f"{existing.created:%Y-%m-%d %H:%M} UTC); that dataset is used again")
-            return public
+            return reused_dataset(response, existing, "this file was uploaded before")
         name = safe_display_name(upload.fields.get("name") or upload.filename.rsplit(".", 1)[0], "dataset")
         _pair_npy_targets(upload)
         dataset, summary = await run_in_threadpool(read_dataset_file, upload.path,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, require_owner
-from awd_studio.backend.routes.datasets import check_quota, store_dataset
+from awd_studio.backend.routes.datasets import check_quota, reused_dataset, store_dataset
 from awd_studio.backend.schemas import DatasetPublic, ExampleCreate, ExamplePublic, ExamplesPublic, Problem
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.storage import sha256_file
@@ -79,11 +79,7 @@ async def create_example(name: str, session: SessionDep, settings: SettingsDep, 
         sha256 = sha256_file(path)
         existing = crud.find_dataset_by_hash(session, sha256=sha256, source="example")
         if existing is not None:
-            response.status_code = status.HTTP_200_OK
-            public = DatasetPublic.model_validate(existing)
-            public.note = (f"this example was made before (as “{existing.name}” on "
-                           f"{existing.created:%Y-%m-%d %H:%M} UTC); that dataset is used again")
-            return public
+            return reused_dataset(response, existing, "this example was made before")
         return store_dataset(session, paths, temp_path=path, suffix=".npz", dataset=dataset, summary=summary,
                              name=options.name or name, source="example", original_filename=None,
                              sha256=sha256, size_bytes=path.stat().st_size)
