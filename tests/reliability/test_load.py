@@ -43,7 +43,7 @@ def run_load(web, data_dir, n_jobs: int, timeout: float) -> dict:
     """Submit ``n_jobs`` from 10 threads while 50 threads poll; returns the figures."""
     with httpx.Client(base_url=web.url, timeout=30) as admin:
         dataset = admin.post("/api/examples/synthetic", json={"n": 120, "seed": 5})
-        assert dataset.status_code == 201, dataset.text
+        assert dataset.status_code in (200, 201), dataset.text  # 200: another test made the same example
         dataset_id = dataset.json()["id"]
         jobs_before = admin.get("/api/jobs", params={"limit": 1}).json()["count"]
 
