@@ -511,8 +511,31 @@ def apply_preset(info, _quick, _paper, options):
     return dict(lambdas=format_grid(preset["lambdas"]), gammas=format_grid(preset["gammas"]), epochs=preset["epochs"])
 
 
+#: The form's fields by the name their error messages start with (:func:`parse_grid`, :func:`job_payload`).
+FIELD_OF_MESSAGE = {"λ": ids.LAMBDAS, "γ": ids.GAMMAS, "epochs": ids.EPOCHS, "levels": ids.LEVELS, "seed": ids.SEED,
+                    "teacher training epochs": ids.TEACHER_EPOCHS, "random starts searched": ids.START_SEARCH,
+                    "control, random wavelets": ids.RANDOM_SEARCH}
+
+
+def invalid_fields(message: str | None) -> dict:
+    """``{field id: bool}``: which field an error message (``"<field>: ..."``) is about, for its red outline.
+
+    Examples
+    --------
+    >>> [k for k, bad in invalid_fields("epochs: enter a whole number from 1 to 2000").items() if bad]
+    ['configure-epochs']
+    """
+    field = (message or "").split(":", 1)[0] if message and ":" in message else None
+    return {component: name == field for name, component in FIELD_OF_MESSAGE.items()}
+
+
+#: What the estimate updates: the grid size, the estimate (or what is wrong) and the red outline of the wrong field.
+ESTIMATE_OUTPUTS = dict(grid_size=Output(ids.GRID_SIZE, "children"), estimate=Output(ids.ESTIMATE, "children"),
+                        invalid={component: Output(component, "invalid") for component in FIELD_OF_MESSAGE.values()})
+
+
 @callback(
-    output=dict(grid_size=Output(ids.GRID_SIZE, "children"), estimate=Output(ids.ESTIMATE, "children")),
+    output=ESTIMATE_OUTPUTS,
     inputs=dict(lambdas=Input(ids.LAMBDAS, "value"), gammas=Input(ids.GAMMAS, "value"),
                 epochs=Input(ids.EPOCHS, "value"), attribution=Input(ids.ATTRIBUTION, "value"),
                 teacher=Input(ids.TEACHER, "value"), info=Input(ids.DATASET_INFO, "data"),
@@ -525,14 +548,16 @@ def apply_preset(info, _quick, _paper, options):
 async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, parametrization="orthogonal",
                           levels=4, mode="auto", wave="db5", teacher_epochs=None, start_search=None,
                           peak_response=None, random_search=None, options=None):
-    """Grid size and the server's run-time estimate (``POST /api/jobs/estimate``), or what is wrong, in words."""
+    """Grid size and the server's run-time estimate (``POST /api/jobs/estimate``), or what is wrong, in words and
+    with the wrong field outlined."""
     try:
         n_l, n_g = len(parse_grid(lambdas, "λ")), len(parse_grid(gammas, "γ"))
     except ValueError as err:
-        return dict(grid_size=dbc.Alert(str(err), color="warning", className="py-1 px-2 mb-0 small"), estimate="")
+        return dict(grid_size=dbc.Alert(str(err), color="warning", className="py-1 px-2 mb-0 small"), estimate="",
+                    invalid=invalid_fields(str(err)))
     size = html.Span([dbc.Badge(f"{n_l} × {n_g} = {n_l * n_g} grid points", color="info")])
     if not info:
-        return dict(grid_size=size,
+        return dict(grid_size=size, invalid=invalid_fields(None),
                     estimate=html.Span("Pick a dataset to see a run-time estimate.", className="text-muted"))
     try:
         payload = job_payload(info.get("id"), teacher, lambdas, gammas, epochs, levels, wave, attribution, 0,
@@ -540,9 +565,11 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
                               bounds=(options or {}).get("bounds"))
         guess = await get_client().estimate_job(payload)
     except ValueError as err:  # said as the form is filled in, with the bounds, not only when it is submitted
-        return dict(grid_size=size, estimate=dbc.Alert(str(err), color="warning", className="py-1 px-2 mb-0 small"))
+        return dict(grid_size=size, estimate=dbc.Alert(str(err), color="warning", className="py-1 px-2 mb-0 small"),
+                    invalid=invalid_fields(str(err)))
     except ApiError as err:
-        return dict(grid_size=size, estimate=dbc.Alert(err.message, color="warning", className="py-1 px-2 mb-0 small"))
+        return dict(grid_size=size, estimate=dbc.Alert(err.message, color="warning", className="py-1 px-2 mb-0 small"),
+                    invalid=invalid_fields(err.message))
     text = [html.Span("Estimated run time: ", className="text-muted"),
             html.Strong(f"about {fmt_seconds(guess['seconds'])}"),
             html.Span(f" on this server's CPU, {guess.get('threads', 1)} thread"
@@ -554,7 +581,7 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
         text.append(dbc.Alert(f"That is more than this server's job time limit of "
                               f"{fmt_seconds(guess['limit_seconds'])}: use fewer epochs or grid points.",
                               color="warning", className="py-1 px-2 mt-2 mb-0 small"))
-    return dict(grid_size=size, estimate=html.Div(text))
+    return dict(grid_size=size, estimate=html.Div(text), invalid=invalid_fields(None))
 
 
 def calibration_words(guess: dict) -> str:

@@ -241,6 +241,11 @@ def test_configure_estimate(service):
     out = run(cfg.update_estimate("0.001", "0, 0.1", None, "saliency", "mlp", info,
                                   options={"bounds": {"epochs": 2000, "levels": 12}}))
     assert "epochs: enter a whole number from 1 to 2000" in str(out["estimate"]) and "Alert" in str(out["estimate"])
+    assert [k for k, bad in out["invalid"].items() if bad] == [cfg.ids.EPOCHS]  # the field itself is outlined
+    out = run(cfg.update_estimate("0.001, -1", "0", 2, "saliency", "mlp", info))
+    assert [k for k, bad in out["invalid"].items() if bad] == [cfg.ids.LAMBDAS]
+    out = run(cfg.update_estimate("0.001", "0, 0.1", 2, "saliency", "mlp", info))
+    assert not any(out["invalid"].values()) and set(out["invalid"]) == set(cfg.FIELD_OF_MESSAGE.values())
     out = run(cfg.update_estimate("x", "0", 2, "saliency", "mlp", None))
     assert "not a number" in str(out["grid_size"]) and out["estimate"] == ""
     out = run(cfg.update_estimate("0.001", "0", 2, "saliency", "mlp", None))
