@@ -105,21 +105,28 @@ def preview_figure(summary: dict | None) -> go.Figure:
 
     names = [str(n) for n in (summary or {}).get("target_names") or []]
 
-    def ylabel(i):
-        """The sample's targets by name ("Omega_m 0.32, sigma_8 0.75"), or "y = ..." without names."""
+    def ylabel(i, sep=", "):
+        """The sample's targets by name ("Omega_m 0.32, sigma_8 0.75", ``sep`` between them), or "y = ..." without
+        names."""
         if i >= len(ys):
             return f"sample {i}"
         values = ys[i] if isinstance(ys[i], list) else [ys[i]]
         if len(names) == len(values) and names != ["y"]:
-            return ", ".join(f"{name} {fmt_number(v)}" for name, v in zip(names, values))
+            return sep.join(f"{name} {fmt_number(v)}" for name, v in zip(names, values))
         return "y = " + ", ".join(fmt_number(v) for v in values)
 
     kind = (summary or {}).get("kind") or ("image" if arrays[0].ndim == 2 else "timeseries")
     if kind == "image" and arrays[0].ndim == 2:
-        fig = make_subplots(rows=1, cols=len(arrays), subplot_titles=[ylabel(i) for i in range(len(arrays))],
-                            horizontal_spacing=0.02)
+        # one target per title line: side by side, "Omega_m 0.37, sigma_8 0.7" ran into the next map's title
+        fig = make_subplots(rows=1, cols=len(arrays), horizontal_spacing=0.02,
+                            subplot_titles=[ylabel(i, "<br>") for i in range(len(arrays))])
+        # one colour scale for every thumbnail, shown once: the maps compare by colour
+        lo, hi = float(min(np.nanmin(a) for a in arrays)), float(max(np.nanmax(a) for a in arrays))
         for i, a in enumerate(arrays):
-            fig.add_trace(go.Heatmap(z=a, colorscale="Viridis", showscale=False,
+            last = i == len(arrays) - 1
+            fig.add_trace(go.Heatmap(z=a, colorscale="Viridis", zmin=lo, zmax=hi, showscale=last,
+                                     colorbar=dict(title=dict(text="value", side="right"), thickness=10) if last
+                                     else None,
                                      hovertemplate="%{z:.4f}<extra></extra>"), row=1, col=i + 1)
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False, autorange="reversed")
@@ -127,7 +134,8 @@ def preview_figure(summary: dict | None) -> go.Figure:
             suffix = "" if i == 0 else str(i + 1)
             fig.update_layout({f"yaxis{suffix}": dict(scaleanchor=f"x{suffix}", visible=False,
                                                       autorange="reversed")})
-        return apply_layout(fig, height=240, margin=dict(l=10, r=10, t=40, b=10))
+        lines = max(ylabel(i, "<br>").count("<br>") + 1 for i in range(len(arrays)))
+        return apply_layout(fig, height=240 + 16 * (lines - 1), margin=dict(l=10, r=10, t=24 + 16 * lines, b=10))
     fig = go.Figure()
     for i, a in enumerate(arrays):
         fig.add_trace(go.Scatter(y=a.ravel(), mode="lines", name=ylabel(i),

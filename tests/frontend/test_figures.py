@@ -229,8 +229,9 @@ def test_preview_and_histogram(dataset_summary):
     img = dict(dataset_summary, kind="image", preview={"X": np.zeros((2, 8, 8)).tolist(), "y": [[1, 2], [3, 4]]})
     fig = F.preview_figure(img)
     assert [t.type for t in fig.data] == ["heatmap", "heatmap"]
+    assert [t.showscale for t in fig.data] == [False, True] and len({(t.zmin, t.zmax) for t in fig.data}) == 1
     named = F.preview_figure(dict(img, target_names=["Omega_m", "sigma_8"]))
-    assert [a.text for a in named.layout.annotations] == ["Omega_m 1, sigma_8 2", "Omega_m 3, sigma_8 4"]
+    assert [a.text for a in named.layout.annotations] == ["Omega_m 1<br>sigma_8 2", "Omega_m 3<br>sigma_8 4"]
     assert [a.text for a in fig.layout.annotations] == ["y = 1, 2", "y = 3, 4"]  # no names: values alone
     assert _has_message(F.preview_figure({}))
     assert _has_message(F.target_histogram_figure({}))
