@@ -157,7 +157,7 @@ def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attributio
     speed-up of the job's threads (:func:`models.cores.job_threads`; for a series grid, of its parts), plus teacher
     training, the start search, cross-validation and the teacher-free control. An order of magnitude, not a
     promise: early stopping ends most runs sooner, and so does ``teacher="auto"`` when one architecture stops far
-    behind the other (:data:`models.teachers.training.BEHIND_RATIO`; the synthetic example's LSTM, about 8 s of
+    behind the other (:data:`models.teachers.training.BEHIND_RATIO`; the synthetic example's LSTM, 6-8 s of
     its teacher stage), which the data decide and this estimate does not foresee; a server's finished jobs
     calibrate it (:func:`stage_calibration`).
 
