@@ -211,8 +211,9 @@ def _run_or_split(run: JobRun) -> str:
 
 
 #: Seconds :func:`_workers_to_share` waits for the workers' answers, when the recorded workers span enough machines
-#: (it returns as soon as every recorded worker has answered). 0.5 s missed a second machine's busy worker on a
-#: loaded 2-core test machine (tests/RELIABILITY.md).
+#: (it returns as soon as every recorded worker has answered). A 0.5 s ping could miss a second machine's worker
+#: answering late on a loaded machine (found by reading, tests/RELIABILITY.md fix 16). Workers that died without
+#: stopping stay recorded, so then every grid of 13+ points waits the whole 2 s.
 SHARE_PING_SECONDS = 2.0
 
 
