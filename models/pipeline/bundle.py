@@ -327,11 +327,13 @@ def summary_text(bundle: dict) -> str:
         lines.append(verdict["text"])
     lines += [f"  warning: {w}" for w in verdict.get("warnings", [])]
     lines += [f"  {n['level']}: {n['text']}" for n in (bundle.get("trust") or {}).get("notes", [])
-              if n.get("key", "").startswith(("weak", "teacher", "baseline", "awd_beats"))]
+              if n.get("key", "").startswith(("weak", "teacher", "baseline", "awd_beats", "selected_without"))]
     best = bundle["grid"][sel["index"]]
     started = (f", started from the start search ({best['start_distance_to_init']:.3f} from the initial wavelet)"
                if best.get("start") == "search" else "")
-    lines += [f"best grid point lambda={sel['lambda']:.3g}, gamma={sel['gamma']:.3g} "
+    kept = (bundle.get("selection") or {}).get("choice") == "initial"
+    lines += [f"best grid point{' (not delivered: cross-validation kept the initial wavelet)' if kept else ''} "
+              f"lambda={sel['lambda']:.3g}, gamma={sel['gamma']:.3g} "
               f"(cross-validated R2 {best['cv_score']:.3f}{started})",
               f"{'model':<18}{'test R2':>9}{'RMSE':>12}{'+-':>10}{'CV R2':>8}{'compression':>13}{'params':>8}"
               f"{'s/sample':>11}"]

@@ -70,7 +70,8 @@ def trust_notes(bundle: dict) -> list[dict]:
         (``teacher.validation_mse``), ``series_features_chosen`` when ``series_features="auto"`` chose what the
         series student reads (``selection.series_features``), ``learned_is_known`` when the learned wavelet is a
         known one (``wavelet.nearest_known`` within :data:`KNOWN_CLOSE`), ``grid_collapsed`` when every grid point
-        ended at the same filter (within :data:`GRID_SAME`). When the bundle has a verdict
+        ended at the same filter (within :data:`GRID_SAME`), ``selected_without_teacher`` when the delivered
+        AWD point has γ = 0 (its wavelet owes nothing to the teacher). When the bundle has a verdict
         sentence (``verdict.text``, which states the paired interval of AWD minus the initial wavelet), the notes
         do not repeat it: no ``distillation_*`` note, and no ``baseline_beats_awd`` note for the initial wavelet.
 
@@ -86,6 +87,13 @@ def trust_notes(bundle: dict) -> list[dict]:
     t_r2, awd_r2 = _r2(teacher), _r2(models.get("awd"))
     baselines = [(k, _r2(models[k])) for k in BASELINES if k in models and _r2(models[k]) is not None]
     best = max(baselines, key=lambda kv: kv[1], default=None)
+    selected = bundle.get("selected") or {}
+    if selected.get("gamma") == 0 and (bundle.get("selection") or {}).get("choice", "awd") == "awd":
+        notes.append(_note("warning", "selected_without_teacher",
+                           "The selected grid point has γ = 0: its wavelet was fitted for sparse coefficients "
+                           "alone, without the teacher's attributions, so it shows nothing about what the network "
+                           "learned (the activation maps and explanations below are of that wavelet). For a wavelet "
+                           "distilled from the network, look at the grid's points with γ > 0."))
     if t_r2 is not None and t_r2 < WEAK_TEACHER_R2:
         notes.append(_note("danger", "weak_teacher",
                            f"The teacher ({teacher.get('name', '?')}) is weak: test R² {t_r2:.3f} is below "

@@ -192,6 +192,15 @@ def test_trust_notes_say_what_the_issue_saw():
     assert [n["key"] for n in trust_notes(said)] == []
     said["models"]["laplace"]["test"]["r2"] = 0.95
     assert [n["key"] for n in trust_notes(said)] == ["teacher_below_baseline", "baseline_beats_awd"]
+    # the delivered AWD point has γ = 0: its wavelet owes nothing to the teacher, and the notes say so first
+    plain = bundle(0.9, 0.9)
+    plain["selected"] = {"lambda": 0.005, "gamma": 0.0}
+    assert trust_notes(plain)[0]["key"] == "selected_without_teacher"
+    assert "without the teacher's attributions" in trust_notes(plain)[0]["text"]
+    plain["selection"] = {"choice": "initial"}  # the initial wavelet is delivered: the γ = 0 point is not
+    assert "selected_without_teacher" not in [n["key"] for n in trust_notes(plain)]
+    plain["selection"], plain["selected"]["gamma"] = {"choice": "awd"}, 0.01
+    assert "selected_without_teacher" not in [n["key"] for n in trust_notes(plain)]
     # teacher="auto" trained several architectures: a note names the one kept and every validation MSE
     chosen = bundle(0.9, 0.9)
     chosen["teacher"].update(name="mlp", validation_mse={"lstm": 0.0984, "mlp": 0.00494})
