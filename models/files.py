@@ -8,14 +8,24 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "sha256_file", "TEMP_PREFIX"]
+__all__ = ["atomic_write_bytes", "sha256_file", "TEMP_PREFIX", "as_if_created"]
 
 #: Prefix of the temporary sibling files; a leftover one (a process killed mid-write) is safe to delete.
 TEMP_PREFIX = ".tmp-"
 
 
+def as_if_created(fd: int) -> None:
+    """Give a :func:`tempfile.mkstemp` file the permissions ``open()`` would have given it (0666 less the umask):
+    mkstemp makes it readable by its owner alone, and renamed into place a result stayed unreadable to the lab's
+    other users although its figures beside it were not."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)
+
+
 def atomic_write_bytes(path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary sibling file, fsync and :func:`os.replace`.
+    """Write ``data`` to ``path`` through a temporary sibling file, fsync and :func:`os.replace`; the file gets the
+    permissions a plain ``open()`` gives (:func:`as_if_created`).
 
     Parameters
     ----------
@@ -32,6 +42,7 @@ def atomic_write_bytes(path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
+        as_if_created(fd)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

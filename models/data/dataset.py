@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from awd_studio.models.files import as_if_created
 from awd_studio.models.validation import InputError, check_signals, check_targets, signal_kind
 
 __all__ = ["Dataset", "summarize", "split_dataset", "save_npz", "KINDS"]
@@ -277,6 +278,7 @@ def save_npz(dataset: Dataset, path, *, compress: bool = False) -> Path:
     arrays["meta_json"] = np.array(json.dumps(dataset.meta, default=_json_default))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent)
     try:
+        as_if_created(fd)  # readable as any file the user makes, not by its owner alone
         with os.fdopen(fd, "wb") as fh:
             _write_npz(fh, arrays, compress)
             fh.flush()

@@ -65,6 +65,23 @@ def test_npz_bytes_depend_on_the_data_alone(tmp_path, arrays):
     assert save_npz(Dataset(X, 2 * y, name="same"), tmp_path / "other").read_bytes() != first[False]
 
 
+def test_written_files_are_readable_as_any_file_the_user_makes(tmp_path, arrays):
+    """save_npz and the atomic writes (result.json, arrays.npz) go through mkstemp, which makes files readable by
+    their owner alone: they get 0666 less the umask, as open() gives, like the figures beside them."""
+    import os
+    import stat
+
+    from awd_studio.models.files import atomic_write_bytes
+
+    X, y = arrays
+    previous = os.umask(0o022)
+    try:
+        written = [save_npz(Dataset(X, y), tmp_path / "d"), atomic_write_bytes(tmp_path / "result.json", b"{}")]
+    finally:
+        os.umask(previous)
+    assert [oct(stat.S_IMODE(path.stat().st_mode)) for path in written] == [oct(0o644)] * 2
+
+
 def test_plain_npz_and_aliases(tmp_path, arrays):
     X, y = arrays
     np.savez(tmp_path / "a.npz", X=X, y=y)
