@@ -97,12 +97,15 @@ def compare_style(rows: list[dict]) -> dict:
 
 
 def score_text(summary: dict | None) -> str:
-    """``"R² 0.954"`` from a job's summary (the selected AWD student's test score); ``"—"`` without one."""
+    """``"R² 0.954"`` from a job's summary (the selected AWD student's test score); ``"—"`` without one; with
+    ``" · initial wavelet kept"`` when cross-validation kept the initial wavelet (that score is then not the
+    delivered model's)."""
     if not summary or summary.get("awd_test") is None:
         return "—"
     metric = summary.get("metric") or "r2"
     value = float(summary["awd_test"])
-    return f"{METRIC_LABELS.get(metric, metric)} {value:.3f}" if metric == "r2" else f"{metric.upper()} {value:.4g}"
+    text = f"{METRIC_LABELS.get(metric, metric)} {value:.3f}" if metric == "r2" else f"{metric.upper()} {value:.4g}"
+    return text + (" · initial wavelet kept" if summary.get("choice") == "initial" else "")
 
 
 def grid_text(grid) -> str:
@@ -146,7 +149,8 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None):
             html.Td(r.get("teacher_name") or "—"),
             html.Td(grid_text(r.get("grid"))),
             html.Td(score_text(summary), title=score_title, className="awd-score"),
-            html.Td(score_text({**summary, "awd_test": teacher_score}) if summary else "—", className="small"),
+            html.Td(score_text({**summary, "awd_test": teacher_score, "choice": None}) if summary else "—",
+                    className="small"),
             html.Td([state_badge(state), html.Span(f" {stage} {pct}%" if active else "", className="small")]),
             html.Td(str(r.get("created") or "")[:16].replace("T", " "), className="small text-muted"),
             html.Td([

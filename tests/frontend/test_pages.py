@@ -533,6 +533,8 @@ def test_results_summary_and_table_name_the_initial_wavelet_when_cross_validatio
     shown = str(res.summary_children(bundle))
     assert "Cross-validation chose" in shown and "db5 (initial wavelet)" in shown
     assert "0.521" in shown and "0.498" in shown
+    # the first card is the delivered model's score, not the best AWD point's (a second new user's review)
+    assert "db5 test R² (kept by cross-validation)" in shown and "AWD test R²" not in shown
     rows = res.scores_table(bundle).children[0].children[1].children
     highlighted = [str(r.children[0].children) for r in rows if getattr(r, "className", None) == "table-primary"]
     assert len(highlighted) == 1 and "AWD" not in highlighted[0]

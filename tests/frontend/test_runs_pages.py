@@ -47,6 +47,8 @@ def test_jobs_table_rows_tell_runs_apart_and_dialogs_name_what_goes():
     assert "cme traces" in table and "3 × 6" in table and "R² 0.954" in table and "lstm" in table
     assert jobs.score_text({"metric": "rmse", "awd_test": 0.03183}) == "RMSE 0.03183"
     assert jobs.score_text(None) == "—" and jobs.grid_text(None) == "—"
+    # the best AWD point's score is not the delivered model's when cross-validation kept the initial wavelet
+    assert jobs.score_text({"metric": "r2", "awd_test": 0.53, "choice": "initial"}) == "R² 0.530 · initial wavelet kept"
     datasets = [{"id": "d1", "name": "cme traces", "kind": "timeseries", "n": 40, "shape": [40]}]
     assert "time series" in str(jobs.datasets_table(datasets, rows))
     # a file with a fixed test split: both counts (the Samples column showed the training part alone)
