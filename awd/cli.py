@@ -175,6 +175,9 @@ def _cmd_distill(args):
 
     from awd_studio.models import pipeline  # torch and the science: only for this command (`awd --help` stays fast)
 
+    if not Path(args.data).is_file():  # before the progress bar and the output folder: a typo leaves nothing behind
+        raise ValueError(f"data: {str(args.data)!r} is not a file; pass the path of a data file (.npz, .npy, .csv, "
+                         ".fits, .h5, .mat)")
     config = {name: getattr(args, name) for name, _field in cli_fields()
               if name != "teacher" and getattr(args, name) is not None}
     if Path(args.teacher).suffix:

@@ -63,6 +63,9 @@ def test_bad_input_gives_one_clear_line(tmp_path, capsys, args, message):
     err = capsys.readouterr().err
     assert code == 2
     assert message in err and "Traceback" not in err
+    if args[1] == "{missing}":  # a wrong path: said at once, no progress bar, no output folder left behind
+        assert "is not a file" in err and str(paths["missing"]) in err and "%|" not in err
+        assert not paths["out"].exists()
 
 
 def test_console_script_is_installed():
