@@ -66,7 +66,7 @@ def layout(**_):
             html.H1(["Jobs", help_link("runs")], className="h3 mb-0"),
             html.Div([
                 html.Div([
-                    dbc.Button("Compare 2 selected", id=ids.COMPARE, color="primary", outline=True, disabled=True,
+                    dbc.Button(compare_label(0), id=ids.COMPARE, color="primary", outline=True, disabled=True,
                                className="me-2", href="/compare", title="Tick two finished runs to compare them"),
                     help_link("compare"),
                 ], id=ids.COMPARE_BOX, className="align-items-center", style=compare_style([])),
@@ -250,7 +250,24 @@ async def refresh(_n, _version, signature, selected):
 
 #: What ticking runs changes.
 SELECT_OUTPUTS = dict(selected=Output(ids.SELECTED, "data"), href=Output(ids.COMPARE, "href"),
-                      disabled=Output(ids.COMPARE, "disabled"))
+                      disabled=Output(ids.COMPARE, "disabled"), label=Output(ids.COMPARE, "children"))
+
+
+def compare_label(n_ticked: int) -> str:
+    """What the Compare button says for ``n_ticked`` ticked runs (its tooltip cannot show on a disabled button).
+
+    Examples
+    --------
+    >>> [compare_label(n) for n in (0, 1, 2)]
+    ['Tick two runs to compare', 'Tick one more run to compare', 'Compare the 2 ticked runs']
+    >>> compare_label(3)
+    'Compare: tick only two (3 ticked)'
+    """
+    if n_ticked == 2:
+        return "Compare the 2 ticked runs"
+    if n_ticked > 2:
+        return f"Compare: tick only two ({n_ticked} ticked)"
+    return "Tick one more run to compare" if n_ticked == 1 else "Tick two runs to compare"
 
 
 @callback(output=SELECT_OUTPUTS, inputs=dict(values=Input({"type": ids.SELECT, "id": ALL}, "value")),
@@ -259,8 +276,9 @@ def select(values):
     """The ticked runs (in the order shown); Compare links to ``/compare?a=&b=`` when exactly two are ticked."""
     chosen = [spec["id"]["id"] for spec, value in zip(ctx.inputs_list[0], values or []) if value]
     if len(chosen) == 2:
-        return dict(selected=chosen, href=f"/compare?a={chosen[0]}&b={chosen[1]}", disabled=False)
-    return dict(selected=chosen, href="/compare", disabled=True)
+        return dict(selected=chosen, href=f"/compare?a={chosen[0]}&b={chosen[1]}", disabled=False,
+                    label=compare_label(2))
+    return dict(selected=chosen, href="/compare", disabled=True, label=compare_label(len(chosen)))
 
 
 #: What asking for an action opens.

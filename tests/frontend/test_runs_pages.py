@@ -47,6 +47,9 @@ def test_jobs_table_rows_tell_runs_apart_and_dialogs_name_what_goes():
     assert "cme traces" in table and "3 × 6" in table and "R² 0.954" in table and "lstm" in table
     assert jobs.score_text({"metric": "rmse", "awd_test": 0.03183}) == "RMSE 0.03183"
     assert jobs.score_text(None) == "—" and jobs.grid_text(None) == "—"
+    # the Compare button says what to tick (it read "Compare 2 selected" whatever was ticked)
+    assert [jobs.compare_label(n) for n in (0, 1, 2)] == ["Tick two runs to compare", "Tick one more run to compare",
+                                                          "Compare the 2 ticked runs"]
     # the best AWD point's score is not the delivered model's when cross-validation kept the initial wavelet
     assert jobs.score_text({"metric": "r2", "awd_test": 0.53, "choice": "initial"}) == "R² 0.530 · initial wavelet kept"
     datasets = [{"id": "d1", "name": "cme traces", "kind": "timeseries", "n": 40, "shape": [40]}]
