@@ -156,8 +156,9 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None):
             html.Td([
                 _action("Rerun", "rerun", jid, color="primary", disabled=not r.get("dataset_name"),
                         title=None if r.get("dataset_name") else "its dataset was deleted"),
-                _action("Delete", "delete-job", jid, color="danger", disabled=active,
-                        title="cancel it first" if active else None),
+                # a queued or running job is cancelled here (it must be before it can be deleted)
+                _action("Cancel", "cancel-job", jid, color="warning") if active else
+                _action("Delete", "delete-job", jid, color="danger"),
             ], className="text-nowrap"),
         ], id=f"jobs-row-{jid[:8]}"))
     # small type: nine columns and the two action buttons fit a 1280 px window without a horizontal scroll
@@ -217,6 +218,8 @@ def confirm_text(pending: dict, rows: dict) -> str:
            f"grid {grid_text(j.get('grid'))})"
     if action == "rerun":
         return f"Rerun {what} with the same dataset, teacher and settings? A new job is queued."
+    if action == "cancel-job":
+        return f"Cancel {what}? It stops within seconds and keeps no result; it can be rerun later."
     return f"Delete {what}, its result files and its share links? This cannot be undone."
 
 
@@ -290,14 +293,16 @@ ASK_OUTPUTS = dict(pending=Output(ids.PENDING, "data"), text=Output(ids.CONFIRM_
 @callback(output=ASK_OUTPUTS, inputs=dict(clicks=Input({"type": ids.ACTION, "action": ALL, "target": ALL}, "n_clicks")),
           state=dict(rows=State(ids.ROWS, "data")), prevent_initial_call=True)
 def ask(clicks, rows):
-    """A Rerun or Delete button opens the confirmation dialog (redrawn buttons, with 0 clicks, open nothing)."""
+    """A Rerun, Cancel or Delete button opens the confirmation dialog (redrawn buttons, with 0 clicks, open
+    nothing)."""
     trig = ctx.triggered_id
     if not trig or not any(clicks or []) or not (ctx.triggered and ctx.triggered[0].get("value")):
         return named_update(ASK_OUTPUTS)
     pending = {"action": trig["action"], "target": trig["target"]}
     deleting = trig["action"].startswith("delete")  # red for what cannot be undone, not for a rerun
-    return dict(pending=pending, text=confirm_text(pending, rows), open=True,
-                ok_label="Delete" if deleting else "Rerun", ok_color="danger" if deleting else "primary")
+    label, color = (("Delete", "danger") if deleting else ("Cancel the job", "warning")
+                    if trig["action"] == "cancel-job" else ("Rerun", "primary"))
+    return dict(pending=pending, text=confirm_text(pending, rows), open=True, ok_label=label, ok_color=color)
 
 
 #: What a confirmed (or cancelled) action changes.
@@ -313,8 +318,8 @@ CONFIRM_OUTPUTS = dict(open=Output(ids.CONFIRM, "is_open", allow_duplicate=True)
                      version=State(ids.VERSION, "data")),
           prevent_initial_call=True)
 async def confirm(ok, cancel, pending, rows, version):
-    """Do the pending action once confirmed: rerun (then open the new job), delete a job, or delete a dataset
-    (with its jobs, which the dialog named)."""
+    """Do the pending action once confirmed: rerun (then open the new job), cancel a queued or running job, delete
+    a job, or delete a dataset (with its jobs, which the dialog named)."""
     if ctx.triggered_id != ids.CONFIRM_OK or not pending:
         return named_update(CONFIRM_OUTPUTS, open=False)
     client, target = get_client(), pending["target"]
@@ -323,7 +328,10 @@ async def confirm(ok, cancel, pending, rows, version):
             job = await client.rerun_job(target)
             return named_update(CONFIRM_OUTPUTS, open=False, status=alert_value(None), version=(version or 0) + 1,
                                 nav=f"/jobs/{job['id']}", submitted=job["id"])
-        if pending["action"] == "delete-job":
+        if pending["action"] == "cancel-job":
+            await client.cancel_job(target)
+            message = f"Cancelled run {target[:8]}."
+        elif pending["action"] == "delete-job":
             await client.delete_job(target)
             message = f"Deleted run {target[:8]}."
         else:

@@ -61,6 +61,11 @@ def test_jobs_table_rows_tell_runs_apart_and_dialogs_name_what_goes():
     text = jobs.confirm_text({"action": "delete-job", "target": rows[0]["id"]}, state)
     assert "aaaaaaaa" in text and "cme traces" in text and "cannot be undone" in text
     assert "same dataset" in jobs.confirm_text({"action": "rerun", "target": rows[0]["id"]}, state)
+    # a running run is cancelled from the list (Delete was greyed out with a tooltip a disabled button cannot show)
+    assert "'action': 'cancel-job', 'target': '" + rows[1]["id"] in table
+    assert "'action': 'delete-job', 'target': '" + rows[1]["id"] not in table
+    assert "'action': 'delete-job', 'target': '" + rows[0]["id"] in table
+    assert "stops within seconds" in jobs.confirm_text({"action": "cancel-job", "target": rows[1]["id"]}, state)
     # Compare shows once two runs have succeeded (a disabled button over an empty list said nothing useful)
     assert jobs.compare_style([]) == jobs.compare_style(rows) == {"display": "none"}
     assert jobs.compare_style([rows[0], {**rows[1], "state": "succeeded"}]) == {"display": "flex"}
