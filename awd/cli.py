@@ -30,6 +30,10 @@ def _floats(text):
         raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
 
 
+#: What leaving an option out means, where its default is None and "None" would say nothing.
+_NONE_MEANS = {"teacher_epochs": "the architecture's own, with early stopping", "patience": "no early stopping"}
+
+
 def build_parser():
     """The argument parser of the ``awd`` command."""
     from awd_studio.models import __version__  # torch-free; the science loads only in the commands that use it
@@ -94,6 +98,7 @@ def _add_distill_parser(sub):
         kind, choices = _flag_type(field.annotation)
         default = field.default.value if isinstance(field.default, StrEnum) else field.default
         shown = "the grid preset's" if default is None and name in ("lambdas", "gammas", "epochs") else default
+        shown = _NONE_MEANS.get(name, "none, as described") if shown is None else shown
         di.add_argument(f"--{name.replace('_', '-')}", *_FLAG_ALIASES.get(name, []), dest=name, type=kind,
                         choices=choices, default=None, help=f"{field.description} (default: {shown})")
 

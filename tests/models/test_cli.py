@@ -68,6 +68,14 @@ def test_bad_input_gives_one_clear_line(tmp_path, capsys, args, message):
         assert not paths["out"].exists()
 
 
+def test_distill_help_says_what_each_default_is(capsys):
+    """No option's default reads "None" (the help's header promises the value shown)."""
+    with pytest.raises(SystemExit):
+        main(["distill", "--help"])
+    out = capsys.readouterr().out
+    assert "default: None" not in out and "the architecture's own, with early stopping" in out
+
+
 def test_console_script_is_installed():
     out = subprocess.run([sys.executable, "-m", "awd.cli", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and "awd-studio" in out.stdout
