@@ -12,12 +12,17 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from awd_studio.frontend.figures.style import MODEL_COLOURS, MODEL_LABELS, apply_layout, empty_figure, fmt_number
+from awd_studio.frontend.figures.style import (
+    MODEL_COLOURS,
+    MODEL_LABELS,
+    apply_layout,
+    empty_figure,
+    fmt_number,
+    kind_label,
+)
 
 __all__ = ["score_rows", "scores_figure", "verdict_lines", "provenance_items"]
 
-#: The data kinds in the words of the home page (the API says "image" and "timeseries").
-_KIND_WORDS = {"timeseries": "time series", "image": "maps"}
 #: Students in the order the table lists them (others follow, sorted; the teacher comes last).
 MODEL_ORDER = ["awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross", "peak_heights",
                "random_search"]
@@ -117,7 +122,7 @@ def provenance_items(bundle: dict) -> list[tuple[str, str]]:
         ("device", str(prov.get("device", "—"))),
         ("started", str(prov.get("started", "—"))),
         ("finished", str(prov.get("finished", "—"))),
-        ("data", f"{_KIND_WORDS.get(data.get('kind'), data.get('kind', '?'))} {tuple(data.get('shape', []))}, "
+        ("data", f"{kind_label(data.get('kind'))} {tuple(data.get('shape', []))}, "
                  f"{data.get('n_train', '?')} train / {data.get('n_test', '?')} test"),
         ("data sha256", str(data.get("sha256", "—"))),
     ]

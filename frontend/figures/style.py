@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-__all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "BOTTOM_LEGEND", "LAYOUT", "apply_layout", "empty_figure",
-           "as_array", "fmt_number"]
+__all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "KIND_LABELS", "kind_label", "BOTTOM_LEGEND",
+           "LAYOUT", "apply_layout", "empty_figure", "as_array", "fmt_number"]
 
 PALETTE = {
     "learned": "#0072B2",  # blue
@@ -42,6 +42,15 @@ MODEL_LABELS = {
     "random_search": "Random search, no teacher",
     "teacher": "Teacher",
 }
+#: The data kinds in the pages' words (the API says "timeseries" and "image").
+KIND_LABELS = {"timeseries": "time series", "image": "maps"}
+
+
+def kind_label(kind) -> str:
+    """A data kind in the pages' words (:data:`KIND_LABELS`); an unknown one as it is, "?" for none."""
+    return KIND_LABELS.get(kind, kind if kind else "?")
+
+
 #: Each model's colour in the score bars, one per model so that no two bars of a result share one (Okabe-Ito).
 MODEL_COLOURS = {"awd": "#0072B2", "awd_no_interp": "#56B4E9", "baseline_wavelet": "#E69F00", "laplace": "#009E73",
                  "roberts_cross": "#CC79A7", "peak_heights": "#D55E00", "random_search": "#F0E442",

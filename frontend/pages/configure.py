@@ -25,6 +25,7 @@ from awd_studio.frontend.components import (
     triggered_id,
 )
 from awd_studio.frontend.durations import stage_words as estimate_stage_words
+from awd_studio.frontend.figures.style import kind_label
 from awd_studio.frontend.help_links import help_link
 
 dash.register_page(__name__, path="/configure", title="AWD Studio · configure", name="Configure")
@@ -292,7 +293,7 @@ DATASETS_OUTPUTS = dict(options=Output(ids.DATASET, "options"), value=Output(ids
 
 def _dataset_label(d: dict) -> str:
     """A dataset's line in the dropdown: name, kind, size and when it was stored (two uploads may share a name)."""
-    kind = {"timeseries": "time series", "image": "maps"}.get(d.get("kind"), d.get("kind", "?"))
+    kind = kind_label(d.get("kind"))
     created = str(d.get("created") or "")[:16].replace("T", " ")
     return " · ".join(part for part in (str(d.get("name", d["id"])), kind, f"n = {d.get('n', '?')}", created) if part)
 
@@ -331,7 +332,7 @@ async def load_dataset_info(dataset_id):
     except ApiError as err:
         return dict(info=None, facts=f"Could not load the dataset: {err.message}", hidden=dataset_id)
     info = {"id": ds["id"], "kind": ds.get("kind"), "shape": ds.get("shape"), "n": ds.get("n")}
-    kind = {"timeseries": "time series", "image": "maps"}.get(info["kind"], info["kind"])
+    kind = kind_label(info["kind"])
     shape = " × ".join(str(s) for s in info["shape"] or [])
     return dict(info=info, facts=f"{kind}, {info['n']} samples of shape {shape}", hidden=dataset_id)
 

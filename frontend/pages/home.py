@@ -15,6 +15,7 @@ from dash import ALL, Input, Output, callback, ctx, dcc, html
 from awd_studio.frontend import figures
 from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import alert_outputs, alert_value, graph, named_update, size_graphs_to_their_figures
+from awd_studio.frontend.figures.style import kind_label
 from awd_studio.frontend.help_links import help_link
 
 dash.register_page(__name__, path="/", title="AWD Studio · upload", name="Upload")
@@ -146,9 +147,8 @@ def preview_children(ds: dict) -> list:
     shape = ds.get("shape") or summary.get("shape") or []
     n = ds.get("n", summary.get("n", "?"))
     n_test = ds.get("n_test", summary.get("n_test"))
-    kind_label = {"timeseries": "time series", "image": "maps"}.get(kind, kind)
     facts = [
-        dbc.Badge(kind_label, color="info", className="me-2", id=ids.PREVIEW_KIND),
+        dbc.Badge(kind_label(kind), color="info", className="me-2", id=ids.PREVIEW_KIND),
         dbc.Badge(f"{n} samples" + (f" + {n_test} test" if n_test else ""), color="secondary", className="me-2"),
         dbc.Badge("sample shape " + " × ".join(str(s) for s in shape), color="secondary", className="me-2"),
     ]

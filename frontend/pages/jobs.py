@@ -19,6 +19,7 @@ from awd_studio.frontend.components import (
     named_update,
     state_badge,
 )
+from awd_studio.frontend.figures.style import kind_label
 from awd_studio.frontend.help_links import help_link
 
 dash.register_page(__name__, path="/jobs", title="AWD Studio · jobs", name="Jobs")
@@ -56,7 +57,6 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.TABLE)
 
 
 METRIC_LABELS = {"r2": "R²", "rmse": "RMSE"}
-KIND_LABELS = {"timeseries": "time series", "image": "maps"}
 
 
 def layout(**_):
@@ -189,7 +189,7 @@ def datasets_table(datasets: list[dict], jobs: list[dict]):
                                                                  "Jobs", "Added", "")]))
     body = [html.Tr([
         html.Td(d.get("name") or d["id"][:8]),
-        html.Td(KIND_LABELS.get(d.get("kind"), d.get("kind"))),
+        html.Td(kind_label(d.get("kind"))),
         html.Td(samples_text(d)),
         html.Td(" × ".join(str(s) for s in d.get("shape") or [])),
         html.Td(str(uses.get(d["id"], 0))),

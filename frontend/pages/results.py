@@ -28,6 +28,7 @@ from awd_studio.frontend.components import (
     size_graphs_to_their_figures,
     triggered_id,
 )
+from awd_studio.frontend.figures.style import kind_label
 from awd_studio.frontend.help_links import help_link
 
 dash.register_page(__name__, path_template="/results/<token>", title="AWD Studio · results", name="Results")
@@ -278,7 +279,7 @@ def provenance(bundle: dict) -> list:
 def badges(bundle: dict, shared: bool) -> list:
     """Kind, grid size, teacher; "shared" when read-only."""
     data = bundle.get("data") or {}
-    kind = {"timeseries": "time series", "image": "maps"}.get(data.get("kind"), data.get("kind", "?"))
+    kind = kind_label(data.get("kind"))
     out = [dbc.Badge(kind, color="info", className="me-1"),
            dbc.Badge(f"{len(bundle.get('grid') or [])} grid points", color="secondary", className="me-1"),
            dbc.Badge(f"teacher: {(bundle.get('teacher') or {}).get('name', '?')}", color="secondary",
