@@ -8,19 +8,37 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "sha256_file", "TEMP_PREFIX", "as_if_created"]
+__all__ = ["atomic_write_bytes", "sha256_file", "TEMP_PREFIX", "as_if_created", "NEW_FILE_MODE"]
 
 #: Prefix of the temporary sibling files; a leftover one (a process killed mid-write) is safe to delete.
 TEMP_PREFIX = ".tmp-"
 
 
+def _read_umask() -> int:
+    """The process's umask. Linux states it in ``/proc/self/status``; elsewhere it can only be read by setting it,
+    which is done once, at import (setting it to 0 for a moment while another thread creates a file would give
+    that file mode 0666)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+#: The mode ``open()`` gives a new file in this process (0666 less the umask, read once).
+NEW_FILE_MODE = 0o666 & ~_read_umask()
+
+
 def as_if_created(fd: int) -> None:
-    """Give a :func:`tempfile.mkstemp` file the permissions ``open()`` would have given it (0666 less the umask):
+    """Give a :func:`tempfile.mkstemp` file the permissions ``open()`` would have given it (:data:`NEW_FILE_MODE`):
     mkstemp makes it readable by its owner alone, and renamed into place a result stayed unreadable to the lab's
     other users although its figures beside it were not."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.fchmod(fd, 0o666 & ~umask)
+    os.fchmod(fd, NEW_FILE_MODE)
 
 
 def atomic_write_bytes(path, data: bytes) -> Path:

@@ -65,21 +65,26 @@ def test_npz_bytes_depend_on_the_data_alone(tmp_path, arrays):
     assert save_npz(Dataset(X, 2 * y, name="same"), tmp_path / "other").read_bytes() != first[False]
 
 
-def test_written_files_are_readable_as_any_file_the_user_makes(tmp_path, arrays):
+def test_written_files_are_readable_as_any_file_the_user_makes(tmp_path):
     """save_npz and the atomic writes (result.json, arrays.npz) go through mkstemp, which makes files readable by
-    their owner alone: they get 0666 less the umask, as open() gives, like the figures beside them."""
-    import os
-    import stat
+    their owner alone: they get 0666 less the umask, as open() gives, like the figures beside them. The umask is
+    read once, when the module is imported (setting it to read it is not thread-safe): a fresh process with umask
+    022 writes them."""
+    import subprocess
+    import sys
 
-    from awd_studio.models.files import atomic_write_bytes
-
-    X, y = arrays
-    previous = os.umask(0o022)
-    try:
-        written = [save_npz(Dataset(X, y), tmp_path / "d"), atomic_write_bytes(tmp_path / "result.json", b"{}")]
-    finally:
-        os.umask(previous)
-    assert [oct(stat.S_IMODE(path.stat().st_mode)) for path in written] == [oct(0o644)] * 2
+    probe = ("import os, stat, sys\n"
+             "os.umask(0o022)\n"
+             "import numpy as np\n"
+             "from awd_studio.models.data import Dataset, save_npz\n"
+             "from awd_studio.models.files import atomic_write_bytes\n"
+             "out = sys.argv[1]\n"
+             "X = np.random.default_rng(0).normal(size=(20, 16))\n"
+             "written = [save_npz(Dataset(X, X[:, 0]), out + '/d'), atomic_write_bytes(out + '/result.json', b'{}')]\n"
+             "open(out + '/plain.txt', 'w').close()\n"
+             "print(*[oct(stat.S_IMODE(os.stat(p).st_mode)) for p in [*written, out + '/plain.txt']])\n")
+    out = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [oct(0o644)] * 3
 
 
 def test_plain_npz_and_aliases(tmp_path, arrays):
