@@ -119,9 +119,10 @@ def _equivalent_filter_length(length: int, sizes: dict[int, int]) -> int:
     Returns
     -------
     int
-        The smallest even N for which ``n_j = floor((n_{j-1} + N - 1) / 2)``, ``n_0 = length``, gives every
+        The even N for which ``n_j = floor((n_{j-1} + N - 1) / 2)``, ``n_0 = length``, gives every
         size: the filter length in PyWavelets' zero and symmetric modes, and 2 in periodization (whose
-        ``ceil(n / 2)`` is the same rule with N = 2). 2 when no N fits (the periodization layout).
+        ``ceil(n / 2)`` is the same rule with N = 2), read off level 1's size. 2 when level 1 is missing or the
+        levels disagree with that N (the periodization layout).
 
     Examples
     --------
@@ -131,21 +132,17 @@ def _equivalent_filter_length(length: int, sizes: dict[int, int]) -> int:
     2
     """
     wanted = {int(level): int(n) for level, n in sizes.items() if int(level) >= 1}
-    if not wanted:
+    if 1 not in wanted:
         return 2
-    deepest = max(wanted)
-    for n_taps in range(2, 2 * length + 3, 2):
-        n, fits = length, True
-        for level in range(1, deepest + 1):
-            n = (n + n_taps - 1) // 2
-            if level in wanted and n != wanted[level]:
-                fits = False
-                break
-        if fits:
-            return n_taps
-        if (length + n_taps - 1) // 2 > wanted.get(1, 2 * length + 2):
-            break  # longer filters only lengthen level 1
-    return 2
+    # level 1 alone fixes an even N: n_1 = floor((length + N - 1) / 2); the deeper levels must agree
+    n_taps = max(2, 2 * wanted[1] - length + 1)
+    n_taps += n_taps % 2
+    n = length
+    for level in range(1, max(wanted) + 1):
+        n = (n + n_taps - 1) // 2
+        if level in wanted and n != wanted[level]:
+            return 2
+    return n_taps
 
 
 def _coefficient_centres(level: int, count: int, filter_length: int) -> np.ndarray:
