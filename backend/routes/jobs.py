@@ -251,7 +251,10 @@ def cancel_job(job: JobDep, session: SessionDep):
 @router.post("/{job_id}/rerun", status_code=status.HTTP_201_CREATED, response_model=JobPublic,
              responses={404: {"model": Problem}, 409: {"model": Problem}})
 def rerun_job(job: JobDep, session: SessionDep):
-    """Submit a new job with the same dataset, teacher and options."""
+    """Submit a new job with the same dataset, teacher and options, once this one has ended (409 while it is queued
+    or running: a second copy would only compete with it for the workers)."""
+    if job.state in ACTIVE_STATES:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"job is {job.state}; rerun it once it has ended, or cancel it")
     if job.dataset_id is None or session.get(Dataset, job.dataset_id) is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "the dataset of this job was deleted; upload it again")
     if job.teacher_id and session.get(Teacher, job.teacher_id) is None:

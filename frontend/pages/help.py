@@ -198,11 +198,12 @@ BODIES = {
     "runs": [
         _p("The jobs list shows each run's dataset, teacher, grid size (number of λ values × number of γ "
            "values), the selected AWD student's test score with its metric, the state and the date. Rerun "
-           "submits the same dataset, teacher and settings again. Delete removes a finished job, its result "
+           "submits the same dataset and settings again: an uploaded teacher is used again, a built-in one is "
+           "trained anew (a run submitted with auto asks auto again). Delete removes a finished job, its result "
            "files and its share links; a queued or running job shows Cancel instead (here or on its job page), "
-           "and is deleted once it has stopped. Every cancel, delete and rerun asks for confirmation. A dataset "
-           "that jobs used is deleted only together with those jobs (the dialog names how many); while one of them "
-           "is still running, it cannot be deleted."),
+           "and is rerun or deleted once it has stopped. Every cancel, delete and rerun asks for confirmation. A "
+           "dataset that jobs used is deleted only together with those jobs (the dialog names how many); while one "
+           "of them is still running, it cannot be deleted."),
     ],
     "compare": [
         _p("Tick two finished runs in the jobs list and press Compare: both learned wavelets overlaid (ψ and φ; "

@@ -153,11 +153,11 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None):
                     className="small"),
             html.Td([state_badge(state), html.Span(f" {stage} {pct}%" if active else "", className="small")]),
             html.Td(str(r.get("created") or "")[:16].replace("T", " "), className="small text-muted"),
-            html.Td([
+            # a queued or running job is cancelled here (it must be before it can be deleted); it is rerun
+            # once it has ended (a second copy of a run still going would only compete with it for the worker)
+            html.Td([_action("Cancel", "cancel-job", jid, color="warning")] if active else [
                 _action("Rerun", "rerun", jid, color="primary", disabled=not r.get("dataset_name"),
                         title=None if r.get("dataset_name") else "its dataset was deleted"),
-                # a queued or running job is cancelled here (it must be before it can be deleted)
-                _action("Cancel", "cancel-job", jid, color="warning") if active else
                 _action("Delete", "delete-job", jid, color="danger"),
             ], className="text-nowrap"),
         ], id=f"jobs-row-{jid[:8]}"))
@@ -202,6 +202,29 @@ def datasets_table(datasets: list[dict], jobs: list[dict]):
                      id=ids.DATASETS_LIST)
 
 
+def rerun_teacher_text(job: dict) -> str:
+    """Pure: what a rerun does about the teacher, for the confirmation dialog.
+
+    An uploaded teacher is used again. A built-in one is trained anew; a run submitted with ``teacher="auto"``
+    lists the architecture it trained, but its rerun asks for ``auto`` again, not for that architecture.
+
+    Examples
+    --------
+    >>> rerun_teacher_text({"teacher_name": "lstm", "config": {"teacher": "auto"}})
+    ', a new teacher chosen by auto (last time: lstm)'
+    >>> rerun_teacher_text({"teacher_name": "mlp", "config": {"teacher": "mlp"}})
+    ', a new mlp teacher'
+    >>> rerun_teacher_text({"teacher_name": "uploaded: cnn.pt (resnet18)", "config": {"teacher": "resnet18"}})
+    ', the same uploaded teacher'
+    """
+    name, requested = job.get("teacher_name") or "", (job.get("config") or {}).get("teacher")
+    if name.startswith("uploaded"):
+        return ", the same uploaded teacher"
+    if requested == "auto":
+        return ", a new teacher chosen by auto" + (f" (last time: {name})" if name and name != "auto" else "")
+    return f", a new {requested or name or 'built-in'} teacher"
+
+
 def confirm_text(pending: dict, rows: dict) -> str:
     """Pure: what the confirmation dialog asks, in words (naming the run or dataset and what goes with it)."""
     jobs = {j["id"]: j for j in (rows or {}).get("jobs", [])}
@@ -217,7 +240,7 @@ def confirm_text(pending: dict, rows: dict) -> str:
     what = f"run {target[:8]} ({j.get('dataset_name') or 'deleted dataset'}, {j.get('teacher_name') or '?'}, " \
            f"grid {grid_text(j.get('grid'))})"
     if action == "rerun":
-        return f"Rerun {what} with the same dataset, teacher and settings? A new job is queued."
+        return f"Rerun {what} with the same dataset and settings{rerun_teacher_text(j)}? A new job is queued."
     if action == "cancel-job":
         return f"Cancel {what}? It stops within seconds and keeps no result; it can be rerun later."
     return f"Delete {what}, its result files and its share links? This cannot be undone."

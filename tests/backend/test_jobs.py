@@ -20,6 +20,7 @@ def test_submit_get_list_cancel_rerun(client, dataset):
     assert job["id"] in [j["id"] for j in listed["data"]]
     assert client.delete(f"/api/jobs/{job['id']}").status_code == 409  # active
     assert client.delete(f"/api/datasets/{dataset['id']}").status_code == 409  # used by an active job
+    assert "once it has ended" in client.post(f"/api/jobs/{job['id']}/rerun").json()["detail"]  # 409 while queued
     cancelled = client.post(f"/api/jobs/{job['id']}/cancel").json()
     assert cancelled["state"] == "cancelled" and cancelled["finished"]
     assert client.post(f"/api/jobs/{job['id']}/cancel").status_code == 409

@@ -61,6 +61,13 @@ def test_jobs_table_rows_tell_runs_apart_and_dialogs_name_what_goes():
     text = jobs.confirm_text({"action": "delete-job", "target": rows[0]["id"]}, state)
     assert "aaaaaaaa" in text and "cme traces" in text and "cannot be undone" in text
     assert "same dataset" in jobs.confirm_text({"action": "rerun", "target": rows[0]["id"]}, state)
+    # a run submitted with teacher auto is rerun with auto: the dialog named the architecture it had trained
+    auto = {"jobs": [{**rows[0], "config": {"teacher": "auto"}}], "datasets": datasets}
+    assert "a new teacher chosen by auto (last time: lstm)" in jobs.confirm_text(
+        {"action": "rerun", "target": rows[0]["id"]}, auto)
+    # a queued or running run offers Cancel only: it is rerun once it has ended (the server answers 409 before)
+    assert "'action': 'rerun', 'target': '" + rows[1]["id"] not in table
+    assert "'action': 'rerun', 'target': '" + rows[0]["id"] in table
     # a running run is cancelled from the list (Delete was greyed out with a tooltip a disabled button cannot show)
     assert "'action': 'cancel-job', 'target': '" + rows[1]["id"] in table
     assert "'action': 'delete-job', 'target': '" + rows[1]["id"] not in table
