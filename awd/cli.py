@@ -12,6 +12,7 @@
 """
 
 import argparse
+import shutil
 import sys
 import typing
 from enum import StrEnum
@@ -200,13 +201,25 @@ def _cmd_distill(args):
         bar.set_postfix_str(message[:60])
         bar.refresh()
 
+    out = Path(args.out)
+    created = _created_by_run(out)
     try:
-        bundle = pipeline.run(args.data, config, args.out, progress=progress)
+        bundle = pipeline.run(args.data, config, out, progress=progress)
+    except BaseException:  # a refused file, an error or Ctrl-C: remove the folder this run created, nothing else
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        raise
     finally:
         bar.close()
     print(bundle["summary"])
     print(f"\nresult bundle: {Path(args.out) / 'result.json'}")
     return 0
+
+
+def _created_by_run(out: Path) -> Path | None:
+    """The folder a run into ``out`` creates and may remove when it fails: ``out`` itself when it does not exist
+    yet, else ``out/work`` when that does not; None when both were there before (nothing of theirs is removed)."""
+    return next((p for p in (out, out / "work") if not p.exists()), None)
 
 
 def _estimated_spans(data, config):

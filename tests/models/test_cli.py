@@ -65,7 +65,19 @@ def test_bad_input_gives_one_clear_line(tmp_path, capsys, args, message):
     assert message in err and "Traceback" not in err
     if args[1] == "{missing}":  # a wrong path: said at once, no progress bar, no output folder left behind
         assert "is not a file" in err and str(paths["missing"]) in err and "%|" not in err
-        assert not paths["out"].exists()
+    # a file or an option refused once the run has started leaves no folder behind either (work/ stayed)
+    assert not paths["out"].exists()
+
+
+def test_a_failed_run_into_an_existing_folder_removes_only_its_work_folder(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2,3\n4,five,6\n")
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert main(["distill", str(bad), "--out", str(out)]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"] and (out / "notes.txt").read_text() == "mine"
 
 
 def test_distill_help_says_what_each_default_is(capsys):
