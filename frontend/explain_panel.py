@@ -190,7 +190,9 @@ POLL_OUTPUTS = dict(poll=Output(ids.POLL, "disabled", allow_duplicate=True), pro
                     noise=Output(ids.PRED_NOISE, "children"), baseline=Output(ids.PRED_BASELINE, "children"),
                     y_true=Output(ids.PRED_TRUE, "children"), draw=Output(ids.DRAW_GRAPH, "figure"),
                     shown=Output(ids.SHOWN, "data"), draw_result=Output(ids.DRAW_RESULT, "children"),
-                    options=Output(ids.LIST, "options", allow_duplicate=True))
+                    options=Output(ids.LIST, "options", allow_duplicate=True),
+                    example=Output(ids.EXAMPLE, "value"), model=Output(ids.MODEL, "value"),
+                    wavelet=Output(ids.WAVELET, "value"), lam=Output(ids.LAM, "value"))
 
 
 def _finished(options, explanation_id, state) -> list:
@@ -208,8 +210,8 @@ def _finished(options, explanation_id, state) -> list:
                                            picked=Input(ids.LIST, "value")),
           state=dict(token=State(ids.TOKEN, "data"), options=State(ids.LIST, "options")), prevent_initial_call=True)
 async def poll(tick, current, picked, token, options=None):
-    """Progress while it runs; the figure and the numbers once it is done (of the one picked in the list, or
-    the one just started)."""
+    """Progress while it runs; the figure, the numbers and the form's settings once it is done (of the one picked
+    in the list, or the one just started)."""
     if triggered_id() == ids.LIST or not current:
         current = picked
     if not current or not token:
@@ -233,12 +235,15 @@ async def poll(tick, current, picked, token, options=None):
               f"{figures.fmt_number(e.get('relative_distortion'))}; the pixel mask kept {lines['baseline_kept']} "
               "of the samples.")
     x = (body.get("arrays") or {}).get("wavelet_x")
-    return named_update(POLL_OUTPUTS, poll=True, progress=100, status=status,
+    request = summary.get("request") or {}
+    # the form shows the settings of the explanation shown (after a reload it read example 0 under another's)
+    form = {name: request[name] for name in ("example", "model", "wavelet", "lam") if request.get(name) is not None}
+    return named_update(POLL_OUTPUTS, poll=True, progress=100, status=status, **form,
                         figure=explain_figures.explanation_figure(body), full=lines["full"],
                         cartoon=lines["cartoon"], noise=lines["noise"], baseline=lines["baseline_cartoon"],
                         y_true=lines["y_true"], draw=explain_figures.drawing_figure(x),
-                        shown={"example": (summary.get("request") or {}).get("example"),
-                               "wavelet": (summary.get("request") or {}).get("wavelet"), "shape": _shape(x)},
+                        shown={"example": request.get("example"), "wavelet": request.get("wavelet"),
+                               "shape": _shape(x)},
                         draw_result="", options=_finished(options, current, state))
 
 

@@ -99,6 +99,10 @@ def test_owner_explains_and_share_link_only_views(web_server, browser, owner_con
     page.click("#explain-start")
     page.wait_for_function(_text_has("#explain-status", "cache", "Done"))
     assert page.locator("#explain-list").inner_text().count("example 3") <= 1
+    # after a reload the form shows the settings of the explanation shown (it read example 0)
+    page.reload()
+    page.wait_for_function(_text_has("#explain-status", "Done"))
+    assert page.input_value("#explain-example") == "3" and page.input_value("#explain-model") == "teacher"
     assert not errors, errors
 
     shared = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
