@@ -16,10 +16,10 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, callback, dcc, html, set_props
+from dash import Dash, Input, Output, callback, clientside_callback, dcc, html, set_props
 
 from awd_studio.frontend import api_client
-from awd_studio.frontend.components import APP_NAV, SUBMITTED_JOB, is_job_id
+from awd_studio.frontend.components import APP_NAV, SUBMITTED_JOB, VIEWPORT, is_job_id
 
 __all__ = ["create_dash", "StudioDash", "PAGES_DIR", "ASSETS_DIR", "BOOTSTRAP_CSS", "report_error", "navbar", "is_share_path",
            "owner_gate"]
@@ -97,11 +97,17 @@ async def owner_gate(pathname):
     return hidden, None, _owner_required_card(), "awd-hidden"
 
 
+# the window's width, for the callbacks that lay out panels (components.panel_columns); read when a page opens
+clientside_callback("function (_pathname) { return window.innerWidth; }", Output(VIEWPORT, "data"),
+                    Input(APP_NAV, "pathname"))
+
+
 def _layout() -> html.Div:
     return html.Div([
         navbar(),
         dcc.Location(id=APP_NAV, refresh="callback-nav"),
         dcc.Store(id=SUBMITTED_JOB, storage_type="session"),
+        dcc.Store(id=VIEWPORT),
         dbc.Container([
             dbc.Alert(id="app-error", color="danger", is_open=False, dismissable=True, className="mt-2"),
             html.Div(id="app-owner-gate"),

@@ -11,12 +11,44 @@ from dash.exceptions import MissingCallbackContextException
 
 from awd_studio.frontend.durations import format_seconds as fmt_seconds  # "3 min 20 s"; "—" for unknown
 
-__all__ = ["STATE_COLORS", "APP_NAV", "SUBMITTED_JOB", "items", "state_badge", "is_job_id", "figure_card", "graph",
-           "graph_config", "size_graphs_to_their_figures", "fmt_seconds", "not_found_card", "triggered_id",
-           "DEFAULT_GRAPH_HEIGHT", "named_update", "alert_outputs", "alert_value"]
+__all__ = ["STATE_COLORS", "APP_NAV", "SUBMITTED_JOB", "VIEWPORT", "NARROW_PX", "is_narrow", "panel_columns", "items",
+           "state_badge", "is_job_id", "figure_card", "graph", "graph_config", "size_graphs_to_their_figures",
+           "fmt_seconds", "not_found_card", "triggered_id", "DEFAULT_GRAPH_HEIGHT", "named_update", "alert_outputs",
+           "alert_value", "stack_on_phones"]
 
 #: The app's ``dcc.Location`` (in ``app.py``); a page callback moves the browser by writing its ``href``.
 APP_NAV = "app-nav"
+
+#: The app's store of the browser window's width in CSS pixels (in ``app.py``, written client-side when a page
+#: opens): the callbacks that draw many panels lay them out for it (:func:`panel_columns`).
+VIEWPORT = "app-viewport"
+
+#: Below this width (CSS pixels, Bootstrap's ``sm`` breakpoint) a screen is a phone's: tables stack
+#: (``assets/awd.css``) and figures put fewer panels in a row.
+NARROW_PX = 576
+
+
+def is_narrow(viewport_width) -> bool:
+    """Whether a window ``viewport_width`` CSS pixels wide is a phone's (unknown: it is not).
+
+    Examples
+    --------
+    >>> is_narrow(390), is_narrow(1280), is_narrow(None)
+    (True, False, False)
+    """
+    return isinstance(viewport_width, int | float) and viewport_width < NARROW_PX
+
+
+def panel_columns(viewport_width, wide: int, narrow: int) -> int:
+    """How many figure panels to put in a row on a window ``viewport_width`` pixels wide (unknown: a wide one).
+
+    Examples
+    --------
+    >>> panel_columns(390, 4, 2), panel_columns(1280, 4, 2), panel_columns(None, 4, 2)
+    (2, 4, 4)
+    """
+    return narrow if is_narrow(viewport_width) else wide
+
 
 #: The app's session store (in ``app.py``) of the job this browser tab has just submitted: written by the configure
 #: page, taken by that job's page on its first poll, so that the job moves on to its results when it succeeds even
@@ -107,6 +139,41 @@ def figure_card(title: str, graph_id: str, filename: str, *, extra=None, help_te
         body.append(extra)
     body.append(dcc.Loading(graph(graph_id, filename, figure), type="dot"))
     return dbc.Card([header, dbc.CardBody(body)], className="mb-4 shadow-sm", id=f"{graph_id}-card")
+
+
+def _children(component) -> list:
+    children = getattr(component, "children", None)
+    return children if isinstance(children, list) else [] if children is None else [children]
+
+
+def stack_on_phones(table: dbc.Table) -> dbc.Table:
+    """The same table, drawn as one block per row on a narrow screen (``assets/awd.css``, below 576 px).
+
+    Each body cell gets its column's header as ``data-label``, which the stacked layout prints in front of it; a
+    column with an empty header (a checkbox, the action buttons) prints no label. On a wider screen nothing
+    changes (a header that is not plain text labels nothing). A phone showed the first column alone, the rest hidden to the right of a table nobody scrolls.
+
+    Parameters
+    ----------
+    table : dbc.Table
+        With a ``html.Thead`` holding one header row and a ``html.Tbody``, or a list of body rows.
+
+    Returns
+    -------
+    dbc.Table
+        ``table`` itself, labelled, with the class ``awd-stack``.
+    """
+    parts = _children(table)
+    heads = [part for part in parts if isinstance(part, html.Thead)]
+    labels = [cell.children if isinstance(getattr(cell, "children", None), str) else ""
+              for row in heads[:1] for tr in _children(row) for cell in _children(tr)]
+    for part in parts:
+        for row in (_children(part) if isinstance(part, html.Tbody) else [part] if isinstance(part, html.Tr) else []):
+            for label, cell in zip(labels, _children(row)):
+                if label and isinstance(cell, html.Td | html.Th):
+                    setattr(cell, "data-label", label)
+    table.className = f"{getattr(table, 'className', None) or ''} awd-stack".strip()
+    return table
 
 
 def not_found_card(title: str = "Nothing here", detail: str | None = None, *, home: bool = True,

@@ -20,7 +20,15 @@ from dash import Input, Output, State, callback, dcc, html
 
 from awd_studio.frontend import figures, share_dialog
 from awd_studio.frontend.api_client import ApiError, get_client
-from awd_studio.frontend.components import graph, is_job_id, named_update, size_graphs_to_their_figures, triggered_id
+from awd_studio.frontend.components import (
+    VIEWPORT,
+    graph,
+    is_job_id,
+    named_update,
+    panel_columns,
+    size_graphs_to_their_figures,
+    triggered_id,
+)
 from awd_studio.frontend.figures import explain as explain_figures
 
 __all__ = ["ids", "panel", "WAVELET_CHOICES", "READ_ONLY_NOTE", "box_mask"]
@@ -208,8 +216,9 @@ def _finished(options, explanation_id, state) -> list:
 
 @callback(output=POLL_OUTPUTS, inputs=dict(tick=Input(ids.POLL, "n_intervals"), current=Input(ids.CURRENT, "data"),
                                            picked=Input(ids.LIST, "value")),
-          state=dict(token=State(ids.TOKEN, "data"), options=State(ids.LIST, "options")), prevent_initial_call=True)
-async def poll(tick, current, picked, token, options=None):
+          state=dict(token=State(ids.TOKEN, "data"), options=State(ids.LIST, "options"),
+                     viewport=State(VIEWPORT, "data")), prevent_initial_call=True)
+async def poll(tick, current, picked, token, options=None, viewport=None):
     """Progress while it runs; the figure, the numbers and the form's settings once it is done (of the one picked
     in the list, or the one just started)."""
     if triggered_id() == ids.LIST or not current:
@@ -239,7 +248,8 @@ async def poll(tick, current, picked, token, options=None):
     # the form shows the settings of the explanation shown (after a reload it read example 0 under another's)
     form = {name: request[name] for name in ("example", "model", "wavelet", "lam") if request.get(name) is not None}
     return named_update(POLL_OUTPUTS, poll=True, progress=100, status=status, **form,
-                        figure=explain_figures.explanation_figure(body), full=lines["full"],
+                        figure=explain_figures.explanation_figure(body, panel_columns(viewport, 4, 2)),
+                        full=lines["full"],
                         cartoon=lines["cartoon"], noise=lines["noise"], baseline=lines["baseline_cartoon"],
                         y_true=lines["y_true"], draw=explain_figures.drawing_figure(x),
                         shown={"example": request.get("example"), "wavelet": request.get("wavelet"),

@@ -12,7 +12,15 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from awd_studio.frontend import figures
-from awd_studio.frontend.components import figure_card, named_update, size_graphs_to_their_figures, triggered_id
+from awd_studio.frontend.components import (
+    VIEWPORT,
+    figure_card,
+    named_update,
+    panel_columns,
+    size_graphs_to_their_figures,
+    stack_on_phones,
+    triggered_id,
+)
 from awd_studio.frontend.figures import student as student_figures
 from awd_studio.frontend.use_in_python import use_in_python_card
 
@@ -195,7 +203,7 @@ def _table(rows: list[dict]) -> dbc.Table:
     body = html.Tbody([html.Tr([html.Td(r["label"]), html.Td(f"{r['band']} ({r['level']})"),
                                 html.Td(r["weight_text"]), html.Td(r["influence_text"]),
                                 html.Td(r["position_text"]), html.Td(r["contribution_text"])]) for r in rows])
-    return dbc.Table([head, body], size="sm", hover=True, className="awd-table mb-0")
+    return stack_on_phones(dbc.Table([head, body], size="sm", hover=True, className="awd-table mb-0"))
 
 
 def _maps_summary(record: dict) -> html.Div:
@@ -212,9 +220,9 @@ def _maps_summary(record: dict) -> html.Div:
 
 @callback(output=STUDENT_OUTPUTS,
           inputs=dict(example=Input("results-example", "value"), clicked=Input("results-clicked", "data"),
-                      students=Input(ids.STUDENTS, "data")),
+                      students=Input(ids.STUDENTS, "data"), viewport=Input(VIEWPORT, "data")),
           state=dict(explain=State(ids.EXPLAIN, "data"), activation=State("results-activation", "data")))
-def draw_student(example, clicked, students, explain, activation):
+def draw_student(example, clicked, students, explain, activation, viewport=None):
     """The student of the selected point (or of the clicked cell) and how it reads the chosen example."""
     if not students:
         return named_update(STUDENT_OUTPUTS)
@@ -237,5 +245,8 @@ def draw_student(example, clicked, students, explain, activation):
                     graph=no_update if click_only else student_figures.scalogram_figure(bundle, k),
                     histogram=no_update if click_only else figures.empty_figure(""))
     return dict(formula="", definition=record.get("definition", ""), table=_maps_summary(record),
-                note=f"Showing {which}.", graph=no_update if click_only else student_figures.subband_figure(bundle, k),
-                histogram=no_update if click_only else student_figures.peak_histogram_figure(bundle, k))
+                note=f"Showing {which}.",
+                graph=no_update if click_only else student_figures.subband_figure(bundle, k,
+                                                                                  panel_columns(viewport, 4, 2)),
+                histogram=no_update if click_only else student_figures.peak_histogram_figure(
+                    bundle, k, max_cols=panel_columns(viewport, 4, 1)))

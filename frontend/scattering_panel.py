@@ -12,7 +12,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, html
 
-from awd_studio.frontend.components import figure_card, size_graphs_to_their_figures
+from awd_studio.frontend.components import figure_card, size_graphs_to_their_figures, stack_on_phones
 from awd_studio.frontend.figures import scattering as figs
 from awd_studio.frontend.figures.style import empty_figure, fmt_number
 
@@ -60,9 +60,9 @@ def scores_children(bundle: dict) -> list:
     rows = [html.Tr([html.Td(r["name"]), html.Td(fmt_number(r["r2"])), html.Td(fmt_number(r["rmse"])),
                      html.Td("—" if r["n_params"] is None else f"{int(r['n_params']):,}")])
             for r in figs.scattering_scores(bundle)]
-    table = dbc.Table([html.Thead(html.Tr([html.Th("model"), html.Th("test R²"), html.Th("test RMSE"),
-                                           html.Th("parameters")])), html.Tbody(rows)],
-                      size="sm", className="mb-2", style={"maxWidth": "40rem"})
+    table = stack_on_phones(dbc.Table([html.Thead(html.Tr([html.Th("model"), html.Th("test R²"), html.Th("test RMSE"),
+                                                           html.Th("parameters")])), html.Tbody(rows)],
+                                      size="sm", className="mb-2", style={"maxWidth": "40rem"}))
     kept, total = len(scattering.get("paths_kept") or []), len(scattering.get("paths_all") or [])
     settings = scattering.get("settings") or {}
     note = html.P(f"{kept} of {total} paths kept · {scattering.get('bank', '?').upper()} bank, "

@@ -15,7 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from awd_studio.frontend.api_client import ApiError, get_client
-from awd_studio.frontend.components import is_job_id, named_update, triggered_id
+from awd_studio.frontend.components import is_job_id, named_update, stack_on_phones, triggered_id
 
 __all__ = ["ids", "SHARE_EXPIRY", "open_button", "dialog", "share_rows", "toggle_share", "list_shares", "share",
            "revoke"]
@@ -108,7 +108,7 @@ def share_rows(rows: list[dict]):
             "Revoke", id=ids.revoke_button(r["id"]), color="outline-danger", size="sm",
             n_clicks=0, title="This link stops working at once")),
     ]) for r in rows])
-    return dbc.Table([head, body], size="sm", className="awd-table mb-0 small", id=ids.TABLE)
+    return stack_on_phones(dbc.Table([head, body], size="sm", className="awd-table mb-0 small", id=ids.TABLE))
 
 
 def _now_iso() -> str:

@@ -49,13 +49,15 @@ def prediction_lines(payload: dict) -> dict:
             "y_true": fmt_number(summary.get("y_true"), 4)}
 
 
-def explanation_figure(payload: dict) -> go.Figure:
+def explanation_figure(payload: dict, max_cols: int = 4) -> go.Figure:
     """Input | cartoon | mask per scale | pixel-mask baseline, side by side (maps as heatmaps, series as lines).
 
     Parameters
     ----------
     payload : dict
         ``GET /api/results/{key}/explanations/{id}`` of a succeeded explanation.
+    max_cols : int
+        Panels per row: 4, or 2 on a phone's screen (four in a row ran their titles into each other).
     """
     summary, arrays = (payload or {}).get("summary"), (payload or {}).get("arrays")
     if not summary or not arrays or "wavelet_x" not in arrays:
@@ -68,39 +70,50 @@ def explanation_figure(payload: dict) -> go.Figure:
               f"mask per scale (kept {lines['kept']})"]
     if has_base:
         titles.append(f"pixel mask: {lines['baseline_cartoon']}")
-    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, horizontal_spacing=0.06)
+    n_cols = max(1, min(max_cols, len(titles)))
+    n_rows = -(-len(titles) // n_cols)
+
+    def at(i: int) -> dict:  # the i-th panel's place in the grid, row by row
+        return dict(row=i // n_cols + 1, col=i % n_cols + 1)
+
+    fig = make_subplots(rows=n_rows, cols=n_cols, subplot_titles=titles, horizontal_spacing=0.06,
+                        vertical_spacing=0.25 / n_rows)
     if x.ndim == 2:
         lo, hi = np.nanpercentile(x, [1, 99])
-        fig.add_trace(go.Heatmap(z=x, colorscale="gray", zmin=lo, zmax=hi, showscale=False, name="input"), 1, 1)
-        fig.add_trace(go.Heatmap(z=cartoon, colorscale="gray", showscale=False, name="cartoon"), 1, 2)
+        fig.add_trace(go.Heatmap(z=x, colorscale="gray", zmin=lo, zmax=hi, showscale=False, name="input"), **at(0))
+        fig.add_trace(go.Heatmap(z=cartoon, colorscale="gray", showscale=False, name="cartoon"), **at(1))
         fig.add_trace(go.Heatmap(z=mask_image, colorscale="magma", zmin=0, zmax=1, showscale=False, name="mask"),
-                      1, 3)
+                      **at(2))
         if has_base:
             fig.add_trace(go.Heatmap(z=_num(arrays["baseline_cartoon"]), colorscale="gray", showscale=False,
-                                     name="pixel-mask cartoon"), 1, 4)
-        for col in range(1, len(titles) + 1):
-            fig.update_yaxes(autorange="reversed", scaleanchor=f"x{'' if col == 1 else col}", showticklabels=False,
-                             row=1, col=col)
-            fig.update_xaxes(showticklabels=False, row=1, col=col)
+                                     name="pixel-mask cartoon"), **at(3))
+        for i in range(len(titles)):
+            fig.update_yaxes(autorange="reversed", scaleanchor=f"x{'' if i == 0 else i + 1}", showticklabels=False,
+                             constrain="domain", constraintoward="top", **at(i))  # each map under its title
+            fig.update_xaxes(showticklabels=False, **at(i))
     else:
         t = np.arange(x.size)
-        fig.add_trace(go.Scatter(x=t, y=x, line=dict(color=_GREY, width=1), name="input"), 1, 1)
+        fig.add_trace(go.Scatter(x=t, y=x, line=dict(color=_GREY, width=1), name="input"), **at(0))
         fig.add_trace(go.Scatter(x=t, y=x, line=dict(color=_GREY, width=1), opacity=0.35, showlegend=False,
-                                 name="input"), 1, 2)
-        fig.add_trace(go.Scatter(x=t, y=cartoon, line=dict(color=_BLUE, width=1.5), name="cartoon"), 1, 2)
+                                 name="input"), **at(1))
+        fig.add_trace(go.Scatter(x=t, y=cartoon, line=dict(color=_BLUE, width=1.5), name="cartoon"), **at(1))
         names = summary.get("band_names") or [str(i) for i in range(len(mask_image))]
         fig.add_trace(go.Heatmap(z=mask_image, x=t, y=names, colorscale="magma", zmin=0, zmax=1, showscale=False,
-                                 name="mask"), 1, 3)
-        fig.update_yaxes(autorange="reversed", row=1, col=3)
+                                 name="mask"), **at(2))
+        fig.update_yaxes(autorange="reversed", **at(2))
         if has_base:
             fig.add_trace(go.Scatter(x=t, y=x, line=dict(color=_GREY, width=1), opacity=0.35, showlegend=False,
-                                     name="input"), 1, 4)
+                                     name="input"), **at(3))
             fig.add_trace(go.Scatter(x=t, y=_num(arrays["baseline_cartoon"]), line=dict(color=_ORANGE, width=1.5),
-                                     name="pixel-mask cartoon"), 1, 4)
-        fig.update_xaxes(title_text="time step (samples)")
+                                     name="pixel-mask cartoon"), **at(3))
+        # under the bottom row only (above another row it ran into that row's titles), small enough for two a row
+        fig.update_xaxes(title=dict(text="time step (samples)", font=dict(size=12)), row=n_rows)
     for annotation in fig.layout.annotations:
         annotation.font.size = 12
-    return apply_layout(fig, height=EXPLANATION_HEIGHT, showlegend=False, margin=dict(l=40, r=10, t=40, b=40))
+    # two panels a row (a phone): about 140 px wide each, so shorter rows
+    row_height = EXPLANATION_HEIGHT if n_cols >= 4 else 220 if x.ndim == 2 else 260
+    return apply_layout(fig, height=row_height * n_rows + 40 * (n_rows - 1), showlegend=False,
+                        margin=dict(l=40, r=10, t=40, b=40))
 
 
 def drawing_figure(x) -> go.Figure:

@@ -199,7 +199,7 @@ def _start_hover(bundle: dict, index: np.ndarray) -> list[list[str]]:
     return [[words.get(grid[k].get("start"), "") if 0 <= k < len(grid) else "" for k in row] for row in index]
 
 
-def grid_heatmap_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
+def grid_heatmap_figure(bundle: dict, clicked: int | None = None, narrow: bool = False) -> go.Figure:
     """Heatmap of the cross-validated score over λ (rows) × γ (columns).
 
     The selected point's value carries a star (in its text, so the value stays readable); a clicked point
@@ -212,6 +212,9 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
         Result bundle.
     clicked : int, optional
         Grid index to outline.
+    narrow : bool
+        For a phone's screen: the colour bar goes under the grid, whose cells then take the whole width (beside
+        them it left the cells about 120 px).
 
     Returns
     -------
@@ -230,7 +233,8 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
     zmin, zmax, range_note = score_range(bundle, score)
     fig = go.Figure(go.Heatmap(
         z=score, x=xs, y=ys, customdata=index, colorscale="Viridis", zmin=zmin, zmax=zmax,
-        colorbar=dict(title=dict(text=metric, side="right")),
+        colorbar=dict(title=dict(text=metric, side="right"), orientation="h", yref="container", y=0.02,
+                      yanchor="bottom", thickness=12, len=0.7) if narrow else dict(title=dict(text=metric, side="right")),
         text=text, texttemplate="%{text}" if score.size <= 60 else None, hovertext=_start_hover(bundle, index),
         hovertemplate="λ = %{y}<br>γ = %{x}<br>" + metric + " = %{z:.4g}%{hovertext}<extra>click to inspect</extra>",
         xgap=1, ygap=1,
@@ -252,7 +256,10 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
                                      customdata=[int(k)], hovertemplate=f"{name}<extra></extra>"))
     fig.update_xaxes(title="γ (interpretation penalty)", type="category")
     fig.update_yaxes(title="λ (sparsity penalty)", type="category")
-    return apply_layout(fig, height=max(280, 60 + 38 * len(lambdas)), showlegend=False)
+    height = max(280, 60 + 38 * len(lambdas))
+    if narrow:  # room for the colour bar and its title under the axis title
+        return apply_layout(fig, height=height + 60, showlegend=False, margin=dict(l=50, r=10, t=40, b=100))
+    return apply_layout(fig, height=height, showlegend=False)
 
 
 def _psi_of(point: dict) -> tuple[np.ndarray | None, str]:

@@ -19,6 +19,7 @@ from awd_studio.frontend.figures.style import (
     empty_figure,
     fmt_number,
     kind_label,
+    wrap_words,
 )
 
 __all__ = ["score_rows", "scores_figure", "verdict_lines", "provenance_items"]
@@ -87,7 +88,7 @@ def scores_figure(bundle: dict) -> go.Figure:
     rows = score_rows(bundle)
     if not rows:
         return empty_figure("No scores in this result")
-    labels = [r["model"] for r in rows]
+    labels = [wrap_words(r["model"], 22) for r in rows]  # "Best of 300 random wavelets (no teacher)" was cut
     colors = [MODEL_COLOURS.get(r["key"], "#666666") for r in rows]
     fig = make_subplots(rows=2, cols=1, vertical_spacing=0.16,
                         subplot_titles=("RMSE ± SD (lower is better)", "R² (higher is better)"))
@@ -102,7 +103,7 @@ def scores_figure(bundle: dict) -> go.Figure:
     fig.add_trace(go.Bar(y=labels, x=r2, orientation="h", marker_color=colors, name="R²",
                          hovertemplate="%{y}<br>test R² %{x:.4g}<extra></extra>"), row=2, col=1)
     fig.update_yaxes(autorange="reversed", automargin=True)  # the first model on top, as in the table
-    height = 2 * (70 + 26 * len(rows)) + 40
+    height = 2 * (70 + 26 * len(rows) + 12 * sum(label.count("<br>") for label in labels)) + 40
     return apply_layout(fig, height=height, showlegend=False, margin=dict(l=10, r=20, t=30, b=30))
 
 

@@ -19,7 +19,15 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from awd_studio.frontend.figures.style import LAYOUT, PALETTE, apply_layout, as_array, empty_figure, fmt_number
+from awd_studio.frontend.figures.style import (
+    LAYOUT,
+    PALETTE,
+    apply_layout,
+    as_array,
+    empty_figure,
+    fmt_number,
+    wrap_words,
+)
 
 __all__ = ["student_record", "student_formula", "student_rows", "scalogram_figure", "subband_figure",
            "peak_histogram_figure", "FORMULA_TERMS"]
@@ -251,7 +259,7 @@ def scalogram_figure(bundle: dict, example: int = 0) -> go.Figure:
     n_kept, n_per_band = len(kept_x), max((len(b["kept"]) for b in bands), default=0)
     kept_name = _KEPT_NAMES.get(params.get("by"), "kept by the student: {k} per band").format(
         k=params.get("k", n_per_band))
-    fig.add_trace(go.Scatter(x=kept_x, y=kept_y, mode="markers", name=f"{kept_name} ({n_kept} circles)",
+    fig.add_trace(go.Scatter(x=kept_x, y=kept_y, mode="markers", name=wrap_words(f"{kept_name} ({n_kept} circles)", 48),
                              text=kept_text, legendrank=2,
                              marker=dict(symbol="circle-open", size=11, color=PALETTE["selected"], line=dict(width=2)),
                              hovertemplate="%{text}<extra></extra>"), row=2, col=1)
@@ -263,8 +271,8 @@ def scalogram_figure(bundle: dict, example: int = 0) -> go.Figure:
     shared = f" at {len(on_x)} times" if len(on_x) < len(on_series) else ""
     fig.add_trace(go.Scatter(
         x=on_x, y=np.interp(on_x, np.arange(length), x) if on_x else [], mode="markers", legendrank=3,
-        name=f"their centres on the series ({len(on_series)} of the {n_kept}{shared}"
-             + (f"; {outside} centred outside it)" if outside else ")"),
+        name=wrap_words(f"their centres on the series ({len(on_series)} of the {n_kept}{shared}"
+                        + (f"; {outside} centred outside it)" if outside else ")"), 48),
         text=["<br>".join(at_time[t]) for t in on_x], hovertemplate="%{text}<extra></extra>",
         marker=dict(symbol="triangle-down", size=9, color=PALETTE["selected"])), row=1, col=1)
     if t_first < 0 or t_last > length - 1:
@@ -275,21 +283,22 @@ def scalogram_figure(bundle: dict, example: int = 0) -> go.Figure:
                               row="all", col=1)
         fig.add_annotation(text=f"shaded: outside the series ({padding})", x=1, y=1, xref="paper", yref="paper",
                            xanchor="right", yanchor="bottom", showarrow=False, font=dict(size=11, color="#555"))
-    fig.add_annotation(
-        text="each coefficient of level j drawn over the 2<sup>j</sup> samples around the centre of the samples "
-             "its filters read<br>circles: one per coefficient the student reads for this series (the table's "
-             "positions)",
-        x=0, y=-0.2, xref="paper", yref="paper", xanchor="left", yanchor="top", showarrow=False, align="left",
-        font=dict(size=11, color="#555"))
+    caption = wrap_words("each coefficient of level j drawn over the 2<sup>j</sup> samples around the centre of the "
+                         "samples its filters read<br>circles: one per coefficient the student reads for this series "
+                         "(the table's positions)", 52)
+    # from the figure's left edge (60 px into the margin), where 52 characters of 11 px type fit a phone's width
+    fig.add_annotation(text=caption, x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="top",
+                       xshift=-60, yshift=-45, showarrow=False, align="left", font=dict(size=11, color="#555"))
     fig.update_yaxes(title="signal", row=1, col=1)
     fig.update_yaxes(title="band (coarse → fine)", row=2, col=1, autorange="reversed")
     fig.update_xaxes(title="time step (samples)", row=2, col=1, range=[t_first - 0.5, t_last + 0.5])
-    return apply_layout(fig, height=520, margin=dict(l=70, r=20, t=70, b=105),
-                        legend=dict(orientation="h", yanchor="bottom", y=1.1, xanchor="left", x=0))
+    n_lines = caption.count("<br>") + 1
+    return apply_layout(fig, height=460 + 15 * n_lines, margin=dict(l=70, r=20, t=90, b=55 + 15 * n_lines),
+                        legend=dict(orientation="h", yanchor="bottom", y=1.08, xanchor="left", x=0))
 
 
-def _grid_shape(n: int) -> tuple[int, int]:
-    cols = min(4, n)
+def _grid_shape(n: int, max_cols: int = 4) -> tuple[int, int]:
+    cols = max(1, min(max_cols, n))
     return math.ceil(n / cols), cols
 
 
@@ -342,6 +351,8 @@ def _panels_layout(rows: int, cols: int, titles: list[str], extents: list[tuple]
 #: Height of a row of map panels and of the gap under it (tick labels and the next row's titles), in pixels: at
 #: the results page's width (about 1100 px, four panels a row) the square panels fill their width.
 PANEL_PX, PANEL_GAP_PX = 230, 50
+#: The panels' height in two columns, on a phone's screen (about 140 px wide each at 390 px).
+NARROW_PANEL_PX = 150
 
 
 def _pixel_ticks(size: int) -> list[int]:
@@ -349,7 +360,7 @@ def _pixel_ticks(size: int) -> list[int]:
     return sorted({0, size // 2, size - 1})
 
 
-def subband_figure(bundle: dict, example: int = 0) -> go.Figure:
+def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figure:
     """The map with its detected peaks, then ``|c · saliency|`` per sub-band and level with the same peaks.
 
     Every panel is drawn in the map's pixels (row downwards, column rightwards, one pixel as wide as tall): a
@@ -363,6 +374,8 @@ def subband_figure(bundle: dict, example: int = 0) -> go.Figure:
         With ``activation.x`` (the maps) and ``explain`` (maps: ``peaks`` in pixels, ``panels``).
     example : int
         Index into ``explain.examples`` and ``activation.x``.
+    max_cols : int
+        Panels per row (4; 2 on a phone's screen, where four squeezed the titles into each other).
 
     Returns
     -------
@@ -383,7 +396,7 @@ def subband_figure(bundle: dict, example: int = 0) -> go.Figure:
     n_peaks = f"{len(peaks)} peak{'' if len(peaks) == 1 else 's'}"
     titles = [f"map (κ), {height} × {width} px<br>{n_peaks}"] + [
         f"{p['band']} level {p['level']}: {z.shape[0]} × {z.shape[1]}" for p, z in zip(panels, values)]
-    rows, cols = _grid_shape(len(titles))
+    rows, cols = _grid_shape(len(titles), max_cols)
     row_taps = _equivalent_filter_length(height, {p["level"]: z.shape[0] for p, z in zip(panels, values)})
     col_taps = _equivalent_filter_length(width, {p["level"]: z.shape[1] for p, z in zip(panels, values)})
     map_extent = ((-0.5, width - 0.5), (-0.5, height - 0.5))
@@ -412,23 +425,32 @@ def subband_figure(bundle: dict, example: int = 0) -> go.Figure:
         if extent != map_extent:  # the band reaches into the boundary extension: outline the map
             shapes.append(dict(type="rect", xref=f"x{i}", yref=f"y{i}", x0=-0.5, x1=width - 0.5, y0=-0.5,
                                y1=height - 0.5, line=dict(color=PALETTE["sky"], width=1)))
-    plot_height = rows * PANEL_PX + (rows - 1) * PANEL_GAP_PX
+    panel_px = PANEL_PX if max_cols >= 4 else NARROW_PANEL_PX  # two columns: a phone's width
+    plot_height = rows * panel_px + (rows - 1) * PANEL_GAP_PX
     layout = _panels_layout(rows, cols, titles, extents, (_pixel_ticks(width), _pixel_ticks(height)),
                             vgap=PANEL_GAP_PX / plot_height)
     layout["shapes"] = shapes
-    layout["annotations"].append(dict(
-        text="axes in map pixels (row ↓, column →); grey: the map; × detected peaks<br>colour: |c · saliency| per "
-             "sub-band and level, each coefficient over the 2<sup>level</sup> × 2<sup>level</sup> pixels it stands "
-             "for" + ("<br>blue frame: the map's area (the bands reach past it, into the padding)" if shapes else ""),
-        x=0, y=-0.03, xref="paper", yref="paper", xanchor="left", yanchor="top", showarrow=False, align="left",
-        font=dict(size=11, color="#555")))
+    caption = wrap_words(
+        "axes in map pixels (row ↓, column →); grey: the map; × detected peaks<br>colour: |c · saliency| per "
+        "sub-band and level, each coefficient over the 2<sup>level</sup> × 2<sup>level</sup> pixels it stands for"
+        + ("<br>blue frame: the map's area (the bands reach past it, into the padding)" if shapes else ""), 52)
+    n_lines = caption.count("<br>") + 1
+    # from the figure's left edge, where 52 characters of 11 px type fit a phone's width
+    layout["annotations"].append(dict(text=caption, x=0, y=0, xshift=-25, yshift=-25, xref="paper", yref="paper",
+                                      xanchor="left", yanchor="top", showarrow=False, align="left",
+                                      font=dict(size=11, color="#555")))
     layout.update({k: v for k, v in LAYOUT.items() if k not in ("margin", "legend")},
-                  height=plot_height + 110, margin=dict(l=30, r=20, t=30, b=80), showlegend=False)
+                  height=plot_height + 60 + 15 * n_lines, margin=dict(l=30, r=20, t=30, b=30 + 15 * n_lines),
+                  showlegend=False)
     return go.Figure(data=data, layout=layout, _validate=False)
 
 
-def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = None) -> go.Figure:
+def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = None,
+                          max_cols: int = 4) -> go.Figure:
     """The example's peak-count histogram against the nearest class template, and χ² to every class.
+
+    One panel per channel and the χ² panel, ``max_cols`` to a row (1 on a phone's screen: side by side their titles
+    ran into each other).
 
     Returns
     -------
@@ -445,25 +467,31 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
     edges = np.asarray(params["bin_edges"])
     centres = (edges[:-1] + edges[1:]) / 2
     templates = params.get("templates")
-    n_cols = len(channels) + (1 if "chi2" in ex else 0)
+    n_panels = len(channels) + (1 if "chi2" in ex else 0)
+    n_rows, n_cols = _grid_shape(n_panels, max_cols)
+
+    def at(i: int) -> dict:  # the i-th panel's place in the grid, row by row
+        return dict(row=i // n_cols + 1, col=i % n_cols + 1)
     titles = [f"{c} at peaks" if c == "detail magnitude" else f"{c} response at peaks" for c in channels]
     titles += ["χ² to each class"] if "chi2" in ex else []
     # the "magnitude" response bins each channel divided by its training 99th percentile
     scaled = params.get("response") == "magnitude"
-    fig = make_subplots(rows=1, cols=n_cols, subplot_titles=titles, horizontal_spacing=0.05)
+    fig = make_subplots(rows=n_rows, cols=n_cols, subplot_titles=titles, horizontal_spacing=0.05,
+                        vertical_spacing=0.45 / n_rows)
     nearest = ex.get("nearest")
     for c, name in enumerate(channels):
         fig.add_trace(go.Bar(x=centres, y=hist[c * bins:(c + 1) * bins], name="this map", marker_color=PALETTE["learned"],
                              showlegend=c == 0, hovertemplate="response %{x:.3g}<br>%{y} peaks<extra></extra>"),
-                      row=1, col=c + 1)
+                      **at(c))
         if templates is not None and nearest is not None:
             t = np.asarray(templates[nearest])[c * bins:(c + 1) * bins]
             fig.add_trace(go.Scatter(x=centres, y=t, mode="lines+markers", name=f"template of class {nearest}",
                                      line=dict(color=PALETTE["selected"], width=2), showlegend=c == 0,
-                                     hovertemplate="template %{y:.2f} peaks<extra></extra>"), row=1, col=c + 1)
-        fig.update_xaxes(title="response / its training 99th percentile" if scaled else "filter response (κ units)",
-                         row=1, col=c + 1)
-    fig.update_yaxes(title="peaks per map", row=1, col=1)
+                                     hovertemplate="template %{y:.2f} peaks<extra></extra>"), **at(c))
+        fig.update_xaxes(title="response / its training<br>99th percentile" if scaled else "filter response (κ units)",
+                         **at(c))  # two lines: one was wider than a panel
+        if c == 0 or n_cols == 1:
+            fig.update_yaxes(title="peaks per map", **at(c))
     if "chi2" in ex:
         chi2 = np.asarray(ex["chi2"], dtype=float)
         classes = params.get("classes") or [[i] for i in range(len(chi2))]
@@ -472,11 +500,12 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
         fig.add_trace(go.Bar(x=labels, y=chi2, marker_color=colors, name="χ²", showlegend=False,
                              text=[fmt_number(v) for v in chi2], textposition="outside", cliponaxis=False,
                              constraintext="none",  # the tallest bar's label at full size, above the axis
-                             hovertemplate="class %{x}<br>χ² %{y:.4g}<extra></extra>"), row=1, col=n_cols)
+                             hovertemplate="class %{x}<br>χ² %{y:.4g}<extra></extra>"), **at(n_panels - 1))
         names = [str(n) for n in params.get("target_names") or []]
         named = bool(names) and all(len(row) == len(names) for row in classes)
-        fig.update_xaxes(title=f"class ({', '.join(names)})" if named else "class (target row)", row=1, col=n_cols)
-        fig.update_yaxes(title="χ²", row=1, col=n_cols)
+        fig.update_xaxes(title=f"class ({', '.join(names)})" if named else "class (target row)", **at(n_panels - 1))
+        fig.update_yaxes(title="χ²", **at(n_panels - 1))
     # the legend above the first panels, clear of the panel titles (top right it covered the χ² panel's)
-    return apply_layout(fig, height=380, margin=dict(l=55, r=20, t=80, b=60),
-                        legend=dict(orientation="h", yanchor="bottom", y=1.14, xanchor="left", x=0))
+    height = 395 + 330 * (n_rows - 1)
+    return apply_layout(fig, height=height, margin=dict(l=55, r=20, t=80, b=75),  # the legend 40 px above
+                        legend=dict(orientation="h", yanchor="bottom", y=1 + 40 / (height - 155), xanchor="left", x=0))

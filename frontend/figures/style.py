@@ -10,13 +10,14 @@ lists with :func:`as_array` and fall back to :func:`empty_figure`.
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 
 __all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "KIND_LABELS", "kind_label", "BOTTOM_LEGEND",
-           "LAYOUT", "apply_layout", "empty_figure", "as_array", "fmt_number"]
+           "LAYOUT", "apply_layout", "empty_figure", "as_array", "fmt_number", "wrap_words"]
 
 PALETTE = {
     "learned": "#0072B2",  # blue
@@ -73,6 +74,23 @@ def apply_layout(fig: go.Figure, **layout) -> go.Figure:
     return fig
 
 
+def wrap_words(text: str, width: int) -> str:
+    """Break a figure text into lines of at most ``width`` characters, with Plotly's ``<br>``.
+
+    Plotly never wraps a title, an annotation or a legend entry: one line wider than the figure is cut at its
+    edge, which a phone's 390 px screen does to most sentences. Existing ``<br>`` breaks are kept.
+
+    Examples
+    --------
+    >>> wrap_words("kept for this series: its 6 largest coefficients per band", 30)
+    'kept for this series: its 6<br>largest coefficients per band'
+    >>> wrap_words("short<br>lines stay", 30)
+    'short<br>lines stay'
+    """
+    return "<br>".join(line for part in text.split("<br>")
+                       for line in (textwrap.wrap(part, width, break_on_hyphens=False) or [""]))
+
+
 def empty_figure(message: str = "Nothing to show yet") -> go.Figure:
     """A blank figure carrying a centred message.
 
@@ -86,8 +104,8 @@ def empty_figure(message: str = "Nothing to show yet") -> go.Figure:
     go.Figure
     """
     fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font=dict(size=14, color="#555"))
+    fig.add_annotation(text=wrap_words(message, 40), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font=dict(size=14, color="#555"))  # 40 characters fit a phone's width
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return apply_layout(fig, height=260)

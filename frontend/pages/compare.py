@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
 from awd_studio.frontend.api_client import ApiError, get_client
-from awd_studio.frontend.components import graph, is_job_id, size_graphs_to_their_figures
+from awd_studio.frontend.components import graph, is_job_id, size_graphs_to_their_figures, stack_on_phones
 from awd_studio.frontend.figures.compare import (
     RUN_COLORS,
     compare_scores_figure,
@@ -104,7 +104,8 @@ def _settings_table(rows, labels):
     return html.Div([
         html.P(f"{n_diff} setting{'s' if n_diff != 1 else ''} differ (highlighted, listed first).",
                className="small text-muted"),
-        dbc.Table([head, html.Tbody(body)], size="sm", className="awd-table awd-diff mb-0", id=ids.SETTINGS),
+        stack_on_phones(dbc.Table([head, html.Tbody(body)], size="sm", className="awd-table awd-diff mb-0",
+                                  id=ids.SETTINGS)),
     ], className="table-responsive")
 
 
@@ -114,7 +115,8 @@ def _scores_table(bundles, labels):
                                html.Th(f"RMSE {labels[0]}"), html.Th(f"RMSE {labels[1]}")]))
     body = [html.Tr([html.Td(r["model"]), *[html.Td(_fmt(v)) for v in r["r2"]], *[html.Td(_fmt(v)) for v in r["rmse"]]])
             for r in rows]
-    return dbc.Table([head, html.Tbody(body)], size="sm", className="awd-table mb-0", id=ids.SCORES_TABLE)
+    return stack_on_phones(dbc.Table([head, html.Tbody(body)], size="sm", className="awd-table mb-0",
+                                     id=ids.SCORES_TABLE))
 
 
 def _head(job: dict, bundle: dict, label: str, color: str):

@@ -17,6 +17,7 @@ from awd_studio.frontend.components import (
     alert_value,
     items,
     named_update,
+    stack_on_phones,
     state_badge,
 )
 from awd_studio.frontend.figures.style import kind_label
@@ -162,8 +163,8 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None):
             ], className="text-nowrap"),
         ], id=f"jobs-row-{jid[:8]}"))
     # small type: nine columns and the two action buttons fit a 1280 px window without a horizontal scroll
-    return dbc.Table([head, html.Tbody(body)], hover=True, size="sm", className="awd-table mb-0 align-middle small",
-                     id=ids.LIST)
+    return stack_on_phones(dbc.Table([head, html.Tbody(body)], hover=True, size="sm",
+                                     className="awd-table mb-0 align-middle small", id=ids.LIST))
 
 
 def samples_text(dataset: dict) -> str:
@@ -198,8 +199,8 @@ def datasets_table(datasets: list[dict], jobs: list[dict]):
                             outline=True, className="me-1 py-0"),
                  _action("Delete", "delete-dataset", d["id"], color="danger")]),
     ], id=f"jobs-dataset-{d['id'][:8]}") for d in datasets]
-    return dbc.Table([head, html.Tbody(body)], hover=True, size="sm", className="awd-table mb-0 align-middle",
-                     id=ids.DATASETS_LIST)
+    return stack_on_phones(dbc.Table([head, html.Tbody(body)], hover=True, size="sm",
+                                     className="awd-table mb-0 align-middle", id=ids.DATASETS_LIST))
 
 
 def rerun_teacher_text(job: dict) -> str:

@@ -21,11 +21,14 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from awd_studio.frontend import explain_panel, figures, results_student, scattering_panel, share_dialog
 from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import (
+    VIEWPORT,
     figure_card,
     is_job_id,
+    is_narrow,
     named_update,
     not_found_card,
     size_graphs_to_their_figures,
+    stack_on_phones,
     triggered_id,
 )
 from awd_studio.frontend.figures.style import kind_label
@@ -234,8 +237,8 @@ def scores_table(bundle: dict) -> dbc.Table:
                                 html.Td(r["seconds_text"])],
                                className="table-primary" if r["key"] == chosen else None)
                        for r in figures.score_rows(bundle)])
-    table = dbc.Table([head, body], bordered=False, hover=True, size="sm", className="awd-table mb-1",
-                      id=ids.SCORES)
+    table = stack_on_phones(dbc.Table([head, body], bordered=False, hover=True, size="sm",
+                                      className="awd-table mb-1", id=ids.SCORES))
     return html.Div([table, html.Small(parameters_note(bundle), className="text-muted")])
 
 
@@ -263,8 +266,8 @@ def downloads(bundle: dict, token: str) -> list:
     links += [html.Li(html.A(name, href=f"{base}/files/{quote(name, safe='')}", download=name))
               for name in files if name != "result.json"]
     return [html.Ul(links, className="mb-2"),
-            html.Small("Each figure: the PNG / SVG buttons above it, or the camera in its toolbar.",
-                       className="text-muted")]
+            html.Small("Each figure: the PNG / SVG buttons above it (on a wider screen, also the camera in its "
+                       "toolbar).", className="text-muted")]
 
 
 def provenance(bundle: dict) -> list:
@@ -395,8 +398,9 @@ GRID_OUTPUTS = dict(wavelet=Output(ids.WAVELET_GRAPH, "figure"), filters=Output(
                     inspected=Output(results_student.ids.INSPECTED, "children"))
 
 
-@callback(output=GRID_OUTPUTS, inputs=dict(core=Input(ids.CORE, "data"), clicked=Input(ids.CLICKED, "data")))
-def draw_grid(core, clicked):
+@callback(output=GRID_OUTPUTS, inputs=dict(core=Input(ids.CORE, "data"), clicked=Input(ids.CLICKED, "data"),
+                                           viewport=Input(VIEWPORT, "data")))
+def draw_grid(core, clicked, viewport=None):
     """The figures that follow the clicked grid point."""
     if not core:
         return named_update(GRID_OUTPUTS)
@@ -412,7 +416,8 @@ def draw_grid(core, clicked):
     started = figures.start_note(core, sel if idx is None else idx)
     text = f"{text}; {started}." if started else text
     return dict(wavelet=figures.wavelet_figure(core, idx), filters=figures.filters_figure(core, idx),
-                heatmap=figures.grid_heatmap_figure(core, idx), psi_grid=figures.psi_grid_figure(core, idx),
+                heatmap=figures.grid_heatmap_figure(core, idx, narrow=is_narrow(viewport)),
+                psi_grid=figures.psi_grid_figure(core, idx),
                 inspecting=text, inspected=results_student.inspected_card(core, idx))
 
 

@@ -81,7 +81,7 @@ def owner_context(browser, web_server):
     contexts = []
 
     def make(**options):
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+        context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
         page = context.new_page()
         page.goto(f"{web_server}/?token={OWNER_TOKEN}")
         page.locator("#home-dropzone").wait_for()

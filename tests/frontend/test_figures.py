@@ -280,3 +280,25 @@ def test_highpass_is_pywavelets_rec_hi():
     for name in ("db2", "db5", "sym4", "coif2"):
         w = pywt.Wavelet(name)
         np.testing.assert_allclose(F.highpass(np.asarray(w.rec_lo)), w.rec_hi, atol=1e-12)
+
+
+def test_a_phones_grid_heatmap_puts_its_colour_bar_underneath(ts_bundle):
+    wide, narrow = F.grid_heatmap_figure(ts_bundle), F.grid_heatmap_figure(ts_bundle, narrow=True)
+    assert narrow.data[0].colorbar.orientation == "h" and wide.data[0].colorbar.orientation in (None, "v")
+    assert narrow.layout.height > wide.layout.height
+
+
+def test_tables_stack_on_a_phone_with_each_cell_named():
+    import dash_bootstrap_components as dbc
+    from dash import html
+
+    from awd_studio.frontend.components import stack_on_phones
+
+    table = stack_on_phones(dbc.Table([html.Thead(html.Tr([html.Th("Model"), html.Th("R²"), html.Th("")])),
+                                       html.Tbody([html.Tr([html.Th("AWD", scope="row"), html.Td("0.9"),
+                                                            html.Td(html.Button("Delete"))])])],
+                                      className="awd-table"))
+    row = table.children[1].children[0]
+    assert table.className == "awd-table awd-stack"
+    assert [getattr(cell, "data-label", None) for cell in row.children] == ["Model", "R²", None]  # no empty label
+    assert row.children[1].to_plotly_json()["props"]["data-label"] == "R²"

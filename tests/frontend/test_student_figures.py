@@ -62,7 +62,7 @@ def test_magnitude_histograms_are_titled_and_scaled_as_read():
     bundle = {"students": {"awd": record}, "explain": {"kind": "image", "examples": [{"histogram": [1, 2, 0, 3]}]}}
     fig = S.peak_histogram_figure(bundle, 0)
     assert [a.text for a in fig.layout.annotations] == ["LL response at peaks", "detail magnitude at peaks"]
-    assert fig.layout.xaxis.title.text == fig.layout.xaxis2.title.text == "response / its training 99th percentile"
+    assert fig.layout.xaxis.title.text == fig.layout.xaxis2.title.text == "response / its training<br>99th percentile"
     assert list(fig.data[1].y) == [0, 3]
 
 
@@ -221,3 +221,41 @@ def test_peaks_fall_on_their_sub_band_panels(mode, shape, levels):
             assert (cells == peaks[:, 1].astype(int) // int(dx)).all()
     assert layout.yaxis.scaleanchor == "x" and list(layout.xaxis.range) == [-0.5, shape[1] - 0.5]
     assert layout.annotations[0].text.startswith(f"map (κ), {shape[0]} × {shape[1]} px")
+
+
+def test_a_phones_layout_puts_fewer_panels_in_a_row():
+    """Four map panels a row (or three histograms side by side) ran their titles into each other at 390 px: the
+    narrow layouts put two panels (one histogram) a row, with one title per panel still."""
+    record = {"kind": "peak_count", "parameters": {"channels": ["LL", "detail magnitude"], "bins": 2,
+                                                   "bin_edges": [0, 1, 2], "classes": [[0.1], [0.3]]}}
+    panels = [{"band": b, "level": 1, "values": np.ones((2, 2)).tolist()} for b in ("LH", "HL", "HH")]
+    bundle = {"students": {"awd": record}, "activation": {"x": [np.zeros((4, 4)).tolist()]},
+              "explain": {"kind": "image", "examples": [{"peaks": [[1, 2]], "histogram": [1, 1, 0, 2],
+                                                         "chi2": [0.5, 2.0], "nearest": 0, "panels": panels}]}}
+    wide, narrow = S.subband_figure(bundle, 0), S.subband_figure(bundle, 0, max_cols=2)
+    def columns(fig):
+        return {tuple(fig.layout[f"xaxis{i if i > 1 else ''}"].domain) for i in range(1, 5)}
+
+    assert len(columns(narrow)) == 2 and len(columns(wide)) == 4
+    assert narrow.layout.height > wide.layout.height  # two rows of panels
+    hist = S.peak_histogram_figure(bundle, 0, max_cols=1)
+    assert [hist.layout[f"xaxis{i if i > 1 else ''}"].domain[0] for i in (1, 2, 3)] == [0, 0, 0]  # one column
+    assert len({tuple(hist.layout[f"yaxis{i if i > 1 else ''}"].domain) for i in (1, 2, 3)}) == 3  # three rows
+    assert [a.text for a in hist.layout.annotations] == ["LL response at peaks", "detail magnitude at peaks",
+                                                         "χ² to each class"]
+
+
+def test_explanation_panels_go_two_a_row_on_a_phone():
+    from awd_studio.frontend.figures.explain import explanation_figure
+
+    x = np.sin(np.arange(16.0)).tolist()
+    payload = {"summary": {"explanation": {"prediction": 1.0, "cartoon_prediction": 0.9, "kept_fraction": 0.2},
+                           "baseline": {"cartoon_prediction": 0.5, "kept_fraction": 0.3}, "band_names": ["cA1", "cD1"]},
+               "arrays": {"wavelet_x": x, "wavelet_cartoon": x, "wavelet_mask_image": np.ones((2, 16)).tolist(),
+                          "baseline_cartoon": x}}
+    wide, narrow = explanation_figure(payload), explanation_figure(payload, max_cols=2)
+    assert len(wide.layout.annotations) == len(narrow.layout.annotations) == 4
+    assert narrow.layout.xaxis3.domain[0] == 0 and narrow.layout.yaxis3.domain[1] < narrow.layout.yaxis.domain[0]
+    # the time axis is named under the bottom row only (above the second row it ran into that row's titles)
+    assert narrow.layout.xaxis3.title.text and not narrow.layout.xaxis.title.text
+    assert all(wide.layout[f"xaxis{i if i > 1 else ''}"].title.text for i in (1, 2, 3, 4))

@@ -1,0 +1,96 @@
+"""On a phone's screen (390 × 844 CSS px) every table shows all its columns, stacked one row to a block, and the
+figures with several panels put fewer in a row, so that no title runs into another. Measured in chromium on a
+maps job the real worker ran, with an explanation made through the API."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.conftest import wait_for
+from tests.e2e.conftest import OWNER_TOKEN, console_errors
+from tests.e2e.test_results_explain import _finished_job
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
+
+OWNER = {"Authorization": f"Bearer {OWNER_TOKEN}"}
+PHONE = {"width": 390, "height": 844}
+
+#: The boxes of a graph's panel titles and of the graph itself, in page pixels.
+_TITLE_BOXES = """id => {
+    const graph = document.querySelector('#' + id + ' .js-plotly-plot');
+    const box = r => [r.left, r.top, r.right, r.bottom];
+    const titles = [...graph.querySelectorAll('.annotation-text, .g-gtitle text')]
+        .map(t => t.getBoundingClientRect()).filter(r => r.width > 0).map(box);
+    return {graph: box(graph.getBoundingClientRect()), titles: titles};
+}"""
+
+
+def _overlap(a, b) -> bool:
+    return min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
+
+
+def _assert_titles_apart(page, graph_id):
+    boxes = page.evaluate(_TITLE_BOXES, graph_id)
+    titles, (left, _, right, _) = boxes["titles"], boxes["graph"]
+    assert len(titles) >= 2, boxes
+    clashes = [(a, b) for i, a in enumerate(titles) for b in titles[i + 1:] if _overlap(a, b)]
+    assert not clashes, (graph_id, clashes)
+    cut = [t for t in titles if t[0] < left - 1 or t[2] > right + 1]
+    assert not cut, (graph_id, boxes["graph"], cut)  # none cut at an edge
+
+
+def _explained(web_server, job_id):
+    started = httpx.post(f"{web_server}/api/results/{job_id}/explain", headers=OWNER, timeout=30,
+                         json={"example": 0, "model": "teacher", "wavelet": "learned", "lam": 0.2}).json()
+
+    def done():
+        body = httpx.get(f"{web_server}/api/results/{job_id}/explanations/{started['id']}", headers=OWNER,
+                         timeout=30).json()
+        return body if body["state"] in ("succeeded", "failed") else None
+
+    assert wait_for(done, timeout=300, interval=1.0, what="the explanation")["state"] == "succeeded"
+
+
+def test_a_phone_shows_every_column_and_panels_that_do_not_collide(web_server, owner_context, screenshot):
+    job_id = _finished_job(web_server, "lensing", 120, teacher="cnn", lambdas=[0.01], gammas=[0.0], epochs=1,
+                           teacher_epochs=1, levels=2, wave="db2")
+    _explained(web_server, job_id)
+    page = owner_context(viewport=PHONE).new_page()
+    page.set_default_timeout(60_000)
+    errors = console_errors(page)
+    page.goto(f"{web_server}/results/{job_id}")
+    page.wait_for_function("(() => { const el = document.querySelector('#results-student-graph .js-plotly-plot'); "
+                           "return el && el.data && el.data.some(t => t.name === 'detected peak'); })()")
+    page.wait_for_function("document.querySelector('#results-histogram-graph').innerText.includes('χ²')")
+    page.wait_for_function("document.querySelector('#explain-status').innerText.includes('Done')")
+    page.wait_for_timeout(1500)  # the last figures settle into their boxes
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # the scores table: every model's every number on screen (the phone showed the model column alone)
+    cells = page.eval_on_selector_all("#results-scores td, #results-scores tbody th",
+                                      "els => els.map(e => [e.getBoundingClientRect().left, "
+                                      "e.getBoundingClientRect().right, e.getAttribute('data-label')])")
+    assert len(cells) >= 5 * 6 and all(0 <= left and right <= PHONE["width"] for left, right, _ in cells), cells
+    assert {"R²", "RMSE ± SD", "Parameters"} <= {label for *_, label in cells}
+    # the panels: two (maps, explanation) or one (histograms) a row, their titles apart and inside the figure
+    for graph_id in ("results-student-graph", "results-histogram-graph", "explain-graph"):
+        _assert_titles_apart(page, graph_id)
+    assert page.evaluate("document.querySelector('#explain-graph .js-plotly-plot')._fullLayout.xaxis2.domain[1]"
+                         " > 0.9")  # input and cartoon fill the first row
+    # Plotly's toolbar, which covered titles, is hidden: the cards' PNG / SVG buttons download the figures
+    assert page.locator("#results-student-graph .modebar-container").evaluate(
+        "el => getComputedStyle(el).display") == "none"
+    assert page.locator("#results-student-graph-png").is_visible()
+    screenshot(page, "60-phone-results-maps")
+
+    page.goto(f"{web_server}/jobs")
+    row = page.locator(f"#jobs-row-{job_id[:8]}")
+    row.wait_for()
+    for button in (row.get_by_role("button", name="Rerun"), row.get_by_role("button", name="Delete")):
+        box = button.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert row.locator("td[data-label='Dataset']").is_visible()  # each cell behind its column's name
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "61-phone-jobs")
+    assert not errors, errors
