@@ -12,6 +12,7 @@ from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import ACTIVE_STATES, new_id
 from awd_studio.jobstate.storage import DATASET_SUFFIXES, atomic_move, remove_tree, safe_display_name, usage_bytes
 from awd_studio.models.data import load_dataset, save_npz, summarize
+from awd_studio.models.data.readers.npy import npy_targets_path
 from awd_studio.models.validation import check_targets_vary
 
 __all__ = ["router", "read_dataset_file", "check_quota", "store_dataset", "reused_dataset"]
@@ -74,7 +75,7 @@ def store_dataset(session, paths, *, temp_path, suffix, dataset, summary, name, 
 
 
 def _pair_npy_targets(upload) -> None:
-    """Put the ``y`` file of an ``.npy`` upload beside X as ``<stem>_y.npy``, where the reader looks for it."""
+    """Put the ``y`` file of an ``.npy`` upload beside X where the reader looks for it (:func:`_paired_name`)."""
     targets = upload.files.get("y")
     if targets is None:
         return
@@ -85,8 +86,9 @@ def _pair_npy_targets(upload) -> None:
 
 
 def _paired_name(upload) -> str:
-    """The name the targets of an ``.npy`` upload are read under (beside X)."""
-    return f"{upload.path.stem}_y.npy"
+    """The name the targets of an ``.npy`` upload are read under (beside X): ``data_y.npy`` for ``data.npy`` and
+    for ``data_X.npy`` (it was ``data_X_y.npy`` there, which the reader never looked for)."""
+    return npy_targets_path(upload.path).name
 
 
 def _in_the_users_words(message: str, upload) -> str:

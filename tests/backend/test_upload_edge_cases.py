@@ -38,11 +38,15 @@ def test_a_lone_npy_says_what_works(client):
     assert ".npz" in detail and "upload-" not in detail
 
 
-def test_an_npy_pair_is_one_dataset(client, data_dir):
-    rng = np.random.default_rng(4)
+# data_X.npy + data_y.npy, the names the README suggests, failed: the targets were stored as data_X_y.npy and the
+# reader looked for data_y.npy beside data_X.npy
+@pytest.mark.parametrize("x_name, y_name", [("X.npy", "y.npy"), ("traces_X.npy", "traces_y.npy"),
+                                            ("cells.npy", "cells_y.npy"), ("run_X_train.npy", "whatever.npy")])
+def test_an_npy_pair_is_one_dataset(client, data_dir, x_name, y_name):
+    rng = np.random.default_rng(len(x_name))  # other data for each pair: the same bytes would be found stored
     X = rng.standard_normal((30, 16))
     y = X[:, 0]
-    response = _post(client, {"file": ("X.npy", _npy(X)), "y": ("y.npy", _npy(y))})
+    response = _post(client, {"file": (x_name, _npy(X)), "y": (y_name, _npy(y))})
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["n"] + (body["n_test"] or 0) == 30 and body["shape"] == [16]

@@ -19,7 +19,7 @@ from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import as_str, make_dataset, pick_arrays, require_numeric_dtype, too_big
 from awd_studio.models.validation import InputError
 
-__all__ = ["load_npz", "load_npy", "read_npz_arrays", "read_npy_arrays"]
+__all__ = ["load_npz", "load_npy", "read_npz_arrays", "read_npy_arrays", "npy_targets_path"]
 
 
 def _npy_header(fp) -> tuple[np.dtype, tuple, int]:
@@ -140,12 +140,31 @@ def _load_npy_array(path: Path, budget: int, field: str) -> np.ndarray:
     return arr
 
 
-def _npy_siblings(path: Path) -> dict[str, Path]:
+def _dataset_stem(path: Path) -> str:
+    """The name an .npy file of X shares with its siblings: ``data`` for ``data.npy``, ``data_X.npy`` or
+    ``data_X_train.npy``."""
     stem = path.stem
-    for suffix in ("_X", "_x", "_X_train", "_x_train"):
+    for suffix in ("_X_train", "_x_train", "_X", "_x"):
         if stem.endswith(suffix):
-            stem = stem[: -len(suffix)]
-            break
+            return stem[: -len(suffix)]
+    return stem
+
+
+def npy_targets_path(path) -> Path:
+    """Where the targets of the .npy file of X at ``path`` are read from: ``data_y.npy`` beside ``data.npy`` or
+    ``data_X.npy`` (what a program that receives the two files apart names the targets).
+
+    Examples
+    --------
+    >>> npy_targets_path("/up/traces_X.npy").name, npy_targets_path("/up/cells.npy").name
+    ('traces_y.npy', 'cells_y.npy')
+    """
+    path = Path(path)
+    return path.with_name(f"{_dataset_stem(path)}_y{path.suffix}")
+
+
+def _npy_siblings(path: Path) -> dict[str, Path]:
+    stem = _dataset_stem(path)
     found = {"X": path}
     for canon, options in (("y", ("_y", "_Y", "_y_train")), ("X_test", ("_X_test", "_x_test")),
                            ("y_test", ("_y_test", "_Y_test"))):
@@ -173,7 +192,7 @@ def load_npy(path: Path, budget: int, name: str | None) -> Dataset:
     """An ``.npy`` array as ``X`` of a Dataset, with its sibling ``_y`` (and test) files."""
     if "y" not in _npy_siblings(path):
         _load_npy_array(path, budget, "X")  # X first: a pickled X is named before a missing y
-        stem = path.stem[:-2] if path.stem.endswith(("_X", "_x")) else path.stem
+        stem = _dataset_stem(path)
         raise InputError("y", f"{path.name!r} holds only X (an .npy file holds one array) and no {stem}_y.npy "
                          "with the targets was found next to it",
                          f"save the targets as {stem}_y.npy beside it (in the browser: drop both files together), "
