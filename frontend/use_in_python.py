@@ -7,12 +7,15 @@ Downloads box, ``result.json`` and ``arrays.npz``, from one folder.
 
 from __future__ import annotations
 
+import math
+
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from awd_studio.frontend.figures.grid import kept_initial
 
-__all__ = ["python_snippet", "BIBTEX_PAPER", "bibtex_software", "use_in_python_card", "RESULT_FOLDER"]
+__all__ = ["python_snippet", "predict_command", "pywt_max_level", "BIBTEX_PAPER", "bibtex_software",
+           "use_in_python_card", "RESULT_FOLDER"]
 
 #: The folder the snippet expects the downloaded result.json and arrays.npz in.
 RESULT_FOLDER = "awd-result"
@@ -79,7 +82,13 @@ def python_snippet(bundle: dict) -> str:
     transform = (f'coeffs = pywt.wavedec2(X[0], wavelet, level={levels}, mode="{mode}")  # [cA, (cH, cV, cD), ...]'
                  if image else
                  f'coeffs = pywt.wavedec(X[0], wavelet, level={levels}, mode="{mode}")  # [cA{levels}, cD{levels}, ..., cD1]')
-    return f'''import numpy as np
+    first = ""
+    if levels > pywt_max_level(bundle):  # PyWavelets would warn about a level the job used on purpose
+        first = "import warnings\n\n"
+        transform = ("with warnings.catch_warnings():  # the job's level is above PyWavelets' cautious "
+                     "dwt_max_level, which it warns about\n"
+                     '    warnings.filterwarnings("ignore", message="Level value")\n    ' + transform)
+    return f'''{first}import numpy as np
 import pywt
 from awd_studio.models.pipeline.predict import predict_from_bundle
 from awd_studio.models.pipeline.wavelet_export import wavelet_from_result
@@ -101,6 +110,45 @@ wavelet = {get_wavelet}
 '''
 
 
+def pywt_max_level(bundle: dict) -> int:
+    """PyWavelets' ``dwt_max_level`` for the result's data and filter: ``floor(log2(L / (N − 1)))`` for the
+    shortest side L and the filter's N taps (PyWavelets warns above it, though the transform is defined).
+
+    Examples
+    --------
+    >>> pywt_max_level({"data": {"shape": [40]}, "wavelet": {"h": [0.1] * 10}})
+    2
+    >>> pywt_max_level({})  # unknown: no limit
+    99
+    """
+    shape = ((bundle or {}).get("data") or {}).get("shape") or []
+    taps = len(((bundle or {}).get("wavelet") or {}).get("h") or [])
+    if not shape or taps < 2:
+        return 99
+    return max(0, math.floor(math.log2(min(shape) / (taps - 1))))
+
+
+def predict_command(bundle: dict) -> str:
+    """The terminal command that predicts with the model the page recommends (the snippet's model).
+
+    Examples
+    --------
+    >>> predict_command({})
+    'awd predict awd-result NEW_DATA.npz --out predictions.csv'
+    >>> predict_command({"selection": {"choice": "initial"}, "wavelet": {"init": "db5"}})
+    'awd predict awd-result NEW_DATA.npz --model baseline_wavelet --out predictions.csv'
+    """
+    model = " --model baseline_wavelet" if kept_initial(bundle or {}) is not None else ""
+    return f"awd predict {RESULT_FOLDER} NEW_DATA.npz{model} --out predictions.csv"
+
+
+def _copyable(pre: html.Pre) -> html.Div:
+    """A code block with a copy button at its top right (``dcc.Clipboard`` copies the block's text)."""
+    button = dcc.Clipboard(target_id=pre.id, title="Copy to the clipboard", className="awd-copy",
+                           style={"position": "absolute", "top": ".25rem", "right": ".5rem", "fontSize": "1.1rem"})
+    return html.Div([pre, button], style={"position": "relative"})
+
+
 def use_in_python_card(bundle: dict, *, snippet_id: str, paper_id: str, software_id: str) -> list:
     """The page's section: the snippet, and the citations (ids let the browser tests read them)."""
     pre = {"className": "awd-code small mb-0", "style": {"whiteSpace": "pre-wrap"}}
@@ -109,12 +157,14 @@ def use_in_python_card(bundle: dict, *, snippet_id: str, paper_id: str, software
             html.P(["Download ", html.Code("result.json"), " and ", html.Code("arrays.npz"), " into a folder ",
                     html.Code(RESULT_FOLDER), "; with ", html.Code("awd-studio"), " installed this predicts new data "
                     "and gives the learned wavelet to PyWavelets. From the terminal: ",
-                    html.Code(f"awd predict {RESULT_FOLDER} NEW_DATA.npz --out predictions.csv"), "."],
+                    html.Code(predict_command(bundle)), "."],
                    className="small"),
-            html.Pre(python_snippet(bundle), id=snippet_id, **pre)])], className="mb-4 shadow-sm h-100"), lg=7),
+            _copyable(html.Pre(python_snippet(bundle), id=snippet_id, **pre))])], className="mb-4 shadow-sm h-100"),
+            lg=7),
         dbc.Col(dbc.Card([dbc.CardHeader(html.H3("Cite", className="h6 mb-0")), dbc.CardBody([
             html.P("The method:", className="small mb-1"),
-            html.Pre(BIBTEX_PAPER, id=paper_id, **pre),
+            _copyable(html.Pre(BIBTEX_PAPER, id=paper_id, **pre)),
             html.P("The software:", className="small mt-3 mb-1"),
-            html.Pre(bibtex_software(bundle), id=software_id, **pre)])], className="mb-4 shadow-sm h-100"), lg=5),
+            _copyable(html.Pre(bibtex_software(bundle), id=software_id, **pre))])],
+            className="mb-4 shadow-sm h-100"), lg=5),
     ])]

@@ -12,7 +12,8 @@ import pytest
 import pywt
 import torch
 
-from awd_studio.frontend.use_in_python import RESULT_FOLDER, python_snippet
+from awd_studio.cli import main
+from awd_studio.frontend.use_in_python import RESULT_FOLDER, predict_command, python_snippet
 from awd_studio.models import pipeline
 from awd_studio.models.data import Dataset, make_example, save_npz
 from awd_studio.models.pipeline.predict import load_student, predict_from_bundle
@@ -153,7 +154,7 @@ def test_learned_wavelet_works_in_pywavelets(series):
 
 
 @pytest.mark.parametrize("which, choice", [("series", "awd"), ("maps", "awd"), ("series", "initial")])
-def test_the_pages_python_snippet_runs(which, choice, request, tmp_path):
+def test_the_pages_python_snippet_runs(which, choice, request, tmp_path, monkeypatch):
     """The snippet reproduces the stored predictions of the model cross-validation chose."""
     bundle, out, _ = request.getfixturevalue(which)
     bundle = {**bundle, "selection": {**(bundle.get("selection") or {}), "choice": choice}}
@@ -165,8 +166,18 @@ def test_the_pages_python_snippet_runs(which, choice, request, tmp_path):
     done = subprocess.run([sys.executable, "-c", python_snippet(bundle)], cwd=tmp_path, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+    assert "Level value" not in done.stderr  # PyWavelets' warning about the job's level is expected: not shown
     difference = float(done.stdout.split("stored test predictions:")[1].split()[0])
     assert difference <= 1e-10
+    # the terminal command the page gives predicts with the snippet's model (it left --model out: the AWD student)
+    with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:
+        X, stored = arrays["X_examples"], arrays[f"y_pred_{'baseline_wavelet' if choice == 'initial' else 'awd'}"]
+    np.savez(tmp_path / "NEW_DATA.npz", X=X)
+    command = predict_command(bundle).replace("predictions.csv", "predictions.npz").split()
+    monkeypatch.chdir(tmp_path)  # the command's paths are relative, as the page gives them
+    assert command[0] == "awd" and main(command[1:]) == 0
+    with np.load(tmp_path / "predictions.npz", allow_pickle=False) as predicted:
+        np.testing.assert_allclose(np.ravel(predicted["y_pred"]), np.ravel(stored[:len(X)]), atol=1e-10)
 
 
 def test_trust_notes_say_what_the_issue_saw():
