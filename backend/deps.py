@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Iterator
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from awd_studio.backend.auth import credentials
@@ -51,7 +52,15 @@ def get_paths(settings: SettingsDep) -> Paths:
 PathsDep = Annotated[Paths, Depends(get_paths)]
 
 
-def require_owner(request: Request, settings: SettingsDep) -> None:
+#: The owner token as the API docs show it: an "Authorize" button on /docs, and the scheme in openapi.json. The
+#: check itself is :func:`require_owner`'s (the header or the owner cookie).
+OWNER_BEARER = HTTPBearer(auto_error=False, scheme_name="owner token", description=(
+    "The owner token `awd serve` printed (in the link it ends with `/?token=…`; also in the data folder's "
+    "`owner-token` file, or AWD_API_TOKEN). A browser that opened that link sends the owner cookie instead."))
+
+
+def require_owner(request: Request, settings: SettingsDep,
+                  _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(OWNER_BEARER)] = None) -> None:
     """Owner routes: with an owner token configured, require ``Authorization: Bearer <token>`` or the owner
     cookie (see :mod:`backend.auth`); 401 without credentials, 403 with wrong ones.
 

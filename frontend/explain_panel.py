@@ -39,6 +39,7 @@ class ids:  # noqa: N801 (a namespace of constants)
 
     PANEL = "explain-panel"
     EXAMPLE = "explain-example"
+    EXAMPLE_LABEL = "explain-example-label"
     MODEL = "explain-model"
     WAVELET = "explain-wavelet"
     LAM = "explain-lam"
@@ -80,7 +81,7 @@ def panel(token: str | None) -> dbc.Card:
     """The panel (owner and shared views; in the shared view "Explain" is disabled, with a sentence)."""
     shared = not is_job_id(token)
     controls = dbc.Row([
-        dbc.Col([dbc.Label("Test example", html_for=ids.EXAMPLE),
+        dbc.Col([dbc.Label("Test example", html_for=ids.EXAMPLE, id=ids.EXAMPLE_LABEL),
                  dbc.Input(id=ids.EXAMPLE, type="number", min=0, step=1, value=0)], md=2),
         dbc.Col([dbc.Label("Model", html_for=ids.MODEL),
                  dbc.Select(id=ids.MODEL, value="teacher", options=[{"label": "teacher", "value": "teacher"},
@@ -142,7 +143,7 @@ def _label(item: dict) -> str:
 
 LIST_OUTPUTS = dict(options=Output(ids.LIST, "options"), value=Output(ids.LIST, "value"),
                     start_disabled=Output(ids.START, "disabled"), status=Output(ids.STATUS, "children"),
-                    example_max=Output(ids.EXAMPLE, "max"))
+                    example_max=Output(ids.EXAMPLE, "max"), example_label=Output(ids.EXAMPLE_LABEL, "children"))
 
 
 @callback(output=LIST_OUTPUTS, inputs=dict(token=Input(ids.TOKEN, "data")))
@@ -160,7 +161,8 @@ async def list_explanations(token):
         "This result was written before explanations kept their inputs; rerun the job to explain it.")
     return named_update(LIST_OUTPUTS, options=options, value=done[0]["id"] if done else None,
                         start_disabled=not body["can_start"], status=status,
-                        example_max=max(int(body.get("n_test") or 1) - 1, 0))
+                        example_max=max(int(body.get("n_test") or 1) - 1, 0),
+                        example_label=f"Test example (0–{max(int(body.get('n_test') or 1) - 1, 0)})")
 
 
 START_OUTPUTS = dict(current=Output(ids.CURRENT, "data"), poll=Output(ids.POLL, "disabled"),
@@ -173,13 +175,18 @@ START_OUTPUTS = dict(current=Output(ids.CURRENT, "data"), poll=Output(ids.POLL, 
           inputs=dict(clicks=Input(ids.START, "n_clicks")),
           state=dict(token=State(ids.TOKEN, "data"), example=State(ids.EXAMPLE, "value"),
                      model=State(ids.MODEL, "value"), wavelet=State(ids.WAVELET, "value"),
-                     lam=State(ids.LAM, "value"), options=State(ids.LIST, "options")),
+                     lam=State(ids.LAM, "value"), options=State(ids.LIST, "options"),
+                     example_max=State(ids.EXAMPLE, "max")),
           prevent_initial_call=True)
-async def start(clicks, token, example, model, wavelet, lam, options):
+async def start(clicks, token, example, model, wavelet, lam, options, example_max=None):
     """"Explain" sends the settings (a cached explanation comes back at once)."""
     if not clicks or not token:
         return named_update(START_OUTPUTS)
-    body = {"example": int(example or 0), "model": model, "wavelet": wavelet, "lam": float(lam)}
+    if example is None:  # the field is empty, or holds what it refuses (out of range, not a whole number)
+        last = f" from 0 to {example_max}" if example_max is not None else ""
+        return named_update(START_OUTPUTS, status=dbc.Alert(f"Test example: enter a whole number{last}.",
+                                                            color="warning", className="py-2 mb-0"))
+    body = {"example": int(example), "model": model, "wavelet": wavelet, "lam": float(lam)}
     try:
         started = await get_client().request("POST", f"{_base(token)}/explain", json=body)
     except ApiError as exc:
@@ -240,10 +247,11 @@ async def poll(tick, current, picked, token, options=None, viewport=None):
     lines = explain_figures.prediction_lines(body)
     summary = body.get("summary") or {}
     e = summary.get("explanation") or {}
+    x = (body.get("arrays") or {}).get("wavelet_x")
+    units = "pixels" if len(_shape(x)) == 2 else "samples"
     status = (f"Done: kept {lines['kept']} of the wavelet coefficients at λ = {e.get('lam')}, relative distortion "
               f"{figures.fmt_number(e.get('relative_distortion'))}; the pixel mask kept {lines['baseline_kept']} "
-              "of the samples.")
-    x = (body.get("arrays") or {}).get("wavelet_x")
+              f"of the {units}.")
     request = summary.get("request") or {}
     # the form shows the settings of the explanation shown (after a reload it read example 0 under another's)
     form = {name: request[name] for name in ("example", "model", "wavelet", "lam") if request.get(name) is not None}

@@ -80,11 +80,14 @@ def student_section() -> list:
                     help_text="Series: the signal, and below it |coefficient × saliency| per band (level × "
                               "position); circles: the coefficients the student keeps. Maps: the map with its "
                               "detected peaks, then |coefficient × saliency| per sub-band and level."),
-        html.Div(figure_card("Peak counts of this map against the nearest class", ids.HISTOGRAM_GRAPH,
+        html.Div(figure_card("Peak-count histograms of this map", ids.HISTOGRAM_GRAPH,
                              "awd-peak-histogram",
-                             help_text="Bars: this map's peak-count histogram per 3 × 3 filter; line: the "
-                                       "template (mean histogram) of the class nearest in χ²; right: χ² to "
-                                       "every class (the prediction is the nearest class's target)."),
+                             help_text="Bars: this map's peak-count histogram per channel the student reads. When "
+                                       "the targets take a few values (classes, such as cosmologies), the line is "
+                                       "the template (mean histogram) of the class nearest in χ² and the last "
+                                       "panel gives χ² to every class: the prediction is the nearest class's "
+                                       "target. For a continuous target the student is a ridge regression on the "
+                                       "standardised histograms, and the bars are what it reads."),
                  id=ids.HISTOGRAM_ROW),
     ]
 
@@ -137,12 +140,14 @@ def inspected_card(core: dict, idx: int | None):
     if idx is None or idx == sel or not (0 <= idx < len(grid)):
         return None
     point, chosen = grid[idx], grid[sel] if 0 <= sel < len(grid) else {}
+    # the ★ point is the selected model only when cross-validation did not keep the initial wavelet
+    reference = "selected point" if figures.kept_initial(core) is None else "★ best AWD point"
 
     def stat(label, value, ref):
         return dbc.Col(dbc.Card(dbc.CardBody([
             html.Div(label, className="small text-muted"),
             html.Div(value, className="fs-5 fw-semibold"),
-            html.Div(f"selected point: {ref}", className="small text-muted")]), className="h-100 shadow-sm"),
+            html.Div(f"{reference}: {ref}", className="small text-muted")]), className="h-100 shadow-sm"),
             xs=6, md=3, className="mb-2")
 
     test, ref = point.get("test") or {}, chosen.get("test") or {}

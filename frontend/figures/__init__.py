@@ -20,7 +20,7 @@ every public name is re-exported here.
 """
 
 from awd_studio.frontend.figures.activation import activation_figure, n_activation_examples
-from awd_studio.frontend.figures.data import loss_figure, preview_figure, target_histogram_figure
+from awd_studio.frontend.figures.data import LOSSES_TO_COME, loss_figure, preview_figure, target_histogram_figure
 from awd_studio.frontend.figures.grid import (
                                    grid_axes,
                                    grid_heatmap_figure,
@@ -74,6 +74,7 @@ __all__ = [
     "score_rows",
     "scores_figure",
     "loss_figure",
+    "LOSSES_TO_COME",
     "preview_figure",
     "target_histogram_figure",
     "provenance_items",

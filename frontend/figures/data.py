@@ -41,7 +41,11 @@ def integer_step(n: int, max_ticks: int = 10) -> int:
     return step
 
 
-def loss_figure(history: dict | None, title: str | None = None) -> go.Figure:
+#: What an empty loss figure says while its job may still train.
+LOSSES_TO_COME = "Loss curves appear once training starts"
+
+
+def loss_figure(history: dict | None, title: str | None = None, empty: str = LOSSES_TO_COME) -> go.Figure:
     """Per-epoch loss curves (the job's live ``losses`` or the bundle's ``history``).
 
     Parameters
@@ -50,17 +54,19 @@ def loss_figure(history: dict | None, title: str | None = None) -> go.Figure:
         ``{"epoch": [...], "<name>": [...], ...}``; every other list of
         numbers of the same length becomes a line.
     title : str, optional
+    empty : str
+        What the figure says when there is no curve (once a job has ended, that none will come).
 
     Returns
     -------
     go.Figure
     """
     if not history:
-        return empty_figure("Loss curves appear once training starts")
+        return empty_figure(empty)
     series = {k: as_array(v) for k, v in history.items() if k != "epoch" and isinstance(v, list)}
     series = {k: v for k, v in series.items() if v is not None and v.ndim == 1}
     if not series:
-        return empty_figure("Loss curves appear once training starts")
+        return empty_figure(empty)
     epoch = as_array(history.get("epoch"))
     fig = go.Figure()
     positive = True
@@ -71,7 +77,8 @@ def loss_figure(history: dict | None, title: str | None = None) -> go.Figure:
                                  marker=dict(size=5), line=dict(color=SERIES[i % len(SERIES)], width=2)))
     n_epochs = max((int(np.nanmax(t.x)) for t in fig.data if len(t.x)), default=1)
     fig.update_xaxes(title="epoch", tickmode="linear", tick0=0, dtick=integer_step(n_epochs), tickformat="d")
-    fig.update_yaxes(title="loss", type="log" if positive else "linear")
+    # every tick of a log axis as a number: within a decade Plotly printed 0.3 as "3", 0.2 as "2"
+    fig.update_yaxes(title="loss", type="log" if positive else "linear", tickformat=".2~g" if positive else None)
     below = len(fig.data) > 2  # a legend that wraps would cover the title: below the axis title instead
     layout = dict(height=390 if below else 320,
                   margin=dict(l=50, r=20, t=60 if title and "<br>" in title else 40, b=110 if below else 40))
@@ -80,6 +87,18 @@ def loss_figure(history: dict | None, title: str | None = None) -> go.Figure:
     if title:
         layout["title"] = dict(text=title, font=dict(size=13), x=0.01)
     return apply_layout(fig, **layout)
+
+
+def ordinal(n: int) -> str:
+    """``"2nd"``, ``"3rd"``, ``"4th"``, ``"11th"``, ``"21st"``.
+
+    Examples
+    --------
+    >>> [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 21)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '21st']
+    """
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def preview_figure(summary: dict | None) -> go.Figure:
@@ -135,7 +154,18 @@ def preview_figure(summary: dict | None) -> go.Figure:
             fig.update_layout({f"yaxis{suffix}": dict(scaleanchor=f"x{suffix}", visible=False,
                                                       autorange="reversed")})
         lines = max(ylabel(i, "<br>").count("<br>") + 1 for i in range(len(arrays)))
-        return apply_layout(fig, height=240 + 16 * (lines - 1), margin=dict(l=10, r=10, t=24 + 16 * lines, b=10))
+        # the summary strides big maps down (models.data.summarize): a single-pixel peak may not show
+        full = [int(v) for v in (summary or {}).get("shape") or []]
+        bottom = 10
+        if len(full) == 2 and tuple(full) != arrays[0].shape:
+            stride = ordinal(-(-full[0] // arrays[0].shape[0]))
+            fig.add_annotation(text=f"{full[0]} × {full[1]} maps drawn at {arrays[0].shape[0]} × "
+                                    f"{arrays[0].shape[1]} (every {stride} pixel; single-pixel peaks may not show)",
+                               x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="top", yshift=-4,
+                               showarrow=False, font=dict(size=11, color="#555"))
+            bottom = 30
+        return apply_layout(fig, height=240 + 16 * (lines - 1) + bottom - 10,
+                            margin=dict(l=10, r=10, t=24 + 16 * lines, b=bottom))
     fig = go.Figure()
     for i, a in enumerate(arrays):
         fig.add_trace(go.Scatter(y=a.ravel(), mode="lines", name=ylabel(i),

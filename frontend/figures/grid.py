@@ -233,8 +233,9 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None, narrow: bool =
     zmin, zmax, range_note = score_range(bundle, score)
     fig = go.Figure(go.Heatmap(
         z=score, x=xs, y=ys, customdata=index, colorscale="Viridis", zmin=zmin, zmax=zmax,
-        colorbar=dict(title=dict(text=metric, side="right"), orientation="h", yref="container", y=0.02,
-                      yanchor="bottom", thickness=12, len=0.7) if narrow else dict(title=dict(text=metric, side="right")),
+        colorbar=dict(title=dict(text=metric, side="right"), **(dict(orientation="h", yref="container", y=0.02,
+                                                                     yanchor="bottom", thickness=12, len=0.7)
+                                                                if narrow else {})),
         text=text, texttemplate="%{text}" if score.size <= 60 else None, hovertext=_start_hover(bundle, index),
         hovertemplate="λ = %{y}<br>γ = %{x}<br>" + metric + " = %{z:.4g}%{hovertext}<extra>click to inspect</extra>",
         xgap=1, ygap=1,
@@ -322,7 +323,8 @@ def psi_grid_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
         "clicked": dict(color=PALETTE["clicked"], width=2.4),
         "selected": dict(color=PALETTE["selected"], width=2.4),
     }
-    names = {"init": "initial", "other": f"learned {what}", "clicked": "inspecting", "selected": "selected"}
+    # ★: the best AWD point, the selected model unless cross-validation kept the initial wavelet
+    names = {"init": "initial", "other": f"learned {what}", "clicked": "inspecting", "selected": "★ best AWD point"}
     for key in ("init", "other", "clicked", "selected"):
         xs, ys, cd = groups[key]
         if xs:

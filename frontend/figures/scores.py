@@ -144,10 +144,38 @@ def verdict_lines(bundle: dict) -> dict:
     Returns
     -------
     dict
-        ``text`` (the verdict sentence, ``""`` when absent), ``helped`` (True when AWD was chosen and its
-        test gain over the initial wavelet is significant, else False) and ``warnings`` (list of str).
+        ``text`` (the verdict sentence, ``""`` when absent; it compares AWD with its initial wavelet, so when a
+        fixed-filter baseline beats both on the test set a second sentence says so: the verdict's "use db5"
+        read as the page's advice beside a note recommending that baseline), ``helped`` (True when AWD was
+        chosen and its test gain over the initial wavelet is significant, else False) and ``warnings``.
+
+    Examples
+    --------
+    >>> bundle = {"verdict": {"text": "No significant gain over db5: use db5 (…)."}, "models": {
+    ...     "awd": {"test": {"r2": 0.979}}, "baseline_wavelet": {"test": {"r2": 0.98}},
+    ...     "roberts_cross": {"test": {"r2": 0.987}}}}
+    >>> verdict_lines(bundle)["text"]
+    'No significant gain over db5: use db5 (…). For prediction, the Roberts cross baseline does better than both...'
     """
     verdict = bundle.get("verdict") or {}
     text = verdict.get("text") or ""
+    models = bundle.get("models") or {}
+
+    def r2(key):
+        value = ((models.get(key) or {}).get("test") or {}).get("r2")
+        return value if isinstance(value, int | float) else None
+
+    fixed = [(r2(k), k) for k in FIXED_FILTER_BASELINES if r2(k) is not None]
+    best_fixed = max(fixed, default=None)
+    pair = [r2("awd"), r2("baseline_wavelet")]
+    if text and best_fixed and None not in pair and best_fixed[0] > max(pair):
+        text += (f" For prediction, the {MODEL_LABELS.get(best_fixed[1], best_fixed[1])} baseline does better than "
+                 f"both (test R² {fmt_number(best_fixed[0])} against {fmt_number(pair[0])} and "
+                 f"{fmt_number(pair[1])}).")
     return {"text": text, "helped": bool(text.startswith("AWD improves") or text.startswith("AWD lowers")),
             "warnings": [w for w in verdict.get("warnings") or [] if isinstance(w, str)]}
+
+
+#: The maps' students on fixed filters (no wavelet): the baselines a verdict about AWD and its initial wavelet
+#: leaves out.
+FIXED_FILTER_BASELINES = ("laplace", "roberts_cross", "peak_heights")

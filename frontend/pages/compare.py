@@ -63,7 +63,15 @@ def _fmt(value) -> str:
 
 def run_facts(job: dict, bundle: dict) -> dict:
     """The facts of one run that the settings table compares (dataset, teacher, grid, selected point, every job
-    option; an option left to its default shows the value the run used, from the bundle's provenance)."""
+    option; an option left to its default or to ``auto`` shows the value the run used, from the bundle's
+    provenance: "auto / auto" hid that two runs used different boundary modes).
+
+    Examples
+    --------
+    >>> run_facts({"config": {"mode": "auto", "epochs": None}},
+    ...           {"provenance": {"config": {"mode": "zero", "epochs": 100}}})["mode"]
+    'auto: zero'
+    """
     selected = bundle.get("selected") or {}
     facts = {
         "dataset": job.get("dataset_name") or "(deleted)",
@@ -75,8 +83,11 @@ def run_facts(job: dict, bundle: dict) -> dict:
     }
     resolved = (bundle.get("provenance") or {}).get("config") or {}
     for key, value in sorted((job.get("config") or {}).items()):
-        if value is None and resolved.get(key) is not None:  # left to the default: the value the run used
-            value = f"{_fmt(resolved[key])} (default)"
+        used = resolved.get(key)
+        if value is None and used is not None:  # left to the default: the value the run used
+            value = f"{_fmt(used)} (default)"
+        elif value == "auto" and used not in (None, "auto"):  # chosen from the data: what was chosen
+            value = f"auto: {_fmt(used)}"
         facts.setdefault(key, value)
     return facts
 

@@ -48,6 +48,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     DATASET = "configure-dataset"
     DATASET_HIDDEN = "configure-dataset-hidden"
     DATASET_FACTS = "configure-dataset-facts"
+    TARGET = "configure-target"
+    TARGET_FIELD = "configure-target-field"
     TEACHER_SOURCE = "configure-teacher-source"
     TEACHER = "configure-teacher"
     #: The built-in architecture's block (hidden while uploading weights: one architecture selector at a time).
@@ -182,7 +184,11 @@ def layout(dataset: str | None = None, **_):
                     _field("Dataset", dcc.Dropdown(id=ids.DATASET, placeholder="Choose a dataset…",
                                                    clearable=False), label_for=ids.DATASET),
                     dbc.Input(id=ids.DATASET_HIDDEN, type="hidden", value=dataset or ""),
-                    html.Div(id=ids.DATASET_FACTS, className="small text-muted"),
+                    html.Div(id=ids.DATASET_FACTS, className="small text-muted mb-2"),
+                    html.Div(_field("Target to explain", dcc.Dropdown(id=ids.TARGET, clearable=False, value=0),
+                                    "The teacher learns this column and the students predict it. For maps, the "
+                                    "peak-count student's classes are whole target rows (every column).",
+                                    label_for=ids.TARGET), id=ids.TARGET_FIELD, className="awd-hidden"),
                     html.A("Upload another dataset", href="/", className="small"),
                 ]),
                 _card("Teacher", [
@@ -319,22 +325,44 @@ async def load_datasets(initial):
 
 @callback(
     output=dict(info=Output(ids.DATASET_INFO, "data"), facts=Output(ids.DATASET_FACTS, "children"),
-                hidden=Output(ids.DATASET_HIDDEN, "value")),
+                hidden=Output(ids.DATASET_HIDDEN, "value"), targets=Output(ids.TARGET, "options"),
+                target=Output(ids.TARGET, "value"), target_field=Output(ids.TARGET_FIELD, "className")),
     inputs=dict(dataset_id=Input(ids.DATASET, "value")),
     prevent_initial_call=True,
 )
 async def load_dataset_info(dataset_id):
-    """Kind, shape and size of the chosen dataset."""
+    """Kind, shape and size of the chosen dataset, and its target columns (a choice when there are several)."""
+    no_targets = dict(targets=[], target=0, target_field="awd-hidden")
     if not dataset_id:
-        return dict(info=None, facts="No dataset yet: upload one or use an example on the home page.", hidden="")
+        return dict(info=None, facts="No dataset yet: upload one or use an example on the home page.", hidden="",
+                    **no_targets)
     try:
         ds = await get_client().get_dataset(dataset_id)
     except ApiError as err:
-        return dict(info=None, facts=f"Could not load the dataset: {err.message}", hidden=dataset_id)
+        return dict(info=None, facts=f"Could not load the dataset: {err.message}", hidden=dataset_id, **no_targets)
     info = {"id": ds["id"], "kind": ds.get("kind"), "shape": ds.get("shape"), "n": ds.get("n")}
     kind = kind_label(info["kind"])
     shape = " × ".join(str(s) for s in info["shape"] or [])
-    return dict(info=info, facts=f"{kind}, {info['n']} samples of shape {shape}", hidden=dataset_id)
+    targets = target_options(ds.get("summary"))
+    return dict(info=info, facts=f"{kind}, {info['n']} samples of shape {shape}", hidden=dataset_id,
+                targets=targets, target=0, target_field="" if len(targets) > 1 else "awd-hidden")
+
+
+def target_options(summary: dict | None) -> list[dict]:
+    """The dropdown's target columns of a dataset summary (``GET /api/datasets/{id}``), by name and column.
+
+    Examples
+    --------
+    >>> target_options({"target_names": ["Omega_m", "sigma_8"]})
+    [{'label': 'Omega_m (column 0)', 'value': 0}, {'label': 'sigma_8 (column 1)', 'value': 1}]
+    >>> target_options({"n_targets": 2})
+    [{'label': 'column 0', 'value': 0}, {'label': 'column 1', 'value': 1}]
+    """
+    summary = summary or {}
+    names = [str(n) for n in summary.get("target_names") or []]
+    count = max(len(names), int(summary.get("n_targets") or 0))
+    return [{"label": f"{names[i]} (column {i})" if i < len(names) else f"column {i}", "value": i}
+            for i in range(count)]
 
 
 #: The fields shown for one data kind only, and what clears a hidden one.
@@ -601,7 +629,7 @@ def stage_words(guess: dict) -> str:
 
 def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,
                 mode, teacher_epochs=None, start_search=None, peak_response=None, random_search=None,
-                series_features=None, bounds=None) -> dict:
+                series_features=None, bounds=None, target=None) -> dict:
     """The ``POST /api/jobs`` body from the form values; ValueError naming the field when one is wrong (and the
     service's ``bounds``, ``GET /api/options``, when known)."""
     bounds = bounds or {}
@@ -634,6 +662,8 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
     for key, value in (("peak_response", peak_response), ("series_features", series_features)):
         if value:  # blank until the options arrive: the server's default
             payload[key] = value
+    if target:  # column 0 is the server's default
+        payload["target"] = int(target)
     return payload
 
 
@@ -654,12 +684,13 @@ SUBMIT_OUTPUTS = dict(nav=Output(APP_NAV, "href", allow_duplicate=True), status=
                idem_key=State(ids.IDEMPOTENCY, "data"), teacher_epochs=State(ids.TEACHER_EPOCHS, "value"),
                source=State(ids.TEACHER_SOURCE, "value"), options=State(ids.OPTIONS, "data"),
                start_search=State(ids.START_SEARCH, "value"), peak_response=State(ids.PEAK_RESPONSE, "value"),
-               random_search=State(ids.RANDOM_SEARCH, "value"), series_features=State(ids.SERIES_FEATURES, "value")),
+               random_search=State(ids.RANDOM_SEARCH, "value"), series_features=State(ids.SERIES_FEATURES, "value"),
+               target=State(ids.TARGET, "value")),
     prevent_initial_call=True,
 )
 async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
                  parametrization, mode, idem_key, teacher_epochs=None, source=None, options=None,
-                 start_search=None, peak_response=None, random_search=None, series_features=None):
+                 start_search=None, peak_response=None, random_search=None, series_features=None, target=None):
     """Submit the job (with an idempotency key, so a double click makes one job) and go to its page."""
     if not n_clicks:
         return named_update(SUBMIT_OUTPUTS)
@@ -670,7 +701,7 @@ async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels,
     try:
         payload = job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
                               parametrization, mode, teacher_epochs, start_search, peak_response, random_search,
-                              series_features, bounds=(options or {}).get("bounds"))
+                              series_features, bounds=(options or {}).get("bounds"), target=target)
     except ValueError as err:
         return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(str(err), color="warning", className="py-2 mb-0"))
     try:

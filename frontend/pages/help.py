@@ -125,9 +125,10 @@ BODIES = {
     ],
     "grid": [
         _p("Every (λ, γ) pair trains one wavelet. The heat map shows each point's cross-validated student score "
-           "(R² for time series); the ★ marks the selected point. Differences within one standard error are "
-           "ties: check the numbers, not only the colour. Selection keeps the initial wavelet unless the best "
-           "grid point beats it by more than one standard error of the paired CV difference."),
+           "(R² for time series); the ★ marks the best AWD point, which is the selected model unless "
+           "cross-validation kept the initial wavelet (the page then says so). Differences within one standard "
+           "error are ties: check the numbers, not only the colour. Selection keeps the initial wavelet unless the "
+           "best grid point beats it by more than one standard error of the paired CV difference."),
     ],
     "student": [
         _p("Time series: per scale, the k = 6 largest coefficients, then a ridge-regularised linear model; the "
@@ -137,7 +138,9 @@ BODIES = {
            "data, the same ones for every series (“cD3[7]” is the 8th coefficient of scale 3); “auto”, the "
            "default, keeps the one that cross-validates better at the initial wavelet. Maps: peaks of "
            "the map, the distilled 3 × 3 filters read at the peaks, histograms of what they read, and a χ² "
-           "comparison with each class's template (peak counting, the weak-lensing statistic). By default the map "
+           "comparison with each class's template when the targets take a few values (classes, such as the "
+           "cosmologies of a lensing suite: peak counting, the weak-lensing statistic), or a ridge regression on "
+           "the standardised histograms for a continuous target. By default the map "
            "student reads two numbers per peak, the LL response and the detail magnitude √(LH² + HL² + HH²), "
            "each divided by its 99th percentile over the training peaks; the paper's student reads the four "
            "responses LL, LH, HL and HH (“Map student reads” on the configure page). The students are tiny: their "
@@ -168,9 +171,10 @@ BODIES = {
     ],
     "data": [
         _p("The data panels show a few samples and the target's distribution, so that you can spot a wrong file "
-           "or a constant target before reading any score. The loss curves show, per epoch, each loss term of the "
-           "distillation of the selected grid point (and the teacher's training loss when AWD Studio trained it): "
-           "a curve still falling at the last epoch means more epochs could change the result."),
+           "or a constant target before reading any score. The job page's curves show, per epoch, the distillation's "
+           "training and validation loss averaged over the grid's points (and the teacher's training and "
+           "validation loss when AWD Studio trained it): a curve still falling at the last epoch means more "
+           "epochs could change the result. The loss terms of each grid point are in the result bundle."),
     ],
     "trust": [
         html.Ul([

@@ -44,6 +44,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.POLL)
     PROGRESS = "job-progress"
     ETA = "job-eta"
     CANCEL = "job-cancel"
+    CANCEL_CONFIRM = "job-cancel-confirm"
     RESULTS_LINK = "job-results-link"
     LOSS_GRAPH = "job-loss-graph"
     TEACHER_CARD = "job-teacher-card"
@@ -59,6 +60,11 @@ size_graphs_to_their_figures(ids.LOSS_GRAPH, ids.TEACHER_GRAPH)
 #: The loss points' ``chunk`` of the teacher's training curve (``GET /api/jobs/{id}``).
 TEACHER_CHUNK = -1
 
+#: What the browser asks before cancelling (the jobs list asks the same in its dialog).
+CANCEL_QUESTION = "Cancel this job? It stops within seconds and keeps no result; it can be rerun later."
+
+#: How a job ended, for the empty loss figure.
+ENDED_WORDS = {"cancelled": "was cancelled", "failed": "failed"}
 TERMINAL = {"succeeded", "failed", "cancelled"}
 POLL_MS = 1000
 
@@ -147,8 +153,11 @@ def layout(job_id: str | None = None, **_):
                 html.Div([html.Span("Time left: ", className="text-muted"), html.Span("—", id=ids.ETA)],
                          className="small", id=ids.ETA_LINE),
                 html.Div([
-                    dbc.Button("Cancel job", id=ids.CANCEL, color="outline-danger", size="sm", n_clicks=0,
-                               className="me-2"),
+                    # the browser asks first, as the jobs list does (a cancelled job keeps no result)
+                    dcc.ConfirmDialogProvider(
+                        dbc.Button("Cancel job", id=ids.CANCEL, color="outline-danger", size="sm", n_clicks=0,
+                                   className="me-2"),
+                        id=ids.CANCEL_CONFIRM, message=CANCEL_QUESTION),
                     dbc.Button("See results →", id=ids.RESULTS_LINK, href=f"/results/{job_id}", color="success",
                                size="sm", className="awd-hidden"),
                 ], className="mt-3"),
@@ -210,6 +219,7 @@ POLL_OUTPUTS = dict(
     percent=Output(ids.PROGRESS, "value"),
     label=Output(ids.PROGRESS, "label"),
     animated=Output(ids.PROGRESS, "animated"),
+    striped=Output(ids.PROGRESS, "striped"),
     eta=Output(ids.ETA, "children"),
     error=alert_outputs(ids.ERROR),
     losses=Output(ids.LOSS_GRAPH, "figure"),
@@ -262,8 +272,10 @@ async def poll(_n, job_id, watched=False, submitted=None):
     watched = bool(watched) or just_submitted
     return dict(
         badge=state_badge(v["state"], id=ids.STATE_BADGE), stage=v["stage"], percent=v["percent"], label=v["label"],
-        animated=not v["done"], eta=v["eta"] or "", error=alert_value(v["error"]),
-        losses=figures.loss_figure(v["history"], title=v["loss_title"]),
+        animated=not v["done"], striped=not v["done"], eta=v["eta"] or "", error=alert_value(v["error"]),
+        losses=figures.loss_figure(v["history"], title=v["loss_title"],
+                                   empty=f"No distillation losses: the job {ENDED_WORDS.get(v['state'], 'ended')} "
+                                   "before the distillation" if v["done"] else figures.LOSSES_TO_COME),
         teacher_losses=figures.loss_figure(v["teacher_history"], title="teacher's MSE on standardised targets"),
         teacher_card_class="shadow-sm mb-4" if v["teacher_history"] else "shadow-sm mb-4 awd-hidden",
         eta_line_class="small" if v["eta"] else "small awd-hidden",
@@ -279,12 +291,12 @@ async def poll(_n, job_id, watched=False, submitted=None):
 
 @callback(
     output=alert_outputs(ids.ERROR, allow_duplicate=True),
-    inputs=dict(n_clicks=Input(ids.CANCEL, "n_clicks")),
+    inputs=dict(n_clicks=Input(ids.CANCEL_CONFIRM, "submit_n_clicks")),
     state=dict(job_id=State(ids.JOB_ID, "data")),
     prevent_initial_call=True,
 )
 async def cancel(n_clicks, job_id):
-    """``POST /api/jobs/{id}/cancel``; the poller shows the new state."""
+    """Once confirmed, ``POST /api/jobs/{id}/cancel``; the poller shows the new state."""
     if not n_clicks or not job_id:
         return no_update
     try:

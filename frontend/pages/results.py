@@ -136,13 +136,14 @@ def _body():
         html.H2(["The λ / γ grid", help_link("grid")], className="h4 mt-2 mb-3"),
         html.Div([
             html.Span(id=ids.INSPECTING, className="me-2"),
-            dbc.Button("Back to the selected point", id=ids.RESET_CLICK, size="sm", color="link",
-                       n_clicks=0),
+            dbc.Button("Back to the ★ point", id=ids.RESET_CLICK, size="sm", color="link", n_clicks=0,
+                       className="awd-hidden"),  # shown while another point is inspected
         ], className="mb-2"),
         html.Div(id=results_student.ids.INSPECTED),
         dbc.Row([
             dbc.Col(figure_card("Cross-validated score", ids.GRID_GRAPH, "awd-grid-heatmap",
-                                help_text="★ the selected point. Click a cell to inspect that grid point."), xl=5),
+                                help_text="★ the best AWD point (the selected model unless cross-validation kept "
+                                          "the initial wavelet). Click a cell to inspect that grid point."), xl=5),
             dbc.Col(figure_card("Learned ψ across the grid", ids.PSI_GRID_GRAPH, "awd-psi-grid",
                                 help_text="One small plot per (λ, γ); dotted grey: the initial wavelet."), xl=7),
         ]),
@@ -207,7 +208,10 @@ def summary_children(bundle: dict) -> list:
     return said + [dbc.Row([
         first,
         stat("Teacher test R²", teacher.get("r2_text", "—"), teacher.get("model")),
-        stat("Compression", awd.get("compression_text", "—"), "share of active coefficients (defined below)"),
+        # the delivered model's (AWD's next to the initial wavelet's score read as the initial wavelet's)
+        stat(f"Compression ({initial or 'AWD'})",
+             (rows.get("baseline_wavelet", {}) if initial is not None else awd).get("compression_text", "—"),
+             "share of active coefficients (defined below)"),
         chosen_stat(bundle, sel, validity, stat),
     ], className="g-2")]
 
@@ -394,7 +398,7 @@ def on_click(heat_click, psi_click, _reset):
 #: What :func:`draw_grid` redraws when the clicked grid point changes, by name.
 GRID_OUTPUTS = dict(wavelet=Output(ids.WAVELET_GRAPH, "figure"), filters=Output(ids.FILTERS_GRAPH, "figure"),
                     heatmap=Output(ids.GRID_GRAPH, "figure"), psi_grid=Output(ids.PSI_GRID_GRAPH, "figure"),
-                    inspecting=Output(ids.INSPECTING, "children"),
+                    inspecting=Output(ids.INSPECTING, "children"), reset_class=Output(ids.RESET_CLICK, "className"),
                     inspected=Output(results_student.ids.INSPECTED, "children"))
 
 
@@ -418,7 +422,8 @@ def draw_grid(core, clicked, viewport=None):
     return dict(wavelet=figures.wavelet_figure(core, idx), filters=figures.filters_figure(core, idx),
                 heatmap=figures.grid_heatmap_figure(core, idx, narrow=is_narrow(viewport)),
                 psi_grid=figures.psi_grid_figure(core, idx),
-                inspecting=text, inspected=results_student.inspected_card(core, idx))
+                inspecting=text, inspected=results_student.inspected_card(core, idx),
+                reset_class="" if idx is not None and idx != sel else "awd-hidden")
 
 
 @callback(

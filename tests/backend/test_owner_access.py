@@ -129,3 +129,12 @@ def test_an_expired_link_says_so(locked, settings, dataset):
         session.commit()
     response = locked.get(f"/api/results/{share['token']}")
     assert response.status_code == 410 and "expired" in response.json()["detail"]
+
+
+def test_the_api_docs_say_how_to_authenticate(locked):
+    """/docs had no Authorize button and openapi.json no word of the owner token: "Try it out" only got 401."""
+    spec = locked.get("/openapi.json").json()
+    scheme = spec["components"]["securitySchemes"]["owner token"]
+    assert scheme["type"] == "http" and scheme["scheme"] == "bearer" and "awd serve" in scheme["description"]
+    assert {"owner token": []} in spec["paths"]["/api/jobs"]["post"]["security"]
+    assert "security" not in spec["paths"]["/api/health"]["get"]  # public routes ask for nothing

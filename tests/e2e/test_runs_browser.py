@@ -127,14 +127,24 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     assert sorted(radios) == ["lstm", "mlp"], radios
     screenshot(page, "runs-05-configure-upload")
 
-    # A cancelled job: neither a Cancel button nor "Time left".
-    job = api.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job, "seed": 7}).json()
-    api.post(f"/api/jobs/{job['id']}/cancel")
+    # Cancel on the job page asks first (it cancelled at once); a cancelled job: neither a Cancel button nor
+    # "Time left", and no promise of loss curves to come. Long enough to be cancelled while queued or running.
+    job = api.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job, "seed": 7, "epochs": 400}).json()
     page.goto(f"{web_server}/jobs/{job['id']}")
+    page.locator("#job-cancel").wait_for(state="visible")
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.click("#job-cancel")
+    page.wait_for_timeout(1000)
+    assert asked and "keeps no result" in asked[0], asked
+    assert api.get(f"/api/jobs/{job['id']}").json()["state"] in ("queued", "running")  # dismissed: still on
+    page.once("dialog", lambda d: d.accept())
+    page.click("#job-cancel")
     page.locator("#job-state-badge", has_text="cancelled").wait_for()
     page.wait_for_timeout(500)
     assert page.locator("#job-cancel").is_hidden() and page.locator("#job-eta-line").is_hidden()
-    assert "finished" not in page.inner_text("main")
+    assert "finished" not in page.inner_text("main") and "appear once training starts" not in page.inner_text("main")
+    assert "progress-bar-striped" not in page.get_attribute("#job-progress .progress-bar", "class")
 
     # Delete the dataset: the dialog names its jobs; confirmed, the dataset and they are gone.
     page.goto(web_server + "/jobs")

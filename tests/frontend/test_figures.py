@@ -83,8 +83,8 @@ def test_heatmap_without_clicked_marker_when_clicked_is_selected(ts_bundle):
 def test_psi_grid_has_one_cell_per_point(ts_bundle):
     fig = F.psi_grid_figure(ts_bundle, clicked=3)
     by_name = {t.name: t for t in fig.data}
-    assert {"learned ψ", "selected", "inspecting", "initial"} <= set(by_name)
-    assert set(by_name["selected"].customdata) == {1}
+    assert {"learned ψ", "★ best AWD point", "inspecting", "initial"} <= set(by_name)
+    assert set(by_name["★ best AWD point"].customdata) == {1}
     assert set(by_name["inspecting"].customdata) == {3}
     assert set(by_name["learned ψ"].customdata) == {0, 2, 4, 5}
     assert list(fig.layout.xaxis.ticktext) == [F.fmt_number(g) for g in ts_bundle["gammas"]]
@@ -302,3 +302,24 @@ def test_tables_stack_on_a_phone_with_each_cell_named():
     assert table.className == "awd-table awd-stack"
     assert [getattr(cell, "data-label", None) for cell in row.children] == ["Model", "R²", None]  # no empty label
     assert row.children[1].to_plotly_json()["props"]["data-label"] == "R²"
+
+
+def test_the_verdict_says_when_a_fixed_filter_baseline_beats_both_wavelets():
+    """The verdict compares AWD with its initial wavelet; its "use db5" stood beside a note recommending the
+    Roberts-cross baseline, which beat both."""
+    models = {"awd": {"test": {"r2": 0.979}}, "baseline_wavelet": {"test": {"r2": 0.98}},
+              "roberts_cross": {"test": {"r2": 0.987}}, "laplace": {"test": {"r2": 0.95}}}
+    bundle = {"verdict": {"text": "No significant gain over db5: use db5 (…)."}, "models": models}
+    text = F.verdict_lines(bundle)["text"]
+    assert text.endswith("For prediction, the Roberts cross baseline does better than both (test R² 0.987 against "
+                         "0.979 and 0.98).")
+    models["awd"]["test"]["r2"] = 0.99  # AWD best: the verdict stands alone
+    assert F.verdict_lines(bundle)["text"] == "No significant gain over db5: use db5 (…)."
+
+
+def test_a_strided_map_preview_says_so():
+    summary = {"kind": "image", "shape": [64, 64], "preview": {"X": [np.zeros((32, 32)).tolist()], "y": [0.3]}}
+    notes = [a.text for a in F.preview_figure(summary).layout.annotations]
+    assert any("64 × 64 maps drawn at 32 × 32 (every 2nd pixel" in t for t in notes), notes
+    summary["shape"] = [32, 32]  # drawn as stored: nothing to say
+    assert not any("drawn at" in a.text for a in F.preview_figure(summary).layout.annotations)

@@ -152,6 +152,10 @@ def test_configure_grid_parsing_and_payload():
         cfg.job_payload(None, "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero")
     p = cfg.job_payload("ds-1", "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", 25)
     assert p["teacher_epochs"] == 25
+    # the target column: sent when another than the first is chosen (a user could not choose sigma_8)
+    assert "target" not in p
+    assert cfg.job_payload("ds-1", "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero",
+                           target=1)["target"] == 1
     with pytest.raises(ValueError, match="teacher training epochs"):
         cfg.job_payload("ds-1", "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", 2.5)
     args = ("ds-1", "mlp", "0.001", "0, 0.1", 2, 4, "db5", "saliency", 0, "free", "zero", None)

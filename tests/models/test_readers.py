@@ -290,7 +290,8 @@ def test_real_fits_map():
     assert raw.dtype.byteorder == ">"
     np.testing.assert_array_equal(maps[0], raw)
     err = _err(REAL_FITS, "no targets", field="y")
-    assert "load_maps" in str(err)
+    # one map: the message says what distillation needs (a browser user read only a Python function's name)
+    assert "load_maps" in str(err) and "many maps, each with its parameters" in str(err)
 
 
 def _maps(n=12, side=16, seed=0):

@@ -167,8 +167,11 @@ def load_fits(path: Path, budget: int, name: str | None) -> Dataset:
     """A FITS file's maps and targets as an image Dataset (``ANGLE`` in the primary header: field of view)."""
     X, y, target_names, meta = read_fits_arrays(path, budget)
     if y is None:
-        raise InputError("y", f"the FITS file has {X.shape[0]} map(s) but no targets",
+        few = " (distillation learns from many maps, each with its parameters: a simulation suite)" \
+            if X.shape[0] < 10 else ""
+        raise InputError("y", f"the FITS file has {X.shape[0]} map(s) but no targets{few}",
                          "add a BINTABLE HDU with one row per map (e.g. columns OMEGA_M, SIGMA_8) or a primary header "
-                         "keyword TARGETS naming per-HDU header keys; to just read the maps use models.data.load_maps")
+                         "keyword TARGETS naming per-HDU header keys (in Python, models.data.load_maps reads maps "
+                         "without targets)")
     return Dataset(X, y, kind="image", name=name or path.stem, meta=meta, target_names=target_names)
 
