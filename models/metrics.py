@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
+from awd_studio.models import analysis_weights as _weights
 from awd_studio.models.validation import InputError
 
 __all__ = [
@@ -300,24 +301,28 @@ def seconds_per_sample(predict_fn, X, repeats=3, warmup=True, threads=1):
     return float(np.median(times)) / n
 
 
-def _place(values, level, size, axis):
-    """Repeat each coefficient ``2**level`` times along ``axis``; crop or zero-pad to ``size``."""
-    out = np.repeat(values, 2 ** level, axis=axis)
-    have = out.shape[axis]
-    if have >= size:
-        return np.take(out, np.arange(size), axis=axis)
-    pad = [(0, 0)] * out.ndim
-    pad[axis] = (0, size - have)
-    return np.pad(out, pad)
+def _band_levels(n_bands):
+    """The level of each band of ``[cA_J, cD_J, ..., cD_1]``: J, J, J − 1, ..., 1."""
+    n_levels = n_bands - 1
+    return [n_levels] + list(range(n_levels, 0, -1))
 
 
-def activation_map_1d(coeff_list, attr_list, length):
-    """Where in the input the important coefficients sit: ``|c * attribution|`` spread on their support.
+def _check_band_sizes(sizes, expected, field, axis=""):
+    if list(sizes) != list(expected):
+        raise InputError(field, f"has bands of {list(sizes)} coefficients{axis}, but this filter, length, level "
+                         f"and mode give {list(expected)}",
+                         "pass the coefficients of the transform with the same filter h and mode")
 
-    Coefficient ``k`` of a band at level ``j`` (``cA_J`` and ``cD_J`` have level ``J``, ``cD_1`` level 1)
-    covers input positions ``[k * 2**j, (k + 1) * 2**j)``, exact for periodization. Other modes have a few
-    extra boundary coefficients per band; their intervals fall past the end and are clipped away (their
-    contribution is dropped). Bands are summed. Nothing is normalised (the UI does that).
+
+def activation_map_1d(coeff_list, attr_list, length, h, mode="periodization"):
+    """Where in the input the important coefficients read: ``|c * attribution|`` spread by analysis weight.
+
+    Each coefficient's ``|c * a|`` is shared out over the input samples in proportion to its squared analysis
+    weights ``w_t² / Σ_t w_t²`` (:func:`models.analysis_weights.energy_shares`), so it lands where the
+    coefficient reads, in every boundary mode: periodization's wrap-around and symmetric mode's mirror images
+    are folded back onto the samples they copy, and zero padding, which reads nothing, receives nothing
+    (a boundary coefficient's whole value lands on the few samples it reads). Bands are summed, so each
+    example's map sums to ``Σ |c * a|`` over all coefficients (the UI scales it to its largest value).
 
     Parameters
     ----------
@@ -326,34 +331,59 @@ def activation_map_1d(coeff_list, attr_list, length):
     attr_list : list of array-like of shape (n, n_j)
         Attributions in the same layout.
     length : int
-        Input length ``L``.
+        Input length ``L`` (samples).
+    h : array-like of shape (N,)
+        The lowpass filter the coefficients were computed with.
+    mode : {"periodization", "zero", "symmetric"}, default="periodization"
+        Their boundary mode.
 
     Returns
     -------
     ndarray of shape (n, length)
+
+    Examples
+    --------
+    >>> haar = [2 ** -0.5, 2 ** -0.5]
+    >>> c = [np.array([[2.0]]), np.array([[0.0]]), np.array([[1.0, 0.0]])]
+    >>> activation_map_1d(c, [np.ones((1, 1)), np.ones((1, 1)), np.ones((1, 2))], 4, haar).tolist()
+    [[1.0, 1.0, 0.5, 0.5]]
     """
     if len(coeff_list) != len(attr_list) or len(coeff_list) < 2:
         raise InputError("attr_list", f"has {len(attr_list)} bands but coeff_list has {len(coeff_list)}",
                          "pass both in the pywt layout [cA_J, cD_J, ..., cD_1] (at least 2 bands)")
-    n_levels = len(coeff_list) - 1
-    total = None
+    magnitudes = []
     for b, (c, a) in enumerate(zip(coeff_list, attr_list)):
         c, a = _to_numpy(c), _to_numpy(a)
         if c.shape != a.shape or c.ndim != 2:
             raise InputError("attr_list", f"band {b} has shape {a.shape}, coefficients {c.shape}",
                              "pass (n, n_j) arrays of the same shapes")
-        level = n_levels if b == 0 else n_levels - b + 1
-        part = _place(np.abs(c * a), level, int(length), axis=1)
-        total = part if total is None else total + part
+        magnitudes.append(np.abs(c * a))
+    weights = _weights.analysis_weights(h, int(length), len(coeff_list) - 1, mode)
+    _check_band_sizes([m.shape[1] for m in magnitudes], [w.shape[0] for w in weights], "coeff_list")
+    total = np.zeros((len(magnitudes[0]), int(length)))
+    for mag, w in zip(magnitudes, weights):
+        total += (_weights.energy_shares(w).T @ mag.T).T  # (n, n_j) @ (n_j, L), the sparse factor on the left
     return total
 
 
-def activation_map_2d(coeffs2d_list, attrs2d_list, shape):
-    """2-D activation map: ``|c * attribution|`` of every band spread on its support, summed.
+def _spread_2d(mag, rows, cols):
+    """``rowsᵀ · mag · cols`` for a stack ``mag`` of shape (n, a, b) and sparse shares rows (a, H), cols (b, W)."""
+    n, a, b = mag.shape
+    along_cols = (cols.T @ mag.reshape(n * a, b).T).T.reshape(n, a, -1)  # (n, a, W)
+    width = along_cols.shape[2]
+    out = rows.T @ np.moveaxis(along_cols, 1, 0).reshape(a, n * width)  # (H, n W)
+    return np.moveaxis(out.reshape(-1, n, width), 1, 0)
 
-    Coefficient ``(k, l)`` of a band at level ``j`` covers the block ``[k 2^j, (k+1) 2^j) x
-    [l 2^j, (l+1) 2^j)``; the three detail bands of a level are summed with the approximation; blocks past
-    the border (non-periodization modes) are clipped. Nothing is normalised.
+
+def activation_map_2d(coeffs2d_list, attrs2d_list, shape, h, mode="periodization"):
+    """2-D activation map: ``|c * attribution|`` of every band spread by its analysis weights, summed.
+
+    The transform is separable, so coefficient ``(k, l)`` of a band at level j reads pixel ``(r, s)`` with
+    weight ``u_k(r) v_l(s)``, ``u`` and ``v`` the 1-D weights along rows and columns (approximation weights
+    along an axis the band lowpasses, detail weights along one it highpasses: ``cH`` highpasses along rows,
+    ``cV`` along columns, ``cD`` along both). Its ``|c * a|`` is shared out in proportion to
+    ``u_k(r)² v_l(s)² / (Σ u_k² Σ v_l²)``, as matrix products per band. As in :func:`activation_map_1d`
+    nothing falls off the border and each map sums to ``Σ |c * a|``.
 
     Parameters
     ----------
@@ -362,7 +392,11 @@ def activation_map_2d(coeffs2d_list, attrs2d_list, shape):
     attrs2d_list : list
         Attributions in the same layout.
     shape : (int, int)
-        Input map shape ``(H, W)``.
+        Input map shape ``(H, W)`` (pixels).
+    h : array-like of shape (N,)
+        The lowpass filter the coefficients were computed with.
+    mode : {"periodization", "zero", "symmetric"}, default="periodization"
+        Their boundary mode.
 
     Returns
     -------
@@ -371,23 +405,28 @@ def activation_map_2d(coeffs2d_list, attrs2d_list, shape):
     if len(coeffs2d_list) != len(attrs2d_list) or len(coeffs2d_list) < 2:
         raise InputError("attrs2d_list", "does not match coeffs2d_list",
                          "pass both in the pywt layout [cA_J, (cH_J, cV_J, cD_J), ...]")
-    h, w = (int(s) for s in shape)
+    height, width = (int(s) for s in shape)
     n_levels = len(coeffs2d_list) - 1
+    along = []  # per axis, per level j: (approximation shares, detail shares)
+    for size in (height, width):
+        along.append([(_weights.energy_shares(a), _weights.energy_shares(d))
+                      for a, d in _weights.level_weights(h, size, n_levels, mode)])
     total = None
     for b, (c, a) in enumerate(zip(coeffs2d_list, attrs2d_list)):
         cs = [c] if b == 0 else list(c)
         as_ = [a] if b == 0 else list(a)
-        if len(cs) != len(as_):
+        if len(cs) != (1 if b == 0 else 3) or len(cs) != len(as_):
             raise InputError("attrs2d_list", f"band {b} has {len(as_)} arrays, coefficients {len(cs)}",
                              "pass (cH, cV, cD) tuples for detail levels")
-        level = n_levels if b == 0 else n_levels - b + 1
-        mag = None
-        for ci, ai in zip(cs, as_):
+        level = _band_levels(len(coeffs2d_list))[b]
+        (rows_a, rows_d), (cols_a, cols_d) = along[0][level - 1], along[1][level - 1]
+        factors = [(rows_a, cols_a)] if b == 0 else [(rows_d, cols_a), (rows_a, cols_d), (rows_d, cols_d)]
+        for ci, ai, (rows, cols) in zip(cs, as_, factors):
             ci, ai = _to_numpy(ci), _to_numpy(ai)
             if ci.shape != ai.shape or ci.ndim != 3:
                 raise InputError("attrs2d_list", f"band {b} has shape {ai.shape}, coefficients {ci.shape}",
                                  "pass (n, h_j, w_j) arrays of the same shapes")
-            mag = np.abs(ci * ai) if mag is None else mag + np.abs(ci * ai)
-        part = _place(_place(mag, level, h, axis=1), level, w, axis=2)
-        total = part if total is None else total + part
+            _check_band_sizes(ci.shape[1:], (rows.shape[0], cols.shape[0]), "coeffs2d_list", f" at level {level}")
+            part = _spread_2d(np.abs(ci * ai), rows, cols)
+            total = part if total is None else total + part
     return total

@@ -154,7 +154,13 @@ def _equivalent_filter_length(length: int, sizes: dict[int, int]) -> int:
 
 
 def _coefficient_centres(level: int, count: int, filter_length: int) -> np.ndarray:
-    """Where coefficients ``0 … count − 1`` of a band at ``level`` sit, in samples (or pixels) of the input.
+    """The middle of the span of a band's filters, in samples (or pixels): where bundles written before
+    ``explain.centres`` existed place their coefficients.
+
+    This is not where a coefficient reads: for extremal-phase wavelets (db5) the analysis weights are lopsided
+    and their energy sits near one end of the span (up to half of it away at deep levels). The pipeline now
+    stores each coefficient's energy centroid (``explain.centres``, :func:`_stored_band_centres`); this formula
+    only lets older results still draw.
 
     Parameters
     ----------
@@ -168,11 +174,10 @@ def _coefficient_centres(level: int, count: int, filter_length: int) -> np.ndarr
     Returns
     -------
     ndarray of shape (count,)
-        ``2^j o + (2^j − 1)(3 − N) / 2``: the middle of the samples coefficient o's filters read, the boundary
+        ``2^j o + (2^j − 1)(3 − N) / 2``: the middle of the samples coefficient o's filters span, the boundary
         extension included (zero and symmetric modes: samples ``2^j o − (N − 2)(2^j − 1)`` to ``2^j o + 2^j − 1``,
         so the first and last coefficients of a band sit partly or wholly outside the input). With N = 2
-        (periodization) it is the middle of ``[2^j o, 2^j (o + 1))``, the convention of the activation maps.
-        Neighbours are ``2^j`` apart, so each coefficient is drawn over the ``2^j`` samples around its centre.
+        (periodization) it is the middle of ``[2^j o, 2^j (o + 1))``. Neighbours are ``2^j`` apart.
 
     Examples
     --------
@@ -183,6 +188,139 @@ def _coefficient_centres(level: int, count: int, filter_length: int) -> np.ndarr
     """
     step = 2 ** int(level)
     return step * np.arange(int(count)) + (step - 1) * (3 - int(filter_length)) / 2
+
+
+def _stored_band_centres(bundle: dict, bands: list[dict]) -> list[np.ndarray] | None:
+    """Each band's coefficient centres as the pipeline measured them (``explain.centres``), or None.
+
+    Parameters
+    ----------
+    bundle : dict
+        A series bundle.
+    bands : list of dict
+        ``explain.examples[k].bands`` (the ones drawn).
+
+    Returns
+    -------
+    list of ndarray or None
+        One array of shape ``(n_j,)`` a band, in samples: where each coefficient reads the series (the energy
+        centroid of its analysis weights, :func:`models.pipeline.explain_examples.coefficient_centres`). None
+        when a band has none or a list of another size (bundles written before): then every band falls back
+        to :func:`_coefficient_centres`.
+    """
+    stored = (bundle.get("explain") or {}).get("centres")
+    if not isinstance(stored, dict):
+        return None
+    centres = [as_array(stored.get(b["band"])) for b in bands]
+    if any(c is None or c.shape != (len(b["weighted"]),) for c, b in zip(centres, bands)):
+        return None
+    return centres
+
+
+def _stored_panel_centres(bundle: dict, panels: list[dict], values: list[np.ndarray]):
+    """Each map panel's row and column centres as the pipeline measured them, or None (see
+    :func:`_stored_band_centres`): a list of ``(rows of shape (h_j,), columns of shape (w_j,))``, in pixels."""
+    stored = (bundle.get("explain") or {}).get("centres")
+    if not isinstance(stored, dict):
+        return None
+    out = []
+    for p, z in zip(panels, values):
+        entry = stored.get(f"{p['band']}{p['level']}")
+        rows, cols = (as_array(entry.get(axis)) if isinstance(entry, dict) else None for axis in ("rows", "cols"))
+        if rows is None or cols is None or rows.shape != (z.shape[0],) or cols.shape != (z.shape[1],):
+            return None
+        out.append((rows, cols))
+    return out
+
+
+def _wraps(bundle: dict) -> bool:
+    """Whether the transform wraps around the input's ends (periodization), from the bundle's mode."""
+    mode = (bundle.get("wavelet") or {}).get("mode") or \
+        ((student_record(bundle) or {}).get("parameters") or {}).get("mode")
+    return mode == "periodization"
+
+
+def _blocks(centres: np.ndarray, level: int, size: int, wrap: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``2^level`` cells around each centre on an axis of ``size`` cells, as half-open intervals of cell
+    edges (cell i spans ``[i − 0.5, i + 0.5)``), wrapped around the ends (``wrap``) or cut at them.
+
+    Returns
+    -------
+    owner, lo, hi : ndarray
+        Interval q belongs to coefficient ``owner[q]`` and spans ``[lo[q], hi[q])``: a block that wraps gives
+        two intervals, one wholly outside the axis none.
+
+    Examples
+    --------
+    >>> owner, lo, hi = _blocks(np.array([0.2, 5.0]), 1, 6, wrap=True)  # the second wraps to cell 0
+    >>> owner.tolist(), lo.tolist(), hi.tolist()
+    ([1, 0, 1], [-0.5, -0.5, 4.5], [0.5, 1.5, 5.5])
+    """
+    step = 2 ** int(level)
+    first = np.floor(np.asarray(centres, dtype=float) - (step - 1) / 2 + 0.5)
+    lo, hi, owner = first - 0.5, first + step - 0.5, np.arange(len(first))
+    if wrap:
+        lo, hi = np.concatenate([lo - size, lo, lo + size]), np.concatenate([hi - size, hi, hi + size])
+        owner = np.tile(owner, 3)
+    lo, hi = np.clip(lo, -0.5, size - 0.5), np.clip(hi, -0.5, size - 0.5)
+    keep = hi > lo
+    return owner[keep], lo[keep], hi[keep]
+
+
+def _segments(centres: np.ndarray, level: int, size: int, wrap: bool) -> tuple[np.ndarray, np.ndarray]:
+    """An axis cut where any coefficient's block (:func:`_blocks`) starts or ends.
+
+    Returns
+    -------
+    edges : ndarray of shape (Q + 1,)
+        Increasing cell edges.
+    cover : ndarray of bool, shape (n, Q)
+        Whether coefficient i's block covers segment q.
+    """
+    owner, lo, hi = _blocks(centres, level, size, wrap)
+    edges = np.unique(np.concatenate([lo, hi]))
+    middle = (edges[:-1] + edges[1:]) / 2
+    cover = np.zeros((len(centres), middle.size), dtype=bool)
+    np.logical_or.at(cover, owner, (lo[:, None] < middle) & (middle < hi[:, None]))
+    return edges, cover
+
+
+def _paint_band(values: np.ndarray, centres: np.ndarray, level: int, size: int, wrap: bool) -> np.ndarray:
+    """One band on ``size`` cells: each coefficient over the ``2^level`` cells around its centre; where blocks
+    overlap (a band's boundary coefficients, which read the same few samples) the largest value; NaN where none.
+
+    Examples
+    --------
+    >>> _paint_band(np.array([1.0, 3.0]), np.array([0.5, 1.0]), 1, 4, wrap=False).tolist()
+    [1.0, 3.0, 3.0, nan]
+    """
+    owner, lo, hi = _blocks(centres, level, size, wrap)
+    starts, stops = np.ceil(lo).astype(int), np.ceil(hi).astype(int)  # cells whose middle is in [lo, hi)
+    cells = np.concatenate([np.arange(a, b) for a, b in zip(starts, stops)]) if len(starts) else np.zeros(0, int)
+    row = np.full(size, np.nan)
+    np.fmax.at(row, cells, np.repeat(np.asarray(values, dtype=float)[owner], stops - starts))
+    return row
+
+
+def _paint_panel(values: np.ndarray, rows: np.ndarray, cols: np.ndarray, level: int, shape: tuple[int, int],
+                 wrap: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One map panel on the map's pixels, each coefficient over the ``2^level × 2^level`` pixels around its
+    (row, column) centre, the largest where blocks overlap, at the resolution of the blocks' edges (about twice
+    the band's size along each axis, not the map's).
+
+    Returns
+    -------
+    z : ndarray of shape (Q_rows, Q_cols)
+        NaN where no coefficient is drawn.
+    row_edges, col_edges : ndarray of shape (Q_rows + 1,), (Q_cols + 1,)
+        Cell edges in pixels (a heatmap's ``y`` and ``x`` as brick boundaries).
+    """
+    row_edges, row_cover = _segments(rows, level, shape[0], wrap)
+    col_edges, col_cover = _segments(cols, level, shape[1], wrap)
+    z = np.where(np.isnan(values), -np.inf, values)
+    along_cols = np.where(col_cover[None], z[:, :, None], -np.inf).max(axis=1, initial=-np.inf)  # (h_j, Q_cols)
+    out = np.where(row_cover[:, :, None], along_cols[:, None, :], -np.inf).max(axis=0, initial=-np.inf)
+    return np.where(np.isfinite(out), out, np.nan), row_edges, col_edges
 
 
 #: How each series student chooses its coefficients, for the scalogram's legend (``parameters.by``).
@@ -197,9 +335,12 @@ _PADDING = {"zero": "zero padding", "symmetric": "mirrored series", "periodizati
 def scalogram_figure(bundle: dict, example: int = 0) -> go.Figure:
     """The signal above a scalogram of ``|c · saliency|`` (band × time), the coefficients the student reads marked.
 
-    Each coefficient of a band at level j is drawn over the ``2^j`` samples around its centre
-    (:func:`_coefficient_centres`); in zero and symmetric modes a band's first and last coefficients sit partly
-    or wholly in the boundary extension, so the time axis runs past the series there (shaded). Circles: every
+    Each coefficient of a band at level j is drawn over the ``2^j`` samples around its centre: where it reads
+    the series, the energy centroid of its analysis weights (``explain.centres``, :func:`_stored_band_centres`),
+    its block wrapped around the ends in periodization and cut at them otherwise; where blocks overlap (a band's
+    boundary coefficients, which read the same few samples) the larger value shows. Bundles written before
+    place coefficients by :func:`_coefficient_centres` instead; their bands' first and last coefficients then
+    sit partly or wholly in the boundary extension, so the time axis runs past the series there (shaded). Circles: every
     coefficient the student reads for this series (``explain.examples[k].bands[b].kept``: the series' own ``k``
     largest per band for a top-k student, which move from series to series; its fixed positions for a
     ``by="position"`` student), one circle each, as many as the student has (non-padding) terms. Triangles:
@@ -226,16 +367,24 @@ def scalogram_figure(bundle: dict, example: int = 0) -> go.Figure:
     length = x.size
     bands = [b for b in examples[k]["bands"] if len(b["weighted"])]
     params = (student_record(bundle) or {}).get("parameters") or {}
-    n_taps = _equivalent_filter_length(length, {b["level"]: len(b["weighted"]) for b in bands})
-    centres = [_coefficient_centres(b["level"], len(b["weighted"]), n_taps) for b in bands]
-    halves = [(2 ** b["level"] - 1) / 2 for b in bands]  # a coefficient covers centre ± half (integer samples)
-    t_first = int(round(min(0.0, min(c[0] - h for c, h in zip(centres, halves)))))
-    t_last = int(round(max(length - 1.0, max(c[-1] + h for c, h in zip(centres, halves)))))
-    t = np.arange(t_first, t_last + 1)
-    z = np.full((len(bands), t.size), np.nan)
-    for i, (b, c, h) in enumerate(zip(bands, centres, halves)):
-        for centre, value in zip(c, b["weighted"]):
-            z[i, int(round(centre - h)) - t_first:int(round(centre + h)) - t_first + 1] = value
+    centres = _stored_band_centres(bundle, bands)
+    measured = centres is not None
+    if measured:  # where each coefficient reads: on the series, wrapped or cut at its ends
+        t = np.arange(length)
+        z = np.stack([_paint_band(np.asarray(b["weighted"], dtype=float), c, b["level"], length, _wraps(bundle))
+                      for b, c in zip(bands, centres)])
+        t_first, t_last = 0, length - 1
+    else:  # a bundle written before: the middle of the filters' span, the boundary extension drawn
+        n_taps = _equivalent_filter_length(length, {b["level"]: len(b["weighted"]) for b in bands})
+        centres = [_coefficient_centres(b["level"], len(b["weighted"]), n_taps) for b in bands]
+        halves = [(2 ** b["level"] - 1) / 2 for b in bands]  # a coefficient covers centre ± half (integer samples)
+        t_first = int(round(min(0.0, min(c[0] - h for c, h in zip(centres, halves)))))
+        t_last = int(round(max(length - 1.0, max(c[-1] + h for c, h in zip(centres, halves)))))
+        t = np.arange(t_first, t_last + 1)
+        z = np.full((len(bands), t.size), np.nan)
+        for i, (b, c, h) in enumerate(zip(bands, centres, halves)):
+            for centre, value in zip(c, b["weighted"]):
+                z[i, int(round(centre - h)) - t_first:int(round(centre + h)) - t_first + 1] = value
     names = [b["band"] for b in bands]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.35, 0.65], vertical_spacing=0.06)
     fig.add_trace(go.Scatter(x=np.arange(length), y=x, mode="lines", name="signal", legendrank=1,
@@ -283,9 +432,11 @@ def scalogram_figure(bundle: dict, example: int = 0) -> go.Figure:
                               row="all", col=1)
         fig.add_annotation(text=f"shaded: outside the series ({padding})", x=1, y=1, xref="paper", yref="paper",
                            xanchor="right", yanchor="bottom", showarrow=False, font=dict(size=11, color="#555"))
-    caption = wrap_words("each coefficient of level j drawn over the 2<sup>j</sup> samples around the centre of the "
-                         "samples its filters read<br>circles: one per coefficient the student reads for this series "
-                         "(the table's positions)", 52)
+    placed = ("where it reads the series (the centroid of its weights' energy)" if measured else
+              "the middle of its filters' span (a result written before reading positions were stored)")
+    caption = wrap_words(f"each coefficient of level j drawn over the 2<sup>j</sup> samples around {placed}"
+                         "<br>circles: one per coefficient the student reads for this series (the table's positions)",
+                         52)
     # from the figure's left edge (60 px into the margin), where 52 characters of 11 px type fit a phone's width
     fig.add_annotation(text=caption, x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="top",
                        xshift=-60, yshift=-45, showarrow=False, align="left", font=dict(size=11, color="#555"))
@@ -364,9 +515,12 @@ def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figu
     """The map with its detected peaks, then ``|c · saliency|`` per sub-band and level with the same peaks.
 
     Every panel is drawn in the map's pixels (row downwards, column rightwards, one pixel as wide as tall): a
-    coefficient of level j covers the ``2^j × 2^j`` pixels around its centre (:func:`_coefficient_centres`
-    along each axis), so a peak at pixel (row, column) falls on the coefficients that describe it in every
-    panel. In zero and symmetric modes the bands reach past the map (its area is outlined there).
+    coefficient of level j covers the ``2^j × 2^j`` pixels around where it reads the map (the energy centroid
+    of its analysis weights along each axis, ``explain.centres``; wrapped around the edges in periodization,
+    cut at them otherwise, the largest value where blocks overlap), so a peak at pixel (row, column) falls on
+    the coefficients that read it in every panel. Bundles written before place coefficients at the middle of
+    their filters' span (:func:`_coefficient_centres` along each axis), and in zero and symmetric modes their
+    bands reach past the map (its area is outlined there).
 
     Parameters
     ----------
@@ -397,6 +551,7 @@ def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figu
     titles = [f"map (κ), {height} × {width} px<br>{n_peaks}"] + [
         f"{p['band']} level {p['level']}: {z.shape[0]} × {z.shape[1]}" for p, z in zip(panels, values)]
     rows, cols = _grid_shape(len(titles), max_cols)
+    measured = _stored_panel_centres(bundle, panels, values)
     row_taps = _equivalent_filter_length(height, {p["level"]: z.shape[0] for p, z in zip(panels, values)})
     col_taps = _equivalent_filter_length(width, {p["level"]: z.shape[1] for p, z in zip(panels, values)})
     map_extent = ((-0.5, width - 0.5), (-0.5, height - 0.5))
@@ -409,15 +564,21 @@ def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figu
                  hovertemplate="peak at row %{y}, col %{x}<extra></extra>")]
     for i, (p, z) in enumerate(zip(panels, values), start=2):
         step = 2 ** int(p["level"])
-        row_centres = _coefficient_centres(p["level"], z.shape[0], row_taps)
-        col_centres = _coefficient_centres(p["level"], z.shape[1], col_taps)
-        extent = ((col_centres[0] - step / 2, col_centres[-1] + step / 2),
-                  (row_centres[0] - step / 2, row_centres[-1] + step / 2))
+        if measured:  # bricks between the blocks' edges, on the map's area
+            cells, row_edges, col_edges = _paint_panel(z, *measured[i - 2], p["level"], (height, width),
+                                                       _wraps(bundle))
+            extent = map_extent
+            drawn = dict(z=cells, x=col_edges, y=row_edges)
+        else:
+            row_centres = _coefficient_centres(p["level"], z.shape[0], row_taps)
+            col_centres = _coefficient_centres(p["level"], z.shape[1], col_taps)
+            extent = ((col_centres[0] - step / 2, col_centres[-1] + step / 2),
+                      (row_centres[0] - step / 2, row_centres[-1] + step / 2))
+            drawn = dict(z=z, x0=float(col_centres[0]), dx=step, y0=float(row_centres[0]), dy=step)
         extents.append(extent)
-        data.append(dict(type="heatmap", z=z, x0=float(col_centres[0]), dx=step, y0=float(row_centres[0]), dy=step,
-                         colorscale="Viridis", showscale=False, name=f"{p['band']}{p['level']}",
-                         xaxis=f"x{i}", yaxis=f"y{i}",
-                         hovertemplate=f"{p['band']} level {p['level']}: the {step} × {step} pixels around "
+        data.append(dict(type="heatmap", **drawn, colorscale="Viridis", showscale=False,
+                         name=f"{p['band']}{p['level']}", xaxis=f"x{i}", yaxis=f"y{i}",
+                         hovertemplate=f"{p['band']} level {p['level']} ({step} × {step} pixels a coefficient): "
                                        "row %{y}, col %{x}<br>|c · saliency| %{z:.3g}<extra></extra>"))
         data.append(dict(type="scatter", x=peak_cols, y=peak_rows, mode="markers",
                          xaxis=f"x{i}", yaxis=f"y{i}", marker={**marker, "size": 4}, hoverinfo="skip",
@@ -432,7 +593,8 @@ def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figu
     layout["shapes"] = shapes
     caption = wrap_words(
         "axes in map pixels (row ↓, column →); grey: the map; × detected peaks<br>colour: |c · saliency| per "
-        "sub-band and level, each coefficient over the 2<sup>level</sup> × 2<sup>level</sup> pixels it stands for"
+        "sub-band and level, each coefficient over the 2<sup>level</sup> × 2<sup>level</sup> pixels around "
+        + ("where it reads the map" if measured else "the middle of its filters' span")
         + ("<br>blue frame: the map's area (the bands reach past it, into the padding)" if shapes else ""), 52)
     n_lines = caption.count("<br>") + 1
     # from the figure's left edge, where 52 characters of 11 px type fit a phone's width

@@ -206,9 +206,10 @@ class Wavelet(_Section):
 
 
 class Activation(_Section):
-    """Attribution-weighted coefficients of a few test examples, on the input's axis, with the recommended
-    model's wavelet: ``wavelet`` says whose (the selected AWD point's, or the initial one's when
-    cross-validation kept it), ``y_pred`` is that model's prediction."""
+    """Attribution-weighted coefficients of a few test examples, each spread over the input samples it reads
+    (:func:`models.metrics.activation_map_1d`), with the recommended model's wavelet: ``wavelet`` says whose (the
+    selected AWD point's, or the initial one's when cross-validation kept it), ``y_pred`` is that model's
+    prediction."""
 
     kind: Literal["timeseries", "image"]
     indices: list[int]
@@ -235,11 +236,13 @@ class Explain(_Section):
     """How the recommended model's student reads the activation examples (:mod:`models.pipeline.explain_examples`):
     series, per band the attribution-weighted coefficients and the positions of the kept ones; maps, the peaks,
     the peak-count histogram and its chi² distance to every class template. ``wavelet`` as in
-    :class:`Activation`."""
+    :class:`Activation`. ``centres``: where each coefficient reads the input, its energy centroid in samples or
+    pixels (:func:`models.pipeline.explain_examples.coefficient_centres`); absent in bundles written before."""
 
     kind: Literal["timeseries", "image"]
     examples: list[dict[str, Any]]
     wavelet: Literal["awd", "initial"] = "awd"
+    centres: dict[str, Any] | None = None
 
 
 class ScatteringSection(_Section):

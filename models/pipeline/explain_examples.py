@@ -4,21 +4,26 @@ Series: per band of ``[cA_J, cD_J, ..., cD_1]`` the coefficients and their attri
 ``|c * saliency|`` (a scalogram: level x position), the positions of the coefficients the student keeps, and
 each kept coefficient's contribution ``weight * c`` to the prediction. Maps: the peaks of the raw map, the
 sub-filter responses read at them, the peak-count histogram, and its chi² distance to every class template;
-plus the attribution-weighted coefficients of every sub-band and level.
+plus the attribution-weighted coefficients of every sub-band and level. ``centres`` (when the filter and mode
+are given) says where in the input each coefficient reads: its energy centroid (:mod:`models.analysis_weights`),
+the same for every example, which the figures draw each coefficient around.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from awd_studio.models.analysis_weights import band_centroids, level_centroids
 from awd_studio.models.pipeline.student_params import band_names, map_histograms, map_peak_responses
 from awd_studio.models.students.maps import chi2_predict
 from awd_studio.models.students.peaks import _check_maps, _interior_peaks
 
-__all__ = ["explain_examples", "kept_positions", "SIGNIFICANT_DIGITS"]
+__all__ = ["explain_examples", "coefficient_centres", "kept_positions", "SIGNIFICANT_DIGITS", "CENTRE_DECIMALS"]
 
 #: Digits kept for the per-coefficient values (figures only; they keep the bundle small).
 SIGNIFICANT_DIGITS = 4
+#: Decimals kept for the coefficients' centres (in samples or pixels).
+CENTRE_DECIMALS = 3
 
 
 def _short(values) -> list:
@@ -92,7 +97,54 @@ def _map_example(record, arrays, x_map, coeffs, saliency, i, levels):
     return out
 
 
-def explain_examples(kind, record, arrays, X, coeffs, saliency, levels):
+def _positions(values) -> list:
+    return [round(float(v), CENTRE_DECIMALS) for v in values]
+
+
+def coefficient_centres(kind, h, shape, levels, mode):
+    """Where each coefficient the figures draw reads the input: its energy centroid, in samples or pixels.
+
+    Parameters
+    ----------
+    kind : {"timeseries", "image"}
+    h : array-like of shape (N,)
+        The lowpass filter of the shown model's wavelet.
+    shape : tuple of int
+        ``(L,)`` for series, ``(H, W)`` for maps.
+    levels : int
+    mode : {"periodization", "zero", "symmetric"}
+
+    Returns
+    -------
+    dict
+        Series: ``{"cA3": [...], "cD3": [...], ..., "cD1": [...]}`` (J = 3), one centre per coefficient (names of
+        :func:`models.pipeline.student_params.band_names`). Maps: one entry per sub-band panel, keyed
+        ``f"{band}{level}"`` (``"LL3"``, ``"LH3"``, ...), ``{"rows": [...], "cols": [...]}``: the centres of
+        the panel's rows along the map's height and of its columns along its width (the transform is
+        separable). In periodization a centre lies in ``[-0.5, L - 0.5)``; see
+        :func:`models.analysis_weights.energy_centroids`.
+
+    Examples
+    --------
+    >>> haar = [2 ** -0.5, 2 ** -0.5]
+    >>> coefficient_centres("timeseries", haar, (8,), 2, "periodization")
+    {'cA2': [1.5, 5.5], 'cD2': [1.5, 5.5], 'cD1': [0.5, 2.5, 4.5, 6.5]}
+    """
+    if kind == "timeseries":
+        return {name: _positions(c) for name, c in zip(band_names(levels),
+                                                       band_centroids(h, int(shape[-1]), levels, mode))}
+    rows, cols = (level_centroids(h, int(size), levels, mode) for size in shape[-2:])
+    (row_a, _), (col_a, _) = rows[-1], cols[-1]
+    out = {f"LL{levels}": {"rows": _positions(row_a), "cols": _positions(col_a)}}
+    for level in range(levels, 0, -1):
+        (row_a, row_d), (col_a, col_d) = rows[level - 1], cols[level - 1]
+        # cH highpasses along rows, cV along columns (models.wavelets' layout; the panels call them LH, HL)
+        for band, along_rows, along_cols in (("LH", row_d, col_a), ("HL", row_a, col_d), ("HH", row_d, col_d)):
+            out[f"{band}{level}"] = {"rows": _positions(along_rows), "cols": _positions(along_cols)}
+    return out
+
+
+def explain_examples(kind, record, arrays, X, coeffs, saliency, levels, h=None, mode=None):
     """The ``explain`` section of a bundle.
 
     Parameters
@@ -106,11 +158,16 @@ def explain_examples(kind, record, arrays, X, coeffs, saliency, levels):
         PyWavelets-layout coefficients of the examples as the student's transform sees them, and their
         saliencies (same layout).
     levels : int
+    h : array-like of shape (N,), optional
+        The lowpass filter of the coefficients' wavelet, and
+    mode : {"periodization", "zero", "symmetric"}, optional
+        their boundary mode: with both, the section also holds ``centres`` (:func:`coefficient_centres`).
 
     Returns
     -------
     dict
-        ``{"kind": kind, "examples": [...]}``, one dict per example.
+        ``{"kind": kind, "examples": [...]}``, one dict per example, and ``centres`` when ``h`` and ``mode``
+        are given.
     """
     examples = []
     for i in range(len(X)):
@@ -118,5 +175,8 @@ def explain_examples(kind, record, arrays, X, coeffs, saliency, levels):
             examples.append(_series_example(record, arrays, coeffs, saliency, i))
         else:
             examples.append(_map_example(record, arrays, X[i], coeffs, saliency, i, levels))
-    return {"kind": kind, "examples": examples}
+    out = {"kind": kind, "examples": examples}
+    if h is not None and mode is not None:
+        out["centres"] = coefficient_centres(kind, h, np.shape(X)[1:], levels, mode)
+    return out
 

@@ -358,7 +358,7 @@ class _Shown:
     for the activation maps and the explanations. ``wavelet`` is "awd" or "initial"."""
 
     def __init__(self, job: _Job, h, wavelet):
-        self.wavelet, self.m = wavelet, min(N_ACTIVATION_EXAMPLES, len(job.X_test))
+        self.wavelet, self.m, self.h = wavelet, min(N_ACTIVATION_EXAMPLES, len(job.X_test)), np.asarray(h)
         self.coeffs = coefficients(job.X_view[:self.m], h, job.config)
         self.saliency = unflatten_like(saliency(job.teacher_view, job.X_view[:self.m], h, job.config, job.target),
                                        self.coeffs)
@@ -369,7 +369,7 @@ def _explain_section(job: _Job, shown: _Shown, fitted_student) -> Explain:
     record, arrays = fitted_student
     m = shown.m
     return Explain(**explain_examples(job.kind, record, arrays, job.X_test[:m], shown.coeffs, shown.saliency,
-                                      job.config.levels), wavelet=shown.wavelet)
+                                      job.config.levels, h=shown.h, mode=job.config.mode), wavelet=shown.wavelet)
 
 
 def _verdict(job: _Job, cross, models, predictions) -> Verdict:
@@ -456,13 +456,13 @@ def _grid_section(job: _Job, filters, histories, filter_epoch, starts, cross, ps
 
 
 def _activation_section(job: _Job, shown: _Shown, y_pred):
-    """Attribution-weighted coefficients of the first test examples with the shown model's wavelet, on the
-    input's axis; ``y_pred`` the predictions of its student."""
+    """Attribution-weighted coefficients of the first test examples with the shown model's wavelet, each spread
+    over the input samples it reads (by its analysis weights); ``y_pred`` the predictions of its student."""
     m = shown.m
     if job.kind == "timeseries":
-        maps = _metrics.activation_map_1d(shown.coeffs, shown.saliency, job.X_test.shape[1])
+        maps = _metrics.activation_map_1d(shown.coeffs, shown.saliency, job.X_test.shape[1], shown.h, job.config.mode)
     else:
-        maps = _metrics.activation_map_2d(shown.coeffs, shown.saliency, job.X_test.shape[1:])
+        maps = _metrics.activation_map_2d(shown.coeffs, shown.saliency, job.X_test.shape[1:], shown.h, job.config.mode)
     section = Activation(kind=job.kind, indices=list(range(m)), x=job.X_test[:m].tolist(),
                          maps=np.asarray(maps).tolist(), y_true=job.y_test[:m].tolist(),
                          y_pred=np.asarray(y_pred[:m]).tolist(), wavelet=shown.wavelet)

@@ -87,7 +87,8 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None):
         lo, hi = sorted((better_sign * low, better_sign * high))
         return (f"AWD {verb} {init_name}{tail} by {number(better_sign * est)} "
                 f"({pct} interval {number(lo)} to {number(hi)}).")
-    gap = f"AWD − {init_name} = {number(est)} {what}, {interval}"
+    # an RMSE difference reads the other way round from an R² one: the sentence says which way is better
+    gap = f"AWD − {init_name} = {number(est)} {what}{'' if metric == 'r2' else ' (lower is better)'}, {interval}"
     if max(better_sign * low, better_sign * high) < 0:
         kept = "cross-validation kept it" if choice == "initial" else "although cross-validation preferred AWD"
         return f"AWD is worse than {init_name} on the test set ({gap}): use {init_name} ({kept})."

@@ -107,10 +107,20 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     assert "@inproceedings" in page.inner_text("#help-bibtex")
     screenshot(page, "runs-04-help")
 
+    # Configure for maps with two targets: the target to explain is a choice, by name (every run used column 0)
+    maps = api.post("/api/examples/lensing", json={"n": 60}).json()
+    page.goto(f"{web_server}/configure?dataset={maps['id']}")
+    page.locator("#configure-target-field").wait_for(state="visible")
+    assert "Omega_m (column 0)" in page.inner_text("#configure-target")
+    page.click("#configure-target")
+    page.get_by_role("option", name="sigma_8 (column 1)").click()
+    page.wait_for_function("document.querySelector('#configure-target').innerText.includes('sigma_8')")
+
     # Configure for a time series: one architecture selector at a time, no CNN or ResNet18 offered.
     page.goto(f"{web_server}/configure?dataset={dataset['id']}")
     page.wait_for_function("document.querySelector('#configure-dataset-facts')"
                            " && document.querySelector('#configure-dataset-facts').innerText.includes('samples')")
+    assert page.locator("#configure-target-field").is_hidden()  # one target: nothing to choose
     page.wait_for_function("document.querySelector('#configure-teacher').innerText.trim().length > 0")
     page.click("#configure-teacher")
     page.get_by_role("option").first.wait_for()

@@ -83,8 +83,10 @@ def test_trust_notes_become_alerts():
     assert alerts[0].children == "weak" and alerts[0].color == "danger" and len(alerts) == 2
 
 
-def _series_bundle(mode: str, length: int = 40, levels: int = 4, k: int = 6, n: int = 60) -> dict:
-    """A series bundle as the pipeline writes it: a top-k student on db5 coefficients and its explanations."""
+def _series_bundle(mode: str, length: int = 40, levels: int = 4, k: int = 6, n: int = 60, stored: bool = True,
+                   X=None) -> dict:
+    """A series bundle as the pipeline writes it: a top-k student on db5 coefficients and its explanations, with
+    where each coefficient reads (``explain.centres``) unless ``stored`` is False (a bundle written before)."""
     from awd_studio.models import wavelets
     from awd_studio.models.filters.known import lowpass_filter
     from awd_studio.models.pipeline.explain_examples import explain_examples
@@ -92,7 +94,7 @@ def _series_bundle(mode: str, length: int = 40, levels: int = 4, k: int = 6, n: 
     from awd_studio.models.students.series import TopKLinearRegressor
 
     rng = np.random.default_rng(0)
-    X = np.cumsum(rng.normal(size=(n, length)), axis=1)
+    X = np.cumsum(rng.normal(size=(n, length)), axis=1) if X is None else X
     h = np.asarray(lowpass_filter("db5"), dtype=np.float64)
     with torch.no_grad():
         coeffs = [c.numpy() for c in wavelets.wavedec1d(torch.as_tensor(X), torch.as_tensor(h), levels, mode)]
@@ -101,15 +103,17 @@ def _series_bundle(mode: str, length: int = 40, levels: int = 4, k: int = 6, n: 
                                    scaling={"offset": 0.0, "scale": 1.0})
     saliency = [np.ones_like(c) for c in coeffs]
     explain = explain_examples("timeseries", record, arrays, X[:2], [c[:2] for c in coeffs],
-                               [a[:2] for a in saliency], levels)
+                               [a[:2] for a in saliency], levels, **(dict(h=h, mode=mode) if stored else {}))
     return {"students": {"awd": record}, "activation": {"x": X[:2].tolist()}, "explain": explain}
 
 
+@pytest.mark.parametrize("stored", [True, False])
 @pytest.mark.parametrize("mode", ["zero", "periodization"])
-def test_scalogram_circles_every_coefficient_the_student_reads(mode):
+def test_scalogram_circles_every_coefficient_the_student_reads(mode, stored):
     """The CME case: 6 coefficients in each of 5 bands, 30 terms. In zero mode (db5 on 40 samples) bands are
-    longer than length / 2^level, and coefficients past that used to be dropped (13 circles were left)."""
-    bundle = _series_bundle(mode)
+    longer than length / 2^level, and coefficients past that used to be dropped (13 circles were left). Bundles
+    written before ``explain.centres`` still draw, by the middle of the filters' span."""
+    bundle = _series_bundle(mode, stored=stored)
     record, example = bundle["students"]["awd"], bundle["explain"]["examples"][0]
     fig = S.scalogram_figure(bundle, 0)
     kept = next(t for t in fig.data if t.name.startswith("kept for this series"))
@@ -120,7 +124,8 @@ def test_scalogram_circles_every_coefficient_the_student_reads(mode):
     assert n_taps == (10 if mode == "zero" else 2)
     for band in example["bands"]:  # one circle a kept position, at that coefficient's centre, none merged
         xs = [x for x, y in zip(kept.x, kept.y) if y == band["band"]]
-        centres = S._coefficient_centres(band["level"], len(band["coeffs"]), n_taps)
+        centres = bundle["explain"]["centres"][band["band"]] if stored else \
+            S._coefficient_centres(band["level"], len(band["coeffs"]), n_taps)
         assert xs == [centres[p] for p in band["kept"]] and len(set(xs)) == len(band["kept"])
     # the table lists the same positions as the circles
     rows = S.student_rows(record, example)
@@ -131,8 +136,40 @@ def test_scalogram_circles_every_coefficient_the_student_reads(mode):
     assert triangles.showlegend is not False and f"of the {n_terms}" in triangles.name
     assert all(-0.5 <= x <= 39.5 for x in triangles.x)
     heat = next(t for t in fig.data if t.type == "heatmap")
-    assert min(heat.x) <= min(kept.x) and max(kept.x) <= max(heat.x)
+    assert min(heat.x) - 0.5 <= min(kept.x) and max(kept.x) <= max(heat.x) + 0.5
     assert list(fig.layout.xaxis2.range) == [min(heat.x) - 0.5, max(heat.x) + 0.5]
+    caption = fig.layout.annotations[-1].text.replace("<br>", " ")
+    if stored:  # where the coefficients read: on the series, nothing drawn past its ends, nothing left out
+        assert list(heat.x) == list(range(40)) and "where it reads the series" in caption
+        assert not any(s.type == "rect" for s in fig.layout.shapes) and len(on_series_of(triangles)) == n_terms
+        z = np.asarray(heat.z, dtype=float)
+        for row, band in zip(z, example["bands"]):  # the band's largest value is drawn
+            assert np.nanmax(row) == max(band["weighted"])
+    elif mode == "zero":  # the middle of the filters' span runs into the zero padding (shaded)
+        assert min(heat.x) < 0 and "middle of its filters' span" in caption
+
+
+def on_series_of(triangles) -> list[str]:
+    """The coefficients a triangle trace marks on the series (one hover line each)."""
+    return [line for text in triangles.text for line in text.split("<br>") if " #" in line]
+
+
+@pytest.mark.parametrize("mode", ["periodization", "zero"])
+def test_scalogram_draws_a_bump_where_its_coefficients_read(mode):
+    """The user's case: 64 samples with a bump at t = 38, db5, J = 3. The largest cA3 coefficient was drawn at
+    t = 56-63 (the middle of its filter's span); it reads around t = 38."""
+    t = np.arange(64)
+    X = np.exp(-0.5 * ((t - 38) / 2.0) ** 2) + 0.01 * np.random.default_rng(2).normal(size=(60, 64))
+    bundle = _series_bundle(mode, length=64, levels=3, X=X)
+    heat = next(tr for tr in S.scalogram_figure(bundle, 0).data if tr.type == "heatmap")
+    cA3 = np.asarray(heat.z, dtype=float)[0]
+    drawn = np.flatnonzero(cA3 == np.nanmax(cA3))  # the 8 samples of the largest coefficient
+    assert len(drawn) == 8 and abs(drawn.mean() - 38) <= 4.5
+    band = bundle["explain"]["examples"][0]["bands"][0]
+    largest = int(np.argmax(band["weighted"]))
+    assert abs(bundle["explain"]["centres"]["cA3"][largest] - 38) <= 4
+    old = S._coefficient_centres(3, len(band["weighted"]), 10 if mode == "zero" else 2)[largest]
+    assert old > 55  # the former placement
 
 
 def test_fixed_position_students_are_labelled_as_such():
@@ -143,8 +180,9 @@ def test_fixed_position_students_are_labelled_as_such():
 
 
 @pytest.mark.parametrize("mode", ["zero", "periodization"])
-def test_coefficient_centres_are_the_middle_of_what_the_filters_read(mode):
-    """Against the transform's own operator: interior coefficients (support clear of the borders)."""
+def test_fallback_centres_are_the_middle_of_the_filters_span(mode):
+    """The placement of bundles written before ``explain.centres``, against the transform's own operator:
+    interior coefficients (support clear of the borders)."""
     from awd_studio.models import wavelets
     from awd_studio.models.filters.known import lowpass_filter
 
@@ -175,14 +213,15 @@ def _array(values) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
-def _maps_bundle(mode: str, shape=(64, 64), levels: int = 4) -> dict:
-    """A maps bundle as the pipeline writes it: db5 sub-band panels and the raw map's peaks (in pixels)."""
+def _maps_bundle(mode: str, shape=(64, 64), levels: int = 4, stored: bool = True, x=None) -> dict:
+    """A maps bundle as the pipeline writes it: db5 sub-band panels, the raw map's peaks (in pixels) and where
+    each coefficient reads (``explain.centres``) unless ``stored`` is False (a bundle written before)."""
     from awd_studio.models import wavelets
     from awd_studio.models.filters.known import lowpass_filter
-    from awd_studio.models.pipeline.explain_examples import _subband_panels
+    from awd_studio.models.pipeline.explain_examples import _subband_panels, coefficient_centres
     from awd_studio.models.students.peaks import _check_maps, _interior_peaks
 
-    x = np.random.default_rng(1).normal(size=(1,) + shape)
+    x = np.random.default_rng(1).normal(size=(1,) + shape) if x is None else x[None]
     h = torch.as_tensor(np.asarray(lowpass_filter("db5"), dtype=np.float64))
     with torch.no_grad():
         c = wavelets.wavedec2d(torch.as_tensor(x), h, levels, mode)
@@ -190,15 +229,28 @@ def _maps_bundle(mode: str, shape=(64, 64), levels: int = 4) -> dict:
     saliency = [np.ones_like(coeffs[0])] + [tuple(np.ones_like(d) for d in detail) for detail in coeffs[1:]]
     rows, cols = np.nonzero(_interior_peaks(_check_maps(x, field="X"))[0])
     peaks = [[int(r) + 1, int(q) + 1] for r, q in zip(rows, cols)]
-    return {"activation": {"x": x.tolist()}, "explain": {"kind": "image", "examples": [
-        {"peaks": peaks, "panels": _subband_panels(coeffs, saliency, 0, levels)}]}}
+    explain = {"kind": "image", "examples": [{"peaks": peaks, "panels": _subband_panels(coeffs, saliency, 0, levels)}]}
+    if stored:
+        explain["centres"] = coefficient_centres("image", h, shape, levels, mode)
+    return {"activation": {"x": x.tolist()}, "wavelet": {"mode": mode}, "explain": explain}
 
 
+def _heatmap_edges(heat, z) -> tuple[np.ndarray, np.ndarray]:
+    """Column and row cell edges of a heatmap, given as bricks (``x``/``y`` one longer than ``z``) or by
+    ``x0``/``dx``."""
+    if heat.x is not None:
+        return _array(heat.x), _array(heat.y)
+    dx, dy = heat.dx or 1, heat.dy or 1
+    x_first, y_first = (heat.x0 or 0) - dx / 2, (heat.y0 or 0) - dy / 2
+    return x_first + dx * np.arange(z.shape[1] + 1), y_first + dy * np.arange(z.shape[0] + 1)
+
+
+@pytest.mark.parametrize("stored", [True, False])
 @pytest.mark.parametrize("mode, shape, levels", [("periodization", (64, 64), 4), ("zero", (48, 64), 2)])
-def test_peaks_fall_on_their_sub_band_panels(mode, shape, levels):
+def test_peaks_fall_on_their_sub_band_panels(mode, shape, levels, stored):
     """The lensing case: the × markers lay in full-resolution pixels over 4 × 4 heatmaps drawn in coefficient
     units, so they ran off to the right and below. Every panel is now in pixels, each pixel square."""
-    bundle = _maps_bundle(mode, shape, levels)
+    bundle = _maps_bundle(mode, shape, levels, stored=stored)
     fig = go.Figure(S.subband_figure(bundle, 0).to_dict())  # validated here
     layout = fig.layout
     heatmaps = [t for t in fig.data if t.type == "heatmap"]
@@ -208,19 +260,40 @@ def test_peaks_fall_on_their_sub_band_panels(mode, shape, levels):
         suffix = (heat.xaxis or "x")[1:]
         scatter = next(t for t in fig.data if t.type == "scatter" and (t.xaxis or "x") == (heat.xaxis or "x"))
         z = _array(heat.z)
-        dx, dy = heat.dx or 1, heat.dy or 1
-        x_first, y_first = (heat.x0 or 0) - dx / 2, (heat.y0 or 0) - dy / 2
-        x_last, y_last = x_first + z.shape[1] * dx, y_first + z.shape[0] * dy
+        x_edges, y_edges = _heatmap_edges(heat, z)
+        assert len(x_edges) == z.shape[1] + 1 and len(y_edges) == z.shape[0] + 1 and (np.diff(x_edges) > 0).all()
+        (x_first, x_last), (y_first, y_last) = x_edges[[0, -1]], y_edges[[0, -1]]
+        if stored:  # every panel on the map's area
+            assert (x_first, x_last, y_first, y_last) == (-0.5, shape[1] - 0.5, -0.5, shape[0] - 0.5)
         assert len(scatter.x) == len(peaks) > 0
         assert all(x_first <= v <= x_last for v in scatter.x) and all(y_first <= v <= y_last for v in scatter.y)
         xaxis, yaxis = layout[f"xaxis{suffix}"], layout[f"yaxis{suffix}"]
         assert list(xaxis.range) == [x_first, x_last] and list(yaxis.range) == [y_last, y_first]  # rows down
         assert yaxis.scaleanchor == f"x{suffix}" and yaxis.scaleratio == 1 and xaxis.showticklabels
         if mode == "periodization" and heat.dx:  # a peak lies on the coefficient p // 2^level of its band
-            cells = np.round((peaks[:, 1] - heat.x0) / dx).astype(int)
-            assert (cells == peaks[:, 1].astype(int) // int(dx)).all()
+            cells = np.round((peaks[:, 1] - heat.x0) / heat.dx).astype(int)
+            assert (cells == peaks[:, 1].astype(int) // int(heat.dx)).all()
     assert layout.yaxis.scaleanchor == "x" and list(layout.xaxis.range) == [-0.5, shape[1] - 0.5]
     assert layout.annotations[0].text.startswith(f"map (κ), {shape[0]} × {shape[1]} px")
+
+
+@pytest.mark.parametrize("mode", ["periodization", "zero"])
+def test_a_peak_lights_its_sub_band_panels_where_it_is(mode):
+    """A peak at pixel (40, 21) of a 64 x 64 map, db5, J = 3: the largest LL3 coefficient is drawn over the peak,
+    not at a corner block (where the middle of its filters' span put it)."""
+    rows, cols = np.meshgrid(np.arange(64), np.arange(64), indexing="ij")
+    peak = np.exp(-0.5 * ((rows - 40) ** 2 + (cols - 21) ** 2) / 2.0 ** 2)
+    for stored in (True, False):
+        fig = go.Figure(S.subband_figure(_maps_bundle(mode, (64, 64), 3, stored=stored, x=peak), 0).to_dict())
+        heat = next(t for t in fig.data if t.type == "heatmap" and t.name == "LL3")
+        z = _array(heat.z)
+        x_edges, y_edges = _heatmap_edges(heat, z)
+        r, c = np.unravel_index(np.nanargmax(z), z.shape)
+        centre = ((y_edges[r] + y_edges[r + 1]) / 2, (x_edges[c] + x_edges[c + 1]) / 2)
+        if stored:
+            assert abs(centre[0] - 40) <= 4 and abs(centre[1] - 21) <= 4
+        else:
+            assert abs(centre[0] - 40) > 10 or abs(centre[1] - 21) > 10
 
 
 def test_a_phones_layout_puts_fewer_panels_in_a_row():

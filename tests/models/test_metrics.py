@@ -14,6 +14,7 @@ from awd_studio.models.metrics import (
     rmse,
     seconds_per_sample,
 )
+from awd_studio.models.validation import InputError
 
 
 @pytest.fixture
@@ -91,50 +92,116 @@ def test_seconds_per_sample_times_batches():
     assert seconds_per_sample(lambda c: c, [np.zeros((4, 2)), np.zeros((4, 2))], warmup=False) >= 0
 
 
+HAAR = pywt.Wavelet("haar").rec_lo
+
+
 def test_activation_map_1d_by_hand():
-    # J = 2 on length 8: cA_2 (2), cD_2 (2), cD_1 (4)
+    # J = 2 on length 8: cA_2 (2), cD_2 (2), cD_1 (4); Haar weights are flat on blocks of 2^j samples
     c = [np.array([[1.0, 2.0]]), np.array([[0.0, -1.0]]), np.array([[1.0, 0.0, 0.0, 4.0]])]
     a = [np.array([[1.0, 1.0]]), np.array([[5.0, 2.0]]), np.array([[-1.0, 1.0, 1.0, 0.5]])]
-    got = activation_map_1d(c, a, 8)
-    # |c a|: cA -> [1, 2] on blocks of 4; cD_2 -> [0, 2] on blocks of 4; cD_1 -> [1, 0, 0, 2] on blocks of 2
-    expected = np.array([[1 + 0 + 1, 1 + 1, 1, 1, 2 + 2, 2 + 2, 2 + 2 + 2, 2 + 2 + 2]], dtype=float)
-    np.testing.assert_array_equal(got, expected)
+    got = activation_map_1d(c, a, 8, HAAR)
+    # |c a| shared equally: cA -> [1, 2] over 4 samples each; cD_2 -> [0, 2] over 4; cD_1 -> [1, 0, 0, 2] over 2
+    expected = np.array([[1 / 4 + 1 / 2] * 2 + [1 / 4] * 2 + [2 / 4 + 2 / 4] * 2 + [2 / 4 + 2 / 4 + 1] * 2])
+    np.testing.assert_allclose(got, expected)
 
 
-@pytest.mark.parametrize("mode", ["periodization", "zero"])
+@pytest.mark.parametrize("mode", ["periodization", "zero", "symmetric"])
 def test_activation_map_1d_shapes_and_mass(mode):
+    """Every coefficient's |c a| lands on the samples it reads, the boundary coefficients' too: the mass is kept
+    in every mode (it used to be clipped away outside periodization)."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=(3, 64))
     coeffs = pywt.wavedec(x, "db2", mode=mode, level=3, axis=-1)
     attrs = [rng.normal(size=c.shape) for c in coeffs]
-    got = activation_map_1d(coeffs, attrs, 64)
+    got = activation_map_1d(coeffs, attrs, 64, pywt.Wavelet("db2").rec_lo, mode)
     assert got.shape == (3, 64) and (got >= 0).all()
-    levels = [3, 3, 2, 1]
-    mass = sum(np.abs(c * at).sum(axis=1) * 2 ** j for c, at, j in zip(coeffs, attrs, levels))
-    if mode == "periodization":  # every coefficient lands fully inside
-        np.testing.assert_allclose(got.sum(axis=1), mass)
-    else:  # extra boundary coefficients are clipped
-        assert (got.sum(axis=1) <= mass + 1e-9).all()
+    mass = sum(np.abs(c * at).sum(axis=1) for c, at in zip(coeffs, attrs))
+    np.testing.assert_allclose(got.sum(axis=1), mass)
+
+
+def test_activation_map_1d_refuses_coefficients_of_another_transform():
+    coeffs = pywt.wavedec(np.zeros((1, 64)), "db2", mode="zero", level=3, axis=-1)
+    attrs = [np.ones_like(c) for c in coeffs]
+    with pytest.raises(InputError, match="this filter, length, level and mode give"):
+        activation_map_1d(coeffs, attrs, 64, pywt.Wavelet("db2").rec_lo, "periodization")
+
+
+def _bump(centre=38, length=64, width=2.0):
+    t = np.arange(length)
+    return np.exp(-0.5 * ((t - centre) / width) ** 2)
+
+
+@pytest.mark.parametrize("mode", ["periodization", "zero"])
+def test_activation_map_of_a_bump_lights_the_bump(mode):
+    """The user's case: a bump at t = 38 of 64 samples, db5, J = 3. The map sat at t = 56-63 (argmax 56 to 60:
+    each coefficient was put at the middle of its filter's span, far from where db5's lopsided weights read)."""
+    db5 = pywt.Wavelet("db5").rec_lo
+    coeffs = pywt.wavedec(_bump()[None], "db5", mode=mode, level=3, axis=-1)
+    got = activation_map_1d(coeffs, [np.ones_like(c) for c in coeffs], 64, db5, mode)[0]
+    t = np.arange(64)
+    # cA_3's coefficients read 8 samples apart, so the peak lands within half that (plus a sample) of the bump
+    assert abs(int(np.argmax(got)) - 38) <= 5
+    assert abs((t * got).sum() / got.sum() - 38) <= 2  # the map's centre of mass
+    assert got[26:51].sum() >= 0.8 * got.sum()  # within 12 samples (the support of cA_3 is 64 samples wide)
 
 
 def test_activation_map_2d_by_hand_and_shapes():
     ones = np.ones((1, 1, 1))
-    # J = 1 on 2x2: cA (1x1) covers everything, details (1x1) too
-    got = activation_map_2d([2 * ones, (ones, ones, 3 * ones)], [ones, (ones, 0 * ones, ones)], (2, 2))
-    np.testing.assert_array_equal(got, np.full((1, 2, 2), 2 + 1 + 0 + 3.0))
+    # J = 1 on 2x2 with Haar: every coefficient (1x1) reads the 4 pixels equally
+    got = activation_map_2d([2 * ones, (ones, ones, 3 * ones)], [ones, (ones, 0 * ones, ones)], (2, 2), HAAR)
+    np.testing.assert_allclose(got, np.full((1, 2, 2), (2 + 1 + 0 + 3.0) / 4))
     rng = np.random.default_rng(0)
     maps = rng.normal(size=(2, 16, 16))
     coeffs = pywt.wavedec2(maps, "haar", mode="periodization", level=2, axes=(-2, -1))
     attrs = [np.ones_like(coeffs[0])] + [tuple(np.ones_like(d) for d in level) for level in coeffs[1:]]
-    got = activation_map_2d(coeffs, attrs, (16, 16))
+    got = activation_map_2d(coeffs, attrs, (16, 16), HAAR)
     assert got.shape == (2, 16, 16)
     # the finest diagonal coefficient (0, 0) only reaches the top-left 2x2 block
     only = [np.zeros_like(coeffs[0])] + [tuple(np.zeros_like(d) for d in lev) for lev in coeffs[1:]]
     only[2] = (np.zeros_like(coeffs[2][0]), np.zeros_like(coeffs[2][1]), np.zeros_like(coeffs[2][2]))
     only[2][2][:, 0, 0] = 1.0
-    got = activation_map_2d(coeffs, only, (16, 16))
+    got = activation_map_2d(coeffs, only, (16, 16), HAAR)
     assert np.count_nonzero(got[0]) <= 4 and got[0, 2:, :].sum() == 0 and got[0, :, 2:].sum() == 0
-    np.testing.assert_allclose(got[:, 0, 0], np.abs(coeffs[2][2][:, 0, 0]))
+    np.testing.assert_allclose(got[:, 0, 0], np.abs(coeffs[2][2][:, 0, 0]) / 4)
+
+
+def _columns(layout):
+    """2-D PyWavelets-layout arrays (n, h_j, w_j) as one (M, n) array: a row per coefficient."""
+    arrays = [layout[0]] + [d for level in layout[1:] for d in level]
+    return np.concatenate([a.reshape(len(a), -1) for a in arrays], axis=1).T
+
+
+@pytest.mark.parametrize("wave, mode", [("db5", "periodization"), ("db5", "zero"), ("db2", "symmetric"),
+                                        ("sym5", "zero")])
+def test_activation_map_2d_equals_the_weights_of_the_whole_transform(wave, mode):
+    """Against brute force: each coefficient's 2-D weights from PyWavelets applied to every basis map."""
+    height, width, levels = 12, 16, 2
+    rng = np.random.default_rng(3)
+    coeffs = pywt.wavedec2(rng.normal(size=(2, height, width)), wave, mode=mode, level=levels, axes=(-2, -1))
+    attrs = [rng.normal(size=coeffs[0].shape)] + [tuple(rng.normal(size=d.shape) for d in lev) for lev in coeffs[1:]]
+    basis = pywt.wavedec2(np.eye(height * width).reshape(-1, height, width), wave, mode=mode, level=levels,
+                          axes=(-2, -1))
+    expected = np.zeros((2, height, width))
+    for c, a, w in zip(_columns(coeffs), _columns(attrs), _columns(basis)):  # one coefficient at a time
+        share = (w ** 2 / (w ** 2).sum()).reshape(height, width)
+        expected += np.abs(c * a)[:, None, None] * share
+    got = activation_map_2d(coeffs, attrs, (height, width), pywt.Wavelet(wave).rec_lo, mode)
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["periodization", "zero"])
+def test_activation_map_2d_of_a_peak_lights_the_peak(mode):
+    """A peak at pixel (40, 21) of a 64 x 64 map (db5, J = 3) lights the map there, not at a corner block."""
+    rows, cols = np.meshgrid(np.arange(64), np.arange(64), indexing="ij")
+    peak = np.exp(-0.5 * ((rows - 40) ** 2 + (cols - 21) ** 2) / 2.0 ** 2)[None]
+    coeffs = pywt.wavedec2(peak, "db5", mode=mode, level=3, axes=(-2, -1))
+    attrs = [np.ones_like(coeffs[0])] + [tuple(np.ones_like(d) for d in lev) for lev in coeffs[1:]]
+    got = activation_map_2d(coeffs, attrs, (64, 64), pywt.Wavelet("db5").rec_lo, mode)[0]
+    r, c = np.unravel_index(np.argmax(got), got.shape)
+    assert abs(r - 40) <= 5 and abs(c - 21) <= 5
+    assert got[28:53, 9:34].sum() >= 0.75 * got.sum()  # within 12 pixels of the peak along each axis
+    np.testing.assert_allclose(got.sum(), sum(np.abs(np.ravel(d)).sum() for d in [coeffs[0]] + [
+        np.concatenate([np.ravel(x) for x in lev]) for lev in coeffs[1:]]))
 
 
 def test_paired_bootstrap_difference_matches_resampling_by_hand():

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from awd_studio.models import pipeline
+from awd_studio.models.analysis_weights import band_centroids
 from awd_studio.models.data import make_example, save_npz
 
 torch.set_num_threads(1)
@@ -365,6 +366,12 @@ def test_maps_end_to_end_with_peak_counting_baselines(tmp_path):
     assert result["wavelet"]["input_scaling"]["source"] == "none"  # auto: maps keep their physical units
     assert result["verdict"]["metric"] == "rmse"
     assert np.asarray(result["activation"]["maps"]).shape[1:] == (64, 64)
+    centres = result["explain"]["centres"]  # each panel's rows and columns, where they read the map
+    for panel in result["explain"]["examples"][0]["panels"]:
+        rows, cols = np.shape(panel["values"])
+        entry = centres[f"{panel['band']}{panel['level']}"]
+        assert len(entry["rows"]) == rows and len(entry["cols"]) == cols
+        assert all(-0.5 <= v < 64 for v in entry["rows"] + entry["cols"])
     control = result["selection"]["random_search"]  # the teacher-free control, compared on the test set in RMSE
     assert control["n"] == 12 and len(control["h"]) == 4 and control["test_difference"]["metric"] == "rmse"
     assert result["models"]["random_search"]["cv"]["r2"] == pytest.approx(control["cv_score"])
@@ -446,6 +453,13 @@ def _shows_the_recommended_model(result, out):
     stored = np.load(out / "arrays.npz", allow_pickle=False)
     name = "baseline_wavelet" if shown == "initial" else "awd"
     np.testing.assert_allclose(np.ravel(result["activation"]["y_pred"]), stored[f"y_pred_{name}"][:m].ravel())
+    # where each coefficient reads: the energy centroids of the shown wavelet's analysis weights
+    wavelet = result["wavelet"]
+    h = wavelet["init_h"] if shown == "initial" else wavelet["h"]
+    centres = band_centroids(h, result["data"]["shape"][0], wavelet["levels"], wavelet["mode"])
+    for b, band in enumerate(result["explain"]["examples"][0]["bands"]):
+        assert len(band["coeffs"]) == len(result["explain"]["centres"][band["band"]])
+        np.testing.assert_allclose(result["explain"]["centres"][band["band"]], centres[b], atol=1e-3)
 
 
 def test_when_db5_is_kept_the_page_data_are_db5s(synthetic_file, tmp_path):
@@ -484,7 +498,8 @@ def test_verdict_for_rmse_counts_lower_as_better():
     assert worse.startswith("AWD is worse than db5")
     unsure = pipeline.verdict_text("awd", {"estimate": -0.0027, "low": -0.0069, "high": 0.0017, "level": 0.95},
                                    "db5", metric="rmse")
-    assert unsure.startswith("No significant gain over db5 on the test set (AWD − db5 = -0.0027 RMSE")
+    assert unsure.startswith("No significant gain over db5 on the test set (AWD − db5 = -0.0027 RMSE (lower is "
+                             "better), 95 % interval")
     assert unsure.endswith("cross-validation preferred AWD, the model delivered here, but db5 may do as well.")
     assert "use db5" not in unsure  # the page shows AWD's student then: the sentence must not point elsewhere
 
