@@ -298,10 +298,19 @@ DATASETS_OUTPUTS = dict(options=Output(ids.DATASET, "options"), value=Output(ids
 
 
 def _dataset_label(d: dict) -> str:
-    """A dataset's line in the dropdown: name, kind, size and when it was stored (two uploads may share a name)."""
+    """A dataset's line in the dropdown: name, kind, size, the file it came from and when it was stored (two
+    uploads may share a name: traces.csv and traces.npz both read "traces").
+
+    Examples
+    --------
+    >>> _dataset_label({"id": "x", "name": "traces", "kind": "timeseries", "n": 300,
+    ...                 "original_filename": "traces.csv", "created": "2026-12-03T15:24:01"})
+    'traces · time series · n = 300 · traces.csv · 2026-12-03 15:24'
+    """
     kind = kind_label(d.get("kind"))
     created = str(d.get("created") or "")[:16].replace("T", " ")
-    return " · ".join(part for part in (str(d.get("name", d["id"])), kind, f"n = {d.get('n', '?')}", created) if part)
+    return " · ".join(part for part in (str(d.get("name", d["id"])), kind, f"n = {d.get('n', '?')}",
+                                        d.get("original_filename") or "", created) if part)
 
 
 @callback(

@@ -284,10 +284,12 @@ def provenance(bundle: dict) -> list:
 
 
 def badges(bundle: dict, shared: bool) -> list:
-    """Kind, grid size, teacher; "shared" when read-only."""
+    """Kind, the target explained (bundles that name it), grid size, teacher; "shared" when read-only."""
     data = bundle.get("data") or {}
     kind = kind_label(data.get("kind"))
-    out = [dbc.Badge(kind, color="info", className="me-1"),
+    target = [dbc.Badge(f"target: {data['target_name']}", color="info", className="me-1")] \
+        if data.get("target_name") else []
+    out = [dbc.Badge(kind, color="info", className="me-1"), *target,
            dbc.Badge(f"{len(bundle.get('grid') or [])} grid points", color="secondary", className="me-1"),
            dbc.Badge(f"teacher: {(bundle.get('teacher') or {}).get('name', '?')}", color="secondary",
                      className="me-1")]

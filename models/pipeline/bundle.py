@@ -34,6 +34,8 @@ class DataInfo(_Section):
     n_train: int
     n_test: int
     sha256: str
+    #: The target column explained (its name in the file, or "target <column>"); absent in older bundles.
+    target_name: str | None = None
 
 
 class TestScores(_Section):

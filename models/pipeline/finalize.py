@@ -148,7 +148,8 @@ def _finalize(work_dir, out_dir, progress):
     config = job.config
     lam, gam = job.grid[cross["best"]]
     bundle = ResultBundle(
-        data=DataInfo(**{k: job.info["data"][k] for k in ("kind", "shape", "n_train", "n_test", "sha256")}),
+        data=DataInfo(**{k: job.info["data"][k] for k in ("kind", "shape", "n_train", "n_test", "sha256")},
+                      target_name=job.info["data"].get("target_name")),
         teacher=TeacherInfo(**{k: job.info["teacher"][k] for k in ("name", "n_params", "test",
                                                                    "predict_seconds_per_sample", "validation_mse",
                                                                    "stopped_behind")

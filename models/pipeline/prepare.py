@@ -131,7 +131,8 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
                  "n_test": int(len(X_test)), "sha256": sha256_file(data_path), "name": dataset.name,
                  "true_wavelet": true_wavelet(dataset.meta),
                  "target_name": (str(target_names[config.target]) if config.target < len(target_names)
-                                 else f"target {config.target}")},
+                                 else f"target {config.target}"),
+                 "target_names": [str(n) for n in target_names]},  # the map student's classes name them
         "mode_choice": mode_choice,
         "scaling": {"offset": x_offset, "scale": x_scale, "source": scaling_source},
         "teacher": {"name": teacher_name, "n_params": int(_teachers.count_params(teacher)),

@@ -360,7 +360,9 @@ def test_maps_end_to_end_with_peak_counting_baselines(tmp_path):
     result = pipeline.run(data, config, tmp_path / "out")
     jsonschema.validate(json.loads((tmp_path / "out" / "result.json").read_text()),
                         json.loads(pipeline.SCHEMA_PATH.read_text()))
-    assert result["data"]["kind"] == "image"
+    assert result["data"]["kind"] == "image" and result["data"]["target_name"] == "Omega_m"
+    # the map student's classes are named by the file's target columns (the bundle listed none)
+    assert result["students"]["awd"]["parameters"]["target_names"] == ["Omega_m", "sigma_8"]
     assert set(result["models"]) >= {"awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross"}
     assert set(result["wavelet"]["subfilters_3x3"]) == {"LL", "LH", "HL", "HH"}
     assert result["wavelet"]["input_scaling"]["source"] == "none"  # auto: maps keep their physical units
