@@ -81,12 +81,14 @@ def explanation_figure(payload: dict, max_cols: int = 4) -> go.Figure:
     if x.ndim == 2:
         lo, hi = np.nanpercentile(x, [1, 99])
         fig.add_trace(go.Heatmap(z=x, colorscale="gray", zmin=lo, zmax=hi, showscale=False, name="input"), **at(0))
-        fig.add_trace(go.Heatmap(z=cartoon, colorscale="gray", showscale=False, name="cartoon"), **at(1))
+        # the input's grey scale for the cartoons too: they compare by brightness with it
+        fig.add_trace(go.Heatmap(z=cartoon, colorscale="gray", zmin=lo, zmax=hi, showscale=False, name="cartoon"),
+                      **at(1))
         fig.add_trace(go.Heatmap(z=mask_image, colorscale="magma", zmin=0, zmax=1, showscale=False, name="mask"),
                       **at(2))
         if has_base:
-            fig.add_trace(go.Heatmap(z=_num(arrays["baseline_cartoon"]), colorscale="gray", showscale=False,
-                                     name="pixel-mask cartoon"), **at(3))
+            fig.add_trace(go.Heatmap(z=_num(arrays["baseline_cartoon"]), colorscale="gray", zmin=lo, zmax=hi,
+                                     showscale=False, name="pixel-mask cartoon"), **at(3))
         for i in range(len(titles)):
             fig.update_yaxes(autorange="reversed", scaleanchor=f"x{'' if i == 0 else i + 1}", showticklabels=False,
                              constrain="domain", constraintoward="top", **at(i))  # each map under its title
@@ -130,7 +132,9 @@ def drawing_figure(x) -> go.Figure:
         fig = go.Figure([go.Heatmap(z=values, colorscale="gray", showscale=False, hoverinfo="skip"),
                          go.Scatter(x=cols.ravel(), y=rows.ravel(), mode="markers", marker=dict(opacity=0),
                                     hoverinfo="skip", showlegend=False)])
-        fig.update_yaxes(autorange="reversed", scaleanchor="x")
+        # the map's own extent (autorange padded the invisible scatter's points to -100..150 on a 64-pixel map)
+        fig.update_xaxes(range=[-0.5, values.shape[1] - 0.5], constrain="domain")
+        fig.update_yaxes(range=[values.shape[0] - 0.5, -0.5], scaleanchor="x", constrain="domain")
     else:
         fig = go.Figure(go.Scatter(x=np.arange(values.size), y=values, mode="lines+markers",
                                    line=dict(color=PALETTE.get("teacher", _GREY), width=1), marker=dict(size=4)))
