@@ -150,8 +150,8 @@ def stack_on_phones(table: dbc.Table) -> dbc.Table:
     """The same table, drawn as one block per row on a narrow screen (``assets/awd.css``, below 576 px).
 
     Each body cell gets its column's header as ``data-label``, which the stacked layout prints in front of it; a
-    column with an empty header (a checkbox, the action buttons) prints no label. On a wider screen nothing
-    changes (a header that is not plain text labels nothing). A phone showed the first column alone, the rest hidden to the right of a table nobody scrolls.
+    column whose header is empty or not plain text (a checkbox, the action buttons) prints no label. On a wider
+    screen nothing changes. A phone showed the first column alone, the rest hidden to the right.
 
     Parameters
     ----------
