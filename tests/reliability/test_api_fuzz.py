@@ -9,15 +9,19 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck
 from hypothesis import settings as hsettings
-from schemathesis.checks import positive_data_acceptance
+from schemathesis.checks import ignored_auth, positive_data_acceptance
 
 from tests.reliability.conftest import record
 
 pytestmark = [pytest.mark.slow]
 
 #: "Schema-valid data must be accepted" cannot hold for uploads: the schema says "a binary file", and a
-#: PNG is one, but only data files are accepted (415/422 with the reason). Every other check runs.
-EXCLUDED = [positive_data_acceptance]
+#: PNG is one, but only data files are accepted (415/422 with the reason). "Invalid credentials are refused"
+#: cannot hold here either: this app runs without an owner token (every route open, so that the generated
+#: inputs reach the routes' own checks), while the schema declares the owner token the routes need when one is
+#: set; tests/backend/test_owner_access.py checks every owner route refuses a stranger and a wrong token. Every
+#: other check runs.
+EXCLUDED = [positive_data_acceptance, ignored_auth]
 
 CI_EXAMPLES = 8
 SOAK_EXAMPLES = 60
