@@ -77,8 +77,9 @@ def loss_figure(history: dict | None, title: str | None = None, empty: str = LOS
                                  marker=dict(size=5), line=dict(color=SERIES[i % len(SERIES)], width=2)))
     n_epochs = max((int(np.nanmax(t.x)) for t in fig.data if len(t.x)), default=1)
     fig.update_xaxes(title="epoch", tickmode="linear", tick0=0, dtick=integer_step(n_epochs), tickformat="d")
-    # every tick of a log axis as a number: within a decade Plotly printed 0.3 as "3", 0.2 as "2"
-    fig.update_yaxes(title="loss", type="log" if positive else "linear", tickformat=".2~g" if positive else None)
+    # every tick of a log axis as a number: within a decade Plotly printed 0.3 as "3", 0.2 as "2"; three digits,
+    # as two printed 0.0215 and 0.0225 both as "0.022" on a distillation curve
+    fig.update_yaxes(title="loss", type="log" if positive else "linear", tickformat=".3~g" if positive else None)
     below = len(fig.data) > 2  # a legend that wraps would cover the title: below the axis title instead
     layout = dict(height=390 if below else 320,
                   margin=dict(l=50, r=20, t=60 if title and "<br>" in title else 40, b=110 if below else 40))

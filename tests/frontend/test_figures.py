@@ -323,3 +323,8 @@ def test_a_strided_map_preview_says_so():
     assert any("64 × 64 maps drawn at 32 × 32 (every 2nd pixel" in t for t in notes), notes
     summary["shape"] = [32, 32]  # drawn as stored: nothing to say
     assert not any("drawn at" in a.text for a in F.preview_figure(summary).layout.annotations)
+
+
+def test_log_loss_ticks_are_numbers_with_three_digits():
+    fig = F.loss_figure({"epoch": [1, 2, 3], "train": [0.023, 0.0225, 0.022], "val": [0.021, 0.0209, 0.0208]})
+    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.tickformat == ".3~g"
