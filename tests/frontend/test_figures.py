@@ -328,3 +328,12 @@ def test_a_strided_map_preview_says_so():
 def test_log_loss_ticks_are_numbers_with_three_digits():
     fig = F.loss_figure({"epoch": [1, 2, 3], "train": [0.023, 0.0225, 0.022], "val": [0.021, 0.0209, 0.0208]})
     assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.tickformat == ".3~g"
+
+
+def test_heatmap_outlines_follow_the_cells_edges(ts_bundle):
+    """A square marker in the cell's middle crossed the cell's number ("★ 0.8|7|4"): the outlines are the cells'
+    edges, the markers invisible."""
+    fig = F.grid_heatmap_figure(ts_bundle, clicked=4)
+    assert len(fig.layout.shapes) == 2 and all(t.marker.opacity == 0 for t in fig.data[1:])
+    for shape in fig.layout.shapes:
+        assert 0.75 <= shape.x1 - shape.x0 <= 1 and 0.75 <= shape.y1 - shape.y0 <= 1
