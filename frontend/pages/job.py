@@ -65,6 +65,7 @@ CANCEL_QUESTION = "Cancel this job? It stops within seconds and keeps no result;
 
 #: How a job ended, for the empty loss figure.
 ENDED_WORDS = {"cancelled": "was cancelled", "failed": "failed"}
+
 TERMINAL = {"succeeded", "failed", "cancelled"}
 POLL_MS = 1000
 
