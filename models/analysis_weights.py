@@ -105,8 +105,18 @@ def analysis_weights(h, length, levels, mode="periodization"):
     list of csr_array
         J + 1 arrays of shape ``(n_j, L)``; stacked, they are :func:`models.wavelets.analysis_matrix`.
     """
-    per_level = level_weights(h, length, levels, mode)
+    return _pywt_layout(level_weights(h, length, levels, mode))
+
+
+def _pywt_layout(per_level):
+    """Per-level ``(approximation, detail)`` pairs, j = 1..J, as PyWavelets' ``[cA_J, cD_J, ..., cD_1]``."""
     return [per_level[-1][0]] + [detail for _, detail in per_level[::-1]]
+
+
+def _reads_nothing(total):
+    """Which coefficients of a band, with energies ``total``, read (numerically) nothing: below
+    :data:`NO_WEIGHT` of the band's largest."""
+    return total <= NO_WEIGHT * max(float(total.max(initial=0.0)), np.finfo(float).tiny)
 
 
 def _nominal_centres(count, level, filter_len, mode):
@@ -162,7 +172,7 @@ def energy_centroids(weights, level, filter_len, mode="periodization"):
     count, length = weights.shape
     rows, t, energy, total = _row_energy(weights)
     nominal = _nominal_centres(count, int(level), int(filter_len), mode)
-    empty = total <= NO_WEIGHT * max(float(total.max(initial=0.0)), np.finfo(float).tiny)
+    empty = _reads_nothing(total)
     safe = np.where(empty, 1.0, total)
     if mode != "periodization":
         centres = np.bincount(rows, weights=energy * t, minlength=count) / safe
@@ -215,8 +225,7 @@ def band_centroids(h, length, levels, mode="periodization"):
     >>> float(np.round(band_centroids(db5, 64, 3)[0][7], 1))  # cA_3's coefficient 7 reads around t = 39
     38.9
     """
-    per_level = level_centroids(h, length, levels, mode)
-    return [per_level[-1][0]] + [detail for _, detail in per_level[::-1]]
+    return _pywt_layout(level_centroids(h, length, levels, mode))
 
 
 def energy_shares(weights):
@@ -234,7 +243,7 @@ def energy_shares(weights):
     energy = sparse.csr_array(weights)
     energy = energy.multiply(energy).tocsr()
     total = np.asarray(energy.sum(axis=1)).ravel()
-    empty = total <= NO_WEIGHT * max(float(total.max(initial=0.0)), np.finfo(float).tiny)
+    empty = _reads_nothing(total)
     scale = np.where(empty, 0.0, 1.0 / np.where(empty, 1.0, total))
     energy.data *= np.repeat(scale, np.diff(energy.indptr))
     return energy

@@ -407,10 +407,12 @@ def activation_map_2d(coeffs2d_list, attrs2d_list, shape, h, mode="periodization
                          "pass both in the pywt layout [cA_J, (cH_J, cV_J, cD_J), ...]")
     height, width = (int(s) for s in shape)
     n_levels = len(coeffs2d_list) - 1
-    along = []  # per axis, per level j: (approximation shares, detail shares)
-    for size in (height, width):
-        along.append([(_weights.energy_shares(a), _weights.energy_shares(d))
-                      for a, d in _weights.level_weights(h, size, n_levels, mode)])
+    def shares(size):  # per level j: (approximation shares, detail shares) along an axis of `size` pixels
+        return [(_weights.energy_shares(a), _weights.energy_shares(d))
+                for a, d in _weights.level_weights(h, size, n_levels, mode)]
+
+    along = [shares(height)]
+    along.append(along[0] if width == height else shares(width))  # a square map: one axis's, twice
     total = None
     for b, (c, a) in enumerate(zip(coeffs2d_list, attrs2d_list)):
         cs = [c] if b == 0 else list(c)
