@@ -238,6 +238,9 @@ def _estimated_spans(data, config):
         guess = estimate_job(PipelineConfig.from_dict(config), dataset.kind, dataset.sample_shape, dataset.n)
     except Exception:  # noqa: BLE001 - reported by the job itself, with its one clear line
         return pipeline.STAGE_SPANS
+    ignored = dataset.meta.get("ignored_columns")
+    if ignored:
+        print(f"Left out of the series (identifier columns): {', '.join(ignored)}", file=sys.stderr, flush=True)
     print(f"Estimated run time on this machine: about {format_seconds(guess['seconds'])} (rough: the cost model "
           f"alone). {stage_words(guess['stages'])}", file=sys.stderr, flush=True)
     return pipeline.stage_spans(guess["stages"])

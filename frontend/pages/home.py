@@ -38,6 +38,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.DROPZONE)
     PREVIEW = "home-preview"
     PREVIEW_CARD = "home-preview-card"
     PREVIEW_KIND = "home-preview-kind"
+    PREVIEW_IGNORED = "home-preview-ignored"
     PREVIEW_NAME = "home-preview-name"
     PREVIEW_GRAPH = "home-preview-graph"
     TARGET_GRAPH = "home-target-graph"
@@ -152,6 +153,11 @@ def preview_children(ds: dict) -> list:
         dbc.Badge(f"{n} samples" + (f" + {n_test} test" if n_test else ""), color="secondary", className="me-2"),
         dbc.Badge("sample shape " + " × ".join(str(s) for s in shape), color="secondary", className="me-2"),
     ]
+    ignored = (summary.get("meta") or {}).get("ignored_columns") or []
+    if ignored:
+        names = ", ".join(f"“{name}”" for name in ignored)
+        facts.append(html.Div(f"Left out of the series: {names} (text or an identifier column, not a sample).",
+                              className="small text-muted mt-2", id=ids.PREVIEW_IGNORED))
     return [dbc.Card([
         dbc.CardHeader(html.Div([
             html.H2(["Preview: ", html.Span(ds.get("name", "dataset"), id=ids.PREVIEW_NAME)], className="h5 mb-0"),

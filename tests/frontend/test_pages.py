@@ -101,6 +101,15 @@ def test_home_preview_escapes_names(service):
     assert fits(out, home.PREVIEW_OUTPUTS) and out["preview"] == [] and out["error"]["is_open"] is no_update
 
 
+def test_home_preview_names_the_columns_left_out():
+    home = page("home")
+    ds = {"id": "d", "name": "traces", "kind": "timeseries", "shape": [40], "n": 20,
+          "summary": {"kind": "timeseries", "meta": {"ignored_columns": ["track", "column 3"]}}}
+    text = str(home.preview_children(ds))
+    assert "Left out of the series: “track”, “column 3”" in text
+    assert "Left out" not in str(home.preview_children(dict(ds, summary={"kind": "timeseries", "meta": {}})))
+
+
 def test_home_example_callback(service, monkeypatch):
     home = page("home")
 

@@ -66,6 +66,15 @@ def test_targets_are_kept_when_present(tmp_path):
     assert got.X_test.shape == (2, 16) and got.y_test is None and not got.has_targets
 
 
+def test_identifier_columns_of_a_csv_are_not_read_as_samples(tmp_path):
+    lines = ["cell," + ",".join(f"t{i}" for i in range(16))]
+    lines += [f"cell_{i}," + ",".join(repr(float(v)) for v in row) for i, row in enumerate(SERIES)]
+    (tmp_path / "ids.csv").write_text("\n".join(lines) + "\n")
+    got = load_inputs(tmp_path / "ids.csv", sample_shape=(16,))
+    np.testing.assert_array_equal(got.X, SERIES)
+    assert got.y is None
+
+
 @pytest.mark.parametrize("write, field, words", [
     (lambda p: np.savez(p / "f.npz", X=np.where(np.eye(12, 16) > 0, np.nan, SERIES)), "X", "NaN"),
     (lambda p: np.save(p / "f.npy", np.array([SERIES[0], "x"], dtype=object), allow_pickle=True), "X", "unpickled"),

@@ -246,6 +246,7 @@ def test_csv_with_header_target_column(tmp_path, arrays):
     ds = load_dataset(tmp_path / "h.csv")
     np.testing.assert_allclose(ds.X, X)
     np.testing.assert_allclose(ds.y, y)
+    assert "ignored_columns" not in ds.meta
 
 
 def test_csv_without_header_last_column_and_multi_target(tmp_path, arrays):
@@ -262,6 +263,38 @@ def test_csv_without_header_last_column_and_multi_target(tmp_path, arrays):
     assert load_dataset(tmp_path / "w.tsv").X.shape == (20, 16)
 
 
+def test_csv_identifier_columns_are_left_out_and_named(tmp_path, arrays):
+    """A text ID column (with or without a header), an empty-named pandas index and ``*_id`` are not samples."""
+    X, y = arrays
+    header = ",".join(["track"] + [f"t{i}" for i in range(16)] + ["y"])
+    rows = [",".join([f"cell_{i}"] + [str(v) for v in X[i]] + [str(y[i])]) for i in range(20)]
+    (tmp_path / "named.csv").write_text("\n".join([header] + rows))
+    ds = load_dataset(tmp_path / "named.csv")
+    np.testing.assert_allclose(ds.X, X)
+    np.testing.assert_allclose(ds.y, y)
+    assert ds.meta["ignored_columns"] == ["track"]
+    (tmp_path / "bare.csv").write_text("\n".join(rows))  # no header: the first row is data, not a header
+    ds = load_dataset(tmp_path / "bare.csv")
+    assert ds.n == 20 and ds.meta["ignored_columns"] == ["column 1"]
+    np.testing.assert_allclose(ds.X, X)
+    pandas_like = [",".join([""] + [str(i) for i in range(16)] + ["y"])]  # DataFrame.to_csv() writes its index
+    pandas_like += [",".join([str(i)] + [str(v) for v in X[i]] + [str(y[i])]) for i in range(20)]
+    (tmp_path / "pandas.csv").write_text("\n".join(pandas_like))
+    ds = load_dataset(tmp_path / "pandas.csv")
+    np.testing.assert_allclose(ds.X, X)
+    assert ds.meta["ignored_columns"] == ["column 1"]
+    semi = [";".join(["cell_id"] + [f"t{i}" for i in range(16)] + ["y"])]
+    semi += [";".join([str(i)] + [str(v) for v in X[i]] + [str(y[i])]) for i in range(20)]
+    (tmp_path / "semi.csv").write_text("\n".join(semi))
+    ds = load_dataset(tmp_path / "semi.csv")
+    np.testing.assert_allclose(ds.X, X)
+    assert ds.meta["ignored_columns"] == ["cell_id"]
+    text_target = [",".join(["id"] + [f"t{i}" for i in range(16)] + ["y"])]
+    text_target += [",".join([f"a{i}"] + [str(v) for v in X[i]] + [f"label{i}"]) for i in range(20)]
+    (tmp_path / "text_target.csv").write_text("\n".join(text_target))
+    _err(tmp_path / "text_target.csv", "the target column 'y' holds text")
+
+
 def test_csv_errors(tmp_path, arrays):
     X, y = arrays
     rows = [",".join(map(str, r)) for r in np.c_[X, y]]
@@ -271,7 +304,7 @@ def test_csv_errors(tmp_path, arrays):
     rows = [",".join(map(str, r)) for r in np.c_[X, y]]
     rows[3] = ",".join(rows[3].split(",")[:-2])
     (tmp_path / "ragged.csv").write_text("\n".join(rows))
-    _err(tmp_path / "ragged.csv", "data row 4 has 15 columns")
+    _err(tmp_path / "ragged.csv", "row 4 has 15 columns, the first row has 17")
     (tmp_path / "nan.csv").write_text("\n".join(",".join(map(str, r)) for r in np.c_[X, y]).replace(
         str(X[0, 0]), "nan", 1))
     _err(tmp_path / "nan.csv", "NaN", field="X")

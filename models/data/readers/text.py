@@ -3,7 +3,13 @@
 The delimiter is a tab for ``.tsv``, else a comma, else whatever the first 4 KiB use (tab, semicolon or
 white space). A first row that is not all numbers is the header; target columns are named ``y``/``target``
 or ``y_<name>``/``target_<name>``, and without them the last column is the target. Lines starting with ``#``
-and blank lines are skipped; every other cell must be a number.
+and blank lines are skipped.
+
+Identifier columns are left out of the series and named in the dataset's ``meta["ignored_columns"]``: a
+column whose every data cell is text (a track or cell name), and, when there is a header, a column named
+``id``, ``index``, ``<something>_id`` or ``Unnamed: <k>``, or with an empty name (the row index pandas writes
+first). Every other cell must be a number. Without a header, a first row that is numbers except in the text
+columns is data.
 """
 
 from __future__ import annotations
@@ -31,8 +37,33 @@ def _parse_float(text: str, row: int, col: int) -> float:
                          "use numbers only (one header row is allowed; drop rows with missing values)") from None
 
 
-def read_table(path: Path, budget: int) -> tuple[np.ndarray, list[str] | None]:
-    """The numbers of a delimited text file, shape (rows, columns) float64, and its header (None without one)."""
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_identifier_name(name: str) -> bool:
+    """Whether a header names a row identifier (``id``, ``index``, ``*_id``, pandas' ``Unnamed: k`` or empty)."""
+    low = name.strip().lower()
+    return (low in ("", "id", "index") or low.endswith(("_id", " id")) or low.startswith("unnamed:"))
+
+
+def read_table(path: Path, budget: int) -> tuple[np.ndarray, list[str] | None, list[str]]:
+    """The numbers of a delimited text file, its header and the identifier columns left out.
+
+    Returns
+    -------
+    data : ndarray of shape (rows, columns), float64
+        The numeric columns, in file order.
+    header : list of str or None
+        Their names (None without a header row).
+    ignored : list of str
+        The identifier columns left out (see the module's docstring): their header names, or ``column k``
+        (1-based) without a header.
+    """
     size = path.stat().st_size
     if size * 4 > budget:  # a float64 per ~2+ characters: a generous upper bound on the decoded size
         raise too_big(path.name, size * 4, budget)
@@ -51,23 +82,31 @@ def read_table(path: Path, budget: int) -> tuple[np.ndarray, list[str] | None]:
     rows = [r for r in rows if any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
     if not rows:
         raise InputError("file", f"{path.name!r} has no data rows", "one row per series, a target column last")
-    header = None
-    try:
-        [float(c) for c in rows[0]]
-    except ValueError:
-        header, rows = [c.strip() for c in rows[0]], rows[1:]
-    if not rows:
-        raise InputError("file", f"{path.name!r} has a header but no data rows", "add one row per series")
     width = len(rows[0])
     for i, r in enumerate(rows):
         if len(r) != width:
-            raise InputError("file", f"data row {i + 1} has {len(r)} columns, the first has {width}",
+            raise InputError("file", f"row {i + 1} has {len(r)} columns, the first row has {width}",
                              "give every series the same length")
-    if header is not None and len(header) != width:
-        raise InputError("file", f"header has {len(header)} names but rows have {width} columns",
-                         "give one header name per column")
-    data = np.array([[_parse_float(c, i, j) for j, c in enumerate(r)] for i, r in enumerate(rows)], dtype=np.float64)
-    return data, header
+    # a column is text when no cell below the first row is a number
+    text_cols = {j for j in range(width) if len(rows) > 1 and not any(_is_number(r[j]) for r in rows[1:])}
+    first = rows[0]
+    header = None
+    if any(not _is_number(c) for j, c in enumerate(first) if j not in text_cols) or (
+            text_cols and target_columns([c.strip() for c in first])):
+        header, rows = [c.strip() for c in first], rows[1:]
+    if not rows:
+        raise InputError("file", f"{path.name!r} has a header but no data rows", "add one row per series")
+    ignored_cols = sorted(text_cols | ({j for j, h in enumerate(header) if _is_identifier_name(h)}
+                                       if header is not None else set()))
+    clash = [header[j] for j in target_columns(header) if j in ignored_cols]
+    if clash:
+        raise InputError("file", f"the target column {clash[0]!r} holds text", "give each series a numeric target")
+    keep = [j for j in range(width) if j not in ignored_cols]
+    data = np.array([[_parse_float(r[j], i, j) for j in keep] for i, r in enumerate(rows)], dtype=np.float64)
+    data = data.reshape(len(rows), len(keep))
+    if header is None:
+        return data, None, [f"column {j + 1}" for j in ignored_cols]
+    return data, [header[j] for j in keep], [header[j] or f"column {j + 1}" for j in ignored_cols]
 
 
 def target_columns(header: list[str] | None) -> list[int]:
@@ -80,7 +119,7 @@ def target_columns(header: list[str] | None) -> list[int]:
 
 def load_csv(path: Path, budget: int, name: str | None) -> Dataset:
     """A delimited text file as a Dataset (``budget``: decoded bytes allowed; ``name``: None for the stem)."""
-    data, header = read_table(path, budget)
+    data, header, ignored = read_table(path, budget)
     width = data.shape[1]
     if width < 2:
         raise InputError("file", "has a single column", "put the series values and a target column in each row")
@@ -93,6 +132,8 @@ def load_csv(path: Path, budget: int, name: str | None) -> Dataset:
         y = y[:, 0]
     if target_names is not None and len(target_names) == 1:
         target_names = None if target_names[0].lower() in _TARGET_NAMES else target_names
-    return Dataset(data[:, x_cols], y, name=name or path.stem, target_names=target_names,
-                   meta={"source_format": "csv", "target_columns": target_cols})
+    meta = {"source_format": "csv", "target_columns": target_cols}
+    if ignored:
+        meta["ignored_columns"] = ignored
+    return Dataset(data[:, x_cols], y, name=name or path.stem, target_names=target_names, meta=meta)
 
