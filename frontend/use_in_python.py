@@ -159,12 +159,12 @@ def use_in_python_card(bundle: dict, *, snippet_id: str, paper_id: str, software
                     "and gives the learned wavelet to PyWavelets. From the terminal: ",
                     html.Code(predict_command(bundle)), "."],
                    className="small"),
-            _copyable(html.Pre(python_snippet(bundle), id=snippet_id, **pre))])], className="mb-4 shadow-sm h-100"),
+            _copyable(html.Pre(python_snippet(bundle), id=snippet_id, **pre))])], className="shadow-sm h-100"),
             lg=7),
         dbc.Col(dbc.Card([dbc.CardHeader(html.H3("Cite", className="h6 mb-0")), dbc.CardBody([
             html.P("The method:", className="small mb-1"),
             _copyable(html.Pre(BIBTEX_PAPER, id=paper_id, **pre)),
             html.P("The software:", className="small mt-3 mb-1"),
             _copyable(html.Pre(bibtex_software(bundle), id=software_id, **pre))])],
-            className="mb-4 shadow-sm h-100"), lg=5),
-    ])]
+            className="shadow-sm h-100"), lg=5),
+    ], className="g-4 mb-4")]  # the margin on the row: a full-height card's own margin overlapped the next card

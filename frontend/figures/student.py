@@ -548,7 +548,7 @@ def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figu
     peaks = np.asarray(ex.get("peaks") or np.zeros((0, 2)), dtype=float).reshape(-1, 2)
     peak_rows, peak_cols = peaks[:, 0].tolist(), peaks[:, 1].tolist()
     n_peaks = f"{len(peaks)} peak{'' if len(peaks) == 1 else 's'}"
-    titles = [f"map (κ), {height} × {width} px<br>{n_peaks}"] + [
+    titles = [f"the map, {height} × {width} px<br>{n_peaks}"] + [
         f"{p['band']} level {p['level']}: {z.shape[0]} × {z.shape[1]}" for p, z in zip(panels, values)]
     rows, cols = _grid_shape(len(titles), max_cols)
     measured = _stored_panel_centres(bundle, panels, values)
@@ -559,7 +559,7 @@ def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figu
     marker = dict(symbol="x", size=5, color=PALETTE["selected"])
     # plain dicts and no validation: a dozen validated heatmaps cost a second per redraw
     data = [dict(type="heatmap", z=x, colorscale="Greys", reversescale=True, showscale=False, name="map",
-                 hovertemplate="row %{y}, col %{x}<br>κ %{z:.4f}<extra></extra>"),
+                 hovertemplate="row %{y}, col %{x}<br>value %{z:.4g}<extra></extra>"),
             dict(type="scatter", x=peak_cols, y=peak_rows, mode="markers", name="detected peak", marker=marker,
                  hovertemplate="peak at row %{y}, col %{x}<extra></extra>")]
     for i, (p, z) in enumerate(zip(panels, values), start=2):
@@ -650,8 +650,8 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
             fig.add_trace(go.Scatter(x=centres, y=t, mode="lines+markers", name=f"template of class {nearest}",
                                      line=dict(color=PALETTE["selected"], width=2), showlegend=c == 0,
                                      hovertemplate="template %{y:.2f} peaks<extra></extra>"), **at(c))
-        fig.update_xaxes(title="response / its training<br>99th percentile" if scaled else "filter response (κ units)",
-                         **at(c))  # two lines: one was wider than a panel
+        fig.update_xaxes(title="response / its training<br>99th percentile" if scaled
+                         else "filter response<br>(the map's units)", **at(c))  # two lines: one was wider than a panel
         if c == 0 or n_cols == 1:
             fig.update_yaxes(title="peaks per map", **at(c))
     if "chi2" in ex:

@@ -191,7 +191,8 @@ def filters_2d_figure(bundle: dict) -> go.Figure:
         if h is None:
             return empty_figure("This result has no filters")
         mats = {"LL": np.outer(h, h), "LH": np.outer(g, h), "HL": np.outer(h, g), "HH": np.outer(g, g)}
-    return _kernel_grid(mats, annotate=False, height=300)
+    # two rows of two: in one row of four each N x N filter was drawn about 80 px wide
+    return _kernel_grid(mats, annotate=False, height=520, rows=2)
 
 
 def _kernel_grid(mats: dict[str, np.ndarray], annotate: bool, height: int, rows: int = 1) -> go.Figure:
@@ -210,8 +211,8 @@ def _kernel_grid(mats: dict[str, np.ndarray], annotate: bool, height: int, rows:
             hovertemplate=name + " [%{y}, %{x}] = %{z:.4f}<extra></extra>", xgap=1 if annotate else 0,
             ygap=1 if annotate else 0,
         ), row=r + 1, col=c + 1)
-    fig.update_xaxes(showticklabels=False, constrain="domain")
-    fig.update_yaxes(showticklabels=False, autorange="reversed", scaleanchor=None)
+    fig.update_xaxes(showticklabels=False, constrain="domain", showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, autorange="reversed", scaleanchor=None, showgrid=False, zeroline=False)
     for k in range(len(names)):
         suffix = "" if k == 0 else str(k + 1)
         fig.update_layout({f"yaxis{suffix}": dict(scaleanchor=f"x{suffix}", autorange="reversed",

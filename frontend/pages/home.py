@@ -74,7 +74,7 @@ def _upload_card():
                                                      "aria-valuenow": "0", "aria-label": "Upload progress"}),
                  id=ids.UPLOAD_PROGRESS, className="progress mt-3 awd-hidden", style={"height": "1.2rem"}),
         html.Div(id=ids.UPLOAD_STATUS, className="small text-muted mt-1", **{"aria-live": "polite"}),
-    ]), className="mb-4 shadow-sm h-100")
+    ]), className="shadow-sm h-100")
 
 
 def _examples_card():
@@ -90,7 +90,7 @@ def _examples_card():
         html.H2(["…or try an example", help_link("example")], className="h5"),
         dbc.ListGroup(buttons, flush=True),
         dcc.Loading(html.Div(id=ids.EXAMPLE_STATUS, className="small text-muted mt-2"), type="dot"),
-    ]), className="mb-4 shadow-sm h-100")
+    ]), className="shadow-sm h-100")
 
 
 def layout(dataset: str | None = None, **_):
@@ -101,7 +101,7 @@ def layout(dataset: str | None = None, **_):
                "interpretable model and a link to share.", className="lead text-muted mb-4"),
         dcc.Store(id=ids.DATASET_ID, data=dataset),
         dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True),
-        dbc.Row([dbc.Col(_upload_card(), md=7), dbc.Col(_examples_card(), md=5)], className="g-4 mb-2"),
+        dbc.Row([dbc.Col(_upload_card(), md=7), dbc.Col(_examples_card(), md=5)], className="g-4 mb-4"),
         dcc.Loading(html.Div(id=ids.PREVIEW), type="default"),
     ])
 

@@ -129,9 +129,14 @@ def _body():
                                 help_text="Lowpass h and highpass g[n] = (−1)ⁿ h[N−1−n]."), xl=6),
         ]),
         html.Div(dbc.Row([
-            dbc.Col(figure_card("2D filters LL, LH, HL, HH", ids.FILTERS2D_GRAPH, "awd-filters-2d"), xl=6),
-            dbc.Col(figure_card("3 × 3 sub-filters for peak counting", ids.SUBFILTERS_GRAPH,
-                                "awd-subfilters"), xl=6),
+            dbc.Col(figure_card("2D filters LL, LH, HL, HH", ids.FILTERS2D_GRAPH, "awd-filters-2d",
+                                help_text="The separable filters one level of the map transform applies: LL = h hᵀ "
+                                          "(the smooth part), LH = g hᵀ, HL = h gᵀ, HH = g gᵀ (rows × columns)."),
+                    xl=6),
+            dbc.Col(figure_card("3 × 3 sub-filters for peak counting", ids.SUBFILTERS_GRAPH, "awd-subfilters",
+                                help_text="Outer products of the 3-tap windows of h and g with the most energy "
+                                          "(the details mean-centred), which the map student correlates with the map "
+                                          "at every peak: learned, and below, the initial wavelet's."), xl=6),
         ]), id=ids.MAPS_ONLY),
         html.H2(["The λ / γ grid", help_link("grid")], className="h4 mt-2 mb-3"),
         html.Div([

@@ -124,6 +124,31 @@ def assert_drawn(page, min_height: int = 200, settle: float = 3.0) -> dict:
     return {s[0]: (s[1], s[2]) for s in sizes}
 
 
+def assert_cards_apart(page) -> int:
+    """Check that no two visible cards on the page overlap or touch (nested cards aside): cards above one another
+    keep at least 8 px between them. Returns how many cards were checked.
+
+    A full-height card (``h-100``) with its own bottom margin overflows its column, and the next card's header
+    sat on its bottom edge.
+    """
+    overlaps = page.evaluate("""() => {
+        const cards = Array.from(document.querySelectorAll('.card')).filter(el => el.offsetParent !== null);
+        const boxes = cards.map(el => [el, el.getBoundingClientRect()]);
+        const found = [];
+        for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+            const [a, ra] = boxes[i], [b, rb] = boxes[j];
+            if (a.contains(b) || b.contains(a)) continue;
+            const dx = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+            const dy = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+            if (dx > 1 && dy > -8) found.push([a.innerText.slice(0, 40), b.innerText.slice(0, 40), Math.round(dy)]);
+        }
+        return [boxes.length, found];
+    }""")
+    count, found = overlaps
+    assert not found, f"cards overlap or touch (first card, second card, px of overlap): {found}"
+    return count
+
+
 @pytest.fixture(scope="session")
 def screenshot():
     """``screenshot(page, name)`` saves a full-page PNG under tests/artifacts/screenshots/."""

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import terminal_state, wait_for
-from tests.e2e.conftest import OWNER_TOKEN, assert_drawn, console_errors
+from tests.e2e.conftest import OWNER_TOKEN, assert_cards_apart, assert_drawn, console_errors
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(420)]
 
@@ -47,6 +47,7 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     assert page.get_attribute("#home-upload-bar", "aria-valuenow") == "100"
     drawn = assert_drawn(page)  # the preview must not collapse a second after drawing
     assert set(drawn) >= {"home-preview-graph", "home-target-graph"}
+    assert assert_cards_apart(page) >= 3
     screenshot(page, "02-home-preview")
 
     # Configure a tiny grid: 1 lambda x 2 gammas, 2 epochs, the small MLP teacher.
@@ -95,6 +96,7 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     assert "Best of 5 random wavelets (no teacher)" in page.inner_text("#results-scores")
     assert page.locator("#results-maps-only").is_hidden()
     assert set(assert_drawn(page)) >= set(RESULT_GRAPHS)
+    assert assert_cards_apart(page) >= 8  # the "Use in Python" cards slid under "Explain a prediction"
     screenshot(page, "05-results")
 
     # Download the bundle JSON.

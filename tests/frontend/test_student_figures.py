@@ -45,7 +45,7 @@ def test_maps_panels_and_histogram_are_valid_figures():
                   "panels": [{"band": "LL", "level": 1, "values": np.ones((2, 2)).tolist()},
                              {"band": "LH", "level": 1, "values": np.ones((2, 2)).tolist()}]}]}}
     panels = go.Figure(S.subband_figure(bundle, 0).to_dict())  # validated here
-    assert [a.text for a in panels.layout.annotations][:3] == ["map (κ), 4 × 4 px<br>1 peak", "LL level 1: 2 × 2",
+    assert [a.text for a in panels.layout.annotations][:3] == ["the map, 4 × 4 px<br>1 peak", "LL level 1: 2 × 2",
                                                                "LH level 1: 2 × 2"]
     hist = S.peak_histogram_figure(bundle, 0)
     assert list(hist.data[-1].y) == [0.5, 2.0] and hist.data[-1].marker.color[0] != hist.data[-1].marker.color[1]
@@ -274,7 +274,7 @@ def test_peaks_fall_on_their_sub_band_panels(mode, shape, levels, stored):
             cells = np.round((peaks[:, 1] - heat.x0) / heat.dx).astype(int)
             assert (cells == peaks[:, 1].astype(int) // int(heat.dx)).all()
     assert layout.yaxis.scaleanchor == "x" and list(layout.xaxis.range) == [-0.5, shape[1] - 0.5]
-    assert layout.annotations[0].text.startswith(f"map (κ), {shape[0]} × {shape[1]} px")
+    assert layout.annotations[0].text.startswith(f"the map, {shape[0]} × {shape[1]} px")
 
 
 @pytest.mark.parametrize("mode", ["periodization", "zero"])
