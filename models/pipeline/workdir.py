@@ -22,8 +22,12 @@ __all__ = ["write_json", "write_npz", "read_npz", "git_sha", "now_iso", "report"
 
 
 def write_json(path, obj) -> None:
-    """Write ``obj`` as JSON (NaN and infinity refused) atomically."""
-    atomic_write_bytes(path, json.dumps(obj, indent=1, allow_nan=False).encode())
+    """Write ``obj`` as compact JSON (NaN and infinity refused) atomically.
+
+    Compact, not indented: an indented dump takes Python's slow encoder (the lensing bundle, 3.6 MB: 0.56 s
+    against 0.16 s, and 30 % larger); ``python -m json.tool`` or ``jq`` lays a file out for reading.
+    """
+    atomic_write_bytes(path, json.dumps(obj, separators=(",", ":"), allow_nan=False).encode())
 
 
 def write_npz(path, **arrays) -> None:
