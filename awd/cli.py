@@ -3,6 +3,7 @@
 ::
 
     awd example {synthetic,cme,lensing} --out FILE.npz [--n N] [--seed S]
+    awd tile MAPS --size PX --out FILE.npz [--test-fraction 0.2] [--seed S]
     awd distill FILE --out DIR [--teacher NAME|PATH] [--target K] [--levels J] [--wave db5] ...
     awd reproduce synthetic --out DIR [--seeds 0,1,2,3,4] [--epochs E] [--n N] [--quick] ...
     awd predict RESULT_DIR NEW_DATA [--out preds.npz|preds.csv] [--model awd]
@@ -48,6 +49,14 @@ def build_parser():
     ex.add_argument("--out", required=True, help="output .npz file")
     ex.add_argument("--n", type=int, default=None, help="number of samples (default: the example's own)")
     ex.add_argument("--seed", type=int, default=0)
+
+    ti = sub.add_parser("tile", help="cut large maps into square tiles (.npz), whole maps held out for testing")
+    ti.add_argument("data", help="maps in any format `awd distill` reads, with their targets")
+    ti.add_argument("--size", type=int, required=True, help="tile side in pixels (16 to the maps' shorter side)")
+    ti.add_argument("--out", required=True, help="output .npz file")
+    ti.add_argument("--test-fraction", type=float, default=0.2,
+                    help="share of the maps held out whole for the test split (when the file has no test set)")
+    ti.add_argument("--seed", type=int, default=0, help="seed of that split")
 
     _add_distill_parser(sub)
     _add_reproduce_parser(sub)
@@ -176,6 +185,24 @@ def _cmd_example(args):
     return 0
 
 
+def _count(n, noun):
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _cmd_tile(args):
+    from awd_studio.models.data import load_dataset, save_npz
+    from awd_studio.models.data.tiles import tile_dataset
+
+    tiled = tile_dataset(load_dataset(args.data, min_samples=1), args.size, test_fraction=args.test_fraction,
+                         seed=args.seed)
+    facts = tiled.meta["tiles"]
+    path = save_npz(tiled, args.out)
+    print(f"wrote {path}: {tiled.n} training tiles from {_count(facts['train_maps'], 'map')} and {tiled.n_test} "
+          f"test tiles from {_count(facts['test_maps'], 'held-out map')}, {facts['size']} × {facts['size']} px, "
+          f"{facts['per_map']} a map")
+    return 0
+
+
 def _cmd_distill(args):
     from tqdm import tqdm
 
@@ -294,7 +321,7 @@ def _cmd_worker(args):
 def main(argv=None):
     """Entry point of the ``awd`` console script."""
     args = build_parser().parse_args(argv)
-    handler = {"example": _cmd_example, "distill": _cmd_distill, "reproduce": _cmd_reproduce,
+    handler = {"example": _cmd_example, "tile": _cmd_tile, "distill": _cmd_distill, "reproduce": _cmd_reproduce,
                "predict": _cmd_predict, "serve": _cmd_serve, "worker": _cmd_worker,
                "explain": explain_cli.run}[args.command]
     try:

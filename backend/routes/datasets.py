@@ -13,6 +13,8 @@ from awd_studio.jobstate.db import ACTIVE_STATES, new_id
 from awd_studio.jobstate.storage import DATASET_SUFFIXES, atomic_move, remove_tree, safe_display_name, usage_bytes
 from awd_studio.models.data import load_dataset, save_npz, summarize
 from awd_studio.models.data.readers.npy import npy_targets_path
+from awd_studio.models.data.tiles import MIN_TILE, tile_dataset
+from awd_studio.models.files import sha256_file
 from awd_studio.models.validation import check_targets_vary
 
 __all__ = ["router", "read_dataset_file", "check_quota", "store_dataset", "reused_dataset"]
@@ -34,8 +36,9 @@ def check_quota(settings, paths, incoming: int = 0) -> None:
         )
 
 
-def read_dataset_file(path, *, max_bytes: int, name: str):
-    """Read and validate a data file with ``models.data``; any failure becomes ``ValueError``.
+def read_dataset_file(path, *, max_bytes: int, name: str, tile: int | None = None):
+    """Read and validate a data file with ``models.data``, cut into ``tile``-pixel tiles when given (maps; whole
+    maps held out for the test split, ``models.data.tiles``); any failure becomes ``ValueError``.
 
     Returns
     -------
@@ -43,9 +46,23 @@ def read_dataset_file(path, *, max_bytes: int, name: str):
         ``(dataset, summary)`` where ``summary`` is ``models.data.summarize(dataset)``.
     """
     with reading_data_file():
-        dataset = load_dataset(path, max_bytes=max_bytes, name=name)
+        if tile is None:
+            dataset = load_dataset(path, max_bytes=max_bytes, name=name)
+        else:
+            dataset = tile_dataset(load_dataset(path, max_bytes=max_bytes, name=name, min_samples=1), tile)
         check_targets_vary(dataset.y)  # a dataset is uploaded to distil on: constant targets teach nothing
         return dataset, summarize(dataset)
+
+
+def _tile_size(upload) -> int | None:
+    """The upload's ``tile`` field as pixels (None when absent or blank)."""
+    text = (upload.fields.get("tile") or "").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"tile: must be a whole number of pixels, got {text[:20]!r}; e.g. 64") from None
 
 
 def reused_dataset(response, existing, said: str) -> DatasetPublic:
@@ -110,12 +127,17 @@ def _as_npz(dataset, paths) -> tuple:
              responses={**_ERRORS, 200: {"model": DatasetPublic,
                                          "description": "the same file was uploaded before: that dataset"}},
              openapi_extra=multipart_openapi({"name": {"type": "string", "maxLength": 200},
+                                              "tile": {"type": "integer", "minimum": MIN_TILE,
+                                                       "description": "maps: cut each into tiles of this many "
+                                                                      "pixels a side; whole maps are held out "
+                                                                      "for the test split"},
                                               "y": {"type": "string", "format": "binary",
                                                     "description": "targets of an .npy X (another .npy)"}}))
 async def upload_dataset(request: Request, response: Response, session: SessionDep, settings: SettingsDep,
                          paths: PathsDep):
     """Upload a data file (npz, npy, csv, FITS, HDF5, MAT) in the multipart field ``file``; an ``.npy`` of
-    X takes its targets as a second ``.npy`` in the field ``y``.
+    X takes its targets as a second ``.npy`` in the field ``y``. Maps with a ``tile`` field (pixels) are cut into
+    square tiles, each with its map's targets, and whole maps are held out for the test split.
 
     The body is streamed to disk (413 beyond ``AWD_MAX_UPLOAD_MB``), read by ``models.data`` (422 with
     the field and the fix when invalid, naming the user's file), checksummed and stored; nothing is kept on
@@ -127,21 +149,27 @@ async def upload_dataset(request: Request, response: Response, session: SessionD
     stored_path = None
     try:
         check_quota(settings, paths, 0)
-        existing = crud.find_dataset_by_hash(session, sha256=upload.sha256)
+        tile = _tile_size(upload)
+        existing = crud.find_dataset_by_hash(session, sha256=upload.sha256) if tile is None else None
         if existing is not None:
             return reused_dataset(response, existing, "this file was uploaded before")
         name = safe_display_name(upload.fields.get("name") or upload.filename.rsplit(".", 1)[0], "dataset")
         _pair_npy_targets(upload)
         dataset, summary = await run_in_threadpool(read_dataset_file, upload.path,
-                                                   max_bytes=settings.max_upload_bytes * 8, name=name)
-        stored_path, suffix, size = upload.path, upload.suffix, upload.size
-        if len(upload.files) > 1:  # X and y in two files: keep one self-contained .npz
+                                                   max_bytes=settings.max_upload_bytes * 8, name=name, tile=tile)
+        stored_path, suffix, size, sha256 = upload.path, upload.suffix, upload.size, upload.sha256
+        if len(upload.files) > 1 or tile is not None:  # X and y in two files, or tiles: one self-contained .npz
             stored_path, size = await run_in_threadpool(_as_npz, dataset, paths)
             suffix = ".npz"
+        if tile is not None:  # the tiles' content is what is stored (save_npz writes the same bytes for it)
+            sha256 = await run_in_threadpool(sha256_file, stored_path)
+            existing = crud.find_dataset_by_hash(session, sha256=sha256)
+            if existing is not None:
+                return reused_dataset(response, existing, f"these {tile} px tiles were made before")
         return store_dataset(session, paths, temp_path=stored_path, suffix=suffix, dataset=dataset,
                              summary=summary, name=name, source="upload",
                              original_filename=safe_display_name(upload.filename, "upload", path=True),
-                             sha256=upload.sha256, size_bytes=size)
+                             sha256=sha256, size_bytes=size)
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, _in_the_users_words(str(exc), upload)) from None
     finally:

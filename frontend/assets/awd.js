@@ -94,6 +94,8 @@
     if (targets) { form.append("y", targets, targets.name); }
     var nameInput = document.getElementById("home-dataset-name");
     if (nameInput && nameInput.value.trim()) { form.append("name", nameInput.value.trim()); }
+    var tileInput = document.getElementById("home-tile-size");
+    if (tileInput && tileInput.value.trim()) { form.append("tile", tileInput.value.trim()); }
     setProps("home-error", { is_open: false });
     status("home", "Uploading " + file.name + " …");
     bar("home", 0);

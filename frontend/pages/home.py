@@ -39,6 +39,9 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.DROPZONE)
     PREVIEW_CARD = "home-preview-card"
     PREVIEW_KIND = "home-preview-kind"
     PREVIEW_IGNORED = "home-preview-ignored"
+    PREVIEW_TILES = "home-preview-tiles"
+    TILE_SIZE = "home-tile-size"
+    TILE_LABEL = "home-tile-label"
     PREVIEW_NAME = "home-preview-name"
     PREVIEW_GRAPH = "home-preview-graph"
     TARGET_GRAPH = "home-target-graph"
@@ -67,14 +70,28 @@ def _upload_card():
         ], id=ids.DROPZONE, className="awd-dropzone", tabIndex="0", role="button",
             **{"aria-label": "Upload a dataset: drop a file or press Enter to choose one",
                "data-accept": ACCEPT}),
-        dbc.Label("Name (optional)", html_for=ids.DATASET_NAME, className="visually-hidden"),
-        dbc.Input(id=ids.DATASET_NAME, placeholder="Name (optional)", className="mt-2", maxLength=200),
+        dbc.Row([
+            dbc.Col([dbc.Label("Name (optional)", html_for=ids.DATASET_NAME, className="visually-hidden"),
+                     dbc.Input(id=ids.DATASET_NAME, placeholder="Name (optional)", maxLength=200)], sm=7),
+            dbc.Col([dbc.Label("Maps: cut into tiles of this many pixels (optional)", html_for=ids.TILE_SIZE,
+                               className="visually-hidden"),
+                     dbc.InputGroup([dbc.InputGroupText("Maps: tiles of", id=ids.TILE_LABEL),
+                                     dbc.Input(id=ids.TILE_SIZE, type="number", min=TILE_MIN_PX, step=1,
+                                               placeholder="px")])], sm=5),
+        ], className="g-2 mt-1"),
+        dbc.Tooltip("Optional, for large maps: cut each map into square tiles of this many pixels, each with its "
+                    "map's targets. Whole maps are held out for the test split, so no map has tiles on both sides.",
+                    target=ids.TILE_LABEL),
         html.Div(html.Div(id=ids.UPLOAD_BAR, className="progress-bar", role="progressbar",
                           style={"width": "0%"}, **{"aria-valuemin": "0", "aria-valuemax": "100",
                                                      "aria-valuenow": "0", "aria-label": "Upload progress"}),
                  id=ids.UPLOAD_PROGRESS, className="progress mt-3 awd-hidden", style={"height": "1.2rem"}),
         html.Div(id=ids.UPLOAD_STATUS, className="small text-muted mt-1", **{"aria-live": "polite"}),
     ]), className="shadow-sm h-100")
+
+
+#: The smallest tile the service accepts (its MIN_TILE; the service checks, this only guides the browser's spinner).
+TILE_MIN_PX = 16
 
 
 def _examples_card():
@@ -153,6 +170,13 @@ def preview_children(ds: dict) -> list:
         dbc.Badge(f"{n} samples" + (f" + {n_test} test" if n_test else ""), color="secondary", className="me-2"),
         dbc.Badge("sample shape " + " × ".join(str(s) for s in shape), color="secondary", className="me-2"),
     ]
+    tiles = (summary.get("meta") or {}).get("tiles")
+    if tiles:
+        facts.append(html.Div(
+            f"Cut into {tiles['size']} × {tiles['size']} px tiles, {tiles['per_map']} a map, from "
+            f"{' × '.join(str(s) for s in tiles['source_shape'])} maps: {tiles['train_maps']} maps for training, "
+            f"{tiles['test_maps']} held out whole for the test split.", className="small text-muted mt-2",
+            id=ids.PREVIEW_TILES))
     ignored = (summary.get("meta") or {}).get("ignored_columns") or []
     if ignored:
         names = ", ".join(f"“{name}”" for name in ignored)

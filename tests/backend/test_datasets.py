@@ -72,6 +72,28 @@ def test_bad_upload_is_refused_and_leaves_nothing(client, upload, stored_files, 
     assert client.get("/api/datasets").json()["count"] == count
 
 
+def test_large_maps_are_cut_into_tiles_with_whole_maps_held_out(client, upload, stored_files):
+    rng = np.random.default_rng(5150)
+    X = rng.normal(size=(6, 96, 96))  # six maps: too few to distil on, 54 tiles of 32 px
+    content = npz_bytes(X=X, y=np.repeat([0.25, 0.3, 0.35], 2))
+    refused = upload(content, "suite.npz")
+    assert refused.status_code == 422 and "tiles" in refused.json()["detail"]
+    before = stored_files()
+    for bad, words in [("8", "16 to 96"), ("many", "whole number")]:
+        response = upload(content, "suite.npz", tile=bad)
+        assert response.status_code == 422 and words in response.json()["detail"], response.text
+    assert stored_files() == before
+    response = upload(content, "suite.npz", tile="32")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["shape"] == [32, 32] and body["n"] + body["n_test"] == 54 and body["n_test"] % 9 == 0
+    assert body["summary"]["meta"]["tiles"]["per_map"] == 9
+    again = upload(content, "suite.npz", tile="32")  # the same tiles: that dataset again
+    assert again.status_code == 200 and again.json()["id"] == body["id"] and "tiles" in again.json()["note"]
+    other = upload(content, "suite.npz", tile="48")  # the same file, other tiles: a new dataset
+    assert other.status_code == 201 and other.json()["id"] != body["id"] and other.json()["shape"] == [48, 48]
+
+
 def test_too_large_upload_is_413_while_streaming(make_client, stored_files):
     small = make_client(max_upload_mb=0.01)  # about 10 kB
     before = stored_files()

@@ -245,6 +245,31 @@ def test_a_failed_upload_stands_alone_and_a_missing_job_is_not_found(web_server,
     assert [e for e in errors if "status of 422" not in e] == [], errors
 
 
+def test_large_maps_uploaded_with_a_tile_size_are_cut_and_the_preview_says_how(web_server, owner_context, tmp_path,
+                                                                               screenshot):
+    import numpy as np
+
+    rng = np.random.default_rng(77)
+    path = tmp_path / "suite.npz"
+    np.savez(path, X=rng.normal(size=(6, 96, 96)), y=np.repeat([0.25, 0.3, 0.35], 2))
+    page = owner_context().new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    page.goto(web_server + "/")
+    page.fill("#home-tile-size", "32")
+    with page.expect_file_chooser() as chooser:
+        page.click("#home-dropzone")
+    chooser.value.set_files(str(path))
+    page.locator("#home-preview-tiles").wait_for()
+    words = page.inner_text("#home-preview-tiles")
+    assert "Cut into 32 × 32 px tiles, 9 a map, from 96 × 96 maps" in words and "held out whole" in words
+    assert "sample shape 32 × 32" in page.inner_text("#home-preview-card")
+    assert_drawn(page)
+    assert_cards_apart(page)
+    screenshot(page, "02b-home-tiles")
+    assert not errors, errors
+
+
 @pytest.mark.parametrize("path", ["/", "/configure", "/jobs", "/jobs/00000000-0000-4000-8000-000000000000",
                                   "/results/00000000-0000-4000-8000-000000000000"])
 def test_a_browser_without_the_owners_link_sees_no_owner_page(web_server, browser, path):

@@ -17,6 +17,24 @@ def test_example_writes_a_readable_file(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
+def test_tile_cuts_large_maps_and_distill_names_the_way(tmp_path, capsys):
+    import numpy as np
+
+    from awd_studio.models.data import load_dataset
+
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "suite.npz", X=rng.normal(size=(6, 64, 64)), y=np.repeat([0.25, 0.3, 0.35], 2))
+    assert main(["distill", str(tmp_path / "suite.npz"), "--out", str(tmp_path / "r")]) == 2
+    assert "awd tile" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+    assert main(["tile", str(tmp_path / "suite.npz"), "--size", "32", "--out", str(tmp_path / "tiles.npz")]) == 0
+    assert "20 training tiles from 5 maps and 4 test tiles from 1 held-out map," in capsys.readouterr().out
+    tiled = load_dataset(tmp_path / "tiles.npz")
+    assert (tiled.n, tiled.n_test, tiled.sample_shape) == (20, 4, (32, 32))
+    assert main(["tile", str(tmp_path / "suite.npz"), "--size", "65", "--out", str(tmp_path / "x.npz")]) == 2
+    assert "16 to 64" in capsys.readouterr().err
+
+
 def test_distill_prints_a_summary_and_writes_the_bundle(tmp_path, capsys):
     data = tmp_path / "syn.npz"
     main(["example", "synthetic", "--out", str(data), "--n", "150"])

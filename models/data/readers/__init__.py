@@ -48,11 +48,13 @@ from awd_studio.models.data.readers.hdf5 import load_hdf5
 from awd_studio.models.data.readers.matlab import load_mat
 from awd_studio.models.data.readers.npy import load_npy, load_npz
 from awd_studio.models.data.readers.text import load_csv
+from awd_studio.models.data.tiles import MIN_TILE
+from awd_studio.models.validation import DEFAULT_MIN_SAMPLES, InputError
 
 __all__ = ["load_dataset", "load_maps", "detect_format", "FORMATS", "DEFAULT_MAX_BYTES"]
 
 
-def load_dataset(path, *, max_bytes=None, name=None) -> Dataset:
+def load_dataset(path, *, max_bytes=None, name=None, min_samples=DEFAULT_MIN_SAMPLES) -> Dataset:
     """Read a data file into a validated :class:`~models.data.dataset.Dataset`.
 
     See the module docstring for the accepted layouts of each format.
@@ -66,6 +68,9 @@ def load_dataset(path, *, max_bytes=None, name=None) -> Dataset:
         lying headers). ``None`` means :data:`DEFAULT_MAX_BYTES` (2 GiB).
     name : str or None, default=None
         Dataset name; defaults to the name stored in the file or the file's stem.
+    min_samples : int, default=10
+        Fewest training samples accepted (1 for a few large maps to be cut into tiles,
+        :func:`models.data.tiles.tile_dataset`).
 
     Returns
     -------
@@ -96,4 +101,10 @@ def load_dataset(path, *, max_bytes=None, name=None) -> Dataset:
         "mat73": lambda p, b, n: load_hdf5(p, b, n, matlab=True),
     }
     with reading_errors(path, fmt):
-        return readers[fmt](path, budget, name)
+        dataset = readers[fmt](path, budget, name)
+    if dataset.n < min_samples:
+        fix = f"pass at least {min_samples} samples (one per row)"
+        if dataset.kind == "image" and min(dataset.sample_shape) >= 2 * MIN_TILE:
+            fix += "; or cut these maps into tiles (“Cut maps into tiles” on the upload page, or awd tile)"
+        raise InputError("X", f"has {dataset.n} samples, fewer than the minimum of {min_samples}", fix)
+    return dataset

@@ -65,7 +65,7 @@ def make_dataset(arrays: dict, name: str, *, meta=None, target_names=None, kind=
         raise InputError("y", f"not found in the file (found: {sorted(arrays)})",
                          "store the targets under the name 'y', one per sample of X")
     return Dataset(arrays["X"], arrays["y"], arrays.get("X_test"), arrays.get("y_test"), kind=kind, name=name,
-                   meta=meta or {}, target_names=target_names)
+                   meta=meta or {}, target_names=target_names, min_samples=1)  # load_dataset checks the count
 
 
 #: Canonical name -> the names a file may store it under, in order of preference.

@@ -173,5 +173,6 @@ def load_fits(path: Path, budget: int, name: str | None) -> Dataset:
                          "add a BINTABLE HDU with one row per map (e.g. columns OMEGA_M, SIGMA_8) or a primary header "
                          "keyword TARGETS naming per-HDU header keys (in Python, models.data.load_maps reads maps "
                          "without targets)")
-    return Dataset(X, y, kind="image", name=name or path.stem, meta=meta, target_names=target_names)
+    return Dataset(X, y, kind="image", name=name or path.stem, meta=meta, target_names=target_names,
+                   min_samples=1)  # load_dataset checks the count
 

@@ -135,5 +135,6 @@ def load_csv(path: Path, budget: int, name: str | None) -> Dataset:
     meta = {"source_format": "csv", "target_columns": target_cols}
     if ignored:
         meta["ignored_columns"] = ignored
-    return Dataset(data[:, x_cols], y, name=name or path.stem, target_names=target_names, meta=meta)
+    return Dataset(data[:, x_cols], y, name=name or path.stem, target_names=target_names, meta=meta,
+                   min_samples=1)  # load_dataset checks the count
 

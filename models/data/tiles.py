@@ -1,0 +1,110 @@
+"""Cut large maps into square tiles, each with its map's targets, without letting one map's tiles leak into
+both the training and the test split.
+
+Simulated convergence maps are often far larger than a network or a peak count needs (512 x 512 pixels and
+more), and a few dozen of them per cosmology are what a simulation suite gives. Tiles of one map share its
+cosmology and its large-scale structure, so they are not independent samples: :func:`tile_dataset` therefore
+holds out whole maps for the test split (stratified by target class when the targets take a few values, as
+:func:`models.data.split_dataset` does) before cutting, and the tiled dataset carries that split as its fixed
+test set. Cross-validation inside the training split still sees tiles of one map in different folds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from awd_studio.models.data.dataset import Dataset, split_dataset
+from awd_studio.models.validation import InputError
+
+__all__ = ["tile_maps", "tile_dataset", "MIN_TILE"]
+
+#: Smallest tile side in pixels (a wavelet of 10 taps over a few levels needs some room).
+MIN_TILE = 16
+
+
+def tile_maps(X, y, size: int):
+    """Non-overlapping ``size`` x ``size`` tiles of every map, row by row; the remainder at the right and bottom
+    edges is dropped.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, H, W)
+        The maps.
+    y : ndarray of shape (n,) or (n, k)
+        Their targets.
+    size : int
+        Tile side in pixels, at most ``min(H, W)``.
+
+    Returns
+    -------
+    tiles : ndarray of shape (n * (H // size) * (W // size), size, size)
+        Map 0's tiles first, each map's tiles row by row.
+    y_tiles : ndarray of shape (n * (H // size) * (W // size),) or (..., k)
+        Each tile's map's targets.
+
+    Examples
+    --------
+    >>> tiles, y_tiles = tile_maps(np.arange(2 * 4 * 6.0).reshape(2, 4, 6), np.array([0.1, 0.2]), 2)
+    >>> tiles.shape, y_tiles.tolist()
+    ((12, 2, 2), [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2])
+    >>> tiles[1].tolist()
+    [[2.0, 3.0], [8.0, 9.0]]
+    """
+    X = np.asarray(X)
+    n, height, width = X.shape
+    rows, cols = height // size, width // size
+    cut = X[:, :rows * size, :cols * size].reshape(n, rows, size, cols, size)
+    tiles = cut.transpose(0, 1, 3, 2, 4).reshape(n * rows * cols, size, size)
+    return np.ascontiguousarray(tiles), np.repeat(np.asarray(y), rows * cols, axis=0)
+
+
+def tile_dataset(dataset: Dataset, size: int, *, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
+    """A dataset of maps cut into tiles, with whole maps held out for its test split.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Maps (``kind == "image"``), at least two of them; its fixed test set, when it has one, is tiled as it is.
+    size : int
+        Tile side in pixels, from :data:`MIN_TILE` to the maps' shorter side.
+    test_fraction : float, default=0.2
+        Share of the maps held out (whole) when the dataset has no fixed test set.
+    seed : int, default=0
+        Seed of that split.
+
+    Returns
+    -------
+    Dataset
+        Tiles as training samples and fixed test samples; ``meta["tiles"]`` records the tile size, tiles per
+        map, the source maps' shape and how many maps went to each split.
+
+    Raises
+    ------
+    InputError
+        For series, a size out of range, a single map, or too few training tiles.
+    """
+    if dataset.kind != "image":
+        raise InputError("tile", "applies to maps, and this file holds time series", "upload it without a tile size")
+    height, width = dataset.sample_shape
+    try:
+        size = int(size)
+    except (TypeError, ValueError):
+        raise InputError("tile", f"must be a whole number of pixels, got {size!r}", "e.g. 64") from None
+    if not MIN_TILE <= size <= min(height, width):
+        raise InputError("tile", f"is {size} px, but tiles take {MIN_TILE} to {min(height, width)} px for "
+                                 f"{height} × {width} maps", f"choose a size from {MIN_TILE} to {min(height, width)}")
+    per_map = (height // size) * (width // size)
+    if dataset.X_test is None and dataset.n < 2:
+        raise InputError("tile", "needs at least two maps: the test split holds out whole maps, and one map's tiles "
+                                 "all share its target", "upload several maps, each with its parameters")
+    if dataset.X_test is None:
+        X_train, y_train, X_test, y_test = split_dataset(dataset, test_fraction=test_fraction, seed=seed)
+    else:
+        X_train, y_train, X_test, y_test = dataset.X, dataset.y, dataset.X_test, dataset.y_test
+    tiles_train, y_tiles_train = tile_maps(X_train, y_train, size)
+    tiles_test, y_tiles_test = tile_maps(X_test, y_test, size)
+    meta = dict(dataset.meta, tiles={"size": size, "per_map": per_map, "source_shape": [height, width],
+                                     "train_maps": int(X_train.shape[0]), "test_maps": int(X_test.shape[0]),
+                                     "test_held_out": "whole maps"})
+    return Dataset(tiles_train, y_tiles_train, tiles_test, y_tiles_test, kind="image",
+                   name=f"{dataset.name} ({size} px tiles)", meta=meta, target_names=dataset.target_names)

@@ -1,0 +1,72 @@
+"""Tiles of large maps: every pixel lands in one tile, each tile keeps its map's targets, and the test split
+holds out whole maps (a map's tiles on both sides would share its structure)."""
+
+import numpy as np
+import pytest
+
+from awd_studio.models.data import Dataset, load_dataset, save_npz
+from awd_studio.models.data.tiles import tile_dataset, tile_maps
+from awd_studio.models.validation import InputError
+
+
+def _maps(n=12, side=96, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, side, side))
+    y = np.column_stack([np.repeat([0.25, 0.3, 0.35], n // 3), np.repeat([0.9, 0.8, 0.7], n // 3)])
+    return X, y
+
+
+def test_tiles_cover_each_map_row_by_row_and_drop_the_remainder():
+    X = np.arange(2 * 5 * 7, dtype=float).reshape(2, 5, 7)
+    tiles, y = tile_maps(X, np.array([1.0, 2.0]), 2)
+    assert tiles.shape == (2 * 2 * 3, 2, 2) and y.tolist() == [1.0] * 6 + [2.0] * 6
+    np.testing.assert_array_equal(tiles[4], X[0, 2:4, 2:4])  # map 0, tile row 1, tile column 1
+    np.testing.assert_array_equal(tiles[11], X[1, 2:4, 4:6])
+    rebuilt = tiles[:6].reshape(2, 3, 2, 2).transpose(0, 2, 1, 3).reshape(4, 6)
+    np.testing.assert_array_equal(rebuilt, X[0, :4, :6])
+
+
+def test_whole_maps_are_held_out_and_the_split_is_stratified():
+    X, y = _maps()
+    tiled = tile_dataset(Dataset(X, y, name="suite"), 32, test_fraction=0.25, seed=3)
+    facts = tiled.meta["tiles"]
+    assert facts == {"size": 32, "per_map": 9, "source_shape": [96, 96], "train_maps": 9, "test_maps": 3,
+                     "test_held_out": "whole maps"}
+    assert (tiled.n, tiled.n_test) == (81, 27) and tiled.sample_shape == (32, 32)
+    assert tiled.name == "suite (32 px tiles)"
+    # each source map is on one side only: its 9 tiles are all in training or all in the test split
+    source = {tile.tobytes(): m for m in range(len(X)) for tile in tile_maps(X[m:m + 1], y[m:m + 1], 32)[0]}
+    train_maps = {source[t.tobytes()] for t in tiled.X}
+    test_maps = {source[t.tobytes()] for t in tiled.X_test}
+    assert not train_maps & test_maps and len(train_maps) == 9 and len(test_maps) == 3
+    assert {tuple(r) for r in tiled.y_test} == {tuple(r) for r in y}  # one held-out map per cosmology
+    for t, target in zip(tiled.X, tiled.y):
+        np.testing.assert_array_equal(target, y[source[t.tobytes()]])
+
+
+def test_a_fixed_test_set_is_tiled_as_it_is():
+    X, y = _maps()
+    tiled = tile_dataset(Dataset(X[:9], y[:9], X[9:], y[9:], min_samples=1), 48)
+    assert (tiled.n, tiled.n_test) == (36, 12)
+    assert tiled.meta["tiles"]["train_maps"] == 9 and tiled.meta["tiles"]["test_maps"] == 3
+
+
+def test_bad_tiles_are_refused_with_the_range():
+    X, y = _maps()
+    maps = Dataset(X, y)
+    for size, words in [(8, "16 to 96"), (97, "16 to 96"), ("big", "whole number")]:
+        with pytest.raises(InputError, match=words):
+            tile_dataset(maps, size)
+    with pytest.raises(InputError, match="time series"):
+        tile_dataset(Dataset(np.zeros((20, 64)) + np.arange(20)[:, None], np.arange(20.0)), 16)
+    with pytest.raises(InputError, match="at least two maps"):
+        tile_dataset(Dataset(X[:1], y[:1], min_samples=1), 32)
+
+
+def test_a_few_large_maps_are_read_for_tiling_and_otherwise_told_about_it(tmp_path):
+    X, y = _maps(n=6, side=128)
+    path = save_npz(Dataset(X, y, min_samples=1), tmp_path / "few.npz")
+    with pytest.raises(InputError, match="fewer than the minimum of 10.*tiles"):
+        load_dataset(path)
+    tiled = tile_dataset(load_dataset(path, min_samples=1), 32)
+    assert tiled.n + tiled.n_test == 6 * 16
