@@ -4,8 +4,8 @@ both the training and the test split.
 Simulated convergence maps are often far larger than a network or a peak count needs (512 x 512 pixels and
 more), and a few dozen of them per cosmology are what a simulation suite gives. Tiles of one map share its
 cosmology and its large-scale structure, so they are not independent samples: :func:`tile_dataset` therefore
-holds out whole maps for the test split (stratified by target class when the targets take a few values, as
-:func:`models.data.split_dataset` does) before cutting, and the tiled dataset carries that split as its fixed
+holds out whole maps for the test split (every cosmology's share of them when each has two or more) before
+cutting, and the tiled dataset carries that split as its fixed
 test set. Cross-validation inside the training split still sees tiles of one map in different folds.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from awd_studio.models.data.dataset import Dataset, split_dataset
+from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.validation import InputError
 
 __all__ = ["tile_maps", "tile_dataset", "MIN_TILE"]
@@ -58,6 +58,30 @@ def tile_maps(X, y, size: int):
     return np.ascontiguousarray(tiles), np.repeat(np.asarray(y), rows * cols, axis=0)
 
 
+def _held_out_maps(y, test_fraction: float, seed: int) -> np.ndarray:
+    """Which maps go to the test split (boolean mask of shape (n,)).
+
+    When every distinct target row (a cosmology) has at least two maps, each gives ``round(test_fraction * count)``
+    of them (at least one, never all), so the test split sees every cosmology even with a handful of maps, where
+    :func:`models.data.split_dataset` would not stratify; otherwise a seeded random ``test_fraction`` of the maps.
+    """
+    if not 0.0 < float(test_fraction) < 1.0:
+        raise InputError("test_fraction", f"must be strictly between 0 and 1, got {test_fraction}", "pass e.g. 0.2")
+    rows = np.asarray(y).reshape(len(y), -1)
+    _, labels, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
+    labels = labels.ravel()
+    rng = np.random.default_rng(seed)
+    test = np.zeros(len(rows), dtype=bool)
+    if counts.min() >= 2:
+        for c, count in enumerate(counts):
+            members = rng.permutation(np.flatnonzero(labels == c))
+            test[members[:min(count - 1, max(1, int(round(test_fraction * count))))]] = True
+    else:
+        n = len(rows)
+        test[rng.permutation(n)[:min(n - 1, max(1, int(round(test_fraction * n))))]] = True
+    return test
+
+
 def tile_dataset(dataset: Dataset, size: int, *, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
     """A dataset of maps cut into tiles, with whole maps held out for its test split.
 
@@ -98,7 +122,9 @@ def tile_dataset(dataset: Dataset, size: int, *, test_fraction: float = 0.2, see
         raise InputError("tile", "needs at least two maps: the test split holds out whole maps, and one map's tiles "
                                  "all share its target", "upload several maps, each with its parameters")
     if dataset.X_test is None:
-        X_train, y_train, X_test, y_test = split_dataset(dataset, test_fraction=test_fraction, seed=seed)
+        test = _held_out_maps(dataset.y, test_fraction, seed)
+        X_train, y_train = dataset.X[~test], dataset.y[~test]
+        X_test, y_test = dataset.X[test], dataset.y[test]
     else:
         X_train, y_train, X_test, y_test = dataset.X, dataset.y, dataset.X_test, dataset.y_test
     tiles_train, y_tiles_train = tile_maps(X_train, y_train, size)

@@ -28,9 +28,11 @@ def test_tile_cuts_large_maps_and_distill_names_the_way(tmp_path, capsys):
     assert "awd tile" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
     assert main(["tile", str(tmp_path / "suite.npz"), "--size", "32", "--out", str(tmp_path / "tiles.npz")]) == 0
-    assert "20 training tiles from 5 maps and 4 test tiles from 1 held-out map," in capsys.readouterr().out
+    # two maps of each of three cosmologies: one of each is held out, so the test split sees all three
+    assert "12 training tiles from 3 maps and 12 test tiles from 3 held-out maps," in capsys.readouterr().out
     tiled = load_dataset(tmp_path / "tiles.npz")
-    assert (tiled.n, tiled.n_test, tiled.sample_shape) == (20, 4, (32, 32))
+    assert (tiled.n, tiled.n_test, tiled.sample_shape) == (12, 12, (32, 32))
+    assert sorted(set(tiled.y_test.tolist())) == [0.25, 0.3, 0.35]
     assert main(["tile", str(tmp_path / "suite.npz"), "--size", "65", "--out", str(tmp_path / "x.npz")]) == 2
     assert "16 to 64" in capsys.readouterr().err
 

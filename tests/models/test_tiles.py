@@ -44,6 +44,14 @@ def test_whole_maps_are_held_out_and_the_split_is_stratified():
         np.testing.assert_array_equal(target, y[source[t.tobytes()]])
 
 
+def test_every_cosmology_is_held_out_even_with_two_maps_each_and_unique_targets_split_at_random():
+    X, y = _maps(n=6, side=64)  # two maps of each of three cosmologies
+    tiled = tile_dataset(Dataset(X, y, min_samples=1), 32)
+    assert tiled.meta["tiles"]["test_maps"] == 3 and len({tuple(r) for r in tiled.y_test}) == 3
+    varied = Dataset(X, np.arange(6.0), min_samples=1)  # every map its own target: a random fifth held out
+    assert tile_dataset(varied, 32).meta["tiles"]["test_maps"] == 1
+
+
 def test_a_fixed_test_set_is_tiled_as_it_is():
     X, y = _maps()
     tiled = tile_dataset(Dataset(X[:9], y[:9], X[9:], y[9:], min_samples=1), 48)
