@@ -36,6 +36,9 @@ class DataInfo(_Section):
     sha256: str
     #: The target column explained (its name in the file, or "target <column>"); absent in older bundles.
     target_name: str | None = None
+    #: Standard deviation of that column over the test split (0: every test R² is undefined); absent in older
+    #: bundles.
+    test_target_sd: float | None = None
 
 
 class TestScores(_Section):

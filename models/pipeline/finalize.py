@@ -149,7 +149,8 @@ def _finalize(work_dir, out_dir, progress):
     lam, gam = job.grid[cross["best"]]
     bundle = ResultBundle(
         data=DataInfo(**{k: job.info["data"][k] for k in ("kind", "shape", "n_train", "n_test", "sha256")},
-                      target_name=job.info["data"].get("target_name")),
+                      target_name=job.info["data"].get("target_name"),
+                      test_target_sd=float(np.std(job.y_test))),
         teacher=TeacherInfo(**{k: job.info["teacher"][k] for k in ("name", "n_params", "test",
                                                                    "predict_seconds_per_sample", "validation_mse",
                                                                    "stopped_behind")

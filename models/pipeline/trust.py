@@ -71,7 +71,9 @@ def trust_notes(bundle: dict) -> list[dict]:
         series student reads (``selection.series_features``), ``learned_is_known`` when the learned wavelet is a
         known one (``wavelet.nearest_known`` within :data:`KNOWN_CLOSE`), ``grid_collapsed`` when every grid point
         ended at the same filter (within :data:`GRID_SAME`), ``selected_without_teacher`` when the delivered
-        AWD point has γ = 0 (its wavelet owes nothing to the teacher). When the bundle has a verdict
+        AWD point has γ = 0 (its wavelet owes nothing to the teacher); ``constant_test_target`` alone (after
+        ``selected_without_teacher``) when every test target is equal (``data.test_target_sd`` 0), where every
+        R² is undefined. When the bundle has a verdict
         sentence (``verdict.text``, which states the paired interval of AWD minus the initial wavelet), the notes
         do not repeat it: no ``distillation_*`` note, and no ``baseline_beats_awd`` note for the initial wavelet.
 
@@ -94,6 +96,13 @@ def trust_notes(bundle: dict) -> list[dict]:
                            "alone, without the teacher's attributions, so it shows nothing about what the network "
                            "learned (the activation maps and explanations below are of that wavelet). For a wavelet "
                            "distilled from the network, look at the grid's points with γ > 0."))
+    if (bundle.get("data") or {}).get("test_target_sd") == 0:  # every R² below compares against nothing
+        notes.append(_note("danger", "constant_test_target",
+                           "Every test sample has the same target value, so the test R² of every model is "
+                           "undefined (shown as 0) and says nothing; compare the models by RMSE, or give the data "
+                           "a test split with several target values (with tiles: several maps of each "
+                           "cosmology)."))
+        return notes
     if t_r2 is not None and t_r2 < WEAK_TEACHER_R2:
         notes.append(_note("danger", "weak_teacher",
                            f"The teacher ({teacher.get('name', '?')}) is weak: test R² {t_r2:.3f} is below "

@@ -46,3 +46,12 @@ def test_a_wavelet_that_stayed_its_initial_one_says_so():
     db5 = np.asarray(pywt.Wavelet("db5").rec_lo)
     text = next(n["text"] for n in trust_notes(_bundle([db5])) if n["key"] == "learned_is_known")
     assert "essentially db5" in text and "the wavelet distillation started from" in text
+
+
+def test_a_constant_test_target_is_said_plainly_and_no_r2_note_follows():
+    bundle = {"data": {"test_target_sd": 0.0}, "teacher": {"name": "cnn", "test": {"r2": 0.0}},
+              "models": {"awd": {"test": {"r2": 0.0}}, "laplace": {"test": {"r2": 0.0}}}}
+    assert _keys(bundle) == ["constant_test_target"]
+    assert "undefined" in trust_notes(bundle)[0]["text"]
+    varied = dict(bundle, data={"test_target_sd": 0.04})
+    assert "constant_test_target" not in _keys(varied) and "weak_teacher" in _keys(varied)
