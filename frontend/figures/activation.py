@@ -28,7 +28,8 @@ def activation_figure(bundle: dict, example: int = 0) -> go.Figure:
     """Where the attribution-weighted wavelet coefficients sit, for one test example.
 
     Time series: the trace, and the activation as a shaded band on an axis of its own (right, 0 to 1).
-    Maps: the map in greys with the activation overlaid in translucent vermillion.
+    Maps: the map in greys with the activation overlaid in translucent vermillion. A bundle without
+    ``explain.centres`` was written before coefficients were placed where they read the input; its title says so.
 
     Parameters
     ----------
@@ -51,6 +52,8 @@ def activation_figure(bundle: dict, example: int = 0) -> go.Figure:
         return empty_figure("This activation map is malformed")
     kind = act.get("kind") or (bundle.get("data") or {}).get("kind") or ("image" if x.ndim == 2 else "timeseries")
     title = _activation_title(act, k)
+    if "centres" not in (bundle.get("explain") or {}):  # written before the placement was measured
+        title += "<br>earlier version: coefficients drawn at their filters' middle"
     amax = float(np.max(np.abs(amap))) or 1.0
     if kind == "image" and x.ndim == 2:
         fig = go.Figure(go.Heatmap(z=x, colorscale="Greys", reversescale=True, showscale=False, name="map",
@@ -63,7 +66,9 @@ def activation_figure(bundle: dict, example: int = 0) -> go.Figure:
             hovertemplate="(%{x}, %{y}) activation %{z:.2f}<extra></extra>"))
         fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
         fig.update_xaxes(showticklabels=False, constrain="domain")
-        return apply_layout(fig, height=420, title=dict(text=title, font=dict(size=13), x=0.01))
+        top = 44 + 18 * title.count("<br>")  # every title line above the map, none across it
+        return apply_layout(fig, height=380 + top, title=dict(text=title, font=dict(size=13), x=0.01),
+                            margin=dict(l=50, r=20, t=top, b=40))
     t = np.arange(x.size)
     fig = go.Figure()
     # the activation on an axis of its own (right, 0 to 1 = its largest value): drawn on the signal's axis it read

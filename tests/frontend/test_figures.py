@@ -161,6 +161,13 @@ def test_activation_figure_per_example(kind):
         assert max(band.y) == 1 and min(band.y) >= 0 and "activation" in fig.layout.yaxis2.title.text
 
 
+def test_an_activation_map_of_an_older_version_says_where_it_put_coefficients():
+    older = make_bundle("timeseries")  # no explain.centres: written before the placement was measured
+    assert "earlier version" in F.activation_figure(older).layout.title.text
+    newer = dict(older, explain={"kind": "timeseries", "examples": [], "centres": [[1.5, 3.5]]})
+    assert "earlier version" not in F.activation_figure(newer).layout.title.text
+
+
 def test_activation_figure_bad_index_and_missing(ts_bundle, bare_bundle):
     assert F.activation_figure(ts_bundle, example=99).layout.title.text.startswith("test example 0")
     assert _has_message(F.activation_figure(bare_bundle))
