@@ -80,8 +80,11 @@ def state_badge(state: str | None, **kwargs) -> dbc.Badge:
 
 def graph_config(filename: str) -> dict:
     """dcc.Graph config: PNG download from the modebar under a meaningful file name; no "share to Plotly Cloud"
-    button (the data stay on this server)."""
+    button (the data stay on this server); no lasso, zoom-in/out or autoscale buttons."""
     return {"displaylogo": False, "responsive": True, "showSendToCloud": False, "showEditInChartStudio": False,
+            # half the buttons: the full bar covered the top right panel's title on hover; box zoom, pan,
+            # reset and box select (the explain panel's drawing) stay
+            "modeBarButtonsToRemove": ["lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d"],
             "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2}}
 
 
