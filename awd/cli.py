@@ -265,6 +265,9 @@ def _estimated_spans(data, config):
         guess = estimate_job(PipelineConfig.from_dict(config), dataset.kind, dataset.sample_shape, dataset.n)
     except Exception:  # noqa: BLE001 - reported by the job itself, with its one clear line
         return pipeline.STAGE_SPANS
+    if dataset.meta.get("target_is_last_column"):
+        print(f"No column is named y or target: the last column is the target, the {dataset.sample_shape[0]} "
+              "before it the series", file=sys.stderr, flush=True)
     ignored = dataset.meta.get("ignored_columns")
     if ignored:
         print(f"Left out of the series (identifier columns): {', '.join(ignored)}", file=sys.stderr, flush=True)

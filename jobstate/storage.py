@@ -45,7 +45,7 @@ __all__ = [
     "DISK_FULL_DETAIL",
 ]
 
-DATASET_SUFFIXES = (".npz", ".npy", ".csv", ".fits", ".fit", ".fts", ".h5", ".hdf5", ".mat")
+DATASET_SUFFIXES = (".npz", ".npy", ".csv", ".tsv", ".txt", ".fits", ".fit", ".fts", ".h5", ".hdf5", ".mat")
 TEACHER_SUFFIXES = (".safetensors", ".pt", ".pth", ".pt2")
 _ARTIFACT_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

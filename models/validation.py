@@ -124,6 +124,15 @@ def _position(index) -> str:
     return ", ".join(f"{name} {i + 1}" for name, i in zip(names, index)) + f" counting from 1; {numpy_index}"
 
 
+def _without_channel_axis(arr: np.ndarray) -> np.ndarray:
+    """``arr`` without a length-1 channel axis right after the samples or last (3-D or 4-D input only)."""
+    if arr.ndim in (3, 4) and arr.shape[1] == 1:
+        return arr[:, 0]
+    if arr.ndim in (3, 4) and arr.shape[-1] == 1:
+        return arr[..., 0]
+    return arr
+
+
 def check_signals(
     X,
     field: str = "X",
@@ -140,7 +149,9 @@ def check_signals(
     ----------
     X : array-like of shape (n, L) or (n, H, W)
         Time series (one per row) or maps. Integers and booleans are converted to float64; float32 and
-        float64 keep their precision; big-endian data (e.g. FITS ``'>f8'``) is converted to native order.
+        float64 keep their precision; big-endian data (e.g. FITS ``'>f8'``) is converted to native order. A
+        single channel axis is dropped: (n, 1, L) and (n, L, 1) are series, (n, 1, H, W) and (n, H, W, 1) maps
+        (PyTorch's and TensorFlow's layouts).
     field : str, default="X"
         Name used in error messages.
     min_samples : int, default=10
@@ -170,6 +181,7 @@ def check_signals(
     True
     """
     arr = _as_numeric(X, field)
+    arr = _without_channel_axis(arr)
     allowed = {"timeseries": (2,), "image": (3,), None: (2, 3)}
     if kind not in allowed:
         raise InputError("kind", f"unknown kind {kind!r}", "use 'timeseries' or 'image'")
@@ -178,8 +190,8 @@ def check_signals(
         hint = ""
         if arr.ndim == 1:
             hint = " (a single series? reshape to (1, L); a column of values? that is a target, not X)"
-        elif arr.ndim == 4 and 1 in arr.shape[1:2]:
-            hint = " (drop the channel axis: X[:, 0])"
+        elif arr.ndim == 4:
+            hint = " (several channels? AWD takes one channel: pass X[:, 0])"
         raise InputError(field, f"has {arr.ndim} dimensions, shape {arr.shape}{hint}",
                          f"pass an array shaped {expect[kind]}")
     n = arr.shape[0]
@@ -188,8 +200,10 @@ def check_signals(
                          f"pass at least {min_samples} samples (one per row)")
     for axis, size in enumerate(arr.shape[1:], start=1):
         if size < min_length:
+            what = f"maps of at least {min_length} × {min_length} pixels" if arr.ndim == 3 else \
+                f"series of at least {min_length} values"
             raise InputError(field, f"axis {axis} has length {size}, shorter than the minimum of {min_length}",
-                             f"pass signals of at least {min_length} values")
+                             f"pass {what}")
         if size > max_length:
             raise InputError(field, f"axis {axis} has length {size}, longer than the maximum of {max_length}",
                              "crop or downsample the signals")

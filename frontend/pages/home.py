@@ -40,6 +40,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.DROPZONE)
     PREVIEW_KIND = "home-preview-kind"
     PREVIEW_IGNORED = "home-preview-ignored"
     PREVIEW_TILES = "home-preview-tiles"
+    PREVIEW_TARGET_RULE = "home-preview-target-rule"
     TILE_SIZE = "home-tile-size"
     TILE_LABEL = "home-tile-label"
     PREVIEW_NAME = "home-preview-name"
@@ -55,7 +56,7 @@ EXAMPLES = [
     ("cme", "Clathrin (CME)", "Fluorescence traces; predict the auxilin peak (time series)."),
     ("lensing", "Weak lensing", "Convergence maps; predict the cosmology (maps)."),
 ]
-ACCEPT = ".npz,.npy,.csv,.fits,.fit,.fts,.h5,.hdf5,.mat"
+ACCEPT = ".npz,.npy,.csv,.tsv,.txt,.fits,.fit,.fts,.h5,.hdf5,.mat"
 
 
 def _upload_card():
@@ -177,6 +178,12 @@ def preview_children(ds: dict) -> list:
             f"{' × '.join(str(s) for s in tiles['source_shape'])} maps: {tiles['train_maps']} maps for training, "
             f"{tiles['test_maps']} held out whole for the test split.", className="small text-muted mt-2",
             id=ids.PREVIEW_TILES))
+    if (summary.get("meta") or {}).get("target_is_last_column"):
+        length = shape[0] if shape else "?"
+        facts.append(html.Div(
+            f"No column is named y or target, so the last column is the target and the {length} before it are "
+            "the series. If every column is a sample, add a target column (named y) and upload again.",
+            className="small text-muted mt-2", id=ids.PREVIEW_TARGET_RULE))
     ignored = (summary.get("meta") or {}).get("ignored_columns") or []
     if ignored:
         names = ", ".join(f"“{name}”" for name in ignored)

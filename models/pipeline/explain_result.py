@@ -22,7 +22,7 @@ from awd_studio.models.explain import DEFAULTS, evaluate_mask, explain, write_ex
 from awd_studio.models.explain.masks import coefficient_image
 from awd_studio.models.explain.plots import mask_by_scale_1d
 from awd_studio.models.files import atomic_write_bytes
-from awd_studio.models.filters import orthogonal_wavelet_names
+from awd_studio.models.filters import lowpass_filter, orthogonal_wavelet_names
 from awd_studio.models.pipeline.explain_inputs import load_explain_context
 from awd_studio.models.pipeline.workdir import write_npz
 from awd_studio.models.validation import InputError
@@ -39,8 +39,12 @@ MASK_SAMPLES = 128
 def _check_wavelet(value):
     if value in ("learned", "initial") or value in orthogonal_wavelet_names():
         return value
-    raise ValueError(f"unknown wavelet {value!r}: pass 'learned', 'initial' or an orthogonal PyWavelets name "
-                     "such as 'sym4', 'db4' or 'haar'")
+    try:
+        lowpass_filter(value)  # says what is wrong: unknown (with the closest names), continuous, biorthogonal
+    except ValueError as err:
+        raise ValueError(f"{str(err).removeprefix('wave: ')}; or pass 'learned' or 'initial'") from None
+    raise ValueError(f"wavelet {value!r} cannot be used here: pass 'learned', 'initial' or an orthogonal PyWavelets "
+                     "name such as 'sym4', 'db4' or 'haar'")
 
 
 class ExplainRequest(BaseModel):

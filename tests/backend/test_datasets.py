@@ -72,6 +72,17 @@ def test_bad_upload_is_refused_and_leaves_nothing(client, upload, stored_files, 
     assert client.get("/api/datasets").json()["count"] == count
 
 
+def test_tab_separated_and_plain_text_files_are_taken(client, upload):
+    rng = np.random.default_rng(6060)
+    X = rng.normal(size=(30, 16))
+    rows = ["\t".join(str(v) for v in [*X[i], X[i, :3].sum()]) for i in range(30)]
+    response = upload("\n".join(rows).encode(), "traces.tsv")
+    assert response.status_code == 201, response.text
+    assert response.json()["shape"] == [16]
+    response = upload("\n".join(r.replace("\t", " ") for r in rows).encode() + b"\n", "traces.txt")
+    assert response.status_code in (200, 201), response.text
+
+
 def test_large_maps_are_cut_into_tiles_with_whole_maps_held_out(client, upload, stored_files):
     rng = np.random.default_rng(5150)
     X = rng.normal(size=(6, 96, 96))  # six maps: too few to distil on, 54 tiles of 32 px

@@ -108,6 +108,8 @@ def test_home_preview_names_the_columns_left_out():
     text = str(home.preview_children(ds))
     assert "Left out of the series: “track”, “column 3”" in text
     assert "Left out" not in str(home.preview_children(dict(ds, summary={"kind": "timeseries", "meta": {}})))
+    last = str(home.preview_children(dict(ds, summary={"kind": "timeseries", "meta": {"target_is_last_column": True}})))
+    assert "the last column is the target and the 40 before it are the series" in last
 
 
 def test_home_example_callback(service, monkeypatch):

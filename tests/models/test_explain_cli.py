@@ -41,7 +41,7 @@ def test_explain_writes_png_and_npz(result_dir, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--example", "999"], "example: 999 is out of range"),
-    (["--example", "0", "--wavelet", "bior2.2"], "--wavelet: unknown wavelet"),
+    (["--example", "0", "--wavelet", "bior2.2"], "--wavelet: 'bior2.2' is biorthogonal, not orthogonal"),
     (["--example", "0", "--lam", "-1"], "--lam:"),
 ])
 def test_bad_arguments_give_one_line(result_dir, capsys, args, message):

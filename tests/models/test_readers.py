@@ -254,7 +254,7 @@ def test_csv_without_header_last_column_and_multi_target(tmp_path, arrays):
     np.savetxt(tmp_path / "n.csv", np.c_[X, y], delimiter=",")
     ds = load_dataset(tmp_path / "n.csv")
     np.testing.assert_allclose(ds.y, y)
-    assert ds.X.shape == (20, 16)
+    assert ds.X.shape == (20, 16) and ds.meta["target_is_last_column"]  # said in the preview
     header = ",".join([f"v{i}" for i in range(16)] + ["y_a", "y_b"])
     np.savetxt(tmp_path / "m.csv", np.c_[X, y, -y], delimiter=",", header=header, comments="")
     ds = load_dataset(tmp_path / "m.csv")
@@ -293,6 +293,20 @@ def test_csv_identifier_columns_are_left_out_and_named(tmp_path, arrays):
     text_target += [",".join([f"a{i}"] + [str(v) for v in X[i]] + [f"label{i}"]) for i in range(20)]
     (tmp_path / "text_target.csv").write_text("\n".join(text_target))
     _err(tmp_path / "text_target.csv", "the target column 'y' holds text")
+
+
+def test_semicolons_with_decimal_commas_and_a_channel_axis_and_other_array_names(tmp_path, arrays):
+    X, y = arrays
+    rows = [";".join(f"{v:.9f}".replace(".", ",") for v in [*X[i], y[i]]) for i in range(20)]
+    (tmp_path / "eu.csv").write_text("\n".join([";".join([f"t{i}" for i in range(16)] + ["y"])] + rows))
+    ds = load_dataset(tmp_path / "eu.csv")  # was: "row 2 has 34 columns, the first row has 17"
+    np.testing.assert_allclose(ds.X, X, atol=1e-8)
+    np.testing.assert_allclose(ds.y, y, atol=1e-8)
+    np.savez(tmp_path / "channel.npz", X=X[:, None, :], y=y)  # PyTorch's (n, 1, L)
+    assert load_dataset(tmp_path / "channel.npz").sample_shape == (16,)
+    np.savez(tmp_path / "names.npz", data=X, labels=y)
+    err = _err(tmp_path / "names.npz", "which holds 'data', 'labels'", field="X")  # was "found: nothing"
+    assert "X_train" in str(err)
 
 
 def test_csv_errors(tmp_path, arrays):

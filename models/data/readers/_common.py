@@ -56,14 +56,17 @@ def as_str(arr) -> str:
     return str(arr[()].decode() if arr.dtype.kind == "S" else arr[()])
 
 
-def make_dataset(arrays: dict, name: str, *, meta=None, target_names=None, kind=None) -> Dataset:
-    """The :class:`Dataset` of canonical ``arrays``; a missing ``X`` or ``y`` is named in the error."""
+def make_dataset(arrays: dict, name: str, *, meta=None, target_names=None, kind=None, stored=None) -> Dataset:
+    """The :class:`Dataset` of canonical ``arrays``; a missing ``X`` or ``y`` is named in the error, with the
+    names the file holds (``stored``; the canonical arrays found when not given)."""
+    held = ", ".join(repr(k) for k in sorted(stored if stored is not None else arrays)) or "nothing"
     if "X" not in arrays:
-        raise InputError("X", f"not found in the file (found: {sorted(arrays) or 'nothing'})",
-                         "store the signals under the name 'X'")
+        raise InputError("X", f"not found in the file, which holds {held}",
+                         f"store the signals under the name 'X' (or {', '.join(ALIASES['X'][1:])})")
     if "y" not in arrays:
-        raise InputError("y", f"not found in the file (found: {sorted(arrays)})",
-                         "store the targets under the name 'y', one per sample of X")
+        raise InputError("y", f"not found in the file, which holds {held}",
+                         f"store the targets under the name 'y' (or {', '.join(ALIASES['y'][1:])}), one per "
+                         "sample of X")
     return Dataset(arrays["X"], arrays["y"], arrays.get("X_test"), arrays.get("y_test"), kind=kind, name=name,
                    meta=meta or {}, target_names=target_names, min_samples=1)  # load_dataset checks the count
 

@@ -171,8 +171,9 @@ def load_fits(path: Path, budget: int, name: str | None) -> Dataset:
             if X.shape[0] < 10 else ""
         raise InputError("y", f"the FITS file has {X.shape[0]} map(s) but no targets{few}",
                          "add a BINTABLE HDU with one row per map (e.g. columns OMEGA_M, SIGMA_8) or a primary header "
-                         "keyword TARGETS naming per-HDU header keys (in Python, models.data.load_maps reads maps "
-                         "without targets)")
+                         "keyword TARGETS naming per-HDU header keys; a result's model predicts maps without targets "
+                         "(awd predict, or POST /api/results/<id>/predict), and in Python "
+                         "awd_studio.models.data.load_maps reads them")
     return Dataset(X, y, kind="image", name=name or path.stem, meta=meta, target_names=target_names,
                    min_samples=1)  # load_dataset checks the count
 

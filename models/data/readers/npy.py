@@ -80,7 +80,12 @@ def _check_npz(path: Path, budget: int) -> list[str]:
 def load_npz(path: Path, budget: int, name: str | None) -> Dataset:
     """An ``.npz`` archive as a Dataset (``budget``: decoded bytes allowed; ``name``: None for the stored one)."""
     arrays, meta, target_names, kind, stored_name = read_npz_arrays(path, budget)
-    return make_dataset(arrays, name or stored_name or path.stem, meta=meta, target_names=target_names, kind=kind)
+    stored = None
+    if "X" not in arrays or "y" not in arrays:  # name what the archive does hold
+        with np.load(path, allow_pickle=False) as npz:
+            stored = [k for k in npz.files if k not in ("name", "kind", "target_names", "meta_json")]
+    return make_dataset(arrays, name or stored_name or path.stem, meta=meta, target_names=target_names, kind=kind,
+                        stored=stored)
 
 
 def read_npz_arrays(path: Path, budget: int) -> tuple[dict, dict, list | None, str | None, str | None]:

@@ -1,9 +1,10 @@
 """Delimited text (``.csv``, ``.tsv``, ``.txt``): one row per series, the target column(s) named or last.
 
-The delimiter is a tab for ``.tsv``, else a comma, else whatever the first 4 KiB use (tab, semicolon or
-white space). A first row that is not all numbers is the header; target columns are named ``y``/``target``
-or ``y_<name>``/``target_<name>``, and without them the last column is the target. Lines starting with ``#``
-and blank lines are skipped.
+The delimiter is a tab for ``.tsv``; a semicolon when every one of the first lines has one (then a comma
+inside a number is its decimal mark, ``0,25``); else a comma, a tab, or white space. A first row that is not
+all numbers is the header; target columns are named ``y``/``target`` or ``y_<name>``/``target_<name>``, and
+without them the last column is the target (``meta["target_is_last_column"]``). Lines starting with ``#`` and
+blank lines are skipped.
 
 Identifier columns are left out of the series and named in the dataset's ``meta["ignored_columns"]``: a
 column whose every data cell is text (a track or cell name), and, when there is a header, a column named
@@ -35,6 +36,21 @@ def _parse_float(text: str, row: int, col: int) -> float:
     except ValueError:
         raise InputError("file", f"data row {row + 1}, column {col + 1} holds {text[:30]!r}, not a number",
                          "use numbers only (one header row is allowed; drop rows with missing values)") from None
+
+
+def _delimiter(sample: str, suffix: str) -> str | None:
+    """The column separator of a text file from its first lines: a tab for ``.tsv``; a semicolon when every
+    line has one (European files, whose decimal mark is then a comma); else a comma, a tab, or white space
+    (None)."""
+    if suffix == ".tsv":
+        return "\t"
+    lines = [line for line in sample.splitlines()[:-1] or sample.splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
+    if lines and all(";" in line for line in lines):
+        return ";"
+    if "," in sample:
+        return ","
+    return "\t" if "\t" in sample else None
 
 
 def _is_number(text: str) -> bool:
@@ -71,14 +87,13 @@ def read_table(path: Path, budget: int) -> tuple[np.ndarray, list[str] | None, l
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("file", f"{path.name!r} is not UTF-8 text", "save the CSV as UTF-8") from None
-    sample = text[:4096]
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    if delimiter == "," and sample.count(",") == 0:
-        delimiter = "\t" if "\t" in sample else (";" if ";" in sample else None)
+    delimiter = _delimiter(text[:4096], path.suffix.lower())
     if delimiter is None:
         rows = [line.split() for line in text.splitlines()]
     else:
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    if delimiter == ";":  # the semicolon is the separator where the comma is the decimal mark: 0,25 is 0.25
+        rows = [[c.replace(",", ".") for c in r] for r in rows]
     rows = [r for r in rows if any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
     if not rows:
         raise InputError("file", f"{path.name!r} has no data rows", "one row per series, a target column last")
@@ -135,6 +150,8 @@ def load_csv(path: Path, budget: int, name: str | None) -> Dataset:
     meta = {"source_format": "csv", "target_columns": target_cols}
     if ignored:
         meta["ignored_columns"] = ignored
+    if not target_columns(header):  # said in the preview: a file of series alone loses its last sample here
+        meta["target_is_last_column"] = True
     return Dataset(data[:, x_cols], y, name=name or path.stem, target_names=target_names, meta=meta,
                    min_samples=1)  # load_dataset checks the count
 
