@@ -21,9 +21,13 @@ def add_parser(sub) -> argparse.ArgumentParser:
     ep.add_argument("result", help="result directory written by `awd distill --out`")
     ep.add_argument("--example", type=int, required=True, help="index of the test example")
     ep.add_argument("--lam", type=float, default=None, help="sparsity weight in [0, 10] (default 0.2)")
-    ep.add_argument("--wavelet", default="learned", help="learned, initial or an orthogonal PyWavelets name")
-    ep.add_argument("--model", choices=["teacher", "student"], default="teacher")
-    ep.add_argument("--perturbation", choices=["gaussian", "zero", "uniform"], default="gaussian")
+    ep.add_argument("--wavelet", default=None,
+                    help="learned, initial or an orthogonal PyWavelets name (default: the wavelet cross-validation "
+                         "kept, as the results page)")
+    ep.add_argument("--model", choices=["teacher", "student"], default="teacher",
+                    help="the network (default) or the AWD student (time series only)")
+    ep.add_argument("--perturbation", choices=["gaussian", "zero", "uniform"], default="gaussian",
+                    help="what replaces the coefficients the mask drops (default: gaussian noise)")
     ep.add_argument("--steps", type=int, default=None, help="Adam steps, 10..1000 (default 200)")
     ep.add_argument("--no-baseline", action="store_true", help="skip the pixel-mask baseline")
     ep.add_argument("--out", default=None, help="output directory (default RESULT/explanation-K)")
@@ -34,9 +38,11 @@ def run(args) -> int:
     """Run ``awd explain``; a bad argument raises ValueError (one line, exit code 2, from ``awd``)."""
     from pydantic import ValidationError
 
+    from awd_studio.models.pipeline.explain_inputs import read_explain_meta
     from awd_studio.models.pipeline.explain_result import ExplainRequest, explain_example, save_explanation
 
-    values = {"example": args.example, "wavelet": args.wavelet, "model": args.model,
+    wavelet = args.wavelet or (read_explain_meta(args.result) or {}).get("recommended_wavelet", "learned")
+    values = {"example": args.example, "wavelet": wavelet, "model": args.model,
               "perturbation": args.perturbation, "baseline": not args.no_baseline}
     values.update({k: v for k, v in (("lam", args.lam), ("steps", args.steps)) if v is not None})
     try:

@@ -45,6 +45,7 @@ class ids:  # noqa: N801 (a namespace of constants)
     LAM = "explain-lam"
     START = "explain-start"
     READ_ONLY = "explain-read-only"
+    CAVEAT = "explain-caveat"
     LIST = "explain-list"
     CURRENT = "explain-current"
     POLL = "explain-poll"
@@ -106,6 +107,7 @@ def panel(token: str | None) -> dbc.Card:
             controls,
             dbc.Alert(READ_ONLY_NOTE, id=ids.READ_ONLY, color="secondary", className="py-2 small mt-2",
                       is_open=shared),
+            dbc.Alert(id=ids.CAVEAT, color="warning", className="py-2 small mt-2", is_open=False),
             dbc.Row([dbc.Col([dbc.Label("Explanations of this result", html_for=ids.LIST),
                               dcc.Dropdown(id=ids.LIST, clearable=False, placeholder="none yet")], md=8)],
                     className="mt-2"),
@@ -143,12 +145,48 @@ def _label(item: dict) -> str:
 
 LIST_OUTPUTS = dict(options=Output(ids.LIST, "options"), value=Output(ids.LIST, "value"),
                     start_disabled=Output(ids.START, "disabled"), status=Output(ids.STATUS, "children"),
-                    example_max=Output(ids.EXAMPLE, "max"), example_label=Output(ids.EXAMPLE_LABEL, "children"))
+                    example_max=Output(ids.EXAMPLE, "max"), example_label=Output(ids.EXAMPLE_LABEL, "children"),
+                    models=Output(ids.MODEL, "options"), wavelet=Output(ids.WAVELET, "value", allow_duplicate=True),
+                    caveat=Output(ids.CAVEAT, "children"), caveat_open=Output(ids.CAVEAT, "is_open"))
+
+#: Below this test R² the teacher's explanations come with a caveat (the trust notes' weak-teacher bound).
+WEAK_TEACHER_R2 = 0.1
 
 
-@callback(output=LIST_OUTPUTS, inputs=dict(token=Input(ids.TOKEN, "data")))
+def teacher_caveat(r2) -> str:
+    """A sentence for a teacher that learned little (test R² below :data:`WEAK_TEACHER_R2`), else ``""``.
+
+    Examples
+    --------
+    >>> teacher_caveat(0.8), teacher_caveat(None)
+    ('', '')
+    >>> teacher_caveat(-0.02)[:40]
+    "The teacher's test R² is -0.02: explanat"
+    """
+    if not isinstance(r2, int | float) or r2 >= WEAK_TEACHER_R2:
+        return ""
+    return (f"The teacher's test R² is {figures.fmt_number(r2)}: explanations of it show what a network that "
+            "learned little about the target looks at, not what the data hold.")
+
+
+def model_options(has_student: bool) -> list[dict]:
+    """The Model choices: the AWD student only where it has a gradient to explain (time series).
+
+    Examples
+    --------
+    >>> [o.get("disabled", False) for o in model_options(False)]
+    [False, True]
+    """
+    student = {"label": "AWD student", "value": "student"}
+    if not has_student:
+        student = {"label": "AWD student (time series only)", "value": "student", "disabled": True}
+    return [{"label": "teacher", "value": "teacher"}, student]
+
+
+@callback(output=LIST_OUTPUTS, inputs=dict(token=Input(ids.TOKEN, "data")), prevent_initial_call="initial_duplicate")
 async def list_explanations(token):
-    """The explanations made so far; whether this visitor may start one."""
+    """The explanations made so far; whether this visitor may start one; the models that can be explained and the
+    wavelet cross-validation kept (the form's default until an explanation is shown)."""
     if not token:
         return named_update(LIST_OUTPUTS)
     try:
@@ -162,7 +200,11 @@ async def list_explanations(token):
     return named_update(LIST_OUTPUTS, options=options, value=done[0]["id"] if done else None,
                         start_disabled=not body["can_start"], status=status,
                         example_max=max(int(body.get("n_test") or 1) - 1, 0),
-                        example_label=f"Test example (0–{max(int(body.get('n_test') or 1) - 1, 0)})")
+                        example_label=f"Test example (0–{max(int(body.get('n_test') or 1) - 1, 0)})",
+                        models=model_options(bool(body.get("has_student", True))),
+                        wavelet=body.get("recommended_wavelet") or "learned",
+                        caveat=teacher_caveat(body.get("teacher_test_r2")),
+                        caveat_open=bool(teacher_caveat(body.get("teacher_test_r2"))))
 
 
 START_OUTPUTS = dict(current=Output(ids.CURRENT, "data"), poll=Output(ids.POLL, "disabled"),
@@ -240,18 +282,27 @@ async def poll(tick, current, picked, token, options=None, viewport=None):
     if state in ("queued", "running"):
         return named_update(POLL_OUTPUTS, poll=False, progress=round(100 * fraction),
                             status=f"{state}: {100 * fraction:.0f} % · {body.get('message') or ''}")
-    if state == "failed":
+    if state == "failed":  # the previous explanation's numbers and figure go: they read as this one's answer
         return named_update(POLL_OUTPUTS, poll=True, progress=0, options=_finished(options, current, state),
                             status=dbc.Alert(body.get("error") or "the explanation failed", color="danger",
-                                             className="py-2 mb-0"))
+                                             className="py-2 mb-0"),
+                            figure=figures.empty_figure("This explanation failed: see the message above"),
+                            full="—", cartoon="—", noise="—", baseline="—", y_true="—", draw_result="")
     lines = explain_figures.prediction_lines(body)
     summary = body.get("summary") or {}
     e = summary.get("explanation") or {}
     x = (body.get("arrays") or {}).get("wavelet_x")
     units = "pixels" if len(_shape(x)) == 2 else "samples"
-    status = (f"Done: kept {lines['kept']} of the wavelet coefficients at λ = {e.get('lam')}, relative distortion "
-              f"{figures.fmt_number(e.get('relative_distortion'))}; the pixel mask kept {lines['baseline_kept']} "
-              f"of the {units}.")
+    status = [f"Done: kept {lines['kept']} of the wavelet coefficients at λ = {e.get('lam')}; with the rest replaced "
+              f"by noise the prediction is {lines['noise']} against {lines['full']} on the full input (shift "
+              f"{lines.get('shift', '—')}; relative distortion {figures.fmt_number(e.get('relative_distortion'))}, "
+              f"that squared shift over dropping every coefficient's). The pixel mask kept {lines['baseline_kept']} "
+              f"of the {units}."]
+    if lines.get("kept_prediction") is False:  # a small relative distortion can hide a large shift (a linear
+        # student's output moves far when every coefficient is dropped)
+        status.append(html.Div("The mask does not keep this prediction: the shift is larger than the noise's spread. "
+                               "Read the cartoon as what the model needs for a different output, or lower λ.",
+                               className="text-warning-emphasis fw-semibold"))
     request = summary.get("request") or {}
     # the form shows the settings of the explanation shown (after a reload it read example 0 under another's)
     form = {name: request[name] for name in ("example", "model", "wavelet", "lam") if request.get(name) is not None}

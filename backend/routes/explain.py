@@ -95,11 +95,20 @@ def start_explanation(key: str, body: ExplainBody, request: Request, response: R
 
 @router.get("/{key}/explanations", responses=_ERRORS)
 def list_explanations(key: str, request: Request, session: SessionDep, paths: PathsDep):
-    """The explanations of a result (job id or share token), newest first, without their arrays."""
+    """The explanations of a result (job id or share token), newest first, without their arrays; whether this
+    caller may start one, the number of test examples, whether the AWD student can be explained (series only),
+    the wavelet cross-validation kept (``learned`` or ``initial``) and the teacher's test R² (None before it was
+    recorded)."""
     root = result_dir_for_key(key, request, session, paths)
     data = [_public(s, root, with_data=False) for s in store.list_explanations(root)]
-    return {"data": data, "count": len(data), "can_start": is_uuid(key) and read_explain_meta(root) is not None,
-            "n_test": (read_explain_meta(root) or {}).get("n_test", 0)}
+    meta = read_explain_meta(root)
+    return {"data": data, "count": len(data), "can_start": is_uuid(key) and meta is not None,
+            "n_test": (meta or {}).get("n_test", 0),
+            # what the form offers: the student only where it has a gradient (series), and the wavelet that
+            # cross-validation kept (results before it was recorded: the learned one)
+            "has_student": (meta or {}).get("student") is not None,
+            "recommended_wavelet": (meta or {}).get("recommended_wavelet", "learned"),
+            "teacher_test_r2": (meta or {}).get("teacher_test_r2")}
 
 
 @router.get("/{key}/explanations/{explanation}", responses=_ERRORS)

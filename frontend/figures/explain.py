@@ -27,6 +27,16 @@ def _num(value):
     return a.astype(float)
 
 
+def _shift(e: dict) -> dict:
+    """How far the mean prediction under noise moved from the full input's, and whether the mask kept it."""
+    try:
+        full, mean, sd = (float(e[k]) for k in ("prediction", "expected_prediction", "expected_prediction_sd"))
+    except (KeyError, TypeError, ValueError):
+        return {}
+    shift = mean - full
+    return {"shift": fmt_number(shift, 3), "kept_prediction": abs(shift) <= max(sd, 0.05 * abs(full))}
+
+
 def prediction_lines(payload: dict) -> dict:
     """Numbers the panel prints: prediction on the full input, on the cartoon, under noise, kept share.
 
@@ -34,14 +44,17 @@ def prediction_lines(payload: dict) -> dict:
     -------
     dict
         ``full``, ``cartoon``, ``noise``, ``kept``, ``baseline_cartoon``, ``baseline_kept`` (strings) and
-        ``y_true``; empty when the payload has no summary.
+        ``y_true``; ``shift`` (the mean prediction under noise minus the full input's, a string) and
+        ``kept_prediction`` (False when that shift exceeds both the noise's SD and 5 % of the full prediction);
+        empty when the payload has no summary.
     """
     summary = (payload or {}).get("summary") or {}
     e = summary.get("explanation") or {}
     if not e:
         return {}
     b = summary.get("baseline") or {}
-    return {"full": fmt_number(e.get("prediction"), 4), "cartoon": fmt_number(e.get("cartoon_prediction"), 4),
+    return {**_shift(e), "full": fmt_number(e.get("prediction"), 4),
+            "cartoon": fmt_number(e.get("cartoon_prediction"), 4),
             "noise": f"{fmt_number(e.get('expected_prediction'), 4)} ± {fmt_number(e.get('expected_prediction_sd'), 2)}",
             "kept": f"{100 * float(e.get('kept_fraction', 0)):.1f} %",
             "baseline_cartoon": fmt_number(b.get("cartoon_prediction"), 4) if b else "—",

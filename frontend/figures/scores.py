@@ -146,7 +146,8 @@ def verdict_lines(bundle: dict) -> dict:
     dict
         ``text`` (the verdict sentence, ``""`` when absent; it compares AWD with its initial wavelet, so when a
         fixed-filter baseline beats both on the test set a second sentence says so: the verdict's "use db5"
-        read as the page's advice beside a note recommending that baseline), ``helped`` (True when AWD was
+        read as the page's advice beside a note recommending that baseline; when that baseline's test R² is not
+        above 0, it says instead that no model beats the mean), ``helped`` (True when AWD was
         chosen and its test gain over the initial wavelet is significant, else False) and ``warnings``.
 
     Examples
@@ -169,9 +170,13 @@ def verdict_lines(bundle: dict) -> dict:
     best_fixed = max(fixed, default=None)
     pair = [r2("awd"), r2("baseline_wavelet")]
     if text and best_fixed and None not in pair and best_fixed[0] > max(pair):
-        text += (f" For prediction, the {MODEL_LABELS.get(best_fixed[1], best_fixed[1])} baseline does better than "
-                 f"both (test R² {fmt_number(best_fixed[0])} against {fmt_number(pair[0])} and "
-                 f"{fmt_number(pair[1])}).")
+        if best_fixed[0] > 0:
+            text += (f" For prediction, the {MODEL_LABELS.get(best_fixed[1], best_fixed[1])} baseline does better "
+                     f"than both (test R² {fmt_number(best_fixed[0])} against {fmt_number(pair[0])} and "
+                     f"{fmt_number(pair[1])}).")
+        else:  # recommending the least bad of models that all lose to the mean would be advice without skill
+            text += (f" No model here predicts better than the training mean on the test set (best test R² "
+                     f"{fmt_number(best_fixed[0])}).")
     return {"text": text, "helped": bool(text.startswith("AWD improves") or text.startswith("AWD lowers")),
             "warnings": [w for w in verdict.get("warnings") or [] if isinstance(w, str)]}
 

@@ -39,7 +39,8 @@ __all__ = ["EXPLAIN_DIR", "write_explain_inputs", "load_explain_context", "Expla
 EXPLAIN_DIR = ".explain"
 
 
-def write_explain_inputs(out_dir, *, info, config, X_test, y_test, h_learned, student=None, student_column=0):
+def write_explain_inputs(out_dir, *, info, config, X_test, y_test, h_learned, student=None, student_column=0,
+                         recommended_wavelet="learned"):
     """Keep what explanations need in ``out_dir/.explain`` (called by :func:`models.pipeline.finalize`).
 
     Parameters
@@ -57,6 +58,8 @@ def write_explain_inputs(out_dir, *, info, config, X_test, y_test, h_learned, st
         The fitted AWD series student (``None`` for maps: peak counting has no gradient).
     student_column : int, default=0
         Output column of the student that reports the target.
+    recommended_wavelet : {"learned", "initial"}, default="learned"
+        The wavelet explanations use unless told otherwise: the one cross-validation kept.
     """
     folder = Path(out_dir) / EXPLAIN_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -71,6 +74,8 @@ def write_explain_inputs(out_dir, *, info, config, X_test, y_test, h_learned, st
         "scaling": {"offset": float(scaling["offset"]), "scale": float(scaling["scale"])},
         "initial_wavelet": config.wave, "h_learned": [float(v) for v in np.asarray(h_learned)],
         "levels": int(config.levels), "mode": config.mode, "student": None, "n_test": int(len(X_test)),
+        "recommended_wavelet": recommended_wavelet,
+        "teacher_test_r2": (info["teacher"].get("test") or {}).get("r2"),
     }
     if student is not None:
         meta["student"] = {"k": int(student.k), "by": student.by, "n_features": int(student.n_features_),

@@ -178,7 +178,8 @@ def _finalize(work_dir, out_dir, progress):
               **{record["arrays"][f]: a for record, arrays in grid_students for f, a in arrays.items()})
     bundle.files = ["result.json", "arrays.npz"] + plots.write_figures(bundle.to_json(), out_dir)
     write_explain_inputs(out_dir, info=job.info, config=config, X_test=job.X_test, y_test=job.y_test,
-                         h_learned=h_sel, student=job.students.get("awd") if job.kind == "timeseries" else None)
+                         h_learned=h_sel, student=job.students.get("awd") if job.kind == "timeseries" else None,
+                         recommended_wavelet="initial" if kept else "learned")
     written = write_bundle(bundle, out_dir)
     report(progress, "done", 1.0, "result bundle written")
     return written

@@ -117,8 +117,8 @@ def trust_notes(bundle: dict) -> list[dict]:
                            "captures."))
     verdict = bundle.get("verdict") or {}
     said_by_verdict = bool(verdict.get("text"))  # the verdict sentence compares AWD with its initial wavelet
-    if best is not None and awd_r2 is not None and best[1] > awd_r2 and not (
-            said_by_verdict and best[0] == "baseline_wavelet"):
+    if best is not None and awd_r2 is not None and best[1] > awd_r2 and best[1] > 0 and not (
+            said_by_verdict and best[0] == "baseline_wavelet"):  # a baseline below the mean is no advice
         notes.append(_note("warning", "baseline_beats_awd",
                            f"The {_name(bundle, best[0])} baseline beats AWD on the test set (R² {best[1]:.3f} "
                            f"against {awd_r2:.3f}). For prediction use the baseline; the distilled wavelet did not "

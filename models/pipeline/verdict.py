@@ -100,13 +100,27 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None):
 
 
 def warnings_of(cv_entries):
-    """One sentence for every student that does not beat predicting the training mean in cross-validation."""
-    out = []
-    for name, entry in cv_entries.items():
-        if not entry["beats_mean"]:
-            out.append(f"The {STUDENT_NAMES.get(name, name)} student does not beat predicting the training mean in "
-                       f"cross-validation (CV R² {entry['r2']:.3f}); its test scores are not evidence of skill.")
-    return out
+    """One sentence naming every student that does not beat predicting the training mean in cross-validation
+    (an empty list when all do).
+
+    Examples
+    --------
+    >>> warnings_of({"awd": {"beats_mean": False, "r2": -0.02}, "laplace": {"beats_mean": True, "r2": 0.4}})[0][:71]
+    'The AWD student does not beat predicting the training mean in cross-val'
+    >>> warnings_of({"awd": {"beats_mean": True, "r2": 0.3}})
+    []
+    """
+    weak = [(STUDENT_NAMES.get(name, name), entry["r2"]) for name, entry in cv_entries.items()
+            if not entry["beats_mean"]]
+    if not weak:
+        return []
+    if len(weak) == 1:
+        (name, r2), = weak
+        return [f"The {name} student does not beat predicting the training mean in cross-validation "
+                f"(CV R² {r2:.3f}); its test scores are not evidence of skill."]
+    names = ", ".join(f"{name} ({r2:.3f})" for name, r2 in weak)
+    return [f"{len(weak)} students do not beat predicting the training mean in cross-validation (CV R²): {names}; "
+            "their test scores are not evidence of skill."]
 
 
 #: Readable names of the bundle's models.

@@ -119,5 +119,8 @@ def test_maps_result_shows_subbands_peaks_and_histograms(web_server, owner_conte
     assert "detail magnitude at peaks" in page.inner_text("#results-histogram-graph")  # the default map student
     assert "detail magnitude" in page.inner_text("#results-student-definition")
     assert re.search(r"\d\.\d+", page.inner_text("#results-scores"))
+    # the map student counts peaks, which has no gradient: the explain form offers it disabled, with the reason
+    page.wait_for_function("document.querySelector('#explain-model option[value=student]').disabled === true")
+    assert "time series only" in page.inner_text("#explain-model")
     assert_drawn(page)
     assert not errors, errors

@@ -324,6 +324,15 @@ def test_the_verdict_says_when_a_fixed_filter_baseline_beats_both_wavelets():
     assert F.verdict_lines(bundle)["text"] == "No significant gain over db5: use db5 (…)."
 
 
+def test_no_baseline_is_recommended_when_every_model_loses_to_the_mean():
+    """A result on noise recommended the Laplace baseline 'for prediction' at test R² -0.03."""
+    models = {"awd": {"test": {"r2": -0.08}}, "baseline_wavelet": {"test": {"r2": -0.032}},
+              "laplace": {"test": {"r2": -0.031}}}
+    bundle = {"verdict": {"text": "No significant gain over db5: use db5 (…)."}, "models": models}
+    text = F.verdict_lines(bundle)["text"]
+    assert "For prediction" not in text and "No model here predicts better than the training mean" in text
+
+
 def test_a_strided_map_preview_says_so():
     summary = {"kind": "image", "shape": [64, 64], "preview": {"X": [np.zeros((32, 32)).tolist()], "y": [0.3]}}
     notes = [a.text for a in F.preview_figure(summary).layout.annotations]

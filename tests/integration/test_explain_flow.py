@@ -61,6 +61,11 @@ def test_explanation_runs_on_the_worker_and_is_cached(client, worker, series_job
     assert again.status_code == 200 and again.json()["cached"] is True and again.json()["id"] == first["id"]
     listed = client.get(f"/api/results/{series_job}/explanations").json()
     assert [x["id"] for x in listed["data"]].count(first["id"]) == 1 and listed["can_start"] is True
+    # what the form offers: the series student, the wavelet cross-validation kept, the teacher's test R²
+    bundle = client.get(f"/api/results/{series_job}").json()
+    kept = "initial" if bundle["selection"]["choice"] == "initial" else "learned"
+    assert listed["has_student"] is True and listed["recommended_wavelet"] == kept
+    assert listed["teacher_test_r2"] == pytest.approx(bundle["teacher"]["test"]["r2"])
 
     student = client.post(f"/api/results/{series_job}/explain", json={**FAST, "model": "student",
                                                                       "baseline": False})

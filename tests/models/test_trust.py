@@ -55,3 +55,19 @@ def test_a_constant_test_target_is_said_plainly_and_no_r2_note_follows():
     assert "undefined" in trust_notes(bundle)[0]["text"]
     varied = dict(bundle, data={"test_target_sd": 0.04})
     assert "constant_test_target" not in _keys(varied) and "weak_teacher" in _keys(varied)
+
+
+def test_a_baseline_that_loses_to_the_mean_is_not_recommended():
+    bundle = {"teacher": {"name": "cnn", "test": {"r2": 0.5}},
+              "models": {"awd": {"test": {"r2": -0.08}}, "laplace": {"test": {"r2": -0.03}}}}
+    assert "baseline_beats_awd" not in _keys(bundle)
+    bundle["models"]["laplace"]["test"]["r2"] = 0.2
+    assert "baseline_beats_awd" in _keys(bundle)
+
+
+def test_students_that_lose_to_the_mean_share_one_warning():
+    from awd_studio.models.pipeline.verdict import warnings_of
+
+    entries = {k: {"beats_mean": False, "r2": -0.1} for k in ("awd", "laplace", "roberts_cross")}
+    (sentence,) = warnings_of(entries)
+    assert sentence.startswith("3 students do not beat predicting the training mean") and "Laplace (-0.100)" in sentence
