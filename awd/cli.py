@@ -294,7 +294,10 @@ def _cmd_predict(args):
 
     result = predict.predict_file(args.result, args.data, args.model)
     for split, score in result["scores"].items():
-        print(f"{args.model} on {split} ({score['n']} rows): R2 {score['r2']:.4f}, RMSE {score['rmse']:.4g}")
+        r2 = "undefined" if score["r2"] is None else f"{score['r2']:.4f}"
+        print(f"{args.model} on {split} ({score['n']} rows): R2 {r2}, RMSE {score['rmse']:.4g}")
+    for warning in result.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
     if "note" in result:
         rows = sum(len(result[k]) for k in ("y_pred", "y_pred_test") if k in result)
         print(f"{args.model} predicted {rows} rows; {result['note']}")

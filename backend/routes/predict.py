@@ -26,8 +26,8 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/results", tags=["results"], dependencies=[Depends(require_owner)])
 
-_ERRORS = {403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem}, 413: {"model": Problem},
-           415: {"model": Problem}, 422: {"model": Problem}}
+_ERRORS = {401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem},
+           413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": Problem}}
 
 
 def _predict(result_dir, path, model, max_bytes):
@@ -48,8 +48,10 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
     optional) with the result's student ``model`` (default ``awd``).
 
     JSON answer: ``model``, ``target``, ``has_targets``, ``scores`` (R² and RMSE against the file's targets,
-    per ``X`` and ``X_test``; empty without targets, and ``note`` says so), ``y_pred`` and, when the file has a
-    fixed test split, ``y_pred_test``.
+    per ``X`` and ``X_test``; empty without targets, and ``note`` says so; R² null when every target is equal),
+    ``warnings`` (inputs unlike the training data, constant targets, a map student answering with its classes'
+    targets), ``y_pred`` and, when the file has a fixed test split, ``y_pred_test``. Owner-only: 401 without
+    the owner's token, 403 for a share link's token in the path.
     """
     if not is_uuid(key):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "share links are read-only: download the result and run "
@@ -71,4 +73,5 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
                         headers={"Content-Disposition": 'attachment; filename="predictions.npz"'})
     return {"model": result["model"], "target": result["target"], "scores": result["scores"],
             "has_targets": result["has_targets"], **({"note": result["note"]} if "note" in result else {}),
+            "warnings": result.get("warnings", []),
             **{k: [float(v) for v in result[k]] for k in ("y_pred", "y_pred_test") if k in result}}

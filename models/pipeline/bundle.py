@@ -39,6 +39,10 @@ class DataInfo(_Section):
     #: Standard deviation of that column over the test split (0: every test R² is undefined); absent in older
     #: bundles.
     test_target_sd: float | None = None
+    #: Mean and standard deviation of the training split's raw inputs (every value of X), which predictions on
+    #: new data are checked against; absent in older bundles.
+    x_mean: float | None = None
+    x_std: float | None = None
 
 
 class TestScores(_Section):

@@ -150,7 +150,8 @@ def _finalize(work_dir, out_dir, progress):
     bundle = ResultBundle(
         data=DataInfo(**{k: job.info["data"][k] for k in ("kind", "shape", "n_train", "n_test", "sha256")},
                       target_name=job.info["data"].get("target_name"),
-                      test_target_sd=float(np.std(job.y_test))),
+                      test_target_sd=float(np.std(job.y_test)), x_mean=float(np.mean(job.X_train)),
+                      x_std=float(np.std(job.X_train))),
         teacher=TeacherInfo(**{k: job.info["teacher"][k] for k in ("name", "n_params", "test",
                                                                    "predict_seconds_per_sample", "validation_mse",
                                                                    "stopped_behind")

@@ -24,7 +24,7 @@ from awd_studio.models.pipeline.student_params import predict_with_record
 from awd_studio.models.validation import InputError
 
 __all__ = ["load_student", "predict_from_bundle", "predict_file", "predictions_csv", "predictions_npz",
-           "NO_TARGETS_NOTE"]
+           "unlike_training", "NO_TARGETS_NOTE", "UNLIKE_FACTOR"]
 
 #: What the outputs say when the file has no targets (the CLI prints it, the API returns it as ``note``).
 NO_TARGETS_NOTE = "the file has no targets: predictions only, no scores"
@@ -123,12 +123,19 @@ def predict_file(result_dir, data_path, model="awd", *, max_bytes=None):
     dict
         ``model``, ``target`` (name of the reported column or None), ``has_targets``, ``y_pred`` (n,) and,
         when the file has a fixed test split, ``y_pred_test``; with targets also ``y_true`` (``y_true_test``)
-        and ``scores`` mapping ``X`` / ``X_test`` to ``{"r2", "rmse", "n"}``; ``scores`` is empty and
-        ``note`` says so for a split without targets.
+        and ``scores`` mapping ``X`` / ``X_test`` to ``{"r2", "rmse", "n"}`` (``r2`` None when every target is
+        equal); ``scores`` is empty and ``note`` says so for a split without targets; ``warnings``: sentences on
+        inputs unlike the training data (:func:`unlike_training`), constant targets, and a map student whose
+        predictions are its classes' targets.
     """
     record, arrays, bundle = load_student(result_dir, model)
     shape = tuple(bundle["data"]["shape"])
     inputs = load_inputs(data_path, sample_shape=shape, max_bytes=max_bytes)
+    warnings = []
+    if "classes" in arrays:  # the map student's chi² classes: it answers with one of the training targets
+        n_classes = len(np.asarray(arrays["classes"]))
+        warnings.append(f"The {model} student predicts the target of the nearest of its {n_classes} training "
+                        f"classes: every prediction is one of those {n_classes} values, not an interpolation.")
     column = int((bundle.get("provenance") or {}).get("config", {}).get("target", 0) or 0)
     out = {"model": model, "target": (bundle["data"].get("target_name") if isinstance(bundle["data"], dict) else None),
            "has_targets": inputs.has_targets, "scores": {}}
@@ -136,6 +143,9 @@ def predict_file(result_dir, data_path, model="awd", *, max_bytes=None):
         if X is None:
             continue
         _check_kind(bundle, np.asarray(X))
+        unlike = unlike_training(np.asarray(X), bundle["data"])
+        if unlike:
+            warnings.append(f"{name}: {unlike}")
         pred = predict_with_record(record, arrays, X)
         suffix = "" if name == "X" else "_test"
         out[f"y_pred{suffix}"] = pred
@@ -144,11 +154,43 @@ def predict_file(result_dir, data_path, model="awd", *, max_bytes=None):
         y2 = np.asarray(y, dtype=np.float64).reshape(len(X), -1)
         y_true = y2[:, column if column < y2.shape[1] else 0]
         out[f"y_true{suffix}"] = y_true
-        out["scores"][name] = {"r2": float(_metrics.r2_score(y_true, pred)), "rmse": float(_metrics.rmse(y_true, pred)),
-                               "n": int(len(pred))}
+        constant = bool(np.all(y_true == y_true[0]))
+        if constant:
+            warnings.append(f"{name}: every target is {y_true[0]:.6g}, so R² is undefined; compare by RMSE")
+        out["scores"][name] = {"r2": None if constant else float(_metrics.r2_score(y_true, pred)),
+                               "rmse": float(_metrics.rmse(y_true, pred)), "n": int(len(pred))}
     if not inputs.has_targets:
         out["note"] = NO_TARGETS_NOTE
+    out["warnings"] = warnings
     return out
+
+
+#: How far new inputs may stray from the training data's before a prediction says so: their standard deviation
+#: within this factor of the training one, their mean within this many training standard deviations.
+UNLIKE_FACTOR = 3.0
+
+
+def unlike_training(X, data: dict) -> str | None:
+    """A sentence when inputs ``X`` are on another scale than the training split's (``data``: the bundle's
+    ``x_mean`` and ``x_std``), else None (also for bundles written before those were recorded).
+
+    Examples
+    --------
+    >>> unlike_training(np.full((2, 8), 5.0) + np.arange(8), {"x_mean": 0.0, "x_std": 1.0})[:53]
+    'the inputs (mean 8.5, SD 2.29) are unlike the trainin'
+    >>> unlike_training(np.arange(16.0).reshape(2, 8), {"x_mean": 7.5, "x_std": 4.6}) is None
+    True
+    """
+    mean, std = data.get("x_mean"), data.get("x_std")
+    if not isinstance(mean, int | float) or not isinstance(std, int | float) or std <= 0:
+        return None
+    new_mean, new_std = float(np.mean(X)), float(np.std(X))
+    ratio = new_std / std
+    if 1 / UNLIKE_FACTOR <= ratio <= UNLIKE_FACTOR and abs(new_mean - mean) <= UNLIKE_FACTOR * std:
+        return None
+    return (f"the inputs (mean {new_mean:.3g}, SD {new_std:.3g}) are unlike the training data (mean {mean:.3g}, SD "
+            f"{std:.3g}): the model has not seen data on this scale, so its predictions are extrapolations; check "
+            "the units and any normalisation")
 
 
 def predictions_npz(result: dict) -> bytes:

@@ -86,6 +86,19 @@ def test_maps_without_targets_give_the_pipelines_test_predictions(client, maps_r
     body = with_targets.json()
     assert body["has_targets"] is True and "note" not in body and body["scores"]["X"]["n"] == len(X_test)
     np.testing.assert_allclose(body["y_pred"], expected, rtol=0, atol=1e-10)
+    # the map student answers with its training classes' targets, and says so; maps like the training ones raise
+    # no scale warning
+    assert any("nearest of its" in w and "training classes" in w for w in body["warnings"])
+    assert not any("unlike the training data" in w for w in body["warnings"])
+
+    # maps five times as rough (a real survey map in other units): predictions, with a warning; one target
+    # for every map: R² undefined (null), not 0
+    rough = client.post(f"/api/results/{job_id}/predict", files={"file": (
+        "rough.npz", _npz(X=5 * X_test, y=np.full(len(X_test), 0.3)), "application/octet-stream")})
+    assert rough.status_code == 200, rough.text
+    body = rough.json()
+    assert any(w.startswith("X: the inputs") and "unlike the training data" in w for w in body["warnings"])
+    assert body["scores"]["X"]["r2"] is None and any("R² is undefined" in w for w in body["warnings"])
 
 
 def test_bad_maps_get_a_one_sentence_422_naming_the_field(client, maps_result):

@@ -547,7 +547,7 @@ def test_a_student_that_cannot_beat_the_mean_says_so(tmp_path):
     result = pipeline.run(path, {**TINY, "levels": 4}, tmp_path / "out")
     assert result["wavelet"]["mode"] == "zero"  # 40 samples, J = 4
     warnings = result["verdict"]["warnings"]
-    assert any("does not beat predicting the training mean" in w for w in warnings)
+    assert any("not beat predicting the training mean" in w for w in warnings)  # one sentence, or one for several
     assert any(not m["cv"]["beats_mean"] for m in result["models"].values())
     # standardised ridge: no wild extrapolation on raw counts
     assert all(m["test"]["r2"] > -1.0 for m in result["models"].values())
