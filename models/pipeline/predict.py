@@ -153,6 +153,10 @@ def predict_file(result_dir, data_path, model="awd", *, max_bytes=None):
             continue
         y2 = np.asarray(y, dtype=np.float64).reshape(len(X), -1)
         y_true = y2[:, column if column < y2.shape[1] else 0]
+        if column >= y2.shape[1]:
+            warnings.append(f"{name}: the file has {y2.shape[1]} target column(s) and the result reports target "
+                            f"{out['target'] or column} (column {column}); scored against the file's column 0, "
+                            "taken to hold that target")
         out[f"y_true{suffix}"] = y_true
         constant = bool(np.all(y_true == y_true[0]))
         if constant:
