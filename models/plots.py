@@ -71,6 +71,9 @@ def plot_wavelet(bundle, ax=None):
         axes = fig.subplots(1, 2)
     else:
         axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax, ax]
+    if (bundle.get("selection") or {}).get("choice") == "initial" and ax is None:  # the page says it too
+        axes[0].figure.suptitle(f"The learned wavelet (best grid point); cross-validation kept {w.get('init')}",
+                                fontsize=9)
     for axis, key, symbol in zip(axes, ("phi", "psi"), ("phi", "psi")):
         init = w.get(f"init_{key}")
         if init is not None:  # the app's convention: initial dashed, learned solid
@@ -119,23 +122,31 @@ def plot_scores(bundle, ax=None):
 
 
 def plot_activation(bundle, index=0, ax=None):
-    """Wavelet activation map of one test example."""
+    """Wavelet activation map of one test example, scaled to its largest value (1), as the results page draws it;
+    the title names the wavelet (the initial one when cross-validation kept it)."""
     ax = ax or _axis()
     act = bundle["activation"]
-    x, amap = np.asarray(act["x"][index]), np.asarray(act["maps"][index])
+    x, amap = np.asarray(act["x"][index]), np.abs(np.asarray(act["maps"][index]))
+    amap = amap / (amap.max() or 1.0)
     if x.ndim == 1:
         t = np.arange(len(x))
         ax.plot(t, x, color="#333333", label="signal")
         ax2 = ax.twinx()
         ax2.fill_between(t, 0, amap, color=LEARNED, alpha=0.35, step="mid", label="activation")
-        ax2.set_ylabel("activation")
+        ax2.set_ylim(0, 1 / 0.6)
+        ax2.set_yticks([0, 0.5, 1])
+        ax2.set_ylabel("activation (1 = largest)")
         ax.set_ylabel("signal")
         ax.set_xlabel("time step (samples)")
     else:
         ax.imshow(x, cmap="gray")
-        ax.imshow(amap, cmap="magma", alpha=0.5)
-        ax.set_axis_off()
-    ax.set_title(f"Activation map, test example {act['indices'][index]}")
+        shown = ax.imshow(np.ma.masked_less(amap, 0.05), cmap="magma_r", alpha=0.6, vmin=0, vmax=1)
+        ax.figure.colorbar(shown, ax=ax, label="activation (1 = largest)", shrink=0.8)
+        ax.set_xlabel("column (pixels)")
+        ax.set_ylabel("row (pixels)")
+    wavelet = (f"initial wavelet ({(bundle.get('wavelet') or {}).get('init', '?')}), kept by cross-validation"
+               if act.get("wavelet") == "initial" else "learned wavelet")
+    ax.set_title(f"Activation map, test example {act['indices'][index]}\n{wavelet}", fontsize=10)
     return ax
 
 

@@ -1,0 +1,30 @@
+"""The static figures of a result (models.plots): every file written, and the words the page uses."""
+
+import numpy as np
+
+from awd_studio.models import plots
+from tests.frontend.conftest import make_bundle
+
+
+def test_every_figure_is_written_as_png_and_svg(tmp_path):
+    for kind in ("timeseries", "image"):
+        out = tmp_path / kind
+        out.mkdir()
+        names = plots.write_figures(make_bundle(kind), out)
+        assert sorted(names) == sorted(f"{stem}.{ext}" for stem in ("wavelet", "grid", "scores", "activation")
+                                       for ext in ("png", "svg"))
+        assert all((out / name).stat().st_size > 1000 for name in names)
+
+
+def test_the_activation_figure_is_scaled_as_the_page_and_names_its_wavelet():
+    bundle = make_bundle("timeseries")
+    ax = plots.plot_activation(bundle)
+    band = ax.figure.axes[1]
+    assert band.get_ylabel() == "activation (1 = largest)" and band.get_ylim()[1] > 1
+    heights = band.collections[0].get_paths()[0].vertices[:, 1]
+    assert np.isclose(heights.max(), 1.0)
+    assert "learned wavelet" in ax.get_title()
+    bundle["activation"]["wavelet"] = "initial"
+    assert "kept by cross-validation" in plots.plot_activation(bundle).get_title()
+    maps = plots.plot_activation(make_bundle("image"))
+    assert maps.get_xlabel() == "column (pixels)" and len(maps.figure.axes) == 2  # the map and its colour bar
