@@ -46,9 +46,13 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.CREATE)
 
     @staticmethod
     def revoke_button(share_id) -> dict:
-        """The id of the Revoke button of one link (``dash.ALL`` matches every one)."""
+        """The id of the confirm dialog around one link's Revoke button (``dash.ALL`` matches every one)."""
         return {"type": ids.REVOKE, "share": share_id}
 
+
+#: What the browser asks before a link is revoked.
+REVOKE_QUESTION = ("Revoke this link? Whoever has it loses access at once, and a revoked link cannot be restored "
+                   "(you can make a new one).")
 
 #: Choices of a new link's lifetime (hours; None = until revoked).
 SHARE_EXPIRY = [("never (until revoked)", "never"), ("1 day", "24"), ("7 days", "168"), ("30 days", "720")]
@@ -104,9 +108,9 @@ def share_rows(rows: list[dict]):
     body = html.Tbody([html.Tr([
         html.Td(when(r.get("created"))), html.Td(when(r.get("expires")) if r.get("expires") else "never"),
         html.Td(when(r.get("last_used"))), html.Td(status(r)),
-        html.Td(None if r.get("revoked") else dbc.Button(
-            "Revoke", id=ids.revoke_button(r["id"]), color="outline-danger", size="sm",
-            n_clicks=0, title="This link stops working at once")),
+        html.Td(None if r.get("revoked") else dcc.ConfirmDialogProvider(  # a revoked link cannot be restored
+            dbc.Button("Revoke", color="outline-danger", size="sm", title="This link stops working at once"),
+            id=ids.revoke_button(r["id"]), message=REVOKE_QUESTION)),
     ]) for r in rows])
     return stack_on_phones(dbc.Table([head, body], size="sm", className="awd-table mb-0 small", id=ids.TABLE))
 
@@ -178,12 +182,12 @@ async def share(n_clicks, token, expiry, refresh):
 
 @callback(
     output=CHANGE_OUTPUTS,
-    inputs=dict(n_clicks=Input(ids.revoke_button(ALL), "n_clicks")),
+    inputs=dict(n_clicks=Input(ids.revoke_button(ALL), "submit_n_clicks")),
     state=dict(refresh=State(ids.REFRESH, "data"), created=State(ids.CREATED, "data")),
     prevent_initial_call=True,
 )
 async def revoke(n_clicks, refresh, created):
-    """Revoke the clicked link, whichever it is (``DELETE /api/shares/{id}``)."""
+    """Revoke the link whose Revoke was confirmed, whichever it is (``DELETE /api/shares/{id}``)."""
     trig = triggered_id()
     if not trig or not any(n_clicks or []):
         return named_update(CHANGE_OUTPUTS)

@@ -135,8 +135,11 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     screenshot(gpage, "07-shared-view")
 
     # The owner revokes the link already sent: the collaborator's next visit says so plainly.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))  # revoking asks first
     page.locator("#results-share-table button", has_text="Revoke").first.click()
     page.locator("#results-share-status").get_by_text("revoked").wait_for()
+    assert asked and "cannot be restored" in asked[0]
     gpage.goto(share_url)
     gpage.locator("#not-found-card").wait_for()
     assert "revoked" in gpage.inner_text("#not-found-card")
