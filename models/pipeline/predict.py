@@ -62,8 +62,9 @@ def load_student(result_dir, model="awd"):
         raise InputError("result", "was written before results carried their students",
                          "rerun the job with this version of AWD Studio")
     if model not in students:
-        raise InputError("model", f"{model!r} is not a student of this result",
-                         f"use one of {', '.join(sorted(students))}")
+        why = ("is scored on the results page, but its fitted transform is not saved for prediction"
+               if model in (bundle.get("models") or {}) else "is not a student of this result")
+        raise InputError("model", f"{model!r} {why}", f"use one of {', '.join(sorted(students))}")
     record = students[model]
     with np.load(Path(result_dir) / "arrays.npz", allow_pickle=False) as npz:
         arrays = {field: npz[key] for field, key in record["arrays"].items()}

@@ -85,7 +85,8 @@ def fit_scattering_student(kind, X_train, y_train, X_test, y_test, scaling, conf
         ``offset`` and ``scale`` of the series (the teacher's).
     config : PipelineConfig
     h_start : ndarray of shape (N,)
-        The selected AWD lowpass filter.
+        The lowpass filter the selection kept: the best AWD point's, or the initial wavelet's when cross-validation
+        kept that one.
     progress : callable, optional
         ``progress(stage, fraction, message)``.
 
