@@ -55,7 +55,8 @@ def _filters_1d(panel: dict) -> go.Figure:
     params = lowpass.get("params") or {}
     if panel["bank"] == "dwt" and params.get("h"):
         taps = list(range(len(params["h"])))
-        fig.add_trace(go.Scatter(x=taps, y=params["h_init"], mode="lines+markers", name="h at the start (the kept wavelet)",
+        fig.add_trace(go.Scatter(x=taps, y=params["h_init"], mode="lines+markers",
+                                 name="h at the start (the kept wavelet)",
                                  line=dict(color=PALETTE["init"], dash="dash")), row=1, col=3)
         fig.add_trace(go.Scatter(x=taps, y=params["h"], mode="lines+markers", name="h learned",
                                  line=dict(color=PALETTE["learned"])), row=1, col=3)
