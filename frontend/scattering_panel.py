@@ -10,9 +10,15 @@ score-versus-paths curve (figures in :mod:`frontend.figures.scattering`). The re
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, html
+from dash import Input, Output, State, callback, html
 
-from awd_studio.frontend.components import figure_card, size_graphs_to_their_figures, stack_on_phones
+from awd_studio.frontend.components import (
+    VIEWPORT,
+    figure_card,
+    is_narrow,
+    size_graphs_to_their_figures,
+    stack_on_phones,
+)
 from awd_studio.frontend.figures import scattering as figs
 from awd_studio.frontend.figures.style import empty_figure, fmt_number
 
@@ -77,16 +83,16 @@ def register(bundle_store_id: str) -> None:
     @callback(output=dict(style=Output(ids.SECTION, "style"), scores=Output(ids.SCORES, "children"),
                           filters=Output(ids.FILTERS_GRAPH, "figure"), tree=Output(ids.TREE_GRAPH, "figure"),
                           curve=Output(ids.CURVE_GRAPH, "figure")),
-              inputs=dict(bundle=Input(bundle_store_id, "data")))
-    def draw_scattering(bundle):
-        return block_outputs(bundle)
+              inputs=dict(bundle=Input(bundle_store_id, "data")), state=dict(viewport=State(VIEWPORT, "data")))
+    def draw_scattering(bundle, viewport=None):
+        return block_outputs(bundle, narrow=is_narrow(viewport))
 
 
-def block_outputs(bundle: dict | None) -> dict:
+def block_outputs(bundle: dict | None, narrow: bool = False) -> dict:
     """What the block shows for a bundle: ``style`` (hidden without a scattering section), ``scores``,
-    ``filters``, ``tree``, ``curve``."""
+    ``filters``, ``tree``, ``curve`` (``narrow``: laid out for a phone's screen)."""
     if not (bundle or {}).get("scattering"):
         empty = empty_figure("No scattering student in this result")
         return dict(style=_HIDDEN, scores=[], filters=empty, tree=empty, curve=empty)
-    return dict(style={}, scores=scores_children(bundle), filters=figs.scattering_filters_figure(bundle),
+    return dict(style={}, scores=scores_children(bundle), filters=figs.scattering_filters_figure(bundle, narrow),
                 tree=figs.scattering_tree_figure(bundle), curve=figs.scattering_curve_figure(bundle))

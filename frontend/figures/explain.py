@@ -79,10 +79,12 @@ def explanation_figure(payload: dict, max_cols: int = 4) -> go.Figure:
     mask_image = _num(arrays["wavelet_mask_image"])
     has_base = "baseline_cartoon" in arrays
     lines = prediction_lines(payload)
-    titles = [f"input: {lines['full']}", f"cartoon: {lines['cartoon']}",
-              f"mask per scale (kept {lines['kept']})"]
+    # on a phone (two panels a row, ~140 px each) every title on two lines: on one they ran into each other
+    sep = ":<br>" if max_cols < 4 else ": "
+    titles = [f"input{sep}{lines['full']}", f"cartoon{sep}{lines['cartoon']}",
+              f"mask per scale{'<br>' if max_cols < 4 else ' '}(kept {lines['kept']})"]
     if has_base:
-        titles.append(f"pixel mask: {lines['baseline_cartoon']}")
+        titles.append(f"pixel mask{sep}{lines['baseline_cartoon']}")
     n_cols = max(1, min(max_cols, len(titles)))
     n_rows = -(-len(titles) // n_cols)
 
@@ -123,12 +125,16 @@ def explanation_figure(payload: dict, max_cols: int = 4) -> go.Figure:
                                      name="pixel-mask cartoon"), **at(3))
         # under the bottom row only (above another row it ran into that row's titles), small enough for two a row
         fig.update_xaxes(title=dict(text="time step (samples)", font=dict(size=12)), row=n_rows)
+        if n_cols == 2:  # the right column's values share the input's scale: their tick labels sat on the mask
+            for i in (1, 3):
+                fig.update_yaxes(showticklabels=False, **at(i))
     for annotation in fig.layout.annotations:
         annotation.font.size = 12
+    top = 40 if n_cols >= 4 else 56  # two title lines above the first row on a phone
     # two panels a row (a phone): about 140 px wide each, so shorter rows
     row_height = EXPLANATION_HEIGHT if n_cols >= 4 else 220 if x.ndim == 2 else 260
     return apply_layout(fig, height=row_height * n_rows + 40 * (n_rows - 1), showlegend=False,
-                        margin=dict(l=40, r=10, t=40, b=40))
+                        margin=dict(l=40, r=10, t=top, b=40))
 
 
 def drawing_figure(x) -> go.Figure:

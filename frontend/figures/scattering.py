@@ -34,11 +34,16 @@ def _panel(bundle: dict) -> dict | None:
     return ((bundle or {}).get("scattering") or {}).get("panel")
 
 
-def _filters_1d(panel: dict) -> go.Figure:
-    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.08,
+def _filters_1d(panel: dict, narrow: bool = False) -> go.Figure:
+    # on a phone one panel a row: three side by side ran their titles and axis titles into each other
+    rows, cols = (3, 1) if narrow else (1, 3)
+    fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.08, vertical_spacing=0.16,
                         subplot_titles=("In time (real part)", "In frequency: |response|",
                                         "Lowpass h: learned vs initial" if panel["bank"] == "dwt"
                                         else "Centre frequency: initial → learned"))
+    def at(k):  # the k-th panel (1-based) in either layout
+        return dict(row=k, col=1) if narrow else dict(row=1, col=k)
+
     for i, f in enumerate(panel["filters"]):
         colour = SERIES[i % len(SERIES)]
         dash = "solid" if f.get("used") else "dot"
@@ -46,20 +51,20 @@ def _filters_1d(panel: dict) -> go.Figure:
         t, real = f.get("time", {}).get("t"), f.get("time", {}).get("real")
         if t and real:
             fig.add_trace(go.Scatter(x=t, y=real, mode="lines", name=name, legendgroup=f["id"],
-                                     line=dict(color=colour, dash=dash)), row=1, col=1)
+                                     line=dict(color=colour, dash=dash)), **at(1))
         freq = f.get("frequency", {})
         if freq.get("f"):
             fig.add_trace(go.Scatter(x=freq["f"], y=freq["response"], mode="lines", name=name, legendgroup=f["id"],
-                                     showlegend=False, line=dict(color=colour, dash=dash)), row=1, col=2)
+                                     showlegend=False, line=dict(color=colour, dash=dash)), **at(2))
     lowpass = panel.get("lowpass") or {}
     params = lowpass.get("params") or {}
     if panel["bank"] == "dwt" and params.get("h"):
         taps = list(range(len(params["h"])))
         fig.add_trace(go.Scatter(x=taps, y=params["h_init"], mode="lines+markers",
                                  name="h at the start (the kept wavelet)",
-                                 line=dict(color=PALETTE["init"], dash="dash")), row=1, col=3)
+                                 line=dict(color=PALETTE["init"], dash="dash")), **at(3))
         fig.add_trace(go.Scatter(x=taps, y=params["h"], mode="lines+markers", name="h learned",
-                                 line=dict(color=PALETTE["learned"])), row=1, col=3)
+                                 line=dict(color=PALETTE["learned"])), **at(3))
     else:
         for order in (1, 2):
             rows = [f for f in panel["filters"] if f.get("order") == order]
@@ -67,13 +72,17 @@ def _filters_1d(panel: dict) -> go.Figure:
                 x=[f["params"]["xi_init"] for f in rows], y=[f["params"]["xi"] for f in rows], mode="markers",
                 name=f"order {order} wavelets", marker=dict(size=9, symbol="circle" if order == 1 else "diamond",
                                                           color=PALETTE["learned" if order == 1 else "other"])),
-                row=1, col=3)
+                **at(3))
         top = max((f["params"]["xi_init"] for f in panel["filters"]), default=0.5)
         fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", name="unchanged",
-                                 line=dict(color=PALETTE["grey"], dash="dot")), row=1, col=3)
-    fig.update_xaxes(title_text="time step (samples)", row=1, col=1)
-    fig.update_xaxes(title_text="cycles / sample", row=1, col=2)
-    fig.update_xaxes(title_text="tap" if panel["bank"] == "dwt" else "initial (cycles / sample)", row=1, col=3)
+                                 line=dict(color=PALETTE["grey"], dash="dot")), **at(3))
+    fig.update_xaxes(title_text="time step (samples)", **at(1))
+    fig.update_xaxes(title_text="cycles / sample", **at(2))
+    fig.update_xaxes(title_text="tap" if panel["bank"] == "dwt" else "initial (cycles / sample)", **at(3))
+    if narrow:
+        fig.update_xaxes(tickangle=0)
+        return apply_layout(fig, height=1050, legend={**BOTTOM_LEGEND, "y": -0.08},
+                            margin=dict(l=50, r=20, t=40, b=140))
     return apply_layout(fig, height=420, legend={**BOTTOM_LEGEND, "y": -0.22}, margin=dict(l=50, r=20, t=40, b=100))
 
 
@@ -97,13 +106,15 @@ def _filters_2d(panel: dict) -> go.Figure:
     return apply_layout(fig, height=360, margin=dict(l=10, r=10, t=40, b=40))
 
 
-def scattering_filters_figure(bundle: dict) -> go.Figure:
+def scattering_filters_figure(bundle: dict, narrow: bool = False) -> go.Figure:
     """The scattering student's wavelets in time/space and in frequency.
 
     Parameters
     ----------
     bundle : dict
         A result bundle; reads ``scattering.panel``.
+    narrow : bool, default=False
+        A phone's screen: the three 1D panels one under another.
 
     Returns
     -------
@@ -121,7 +132,7 @@ def scattering_filters_figure(bundle: dict) -> go.Figure:
     panel = _panel(bundle)
     if not panel or not panel.get("filters"):
         return empty_figure("No scattering student in this result")
-    return _filters_1d(panel) if panel.get("ndim") == 1 else _filters_2d(panel)
+    return _filters_1d(panel, narrow) if panel.get("ndim") == 1 else _filters_2d(panel)
 
 
 def scattering_tree_figure(bundle: dict) -> go.Figure:

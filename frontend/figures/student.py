@@ -324,6 +324,9 @@ def _paint_panel(values: np.ndarray, rows: np.ndarray, cols: np.ndarray, level: 
 
 
 #: How each series student chooses its coefficients, for the scalogram's legend (``parameters.by``).
+#: Characters a legend line holds beside a phone's 390 px screen (48 cut the last word off there).
+LEGEND_CHARS = 42
+
 _KEPT_NAMES = {"signed": "kept for this series: its {k} largest coefficients per band",
                "abs": "kept for this series: its {k} largest |coefficients| per band",
                "position": "kept: the student's {k} fixed positions per band (the same for every series)"}
@@ -408,7 +411,8 @@ def scalogram_figure(bundle: dict, example: int = 0) -> go.Figure:
     n_kept, n_per_band = len(kept_x), max((len(b["kept"]) for b in bands), default=0)
     kept_name = _KEPT_NAMES.get(params.get("by"), "kept by the student: {k} per band").format(
         k=params.get("k", n_per_band))
-    fig.add_trace(go.Scatter(x=kept_x, y=kept_y, mode="markers", name=wrap_words(f"{kept_name} ({n_kept} circles)", 48),
+    fig.add_trace(go.Scatter(x=kept_x, y=kept_y, mode="markers",
+                             name=wrap_words(f"{kept_name} ({n_kept} circles)", LEGEND_CHARS),
                              text=kept_text, legendrank=2,
                              marker=dict(symbol="circle-open", size=11, color=PALETTE["selected"], line=dict(width=2)),
                              hovertemplate="%{text}<extra></extra>"), row=2, col=1)
@@ -421,7 +425,7 @@ def scalogram_figure(bundle: dict, example: int = 0) -> go.Figure:
     fig.add_trace(go.Scatter(
         x=on_x, y=np.interp(on_x, np.arange(length), x) if on_x else [], mode="markers", legendrank=3,
         name=wrap_words(f"their centres on the series ({len(on_series)} of the {n_kept}{shared}"
-                        + (f"; {outside} centred outside it)" if outside else ")"), 48),
+                        + (f"; {outside} centred outside it)" if outside else ")"), LEGEND_CHARS),
         text=["<br>".join(at_time[t]) for t in on_x], hovertemplate="%{text}<extra></extra>",
         marker=dict(symbol="triangle-down", size=9, color=PALETTE["selected"])), row=1, col=1)
     if t_first < 0 or t_last > length - 1:
