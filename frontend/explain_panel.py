@@ -46,6 +46,7 @@ class ids:  # noqa: N801 (a namespace of constants)
     START = "explain-start"
     READ_ONLY = "explain-read-only"
     CAVEAT = "explain-caveat"
+    DOWNLOADS = "explain-downloads"
     LIST = "explain-list"
     CURRENT = "explain-current"
     POLL = "explain-poll"
@@ -119,6 +120,7 @@ def panel(token: str | None) -> dbc.Card:
                       _number("Pixel-mask baseline cartoon", ids.PRED_BASELINE),
                       _number("True value", ids.PRED_TRUE)], className="d-flex flex-wrap mb-2"),
             graph(ids.GRAPH, "awd-explanation", figures.empty_figure("Start an explanation, or pick one above")),
+            html.Div(id=ids.DOWNLOADS, className="small"),
             html.Div([
                 html.H3("Draw your own mask", className="h6 mt-3"),
                 html.P("Box-select the part of the input to keep (the toolbar's box tool); the rest is replaced "
@@ -249,7 +251,8 @@ POLL_OUTPUTS = dict(poll=Output(ids.POLL, "disabled", allow_duplicate=True), pro
                     shown=Output(ids.SHOWN, "data"), draw_result=Output(ids.DRAW_RESULT, "children"),
                     options=Output(ids.LIST, "options", allow_duplicate=True),
                     example=Output(ids.EXAMPLE, "value"), model=Output(ids.MODEL, "value"),
-                    wavelet=Output(ids.WAVELET, "value"), lam=Output(ids.LAM, "value"))
+                    wavelet=Output(ids.WAVELET, "value"), lam=Output(ids.LAM, "value"),
+                    downloads=Output(ids.DOWNLOADS, "children"))
 
 
 def _finished(options, explanation_id, state) -> list:
@@ -287,7 +290,8 @@ async def poll(tick, current, picked, token, options=None, viewport=None):
                             status=dbc.Alert(body.get("error") or "the explanation failed", color="danger",
                                              className="py-2 mb-0"),
                             figure=figures.empty_figure("This explanation failed: see the message above"),
-                            full="—", cartoon="—", noise="—", baseline="—", y_true="—", draw_result="")
+                            full="—", cartoon="—", noise="—", baseline="—", y_true="—", draw_result="",
+                            downloads="")
     lines = explain_figures.prediction_lines(body)
     summary = body.get("summary") or {}
     e = summary.get("explanation") or {}
@@ -313,7 +317,23 @@ async def poll(tick, current, picked, token, options=None, viewport=None):
                         y_true=lines["y_true"], draw=explain_figures.drawing_figure(x),
                         shown={"example": request.get("example"), "wavelet": request.get("wavelet"),
                                "shape": _shape(x)},
-                        draw_result="", options=_finished(options, current, state))
+                        draw_result="", options=_finished(options, current, state),
+                        downloads=download_links(token, current))
+
+
+def download_links(token: str, explanation_id: str) -> list:
+    """Links to the shown explanation's files (``GET .../explanations/{id}/files/{name}``).
+
+    Examples
+    --------
+    >>> download_links("tok", "0123456789abcdef")[1].href
+    '/api/results/tok/explanations/0123456789abcdef/files/explanation.png'
+    """
+    base = f"{_base(token)}/explanations/{quote(explanation_id, safe='')}/files"
+    files = (("figure (PNG)", "explanation.png"), ("arrays (NPZ)", "arrays.npz"), ("numbers (JSON)", "summary.json"))
+    links = [html.A(label, href=f"{base}/{name}", download=f"explanation-{explanation_id}-{name}",
+                    className="me-3") for label, name in files]
+    return ["Download this explanation: ", *links]
 
 
 def _shape(values) -> list:

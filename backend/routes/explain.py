@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi.responses import FileResponse
 
 from awd_studio.backend.deps import PathsDep, SessionDep, is_uuid, owner_if_job_id
 from awd_studio.backend.routes.results import result_dir_for_key
@@ -125,6 +126,31 @@ def get_explanation(key: str, explanation: str, request: Request, session: Sessi
         raise HTTPException(404, "explanation: no explanation with this id on this result; list them with "
                                  "GET /api/results/{key}/explanations")
     return _public(current, folder, with_data=True)
+
+
+#: The files of a finished explanation that can be downloaded, and their media types.
+EXPLANATION_FILES = {"explanation.png": "image/png", "arrays.npz": "application/octet-stream",
+                     "summary.json": "application/json"}
+
+
+@router.get("/{key}/explanations/{explanation}/files/{name}", responses={
+    200: {"content": {media: {} for media in EXPLANATION_FILES.values()}}, **_ERRORS})
+def get_explanation_file(key: str, explanation: str, name: str, request: Request, session: SessionDep,
+                         paths: PathsDep):
+    """A finished explanation's ``explanation.png`` (input | cartoon | mask per scale | pixel-mask baseline),
+    ``arrays.npz`` (``np.load(..., allow_pickle=False)``) or ``summary.json``."""
+    if name not in EXPLANATION_FILES:
+        raise HTTPException(404, f"explanation file: {name!r} is not one of {', '.join(EXPLANATION_FILES)}")
+    root = result_dir_for_key(key, request, session, paths)
+    try:
+        folder = paths.explanation_dir(root, explanation)
+    except FileNotFoundError:
+        raise HTTPException(404, f"explanation: {explanation!r} is not an explanation id (16 hex digits)") from None
+    path = folder / name
+    if not path.is_file():
+        raise HTTPException(404, f"explanation file: {name!r} is not there (the explanation is unfinished, failed, "
+                                 "or was made before explanations kept their files)")
+    return FileResponse(path, media_type=EXPLANATION_FILES[name], filename=f"explanation-{explanation}-{name}")
 
 
 @router.post("/{key}/explain/mask", responses={**_ERRORS, 503: {"model": Problem}},

@@ -3,6 +3,8 @@ cache, the share link's read-only scope, a hand-drawn mask, and bad bodies answe
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 
@@ -56,6 +58,14 @@ def test_explanation_runs_on_the_worker_and_is_cached(client, worker, series_job
     assert len(arrays["wavelet_x"]) == 64 and len(arrays["wavelet_cartoon"]) == 64
     assert len(arrays["baseline_mask"]) == 64 and len(arrays["wavelet_mask_image"]) == len(summary["band_names"])
     assert max(fractions) == 1.0
+
+    files = f"/api/results/{series_job}/explanations/{first['id']}/files"  # the panel's download links
+    png = client.get(f"{files}/explanation.png")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    with np.load(io.BytesIO(client.get(f"{files}/arrays.npz").content), allow_pickle=False) as saved:
+        np.testing.assert_allclose(saved["wavelet_x"], arrays["wavelet_x"])
+    assert client.get(f"{files}/summary.json").json()["explanation"]["kept_fraction"] == e["kept_fraction"]
+    assert client.get(f"{files}/status.json").status_code == 404
 
     again = client.post(f"/api/results/{series_job}/explain", json=FAST)
     assert again.status_code == 200 and again.json()["cached"] is True and again.json()["id"] == first["id"]
