@@ -139,9 +139,9 @@ def get_explanation_file(key: str, explanation: str, name: str, request: Request
                          paths: PathsDep):
     """A finished explanation's ``explanation.png`` (input | cartoon | mask per scale | pixel-mask baseline),
     ``arrays.npz`` (``np.load(..., allow_pickle=False)``) or ``summary.json``."""
+    root = result_dir_for_key(key, request, session, paths)  # first: a stranger learns nothing else
     if name not in EXPLANATION_FILES:
         raise HTTPException(404, f"explanation file: {name!r} is not one of {', '.join(EXPLANATION_FILES)}")
-    root = result_dir_for_key(key, request, session, paths)
     try:
         folder = paths.explanation_dir(root, explanation)
     except FileNotFoundError:
