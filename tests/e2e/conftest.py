@@ -60,6 +60,14 @@ def web_server(redis_server, workers, data_dir):
     log.close()
 
 
+@pytest.fixture(autouse=True)
+def _worker_alive(request):
+    """Every browser test that reaches the stack finds its worker running: a fault test that ran earlier in the
+    same test process may have killed it (the scattering test once waited 240 s for a job no worker took)."""
+    if "web_server" in request.fixturenames:
+        request.getfixturevalue("workers").ensure_running()
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian chromium (skips when it is not installed: ``make browser`` installs it)."""
