@@ -18,7 +18,7 @@ import numpy as np
 from awd_studio.models.files import as_if_created
 from awd_studio.models.validation import InputError, check_signals, check_targets, signal_kind
 
-__all__ = ["Dataset", "summarize", "split_dataset", "save_npz", "KINDS"]
+__all__ = ["Dataset", "summarize", "split_dataset", "held_out_indices", "save_npz", "KINDS"]
 
 KINDS = ("timeseries", "image")
 
@@ -221,25 +221,41 @@ def split_dataset(dataset: Dataset, test_fraction: float = 0.2, seed: int = 0):
     """
     if dataset.X_test is not None:
         return dataset.X, dataset.y, dataset.X_test, dataset.y_test
+    test_idx, train_idx = held_out_indices(dataset.n, _stratify_labels(dataset.y), test_fraction,
+                                           np.random.default_rng(seed))
+    return dataset.X[train_idx], dataset.y[train_idx], dataset.X[test_idx], dataset.y[test_idx]
+
+
+def held_out_indices(n: int, labels, test_fraction: float, rng):
+    """Test and training indices of ``n`` samples: a share ``test_fraction`` of every class of ``labels`` (at least
+    one, never all), or of all samples when ``labels`` is None.
+
+    Parameters
+    ----------
+    n : int
+    labels : ndarray of shape (n,) or None
+        Class of each sample; every class needs two samples or more.
+    test_fraction : float
+        In (0, 1).
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    test_idx, train_idx : ndarray of int
+    """
     if not 0.0 < float(test_fraction) < 1.0:
         raise InputError("test_fraction", f"must be strictly between 0 and 1, got {test_fraction}", "pass e.g. 0.2")
-    n = dataset.n
-    rng = np.random.default_rng(seed)
-    labels = _stratify_labels(dataset.y)
     if labels is None:
         perm = rng.permutation(n)
         n_test = min(n - 1, max(1, int(round(test_fraction * n))))
-        test_idx, train_idx = perm[:n_test], perm[n_test:]
-    else:
-        test_parts, train_parts = [], []
-        for c in np.unique(labels):
-            idx = rng.permutation(np.flatnonzero(labels == c))
-            n_c = min(idx.size - 1, max(1, int(round(test_fraction * idx.size))))
-            test_parts.append(idx[:n_c])
-            train_parts.append(idx[n_c:])
-        test_idx = rng.permutation(np.concatenate(test_parts))
-        train_idx = rng.permutation(np.concatenate(train_parts))
-    return dataset.X[train_idx], dataset.y[train_idx], dataset.X[test_idx], dataset.y[test_idx]
+        return perm[:n_test], perm[n_test:]
+    test_parts, train_parts = [], []
+    for c in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == c))
+        n_c = min(idx.size - 1, max(1, int(round(test_fraction * idx.size))))
+        test_parts.append(idx[:n_c])
+        train_parts.append(idx[n_c:])
+    return rng.permutation(np.concatenate(test_parts)), rng.permutation(np.concatenate(train_parts))
 
 
 def save_npz(dataset: Dataset, path, *, compress: bool = False) -> Path:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from awd_studio.models.data.dataset import Dataset
+from awd_studio.models.data.dataset import Dataset, held_out_indices
 from awd_studio.models.validation import InputError
 
 __all__ = ["tile_maps", "tile_dataset", "MIN_TILE"]
@@ -58,28 +58,17 @@ def tile_maps(X, y, size: int):
     return np.ascontiguousarray(tiles), np.repeat(np.asarray(y), rows * cols, axis=0)
 
 
-def _held_out_maps(y, test_fraction: float, seed: int) -> np.ndarray:
-    """Which maps go to the test split (boolean mask of shape (n,)).
+def _held_out_maps(y, test_fraction: float, seed: int):
+    """Test and training indices of the maps (:func:`models.data.dataset.held_out_indices`).
 
-    When every distinct target row (a cosmology) has at least two maps, each gives ``round(test_fraction * count)``
-    of them (at least one, never all), so the test split sees every cosmology even with a handful of maps, where
-    :func:`models.data.split_dataset` would not stratify; otherwise a seeded random ``test_fraction`` of the maps.
+    When every distinct target row (a cosmology) has at least two maps, each gives its share, so the test split
+    sees every cosmology even with a handful of maps, where :func:`models.data.split_dataset` would not
+    stratify; otherwise a seeded random share of the maps.
     """
-    if not 0.0 < float(test_fraction) < 1.0:
-        raise InputError("test_fraction", f"must be strictly between 0 and 1, got {test_fraction}", "pass e.g. 0.2")
     rows = np.asarray(y).reshape(len(y), -1)
     _, labels, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
-    labels = labels.ravel()
-    rng = np.random.default_rng(seed)
-    test = np.zeros(len(rows), dtype=bool)
-    if counts.min() >= 2:
-        for c, count in enumerate(counts):
-            members = rng.permutation(np.flatnonzero(labels == c))
-            test[members[:min(count - 1, max(1, int(round(test_fraction * count))))]] = True
-    else:
-        n = len(rows)
-        test[rng.permutation(n)[:min(n - 1, max(1, int(round(test_fraction * n))))]] = True
-    return test
+    stratify = labels.ravel() if counts.min() >= 2 else None
+    return held_out_indices(len(rows), stratify, test_fraction, np.random.default_rng(seed))
 
 
 def tile_dataset(dataset: Dataset, size: int, *, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
@@ -122,8 +111,8 @@ def tile_dataset(dataset: Dataset, size: int, *, test_fraction: float = 0.2, see
         raise InputError("tile", "needs at least two maps: the test split holds out whole maps, and one map's tiles "
                                  "all share its target", "upload several maps, each with its parameters")
     if dataset.X_test is None:
-        test = _held_out_maps(dataset.y, test_fraction, seed)
-        X_train, y_train = dataset.X[~test], dataset.y[~test]
+        test, train = (np.sort(idx) for idx in _held_out_maps(dataset.y, test_fraction, seed))
+        X_train, y_train = dataset.X[train], dataset.y[train]
         X_test, y_test = dataset.X[test], dataset.y[test]
     else:
         X_train, y_train, X_test, y_test = dataset.X, dataset.y, dataset.X_test, dataset.y_test
