@@ -151,24 +151,20 @@ LIST_OUTPUTS = dict(options=Output(ids.LIST, "options"), value=Output(ids.LIST, 
                     models=Output(ids.MODEL, "options"), wavelet=Output(ids.WAVELET, "value", allow_duplicate=True),
                     caveat=Output(ids.CAVEAT, "children"), caveat_open=Output(ids.CAVEAT, "is_open"))
 
-#: Below this test R² the teacher's explanations come with a caveat (the trust notes' weak-teacher bound).
-WEAK_TEACHER_R2 = 0.1
-
-
-def teacher_caveat(r2) -> str:
-    """A sentence for a teacher that learned little (test R² below :data:`WEAK_TEACHER_R2`), else ``""``.
+def teacher_caveat(listing: dict) -> str:
+    """A sentence when the service calls the teacher weak (``weak_teacher`` of the explanations' list), else ``""``.
 
     Examples
     --------
-    >>> teacher_caveat(0.8), teacher_caveat(None)
+    >>> teacher_caveat({"weak_teacher": False, "teacher_test_r2": 0.8}), teacher_caveat({})
     ('', '')
-    >>> teacher_caveat(-0.02)[:40]
+    >>> teacher_caveat({"weak_teacher": True, "teacher_test_r2": -0.02})[:40]
     "The teacher's test R² is -0.02: explanat"
     """
-    if not isinstance(r2, int | float) or r2 >= WEAK_TEACHER_R2:
+    if not listing.get("weak_teacher"):
         return ""
-    return (f"The teacher's test R² is {figures.fmt_number(r2)}: explanations of it show what a network that "
-            "learned little about the target looks at, not what the data hold.")
+    return (f"The teacher's test R² is {figures.fmt_number(listing.get('teacher_test_r2'))}: explanations of it show "
+            "what a network that learned little about the target looks at, not what the data hold.")
 
 
 def model_options(has_student: bool) -> list[dict]:
@@ -196,6 +192,7 @@ async def list_explanations(token):
     except ApiError as exc:
         return named_update(LIST_OUTPUTS, start_disabled=True, status=exc.message)
     done = [item for item in body["data"] if item.get("state") == "succeeded"]
+    caveat = teacher_caveat(body)
     options = [{"label": _label(item), "value": item["id"]} for item in body["data"]]
     status = "" if body["can_start"] or not is_job_id(token) else (
         "This result was written before explanations kept their inputs; rerun the job to explain it.")
@@ -205,8 +202,7 @@ async def list_explanations(token):
                         example_label=f"Test example (0–{max(int(body.get('n_test') or 1) - 1, 0)})",
                         models=model_options(bool(body.get("has_student", True))),
                         wavelet=body.get("recommended_wavelet") or "learned",
-                        caveat=teacher_caveat(body.get("teacher_test_r2")),
-                        caveat_open=bool(teacher_caveat(body.get("teacher_test_r2"))))
+                        caveat=caveat, caveat_open=bool(caveat))
 
 
 START_OUTPUTS = dict(current=Output(ids.CURRENT, "data"), poll=Output(ids.POLL, "disabled"),

@@ -20,6 +20,7 @@ from awd_studio.backend.schemas import Problem
 from awd_studio.jobstate import explanations as store
 from awd_studio.models.pipeline.explain_inputs import read_explain_meta
 from awd_studio.models.pipeline.explain_result import ExplainRequest, MaskRequest, explanation_id
+from awd_studio.models.pipeline.trust import WEAK_TEACHER_R2
 
 __all__ = ["router", "ExplainBody", "MaskBody", "SHARE_READ_ONLY", "MASK_TIMEOUT_SECONDS"]
 
@@ -98,8 +99,8 @@ def start_explanation(key: str, body: ExplainBody, request: Request, response: R
 def list_explanations(key: str, request: Request, session: SessionDep, paths: PathsDep):
     """The explanations of a result (job id or share token), newest first, without their arrays; whether this
     caller may start one, the number of test examples, whether the AWD student can be explained (series only),
-    the wavelet cross-validation kept (``learned`` or ``initial``) and the teacher's test R² (None before it was
-    recorded)."""
+    the wavelet cross-validation kept (``learned`` or ``initial``), the teacher's test R² (None before it was
+    recorded) and whether that is below the trust notes' weak-teacher bound."""
     root = result_dir_for_key(key, request, session, paths)
     data = [_public(s, root, with_data=False) for s in store.list_explanations(root)]
     meta = read_explain_meta(root)
@@ -109,7 +110,13 @@ def list_explanations(key: str, request: Request, session: SessionDep, paths: Pa
             # cross-validation kept (results before it was recorded: the learned one)
             "has_student": (meta or {}).get("student") is not None,
             "recommended_wavelet": (meta or {}).get("recommended_wavelet", "learned"),
-            "teacher_test_r2": (meta or {}).get("teacher_test_r2")}
+            "teacher_test_r2": (meta or {}).get("teacher_test_r2"),
+            "weak_teacher": _weak((meta or {}).get("teacher_test_r2"))}
+
+
+def _weak(r2) -> bool:
+    """Whether a teacher's test R² is below the trust notes' bound (False when unknown)."""
+    return isinstance(r2, int | float) and r2 < WEAK_TEACHER_R2
 
 
 @router.get("/{key}/explanations/{explanation}", responses=_ERRORS)

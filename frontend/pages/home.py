@@ -149,6 +149,11 @@ async def use_example(n_clicks):
     return dict(dataset_id=ds["id"], error=alert_value(""), status=made)
 
 
+def _fact(text: str, id_: str) -> html.Div:
+    """One line under the preview's badges: how the file was read."""
+    return html.Div(text, className="small text-muted mt-2", id=id_)
+
+
 def preview_children(ds: dict) -> list:
     """The preview block of one dataset (pure: a dataset dict in, components out).
 
@@ -171,24 +176,22 @@ def preview_children(ds: dict) -> list:
         dbc.Badge(f"{n} samples" + (f" + {n_test} test" if n_test else ""), color="secondary", className="me-2"),
         dbc.Badge("sample shape " + " × ".join(str(s) for s in shape), color="secondary", className="me-2"),
     ]
-    tiles = (summary.get("meta") or {}).get("tiles")
+    meta = summary.get("meta") or {}
+    tiles = meta.get("tiles")
     if tiles:
-        facts.append(html.Div(
+        facts.append(_fact(
             f"Cut into {tiles['size']} × {tiles['size']} px tiles, {tiles['per_map']} a map, from "
             f"{' × '.join(str(s) for s in tiles['source_shape'])} maps: {tiles['train_maps']} maps for training, "
-            f"{tiles['test_maps']} held out whole for the test split.", className="small text-muted mt-2",
-            id=ids.PREVIEW_TILES))
-    if (summary.get("meta") or {}).get("target_is_last_column"):
-        length = shape[0] if shape else "?"
-        facts.append(html.Div(
-            f"No column is named y or target, so the last column is the target and the {length} before it are "
-            "the series. If every column is a sample, add a target column (named y) and upload again.",
-            className="small text-muted mt-2", id=ids.PREVIEW_TARGET_RULE))
-    ignored = (summary.get("meta") or {}).get("ignored_columns") or []
-    if ignored:
-        names = ", ".join(f"“{name}”" for name in ignored)
-        facts.append(html.Div(f"Left out of the series: {names} (text or an identifier column, not a sample).",
-                              className="small text-muted mt-2", id=ids.PREVIEW_IGNORED))
+            f"{tiles['test_maps']} held out whole for the test split.", ids.PREVIEW_TILES))
+    if meta.get("target_is_last_column"):
+        facts.append(_fact(
+            f"No column is named y or target, so the last column is the target and the {shape[0] if shape else '?'} "
+            "before it are the series. If every column is a sample, add a target column (named y) and upload "
+            "again.", ids.PREVIEW_TARGET_RULE))
+    if meta.get("ignored_columns"):
+        names = ", ".join(f"“{name}”" for name in meta["ignored_columns"])
+        facts.append(_fact(f"Left out of the series: {names} (text or an identifier column, not a sample).",
+                           ids.PREVIEW_IGNORED))
     return [dbc.Card([
         dbc.CardHeader(html.Div([
             html.H2(["Preview: ", html.Span(ds.get("name", "dataset"), id=ids.PREVIEW_NAME)], className="h5 mb-0"),

@@ -76,6 +76,7 @@ def test_explanation_runs_on_the_worker_and_is_cached(client, worker, series_job
     kept = "initial" if bundle["selection"]["choice"] == "initial" else "learned"
     assert listed["has_student"] is True and listed["recommended_wavelet"] == kept
     assert listed["teacher_test_r2"] == pytest.approx(bundle["teacher"]["test"]["r2"])
+    assert listed["weak_teacher"] is (bundle["teacher"]["test"]["r2"] < 0.1)  # the trust notes' bound
 
     student = client.post(f"/api/results/{series_job}/explain", json={**FAST, "model": "student",
                                                                       "baseline": False})
