@@ -3,6 +3,7 @@
 import io
 import json
 import pickle
+import re
 import zipfile
 from pathlib import Path
 
@@ -417,6 +418,25 @@ def test_hdf5(tmp_path, arrays):
     (tmp_path / "cut.h5").write_bytes(data[:3000])
     with pytest.raises(InputError):
         load_dataset(tmp_path / "cut.h5")
+
+
+def test_hdf5_arrays_in_a_group(tmp_path, arrays):
+    """X and y under one group (``/data/X``) are found; two groups with X are refused by their paths."""
+    X, y = arrays
+    with h5py.File(tmp_path / "g.h5", "w") as f:
+        f["attrs_only"] = np.arange(3)
+        f["data/X"] = X
+        f["data/y"] = y
+    ds = load_dataset(tmp_path / "g.h5")
+    np.testing.assert_array_equal(ds.X, X)
+    np.testing.assert_array_equal(ds.y, y)
+    with h5py.File(tmp_path / "two.h5", "w") as f:
+        f["run1/X"], f["run1/y"] = X, y
+        f["deep/run2/X"], f["deep/run2/y"] = X, y
+    _err(tmp_path / "two.h5", "/deep/run2, /run1", field="X")
+    with h5py.File(tmp_path / "none.h5", "w") as f:
+        f["data/signals"] = X
+    _err(tmp_path / "none.h5", re.escape("root holds ['data']"), field="X")
 
 
 def test_mat_v5(tmp_path, arrays):

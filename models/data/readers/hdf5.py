@@ -1,9 +1,10 @@
 """HDF5 files (``.h5``, ``.hdf5``, ``.hdf``) and MATLAB v7.3 files (HDF5 inside).
 
 Datasets ``X`` and ``y`` (optional ``X_test``, ``y_test``) sit at the root, in C order ``(n, L)`` or
-``(n, H, W)``. Their sizes are checked from the dataset shapes before anything is read. MATLAB v7.3 stores its
-matrices column-major, so they are transposed back and a ``y`` of shape ``(n, 1)`` becomes ``(n,)``
-(:func:`models.data.readers.matlab.squeeze_matlab`).
+``(n, H, W)``. When the root has no ``X``, the one group that holds an ``X`` (at any depth, such as ``/data/X``)
+is read instead; two such groups are refused with their paths. Sizes are checked from the dataset shapes before
+anything is read. MATLAB v7.3 stores its matrices column-major, so they are transposed back and a ``y`` of shape
+``(n, 1)`` becomes ``(n,)`` (:func:`models.data.readers.matlab.squeeze_matlab`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,25 @@ def _h5_read(f, key: str, budget: int, used: int, transpose: bool) -> np.ndarray
     return arr.T if transpose else arr
 
 
+def _group_with_x(f):
+    """The root when it holds an ``X`` (or an alias), else the single group below it that does."""
+    import h5py
+
+    if "X" in pick_arrays(list(f.keys())):
+        return f
+    holders = []
+
+    def visit(path, obj):
+        if isinstance(obj, h5py.Group) and "X" in pick_arrays(list(obj.keys())):
+            holders.append(path)
+
+    f.visititems(visit)
+    if len(holders) > 1:
+        raise InputError("X", f"found in several groups ({', '.join('/' + p for p in sorted(holders))})",
+                         "keep one group with X and y per file, or move the one to use to the root")
+    return f[holders[0]] if holders else f
+
+
 def load_hdf5(path: Path, budget: int, name: str | None, *, matlab: bool = False) -> Dataset:
     """An HDF5 file as a Dataset; ``matlab=True`` reads a MATLAB v7.3 file (transposed, ``y`` squeezed)."""
     arrays = read_hdf5_arrays(path, budget, matlab=matlab)
@@ -48,7 +68,10 @@ def load_hdf5(path: Path, budget: int, name: str | None, *, matlab: bool = False
 
 
 def read_hdf5_arrays(path: Path, budget: int, *, matlab: bool = False) -> dict:
-    """The root arrays ``X`` (required), ``y``, ``X_test``, ``y_test`` (when present) of an HDF5 file, checked."""
+    """The arrays ``X`` (required), ``y``, ``X_test``, ``y_test`` (when present) of an HDF5 file, checked.
+
+    They are read from the root, or from the one group that holds ``X`` when the root does not.
+    """
     import h5py  # loads the HDF5 C library: only when an HDF5 or MATLAB v7.3 file is read
 
     try:
@@ -57,15 +80,16 @@ def read_hdf5_arrays(path: Path, budget: int, *, matlab: bool = False) -> dict:
         raise InputError("file", f"{path.name!r} is not a readable HDF5 file ({exc}); truncated?",
                          "upload the complete file") from None
     with f:
-        picked = pick_arrays(list(f.keys()))
+        group = f if matlab else _group_with_x(f)
+        picked = pick_arrays(list(group.keys()))
         arrays, used = {}, 0
         for canon, key in picked.items():
-            arrays[canon] = _h5_read(f, key, budget, used, transpose=matlab)
+            arrays[canon] = _h5_read(group, key, budget, used, transpose=matlab)
             used += arrays[canon].nbytes
         if not matlab:
             if "X" not in arrays:
                 raise InputError("X", f"not found in the HDF5 file (root holds {sorted(f.keys())})",
-                                 "store the signals as a dataset named 'X' at the root")
+                                 "store the signals as a dataset named 'X' at the root or in one group")
     if matlab:
         arrays = {k: squeeze_matlab(k, v) for k, v in arrays.items()}
     return arrays
