@@ -119,8 +119,32 @@ def _action(label: str, action: str, target: str, *, color: str, disabled: bool 
                       color=color, outline=True, className="me-1 py-0", disabled=disabled, title=title)
 
 
-def jobs_table(rows: list[dict], selected: list[str] | None = None):
-    """Pure: job rows (``GET /api/jobs``) -> a table (newest first) or a friendly empty message."""
+def dataset_labels(datasets: list[dict], jobs: list[dict] = ()) -> dict[str, str]:
+    """Pure: dataset id -> the name shown; a name that several stored datasets share gets the id's start.
+
+    Datasets come from ``GET /api/datasets`` (``id``, ``name``) and from the jobs (``dataset_id``,
+    ``dataset_name``), so a table of either can tell two uploads of "traces.csv" apart.
+
+    Examples
+    --------
+    >>> dataset_labels([{"id": "1a2b3c4d-x", "name": "traces"}, {"id": "9f8e7d6c-y", "name": "traces"},
+    ...                 {"id": "00aa11bb-z", "name": "maps"}])
+    {'1a2b3c4d-x': 'traces · 1a2b3c', '9f8e7d6c-y': 'traces · 9f8e7d', '00aa11bb-z': 'maps'}
+    """
+    names = {d["id"]: d.get("name") or d["id"][:8] for d in datasets}
+    for j in jobs:
+        if j.get("dataset_id") and j.get("dataset_name"):
+            names.setdefault(j["dataset_id"], j["dataset_name"])
+    shared = {name for name in names.values() if list(names.values()).count(name) > 1}
+    return {i: f"{name} · {i[:6]}" if name in shared else name for i, name in names.items()}
+
+
+def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict[str, str] | None = None):
+    """Pure: job rows (``GET /api/jobs``) -> a table (newest first) or a friendly empty message.
+
+    ``labels`` (:func:`dataset_labels`) names each dataset; by default they are worked out from the rows.
+    """
+    labels = labels if labels is not None else dataset_labels([], rows)
     if not rows:
         return html.P(["No jobs yet. ", html.A("Upload data", href="/"), " to start one."],
                       className="text-muted mb-0", id=ids.EMPTY)
@@ -146,7 +170,8 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None):
         body.append(html.Tr([
             html.Td(pick),
             html.Td(html.A(jid[:8], href=href, title=jid)),
-            html.Td(r.get("dataset_name") or html.Span("deleted", className="text-muted")),
+            html.Td(labels.get(r.get("dataset_id"), r.get("dataset_name")) if r.get("dataset_name")
+                    else html.Span("deleted", className="text-muted"), title=r.get("dataset_id")),
             html.Td(r.get("teacher_name") or "—"),
             html.Td(grid_text(r.get("grid"))),
             html.Td(score_text(summary), title=score_title, className="awd-score"),
@@ -183,13 +208,13 @@ def datasets_table(datasets: list[dict], jobs: list[dict]):
     """Pure: dataset rows (``GET /api/datasets``) and the jobs using each -> a table with New run and Delete."""
     if not datasets:
         return html.P("No datasets stored.", className="text-muted mb-0")
-    uses = {}
+    uses, labels = {}, dataset_labels(datasets)
     for j in jobs:
         uses[j.get("dataset_id")] = uses.get(j.get("dataset_id"), 0) + 1
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Dataset", "Kind", "Samples", "Sample shape",
                                                                  "Jobs", "Added", "")]))
     body = [html.Tr([
-        html.Td(d.get("name") or d["id"][:8]),
+        html.Td(labels[d["id"]], title=d["id"]),
         html.Td(kind_label(d.get("kind"))),
         html.Td(samples_text(d)),
         html.Td(" × ".join(str(s) for s in d.get("shape") or [])),
@@ -231,14 +256,16 @@ def confirm_text(pending: dict, rows: dict) -> str:
     jobs = {j["id"]: j for j in (rows or {}).get("jobs", [])}
     datasets = {d["id"]: d for d in (rows or {}).get("datasets", [])}
     target, action = pending["target"], pending["action"]
+    labels = dataset_labels(list(datasets.values()), list(jobs.values()))
     if action == "delete-dataset":
         d = datasets.get(target, {})
         users = [j for j in jobs.values() if j.get("dataset_id") == target]
         extra = (f" and its {len(users)} job{'s' if len(users) != 1 else ''} with their results and share links"
                  if users else "")
-        return f"Delete the dataset “{d.get('name', target[:8])}”{extra}? This cannot be undone."
+        return f"Delete the dataset “{labels.get(target, d.get('name', target[:8]))}”{extra}? This cannot be undone."
     j = jobs.get(target, {})
-    what = f"run {target[:8]} ({j.get('dataset_name') or 'deleted dataset'}, {j.get('teacher_name') or '?'}, " \
+    dataset = labels.get(j.get("dataset_id"), j.get("dataset_name")) if j.get("dataset_name") else None
+    what = f"run {target[:8]} ({dataset or 'deleted dataset'}, {j.get('teacher_name') or '?'}, " \
            f"grid {grid_text(j.get('grid'))})"
     if action == "rerun":
         return f"Rerun {what} with the same dataset and settings{rerun_teacher_text(j)}? A new job is queued."
@@ -271,7 +298,9 @@ async def refresh(_n, _version, signature, selected):
     new_signature = json.dumps(rows, sort_keys=True, default=str)
     if new_signature == signature:
         return named_update(REFRESH_OUTPUTS)
-    return dict(table=jobs_table(rows["jobs"], selected), datasets=datasets_table(rows["datasets"], rows["jobs"]),
+    labels = dataset_labels(rows["datasets"], rows["jobs"])
+    return dict(table=jobs_table(rows["jobs"], selected, labels),
+                datasets=datasets_table(rows["datasets"], rows["jobs"]),
                 rows=rows, signature=new_signature, compare=compare_style(rows["jobs"]))
 
 

@@ -73,6 +73,19 @@ def test_jobs_table_rows_tell_runs_apart_and_dialogs_name_what_goes():
     assert "'action': 'delete-job', 'target': '" + rows[1]["id"] not in table
     assert "'action': 'delete-job', 'target': '" + rows[0]["id"] in table
     assert "stops within seconds" in jobs.confirm_text({"action": "cancel-job", "target": rows[1]["id"]}, state)
+    # two uploads under one name are told apart by their ids' start, in both tables and the dialogs
+    twins = [{"id": "d1aaaaaa-1", "name": "cme traces"}, {"id": "d2bbbbbb-2", "name": "cme traces"}]
+    runs = [{**rows[0], "dataset_id": "d1aaaaaa-1"}, {**rows[1], "dataset_id": "d2bbbbbb-2", "state": "failed"}]
+    labels = jobs.dataset_labels(twins, runs)
+    assert labels == {"d1aaaaaa-1": "cme traces · d1aaaa", "d2bbbbbb-2": "cme traces · d2bbbb"}
+    table = str(jobs.jobs_table(runs, labels=labels))
+    assert "cme traces · d1aaaa" in table and "cme traces · d2bbbb" in table
+    assert "cme traces · d2bbbb" in str(jobs.datasets_table(twins, runs))
+    assert "“cme traces · d1aaaa” and its 1 job" in jobs.confirm_text(
+        {"action": "delete-dataset", "target": "d1aaaaaa-1"}, {"jobs": runs, "datasets": twins})
+    assert "cme traces · d2bbbb" in jobs.confirm_text(
+        {"action": "delete-job", "target": runs[1]["id"]}, {"jobs": runs, "datasets": twins})
+    assert "· d1" not in str(jobs.jobs_table(rows))  # one dataset of that name: the name alone
     # Compare shows once two runs have succeeded (a disabled button over an empty list said nothing useful)
     assert jobs.compare_style([]) == jobs.compare_style(rows) == {"display": "none"}
     assert jobs.compare_style([rows[0], {**rows[1], "state": "succeeded"}]) == {"display": "flex"}
