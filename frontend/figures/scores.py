@@ -124,7 +124,9 @@ def provenance_items(bundle: dict) -> list[tuple[str, str]]:
         ("started", str(prov.get("started", "—"))),
         ("finished", str(prov.get("finished", "—"))),
         ("data", f"{kind_label(data.get('kind'))} {tuple(data.get('shape', []))}, "
-                 f"{data.get('n_train', '?')} train / {data.get('n_test', '?')} test"),
+                 f"{data.get('n_train', '?')} train / {data.get('n_test', '?')} test"
+                 + (f" (tiles of {data['train_maps']} training maps; validation and folds hold out whole maps)"
+                    if data.get("train_maps") else "")),
         ("data sha256", str(data.get("sha256", "—"))),
     ]
     timings = bundle.get("timings")

@@ -18,7 +18,7 @@ import numpy as np
 from awd_studio.models.files import as_if_created
 from awd_studio.models.validation import InputError, check_signals, check_targets, signal_kind
 
-__all__ = ["Dataset", "summarize", "split_dataset", "held_out_indices", "save_npz", "KINDS"]
+__all__ = ["Dataset", "summarize", "split_dataset", "held_out_indices", "held_out_groups", "save_npz", "KINDS"]
 
 KINDS = ("timeseries", "image")
 
@@ -256,6 +256,39 @@ def held_out_indices(n: int, labels, test_fraction: float, rng):
         test_parts.append(idx[:n_c])
         train_parts.append(idx[n_c:])
     return rng.permutation(np.concatenate(test_parts)), rng.permutation(np.concatenate(train_parts))
+
+
+def held_out_groups(groups, fraction: float, rng):
+    """Held-out and kept indices of samples in groups (tiles of one map): a share ``fraction`` of the groups, at
+    least one and never all, goes whole to the held-out part.
+
+    Parameters
+    ----------
+    groups : ndarray of shape (n,)
+        Group of each sample; two groups or more.
+    fraction : float
+        In (0, 1).
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    held_idx, kept_idx : ndarray of int
+        Sorted indices; no group has samples in both.
+
+    Examples
+    --------
+    >>> held, kept = held_out_groups(np.array([0, 0, 1, 1, 2, 2]), 0.3, np.random.default_rng(0))
+    >>> len(held), len(kept), set(held // 2).isdisjoint(kept // 2)
+    (2, 4, True)
+    """
+    groups = np.asarray(groups)
+    unique = np.unique(groups)
+    if unique.size < 2:
+        raise InputError("groups", f"holds {unique.size} group", "need two groups (maps) or more to hold one out")
+    n_held = min(unique.size - 1, max(1, int(round(fraction * unique.size))))
+    held = rng.permutation(unique)[:n_held]
+    mask = np.isin(groups, held)
+    return np.flatnonzero(mask), np.flatnonzero(~mask)
 
 
 def save_npz(dataset: Dataset, path, *, compress: bool = False) -> Path:

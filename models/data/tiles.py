@@ -6,7 +6,8 @@ more), and a few dozen of them per cosmology are what a simulation suite gives. 
 cosmology and its large-scale structure, so they are not independent samples: :func:`tile_dataset` therefore
 holds out whole maps for the test split (every cosmology's share of them when each has two or more) before
 cutting, and the tiled dataset carries that split as its fixed
-test set. Cross-validation inside the training split still sees tiles of one map in different folds.
+test set. Inside the training split, :func:`tile_groups` names each tile's map, so that the teacher's validation
+hold-out and the selection's cross-validation folds keep a map's tiles together as well.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from awd_studio.models.data.dataset import Dataset, held_out_indices
 from awd_studio.models.validation import InputError
 
-__all__ = ["tile_maps", "tile_dataset", "MIN_TILE"]
+__all__ = ["tile_maps", "tile_dataset", "tile_groups", "MIN_TILE"]
 
 #: Smallest tile side in pixels (a wavelet of 10 taps over a few levels needs some room).
 MIN_TILE = 16
@@ -123,3 +124,33 @@ def tile_dataset(dataset: Dataset, size: int, *, test_fraction: float = 0.2, see
                                      "test_held_out": "whole maps"})
     return Dataset(tiles_train, y_tiles_train, tiles_test, y_tiles_test, kind="image",
                    name=f"{dataset.name} ({size} px tiles)", meta=meta, target_names=dataset.target_names)
+
+
+def tile_groups(n_train: int, meta: dict):
+    """The map each training tile was cut from, for splits that keep a map's tiles together.
+
+    Parameters
+    ----------
+    n_train : int
+        Training samples of the dataset as :func:`tile_dataset` stored it (tiles in map order).
+    meta : dict
+        The dataset's ``meta``.
+
+    Returns
+    -------
+    ndarray of shape (n_train,) or None
+        Map index of each tile (``0 0 ... 1 1 ...``); None for a dataset that was not tiled, or whose training
+        part is not whole maps' tiles.
+
+    Examples
+    --------
+    >>> tile_groups(6, {"tiles": {"per_map": 3, "train_maps": 2}}).tolist()
+    [0, 0, 0, 1, 1, 1]
+    >>> tile_groups(6, {}) is None
+    True
+    """
+    tiles = (meta or {}).get("tiles") or {}
+    per_map, maps = tiles.get("per_map"), tiles.get("train_maps")
+    if not per_map or not maps or int(per_map) * int(maps) != n_train:
+        return None
+    return np.repeat(np.arange(int(maps)), int(per_map))

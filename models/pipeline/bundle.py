@@ -43,6 +43,9 @@ class DataInfo(_Section):
     #: new data are checked against; absent in older bundles.
     x_mean: float | None = None
     x_std: float | None = None
+    #: Tiled maps: how many maps the training tiles were cut from. The teacher's validation hold-out and the
+    #: selection's folds then took whole maps (at most this many folds); absent for data that were not tiled.
+    train_maps: int | None = None
 
 
 class TestScores(_Section):

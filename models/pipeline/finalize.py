@@ -112,7 +112,8 @@ def _finalize(work_dir, out_dir, progress):
     job = _Job(work_dir)
     filters, histories, filter_epoch, starts, seconds_per_epoch, gradient_path = collect_chunks(work_dir,
                                                                                                 len(job.grid))
-    splits = cv_splits(len(job.X_train), job.config.cv_folds, job.config.cv_repeats, job.config.seed)
+    splits = cv_splits(len(job.X_train), job.config.cv_folds, job.config.cv_repeats, job.config.seed,
+                       groups=job.groups)  # tiles: whole maps to a fold
     series_features, initial_fold = _choose_series_features(job, splits)  # "auto": before any student is fitted
     cross = _cross_validate(job, filters, splits, progress, initial_fold)
     if series_features is not None:  # set only when chosen: an unset section stays out of result.json
@@ -152,7 +153,7 @@ def _finalize(work_dir, out_dir, progress):
         data=DataInfo(**{k: job.info["data"][k] for k in ("kind", "shape", "n_train", "n_test", "sha256")},
                       target_name=job.info["data"].get("target_name"),
                       test_target_sd=float(np.std(job.y_test)), x_mean=float(np.mean(job.X_train)),
-                      x_std=float(np.std(job.X_train))),
+                      x_std=float(np.std(job.X_train)), train_maps=job.info["data"].get("train_maps")),
         teacher=TeacherInfo(**{k: job.info["teacher"][k] for k in ("name", "n_params", "test",
                                                                    "predict_seconds_per_sample", "validation_mse",
                                                                    "stopped_behind")
@@ -198,6 +199,7 @@ class _Job:
         self.X_train, self.y_train = split["X_train"], split["y_train"]
         self.X_test, self.y_test = split["X_test"], split["y_test"]
         self.y_train_all = split.get("y_train_all", self.y_train.reshape(len(self.y_train), -1))
+        self.groups = split.get("groups")  # the map of each training tile; None for untiled data
         # map classes are full parameter rows; the reported column is the config's target
         self.fit_y = self.y_train if self.kind == "timeseries" else self.y_train_all
         self.column = self.config.target if self.kind == "image" and self.y_train_all.shape[1] > 1 else 0

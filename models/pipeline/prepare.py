@@ -16,6 +16,7 @@ from awd_studio.models import wavelets as _wavelets
 from awd_studio.models.attributions import gradient_batch_size
 from awd_studio.models.cores import use_job_threads
 from awd_studio.models.data import load_dataset, split_dataset
+from awd_studio.models.data.tiles import tile_groups
 from awd_studio.models.device import resolve_device
 from awd_studio.models.files import sha256_file
 from awd_studio.models.filters import lowpass_filter
@@ -72,6 +73,11 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
     if len(X_train) < 2 * config.cv_folds:
         raise ValueError(f"X: {len(X_train)} training samples are too few for {config.cv_folds}-fold "
                          "cross-validation; give more data or fewer cv_folds")
+    # tiles of one map stay together in the teacher's validation hold-out and the selection's folds
+    groups = tile_groups(len(X_train), dataset.meta) if dataset.X_test is not None else None
+    if groups is not None and groups.max() < 1:
+        raise InputError("tile", "left a single map for training, and its tiles cannot be cross-validated "
+                                 "against each other", "upload more maps, or tile them with a larger test share")
     for length in X_train.shape[1:]:
         _wavelets.check_level(length, len(lowpass_filter(config.wave)), config.levels, config.mode)
     device = resolve_device(config.device)
@@ -83,7 +89,7 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
     y_train_all = np.asarray(y_train_all, dtype=float).reshape(len(X_train), -1)
     y_test_all = np.asarray(y_test_all, dtype=float).reshape(len(X_test), -1)
     write_npz(work_dir / "split.npz", X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test,
-               y_train_all=y_train_all, y_test_all=y_test_all)
+               y_train_all=y_train_all, y_test_all=y_test_all, **({} if groups is None else {"groups": groups}))
 
     input_shape = tuple(X_train.shape[1:])
     t0 = time.perf_counter()
@@ -104,6 +110,8 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
             report(progress, "teacher", 0.1 + 0.9 * fraction, message)
 
         kwargs = {"epochs": config.teacher_epochs} if config.teacher_epochs else {}
+        if groups is not None:
+            kwargs["groups"] = groups
         teacher, validation = _teachers.train_best_teacher(
             names, X_train, y_train, seed=config.seed, device=device, progress=teacher_progress,
             on_epoch=on_teacher_epoch, augment=config.teacher_augment, **kwargs)
@@ -132,7 +140,9 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
                  "true_wavelet": true_wavelet(dataset.meta),
                  "target_name": (str(target_names[config.target]) if config.target < len(target_names)
                                  else f"target {config.target}"),
-                 "target_names": [str(n) for n in target_names]},  # the map student's classes name them
+                 "target_names": [str(n) for n in target_names],  # the map student's classes name them
+                 # tiles: validation and folds hold out whole maps (models.data.tiles.tile_groups)
+                 **({"train_maps": int(groups.max()) + 1} if groups is not None else {})},
         "mode_choice": mode_choice,
         "scaling": {"offset": x_offset, "scale": x_scale, "source": scaling_source},
         "teacher": {"name": teacher_name, "n_params": int(_teachers.count_params(teacher)),

@@ -17,7 +17,7 @@ __all__ = ["cv_splits", "SplitPeaks", "fold_scores", "series_loo_score", "choose
            "select_wavelet", "cv_entry"]
 
 
-def cv_splits(n, folds, repeats, seed):
+def cv_splits(n, folds, repeats, seed, groups=None):
     """Shared cross-validation splits: ``repeats`` shuffled K-fold partitions of ``n`` samples.
 
     Parameters
@@ -28,15 +28,28 @@ def cv_splits(n, folds, repeats, seed):
     repeats : int
         R; repeat ``r`` shuffles with seed ``seed + 1000 r``.
     seed : int
+    groups : ndarray of shape (n,), optional
+        Group of each sample (the map a tile was cut from, :func:`models.data.tiles.tile_groups`): whole groups
+        are then shuffled into the folds, so no group is on both sides of a split, and K is at most the number of
+        groups.
 
     Returns
     -------
     list of (ndarray, ndarray)
         ``R * K`` (train indices, validation indices) pairs, repeat after repeat.
     """
+    if groups is None:
+        splits = []
+        for r in range(repeats):
+            splits.extend(KFold(n_splits=folds, shuffle=True, random_state=seed + 1000 * r).split(np.arange(n)))
+        return splits
+    unique, group_of = np.unique(np.asarray(groups), return_inverse=True)
+    folds = min(folds, unique.size)
     splits = []
     for r in range(repeats):
-        splits.extend(KFold(n_splits=folds, shuffle=True, random_state=seed + 1000 * r).split(np.arange(n)))
+        for _, held in KFold(n_splits=folds, shuffle=True, random_state=seed + 1000 * r).split(unique):
+            in_held = np.isin(group_of, held)
+            splits.append((np.flatnonzero(~in_held), np.flatnonzero(in_held)))
     return splits
 
 

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from awd_studio.models.cores import job_threads, map_on_job_threads
+from awd_studio.models.data.dataset import held_out_groups
 from awd_studio.models.device import resolve_device
 from awd_studio.models.optim import StackedAdam
 from awd_studio.models.teachers.architectures import _ARCHITECTURES, TEACHERS, build_teacher
@@ -102,7 +103,7 @@ def _epoch_loss(model, X, Y, batch_size):
 
 def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size=None, lr=None,
                   patience=None, seed=0, device=None, progress=None, weight_decay=0.0, val_fraction=0.15,
-                  num_threads=None, on_epoch=None, augment="auto", give_up=None):
+                  num_threads=None, on_epoch=None, augment="auto", give_up=None, groups=None):
     """Train a built-in teacher with Adam on the mean squared error, with early stopping.
 
     Inputs are standardised by one global mean and standard deviation, targets per column; both are
@@ -148,6 +149,10 @@ def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size
         so far): ``True`` ends the training there, as early stopping does, and records the epoch as
         ``teacher.gave_up_at`` (``None`` otherwise). :func:`train_best_teacher` uses it to stop an architecture
         far behind another one that has finished.
+    groups : array-like of shape (n,), optional
+        Group of each sample (the map a tile was cut from): the held-out ``val_fraction`` is then whole groups
+        (:func:`models.data.dataset.held_out_groups`), so early stopping never scores a map whose other tiles
+        the teacher trained on.
 
     Returns
     -------
@@ -186,7 +191,13 @@ def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size
         rng = np.random.default_rng(seed)
         n = X.shape[0]
         n_val = int(round(val_fraction * n)) if n >= 10 else 0
-        perm = rng.permutation(n)
+        if groups is not None and len(groups) != n:
+            raise InputError("groups", f"has {len(groups)} entries for {n} samples", "pass one group per sample")
+        if groups is not None and n_val > 0 and np.unique(groups).size >= 2:
+            held, kept = held_out_groups(groups, val_fraction, rng)
+            perm, n_val = np.concatenate([held, kept]), held.size
+        else:
+            perm = rng.permutation(n)
         if n_val > 0:
             X_val, yv2 = X[perm[:n_val]], y2[perm[:n_val]]
             X_tr, y_tr = X[perm[n_val:]], y2[perm[n_val:]]

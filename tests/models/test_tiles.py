@@ -4,8 +4,12 @@ holds out whole maps (a map's tiles on both sides would share its structure)."""
 import numpy as np
 import pytest
 
-from awd_studio.models.data import Dataset, load_dataset, save_npz
-from awd_studio.models.data.tiles import tile_dataset, tile_maps
+from awd_studio.models import pipeline
+from awd_studio.models.data import Dataset, load_dataset, make_example, save_npz
+from awd_studio.models.data.dataset import held_out_groups
+from awd_studio.models.data.tiles import tile_dataset, tile_groups, tile_maps
+from awd_studio.models.pipeline import cv_splits
+from awd_studio.models.teachers import train_teacher
 from awd_studio.models.validation import InputError
 
 
@@ -78,3 +82,36 @@ def test_a_few_large_maps_are_read_for_tiling_and_otherwise_told_about_it(tmp_pa
         load_dataset(path)
     tiled = tile_dataset(load_dataset(path, min_samples=1), 32)
     assert tiled.n + tiled.n_test == 6 * 16
+
+
+def test_folds_and_the_teachers_hold_out_keep_a_maps_tiles_together():
+    """Tiles of one map share its structure: cross-validation folds and early stopping take whole maps."""
+    X, y = _maps()
+    tiled = tile_dataset(Dataset(X, y, name="suite"), 32, test_fraction=0.25, seed=3)
+    groups = tile_groups(tiled.n, tiled.meta)
+    assert groups.tolist() == np.repeat(np.arange(9), 9).tolist()
+    splits = cv_splits(tiled.n, 5, 2, seed=0, groups=groups)
+    assert len(splits) == 10
+    for train, held in splits:
+        assert set(groups[train]).isdisjoint(groups[held]) and len(train) + len(held) == tiled.n
+    for r in range(2):  # every map is held out once per repeat
+        assert sorted(np.concatenate([held for _, held in splits[5 * r:5 * r + 5]]).tolist()) == list(range(81))
+    assert len(cv_splits(tiled.n, 5, 1, seed=0, groups=np.repeat(np.arange(3), 27))) == 3  # folds ≤ maps
+    held, kept = held_out_groups(groups, 0.15, np.random.default_rng(0))
+    assert len(held) == 9 and set(groups[held]).isdisjoint(groups[kept])  # one of nine maps, whole
+    assert tile_groups(tiled.n - 1, tiled.meta) is None and tile_groups(81, {}) is None
+    with pytest.raises(InputError, match="one group per sample"):
+        train_teacher("mlp", tiled.X.reshape(81, -1), tiled.y[:, 0], groups=groups[:-1], epochs=1)
+
+
+def test_a_tiled_job_cross_validates_over_whole_maps(tmp_path):
+    maps = make_example("lensing", n=40, seed=0)
+    tiled = tile_dataset(maps, 32, seed=0)
+    save_npz(tiled, tmp_path / "tiles.npz")
+    config = {"teacher": "cnn", "lambdas": [0.01], "gammas": [0.0], "epochs": 1, "teacher_epochs": 1,
+              "levels": 2, "cv_folds": 3, "wave": "db2", "random_search": 0}
+    result = pipeline.run(tmp_path / "tiles.npz", config, tmp_path / "out")
+    maps_kept = tiled.meta["tiles"]["train_maps"]  # one map of each of the 10 cosmologies is held out
+    assert result["data"]["train_maps"] == maps_kept == 30 and result["data"]["n_train"] == maps_kept * 4
+    groups = np.load(tmp_path / "out" / "work" / "split.npz")["groups"]
+    assert groups.tolist() == np.repeat(np.arange(maps_kept), 4).tolist()
