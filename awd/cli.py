@@ -285,7 +285,8 @@ def _add_predict_parser(sub):
     pr.add_argument("--out", help="write the predictions: .npz (y_pred, y_true when known, *_test) or .csv")
     pr.add_argument("--model", default="awd",
                     help="which student: awd (default), awd_no_interp, baseline_wavelet; maps also laplace, "
-                         "roberts_cross, peak_heights; random_search when the job ran the teacher-free control")
+                         "roberts_cross, peak_heights; random_search when the job ran the teacher-free control; "
+                         "scattering when it ran with --student scattering")
 
 
 def _cmd_predict(args):

@@ -236,7 +236,7 @@ class Student(_Section):
     """One fitted student written down (:mod:`models.pipeline.student_params`): its settings and the meaning
     of its features here, its arrays in ``arrays.npz`` under the keys of ``arrays``."""
 
-    kind: Literal["series_topk_linear", "peak_count"]
+    kind: Literal["series_topk_linear", "peak_count", "dwt_scattering_ridge"]
     definition: str
     target_column: int
     n_params: int

@@ -126,7 +126,7 @@ def _finalize(work_dir, out_dir, progress):
     scattering = None
     if job.config.student == "scattering":  # the learned scattering student, from the wavelet the selection kept
         h_start = job.h_init if cross["choice"] == "initial" else h_sel
-        scores, scattering, predictions["scattering"] = fit_scattering_student(
+        scores, scattering, predictions["scattering"], students["scattering"] = fit_scattering_student(
             job.kind, job.X_train, job.y_train, job.X_test, job.y_test, job.scaling, job.config, h_start, progress)
         models["scattering"] = ModelScores(**scores)
     wavelet, psi0, psi_true = _wavelet_section(job, h_sel)

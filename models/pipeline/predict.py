@@ -47,7 +47,8 @@ def load_student(result_dir, model="awd"):
         A result directory (``result.json`` + ``arrays.npz``).
     model : str, default="awd"
         Which student: ``awd``, ``awd_no_interp``, ``baseline_wavelet`` (and on maps ``laplace``,
-        ``roberts_cross``, ``peak_heights``; ``random_search`` when the job ran the teacher-free control).
+        ``roberts_cross``, ``peak_heights``; ``random_search`` when the job ran the teacher-free control;
+        ``scattering`` when it fitted the scattering student).
 
     Returns
     -------

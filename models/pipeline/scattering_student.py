@@ -15,6 +15,7 @@ import numpy as np
 
 from awd_studio.models.pipeline.bundle import ScatteringSection
 from awd_studio.models.pipeline.prepare import scaled
+from awd_studio.models.pipeline.student_params import scattering_record
 from awd_studio.models.pipeline.students import score_model
 from awd_studio.models.pipeline.workdir import report
 from awd_studio.models.scattering import ScatteringRegressor, scattering_panel, scattering_summary
@@ -98,6 +99,9 @@ def fit_scattering_student(kind, X_train, y_train, X_test, y_test, scaling, conf
         The bundle's ``scattering`` section: settings, kept paths, filters before and after, the path tree,
         the score-versus-paths curve, the filters in space and frequency.
     y_pred : ndarray of shape (n_test,)
+    student : (dict, dict)
+        Its record and arrays (:func:`models.pipeline.student_params.scattering_record`), which predict new data
+        without the fitted object (``awd predict --model scattering``).
     """
     report(progress, "scattering", 0.0, "fitting the scattering student")
     series = kind == "timeseries"
@@ -112,4 +116,5 @@ def fit_scattering_student(kind, X_train, y_train, X_test, y_test, scaling, conf
     section = ScatteringSection(**summary, panel=scattering_panel(model))
     report(progress, "scattering", 1.0, f"scattering student: {len(model.paths_)} of {len(model.all_paths_)} "
                                         "paths kept")
-    return scores, section, y_pred
+    student = scattering_record("scattering", model, scaling=scaling if series else None)
+    return scores, section, y_pred, student

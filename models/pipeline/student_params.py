@@ -15,6 +15,11 @@ Maps (:class:`models.predictors.PeakCountRegressor` on the raw maps): per map, t
 neighbours), a 3 x 3 filter's response read at each peak, a histogram of the responses per filter (``bins``
 bins over ``bin_range``); then the nearest class template in chi² metric (its target row is the prediction)
 or a ridge model on the standardised histograms.
+
+Scattering (:class:`models.scattering.ScatteringRegressor` with the DWT bank, option ``student: scattering``):
+the learned lowpass filter ``h`` defines the whole bank; the kept paths' outputs (series: every position; maps:
+their means) are standardised with ``feature_mean`` and ``feature_scale`` and a ridge head gives
+``y = intercept + z @ coef``.
 """
 
 from __future__ import annotations
@@ -23,16 +28,18 @@ import numpy as np
 import torch
 
 from awd_studio.models import wavelets as _wavelets
+from awd_studio.models.scattering import DWTScattering1D, DWTScattering2D
 from awd_studio.models.students.maps import chi2_predict
 from awd_studio.models.students.peaks import _check_maps, _count_peaks, _kernel_matrix, _patch_responses
 from awd_studio.models.students.series import position_features, topk_features
 from awd_studio.models.validation import InputError
 
-__all__ = ["SERIES_KIND", "MAPS_KIND", "array_key", "band_names", "series_record", "maps_record",
-           "predict_with_record", "series_coefficients", "map_histograms", "map_peak_responses", "ordinal"]
+__all__ = ["SERIES_KIND", "MAPS_KIND", "SCATTERING_KIND", "array_key", "band_names", "series_record",
+           "maps_record", "scattering_record", "scattering_features", "predict_with_record", "series_coefficients", "map_histograms", "map_peak_responses", "ordinal"]
 
 SERIES_KIND = "series_topk_linear"
 MAPS_KIND = "peak_count"
+SCATTERING_KIND = "dwt_scattering_ridge"
 #: Channel names of the map students' responses, by student.
 MAP_CHANNELS = {"raw": ["peak height"], "roberts": ["Roberts cross"], "magnitude": ["LL", "detail magnitude"]}
 
@@ -199,6 +206,86 @@ def maps_record(name, model, *, target_column=0, target_names=None):
     return record, arrays
 
 
+def scattering_record(name, model, *, scaling=None, target_column=0):
+    """The DWT scattering student as ``(record, arrays)``.
+
+    Parameters
+    ----------
+    name : str
+        Its key in the bundle (``"scattering"``).
+    model : ScatteringRegressor
+        Fitted with ``bank="dwt"`` on the reported target column (one output).
+    scaling : dict or None
+        ``{"offset", "scale"}`` applied to series before the transform; None for maps (read raw).
+    target_column : int, default=0
+        The column of the model's outputs that is reported (it is fitted on the reported target alone, as the
+        series students are).
+
+    Returns
+    -------
+    record : dict
+        ``kind`` (:data:`SCATTERING_KIND`), ``definition``, ``arrays``, ``n_params``, ``target_column`` and
+        ``parameters``: ``J``, ``max_order``, ``pooling``, ``shape``, ``paths`` (lists of filter indices),
+        ``dtype``, ``input_scaling`` (None for maps), ``alpha``.
+    arrays : dict
+        ``h`` and ``h_init`` (N,), ``coef`` (F,), ``intercept`` (1,), ``feature_mean`` and ``feature_scale`` (F,).
+    """
+    if model.bank != "dwt":
+        raise ValueError(f"model: only the DWT bank is written down (its filter is one lowpass), got {model.bank!r}")
+    coef = np.asarray(model.coef_, dtype=np.float64).reshape(-1)
+    arrays = {"h": np.asarray(model.filters_["h"], dtype=np.float64),
+              "h_init": np.asarray(model.filters_init_["h"], dtype=np.float64), "coef": coef,
+              "intercept": np.atleast_1d(np.asarray(model.intercept_, dtype=np.float64)).reshape(-1)[:1],
+              "feature_mean": np.asarray(model.feature_mean_, dtype=np.float64).reshape(-1),
+              "feature_scale": np.asarray(model.feature_scale_, dtype=np.float64).reshape(-1)}
+    shape = [int(s) for s in model.signal_shape_]
+    series = len(shape) == 1
+    pooled = "the mean of each path's output over the map" if model.pooling == "mean" else "every output position"
+    scaled_input = (f"the series (x − {scaling['offset']:.6g}) / {scaling['scale']:.6g}" if scaling is not None
+                    else "the raw map")
+    definition = (f"Scatter {scaled_input} with the learned orthogonal wavelet ({model.J} levels, orders up to "
+                  f"{model.max_order}, {len(model.paths_)} paths kept of {len(model.all_paths_)}); take "
+                  f"{pooled} as features, standardise them, and predict the intercept plus a ridge weight times "
+                  "each feature.")
+    record = {
+        "kind": SCATTERING_KIND, "definition": definition, "target_column": int(target_column),
+        "n_params": int(coef.size + 1 + arrays["h"].size),
+        "arrays": {f: array_key(name, f) for f in arrays},
+        "parameters": {"J": int(model.J), "max_order": int(model.max_order), "pooling": model.pooling,
+                       "shape": shape, "paths": [[int(i) for i in path] for path in model.paths_],
+                       "dtype": model.dtype, "alpha": float(model.alpha_),
+                       "input_scaling": ({"offset": float(scaling["offset"]), "scale": float(scaling["scale"])}
+                                         if series and scaling is not None else None)},
+    }
+    return record, arrays
+
+
+def scattering_features(record, arrays, X):
+    """The (n, F) features the scattering student's head reads (before standardisation), for raw inputs X."""
+    p = record["parameters"]
+    shape = tuple(p["shape"])
+    X = np.asarray(X)
+    if X.ndim == len(shape):
+        X = X[None]
+    if tuple(X.shape[1:]) != shape:
+        raise InputError("X", f"has shape {X.shape}", f"pass inputs shaped (n, {', '.join(map(str, shape))}) like "
+                                                        "the training data")
+    if not np.isfinite(X).all():
+        raise InputError("X", "contains NaN or infinite values", "pass finite inputs")
+    if p.get("input_scaling") is not None:
+        X = _scaled(X, p["input_scaling"])
+    dtype = torch.float64 if p["dtype"] == "float64" else torch.float32
+    bank = DWTScattering1D if len(shape) == 1 else DWTScattering2D
+    transform = bank(shape[0] if len(shape) == 1 else shape, p["J"], h0=arrays["h"], max_order=p["max_order"],
+                     parametrization="free", learn=False, paths=[tuple(path) for path in p["paths"]], dtype=dtype)
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(X), 256):
+            s = transform(torch.as_tensor(X[start:start + 256], dtype=dtype))
+            out.append((s.flatten(2).mean(dim=2) if p["pooling"] == "mean" else s.flatten(1)).numpy())
+    return np.concatenate(out).astype(np.float64)
+
+
 def _scaled(X, scaling):
     """``(X - offset) / scale`` as the pipeline computes it (float32 kept for float32 input)."""
     X = np.asarray(X)
@@ -280,6 +367,10 @@ def predict_with_record(record, arrays, X, *, all_columns=False):
         else:
             z = (features - arrays["feature_mean"]) / arrays["feature_scale"]
             pred = z @ arrays["ridge_coef"].T + arrays["ridge_intercept"]
+    elif record["kind"] == SCATTERING_KIND:
+        features = scattering_features(record, arrays, X)
+        z = (features - arrays["feature_mean"]) / arrays["feature_scale"]
+        pred = z @ arrays["coef"] + arrays["intercept"][0]  # the reported column only (one output)
     else:
         raise InputError("students", f"unknown student kind {record['kind']!r}",
                          "use a result written by this version of AWD Studio")

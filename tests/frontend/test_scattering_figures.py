@@ -18,7 +18,7 @@ def bundle(request):
     d = make_example(request.param, n=60, seed=0)
     y, y_test = d.y.reshape(len(d.y), -1)[:, 0], d.y_test.reshape(len(d.y_test), -1)[:, 0]
     config = PipelineConfig.from_dict({"levels": 2, "cv_folds": 3, "cv_repeats": 1, "scattering_epochs": 1})
-    scores, section, _ = fit_scattering_student(d.kind, d.X, y, d.X_test, y_test, {"offset": 0.0, "scale": 1.0},
+    scores, section, _, _ = fit_scattering_student(d.kind, d.X, y, d.X_test, y_test, {"offset": 0.0, "scale": 1.0},
                                                 config, lowpass_filter("db2"))
     return json.loads(json.dumps({"models": {"scattering": scores}, "scattering": section.model_dump(mode="json")}))
 

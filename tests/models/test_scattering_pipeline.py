@@ -11,11 +11,14 @@ import torch
 from awd_studio.backend.schemas import JobCreate
 from awd_studio.cli import build_parser
 from awd_studio.models import pipeline
-from awd_studio.models.data import make_example, save_npz
+from awd_studio.models.data import Dataset, make_example, save_npz
 from awd_studio.models.estimate import estimate_job, scattering_seconds
 from awd_studio.models.filters import lowpass_filter
 from awd_studio.models.options import PipelineConfig, describe
+from awd_studio.models.pipeline.predict import load_student, predict_file, predict_from_bundle
 from awd_studio.models.pipeline.scattering_student import fit_scattering_student
+from awd_studio.models.pipeline.student_params import predict_with_record
+from awd_studio.models.validation import InputError
 
 torch.set_num_threads(1)
 
@@ -71,6 +74,24 @@ def test_the_bundle_carries_the_scattering_student_beside_awd_and_follows_the_sc
         assert arrays["y_pred_scattering"].shape == arrays["y_test"].shape
 
 
+def test_the_scattering_student_predicts_new_data_from_the_stored_numbers(job, tmp_path):
+    """Its filter and head are written down (arrays.npz, result.json) and give back its test predictions."""
+    _, out = job
+    record, arrays, _ = load_student(out, "scattering")
+    assert record["kind"] == "dwt_scattering_ridge" and record["parameters"]["input_scaling"] is not None
+    assert "standardise" in record["definition"] and len(arrays["h"]) == len(arrays["h_init"]) == 10
+    with np.load(out / "arrays.npz", allow_pickle=False) as npz:
+        stored = npz["y_pred_scattering"]
+    split = np.load(out / "work" / "split.npz")
+    np.testing.assert_allclose(predict_from_bundle(out, split["X_test"], model="scattering"), stored,
+                               rtol=1e-6, atol=1e-6)
+    save_npz(Dataset(split["X_test"], split["y_test"], min_samples=1), tmp_path / "new.npz")
+    found = predict_file(out, tmp_path / "new.npz", model="scattering")
+    assert found["model"] == "scattering" and found["scores"]["X"]["n"] == len(stored)
+    with pytest.raises(InputError, match="shaped"):
+        predict_from_bundle(out, split["X_test"][:, :20], model="scattering")
+
+
 def test_a_default_job_has_no_scattering_section(tmp_path):
     data = tmp_path / "synthetic.npz"
     save_npz(make_example("synthetic", n=120, seed=0), data)
@@ -82,12 +103,15 @@ def test_maps_student_averages_positions_and_describes_2d_filters():
     d = make_example("lensing", n=60, seed=0)
     config = PipelineConfig.from_dict({"levels": 2, "cv_folds": 3, "cv_repeats": 1, "scattering_epochs": 1})
     scaling = {"offset": 0.0, "scale": 1.0}
-    scores, section, y_pred = fit_scattering_student("image", d.X, d.y[:, 0], d.X_test, d.y_test[:, 0], scaling,
-                                                     config, lowpass_filter("db2"))
+    scores, section, y_pred, (record, arrays) = fit_scattering_student(
+        "image", d.X, d.y[:, 0], d.X_test, d.y_test[:, 0], scaling, config, lowpass_filter("db2"))
     assert section.settings["pooling"] == "mean" and section.panel["ndim"] == 2
     assert len(section.paths_all) == 1 + 6 + 9  # S0, 3 orientations x 2 levels, then level 1 -> level 2
     assert y_pred.shape == (len(d.X_test),) and np.isfinite(scores["test"]["rmse"])
     assert all(len(f["space"]) == len(f["space"][0]) for f in section.panel["filters"])
+    # maps are read raw; the record rebuilds the same predictions
+    assert record["parameters"]["input_scaling"] is None and record["parameters"]["pooling"] == "mean"
+    np.testing.assert_allclose(predict_with_record(record, arrays, d.X_test), y_pred, rtol=1e-6, atol=1e-8)
 
 
 def test_the_estimate_counts_the_scattering_student_only_when_it_is_on():
