@@ -527,6 +527,6 @@ def describe() -> dict[str, Any]:
         "teacher_architectures_by_kind": {kind: list(archs) for kind, archs in TEACHERS_BY_KIND.items()},
         "bounds": {"epochs": MAX_EPOCHS, "teacher_epochs": MAX_TEACHER_EPOCHS, "grid_points": MAX_GRID_POINTS,
                    "grid_values": MAX_GRID_VALUES, "levels": MAX_LEVELS, "start_search": MAX_START_SEARCH,
-                   "random_search": MAX_RANDOM_SEARCH},
+                   "random_search": MAX_RANDOM_SEARCH, "scattering_epochs": MAX_SCATTERING_EPOCHS},
         "wavelets": [w for family in ("db", "sym", "coif") for w in pywt.wavelist(family)],
     }

@@ -69,6 +69,9 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     START_SEARCH = "configure-start-search"
     START_SEARCH_FIELD = "configure-start-search-field"
     RANDOM_SEARCH = "configure-random-search"
+    #: "Also fit a learned scattering student" and its training epochs (option ``student: scattering``).
+    SCATTERING = "configure-scattering"
+    SCATTERING_EPOCHS = "configure-scattering-epochs"
     PEAK_RESPONSE = "configure-peak-response"
     PEAK_RESPONSE_FIELD = "configure-peak-response-field"
     SERIES_FEATURES = "configure-series-features"
@@ -258,6 +261,22 @@ def layout(dataset: str | None = None, **_):
                            "teacher add anything a search on the labels does not find? Blank: 300 for 1000 or more "
                            "time series, else off; 0 turns it off. About 0.01 s per wavelet per 3000 series, 0.2 s "
                            "per 1000 maps.", label_for=ids.RANDOM_SEARCH),
+                    _field("Scattering student",
+                           dbc.Row([
+                               dbc.Col(dbc.Switch(id=ids.SCATTERING, value=False,
+                                                  label="Also fit a learned scattering student"), xs=12, md=7),
+                               dbc.Col([
+                                   dbc.Label("Scattering student training epochs", html_for=ids.SCATTERING_EPOCHS,
+                                             className="visually-hidden"),
+                                   dbc.InputGroup([
+                                       dbc.Input(id=ids.SCATTERING_EPOCHS, type="number", min=1, step=1,
+                                                 placeholder="10", disabled=True),
+                                       dbc.InputGroupText("epochs")], size="sm")], xs=8, md=5)],
+                               className="g-2 align-items-center"),
+                           "Orders 0-2 of a scattering transform on the wavelet the selection keeps, trained end to "
+                           "end with a ridge head and its paths pruned; scored beside AWD's students, shown with "
+                           "its filters and kept paths, and saved for prediction. Adds to the run time (the "
+                           "estimate below includes it).", label_for=ids.SCATTERING),
                 ], help_section="wavelet"),
             ], lg=6),
             dbc.Col([
@@ -402,7 +421,8 @@ OPTIONS_OUTPUTS = dict(
     series_features=Output(ids.SERIES_FEATURES, "value"),
     max_levels=Output(ids.LEVELS, "max"), max_epochs=Output(ids.EPOCHS, "max"),
     max_teacher_epochs=Output(ids.TEACHER_EPOCHS, "max"), max_start_search=Output(ids.START_SEARCH, "max"),
-    max_random_search=Output(ids.RANDOM_SEARCH, "max"), error=alert_outputs(ids.ERROR, allow_duplicate=True))
+    max_random_search=Output(ids.RANDOM_SEARCH, "max"), max_scattering_epochs=Output(ids.SCATTERING_EPOCHS, "max"),
+    error=alert_outputs(ids.ERROR, allow_duplicate=True))
 
 
 @callback(output=OPTIONS_OUTPUTS, inputs=dict(_key=Input(ids.IDEMPOTENCY, "data")),
@@ -427,7 +447,8 @@ async def load_options(_key, wave=None):
                 series_features_options=choice_options(options, "series_features"), series_features=default_features,
                 max_levels=bounds.get("levels"), max_epochs=bounds.get("epochs"),
                 max_teacher_epochs=bounds.get("teacher_epochs"), max_start_search=bounds.get("start_search"),
-                max_random_search=bounds.get("random_search"), error=alert_value(None))
+                max_random_search=bounds.get("random_search"),
+                max_scattering_epochs=bounds.get("scattering_epochs"), error=alert_value(None))
 
 
 @callback(
@@ -581,11 +602,13 @@ ESTIMATE_OUTPUTS = dict(grid_size=Output(ids.GRID_SIZE, "children"), estimate=Ou
                 mode=Input(ids.MODE, "value"), wave=Input(ids.WAVE, "value"),
                 teacher_epochs=Input(ids.TEACHER_EPOCHS, "value"), start_search=Input(ids.START_SEARCH, "value"),
                 peak_response=Input(ids.PEAK_RESPONSE, "value"), random_search=Input(ids.RANDOM_SEARCH, "value"),
-                options=Input(ids.OPTIONS, "data")),
+                options=Input(ids.OPTIONS, "data"), scattering=Input(ids.SCATTERING, "value"),
+                scattering_epochs=Input(ids.SCATTERING_EPOCHS, "value")),
 )
 async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, parametrization="orthogonal",
                           levels=4, mode="auto", wave="db5", teacher_epochs=None, start_search=None,
-                          peak_response=None, random_search=None, options=None):
+                          peak_response=None, random_search=None, options=None, scattering=False,
+                          scattering_epochs=None):
     """Grid size and the server's run-time estimate (``POST /api/jobs/estimate``), or what is wrong, in words and
     with the wrong field outlined."""
     try:
@@ -600,7 +623,8 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
     try:
         payload = job_payload(info.get("id"), teacher, lambdas, gammas, epochs, levels, wave, attribution, 0,
                               parametrization, mode, teacher_epochs, start_search, peak_response, random_search,
-                              bounds=(options or {}).get("bounds"))
+                              bounds=(options or {}).get("bounds"), scattering=scattering,
+                              scattering_epochs=scattering_epochs)
         guess = await get_client().estimate_job(payload)
     except ValueError as err:  # said as the form is filled in, with the bounds, not only when it is submitted
         return dict(grid_size=size, estimate=dbc.Alert(str(err), color="warning", className="py-1 px-2 mb-0 small"),
@@ -638,7 +662,7 @@ def stage_words(guess: dict) -> str:
 
 def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,
                 mode, teacher_epochs=None, start_search=None, peak_response=None, random_search=None,
-                series_features=None, bounds=None, target=None) -> dict:
+                series_features=None, bounds=None, target=None, scattering=False, scattering_epochs=None) -> dict:
     """The ``POST /api/jobs`` body from the form values; ValueError naming the field when one is wrong (and the
     service's ``bounds``, ``GET /api/options``, when known)."""
     bounds = bounds or {}
@@ -673,7 +697,22 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
             payload[key] = value
     if target:  # column 0 is the server's default
         payload["target"] = int(target)
+    if scattering:
+        payload["student"] = "scattering"
+        if scattering_epochs not in (None, ""):
+            most = bounds.get("scattering_epochs")
+            if int(scattering_epochs) != float(scattering_epochs) or int(scattering_epochs) < 1 or (
+                    most and int(scattering_epochs) > most):
+                raise ValueError("scattering epochs: enter a whole number " + (f"from 1 to {most}" if most else "≥ 1")
+                                 + ", or leave it blank")
+            payload["scattering_epochs"] = int(scattering_epochs)
     return payload
+
+
+@callback(output=Output(ids.SCATTERING_EPOCHS, "disabled"), inputs=dict(on=Input(ids.SCATTERING, "value")))
+def scattering_epochs_enabled(on):
+    """The scattering student's epochs are asked for only while it is switched on."""
+    return not on
 
 
 #: What submitting changes: the page (to the new job's), the status line under the button and the tab's record of
@@ -694,12 +733,14 @@ SUBMIT_OUTPUTS = dict(nav=Output(APP_NAV, "href", allow_duplicate=True), status=
                source=State(ids.TEACHER_SOURCE, "value"), options=State(ids.OPTIONS, "data"),
                start_search=State(ids.START_SEARCH, "value"), peak_response=State(ids.PEAK_RESPONSE, "value"),
                random_search=State(ids.RANDOM_SEARCH, "value"), series_features=State(ids.SERIES_FEATURES, "value"),
-               target=State(ids.TARGET, "value")),
+               target=State(ids.TARGET, "value"), scattering=State(ids.SCATTERING, "value"),
+               scattering_epochs=State(ids.SCATTERING_EPOCHS, "value")),
     prevent_initial_call=True,
 )
 async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
                  parametrization, mode, idem_key, teacher_epochs=None, source=None, options=None,
-                 start_search=None, peak_response=None, random_search=None, series_features=None, target=None):
+                 start_search=None, peak_response=None, random_search=None, series_features=None, target=None,
+                 scattering=False, scattering_epochs=None):
     """Submit the job (with an idempotency key, so a double click makes one job) and go to its page."""
     if not n_clicks:
         return named_update(SUBMIT_OUTPUTS)
@@ -710,7 +751,8 @@ async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels,
     try:
         payload = job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
                               parametrization, mode, teacher_epochs, start_search, peak_response, random_search,
-                              series_features, bounds=(options or {}).get("bounds"), target=target)
+                              series_features, bounds=(options or {}).get("bounds"), target=target,
+                              scattering=scattering, scattering_epochs=scattering_epochs)
     except ValueError as err:
         return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(str(err), color="warning", className="py-2 mb-0"))
     try:

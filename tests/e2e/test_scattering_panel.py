@@ -1,6 +1,6 @@
-"""The results page's scattering block in a browser: a tiny job with ``student: scattering`` (150 series,
-two epochs each), then what the block draws: plot sizes, the tree's slices, the curve's chosen point, the score
-table's numbers; no console errors. (Without the option the block stays hidden:
+"""The scattering student in a browser: switched on in the configure form for a tiny job (150 series, two
+epochs each), then what the results page's block draws: plot sizes, the tree's slices, the curve's chosen point,
+the score table's numbers; no console errors. (Without the option the block stays hidden:
 tests/frontend/test_scattering_figures.py.)"""
 
 from __future__ import annotations
@@ -16,16 +16,34 @@ from tests.e2e.conftest import OWNER_TOKEN, assert_drawn, console_errors
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(420)]
 
 OWNER = {"Authorization": f"Bearer {OWNER_TOKEN}"}
-TINY = {"teacher": "mlp", "lambdas": [1e-3], "gammas": [0.0], "epochs": 1, "teacher_epochs": 2, "levels": 3,
-        "cv_folds": 3, "cv_repeats": 1}
 GRAPHS = ["scattering-filters-graph", "scattering-tree-graph", "scattering-curve-graph"]
 
 
-def _finished_job(base, dataset_id, **options):
-    job = httpx.post(base + "/api/jobs", json={"dataset_id": dataset_id, **TINY, **options}, headers=OWNER,
-                     timeout=30)
-    assert job.status_code in (200, 201, 202), job.text
-    job_id = job.json()["id"]
+def _submitted_from_the_form(page, base, dataset_id):
+    """Fill the configure form for a tiny job with the scattering student switched on; submit; the job's id."""
+    page.goto(f"{base}/configure?dataset={dataset_id}")
+    page.wait_for_function("document.querySelector('#configure-lambdas')"
+                           " && document.querySelector('#configure-lambdas').value.length > 0")
+    page.wait_for_function("document.querySelector('#configure-teacher')"
+                           " && document.querySelector('#configure-teacher').innerText.trim().length > 0")
+    page.click("#configure-teacher")
+    page.get_by_role("option", name=re.compile(r"^mlp")).first.click()
+    page.fill("#configure-lambdas", "0.001")
+    page.fill("#configure-gammas", "0")
+    page.fill("#configure-epochs", "1")
+    page.fill("#configure-levels", "3")
+    page.fill("#configure-teacher-epochs", "2")
+    assert page.locator("#configure-scattering-epochs").is_disabled()  # asked for only once switched on
+    page.locator("#configure-scattering").check()
+    page.wait_for_function("!document.querySelector('#configure-scattering-epochs').disabled")
+    page.fill("#configure-scattering-epochs", "2")
+    page.locator("#configure-estimate").get_by_text("Estimated run time").wait_for()
+    page.click("#configure-submit")
+    page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]{36}$"))
+    return page.url.rsplit("/", 1)[1]
+
+
+def _finished_job(base, job_id):
     # alone about 20 s; on a 2-core machine beside the other test process it waited once for more than 240 s
     deadline, body = time.monotonic() + 390, {}
     while time.monotonic() < deadline:
@@ -40,14 +58,17 @@ def _finished_job(base, dataset_id, **options):
 
 def test_scattering_panel_draws_filters_tree_and_curve(web_server, owner_context, screenshot):
     dataset = httpx.post(web_server + "/api/examples/synthetic", json={"n": 150}, headers=OWNER, timeout=60).json()
-    job_id = _finished_job(web_server, dataset["id"], student="scattering", scattering_epochs=2)
-    bundle = httpx.get(f"{web_server}/api/results/{job_id}", headers=OWNER, timeout=30).json()
-    section = bundle["scattering"]
-    n_nodes, n_kept = len(section["paths_all"]), len(section["paths_kept"])
-
     page = owner_context().new_page()
     page.set_default_timeout(30_000)
     errors = console_errors(page)
+    job_id = _finished_job(web_server, _submitted_from_the_form(page, web_server, dataset["id"]))
+    config = httpx.get(f"{web_server}/api/jobs/{job_id}", headers=OWNER, timeout=30).json()["config"]
+    assert (config["student"], config["scattering_epochs"], config["teacher"]) == ("scattering", 2, "mlp")
+    bundle = httpx.get(f"{web_server}/api/results/{job_id}", headers=OWNER, timeout=30).json()
+    section = bundle["scattering"]
+    n_nodes, n_kept = len(section["paths_all"]), len(section["paths_kept"])
+    assert "scattering" in bundle["students"]  # written down for prediction
+
     page.goto(f"{web_server}/results/{job_id}")
     page.locator("#scattering-section").wait_for(state="visible")
     for gid in GRAPHS:

@@ -186,6 +186,14 @@ def test_configure_grid_parsing_and_payload():
             cfg.job_payload(*args, None, None, bad)
     assert "series_features" not in cfg.job_payload(*args, None, None, None, None)  # the server's default
     assert cfg.job_payload(*args, None, None, None, "positions")["series_features"] == "positions"
+    # the scattering student: off unless switched on; blank epochs are the server's default
+    assert "student" not in cfg.job_payload(*args) and "scattering_epochs" not in cfg.job_payload(*args)
+    assert cfg.job_payload(*args, scattering=True) == {**cfg.job_payload(*args), "student": "scattering"}
+    assert cfg.job_payload(*args, scattering=True, scattering_epochs=4)["scattering_epochs"] == 4
+    assert "scattering_epochs" not in cfg.job_payload(*args, scattering=False, scattering_epochs=4)
+    with pytest.raises(ValueError, match="scattering epochs: enter a whole number from 1 to 200"):
+        cfg.job_payload(*args, scattering=True, scattering_epochs=500, bounds={"scattering_epochs": 200})
+    assert cfg.scattering_epochs_enabled(True) is False and cfg.scattering_epochs_enabled(False) is True
     # what the series student reads is asked for series only, the map student's response for maps only
     series, maps = cfg.fields_for_kind({"kind": "timeseries"}), cfg.fields_for_kind({"kind": "image"})
     assert series["series_field"] == "" and "awd-hidden" in maps["series_field"]
@@ -198,6 +206,7 @@ def test_configure_takes_choices_bounds_and_presets_from_the_service(service):
     options = loaded["options"]
     assert {o["value"] for o in loaded["modes"]} == {"auto", "periodization", "zero", "symmetric"}
     assert loaded["max_start_search"] == options["bounds"]["start_search"] == 20_000
+    assert loaded["max_scattering_epochs"] == options["bounds"]["scattering_epochs"] == 200
     assert loaded["max_random_search"] == options["bounds"]["random_search"] == 2000
     assert [o["value"] for o in loaded["series_features_options"]] == ["auto", "largest", "positions"]
     assert loaded["series_features"] == "auto" and "cross-validation" in loaded["series_features_options"][0]["label"]
