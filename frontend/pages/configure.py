@@ -275,8 +275,8 @@ def layout(dataset: str | None = None, **_):
                                className="g-2 align-items-center"),
                            "Orders 0-2 of a scattering transform on the wavelet the selection keeps, trained end to "
                            "end with a ridge head and its paths pruned; scored beside AWD's students, shown with "
-                           "its filters and kept paths, and saved for prediction. Adds to the run time (the "
-                           "estimate below includes it).", label_for=ids.SCATTERING),
+                           "its filters and kept paths, and saved for prediction. Adds to the run time (the run-time "
+                           "estimate includes it).", label_for=ids.SCATTERING),
                 ], help_section="wavelet"),
             ], lg=6),
             dbc.Col([
