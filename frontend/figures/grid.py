@@ -228,7 +228,7 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None, narrow: bool =
     metric = cv_metric_label(bundle)
     sel = selected_index(bundle)
     # the selected cell's value stays readable: the star goes into its text instead of a marker over it
-    text = [["★ " + fmt_number(v) if index[i, j] == sel else fmt_number(v) for j, v in enumerate(row)]
+    text = [["★" + fmt_number(v) if index[i, j] == sel else fmt_number(v) for j, v in enumerate(row)]
             for i, row in enumerate(score)]
     zmin, zmax, range_note = score_range(bundle, score)
     fig = go.Figure(go.Heatmap(
@@ -237,6 +237,8 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None, narrow: bool =
                                                                      yanchor="bottom", thickness=12, len=0.7)
                                                                 if narrow else {})),
         text=text, texttemplate="%{text}" if score.size <= 60 else None, hovertext=_start_hover(bundle, index),
+        # a fixed size: plotly's automatic one shrank the numbers to about 7 px in cells of 45 px
+        textfont=dict(size=11 if len(gammas) <= 7 else 9),
         hovertemplate="λ = %{y}<br>γ = %{x}<br>" + metric + " = %{z:.4g}%{hovertext}<extra>click to inspect</extra>",
         xgap=1, ygap=1,
     ))

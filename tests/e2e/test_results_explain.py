@@ -78,7 +78,7 @@ def test_series_result_shows_formula_scalogram_trust_and_snippet(web_server, own
     assert "Adaptive wavelet distillation" in page.inner_text("#results-bibtex-paper")
     assert "@software" in page.inner_text("#results-bibtex-software")
     # the selected cell's value is readable beside its star
-    assert page.locator("#results-grid-graph text", has_text=re.compile(r"★ -?\d")).count() == 1
+    assert page.locator("#results-grid-graph text", has_text=re.compile(r"★-?\d")).count() == 1
     assert_drawn(page)
     screenshot(page, "20-results-student-series")
 

@@ -62,6 +62,8 @@ def test_heatmap_marks_selected_and_clicked(ts_bundle):
     assert names == ["selected", "inspecting"]
     assert list(fig.data[1].customdata) == [1] and list(fig.data[2].customdata) == [4]
     assert np.asarray(heat.customdata).max() == 5
+    # the cell numbers at a fixed, readable size (plotly's automatic one drew them about 7 px high)
+    assert heat.textfont.size == 11 and sum(str(t).startswith("★") for t in np.ravel(heat.text)) == 1
 
 
 def test_heatmap_hover_says_where_each_fit_started(ts_bundle):
