@@ -61,6 +61,8 @@ class ids:  # noqa: N801 (a namespace of constants)
     DRAW = "explain-draw"
     DRAW_GRAPH = "explain-draw-graph"
     DRAW_RESULT = "explain-draw-result"
+    #: The drawing graph's box: as wide as a map (the toolbar's box tool then sits beside it), full width for series.
+    DRAW_BOX = "explain-draw-box"
     #: The shown explanation's input and example index (what a brush draws on).
     SHOWN = "explain-shown"
     TOKEN = share_dialog.ids.TOKEN  # the results page's store of its token
@@ -125,7 +127,8 @@ def panel(token: str | None) -> dbc.Card:
                 html.H3("Draw your own mask", className="h6 mt-3"),
                 html.P("Box-select the part of the input to keep (the toolbar's box tool); the rest is replaced "
                        "by noise and the teacher's expected output is shown below.", className="text-muted small"),
-                graph(ids.DRAW_GRAPH, "awd-explain-draw", explain_figures.drawing_figure(None)),
+                html.Div(graph(ids.DRAW_GRAPH, "awd-explain-draw", explain_figures.drawing_figure(None)),
+                         id=ids.DRAW_BOX),
                 html.Div(id=ids.DRAW_RESULT, className="small fw-semibold"),
             ], id=ids.DRAW, style={"display": "none"} if shared else {}),
             dcc.Store(id=ids.CURRENT), dcc.Store(id=ids.SHOWN),
@@ -244,6 +247,7 @@ POLL_OUTPUTS = dict(poll=Output(ids.POLL, "disabled", allow_duplicate=True), pro
                     full=Output(ids.PRED_FULL, "children"), cartoon=Output(ids.PRED_CARTOON, "children"),
                     noise=Output(ids.PRED_NOISE, "children"), baseline=Output(ids.PRED_BASELINE, "children"),
                     y_true=Output(ids.PRED_TRUE, "children"), draw=Output(ids.DRAW_GRAPH, "figure"),
+                    draw_box=Output(ids.DRAW_BOX, "style"),
                     shown=Output(ids.SHOWN, "data"), draw_result=Output(ids.DRAW_RESULT, "children"),
                     options=Output(ids.LIST, "options", allow_duplicate=True),
                     example=Output(ids.EXAMPLE, "value"), model=Output(ids.MODEL, "value"),
@@ -311,6 +315,7 @@ async def poll(tick, current, picked, token, options=None, viewport=None):
                         full=lines["full"],
                         cartoon=lines["cartoon"], noise=lines["noise"], baseline=lines["baseline_cartoon"],
                         y_true=lines["y_true"], draw=explain_figures.drawing_figure(x),
+                        draw_box=explain_figures.drawing_box_style(_shape(x)),
                         shown={"example": request.get("example"), "wavelet": request.get("wavelet"),
                                "shape": _shape(x)},
                         draw_result="", options=_finished(options, current, state),

@@ -12,7 +12,8 @@ from plotly.subplots import make_subplots
 
 from awd_studio.frontend.figures.style import PALETTE, apply_layout, as_array, empty_figure, fmt_number
 
-__all__ = ["explanation_figure", "drawing_figure", "prediction_lines", "EXPLANATION_HEIGHT", "DRAWING_HEIGHT"]
+__all__ = ["explanation_figure", "drawing_figure", "drawing_box_style", "prediction_lines", "EXPLANATION_HEIGHT",
+           "DRAWING_HEIGHT"]
 
 #: Heights in px of the two figures (the graph boxes follow them).
 EXPLANATION_HEIGHT = 340
@@ -135,6 +136,22 @@ def explanation_figure(payload: dict, max_cols: int = 4) -> go.Figure:
     row_height = EXPLANATION_HEIGHT if n_cols >= 4 else 220 if x.ndim == 2 else 260
     return apply_layout(fig, height=row_height * n_rows + 40 * (n_rows - 1), showlegend=False,
                         margin=dict(l=40, r=10, t=top, b=40))
+
+
+def drawing_box_style(shape) -> dict:
+    """Style of the drawing graph's box: a map's square plus its margins wide, so that the toolbar (with the box
+    tool the instructions name) sits at the map's corner; a series takes the whole width.
+
+    Examples
+    --------
+    >>> drawing_box_style([64, 64]), drawing_box_style([40])
+    ({'maxWidth': '340px'}, {})
+    """
+    if len(shape or ()) != 2:
+        return {}
+    rows, cols = shape
+    side = DRAWING_HEIGHT - 20 - 40  # the plot area's height (top and bottom margins of drawing_figure)
+    return {"maxWidth": f"{int(round(side * cols / rows)) + 40 + 10 + 30}px"}
 
 
 def drawing_figure(x) -> go.Figure:
