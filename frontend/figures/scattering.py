@@ -23,7 +23,7 @@ from awd_studio.frontend.figures.style import (
     fmt_number,
 )
 
-__all__ = ["scattering_filters_figure", "scattering_tree_figure", "scattering_curve_figure",
+__all__ = ["scattering_filters_figure", "scattering_tree_figure", "scattering_curve_figure", "path_short_label",
            "scattering_scores", "MAX_2D_FILTERS"]
 
 #: At most this many 2D filters are drawn (those used by kept paths first).
@@ -135,6 +135,17 @@ def scattering_filters_figure(bundle: dict, narrow: bool = False) -> go.Figure:
     return _filters_1d(panel, narrow) if panel.get("ndim") == 1 else _filters_2d(panel)
 
 
+def path_short_label(label: str) -> str:
+    """A second-order path's label for the tree's outer ring: both wavelets, short (the ring is narrow).
+
+    Examples
+    --------
+    >>> path_short_label("level 1 -> level 3"), path_short_label("level 1 H -> level 2 D")
+    ('1→3', '1H→2D')
+    """
+    return "→".join(part.replace("level ", "").replace(" ", "") for part in label.split(" -> "))
+
+
 def scattering_tree_figure(bundle: dict) -> go.Figure:
     """The paths as a tree (sunburst): the root is ``S0``, its ring order 1, the outer ring order 2.
 
@@ -165,7 +176,7 @@ def scattering_tree_figure(bundle: dict) -> go.Figure:
         return empty_figure("No scattering paths in this result")
     parent = {e["child"]: e["parent"] for e in tree.get("edges") or []}
     ids = [n["id"] for n in nodes]
-    labels = [n["label"] if n["order"] < 2 else n["label"].split(" -> ")[-1] for n in nodes]
+    labels = [n["label"] if n["order"] < 2 else path_short_label(n["label"]) for n in nodes]
     colours = [PALETTE["learned"] if n["kept"] else "#d9d9d9" for n in nodes]
     hover = [f"{n['id']}: {n['label']}<br>{'kept' if n['kept'] else 'pruned'}"
              f"<br>CAR index {fmt_number(n['importance'])}" for n in nodes]

@@ -661,7 +661,8 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
     if "chi2" in ex:
         chi2 = np.asarray(ex["chi2"], dtype=float)
         classes = params.get("classes") or [[i] for i in range(len(chi2))]
-        labels = [", ".join(fmt_number(v) for v in row) for row in classes]
+        # one line per parameter, upright: ten rotated "0.2, 0.9" labels ran into each other
+        labels = ["<br>".join(fmt_number(v) for v in row) for row in classes]
         colors = [PALETTE["selected"] if i == nearest else PALETTE["grey"] for i in range(len(chi2))]
         fig.add_trace(go.Bar(x=labels, y=chi2, marker_color=colors, name="χ²", showlegend=False,
                              text=[fmt_number(v) for v in chi2], textposition="outside", cliponaxis=False,
@@ -669,7 +670,9 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
                              hovertemplate="class %{x}<br>χ² %{y:.4g}<extra></extra>"), **at(n_panels - 1))
         names = [str(n) for n in params.get("target_names") or []]
         named = bool(names) and all(len(row) == len(names) for row in classes)
-        fig.update_xaxes(title=f"class ({', '.join(names)})" if named else "class (target row)", **at(n_panels - 1))
+        stacked = ", one per line" if len(names) > 1 else ""
+        fig.update_xaxes(title=f"class ({', '.join(names)}{stacked})" if named else "class (target row)",
+                         tickangle=0, **at(n_panels - 1))
         fig.update_yaxes(title="χ²", **at(n_panels - 1))
     # the legend above the first panels, clear of the panel titles (top right it covered the χ² panel's)
     height = 395 + 330 * (n_rows - 1)

@@ -36,6 +36,9 @@ def test_block_draws_filters_tree_and_curve(bundle):
     assert list(tree.ids) == section["paths_all"]
     kept = [c == figs.PALETTE["learned"] for c in tree.marker.colors]
     assert [i for i, k in zip(tree.ids, kept) if k] == section["paths_kept"]
+    # the outer ring names both levels of a second-order path (it said "level 3" alone)
+    second = [label for i, label in zip(tree.ids, tree.labels) if i.startswith("2:")]
+    assert second and all("→" in label for label in second), second
     curve = out["curve"].data
     assert list(curve[0].x) == section["panel"]["curve"]["n_paths"]
     assert list(curve[1].x) == [len(section["paths_kept"])]
