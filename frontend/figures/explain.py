@@ -138,6 +138,10 @@ def explanation_figure(payload: dict, max_cols: int = 4) -> go.Figure:
                         margin=dict(l=40, r=10, t=top, b=40))
 
 
+#: Margins (top, bottom, left, right) of a map to draw on: the toolbar takes the top 30 px, above the map.
+_MAP_DRAWING_MARGIN = (34, 40, 40, 10)
+
+
 def drawing_box_style(shape) -> dict:
     """Style of the drawing graph's box: a map's square plus its margins wide, so that the toolbar (with the box
     tool the instructions name) sits at the map's corner; a series takes the whole width.
@@ -145,13 +149,14 @@ def drawing_box_style(shape) -> dict:
     Examples
     --------
     >>> drawing_box_style([64, 64]), drawing_box_style([40])
-    ({'maxWidth': '340px'}, {})
+    ({'maxWidth': '326px'}, {})
     """
     if len(shape or ()) != 2:
         return {}
     rows, cols = shape
-    side = DRAWING_HEIGHT - 20 - 40  # the plot area's height (top and bottom margins of drawing_figure)
-    return {"maxWidth": f"{int(round(side * cols / rows)) + 40 + 10 + 30}px"}
+    top, bottom, left, right = _MAP_DRAWING_MARGIN
+    side = DRAWING_HEIGHT - top - bottom  # the plot area's height
+    return {"maxWidth": f"{int(round(side * cols / rows)) + left + right + 30}px"}
 
 
 def drawing_figure(x) -> go.Figure:
@@ -175,5 +180,6 @@ def drawing_figure(x) -> go.Figure:
         fig = go.Figure(go.Scatter(x=np.arange(values.size), y=values, mode="lines+markers",
                                    line=dict(color=PALETTE.get("teacher", _GREY), width=1), marker=dict(size=4)))
         fig.update_xaxes(title_text="time step (samples)")
+    top, bottom, left, right = _MAP_DRAWING_MARGIN if values.ndim == 2 else (20, 40, 40, 10)
     return apply_layout(fig, height=DRAWING_HEIGHT, dragmode="select", showlegend=False,
-                        margin=dict(l=40, r=10, t=20, b=40))
+                        margin=dict(l=left, r=right, t=top, b=bottom))
