@@ -19,6 +19,8 @@ __all__ = ["explanation_figure", "drawing_figure", "drawing_box_style", "predict
 EXPLANATION_HEIGHT = 340
 DRAWING_HEIGHT = 320
 _GREY, _BLUE, _ORANGE = "#555555", "#0072B2", "#D55E00"
+#: Outlines and names of the bands on a map's mask picture (light, over the dark colours of "magma").
+_BAND_LINE = "#9fd3f5"
 
 
 def _num(value):
@@ -63,6 +65,31 @@ def prediction_lines(payload: dict) -> dict:
             "y_true": fmt_number(summary.get("y_true"), 4)}
 
 
+def _mask_scale(fig, place) -> dict:
+    """A thin colour bar of the mask (0 dropped, 1 kept) under its panel, as wide as the panel."""
+    axis = fig.get_subplot(**place)
+    (x0, x1), (y0, _) = axis.xaxis.domain, axis.yaxis.domain
+    return dict(showscale=True, colorbar=dict(orientation="h", x=(x0 + x1) / 2, xanchor="center", len=x1 - x0,
+                                              y=y0 - 0.02, yanchor="top", thickness=8, tickvals=[0, 0.5, 1],
+                                              ticktext=["0 dropped", "0.5", "1 kept"], tickfont=dict(size=10)))
+
+
+def _outline_bands(fig, boxes, shape, place) -> None:
+    """Outline each band of a map's mask picture and name the bands big enough to hold a label (``A3``, ``H1``...).
+
+    ``boxes``: the explanation's ``band_boxes`` (none in explanations made before they were recorded)."""
+    if boxes:  # the picture's own extent: with the outlines, autorange padded it and it shrank under its title
+        fig.update_xaxes(range=[-0.5, shape[1] - 0.5], **place)
+        fig.update_yaxes(range=[shape[0] - 0.5, -0.5], autorange=False, **place)
+    for box in boxes:
+        (r0, r1), (c0, c1) = box["rows"], box["cols"]
+        fig.add_shape(type="rect", x0=c0 - 0.5, x1=c1 - 0.5, y0=r0 - 0.5, y1=r1 - 0.5,
+                      line=dict(color=_BAND_LINE, width=1), **place)
+        if min(r1 - r0, c1 - c0) >= max(shape) / 8:  # about 30 px on the page or more
+            fig.add_annotation(text=box["name"][1:], x=c0 + 0.5, y=r0 + 0.5, xanchor="left", yanchor="top",
+                               showarrow=False, font=dict(size=10, color=_BAND_LINE), **place)
+
+
 def explanation_figure(payload: dict, max_cols: int = 4) -> go.Figure:
     """Input | cartoon | mask per scale | pixel-mask baseline, side by side (maps as heatmaps, series as lines).
 
@@ -100,8 +127,8 @@ def explanation_figure(payload: dict, max_cols: int = 4) -> go.Figure:
         # the input's grey scale for the cartoons too: they compare by brightness with it
         fig.add_trace(go.Heatmap(z=cartoon, colorscale="gray", zmin=lo, zmax=hi, showscale=False, name="cartoon"),
                       **at(1))
-        fig.add_trace(go.Heatmap(z=mask_image, colorscale="magma", zmin=0, zmax=1, showscale=False, name="mask"),
-                      **at(2))
+        fig.add_trace(go.Heatmap(z=mask_image, colorscale="magma", zmin=0, zmax=1, name="mask",
+                                 hovertemplate="mask %{z:.2f}<extra></extra>", **_mask_scale(fig, at(2))), **at(2))
         if has_base:
             fig.add_trace(go.Heatmap(z=_num(arrays["baseline_cartoon"]), colorscale="gray", zmin=lo, zmax=hi,
                                      showscale=False, name="pixel-mask cartoon"), **at(3))
@@ -109,6 +136,7 @@ def explanation_figure(payload: dict, max_cols: int = 4) -> go.Figure:
             fig.update_yaxes(autorange="reversed", scaleanchor=f"x{'' if i == 0 else i + 1}", showticklabels=False,
                              constrain="domain", constraintoward="top", **at(i))  # each map under its title
             fig.update_xaxes(showticklabels=False, **at(i))
+        _outline_bands(fig, summary.get("band_boxes") or [], mask_image.shape, at(2))
     else:
         t = np.arange(x.size)
         fig.add_trace(go.Scatter(x=t, y=x, line=dict(color=_GREY, width=1), name="input"), **at(0))
@@ -116,8 +144,8 @@ def explanation_figure(payload: dict, max_cols: int = 4) -> go.Figure:
                                  name="input"), **at(1))
         fig.add_trace(go.Scatter(x=t, y=cartoon, line=dict(color=_BLUE, width=1.5), name="cartoon"), **at(1))
         names = summary.get("band_names") or [str(i) for i in range(len(mask_image))]
-        fig.add_trace(go.Heatmap(z=mask_image, x=t, y=names, colorscale="magma", zmin=0, zmax=1, showscale=False,
-                                 name="mask"), **at(2))
+        fig.add_trace(go.Heatmap(z=mask_image, x=t, y=names, colorscale="magma", zmin=0, zmax=1, name="mask",
+                                 **_mask_scale(fig, at(2))), **at(2))
         fig.update_yaxes(autorange="reversed", **at(2))
         if has_base:
             fig.add_trace(go.Scatter(x=t, y=x, line=dict(color=_GREY, width=1), opacity=0.35, showlegend=False,

@@ -62,7 +62,7 @@ from awd_studio.models.explain.basis import (
     pixel_basis,
     synthesize,
 )
-from awd_studio.models.explain.masks import coefficient_image, evaluate_mask
+from awd_studio.models.explain.masks import coefficient_image, coefficient_image_boxes, evaluate_mask
 from awd_studio.models.explain.measures import cartoon_support, energy_fraction, energy_map, iou, mask_support
 from awd_studio.models.explain.objective import (
     PERTURBATIONS,
@@ -112,6 +112,7 @@ __all__ = [
     "lambda_path",
     "evaluate_mask",
     "coefficient_image",
+    "coefficient_image_boxes",
     "energy_fraction",
     "cartoon_support",
     "energy_map",

@@ -15,7 +15,7 @@ import torch
 from awd_studio.models.explain.problem import _check_number, _EvalMode, _evaluate, _setup
 from awd_studio.models.validation import InputError
 
-__all__ = ["evaluate_mask", "coefficient_image"]
+__all__ = ["evaluate_mask", "coefficient_image", "coefficient_image_boxes"]
 
 
 def evaluate_mask(model, x, mask, *, target=0, task="regression", space="wavelet", wavelet="sym4", level=None,
@@ -112,6 +112,29 @@ def coefficient_image(values, layout):
         raise InputError("values", f"has shape {values.shape}", f"pass ({layout.size},) values")
     image, slices = pywt.coeffs_to_array(layout.split(values), padding=np.nan)
     return image, slices
+
+
+def coefficient_image_boxes(layout):
+    """Where each band sits in :func:`coefficient_image`'s picture, JSON-able (for outlines and labels).
+
+    Parameters
+    ----------
+    layout : Layout
+        A 2D wavelet layout.
+
+    Returns
+    -------
+    list of dict
+        One per band, in the layout's order: ``name`` (``"cA3"``, ``"cH3"``, ...), ``rows`` and ``cols``
+        (``[first, stop)`` in picture pixels).
+    """
+    _, slices = coefficient_image(np.zeros(layout.size), layout)
+    where = [slices[0]] + [level[key] for level in slices[1:] for key in ("da", "ad", "dd")]  # cH below, cV right
+    boxes = []
+    for band, (rows, cols) in zip(layout.bands, where):
+        boxes.append({"name": band.name, "rows": [int(rows.start or 0), int(rows.stop)],
+                      "cols": [int(cols.start or 0), int(cols.stop)]})
+    return boxes
 
 
 def _from_coefficient_image(image, layout):

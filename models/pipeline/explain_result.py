@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from awd_studio.models.explain import DEFAULTS, evaluate_mask, explain, write_explanation_figure
-from awd_studio.models.explain.masks import coefficient_image
+from awd_studio.models.explain.masks import coefficient_image, coefficient_image_boxes
 from awd_studio.models.explain.plots import mask_by_scale_1d
 from awd_studio.models.files import atomic_write_bytes
 from awd_studio.models.filters import lowpass_filter, orthogonal_wavelet_names
@@ -165,6 +165,7 @@ def explanation_payload(e, baseline, facts, request):
     arrays = {f"wavelet_{k}": v for k, v in e.arrays().items()}
     if e.x.ndim == 2:
         arrays["wavelet_mask_image"] = coefficient_image(e.mask, e.layout)[0]
+        summary["band_boxes"] = coefficient_image_boxes(e.layout)  # where each band sits in that picture
     else:
         arrays["wavelet_mask_image"] = mask_by_scale_1d(e)[0]
     summary["band_names"] = [b.name for b in e.layout.bands]

@@ -337,3 +337,23 @@ def test_explanation_panels_go_two_a_row_on_a_phone():
     # the time axis is named under the bottom row only (above the second row it ran into that row's titles)
     assert narrow.layout.xaxis3.title.text and not narrow.layout.xaxis.title.text
     assert all(wide.layout[f"xaxis{i if i > 1 else ''}"].title.text for i in (1, 2, 3, 4))
+
+
+def test_a_maps_mask_picture_outlines_and_names_its_bands_with_a_scale():
+    from awd_studio.frontend.figures.explain import explanation_figure
+
+    x = np.zeros((16, 16)).tolist()
+    boxes = [{"name": "cA1", "rows": [0, 8], "cols": [0, 8]}, {"name": "cH1", "rows": [8, 16], "cols": [0, 8]},
+             {"name": "cV1", "rows": [0, 8], "cols": [8, 16]}, {"name": "cD1", "rows": [8, 16], "cols": [8, 16]}]
+    payload = {"summary": {"explanation": {"prediction": 1.0, "cartoon_prediction": 0.9, "kept_fraction": 0.2},
+                           "band_boxes": boxes},
+               "arrays": {"wavelet_x": x, "wavelet_cartoon": x, "wavelet_mask_image": x}}
+    fig = explanation_figure(payload)
+    assert len(fig.layout.shapes) == 4 and all(s.xref == "x3" for s in fig.layout.shapes)
+    labels = [a.text for a in fig.layout.annotations if a.xref == "x3"]
+    assert labels == ["A1", "H1", "V1", "D1"]
+    mask = next(t for t in fig.data if t.name == "mask")
+    assert mask.showscale and list(mask.colorbar.ticktext) == ["0 dropped", "0.5", "1 kept"]
+    assert list(fig.layout.yaxis3.range) == [15.5, -0.5]  # the picture's own extent, not padded
+    del payload["summary"]["band_boxes"]  # made before the boxes were recorded: the picture alone
+    assert not explanation_figure(payload).layout.shapes

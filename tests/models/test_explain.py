@@ -43,6 +43,7 @@ from awd_studio.models.explain import (
     burst_template,
     cartoon_support,
     coefficient_image,
+    coefficient_image_boxes,
     component_region,
     energy_fraction,
     energy_map,
@@ -259,6 +260,21 @@ def test_coefficient_image_is_the_pywavelets_picture():
     assert image.shape == (16, 16) and not np.isnan(image).any()
     with pytest.raises(ValueError, match="layout"):
         coefficient_image(np.zeros(16), make_basis((16,), "haar").layout)
+
+
+def test_coefficient_image_boxes_hold_their_bands():
+    """The boxes the page outlines and names: each holds exactly its band's coefficients."""
+    basis = make_basis((32, 32), "db2", level=3)
+    bands = basis.layout.band_index().astype(float)
+    image, _ = coefficient_image(bands, basis.layout)
+    boxes = coefficient_image_boxes(basis.layout)
+    assert [b["name"] for b in boxes] == [b.name for b in basis.layout.bands]
+    assert boxes[1] == {"name": "cH3", "rows": [4, 8], "cols": [0, 4]}  # a level's H below, V to the right
+    assert boxes[-2] == {"name": "cV1", "rows": [0, 16], "cols": [16, 32]}
+    for k, box in enumerate(boxes):
+        (r0, r1), (c0, c1) = box["rows"], box["cols"]
+        assert (image[r0:r1, c0:c1] == k).all()
+    assert sum((b["rows"][1] - b["rows"][0]) * (b["cols"][1] - b["cols"][0]) for b in boxes) == 32 * 32
 
 
 def test_coefficient_image_marks_cells_without_coefficients():
