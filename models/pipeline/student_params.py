@@ -35,7 +35,8 @@ from awd_studio.models.students.series import position_features, topk_features
 from awd_studio.models.validation import InputError
 
 __all__ = ["SERIES_KIND", "MAPS_KIND", "SCATTERING_KIND", "array_key", "band_names", "series_record",
-           "maps_record", "scattering_record", "scattering_features", "predict_with_record", "series_coefficients", "map_histograms", "map_peak_responses", "ordinal"]
+           "maps_record", "scattering_record", "scattering_features", "predict_with_record", "series_coefficients",
+           "map_histograms", "map_peak_responses", "ordinal"]
 
 SERIES_KIND = "series_topk_linear"
 MAPS_KIND = "peak_count"
@@ -243,7 +244,8 @@ def scattering_record(name, model, *, scaling=None, target_column=0):
     pooled = "the mean of each path's output over the map" if model.pooling == "mean" else "every output position"
     scaled_input = (f"the series (x − {scaling['offset']:.6g}) / {scaling['scale']:.6g}" if scaling is not None
                     else "the raw map")
-    definition = (f"Scatter {scaled_input} with the learned orthogonal wavelet ({model.J} levels, orders up to "
+    kind = "orthogonal" if model.parametrization == "orthogonal" else "free-filter"
+    definition = (f"Scatter {scaled_input} with the learned {kind} wavelet ({model.J} levels, orders up to "
                   f"{model.max_order}, {len(model.paths_)} paths kept of {len(model.all_paths_)}); take "
                   f"{pooled} as features, standardise them, and predict the intercept plus a ridge weight times "
                   "each feature.")
