@@ -23,7 +23,7 @@ from awd_studio.models.teachers.augment import random_symmetry, resolve_augmenta
 from awd_studio.models.validation import InputError, check_targets
 
 __all__ = ["TRAINING_DEFAULTS", "DEFAULT_THREADS", "BEHIND_RATIO", "BEHIND_MIN_EPOCHS", "train_teacher",
-           "train_best_teacher", "training_threads", "trains_side_by_side"]
+           "train_best_teacher", "training_threads", "trains_side_by_side", "validation_split"]
 
 #: Per-architecture defaults of :func:`train_teacher` (epochs, batch_size, lr, patience). On 2 CPU cores
 #: the LSTM default takes 11-13 s alone (15-16 s beside the MLP) for 3000 series of length 40, the CNN 26-35 s
@@ -99,6 +99,38 @@ def _epoch_loss(model, X, Y, batch_size):
             pred = model.standardized(xb)
             total += float(((pred - (yb - model.y_mean) / model.y_std) ** 2).sum())
     return total / (X.shape[0] * Y.shape[1])
+
+
+def validation_split(n, val_fraction, seed, groups=None):
+    """The samples :func:`train_teacher` holds out for early stopping, and those it trains on.
+
+    Parameters
+    ----------
+    n : int
+    val_fraction : float
+    seed : int
+    groups : array-like of shape (n,), optional
+        Group of each sample (the map a tile was cut from): whole groups are then held out.
+
+    Returns
+    -------
+    val_idx, train_idx : ndarray of int
+        ``val_idx`` is empty below 10 samples (the training loss is monitored instead).
+
+    Examples
+    --------
+    >>> val, train = validation_split(12, 0.25, 0, groups=np.repeat(np.arange(4), 3))
+    >>> val.tolist(), len(train)
+    ([6, 7, 8], 9)
+    """
+    rng = np.random.default_rng(seed)
+    n_val = int(round(val_fraction * n)) if n >= 10 else 0
+    if groups is not None and len(groups) != n:
+        raise InputError("groups", f"has {len(groups)} entries for {n} samples", "pass one group per sample")
+    if groups is not None and n_val > 0 and np.unique(groups).size >= 2:
+        return held_out_groups(groups, val_fraction, rng)
+    perm = rng.permutation(n)
+    return perm[:n_val], perm[n_val:]
 
 
 def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size=None, lr=None,
@@ -188,19 +220,10 @@ def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size
                              "pass the same targets")
         X_tr, y_tr = X, y2
     else:
-        rng = np.random.default_rng(seed)
-        n = X.shape[0]
-        n_val = int(round(val_fraction * n)) if n >= 10 else 0
-        if groups is not None and len(groups) != n:
-            raise InputError("groups", f"has {len(groups)} entries for {n} samples", "pass one group per sample")
-        if groups is not None and n_val > 0 and np.unique(groups).size >= 2:
-            held, kept = held_out_groups(groups, val_fraction, rng)
-            perm, n_val = np.concatenate([held, kept]), held.size
-        else:
-            perm = rng.permutation(n)
-        if n_val > 0:
-            X_val, yv2 = X[perm[:n_val]], y2[perm[:n_val]]
-            X_tr, y_tr = X[perm[n_val:]], y2[perm[n_val:]]
+        val_idx, train_idx = validation_split(X.shape[0], val_fraction, seed, groups)
+        if val_idx.size:
+            X_val, yv2 = X[val_idx], y2[val_idx]
+            X_tr, y_tr = X[train_idx], y2[train_idx]
         else:
             X_tr, y_tr = X, y2
             X_val, yv2 = X, y2

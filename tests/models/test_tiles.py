@@ -10,6 +10,7 @@ from awd_studio.models.data.dataset import held_out_groups
 from awd_studio.models.data.tiles import tile_dataset, tile_groups, tile_maps
 from awd_studio.models.pipeline import cv_splits
 from awd_studio.models.teachers import train_teacher
+from awd_studio.models.teachers.training import validation_split
 from awd_studio.models.validation import InputError
 
 
@@ -100,6 +101,10 @@ def test_folds_and_the_teachers_hold_out_keep_a_maps_tiles_together():
     held, kept = held_out_groups(groups, 0.15, np.random.default_rng(0))
     assert len(held) == 9 and set(groups[held]).isdisjoint(groups[kept])  # one of nine maps, whole
     assert tile_groups(tiled.n - 1, tiled.meta) is None and tile_groups(81, {}) is None
+    val, train = validation_split(tiled.n, 0.15, 0, groups)  # the teacher's early-stopping hold-out
+    assert len(val) == 9 and set(groups[val]).isdisjoint(groups[train]) and len(val) + len(train) == tiled.n
+    plain_val, _ = validation_split(tiled.n, 0.15, 0)  # untiled data: a seeded share of the samples, as before
+    assert len(plain_val) == 12 and plain_val.tolist() == np.random.default_rng(0).permutation(81)[:12].tolist()
     with pytest.raises(InputError, match="one group per sample"):
         train_teacher("mlp", tiled.X.reshape(81, -1), tiled.y[:, 0], groups=groups[:-1], epochs=1)
 
