@@ -114,6 +114,7 @@ def _finalize(work_dir, out_dir, progress):
                                                                                                 len(job.grid))
     splits = cv_splits(len(job.X_train), job.config.cv_folds, job.config.cv_repeats, job.config.seed,
                        groups=job.groups)  # tiles: whole maps to a fold
+    job.folds = len(splits) // job.config.cv_repeats  # cv_folds, or fewer when there are fewer training maps
     series_features, initial_fold = _choose_series_features(job, splits)  # "auto": before any student is fitted
     cross = _cross_validate(job, filters, splits, progress, initial_fold)
     if series_features is not None:  # set only when chosen: an unset section stays out of result.json
@@ -160,7 +161,7 @@ def _finalize(work_dir, out_dir, progress):
                                if k in job.info["teacher"]}),
         lambdas=config.lambdas, gammas=config.gammas, grid=grid,
         selected=Selected(**{"lambda": lam}, gamma=gam, index=cross["best"]),
-        cv=CVInfo(metric="r2", folds=config.cv_folds, repeats=config.cv_repeats),
+        cv=CVInfo(metric="r2", folds=job.folds, repeats=config.cv_repeats),
         selection=cross["selection"], verdict=verdict, models=models, wavelet=wavelet, history=history,
         activation=activation, **({} if scattering is None else {"scattering": scattering}),
         provenance=Provenance(version=__version__, git_sha=git_sha(), seed=config.seed, config=config.to_dict(),
@@ -200,6 +201,7 @@ class _Job:
         self.X_test, self.y_test = split["X_test"], split["y_test"]
         self.y_train_all = split.get("y_train_all", self.y_train.reshape(len(self.y_train), -1))
         self.groups = split.get("groups")  # the map of each training tile; None for untiled data
+        self.folds = self.config.cv_folds  # the splits' K (finalize: fewer when tiles come from fewer maps)
         # map classes are full parameter rows; the reported column is the config's target
         self.fit_y = self.y_train if self.kind == "timeseries" else self.y_train_all
         self.column = self.config.target if self.kind == "image" and self.y_train_all.shape[1] > 1 else 0
@@ -267,7 +269,7 @@ def _cross_validate(job: _Job, filters, splits, progress, initial_fold=None) -> 
         if job.kind == "timeseries" and student_alpha(config) == "cv":  # leave-one-out: one ridge fit
             screen_score = lambda h: series_loo_score(h, config, job.X_train, job.y_train, job.scaling)  # noqa: E731
         else:  # the first repeat's folds
-            screen = splits[:config.cv_folds]
+            screen = splits[:job.folds]
             screen_peaks = SplitPeaks(job.peaks_train, screen) if job.kind == "image" else None
             screen_score = lambda h: job.fold_scores(h, screen, screen_peaks)  # noqa: E731
         control = random_search_control(
@@ -276,11 +278,11 @@ def _cross_validate(job: _Job, filters, splits, progress, initial_fold=None) -> 
             on_result=lambda done, total: report(progress, "select", share + (1 - share) * done / (total + 1),
                                                  f"control without the teacher: wavelet {done}/{total}"))
         fold["random_search"] = control["fold"]
-    sel = select_wavelet(grid_fold, fold["baseline_wavelet"], [g for _, g in job.grid], config.cv_folds,
+    sel = select_wavelet(grid_fold, fold["baseline_wavelet"], [g for _, g in job.grid], job.folds,
                          config.selection_rule)
     fold["awd"], fold["awd_no_interp"] = grid_fold[sel["best"]], grid_fold[sel["best_no_interp"]]
     cv_scores = grid_fold.mean(axis=1)
-    selection = Selection(rule=config.selection_rule, folds=config.cv_folds, repeats=config.cv_repeats,
+    selection = Selection(rule=config.selection_rule, folds=job.folds, repeats=config.cv_repeats,
                           n_candidates=len(job.grid) + 1, choice=sel["choice"], initial=config.wave,
                           initial_cv_score=float(fold["baseline_wavelet"].mean()),
                           awd_cv_score=float(cv_scores[sel["best"]]), cv_gain=sel["gain"], cv_gain_se=sel["gain_se"],
@@ -321,7 +323,7 @@ def _score_students(job: _Job, filters, cross, progress):
                                                           job.y_test, job.column, 0)
             students[name] = _student_record(job, name, model, None)
     for name in models:
-        models[name]["cv"] = cv_entry(cross["fold"][name], cross["fold"]["mean"], job.config.cv_folds)
+        models[name]["cv"] = cv_entry(cross["fold"][name], cross["fold"]["mean"], job.folds)
     report(progress, "students", STUDENTS_SCORED, "students scored")
     return {name: ModelScores(**entry) for name, entry in models.items()}, predictions, students
 

@@ -120,3 +120,14 @@ def test_a_tiled_job_cross_validates_over_whole_maps(tmp_path):
     assert result["data"]["train_maps"] == maps_kept == 30 and result["data"]["n_train"] == maps_kept * 4
     groups = np.load(tmp_path / "out" / "work" / "split.npz")["groups"]
     assert groups.tolist() == np.repeat(np.arange(maps_kept), 4).tolist()
+
+
+def test_tiles_of_fewer_training_maps_than_folds_take_one_map_a_fold(tmp_path):
+    X, y = _maps(n=6, side=64)  # two maps of each of three cosmologies: one of each is held out, three train
+    save_npz(tile_dataset(Dataset(X, y, min_samples=1), 32), tmp_path / "tiles.npz")
+    config = {"teacher": "cnn", "lambdas": [0.01], "gammas": [0.0], "epochs": 1, "teacher_epochs": 1,
+              "levels": 2, "cv_folds": 5, "cv_repeats": 2, "wave": "db2", "random_search": 0}
+    result = pipeline.run(tmp_path / "tiles.npz", config, tmp_path / "out")
+    assert result["data"]["train_maps"] == 3 and result["data"]["n_train"] == 12
+    # the bundle gives the folds the selection used, not the five asked for
+    assert result["cv"]["folds"] == result["selection"]["folds"] == 3
