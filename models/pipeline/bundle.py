@@ -119,11 +119,13 @@ class Selected(_Section):
 
 
 class CVInfo(_Section):
-    """How the cross-validation was done."""
+    """How the cross-validation was done; ``constant_target_folds``: how many of the splits' validation parts
+    hold a single target value, where a fold's R² is undefined (tiles: a fold of whole maps of one cosmology)."""
 
     metric: str
     folds: int
     repeats: int
+    constant_target_folds: int | None = None
 
 
 class TestDifference(_Section):

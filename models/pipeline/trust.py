@@ -73,7 +73,8 @@ def trust_notes(bundle: dict) -> list[dict]:
         ended at the same filter (within :data:`GRID_SAME`), ``selected_without_teacher`` when the delivered
         AWD point has γ = 0 (its wavelet owes nothing to the teacher); ``constant_test_target`` alone (after
         ``selected_without_teacher``) when every test target is equal (``data.test_target_sd`` 0), where every
-        R² is undefined. When the bundle has a verdict
+        R² is undefined; ``constant_cv_folds`` when some cross-validation folds hold a single target value
+        (``cv.constant_target_folds``). When the bundle has a verdict
         sentence (``verdict.text``, which states the paired interval of AWD minus the initial wavelet), the notes
         do not repeat it: no ``distillation_*`` note, and no ``baseline_beats_awd`` note for the initial wavelet.
 
@@ -103,6 +104,14 @@ def trust_notes(bundle: dict) -> list[dict]:
                            "a test split with several target values (with tiles: several maps of each "
                            "cosmology)."))
         return notes
+    constant_folds = (bundle.get("cv") or {}).get("constant_target_folds") or 0
+    if constant_folds:
+        cv = bundle["cv"]
+        notes.append(_note("warning", "constant_cv_folds",
+                           f"{constant_folds} of the {cv['folds'] * cv['repeats']} cross-validation folds hold a "
+                           "single target value (with tiles: whole maps of one cosmology). R² is undefined there; "
+                           "those folds score 0, or 1 when every prediction is exact, and enter the cross-validated "
+                           "scores and the selection as if measured. Give the data more maps of each cosmology."))
     if t_r2 is not None and t_r2 < WEAK_TEACHER_R2:
         notes.append(_note("danger", "weak_teacher",
                            f"The teacher ({teacher.get('name', '?')}) is weak: test R² {t_r2:.3f} is below "

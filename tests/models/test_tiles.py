@@ -131,3 +131,6 @@ def test_tiles_of_fewer_training_maps_than_folds_take_one_map_a_fold(tmp_path):
     assert result["data"]["train_maps"] == 3 and result["data"]["n_train"] == 12
     # the bundle gives the folds the selection used, not the five asked for
     assert result["cv"]["folds"] == result["selection"]["folds"] == 3
+    # one map a fold: every fold's targets are one cosmology's, where R² is undefined, and the result says so
+    assert result["cv"]["constant_target_folds"] == 6
+    assert "constant_cv_folds" in {note["key"] for note in result["trust"]["notes"]}
