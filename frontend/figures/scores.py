@@ -107,6 +107,12 @@ def scores_figure(bundle: dict) -> go.Figure:
     return apply_layout(fig, height=height, showlegend=False, margin=dict(l=10, r=20, t=30, b=30))
 
 
+#: What the selection's folds of tiled data held out, by ``cv.grouping``.
+_FOLDS_HOLD = {"maps by cosmology": "folds hold out whole maps, stratified by cosmology",
+               "maps": "folds hold out whole maps",
+               "tiles": "folds take tiles: a cosmology has one training map"}
+
+
 def provenance_items(bundle: dict) -> list[tuple[str, str]]:
     """The provenance block as (label, text) pairs, config last.
 
@@ -116,6 +122,7 @@ def provenance_items(bundle: dict) -> list[tuple[str, str]]:
     """
     prov = bundle.get("provenance") or {}
     data = bundle.get("data") or {}
+    grouping = (bundle.get("cv") or {}).get("grouping")
     items = [
         ("AWD Studio version", str(prov.get("version", "—"))),
         ("git commit", str(prov.get("git_sha") or "—")),
@@ -125,8 +132,8 @@ def provenance_items(bundle: dict) -> list[tuple[str, str]]:
         ("finished", str(prov.get("finished", "—"))),
         ("data", f"{kind_label(data.get('kind'))} {tuple(data.get('shape', []))}, "
                  f"{data.get('n_train', '?')} train / {data.get('n_test', '?')} test"
-                 + (f" (tiles of {data['train_maps']} training maps; validation and folds hold out whole maps)"
-                    if data.get("train_maps") else "")),
+                 + (f" (tiles of {data['train_maps']} training maps; "
+                    f"{_FOLDS_HOLD.get(grouping, 'folds hold out whole maps')})" if data.get("train_maps") else "")),
         ("data sha256", str(data.get("sha256", "—"))),
     ]
     timings = bundle.get("timings")

@@ -119,13 +119,16 @@ class Selected(_Section):
 
 
 class CVInfo(_Section):
-    """How the cross-validation was done; ``constant_target_folds``: how many of the splits' validation parts
+    """How the cross-validation was done (``grouping``: what a fold holds out); ``constant_target_folds``: how many of the splits' validation parts
     hold a single target value, where a fold's R² is undefined (tiles: a fold of whole maps of one cosmology)."""
 
     metric: str
     folds: int
     repeats: int
     constant_target_folds: int | None = None
+    #: What a fold holds out (:func:`models.pipeline.selection.cv_grouping`): ``samples``; for tiles ``maps``,
+    #: ``maps by cosmology`` or ``tiles`` (a cosmology with one training map); absent in older bundles.
+    grouping: str | None = None
 
 
 class TestDifference(_Section):

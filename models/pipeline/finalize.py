@@ -48,6 +48,7 @@ from awd_studio.models.pipeline.selection import (
     SplitPeaks,
     choose_series_features,
     cv_entry,
+    cv_grouping,
     cv_splits,
     fold_scores,
     select_wavelet,
@@ -112,8 +113,10 @@ def _finalize(work_dir, out_dir, progress):
     job = _Job(work_dir)
     filters, histories, filter_epoch, starts, seconds_per_epoch, gradient_path = collect_chunks(work_dir,
                                                                                                 len(job.grid))
+    # tiles: whole maps to a fold, stratified by cosmology when the targets repeat across maps
+    groups, classes, grouping = cv_grouping(job.groups, job.y_train_all, job.y_test_all)
     splits = cv_splits(len(job.X_train), job.config.cv_folds, job.config.cv_repeats, job.config.seed,
-                       groups=job.groups)  # tiles: whole maps to a fold
+                       groups=groups, classes=classes)
     job.folds = len(splits) // job.config.cv_repeats  # cv_folds, or fewer when there are fewer training maps
     series_features, initial_fold = _choose_series_features(job, splits)  # "auto": before any student is fitted
     cross = _cross_validate(job, filters, splits, progress, initial_fold)
@@ -161,7 +164,7 @@ def _finalize(work_dir, out_dir, progress):
                                if k in job.info["teacher"]}),
         lambdas=config.lambdas, gammas=config.gammas, grid=grid,
         selected=Selected(**{"lambda": lam}, gamma=gam, index=cross["best"]),
-        cv=CVInfo(metric="r2", folds=job.folds, repeats=config.cv_repeats,
+        cv=CVInfo(metric="r2", folds=job.folds, repeats=config.cv_repeats, grouping=grouping,
                   constant_target_folds=sum(int(np.ptp(job.y_train[held]) == 0) for _, held in splits)),
         selection=cross["selection"], verdict=verdict, models=models, wavelet=wavelet, history=history,
         activation=activation, **({} if scattering is None else {"scattering": scattering}),
@@ -201,6 +204,7 @@ class _Job:
         self.X_train, self.y_train = split["X_train"], split["y_train"]
         self.X_test, self.y_test = split["X_test"], split["y_test"]
         self.y_train_all = split.get("y_train_all", self.y_train.reshape(len(self.y_train), -1))
+        self.y_test_all = split.get("y_test_all", self.y_test.reshape(len(self.y_test), -1))
         self.groups = split.get("groups")  # the map of each training tile; None for untiled data
         self.folds = self.config.cv_folds  # the splits' K (finalize: fewer when tiles come from fewer maps)
         # map classes are full parameter rows; the reported column is the config's target

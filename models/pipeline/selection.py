@@ -6,18 +6,18 @@ gain over the initial wavelet clears the rule (docs/science.md, "Selection").
 """
 
 import numpy as np
-from sklearn.model_selection import KFold
+from sklearn.model_selection import KFold, StratifiedGroupKFold
 
 from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
 from awd_studio.models.pipeline.prepare import scaled
 from awd_studio.models.pipeline.students import coefficients, column, peak_student, series_student, wavelet_peak_student
 
-__all__ = ["cv_splits", "SplitPeaks", "fold_scores", "series_loo_score", "choose_series_features", "paired_cv_se",
-           "select_wavelet", "cv_entry"]
+__all__ = ["cv_splits", "cv_grouping", "SplitPeaks", "fold_scores", "series_loo_score", "choose_series_features",
+           "paired_cv_se", "select_wavelet", "cv_entry"]
 
 
-def cv_splits(n, folds, repeats, seed, groups=None):
+def cv_splits(n, folds, repeats, seed, groups=None, classes=None):
     """Shared cross-validation splits: ``repeats`` shuffled K-fold partitions of ``n`` samples.
 
     Parameters
@@ -32,25 +32,76 @@ def cv_splits(n, folds, repeats, seed, groups=None):
         Group of each sample (the map a tile was cut from, :func:`models.data.tiles.tile_groups`): whole groups
         are then shuffled into the folds, so no group is on both sides of a split, and K is at most the number of
         groups.
+    classes : ndarray of shape (n,), optional
+        With ``groups``: the class of each sample (its cosmology, when the targets repeat across maps). The folds
+        are then stratified by class (scikit-learn's ``StratifiedGroupKFold``), so a class with two maps or more
+        is in every fold's training part; K is then at most the smallest class's number of groups.
 
     Returns
     -------
     list of (ndarray, ndarray)
         ``R * K`` (train indices, validation indices) pairs, repeat after repeat.
     """
+    splits = []
     if groups is None:
-        splits = []
         for r in range(repeats):
             splits.extend(KFold(n_splits=folds, shuffle=True, random_state=seed + 1000 * r).split(np.arange(n)))
         return splits
-    unique, group_of = np.unique(np.asarray(groups), return_inverse=True)
+    groups = np.asarray(groups)
+    if classes is not None:
+        classes = np.asarray(classes)
+        per_class = [np.unique(groups[classes == c]).size for c in np.unique(classes)]
+        k = max(2, min(folds, min(per_class)))
+        for r in range(repeats):
+            splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed + 1000 * r)
+            splits.extend(splitter.split(np.arange(n), classes, groups))
+        return splits
+    unique, group_of = np.unique(groups, return_inverse=True)
     folds = min(folds, unique.size)
-    splits = []
     for r in range(repeats):
         for _, held in KFold(n_splits=folds, shuffle=True, random_state=seed + 1000 * r).split(unique):
             in_held = np.isin(group_of, held)
             splits.append((np.flatnonzero(~in_held), np.flatnonzero(in_held)))
     return splits
+
+
+def cv_grouping(groups, y_all, y_test_all=None):
+    """How a job's folds treat tiles: ``(groups, classes, how)`` for :func:`cv_splits`.
+
+    Parameters
+    ----------
+    groups : ndarray of shape (n,) or None
+        The map of each training tile (None for data that were not tiled).
+    y_all : ndarray of shape (n, k)
+        Every target column of the training samples.
+    y_test_all : ndarray of shape (n_test, k), optional
+        The test samples' targets: when each training map has its own target row and the test maps' rows are
+        among them, the test measures new maps of known cosmologies, which whole-map folds cannot.
+
+    Returns
+    -------
+    groups, classes : ndarray or None
+    how : {"samples", "maps", "maps by cosmology", "tiles"}
+        ``maps``: whole maps to a fold (each map its own target, the test maps' too); ``maps by cosmology``: whole
+        maps, stratified by target row, when every row has two training maps or more; ``tiles``: a target row
+        that the test split shares has a single training map, which whole-map folds would leave unseen by the
+        fold's training part (a class student cannot predict it), so the folds take tiles and one map's tiles
+        may be on both sides.
+    """
+    if groups is None:
+        return None, None, "samples"
+    rows = np.asarray(y_all).reshape(len(groups), -1)
+    _, classes = np.unique(rows, axis=0, return_inverse=True)
+    classes = classes.ravel()
+    maps_per_class = [np.unique(groups[classes == c]).size for c in np.unique(classes)]
+    if min(maps_per_class) >= 2:
+        return groups, classes, "maps by cosmology"
+    known = {tuple(r) for r in rows}
+    test_known = y_test_all is not None and any(tuple(r) in known for r in np.asarray(y_test_all).reshape(
+        len(y_test_all), -1))
+    if max(maps_per_class) == 1 and not test_known:  # every map its own target, the test's too
+        return groups, None, "maps"
+    return None, None, "tiles"
 
 
 class SplitPeaks:

@@ -252,6 +252,11 @@ def test_provenance_items(ts_bundle, bare_bundle):
     assert items["data"].startswith("time series (")  # the home page's words, not the API's "timeseries"
     assert "timings (s)" in items
     assert dict(F.provenance_items(bare_bundle))["device"] == "cpu"
+    tiled = {**ts_bundle, "data": {**ts_bundle["data"], "train_maps": 30}, "cv": {"grouping": "maps by cosmology"}}
+    assert "tiles of 30 training maps; folds hold out whole maps, stratified by cosmology" in dict(
+        F.provenance_items(tiled))["data"]
+    tiled["cv"]["grouping"] = "tiles"
+    assert "folds take tiles: a cosmology has one training map" in dict(F.provenance_items(tiled))["data"]
 
 
 def test_builders_are_pure(ts_bundle):

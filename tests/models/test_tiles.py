@@ -9,6 +9,7 @@ from awd_studio.models.data import Dataset, load_dataset, make_example, save_npz
 from awd_studio.models.data.dataset import held_out_groups
 from awd_studio.models.data.tiles import tile_dataset, tile_groups, tile_maps
 from awd_studio.models.pipeline import cv_splits
+from awd_studio.models.pipeline.selection import cv_grouping
 from awd_studio.models.teachers import train_teacher
 from awd_studio.models.teachers.training import validation_split
 from awd_studio.models.validation import InputError
@@ -118,19 +119,38 @@ def test_a_tiled_job_cross_validates_over_whole_maps(tmp_path):
     result = pipeline.run(tmp_path / "tiles.npz", config, tmp_path / "out")
     maps_kept = tiled.meta["tiles"]["train_maps"]  # one map of each of the 10 cosmologies is held out
     assert result["data"]["train_maps"] == maps_kept == 30 and result["data"]["n_train"] == maps_kept * 4
+    assert result["cv"]["grouping"] == "maps by cosmology" and result["cv"]["folds"] == 3
     groups = np.load(tmp_path / "out" / "work" / "split.npz")["groups"]
     assert groups.tolist() == np.repeat(np.arange(maps_kept), 4).tolist()
 
 
-def test_tiles_of_fewer_training_maps_than_folds_take_one_map_a_fold(tmp_path):
-    X, y = _maps(n=6, side=64)  # two maps of each of three cosmologies: one of each is held out, three train
+def test_folds_keep_every_cosmology_in_training_or_say_they_cannot():
+    """Whole-map folds stratified by cosmology when each has two training maps or more; with a single training map
+    a cosmology would be unseen by its fold's training part (a class student cannot predict it), so the folds take
+    tiles and the result says so."""
+    rows = np.repeat([[0.25, 0.9], [0.3, 0.8], [0.35, 0.7]], 3, axis=0)  # 3 cosmologies x 3 maps
+    groups = np.repeat(np.arange(9), 4)
+    y_all = np.repeat(rows, 4, axis=0)
+    g, classes, how = cv_grouping(groups, y_all)
+    assert how == "maps by cosmology"
+    splits = cv_splits(len(groups), 5, 2, 0, groups=g, classes=classes)
+    assert len(splits) == 2 * 3  # at most the smallest cosmology's 3 maps per repeat
+    for train, held in splits:
+        assert set(groups[train]).isdisjoint(groups[held])
+        assert {tuple(r) for r in y_all[train]} == {tuple(r) for r in rows}  # every cosmology seen in training
+    own = np.arange(9.0).repeat(4)[:, None]  # each map its own target, the test maps' too: whole maps
+    assert cv_grouping(groups, own, np.array([[9.5], [10.5]]))[2] == "maps"
+    assert cv_grouping(None, y_all)[2] == "samples"
+    one_each = np.repeat(rows[::3], 4, axis=0)  # one training map of each cosmology, the test's cosmologies
+    assert cv_grouping(np.repeat(np.arange(3), 4), one_each, rows[::3])[2] == "tiles"
+
+
+def test_a_cosmology_with_one_training_map_gets_tile_folds_and_a_note(tmp_path):
+    X, y = _maps(n=6, side=64)  # two maps of each of three cosmologies: one of each is held out, one trains
     save_npz(tile_dataset(Dataset(X, y, min_samples=1), 32), tmp_path / "tiles.npz")
     config = {"teacher": "cnn", "lambdas": [0.01], "gammas": [0.0], "epochs": 1, "teacher_epochs": 1,
-              "levels": 2, "cv_folds": 5, "cv_repeats": 2, "wave": "db2", "random_search": 0}
+              "levels": 2, "cv_folds": 3, "cv_repeats": 1, "wave": "db2", "random_search": 0}
     result = pipeline.run(tmp_path / "tiles.npz", config, tmp_path / "out")
     assert result["data"]["train_maps"] == 3 and result["data"]["n_train"] == 12
-    # the bundle gives the folds the selection used, not the five asked for
-    assert result["cv"]["folds"] == result["selection"]["folds"] == 3
-    # one map a fold: every fold's targets are one cosmology's, where R² is undefined, and the result says so
-    assert result["cv"]["constant_target_folds"] == 6
-    assert "constant_cv_folds" in {note["key"] for note in result["trust"]["notes"]}
+    assert result["cv"]["grouping"] == "tiles" and result["cv"]["folds"] == 3
+    assert "tiles_in_folds" in {note["key"] for note in result["trust"]["notes"]}
