@@ -430,6 +430,9 @@ def test_hdf5_arrays_in_a_group(tmp_path, arrays):
     ds = load_dataset(tmp_path / "g.h5")
     np.testing.assert_array_equal(ds.X, X)
     np.testing.assert_array_equal(ds.y, y)
+    with h5py.File(tmp_path / "split.h5", "w") as f:  # X in a group, y at the root
+        f["data/X"], f["y"] = X, y
+    np.testing.assert_array_equal(load_dataset(tmp_path / "split.h5").y, y)
     with h5py.File(tmp_path / "two.h5", "w") as f:
         f["run1/X"], f["run1/y"] = X, y
         f["deep/run2/X"], f["deep/run2/y"] = X, y

@@ -79,6 +79,8 @@ def test_the_scattering_student_predicts_new_data_from_the_stored_numbers(job, t
     _, out = job
     record, arrays, _ = load_student(out, "scattering")
     assert record["kind"] == "dwt_scattering_ridge" and record["parameters"]["input_scaling"] is not None
+    bundle = json.loads((out / "result.json").read_text())  # one count of its parameters, wherever it is shown
+    assert record["n_params"] == bundle["models"]["scattering"]["n_params"]
     assert "standardise" in record["definition"] and len(arrays["h"]) == len(arrays["h_init"]) == 10
     with np.load(out / "arrays.npz", allow_pickle=False) as npz:
         stored = npz["y_pred_scattering"]

@@ -2,7 +2,8 @@
 
 Datasets ``X`` and ``y`` (optional ``X_test``, ``y_test``) sit at the root, in C order ``(n, L)`` or
 ``(n, H, W)``. When the root has no ``X``, the one group that holds an ``X`` (at any depth, such as ``/data/X``)
-is read instead; two such groups are refused with their paths. Sizes are checked from the dataset shapes before
+is read instead (what it lacks, such as a ``y`` at the root, is taken from the root); two such groups are refused
+with their paths. Sizes are checked from the dataset shapes before
 anything is read. MATLAB v7.3 stores its matrices column-major, so they are transposed back and a ``y`` of shape
 ``(n, 1)`` becomes ``(n,)`` (:func:`models.data.readers.matlab.squeeze_matlab`).
 """
@@ -81,10 +82,13 @@ def read_hdf5_arrays(path: Path, budget: int, *, matlab: bool = False) -> dict:
                          "upload the complete file") from None
     with f:
         group = f if matlab else _group_with_x(f)
-        picked = pick_arrays(list(group.keys()))
+        picked = {canon: (group, key) for canon, key in pick_arrays(list(group.keys())).items()}
+        if group is not f:  # X in a group: what the group lacks (y at the root, say) is taken from the root
+            for canon, key in pick_arrays(list(f.keys())).items():
+                picked.setdefault(canon, (f, key))
         arrays, used = {}, 0
-        for canon, key in picked.items():
-            arrays[canon] = _h5_read(group, key, budget, used, transpose=matlab)
+        for canon, (where, key) in picked.items():
+            arrays[canon] = _h5_read(where, key, budget, used, transpose=matlab)
             used += arrays[canon].nbytes
         if not matlab:
             if "X" not in arrays:
