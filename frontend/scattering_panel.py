@@ -47,7 +47,8 @@ def section() -> html.Div:
         html.H2("Scattering student", className="h4 mt-2 mb-3"),
         html.Div(id=ids.SCORES, className="mb-3"),
         figure_card("Learned scattering filters", ids.FILTERS_GRAPH, "awd-scattering-filters",
-                    help_text="The student's wavelets after training, started from the AWD wavelet; dotted: "
+                    help_text="The student's wavelets after training, started from the wavelet the selection kept "
+                              "(the best AWD point's, or the initial one when cross-validation kept it); dotted: "
                               "filters no kept path uses."),
         dbc.Row([
             dbc.Col(figure_card("Kept paths", ids.TREE_GRAPH, "awd-scattering-tree",
