@@ -200,6 +200,8 @@ def _cmd_tile(args):
     print(f"wrote {path}: {tiled.n} training tiles from {_count(facts['train_maps'], 'map')} and {tiled.n_test} "
           f"test tiles from {_count(facts['test_maps'], 'held-out map')}, {facts['size']} × {facts['size']} px, "
           f"{facts['per_map']} a map")
+    for note in facts.get("notes") or []:
+        print(f"note: {note}")
     return 0
 
 

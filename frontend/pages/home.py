@@ -182,7 +182,8 @@ def preview_children(ds: dict) -> list:
         facts.append(_fact(
             f"Cut into {tiles['size']} × {tiles['size']} px tiles, {tiles['per_map']} a map, from "
             f"{' × '.join(str(s) for s in tiles['source_shape'])} maps: {tiles['train_maps']} maps for training, "
-            f"{tiles['test_maps']} held out whole for the test split.", ids.PREVIEW_TILES))
+            f"{tiles['test_maps']} held out whole for the test split. " + " ".join(tiles.get("notes") or []),
+            ids.PREVIEW_TILES))
     if meta.get("target_is_last_column"):
         facts.append(_fact(
             f"No column is named y or target, so the last column is the target and the {shape[0] if shape else '?'} "

@@ -90,7 +90,9 @@ def tile_dataset(dataset: Dataset, size: int, *, test_fraction: float = 0.2, see
     -------
     Dataset
         Tiles as training samples and fixed test samples; ``meta["tiles"]`` records the tile size, tiles per
-        map, the source maps' shape and how many maps went to each split.
+        map, the source maps' shape, how many maps went to each split and ``notes``: sentences on a test share
+        above the one asked (every cosmology gives a map) and on pixels a size that does not divide the maps
+        leaves out.
 
     Raises
     ------
@@ -119,9 +121,19 @@ def tile_dataset(dataset: Dataset, size: int, *, test_fraction: float = 0.2, see
         X_train, y_train, X_test, y_test = dataset.X, dataset.y, dataset.X_test, dataset.y_test
     tiles_train, y_tiles_train = tile_maps(X_train, y_train, size)
     tiles_test, y_tiles_test = tile_maps(X_test, y_test, size)
+    n_train_maps, n_test_maps = int(X_train.shape[0]), int(X_test.shape[0])
+    notes = []
+    share = n_test_maps / (n_train_maps + n_test_maps)
+    if dataset.X_test is None and share > test_fraction + 0.05:
+        notes.append(f"{100 * share:.0f} % of the maps went to the test split, not the {100 * test_fraction:.0f} % "
+                     "asked: every cosmology gives at least one map to it.")
+    dropped = 1 - (height // size) * (width // size) * size * size / (height * width)
+    if dropped > 0:
+        notes.append(f"{size} px does not divide the {height} × {width} maps: {100 * dropped:.0f} % of each map "
+                     "(its right and bottom edges) is left out; a divisor of the map size keeps every pixel.")
     meta = dict(dataset.meta, tiles={"size": size, "per_map": per_map, "source_shape": [height, width],
-                                     "train_maps": int(X_train.shape[0]), "test_maps": int(X_test.shape[0]),
-                                     "test_held_out": "whole maps"})
+                                     "train_maps": n_train_maps, "test_maps": n_test_maps,
+                                     "test_held_out": "whole maps", "notes": notes})
     return Dataset(tiles_train, y_tiles_train, tiles_test, y_tiles_test, kind="image",
                    name=f"{dataset.name} ({size} px tiles)", meta=meta, target_names=dataset.target_names)
 

@@ -37,7 +37,7 @@ def test_whole_maps_are_held_out_and_the_split_is_stratified():
     tiled = tile_dataset(Dataset(X, y, name="suite"), 32, test_fraction=0.25, seed=3)
     facts = tiled.meta["tiles"]
     assert facts == {"size": 32, "per_map": 9, "source_shape": [96, 96], "train_maps": 9, "test_maps": 3,
-                     "test_held_out": "whole maps"}
+                     "test_held_out": "whole maps", "notes": []}
     assert (tiled.n, tiled.n_test) == (81, 27) and tiled.sample_shape == (32, 32)
     assert tiled.name == "suite (32 px tiles)"
     # each source map is on one side only: its 9 tiles are all in training or all in the test split
@@ -54,6 +54,10 @@ def test_every_cosmology_is_held_out_even_with_two_maps_each_and_unique_targets_
     X, y = _maps(n=6, side=64)  # two maps of each of three cosmologies
     tiled = tile_dataset(Dataset(X, y, min_samples=1), 32)
     assert tiled.meta["tiles"]["test_maps"] == 3 and len({tuple(r) for r in tiled.y_test}) == 3
+    # half the maps, not the fifth asked, and the preview and `awd tile` say so; 24 px leaves out 16 of 64 pixels
+    notes = tile_dataset(Dataset(X, y, min_samples=1), 24).meta["tiles"]["notes"]
+    assert notes[0].startswith("50 % of the maps went to the test split, not the 20 % asked")
+    assert notes[1].startswith("24 px does not divide the 64 × 64 maps: 44 % of each map")
     varied = Dataset(X, np.arange(6.0), min_samples=1)  # every map its own target: a random fifth held out
     assert tile_dataset(varied, 32).meta["tiles"]["test_maps"] == 1
 
