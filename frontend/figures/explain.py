@@ -74,8 +74,9 @@ def _mask_scale(fig, place) -> dict:
                                               ticktext=["0 dropped", "0.5", "1 kept"], tickfont=dict(size=10)))
 
 
-def _outline_bands(fig, boxes, shape, place) -> None:
-    """Outline each band of a map's mask picture and name the bands big enough to hold a label (``A3``, ``H1``...).
+def _outline_bands(fig, boxes, shape, place, label_share=1 / 8) -> None:
+    """Outline each band of a map's mask picture and name the bands big enough to hold a label (``H1``, ``V2``...;
+    at least ``label_share`` of the map's side), each inside its box, clear of the outlines.
 
     ``boxes``: the explanation's ``band_boxes`` (none in explanations made before they were recorded)."""
     if boxes:  # the picture's own extent: with the outlines, autorange padded it and it shrank under its title
@@ -85,8 +86,9 @@ def _outline_bands(fig, boxes, shape, place) -> None:
         (r0, r1), (c0, c1) = box["rows"], box["cols"]
         fig.add_shape(type="rect", x0=c0 - 0.5, x1=c1 - 0.5, y0=r0 - 0.5, y1=r1 - 0.5,
                       line=dict(color=_BAND_LINE, width=1), **place)
-        if min(r1 - r0, c1 - c0) >= max(shape) / 8:  # about 30 px on the page or more
-            fig.add_annotation(text=box["name"][1:], x=c0 + 0.5, y=r0 + 0.5, xanchor="left", yanchor="top",
+        if min(r1 - r0, c1 - c0) >= max(shape) * label_share:  # about 30 px on the page or more
+            fig.add_annotation(text=box["name"][1:], x=c0 + 0.1 * (c1 - c0), y=r0 + 0.1 * (r1 - r0),
+                               xanchor="left", yanchor="top",
                                showarrow=False, font=dict(size=10, color=_BAND_LINE), **place)
 
 
@@ -136,7 +138,9 @@ def explanation_figure(payload: dict, max_cols: int = 4) -> go.Figure:
             fig.update_yaxes(autorange="reversed", scaleanchor=f"x{'' if i == 0 else i + 1}", showticklabels=False,
                              constrain="domain", constraintoward="top", **at(i))  # each map under its title
             fig.update_xaxes(showticklabels=False, **at(i))
-        _outline_bands(fig, summary.get("band_boxes") or [], mask_image.shape, at(2))
+        # on a phone the panel is half as wide: only bands twice as large are named (smaller labels ran together)
+        _outline_bands(fig, summary.get("band_boxes") or [], mask_image.shape, at(2),
+                       label_share=1 / 8 if max_cols >= 4 else 1 / 4)
     else:
         t = np.arange(x.size)
         fig.add_trace(go.Scatter(x=t, y=x, line=dict(color=_GREY, width=1), name="input"), **at(0))
