@@ -166,6 +166,8 @@ async def upload_dataset(request: Request, response: Response, session: SessionD
             existing = crud.find_dataset_by_hash(session, sha256=sha256)
             if existing is not None:
                 return reused_dataset(response, existing, f"these {tile} px tiles were made before")
+        if tile is not None:  # "maps (64 px tiles)": the lists tell the tilings of one file apart
+            name = dataset.name
         return store_dataset(session, paths, temp_path=stored_path, suffix=suffix, dataset=dataset,
                              summary=summary, name=name, source="upload",
                              original_filename=safe_display_name(upload.filename, "upload", path=True),

@@ -645,13 +645,17 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
     fig = make_subplots(rows=n_rows, cols=n_cols, subplot_titles=titles, horizontal_spacing=0.05,
                         vertical_spacing=0.45 / n_rows)
     nearest = ex.get("nearest")
+    rows = params.get("classes") or []
+    # the nearest class by its target values, as the χ² panel labels it ("class 1" named nothing)
+    class_name = (f"the nearest class ({', '.join(fmt_number(v) for v in rows[nearest])})"
+                  if nearest is not None and nearest < len(rows) else f"class {nearest}")
     for c, name in enumerate(channels):
         fig.add_trace(go.Bar(x=centres, y=hist[c * bins:(c + 1) * bins], name="this map", marker_color=PALETTE["learned"],
                              showlegend=c == 0, hovertemplate="response %{x:.3g}<br>%{y} peaks<extra></extra>"),
                       **at(c))
         if templates is not None and nearest is not None:
             t = np.asarray(templates[nearest])[c * bins:(c + 1) * bins]
-            fig.add_trace(go.Scatter(x=centres, y=t, mode="lines+markers", name=f"template of class {nearest}",
+            fig.add_trace(go.Scatter(x=centres, y=t, mode="lines+markers", name=f"template of {class_name}",
                                      line=dict(color=PALETTE["selected"], width=2), showlegend=c == 0,
                                      hovertemplate="template %{y:.2f} peaks<extra></extra>"), **at(c))
         fig.update_xaxes(title="response / its training<br>99th percentile" if scaled

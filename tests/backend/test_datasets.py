@@ -103,6 +103,8 @@ def test_large_maps_are_cut_into_tiles_with_whole_maps_held_out(client, upload, 
     assert again.status_code == 200 and again.json()["id"] == body["id"] and "tiles" in again.json()["note"]
     other = upload(content, "suite.npz", tile="48")  # the same file, other tiles: a new dataset
     assert other.status_code == 201 and other.json()["id"] != body["id"] and other.json()["shape"] == [48, 48]
+    # the lists tell two tilings of one file apart by name
+    assert (body["name"], other.json()["name"]) == ("suite (32 px tiles)", "suite (48 px tiles)")
 
 
 def test_too_large_upload_is_413_while_streaming(make_client, stored_files):

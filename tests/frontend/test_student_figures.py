@@ -55,6 +55,7 @@ def test_maps_panels_and_histogram_are_valid_figures():
     # two parameters per class: one per line and upright (ten rotated "0.3, 0.8" labels ran into each other)
     record["parameters"].update(classes=[[0.1, 0.8], [0.3, 0.7]], target_names=["Omega_m", "sigma_8"])
     two = S.peak_histogram_figure(bundle, 0)
+    assert "template of the nearest class (0.1, 0.8)" in {t.name for t in two.data}  # named by its values
     assert list(two.data[-1].x) == ["0.1<br>0.8", "0.3<br>0.7"] and two.layout.xaxis2.tickangle == 0
     assert two.layout.xaxis2.title.text == "class (Omega_m, sigma_8, one per line)"
 
