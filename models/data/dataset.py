@@ -285,9 +285,8 @@ def held_out_groups(groups, fraction: float, rng):
     unique = np.unique(groups)
     if unique.size < 2:
         raise InputError("groups", f"holds {unique.size} group", "need two groups (maps) or more to hold one out")
-    n_held = min(unique.size - 1, max(1, int(round(fraction * unique.size))))
-    held = rng.permutation(unique)[:n_held]
-    mask = np.isin(groups, held)
+    held, _ = held_out_indices(unique.size, None, fraction, rng)  # the groups' share, as for samples
+    mask = np.isin(groups, unique[held])
     return np.flatnonzero(mask), np.flatnonzero(~mask)
 
 

@@ -6,7 +6,7 @@ gain over the initial wavelet clears the rule (docs/science.md, "Selection").
 """
 
 import numpy as np
-from sklearn.model_selection import KFold, StratifiedGroupKFold
+from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold
 
 from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
@@ -56,12 +56,10 @@ def cv_splits(n, folds, repeats, seed, groups=None, classes=None):
             splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed + 1000 * r)
             splits.extend(splitter.split(np.arange(n), classes, groups))
         return splits
-    unique, group_of = np.unique(groups, return_inverse=True)
-    folds = min(folds, unique.size)
+    k = min(folds, np.unique(groups).size)
     for r in range(repeats):
-        for _, held in KFold(n_splits=folds, shuffle=True, random_state=seed + 1000 * r).split(unique):
-            in_held = np.isin(group_of, held)
-            splits.append((np.flatnonzero(~in_held), np.flatnonzero(in_held)))
+        splits.extend(GroupKFold(n_splits=k, shuffle=True, random_state=seed + 1000 * r).split(np.arange(n),
+                                                                                                 groups=groups))
     return splits
 
 

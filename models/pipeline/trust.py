@@ -104,16 +104,16 @@ def trust_notes(bundle: dict) -> list[dict]:
                            "a test split with several target values (with tiles: several maps of each "
                            "cosmology)."))
         return notes
-    if (bundle.get("cv") or {}).get("grouping") == "tiles":
+    cv = bundle.get("cv") or {}
+    if cv.get("grouping") == "tiles":
         notes.append(_note("warning", "tiles_in_folds",
                            "A cosmology (target row) has a single training map, so cross-validation folds of whole "
                            "maps would hold out cosmologies their training part never saw: the folds take tiles "
                            "instead, and one map's tiles may sit on both sides of a fold. The cross-validated scores "
                            "are then optimistic; the test split still holds out whole maps. Give the data two "
                            "training maps or more of each cosmology."))
-    constant_folds = (bundle.get("cv") or {}).get("constant_target_folds") or 0
+    constant_folds = cv.get("constant_target_folds") or 0
     if constant_folds:
-        cv = bundle["cv"]
         notes.append(_note("warning", "constant_cv_folds",
                            f"{constant_folds} of the {cv['folds'] * cv['repeats']} cross-validation folds hold a "
                            "single target value (with tiles: whole maps of one cosmology). R² is undefined there; "
