@@ -4,6 +4,7 @@ pick two runs to compare; the stored datasets with delete. Refreshed every few s
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import dash
 import dash_bootstrap_components as dbc
@@ -135,8 +136,8 @@ def dataset_labels(datasets: list[dict], jobs: list[dict] = ()) -> dict[str, str
     for j in jobs:
         if j.get("dataset_id") and j.get("dataset_name"):
             names.setdefault(j["dataset_id"], j["dataset_name"])
-    shared = {name for name in names.values() if list(names.values()).count(name) > 1}
-    return {i: f"{name} · {i[:6]}" if name in shared else name for i, name in names.items()}
+    counts = Counter(names.values())
+    return {i: f"{name} · {i[:6]}" if counts[name] > 1 else name for i, name in names.items()}
 
 
 def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict[str, str] | None = None):
@@ -204,11 +205,12 @@ def samples_text(dataset: dict) -> str:
     return "?" if n is None else f"{n} + {n_test} test" if n_test else str(n)
 
 
-def datasets_table(datasets: list[dict], jobs: list[dict]):
-    """Pure: dataset rows (``GET /api/datasets``) and the jobs using each -> a table with New run and Delete."""
+def datasets_table(datasets: list[dict], jobs: list[dict], labels: dict[str, str] | None = None):
+    """Pure: dataset rows (``GET /api/datasets``) and the jobs using each -> a table with New run and Delete
+    (``labels`` as for :func:`jobs_table`; by default worked out from the rows)."""
     if not datasets:
         return html.P("No datasets stored.", className="text-muted mb-0")
-    uses, labels = {}, dataset_labels(datasets)
+    uses, labels = {}, labels if labels is not None else dataset_labels(datasets, jobs)
     for j in jobs:
         uses[j.get("dataset_id")] = uses.get(j.get("dataset_id"), 0) + 1
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Dataset", "Kind", "Samples", "Sample shape",
@@ -300,7 +302,7 @@ async def refresh(_n, _version, signature, selected):
         return named_update(REFRESH_OUTPUTS)
     labels = dataset_labels(rows["datasets"], rows["jobs"])
     return dict(table=jobs_table(rows["jobs"], selected, labels),
-                datasets=datasets_table(rows["datasets"], rows["jobs"]),
+                datasets=datasets_table(rows["datasets"], rows["jobs"], labels),
                 rows=rows, signature=new_signature, compare=compare_style(rows["jobs"]))
 
 

@@ -116,6 +116,5 @@ def fit_scattering_student(kind, X_train, y_train, X_test, y_test, scaling, conf
     section = ScatteringSection(**summary, panel=scattering_panel(model))
     report(progress, "scattering", 1.0, f"scattering student: {len(model.paths_)} of {len(model.all_paths_)} "
                                         "paths kept")
-    student = scattering_record("scattering", model, scaling=scaling if series else None)
-    student[0]["n_params"] = scores["n_params"]  # learned filter parameters and head, as the scores count them
+    student = scattering_record("scattering", model, n_params=scores["n_params"], scaling=scaling if series else None)
     return scores, section, y_pred, student

@@ -207,7 +207,7 @@ def maps_record(name, model, *, target_column=0, target_names=None):
     return record, arrays
 
 
-def scattering_record(name, model, *, scaling=None, target_column=0):
+def scattering_record(name, model, *, n_params, scaling=None, target_column=0):
     """The DWT scattering student as ``(record, arrays)``.
 
     Parameters
@@ -216,6 +216,9 @@ def scattering_record(name, model, *, scaling=None, target_column=0):
         Its key in the bundle (``"scattering"``).
     model : ScatteringRegressor
         Fitted with ``bank="dwt"`` on the reported target column (one output).
+    n_params : int
+        Its learned numbers as its scores count them (filter parameters and head,
+        :func:`models.scattering.scattering_summary`).
     scaling : dict or None
         ``{"offset", "scale"}`` applied to series before the transform; None for maps (read raw).
     target_column : int, default=0
@@ -251,7 +254,7 @@ def scattering_record(name, model, *, scaling=None, target_column=0):
                   "each feature.")
     record = {
         "kind": SCATTERING_KIND, "definition": definition, "target_column": int(target_column),
-        "n_params": int(coef.size + 1 + arrays["h"].size),
+        "n_params": int(n_params),
         "arrays": {f: array_key(name, f) for f in arrays},
         "parameters": {"J": int(model.J), "max_order": int(model.max_order), "pooling": model.pooling,
                        "shape": shape, "paths": [[int(i) for i in path] for path in model.paths_],
