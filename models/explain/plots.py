@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from awd_studio.models.explain.masks import coefficient_image
+from awd_studio.models.explain.masks import coefficient_image, coefficient_image_boxes
 
 __all__ = ["plot_explanation", "mask_by_scale_1d", "write_explanation_figure"]
 
@@ -73,12 +73,11 @@ def _draw_2d(fig, e, baseline):
     _title(axes[0], f"input: prediction {e.prediction:.3g}")
     axes[1].imshow(e.cartoon, cmap="gray")
     _title(axes[1], "cartoon  Psi^-1(m * Psi x)\n" + _prediction_text(e))
-    image, slices = coefficient_image(e.mask, e.layout)
+    image, _ = coefficient_image(e.mask, e.layout)
     im = axes[2].imshow(image, cmap="magma", vmin=0, vmax=1)
-    for level_slices in slices[1:]:  # outline each level's three detail bands
-        for sl in level_slices.values():
-            (r0, r1, _), (c0, c1, _) = (part.indices(n) for part, n in zip(sl, image.shape))
-            axes[2].add_patch(_rectangle(c0 - 0.5, r0 - 0.5, c1 - c0, r1 - r0))
+    for box in coefficient_image_boxes(e.layout):  # outline each band, as the results page does
+        (r0, r1), (c0, c1) = box["rows"], box["cols"]
+        axes[2].add_patch(_rectangle(c0 - 0.5, r0 - 0.5, c1 - c0, r1 - r0))
     _title(axes[2], f"mask per scale ({e.settings.get('wavelet')}, J = {e.settings.get('level')})")
     fig.colorbar(im, ax=axes[2], fraction=0.046, pad=0.04)
     if baseline is not None:
