@@ -113,11 +113,7 @@ def _finalize(work_dir, out_dir, progress):
     job = _Job(work_dir)
     filters, histories, filter_epoch, starts, seconds_per_epoch, gradient_path = collect_chunks(work_dir,
                                                                                                 len(job.grid))
-    # tiles: whole maps to a fold, stratified by cosmology when the targets repeat across maps
-    groups, classes, grouping = cv_grouping(job.groups, job.y_train_all, job.y_test_all)
-    splits = cv_splits(len(job.X_train), job.config.cv_folds, job.config.cv_repeats, job.config.seed,
-                       groups=groups, classes=classes)
-    job.folds = len(splits) // job.config.cv_repeats  # cv_folds, or fewer when there are fewer training maps
+    splits, grouping = job.cv_plan
     series_features, initial_fold = _choose_series_features(job, splits)  # "auto": before any student is fitted
     cross = _cross_validate(job, filters, splits, progress, initial_fold)
     if series_features is not None:  # set only when chosen: an unset section stays out of result.json
@@ -206,7 +202,6 @@ class _Job:
         self.y_train_all = split.get("y_train_all", self.y_train.reshape(len(self.y_train), -1))
         self.y_test_all = split.get("y_test_all", self.y_test.reshape(len(self.y_test), -1))
         self.groups = split.get("groups")  # the map of each training tile; None for untiled data
-        self.folds = self.config.cv_folds  # the splits' K (finalize: fewer when tiles come from fewer maps)
         # map classes are full parameter rows; the reported column is the config's target
         self.fit_y = self.y_train if self.kind == "timeseries" else self.y_train_all
         self.column = self.config.target if self.kind == "image" and self.y_train_all.shape[1] > 1 else 0
@@ -219,6 +214,20 @@ class _Job:
         series = self.kind == "timeseries"
         self.X_view = scaled(self.X_test, self.scaling) if series else self.X_test
         self.teacher_view = teacher_on_scaled(self.teacher, self.scaling) if series else self.teacher
+
+    @cached_property
+    def cv_plan(self):
+        """``(splits, grouping)``: the selection's shared splits (:func:`cv_splits`) and what a fold holds out
+        (:func:`cv_grouping`; tiles: whole maps, stratified by cosmology when the targets repeat across maps)."""
+        groups, classes, grouping = cv_grouping(self.groups, self.y_train_all, self.y_test_all)
+        splits = cv_splits(len(self.X_train), self.config.cv_folds, self.config.cv_repeats, self.config.seed,
+                           groups=groups, classes=classes)
+        return splits, grouping
+
+    @property
+    def folds(self) -> int:
+        """K of the splits: ``cv_folds``, or fewer when tiles come from fewer training maps."""
+        return len(self.cv_plan[0]) // self.config.cv_repeats
 
     @cached_property
     def peaks_train(self):
