@@ -660,6 +660,15 @@ def stage_words(guess: dict) -> str:
     return estimate_stage_words(guess.get("stages"))
 
 
+def _epochs(value, label: str, most: int | None) -> int:
+    """An optional epochs field (blank: the server's default) as a whole number from 1 to ``most``."""
+    whole = int(value)
+    if whole != float(value) or whole < 1 or (most and whole > most):
+        raise ValueError(f"{label}: enter a whole number " + (f"from 1 to {most}" if most else "≥ 1")
+                         + ", or leave it blank")
+    return whole
+
+
 def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,
                 mode, teacher_epochs=None, start_search=None, peak_response=None, random_search=None,
                 series_features=None, bounds=None, target=None, scattering=False, scattering_epochs=None) -> dict:
@@ -679,12 +688,7 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
                "gammas": parse_grid(gammas, "γ"), "epochs": int(epochs), "levels": int(levels), "wave": wave,
                "attribution": attribution, "seed": int(seed), "parametrization": parametrization, "mode": mode}
     if teacher_epochs not in (None, ""):
-        most = bounds.get("teacher_epochs")
-        whole = int(teacher_epochs)
-        if whole != float(teacher_epochs) or whole < 1 or (most and whole > most):
-            raise ValueError("teacher training epochs: enter a whole number " + (f"from 1 to {most}" if most else "≥ 1")
-                             + ", or leave it blank")
-        payload["teacher_epochs"] = int(teacher_epochs)
+        payload["teacher_epochs"] = _epochs(teacher_epochs, "teacher training epochs", bounds.get("teacher_epochs"))
     # counts whose blank is the server's default for the data (models.options); the server names the maximum
     for key, value, label in (("start_search", start_search, "random starts searched"),
                               ("random_search", random_search, "control, random wavelets")):
@@ -700,12 +704,8 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
     if scattering:
         payload["student"] = "scattering"
         if scattering_epochs not in (None, ""):
-            most = bounds.get("scattering_epochs")
-            if int(scattering_epochs) != float(scattering_epochs) or int(scattering_epochs) < 1 or (
-                    most and int(scattering_epochs) > most):
-                raise ValueError("scattering epochs: enter a whole number " + (f"from 1 to {most}" if most else "≥ 1")
-                                 + ", or leave it blank")
-            payload["scattering_epochs"] = int(scattering_epochs)
+            payload["scattering_epochs"] = _epochs(scattering_epochs, "scattering epochs",
+                                                   bounds.get("scattering_epochs"))
     return payload
 
 
