@@ -267,12 +267,12 @@ def _finished(options, explanation_id, state) -> list:
 
 
 @callback(output=POLL_OUTPUTS, inputs=dict(tick=Input(ids.POLL, "n_intervals"), current=Input(ids.CURRENT, "data"),
-                                           picked=Input(ids.LIST, "value")),
-          state=dict(token=State(ids.TOKEN, "data"), options=State(ids.LIST, "options"),
-                     viewport=State(VIEWPORT, "data")), prevent_initial_call=True)
+                                           picked=Input(ids.LIST, "value"), viewport=Input(VIEWPORT, "data")),
+          state=dict(token=State(ids.TOKEN, "data"), options=State(ids.LIST, "options")),
+          prevent_initial_call=True)
 async def poll(tick, current, picked, token, options=None, viewport=None):
     """Progress while it runs; the figure, the numbers and the form's settings once it is done (of the one picked
-    in the list, or the one just started)."""
+    in the list, or the one just started), drawn again for a window that turned into a phone's or back."""
     if triggered_id() == ids.LIST or not current:
         current = picked
     if not current or not token:

@@ -10,7 +10,7 @@ score-versus-paths curve (figures in :mod:`frontend.figures.scattering`). The re
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, html
+from dash import Input, Output, callback, html
 
 from awd_studio.frontend.components import (
     VIEWPORT,
@@ -84,7 +84,7 @@ def register(bundle_store_id: str) -> None:
     @callback(output=dict(style=Output(ids.SECTION, "style"), scores=Output(ids.SCORES, "children"),
                           filters=Output(ids.FILTERS_GRAPH, "figure"), tree=Output(ids.TREE_GRAPH, "figure"),
                           curve=Output(ids.CURVE_GRAPH, "figure")),
-              inputs=dict(bundle=Input(bundle_store_id, "data")), state=dict(viewport=State(VIEWPORT, "data")))
+              inputs=dict(bundle=Input(bundle_store_id, "data"), viewport=Input(VIEWPORT, "data")))
     def draw_scattering(bundle, viewport=None):
         return block_outputs(bundle, narrow=is_narrow(viewport))
 

@@ -3,7 +3,9 @@
  *   (one file, or an .npy pair: X in the field `file`, its targets in `y`);
  *   on success the new id goes to the Dash store `home-dataset-id` through dash_clientside.set_props;
  * - teacher upload on the configure page -> POST /api/teachers (file + architecture);
- * - figure downloads: buttons with data-graph / data-format call Plotly.downloadImage. */
+ * - figure downloads: buttons with data-graph / data-format call Plotly.downloadImage;
+ * - window resizes that cross the phone breakpoint write the new width to the Dash store `app-viewport`, so the
+ *   figures laid out for the old width (panels per row) are drawn again. */
 (function () {
   "use strict";
 
@@ -195,5 +197,20 @@
   document.addEventListener("keydown", function (e) {
     var z = dropzone(e.target);
     if (z && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); openPicker(z); }
+  });
+
+  /* Phone or not, as components.NARROW_PX decides (the app writes the width when a page opens). */
+  var NARROW_PX = 576;
+  var wasNarrow = window.innerWidth < NARROW_PX;
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () {
+      var narrow = window.innerWidth < NARROW_PX;
+      if (narrow !== wasNarrow) {
+        wasNarrow = narrow;
+        setProps("app-viewport", { data: window.innerWidth });
+      }
+    }, 250);
   });
 })();

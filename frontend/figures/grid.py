@@ -231,11 +231,16 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None, narrow: bool =
     text = [["★" + fmt_number(v) if index[i, j] == sel else fmt_number(v) for j, v in enumerate(row)]
             for i, row in enumerate(score)]
     zmin, zmax, range_note = score_range(bundle, score)
+    height = max(280, 60 + 38 * len(lambdas))
+    # on a phone the colour bar lies under the axis title, its ticks 4 px above the figure's bottom edge, placed
+    # in the plot's own coordinates: plotly could not redraw a bar placed by the figure's ("container")
+    # coordinates when a window narrowed to a phone's (the plot got a negative height)
+    bottom_margin, plot_height = 120, height + 80 - 40 - 120
     fig = go.Figure(go.Heatmap(
         z=score, x=xs, y=ys, customdata=index, colorscale="Viridis", zmin=zmin, zmax=zmax,
-        colorbar=dict(title=dict(text=metric, side="right"), **(dict(orientation="h", yref="container", y=0.02,
-                                                                     yanchor="bottom", thickness=12, len=0.7)
-                                                                if narrow else {})),
+        colorbar=dict(title=dict(text=metric, side="right"),
+                      **(dict(orientation="h", yref="paper", y=-(bottom_margin - 22) / plot_height, yanchor="bottom",
+                              thickness=12, len=0.7, nticks=4) if narrow else {})),
         text=text, texttemplate="%{text}" if score.size <= 60 else None, hovertext=_start_hover(bundle, index),
         # a fixed size: plotly's automatic one shrank the numbers to about 7 px in cells of 45 px
         textfont=dict(size=11 if len(gammas) <= 7 else 9),
@@ -266,9 +271,9 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None, narrow: bool =
                                      hovertemplate=f"{name}<extra></extra>"))
     fig.update_xaxes(title="γ (interpretation penalty)", type="category")
     fig.update_yaxes(title="λ (sparsity penalty)", type="category")
-    height = max(280, 60 + 38 * len(lambdas))
     if narrow:  # room for the colour bar and its title under the axis title
-        return apply_layout(fig, height=height + 60, showlegend=False, margin=dict(l=50, r=10, t=40, b=100))
+        return apply_layout(fig, height=height + 80, showlegend=False,
+                            margin=dict(l=50, r=10, t=40, b=bottom_margin))
     return apply_layout(fig, height=height, showlegend=False)
 
 

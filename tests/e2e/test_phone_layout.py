@@ -52,10 +52,18 @@ def _explained(web_server, job_id):
     assert wait_for(done, timeout=300, interval=1.0, what="the explanation")["state"] == "succeeded"
 
 
-def test_a_phone_shows_every_column_and_panels_that_do_not_collide(web_server, owner_context, screenshot):
+@pytest.fixture(scope="module")
+def explained_maps_job(web_server):
+    """A finished maps job with one explanation."""
     job_id = _finished_job(web_server, "lensing", 120, teacher="cnn", lambdas=[0.01], gammas=[0.0], epochs=1,
                            teacher_epochs=1, levels=2, wave="db2")
     _explained(web_server, job_id)
+    return job_id
+
+
+def test_a_phone_shows_every_column_and_panels_that_do_not_collide(web_server, owner_context, screenshot,
+                                                                   explained_maps_job):
+    job_id = explained_maps_job
     page = owner_context(viewport=PHONE).new_page()
     page.set_default_timeout(60_000)
     errors = console_errors(page)
@@ -93,4 +101,30 @@ def test_a_phone_shows_every_column_and_panels_that_do_not_collide(web_server, o
     assert row.locator("td[data-label='Dataset']").is_visible()  # each cell behind its column's name
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "61-phone-jobs")
+    assert not errors, errors
+
+
+#: Where the explanation's second panel ends, as a fraction of the figure's width (0 before it is drawn).
+_SECOND_PANEL_END = ("((document.querySelector('#explain-graph .js-plotly-plot') || {})._fullLayout"
+                     " || {xaxis2: {domain: [0, 0]}}).xaxis2.domain[1]")
+
+
+def test_narrowing_the_window_to_a_phone_lays_the_panels_out_again(web_server, owner_context, screenshot,
+                                                                     explained_maps_job):
+    """A page drawn on a desktop and then narrowed (a window dragged, a tablet turned) draws its figures again for
+    the phone: the explanation's four panels in a row overlapped their titles until a reload."""
+    page = owner_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.set_default_timeout(60_000)
+    errors = console_errors(page)
+    page.goto(f"{web_server}/results/{explained_maps_job}")
+    page.wait_for_function("(document.querySelector('#explain-status') || {innerText: ''}).innerText.includes('Done')")
+    page.wait_for_function(_SECOND_PANEL_END + " < 0.6")  # four panels in a row
+    page.set_viewport_size(PHONE)
+    page.wait_for_function(_SECOND_PANEL_END + " > 0.9")  # two a row
+    page.wait_for_timeout(1500)
+    for graph_id in ("results-student-graph", "explain-graph"):
+        _assert_titles_apart(page, graph_id)
+    screenshot(page, "62-phone-after-resize")
+    page.set_viewport_size({"width": 1400, "height": 900})  # and back
+    page.wait_for_function(_SECOND_PANEL_END + " < 0.6")
     assert not errors, errors
