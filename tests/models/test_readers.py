@@ -421,7 +421,8 @@ def test_hdf5(tmp_path, arrays):
 
 
 def test_hdf5_arrays_in_a_group(tmp_path, arrays):
-    """X and y under one group (``/data/X``) are found; two groups with X are refused by their paths."""
+    """X and y under one group (``/data/X``) are found; X in two groups, or at the root and in a group, is refused
+    with the places."""
     X, y = arrays
     with h5py.File(tmp_path / "g.h5", "w") as f:
         f["attrs_only"] = np.arange(3)
@@ -437,6 +438,10 @@ def test_hdf5_arrays_in_a_group(tmp_path, arrays):
         f["run1/X"], f["run1/y"] = X, y
         f["deep/run2/X"], f["deep/run2/y"] = X, y
     _err(tmp_path / "two.h5", "/deep/run2, /run1", field="X")
+    with h5py.File(tmp_path / "root_and_group.h5", "w") as f:  # the root's X was used and /data ignored silently
+        f["X"], f["y"] = X, y
+        f["data/X"], f["data/y"] = X[:5], y[:5]
+    _err(tmp_path / "root_and_group.h5", re.escape("several places (the root, /data)"), field="X")
     with h5py.File(tmp_path / "none.h5", "w") as f:
         f["data/signals"] = X
     _err(tmp_path / "none.h5", re.escape("root holds ['data']"), field="X")

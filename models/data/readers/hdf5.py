@@ -2,8 +2,8 @@
 
 Datasets ``X`` and ``y`` (optional ``X_test``, ``y_test``) sit at the root, in C order ``(n, L)`` or
 ``(n, H, W)``. When the root has no ``X``, the one group that holds an ``X`` (at any depth, such as ``/data/X``)
-is read instead (what it lacks, such as a ``y`` at the root, is taken from the root); two such groups are refused
-with their paths. Sizes are checked from the dataset shapes before
+is read instead (what it lacks, such as a ``y`` at the root, is taken from the root); an ``X`` in two places (two
+groups, or the root and a group) is refused with their paths. Sizes are checked from the dataset shapes before
 anything is read. MATLAB v7.3 stores its matrices column-major, so they are transposed back and a ``y`` of shape
 ``(n, 1)`` becomes ``(n,)`` (:func:`models.data.readers.matlab.squeeze_matlab`).
 """
@@ -44,12 +44,16 @@ def _h5_read(f, key: str, budget: int, used: int, transpose: bool) -> np.ndarray
 
 
 def _group_with_x(f):
-    """The root when it holds an ``X`` (or an alias), else the single group below it that does."""
+    """The one place holding an ``X`` (or an alias): the root, or a single group below it.
+
+    Raises
+    ------
+    InputError
+        When several do (the root and a group, or two groups): which one is meant cannot be guessed.
+    """
     import h5py
 
-    if "X" in pick_arrays(list(f.keys())):
-        return f
-    holders = []
+    holders = [""] if "X" in pick_arrays(list(f.keys())) else []
 
     def visit(path, obj):
         if isinstance(obj, h5py.Group) and "X" in pick_arrays(list(obj.keys())):
@@ -57,9 +61,10 @@ def _group_with_x(f):
 
     f.visititems(visit)
     if len(holders) > 1:
-        raise InputError("X", f"found in several groups ({', '.join('/' + p for p in sorted(holders))})",
-                         "keep one group with X and y per file, or move the one to use to the root")
-    return f[holders[0]] if holders else f
+        where = ", ".join("the root" if p == "" else "/" + p for p in sorted(holders))
+        raise InputError("X", f"found in several places ({where})",
+                         "keep one X (with its y) per file: delete the others or store them in separate files")
+    return f[holders[0]] if holders and holders[0] else f
 
 
 def load_hdf5(path: Path, budget: int, name: str | None, *, matlab: bool = False) -> Dataset:
