@@ -14,8 +14,8 @@ from dash import dcc, html
 
 from awd_studio.frontend.figures.grid import kept_initial
 
-__all__ = ["python_snippet", "predict_command", "pywt_max_level", "BIBTEX_PAPER", "bibtex_software",
-           "use_in_python_card", "RESULT_FOLDER"]
+__all__ = ["python_snippet", "predict_command", "has_scattering_student", "pywt_max_level", "BIBTEX_PAPER",
+           "bibtex_software", "use_in_python_card", "RESULT_FOLDER"]
 
 #: The folder the snippet expects the downloaded result.json and arrays.npz in.
 RESULT_FOLDER = "awd-result"
@@ -88,6 +88,14 @@ def python_snippet(bundle: dict) -> str:
         transform = ("with warnings.catch_warnings():  # the job's level is above PyWavelets' cautious "
                      "dwt_max_level, which it warns about\n"
                      '    warnings.filterwarnings("ignore", message="Level value")\n    ' + transform)
+    scattering_lines, scattering_stored = "", ""
+    if has_scattering_student(bundle):
+        scattering_stored = '\n    stored_scattering = arrays["y_pred_scattering"][:len(X)]'
+        scattering_lines = ('\n# the learned scattering student fitted beside AWD\n'
+                            'y_scattering = predict_from_bundle(RESULT, X, model="scattering")\n'
+                            'print("scattering student:", np.round(y_scattering, 4))\n'
+                            'print("its largest difference from its stored test predictions:", '
+                            'float(np.max(np.abs(y_scattering - stored_scattering))))\n')
     return f'''{first}import numpy as np
 import pywt
 from awd_studio.models.pipeline.predict import predict_from_bundle
@@ -98,16 +106,29 @@ RESULT = "{RESULT_FOLDER}"  # a folder holding the downloaded result.json and ar
 # Your own data goes here, in the units and shape of the training data; these are stored test examples.
 with np.load(f"{{RESULT}}/arrays.npz", allow_pickle=False) as arrays:
     X = arrays["X_examples"]
-    stored = arrays["{stored}"][:len(X)]
+    stored = arrays["{stored}"][:len(X)]{scattering_stored}
 
 y_pred = {predict}
 print("predictions:", np.round(y_pred, 4))
 print("largest difference from the stored test predictions:", float(np.max(np.abs(y_pred - stored))))
-
+{scattering_lines}
 wavelet = {get_wavelet}
 {transform}
 {filter_line}
 '''
+
+
+def has_scattering_student(bundle: dict) -> bool:
+    """Whether the job fitted the learned scattering student (its record is in ``students.scattering``).
+
+    Examples
+    --------
+    >>> has_scattering_student({"students": {"scattering": {"kind": "dwt_scattering_ridge"}}})
+    True
+    >>> has_scattering_student({})
+    False
+    """
+    return bool(((bundle or {}).get("students") or {}).get("scattering"))
 
 
 def pywt_max_level(bundle: dict) -> int:
@@ -157,7 +178,9 @@ def use_in_python_card(bundle: dict, *, snippet_id: str, paper_id: str, software
             html.P(["Download ", html.Code("result.json"), " and ", html.Code("arrays.npz"), " into a folder ",
                     html.Code(RESULT_FOLDER), "; with ", html.Code("awd-studio"), " installed this predicts new data "
                     "and gives the learned wavelet to PyWavelets. From the terminal: ",
-                    html.Code(predict_command(bundle)), "."],
+                    html.Code(predict_command(bundle)),
+                    *([" (", html.Code("--model scattering"), " for the scattering student)"]
+                      if has_scattering_student(bundle) else []), "."],
                    className="small"),
             _copyable(html.Pre(python_snippet(bundle), id=snippet_id, **pre))])], className="shadow-sm h-100"),
             lg=7),

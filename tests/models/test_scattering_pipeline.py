@@ -2,6 +2,9 @@
 section and its schema, the scores beside AWD's; default jobs do not fit it. Tiny data, two epochs."""
 
 import json
+import shutil
+import subprocess
+import sys
 
 import jsonschema
 import numpy as np
@@ -10,6 +13,7 @@ import torch
 
 from awd_studio.backend.schemas import JobCreate
 from awd_studio.cli import build_parser
+from awd_studio.frontend.use_in_python import RESULT_FOLDER, python_snippet
 from awd_studio.models import pipeline
 from awd_studio.models.data import Dataset, make_example, save_npz
 from awd_studio.models.estimate import estimate_job, scattering_seconds
@@ -92,6 +96,22 @@ def test_the_scattering_student_predicts_new_data_from_the_stored_numbers(job, t
     assert found["model"] == "scattering" and found["scores"]["X"]["n"] == len(stored)
     with pytest.raises(InputError, match="shaped"):
         predict_from_bundle(out, split["X_test"][:, :20], model="scattering")
+
+
+def test_the_results_pages_python_snippet_predicts_with_the_scattering_student(job, tmp_path):
+    """The "Use in Python" snippet of a job with the scattering student runs it too and gets its stored
+    predictions back."""
+    result, out = job
+    bundle = json.loads((out / "result.json").read_text())
+    snippet = python_snippet(bundle)
+    assert 'model="scattering"' in snippet and 'model="scattering"' not in python_snippet({**bundle, "students": {}})
+    folder = tmp_path / RESULT_FOLDER
+    folder.mkdir()
+    for name in ("result.json", "arrays.npz"):
+        shutil.copy(out / name, folder / name)
+    done = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout.split("its largest difference from its stored test predictions:")[1].split()[0]) < 1e-6
 
 
 def test_a_default_job_has_no_scattering_section(tmp_path):
