@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -11,7 +12,7 @@ from dash.exceptions import MissingCallbackContextException
 
 from awd_studio.frontend.durations import format_seconds as fmt_seconds  # "3 min 20 s"; "—" for unknown
 
-__all__ = ["STATE_COLORS", "APP_NAV", "SUBMITTED_JOB", "VIEWPORT", "NARROW_PX", "is_narrow", "panel_columns", "items",
+__all__ = ["dataset_labels", "STATE_COLORS", "APP_NAV", "SUBMITTED_JOB", "VIEWPORT", "NARROW_PX", "is_narrow", "panel_columns", "items",
            "state_badge", "is_job_id", "figure_card", "graph", "graph_config", "size_graphs_to_their_figures",
            "fmt_seconds", "not_found_card", "triggered_id", "DEFAULT_GRAPH_HEIGHT", "named_update", "alert_outputs",
            "alert_value", "stack_on_phones"]
@@ -251,3 +252,23 @@ def alert_outputs(alert_id: str, *, allow_duplicate: bool = False) -> dict:
 def alert_value(message) -> dict:
     """The value of :func:`alert_outputs`: show ``message``, or close the alert when it is empty or None."""
     return {"children": message, "is_open": bool(message)}
+
+
+def dataset_labels(datasets: list[dict], jobs: list[dict] = ()) -> dict[str, str]:
+    """Pure: dataset id -> the name shown; a name that several stored datasets share gets the id's start.
+
+    Datasets come from ``GET /api/datasets`` (``id``, ``name``) and from the jobs (``dataset_id``,
+    ``dataset_name``), so a table of either can tell two uploads of "traces.csv" apart.
+
+    Examples
+    --------
+    >>> dataset_labels([{"id": "1a2b3c4d-x", "name": "traces"}, {"id": "9f8e7d6c-y", "name": "traces"},
+    ...                 {"id": "00aa11bb-z", "name": "maps"}])
+    {'1a2b3c4d-x': 'traces · 1a2b3c', '9f8e7d6c-y': 'traces · 9f8e7d', '00aa11bb-z': 'maps'}
+    """
+    names = {d["id"]: d.get("name") or d["id"][:8] for d in datasets}
+    for j in jobs:
+        if j.get("dataset_id") and j.get("dataset_name"):
+            names.setdefault(j["dataset_id"], j["dataset_name"])
+    counts = Counter(names.values())
+    return {i: f"{name} · {i[:6]}" if counts[name] > 1 else name for i, name in names.items()}

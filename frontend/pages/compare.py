@@ -10,7 +10,13 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
 from awd_studio.frontend.api_client import ApiError, get_client
-from awd_studio.frontend.components import graph, is_job_id, size_graphs_to_their_figures, stack_on_phones
+from awd_studio.frontend.components import (
+    dataset_labels,
+    graph,
+    is_job_id,
+    size_graphs_to_their_figures,
+    stack_on_phones,
+)
 from awd_studio.frontend.figures.compare import (
     RUN_COLORS,
     compare_scores_figure,
@@ -61,10 +67,13 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def run_facts(job: dict, bundle: dict) -> dict:
+def run_facts(job: dict, bundle: dict, dataset: str | None = None) -> dict:
     """The facts of one run that the settings table compares (dataset, teacher, grid, selected point, every job
     option; an option left to its default or to ``auto`` shows the value the run used, from the bundle's
     provenance: "auto / auto" hid that two runs used different boundary modes).
+
+    ``dataset`` names the run's dataset (by default the job's ``dataset_name``; :func:`dataset_labels` tells two
+    of one name apart).
 
     Examples
     --------
@@ -74,7 +83,7 @@ def run_facts(job: dict, bundle: dict) -> dict:
     """
     selected = bundle.get("selected") or {}
     facts = {
-        "dataset": job.get("dataset_name") or "(deleted)",
+        "dataset": dataset or job.get("dataset_name") or "(deleted)",
         "teacher": (bundle.get("teacher") or {}).get("name") or job.get("teacher_name"),
         "grid λ × γ": f"{len(bundle.get('lambdas') or [])} × {len(bundle.get('gammas') or [])}",
         "selected λ": selected.get("lambda"),
@@ -90,6 +99,29 @@ def run_facts(job: dict, bundle: dict) -> dict:
             value = f"auto: {_fmt(used)}"
         facts.setdefault(key, value)
     return facts
+
+
+def run_datasets(jobs: list[dict], bundles: list[dict]) -> tuple[list[str], bool]:
+    """The two runs' datasets as named on the page, and whether they hold the same data (by the data's SHA-256
+    in the results, else by dataset id: two uploads of one file name are two datasets, named with their ids'
+    start).
+
+    Examples
+    --------
+    >>> jobs = [{"dataset_id": "aa0038f2-1", "dataset_name": "maps"},
+    ...         {"dataset_id": "7939b82a-2", "dataset_name": "maps"}]
+    >>> run_datasets(jobs, [{}, {}])
+    (['maps · aa0038', 'maps · 7939b8'], False)
+    >>> run_datasets([jobs[0]] * 2, [{}, {}])
+    (['maps', 'maps'], True)
+    >>> run_datasets([{"dataset_name": "maps"}] * 2, [{"data": {"sha256": "5f"}}, {"data": {"sha256": "6e"}}])[1]
+    False
+    """
+    labels = dataset_labels([], jobs)
+    names = [labels.get(j.get("dataset_id")) or j.get("dataset_name") or "(deleted)" for j in jobs]
+    sums = [(b.get("data") or {}).get("sha256") for b in bundles]
+    keys = sums if all(sums) else [j.get("dataset_id") for j in jobs]
+    return names, keys[0] is not None and keys[0] == keys[1]
 
 
 def settings_diff(facts: list[dict]) -> list[tuple[str, str, str, bool]]:
@@ -130,12 +162,12 @@ def _scores_table(bundles, labels):
                                      id=ids.SCORES_TABLE))
 
 
-def _head(job: dict, bundle: dict, label: str, color: str):
+def _head(job: dict, bundle: dict, label: str, color: str, dataset: str):
     summary = job.get("summary") or {}
     verdict = (bundle.get("verdict") or {}).get("text")
     return dbc.Card(dbc.CardBody([
         html.H2([html.Span("■ ", style={"color": color}), label], className="h6"),
-        html.Div([html.A(job["id"][:8], href=f"/results/{job['id']}"), f" · {job.get('dataset_name') or 'deleted'}"
+        html.Div([html.A(job["id"][:8], href=f"/results/{job['id']}"), f" · {dataset}"
                   f" · {job.get('teacher_name') or '?'}"], className="small"),
         html.Div(verdict, className="small text-muted mt-1") if verdict else None,
         html.Div(f"AWD test {METRICS.get(summary.get('metric'), summary.get('metric'))}: "
@@ -166,11 +198,11 @@ async def show(runs):
     except ApiError as err:
         return _problem(f"Could not read both runs: {err.message}")
     labels = [f"A · {runs[0][:8]}", f"B · {runs[1][:8]}"]
-    facts = [run_facts(j, b) for j, b in zip(jobs, bundles)]
-    same_data = facts[0]["dataset"] == facts[1]["dataset"]
+    names, same_data = run_datasets(jobs, bundles)
+    facts = [run_facts(j, b, name) for j, b, name in zip(jobs, bundles, names)]
     return html.Div([
-        dbc.Row([dbc.Col(_head(j, b, lab, c), md=6, className="mb-3")
-                 for j, b, lab, c in zip(jobs, bundles, labels, RUN_COLORS)], id=ids.HEADS),
+        dbc.Row([dbc.Col(_head(j, b, lab, c, f["dataset"]), md=6, className="mb-3")
+                 for j, b, lab, c, f in zip(jobs, bundles, labels, RUN_COLORS, facts)], id=ids.HEADS),
         _card("Learned wavelets (initial dashed, learned solid)", "wavelet", [
             html.P("Curves that coincide are drawn over each other: a wavelet that barely moved hides its dashed "
                    "initial wavelet (the distances above say how far each moved).", className="small text-muted"),

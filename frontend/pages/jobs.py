@@ -4,7 +4,6 @@ pick two runs to compare; the stored datasets with delete. Refreshed every few s
 from __future__ import annotations
 
 import json
-from collections import Counter
 
 import dash
 import dash_bootstrap_components as dbc
@@ -16,6 +15,7 @@ from awd_studio.frontend.components import (
     SUBMITTED_JOB,
     alert_outputs,
     alert_value,
+    dataset_labels,
     items,
     named_update,
     stack_on_phones,
@@ -118,26 +118,6 @@ def grid_text(grid) -> str:
 def _action(label: str, action: str, target: str, *, color: str, disabled: bool = False, title: str | None = None):
     return dbc.Button(label, id={"type": ids.ACTION, "action": action, "target": target}, size="sm", n_clicks=0,
                       color=color, outline=True, className="me-1 py-0", disabled=disabled, title=title)
-
-
-def dataset_labels(datasets: list[dict], jobs: list[dict] = ()) -> dict[str, str]:
-    """Pure: dataset id -> the name shown; a name that several stored datasets share gets the id's start.
-
-    Datasets come from ``GET /api/datasets`` (``id``, ``name``) and from the jobs (``dataset_id``,
-    ``dataset_name``), so a table of either can tell two uploads of "traces.csv" apart.
-
-    Examples
-    --------
-    >>> dataset_labels([{"id": "1a2b3c4d-x", "name": "traces"}, {"id": "9f8e7d6c-y", "name": "traces"},
-    ...                 {"id": "00aa11bb-z", "name": "maps"}])
-    {'1a2b3c4d-x': 'traces · 1a2b3c', '9f8e7d6c-y': 'traces · 9f8e7d', '00aa11bb-z': 'maps'}
-    """
-    names = {d["id"]: d.get("name") or d["id"][:8] for d in datasets}
-    for j in jobs:
-        if j.get("dataset_id") and j.get("dataset_name"):
-            names.setdefault(j["dataset_id"], j["dataset_name"])
-    counts = Counter(names.values())
-    return {i: f"{name} · {i[:6]}" if counts[name] > 1 else name for i, name in names.items()}
 
 
 def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict[str, str] | None = None):

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from awd_studio.frontend import api_client
+from awd_studio.frontend.components import dataset_labels
 from awd_studio.frontend.figures.compare import compare_scores_figure, compare_wavelets_figure, score_table_rows
 from awd_studio.frontend.figures.data import loss_figure
 from awd_studio.frontend.help_links import HELP_SECTIONS, help_href, help_link
@@ -76,7 +77,7 @@ def test_jobs_table_rows_tell_runs_apart_and_dialogs_name_what_goes():
     # two uploads under one name are told apart by their ids' start, in both tables and the dialogs
     twins = [{"id": "d1aaaaaa-1", "name": "cme traces"}, {"id": "d2bbbbbb-2", "name": "cme traces"}]
     runs = [{**rows[0], "dataset_id": "d1aaaaaa-1"}, {**rows[1], "dataset_id": "d2bbbbbb-2", "state": "failed"}]
-    labels = jobs.dataset_labels(twins, runs)
+    labels = dataset_labels(twins, runs)
     assert labels == {"d1aaaaaa-1": "cme traces · d1aaaa", "d2bbbbbb-2": "cme traces · d2bbbb"}
     table = str(jobs.jobs_table(runs, labels=labels))
     assert "cme traces · d1aaaa" in table and "cme traces · d2bbbb" in table
@@ -109,6 +110,13 @@ def test_compare_figures_and_settings_diff():
     facts = [compare.run_facts({"config": {"epochs": None, "lambdas": None, "seed": 0}}, bundle) for _ in range(2)]
     assert facts[0]["epochs"] == "50 (default)" and facts[0]["lambdas"] == "[0.001, 0.01] (default)"
     assert not any(differs for *_, differs in compare.settings_diff(facts))
+    # two datasets of one name are told apart, and their runs are not taken for runs on the same data
+    twins = [{"dataset_id": "aa0038f2-1", "dataset_name": "maps"}, {"dataset_id": "7939b82a-2", "dataset_name": "maps"}]
+    assert compare.run_datasets(twins, [{}, {}]) == (["maps · aa0038", "maps · 7939b8"], False)
+    assert compare.run_datasets([twins[0]] * 2, [{}, {}]) == (["maps", "maps"], True)
+    same = [{"data": {"sha256": "5f"}}] * 2  # the same numbers, whatever the upload
+    assert compare.run_datasets(twins, same)[1] and not compare.run_datasets([{}] * 2, [{}, {}])[1]
+    assert compare.run_facts(twins[0], {}, "maps · aa0038")["dataset"] == "maps · aa0038"
 
 
 def test_compare_page_reads_two_runs(service):
