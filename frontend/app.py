@@ -16,7 +16,7 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, callback, clientside_callback, dcc, html, set_props
+from dash import Dash, Input, Output, State, callback, clientside_callback, dcc, html, set_props
 
 from awd_studio.frontend import api_client
 from awd_studio.frontend.components import APP_NAV, SUBMITTED_JOB, VIEWPORT, is_job_id
@@ -51,11 +51,25 @@ def navbar() -> dbc.Navbar:
         dbc.Container([
             dbc.NavbarBrand([html.Span("ψ", className="me-2 awd-logo", **{"aria-hidden": "true"}), "AWD Studio"],
                             id="app-brand"),
-            dbc.Nav([dbc.NavItem(dbc.NavLink(label, href=href, active="exact")) for label, href in links],
-                    navbar=True, className="ms-auto awd-hidden", id="app-nav-links"),
+            # on a phone the links fold behind a menu button (stacked, they took about 175 px of the screen)
+            dbc.NavbarToggler(id="app-nav-toggle", className="awd-hidden"),
+            dbc.Collapse(dbc.Nav([dbc.NavItem(dbc.NavLink(label, href=href, active="exact"))
+                                  for label, href in links],
+                                 navbar=True, className="ms-auto awd-hidden", id="app-nav-links"),
+                         id="app-nav-collapse", navbar=True, is_open=False),
         ], fluid="lg"),
-        color="dark", dark=True, className="mb-4", id="app-navbar",
+        color="dark", dark=True, expand="sm", className="mb-4", id="app-navbar",
     )
+
+
+# the menu button opens and closes the links; opening a page closes them
+clientside_callback(
+    """function (_clicks, _pathname, isOpen) {
+        const fired = (dash_clientside.callback_context.triggered || []).map(t => t.prop_id);
+        return fired.includes("app-nav-toggle.n_clicks") ? !isOpen : false;
+    }""",
+    Output("app-nav-collapse", "is_open"),
+    Input("app-nav-toggle", "n_clicks"), Input(APP_NAV, "pathname"), State("app-nav-collapse", "is_open"))
 
 
 def is_share_path(pathname: str | None) -> bool:
@@ -75,6 +89,7 @@ def _owner_required_card() -> dbc.Card:
 
 @callback(
     Output("app-nav-links", "className"),
+    Output("app-nav-toggle", "className"),
     Output("app-brand", "href"),
     Output("app-owner-gate", "children"),
     Output("app-main", "className"),
@@ -83,18 +98,18 @@ def _owner_required_card() -> dbc.Card:
 async def owner_gate(pathname):
     """Owner navigation for the owner; none on a share link; a short explanation instead of an owner page
     for anyone else (the API refuses their requests in any case)."""
-    hidden, shown = "ms-auto awd-hidden", "ms-auto"
+    hidden, shown = ("ms-auto awd-hidden", "awd-hidden"), ("ms-auto", "")  # the links and the menu button
     if is_share_path(pathname):
-        return hidden, None, None, ""
+        return *hidden, None, None, ""
     try:
         owner = (await api_client.get_client().session()).get("owner", False)
     except api_client.ApiError:
         owner = False
     if owner:
-        return shown, "/", None, ""
+        return *shown, "/", None, ""
     if "/" + (pathname or "/").strip("/") == "/help":  # public: a share link's reader follows "?" links here
-        return hidden, None, None, ""
-    return hidden, None, _owner_required_card(), "awd-hidden"
+        return *hidden, None, None, ""
+    return *hidden, None, _owner_required_card(), "awd-hidden"
 
 
 # the window's width, for the callbacks that lay out panels (components.panel_columns); read when a page opens
@@ -103,6 +118,16 @@ clientside_callback("function (_pathname) { return window.innerWidth; }", Output
 
 
 def _layout() -> html.Div:
+    """The app's frame around the pages. A failure is logged with its traceback: Dash answers the browser with a
+    bare HTTP 500 and logs nothing."""
+    try:
+        return _frame()
+    except Exception:
+        log.exception("the app's layout failed")
+        raise
+
+
+def _frame() -> html.Div:
     return html.Div([
         navbar(),
         dcc.Location(id=APP_NAV, refresh="callback-nav"),

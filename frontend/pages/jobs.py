@@ -65,16 +65,16 @@ def layout(**_):
     """The jobs list and the datasets."""
     return html.Div([
         html.Div([
-            html.H1(["Jobs", help_link("runs")], className="h3 mb-0"),
+            html.H1(["Jobs", help_link("runs")], className="h3 mb-0 text-nowrap"),  # the "?" stays by its title
             html.Div([
                 html.Div([
                     dbc.Button(compare_label(0), id=ids.COMPARE, color="primary", outline=True, disabled=True,
                                className="me-2", href="/compare", title="Tick two finished runs to compare them"),
                     help_link("compare"),
                 ], id=ids.COMPARE_BOX, className="align-items-center", style=compare_style([])),
-                dbc.Button("New distillation", href="/", color="success", className="ms-3"),
-            ], className="d-flex align-items-center"),
-        ], className="d-flex justify-content-between align-items-center mb-3"),
+                dbc.Button("New distillation", href="/", color="success"),
+            ], className="d-flex flex-wrap align-items-center gap-3"),
+        ], className="d-flex flex-wrap justify-content-between align-items-center gap-2 mb-3"),
         dcc.Interval(id=ids.POLL, interval=3000, n_intervals=0),
         dcc.Store(id=ids.ROWS), dcc.Store(id=ids.SIGNATURE), dcc.Store(id=ids.VERSION, data=0),
         dcc.Store(id=ids.SELECTED, data=[]), dcc.Store(id=ids.PENDING),

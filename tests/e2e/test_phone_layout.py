@@ -4,6 +4,8 @@ maps job the real worker ran, with an explanation made through the API."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -92,7 +94,12 @@ def test_a_phone_shows_every_column_and_panels_that_do_not_collide(web_server, o
     assert page.locator("#results-student-graph-png").is_visible()
     screenshot(page, "60-phone-results-maps")
 
-    page.goto(f"{web_server}/jobs")
+    # the navigation folds behind a menu button (stacked, its links took 175 px of the screen)
+    assert page.locator("#app-navbar").bounding_box()["height"] <= 70
+    assert not page.get_by_role("link", name="Jobs").is_visible()
+    page.click("#app-nav-toggle")
+    page.get_by_role("link", name="Jobs").click()
+    page.wait_for_url(re.compile(r".*/jobs$"))
     row = page.locator(f"#jobs-row-{job_id[:8]}")
     row.wait_for()
     for button in (row.get_by_role("button", name="Rerun"), row.get_by_role("button", name="Delete")):
@@ -100,6 +107,9 @@ def test_a_phone_shows_every_column_and_panels_that_do_not_collide(web_server, o
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
     assert row.locator("td[data-label='Dataset']").is_visible()  # each cell behind its column's name
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.locator("#app-navbar").bounding_box()["height"] <= 70  # the menu closed on the way
+    title = page.locator("h1", has_text="Jobs").bounding_box()
+    assert title["height"] <= 50, title  # "Jobs" and its "?" on one line
     screenshot(page, "61-phone-jobs")
     assert not errors, errors
 
