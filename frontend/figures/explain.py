@@ -213,5 +213,10 @@ def drawing_figure(x) -> go.Figure:
                                    line=dict(color=PALETTE.get("teacher", _GREY), width=1), marker=dict(size=4)))
         fig.update_xaxes(title_text="time step (samples)")
     top, bottom, left, right = _MAP_DRAWING_MARGIN if values.ndim == 2 else (20, 40, 40, 10)
+    # the drawn box in a solid colour with a light fill (plotly's default dashed grey outline vanished on a grey
+    # map, leaving only its four white handles)
+    box = PALETTE["selected"]
     return apply_layout(fig, height=DRAWING_HEIGHT, dragmode="select", showlegend=False,
-                        margin=dict(l=left, r=right, t=top, b=bottom))
+                        margin=dict(l=left, r=right, t=top, b=bottom),
+                        newselection=dict(line=dict(color=box, width=2, dash="solid")),
+                        activeselection=dict(fillcolor=box, opacity=0.15))

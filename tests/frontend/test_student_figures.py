@@ -358,3 +358,13 @@ def test_a_maps_mask_picture_outlines_and_names_its_bands_with_a_scale():
     assert list(fig.layout.yaxis3.range) == [15.5, -0.5]  # the picture's own extent, not padded
     del payload["summary"]["band_boxes"]  # made before the boxes were recorded: the picture alone
     assert not explanation_figure(payload).layout.shapes
+
+
+def test_the_drawn_mask_box_is_outlined_and_filled():
+    """Plotly's default box (a dashed grey outline) vanished on a grey map: only its four handles showed."""
+    from awd_studio.frontend.figures.explain import drawing_figure
+
+    fig = drawing_figure(np.zeros((8, 8)).tolist())
+    assert fig.layout.dragmode == "select"
+    assert fig.layout.newselection.line.dash == "solid" and fig.layout.newselection.line.width == 2
+    assert fig.layout.activeselection.fillcolor == fig.layout.newselection.line.color
