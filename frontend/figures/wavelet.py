@@ -207,7 +207,7 @@ def _kernel_grid(mats: dict[str, np.ndarray], annotate: bool, height: int, rows:
         fig.add_trace(go.Heatmap(
             z=m, zmin=-vmax, zmax=vmax, zmid=0, colorscale="RdBu", reversescale=True, showscale=k == 0,
             colorbar=dict(len=0.8, thickness=12), name=name,
-            text=np.round(m, 3) if annotate else None, texttemplate="%{text}" if annotate else None,
+            texttemplate="%{z:.2f}" if annotate else None, textfont=dict(size=10),
             hovertemplate=name + " [%{y}, %{x}] = %{z:.4f}<extra></extra>", xgap=1 if annotate else 0,
             ygap=1 if annotate else 0,
         ), row=r + 1, col=c + 1)
@@ -220,14 +220,22 @@ def _kernel_grid(mats: dict[str, np.ndarray], annotate: bool, height: int, rows:
     return apply_layout(fig, height=height, margin=dict(l=20, r=20, t=40, b=20))
 
 
-def subfilters_figure(bundle: dict) -> go.Figure:
-    """The 3 × 3 sub-filters used for peak counting (maps), learned and, when given, initial.
+def subfilters_figure(bundle: dict, narrow: bool = False) -> go.Figure:
+    """The 3 × 3 sub-filters used for peak counting (maps), learned and, when given, initial, each cell with its
+    value (two decimals, 10 px: plotly's automatic size drew about 6 px).
+
+    Parameters
+    ----------
+    bundle : dict
+        Result bundle.
+    narrow : bool
+        For a phone's screen: two kernels a row (four left each cell about 17 px, too small for its number).
 
     Returns
     -------
     go.Figure
-        One row of four kernels (two rows with ``init_subfilters_3x3``), or an
-        explanatory empty figure when the bundle has none (time series).
+        One row of four kernels (two rows with ``init_subfilters_3x3``; twice as many rows of two when
+        ``narrow``), or an explanatory empty figure when the bundle has none (time series).
     """
     wav = bundle.get("wavelet") or {}
     learned = wav.get("subfilters_3x3") or {}
@@ -242,4 +250,8 @@ def subfilters_figure(bundle: dict) -> go.Figure:
     mats = {k: v for k, v in mats.items() if v is not None}
     if not mats:
         return empty_figure("The 3 × 3 sub-filters in this result are malformed")
-    return _kernel_grid(mats, annotate=True, height=260 * rows, rows=rows)
+    # rows about as tall as the square kernels are wide, so that each title sits on its kernel
+    if narrow:
+        rows = math.ceil(len(mats) / 2)
+        return _kernel_grid(mats, annotate=True, height=165 * rows + 40, rows=rows)
+    return _kernel_grid(mats, annotate=True, height=150 * rows + 70, rows=rows)

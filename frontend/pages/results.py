@@ -323,7 +323,6 @@ LOAD_OUTPUTS = dict(
     summary=Output(ids.SUMMARY, "children"),
     maps_only_style=Output(ids.MAPS_ONLY, "style"),
     filters_2d=Output(ids.FILTERS2D_GRAPH, "figure"),
-    subfilters=Output(ids.SUBFILTERS_GRAPH, "figure"),
     activation_figure=Output(ids.ACTIVATION_GRAPH, "figure"),
     example_options=Output(ids.EXAMPLE, "options"),
     example=Output(ids.EXAMPLE, "value"),
@@ -365,7 +364,7 @@ async def load_result(token):
     return dict(
         core=core, activation=activation, status="", body_style={}, actions_style={}, badges=badges(bundle, shared),
         summary=summary_children(bundle), maps_only_style={} if kind == "image" else _HIDDEN,
-        filters_2d=figures.filters_2d_figure(bundle), subfilters=figures.subfilters_figure(bundle),
+        filters_2d=figures.filters_2d_figure(bundle),
         activation_figure=figures.activation_figure(bundle, 0), example_options=options,
         example=0 if options else None, scores_table=scores_table(bundle), scores_figure=figures.scores_figure(bundle),
         downloads=downloads(bundle, token), provenance=provenance(bundle), shared_note=shared,
@@ -431,6 +430,15 @@ def draw_grid(core, clicked, viewport=None):
                 psi_grid=figures.psi_grid_figure(core, idx),
                 inspecting=text, inspected=results_student.inspected_card(core, idx),
                 reset_class="" if idx is not None and idx != sel else "awd-hidden")
+
+
+@callback(output=Output(ids.SUBFILTERS_GRAPH, "figure"),
+          inputs=dict(core=Input(ids.CORE, "data"), viewport=Input(VIEWPORT, "data")))
+def draw_subfilters(core, viewport=None):
+    """The 3 × 3 sub-filters, laid out for the window (drawn again when it turns into a phone's or back)."""
+    if not core:
+        return no_update
+    return figures.subfilters_figure(core, narrow=is_narrow(viewport))
 
 
 @callback(

@@ -146,6 +146,10 @@ def test_filters_2d_computed_when_missing(ts_bundle, image_bundle):
 
 def test_subfilters_two_rows_with_initial(image_bundle, ts_bundle):
     assert len(F.subfilters_figure(image_bundle).data) == 8
+    wide, narrow = F.subfilters_figure(image_bundle), F.subfilters_figure(image_bundle, narrow=True)
+    assert wide.data[0].texttemplate == "%{z:.2f}" and wide.data[0].textfont.size == 10  # plotly drew about 6 px
+    assert wide.layout.xaxis4.domain[0] > 0.7 and narrow.layout.xaxis3.domain[0] == 0  # four a row; two on a phone
+    assert narrow.layout.height > wide.layout.height
     assert _has_message(F.subfilters_figure(ts_bundle))
 
 
