@@ -127,7 +127,8 @@ def _finalize(work_dir, out_dir, progress):
     if job.config.student == "scattering":  # the learned scattering student, from the wavelet the selection kept
         h_start = job.h_init if cross["choice"] == "initial" else h_sel
         scores, scattering, predictions["scattering"], students["scattering"] = fit_scattering_student(
-            job.kind, job.X_train, job.y_train, job.X_test, job.y_test, job.scaling, job.config, h_start, progress)
+            job.kind, job.X_train, job.y_train, job.X_test, job.y_test, job.scaling, job.config, h_start, progress,
+            sample_groups=job.fold_grouping[0])
         models["scattering"] = ModelScores(**scores)
     wavelet, psi0, psi_true = _wavelet_section(job, h_sel)
     grid = _grid_section(job, filters, histories, filter_epoch, starts, cross, psi0, psi_true, len(wavelet.psi))
@@ -216,10 +217,16 @@ class _Job:
         self.teacher_view = teacher_on_scaled(self.teacher, self.scaling) if series else self.teacher
 
     @cached_property
+    def fold_grouping(self):
+        """``(groups, classes, how)`` of :func:`cv_grouping`: what a fold holds out (tiles: whole maps, stratified
+        by cosmology when the targets repeat across maps; ``groups`` is None when folds take samples)."""
+        return cv_grouping(self.groups, self.y_train_all, self.y_test_all)
+
+    @cached_property
     def cv_plan(self):
         """``(splits, grouping)``: the selection's shared splits (:func:`cv_splits`) and what a fold holds out
-        (:func:`cv_grouping`; tiles: whole maps, stratified by cosmology when the targets repeat across maps)."""
-        groups, classes, grouping = cv_grouping(self.groups, self.y_train_all, self.y_test_all)
+        (:attr:`fold_grouping`)."""
+        groups, classes, grouping = self.fold_grouping
         splits = cv_splits(len(self.X_train), self.config.cv_folds, self.config.cv_repeats, self.config.seed,
                            groups=groups, classes=classes)
         return splits, grouping

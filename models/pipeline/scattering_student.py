@@ -60,11 +60,11 @@ def scattering_estimator(config, h_start, signal_shape):
 class _ReportingFit:
     """The estimator as :func:`score_model` fits it (``fit(X, y)``), its epochs reported to the job's progress."""
 
-    def __init__(self, model, progress):
-        self.model, self.progress = model, progress
+    def __init__(self, model, progress, sample_groups=None):
+        self.model, self.progress, self.sample_groups = model, progress, sample_groups
 
     def fit(self, X, y):
-        self.model.fit(X, y, progress=lambda _stage, fraction, message: report(
+        self.model.fit(X, y, sample_groups=self.sample_groups, progress=lambda _stage, fraction, message: report(
             self.progress, "scattering", 0.9 * fraction, message))
         return self
 
@@ -72,7 +72,8 @@ class _ReportingFit:
         return self.model.predict(X)
 
 
-def fit_scattering_student(kind, X_train, y_train, X_test, y_test, scaling, config, h_start, progress=None):
+def fit_scattering_student(kind, X_train, y_train, X_test, y_test, scaling, config, h_start, progress=None, *,
+                           sample_groups=None):
     """Fit, score and describe the scattering student.
 
     Parameters
@@ -90,6 +91,9 @@ def fit_scattering_student(kind, X_train, y_train, X_test, y_test, scaling, conf
         kept that one.
     progress : callable, optional
         ``progress(stage, fraction, message)``.
+    sample_groups : ndarray of shape (n_train,), optional
+        The map of each training tile when the job's folds hold out whole maps: the student's own validation,
+        penalty choice and pruning folds do the same (None: samples).
 
     Returns
     -------
@@ -110,7 +114,8 @@ def fit_scattering_student(kind, X_train, y_train, X_test, y_test, scaling, conf
         return scaled(X, scaling) if series else np.asarray(X)
 
     model = scattering_estimator(config, h_start, X_train.shape[1:])
-    scores, y_pred = score_model(_ReportingFit(model, progress), make_input, X_train, y_train, X_test, y_test, 0, 0)
+    scores, y_pred = score_model(_ReportingFit(model, progress, sample_groups), make_input, X_train, y_train, X_test,
+                                 y_test, 0, 0)
     summary = scattering_summary(model)
     scores["n_params"] = summary["n_filter_parameters"] + summary["n_head_parameters"]
     section = ScatteringSection(**summary, panel=scattering_panel(model))

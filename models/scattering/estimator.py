@@ -35,12 +35,14 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import RidgeCV
+from sklearn.model_selection import GroupKFold
 from sklearn.utils.validation import check_is_fitted
 from torch.utils.checkpoint import checkpoint
 
 from awd_studio.models import attributions as attr
 from awd_studio.models import validation as val
 from awd_studio.models import wavelets as wv
+from awd_studio.models.data.dataset import held_out_groups
 from awd_studio.models.device import resolve_device
 from awd_studio.models.distill import Cancelled
 from awd_studio.models.optim import StackedAdam
@@ -329,11 +331,17 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         per = n_features // n_paths
         return [np.arange(p * per, (p + 1) * per) for p in range(n_paths)]
 
-    def _alpha_cv(self, Z, y):
+    def _alpha_cv(self, Z, y, sample_groups=None):
+        """A ridge head on standardised ``Z`` with its penalty chosen by cross-validation: efficient leave-one-out,
+        or whole groups out (up to 5 folds) when ``sample_groups`` names each row's map (tiles of one map are
+        alike: leaving one tile out chose too small a penalty)."""
         alphas = DEFAULT_ALPHAS if self.alphas is None else tuple(float(a) for a in self.alphas)
         mu, sd = Z.mean(axis=0), Z.std(axis=0)
         sd = np.where(sd > 1e-12, sd, 1.0)
-        head = RidgeCV(alphas=alphas).fit((Z - mu) / sd, y)
+        cv = None
+        if sample_groups is not None:
+            cv = list(GroupKFold(n_splits=min(5, np.unique(sample_groups).size)).split(Z, groups=sample_groups))
+        head = RidgeCV(alphas=alphas, cv=cv).fit((Z - mu) / sd, y)
         return head, mu, sd
 
     def _penalty_fn(self, X, teacher, device):
@@ -371,12 +379,17 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         losses = [np.mean([float(ridge_heldout_loss(Zt[i], yt[i], a)) for i in batches]) for a in alphas]
         return float(alphas[int(np.argmin(losses))])
 
-    def _split(self, n, seed):
-        """Training and validation indices (no validation below 10 samples or with val_fraction = 0)."""
+    def _split(self, n, seed, sample_groups=None):
+        """Training and validation indices (no validation below 10 samples or with val_fraction = 0); whole
+        groups (maps) to the validation part when ``sample_groups`` is given."""
         n_val = int(round(self.val_fraction * n))
-        order = np.random.default_rng(int(seed) + 1).permutation(n)
+        rng = np.random.default_rng(int(seed) + 1)
         if n_val < 10 or n - n_val < 8:
-            return np.sort(order), None
+            return np.arange(n), None
+        if sample_groups is not None:
+            va, tr = held_out_groups(sample_groups, self.val_fraction, rng)
+            return tr, va
+        order = rng.permutation(n)
         return np.sort(order[n_val:]), np.sort(order[:n_val])
 
     def _val_score(self, transform, X, y_std, tr, va, alpha, device):
@@ -392,7 +405,8 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         sst = ((y_std[va] - y_std[va].mean(axis=0)) ** 2).sum(axis=0)
         return float(np.mean(1 - sse / np.maximum(sst, 1e-300)))
 
-    def _train(self, transform, X, y_std, device, penalty, seed, progress=None, should_stop=None):
+    def _train(self, transform, X, y_std, device, penalty, seed, progress=None, should_stop=None,
+               sample_groups=None):
         """Adam on the transform's parameters, keeping the epoch with the best validation score.
 
         Returns the history dict: ``loss`` and ``penalty`` (training means per epoch), ``val_score`` (R2 of
@@ -400,9 +414,9 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         ``alpha_batch`` (in-batch penalty), ``alpha`` (penalty of the validation head), ``epoch_seconds``.
         """
         history = {"loss": [], "penalty": [], "val_score": [], "epoch_seconds": [], "best_epoch": 0}
-        tr, va = self._split(X.shape[0], seed)
+        tr, va = self._split(X.shape[0], seed, sample_groups)
         Z0 = self._features(transform, X, device)
-        head0, _, _ = self._alpha_cv(Z0[tr], y_std[tr])
+        head0, _, _ = self._alpha_cv(Z0[tr], y_std[tr], None if sample_groups is None else sample_groups[tr])
         alpha = history["alpha"] = float(head0.alpha_)
         params = [p for p in transform.parameters() if p.requires_grad]
         if not params or self.epochs == 0:
@@ -478,7 +492,7 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         return restricted
 
     # ------------------------------------------------------------------------------------------ API
-    def fit(self, X, y, teacher=None, *, progress=None, should_stop=None):
+    def fit(self, X, y, teacher=None, *, sample_groups=None, progress=None, should_stop=None):
         """Train the transform and the head.
 
         Parameters
@@ -487,6 +501,9 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         y : array-like of shape (n,) or (n, k)
         teacher : callable or None, default=None
             ``teacher(x (B, *signal_shape)) -> (B,) or (B, n_outputs)``; used by the interpretation penalty.
+        sample_groups : array-like of shape (n,), optional
+            The map each sample (a tile) was cut from: the validation part, the head's penalty and the pruning's
+            folds then hold out whole maps, as the job's selection does.
         progress : callable or None
             ``progress("scattering", fraction, message)`` after every epoch.
         should_stop : callable or None
@@ -499,6 +516,11 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         self._check_params()
         X = val.check_signals(X, "X")
         y = val.check_targets(y, X.shape[0], "y")
+        if sample_groups is not None:
+            sample_groups = np.asarray(sample_groups)
+            if sample_groups.shape != (X.shape[0],) or np.unique(sample_groups).size < 2:
+                raise ValueError(f"sample_groups: need one group per sample ({X.shape[0]}) and two groups or more, "
+                                 f"got shape {sample_groups.shape}")
         device = resolve_device(self.device)
         self.signal_shape_ = tuple(X.shape[1:])
         torch.manual_seed(int(self.seed))
@@ -512,14 +534,14 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         penalty = self._penalty_fn(X, teacher, device)
         t0 = time.perf_counter()
         history = self._train(transform, X, y_std, device, penalty, self.seed,
-                              progress=progress, should_stop=should_stop)
+                              progress=progress, should_stop=should_stop, sample_groups=sample_groups)
         self.pruning_ = None
         if self.prune:
-            transform = self._prune(transform, X, y_std, history["alpha"], device, penalty)
+            transform = self._prune(transform, X, y_std, history["alpha"], device, penalty, sample_groups)
         self.train_seconds_ = time.perf_counter() - t0
         self.history_ = history
         Z = self._features(transform, X, device)
-        head, mu, sd = self._alpha_cv(Z, y)
+        head, mu, sd = self._alpha_cv(Z, y, sample_groups)
         self.transform_ = transform.cpu().eval()
         self.paths_ = list(transform.paths)
         self.filters_ = transform.parameters_dict()
@@ -529,10 +551,11 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         self._y_ndim = y.ndim
         return self
 
-    def _prune(self, transform, X, y_std, alpha, device, penalty):
+    def _prune(self, transform, X, y_std, alpha, device, penalty, sample_groups=None):
         full = {k: v.detach().clone() for k, v in transform.state_dict().items()}
         paths = list(transform.paths)
-        kw = dict(cv=self.prune_cv, n_restarts=self.prune_restarts, seed=self.seed, step=self.prune_step)
+        kw = dict(cv=self.prune_cv, n_restarts=self.prune_restarts, seed=self.seed, step=self.prune_step,
+                  sample_groups=sample_groups)
         if self.prune_retrain == "head":
             Z = self._features(transform, X, device)
             curve = greedy_prune(Z, y_std, self._groups(len(paths), Z.shape[1]), alpha=alpha, **kw)
@@ -541,9 +564,10 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
                 best, best_score = None, -np.inf
                 for r in range(self.prune_restarts):
                     cand, _ = self._fit_transform(X, y_std, device, penalty, [paths[i] for i in kept],
-                                                  full, self.restart_noise, self.seed + 1 + r)
+                                                  full, self.restart_noise, self.seed + 1 + r,
+                                                  sample_groups=sample_groups)
                     Zc = self._features(cand, X, device)
-                    head, _, _ = self._alpha_cv(Zc, y_std)
+                    head, _, _ = self._alpha_cv(Zc, y_std, sample_groups)
                     score = float(head.best_score_) if hasattr(head, "best_score_") else 0.0
                     if best is None or score > best_score:
                         best, best_score = Zc, score
@@ -559,7 +583,8 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         }
         if not self.learn_filters or self.epochs == 0:
             return self._restrict(transform, kept)
-        retrained, _ = self._fit_transform(X, y_std, device, penalty, kept, full, 0.0, self.seed)
+        retrained, _ = self._fit_transform(X, y_std, device, penalty, kept, full, 0.0, self.seed,
+                                           sample_groups=sample_groups)
         return retrained
 
     def transform(self, X):

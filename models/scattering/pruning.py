@@ -20,7 +20,7 @@ import numpy as np
 __all__ = ["cv_folds", "car_importance", "greedy_prune", "one_se_choice"]
 
 
-def cv_folds(n, cv=5, n_restarts=3, seed=0):
+def cv_folds(n, cv=5, n_restarts=3, seed=0, sample_groups=None):
     """Shuffled K-fold splits, ``n_restarts`` times with fresh shuffles.
 
     Parameters
@@ -30,6 +30,9 @@ def cv_folds(n, cv=5, n_restarts=3, seed=0):
     cv : int, default=5
     n_restarts : int, default=3
     seed : int, default=0
+    sample_groups : ndarray of shape (n,), optional
+        Group of each sample (the map a tile was cut from): the folds then take whole groups, and ``cv`` is
+        capped at the number of groups.
 
     Returns
     -------
@@ -41,12 +44,28 @@ def cv_folds(n, cv=5, n_restarts=3, seed=0):
     >>> folds = cv_folds(10, cv=5, n_restarts=2)
     >>> len(folds), len(folds[0]), sorted(np.concatenate([t for _, t in folds[0]]).tolist()) == list(range(10))
     (2, 5, True)
+    >>> maps = np.repeat(np.arange(3), 4)  # three maps of four tiles
+    >>> sorted(np.unique(maps[test]).tolist() for _, test in cv_folds(12, cv=5, n_restarts=1, sample_groups=maps)[0])
+    [[0], [1], [2]]
     """
-    if cv < 2 or n < cv:
-        raise ValueError(f"cv: need 2 <= cv <= n = {n}, got {cv}")
     if n_restarts < 1:
         raise ValueError(f"n_restarts: must be >= 1, got {n_restarts}")
     rng = np.random.default_rng(seed)
+    if sample_groups is not None:
+        sample_groups = np.asarray(sample_groups)
+        if sample_groups.shape != (n,):
+            raise ValueError(f"sample_groups: need one group per sample ({n}), got shape {sample_groups.shape}")
+        unique = np.unique(sample_groups)
+        cv = min(cv, unique.size)
+        if cv < 2:
+            raise ValueError(f"sample_groups: need two groups or more for folds, got {unique.size}")
+        out = []
+        for _ in range(n_restarts):
+            parts = [np.flatnonzero(np.isin(sample_groups, g)) for g in np.array_split(rng.permutation(unique), cv)]
+            out.append([(np.concatenate(parts[:f] + parts[f + 1:]), parts[f]) for f in range(cv)])
+        return out
+    if cv < 2 or n < cv:
+        raise ValueError(f"cv: need 2 <= cv <= n = {n}, got {cv}")
     out = []
     for _ in range(n_restarts):
         order = rng.permutation(n)
@@ -142,7 +161,8 @@ def one_se_choice(n_paths, score, se):
     return int(ok[np.argmin(n_paths[ok])])
 
 
-def greedy_prune(Z, y, groups, *, alpha, cv=5, n_restarts=3, seed=0, step=1, min_paths=1, features=None):
+def greedy_prune(Z, y, groups, *, alpha, cv=5, n_restarts=3, seed=0, step=1, min_paths=1, features=None,
+                 sample_groups=None):
     """Greedy backward removal of paths by CAR index, with the score-versus-paths curve.
 
     Parameters
@@ -164,6 +184,8 @@ def greedy_prune(Z, y, groups, *, alpha, cv=5, n_restarts=3, seed=0, step=1, min
     features : callable or None, default=None
         ``features(kept) -> (Z, groups)`` recomputes the features of the kept paths before each removal (a
         retrained transform); ``groups`` then indexes the returned ``Z`` in the order of ``kept``.
+    sample_groups : ndarray of shape (n,), optional
+        The map of each sample when the samples are tiles: the folds hold out whole maps (:func:`cv_folds`).
 
     Returns
     -------
@@ -180,7 +202,7 @@ def greedy_prune(Z, y, groups, *, alpha, cv=5, n_restarts=3, seed=0, step=1, min
     if step != "auto" and (isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 1):
         raise ValueError(f"step: must be an integer >= 1 or 'auto', got {step!r}")
     y = np.asarray(y, dtype=np.float64)
-    folds = cv_folds(len(y), cv, n_restarts, seed)
+    folds = cv_folds(len(y), cv, n_restarts, seed, sample_groups)
     kept = list(range(P))
     curve = {"n_paths": [], "score": [], "score_se": [], "kept": [], "removed": [], "importance": {}}
     first_car = None

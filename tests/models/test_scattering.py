@@ -249,6 +249,25 @@ def test_training_keeps_the_epoch_with_the_best_validation_score():
     assert len(scores) == 4 and est.history_["best_epoch"] == int(np.argmax(scores))
 
 
+def test_tiles_of_one_map_are_held_out_together():
+    """Tiles of one map are near copies: validated tile by tile, a target that the inputs cannot predict (one
+    random value per map) scored R² 0.9997; with ``sample_groups`` the validation, the penalty's choice and the
+    folds hold out whole maps and say there is nothing to learn."""
+    rng = np.random.default_rng(0)
+    maps = np.repeat(np.arange(12), 8)
+    X = rng.normal(size=(12, 64))[maps] + 0.01 * rng.normal(size=(96, 64))
+    y = rng.normal(size=12)[maps]
+    by_tile = ScatteringRegressor(J=3, epochs=1, batch_size=16).fit(X, y)
+    by_map = ScatteringRegressor(J=3, epochs=1, batch_size=16).fit(X, y, sample_groups=maps)
+    assert min(by_tile.history_["val_score"]) > 0.99 and max(by_map.history_["val_score"]) < 0.2
+    assert by_map.alpha_ > 10 * by_tile.alpha_
+    pruned = ScatteringRegressor(J=2, epochs=0, prune=True, prune_cv=3, prune_restarts=1).fit(
+        X, y, sample_groups=maps)
+    assert max(pruned.pruning_["score"]) < 0.2
+    with pytest.raises(ValueError, match="sample_groups"):
+        ScatteringRegressor(J=2, epochs=0).fit(X, y, sample_groups=maps[:10])
+
+
 def test_checkpointed_2d_micro_batches_give_the_plain_gradients():
     torch.manual_seed(0)
     est = ScatteringRegressor(J=2, L=2)

@@ -119,8 +119,11 @@ def test_a_tiled_job_cross_validates_over_whole_maps(tmp_path):
     tiled = tile_dataset(maps, 32, seed=0)
     save_npz(tiled, tmp_path / "tiles.npz")
     config = {"teacher": "cnn", "lambdas": [0.01], "gammas": [0.0], "epochs": 1, "teacher_epochs": 1,
-              "levels": 2, "cv_folds": 3, "wave": "db2", "random_search": 0}
+              "levels": 2, "cv_folds": 3, "wave": "db2", "random_search": 0, "student": "scattering",
+              "scattering_epochs": 1}
     result = pipeline.run(tmp_path / "tiles.npz", config, tmp_path / "out")
+    # the scattering student's own validation and folds take whole maps too (the maps' groups reach it)
+    assert result["scattering"]["paths_kept"] and np.isfinite(result["models"]["scattering"]["test"]["r2"])
     maps_kept = tiled.meta["tiles"]["train_maps"]  # one map of each of the 10 cosmologies is held out
     assert result["data"]["train_maps"] == maps_kept == 30 and result["data"]["n_train"] == maps_kept * 4
     assert result["cv"]["grouping"] == "maps by cosmology" and result["cv"]["folds"] == 3
