@@ -38,7 +38,8 @@ def _filters_1d(panel: dict, narrow: bool = False) -> go.Figure:
     # on a phone one panel a row: three side by side ran their titles and axis titles into each other
     rows, cols = (3, 1) if narrow else (1, 3)
     fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.08, vertical_spacing=0.16,
-                        subplot_titles=("In time (real part)", "In frequency: |response|",
+                        subplot_titles=("In time" if panel["bank"] == "dwt" else "In time (real part)",
+                                        "In frequency: |response|",
                                         "Lowpass h: learned vs initial" if panel["bank"] == "dwt"
                                         else "Centre frequency: initial → learned"))
     def at(k):  # the k-th panel (1-based) in either layout

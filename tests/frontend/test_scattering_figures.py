@@ -46,6 +46,7 @@ def test_block_draws_filters_tree_and_curve(bundle):
     if section["panel"]["ndim"] == 1:  # time + frequency per level, then the taps initial and learned
         assert len(filters.data) == 2 * len(section["panel"]["filters"]) + 2
         np.testing.assert_allclose(filters.data[-1].y, section["filters"]["h"], atol=1e-6)
+        assert filters.layout.annotations[0].text == "In time"  # a DWT filter is real: no "real part"
     else:  # space above, frequency below, at most MAX_2D_FILTERS filters
         assert len(filters.data) == 2 * min(len(section["panel"]["filters"]), figs.MAX_2D_FILTERS)
     rows = figs.scattering_scores(bundle)
