@@ -9,6 +9,7 @@ callback knows which point was chosen.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Sequence
 
 import numpy as np
@@ -213,8 +214,9 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None, narrow: bool =
     clicked : int, optional
         Grid index to outline.
     narrow : bool
-        For a phone's screen: the colour bar goes under the grid, whose cells then take the whole width (beside
-        them it left the cells about 120 px).
+        For a phone's screen: the γ tick labels stand upright from 7 columns (from 13 on a wider screen). The
+        colour bar lies under the grid at every width, so the cells take the whole width (beside them it left
+        the cells about 120 px on a phone).
 
     Returns
     -------
@@ -231,16 +233,19 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None, narrow: bool =
     text = [["★" + fmt_number(v) if index[i, j] == sel else fmt_number(v) for j, v in enumerate(row)]
             for i, row in enumerate(score)]
     zmin, zmax, range_note = score_range(bundle, score)
-    height = max(280, 60 + 38 * len(lambdas))
-    # on a phone the colour bar lies under the axis title, its ticks 4 px above the figure's bottom edge, placed
-    # in the plot's own coordinates: plotly could not redraw a bar placed by the figure's ("container")
-    # coordinates when a window narrowed to a phone's (the plot got a negative height)
-    bottom_margin, plot_height = 120, height + 80 - 40 - 120
+    # the colour bar lies under the γ axis's title at every width, its bottom 22 px above the figure's (its tick
+    # labels below it), in the plot's coordinates: a bar that changed orientation or was placed in the figure's
+    # ("container") coordinates broke plotly's redraw when a window narrowed to a phone's or widened back (the plot
+    # got a negative height, or two squeezed cells). Many γ columns get upright tick labels and the room for them.
+    upright = len(gammas) > (6 if narrow else 12)
+    plot_height = max(220, 38 * len(lambdas))
+    tick_labels = 7 * max(len(x) for x in xs) + 8 if upright else 20  # px under the axis: ~7 px a character
+    bottom_margin = tick_labels + 30 + 86  # the labels, the axis title, the colour bar with its title and ticks
     fig = go.Figure(go.Heatmap(
         z=score, x=xs, y=ys, customdata=index, colorscale="Viridis", zmin=zmin, zmax=zmax,
-        colorbar=dict(title=dict(text=metric, side="right"),
-                      **(dict(orientation="h", yref="paper", y=-(bottom_margin - 22) / plot_height, yanchor="bottom",
-                              thickness=12, len=0.7, nticks=4) if narrow else {})),
+        colorbar=dict(title=dict(text=metric, side="top"), orientation="h", yref="paper",
+                      y=-(bottom_margin - 22) / plot_height, yanchor="bottom", thickness=12, len=0.9, nticks=4,
+                      tickangle=0),
         text=text, texttemplate="%{text}" if score.size <= 60 else None, hovertext=_start_hover(bundle, index),
         # a fixed size: plotly's automatic one shrank the numbers to about 7 px in cells of 45 px
         textfont=dict(size=11 if len(gammas) <= 7 else 9),
@@ -249,9 +254,13 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None, narrow: bool =
     ))
     # an outline, not a filled star over the value
     marks = [(sel, "selected", dict(symbol="square-open", size=30, color=PALETTE["black"], line=dict(width=2)))]
-    if range_note:
-        fig.add_annotation(text=range_note.replace(" (", "<br>(", 1), xref="paper", yref="paper", x=0, y=1.02,
-                           xanchor="left", yanchor="bottom",
+    note_lines = []
+    if range_note:  # wrapped to the plot's width (on a phone one line ran off the figure's edge)
+        head, paren, tail = range_note.partition(" (")
+        width = 38 if narrow else 64
+        note_lines = textwrap.wrap(head, width) + (textwrap.wrap("(" + tail, width) if paren else [])
+        fig.add_annotation(text="<br>".join(note_lines), xref="paper", yref="paper", x=0, y=1.02,
+                           xanchor="left", yanchor="bottom", align="left",
                            showarrow=False, font=dict(size=11, color="#555"))
     if clicked is not None and clicked != sel:
         marks.append((clicked, "inspecting", dict(symbol="square-open", size=26, color=PALETTE["clicked"],
@@ -269,12 +278,11 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None, narrow: bool =
             fig.add_trace(go.Scatter(x=[xs[j]], y=[ys[i]], mode="markers", name=name,
                                      marker={**marker, "opacity": 0}, customdata=[int(k)],
                                      hovertemplate=f"{name}<extra></extra>"))
-    fig.update_xaxes(title="γ (interpretation penalty)", type="category")
+    fig.update_xaxes(title="γ (interpretation penalty)", type="category", tickangle=-90 if upright else 0)
     fig.update_yaxes(title="λ (sparsity penalty)", type="category")
-    if narrow:  # room for the colour bar and its title under the axis title
-        return apply_layout(fig, height=height + 80, showlegend=False,
-                            margin=dict(l=50, r=10, t=40, b=bottom_margin))
-    return apply_layout(fig, height=height, showlegend=False)
+    top = 25 + 14 * len(note_lines) if note_lines else 40
+    return apply_layout(fig, height=plot_height + top + bottom_margin, showlegend=False,
+                        margin=dict(l=50, r=10, t=top, b=bottom_margin))
 
 
 def _psi_of(point: dict) -> tuple[np.ndarray | None, str]:

@@ -119,6 +119,10 @@ _SECOND_PANEL_END = ("((document.querySelector('#explain-graph .js-plotly-plot')
                      " || {xaxis2: {domain: [0, 0]}}).xaxis2.domain[1]")
 
 
+#: The λ/γ heat map's plot area (px).
+_GRID_PLOT = "document.querySelector('#results-grid-graph .js-plotly-plot')._fullLayout._size"
+
+
 def test_narrowing_the_window_to_a_phone_lays_the_panels_out_again(web_server, owner_context, screenshot,
                                                                      explained_maps_job):
     """A page drawn on a desktop and then narrowed (a window dragged, a tablet turned) draws its figures again for
@@ -134,7 +138,12 @@ def test_narrowing_the_window_to_a_phone_lays_the_panels_out_again(web_server, o
     page.wait_for_timeout(1500)
     for graph_id in ("results-student-graph", "explain-graph"):
         _assert_titles_apart(page, graph_id)
+    narrow_grid = page.evaluate(_GRID_PLOT)
+    assert narrow_grid["h"] >= 150 and narrow_grid["w"] >= 200, narrow_grid  # a negative height, before
     screenshot(page, "62-phone-after-resize")
     page.set_viewport_size({"width": 1400, "height": 900})  # and back
     page.wait_for_function(_SECOND_PANEL_END + " < 0.6")
+    page.wait_for_timeout(1500)
+    wide_grid = page.evaluate(_GRID_PLOT)
+    assert wide_grid["w"] >= 300 and wide_grid["h"] >= 150, wide_grid  # two squeezed cells, before
     assert not errors, errors

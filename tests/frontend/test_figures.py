@@ -300,10 +300,22 @@ def test_highpass_is_pywavelets_rec_hi():
         np.testing.assert_allclose(F.highpass(np.asarray(w.rec_lo)), w.rec_hi, atol=1e-12)
 
 
-def test_a_phones_grid_heatmap_puts_its_colour_bar_underneath(ts_bundle):
+def test_the_grid_heatmap_keeps_its_colour_bar_underneath_at_every_width(ts_bundle):
+    """One colour bar placement for phones and desktops, in plot coordinates: plotly could not redraw a bar that
+    changed orientation, or was placed in the figure's coordinates, when a window crossed the phone width (a
+    negative plot height narrowing, two squeezed cells widening back)."""
     wide, narrow = F.grid_heatmap_figure(ts_bundle), F.grid_heatmap_figure(ts_bundle, narrow=True)
-    assert narrow.data[0].colorbar.orientation == "h" and wide.data[0].colorbar.orientation in (None, "v")
-    assert narrow.layout.height > wide.layout.height
+    for fig in (wide, narrow):
+        bar = fig.data[0].colorbar
+        assert bar.orientation == "h" and bar.yref == "paper" and bar.y < 0
+    assert narrow.data[0].colorbar.to_plotly_json() == wide.data[0].colorbar.to_plotly_json()
+    # many γ columns stand their labels upright, sooner on a phone, with the room for them
+    bundle = {**ts_bundle, "gammas": [round(0.001 * k, 4) for k in range(9)]}
+    bundle["grid"] = [{**ts_bundle["grid"][0], "lambda": lam, "gamma": g} for lam in ts_bundle["lambdas"]
+                      for g in bundle["gammas"]]
+    many_wide, many_narrow = F.grid_heatmap_figure(bundle), F.grid_heatmap_figure(bundle, narrow=True)
+    assert many_narrow.layout.xaxis.tickangle == -90 and many_wide.layout.xaxis.tickangle == 0
+    assert many_narrow.layout.margin.b > many_wide.layout.margin.b
 
 
 def test_tables_stack_on_a_phone_with_each_cell_named():
