@@ -355,7 +355,10 @@ def psi_grid_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
                 hoverinfo="skip" if key == "init" else None,
                 hovertemplate=None if key == "init" else "grid point %{customdata}<extra>click to inspect</extra>",
             ))
-    fig.update_xaxes(tickvals=[j + 0.5 for j in range(len(gammas))], ticktext=[fmt_number(g) for g in gammas],
+    # at most 7 γ labels (every one of the paper grid's 21 piled into a block on a phone); hover names each cell
+    step = -(-len(gammas) // 7)
+    fig.update_xaxes(tickvals=[j + 0.5 for j in range(0, len(gammas), step)],
+                     ticktext=[fmt_number(g) for g in gammas[::step]],
                      range=[0, len(gammas)], title="γ", showgrid=False, zeroline=False)
     fig.update_yaxes(tickvals=[i + 0.5 for i in range(len(lambdas))], ticktext=[fmt_number(v) for v in lambdas],
                      range=[0, len(lambdas)], title="λ", showgrid=False, zeroline=False)

@@ -90,6 +90,13 @@ def test_psi_grid_has_one_cell_per_point(ts_bundle):
     assert set(by_name["inspecting"].customdata) == {3}
     assert set(by_name["learned ψ"].customdata) == {0, 2, 4, 5}
     assert list(fig.layout.xaxis.ticktext) == [F.fmt_number(g) for g in ts_bundle["gammas"]]
+    # the paper's 21 γ values: every third labelled (all 21 piled into a block on a phone)
+    gammas = [round(0.05 * k, 2) for k in range(21)]
+    paper = {**ts_bundle, "gammas": gammas,
+             "grid": [{**ts_bundle["grid"][0], "lambda": lam, "gamma": g} for lam in ts_bundle["lambdas"]
+                      for g in gammas]}
+    axis = F.psi_grid_figure(paper).layout.xaxis
+    assert list(axis.ticktext) == [F.fmt_number(g) for g in gammas[::3]] and list(axis.tickvals)[1] == 3.5
 
 
 def test_psi_grid_falls_back_to_h(bare_bundle):
