@@ -444,11 +444,14 @@ def draw_subfilters(core, viewport=None):
 @callback(
     output=Output(ids.ACTIVATION_GRAPH, "figure", allow_duplicate=True),
     inputs=dict(example=Input(ids.EXAMPLE, "value")),
-    state=dict(activation=State(ids.ACTIVATION, "data"), core=State(ids.CORE, "data")),
+    state=dict(activation=State(ids.ACTIVATION, "data"), core=State(ids.CORE, "data"),
+               explain=State(results_student.ids.EXPLAIN, "data")),
     prevent_initial_call=True,
 )
-def draw_activation(example, activation, core):
-    """Redraw the activation map for the chosen example."""
+def draw_activation(example, activation, core, explain=None):
+    """Redraw the activation map for the chosen example (with the explanations' measured placement: without
+    them every result's map said it came from an earlier version)."""
     if not activation:
         return no_update
-    return figures.activation_figure({"activation": activation, "data": (core or {}).get("data")}, example or 0)
+    bundle = {"activation": activation, "data": (core or {}).get("data"), "explain": explain}
+    return figures.activation_figure(bundle, example or 0)

@@ -96,6 +96,9 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     assert "Best of 5 random wavelets (no teacher)" in page.inner_text("#results-scores")
     assert page.locator("#results-maps-only").is_hidden()
     assert set(assert_drawn(page)) >= set(RESULT_GRAPHS)
+    # a new result's activation map is not called an earlier version's (its redraw for example 0 said so)
+    title = page.evaluate("document.querySelector('#results-activation-graph .js-plotly-plot')._fullLayout.title.text")
+    assert "test example" in title and "earlier version" not in title, title
     assert assert_cards_apart(page) >= 8  # the "Use in Python" cards slid under "Explain a prediction"
     screenshot(page, "05-results")
 

@@ -487,6 +487,12 @@ def test_results_downloads_and_activation(service):
     assert len(opts) == 3 and opts[1]["value"] == 1
     fig = res.draw_activation(2, bundle["activation"], {"data": bundle["data"]})
     assert "test example 2" in fig.layout.title.text
+    # a result with measured placements is not called an earlier version when an example is picked (every new
+    # result's map said so: the callback left the explanations out)
+    fig = res.draw_activation(2, bundle["activation"], {"data": bundle["data"]}, {"centres": [[0.5]]})
+    assert "earlier version" not in fig.layout.title.text
+    old = res.draw_activation(2, bundle["activation"], {"data": bundle["data"]}, {})
+    assert "earlier version" in old.layout.title.text
 
 
 def test_jobs_list(service):
