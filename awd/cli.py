@@ -285,10 +285,11 @@ def _add_predict_parser(sub):
     pr.add_argument("data", help="data file in any format `awd distill` reads; targets optional (scored when "
                                  "present)")
     pr.add_argument("--out", help="write the predictions: .npz (y_pred, y_true when known, *_test) or .csv")
-    pr.add_argument("--model", default="awd",
-                    help="which student: awd (default), awd_no_interp, baseline_wavelet; maps also laplace, "
-                         "roberts_cross, peak_heights; random_search when the job ran the teacher-free control; "
-                         "scattering when it ran with --student scattering")
+    pr.add_argument("--model", default=None,
+                    help="which student: awd, awd_no_interp, baseline_wavelet; maps also laplace, roberts_cross, "
+                         "peak_heights; random_search when the job ran the teacher-free control; scattering when "
+                         "it ran with --student scattering. Default: the one the result recommends (awd, or "
+                         "baseline_wavelet when cross-validation kept the initial wavelet)")
 
 
 def _cmd_predict(args):
@@ -296,14 +297,18 @@ def _cmd_predict(args):
     from awd_studio.models.pipeline import predict  # torch and the science: only for this command
 
     result = predict.predict_file(args.result, args.data, args.model)
+    model = result["model"]
+    if args.model is None and model == "baseline_wavelet":  # the default follows the result's recommendation
+        print("Cross-validation kept the initial wavelet: predicting with its student, baseline_wavelet "
+              "(--model awd for the distilled one).")
     for split, score in result["scores"].items():
         r2 = "undefined" if score["r2"] is None else f"{score['r2']:.4f}"
-        print(f"{args.model} on {split} ({score['n']} rows): R2 {r2}, RMSE {score['rmse']:.4g}")
+        print(f"{model} on {split} ({score['n']} rows): R2 {r2}, RMSE {score['rmse']:.4g}")
     for warning in result.get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr)
     if "note" in result:
         rows = sum(len(result[k]) for k in ("y_pred", "y_pred_test") if k in result)
-        print(f"{args.model} predicted {rows} rows; {result['note']}")
+        print(f"{model} predicted {rows} rows; {result['note']}")
     if args.out:
         out = Path(args.out)
         if out.suffix not in (".npz", ".csv"):

@@ -72,8 +72,8 @@ def python_snippet(bundle: dict) -> str:
         filter_line = f'print("{initial} lowpass filter h:", np.round(wavelet.rec_lo, 4))'
     else:
         stored = "y_pred_awd"
-        predict = ('predict_from_bundle(RESULT, X)  # the distilled (AWD) student; model="baseline_wavelet" for '
-                   'the initial')
+        predict = ('predict_from_bundle(RESULT, X, model="awd")  # the distilled (AWD) student; '
+                   'model="baseline_wavelet" for the initial')
         get_wavelet = "wavelet_from_result(RESULT)  # the learned wavelet as a pywt.Wavelet"
         filter_line = 'print("learned lowpass filter h:", np.round(wavelet.rec_lo, 4))'
 
@@ -155,12 +155,12 @@ def predict_command(bundle: dict) -> str:
     Examples
     --------
     >>> predict_command({})
-    'awd predict awd-result NEW_DATA.npz --out predictions.csv'
+    'awd predict awd-result NEW_DATA.npz --model awd --out predictions.csv'
     >>> predict_command({"selection": {"choice": "initial"}, "wavelet": {"init": "db5"}})
     'awd predict awd-result NEW_DATA.npz --model baseline_wavelet --out predictions.csv'
     """
-    model = " --model baseline_wavelet" if kept_initial(bundle or {}) is not None else ""
-    return f"awd predict {RESULT_FOLDER} NEW_DATA.npz{model} --out predictions.csv"
+    model = "baseline_wavelet" if kept_initial(bundle or {}) is not None else "awd"
+    return f"awd predict {RESULT_FOLDER} NEW_DATA.npz --model {model} --out predictions.csv"
 
 
 def _copyable(pre: html.Pre) -> html.Div:

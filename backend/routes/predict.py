@@ -41,11 +41,14 @@ def _predict(result_dir, path, model, max_bytes):
              openapi_extra=multipart_openapi({"y": {"type": "string", "format": "binary",
                                                     "description": "targets of an .npy X (another .npy)"}}))
 async def predict_result(key: str, request: Request, session: SessionDep, settings: SettingsDep, paths: PathsDep,
-                         model: str = Query("awd", max_length=40, description="which student of the result"),
+                         model: str | None = Query(None, max_length=40,
+                                                   description="which student of the result (default: the one "
+                                                               "it recommends)"),
                          format: str = Query("json", pattern="^(json|csv|npz)$",  # noqa: A002 (the query name)
                                              description="json, csv (split,row,y_pred,y_true) or npz")):
     """Predict the rows of an uploaded data file (multipart field ``file``, any dataset format, targets
-    optional) with the result's student ``model`` (default ``awd``).
+    optional) with the result's student ``model`` (default: the one the result recommends, ``baseline_wavelet``
+    when cross-validation kept the initial wavelet, else ``awd``).
 
     JSON answer: ``model``, ``target``, ``has_targets``, ``scores`` (R² and RMSE against the file's targets,
     per ``X`` and ``X_test``; empty without targets, and ``note`` says so; R² null when every target is equal),

@@ -23,8 +23,8 @@ from awd_studio.models.data.readers.inputs import load_inputs
 from awd_studio.models.pipeline.student_params import predict_with_record
 from awd_studio.models.validation import InputError
 
-__all__ = ["load_student", "predict_from_bundle", "predict_file", "predictions_csv", "predictions_npz",
-           "unlike_training", "NO_TARGETS_NOTE", "UNLIKE_FACTOR"]
+__all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_file", "predictions_csv",
+           "predictions_npz", "unlike_training", "NO_TARGETS_NOTE", "UNLIKE_FACTOR"]
 
 #: What the outputs say when the file has no targets (the CLI prints it, the API returns it as ``note``).
 NO_TARGETS_NOTE = "the file has no targets: predictions only, no scores"
@@ -38,17 +38,34 @@ def _read_bundle(result_dir) -> dict:
     return json.loads(path.read_text())
 
 
-def load_student(result_dir, model="awd"):
+def recommended_model(bundle: dict) -> str:
+    """The student a result recommends: the initial wavelet's (``baseline_wavelet``) when cross-validation kept
+    that wavelet, else the distilled one (``awd``).
+
+    Examples
+    --------
+    >>> recommended_model({"selection": {"choice": "initial"}, "students": {"baseline_wavelet": {}}})
+    'baseline_wavelet'
+    >>> recommended_model({"selection": {"choice": "awd"}})
+    'awd'
+    """
+    kept_initial = ((bundle or {}).get("selection") or {}).get("choice") == "initial"
+    return "baseline_wavelet" if kept_initial and "baseline_wavelet" in (bundle.get("students") or {}) else "awd"
+
+
+def load_student(result_dir, model=None):
     """The record and arrays of one stored student.
 
     Parameters
     ----------
     result_dir : str or Path
         A result directory (``result.json`` + ``arrays.npz``).
-    model : str, default="awd"
+    model : str, optional
         Which student: ``awd``, ``awd_no_interp``, ``baseline_wavelet`` (and on maps ``laplace``,
         ``roberts_cross``, ``peak_heights``; ``random_search`` when the job ran the teacher-free control;
-        ``scattering`` when it fitted the scattering student).
+        ``scattering`` when it fitted the scattering student). ``None``: the one the result recommends
+        (:func:`recommended_model`; ``awd`` answered for a result whose cross-validation had kept the initial
+        wavelet).
 
     Returns
     -------
@@ -59,6 +76,7 @@ def load_student(result_dir, model="awd"):
     """
     bundle = _read_bundle(result_dir)
     students = bundle.get("students") or {}
+    model = recommended_model(bundle) if model is None else model
     if not students:
         raise InputError("result", "was written before results carried their students",
                          "rerun the job with this version of AWD Studio")
@@ -72,7 +90,7 @@ def load_student(result_dir, model="awd"):
     return record, arrays, bundle
 
 
-def predict_from_bundle(result_dir, X, model="awd"):
+def predict_from_bundle(result_dir, X, model=None):
     """Predictions of a result's student on raw inputs.
 
     Parameters
@@ -80,7 +98,8 @@ def predict_from_bundle(result_dir, X, model="awd"):
     result_dir : str or Path
     X : array-like of shape (n, L) or (n, H, W)
         Raw inputs in the units of the training data (the student applies the input scaling itself).
-    model : str, default="awd"
+    model : str, optional
+        Which student (:func:`load_student`); ``None``: the one the result recommends.
 
     Returns
     -------
@@ -106,7 +125,7 @@ def _check_kind(bundle, X):
                          f"{' x '.join(map(str, shape))}", f"pass data shaped (n, {', '.join(map(str, shape))})")
 
 
-def predict_file(result_dir, data_path, model="awd", *, max_bytes=None):
+def predict_file(result_dir, data_path, model=None, *, max_bytes=None):
     """Read a data file and predict it with a result's student; targets are optional.
 
     Parameters
@@ -116,7 +135,8 @@ def predict_file(result_dir, data_path, model="awd", *, max_bytes=None):
         Any format the datasets accept (npz, npy (+ ``_y.npy``), csv, FITS, HDF5, MAT), with or without
         targets (see :mod:`models.data.readers.inputs`: an npz with only ``X``, an npy of X, a CSV of series
         without a target column, FITS maps without a table).
-    model : str, default="awd"
+    model : str, optional
+        Which student (:func:`load_student`); ``None``: the one the result recommends.
     max_bytes : int, optional
         Largest decoded size (the readers' budget).
 
@@ -131,6 +151,7 @@ def predict_file(result_dir, data_path, model="awd", *, max_bytes=None):
         predictions are its classes' targets.
     """
     record, arrays, bundle = load_student(result_dir, model)
+    model = recommended_model(bundle) if model is None else model
     shape = tuple(bundle["data"]["shape"])
     inputs = load_inputs(data_path, sample_shape=shape, max_bytes=max_bytes)
     warnings = []

@@ -8,6 +8,7 @@ import io
 import numpy as np
 import pytest
 
+from awd_studio.models.pipeline.predict import recommended_model
 from tests.conftest import terminal_state, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -31,12 +32,16 @@ def test_predict_route_gives_the_pipelines_test_predictions(client, worker, tiny
     done = wait_for(lambda: terminal_state(client, job["id"]), timeout=240, what="the job to end")
     assert done["state"] == "succeeded", done.get("error")
     stored = np.load(io.BytesIO(client.get(f"/api/results/{job['id']}/files/arrays.npz").content), allow_pickle=False)
+    recommended = recommended_model(client.get(f"/api/results/{job['id']}").json())  # the default model
 
     new = {"file": ("new.npz", _npz(X=X_test, y=y_test), "application/octet-stream")}
     response = client.post(f"/api/results/{job['id']}/predict", files=new)
     assert response.status_code == 200, response.text
     body = response.json()
-    np.testing.assert_allclose(body["y_pred"], stored["y_pred_awd"], rtol=0, atol=1e-10)
+    assert body["model"] == recommended
+    np.testing.assert_allclose(body["y_pred"], stored[f"y_pred_{recommended}"], rtol=0, atol=1e-10)
+    awd = client.post(f"/api/results/{job['id']}/predict", files=new, params={"model": "awd"}).json()
+    np.testing.assert_allclose(awd["y_pred"], stored["y_pred_awd"], rtol=0, atol=1e-10)
     assert body["scores"]["X"]["n"] == len(X_test)
     as_csv = client.post(f"/api/results/{job['id']}/predict", files=new, params={"format": "csv"})
     assert as_csv.status_code == 200 and as_csv.text.startswith("split,row,y_pred,y_true")
@@ -45,7 +50,7 @@ def test_predict_route_gives_the_pipelines_test_predictions(client, worker, tiny
     unscored = client.post(f"/api/results/{job['id']}/predict", files={"file": ("new.csv", csv_text, "text/csv")})
     assert unscored.status_code == 200, unscored.text
     assert unscored.json()["has_targets"] is False and unscored.json()["scores"] == {}
-    np.testing.assert_allclose(unscored.json()["y_pred"], stored["y_pred_awd"], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(unscored.json()["y_pred"], stored[f"y_pred_{recommended}"], rtol=0, atol=1e-10)
 
     wrong = {"file": ("short.npz", _npz(X=X_test[:, :32], y=y_test), "application/octet-stream")}
     bad = client.post(f"/api/results/{job['id']}/predict", files=wrong)

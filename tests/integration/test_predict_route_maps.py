@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pytest
 
+from awd_studio.models.pipeline.predict import recommended_model
 from tests.conftest import terminal_state, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -62,7 +63,8 @@ def maps_result(client, workers):
     done = wait_for(lambda: terminal_state(client, job["id"]), timeout=300, what="the maps job to end")
     assert done["state"] == "succeeded", done.get("error")
     stored = np.load(io.BytesIO(client.get(f"/api/results/{job['id']}/files/arrays.npz").content), allow_pickle=False)
-    return job["id"], X_test, y_test, stored["y_pred_awd"]
+    recommended = recommended_model(client.get(f"/api/results/{job['id']}").json())  # the route's default model
+    return job["id"], X_test, y_test, stored[f"y_pred_{recommended}"]
 
 
 def test_maps_without_targets_give_the_pipelines_test_predictions(client, maps_result):

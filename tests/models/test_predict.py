@@ -16,7 +16,7 @@ from awd_studio.cli import main
 from awd_studio.frontend.use_in_python import RESULT_FOLDER, predict_command, python_snippet
 from awd_studio.models import pipeline
 from awd_studio.models.data import Dataset, make_example, save_npz
-from awd_studio.models.pipeline.predict import load_student, predict_from_bundle
+from awd_studio.models.pipeline.predict import load_student, predict_from_bundle, recommended_model
 from awd_studio.models.pipeline.trust import trust_notes
 from awd_studio.models.pipeline.wavelet_export import wavelet_from_result
 from awd_studio.models.pipeline.workdir import read_npz
@@ -246,7 +246,10 @@ def test_awd_predict_on_new_data_without_targets(which, name, out_name, request,
     assert done.returncode == 0, done.stderr
     assert f"predicted {len(X)} rows; the file has no targets: predictions only, no scores" in done.stdout
     assert "R2" not in done.stdout
-    expected = read_npz(out / "arrays.npz")["y_pred_awd"]
+    # without --model: the model the result recommends, named when it is the initial wavelet's
+    recommended = recommended_model(json.loads((out / "result.json").read_text()))
+    assert ("Cross-validation kept the initial wavelet" in done.stdout) == (recommended == "baseline_wavelet")
+    expected = read_npz(out / "arrays.npz")[f"y_pred_{recommended}"]
     if out_name.endswith(".csv"):
         lines = (tmp_path / out_name).read_text().splitlines()
         assert lines[0] == "split,row,y_pred" and len(lines) == len(X) + 1
