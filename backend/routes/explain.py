@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.responses import FileResponse
+from pydantic import Field
 
 from awd_studio.backend.deps import PathsDep, SessionDep, is_uuid, owner_if_job_id
 from awd_studio.backend.routes.results import result_dir_for_key
@@ -36,7 +37,11 @@ MASK_TIMEOUT_SECONDS = 60.0
 
 
 class ExplainBody(ExplainRequest):
-    """Body of ``POST /results/{job id}/explain`` (see :class:`models.pipeline.explain_result.ExplainRequest`)."""
+    """Body of ``POST /results/{job id}/explain`` (see :class:`models.pipeline.explain_result.ExplainRequest`);
+    without ``wavelet``, the one cross-validation kept (``recommended_wavelet`` of the explanations' list)."""
+
+    wavelet: str | None = Field(None, description="learned, initial or an orthogonal PyWavelets name; by default "
+                                                  "the one cross-validation kept")
 
 
 class MaskBody(MaskRequest):
@@ -82,7 +87,8 @@ def start_explanation(key: str, body: ExplainBody, request: Request, response: R
     if body.model == "student" and meta.get("student") is None:
         raise HTTPException(422, "model: 'student' is available for time series only (the map student counts "
                                  "peaks, which has no gradient to explain); use model='teacher'")
-    settings = ExplainRequest.model_validate(body.model_dump())
+    settings = ExplainRequest.model_validate(
+        {**body.model_dump(), "wavelet": body.wavelet or meta.get("recommended_wavelet", "learned")})
     eid = explanation_id(settings)
     folder = paths.explanation_dir(root, eid)
     current = store.read_status(folder)

@@ -37,7 +37,7 @@ MASK_SAMPLES = 128
 
 
 def _check_wavelet(value):
-    if value in ("learned", "initial") or value in orthogonal_wavelet_names():
+    if value is None or value in ("learned", "initial") or value in orthogonal_wavelet_names():  # None: a default
         return value
     try:
         lowpass_filter(value)  # says what is wrong: unknown (with the closest names), continuous, biorthogonal

@@ -94,6 +94,12 @@ def test_explanation_runs_on_the_worker_and_is_cached(client, worker, series_job
                       (f"/api/results/{token}/explain/mask", {"example": 3, "mask": [1.0] * 64})):
         refused = client.post(url, json=body)
         assert refused.status_code == 403 and "read-only" in refused.json()["detail"], refused.text
+    # a request without a wavelet explains the one cross-validation kept (it took the learned one regardless)
+    default = client.post(f"/api/results/{series_job}/explain",
+                          json={k: v for k, v in FAST.items() if k != "wavelet"} | {"example": 4})
+    assert default.status_code == 202 and default.json()["request"]["wavelet"] == kept, default.text
+    final = wait_for(lambda: _done(client, series_job, default.json()["id"]), timeout=120, what="the default")
+    assert final["state"] == "succeeded", final["error"]
 
 
 def test_hand_drawn_mask_is_evaluated_on_the_worker(client, worker, series_job):
