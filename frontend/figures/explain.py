@@ -19,8 +19,10 @@ __all__ = ["explanation_figure", "drawing_figure", "drawing_box_style", "predict
 EXPLANATION_HEIGHT = 340
 DRAWING_HEIGHT = 320
 _GREY, _BLUE, _ORANGE = "#555555", "#0072B2", "#D55E00"
-#: Outlines and names of the bands on a map's mask picture (light, over the dark colours of "magma").
+#: Outlines of the bands on a map's mask picture (light, over the dark colours of "magma"), and their names: dark
+#: on a light box, readable over every colour of the map (light blue on magma's light colours was not).
 _BAND_LINE = "#9fd3f5"
+_BAND_LABEL, _BAND_LABEL_BACK = "#08306b", "rgba(255, 255, 255, 0.8)"
 
 
 def _num(value):
@@ -75,21 +77,26 @@ def _mask_scale(fig, place) -> dict:
 
 
 def _outline_bands(fig, boxes, shape, place, label_share=1 / 8) -> None:
-    """Outline each band of a map's mask picture and name the bands big enough to hold a label (``H1``, ``V2``...;
-    at least ``label_share`` of the map's side), each inside its box, clear of the outlines.
+    """Outline each band of a map's mask picture and name the bands big enough to hold a label (``A3``, ``H1``,
+    ``V2``...; at least ``label_share`` of the map's side), each inside its box, clear of the outlines.
 
-    ``boxes``: the explanation's ``band_boxes`` (none in explanations made before they were recorded)."""
-    if boxes:  # the picture's own extent: with the outlines, autorange padded it and it shrank under its title
-        fig.update_xaxes(range=[-0.5, shape[1] - 0.5], **place)
-        fig.update_yaxes(range=[shape[0] - 0.5, -0.5], autorange=False, **place)
+    The outlines and names are placed in the panel's own fractions (``"x3 domain"``), not in pixel coordinates:
+    there they widened the axis range, and a fixed range left the picture shrunk when the figure's height changed
+    after its first drawing (plotly kept the first drawing's constrained domain). ``boxes``: the explanation's
+    ``band_boxes`` (none in explanations made before they were recorded)."""
+    axis = fig.get_subplot(**place)
+    xref, yref = axis.xaxis.plotly_name.replace("axis", ""), axis.yaxis.plotly_name.replace("axis", "")
+    rows, cols = shape
     for box in boxes:
         (r0, r1), (c0, c1) = box["rows"], box["cols"]
-        fig.add_shape(type="rect", x0=c0 - 0.5, x1=c1 - 0.5, y0=r0 - 0.5, y1=r1 - 0.5,
-                      line=dict(color=_BAND_LINE, width=1), **place)
+        # the picture's rows run downwards: row r sits at 1 - r / rows of the panel's height
+        fig.add_shape(type="rect", xref=f"{xref} domain", yref=f"{yref} domain", x0=c0 / cols, x1=c1 / cols,
+                      y0=1 - r1 / rows, y1=1 - r0 / rows, line=dict(color=_BAND_LINE, width=1))
         if min(r1 - r0, c1 - c0) >= max(shape) * label_share:  # about 30 px on the page or more
-            fig.add_annotation(text=box["name"][1:], x=c0 + 0.1 * (c1 - c0), y=r0 + 0.1 * (r1 - r0),
-                               xanchor="left", yanchor="top",
-                               showarrow=False, font=dict(size=10, color=_BAND_LINE), **place)
+            fig.add_annotation(text=box["name"][1:], xref=f"{xref} domain", yref=f"{yref} domain",
+                               x=(c0 + 0.1 * (c1 - c0)) / cols, y=1 - (r0 + 0.1 * (r1 - r0)) / rows,
+                               xanchor="left", yanchor="top", showarrow=False,
+                               font=dict(size=11, color=_BAND_LABEL), bgcolor=_BAND_LABEL_BACK)
 
 
 def explanation_figure(payload: dict, max_cols: int = 4) -> go.Figure:
@@ -158,6 +165,7 @@ def explanation_figure(payload: dict, max_cols: int = 4) -> go.Figure:
                                      name="pixel-mask cartoon"), **at(3))
         # under the bottom row only (above another row it ran into that row's titles), small enough for two a row
         fig.update_xaxes(title=dict(text="time step (samples)", font=dict(size=12)), row=n_rows)
+        fig.update_xaxes(title=None, **at(2))  # the mask's colour bar sits there (its labels ran over the title)
         if n_cols == 2:  # the right column's values share the input's scale: their tick labels sat on the mask
             for i in (1, 3):
                 fig.update_yaxes(showticklabels=False, **at(i))

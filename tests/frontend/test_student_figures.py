@@ -336,8 +336,10 @@ def test_explanation_panels_go_two_a_row_on_a_phone():
     assert len(wide.layout.annotations) == len(narrow.layout.annotations) == 4
     assert narrow.layout.xaxis3.domain[0] == 0 and narrow.layout.yaxis3.domain[1] < narrow.layout.yaxis.domain[0]
     # the time axis is named under the bottom row only (above the second row it ran into that row's titles)
-    assert narrow.layout.xaxis3.title.text and not narrow.layout.xaxis.title.text
-    assert all(wide.layout[f"xaxis{i if i > 1 else ''}"].title.text for i in (1, 2, 3, 4))
+    assert narrow.layout.xaxis4.title.text and not narrow.layout.xaxis.title.text
+    # the mask's colour bar lies under its panel, where the axis title ran into its labels
+    assert not narrow.layout.xaxis3.title.text and not wide.layout.xaxis3.title.text
+    assert all(wide.layout[f"xaxis{i if i > 1 else ''}"].title.text for i in (1, 2, 4))
 
 
 def test_a_maps_mask_picture_outlines_and_names_its_bands_with_a_scale():
@@ -350,12 +352,16 @@ def test_a_maps_mask_picture_outlines_and_names_its_bands_with_a_scale():
                            "band_boxes": boxes},
                "arrays": {"wavelet_x": x, "wavelet_cartoon": x, "wavelet_mask_image": x}}
     fig = explanation_figure(payload)
-    assert len(fig.layout.shapes) == 4 and all(s.xref == "x3" for s in fig.layout.shapes)
-    labels = [a.text for a in fig.layout.annotations if a.xref == "x3"]
+    # in the panel's fractions, so that they do not widen its range (a fixed range left the picture shrunk when
+    # the figure's height changed after its first drawing)
+    assert len(fig.layout.shapes) == 4 and all(s.xref == "x3 domain" for s in fig.layout.shapes)
+    cD1 = fig.layout.shapes[3]
+    assert (cD1.x0, cD1.x1, cD1.y0, cD1.y1) == (0.5, 1.0, 0.0, 0.5)  # the bottom right quarter
+    labels = [a.text for a in fig.layout.annotations if a.xref == "x3 domain"]
     assert labels == ["A1", "H1", "V1", "D1"]
     mask = next(t for t in fig.data if t.name == "mask")
     assert mask.showscale and list(mask.colorbar.ticktext) == ["0 dropped", "0.5", "1 kept"]
-    assert list(fig.layout.yaxis3.range) == [15.5, -0.5]  # the picture's own extent, not padded
+    assert fig.layout.yaxis3.autorange == "reversed" and fig.layout.yaxis3.range is None
     del payload["summary"]["band_boxes"]  # made before the boxes were recorded: the picture alone
     assert not explanation_figure(payload).layout.shapes
 
