@@ -36,6 +36,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     """Run ``awd explain``; a bad argument raises ValueError (one line, exit code 2, from ``awd``)."""
+    import numpy as np
     from pydantic import ValidationError
 
     from awd_studio.models.pipeline.explain_inputs import read_explain_meta
@@ -65,7 +66,8 @@ def run(args) -> int:
           f"{e.prediction:.4g}, on the cartoon {e.cartoon_prediction:.4g}, kept {100 * e.kept_fraction:.1f} % of "
           f"the coefficients, relative distortion {e.relative_distortion:.3g}")
     if baseline is not None:
-        print(f"pixel-mask baseline: kept {100 * baseline.kept_fraction:.1f} % of the samples, on its cartoon "
+        units = "pixels" if np.ndim(e.x) == 2 else "samples"  # a map's pixel mask keeps pixels
+        print(f"pixel-mask baseline: kept {100 * baseline.kept_fraction:.1f} % of the {units}, on its cartoon "
               f"{baseline.cartoon_prediction:.4g}, relative distortion {baseline.relative_distortion:.3g}")
     for path in files:
         print(f"wrote {path}")

@@ -103,7 +103,7 @@ def _check_finite(arr: np.ndarray, field: str) -> None:
         raise InputError(
             field,
             f"contains {n_nan} NaN and {n_inf} infinite values (first at {_position(where)})",
-            "remove or impute those samples before uploading",
+            "remove or impute those samples first",
         )
 
 

@@ -30,6 +30,7 @@ def test_explain_writes_png_and_npz(result_dir, tmp_path):
                            "--wavelet", "sym4", "--out", str(out)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "teacher on test example 1" in done.stdout and "pixel-mask baseline" in done.stdout
+    assert "% of the samples" in done.stdout  # a series' pixel mask keeps samples (a map's, pixels)
     png = (out / "explanation.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     with np.load(out / "arrays.npz", allow_pickle=False) as f:

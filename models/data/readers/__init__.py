@@ -105,6 +105,6 @@ def load_dataset(path, *, max_bytes=None, name=None, min_samples=DEFAULT_MIN_SAM
     if dataset.n < min_samples:
         fix = f"pass at least {min_samples} samples (one per row)"
         if dataset.kind == "image" and min(dataset.sample_shape) >= 2 * MIN_TILE:
-            fix += "; or cut these maps into tiles (“Cut maps into tiles” on the upload page, or awd tile)"
+            fix += "; or cut these maps into tiles (“Maps: tiles of … px” on the upload page, or `awd tile`)"
         raise InputError("X", f"has {dataset.n} samples, fewer than the minimum of {min_samples}", fix)
     return dataset
