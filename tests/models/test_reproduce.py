@@ -58,6 +58,13 @@ def test_summary_means_sds_and_shares():
     assert s["paper_closer"] == 0.5 and s["data_closer"] == 0.5 and s["data_beats_start_cv"] == 0.5
     result["summary"] = summarize(result)
     assert "| sym5 | 0.200 ± 0.000 | 0.200 ± 0.141 | 0.200 ± 0.141 | 50 % / 50 % |" in markdown_table(result)
+    assert "Wall time 1.0 s." in markdown_table(result)  # it read "0 s" for short runs
+    # one seed: no SD to show; a move within the table's resolution is not "closer" (0.382 -> 0.382 counted)
+    one = {**result, "config": {**result["config"], "seeds": [0]},
+           "runs": [run("sym5", 0, 0.3820, 0.3816, 0.3816, 0.5, 0.4)], "teachers": [{"test_r2": 0.9}]}
+    one["summary"] = summarize(one)
+    assert one["summary"]["sym5"]["paper_closer"] == 0.0
+    assert "| sym5 | 0.382 | 0.382 | 0.382 | 0 % / 0 % |" in markdown_table(one)
 
 
 @pytest.mark.parametrize("flag, searched", [([], 50), (["--start-search", "20"], 20), (["--start-search", "0"], 0)])
