@@ -160,6 +160,10 @@ class JobSummaryPublic(BaseModel):
 
     metric: str = Field(description="r2 or rmse: the metric of the result's verdict")
     awd_test: float | None = Field(default=None, description="the selected AWD student's test score (metric)")
+    delivered_test: float | None = Field(default=None, description="the test score of the model the result "
+                                                                   "recommends (the initial wavelet's student when "
+                                                                   "cross-validation kept it, else AWD's)")
+    initial: str | None = Field(default=None, description="the initial wavelet's name")
     teacher_test: float | None = Field(default=None, description="the teacher's test score (metric)")
     teacher: str | None = Field(default=None, description="the teacher's architecture")
     choice: str | None = Field(default=None, description="awd or initial: which wavelet cross-validation chose")

@@ -38,10 +38,12 @@ def summarize_result(result_dir: str | Path) -> dict[str, Any] | None:
     -------
     dict or None
         ``metric`` ("r2" or "rmse", the verdict's), ``awd_test`` (the selected AWD student's test score in that
-        metric), ``teacher_test`` (the teacher's), ``teacher`` (its architecture), ``choice`` ("awd" or
-        "initial"), ``n_lambdas`` and ``n_gammas`` (the grid's size), ``prepare_seconds`` and
-        ``finalize_seconds`` (the wall time of those parts of the run, the bundle's ``timings``, which the run-time
-        estimate's calibration reads); None when there is no readable bundle.
+        metric), ``delivered_test`` (the score of the model the result recommends: the initial wavelet's student
+        when cross-validation kept that wavelet, else AWD's), ``initial`` (the initial wavelet's name),
+        ``teacher_test`` (the teacher's), ``teacher`` (its architecture), ``choice`` ("awd" or "initial"),
+        ``n_lambdas`` and ``n_gammas`` (the grid's size), ``prepare_seconds`` and ``finalize_seconds`` (the wall
+        time of those parts of the run, the bundle's ``timings``, which the run-time estimate's calibration
+        reads); None when there is no readable bundle.
     """
     try:
         bundle = json.loads((Path(result_dir) / "result.json").read_text(encoding="utf-8"))
@@ -51,14 +53,19 @@ def summarize_result(result_dir: str | Path) -> dict[str, Any] | None:
         return None
     metric = (bundle.get("verdict") or {}).get("metric") or (bundle.get("cv") or {}).get("metric") or "r2"
     teacher = bundle.get("teacher") or {}
-    awd = ((bundle.get("models") or {}).get("awd") or {}).get("test") or {}
+    models = bundle.get("models") or {}
+    awd = (models.get("awd") or {}).get("test") or {}
+    choice = (bundle.get("selection") or {}).get("choice")
+    delivered = (models.get("baseline_wavelet" if choice == "initial" else "awd") or {}).get("test") or {}
     timings = bundle.get("timings") if isinstance(bundle.get("timings"), dict) else {}
     return {
         "metric": metric,
         "awd_test": _number(awd.get(metric)),
+        "delivered_test": _number(delivered.get(metric)),
+        "initial": (bundle.get("wavelet") or {}).get("init"),
         "teacher_test": _number((teacher.get("test") or {}).get(metric)),
         "teacher": teacher.get("name"),
-        "choice": (bundle.get("selection") or {}).get("choice"),
+        "choice": choice,
         "n_lambdas": len(bundle.get("lambdas") or []) or None,
         "n_gammas": len(bundle.get("gammas") or []) or None,
         "prepare_seconds": _number(timings.get("prepare")),

@@ -99,15 +99,43 @@ def compare_style(rows: list[dict]) -> dict:
 
 
 def score_text(summary: dict | None) -> str:
-    """``"R² 0.954"`` from a job's summary (the selected AWD student's test score); ``"—"`` without one; with
-    ``" · initial wavelet kept"`` when cross-validation kept the initial wavelet (that score is then not the
-    delivered model's)."""
-    if not summary or summary.get("awd_test") is None:
+    """The test score of the model a job delivers, from its summary: ``"R² 0.954"`` (the AWD student), or
+    ``"RMSE 0.0434 · db5, kept"`` when cross-validation kept the initial wavelet (its student is then the model
+    to use; the AWD score there read as what the user gets); ``"—"`` without one.
+
+    Examples
+    --------
+    >>> score_text({"metric": "r2", "awd_test": 0.9543, "choice": "awd"})
+    'R² 0.954'
+    >>> score_text({"metric": "rmse", "awd_test": 0.0377, "delivered_test": 0.0434, "choice": "initial",
+    ...             "initial": "db5"})
+    'RMSE 0.0434 · db5, kept'
+    >>> score_text({"metric": "rmse", "awd_test": 0.0377, "choice": "initial"})  # summaries before 2026-12-04
+    'RMSE 0.0377 · initial wavelet kept'
+    """
+    if not summary:
+        return "—"
+    kept = summary.get("choice") == "initial"
+    delivered = summary.get("delivered_test") if kept else None
+    value = delivered if delivered is not None else summary.get("awd_test")
+    if value is None:
         return "—"
     metric = summary.get("metric") or "r2"
-    value = float(summary["awd_test"])
+    value = float(value)
     text = f"{METRIC_LABELS.get(metric, metric)} {value:.3f}" if metric == "r2" else f"{metric.upper()} {value:.4g}"
-    return text + (" · initial wavelet kept" if summary.get("choice") == "initial" else "")
+    if delivered is not None:
+        return f"{text} · {summary.get('initial') or 'initial wavelet'}, kept"
+    return text + (" · initial wavelet kept" if kept else "")
+
+
+def _score_title(summary: dict) -> str | None:
+    """The score cell's tooltip: which model it is, and AWD's own score when the initial wavelet was kept."""
+    if not summary or summary.get("awd_test") is None:
+        return None
+    if summary.get("choice") == "initial":
+        return (f"cross-validation kept the initial wavelet ({summary.get('initial') or 'initial'}): its student's "
+                f"score; the distilled (AWD) student scored {float(summary['awd_test']):.4g}")
+    return "the distilled (AWD) student's test score"
 
 
 def grid_text(grid) -> str:
@@ -132,15 +160,14 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
     selected = set(selected or [])
     rows = sorted(rows, key=lambda r: str(r.get("created") or ""), reverse=True)
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h in (
-        "", "Run", "Dataset", "Teacher", "Grid λ × γ", "AWD test score", "Teacher test", "State", "Created", "")]))
+        "", "Run", "Dataset", "Teacher", "Grid λ × γ", "Test score", "Teacher test", "State", "Created", "")]))
     body = []
     for r in rows:
         jid, state = r["id"], r.get("state")
         href = f"/results/{jid}" if state == "succeeded" else f"/jobs/{jid}"
         summary = r.get("summary") or {}
         teacher_score = summary.get("teacher_test")
-        score_title = (f"teacher: {teacher_score:.4g}; cross-validation chose {summary.get('choice')}"
-                       if teacher_score is not None else None)
+        score_title = _score_title(summary)
         active = state in ("queued", "running")
         pick = (dbc.Checkbox(id={"type": ids.SELECT, "id": jid}, value=jid in selected,
                              input_class_name="awd-select",

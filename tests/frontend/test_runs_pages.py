@@ -53,6 +53,12 @@ def test_jobs_table_rows_tell_runs_apart_and_dialogs_name_what_goes():
                                                           "Compare the 2 ticked runs"]
     # the best AWD point's score is not the delivered model's when cross-validation kept the initial wavelet
     assert jobs.score_text({"metric": "r2", "awd_test": 0.53, "choice": "initial"}) == "R² 0.530 · initial wavelet kept"
+    # ... and newer summaries carry the delivered model's score: the column shows what the user gets
+    kept = {"metric": "rmse", "awd_test": 0.0377, "delivered_test": 0.0434, "choice": "initial", "initial": "db5",
+            "teacher_test": 0.02}
+    row = {**rows[0], "summary": kept}
+    kept_table = str(jobs.jobs_table([row]))
+    assert "RMSE 0.0434 · db5, kept" in kept_table and "distilled (AWD) student scored 0.0377" in kept_table
     datasets = [{"id": "d1", "name": "cme traces", "kind": "timeseries", "n": 40, "shape": [40]}]
     assert "time series" in str(jobs.datasets_table(datasets, rows))
     # a file with a fixed test split: both counts (the Samples column showed the training part alone)

@@ -47,6 +47,10 @@ def test_jobs_list_shows_dataset_teacher_grid_and_score_and_dataset_delete_names
     assert summary["awd_test"] == pytest.approx(bundle["models"]["awd"]["test"][summary["metric"]], abs=1e-12)
     assert summary["teacher_test"] == pytest.approx(bundle["teacher"]["test"][summary["metric"]], abs=1e-12)
     assert summary["choice"] in ("awd", "initial")
+    delivered = "baseline_wavelet" if summary["choice"] == "initial" else "awd"  # the model the result recommends
+    assert summary["delivered_test"] == pytest.approx(bundle["models"][delivered]["test"][summary["metric"]],
+                                                      abs=1e-12)
+    assert summary["initial"] == bundle["wavelet"]["init"]
     assert client.get(f"/api/jobs/{job['id']}").json()["summary"] == summary
     # the stored summary keeps the parts of the run's wall time that the run-time estimate is calibrated on
     from awd_studio.jobstate.config import get_settings
@@ -85,8 +89,8 @@ def test_summary_is_filled_once_for_jobs_that_finished_without_one(client, setti
         row.state, row.attempt, row.result_dir = "succeeded", 1, str(result.relative_to(data_dir))
         session.commit()
     body = client.get(f"/api/jobs/{job.id}").json()
-    assert body["summary"] == {"metric": "r2", "awd_test": 0.75, "teacher_test": 0.5, "teacher": "lstm",
-                               "choice": "awd"}
+    assert body["summary"] == {"metric": "r2", "awd_test": 0.75, "delivered_test": 0.75, "initial": None,
+                               "teacher_test": 0.5, "teacher": "lstm", "choice": "awd"}
     assert body["grid"] == [2, 2] and body["dataset_name"] is None and body["teacher_name"] == "lstm"
     (result / "result.json").unlink()  # read once: the stored summary answers from now on
     assert client.get(f"/api/jobs/{job.id}").json()["summary"]["awd_test"] == 0.75
