@@ -157,10 +157,12 @@ class RandomSearch(_Section):
 
 class SeriesFeaturesChoice(_Section):
     """What the series student reads when ``series_features="auto"`` chose it: the kind with the higher
-    cross-validated R² at the initial wavelet (``initial_cv_r2``, both kinds)."""
+    cross-validated R² at the initial wavelet (``initial_cv_r2``, both kinds), and the standard error of their
+    paired fold difference (``difference_se``; a gap below it is within cross-validation's noise)."""
 
     chosen: Literal["largest", "positions"]
     initial_cv_r2: dict[str, float]
+    difference_se: float | None = None
 
 
 class Selection(_Section):

@@ -51,6 +51,7 @@ from awd_studio.models.pipeline.selection import (
     cv_grouping,
     cv_splits,
     fold_scores,
+    paired_cv_se,
     select_wavelet,
     series_loo_score,
 )
@@ -261,7 +262,10 @@ def _choose_series_features(job: _Job, splits):
     chosen, folds = choose_series_features(job.h_init, config, job.X_train, job.y_train, job.scaling, splits)
     job.config = config.model_copy(update={"series_features": chosen})
     scores = {kind: float(fold.mean()) for kind, fold in folds.items()}
-    return SeriesFeaturesChoice(chosen=chosen, initial_cv_r2=scores), folds[chosen]
+    first, second = folds.values()
+    se = paired_cv_se(np.asarray(first) - np.asarray(second), job.folds)
+    return (SeriesFeaturesChoice(chosen=chosen, initial_cv_r2=scores,
+                                 difference_se=float(se) if np.isfinite(se) else None), folds[chosen])
 
 
 def _cross_validate(job: _Job, filters, splits, progress, initial_fold=None) -> dict:

@@ -215,10 +215,17 @@ def _series_features_note(bundle: dict) -> dict | None:
     words = {"largest": "each band's largest coefficients, wherever they sit",
              "positions": "the coefficients at fixed positions of each band"}
     other = next(kind for kind in scores if kind != choice["chosen"])
-    return _note("info", "series_features_chosen",
-                 f"The series student reads {words.get(choice['chosen'], choice['chosen'])}: at the initial wavelet "
-                 f"they cross-validated better (R² {scores[choice['chosen']]:.3f}) than "
-                 f"{words.get(other, other)} ({scores[other]:.3f}).")
+    text = (f"The series student reads {words.get(choice['chosen'], choice['chosen'])}: at the initial wavelet "
+            f"they cross-validated better (R² {scores[choice['chosen']]:.3f}) than "
+            f"{words.get(other, other)} ({scores[other]:.3f}).")
+    se = choice.get("difference_se")
+    gap = abs(scores[choice["chosen"]] - scores[other])
+    if isinstance(se, int | float) and gap < se:  # two runs on the same data chose differently (a 0.003 gap)
+        return _note("warning", "series_features_chosen",
+                     f"{text} The gap ({gap:.3f}) is within cross-validation's noise (standard error {se:.3f}): "
+                     "on other splits or seeds the other choice can win, and every score of the result moves with "
+                     "it. Set series_features to compare both.")
+    return _note("info", "series_features_chosen", text)
 
 
 def _teacher_choice_note(teacher: dict) -> dict | None:

@@ -175,7 +175,7 @@ def test_auto_series_features_follow_the_cross_validation_at_the_initial_wavelet
     bundle says which and why (on the synthetic data, where y reads fixed db5 coefficients: fixed positions)."""
     from awd_studio.models.filters import lowpass_filter
     from awd_studio.models.pipeline.prepare import scaling_of
-    from awd_studio.models.pipeline.selection import cv_splits, fold_scores
+    from awd_studio.models.pipeline.selection import cv_splits, fold_scores, paired_cv_se
     from awd_studio.models.pipeline.workdir import load_prepared
 
     result, out = bundle
@@ -183,11 +183,15 @@ def test_auto_series_features_follow_the_cross_validation_at_the_initial_wavelet
     info, config, split, _ = load_prepared(out / "work")
     assert config.series_features == "auto"  # the job asked; the final stage chose
     splits = cv_splits(len(split["X_train"]), config.cv_folds, config.cv_repeats, config.seed)
+    folds = {}
     for kind in ("largest", "positions"):
         kind_config = config.model_copy(update={"series_features": kind})
-        again = fold_scores("timeseries", lowpass_filter(config.wave), kind_config, split["X_train"], split["y_train"],
-                            None, splits, scaling_of(info))
-        assert choice["initial_cv_r2"][kind] == pytest.approx(again.mean(), abs=1e-12)
+        folds[kind] = fold_scores("timeseries", lowpass_filter(config.wave), kind_config, split["X_train"],
+                                  split["y_train"], None, splits, scaling_of(info))
+        assert choice["initial_cv_r2"][kind] == pytest.approx(folds[kind].mean(), abs=1e-12)
+    # the noise of that comparison: the corrected standard error of the paired fold difference
+    assert choice["difference_se"] == pytest.approx(
+        paired_cv_se(folds["largest"] - folds["positions"], config.cv_folds), abs=1e-12)
     assert choice["chosen"] == "positions" and choice["initial_cv_r2"]["positions"] > choice["initial_cv_r2"]["largest"]
     assert result["provenance"]["config"]["series_features"] == "positions"
     assert result["students"]["awd"]["parameters"]["by"] == "position"

@@ -229,6 +229,12 @@ def test_trust_notes_say_what_the_issue_saw():
     note = trust_notes(chosen)[-1]
     assert note["key"] == "series_features_chosen" and "largest coefficients" in note["text"]
     assert "(R² 0.521)" in note["text"] and "fixed positions of each band (0.463)" in note["text"]
+    assert note["level"] == "info"
+    # a gap within cross-validation's noise is said to be one (two seeds of one dataset chose differently)
+    chosen["selection"]["series_features"].update(initial_cv_r2={"largest": 0.432, "positions": 0.429},
+                                                  difference_se=0.011)
+    note = trust_notes(chosen)[-1]
+    assert note["level"] == "warning" and "within cross-validation's noise (standard error 0.011)" in note["text"]
 
 
 @pytest.mark.parametrize("which, name, out_name", [("series", "new.csv", "preds.csv"),
