@@ -68,7 +68,9 @@ def trust_notes(bundle: dict) -> list[dict]:
         control (``selection.random_search``) ``awd_beats_search`` / ``awd_level_with_search`` /
         ``search_beats_awd``; ``teacher_chosen`` when ``teacher="auto"`` trained several architectures
         (``teacher.validation_mse``), ``series_features_chosen`` when ``series_features="auto"`` chose what the
-        series student reads (``selection.series_features``), ``learned_is_known`` when the learned wavelet is a
+        series student reads (``selection.series_features``; a warning when the gap is within the noise),
+        ``scattering_no_skill`` when the scattering student does not beat the training mean in its own
+        cross-validation, ``learned_is_known`` when the learned wavelet is a
         known one (``wavelet.nearest_known`` within :data:`KNOWN_CLOSE`), ``grid_collapsed`` when every grid point
         ended at the same filter (within :data:`GRID_SAME`), ``selected_without_teacher`` when the delivered
         AWD point has γ = 0 (its wavelet owes nothing to the teacher); ``constant_test_target`` alone (after
@@ -163,10 +165,38 @@ def trust_notes(bundle: dict) -> list[dict]:
     if isinstance(control, dict) and isinstance(control.get("test_difference"), dict):
         notes.append(_control_note(control))
     for chosen in (_known_wavelet_note(bundle), _grid_collapsed_note(bundle), _teacher_choice_note(teacher),
-                   _series_features_note(bundle)):
+                   _series_features_note(bundle), _scattering_note(bundle)):
         if chosen is not None:
             notes.append(chosen)
     return notes
+
+
+def _scattering_note(bundle: dict) -> dict | None:
+    """``scattering_no_skill`` when the scattering student's own cross-validated R² (its pruning curve at the
+    paths it kept) is not above 0, predicting the training mean, by one standard error; else None.
+
+    Examples
+    --------
+    >>> curve = {"score": [-0.03, -0.02], "score_se": [0.01, 0.01], "chosen": 1}
+    >>> b = {"scattering": {"panel": {"curve": curve}}, "models": {"scattering": {"test": {"r2": 0.008}}}}
+    >>> _scattering_note(b)["text"][:80]
+    'The scattering student does not beat predicting the training mean in its own cro'
+    >>> _scattering_note({"scattering": {"panel": {"curve": {**curve, "score": [0.5, 0.53]}}}}) is None
+    True
+    """
+    curve = (((bundle.get("scattering") or {}).get("panel") or {}).get("curve") or {})
+    try:
+        k = int(curve["chosen"])
+        score, se = float(curve["score"][k]), float(curve["score_se"][k])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    if score > se:
+        return None
+    test = _r2((bundle.get("models") or {}).get("scattering"))
+    tested = f"; its test R² ({test:.3f})" if test is not None else "; its test score"
+    return _note("warning", "scattering_no_skill",
+                 f"The scattering student does not beat predicting the training mean in its own cross-validation "
+                 f"(CV R² {score:.3f} ± {se:.3f} with the paths it kept){tested} is not evidence of skill.")
 
 
 def _known_wavelet_note(bundle: dict) -> dict | None:

@@ -74,6 +74,10 @@ def test_the_bundle_carries_the_scattering_student_beside_awd_and_follows_the_sc
     assert scores["n_params"] == section["n_filter_parameters"] + section["n_head_parameters"]
     assert np.isfinite(scores["test"]["r2"]) and scores["predict_seconds_per_sample"] > 0
     assert "scattering" in result["summary"]
+    # a student without skill in its own cross-validation is said to have none (it scored test R² 0.008 in silence)
+    k = curve["chosen"]
+    no_skill = curve["score"][k] <= curve["score_se"][k]
+    assert ("scattering_no_skill" in [n["key"] for n in on_disk["trust"]["notes"]]) == no_skill
     with np.load(out / "arrays.npz", allow_pickle=False) as arrays:
         assert arrays["y_pred_scattering"].shape == arrays["y_test"].shape
 
