@@ -221,14 +221,24 @@ def _cmd_distill(args):
     else:
         config["teacher"] = args.teacher
     spans = _estimated_spans(args.data, config)
-    bar = tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}", file=sys.stderr)
+    if sys.stderr.isatty():
+        bar = tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}", file=sys.stderr)
 
-    def progress(stage, fraction, message):
-        done = pipeline.job_fraction(stage, fraction, spans)
-        bar.n = max(bar.n, round(100 * done, 1)) if done is not None else bar.n
-        bar.set_description(stage)
-        bar.set_postfix_str(message[:60])
-        bar.refresh()
+        def progress(stage, fraction, message):
+            done = pipeline.job_fraction(stage, fraction, spans)
+            bar.n = max(bar.n, round(100 * done, 1)) if done is not None else bar.n
+            bar.set_description(stage)
+            bar.set_postfix_str(message[:60])
+            bar.refresh()
+    else:  # a log file or a pipe: a line per stage and per tenth of the run (a bar's redraws made one huge line)
+        bar, last = None, {"stage": None, "tenth": -1}
+
+        def progress(stage, fraction, message):
+            done = pipeline.job_fraction(stage, fraction, spans)
+            tenth = int(10 * done) if done is not None else last["tenth"]
+            if stage != last["stage"] or tenth > last["tenth"]:
+                last.update(stage=stage, tenth=max(tenth, last["tenth"]))
+                print(f"{100 * (done or 0):5.1f} %  {stage}: {message[:80]}", file=sys.stderr, flush=True)
 
     out = Path(args.out)
     created = _created_by_run(out)
@@ -239,7 +249,8 @@ def _cmd_distill(args):
             shutil.rmtree(created, ignore_errors=True)
         raise
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
     print(bundle["summary"])
     print(f"\nresult bundle: {Path(args.out) / 'result.json'}")
     return 0

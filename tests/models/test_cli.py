@@ -49,6 +49,9 @@ def test_distill_prints_a_summary_and_writes_the_bundle(tmp_path, capsys):
     assert "teacher (mlp)" in out and "db5" in out
     # the estimate the progress bar's stages are sized by, printed before the bar
     assert "Estimated run time on this machine: about" in captured.err and "Of which" in captured.err
+    # captured, not a terminal: a line per stage and tenth, not a bar's carriage-return redraws on one line
+    progress = [line for line in captured.err.splitlines() if re.match(r"^\s*\d+\.\d %  \w+: ", line)]
+    assert 3 <= len(progress) <= 40 and "\r" not in captured.err, captured.err[-500:]
     bundle = json.loads((tmp_path / "r" / "result.json").read_text())
     assert bundle["schema"] == "awd-result/1"
     assert bundle["verdict"]["text"] in out
