@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from awd_studio.frontend.durations import format_seconds
 from awd_studio.frontend.figures.style import (
     MODEL_COLOURS,
     MODEL_LABELS,
@@ -138,8 +139,27 @@ def provenance_items(bundle: dict) -> list[tuple[str, str]]:
     ]
     timings = bundle.get("timings")
     if isinstance(timings, dict) and timings:
-        items.append(("timings (s)", ", ".join(f"{k} {fmt_number(v)}" for k, v in timings.items())))
+        items.append(("wall time", ", ".join(f"{_TIMING_WORDS.get(k, k.replace('_', ' '))} {_duration(v)}"
+                                             for k, v in timings.items())))
     return items
+
+
+def _duration(seconds) -> str:
+    """``"0.0154 s"`` below 10 s (an epoch's seconds), ``"3 min 20 s"`` above.
+
+    Examples
+    --------
+    >>> _duration(0.0154), _duration(200), _duration("?")
+    ('0.0154 s', '3 min 20 s', '?')
+    """
+    if not isinstance(seconds, int | float):
+        return str(seconds)
+    return f"{fmt_number(seconds)} s" if seconds < 10 else format_seconds(seconds)
+
+
+#: The bundle's ``timings`` keys in words (others are shown with spaces for underscores).
+_TIMING_WORDS = {"prepare": "data and teacher", "distill_seconds_per_epoch": "distillation, per epoch",
+                 "finalize": "selection and students"}
 
 
 def verdict_lines(bundle: dict) -> dict:

@@ -77,7 +77,7 @@ def make_bundle(kind="timeseries", n_lambda=2, n_gamma=3, seed=0):
                        "y_true": [0.1, 0.2, 0.3], "y_pred": [0.15, 0.18, 0.33]},
         "summary": "AWD test R2 0.26",
         "files": ["result.json", "arrays.npz"],
-        "timings": {"teacher": 1.5, "distill": 10.0},
+        "timings": {"prepare": 1.5, "distill_seconds_per_epoch": 0.0154, "finalize": 200.0},
     }
 
 
