@@ -53,7 +53,8 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
     JSON answer: ``model``, ``target``, ``has_targets``, ``scores`` (R² and RMSE against the file's targets,
     per ``X`` and ``X_test``; empty without targets, and ``note`` says so; R² null when every target is equal),
     ``warnings`` (inputs unlike the training data, constant targets, a map student answering with its classes'
-    targets), ``y_pred`` and, when the file has a fixed test split, ``y_pred_test``. Owner-only: 401 without
+    targets), ``y_pred`` and, when the file has a fixed test split, ``y_pred_test``; with targets also ``y_true``
+    (``y_true_test``). Owner-only: 401 without
     the owner's token, 403 for a share link's token in the path.
     """
     if not is_uuid(key):
@@ -77,4 +78,5 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
     return {"model": result["model"], "target": result["target"], "scores": result["scores"],
             "has_targets": result["has_targets"], **({"note": result["note"]} if "note" in result else {}),
             "warnings": result.get("warnings", []),
-            **{k: [float(v) for v in result[k]] for k in ("y_pred", "y_pred_test") if k in result}}
+            **{k: [float(v) for v in result[k]] for k in ("y_pred", "y_pred_test", "y_true", "y_true_test")
+               if k in result}}

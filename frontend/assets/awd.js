@@ -3,6 +3,7 @@
  *   (one file, or an .npy pair: X in the field `file`, its targets in `y`);
  *   on success the new id goes to the Dash store `home-dataset-id` through dash_clientside.set_props;
  * - teacher upload on the configure page -> POST /api/teachers (file + architecture);
+ * - new data on the results page -> POST /api/results/{job}/predict (file; the model picked);
  * - figure downloads: buttons with data-graph / data-format call Plotly.downloadImage;
  * - window resizes that cross the phone breakpoint write the new width to the Dash store `app-viewport`, so the
  *   figures laid out for the old width (panels per row) are drawn again. */
@@ -137,9 +138,45 @@
       },
       function (msg) {
         bar("configure", 0, "");
-        status("configure", "");
+        status("configure", "Teacher upload failed: " + msg);  // beside the card too: on a phone the alert is far
         setProps("configure-error", { children: "Teacher upload failed: " + msg, is_open: true });
       });
+  }
+
+  /* New data for a result's model -> POST /api/results/{job}/predict?model=...; the JSON answer goes to the
+   * Dash store `results-predict-answer` (the job id is the dropzone's data-job, the model the select's value). */
+  function uploadPredict(z, file) {
+    if (!file) { return; }
+    var select = document.getElementById("results-predict-model");
+    var model = select && select.value ? "?model=" + encodeURIComponent(select.value) : "";
+    var form = new FormData();
+    form.append("file", file, file.name);
+    setProps("results-predict-error", { is_open: false });
+    setProps("results-predict-answer", { data: null });
+    status("results-predict", "Uploading " + file.name + " …");
+    bar("results-predict", 0);
+    post("/api/results/" + encodeURIComponent(z.getAttribute("data-job")) + "/predict" + model, form,
+      function (pct) {
+        bar("results-predict", pct);
+        if (pct >= 100) { status("results-predict", "Predicting " + file.name + " …"); }
+      },
+      function (body) {
+        bar("results-predict", 100, "done");
+        status("results-predict", "Predicted " + file.name + ".");
+        setProps("results-predict-answer", { data: body });
+      },
+      function (msg) {
+        bar("results-predict", 0, "");
+        status("results-predict", "");
+        setProps("results-predict-error", { children: "Prediction of " + file.name + " failed: " + msg,
+                                            is_open: true });
+      });
+  }
+
+  function upload(z, files) {
+    if (z.id === "home-dropzone") { uploadDataset(files); }
+    else if (z.id === "results-predict-dropzone") { uploadPredict(z, files[0]); }
+    else { uploadTeacher(files[0]); }
   }
 
   function dropzone(target) {
@@ -161,7 +198,7 @@
     z.classList.remove("dragover");
     var files = e.dataTransfer && e.dataTransfer.files;
     if (files && files.length) {
-      if (z.id === "home-dropzone") { uploadDataset(files); } else { uploadTeacher(files[0]); }
+      upload(z, files);
     }
   });
   /* A transient <input type=file> (not part of the React tree) opens the system picker. */
@@ -173,7 +210,7 @@
     input.style.display = "none";
     input.addEventListener("change", function () {
       if (input.files && input.files.length) {
-        if (z.id === "home-dropzone") { uploadDataset(input.files); } else { uploadTeacher(input.files[0]); }
+        upload(z, input.files);
       }
       input.remove();
     });

@@ -18,7 +18,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from awd_studio.frontend import explain_panel, figures, results_student, scattering_panel, share_dialog
+from awd_studio.frontend import explain_panel, figures, predict_panel, results_student, scattering_panel, share_dialog
 from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import (
     VIEWPORT,
@@ -112,7 +112,8 @@ def layout(token: str | None = None, **_):
         dbc.Alert("Read-only view of a shared result.", color="info", className="py-2",
                   id=ids.SHARED_NOTE, is_open=shared),
         dcc.Loading(html.Div(id=ids.STATUS), type="default"),
-        html.Div(id=ids.BODY, style=_LOADING, children=_body() + [explain_panel.panel(token)]),
+        html.Div(id=ids.BODY, style=_LOADING,
+                 children=_body() + [explain_panel.panel(token)] + ([] if shared else [predict_panel.panel(token)])),
     ])
 
 

@@ -1,0 +1,173 @@
+"""The results page's "Predict new data" panel (the owner's view only): upload a data file, get the predictions
+of one of the result's students, their scores when the file has targets, and a CSV of them.
+
+The file goes straight from the browser to ``POST /api/results/{job id}/predict`` (``assets/awd.js``, with a
+progress bar, like a dataset upload); the answer lands in the store :attr:`ids.ANSWER`, which the callbacks here
+turn into a summary and a CSV download. A share link's reader does not see the panel (the route refuses share
+tokens: predicting is the owner's).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from awd_studio.frontend.figures.grid import kept_initial
+from awd_studio.frontend.figures.style import fmt_number
+
+__all__ = ["ids", "panel", "model_options", "answer_children", "answer_csv", "PREVIEW_ROWS"]
+
+#: Predictions listed on the page (all of them are in the CSV).
+PREVIEW_ROWS = 10
+
+#: Readable names of the students a result can predict with.
+_MODEL_WORDS = {"awd": "AWD (the distilled wavelet)", "baseline_wavelet": "the initial wavelet",
+                "awd_no_interp": "AWD with γ = 0", "laplace": "Laplace filter", "roberts_cross": "Roberts cross",
+                "peak_heights": "raw peak heights", "random_search": "best random wavelet (no teacher)",
+                "scattering": "learned scattering"}
+
+
+class ids:  # noqa: N801 (a namespace of constants)
+    """Component ids of the panel (``assets/awd.js`` and tests/e2e look for these strings)."""
+
+    PANEL = "results-predict"
+    DROPZONE = "results-predict-dropzone"
+    MODEL = "results-predict-model"
+    ANSWER = "results-predict-answer"
+    OUTPUT = "results-predict-output"
+    ERROR = "results-predict-error"
+    CSV = "results-predict-csv"
+    DOWNLOAD = "results-predict-download"
+
+
+def panel(token: str) -> html.Div:
+    """The panel for the result of job ``token`` (its id: only the owner's page shows it)."""
+    return html.Div(dbc.Card([
+        dbc.CardHeader(html.H2("Predict new data", className="h6 mb-0")),
+        dbc.CardBody([
+            html.P(["Apply one of this result's models to a file of new samples (the formats of an upload, in the "
+                    "units and shape of the training data; targets optional: with them you also get R² and RMSE). "
+                    "The same as ", html.Code("awd predict"), " from a terminal."], className="small"),
+            dbc.Row([
+                dbc.Col([dbc.Label("Model", html_for=ids.MODEL, className="small mb-1"),
+                         dbc.Select(id=ids.MODEL, options=[], size="sm")], md=6, className="mb-2"),
+            ]),
+            html.Div([
+                html.Div("⇪", className="fs-4", **{"aria-hidden": "true"}),
+                html.Div([html.Strong("Drop a data file here"), " or click to choose one"]),
+            ], id=ids.DROPZONE, className="awd-dropzone py-3", tabIndex="0", role="button",
+                **{"data-job": token, "aria-label": "Choose a data file to predict"}),
+            # the bar and the status line that awd.js fills (prefix "results-predict", as "home" for datasets)
+            html.Div(html.Div(id="results-predict-upload-bar", className="progress-bar", role="progressbar",
+                              style={"width": "0%"}, **{"aria-valuemin": "0", "aria-valuemax": "100",
+                                                         "aria-valuenow": "0", "aria-label": "Upload progress"}),
+                     id="results-predict-upload-progress", className="progress mt-2 awd-hidden",
+                     style={"height": "1.2rem"}),
+            html.Div(id="results-predict-upload-status", className="small text-muted mt-1",
+                     **{"aria-live": "polite"}),
+            dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True, className="mt-2 py-2 small"),
+            dcc.Store(id=ids.ANSWER),
+            html.Div(id=ids.OUTPUT, className="mt-2"),
+            dbc.Button("Download the predictions (CSV)", id=ids.CSV, size="sm", color="primary", outline=True,
+                       className="awd-hidden mt-2", n_clicks=0),
+            dcc.Download(id=ids.DOWNLOAD),
+        ]),
+    ], className="shadow-sm"), id=ids.PANEL, className="mb-4")
+
+
+def model_options(bundle: dict) -> tuple[list[dict], str | None]:
+    """The select's options (the result's students, readable) and its value (the model the result recommends).
+
+    Examples
+    --------
+    >>> options, value = model_options({"students": {"awd": {}, "baseline_wavelet": {}},
+    ...                                 "selection": {"choice": "initial"}, "wavelet": {"init": "db5"}})
+    >>> value
+    'baseline_wavelet'
+    >>> [o["label"] for o in options][1]
+    'the initial wavelet, db5 (recommended)'
+    """
+    students = list((bundle or {}).get("students") or {})
+    init = ((bundle or {}).get("wavelet") or {}).get("init")
+    recommended = "baseline_wavelet" if kept_initial(bundle or {}) is not None and "baseline_wavelet" in students \
+        else "awd" if "awd" in students else (students[0] if students else None)
+
+    def label(name):
+        words = _MODEL_WORDS.get(name, name)
+        if name == "baseline_wavelet" and init:
+            words = f"{words}, {init}"
+        return words + (" (recommended)" if name == recommended else "")
+
+    return [{"label": label(name), "value": name} for name in students], recommended
+
+
+def answer_children(answer: dict) -> list:
+    """What the page says about one prediction answer (``POST .../predict``, JSON): the scores or the note,
+    the warnings, and the first :data:`PREVIEW_ROWS` predictions."""
+    model = _MODEL_WORDS.get(answer.get("model"), answer.get("model"))
+    n = len(answer.get("y_pred") or []) + len(answer.get("y_pred_test") or [])
+    lines = [html.Div([html.Strong(f"{n} predictions"), (f" of {answer['target']}" if answer.get("target") else "")
+                       + f" (model: {model})."])]
+    for split, score in (answer.get("scores") or {}).items():
+        r2 = "undefined (every target equal)" if score.get("r2") is None else fmt_number(score["r2"], 4)
+        lines.append(html.Div(f"On {'the file' if split == 'X' else 'its test split'} ({score['n']} rows): "
+                              f"R² {r2}, RMSE {fmt_number(score['rmse'], 4)}."))
+    if answer.get("note"):
+        lines.append(html.Div(answer["note"][:1].upper() + answer["note"][1:] + ".", className="text-muted"))
+    lines += [dbc.Alert(w, color="warning", className="py-1 px-2 my-1 small") for w in answer.get("warnings") or []]
+    first = [fmt_number(v, 4) for v in (answer.get("y_pred") or [])[:PREVIEW_ROWS]]
+    if first:
+        more = " …" if n > len(first) else ""
+        lines.append(html.Div(["First predictions: ", html.Code(", ".join(first) + more)], className="mt-1"))
+    return [html.Div(lines, className="small")]
+
+
+def answer_csv(answer: dict) -> str:
+    """The answer as CSV: ``split,row,y_pred`` and ``y_true`` when the file had targets.
+
+    Examples
+    --------
+    >>> print(answer_csv({"y_pred": [0.5, 0.25], "y_true": [0.4, 0.3]}), end="")
+    split,row,y_pred,y_true
+    X,0,0.5,0.4
+    X,1,0.25,0.3
+    """
+    truth = "y_true" in answer
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["split", "row", "y_pred", *(["y_true"] if truth else [])])
+    for split, pred, true in (("X", "y_pred", "y_true"), ("X_test", "y_pred_test", "y_true_test")):
+        for row, value in enumerate(answer.get(pred) or []):
+            writer.writerow([split, row, repr(float(value)),
+                             *([repr(float(answer[true][row]))] if truth and true in answer else [])])
+    return out.getvalue()
+
+
+@callback(Output(ids.MODEL, "options"), Output(ids.MODEL, "value"), Input("results-core", "data"),
+          prevent_initial_call=True)
+def fill_models(core):
+    """The result's students, the recommended one chosen."""
+    if not core:
+        return no_update, no_update
+    return model_options(core)
+
+
+@callback(Output(ids.OUTPUT, "children"), Output(ids.CSV, "className"), Input(ids.ANSWER, "data"),
+          prevent_initial_call=True)
+def show_answer(answer):
+    """The answer's summary, and the CSV button once there are predictions."""
+    if not answer:
+        return [], "awd-hidden mt-2"
+    return answer_children(answer), "mt-2"
+
+
+@callback(Output(ids.DOWNLOAD, "data"), Input(ids.CSV, "n_clicks"), State(ids.ANSWER, "data"),
+          prevent_initial_call=True)
+def download_csv(_clicks, answer):
+    """The predictions as ``predictions.csv``."""
+    if not answer:
+        return no_update
+    return dict(content=answer_csv(answer), filename="predictions.csv", type="text/csv")

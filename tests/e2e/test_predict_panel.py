@@ -1,0 +1,79 @@
+"""The results page's "Predict new data" panel in a browser: the owner drops a file of new series, gets the
+recommended model's predictions and scores (the numbers the API and the stored test predictions give) and a CSV
+of them; a share link's reader does not see the panel. Measured in chromium against the real worker's result."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+import numpy as np
+import pytest
+
+from tests.conftest import TINY_JOB, wait_for
+from tests.e2e.conftest import OWNER_TOKEN, console_errors
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+OWNER = {"Authorization": f"Bearer {OWNER_TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def finished_job(web_server):
+    api = httpx.Client(base_url=web_server, headers=OWNER, timeout=30)
+    dataset = api.post("/api/examples/synthetic", json={"n": 200}).json()
+    job = api.post("/api/jobs", json={"dataset_id": dataset["id"], **TINY_JOB, "seed": 22}).json()
+    final = wait_for(lambda: (lambda b: b if b["state"] in ("succeeded", "failed") else None)(
+        api.get(f"/api/jobs/{job['id']}").json()), timeout=240, what="the job")
+    assert final["state"] == "succeeded", final["error"]
+    bundle = api.get(f"/api/results/{job['id']}").json()
+    arrays = np.load(io.BytesIO(api.get(f"/api/results/{job['id']}/files/arrays.npz").content), allow_pickle=False)
+    token = api.post(f"/api/jobs/{job['id']}/share", json={}).json()["token"]
+    return job["id"], token, bundle, {k: arrays[k] for k in arrays.files}
+
+
+def test_the_owner_predicts_new_data_and_downloads_a_csv(web_server, browser, owner_context, screenshot,
+                                                          finished_job, tmp_path):
+    job_id, token, bundle, arrays = finished_job
+    recommended = "baseline_wavelet" if bundle["selection"]["choice"] == "initial" else "awd"
+    X, y = arrays["X_examples"], arrays["y_test"][:len(arrays["X_examples"])]
+    np.savez(tmp_path / "new.npz", X=X, y=y)
+    page = owner_context().new_page()
+    page.set_default_timeout(60_000)
+    errors = console_errors(page)
+    page.goto(f"{web_server}/results/{job_id}")
+    panel = page.locator("#results-predict")
+    panel.scroll_into_view_if_needed()
+    page.wait_for_function(f"document.querySelector('#results-predict-model').value === {recommended!r}")
+    with page.expect_file_chooser() as chooser:
+        page.click("#results-predict-dropzone")
+    chooser.value.set_files(str(tmp_path / "new.npz"))
+    page.wait_for_function("document.querySelector('#results-predict-output').innerText.includes('predictions')")
+    said = page.inner_text("#results-predict-output")
+    assert f"{len(X)} predictions" in said and "R² " in said and "RMSE " in said, said
+    api = httpx.post(f"{web_server}/api/results/{job_id}/predict", headers=OWNER, timeout=60,
+                     files={"file": ("new.npz", (tmp_path / "new.npz").read_bytes())}).json()
+    assert api["model"] == recommended
+    assert f"R² {api['scores']['X']['r2']:.4f}"[:8] in said  # the page's number is the API's
+    with page.expect_download() as download:
+        page.click("#results-predict-csv")
+    lines = open(download.value.path()).read().splitlines()
+    assert lines[0] == "split,row,y_pred,y_true" and len(lines) == len(X) + 1
+    got = np.array([float(line.split(",")[2]) for line in lines[1:]])
+    np.testing.assert_allclose(got, arrays[f"y_pred_{recommended}"][:len(X)], atol=1e-10)  # the stored test ones
+    screenshot(page, "predict-01-owner")
+
+    # a bad file: one sentence in the panel, nothing else lost
+    (tmp_path / "short.npz").write_bytes(b"not an npz")
+    with page.expect_file_chooser() as chooser:
+        page.click("#results-predict-dropzone")
+    chooser.value.set_files(str(tmp_path / "short.npz"))
+    page.wait_for_function("(document.querySelector('#results-predict-error') || {innerText: ''})"
+                           ".innerText.includes('failed')")
+    assert not [e for e in errors if "422" not in e], errors  # the refused file's 422 is the only console error
+
+    shared = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    shared.goto(f"{web_server}/results/{token}")
+    shared.locator("#results-shared-badge").wait_for()
+    assert shared.locator("#results-predict").count() == 0  # predicting is the owner's
+    shared.context.close()
