@@ -45,7 +45,7 @@ size_graphs_to_their_figures(ids.WAVELETS_GRAPH, ids.SCORES_GRAPH)
 
 METRICS = {"r2": "R²", "rmse": "RMSE"}
 #: Facts of a run compared beside its job settings (from the job and its bundle).
-FACT_KEYS = ("dataset", "teacher", "grid λ × γ", "selected λ", "selected γ", "wavelet chosen")
+FACT_KEYS = ("dataset", "teacher", "grid λ × γ", "wavelet delivered", "best AWD point λ", "best AWD point γ")
 
 
 def layout(a: str | None = None, b: str | None = None, **_):
@@ -86,9 +86,10 @@ def run_facts(job: dict, bundle: dict, dataset: str | None = None) -> dict:
         "dataset": dataset or job.get("dataset_name") or "(deleted)",
         "teacher": (bundle.get("teacher") or {}).get("name") or job.get("teacher_name"),
         "grid λ × γ": f"{len(bundle.get('lambdas') or [])} × {len(bundle.get('gammas') or [])}",
-        "selected λ": selected.get("lambda"),
-        "selected γ": selected.get("gamma"),
-        "wavelet chosen": (bundle.get("selection") or {}).get("choice"),
+        # which wavelet the run delivers first: the best AWD point's λ and γ are not delivered when it is the initial
+        "wavelet delivered": _delivered(bundle),
+        "best AWD point λ": selected.get("lambda"),
+        "best AWD point γ": selected.get("gamma"),
     }
     resolved = (bundle.get("provenance") or {}).get("config") or {}
     for key, value in sorted((job.get("config") or {}).items()):
@@ -99,6 +100,19 @@ def run_facts(job: dict, bundle: dict, dataset: str | None = None) -> dict:
             value = f"auto: {_fmt(used)}"
         facts.setdefault(key, value)
     return facts
+
+
+def _delivered(bundle: dict) -> str:
+    """``"AWD"`` or ``"initial (db5)"``: the wavelet whose student the run recommends.
+
+    Examples
+    --------
+    >>> _delivered({"selection": {"choice": "initial"}, "wavelet": {"init": "db5"}}), _delivered({})
+    ('initial (db5)', 'AWD')
+    """
+    if (bundle.get("selection") or {}).get("choice") == "initial":
+        return f"initial ({(bundle.get('wavelet') or {}).get('init') or '?'})"
+    return "AWD"
 
 
 def run_datasets(jobs: list[dict], bundles: list[dict]) -> tuple[list[str], bool]:
