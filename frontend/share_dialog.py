@@ -104,9 +104,14 @@ def share_rows(rows: list[dict]):
             return dbc.Badge("expired", color="secondary")
         return dbc.Badge("live", color="success")
 
-    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Created", "Expires", "Last opened", "", "")]))
+    # numbered by creation (oldest 1) and created to the second: two links of one minute were indistinguishable
+    number = {r["id"]: k for k, r in enumerate(sorted(rows, key=lambda r: str(r.get("created") or "")), start=1)}
+    head = html.Thead(html.Tr([html.Th(h, scope="col")
+                               for h in ("Link", "Created", "Expires", "Last opened", "", "")]))
     body = html.Tbody([html.Tr([
-        html.Td(when(r.get("created"))), html.Td(when(r.get("expires")) if r.get("expires") else "never"),
+        html.Td(f"#{number[r['id']]}"),
+        html.Td(str(r["created"])[:19].replace("T", " ") + " UTC" if r.get("created") else "—"),
+        html.Td(when(r.get("expires")) if r.get("expires") else "never"),
         html.Td(when(r.get("last_used"))), html.Td(status(r)),
         html.Td(None if r.get("revoked") else dcc.ConfirmDialogProvider(  # a revoked link cannot be restored
             dbc.Button("Revoke", color="outline-danger", size="sm", title="This link stops working at once"),
@@ -175,8 +180,10 @@ async def share(n_clicks, token, expiry, refresh):
     except ApiError as err:
         return named_update(CHANGE_OUTPUTS, created=None, status=f"Could not create a link: {err.message}")
     expires = created.get("expires")
-    note = (f"Link created; it expires {str(expires)[:16].replace('T', ' ')} UTC." if expires
-            else "Link created; it works until you revoke it.")
+    made = str(created.get("created") or "")[:19].replace("T", " ")
+    at = f" at {made} UTC" if made else ""
+    note = (f"Link created{at}; it expires {str(expires)[:16].replace('T', ' ')} UTC." if expires
+            else f"Link created{at}; it works until you revoke it.")
     return named_update(CHANGE_OUTPUTS, created=created, status=note, refresh=(refresh or 0) + 1)
 
 

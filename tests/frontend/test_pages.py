@@ -466,6 +466,9 @@ def test_results_share_list_expiry_and_revoke(service, monkeypatch):
     assert run(share_dialog.share(1, SHARE_LIKE, "never", 0)) == unchanged  # not from a shared view
     table = str(run(share_dialog.list_shares(1, service.job_id)))
     assert table.count("Revoke") >= 2 and "never" in table  # the fixture's link and this one
+    # numbered, and to the second: two links made in one minute are told apart (the note says when it was made)
+    assert "#1" in table and "#2" in table and re.search(r"\d\d:\d\d:\d\d UTC", table)
+    assert re.search(r"Link created at [\d-]+ \d\d:\d\d:\d\d UTC", out["status"]), out["status"]
     assert run(share_dialog.list_shares(1, SHARE_LIKE)) is no_update
 
     first = service.client.get(f"/api/jobs/{service.job_id}/shares").json()["data"][-1]
