@@ -665,19 +665,32 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
     if "chi2" in ex:
         chi2 = np.asarray(ex["chi2"], dtype=float)
         classes = params.get("classes") or [[i] for i in range(len(chi2))]
-        # one line per parameter, upright: ten rotated "0.2, 0.9" labels ran into each other
-        labels = ["<br>".join(fmt_number(v) for v in row) for row in classes]
         colors = [PALETTE["selected"] if i == nearest else PALETTE["grey"] for i in range(len(chi2))]
-        fig.add_trace(go.Bar(x=labels, y=chi2, marker_color=colors, name="χ²", showlegend=False,
-                             text=[fmt_number(v) for v in chi2], textposition="outside", cliponaxis=False,
-                             constraintext="none",  # the tallest bar's label at full size, above the axis
-                             hovertemplate="class %{x}<br>χ² %{y:.4g}<extra></extra>"), **at(n_panels - 1))
         names = [str(n) for n in params.get("target_names") or []]
         named = bool(names) and all(len(row) == len(names) for row in classes)
-        stacked = ", one per line" if len(names) > 1 else ""
-        fig.update_xaxes(title=f"class ({', '.join(names)}{stacked})" if named else "class (target row)",
-                         tickangle=0, **at(n_panels - 1))
-        fig.update_yaxes(title="χ²", **at(n_panels - 1))
+        text = [fmt_number(v) for v in chi2]
+        if max_cols == 1:  # a phone: one bar a row, each class named on one line beside it (ten upright labels
+            # ran together under bars 24 px wide)
+            labels = [", ".join(fmt_number(v) for v in row) for row in classes]
+            fig.add_trace(go.Bar(y=labels, x=chi2, orientation="h", marker_color=colors, name="χ²",
+                                 showlegend=False, text=text, textposition="outside", cliponaxis=False,
+                                 constraintext="none", hovertemplate="class %{y}<br>χ² %{x:.4g}<extra></extra>"),
+                          **at(n_panels - 1))
+            fig.update_yaxes(title=", ".join(names) if named else "class (target row)",
+                             autorange="reversed", **at(n_panels - 1))
+            top = float(np.nanmax(chi2)) if np.isfinite(chi2).any() else 1.0
+            fig.update_xaxes(title="χ²", range=[0, 1.3 * top if top > 0 else 1], **at(n_panels - 1))  # room for the
+            # largest bar's number
+        else:  # one line per parameter, upright: ten rotated "0.2, 0.9" labels ran into each other
+            labels = ["<br>".join(fmt_number(v) for v in row) for row in classes]
+            fig.add_trace(go.Bar(x=labels, y=chi2, marker_color=colors, name="χ²", showlegend=False,
+                                 text=text, textposition="outside", cliponaxis=False,
+                                 constraintext="none",  # the tallest bar's label at full size, above the axis
+                                 hovertemplate="class %{x}<br>χ² %{y:.4g}<extra></extra>"), **at(n_panels - 1))
+            stacked = ", one per line" if len(names) > 1 else ""
+            fig.update_xaxes(title=f"class ({', '.join(names)}{stacked})" if named else "class (target row)",
+                             tickangle=0, **at(n_panels - 1))
+            fig.update_yaxes(title="χ²", **at(n_panels - 1))
     # the legend above the first panels, clear of the panel titles (top right it covered the χ² panel's)
     height = 395 + 330 * (n_rows - 1)
     return apply_layout(fig, height=height, margin=dict(l=55, r=20, t=80, b=75),  # the legend 40 px above

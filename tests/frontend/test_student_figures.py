@@ -322,6 +322,11 @@ def test_a_phones_layout_puts_fewer_panels_in_a_row():
     assert len({tuple(hist.layout[f"yaxis{i if i > 1 else ''}"].domain) for i in (1, 2, 3)}) == 3  # three rows
     assert [a.text for a in hist.layout.annotations] == ["LL response at peaks", "detail magnitude at peaks",
                                                          "χ² to each class"]
+    # a phone's χ² panel lies on its side: each class named on one line beside its bar (upright under bars 24 px
+    # wide, ten labels ran together)
+    bars = hist.data[-1]
+    assert bars.orientation == "h" and all("<br>" not in label for label in bars.y)
+    assert hist.layout.xaxis3.range[1] > max(bars.x)  # room for the largest bar's number
 
 
 def test_explanation_panels_go_two_a_row_on_a_phone():
