@@ -592,8 +592,9 @@ def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figu
                                y1=height - 0.5, line=dict(color=PALETTE["sky"], width=1)))
     panel_px = PANEL_PX if max_cols >= 4 else NARROW_PANEL_PX  # two columns: a phone's width
     plot_height = rows * panel_px + (rows - 1) * PANEL_GAP_PX
+    # two a row on a phone: a wider gap holds the right panel's tick labels (at 0.05 they sat on the left panel)
     layout = _panels_layout(rows, cols, titles, extents, (_pixel_ticks(width), _pixel_ticks(height)),
-                            vgap=PANEL_GAP_PX / plot_height)
+                            hgap=0.05 if max_cols >= 4 else 0.12, vgap=PANEL_GAP_PX / plot_height)
     layout["shapes"] = shapes
     caption = wrap_words(
         "axes in map pixels (row ↓, column →); grey: the map; × detected peaks<br>colour: |c · saliency| per "

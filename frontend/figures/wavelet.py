@@ -76,7 +76,7 @@ def wavelet_figure(bundle: dict, index: int | None = None) -> go.Figure:
         phi, psi = None, point_psi
         label = "grid point"
     fig = make_subplots(rows=1, cols=2, subplot_titles=("scaling function φ", "wavelet ψ"),
-                        horizontal_spacing=0.08)
+                        horizontal_spacing=0.14)  # room for the right panel's tick labels on a phone
     shown_learned = False
     for col, (learned, init_key) in enumerate(((phi, "init_phi"), (psi, "init_psi")), start=1):
         init = as_array(wav.get(init_key))
@@ -157,7 +157,8 @@ def filters_figure(bundle: dict, index: int | None = None) -> go.Figure:
     if h is None:
         return empty_figure("This result has no filters")
     init_h, init_g = _filter_pair(as_array(wav.get("init_h")), as_array(wav.get("init_g")))
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("lowpass h", "highpass g"), horizontal_spacing=0.08)
+    # room for the right panel's tick labels on a phone (at 0.08 "−0.5" sat inside the left panel)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("lowpass h", "highpass g"), horizontal_spacing=0.14)
     for col, (learned, init) in enumerate(((h, init_h), (g, init_g)), start=1):
         if init is not None:
             _stem(fig, init, f"initial ({wav.get('init', 'init')})", PALETTE["init"], dash="dot", col=col,
