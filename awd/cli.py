@@ -272,12 +272,14 @@ def _estimated_spans(data, config):
     from awd_studio.models.data import load_dataset
     from awd_studio.models.estimate import estimate_job
     from awd_studio.models.options import PipelineConfig
+    from awd_studio.models.validation import check_targets_vary
 
     try:
         dataset = load_dataset(data)
         guess = estimate_job(PipelineConfig.from_dict(config), dataset.kind, dataset.sample_shape, dataset.n)
     except Exception:  # noqa: BLE001 - reported by the job itself, with its one clear line
         return pipeline.STAGE_SPANS
+    check_targets_vary(dataset.y)  # before any estimate: a constant target ends here with its one line
     if dataset.meta.get("target_is_last_column"):
         print(f"No column is named y or target: the last column is the target, the {dataset.sample_shape[0]} "
               "before it the series", file=sys.stderr, flush=True)

@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from awd_studio.cli import main
@@ -75,19 +76,24 @@ def test_distill_reaches_the_synthetic_experiment(tmp_path, capsys):
     (["distill", "{missing}", "--out", "{out}"], "error"),
     (["distill", "{bad}", "--out", "{out}"], "error"),
     (["distill", "{data}", "--out", "{out}", "--wave", "bior2.2"], "wave"),
+    (["distill", "{constant}", "--out", "{out}"], "nothing to predict"),
 ])
 def test_bad_input_gives_one_clear_line(tmp_path, capsys, args, message):
     data = tmp_path / "syn.npz"
     main(["example", "synthetic", "--out", str(data), "--n", "120"])
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"PK\x03\x04 truncated")
-    paths = {"missing": tmp_path / "nope.npz", "bad": bad, "data": data, "out": tmp_path / "o"}
+    np.savez(tmp_path / "constant.npz", X=np.random.default_rng(0).normal(size=(120, 32)), y=np.ones(120))
+    paths = {"missing": tmp_path / "nope.npz", "bad": bad, "data": data, "out": tmp_path / "o",
+             "constant": tmp_path / "constant.npz"}
     code = main([a.format(**paths) for a in args])
     err = capsys.readouterr().err
     assert code == 2
     assert message in err and "Traceback" not in err
     if args[1] == "{missing}":  # a wrong path: said at once, no progress bar, no output folder left behind
         assert "is not a file" in err and str(paths["missing"]) in err and "%|" not in err
+    if args[1] == "{constant}":  # said before any run-time estimate (it printed one, then the error)
+        assert "Estimated run time" not in err
     # a file or an option refused once the run has started leaves no folder behind either (work/ stayed)
     assert not paths["out"].exists()
 
