@@ -650,8 +650,10 @@ def calibration_words(guess: dict) -> str:
     """How the estimate was made, in words: scaled to this server's finished jobs, or the cost model alone."""
     n_jobs = int(guess.get("calibration_jobs") or 0)
     if n_jobs:
-        return (f"rough; scaled by {float(guess.get('calibration_factor', 1.0)):.2g} to how long this server's "
-                f"latest {n_jobs} finished jobs on such data took")
+        # stage by stage: the overall factor depends on this configuration's mix of stages, so it changes with
+        # the settings (0.67, 0.29, 0.31 over one server's same jobs read as an unstable estimate)
+        return (f"rough; each stage scaled to how long it took in this server's latest {n_jobs} finished jobs on "
+                f"such data (for these settings, scaled by {float(guess.get('calibration_factor', 1.0)):.2g} in all)")
     return "rough: the cost model alone, until this server has finished a few jobs on such data"
 
 

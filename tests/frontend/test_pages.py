@@ -281,6 +281,7 @@ def test_the_estimate_says_how_it_was_made():
     assert "the cost model alone" in words({"calibration_jobs": 0, "calibration_factor": 1.0})
     scaled = words({"calibration_jobs": 5, "calibration_factor": 1.72})
     assert "scaled by 1.7" in scaled and "latest 5 finished jobs" in scaled
+    assert "each stage scaled" in scaled and "for these settings" in scaled  # why the overall factor changes
 
 
 def test_the_estimate_says_where_the_time_goes():
