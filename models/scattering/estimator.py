@@ -339,7 +339,7 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         mu, sd = Z.mean(axis=0), Z.std(axis=0)
         sd = np.where(sd > 1e-12, sd, 1.0)
         cv = None
-        if sample_groups is not None:
+        if sample_groups is not None and np.unique(sample_groups).size >= 2:  # one map left: leave-one-out
             cv = list(GroupKFold(n_splits=min(5, np.unique(sample_groups).size)).split(Z, groups=sample_groups))
         head = RidgeCV(alphas=alphas, cv=cv).fit((Z - mu) / sd, y)
         return head, mu, sd

@@ -266,6 +266,8 @@ def test_tiles_of_one_map_are_held_out_together():
     assert max(pruned.pruning_["score"]) < 0.2
     with pytest.raises(ValueError, match="sample_groups"):
         ScatteringRegressor(J=2, epochs=0).fit(X, y, sample_groups=maps[:10])
+    two_maps = np.repeat([0, 1], 48)  # the validation takes one map: the training part's penalty has one group
+    assert ScatteringRegressor(J=2, epochs=1, batch_size=16).fit(X, y, sample_groups=two_maps).predict(X).shape == (96,)
 
 
 def test_checkpointed_2d_micro_batches_give_the_plain_gradients():
