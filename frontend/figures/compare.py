@@ -48,7 +48,10 @@ def compare_wavelets_figure(bundles: list[dict], labels: list[str]) -> go.Figure
                                          line=dict(color=color, dash="dash", width=1.6), opacity=0.7,
                                          legendgroup=f"init{run}", showlegend=col == 1), row=1, col=col)
             if learned is not None and learned.size == x.size:
-                fig.add_trace(go.Scatter(x=x, y=learned, name=f"{label}: learned", line=dict(color=color, width=2.6),
+                # A wide under B narrow: where the runs' wavelets coincide, A shows as a band around B (at one
+                # width B hid A completely)
+                fig.add_trace(go.Scatter(x=x, y=learned, name=f"{label}: learned",
+                                         line=dict(color=color, width=4.0 if run == 0 else 1.8),
                                          legendgroup=f"learned{run}", showlegend=col == 1), row=1, col=col)
     fig.update_xaxes(title="support (samples)")
     fig.update_yaxes(title="amplitude", col=1)

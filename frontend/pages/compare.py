@@ -218,8 +218,9 @@ async def show(runs):
         dbc.Row([dbc.Col(_head(j, b, lab, c, f["dataset"]), md=6, className="mb-3")
                  for j, b, lab, c, f in zip(jobs, bundles, labels, RUN_COLORS, facts)], id=ids.HEADS),
         _card("Learned wavelets (initial dashed, learned solid)", "wavelet", [
-            html.P("Curves that coincide are drawn over each other: a wavelet that barely moved hides its dashed "
-                   "initial wavelet (the distances above say how far each moved).", className="small text-muted"),
+            html.P("Run A's learned curves are drawn wide under B's narrow ones, so where the two coincide A shows "
+                   "as a band around B. A wavelet that barely moved hides its dashed initial wavelet (the distances "
+                   "above say how far each moved).", className="small text-muted"),
             graph(ids.WAVELETS_GRAPH, "compare-wavelets", compare_wavelets_figure(bundles, labels))]),
         _card("Test scores", "scores", [
             None if same_data else dbc.Alert("The runs are on different datasets: their scores are not comparable.",

@@ -104,6 +104,8 @@ def test_compare_figures_and_settings_diff():
     solid = [t for t in fig.data if t.line.dash is None]
     dashed = [t for t in fig.data if t.line.dash == "dash"]
     assert len(solid) == 4 and len(dashed) == 4  # φ and ψ of two runs, learned and initial
+    # A wide under B narrow: two identical wavelets both show (B hid A)
+    assert solid[0].line.width > 2 * solid[-1].line.width
     rows = score_table_rows([a, b])
     assert rows[0]["model"] == "Teacher" and all(isinstance(v, float) for v in rows[1]["r2"])
     assert len(compare_scores_figure([a, b], ["A", "B"]).data) == 2
