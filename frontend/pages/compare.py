@@ -23,6 +23,7 @@ from awd_studio.frontend.figures.compare import (
     compare_wavelets_figure,
     score_table_rows,
 )
+from awd_studio.frontend.figures.grid import kept_initial
 from awd_studio.frontend.help_links import help_link
 
 dash.register_page(__name__, path="/compare", title="AWD Studio · compare", name="Compare")
@@ -107,12 +108,11 @@ def _delivered(bundle: dict) -> str:
 
     Examples
     --------
-    >>> _delivered({"selection": {"choice": "initial"}, "wavelet": {"init": "db5"}}), _delivered({})
+    >>> _delivered({"selection": {"choice": "initial", "initial": "db5"}}), _delivered({})
     ('initial (db5)', 'AWD')
     """
-    if (bundle.get("selection") or {}).get("choice") == "initial":
-        return f"initial ({(bundle.get('wavelet') or {}).get('init') or '?'})"
-    return "AWD"
+    initial = kept_initial(bundle)
+    return "AWD" if initial is None else f"initial ({initial})"
 
 
 def run_datasets(jobs: list[dict], bundles: list[dict]) -> tuple[list[str], bool]:

@@ -126,7 +126,7 @@ def test_compare_figures_and_settings_diff():
     assert compare.run_datasets(twins, same)[1] and not compare.run_datasets([{}] * 2, [{}, {}])[1]
     assert compare.run_facts(twins[0], {}, "maps · aa0038")["dataset"] == "maps · aa0038"
     # the wavelet each run delivers, apart from its best AWD point (read as "selected" when db5 was delivered)
-    kept = compare.run_facts({}, {"selection": {"choice": "initial"}, "wavelet": {"init": "db5"},
+    kept = compare.run_facts({}, {"selection": {"choice": "initial", "initial": "db5"},
                                   "selected": {"lambda": 0.01, "gamma": 1.0}})
     assert kept["wavelet delivered"] == "initial (db5)" and kept["best AWD point γ"] == 1.0
 
