@@ -68,6 +68,26 @@
     if (s) { s.textContent = text; }
   }
 
+  /* One upload with its page's progress bar, status line and error alert (ids "<prefix>-upload-bar",
+   * "<prefix>-upload-status", "<prefix>-error"): `how.busy` once the bytes are sent, `how.done(body)` the status
+   * line on success, `how.failed` the alert's first words (also in the status line with `how.failedBeside`);
+   * `onDone(body)` and `onFail()` for what else the page needs. */
+  function send(prefix, url, form, how, onDone, onFail) {
+    var errorId = prefix + "-error";
+    setProps(errorId, { is_open: false });
+    status(prefix, "Uploading " + how.name + " …");
+    bar(prefix, 0);
+    post(url, form,
+      function (pct) { bar(prefix, pct); if (pct >= 100 && how.busy) { status(prefix, how.busy); } },
+      function (body) { bar(prefix, 100, "done"); status(prefix, how.done(body)); onDone(body); },
+      function (msg) {
+        bar(prefix, 0, "");
+        status(prefix, how.failedBeside ? how.failed + msg : "");
+        setProps(errorId, { children: how.failed + msg, is_open: true });
+        if (onFail) { onFail(); }
+      });
+  }
+
   /* The targets file of an .npy pair: the one named like y.npy or <name>_y.npy. */
   function isTargets(file) {
     return /(^|[_-])(y|target|targets)(_train)?\.npy$/i.test(file.name);
@@ -99,23 +119,14 @@
     if (nameInput && nameInput.value.trim()) { form.append("name", nameInput.value.trim()); }
     var tileInput = document.getElementById("home-tile-size");
     if (tileInput && tileInput.value.trim()) { form.append("tile", tileInput.value.trim()); }
-    setProps("home-error", { is_open: false });
-    status("home", "Uploading " + file.name + " …");
-    bar("home", 0);
-    post("/api/datasets", form,
-      function (pct) { bar("home", pct); if (pct >= 100) { status("home", "Checking " + file.name + " …"); } },
-      function (body) {
-        bar("home", 100, "done");
-        status("home", body.note ? "Uploaded " + file.name + ": " + body.note + "." : "Uploaded " + file.name + ".");
-        setProps("home-dataset-id", { data: body.id });
-      },
-      function (msg) {
-        bar("home", 0, "");
-        status("home", "");
-        setProps("home-error", { children: "Upload of " + file.name + " failed: " + msg, is_open: true });
-        // the error stands alone: no preview (and "Configure" button) of an earlier dataset under it
-        setProps("home-dataset-id", { data: null });
-      });
+    send("home", "/api/datasets", form, {
+      name: file.name, busy: "Checking " + file.name + " …", failed: "Upload of " + file.name + " failed: ",
+      done: function (body) {
+        return body.note ? "Uploaded " + file.name + ": " + body.note + "." : "Uploaded " + file.name + ".";
+      }
+    }, function (body) { setProps("home-dataset-id", { data: body.id }); },
+    // the error stands alone: no preview (and "Configure" button) of an earlier dataset under it
+    function () { setProps("home-dataset-id", { data: null }); });
   }
 
   function uploadTeacher(file) {
@@ -126,21 +137,11 @@
     form.append("arch", arch ? arch.value : "mlp");  // the field POST /api/teachers reads
     var ds = document.getElementById("configure-dataset-hidden");
     if (ds && ds.value) { form.append("dataset_id", ds.value); }
-    setProps("configure-error", { is_open: false });
-    status("configure", "Uploading " + file.name + " …");
-    bar("configure", 0);
-    post("/api/teachers", form,
-      function (pct) { bar("configure", pct); },
-      function (body) {
-        bar("configure", 100, "done");
-        status("configure", "Loaded and checked " + file.name + ".");
-        setProps("configure-uploaded-teacher", { data: body });
-      },
-      function (msg) {
-        bar("configure", 0, "");
-        status("configure", "Teacher upload failed: " + msg);  // beside the card too: on a phone the alert is far
-        setProps("configure-error", { children: "Teacher upload failed: " + msg, is_open: true });
-      });
+    // the failure is said beside the card too: on a phone the alert at the top is far away
+    send("configure", "/api/teachers", form, {
+      name: file.name, failed: "Teacher upload failed: ", failedBeside: true,
+      done: function () { return "Loaded and checked " + file.name + "."; }
+    }, function (body) { setProps("configure-uploaded-teacher", { data: body }); });
   }
 
   /* New data for a result's model -> POST /api/results/{job}/predict?model=...; the JSON answer goes to the
@@ -151,26 +152,12 @@
     var model = select && select.value ? "?model=" + encodeURIComponent(select.value) : "";
     var form = new FormData();
     form.append("file", file, file.name);
-    setProps("results-predict-error", { is_open: false });
     setProps("results-predict-answer", { data: null });
-    status("results-predict", "Uploading " + file.name + " …");
-    bar("results-predict", 0);
-    post("/api/results/" + encodeURIComponent(z.getAttribute("data-job")) + "/predict" + model, form,
-      function (pct) {
-        bar("results-predict", pct);
-        if (pct >= 100) { status("results-predict", "Predicting " + file.name + " …"); }
-      },
-      function (body) {
-        bar("results-predict", 100, "done");
-        status("results-predict", "Predicted " + file.name + ".");
-        setProps("results-predict-answer", { data: body });
-      },
-      function (msg) {
-        bar("results-predict", 0, "");
-        status("results-predict", "");
-        setProps("results-predict-error", { children: "Prediction of " + file.name + " failed: " + msg,
-                                            is_open: true });
-      });
+    send("results-predict", "/api/results/" + encodeURIComponent(z.getAttribute("data-job")) + "/predict" + model,
+      form, {
+        name: file.name, busy: "Predicting " + file.name + " …", failed: "Prediction of " + file.name + " failed: ",
+        done: function () { return "Predicted " + file.name + "."; }
+      }, function (body) { setProps("results-predict-answer", { data: body }); });
   }
 
   function upload(z, files) {
