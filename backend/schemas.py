@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from awd_studio.jobstate.db import SHARE_LABEL_MAX
 from awd_studio.models.options import JobOptions
 
 __all__ = [
@@ -202,11 +203,15 @@ class JobsPublic(BaseModel):
 
 
 class ShareCreate(BaseModel):
-    """Options of a new share link: ``expires_in_hours`` unset means it never expires (until revoked)."""
+    """Options of a new share link: ``expires_in_hours`` unset means it never expires (until revoked); ``label``
+    names it for the owner's list (blank or unset: unnamed)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     expires_in_hours: float | None = Field(default=None, gt=0, le=24 * 3650,
                                            description="hours until the link stops working; omit for never")
+    label: str | None = Field(default=None, max_length=SHARE_LABEL_MAX,
+                              description="the owner's name for the link, e.g. 'for the referee' (only the "
+                                          "owner sees it)")
 
 
 class SharePublic(BaseModel):
@@ -215,6 +220,7 @@ class SharePublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: str
     job_id: str
+    label: str | None = None
     created: dt.datetime
     expires: dt.datetime | None = None
     revoked: bool

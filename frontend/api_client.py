@@ -236,9 +236,11 @@ class ApiClient:
         """``GET /api/results/{job id or share token}``: the result bundle."""
         return await self.request("GET", f"/api/results/{quote(str(token), safe='')}")
 
-    async def create_share(self, job_id: str, expires_in_hours: float | None = None) -> dict:
-        """``POST /api/jobs/{id}/share`` -> ``{id, token, url, expires, ...}`` (``None``: never expires)."""
-        body = {"expires_in_hours": expires_in_hours} if expires_in_hours else None
+    async def create_share(self, job_id: str, expires_in_hours: float | None = None,
+                           label: str | None = None) -> dict:
+        """``POST /api/jobs/{id}/share`` -> ``{id, token, url, expires, label, ...}`` (``expires_in_hours``
+        None: never expires; ``label`` None or blank: an unnamed link)."""
+        body = {k: v for k, v in (("expires_in_hours", expires_in_hours), ("label", label)) if v} or None
         return await self.request("POST", f"/api/jobs/{quote(str(job_id), safe='')}/share", json=body)
 
     async def list_shares(self, job_id: str) -> dict:

@@ -17,8 +17,8 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, 
 from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import is_job_id, named_update, stack_on_phones, triggered_id
 
-__all__ = ["ids", "SHARE_EXPIRY", "open_button", "dialog", "share_rows", "toggle_share", "list_shares", "share",
-           "revoke"]
+__all__ = ["ids", "SHARE_EXPIRY", "SHARE_LABEL_CHARS", "open_button", "dialog", "share_rows", "toggle_share",
+           "list_shares", "share", "revoke"]
 
 
 class ids:  # noqa: N801 (a namespace of constants, read as ids.CREATE)
@@ -27,6 +27,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.CREATE)
     OPEN = "results-share"
     COLLAPSE = "results-share-collapse"
     EXPIRY = "results-share-expiry"
+    LABEL = "results-share-label"
     CREATE = "results-share-create"
     NEW = "results-share-new"
     URL = "results-share-url"
@@ -54,6 +55,9 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.CREATE)
 REVOKE_QUESTION = ("Revoke this link? Whoever has it loses access at once, and a revoked link cannot be restored "
                    "(you can make a new one).")
 
+#: Longest name a link takes (the API's limit, ``ShareCreate.label``).
+SHARE_LABEL_CHARS = 80
+
 #: Choices of a new link's lifetime (hours; None = until revoked).
 SHARE_EXPIRY = [("never (until revoked)", "never"), ("1 day", "24"), ("7 days", "168"), ("30 days", "720")]
 
@@ -69,6 +73,11 @@ def dialog() -> dbc.Collapse:
         html.H2("Read-only links to this result", className="h6"),
         html.Div("Anyone with a link can view this result and download its files, nothing else.",
                  className="small text-muted mb-2"),
+        dbc.InputGroup([
+            dbc.InputGroupText("Name"),
+            dbc.Input(id=ids.LABEL, type="text", maxLength=SHARE_LABEL_CHARS, debounce=False,
+                      placeholder="optional, e.g. for the referee", name="share-label"),
+        ], className="mb-2", style={"maxWidth": "32rem"}),
         dbc.InputGroup([
             dbc.InputGroupText("Expires"),
             dbc.Select(id=ids.EXPIRY, value="never",
@@ -109,7 +118,8 @@ def share_rows(rows: list[dict]):
     head = html.Thead(html.Tr([html.Th(h, scope="col")
                                for h in ("Link", "Created", "Expires", "Last opened", "", "")]))
     body = html.Tbody([html.Tr([
-        html.Td(f"#{number[r['id']]}"),
+        html.Td([f"#{number[r['id']]}", html.Span(f" {r['label']}", className="fw-semibold")
+                 if r.get("label") else None]),
         html.Td(str(r["created"])[:19].replace("T", " ") + " UTC" if r.get("created") else "—"),
         html.Td(when(r.get("expires")) if r.get("expires") else "never"),
         html.Td(when(r.get("last_used"))), html.Td(status(r)),
@@ -158,8 +168,10 @@ async def list_shares(_refresh, token):
     return share_rows(rows)
 
 
-#: What creating or revoking a link changes: the last link made, the status line, the list (re-listed).
+#: What creating or revoking a link changes: the last link made, the status line, the list (re-listed), the name
+#: box (emptied once its link is made).
 CHANGE_OUTPUTS = dict(created=Output(ids.CREATED, "data", allow_duplicate=True),
+                      label=Output(ids.LABEL, "value", allow_duplicate=True),
                       status=Output(ids.STATUS, "children", allow_duplicate=True),
                       refresh=Output(ids.REFRESH, "data", allow_duplicate=True))
 
@@ -167,24 +179,27 @@ CHANGE_OUTPUTS = dict(created=Output(ids.CREATED, "data", allow_duplicate=True),
 @callback(
     output=CHANGE_OUTPUTS,
     inputs=dict(n_clicks=Input(ids.CREATE, "n_clicks")),
-    state=dict(token=State(ids.TOKEN, "data"), expiry=State(ids.EXPIRY, "value"), refresh=State(ids.REFRESH, "data")),
+    state=dict(token=State(ids.TOKEN, "data"), expiry=State(ids.EXPIRY, "value"), label=State(ids.LABEL, "value"),
+               refresh=State(ids.REFRESH, "data")),
     prevent_initial_call=True,
 )
-async def share(n_clicks, token, expiry, refresh):
-    """Create a read-only share link (``POST /api/jobs/{id}/share``) with the chosen lifetime."""
+async def share(n_clicks, token, expiry, label, refresh):
+    """Create a read-only share link (``POST /api/jobs/{id}/share``) with the chosen lifetime and name."""
     if not n_clicks or not is_job_id(token):
         return named_update(CHANGE_OUTPUTS)
     hours = None if expiry in (None, "never") else float(expiry)
+    label = (label or "").strip()[:SHARE_LABEL_CHARS] or None
     try:
-        created = await get_client().create_share(token, expires_in_hours=hours)
+        created = await get_client().create_share(token, expires_in_hours=hours, label=label)
     except ApiError as err:
         return named_update(CHANGE_OUTPUTS, created=None, status=f"Could not create a link: {err.message}")
     expires = created.get("expires")
     made = str(created.get("created") or "")[:19].replace("T", " ")
     at = f" at {made} UTC" if made else ""
-    note = (f"Link created{at}; it expires {str(expires)[:16].replace('T', ' ')} UTC." if expires
-            else f"Link created{at}; it works until you revoke it.")
-    return named_update(CHANGE_OUTPUTS, created=created, status=note, refresh=(refresh or 0) + 1)
+    named = f" “{created['label']}”" if created.get("label") else ""
+    note = (f"Link{named} created{at}; it expires {str(expires)[:16].replace('T', ' ')} UTC." if expires
+            else f"Link{named} created{at}; it works until you revoke it.")
+    return named_update(CHANGE_OUTPUTS, created=created, status=note, label="", refresh=(refresh or 0) + 1)
 
 
 @callback(

@@ -275,10 +275,11 @@ def delete_job(session: Session, *, job: Job) -> None:
 
 # shares ----------------------------------------------------------------------------------------------
 
-def create_share(session: Session, *, job_id: str, expires: dt.datetime | None) -> tuple[Share, str]:
-    """Create a share link; returns the row and the token (never stored in clear)."""
+def create_share(session: Session, *, job_id: str, expires: dt.datetime | None,
+                 label: str | None = None) -> tuple[Share, str]:
+    """Create a share link, named ``label`` (or unnamed); returns the row and the token (never stored in clear)."""
     token = secrets.token_urlsafe(32)
-    row = Share(id=new_id(), job_id=job_id, token_hash=hash_token(token), expires=expires)
+    row = Share(id=new_id(), job_id=job_id, token_hash=hash_token(token), expires=expires, label=label or None)
     session.add(row)
     session.commit()
     return row, token

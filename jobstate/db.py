@@ -180,6 +180,10 @@ class LossPoint(Base):
     values: Mapped[dict] = mapped_column(JSON)
 
 
+#: Longest name a share link takes, in characters.
+SHARE_LABEL_MAX = 80
+
+
 class Share(Base):
     """A read-only link to one job's result. Only the SHA-256 of the token is stored."""
 
@@ -187,6 +191,8 @@ class Share(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The owner's name for the link ("for the referee"), or None; shown only to the owner.
+    label: Mapped[str | None] = mapped_column(String(SHARE_LABEL_MAX), nullable=True)
     created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -285,8 +285,8 @@ def share_job(job: JobDep, session: SessionDep, options: ShareCreate | None = Bo
     expires = None
     if options.expires_in_hours is not None:
         expires = utcnow() + dt.timedelta(hours=options.expires_in_hours)
-    row, token = crud.create_share(session, job_id=job.id, expires=expires)
-    return ShareCreated(id=row.id, job_id=row.job_id, created=row.created, expires=row.expires,
+    row, token = crud.create_share(session, job_id=job.id, expires=expires, label=options.label)
+    return ShareCreated(id=row.id, job_id=row.job_id, label=row.label, created=row.created, expires=row.expires,
                         revoked=row.revoked, token=token, url=f"/results/{token}")
 
 

@@ -120,6 +120,18 @@ def test_revoking_an_earlier_link_closes_it(locked, settings, dataset):
     assert locked.get(f"/api/results/{second['token']}").status_code == 200
 
 
+def test_links_carry_the_owners_name(locked, settings, dataset):
+    job_id = _succeeded_job(settings, dataset["id"])
+    named = locked.post(f"/api/jobs/{job_id}/share", headers=BEARER, json={"label": "  for the referee "}).json()
+    blank = locked.post(f"/api/jobs/{job_id}/share", headers=BEARER, json={"label": "   "}).json()
+    assert named["label"] == "for the referee" and blank["label"] is None
+    listed = {s["id"]: s["label"] for s in locked.get(f"/api/jobs/{job_id}/shares", headers=BEARER).json()["data"]}
+    assert listed == {named["id"]: "for the referee", blank["id"]: None}
+    too_long = locked.post(f"/api/jobs/{job_id}/share", headers=BEARER, json={"label": "x" * 81})
+    assert too_long.status_code == 422 and "label" in too_long.text
+    assert "for the referee" not in locked.get(f"/api/results/{named['token']}").text  # the reader never sees it
+
+
 def test_an_expired_link_says_so(locked, settings, dataset):
     job_id = _succeeded_job(settings, dataset["id"])
     share = locked.post(f"/api/jobs/{job_id}/share", headers=BEARER, json={"expires_in_hours": 1}).json()

@@ -115,9 +115,12 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     page.click("#results-share")
     page.locator("#results-share-none").wait_for()
     page.select_option("#results-share-expiry", "168")
+    page.fill("#results-share-label", "for the referee")
     page.click("#results-share-create")
     page.wait_for_function("document.querySelector('#results-share-url').value.includes('/results/')")
     page.locator("#results-share-table").get_by_text("live").wait_for()
+    page.locator("#results-share-table").get_by_text("for the referee").wait_for()
+    assert page.input_value("#results-share-label") == ""  # emptied for the next link
     share_url = page.input_value("#results-share-url")
     assert job_id not in share_url
     screenshot(page, "06-results-shared-link")

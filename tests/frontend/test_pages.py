@@ -459,17 +459,21 @@ def test_the_student_section_shows_the_recommended_model():
 
 
 def test_results_share_list_expiry_and_revoke(service, monkeypatch):
-    out = run(share_dialog.share(1, service.job_id, "168", 0))
+    out = run(share_dialog.share(1, service.job_id, "168", " for Anna ", 0))
     assert fits(out, share_dialog.CHANGE_OUTPUTS)
     assert out["created"]["url"].startswith("/results/") and "expires" in out["status"] and out["refresh"] == 1
+    assert out["created"]["label"] == "for Anna" and "“for Anna”" in out["status"] and out["label"] == ""
     created = out["created"]
     unchanged = {name: no_update for name in share_dialog.CHANGE_OUTPUTS}
-    assert run(share_dialog.share(1, SHARE_LIKE, "never", 0)) == unchanged  # not from a shared view
+    assert run(share_dialog.share(1, SHARE_LIKE, "never", None, 0)) == unchanged  # not from a shared view
     table = str(run(share_dialog.list_shares(1, service.job_id)))
     assert table.count("Revoke") >= 2 and "never" in table  # the fixture's link and this one
+    assert " for Anna" in table  # named beside its number
     # numbered, and to the second: two links made in one minute are told apart (the note says when it was made)
     assert "#1" in table and "#2" in table and re.search(r"\d\d:\d\d:\d\d UTC", table)
-    assert re.search(r"Link created at [\d-]+ \d\d:\d\d:\d\d UTC", out["status"]), out["status"]
+    assert re.search(r"Link “for Anna” created at [\d-]+ \d\d:\d\d:\d\d UTC", out["status"]), out["status"]
+    unnamed = run(share_dialog.share(1, service.job_id, "never", "", 0))
+    assert unnamed["created"]["label"] is None and re.search(r"^Link created at", unnamed["status"])
     assert run(share_dialog.list_shares(1, SHARE_LIKE)) is no_update
 
     first = service.client.get(f"/api/jobs/{service.job_id}/shares").json()["data"][-1]
