@@ -515,6 +515,27 @@ def _pixel_ticks(size: int) -> list[int]:
     return sorted({0, size // 2, size - 1})
 
 
+#: Peaks marked on each sub-band panel at most (the highest; the map's panel marks every one): a lensing map's
+#: 300 or so crosses covered the coarse bands' few coefficients.
+MARKED_PEAKS = 40
+
+
+def _highest_peaks(x: np.ndarray, peaks: np.ndarray, most: int) -> np.ndarray:
+    """The ``most`` peaks with the largest map value at their pixel, or every peak when there are no more.
+
+    Examples
+    --------
+    >>> x = np.arange(9.0).reshape(3, 3)
+    >>> _highest_peaks(x, np.array([[0.0, 0.0], [2.0, 2.0], [1.0, 1.0]]), 2).tolist()
+    [[2.0, 2.0], [1.0, 1.0]]
+    """
+    if len(peaks) <= most:
+        return peaks
+    at = np.clip(np.round(peaks).astype(int), 0, np.array(x.shape) - 1)
+    order = np.argsort(-x[at[:, 0], at[:, 1]], kind="stable")[:most]
+    return peaks[order]
+
+
 def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figure:
     """The map with its detected peaks, then ``|c · saliency|`` per sub-band and level with the same peaks.
 
@@ -522,7 +543,8 @@ def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figu
     coefficient of level j covers the ``2^j × 2^j`` pixels around where it reads the map (the energy centroid
     of its analysis weights along each axis, ``explain.centres``; wrapped around the edges in periodization,
     cut at them otherwise, the largest value where blocks overlap), so a peak at pixel (row, column) falls on
-    the coefficients that read it in every panel. Bundles written before place coefficients at the middle of
+    the coefficients that read it in every panel (the sub-band panels mark the ``MARKED_PEAKS`` highest peaks when
+    there are more, and say so). Bundles written before place coefficients at the middle of
     their filters' span (:func:`_coefficient_centres` along each axis), and in zero and symmetric modes their
     bands reach past the map (its area is outlined there).
 
@@ -551,6 +573,7 @@ def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figu
     values = [as_array(p["values"]) for p in panels]
     peaks = np.asarray(ex.get("peaks") or np.zeros((0, 2)), dtype=float).reshape(-1, 2)
     peak_rows, peak_cols = peaks[:, 0].tolist(), peaks[:, 1].tolist()
+    marked = _highest_peaks(x, peaks, MARKED_PEAKS)  # the sub-band panels' markers
     n_peaks = f"{len(peaks)} peak{'' if len(peaks) == 1 else 's'}"
     titles = [f"the map, {height} × {width} px<br>{n_peaks}"] + [
         f"{p['band']} level {p['level']}: {z.shape[0]} × {z.shape[1]}" for p, z in zip(panels, values)]
@@ -560,7 +583,8 @@ def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figu
     col_taps = _equivalent_filter_length(width, {p["level"]: z.shape[1] for p, z in zip(panels, values)})
     map_extent = ((-0.5, width - 0.5), (-0.5, height - 0.5))
     extents, shapes = [map_extent], []
-    marker = dict(symbol="x", size=5, color=PALETTE["selected"])
+    # thin crosses: a few hundred filled ones hid the map and the bands under them
+    marker = dict(symbol="x-thin", size=5 if max_cols >= 4 else 4, line=dict(width=1.5, color=PALETTE["selected"]))
     # plain dicts and no validation: a dozen validated heatmaps cost a second per redraw
     data = [dict(type="heatmap", z=x, colorscale="Greys", reversescale=True, showscale=False, name="map",
                  hovertemplate="row %{y}, col %{x}<br>value %{z:.4g}<extra></extra>"),
@@ -584,9 +608,9 @@ def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figu
                          name=f"{p['band']}{p['level']}", xaxis=f"x{i}", yaxis=f"y{i}",
                          hovertemplate=f"{p['band']} level {p['level']} ({step} × {step} pixels a coefficient): "
                                        "row %{y}, col %{x}<br>|c · saliency| %{z:.3g}<extra></extra>"))
-        data.append(dict(type="scatter", x=peak_cols, y=peak_rows, mode="markers",
-                         xaxis=f"x{i}", yaxis=f"y{i}", marker={**marker, "size": 4}, hoverinfo="skip",
-                         name=f"peaks on {p['band']}{p['level']}"))
+        data.append(dict(type="scatter", x=marked[:, 1].tolist(), y=marked[:, 0].tolist(), mode="markers",
+                         xaxis=f"x{i}", yaxis=f"y{i}", marker={**marker, "size": marker["size"] - 1},
+                         hoverinfo="skip", name=f"peaks on {p['band']}{p['level']}"))
         if extent != map_extent:  # the band reaches into the boundary extension: outline the map
             shapes.append(dict(type="rect", xref=f"x{i}", yref=f"y{i}", x0=-0.5, x1=width - 0.5, y0=-0.5,
                                y1=height - 0.5, line=dict(color=PALETTE["sky"], width=1)))
@@ -596,8 +620,11 @@ def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figu
     layout = _panels_layout(rows, cols, titles, extents, (_pixel_ticks(width), _pixel_ticks(height)),
                             hgap=0.05 if max_cols >= 4 else 0.12, vgap=PANEL_GAP_PX / plot_height)
     layout["shapes"] = shapes
+    on_bands = ("" if len(marked) == len(peaks) else
+                f" (on the sub-bands: the {len(marked)} highest of {len(peaks)}, by the map's value)")
     caption = wrap_words(
-        "axes in map pixels (row ↓, column →); grey: the map; × detected peaks<br>colour: |c · saliency| per "
+        f"axes in map pixels (row ↓, column →); grey: the map; × detected peaks{on_bands}<br>colour: "
+        "|c · saliency| per "
         "sub-band and level, each coefficient over the 2<sup>level</sup> × 2<sup>level</sup> pixels around "
         + ("where it reads the map" if measured else "the middle of its filters' span")
         + ("<br>blue frame: the map's area (the bands reach past it, into the padding)" if shapes else ""), 52)

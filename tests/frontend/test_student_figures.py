@@ -271,7 +271,7 @@ def test_peaks_fall_on_their_sub_band_panels(mode, shape, levels, stored):
         (x_first, x_last), (y_first, y_last) = x_edges[[0, -1]], y_edges[[0, -1]]
         if stored:  # every panel on the map's area
             assert (x_first, x_last, y_first, y_last) == (-0.5, shape[1] - 0.5, -0.5, shape[0] - 0.5)
-        assert len(scatter.x) == len(peaks) > 0
+        assert len(scatter.x) == (len(peaks) if heat.name == "map" else min(len(peaks), S.MARKED_PEAKS)) > 0
         assert all(x_first <= v <= x_last for v in scatter.x) and all(y_first <= v <= y_last for v in scatter.y)
         xaxis, yaxis = layout[f"xaxis{suffix}"], layout[f"yaxis{suffix}"]
         assert list(xaxis.range) == [x_first, x_last] and list(yaxis.range) == [y_last, y_first]  # rows down
@@ -379,3 +379,21 @@ def test_the_drawn_mask_box_is_outlined_and_filled():
     assert fig.layout.dragmode == "select"
     assert fig.layout.newselection.line.dash == "solid" and fig.layout.newselection.line.width == 2
     assert fig.layout.activeselection.fillcolor == fig.layout.newselection.line.color
+
+
+def test_many_peaks_mark_only_the_highest_on_the_sub_bands():
+    """A lensing map has about 300 peaks: their crosses covered the coarse bands' 16 coefficients. The map's panel
+    marks every peak; each sub-band panel the MARKED_PEAKS highest, and the caption says so."""
+    rng = np.random.default_rng(0)
+    bundle = _maps_bundle("periodization", (64, 64), 3, stored=True)
+    x = rng.normal(size=(64, 64))
+    peaks = rng.integers(0, 64, size=(300, 2)).astype(float)
+    bundle["activation"]["x"] = [x.tolist()]
+    bundle["explain"]["examples"][0]["peaks"] = peaks.tolist()
+    fig = S.subband_figure(bundle, 0)
+    scatters = [t for t in fig.data if t["type"] == "scatter"]
+    assert len(scatters[0]["x"]) == 300 and all(len(t["x"]) == S.MARKED_PEAKS for t in scatters[1:])
+    heights = x[peaks[:, 0].astype(int), peaks[:, 1].astype(int)]
+    shown = x[np.array(scatters[1]["y"], dtype=int), np.array(scatters[1]["x"], dtype=int)]
+    assert shown.min() >= np.sort(heights)[-S.MARKED_PEAKS]
+    assert "the 40 highest of 300" in fig.layout.annotations[-1].text.replace("<br>", " ")
