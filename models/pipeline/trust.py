@@ -277,9 +277,17 @@ def _teacher_choice_note(teacher: dict) -> dict | None:
                  f"{validation[teacher['name']]:.3g}; {others}).")
 
 
-def _paired(diff: dict, other: str) -> tuple[str, str]:
+def _paired(diff: dict, other: str, other_noun: str | None = None) -> tuple[str, str]:
     """Which side a paired test interval of AWD minus ``other`` is on (``"awd"``, ``"other"`` or ``"level"``, the
-    metric's direction taken into account: higher R², lower RMSE), and the interval in words."""
+    metric's direction taken into account: higher R², lower RMSE), and the interval in words (an RMSE difference
+    with "lower (better)" or "higher (worse)" than ``other_noun``'s, ``other`` by default).
+
+    Examples
+    --------
+    >>> _paired({"metric": "rmse", "estimate": -0.004, "low": -0.006, "high": -0.002}, "search", "the search")[1]
+    "AWD's test RMSE is 0.004 lower (better) than the search's, 95 % paired bootstrap interval of AWD − search
+    -0.006 to -0.002"
+    """
     metric = diff.get("metric", "r2")
     sign = 1.0 if metric == "r2" else -1.0
     what = "R²" if metric == "r2" else "RMSE"
@@ -289,8 +297,13 @@ def _paired(diff: dict, other: str) -> tuple[str, str]:
     def number(value):
         return format_difference(value, metric, scale)
 
-    interval = (f"AWD − {other} = {number(diff['estimate'])} test {what}, {pct} paired bootstrap interval "
-                f"{number(diff['low'])} to {number(diff['high'])}")
+    if metric == "r2":
+        interval = (f"AWD − {other} = {number(diff['estimate'])} test {what}, {pct} paired bootstrap interval "
+                    f"{number(diff['low'])} to {number(diff['high'])}")
+    else:  # "AWD − search = -0.004 test RMSE" left the reader to work out that AWD won
+        way = "lower (better)" if diff["estimate"] < 0 else "higher (worse)"
+        interval = (f"AWD's test {what} is {number(abs(diff['estimate']))} {way} than {other_noun or other}'s, {pct} "
+                    f"paired bootstrap interval of AWD − {other} {number(diff['low'])} to {number(diff['high'])}")
     if sign * diff["low"] > 0 and sign * diff["high"] > 0:
         return "awd", interval
     if sign * diff["low"] < 0 and sign * diff["high"] < 0:
@@ -301,7 +314,7 @@ def _paired(diff: dict, other: str) -> tuple[str, str]:
 def _control_note(control: dict) -> dict:
     """What the teacher-free control says: did distillation (the teacher's attributions, from the initial
     wavelet) lead to a better wavelet than a search of random wavelets scored by the student alone?"""
-    side, interval = _paired(control["test_difference"], "search")
+    side, interval = _paired(control["test_difference"], "search", "the search")
     search = (f"the best of {control['n']} random orthogonal wavelets chosen by the student's cross-validation "
               "alone, without the teacher")
     if side == "awd":

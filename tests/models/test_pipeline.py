@@ -504,10 +504,16 @@ def test_verdict_for_rmse_counts_lower_as_better():
     assert worse.startswith("AWD is worse than db5")
     unsure = pipeline.verdict_text("awd", {"estimate": -0.0027, "low": -0.0069, "high": 0.0017, "level": 0.95},
                                    "db5", metric="rmse")
-    assert unsure.startswith("No significant gain over db5 on the test set (AWD − db5 = -0.0027 RMSE (lower is "
-                             "better), 95 % interval")
+    assert unsure.startswith("No significant gain over db5 on the test set (AWD's test RMSE is 0.0027 lower "
+                             "(better) than db5's, 95 % interval of AWD − db5 -0.0069 to 0.0017)")
     assert unsure.endswith("cross-validation preferred AWD, the model delivered here, but db5 may do as well.")
     assert "use db5" not in unsure  # the page shows AWD's student then: the sentence must not point elsewhere
+    # review 7: AWD delivered with an RMSE 28 % above db5's read "No significant gain ... db5 may do as well"
+    leaning = pipeline.verdict_text("awd", {"estimate": 0.0103, "low": -0.00138, "high": 0.0221, "level": 0.95},
+                                    "db5", metric="rmse", target_name="Omega_m")
+    assert leaning.startswith("AWD did worse than db5 on the test set, though not significantly (AWD's test RMSE of "
+                              "Omega_m is 0.0103 higher (worse) than db5's")
+    assert "the model delivered here" in leaning and "use db5" not in leaning
 
 
 # ------------------------------------------------------------------------------------ defaults from the data
