@@ -166,6 +166,10 @@ class JobSummaryPublic(BaseModel):
                                                                    "cross-validation kept it, else AWD's)")
     initial: str | None = Field(default=None, description="the initial wavelet's name")
     teacher_test: float | None = Field(default=None, description="the teacher's test score (metric)")
+    awd_test_r2: float | None = Field(default=None, description="awd_test as test R² (the results page's "
+                                                                "headline, whatever the metric)")
+    delivered_test_r2: float | None = Field(default=None, description="delivered_test as test R²")
+    teacher_test_r2: float | None = Field(default=None, description="teacher_test as test R²")
     teacher: str | None = Field(default=None, description="the teacher's architecture")
     choice: str | None = Field(default=None, description="awd or initial: which wavelet cross-validation chose")
 

@@ -40,10 +40,11 @@ def summarize_result(result_dir: str | Path) -> dict[str, Any] | None:
         ``metric`` ("r2" or "rmse", the verdict's), ``awd_test`` (the selected AWD student's test score in that
         metric), ``delivered_test`` (the score of the model the result recommends: the initial wavelet's student
         when cross-validation kept that wavelet, else AWD's), ``initial`` (the initial wavelet's name),
-        ``teacher_test`` (the teacher's), ``teacher`` (its architecture), ``choice`` ("awd" or "initial"),
-        ``n_lambdas`` and ``n_gammas`` (the grid's size), ``prepare_seconds`` and ``finalize_seconds`` (the wall
-        time of those parts of the run, the bundle's ``timings``, which the run-time estimate's calibration
-        reads); None when there is no readable bundle.
+        ``teacher_test`` (the teacher's), ``awd_test_r2``, ``delivered_test_r2`` and ``teacher_test_r2``
+        (the same three as test R², whatever the verdict's metric), ``teacher`` (its architecture), ``choice``
+        ("awd" or "initial"), ``n_lambdas`` and ``n_gammas`` (the grid's size), ``prepare_seconds`` and
+        ``finalize_seconds`` (the wall time of those parts of the run, the bundle's ``timings``, which the run-time
+        estimate's calibration reads); None when there is no readable bundle.
     """
     try:
         bundle = json.loads((Path(result_dir) / "result.json").read_text(encoding="utf-8"))
@@ -64,6 +65,10 @@ def summarize_result(result_dir: str | Path) -> dict[str, Any] | None:
         "delivered_test": _number(delivered.get(metric)),
         "initial": (bundle.get("wavelet") or {}).get("init"),
         "teacher_test": _number((teacher.get("test") or {}).get(metric)),
+        # R² of the same three, whatever the verdict's metric: the headline number the results page shows
+        "awd_test_r2": _number(awd.get("r2")),
+        "delivered_test_r2": _number(delivered.get("r2")),
+        "teacher_test_r2": _number((teacher.get("test") or {}).get("r2")),
         "teacher": teacher.get("name"),
         "choice": choice,
         "n_lambdas": len(bundle.get("lambdas") or []) or None,

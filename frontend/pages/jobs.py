@@ -100,13 +100,17 @@ def compare_style(rows: list[dict]) -> dict:
 
 def score_text(summary: dict | None) -> str:
     """The test score of the model a job delivers, from its summary: ``"R² 0.954"`` (the AWD student), or
-    ``"RMSE 0.0434 · db5, kept"`` when cross-validation kept the initial wavelet (its student is then the model
-    to use; the AWD score there read as what the user gets); ``"—"`` without one.
+    ``"R² 0.683 · db5, kept"`` when cross-validation kept the initial wavelet (its student is then the model
+    to use; the AWD score there read as what the user gets); ``"—"`` without one. Test R² whatever the verdict's
+    metric, the results page's headline (maps' RMSE beside R² on one page and alone on the other read as two
+    different results); summaries without R² (before 2026-12-04) show their metric.
 
     Examples
     --------
     >>> score_text({"metric": "r2", "awd_test": 0.9543, "choice": "awd"})
     'R² 0.954'
+    >>> score_text({"metric": "rmse", "awd_test": 0.0321, "awd_test_r2": 0.683, "choice": "awd"})
+    'R² 0.683'
     >>> score_text({"metric": "rmse", "awd_test": 0.0377, "delivered_test": 0.0434, "choice": "initial",
     ...             "initial": "db5"})
     'RMSE 0.0434 · db5, kept'
@@ -115,6 +119,9 @@ def score_text(summary: dict | None) -> str:
     """
     if not summary:
         return "—"
+    if summary.get("awd_test_r2") is not None:
+        summary = {**summary, "metric": "r2", "awd_test": summary["awd_test_r2"],
+                   "delivered_test": summary.get("delivered_test_r2")}
     kept = summary.get("choice") == "initial"
     delivered = summary.get("delivered_test") if kept else None
     value = delivered if delivered is not None else summary.get("awd_test")
@@ -132,10 +139,14 @@ def _score_title(summary: dict) -> str | None:
     """The score cell's tooltip: which model it is, and AWD's own score when the initial wavelet was kept."""
     if not summary or summary.get("awd_test") is None:
         return None
+    r2 = summary.get("awd_test_r2") is not None
+    awd = summary["awd_test_r2"] if r2 else summary["awd_test"]
+    rmse = (f"; its test RMSE {float(summary['delivered_test']):.4g}"
+            if r2 and summary.get("metric") == "rmse" and summary.get("delivered_test") is not None else "")
     if summary.get("choice") == "initial":
         return (f"cross-validation kept the initial wavelet ({summary.get('initial') or 'initial'}): its student's "
-                f"score; the distilled (AWD) student scored {float(summary['awd_test']):.4g}")
-    return "the distilled (AWD) student's test score"
+                f"score{rmse}; the distilled (AWD) student scored {float(awd):.4g}")
+    return f"the distilled (AWD) student's test score{rmse}"
 
 
 def grid_text(grid) -> str:
@@ -167,6 +178,8 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
         href = f"/results/{jid}" if state == "succeeded" else f"/jobs/{jid}"
         summary = r.get("summary") or {}
         teacher_score = summary.get("teacher_test")
+        if summary.get("awd_test_r2") is not None:  # the teacher in the same metric as the score beside it
+            teacher_score = summary.get("teacher_test_r2")
         score_title = _score_title(summary)
         active = state in ("queued", "running")
         pick = (dbc.Checkbox(id={"type": ids.SELECT, "id": jid}, value=jid in selected,
@@ -183,7 +196,9 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
             html.Td(r.get("teacher_name") or "—"),
             html.Td(grid_text(r.get("grid"))),
             html.Td(score_text(summary), title=score_title, className="awd-score"),
-            html.Td(score_text({**summary, "awd_test": teacher_score, "choice": None}) if summary else "—",
+            html.Td(score_text({**summary, "awd_test": teacher_score, "awd_test_r2": None, "choice": None,
+                                "metric": "r2" if summary.get("awd_test_r2") is not None else summary.get("metric")})
+                    if summary else "—",
                     className="small"),
             html.Td([state_badge(state), html.Span(f" {stage} {pct}%" if active else "", className="small")]),
             html.Td(str(r.get("created") or "")[:16].replace("T", " "), className="small text-muted"),

@@ -59,6 +59,11 @@ def test_jobs_table_rows_tell_runs_apart_and_dialogs_name_what_goes():
     row = {**rows[0], "summary": kept}
     kept_table = str(jobs.jobs_table([row]))
     assert "RMSE 0.0434 · db5, kept" in kept_table and "distilled (AWD) student scored 0.0377" in kept_table
+    # review 7: a maps run read "AWD test R² 0.683" on its page and "RMSE 0.03211" here; summaries now carry R²
+    maps = {**kept, "awd_test_r2": 0.70, "delivered_test_r2": 0.683, "teacher_test_r2": 0.498}
+    maps_table = str(jobs.jobs_table([{**rows[0], "summary": maps}]))
+    assert "R² 0.683 · db5, kept" in maps_table and "R² 0.498" in maps_table
+    assert "its test RMSE 0.0434" in maps_table and "scored 0.7" in maps_table  # the tooltip
     datasets = [{"id": "d1", "name": "cme traces", "kind": "timeseries", "n": 40, "shape": [40]}]
     assert "time series" in str(jobs.datasets_table(datasets, rows))
     # a file with a fixed test split: both counts (the Samples column showed the training part alone)

@@ -46,6 +46,8 @@ def test_jobs_list_shows_dataset_teacher_grid_and_score_and_dataset_delete_names
     assert summary["metric"] == bundle["verdict"]["metric"]
     assert summary["awd_test"] == pytest.approx(bundle["models"]["awd"]["test"][summary["metric"]], abs=1e-12)
     assert summary["teacher_test"] == pytest.approx(bundle["teacher"]["test"][summary["metric"]], abs=1e-12)
+    assert summary["teacher_test_r2"] == pytest.approx(bundle["teacher"]["test"]["r2"], abs=1e-12)
+    assert summary["awd_test_r2"] == pytest.approx(bundle["models"]["awd"]["test"]["r2"], abs=1e-12)
     assert summary["choice"] in ("awd", "initial")
     delivered = "baseline_wavelet" if summary["choice"] == "initial" else "awd"  # the model the result recommends
     assert summary["delivered_test"] == pytest.approx(bundle["models"][delivered]["test"][summary["metric"]],
@@ -90,7 +92,8 @@ def test_summary_is_filled_once_for_jobs_that_finished_without_one(client, setti
         session.commit()
     body = client.get(f"/api/jobs/{job.id}").json()
     assert body["summary"] == {"metric": "r2", "awd_test": 0.75, "delivered_test": 0.75, "initial": None,
-                               "teacher_test": 0.5, "teacher": "lstm", "choice": "awd"}
+                               "teacher_test": 0.5, "teacher": "lstm", "choice": "awd", "awd_test_r2": 0.75,
+                               "delivered_test_r2": 0.75, "teacher_test_r2": 0.5}
     assert body["grid"] == [2, 2] and body["dataset_name"] is None and body["teacher_name"] == "lstm"
     (result / "result.json").unlink()  # read once: the stored summary answers from now on
     assert client.get(f"/api/jobs/{job.id}").json()["summary"]["awd_test"] == 0.75
@@ -98,7 +101,8 @@ def test_summary_is_filled_once_for_jobs_that_finished_without_one(client, setti
 
 
 def test_a_database_at_revision_0001_gains_the_summary_column(tmp_path):
-    """The summary column is Alembic revision 0002: a database of the first migrated release gets it on start."""
+    """The summary column is Alembic revision 0002 (and the share links' name 0003): a database of the first
+    migrated release gets both on start."""
     from alembic import command
 
     from awd_studio.jobstate.migrate import alembic_config, current_revision, head_revision, upgrade_database
@@ -109,5 +113,6 @@ def test_a_database_at_revision_0001_gains_the_summary_column(tmp_path):
         command.upgrade(alembic_config(connection), "0001")
     assert "summary" not in {c["name"] for c in inspect(engine).get_columns("jobs")}
     assert current_revision(url) == "0001"
-    assert upgrade_database(url) == head_revision() == "0002"
+    assert upgrade_database(url) == head_revision() == "0003"
     assert "summary" in {c["name"] for c in inspect(engine).get_columns("jobs")}
+    assert "label" in {c["name"] for c in inspect(engine).get_columns("shares")}
