@@ -177,17 +177,32 @@ def _scores_table(bundles, labels):
 
 
 def _head(job: dict, bundle: dict, label: str, color: str, dataset: str):
-    summary = job.get("summary") or {}
     verdict = (bundle.get("verdict") or {}).get("text")
     return dbc.Card(dbc.CardBody([
         html.H2([html.Span("■ ", style={"color": color}), label], className="h6"),
         html.Div([html.A(job["id"][:8], href=f"/results/{job['id']}"), f" · {dataset}"
                   f" · {job.get('teacher_name') or '?'}"], className="small"),
         html.Div(verdict, className="small text-muted mt-1") if verdict else None,
-        html.Div(f"AWD test {METRICS.get(summary.get('metric'), summary.get('metric'))}: "
-                 f"{_fmt(summary.get('awd_test'))}; ψ moved {_fmt((bundle.get('wavelet') or {}).get('distance_to_init'))} "
-                 "from its initial wavelet (relative L2)", className="small") if summary else None,
+        html.Div(delivered_line(bundle), className="small") if bundle.get("models") else None,
     ]), className="shadow-sm h-100")
+
+
+def delivered_line(bundle: dict) -> str:
+    """Pure: the model a run delivers and its test R², then the learned wavelet's (marked "not delivered" when
+    cross-validation kept the initial wavelet) and how far it moved. The card led with the AWD score even where
+    neither run delivered AWD (tests/frontend/test_compare.py).
+    """
+    models = bundle.get("models") or {}
+    initial = kept_initial(bundle)
+    init_name = initial or (bundle.get("wavelet") or {}).get("init") or (bundle.get("selection") or {}).get(
+        "initial") or "the initial wavelet"
+    awd = _fmt(((models.get("awd") or {}).get("test") or {}).get("r2"))
+    moved = f"ψ moved {_fmt((bundle.get('wavelet') or {}).get('distance_to_init'))} from {init_name} (relative L2)"
+    if initial:
+        kept = _fmt(((models.get("baseline_wavelet") or {}).get("test") or {}).get("r2"))
+        return (f"Delivered: {initial} (cross-validation kept it), test R² {kept}. The learned wavelet, not "
+                f"delivered: test R² {awd}; {moved}.")
+    return f"Delivered: the AWD student, test R² {awd}; {moved}."
 
 
 def _card(title, section, body):

@@ -134,6 +134,14 @@ def test_compare_figures_and_settings_diff():
     kept = compare.run_facts({}, {"selection": {"choice": "initial", "initial": "db5"},
                                   "selected": {"lambda": 0.01, "gamma": 1.0}})
     assert kept["wavelet delivered"] == "initial (db5)" and kept["best AWD point γ"] == 1.0
+    # review 7: both runs kept db5, and each card led with "AWD test R²": the delivered model's score comes first
+    models = {"awd": {"test": {"r2": 0.4575}}, "baseline_wavelet": {"test": {"r2": 0.4886}}}
+    line = compare.delivered_line({"models": models, "selection": {"choice": "initial", "initial": "db5"},
+                                   "wavelet": {"init": "db5", "distance_to_init": 0.3362}})
+    assert line == ("Delivered: db5 (cross-validation kept it), test R² 0.4886. The learned wavelet, not delivered: "
+                    "test R² 0.4575; ψ moved 0.3362 from db5 (relative L2).")
+    line = compare.delivered_line({"models": models, "selection": {"choice": "awd"}, "wavelet": {"init": "db5"}})
+    assert line == "Delivered: the AWD student, test R² 0.4575; ψ moved — from db5 (relative L2)."
 
 
 def test_compare_page_reads_two_runs(service):
