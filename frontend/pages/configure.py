@@ -397,19 +397,38 @@ def target_options(summary: dict | None) -> list[dict]:
 KIND_FIELDS = dict(start_field=Output(ids.START_SEARCH_FIELD, "className"),
                    start_search=Output(ids.START_SEARCH, "value"),
                    peak_field=Output(ids.PEAK_RESPONSE_FIELD, "className"),
-                   series_field=Output(ids.SERIES_FEATURES_FIELD, "className"))
+                   series_field=Output(ids.SERIES_FEATURES_FIELD, "className"),
+                   levels=Output(ids.LEVELS, "value"))
 
 
-@callback(output=KIND_FIELDS, inputs=dict(info=Input(ids.DATASET_INFO, "data")))
-def fields_for_kind(info):
+def deepest_levels(shape) -> int | None:
+    """The most levels the shortest side of a sample allows, ``ceil(log2(side))`` (periodization's limit, down to
+    one coefficient; the service checks the mode it uses); None without a shape.
+
+    Examples
+    --------
+    >>> deepest_levels([8]), deepest_levels([64, 64]), deepest_levels(None)
+    (3, 6, None)
+    """
+    sides = [int(s) for s in shape or [] if isinstance(s, (int, float)) and s >= 2]
+    return max(1, math.ceil(math.log2(min(sides)))) if sides else None
+
+
+@callback(output=KIND_FIELDS, inputs=dict(info=Input(ids.DATASET_INFO, "data")),
+          state=dict(levels=State(ids.LEVELS, "value")))
+def fields_for_kind(info, levels=None):
     """Show the options that apply to the dataset's kind: the start search and what the series student reads for
     time series (a search on maps is refused, so its field is emptied when hidden), what the map student reads for
-    maps; all until a dataset is chosen."""
+    maps; all until a dataset is chosen. Levels J deeper than the data allows come down to its deepest (series of
+    8 samples opened with J = 4, in red, and the job was refused)."""
     kind = (info or {}).get("kind")
+    deepest = deepest_levels((info or {}).get("shape"))
+    too_deep = deepest is not None and isinstance(levels, (int, float)) and levels > deepest
     return dict(start_field="awd-hidden" if kind == "image" else "",
                 start_search=None if kind == "image" else dash.no_update,
                 peak_field="awd-hidden" if kind == "timeseries" else "",
-                series_field="awd-hidden" if kind == "image" else "")
+                series_field="awd-hidden" if kind == "image" else "",
+                levels=deepest if too_deep else dash.no_update)
 
 
 #: What the options of the service set on the form.

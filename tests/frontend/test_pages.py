@@ -250,6 +250,11 @@ def test_configure_shows_the_options_of_the_datasets_kind():
     assert series["start_field"] == "" and series["start_search"] is no_update and series["peak_field"] == "awd-hidden"
     unknown = cfg.fields_for_kind(None)
     assert unknown["start_field"] == unknown["peak_field"] == ""
+    # review 7: series of 8 samples opened with J = 4 in red; J comes down to what the data allows, and only then
+    short = cfg.fields_for_kind({"kind": "timeseries", "shape": [8]}, 4)
+    assert short["levels"] == 3 and fits(short, cfg.KIND_FIELDS)
+    assert cfg.fields_for_kind({"kind": "timeseries", "shape": [40]}, 4)["levels"] is no_update
+    assert cfg.fields_for_kind({"kind": "image", "shape": [64, 64]}, 2)["levels"] is no_update  # the user's J kept
 
 
 def test_configure_estimate(service):
