@@ -33,7 +33,8 @@ def _floats(text):
 
 
 #: What leaving an option out means, where its default is None and "None" would say nothing.
-_NONE_MEANS = {"teacher_epochs": "the architecture's own, with early stopping", "patience": "no early stopping"}
+_NONE_MEANS = {"teacher_epochs": "the architecture's own limit, stopping earlier once validation stops improving",
+               "patience": "no early stopping"}
 
 
 def build_parser():

@@ -206,8 +206,9 @@ def layout(dataset: str | None = None, **_):
                         _field("Teacher training epochs", dbc.Input(id=ids.TEACHER_EPOCHS, type="number",
                                                                     min=1, step=1,
                                                                     placeholder="default"),
-                               "Blank: the architecture's default, with early stopping. Not used for uploaded "
-                               "weights.", label_for=ids.TEACHER_EPOCHS),
+                               "Blank: the architecture's default limit; training stops earlier once validation "
+                               "stops improving, and the result says when it was still improving at the limit. Not "
+                               "used for uploaded weights.", label_for=ids.TEACHER_EPOCHS),
                     ], className="mt-3", id=ids.TEACHER_BUILTIN),
                     html.Div([
                         _field("Architecture of the weights", dbc.RadioItems(

@@ -58,8 +58,9 @@ class TestScores(_Section):
 
 class TeacherInfo(_Section):
     """The teacher that was distilled; ``validation_mse`` when ``teacher="auto"`` trained several architectures
-    (each one's lowest validation MSE on the standardised targets; ``name`` is the lowest), and ``stopped_behind``
-    the epochs of those stopped far behind another (:func:`models.teachers.train_best_teacher`)."""
+    (each one's lowest validation MSE on the standardised targets; ``name`` is the lowest), ``stopped_behind``
+    the epochs of those stopped far behind another (:func:`models.teachers.train_best_teacher`), and for a
+    teacher the job trained ``epochs_run``, ``epoch_cap`` and ``best_epoch``."""
 
     name: str
     n_params: int
@@ -67,6 +68,10 @@ class TeacherInfo(_Section):
     predict_seconds_per_sample: float
     validation_mse: dict[str, float] | None = None
     stopped_behind: dict[str, int] | None = None
+    #: A teacher trained by the job: epochs it ran, the most it was allowed, and its best (1-based) by validation.
+    epochs_run: int | None = None
+    epoch_cap: int | None = None
+    best_epoch: int | None = None
 
 
 class CVScore(_Section):

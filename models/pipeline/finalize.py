@@ -158,7 +158,8 @@ def _finalize(work_dir, out_dir, progress):
                       x_std=float(np.std(job.X_train)), train_maps=job.info["data"].get("train_maps")),
         teacher=TeacherInfo(**{k: job.info["teacher"][k] for k in ("name", "n_params", "test",
                                                                    "predict_seconds_per_sample", "validation_mse",
-                                                                   "stopped_behind")
+                                                                   "stopped_behind", "epochs_run", "epoch_cap",
+                                                                   "best_epoch")
                                if k in job.info["teacher"]}),
         lambdas=config.lambdas, gammas=config.gammas, grid=grid,
         selected=Selected(**{"lambda": lam}, gamma=gam, index=cross["best"]),

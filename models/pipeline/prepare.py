@@ -152,7 +152,11 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
                     # every architecture "auto" trained, by its lowest validation MSE (standardised targets)
                     **({"validation_mse": validation} if validation is not None and len(validation) > 1 else {}),
                     # architectures stopped far behind another (models.teachers.train_best_teacher): their epochs
-                    **({"stopped_behind": stopped} if (stopped := getattr(teacher, "stopped_behind", None)) else {})},
+                    **({"stopped_behind": stopped} if (stopped := getattr(teacher, "stopped_behind", None)) else {}),
+                    # a teacher trained here: epochs run, the most allowed, and the best (1-based)
+                    **({"epochs_run": len(teacher.history["val"]), "epoch_cap": int(teacher.epoch_cap),
+                        "best_epoch": int(teacher.best_epoch) + 1}
+                       if getattr(teacher, "epoch_cap", None) and getattr(teacher, "history", None) else {})},
         "device": str(device),
         "started": started_at,
         "timings": {"prepare": time.perf_counter() - started},

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from awd_studio.models.pipeline.verdict import STUDENT_NAMES, format_difference
+from awd_studio.models.teachers.training import still_improving_at_cap
 
 __all__ = ["trust_notes", "WEAK_TEACHER_R2", "BASELINES", "COMPRESSION_DEFINITION", "KNOWN_CLOSE", "GRID_SAME"]
 
@@ -63,7 +64,8 @@ def trust_notes(bundle: dict) -> list[dict]:
     -------
     list of dict
         ``{"level": "danger" | "warning" | "info" | "success", "key": str, "text": str}``; keys
-        ``weak_teacher``, ``teacher_below_baseline``, ``baseline_beats_awd``, ``awd_beats_teacher``,
+        ``weak_teacher``, ``teacher_below_baseline``, ``teacher_at_cap`` (a teacher the job trained stopped
+        at its epoch limit while still improving), ``baseline_beats_awd``, ``awd_beats_teacher``,
         ``distillation_helped`` / ``distillation_no_gain`` / ``distillation_hurt``, and with the teacher-free
         control (``selection.random_search``) ``awd_beats_search`` / ``awd_level_with_search`` /
         ``search_beats_awd``; ``teacher_chosen`` when ``teacher="auto"`` trained several architectures
@@ -133,6 +135,14 @@ def trust_notes(bundle: dict) -> list[dict]:
                            f"A fixed baseline, the {_name(bundle, best[0])} student (test R² {best[1]:.3f}), beats "
                            f"the teacher ({t_r2:.3f}): the teacher has not learned more than a simple statistic "
                            "captures."))
+    if _teacher_at_cap(teacher):
+        below = bool(notes) and notes[-1]["key"] in ("weak_teacher", "teacher_below_baseline")
+        notes.append(_note("warning" if below else "info", "teacher_at_cap",
+                           f"The teacher ({teacher.get('name', '?')}) trained all {teacher['epoch_cap']} epochs it was "
+                           f"allowed and was still improving (its best validation loss at epoch "
+                           f"{teacher['best_epoch']}): it stopped at the limit, not by early stopping. More teacher "
+                           "epochs (“Teacher training epochs” on the configure page, awd distill --teacher-epochs) "
+                           "may give a better teacher to distil."))
     verdict = bundle.get("verdict") or {}
     said_by_verdict = bool(verdict.get("text"))  # the verdict sentence compares AWD with its initial wavelet
     if best is not None and awd_r2 is not None and best[1] > awd_r2 and best[1] > 0 and not (
@@ -275,6 +285,12 @@ def _teacher_choice_note(teacher: dict) -> dict | None:
                  f"The teacher is the {teacher['name']}: of the architectures trained on this data it predicted "
                  f"held-out training samples best (validation MSE on standardised targets "
                  f"{validation[teacher['name']]:.3g}; {others}).")
+
+
+def _teacher_at_cap(teacher: dict) -> bool:
+    """Whether the bundle's teacher, trained by the job, stopped at its epoch limit while still improving."""
+    facts = [teacher.get(k) for k in ("epochs_run", "epoch_cap", "best_epoch")]
+    return all(isinstance(v, int) for v in facts) and still_improving_at_cap(*facts)
 
 
 def _paired(diff: dict, other: str, other_noun: str | None = None) -> tuple[str, str]:

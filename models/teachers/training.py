@@ -23,7 +23,8 @@ from awd_studio.models.teachers.augment import random_symmetry, resolve_augmenta
 from awd_studio.models.validation import InputError, check_targets
 
 __all__ = ["TRAINING_DEFAULTS", "DEFAULT_THREADS", "BEHIND_RATIO", "BEHIND_MIN_EPOCHS", "train_teacher",
-           "train_best_teacher", "training_threads", "trains_side_by_side", "validation_split"]
+           "train_best_teacher", "training_threads", "trains_side_by_side", "validation_split",
+           "still_improving_at_cap"]
 
 #: Per-architecture defaults of :func:`train_teacher` (epochs, batch_size, lr, patience). On 2 CPU cores
 #: the LSTM default takes 11-13 s alone (15-16 s beside the MLP) for 3000 series of length 40, the CNN 26-35 s
@@ -131,6 +132,25 @@ def validation_split(n, val_fraction, seed, groups=None):
         return held_out_groups(groups, val_fraction, rng)
     perm = rng.permutation(n)
     return perm[:n_val], perm[n_val:]
+
+
+def still_improving_at_cap(epochs_run: int, epoch_cap: int, best_epoch: int) -> bool:
+    """Whether a teacher ran every epoch it was allowed and its best validation loss came in the last tenth of them
+    (at least the last 3): it stopped at the cap, not by early stopping, and more epochs may have helped.
+
+    Parameters
+    ----------
+    epochs_run, epoch_cap : int
+        Epochs trained and the most allowed.
+    best_epoch : int
+        The epoch (1-based) of the lowest validation loss.
+
+    Examples
+    --------
+    >>> still_improving_at_cap(50, 50, 49), still_improving_at_cap(50, 50, 30), still_improving_at_cap(31, 50, 31)
+    (True, False, False)
+    """
+    return epochs_run >= epoch_cap and best_epoch > epoch_cap - max(3, epoch_cap // 10)
 
 
 def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size=None, lr=None,
@@ -461,7 +481,11 @@ def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, 
     model.best_epoch = best_epoch
     model.augment = augment
     model.gave_up_at = gave_up_at
+    model.epoch_cap = epochs
     if progress is not None:
+        capped = still_improving_at_cap(len(history["val"]), epochs, best_epoch + 1)
         progress("teacher", 1.0, f"{name} trained: best val MSE {best_loss:.4g} at epoch {best_epoch + 1}"
-                 + (f", stopped at epoch {gave_up_at}, far behind" if gave_up_at else ""))
+                 + (f", stopped at epoch {gave_up_at}, far behind" if gave_up_at else "")
+                 + (f" of {epochs}, the last allowed, while still improving: more teacher epochs may give a better "
+                    "teacher" if capped else ""))
     return model

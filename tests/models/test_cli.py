@@ -114,7 +114,7 @@ def test_distill_help_says_what_each_default_is(capsys):
     with pytest.raises(SystemExit):
         main(["distill", "--help"])
     out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines at the terminal's width
-    assert "default: None" not in out and "the architecture's own, with early stopping" in out
+    assert "default: None" not in out and "the architecture's own limit, stopping earlier" in out
 
 
 def test_console_script_is_installed():

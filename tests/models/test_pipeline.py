@@ -116,6 +116,9 @@ def test_auto_teacher_trains_the_lstm_and_the_mlp_and_keeps_the_better(synthetic
     result = pipeline.finalize(tmp_path / "work", tmp_path / "out")
     jsonschema.validate(result, json.loads(pipeline.SCHEMA_PATH.read_text()))
     assert result["teacher"]["validation_mse"] == validation
+    # how the teacher trained: epochs run, its limit and its best epoch (the teacher_at_cap note reads them)
+    trained = result["teacher"]
+    assert 1 <= trained["best_epoch"] <= trained["epochs_run"] <= trained["epoch_cap"]
     note = next(n for n in result["trust"]["notes"] if n["key"] == "teacher_chosen")
     assert f"The teacher is the {teacher.name}" in note["text"] and note["text"] in result["summary"]
     # an explicit architecture trains that one alone and says nothing about a choice

@@ -71,3 +71,18 @@ def test_students_that_lose_to_the_mean_share_one_warning():
     entries = {k: {"beats_mean": False, "r2": -0.1} for k in ("awd", "laplace", "roberts_cross")}
     (sentence,) = warnings_of(entries)
     assert sentence.startswith("3 students do not beat predicting the training mean") and "Laplace (-0.100)" in sentence
+
+
+def test_a_teacher_stopped_at_its_epoch_limit_while_improving_is_named():
+    """Review 7: the maps CNN ran 50 of 50 epochs, still improving, under a form that promised early stopping."""
+    teacher = {"name": "cnn", "test": {"r2": 0.498}, "epochs_run": 50, "epoch_cap": 50, "best_epoch": 50}
+    bundle = {"teacher": teacher, "models": {"awd": {"test": {"r2": 0.68}}, "roberts_cross": {"test": {"r2": 0.806}}}}
+    notes = {n["key"]: n for n in trust_notes(bundle)}
+    assert notes["teacher_at_cap"]["level"] == "warning"  # beside a baseline that beats the teacher
+    assert "all 50 epochs" in notes["teacher_at_cap"]["text"] and "--teacher-epochs" in notes["teacher_at_cap"]["text"]
+    early = {**teacher, "epochs_run": 31, "best_epoch": 11}  # stopped early: no note
+    assert "teacher_at_cap" not in {n["key"] for n in trust_notes({**bundle, "teacher": early})}
+    plateau = {**teacher, "best_epoch": 30}  # ran to the limit on a plateau: no note
+    assert "teacher_at_cap" not in {n["key"] for n in trust_notes({**bundle, "teacher": plateau})}
+    uploaded = {"name": "cnn", "test": {"r2": 0.9}}  # no training facts
+    assert "teacher_at_cap" not in {n["key"] for n in trust_notes({**bundle, "teacher": uploaded})}
