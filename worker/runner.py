@@ -211,7 +211,9 @@ class JobRun:
     # pipeline callbacks ----------------------------------------------------------------------------
     def progress(self, stage: str, fraction: float, message: str = "") -> None:
         """``progress(stage, fraction, message)`` for models.pipeline: the job's fraction done is the stage's place
-        in the job's :attr:`spans` (never going back); throttled to 2 writes a second."""
+        in the job's :attr:`spans` (never going back); throttled to 2 writes a second, except the first report after
+        a loss point (:meth:`on_epoch`, :meth:`on_teacher_epoch`), so that the stage line names the epoch the loss
+        chart shows (throttled, it said "epoch 4/50" under a chart at epoch 5)."""
         overall = max(self._overall, job_fraction(stage, fraction, self.spans) or 0.0)
         self._overall = overall
         now = time.monotonic()
@@ -234,6 +236,7 @@ class JobRun:
             with _session() as session:
                 crud.add_loss_point(session, job_id=self.job_id, attempt=self.attempt, chunk=self.chunk,
                                     epoch=epoch, values=losses)
+            self._last_write = 0.0  # the epoch's progress line follows unthrottled
         except SoftTimeLimitExceeded:
             raise
         except Exception as exc:
@@ -254,6 +257,7 @@ class JobRun:
             with _session() as session:
                 crud.add_loss_point(session, job_id=self.job_id, attempt=self.attempt, chunk=TEACHER_CHUNK,
                                     epoch=epoch, values={f"teacher_{k}": v for k, v in losses.items()})
+            self._last_write = 0.0  # the epoch's progress line follows unthrottled
         except SoftTimeLimitExceeded:
             raise
         except Exception as exc:

@@ -162,7 +162,7 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
         "timings": {"prepare": time.perf_counter() - started},
     }
     write_json(work_dir / "prepare.json", info)
-    report(progress, "teacher", 1.0, f"teacher test R2 {scores['r2']:.3f}")
+    report(progress, "teacher", 1.0, f"teacher test R² {scores['r2']:.3f}")
     return info
 
 

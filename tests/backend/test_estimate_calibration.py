@@ -137,3 +137,23 @@ def test_a_jobs_progress_bar_gives_each_stage_its_share_of_the_estimate(client, 
     assert width["lstm"] > width["mlp"] > 0
     # a job that cannot be read keeps the fixed spans
     assert JobRun("00000000-0000-4000-8000-000000000000", 1, "test@localhost").spans == STAGE_SPANS
+
+
+def test_the_stage_line_names_the_epoch_the_loss_chart_shows(client, dataset):
+    """Review 7: "cnn epoch 4/50" stood under a teacher chart at epoch 5: the progress writes are throttled to two a
+    second, and the one after an epoch's loss point was dropped. A loss point now lets the next line through."""
+    from awd_studio.jobstate.config import get_settings
+    from awd_studio.worker.runner import JobRun
+
+    make_session = get_sessionmaker(get_settings().sqlalchemy_url)
+    with make_session() as session:
+        job = crud.create_job(session, dataset_id=dataset["id"], teacher_id=None,
+                              config=stored_options(PipelineConfig.from_dict(BODY)))
+        attempt = crud.claim_job(session, job_id=job.id, worker="test@localhost")
+    run = JobRun(job.id, attempt, "test@localhost")
+    run.progress("teacher", 0.1, "cnn epoch 1/50")
+    run.progress("teacher", 0.12, "between epochs")  # within half a second: throttled
+    run.on_teacher_epoch(2, {"train": 1.0, "val": 1.1})
+    run.progress("teacher", 0.14, "cnn epoch 2/50")
+    with make_session() as session:
+        assert session.get(Job, job.id).message == "cnn epoch 2/50"
