@@ -315,7 +315,22 @@ def test_csv_errors(tmp_path, arrays):
     rows = [",".join(map(str, r)) for r in np.c_[X, y]]
     rows[5] = rows[5].replace(rows[5].split(",")[2], "oops", 1)
     (tmp_path / "bad.csv").write_text("\n".join(rows))
-    _err(tmp_path / "bad.csv", "data row 6, column 3")
+    _err(tmp_path / "bad.csv", "a cell that is not a number: data row 6, column 3 holds 'oops'")
+    # review 7: three missing values took three uploads to find; every one is named (up to five, then a count)
+    rows = [",".join(map(str, r)) for r in np.c_[X, y]]
+    for i, j in ((5, 7), (8, 2), (12, 16)):
+        cells = rows[i].split(",")
+        cells[j] = ""
+        rows[i] = ",".join(cells)
+    (tmp_path / "gaps.csv").write_text("\n".join(rows))
+    _err(tmp_path / "gaps.csv", "3 cells that are not numbers: data row 6, column 8 holds nothing; data row 9, "
+                                "column 3 holds nothing; data row 13, column 17 holds nothing; use")
+    rows = [",".join(["x"] + r.split(",")[1:]) if i < 8 else r for i, r in enumerate(rows)]
+    (tmp_path / "many.csv").write_text("\n".join(rows))
+    _err(tmp_path / "many.csv", r"\(and \d+ more\)")
+    # prose saved as .csv was "row 2 has 1 columns, the first row has 2"
+    (tmp_path / "prose.csv").write_text("hello world\nfoo\n")
+    _err(tmp_path / "prose.csv", "holds no numbers below its first row")
     rows = [",".join(map(str, r)) for r in np.c_[X, y]]
     rows[3] = ",".join(rows[3].split(",")[:-2])
     (tmp_path / "ragged.csv").write_text("\n".join(rows))

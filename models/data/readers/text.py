@@ -30,12 +30,30 @@ __all__ = ["load_csv", "read_table", "target_columns"]
 _TARGET_NAMES = ("y", "target")
 
 
-def _parse_float(text: str, row: int, col: int) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise InputError("file", f"data row {row + 1}, column {col + 1} holds {text[:30]!r}, not a number",
-                         "use numbers only (one header row is allowed; drop rows with missing values)") from None
+#: Cells that are not numbers named in one error, at most (the count says how many more).
+NAMED_BAD_CELLS = 5
+
+
+def _parse_rows(rows: list[list[str]], keep: list[int]) -> np.ndarray:
+    """The cells ``keep`` of every row as float64, or an InputError naming every cell that is not a number (the
+    first :data:`NAMED_BAD_CELLS` by place and content, and how many in all: one at a time took a round trip
+    per missing value)."""
+    data = np.empty((len(rows), len(keep)), dtype=np.float64)
+    bad = []
+    for i, r in enumerate(rows):
+        for k, j in enumerate(keep):
+            try:
+                data[i, k] = float(r[j])
+            except ValueError:
+                bad.append((i, j, r[j]))
+    if bad:
+        named = "; ".join(f"data row {i + 1}, column {j + 1} holds " + (repr(t[:30]) if t.strip() else "nothing")
+                          for i, j, t in bad[:NAMED_BAD_CELLS])
+        more = f" (and {len(bad) - NAMED_BAD_CELLS} more)" if len(bad) > NAMED_BAD_CELLS else ""
+        what = "a cell that is not a number" if len(bad) == 1 else f"{len(bad)} cells that are not numbers"
+        raise InputError("file", f"{what}: {named}{more}",
+                         "use numbers only (one header row is allowed; drop rows with missing values)")
+    return data
 
 
 def _delimiter(sample: str, suffix: str) -> str | None:
@@ -97,11 +115,14 @@ def read_table(path: Path, budget: int) -> tuple[np.ndarray, list[str] | None, l
     rows = [r for r in rows if any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
     if not rows:
         raise InputError("file", f"{path.name!r} has no data rows", "one row per series, a target column last")
+    if len(rows) > 1 and not any(_is_number(c) for r in rows[1:] for c in r):  # text, not a table of numbers
+        raise InputError("file", f"{path.name!r} holds no numbers below its first row",
+                         "one row per series: its values, then its target, separated by commas")
     width = len(rows[0])
     for i, r in enumerate(rows):
         if len(r) != width:
-            raise InputError("file", f"row {i + 1} has {len(r)} columns, the first row has {width}",
-                             "give every series the same length")
+            raise InputError("file", f"row {i + 1} has {len(r)} column{'' if len(r) == 1 else 's'}, the first row "
+                             f"has {width}", "give every series the same length")
     # a column is text when no cell below the first row is a number
     text_cols = {j for j in range(width) if len(rows) > 1 and not any(_is_number(r[j]) for r in rows[1:])}
     first = rows[0]
@@ -117,8 +138,7 @@ def read_table(path: Path, budget: int) -> tuple[np.ndarray, list[str] | None, l
     if clash:
         raise InputError("file", f"the target column {clash[0]!r} holds text", "give each series a numeric target")
     keep = [j for j in range(width) if j not in ignored_cols]
-    data = np.array([[_parse_float(r[j], i, j) for j in keep] for i, r in enumerate(rows)], dtype=np.float64)
-    data = data.reshape(len(rows), len(keep))
+    data = _parse_rows(rows, keep)
     if header is None:
         return data, None, [f"column {j + 1}" for j in ignored_cols]
     return data, [header[j] for j in keep], [header[j] or f"column {j + 1}" for j in ignored_cols]
