@@ -56,15 +56,26 @@ def run(args) -> int:
         raise ValueError(f"RESULT: {result} has no result.json; pass the directory `awd distill --out` wrote")
     out = Path(args.out) if args.out else result / f"explanation-{args.example}"
 
+    terminal, last = sys.stderr.isatty(), {"tenth": -1}
+
     def progress(_stage, fraction, message):
-        print(f"\r{100 * fraction:5.1f} %  {message[:60]:<60}", end="", file=sys.stderr, flush=True)
+        if terminal:  # one line redrawn in place
+            print(f"\r{100 * fraction:5.1f} %  {message[:60]:<60}", end="", file=sys.stderr, flush=True)
+        elif int(10 * fraction) > last["tenth"]:  # a log file or a pipe: a line per tenth (redraws made one line)
+            last["tenth"] = int(10 * fraction)
+            print(f"{100 * fraction:5.1f} %  {message[:80]}", file=sys.stderr, flush=True)
 
     e, baseline, facts = explain_example(result, request, progress=progress)
-    print(file=sys.stderr)
+    if terminal:
+        print(file=sys.stderr)
     files = save_explanation(out, e, baseline, facts, request)
     print(f"{facts['model']} on test example {args.example} (true value {facts['y_true']:.4g}): prediction "
           f"{e.prediction:.4g}, on the cartoon {e.cartoon_prediction:.4g}, kept {100 * e.kept_fraction:.1f} % of "
           f"the coefficients, relative distortion {e.relative_distortion:.3g}")
+    dropped = (f"; with every coefficient replaced by noise it moves by {e.scale:.3g} (root mean square)"
+               if e.settings.get("scale") == "auto" else "")
+    print(f"with the rest replaced by noise the prediction is {e.expected_prediction:.4g} ± "
+          f"{e.expected_prediction_sd:.2g}{dropped}")
     if baseline is not None:
         units = "pixels" if np.ndim(e.x) == 2 else "samples"  # a map's pixel mask keeps pixels
         print(f"pixel-mask baseline: kept {100 * baseline.kept_fraction:.1f} % of the {units}, on its cartoon "

@@ -300,8 +300,10 @@ async def poll(tick, current, picked, token, options=None, viewport=None):
     status = [f"Done: kept {lines['kept']} of the wavelet coefficients at λ = {e.get('lam')}; with the rest replaced "
               f"by noise the prediction is {lines['noise']} against {lines['full']} on the full input (shift "
               f"{lines.get('shift', '—')}; relative distortion {figures.fmt_number(e.get('relative_distortion'))}, "
-              f"that squared shift over dropping every coefficient's). The pixel mask kept {lines['baseline_kept']} "
-              f"of the {units}."]
+              f"that squared shift over dropping every coefficient's). Dropping every coefficient moves the "
+              f"prediction by {lines.get('dropped', '—')} (root mean square): a mask keeps a prediction "
+              f"meaningfully only where that is large against the targets' spread. The pixel mask kept "
+              f"{lines['baseline_kept']} of the {units}."]
     if lines.get("kept_prediction") is False:  # a small relative distortion can hide a large shift (a linear
         # student's output moves far when every coefficient is dropped)
         status.append(html.Div("The mask does not keep this prediction: the shift is larger than the noise's spread. "

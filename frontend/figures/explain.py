@@ -51,7 +51,16 @@ def prediction_lines(payload: dict) -> dict:
         ``full``, ``cartoon``, ``noise``, ``kept``, ``baseline_cartoon``, ``baseline_kept`` (strings) and
         ``y_true``; ``shift`` (the mean prediction under noise minus the full input's, a string) and
         ``kept_prediction`` (False when that shift exceeds both the noise's SD and 5 % of the full prediction);
-        empty when the payload has no summary.
+        ``dropped``: how far the prediction moves (root mean square) when every coefficient is replaced by noise,
+        the yardstick of the relative distortion ("—" when the explanation used another scale); empty when the
+        payload has no summary.
+
+    Examples
+    --------
+    >>> e = {"prediction": 0.00079, "expected_prediction": 0.0009, "expected_prediction_sd": 0.004,
+    ...      "kept_fraction": 0.056, "scale": 0.0358, "settings": {"scale": "auto"}}
+    >>> prediction_lines({"summary": {"explanation": e}})["dropped"]
+    '0.0358'
     """
     summary = (payload or {}).get("summary") or {}
     e = summary.get("explanation") or {}
@@ -62,6 +71,7 @@ def prediction_lines(payload: dict) -> dict:
             "cartoon": fmt_number(e.get("cartoon_prediction"), 4),
             "noise": f"{fmt_number(e.get('expected_prediction'), 4)} ± {fmt_number(e.get('expected_prediction_sd'), 2)}",
             "kept": f"{100 * float(e.get('kept_fraction', 0)):.1f} %",
+            "dropped": fmt_number(e.get("scale"), 3) if (e.get("settings") or {}).get("scale") == "auto" else "—",
             "baseline_cartoon": fmt_number(b.get("cartoon_prediction"), 4) if b else "—",
             "baseline_kept": f"{100 * float(b.get('kept_fraction', 0)):.1f} %" if b else "—",
             "y_true": fmt_number(summary.get("y_true"), 4)}

@@ -2,6 +2,7 @@
 and the result's .explain/ folder (what it keeps, that the student module reproduces the student)."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +32,11 @@ def test_explain_writes_png_and_npz(result_dir, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "teacher on test example 1" in done.stdout and "pixel-mask baseline" in done.stdout
     assert "% of the samples" in done.stdout  # a series' pixel mask keeps samples (a map's, pixels)
+    # review 7: the under-noise prediction and the all-dropped yardstick were only in the PNG and the JSON
+    assert re.search(r"with the rest replaced by noise the prediction is \S+ ± \S+; with every coefficient "
+                     r"replaced by noise it moves by \S+ \(root mean square\)", done.stdout), done.stdout
+    # piped: a line per tenth, not one line of carriage returns
+    assert "\r" not in done.stderr and 2 <= done.stderr.count("%") <= 12, done.stderr
     png = (out / "explanation.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     with np.load(out / "arrays.npz", allow_pickle=False) as f:
