@@ -135,11 +135,18 @@ def preview_figure(summary: dict | None) -> go.Figure:
             return sep.join(f"{name} {fmt_number(v)}" for name, v in zip(names, values))
         return "y = " + ", ".join(fmt_number(v) for v in values)
 
+    def values(i):
+        """The sample's target values, one per line (the caption names them once)."""
+        if i >= len(ys):
+            return f"sample {i}"
+        return "<br>".join(fmt_number(v) for v in (ys[i] if isinstance(ys[i], list) else [ys[i]]))
+
     kind = (summary or {}).get("kind") or ("image" if arrays[0].ndim == 2 else "timeseries")
     if kind == "image" and arrays[0].ndim == 2:
-        # one target per title line: side by side, "Omega_m 0.37, sigma_8 0.7" ran into the next map's title
+        # values alone above each map, one per line, named once below: "Omega_m 0.26 / sigma_8 0.95" over maps
+        # 80 px wide ran into the next map's title on a phone
         fig = make_subplots(rows=1, cols=len(arrays), horizontal_spacing=0.02,
-                            subplot_titles=[ylabel(i, "<br>") for i in range(len(arrays))])
+                            subplot_titles=[values(i) for i in range(len(arrays))])
         # one colour scale for every thumbnail, shown once: the maps compare by colour
         lo, hi = float(min(np.nanmin(a) for a in arrays)), float(max(np.nanmax(a) for a in arrays))
         for i, a in enumerate(arrays):
@@ -154,18 +161,22 @@ def preview_figure(summary: dict | None) -> go.Figure:
             suffix = "" if i == 0 else str(i + 1)
             fig.update_layout({f"yaxis{suffix}": dict(scaleanchor=f"x{suffix}", visible=False,
                                                       autorange="reversed")})
-        lines = max(ylabel(i, "<br>").count("<br>") + 1 for i in range(len(arrays)))
+        lines = max(values(i).count("<br>") + 1 for i in range(len(arrays)))
+        n_values = max((len(y) if isinstance(y, list) else 1) for y in ys) if ys else 0
+        named = names if len(names) == n_values and names != ["y"] else []
+        notes = [("above each map: " + ", ".join(named) + (" (top to bottom)" if len(named) > 1 else "")) if named
+                 else "above each map: its target" + ("s" if n_values > 1 else "")]
         # the summary strides big maps down (models.data.summarize): a single-pixel peak may not show
         full = [int(v) for v in (summary or {}).get("shape") or []]
-        bottom = 10
         if len(full) == 2 and tuple(full) != arrays[0].shape:
             stride = ordinal(-(-full[0] // arrays[0].shape[0]))
-            fig.add_annotation(text=f"{full[0]} × {full[1]} maps drawn at {arrays[0].shape[0]} × "
-                                    f"{arrays[0].shape[1]} (every {stride} pixel; single-pixel peaks may not show)",
-                               x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="top", yshift=-4,
-                               showarrow=False, font=dict(size=11, color="#555"))
-            bottom = 30
-        return apply_layout(fig, height=240 + 16 * (lines - 1) + bottom - 10,
+            # two lines: in one, "(every 2nd pixel; single-p" was cut off at a phone's edge
+            notes += [f"{full[0]} × {full[1]} maps drawn at {arrays[0].shape[0]} × {arrays[0].shape[1]}",
+                      f"(every {stride} pixel; single-pixel peaks may not show)"]
+        fig.add_annotation(text="<br>".join(notes), x=0, y=0, xref="paper", yref="paper", xanchor="left",
+                           yanchor="top", yshift=-4, showarrow=False, align="left", font=dict(size=11, color="#555"))
+        bottom = 10 + 15 * len(notes)
+        return apply_layout(fig, height=230 + 16 * (lines - 1) + bottom,
                             margin=dict(l=10, r=10, t=24 + 16 * lines, b=bottom))
     fig = go.Figure()
     for i, a in enumerate(arrays):
@@ -175,10 +186,15 @@ def preview_figure(summary: dict | None) -> go.Figure:
     return apply_layout(fig, height=260)
 
 
-def target_histogram_figure(summary: dict | None) -> go.Figure:
-    """Histogram of the training targets (first target column) from a dataset summary.
+#: Target columns given a histogram each, at most.
+MAX_TARGET_HISTOGRAMS = 4
 
-    Accepts ``targets[0].histogram{counts, edges}`` (``models.data.summarize``);
+
+def target_histogram_figure(summary: dict | None) -> go.Figure:
+    """Histograms of the training targets from a dataset summary, one per target column (up to
+    :data:`MAX_TARGET_HISTOGRAMS`; maps' second parameter, such as σ₈, was not shown anywhere).
+
+    Accepts ``targets[k].histogram{counts, edges}`` (``models.data.summarize``);
     falls back to the preview's ``y`` values.
 
     Returns
@@ -186,23 +202,32 @@ def target_histogram_figure(summary: dict | None) -> go.Figure:
     go.Figure
     """
     summary = summary or {}
-    targets = summary.get("targets") or []
-    if targets and isinstance(targets[0], dict) and (targets[0].get("histogram") or {}).get("counts"):
-        t = targets[0]
-        counts = as_array(t["histogram"]["counts"])
-        edges = as_array(t["histogram"].get("edges"))
-        if edges is not None and edges.size == counts.size + 1:
-            centers, widths = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
-        else:
-            centers, widths = np.arange(counts.size), np.ones(counts.size)
-        fig = go.Figure(go.Bar(x=centers, y=counts, width=widths, marker_color=PALETTE["learned"],
-                               marker_line=dict(color="white", width=1),
-                               hovertemplate="%{x:.4g}: %{y}<extra></extra>"))
-        name = t.get("name") or "target"
-        extra = f" (mean {fmt_number(t.get('mean'))}, sd {fmt_number(t.get('std'))})" if "mean" in t else ""
-        fig.update_xaxes(title=f"{name}{extra}")
-        fig.update_yaxes(title="count")
-        return apply_layout(fig, height=260, bargap=0)
+    targets = [t for t in summary.get("targets") or []
+               if isinstance(t, dict) and (t.get("histogram") or {}).get("counts")][:MAX_TARGET_HISTOGRAMS]
+    if targets:
+        # one row while two fit beside each other (a phone's 390 px too), then two per row
+        cols = min(len(targets), 2)
+        rows = -(-len(targets) // cols)
+        fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.15, vertical_spacing=0.3 if rows > 1 else 0)
+        for k, t in enumerate(targets):
+            counts = as_array(t["histogram"]["counts"])
+            edges = as_array(t["histogram"].get("edges"))
+            if edges is not None and edges.size == counts.size + 1:
+                centers, widths = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
+            else:
+                centers, widths = np.arange(counts.size), np.ones(counts.size)
+            row, col = k // cols + 1, k % cols + 1
+            fig.add_trace(go.Bar(x=centers, y=counts, width=widths, marker_color=PALETTE["learned"],
+                                 marker_line=dict(color="white", width=1), name=t.get("name") or f"target {k}",
+                                 hovertemplate="%{x:.4g}: %{y}<extra></extra>", showlegend=False), row=row, col=col)
+            name = t.get("name") or ("target" if len(targets) == 1 else f"target {k}")
+            # beside a second histogram, the mean and the sd on lines of their own (one line ran past its panel)
+            mean, sd = fmt_number(t.get("mean")), fmt_number(t.get("std"))
+            extra = ("" if "mean" not in t else f"<br>mean {mean}<br>sd {sd}" if len(targets) > 1
+                     else f" (mean {mean}, sd {sd})")
+            fig.update_xaxes(title=f"{name}{extra}", row=row, col=col)
+            fig.update_yaxes(title="count" if col == 1 else None, row=row, col=col)
+        return apply_layout(fig, height=260 * rows + (40 if len(targets) > 1 else 0), bargap=0)
     ys = as_array((summary.get("preview") or {}).get("y"))
     if ys is None:
         return empty_figure("No target statistics for this dataset")

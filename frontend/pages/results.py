@@ -217,7 +217,8 @@ def summary_children(bundle: dict) -> list:
         # the delivered model's (AWD's next to the initial wavelet's score read as the initial wavelet's)
         stat(f"Compression ({initial or 'AWD'})",
              (rows.get("baseline_wavelet", {}) if initial is not None else awd).get("compression_text", "—"),
-             "share of active coefficients (defined below)"),
+             # a property of the wavelet and this teacher together: another teacher gives another value
+             "share of coefficients the teacher's attributions mark active (defined below)"),
         chosen_stat(bundle, sel, validity, stat),
     ], className="g-2")]
 

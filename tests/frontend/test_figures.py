@@ -251,8 +251,17 @@ def test_preview_and_histogram(dataset_summary):
     assert [t.type for t in fig.data] == ["heatmap", "heatmap"]
     assert [t.showscale for t in fig.data] == [False, True] and len({(t.zmin, t.zmax) for t in fig.data}) == 1
     named = F.preview_figure(dict(img, target_names=["Omega_m", "sigma_8"]))
-    assert [a.text for a in named.layout.annotations] == ["Omega_m 1<br>sigma_8 2", "Omega_m 3<br>sigma_8 4"]
-    assert [a.text for a in fig.layout.annotations] == ["y = 1, 2", "y = 3, 4"]  # no names: values alone
+    # review 7: "Omega_m 0.26 / sigma_8 0.95" above maps 80 px wide overprinted on a phone: values above each
+    # map, named once in the caption
+    assert [a.text for a in named.layout.annotations] == ["1<br>2", "3<br>4",
+                                                          "above each map: Omega_m, sigma_8 (top to bottom)"]
+    assert [a.text for a in fig.layout.annotations] == ["1<br>2", "3<br>4", "above each map: its targets"]
+    # every target column gets a histogram (sigma_8 was shown nowhere)
+    two = dict(dataset_summary, targets=[{"name": n, "mean": 0.3, "std": 0.05,
+                                          "histogram": {"counts": [1, 2], "edges": [0.0, 0.5, 1.0]}}
+                                         for n in ("Omega_m", "sigma_8")])
+    hist = F.target_histogram_figure(two)
+    assert len(hist.data) == 2 and hist.layout.xaxis2.title.text == "sigma_8<br>mean 0.3<br>sd 0.05"
     assert _has_message(F.preview_figure({}))
     assert _has_message(F.target_histogram_figure({}))
 
@@ -368,7 +377,7 @@ def test_no_baseline_is_recommended_when_every_model_loses_to_the_mean():
 def test_a_strided_map_preview_says_so():
     summary = {"kind": "image", "shape": [64, 64], "preview": {"X": [np.zeros((32, 32)).tolist()], "y": [0.3]}}
     notes = [a.text for a in F.preview_figure(summary).layout.annotations]
-    assert any("64 × 64 maps drawn at 32 × 32 (every 2nd pixel" in t for t in notes), notes
+    assert any("64 × 64 maps drawn at 32 × 32<br>(every 2nd pixel" in t for t in notes), notes
     summary["shape"] = [32, 32]  # drawn as stored: nothing to say
     assert not any("drawn at" in a.text for a in F.preview_figure(summary).layout.annotations)
 
