@@ -30,7 +30,9 @@ STAGE_WORDS = {"teacher": "training the teacher", "distill": "distillation", "se
 
 
 def stage_words(stages: dict | None) -> str:
-    """Where an estimate's time goes, in words (the stages of at least half a second); empty without any.
+    """Where an estimate's time goes, in words: every stage it counts (not those of 0 s, such as training an uploaded
+    teacher), those under half a second as "under 1 s" (left out, the parts did not add up to the total and a
+    6-point grid seemed to cost nothing); empty without any.
 
     Parameters
     ----------
@@ -40,9 +42,9 @@ def stage_words(stages: dict | None) -> str:
     Examples
     --------
     >>> stage_words({"teacher": 10.2, "distill": 75.0, "select": 0.1, "students": 5.0})
-    'Of which training the teacher 10 s, distillation 1 min 15 s, students and figures 5 s.'
+    'Of which training the teacher 10 s, distillation 1 min 15 s, selection under 1 s, students and figures 5 s.'
     """
     stages = stages or {}
-    parts = [f"{words} {format_seconds(stages[stage])}" for stage, words in STAGE_WORDS.items()
-             if float(stages.get(stage) or 0.0) >= 0.5]
+    parts = [f"{words} {format_seconds(stages[stage]) if float(stages[stage] or 0.0) >= 0.5 else 'under 1 s'}"
+             for stage, words in STAGE_WORDS.items() if float(stages.get(stage) or 0.0) > 0.0]  # 0: not run
     return ("Of which " + ", ".join(parts) + ".") if parts else ""
