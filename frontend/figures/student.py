@@ -421,11 +421,13 @@ def scalogram_figure(bundle: dict, example: int = 0) -> go.Figure:
         at_time.setdefault(centre, []).append(text)
     on_x = sorted(at_time)
     outside = n_kept - len(on_series)
-    shared = f" at {len(on_x)} times" if len(on_x) < len(on_series) else ""
+    # "their centres on the series (30 of the 30 at 29 times)" was read as a riddle: say what the marks are
+    details = ([f"{len(on_series)} coefficients at {len(on_x)} times"] if len(on_x) < len(on_series) else []) + (
+        [f"{outside} of the {n_kept} read outside it"] if outside else [])
     fig.add_trace(go.Scatter(
         x=on_x, y=np.interp(on_x, np.arange(length), x) if on_x else [], mode="markers", legendrank=3,
-        name=wrap_words(f"their centres on the series ({len(on_series)} of the {n_kept}{shared}"
-                        + (f"; {outside} centred outside it)" if outside else ")"), LEGEND_CHARS),
+        name=wrap_words("where the circled coefficients read the series"
+                        + (f" ({'; '.join(details)})" if details else ""), LEGEND_CHARS),
         text=["<br>".join(at_time[t]) for t in on_x], hovertemplate="%{text}<extra></extra>",
         marker=dict(symbol="triangle-down", size=9, color=PALETTE["selected"])), row=1, col=1)
     if t_first < 0 or t_last > length - 1:

@@ -138,8 +138,9 @@ def test_scalogram_circles_every_coefficient_the_student_reads(mode, stored):
     assert sorted((r["band"], r["position"]) for r in rows if r["position"] is not None) == sorted(
         (b["band"], p) for b in example["bands"] for p in b["kept"])
     # the triangles have a legend entry counting what they show; the heatmap covers every circle
-    triangles = next(t for t in fig.data if t.name.startswith("their centres on the series"))
-    assert triangles.showlegend is not False and f"of the {n_terms}" in triangles.name
+    triangles = next(t for t in fig.data if t.name.startswith("where the circled coefficients read"))
+    assert triangles.showlegend is not False
+    assert (f"of the {n_terms} read outside" in triangles.name) == (len(on_series_of(triangles)) < n_terms)
     assert all(-0.5 <= x <= 39.5 for x in triangles.x)
     heat = next(t for t in fig.data if t.type == "heatmap")
     assert min(heat.x) - 0.5 <= min(kept.x) and max(kept.x) <= max(heat.x) + 0.5
