@@ -115,7 +115,10 @@ def _students_store(bundle: dict) -> dict:
     return {"students": bundle.get("students") or {}, "grid": [p.get("student") for p in grid],
             "kind": (bundle.get("data") or {}).get("kind"), "selected": figures.selected_index(bundle),
             "labels": [figures.grid_point_label(bundle, i) for i in range(len(grid))],
-            "kept_initial": figures.kept_initial(bundle)}
+            "kept_initial": figures.kept_initial(bundle),
+            # the boundary mode: map panels wrap a coefficient's block around the edges in periodization (without
+            # it the page cut them, and the coarse bands showed an empty strip where their blocks wrap)
+            "mode": (bundle.get("wavelet") or {}).get("mode")}
 
 
 def loaded(bundle: dict) -> dict:
@@ -234,7 +237,8 @@ def draw_student(example, clicked, students, explain, activation, viewport=None)
     grid = students.get("grid") or []
     idx = clicked if isinstance(clicked, int) and 0 <= clicked < len(grid) and grid[clicked] else None
     record, which, explained = _shown_student(students, idx, (explain or {}).get("wavelet", "awd"))
-    bundle = {"explain": explain, "activation": activation, "students": {"awd": record}}
+    bundle = {"explain": explain, "activation": activation, "students": {"awd": record},
+              "wavelet": {"mode": students.get("mode")}}
     k = example if isinstance(example, int) else 0
     if not record:
         empty = figures.empty_figure("This result does not carry its student (rerun the job with this version)")

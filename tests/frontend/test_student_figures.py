@@ -398,3 +398,22 @@ def test_many_peaks_mark_only_the_highest_on_the_sub_bands():
     shown = x[np.array(scatters[1]["y"], dtype=int), np.array(scatters[1]["x"], dtype=int)]
     assert shown.min() >= np.sort(heights)[-S.MARKED_PEAKS]
     assert "the 40 highest of 300" in fig.layout.annotations[-1].text.replace("<br>", " ")
+
+
+def test_the_results_page_wraps_coarse_bands_in_periodization():
+    """Review 6: the page drew each map panel from a bundle of the explain store and the student alone, without the
+    wavelet's mode, so periodization's blocks were cut at the edges instead of wrapped and the coarse bands showed
+    an empty strip. The students store carries the mode."""
+    from awd_studio.frontend import results_student
+
+    bundle = _maps_bundle("periodization", (64, 64), 4, stored=True)
+    bundle["explain"]["examples"][0]["histogram"] = [1, 1]
+    record = {"kind": "peak_count", "parameters": {"channels": ["LL"], "bins": 2, "bin_edges": [0, 1, 2]}}
+    bundle.update(students={"awd": record}, grid=[], data={"kind": "image"})
+    store = results_student._students_store(bundle)
+    assert store["mode"] == "periodization"
+    out = results_student.draw_student(0, None, store, bundle["explain"], bundle["activation"])
+    heat = next(t for t in out["graph"].data if t.type == "heatmap" and t.name == "LL4")
+    x_edges, y_edges = _heatmap_edges(heat, _array(heat.z))
+    assert (x_edges[0], y_edges[0], x_edges[-1], y_edges[-1]) == (-0.5, -0.5, 63.5, 63.5)
+    assert not np.isnan(_array(heat.z)).any()  # every pixel under a coefficient's block
