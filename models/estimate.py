@@ -60,8 +60,9 @@ _SERIES_PARTS_SPEEDUP = {18: 1.0, 105: 1.6}
 #: built-in examples (bench/end_to_end.py; the LSTM and the MLP train on one thread, models.teachers): LSTM on
 #: cme 15-16 s (80 epochs beside the MLP, 2026-12-03; 8-9 s with the former 50), CNN on lensing 21-22 s on a quiet
 #: machine (1200 maps; 2 threads; 50 epochs with symmetry augmentation, channels-last; 25-26 s with
-#: OMP_WAIT_POLICY=PASSIVE), MLP on synthetic 4.5 s. ResNet18 is a guess (about 100 times the small CNN).
-_TEACHER_COST = {"mlp": 1.2e-6, "lstm": 4.4e-6, "cnn": 1.6e-7, "resnet18": 2e-5}
+#: OMP_WAIT_POLICY=PASSIVE), times 1.55 for its 80 epochs since 2026-12-04 (15-17 s -> 25 s, measured side by side),
+#: MLP on synthetic 4.5 s. ResNet18 is a guess (about 100 times the small CNN at 50 epochs).
+_TEACHER_COST = {"mlp": 1.2e-6, "lstm": 4.4e-6, "cnn": 2.5e-7, "resnet18": 2e-5}
 #: Selection (cross-validation of every grid point and of the initial wavelet), seconds per candidate on 2 threads:
 #: series per 3000 training series of 40 samples (in proportion to the length), maps per 1000 maps of 64 x 64.
 #: From the select stage of bench/RESULTS.md's end-to-end table (Intel, 2026-12-02): cme 3.6 s for the default grid's
