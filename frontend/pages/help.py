@@ -201,7 +201,9 @@ BODIES = {
     ],
     "runs": [
         _p("The jobs list shows each run's dataset, teacher, grid size (number of λ values × number of γ "
-           "values), the selected AWD student's test score with its metric, the state and the date. Rerun "
+           "values), the test R² of the model the run delivers (the AWD student, or the initial wavelet's when "
+           "cross-validation kept it, which the cell says; the tooltip adds maps' RMSE) and the teacher's, the "
+           "state and the date. Rerun "
            "submits the same dataset and settings again: an uploaded teacher is used again, a built-in one is "
            "trained anew (a run submitted with auto asks auto again). Delete removes a finished job, its result "
            "files and its share links; a queued or running job shows Cancel instead (here or on its job page), "
@@ -211,8 +213,9 @@ BODIES = {
     ],
     "compare": [
         _p("Tick two finished runs in the jobs list and press Compare: both learned wavelets overlaid (ψ and φ; "
-           "initial dashed, learned solid), the test scores side by side, and the settings that differ "
-           "highlighted. Runs on different datasets can be compared, but their scores cannot."),
+           "initial dashed, learned solid), the model each run delivers and its test R², the test scores side by "
+           "side, and the settings that differ highlighted. Runs on different datasets can be compared, but their "
+           "scores cannot."),
     ],
     "cite": [
         _p("If AWD Studio helps your work, cite the method:"),
