@@ -190,7 +190,7 @@ def _head(job: dict, bundle: dict, label: str, color: str, dataset: str):
 def delivered_line(bundle: dict) -> str:
     """Pure: the model a run delivers and its test R², then the learned wavelet's (marked "not delivered" when
     cross-validation kept the initial wavelet) and how far it moved. The card led with the AWD score even where
-    neither run delivered AWD (tests/frontend/test_compare.py).
+    neither run delivered AWD (tests/frontend/test_runs_pages.py).
     """
     models = bundle.get("models") or {}
     initial = kept_initial(bundle)
