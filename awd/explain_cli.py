@@ -71,7 +71,7 @@ def run(args) -> int:
     files = save_explanation(out, e, baseline, facts, request)
     print(f"{facts['model']} on test example {args.example} (true value {facts['y_true']:.4g}): prediction "
           f"{e.prediction:.4g}, on the cartoon {e.cartoon_prediction:.4g}, kept {100 * e.kept_fraction:.1f} % of "
-          f"the coefficients, relative distortion {e.relative_distortion:.3g}")
+          f"the coefficients (mask ≥ 0.5), relative distortion {e.relative_distortion:.3g}")
     dropped = (f"; with every coefficient replaced by noise it moves by {e.scale:.3g} (root mean square)"
                if e.settings.get("scale") == "auto" else "")
     print(f"with the rest replaced by noise the prediction is {e.expected_prediction:.4g} ± "

@@ -297,8 +297,10 @@ async def poll(tick, current, picked, token, options=None, viewport=None):
     e = summary.get("explanation") or {}
     x = (body.get("arrays") or {}).get("wavelet_x")
     units = "pixels" if len(_shape(x)) == 2 else "samples"
-    status = [f"Done: kept {lines['kept']} of the wavelet coefficients at λ = {e.get('lam')}; with the rest replaced "
-              f"by noise the prediction is {lines['noise']} against {lines['full']} on the full input (shift "
+    # "kept" is a mask of 0.5 or more: cells at 0.3-0.4 in the figure read as kept otherwise
+    status = [f"Done: kept {lines['kept']} of the wavelet coefficients (mask ≥ 0.5) at λ = {e.get('lam')}; with "
+              f"the rest replaced by noise the prediction is {lines['noise']} against {lines['full']} on the full "
+              f"input (shift "
               f"{lines.get('shift', '—')}; relative distortion {figures.fmt_number(e.get('relative_distortion'))}, "
               f"that squared shift over dropping every coefficient's). Dropping every coefficient moves the "
               f"prediction by {lines.get('dropped', '—')} (root mean square): a mask keeps a prediction "
