@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from awd_studio.models.pipeline.verdict import STUDENT_NAMES, format_difference
+from awd_studio.models.pipeline.verdict import STUDENT_NAMES, format_difference, rmse_difference_words
 from awd_studio.models.teachers.training import still_improving_at_cap
 
 __all__ = ["trust_notes", "WEAK_TEACHER_R2", "BASELINES", "COMPRESSION_DEFINITION", "KNOWN_CLOSE", "GRID_SAME"]
@@ -316,10 +316,9 @@ def _paired(diff: dict, other: str, other_noun: str | None = None) -> tuple[str,
     if metric == "r2":
         interval = (f"AWD − {other} = {number(diff['estimate'])} test {what}, {pct} paired bootstrap interval "
                     f"{number(diff['low'])} to {number(diff['high'])}")
-    else:  # "AWD − search = -0.004 test RMSE" left the reader to work out that AWD won
-        way = "lower (better)" if diff["estimate"] < 0 else "higher (worse)"
-        interval = (f"AWD's test {what} is {number(abs(diff['estimate']))} {way} than {other_noun or other}'s, {pct} "
-                    f"paired bootstrap interval of AWD − {other} {number(diff['low'])} to {number(diff['high'])}")
+    else:
+        interval = (f"{rmse_difference_words(diff['estimate'], number, other_noun or other, what)}, {pct} paired "
+                    f"bootstrap interval of AWD − {other} {number(diff['low'])} to {number(diff['high'])}")
     if sign * diff["low"] > 0 and sign * diff["high"] > 0:
         return "awd", interval
     if sign * diff["low"] < 0 and sign * diff["high"] < 0:

@@ -4,7 +4,8 @@ import numpy as np
 
 from awd_studio.models import filters as _filters
 
-__all__ = ["verdict_text", "format_difference", "warnings_of", "distance_to", "STUDENT_NAMES", "N_BOOT"]
+__all__ = ["verdict_text", "format_difference", "rmse_difference_words", "warnings_of", "distance_to", "STUDENT_NAMES",
+           "N_BOOT"]
 
 #: Test-set bootstrap resamples for the paired AWD - initial interval.
 N_BOOT = 10000
@@ -31,6 +32,19 @@ def format_difference(value, metric, scale=None):
     scale = abs(value) if scale is None else scale
     decimals = 3 if not 0 < scale < 0.01 else min(int(-np.floor(np.log10(scale))) + 1, 12)
     return f"{value:.{decimals}f}"
+
+
+def rmse_difference_words(estimate, number, other, what="RMSE"):
+    """AWD's RMSE difference against ``other`` in words, which way is better said (a signed RMSE difference had to
+    be worked out): ``number`` formats the magnitude.
+
+    Examples
+    --------
+    >>> rmse_difference_words(-0.004, "{:.3g}".format, "db5")
+    "AWD's test RMSE is 0.004 lower (better) than db5's"
+    """
+    way = "lower (better)" if estimate < 0 else "higher (worse)"
+    return f"AWD's test {what} is {number(abs(estimate))} {way} than {other}'s"
 
 
 def verdict_text(choice, difference, init_name, metric="r2", target_name=None):
@@ -101,10 +115,9 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None):
                 f"({pct} interval {number(lo)} to {number(hi)}).")
     if metric == "r2":
         gap = f"AWD − {init_name} = {number(est)} R², {interval}"
-    else:  # a signed RMSE difference had to be worked out ("-0.004, lower is better"): say which way in words
-        way = "lower (better)" if est < 0 else "higher (worse)"
-        gap = (f"AWD's test {what} is {number(abs(est))} {way} than {init_name}'s, {pct} interval of AWD − "
-               f"{init_name} {number(low)} to {number(high)}")
+    else:
+        gap = (f"{rmse_difference_words(est, number, init_name, what)}, {pct} interval of AWD − {init_name} "
+               f"{number(low)} to {number(high)}")
     if max(better_sign * low, better_sign * high) < 0:
         kept = "cross-validation kept it" if choice == "initial" else "although cross-validation preferred AWD"
         return f"AWD is worse than {init_name} on the test set ({gap}): use {init_name} ({kept})."
