@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 __all__ = ["BENCH_DIR", "REPO_DIR", "WORK_DIR", "one_thread", "available_cores", "peak_rss_mib", "emit", "timer",
-           "median"]
+           "median", "teacher_double_backward"]
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
@@ -74,3 +74,49 @@ def emit(result, stream=None):
     out = stream if stream is not None else sys.__stdout__
     out.write("BENCH_JSON " + json.dumps(result) + "\n")
     out.flush()
+
+
+def teacher_double_backward(X, teacher, epochs, batch_size=100, seed=0):
+    """Time the teacher's own share of a straight-through epoch, with no wavelet at all.
+
+    Every batch of a straight-through fit (awave's, and ours with ``gradient_path="straight_through"``) runs the
+    teacher forward, takes its input gradient with ``create_graph=True`` and backpropagates an L1 penalty on that
+    gradient through it again. This does exactly that on the raw inputs, batch by batch in a shuffled order, so
+    its seconds per epoch bound from below what any straight-through implementation on the same teacher and
+    batches can reach.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, *signal_shape)
+        The signals.
+    teacher : torch.nn.Module
+        ``(B, *signal_shape) -> (B,)`` or ``(B, n_outputs)`` (output 0 is used), in evaluation mode.
+    epochs : int
+    batch_size : int, default=100
+    seed : int, default=0
+        Seed of the batch order.
+
+    Returns
+    -------
+    list of float
+        Wall seconds of each epoch.
+    """
+    import numpy as np
+    import torch
+
+    x_all = torch.as_tensor(np.asarray(X, dtype=np.float32))
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    gen = torch.Generator().manual_seed(seed)
+    seconds = []
+    for _ in range(epochs):
+        start = timer()
+        order = torch.randperm(len(x_all), generator=gen)
+        for i in range(0, len(x_all), batch_size):
+            xb = x_all[order[i:i + batch_size]].requires_grad_(True)
+            out = teacher(xb)
+            out = out if out.ndim == 1 else out[:, 0]
+            (grad,) = torch.autograd.grad(out.sum(), xb, create_graph=True)
+            grad.abs().sum().backward()
+        seconds.append(timer() - start)
+    return seconds

@@ -10,6 +10,8 @@ grid     one vectorised fit of a whole lambda x gamma grid; wall seconds of ``fi
 grid_sequential  the same grid as one fit per point, one after another in this process (total wall seconds).
 predict  seconds per sample: the AWD predictor vs the teacher (LSTM for series, ResNet18 for maps).
 scaling  seconds per epoch as n, signal length/size, levels and grid size double.
+teacher_double_backward  the teacher's own share of a straight-through epoch (forward, input gradient with its
+         graph, backward through it), no wavelet: the floor under any straight-through implementation.
 
 ``cmf_off`` (default true) gives our CMF penalty the weight zero (``validity_weights={"cmf": 0}``), because the
 reference's CMF term cannot be used (it returns a complex tensor); the term is still computed, so the timing
@@ -74,6 +76,16 @@ def task_fit(opts):
     return {"fit_seconds": total, "epoch_seconds": epochs, "terms_last": last,
             "terms": [{k: float(v[e, 0]) for k, v in model.history_.items()} for e in range(model.n_epochs_)],
             "filter": model.filters_[0].tolist(), "gradient_path": model.gradient_path_}
+
+
+def task_teacher_double_backward(opts):
+    from bench.common import teacher_double_backward
+
+    X, _, teacher = _load(opts)
+    start = timer()
+    epochs = teacher_double_backward(X, teacher, opts.get("epochs", 3), opts.get("batch_size", 100),
+                                     opts.get("seed", 0))
+    return {"fit_seconds": timer() - start, "epoch_seconds": epochs}
 
 
 def task_grid(opts):
@@ -251,7 +263,7 @@ def task_scaling(opts):
 
 
 TASKS = {"fit": task_fit, "grid": task_grid, "grid_sequential": task_grid_sequential, "predict": task_predict,
-         "scaling": task_scaling}
+         "scaling": task_scaling, "teacher_double_backward": task_teacher_double_backward}
 
 
 def main(task, opts):

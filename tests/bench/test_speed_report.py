@@ -1,0 +1,55 @@
+"""The speed report's floor row: the teacher's own double backward, and the like-for-like bound it sets."""
+
+import numpy as np
+import torch
+
+from bench import report
+from bench.common import teacher_double_backward
+
+
+def _spread(x):
+    return {"min": x, "median": x, "max": x, "all": [x]}
+
+
+def _fit_entry(per_epoch, filt=None):
+    entry = {"seconds_per_epoch": _spread(per_epoch), "first_epoch_seconds": _spread(per_epoch),
+             "fit_seconds": _spread(5 * per_epoch), "peak_rss_mib": 300.0, "epochs": 5, "terms": None,
+             "filter": filt}
+    if filt is not None:
+        entry["terms"] = [{"train_loss": 1.0}]
+    return entry
+
+
+def _fit():
+    h = [0.1, 0.2]
+    return {report.THEIRS: _fit_entry(2.0, h), report.LIKE: _fit_entry(1.0, h), report.EQ8: _fit_entry(0.05, h),
+            report.DEFAULT: _fit_entry(0.08, h), report.FLOOR: _fit_entry(0.8)}
+
+
+def test_teacher_double_backward_times_each_epoch_and_leaves_no_parameter_gradient():
+    teacher = torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)).eval()
+    X = np.random.default_rng(0).normal(size=(25, 8))
+    seconds = teacher_double_backward(X, teacher, epochs=3, batch_size=10)
+    assert len(seconds) == 3 and all(s > 0 for s in seconds)
+    assert all(p.grad is None for p in teacher.parameters())
+
+
+def test_bound_is_awave_over_the_teacher_floor():
+    fit = _fit()
+    assert report.like_for_like_bound(fit) == 2.5
+    text = report.floor_sentence(fit)
+    assert "takes 0.8 s per epoch: 80 % of our straight-through epoch" in text
+    assert "more than **2.5x** faster than awave" in text and "ours is 2.0x" in text
+    fit.pop(report.FLOOR)
+    assert report.like_for_like_bound(fit) is None
+
+
+def test_fit_table_shows_the_floor_row_without_a_speed_up_and_the_headline_names_the_cap():
+    lines = report._fit_rows("fit1d_lstm20", _fit(), reps=1)
+    floor = [ln for ln in lines if "double backward alone" in ln and ln.startswith("|")]
+    assert len(floor) == 1 and floor[0].endswith("|  |  |  |  |")
+    assert sum("**no**" in ln for ln in lines) == 1  # the like-for-like row misses its 10x target
+    headline = "\n".join(report._headline({"fit1d_lstm20": _fit()}))
+    assert "caps any like-for-like speed-up here at 2.5x" in headline
+    terms = report._terms_table(_fit(), ["train_loss"])
+    assert "double backward alone" not in terms[0]
