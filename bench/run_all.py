@@ -50,11 +50,8 @@ def log(msg):
 # ------------------------------------------------------------------------------------------------ set-up
 def ensure_awave_venv():
     """Create bench/.venv-awave with awave 0.1 and what it imports (torch, numpy, PyWavelets) if missing."""
-    if AWAVE_PY.exists():
-        ok = subprocess.run([str(AWAVE_PY), "-c", "import awave, torch, pywt, awd_studio.models.teachers"], env=ENV,
-                            capture_output=True).returncode == 0
-        if ok:
-            return
+    if AWAVE_PY.exists() and _awave_venv_works():
+        return
     log("creating bench/.venv-awave (torch 2.13.0 CPU, numpy, PyWavelets, awave 0.1 without its deps, and this "
         "repository without its deps for the teachers' architectures)")
     subprocess.run(["python3", "-m", "venv", str(AWAVE_VENV)], check=True)
@@ -63,8 +60,24 @@ def ensure_awave_venv():
     # awave's metadata asks for torch>=1.0, numpy, pywavelets only; --no-deps keeps pip from touching torch
     subprocess.run(pip + ["--no-deps", "awave==0.1"], check=True)
     # our teachers' architectures, rebuilt from the same state_dict on both sides (models.teachers imports these)
-    subprocess.run(pip + ["pydantic", "safetensors"], check=True)
+    subprocess.run(pip + list(AWAVE_VENV_TEACHER_DEPS), check=True)
     subprocess.run(pip + ["--no-deps", "-e", str(REPO_DIR)], check=True)
+    if not _awave_venv_works():
+        raise RuntimeError(f"bench/.venv-awave cannot import awave and our teachers: {_awave_venv_works.error}")
+
+
+#: What ``models.teachers`` imports beyond torch and numpy (installed into the awave venv, where the repository
+#: itself goes in with ``--no-deps``).
+AWAVE_VENV_TEACHER_DEPS = ("pydantic", "safetensors", "threadpoolctl")
+
+
+def _awave_venv_works():
+    """Whether the awave venv imports awave, torch, PyWavelets and our teachers (the error is kept on the
+    function's ``error`` attribute)."""
+    proc = subprocess.run([str(AWAVE_PY), "-c", "import awave, torch, pywt, awd_studio.models.teachers"], env=ENV,
+                          capture_output=True, text=True)
+    _awave_venv_works.error = proc.stderr.strip().splitlines()[-1:] if proc.returncode else None
+    return proc.returncode == 0
 
 
 def run(side, task, opts, timeout=1800, env=None):
