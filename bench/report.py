@@ -106,9 +106,12 @@ def floor_sentence(fit):
     """What the floor row means, with the bound and the share of our straight-through epoch it takes."""
     floor = fit[FLOOR]["seconds_per_epoch"]["median"]
     like = fit[LIKE]["seconds_per_epoch"]["median"]
+    share = f"{100 * floor / like:.0f} % of our straight-through epoch"
+    if floor >= 0.95 * like:
+        share += " (ours spends almost all of its epoch in the teacher; above 100 % is run-to-run noise)"
     return (f"The teacher's double backward alone (its forward pass, its input gradient with the graph kept, and "
             f"the backward pass through that gradient, batch by batch as in a fit, no wavelet) takes {_f(floor)} s "
-            f"per epoch: {100 * floor / like:.0f} % of our straight-through epoch. Every straight-through fit, "
+            f"per epoch: {share}. Every straight-through fit, "
             f"awave's and ours, pays it, so no implementation of that gradient on this teacher can be more than "
             f"**{like_for_like_bound(fit):.1f}x** faster than awave per epoch (awave's median / this figure); ours "
             f"is {_speed(fit[THEIRS]['seconds_per_epoch']['median'], like):.1f}x. The gradient of eq. 8 leaves the "

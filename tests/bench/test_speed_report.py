@@ -40,6 +40,10 @@ def test_bound_is_awave_over_the_teacher_floor():
     text = report.floor_sentence(fit)
     assert "takes 0.8 s per epoch: 80 % of our straight-through epoch" in text
     assert "more than **2.5x** faster than awave" in text and "ours is 2.0x" in text
+    assert "almost all" not in text
+    fit[report.FLOOR] = _fit_entry(1.03)
+    assert "103 % of our straight-through epoch (ours spends almost all of its epoch in the teacher" in (
+        report.floor_sentence(fit))
     fit.pop(report.FLOOR)
     assert report.like_for_like_bound(fit) is None
 
