@@ -249,7 +249,7 @@ def check_targets(y, n: int | None = None, field: str = "y") -> np.ndarray:
     return arr
 
 
-def check_targets_vary(y, field: str = "y") -> None:
+def check_targets_vary(y, field: str = "y", remedy: str = "give targets that vary across samples") -> None:
     """Refuse targets that take one value on every sample: there is nothing to learn, and R² is undefined.
 
     Parameters
@@ -259,6 +259,8 @@ def check_targets_vary(y, field: str = "y") -> None:
         fixed beside one that varies is a normal design); the job's own column is checked on its own.
     field : str, default="y"
         Name used in error messages.
+    remedy : str, default="give targets that vary across samples"
+        What the error tells the user to do.
 
     Raises
     ------
@@ -278,7 +280,7 @@ def check_targets_vary(y, field: str = "y") -> None:
     if columns.size and np.all(columns == columns[:1]):
         values = ", ".join(f"{v:g}" for v in columns[0])
         raise InputError(field, f"is {values} for every sample: there is nothing to predict (R² is undefined)",
-                         "give targets that vary across samples")
+                         remedy)
 
 
 def signal_kind(X: np.ndarray) -> str:

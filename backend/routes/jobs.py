@@ -33,7 +33,7 @@ from awd_studio.jobstate.jobconfig import job_config, stored_options
 from awd_studio.jobstate.storage import remove_tree
 from awd_studio.jobstate.summary import grid_size, summarize_result
 from awd_studio.models.options import TEACHER_ARCHITECTURES, PipelineConfig
-from awd_studio.models.pipeline.config import resolve_config
+from awd_studio.models.pipeline.config import check_target_column, resolve_config
 
 __all__ = ["router", "job_public", "build_config"]
 
@@ -149,6 +149,7 @@ def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str |
         config = job_config(options, row, paths)
         # resolved against the data as the job will resolve it, so that what it refuses is refused here
         resolve_config(config, dataset.kind, tuple(dataset.shape), dataset.n)
+        check_target_column(config.target, dataset.summary or {})
     except ValueError as exc:
         raise _unprocessable(str(exc)) from None
     return config, (row.id if row is not None else None), dataset

@@ -223,8 +223,12 @@ def target_histogram_figure(summary: dict | None) -> go.Figure:
             name = t.get("name") or ("target" if len(targets) == 1 else f"target {k}")
             # beside a second histogram, the mean and the sd on lines of their own (one line ran past its panel)
             mean, sd = fmt_number(t.get("mean")), fmt_number(t.get("std"))
-            extra = ("" if "mean" not in t else f"<br>mean {mean}<br>sd {sd}" if len(targets) > 1
-                     else f" (mean {mean}, sd {sd})")
+            if t.get("n_unique") == 1:  # its sd is rounding noise (1e-16), not a spread
+                extra = (f"<br>{fmt_number(t.get('min'))} in every sample" if len(targets) > 1
+                         else f" ({fmt_number(t.get('min'))} in every sample)")
+            else:
+                extra = ("" if "mean" not in t else f"<br>mean {mean}<br>sd {sd}" if len(targets) > 1
+                         else f" (mean {mean}, sd {sd})")
             fig.update_xaxes(title=f"{name}{extra}", row=row, col=col)
             fig.update_yaxes(title="count" if col == 1 else None, row=row, col=col)
         return apply_layout(fig, height=260 * rows + (40 if len(targets) > 1 else 0), bargap=0)

@@ -374,7 +374,7 @@ async def load_dataset_info(dataset_id):
     shape = " × ".join(str(s) for s in info["shape"] or [])
     targets = target_options(ds.get("summary"))
     return dict(info=info, facts=f"{kind}, {info['n']} samples of shape {shape}", hidden=dataset_id,
-                targets=targets, target=0, target_field="" if len(targets) > 1 else "awd-hidden")
+                targets=targets, target=first_target(targets), target_field="" if len(targets) > 1 else "awd-hidden")
 
 
 def target_options(summary: dict | None) -> list[dict]:
@@ -386,12 +386,27 @@ def target_options(summary: dict | None) -> list[dict]:
     [{'label': 'Omega_m (column 0)', 'value': 0}, {'label': 'sigma_8 (column 1)', 'value': 1}]
     >>> target_options({"n_targets": 2})
     [{'label': 'column 0', 'value': 0}, {'label': 'column 1', 'value': 1}]
+
+    A column that holds one value is listed, disabled, with the reason.
     """
     summary = summary or {}
     names = [str(n) for n in summary.get("target_names") or []]
+    columns = summary.get("targets") or []
     count = max(len(names), int(summary.get("n_targets") or 0))
-    return [{"label": f"{names[i]} (column {i})" if i < len(names) else f"column {i}", "value": i}
-            for i in range(count)]
+    options = []
+    for i in range(count):
+        label = f"{names[i]} (column {i})" if i < len(names) else f"column {i}"
+        if i < len(columns) and columns[i].get("n_unique") == 1:
+            options.append({"label": f"{label}: {columns[i].get('min'):g} in every sample, nothing to predict",
+                            "value": i, "disabled": True})
+        else:
+            options.append({"label": label, "value": i})
+    return options
+
+
+def first_target(options: list[dict]) -> int:
+    """The column the dropdown opens on: the first that can be predicted (0 when none can)."""
+    return next((o["value"] for o in options if not o.get("disabled")), 0)
 
 
 #: The fields shown for one data kind only, and what clears a hidden one.

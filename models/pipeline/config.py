@@ -18,7 +18,7 @@ from awd_studio.models.options import (
     resolve_start_search,
 )
 
-__all__ = ["resolve_config", "choose_mode", "grid_points_of", "select_target"]
+__all__ = ["resolve_config", "choose_mode", "grid_points_of", "select_target", "check_target_column"]
 
 
 def choose_mode(kind, shape, filter_len, levels, top_k):
@@ -141,3 +141,52 @@ def select_target(y, target: int):
     if target >= y.shape[1]:
         raise ValueError(f"target: the data has {y.shape[1]} target columns; pass 0..{y.shape[1] - 1}")
     return y[:, target]
+
+
+def check_target_column(target: int, summary: dict) -> None:
+    """Refuse a target column that the dataset lacks or that holds one value, before a job is queued.
+
+    Parameters
+    ----------
+    target : int
+        The column the job would predict.
+    summary : dict
+        The dataset's summary (:func:`models.data.dataset.summarize`): ``n_targets``, ``target_names`` and
+        ``targets`` (per column ``n_unique`` over the training targets). Missing keys skip their check.
+
+    Raises
+    ------
+    ValueError
+        Naming the field ``target``, the column and the columns that can be predicted.
+
+    Examples
+    --------
+    >>> summary = {"n_targets": 2, "target_names": ["Omega_m", "sigma_8"],
+    ...            "targets": [{"n_unique": 10, "min": 0.2}, {"n_unique": 1, "min": 0.8}]}
+    >>> check_target_column(0, summary)
+    >>> check_target_column(1, summary)
+    Traceback (most recent call last):
+    ...
+    ValueError: target: column 1 (sigma_8) is 0.8 for every sample, so there is nothing to predict; choose a
+    column that varies: 0 (Omega_m)
+    >>> check_target_column(2, summary)
+    Traceback (most recent call last):
+    ...
+    ValueError: target: the data has 2 target columns; pass 0..1
+    """
+    n_targets = summary.get("n_targets")
+    if n_targets is not None:
+        if n_targets == 1 and target != 0:
+            raise ValueError(f"target: the data has one target column, so target must be 0, got {target}")
+        if not 0 <= target < n_targets:
+            raise ValueError(f"target: the data has {n_targets} target columns; pass 0..{n_targets - 1}")
+    columns = summary.get("targets") or []
+    if target < len(columns) and columns[target].get("n_unique") == 1:
+        names = list(summary.get("target_names") or [])
+        named = [f"{j} ({names[j]})" if j < len(names) else str(j)
+                 for j, col in enumerate(columns) if col.get("n_unique") != 1]
+        name = f" ({names[target]})" if target < len(names) else ""
+        remedy = (f"choose a column that varies: {', '.join(named)}" if named
+                  else "no column varies: give targets that vary across samples")
+        raise ValueError(f"target: column {target}{name} is {columns[target].get('min'):g} for every sample, so "
+                         f"there is nothing to predict; {remedy}")

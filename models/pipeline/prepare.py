@@ -69,7 +69,11 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
                                                              seed=config.seed)
     y_train = select_target(y_train_all, config.target)
     y_test = select_target(y_test_all, config.target)
-    check_targets_vary(y_train, "y" if y_train_all.ndim == 1 else f"y column {config.target} (target)")
+    if y_train_all.ndim == 1:
+        check_targets_vary(y_train, "y")
+    else:
+        check_targets_vary(y_train, f"y column {config.target} (target)",
+                           remedy="choose another target column, one that varies")
     if len(X_train) < 2 * config.cv_folds:
         raise ValueError(f"X: {len(X_train)} training samples are too few for {config.cv_folds}-fold "
                          "cross-validation; give more data or fewer cv_folds")

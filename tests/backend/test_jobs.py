@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+
+from tests.backend.conftest import npz_bytes
 
 TINY = {"teacher": "mlp", "lambdas": [1e-3], "gammas": [0.0], "epochs": 1}
 
@@ -93,3 +96,21 @@ def test_openapi_lists_every_route(client):
                  "/api/shares/{share}", "/api/examples/{name}", "/api/teachers"]:
         assert path in paths
     assert "multipart/form-data" in paths["/api/datasets"]["post"]["requestBody"]["content"]
+
+
+def test_a_target_column_the_data_lacks_or_that_never_varies_is_422_before_queueing(client, dataset, upload):
+    body = {"dataset_id": dataset["id"], **TINY, "target": 3}
+    for route in ("/api/jobs", "/api/jobs/estimate"):
+        response = client.post(route, json=body)
+        assert response.status_code == 422, response.text
+        assert "target: the data has one target column, so target must be 0, got 3" in response.json()["detail"]
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 64))
+    y = np.column_stack([X[:, :4].sum(axis=1), np.full(60, 0.8)])
+    two = upload(npz_bytes(X=X, y=y), "two_targets.npz")
+    assert two.status_code in (200, 201), two.text
+    response = client.post("/api/jobs", json={"dataset_id": two.json()["id"], **TINY, "target": 1})
+    assert response.status_code == 422
+    assert response.json()["detail"] == ("target: column 1 (y1) is 0.8 for every sample, so there is nothing to "
+                                         "predict; choose a column that varies: 0 (y0)")
+    assert client.post("/api/jobs", json={"dataset_id": two.json()["id"], **TINY, "target": 0}).status_code == 201

@@ -262,6 +262,9 @@ def test_preview_and_histogram(dataset_summary):
                                          for n in ("Omega_m", "sigma_8")])
     hist = F.target_histogram_figure(two)
     assert len(hist.data) == 2 and hist.layout.xaxis2.title.text == "sigma_8<br>mean 0.3<br>sd 0.05"
+    # review 8: a constant column read "mean 0.8 sd 1.11e-16"
+    two["targets"][1].update(n_unique=1, min=0.8, mean=0.8, std=1.11e-16)
+    assert F.target_histogram_figure(two).layout.xaxis2.title.text == "sigma_8<br>0.8 in every sample"
     assert _has_message(F.preview_figure({}))
     assert _has_message(F.target_histogram_figure({}))
 

@@ -101,6 +101,18 @@ def test_home_preview_escapes_names(service):
     assert fits(out, home.PREVIEW_OUTPUTS) and out["preview"] == [] and out["error"]["is_open"] is no_update
 
 
+def test_configure_lists_a_constant_target_column_disabled_and_opens_on_one_that_varies():
+    configure = page("configure")
+    summary = {"n_targets": 2, "target_names": ["SIGMA_8", "OMEGA_M"],
+               "targets": [{"n_unique": 1, "min": 0.8}, {"n_unique": 40, "min": 0.2}]}
+    options = configure.target_options(summary)
+    assert options[0] == {"label": "SIGMA_8 (column 0): 0.8 in every sample, nothing to predict", "value": 0,
+                          "disabled": True}
+    assert options[1] == {"label": "OMEGA_M (column 1)", "value": 1}
+    assert configure.first_target(options) == 1
+    assert configure.first_target(configure.target_options({"n_targets": 2})) == 0
+
+
 def test_home_preview_names_the_columns_left_out():
     home = page("home")
     ds = {"id": "d", "name": "traces", "kind": "timeseries", "shape": [40], "n": 20,
