@@ -252,6 +252,9 @@ def _cmd_distill(args):
     finally:
         if bar is not None:
             bar.close()
+    # the stages' scratch (a copy of the data split, the teacher, the grid's chunks) is not part of the result:
+    # on the lensing example it was 22 MB beside an 8 MB bundle
+    shutil.rmtree(out / "work", ignore_errors=True)
     print(bundle["summary"])
     print(f"\nresult bundle: {Path(args.out) / 'result.json'}")
     return 0

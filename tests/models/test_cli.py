@@ -70,6 +70,7 @@ def test_distill_reaches_the_synthetic_experiment(tmp_path, capsys):
     assert config["init_noise"] == 0.3 and config["grid_preset"] == "synthetic"
     assert len(bundle["lambdas"]) == 5 and len(bundle["gammas"]) == 21
     assert bundle["wavelet"]["true_wavelet"] == "db5" and bundle["wavelet"]["distance_to_truth"] > 0
+    assert not (tmp_path / "r" / "work").exists()  # review 8: a 22 MB scratch folder stayed beside the result
 
 
 @pytest.mark.parametrize("args, message", [
