@@ -21,6 +21,7 @@ __all__ = [
     "rmse",
     "bootstrap_rmse_sd",
     "paired_bootstrap_difference",
+    "resample_weights",
     "compression_factor",
     "seconds_per_sample",
     "activation_map_1d",
@@ -84,7 +85,7 @@ def rmse(y, y_pred):
     return float(np.sqrt(np.mean((y - y_pred) ** 2)))
 
 
-def bootstrap_rmse_sd(y, y_pred, n_boot=10000, seed=0, chunk_elements=1_000_000):
+def bootstrap_rmse_sd(y, y_pred, n_boot=10000, seed=0, chunk_elements=1_000_000, groups=None):
     """Standard deviation of the RMSE over bootstrap resamples of the test set.
 
     Parameters
@@ -99,6 +100,9 @@ def bootstrap_rmse_sd(y, y_pred, n_boot=10000, seed=0, chunk_elements=1_000_000)
     chunk_elements : int, default=1e6
         Resamples are drawn in chunks of about this many indices to bound memory (the draws, and so the
         result, do not depend on it).
+    groups : array-like of shape (n,) or None, default=None
+        Group of each row (the map a tile was cut from): whole groups are resampled, because rows of one group
+        are not independent (:func:`resample_weights`). None resamples rows.
 
     Returns
     -------
@@ -115,27 +119,68 @@ def bootstrap_rmse_sd(y, y_pred, n_boot=10000, seed=0, chunk_elements=1_000_000)
     values = []
     for start in range(0, n_boot, per_chunk):
         m = min(per_chunk, n_boot - start)
-        idx = rng.integers(0, n, size=(m, n))
-        values.append(np.sqrt(sq[idx].mean(axis=1)))
+        if groups is None:  # rows: the original draws, kept so that earlier results reproduce
+            idx = rng.integers(0, n, size=(m, n))
+            values.append(np.sqrt(sq[idx].mean(axis=1)))
+        else:
+            weights = resample_weights(groups, m, rng)
+            values.append(np.sqrt(weights @ sq / weights.sum(axis=1)))
     return float(np.std(np.concatenate(values), ddof=1))
+
+
+def resample_weights(groups, m, rng):
+    """How many times each row appears in ``m`` bootstrap resamples of whole groups.
+
+    Each resample draws as many groups as there are, with replacement; every row of a drawn group comes along.
+    Rows of one group (tiles of one map) share their map's field, so resampling rows one by one would treat
+    them as independent and make intervals too narrow.
+
+    Parameters
+    ----------
+    groups : array-like of shape (n,)
+        Group label of each row.
+    m : int
+        Number of resamples.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of shape (m, n)
+        Multiplicity of each row in each resample (the group's count).
+
+    Examples
+    --------
+    >>> w = resample_weights([0, 0, 1, 1, 1], 1000, np.random.default_rng(0))
+    >>> bool(np.all(w[:, 0] == w[:, 1]) and np.all(w[:, 2] == w[:, 4]))
+    True
+    >>> sorted({float(v) for v in w[:, 0]})
+    [0.0, 1.0, 2.0]
+    """
+    _, codes = np.unique(np.asarray(groups), return_inverse=True)
+    codes = codes.ravel()
+    n_groups = int(codes.max()) + 1
+    draws = rng.integers(0, n_groups, size=(m, n_groups))
+    counts = np.zeros((m, n_groups))
+    np.add.at(counts, (np.repeat(np.arange(m), n_groups), draws.ravel()), 1.0)
+    return counts[:, codes]
 
 
 def _weighted_scores(y2, sq_err, weights, metric):
     """Scores of one model on bootstrap resamples given as multiplicities ``weights`` (B, n)."""
-    n = y2.shape[0]
+    n = weights.sum(axis=1)  # rows in each resample: y2.shape[0], or varying when whole groups are drawn
     mse = weights @ sq_err.mean(axis=1) / n  # (B,)
     if metric == "rmse":
         return np.sqrt(mse)
     # R^2 per column on the resample: 1 - SS_res / SS_tot, averaged over columns
     ss_res = weights @ sq_err  # (B, k)
     s1, s2 = weights @ y2, weights @ y2**2
-    ss_tot = s2 - s1**2 / n
+    ss_tot = s2 - s1**2 / n[:, None]
     safe = ss_tot > 1e-300
     return np.where(safe, 1.0 - ss_res / np.where(safe, ss_tot, 1.0), 0.0).mean(axis=1)
 
 
 def paired_bootstrap_difference(y, y_pred_a, y_pred_b, metric="r2", n_boot=10000, level=0.95, seed=0,
-                                chunk_elements=1_000_000):
+                                chunk_elements=1_000_000, groups=None):
     """Difference of a score between two models on the same test set, with a paired bootstrap interval.
 
     Both models are scored on the same resamples of the test rows, so the interval reflects how sure the
@@ -159,6 +204,9 @@ def paired_bootstrap_difference(y, y_pred_a, y_pred_b, metric="r2", n_boot=10000
     chunk_elements : int, default=1e6
         Resamples are drawn in chunks of about this many indices to bound memory (the draws, and so the
         result, do not depend on it).
+    groups : array-like of shape (n,) or None, default=None
+        Group of each test row (the map a tile was cut from): whole groups are resampled
+        (:func:`resample_weights`). None resamples rows.
 
     Returns
     -------
@@ -195,9 +243,12 @@ def paired_bootstrap_difference(y, y_pred_a, y_pred_b, metric="r2", n_boot=10000
     diffs = []
     for start in range(0, n_boot, per_chunk):
         m = min(per_chunk, n_boot - start)
-        idx = rng.integers(0, n, size=(m, n))
-        weights = np.zeros((m, n))
-        np.add.at(weights, (np.repeat(np.arange(m), n), idx.ravel()), 1.0)
+        if groups is None:
+            idx = rng.integers(0, n, size=(m, n))
+            weights = np.zeros((m, n))
+            np.add.at(weights, (np.repeat(np.arange(m), n), idx.ravel()), 1.0)
+        else:
+            weights = resample_weights(groups, m, rng)
         diffs.append(_weighted_scores(y2, ea, weights, metric) - _weighted_scores(y2, eb, weights, metric))
     diffs = np.concatenate(diffs)
     tail = 100 * (1 - level) / 2

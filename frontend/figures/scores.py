@@ -134,7 +134,9 @@ def provenance_items(bundle: dict) -> list[tuple[str, str]]:
         ("data", f"{kind_label(data.get('kind'))} {tuple(data.get('shape', []))}, "
                  f"{data.get('n_train', '?')} train / {data.get('n_test', '?')} test"
                  + (f" (tiles of {data['train_maps']} training maps; "
-                    f"{_FOLDS_HOLD.get(grouping, 'folds hold out whole maps')})" if data.get("train_maps") else "")),
+                    f"{_FOLDS_HOLD.get(grouping, 'folds hold out whole maps')}"
+                    + (f"; test intervals resample the {data['test_maps']} test maps whole" if data.get("test_maps")
+                       else "") + ")" if data.get("train_maps") else "")),
         ("data sha256", str(data.get("sha256", "—"))),
     ]
     timings = bundle.get("timings")

@@ -138,31 +138,35 @@ def tile_dataset(dataset: Dataset, size: int, *, test_fraction: float = 0.2, see
                    name=f"{dataset.name} ({size} px tiles)", meta=meta, target_names=dataset.target_names)
 
 
-def tile_groups(n_train: int, meta: dict):
-    """The map each training tile was cut from, for splits that keep a map's tiles together.
+def tile_groups(n_train: int, meta: dict, part: str = "train"):
+    """The map each tile was cut from, for splits and resamples that keep a map's tiles together.
 
     Parameters
     ----------
     n_train : int
-        Training samples of the dataset as :func:`tile_dataset` stored it (tiles in map order).
+        Samples of that part of the dataset as :func:`tile_dataset` stored it (tiles in map order).
     meta : dict
         The dataset's ``meta``.
+    part : {"train", "test"}, default="train"
+        The training tiles, or the fixed test tiles.
 
     Returns
     -------
     ndarray of shape (n_train,) or None
-        Map index of each tile (``0 0 ... 1 1 ...``); None for a dataset that was not tiled, or whose training
-        part is not whole maps' tiles.
+        Map index of each tile (``0 0 ... 1 1 ...``); None for a dataset that was not tiled, or whose part is
+        not whole maps' tiles.
 
     Examples
     --------
     >>> tile_groups(6, {"tiles": {"per_map": 3, "train_maps": 2}}).tolist()
     [0, 0, 0, 1, 1, 1]
+    >>> tile_groups(4, {"tiles": {"per_map": 2, "train_maps": 5, "test_maps": 2}}, part="test").tolist()
+    [0, 0, 1, 1]
     >>> tile_groups(6, {}) is None
     True
     """
     tiles = (meta or {}).get("tiles") or {}
-    per_map, maps = tiles.get("per_map"), tiles.get("train_maps")
+    per_map, maps = tiles.get("per_map"), tiles.get(f"{part}_maps")
     if not per_map or not maps or int(per_map) * int(maps) != n_train:
         return None
     return np.repeat(np.arange(int(maps)), int(per_map))

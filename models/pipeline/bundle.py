@@ -46,6 +46,9 @@ class DataInfo(_Section):
     #: Tiled maps: how many maps the training tiles were cut from. The teacher's validation hold-out and the
     #: selection's folds then took whole maps (at most this many folds); absent for data that were not tiled.
     train_maps: int | None = None
+    #: Tiled maps: how many maps the test tiles were cut from. The test scores' SD and the paired intervals then
+    #: resample whole maps (tiles of one map are not independent); absent for data that were not tiled.
+    test_maps: int | None = None
 
 
 class TestScores(_Section):

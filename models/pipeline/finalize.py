@@ -129,7 +129,7 @@ def _finalize(work_dir, out_dir, progress):
         h_start = job.h_init if cross["choice"] == "initial" else h_sel
         scores, scattering, predictions["scattering"], students["scattering"] = fit_scattering_student(
             job.kind, job.X_train, job.y_train, job.X_test, job.y_test, job.scaling, job.config, h_start, progress,
-            sample_groups=job.fold_grouping[0])
+            sample_groups=job.fold_grouping[0], test_groups=job.test_groups)
         models["scattering"] = ModelScores(**scores)
     wavelet, psi0, psi_true = _wavelet_section(job, h_sel)
     grid = _grid_section(job, filters, histories, filter_epoch, starts, cross, psi0, psi_true, len(wavelet.psi))
@@ -155,7 +155,8 @@ def _finalize(work_dir, out_dir, progress):
         data=DataInfo(**{k: job.info["data"][k] for k in ("kind", "shape", "n_train", "n_test", "sha256")},
                       target_name=job.info["data"].get("target_name"),
                       test_target_sd=float(np.std(job.y_test)), x_mean=float(np.mean(job.X_train)),
-                      x_std=float(np.std(job.X_train)), train_maps=job.info["data"].get("train_maps")),
+                      x_std=float(np.std(job.X_train)), train_maps=job.info["data"].get("train_maps"),
+                      test_maps=job.info["data"].get("test_maps")),
         teacher=TeacherInfo(**{k: job.info["teacher"][k] for k in ("name", "n_params", "test",
                                                                    "predict_seconds_per_sample", "validation_mse",
                                                                    "stopped_behind", "epochs_run", "epoch_cap",
@@ -205,6 +206,7 @@ class _Job:
         self.y_train_all = split.get("y_train_all", self.y_train.reshape(len(self.y_train), -1))
         self.y_test_all = split.get("y_test_all", self.y_test.reshape(len(self.y_test), -1))
         self.groups = split.get("groups")  # the map of each training tile; None for untiled data
+        self.test_groups = split.get("test_groups")  # the map of each test tile: the test intervals draw maps
         # map classes are full parameter rows; the reported column is the config's target
         self.fit_y = self.y_train if self.kind == "timeseries" else self.y_train_all
         self.column = self.config.target if self.kind == "image" and self.y_train_all.shape[1] > 1 else 0
@@ -338,7 +340,7 @@ def _score_students(job: _Job, filters, cross, progress):
         params = {"baseline_wavelet": 0, "random_search": len(h) // 2 - 1}.get(name, job.n_filter_params)
         models[name], predictions[name] = score_model(model, make_input, job.X_train, job.fit_y, job.X_test,
                                                       job.y_test, job.column, params, coeffs_test, saliency_test,
-                                                      deploy)
+                                                      deploy, test_groups=job.test_groups)
         job.students[name] = model  # fitted in place; the AWD one is kept for explanations
         students[name] = _student_record(job, name, model, h)
     if job.kind == "image":
@@ -346,7 +348,7 @@ def _score_students(job: _Job, filters, cross, progress):
             model = (peak_student(job.config, kernels={"laplace": _predictors.LAPLACE_KERNEL})
                      if response == "laplace" else peak_student(job.config, response=response))
             models[name], predictions[name] = score_model(model, lambda X: X, job.X_train, job.fit_y, job.X_test,
-                                                          job.y_test, job.column, 0)
+                                                          job.y_test, job.column, 0, test_groups=job.test_groups)
             students[name] = _student_record(job, name, model, None)
     for name in models:
         models[name]["cv"] = cv_entry(cross["fold"][name], cross["fold"]["mean"], job.folds)
@@ -411,8 +413,13 @@ def _verdict(job: _Job, cross, models, predictions) -> Verdict:
     """Did distillation help? The paired test interval of AWD minus the initial wavelet, in one sentence."""
     metric = "r2" if job.kind == "timeseries" else "rmse"
     difference = _metrics.paired_bootstrap_difference(job.y_test, predictions["awd"], predictions["baseline_wavelet"],
-                                                      metric=metric, n_boot=N_BOOT, seed=job.config.seed)
+                                                      metric=metric, n_boot=N_BOOT, seed=job.config.seed,
+                                                      groups=job.test_groups)
     text = verdict_text(cross["choice"], difference, job.config.wave, metric, job.info["data"].get("target_name"))
+    if job.test_groups is not None:  # tiles of one map share its field: the interval draws whole maps
+        maps = int(job.test_groups.max()) + 1
+        text += (f" The interval resamples the {maps} test map{'s' if maps > 1 else ''} whole, not their "
+                 f"{len(job.y_test)} tiles one by one.")
     return Verdict(text=text, choice=cross["choice"], metric=metric, test_difference=difference,
                    warnings=warnings_of({name: m.cv.model_dump() for name, m in models.items()}))
 
@@ -422,7 +429,8 @@ def _random_search_section(job: _Job, control, predictions) -> RandomSearch:
     grid point) minus it."""
     metric = "r2" if job.kind == "timeseries" else "rmse"
     difference = _metrics.paired_bootstrap_difference(job.y_test, predictions["awd"], predictions["random_search"],
-                                                      metric=metric, n_boot=N_BOOT, seed=job.config.seed)
+                                                      metric=metric, n_boot=N_BOOT, seed=job.config.seed,
+                                                      groups=job.test_groups)
     return RandomSearch(n=control["n"], seed=job.config.seed, h=np.asarray(control["h"]).tolist(),
                         cv_score=control["cv_score"], test_difference=difference)
 

@@ -79,6 +79,8 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
                          "cross-validation; give more data or fewer cv_folds")
     # tiles of one map stay together in the teacher's validation hold-out and the selection's folds
     groups = tile_groups(len(X_train), dataset.meta) if dataset.X_test is not None else None
+    # and the test intervals resample whole test maps (their tiles are not independent)
+    test_groups = tile_groups(len(X_test), dataset.meta, part="test") if groups is not None else None
     if groups is not None and groups.max() < 1:
         raise InputError("tile", "left a single map for training, and its tiles cannot be cross-validated "
                                  "against each other", "upload more maps, or tile them with a larger test share")
@@ -93,7 +95,8 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
     y_train_all = np.asarray(y_train_all, dtype=float).reshape(len(X_train), -1)
     y_test_all = np.asarray(y_test_all, dtype=float).reshape(len(X_test), -1)
     write_npz(work_dir / "split.npz", X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test,
-               y_train_all=y_train_all, y_test_all=y_test_all, **({} if groups is None else {"groups": groups}))
+               y_train_all=y_train_all, y_test_all=y_test_all, **({} if groups is None else {"groups": groups}),
+               **({} if test_groups is None else {"test_groups": test_groups}))
 
     input_shape = tuple(X_train.shape[1:])
     t0 = time.perf_counter()
@@ -146,7 +149,8 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
                                  else f"target {config.target}"),
                  "target_names": [str(n) for n in target_names],  # the map student's classes name them
                  # tiles: validation and folds hold out whole maps (models.data.tiles.tile_groups)
-                 **({"train_maps": int(groups.max()) + 1} if groups is not None else {})},
+                 **({"train_maps": int(groups.max()) + 1} if groups is not None else {}),
+                 **({"test_maps": int(test_groups.max()) + 1} if test_groups is not None else {})},
         "mode_choice": mode_choice,
         "scaling": {"offset": x_offset, "scale": x_scale, "source": scaling_source},
         "teacher": {"name": teacher_name, "n_params": int(_teachers.count_params(teacher)),

@@ -73,7 +73,7 @@ class _ReportingFit:
 
 
 def fit_scattering_student(kind, X_train, y_train, X_test, y_test, scaling, config, h_start, progress=None, *,
-                           sample_groups=None):
+                           sample_groups=None, test_groups=None):
     """Fit, score and describe the scattering student.
 
     Parameters
@@ -94,6 +94,8 @@ def fit_scattering_student(kind, X_train, y_train, X_test, y_test, scaling, conf
     sample_groups : ndarray of shape (n_train,), optional
         The map of each training tile when the job's folds hold out whole maps: the student's own validation,
         penalty choice and pruning folds do the same (None: samples).
+    test_groups : ndarray of shape (n_test,), optional
+        The map of each test tile: the test RMSE's bootstrap SD resamples whole maps (None: samples).
 
     Returns
     -------
@@ -115,7 +117,7 @@ def fit_scattering_student(kind, X_train, y_train, X_test, y_test, scaling, conf
 
     model = scattering_estimator(config, h_start, X_train.shape[1:])
     scores, y_pred = score_model(_ReportingFit(model, progress, sample_groups), make_input, X_train, y_train, X_test,
-                                 y_test, 0, 0)
+                                 y_test, 0, 0, test_groups=test_groups)
     summary = scattering_summary(model)
     scores["n_params"] = summary["n_filter_parameters"] + summary["n_head_parameters"]
     section = ScatteringSection(**summary, panel=scattering_panel(model))

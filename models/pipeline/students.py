@@ -133,11 +133,11 @@ def unflatten_like(flat, template):
 
 
 def score_model(model, make_input, X_train, y_fit, X_test, y_test, target, n_filter_params, coeffs_test=None,
-                 saliency_test=None, deploy=None):
+                 saliency_test=None, deploy=None, test_groups=None):
     """Fit a student, score it on the test split and time its deployed predictor on raw test inputs.
 
     ``y_fit`` may hold every target column (the map student's classes are full rows); the reported column
-    is ``target``.
+    is ``target``. ``test_groups`` (the map of each test tile) makes the RMSE's bootstrap SD resample whole maps.
     """
     model.fit(make_input(X_train), y_fit)
     y_pred = column(model.predict(make_input(X_test)), target, len(y_test))
@@ -145,7 +145,7 @@ def score_model(model, make_input, X_train, y_fit, X_test, y_test, target, n_fil
     seconds = _metrics.seconds_per_sample(predict, X_test)
     entry = {
         "test": {"r2": float(_metrics.r2_score(y_test, y_pred)), "rmse": float(_metrics.rmse(y_test, y_pred)),
-                 "rmse_sd": float(_metrics.bootstrap_rmse_sd(y_test, y_pred, seed=0))},
+                 "rmse_sd": float(_metrics.bootstrap_rmse_sd(y_test, y_pred, seed=0, groups=test_groups))},
         "compression_factor": (None if coeffs_test is None else
                                float(_metrics.compression_factor(coeffs_test, saliency_test,
                                                                     relative=True))),

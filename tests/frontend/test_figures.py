@@ -280,6 +280,9 @@ def test_provenance_items(ts_bundle, bare_bundle):
     tiled = {**ts_bundle, "data": {**ts_bundle["data"], "train_maps": 30}, "cv": {"grouping": "maps by cosmology"}}
     assert "tiles of 30 training maps; folds hold out whole maps, stratified by cosmology" in dict(
         F.provenance_items(tiled))["data"]
+    tiled["data"]["test_maps"] = 4
+    assert "stratified by cosmology; test intervals resample the 4 test maps whole)" in dict(
+        F.provenance_items(tiled))["data"]
     tiled["cv"]["grouping"] = "tiles"
     assert "folds take tiles: a cosmology has one training map" in dict(F.provenance_items(tiled))["data"]
 

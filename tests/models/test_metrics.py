@@ -247,3 +247,30 @@ def test_bootstrap_results_do_not_depend_on_the_chunk_size():
                    for c in (4_000_000, 1_000_000, 10_000)]
         assert results[0] == results[1] == results[2]
     assert len({bootstrap_rmse_sd(y, a, n_boot=2000, chunk_elements=c) for c in (4_000_000, 1_000_000, 10_000)}) == 1
+
+
+def test_grouped_bootstrap_resamples_whole_groups_and_widens_intervals_of_correlated_rows():
+    """Review 8: 64 test tiles from 4 maps were resampled one by one. With groups, whole maps are drawn: the
+    resamples match ones drawn by hand, and when a map's tiles share its error the SD is far larger."""
+    from awd_studio.models.metrics import paired_bootstrap_difference, r2_score, resample_weights
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(4), 16)
+    y = np.repeat(rng.normal(size=4), 16) + 0.1 * rng.normal(size=64)
+    a = y + np.repeat(rng.normal(scale=0.3, size=4), 16)  # each map's tiles share one error
+    b = y + 0.3 * rng.normal(size=64)
+    by_rows = bootstrap_rmse_sd(y, a, n_boot=2000, seed=1)
+    by_maps = bootstrap_rmse_sd(y, a, n_boot=2000, seed=1, groups=groups)
+    assert by_maps > 2 * by_rows
+    # the same resamples by hand: draw 4 maps with replacement, keep all their tiles
+    d = paired_bootstrap_difference(y, a, b, metric="r2", n_boot=300, seed=5, groups=groups)
+    hand_rng = np.random.default_rng(5)
+    by_hand = []
+    for _ in range(300):
+        rows = np.concatenate([np.flatnonzero(groups == g) for g in hand_rng.integers(0, 4, size=4)])
+        by_hand.append(r2_score(y[rows], a[rows]) - r2_score(y[rows], b[rows]))
+    assert d["sd"] == pytest.approx(np.std(by_hand, ddof=1), abs=1e-10)
+    assert d["low"] == pytest.approx(np.percentile(by_hand, 2.5), abs=1e-10)
+    # labels need not be 0..G-1, and every row of a group gets the group's count
+    w = resample_weights(np.array(["m2", "m2", "m9"]), 50, np.random.default_rng(0))
+    assert w.shape == (50, 3) and np.all(w[:, 0] == w[:, 1]) and np.all(w.sum(axis=1) == w[:, 0] * 2 + w[:, 2])

@@ -127,8 +127,13 @@ def test_a_tiled_job_cross_validates_over_whole_maps(tmp_path):
     maps_kept = tiled.meta["tiles"]["train_maps"]  # one map of each of the 10 cosmologies is held out
     assert result["data"]["train_maps"] == maps_kept == 30 and result["data"]["n_train"] == maps_kept * 4
     assert result["cv"]["grouping"] == "maps by cosmology" and result["cv"]["folds"] == 3
-    groups = np.load(tmp_path / "out" / "work" / "split.npz")["groups"]
-    assert groups.tolist() == np.repeat(np.arange(maps_kept), 4).tolist()
+    split = np.load(tmp_path / "out" / "work" / "split.npz")
+    assert split["groups"].tolist() == np.repeat(np.arange(maps_kept), 4).tolist()
+    # review 8: the test intervals counted tiles as independent; they now draw the 10 test maps whole
+    assert split["test_groups"].tolist() == np.repeat(np.arange(10), 4).tolist()
+    assert result["data"]["test_maps"] == 10
+    assert result["verdict"]["text"].endswith("The interval resamples the 10 test maps whole, not their 40 tiles "
+                                              "one by one.")
 
 
 def test_folds_keep_every_cosmology_in_training_or_say_they_cannot():
