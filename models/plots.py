@@ -111,7 +111,9 @@ def plot_scores(bundle, ax=None):
     ax = ax or _axis()
     keys = ["teacher"] + list(bundle["models"])
     rmse = [bundle["teacher"]["test"]["rmse"]] + [m["test"]["rmse"] for m in bundle["models"].values()]
-    sd = [0.0] + [m["test"]["rmse_sd"] for m in bundle["models"].values()]
+    # no bar where a score has no SD (teachers of older bundles): nan draws none, 0 drew a flat cap
+    tests = [bundle["teacher"]["test"]] + [m["test"] for m in bundle["models"].values()]
+    sd = [np.nan if t.get("rmse_sd") is None else t["rmse_sd"] for t in tests]
     colours = ["#999999"] + [LEARNED if n == "awd" else INITIAL for n in bundle["models"]]
     ax.bar(range(len(keys)), rmse, yerr=sd, color=colours, capsize=3)
     ax.set_xticks(range(len(keys)), [model_name(bundle, key) for key in keys], rotation=30, ha="right", fontsize=8)

@@ -95,11 +95,12 @@ def scores_figure(bundle: dict) -> go.Figure:
                         subplot_titles=("RMSE ± SD (lower is better)", "R² (higher is better)"))
     fig.update_annotations(font_size=12)  # short titles: they fit above the bars at a phone's width
     rmse = [r["rmse"] if r["rmse"] is not None else np.nan for r in rows]
-    sd = [r["rmse_sd"] if r["rmse_sd"] is not None else 0.0 for r in rows]
-    fig.add_trace(go.Bar(y=labels, x=rmse, orientation="h", marker_color=colors, name="RMSE", customdata=sd,
+    sd = [r["rmse_sd"] if r["rmse_sd"] is not None else np.nan for r in rows]  # nan: no bar (0 drew a flat cap)
+    spread = ["" if np.isnan(v) else f" ± {v:.2g} (bootstrap SD)" for v in sd]
+    fig.add_trace(go.Bar(y=labels, x=rmse, orientation="h", marker_color=colors, name="RMSE", customdata=spread,
                          error_x=dict(type="data", array=sd, visible=True, color="#333"),
-                         hovertemplate="%{y}<br>test RMSE %{x:.4g} (target units) ± %{customdata:.2g} "
-                                       "(bootstrap SD)<extra></extra>"), row=1, col=1)
+                         hovertemplate="%{y}<br>test RMSE %{x:.4g} (target units)%{customdata}<extra></extra>"),
+                  row=1, col=1)
     r2 = [r["r2"] if r["r2"] is not None else np.nan for r in rows]
     fig.add_trace(go.Bar(y=labels, x=r2, orientation="h", marker_color=colors, name="R²",
                          hovertemplate="%{y}<br>test R² %{x:.4g}<extra></extra>"), row=2, col=1)

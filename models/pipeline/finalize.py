@@ -69,7 +69,16 @@ from awd_studio.models.pipeline.students import (
 )
 from awd_studio.models.pipeline.trust import COMPRESSION_DEFINITION, trust_notes
 from awd_studio.models.pipeline.verdict import N_BOOT, distance_to, verdict_text, warnings_of
-from awd_studio.models.pipeline.workdir import collect_chunks, git_sha, load_prepared, now_iso, report, write_npz
+from awd_studio.models.pipeline.workdir import (
+    TEACHER_TEST_FILE,
+    collect_chunks,
+    git_sha,
+    load_prepared,
+    now_iso,
+    read_npz,
+    report,
+    write_npz,
+)
 
 __all__ = ["finalize", "CASCADE_LEVEL", "N_ACTIVATION_EXAMPLES"]
 
@@ -182,6 +191,7 @@ def _finalize(work_dir, out_dir, progress):
               x=np.asarray(wavelet.x), phi=np.asarray(wavelet.phi), psi=np.asarray(wavelet.psi),
               X_examples=job.X_test[:len(activation.indices)], activation_maps=np.asarray(maps),
               y_test=job.y_test, **{f"y_pred_{k}": v for k, v in predictions.items()},
+              **({} if job.teacher_test_pred is None else {"y_pred_teacher": job.teacher_test_pred}),
               **{record["arrays"][f]: a for record, arrays in students.values() for f, a in arrays.items()},
               **{record["arrays"][f]: a for record, arrays in grid_students for f, a in arrays.items()})
     bundle.files = ["result.json", "arrays.npz"] + plots.write_figures(bundle.to_json(), out_dir)
@@ -207,6 +217,8 @@ class _Job:
         self.y_test_all = split.get("y_test_all", self.y_test.reshape(len(self.y_test), -1))
         self.groups = split.get("groups")  # the map of each training tile; None for untiled data
         self.test_groups = split.get("test_groups")  # the map of each test tile: the test intervals draw maps
+        teacher_test = Path(work_dir) / TEACHER_TEST_FILE  # absent in work directories of older versions
+        self.teacher_test_pred = read_npz(teacher_test)["y_pred"] if teacher_test.exists() else None
         # map classes are full parameter rows; the reported column is the config's target
         self.fit_y = self.y_train if self.kind == "timeseries" else self.y_train_all
         self.column = self.config.target if self.kind == "image" and self.y_train_all.shape[1] > 1 else 0

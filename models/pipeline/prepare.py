@@ -22,7 +22,14 @@ from awd_studio.models.files import sha256_file
 from awd_studio.models.filters import lowpass_filter
 from awd_studio.models.options import AUTO_TEACHERS, PipelineConfig
 from awd_studio.models.pipeline.config import resolve_config, select_target
-from awd_studio.models.pipeline.workdir import now_iso, report, start_search_path, write_json, write_npz
+from awd_studio.models.pipeline.workdir import (
+    TEACHER_TEST_FILE,
+    now_iso,
+    report,
+    start_search_path,
+    write_json,
+    write_npz,
+)
 from awd_studio.models.teachers.augment import resolve_augmentation
 from awd_studio.models.validation import InputError, check_targets_vary
 
@@ -130,7 +137,9 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
     teacher_seconds = time.perf_counter() - t0
     teacher.eval()
     check_teacher_is_finite(teacher, X_train)
-    scores = _teachers.evaluate_teacher(teacher, X_test, y_test, target=attribution_target)
+    scores = _teachers.evaluate_teacher(teacher, X_test, y_test, target=attribution_target, return_predictions=True)
+    # the teacher's test predictions go into the result's arrays.npz beside the students' (y_pred_teacher)
+    write_npz(work_dir / TEACHER_TEST_FILE, y_pred=scores["y_pred"])
     if not (np.isfinite(scores["r2"]) and np.isfinite(scores["rmse"])):
         raise InputError("teacher", "returns NaN or infinite values on the test split of this dataset",
                          "check the teacher on your data (its normalisation and input layout), or let AWD "
@@ -154,7 +163,10 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
         "mode_choice": mode_choice,
         "scaling": {"offset": x_offset, "scale": x_scale, "source": scaling_source},
         "teacher": {"name": teacher_name, "n_params": int(_teachers.count_params(teacher)),
-                    "test": {"r2": float(scores["r2"]), "rmse": float(scores["rmse"])},
+                    "test": {"r2": float(scores["r2"]), "rmse": float(scores["rmse"]),
+                             # the same bootstrap as the students' (whole test maps for tiles)
+                             "rmse_sd": float(_metrics.bootstrap_rmse_sd(y_test, scores["y_pred"], seed=0,
+                                                                         groups=test_groups))},
                     "predict_seconds_per_sample": float(seconds), "file": teacher_file,
                     "attribution_target": int(attribution_target), "train_seconds": teacher_seconds,
                     # every architecture "auto" trained, by its lowest validation MSE (standardised targets)

@@ -18,7 +18,10 @@ from awd_studio.models.files import atomic_write_bytes
 from awd_studio.models.options import PipelineConfig
 
 __all__ = ["write_json", "write_npz", "read_npz", "git_sha", "now_iso", "report", "load_prepared", "chunk_path",
-           "start_search_path", "collect_chunks"]
+           "start_search_path", "collect_chunks", "TEACHER_TEST_FILE"]
+
+#: The teacher's predictions on the test split (``y_pred``), written by the first stage for the result's arrays.
+TEACHER_TEST_FILE = "teacher_test.npz"
 
 
 def write_json(path, obj) -> None:

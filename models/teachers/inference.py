@@ -57,7 +57,7 @@ def predict(model, X, batch_size=256, device=None):
     return np.concatenate(outputs, axis=0)
 
 
-def evaluate_teacher(model, X, y, target=0, batch_size=256):
+def evaluate_teacher(model, X, y, target=0, batch_size=256, return_predictions=False):
     """R² and RMSE of one output of a teacher.
 
     Parameters
@@ -69,11 +69,14 @@ def evaluate_teacher(model, X, y, target=0, batch_size=256):
     target : int, default=0
         Output (and target column) to score.
     batch_size : int, default=256
+    return_predictions : bool, default=False
+        Also return the scored output's predictions.
 
     Returns
     -------
     dict
-        ``{"r2": float, "rmse": float}`` (RMSE in target units).
+        ``{"r2": float, "rmse": float}`` (RMSE in target units); with ``return_predictions`` also ``"y_pred"``,
+        ndarray of shape (n,), float64.
     """
     pred = predict(model, X, batch_size=batch_size)
     y = np.asarray(y, dtype=np.float64)
@@ -87,7 +90,8 @@ def evaluate_teacher(model, X, y, target=0, batch_size=256):
     resid = float(((y_t - p) ** 2).sum())
     total = float(((y_t - y_t.mean()) ** 2).sum())
     r2 = 1.0 - resid / total if total > 0 else (1.0 if resid == 0 else 0.0)
-    return {"r2": r2, "rmse": math.sqrt(resid / len(y_t))}
+    scores = {"r2": r2, "rmse": math.sqrt(resid / len(y_t))}
+    return {**scores, "y_pred": p} if return_predictions else scores
 
 
 def validate_teacher(model, input_shape, n_outputs=None, batch=2, device=None):

@@ -645,3 +645,14 @@ def test_figures_are_whole_png_and_svg(bundle):
         width, height = (float(root.get(k).removesuffix("pt")) for k in ("width", "height"))
         assert (width, height) == (w * 72, h * 72), stem
         assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 10, stem
+
+
+def test_the_teacher_has_an_rmse_sd_and_its_test_predictions_are_in_the_arrays(bundle):
+    """Review 8: the teacher's bar had a flat error bar and its score could not be checked from the downloads."""
+    result, out = bundle
+    teacher = result["teacher"]["test"]
+    assert teacher["rmse_sd"] > 0
+    with np.load(out / "arrays.npz", allow_pickle=False) as arrays:
+        y_test, y_pred = arrays["y_test"], arrays["y_pred_teacher"]
+    assert y_pred.shape == y_test.shape
+    assert np.sqrt(np.mean((y_test - y_pred) ** 2)) == pytest.approx(teacher["rmse"], rel=1e-9)
