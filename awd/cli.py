@@ -321,6 +321,8 @@ def _cmd_predict(args):
     for split, score in result["scores"].items():
         r2 = "undefined" if score["r2"] is None else f"{score['r2']:.4f}"
         print(f"{model} on {split} ({score['n']} rows): R2 {r2}, RMSE {score['rmse']:.4g}")
+    if "tiling" in result:
+        print(result["tiling"][:1].upper() + result["tiling"][1:] + ".")
     for warning in result.get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr)
     if "note" in result:

@@ -109,12 +109,14 @@ def answer_children(answer: dict) -> list:
     the warnings, and the first :data:`PREVIEW_ROWS` predictions."""
     model = _MODEL_WORDS.get(answer.get("model"), answer.get("model"))
     n = len(answer.get("y_pred") or []) + len(answer.get("y_pred_test") or [])
-    lines = [html.Div([html.Strong(f"{n} predictions"), (f" of {answer['target']}" if answer.get("target") else "")
+    lines = [html.Div([html.Strong(f"{n} prediction{'' if n == 1 else 's'}"), (f" of {answer['target']}" if answer.get("target") else "")
                        + f" (model: {model})."])]
     for split, score in (answer.get("scores") or {}).items():
         r2 = "undefined (every target equal)" if score.get("r2") is None else fmt_number(score["r2"], 4)
         lines.append(html.Div(f"On {'the file' if split == 'X' else 'its test split'} ({score['n']} rows): "
                               f"R² {r2}, RMSE {fmt_number(score['rmse'], 4)}."))
+    if answer.get("tiling"):
+        lines.append(html.Div(answer["tiling"][:1].upper() + answer["tiling"][1:] + ".", className="text-muted"))
     if answer.get("note"):
         lines.append(html.Div(answer["note"][:1].upper() + answer["note"][1:] + ".", className="text-muted"))
     lines += [dbc.Alert(w, color="warning", className="py-1 px-2 my-1 small") for w in answer.get("warnings") or []]

@@ -54,7 +54,8 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
     per ``X`` and ``X_test``; empty without targets, and ``note`` says so; R² null when every target is equal),
     ``warnings`` (inputs unlike the training data, constant targets, a map student answering with its classes'
     targets), ``y_pred`` and, when the file has a fixed test split, ``y_pred_test``; with targets also ``y_true``
-    (``y_true_test``). Owner-only: 401 without
+    (``y_true_test``); ``tiling`` when maps larger than the result's training tiles were cut into tiles (a map's
+    prediction is then the mean of its tiles'). Owner-only: 401 without
     the owner's token, 403 for a share link's token in the path.
     """
     if not is_uuid(key):
@@ -77,6 +78,7 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
                         headers={"Content-Disposition": 'attachment; filename="predictions.npz"'})
     return {"model": result["model"], "target": result["target"], "scores": result["scores"],
             "has_targets": result["has_targets"], **({"note": result["note"]} if "note" in result else {}),
+            **({"tiling": result["tiling"]} if "tiling" in result else {}),
             "warnings": result.get("warnings", []),
             **{k: [float(v) for v in result[k]] for k in ("y_pred", "y_pred_test", "y_true", "y_true_test")
                if k in result}}

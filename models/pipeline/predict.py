@@ -20,10 +20,12 @@ import numpy as np
 
 from awd_studio.models import metrics as _metrics
 from awd_studio.models.data.readers.inputs import load_inputs
+from awd_studio.models.data.tiles import tile_maps
 from awd_studio.models.pipeline.student_params import predict_with_record
 from awd_studio.models.validation import InputError
 
-__all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_file", "predictions_csv",
+__all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_file", "trained_tile_size",
+           "predictions_csv",
            "predictions_npz", "unlike_training", "NO_TARGETS_NOTE", "UNLIKE_FACTOR"]
 
 #: What the outputs say when the file has no targets (the CLI prints it, the API returns it as ``note``).
@@ -117,6 +119,23 @@ def predict_from_bundle(result_dir, X, model=None):
     return predict_with_record(record, arrays, X)
 
 
+def trained_tile_size(bundle: dict) -> int | None:
+    """The tile side a result was trained on, or None when its training maps were not tiles.
+
+    Examples
+    --------
+    >>> trained_tile_size({"data": {"shape": [128, 128], "train_maps": 6}})
+    128
+    >>> trained_tile_size({"data": {"shape": [64, 64]}}) is None
+    True
+    """
+    data = bundle.get("data") or {}
+    shape = list(data.get("shape") or [])
+    if not data.get("train_maps") or len(shape) != 2 or shape[0] != shape[1]:
+        return None
+    return int(shape[0])
+
+
 def _check_kind(bundle, X):
     shape = tuple(bundle["data"]["shape"])
     if tuple(X.shape[1:]) != shape:
@@ -148,7 +167,9 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None):
         and ``scores`` mapping ``X`` / ``X_test`` to ``{"r2", "rmse", "n"}`` (``r2`` None when every target is
         equal); ``scores`` is empty and ``note`` says so for a split without targets; ``warnings``: sentences on
         inputs unlike the training data (:func:`unlike_training`), constant targets, and a map student whose
-        predictions are its classes' targets.
+        predictions are its classes' targets. For a result trained on tiles, maps larger than a tile are cut into
+        tiles as the training maps were: ``y_pred`` is then each map's mean over its tiles, ``y_pred_tiles``
+        (n, tiles per map) each tile's, and ``tiling`` says so in a sentence.
     """
     record, arrays, bundle = load_student(result_dir, model)
     model = recommended_model(bundle) if model is None else model
@@ -162,15 +183,30 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None):
     column = int((bundle.get("provenance") or {}).get("config", {}).get("target", 0) or 0)
     out = {"model": model, "target": (bundle["data"].get("target_name") if isinstance(bundle["data"], dict) else None),
            "has_targets": inputs.has_targets, "scores": {}}
+    tile = trained_tile_size(bundle)
     for name, X, y in (("X", inputs.X, inputs.y), ("X_test", inputs.X_test, inputs.y_test)):
         if X is None:
             continue
-        _check_kind(bundle, np.asarray(X))
-        unlike = unlike_training(np.asarray(X), bundle["data"])
+        X = np.asarray(X)
+        suffix = "" if name == "X" else "_test"
+        per_map = None
+        if tile is not None and X.ndim == 3 and X.shape[1:] != shape and min(X.shape[1:]) >= tile:
+            # maps larger than the training tiles: cut them as the training maps were, predict every tile, and
+            # give each map the mean of its tiles' predictions (a map's tiles share its parameters)
+            per_map = (X.shape[1] // tile) * (X.shape[2] // tile)
+            out["tiling"] = (f"each {X.shape[1]} x {X.shape[2]} map was cut into {per_map} tiles of {tile} x {tile}, "
+                             "as the training maps were (edge pixels beyond whole tiles dropped); a map's prediction "
+                             "is the mean of its tiles' predictions (each tile's: y_pred_tiles in the npz)")
+            X = tile_maps(X, np.zeros(len(X)), tile)[0]
+        _check_kind(bundle, X)
+        unlike = unlike_training(X, bundle["data"])
         if unlike:
             warnings.append(f"{name}: {unlike}")
         pred = predict_with_record(record, arrays, X)
-        suffix = "" if name == "X" else "_test"
+        if per_map is not None:
+            out[f"y_pred_tiles{suffix}"] = np.asarray(pred).reshape(-1, per_map)
+            pred = out[f"y_pred_tiles{suffix}"].mean(axis=1)
+            X = X[::per_map]  # one row per map from here on
         out[f"y_pred{suffix}"] = pred
         if y is None:
             continue

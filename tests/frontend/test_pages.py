@@ -607,3 +607,12 @@ def test_named_update_fills_the_rest_and_names_a_wrong_name():
     assert named_update(outputs, a=1) == {"a": 1, "alert": {"children": no_update, "is_open": no_update}}
     with pytest.raises(ValueError, match="no output named b; the names are a, alert"):
         named_update(outputs, b=2)
+
+
+def test_a_prediction_on_maps_cut_into_tiles_says_so():
+    from awd_studio.frontend.predict_panel import answer_children
+
+    answer = {"model": "awd", "y_pred": [0.3], "scores": {}, "warnings": [], "note": "the file has no targets",
+              "tiling": "each 512 x 512 map was cut into 16 tiles of 128 x 128"}
+    text = str(answer_children(answer))
+    assert "Each 512 x 512 map was cut into 16 tiles of 128 x 128." in text and "'1 prediction'" in text

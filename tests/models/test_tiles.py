@@ -166,3 +166,20 @@ def test_a_cosmology_with_one_training_map_gets_tile_folds_and_a_note(tmp_path):
     assert result["data"]["train_maps"] == 3 and result["data"]["n_train"] == 12
     assert result["cv"]["grouping"] == "tiles" and result["cv"]["folds"] == 3
     assert "tiles_in_folds" in {note["key"] for note in result["trust"]["notes"]}
+
+    # review 8: the model could not be used on a full-size map without targets. Maps larger than the tiles are cut
+    # as the training maps were, and each map's prediction is its tiles' mean
+    from awd_studio.models.pipeline.predict import predict_file, predict_from_bundle
+
+    np.savez(tmp_path / "new.npz", X=X[:2])  # two whole 64 x 64 maps, no targets
+    answer = predict_file(tmp_path / "out", tmp_path / "new.npz")
+    tiles = tile_maps(X[:2], np.zeros(2), 32)[0]
+    per_tile = predict_from_bundle(tmp_path / "out", tiles).reshape(2, 4)
+    assert answer["y_pred_tiles"].tolist() == per_tile.tolist()
+    assert np.allclose(answer["y_pred"], per_tile.mean(axis=1)) and answer["y_pred"].shape == (2,)
+    assert answer["tiling"].startswith("each 64 x 64 map was cut into 4 tiles of 32 x 32")
+    np.savez(tmp_path / "scored.npz", X=X[:2], y=y[:2])
+    assert predict_file(tmp_path / "out", tmp_path / "scored.npz")["scores"]["X"]["n"] == 2
+    np.savez(tmp_path / "small.npz", X=X[:2, :16, :16])  # smaller than a tile: refused, naming the shape
+    with pytest.raises(InputError, match="trained on maps of size 32 x 32"):
+        predict_file(tmp_path / "out", tmp_path / "small.npz")
