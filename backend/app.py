@@ -60,13 +60,34 @@ def api_router() -> APIRouter:
 
 
 def validation_detail(errors: list) -> str:
-    """pydantic's list of errors as one readable sentence: ``"epochs: Input should be less than or equal to
-    2000"`` (the first error; the location without the word "body")."""
-    first = errors[0] if errors else {}
-    field = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
-    message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{field}: {message}{more}"
+    """pydantic's list of errors as one readable sentence per error (at most three, then how many more):
+    ``"epochs: Input should be less than or equal to 2000"``, the location without the word "body"; a field the
+    request does not have, and a body that is not JSON, are said in plain words.
+
+    Examples
+    --------
+    >>> validation_detail([{"type": "missing", "loc": ("body", "dataset_id"), "msg": "Field required"},
+    ...                    {"type": "extra_forbidden", "loc": ("body", "dataset"), "msg": "Extra inputs"}])
+    'dataset_id: Field required; dataset: is not a field of this request (the fields are listed at /docs)'
+    >>> validation_detail([{"type": "json_invalid", "loc": ("body", 1), "msg": "JSON decode error",
+    ...                     "ctx": {"error": "Expecting property name enclosed in double quotes"}}])
+    'request body: is not valid JSON (Expecting property name enclosed in double quotes, at character 1)'
+    """
+    sentences = [_error_sentence(e) for e in errors[:3]] or ["request: invalid request"]
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    return "; ".join(sentences) + more
+
+
+def _error_sentence(error: dict) -> str:
+    loc = tuple(error.get("loc", ()))
+    if error.get("type") == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error") or "it does not parse"
+        where = f", at character {loc[1]}" if len(loc) > 1 and isinstance(loc[1], int) else ""
+        return f"request body: is not valid JSON ({reason}{where})"
+    field = ".".join(str(p) for p in loc if p != "body") or "request"
+    if error.get("type") == "extra_forbidden":
+        return f"{field}: is not a field of this request (the fields are listed at /docs)"
+    return f"{field}: {str(error.get('msg', 'invalid request')).removeprefix('Value error, ')}"
 
 
 class RecoveryLoop:

@@ -112,17 +112,18 @@ class TeachersPublic(BaseModel):
 
 
 class JobCreate(JobOptions):
-    """A distillation job: a dataset, a teacher and the job's options (:class:`models.options.JobOptions`, whose
-    defaults, bounds and choices this schema shows).
+    """A distillation job: a dataset, a teacher and the job's options (their defaults, bounds and choices are in
+    this schema; `GET /api/options` gives the same with a sentence on each).
 
-    ``teacher`` is an architecture name, ``"auto"`` (LSTM for time series, CNN for maps) or the id of an
-    uploaded teacher.
+    `teacher` is an architecture name, `"auto"` (time series: the LSTM and the MLP are both trained and the one with
+    the lower validation loss is kept; maps: the CNN) or the id of an uploaded teacher.
     """
 
     model_config = ConfigDict(extra="forbid")
     dataset_id: str = Field(max_length=64, description="the dataset to distil on")
     teacher: str = Field(default="auto", max_length=64,
-                         description="auto, mlp, lstm, cnn, resnet18, or the id of an uploaded teacher")
+                         description="auto (series: LSTM and MLP trained, the better kept; maps: CNN), mlp, "
+                                     "lstm, cnn, resnet18, or the id of an uploaded teacher")
 
 
 class JobEstimate(BaseModel):

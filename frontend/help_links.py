@@ -28,6 +28,7 @@ HELP_SECTIONS = {
     "configure": "Choosing the settings",
     "runs": "Managing runs: jobs, datasets, delete, rerun",
     "compare": "Comparing two runs",
+    "api": "From Python or another program (the REST API)",
     "cite": "Citing",
 }
 

@@ -1,14 +1,17 @@
 """``/api/options``: every option of a job with its default, bounds, choices and meaning, the grid presets by
-data kind, and this server's job time limit (what the configure page builds its form from)."""
+data kind, and this server's job time limit (what the configure page builds its form from); and
+``/api/options/result-schema``, the JSON Schema of a result bundle."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Depends
 
 from awd_studio.backend.deps import SettingsDep, require_owner
 from awd_studio.models.options import describe
+from awd_studio.models.pipeline.bundle import SCHEMA_PATH
 
 __all__ = ["router"]
 
@@ -19,3 +22,10 @@ router = APIRouter(prefix="/options", tags=["options"], dependencies=[Depends(re
 def get_options(settings: SettingsDep):
     """The job options (``models.options``), the grid presets and the job time limit in seconds."""
     return {**describe(), "job_time_limit_seconds": settings.job_time_limit}
+
+
+@router.get("/result-schema", response_model=dict[str, Any])
+def get_result_schema():
+    """The JSON Schema of a result bundle (`GET /api/results/{key}`, `result.json`): every section and field,
+    with its type and what it means."""
+    return json.loads(SCHEMA_PATH.read_text())

@@ -45,12 +45,16 @@ def result_dir_for_key(key: str, request: Request, session, paths) -> Path:
         raise HTTPException(status.HTTP_404_NOT_FOUND,
                             "no result here: unknown job, or a share link that is wrong, expired or revoked")
     if job.state != "succeeded" or not job.result_dir:
+        if job.state in ("failed", "cancelled"):
+            raise HTTPException(status.HTTP_409_CONFLICT, f"job is {job.state}, so it has no result; rerun it "
+                                                          f"(POST /api/jobs/{job.id}/rerun) after fixing what its "
+                                                          "error names")
         raise HTTPException(status.HTTP_409_CONFLICT, f"job is {job.state}; the result appears when it succeeds")
     return paths.root / job.result_dir
 
 
 @router.get("/{key}", responses={200: {"content": {"application/json": {}},
-                                       "description": "result.json (see models/schema/result-bundle.schema.json)"},
+                                       "description": "result.json; its JSON Schema: GET /api/options/result-schema"},
                                  **_NOT_FOUND})
 def get_result(key: str, request: Request, session: SessionDep, paths: PathsDep):
     """The result bundle (``result.json``) of a job, by job id or share token."""

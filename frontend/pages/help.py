@@ -217,6 +217,17 @@ BODIES = {
            "side, and the settings that differ highlighted. Runs on different datasets can be compared, but their "
            "scores cannot."),
     ],
+    "api": [
+        _p("Everything this app does goes through a REST API under /api, which programs can call too: upload a "
+           "dataset (POST /api/datasets), submit a job (POST /api/jobs), poll it (GET /api/jobs/{id}), then fetch "
+           "its result (GET /api/results/{id}) and its files. Each route, its fields with their defaults and "
+           "bounds, and its errors are listed, with a form to try it, at ",
+           html.A("/docs", href="/docs", target="_blank"), " (the same as OpenAPI JSON at ",
+           html.A("/openapi.json", href="/openapi.json", target="_blank"),
+           "). Send the owner token as the header Authorization: Bearer TOKEN. A result bundle's fields are "
+           "described by GET /api/options/result-schema. From a terminal on this machine, the awd command runs "
+           "the same jobs without the server (awd --help)."),
+    ],
     "cite": [
         _p("If AWD Studio helps your work, cite the method:"),
         html.Pre("@inproceedings{ha2021adaptive,\n"

@@ -32,6 +32,7 @@ def test_submit_get_list_cancel_rerun(client, dataset):
     assert rerun.json()["config"] == job["config"]
     assert client.post(f"/api/jobs/{job['id']}/share").status_code == 409  # not succeeded
     assert client.get(f"/api/results/{job['id']}").status_code == 409
+    assert "so it has no result; rerun it" in client.get(f"/api/results/{job['id']}").json()["detail"]
     assert client.delete(f"/api/jobs/{job['id']}").status_code == 204
     assert client.get(f"/api/jobs/{job['id']}").status_code == 404
 
@@ -114,3 +115,19 @@ def test_a_target_column_the_data_lacks_or_that_never_varies_is_422_before_queue
     assert response.json()["detail"] == ("target: column 1 (y1) is 0.8 for every sample, so there is nothing to "
                                          "predict; choose a column that varies: 0 (y0)")
     assert client.post("/api/jobs", json={"dataset_id": two.json()["id"], **TINY, "target": 0}).status_code == 201
+
+
+def test_a_body_that_is_not_json_or_names_a_wrong_field_gets_plain_words(client, dataset):
+    """Review 8: "1: JSON decode error" and "dataset_id: Field required (and 1 more)" hid what was wrong."""
+    broken = client.post("/api/jobs", content=b"{dataset_id: 1}", headers={"Content-Type": "application/json"})
+    assert broken.status_code == 422
+    assert broken.json()["detail"].startswith("request body: is not valid JSON (Expecting property name")
+    wrong = client.post("/api/jobs", json={"dataset": dataset["id"], **TINY})
+    assert wrong.status_code == 422
+    assert wrong.json()["detail"] == ("dataset_id: Field required; dataset: is not a field of this request (the "
+                                      "fields are listed at /docs)")
+
+
+def test_the_result_schema_is_served_beside_the_options(client):
+    schema = client.get("/api/options/result-schema")
+    assert schema.status_code == 200 and "teacher" in schema.json()["properties"]
