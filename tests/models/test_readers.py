@@ -120,6 +120,12 @@ def test_npz_object_array_never_unpickled(tmp_path, arrays):
         ragged[i] = np.zeros(i + 1)
     np.savez(tmp_path / "obj.npz", X=ragged, y=y)
     _err(tmp_path / "obj.npz", "object array", field="X")
+    # review 8: an extra member the reader never uses is named as such, with the right fix
+    np.savez(tmp_path / "meta.npz", X=X, y=y, meta=np.array({"a": 1}, dtype=object))
+    with pytest.raises(InputError) as err:
+        load_dataset(tmp_path / "meta.npz")
+    assert err.value.field == "meta" and "does not use it (it reads X, X_test, y, y_test)" in str(err.value)
+    assert "save the file without it" in str(err.value)
 
 
 def test_pickle_posing_as_npz(tmp_path, arrays):

@@ -16,7 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from awd_studio.models.data.dataset import Dataset
-from awd_studio.models.data.readers._common import as_str, make_dataset, pick_arrays, require_numeric_dtype, too_big
+from awd_studio.models.data.readers._common import (
+    ALIASES,
+    as_str,
+    make_dataset,
+    pick_arrays,
+    require_numeric_dtype,
+    too_big,
+)
 from awd_studio.models.validation import InputError
 
 __all__ = ["load_npz", "load_npy", "read_npz_arrays", "read_npy_arrays", "npy_targets_path"]
@@ -68,6 +75,11 @@ def _check_npz(path: Path, budget: int) -> list[str]:
                 raise InputError("file", f"archive member {info.filename!r} cannot be read ({exc}); the file may be "
                                  "truncated", "upload the complete file") from None
             if dtype.hasobject:
+                if key not in ("name", "kind", "target_names", "meta_json") and not pick_arrays([key]):  # unused
+                    used = ", ".join(sorted({opts[0] for opts in ALIASES.values()}))
+                    raise InputError(key, "is an object array, which is never unpickled, and AWD Studio does not "
+                                          f"use it (it reads {used})",
+                                     "save the file without it, e.g. numpy.savez(path, X=X, y=y)")
                 raise InputError(key, "is an object array, which is never unpickled",
                                  "save a rectangular numeric array (all rows the same length)")
             if n_bytes > info.file_size:
