@@ -321,7 +321,7 @@ def test_csv_errors(tmp_path, arrays):
     rows = [",".join(map(str, r)) for r in np.c_[X, y]]
     rows[5] = rows[5].replace(rows[5].split(",")[2], "oops", 1)
     (tmp_path / "bad.csv").write_text("\n".join(rows))
-    _err(tmp_path / "bad.csv", "a cell that is not a number: data row 6, column 3 holds 'oops'")
+    _err(tmp_path / "bad.csv", "a cell that is not a number: line 6, column 3 holds 'oops'")
     # review 7: three missing values took three uploads to find; every one is named (up to five, then a count)
     rows = [",".join(map(str, r)) for r in np.c_[X, y]]
     for i, j in ((5, 7), (8, 2), (12, 16)):
@@ -329,8 +329,8 @@ def test_csv_errors(tmp_path, arrays):
         cells[j] = ""
         rows[i] = ",".join(cells)
     (tmp_path / "gaps.csv").write_text("\n".join(rows))
-    _err(tmp_path / "gaps.csv", "3 cells that are not numbers: data row 6, column 8 holds nothing; data row 9, "
-                                "column 3 holds nothing; data row 13, column 17 holds nothing; use")
+    _err(tmp_path / "gaps.csv", "3 cells that are not numbers: line 6, column 8 holds nothing; line 9, "
+                                "column 3 holds nothing; line 13, column 17 holds nothing; use")
     rows = [",".join(["x"] + r.split(",")[1:]) if i < 8 else r for i, r in enumerate(rows)]
     (tmp_path / "many.csv").write_text("\n".join(rows))
     _err(tmp_path / "many.csv", r"\(and \d+ more\)")
@@ -340,7 +340,15 @@ def test_csv_errors(tmp_path, arrays):
     rows = [",".join(map(str, r)) for r in np.c_[X, y]]
     rows[3] = ",".join(rows[3].split(",")[:-2])
     (tmp_path / "ragged.csv").write_text("\n".join(rows))
-    _err(tmp_path / "ragged.csv", "row 4 has 15 columns, the first row has 17")
+    _err(tmp_path / "ragged.csv", "line 4 has 15 columns, line 1 has 17")
+    # with a header line the numbers are still the file's lines (review 8: one message counted it, one did not)
+    header = ",".join([f"t{j}" for j in range(X.shape[1])] + ["y"])
+    (tmp_path / "ragged_h.csv").write_text("\n".join([header] + rows))
+    _err(tmp_path / "ragged_h.csv", "line 5 has 15 columns, line 1 has 17")
+    good = [",".join(map(str, r)) for r in np.c_[X, y]]
+    good[5] = good[5].replace(good[5].split(",")[2], "NA", 1)
+    (tmp_path / "na_h.csv").write_text("\n".join([header] + good))
+    _err(tmp_path / "na_h.csv", "line 7, column 3 holds 'NA'")
     (tmp_path / "nan.csv").write_text("\n".join(",".join(map(str, r)) for r in np.c_[X, y]).replace(
         str(X[0, 0]), "nan", 1))
     _err(tmp_path / "nan.csv", "NaN", field="X")
@@ -571,3 +579,14 @@ def test_damaged_files_only_raise_input_error(tmp_path, arrays):
             except InputError:
                 pass
         path.write_bytes(data)
+
+
+def test_a_long_table_of_measurements_is_told_to_put_one_series_per_row(tmp_path):
+    """Review 8: cell,time,intensity (one row per measurement) gave "axis 1 has length 1"."""
+    rows = ["cell,time,intensity"] + [f"{c},{t},{np.sin(t + c):.4f}" for c in range(50) for t in range(40)]
+    (tmp_path / "long.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(InputError) as err:
+        load_dataset(tmp_path / "long.csv")
+    text = str(err.value)
+    assert "has 2 series column(s) (cell, time) beside the target" in text and "one series per row" in text
+    assert "df.pivot(index='cell', columns='time', values='intensity')" in text

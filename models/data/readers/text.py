@@ -23,7 +23,7 @@ import numpy as np
 
 from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import too_big
-from awd_studio.models.validation import InputError
+from awd_studio.models.validation import DEFAULT_MIN_LENGTH, InputError
 
 __all__ = ["load_csv", "read_table", "target_columns"]
 
@@ -34,10 +34,10 @@ _TARGET_NAMES = ("y", "target")
 NAMED_BAD_CELLS = 5
 
 
-def _parse_rows(rows: list[list[str]], keep: list[int]) -> np.ndarray:
+def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int]) -> np.ndarray:
     """The cells ``keep`` of every row as float64, or an InputError naming every cell that is not a number (the
-    first :data:`NAMED_BAD_CELLS` by place and content, and how many in all: one at a time took a round trip
-    per missing value)."""
+    first :data:`NAMED_BAD_CELLS` by line of the file, column and content, and how many in all: one at a time
+    took a round trip per missing value). ``lines``: each row's line number in the file."""
     data = np.empty((len(rows), len(keep)), dtype=np.float64)
     bad = []
     for i, r in enumerate(rows):
@@ -45,10 +45,10 @@ def _parse_rows(rows: list[list[str]], keep: list[int]) -> np.ndarray:
             try:
                 data[i, k] = float(r[j])
             except ValueError:
-                bad.append((i, j, r[j]))
+                bad.append((lines[i], j, r[j]))
     if bad:
-        named = "; ".join(f"data row {i + 1}, column {j + 1} holds " + (repr(t[:30]) if t.strip() else "nothing")
-                          for i, j, t in bad[:NAMED_BAD_CELLS])
+        named = "; ".join(f"line {n}, column {j + 1} holds " + (repr(t[:30]) if t.strip() else "nothing")
+                          for n, j, t in bad[:NAMED_BAD_CELLS])
         more = f" (and {len(bad) - NAMED_BAD_CELLS} more)" if len(bad) > NAMED_BAD_CELLS else ""
         what = "a cell that is not a number" if len(bad) == 1 else f"{len(bad)} cells that are not numbers"
         raise InputError("file", f"{what}: {named}{more}",
@@ -112,16 +112,19 @@ def read_table(path: Path, budget: int) -> tuple[np.ndarray, list[str] | None, l
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if delimiter == ";":  # the semicolon is the separator where the comma is the decimal mark: 0,25 is 0.25
         rows = [[c.replace(",", ".") for c in r] for r in rows]
-    rows = [r for r in rows if any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
+    # each row's line in the file (the numbers an editor shows; a quoted cell spanning lines is rare here)
+    kept = [(n, r) for n, r in enumerate(rows, start=1) if any(c.strip() for c in r)
+            and not r[0].lstrip().startswith("#")]
+    lines, rows = [n for n, _ in kept], [r for _, r in kept]
     if not rows:
         raise InputError("file", f"{path.name!r} has no data rows", "one row per series, a target column last")
     if len(rows) > 1 and not any(_is_number(c) for r in rows[1:] for c in r):  # text, not a table of numbers
         raise InputError("file", f"{path.name!r} holds no numbers below its first row",
                          "one row per series: its values, then its target, separated by commas")
     width = len(rows[0])
-    for i, r in enumerate(rows):
+    for n, r in zip(lines, rows):
         if len(r) != width:
-            raise InputError("file", f"row {i + 1} has {len(r)} column{'' if len(r) == 1 else 's'}, the first row "
+            raise InputError("file", f"line {n} has {len(r)} column{'' if len(r) == 1 else 's'}, line {lines[0]} "
                              f"has {width}", "give every series the same length")
     # a column is text when no cell below the first row is a number
     text_cols = {j for j in range(width) if len(rows) > 1 and not any(_is_number(r[j]) for r in rows[1:])}
@@ -129,7 +132,7 @@ def read_table(path: Path, budget: int) -> tuple[np.ndarray, list[str] | None, l
     header = None
     if any(not _is_number(c) for j, c in enumerate(first) if j not in text_cols) or (
             text_cols and target_columns([c.strip() for c in first])):
-        header, rows = [c.strip() for c in first], rows[1:]
+        header, rows, lines = [c.strip() for c in first], rows[1:], lines[1:]
     if not rows:
         raise InputError("file", f"{path.name!r} has a header but no data rows", "add one row per series")
     ignored_cols = sorted(text_cols | ({j for j, h in enumerate(header) if _is_identifier_name(h)}
@@ -138,7 +141,7 @@ def read_table(path: Path, budget: int) -> tuple[np.ndarray, list[str] | None, l
     if clash:
         raise InputError("file", f"the target column {clash[0]!r} holds text", "give each series a numeric target")
     keep = [j for j in range(width) if j not in ignored_cols]
-    data = _parse_rows(rows, keep)
+    data = _parse_rows(rows, keep, lines)
     if header is None:
         return data, None, [f"column {j + 1}" for j in ignored_cols]
     return data, [header[j] for j in keep], [header[j] or f"column {j + 1}" for j in ignored_cols]
@@ -162,6 +165,14 @@ def load_csv(path: Path, budget: int, name: str | None) -> Dataset:
     if header is not None:
         target_names = [header[j] for j in target_cols]
     x_cols = [j for j in range(width) if j not in target_cols]
+    if len(x_cols) < DEFAULT_MIN_LENGTH:  # e.g. cell,time,intensity: one row per measurement, not per series
+        names = f" ({', '.join(header[j] for j in x_cols)})" if header is not None else ""
+        raise InputError("file", f"has {len(x_cols)} series column(s){names} beside the target, so each row is a "
+                                 f"series of {len(x_cols)} value(s); series need at least {DEFAULT_MIN_LENGTH}",
+                         "put one series per row: its values in columns (time points) and its target in a column "
+                         "named y or target; a long table with one row per measurement (cell, time, intensity) "
+                         "must be turned around first, e.g. with pandas: df.pivot(index='cell', columns='time', "
+                         "values='intensity')")
     y = data[:, target_cols]
     if y.shape[1] == 1:
         y = y[:, 0]
