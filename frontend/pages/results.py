@@ -232,9 +232,17 @@ def chosen_stat(bundle: dict, sel, validity: dict, stat):
         error = figures.fmt_number(validity.get("orthonormality_error"))
         return stat("Selected", point, f"orthonormality error {error}")
     selection = bundle["selection"]
+    gain, se = selection.get("cv_gain"), selection.get("cv_gain_se")
+    if isinstance(gain, int | float) and isinstance(se, int | float):
+        # why, when the AWD point scored higher (review 8: "it chose the lower score")
+        why = (f": the best AWD point gains {figures.fmt_number(gain)}, less than its standard error "
+               f"{figures.fmt_number(se)} (one-standard-error rule)" if selection.get("rule") == "one_se" and gain > 0
+               else f": the best AWD point does not beat it (gain {figures.fmt_number(gain)})")
+    else:
+        why = ""
     return stat("Cross-validation chose", f"{initial} (initial wavelet)",
                 f"CV score {figures.fmt_number(selection.get('initial_cv_score'))} against "
-                f"{figures.fmt_number(selection.get('awd_cv_score'))} for the best AWD point ★ {point}")
+                f"{figures.fmt_number(selection.get('awd_cv_score'))} for the best AWD point ★ {point}{why}")
 
 
 def scores_table(bundle: dict) -> dbc.Table:

@@ -359,7 +359,8 @@ def summary_text(bundle: dict) -> str:
     lines += [f"  {n['level']}: {n['text']}" for n in (bundle.get("trust") or {}).get("notes", [])
               if n.get("key", "").startswith(("weak", "teacher", "baseline", "awd_beats", "selected_without"))]
     best = bundle["grid"][sel["index"]]
-    started = (f", started from the start search ({best['start_distance_to_init']:.3f} from the initial wavelet)"
+    started = (f", started from the start search, at relative distance {best['start_distance_to_init']:.3f} from the "
+               "initial wavelet"
                if best.get("start") == "search" else "")
     kept = (bundle.get("selection") or {}).get("choice") == "initial"
     lines += [f"best grid point{' (not delivered: cross-validation kept the initial wavelet)' if kept else ''} "

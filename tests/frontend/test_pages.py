@@ -588,6 +588,11 @@ def test_results_summary_and_table_name_the_initial_wavelet_when_cross_validatio
     shown = str(res.summary_children(bundle))
     assert "Cross-validation chose" in shown and "db5 (initial wavelet)" in shown
     assert "0.521" in shown and "0.498" in shown
+    # review 8: a higher AWD score that was not chosen gives the rule's reason
+    bundle["selection"].update(initial_cv_score=-0.122, awd_cv_score=-0.00639, cv_gain=0.116, cv_gain_se=0.388,
+                               rule="one_se")
+    assert ("the best AWD point gains 0.116, less than its standard error 0.388 (one-standard-error rule)"
+            in str(res.summary_children(bundle)))
     # the first card is the delivered model's score, not the best AWD point's (a second new user's review)
     assert "db5 test R² (kept by cross-validation)" in shown and "AWD test R²" not in shown
     rows = res.scores_table(bundle).children[0].children[1].children
