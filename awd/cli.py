@@ -34,7 +34,12 @@ def _floats(text):
 
 #: What leaving an option out means, where its default is None and "None" would say nothing.
 _NONE_MEANS = {"teacher_epochs": "the architecture's own limit, stopping earlier once validation stops improving",
-               "patience": "no early stopping"}
+               "patience": "no early stopping", "device": "CUDA when available, else the CPU",
+               "start_search": "as described", "random_search": "as described"}
+#: What a default of a choice option means, where its name alone does not say.
+_DEFAULT_MEANS = {"grid_preset": "default, the quick grid", "gradient_path": "auto, which takes eq8"}
+#: Options given as lists on the command line.
+_LIST_OPTIONS = ("lambdas", "gammas")
 
 
 def build_parser():
@@ -109,9 +114,10 @@ def _add_distill_parser(sub):
         kind, choices = _flag_type(field.annotation)
         default = field.default.value if isinstance(field.default, StrEnum) else field.default
         shown = "the grid preset's" if default is None and name in ("lambdas", "gammas", "epochs") else default
-        shown = _NONE_MEANS.get(name, "none, as described") if shown is None else shown
+        shown = _NONE_MEANS.get(name, "as described") if shown is None else _DEFAULT_MEANS.get(name, shown)
+        listed = ", comma-separated, e.g. 1e-3,5e-3" if name in _LIST_OPTIONS else ""
         di.add_argument(f"--{name.replace('_', '-')}", *_FLAG_ALIASES.get(name, []), dest=name, type=kind,
-                        choices=choices, default=None, help=f"{field.description} (default: {shown})")
+                        choices=choices, default=None, help=f"{field.description}{listed} (default: {shown})")
 
 
 def _ints(text):

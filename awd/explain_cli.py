@@ -17,7 +17,8 @@ __all__ = ["add_parser", "run"]
 def add_parser(sub) -> argparse.ArgumentParser:
     """Add the ``explain`` subcommand to ``awd``'s subparsers."""
     ep = sub.add_parser("explain", help="explain one prediction of a result (CartoonX wavelet mask)",
-                        description=__doc__.split("\n\n")[0])
+                        description="Explain one prediction of a result from the terminal: awd explain RESULT "
+                                    "--example K. RESULT is the directory `awd distill --out` wrote.")
     ep.add_argument("result", help="result directory written by `awd distill --out`")
     ep.add_argument("--example", type=int, required=True, help="index of the test example")
     ep.add_argument("--lam", type=float, default=None, help="sparsity weight in [0, 10] (default 0.2)")

@@ -139,17 +139,21 @@ def explain_example(result_dir, request, progress=None, should_stop=None):
     wavelet, level = ctx.wavelet(request.wavelet)
     share = 0.8 if request.baseline else 1.0
 
-    def part(lo, hi):
+    def part(lo, hi, what):
         if progress is None:
             return None
-        return lambda stage, fraction, message: progress("explain", lo + (hi - lo) * fraction, message)
+        # each pass says what it optimises: the baseline's steps restart at 1 (review 8: "100/200" after "200/200")
+        return lambda stage, fraction, message: progress("explain", lo + (hi - lo) * fraction, f"{what}: {message}")
 
     common = dict(lam=request.lam, target=target, perturbation=request.perturbation, steps=request.steps,
                   should_stop=should_stop)
-    e = explain(model, x, wavelet=wavelet, level=level, mode=ctx.mode, progress=part(0.0, share), **common)
+    e = explain(model, x, wavelet=wavelet, level=level, mode=ctx.mode, progress=part(0.0, share, "wavelet mask"),
+                **common)
+    if not isinstance(wavelet, str):  # a filter from the result, which the basis calls "custom": name it
+        e.settings["wavelet"] = f"{request.wavelet} wavelet"
     baseline = None
     if request.baseline:
-        baseline = explain(model, x, space="pixel", progress=part(share, 1.0), **common)
+        baseline = explain(model, x, space="pixel", progress=part(share, 1.0, "pixel-mask baseline"), **common)
     y = np.asarray(ctx.y_test[request.example], dtype=float).reshape(-1)
     facts = {"y_true": float(y[min(ctx.target, y.size - 1)]), "model": request.model, "kind": ctx.kind,
              "wavelet_name": request.wavelet, "n_test": ctx.n_test}

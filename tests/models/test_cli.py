@@ -116,6 +116,12 @@ def test_distill_help_says_what_each_default_is(capsys):
         main(["distill", "--help"])
     out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines at the terminal's width
     assert "default: None" not in out and "the architecture's own limit, stopping earlier" in out
+    # review 8: "(default: default)", "(default: none, as described)", and lists whose separator was not said
+    assert "(default: default)" not in out and "none, as described" not in out
+    assert "comma-separated, e.g. 1e-3,5e-3" in out and "(default: auto, which takes eq8)" in out
+    with pytest.raises(SystemExit):
+        main(["explain", "--help"])
+    assert "``" not in capsys.readouterr().out  # no raw reStructuredText
 
 
 def test_console_script_is_installed():
