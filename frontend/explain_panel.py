@@ -121,7 +121,9 @@ def panel(token: str | None) -> dbc.Card:
                       _number("Under noise (mean ± SD)", ids.PRED_NOISE),
                       _number("Pixel-mask baseline cartoon", ids.PRED_BASELINE),
                       _number("True value", ids.PRED_TRUE)], className="d-flex flex-wrap mb-2"),
-            graph(ids.GRAPH, "awd-explanation", figures.empty_figure("Start an explanation, or pick one above")),
+            graph(ids.GRAPH, "awd-explanation", figures.empty_figure(
+                "Pick an explanation above (only the result's owner can start one)" if shared
+                else "Start an explanation, or pick one above")),
             html.Div(id=ids.DOWNLOADS, className="small"),
             html.Div([
                 html.H3("Draw your own mask", className="h6 mt-3"),

@@ -17,7 +17,8 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, 
 from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import is_job_id, named_update, stack_on_phones, triggered_id
 
-__all__ = ["ids", "SHARE_EXPIRY", "SHARE_LABEL_CHARS", "open_button", "dialog", "share_rows", "toggle_share",
+__all__ = ["ids", "SHARE_EXPIRY", "SHARE_LABEL_CHARS", "LOCAL_HINT", "open_button", "dialog", "share_rows",
+           "toggle_share",
            "list_shares", "share", "revoke"]
 
 
@@ -36,6 +37,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.CREATE)
     LIST = "results-share-list"
     TABLE = "results-share-table"
     NONE = "results-share-none"
+    #: The sentence shown when this page was opened at a loopback address (the links would carry it).
+    LOCAL = "results-share-local"
     #: The last link made (``POST /api/jobs/{id}/share``'s answer, with its one-time URL), or None.
     CREATED = "results-share-data"
     #: A counter: each change re-lists the links.
@@ -50,6 +53,11 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.CREATE)
         """The id of the confirm dialog around one link's Revoke button (``dash.ALL`` matches every one)."""
         return {"type": ids.REVOKE, "share": share_id}
 
+
+#: Said when the page's address is this machine's own (localhost, 127.x, ::1): the links would carry it.
+LOCAL_HINT = ("This page was opened at this machine's own address, so the links will point there and open only on "
+              "this machine. To share with a colleague, open this page at an address they can reach (the server "
+              "must listen on it: see the README, awd serve --host), or send them the downloaded files.")
 
 #: What the browser asks before a link is revoked.
 REVOKE_QUESTION = ("Revoke this link? Whoever has it loses access at once, and a revoked link cannot be restored "
@@ -73,6 +81,7 @@ def dialog() -> dbc.Collapse:
         html.H2("Read-only links to this result", className="h6"),
         html.Div("Anyone with a link can view this result and download its files, nothing else.",
                  className="small text-muted mb-2"),
+        html.Div(LOCAL_HINT, id=ids.LOCAL, className="small text-muted mb-2 awd-hidden"),
         dbc.InputGroup([
             dbc.InputGroupText("Name"),
             dbc.Input(id=ids.LABEL, type="text", maxLength=SHARE_LABEL_CHARS, debounce=False,
@@ -232,6 +241,15 @@ clientside_callback(
     }""",
     Output(ids.URL, "value"),
     Input(ids.CREATED, "data"),
+)
+clientside_callback(
+    """function (isOpen) {
+        var host = window.location.hostname;
+        var local = host === "localhost" || host === "[::1]" || host === "::1" || host.indexOf("127.") === 0;
+        return local ? "small text-muted mb-2" : "small text-muted mb-2 awd-hidden";
+    }""",
+    Output(ids.LOCAL, "className"),
+    Input(ids.COLLAPSE, "is_open"),
 )
 clientside_callback(
     """function (created) { return created && created.url ? "mb-2" : "mb-2 awd-hidden"; }""",

@@ -176,8 +176,9 @@ def use_in_python_card(bundle: dict, *, snippet_id: str, paper_id: str, software
     return [dbc.Row([
         dbc.Col(dbc.Card([dbc.CardHeader(html.H3("Use in Python", className="h6 mb-0")), dbc.CardBody([
             html.P(["Download ", html.Code("result.json"), " and ", html.Code("arrays.npz"), " into a folder ",
-                    html.Code(RESULT_FOLDER), "; with ", html.Code("awd-studio"), " installed this predicts new data "
-                    "and gives the learned wavelet to PyWavelets. From the terminal: ",
+                    html.Code(RESULT_FOLDER), "; with AWD Studio installed (not on PyPI: ", html.Code("pip install"),
+                    " its source folder, as its README says) this predicts new data and gives the learned wavelet "
+                    "to PyWavelets. From the terminal: ",
                     html.Code(predict_command(bundle)),
                     *([" (", html.Code("--model scattering"), " for the scattering student)"]
                       if has_scattering_student(bundle) else []), "."],

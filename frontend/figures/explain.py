@@ -121,7 +121,7 @@ def explanation_figure(payload: dict, max_cols: int = 4) -> go.Figure:
     """
     summary, arrays = (payload or {}).get("summary"), (payload or {}).get("arrays")
     if not summary or not arrays or "wavelet_x" not in arrays:
-        return empty_figure("Start an explanation, or pick one above")
+        return empty_figure("No explanation shown: pick one above (the owner can also start one)")
     x, cartoon = _num(arrays["wavelet_x"]), _num(arrays["wavelet_cartoon"])
     mask_image = _num(arrays["wavelet_mask_image"])
     has_base = "baseline_cartoon" in arrays

@@ -114,6 +114,9 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     # Share: the dialog opens, a link that expires in 7 days appears, ready to copy, and is listed.
     page.click("#results-share")
     page.locator("#results-share-none").wait_for()
+    # review 8: a link made at a loopback address opens only on this machine, and the dialog says so
+    page.locator("#results-share-local").wait_for()
+    assert "open only on this machine" in page.inner_text("#results-share-local")
     page.select_option("#results-share-expiry", "168")
     page.fill("#results-share-label", "for the referee")
     page.click("#results-share-create")
