@@ -79,8 +79,10 @@ def loss_figure(history: dict | None, title: str | None = None, empty: str = LOS
     fig.update_xaxes(title="epoch", tickmode="linear", tick0=0, dtick=integer_step(n_epochs), tickformat="d")
     # every tick of a log axis as a number: within a decade Plotly printed 0.3 as "3", 0.2 as "2"; three digits,
     # as two printed 0.0215 and 0.0225 both as "0.022" on a distillation curve
-    fig.update_yaxes(title="loss", type="log" if positive else "linear", tickformat=".3~g" if positive else None)
-    below = len(fig.data) > 2  # a legend that wraps would cover the title: below the axis title instead
+    fig.update_yaxes(title="loss", type="log" if positive else "linear",
+                     tickformat=f".{tick_digits(fig)}~g" if positive else None)
+    # a legend beside a title ran into it on a phone (review 8), and one that wraps covers it: below the axis title
+    below = len(fig.data) > 2 or bool(title)
     layout = dict(height=390 if below else 320,
                   margin=dict(l=50, r=20, t=60 if title and "<br>" in title else 40, b=110 if below else 40))
     if below:
@@ -88,6 +90,25 @@ def loss_figure(history: dict | None, title: str | None = None, empty: str = LOS
     if title:
         layout["title"] = dict(text=title, font=dict(size=13), x=0.01)
     return apply_layout(fig, **layout)
+
+
+def tick_digits(fig: go.Figure) -> int:
+    """Significant digits that keep a log axis's ticks apart: 3, or more when the curves span a narrow range
+    (1.36 to 1.39 printed its ticks 1.365 and 1.37 both as "1.37"), at most 6.
+
+    Examples
+    --------
+    >>> tick_digits(go.Figure(go.Scatter(y=[0.01, 1.0])))
+    3
+    >>> tick_digits(go.Figure(go.Scatter(y=[1.359, 1.394])))
+    4
+    """
+    values = np.concatenate([np.asarray(t.y, dtype=float) for t in fig.data if t.y is not None] or [np.ones(1)])
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0 or values.max() == values.min():
+        return 3
+    spacing = (values.max() - values.min()) / values.max() / 6  # about six ticks over the range, relative
+    return int(np.clip(np.ceil(-np.log10(spacing)) + 1, 3, 6))
 
 
 def ordinal(n: int) -> str:

@@ -214,7 +214,8 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None, narrow: bool =
     clicked : int, optional
         Grid index to outline.
     narrow : bool
-        For a phone's screen: the γ tick labels stand upright from 7 columns (from 13 on a wider screen). The
+        For a phone's screen: the γ tick labels stand upright when they do not fit their columns side by side,
+        and the cells' numbers are smaller where the cells are narrow. The
         colour bar lies under the grid at every width, so the cells take the whole width (beside them it left
         the cells about 120 px on a phone).
 
@@ -237,7 +238,10 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None, narrow: bool =
     # labels below it), in the plot's coordinates: a bar that changed orientation or was placed in the figure's
     # ("container") coordinates broke plotly's redraw when a window narrowed to a phone's or widened back (the plot
     # got a negative height, or two squeezed cells). Many γ columns get upright tick labels and the room for them.
-    upright = len(gammas) > (6 if narrow else 12)
+    # upright when the labels do not fit their columns side by side (on a phone "1.00e-04" ran into its
+    # neighbours at 6 columns, review 8): the plot is about 270 px wide on a phone, 800 px on a wide screen
+    column_px = (270 if narrow else 800) / max(len(gammas), 1)
+    upright = 7 * max(len(x) for x in xs) + 6 > column_px
     plot_height = max(220, 38 * len(lambdas))
     tick_labels = 7 * max(len(x) for x in xs) + 8 if upright else 20  # px under the axis: ~7 px a character
     bottom_margin = tick_labels + 30 + 86  # the labels, the axis title, the colour bar with its title and ticks
@@ -248,7 +252,8 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None, narrow: bool =
                       tickangle=0),
         text=text, texttemplate="%{text}" if score.size <= 60 else None, hovertext=_start_hover(bundle, index),
         # a fixed size: plotly's automatic one shrank the numbers to about 7 px in cells of 45 px
-        textfont=dict(size=11 if len(gammas) <= 7 else 9),
+        # and one that fits its cell: "★0.538" at 11 px ran out of a phone's 45 px cells
+        textfont=dict(size=11 if column_px >= 56 else 9),
         hovertemplate="λ = %{y}<br>γ = %{x}<br>" + metric + " = %{z:.4g}%{hovertext}<extra>click to inspect</extra>",
         xgap=1, ygap=1,
     ))

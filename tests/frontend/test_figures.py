@@ -240,6 +240,10 @@ def test_loss_figure(ts_bundle):
     assert _has_message(F.loss_figure({"epoch": []}))
     fig = F.loss_figure({"epoch": [1, 2], "train_loss": [0.5, -0.1]})
     assert fig.layout.yaxis.type == "linear"
+    # review 8: at 390 px a legend beside the title overprinted it, and 1.36-1.39 repeated its tick labels
+    titled = F.loss_figure({"epoch": [1, 2], "train_loss": [1.394, 1.392], "val_loss": [1.359, 1.358]},
+                           title="teacher's MSE on standardised targets")
+    assert titled.layout.legend.y < 0 and titled.layout.yaxis.tickformat == ".4~g"
 
 
 def test_preview_and_histogram(dataset_summary):
@@ -341,6 +345,13 @@ def test_the_grid_heatmap_keeps_its_colour_bar_underneath_at_every_width(ts_bund
     many_wide, many_narrow = F.grid_heatmap_figure(bundle), F.grid_heatmap_figure(bundle, narrow=True)
     assert many_narrow.layout.xaxis.tickangle == -90 and many_wide.layout.xaxis.tickangle == 0
     assert many_narrow.layout.margin.b > many_wide.layout.margin.b
+    # review 8: six columns labelled 0, 1.00e-04, 0.001, ... overlapped on a phone, and "★0.538" left its cell
+    six = {**ts_bundle, "gammas": [0.0, 1e-4, 1e-3, 1e-2, 0.1, 1.0]}
+    six["grid"] = [{**ts_bundle["grid"][0], "lambda": lam, "gamma": g} for lam in ts_bundle["lambdas"]
+                   for g in six["gammas"]]
+    six_wide, six_narrow = F.grid_heatmap_figure(six), F.grid_heatmap_figure(six, narrow=True)
+    assert six_narrow.layout.xaxis.tickangle == -90 and six_wide.layout.xaxis.tickangle == 0
+    assert six_narrow.data[0].textfont.size == 9 and six_wide.data[0].textfont.size == 11
 
 
 def test_tables_stack_on_a_phone_with_each_cell_named():
