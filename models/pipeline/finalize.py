@@ -433,7 +433,8 @@ def _verdict(job: _Job, cross, models, predictions) -> Verdict:
         text += (f" The interval resamples the {maps} test map{'s' if maps > 1 else ''} whole, not their "
                  f"{len(job.y_test)} tiles one by one.")
     return Verdict(text=text, choice=cross["choice"], metric=metric, test_difference=difference,
-                   warnings=warnings_of({name: m.cv.model_dump() for name, m in models.items()}))
+                   warnings=warnings_of({name: m.cv.model_dump() for name, m in models.items()},
+                                        mean_score=float(np.mean(cross["fold"]["mean"]))))
 
 
 def _random_search_section(job: _Job, control, predictions) -> RandomSearch:

@@ -136,14 +136,18 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None):
             f"delivered here, but {init_name} may do as well.")
 
 
-def warnings_of(cv_entries):
+def warnings_of(cv_entries, mean_score=None):
     """One sentence naming every student that does not beat predicting the training mean in cross-validation
-    (an empty list when all do).
+    (an empty list when all do). "Beat" is the paired rule of :func:`models.pipeline.selection.cv_entry`: more
+    than one standard error above the mean predictor's fold scores, whose own CV R² (``mean_score``, below 0 on
+    held-out folds) the sentence gives when known, so that a student above it but within the error reads right.
 
     Examples
     --------
     >>> warnings_of({"awd": {"beats_mean": False, "r2": -0.02}, "laplace": {"beats_mean": True, "r2": 0.4}})[0][:71]
     'The AWD student does not beat predicting the training mean in cross-val'
+    >>> warnings_of({"awd": {"beats_mean": False, "r2": -0.006}}, mean_score=-0.163)[0][:110]
+    'The AWD student does not beat predicting the training mean (CV R² -0.163) by more than one standard error in c'
     >>> warnings_of({"awd": {"beats_mean": True, "r2": 0.3}})
     []
     """
@@ -151,13 +155,15 @@ def warnings_of(cv_entries):
             if not entry["beats_mean"]]
     if not weak:
         return []
+    rule = ("" if mean_score is None
+            else f" (CV R² {mean_score:.3f}) by more than one standard error")
     if len(weak) == 1:
         (name, r2), = weak
-        return [f"The {name} student does not beat predicting the training mean in cross-validation "
+        return [f"The {name} student does not beat predicting the training mean{rule} in cross-validation "
                 f"(CV R² {r2:.3f}); its test scores are not evidence of skill."]
     names = ", ".join(f"{name} ({r2:.3f})" for name, r2 in weak)
-    return [f"{len(weak)} students do not beat predicting the training mean in cross-validation (CV R²): {names}; "
-            "their test scores are not evidence of skill."]
+    return [f"{len(weak)} students do not beat predicting the training mean{rule} in cross-validation (CV R²): "
+            f"{names}; their test scores are not evidence of skill."]
 
 
 #: Readable names of the bundle's models.
