@@ -145,3 +145,10 @@ def test_every_compose_variable_port_and_volume_exists_in_the_code_and_readme(na
             if service_name in ("web",) or service_name.startswith("worker"):
                 data_dir = environment.get("AWD_DATA_DIR") if isinstance(environment, dict) else None
                 assert target == data_dir or target in dockerfile, (name, service_name, volume)
+
+
+def test_the_readme_scales_services_that_exist():
+    """Review 9 (docs audit): the README said `--scale worker=N`, a service no compose file has."""
+    services = set(_load("docker-compose.yml")["services"]) | set(_load("docker-compose.cpu.yml")["services"])
+    scaled = re.findall(r"--scale ([\w-]+)=", (ROOT / "README.md").read_text())
+    assert scaled and set(scaled) <= services
