@@ -8,6 +8,7 @@ import re
 import httpx
 import pytest
 
+from awd_studio.frontend.help_links import HELP_SECTIONS
 from tests.conftest import wait_for
 from tests.e2e.conftest import OWNER_TOKEN, assert_drawn, console_errors
 
@@ -102,7 +103,7 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     top, scrolled, height = page.evaluate("""() => [document.getElementById('runs').getBoundingClientRect().top,
         window.scrollY, window.innerHeight]""")
     assert scrolled > 500 and 0 <= top < height - 100, (top, scrolled, height)  # scrolled to it, in view
-    assert page.locator(".awd-help section").count() == 18
+    assert page.locator(".awd-help section").count() == len(HELP_SECTIONS)  # one per section id, none lost
     assert "λ" in page.inner_text("section#lambda") and "TRIM" in page.inner_text("section#trim")
     assert "@inproceedings" in page.inner_text("#help-bibtex")
     screenshot(page, "runs-04-help")
