@@ -34,8 +34,7 @@ def _floats(text):
 
 #: What leaving an option out means, where its default is None and "None" would say nothing.
 _NONE_MEANS = {"teacher_epochs": "the architecture's own limit, stopping earlier once validation stops improving",
-               "patience": "no early stopping", "device": "CUDA when available, else the CPU",
-               "start_search": "as described", "random_search": "as described"}
+               "patience": "no early stopping", "device": "CUDA when available, else the CPU"}
 #: What a default of a choice option means, where its name alone does not say.
 _DEFAULT_MEANS = {"grid_preset": "default, the quick grid", "gradient_path": "auto, which takes eq8"}
 #: Options given as lists on the command line.

@@ -119,12 +119,8 @@ def bootstrap_rmse_sd(y, y_pred, n_boot=10000, seed=0, chunk_elements=1_000_000,
     values = []
     for start in range(0, n_boot, per_chunk):
         m = min(per_chunk, n_boot - start)
-        if groups is None:  # rows: the original draws, kept so that earlier results reproduce
-            idx = rng.integers(0, n, size=(m, n))
-            values.append(np.sqrt(sq[idx].mean(axis=1)))
-        else:
-            weights = resample_weights(groups, m, rng)
-            values.append(np.sqrt(weights @ sq / weights.sum(axis=1)))
+        weights = resample_weights(np.arange(n) if groups is None else groups, m, rng)
+        values.append(np.sqrt(weights @ sq / weights.sum(axis=1)))
     return float(np.std(np.concatenate(values), ddof=1))
 
 
@@ -132,6 +128,7 @@ def resample_weights(groups, m, rng):
     """How many times each row appears in ``m`` bootstrap resamples of whole groups.
 
     Each resample draws as many groups as there are, with replacement; every row of a drawn group comes along.
+    With one group per row (``groups = arange(n)``) this is the ordinary bootstrap of rows.
     Rows of one group (tiles of one map) share their map's field, so resampling rows one by one would treat
     them as independent and make intervals too narrow.
 
@@ -243,12 +240,7 @@ def paired_bootstrap_difference(y, y_pred_a, y_pred_b, metric="r2", n_boot=10000
     diffs = []
     for start in range(0, n_boot, per_chunk):
         m = min(per_chunk, n_boot - start)
-        if groups is None:
-            idx = rng.integers(0, n, size=(m, n))
-            weights = np.zeros((m, n))
-            np.add.at(weights, (np.repeat(np.arange(m), n), idx.ravel()), 1.0)
-        else:
-            weights = resample_weights(groups, m, rng)
+        weights = resample_weights(np.arange(n) if groups is None else groups, m, rng)
         diffs.append(_weighted_scores(y2, ea, weights, metric) - _weighted_scores(y2, eb, weights, metric))
     diffs = np.concatenate(diffs)
     tail = 100 * (1 - level) / 2

@@ -4,6 +4,7 @@ data kind, and this server's job time limit (what the configure page builds its 
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -28,4 +29,10 @@ def get_options(settings: SettingsDep):
 def get_result_schema():
     """The JSON Schema of a result bundle (`GET /api/results/{key}`, `result.json`): every section and field,
     with its type and what it means."""
+    return _result_schema()
+
+
+@functools.cache
+def _result_schema() -> dict:
+    """The schema file, read once per process (it changes only with a release)."""
     return json.loads(SCHEMA_PATH.read_text())

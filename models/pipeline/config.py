@@ -134,13 +134,16 @@ def select_target(y, target: int):
         When the data has no such column.
     """
     y = np.asarray(y, dtype=float)
-    if y.ndim == 1:
-        if target != 0:
-            raise ValueError(f"target: the data has one target column, so target must be 0, got {target}")
-        return y
-    if target >= y.shape[1]:
-        raise ValueError(f"target: the data has {y.shape[1]} target columns; pass 0..{y.shape[1] - 1}")
-    return y[:, target]
+    _check_target_index(target, 1 if y.ndim == 1 else y.shape[1])
+    return y if y.ndim == 1 else y[:, target]
+
+
+def _check_target_index(target: int, n_targets: int) -> None:
+    """ValueError naming the field ``target`` when the data has no column ``target``."""
+    if n_targets == 1 and target != 0:
+        raise ValueError(f"target: the data has one target column, so target must be 0, got {target}")
+    if not 0 <= target < n_targets:
+        raise ValueError(f"target: the data has {n_targets} target columns; pass 0..{n_targets - 1}")
 
 
 def check_target_column(target: int, summary: dict) -> None:
@@ -174,12 +177,8 @@ def check_target_column(target: int, summary: dict) -> None:
     ...
     ValueError: target: the data has 2 target columns; pass 0..1
     """
-    n_targets = summary.get("n_targets")
-    if n_targets is not None:
-        if n_targets == 1 and target != 0:
-            raise ValueError(f"target: the data has one target column, so target must be 0, got {target}")
-        if not 0 <= target < n_targets:
-            raise ValueError(f"target: the data has {n_targets} target columns; pass 0..{n_targets - 1}")
+    if summary.get("n_targets") is not None:
+        _check_target_index(target, int(summary["n_targets"]))
     columns = summary.get("targets") or []
     if target < len(columns) and columns[target].get("n_unique") == 1:
         names = list(summary.get("target_names") or [])

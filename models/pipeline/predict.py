@@ -206,11 +206,10 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None):
         if per_map is not None:
             out[f"y_pred_tiles{suffix}"] = np.asarray(pred).reshape(-1, per_map)
             pred = out[f"y_pred_tiles{suffix}"].mean(axis=1)
-            X = X[::per_map]  # one row per map from here on
         out[f"y_pred{suffix}"] = pred
         if y is None:
             continue
-        y2 = np.asarray(y, dtype=np.float64).reshape(len(X), -1)
+        y2 = np.asarray(y, dtype=np.float64).reshape(len(pred), -1)  # one row per map, also when it was tiled
         y_true = y2[:, column if column < y2.shape[1] else 0]
         if column >= y2.shape[1]:
             warnings.append(f"{name}: the file has {y2.shape[1]} target column(s) and the result reports target "
