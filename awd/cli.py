@@ -112,7 +112,7 @@ def _add_distill_parser(sub):
             continue
         kind, choices = _flag_type(field.annotation)
         default = field.default.value if isinstance(field.default, StrEnum) else field.default
-        shown = "the grid preset's" if default is None and name in ("lambdas", "gammas", "epochs") else default
+        shown = "the grid preset's" if default is None and name in ("lambdas", "gammas", "epochs", "lr") else default
         shown = _NONE_MEANS.get(name, "as described") if shown is None else _DEFAULT_MEANS.get(name, shown)
         listed = ", comma-separated, e.g. 1e-3,5e-3" if name in _LIST_OPTIONS else ""
         di.add_argument(f"--{name.replace('_', '-')}", *_FLAG_ALIASES.get(name, []), dest=name, type=kind,

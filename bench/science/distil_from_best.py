@@ -7,7 +7,7 @@ Usage::
 
 For one case and seed of :mod:`bench.science.filter_ceiling`, the random wavelet with the best cross-validated
 score of the map student (no teacher involved) becomes the start of a distillation with the maps' default grid
-(15 points, 15 epochs, orthogonal filter, periodization, J = 4; the job's CNN teacher), and so does db5. Every
+(15 points, its epochs and step size, orthogonal filter, periodization, J = 4; the job's CNN teacher), and so does db5. Every
 distilled filter is scored through the same protocol (:func:`bench.science.map_statistics.score_statistic`, the
 detail-magnitude student), and the script prints the start's test RMSE of Omega_m, the grid's, and the test RMSE
 of the grid point with the best CV score. docs/science.md ("Maps: how far could any wavelet go") reports a run.

@@ -81,6 +81,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     LAMBDAS = "configure-lambdas"
     GAMMAS = "configure-gammas"
     EPOCHS = "configure-epochs"
+    LR = "configure-lr"
     SEED = "configure-seed"
     GRID_SIZE = "configure-grid-size"
     ESTIMATE = "configure-estimate"
@@ -295,9 +296,12 @@ def layout(dataset: str | None = None, **_):
                            label_for=ids.GAMMAS),
                     dbc.Row([
                         dbc.Col(_field("Epochs", dbc.Input(id=ids.EPOCHS, type="number", value=50, min=1,
-                                                           step=1)), sm=6),
+                                                           step=1), label_for=ids.EPOCHS), sm=4),
+                        # filled by the preset, as the epochs are (the maps' quick grid takes a larger step)
+                        dbc.Col(_field("Step size (Adam)", dbc.Input(id=ids.LR, type="number", value=1e-3, min=0,
+                                                                     step="any"), label_for=ids.LR), sm=4),
                         dbc.Col(_field("Seed", dbc.Input(id=ids.SEED, type="number", value=0, min=0,
-                                                         step=1)), sm=6),
+                                                         step=1), label_for=ids.SEED), sm=4),
                     ]),
                     html.Div(id=ids.GRID_SIZE, className="mb-2"),
                 ], help_section="grid"),
@@ -586,7 +590,7 @@ def toggle_teacher_upload(source):
 
 #: What a grid preset fills in.
 PRESET_OUTPUTS = dict(lambdas=Output(ids.LAMBDAS, "value"), gammas=Output(ids.GAMMAS, "value"),
-                      epochs=Output(ids.EPOCHS, "value"))
+                      epochs=Output(ids.EPOCHS, "value"), lr=Output(ids.LR, "value"))
 
 
 @callback(
@@ -595,18 +599,20 @@ PRESET_OUTPUTS = dict(lambdas=Output(ids.LAMBDAS, "value"), gammas=Output(ids.GA
                 _paper=Input(ids.PRESET_PAPER, "n_clicks"), options=Input(ids.OPTIONS, "data")),
 )
 def apply_preset(info, _quick, _paper, options):
-    """Fill the grid and epochs from the service's preset for the dataset's kind (``default`` unless "Paper's
-    grid")."""
+    """Fill the grid, epochs and step size from the service's preset for the dataset's kind (``default`` unless
+    "Paper's grid")."""
     kind = (info or {}).get("kind") or "timeseries"
     name = PRESET_BUTTONS.get(triggered_id(), "default")
     preset = ((options or {}).get("grid_presets") or {}).get(kind, {}).get(name)
     if not preset:
         return named_update(PRESET_OUTPUTS)  # the options have not arrived yet
-    return dict(lambdas=format_grid(preset["lambdas"]), gammas=format_grid(preset["gammas"]), epochs=preset["epochs"])
+    return dict(lambdas=format_grid(preset["lambdas"]), gammas=format_grid(preset["gammas"]), epochs=preset["epochs"],
+                lr=preset.get("lr", 1e-3))
 
 
 #: The form's fields by the name their error messages start with (:func:`parse_grid`, :func:`job_payload`).
-FIELD_OF_MESSAGE = {"λ": ids.LAMBDAS, "γ": ids.GAMMAS, "epochs": ids.EPOCHS, "levels": ids.LEVELS, "seed": ids.SEED,
+FIELD_OF_MESSAGE = {"λ": ids.LAMBDAS, "γ": ids.GAMMAS, "epochs": ids.EPOCHS, "step size": ids.LR, "levels": ids.LEVELS,
+                    "seed": ids.SEED,
                     "teacher training epochs": ids.TEACHER_EPOCHS, "random starts searched": ids.START_SEARCH,
                     "control, random wavelets": ids.RANDOM_SEARCH}
 
@@ -638,12 +644,12 @@ ESTIMATE_OUTPUTS = dict(grid_size=Output(ids.GRID_SIZE, "children"), estimate=Ou
                 teacher_epochs=Input(ids.TEACHER_EPOCHS, "value"), start_search=Input(ids.START_SEARCH, "value"),
                 peak_response=Input(ids.PEAK_RESPONSE, "value"), random_search=Input(ids.RANDOM_SEARCH, "value"),
                 options=Input(ids.OPTIONS, "data"), scattering=Input(ids.SCATTERING, "value"),
-                scattering_epochs=Input(ids.SCATTERING_EPOCHS, "value")),
+                scattering_epochs=Input(ids.SCATTERING_EPOCHS, "value"), lr=Input(ids.LR, "value")),
 )
 async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, parametrization="orthogonal",
                           levels=4, mode="auto", wave="db5", teacher_epochs=None, start_search=None,
                           peak_response=None, random_search=None, options=None, scattering=False,
-                          scattering_epochs=None):
+                          scattering_epochs=None, lr=None):
     """Grid size and the server's run-time estimate (``POST /api/jobs/estimate``), or what is wrong, in words and
     with the wrong field outlined."""
     try:
@@ -659,7 +665,7 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
         payload = job_payload(info.get("id"), teacher, lambdas, gammas, epochs, levels, wave, attribution, 0,
                               parametrization, mode, teacher_epochs, start_search, peak_response, random_search,
                               bounds=(options or {}).get("bounds"), scattering=scattering,
-                              scattering_epochs=scattering_epochs)
+                              scattering_epochs=scattering_epochs, lr=lr)
         guess = await get_client().estimate_job(payload)
     except ValueError as err:  # said as the form is filled in, with the bounds, not only when it is submitted
         return dict(grid_size=size, estimate=dbc.Alert(str(err), color="warning", className="py-1 px-2 mb-0 small"),
@@ -708,9 +714,10 @@ def _epochs(value, label: str, most: int | None) -> int:
 
 def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,
                 mode, teacher_epochs=None, start_search=None, peak_response=None, random_search=None,
-                series_features=None, bounds=None, target=None, scattering=False, scattering_epochs=None) -> dict:
+                series_features=None, bounds=None, target=None, scattering=False, scattering_epochs=None,
+                lr=None) -> dict:
     """The ``POST /api/jobs`` body from the form values; ValueError naming the field when one is wrong (and the
-    service's ``bounds``, ``GET /api/options``, when known)."""
+    service's ``bounds``, ``GET /api/options``, when known). A blank step size (``lr``) is the grid preset's."""
     bounds = bounds or {}
     if not dataset_id:
         raise ValueError("dataset: choose a dataset first (or upload one on the home page)")
@@ -724,6 +731,11 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
     payload = {"dataset_id": dataset_id, "teacher": teacher, "lambdas": parse_grid(lambdas, "λ"),
                "gammas": parse_grid(gammas, "γ"), "epochs": int(epochs), "levels": int(levels), "wave": wave,
                "attribution": attribution, "seed": int(seed), "parametrization": parametrization, "mode": mode}
+    if lr not in (None, ""):
+        if not 0 < float(lr) <= 10:
+            raise ValueError("step size: enter a number above 0 and at most 10 (Adam's learning rate; the preset's "
+                             "is filled in), or leave it blank")
+        payload["lr"] = float(lr)
     if teacher_epochs not in (None, ""):
         payload["teacher_epochs"] = _epochs(teacher_epochs, "teacher training epochs", bounds.get("teacher_epochs"))
     # counts whose blank is the server's default for the data (models.options); the server names the maximum
@@ -771,13 +783,13 @@ SUBMIT_OUTPUTS = dict(nav=Output(APP_NAV, "href", allow_duplicate=True), status=
                start_search=State(ids.START_SEARCH, "value"), peak_response=State(ids.PEAK_RESPONSE, "value"),
                random_search=State(ids.RANDOM_SEARCH, "value"), series_features=State(ids.SERIES_FEATURES, "value"),
                target=State(ids.TARGET, "value"), scattering=State(ids.SCATTERING, "value"),
-               scattering_epochs=State(ids.SCATTERING_EPOCHS, "value")),
+               scattering_epochs=State(ids.SCATTERING_EPOCHS, "value"), lr=State(ids.LR, "value")),
     prevent_initial_call=True,
 )
 async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
                  parametrization, mode, idem_key, teacher_epochs=None, source=None, options=None,
                  start_search=None, peak_response=None, random_search=None, series_features=None, target=None,
-                 scattering=False, scattering_epochs=None):
+                 scattering=False, scattering_epochs=None, lr=None):
     """Submit the job (with an idempotency key, so a double click makes one job) and go to its page."""
     if not n_clicks:
         return named_update(SUBMIT_OUTPUTS)
@@ -789,7 +801,7 @@ async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels,
         payload = job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
                               parametrization, mode, teacher_epochs, start_search, peak_response, random_search,
                               series_features, bounds=(options or {}).get("bounds"), target=target,
-                              scattering=scattering, scattering_epochs=scattering_epochs)
+                              scattering=scattering, scattering_epochs=scattering_epochs, lr=lr)
     except ValueError as err:
         return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(str(err), color="warning", className="py-2 mb-0"))
     try:

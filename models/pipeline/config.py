@@ -82,7 +82,7 @@ def choose_mode(kind, shape, filter_len, levels, top_k):
 
 
 def resolve_config(config: PipelineConfig, kind: str, shape, n_samples: int) -> tuple[PipelineConfig, str]:
-    """The config with the preset's grid and epochs filled in, gamma = 0 in the grid, ``mode="auto"`` chosen,
+    """The config with the preset's grid, epochs and step size filled in, gamma = 0 in the grid, ``mode="auto"`` chosen,
     ``teacher="auto"`` named, ``start_search`` and ``random_search`` resolved
     (:func:`models.options.resolve_start_search`, :func:`models.options.resolve_random_search`).
 
@@ -113,6 +113,7 @@ def resolve_config(config: PipelineConfig, kind: str, shape, n_samples: int) -> 
     update["lambdas"] = [float(v) for v in (config.lambdas if config.lambdas is not None else preset["lambdas"])]
     update["gammas"] = sorted({0.0, *map(float, gammas)})
     update["epochs"] = config.epochs if config.epochs is not None else preset["epochs"]
+    update["lr"] = float(config.lr if config.lr is not None else preset["lr"])
     if config.teacher == "auto":
         update["teacher"] = DEFAULT_TEACHER[kind]
     update["start_search"] = resolve_start_search(config.start_search, kind, shape, update["gammas"], n_samples)

@@ -175,6 +175,13 @@ def test_configure_grid_parsing_and_payload():
         cfg.job_payload(None, "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero")
     p = cfg.job_payload("ds-1", "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", 25)
     assert p["teacher_epochs"] == 25
+    # the step size: blank is the grid preset's; a value is sent; zero, negative or above the bound is refused
+    assert "lr" not in p and cfg.job_payload("ds-1", "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free",
+                                             "zero", lr=0.002)["lr"] == 0.002
+    for lr in (0, -1e-3, 11):
+        with pytest.raises(ValueError, match="^step size: enter a number above 0 and at most 10"):
+            cfg.job_payload("ds-1", "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", lr=lr)
+    assert cfg.invalid_fields("step size: enter a number above 0")[cfg.ids.LR]
     # the target column: sent when another than the first is chosen (a user could not choose sigma_8)
     assert "target" not in p
     assert cfg.job_payload("ds-1", "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero",
@@ -233,7 +240,10 @@ def test_configure_takes_choices_bounds_and_presets_from_the_service(service):
     paper_img = options["grid_presets"]["image"]["paper"]
     assert paper_img["lambdas"] == [0.005, 0.01, 0.02] and len(paper_img["gammas"]) == 11
     out = cfg.apply_preset({"kind": "image"}, None, None, options)
-    assert cfg.parse_grid(out["lambdas"], "λ") == [0.005, 0.01, 0.02] and out["epochs"] == 15
+    # the maps' quick grid: 8 epochs at a step of 2e-3 (docs/science.md, "The maps' step size")
+    assert cfg.parse_grid(out["lambdas"], "λ") == [0.005, 0.01, 0.02] and out["epochs"] == 8 and out["lr"] == 0.002
+    presets = options["grid_presets"]
+    assert presets["image"]["paper"]["lr"] == 0.001 == presets["timeseries"]["paper"]["lr"]
     assert len(cfg.parse_grid(out["gammas"], "γ")) == 5
     assert cfg.apply_preset({"kind": "image"}, None, None, None)["epochs"] is no_update
 

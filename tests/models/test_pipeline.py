@@ -583,6 +583,23 @@ def test_map_students_fit_full_parameter_rows(tmp_path):
     assert len(model.model_.classes_) == 10 and len(np.unique(split["y_train"])) == 9
 
 
+def test_the_step_size_is_the_presets_unless_given():
+    """``lr`` left out takes the grid preset's (the maps' quick grid: 8 epochs at 2e-3; the paper's grids 1e-3);
+    a given one is kept, and goes to the distiller with the rest of the resolved config."""
+    def resolved(kind, shape, **options):
+        cfg, _ = pipeline.resolve_config(pipeline.PipelineConfig.from_dict(options), kind, shape, 1000)
+        return cfg.lr, cfg.epochs
+
+    assert resolved("image", (64, 64)) == (0.002, 8)
+    assert resolved("image", (64, 64), grid_preset="paper") == (0.001, 50)
+    assert resolved("timeseries", (40,)) == (0.001, 50)
+    assert resolved("image", (64, 64), lr=0.01, epochs=3) == (0.01, 3)
+    from awd_studio.models.pipeline.fit_grid import make_distiller
+
+    cfg, _ = pipeline.resolve_config(pipeline.PipelineConfig.from_dict({}), "image", (64, 64), 1000)
+    assert make_distiller(cfg, [(0.01, 0.0)], "cpu", 0).lr == 0.002
+
+
 def test_a_new_preparation_does_not_reuse_old_fits(synthetic_file, tmp_path):
     """Running again in the same folder with another teacher distils again (chunks are not stale-reused)."""
     first = pipeline.run(synthetic_file, TINY, tmp_path)
