@@ -733,8 +733,8 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
                "attribution": attribution, "seed": int(seed), "parametrization": parametrization, "mode": mode}
     if lr not in (None, ""):
         if not 0 < float(lr) <= 10:
-            raise ValueError("step size: enter a number above 0 and at most 10 (Adam's learning rate; the preset's "
-                             "is filled in), or leave it blank")
+            raise ValueError("step size: enter a number above 0 and at most 10 (Adam's learning rate; the grid "
+                             "buttons fill in their own), or leave it blank for the preset's")
         payload["lr"] = float(lr)
     if teacher_epochs not in (None, ""):
         payload["teacher_epochs"] = _epochs(teacher_epochs, "teacher training epochs", bounds.get("teacher_epochs"))
