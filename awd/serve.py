@@ -7,6 +7,7 @@ deployment: a real Redis and a real prefork Celery worker, only started for you.
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import os
 import secrets
@@ -34,6 +35,8 @@ __all__ = [
     "is_loopback",
     "owner_token",
     "Supervisor",
+    "record_children",
+    "stop_leftover_children",
     "serve",
     "run_worker",
 ]
@@ -173,6 +176,79 @@ log = logging.getLogger("awd.serve")
 
 #: Where ``awd serve`` keeps the owner token it made (mode 0600, reused on the next start).
 OWNER_TOKEN_FILE = "owner-token"
+
+#: Where ``awd serve`` lists the processes it started (removed when it stops cleanly), under the data directory.
+CHILDREN_FILE = "run/children.json"
+
+
+def _started(pid: int) -> int | None:
+    """When a live process started (clock ticks after boot, from ``/proc/<pid>/stat``): with the pid, an identity
+    a recycled pid does not share (a command line is no identity: Redis and Celery rewrite theirs). None when
+    there is no such process or it cannot be read (a system without ``/proc``)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[19]) if len(fields) > 19 else None  # field 22 of stat; the list starts at field 3
+
+
+def record_children(data_dir, children) -> None:
+    """Write which processes this ``awd serve`` started (``children``: name -> Popen or None) to
+    :data:`CHILDREN_FILE`, with this process's id and command line, so that a later start can stop the ones a
+    killed launcher left behind (:func:`stop_leftover_children`)."""
+    path = Path(data_dir) / CHILDREN_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    listed = [{"name": name, "pid": process.pid, "started": _started(process.pid)}
+              for name, process in children.items() if process is not None and process.poll() is None]
+    record = {"parent": os.getpid(), "parent_started": _started(os.getpid()), "children": listed}
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(record))
+    temporary.replace(path)
+
+
+def stop_leftover_children(data_dir, timeout: float = 10.0) -> list[int]:
+    """Stop the worker and Redis that an earlier ``awd serve`` on ``data_dir`` started and left running when it
+    was killed (``kill -9``, out of memory): they would hold the database open, run beside the new ones and
+    share Redis' files with the new Redis.
+
+    A process is stopped only if :data:`CHILDREN_FILE` lists it with the start time it still has (not a new
+    process that got its pid), and only when the ``awd serve`` that listed it is gone (a running one keeps its
+    children). Each is sent SIGTERM with its process group, then SIGKILL after ``timeout`` seconds.
+
+    Returns
+    -------
+    list of int
+        The process ids stopped.
+    """
+    path = Path(data_dir) / CHILDREN_FILE
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    parent = record.get("parent")
+    if parent and parent != os.getpid() and _started(parent) == record.get("parent_started"):
+        return []  # that awd serve still runs
+    stopped = []
+    for child in record.get("children", []):
+        pid, started = int(child.get("pid", 0)), child.get("started")
+        if pid > 1 and started is not None and _started(pid) == started:
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.killpg(pid, sig)
+                except (ProcessLookupError, PermissionError):
+                    try:
+                        os.kill(pid, sig)
+                    except (ProcessLookupError, PermissionError):
+                        break
+                deadline = time.monotonic() + timeout
+                while _started(pid) == started and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                if _started(pid) != started:
+                    break
+            stopped.append(pid)
+    path.unlink(missing_ok=True)
+    return stopped
 
 
 def is_loopback(host: str) -> bool:
@@ -330,17 +406,33 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
     os.environ["AWD_DATA_DIR"] = str(data_dir)
     token, explicit = owner_token(data_dir)
     os.environ["AWD_API_TOKEN"] = token
+    leftovers = stop_leftover_children(data_dir)
+    if leftovers:
+        print(f"awd serve: stopped {len(leftovers)} process(es) an earlier awd serve on {data_dir} left running "
+              f"when it was killed (pids {', '.join(map(str, leftovers))}); an unfinished job is run again.",
+              flush=True)
     # uvicorn re-raises the signal that stopped it; make SIGTERM land in our clean-up like Ctrl-C does
     signal.signal(signal.SIGTERM, _raise_interrupt)
     redis_url = redis_url or os.environ.get("REDIS_URL")
     redis_server = None
     worker: dict = {"process": None}
     supervisor = Supervisor()
+
+    def record():
+        record_children(data_dir, {"redis": redis_server.process if redis_server else None,
+                                   "worker": worker["process"]})
+
     try:
         if not redis_url:
             redis_server = RedisServer(data_dir / "redis").start()
             redis_url = redis_server.url
-            supervisor.add("the bundled Redis", start=redis_server.start,
+            record()
+
+            def start_redis():
+                redis_server.start()
+                record()
+
+            supervisor.add("the bundled Redis", start=start_redis,
                            alive=lambda: redis_server.process is not None and redis_server.process.poll() is None,
                            process=redis_server.process)
         os.environ["REDIS_URL"] = redis_url
@@ -351,6 +443,7 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
             def start_embedded_worker():
                 worker["process"] = start_worker(env=dict(os.environ), concurrency=workers,
                                                  log_file=data_dir / "logs" / "awd_studio.worker.log")
+                record()
 
             supervisor.add("the worker", start=start_embedded_worker,
                            alive=lambda: worker["process"] is not None and worker["process"].poll() is None)
@@ -377,6 +470,7 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
             stop_process(worker["process"], timeout=30)
         if redis_server is not None:
             redis_server.stop()
+        (data_dir / CHILDREN_FILE).unlink(missing_ok=True)  # nothing left to stop
         print("AWD Studio stopped.", flush=True)
 
 

@@ -175,3 +175,59 @@ def test_serve_restarts_a_worker_or_redis_that_died(tmp_path):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         _kill_leftovers(data_dir)
+
+
+def test_a_restart_stops_what_a_killed_serve_left_running(tmp_path):
+    """`kill -9` of `awd serve` orphans its Redis and worker (they hold the database open and Redis' files); the
+    next `awd serve` on the same data directory stops them before it starts its own, says so, and serves."""
+    from tests.integration.test_readme_commands import AWD, clean_env
+
+    data_dir = str(tmp_path / "d")
+    env = clean_env()
+    env["AWD_DATA_DIR"] = data_dir
+
+    def start(port, log):
+        with open(log, "wb") as out:
+            return subprocess.Popen([str(AWD), "serve", "--port", str(port)], cwd=str(tmp_path), env=env,
+                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def workers(port):
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=3).json()["workers"]
+        except (httpx.HTTPError, ValueError, KeyError):
+            return None
+
+    first_port, second_port = free_port(), free_port()
+    first = start(first_port, tmp_path / "first.log")
+    second = None
+    try:
+        wait_for(lambda: workers(first_port) == 1, timeout=120, interval=1.0, what="the first awd serve")
+        orphans = _worker_mains(data_dir) + _redis_pids(data_dir)
+        assert len(orphans) == 2, _processes(data_dir)
+        os.kill(first.pid, signal.SIGKILL)  # the launcher only: its children live on, as after an OOM kill
+        first.wait()
+        assert all(_alive(pid) for pid in orphans)
+        second = start(second_port, tmp_path / "second.log")
+        wait_for(lambda: workers(second_port) == 1, timeout=120, interval=1.0, what="the second awd serve")
+        assert not any(_alive(pid) for pid in orphans), _processes(data_dir)
+        assert len(_worker_mains(data_dir)) == 1 and len(_redis_pids(data_dir)) == 1
+        said = (tmp_path / "second.log").read_text()
+        assert "stopped 2 process(es) an earlier awd serve" in said and str(orphans[0]) in said
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=60) == 0
+        assert not (tmp_path / "d" / "run" / "children.json").exists()  # a clean stop leaves nothing to stop
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        _kill_leftovers(data_dir)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return False
