@@ -132,6 +132,12 @@ class Teacher(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    @property
+    def arch_label(self) -> str:
+        """What the weights are: their built-in architecture, or ``"exported program"`` for a ``.pt2`` (which
+        carries its own architecture; an ``arch`` sent with it is not stored)."""
+        return "exported program" if str(self.filename).endswith(".pt2") else self.arch
+
 
 class Job(Base):
     """One distillation job. ``attempt`` grows each time a worker claims it (fencing token)."""

@@ -69,7 +69,8 @@ def job_labels(session, jobs: list[Job]) -> dict[str, dict]:
         teacher = teachers.get(job.teacher_id)
         arch = (job.summary or {}).get("teacher") or (job.config or {}).get("teacher")
         if job.teacher_id:
-            arch = f"uploaded: {teacher.name} ({teacher.arch})" if teacher else f"uploaded ({arch}, deleted)"
+            arch = (f"uploaded: {teacher.name} ({teacher.arch_label})" if teacher
+                    else f"uploaded ({arch}, deleted)")
         out[job.id] = {"dataset_name": dataset.name if dataset else None,
                        "kind": dataset.kind if dataset else None, "teacher_name": arch}
     return out

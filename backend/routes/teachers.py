@@ -40,7 +40,8 @@ def _parse_shape(text: str | None) -> list[int] | None:
 
 
 def _teacher_public(row: Teacher) -> TeacherPublic:
-    return TeacherPublic(id=row.id, name=row.name, arch=row.arch, builtin=False, input_shape=row.input_shape,
+    return TeacherPublic(id=row.id, name=row.name, arch=row.arch_label, builtin=False,
+                         input_shape=row.input_shape,
                          n_outputs=row.n_outputs, n_params=row.n_params, sha256=row.sha256,
                          size_bytes=row.size_bytes, created=row.created)
 
@@ -92,6 +93,8 @@ async def upload_teacher(request: Request, session: SessionDep, settings: Settin
     
         if arch is not None and arch not in TEACHERS:
             raise ValueError(f"arch: {arch!r}; pass one of {', '.join(TEACHERS)}")
+        if upload.suffix == ".pt2":
+            arch = None  # a program carries its own architecture: a form's default radio must not label it
         if arch is None and upload.suffix in (".pt", ".pth"):
             raise ValueError(f"arch: a {upload.suffix} state dict needs its architecture; pass one of "
                              + ", ".join(TEACHERS))

@@ -213,7 +213,8 @@ def layout(dataset: str | None = None, **_):
                     ], className="mt-3", id=ids.TEACHER_BUILTIN),
                     html.Div([
                         _field("Architecture of the weights", dbc.RadioItems(
-                            id=ids.TEACHER_ARCH, inline=True, value="mlp")),
+                            id=ids.TEACHER_ARCH, inline=True, value="mlp"),
+                            "For a .safetensors or .pt state dict; a .pt2 carries its own."),
                         html.Div(html.Div("Drop a .safetensors / .pt / .pt2 file or click", className="small"),
                                  id=ids.TEACHER_DROPZONE, className="awd-dropzone py-3", tabIndex="0",
                                  role="button", **{"aria-label": "Upload teacher weights",

@@ -79,6 +79,14 @@ BODIES = {
            "LSTM for time series; MLP, CNN or ResNet18 for maps). Its test score is shown next to the students'. "
            "A teacher that predicts badly has nothing to explain: its attributions are noise, and γ > 0 "
            "distils that noise."),
+        _p("Your own network: a state dict (.safetensors or .pt) loads only into AWD Studio's own architectures, "
+           "with their layer names and sizes: the MLP is D-32-32-k with ReLUs (net.0, net.2, net.4), the LSTM one "
+           "layer of 40 units read at the last step (lstm, head), the CNN four 3 × 3 convolutions of 8, 16, 32, "
+           "32 channels with a two-layer head (features, head); choose the one the weights were trained with. "
+           "Any other network: export it with torch.export and upload the .pt2, e.g. "
+           "torch.export.save(torch.export.export(model.eval(), (x[:2],)), \"teacher.pt2\") with x a tensor of "
+           "your samples, shaped (n, length) or (n, height, width); it must return (n, k) predictions in target "
+           "units. The program is read without running any of the file's Python code."),
         _p("For time series, “auto” trains both an LSTM and an MLP on the same split and keeps the one with the "
            "lower loss on the held-out part of the training data; a note on the results page names both losses. "
            "An LSTM suits events that may happen at any time (the CME traces: 0.19 against the MLP's 0.36), an "

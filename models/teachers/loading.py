@@ -52,6 +52,13 @@ def save_teacher(model, path):
     return path
 
 
+#: What to do with the weights of a network that is not one of AWD Studio's own architectures.
+OWN_NETWORK_HINT = ("a state dict loads only into AWD Studio's own architectures (their layers: Help, \"The "
+                    "teacher\"); choose the one the weights were trained with, or export any other network with "
+                    "torch.export and upload the .pt2: torch.export.save(torch.export.export(model.eval(), "
+                    "(x[:2],)), \"teacher.pt2\"), x a tensor of your samples")
+
+
 def _load_state(model, state, source):
     """Load ``state`` into ``model``; normalisation buffers may be missing (they keep 0/1)."""
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
@@ -60,16 +67,16 @@ def _load_state(model, state, source):
     expected = model.state_dict()
     missing = [k for k in expected if k not in state and k not in _NORM_BUFFERS]
     unexpected = [k for k in state if k not in expected]
-    if missing or unexpected:
-        raise InputError("file", f"{source} does not match the {model.name} architecture "
-                         f"(missing {missing[:5]}, unexpected {unexpected[:5]})",
-                         "choose the architecture the weights were trained with, and the same input shape")
     wrong = [f"{k}: {tuple(v.shape)} vs {tuple(expected[k].shape)}" for k, v in state.items()
-             if tuple(v.shape) != tuple(expected[k].shape)]
+             if k in expected and tuple(v.shape) != tuple(expected[k].shape)]
+    if missing or unexpected:
+        raise InputError("file", f"{source} does not match AWD Studio's {model.name} architecture "
+                         f"(missing {missing[:5]}, unexpected {unexpected[:5]}"
+                         + (f", wrong shapes {wrong[:3]}" if wrong else "") + ")", OWN_NETWORK_HINT)
     if wrong:
         raise InputError("file", f"{source} has tensors of the wrong shape for {model.name} "
                          f"with input {model.input_shape}: {wrong[:3]}",
-                         "check the architecture, the input shape and the number of outputs")
+                         "check the architecture, the input shape and the number of outputs; " + OWN_NETWORK_HINT)
     model.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()}, strict=False)
 
 
@@ -150,7 +157,10 @@ def load_teacher(path, name=None, input_shape=None, n_outputs=None, device=None)
                              + (f" ({found.group(1)})" if found else "") + "; it was refused unread",
                              "upload model.state_dict() saved with torch.save, or a .safetensors file") from None
         except Exception as exc:  # truncated or not a torch file
-            raise InputError("file", f"{path.name} is not a readable torch file ({exc})",
+            # torch's own words where they say something (a truncated archive), not a bare internal key
+            detail = str(exc).split(". ")[0] if isinstance(exc, RuntimeError) else ""
+            raise InputError("file", f"{path.name} is not a readable torch file"
+                             + (f" ({detail})" if detail else ": neither a torch.save archive nor a legacy one"),
                              "upload model.state_dict() saved with torch.save") from None
         if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
             state = state["state_dict"]

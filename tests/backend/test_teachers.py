@@ -50,6 +50,27 @@ def test_upload_safetensors_with_input_shape(client, tmp_path):
     assert response.status_code == 201, response.text
 
 
+def test_an_exported_program_is_labelled_as_such_whatever_arch_is_sent(client, tmp_path):
+    """A .pt2 carries its own architecture: the form's default radio (mlp) sent with an LSTM program must not name
+    it (review 9: "uploaded (mlp)" on every page for a user's LSTM)."""
+
+    class MyLSTM(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm, self.head = torch.nn.LSTM(1, 8, batch_first=True), torch.nn.Linear(8, 1)
+
+        def forward(self, x):
+            return self.head(self.lstm(x.unsqueeze(-1))[0][:, -1])
+
+    path = tmp_path / "my_lstm.pt2"
+    torch.export.save(torch.export.export(MyLSTM().eval(), (torch.zeros(2, 24),)), str(path))
+    response = _post(client, path.read_bytes(), "my_lstm.pt2", arch="mlp", input_shape="24")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["arch"] == "exported program"
+    assert client.get(f"/api/teachers/{body['id']}").json()["arch"] == "exported program"
+
+
 @pytest.mark.parametrize("case", ["malicious pickle", "wrong architecture", "wrong shape", "garbage",
                                   "missing arch", "bad extension", "unknown dataset"])
 def test_bad_teacher_upload_is_422_and_leaves_nothing(client, dataset, stored_files, case):

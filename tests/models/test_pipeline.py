@@ -583,6 +583,19 @@ def test_map_students_fit_full_parameter_rows(tmp_path):
     assert len(model.model_.classes_) == 10 and len(np.unique(split["y_train"])) == 9
 
 
+def test_an_uploaded_exported_program_is_named_as_one(synthetic_file, tmp_path):
+    """A .pt2 teacher is "uploaded (exported program)" in the bundle, not the architecture name the config
+    carries for loading weights (review 9: a user's LSTM read "uploaded (mlp)")."""
+    import torch
+
+    length = int(np.load(synthetic_file)["X"].shape[1])
+    model = torch.nn.Sequential(torch.nn.Linear(length, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1)).eval()
+    path = tmp_path / "mine.pt2"
+    torch.export.save(torch.export.export(model, (torch.zeros(2, length),)), str(path))
+    result = pipeline.run(synthetic_file, {**TINY, "teacher_path": str(path)}, tmp_path / "out")
+    assert result["teacher"]["name"] == "uploaded (exported program)"
+
+
 def test_the_step_size_is_the_presets_unless_given():
     """``lr`` left out takes the grid preset's (the maps' quick grid: 8 epochs at 2e-3; the paper's grids 1e-3);
     a given one is kept, and goes to the distiller with the rest of the resolved config."""

@@ -418,8 +418,13 @@ def test_malicious_pt2_is_refused(tmp_path):
 
 def test_wrong_architecture_or_shape_is_rejected(tmp_path):
     torch.save(build_teacher("lstm", (12,)).state_dict(), tmp_path / "lstm.pt")
-    with pytest.raises(ValueError, match="does not match the cnn architecture"):
+    with pytest.raises(ValueError, match="does not match AWD Studio's cnn architecture") as wrong:
         load_teacher(tmp_path / "lstm.pt", name="cnn", input_shape=(12,))
+    # a user's own network has no built-in architecture to choose: the message names the route that works (review 9)
+    assert "torch.export" in str(wrong.value) and ".pt2" in str(wrong.value)
+    (tmp_path / "text.pt").write_text("hello this is text\n")
+    with pytest.raises(ValueError, match="text.pt is not a readable torch file: neither a torch.save archive"):
+        load_teacher(tmp_path / "text.pt", name="mlp", input_shape=(12,))  # no bare "(101)" from torch
     torch.save(build_teacher("mlp", (12,)).state_dict(), tmp_path / "mlp.pt")
     with pytest.raises(ValueError, match="wrong shape"):
         load_teacher(tmp_path / "mlp.pt", name="mlp", input_shape=(16,))
