@@ -85,6 +85,23 @@ def test_the_control_note_reads_the_paired_interval_the_right_way_round(diff, me
         assert f"AWD's test RMSE is {abs(diff[0]):.3g} {way} than the search's" in notes[-1]["text"]
 
 
+@pytest.mark.parametrize("diff, metric, search_cv, says", [
+    ((-0.036, -0.085, 0.009), "r2", 0.586, True),  # a user's CME run: behind on test and in CV, yet "level"
+    ((-0.036, -0.085, 0.009), "r2", 0.500, False),  # ahead on test only: the interval says it all
+    ((0.02, -0.01, 0.05), "r2", 0.586, False),  # AWD ahead on the estimate
+    ((0.004, -0.001, 0.009), "rmse", 0.586, True),  # RMSE: the search's is lower
+])
+def test_a_level_control_says_when_the_search_leads_on_every_score(diff, metric, search_cv, says):
+    bundle = _bundle(*diff, metric=metric)
+    bundle["selection"]["random_search"]["cv_score"] = search_cv
+    bundle["selection"]["awd_cv_score"] = 0.538
+    note = trust_notes(bundle)[-1]
+    assert note["key"] == "awd_level_with_search"
+    assert ("The search leads on both numbers shown" in note["text"]) is says
+    if says:
+        assert "score 0.586 against AWD's 0.538" in note["text"] and "flatters it" in note["text"]
+
+
 def test_no_control_no_note():
     bundle = _bundle(0.0, -0.1, 0.1)
     del bundle["selection"]["random_search"]
