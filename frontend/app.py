@@ -189,4 +189,6 @@ def create_dash(server) -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.layout = _layout
+    # the pages' language, for screen readers and the browser's spelling and hyphenation
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     return app

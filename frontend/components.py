@@ -138,10 +138,12 @@ def figure_card(title: str, graph_id: str, filename: str, *, extra=None, help_te
     ], size="sm")
     header = dbc.CardHeader(html.Div([html.H2(title, className="h6 mb-0"), buttons],
                                      className="d-flex justify-content-between align-items-center"))
-    body = [html.P(help_text, className="text-muted small mb-2")] if help_text else []
+    body = [html.P(help_text, className="text-muted small mb-2", id=f"{graph_id}-help")] if help_text else []
     if extra is not None:
         body.append(extra)
-    body.append(dcc.Loading(graph(graph_id, filename, figure), type="dot"))
+    # named for screen readers (the chart itself is an SVG without words): its title, and its help as description
+    named = {"aria-label": f"Chart: {title}", **({"aria-describedby": f"{graph_id}-help"} if help_text else {})}
+    body.append(dcc.Loading(html.Div(graph(graph_id, filename, figure), role="figure", **named), type="dot"))
     return dbc.Card([header, dbc.CardBody(body)], className="mb-4 shadow-sm", id=f"{graph_id}-card")
 
 

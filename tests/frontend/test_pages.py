@@ -62,6 +62,7 @@ def test_served_on_fastapi(service):
         r = client.get(path)
         assert r.status_code == (404 if path == "/no/such/page" else 200), path
         assert "_dash-renderer" in r.text or "dash_renderer" in r.text
+        assert '<html lang="en">' in r.text, path  # screen readers read the pages in their language
     assert client.get("/_dash-layout").status_code == 200
     css = client.get("/assets/vendor/bootstrap.min.css")
     assert css.status_code == 200 and "Bootstrap" in css.text[:200]
@@ -631,3 +632,15 @@ def test_a_prediction_on_maps_cut_into_tiles_says_so():
               "tiling": "each 512 x 512 map was cut into 16 tiles of 128 x 128"}
     text = str(answer_children(answer))
     assert "Each 512 x 512 map was cut into 16 tiles of 128 x 128." in text and "'1 prediction'" in text
+
+
+def test_figure_cards_name_their_chart_for_screen_readers():
+    """A chart is an SVG without words: its card's wrapper is a figure named by the card's title and described by
+    its help text (review 9: no plot had a text alternative)."""
+    from awd_studio.frontend.components import figure_card
+
+    card = figure_card("Learned wavelet", "g", "wavelet", help_text="The wavelet after distillation.")
+    wrapper = next(c for c in _components(card) if getattr(c, "role", None) == "figure")
+    assert wrapper.to_plotly_json()["props"]["aria-label"] == "Chart: Learned wavelet"
+    assert wrapper.to_plotly_json()["props"]["aria-describedby"] == "g-help"
+    assert any(getattr(c, "id", None) == "g-help" for c in _components(card))
