@@ -14,8 +14,9 @@ __all__ = ["RUN_COLORS", "COMPARED_MODELS", "compare_wavelets_figure", "compare_
 
 #: Run A and run B (colour-blind safe; the initial wavelet of each is dashed in its run's colour).
 RUN_COLORS = ("#0072B2", "#D55E00")
-#: The models whose test scores are compared, in order.
-COMPARED_MODELS = ("teacher", "awd", "awd_no_interp", "baseline_wavelet")
+#: The models whose test scores are compared, in order (a model neither run has is left out: the teacher-free
+#: control, ``random_search``, is on for 1000 or more series only).
+COMPARED_MODELS = ("teacher", "awd", "awd_no_interp", "baseline_wavelet", "random_search")
 
 
 def compare_wavelets_figure(bundles: list[dict], labels: list[str]) -> go.Figure:
@@ -83,7 +84,8 @@ def score_table_rows(bundles: list[dict]) -> list[dict]:
 
 
 def compare_scores_figure(bundles: list[dict], labels: list[str]) -> go.Figure:
-    """Test R² of the teacher, AWD, AWD with γ = 0 and the initial wavelet, one bar colour per run.
+    """Test R² of the teacher, AWD, AWD with γ = 0, the initial wavelet and the teacher-free control (where a run
+    has it), one bar colour per run.
 
     R² is compared (not RMSE) because it has no units: two runs on different data stay on one axis. The bars'
     numbers stand upright above them (side by side, two runs' "0.489" and "0.488" ran together on a phone's

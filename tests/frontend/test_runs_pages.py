@@ -114,6 +114,12 @@ def test_compare_figures_and_settings_diff():
     rows = score_table_rows([a, b])
     assert rows[0]["model"] == "Teacher" and all(isinstance(v, float) for v in rows[1]["r2"])
     assert len(compare_scores_figure([a, b], ["A", "B"]).data) == 2
+    # the teacher-free control is compared where a run has it (review 9: the table left it out), else left out
+    assert "Random search, no teacher" not in [r["model"] for r in rows] or any(
+        "random_search" in x.get("models", {}) for x in (a, b))
+    with_control = {**a, "models": {**a["models"], "random_search": {"test": {"r2": 0.61, "rmse": 0.15}}}}
+    control = [r for r in score_table_rows([with_control, b]) if r["model"] == "Random search, no teacher"]
+    assert control and control[0]["r2"][0] == 0.61
     compare = page("compare")
     diff = compare.settings_diff([{"epochs": 2, "seed": 0, "wave": "db5"}, {"epochs": 5, "seed": 0}])
     assert diff[0][0] in ("epochs", "wave") and diff[0][3] and diff[-1] == ("seed", "0", "0", False)
