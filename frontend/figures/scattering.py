@@ -27,7 +27,7 @@ __all__ = ["scattering_filters_figure", "scattering_tree_figure", "scattering_cu
            "scattering_scores", "MAX_2D_FILTERS"]
 
 #: At most this many 2D filters are drawn (those used by kept paths first).
-MAX_2D_FILTERS = 9
+MAX_2D_FILTERS = 24
 
 
 def _panel(bundle: dict) -> dict | None:
@@ -87,24 +87,34 @@ def _filters_1d(panel: dict, narrow: bool = False) -> go.Figure:
     return apply_layout(fig, height=420, legend={**BOTTOM_LEGEND, "y": -0.22}, margin=dict(l=50, r=20, t=40, b=100))
 
 
-def _filters_2d(panel: dict) -> go.Figure:
+def _filters_2d(panel: dict, narrow: bool = False) -> go.Figure:
+    """Every filter (those of kept paths first, at most :data:`MAX_2D_FILTERS`) in rows of at most 6 (3 on a
+    phone): each filter in space above its |response| in frequency. One row of 9 hid the level-4 filters of a
+    J = 4 bank that kept paths used, and ran the titles together on a phone."""
     filters = sorted(panel["filters"], key=lambda f: not f.get("used"))[:MAX_2D_FILTERS]
-    titles = [f["label"] + ("" if f.get("used") else " (pruned)") for f in filters]
-    fig = make_subplots(rows=2, cols=len(filters), horizontal_spacing=0.02, vertical_spacing=0.12,
-                        subplot_titles=titles + [""] * len(filters))
-    for c, f in enumerate(filters, start=1):
+    per_row = min(len(filters), 3 if narrow else 6)
+    bands = -(-len(filters) // per_row)  # rows of filters, each a space row and a frequency row
+    titles = []
+    for band in range(bands):
+        chunk = filters[band * per_row:(band + 1) * per_row]
+        titles += [f["label"] + ("" if f.get("used") else " (pruned)") for f in chunk]
+        titles += [""] * (per_row - len(chunk)) + [""] * per_row
+    fig = make_subplots(rows=2 * bands, cols=per_row, horizontal_spacing=0.03, vertical_spacing=0.06 / bands,
+                        subplot_titles=titles)
+    for i, f in enumerate(filters):
+        row, col = 2 * (i // per_row) + 1, i % per_row + 1
         fig.add_trace(go.Heatmap(z=f["space"], colorscale="RdBu", zmid=0, showscale=False,
-                                 hovertemplate="space %{x}, %{y}: %{z:.3g}<extra></extra>"), row=1, col=c)
+                                 hovertemplate="space %{x}, %{y}: %{z:.3g}<extra></extra>"), row=row, col=col)
         fig.add_trace(go.Heatmap(z=f["frequency"], colorscale="Viridis", showscale=False,
-                                 hovertemplate="|response| %{z:.3g}<extra></extra>"), row=2, col=c)
+                                 hovertemplate="|response| %{z:.3g}<extra></extra>"), row=row + 1, col=col)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x")
     for annotation in fig.layout.annotations:
         annotation.font = dict(size=10)
-    fig.add_annotation(text="top: in space (real part) · bottom: |response| in frequency (centred)",
-                       x=0, y=-0.08, xref="paper", yref="paper", showarrow=False, xanchor="left",
+    fig.add_annotation(text="each filter: in space above, |frequency response| below",
+                       x=0, y=-0.04, xref="paper", yref="paper", showarrow=False, xanchor="left",
                        font=dict(size=11, color="#555"))
-    return apply_layout(fig, height=360, margin=dict(l=10, r=10, t=40, b=40))
+    return apply_layout(fig, height=60 + 300 * bands, margin=dict(l=10, r=10, t=40, b=40))
 
 
 def scattering_filters_figure(bundle: dict, narrow: bool = False) -> go.Figure:
@@ -122,8 +132,8 @@ def scattering_filters_figure(bundle: dict, narrow: bool = False) -> go.Figure:
     go.Figure
         1D: three panels (filters in time, |response| against cycles per sample, and the learned lowpass taps
         against the initial AWD ones, or the Morlet centre frequencies initial against learned); pruned
-        filters dotted. 2D: the filters used by kept paths first (at most :data:`MAX_2D_FILTERS`), real part
-        in space above, |response| in frequency below.
+        filters dotted. 2D: the filters used by kept paths first (at most :data:`MAX_2D_FILTERS`), in rows of 6
+        (3 when ``narrow``), real part in space above |response| in frequency.
 
     Examples
     --------
@@ -133,7 +143,7 @@ def scattering_filters_figure(bundle: dict, narrow: bool = False) -> go.Figure:
     panel = _panel(bundle)
     if not panel or not panel.get("filters"):
         return empty_figure("No scattering student in this result")
-    return _filters_1d(panel, narrow) if panel.get("ndim") == 1 else _filters_2d(panel)
+    return _filters_1d(panel, narrow) if panel.get("ndim") == 1 else _filters_2d(panel, narrow)
 
 
 def path_short_label(label: str) -> str:

@@ -72,7 +72,8 @@ def trust_notes(bundle: dict) -> list[dict]:
         (``teacher.validation_mse``), ``series_features_chosen`` when ``series_features="auto"`` chose what the
         series student reads (``selection.series_features``; a warning when the gap is within the noise),
         ``scattering_no_skill`` when the scattering student does not beat the training mean in its own
-        cross-validation, ``learned_is_known`` when the learned wavelet is a
+        cross-validation, ``scattering_training_no_gain`` when its training never beat its start,
+        ``learned_is_known`` when the learned wavelet is a
         known one (``wavelet.nearest_known`` within :data:`KNOWN_CLOSE`), ``grid_collapsed`` when every grid point
         ended at the same filter (within :data:`GRID_SAME`), ``selected_without_teacher`` when the delivered
         AWD point has γ = 0 (its wavelet owes nothing to the teacher); ``constant_test_target`` alone (after
@@ -175,7 +176,7 @@ def trust_notes(bundle: dict) -> list[dict]:
     if isinstance(control, dict) and isinstance(control.get("test_difference"), dict):
         notes.append(_control_note(control, (bundle.get("selection") or {}).get("awd_cv_score")))
     for chosen in (_known_wavelet_note(bundle), _grid_collapsed_note(bundle), _teacher_choice_note(teacher),
-                   _series_features_note(bundle), _scattering_note(bundle)):
+                   _series_features_note(bundle), _scattering_note(bundle), _scattering_untrained_note(bundle)):
         if chosen is not None:
             notes.append(chosen)
     return notes
@@ -207,6 +208,29 @@ def _scattering_note(bundle: dict) -> dict | None:
     return _note("warning", "scattering_no_skill",
                  f"The scattering student does not beat predicting the training mean in its own cross-validation "
                  f"(CV R² {score:.3f} ± {se:.3f} with the paths it kept){tested} is not evidence of skill.")
+
+
+def _scattering_untrained_note(bundle: dict) -> dict | None:
+    """``scattering_training_no_gain`` when no epoch of the scattering student's training beat its validation
+    score before training (``scattering.best_epoch`` 0): it keeps the filters it started from, which the page
+    would otherwise call trained. Else None.
+
+    Examples
+    --------
+    >>> b = {"scattering": {"best_epoch": 0, "val_score": [0.531, 0.511, 0.516, 0.503]}}
+    >>> _scattering_untrained_note(b)["text"][:96]
+    'Training the scattering student did not improve it: its validation R² was 0.531 before training,'
+    >>> _scattering_untrained_note({"scattering": {"best_epoch": 2, "val_score": [0.5, 0.51, 0.53]}}) is None
+    True
+    """
+    section = bundle.get("scattering") or {}
+    scores = section.get("val_score") or []
+    if section.get("best_epoch") != 0 or len(scores) < 2:
+        return None
+    return _note("info", "scattering_training_no_gain",
+                 f"Training the scattering student did not improve it: its validation R² was {scores[0]:.3f} "
+                 f"before training, at most {max(scores[1:]):.3f} in the {len(scores) - 1} epochs after, so it "
+                 "keeps the filters it started from; the filters shown are those.")
 
 
 def _known_wavelet_note(bundle: dict) -> dict | None:
