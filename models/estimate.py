@@ -86,8 +86,10 @@ _CONTROL_COST = {"timeseries": 0.012, "image": 0.17}
 #: value, measured by bench/science/scattering.py on the built-in examples (DWT bank, orders 0-2, J = 4;
 #: training, pruning and retraining of the kept paths, so two epochs per ``scattering_epochs``) on the shared,
 #: loaded 2-core machine: synthetic and cme 18 s for about 2000 series of 40-64 samples, lensing 242 s for 960
-#: maps of 64 x 64. An upper estimate on an idle core.
-_SCATTERING_COST = {"timeseries": 7e-6, "image": 3e-6}
+#: maps of 64 x 64. Maps remeasured 2026-12-04 on the quiet machine through the pipeline (lensing example, 1200
+#: maps, 10 epochs): 69 s of training and 73 s for the whole stage, where 3e-6 said 295 s (a user saw the job's
+#: "time left" climb to 17 minutes for a job that took 4); 8e-7 says 79 s.
+_SCATTERING_COST = {"timeseries": 7e-6, "image": 8e-7}
 
 
 def _loglog(table: dict, x: float) -> float:
@@ -396,6 +398,6 @@ def scattering_seconds(kind: str, shape, n: int, epochs: int) -> float:
     Examples
     --------
     >>> round(scattering_seconds("image", (64, 64), 960, 10))
-    236
+    63
     """
     return _SCATTERING_COST[kind] * float(np.prod(shape)) * n * 2 * max(int(epochs), 1)
