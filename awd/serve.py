@@ -195,8 +195,8 @@ def _started(pid: int) -> int | None:
 
 def record_children(data_dir, children) -> None:
     """Write which processes this ``awd serve`` started (``children``: name -> Popen or None) to
-    :data:`CHILDREN_FILE`, with this process's id and command line, so that a later start can stop the ones a
-    killed launcher left behind (:func:`stop_leftover_children`)."""
+    :data:`CHILDREN_FILE`, with their and this process's ids and start times, so that a later start can stop
+    the ones a killed launcher left behind (:func:`stop_leftover_children`)."""
     path = Path(data_dir) / CHILDREN_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     listed = [{"name": name, "pid": process.pid, "started": _started(process.pid)}
