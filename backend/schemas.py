@@ -104,6 +104,7 @@ class TeacherPublic(BaseModel):
     sha256: str | None = None
     size_bytes: int | None = None
     created: dt.datetime | None = None
+    note: str | None = Field(default=None, description="e.g. that the same weights were uploaded before")
 
 
 class TeachersPublic(BaseModel):

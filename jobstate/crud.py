@@ -87,6 +87,15 @@ def delete_dataset(session: Session, *, dataset: Dataset) -> None:
     session.commit()
 
 
+def find_teacher(session: Session, *, sha256: str, arch: str, input_shape, n_outputs: int) -> Teacher | None:
+    """The first stored teacher with these weights (by content hash) checked for the same architecture, input
+    shape and number of outputs, or None."""
+    query = select(Teacher).where(Teacher.sha256 == sha256, Teacher.arch == arch,
+                                  Teacher.n_outputs == int(n_outputs)).order_by(Teacher.created)
+    shape = [int(s) for s in input_shape]
+    return next((row for row in session.scalars(query) if list(row.input_shape) == shape), None)
+
+
 def create_teacher(session: Session, *, teacher_id: str, name: str, arch: str, filename: str,
                    original_filename: str | None, input_shape, n_outputs: int, n_params: int,
                    sha256: str, size_bytes: int) -> Teacher:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
@@ -76,12 +76,15 @@ def get_teacher(teacher_id: str, session: SessionDep):
         "name": {"type": "string", "maxLength": 200},
     }),
 )
-async def upload_teacher(request: Request, session: SessionDep, settings: SettingsDep, paths: PathsDep):
+async def upload_teacher(request: Request, response: Response, session: SessionDep, settings: SettingsDep,
+                         paths: PathsDep):
     """Upload trained teacher weights: ``.safetensors``, a weights-only ``.pt``/``.pth`` state dict of a
     built-in architecture (field ``arch``), or a ``.pt2`` exported program.
 
     The input shape comes from ``dataset_id`` (the data you will distil) or ``input_shape``. The file is
-    loaded without unpickling code and run on a sample input; anything else is refused with 422.
+    loaded without unpickling code and run on a sample input; anything else is refused with 422. The same
+    weights uploaded again for the same architecture, input shape and outputs return that teacher (200) with a
+    ``note``, not a copy.
     """
     check_quota(settings, paths)
     upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
@@ -113,6 +116,14 @@ async def upload_teacher(request: Request, session: SessionDep, settings: Settin
             raise ValueError("n_outputs: pass a positive integer") from None
         if not 1 <= n_outputs <= 1000:
             raise ValueError("n_outputs: pass an integer between 1 and 1000")
+        existing = crud.find_teacher(session, sha256=upload.sha256, arch=arch or "auto", input_shape=shape,
+                                     n_outputs=n_outputs)
+        if existing is not None:
+            response.status_code = status.HTTP_200_OK
+            public = _teacher_public(existing)
+            public.note = (f"these weights were uploaded before (as “{existing.name}” on "
+                           f"{existing.created:%Y-%m-%d %H:%M} UTC); that teacher is used again")
+            return public
         n_params = await run_in_threadpool(check_teacher_file_isolated, upload.path, arch=arch, input_shape=shape,
                                            n_outputs=n_outputs)
         filename = f"weights{upload.suffix}"

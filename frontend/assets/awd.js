@@ -140,7 +140,9 @@
     // the failure is said beside the card too: on a phone the alert at the top is far away
     send("configure", "/api/teachers", form, {
       name: file.name, failed: "Teacher upload failed: ", failedBeside: true,
-      done: function () { return "Loaded and checked " + file.name + "."; }
+      done: function (body) {  // the same weights again: the teacher stored before, said so
+        return body && body.note ? "Loaded " + file.name + ": " + body.note + "." : "Loaded and checked " + file.name + ".";
+      }
     }, function (body) { setProps("configure-uploaded-teacher", { data: body }); });
   }
 

@@ -41,6 +41,22 @@ def test_upload_state_dict_for_a_dataset(client, dataset, data_dir):
     assert any(t["id"] == body["id"] for t in client.get("/api/teachers").json()["data"])
 
 
+def test_the_same_weights_uploaded_again_give_back_that_teacher(client, dataset, data_dir):
+    """Review 9: three uploads of one file stored three teachers. The same weights for the same architecture,
+    input shape and outputs are that teacher again (200, with a note); another architecture or shape is new."""
+    content = _state_dict_bytes()
+    first = _post(client, content, "teacher.pt", arch="mlp", dataset_id=dataset["id"])
+    again = _post(client, content, "copy.pt", arch="mlp", dataset_id=dataset["id"])
+    assert first.status_code == 201 and again.status_code == 200, again.text
+    assert again.json()["id"] == first.json()["id"] and "uploaded before" in again.json()["note"]
+    assert first.json().get("note") is None
+    uploaded = [t for t in client.get("/api/teachers").json()["data"] if not t["builtin"]]
+    assert [t["id"] for t in uploaded].count(first.json()["id"]) == 1
+    assert len(list((data_dir / "teachers").iterdir())) == len(uploaded)  # no second copy on disk
+    other = _post(client, _state_dict_bytes(32), "small.pt", arch="mlp", input_shape="32")
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+
+
 def test_upload_safetensors_with_input_shape(client, tmp_path):
     from awd_studio.models.teachers import build_teacher, save_teacher
 
