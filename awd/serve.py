@@ -233,22 +233,28 @@ def stop_leftover_children(data_dir, timeout: float = 10.0) -> list[int]:
     for child in record.get("children", []):
         pid, started = int(child.get("pid", 0)), child.get("started")
         if pid > 1 and started is not None and _started(pid) == started:
-            for sig in (signal.SIGTERM, signal.SIGKILL):
-                try:
-                    os.killpg(pid, sig)
-                except (ProcessLookupError, PermissionError):
-                    try:
-                        os.kill(pid, sig)
-                    except (ProcessLookupError, PermissionError):
-                        break
-                deadline = time.monotonic() + timeout
-                while _started(pid) == started and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                if _started(pid) != started:
-                    break
+            _stop_pid(pid, started, timeout)
             stopped.append(pid)
     path.unlink(missing_ok=True)
     return stopped
+
+
+def _stop_pid(pid: int, started: int, timeout: float) -> None:
+    """SIGTERM to the process group of ``pid`` (the process alone if it leads none), SIGKILL if it is still the
+    process that started at ``started`` after ``timeout`` seconds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            try:
+                os.kill(pid, sig)
+            except (ProcessLookupError, PermissionError):
+                return
+        deadline = time.monotonic() + timeout
+        while _started(pid) == started and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _started(pid) != started:
+            return
 
 
 def is_loopback(host: str) -> bool:

@@ -116,7 +116,8 @@ async def upload_teacher(request: Request, response: Response, session: SessionD
             raise ValueError("n_outputs: pass a positive integer") from None
         if not 1 <= n_outputs <= 1000:
             raise ValueError("n_outputs: pass an integer between 1 and 1000")
-        existing = crud.find_teacher(session, sha256=upload.sha256, arch=arch or "auto", input_shape=shape,
+        stored_arch = arch or "auto"  # none given: a .pt2, or a .safetensors that names its own
+        existing = crud.find_teacher(session, sha256=upload.sha256, arch=stored_arch, input_shape=shape,
                                      n_outputs=n_outputs)
         if existing is not None:
             response.status_code = status.HTTP_200_OK
@@ -129,7 +130,7 @@ async def upload_teacher(request: Request, response: Response, session: SessionD
         filename = f"weights{upload.suffix}"
         atomic_move(upload.path, paths.teacher_dir(teacher_id) / filename)
         name = safe_display_name(fields.get("name") or upload.filename.rsplit(".", 1)[0], "teacher")
-        row = crud.create_teacher(session, teacher_id=teacher_id, name=name, arch=arch or "auto",
+        row = crud.create_teacher(session, teacher_id=teacher_id, name=name, arch=stored_arch,
                                   filename=filename, original_filename=safe_display_name(upload.filename, "upload", path=True),
                                   input_shape=shape, n_outputs=n_outputs, n_params=n_params,
                                   sha256=upload.sha256, size_bytes=upload.size)

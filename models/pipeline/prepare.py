@@ -113,9 +113,9 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
         teacher = _teachers.load_teacher(config.teacher_path, name=config.teacher, input_shape=input_shape)
         attribution_target = config.target
         teacher_file = str(Path(config.teacher_path).resolve())
-        # a .pt2 program carries its own architecture; the config's name is only how its weights would load
-        teacher_name = ("uploaded (exported program)" if Path(config.teacher_path).suffix == ".pt2"
-                        else f"uploaded ({config.teacher})")
+        # the loaded teacher names itself: a .pt2 program carries its own architecture ("exported"), whatever
+        # architecture the config names for loading weights
+        teacher_name = f"uploaded ({'exported program' if teacher.name == 'exported' else teacher.name})"
     else:
         resolve_augmentation(config.teacher_augment, input_shape, field="teacher_augment")  # fails before training
         names = list(candidates or (config.teacher,))
