@@ -239,4 +239,19 @@
       }
     }, 250);
   });
+
+  /* Plotly's modebar (zoom, pan, box select, reset, camera) acts on the pointer, and each figure card already has
+     PNG and SVG buttons: out of the tab order, the modebar's 5 buttons per chart (65 on a results page) no longer
+     stand between a keyboard user and the page's own controls. The mouse uses them as before. */
+  function untabModebars(root) {
+    if (!root.querySelectorAll) { return; }  // text nodes
+    var buttons = Array.prototype.slice.call(root.querySelectorAll(".modebar-btn:not([tabindex])"));
+    if (root.matches(".modebar-btn:not([tabindex])")) { buttons.push(root); }
+    for (var i = 0; i < buttons.length; i++) { buttons[i].setAttribute("tabindex", "-1"); }
+  }
+  new MutationObserver(function (records) {
+    for (var i = 0; i < records.length; i++) {
+      for (var j = 0; j < records[i].addedNodes.length; j++) { untabModebars(records[i].addedNodes[j]); }
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true });
 })();

@@ -17,8 +17,8 @@ import plotly.graph_objects as go
 
 from awd_studio.frontend.figures.style import PALETTE, apply_layout, as_array, empty_figure, fmt_number
 
-__all__ = ["grid_axes", "selected_index", "point_index", "grid_point_label", "start_note", "grid_heatmap_figure",
-           "psi_grid_figure"]
+__all__ = ["grid_axes", "selected_index", "point_index", "grid_point_label", "grid_point_options", "start_note",
+           "grid_heatmap_figure", "psi_grid_figure"]
 
 
 def _axis_values(bundle: dict, key: str, grid_key: str) -> list[float]:
@@ -126,6 +126,24 @@ def grid_point_label(bundle: dict, index: int) -> str:
     metric = cv_metric_label(bundle)
     return (f"λ = {fmt_number(p['lambda'])}, γ = {fmt_number(p['gamma'])} "
             f"({metric} {fmt_number(p.get('cv_score'))})")
+
+
+def grid_point_options(bundle: dict) -> list[dict]:
+    """The entries of the results page's list of grid points, its keyboard way to the heat map's cells.
+
+    Each entry is labelled as :func:`grid_point_label` does, the selected point marked ★; its value is the
+    point's position in ``bundle["grid"]``.
+
+    Examples
+    --------
+    >>> bundle = {"grid": [{"lambda": 0.1, "gamma": 0.0, "cv_score": 0.5}, {"lambda": 0.1, "gamma": 1.0,
+    ...           "cv_score": 0.7}], "selected": {"index": 1}, "cv": {"metric": "r2"}}
+    >>> [o["label"] for o in grid_point_options(bundle)]
+    ['λ = 0.1, γ = 0 (CV R² 0.5)', '★ λ = 0.1, γ = 1 (CV R² 0.7)']
+    """
+    sel = selected_index(bundle)
+    return [{"label": ("★ " if i == sel else "") + grid_point_label(bundle, i), "value": i}
+            for i in range(len(bundle.get("grid") or []))]
 
 
 def start_note(bundle: dict, index: int) -> str:

@@ -137,6 +137,9 @@ BODIES = {
            "cross-validation kept the initial wavelet (the page then says so). Differences within one standard "
            "error are ties: check the numbers, not only the colour. Selection keeps the initial wavelet unless the "
            "best grid point beats it by more than one standard error of the paired CV difference."),
+        _p("Click a cell, or pick a point in the list \"Inspect grid point\" above the heat map (with the "
+           "keyboard: Tab to it, arrow keys, Enter), to see that point's wavelet, filters and scores; \"Back to "
+           "the ★ point\" returns to the selected one."),
         _p("The presets fill in the grid, the epochs and Adam's step size together: the paper's grids take its "
            "step of 0.001; the quick grid for maps takes 8 epochs at 0.002, which on the lensing example ended as "
            "well as 15 at 0.001 in about half the time. A larger step moves the wavelets further per epoch; on "

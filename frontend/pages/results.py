@@ -64,6 +64,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.GRID_GRAPH)
     SUBFILTERS_GRAPH = "results-subfilters-graph"
     INSPECTING = "results-inspecting"
     RESET_CLICK = "results-reset-click"
+    #: The keyboard's way to a grid point: a list of every (λ, γ), in step with the clicked cell.
+    GRID_POINT = "results-grid-point"
     GRID_GRAPH = "results-grid-graph"
     PSI_GRID_GRAPH = "results-psi-grid-graph"
     ACTIVATION_GRAPH = "results-activation-graph"
@@ -145,11 +147,17 @@ def _body():
             dbc.Button("Back to the ★ point", id=ids.RESET_CLICK, size="sm", color="link", n_clicks=0,
                        className="awd-hidden"),  # shown while another point is inspected
         ], className="mb-2"),
+        # the heat map's cells take clicks only: the same choice by keyboard (or by reading the list)
+        html.Div([
+            dbc.Label("Inspect grid point", html_for=ids.GRID_POINT, className="me-2 mb-0 text-nowrap"),
+            dcc.Dropdown(id=ids.GRID_POINT, clearable=False, style={"minWidth": "18rem", "flex": "1 1 18rem"}),
+        ], className="d-flex flex-wrap align-items-center gap-1 mb-2", style={"maxWidth": "36rem"}),
         html.Div(id=results_student.ids.INSPECTED),
         dbc.Row([
             dbc.Col(figure_card("Cross-validated score", ids.GRID_GRAPH, "awd-grid-heatmap",
                                 help_text="★ the best AWD point (the selected model unless cross-validation kept "
-                                          "the initial wavelet). Click a cell to inspect that grid point."), xl=5),
+                                          "the initial wavelet). Click a cell, or pick it in the list above, to "
+                                          "inspect that grid point."), xl=5),
             dbc.Col(figure_card("Learned ψ across the grid", ids.PSI_GRID_GRAPH, "awd-psi-grid",
                                 help_text="One small plot per (λ, γ); dotted grey: the initial wavelet."), xl=7),
         ]),
@@ -399,13 +407,18 @@ def clicked_from(click_data) -> int | None:
 @callback(
     output=Output(ids.CLICKED, "data"),
     inputs=dict(heat_click=Input(ids.GRID_GRAPH, "clickData"), psi_click=Input(ids.PSI_GRID_GRAPH, "clickData"),
-                _reset=Input(ids.RESET_CLICK, "n_clicks")),
+                _reset=Input(ids.RESET_CLICK, "n_clicks"), picked=Input(ids.GRID_POINT, "value")),
+    state=dict(clicked=State(ids.CLICKED, "data"), core=State(ids.CORE, "data")),
     prevent_initial_call=True,
 )
-def on_click(heat_click, psi_click, _reset):
-    """Remember which grid point the user clicked (None = the selected one)."""
+def on_click(heat_click, psi_click, _reset, picked, clicked=None, core=None):
+    """Remember which grid point the user clicked or picked in the list (None = the selected one)."""
     if triggered_id() == ids.RESET_CLICK:
         return None
+    if triggered_id() == ids.GRID_POINT:
+        # the list follows the figures (draw_grid sets it), so an unchanged choice must not redraw them again
+        current = clicked if isinstance(clicked, int) else figures.selected_index(core) if core else None
+        return picked if isinstance(picked, int) and picked != current else no_update
     click = heat_click if triggered_id() == ids.GRID_GRAPH else psi_click
     idx = clicked_from(click)
     return idx if idx is not None else no_update
@@ -415,7 +428,8 @@ def on_click(heat_click, psi_click, _reset):
 GRID_OUTPUTS = dict(wavelet=Output(ids.WAVELET_GRAPH, "figure"), filters=Output(ids.FILTERS_GRAPH, "figure"),
                     heatmap=Output(ids.GRID_GRAPH, "figure"), psi_grid=Output(ids.PSI_GRID_GRAPH, "figure"),
                     inspecting=Output(ids.INSPECTING, "children"), reset_class=Output(ids.RESET_CLICK, "className"),
-                    inspected=Output(results_student.ids.INSPECTED, "children"))
+                    inspected=Output(results_student.ids.INSPECTED, "children"),
+                    point_options=Output(ids.GRID_POINT, "options"), point=Output(ids.GRID_POINT, "value"))
 
 
 @callback(output=GRID_OUTPUTS, inputs=dict(core=Input(ids.CORE, "data"), clicked=Input(ids.CLICKED, "data"),
@@ -439,7 +453,8 @@ def draw_grid(core, clicked, viewport=None):
                 heatmap=figures.grid_heatmap_figure(core, idx, narrow=is_narrow(viewport)),
                 psi_grid=figures.psi_grid_figure(core, idx),
                 inspecting=text, inspected=results_student.inspected_card(core, idx),
-                reset_class="" if idx is not None and idx != sel else "awd-hidden")
+                reset_class="" if idx is not None and idx != sel else "awd-hidden",
+                point_options=figures.grid_point_options(core), point=sel if idx is None else idx)
 
 
 @callback(output=Output(ids.SUBFILTERS_GRAPH, "figure"),

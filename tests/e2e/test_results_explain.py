@@ -43,6 +43,7 @@ def _trace_points(page, gid, name):
 
 
 def test_series_result_shows_formula_scalogram_trust_and_snippet(web_server, owner_context, screenshot):
+    from awd_studio.frontend.figures import grid_point_label
     from awd_studio.frontend.use_in_python import python_snippet
 
     job_id = _finished_job(web_server, "synthetic", 160, teacher="mlp", lambdas=[1e-3, 1e-2], gammas=[0.0, 1e-3],
@@ -80,6 +81,9 @@ def test_series_result_shows_formula_scalogram_trust_and_snippet(web_server, own
     # the selected cell's value is readable beside its star
     assert page.locator("#results-grid-graph text", has_text=re.compile(r"★-?\d")).count() == 1
     assert_drawn(page)
+    # the charts' pointer tools are out of the tab order (the cards' PNG / SVG buttons stay in it)
+    assert page.locator(".modebar-btn").count() >= 5
+    assert page.evaluate("[...document.querySelectorAll('.modebar-btn')].filter(b => b.tabIndex >= 0).length") == 0
     screenshot(page, "20-results-student-series")
 
     # clicking another cell updates the cards and the student
@@ -91,6 +95,26 @@ def test_series_result_shows_formula_scalogram_trust_and_snippet(web_server, own
     assert re.search(r"test R²\s*-?\d\.\d+", cards), cards
     page.wait_for_function("document.querySelector('#results-student-note').innerText.includes('inspected cell')")
     screenshot(page, "21-results-inspected-cell")
+    # the list of grid points follows the click, and is the keyboard's way to the same choice
+    other_label = grid_point_label(bundle, other)
+    assert other_label in page.inner_text("#results-grid-point")
+    page.click("#results-reset-click")
+    page.wait_for_function("document.querySelector('#results-inspecting').innerText.startsWith('Showing')")
+    assert "★" in page.inner_text("#results-grid-point")
+    # by keyboard: ArrowDown opens Dash's list (on its search box or the current point), arrows move, Enter picks
+    page.focus("#results-grid-point")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function("document.querySelector('#results-grid-point').getAttribute('aria-expanded') === 'true'")
+    for _ in range(2 * len(bundle["grid"])):
+        focused = page.evaluate("document.activeElement.type === 'radio' ? Number(document.activeElement.value) : -1")
+        if focused == other:
+            break
+        page.keyboard.press("ArrowUp" if focused > other else "ArrowDown")
+    assert page.evaluate("document.activeElement.value") == str(other)
+    page.keyboard.press("Enter")
+    page.wait_for_function("label => document.querySelector('#results-inspecting').innerText.includes(label)",
+                           arg=other_label)
+    assert page.locator("#results-inspected-card").count() == 1
     assert not errors, errors
 
 

@@ -452,12 +452,17 @@ def test_results_grid_click(service):
     assert fits(out, res.GRID_OUTPUTS)
     assert "Inspecting λ" in out["inspecting"] and any(t.name == "inspecting" for t in out["heatmap"].data)
     assert any(t.name == "grid point" for t in out["filters"].data)
+    # the list of grid points (the keyboard's way to a cell) shows the inspected point; ★ marks the selected one
+    sel = figures.selected_index(core)
+    assert out["point"] == 4 and len(out["point_options"]) == len(core["grid"])
+    assert out["point_options"][sel]["label"].startswith("★ λ = ")
+    assert res.draw_grid(core, None)["point"] == sel
     core["selection"] = {**(core.get("selection") or {}), "choice": "awd", "initial": "db5"}
     assert res.draw_grid(core, None)["inspecting"].startswith("Showing the selected point")
     core["selection"]["choice"] = "initial"  # cross-validation kept db5: the page says whose point it shows
     assert res.draw_grid(core, None)["inspecting"].startswith("Showing the best AWD point, λ")
     assert res.draw_grid(core, None)["inspecting"].endswith("cross-validation kept db5")
-    sel = figures.selected_index(core)  # a point whose fit started from the start search says so
+    # a point whose fit started from the start search says so
     core["grid"][sel].update(start="search", start_distance_to_init=0.31)
     assert "started from a filter the start search found" in res.draw_grid(core, None)["inspecting"]
     assert "ψ 0.31 from db5), not from db5." in res.draw_grid(core, None)["inspecting"]
