@@ -2,13 +2,14 @@
 
 :func:`n_activation_examples` says how many examples the bundle stores (the page's example
 picker); :func:`activation_figure` draws one of them: a trace with a shaded band for time
-series, a map with a translucent overlay for maps.
+series, the map beside its activation for maps.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from awd_studio.frontend.figures.style import BOTTOM_LEGEND, PALETTE, apply_layout, as_array, empty_figure, fmt_number
 
@@ -24,11 +25,11 @@ def n_activation_examples(bundle: dict) -> int:
     return min(len(x), len(maps))
 
 
-def activation_figure(bundle: dict, example: int = 0) -> go.Figure:
+def activation_figure(bundle: dict, example: int = 0, *, narrow: bool = False) -> go.Figure:
     """Where the attribution-weighted wavelet coefficients sit, for one test example.
 
     Time series: the trace, and the activation as a shaded band on an axis of its own (right, 0 to 1).
-    Maps: the map in greys with the activation overlaid in translucent vermillion. A bundle without
+    Maps: the map in greys and the activation from white to vermillion, side by side on linked pixel axes. A bundle without
     ``explain.centres`` was written before coefficients were placed where they read the input; its title says so.
 
     Parameters
@@ -37,6 +38,8 @@ def activation_figure(bundle: dict, example: int = 0) -> go.Figure:
         Result bundle with ``activation{x, maps, y_true?, y_pred?, indices?}``.
     example : int, default=0
         Which stored example.
+    narrow : bool, default=False
+        A phone's width: a map above its activation instead of beside it.
 
     Returns
     -------
@@ -56,19 +59,7 @@ def activation_figure(bundle: dict, example: int = 0) -> go.Figure:
         title += "<br>earlier version: coefficients drawn at their filters' middle"
     amax = float(np.max(np.abs(amap))) or 1.0
     if kind == "image" and x.ndim == 2:
-        fig = go.Figure(go.Heatmap(z=x, colorscale="Greys", reversescale=True, showscale=False, name="map",
-                                   hovertemplate="(%{x}, %{y}) map %{z:.4f}<extra></extra>"))
-        overlay = np.abs(amap) / amax
-        fig.add_trace(go.Heatmap(
-            z=overlay, zmin=0, zmax=1, name="activation",
-            colorscale=[[0, "rgba(213,94,0,0)"], [0.25, "rgba(213,94,0,0.15)"], [1, "rgba(213,94,0,0.85)"]],
-            colorbar=dict(title=dict(text="activation", side="right"), thickness=12),
-            hovertemplate="(%{x}, %{y}) activation %{z:.2f}<extra></extra>"))
-        fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
-        fig.update_xaxes(showticklabels=False, constrain="domain")
-        top = 44 + 18 * title.count("<br>")  # every title line above the map, none across it
-        return apply_layout(fig, height=380 + top, title=dict(text=title, font=dict(size=13), x=0.01),
-                            margin=dict(l=50, r=20, t=top, b=40))
+        return _map_activation_figure(x, np.abs(amap) / amax, title, narrow=narrow)
     t = np.arange(x.size)
     fig = go.Figure()
     # the activation on an axis of its own (right, 0 to 1 = its largest value): drawn on the signal's axis it read
@@ -89,6 +80,38 @@ def activation_figure(bundle: dict, example: int = 0) -> go.Figure:
     top = 40 + 16 * title.count("<br>")  # room for a second title line above the axes
     return apply_layout(fig, height=360 + top - 40, title=dict(text=title, font=dict(size=13), x=0.01),
                         legend={**BOTTOM_LEGEND, "y": -0.3}, margin=dict(l=50, r=60, t=top, b=90))
+
+
+def _map_activation_figure(x: np.ndarray, activation: np.ndarray, title: str, *, narrow: bool) -> go.Figure:
+    """The map (greys) and its activation (white to vermillion) on linked pixel axes: side by side, or the map
+    above on a phone.
+
+    Overlaid on the map, a translucent activation was hard to read on a noisy field (a user's review); apart, each
+    keeps its own contrast, and zooming one zooms the other.
+    """
+    rows, cols = (2, 1) if narrow else (1, 2)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=("map", "activation (1 = largest)"),
+                        horizontal_spacing=0.08, vertical_spacing=0.1)
+    panels = [(1, 1), (2, 1) if narrow else (1, 2)]
+    fig.add_trace(go.Heatmap(z=x, colorscale="Greys", reversescale=True, showscale=False, name="map",
+                             hovertemplate="pixel (%{x}, %{y})<br>map %{z:.4g}<extra></extra>"), *panels[0])
+    fig.add_trace(go.Heatmap(z=activation, zmin=0, zmax=1, name="activation",
+                             colorscale=[[0, "#ffffff"], [1, PALETTE["selected"]]],
+                             colorbar=dict(thickness=12, len=0.4 if narrow else 0.8, tickvals=[0, 0.5, 1],
+                                           **({"y": 0.22} if narrow else {})),
+                             hovertemplate="pixel (%{x}, %{y})<br>activation %{z:.2f} of its largest<extra></extra>"),
+                  *panels[1])
+    for k, (row, col) in enumerate(panels):  # square pixels, row 0 at the top as in an image; zoomed together
+        fig.update_yaxes(autorange="reversed", scaleanchor="x" if k == 0 else "x2", constrain="domain",
+                         title="row (pixels)", row=row, col=col)
+        fig.update_xaxes(constrain="domain", title="column (pixels)", row=row, col=col)
+    fig.update_xaxes(matches="x", row=panels[1][0], col=panels[1][1])
+    fig.update_yaxes(matches="y", row=panels[1][0], col=panels[1][1])
+    for note in fig.layout.annotations:  # the panel titles, smaller than the figure's
+        note.font = dict(size=12)
+    top = 60 + 18 * title.count("<br>")  # every title line above the panels' own titles
+    return apply_layout(fig, height=(700 if narrow else 360) + top, title=dict(text=title, font=dict(size=13), x=0.01),
+                        margin=dict(l=60, r=20, t=top, b=50))
 
 
 def _activation_title(act: dict, k: int) -> str:

@@ -468,15 +468,17 @@ def draw_subfilters(core, viewport=None):
 
 @callback(
     output=Output(ids.ACTIVATION_GRAPH, "figure", allow_duplicate=True),
-    inputs=dict(example=Input(ids.EXAMPLE, "value")),
-    state=dict(activation=State(ids.ACTIVATION, "data"), core=State(ids.CORE, "data"),
-               explain=State(results_student.ids.EXPLAIN, "data")),
+    # the stored maps and the window's width are inputs too: a phone gets the map above its activation, and the
+    # last drawing is this one whichever arrives first
+    inputs=dict(example=Input(ids.EXAMPLE, "value"), activation=Input(ids.ACTIVATION, "data"),
+                viewport=Input(VIEWPORT, "data")),
+    state=dict(core=State(ids.CORE, "data"), explain=State(results_student.ids.EXPLAIN, "data")),
     prevent_initial_call=True,
 )
-def draw_activation(example, activation, core, explain=None):
+def draw_activation(example, activation, core, explain=None, viewport=None):
     """Redraw the activation map for the chosen example (with the explanations' measured placement: without
-    them every result's map said it came from an earlier version)."""
+    them every result's map said it came from an earlier version), laid out for the window."""
     if not activation:
         return no_update
     bundle = {"activation": activation, "data": (core or {}).get("data"), "explain": explain}
-    return figures.activation_figure(bundle, example or 0)
+    return figures.activation_figure(bundle, example or 0, narrow=is_narrow(viewport))

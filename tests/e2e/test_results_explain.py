@@ -146,5 +146,10 @@ def test_maps_result_shows_subbands_peaks_and_histograms(web_server, owner_conte
     # the map student counts peaks, which has no gradient: the explain form offers it disabled, with the reason
     page.wait_for_function("document.querySelector('#explain-model option[value=student]').disabled === true")
     assert "time series only" in page.inner_text("#explain-model")
+    # the map and its activation side by side, each drawn at a readable size (overlaid, the activation was lost in
+    # the map's noise)
+    panels = page.evaluate("""() => [...document.querySelectorAll('#results-activation-graph .heatmaplayer image')]
+        .map(im => { const b = im.getBoundingClientRect(); return [Math.round(b.width), Math.round(b.height)]; })""")
+    assert len(panels) == 2 and all(w >= 150 and h >= 150 for w, h in panels), panels
     assert_drawn(page)
     assert not errors, errors

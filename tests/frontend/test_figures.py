@@ -166,8 +166,15 @@ def test_activation_figure_per_example(kind):
     assert F.n_activation_examples(b) == 3
     fig = F.activation_figure(b, example=2)
     assert "test example 2" in fig.layout.title.text and "predicted 0.33" in fig.layout.title.text
-    if kind == "image":
+    if kind == "image":  # the map and its activation apart, on linked pixel axes: beside, or stacked on a phone
         assert [t.type for t in fig.data] == ["heatmap", "heatmap"]
+        assert [t.xaxis for t in fig.data] == ["x", "x2"] and fig.layout.xaxis2.matches == "x"
+        assert fig.data[1].zmax == 1 and np.nanmax(fig.data[1].z) == 1 and fig.data[1].colorscale[0][1] == "#ffffff"
+        assert fig.layout.xaxis.title.text == "column (pixels)" and fig.layout.yaxis.title.text == "row (pixels)"
+        assert fig.layout.xaxis2.domain[0] > fig.layout.xaxis.domain[1]  # beside
+        phone = F.activation_figure(b, example=2, narrow=True)
+        assert phone.layout.yaxis2.domain[1] < phone.layout.yaxis.domain[0]  # below
+        assert phone.layout.height > fig.layout.height
     else:
         band = next(t for t in fig.data if t.fill == "tozeroy")
         assert band.yaxis == "y2" and fig.layout.yaxis2.overlaying == "y" and fig.layout.yaxis2.side == "right"

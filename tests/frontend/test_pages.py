@@ -534,6 +534,10 @@ def test_results_downloads_and_activation(service):
     assert "earlier version" not in fig.layout.title.text
     old = res.draw_activation(2, bundle["activation"], {"data": bundle["data"]}, {})
     assert "earlier version" in old.layout.title.text
+    maps = make_bundle("image")  # a phone's width stacks a map above its activation
+    wide = res.draw_activation(0, maps["activation"], {"data": maps["data"]}, {"centres": []}, viewport=1280)
+    phone = res.draw_activation(0, maps["activation"], {"data": maps["data"]}, {"centres": []}, viewport=390)
+    assert phone.layout.height > wide.layout.height
 
 
 def test_jobs_list(service):
