@@ -29,8 +29,9 @@ def activation_figure(bundle: dict, example: int = 0, *, narrow: bool = False) -
     """Where the attribution-weighted wavelet coefficients sit, for one test example.
 
     Time series: the trace, and the activation as a shaded band on an axis of its own (right, 0 to 1).
-    Maps: the map in greys and the activation from white to vermillion, side by side on linked pixel axes. A bundle without
-    ``explain.centres`` was written before coefficients were placed where they read the input; its title says so.
+    Maps: the map in greys and the activation from white to vermillion, side by side on linked pixel axes.
+    A bundle without ``explain.centres`` was written before coefficients were placed where they read the input;
+    its title says so.
 
     Parameters
     ----------
