@@ -4,8 +4,8 @@ Pick a test example, the model, the wavelet and λ, press "Explain" (the owner o
 /api/results/{id}/explain`` starts a worker task, or returns the same settings' cached explanation), watch the
 progress (``GET .../explanations/{id}`` every half second), then see side by side the input, the cartoon, the
 mask per scale and the pixel-mask baseline with the predictions. "Draw your own mask": box-select the part of
-the shown input to keep; ``POST .../explain/mask`` answers with the teacher's expected output when the rest is
-replaced by noise. A share link's reader sees the explanations the owner made (the list) but cannot start one:
+the shown input to keep; ``POST .../explain/mask`` answers with the explained model's expected output when the
+rest is replaced by noise. A share link's reader sees the explanations the owner made (the list) but cannot start one:
 the button is disabled with a sentence saying why. Callbacks read and write components by name; :class:`ids`
 holds their ids.
 """
@@ -128,7 +128,8 @@ def panel(token: str | None) -> dbc.Card:
             html.Div([
                 html.H3("Draw your own mask", className="h6 mt-3"),
                 html.P("Box-select the part of the input to keep (the toolbar's box tool); the rest is replaced "
-                       "by noise and the teacher's expected output is shown below.", className="text-muted small"),
+                       "by noise and the expected output of the explained model (the teacher or the student, as "
+                       "in the explanation shown) is given below.", className="text-muted small"),
                 html.Div(graph(ids.DRAW_GRAPH, "awd-explain-draw", explain_figures.drawing_figure(None)),
                          id=ids.DRAW_BOX),
                 html.Div(id=ids.DRAW_RESULT, className="small fw-semibold"),
@@ -323,7 +324,7 @@ async def poll(tick, current, picked, token, options=None, viewport=None):
                         y_true=lines["y_true"], draw=explain_figures.drawing_figure(x),
                         draw_box=explain_figures.drawing_box_style(_shape(x)),
                         shown={"example": request.get("example"), "wavelet": request.get("wavelet"),
-                               "shape": _shape(x)},
+                               "model": request.get("model") or "teacher", "shape": _shape(x)},
                         draw_result="", options=_finished(options, current, state),
                         downloads=download_links(token, current))
 
@@ -386,16 +387,18 @@ def box_mask(shape, selected):
 @callback(Output(ids.DRAW_RESULT, "children", allow_duplicate=True), Input(ids.DRAW_GRAPH, "selectedData"),
           State(ids.TOKEN, "data"), State(ids.SHOWN, "data"), prevent_initial_call=True)
 async def evaluate_drawn(selected, token, shown):
-    """The teacher's expected output when only the selected box of the shown input is kept."""
+    """The explained model's expected output when only the selected box of the shown input is kept (the
+    teacher's, or the student's when the shown explanation is of the student)."""
     mask = box_mask((shown or {}).get("shape"), selected)
     if mask is None or not token or not is_job_id(token):
         return ""
     body = {"example": int(shown["example"]), "space": "pixel", "wavelet": shown.get("wavelet") or "learned",
-            "mask": mask}
+            "model": shown.get("model") or "teacher", "mask": mask}
     try:
         answer = await get_client().request("POST", f"{_base(token)}/explain/mask", json=body)
     except ApiError as exc:
         return dbc.Alert(exc.message, color="warning", className="py-2 mb-0")
-    return (f"Your mask keeps {100 * answer['kept_fraction']:.1f} % of the input: the teacher's expected output is "
+    whose = "AWD student" if answer.get("model") == "student" else "teacher"
+    return (f"Your mask keeps {100 * answer['kept_fraction']:.1f} % of the input: the {whose}'s expected output is "
             f"{figures.fmt_number(answer['mean'], 4)} ± {figures.fmt_number(answer['sd'], 2)} over "
             f"{answer['n_samples']} noise draws (full input: {figures.fmt_number(answer['prediction'], 4)}).")

@@ -243,10 +243,12 @@
   /* Plotly's modebar (zoom, pan, box select, reset, camera) acts on the pointer, and each figure card already has
      PNG and SVG buttons: out of the tab order, the modebar's 5 buttons per chart (65 on a results page) no longer
      stand between a keyboard user and the page's own controls. The mouse uses them as before. */
-  function untabModebars(root) {
-    if (!root.querySelectorAll) { return; }  // text nodes
-    var buttons = Array.prototype.slice.call(root.querySelectorAll(".modebar-btn:not([tabindex])"));
-    if (root.matches(".modebar-btn:not([tabindex])")) { buttons.push(root); }
+  function untabModebars(node) {
+    if (node.nodeType !== 1 || typeof node.className !== "string" || node.className.indexOf("modebar") < 0) {
+      return;  // not a modebar's element: a chart's own nodes (a box selection adds some at every mouse move)
+    }
+    var buttons = Array.prototype.slice.call(node.querySelectorAll(".modebar-btn:not([tabindex])"));
+    if (node.matches(".modebar-btn:not([tabindex])")) { buttons.push(node); }
     for (var i = 0; i < buttons.length; i++) { buttons[i].setAttribute("tabindex", "-1"); }
   }
   new MutationObserver(function (records) {

@@ -89,6 +89,8 @@ class MaskRequest(BaseModel):
     example: int = Field(0, ge=0)
     space: Literal["pixel", "wavelet"] = "pixel"
     wavelet: str = "learned"
+    model: Literal["teacher", "student"] = Field("teacher", description="whose output to evaluate: the teacher, or "
+                                                 "the AWD series student (time series only)")
     mask: list[float] | list[list[float]] = Field(..., min_length=1, max_length=4096,
                                                   description="values in [0, 1]")
 
@@ -200,19 +202,21 @@ def save_explanation(out_dir, e, baseline, facts, request, *, figure=True):
 
 
 def evaluate_drawn_mask(result_dir, request):
-    """The teacher's expected output on test example ``request.example`` under a hand-drawn mask.
+    """The expected output of the teacher (or the series student: ``request.model``) on test example
+    ``request.example`` under a hand-drawn mask.
 
     Returns
     -------
     dict
-        ``prediction`` (full input), ``mean`` and ``sd`` (over :data:`MASK_SAMPLES` perturbed inputs),
+        ``model``, ``prediction`` (full input), ``mean`` and ``sd`` (over :data:`MASK_SAMPLES` perturbed inputs),
         ``cartoon_prediction``, ``kept_fraction``, ``distortion``.
     """
     request = MaskRequest.model_validate(request) if isinstance(request, dict) else request
     ctx = load_explain_context(result_dir)
     x = _example(ctx, request.example)
     wavelet, level = ctx.wavelet(request.wavelet)
-    ev = evaluate_mask(ctx.teacher(), x, request.mask, target=ctx.target, space=request.space, wavelet=wavelet,
+    model, target = _model(ctx, request.model)
+    ev = evaluate_mask(model, x, request.mask, target=target, space=request.space, wavelet=wavelet,
                        level=level, mode=ctx.mode, n_samples=MASK_SAMPLES)
-    return {"prediction": ev.prediction, "mean": ev.mean, "sd": ev.sd, "cartoon_prediction": ev.cartoon_prediction,
+    return {"model": request.model, "prediction": ev.prediction, "mean": ev.mean, "sd": ev.sd, "cartoon_prediction": ev.cartoon_prediction,
             "kept_fraction": ev.kept_fraction, "distortion": ev.distortion, "n_samples": MASK_SAMPLES}

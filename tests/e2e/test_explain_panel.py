@@ -93,6 +93,7 @@ def test_owner_explains_and_share_link_only_views(web_server, browser, owner_con
     said = page.inner_text("#explain-draw-result")
     kept = float(re.search(r"keeps ([\d.]+) %", said).group(1))
     assert 25 <= kept <= 55, said
+    assert "the teacher's expected output" in said, said  # the explanation shown is the teacher's
     screenshot(page, "explain-02-drawn")
 
     # pressing again with the same settings comes from the cache

@@ -105,11 +105,13 @@ def test_series_result_shows_formula_scalogram_trust_and_snippet(web_server, own
     page.focus("#results-grid-point")
     page.keyboard.press("ArrowDown")
     page.wait_for_function("document.querySelector('#results-grid-point').getAttribute('aria-expanded') === 'true'")
+    focused_js = "document.activeElement.type === 'radio' ? Number(document.activeElement.value) : -1"
     for _ in range(2 * len(bundle["grid"])):
-        focused = page.evaluate("document.activeElement.type === 'radio' ? Number(document.activeElement.value) : -1")
+        focused = page.evaluate(focused_js)
         if focused == other:
             break
         page.keyboard.press("ArrowUp" if focused > other else "ArrowDown")
+        page.wait_for_function(f"before => ({focused_js}) !== before", arg=focused)  # one step at a time
     assert page.evaluate("document.activeElement.value") == str(other)
     page.keyboard.press("Enter")
     page.wait_for_function("label => document.querySelector('#results-inspecting').innerText.includes(label)",

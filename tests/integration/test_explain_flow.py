@@ -112,6 +112,13 @@ def test_hand_drawn_mask_is_evaluated_on_the_worker(client, worker, series_job):
     assert drop["distortion"] > kept["distortion"] and drop["kept_fraction"] == 0.5
     bad = client.post(f"/api/results/{series_job}/explain/mask", json={"example": 1, "mask": [2.0] * 64})
     assert bad.status_code == 422 and "mask" in bad.json()["detail"] and "[0, 1]" in bad.json()["detail"]
+    # the series student's output under the same masks: its own full-input prediction, and its own shift
+    student = client.post(f"/api/results/{series_job}/explain/mask",
+                          json={"example": 1, "model": "student", "mask": [1.0] * 64}).json()
+    assert kept["model"] == "teacher" and student["model"] == "student"
+    assert abs(student["mean"] - student["prediction"]) < 1e-4 and student["prediction"] != kept["prediction"]
+    arrays = np.load(io.BytesIO(client.get(f"/api/results/{series_job}/files/arrays.npz").content), allow_pickle=False)
+    assert student["prediction"] == pytest.approx(float(np.ravel(arrays["y_pred_awd"][1])[0]), abs=1e-4)
 
 
 @pytest.mark.parametrize("body, field", [
