@@ -289,6 +289,8 @@ def _estimated_spans(data, config):
     except Exception:  # noqa: BLE001 - reported by the job itself, with its one clear line
         return pipeline.STAGE_SPANS
     check_targets_vary(dataset.y)  # before any estimate: a constant target ends here with its one line
+    if dataset.y_test is not None:  # a fixed test split too (its score would divide by 0)
+        check_targets_vary(dataset.y_test, "y_test", remedy="give a test split whose targets vary")
     if dataset.meta.get("target_is_last_column"):
         print(f"No column is named y or target: the last column is the target, the {dataset.sample_shape[0]} "
               "before it the series", file=sys.stderr, flush=True)

@@ -720,8 +720,7 @@ class WaveletDistiller:
             use_interp = any_interp and epoch >= self.warmup_epochs
             train_means = self._train_one_epoch(run, use_interp, best.stopped, shuffle)
             if not np.isfinite(train_means).all():
-                raise ValueError(f"training diverged: the loss is not finite at epoch {epoch + 1}; lower lr or "
-                                 "the weights, or standardise the data")
+                raise ValueError(_diverged_message(epoch, train_means, grid))
             for k, v in zip(TERM_NAMES, train_means):
                 history.setdefault("train_loss" if k == "total" else k, []).append(v)
             val = self._validation_loss(module, X_val, run.grads_val, teacher, run.lam, gam, run.weights,
@@ -878,6 +877,14 @@ def epoch_message(epoch, epochs, train_mean, val_mean=None):
     """The progress message after an epoch (0-based ``epoch``), with the grid's mean losses."""
     return (f"epoch {epoch + 1}/{epochs}: mean train loss {train_mean:.4g}"
             + (f", mean validation loss {val_mean:.4g}" if val_mean is not None else ""))
+
+
+def _diverged_message(epoch, train_means, grid):
+    """What a non-finite loss says: the epoch, the grid points it hit (at most three), and what to lower."""
+    bad = [grid[g] for g in np.flatnonzero(~np.isfinite(train_means).all(axis=0))]
+    points = "; ".join(f"λ = {lam:g}, γ = {gam:g}" for lam, gam in bad[:3]) + ("; …" if len(bad) > 3 else "")
+    return (f"training diverged: the loss is not finite at epoch {epoch + 1} at {len(bad)} of {len(grid)} grid "
+            f"points ({points}); lower those λ (lambdas) or γ (gammas), or the step size lr, or standardise the data")
 
 
 @dataclasses.dataclass

@@ -58,13 +58,15 @@ def r2_score(y, y_pred):
     -------
     float
         ``1 - SS_res / SS_tot``; for ``(n, k)`` the mean over columns (scikit-learn's
-        ``"uniform_average"``). A constant target scores 1 when predicted exactly and 0 otherwise.
+        ``"uniform_average"``). A constant target (up to rounding) scores 1 when predicted exactly and 0 otherwise.
     """
     y, y_pred = _pair(y, y_pred)
     y2, p2 = y.reshape(y.shape[0], -1), y_pred.reshape(y.shape[0], -1)
     ss_res = ((y2 - p2) ** 2).sum(axis=0)
     ss_tot = ((y2 - y2.mean(axis=0)) ** 2).sum(axis=0)
-    safe = ss_tot > 0
+    # a target that is one value up to rounding (0.85 repeated has a spread of 1e-16, not 0) counts as constant:
+    # dividing by its rounding error gave R² of -1e29
+    safe = ss_tot > 1e-24 * y2.shape[0] * np.maximum((y2 ** 2).mean(axis=0), np.finfo(float).tiny)
     scores = np.where(safe, 1.0 - ss_res / np.where(safe, ss_tot, 1.0), np.where(ss_res == 0, 1.0, 0.0))
     return float(scores.mean())
 

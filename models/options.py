@@ -195,6 +195,9 @@ MAX_START_SEARCH = 20_000
 MAX_RANDOM_SEARCH = 2000
 MAX_GRID_VALUES = 64
 MAX_GRID_POINTS = 400
+#: Largest accepted λ or γ: the presets' largest is 50 (the synthetic γ), the loss's terms are of order 1 on the
+#: scaled inputs, and λ = 1e308 was accepted, then failed the job after its teacher with a non-finite loss.
+MAX_GRID_VALUE = 1e4
 MAX_LEVELS = 12
 
 
@@ -424,8 +427,8 @@ class JobOptions(BaseModel):
     def _grid_values(cls, values: list[float] | None) -> list[float] | None:
         if values is None:
             return None
-        if not all(math.isfinite(v) and v >= 0 for v in values):
-            raise ValueError("every value must be a finite number >= 0")
+        if not all(math.isfinite(v) and 0 <= v <= MAX_GRID_VALUE for v in values):
+            raise ValueError(f"every value must be a number from 0 to {MAX_GRID_VALUE:g}; the presets' reach 50")
         return sorted(set(float(v) for v in values))
 
     @field_validator("gradient_path", mode="before")

@@ -60,16 +60,26 @@ def tile_maps(X, y, size: int):
 
 
 def _held_out_maps(y, test_fraction: float, seed: int):
-    """Test and training indices of the maps (:func:`models.data.dataset.held_out_indices`).
+    """Test and training indices of the maps (:func:`models.data.dataset.held_out_indices`), and whether a map
+    was added to the test split so that its targets vary.
 
     When every distinct target row (a cosmology) has at least two maps, each gives its share, so the test split
     sees every cosmology even with a handful of maps, where :func:`models.data.split_dataset` would not
-    stratify; otherwise a seeded random share of the maps.
+    stratify; otherwise a seeded random share of the maps. A test split of maps that all share one target row
+    has no test score (R² divides by the targets' spread, which is 0): one more map, with other targets, then
+    goes to it, as long as two maps stay for training.
     """
     rows = np.asarray(y).reshape(len(y), -1)
     _, labels, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
-    stratify = labels.ravel() if counts.min() >= 2 else None
-    return held_out_indices(len(rows), stratify, test_fraction, np.random.default_rng(seed))
+    labels = labels.ravel()
+    stratify = labels if counts.min() >= 2 else None
+    rng = np.random.default_rng(seed)
+    test, train = held_out_indices(len(rows), stratify, test_fraction, rng)
+    others = [i for i in train if labels[i] != labels[test[0]]]
+    if np.unique(labels[test]).size < 2 and others and len(train) > 2:
+        moved = int(rng.choice(others))
+        return np.append(test, moved), train[train != moved], True
+    return test, train, False
 
 
 def tile_dataset(dataset: Dataset, size: int, *, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
@@ -113,10 +123,18 @@ def tile_dataset(dataset: Dataset, size: int, *, test_fraction: float = 0.2, see
     if dataset.X_test is None and dataset.n < 2:
         raise InputError("tile", "needs at least two maps: the test split holds out whole maps, and one map's tiles "
                                  "all share its target", "upload several maps, each with its parameters")
+    widened = False
     if dataset.X_test is None:
-        test, train = (np.sort(idx) for idx in _held_out_maps(dataset.y, test_fraction, seed))
+        test, train, widened = _held_out_maps(dataset.y, test_fraction, seed)
+        test, train = np.sort(test), np.sort(train)
         X_train, y_train = dataset.X[train], dataset.y[train]
         X_test, y_test = dataset.X[test], dataset.y[test]
+        if np.unique(np.asarray(y_test).reshape(len(y_test), -1), axis=0).shape[0] < 2:
+            raise InputError("tile", f"would hold out {len(test)} of the {dataset.n} maps for the test split, and "
+                                     "their tiles all share one set of parameters: test scores such as R² would be "
+                                     "undefined (the targets do not vary)",
+                             "upload at least 4 maps with different parameters (two for the test split, two "
+                             "for training), or a separate test file")
     else:
         X_train, y_train, X_test, y_test = dataset.X, dataset.y, dataset.X_test, dataset.y_test
     tiles_train, y_tiles_train = tile_maps(X_train, y_train, size)
@@ -124,7 +142,11 @@ def tile_dataset(dataset: Dataset, size: int, *, test_fraction: float = 0.2, see
     n_train_maps, n_test_maps = int(X_train.shape[0]), int(X_test.shape[0])
     notes = []
     share = n_test_maps / (n_train_maps + n_test_maps)
-    if dataset.X_test is None and share > test_fraction + 0.05:
+    if widened:
+        notes.append(f"{n_test_maps} of the {n_train_maps + n_test_maps} maps went to the test split, not "
+                     f"{100 * test_fraction:.0f} %: the tiles of one map all share its parameters, and test scores "
+                     "need targets that vary.")
+    elif dataset.X_test is None and share > test_fraction + 0.05:
         notes.append(f"{100 * share:.0f} % of the maps went to the test split, not the {100 * test_fraction:.0f} % "
                      "asked: every cosmology gives at least one map to it.")
     dropped = 1 - (height // size) * (width // size) * size * size / (height * width)

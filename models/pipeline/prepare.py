@@ -81,6 +81,11 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
     else:
         check_targets_vary(y_train, f"y column {config.target} (target)",
                            remedy="choose another target column, one that varies")
+    # a test split whose target is one value has no test score: R² divides by its spread (six maps with one held
+    # out scored -1.7e29 in a review, and a verdict was drawn from them)
+    check_targets_vary(y_test, "y_test" if y_test_all.ndim == 1 else f"y_test column {config.target} (target)",
+                       remedy="give a test split whose targets vary: more test samples (or maps), a larger "
+                              "test_fraction, or a separate test file with several target values")
     if len(X_train) < 2 * config.cv_folds:
         raise ValueError(f"X: {len(X_train)} training samples are too few for {config.cv_folds}-fold "
                          "cross-validation; give more data or fewer cv_folds")

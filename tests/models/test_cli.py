@@ -78,22 +78,27 @@ def test_distill_reaches_the_synthetic_experiment(tmp_path, capsys):
     (["distill", "{bad}", "--out", "{out}"], "error"),
     (["distill", "{data}", "--out", "{out}", "--wave", "bior2.2"], "wave"),
     (["distill", "{constant}", "--out", "{out}"], "nothing to predict"),
+    (["distill", "{constant_test}", "--out", "{out}"], "y_test: is 0.5 for every sample"),
 ])
 def test_bad_input_gives_one_clear_line(tmp_path, capsys, args, message):
     data = tmp_path / "syn.npz"
     main(["example", "synthetic", "--out", str(data), "--n", "120"])
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"PK\x03\x04 truncated")
-    np.savez(tmp_path / "constant.npz", X=np.random.default_rng(0).normal(size=(120, 32)), y=np.ones(120))
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "constant.npz", X=rng.normal(size=(120, 32)), y=np.ones(120))
+    # a fixed test split whose target is one value: no test score exists, said before the run
+    np.savez(tmp_path / "constant_test.npz", X=rng.normal(size=(120, 32)), y=rng.normal(size=120),
+             X_test=rng.normal(size=(30, 32)), y_test=np.full(30, 0.5))
     paths = {"missing": tmp_path / "nope.npz", "bad": bad, "data": data, "out": tmp_path / "o",
-             "constant": tmp_path / "constant.npz"}
+             "constant": tmp_path / "constant.npz", "constant_test": tmp_path / "constant_test.npz"}
     code = main([a.format(**paths) for a in args])
     err = capsys.readouterr().err
     assert code == 2
     assert message in err and "Traceback" not in err
     if args[1] == "{missing}":  # a wrong path: said at once, no progress bar, no output folder left behind
         assert "is not a file" in err and str(paths["missing"]) in err and "%|" not in err
-    if args[1] == "{constant}":  # said before any run-time estimate (it printed one, then the error)
+    if args[1] in ("{constant}", "{constant_test}"):  # said before any run-time estimate
         assert "Estimated run time" not in err
     # a file or an option refused once the run has started leaves no folder behind either (work/ stayed)
     assert not paths["out"].exists()

@@ -29,6 +29,16 @@ def small(**kw):
     return WaveletDistiller(**params)
 
 
+def test_a_diverged_fit_names_its_grid_points_and_what_to_lower():
+    from awd_studio.models.distill import _diverged_message
+
+    means = np.ones((3, 4))
+    means[:, 3] = np.inf
+    said = _diverged_message(0, means, [(1e-3, 0.0), (1e-3, 1.0), (1e3, 0.0), (1e3, 1.0)])
+    assert said.startswith("training diverged: the loss is not finite at epoch 1 at 1 of 4 grid points "
+                           "(λ = 1000, γ = 1)") and "lower those λ (lambdas) or γ (gammas)" in said
+
+
 def test_grid_points_are_lambda_major():
     assert grid_points([1, 2], [0, 5, 6]) == [(1, 0), (1, 5), (1, 6), (2, 0), (2, 5), (2, 6)]
 

@@ -37,6 +37,11 @@ def test_r2_and_rmse_match_sklearn(pair):
 def test_r2_edge_cases_and_errors():
     assert r2_score([1.0, 1.0], [1.0, 1.0]) == 1.0
     assert r2_score([1.0, 1.0], [1.0, 2.0]) == 0.0
+    # one value up to rounding is constant: its spread of 1e-32 gave R² of -1e29 (a one-map test split)
+    y = np.full(64, 0.85)
+    y[0] = np.nextafter(0.85, 1.0)
+    assert r2_score(y, y + 0.01) == 0.0 and r2_score(y, y) == 1.0
+    assert r2_score(np.arange(5.0) * 1e-9, np.arange(5.0) * 1e-9 + 1e-10) == pytest.approx(0.995)  # small, not constant
     assert rmse([0.0, 0.0], [3.0, 4.0]) == pytest.approx(np.sqrt(12.5))
     with pytest.raises(ValueError, match="y_pred"):
         rmse([1.0, 2.0], [1.0])

@@ -326,6 +326,7 @@ def test_cancellation_between_epochs(synthetic_file, tmp_path):
     ({"wave": "bior1.3"}, "wave"),
     ({"lambdas": []}, "lambdas"),
     ({"gammas": [float("nan")]}, "gammas"),
+    ({"lambdas": [1e308]}, r"lambdas.*from 0 to 10000"),  # accepted, it failed the job after its teacher
     ({"epochs": 0}, "epochs"),
     ({"bogus": 1}, "bogus"),
     ({"attribution": "shap"}, "attribution"),

@@ -58,8 +58,14 @@ def test_every_cosmology_is_held_out_even_with_two_maps_each_and_unique_targets_
     notes = tile_dataset(Dataset(X, y, min_samples=1), 24).meta["tiles"]["notes"]
     assert notes[0].startswith("50 % of the maps went to the test split, not the 20 % asked")
     assert notes[1].startswith("24 px does not divide the 64 × 64 maps: 44 % of each map")
-    varied = Dataset(X, np.arange(6.0), min_samples=1)  # every map its own target: a random fifth held out
-    assert tile_dataset(varied, 32).meta["tiles"]["test_maps"] == 1
+    # every map its own target: a random fifth held out, but one map's tiles share one target, which leaves a test
+    # R² dividing by 0 (a reviewer's six maps scored -1.7e29): a second map goes to the test split, and it says so
+    varied = tile_dataset(Dataset(X, np.arange(6.0), min_samples=1), 32)
+    assert varied.meta["tiles"]["test_maps"] == 2 and np.unique(varied.y_test).size == 2
+    assert varied.meta["tiles"]["notes"][0].startswith("2 of the 6 maps went to the test split, not 20 %")
+    for n in (2, 3):  # too few maps to hold out two and keep two: refused, saying how many to upload
+        with pytest.raises(InputError, match=r"undefined .* at least 4 maps"):
+            tile_dataset(Dataset(X[:n], np.arange(float(n)), min_samples=1), 32)
 
 
 def test_a_fixed_test_set_is_tiled_as_it_is():
