@@ -196,7 +196,7 @@ def check_signals(
                          f"pass an array shaped {expect[kind]}")
     n = arr.shape[0]
     if n < min_samples:
-        raise InputError(field, f"has {n} samples, fewer than the minimum of {min_samples}",
+        raise InputError(field, f"has {n} sample{'' if n == 1 else 's'}, fewer than the minimum of {min_samples}",
                          f"pass at least {min_samples} samples (one per row)")
     for axis, size in enumerate(arr.shape[1:], start=1):
         if size < min_length:
@@ -243,7 +243,11 @@ def check_targets(y, n: int | None = None, field: str = "y") -> np.ndarray:
     if arr.ndim == 2 and arr.shape[1] == 0:
         raise InputError(field, "has no target columns", "pass at least one target per sample")
     if n is not None and arr.shape[0] != n:
-        raise InputError(field, f"has {arr.shape[0]} rows but X has {n} samples",
+        rows = f"{arr.shape[0]} row{'' if arr.shape[0] == 1 else 's'}"
+        # one map saved as a 2D X reads as n series of length L: say so (a reviewer's one 512 × 512 map)
+        hint = (f" (a 2D X is read as {n} series, one per row; one map of {n} rows is saved as X[None], shaped "
+                f"(1, {n}, W), and maps need at least two)" if arr.shape[0] == 1 and n > 1 else "")
+        raise InputError(field, f"has {rows} but X has {n} samples{hint}",
                          "give exactly one target (row) per sample of X")
     _check_finite(arr, field)
     return arr

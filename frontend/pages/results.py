@@ -368,8 +368,8 @@ async def load_result(token):
                                     home=not shared, code=None)
         elif err.not_found or err.status in (401, 403):
             detail = ("This share link is invalid, has expired or was revoked. Ask the owner for a new one."
-                      if shared else "There is no finished result for this job (yet). "
-                      "If it is still running, follow it on its job page.")
+                      if shared else "There is no finished result for this job: it is still running, failed or "
+                      "was cancelled (its job page says which), or it was deleted.")
             status = not_found_card("Result not found", detail, home=not shared)
         else:
             status = dbc.Alert(f"Could not load the result: {err.message}", color="danger")

@@ -92,6 +92,9 @@ def test_check_targets():
     with pytest.raises(InputError, match="has 3 rows but X has 4") as info:
         check_targets(np.zeros(3), 4)
     assert info.value.field == "y"
+    # one map saved as a 2D X: its rows read as series, and the message says how to save one map
+    with pytest.raises(InputError, match=r"has 1 row but X has 512 samples \(a 2D X is read as 512 series.*X\[None\]"):
+        check_targets([0.3], 512)
     with pytest.raises(InputError, match="3 dimensions"):
         check_targets(np.zeros((4, 1, 1)), 4)
     with pytest.raises(InputError, match="no target columns"):
