@@ -85,7 +85,7 @@ def layout(**_):
         dbc.Modal([
             dbc.ModalHeader(dbc.ModalTitle("Please confirm")),
             dbc.ModalBody(id=ids.CONFIRM_TEXT),
-            # "Go back", not "Cancel": beside "Cancel the job" the two read alike (a reviewer nearly clicked the wrong one)
+            # "Go back", not "Cancel": beside "Cancel the job" the two read alike (a reviewer said so)
             dbc.ModalFooter([dbc.Button("Go back", id=ids.CONFIRM_CANCEL, color="secondary", n_clicks=0),
                              dbc.Button("Confirm", id=ids.CONFIRM_OK, color="danger", n_clicks=0)]),
         ], id=ids.CONFIRM, is_open=False),
