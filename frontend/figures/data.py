@@ -190,7 +190,7 @@ def preview_figure(summary: dict | None) -> go.Figure:
         # the summary strides big maps down (models.data.summarize): a single-pixel peak may not show
         full = [int(v) for v in (summary or {}).get("shape") or []]
         if len(full) == 2 and tuple(full) != arrays[0].shape:
-            stride = ordinal(-(-full[0] // arrays[0].shape[0]))
+            stride = ordinal(max(-(-full[0] // arrays[0].shape[0]), -(-full[1] // arrays[0].shape[1])))
             # two lines: in one, "(every 2nd pixel; single-p" was cut off at a phone's edge
             notes += [f"{full[0]} × {full[1]} maps drawn at {arrays[0].shape[0]} × {arrays[0].shape[1]}",
                       f"(every {stride} pixel; single-pixel peaks may not show)"]

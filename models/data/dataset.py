@@ -133,13 +133,17 @@ def _target_stats(col: np.ndarray, name: str, bins: int) -> dict:
 
 
 def _preview_sample(x: np.ndarray, max_side: int) -> list:
-    if x.ndim == 2:  # a map: keep at most max_side x max_side by striding
-        sh, sw = max(1, -(-x.shape[0] // max_side)), max(1, -(-x.shape[1] // max_side))
-        x = x[::sh, ::sw]
+    if x.ndim == 2:  # a map: one stride for both axes (keeps its aspect ratio), the smallest that leaves at most
+        # max_side² pixels and 4 max_side a side (a long strip keeps more of its length than a square map)
+        stride = 1
+        while (-(-x.shape[0] // stride)) * (-(-x.shape[1] // stride)) > max_side ** 2 or \
+                -(-max(x.shape) // stride) > 4 * max_side:
+            stride += 1
+        x = x[::stride, ::stride]
     return np.round(np.asarray(x, dtype=np.float64), 6).tolist()
 
 
-def summarize(dataset: Dataset, *, n_preview: int = 3, bins: int = 20, max_side: int = 32) -> dict:
+def summarize(dataset: Dataset, *, n_preview: int = 3, bins: int = 20, max_side: int = 64) -> dict:
     """A JSON-able description of a dataset, for previews in the UI, the API and the CLI.
 
     Parameters
@@ -149,8 +153,9 @@ def summarize(dataset: Dataset, *, n_preview: int = 3, bins: int = 20, max_side:
         Number of training samples copied into ``preview``.
     bins : int, default=20
         Histogram bins per target.
-    max_side : int, default=32
-        Maps in the preview are strided down to at most ``max_side`` pixels per side.
+    max_side : int, default=64
+        Maps in the preview are strided down, by one stride on both axes, to at most ``max_side²`` pixels and
+        ``4 max_side`` a side (a 64 × 64 tile is shown whole: about the pixels a preview panel has).
 
     Returns
     -------

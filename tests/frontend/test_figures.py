@@ -407,6 +407,22 @@ def test_a_strided_map_preview_says_so():
     assert not any("drawn at" in a.text for a in F.preview_figure(summary).layout.annotations)
 
 
+def test_a_map_preview_keeps_the_aspect_ratio_and_names_the_stride():
+    """A reviewer's 32 × 512 strips were drawn as squares (every 16th column), captioned "every 1st pixel"; 64 px
+    tiles were halved although a panel has the room."""
+    from awd_studio.models.data import Dataset, summarize
+
+    rng = np.random.default_rng(0)
+    strips = summarize(Dataset(rng.normal(size=(12, 32, 512)), rng.normal(size=12), min_samples=1))
+    assert np.asarray(strips["preview"]["X"][0]).shape == (16, 256)  # one stride (2) on both axes
+    notes = " ".join(a.text for a in F.preview_figure(strips).layout.annotations)
+    assert "32 × 512 maps drawn at 16 × 256<br>(every 2nd pixel" in notes, notes
+    tiles = summarize(Dataset(rng.normal(size=(12, 64, 64)), rng.normal(size=12), min_samples=1))
+    assert np.asarray(tiles["preview"]["X"][0]).shape == (64, 64)  # whole
+    big = summarize(Dataset(rng.normal(size=(12, 512, 512)), rng.normal(size=12), min_samples=1))
+    assert np.asarray(big["preview"]["X"][0]).shape == (64, 64)
+
+
 def test_log_loss_ticks_are_numbers_with_three_digits():
     fig = F.loss_figure({"epoch": [1, 2, 3], "train": [0.023, 0.0225, 0.022], "val": [0.021, 0.0209, 0.0208]})
     assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.tickformat == ".3~g"
