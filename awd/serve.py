@@ -421,7 +421,7 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
     signal.signal(signal.SIGTERM, _raise_interrupt)
     redis_url = redis_url or os.environ.get("REDIS_URL")
     redis_server = None
-    worker: dict = {"process": None}
+    worker: dict = {"process": None, "prefixes": []}
     supervisor = Supervisor()
 
     def record():
@@ -447,7 +447,10 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
             (data_dir / "logs").mkdir(exist_ok=True)
 
             def start_embedded_worker():
-                worker["process"] = start_worker(env=dict(os.environ), concurrency=workers,
+                # a node name of our own, so a planned stop can tell its jobs from other workers' (requeue_stopped)
+                prefix = f"awd-{os.getpid()}-{int(time.time() * 1000) % 100000}"
+                worker["prefixes"].append(prefix)
+                worker["process"] = start_worker(env=dict(os.environ), concurrency=workers, name=f"{prefix}@%h",
                                                  log_file=data_dir / "logs" / "awd_studio.worker.log")
                 record()
 
@@ -472,12 +475,45 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
         return 0
     finally:
         supervisor.stop()
+        stopped = requeue_before_stop(worker["prefixes"])
         if worker["process"] is not None:
             stop_process(worker["process"], timeout=30)
+        remove_attempt_files(data_dir, stopped)
         if redis_server is not None:
             redis_server.stop()
         (data_dir / CHILDREN_FILE).unlink(missing_ok=True)  # nothing left to stop
         print("AWD Studio stopped.", flush=True)
+
+
+def requeue_before_stop(prefixes: list[str]) -> list[tuple[str, int]]:
+    """Re-queue the jobs our workers run, before a planned stop ends them (:func:`jobstate.crud.requeue_stopped`):
+    restarting the server is not a lost worker, and three restarts failed a healthy job as "lost 3 times".
+
+    Returns the (job id, attempt) pairs re-queued; none when the database cannot be reached (the recovery
+    sweep of the next start then takes the jobs for lost, as after a crash).
+    """
+    if not prefixes:
+        return []
+    from awd_studio.jobstate import crud
+    from awd_studio.jobstate.db import get_sessionmaker
+
+    try:
+        with get_sessionmaker(get_settings().sqlalchemy_url)() as session:
+            stopped = crud.requeue_stopped(session, worker_prefixes=prefixes)
+    except Exception:  # noqa: BLE001 - a stop must go on; the next start's recovery handles the jobs
+        log.exception("could not re-queue the running jobs before stopping")
+        return []
+    for job_id, attempt in stopped:
+        log.info("job %s: attempt %d re-queued for the stop; it runs again when AWD Studio starts", job_id, attempt)
+    return stopped
+
+
+def remove_attempt_files(data_dir, stopped: list[tuple[str, int]]) -> None:
+    """Remove the files of attempts a planned stop ended (their processes are gone by now)."""
+    from awd_studio.jobstate.storage import Paths, remove_tree
+
+    for job_id, attempt in stopped:
+        remove_tree(Paths(data_dir).attempt_dir(job_id, attempt))
 
 
 def run_worker(concurrency: int = 1, loglevel: str = "info", name: str | None = None) -> int:

@@ -40,6 +40,7 @@ __all__ = [
     "latest_succeeded_jobs",
     "cancel_job",
     "requeue_job",
+    "requeue_stopped",
     "delete_job",
     "create_share",
     "share_by_token",
@@ -265,13 +266,44 @@ def requeue_job(session: Session, *, job: Job, reason: str, max_attempts: int) -
         ``"queued"``, ``"failed"`` or ``"unchanged"`` (the job moved on meanwhile).
     """
     where = [Job.id == job.id, Job.attempt == job.attempt, Job.state == "running"]
-    if job.attempt >= max_attempts:
-        ok = _cas(session, where, state="failed", finished=utcnow(), stage="failed",
-                  error=f"the worker was lost {job.attempt} times ({reason}); giving up")
+    lost = (job.lost or 0) + 1  # runs ended by a planned stop (requeue_stopped) are not counted
+    if lost >= max_attempts:
+        ok = _cas(session, where, state="failed", finished=utcnow(), stage="failed", lost=lost,
+                  error=f"the worker was lost {lost} times ({reason}); giving up")
         return "failed" if ok else "unchanged"
     ok = _cas(session, where, state="queued", stage="queued", worker=None, worker_pid=None, task_id=None,
-              enqueued=None, message=f"re-queued: {reason}")
+              enqueued=None, lost=lost, message=f"re-queued: {reason}")
     return "queued" if ok else "unchanged"
+
+
+def requeue_stopped(session: Session, *, worker_prefixes: list[str]) -> list[tuple[str, int]]:
+    """Put back to ``queued`` the running jobs of workers that a planned stop is about to end.
+
+    A planned stop (Ctrl-C or SIGTERM to ``awd serve``) is not a lost worker: the job keeps its count of
+    losses, so restarting the server never fails a healthy job, and its message says what happened. Its
+    attempt's process sees that it no longer owns the job (``attempt`` is the fencing token) and stops.
+
+    Parameters
+    ----------
+    worker_prefixes : list of str
+        Celery node names up to their ``@`` (``"awd-123-4567"``): the workers being stopped.
+
+    Returns
+    -------
+    list of (str, int)
+        The re-queued jobs' ids and the attempt each was on (its files can go once its process has ended).
+    """
+    running = list(session.scalars(select(Job).where(Job.state == "running")))
+    done = []
+    for job in running:
+        if not any((job.worker or "").startswith(prefix + "@") for prefix in worker_prefixes):
+            continue
+        if _cas(session, [Job.id == job.id, Job.attempt == job.attempt, Job.state == "running"], state="queued",
+                stage="queued", worker=None, worker_pid=None, task_id=None, enqueued=None,
+                message="re-queued: AWD Studio was stopped while it ran; it runs again, from the start, when "
+                        "AWD Studio starts"):
+            done.append((job.id, job.attempt))
+    return done
 
 
 def delete_job(session: Session, *, job: Job) -> None:

@@ -155,6 +155,8 @@ class Job(Base):
     fraction: Mapped[float] = mapped_column(Float, default=0.0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempt: Mapped[int] = mapped_column(Integer, default=0)
+    #: Runs whose worker was lost (crash, kill, no answer); a planned stop of ``awd serve`` does not count.
+    lost: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     task_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     enqueued: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     worker: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -231,3 +231,73 @@ def _alive(pid: int) -> bool:
             return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
     except OSError:
         return False
+
+
+def test_a_planned_stop_requeues_the_running_job_without_counting_it_lost(tmp_path):
+    """Ctrl-C of `awd serve` during a job is not a crash: the job goes back to the queue with its loss count
+    unchanged and a message that says why, and the next start runs it again. Three restarts during one job
+    failed it as "the worker was lost 3 times" (a reviewer's finding)."""
+    import sqlite3
+
+    from tests.integration.test_readme_commands import AWD, clean_env
+
+    data_dir = tmp_path / "d"
+    env = clean_env()
+    env["AWD_DATA_DIR"] = str(data_dir)
+
+    def start(port, log):
+        with open(log, "wb") as out:
+            return subprocess.Popen([str(AWD), "serve", "--port", str(port)], cwd=str(tmp_path), env=env,
+                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def row(job_id):
+        with sqlite3.connect(data_dir / "awd.sqlite3") as db:
+            return db.execute("SELECT state, attempt, lost, message FROM jobs WHERE id = ?", (job_id,)).fetchone()
+
+    def api(port):
+        token = (data_dir / "owner-token").read_text().strip()
+        return httpx.Client(base_url=f"http://127.0.0.1:{port}/api", timeout=30,
+                            headers={"Authorization": f"Bearer {token}"})
+
+    def healthy(port):
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=3).json()["workers"] >= 1
+        except (httpx.HTTPError, ValueError, KeyError):
+            return False
+
+    process = None
+    try:
+        job_id = None
+        for run in (1, 2, 3):  # the reviewer's three restarts
+            port = free_port()
+            process = start(port, tmp_path / f"serve{run}.log")
+            wait_for(lambda: healthy(port), timeout=120, interval=1.0, what=f"awd serve, start {run}")
+            with api(port) as client:
+                if job_id is None:
+                    dataset = client.post("/examples/cme", json={"n": 600}).json()
+                    # long enough to be stopped while it runs (its teacher takes seconds, 2000 epochs a minute)
+                    job_id = client.post("/jobs", json={"dataset_id": dataset["id"], "epochs": 2000,
+                                                        "lambdas": [1e-3], "gammas": [0.0]}).json()["id"]
+                wait_for(lambda: client.get(f"/jobs/{job_id}").json()["state"] == "running", timeout=120,
+                         interval=0.5, what=f"the job to run, start {run}")
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=90) == 0
+            state, attempt, lost, message = row(job_id)
+            assert (state, attempt, lost) == ("queued", run, 0), (state, attempt, lost, message)
+            assert message.startswith("re-queued: AWD Studio was stopped while it ran"), message
+            assert not (data_dir / "jobs" / job_id / f"attempt-{attempt}").exists()  # its half-done files
+        # the fourth start runs it again (not failed as lost)
+        port = free_port()
+        process = start(port, tmp_path / "serve4.log")
+        wait_for(lambda: healthy(port), timeout=120, interval=1.0, what="awd serve, start 4")
+        with api(port) as client:
+            wait_for(lambda: client.get(f"/jobs/{job_id}").json()["state"] == "running", timeout=120,
+                     interval=0.5, what="the job to run again")
+            assert client.get(f"/jobs/{job_id}").json()["attempt"] == 4
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=90) == 0
+    finally:
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        _kill_leftovers(str(data_dir))
