@@ -252,7 +252,8 @@ def test_a_planned_stop_requeues_the_running_job_without_counting_it_lost(tmp_pa
 
     def row(job_id):
         with sqlite3.connect(data_dir / "awd.sqlite3") as db:
-            return db.execute("SELECT state, attempt, lost, message FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            return db.execute("SELECT state, attempt, lost, message, fraction FROM jobs WHERE id = ?",
+                              (job_id,)).fetchone()
 
     def api(port):
         token = (data_dir / "owner-token").read_text().strip()
@@ -282,8 +283,8 @@ def test_a_planned_stop_requeues_the_running_job_without_counting_it_lost(tmp_pa
                          interval=0.5, what=f"the job to run, start {run}")
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=90) == 0
-            state, attempt, lost, message = row(job_id)
-            assert (state, attempt, lost) == ("queued", run, 0), (state, attempt, lost, message)
+            state, attempt, lost, message, fraction = row(job_id)
+            assert (state, attempt, lost, fraction) == ("queued", run, 0, 0.0), (state, attempt, lost, message)
             assert message.startswith("re-queued: AWD Studio was stopped while it ran"), message
             assert not (data_dir / "jobs" / job_id / f"attempt-{attempt}").exists()  # its half-done files
         # the fourth start runs it again (not failed as lost)
