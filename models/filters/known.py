@@ -41,9 +41,15 @@ def lowpass_filter(wave):
     --------
     >>> lowpass_filter("db2").shape
     (4,)
+    >>> lowpass_filter("")
+    Traceback (most recent call last):
+    ...
+    ValueError: wave: is empty; pass a wavelet name such as 'db5', 'sym5', 'coif2' or 'haar'
     """
     if not isinstance(wave, str):
         raise ValueError(f"wave: expected a wavelet name such as 'db5', got {type(wave).__name__}")
+    if not wave.strip():  # PyWavelets answers an empty name with a TypeError (an API request's 500)
+        raise ValueError("wave: is empty; pass a wavelet name such as 'db5', 'sym5', 'coif2' or 'haar'")
     if wave in pywt.wavelist(kind="continuous"):
         raise ValueError(
             f"wave: {wave!r} is a continuous wavelet and has no filter bank; pass an orthogonal discrete "

@@ -84,6 +84,8 @@ def test_owner_explains_and_share_link_only_views(web_server, browser, owner_con
     # draw your own mask: a box over the middle of the input
     width_d, height_d, _, _ = _plot_size(page, "explain-draw-graph")
     assert width_d >= 400 and height_d >= 280
+    # in view first: a box dragged below the window's edge draws nothing (the panel grew by a line of help)
+    page.locator("#explain-draw-graph").scroll_into_view_if_needed()
     box = page.locator("#explain-draw-graph .nsewdrag").first.bounding_box()
     page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.05 * box["height"])
     page.mouse.down()

@@ -520,7 +520,7 @@ def test_summarize_is_json_able(arrays):
     assert len(s["preview"]["X"]) == 3 and s["meta"]["arr"] == [0, 1, 2]
     maps = Dataset(_maps(12, 64), np.zeros((12, 2)))
     s = summarize(maps)
-    assert np.array(s["preview"]["X"][0]).shape == (32, 32) and len(s["targets"]) == 2
+    assert np.array(s["preview"]["X"][0]).shape == (64, 64) and len(s["targets"]) == 2  # a 64 px map whole
 
 
 def test_split_dataset(arrays):
