@@ -12,7 +12,7 @@ import threading
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi import APIRouter, Depends, FastAPI, HTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -38,6 +38,8 @@ from awd_studio.backend.routes import (
 )
 from awd_studio.backend.routes import metrics as metrics_route
 from awd_studio.backend.routes import predict as predict_route
+from awd_studio.backend.schemas import API_ERRORS
+from awd_studio.backend.strict_query import refuse_unknown_query
 from awd_studio.jobstate.config import Settings, get_settings
 from awd_studio.jobstate.dispatch import recover_jobs
 from awd_studio.jobstate.logs import configure_logging
@@ -52,7 +54,7 @@ log = logging.getLogger(__name__)
 
 def api_router() -> APIRouter:
     """All resource routers under ``/api``."""
-    router = APIRouter(prefix="/api")
+    router = APIRouter(prefix="/api", dependencies=[Depends(refuse_unknown_query)], responses=API_ERRORS)
     for module in (health, session, options, datasets, examples, teachers, jobs, results, shares, explain):
         router.include_router(module.router)
     router.include_router(predict_route.router)  # POST /results/{key}/predict

@@ -33,6 +33,8 @@ __all__ = [
     "HealthPublic",
     "SessionPublic",
     "Problem",
+    "API_ERRORS",
+    "OWNER_ERRORS",
 ]
 
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
@@ -42,6 +44,16 @@ class Problem(BaseModel):
     """Error body: ``detail`` says what went wrong and what to do instead."""
 
     detail: str
+
+
+#: Errors every ``/api`` route may answer, for the OpenAPI document: its 422 is a :class:`Problem` (one sentence),
+#: not FastAPI's list of validation errors, which generated clients would expect and fail to parse.
+API_ERRORS = {422: {"model": Problem, "description": "a parameter or body field is wrong: which, and why"},
+              429: {"model": Problem, "description": "too many requests from this address; retry after a moment"}}
+
+#: Errors of the owner's routes: no token (401) or a wrong one (403).
+OWNER_ERRORS = {401: {"model": Problem, "description": "no owner token: open the link `awd serve` printed"},
+                403: {"model": Problem, "description": "the token is not the owner's"}}
 
 
 class DatasetPublic(BaseModel):

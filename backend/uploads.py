@@ -94,6 +94,7 @@ class _Receiver:
     def __init__(self, directory: Path, max_bytes: int, file_fields, allowed):
         self.directory, self.max_bytes, self.file_fields, self.allowed = directory, max_bytes, file_fields, allowed
         self.fields: dict[str, str] = {}
+        self.stray_files: list[str] = []
         self.files: dict[str, dict] = {}
         self.error: HTTPException | None = None
         self.handle = None
@@ -151,6 +152,8 @@ class _Receiver:
             self._target = "file"
         elif name and filename is None:
             self._target = name
+        elif name:  # a file in a field this upload does not read
+            self.stray_files.append(name)
 
     def part_data(self, data, start, end):
         if self.error or self._target is None:
@@ -195,7 +198,7 @@ class _Receiver:
 
 
 async def receive_upload(request: Request, *, paths: Paths, max_bytes: int, allowed,
-                         file_field: str = "file", extra_file_fields=()) -> ReceivedUpload:
+                         file_field: str = "file", extra_file_fields=(), text_fields=()) -> ReceivedUpload:
     """Stream a ``multipart/form-data`` body into a temporary directory.
 
     The main file is stored under the client's own file name (so that errors about it name the user's file,
@@ -215,6 +218,10 @@ async def receive_upload(request: Request, *, paths: Paths, max_bytes: int, allo
         Name of the form field holding the (required) main file.
     extra_file_fields : sequence of str, default=()
         Fields that may carry one more file each (e.g. ``("y",)`` for the targets of an ``.npy``).
+    text_fields : sequence of str, default=()
+        The text fields the route reads. Any other field is refused (422), as JSON bodies refuse unknown keys:
+        a misspelt ``tile_size`` stored maps untiled, and ``model`` sent as a form field predicted with
+        another model, both without a word.
 
     Returns
     -------
@@ -247,6 +254,13 @@ async def receive_upload(request: Request, *, paths: Paths, max_bytes: int, allo
         parser.finalize()
         if receiver.error:
             raise receiver.error
+        fields = (file_field, *extra_file_fields, *text_fields)
+        unknown = [name for name in (*receiver.fields, *receiver.stray_files) if name not in fields]
+        if unknown:
+            hint = (" (query parameters such as 'model' or 'format' go in the URL)"
+                    if set(unknown) & {"model", "format"} else "")
+            raise _bad(f"{unknown[0]}: is not a field of this upload{hint}; its fields are "
+                       f"{', '.join(repr(name) for name in fields)}")
         if file_field not in receiver.files:
             raise _bad(f"{file_field}: no file in the upload; send it in the multipart field {file_field!r}")
         if receiver.handle is not None:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from fastapi.concurrency import run_in_threadpool
 
 from awd_studio.backend.deps import DatasetDep, PathsDep, SessionDep, SettingsDep, require_owner
-from awd_studio.backend.schemas import DatasetPublic, DatasetsPublic, Problem
+from awd_studio.backend.schemas import OWNER_ERRORS, DatasetPublic, DatasetsPublic, Problem
 from awd_studio.backend.uploads import multipart_openapi, reading_data_file, receive_upload
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import ACTIVE_STATES, new_id
@@ -19,7 +19,8 @@ from awd_studio.models.validation import check_targets_vary
 
 __all__ = ["router", "read_dataset_file", "check_quota", "store_dataset", "reused_dataset"]
 
-router = APIRouter(prefix="/datasets", tags=["datasets"], dependencies=[Depends(require_owner)])
+router = APIRouter(prefix="/datasets", tags=["datasets"], dependencies=[Depends(require_owner)],
+                   responses=OWNER_ERRORS)
 
 _ERRORS = {413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": Problem},
            507: {"model": Problem}}
@@ -145,7 +146,7 @@ async def upload_dataset(request: Request, response: Response, session: SessionD
     """
     check_quota(settings, paths)
     upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
-                                  allowed=DATASET_SUFFIXES, extra_file_fields=("y",))
+                                  allowed=DATASET_SUFFIXES, extra_file_fields=("y",), text_fields=("name", "tile"))
     stored_path = None
     try:
         check_quota(settings, paths, 0)

@@ -7,7 +7,14 @@ from fastapi.concurrency import run_in_threadpool
 
 from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, require_owner
 from awd_studio.backend.routes.datasets import check_quota, reused_dataset, store_dataset
-from awd_studio.backend.schemas import DatasetPublic, ExampleCreate, ExamplePublic, ExamplesPublic, Problem
+from awd_studio.backend.schemas import (
+    OWNER_ERRORS,
+    DatasetPublic,
+    ExampleCreate,
+    ExamplePublic,
+    ExamplesPublic,
+    Problem,
+)
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.storage import sha256_file
 from awd_studio.models.data import EXAMPLES, make_example, save_npz, summarize
@@ -19,7 +26,8 @@ EXAMPLE_SAMPLE_SIZE = {"synthetic": 64, "cme": 40, "lensing": 64 * 64}
 #: Samples generated when no ``n`` is given (the simulators' defaults).
 EXAMPLE_DEFAULT_N = {"synthetic": 3000, "cme": 3941, "lensing": 1500}
 
-router = APIRouter(prefix="/examples", tags=["examples"], dependencies=[Depends(require_owner)])
+router = APIRouter(prefix="/examples", tags=["examples"], dependencies=[Depends(require_owner)],
+                   responses=OWNER_ERRORS)
 
 EXAMPLE_INFO = {
     "synthetic": ("timeseries", "Simulated time series whose target depends on a few known wavelet "

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from awd_studio.backend.deps import JobDep, PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
 from awd_studio.backend.schemas import (
+    OWNER_ERRORS,
     JobCreate,
     JobEstimate,
     JobPublic,
@@ -37,7 +38,8 @@ from awd_studio.models.pipeline.config import check_target_column, resolve_confi
 
 __all__ = ["router", "job_public", "build_config"]
 
-router = APIRouter(prefix="/jobs", tags=["jobs"], dependencies=[Depends(require_owner)])
+router = APIRouter(prefix="/jobs", tags=["jobs"], dependencies=[Depends(require_owner)],
+                   responses=OWNER_ERRORS)
 
 
 #: Shown on a queued job (and on submission) while no worker answers.

@@ -11,12 +11,14 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from awd_studio.backend.deps import SettingsDep, require_owner
+from awd_studio.backend.schemas import OWNER_ERRORS
 from awd_studio.models.options import describe
 from awd_studio.models.pipeline.bundle import SCHEMA_PATH
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/options", tags=["options"], dependencies=[Depends(require_owner)])
+router = APIRouter(prefix="/options", tags=["options"], dependencies=[Depends(require_owner)],
+                   responses=OWNER_ERRORS)
 
 
 @router.get("", response_model=dict[str, Any])

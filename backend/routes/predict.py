@@ -17,14 +17,15 @@ from fastapi.responses import PlainTextResponse, Response
 from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
 from awd_studio.backend.routes.datasets import _pair_npy_targets
 from awd_studio.backend.routes.results import result_dir_for_key
-from awd_studio.backend.schemas import Problem
+from awd_studio.backend.schemas import OWNER_ERRORS, Problem
 from awd_studio.backend.uploads import multipart_openapi, reading_data_file, receive_upload
 from awd_studio.jobstate.storage import DATASET_SUFFIXES
 from awd_studio.models.pipeline.predict import predict_file, predictions_csv, predictions_npz
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/results", tags=["results"], dependencies=[Depends(require_owner)])
+router = APIRouter(prefix="/results", tags=["results"], dependencies=[Depends(require_owner)],
+                   responses=OWNER_ERRORS)
 
 _ERRORS = {401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem},
            413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": Problem}}
@@ -63,7 +64,7 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
                                                        "`awd predict`, or ask the owner to predict")
     result_dir = result_dir_for_key(key, request, session, paths)
     upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
-                                  allowed=DATASET_SUFFIXES, extra_file_fields=("y",))
+                                  allowed=DATASET_SUFFIXES, extra_file_fields=("y",))  # model, format: query
     try:
         _pair_npy_targets(upload)
         result = await run_in_threadpool(_predict, result_dir, upload.path, model, settings.max_upload_bytes * 8)

@@ -94,4 +94,16 @@ def get_file(key: str, name: str, request: Request, session: SessionDep, paths: 
     except FileNotFoundError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no file {name!r} in this result") from None
     media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return FileResponse(path, media_type=media, filename=path.name)
+    # named after the run: two runs' wavelet.png saved into one folder overwrote each other (a reviewer's finding)
+    return FileResponse(path, media_type=media, filename=run_file_name(key, path.name))
+
+
+def run_file_name(key: str, name: str) -> str:
+    """A result file's download name: ``awd-<first 8 characters of the job id or share token>-<name>``.
+
+    Examples
+    --------
+    >>> run_file_name("1a2b3c4d-0000-4000-8000-000000000000", "wavelet.png")
+    'awd-1a2b3c4d-wavelet.png'
+    """
+    return f"awd-{key[:8]}-{name}"

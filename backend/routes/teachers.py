@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
 from awd_studio.backend.routes.datasets import check_quota
-from awd_studio.backend.schemas import Problem, TeacherPublic, TeachersPublic
+from awd_studio.backend.schemas import OWNER_ERRORS, Problem, TeacherPublic, TeachersPublic
 from awd_studio.backend.uploads import multipart_openapi, receive_upload
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import Dataset, Teacher, new_id
@@ -17,7 +17,8 @@ from awd_studio.models.teachers import check_teacher_file_isolated
 
 __all__ = ["router", "BUILTIN_INFO"]
 
-router = APIRouter(prefix="/teachers", tags=["teachers"], dependencies=[Depends(require_owner)])
+router = APIRouter(prefix="/teachers", tags=["teachers"], dependencies=[Depends(require_owner)],
+                   responses=OWNER_ERRORS)
 
 BUILTIN_INFO = {
     "mlp": "Fully connected network; quick to train, a good first try for short time series.",
@@ -88,7 +89,8 @@ async def upload_teacher(request: Request, response: Response, session: SessionD
     """
     check_quota(settings, paths)
     upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
-                                  allowed=TEACHER_SUFFIXES)
+                                  allowed=TEACHER_SUFFIXES,
+                                  text_fields=("arch", "input_shape", "dataset_id", "n_outputs", "name"))
     teacher_id = new_id()
     try:
         fields = upload.fields
