@@ -206,6 +206,12 @@
     document.body.appendChild(input);
     input.click();
   }
+  /* "awd-wavelet" on /results/<token>: "awd-<first 8 of token>-wavelet", so figures of two runs saved into one
+     folder do not overwrite each other (the server's files are named the same way). */
+  function runFileName(name) {
+    var m = window.location.pathname.match(/^\/results\/([^/]+)/);
+    return m ? name.replace(/^awd-/, "awd-" + decodeURIComponent(m[1]).slice(0, 8) + "-") : name;
+  }
   document.addEventListener("click", function (e) {
     var dl = e.target.closest ? e.target.closest(".awd-download-figure") : null;
     if (dl) {
@@ -213,7 +219,7 @@
       var gd = holder && (holder.classList.contains("js-plotly-plot") ? holder : holder.querySelector(".js-plotly-plot"));
       if (gd && window.Plotly) {
         window.Plotly.downloadImage(gd, { format: dl.getAttribute("data-format"), scale: 2,
-          filename: dl.getAttribute("data-filename") || "figure" });
+          filename: runFileName(dl.getAttribute("data-filename") || "awd-figure") });
       }
       return;
     }
@@ -256,4 +262,27 @@
       for (var j = 0; j < records[i].addedNodes.length; j++) { untabModebars(records[i].addedNodes[j]); }
     }
   }).observe(document.documentElement, { childList: true, subtree: true });
+
+  /* While the server does not answer (stopped, restarting), a page kept showing its last state, e.g. "running,
+     27 s left": a banner says so, and goes when the server is back. Any HTTP answer counts as up. */
+  var offline = null;
+  function showOffline(down) {
+    if (down && !offline) {
+      offline = document.createElement("div");
+      offline.id = "app-offline";
+      offline.className = "alert alert-warning text-center mb-0 rounded-0 awd-offline";
+      offline.setAttribute("role", "alert");
+      offline.textContent = "AWD Studio is not answering (stopped or restarting?). What this page shows may be " +
+        "out of date; it carries on by itself when the server is back.";
+      document.body.insertBefore(offline, document.body.firstChild);
+    } else if (!down && offline) {
+      offline.remove();
+      offline = null;
+    }
+  }
+  setInterval(function () {
+    if (document.visibilityState !== "visible" || !window.fetch) { return; }
+    window.fetch("/assets/awd.css", { method: "HEAD", cache: "no-store" }).then(
+      function () { showOffline(false); }, function () { showOffline(true); });
+  }, 5000);
 })();

@@ -288,9 +288,10 @@ def downloads(bundle: dict, token: str) -> list:
     """Links to the bundle JSON and every artifact (same-origin, served by the API)."""
     base = f"/api/results/{quote(token, safe='')}"
     files = [f for f in (bundle.get("files") or ["result.json", "arrays.npz"]) if isinstance(f, str)]
-    links = [html.Li(html.A("Result bundle (JSON)", href=base, download="result.json",
+    stem = f"awd-{token[:8]}-"  # named after the run (as the API's files are): two runs' files do not collide
+    links = [html.Li(html.A("Result bundle (JSON)", href=base, download=f"{stem}result.json",
                             id=ids.DOWNLOAD_BUNDLE))]
-    links += [html.Li(html.A(name, href=f"{base}/files/{quote(name, safe='')}", download=name))
+    links += [html.Li(html.A(name, href=f"{base}/files/{quote(name, safe='')}", download=stem + name))
               for name in files if name != "result.json"]
     return [html.Ul(links, className="mb-2"),
             html.Small("Each figure: the PNG / SVG buttons above it (on a wider screen, also the camera in its "

@@ -106,6 +106,7 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     with page.expect_download() as download:
         page.click("#results-download-bundle")
     bundle = json.loads(open(download.value.path()).read())
+    assert download.value.suggested_filename == f"awd-{job_id[:8]}-result.json"  # the run's name, not result.json
     assert bundle["schema"] == "awd-result/1" and len(bundle["grid"]) == 2
     assert bundle["provenance"]["config"]["start_search"] == 20
     assert bundle["selection"]["random_search"]["n"] == 5 and "random_search" in bundle["models"]

@@ -169,3 +169,19 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     assert api.get(f"/api/datasets/{dataset['id']}").status_code == 404
     assert api.get(f"/api/jobs/{a}").status_code == 404
     assert not errors, errors
+
+
+def test_a_page_says_when_the_server_stops_answering(web_server, owner_context):
+    """A job page left open while the server was stopped kept showing "running, 27 s left" (a reviewer's
+    finding): a banner says the server is not answering, and goes when it answers again."""
+    page = owner_context().new_page()
+    page.set_default_timeout(30_000)
+    page.goto(web_server + "/jobs")
+    page.locator("#jobs-table, h1").first.wait_for()
+    assert page.locator("#app-offline").count() == 0
+    page.route("**/assets/awd.css", lambda route: route.abort("connectionrefused"))  # the server, as if stopped
+    page.locator("#app-offline").wait_for(timeout=20_000)
+    assert "not answering" in page.inner_text("#app-offline")
+    page.unroute("**/assets/awd.css")
+    page.locator("#app-offline").wait_for(state="detached", timeout=20_000)
+    page.context.close()

@@ -74,6 +74,8 @@ def test_upload_submit_result_share(client, worker, tiny_job):
     arrays = client.get(f"/api/results/{job['id']}/files/arrays.npz")
     assert arrays.status_code == 200
     np.load(io.BytesIO(arrays.content), allow_pickle=False)
+    # saved under the run's name: two runs' files in one folder do not overwrite each other
+    assert f'filename="awd-{job["id"][:8]}-arrays.npz"' in arrays.headers["content-disposition"]
 
     share = client.post(f"/api/jobs/{job['id']}/share", json={"expires_in_hours": 1}).json()
     token = share["token"]
