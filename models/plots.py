@@ -119,13 +119,18 @@ def plot_scores(bundle, ax=None):
     ax.set_xticks(range(len(keys)), [model_name(bundle, key) for key in keys], rotation=30, ha="right", fontsize=8)
     target = (bundle.get("data") or {}).get("target_name")
     ax.set_ylabel(f"test RMSE of {target}" if target else "test RMSE")
-    ax.set_title("Scores (lower is better)")
+    # what the error bars are, in the figure itself (a PI asked: the page says it, a saved PNG did not)
+    ax.set_title("Scores (lower is better); bars: ± bootstrap SD on the test set", fontsize=10)
     return ax
 
 
 def plot_activation(bundle, index=0, ax=None):
     """Wavelet activation map of one test example, scaled to its largest value (1), as the results page draws it;
-    the title names the wavelet (the initial one when cross-validation kept it)."""
+    the title names the wavelet (the initial one when cross-validation kept it).
+
+    A series is drawn on ``ax`` with the activation on a twin axis; a map replaces ``ax`` by two panels on its
+    figure, the map and its activation, and the map's panel is returned (the title is the figure's).
+    """
     ax = ax or _axis()
     act = bundle["activation"]
     x, amap = np.asarray(act["x"][index]), np.abs(np.asarray(act["maps"][index]))
@@ -140,15 +145,25 @@ def plot_activation(bundle, index=0, ax=None):
         ax2.set_ylabel("activation (1 = largest)")
         ax.set_ylabel("signal")
         ax.set_xlabel("time step (samples)")
-    else:
+    else:  # the map and its activation side by side, as the results page draws them (overlaid, the activation
+        # was lost in a noisy map's greys); ``ax`` becomes the map's panel, the activation's is added beside it
+        fig = ax.figure
+        ax.remove()
+        ax, right = fig.subplots(1, 2, sharex=True, sharey=True)
         ax.imshow(x, cmap="gray")
-        shown = ax.imshow(np.ma.masked_less(amap, 0.05), cmap="magma_r", alpha=0.6, vmin=0, vmax=1)
-        ax.figure.colorbar(shown, ax=ax, label="activation (1 = largest)", shrink=0.8)
-        ax.set_xlabel("column (pixels)")
+        shown = right.imshow(amap, cmap="Oranges", vmin=0, vmax=1)
+        fig.colorbar(shown, ax=right, label="activation (1 = largest)", shrink=0.8)
+        for panel, name in ((ax, "map"), (right, "activation")):
+            panel.set_xlabel("column (pixels)")
+            panel.set_title(name, fontsize=9)
         ax.set_ylabel("row (pixels)")
     wavelet = (f"initial wavelet ({(bundle.get('wavelet') or {}).get('init', '?')}), kept by cross-validation"
                if act.get("wavelet") == "initial" else "learned wavelet")
-    ax.set_title(f"Activation map, test example {act['indices'][index]}\n{wavelet}", fontsize=10)
+    title = f"Activation map, test example {act['indices'][index]}\n{wavelet}"
+    if x.ndim == 1:
+        ax.set_title(title, fontsize=10)
+    else:
+        ax.figure.suptitle(title, fontsize=10)
     return ax
 
 

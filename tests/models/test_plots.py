@@ -26,5 +26,8 @@ def test_the_activation_figure_is_scaled_as_the_page_and_names_its_wavelet():
     assert "learned wavelet" in ax.get_title()
     bundle["activation"]["wavelet"] = "initial"
     assert "kept by cross-validation" in plots.plot_activation(bundle).get_title()
-    maps = plots.plot_activation(make_bundle("image"))
-    assert maps.get_xlabel() == "column (pixels)" and len(maps.figure.axes) == 2  # the map and its colour bar
+    maps = plots.plot_activation(make_bundle("image"))  # the map, its activation beside it, and a colour bar
+    assert maps.get_xlabel() == "column (pixels)" and len(maps.figure.axes) == 3
+    assert [a.get_title() for a in maps.figure.axes[:2]] == ["map", "activation"]
+    assert "learned wavelet" in maps.figure.get_suptitle()
+    assert "bootstrap SD" in plots.plot_scores(make_bundle("timeseries")).get_title()
