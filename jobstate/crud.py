@@ -271,9 +271,14 @@ def requeue_job(session: Session, *, job: Job, reason: str, max_attempts: int) -
         ok = _cas(session, where, state="failed", finished=utcnow(), stage="failed", lost=lost,
                   error=f"the worker was lost {lost} times ({reason}); giving up")
         return "failed" if ok else "unchanged"
-    ok = _cas(session, where, state="queued", stage="queued", fraction=0.0, worker=None, worker_pid=None,
-              task_id=None, enqueued=None, lost=lost, message=f"re-queued: {reason}")
-    return "queued" if ok else "unchanged"
+    return "queued" if _back_to_queue(session, job, f"re-queued: {reason}", lost=lost) else "unchanged"
+
+
+def _back_to_queue(session: Session, job: Job, message: str, **values) -> bool:
+    """Move the running attempt ``job.attempt`` back to ``queued``, from the start, with ``message``."""
+    return _cas(session, [Job.id == job.id, Job.attempt == job.attempt, Job.state == "running"], state="queued",
+                stage="queued", fraction=0.0, worker=None, worker_pid=None, task_id=None, enqueued=None,
+                message=message, **values)
 
 
 def requeue_stopped(session: Session, *, worker_prefixes: list[str]) -> list[tuple[str, int]]:
@@ -298,10 +303,8 @@ def requeue_stopped(session: Session, *, worker_prefixes: list[str]) -> list[tup
     for job in running:
         if not any((job.worker or "").startswith(prefix + "@") for prefix in worker_prefixes):
             continue
-        if _cas(session, [Job.id == job.id, Job.attempt == job.attempt, Job.state == "running"], state="queued",
-                stage="queued", fraction=0.0, worker=None, worker_pid=None, task_id=None, enqueued=None,
-                message="re-queued: AWD Studio was stopped while it ran; it runs again, from the start, when "
-                        "AWD Studio starts"):
+        if _back_to_queue(session, job, "re-queued: AWD Studio was stopped while it ran; it runs again, from the "
+                                        "start, when AWD Studio starts"):
             done.append((job.id, job.attempt))
     return done
 

@@ -45,13 +45,10 @@ def result_dir_for_key(key: str, request: Request, session, paths) -> Path:
         raise HTTPException(status.HTTP_404_NOT_FOUND,
                             "no result here: unknown job, or a share link that is wrong, expired or revoked")
     if job.state != "succeeded" or not job.result_dir:
-        if job.state == "failed":
-            raise HTTPException(status.HTTP_409_CONFLICT, f"job is failed, so it has no result; rerun it "
-                                                          f"(POST /api/jobs/{job.id}/rerun) after fixing what its "
-                                                          "error names")
-        if job.state == "cancelled":
-            raise HTTPException(status.HTTP_409_CONFLICT, "job is cancelled, so it has no result; rerun it "
-                                                          f"(POST /api/jobs/{job.id}/rerun) to run it again")
+        if job.state in ("failed", "cancelled"):  # a cancelled job has no error to fix
+            then = "after fixing what its error names" if job.state == "failed" else "to run it again"
+            raise HTTPException(status.HTTP_409_CONFLICT, f"job is {job.state}, so it has no result; rerun it "
+                                                          f"(POST /api/jobs/{job.id}/rerun) {then}")
         raise HTTPException(status.HTTP_409_CONFLICT, f"job is {job.state}; the result appears when it succeeds")
     return paths.root / job.result_dir
 

@@ -67,7 +67,7 @@ def _held_out_maps(y, test_fraction: float, seed: int):
     sees every cosmology even with a handful of maps, where :func:`models.data.split_dataset` would not
     stratify; otherwise a seeded random share of the maps. A test split of maps that all share one target row
     has no test score (R² divides by the targets' spread, which is 0): one more map, with other targets, then
-    goes to it, as long as two maps stay for training.
+    goes to it, as long as two maps stay for training; with too few maps for that, an :class:`InputError`.
     """
     rows = np.asarray(y).reshape(len(y), -1)
     _, labels, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
@@ -75,11 +75,17 @@ def _held_out_maps(y, test_fraction: float, seed: int):
     stratify = labels if counts.min() >= 2 else None
     rng = np.random.default_rng(seed)
     test, train = held_out_indices(len(rows), stratify, test_fraction, rng)
+    if np.unique(labels[test]).size > 1:
+        return test, train, False
     others = [i for i in train if labels[i] != labels[test[0]]]
-    if np.unique(labels[test]).size < 2 and others and len(train) > 2:
-        moved = int(rng.choice(others))
-        return np.append(test, moved), train[train != moved], True
-    return test, train, False
+    if not others or len(train) <= 2:
+        raise InputError("tile", f"would hold out {len(test)} of the {len(rows)} maps for the test split, and their "
+                                 "tiles all share one set of parameters: test scores such as R² would be undefined "
+                                 "(the targets do not vary)",
+                         "upload at least 4 maps with different parameters (two for the test split, two for "
+                         "training), or a separate test file")
+    moved = int(rng.choice(others))
+    return np.append(test, moved), train[train != moved], True
 
 
 def tile_dataset(dataset: Dataset, size: int, *, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
@@ -129,12 +135,6 @@ def tile_dataset(dataset: Dataset, size: int, *, test_fraction: float = 0.2, see
         test, train = np.sort(test), np.sort(train)
         X_train, y_train = dataset.X[train], dataset.y[train]
         X_test, y_test = dataset.X[test], dataset.y[test]
-        if np.unique(np.asarray(y_test).reshape(len(y_test), -1), axis=0).shape[0] < 2:
-            raise InputError("tile", f"would hold out {len(test)} of the {dataset.n} maps for the test split, and "
-                                     "their tiles all share one set of parameters: test scores such as R² would be "
-                                     "undefined (the targets do not vary)",
-                             "upload at least 4 maps with different parameters (two for the test split, two "
-                             "for training), or a separate test file")
     else:
         X_train, y_train, X_test, y_test = dataset.X, dataset.y, dataset.X_test, dataset.y_test
     tiles_train, y_tiles_train = tile_maps(X_train, y_train, size)

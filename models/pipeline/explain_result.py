@@ -219,4 +219,5 @@ def evaluate_drawn_mask(result_dir, request):
     ev = evaluate_mask(model, x, request.mask, target=target, space=request.space, wavelet=wavelet,
                        level=level, mode=ctx.mode, n_samples=MASK_SAMPLES)
     return {"model": request.model, "prediction": ev.prediction, "mean": ev.mean, "sd": ev.sd,
-            "cartoon_prediction": ev.cartoon_prediction, "kept_fraction": ev.kept_fraction, "distortion": ev.distortion, "n_samples": MASK_SAMPLES}
+            "cartoon_prediction": ev.cartoon_prediction, "kept_fraction": ev.kept_fraction,
+            "distortion": ev.distortion, "n_samples": MASK_SAMPLES}
