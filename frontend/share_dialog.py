@@ -72,7 +72,7 @@ SHARE_EXPIRY = [("never (until revoked)", "never"), ("1 day", "24"), ("7 days", 
 
 def open_button() -> dbc.Button:
     """The "Share…" button that opens (and refreshes) or closes the dialog."""
-    return dbc.Button("Share…", id=ids.OPEN, color="primary", n_clicks=0, className="me-2")
+    return dbc.Button("Share…", id=ids.OPEN, color="primary", n_clicks=0)
 
 
 def dialog() -> dbc.Collapse:

@@ -27,6 +27,7 @@ from awd_studio.frontend.components import (
 from awd_studio.frontend.durations import stage_words as estimate_stage_words
 from awd_studio.frontend.figures.style import kind_label
 from awd_studio.frontend.help_links import help_link
+from awd_studio.frontend.rerun_form import form_values, grid_values, kept_options, kept_words, source_words
 
 dash.register_page(__name__, path="/configure", title="AWD Studio · configure", name="Configure")
 
@@ -42,8 +43,16 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     UPLOADED_TEACHER = "configure-uploaded-teacher"
     #: ``GET /api/options``: choices, defaults, bounds and grid presets.
     OPTIONS = "configure-options"
-    #: ``?dataset=``, to preselect.
+    #: ``?dataset=``, to preselect (or the dataset of ``?from=``'s run).
     INITIAL_DATASET = "configure-initial-dataset"
+    #: ``?from=<job id>``: the run whose settings fill the form.
+    FROM_JOB = "configure-from-job"
+    #: That run's form values and options (:func:`frontend.rerun_form.form_values`), None without ``?from=``.
+    PREFILL = "configure-prefill"
+    #: The sentence above the form saying which run filled it, and the switch keeping its other options.
+    PREFILL_NOTE = "configure-prefill-note"
+    PREFILL_TEXT = "configure-prefill-text"
+    KEEP_OPTIONS = "configure-keep-options"
     ERROR = "configure-error"
     DATASET = "configure-dataset"
     DATASET_HIDDEN = "configure-dataset-hidden"
@@ -172,8 +181,9 @@ def _field(label, component, help_text=None, label_for=None):
     return html.Div(out, className="mb-3")
 
 
-def layout(dataset: str | None = None, **_):
-    """The configure page; ``?dataset=<id>`` preselects the dataset."""
+def layout(dataset: str | None = None, **query):
+    """The configure page; ``?dataset=<id>`` preselects the dataset, ``?from=<job id>`` fills the form with that
+    run's settings."""
     return html.Div([
         html.H1(["Configure a distillation", help_link("configure")], className="h3 mb-3"),
         dcc.Store(id=ids.IDEMPOTENCY, data=str(uuid.uuid4())),
@@ -181,7 +191,12 @@ def layout(dataset: str | None = None, **_):
         dcc.Store(id=ids.UPLOADED_TEACHER),
         dcc.Store(id=ids.OPTIONS),
         dcc.Store(id=ids.INITIAL_DATASET, data=dataset),
+        dcc.Store(id=ids.FROM_JOB, data=query.get("from")),
+        dcc.Store(id=ids.PREFILL),
         dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True),
+        dbc.Alert([html.Div(id=ids.PREFILL_TEXT),
+                   dbc.Switch(id=ids.KEEP_OPTIONS, value=True, className="mt-2 mb-0 awd-hidden")],
+                  id=ids.PREFILL_NOTE, color="info", is_open=False),
         dbc.Row([
             dbc.Col([
                 _card("Data", [
@@ -319,6 +334,55 @@ def layout(dataset: str | None = None, **_):
     ])
 
 
+#: What reading ``?from=``'s run sets: its form values, and the dataset to preselect.
+PREFILL_OUTPUTS = dict(prefill=Output(ids.PREFILL, "data"), initial=Output(ids.INITIAL_DATASET, "data"),
+                       error=alert_outputs(ids.ERROR, allow_duplicate=True))
+
+
+@callback(output=PREFILL_OUTPUTS, inputs=dict(job_id=Input(ids.FROM_JOB, "data")),
+          state=dict(dataset=State(ids.INITIAL_DATASET, "data")), prevent_initial_call="initial_duplicate")
+async def load_prefill(job_id, dataset=None):
+    """Read the run of ``?from=`` (``GET /api/jobs/{id}``): its settings become the form's (each field's callback
+    takes its own from :data:`ids.PREFILL`, so a default arriving later does not overwrite it) and its dataset is
+    preselected. The first callback of the page: the options and the dataset list wait for it."""
+    if not job_id:
+        return dict(prefill=None, initial=dataset, error=alert_value(None))
+    try:
+        job = await get_client().get_job(job_id)
+    except ApiError as err:
+        return dict(prefill=None, initial=dataset, error=alert_value(
+            f"Could not read the settings of job {job_id}: {err.message}. The form shows the defaults."))
+    values = form_values(job)
+    return dict(prefill={"job_id": job["id"], "source": source_words(job), "values": values,
+                         "config": job.get("config") or {}},
+                initial=values["dataset_id"], error=alert_value(None))
+
+
+def _prefill_for(prefill: dict | None, info: dict | None) -> dict:
+    """The run's form values when the dataset chosen is that run's (another dataset takes the defaults)."""
+    values = (prefill or {}).get("values") or {}
+    return values if values and (info or {}).get("id") == values.get("dataset_id") else {}
+
+
+@callback(output=dict(text=Output(ids.PREFILL_TEXT, "children"), is_open=Output(ids.PREFILL_NOTE, "is_open"),
+                      keep_label=Output(ids.KEEP_OPTIONS, "label"), keep_class=Output(ids.KEEP_OPTIONS, "className")),
+          inputs=dict(prefill=Input(ids.PREFILL, "data"), options=Input(ids.OPTIONS, "data")))
+def prefill_note(prefill, options):
+    """Above the form: which run filled it and how that run ended; the options it set that the page has no field
+    for, kept unless switched off (a run that failed on one of them can drop it)."""
+    if not prefill:
+        return dict(text=None, is_open=False, keep_label="", keep_class="awd-hidden")
+    short = prefill["job_id"][:8]
+    text = [html.Span("Settings of run "), html.A(short, href=f"/jobs/{prefill['job_id']}"),
+            html.Span(f" ({prefill['source']}). Change what you need and start it: it runs as a new job, the old one "
+                      "stays.")]
+    kept = kept_options(prefill.get("config"), (options or {}).get("options"))
+    if not kept:
+        return dict(text=text, is_open=True, keep_label="", keep_class="awd-hidden")
+    return dict(text=text, is_open=True, keep_class="mt-2 mb-0",
+                keep_label=f"Keep its settings that this page does not show: {kept_words(kept)}")
+
+
 #: What loading the dataset list changes, by name.
 DATASETS_OUTPUTS = dict(options=Output(ids.DATASET, "options"), value=Output(ids.DATASET, "value"),
                         error=alert_outputs(ids.ERROR, allow_duplicate=True))
@@ -364,10 +428,12 @@ async def load_datasets(initial):
                 hidden=Output(ids.DATASET_HIDDEN, "value"), targets=Output(ids.TARGET, "options"),
                 target=Output(ids.TARGET, "value"), target_field=Output(ids.TARGET_FIELD, "className")),
     inputs=dict(dataset_id=Input(ids.DATASET, "value")),
+    state=dict(prefill=State(ids.PREFILL, "data")),
     prevent_initial_call=True,
 )
-async def load_dataset_info(dataset_id):
-    """Kind, shape and size of the chosen dataset, and its target columns (a choice when there are several)."""
+async def load_dataset_info(dataset_id, prefill=None):
+    """Kind, shape and size of the chosen dataset, and its target columns (a choice when there are several; the
+    run's of ``?from=`` on that run's dataset)."""
     no_targets = dict(targets=[], target=0, target_field="awd-hidden")
     if not dataset_id:
         return dict(info=None, facts="No dataset yet: upload one or use an example on the home page.", hidden="",
@@ -380,8 +446,11 @@ async def load_dataset_info(dataset_id):
     kind = kind_label(info["kind"])
     shape = " × ".join(str(s) for s in info["shape"] or [])
     targets = target_options(ds.get("summary"))
+    target = _prefill_for(prefill, info).get("target")
+    if target not in [o["value"] for o in targets if not o.get("disabled")]:
+        target = first_target(targets)
     return dict(info=info, facts=f"{kind}, {info['n']} samples of shape {shape}", hidden=dataset_id,
-                targets=targets, target=first_target(targets), target_field="" if len(targets) > 1 else "awd-hidden")
+                targets=targets, target=target, target_field="" if len(targets) > 1 else "awd-hidden")
 
 
 def target_options(summary: dict | None) -> list[dict]:
@@ -438,13 +507,20 @@ def deepest_levels(shape) -> int | None:
 
 
 @callback(output=KIND_FIELDS, inputs=dict(info=Input(ids.DATASET_INFO, "data")),
-          state=dict(levels=State(ids.LEVELS, "value")))
-def fields_for_kind(info, levels=None):
+          state=dict(levels=State(ids.LEVELS, "value"), prefill=State(ids.PREFILL, "data")))
+def fields_for_kind(info, levels=None, prefill=None):
     """Show the options that apply to the dataset's kind: the start search and what the series student reads for
     time series (a search on maps is refused, so its field is emptied when hidden), what the map student reads for
     maps; all until a dataset is chosen. Levels J deeper than the data allows come down to its deepest (series of
-    8 samples opened with J = 4, in red, and the job was refused)."""
+    8 samples opened with J = 4, in red, and the job was refused). On the dataset of ``?from=``'s run, its levels
+    and start search."""
     kind = (info or {}).get("kind")
+    mine = _prefill_for(prefill, info)
+    if mine:
+        return dict(start_field="awd-hidden" if kind == "image" else "",
+                    start_search=None if kind == "image" else mine.get("start_search"),
+                    peak_field="awd-hidden" if kind == "timeseries" else "",
+                    series_field="awd-hidden" if kind == "image" else "", levels=mine.get("levels") or levels)
     deepest = deepest_levels((info or {}).get("shape"))
     too_deep = deepest is not None and isinstance(levels, (int, float)) and levels > deepest
     return dict(start_field="awd-hidden" if kind == "image" else "",
@@ -467,11 +543,12 @@ OPTIONS_OUTPUTS = dict(
     error=alert_outputs(ids.ERROR, allow_duplicate=True))
 
 
-@callback(output=OPTIONS_OUTPUTS, inputs=dict(_key=Input(ids.IDEMPOTENCY, "data")),
+@callback(output=OPTIONS_OUTPUTS, inputs=dict(prefill=Input(ids.PREFILL, "data")),
           state=dict(wave=State(ids.WAVE, "value")), prevent_initial_call="initial_duplicate")
-async def load_options(_key, wave=None):
+async def load_options(prefill=None, wave=None):
     """The service's job options (``GET /api/options``): every choice, bound and preset of the form (the
-    initial wavelet is set again with its choices: a dropdown drops a value its options do not hold yet)."""
+    initial wavelet is set again with its choices: a dropdown drops a value its options do not hold yet); the
+    wavelet and what the students read of ``?from=``'s run (read first: this waits for it)."""
     try:
         options = await get_client().get_options()
     except ApiError as err:
@@ -481,6 +558,10 @@ async def load_options(_key, wave=None):
     default_wave = options.get("options", {}).get("wave", {}).get("default", "db5")
     default_response = options.get("options", {}).get("peak_response", {}).get("default", "magnitude")
     default_features = options.get("options", {}).get("series_features", {}).get("default", "auto")
+    mine = (prefill or {}).get("values") or {}
+    wave = mine.get("wave") or wave
+    default_response = mine.get("peak_response") or default_response
+    default_features = mine.get("series_features") or default_features
     return dict(options=options, waves=[{"label": w, "value": w} for w in waves],
                 wave=wave if wave in waves else default_wave,
                 attributions=choice_options(options, "attribution"),
@@ -497,10 +578,11 @@ async def load_options(_key, wave=None):
     output=dict(options=Output(ids.TEACHER, "options"), value=Output(ids.TEACHER, "value")),
     inputs=dict(info=Input(ids.DATASET_INFO, "data"), uploaded=Input(ids.UPLOADED_TEACHER, "data"),
                 options=Input(ids.OPTIONS, "data")),
-    state=dict(current=State(ids.TEACHER, "value")),
+    state=dict(current=State(ids.TEACHER, "value"), prefill=State(ids.PREFILL, "data")),
 )
-async def load_teachers(info, uploaded, options, current):
-    """Teacher choices: built-in architectures plus uploaded weights; the kind's default preselected."""
+async def load_teachers(info, uploaded, options, current, prefill=None):
+    """Teacher choices: built-in architectures plus uploaded weights; the kind's default preselected (on the
+    dataset of ``?from=``'s run, that run's teacher while it is one of the choices)."""
     service = options or {}
     try:
         rows = items(await get_client().list_teachers())
@@ -516,6 +598,9 @@ async def load_teachers(info, uploaded, options, current):
         return dict(options=choices, value=uploaded["id"])
     if triggered_id() == ids.DATASET_INFO or current not in values:
         default = "auto" if auto else (service.get("default_teacher") or {}).get(kind, "mlp")
+        asked = _prefill_for(prefill, info).get("teacher")
+        if asked in values:
+            default = asked
         return dict(options=choices, value=default if default in values else (values[0] if values else None))
     return dict(options=choices, value=current)
 
@@ -582,6 +667,22 @@ def teacher_options(rows: list[dict]) -> list[dict]:
     return opts
 
 
+#: The fields only ``?from=``'s run sets (the page's own defaults are in the layout).
+RUN_FIELDS = dict(attribution=Output(ids.ATTRIBUTION, "value"), parametrization=Output(ids.PARAMETRIZATION, "value"),
+                  mode=Output(ids.MODE, "value"), seed=Output(ids.SEED, "value"),
+                  teacher_epochs=Output(ids.TEACHER_EPOCHS, "value"), random_search=Output(ids.RANDOM_SEARCH, "value"),
+                  scattering=Output(ids.SCATTERING, "value"), scattering_epochs=Output(ids.SCATTERING_EPOCHS, "value"))
+
+
+@callback(output=RUN_FIELDS, inputs=dict(prefill=Input(ids.PREFILL, "data")), prevent_initial_call=True)
+def fill_run_fields(prefill):
+    """The settings of ``?from=``'s run that no other callback of the page writes."""
+    mine = (prefill or {}).get("values")
+    if not mine:
+        return named_update(RUN_FIELDS)
+    return {name: mine.get(name) for name in RUN_FIELDS}
+
+
 @callback(output=dict(upload=Output(ids.TEACHER_UPLOAD, "className"),
                       builtin=Output(ids.TEACHER_BUILTIN, "className")),
           inputs=dict(source=Input(ids.TEACHER_SOURCE, "value")))
@@ -600,12 +701,20 @@ PRESET_OUTPUTS = dict(lambdas=Output(ids.LAMBDAS, "value"), gammas=Output(ids.GA
     output=PRESET_OUTPUTS,
     inputs=dict(info=Input(ids.DATASET_INFO, "data"), _quick=Input(ids.PRESET_QUICK, "n_clicks"),
                 _paper=Input(ids.PRESET_PAPER, "n_clicks"), options=Input(ids.OPTIONS, "data")),
+    state=dict(prefill=State(ids.PREFILL, "data")),
 )
-def apply_preset(info, _quick, _paper, options):
+def apply_preset(info, _quick, _paper, options, prefill=None):
     """Fill the grid, epochs and step size from the service's preset for the dataset's kind (``default`` unless
-    "Paper's grid")."""
+    "Paper's grid"), or, on the dataset of ``?from=``'s run until a preset button is pressed, that run's."""
     kind = (info or {}).get("kind") or "timeseries"
-    name = PRESET_BUTTONS.get(triggered_id(), "default")
+    clicked = triggered_id()
+    name = PRESET_BUTTONS.get(clicked, "default")
+    mine = _prefill_for(prefill, info)
+    if mine and clicked not in PRESET_BUTTONS:
+        grid = grid_values(mine, (options or {}).get("grid_presets"), kind)
+        if grid:
+            return dict(lambdas=format_grid(grid["lambdas"]), gammas=format_grid(grid["gammas"]),
+                        epochs=grid["epochs"], lr=grid.get("lr") or 1e-3)
     preset = ((options or {}).get("grid_presets") or {}).get(kind, {}).get(name)
     if not preset:
         return named_update(PRESET_OUTPUTS)  # the options have not arrived yet
@@ -647,12 +756,14 @@ ESTIMATE_OUTPUTS = dict(grid_size=Output(ids.GRID_SIZE, "children"), estimate=Ou
                 teacher_epochs=Input(ids.TEACHER_EPOCHS, "value"), start_search=Input(ids.START_SEARCH, "value"),
                 peak_response=Input(ids.PEAK_RESPONSE, "value"), random_search=Input(ids.RANDOM_SEARCH, "value"),
                 options=Input(ids.OPTIONS, "data"), scattering=Input(ids.SCATTERING, "value"),
-                scattering_epochs=Input(ids.SCATTERING_EPOCHS, "value"), lr=Input(ids.LR, "value")),
+                scattering_epochs=Input(ids.SCATTERING_EPOCHS, "value"), lr=Input(ids.LR, "value"),
+                keep=Input(ids.KEEP_OPTIONS, "value")),
+    state=dict(prefill=State(ids.PREFILL, "data")),
 )
 async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, parametrization="orthogonal",
                           levels=4, mode="auto", wave="db5", teacher_epochs=None, start_search=None,
                           peak_response=None, random_search=None, options=None, scattering=False,
-                          scattering_epochs=None, lr=None):
+                          scattering_epochs=None, lr=None, keep=True, prefill=None):
     """Grid size and the server's run-time estimate (``POST /api/jobs/estimate``), or what is wrong, in words and
     with the wrong field outlined."""
     try:
@@ -668,7 +779,7 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
         payload = job_payload(info.get("id"), teacher, lambdas, gammas, epochs, levels, wave, attribution, 0,
                               parametrization, mode, teacher_epochs, start_search, peak_response, random_search,
                               bounds=(options or {}).get("bounds"), scattering=scattering,
-                              scattering_epochs=scattering_epochs, lr=lr)
+                              scattering_epochs=scattering_epochs, lr=lr, kept=_kept(prefill, options, keep))
         guess = await get_client().estimate_job(payload)
     except ValueError as err:  # said as the form is filled in, with the bounds, not only when it is submitted
         return dict(grid_size=size, estimate=dbc.Alert(str(err), color="warning", className="py-1 px-2 mb-0 small"),
@@ -718,9 +829,11 @@ def _epochs(value, label: str, most: int | None) -> int:
 def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,
                 mode, teacher_epochs=None, start_search=None, peak_response=None, random_search=None,
                 series_features=None, bounds=None, target=None, scattering=False, scattering_epochs=None,
-                lr=None) -> dict:
+                lr=None, kept=None) -> dict:
     """The ``POST /api/jobs`` body from the form values; ValueError naming the field when one is wrong (and the
-    service's ``bounds``, ``GET /api/options``, when known). A blank step size (``lr``) is the grid preset's."""
+    service's ``bounds``, ``GET /api/options``, when known). A blank step size (``lr``) is the grid preset's.
+    ``kept``: options the page has no field for, from the run the form was filled from
+    (:func:`frontend.rerun_form.kept_options`)."""
     bounds = bounds or {}
     if not dataset_id:
         raise ValueError("dataset: choose a dataset first (or upload one on the home page)")
@@ -733,7 +846,8 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
             raise ValueError(f"{name}: enter a whole number " + (f"from {lo} to {hi}" if hi else f"≥ {lo}"))
     payload = {"dataset_id": dataset_id, "teacher": teacher, "lambdas": parse_grid(lambdas, "λ"),
                "gammas": parse_grid(gammas, "γ"), "epochs": int(epochs), "levels": int(levels), "wave": wave,
-               "attribution": attribution, "seed": int(seed), "parametrization": parametrization, "mode": mode}
+               "attribution": attribution, "seed": int(seed), "parametrization": parametrization, "mode": mode,
+               **(kept or {})}
     if lr not in (None, ""):
         if not 0 < float(lr) <= 10:
             raise ValueError("step size: enter a number above 0 and at most 10 (Adam's learning rate; the grid "
@@ -761,6 +875,13 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
     return payload
 
 
+def _kept(prefill: dict | None, options: dict | None, keep) -> dict:
+    """The options of ``?from=``'s run that the page has no field for, while the switch keeps them."""
+    if not prefill or not keep:
+        return {}
+    return kept_options(prefill.get("config"), (options or {}).get("options"))
+
+
 @callback(output=Output(ids.SCATTERING_EPOCHS, "disabled"), inputs=dict(on=Input(ids.SCATTERING, "value")))
 def scattering_epochs_enabled(on):
     """The scattering student's epochs are asked for only while it is switched on."""
@@ -786,13 +907,14 @@ SUBMIT_OUTPUTS = dict(nav=Output(APP_NAV, "href", allow_duplicate=True), status=
                start_search=State(ids.START_SEARCH, "value"), peak_response=State(ids.PEAK_RESPONSE, "value"),
                random_search=State(ids.RANDOM_SEARCH, "value"), series_features=State(ids.SERIES_FEATURES, "value"),
                target=State(ids.TARGET, "value"), scattering=State(ids.SCATTERING, "value"),
-               scattering_epochs=State(ids.SCATTERING_EPOCHS, "value"), lr=State(ids.LR, "value")),
+               scattering_epochs=State(ids.SCATTERING_EPOCHS, "value"), lr=State(ids.LR, "value"),
+               keep=State(ids.KEEP_OPTIONS, "value"), prefill=State(ids.PREFILL, "data")),
     prevent_initial_call=True,
 )
 async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
                  parametrization, mode, idem_key, teacher_epochs=None, source=None, options=None,
                  start_search=None, peak_response=None, random_search=None, series_features=None, target=None,
-                 scattering=False, scattering_epochs=None, lr=None):
+                 scattering=False, scattering_epochs=None, lr=None, keep=True, prefill=None):
     """Submit the job (with an idempotency key, so a double click makes one job) and go to its page."""
     if not n_clicks:
         return named_update(SUBMIT_OUTPUTS)
@@ -804,7 +926,8 @@ async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels,
         payload = job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
                               parametrization, mode, teacher_epochs, start_search, peak_response, random_search,
                               series_features, bounds=(options or {}).get("bounds"), target=target,
-                              scattering=scattering, scattering_epochs=scattering_epochs, lr=lr)
+                              scattering=scattering, scattering_epochs=scattering_epochs, lr=lr,
+                              kept=_kept(prefill, options, keep))
     except ValueError as err:
         return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(str(err), color="warning", className="py-2 mb-0"))
     try:

@@ -6,6 +6,7 @@ Callbacks read and write components by name; :class:`ids` holds their ids.
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import dash
 import dash_bootstrap_components as dbc
@@ -46,6 +47,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.POLL)
     CANCEL = "job-cancel"
     CANCEL_CONFIRM = "job-cancel-confirm"
     RESULTS_LINK = "job-results-link"
+    #: To the configure page filled with this job's settings (``/configure?from=<id>``), once it has ended.
+    RERUN_LINK = "job-rerun-link"
     LOSS_GRAPH = "job-loss-graph"
     TEACHER_CARD = "job-teacher-card"
     TEACHER_GRAPH = "job-teacher-graph"
@@ -161,6 +164,10 @@ def layout(job_id: str | None = None, **_):
                         id=ids.CANCEL_CONFIRM, message=CANCEL_QUESTION),
                     dbc.Button("See results →", id=ids.RESULTS_LINK, href=f"/results/{job_id}", color="success",
                                size="sm", className="awd-hidden"),
+                    # once it has ended: its settings in the configure form, to change and start as a new job
+                    dbc.Button("Change settings and run again", id=ids.RERUN_LINK,
+                               href=f"/configure?from={quote(job_id or '', safe='')}", color="outline-primary",
+                               size="sm", className="ms-2 awd-hidden"),
                 ], className="mt-3"),
             ]), className="mb-4 shadow-sm"),
             dbc.Card([dbc.CardHeader(html.H2(["Teacher training", help_link("teacher")], className="h6 mb-0")),
@@ -231,6 +238,7 @@ POLL_OUTPUTS = dict(
     cancel_disabled=Output(ids.CANCEL, "disabled"),
     cancel_class=Output(ids.CANCEL, "className"),
     results_link_class=Output(ids.RESULTS_LINK, "className"),
+    rerun_link_class=Output(ids.RERUN_LINK, "className"),
     config=Output(ids.CONFIG, "children"),
     nav=Output(APP_NAV, "href", allow_duplicate=True),
     notice=alert_outputs(ids.NOTICE),
@@ -283,6 +291,7 @@ async def poll(_n, job_id, watched=False, submitted=None):
         stop=v["done"], cancel_disabled=not v["cancellable"],
         cancel_class="me-2" if v["cancellable"] else "me-2 awd-hidden",
         results_link_class="" if v["state"] == "succeeded" else "awd-hidden",
+        rerun_link_class="ms-2" if v["done"] else "ms-2 awd-hidden",
         config=json.dumps(job.get("config") or {}, indent=2, sort_keys=True),
         nav=f"/results/{job_id}" if v["state"] == "succeeded" and watched else no_update,
         notice=alert_value(v["notice"]), watched=watched or not v["done"],

@@ -50,6 +50,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.GRID_GRAPH)
     SHARED_BADGE = "results-shared-badge"
     ACTIONS = "results-actions"
     JOB_LINK = "results-job-link"
+    #: The configure page filled with this run's settings (owner view).
+    RERUN_LINK = "results-rerun-link"
     SHARED_NOTE = "results-shared-note"
     STATUS = "results-status"
     BODY = "results-body"
@@ -96,6 +98,8 @@ def layout(token: str | None = None, **_):
         share_dialog.open_button(),
         dbc.Button("Job page", id=ids.JOB_LINK, href=f"/jobs/{quote(token or '', safe='')}",
                    color="outline-secondary"),
+        dbc.Button("Run again with changes", id=ids.RERUN_LINK, href=f"/configure?from={quote(token or '', safe='')}",
+                   color="outline-secondary"),
     ]
     return html.Div([
         dcc.Store(id=ids.TOKEN, data=token),
@@ -108,7 +112,7 @@ def layout(token: str | None = None, **_):
                 html.H1("Distillation result", className="h3 mb-1"),
                 html.Div(id=ids.BADGES),
             ]),
-            html.Div(actions, id=ids.ACTIONS),
+            html.Div(actions, id=ids.ACTIONS, className="d-flex flex-wrap gap-2"),
         ], className="d-flex flex-wrap justify-content-between align-items-start gap-2 mb-3"),
         *([] if shared else [share_dialog.dialog()]),
         dbc.Alert("Read-only view of a shared result.", color="info", className="py-2",

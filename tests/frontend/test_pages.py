@@ -86,6 +86,7 @@ def test_shared_view_hides_actions(service):
     shared = str(page("results").layout(token=SHARE_LIKE))
     assert "'results-share'" in owner and "'results-job-link'" in owner
     assert "'results-share'" not in shared and "'results-job-link'" not in shared and "cancel" not in shared.lower()
+    assert f"/configure?from={service.job_id}" in owner and "configure?from" not in shared  # run again: the owner's
     assert is_job_id(service.job_id) and not is_job_id(SHARE_LIKE) and not is_job_id(None)
 
 
@@ -222,7 +223,7 @@ def test_configure_grid_parsing_and_payload():
 
 def test_configure_takes_choices_bounds_and_presets_from_the_service(service):
     cfg = page("configure")
-    loaded = run(cfg.load_options("key"))
+    loaded = run(cfg.load_options(None))
     options = loaded["options"]
     assert {o["value"] for o in loaded["modes"]} == {"auto", "periodization", "zero", "symmetric"}
     assert loaded["max_start_search"] == options["bounds"]["start_search"] == 20_000
@@ -350,7 +351,7 @@ def test_configure_lists(service):
     out = run(cfg.load_dataset_info(service.dataset_id))
     assert out["info"]["kind"] == "timeseries" and "64" in out["facts"] and out["hidden"] == service.dataset_id
     assert run(cfg.load_dataset_info(None))["info"] is None
-    options = run(cfg.load_options("key"))["options"]
+    options = run(cfg.load_options(None))["options"]
     out = run(cfg.load_teachers({"kind": "image"}, None, options, None))
     assert out["value"] == "cnn" and "mlp" in [o["value"] for o in out["options"]]
     out = run(cfg.load_teachers({"kind": "image"}, {"id": "t9", "name": "mine.pt"}, options, "cnn"))
@@ -653,3 +654,18 @@ def test_figure_cards_name_their_chart_for_screen_readers():
     assert wrapper.to_plotly_json()["props"]["aria-label"] == "Chart: Learned wavelet"
     assert wrapper.to_plotly_json()["props"]["aria-describedby"] == "g-help"
     assert any(getattr(c, "id", None) == "g-help" for c in _components(card))
+
+
+def test_configure_from_a_job_that_is_not_there_says_so_and_keeps_the_defaults(service):
+    cfg = page("configure")
+    out = run(cfg.load_prefill("0123456789abcdef0123456789abcdef", dataset="d-from-the-link"))
+    assert fits(out, cfg.PREFILL_OUTPUTS)
+    assert out["prefill"] is None and out["initial"] == "d-from-the-link"  # ?dataset= still preselects
+    assert "Could not read the settings of job 0123456789abcdef" in out["error"]["children"]
+    assert "defaults" in out["error"]["children"]
+    assert run(cfg.load_prefill(None, dataset=None))["error"]["is_open"] is False
+    note = cfg.prefill_note(None, None)
+    assert note["is_open"] is False and "awd-hidden" in note["keep_class"]
+    # a run's options arrive before the dataset: another dataset takes the defaults, the run's its own
+    prefill = {"values": {"dataset_id": "d1", "levels": 3}}
+    assert cfg._prefill_for(prefill, {"id": "d1"})["levels"] == 3 and cfg._prefill_for(prefill, {"id": "d2"}) == {}

@@ -176,7 +176,7 @@ def test_job_page_hides_cancel_and_time_left_once_ended_and_plots_the_teacher():
 
 def test_configure_offers_only_the_architectures_of_the_datasets_kind(service):
     cfg = page("configure")
-    options = run(cfg.load_options("key"))["options"]
+    options = run(cfg.load_options(None))["options"]
     assert cfg.architectures_for(options, "timeseries") == ["lstm", "mlp"]
     assert set(cfg.architectures_for(options, "image")) == {"cnn", "resnet18", "mlp"}
     out = run(cfg.load_teachers({"kind": "timeseries", "shape": [64]}, None, options, None))

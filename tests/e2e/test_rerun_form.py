@@ -1,0 +1,80 @@
+"""Run again with changes, in a browser: a failed job's page leads to the configure form filled with its settings,
+the option it failed on (set through the API, no field on the page) is listed and can be dropped, and the new
+job carries the old settings with the one change made."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.conftest import wait_for
+from tests.e2e.conftest import OWNER_TOKEN, console_errors
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
+
+OWNER = {"Authorization": f"Bearer {OWNER_TOKEN}"}
+
+
+def _ended(api, job_id):
+    body = api.get(f"/api/jobs/{job_id}").json()
+    return body if body["state"] in ("succeeded", "failed", "cancelled") else None
+
+
+def _value(page, selector):
+    return page.locator(selector).input_value()
+
+
+def test_failed_job_reruns_from_the_filled_form(web_server, owner_context, screenshot):
+    api = httpx.Client(base_url=web_server, headers=OWNER, timeout=60)
+    dataset = api.post("/api/examples/synthetic", json={"n": 150, "seed": 21, "name": "rerun e2e"}).json()
+    asked = {"teacher": "mlp", "lambdas": [0.002, 0.02], "gammas": [0.0, 0.5], "epochs": 3, "teacher_epochs": 7,
+             "levels": 3, "wave": "sym5", "mode": "zero", "attribution": "input_x_gradient", "seed": 3,
+             "lr": 0.004, "random_search": 0, "top_k": 4, "device": "cuda:7"}  # no CUDA here: the job fails
+    job = api.post("/api/jobs", json={"dataset_id": dataset["id"], **asked}).json()
+    final = wait_for(lambda: _ended(api, job["id"]), timeout=120, what="the CUDA job to fail")
+    assert final["state"] == "failed" and "cuda" in final["error"].lower(), final
+
+    page = owner_context().new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    page.goto(f"{web_server}/jobs/{job['id']}")
+    link = page.locator("#job-rerun-link")
+    link.wait_for(state="visible")
+    assert link.inner_text().strip() == "Change settings and run again"
+    link.click()
+    page.wait_for_url(re.compile(rf".*/configure\?from={job['id']}$"))
+
+    # every field holds the run's setting, after the defaults that arrive with the options and the dataset
+    note = page.locator("#configure-prefill-note")
+    note.wait_for(state="visible")
+    page.wait_for_function("document.querySelector('#configure-lambdas').value === '0.002, 0.02'")
+    text = note.inner_text()
+    assert job["id"][:8] in text and "failed:" in text and "new job" in text, text
+    switch = page.get_by_label(re.compile("Keep its settings that this page does not show"))
+    assert "device = cuda:7" in text and "top_k = 4" in text and switch.is_checked(), text
+    assert _value(page, "#configure-gammas") == "0, 0.5" and _value(page, "#configure-epochs") == "3"
+    assert _value(page, "#configure-lr") == "0.004" and _value(page, "#configure-seed") == "3"
+    assert _value(page, "#configure-levels") == "3" and _value(page, "#configure-teacher-epochs") == "7"
+    assert _value(page, "#configure-mode") == "zero" and _value(page, "#configure-random-search") == "0"
+    assert page.get_by_label("Input × gradient").is_checked()
+    assert "rerun e2e" in page.inner_text("#configure-dataset") and "sym5" in page.inner_text("#configure-wave")
+    assert page.inner_text("#configure-teacher").strip().startswith("mlp")
+    screenshot(page, "rerun-01-filled-form")
+
+    # drop the option it failed on, change the seed, start: a new job with the same settings otherwise
+    switch.uncheck()
+    page.fill("#configure-seed", "5")
+    page.wait_for_function("document.querySelector('#configure-estimate').innerText.includes('Estimated')")
+    page.click("#configure-submit")
+    page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]+$"))
+    new_id = page.url.rsplit("/", 1)[1]
+    assert new_id != job["id"]
+    new = api.get(f"/api/jobs/{new_id}").json()["config"]
+    api.post(f"/api/jobs/{new_id}/cancel")  # what ran is not the point here
+    old = final["config"]
+    changed = {k for k in old if old[k] != new.get(k)}
+    assert changed == {"seed", "device", "top_k"}, {k: (old[k], new.get(k)) for k in changed}
+    assert new["seed"] == 5 and new["device"] is None and new["top_k"] == 6
+    assert not errors, errors
