@@ -201,6 +201,10 @@ class ApiClient:
         """``GET /api/teachers``."""
         return await self.request("GET", "/api/teachers")
 
+    async def delete_teacher(self, teacher_id: str) -> Any:
+        """``DELETE /api/teachers/{id}`` (409 while a queued or running job uses it)."""
+        return await self.request("DELETE", f"/api/teachers/{quote(str(teacher_id), safe='')}")
+
     # Jobs -------------------------------------------------------------------
     async def create_job(self, payload: dict, idempotency_key: str | None = None) -> dict:
         """``POST /api/jobs`` with an optional ``Idempotency-Key`` header."""

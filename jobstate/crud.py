@@ -25,6 +25,7 @@ __all__ = [
     "delete_dataset",
     "create_teacher",
     "list_teachers",
+    "delete_teacher",
     "create_job",
     "find_job_by_key",
     "list_jobs",
@@ -37,6 +38,7 @@ __all__ = [
     "finish_job",
     "set_job_summary",
     "jobs_of_dataset",
+    "jobs_of_teacher",
     "latest_succeeded_jobs",
     "cancel_job",
     "requeue_job",
@@ -113,6 +115,13 @@ def create_teacher(session: Session, *, teacher_id: str, name: str, arch: str, f
 def list_teachers(session: Session) -> list[Teacher]:
     """Uploaded teachers, newest first."""
     return list(session.scalars(select(Teacher).order_by(Teacher.created.desc())))
+
+
+def delete_teacher(session: Session, *, teacher: Teacher) -> None:
+    """Delete an uploaded teacher's row (the caller removes its directory after the commit); the jobs that used it
+    keep its id and name it as deleted."""
+    session.delete(teacher)
+    session.commit()
 
 
 # jobs ------------------------------------------------------------------------------------------------
@@ -237,6 +246,11 @@ def set_job_summary(session: Session, *, job: Job, summary: dict | None) -> None
 def jobs_of_dataset(session: Session, *, dataset_id: str) -> list[Job]:
     """Every job that ran or runs on a dataset, newest first."""
     return list(session.scalars(select(Job).where(Job.dataset_id == dataset_id).order_by(Job.created.desc())))
+
+
+def jobs_of_teacher(session: Session, *, teacher_id: str) -> list[Job]:
+    """Every job that ran or runs with an uploaded teacher, newest first."""
+    return list(session.scalars(select(Job).where(Job.teacher_id == teacher_id).order_by(Job.created.desc())))
 
 
 def latest_succeeded_jobs(session: Session, *, kind: str, limit: int) -> list[tuple[Job, Dataset]]:

@@ -262,7 +262,8 @@ def rerun_job(job: JobDep, session: SessionDep):
     if job.dataset_id is None or session.get(Dataset, job.dataset_id) is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "the dataset of this job was deleted; upload it again")
     if job.teacher_id and session.get(Teacher, job.teacher_id) is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, "the uploaded teacher of this job was deleted")
+        raise HTTPException(status.HTTP_409_CONFLICT, "the uploaded teacher of this job was deleted; upload its "
+                            "weights again (configure page, Teacher) and start a new run")
     new = _submit(session, dataset_id=job.dataset_id, config=dict(job.config), teacher_id=job.teacher_id,
                   rerun_of=job.id)
     return job_public(new)

@@ -10,7 +10,7 @@ from awd_studio.backend.routes.datasets import check_quota
 from awd_studio.backend.schemas import OWNER_ERRORS, Problem, TeacherPublic, TeachersPublic
 from awd_studio.backend.uploads import multipart_openapi, receive_upload
 from awd_studio.jobstate import crud
-from awd_studio.jobstate.db import Dataset, Teacher, new_id
+from awd_studio.jobstate.db import ACTIVE_STATES, Dataset, Teacher, new_id
 from awd_studio.jobstate.storage import TEACHER_SUFFIXES, atomic_move, remove_tree, safe_display_name
 from awd_studio.models.options import TEACHER_ARCHITECTURES as TEACHERS
 from awd_studio.models.teachers import check_teacher_file_isolated
@@ -64,6 +64,27 @@ def get_teacher(teacher_id: str, session: SessionDep):
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"teacher {teacher_id!r} not found")
     return _teacher_public(row)
+
+
+@router.delete("/{teacher_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses={404: {"model": Problem}, 409: {"model": Problem}})
+def delete_teacher(teacher_id: str, session: SessionDep, paths: PathsDep):
+    """Delete uploaded teacher weights. The finished jobs that used them keep their results (their explanations
+    carry their own copy of the teacher) and name the teacher as deleted; they can no longer be rerun. 409 while
+    a queued or running job uses them, and for a built-in architecture (trained during each job, never stored)."""
+    if teacher_id in TEACHERS:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"{teacher_id} is a built-in architecture: it is trained "
+                            "during each job, not stored, so there is nothing to delete")
+    row = session.get(Teacher, teacher_id) if is_uuid(teacher_id) else None
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"teacher {teacher_id!r} not found")
+    active = [j.id for j in crud.jobs_of_teacher(session, teacher_id=row.id) if j.state in ACTIVE_STATES]
+    if active:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            f"teacher is used by the active job{'s' if len(active) > 1 else ''} "
+                            f"{', '.join(active)}; cancel it or wait for it to finish")
+    crud.delete_teacher(session, teacher=row)
+    remove_tree(paths.teacher_dir(teacher_id))
 
 
 @router.post(

@@ -228,7 +228,9 @@ BODIES = {
            "files and its share links; a queued or running job shows Cancel instead (here or on its job page), "
            "and is rerun or deleted once it has stopped. Every cancel, delete and rerun asks for confirmation. A "
            "dataset that jobs used is deleted only together with those jobs (the dialog names how many); while one "
-           "of them is still running, it cannot be deleted."),
+           "of them is still running, it cannot be deleted. Uploaded teachers are listed below the datasets, with "
+           "the runs that used each; deleting one removes its weights file, and those runs keep their results "
+           "(and their explanations) but can no longer be rerun."),
     ],
     "compare": [
         _p("Tick two finished runs in the jobs list and press Compare: both learned wavelets overlaid (ψ and φ; "

@@ -1,5 +1,6 @@
 """Jobs list ``/jobs``: every run with its dataset, teacher, grid and score; rerun, delete (each confirmed first),
-pick two runs to compare; the stored datasets with delete. Refreshed every few seconds while anything changes."""
+pick two runs to compare; the stored datasets and uploaded teachers with delete. Refreshed every few seconds while
+anything changes."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.TABLE)
     EMPTY = "jobs-empty"
     DATASETS = "jobs-datasets"
     DATASETS_LIST = "jobs-datasets-list"
+    TEACHERS = "jobs-teachers"
+    TEACHERS_LIST = "jobs-teachers-list"
     #: The rows last drawn (jobs and datasets), and their signature: the tables are redrawn only on a change.
     ROWS = "jobs-rows"
     SIGNATURE = "jobs-signature"
@@ -53,7 +56,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.TABLE)
     CONFIRM_OK = "jobs-confirm-ok"
     CONFIRM_CANCEL = "jobs-confirm-cancel"
     #: ``type`` of the pattern-matching ids: a row's checkbox ``{type, id}`` and action buttons ``{type, action,
-    #: target}`` (action: rerun, delete-job, delete-dataset).
+    #: target}`` (action: rerun, cancel-job, delete-job, delete-dataset, delete-teacher).
     SELECT = "jobs-select"
     ACTION = "jobs-action"
 
@@ -62,7 +65,7 @@ METRIC_LABELS = {"r2": "R²", "rmse": "RMSE"}
 
 
 def layout(**_):
-    """The jobs list and the datasets."""
+    """The jobs list, the datasets and the uploaded teachers."""
     return html.Div([
         html.Div([
             html.H1(["Jobs", help_link("runs")], className="h3 mb-0 text-nowrap"),  # the "?" stays by its title
@@ -81,7 +84,9 @@ def layout(**_):
         dbc.Alert(id=ids.STATUS, is_open=False, dismissable=True, color="info"),
         dbc.Card(dbc.CardBody(html.Div(id=ids.TABLE, className="table-responsive")), className="shadow-sm mb-4"),
         html.H2("Datasets", className="h5 mb-2"),
-        dbc.Card(dbc.CardBody(html.Div(id=ids.DATASETS, className="table-responsive")), className="shadow-sm"),
+        dbc.Card(dbc.CardBody(html.Div(id=ids.DATASETS, className="table-responsive")), className="shadow-sm mb-4"),
+        html.H2("Uploaded teachers", className="h5 mb-2"),
+        dbc.Card(dbc.CardBody(html.Div(id=ids.TEACHERS, className="table-responsive")), className="shadow-sm"),
         dbc.Modal([
             dbc.ModalHeader(dbc.ModalTitle("Please confirm")),
             dbc.ModalBody(id=ids.CONFIRM_TEXT),
@@ -253,6 +258,31 @@ def datasets_table(datasets: list[dict], jobs: list[dict], labels: dict[str, str
                                      className="awd-table mb-0 align-middle", id=ids.DATASETS_LIST))
 
 
+def teachers_table(teachers: list[dict], jobs: list[dict]):
+    """Pure: uploaded teacher rows (``GET /api/teachers`` without the built-ins) and the jobs using each -> a table
+    with Delete, or where to upload one."""
+    if not teachers:
+        return html.P("No uploaded teachers. To distil a network you trained yourself, upload its weights on the "
+                      "configure page (Teacher, “Upload trained weights”).", className="text-muted mb-0")
+    uses: dict = {}
+    for j in jobs:
+        if j.get("teacher_id"):
+            uses[j["teacher_id"]] = uses.get(j["teacher_id"], 0) + 1
+    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Teacher", "Architecture", "Input shape",
+                                                                 "Parameters", "Jobs", "Added", "")]))
+    body = [html.Tr([
+        html.Td(t.get("name") or t["id"][:8], title=t["id"]),
+        html.Td(t.get("arch") or "?"),
+        html.Td(" × ".join(str(s) for s in t.get("input_shape") or [])),
+        html.Td(f"{int(t['n_params']):,}" if t.get("n_params") is not None else "?"),
+        html.Td(str(uses.get(t["id"], 0))),
+        html.Td(str(t.get("created") or "")[:16].replace("T", " "), className="small text-muted"),
+        html.Td(_action("Delete", "delete-teacher", t["id"], color="danger")),
+    ], id=f"jobs-teacher-{t['id'][:8]}") for t in teachers]
+    return stack_on_phones(dbc.Table([head, html.Tbody(body)], hover=True, size="sm",
+                                     className="awd-table mb-0 align-middle", id=ids.TEACHERS_LIST))
+
+
 def rerun_teacher_text(job: dict) -> str:
     """Pure: what a rerun does about the teacher, for the confirmation dialog.
 
@@ -281,6 +311,13 @@ def confirm_text(pending: dict, rows: dict) -> str:
     jobs = {j["id"]: j for j in (rows or {}).get("jobs", [])}
     datasets = {d["id"]: d for d in (rows or {}).get("datasets", [])}
     target, action = pending["target"], pending["action"]
+    if action == "delete-teacher":
+        t = {t["id"]: t for t in (rows or {}).get("teachers", [])}.get(target, {})
+        users = sum(1 for j in jobs.values() if j.get("teacher_id") == target)
+        kept = (f" The {users} run{'s' if users != 1 else ''} that used it keep{'' if users != 1 else 's'} "
+                f"{'their' if users != 1 else 'its'} results but can no longer be rerun." if users else "")
+        return (f"Delete the uploaded teacher “{t.get('name', target[:8])}” ({t.get('arch', '?')}) and its weights "
+                f"file?{kept} This cannot be undone.")
     labels = dataset_labels(list(datasets.values()), list(jobs.values()))
     if action == "delete-dataset":
         d = datasets.get(target, {})
@@ -301,6 +338,7 @@ def confirm_text(pending: dict, rows: dict) -> str:
 
 #: What each refresh redraws, by name.
 REFRESH_OUTPUTS = dict(table=Output(ids.TABLE, "children"), datasets=Output(ids.DATASETS, "children"),
+                       teachers=Output(ids.TEACHERS, "children"),
                        rows=Output(ids.ROWS, "data"), signature=Output(ids.SIGNATURE, "data"),
                        compare=Output(ids.COMPARE_BOX, "style"))
 
@@ -309,23 +347,28 @@ REFRESH_OUTPUTS = dict(table=Output(ids.TABLE, "children"), datasets=Output(ids.
           inputs=dict(_n=Input(ids.POLL, "n_intervals"), _version=Input(ids.VERSION, "data")),
           state=dict(signature=State(ids.SIGNATURE, "data"), selected=State(ids.SELECTED, "data")))
 async def refresh(_n, _version, signature, selected):
-    """``GET /api/jobs`` and ``GET /api/datasets`` -> the tables (unchanged rows are not redrawn)."""
+    """``GET /api/jobs``, ``GET /api/datasets`` and ``GET /api/teachers`` -> the tables (unchanged rows are not
+    redrawn)."""
     client = get_client()
     try:
         jobs, datasets = items(await client.list_jobs()), items(await client.list_datasets())
+        teachers = [t for t in items(await client.list_teachers()) if not t.get("builtin", True)]
     except ApiError as err:
         return named_update(REFRESH_OUTPUTS, table=dbc.Alert(f"Could not list jobs: {err.message}", color="danger"))
-    keep = ("id", "state", "stage", "fraction", "dataset_id", "dataset_name", "teacher_name", "grid", "summary",
-            "created")
+    keep = ("id", "state", "stage", "fraction", "dataset_id", "dataset_name", "teacher_id", "teacher_name", "grid",
+            "summary", "created")
     rows = {"jobs": [{k: j.get(k) for k in keep} for j in jobs],
             "datasets": [{k: d.get(k) for k in ("id", "name", "kind", "n", "n_test", "shape", "created")}
-                         for d in datasets]}
+                         for d in datasets],
+            "teachers": [{k: t.get(k) for k in ("id", "name", "arch", "input_shape", "n_params", "created")}
+                         for t in teachers]}
     new_signature = json.dumps(rows, sort_keys=True, default=str)
     if new_signature == signature:
         return named_update(REFRESH_OUTPUTS)
     labels = dataset_labels(rows["datasets"], rows["jobs"])
     return dict(table=jobs_table(rows["jobs"], selected, labels),
                 datasets=datasets_table(rows["datasets"], rows["jobs"], labels),
+                teachers=teachers_table(rows["teachers"], rows["jobs"]),
                 rows=rows, signature=new_signature, compare=compare_style(rows["jobs"]))
 
 
@@ -397,7 +440,7 @@ CONFIRM_OUTPUTS = dict(open=Output(ids.CONFIRM, "is_open", allow_duplicate=True)
           prevent_initial_call=True)
 async def confirm(ok, cancel, pending, rows, version):
     """Do the pending action once confirmed: rerun (then open the new job), cancel a queued or running job, delete
-    a job, or delete a dataset (with its jobs, which the dialog named)."""
+    a job, delete a dataset (with its jobs, which the dialog named) or an uploaded teacher."""
     if ctx.triggered_id != ids.CONFIRM_OK or not pending:
         return named_update(CONFIRM_OUTPUTS, open=False)
     client, target = get_client(), pending["target"]
@@ -412,6 +455,9 @@ async def confirm(ok, cancel, pending, rows, version):
         elif pending["action"] == "delete-job":
             await client.delete_job(target)
             message = f"Deleted run {target[:8]}."
+        elif pending["action"] == "delete-teacher":
+            await client.delete_teacher(target)
+            message = "Deleted the uploaded teacher."
         else:
             users = [j for j in (rows or {}).get("jobs", []) if j.get("dataset_id") == target]
             await client.delete_dataset(target, with_jobs=bool(users))

@@ -113,3 +113,25 @@ def test_bad_teacher_upload_is_422_and_leaves_nothing(client, dataset, stored_fi
 def test_unknown_teacher_is_404(client):
     assert client.get("/api/teachers/00000000-0000-4000-8000-000000000000").status_code == 404
     assert client.get("/api/teachers/mlp").status_code == 404
+
+
+def test_delete_an_uploaded_teacher(client, dataset, data_dir):
+    """Review 9: uploaded weights could not be deleted. Not while a job uses them (409 naming it); then the row
+    and the file go, the job that used them names the teacher as deleted and refuses a rerun; built-ins are not
+    stored (409), an unknown id is 404."""
+    teacher = _post(client, _state_dict_bytes(), "teacher.pt", arch="mlp", dataset_id=dataset["id"]).json()
+    job = client.post("/api/jobs", json={"dataset_id": dataset["id"], "teacher": teacher["id"], "lambdas": [1e-3],
+                                         "gammas": [0.0], "epochs": 1}).json()
+    busy = client.delete(f"/api/teachers/{teacher['id']}")
+    assert busy.status_code == 409 and job["id"] in busy.json()["detail"] and "cancel it" in busy.json()["detail"]
+    assert client.post(f"/api/jobs/{job['id']}/cancel").status_code == 200
+    assert client.delete(f"/api/teachers/{teacher['id']}").status_code == 204
+    assert client.get(f"/api/teachers/{teacher['id']}").status_code == 404
+    assert not (data_dir / "teachers" / teacher["id"]).exists()
+    assert all(t["id"] != teacher["id"] for t in client.get("/api/teachers").json()["data"])
+    assert client.get(f"/api/jobs/{job['id']}").json()["teacher_name"] == "uploaded (mlp, deleted)"
+    rerun = client.post(f"/api/jobs/{job['id']}/rerun")
+    assert rerun.status_code == 409 and "teacher of this job was deleted" in rerun.json()["detail"]
+    assert client.delete(f"/api/teachers/{teacher['id']}").status_code == 404
+    builtin = client.delete("/api/teachers/lstm")
+    assert builtin.status_code == 409 and "built-in" in builtin.json()["detail"]

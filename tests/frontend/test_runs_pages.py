@@ -197,3 +197,38 @@ def test_configure_offers_only_the_architectures_of_the_datasets_kind(service):
     assert "awd-hidden" in shown["builtin"] and "awd-hidden" not in shown["upload"]
     shown = cfg.toggle_teacher_upload("builtin")
     assert "awd-hidden" not in shown["builtin"] and "awd-hidden" in shown["upload"]
+
+
+def test_jobs_page_lists_uploaded_teachers_and_deletes_one_once_confirmed(service, monkeypatch):
+    """Review 9: uploaded weights could be stored but never deleted. The jobs page lists them with the runs that
+    used each; Delete asks first (naming what the runs keep) and the teacher goes."""
+    import io
+
+    import torch
+
+    from awd_studio.models.teachers import build_teacher
+
+    jobs = page("jobs")
+    assert "No uploaded teachers" in str(jobs.teachers_table([], []))
+    buffer = io.BytesIO()
+    torch.save(build_teacher("mlp", (64,)).state_dict(), buffer)
+    teacher = service.client.post("/api/teachers", data={"arch": "mlp", "dataset_id": service.dataset_id,
+                                                         "name": "my lab mlp"},
+                                  files={"file": ("lab.pt", buffer.getvalue(), "application/octet-stream")}).json()
+    drawn = run(jobs.refresh(0, 0, None, []))
+    listed = str(drawn["teachers"])
+    assert f"jobs-teacher-{teacher['id'][:8]}" in listed and "my lab mlp" in listed and "'64'" in listed, listed
+    rows = drawn["rows"]
+    rows["jobs"].append({"id": "b" * 8 + "-0000-4000-8000-000000000000", "teacher_id": teacher["id"]})
+    pending = {"action": "delete-teacher", "target": teacher["id"]}
+    text = jobs.confirm_text(pending, rows)
+    assert "“my lab mlp” (mlp)" in text and "The 1 run that used it keeps its results but can no longer be rerun" \
+        in text and "cannot be undone" in text, text
+    class Ctx:  # the dialog's OK button is what triggered the callback
+        triggered_id = jobs.ids.CONFIRM_OK
+
+    monkeypatch.setattr(jobs, "ctx", Ctx)
+    done = run(jobs.confirm(1, 0, pending, rows, 0))
+    assert done["status"]["children"] == "Deleted the uploaded teacher." and done["version"] == 1
+    assert service.client.get(f"/api/teachers/{teacher['id']}").status_code == 404
+    assert "No uploaded teachers" in str(run(jobs.refresh(0, 1, None, []))["teachers"])
