@@ -12,13 +12,14 @@ import threading
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import APIRouter, Depends, FastAPI, HTTPException
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.routing import Match
 
 from awd_studio.backend.accesslog import install_access_filter
 from awd_studio.backend.auth import DOCS_STATIC_URL, OwnerGateMiddleware
@@ -127,6 +128,16 @@ class RecoveryLoop:
             if self.settings.sweep_seconds <= 0 and not startup:
                 return
             self._stop.wait(self.settings.sweep_seconds or 5.0)
+
+
+def _methods_of_path(app: FastAPI, scope: dict) -> list[str]:
+    """The methods the API's routes take on the path of ``scope``, sorted; empty for a path no route has. Each
+    method is tried on the API's routes (the included routers, whose routes carry the ``/api`` prefix), not on
+    the catch-all for unknown API paths nor on the pages' catch-all (which take them all)."""
+    routes = [r for r in app.routes if getattr(r, "path", None) is None]  # the included routers
+    allowed = [method for method in ("DELETE", "GET", "PATCH", "POST", "PUT")
+               if any(r.matches({**scope, "method": method})[0] == Match.FULL for r in routes)]
+    return [] if scope.get("method") in allowed else allowed
 
 
 def _mount_ui(app: FastAPI) -> None:
@@ -246,8 +257,13 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
 
     @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                    include_in_schema=False)
-    async def _unknown_api_route(path: str):
-        """Unknown API paths get a JSON 404, not the UI's catch-all page."""
+    async def _unknown_api_route(path: str, request: Request):
+        """Unknown API paths get a JSON 404, not the UI's catch-all page; a known path asked with a method it does
+        not take gets 405 with the methods it takes (this route would otherwise answer it with a 404)."""
+        allowed = _methods_of_path(app, request.scope)
+        if allowed:
+            raise HTTPException(status_code=405, headers={"Allow": ", ".join(allowed)},
+                                detail=f"/api/{path} does not take {request.method}; it takes {', '.join(allowed)}")
         raise HTTPException(status_code=404, detail=f"not found: no API route /api/{path}; see /docs for the API")
 
     if with_ui:

@@ -1,4 +1,5 @@
-"""Parameters a route does not read are refused by name, in the URL and in uploads, as in JSON bodies.
+"""Parameters a route does not read are refused by name, in the URL and in uploads, as in JSON bodies; a method
+a path does not take is a 405 naming the ones it does.
 
 A reviewer's script sent ``tile_size`` instead of ``tile`` (the maps were stored untiled) and ``model`` as a
 form field of predict (another model's predictions came back), both with a 200."""
@@ -65,3 +66,15 @@ def test_the_openapi_document_declares_the_errors_the_api_sends(client):
     for path in owner_paths:
         for operation in document["paths"][path].values():
             assert {"401", "403"} <= set(operation["responses"]), path
+
+
+def test_a_method_the_path_does_not_take_is_405_with_the_methods_it_takes(client):
+    """Review 10: ``PUT /api/jobs`` was a 404 "no API route /api/jobs", as if the path did not exist."""
+    response = client.put("/api/jobs", json={})
+    assert response.status_code == 405 and response.headers["allow"] == "GET, POST"
+    assert response.json()["detail"] == "/api/jobs does not take PUT; it takes GET, POST"
+    wrong = client.get("/api/jobs/00000000-0000-4000-8000-000000000000/cancel")
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
+    assert client.patch("/api/datasets/x").headers["allow"] == "DELETE, GET"
+    unknown = client.put("/api/nothing-here")
+    assert unknown.status_code == 404 and "no API route /api/nothing-here" in unknown.json()["detail"]
