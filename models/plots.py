@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["plot_wavelet", "plot_grid", "plot_scores", "plot_activation", "write_figures", "model_name",
-           "MODEL_NAMES", "PNG_DPI"]
+__all__ = ["plot_wavelet", "plot_grid", "plot_scores", "plot_activation", "plot_filters_2d", "plot_subfilters",
+           "write_figures", "model_name", "MODEL_NAMES", "PNG_DPI"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 LEARNED, INITIAL = "#0072B2", "#E69F00"
@@ -167,13 +167,71 @@ def plot_activation(bundle, index=0, ax=None):
     return ax
 
 
+def _kernel_panels(mats, rows, annotate, title):
+    """Square kernels side by side on a new figure, on one symmetric colour scale (red positive, blue negative),
+    each cell with its value when ``annotate``; returns the figure."""
+    names = list(mats)
+    cols = -(-len(names) // rows)
+    fig = _figure((2.1 * cols + 1.2, 2.2 * rows + 0.6))
+    axes = np.atleast_2d(fig.subplots(rows, cols, squeeze=False))
+    vmax = max(float(np.max(np.abs(m))) for m in mats.values()) or 1.0
+    shown = None
+    for ax, name in zip(axes.flat, names):
+        m = mats[name]
+        shown = ax.imshow(m, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+        ax.set_title(name, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if annotate:
+            for (i, j), v in np.ndenumerate(m):
+                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
+                        color="white" if abs(v) > 0.6 * vmax else "black")
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_axis_off()
+    fig.colorbar(shown, ax=axes, shrink=0.8, label="filter tap")
+    fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def plot_filters_2d(bundle):
+    """The four separable 2D filters of the learned wavelet (LL = h hᵀ, LH = g hᵀ, HL = h gᵀ, HH = g gᵀ), two by
+    two, as the results page draws them (maps); returns the figure, or None for a bundle without them."""
+    given = (bundle.get("wavelet") or {}).get("filters_2d") or {}
+    mats = {k: np.asarray(given[k], dtype=float) for k in ("LL", "LH", "HL", "HH") if k in given}
+    if len(mats) != 4:
+        return None
+    return _kernel_panels(mats, rows=2, annotate=False, title="2D filters of the learned wavelet")
+
+
+def plot_subfilters(bundle):
+    """The 3 × 3 sub-filters the peak-count student reads (maps): the learned wavelet's and the initial one's, each
+    cell with its value; the title says which the selection kept. Returns the figure, or None without them."""
+    wav = bundle.get("wavelet") or {}
+    learned = wav.get("subfilters_3x3") or {}
+    if not learned:
+        return None
+    init = wav.get("init_subfilters_3x3") or {}
+    mats = {f"{k} (AWD)": np.asarray(v, dtype=float) for k, v in learned.items()}
+    mats.update({f"{k} ({wav.get('init', 'initial')})": np.asarray(v, dtype=float) for k, v in init.items()})
+    kept = (f"cross-validation kept {wav.get('init', 'the initial wavelet')}"
+            if (bundle.get("selection") or {}).get("choice") == "initial" else "the student reads the AWD ones")
+    return _kernel_panels(mats, rows=2 if init else 1, annotate=True,
+                          title=f"3 × 3 sub-filters of the peak-count student ({kept})")
+
+
 def write_figures(bundle, out_dir):
-    """Save every figure as PNG and SVG in ``out_dir``; return the file names."""
+    """Save every figure as PNG and SVG in ``out_dir`` (maps also get ``filters2d`` and ``subfilters``); return the
+    file names."""
     out_dir = Path(out_dir)
     names = []
     for stem, draw in (("wavelet", plot_wavelet), ("grid", plot_grid), ("scores", plot_scores),
-                       ("activation", plot_activation)):
-        if stem == "wavelet":  # two panels of its own, phi and psi, like the results page
+                       ("activation", plot_activation), ("filters2d", plot_filters_2d),
+                       ("subfilters", plot_subfilters)):
+        if stem in ("filters2d", "subfilters"):  # maps only: figures of their own, or None
+            fig = draw(bundle)
+            if fig is None:
+                continue
+        elif stem == "wavelet":  # two panels of its own, phi and psi, like the results page
             fig = draw(bundle)[0].figure
         else:
             ax = _axis()

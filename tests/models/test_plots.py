@@ -11,9 +11,26 @@ def test_every_figure_is_written_as_png_and_svg(tmp_path):
         out = tmp_path / kind
         out.mkdir()
         names = plots.write_figures(make_bundle(kind), out)
-        assert sorted(names) == sorted(f"{stem}.{ext}" for stem in ("wavelet", "grid", "scores", "activation")
-                                       for ext in ("png", "svg"))
+        stems = ("wavelet", "grid", "scores", "activation") + (("filters2d", "subfilters") if kind == "image" else ())
+        assert sorted(names) == sorted(f"{stem}.{ext}" for stem in stems for ext in ("png", "svg"))
         assert all((out / name).stat().st_size > 1000 for name in names)
+
+
+def test_a_maps_filters_are_figures_too():
+    """Review 10: the maps' 2D filters and 3 × 3 sub-filters were only the page's buttons, not files."""
+    bundle = make_bundle("image")
+    two_d = plots.plot_filters_2d(bundle)
+    assert [a.get_title() for a in two_d.axes[:4]] == ["LL", "LH", "HL", "HH"]
+    sub = plots.plot_subfilters(bundle)
+    titles = [a.get_title() for a in sub.axes if a.get_title()]
+    assert len(titles) == 8 and titles[0].endswith("(AWD)") and titles[4].endswith("(db5)"), titles
+    first, corner = sub.axes[0], bundle["wavelet"]["subfilters_3x3"]["LL"][0][0]
+    assert len(first.texts) == 9 and first.texts[0].get_text() == f"{corner:.2f}"
+    assert "the student reads the AWD ones" in sub.get_suptitle()
+    bundle.setdefault("selection", {})["choice"] = "initial"
+    assert "cross-validation kept db5" in plots.plot_subfilters(bundle).get_suptitle()
+    series = make_bundle("timeseries")
+    assert plots.plot_filters_2d(series) is None and plots.plot_subfilters(series) is None
 
 
 def test_the_activation_figure_is_scaled_as_the_page_and_names_its_wavelet():
