@@ -201,6 +201,10 @@ class ApiClient:
         """``GET /api/teachers``."""
         return await self.request("GET", "/api/teachers")
 
+    async def get_teacher(self, teacher_id: str) -> Any:
+        """``GET /api/teachers/{id}``: one uploaded teacher."""
+        return await self.request("GET", f"/api/teachers/{quote(str(teacher_id), safe='')}")
+
     async def delete_teacher(self, teacher_id: str) -> Any:
         """``DELETE /api/teachers/{id}`` (409 while a queued or running job uses it)."""
         return await self.request("DELETE", f"/api/teachers/{quote(str(teacher_id), safe='')}")

@@ -367,15 +367,25 @@ def _prefill_for(prefill: dict | None, info: dict | None) -> dict:
 @callback(output=dict(text=Output(ids.PREFILL_TEXT, "children"), is_open=Output(ids.PREFILL_NOTE, "is_open"),
                       keep_label=Output(ids.KEEP_OPTIONS, "label"), keep_class=Output(ids.KEEP_OPTIONS, "className")),
           inputs=dict(prefill=Input(ids.PREFILL, "data"), options=Input(ids.OPTIONS, "data")))
-def prefill_note(prefill, options):
-    """Above the form: which run filled it and how that run ended; the options it set that the page has no field
-    for, kept unless switched off (a run that failed on one of them can drop it)."""
+async def prefill_note(prefill, options):
+    """Above the form: which run filled it and how that run ended (and when its uploaded teacher has been deleted
+    since); the options it set that the page has no field for, kept unless switched off (a run that failed on one
+    of them can drop it)."""
     if not prefill:
         return dict(text=None, is_open=False, keep_label="", keep_class="awd-hidden")
     short = prefill["job_id"][:8]
     text = [html.Span("Settings of run "), html.A(short, href=f"/jobs/{prefill['job_id']}"),
             html.Span(f" ({prefill['source']}). Change what you need and start it: it runs as a new job, the old one "
                       "stays.")]
+    teacher = (prefill.get("values") or {}).get("teacher")
+    if teacher and teacher not in ("auto", *((options or {}).get("teacher_architectures") or [])):
+        try:
+            await get_client().get_teacher(teacher)
+        except ApiError as err:
+            if err.not_found:
+                text.append(html.Div("Its uploaded teacher has been deleted since: the form offers the built-in "
+                                     "ones; upload the weights again under Teacher to use them.",
+                                     className="mt-1 fw-semibold"))
     kept = kept_options(prefill.get("config"), (options or {}).get("options"))
     if not kept:
         return dict(text=text, is_open=True, keep_label="", keep_class="awd-hidden")

@@ -664,8 +664,19 @@ def test_configure_from_a_job_that_is_not_there_says_so_and_keeps_the_defaults(s
     assert "Could not read the settings of job 0123456789abcdef" in out["error"]["children"]
     assert "defaults" in out["error"]["children"]
     assert run(cfg.load_prefill(None, dataset=None))["error"]["is_open"] is False
-    note = cfg.prefill_note(None, None)
+    note = run(cfg.prefill_note(None, None))
     assert note["is_open"] is False and "awd-hidden" in note["keep_class"]
     # a run's options arrive before the dataset: another dataset takes the defaults, the run's its own
     prefill = {"values": {"dataset_id": "d1", "levels": 3}}
     assert cfg._prefill_for(prefill, {"id": "d1"})["levels"] == 3 and cfg._prefill_for(prefill, {"id": "d2"}) == {}
+
+
+def test_configure_from_a_run_whose_uploaded_teacher_was_deleted_says_so(service):
+    cfg = page("configure")
+    options = run(cfg.load_options(None))["options"]
+    prefill = {"job_id": service.job_id, "source": "succeeded", "config": {},
+               "values": {"dataset_id": service.dataset_id, "teacher": "00000000-0000-4000-8000-00000000dead"}}
+    note = run(cfg.prefill_note(prefill, options))
+    assert note["is_open"] and "uploaded teacher has been deleted" in str(note["text"])
+    built_in = run(cfg.prefill_note({**prefill, "values": {**prefill["values"], "teacher": "lstm"}}, options))
+    assert "deleted" not in str(built_in["text"]) and service.job_id[:8] in str(built_in["text"])
