@@ -456,6 +456,8 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
 
             supervisor.add("the worker", start=start_embedded_worker,
                            alive=lambda: worker["process"] is not None and worker["process"].poll() is None)
+        if workers > 0:
+            send_queued_in_order()
         supervisor.start()
         from awd_studio.backend.app import create_app  # the web app and its pages: only `awd serve` loads them
 
@@ -483,6 +485,31 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
             redis_server.stop()
         (data_dir / CHILDREN_FILE).unlink(missing_ok=True)  # nothing left to stop
         print("AWD Studio stopped.", flush=True)
+
+
+def send_queued_in_order() -> list[str]:
+    """Send every queued job again, in the order they were submitted, before our worker starts taking messages.
+
+    The broker keeps the messages of jobs that were waiting when AWD Studio stopped; the job that was running
+    went back to the queue without one. Sent again here, in order, each job's newest message is the one that runs
+    it (a worker drops the older ones, :func:`jobstate.crud.is_stale_message`), so the stopped job runs first
+    again: left to the web process's start-up recovery, a worker that came up first ran the next job before it.
+
+    Returns the ids sent; none when the database or the broker cannot be reached (the recovery of the web process
+    tries again).
+    """
+    from awd_studio.jobstate.dispatch import recover_jobs
+    from awd_studio.jobstate.migrate import upgrade_database
+
+    settings = get_settings()
+    try:
+        upgrade_database(settings.sqlalchemy_url)
+        report = recover_jobs(settings.sqlalchemy_url, startup=True, max_attempts=settings.max_attempts,
+                              stall_seconds=settings.stall_seconds, data_dir=settings.data_dir)
+    except Exception:  # noqa: BLE001 - the web process's recovery sweeps again once it is up
+        log.exception("could not send the queued jobs again before starting the worker")
+        return []
+    return list(report["enqueued"])
 
 
 def requeue_before_stop(prefixes: list[str]) -> list[tuple[str, int]]:

@@ -30,6 +30,7 @@ __all__ = [
     "find_job_by_key",
     "list_jobs",
     "mark_enqueued",
+    "is_stale_message",
     "claim_job",
     "touch_job",
     "set_progress",
@@ -161,9 +162,19 @@ def _cas(session: Session, where, **values) -> bool:
     return result.rowcount == 1
 
 
-def mark_enqueued(session: Session, *, job_id: str, task_id: str) -> bool:
-    """Record the Celery task id of a queued job (for revocation)."""
-    return _cas(session, [Job.id == job_id, Job.state == "queued"], task_id=task_id, enqueued=utcnow())
+def mark_enqueued(session: Session, *, job_id: str, task_id: str | None) -> bool:
+    """Record the Celery task id of a queued job's latest message (for revocation, and so that a worker drops an
+    older message of the job: :func:`is_stale_message`); ``None`` forgets it when the message could not be sent
+    (the job then counts as never sent, and recovery sends it)."""
+    return _cas(session, [Job.id == job_id, Job.state == "queued"], task_id=task_id,
+                enqueued=utcnow() if task_id else None)
+
+
+def is_stale_message(job: Job, task_id: str | None) -> bool:
+    """Whether a ``run_job`` message is an older one of a queued job that has been sent again since (a restart
+    sends every queued job again, in the order they were submitted; their older messages, still in the broker,
+    would run them in another order). A job without a recorded task id takes any message."""
+    return job.state == "queued" and bool(job.task_id) and bool(task_id) and job.task_id != task_id
 
 
 def claim_job(session: Session, *, job_id: str, worker: str, pid: int | None = None) -> int | None:

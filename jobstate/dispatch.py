@@ -48,14 +48,18 @@ def enqueue_job(session, job_id: str) -> str | None:
         sent again by :func:`recover_jobs`).
     """
     task_id = f"{job_id}.{secrets.token_hex(4)}"
+    # recorded before it is sent: a worker waiting on the queue takes the message at once, and one it does not
+    # find recorded it drops as an older message of the job (crud.is_stale_message)
+    if not crud.mark_enqueued(session, job_id=job_id, task_id=task_id):
+        return None  # no longer queued (claimed, cancelled or deleted meanwhile): nothing to send
     try:
         sender().send_task(TASK_RUN_JOB, args=[job_id], task_id=task_id, queue=QUEUE,
                              retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2,
                                                        "interval_step": 0.5})
     except Exception as exc:  # broker down: the row stays queued, recovery sends it later
         log.warning("could not enqueue job %s: %s", job_id, exc, extra=job_fields(job_id))
+        crud.mark_enqueued(session, job_id=job_id, task_id=None)
         return None
-    crud.mark_enqueued(session, job_id=job_id, task_id=task_id)
     return task_id
 
 

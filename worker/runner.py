@@ -56,18 +56,23 @@ def lost_owner(job: Job, worker: str) -> str | None:
     return None
 
 
-def claim(job_id: str, worker: str) -> int | None:
+def claim(job_id: str, worker: str, task_id: str | None = None) -> int | None:
     """Claim a queued job for this worker; returns the attempt number or ``None`` (nothing to do).
 
     A job still ``running`` under this node whose process is gone (see :func:`lost_owner`; Celery sends the
     task again when a pool process dies) is re-queued first, counting towards ``AWD_MAX_ATTEMPTS``, and then
-    claimed as the next attempt.
+    claimed as the next attempt. The message ``task_id`` of a queued job sent again since is dropped
+    (:func:`jobstate.crud.is_stale_message`): the newer message runs it, in its place in the queue.
     """
     settings = get_settings()
     with _session() as session:
         job = session.get(Job, job_id)
         if job is None:
             log.info("job %s: not in the database %s; nothing to run", job_id, session.bind.url.render_as_string(),
+                     extra=job_fields(job_id))
+            return None
+        if crud.is_stale_message(job, task_id):
+            log.info("job %s: message %s dropped, the job was sent again since (%s)", job_id, task_id, job.task_id,
                      extra=job_fields(job_id))
             return None
         reason = lost_owner(job, worker)

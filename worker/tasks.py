@@ -151,7 +151,7 @@ def _succeeded(run: JobRun) -> bool:
 @celery_app.task(name="worker.tasks.run_job", bind=True)
 def run_job(self, job_id: str) -> str:
     """Run one queued job: the whole pipeline, or its preparation followed by a chord of chunks."""
-    attempt = claim(job_id, self.request.hostname)
+    attempt = claim(job_id, self.request.hostname, self.request.id)
     if attempt is None:
         return "skipped"
     with JobRun(job_id, attempt, self.request.hostname) as run:

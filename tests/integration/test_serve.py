@@ -268,7 +268,7 @@ def test_a_planned_stop_requeues_the_running_job_without_counting_it_lost(tmp_pa
 
     process = None
     try:
-        job_id = None
+        job_id = behind = None
         for run in (1, 2, 3):  # the reviewer's three restarts
             port = free_port()
             process = start(port, tmp_path / f"serve{run}.log")
@@ -277,10 +277,14 @@ def test_a_planned_stop_requeues_the_running_job_without_counting_it_lost(tmp_pa
                 if job_id is None:
                     dataset = client.post("/examples/cme", json={"n": 600}).json()
                     # long enough to be stopped while it runs (its teacher takes seconds, 2000 epochs a minute)
-                    job_id = client.post("/jobs", json={"dataset_id": dataset["id"], "epochs": 2000,
-                                                        "lambdas": [1e-3], "gammas": [0.0]}).json()["id"]
+                    long_job = {"dataset_id": dataset["id"], "epochs": 2000, "lambdas": [1e-3], "gammas": [0.0]}
+                    job_id = client.post("/jobs", json=long_job).json()["id"]
+                    # one more behind it: the stopped job, first in the queue, must stay first (a reviewer saw
+                    # the order flip after a restart)
+                    behind = client.post("/jobs", json={**long_job, "seed": 1}).json()["id"]
                 wait_for(lambda: client.get(f"/jobs/{job_id}").json()["state"] == "running", timeout=120,
                          interval=0.5, what=f"the job to run, start {run}")
+                assert client.get(f"/jobs/{behind}").json()["state"] == "queued"
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=90) == 0
             state, attempt, lost, message, fraction = row(job_id)
@@ -295,6 +299,8 @@ def test_a_planned_stop_requeues_the_running_job_without_counting_it_lost(tmp_pa
             wait_for(lambda: client.get(f"/jobs/{job_id}").json()["state"] == "running", timeout=120,
                      interval=0.5, what="the job to run again")
             assert client.get(f"/jobs/{job_id}").json()["attempt"] == 4
+            assert client.get(f"/jobs/{behind}").json()["state"] == "queued"
+            client.post(f"/jobs/{behind}/cancel")
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=90) == 0
     finally:
