@@ -2,7 +2,8 @@
 and BibTeX of the paper and of the software.
 
 :func:`python_snippet` is the exact text the page shows (the tests run it); it reads the two files of the
-Downloads box, ``result.json`` and ``arrays.npz``, from one folder.
+Downloads box, ``result.json`` and ``arrays.npz``, from one folder (under the names they download as,
+``awd-<run>-result.json``, or renamed: :func:`models.pipeline.result_files.result_file`).
 """
 
 from __future__ import annotations
@@ -99,12 +100,13 @@ def python_snippet(bundle: dict) -> str:
     return f'''{first}import numpy as np
 import pywt
 from awd_studio.models.pipeline.predict import predict_from_bundle
+from awd_studio.models.pipeline.result_files import result_file
 from awd_studio.models.pipeline.wavelet_export import wavelet_from_result
 
-RESULT = "{RESULT_FOLDER}"  # a folder holding the downloaded result.json and arrays.npz
+RESULT = "{RESULT_FOLDER}"  # a folder with the run's downloaded result.json and arrays.npz (awd-<run>-... too)
 
 # Your own data goes here, in the units and shape of the training data; these are stored test examples.
-with np.load(f"{{RESULT}}/arrays.npz", allow_pickle=False) as arrays:
+with np.load(result_file(RESULT, "arrays.npz"), allow_pickle=False) as arrays:
     X = arrays["X_examples"]
     stored = arrays["{stored}"][:len(X)]{scattering_stored}
 
@@ -176,7 +178,9 @@ def use_in_python_card(bundle: dict, *, snippet_id: str, paper_id: str, software
     return [dbc.Row([
         dbc.Col(dbc.Card([dbc.CardHeader(html.H3("Use in Python", className="h6 mb-0")), dbc.CardBody([
             html.P(["Download ", html.Code("result.json"), " and ", html.Code("arrays.npz"), " into a folder ",
-                    html.Code(RESULT_FOLDER), "; with AWD Studio installed (not on PyPI: ", html.Code("pip install"),
+                    html.Code(RESULT_FOLDER), " (they save as ", html.Code("awd-<run>-result.json"), " and ",
+                    html.Code("awd-<run>-arrays.npz"), "; either name works); with AWD Studio installed (not on PyPI: ",
+                    html.Code("pip install"),
                     " its source folder, as its README says) this predicts new data and gives the learned wavelet "
                     "to PyWavelets. From the terminal: ",
                     html.Code(predict_command(bundle)),

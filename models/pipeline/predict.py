@@ -14,13 +14,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import numpy as np
 
 from awd_studio.models import metrics as _metrics
 from awd_studio.models.data.readers.inputs import load_inputs
 from awd_studio.models.data.tiles import tile_maps
+from awd_studio.models.pipeline.result_files import result_file
 from awd_studio.models.pipeline.student_params import predict_with_record
 from awd_studio.models.validation import InputError
 
@@ -33,11 +33,7 @@ NO_TARGETS_NOTE = "the file has no targets: predictions only, no scores"
 
 
 def _read_bundle(result_dir) -> dict:
-    path = Path(result_dir) / "result.json"
-    if not path.is_file():
-        raise InputError("result", f"{Path(result_dir)} holds no result.json",
-                         "pass the directory `awd distill --out` wrote (it holds result.json and arrays.npz)")
-    return json.loads(path.read_text())
+    return json.loads(result_file(result_dir, "result.json").read_text())
 
 
 def recommended_model(bundle: dict) -> str:
@@ -61,7 +57,8 @@ def load_student(result_dir, model=None):
     Parameters
     ----------
     result_dir : str or Path
-        A result directory (``result.json`` + ``arrays.npz``).
+        A result directory (``result.json`` + ``arrays.npz``), or a folder of the run's downloads
+        (``awd-<run>-result.json`` + ``awd-<run>-arrays.npz``; :func:`~models.pipeline.result_files.result_file`).
     model : str, optional
         Which student: ``awd``, ``awd_no_interp``, ``baseline_wavelet`` (and on maps ``laplace``,
         ``roberts_cross``, ``peak_heights``; ``random_search`` when the job ran the teacher-free control;
@@ -87,7 +84,7 @@ def load_student(result_dir, model=None):
                if model in (bundle.get("models") or {}) else "is not a student of this result")
         raise InputError("model", f"{model!r} {why}", f"use one of {', '.join(sorted(students))}")
     record = students[model]
-    with np.load(Path(result_dir) / "arrays.npz", allow_pickle=False) as npz:
+    with np.load(result_file(result_dir, "arrays.npz"), allow_pickle=False) as npz:
         arrays = {field: npz[key] for field, key in record["arrays"].items()}
     return record, arrays, bundle
 
@@ -113,7 +110,7 @@ def predict_from_bundle(result_dir, X, model=None):
     >>> predict_from_bundle("no/such/dir", np.zeros((1, 8)))
     Traceback (most recent call last):
     ...
-    awd_studio.models.validation.InputError: result: no/such/dir holds no result.json; pass the directory `awd distill --out` wrote (it holds result.json and arrays.npz)
+    awd_studio.models.validation.InputError: result: no/such/dir holds no result.json; pass the directory `awd distill --out` wrote, or a folder with the run's downloaded result.json and arrays.npz (their names may start with awd-<run>-)
     """
     record, arrays, _ = load_student(result_dir, model)
     return predict_with_record(record, arrays, X)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from awd_studio.models.filters import to_pywt
+from awd_studio.models.pipeline.result_files import result_file
 from awd_studio.models.validation import InputError
 
 __all__ = ["wavelet_from_result"]
@@ -17,7 +18,8 @@ def wavelet_from_result(result, which="selected", name="awd"):
     Parameters
     ----------
     result : dict, str or Path
-        A result bundle (``result.json`` read as a dict), the path of ``result.json``, or its directory.
+        A result bundle (``result.json`` read as a dict), the path of ``result.json``, or its directory (or a
+        folder with the run's downloaded ``awd-<run>-result.json``).
     which : {"selected", "initial"} or int, default="selected"
         The wavelet the result selected, its initial wavelet, or the filter of grid point ``i``.
     name : str, default="awd"
@@ -38,7 +40,7 @@ def wavelet_from_result(result, which="selected", name="awd"):
     """
     if not isinstance(result, dict):
         path = Path(result)
-        path = path / "result.json" if path.is_dir() else path
+        path = result_file(path, "result.json") if path.is_dir() else path
         if not path.is_file():
             raise InputError("result", f"{path} does not exist", "pass a result directory or its result.json")
         result = json.loads(path.read_text())
