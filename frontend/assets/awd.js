@@ -228,7 +228,11 @@
   });
   document.addEventListener("keydown", function (e) {
     var z = dropzone(e.target);
-    if (z && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); openPicker(z); }
+    if (z && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); openPicker(z); return; }
+    /* A link drawn as a button (dbc.Button with href: <a role="button">) is announced as a button, and a button
+       answers Space as well as Enter; a link answers Enter only, so Space scrolled the page instead. */
+    var a = e.target.closest ? e.target.closest('a[role="button"][href]') : null;
+    if (a && e.key === " " && !e.altKey && !e.ctrlKey && !e.metaKey) { e.preventDefault(); a.click(); }
   });
 
   /* Phone or not, as components.NARROW_PX decides (the app writes the width when a page opens). */

@@ -355,8 +355,9 @@ async def refresh(_n, _version, signature, selected):
         teachers = [t for t in items(await client.list_teachers()) if not t.get("builtin", True)]
     except ApiError as err:
         return named_update(REFRESH_OUTPUTS, table=dbc.Alert(f"Could not list jobs: {err.message}", color="danger"))
+    # config: the rerun dialog says what the run asked for (auto, or an architecture), not only what it trained
     keep = ("id", "state", "stage", "fraction", "dataset_id", "dataset_name", "teacher_id", "teacher_name", "grid",
-            "summary", "created")
+            "summary", "created", "config")
     rows = {"jobs": [{k: j.get(k) for k in keep} for j in jobs],
             "datasets": [{k: d.get(k) for k in ("id", "name", "kind", "n", "n_test", "shape", "created")}
                          for d in datasets],

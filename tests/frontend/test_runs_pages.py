@@ -232,3 +232,16 @@ def test_jobs_page_lists_uploaded_teachers_and_deletes_one_once_confirmed(servic
     assert done["status"]["children"] == "Deleted the uploaded teacher." and done["version"] == 1
     assert service.client.get(f"/api/teachers/{teacher['id']}").status_code == 404
     assert "No uploaded teachers" in str(run(jobs.refresh(0, 1, None, []))["teachers"])
+
+
+def test_the_rerun_dialog_of_an_auto_run_says_auto_is_asked_again(service):
+    """Review 11: the dialog said "a new lstm teacher" for a run submitted with auto (the rows the page keeps had
+    dropped the run's settings)."""
+    jobs = page("jobs")
+    job = service.client.get(f"/api/jobs/{service.job_id}").json()
+    rows = run(jobs.refresh(0, 0, None, []))["rows"]
+    kept = next(r for r in rows["jobs"] if r["id"] == service.job_id)
+    assert kept["config"] == job["config"]  # what the run asked for reaches the dialog
+    kept["config"] = {**kept["config"], "teacher": "auto"}  # (the seeded run names no teacher)
+    text = jobs.confirm_text({"action": "rerun", "target": service.job_id}, rows)
+    assert "a new teacher chosen by auto (last time: mlp)" in text, text
