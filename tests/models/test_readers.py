@@ -316,6 +316,34 @@ def test_semicolons_with_decimal_commas_and_a_channel_axis_and_other_array_names
     assert "X_train" in str(err)
 
 
+@pytest.mark.parametrize("suffix", [".txt", ".csv", ".tsv"])
+def test_tabs_with_decimal_commas_as_excel_exports_them(tmp_path, arrays, suffix):
+    """Review 11: Excel's "Text (Tab delimited)" in a locale whose decimal mark is the comma read as one column
+    ("line 2 has 42 columns, line 1 has 1") or as "no numbers below its first row" (.tsv)."""
+    X, y = arrays
+    rows = ["\t".join([f"trk{i}"] + [f"{v:.9f}".replace(".", ",") for v in [*X[i], y[i]]]) for i in range(20)]
+    path = tmp_path / f"tab_comma{suffix}"
+    path.write_text("\n".join(["\t".join(["track_id"] + [f"t{i}s" for i in range(16)] + ["y"])] + rows))
+    ds = load_dataset(path)
+    np.testing.assert_allclose(ds.X, X, atol=1e-8)
+    np.testing.assert_allclose(ds.y, y, atol=1e-8)
+    assert ds.meta["ignored_columns"] == ["track_id"]
+
+
+def test_a_windows_1252_csv_is_read(tmp_path, arrays):
+    """Review 11: Excel's plain "CSV" on Windows (a header with µ in Windows-1252) was called "damaged, truncated
+    or mislabelled"; a file that is neither UTF-8 nor Windows-1252 text says how to save it."""
+    X, y = arrays
+    rows = [";".join(f"{v:.9f}".replace(".", ",") for v in [*X[i], y[i]]) for i in range(20)]
+    header = ";".join([f"t{i}" for i in range(16)] + ["Auxilin max (µM)"])
+    (tmp_path / "cp1252.csv").write_bytes("\r\n".join([header] + rows).encode("cp1252"))
+    ds = load_dataset(tmp_path / "cp1252.csv")
+    np.testing.assert_allclose(ds.X, X, atol=1e-8)
+    assert ds.target_names == ["Auxilin max (µM)"]  # the header's µ as written
+    (tmp_path / "undefined.csv").write_bytes(b"t0,t1,y\n1,2,\x81\n")  # 0x81: undefined in Windows-1252
+    _err(tmp_path / "undefined.csv", "neither UTF-8 nor Windows-1252")
+
+
 def test_csv_errors(tmp_path, arrays):
     X, y = arrays
     rows = [",".join(map(str, r)) for r in np.c_[X, y]]

@@ -56,6 +56,7 @@ def _format_from_extension(path: Path) -> str | None:
 
 
 def _looks_like_text(head: bytes) -> bool:
+    """Whether a file's first bytes are text the CSV reader decodes: UTF-8 or Windows-1252, without NUL bytes."""
     if b"\x00" in head:
         return False
     try:
@@ -65,7 +66,10 @@ def _looks_like_text(head: bytes) -> bool:
         try:
             head[:-3].decode("utf-8")
         except UnicodeDecodeError:
-            return False
+            try:
+                head.decode("cp1252")  # Excel's plain "CSV" on Windows
+            except UnicodeDecodeError:
+                return False
     return True
 
 

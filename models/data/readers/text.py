@@ -1,7 +1,9 @@
 """Delimited text (``.csv``, ``.tsv``, ``.txt``): one row per series, the target column(s) named or last.
 
-The delimiter is a tab for ``.tsv``; a semicolon when every one of the first lines has one (then a comma
-inside a number is its decimal mark, ``0,25``); else a comma, a tab, or white space. A first row that is not
+The delimiter is a tab for ``.tsv``; a semicolon or a tab when every one of the first lines has one (then a
+comma inside a number is its decimal mark, ``0,25``: Excel's exports where the comma is the decimal mark); else a
+comma, a tab, or white space. The text is UTF-8 (with or without a byte-order mark) or, failing that, Windows-1252
+(Excel's plain "CSV" on Windows). A first row that is not
 all numbers is the header; target columns are named ``y``/``target`` or ``y_<name>``/``target_<name>``, and
 without them the last column is the target (``meta["target_is_last_column"]``). Lines starting with ``#`` and
 blank lines are skipped.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -57,18 +60,49 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int]) -> np.
 
 
 def _delimiter(sample: str, suffix: str) -> str | None:
-    """The column separator of a text file from its first lines: a tab for ``.tsv``; a semicolon when every
-    line has one (European files, whose decimal mark is then a comma); else a comma, a tab, or white space
-    (None)."""
+    r"""The column separator of a text file from its first lines: a tab for ``.tsv``; a semicolon, else a tab,
+    when every line has one (a comma may then be a decimal mark); else a comma, a tab, or white space (None).
+
+    Examples
+    --------
+    >>> _delimiter("a\tb\n0,5\t1,5\n", ".txt"), _delimiter("a,b\n0.5,1.5\n", ".csv")
+    ('\t', ',')
+    """
     if suffix == ".tsv":
         return "\t"
     lines = [line for line in sample.splitlines()[:-1] or sample.splitlines()
              if line.strip() and not line.lstrip().startswith("#")]
     if lines and all(";" in line for line in lines):
         return ";"
+    if lines and all("\t" in line for line in lines):
+        return "\t"
     if "," in sample:
         return ","
     return "\t" if "\t" in sample else None
+
+
+#: A number written with a decimal comma (``-0,25``, ``1,5e-3``): the comma becomes a point.
+_DECIMAL_COMMA = re.compile(r"^(\s*[-+]?\d*),(\d+(?:[eE][-+]?\d+)?\s*)$")
+
+
+def _decoded(path: Path) -> str:
+    """The text of a file in UTF-8 (a byte-order mark dropped) or, when it is not UTF-8, in Windows-1252.
+
+    Raises
+    ------
+    InputError
+        When it is neither (a byte Windows-1252 leaves undefined).
+    """
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        raise InputError("file", f"{path.name!r} is neither UTF-8 nor Windows-1252 text",
+                         "save the CSV as UTF-8") from None
 
 
 def _is_number(text: str) -> bool:
@@ -101,10 +135,7 @@ def read_table(path: Path, budget: int) -> tuple[np.ndarray, list[str] | None, l
     size = path.stat().st_size
     if size * 4 > budget:  # a float64 per ~2+ characters: a generous upper bound on the decoded size
         raise too_big(path.name, size * 4, budget)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("file", f"{path.name!r} is not UTF-8 text", "save the CSV as UTF-8") from None
+    text = _decoded(path)
     delimiter = _delimiter(text[:4096], path.suffix.lower())
     if delimiter is None:
         rows = [line.split() for line in text.splitlines()]
@@ -112,6 +143,8 @@ def read_table(path: Path, budget: int) -> tuple[np.ndarray, list[str] | None, l
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if delimiter == ";":  # the semicolon is the separator where the comma is the decimal mark: 0,25 is 0.25
         rows = [[c.replace(",", ".") for c in r] for r in rows]
+    elif delimiter == "\t":  # so is the tab in such locales' exports: numbers with one comma, as 0,25, read 0.25
+        rows = [[_DECIMAL_COMMA.sub(r"\1.\2", c) for c in r] for r in rows]
     # each row's line in the file (the numbers an editor shows; a quoted cell spanning lines is rare here)
     kept = [(n, r) for n, r in enumerate(rows, start=1) if any(c.strip() for c in r)
             and not r[0].lstrip().startswith("#")]
