@@ -37,10 +37,13 @@ _TARGET_NAMES = ("y", "target")
 NAMED_BAD_CELLS = 5
 
 
-def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int]) -> np.ndarray:
+def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header: list[str] | None = None,
+                row_names: list[str] | None = None) -> np.ndarray:
     """The cells ``keep`` of every row as float64, or an InputError naming every cell that is not a number (the
-    first :data:`NAMED_BAD_CELLS` by line of the file, column and content, and how many in all: one at a time
-    took a round trip per missing value). ``lines``: each row's line number in the file."""
+    first :data:`NAMED_BAD_CELLS` by line of the file, column and content, and how many cells and rows in all: one
+    at a time took a round trip per missing value). ``lines``: each row's line number in the file; ``header``: the
+    columns' names and ``row_names`` each row's identifier (its first text column), named beside the numbers so
+    that the cell can be found in a spreadsheet."""
     data = np.empty((len(rows), len(keep)), dtype=np.float64)
     bad = []
     for i, r in enumerate(rows):
@@ -48,13 +51,21 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int]) -> np.
             try:
                 data[i, k] = float(r[j])
             except ValueError:
-                bad.append((lines[i], j, r[j]))
+                bad.append((i, j, r[j]))
+
+    def where(i, j):
+        row = f"line {lines[i]}" + (f" ({row_names[i].strip()[:30]})" if row_names and row_names[i].strip() else "")
+        column = f"column {j + 1}" + (f" “{header[j][:30]}”" if header and header[j] else "")
+        return f"{row}, {column}"
+
     if bad:
-        named = "; ".join(f"line {n}, column {j + 1} holds " + (repr(t[:30]) if t.strip() else "nothing")
-                          for n, j, t in bad[:NAMED_BAD_CELLS])
+        named = "; ".join(f"{where(i, j)} holds " + (repr(t[:30]) if t.strip() else "nothing")
+                          for i, j, t in bad[:NAMED_BAD_CELLS])
         more = f" (and {len(bad) - NAMED_BAD_CELLS} more)" if len(bad) > NAMED_BAD_CELLS else ""
         what = "a cell that is not a number" if len(bad) == 1 else f"{len(bad)} cells that are not numbers"
-        raise InputError("file", f"{what}: {named}{more}",
+        n_rows = len({i for i, _, _ in bad})
+        rows_with = f", in {n_rows} rows" if n_rows > 1 else ""
+        raise InputError("file", f"{what}{rows_with}: {named}{more}",
                          "use numbers only (one header row is allowed; drop rows with missing values)")
     return data
 
@@ -174,7 +185,8 @@ def read_table(path: Path, budget: int) -> tuple[np.ndarray, list[str] | None, l
     if clash:
         raise InputError("file", f"the target column {clash[0]!r} holds text", "give each series a numeric target")
     keep = [j for j in range(width) if j not in ignored_cols]
-    data = _parse_rows(rows, keep, lines)
+    row_names = [r[ignored_cols[0]] for r in rows] if ignored_cols else None
+    data = _parse_rows(rows, keep, lines, header, row_names)
     if header is None:
         return data, None, [f"column {j + 1}" for j in ignored_cols]
     return data, [header[j] for j in keep], [header[j] or f"column {j + 1}" for j in ignored_cols]
