@@ -292,8 +292,10 @@ def _estimated_spans(data, config):
     if dataset.y_test is not None:  # a fixed test split too (its score would divide by 0)
         check_targets_vary(dataset.y_test, "y_test", remedy="give a test split whose targets vary")
     if dataset.meta.get("target_is_last_column"):
-        print(f"No column is named y or target: the last column is the target, the {dataset.sample_shape[0]} "
-              "before it the series", file=sys.stderr, flush=True)
+        last = (dataset.target_names or [None])[0]
+        print(f"No column is named y or target: the last column{f' ({last})' if last else ''} is the target, the "
+              f"{dataset.sample_shape[0]} before it the series (name the target column y or target to choose "
+              "another)", file=sys.stderr, flush=True)
     ignored = dataset.meta.get("ignored_columns")
     if ignored:
         print(f"Left out of the series (identifier columns): {', '.join(ignored)}", file=sys.stderr, flush=True)

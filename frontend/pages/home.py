@@ -186,10 +186,12 @@ def preview_children(ds: dict) -> list:
             f"{tiles['test_maps']} held out whole for the test split. " + " ".join(tiles.get("notes") or []),
             ids.PREVIEW_TILES))
     if meta.get("target_is_last_column"):
+        last = (summary.get("target_names") or [None])[0]
         facts.append(_fact(
-            f"No column is named y or target, so the last column is the target and the {shape[0] if shape else '?'} "
-            "before it are the series. If every column is a sample, add a target column (named y) and upload "
-            "again.", ids.PREVIEW_TARGET_RULE))
+            f"No column is named y or target, so the last column{f' (“{last}”)' if last else ''} is the target and "
+            f"the {shape[0] if shape else '?'} before it are the series. If your target is another column, name it "
+            "y or target; if every column is a sample, add a target column (named y); then upload again.",
+            ids.PREVIEW_TARGET_RULE))
     if meta.get("ignored_columns"):
         names = ", ".join(f"“{name}”" for name in meta["ignored_columns"])
         facts.append(_fact(f"Left out of the series: {names} (text or an identifier column, not a sample).",

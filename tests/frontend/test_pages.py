@@ -124,6 +124,10 @@ def test_home_preview_names_the_columns_left_out():
     assert "Left out" not in str(home.preview_children(dict(ds, summary={"kind": "timeseries", "meta": {}})))
     last = str(home.preview_children(dict(ds, summary={"kind": "timeseries", "meta": {"target_is_last_column": True}})))
     assert "the last column is the target and the 40 before it are the series" in last
+    # review 11: which column that is, by name (a file whose target came first lost it to its last time point)
+    named = str(home.preview_children(dict(ds, summary={"kind": "timeseries", "target_names": ["t39"],
+                                                        "meta": {"target_is_last_column": True}})))
+    assert "the last column (“t39”) is the target" in named and "name it y or target" in named
 
 
 def test_home_example_callback(service, monkeypatch):
