@@ -37,6 +37,8 @@ class ids:  # noqa: N801 (a namespace of constants)
     DROPZONE = "results-predict-dropzone"
     MODEL = "results-predict-model"
     ANSWER = "results-predict-answer"
+    #: The job id, for the download's name (``awd-<8 characters>-predictions.csv``, as the result's files).
+    RUN = "results-predict-run"
     OUTPUT = "results-predict-output"
     ERROR = "results-predict-error"
     CSV = "results-predict-csv"
@@ -70,6 +72,7 @@ def panel(token: str) -> html.Div:
                      **{"aria-live": "polite"}),
             dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True, className="mt-2 py-2 small"),
             dcc.Store(id=ids.ANSWER),
+            dcc.Store(id=ids.RUN, data=token),
             html.Div(id=ids.OUTPUT, className="mt-2"),
             dbc.Button("Download the predictions (CSV)", id=ids.CSV, size="sm", color="primary", outline=True,
                        className="awd-hidden mt-2", n_clicks=0),
@@ -167,9 +170,11 @@ def show_answer(answer):
 
 
 @callback(Output(ids.DOWNLOAD, "data"), Input(ids.CSV, "n_clicks"), State(ids.ANSWER, "data"),
-          prevent_initial_call=True)
-def download_csv(_clicks, answer):
-    """The predictions as ``predictions.csv``."""
+          State(ids.RUN, "data"), prevent_initial_call=True)
+def download_csv(_clicks, answer, run=None):
+    """The predictions as ``awd-<run>-predictions.csv`` (named after the run, as its result's files: two runs'
+    predictions no longer overwrite each other)."""
     if not answer:
         return no_update
-    return dict(content=answer_csv(answer), filename="predictions.csv", type="text/csv")
+    name = f"awd-{run[:8]}-predictions.csv" if run else "predictions.csv"
+    return dict(content=answer_csv(answer), filename=name, type="text/csv")

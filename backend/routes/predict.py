@@ -16,7 +16,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
 from awd_studio.backend.routes.datasets import _pair_npy_targets
-from awd_studio.backend.routes.results import result_dir_for_key
+from awd_studio.backend.routes.results import result_dir_for_key, run_file_name
 from awd_studio.backend.schemas import OWNER_ERRORS, Problem
 from awd_studio.backend.uploads import multipart_openapi, reading_data_file, receive_upload
 from awd_studio.jobstate.storage import DATASET_SUFFIXES
@@ -73,10 +73,11 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
     finally:
         upload.discard()
     if format == "csv":
-        return PlainTextResponse(predictions_csv(result), media_type="text/csv")
+        return PlainTextResponse(predictions_csv(result), media_type="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{run_file_name(key, "predictions.csv")}"'})
     if format == "npz":
-        return Response(predictions_npz(result), media_type="application/octet-stream",
-                        headers={"Content-Disposition": 'attachment; filename="predictions.npz"'})
+        return Response(predictions_npz(result), media_type="application/octet-stream", headers={
+            "Content-Disposition": f'attachment; filename="{run_file_name(key, "predictions.npz")}"'})
     return {"model": result["model"], "target": result["target"], "scores": result["scores"],
             "has_targets": result["has_targets"], **({"note": result["note"]} if "note" in result else {}),
             **({"tiling": result["tiling"]} if "tiling" in result else {}),

@@ -5,6 +5,7 @@ of them; a share link's reader does not see the panel. Measured in chromium agai
 from __future__ import annotations
 
 import io
+import re
 
 import httpx
 import numpy as np
@@ -57,6 +58,7 @@ def test_the_owner_predicts_new_data_and_downloads_a_csv(web_server, browser, ow
     assert f"R² {api['scores']['X']['r2']:.4f}"[:8] in said  # the page's number is the API's
     with page.expect_download() as download:
         page.click("#results-predict-csv")
+    assert re.fullmatch(r"awd-[0-9a-f]{8}-predictions\.csv", download.value.suggested_filename)
     lines = open(download.value.path()).read().splitlines()
     assert lines[0] == "split,row,y_pred,y_true" and len(lines) == len(X) + 1
     got = np.array([float(line.split(",")[2]) for line in lines[1:]])

@@ -45,6 +45,8 @@ def test_predict_route_gives_the_pipelines_test_predictions(client, worker, tiny
     assert body["scores"]["X"]["n"] == len(X_test)
     as_csv = client.post(f"/api/results/{job['id']}/predict", files=new, params={"format": "csv"})
     assert as_csv.status_code == 200 and as_csv.text.startswith("split,row,y_pred,y_true")
+    # named after the run, as the result's files are (review 11: two runs' predictions overwrote each other)
+    assert as_csv.headers["content-disposition"] == f'attachment; filename="awd-{job["id"][:8]}-predictions.csv"'
 
     csv_text = "\n".join(",".join(repr(float(v)) for v in row) for row in X_test)  # no target column
     unscored = client.post(f"/api/results/{job['id']}/predict", files={"file": ("new.csv", csv_text, "text/csv")})
