@@ -94,8 +94,9 @@ def plot_grid(bundle, ax=None):
     for entry in bundle["grid"]:
         scores[entry["i_lambda"], entry["i_gamma"]] = entry["cv_score"]
     im = ax.imshow(scores, aspect="auto", cmap="viridis", origin="lower")
-    ax.set_xticks(range(len(gammas)), [f"{g:.2g}" for g in gammas], rotation=60, fontsize=7)
-    ax.set_yticks(range(len(lambdas)), [f"{v:.2g}" for v in lambdas], fontsize=7)
+    # as large as fit: the paper's 21 γ values need the small size, a quick grid's few do not
+    ax.set_xticks(range(len(gammas)), [f"{g:.2g}" for g in gammas], rotation=60, fontsize=9 if len(gammas) <= 8 else 7)
+    ax.set_yticks(range(len(lambdas)), [f"{v:.2g}" for v in lambdas], fontsize=9 if len(lambdas) <= 8 else 7)
     ax.set_xlabel("γ (interpretation loss weight)")
     ax.set_ylabel("λ (sparsity loss weight)")
     sel = bundle["grid"][bundle["selected"]["index"]]
@@ -222,6 +223,8 @@ def plot_subfilters(bundle):
 def write_figures(bundle, out_dir):
     """Save every figure as PNG and SVG in ``out_dir`` (maps also get ``filters2d`` and ``subfilters``); return the
     file names."""
+    import matplotlib  # only where figures are drawn (the distillation never draws)
+
     out_dir = Path(out_dir)
     names = []
     for stem, draw in (("wavelet", plot_wavelet), ("grid", plot_grid), ("scores", plot_scores),
@@ -240,7 +243,8 @@ def write_figures(bundle, out_dir):
         for ext in ("png", "svg"):
             path = out_dir / f"{stem}.{ext}"
             tmp = out_dir / f".{stem}.tmp.{ext}"
-            fig.savefig(tmp, dpi=PNG_DPI)
+            with matplotlib.rc_context({"svg.fonttype": "none"}):  # SVG text as text: editable in Inkscape
+                fig.savefig(tmp, dpi=PNG_DPI)
             tmp.replace(path)
             names.append(path.name)
             if ext == "png":  # the constrained layout runs at this save and the SVG keeps it: the four figures

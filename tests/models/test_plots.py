@@ -14,6 +14,8 @@ def test_every_figure_is_written_as_png_and_svg(tmp_path):
         stems = ("wavelet", "grid", "scores", "activation") + (("filters2d", "subfilters") if kind == "image" else ())
         assert sorted(names) == sorted(f"{stem}.{ext}" for stem in stems for ext in ("png", "svg"))
         assert all((out / name).stat().st_size > 1000 for name in names)
+        svg = (out / "wavelet.svg").read_text()  # text as text, editable (review 11: glyph outlines)
+        assert "<text" in svg and "wavelet psi" in svg
 
 
 def test_a_maps_filters_are_figures_too():
