@@ -53,6 +53,34 @@ __all__ = ["create_app", "api_router", "RecoveryLoop", "validation_detail"]
 log = logging.getLogger(__name__)
 
 
+#: The API's description in /docs: what it does and the calls of one distillation, in order.
+API_DESCRIPTION = """Adaptive wavelet distillation as a service: upload data, distil a teacher into a wavelet and a
+tiny interpretable model, share the result.
+
+Every call needs the owner token (`Authorization: Bearer <token>`, the token `awd serve` prints). One run:
+
+1. `POST /api/datasets` with the file as `file` (multipart), or `POST /api/examples/cme` with `{}`: answers the
+   dataset's `id`.
+2. `POST /api/jobs` with `{"dataset_id": "<id>"}` (every other option has a default; `GET /api/options` lists
+   them): answers the job's `id`.
+3. `GET /api/jobs/<job id>` until `state` is `succeeded` (or `failed`, with `error`).
+4. `GET /api/results/<job id>` (the bundle), `GET /api/results/<job id>/files` and `.../files/<name>`
+   (`arrays.npz`, figures), `POST /api/results/<job id>/predict` with a new data file.
+
+In Python (httpx or requests):
+
+```python
+import time, httpx
+api = httpx.Client(base_url="http://localhost:8050/api", headers={"Authorization": "Bearer TOKEN"}, timeout=60)
+dataset = api.post("/examples/cme", json={"n": 600}).json()  # json={} for the whole example
+job = api.post("/jobs", json={"dataset_id": dataset["id"]}).json()
+while (job := api.get(f"/jobs/{job['id']}").json())["state"] not in ("succeeded", "failed", "cancelled"):
+    time.sleep(2)
+print(api.get(f"/results/{job['id']}").json()["models"]["awd"]["test"])
+```
+"""
+
+
 def api_router() -> APIRouter:
     """All resource routers under ``/api``."""
     router = APIRouter(prefix="/api", dependencies=[Depends(refuse_unknown_query)], responses=API_ERRORS)
@@ -207,8 +235,7 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
     # CDN: on a lab machine without internet FastAPI's default pages stayed blank
     app = FastAPIOffline(title="AWD Studio", version=__version__, debug=False, lifespan=lifespan,
                          static_url=DOCS_STATIC_URL,
-                         description="Adaptive wavelet distillation as a service: upload data, distil a teacher "
-                                     "into a wavelet and a tiny interpretable model, share the result.")
+                         description=API_DESCRIPTION)
     app.state.settings = settings
     app.add_middleware(OwnerGateMiddleware, token=settings.api_token)
     app.add_middleware(UnknownPageStatus)  # outside the gate: a 401 stays a 401

@@ -96,7 +96,8 @@ class ExamplesPublic(BaseModel):
 class ExampleCreate(BaseModel):
     """Options when turning an example into a dataset."""
 
-    model_config = ConfigDict(extra="forbid")
+    # /docs shows this body (Swagger's own filled in every field: 20 samples named "string")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}]})
     n: int | None = Field(default=None, ge=20, le=200_000, description="number of samples (default: the example's own)")
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     name: str | None = Field(default=None, max_length=200)
@@ -132,7 +133,10 @@ class JobCreate(JobOptions):
     the lower validation loss is kept; maps: the CNN) or the id of an uploaded teacher.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # /docs shows this body: the defaults, which is what to start from (Swagger's own filled in every option with
+    # a placeholder, "device": "string" among them, and was refused)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"dataset_id": "the id POST /api/datasets or POST /api/examples/{name} answered"}]})
     dataset_id: str = Field(max_length=64, description="the dataset to distil on")
     teacher: str = Field(default="auto", max_length=64,
                          description="auto (series: LSTM and MLP trained, the better kept; maps: CNN), mlp, "
