@@ -21,6 +21,7 @@ every public name is re-exported here.
 
 from awd_studio.frontend.figures.activation import activation_figure, n_activation_examples
 from awd_studio.frontend.figures.data import LOSSES_TO_COME, loss_figure, preview_figure, target_histogram_figure
+from awd_studio.frontend.figures.explain import drawing_figure, explanation_figure, prediction_lines
 from awd_studio.frontend.figures.grid import (
                                    grid_axes,
                                    grid_heatmap_figure,
@@ -38,8 +39,7 @@ from awd_studio.frontend.figures.scattering import (
                                    scattering_scores,
                                    scattering_tree_figure,
 )
-from awd_studio.frontend.figures.scores import provenance_items, score_rows, scores_figure, verdict_lines
-from awd_studio.frontend.figures.explain import drawing_figure, explanation_figure, prediction_lines
+from awd_studio.frontend.figures.scores import provenance_items, score_rows, scores_figure, use_line, verdict_lines
 from awd_studio.frontend.figures.style import MODEL_LABELS, PALETTE, empty_figure, fmt_number
 from awd_studio.frontend.figures.wavelet import (
                                    filters_2d_figure,
@@ -81,6 +81,7 @@ __all__ = [
     "target_histogram_figure",
     "provenance_items",
     "verdict_lines",
+    "use_line",
     "scattering_filters_figure",
     "scattering_tree_figure",
     "scattering_curve_figure",

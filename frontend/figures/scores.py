@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from awd_studio.frontend.durations import format_seconds
+from awd_studio.frontend.figures.grid import kept_initial
 from awd_studio.frontend.figures.style import (
     MODEL_COLOURS,
     MODEL_LABELS,
@@ -23,7 +24,7 @@ from awd_studio.frontend.figures.style import (
     wrap_words,
 )
 
-__all__ = ["score_rows", "scores_figure", "verdict_lines", "provenance_items"]
+__all__ = ["score_rows", "scores_figure", "verdict_lines", "use_line", "provenance_items"]
 
 #: Students in the order the table lists them (others follow, sorted; the teacher comes last).
 MODEL_ORDER = ["awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross", "peak_heights",
@@ -211,6 +212,31 @@ def verdict_lines(bundle: dict) -> dict:
                      f"{fmt_number(best_fixed[0])}).")
     return {"text": text, "helped": bool(text.startswith("AWD improves") or text.startswith("AWD lowers")),
             "warnings": [w for w in verdict.get("warnings") or [] if isinstance(w, str)]}
+
+
+def use_line(bundle: dict) -> str:
+    """Which model to use, in one sentence: the one cross-validation chose on the training data (AWD's student,
+    or the initial wavelet's when it was kept), which "Predict new data" and ``awd predict`` apply by default;
+    the other models are comparisons on the test set, which would overfit it if it chose among them. Empty for a
+    bundle without models.
+
+    Examples
+    --------
+    >>> use_line({"models": {"awd": {}}, "wavelet": {"init": "db5"}})[:62]
+    'The model to use: the AWD student on the learned wavelet, chos'
+    >>> "db5's student" in use_line({"models": {"awd": {}}, "selection": {"choice": "initial", "initial": "db5"}})
+    True
+    """
+    if not (bundle or {}).get("models"):
+        return ""
+    initial = kept_initial(bundle)
+    model = f"{initial}'s student (the initial wavelet)" if initial is not None else \
+        "the AWD student on the learned wavelet"
+    others = "baselines" if any(k in bundle["models"] for k in FIXED_FILTER_BASELINES) else "models"
+    return (f"The model to use: {model}, chosen by cross-validation on the training data; “Predict new data” and "
+            f"awd predict apply it by default. The other {others} on this page are comparisons on the test set: "
+            "one that scores better there tells you something about the data, but picking it by that score would "
+            "fit the test set.")
 
 
 #: The maps' students on fixed filters (no wavelet): the baselines a verdict about AWD and its initial wavelet

@@ -57,6 +57,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.GRID_GRAPH)
     BODY = "results-body"
     SUMMARY = "results-summary"
     VERDICT = "results-verdict"
+    #: The one sentence on which model to use (:func:`frontend.figures.scores.use_line`).
+    USE_LINE = "results-use-line"
     AWD_R2 = "results-awd-r2"
     WAVELET_GRAPH = "results-wavelet-graph"
     FILTERS_GRAPH = "results-filters-graph"
@@ -215,6 +217,8 @@ def summary_children(bundle: dict) -> list:
         said.append(dbc.Alert(verdict["text"], color="success" if verdict["helped"] else "secondary",
                               id=ids.VERDICT, className="mb-2"))
     said += [dbc.Alert(w, color="warning", className="mb-2 py-2 small") for w in verdict["warnings"]]
+    if figures.use_line(bundle):  # one answer to "which model do I report" (review 11: three places, three hints)
+        said.append(html.P(figures.use_line(bundle), id=ids.USE_LINE, className="small mb-2"))
     initial = figures.kept_initial(bundle)
     if initial is not None:  # the model delivered is the initial wavelet's student: its score leads
         kept = rows.get("baseline_wavelet", {})
