@@ -37,9 +37,10 @@ def check_quota(settings, paths, incoming: int = 0) -> None:
         )
 
 
-def read_dataset_file(path, *, max_bytes: int, name: str, tile: int | None = None):
+def read_dataset_file(path, *, max_bytes: int, name: str, tile: int | None = None, drop_incomplete: bool = False):
     """Read and validate a data file with ``models.data``, cut into ``tile``-pixel tiles when given (maps; whole
-    maps held out for the test split, ``models.data.tiles``); any failure becomes ``ValueError``.
+    maps held out for the test split, ``models.data.tiles``); ``drop_incomplete``: a delimited text file's rows
+    with a cell that is not a number are left out instead of refused. Any failure becomes ``ValueError``.
 
     Returns
     -------
@@ -48,11 +49,21 @@ def read_dataset_file(path, *, max_bytes: int, name: str, tile: int | None = Non
     """
     with reading_data_file():
         if tile is None:
-            dataset = load_dataset(path, max_bytes=max_bytes, name=name)
+            dataset = load_dataset(path, max_bytes=max_bytes, name=name, drop_incomplete=drop_incomplete)
         else:
             dataset = tile_dataset(load_dataset(path, max_bytes=max_bytes, name=name, min_samples=1), tile)
         check_targets_vary(dataset.y)  # a dataset is uploaded to distil on: constant targets teach nothing
         return dataset, summarize(dataset)
+
+
+def _flag(upload, field: str) -> bool:
+    """An upload's yes/no text field (``true``, ``1``, ``yes`` or ``on``; absent or blank: no)."""
+    text = (upload.fields.get(field) or "").strip().lower()
+    if text in ("", "false", "0", "no", "off"):
+        return False
+    if text in ("true", "1", "yes", "on"):
+        return True
+    raise ValueError(f"{field}: pass true or false, got {text[:20]!r}")
 
 
 def _tile_size(upload) -> int | None:
@@ -132,6 +143,11 @@ def _as_npz(dataset, paths) -> tuple:
                                                        "description": "maps: cut each into tiles of this many "
                                                                       "pixels a side; whole maps are held out "
                                                                       "for the test split"},
+                                              "drop_incomplete": {"type": "boolean", "default": False,
+                                                                  "description": "delimited text: leave out the "
+                                                                                 "rows with a cell that is not a "
+                                                                                 "number (named in the dataset's "
+                                                                                 "summary) instead of refusing"},
                                               "y": {"type": "string", "format": "binary",
                                                     "description": "targets of an .npy X (another .npy)"}}))
 async def upload_dataset(request: Request, response: Response, session: SessionDep, settings: SettingsDep,
@@ -146,27 +162,32 @@ async def upload_dataset(request: Request, response: Response, session: SessionD
     """
     check_quota(settings, paths)
     upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
-                                  allowed=DATASET_SUFFIXES, extra_file_fields=("y",), text_fields=("name", "tile"))
+                                  allowed=DATASET_SUFFIXES, extra_file_fields=("y",),
+                                  text_fields=("name", "tile", "drop_incomplete"))
     stored_path = None
     try:
         check_quota(settings, paths, 0)
-        tile = _tile_size(upload)
-        existing = crud.find_dataset_by_hash(session, sha256=upload.sha256) if tile is None else None
+        tile, drop = _tile_size(upload), _flag(upload, "drop_incomplete")
+        existing = crud.find_dataset_by_hash(session, sha256=upload.sha256) if tile is None and not drop else None
         if existing is not None:
             return reused_dataset(response, existing, "this file was uploaded before")
         name = safe_display_name(upload.fields.get("name") or upload.filename.rsplit(".", 1)[0], "dataset")
         _pair_npy_targets(upload)
         dataset, summary = await run_in_threadpool(read_dataset_file, upload.path,
-                                                   max_bytes=settings.max_upload_bytes * 8, name=name, tile=tile)
+                                                   max_bytes=settings.max_upload_bytes * 8, name=name, tile=tile,
+                                                   drop_incomplete=drop)
         stored_path, suffix, size, sha256 = upload.path, upload.suffix, upload.size, upload.sha256
-        if len(upload.files) > 1 or tile is not None:  # X and y in two files, or tiles: one self-contained .npz
+        dropped = bool(dataset.meta.get("dropped_rows"))
+        # X and y in two files, tiles, or rows left out: what is stored is the dataset read, as one .npz
+        if len(upload.files) > 1 or tile is not None or dropped:
             stored_path, size = await run_in_threadpool(_as_npz, dataset, paths)
             suffix = ".npz"
-        if tile is not None:  # the tiles' content is what is stored (save_npz writes the same bytes for it)
+        if tile is not None or dropped:  # the content is what is stored (save_npz writes the same bytes for it)
             sha256 = await run_in_threadpool(sha256_file, stored_path)
             existing = crud.find_dataset_by_hash(session, sha256=sha256)
             if existing is not None:
-                return reused_dataset(response, existing, f"these {tile} px tiles were made before")
+                return reused_dataset(response, existing, f"these {tile} px tiles were made before" if tile
+                                      else "these rows were uploaded before")
         if tile is not None:  # "maps (64 px tiles)": the lists tell the tilings of one file apart
             name = dataset.name
         return store_dataset(session, paths, temp_path=stored_path, suffix=suffix, dataset=dataset,

@@ -84,7 +84,7 @@
         bar(prefix, 0, "");
         status(prefix, how.failedBeside ? how.failed + msg : "");
         setProps(errorId, { children: how.failed + msg, is_open: true });
-        if (onFail) { onFail(); }
+        if (onFail) { onFail(msg); }
       });
   }
 
@@ -93,10 +93,17 @@
     return /(^|[_-])(y|target|targets)(_train)?\.npy$/i.test(file.name);
   }
 
-  /* One data file, or an .npy pair (X and its targets y, chosen or dropped together). */
-  function uploadDataset(files) {
+  /* The files of the last dataset upload: "Leave out the rows with missing values" sends them again. */
+  var lastDatasetFiles = null;
+  var DROP_BUTTON = "home-drop-incomplete";
+
+  /* One data file, or an .npy pair (X and its targets y, chosen or dropped together); `extra`: more form fields
+   * (drop_incomplete when the user asked to leave out a text file's rows with missing values). */
+  function uploadDataset(files, extra) {
     files = Array.prototype.slice.call(files || []);
     if (!files.length) { return; }
+    lastDatasetFiles = files;
+    setProps(DROP_BUTTON, { className: "mb-3 awd-hidden" });
     var file = files[0];
     var targets = null;
     if (files.length === 2 && files.every(function (f) { return /\.npy$/i.test(f.name); })) {
@@ -119,6 +126,7 @@
     if (nameInput && nameInput.value.trim()) { form.append("name", nameInput.value.trim()); }
     var tileInput = document.getElementById("home-tile-size");
     if (tileInput && tileInput.value.trim()) { form.append("tile", tileInput.value.trim()); }
+    Object.keys(extra || {}).forEach(function (k) { form.append(k, extra[k]); });
     send("home", "/api/datasets", form, {
       name: file.name, busy: "Checking " + file.name + " …", failed: "Upload of " + file.name + " failed: ",
       done: function (body) {
@@ -126,7 +134,13 @@
       }
     }, function (body) { setProps("home-dataset-id", { data: body.id }); },
     // the error stands alone: no preview (and "Configure" button) of an earlier dataset under it
-    function () { setProps("home-dataset-id", { data: null }); });
+    function (msg) {
+      setProps("home-dataset-id", { data: null });
+      // a text file refused for cells that are not numbers (traces that ended early): offer to leave those rows out
+      if (!extra && /not a number|not numbers/.test(msg) && /\.(csv|tsv|txt)$/i.test(file.name)) {
+        setProps(DROP_BUTTON, { className: "mb-3" });
+      }
+    });
   }
 
   function uploadTeacher(file) {
@@ -221,6 +235,10 @@
         window.Plotly.downloadImage(gd, { format: dl.getAttribute("data-format"), scale: 2,
           filename: runFileName(dl.getAttribute("data-filename") || "awd-figure") });
       }
+      return;
+    }
+    if (e.target.closest && e.target.closest("#" + DROP_BUTTON) && lastDatasetFiles) {
+      uploadDataset(lastDatasetFiles, { drop_incomplete: "true" });
       return;
     }
     var z = dropzone(e.target);

@@ -39,6 +39,10 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.DROPZONE)
     PREVIEW_CARD = "home-preview-card"
     PREVIEW_KIND = "home-preview-kind"
     PREVIEW_IGNORED = "home-preview-ignored"
+    #: The rows with missing values left out on request, in the preview.
+    PREVIEW_DROPPED = "home-preview-dropped"
+    #: Under a refused text file with missing values: send it again, those rows left out (assets/awd.js shows it).
+    DROP_INCOMPLETE = "home-drop-incomplete"
     PREVIEW_TILES = "home-preview-tiles"
     PREVIEW_TARGET_RULE = "home-preview-target-rule"
     TILE_SIZE = "home-tile-size"
@@ -120,6 +124,8 @@ def layout(dataset: str | None = None, **_):
                "interpretable model and a link to share.", className="lead text-muted mb-4"),
         dcc.Store(id=ids.DATASET_ID, data=dataset),
         dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True),
+        dbc.Button("Leave out the rows with missing values and upload again", id=ids.DROP_INCOMPLETE,
+                   color="primary", outline=True, size="sm", className="mb-3 awd-hidden", n_clicks=0),
         dbc.Row([dbc.Col(_upload_card(), md=7), dbc.Col(_examples_card(), md=5)], className="g-4 mb-4"),
         dcc.Loading(html.Div(id=ids.PREVIEW), type="default"),
     ])
@@ -192,6 +198,13 @@ def preview_children(ds: dict) -> list:
             f"the {shape[0] if shape else '?'} before it are the series. If your target is another column, name it "
             "y or target; if every column is a sample, add a target column (named y); then upload again.",
             ids.PREVIEW_TARGET_RULE))
+    dropped = meta.get("dropped_rows") or {}
+    if dropped.get("count"):
+        shown = ", ".join(dropped.get("rows") or [])
+        more = f" and {dropped['count'] - len(dropped.get('rows') or [])} more" \
+            if dropped["count"] > len(dropped.get("rows") or []) else ""
+        facts.append(_fact(f"Left out {dropped['count']} row{'s' if dropped['count'] != 1 else ''} with missing "
+                           f"values, as asked: {shown}{more}.", ids.PREVIEW_DROPPED))
     if meta.get("ignored_columns"):
         names = ", ".join(f"“{name}”" for name in meta["ignored_columns"])
         facts.append(_fact(f"Left out of the series: {names} (text or an identifier column, not a sample).",

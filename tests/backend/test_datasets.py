@@ -83,6 +83,32 @@ def test_tab_separated_and_plain_text_files_are_taken(client, upload):
     assert response.status_code in (200, 201), response.text
 
 
+def test_rows_with_missing_values_are_left_out_when_asked(client, upload, stored_files):
+    """Review 11: traces that ended early (blank trailing cells) refused the file; the upload can leave those rows
+    out, and the dataset says which, by line and identifier."""
+    rng = np.random.default_rng(6161)
+    X = rng.normal(size=(40, 16))
+    rows = [",".join(["track_id"] + [f"t={2 * i}s" for i in range(16)] + ["y"])]
+    rows += [",".join([f"trk{i:04d}"] + [str(v) for v in X[i]] + [str(X[i, :3].sum())]) for i in range(40)]
+    for i in (3, 8):  # two traces that ended early
+        rows[i + 1] = ",".join(rows[i + 1].split(",")[:-4] + ["", "", "", rows[i + 1].split(",")[-1]])
+    content = "\n".join(rows).encode()
+    before = stored_files()
+    refused = upload(content, "ended_early.csv")
+    assert refused.status_code == 422 and "drop_incomplete=true" in refused.json()["detail"]
+    assert stored_files() == before
+    taken = upload(content, "ended_early.csv", drop_incomplete="true")
+    assert taken.status_code == 201, taken.text
+    body = taken.json()
+    assert body["n"] + (body.get("n_test") or 0) == 38
+    assert body["summary"]["meta"]["dropped_rows"] == {"count": 2, "rows": ["line 5 (trk0003)", "line 10 (trk0008)"]}
+    assert body["original_filename"] == "ended_early.csv"
+    # the stored file is what was read (the raw CSV would be refused when a job reads it)
+    job = client.post("/api/jobs/estimate", json={"dataset_id": body["id"]})
+    assert job.status_code == 200, job.text
+    assert upload(content, "ended_early.csv", drop_incomplete="maybe").status_code == 422
+
+
 def test_large_maps_are_cut_into_tiles_with_whole_maps_held_out(client, upload, stored_files):
     rng = np.random.default_rng(5150)
     X = rng.normal(size=(6, 96, 96))  # six maps: too few to distil on, 54 tiles of 32 px

@@ -54,7 +54,8 @@ from awd_studio.models.validation import DEFAULT_MIN_SAMPLES, InputError
 __all__ = ["load_dataset", "load_maps", "detect_format", "FORMATS", "DEFAULT_MAX_BYTES"]
 
 
-def load_dataset(path, *, max_bytes=None, name=None, min_samples=DEFAULT_MIN_SAMPLES) -> Dataset:
+def load_dataset(path, *, max_bytes=None, name=None, min_samples=DEFAULT_MIN_SAMPLES,
+                 drop_incomplete=False) -> Dataset:
     """Read a data file into a validated :class:`~models.data.dataset.Dataset`.
 
     See the module docstring for the accepted layouts of each format.
@@ -71,6 +72,9 @@ def load_dataset(path, *, max_bytes=None, name=None, min_samples=DEFAULT_MIN_SAM
     min_samples : int, default=10
         Fewest training samples accepted (1 for a few large maps to be cut into tiles,
         :func:`models.data.tiles.tile_dataset`).
+    drop_incomplete : bool, default=False
+        Delimited text: leave out the rows holding a cell that is not a number (a trace that ended early), named
+        in ``meta["dropped_rows"]``, instead of refusing the file. Other formats ignore it.
 
     Returns
     -------
@@ -94,7 +98,7 @@ def load_dataset(path, *, max_bytes=None, name=None, min_samples=DEFAULT_MIN_SAM
     readers = {
         "npz": load_npz,
         "npy": load_npy,
-        "csv": load_csv,
+        "csv": lambda p, b, n: load_csv(p, b, n, drop_incomplete=drop_incomplete),
         "fits": load_fits,
         "hdf5": load_hdf5,
         "mat": load_mat,

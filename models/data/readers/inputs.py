@@ -63,7 +63,7 @@ class PredictionInputs:
 
 def _csv_arrays(path: Path, budget: int, sample_shape) -> dict:
     """X and, when the header names them or one extra column is there, y of a CSV file."""
-    data, header, _ = read_table(path, budget)
+    data, header, _, _ = read_table(path, budget)
     width = data.shape[1]
     named = target_columns(header)
     length = sample_shape[0] if sample_shape is not None and len(sample_shape) == 1 else None

@@ -38,12 +38,13 @@ NAMED_BAD_CELLS = 5
 
 
 def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header: list[str] | None = None,
-                row_names: list[str] | None = None) -> np.ndarray:
+                row_names: list[str] | None = None, drop_incomplete: bool = False) -> tuple[np.ndarray, list[str]]:
     """The cells ``keep`` of every row as float64, or an InputError naming every cell that is not a number (the
     first :data:`NAMED_BAD_CELLS` by line of the file, column and content, and how many cells and rows in all: one
     at a time took a round trip per missing value). ``lines``: each row's line number in the file; ``header``: the
     columns' names and ``row_names`` each row's identifier (its first text column), named beside the numbers so
-    that the cell can be found in a spreadsheet."""
+    that the cell can be found in a spreadsheet. With ``drop_incomplete`` such rows are left out instead, and
+    named in the second value returned (``"line 7 (trk0005)"``)."""
     data = np.empty((len(rows), len(keep)), dtype=np.float64)
     bad = []
     for i, r in enumerate(rows):
@@ -53,11 +54,17 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
             except ValueError:
                 bad.append((i, j, r[j]))
 
-    def where(i, j):
-        row = f"line {lines[i]}" + (f" ({row_names[i].strip()[:30]})" if row_names and row_names[i].strip() else "")
-        column = f"column {j + 1}" + (f" “{header[j][:30]}”" if header and header[j] else "")
-        return f"{row}, {column}"
+    def row_words(i):
+        return f"line {lines[i]}" + (f" ({row_names[i].strip()[:30]})" if row_names and row_names[i].strip() else "")
 
+    def where(i, j):
+        column = f"column {j + 1}" + (f" “{header[j][:30]}”" if header and header[j] else "")
+        return f"{row_words(i)}, {column}"
+
+    incomplete = sorted({i for i, _, _ in bad})
+    if bad and drop_incomplete and len(incomplete) < len(rows):
+        complete = np.setdiff1d(np.arange(len(rows)), incomplete)
+        return data[complete], [row_words(i) for i in incomplete]
     if bad:
         named = "; ".join(f"{where(i, j)} holds " + (repr(t[:30]) if t.strip() else "nothing")
                           for i, j, t in bad[:NAMED_BAD_CELLS])
@@ -66,8 +73,10 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
         n_rows = len({i for i, _, _ in bad})
         rows_with = f", in {n_rows} rows" if n_rows > 1 else ""
         raise InputError("file", f"{what}{rows_with}: {named}{more}",
-                         "use numbers only (one header row is allowed; drop rows with missing values)")
-    return data
+                         "use numbers only (one header row is allowed); or leave out the rows with missing values "
+                         "(“Leave out the rows with missing values” on the upload page, the upload field "
+                         "drop_incomplete=true)")
+    return data, []
 
 
 def _delimiter(sample: str, suffix: str) -> str | None:
@@ -130,7 +139,8 @@ def _is_identifier_name(name: str) -> bool:
     return (low in ("", "id", "index") or low.endswith(("_id", " id")) or low.startswith("unnamed:"))
 
 
-def read_table(path: Path, budget: int) -> tuple[np.ndarray, list[str] | None, list[str]]:
+def read_table(path: Path, budget: int, drop_incomplete: bool = False
+               ) -> tuple[np.ndarray, list[str] | None, list[str], list[str]]:
     """The numbers of a delimited text file, its header and the identifier columns left out.
 
     Returns
@@ -142,6 +152,9 @@ def read_table(path: Path, budget: int) -> tuple[np.ndarray, list[str] | None, l
     ignored : list of str
         The identifier columns left out (see the module's docstring): their header names, or ``column k``
         (1-based) without a header.
+    dropped : list of str
+        With ``drop_incomplete``: the rows left out for a cell that is not a number, by line and identifier
+        (``"line 7 (trk0005)"``); else empty (such a cell is an error).
     """
     size = path.stat().st_size
     if size * 4 > budget:  # a float64 per ~2+ characters: a generous upper bound on the decoded size
@@ -186,10 +199,10 @@ def read_table(path: Path, budget: int) -> tuple[np.ndarray, list[str] | None, l
         raise InputError("file", f"the target column {clash[0]!r} holds text", "give each series a numeric target")
     keep = [j for j in range(width) if j not in ignored_cols]
     row_names = [r[ignored_cols[0]] for r in rows] if ignored_cols else None
-    data = _parse_rows(rows, keep, lines, header, row_names)
+    data, dropped = _parse_rows(rows, keep, lines, header, row_names, drop_incomplete)
     if header is None:
-        return data, None, [f"column {j + 1}" for j in ignored_cols]
-    return data, [header[j] for j in keep], [header[j] or f"column {j + 1}" for j in ignored_cols]
+        return data, None, [f"column {j + 1}" for j in ignored_cols], dropped
+    return data, [header[j] for j in keep], [header[j] or f"column {j + 1}" for j in ignored_cols], dropped
 
 
 def target_columns(header: list[str] | None) -> list[int]:
@@ -200,9 +213,11 @@ def target_columns(header: list[str] | None) -> list[int]:
     return [j for j, h in enumerate(low) if h in _TARGET_NAMES or h.startswith(("y_", "target_"))]
 
 
-def load_csv(path: Path, budget: int, name: str | None) -> Dataset:
-    """A delimited text file as a Dataset (``budget``: decoded bytes allowed; ``name``: None for the stem)."""
-    data, header, ignored = read_table(path, budget)
+def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = False) -> Dataset:
+    """A delimited text file as a Dataset (``budget``: decoded bytes allowed; ``name``: None for the stem; with
+    ``drop_incomplete`` the rows holding a cell that is not a number are left out, and named in
+    ``meta["dropped_rows"]``, instead of refusing the file)."""
+    data, header, ignored, dropped = read_table(path, budget, drop_incomplete)
     width = data.shape[1]
     if width < 2:
         raise InputError("file", "has a single column", "put the series values and a target column in each row")
@@ -226,6 +241,8 @@ def load_csv(path: Path, budget: int, name: str | None) -> Dataset:
     meta = {"source_format": "csv", "target_columns": target_cols}
     if ignored:
         meta["ignored_columns"] = ignored
+    if dropped:  # said in the preview, with the first rows by line and identifier
+        meta["dropped_rows"] = {"count": len(dropped), "rows": dropped[:20]}
     if not target_columns(header):  # said in the preview: a file of series alone loses its last sample here
         meta["target_is_last_column"] = True
     return Dataset(data[:, x_cols], y, name=name or path.stem, target_names=target_names, meta=meta,

@@ -1,0 +1,48 @@
+"""A spreadsheet whose traces ended early, in a browser: the refusal names the cells by column header and track,
+offers to leave those rows out, and the preview then says which rows went (review 11)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.e2e.conftest import console_errors
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+def test_rows_with_missing_values_can_be_left_out_from_the_upload_page(web_server, owner_context, tmp_path,
+                                                                       screenshot):
+    rng = np.random.default_rng(7272)
+    X = rng.normal(size=(60, 24))
+    rows = [";".join(["track_id"] + [f"t={2 * i}s" for i in range(24)] + ["auxilin_peak"])]
+    rows += [";".join([f"trk{i:04d}"] + [f"{v:.6f}".replace(".", ",") for v in X[i]]
+                      + [f"{X[i, 5:9].sum():.6f}".replace(".", ",")]) for i in range(60)]
+    for i in (4, 11, 30):  # traces that ended early: blank trailing cells, the target still there
+        cells = rows[i + 1].split(";")
+        rows[i + 1] = ";".join(cells[:-5] + [""] * 4 + cells[-1:])
+    path = tmp_path / "ended_early.csv"
+    path.write_bytes(("\ufeff" + "\r\n".join(rows)).encode("utf-8"))  # Excel's: a BOM and CRLF
+
+    page = owner_context().new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    page.goto(web_server + "/")
+    with page.expect_file_chooser() as chooser:
+        page.click("#home-dropzone")
+    chooser.value.set_files(str(path))
+    page.wait_for_function("(() => { const e = document.querySelector('#home-error');"
+                           " return e && e.innerText.includes('not numbers'); })()")
+    said = page.inner_text("#home-error")
+    assert "12 cells that are not numbers, in 3 rows" in said and "line 6 (trk0004), column 22 “t=40s”" in said, said
+    button = page.locator("#home-drop-incomplete")
+    button.wait_for(state="visible")
+    screenshot(page, "upload-missing-01-refused")
+    button.click()
+    page.locator("#home-preview-card").wait_for()
+    dropped = page.inner_text("#home-preview-dropped")
+    assert "Left out 3 rows with missing values" in dropped and "line 13 (trk0011)" in dropped, dropped
+    assert "57 samples" in page.inner_text("#home-preview-card")
+    assert button.is_hidden() and not page.locator("#home-error").is_visible()
+    screenshot(page, "upload-missing-02-preview")
+    assert [e for e in errors if "status of 422" not in e] == [], errors
