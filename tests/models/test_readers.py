@@ -330,6 +330,19 @@ def test_tabs_with_decimal_commas_as_excel_exports_them(tmp_path, arrays, suffix
     assert ds.meta["ignored_columns"] == ["track_id"]
 
 
+def test_a_table_with_one_series_per_column_is_told_to_transpose(tmp_path):
+    """Review 11: a spreadsheet's usual layout (a column per trace, a row per time point, the target in a last
+    row named by its first cell) got only "line 42, column 1 holds 'auxilin_peak'"."""
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(41, 300))
+    rows = [";".join(["time_s"] + [f"trace{i}" for i in range(300)])]
+    rows += [";".join([str(2 * t)] + [f"{v:.4f}".replace(".", ",") for v in values[t]]) for t in range(40)]
+    rows.append(";".join(["auxilin_peak"] + [f"{v:.4f}".replace(".", ",") for v in values[40]]))
+    (tmp_path / "transposed.csv").write_text("\n".join(rows))
+    _err(tmp_path / "transposed.csv", "line 42, column 1 “time_s” holds 'auxilin_peak'; this looks like one series "
+                                      "per column")
+
+
 def test_a_windows_1252_csv_is_read(tmp_path, arrays):
     """Review 11: Excel's plain "CSV" on Windows (a header with µ in Windows-1252) was called "damaged, truncated
     or mislabelled"; a file that is neither UTF-8 nor Windows-1252 text says how to save it."""

@@ -72,10 +72,14 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
         what = "a cell that is not a number" if len(bad) == 1 else f"{len(bad)} cells that are not numbers"
         n_rows = len({i for i, _, _ in bad})
         rows_with = f", in {n_rows} rows" if n_rows > 1 else ""
-        raise InputError("file", f"{what}{rows_with}: {named}{more}",
-                         "use numbers only (one header row is allowed); or leave out the rows with missing values "
-                         "(“Leave out the rows with missing values” on the upload page, the upload field "
-                         "drop_incomplete=true)")
+        fix = ("use numbers only (one header row is allowed); or leave out the rows with missing values "
+               "(“Leave out the rows with missing values” on the upload page, the upload field drop_incomplete=true)")
+        if len(keep) > 2 * len(rows) and all(j == keep[0] and t.strip() for _, j, t in bad):
+            # a name in the first column and many more columns than rows: a spreadsheet with one trace a column
+            fix = ("this looks like one series per column, each row a time point (the first column names the "
+                   "rows); AWD Studio reads one series per row: transpose the table (Excel: copy, Paste Special, "
+                   "Transpose; pandas: df.T) and upload again")
+        raise InputError("file", f"{what}{rows_with}: {named}{more}", fix)
     return data, []
 
 
