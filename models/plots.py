@@ -145,7 +145,14 @@ def plot_activation(bundle, index=0, ax=None):
         ax2.set_yticks([0, 0.5, 1])
         ax2.set_ylabel("activation (1 = largest)")
         ax.set_ylabel("signal")
-        ax.set_xlabel("time step (samples)")
+        axis = (bundle.get("data") or {}).get("sample_axis") or {}
+        values = axis.get("values") or []
+        if len(values) == len(x):  # the file's own times (t=0s, t=2s, ...), as the page labels them
+            ticks = list(range(0, len(values), max(1, -(-len(values) // 6))))
+            ax.set_xticks(ticks, [f"{values[i]:g}" for i in ticks])
+            ax.set_xlabel(str(axis.get("label") or "position"))
+        else:
+            ax.set_xlabel("time step (samples)")
     else:  # the map and its activation side by side, as the results page draws them (overlaid, the activation
         # was lost in a noisy map's greys); ``ax`` becomes the map's panel, the activation's is added beside it
         fig = ax.figure

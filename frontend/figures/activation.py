@@ -11,7 +11,15 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from awd_studio.frontend.figures.style import BOTTOM_LEGEND, PALETTE, apply_layout, as_array, empty_figure, fmt_number
+from awd_studio.frontend.figures.style import (
+    BOTTOM_LEGEND,
+    PALETTE,
+    apply_layout,
+    as_array,
+    empty_figure,
+    fmt_number,
+    sample_axis_layout,
+)
 
 __all__ = ["n_activation_examples", "activation_figure"]
 
@@ -71,7 +79,7 @@ def activation_figure(bundle: dict, example: int = 0, *, narrow: bool = False) -
                              hovertemplate="t = %{x}<br>activation %{y:.2f} of its largest<extra></extra>"))
     fig.add_trace(go.Scatter(x=t, y=x, mode="lines", name="signal", line=dict(color=PALETTE["learned"], width=2),
                              hovertemplate="t = %{x}<br>x = %{y:.4f}<extra></extra>"))
-    fig.update_xaxes(title="time step (samples)")
+    fig.update_xaxes(**sample_axis_layout((bundle.get("data") or {}).get("sample_axis"), x.size))
     fig.update_yaxes(title="signal")
     # the band fills the lower 60 % of the height, under most of the trace
     fig.update_layout(yaxis2=dict(title=dict(text="activation (1 = largest)", font=dict(size=11)), overlaying="y",

@@ -19,6 +19,7 @@ from awd_studio.frontend.figures.style import (
     as_array,
     empty_figure,
     fmt_number,
+    sample_axis_layout,
 )
 
 __all__ = ["loss_figure", "preview_figure", "target_histogram_figure", "integer_step"]
@@ -203,7 +204,8 @@ def preview_figure(summary: dict | None) -> go.Figure:
     for i, a in enumerate(arrays):
         fig.add_trace(go.Scatter(y=a.ravel(), mode="lines", name=ylabel(i),
                                  line=dict(color=SERIES[i % len(SERIES)], width=1.6)))
-    fig.update_xaxes(title="time step (samples)")
+    fig.update_xaxes(**sample_axis_layout(((summary or {}).get("meta") or {}).get("sample_axis"),
+                                           arrays[0].size))
     return apply_layout(fig, height=260)
 
 

@@ -26,6 +26,7 @@ from awd_studio.frontend.figures.style import (
     as_array,
     empty_figure,
     fmt_number,
+    sample_axis_layout,
     wrap_words,
 )
 
@@ -448,7 +449,8 @@ def scalogram_figure(bundle: dict, example: int = 0) -> go.Figure:
                        xshift=-60, yshift=-45, showarrow=False, align="left", font=dict(size=11, color="#555"))
     fig.update_yaxes(title="signal", row=1, col=1)
     fig.update_yaxes(title="band (coarse → fine)", row=2, col=1, autorange="reversed")
-    fig.update_xaxes(title="time step (samples)", row=2, col=1, range=[t_first - 0.5, t_last + 0.5])
+    fig.update_xaxes(**sample_axis_layout((bundle.get("data") or {}).get("sample_axis"), length), row=2, col=1,
+                     range=[t_first - 0.5, t_last + 0.5])
     n_lines = caption.count("<br>") + 1
     return apply_layout(fig, height=460 + 15 * n_lines, margin=dict(l=70, r=20, t=90, b=55 + 15 * n_lines),
                         legend=dict(orientation="h", yanchor="bottom", y=1.08, xanchor="left", x=0))

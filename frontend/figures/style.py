@@ -17,7 +17,34 @@ import numpy as np
 import plotly.graph_objects as go
 
 __all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "KIND_LABELS", "kind_label", "BOTTOM_LEGEND",
-           "LAYOUT", "apply_layout", "empty_figure", "as_array", "fmt_number", "wrap_words"]
+           "LAYOUT", "apply_layout", "empty_figure", "as_array", "fmt_number", "wrap_words", "SAMPLE_AXIS_TITLE",
+           "sample_axis_layout"]
+
+#: A series' x axis when its file named no times: the sample's index.
+SAMPLE_AXIS_TITLE = "time step (samples)"
+
+
+def sample_axis_layout(axis: dict | None, length: int | None = None) -> dict:
+    """The x axis of a series drawn against its sample index: labelled with the file's own axis when it named one
+    (``data.sample_axis`` of a bundle, ``meta.sample_axis`` of a dataset summary: about six ticks carrying the
+    samples' values, titled with its label), else :data:`SAMPLE_AXIS_TITLE`. ``length``: the samples drawn (an
+    axis of another length is not used).
+
+    Examples
+    --------
+    >>> sample_axis_layout(None)
+    {'title': 'time step (samples)'}
+    >>> layout = sample_axis_layout({"values": [0.0, 2.0, 4.0, 6.0], "label": "t (s)"}, 4)
+    >>> layout["title"], layout["ticktext"]
+    ('t (s)', ['0', '2', '4', '6'])
+    """
+    values = (axis or {}).get("values") or []
+    if not values or (length is not None and len(values) != length):
+        return {"title": SAMPLE_AXIS_TITLE}
+    step = max(1, math.ceil(len(values) / 6))
+    ticks = list(range(0, len(values), step))
+    return {"title": str(axis.get("label") or "position"), "tickmode": "array", "tickvals": ticks,
+            "ticktext": [f"{values[i]:g}" for i in ticks]}
 
 PALETTE = {
     "learned": "#0072B2",  # blue

@@ -49,6 +49,9 @@ class DataInfo(_Section):
     #: Tiled maps: how many maps the test tiles were cut from. The test scores' SD and the paired intervals then
     #: resample whole maps (tiles of one map are not independent); absent for data that were not tiled.
     test_maps: int | None = None
+    #: Time series whose file named their samples (``t=0s``, ``t=2s``, ...): each sample's value on that axis and
+    #: the axis' label (``"t (s)"``), for the figures; absent otherwise.
+    sample_axis: dict | None = None
 
 
 class TestScores(_Section):

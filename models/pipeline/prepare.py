@@ -164,6 +164,8 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
                  "target_name": (str(target_names[config.target]) if config.target < len(target_names)
                                  else f"target {config.target}"),
                  "target_names": [str(n) for n in target_names],  # the map student's classes name them
+                 # the series' own axis (times from a CSV's column names), for the figures
+                 **({"sample_axis": axis} if (axis := _sample_axis(dataset, input_shape)) else {}),
                  # tiles: validation and folds hold out whole maps (models.data.tiles.tile_groups)
                  **({"train_maps": int(groups.max()) + 1} if groups is not None else {}),
                  **({"test_maps": int(test_groups.max()) + 1} if test_groups is not None else {})},
@@ -304,3 +306,12 @@ def teacher_on_scaled(teacher, scaling):
     if scaling["offset"] == 0.0 and scaling["scale"] == 1.0:
         return teacher
     return ScaledInputTeacher(teacher, scaling["offset"], scaling["scale"]).eval()
+
+
+def _sample_axis(dataset, input_shape) -> dict | None:
+    """The series' axis its file named (``meta["sample_axis"]``: values and label), when it has one value per
+    sample; None for maps and unnamed samples."""
+    axis = (dataset.meta or {}).get("sample_axis") if dataset.kind == "timeseries" else None
+    if not isinstance(axis, dict) or len(axis.get("values") or []) != int(input_shape[0]):
+        return None
+    return {"values": [float(v) for v in axis["values"]], "label": str(axis.get("label") or "position")}

@@ -435,3 +435,20 @@ def test_heatmap_outlines_follow_the_cells_edges(ts_bundle):
     assert len(fig.layout.shapes) == 2 and all(t.marker.opacity == 0 for t in fig.data[1:])
     for shape in fig.layout.shapes:
         assert 0.75 <= shape.x1 - shape.x0 <= 1 and 0.75 <= shape.y1 - shape.y0 <= 1
+
+
+def test_a_series_named_by_its_times_is_labelled_with_them(dataset_summary):
+    """Review 11: a CSV's t=0s ... t=78s columns were drawn as "time step (samples)" in every figure."""
+    bundle = make_bundle("timeseries")
+    length = len(bundle["activation"]["x"][0])
+    axis = {"values": [2.0 * i for i in range(length)], "label": "t (s)"}
+    assert F.activation_figure(bundle, 0).layout.xaxis.title.text == "time step (samples)"
+    bundle["data"]["sample_axis"] = axis
+    xaxis = F.activation_figure(bundle, 0).layout.xaxis
+    assert xaxis.title.text == "t (s)" and xaxis.ticktext[1] == f"{2.0 * xaxis.tickvals[1]:g}"
+    summary = copy.deepcopy(dataset_summary)
+    summary["meta"] = {"sample_axis": {"values": [0.5 * i for i in range(64)], "label": "time"}}
+    preview = F.preview_figure(summary).layout.xaxis
+    assert preview.title.text == "time" and preview.ticktext[0] == "0"
+    summary["meta"]["sample_axis"]["values"] = [0.0, 1.0]  # another length than the samples drawn: not used
+    assert F.preview_figure(summary).layout.xaxis.title.text == "time step (samples)"

@@ -417,3 +417,12 @@ def test_the_results_page_wraps_coarse_bands_in_periodization():
     x_edges, y_edges = _heatmap_edges(heat, _array(heat.z))
     assert (x_edges[0], y_edges[0], x_edges[-1], y_edges[-1]) == (-0.5, -0.5, 63.5, 63.5)
     assert not np.isnan(_array(heat.z)).any()  # every pixel under a coefficient's block
+
+
+def test_the_scalogram_is_labelled_with_the_files_times():
+    """Review 11: "which time points does the model use?" needs the file's times on the axis, not sample indices."""
+    bundle = _series_bundle("zero", stored=True)
+    bundle["data"] = {"sample_axis": {"values": [2.0 * i for i in range(40)], "label": "t (s)"}}
+    fig = S.scalogram_figure(bundle, 0)
+    band_axis = fig.layout.xaxis2
+    assert band_axis.title.text == "t (s)" and band_axis.ticktext[1] == f"{2.0 * band_axis.tickvals[1]:g}"

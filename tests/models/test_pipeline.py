@@ -687,3 +687,19 @@ def test_the_teacher_has_an_rmse_sd_and_its_test_predictions_are_in_the_arrays(b
         y_test, y_pred = arrays["y_test"], arrays["y_pred_teacher"]
     assert y_pred.shape == y_test.shape
     assert np.sqrt(np.mean((y_test - y_pred) ** 2)) == pytest.approx(teacher["rmse"], rel=1e-9)
+
+
+def test_a_csv_that_names_its_times_carries_them_into_the_bundle(tmp_path):
+    """Review 11: a CSV's t=0s ... columns were lost; the bundle keeps them for the figures (and the schema)."""
+    ds = make_example("synthetic", n=160, seed=3)
+    length = ds.X.shape[1]
+    rows = [",".join(["track_id"] + [f"t={2 * i}s" for i in range(length)] + ["y"])]
+    rows += [",".join([f"trk{i}"] + [repr(float(v)) for v in ds.X[i]] + [repr(float(ds.y[i]))])
+             for i in range(len(ds.X))]
+    path = tmp_path / "named.csv"
+    path.write_text("\n".join(rows))
+    result = pipeline.run(path, TINY, tmp_path / "out")
+    axis = result["data"]["sample_axis"]
+    assert axis["label"] == "t (s)" and axis["values"][:3] == [0.0, 2.0, 4.0] and len(axis["values"]) == length
+    jsonschema.validate(json.loads((tmp_path / "out" / "result.json").read_text()),
+                        json.loads(pipeline.SCHEMA_PATH.read_text()))

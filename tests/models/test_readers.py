@@ -328,6 +328,8 @@ def test_tabs_with_decimal_commas_as_excel_exports_them(tmp_path, arrays, suffix
     np.testing.assert_allclose(ds.X, X, atol=1e-8)
     np.testing.assert_allclose(ds.y, y, atol=1e-8)
     assert ds.meta["ignored_columns"] == ["track_id"]
+    # the columns' names carry the times: the figures label the axis with them
+    assert ds.meta["sample_axis"] == {"values": [float(i) for i in range(16)], "label": "t (s)"}
 
 
 def test_a_table_with_one_series_per_column_is_told_to_transpose(tmp_path):

@@ -28,7 +28,7 @@ from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import too_big
 from awd_studio.models.validation import DEFAULT_MIN_LENGTH, InputError
 
-__all__ = ["load_csv", "read_table", "target_columns"]
+__all__ = ["load_csv", "read_table", "target_columns", "sample_axis"]
 
 _TARGET_NAMES = ("y", "target")
 
@@ -209,6 +209,43 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False
     return data, [header[j] for j in keep], [header[j] or f"column {j + 1}" for j in ignored_cols], dropped
 
 
+#: A sample column's name: a number with the same text around it in every column (``t=2s``, ``t2``, ``2.5``).
+_SAMPLE_NAME = re.compile(r"^(?P<prefix>.*?)(?P<number>[-+]?\d+(?:[.,]\d+)?)(?P<suffix>[^\d]*)$")
+
+
+def sample_axis(names: list[str]) -> dict | None:
+    """The time (or other) axis the series' column names give, for the figures: the number in each name when
+    every name carries one between the same prefix and suffix and the numbers increase, with a label from the
+    prefix and the suffix as its unit; None otherwise.
+
+    Returns
+    -------
+    dict or None
+        ``{"values": [...], "label": "t (s)"}``.
+
+    Examples
+    --------
+    >>> sample_axis(["t=0s", "t=2s", "t=4s"])
+    {'values': [0.0, 2.0, 4.0], 'label': 't (s)'}
+    >>> sample_axis(["time_0.5", "time_1.0"])
+    {'values': [0.5, 1.0], 'label': 'time'}
+    >>> sample_axis(["t0", "t1", "x2"]) is None, sample_axis(["a", "b"]) is None, sample_axis(["t1", "t0"]) is None
+    (True, True, True)
+    """
+    parts = [_SAMPLE_NAME.match(str(n).strip()) for n in names]
+    if len(parts) < 2 or not all(parts):
+        return None
+    prefixes, suffixes = {p["prefix"] for p in parts}, {p["suffix"].strip() for p in parts}
+    if len(prefixes) != 1 or len(suffixes) != 1:
+        return None
+    values = [float(p["number"].replace(",", ".")) for p in parts]
+    if any(b <= a for a, b in zip(values, values[1:])):
+        return None
+    name = prefixes.pop().strip().rstrip("=_:-[( ").strip() or "position"
+    unit = suffixes.pop().strip("[]() ")
+    return {"values": values, "label": f"{name} ({unit})" if unit else name}
+
+
 def target_columns(header: list[str] | None) -> list[int]:
     """The columns a header names as targets (``y``, ``target``, ``y_<name>``, ``target_<name>``); [] if none."""
     if header is None:
@@ -245,6 +282,9 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
     meta = {"source_format": "csv", "target_columns": target_cols}
     if ignored:
         meta["ignored_columns"] = ignored
+    axis = sample_axis([header[j] for j in x_cols]) if header is not None else None
+    if axis:  # the figures label the series' axis with the file's own times
+        meta["sample_axis"] = axis
     if dropped:  # said in the preview, with the first rows by line and identifier
         meta["dropped_rows"] = {"count": len(dropped), "rows": dropped[:20]}
     if not target_columns(header):  # said in the preview: a file of series alone loses its last sample here
