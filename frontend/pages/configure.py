@@ -1,7 +1,8 @@
 """Configure: dataset, teacher, wavelet, attribution, the λ/γ grid, epochs, seed; a run-time estimate; submit.
 
-One page, one job (about 500 lines: the form's layout and its callbacks); its choices, bounds, presets and the
-estimate come from the API (``GET /api/options``, ``POST /api/jobs/estimate``), never from copies here.
+One page, one job (the form's layout and its callbacks); its choices, bounds, presets and the estimate come from
+the API (``GET /api/options``, ``POST /api/jobs/estimate``), never from copies here. ``?from=<job id>`` fills the
+form with a run's settings (what each field takes from a run: :mod:`frontend.rerun_form`).
 """
 
 from __future__ import annotations
