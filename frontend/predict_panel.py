@@ -131,7 +131,8 @@ def answer_children(answer: dict) -> list:
 
 
 def answer_csv(answer: dict) -> str:
-    """The answer as CSV: ``split,row,y_pred`` and ``y_true`` when the file had targets.
+    """The answer as CSV: ``split,row,y_pred`` and ``y_true`` when the file had targets, the rows' identifier
+    column after ``row`` when it had one (as ``awd predict --out x.csv`` writes it).
 
     Examples
     --------
@@ -139,14 +140,19 @@ def answer_csv(answer: dict) -> str:
     split,row,y_pred,y_true
     X,0,0.5,0.4
     X,1,0.25,0.3
+    >>> print(answer_csv({"y_pred": [0.5], "ids": ["trk7"], "id_name": "track_id"}), end="")
+    split,row,track_id,y_pred
+    X,0,trk7,0.5
     """
     truth = "y_true" in answer
+    ids = answer.get("ids")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["split", "row", "y_pred", *(["y_true"] if truth else [])])
+    writer.writerow(["split", "row", *([answer.get("id_name") or "id"] if ids else []), "y_pred",
+                     *(["y_true"] if truth else [])])
     for split, pred, true in (("X", "y_pred", "y_true"), ("X_test", "y_pred_test", "y_true_test")):
         for row, value in enumerate(answer.get(pred) or []):
-            writer.writerow([split, row, repr(float(value)),
+            writer.writerow([split, row, *([ids[row] if split == "X" else ""] if ids else []), repr(float(value)),
                              *([repr(float(answer[true][row]))] if truth and true in answer else [])])
     return out.getvalue()
 

@@ -82,5 +82,6 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
             "has_targets": result["has_targets"], **({"note": result["note"]} if "note" in result else {}),
             **({"tiling": result["tiling"]} if "tiling" in result else {}),
             "warnings": result.get("warnings", []),
+            **({"ids": result["ids"], "id_name": result["id_name"]} if "ids" in result else {}),
             **{k: [float(v) for v in result[k]] for k in ("y_pred", "y_pred_test", "y_true", "y_true_test")
                if k in result}}

@@ -220,6 +220,8 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None):
                                "rmse": float(_metrics.rmse(y_true, pred)), "n": int(len(pred))}
     if not inputs.has_targets:
         out["note"] = NO_TARGETS_NOTE
+    if inputs.ids and len(inputs.ids) == len(out.get("y_pred", ())):  # the rows' names, e.g. track ids
+        out["ids"], out["id_name"] = list(inputs.ids), inputs.id_name or "id"
     out["warnings"] = warnings
     return out
 
@@ -261,17 +263,28 @@ def predictions_npz(result: dict) -> bytes:
 
 def predictions_csv(result: dict) -> str:
     """The predictions of :func:`predict_file` as CSV: ``split,row,y_pred,y_true`` (``split,row,y_pred``
-    when the file has no targets; an empty ``y_true`` for a split without them)."""
+    when the file has no targets; an empty ``y_true`` for a split without them), with the rows' identifier
+    column after ``row`` when the file had one (``split,row,track_id,y_pred``).
+
+    Examples
+    --------
+    >>> print(predictions_csv({"y_pred": [0.5, 0.25], "ids": ["trk1", "trk2"], "id_name": "track_id"}), end="")
+    split,row,track_id,y_pred
+    X,0,trk1,0.5
+    X,1,trk2,0.25
+    """
     with_truth = any(k.startswith("y_true") for k in result)
+    ids = result.get("ids")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["split", "row", "y_pred", "y_true"] if with_truth else ["split", "row", "y_pred"])
+    writer.writerow(["split", "row", *([result.get("id_name") or "id"] if ids else []), "y_pred",
+                     *(["y_true"] if with_truth else [])])
     for split, suffix in (("X", ""), ("X_test", "_test")):
         if f"y_pred{suffix}" not in result:
             continue
         truth = result.get(f"y_true{suffix}")
         for i, p in enumerate(result[f"y_pred{suffix}"]):
-            row = [split, i, repr(float(p))]
+            row = [split, i, *([ids[i] if split == "X" else ""] if ids else []), repr(float(p))]
             if with_truth:
                 row.append("" if truth is None else repr(float(truth[i])))
             writer.writerow(row)

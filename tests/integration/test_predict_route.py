@@ -53,6 +53,16 @@ def test_predict_route_gives_the_pipelines_test_predictions(client, worker, tiny
     assert unscored.status_code == 200, unscored.text
     assert unscored.json()["has_targets"] is False and unscored.json()["scores"] == {}
     np.testing.assert_allclose(unscored.json()["y_pred"], stored[f"y_pred_{recommended}"], rtol=0, atol=1e-10)
+    # a track's name stays with its prediction (review 11: matching them back by row order was left to the user)
+    named = "\n".join(["track_id," + ",".join(f"t{i}" for i in range(X_test.shape[1]))] + [
+        f"trk{i}," + ",".join(repr(float(v)) for v in row) for i, row in enumerate(X_test)])
+    with_ids = client.post(f"/api/results/{job['id']}/predict", files={"file": ("named.csv", named, "text/csv")})
+    assert with_ids.status_code == 200, with_ids.text
+    assert with_ids.json()["ids"][:2] == ["trk0", "trk1"] and with_ids.json()["id_name"] == "track_id"
+    as_csv = client.post(f"/api/results/{job['id']}/predict", files={"file": ("named.csv", named, "text/csv")},
+                         params={"format": "csv"})
+    assert as_csv.text.splitlines()[:2] == ["split,row,track_id,y_pred",
+                                            f"X,0,trk0,{with_ids.json()['y_pred'][0]!r}"], as_csv.text[:200]
 
     wrong = {"file": ("short.npz", _npz(X=X_test[:, :32], y=y_test), "application/octet-stream")}
     bad = client.post(f"/api/results/{job['id']}/predict", files=wrong)

@@ -47,6 +47,10 @@ class PredictionInputs:
     y_test : ndarray of shape (n_test,) or (n_test, k), or None
     source_format : str
         ``npz``, ``npy``, ``csv``, ``fits``, ``hdf5``, ``mat`` or ``mat73``.
+    ids : list of str or None
+        A CSV's row identifiers (its first identifier column, e.g. track names), one per sample of ``X``.
+    id_name : str or None
+        That column's name.
     """
 
     X: np.ndarray
@@ -54,6 +58,8 @@ class PredictionInputs:
     X_test: np.ndarray | None
     y_test: np.ndarray | None
     source_format: str
+    ids: list[str] | None = None
+    id_name: str | None = None
 
     @property
     def has_targets(self) -> bool:
@@ -63,7 +69,8 @@ class PredictionInputs:
 
 def _csv_arrays(path: Path, budget: int, sample_shape) -> dict:
     """X and, when the header names them or one extra column is there, y of a CSV file."""
-    data, header, _, _ = read_table(path, budget)
+    table = read_table(path, budget)
+    data, header = table.data, table.header
     width = data.shape[1]
     named = target_columns(header)
     length = sample_shape[0] if sample_shape is not None and len(sample_shape) == 1 else None
@@ -79,6 +86,8 @@ def _csv_arrays(path: Path, budget: int, sample_shape) -> dict:
     else:
         raise InputError("file", "has a single column", "put one series per row, its values in the columns")
     arrays = {"X": data[:, [j for j in range(width) if j not in cols]]}
+    if table.ids:  # a track's name: the predictions carry it (matching them by row order was left to the user)
+        arrays["ids"], arrays["id_name"] = table.ids, table.id_name
     if cols:
         arrays["y"] = data[:, cols[0]] if len(cols) == 1 else data[:, cols]
     return arrays
@@ -150,4 +159,5 @@ def load_inputs(path, *, sample_shape=None, max_bytes=None) -> PredictionInputs:
                              "give train and test samples the same shape")
         if "y_test" in found:
             y_test = check_targets(found["y_test"], X_test.shape[0], "y_test")
-    return PredictionInputs(X=X, y=y, X_test=X_test, y_test=y_test, source_format=fmt)
+    return PredictionInputs(X=X, y=y, X_test=X_test, y_test=y_test, source_format=fmt, ids=found.get("ids"),
+                            id_name=found.get("id_name"))

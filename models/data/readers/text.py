@@ -21,6 +21,7 @@ import csv
 import io
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import too_big
 from awd_studio.models.validation import DEFAULT_MIN_LENGTH, InputError
 
-__all__ = ["load_csv", "read_table", "target_columns", "sample_axis"]
+__all__ = ["load_csv", "read_table", "Table", "target_columns", "sample_axis"]
 
 _TARGET_NAMES = ("y", "target")
 
@@ -38,13 +39,14 @@ NAMED_BAD_CELLS = 5
 
 
 def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header: list[str] | None = None,
-                row_names: list[str] | None = None, drop_incomplete: bool = False) -> tuple[np.ndarray, list[str]]:
+                row_names: list[str] | None = None, drop_incomplete: bool = False
+                ) -> tuple[np.ndarray, list[str], np.ndarray]:
     """The cells ``keep`` of every row as float64, or an InputError naming every cell that is not a number (the
     first :data:`NAMED_BAD_CELLS` by line of the file, column and content, and how many cells and rows in all: one
     at a time took a round trip per missing value). ``lines``: each row's line number in the file; ``header``: the
     columns' names and ``row_names`` each row's identifier (its first text column), named beside the numbers so
     that the cell can be found in a spreadsheet. With ``drop_incomplete`` such rows are left out instead, and
-    named in the second value returned (``"line 7 (trk0005)"``)."""
+    named in the second value returned (``"line 7 (trk0005)"``); the third is the rows kept, by index."""
     data = np.empty((len(rows), len(keep)), dtype=np.float64)
     bad = []
     for i, r in enumerate(rows):
@@ -64,7 +66,7 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
     incomplete = sorted({i for i, _, _ in bad})
     if bad and drop_incomplete and len(incomplete) < len(rows):
         complete = np.setdiff1d(np.arange(len(rows)), incomplete)
-        return data[complete], [row_words(i) for i in incomplete]
+        return data[complete], [row_words(i) for i in incomplete], complete
     if bad:
         named = "; ".join(f"{where(i, j)} holds " + (repr(t[:30]) if t.strip() else "nothing")
                           for i, j, t in bad[:NAMED_BAD_CELLS])
@@ -80,7 +82,36 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
                    "rows); AWD Studio reads one series per row: transpose the table (Excel: copy, Paste Special, "
                    "Transpose; pandas: df.T) and upload again")
         raise InputError("file", f"{what}{rows_with}: {named}{more}", fix)
-    return data, []
+    return data, [], np.arange(len(rows))
+
+
+class Table(NamedTuple):
+    """A delimited text file read by :func:`read_table`.
+
+    Attributes
+    ----------
+    data : ndarray of shape (rows, columns), float64
+        The numeric columns, in file order.
+    header : list of str or None
+        Their names (None without a header row).
+    ignored : list of str
+        The identifier columns left out (see the module's docstring): their header names, or ``column k``
+        (1-based) without a header.
+    dropped : list of str
+        With ``drop_incomplete``: the rows left out for a cell that is not a number, by line and identifier
+        (``"line 7 (trk0005)"``); else empty (such a cell is an error).
+    ids : list of str or None
+        Each row's identifier (its first identifier column, e.g. a track name), None without one.
+    id_name : str or None
+        That column's name.
+    """
+
+    data: np.ndarray
+    header: list[str] | None
+    ignored: list[str]
+    dropped: list[str]
+    ids: list[str] | None
+    id_name: str | None
 
 
 def _delimiter(sample: str, suffix: str) -> str | None:
@@ -143,23 +174,9 @@ def _is_identifier_name(name: str) -> bool:
     return (low in ("", "id", "index") or low.endswith(("_id", " id")) or low.startswith("unnamed:"))
 
 
-def read_table(path: Path, budget: int, drop_incomplete: bool = False
-               ) -> tuple[np.ndarray, list[str] | None, list[str], list[str]]:
-    """The numbers of a delimited text file, its header and the identifier columns left out.
-
-    Returns
-    -------
-    data : ndarray of shape (rows, columns), float64
-        The numeric columns, in file order.
-    header : list of str or None
-        Their names (None without a header row).
-    ignored : list of str
-        The identifier columns left out (see the module's docstring): their header names, or ``column k``
-        (1-based) without a header.
-    dropped : list of str
-        With ``drop_incomplete``: the rows left out for a cell that is not a number, by line and identifier
-        (``"line 7 (trk0005)"``); else empty (such a cell is an error).
-    """
+def read_table(path: Path, budget: int, drop_incomplete: bool = False) -> Table:
+    """The numbers of a delimited text file, its header, the identifier columns left out and each row's
+    identifier (:class:`Table`); ``drop_incomplete``: leave out the rows with a cell that is not a number."""
     size = path.stat().st_size
     if size * 4 > budget:  # a float64 per ~2+ characters: a generous upper bound on the decoded size
         raise too_big(path.name, size * 4, budget)
@@ -203,10 +220,12 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False
         raise InputError("file", f"the target column {clash[0]!r} holds text", "give each series a numeric target")
     keep = [j for j in range(width) if j not in ignored_cols]
     row_names = [r[ignored_cols[0]] for r in rows] if ignored_cols else None
-    data, dropped = _parse_rows(rows, keep, lines, header, row_names, drop_incomplete)
+    data, dropped, kept = _parse_rows(rows, keep, lines, header, row_names, drop_incomplete)
+    ids = [row_names[i].strip() for i in kept] if row_names else None
     if header is None:
-        return data, None, [f"column {j + 1}" for j in ignored_cols], dropped
-    return data, [header[j] for j in keep], [header[j] or f"column {j + 1}" for j in ignored_cols], dropped
+        return Table(data, None, [f"column {j + 1}" for j in ignored_cols], dropped, ids, "id" if ids else None)
+    ignored = [header[j] or f"column {j + 1}" for j in ignored_cols]
+    return Table(data, [header[j] for j in keep], ignored, dropped, ids, ignored[0] if ids else None)
 
 
 #: A sample column's name: a number with the same text around it in every column (``t=2s``, ``t2``, ``2.5``).
@@ -258,7 +277,7 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
     """A delimited text file as a Dataset (``budget``: decoded bytes allowed; ``name``: None for the stem; with
     ``drop_incomplete`` the rows holding a cell that is not a number are left out, and named in
     ``meta["dropped_rows"]``, instead of refusing the file)."""
-    data, header, ignored, dropped = read_table(path, budget, drop_incomplete)
+    data, header, ignored, dropped, _, _ = read_table(path, budget, drop_incomplete)
     width = data.shape[1]
     if width < 2:
         raise InputError("file", "has a single column", "put the series values and a target column in each row")
