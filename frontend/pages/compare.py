@@ -243,5 +243,6 @@ async def show(runs):
             graph(ids.SCORES_GRAPH, "compare-scores", compare_scores_figure(bundles, labels)),
             _scores_table(bundles, labels),
         ]),
-        _card("Settings", "configure", _settings_table(settings_diff(facts), labels)),
+        # the first rows are what each run chose (its delivered wavelet, its best grid point), the rest its settings
+        _card("What each run chose, and its settings", "configure", _settings_table(settings_diff(facts), labels)),
     ])

@@ -16,6 +16,7 @@ from awd_studio.models import filters as _filters
 from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
 from awd_studio.models.cores import map_on_job_threads, single_threaded_blas, use_job_threads
+from awd_studio.models.files import atomic_write_bytes
 from awd_studio.models.losses import validity_terms
 from awd_studio.models.pipeline.bundle import (
     Activation,
@@ -56,6 +57,7 @@ from awd_studio.models.pipeline.selection import (
     series_loo_score,
 )
 from awd_studio.models.pipeline.student_params import maps_record, series_record
+from awd_studio.models.pipeline.student_table import student_table_csv
 from awd_studio.models.pipeline.students import (
     coefficients,
     column,
@@ -195,7 +197,12 @@ def _finalize(work_dir, out_dir, progress):
               **({} if job.teacher_test_pred is None else {"y_pred_teacher": job.teacher_test_pred}),
               **{record["arrays"][f]: a for record, arrays in students.values() for f, a in arrays.items()},
               **{record["arrays"][f]: a for record, arrays in grid_students for f, a in arrays.items()})
-    bundle.files = ["result.json", "arrays.npz"] + plots.write_figures(bundle.to_json(), out_dir)
+    as_json = bundle.to_json()
+    bundle.files = ["result.json", "arrays.npz"] + plots.write_figures(as_json, out_dir)
+    table = student_table_csv(as_json)
+    if table is not None:  # the series student's terms, for a spreadsheet or a paper's supplement
+        atomic_write_bytes(out_dir / "student.csv", table.encode("utf-8"))
+        bundle.files.append("student.csv")
     write_explain_inputs(out_dir, info=job.info, config=config, X_test=job.X_test, y_test=job.y_test,
                          h_learned=h_sel, student=job.students.get("awd") if job.kind == "timeseries" else None,
                          recommended_wavelet="initial" if kept else "learned")

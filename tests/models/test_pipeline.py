@@ -12,6 +12,7 @@ import torch
 from awd_studio.models import pipeline
 from awd_studio.models.analysis_weights import band_centroids
 from awd_studio.models.data import make_example, save_npz
+from awd_studio.models.pipeline.predict import recommended_model
 
 torch.set_num_threads(1)
 
@@ -701,5 +702,10 @@ def test_a_csv_that_names_its_times_carries_them_into_the_bundle(tmp_path):
     result = pipeline.run(path, TINY, tmp_path / "out")
     axis = result["data"]["sample_axis"]
     assert axis["label"] == "t (s)" and axis["values"][:3] == [0.0, 2.0, 4.0] and len(axis["values"]) == length
+    # the student's terms as a table too (review 11: only on the page), one row a term and the intercept
+    lines = (tmp_path / "out" / "student.csv").read_text().splitlines()
+    assert "student.csv" in result["files"] and lines[0].startswith("term,model,band,level,rank")
+    n_terms = len(result["students"][recommended_model(result)]["parameters"]["features"])
+    assert len(lines) == 1 + n_terms + 1 and lines[-1].startswith("intercept,")
     jsonschema.validate(json.loads((tmp_path / "out" / "result.json").read_text()),
                         json.loads(pipeline.SCHEMA_PATH.read_text()))
