@@ -228,7 +228,8 @@ def preview_children(ds: dict) -> list:
 
 
 #: What the preview shows, by name.
-PREVIEW_OUTPUTS = dict(preview=Output(ids.PREVIEW, "children"), error=alert_outputs(ids.ERROR, allow_duplicate=True))
+PREVIEW_OUTPUTS = dict(preview=Output(ids.PREVIEW, "children"), error=alert_outputs(ids.ERROR, allow_duplicate=True),
+                       drop_button=Output(ids.DROP_INCOMPLETE, "className", allow_duplicate=True))
 
 
 @callback(
@@ -237,11 +238,13 @@ PREVIEW_OUTPUTS = dict(preview=Output(ids.PREVIEW, "children"), error=alert_outp
     prevent_initial_call="initial_duplicate",
 )
 async def show_preview(dataset_id):
-    """Fetch a dataset and render its preview."""
+    """Fetch a dataset and render its preview (and hide the offer to leave out a refused file's rows)."""
     if not dataset_id:
         return named_update(PREVIEW_OUTPUTS, preview=[])
     try:
         ds = await get_client().get_dataset(dataset_id)
     except ApiError as err:
-        return dict(preview=[], error=alert_value(f"Could not load the dataset: {err.message}"))
-    return dict(preview=preview_children(ds), error=alert_value(""))
+        return named_update(PREVIEW_OUTPUTS, preview=[],
+                            error=alert_value(f"Could not load the dataset: {err.message}"))
+    # a dataset is shown (an example, another file): the offer for the refused file's rows goes with its error
+    return dict(preview=preview_children(ds), error=alert_value(""), drop_button="mb-3 awd-hidden")
