@@ -118,7 +118,9 @@ def _students_store(bundle: dict) -> dict:
             "kept_initial": figures.kept_initial(bundle),
             # the boundary mode: map panels wrap a coefficient's block around the edges in periodization (without
             # it the page cut them, and the coarse bands showed an empty strip where their blocks wrap)
-            "mode": (bundle.get("wavelet") or {}).get("mode")}
+            "mode": (bundle.get("wavelet") or {}).get("mode"),
+            # the file's own time axis, for the scalogram's labels (a reviewer found it still in samples)
+            "sample_axis": (bundle.get("data") or {}).get("sample_axis")}
 
 
 def loaded(bundle: dict) -> dict:
@@ -238,7 +240,7 @@ def draw_student(example, clicked, students, explain, activation, viewport=None)
     idx = clicked if isinstance(clicked, int) and 0 <= clicked < len(grid) and grid[clicked] else None
     record, which, explained = _shown_student(students, idx, (explain or {}).get("wavelet", "awd"))
     bundle = {"explain": explain, "activation": activation, "students": {"awd": record},
-              "wavelet": {"mode": students.get("mode")}}
+              "wavelet": {"mode": students.get("mode")}, "data": {"sample_axis": students.get("sample_axis")}}
     k = example if isinstance(example, int) else 0
     if not record:
         empty = figures.empty_figure("This result does not carry its student (rerun the job with this version)")

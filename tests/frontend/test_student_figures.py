@@ -426,3 +426,10 @@ def test_the_scalogram_is_labelled_with_the_files_times():
     fig = S.scalogram_figure(bundle, 0)
     band_axis = fig.layout.xaxis2
     assert band_axis.title.text == "t (s)" and band_axis.ticktext[1] == f"{2.0 * band_axis.tickvals[1]:g}"
+    # as the results page draws it, from its students store (review 12: the store left the axis out)
+    from awd_studio.frontend import results_student
+
+    bundle.update(grid=[])
+    store = results_student._students_store(bundle)
+    out = results_student.draw_student(0, None, store, bundle["explain"], bundle["activation"])
+    assert out["graph"].layout.xaxis2.title.text == "t (s)"
