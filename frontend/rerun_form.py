@@ -51,6 +51,8 @@ def form_values(job: dict) -> dict:
                                                   "random_search", "series_features", "peak_response",
                                                   "scattering_epochs", "lambdas", "gammas", "epochs", "lr")}
     values.update(dataset_id=job.get("dataset_id"), teacher=job.get("teacher_id") or config.get("teacher") or "auto",
+                  # the architecture an uploaded teacher's weights had: offered when they have been deleted since
+                  teacher_arch=config.get("teacher") or "auto",
                   scattering=config.get("student") == "scattering",
                   grid_preset=config.get("grid_preset") or "default")
     return values

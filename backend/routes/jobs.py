@@ -70,9 +70,9 @@ def job_labels(session, jobs: list[Job]) -> dict[str, dict]:
         dataset = datasets.get(job.dataset_id)
         teacher = teachers.get(job.teacher_id)
         arch = (job.summary or {}).get("teacher") or (job.config or {}).get("teacher")
-        if job.teacher_id:
+        if job.teacher_id:  # a deleted teacher by the architecture its weights had (the summary names it "uploaded")
             arch = (f"uploaded: {teacher.name} ({teacher.arch_label})" if teacher
-                    else f"uploaded ({arch}, deleted)")
+                    else f"uploaded ({(job.config or {}).get('teacher') or '?'}, deleted)")
         out[job.id] = {"dataset_name": dataset.name if dataset else None,
                        "kind": dataset.kind if dataset else None, "teacher_name": arch}
     return out

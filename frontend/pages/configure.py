@@ -384,8 +384,9 @@ async def prefill_note(prefill, options):
             await get_client().get_teacher(teacher)
         except ApiError as err:
             if err.not_found:
-                text.append(html.Div("Its uploaded teacher has been deleted since: the form offers the built-in "
-                                     "ones; upload the weights again under Teacher to use them.",
+                arch = (prefill.get("values") or {}).get("teacher_arch") or "auto"
+                text.append(html.Div(f"Its uploaded teacher has been deleted since: the form trains a new {arch} "
+                                     "teacher instead; upload the weights again under Teacher to use them.",
                                      className="mt-1 fw-semibold"))
     kept = kept_options(prefill.get("config"), (options or {}).get("options"))
     if not kept:
@@ -609,9 +610,11 @@ async def load_teachers(info, uploaded, options, current, prefill=None):
         return dict(options=choices, value=uploaded["id"])
     if triggered_id() == ids.DATASET_INFO or current not in values:
         default = "auto" if auto else (service.get("default_teacher") or {}).get(kind, "mlp")
-        asked = _prefill_for(prefill, info).get("teacher")
-        if asked in values:
-            default = asked
+        mine = _prefill_for(prefill, info)
+        for asked in (mine.get("teacher"), mine.get("teacher_arch")):  # uploaded weights deleted: their architecture
+            if asked in values:
+                default = asked
+                break
         return dict(options=choices, value=default if default in values else (values[0] if values else None))
     return dict(options=choices, value=current)
 

@@ -211,14 +211,31 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
             # a queued or running job is cancelled here (it must be before it can be deleted); it is rerun
             # once it has ended (a second copy of a run still going would only compete with it for the worker)
             html.Td([_action("Cancel", "cancel-job", jid, color="warning")] if active else [
-                _action("Rerun", "rerun", jid, color="primary", disabled=not r.get("dataset_name"),
-                        title=None if r.get("dataset_name") else "its dataset was deleted"),
+                _action("Rerun", "rerun", jid, color="primary", disabled=bool(rerun_blocked(r)),
+                        title=rerun_blocked(r)),
                 _action("Delete", "delete-job", jid, color="danger"),
             ], className="text-nowrap"),
         ], id=f"jobs-row-{jid[:8]}"))
     # small type: nine columns and the two action buttons fit a 1280 px window without a horizontal scroll
     return stack_on_phones(dbc.Table([head, html.Tbody(body)], hover=True, size="sm",
                                      className="awd-table mb-0 align-middle small", id=ids.LIST))
+
+
+def rerun_blocked(job: dict) -> str | None:
+    """Why a run cannot be rerun as it was (its dataset or its uploaded teacher was deleted), or None.
+
+    Examples
+    --------
+    >>> rerun_blocked({"dataset_name": "cme", "teacher_name": "uploaded (mlp, deleted)", "teacher_id": "t"})
+    'its uploaded teacher was deleted'
+    >>> rerun_blocked({"dataset_name": None}), rerun_blocked({"dataset_name": "cme", "teacher_name": "lstm"})
+    ('its dataset was deleted', None)
+    """
+    if not job.get("dataset_name"):
+        return "its dataset was deleted"
+    if job.get("teacher_id") and str(job.get("teacher_name") or "").endswith(", deleted)"):
+        return "its uploaded teacher was deleted"
+    return None
 
 
 def samples_text(dataset: dict) -> str:

@@ -682,5 +682,6 @@ def test_configure_from_a_run_whose_uploaded_teacher_was_deleted_says_so(service
                "values": {"dataset_id": service.dataset_id, "teacher": "00000000-0000-4000-8000-00000000dead"}}
     note = run(cfg.prefill_note(prefill, options))
     assert note["is_open"] and "uploaded teacher has been deleted" in str(note["text"])
+    assert "trains a new auto teacher" in str(note["text"])  # (the values name no architecture here)
     built_in = run(cfg.prefill_note({**prefill, "values": {**prefill["values"], "teacher": "lstm"}}, options))
     assert "deleted" not in str(built_in["text"]) and service.job_id[:8] in str(built_in["text"])

@@ -245,3 +245,15 @@ def test_the_rerun_dialog_of_an_auto_run_says_auto_is_asked_again(service):
     kept["config"] = {**kept["config"], "teacher": "auto"}  # (the seeded run names no teacher)
     text = jobs.confirm_text({"action": "rerun", "target": service.job_id}, rows)
     assert "a new teacher chosen by auto (last time: mlp)" in text, text
+
+
+def test_a_run_whose_uploaded_teacher_was_deleted_offers_no_rerun():
+    """Review 12: Rerun was offered, promised "the same uploaded teacher", then failed."""
+    jobs = page("jobs")
+    gone = {"id": "c" * 8 + "-0000-4000-8000-000000000000", "state": "succeeded", "dataset_id": "d1",
+            "dataset_name": "cme", "teacher_id": "t1", "teacher_name": "uploaded (mlp, deleted)", "grid": [1, 2]}
+    assert jobs.rerun_blocked(gone) == "its uploaded teacher was deleted"
+    assert jobs.rerun_blocked({**gone, "teacher_name": "uploaded: lab (mlp)"}) is None
+    assert jobs.rerun_blocked({**gone, "dataset_name": None}) == "its dataset was deleted"
+    table = str(jobs.jobs_table([gone]))
+    assert "'disabled': True" in table.replace('"', "'") or "disabled=True" in table
