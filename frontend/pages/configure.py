@@ -574,7 +574,8 @@ async def load_options(prefill=None, wave=None):
     wave = mine.get("wave") or wave
     default_response = mine.get("peak_response") or default_response
     default_features = mine.get("series_features") or default_features
-    return dict(options=options, waves=[{"label": w, "value": w} for w in waves],
+    # the error alert is left as it is: it may say that ?from='s run could not be read (a reviewer saw it cleared)
+    return named_update(OPTIONS_OUTPUTS, options=options, waves=[{"label": w, "value": w} for w in waves],
                 wave=wave if wave in waves else default_wave,
                 attributions=choice_options(options, "attribution"),
                 parametrizations=choice_options(options, "parametrization"), modes=choice_options(options, "mode"),
@@ -583,7 +584,7 @@ async def load_options(prefill=None, wave=None):
                 max_levels=bounds.get("levels"), max_epochs=bounds.get("epochs"),
                 max_teacher_epochs=bounds.get("teacher_epochs"), max_start_search=bounds.get("start_search"),
                 max_random_search=bounds.get("random_search"),
-                max_scattering_epochs=bounds.get("scattering_epochs"), error=alert_value(None))
+                max_scattering_epochs=bounds.get("scattering_epochs"))
 
 
 @callback(

@@ -79,4 +79,10 @@ def test_failed_job_reruns_from_the_filled_form(web_server, owner_context, scree
     changed = {k for k in old if old[k] != new.get(k)}
     assert changed == {"seed", "device", "top_k"}, {k: (old[k], new.get(k)) for k in changed}
     assert new["seed"] == 5 and new["device"] is None and new["top_k"] == 6
-    assert not errors, errors
+    # a link to a run deleted since says so, and the form shows the defaults (review 12: the alert was cleared)
+    page.goto(f"{web_server}/configure?from=00000000-0000-4000-8000-000000000000")
+    page.wait_for_function("(() => { const e = document.querySelector('#configure-error');"
+                           " return e && e.innerText.includes('Could not read the settings of job'); })()")
+    page.wait_for_timeout(1500)  # the options and the dataset list arrive after it: the alert stays
+    assert page.locator("#configure-error").is_visible() and page.locator("#configure-prefill-note").is_hidden()
+    assert [e for e in errors if "status of 404" not in e] == [], errors
