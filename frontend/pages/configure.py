@@ -795,6 +795,7 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
                               parametrization, mode, teacher_epochs, start_search, peak_response, random_search,
                               bounds=(options or {}).get("bounds"), scattering=scattering,
                               scattering_epochs=scattering_epochs, lr=lr, kept=_kept(prefill, options, keep))
+        payload = named_preset(payload, (options or {}).get("grid_presets"), info.get("kind"))
         guess = await get_client().estimate_job(payload)
     except ValueError as err:  # said as the form is filled in, with the bounds, not only when it is submitted
         return dict(grid_size=size, estimate=dbc.Alert(str(err), color="warning", className="py-1 px-2 mb-0 small"),
@@ -890,6 +891,36 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
     return payload
 
 
+def named_preset(payload: dict, presets: dict | None, kind: str | None) -> dict:
+    """The job body with its grid given as the preset it shows (``grid_preset``, the λ and γ lists left out, and
+    the epochs and step size when they are the preset's), so that the job runs the preset's exact values (the
+    form shows them to 4 digits: the paper's 0.0002659147 was sent as 0.0002659) and a rerun of a preset run
+    differs from it only in what was changed; another grid is sent as it is.
+
+    Examples
+    --------
+    >>> presets = {"timeseries": {"paper": {"lambdas": [0.0002659147, 1.0], "gammas": [0.0, 0.5], "epochs": 100,
+    ...                                     "lr": 0.001}}}
+    >>> named_preset({"lambdas": [0.0002659, 1.0], "gammas": [0.0, 0.5], "epochs": 100, "lr": 0.001, "seed": 2},
+    ...              presets, "timeseries")
+    {'seed': 2, 'grid_preset': 'paper'}
+    >>> named_preset({"lambdas": [0.1], "gammas": [0.0], "epochs": 100}, presets, "timeseries")["lambdas"]
+    [0.1]
+    """
+    for name, preset in ((presets or {}).get(kind or "timeseries") or {}).items():
+        if (format_grid(payload.get("lambdas") or []) != format_grid(preset.get("lambdas") or [])
+                or format_grid(payload.get("gammas") or []) != format_grid(sorted(set(preset.get("gammas") or [])))):
+            continue
+        out = {k: v for k, v in payload.items() if k not in ("lambdas", "gammas")}
+        out["grid_preset"] = name
+        if out.get("epochs") == preset.get("epochs"):
+            out.pop("epochs")
+        if "lr" in out and preset.get("lr") is not None and math.isclose(out["lr"], preset["lr"]):
+            out.pop("lr")
+        return out
+    return payload
+
+
 def _kept(prefill: dict | None, options: dict | None, keep) -> dict:
     """The options of ``?from=``'s run that the page has no field for, while the switch keeps them."""
     if not prefill or not keep:
@@ -923,13 +954,14 @@ SUBMIT_OUTPUTS = dict(nav=Output(APP_NAV, "href", allow_duplicate=True), status=
                random_search=State(ids.RANDOM_SEARCH, "value"), series_features=State(ids.SERIES_FEATURES, "value"),
                target=State(ids.TARGET, "value"), scattering=State(ids.SCATTERING, "value"),
                scattering_epochs=State(ids.SCATTERING_EPOCHS, "value"), lr=State(ids.LR, "value"),
-               keep=State(ids.KEEP_OPTIONS, "value"), prefill=State(ids.PREFILL, "data")),
+               keep=State(ids.KEEP_OPTIONS, "value"), prefill=State(ids.PREFILL, "data"),
+               info=State(ids.DATASET_INFO, "data")),
     prevent_initial_call=True,
 )
 async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
                  parametrization, mode, idem_key, teacher_epochs=None, source=None, options=None,
                  start_search=None, peak_response=None, random_search=None, series_features=None, target=None,
-                 scattering=False, scattering_epochs=None, lr=None, keep=True, prefill=None):
+                 scattering=False, scattering_epochs=None, lr=None, keep=True, prefill=None, info=None):
     """Submit the job (with an idempotency key, so a double click makes one job) and go to its page."""
     if not n_clicks:
         return named_update(SUBMIT_OUTPUTS)
@@ -943,6 +975,7 @@ async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels,
                               series_features, bounds=(options or {}).get("bounds"), target=target,
                               scattering=scattering, scattering_epochs=scattering_epochs, lr=lr,
                               kept=_kept(prefill, options, keep))
+        payload = named_preset(payload, (options or {}).get("grid_presets"), (info or {}).get("kind"))
     except ValueError as err:
         return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(str(err), color="warning", className="py-2 mb-0"))
     try:

@@ -86,3 +86,29 @@ def test_failed_job_reruns_from_the_filled_form(web_server, owner_context, scree
     page.wait_for_timeout(1500)  # the options and the dataset list arrive after it: the alert stays
     assert page.locator("#configure-error").is_visible() and page.locator("#configure-prefill-note").is_hidden()
     assert [e for e in errors if "status of 404" not in e] == [], errors
+
+
+def test_a_preset_run_reruns_with_only_the_change_made(web_server, owner_context):
+    """Review 12: one changed seed made six differences (the preset's λ and γ rounded to 4 digits, its epochs and
+    step size written out); the grid the form shows as a preset is sent as that preset."""
+    api = httpx.Client(base_url=web_server, headers=OWNER, timeout=60)
+    dataset = api.post("/api/examples/synthetic", json={"n": 150, "seed": 22, "name": "preset rerun"}).json()
+    job = api.post("/api/jobs", json={"dataset_id": dataset["id"], "teacher": "mlp", "grid_preset": "paper",
+                                      "device": "cuda:7"}).json()  # fails at once: no CUDA here
+    final = wait_for(lambda: _ended(api, job["id"]), timeout=120, what="the CUDA job to fail")
+    page = owner_context().new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{web_server}/configure?from={job['id']}")
+    page.locator("#configure-prefill-note").wait_for(state="visible")
+    page.wait_for_function("document.querySelector('#configure-epochs').value === '100'")  # the paper's
+    page.get_by_label(re.compile("Keep its settings that this page does not show")).uncheck()
+    page.fill("#configure-seed", "9")
+    page.wait_for_function("document.querySelector('#configure-estimate').innerText.includes('Estimated')")
+    page.click("#configure-submit")
+    page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]+$"))
+    new_id = page.url.rsplit("/", 1)[1]
+    new = api.get(f"/api/jobs/{new_id}").json()["config"]
+    api.post(f"/api/jobs/{new_id}/cancel")
+    old = final["config"]
+    assert {k for k in old if old[k] != new.get(k)} == {"seed", "device"}, {k: (old[k], new.get(k)) for k in old
+                                                                            if old[k] != new.get(k)}

@@ -687,3 +687,19 @@ def test_configure_from_a_run_whose_uploaded_teacher_was_deleted_says_so(service
     assert "trains a new auto teacher" in str(note["text"])  # (the values name no architecture here)
     built_in = run(cfg.prefill_note({**prefill, "values": {**prefill["values"], "teacher": "lstm"}}, options))
     assert "deleted" not in str(built_in["text"]) and service.job_id[:8] in str(built_in["text"])
+
+
+def test_a_grid_shown_as_a_preset_is_sent_as_that_preset(service):
+    """Review 12: a rerun of a preset run with one change sent the preset's λ and γ rounded to 4 digits and its
+    epochs and step size, 6 differences for one change; the paper's 0.0002659147 ran as 0.0002659."""
+    cfg = page("configure")
+    options = run(cfg.load_options(None))["options"]
+    paper = options["grid_presets"]["timeseries"]["paper"]
+    shown = {"lambdas": cfg.parse_grid(cfg.format_grid(paper["lambdas"]), "λ"),
+             "gammas": cfg.parse_grid(cfg.format_grid(paper["gammas"]), "γ"), "epochs": paper["epochs"],
+             "lr": paper["lr"], "seed": 5}
+    assert cfg.named_preset(shown, options["grid_presets"], "timeseries") == {"seed": 5, "grid_preset": "paper"}
+    changed = cfg.named_preset({**shown, "epochs": 7}, options["grid_presets"], "timeseries")
+    assert changed == {"seed": 5, "grid_preset": "paper", "epochs": 7}
+    other = {**shown, "lambdas": [0.5]}
+    assert cfg.named_preset(other, options["grid_presets"], "timeseries") == other
