@@ -367,8 +367,9 @@ def _prefill_for(prefill: dict | None, info: dict | None) -> dict:
 
 @callback(output=dict(text=Output(ids.PREFILL_TEXT, "children"), is_open=Output(ids.PREFILL_NOTE, "is_open"),
                       keep_label=Output(ids.KEEP_OPTIONS, "label"), keep_class=Output(ids.KEEP_OPTIONS, "className")),
-          inputs=dict(prefill=Input(ids.PREFILL, "data"), options=Input(ids.OPTIONS, "data")))
-async def prefill_note(prefill, options):
+          inputs=dict(prefill=Input(ids.PREFILL, "data"), options=Input(ids.OPTIONS, "data"),
+                      info=Input(ids.DATASET_INFO, "data")))
+async def prefill_note(prefill, options, info=None):
     """Above the form: which run filled it and how that run ended (and when its uploaded teacher has been deleted
     since); the options it set that the page has no field for, kept unless switched off (a run that failed on one
     of them can drop it)."""
@@ -378,6 +379,10 @@ async def prefill_note(prefill, options):
     text = [html.Span("Settings of run "), html.A(short, href=f"/jobs/{prefill['job_id']}"),
             html.Span(f" ({prefill['source']}). Change what you need and start it: it runs as a new job, the old one "
                       "stays.")]
+    if info and not _prefill_for(prefill, info):  # another dataset chosen: say which fields follow it
+        text.append(html.Div(f"Another dataset than run {short}'s is chosen: the grid, teacher and target are this "
+                             "dataset's defaults; the other fields keep the run's settings.",
+                             className="mt-1 fw-semibold"))
     teacher = (prefill.get("values") or {}).get("teacher")
     if teacher and teacher not in ("auto", *((options or {}).get("teacher_architectures") or [])):
         try:

@@ -685,6 +685,8 @@ def test_configure_from_a_run_whose_uploaded_teacher_was_deleted_says_so(service
     note = run(cfg.prefill_note(prefill, options))
     assert note["is_open"] and "uploaded teacher has been deleted" in str(note["text"])
     assert "trains a new auto teacher" in str(note["text"])  # (the values name no architecture here)
+    elsewhere = run(cfg.prefill_note(prefill, options, {"id": "another-dataset"}))
+    assert "Another dataset than run" in str(elsewhere["text"]) and "Another" not in str(note["text"])
     built_in = run(cfg.prefill_note({**prefill, "values": {**prefill["values"], "teacher": "lstm"}}, options))
     assert "deleted" not in str(built_in["text"]) and service.job_id[:8] in str(built_in["text"])
 
