@@ -137,7 +137,7 @@
     function (msg) {
       setProps("home-dataset-id", { data: null });
       // a text file refused for cells that are not numbers (traces that ended early): offer to leave those rows out
-      if (!extra && /not a number|not numbers/.test(msg) && /\.(csv|tsv|txt)$/i.test(file.name)) {
+      if (!extra && /not a number|not numbers|blank cell/.test(msg) && /\.(csv|tsv|txt)$/i.test(file.name)) {
         setProps(DROP_BUTTON, { className: "mb-3" });
       }
     });

@@ -32,9 +32,9 @@ def test_rows_with_missing_values_can_be_left_out_from_the_upload_page(web_serve
         page.click("#home-dropzone")
     chooser.value.set_files(str(path))
     page.wait_for_function("(() => { const e = document.querySelector('#home-error');"
-                           " return e && e.innerText.includes('not numbers'); })()")
+                           " return e && e.innerText.includes('blank cells'); })()")
     said = page.inner_text("#home-error")
-    assert "12 cells that are not numbers, in 3 rows" in said and "line 6 (trk0004), column 22 “t=40s”" in said, said
+    assert "12 blank cells, in 3 rows" in said and "line 6 (trk0004), column 22 “t=40s”" in said, said
     button = page.locator("#home-drop-incomplete")
     button.wait_for(state="visible")
     screenshot(page, "upload-missing-01-refused")

@@ -372,13 +372,13 @@ def test_csv_errors(tmp_path, arrays):
         cells[j] = ""
         rows[i] = ",".join(cells)
     (tmp_path / "gaps.csv").write_text("\n".join(rows))
-    _err(tmp_path / "gaps.csv", "3 cells that are not numbers, in 3 rows: line 6, column 8 holds nothing; line 9, "
+    _err(tmp_path / "gaps.csv", "3 blank cells, in 3 rows: line 6, column 8 holds nothing; line 9, "
                                 "column 3 holds nothing; line 13, column 17 holds nothing; use")
     # review 11: in a spreadsheet the cell is found by its column's name and its row's identifier, not by counting
     named = [",".join(["track_id"] + [f"t={2 * i}s" for i in range(16)] + ["y"])]
     named += [f"trk{i:04d}," + r for i, r in enumerate(rows)]
     (tmp_path / "named_gaps.csv").write_text("\n".join(named))
-    _err(tmp_path / "named_gaps.csv", "3 cells that are not numbers, in 3 rows: line 7 \\(trk0005\\), column 9 "
+    _err(tmp_path / "named_gaps.csv", "3 blank cells, in 3 rows: line 7 \\(trk0005\\), column 9 "
                                       "“t=14s” holds nothing; line 10 \\(trk0008\\), column 4 “t=4s” holds nothing")
     rows = [",".join(["x"] + r.split(",")[1:]) if i < 8 else r for i, r in enumerate(rows)]
     (tmp_path / "many.csv").write_text("\n".join(rows))

@@ -71,11 +71,13 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
         named = "; ".join(f"{where(i, j)} holds " + (repr(t[:30]) if t.strip() else "nothing")
                           for i, j, t in bad[:NAMED_BAD_CELLS])
         more = f" (and {len(bad) - NAMED_BAD_CELLS} more)" if len(bad) > NAMED_BAD_CELLS else ""
-        what = "a cell that is not a number" if len(bad) == 1 else f"{len(bad)} cells that are not numbers"
+        blank = all(not t.strip() for _, _, t in bad)  # traces that ended early: empty, not wrong
+        what = (("a blank cell" if len(bad) == 1 else f"{len(bad)} blank cells") if blank else
+                "a cell that is not a number" if len(bad) == 1 else f"{len(bad)} cells that are not numbers")
         n_rows = len({i for i, _, _ in bad})
         rows_with = f", in {n_rows} rows" if n_rows > 1 else ""
-        fix = ("use numbers only (one header row is allowed); or leave out the rows with missing values "
-               "(“Leave out the rows with missing values” on the upload page, the upload field drop_incomplete=true)")
+        fix = ("use numbers only (one header row is allowed); or leave out the rows with missing values (the "
+               "upload page offers it; the upload field drop_incomplete=true)")
         if len(keep) > 2 * len(rows) and all(j == keep[0] and t.strip() for _, j, t in bad):
             # a name in the first column and many more columns than rows: a spreadsheet with one trace a column
             fix = ("this looks like one series per column, each row a time point (the first column names the "
