@@ -165,10 +165,13 @@ def _action(label: str, action: str, target: str, *, color: str, disabled: bool 
                       color=color, outline=True, className="me-1 py-0", disabled=disabled, title=title)
 
 
-def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict[str, str] | None = None):
+def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict[str, str] | None = None,
+               teachers: set[str] | None = None):
     """Pure: job rows (``GET /api/jobs``) -> a table (newest first) or a friendly empty message.
 
     ``labels`` (:func:`dataset_labels`) names each dataset; by default they are worked out from the rows.
+    ``teachers``: the ids of the uploaded teachers stored (``GET /api/teachers``), so that a run whose teacher was
+    deleted offers no Rerun (:func:`rerun_blocked`); None when not known.
     """
     labels = labels if labels is not None else dataset_labels([], rows)
     if not rows:
@@ -211,8 +214,8 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
             # a queued or running job is cancelled here (it must be before it can be deleted); it is rerun
             # once it has ended (a second copy of a run still going would only compete with it for the worker)
             html.Td([_action("Cancel", "cancel-job", jid, color="warning")] if active else [
-                _action("Rerun", "rerun", jid, color="primary", disabled=bool(rerun_blocked(r)),
-                        title=rerun_blocked(r)),
+                _action("Rerun", "rerun", jid, color="primary", disabled=bool(rerun_blocked(r, teachers)),
+                        title=rerun_blocked(r, teachers)),
                 _action("Delete", "delete-job", jid, color="danger"),
             ], className="text-nowrap"),
         ], id=f"jobs-row-{jid[:8]}"))
@@ -221,19 +224,20 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
                                      className="awd-table mb-0 align-middle small", id=ids.LIST))
 
 
-def rerun_blocked(job: dict) -> str | None:
-    """Why a run cannot be rerun as it was (its dataset or its uploaded teacher was deleted), or None.
+def rerun_blocked(job: dict, teachers: set[str] | None = None) -> str | None:
+    """Why a run cannot be rerun as it was, or None: its dataset was deleted, or its uploaded teacher is not among
+    ``teachers`` (the stored ones' ids; None: not known).
 
     Examples
     --------
-    >>> rerun_blocked({"dataset_name": "cme", "teacher_name": "uploaded (mlp, deleted)", "teacher_id": "t"})
+    >>> rerun_blocked({"dataset_name": "cme", "teacher_id": "t"}, teachers={"u"})
     'its uploaded teacher was deleted'
-    >>> rerun_blocked({"dataset_name": None}), rerun_blocked({"dataset_name": "cme", "teacher_name": "lstm"})
+    >>> rerun_blocked({"dataset_name": None}), rerun_blocked({"dataset_name": "cme", "teacher_id": "t"}, {"t"})
     ('its dataset was deleted', None)
     """
     if not job.get("dataset_name"):
         return "its dataset was deleted"
-    if job.get("teacher_id") and str(job.get("teacher_name") or "").endswith(", deleted)"):
+    if job.get("teacher_id") and teachers is not None and job["teacher_id"] not in teachers:
         return "its uploaded teacher was deleted"
     return None
 
@@ -384,7 +388,7 @@ async def refresh(_n, _version, signature, selected):
     if new_signature == signature:
         return named_update(REFRESH_OUTPUTS)
     labels = dataset_labels(rows["datasets"], rows["jobs"])
-    return dict(table=jobs_table(rows["jobs"], selected, labels),
+    return dict(table=jobs_table(rows["jobs"], selected, labels, {t["id"] for t in rows["teachers"]}),
                 datasets=datasets_table(rows["datasets"], rows["jobs"], labels),
                 teachers=teachers_table(rows["teachers"], rows["jobs"]),
                 rows=rows, signature=new_signature, compare=compare_style(rows["jobs"]))
