@@ -354,8 +354,14 @@ async def load_prefill(job_id, dataset=None):
         return dict(prefill=None, initial=dataset, error=alert_value(
             f"Could not read the settings of job {job_id}: {err.message}. The form shows the defaults."))
     values = form_values(job)
+    teacher_deleted = False
+    if job.get("teacher_id"):  # uploaded weights: still stored? (read once, here, where the run is read)
+        try:
+            await get_client().get_teacher(job["teacher_id"])
+        except ApiError as err:
+            teacher_deleted = err.not_found
     return dict(prefill={"job_id": job["id"], "source": source_words(job), "values": values,
-                         "config": job.get("config") or {}},
+                         "config": job.get("config") or {}, "teacher_deleted": teacher_deleted},
                 initial=values["dataset_id"], error=alert_value(None))
 
 
@@ -369,7 +375,7 @@ def _prefill_for(prefill: dict | None, info: dict | None) -> dict:
                       keep_label=Output(ids.KEEP_OPTIONS, "label"), keep_class=Output(ids.KEEP_OPTIONS, "className")),
           inputs=dict(prefill=Input(ids.PREFILL, "data"), options=Input(ids.OPTIONS, "data"),
                       info=Input(ids.DATASET_INFO, "data")))
-async def prefill_note(prefill, options, info=None):
+def prefill_note(prefill, options, info=None):
     """Above the form: which run filled it and how that run ended (and when its uploaded teacher has been deleted
     since); the options it set that the page has no field for, kept unless switched off (a run that failed on one
     of them can drop it)."""
@@ -383,16 +389,11 @@ async def prefill_note(prefill, options, info=None):
         text.append(html.Div(f"Another dataset than run {short}'s is chosen: the grid, teacher and target are this "
                              "dataset's defaults; the other fields keep the run's settings.",
                              className="mt-1 fw-semibold"))
-    teacher = (prefill.get("values") or {}).get("teacher")
-    if teacher and teacher not in ("auto", *((options or {}).get("teacher_architectures") or [])):
-        try:
-            await get_client().get_teacher(teacher)
-        except ApiError as err:
-            if err.not_found:
-                arch = (prefill.get("values") or {}).get("teacher_arch") or "auto"
-                text.append(html.Div(f"Its uploaded teacher has been deleted since: the form trains a new {arch} "
-                                     "teacher instead; upload the weights again under Teacher to use them.",
-                                     className="mt-1 fw-semibold"))
+    if prefill.get("teacher_deleted"):
+        arch = (prefill.get("values") or {}).get("teacher_arch") or "auto"
+        text.append(html.Div(f"Its uploaded teacher has been deleted since: the form trains a new {arch} teacher "
+                             "instead; upload the weights again under Teacher to use them.",
+                             className="mt-1 fw-semibold"))
     kept = kept_options(prefill.get("config"), (options or {}).get("options"))
     if not kept:
         return dict(text=text, is_open=True, keep_label="", keep_class="awd-hidden")

@@ -670,7 +670,7 @@ def test_configure_from_a_job_that_is_not_there_says_so_and_keeps_the_defaults(s
     assert "Could not read the settings of job 0123456789abcdef" in out["error"]["children"]
     assert "defaults" in out["error"]["children"]
     assert run(cfg.load_prefill(None, dataset=None))["error"]["is_open"] is False
-    note = run(cfg.prefill_note(None, None))
+    note = cfg.prefill_note(None, None)
     assert note["is_open"] is False and "awd-hidden" in note["keep_class"]
     # a run's options arrive before the dataset: another dataset takes the defaults, the run's its own
     prefill = {"values": {"dataset_id": "d1", "levels": 3}}
@@ -678,16 +678,24 @@ def test_configure_from_a_job_that_is_not_there_says_so_and_keeps_the_defaults(s
 
 
 def test_configure_from_a_run_whose_uploaded_teacher_was_deleted_says_so(service):
+    from awd_studio.jobstate import crud
+    from awd_studio.jobstate.db import get_sessionmaker
+
     cfg = page("configure")
     options = run(cfg.load_options(None))["options"]
-    prefill = {"job_id": service.job_id, "source": "succeeded", "config": {},
-               "values": {"dataset_id": service.dataset_id, "teacher": "00000000-0000-4000-8000-00000000dead"}}
-    note = run(cfg.prefill_note(prefill, options))
+    with get_sessionmaker(service.settings.sqlalchemy_url)() as session:  # a run of weights deleted since
+        job = crud.create_job(session, dataset_id=service.dataset_id, teacher_id="00000000-0000-4000-8000-00000000dead",
+                              config={"teacher": "mlp"})
+        job_id = job.id
+        crud.cancel_job(session, job_id=job_id)  # ended (nothing else in this service runs jobs)
+    prefill = run(cfg.load_prefill(job_id))["prefill"]
+    assert prefill["teacher_deleted"] is True
+    note = cfg.prefill_note(prefill, options)
     assert note["is_open"] and "uploaded teacher has been deleted" in str(note["text"])
-    assert "trains a new auto teacher" in str(note["text"])  # (the values name no architecture here)
-    elsewhere = run(cfg.prefill_note(prefill, options, {"id": "another-dataset"}))
+    assert "trains a new mlp teacher" in str(note["text"])  # the architecture its weights had
+    elsewhere = cfg.prefill_note(prefill, options, {"id": "another-dataset"})
     assert "Another dataset than run" in str(elsewhere["text"]) and "Another" not in str(note["text"])
-    built_in = run(cfg.prefill_note({**prefill, "values": {**prefill["values"], "teacher": "lstm"}}, options))
+    built_in = cfg.prefill_note(run(cfg.load_prefill(service.job_id))["prefill"], options)
     assert "deleted" not in str(built_in["text"]) and service.job_id[:8] in str(built_in["text"])
 
 
