@@ -15,6 +15,7 @@ import io
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from awd_studio.frontend.components import run_file_name
 from awd_studio.frontend.figures.grid import kept_initial
 from awd_studio.frontend.figures.style import fmt_number
 
@@ -182,5 +183,4 @@ def download_csv(_clicks, answer, run=None):
     predictions no longer overwrite each other)."""
     if not answer:
         return no_update
-    name = f"awd-{run[:8]}-predictions.csv" if run else "predictions.csv"
-    return dict(content=answer_csv(answer), filename=name, type="text/csv")
+    return dict(content=answer_csv(answer), filename=run_file_name(run, "predictions.csv"), type="text/csv")

@@ -27,6 +27,7 @@ from awd_studio.frontend.components import (
     is_narrow,
     named_update,
     not_found_card,
+    run_file_name,
     size_graphs_to_their_figures,
     stack_on_phones,
     triggered_id,
@@ -296,10 +297,10 @@ def downloads(bundle: dict, token: str) -> list:
     """Links to the bundle JSON and every artifact (same-origin, served by the API)."""
     base = f"/api/results/{quote(token, safe='')}"
     files = [f for f in (bundle.get("files") or ["result.json", "arrays.npz"]) if isinstance(f, str)]
-    stem = f"awd-{token[:8]}-"  # named after the run (as the API's files are): two runs' files do not collide
-    links = [html.Li(html.A("Result bundle (JSON)", href=base, download=f"{stem}result.json",
+    # named after the run (as the API's files are): two runs' files do not collide
+    links = [html.Li(html.A("Result bundle (JSON)", href=base, download=run_file_name(token, "result.json"),
                             id=ids.DOWNLOAD_BUNDLE))]
-    links += [html.Li(html.A(name, href=f"{base}/files/{quote(name, safe='')}", download=stem + name))
+    links += [html.Li(html.A(name, href=f"{base}/files/{quote(name, safe='')}", download=run_file_name(token, name)))
               for name in files if name != "result.json"]
     return [html.Ul(links, className="mb-2"),
             html.Small("Each figure: the PNG / SVG buttons above it (on a wider screen, also the camera in its "
