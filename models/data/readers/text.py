@@ -188,9 +188,7 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False) -> Table:
         rows = [line.split() for line in text.splitlines()]
     else:
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    if delimiter == ";":  # the semicolon is the separator where the comma is the decimal mark: 0,25 is 0.25
-        rows = [[c.replace(",", ".") for c in r] for r in rows]
-    elif delimiter == "\t":  # so is the tab in such locales' exports: numbers with one comma, as 0,25, read 0.25
+    if delimiter in (";", "\t"):  # the separators where the comma is the decimal mark: 0,25 is 0.25
         rows = [[_DECIMAL_COMMA.sub(r"\1.\2", c) for c in r] for r in rows]
     # each row's line in the file (the numbers an editor shows; a quoted cell spanning lines is rare here)
     kept = [(n, r) for n, r in enumerate(rows, start=1) if any(c.strip() for c in r)
