@@ -456,12 +456,11 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
 
             supervisor.add("the worker", start=start_embedded_worker,
                            alive=lambda: worker["process"] is not None and worker["process"].poll() is None)
-        if workers > 0:
-            send_queued_in_order()
+        sent = send_queued_in_order() if workers > 0 else None
         supervisor.start()
         from awd_studio.backend.app import create_app  # the web app and its pages: only `awd serve` loads them
 
-        app = create_app()
+        app = create_app(resend_queued=sent is None)  # sent here already: not a second time
         # log_config=None: uvicorn keeps the structured handler create_app() installed
         config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False,
                                 server_header=False, log_config=None)
@@ -487,7 +486,7 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
         print("AWD Studio stopped.", flush=True)
 
 
-def send_queued_in_order() -> list[str]:
+def send_queued_in_order() -> list[str] | None:
     """Send every queued job again, in the order they were submitted, before our worker starts taking messages.
 
     The broker keeps the messages of jobs that were waiting when AWD Studio stopped; the job that was running
@@ -495,8 +494,8 @@ def send_queued_in_order() -> list[str]:
     it (a worker drops the older ones, :func:`jobstate.crud.is_stale_message`), so the stopped job runs first
     again: left to the web process's start-up recovery, a worker that came up first ran the next job before it.
 
-    Returns the ids sent; none when the database or the broker cannot be reached (the recovery of the web process
-    tries again).
+    Returns the ids sent; None when the database or the broker cannot be reached (the web process's start-up
+    recovery then sends them).
     """
     from awd_studio.jobstate.dispatch import recover_jobs
     from awd_studio.jobstate.migrate import upgrade_database
@@ -508,7 +507,7 @@ def send_queued_in_order() -> list[str]:
                               stall_seconds=settings.stall_seconds, data_dir=settings.data_dir)
     except Exception:  # noqa: BLE001 - the web process's recovery sweeps again once it is up
         log.exception("could not send the queued jobs again before starting the worker")
-        return []
+        return None
     return list(report["enqueued"])
 
 

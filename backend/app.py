@@ -122,10 +122,12 @@ def _error_sentence(error: dict) -> str:
 
 
 class RecoveryLoop:
-    """Background thread: one start-up recovery, then one every ``AWD_SWEEP_SECONDS``."""
+    """Background thread: one start-up recovery, then one every ``AWD_SWEEP_SECONDS``; ``resend_queued``: the
+    start-up one sends every queued job again (not when the launcher did so already)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, resend_queued: bool = True):
         self.settings = settings
+        self.resend_queued = resend_queued
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="awd-recovery", daemon=True)
 
@@ -146,7 +148,7 @@ class RecoveryLoop:
                             resend_after_seconds=max(10.0, 3.0 * self.settings.sweep_seconds))
 
     def _run(self) -> None:
-        startup = True
+        startup = self.resend_queued
         while not self._stop.is_set():
             try:
                 self.sweep(startup=startup)
@@ -196,7 +198,8 @@ async def _first_page_request(app: FastAPI, token: str | None) -> None:
         log.exception("the first in-process page request failed")
 
 
-def create_app(settings: Settings | None = None, *, with_ui: bool = True, recovery: bool = True) -> FastAPI:
+def create_app(settings: Settings | None = None, *, with_ui: bool = True, recovery: bool = True,
+               resend_queued: bool = True) -> FastAPI:
     """Build the service.
 
     Parameters
@@ -207,6 +210,9 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
         Mount the Dash pages from ``frontend.app.create_dash`` when importable.
     recovery : bool, default=True
         Run the job-recovery loop while the app is up.
+    resend_queued : bool, default=True
+        Its first sweep sends every queued job to the broker again; ``False`` when the caller has just done so
+        (``awd serve``, in order, before its worker starts).
 
     Returns
     -------
@@ -223,7 +229,7 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
     async def lifespan(app: FastAPI):
         if with_ui:
             await _first_page_request(app, settings.api_token)
-        loop = RecoveryLoop(settings).start() if recovery and settings.redis_url else None
+        loop = RecoveryLoop(settings, resend_queued).start() if recovery and settings.redis_url else None
         app.state.recovery = loop
         try:
             yield
