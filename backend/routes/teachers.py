@@ -60,10 +60,15 @@ def list_teachers(session: SessionDep):
 @router.get("/{teacher_id}", response_model=TeacherPublic, responses={404: {"model": Problem}})
 def get_teacher(teacher_id: str, session: SessionDep):
     """One uploaded teacher."""
+    return _teacher_public(_stored_teacher(teacher_id, session))
+
+
+def _stored_teacher(teacher_id: str, session) -> Teacher:
+    """The row of an uploaded teacher, or 404."""
     row = session.get(Teacher, teacher_id) if is_uuid(teacher_id) else None
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"teacher {teacher_id!r} not found")
-    return _teacher_public(row)
+    return row
 
 
 @router.delete("/{teacher_id}", status_code=status.HTTP_204_NO_CONTENT,
@@ -75,9 +80,7 @@ def delete_teacher(teacher_id: str, session: SessionDep, paths: PathsDep):
     if teacher_id in TEACHERS:
         raise HTTPException(status.HTTP_409_CONFLICT, f"{teacher_id} is a built-in architecture: it is trained "
                             "during each job, not stored, so there is nothing to delete")
-    row = session.get(Teacher, teacher_id) if is_uuid(teacher_id) else None
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"teacher {teacher_id!r} not found")
+    row = _stored_teacher(teacher_id, session)
     active = [j.id for j in crud.jobs_of_teacher(session, teacher_id=row.id) if j.state in ACTIVE_STATES]
     if active:
         raise HTTPException(status.HTTP_409_CONFLICT,
