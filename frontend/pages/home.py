@@ -199,12 +199,11 @@ def preview_children(ds: dict) -> list:
             "y or target; if every column is a sample, add a target column (named y); then upload again.",
             ids.PREVIEW_TARGET_RULE))
     dropped = meta.get("dropped_rows") or {}
-    if dropped.get("count"):
-        shown = ", ".join(dropped.get("rows") or [])
-        more = f" and {dropped['count'] - len(dropped.get('rows') or [])} more" \
-            if dropped["count"] > len(dropped.get("rows") or []) else ""
-        facts.append(_fact(f"Left out {dropped['count']} row{'s' if dropped['count'] != 1 else ''} with missing "
-                           f"values, as asked: {shown}{more}.", ids.PREVIEW_DROPPED))
+    count, named = int(dropped.get("count") or 0), list(dropped.get("rows") or [])
+    if count:
+        more = f" and {count - len(named)} more" if count > len(named) else ""
+        facts.append(_fact(f"Left out {count} row{'s' if count != 1 else ''} with missing values, as asked: "
+                           f"{', '.join(named)}{more}.", ids.PREVIEW_DROPPED))
     if meta.get("ignored_columns"):
         names = ", ".join(f"“{name}”" for name in meta["ignored_columns"])
         facts.append(_fact(f"Left out of the series: {names} (text or an identifier column, not a sample).",
