@@ -141,6 +141,10 @@ class JobCreate(JobOptions):
     teacher: str = Field(default="auto", max_length=64,
                          description="auto (series: LSTM and MLP trained, the better kept; maps: CNN), mlp, "
                                      "lstm, cnn, resnet18, or the id of an uploaded teacher")
+    rerun_of: str | None = Field(default=None, max_length=64,
+                                 description="the id of the job whose settings this one started from (the configure "
+                                             "page's “Change settings and run again” sends it); the job's page links "
+                                             "to it. Not an option of the run: it changes nothing it computes")
 
 
 class JobEstimate(BaseModel):
@@ -206,7 +210,8 @@ class JobPublic(BaseModel):
     teacher_id: str | None = None
     config: dict[str, Any]
     attempt: int
-    rerun_of: str | None = None
+    rerun_of: str | None = Field(default=None, description="the job this one was made from: by POST "
+                                 "/api/jobs/{id}/rerun, or by a form filled from it (it may have been deleted since)")
     created: dt.datetime
     started: dt.datetime | None = None
     finished: dt.datetime | None = None

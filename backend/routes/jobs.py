@@ -138,7 +138,7 @@ def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str |
     dataset = session.get(Dataset, body.dataset_id) if is_uuid(body.dataset_id) else None
     if dataset is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"dataset_id: no dataset {body.dataset_id!r}")
-    options = body.model_dump(exclude={"dataset_id"})
+    options = body.model_dump(exclude={"dataset_id", "rerun_of"})
     row = None
     if options["teacher"] not in ("auto", *TEACHER_ARCHITECTURES):
         row = session.get(Teacher, options["teacher"]) if is_uuid(options["teacher"]) else None
@@ -202,10 +202,12 @@ def submit_job(body: JobCreate, session: SessionDep, paths: PathsDep, settings: 
             response.status_code = status.HTTP_200_OK
             return job_public(existing)
     config, teacher_id, dataset = build_config(body, session, paths)
+    if body.rerun_of is not None and (not is_uuid(body.rerun_of) or session.get(Job, body.rerun_of) is None):
+        raise _unprocessable(f"rerun_of: no job {body.rerun_of!r} (it may have been deleted); leave it out")
     _check_time(config, dataset, settings, session)
     try:
         job = _submit(session, dataset_id=body.dataset_id, config=stored_options(config), teacher_id=teacher_id,
-                      key=idempotency_key, request_hash=request_hash)
+                      key=idempotency_key, request_hash=request_hash, rerun_of=body.rerun_of)
     except IntegrityError:  # a concurrent request with the same key won the race
         session.rollback()
         response.status_code = status.HTTP_200_OK

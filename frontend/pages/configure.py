@@ -767,28 +767,53 @@ ESTIMATE_OUTPUTS = dict(grid_size=Output(ids.GRID_SIZE, "children"), estimate=Ou
                         invalid={component: Output(component, "invalid") for component in FIELD_OF_MESSAGE.values()})
 
 
+#: The form's fields the job body is made of (:func:`job_payload`'s arguments, the dataset apart): name -> component
+#: id, each read from its ``value``. The estimate and the submission read the same ones.
+FORM_FIELDS = dict(teacher=ids.TEACHER, lambdas=ids.LAMBDAS, gammas=ids.GAMMAS, epochs=ids.EPOCHS, levels=ids.LEVELS,
+                   wave=ids.WAVE, attribution=ids.ATTRIBUTION, seed=ids.SEED, parametrization=ids.PARAMETRIZATION,
+                   mode=ids.MODE, teacher_epochs=ids.TEACHER_EPOCHS, start_search=ids.START_SEARCH,
+                   peak_response=ids.PEAK_RESPONSE, random_search=ids.RANDOM_SEARCH,
+                   series_features=ids.SERIES_FEATURES, target=ids.TARGET, scattering=ids.SCATTERING,
+                   scattering_epochs=ids.SCATTERING_EPOCHS, lr=ids.LR)
+
+
+def form_dependencies(kind) -> dict:
+    """:data:`FORM_FIELDS` as Dash dependencies of one kind (``Input`` or ``State``)."""
+    return {name: kind(component, "value") for name, component in FORM_FIELDS.items()}
+
+
+def form_body(form: dict, dataset_id, *, options=None, info=None, prefill=None, keep=True) -> dict:
+    """The ``POST /api/jobs`` (and ``/estimate``) body of the filled form: :func:`job_payload` of ``form`` (the
+    values of :data:`FORM_FIELDS`), the grid named when it is a preset's (:func:`named_preset`), and, when the form
+    was filled from a run (``?from=``), that run's id as ``rerun_of`` with its kept options. ValueError naming the
+    field when one is wrong.
+
+    Examples
+    --------
+    >>> form = dict(teacher="mlp", lambdas="0.001", gammas="0, 0.1", epochs=2, levels=4, wave="db5",
+    ...             attribution="saliency", seed=0, parametrization="free", mode="zero")
+    >>> form_body(form, "ds-1", prefill={"job_id": "j-1", "config": {}})["rerun_of"]
+    'j-1'
+    """
+    options = options or {}
+    payload = job_payload(dataset_id, bounds=options.get("bounds"), kept=_kept(prefill, options, keep), **form)
+    payload = named_preset(payload, options.get("grid_presets"), (info or {}).get("kind"))
+    if prefill and prefill.get("job_id"):
+        payload["rerun_of"] = prefill["job_id"]
+    return payload
+
+
 @callback(
     output=ESTIMATE_OUTPUTS,
-    inputs=dict(lambdas=Input(ids.LAMBDAS, "value"), gammas=Input(ids.GAMMAS, "value"),
-                epochs=Input(ids.EPOCHS, "value"), attribution=Input(ids.ATTRIBUTION, "value"),
-                teacher=Input(ids.TEACHER, "value"), info=Input(ids.DATASET_INFO, "data"),
-                parametrization=Input(ids.PARAMETRIZATION, "value"), levels=Input(ids.LEVELS, "value"),
-                mode=Input(ids.MODE, "value"), wave=Input(ids.WAVE, "value"),
-                teacher_epochs=Input(ids.TEACHER_EPOCHS, "value"), start_search=Input(ids.START_SEARCH, "value"),
-                peak_response=Input(ids.PEAK_RESPONSE, "value"), random_search=Input(ids.RANDOM_SEARCH, "value"),
-                options=Input(ids.OPTIONS, "data"), scattering=Input(ids.SCATTERING, "value"),
-                scattering_epochs=Input(ids.SCATTERING_EPOCHS, "value"), lr=Input(ids.LR, "value"),
+    inputs=dict(**form_dependencies(Input), info=Input(ids.DATASET_INFO, "data"), options=Input(ids.OPTIONS, "data"),
                 keep=Input(ids.KEEP_OPTIONS, "value")),
     state=dict(prefill=State(ids.PREFILL, "data")),
 )
-async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, parametrization="orthogonal",
-                          levels=4, mode="auto", wave="db5", teacher_epochs=None, start_search=None,
-                          peak_response=None, random_search=None, options=None, scattering=False,
-                          scattering_epochs=None, lr=None, keep=True, prefill=None):
+async def update_estimate(info, options=None, keep=True, prefill=None, **form):
     """Grid size and the server's run-time estimate (``POST /api/jobs/estimate``), or what is wrong, in words and
     with the wrong field outlined."""
     try:
-        n_l, n_g = len(parse_grid(lambdas, "λ")), len(parse_grid(gammas, "γ"))
+        n_l, n_g = len(parse_grid(form.get("lambdas"), "λ")), len(parse_grid(form.get("gammas"), "γ"))
     except ValueError as err:
         return dict(grid_size=dbc.Alert(str(err), color="warning", className="py-1 px-2 mb-0 small"), estimate="",
                     invalid=invalid_fields(str(err)))
@@ -797,11 +822,7 @@ async def update_estimate(lambdas, gammas, epochs, attribution, teacher, info, p
         return dict(grid_size=size, invalid=invalid_fields(None),
                     estimate=html.Span("Pick a dataset to see a run-time estimate.", className="text-muted"))
     try:
-        payload = job_payload(info.get("id"), teacher, lambdas, gammas, epochs, levels, wave, attribution, 0,
-                              parametrization, mode, teacher_epochs, start_search, peak_response, random_search,
-                              bounds=(options or {}).get("bounds"), scattering=scattering,
-                              scattering_epochs=scattering_epochs, lr=lr, kept=_kept(prefill, options, keep))
-        payload = named_preset(payload, (options or {}).get("grid_presets"), info.get("kind"))
+        payload = form_body(form, info.get("id"), options=options, info=info, prefill=prefill, keep=keep)
         guess = await get_client().estimate_job(payload)
     except ValueError as err:  # said as the form is filled in, with the bounds, not only when it is submitted
         return dict(grid_size=size, estimate=dbc.Alert(str(err), color="warning", className="py-1 px-2 mb-0 small"),
@@ -949,39 +970,23 @@ SUBMIT_OUTPUTS = dict(nav=Output(APP_NAV, "href", allow_duplicate=True), status=
 @callback(
     output=SUBMIT_OUTPUTS,
     inputs=dict(n_clicks=Input(ids.SUBMIT, "n_clicks")),
-    state=dict(dataset_id=State(ids.DATASET, "value"), teacher=State(ids.TEACHER, "value"),
-               lambdas=State(ids.LAMBDAS, "value"), gammas=State(ids.GAMMAS, "value"),
-               epochs=State(ids.EPOCHS, "value"), levels=State(ids.LEVELS, "value"), wave=State(ids.WAVE, "value"),
-               attribution=State(ids.ATTRIBUTION, "value"), seed=State(ids.SEED, "value"),
-               parametrization=State(ids.PARAMETRIZATION, "value"), mode=State(ids.MODE, "value"),
-               idem_key=State(ids.IDEMPOTENCY, "data"), teacher_epochs=State(ids.TEACHER_EPOCHS, "value"),
-               source=State(ids.TEACHER_SOURCE, "value"), options=State(ids.OPTIONS, "data"),
-               start_search=State(ids.START_SEARCH, "value"), peak_response=State(ids.PEAK_RESPONSE, "value"),
-               random_search=State(ids.RANDOM_SEARCH, "value"), series_features=State(ids.SERIES_FEATURES, "value"),
-               target=State(ids.TARGET, "value"), scattering=State(ids.SCATTERING, "value"),
-               scattering_epochs=State(ids.SCATTERING_EPOCHS, "value"), lr=State(ids.LR, "value"),
-               keep=State(ids.KEEP_OPTIONS, "value"), prefill=State(ids.PREFILL, "data"),
-               info=State(ids.DATASET_INFO, "data")),
+    state=dict(**form_dependencies(State), dataset_id=State(ids.DATASET, "value"),
+               idem_key=State(ids.IDEMPOTENCY, "data"), source=State(ids.TEACHER_SOURCE, "value"),
+               options=State(ids.OPTIONS, "data"), keep=State(ids.KEEP_OPTIONS, "value"),
+               prefill=State(ids.PREFILL, "data"), info=State(ids.DATASET_INFO, "data")),
     prevent_initial_call=True,
 )
-async def submit(n_clicks, dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
-                 parametrization, mode, idem_key, teacher_epochs=None, source=None, options=None,
-                 start_search=None, peak_response=None, random_search=None, series_features=None, target=None,
-                 scattering=False, scattering_epochs=None, lr=None, keep=True, prefill=None, info=None):
+async def submit(n_clicks, dataset_id, idem_key, source=None, options=None, keep=True, prefill=None, info=None,
+                 **form):
     """Submit the job (with an idempotency key, so a double click makes one job) and go to its page."""
     if not n_clicks:
         return named_update(SUBMIT_OUTPUTS)
-    if source == "upload" and teacher in ("auto", *((options or {}).get("teacher_architectures") or [])):
+    if source == "upload" and form.get("teacher") in ("auto", *((options or {}).get("teacher_architectures") or [])):
         return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(
             "teacher: drop your weights file first (or choose “Train a built-in network”)", color="warning",
             className="py-2 mb-0"))
     try:
-        payload = job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed,
-                              parametrization, mode, teacher_epochs, start_search, peak_response, random_search,
-                              series_features, bounds=(options or {}).get("bounds"), target=target,
-                              scattering=scattering, scattering_epochs=scattering_epochs, lr=lr,
-                              kept=_kept(prefill, options, keep))
-        payload = named_preset(payload, (options or {}).get("grid_presets"), (info or {}).get("kind"))
+        payload = form_body(form, dataset_id, options=options, info=info, prefill=prefill, keep=keep)
     except ValueError as err:
         return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(str(err), color="warning", className="py-2 mb-0"))
     try:

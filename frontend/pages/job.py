@@ -54,6 +54,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.POLL)
     TEACHER_GRAPH = "job-teacher-graph"
     ETA_LINE = "job-eta-line"
     CONFIG = "job-config"
+    #: "Started from the settings of job …", a link to the job whose settings this one started from (``rerun_of``).
+    ORIGIN = "job-origin"
     BODY = "job-body"
     STATUS = "job-status"  # the not-found card of a job that does not exist (or no longer)
 
@@ -145,7 +147,8 @@ def layout(job_id: str | None = None, **_):
         html.Div([
             html.H1(["Job ", html.Code(job_id or "?", className="fs-6")], className="h3 mb-0"),
             html.Div(id=ids.STATE, className="ms-3"),
-        ], className="d-flex align-items-center mb-3"),
+        ], className="d-flex align-items-center mb-1"),
+        html.Div(id=ids.ORIGIN, className="small text-muted mb-3"),
         html.Div(id=ids.STATUS),
         html.Div(id=ids.BODY, children=[
             dbc.Alert(id=ids.ERROR, color="danger", is_open=False),
@@ -191,7 +194,7 @@ def job_view(job: dict):
         line), ``error``, ``done`` (bool), ``history`` (loss series), ``teacher_history`` (the teacher's
         training curve), ``loss_title`` (:data:`LOSS_TITLE_PARTS` when the grid was fitted in parts, else
         :data:`LOSS_TITLE_ONE`), ``cancellable`` (bool: the page shows Cancel only then), ``notice`` (a warning
-        such as "no worker is running", or None).
+        such as "no worker is running", or None), ``origin`` (the id of the job it was made from, or None).
     """
     state = job.get("state", "queued")
     fraction = float(job.get("fraction") or 0.0)
@@ -217,7 +220,15 @@ def job_view(job: dict):
         "teacher_history": teacher_history(job.get("losses")),
         "cancellable": state in ("queued", "running"),
         "notice": job.get("notice"),
+        "origin": job.get("rerun_of"),
     }
+
+
+def origin_line(origin: str | None):
+    """The line under the title naming the job this one was made from (its settings, maybe changed), or None."""
+    if not origin:
+        return None
+    return ["Started from the settings of job ", dcc.Link(html.Code(origin), href=f"/jobs/{quote(origin, safe='')}")]
 
 
 #: What each poll shows, by name.
@@ -246,6 +257,7 @@ POLL_OUTPUTS = dict(
     submitted=Output(SUBMITTED_JOB, "data", allow_duplicate=True),
     status=Output(ids.STATUS, "children"),
     body_style=Output(ids.BODY, "style"),
+    origin=Output(ids.ORIGIN, "children"),
 )
 
 
@@ -296,6 +308,7 @@ async def poll(_n, job_id, watched=False, submitted=None):
         nav=f"/results/{job_id}" if v["state"] == "succeeded" and watched else no_update,
         notice=alert_value(v["notice"]), watched=watched or not v["done"],
         submitted=None if just_submitted else no_update, status=None, body_style={},
+        origin=origin_line(v["origin"]),
     )
 
 

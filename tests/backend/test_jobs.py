@@ -30,6 +30,16 @@ def test_submit_get_list_cancel_rerun(client, dataset):
     rerun = client.post(f"/api/jobs/{job['id']}/rerun")
     assert rerun.status_code == 201 and rerun.json()["rerun_of"] == job["id"]
     assert rerun.json()["config"] == job["config"]
+    # a job submitted with settings changed from another names it (the configure page's "run again with changes")
+    changed = client.post("/api/jobs", json={"dataset_id": dataset["id"], **TINY, "seed": 4, "rerun_of": job["id"]})
+    assert changed.status_code == 201 and changed.json()["rerun_of"] == job["id"]
+    assert "rerun_of" not in changed.json()["config"] and changed.json()["config"]["seed"] == 4
+    assert client.post(f"/api/jobs/{changed.json()['id']}/cancel").status_code == 200
+    for unknown in ("00000000-0000-4000-8000-000000000000", "nope"):
+        refused = client.post("/api/jobs", json={"dataset_id": dataset["id"], **TINY, "rerun_of": unknown})
+        assert refused.status_code == 422 and "rerun_of: no job" in refused.json()["detail"]
+    estimate = client.post("/api/jobs/estimate", json={"dataset_id": dataset["id"], **TINY, "rerun_of": job["id"]})
+    assert estimate.status_code == 200, estimate.text
     assert client.post(f"/api/jobs/{job['id']}/share").status_code == 409  # not succeeded
     assert client.get(f"/api/results/{job['id']}").status_code == 409
     said = client.get(f"/api/results/{job['id']}").json()["detail"]

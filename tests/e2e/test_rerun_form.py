@@ -1,6 +1,6 @@
 """Run again with changes, in a browser: a failed job's page leads to the configure form filled with its settings,
 the option it failed on (set through the API, no field on the page) is listed and can be dropped, and the new
-job carries the old settings with the one change made."""
+job carries the old settings with the one change made, and links back to the old job."""
 
 from __future__ import annotations
 
@@ -73,8 +73,15 @@ def test_failed_job_reruns_from_the_filled_form(web_server, owner_context, scree
     page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]+$"))
     new_id = page.url.rsplit("/", 1)[1]
     assert new_id != job["id"]
-    new = api.get(f"/api/jobs/{new_id}").json()["config"]
+    created = api.get(f"/api/jobs/{new_id}").json()
+    new = created["config"]
     api.post(f"/api/jobs/{new_id}/cancel")  # what ran is not the point here
+    # the new job names the run it came from, and its page links back to it (review 12: they were not linked)
+    assert created["rerun_of"] == job["id"]
+    origin = page.locator("#job-origin a")
+    origin.wait_for(state="visible")
+    assert "Started from the settings of job" in page.inner_text("#job-origin")
+    assert origin.get_attribute("href") == f"/jobs/{job['id']}" and origin.inner_text() == job["id"]
     old = final["config"]
     changed = {k for k in old if old[k] != new.get(k)}
     assert changed == {"seed", "device", "top_k"}, {k: (old[k], new.get(k)) for k in changed}

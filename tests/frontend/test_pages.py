@@ -148,6 +148,26 @@ def test_home_example_callback(service, monkeypatch):
     assert fits(run(home.use_example([0, 0, 0])), home.EXAMPLE_OUTPUTS)
 
 
+def test_configure_estimate_and_submit_send_the_same_body():
+    """One function makes the body of both requests from the form's fields (the estimate used to send seed 0
+    and no student or target choice); a form filled from a run names it as ``rerun_of``."""
+    cfg = page("configure")
+    form = dict(teacher="mlp", lambdas="0.001", gammas="0, 0.1", epochs=2, levels=4, wave="db5",
+                attribution="saliency", seed=7, parametrization="free", mode="zero", series_features="positions",
+                target=1, random_search="")
+    assert set(form) <= set(cfg.FORM_FIELDS)
+    body = cfg.form_body(form, "ds-1")
+    assert body["seed"] == 7 and body["series_features"] == "positions" and body["target"] == 1
+    assert "rerun_of" not in body and "random_search" not in body
+    prefill = {"job_id": "job-1", "config": {"top_k": 4, "seed": 3}}
+    options = {"options": {"top_k": {"default": 6}, "seed": {"default": 0}}}
+    filled = cfg.form_body(form, "ds-1", options=options, prefill=prefill)
+    assert filled["rerun_of"] == "job-1" and filled["top_k"] == 4 and filled["seed"] == 7  # the field wins
+    assert "top_k" not in cfg.form_body(form, "ds-1", options=options, prefill=prefill, keep=False)
+    with pytest.raises(ValueError, match="seed"):
+        cfg.form_body({**form, "seed": None}, "ds-1")
+
+
 def test_configure_grid_parsing_and_payload():
     cfg = page("configure")
     assert cfg.parse_grid("0, 1e-3; 0.01 0.01", "γ") == [0.0, 0.001, 0.01]
@@ -287,27 +307,33 @@ def test_configure_shows_the_options_of_the_datasets_kind():
     assert cfg.fields_for_kind({"kind": "image", "shape": [64, 64]}, 2)["levels"] is no_update  # the user's J kept
 
 
+def _estimate(cfg, lambdas, gammas, epochs, info, options=None, **fields):
+    """``update_estimate`` with the form's first values but for the ones given."""
+    form = dict(teacher="mlp", lambdas=lambdas, gammas=gammas, epochs=epochs, levels=4, wave="db5",
+                attribution="saliency", seed=0, parametrization="orthogonal", mode="auto")
+    return run(cfg.update_estimate(info, options=options, **{**form, **fields}))
+
+
 def test_configure_estimate(service):
     cfg = page("configure")
     info = {"id": service.dataset_id, "kind": "timeseries", "shape": [64], "n": 40}
-    out = run(cfg.update_estimate("0.001", "0, 0.1", 2, "saliency", "mlp", info))
+    out = _estimate(cfg, "0.001", "0, 0.1", 2, info)
     assert "1 × 2 = 2 grid points" in str(out["grid_size"]) and "Estimated run time" in str(out["estimate"])
     assert "Of which" in str(out["estimate"]) and "students and figures" in str(out["estimate"])
     assert "rough" in str(out["estimate"])
-    out = run(cfg.update_estimate("0.001", "0, 0.1", 2000, "saliency", "mlp", info, levels=99))
+    out = _estimate(cfg, "0.001", "0, 0.1", 2000, info, levels=99)
     assert "levels" in str(out["estimate"])  # the API's bound, in words
     # a number input past its maximum gives None: said as the form is filled in, with the service's bounds
-    out = run(cfg.update_estimate("0.001", "0, 0.1", None, "saliency", "mlp", info,
-                                  options={"bounds": {"epochs": 2000, "levels": 12}}))
+    out = _estimate(cfg, "0.001", "0, 0.1", None, info, options={"bounds": {"epochs": 2000, "levels": 12}})
     assert "epochs: enter a whole number from 1 to 2000" in str(out["estimate"]) and "Alert" in str(out["estimate"])
     assert [k for k, bad in out["invalid"].items() if bad] == [cfg.ids.EPOCHS]  # the field itself is outlined
-    out = run(cfg.update_estimate("0.001, -1", "0", 2, "saliency", "mlp", info))
+    out = _estimate(cfg, "0.001, -1", "0", 2, info)
     assert [k for k, bad in out["invalid"].items() if bad] == [cfg.ids.LAMBDAS]
-    out = run(cfg.update_estimate("0.001", "0, 0.1", 2, "saliency", "mlp", info))
+    out = _estimate(cfg, "0.001", "0, 0.1", 2, info)
     assert not any(out["invalid"].values()) and set(out["invalid"]) == set(cfg.FIELD_OF_MESSAGE.values())
-    out = run(cfg.update_estimate("x", "0", 2, "saliency", "mlp", None))
+    out = _estimate(cfg, "x", "0", 2, None)
     assert "not a number" in str(out["grid_size"]) and out["estimate"] == ""
-    out = run(cfg.update_estimate("0.001", "0", 2, "saliency", "mlp", None))
+    out = _estimate(cfg, "0.001", "0", 2, None)
     assert "Pick a dataset" in str(out["estimate"])
 
 
@@ -326,24 +352,29 @@ def test_the_estimate_says_where_the_time_goes():
         "Of which distillation 1 min 15 s, selection 9 s, students and figures 5 s.")  # an uploaded teacher
 
 
+def _submit(cfg, dataset_id, lambdas, gammas, key, **fields):
+    """``submit`` clicked once, with the form's first values but for the ones given."""
+    form = dict(teacher="mlp", lambdas=lambdas, gammas=gammas, epochs=2, levels=4, wave="db5",
+                attribution="saliency", seed=0, parametrization="free", mode="zero")
+    return run(cfg.submit(1, dataset_id, key, **{**form, **fields}))
+
+
 def test_configure_submit(service):
     cfg = page("configure")
-    out = run(cfg.submit(1, service.dataset_id, "mlp", "0.001", "0, 0.1", 2, 4, "db5", "saliency", 0,
-                         "free", "zero", "key-1"))
+    out = _submit(cfg, service.dataset_id, "0.001", "0, 0.1", "key-1")
     assert fits(out, cfg.SUBMIT_OUTPUTS) and out["status"] == "Submitted."
     job_id = out["nav"].rsplit("/", 1)[-1]
     assert out["nav"].startswith("/jobs/") and out["submitted"] == job_id  # the tab's record of its new job
     assert service.client.get(f"/api/jobs/{job_id}").json()["config"]["gammas"] == [0.0, 0.1]
     service.client.post(f"/api/jobs/{job_id}/cancel")  # nothing runs it here
-    out = run(cfg.submit(1, service.dataset_id, "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero",
-                         "key-2", peak_response="magnitude"))
+    out = _submit(cfg, service.dataset_id, "0.001", "0", "key-2", peak_response="magnitude")
     job_id = out["nav"].rsplit("/", 1)[-1]
     assert service.client.get(f"/api/jobs/{job_id}").json()["config"]["peak_response"] == "magnitude"
     service.client.post(f"/api/jobs/{job_id}/cancel")
     gone = "00000000-0000-4000-8000-000000000000"
-    out = run(cfg.submit(1, gone, "mlp", "0.001", "0", 2, 4, "db5", "saliency", 0, "free", "zero", "k"))
+    out = _submit(cfg, gone, "0.001", "0", "k")
     assert fits(out, cfg.SUBMIT_OUTPUTS) and out["nav"] is no_update and "dataset_id" in str(out["status"])
-    out = run(cfg.submit(1, service.dataset_id, "mlp", "bad", "0", 2, 4, "db5", "saliency", 0, "free", "zero", "k"))
+    out = _submit(cfg, service.dataset_id, "bad", "0", "k")
     assert fits(out, cfg.SUBMIT_OUTPUTS) and out["nav"] is no_update and "not a number" in str(out["status"])
 
 
