@@ -65,6 +65,8 @@ class ids:  # noqa: N801 (a namespace of constants)
     DRAW_BOX = "explain-draw-box"
     #: The shown explanation's input and example index (what a brush draws on).
     SHOWN = "explain-shown"
+    #: The result's own time axis (``data.sample_axis``), for the series figures' x labels.
+    SAMPLE_AXIS = "explain-sample-axis"
     TOKEN = share_dialog.ids.TOKEN  # the results page's store of its token
 
 
@@ -79,6 +81,15 @@ size_graphs_to_their_figures(ids.GRAPH, ids.DRAW_GRAPH)
 def _number(label, id_):
     return html.Div([html.Div(label, className="small text-muted"),
                      html.Div("—", id=id_, className="fs-6 fw-semibold")], className="me-4")
+
+
+#: What the results page's load callback fills in this panel, by output name (see :func:`loaded`).
+LOAD_OUTPUTS = dict(explain_sample_axis=Output(ids.SAMPLE_AXIS, "data"))
+
+
+def loaded(bundle: dict) -> dict:
+    """The values of :data:`LOAD_OUTPUTS` for a result bundle."""
+    return dict(explain_sample_axis=(bundle.get("data") or {}).get("sample_axis"))
 
 
 def panel(token: str | None) -> dbc.Card:
@@ -134,7 +145,7 @@ def panel(token: str | None) -> dbc.Card:
                          id=ids.DRAW_BOX),
                 html.Div(id=ids.DRAW_RESULT, className="small fw-semibold"),
             ], id=ids.DRAW, style={"display": "none"} if shared else {}),
-            dcc.Store(id=ids.CURRENT), dcc.Store(id=ids.SHOWN),
+            dcc.Store(id=ids.CURRENT), dcc.Store(id=ids.SHOWN), dcc.Store(id=ids.SAMPLE_AXIS),
             dcc.Interval(id=ids.POLL, interval=_POLL_MS, disabled=True),
         ]),
     ], className="mb-4 shadow-sm", id=ids.PANEL)
@@ -270,12 +281,14 @@ def _finished(options, explanation_id, state) -> list:
 
 
 @callback(output=POLL_OUTPUTS, inputs=dict(tick=Input(ids.POLL, "n_intervals"), current=Input(ids.CURRENT, "data"),
-                                           picked=Input(ids.LIST, "value"), viewport=Input(VIEWPORT, "data")),
+                                           picked=Input(ids.LIST, "value"), viewport=Input(VIEWPORT, "data"),
+                                           sample_axis=Input(ids.SAMPLE_AXIS, "data")),
           state=dict(token=State(ids.TOKEN, "data"), options=State(ids.LIST, "options")),
           prevent_initial_call=True)
-async def poll(tick, current, picked, token, options=None, viewport=None):
+async def poll(tick, current, picked, token, options=None, viewport=None, sample_axis=None):
     """Progress while it runs; the figure, the numbers and the form's settings once it is done (of the one picked
-    in the list, or the one just started), drawn again for a window that turned into a phone's or back."""
+    in the list, or the one just started), drawn again for a window that turned into a phone's or back, and once
+    the result's time axis (``sample_axis``) has arrived."""
     if triggered_id() == ids.LIST or not current:
         current = picked
     if not current or not token:
@@ -318,10 +331,10 @@ async def poll(tick, current, picked, token, options=None, viewport=None):
     # the form shows the settings of the explanation shown (after a reload it read example 0 under another's)
     form = {name: request[name] for name in ("example", "model", "wavelet", "lam") if request.get(name) is not None}
     return named_update(POLL_OUTPUTS, poll=True, progress=100, status=status, **form,
-                        figure=explain_figures.explanation_figure(body, panel_columns(viewport, 4, 2)),
+                        figure=explain_figures.explanation_figure(body, panel_columns(viewport, 4, 2), sample_axis),
                         full=lines["full"],
                         cartoon=lines["cartoon"], noise=lines["noise"], baseline=lines["baseline_cartoon"],
-                        y_true=lines["y_true"], draw=explain_figures.drawing_figure(x),
+                        y_true=lines["y_true"], draw=explain_figures.drawing_figure(x, sample_axis),
                         draw_box=explain_figures.drawing_box_style(_shape(x)),
                         shown={"example": request.get("example"), "wavelet": request.get("wavelet"),
                                "model": request.get("model") or "teacher", "shape": _shape(x)},

@@ -10,7 +10,14 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from awd_studio.frontend.figures.style import PALETTE, apply_layout, as_array, empty_figure, fmt_number
+from awd_studio.frontend.figures.style import (
+    PALETTE,
+    apply_layout,
+    as_array,
+    empty_figure,
+    fmt_number,
+    sample_axis_layout,
+)
 
 __all__ = ["explanation_figure", "drawing_figure", "drawing_box_style", "prediction_lines", "EXPLANATION_HEIGHT",
            "DRAWING_HEIGHT"]
@@ -109,7 +116,7 @@ def _outline_bands(fig, boxes, shape, place, label_share=1 / 8) -> None:
                                font=dict(size=11, color=_BAND_LABEL), bgcolor=_BAND_LABEL_BACK)
 
 
-def explanation_figure(payload: dict, max_cols: int = 4) -> go.Figure:
+def explanation_figure(payload: dict, max_cols: int = 4, sample_axis: dict | None = None) -> go.Figure:
     """Input | cartoon | mask per scale | pixel-mask baseline, side by side (maps as heatmaps, series as lines).
 
     Parameters
@@ -118,6 +125,9 @@ def explanation_figure(payload: dict, max_cols: int = 4) -> go.Figure:
         ``GET /api/results/{key}/explanations/{id}`` of a succeeded explanation.
     max_cols : int
         Panels per row: 4, or 2 on a phone's screen (four in a row ran their titles into each other).
+    sample_axis : dict, optional
+        A series' own axis (the bundle's ``data.sample_axis``: ``values`` and ``label``), for the x ticks and
+        title; without it the axis counts samples.
     """
     summary, arrays = (payload or {}).get("summary"), (payload or {}).get("arrays")
     if not summary or not arrays or "wavelet_x" not in arrays:
@@ -173,8 +183,11 @@ def explanation_figure(payload: dict, max_cols: int = 4) -> go.Figure:
                                      name="input"), **at(3))
             fig.add_trace(go.Scatter(x=t, y=_num(arrays["baseline_cartoon"]), line=dict(color=_ORANGE, width=1.5),
                                      name="pixel-mask cartoon"), **at(3))
+        axis = sample_axis_layout(sample_axis, x.size)  # the file's own times when it named them
+        title = axis.pop("title")
+        fig.update_xaxes(**axis)
         # under the bottom row only (above another row it ran into that row's titles), small enough for two a row
-        fig.update_xaxes(title=dict(text="time step (samples)", font=dict(size=12)), row=n_rows)
+        fig.update_xaxes(title=dict(text=title, font=dict(size=12)), row=n_rows)
         fig.update_xaxes(title=None, **at(2))  # the mask's colour bar sits there (its labels ran over the title)
         if n_cols == 2:  # the right column's values share the input's scale: their tick labels sat on the mask
             for i in (1, 3):
@@ -209,10 +222,12 @@ def drawing_box_style(shape) -> dict:
     return {"maxWidth": f"{int(round(side * cols / rows)) + left + right + 30}px"}
 
 
-def drawing_figure(x) -> go.Figure:
+def drawing_figure(x, sample_axis: dict | None = None) -> go.Figure:
     """The explained test input to brush on: box-select the part to keep (everything else is replaced by noise).
 
-    Empty until an explanation has run: the mask is evaluated on the input that explanation used."""
+    Empty until an explanation has run: the mask is evaluated on the input that explanation used. A series is
+    drawn against its sample index (what the selection reads), labelled with ``sample_axis`` when given (see
+    :func:`explanation_figure`)."""
     values = as_array(x)
     if values is None or values.size == 0:
         return empty_figure("Run an explanation above: its input appears here to draw on")
@@ -229,7 +244,7 @@ def drawing_figure(x) -> go.Figure:
     else:
         fig = go.Figure(go.Scatter(x=np.arange(values.size), y=values, mode="lines+markers",
                                    line=dict(color=PALETTE.get("teacher", _GREY), width=1), marker=dict(size=4)))
-        fig.update_xaxes(title_text="time step (samples)")
+        fig.update_xaxes(**sample_axis_layout(sample_axis, values.size))
     top, bottom, left, right = _MAP_DRAWING_MARGIN if values.ndim == 2 else (20, 40, 40, 10)
     # the drawn box in a solid colour with a light fill (plotly's default dashed grey outline vanished on a grey
     # map, leaving only its four white handles)

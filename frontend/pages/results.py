@@ -361,6 +361,7 @@ LOAD_OUTPUTS = dict(
     shared_note=Output(ids.SHARED_NOTE, "is_open"),
     actions_style=Output(ids.ACTIONS, "style"),
     **results_student.LOAD_OUTPUTS,
+    **explain_panel.LOAD_OUTPUTS,
 )
 
 
@@ -396,7 +397,7 @@ async def load_result(token):
         activation_figure=figures.activation_figure(bundle, 0), example_options=options,
         example=0 if options else None, scores_table=scores_table(bundle), scores_figure=figures.scores_figure(bundle),
         downloads=downloads(bundle, token), provenance=provenance(bundle), shared_note=shared,
-        **results_student.loaded(bundle),
+        **results_student.loaded(bundle), **explain_panel.loaded(bundle),
     )
 
 

@@ -348,6 +348,27 @@ def test_explanation_panels_go_two_a_row_on_a_phone():
     assert all(wide.layout[f"xaxis{i if i > 1 else ''}"].title.text for i in (1, 2, 4))
 
 
+
+def test_an_explained_series_is_labelled_with_its_files_times():
+    """Review 12 found the scalogram in samples after the file named its times; the explanation's panels and the
+    input to brush on were too. The selection still reads sample indices: only the labels change."""
+    from awd_studio.frontend.figures.explain import drawing_figure, explanation_figure
+
+    x = np.sin(np.arange(12.0)).tolist()
+    payload = {"summary": {"explanation": {"prediction": 1.0, "cartoon_prediction": 0.9, "kept_fraction": 0.2},
+                           "band_names": ["cA1", "cD1"]},
+               "arrays": {"wavelet_x": x, "wavelet_cartoon": x, "wavelet_mask_image": np.ones((2, 12)).tolist()}}
+    axis = {"values": [2.0 * i for i in range(12)], "label": "t (s)"}
+    fig = explanation_figure(payload, sample_axis=axis)
+    assert fig.layout.xaxis.title.text == "t (s)" and list(fig.layout.xaxis.ticktext)[:2] == ["0", "4"]
+    assert list(fig.layout.xaxis3.ticktext) == list(fig.layout.xaxis.ticktext)  # the mask's columns too
+    assert list(fig.data[0].x) == list(range(12))  # drawn against the index, as before
+    drawn = drawing_figure(x, axis)
+    assert drawn.layout.xaxis.title.text == "t (s)" and list(drawn.data[0].x) == list(range(12))
+    # without an axis of the input's length: samples, as before
+    assert explanation_figure(payload).layout.xaxis.title.text == "time step (samples)"
+    assert drawing_figure(x, {"values": [0.0, 1.0], "label": "t"}).layout.xaxis.title.text == "time step (samples)"
+
 def test_a_maps_mask_picture_outlines_and_names_its_bands_with_a_scale():
     from awd_studio.frontend.figures.explain import explanation_figure
 
