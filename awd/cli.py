@@ -296,6 +296,12 @@ def _estimated_spans(data, config):
         print(f"No column is named y or target: the last column{f' ({last})' if last else ''} is the target, the "
               f"{dataset.sample_shape[0]} before it the series (name the target column y or target to choose "
               "another)", file=sys.stderr, flush=True)
+    off_axis = dataset.meta.get("targets_off_axis")
+    if off_axis:
+        plural = "s" if len(off_axis) > 1 else ""
+        print(f"Not time points like the {dataset.sample_shape[0]} other columns, so target{plural}, not part of "
+              f"the series: {', '.join(off_axis)} (--target K picks one, 0 the first; name target columns y, target "
+              "or y_<name> to say it yourself)", file=sys.stderr, flush=True)
     ignored = dataset.meta.get("ignored_columns")
     if ignored:
         print(f"Left out of the series (identifier columns): {', '.join(ignored)}", file=sys.stderr, flush=True)

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 __all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "KIND_LABELS", "kind_label", "BOTTOM_LEGEND",
            "LAYOUT", "apply_layout", "empty_figure", "as_array", "fmt_number", "wrap_words", "SAMPLE_AXIS_TITLE",
-           "sample_axis_layout"]
+           "sample_axis_layout", "size_words"]
 
 #: A series' x axis when its file named no times: the sample's index.
 SAMPLE_AXIS_TITLE = "time step (samples)"
@@ -77,6 +77,25 @@ KIND_LABELS = {"timeseries": "time series", "image": "maps"}
 def kind_label(kind) -> str:
     """A data kind in the pages' words (:data:`KIND_LABELS`); an unknown one as it is, "?" for none."""
     return KIND_LABELS.get(kind, kind if kind else "?")
+
+
+def size_words(kind, n, shape) -> tuple[str, str]:
+    """A dataset's size in words: how many series or maps, and how long or large each is ("sample" meant both a
+    series and one of its time points on the upload page).
+
+    Examples
+    --------
+    >>> size_words("timeseries", 608, [41]), size_words("image", 400, [64, 64])
+    (('608 series', '41 time points'), ('400 maps', '64 × 64 pixels'))
+    >>> size_words(None, 3, [2, 5])
+    ('3 samples', 'shape 2 × 5')
+    """
+    shape = list(shape or [])
+    if kind == "timeseries" and len(shape) == 1:
+        return f"{n} series", f"{shape[0]} time point{'' if shape[0] == 1 else 's'}"
+    if kind == "image" and len(shape) == 2:
+        return f"{n} map{'' if n == 1 else 's'}", f"{shape[0]} × {shape[1]} pixels"
+    return f"{n} samples", "shape " + " × ".join(str(s) for s in shape)
 
 
 #: Each model's colour in the score bars, one per model so that no two bars of a result share one (Okabe-Ito).

@@ -26,7 +26,7 @@ from awd_studio.frontend.components import (
     triggered_id,
 )
 from awd_studio.frontend.durations import stage_words as estimate_stage_words
-from awd_studio.frontend.figures.style import kind_label
+from awd_studio.frontend.figures.style import kind_label, size_words
 from awd_studio.frontend.help_links import help_link
 from awd_studio.frontend.rerun_form import form_values, grid_values, kept_options, kept_words, source_words
 
@@ -461,13 +461,12 @@ async def load_dataset_info(dataset_id, prefill=None):
     except ApiError as err:
         return dict(info=None, facts=f"Could not load the dataset: {err.message}", hidden=dataset_id, **no_targets)
     info = {"id": ds["id"], "kind": ds.get("kind"), "shape": ds.get("shape"), "n": ds.get("n")}
-    kind = kind_label(info["kind"])
-    shape = " × ".join(str(s) for s in info["shape"] or [])
+    count, each = size_words(info["kind"], info["n"], info["shape"])
     targets = target_options(ds.get("summary"))
     target = _prefill_for(prefill, info).get("target")
     if target not in [o["value"] for o in targets if not o.get("disabled")]:
         target = first_target(targets)
-    return dict(info=info, facts=f"{kind}, {info['n']} samples of shape {shape}", hidden=dataset_id,
+    return dict(info=info, facts=f"{kind_label(info['kind'])}, {count} of {each}", hidden=dataset_id,
                 targets=targets, target=target, target_field="" if len(targets) > 1 else "awd-hidden")
 
 

@@ -185,6 +185,12 @@ BODIES = {
            "teacher's activations are not evidence of anything."),
     ],
     "data": [
+        _p("A CSV file holds one series per row. The target is a column named y or target; a file with several "
+           "targets names each y_<name> (y_lifetime, y_productive), and the configure page's “Target to explain” "
+           "picks one. When the other columns are named as time points (t0 … t39, or t=0s, t=2s, …), a column "
+           "outside that pattern, such as a label after the traces, is a target too, never one more time point; "
+           "only a file without such names takes its last column as the target. The upload's preview says which "
+           "columns it read as targets, which as series and which it left out (identifiers, text)."),
         _p("The data panels show a few samples and the target's distribution, so that you can spot a wrong file "
            "or a constant target before reading any score. The job page's curves show, per epoch, the distillation's "
            "training and validation loss averaged over the grid's points (and the teacher's training and "

@@ -15,7 +15,7 @@ from dash import ALL, Input, Output, callback, ctx, dcc, html
 from awd_studio.frontend import figures
 from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import alert_outputs, alert_value, graph, named_update, size_graphs_to_their_figures
-from awd_studio.frontend.figures.style import kind_label
+from awd_studio.frontend.figures.style import kind_label, size_words
 from awd_studio.frontend.help_links import help_link
 
 dash.register_page(__name__, path="/", title="AWD Studio · upload", name="Upload")
@@ -180,8 +180,9 @@ def preview_children(ds: dict) -> list:
     n_test = ds.get("n_test", summary.get("n_test"))
     facts = [
         dbc.Badge(kind_label(kind), color="info", className="me-2", id=ids.PREVIEW_KIND),
-        dbc.Badge(f"{n} samples" + (f" + {n_test} test" if n_test else ""), color="secondary", className="me-2"),
-        dbc.Badge("sample shape " + " × ".join(str(s) for s in shape), color="secondary", className="me-2"),
+        dbc.Badge(size_words(kind, n, shape)[0] + (f" + {n_test} test" if n_test else ""), color="secondary",
+                  className="me-2"),
+        dbc.Badge(size_words(kind, n, shape)[1], color="secondary", className="me-2"),
     ]
     meta = summary.get("meta") or {}
     tiles = meta.get("tiles")
@@ -196,8 +197,19 @@ def preview_children(ds: dict) -> list:
         facts.append(_fact(
             f"No column is named y or target, so the last column{f' (“{last}”)' if last else ''} is the target and "
             f"the {shape[0] if shape else '?'} before it are the series. If your target is another column, name it "
-            "y or target; if every column is a sample, add a target column (named y); then upload again.",
-            ids.PREVIEW_TARGET_RULE))
+            "y or target (several targets: y_<name> each, and the configure page picks one); if every column is a "
+            "time point, add a target column (named y); then upload again.", ids.PREVIEW_TARGET_RULE))
+    if meta.get("targets_off_axis"):
+        off = meta["targets_off_axis"]
+        names = ", ".join(f"“{name}”" for name in off)
+        facts.append(_fact(
+            (f"The columns {names} are not time points like the {shape[0] if shape else '?'} others, so they are "
+             "targets, not part of the series. " if len(off) > 1 else
+             f"The column {names} is not a time point like the {shape[0] if shape else '?'} others, so it is the "
+             "target, not part of the series. ")
+            + ("The configure page picks which one to explain (the first by default). " if
+               len(summary.get("target_names") or []) > 1 else "")
+            + "To say it yourself, name target columns y, target or y_<name>.", ids.PREVIEW_TARGET_RULE))
     dropped = meta.get("dropped_rows") or {}
     count, named = int(dropped.get("count") or 0), list(dropped.get("rows") or [])
     if count:

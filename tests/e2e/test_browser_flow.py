@@ -54,7 +54,7 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     page.click("#home-configure-link")
     page.wait_for_url(re.compile(r".*/configure\?dataset="))
     page.wait_for_function("document.querySelector('#configure-dataset-facts')"
-                           " && document.querySelector('#configure-dataset-facts').innerText.includes('samples')")
+                           " && document.querySelector('#configure-dataset-facts').innerText.includes(' of ')")
     page.wait_for_function("document.querySelector('#configure-lambdas').value.length > 0")
     page.wait_for_function("document.querySelector('#configure-teacher').innerText.trim().length > 0")
     page.click("#configure-teacher")
@@ -199,7 +199,7 @@ def test_teacher_weights_uploaded_through_the_page_are_used(web_server, owner_co
     errors = console_errors(page)
     page.goto(f"{web_server}/configure?dataset={dataset['id']}")
     page.wait_for_function("document.querySelector('#configure-dataset-facts')"
-                           " && document.querySelector('#configure-dataset-facts').innerText.includes('samples')")
+                           " && document.querySelector('#configure-dataset-facts').innerText.includes(' of ')")
     page.get_by_label("Upload trained weights").check()
     page.wait_for_function("!document.querySelector('#configure-teacher-upload').classList.contains('awd-hidden')")
     page.locator("#configure-teacher-arch").get_by_label("mlp", exact=True).check()
@@ -276,7 +276,7 @@ def test_large_maps_uploaded_with_a_tile_size_are_cut_and_the_preview_says_how(w
     page.locator("#home-preview-tiles").wait_for()
     words = page.inner_text("#home-preview-tiles")
     assert "Cut into 32 × 32 px tiles, 9 a map, from 96 × 96 maps" in words and "held out whole" in words
-    assert "sample shape 32 × 32" in page.inner_text("#home-preview-card")
+    assert "32 × 32 pixels" in page.inner_text("#home-preview-card")
     assert_drawn(page)
     assert_cards_apart(page)
     screenshot(page, "02b-home-tiles")

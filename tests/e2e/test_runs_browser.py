@@ -120,7 +120,7 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     # Configure for a time series: one architecture selector at a time, no CNN or ResNet18 offered.
     page.goto(f"{web_server}/configure?dataset={dataset['id']}")
     page.wait_for_function("document.querySelector('#configure-dataset-facts')"
-                           " && document.querySelector('#configure-dataset-facts').innerText.includes('samples')")
+                           " && document.querySelector('#configure-dataset-facts').innerText.includes(' of ')")
     assert page.locator("#configure-target-field").is_hidden()  # one target: nothing to choose
     page.wait_for_function("document.querySelector('#configure-teacher').innerText.trim().length > 0")
     page.click("#configure-teacher")

@@ -1,5 +1,6 @@
 """A spreadsheet whose traces ended early, in a browser: the refusal names the cells by column header and track,
-offers to leave those rows out, and the preview then says which rows went (review 11)."""
+offers to leave those rows out, and the preview then says which rows went (review 11), and that the label columns
+after the traces are targets, not more time points (review 13)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ def test_rows_with_missing_values_can_be_left_out_from_the_upload_page(web_serve
                                                                        screenshot):
     rng = np.random.default_rng(7272)
     X = rng.normal(size=(60, 24))
-    rows = [";".join(["track_id"] + [f"t={2 * i}s" for i in range(24)] + ["auxilin_peak"])]
+    rows = [";".join(["track_id"] + [f"t={2 * i}s" for i in range(24)] + ["productive", "auxilin_peak"])]
     rows += [";".join([f"trk{i:04d}"] + [f"{v:.6f}".replace(".", ",") for v in X[i]]
-                      + [f"{X[i, 5:9].sum():.6f}".replace(".", ",")]) for i in range(60)]
+                      + [str(int(X[i, 5:9].sum() > 0)), f"{X[i, 5:9].sum():.6f}".replace(".", ",")]) for i in range(60)]
     for i in (4, 11, 30):  # traces that ended early: blank trailing cells, the target still there
         cells = rows[i + 1].split(";")
-        rows[i + 1] = ";".join(cells[:-5] + [""] * 4 + cells[-1:])
+        rows[i + 1] = ";".join(cells[:-6] + [""] * 4 + cells[-2:])
     path = tmp_path / "ended_early.csv"
     path.write_bytes(("\ufeff" + "\r\n".join(rows)).encode("utf-8"))  # Excel's: a BOM and CRLF
 
@@ -42,7 +43,10 @@ def test_rows_with_missing_values_can_be_left_out_from_the_upload_page(web_serve
     page.locator("#home-preview-card").wait_for()
     dropped = page.inner_text("#home-preview-dropped")
     assert "Left out 3 rows with missing values" in dropped and "line 13 (trk0011)" in dropped, dropped
-    assert "57 samples" in page.inner_text("#home-preview-card")
+    card = page.inner_text("#home-preview-card")
+    assert "57 series" in card and "24 time points" in card, card
+    rule = page.inner_text("#home-preview-target-rule")
+    assert "“productive”, “auxilin_peak” are not time points like the 24 others" in rule, rule
     assert button.is_hidden() and not page.locator("#home-error").is_visible()
     screenshot(page, "upload-missing-02-preview")
     assert [e for e in errors if "status of 422" not in e] == [], errors

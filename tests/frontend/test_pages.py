@@ -128,6 +128,15 @@ def test_home_preview_names_the_columns_left_out():
     named = str(home.preview_children(dict(ds, summary={"kind": "timeseries", "target_names": ["t39"],
                                                         "meta": {"target_is_last_column": True}})))
     assert "the last column (“t39”) is the target" in named and "name it y or target" in named
+    assert "y_<name>" in named  # several targets: how to name them (review 13)
+    # review 13: columns off the time axis are targets, and the preview says which and that one can choose
+    off = str(home.preview_children(dict(ds, summary={"kind": "timeseries", "target_names": ["productive", "peak"],
+                                                      "meta": {"targets_off_axis": ["productive", "peak"]}})))
+    assert "The columns “productive”, “peak” are not time points like the 40 others" in off
+    assert "picks which one to explain" in off and "the last column" not in off
+    one = str(home.preview_children(dict(ds, summary={"kind": "timeseries", "target_names": ["lifetime"],
+                                                      "meta": {"targets_off_axis": ["lifetime"]}})))
+    assert "The column “lifetime” is not a time point" in one and "picks which" not in one
 
 
 def test_home_example_callback(service, monkeypatch):

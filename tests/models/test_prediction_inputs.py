@@ -75,6 +75,16 @@ def test_identifier_columns_of_a_csv_are_not_read_as_samples(tmp_path):
     assert got.y is None
 
 
+
+def test_columns_off_the_time_axis_of_a_csv_are_targets(tmp_path):
+    """The datasets' rule (review 13): new traces with the label columns after them give those as targets."""
+    label = (TARGETS > 5).astype(float)
+    path = _csv(tmp_path / "sheet.csv", np.c_[SERIES, label, TARGETS],
+                [f"t{i}" for i in range(16)] + ["productive", "auxilin_peak"])
+    got = load_inputs(path, sample_shape=(16,))
+    np.testing.assert_array_equal(got.X, SERIES)
+    np.testing.assert_array_equal(got.y, np.c_[label, TARGETS])
+
 @pytest.mark.parametrize("write, field, words", [
     (lambda p: np.savez(p / "f.npz", X=np.where(np.eye(12, 16) > 0, np.nan, SERIES)), "X", "NaN"),
     (lambda p: np.save(p / "f.npy", np.array([SERIES[0], "x"], dtype=object), allow_pickle=True), "X", "unpickled"),

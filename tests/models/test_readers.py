@@ -270,6 +270,39 @@ def test_csv_without_header_last_column_and_multi_target(tmp_path, arrays):
     assert load_dataset(tmp_path / "w.tsv").X.shape == (20, 16)
 
 
+
+def test_csv_columns_off_the_time_axis_are_targets_not_samples(tmp_path, arrays):
+    """Review 13: ``track_id,t0…t15,productive,auxilin_peak`` read the 0/1 label as sample 17 of every trace (the
+    last column the target), and the teacher learned from it. Columns whose names break the series' time axis are
+    targets, in file order after any named ones; a file without that axis keeps the last-column rule."""
+    X, y = arrays
+    label = (y > np.median(y)).astype(float)
+    header = ",".join(["track_id"] + [f"t{i}" for i in range(16)] + ["productive", "auxilin_peak"])
+    rows = [",".join([f"trk{i}"] + [repr(float(v)) for v in [*X[i], label[i], y[i]]]) for i in range(20)]
+    (tmp_path / "sheet.csv").write_text("\n".join([header, *rows]) + "\n")
+    ds = load_dataset(tmp_path / "sheet.csv")
+    np.testing.assert_allclose(ds.X, X)
+    np.testing.assert_allclose(ds.y, np.c_[label, y])
+    assert ds.target_names == ["productive", "auxilin_peak"] and ds.meta["targets_off_axis"] == ds.target_names
+    assert "target_is_last_column" not in ds.meta and ds.meta["sample_axis"]["values"][-1] == 15.0
+    # a named target first, and the stray column a second one
+    header_y = ",".join(["y"] + [f"t{i}" for i in range(16)] + ["auxilin_peak"])
+    np.savetxt(tmp_path / "named.csv", np.c_[label, X, y], delimiter=",", header=header_y, comments="")
+    ds = load_dataset(tmp_path / "named.csv")
+    assert ds.X.shape == (20, 16) and ds.target_names == ["y", "auxilin_peak"]
+    assert ds.meta["targets_off_axis"] == ["auxilin_peak"]
+    # one column past the axis: the target, as the last-column rule had it, but said for its name
+    header_one = ",".join([f"t{i}" for i in range(16)] + ["lifetime"])
+    np.savetxt(tmp_path / "one.csv", np.c_[X, y], delimiter=",", header=header_one, comments="")
+    ds = load_dataset(tmp_path / "one.csv")
+    np.testing.assert_allclose(ds.y, y)
+    assert ds.meta["targets_off_axis"] == ["lifetime"] and "target_is_last_column" not in ds.meta
+    # names that are no axis (a, b, …): the last column, as before
+    header_free = ",".join([f"c{chr(97 + i)}" for i in range(16)] + ["out"])
+    np.savetxt(tmp_path / "free.csv", np.c_[X, y], delimiter=",", header=header_free, comments="")
+    ds = load_dataset(tmp_path / "free.csv")
+    assert ds.X.shape == (20, 16) and ds.meta["target_is_last_column"] and "targets_off_axis" not in ds.meta
+
 def test_csv_identifier_columns_are_left_out_and_named(tmp_path, arrays):
     """A text ID column (with or without a header), an empty-named pandas index and ``*_id`` are not samples."""
     X, y = arrays

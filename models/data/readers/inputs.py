@@ -6,8 +6,9 @@ unpickles, byte budget before decoding, finite numbers), but ``y`` may be missin
 
 - ``.npz`` / HDF5 / MATLAB: ``X`` (and ``X_test``) alone, or with ``y`` (``y_test``);
 - ``.npy``: the array is ``X``; a sibling ``<stem>_y.npy`` adds its targets;
-- CSV: columns named ``y``/``target``/``y_<name>``/``target_<name>`` are targets; without such names a row
-  of exactly the expected series length is all signal, and one more column is a target (last, as for datasets);
+- CSV: columns named ``y``/``target``/``y_<name>``/``target_<name>`` are targets, and so are the columns whose
+  names are off the time axis the others name (``productive`` after ``t0 … t39``), as for datasets; without
+  either, a row of exactly the expected series length is all signal, and one more column is a target (last);
 - FITS: the maps, with targets when the file has a BINTABLE or ``TARGETS`` keywords.
 
 Datasets for distillation still go through :func:`~models.data.readers.load_dataset`, which requires targets.
@@ -26,7 +27,7 @@ from awd_studio.models.data.readers.fits import read_fits_arrays
 from awd_studio.models.data.readers.hdf5 import read_hdf5_arrays
 from awd_studio.models.data.readers.matlab import read_mat_arrays
 from awd_studio.models.data.readers.npy import read_npy_arrays, read_npz_arrays
-from awd_studio.models.data.readers.text import read_table, target_columns
+from awd_studio.models.data.readers.text import csv_targets, read_table, target_columns
 from awd_studio.models.validation import InputError, check_signals, check_targets
 
 __all__ = ["PredictionInputs", "load_inputs"]
@@ -72,10 +73,10 @@ def _csv_arrays(path: Path, budget: int, sample_shape) -> dict:
     table = read_table(path, budget)
     data, header = table.data, table.header
     width = data.shape[1]
-    named = target_columns(header)
+    named, off_axis = target_columns(header), csv_targets(header, width)[1]
     length = sample_shape[0] if sample_shape is not None and len(sample_shape) == 1 else None
-    if named:
-        cols = named
+    if named or off_axis:  # the datasets' rule: named targets, and the columns off the time axis the others name
+        cols = named + off_axis
     elif length is not None and width == length:
         cols = []  # exactly one series per row: no target column
     elif length is not None and width != length + 1:

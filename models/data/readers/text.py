@@ -4,9 +4,11 @@ The delimiter is a tab for ``.tsv``; a semicolon or a tab when every one of the 
 comma inside a number is its decimal mark, ``0,25``: Excel's exports where the comma is the decimal mark); else a
 comma, a tab, or white space. The text is UTF-8 (with or without a byte-order mark) or, failing that, Windows-1252
 (Excel's plain "CSV" on Windows). A first row that is not
-all numbers is the header; target columns are named ``y``/``target`` or ``y_<name>``/``target_<name>``, and
-without them the last column is the target (``meta["target_is_last_column"]``). Lines starting with ``#`` and
-blank lines are skipped.
+all numbers is the header; target columns are named ``y``/``target`` or ``y_<name>``/``target_<name>``. When the
+other columns' names are time points (``t0 … t39``, ``t=0s …``) but for a few, those few are targets too
+(:func:`off_axis_columns`, ``meta["targets_off_axis"]``): a spreadsheet's label column after the traces is not one
+more sample. Without either, the last column is the target (``meta["target_is_last_column"]``). Lines starting
+with ``#`` and blank lines are skipped.
 
 Identifier columns are left out of the series and named in the dataset's ``meta["ignored_columns"]``: a
 column whose every data cell is text (a track or cell name), and, when there is a header, a column named
@@ -29,7 +31,7 @@ from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import too_big
 from awd_studio.models.validation import DEFAULT_MIN_LENGTH, InputError
 
-__all__ = ["load_csv", "read_table", "Table", "target_columns", "sample_axis"]
+__all__ = ["load_csv", "read_table", "Table", "target_columns", "sample_axis", "off_axis_columns", "csv_targets"]
 
 _TARGET_NAMES = ("y", "target")
 
@@ -273,6 +275,55 @@ def target_columns(header: list[str] | None) -> list[int]:
     return [j for j, h in enumerate(low) if h in _TARGET_NAMES or h.startswith(("y_", "target_"))]
 
 
+def off_axis_columns(header: list[str] | None, columns: list[int]) -> list[int]:
+    """Among ``columns``, those whose names are not time points of the axis the others name, in file order.
+
+    The largest group of names with a number between the same prefix and suffix (``t0``, ``t1``, …) is the
+    series' axis when it holds at least :data:`~models.validation.DEFAULT_MIN_LENGTH` columns, its numbers
+    increase, and the columns outside it are at most a third of ``columns``; those are returned (else []). They
+    are what a spreadsheet puts after the traces: a label, a second measurement.
+
+    Examples
+    --------
+    >>> names = [f"t{i}" for i in range(10)] + ["productive", "auxilin_peak"]
+    >>> off_axis_columns(names, list(range(12)))
+    [10, 11]
+    >>> off_axis_columns(names[:10] + ["t10"], list(range(11))), off_axis_columns(["a", "b"] * 6, list(range(12)))
+    ([], [])
+    """
+    if header is None or not columns:
+        return []
+    groups: dict[tuple[str, str], list[int]] = {}
+    for j in columns:
+        match = _SAMPLE_NAME.match(header[j].strip())
+        if match:
+            groups.setdefault((match["prefix"], match["suffix"].strip()), []).append(j)
+    axis = max(groups.values(), key=len, default=[])
+    others = [j for j in columns if j not in axis]
+    if (len(axis) < DEFAULT_MIN_LENGTH or not others or 3 * len(others) > len(columns)
+            or sample_axis([header[j] for j in axis]) is None):
+        return []
+    return others
+
+
+def csv_targets(header: list[str] | None, width: int) -> tuple[list[int], list[int]]:
+    """The target columns of a table ``width`` columns wide, and which of them were taken for being off the time
+    axis the other columns name (:func:`off_axis_columns`): the columns named ``y``, ``target``, ``y_<name>`` or
+    ``target_<name>``, then those off the axis; without either, the last column. The datasets' and the
+    predictions' rule.
+
+    Examples
+    --------
+    >>> csv_targets([f"t{i}" for i in range(8)] + ["label"], 9), csv_targets(None, 9)
+    (([8], [8]), ([8], []))
+    >>> csv_targets(["y"] + [f"t{i}" for i in range(8)] + ["extra"], 10)
+    ([0, 9], [9])
+    """
+    named = target_columns(header)
+    off = off_axis_columns(header, [j for j in range(width) if j not in named])
+    return (named + off) or [width - 1], off
+
+
 def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = False) -> Dataset:
     """A delimited text file as a Dataset (``budget``: decoded bytes allowed; ``name``: None for the stem; with
     ``drop_incomplete`` the rows holding a cell that is not a number are left out, and named in
@@ -281,9 +332,8 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
     width = data.shape[1]
     if width < 2:
         raise InputError("file", "has a single column", "put the series values and a target column in each row")
-    target_cols, target_names = target_columns(header) or [width - 1], None
-    if header is not None:
-        target_names = [header[j] for j in target_cols]
+    target_cols, off_axis = csv_targets(header, width)
+    target_names = [header[j] for j in target_cols] if header is not None else None
     x_cols = [j for j in range(width) if j not in target_cols]
     if len(x_cols) < DEFAULT_MIN_LENGTH:  # e.g. cell,time,intensity: one row per measurement, not per series
         names = f" ({', '.join(header[j] for j in x_cols)})" if header is not None else ""
@@ -306,8 +356,10 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
         meta["sample_axis"] = axis
     if dropped:  # said in the preview, with the first rows by line and identifier
         meta["dropped_rows"] = {"count": len(dropped), "rows": dropped[:20]}
-    if not target_columns(header):  # said in the preview: a file of series alone loses its last sample here
-        meta["target_is_last_column"] = True
+    if off_axis:  # said in the preview: these columns are targets, not more samples
+        meta["targets_off_axis"] = [header[j] for j in off_axis]
+    if not target_columns(header) and not off_axis:  # said in the preview: a file of series alone loses its last
+        meta["target_is_last_column"] = True  # sample here
     return Dataset(data[:, x_cols], y, name=name or path.stem, target_names=target_names, meta=meta,
                    min_samples=1)  # load_dataset checks the count
 
