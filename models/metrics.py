@@ -19,6 +19,8 @@ from awd_studio.models.validation import InputError
 __all__ = [
     "r2_score",
     "rmse",
+    "two_values",
+    "two_class_scores",
     "bootstrap_rmse_sd",
     "paired_bootstrap_difference",
     "resample_weights",
@@ -85,6 +87,51 @@ def rmse(y, y_pred):
     """
     y, y_pred = _pair(y, y_pred)
     return float(np.sqrt(np.mean((y - y_pred) ** 2)))
+
+
+def two_values(y) -> tuple[float, float] | None:
+    """The two values a target takes, ``(low, high)``, when it takes exactly two (a class label such as 0/1);
+    None otherwise.
+
+    Examples
+    --------
+    >>> two_values([0, 1, 1, 0]), two_values([0.0, 0.5, 1.0]), two_values([3, 3])
+    ((0.0, 1.0), None, None)
+    """
+    values = np.unique(np.asarray(y, dtype=np.float64).ravel())
+    return (float(values[0]), float(values[1])) if values.size == 2 else None
+
+
+def two_class_scores(y, y_pred, values) -> dict:
+    """Classification scores of a regression's predictions of a two-valued target.
+
+    Parameters
+    ----------
+    y, y_pred : array-like of shape (n,)
+        True targets (each one of ``values``) and the model's real-valued predictions.
+    values : tuple of float
+        ``(low, high)``, from the training targets (:func:`two_values`).
+
+    Returns
+    -------
+    dict
+        ``accuracy``: the share of predictions on the right side of the midpoint ``(low + high) / 2``;
+        ``auc``: the area under the ROC curve of the predictions as scores for ``high`` (None when the test
+        targets hold one value only).
+
+    Examples
+    --------
+    >>> two_class_scores([0, 0, 1, 1], [0.1, 0.7, 0.6, 1.4], (0.0, 1.0))
+    {'accuracy': 0.75, 'auc': 0.75}
+    """
+    from sklearn.metrics import roc_auc_score
+
+    y, y_pred = _pair(y, y_pred)
+    low, high = values
+    positive = y.ravel() == high
+    accuracy = float(np.mean((y_pred.ravel() >= (low + high) / 2) == positive))
+    auc = float(roc_auc_score(positive, y_pred.ravel())) if 0 < positive.sum() < positive.size else None
+    return {"accuracy": accuracy, "auc": auc}
 
 
 def bootstrap_rmse_sd(y, y_pred, n_boot=10000, seed=0, chunk_elements=1_000_000, groups=None):

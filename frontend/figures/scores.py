@@ -49,7 +49,8 @@ def _score_row(bundle: dict, key: str, entry: dict) -> dict:
     test = entry.get("test") or {}
     return dict(key=key, model=_model_label(bundle, key), r2=test.get("r2"), rmse=test.get("rmse"),
                 rmse_sd=test.get("rmse_sd"), compression=None if key == "teacher" else entry.get("compression_factor"),
-                n_params=entry.get("n_params"), seconds_per_sample=entry.get("predict_seconds_per_sample"))
+                n_params=entry.get("n_params"), seconds_per_sample=entry.get("predict_seconds_per_sample"),
+                accuracy=test.get("accuracy"), auc=test.get("auc"))
 
 
 def score_rows(bundle: dict) -> list[dict]:
@@ -59,8 +60,8 @@ def score_rows(bundle: dict) -> list[dict]:
     -------
     list of dict
         Keys ``key``, ``model``, ``r2``, ``rmse``, ``rmse_sd``, ``compression``,
-        ``n_params``, ``seconds_per_sample`` (raw numbers or None) and
-        ``*_text`` formatted strings for display.
+        ``n_params``, ``seconds_per_sample``, ``accuracy`` and ``auc`` (a two-valued target's, see
+        ``data.two_values``) (raw numbers or None) and ``*_text`` formatted strings for display.
     """
     models = bundle.get("models") or {}
     keys = [k for k in MODEL_ORDER if k in models] + sorted(k for k in models if k not in MODEL_ORDER)
@@ -74,6 +75,7 @@ def score_rows(bundle: dict) -> list[dict]:
         r["compression_text"] = fmt_number(r["compression"])
         r["n_params_text"] = f"{int(r['n_params']):,}" if r["n_params"] is not None else "—"
         r["seconds_text"] = fmt_number(r["seconds_per_sample"], 2)
+        r["accuracy_text"], r["auc_text"] = fmt_number(r["accuracy"]), fmt_number(r["auc"])
     return rows
 
 

@@ -175,6 +175,11 @@ BODIES = {
            "(the selected grid point), AWD with γ = 0, the initial wavelet and, for maps, fixed-filter "
            "baselines. The verdict sentence above them gives the paired bootstrap interval of AWD minus the "
            "initial wavelet on the same test samples: only an interval that excludes 0 is a gain."),
+        _p("A target of two values, such as a 0/1 label (abortive or productive), is fitted as a number: the "
+           "students are least-squares models, so a prediction can fall outside 0 to 1, and it is read as the "
+           "class on its side of the midpoint. The table then adds each model's accuracy (the share of test "
+           "samples on the right side) and the ROC AUC (0.5 is chance, 1 a perfect ranking), and a note above "
+           "the scores says so."),
     ],
     "activation": [
         _p("For a few test examples, where the attribution-weighted wavelet coefficients sit, drawn on the "

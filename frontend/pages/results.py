@@ -266,16 +266,24 @@ def scores_table(bundle: dict) -> dbc.Table:
     """The scores table (AWD, γ = 0, initial wavelet, baselines, teacher); the row cross-validation chose is
     highlighted."""
     chosen = "awd" if figures.kept_initial(bundle) is None else "baseline_wavelet"
-    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in
-                               ("Model", "R²", "RMSE ± SD", "Compression", "Parameters", "s / sample")]))
-    body = html.Tbody([html.Tr([html.Th(r["model"], scope="row"), html.Td(r["r2_text"]), html.Td(r["rmse_text"]),
-                                html.Td(r["compression_text"]), html.Td(r["n_params_text"]),
-                                html.Td(r["seconds_text"])],
+    # a two-valued target (a 0/1 label): how each model classifies, beside its scores as a number
+    two = bool((bundle.get("data") or {}).get("two_values"))
+    columns = (("Model", None), ("R²", "r2_text"), ("RMSE ± SD", "rmse_text"),
+               *((("Accuracy", "accuracy_text"), ("AUC", "auc_text")) if two else ()),
+               ("Compression", "compression_text"), ("Parameters", "n_params_text"), ("s / sample", "seconds_text"))
+    head = html.Thead(html.Tr([html.Th(h, scope="col") for h, _ in columns]))
+    body = html.Tbody([html.Tr([html.Th(r["model"], scope="row")] + [html.Td(r[key]) for _, key in columns[1:]],
                                className="table-primary" if r["key"] == chosen else None)
                        for r in figures.score_rows(bundle)])
     table = stack_on_phones(dbc.Table([head, body], bordered=False, hover=True, size="sm",
                                       className="awd-table mb-1", id=ids.SCORES))
-    return html.Div([table, html.Small(parameters_note(bundle), className="text-muted")])
+    notes = [html.Small(parameters_note(bundle), className="text-muted")]
+    if two:
+        low, high = (f"{float(v):g}" for v in bundle["data"]["two_values"])
+        notes.append(html.Small(f" Accuracy: the share of test samples whose prediction lies on their class's side of "
+                                f"the midpoint between {low} and {high}; AUC: the area under the ROC curve of the "
+                                f"predictions as scores for {high} (0.5 is chance).", className="text-muted"))
+    return html.Div([table, *notes])
 
 
 def parameters_note(bundle: dict) -> str:

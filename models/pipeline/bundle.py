@@ -52,6 +52,9 @@ class DataInfo(_Section):
     #: Time series whose file named their samples (``t=0s``, ``t=2s``, ...): each sample's value on that axis and
     #: the axis' label (``"t (s)"``), for the figures; absent otherwise.
     sample_axis: dict | None = None
+    #: The two values of a target that takes exactly two on the training split (a class label such as 0/1),
+    #: ``[low, high]``: the job fitted it as a number, and the test scores add accuracy and AUC; absent otherwise.
+    two_values: list[float] | None = None
 
 
 class TestScores(_Section):
@@ -60,6 +63,10 @@ class TestScores(_Section):
     r2: float
     rmse: float
     rmse_sd: float | None = None
+    #: A two-valued target (``data.two_values``): the share of predictions on the right side of the midpoint,
+    #: and the ROC AUC of the predictions as scores (:func:`models.metrics.two_class_scores`); absent otherwise.
+    accuracy: float | None = None
+    auc: float | None = None
 
 
 class TeacherInfo(_Section):

@@ -142,6 +142,7 @@ def _finalize(work_dir, out_dir, progress):
             job.kind, job.X_train, job.y_train, job.X_test, job.y_test, job.scaling, job.config, h_start, progress,
             sample_groups=job.fold_grouping[0], test_groups=job.test_groups)
         models["scattering"] = ModelScores(**scores)
+    two_values, teacher_test = _two_class_scores(job, models, predictions)
     wavelet, psi0, psi_true = _wavelet_section(job, h_sel)
     grid = _grid_section(job, filters, histories, filter_epoch, starts, cross, psi0, psi_true, len(wavelet.psi))
     if grid[cross["best"]].start == "search":  # where the best point's fit began, drawn beside its wavelet
@@ -168,12 +169,11 @@ def _finalize(work_dir, out_dir, progress):
                       test_target_sd=float(np.std(job.y_test)), x_mean=float(np.mean(job.X_train)),
                       x_std=float(np.std(job.X_train)), train_maps=job.info["data"].get("train_maps"),
                       test_maps=job.info["data"].get("test_maps"),
-                      sample_axis=job.info["data"].get("sample_axis")),
-        teacher=TeacherInfo(**{k: job.info["teacher"][k] for k in ("name", "n_params", "test",
-                                                                   "predict_seconds_per_sample", "validation_mse",
-                                                                   "stopped_behind", "epochs_run", "epoch_cap",
-                                                                   "best_epoch")
-                               if k in job.info["teacher"]}),
+                      sample_axis=job.info["data"].get("sample_axis"), two_values=two_values),
+        teacher=TeacherInfo(**{k: job.info["teacher"][k] for k in ("name", "n_params", "predict_seconds_per_sample",
+                                                                   "validation_mse", "stopped_behind", "epochs_run",
+                                                                   "epoch_cap", "best_epoch")
+                               if k in job.info["teacher"]}, test=teacher_test),
         lambdas=config.lambdas, gammas=config.gammas, grid=grid,
         selected=Selected(**{"lambda": lam}, gamma=gam, index=cross["best"]),
         cv=CVInfo(metric="r2", folds=job.folds, repeats=config.cv_repeats, grouping=grouping,
@@ -209,6 +209,22 @@ def _finalize(work_dir, out_dir, progress):
     written = write_bundle(bundle, out_dir)
     report(progress, "done", 1.0, "result bundle written")
     return written
+
+
+def _two_class_scores(job, models, predictions):
+    """A target of two values (a 0/1 label) is fitted as a number; its test scores add the accuracy at the
+    midpoint and the ROC AUC (:func:`models.metrics.two_class_scores`), set on each model's ``test`` here. Returns
+    ``[low, high]`` (None for any other target) and the teacher's test scores with the same two added."""
+    teacher_test = dict(job.info["teacher"]["test"])
+    values = _metrics.two_values(job.y_train)
+    if values is None:
+        return None, teacher_test
+    for name, scores in models.items():
+        for key, value in _metrics.two_class_scores(job.y_test, predictions[name], values).items():
+            setattr(scores.test, key, value)
+    if job.teacher_test_pred is not None:
+        teacher_test.update(_metrics.two_class_scores(job.y_test, job.teacher_test_pred, values))
+    return list(values), teacher_test
 
 
 class _Job:

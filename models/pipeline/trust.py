@@ -52,6 +52,33 @@ def _note(level: str, key: str, text: str) -> dict:
     return {"level": level, "key": key, "text": text}
 
 
+def two_valued_words(bundle: dict, values) -> str:
+    """The note on a target of two values (``data.two_values``): fitted as a number, and how the delivered
+    student and the teacher classify.
+
+    Examples
+    --------
+    >>> b = {"models": {"awd": {"test": {"accuracy": 0.8, "auc": 0.85}}}, "teacher": {"test": {"accuracy": 0.9}}}
+    >>> print(two_valued_words(b, [0.0, 1.0]))  # doctest: +NORMALIZE_WHITESPACE
+    The target takes two values, 0 and 1, as a class label does. Every model here fitted it as a number (the
+    students by least squares), so predictions can fall outside 0 to 1, and R² and RMSE score them as numbers.
+    As classifiers (predicted 1 at 0.5 or above): AWD accuracy 0.800, AUC 0.850; the teacher accuracy 0.900.
+    """
+    low, high = (f"{float(v):g}" for v in values)
+    parts = []
+    for label, entry in (("AWD", (bundle.get("models") or {}).get("awd")), ("the teacher", bundle.get("teacher"))):
+        test = (entry or {}).get("test") or {}
+        scores = [f"{name} {test[key]:.3f}" for key, name in (("accuracy", "accuracy"), ("auc", "AUC"))
+                  if test.get(key) is not None]
+        if scores:
+            parts.append(f"{label} {', '.join(scores)}")
+    middle = f"{(float(values[0]) + float(values[1])) / 2:g}"
+    return (f"The target takes two values, {low} and {high}, as a class label does. Every model here fitted it as a "
+            f"number (the students by least squares), so predictions can fall outside {low} to {high}, and R² and "
+            "RMSE score them as numbers."
+            + (f" As classifiers (predicted {high} at {middle} or above): {'; '.join(parts)}." if parts else ""))
+
+
 def trust_notes(bundle: dict) -> list[dict]:
     """Notes on what to trust in a result, most important first.
 
@@ -76,7 +103,8 @@ def trust_notes(bundle: dict) -> list[dict]:
         ``learned_is_known`` when the learned wavelet is a
         known one (``wavelet.nearest_known`` within :data:`KNOWN_CLOSE`), ``grid_collapsed`` when every grid point
         ended at the same filter (within :data:`GRID_SAME`), ``selected_without_teacher`` when the delivered
-        AWD point has γ = 0 (its wavelet owes nothing to the teacher); ``constant_test_target`` alone (after
+        AWD point has γ = 0 (its wavelet owes nothing to the teacher); ``two_valued_target`` when the target takes
+        two values (a class label: fitted as a number; :func:`two_valued_words`); ``constant_test_target`` alone (after
         ``selected_without_teacher``) when every test target is equal (``data.test_target_sd`` 0), where every
         R² is undefined; ``constant_cv_folds`` when some cross-validation folds hold a single target value
         (``cv.constant_target_folds``). When the bundle has a verdict
@@ -109,6 +137,9 @@ def trust_notes(bundle: dict) -> list[dict]:
                            "a test split with several target values (with tiles: several maps of each "
                            "cosmology)."))
         return notes
+    two = (bundle.get("data") or {}).get("two_values")
+    if two:
+        notes.append(_note("info", "two_valued_target", two_valued_words(bundle, two)))
     cv = bundle.get("cv") or {}
     if cv.get("grouping") == "tiles":
         notes.append(_note("warning", "tiles_in_folds",

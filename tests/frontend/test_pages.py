@@ -667,6 +667,18 @@ def test_results_summary_and_table_name_the_initial_wavelet_when_cross_validatio
     assert len(highlighted) == 1 and "AWD" not in highlighted[0]
 
 
+
+def test_a_two_valued_target_adds_accuracy_and_auc_to_the_scores_table():
+    """Review 13: a 0/1 label had R² and RMSE only."""
+    res = page("results")
+    bundle = make_bundle("timeseries")
+    assert "Accuracy" not in str(res.scores_table(bundle))
+    bundle["data"]["two_values"] = [0.0, 1.0]
+    bundle["models"]["awd"]["test"].update(accuracy=0.75, auc=0.871)
+    table = str(res.scores_table(bundle))
+    assert "Accuracy" in table and "AUC" in table and "0.75" in table and "0.871" in table
+    assert "midpoint between 0 and 1" in table and "0.5 is chance" in table
+
 def test_share_dialog_opens_and_refreshes_then_closes():
     out = share_dialog.toggle_share(1, False, 3)
     assert fits(out, share_dialog.TOGGLE_OUTPUTS) and out == {"is_open": True, "refresh": 4}

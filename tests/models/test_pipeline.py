@@ -52,6 +52,7 @@ def test_bundle_follows_the_schema_and_is_finite(bundle):
     bad = [p for p, ok in _finite_numbers(on_disk) if not ok]
     assert not bad
     assert on_disk["data"]["kind"] == "timeseries"
+    assert on_disk["data"].get("two_values") is None and on_disk["models"]["awd"]["test"].get("accuracy") is None
     assert len(on_disk["grid"]) == 2
     assert set(on_disk["models"]) >= {"awd", "awd_no_interp", "baseline_wavelet"}
     for name in on_disk["files"]:
@@ -355,6 +356,34 @@ def test_a_constant_target_column_is_refused_by_name(tmp_path):
         pipeline.run(path, {**TINY, "target": 1}, tmp_path / "out")
     assert not (tmp_path / "out" / "work" / "teacher.safetensors").exists()
 
+
+
+def test_a_two_valued_target_is_scored_as_a_classifier_too(tmp_path):
+    """Review 13: a 0/1 label (productive or abortive) was reported by R² and RMSE alone, with predictions such as
+    1.5, and nothing said it was a label. The bundle names the two values, each model's test scores add the
+    accuracy at the midpoint and the ROC AUC, and a note says it was fitted as a number."""
+    from sklearn.metrics import roc_auc_score
+
+    from awd_studio.models.data import Dataset
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(160, 32))
+    y = (X[:, 10:14].sum(axis=1) + 0.5 * rng.normal(size=160) > 0).astype(float)
+    path = save_npz(Dataset(X=X, y=y), tmp_path / "label.npz")
+    result = pipeline.run(path, TINY, tmp_path / "out")
+    jsonschema.validate(json.loads((tmp_path / "out" / "result.json").read_text()),
+                        json.loads(pipeline.SCHEMA_PATH.read_text()))
+    assert result["data"]["two_values"] == [0.0, 1.0]
+    with np.load(tmp_path / "out" / "arrays.npz", allow_pickle=False) as arrays:
+        y_test, awd = arrays["y_test"], arrays["y_pred_awd"]
+        teacher = arrays["y_pred_teacher"]
+    test = result["models"]["awd"]["test"]
+    assert test["accuracy"] == pytest.approx(np.mean((awd >= 0.5) == (y_test == 1)))
+    assert test["auc"] == pytest.approx(roc_auc_score(y_test, awd)) and test["auc"] > 0.5
+    assert result["teacher"]["test"]["auc"] == pytest.approx(roc_auc_score(y_test, teacher))
+    assert all("accuracy" in m["test"] for m in result["models"].values())
+    note = next(n for n in result["trust"]["notes"] if n["key"] == "two_valued_target")
+    assert "takes two values, 0 and 1" in note["text"] and f"AUC {test['auc']:.3f}" in note["text"]
 
 def test_rotating_time_series_is_refused_by_name(synthetic_file, tmp_path):
     with pytest.raises(ValueError, match="teacher_augment.*time series"):
