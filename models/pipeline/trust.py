@@ -181,8 +181,11 @@ def trust_notes(bundle: dict) -> list[dict]:
             said_by_verdict and best[0] == "baseline_wavelet"):  # a baseline below the mean is no advice
         notes.append(_note("warning", "baseline_beats_awd",
                            f"The {_name(bundle, best[0])} baseline beats AWD on the test set (R² {best[1]:.3f} "
-                           f"against {awd_r2:.3f}). For prediction use the baseline; the distilled wavelet did not "
-                           "add predictive information here."))
+                           f"against {awd_r2:.3f}): on these data the distilled wavelet did not add predictive "
+                           "information beyond it. The model delivered is still the one cross-validation chose "
+                           "before the test set was read; to predict with the baseline instead, pick it in “Predict "
+                           f"new data” (awd predict --model {best[0]}), knowing that this choice rests on the test "
+                           "score."))
     if t_r2 is not None and awd_r2 is not None and awd_r2 > t_r2 + MARGIN_R2 and awd_r2 >= WEAK_TEACHER_R2:
         notes.append(_note("info", "awd_beats_teacher",
                            f"AWD (test R² {awd_r2:.3f}) beats its own teacher ({t_r2:.3f}). Likely reason: the "

@@ -63,6 +63,11 @@ def test_a_baseline_that_loses_to_the_mean_is_not_recommended():
     assert "baseline_beats_awd" not in _keys(bundle)
     bundle["models"]["laplace"]["test"]["r2"] = 0.2
     assert "baseline_beats_awd" in _keys(bundle)
+    # review 13 (and 11): it does not contradict "the model to use" (the one cross-validation chose); it says how
+    # to predict with the baseline and that this choice rests on the test score
+    text = next(n["text"] for n in trust_notes(bundle) if n["key"] == "baseline_beats_awd")
+    assert "For prediction use the baseline" not in text and "awd predict --model laplace" in text
+    assert "rests on the test score" in text
 
 
 def test_students_that_lose_to_the_mean_share_one_warning():
