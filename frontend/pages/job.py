@@ -54,6 +54,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.POLL)
     TEACHER_GRAPH = "job-teacher-graph"
     ETA_LINE = "job-eta-line"
     CONFIG = "job-config"
+    #: "Attempt 2: …", on a job that started again from the beginning (a stopped server, a lost worker).
+    ATTEMPT = "job-attempt"
     #: "Started from the settings of job …", a link to the job whose settings this one started from (``rerun_of``).
     ORIGIN = "job-origin"
     BODY = "job-body"
@@ -159,6 +161,7 @@ def layout(job_id: str | None = None, **_):
                              label="0%", className="mb-2"),
                 html.Div([html.Span("Time left: ", className="text-muted"), html.Span("—", id=ids.ETA)],
                          className="small", id=ids.ETA_LINE),
+                html.Div(id=ids.ATTEMPT, className="small text-muted"),
                 html.Div([
                     # the browser asks first, as the jobs list does (a cancelled job keeps no result)
                     dcc.ConfirmDialogProvider(
@@ -194,7 +197,8 @@ def job_view(job: dict):
         line), ``error``, ``done`` (bool), ``history`` (loss series), ``teacher_history`` (the teacher's
         training curve), ``loss_title`` (:data:`LOSS_TITLE_PARTS` when the grid was fitted in parts, else
         :data:`LOSS_TITLE_ONE`), ``cancellable`` (bool: the page shows Cancel only then), ``notice`` (a warning
-        such as "no worker is running", or None), ``origin`` (the id of the job it was made from, or None).
+        such as "no worker is running", or None), ``origin`` (the id of the job it was made from, or None),
+        ``attempt`` (a sentence when the job started again from the beginning, else None).
     """
     state = job.get("state", "queued")
     fraction = float(job.get("fraction") or 0.0)
@@ -221,7 +225,25 @@ def job_view(job: dict):
         "cancellable": state in ("queued", "running"),
         "notice": job.get("notice"),
         "origin": job.get("rerun_of"),
+        "attempt": attempt_words(job.get("attempt"), state),
     }
+
+
+def attempt_words(attempt, state: str) -> str | None:
+    """A sentence for a job on its second attempt or later: it started again from the beginning (its progress
+    and curves are the new attempt's), or None.
+
+    Examples
+    --------
+    >>> attempt_words(1, "running") is None, attempt_words(2, "running")[:40]
+    (True, 'Attempt 2: this job started again from t')
+    """
+    if not attempt or int(attempt) < 2:
+        return None
+    verb = "ran" if state in TERMINAL else "is running"
+    return (f"Attempt {int(attempt)}: this job started again from the beginning after an earlier attempt stopped "
+            f"(the server was stopped, or its worker was lost); it {verb} from scratch, and the progress and "
+            "curves here are this attempt's.")
 
 
 def origin_line(origin: str | None):
@@ -258,6 +280,7 @@ POLL_OUTPUTS = dict(
     status=Output(ids.STATUS, "children"),
     body_style=Output(ids.BODY, "style"),
     origin=Output(ids.ORIGIN, "children"),
+    attempt=Output(ids.ATTEMPT, "children"),
 )
 
 
@@ -308,7 +331,7 @@ async def poll(_n, job_id, watched=False, submitted=None):
         nav=f"/results/{job_id}" if v["state"] == "succeeded" and watched else no_update,
         notice=alert_value(v["notice"]), watched=watched or not v["done"],
         submitted=None if just_submitted else no_update, status=None, body_style={},
-        origin=origin_line(v["origin"]),
+        origin=origin_line(v["origin"]), attempt=v["attempt"],
     )
 
 

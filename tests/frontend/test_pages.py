@@ -414,8 +414,13 @@ def test_job_view_and_losses():
                                  {"chunk": 0, "epoch": 1, "values": {"train_loss": 1.0}}]})
     assert v["percent"] == 42 and v["eta"] == "2 min 05 s" and not v["done"] and v["cancellable"]
     assert v["history"] == {"epoch": [1, 2], "train_loss": [2.0, 1.0]}  # from 1, as the teacher's curve
+    assert v["attempt"] is None and v["origin"] is None
     v = job.job_view({"state": "failed", "error": "teacher: bad weights", "fraction": 0.1})
     assert v["done"] and v["error"] == "teacher: bad weights" and not v["cancellable"]
+    # review 13: a job started again after a stop showed plain RUNNING from 0 %, nothing said it had restarted
+    again = job.job_view({"state": "running", "attempt": 2, "fraction": 0.01})["attempt"]
+    assert again.startswith("Attempt 2: this job started again from the beginning") and "is running" in again
+    assert "it ran from scratch" in job.job_view({"state": "succeeded", "attempt": 3})["attempt"]
     two = job.losses_to_history([{"chunk": 1, "epoch": 1, "values": {"loss": 1}},
                                  {"chunk": 0, "epoch": 1, "values": {"loss": 2}}])
     assert set(two) == {"loss (grid part 1)", "loss (grid part 2)"}
