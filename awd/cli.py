@@ -15,6 +15,7 @@
 import argparse
 import shutil
 import sys
+import tempfile
 import typing
 from enum import StrEnum
 from pathlib import Path
@@ -107,6 +108,9 @@ def _add_distill_parser(sub):
                          "a weights file (.safetensors, .pt, .pt2)")
     di.add_argument("--teacher-arch", default=None, choices=list(TEACHER_ARCHITECTURES),
                     help="architecture of an uploaded state dict (with --teacher PATH)")
+    di.add_argument("--drop-incomplete", action="store_true",
+                    help="a .csv/.tsv/.txt file: leave out the rows with missing values (blank cells, e.g. traces "
+                         "that ended early), named on the terminal, instead of refusing the file")
     for name, field in cli_fields():
         if name == "teacher":
             continue
@@ -212,8 +216,6 @@ def _cmd_tile(args):
 
 
 def _cmd_distill(args):
-    from tqdm import tqdm
-
     from awd_studio.models import pipeline  # torch and the science: only for this command (`awd --help` stays fast)
 
     if not Path(args.data).is_file():  # before the progress bar and the output folder: a typo leaves nothing behind
@@ -226,7 +228,30 @@ def _cmd_distill(args):
         config["teacher"] = args.teacher_arch or "auto"
     else:
         config["teacher"] = args.teacher
-    spans = _estimated_spans(args.data, config)
+    with tempfile.TemporaryDirectory(prefix="awd-distill-") as scratch:
+        data = _complete_rows(args.data, Path(scratch)) if args.drop_incomplete else args.data
+        return _distill(args, data, config, pipeline)
+
+
+def _complete_rows(data, scratch: Path) -> Path:
+    """The data file without its rows with missing values (``--drop-incomplete``), as an .npz in ``scratch``; the
+    rows left out are printed."""
+    from awd_studio.models.data import load_dataset, save_npz
+
+    dataset = load_dataset(data, drop_incomplete=True)
+    dropped = dataset.meta.get("dropped_rows") or {}
+    if dropped.get("count"):
+        more = dropped["count"] - len(dropped["rows"])
+        print(f"Left out {dropped['count']} row{'s' if dropped['count'] != 1 else ''} with missing values: "
+              f"{', '.join(dropped['rows'])}{f' and {more} more' if more > 0 else ''}", file=sys.stderr, flush=True)
+    return save_npz(dataset, scratch / f"{Path(data).stem}.npz")
+
+
+def _distill(args, data, config, pipeline):
+    """Run the job on ``data`` with a progress bar; print the summary."""
+    from tqdm import tqdm
+
+    spans = _estimated_spans(data, config)
     if sys.stderr.isatty():
         bar = tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}", file=sys.stderr)
 
@@ -249,7 +274,7 @@ def _cmd_distill(args):
     out = Path(args.out)
     created = _created_by_run(out)
     try:
-        bundle = pipeline.run(args.data, config, out, progress=progress)
+        bundle = pipeline.run(data, config, out, progress=progress)
     except BaseException:  # a refused file, an error or Ctrl-C: remove the folder this run created, nothing else
         if created is not None:
             shutil.rmtree(created, ignore_errors=True)

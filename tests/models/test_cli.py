@@ -58,6 +58,33 @@ def test_distill_prints_a_summary_and_writes_the_bundle(tmp_path, capsys):
     assert bundle["verdict"]["text"] in out
 
 
+
+def test_distill_can_leave_out_the_rows_with_missing_values(tmp_path, capsys):
+    """Review 13: the refusal of a CSV with blank cells named an upload field, and awd distill had no such option.
+    With --drop-incomplete the rows go, named on the terminal, and the traces' own times label the result."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(90, 32))
+    y = X[:, 4:8].sum(axis=1)
+    lines = ["track_id," + ",".join(f"t={i}s" for i in range(32)) + ",auxilin_peak"]
+    lines += [f"trk{i}," + ",".join(f"{v:.5f}" for v in X[i]) + f",{y[i]:.5f}" for i in range(90)]
+    for i in (3, 40):  # traces that ended early
+        cells = lines[i + 1].split(",")
+        lines[i + 1] = ",".join(cells[:-4] + ["", "", ""] + cells[-1:])
+    data = tmp_path / "ended.csv"
+    data.write_text("\n".join(lines) + "\n")
+    args = ["distill", str(data), "--out", str(tmp_path / "r"), "--teacher", "mlp", "--lambdas", "0.001",
+            "--gammas", "0", "--epochs", "1", "--levels", "2", "--teacher-epochs", "2"]
+    assert main(args) == 2
+    said = capsys.readouterr().err
+    assert "6 blank cells, in 2 rows" in said and "awd distill --drop-incomplete" in said
+    assert not (tmp_path / "r").exists()
+    assert main([*args, "--drop-incomplete"]) == 0
+    said = capsys.readouterr().err
+    assert "Left out 2 rows with missing values: line 5 (trk3), line 42 (trk40)" in said, said
+    bundle = json.loads((tmp_path / "r" / "result.json").read_text())
+    assert bundle["data"]["n_train"] + bundle["data"]["n_test"] == 88
+    assert bundle["data"]["sample_axis"]["label"] == "t (s)" and bundle["data"]["target_name"] == "auxilin_peak"
+
 def test_distill_reaches_the_synthetic_experiment(tmp_path, capsys):
     """init noise and the paper's synthetic grid from the command line; the bundle knows the true wavelet."""
     data = tmp_path / "syn.npz"

@@ -85,6 +85,16 @@ def test_columns_off_the_time_axis_of_a_csv_are_targets(tmp_path):
     np.testing.assert_array_equal(got.X, SERIES)
     np.testing.assert_array_equal(got.y, np.c_[label, TARGETS])
 
+
+def test_blank_cells_to_predict_name_a_remedy_that_predicting_has(tmp_path):
+    """Review 13: the refusal suggested drop_incomplete=true, which the predict route refuses as an unknown field."""
+    lines = [",".join(f"t{i}" for i in range(16))] + [",".join(repr(float(v)) for v in row) for row in SERIES]
+    lines[3] = ",".join(lines[3].split(",")[:-2] + ["", ""])
+    (tmp_path / "new.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match="2 blank cells") as refused:
+        load_inputs(tmp_path / "new.csv", sample_shape=(16,))
+    assert "drop_incomplete" not in str(refused.value) and "every time point" in str(refused.value)
+
 @pytest.mark.parametrize("write, field, words", [
     (lambda p: np.savez(p / "f.npz", X=np.where(np.eye(12, 16) > 0, np.nan, SERIES)), "X", "NaN"),
     (lambda p: np.save(p / "f.npy", np.array([SERIES[0], "x"], dtype=object), allow_pickle=True), "X", "unpickled"),

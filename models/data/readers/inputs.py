@@ -70,7 +70,9 @@ class PredictionInputs:
 
 def _csv_arrays(path: Path, budget: int, sample_shape) -> dict:
     """X and, when the header names them or one extra column is there, y of a CSV file."""
-    table = read_table(path, budget)
+    # a prediction needs every time point of its series: no rows are left out here
+    table = read_table(path, budget, drop_hint="or fill in or remove those rows first: each series needs every "
+                                               "time point to be predicted")
     data, header = table.data, table.header
     width = data.shape[1]
     named, off_axis = target_columns(header), csv_targets(header, width)[1]

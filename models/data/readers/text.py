@@ -40,15 +40,21 @@ _TARGET_NAMES = ("y", "target")
 NAMED_BAD_CELLS = 5
 
 
+#: How to leave out the rows with missing values of a dataset (the remedy of a refused blank cell).
+DROP_INCOMPLETE_HINT = ("or leave out the rows with missing values (the upload page offers it; the upload field "
+                        "drop_incomplete=true; awd distill --drop-incomplete)")
+
+
 def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header: list[str] | None = None,
-                row_names: list[str] | None = None, drop_incomplete: bool = False
-                ) -> tuple[np.ndarray, list[str], np.ndarray]:
+                row_names: list[str] | None = None, drop_incomplete: bool = False,
+                drop_hint: str = DROP_INCOMPLETE_HINT) -> tuple[np.ndarray, list[str], np.ndarray]:
     """The cells ``keep`` of every row as float64, or an InputError naming every cell that is not a number (the
     first :data:`NAMED_BAD_CELLS` by line of the file, column and content, and how many cells and rows in all: one
     at a time took a round trip per missing value). ``lines``: each row's line number in the file; ``header``: the
     columns' names and ``row_names`` each row's identifier (its first text column), named beside the numbers so
     that the cell can be found in a spreadsheet. With ``drop_incomplete`` such rows are left out instead, and
-    named in the second value returned (``"line 7 (trk0005)"``); the third is the rows kept, by index."""
+    named in the second value returned (``"line 7 (trk0005)"``); the third is the rows kept, by index.
+    ``drop_hint``: how the reader's caller leaves such rows out, for the error's remedy."""
     data = np.empty((len(rows), len(keep)), dtype=np.float64)
     bad = []
     for i, r in enumerate(rows):
@@ -78,8 +84,7 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
                 "a cell that is not a number" if len(bad) == 1 else f"{len(bad)} cells that are not numbers")
         n_rows = len({i for i, _, _ in bad})
         rows_with = f", in {n_rows} rows" if n_rows > 1 else ""
-        fix = ("use numbers only (one header row is allowed); or leave out the rows with missing values (the "
-               "upload page offers it; the upload field drop_incomplete=true)")
+        fix = f"use numbers only (one header row is allowed); {drop_hint}"
         if len(keep) > 2 * len(rows) and all(j == keep[0] and t.strip() for _, j, t in bad):
             # a name in the first column and many more columns than rows: a spreadsheet with one trace a column
             fix = ("this looks like one series per column, each row a time point (the first column names the "
@@ -178,9 +183,10 @@ def _is_identifier_name(name: str) -> bool:
     return (low in ("", "id", "index") or low.endswith(("_id", " id")) or low.startswith("unnamed:"))
 
 
-def read_table(path: Path, budget: int, drop_incomplete: bool = False) -> Table:
+def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint: str = DROP_INCOMPLETE_HINT) -> Table:
     """The numbers of a delimited text file, its header, the identifier columns left out and each row's
-    identifier (:class:`Table`); ``drop_incomplete``: leave out the rows with a cell that is not a number."""
+    identifier (:class:`Table`); ``drop_incomplete``: leave out the rows with a cell that is not a number;
+    ``drop_hint``: what the error on such a cell suggests instead (:data:`DROP_INCOMPLETE_HINT` for datasets)."""
     size = path.stat().st_size
     if size * 4 > budget:  # a float64 per ~2+ characters: a generous upper bound on the decoded size
         raise too_big(path.name, size * 4, budget)
@@ -222,7 +228,7 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False) -> Table:
         raise InputError("file", f"the target column {clash[0]!r} holds text", "give each series a numeric target")
     keep = [j for j in range(width) if j not in ignored_cols]
     row_names = [r[ignored_cols[0]] for r in rows] if ignored_cols else None
-    data, dropped, kept = _parse_rows(rows, keep, lines, header, row_names, drop_incomplete)
+    data, dropped, kept = _parse_rows(rows, keep, lines, header, row_names, drop_incomplete, drop_hint)
     ids = [row_names[i].strip() for i in kept] if row_names else None
     if header is None:
         return Table(data, None, [f"column {j + 1}" for j in ignored_cols], dropped, ids, "id" if ids else None)
