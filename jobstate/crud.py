@@ -15,7 +15,7 @@ import secrets
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from awd_studio.jobstate.db import ACTIVE_STATES, Dataset, Job, LossPoint, Share, Teacher, new_id, utcnow
+from awd_studio.jobstate.db import ACTIVE_STATES, Dataset, DeletedShare, Job, LossPoint, Share, Teacher, new_id, utcnow
 
 __all__ = [
     "hash_token",
@@ -335,7 +335,11 @@ def requeue_stopped(session: Session, *, worker_prefixes: list[str]) -> list[tup
 
 
 def delete_job(session: Session, *, job: Job) -> None:
-    """Delete a finished job with its shares and loss history (the caller removes its directory)."""
+    """Delete a finished job with its shares and loss history (the caller removes its directory); its share links'
+    token hashes are kept (:class:`~jobstate.db.DeletedShare`), so that opening one says the result was deleted."""
+    now = utcnow()
+    for digest in session.scalars(select(Share.token_hash).where(Share.job_id == job.id)).all():
+        session.merge(DeletedShare(token_hash=digest, deleted=now))
     session.execute(delete(Share).where(Share.job_id == job.id))
     session.execute(delete(LossPoint).where(LossPoint.job_id == job.id))
     session.delete(job)
@@ -360,15 +364,15 @@ def share_by_token(session: Session, *, token: str, now: dt.datetime | None = No
     Returns
     -------
     tuple
-        ``(status, row)``: ``("live", row)``, ``("revoked", row)``, ``("expired", row)`` or
-        ``("unknown", None)``.
+        ``(status, row)``: ``("live", row)``, ``("revoked", row)``, ``("expired", row)``, ``("deleted", None)``
+        (a link of a result the owner deleted) or ``("unknown", None)``.
     """
     if not token or len(token) > 200:
         return "unknown", None
     digest = hash_token(token)
     row = session.scalar(select(Share).where(Share.token_hash == digest))
     if row is None or not hmac.compare_digest(row.token_hash, digest):
-        return "unknown", None
+        return ("deleted" if session.get(DeletedShare, digest) is not None else "unknown"), None
     if row.revoked:
         return "revoked", row
     if row.expires is not None and row.expires <= (now or utcnow()):

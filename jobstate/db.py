@@ -40,6 +40,7 @@ __all__ = [
     "LossPoint",
     "TEACHER_CHUNK",
     "Share",
+    "DeletedShare",
     "SchemaVersion",
     "utcnow",
     "new_id",
@@ -205,6 +206,14 @@ class Share(Base):
     expires: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     last_used: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class DeletedShare(Base):
+    """The token hash of a share link whose result the owner deleted: opening it says so (410), not "unknown"."""
+
+    __tablename__ = "deleted_shares"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    deleted: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SchemaVersion(Base):

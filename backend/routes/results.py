@@ -35,6 +35,9 @@ def result_dir_for_key(key: str, request: Request, session, paths) -> Path:
         if state == "revoked":
             raise HTTPException(status.HTTP_410_GONE, "this share link was revoked by the result's owner; "
                                                       "ask them for a new link")
+        if state == "deleted":
+            raise HTTPException(status.HTTP_410_GONE, "the result's owner deleted this result, so its share links "
+                                                      "no longer work; ask them whether it exists elsewhere")
         if state == "expired":
             raise HTTPException(status.HTTP_410_GONE, f"this share link expired on {share.expires:%Y-%m-%d %H:%M} "
                                                       "UTC; ask the result's owner for a new link")

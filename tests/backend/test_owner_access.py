@@ -122,6 +122,20 @@ def test_revoking_an_earlier_link_closes_it(locked, settings, dataset):
     assert locked.get(f"/api/results/{second['token']}").status_code == 200
 
 
+
+def test_a_link_to_a_deleted_result_says_it_was_deleted(locked, settings, dataset):
+    """Review 13: after the owner deleted the job, its links answered 404 "unknown job, or a share link that is
+    wrong, expired or revoked", a revoked one included; they now say the result was deleted (410)."""
+    job_id = _succeeded_job(settings, dataset["id"])
+    live = locked.post(f"/api/jobs/{job_id}/share", headers=BEARER).json()
+    revoked = locked.post(f"/api/jobs/{job_id}/share", headers=BEARER).json()
+    assert locked.delete(f"/api/shares/{revoked['id']}", headers=BEARER).status_code == 204
+    assert locked.delete(f"/api/jobs/{job_id}", headers=BEARER).status_code == 204
+    for link in (live, revoked):
+        gone = locked.get(f"/api/results/{link['token']}")
+        assert gone.status_code == 410 and "deleted this result" in gone.json()["detail"], gone.text
+    assert locked.get("/api/results/never-a-link").status_code == 404  # an unknown token stays unknown
+
 def test_links_carry_the_owners_name(locked, settings, dataset):
     job_id = _succeeded_job(settings, dataset["id"])
     named = locked.post(f"/api/jobs/{job_id}/share", headers=BEARER, json={"label": "  for the referee "}).json()
