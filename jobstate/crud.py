@@ -91,11 +91,12 @@ def delete_dataset(session: Session, *, dataset: Dataset) -> None:
     session.commit()
 
 
-def find_teacher(session: Session, *, sha256: str, arch: str, input_shape, n_outputs: int) -> Teacher | None:
+def find_teacher(session: Session, *, sha256: str, arch: str, input_shape, n_outputs: int | None) -> Teacher | None:
     """The first stored teacher with these weights (by content hash) checked for the same architecture, input
-    shape and number of outputs, or None."""
-    query = select(Teacher).where(Teacher.sha256 == sha256, Teacher.arch == arch,
-                                  Teacher.n_outputs == int(n_outputs)).order_by(Teacher.created)
+    shape and number of outputs (``None``: any), or None."""
+    query = select(Teacher).where(Teacher.sha256 == sha256, Teacher.arch == arch).order_by(Teacher.created)
+    if n_outputs is not None:
+        query = query.where(Teacher.n_outputs == int(n_outputs))
     shape = [int(s) for s in input_shape]
     return next((row for row in session.scalars(query) if list(row.input_shape) == shape), None)
 

@@ -35,6 +35,7 @@ from awd_studio.jobstate.storage import remove_tree
 from awd_studio.jobstate.summary import grid_size, summarize_result
 from awd_studio.models.options import TEACHER_ARCHITECTURES, PipelineConfig
 from awd_studio.models.pipeline.config import check_target_column, resolve_config
+from awd_studio.models.teachers.inference import teacher_output_for
 
 __all__ = ["router", "job_public", "build_config"]
 
@@ -153,6 +154,8 @@ def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str |
         # resolved against the data as the job will resolve it, so that what it refuses is refused here
         resolve_config(config, dataset.kind, tuple(dataset.shape), dataset.n)
         check_target_column(config.target, dataset.summary or {})
+        if row is not None:  # uploaded weights: one output, or one per target column (refused here, not at 2 %)
+            teacher_output_for(int(row.n_outputs), int((dataset.summary or {}).get("n_targets") or 1), config.target)
     except ValueError as exc:
         raise _unprocessable(str(exc)) from None
     return config, (row.id if row is not None else None), dataset

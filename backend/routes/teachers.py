@@ -97,7 +97,8 @@ def delete_teacher(teacher_id: str, session: SessionDep, paths: PathsDep):
         "arch": {"type": "string", "enum": ["mlp", "lstm", "cnn", "resnet18"]},
         "dataset_id": {"type": "string"},
         "input_shape": {"type": "string", "description": "'L' or 'H,W' when no dataset_id is given"},
-        "n_outputs": {"type": "string", "default": "1"},
+        "n_outputs": {"type": "string", "description": "the outputs the teacher must have; not given: any, and "
+                      "with dataset_id one output (the target to explain) or one per target column"},
         "name": {"type": "string", "maxLength": 200},
     }),
 )
@@ -136,12 +137,14 @@ async def upload_teacher(request: Request, response: Response, session: SessionD
             shape = list(dataset.shape)
         if shape is None:
             raise ValueError("input_shape: give dataset_id (the data to distil) or input_shape ('L' or 'H,W')")
-        try:
-            n_outputs = int(fields.get("n_outputs") or 1)
-        except ValueError:
-            raise ValueError("n_outputs: pass a positive integer") from None
-        if not 1 <= n_outputs <= 1000:
-            raise ValueError("n_outputs: pass an integer between 1 and 1000")
+        n_outputs = None  # not given: one output, or one per target column of the dataset, as the file has
+        if fields.get("n_outputs"):
+            try:
+                n_outputs = int(fields["n_outputs"])
+            except ValueError:
+                raise ValueError("n_outputs: pass a positive integer") from None
+            if not 1 <= n_outputs <= 1000:
+                raise ValueError("n_outputs: pass an integer between 1 and 1000")
         stored_arch = arch or "auto"  # none given: a .pt2, or a .safetensors that names its own
         existing = crud.find_teacher(session, sha256=upload.sha256, arch=stored_arch, input_shape=shape,
                                      n_outputs=n_outputs)
@@ -151,8 +154,13 @@ async def upload_teacher(request: Request, response: Response, session: SessionD
             public.note = (f"these weights were uploaded before (as “{existing.name}” on "
                            f"{existing.created:%Y-%m-%d %H:%M} UTC); that teacher is used again")
             return public
-        n_params = await run_in_threadpool(check_teacher_file_isolated, upload.path, arch=arch, input_shape=shape,
-                                           n_outputs=n_outputs)
+        n_params, n_outputs = await run_in_threadpool(check_teacher_file_isolated, upload.path, arch=arch,
+                                                      input_shape=shape, n_outputs=n_outputs)
+        n_targets = int((dataset.summary or {}).get("n_targets") or 1) if dataset_id else None
+        if n_targets is not None and n_outputs not in (1, n_targets):
+            raise ValueError(f"teacher: has {n_outputs} outputs and the dataset {n_targets} target column"
+                             f"{'' if n_targets == 1 else 's'}; upload a teacher with one output (the target to "
+                             "explain) or one output per target column, in the dataset's order")
         filename = f"weights{upload.suffix}"
         atomic_move(upload.path, paths.teacher_dir(teacher_id) / filename)
         name = safe_display_name(fields.get("name") or upload.filename.rsplit(".", 1)[0], "teacher")

@@ -206,8 +206,10 @@ def layout(dataset: str | None = None, **query):
                     dbc.Input(id=ids.DATASET_HIDDEN, type="hidden", value=dataset or ""),
                     html.Div(id=ids.DATASET_FACTS, className="small text-muted mb-2"),
                     html.Div(_field("Target to explain", dcc.Dropdown(id=ids.TARGET, clearable=False, value=0),
-                                    "The teacher learns this column and the students predict it. For maps, the "
-                                    "peak-count student's classes are whole target rows (every column).",
+                                    "The teacher learns this column and the students predict it (uploaded weights: "
+                                    "their only output, or their output for this column when they have one per "
+                                    "column). For maps, the peak-count student's classes are whole target rows "
+                                    "(every column).",
                                     label_for=ids.TARGET), id=ids.TARGET_FIELD, className="awd-hidden"),
                     html.A("Upload another dataset", href="/", className="small"),
                 ]),
@@ -229,7 +231,7 @@ def layout(dataset: str | None = None, **query):
                     ], className="mt-3", id=ids.TEACHER_BUILTIN),
                     html.Div([
                         _field("Architecture of the weights", dbc.RadioItems(
-                            id=ids.TEACHER_ARCH, inline=True, value="mlp"),
+                            id=ids.TEACHER_ARCH, inline=True, value=None),  # the kind's first, once known
                             "For a .safetensors or .pt state dict; a .pt2 carries its own."),
                         html.Div(html.Div("Drop a .safetensors / .pt / .pt2 file or click", className="small"),
                                  id=ids.TEACHER_DROPZONE, className="awd-dropzone py-3", tabIndex="0",
@@ -670,7 +672,9 @@ def rows_for_kind(rows: list[dict], options: dict | None, info: dict | None) -> 
     state=dict(current=State(ids.TEACHER_ARCH, "value")),
 )
 def weights_architectures(info, options, current):
-    """The architectures an uploaded weights file may have: those of the dataset's kind."""
+    """The architectures an uploaded weights file may have: those of the dataset's kind, the kind's default
+    (its first: the LSTM for series, the CNN for maps, as for ``awd distill --teacher FILE``) chosen until the
+    user picks another (review 14: mlp was preselected for maps, and CNN weights were refused)."""
     archs = architectures_for(options, (info or {}).get("kind"))
     value = current if current in archs else (archs[0] if archs else None)
     return dict(options=[{"label": a, "value": a} for a in archs], value=value)

@@ -46,7 +46,7 @@ from awd_studio.models.teachers.architectures import (
 )
 from awd_studio.models.teachers.check import check_teacher_file, check_teacher_file_isolated
 from awd_studio.models.teachers.exported import ExportedTeacher
-from awd_studio.models.teachers.inference import evaluate_teacher, predict, validate_teacher
+from awd_studio.models.teachers.inference import evaluate_teacher, predict, teacher_output_for, validate_teacher
 from awd_studio.models.teachers.loading import load_teacher, save_teacher
 from awd_studio.models.teachers.training import DEFAULT_THREADS, TRAINING_DEFAULTS, train_best_teacher, train_teacher
 
@@ -61,6 +61,7 @@ __all__ = [
     "save_teacher",
     "load_teacher",
     "validate_teacher",
+    "teacher_output_for",
     "evaluate_teacher",
     "predict",
     "count_params",

@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 
@@ -24,13 +25,20 @@ from awd_studio.models.teachers.inference import validate_teacher
 from awd_studio.models.teachers.loading import load_teacher
 from awd_studio.models.validation import InputError
 
-__all__ = ["CHECK_TIMEOUT", "check_teacher_file", "check_teacher_file_isolated"]
+__all__ = ["CHECK_TIMEOUT", "TeacherCheck", "check_teacher_file", "check_teacher_file_isolated"]
 
 #: Seconds the child process of :func:`check_teacher_file_isolated` may take (starting Python and torch
 #: included, a few seconds on a busy 2-core machine).
 CHECK_TIMEOUT = 120
 
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the directory holding the ``models`` package
+
+
+class TeacherCheck(NamedTuple):
+    """What an upload check found: the trainable parameters and the outputs of the teacher."""
+
+    n_params: int
+    n_outputs: int
 
 
 def check_teacher_file(path, *, arch=None, input_shape, n_outputs=1):
@@ -44,12 +52,13 @@ def check_teacher_file(path, *, arch=None, input_shape, n_outputs=1):
         Architecture of a state dict; ``None`` for ``.pt2`` programs and self-describing safetensors.
     input_shape : sequence of int
         ``(L,)`` or ``(H, W)``: the shape of one sample of the data to distil.
-    n_outputs : int, default=1
+    n_outputs : int or None, default=1
+        The outputs the teacher must have; ``None`` accepts any number (the caller checks it).
 
     Returns
     -------
-    int
-        Number of trainable parameters.
+    TeacherCheck
+        Its number of trainable parameters and of outputs.
 
     Raises
     ------
@@ -59,8 +68,8 @@ def check_teacher_file(path, *, arch=None, input_shape, n_outputs=1):
     """
     try:
         model = load_teacher(path, name=arch, input_shape=tuple(input_shape), n_outputs=n_outputs, device="cpu")
-        validate_teacher(model, tuple(input_shape), n_outputs=n_outputs)
-        return int(count_params(model))
+        outputs = validate_teacher(model, tuple(input_shape), n_outputs=n_outputs)
+        return TeacherCheck(int(count_params(model)), int(outputs))
     except ValueError:
         raise
     except Exception as exc:
@@ -83,8 +92,8 @@ def check_teacher_file_isolated(path, *, arch=None, input_shape, n_outputs=1, ti
 
     Returns
     -------
-    int
-        Number of trainable parameters.
+    TeacherCheck
+        Its number of trainable parameters and of outputs.
 
     Raises
     ------
@@ -93,7 +102,8 @@ def check_teacher_file_isolated(path, *, arch=None, input_shape, n_outputs=1, ti
         keeps its ``field``); also when the child times out or dies.
     """
     request = json.dumps({"path": str(Path(path).resolve()), "arch": arch,
-                          "input_shape": [int(s) for s in input_shape], "n_outputs": int(n_outputs)})
+                          "input_shape": [int(s) for s in input_shape],
+                          "n_outputs": None if n_outputs is None else int(n_outputs)})
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PACKAGE_ROOT), env.get("PYTHONPATH")) if p)
     command = [sys.executable, "-c", "from models.teachers.check import main; main()"]
@@ -110,7 +120,7 @@ def check_teacher_file_isolated(path, *, arch=None, input_shape, n_outputs=1, ti
         raise ValueError(f"file: the weights could not be checked (the checker exited with code "
                          f"{done.returncode}: {tail[0][:300]})") from None
     if "n_params" in reply:
-        return int(reply["n_params"])
+        return TeacherCheck(int(reply["n_params"]), int(reply["n_outputs"]))
     if "field" in reply:
         raise InputError(reply["field"], reply["problem"], reply.get("fix"))
     raise ValueError(reply["error"])
@@ -121,9 +131,9 @@ def main():
     torch.set_num_threads(1)
     request = json.loads(sys.stdin.read())
     try:
-        n_params = check_teacher_file(request["path"], arch=request["arch"], input_shape=request["input_shape"],
-                                      n_outputs=request["n_outputs"])
-        reply = {"n_params": n_params}
+        found = check_teacher_file(request["path"], arch=request["arch"], input_shape=request["input_shape"],
+                                   n_outputs=request["n_outputs"])
+        reply = {"n_params": found.n_params, "n_outputs": found.n_outputs}
     except InputError as exc:
         reply = {"field": exc.field, "problem": exc.problem, "fix": exc.fix}
     except ValueError as exc:

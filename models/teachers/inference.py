@@ -13,7 +13,7 @@ from awd_studio.models.device import resolve_device
 from awd_studio.models.teachers.architectures import _check_input_shape
 from awd_studio.models.validation import InputError
 
-__all__ = ["predict", "evaluate_teacher", "validate_teacher"]
+__all__ = ["predict", "evaluate_teacher", "validate_teacher", "teacher_output_for"]
 
 
 def _model_device(model):
@@ -65,9 +65,9 @@ def evaluate_teacher(model, X, y, target=0, batch_size=256, return_predictions=F
     model : nn.Module
     X : array-like of shape (n, *input_shape)
     y : array-like of shape (n,) or (n, k)
-        True targets; for ``(n, k)`` column ``target`` is scored.
+        True targets; for ``(n, k)`` column ``target`` is scored, ``(n,)`` is that column already.
     target : int, default=0
-        Output (and target column) to score.
+        Output to score (and, for ``(n, k)`` targets, their column).
     batch_size : int, default=256
     return_predictions : bool, default=False
         Also return the scored output's predictions.
@@ -80,7 +80,7 @@ def evaluate_teacher(model, X, y, target=0, batch_size=256, return_predictions=F
     """
     pred = predict(model, X, batch_size=batch_size)
     y = np.asarray(y, dtype=np.float64)
-    n_cols = 1 if y.ndim == 1 else y.shape[1]
+    n_cols = pred.shape[1] if y.ndim == 1 else y.shape[1]  # (n,): the target's own column, any output
     if not 0 <= target < min(pred.shape[1], n_cols):
         raise InputError("target", f"{target} is out of range for a teacher with {pred.shape[1]} outputs "
                          f"and {n_cols} target columns",
@@ -92,6 +92,34 @@ def evaluate_teacher(model, X, y, target=0, batch_size=256, return_predictions=F
     r2 = 1.0 - resid / total if total > 0 else (1.0 if resid == 0 else 0.0)
     scores = {"r2": r2, "rmse": math.sqrt(resid / len(y_t))}
     return {**scores, "y_pred": p} if return_predictions else scores
+
+
+def teacher_output_for(n_outputs: int, n_targets: int, target: int) -> int:
+    """Which output of a teacher predicts target column ``target`` of data with ``n_targets`` columns: its only
+    output (a teacher of the chosen target), or output ``target`` of one with an output per column.
+
+    Raises
+    ------
+    InputError
+        Any other number of outputs: which output is which target is unknown.
+
+    Examples
+    --------
+    >>> teacher_output_for(1, 2, 1), teacher_output_for(2, 2, 1)
+    (0, 1)
+    >>> teacher_output_for(3, 2, 1)
+    Traceback (most recent call last):
+    ...
+    awd_studio.models.validation.InputError: teacher: has 3 outputs and the data 2 target columns, so which output ...
+    """
+    if n_outputs == 1:
+        return 0
+    if n_outputs == n_targets:
+        return int(target)
+    raise InputError("teacher", f"has {n_outputs} outputs and the data {n_targets} target column"
+                     f"{'' if n_targets == 1 else 's'}, so which output predicts target column {target} is unknown",
+                     "upload a teacher with one output (the target to explain) or one output per target column, in "
+                     "the data's order")
 
 
 def validate_teacher(model, input_shape, n_outputs=None, batch=2, device=None):

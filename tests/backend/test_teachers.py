@@ -57,6 +57,45 @@ def test_the_same_weights_uploaded_again_give_back_that_teacher(client, dataset,
     assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
 
 
+
+@pytest.mark.usefixtures("no_worker")
+def test_a_teacher_of_each_target_column_or_of_one_is_accepted_and_any_column_can_be_explained(client):
+    """Review 14: a 2-output network on 2-target maps was refused ("returned 2 outputs, expected 1": the browser
+    has no n_outputs field), and a job on target 1 with an uploaded teacher failed at 2 %. Without n_outputs,
+    one output or one per target column is accepted; a job refuses any other count at submit."""
+    import numpy as np
+
+    from awd_studio.models.teachers import build_teacher
+    from tests.backend.conftest import npz_bytes
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 64))
+    two = client.post("/api/datasets", files={"file": ("two.npz", npz_bytes(X=X, y=np.c_[X[:, 0], X[:, 1]]),
+                                                        "application/octet-stream")}).json()
+    ids = {}
+    for n_out in (1, 2, 3):
+        buffer = io.BytesIO()
+        torch.save(build_teacher("mlp", (64,), n_out).state_dict(), buffer)
+        response = _post(client, buffer.getvalue(), f"net{n_out}.pt", arch="mlp", dataset_id=two["id"])
+        if n_out == 3:
+            assert response.status_code == 422 and "has 3 outputs and the dataset 2 target columns" in response.text
+            continue
+        assert response.status_code == 201 and response.json()["n_outputs"] == n_out, response.text
+        ids[n_out] = response.json()["id"]
+    for n_out, teacher in ids.items():
+        job = client.post("/api/jobs", json={"dataset_id": two["id"], "teacher": teacher, "target": 1,
+                                             "lambdas": [1e-3], "gammas": [0.0], "epochs": 1})
+        assert job.status_code == 201, job.text
+        client.post(f"/api/jobs/{job.json()['id']}/cancel")
+    # a count given explicitly is still what the file must have, and a 3-output teacher for no dataset is kept
+    buffer = io.BytesIO()
+    torch.save(build_teacher("mlp", (64,), 3).state_dict(), buffer)
+    three = _post(client, buffer.getvalue(), "net3.pt", arch="mlp", input_shape="64", n_outputs="3")
+    assert three.status_code == 201, three.text
+    refused = client.post("/api/jobs", json={"dataset_id": two["id"], "teacher": three.json()["id"], "target": 1,
+                                             "lambdas": [1e-3], "gammas": [0.0], "epochs": 1})
+    assert refused.status_code == 422 and "has 3 outputs and the data 2 target columns" in refused.text
+
 def test_upload_safetensors_with_input_shape(client, tmp_path):
     from awd_studio.models.teachers import build_teacher, save_teacher
 

@@ -387,6 +387,16 @@ def test_configure_submit(service):
     assert fits(out, cfg.SUBMIT_OUTPUTS) and out["nav"] is no_update and "not a number" in str(out["status"])
 
 
+
+def test_uploaded_weights_default_to_the_kinds_architecture():
+    """Review 14: "mlp" was preselected for maps, so a cosmologist's CNN weights were refused at first."""
+    cfg = page("configure")
+    options = {"teacher_architectures_by_kind": {"timeseries": ["lstm", "mlp"], "image": ["cnn", "resnet18", "mlp"]}}
+    assert cfg.weights_architectures({"kind": "image"}, options, None)["value"] == "cnn"
+    assert cfg.weights_architectures({"kind": "timeseries"}, options, None)["value"] == "lstm"
+    assert cfg.weights_architectures({"kind": "image"}, options, "lstm")["value"] == "cnn"  # another kind's
+    assert cfg.weights_architectures({"kind": "image"}, options, "mlp")["value"] == "mlp"  # the user's choice
+
 def test_configure_lists(service):
     cfg = page("configure")
     out = run(cfg.load_datasets(service.dataset_id))

@@ -627,6 +627,41 @@ def test_an_uploaded_exported_program_is_named_as_one(synthetic_file, tmp_path):
     assert result["teacher"]["name"] == "uploaded (exported program)"
 
 
+
+def test_an_uploaded_teacher_explains_any_target_column(tmp_path):
+    """Review 14: on data with two target columns, a teacher uploaded for column 1 failed at 2 % ("target: 1 is
+    out of range for a teacher with 1 outputs and 1 target columns"). A one-output teacher predicts the chosen
+    column; one with an output per column gives that column's; any other count is refused by name."""
+    import torch
+
+    from awd_studio.models.data import Dataset
+    from awd_studio.models.validation import InputError
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(120, 32)).astype(np.float32)
+    y = np.column_stack([X[:, :4].sum(axis=1), X[:, 8:12].sum(axis=1)])
+    data = save_npz(Dataset(X=X, y=y), tmp_path / "two.npz")
+    for n_out in (1, 2, 3):
+        model = torch.nn.Sequential(torch.nn.Linear(32, 8), torch.nn.Tanh(), torch.nn.Linear(8, n_out)).eval()
+        path = tmp_path / f"net{n_out}.pt2"
+        torch.export.save(torch.export.export(model, (torch.zeros(2, 32),)), str(path))
+        config = {**TINY, "teacher_path": str(path), "target": 1}
+        if n_out == 3:
+            with pytest.raises(InputError, match="has 3 outputs and the data 2 target columns"):
+                pipeline.run(data, config, tmp_path / f"out{n_out}")
+            continue
+        result = pipeline.run(data, config, tmp_path / f"out{n_out}")
+        with torch.no_grad():
+            expected = model(torch.as_tensor(X))[:, 0 if n_out == 1 else 1].numpy()
+        with np.load(tmp_path / f"out{n_out}" / "arrays.npz", allow_pickle=False) as arrays:
+            y_test, scored = arrays["y_test"], arrays["y_pred_teacher"]
+        # the test split's targets are column 1's, scored against the output that predicts it
+        def each_in(values, pool):
+            return np.abs(np.asarray(values)[:, None] - np.asarray(pool)[None, :]).min(axis=1).max()
+
+        assert each_in(y_test, y[:, 1]) < 1e-5 and each_in(scored, expected) < 1e-4
+        assert result["teacher"]["name"] == "uploaded (exported program)"
+
 def test_the_step_size_is_the_presets_unless_given():
     """``lr`` left out takes the grid preset's (the maps' quick grid: 8 epochs at 2e-3; the paper's grids 1e-3);
     a given one is kept, and goes to the distiller with the rest of the resolved config."""
