@@ -85,6 +85,9 @@ class TeacherInfo(_Section):
     epochs_run: int | None = None
     epoch_cap: int | None = None
     best_epoch: int | None = None
+    #: Uploaded weights: mean and SD of their test predictions and of the test targets (``mean``, ``sd``,
+    #: ``target_mean``, ``target_sd``), which tell a teacher fed or answering in other units.
+    prediction_scale: dict[str, float] | None = None
 
 
 class CVScore(_Section):

@@ -172,7 +172,7 @@ def _finalize(work_dir, out_dir, progress):
                       sample_axis=job.info["data"].get("sample_axis"), two_values=two_values),
         teacher=TeacherInfo(**{k: job.info["teacher"][k] for k in ("name", "n_params", "predict_seconds_per_sample",
                                                                    "validation_mse", "stopped_behind", "epochs_run",
-                                                                   "epoch_cap", "best_epoch")
+                                                                   "epoch_cap", "best_epoch", "prediction_scale")
                                if k in job.info["teacher"]}, test=teacher_test),
         lambdas=config.lambdas, gammas=config.gammas, grid=grid,
         selected=Selected(**{"lambda": lam}, gamma=gam, index=cross["best"]),

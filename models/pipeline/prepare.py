@@ -180,6 +180,12 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
                                                                          groups=test_groups))},
                     "predict_seconds_per_sample": float(seconds), "file": teacher_file,
                     "attribution_target": int(attribution_target), "train_seconds": teacher_seconds,
+                    # uploaded weights: the spread of their test predictions against the target's, which tells
+                    # a network fed or answering in other units (trust note teacher_units)
+                    **({"prediction_scale": {"mean": float(np.mean(scores["y_pred"])),
+                                             "sd": float(np.std(scores["y_pred"])),
+                                             "target_mean": float(np.mean(y_test)), "target_sd": float(np.std(y_test))}}
+                       if config.teacher_path is not None else {}),
                     # every architecture "auto" trained, by its lowest validation MSE (standardised targets)
                     **({"validation_mse": validation} if validation is not None and len(validation) > 1 else {}),
                     # architectures stopped far behind another (models.teachers.train_best_teacher): their epochs

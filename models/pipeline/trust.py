@@ -52,6 +52,37 @@ def _note(level: str, key: str, text: str) -> dict:
     return {"level": level, "key": key, "text": text}
 
 
+def units_words(teacher: dict) -> str | None:
+    """The note on uploaded weights whose test predictions sit at another scale than the target (``teacher.
+    prediction_scale``): their mean more than two target SDs away, or their spread 5 times larger or smaller,
+    with a test R² below 0. The usual cause is the normalisation: a network trained on standardised data whose
+    state dict lacks ``x_mean``, ``x_std``, ``y_mean`` and ``y_std``. None otherwise.
+
+    Examples
+    --------
+    >>> t = {"test": {"r2": -221.0}, "prediction_scale": {"mean": 0.01, "sd": 0.9, "target_mean": 0.3,
+    ...                                                   "target_sd": 0.06}}
+    >>> units_words(t)[:72]
+    'The uploaded teacher predicts at another scale than the target: its test'
+    >>> units_words({**t, "test": {"r2": 0.4}}) is None
+    True
+    """
+    scale, r2 = teacher.get("prediction_scale"), _r2(teacher)
+    if not scale or r2 is None or r2 >= 0 or not scale.get("target_sd"):
+        return None
+    shifted = abs(scale["mean"] - scale["target_mean"]) > 2 * scale["target_sd"]
+    spread = scale["sd"] / scale["target_sd"]
+    if not (shifted or spread > 5 or spread < 0.2):
+        return None
+    return (f"The uploaded teacher predicts at another scale than the target: its test predictions average "
+            f"{scale['mean']:.4g} (SD {scale['sd']:.3g}) where the target averages {scale['target_mean']:.4g} "
+            f"(SD {scale['target_sd']:.3g}), hence its test R² of {r2:.3g}. AWD Studio gives the teacher the raw "
+            "data and reads its outputs in target units. A network trained on standardised data needs that "
+            "standardisation inside it: for AWD Studio's architectures, the buffers x_mean, x_std, y_mean and "
+            "y_std of its state dict (missing ones stay 0 and 1); for an exported program, in its forward. "
+            "Nothing distilled from it here is meaningful until its units match (Help, “The teacher”).")
+
+
 def two_valued_words(bundle: dict, values) -> str:
     """The note on a target of two values (``data.two_values``): fitted as a number, and how the delivered
     student and the teacher classify.
@@ -91,8 +122,9 @@ def trust_notes(bundle: dict) -> list[dict]:
     -------
     list of dict
         ``{"level": "danger" | "warning" | "info" | "success", "key": str, "text": str}``; keys
-        ``weak_teacher``, ``teacher_below_baseline``, ``teacher_at_cap`` (a teacher the job trained stopped
-        at its epoch limit while still improving), ``baseline_beats_awd``, ``awd_beats_teacher``,
+        ``teacher_units`` (uploaded weights predicting at another scale, :func:`units_words`; then no
+        ``weak_teacher``), ``weak_teacher``, ``teacher_below_baseline``, ``teacher_at_cap`` (a teacher the job
+        trained stopped at its epoch limit while still improving), ``baseline_beats_awd``, ``awd_beats_teacher``,
         ``distillation_helped`` / ``distillation_no_gain`` / ``distillation_hurt``, and with the teacher-free
         control (``selection.random_search``) ``awd_beats_search`` / ``awd_level_with_search`` /
         ``search_beats_awd``; ``teacher_chosen`` when ``teacher="auto"`` trained several architectures
@@ -155,7 +187,10 @@ def trust_notes(bundle: dict) -> list[dict]:
                            "single target value (with tiles: whole maps of one cosmology). R² is undefined there; "
                            "those folds score 0, or 1 when every prediction is exact, and enter the cross-validated "
                            "scores and the selection as if measured. Give the data more maps of each cosmology."))
-    if t_r2 is not None and t_r2 < WEAK_TEACHER_R2:
+    units = units_words(teacher)
+    if units:
+        notes.append(_note("danger", "teacher_units", units))
+    if t_r2 is not None and t_r2 < WEAK_TEACHER_R2 and not units:
         notes.append(_note("danger", "weak_teacher",
                            f"The teacher ({teacher.get('name', '?')}) is weak: test R² {t_r2:.3f} is below "
                            f"{WEAK_TEACHER_R2}{' (worse than predicting the mean)' if t_r2 < 0 else ''}. Its "

@@ -229,7 +229,10 @@ def load_exported(path, input_shape=None, n_outputs=None):
     input_shape = _check_input_shape(input_shape)
     if sample is not None and all(d is not None for d in sample) and tuple(sample) != input_shape:
         raise InputError("input_shape", f"{input_shape} differs from the program's input {sample}",
-                         f"use data of shape (n, {', '.join(map(str, sample))})")
+                         f"AWD Studio passes samples shaped ({', '.join(map(str, input_shape))}), batch first, "
+                         "with no channel axis: export a program that takes (B, "
+                         f"{', '.join(map(str, input_shape))}) (wrap a network that needs a channel axis, e.g. "
+                         "forward(x) = net(x.unsqueeze(1))), or upload data of the program's sample shape")
     model = ExportedTeacher(program, input_shape, n_outputs, batch)
     model.n_outputs = validate_teacher(model, input_shape, n_outputs, batch=batch or 2)
     return model

@@ -56,7 +56,8 @@ def save_teacher(model, path):
 OWN_NETWORK_HINT = ("a state dict loads only into AWD Studio's own architectures (their layers: Help, \"The "
                     "teacher\"); choose the one the weights were trained with, or export any other network with "
                     "torch.export and upload the .pt2: torch.export.save(torch.export.export(model.eval(), "
-                    "(x[:2],)), \"teacher.pt2\"), x a tensor of your samples")
+                    "(x[:2].clone(),)), \"teacher.pt2\"), x a tensor of your samples (.clone(): a slice would "
+                    "save all of x in the file)")
 
 
 def _load_state(model, state, source):
@@ -83,7 +84,8 @@ def _load_state(model, state, source):
 def _need_shape(name, input_shape, source):
     if name is None or input_shape is None:
         raise InputError("teacher", f"{source} carries no architecture config",
-                         "pass the architecture name and input_shape (e.g. name='lstm', input_shape=(40,))")
+                         "say which of AWD Studio's architectures it holds (the upload's field arch, awd distill "
+                         "--teacher-arch) and the data it takes (the upload's dataset_id or input_shape)")
 
 
 def load_teacher(path, name=None, input_shape=None, n_outputs=None, device=None):
@@ -155,7 +157,9 @@ def load_teacher(path, name=None, input_shape=None, n_outputs=None, device=None)
             found = re.search(r"GLOBAL ([\w.]+)", str(exc))
             raise InputError("file", f"{path.name} contains Python objects other than weights"
                              + (f" ({found.group(1)})" if found else "") + "; it was refused unread",
-                             "upload model.state_dict() saved with torch.save, or a .safetensors file") from None
+                             "upload model.state_dict() saved with torch.save, or a .safetensors file, for one of AWD "
+                             "Studio's architectures; for a network of your own, export it with torch.export and "
+                             "upload the .pt2 (torch.save(model) pickles its class, which is never loaded)") from None
         except Exception as exc:  # truncated or not a torch file
             # torch's own words where they say something (a truncated archive), not a bare internal key
             detail = str(exc).split(". ")[0] if isinstance(exc, RuntimeError) else ""

@@ -661,6 +661,8 @@ def test_an_uploaded_teacher_explains_any_target_column(tmp_path):
 
         assert each_in(y_test, y[:, 1]) < 1e-5 and each_in(scored, expected) < 1e-4
         assert result["teacher"]["name"] == "uploaded (exported program)"
+        scale = result["teacher"]["prediction_scale"]  # an untrained network: another scale than the target
+        assert scale["target_sd"] == pytest.approx(np.std(y_test)) and scale["sd"] == pytest.approx(np.std(scored))
 
 def test_the_step_size_is_the_presets_unless_given():
     """``lr`` left out takes the grid preset's (the maps' quick grid: 8 epochs at 2e-3; the paper's grids 1e-3);

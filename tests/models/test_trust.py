@@ -91,3 +91,17 @@ def test_a_teacher_stopped_at_its_epoch_limit_while_improving_is_named():
     assert "teacher_at_cap" not in {n["key"] for n in trust_notes({**bundle, "teacher": plateau})}
     uploaded = {"name": "cnn", "test": {"r2": 0.9}}  # no training facts
     assert "teacher_at_cap" not in {n["key"] for n in trust_notes({**bundle, "teacher": uploaded})}
+
+
+def test_uploaded_weights_at_another_scale_are_named_as_such():
+    """Review 14: a state dict without its normalisation buffers scored R² -221 and was called weak ("train a better
+    teacher"); the note names the units instead."""
+    bundle = {"teacher": {"name": "uploaded (cnn)", "test": {"r2": -221.0},
+                          "prediction_scale": {"mean": 0.01, "sd": 0.9, "target_mean": 0.3, "target_sd": 0.06}},
+              "models": {"awd": {"test": {"r2": 0.5}}}}
+    keys = _keys(bundle)
+    assert "teacher_units" in keys and "weak_teacher" not in keys
+    text = next(n["text"] for n in trust_notes(bundle) if n["key"] == "teacher_units")
+    assert "x_mean, x_std, y_mean and y_std" in text and "average 0.01" in text
+    bundle["teacher"]["prediction_scale"].update(mean=0.31, sd=0.05)  # its units are right: only weak
+    assert "teacher_units" not in _keys(bundle) and "weak_teacher" in _keys(bundle)
