@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from pathlib import Path
 from typing import NamedTuple
@@ -39,6 +40,9 @@ _TARGET_NAMES = ("y", "target")
 #: Cells that are not numbers named in one error, at most (the count says how many more).
 NAMED_BAD_CELLS = 5
 
+
+#: What a spreadsheet writes for a missing value (lower case); cells holding one are missing, like blank ones.
+MISSING_MARKS = ("", "nan", "na", "n/a", "#n/a", "null", "none", "-nan")
 
 #: How to leave out the rows with missing values of a dataset (the remedy of a refused blank cell).
 DROP_INCOMPLETE_HINT = ("or leave out the rows with missing values (the upload page offers it; the upload field "
@@ -63,6 +67,9 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
                 data[i, k] = float(r[j])
             except ValueError:
                 bad.append((i, j, r[j]))
+                continue
+            if not math.isfinite(data[i, k]):  # "NaN", "inf": a missing value written as a number
+                bad.append((i, j, r[j]))
 
     def row_words(i):
         return f"line {lines[i]}" + (f" ({row_names[i].strip()[:30]})" if row_names and row_names[i].strip() else "")
@@ -80,7 +87,10 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
                           for i, j, t in bad[:NAMED_BAD_CELLS])
         more = f" (and {len(bad) - NAMED_BAD_CELLS} more)" if len(bad) > NAMED_BAD_CELLS else ""
         blank = all(not t.strip() for _, _, t in bad)  # traces that ended early: empty, not wrong
+        missing = all(t.strip().lower() in MISSING_MARKS for _, _, t in bad)  # NaN, NA, #N/A, …
         what = (("a blank cell" if len(bad) == 1 else f"{len(bad)} blank cells") if blank else
+                ("a missing value" if len(bad) == 1 else f"{len(bad)} missing values") + " (blank, NaN or NA)"
+                if missing else
                 "a cell that is not a number" if len(bad) == 1 else f"{len(bad)} cells that are not numbers")
         n_rows = len({i for i, _, _ in bad})
         rows_with = f", in {n_rows} rows" if n_rows > 1 else ""
@@ -208,10 +218,17 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
         raise InputError("file", f"{path.name!r} holds no numbers below its first row",
                          "one row per series: its values, then its target, separated by commas")
     width = len(rows[0])
-    for n, r in zip(lines, rows):
-        if len(r) != width:
+    for k, (n, r) in enumerate(zip(lines, rows)):
+        if len(r) < width and drop_incomplete and k > 0:  # a series written short (csv.writer of a ragged list)
+            rows[k] = r + [""] * (width - len(r))  # its missing cells, left out with the row below
+        elif len(r) != width:
+            last = k == len(rows) - 1 and len(r) < width
             raise InputError("file", f"line {n} has {len(r)} column{'' if len(r) == 1 else 's'}, line {lines[0]} "
-                             f"has {width}", "give every series the same length")
+                             f"has {width}" + (": it is the last line, so the file may have been cut short" if last
+                                               else ""),
+                             "give every series the same length" + (
+                                 "; " + drop_hint + " (shorter rows count as rows with missing values)"
+                                 if len(r) < width else ""))
     # a column is text when no cell below the first row is a number
     text_cols = {j for j in range(width) if len(rows) > 1 and not any(_is_number(r[j]) for r in rows[1:])}
     first = rows[0]
