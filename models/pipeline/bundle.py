@@ -55,6 +55,9 @@ class DataInfo(_Section):
     #: The two values of a target that takes exactly two on the training split (a class label such as 0/1),
     #: ``[low, high]``: the job fitted it as a number, and the test scores add accuracy and AUC; absent otherwise.
     two_values: list[float] | None = None
+    #: Rows of a text file left out for missing values when the data were read (the upload's drop_incomplete,
+    #: ``awd distill --drop-incomplete``): ``count`` and the first ``rows`` by line and identifier.
+    dropped_rows: dict | None = None
 
 
 class TestScores(_Section):

@@ -97,7 +97,11 @@ def two_valued_words(bundle: dict, values) -> str:
     """
     low, high = (f"{float(v):g}" for v in values)
     parts = []
-    for label, entry in (("AWD", (bundle.get("models") or {}).get("awd")), ("the teacher", bundle.get("teacher"))):
+    models = bundle.get("models") or {}
+    kept = (bundle.get("selection") or {}).get("choice") == "initial"  # the delivered model's figures
+    initial = (bundle.get("wavelet") or {}).get("init") or "the initial wavelet"
+    delivered = (f"{initial} (delivered)", "baseline_wavelet") if kept else ("AWD", "awd")
+    for label, entry in ((delivered[0], models.get(delivered[1])), ("the teacher", bundle.get("teacher"))):
         test = (entry or {}).get("test") or {}
         scores = [f"{name} {test[key]:.3f}" for key, name in (("accuracy", "accuracy"), ("auc", "AUC"))
                   if test.get(key) is not None]
@@ -348,9 +352,12 @@ def _series_features_note(bundle: dict) -> dict | None:
     words = {"largest": "each band's largest coefficients, wherever they sit",
              "positions": "the coefficients at fixed positions of each band"}
     other = next(kind for kind in scores if kind != choice["chosen"])
+    digits = 3  # enough digits to tell the two apart (review 14: "better (R² 0.288) than … (0.288)")
+    while digits < 6 and f"{scores[choice['chosen']]:.{digits}f}" == f"{scores[other]:.{digits}f}":
+        digits += 1
     text = (f"The series student reads {words.get(choice['chosen'], choice['chosen'])}: at the initial wavelet "
-            f"they cross-validated better (R² {scores[choice['chosen']]:.3f}) than "
-            f"{words.get(other, other)} ({scores[other]:.3f}).")
+            f"they cross-validated better (R² {scores[choice['chosen']]:.{digits}f}) than "
+            f"{words.get(other, other)} ({scores[other]:.{digits}f}).")
     se = choice.get("difference_se")
     gap = abs(scores[choice["chosen"]] - scores[other])
     if isinstance(se, int | float) and gap < se:  # two runs on the same data chose differently (a 0.003 gap)

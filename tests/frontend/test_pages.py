@@ -694,6 +694,16 @@ def test_a_two_valued_target_adds_accuracy_and_auc_to_the_scores_table():
     assert "Accuracy" in table and "AUC" in table and "0.75" in table and "0.871" in table
     assert "midpoint between 0 and 1" in table and "0.5 is chance" in table
 
+
+def test_provenance_names_the_rows_left_out():
+    from awd_studio.frontend.figures.scores import provenance_items
+
+    bundle = make_bundle("timeseries")
+    assert "rows left out" not in dict(provenance_items(bundle))
+    bundle["data"]["dropped_rows"] = {"count": 3, "rows": ["line 5 (trk3)", "line 42 (trk40)"]}
+    assert dict(provenance_items(bundle))["rows left out"] == ("3 with missing values: line 5 (trk3), "
+                                                               "line 42 (trk40) and 1 more")
+
 def test_share_dialog_opens_and_refreshes_then_closes():
     out = share_dialog.toggle_share(1, False, 3)
     assert fits(out, share_dialog.TOGGLE_OUTPUTS) and out == {"is_open": True, "refresh": 4}

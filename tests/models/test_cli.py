@@ -84,6 +84,8 @@ def test_distill_can_leave_out_the_rows_with_missing_values(tmp_path, capsys):
     bundle = json.loads((tmp_path / "r" / "result.json").read_text())
     assert bundle["data"]["n_train"] + bundle["data"]["n_test"] == 88
     assert bundle["data"]["sample_axis"]["label"] == "t (s)" and bundle["data"]["target_name"] == "auxilin_peak"
+    # the result says which series it left out (review 14: only the terminal did)
+    assert bundle["data"]["dropped_rows"] == {"count": 2, "rows": ["line 5 (trk3)", "line 42 (trk40)"]}
 
 def test_distill_reaches_the_synthetic_experiment(tmp_path, capsys):
     """init noise and the paper's synthetic grid from the command line; the bundle knows the true wavelet."""

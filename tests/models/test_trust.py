@@ -105,3 +105,26 @@ def test_uploaded_weights_at_another_scale_are_named_as_such():
     assert "x_mean, x_std, y_mean and y_std" in text and "average 0.01" in text
     bundle["teacher"]["prediction_scale"].update(mean=0.31, sd=0.05)  # its units are right: only weak
     assert "teacher_units" not in _keys(bundle) and "weak_teacher" in _keys(bundle)
+
+
+def test_the_two_valued_note_quotes_the_delivered_model():
+    """Review 14: with db5 kept by cross-validation, the note quoted AWD's accuracy and AUC."""
+    from awd_studio.models.pipeline.trust import two_valued_words
+
+    bundle = {"models": {"awd": {"test": {"accuracy": 0.8, "auc": 0.801}},
+                         "baseline_wavelet": {"test": {"accuracy": 0.78, "auc": 0.797}}},
+              "selection": {"choice": "initial"}, "wavelet": {"init": "db5"}}
+    text = two_valued_words(bundle, [0.0, 1.0])
+    assert "db5 (delivered) accuracy 0.780, AUC 0.797" in text and "0.801" not in text
+    bundle["selection"]["choice"] = "awd"
+    assert "AWD accuracy 0.800, AUC 0.801" in two_valued_words(bundle, [0.0, 1.0])
+
+
+def test_the_series_features_note_tells_two_close_scores_apart():
+    """Review 14: "better (R² 0.288) than … (0.288)"."""
+    from awd_studio.models.pipeline.trust import trust_notes
+
+    bundle = {"selection": {"series_features": {"chosen": "positions", "initial_cv_r2": {"positions": 0.28812,
+                                                                                  "largest": 0.28779}}}}
+    text = next(n["text"] for n in trust_notes(bundle) if n["key"] == "series_features_chosen")
+    assert "(R² 0.2881) than" in text and "(0.2878)" in text
