@@ -360,7 +360,9 @@ def _cmd_predict(args):
               "(--model awd for the distilled one).")
     for split, score in result["scores"].items():
         r2 = "undefined" if score["r2"] is None else f"{score['r2']:.4f}"
-        print(f"{model} on {split} ({score['n']} rows): R2 {r2}, RMSE {score['rmse']:.4g}")
+        as_classes = "".join(f", {label} {score[key]:.4f}" for key, label in (("accuracy", "accuracy"), ("auc", "AUC"))
+                             if score.get(key) is not None)
+        print(f"{model} on {split} ({score['n']} rows): R2 {r2}, RMSE {score['rmse']:.4g}{as_classes}")
     if "tiling" in result:
         print(result["tiling"][:1].upper() + result["tiling"][1:] + ".")
     for warning in result.get("warnings", []):

@@ -373,7 +373,8 @@ def summary_text(bundle: dict) -> str:
         lines.append(verdict["text"])
     lines += [f"  warning: {w}" for w in verdict.get("warnings", [])]
     lines += [f"  {n['level']}: {n['text']}" for n in (bundle.get("trust") or {}).get("notes", [])
-              if n.get("key", "").startswith(("weak", "teacher", "baseline", "awd_beats", "selected_without"))]
+              if n.get("key", "").startswith(("weak", "teacher", "baseline", "awd_beats", "selected_without",
+                                              "two_valued"))]
     best = bundle["grid"][sel["index"]]
     started = (f", started from the start search, at relative distance {best['start_distance_to_init']:.3f} from the "
                "initial wavelet"

@@ -137,8 +137,14 @@ def _check_kind(bundle, X):
     shape = tuple(bundle["data"]["shape"])
     if tuple(X.shape[1:]) != shape:
         what = "series of length" if len(shape) == 1 else "maps of size"
+        fix = f"pass data shaped (n, {', '.join(map(str, shape))})"
+        if len(shape) == 2 == X.ndim - 1 and shape[0] == shape[1] and min(X.shape[1:]) >= 2 * shape[0]:
+            # larger maps than it was trained on (review 14): a result trained on tiles predicts them tile by tile
+            fix += (f"; to predict larger maps, distil on tiles of {shape[0]} px (awd tile MAPS --size {shape[0]}, or "
+                    "the upload page's tile option): such a result cuts larger maps into tiles and averages their "
+                    "predictions")
         raise InputError("X", f"has samples shaped {tuple(X.shape[1:])}, this result was trained on {what} "
-                         f"{' x '.join(map(str, shape))}", f"pass data shaped (n, {', '.join(map(str, shape))})")
+                         f"{' x '.join(map(str, shape))}", fix)
 
 
 def predict_file(result_dir, data_path, model=None, *, max_bytes=None):
@@ -218,6 +224,9 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None):
             warnings.append(f"{name}: every target is {y_true[0]:.6g}, so R² is undefined; compare by RMSE")
         out["scores"][name] = {"r2": None if constant else float(_metrics.r2_score(y_true, pred)),
                                "rmse": float(_metrics.rmse(y_true, pred)), "n": int(len(pred))}
+        two = (bundle.get("data") or {}).get("two_values")
+        if two and np.isin(y_true, two).all():  # a 0/1 label: how the model classifies too, as in the result
+            out["scores"][name].update(_metrics.two_class_scores(y_true, pred, tuple(two)))
     if not inputs.has_targets:
         out["note"] = NO_TARGETS_NOTE
     if inputs.ids and len(inputs.ids) == len(out.get("y_pred", ())):  # the rows' names, e.g. track ids

@@ -383,7 +383,14 @@ def test_a_two_valued_target_is_scored_as_a_classifier_too(tmp_path):
     assert result["teacher"]["test"]["auc"] == pytest.approx(roc_auc_score(y_test, teacher))
     assert all("accuracy" in m["test"] for m in result["models"].values())
     note = next(n for n in result["trust"]["notes"] if n["key"] == "two_valued_target")
-    assert "takes two values, 0 and 1" in note["text"] and f"AUC {test['auc']:.3f}" in note["text"]
+    delivered = "awd" if result["selection"]["choice"] == "awd" else "baseline_wavelet"
+    assert "takes two values, 0 and 1" in note["text"]
+    assert f"AUC {result['models'][delivered]['test']['auc']:.3f}" in note["text"]
+    # predicting a file with such targets scores it the same way (review 14: R² and RMSE only)
+    from awd_studio.models.pipeline.predict import predict_file
+
+    scores = predict_file(tmp_path / "out", path)["scores"]["X"]
+    assert 0 <= scores["accuracy"] <= 1 and 0 <= scores["auc"] <= 1
 
 def test_rotating_time_series_is_refused_by_name(synthetic_file, tmp_path):
     with pytest.raises(ValueError, match="teacher_augment.*time series"):

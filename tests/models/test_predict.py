@@ -21,6 +21,7 @@ from awd_studio.models.pipeline.predict import load_student, predict_from_bundle
 from awd_studio.models.pipeline.trust import trust_notes
 from awd_studio.models.pipeline.wavelet_export import wavelet_from_result
 from awd_studio.models.pipeline.workdir import read_npz
+from awd_studio.models.validation import InputError
 
 torch.set_num_threads(1)
 
@@ -268,3 +269,18 @@ def test_awd_predict_on_new_data_without_targets(which, name, out_name, request,
             assert npz.files == ["y_pred"]
             got = npz["y_pred"]
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+
+
+def test_larger_maps_than_trained_on_are_refused_with_the_way_to_predict_them(maps, tmp_path):
+    """Review 14: a 512² map against a result of 64² maps was told only the shape it needs."""
+    from awd_studio.models.pipeline.predict import predict_file
+
+    _, out, split = maps
+    side = split["X_test"].shape[1]
+    np.save(tmp_path / "large.npy", np.zeros((1, 2 * side, 2 * side)))
+    np.save(tmp_path / "small.npy", np.zeros((1, side // 2, side // 2)))
+    with pytest.raises(InputError, match=f"distil on tiles of {side} px \\(awd tile MAPS --size {side}"):
+        predict_file(out, tmp_path / "large.npy")
+    with pytest.raises(InputError) as smaller:  # a smaller map has no such way
+        predict_file(out, tmp_path / "small.npy")
+    assert "tiles" not in str(smaller.value)
