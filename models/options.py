@@ -431,6 +431,19 @@ class JobOptions(BaseModel):
             raise ValueError(f"every value must be a number from 0 to {MAX_GRID_VALUE:g}; the presets' reach 50")
         return sorted(set(float(v) for v in values))
 
+    @field_validator("lambdas", "gammas", mode="before")
+    @classmethod
+    def _grid_text(cls, values):
+        """A comma-separated string, as the CLI takes it ("1e-3,5e-3"), is that list (review 14: the API answered
+        "Input should be a valid list")."""
+        if isinstance(values, str):
+            try:
+                return [float(v) for v in values.replace(";", ",").split(",") if v.strip()]
+            except ValueError:
+                raise ValueError(f"{values!r}: give a list of numbers, e.g. [0.001, 0.005] (or the text "
+                                 "\"0.001,0.005\")") from None
+        return values
+
     @field_validator("gradient_path", mode="before")
     @classmethod
     def _former_names(cls, value):

@@ -48,6 +48,17 @@ def test_submit_get_list_cancel_rerun(client, dataset):
     assert client.get(f"/api/jobs/{job['id']}").status_code == 404
 
 
+def test_a_grid_may_be_given_as_the_clis_text(client, dataset):
+    """Review 14: "lambdas": "0.1,0.2" (the CLI's syntax) was "Input should be a valid list"."""
+    job = client.post("/api/jobs", json={"dataset_id": dataset["id"], **TINY, "lambdas": "0.002, 0.001",
+                                         "gammas": "0,0.1"})
+    assert job.status_code == 201, job.text
+    assert job.json()["config"]["lambdas"] == [0.001, 0.002] and job.json()["config"]["gammas"] == [0.0, 0.1]
+    client.post(f"/api/jobs/{job.json()['id']}/cancel")
+    bad = client.post("/api/jobs", json={"dataset_id": dataset["id"], **TINY, "lambdas": "0.1,x"})
+    assert bad.status_code == 422 and "give a list of numbers" in bad.text
+
+
 def test_idempotency_key(client, dataset):
     body = {"dataset_id": dataset["id"], **TINY}
     first = client.post("/api/jobs", json=body, headers={"Idempotency-Key": f"key-{dataset['id']}"})
