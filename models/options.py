@@ -444,6 +444,12 @@ class JobOptions(BaseModel):
                                  "\"0.001,0.005\")") from None
         return values
 
+    @field_validator("grid_preset", mode="before")
+    @classmethod
+    def _quick_is_default(cls, value):
+        """"quick", as the configure page's Quick grid button reads, is the preset ``default`` (review 14)."""
+        return "default" if isinstance(value, str) and value.strip().lower() == "quick" else value
+
     @field_validator("gradient_path", mode="before")
     @classmethod
     def _former_names(cls, value):

@@ -57,6 +57,10 @@ def test_a_grid_may_be_given_as_the_clis_text(client, dataset):
     client.post(f"/api/jobs/{job.json()['id']}/cancel")
     bad = client.post("/api/jobs", json={"dataset_id": dataset["id"], **TINY, "lambdas": "0.1,x"})
     assert bad.status_code == 422 and "give a list of numbers" in bad.text
+    # the configure page's Quick grid button is the preset "default"
+    quick = client.post("/api/jobs/estimate", json={"dataset_id": dataset["id"], "teacher": "mlp",
+                                                    "grid_preset": "quick"})
+    assert quick.status_code == 200, quick.text
 
 
 def test_idempotency_key(client, dataset):
