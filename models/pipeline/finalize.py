@@ -62,6 +62,7 @@ from awd_studio.models.pipeline.students import (
     coefficients,
     column,
     flatten_coefficients,
+    in_series_shares,
     peak_student,
     saliency,
     score_model,
@@ -422,8 +423,10 @@ def _grid_students(job: _Job, filters, grid, progress):
 def _student_record(job: _Job, name, model, h):
     """A fitted student written down: ``(record, arrays)`` (:mod:`models.pipeline.student_params`)."""
     if job.kind == "timeseries":
+        shares = (in_series_shares(scaled(job.X_train, job.scaling), h, job.config, model.k, model.by)
+                  if model.by in ("signed", "abs") else None)
         return series_record(name, model, h=h, levels=job.config.levels, mode=job.config.mode,
-                             length=job.X_test.shape[1], scaling=job.scaling)
+                             length=job.X_test.shape[1], scaling=job.scaling, in_series=shares)
     return maps_record(name, model, target_column=job.column, target_names=job.info["data"].get("target_names"))
 
 

@@ -61,7 +61,12 @@ def ordinal(r: int) -> str:
     return f"{r}{suffix}"
 
 
-def series_record(name, model, *, h, levels, mode, length, scaling, target_column=0):
+#: A largest-coefficient feature whose coefficients read less than this share of their filter inside the series
+#: (on average over the training series) is labelled as reading mostly beyond the series' ends.
+LOW_IN_SERIES = 0.1
+
+
+def series_record(name, model, *, h, levels, mode, length, scaling, target_column=0, in_series=None):
     """The series student as ``(record, arrays)``: JSON-able settings and features, and its arrays.
 
     Parameters
@@ -79,6 +84,10 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
     scaling : dict
         ``{"offset": float, "scale": float}``: the input scaling before the transform.
     target_column : int, default=0
+    in_series : ndarray of shape (J + 1, k), optional
+        Largest-coefficient students: the share of each feature's coefficient inside the series
+        (:func:`models.pipeline.students.in_series_shares`); a feature below :data:`LOW_IN_SERIES` is labelled
+        "(mostly beyond the series' ends)".
 
     Returns
     -------
@@ -88,7 +97,7 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
         ``intercept``, ``positions`` (with ``by="position"``: the kept positions of each band) and ``features``
         (one dict a feature: ``index``, ``band``, ``band_index``, ``level``, ``detail``, ``rank``, ``weight``,
         ``sd`` (the feature's standard deviation on the training data, so ``|weight| * sd`` ranks the features'
-        influence), ``label``, and with ``by="position"`` ``position``).
+        influence), ``label``, with ``by="position"`` ``position``, and with ``in_series`` that share).
     arrays : dict of str to ndarray
         ``h`` (N,), ``coef`` (F,) or (T, F), ``intercept`` (T,).
     """
@@ -108,6 +117,11 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
         if positions is not None:  # a fixed coefficient; a band shorter than k pads with a zero feature
             at = positions[b][r] if r < len(positions[b]) else None
             feature.update(position=at, label=f"{bands[b]}[{at}]" if at is not None else f"{bands[b]} (padding)")
+        elif in_series is not None:
+            share = float(in_series[b][r])
+            feature["in_series"] = share
+            if share < LOW_IN_SERIES:  # a boundary coefficient: its filter lies mostly in the zero padding
+                feature["label"] += " (mostly beyond the series' ends)"
         features.append(feature)
     kept = {"signed": "largest coefficients (signed), sorted",
             "abs": "coefficients of largest magnitude (sign kept), sorted",

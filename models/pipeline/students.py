@@ -13,12 +13,13 @@ from awd_studio.models import filters as _filters
 from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
 from awd_studio.models import wavelets as _wavelets
+from awd_studio.models.analysis_weights import analysis_weights
 from awd_studio.models.attributions import gradient_batch_size, trim_attributions
 from awd_studio.models.distill import TransformOperator
 from awd_studio.models.pipeline.prepare import scaled
 
 __all__ = ["coefficients", "flatten_coefficients", "unflatten_like", "student_alpha", "peak_student",
-           "wavelet_peak_student", "series_student", "student",
+           "wavelet_peak_student", "series_student", "student", "in_series_shares",
            "saliency", "score_model", "column"]
 
 
@@ -93,6 +94,41 @@ def column(pred, target, n):
     """Column ``target`` of predictions with one or several outputs, shape (n,)."""
     pred = np.asarray(pred, dtype=float).reshape(n, -1)
     return pred[:, target] if pred.shape[1] > 1 else pred[:, 0]
+
+
+def in_series_shares(X, h, config, k, by="signed"):
+    """How much of the series each largest-coefficient feature reads: for each band and rank, the mean over ``X``
+    of the share of the coefficient's (unit) analysis filter that falls inside the series, shape ``(J + 1, k)``.
+
+    In zero and symmetric modes a coarse band's boundary coefficients fall mostly beyond the series' ends; their
+    values are then small, and a band with fewer large coefficients than ``k`` fills its last ranks with them
+    (review 15: weights of 20 on cA4 ranks 4-6, coefficients reading 0.1-0.7 % of their filter's energy).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, L)
+        Scaled series (what the student reads).
+    h : array-like of shape (N,)
+    config : PipelineConfig
+        ``levels`` and ``mode``.
+    k : int
+    by : {"signed", "abs"}
+        The student's ordering (:func:`models.students.series.topk_features`).
+
+    Returns
+    -------
+    ndarray of shape (J + 1, k)
+        In [0, 1]; a rank a band cannot fill (fewer than ``k`` coefficients) is 0.
+    """
+    bands = coefficients(X, h, config)
+    weights = analysis_weights(np.asarray(h, dtype=np.float64), X.shape[1], config.levels, config.mode)
+    shares = np.zeros((len(bands), k))
+    for b, (band, w) in enumerate(zip(bands, weights)):
+        energy = np.asarray(w.multiply(w).sum(axis=1)).ravel()  # (n_j,): squared weights on the samples
+        keys = -band if by == "signed" else -np.abs(band)
+        order = np.argsort(keys, axis=1, kind="stable")[:, :k]
+        shares[b, :order.shape[1]] = energy[order].mean(axis=0)
+    return np.clip(shares, 0.0, 1.0)
 
 
 def saliency(teacher, X, h, config, target, batch_size=256):

@@ -782,3 +782,27 @@ def test_a_csv_that_names_its_times_carries_them_into_the_bundle(tmp_path):
     assert len(lines) == 1 + n_terms + 1 and lines[-1].startswith("intercept,")
     jsonschema.validate(json.loads((tmp_path / "out" / "result.json").read_text()),
                         json.loads(pipeline.SCHEMA_PATH.read_text()))
+
+
+def test_in_series_shares_are_the_energy_of_each_ranks_filter_inside_the_series():
+    """Review 15: the CME student's largest weights sat on cA4 ranks 4-6, coefficients whose filters lie almost
+    wholly in the zero padding. Checked against PyWavelets on unit impulses: the share of a coefficient is the sum
+    over the samples t of its value on the impulse at t, squared."""
+    import pywt
+
+    from awd_studio.models.pipeline.students import in_series_shares
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(1, 40))
+    cfg = pipeline.PipelineConfig.from_dict({"levels": 4, "mode": "zero"})
+    h = np.asarray(pywt.Wavelet("db5").dec_lo[::-1])
+    shares = in_series_shares(x, h, cfg, k=6)
+    impulses = [pywt.wavedec(np.eye(40)[t], "db5", mode="zero", level=4) for t in range(40)]
+    bands = pywt.wavedec(x[0], "db5", mode="zero", level=4)
+    for b, band in enumerate(bands):
+        order = np.argsort(-band, kind="stable")[:6]
+        energy = np.array([sum(impulses[t][b][i] ** 2 for t in range(40)) for i in order])
+        np.testing.assert_allclose(shares[b, :len(order)], energy, atol=1e-9)
+    assert shares.min() < 0.1  # zero mode: some ranks read mostly padding
+    periodic = pipeline.PipelineConfig.from_dict({"levels": 3, "mode": "periodization"})
+    np.testing.assert_allclose(in_series_shares(rng.normal(size=(5, 64)), h, periodic, k=6), 1.0, atol=1e-9)
