@@ -71,7 +71,9 @@ def build_parser():
     se = sub.add_parser("serve", help="run the web app with a bundled Redis and one worker")
     se.add_argument("--host", default="127.0.0.1",
                     help="interface to listen on (default: this machine only; any other needs AWD_API_TOKEN)")
-    se.add_argument("--port", type=int, default=8050)
+    se.add_argument("--port", type=int, default=8050,
+                    help="port of the web app (default: 8050; make run serves on 8050 too: when it is taken, run "
+                         ".venv/bin/awd serve --port 8060)")
     se.add_argument("--data-dir", default=None, help="default: $AWD_DATA_DIR or ./awd-data")
 
     wo = sub.add_parser("worker", help="run a distillation worker on a shared Redis (REDIS_URL)")

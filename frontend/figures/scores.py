@@ -240,10 +240,14 @@ def use_line(bundle: dict) -> str:
     model = f"{initial}'s student (the initial wavelet)" if initial is not None else \
         "the AWD student on the learned wavelet"
     others = "baselines" if any(k in bundle["models"] for k in FIXED_FILTER_BASELINES) else "models"
+    control = (" The best of the random wavelets (no teacher) is a control, not a candidate: the selection weighs "
+               "AWD against its initial wavelet only, so that the result says what distillation adds, and that "
+               "control's cross-validated score is the best of many tries, which flatters it."
+               if "random_search" in bundle["models"] else "")
     return (f"The model to use: {model}, chosen by cross-validation on the training data; “Predict new data” and "
             f"awd predict apply it by default. The other {others} on this page are comparisons on the test set: "
             "one that scores better there tells you something about the data, but picking it by that score would "
-            "fit the test set.")
+            f"fit the test set.{control}")
 
 
 #: The maps' students on fixed filters (no wavelet): the baselines a verdict about AWD and its initial wavelet

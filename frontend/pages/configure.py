@@ -417,10 +417,14 @@ def _dataset_label(d: dict) -> str:
     >>> _dataset_label({"id": "x", "name": "traces", "kind": "timeseries", "n": 300,
     ...                 "original_filename": "traces.csv", "created": "2026-12-03T15:24:01"})
     'traces · time series · n = 300 · traces.csv · 2026-12-03 15:24'
+    >>> _dataset_label({"id": "x", "name": "cme", "kind": "timeseries", "n": 2936, "n_test": 1005})
+    'cme · time series · n = 2936 + 1005 test'
     """
     kind = kind_label(d.get("kind"))
     created = str(d.get("created") or "")[:16].replace("T", " ")
-    return " · ".join(part for part in (str(d.get("name", d["id"])), kind, f"n = {d.get('n', '?')}",
+    # the training count and the fixed test split's (review 15: "n = 2936" read as the whole example's size)
+    size = f"n = {d.get('n', '?')}" + (f" + {d['n_test']} test" if d.get("n_test") else "")
+    return " · ".join(part for part in (str(d.get("name", d["id"])), kind, size,
                                         d.get("original_filename") or "", created) if part)
 
 

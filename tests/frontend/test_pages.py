@@ -402,6 +402,9 @@ def test_configure_lists(service):
     out = run(cfg.load_datasets(service.dataset_id))
     assert fits(out, cfg.DATASETS_OUTPUTS) and out["value"] == service.dataset_id
     assert any(o["label"].startswith("<b>my data</b>") for o in out["options"])
+    # the training count with the fixed test split's (review 15: "n = 2936" read as the example's size)
+    assert cfg._dataset_label({"id": "x", "name": "cme", "kind": "timeseries", "n": 2936, "n_test": 1005}) == \
+        "cme · time series · n = 2936 + 1005 test"
     out = run(cfg.load_datasets("00000000-0000-4000-8000-000000000000"))
     assert fits(out, cfg.DATASETS_OUTPUTS) and "no longer exists" in out["error"]["children"]
     out = run(cfg.load_dataset_info(service.dataset_id))
@@ -703,6 +706,15 @@ def test_provenance_names_the_rows_left_out():
     bundle["data"]["dropped_rows"] = {"count": 3, "rows": ["line 5 (trk3)", "line 42 (trk40)"]}
     assert dict(provenance_items(bundle))["rows left out"] == ("3 with missing values: line 5 (trk3), "
                                                                "line 42 (trk40) and 1 more")
+
+
+def test_the_use_line_says_why_the_random_search_is_not_delivered():
+    """Review 15: the control beat AWD in cross-validation too, and "picking it would fit the test set" did not
+    apply to it."""
+    from awd_studio.frontend.figures.scores import use_line
+
+    assert "control, not a candidate" not in use_line({"models": {"awd": {}}})
+    assert "control, not a candidate" in use_line({"models": {"awd": {}, "random_search": {}}})
 
 def test_share_dialog_opens_and_refreshes_then_closes():
     out = share_dialog.toggle_share(1, False, 3)
