@@ -174,7 +174,8 @@ def _copyable(pre: html.Pre) -> html.Div:
 
 def use_in_python_card(bundle: dict, *, snippet_id: str, paper_id: str, software_id: str) -> list:
     """The page's section: the snippet, and the citations (ids let the browser tests read them)."""
-    pre = {"className": "awd-code small mb-0", "style": {"whiteSpace": "pre-wrap"}}
+    # room on the right for the copy button (review 15: it covered the end of the BibTeX title's line)
+    pre = {"className": "awd-code small mb-0", "style": {"whiteSpace": "pre-wrap", "paddingRight": "2rem"}}
     return [dbc.Row([
         dbc.Col(dbc.Card([dbc.CardHeader(html.H3("Use in Python", className="h6 mb-0")), dbc.CardBody([
             html.P(["Download ", html.Code("result.json"), " and ", html.Code("arrays.npz"), " into a folder ",

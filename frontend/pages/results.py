@@ -247,7 +247,11 @@ def chosen_stat(bundle: dict, sel, validity: dict, stat):
     initial = figures.kept_initial(bundle)
     if initial is None:
         error = figures.fmt_number(validity.get("orthonormality_error"))
-        return stat("Selected", point, f"orthonormality error {error}")
+        # each "λ = …" and "γ = …" whole on its line (review 15: "1.00e-" / "04" on a phone)
+        parts = point.split(", ")
+        value = [html.Span(p + ("," if i < len(parts) - 1 else ""), className="text-nowrap me-1")
+                 for i, p in enumerate(parts)]
+        return stat("Selected", value, f"orthonormality error {error}")
     selection = bundle["selection"]
     gain, se = selection.get("cv_gain"), selection.get("cv_gain_se")
     if isinstance(gain, int | float) and isinstance(se, int | float):
