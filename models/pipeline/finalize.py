@@ -401,8 +401,10 @@ def _grid_students(job: _Job, filters, grid, progress):
     def fit_one(h):
         model, make_input, _ = student(job.kind, h, job.config, job.scaling)
         if job.kind == "image":  # the peaks do not depend on the filter: found once (_Job)
-            return model, model.fit_peaks(job.peaks_train, job.fit_y).predict_peaks(job.peaks_test)
-        return model, model.fit(make_input(job.X_train), job.fit_y).predict(make_input(job.X_test))
+            return model, model.fit_peaks(job.peaks_train, job.fit_y).predict_peaks(job.peaks_test), None
+        bands = make_input(job.X_train)  # read once: the fit and the features' in-series shares
+        model.fit(bands, job.fit_y)
+        return model, model.predict(make_input(job.X_test)), _in_series(job, model, h, bands)
 
     def done(i):
         report(progress, "students", STUDENTS_SCORED + (1 - STUDENTS_SCORED) * (i + 1) / len(filters),
@@ -410,21 +412,30 @@ def _grid_students(job: _Job, filters, grid, progress):
 
     out = []
     fitted = map_on_job_threads(fit_one, filters, on_result=done)  # independent fits: one per core
-    for i, (model, pred) in enumerate(fitted):
+    for i, (model, pred, in_series) in enumerate(fitted):
         y_pred = column(pred, job.column, len(job.y_test))
         grid[i].test = TestScores(r2=float(_metrics.r2_score(job.y_test, y_pred)),
                                   rmse=float(_metrics.rmse(job.y_test, y_pred)))
-        record, arrays = _student_record(job, f"grid{i}", model, filters[i])
+        record, arrays = _student_record(job, f"grid{i}", model, filters[i], in_series)
         grid[i].student = Student(**record)
         out.append((record, arrays))
     return out
 
 
-def _student_record(job: _Job, name, model, h):
-    """A fitted student written down: ``(record, arrays)`` (:mod:`models.pipeline.student_params`)."""
+def _in_series(job: _Job, model, h, bands=None):
+    """A largest-coefficient series student's in-series shares (:func:`in_series_shares`; ``bands``: the training
+    series' coefficients under ``h`` when already computed), None for a student of fixed positions."""
+    if model.by not in ("signed", "abs"):
+        return None
+    X = job.X_train if bands is not None else scaled(job.X_train, job.scaling)  # with bands: only its length read
+    return in_series_shares(X, h, job.config, model.k, model.by, bands=bands)
+
+
+def _student_record(job: _Job, name, model, h, in_series=None):
+    """A fitted student written down: ``(record, arrays)`` (:mod:`models.pipeline.student_params`);
+    ``in_series``: a series student's :func:`_in_series`, computed here when not given."""
     if job.kind == "timeseries":
-        shares = (in_series_shares(scaled(job.X_train, job.scaling), h, job.config, model.k, model.by)
-                  if model.by in ("signed", "abs") else None)
+        shares = in_series if in_series is not None else _in_series(job, model, h)
         return series_record(name, model, h=h, levels=job.config.levels, mode=job.config.mode,
                              length=job.X_test.shape[1], scaling=job.scaling, in_series=shares)
     return maps_record(name, model, target_column=job.column, target_names=job.info["data"].get("target_names"))

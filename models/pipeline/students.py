@@ -96,7 +96,7 @@ def column(pred, target, n):
     return pred[:, target] if pred.shape[1] > 1 else pred[:, 0]
 
 
-def in_series_shares(X, h, config, k, by="signed"):
+def in_series_shares(X, h, config, k, by="signed", bands=None):
     """How much of the series each largest-coefficient feature reads: for each band and rank, the mean over ``X``
     of the share of the coefficient's (unit) analysis filter that falls inside the series, shape ``(J + 1, k)``.
 
@@ -114,13 +114,15 @@ def in_series_shares(X, h, config, k, by="signed"):
     k : int
     by : {"signed", "abs"}
         The student's ordering (:func:`models.students.series.topk_features`).
+    bands : list of ndarray, optional
+        The coefficients of ``X`` under ``h`` (:func:`coefficients`), when the caller has them already.
 
     Returns
     -------
     ndarray of shape (J + 1, k)
         In [0, 1]; a rank a band cannot fill (fewer than ``k`` coefficients) is 0.
     """
-    bands = coefficients(X, h, config)
+    bands = coefficients(X, h, config) if bands is None else bands
     weights = analysis_weights(np.asarray(h, dtype=np.float64), X.shape[1], config.levels, config.mode)
     shares = np.zeros((len(bands), k))
     for b, (band, w) in enumerate(zip(bands, weights)):
