@@ -27,7 +27,7 @@ from awd_studio.models.data.readers.fits import read_fits_arrays
 from awd_studio.models.data.readers.hdf5 import read_hdf5_arrays
 from awd_studio.models.data.readers.matlab import read_mat_arrays
 from awd_studio.models.data.readers.npy import read_npy_arrays, read_npz_arrays
-from awd_studio.models.data.readers.text import csv_targets, read_table, target_columns
+from awd_studio.models.data.readers.text import csv_targets, read_table
 from awd_studio.models.validation import InputError, check_signals, check_targets
 
 __all__ = ["PredictionInputs", "load_inputs"]
@@ -75,10 +75,10 @@ def _csv_arrays(path: Path, budget: int, sample_shape) -> dict:
                                                "time point to be predicted")
     data, header = table.data, table.header
     width = data.shape[1]
-    named, off_axis = target_columns(header), csv_targets(header, width)[1]
+    targets, _ = csv_targets(header, width)
     length = sample_shape[0] if sample_shape is not None and len(sample_shape) == 1 else None
-    if named or off_axis:  # the datasets' rule: named targets, and the columns off the time axis the others name
-        cols = named + off_axis
+    if targets:  # the datasets' rule: named targets, and the columns off the time axis the others name
+        cols = targets
     elif length is not None and width == length:
         cols = []  # exactly one series per row: no target column
     elif length is not None and width != length + 1:

@@ -330,21 +330,21 @@ def off_axis_columns(header: list[str] | None, columns: list[int]) -> list[int]:
 
 
 def csv_targets(header: list[str] | None, width: int) -> tuple[list[int], list[int]]:
-    """The target columns of a table ``width`` columns wide, and which of them were taken for being off the time
-    axis the other columns name (:func:`off_axis_columns`): the columns named ``y``, ``target``, ``y_<name>`` or
-    ``target_<name>``, then those off the axis; without either, the last column. The datasets' and the
-    predictions' rule.
+    """The target columns a table's header names, and which of them were taken for being off the time axis the
+    other columns name (:func:`off_axis_columns`): the columns named ``y``, ``target``, ``y_<name>`` or
+    ``target_<name>``, then those off the axis; ``[]`` when there are none (the caller's rule then applies: the
+    last column for datasets). The datasets' and the predictions' rule.
 
     Examples
     --------
     >>> csv_targets([f"t{i}" for i in range(8)] + ["label"], 9), csv_targets(None, 9)
-    (([8], [8]), ([8], []))
+    (([8], [8]), ([], []))
     >>> csv_targets(["y"] + [f"t{i}" for i in range(8)] + ["extra"], 10)
     ([0, 9], [9])
     """
     named = target_columns(header)
     off = off_axis_columns(header, [j for j in range(width) if j not in named])
-    return (named + off) or [width - 1], off
+    return named + off, off
 
 
 def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = False) -> Dataset:
@@ -355,7 +355,8 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
     width = data.shape[1]
     if width < 2:
         raise InputError("file", "has a single column", "put the series values and a target column in each row")
-    target_cols, off_axis = csv_targets(header, width)
+    targets, off_axis = csv_targets(header, width)
+    target_cols = targets or [width - 1]  # none named: the last column
     target_names = [header[j] for j in target_cols] if header is not None else None
     x_cols = [j for j in range(width) if j not in target_cols]
     if len(x_cols) < DEFAULT_MIN_LENGTH:  # e.g. cell,time,intensity: one row per measurement, not per series
@@ -381,8 +382,8 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
         meta["dropped_rows"] = {"count": len(dropped), "rows": dropped[:20]}
     if off_axis:  # said in the preview: these columns are targets, not more samples
         meta["targets_off_axis"] = [header[j] for j in off_axis]
-    if not target_columns(header) and not off_axis:  # said in the preview: a file of series alone loses its last
-        meta["target_is_last_column"] = True  # sample here
+    if not targets:  # said in the preview: a file of series alone loses its last sample here
+        meta["target_is_last_column"] = True
     return Dataset(data[:, x_cols], y, name=name or path.stem, target_names=target_names, meta=meta,
                    min_samples=1)  # load_dataset checks the count
 
