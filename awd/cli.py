@@ -21,14 +21,14 @@ from enum import StrEnum
 from pathlib import Path
 
 from awd_studio import explain_cli
-from awd_studio.models.options import TEACHER_ARCHITECTURES, cli_fields
+from awd_studio.models.options import TEACHER_ARCHITECTURES, cli_fields, grid_from_text
 
 __all__ = ["main", "build_parser"]
 
 
 def _floats(text):
     try:
-        return [float(v) for v in text.split(",") if v.strip()]
+        return grid_from_text(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
 

@@ -29,7 +29,7 @@ __all__ = [
     "StudentPenalty", "SeriesFeatures", "PeakCovariance", "PeakResponse", "Kind", "MAX_EPOCHS", "MAX_TEACHER_EPOCHS",
     "MAX_GRID_POINTS",
     "Student", "MAX_SCATTERING_EPOCHS",
-    "MAX_GRID_VALUES", "MAX_LEVELS", "GRID_PRESETS", "grid_preset", "JobOptions", "PipelineConfig",
+    "MAX_GRID_VALUES", "MAX_LEVELS", "GRID_PRESETS", "grid_preset", "grid_from_text", "JobOptions", "PipelineConfig",
     "options_error", "cli_fields", "describe", "DEFAULT_START_SEARCH", "START_SEARCH_MAX_LENGTH",
     "START_SEARCH_AUTO_MAX_LENGTH", "START_SEARCH_MIN_SAMPLES",
     "resolve_start_search",
@@ -330,6 +330,27 @@ def resolve_start_search(start_search, kind: str, shape, gammas, n_samples: int)
 _DEVICE = re.compile(r"^(cpu|cuda(:\d+)?)$")
 
 
+def grid_from_text(text: str) -> list[float]:
+    """λ or γ values written as text, separated by commas or semicolons (``awd distill --lambdas 1e-3,5e-3``, or
+    the same string through the API).
+
+    Raises
+    ------
+    ValueError
+        When a value is not a number.
+
+    Examples
+    --------
+    >>> grid_from_text("1e-3, 5e-3;0.01")
+    [0.001, 0.005, 0.01]
+    """
+    try:
+        return [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"{text!r}: give a list of numbers, e.g. [0.001, 0.005] (or the text "
+                         "\"0.001,0.005\")") from None
+
+
 class JobOptions(BaseModel):
     """Every option of a distillation job, with its default, bound and meaning.
 
@@ -436,13 +457,7 @@ class JobOptions(BaseModel):
     def _grid_text(cls, values):
         """A comma-separated string, as the CLI takes it ("1e-3,5e-3"), is that list (review 14: the API answered
         "Input should be a valid list")."""
-        if isinstance(values, str):
-            try:
-                return [float(v) for v in values.replace(";", ",").split(",") if v.strip()]
-            except ValueError:
-                raise ValueError(f"{values!r}: give a list of numbers, e.g. [0.001, 0.005] (or the text "
-                                 "\"0.001,0.005\")") from None
-        return values
+        return grid_from_text(values) if isinstance(values, str) else values
 
     @field_validator("grid_preset", mode="before")
     @classmethod
