@@ -354,6 +354,7 @@ def _add_predict_parser(sub):
 def _cmd_predict(args):
     from awd_studio.models.files import atomic_write_bytes
     from awd_studio.models.pipeline import predict  # torch and the science: only for this command
+    from awd_studio.models.pipeline.trust import classifier_words
 
     result = predict.predict_file(args.result, args.data, args.model)
     model = result["model"]
@@ -362,9 +363,9 @@ def _cmd_predict(args):
               "(--model awd for the distilled one).")
     for split, score in result["scores"].items():
         r2 = "undefined" if score["r2"] is None else f"{score['r2']:.4f}"
-        as_classes = "".join(f", {label} {score[key]:.4f}" for key, label in (("accuracy", "accuracy"), ("auc", "AUC"))
-                             if score.get(key) is not None)
-        print(f"{model} on {split} ({score['n']} rows): R2 {r2}, RMSE {score['rmse']:.4g}{as_classes}")
+        as_classes = classifier_words(score, digits=4)  # a 0/1 target
+        print(f"{model} on {split} ({score['n']} rows): R2 {r2}, RMSE {score['rmse']:.4g}"
+              + (f", {as_classes}" if as_classes else ""))
     if "tiling" in result:
         print(result["tiling"][:1].upper() + result["tiling"][1:] + ".")
     for warning in result.get("warnings", []):

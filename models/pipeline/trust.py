@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from awd_studio.models.pipeline.predict import recommended_model
 from awd_studio.models.pipeline.verdict import STUDENT_NAMES, format_difference, rmse_difference_words
 from awd_studio.models.teachers.training import still_improving_at_cap
 
@@ -83,6 +84,19 @@ def units_words(teacher: dict) -> str | None:
             "Nothing distilled from it here is meaningful until its units match (Help, “The teacher”).")
 
 
+def classifier_words(test: dict, digits: int = 3) -> str:
+    """A two-valued target's classification scores among a model's test scores, ``"accuracy 0.800, AUC 0.850"``
+    (those present; empty for another target).
+
+    Examples
+    --------
+    >>> classifier_words({"r2": 0.3, "accuracy": 0.8, "auc": 0.85}), classifier_words({"r2": 0.3})
+    ('accuracy 0.800, AUC 0.850', '')
+    """
+    return ", ".join(f"{name} {test[key]:.{digits}f}" for key, name in (("accuracy", "accuracy"), ("auc", "AUC"))
+                     if test.get(key) is not None)
+
+
 def two_valued_words(bundle: dict, values) -> str:
     """The note on a target of two values (``data.two_values``): fitted as a number, and how the delivered
     student and the teacher classify.
@@ -96,17 +110,14 @@ def two_valued_words(bundle: dict, values) -> str:
     As classifiers (predicted 1 at 0.5 or above): AWD accuracy 0.800, AUC 0.850; the teacher accuracy 0.900.
     """
     low, high = (f"{float(v):g}" for v in values)
+    delivered = recommended_model(bundle)  # its figures: db5's when cross-validation kept it
+    label = ("AWD" if delivered == "awd" else
+             f"{(bundle.get('wavelet') or {}).get('init') or 'the initial wavelet'} (delivered)")
     parts = []
-    models = bundle.get("models") or {}
-    kept = (bundle.get("selection") or {}).get("choice") == "initial"  # the delivered model's figures
-    initial = (bundle.get("wavelet") or {}).get("init") or "the initial wavelet"
-    delivered = (f"{initial} (delivered)", "baseline_wavelet") if kept else ("AWD", "awd")
-    for label, entry in ((delivered[0], models.get(delivered[1])), ("the teacher", bundle.get("teacher"))):
-        test = (entry or {}).get("test") or {}
-        scores = [f"{name} {test[key]:.3f}" for key, name in (("accuracy", "accuracy"), ("auc", "AUC"))
-                  if test.get(key) is not None]
+    for name, entry in ((label, (bundle.get("models") or {}).get(delivered)), ("the teacher", bundle.get("teacher"))):
+        scores = classifier_words((entry or {}).get("test") or {})
         if scores:
-            parts.append(f"{label} {', '.join(scores)}")
+            parts.append(f"{name} {scores}")
     middle = f"{(float(values[0]) + float(values[1])) / 2:g}"
     return (f"The target takes two values, {low} and {high}, as a class label does. Every model here fitted it as a "
             f"number (the students by least squares), so predictions can fall outside {low} to {high}, and R² and "

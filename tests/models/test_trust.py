@@ -113,7 +113,8 @@ def test_the_two_valued_note_quotes_the_delivered_model():
 
     bundle = {"models": {"awd": {"test": {"accuracy": 0.8, "auc": 0.801}},
                          "baseline_wavelet": {"test": {"accuracy": 0.78, "auc": 0.797}}},
-              "selection": {"choice": "initial"}, "wavelet": {"init": "db5"}}
+              "selection": {"choice": "initial"}, "wavelet": {"init": "db5"},
+              "students": {"awd": {}, "baseline_wavelet": {}}}
     text = two_valued_words(bundle, [0.0, 1.0])
     assert "db5 (delivered) accuracy 0.780, AUC 0.797" in text and "0.801" not in text
     bundle["selection"]["choice"] = "awd"
