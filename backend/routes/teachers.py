@@ -13,7 +13,7 @@ from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import ACTIVE_STATES, Dataset, Teacher, new_id
 from awd_studio.jobstate.storage import TEACHER_SUFFIXES, atomic_move, remove_tree, safe_display_name
 from awd_studio.models.options import TEACHER_ARCHITECTURES as TEACHERS
-from awd_studio.models.teachers import check_teacher_file_isolated
+from awd_studio.models.teachers import check_teacher_file_isolated, teacher_output_for
 
 __all__ = ["router", "BUILTIN_INFO"]
 
@@ -156,11 +156,8 @@ async def upload_teacher(request: Request, response: Response, session: SessionD
             return public
         n_params, n_outputs = await run_in_threadpool(check_teacher_file_isolated, upload.path, arch=arch,
                                                       input_shape=shape, n_outputs=n_outputs)
-        n_targets = int((dataset.summary or {}).get("n_targets") or 1) if dataset_id else None
-        if n_targets is not None and n_outputs not in (1, n_targets):
-            raise ValueError(f"teacher: has {n_outputs} outputs and the dataset {n_targets} target column"
-                             f"{'' if n_targets == 1 else 's'}; upload a teacher with one output (the target to "
-                             "explain) or one output per target column, in the dataset's order")
+        if dataset_id:  # one output, or one per target column (the rule a job applies, models.teachers)
+            teacher_output_for(n_outputs, int((dataset.summary or {}).get("n_targets") or 1), None, data="dataset")
         filename = f"weights{upload.suffix}"
         atomic_move(upload.path, paths.teacher_dir(teacher_id) / filename)
         name = safe_display_name(fields.get("name") or upload.filename.rsplit(".", 1)[0], "teacher")

@@ -94,9 +94,10 @@ def evaluate_teacher(model, X, y, target=0, batch_size=256, return_predictions=F
     return {**scores, "y_pred": p} if return_predictions else scores
 
 
-def teacher_output_for(n_outputs: int, n_targets: int, target: int) -> int:
+def teacher_output_for(n_outputs: int, n_targets: int, target: int | None, *, data: str = "data") -> int | None:
     """Which output of a teacher predicts target column ``target`` of data with ``n_targets`` columns: its only
-    output (a teacher of the chosen target), or output ``target`` of one with an output per column.
+    output (a teacher of the chosen target), or output ``target`` of one with an output per column. ``target``
+    None checks the count alone (an upload, before a column is chosen); ``data`` names the data in the message.
 
     Raises
     ------
@@ -105,21 +106,22 @@ def teacher_output_for(n_outputs: int, n_targets: int, target: int) -> int:
 
     Examples
     --------
-    >>> teacher_output_for(1, 2, 1), teacher_output_for(2, 2, 1)
-    (0, 1)
+    >>> teacher_output_for(1, 2, 1), teacher_output_for(2, 2, 1), teacher_output_for(2, 2, None)
+    (0, 1, None)
     >>> teacher_output_for(3, 2, 1)
     Traceback (most recent call last):
     ...
     awd_studio.models.validation.InputError: teacher: has 3 outputs and the data 2 target columns, so which output ...
     """
     if n_outputs == 1:
-        return 0
+        return None if target is None else 0
     if n_outputs == n_targets:
-        return int(target)
-    raise InputError("teacher", f"has {n_outputs} outputs and the data {n_targets} target column"
-                     f"{'' if n_targets == 1 else 's'}, so which output predicts target column {target} is unknown",
+        return None if target is None else int(target)
+    which = f"target column {target}" if target is not None else "which column"
+    raise InputError("teacher", f"has {n_outputs} outputs and the {data} {n_targets} target column"
+                     f"{'' if n_targets == 1 else 's'}, so which output predicts {which} is unknown",
                      "upload a teacher with one output (the target to explain) or one output per target column, in "
-                     "the data's order")
+                     f"the {data}'s order")
 
 
 def validate_teacher(model, input_shape, n_outputs=None, batch=2, device=None):
