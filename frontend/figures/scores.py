@@ -18,6 +18,7 @@ from awd_studio.frontend.figures.style import (
     MODEL_COLOURS,
     MODEL_LABELS,
     apply_layout,
+    dropped_rows_words,
     empty_figure,
     fmt_number,
     kind_label,
@@ -143,11 +144,9 @@ def provenance_items(bundle: dict) -> list[tuple[str, str]]:
                        else "") + ")" if data.get("train_maps") else "")),
         ("data sha256", str(data.get("sha256", "—"))),
     ]
-    dropped = data.get("dropped_rows") or {}
-    if dropped.get("count"):  # rows left out for missing values when the file was read
-        more = int(dropped["count"]) - len(dropped.get("rows") or [])
-        items.append(("rows left out", f"{dropped['count']} with missing values: {', '.join(dropped.get('rows') or [])}"
-                                       + (f" and {more} more" if more > 0 else "")))
+    count, listed = dropped_rows_words(data.get("dropped_rows"))
+    if count:  # rows left out for missing values when the file was read
+        items.append(("rows left out", f"{count} with missing values: {listed}"))
     timings = bundle.get("timings")
     if isinstance(timings, dict) and timings:
         items.append(("wall time", ", ".join(f"{_TIMING_WORDS.get(k, k.replace('_', ' '))} {_duration(v)}"

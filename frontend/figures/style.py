@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 __all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "KIND_LABELS", "kind_label", "BOTTOM_LEGEND",
            "LAYOUT", "apply_layout", "empty_figure", "as_array", "fmt_number", "wrap_words", "SAMPLE_AXIS_TITLE",
-           "sample_axis_layout", "size_words"]
+           "sample_axis_layout", "size_words", "dropped_rows_words"]
 
 #: A series' x axis when its file named no times: the sample's index.
 SAMPLE_AXIS_TITLE = "time step (samples)"
@@ -77,6 +77,20 @@ KIND_LABELS = {"timeseries": "time series", "image": "maps"}
 def kind_label(kind) -> str:
     """A data kind in the pages' words (:data:`KIND_LABELS`); an unknown one as it is, "?" for none."""
     return KIND_LABELS.get(kind, kind if kind else "?")
+
+
+def dropped_rows_words(dropped: dict | None) -> tuple[int, str]:
+    """How many rows a text file's reading left out for missing values, and those it names (``meta.dropped_rows``
+    of a dataset, ``data.dropped_rows`` of a result: the first 20) with how many more.
+
+    Examples
+    --------
+    >>> dropped_rows_words({"count": 3, "rows": ["line 5 (trk3)", "line 42 (trk40)"]}), dropped_rows_words(None)
+    ((3, 'line 5 (trk3), line 42 (trk40) and 1 more'), (0, ''))
+    """
+    count, named = int((dropped or {}).get("count") or 0), list((dropped or {}).get("rows") or [])
+    more = f" and {count - len(named)} more" if count > len(named) else ""
+    return count, f"{', '.join(named)}{more}" if count else ""
 
 
 def size_words(kind, n, shape) -> tuple[str, str]:

@@ -15,7 +15,7 @@ from dash import ALL, Input, Output, callback, ctx, dcc, html
 from awd_studio.frontend import figures
 from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import alert_outputs, alert_value, graph, named_update, size_graphs_to_their_figures
-from awd_studio.frontend.figures.style import kind_label, size_words
+from awd_studio.frontend.figures.style import dropped_rows_words, kind_label, size_words
 from awd_studio.frontend.help_links import help_link
 
 dash.register_page(__name__, path="/", title="AWD Studio · upload", name="Upload")
@@ -178,11 +178,11 @@ def preview_children(ds: dict) -> list:
     shape = ds.get("shape") or summary.get("shape") or []
     n = ds.get("n", summary.get("n", "?"))
     n_test = ds.get("n_test", summary.get("n_test"))
+    count_words, shape_words = size_words(kind, n, shape)
     facts = [
         dbc.Badge(kind_label(kind), color="info", className="me-2", id=ids.PREVIEW_KIND),
-        dbc.Badge(size_words(kind, n, shape)[0] + (f" + {n_test} test" if n_test else ""), color="secondary",
-                  className="me-2"),
-        dbc.Badge(size_words(kind, n, shape)[1], color="secondary", className="me-2"),
+        dbc.Badge(count_words + (f" + {n_test} test" if n_test else ""), color="secondary", className="me-2"),
+        dbc.Badge(shape_words, color="secondary", className="me-2"),
     ]
     meta = summary.get("meta") or {}
     tiles = meta.get("tiles")
@@ -210,12 +210,10 @@ def preview_children(ds: dict) -> list:
             + ("The configure page picks which one to explain (the first by default). " if
                len(summary.get("target_names") or []) > 1 else "")
             + "To say it yourself, name target columns y, target or y_<name>.", ids.PREVIEW_TARGET_RULE))
-    dropped = meta.get("dropped_rows") or {}
-    count, named = int(dropped.get("count") or 0), list(dropped.get("rows") or [])
+    count, listed = dropped_rows_words(meta.get("dropped_rows"))
     if count:
-        more = f" and {count - len(named)} more" if count > len(named) else ""
         facts.append(_fact(f"Left out {count} row{'s' if count != 1 else ''} with missing values, as asked: "
-                           f"{', '.join(named)}{more}.", ids.PREVIEW_DROPPED))
+                           f"{listed}.", ids.PREVIEW_DROPPED))
     if meta.get("ignored_columns"):
         names = ", ".join(f"“{name}”" for name in meta["ignored_columns"])
         facts.append(_fact(f"Left out of the series: {names} (text or an identifier column, not a sample).",
