@@ -238,14 +238,14 @@ def _cmd_distill(args):
 def _complete_rows(data, scratch: Path) -> Path:
     """The data file without its rows with missing values (``--drop-incomplete``), as an .npz in ``scratch``; the
     rows left out are printed."""
+    from awd_studio.frontend.figures.style import dropped_rows_words
     from awd_studio.models.data import load_dataset, save_npz
 
     dataset = load_dataset(data, drop_incomplete=True)
-    dropped = dataset.meta.get("dropped_rows") or {}
-    if dropped.get("count"):
-        more = dropped["count"] - len(dropped["rows"])
-        print(f"Left out {dropped['count']} row{'s' if dropped['count'] != 1 else ''} with missing values: "
-              f"{', '.join(dropped['rows'])}{f' and {more} more' if more > 0 else ''}", file=sys.stderr, flush=True)
+    count, listed = dropped_rows_words(dataset.meta.get("dropped_rows"))
+    if count:
+        print(f"Left out {count} row{'s' if count != 1 else ''} with missing values: {listed}", file=sys.stderr,
+              flush=True)
     return save_npz(dataset, scratch / f"{Path(data).stem}.npz")
 
 
