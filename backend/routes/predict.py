@@ -52,7 +52,8 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
     when cross-validation kept the initial wavelet, else ``awd``).
 
     JSON answer: ``model``, ``target``, ``has_targets``, ``scores`` (R² and RMSE against the file's targets, with
-    accuracy and AUC for a two-valued target, per ``X`` and ``X_test``; empty without targets, and ``note`` says so; R² null when every target is equal),
+    accuracy and AUC for a two-valued target, per ``X`` and ``X_test``; empty without targets, and ``note`` says
+    so; R² null when every target is equal),
     ``warnings`` (inputs unlike the training data, constant targets, a map student answering with its classes'
     targets), ``y_pred`` and, when the file has a fixed test split, ``y_pred_test``; with targets also ``y_true``
     (``y_true_test``); ``tiling`` when maps larger than the result's training tiles were cut into tiles (a map's
