@@ -117,8 +117,8 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
         report(progress, "teacher", 0.1, f"loading the uploaded teacher {Path(config.teacher_path).name}")
         teacher = _teachers.load_teacher(config.teacher_path, name=config.teacher, input_shape=input_shape)
         # its only output is the chosen target's, or it has one per target column (models.teachers)
-        attribution_target = _teachers.teacher_output_for(_teachers.validate_teacher(teacher, input_shape),
-                                                          y_train_all.shape[1], config.target)
+        attribution_target = _teachers.teacher_output_for(int(teacher.n_outputs), y_train_all.shape[1],
+                                                          config.target)  # counted by load_teacher's own check
         teacher_file = str(Path(config.teacher_path).resolve())
         # the loaded teacher names itself: a .pt2 program carries its own architecture ("exported"), whatever
         # architecture the config names for loading weights
