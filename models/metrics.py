@@ -206,9 +206,10 @@ def resample_weights(groups, m, rng):
     codes = codes.ravel()
     n_groups = int(codes.max()) + 1
     draws = rng.integers(0, n_groups, size=(m, n_groups))
-    counts = np.zeros((m, n_groups))
-    np.add.at(counts, (np.repeat(np.arange(m), n_groups), draws.ravel()), 1.0)
-    return counts[:, codes]
+    # each resample's draws counted in one pass: resample r's group g is bin r * n_groups + g
+    bins = (np.arange(m)[:, None] * n_groups + draws).ravel()
+    counts = np.bincount(bins, minlength=m * n_groups).reshape(m, n_groups).astype(np.float64)
+    return counts if n_groups == len(codes) and np.array_equal(codes, np.arange(n_groups)) else counts[:, codes]
 
 
 def _weighted_scores(y2, sq_err, weights, metric):

@@ -279,3 +279,16 @@ def test_grouped_bootstrap_resamples_whole_groups_and_widens_intervals_of_correl
     # labels need not be 0..G-1, and every row of a group gets the group's count
     w = resample_weights(np.array(["m2", "m2", "m9"]), 50, np.random.default_rng(0))
     assert w.shape == (50, 3) and np.all(w[:, 0] == w[:, 1]) and np.all(w.sum(axis=1) == w[:, 0] * 2 + w[:, 2])
+
+
+def test_resample_weights_count_each_resamples_draws():
+    """The multiplicities are the counts of each resample's draws, row by row as drawn by hand (rows, and groups
+    given in any order)."""
+    from awd_studio.models.metrics import resample_weights
+
+    draws = np.random.default_rng(7).integers(0, 6, size=(40, 6))
+    by_hand = np.array([np.bincount(row, minlength=6) for row in draws], dtype=float)
+    assert np.array_equal(resample_weights(np.arange(6), 40, np.random.default_rng(7)), by_hand)
+    groups = np.array([3, 0, 3, 1, 2, 4, 5, 0])  # codes 3, 0, 3, 1, 2, 4, 5, 0
+    expected = by_hand[:, [3, 0, 3, 1, 2, 4, 5, 0]]
+    assert np.array_equal(resample_weights(groups, 40, np.random.default_rng(7)), expected)
