@@ -11,36 +11,44 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["plot_wavelet", "plot_grid", "plot_scores", "plot_activation", "plot_filters_2d", "plot_subfilters",
-           "write_figures", "model_name", "MODEL_NAMES", "PNG_DPI"]
+           "write_figures", "model_name", "MODEL_NAMES", "MODEL_COLOURS", "MODEL_ORDER", "PNG_DPI"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
-LEARNED, INITIAL = "#0072B2", "#E69F00"
+LEARNED, INITIAL, START = "#0072B2", "#E69F00", "#009E73"
+#: Each model's colour, as the results page draws it (tests/models/test_plots.py checks that they agree).
+MODEL_COLOURS = {"awd": "#0072B2", "awd_no_interp": "#56B4E9", "baseline_wavelet": "#E69F00", "laplace": "#009E73",
+                 "roberts_cross": "#CC79A7", "peak_heights": "#D55E00", "random_search": "#F0E442",
+                 "scattering": "#000000", "teacher": "#999999"}
+#: The models in the results page's order (others after them by name, the teacher last).
+MODEL_ORDER = ["awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross", "peak_heights",
+               "random_search"]
 #: Resolution of the PNGs (the SVGs are vector): a 6 x 3.5 inch figure is 1200 x 700 pixels.
 PNG_DPI = 200
-#: What the figures call each model (the bundle's keys are for programs), as the results page does.
-MODEL_NAMES = {"awd": "AWD", "awd_no_interp": "AWD, γ = 0", "baseline_wavelet": "initial wavelet",
-               "laplace": "Laplace", "roberts_cross": "Roberts cross", "peak_heights": "raw peak heights",
-               "scattering": "scattering student", "random_search": "random wavelets, no teacher",
-               "teacher": "teacher"}
+#: What the figures call each model (the bundle's keys are for programs), in the results page's words
+#: (tests/models/test_plots.py checks that they agree).
+MODEL_NAMES = {"awd": "AWD", "awd_no_interp": "AWD, γ = 0", "baseline_wavelet": "Initial wavelet",
+               "laplace": "Laplace", "roberts_cross": "Roberts cross", "peak_heights": "Raw peak heights",
+               "scattering": "Scattering student", "random_search": "Random search, no teacher",
+               "teacher": "Teacher"}
 
 
 def model_name(bundle, key):
     """A model's name in the figures: :data:`MODEL_NAMES`, with the initial wavelet, the teacher's architecture
-    and the control's number of wavelets filled in from the bundle.
+    and the control's number of wavelets filled in from the bundle, as the results page names them.
 
     Examples
     --------
     >>> model_name({"wavelet": {"init": "db5"}}, "baseline_wavelet"), model_name({}, "awd_no_interp")
-    ('initial (db5)', 'AWD, γ = 0')
+    ('Initial wavelet (db5)', 'AWD, γ = 0')
     """
     if key == "baseline_wavelet" and (bundle.get("wavelet") or {}).get("init"):
-        return f"initial ({bundle['wavelet']['init']})"
+        return f"Initial wavelet ({bundle['wavelet']['init']})"
     if key == "teacher" and (bundle.get("teacher") or {}).get("name"):
-        return f"teacher ({bundle['teacher']['name']})"
+        return f"Teacher ({bundle['teacher']['name']})"
     n = ((bundle.get("selection") or {}).get("random_search") or {}).get("n")
     if key == "random_search" and n:
-        return f"best of {n} random wavelets"
-    return MODEL_NAMES.get(key, key.replace("_", " "))
+        return f"Best of {n} random wavelets (no teacher)"
+    return MODEL_NAMES.get(key, key.replace("_", " ").capitalize())
 
 
 def _figure(figsize):
@@ -60,7 +68,8 @@ def _axis():
 
 
 def plot_wavelet(bundle, ax=None):
-    """Learned phi and psi (solid) against the initial wavelet's (dashed), as the results page draws them.
+    """Learned phi and psi (solid) against the initial wavelet's (dashed), as the results page draws them, and
+    where the learned one's fit began (dotted) when that was the start search's filter (``start_phi``).
 
     ``ax``: one axis (both functions on it) or a pair (phi, psi); by default a new figure with two panels.
     """
@@ -78,11 +87,19 @@ def plot_wavelet(bundle, ax=None):
         init = w.get(f"init_{key}")
         if init is not None:  # the app's convention: initial dashed, learned solid
             axis.plot(x[: len(init)], init, color=INITIAL, ls="--", label=f"initial ({w['init']}) {symbol}")
+        start = w.get(f"start_{key}")
+        if start is not None:  # the selected point's fit began at the start search's filter, not the initial one
+            axis.plot(x[: len(start)], start, color=START, ls=":", label=f"start of the fit (search) {symbol}")
         axis.plot(x, w[key], color=LEARNED, ls="-", label=f"learned {symbol}")
         axis.set_xlabel("t (support of the filter, taps)")
         axis.set_ylabel(f"{symbol}(t)")
         axis.set_title({"phi": "scaling function phi", "psi": "wavelet psi"}[key])
-        axis.legend(frameon=False, fontsize=8)
+        if ax is not None:
+            axis.legend(frameon=False, fontsize=8)
+    if ax is None:  # one legend under both panels (inside them it hid the curves)
+        handles = axes[0].get_lines()
+        axes[0].figure.legend(handles, [h.get_label().removesuffix(" phi") for h in handles], frameon=False,
+                              fontsize=8, loc="outside lower center", ncols=len(handles))
     return axes[0] if ax is not None and not isinstance(ax, (list, tuple, np.ndarray)) else axes
 
 
@@ -108,21 +125,43 @@ def plot_grid(bundle, ax=None):
 
 
 def plot_scores(bundle, ax=None):
-    """Test RMSE of every model with its bootstrap SD, and the teacher's."""
-    ax = ax or _axis()
-    keys = ["teacher"] + list(bundle["models"])
-    rmse = [bundle["teacher"]["test"]["rmse"]] + [m["test"]["rmse"] for m in bundle["models"].values()]
-    # no bar where a score has no SD (teachers of older bundles): nan draws none, 0 drew a flat cap
-    tests = [bundle["teacher"]["test"]] + [m["test"] for m in bundle["models"].values()]
-    sd = [np.nan if t.get("rmse_sd") is None else t["rmse_sd"] for t in tests]
-    colours = ["#999999"] + [LEARNED if n == "awd" else INITIAL for n in bundle["models"]]
-    ax.bar(range(len(keys)), rmse, yerr=sd, color=colours, capsize=3)
-    ax.set_xticks(range(len(keys)), [model_name(bundle, key) for key in keys], rotation=30, ha="right", fontsize=8)
+    """Test RMSE (± bootstrap SD) and R² of every model and of the teacher, as the results page draws them:
+    horizontal bars, RMSE above R², the models in the page's order (:data:`MODEL_ORDER`, the teacher last) and
+    colours (:data:`MODEL_COLOURS`).
+
+    ``ax``: a pair of axes (RMSE, R²) or one axis (the RMSE panel only); by default a new figure with both
+    panels, as tall as the models need. Returns what was drawn on: the pair, or the one axis.
+    """
+    models = bundle.get("models") or {}
+    keys = [k for k in MODEL_ORDER if k in models] + sorted(k for k in models if k not in MODEL_ORDER)
+    tests = [(models[k] or {}).get("test") or {} for k in keys]
+    if bundle.get("teacher"):
+        keys.append("teacher")
+        tests.append(bundle["teacher"].get("test") or {})
+    if ax is None:
+        fig = _figure((6.5, 1.6 + 0.5 * len(keys)))
+        axes = list(fig.subplots(2, 1, sharey=True))
+    else:
+        axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
+    rows = np.arange(len(keys))
+    colours = [MODEL_COLOURS.get(k, "#666666") for k in keys]
+
+    def value(test, name):  # nan draws no bar (a missing score, or an SD older bundles lack)
+        return np.nan if test.get(name) is None else float(test[name])
+
     target = (bundle.get("data") or {}).get("target_name")
-    ax.set_ylabel(f"test RMSE of {target}" if target else "test RMSE")
-    # what the error bars are, in the figure itself (a PI asked: the page says it, a saved PNG did not)
-    ax.set_title("Scores (lower is better); bars: ± bootstrap SD on the test set", fontsize=10)
-    return ax
+    panels = [("rmse", f"test RMSE of {target}" if target else "test RMSE", "RMSE ± bootstrap SD (lower is better)"),
+              ("r2", "test R² (1 = perfect)", "R² (higher is better)")]
+    for axis, (name, xlabel, title) in zip(axes, panels):
+        sd = [value(t, "rmse_sd") for t in tests] if name == "rmse" else None
+        axis.barh(rows, [value(t, name) for t in tests], xerr=sd, color=colours, capsize=3)
+        axis.set_yticks(rows, [model_name(bundle, k) for k in keys], fontsize=8)
+        axis.set_xlabel(xlabel, fontsize=9)
+        axis.set_title(title, fontsize=10)
+        if name == "r2":
+            axis.axvline(0.0, color="#333333", lw=0.8)  # predicting the mean
+    axes[0].invert_yaxis()  # the first model on top, as in the page's table (shared with the R² panel)
+    return axes if ax is None or isinstance(ax, (list, tuple, np.ndarray)) else axes[0]
 
 
 def plot_activation(bundle, index=0, ax=None):
@@ -241,7 +280,7 @@ def write_figures(bundle, out_dir):
             fig = draw(bundle)
             if fig is None:
                 continue
-        elif stem == "wavelet":  # two panels of its own, phi and psi, like the results page
+        elif stem in ("wavelet", "scores"):  # two panels of their own, like the results page
             fig = draw(bundle)[0].figure
         else:
             ax = _axis()

@@ -49,7 +49,6 @@ def test_the_activation_figure_is_scaled_as_the_page_and_names_its_wavelet():
     assert maps.get_xlabel() == "column (pixels)" and len(maps.figure.axes) == 3
     assert [a.get_title() for a in maps.figure.axes[:2]] == ["map", "activation"]
     assert "learned wavelet" in maps.figure.get_suptitle()
-    assert "bootstrap SD" in plots.plot_scores(make_bundle("timeseries")).get_title()
 
 
 def test_a_series_named_by_its_times_is_drawn_on_them():
@@ -59,3 +58,53 @@ def test_a_series_named_by_its_times_is_drawn_on_them():
     bundle["data"]["sample_axis"] = {"values": [2.0 * i for i in range(length)], "label": "t (s)"}
     ax = plots.plot_activation(bundle)
     assert ax.get_xlabel() == "t (s)" and ax.get_xticklabels()[1].get_text() == f"{2.0 * ax.get_xticks()[1]:g}"
+
+
+def test_the_scores_figure_draws_what_the_page_draws():
+    """The saved scores figure showed the RMSE alone, the models in the bundle's order and every one but AWD in
+    one colour; it now has the page's two panels, order, names and colours."""
+    from frontend.figures.scores import score_rows
+    from frontend.figures.style import MODEL_COLOURS
+
+    for kind in ("timeseries", "image"):
+        bundle = make_bundle(kind)
+        bundle.setdefault("selection", {})["random_search"] = {"n": 310}
+        bundle["models"]["random_search"] = dict(bundle["models"]["awd"])
+        rmse_ax, r2_ax = plots.plot_scores(bundle)
+        rows = score_rows(bundle)
+        assert [t.get_text() for t in rmse_ax.get_yticklabels()] == [r["model"] for r in rows]
+        assert "bootstrap SD" in rmse_ax.get_title() and "R²" in r2_ax.get_title()
+        for ax, name in ((rmse_ax, "rmse"), (r2_ax, "r2")):
+            bars = sorted(ax.patches, key=lambda bar: bar.get_y())  # top to bottom (the y axis is inverted)
+            assert np.allclose([bar.get_width() for bar in bars], [r[name] for r in rows])
+            assert [matplotlib_hex(bar.get_facecolor()) for bar in bars] == [MODEL_COLOURS[r["key"]].lower()
+                                                                             for r in rows]
+    assert plots.MODEL_COLOURS == MODEL_COLOURS
+
+
+def test_the_figures_name_the_models_as_the_page_does():
+    from frontend.figures.scores import _model_label
+    from frontend.figures.style import MODEL_LABELS
+
+    assert plots.MODEL_NAMES == MODEL_LABELS
+    bundle = make_bundle("image")
+    bundle.setdefault("selection", {})["random_search"] = {"n": 40}
+    for key in (*MODEL_LABELS, "something_new"):
+        assert plots.model_name(bundle, key) == _model_label(bundle, key)
+
+
+def test_the_wavelet_figure_draws_where_a_searched_fit_began():
+    bundle = make_bundle("timeseries")
+    labels = [line.get_label() for line in plots.plot_wavelet(bundle)[1].get_lines()]
+    assert not any("search" in label for label in labels)
+    bundle["wavelet"]["start_phi"] = list(np.asarray(bundle["wavelet"]["phi"]) * 0.9)
+    bundle["wavelet"]["start_psi"] = list(np.asarray(bundle["wavelet"]["psi"]) * 0.9)
+    lines = plots.plot_wavelet(bundle)[1].get_lines()
+    start = [line for line in lines if line.get_label() == "start of the fit (search) psi"]
+    assert len(start) == 1 and start[0].get_linestyle() == ":"
+
+
+def matplotlib_hex(rgba):
+    from matplotlib.colors import to_hex
+
+    return to_hex(rgba)
