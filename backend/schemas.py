@@ -220,6 +220,8 @@ class JobPublic(BaseModel):
     notice: str | None = Field(default=None, description="a warning for the user, e.g. that no worker runs")
     dataset_name: str | None = Field(default=None, description="the dataset's name (None once it was deleted)")
     teacher_name: str | None = Field(default=None, description="architecture, or 'uploaded: <name> (<arch>)'")
+    target_name: str | None = Field(default=None, description="the target column the job predicts, when its "
+                                    "dataset has several (None for one target, or once the dataset was deleted)")
     grid: list[int] | None = Field(default=None, description="[number of λ values, number of γ values]")
     summary: JobSummaryPublic | None = Field(default=None, description="the result in one line (succeeded jobs)")
 

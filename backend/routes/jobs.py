@@ -55,7 +55,7 @@ def queued_notice(job: Job) -> str | None:
 
 
 def job_labels(session, jobs: list[Job]) -> dict[str, dict]:
-    """Dataset name and kind and teacher label of each job, by job id, in one query per table.
+    """Dataset name and kind, target column and teacher label of each job, by job id, in one query per table.
 
     An uploaded teacher reads ``uploaded: <name> (<arch>)``; a built-in one its architecture (``auto`` until the
     job has run, then the architecture it trained, from the job's summary).
@@ -75,8 +75,16 @@ def job_labels(session, jobs: list[Job]) -> dict[str, dict]:
             arch = (f"uploaded: {teacher.name} ({teacher.arch_label})" if teacher
                     else f"uploaded ({(job.config or {}).get('teacher') or '?'}, deleted)")
         out[job.id] = {"dataset_name": dataset.name if dataset else None,
-                       "kind": dataset.kind if dataset else None, "teacher_name": arch}
+                       "kind": dataset.kind if dataset else None, "teacher_name": arch,
+                       "target_name": _target_name(dataset, job.config or {})}
     return out
+
+
+def _target_name(dataset, config: dict) -> str | None:
+    """The column a job predicts, by name, when its dataset has several targets (None for one, or when gone)."""
+    names = ((dataset.summary or {}).get("target_names") or []) if dataset else []
+    index = config.get("target") or 0
+    return str(names[index]) if len(names) > 1 and isinstance(index, int) and 0 <= index < len(names) else None
 
 
 def fill_summary(session, job: Job, paths) -> None:
@@ -106,6 +114,7 @@ def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dic
         grid = ([summary["n_lambdas"], summary["n_gammas"]] if summary.get("n_lambdas") and summary.get("n_gammas")
                 else grid_size(job.config or {}, label["kind"]))
         extra = dict(dataset_name=label["dataset_name"], teacher_name=label["teacher_name"],
+                     target_name=label["target_name"],
                      grid=list(grid) if grid else None,
                      summary=JobSummaryPublic(**{k: summary.get(k) for k in JobSummaryPublic.model_fields})
                      if summary.get("metric") else None)

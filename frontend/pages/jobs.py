@@ -200,7 +200,11 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
         body.append(html.Tr([
             html.Td(pick),
             html.Td(html.A(jid[:8], href=href, title=jid)),
-            html.Td(labels.get(r.get("dataset_id"), r.get("dataset_name")) if r.get("dataset_name")
+            html.Td([labels.get(r.get("dataset_id"), r.get("dataset_name")),
+                     # which column, when the dataset has several (two runs on one spreadsheet looked alike)
+                     *([html.Br(), html.Span(f"→ {r['target_name']}", className="small text-muted",
+                                             title="the target column this run predicts")]
+                       if r.get("target_name") else [])] if r.get("dataset_name")
                     else html.Span("deleted", className="text-muted"), title=r.get("dataset_id")),
             html.Td(r.get("teacher_name") or "—"),
             html.Td(grid_text(r.get("grid"))),

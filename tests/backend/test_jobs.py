@@ -140,7 +140,14 @@ def test_a_target_column_the_data_lacks_or_that_never_varies_is_422_before_queue
     assert response.status_code == 422
     assert response.json()["detail"] == ("target: column 1 (y1) is 0.8 for every sample, so there is nothing to "
                                          "predict; choose a column that varies: 0 (y0)")
-    assert client.post("/api/jobs", json={"dataset_id": two.json()["id"], **TINY, "target": 0}).status_code == 201
+    created = client.post("/api/jobs", json={"dataset_id": two.json()["id"], **TINY, "target": 0})
+    assert created.status_code == 201
+    # the jobs list names the column of a dataset with several (two runs on one file looked alike)
+    listed = {j["id"]: j for j in client.get("/api/jobs").json()["data"]}
+    assert listed[created.json()["id"]]["target_name"] == "y0"
+    assert client.get(f"/api/jobs/{created.json()['id']}").json()["target_name"] == "y0"
+    one = client.post("/api/jobs", json={"dataset_id": dataset["id"], **TINY}).json()
+    assert client.get(f"/api/jobs/{one['id']}").json()["target_name"] is None  # one target: nothing to tell apart
 
 
 def test_a_body_that_is_not_json_or_names_a_wrong_field_gets_plain_words(client, dataset):

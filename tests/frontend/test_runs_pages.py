@@ -98,6 +98,9 @@ def test_jobs_table_rows_tell_runs_apart_and_dialogs_name_what_goes():
     assert "cme traces · d2bbbb" in jobs.confirm_text(
         {"action": "delete-job", "target": runs[1]["id"]}, {"jobs": runs, "datasets": twins})
     assert "· d1" not in str(jobs.jobs_table(rows))  # one dataset of that name: the name alone
+    # the target column, when the dataset has several
+    assert "→ auxilin_peak" in str(jobs.jobs_table([{**rows[0], "target_name": "auxilin_peak"}]))
+    assert "→" not in str(jobs.jobs_table(rows))
     # Compare shows once two runs have succeeded (a disabled button over an empty list said nothing useful)
     assert jobs.compare_style([]) == jobs.compare_style(rows) == {"display": "none"}
     assert jobs.compare_style([rows[0], {**rows[1], "state": "succeeded"}]) == {"display": "flex"}
