@@ -319,10 +319,15 @@ def downloads(bundle: dict, token: str) -> list:
                        "toolbar).", className="text-muted")]
 
 
-def provenance(bundle: dict) -> list:
-    """Provenance as a definition list plus the full config."""
+def provenance(bundle: dict, origin: str | None = None) -> list:
+    """Provenance as a definition list plus the full config; ``origin``: the job whose settings this run started
+    from (its ``rerun_of``, shown to the owner only: a share link's reader cannot open that job)."""
+    items = list(figures.provenance_items(bundle))
+    if origin:
+        items.insert(0, ("started from", ["the settings of job ", dcc.Link(html.Code(origin),
+                                                                           href=f"/jobs/{quote(origin, safe='')}")]))
     dl = html.Dl(sum(([html.Dt(k, className="col-sm-4"), html.Dd(v, className="col-sm-8")]
-                      for k, v in figures.provenance_items(bundle)), []), className="row awd-kv mb-2")
+                      for k, v in items), []), className="row awd-kv mb-2")
     config = (bundle.get("provenance") or {}).get("config") or {}
     return [dl, html.Details([html.Summary("Full configuration"),
                               html.Pre(json.dumps(config, indent=2, sort_keys=True), className="awd-config-json")])]
@@ -399,6 +404,12 @@ async def load_result(token):
         # no "read-only" note above the not-found card, and nothing to share or follow
         return named_update(LOAD_OUTPUTS, core=None, activation=None, status=status, body_style=_HIDDEN,
                             shared_note=False, actions_style=_HIDDEN)
+    origin = None
+    if not shared:  # the owner's page names the run this one was made from (the bundle does not record it)
+        try:
+            origin = (await get_client().get_job(token)).get("rerun_of")
+        except ApiError:
+            origin = None
     core, activation = split_bundle(bundle)
     kind = (bundle.get("data") or {}).get("kind")
     options = example_options(activation)
@@ -408,7 +419,7 @@ async def load_result(token):
         filters_2d=figures.filters_2d_figure(bundle),
         activation_figure=figures.activation_figure(bundle, 0), example_options=options,
         example=0 if options else None, scores_table=scores_table(bundle), scores_figure=figures.scores_figure(bundle),
-        downloads=downloads(bundle, token), provenance=provenance(bundle), shared_note=shared,
+        downloads=downloads(bundle, token), provenance=provenance(bundle, origin), shared_note=shared,
         **results_student.loaded(bundle), **explain_panel.loaded(bundle),
     )
 

@@ -708,6 +708,16 @@ def test_provenance_names_the_rows_left_out():
                                                                "line 42 (trk40) and 1 more")
 
 
+def test_the_owners_provenance_names_the_run_it_started_from():
+    """Review notes: the job page linked a rerun to its origin, its results page did not."""
+    res = page("results")
+    bundle = make_bundle("timeseries")
+    assert "started from" not in str(res.provenance(bundle))
+    origin = "0123abcd-0000-4000-8000-000000000000"
+    text = str(res.provenance(bundle, origin))
+    assert "started from" in text and "the settings of job" in text and f"/jobs/{origin}" in text
+
+
 def test_the_use_line_says_why_the_random_search_is_not_delivered():
     """Review 15: the control beat AWD in cross-validation too, and "picking it would fit the test set" did not
     apply to it."""
