@@ -35,6 +35,9 @@ __all__ = ["student_record", "student_formula", "student_rows", "scalogram_figur
 
 #: Terms the formula spells out (the others are in the table).
 FORMULA_TERMS = 6
+#: A coefficient reading less than this share of its filter on the series reads mostly beyond its ends (the
+#: student table's threshold, ``models.pipeline.student_params.LOW_IN_SERIES``; a test checks that they agree).
+LOW_IN_SERIES = 0.1
 
 
 def student_record(bundle: dict, point: int | None = None) -> dict | None:
@@ -399,9 +402,13 @@ def scalogram_figure(bundle: dict, example: int = 0) -> go.Figure:
                                            y=0.3),
                              hovertemplate="%{y}, t = %{x}<br>|c · saliency| %{z:.3g}<extra></extra>"), row=2, col=1)
     kept_x, kept_y, kept_text, on_series = [], [], [], []
+    in_series = (bundle.get("explain") or {}).get("in_series") or {}
     for b, c in zip(bands, centres):
+        shares = in_series.get(b["band"]) or []
         for rank, (pos, contribution) in enumerate(zip(b["kept"], b["contributions"])):
             where = "" if -0.5 <= c[pos] <= length - 0.5 else " (outside the series)"
+            if not where and pos < len(shares) and shares[pos] < LOW_IN_SERIES:  # as the student table labels it
+                where = f" (mostly beyond the series' ends: {100 * shares[pos]:.0f} % of its filter on the series)"
             text = (f"{b['band']} #{rank + 1}: c[{pos}] = {fmt_number(b['coeffs'][pos])}, centred at "
                     f"t = {c[pos]:g}{where}<br>weight·c = {fmt_number(contribution)}")
             kept_x.append(float(c[pos]))
@@ -424,7 +431,8 @@ def scalogram_figure(bundle: dict, example: int = 0) -> go.Figure:
     outside = n_kept - len(on_series)
     # "their centres on the series (30 of the 30 at 29 times)" was read as a riddle: say what the marks are
     details = ([f"{len(on_series)} coefficients at {len(on_x)} times"] if len(on_x) < len(on_series) else []) + (
-        [f"{outside} of the {n_kept} read outside it"] if outside else [])
+        [f"{outside} of the {n_kept} read outside it" + (" or mostly beyond its ends" if in_series else "")]
+        if outside else [])
     fig.add_trace(go.Scatter(
         x=on_x, y=np.interp(on_x, np.arange(length), x) if on_x else [], mode="markers", legendrank=3,
         name=wrap_words("where the circled coefficients read the series"

@@ -280,12 +280,15 @@ class Explain(_Section):
     series, per band the attribution-weighted coefficients and the positions of the kept ones; maps, the peaks,
     the peak-count histogram and its chi² distance to every class template. ``wavelet`` as in
     :class:`Activation`. ``centres``: where each coefficient reads the input, its energy centroid in samples or
-    pixels (:func:`models.pipeline.explain_examples.coefficient_centres`); absent in bundles written before."""
+    pixels (:func:`models.pipeline.explain_examples.coefficient_centres`); absent in bundles written before.
+    ``in_series``: series in zero or symmetric mode, each coefficient's share of its filter on the series
+    (:func:`models.pipeline.explain_examples.coefficient_in_series`)."""
 
     kind: Literal["timeseries", "image"]
     examples: list[dict[str, Any]]
     wavelet: Literal["awd", "initial"] = "awd"
     centres: dict[str, Any] | None = None
+    in_series: dict[str, list[float]] | None = None
 
 
 class ScatteringSection(_Section):

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from awd_studio.models.analysis_weights import band_centroids, level_centroids
+from awd_studio.models.analysis_weights import analysis_weights, band_centroids, level_centroids
 from awd_studio.models.pipeline.student_params import band_names, map_histograms, map_peak_responses
 from awd_studio.models.students.maps import chi2_predict
 from awd_studio.models.students.peaks import _check_maps, _interior_peaks
 
-__all__ = ["explain_examples", "coefficient_centres", "kept_positions", "SIGNIFICANT_DIGITS", "CENTRE_DECIMALS"]
+__all__ = ["explain_examples", "coefficient_centres", "coefficient_in_series", "kept_positions",
+           "SIGNIFICANT_DIGITS", "CENTRE_DECIMALS"]
 
 #: Digits kept for the per-coefficient values (figures only; they keep the bundle small).
 SIGNIFICANT_DIGITS = 4
@@ -144,6 +145,40 @@ def coefficient_centres(kind, h, shape, levels, mode):
     return out
 
 
+def coefficient_in_series(h, length, levels, mode):
+    """How much of each series coefficient's (unit-energy) analysis filter falls on the series.
+
+    In zero and symmetric modes a band's boundary coefficients read partly beyond the series' ends (padding);
+    their share here is below 1. It is the per-coefficient counterpart of the student table's in-series share
+    (:func:`models.pipeline.students.in_series_shares`, the mean over the training series of a rank's).
+
+    Parameters
+    ----------
+    h : array-like of shape (N,)
+    length : int
+    levels : int
+    mode : {"periodization", "zero", "symmetric"}
+
+    Returns
+    -------
+    dict
+        ``{"cA3": [...], "cD3": [...], ...}`` (names of :func:`models.pipeline.student_params.band_names`), each
+        coefficient's share in [0, 1], rounded to 3 decimals (1 for every coefficient in periodization).
+
+    Examples
+    --------
+    >>> haar = [2 ** -0.5, 2 ** -0.5]
+    >>> coefficient_in_series(haar, 8, 1, "zero")  # Haar's filters never reach beyond an even series
+    {'cA1': [1.0, 1.0, 1.0, 1.0], 'cD1': [1.0, 1.0, 1.0, 1.0]}
+    >>> db2 = [0.48296291, 0.83651630, 0.22414387, -0.12940952]
+    >>> coefficient_in_series(db2, 8, 1, "zero")["cA1"]  # the first coefficient reads 7 % of its filter
+    [0.067, 1.0, 1.0, 1.0, 0.933]
+    """
+    weights = analysis_weights(np.asarray(h, dtype=np.float64), int(length), levels, mode)
+    return {name: [round(float(v), 3) for v in np.clip(np.asarray(w.multiply(w).sum(axis=1)).ravel(), 0.0, 1.0)]
+            for name, w in zip(band_names(levels), weights)}
+
+
 def explain_examples(kind, record, arrays, X, coeffs, saliency, levels, h=None, mode=None):
     """The ``explain`` section of a bundle.
 
@@ -161,7 +196,8 @@ def explain_examples(kind, record, arrays, X, coeffs, saliency, levels, h=None, 
     h : array-like of shape (N,), optional
         The lowpass filter of the coefficients' wavelet, and
     mode : {"periodization", "zero", "symmetric"}, optional
-        their boundary mode: with both, the section also holds ``centres`` (:func:`coefficient_centres`).
+        their boundary mode: with both, the section also holds ``centres`` (:func:`coefficient_centres`), and for
+        series in zero or symmetric mode ``in_series`` (:func:`coefficient_in_series`).
 
     Returns
     -------
@@ -178,5 +214,7 @@ def explain_examples(kind, record, arrays, X, coeffs, saliency, levels, h=None, 
     out = {"kind": kind, "examples": examples}
     if h is not None and mode is not None:
         out["centres"] = coefficient_centres(kind, h, np.shape(X)[1:], levels, mode)
+        if kind == "timeseries" and mode != "periodization":  # boundary coefficients that read mostly padding
+            out["in_series"] = coefficient_in_series(h, np.shape(X)[-1], levels, mode)
     return out
 

@@ -148,7 +148,17 @@ def test_scalogram_circles_every_coefficient_the_student_reads(mode, stored):
     caption = fig.layout.annotations[-1].text.replace("<br>", " ")
     if stored:  # where the coefficients read: on the series, nothing drawn past its ends, nothing left out
         assert list(heat.x) == list(range(40)) and "where it reads the series" in caption
-        assert not any(s.type == "rect" for s in fig.layout.shapes) and len(on_series_of(triangles)) == n_terms
+        assert not any(s.type == "rect" for s in fig.layout.shapes)
+        # but a coefficient reading under a tenth of its filter on the series reads mostly beyond its ends (as the
+        # student table labels it); in zero mode these boundary coefficients get no triangle on the series
+        shares = bundle["explain"].get("in_series") or {}
+        low = sum(shares[b["band"]][p] < S.LOW_IN_SERIES for b in example["bands"] for p in b["kept"]) \
+            if shares else 0
+        assert (mode == "zero") == bool(shares) and (low > 0) == (mode == "zero")
+        assert len(on_series_of(triangles)) == n_terms - low
+        beyond = [t for t in kept.text if "mostly beyond the series' ends" in t]
+        assert len(beyond) == low and all("% of its filter on the series" in t for t in beyond)
+        assert ("mostly beyond its ends" in triangles.name) == (low > 0)
         z = np.asarray(heat.z, dtype=float)
         for row, band in zip(z, example["bands"]):  # the band's largest value is drawn
             assert np.nanmax(row) == max(band["weighted"])
@@ -454,3 +464,9 @@ def test_the_scalogram_is_labelled_with_the_files_times():
     store = results_student._students_store(bundle)
     out = results_student.draw_student(0, None, store, bundle["explain"], bundle["activation"])
     assert out["graph"].layout.xaxis2.title.text == "t (s)"
+
+
+def test_the_figures_threshold_of_reading_beyond_the_ends_is_the_tables():
+    from awd_studio.models.pipeline.student_params import LOW_IN_SERIES
+
+    assert S.LOW_IN_SERIES == LOW_IN_SERIES
