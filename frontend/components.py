@@ -183,7 +183,7 @@ def stack_on_phones(table: dbc.Table) -> dbc.Table:
     """
     parts = _children(table)
     heads = [part for part in parts if isinstance(part, html.Thead)]
-    labels = [cell.children if isinstance(getattr(cell, "children", None), str) else ""
+    labels = [_plain_text(getattr(cell, "children", None))
               for row in heads[:1] for tr in _children(row) for cell in _children(tr)]
     for part in parts:
         for row in (_children(part) if isinstance(part, html.Tbody) else [part] if isinstance(part, html.Tr) else []):
@@ -192,6 +192,16 @@ def stack_on_phones(table: dbc.Table) -> dbc.Table:
                     setattr(cell, "data-label", label)
     table.className = f"{getattr(table, 'className', None) or ''} awd-stack".strip()
     return table
+
+
+def _plain_text(children) -> str:
+    """A header's text: a string, or strings split by line breaks (``["Band", html.Br(), "(level)"]`` reads
+    "Band (level)"); "" for anything else (a checkbox, buttons)."""
+    if isinstance(children, str):
+        return children
+    if isinstance(children, list | tuple) and children and all(isinstance(c, str | html.Br) for c in children):
+        return " ".join(c for c in children if isinstance(c, str))
+    return ""
 
 
 def not_found_card(title: str = "Nothing here", detail: str | None = None, *, home: bool = True,

@@ -207,10 +207,12 @@ STUDENT_OUTPUTS = dict(formula=Output(ids.STUDENT_FORMULA, "children"),
 
 
 def _table(rows: list[dict]) -> dbc.Table:
+    # two-line headers and a feature name that wraps: the six columns fit a 1280 px window (the last one was cut
+    # off behind the table's scroll bar, "(mostly beyond the series' ends)" kept the names on one line)
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h in
-                               ("Feature", "Band (level)", "Weight", "|weight| × SD", "Position in band",
-                                "weight × c (this example)")]))
-    body = html.Tbody([html.Tr([html.Td(r["label"]), html.Td(f"{r['band']} ({r['level']})"),
+                               ("Feature", ["Band", html.Br(), "(level)"], "Weight", ["|weight|", html.Br(), "× SD"],
+                                ["Position", html.Br(), "in band"], ["weight × c", html.Br(), "(this example)"])]))
+    body = html.Tbody([html.Tr([html.Td(r["label"], className="awd-wrap"), html.Td(f"{r['band']} ({r['level']})"),
                                 html.Td(r["weight_text"]), html.Td(r["influence_text"]),
                                 html.Td(r["position_text"]), html.Td(r["contribution_text"])]) for r in rows])
     return stack_on_phones(dbc.Table([head, body], size="sm", hover=True, className="awd-table mb-0"))

@@ -375,6 +375,10 @@ def test_tables_stack_on_a_phone_with_each_cell_named():
     assert table.className == "awd-table awd-stack"
     assert [getattr(cell, "data-label", None) for cell in row.children] == ["Model", "R²", None]  # no empty label
     assert row.children[1].to_plotly_json()["props"]["data-label"] == "R²"
+    # a header on two lines labels its cells in one
+    two = stack_on_phones(dbc.Table([html.Thead(html.Tr([html.Th(["Position", html.Br(), "in band"])])),
+                                     html.Tbody([html.Tr([html.Td("3")])])]))
+    assert getattr(two.children[1].children[0].children[0], "data-label") == "Position in band"
 
 
 def test_the_verdict_says_when_a_fixed_filter_baseline_beats_both_wavelets():
