@@ -408,7 +408,8 @@ def scalogram_figure(bundle: dict, example: int = 0) -> go.Figure:
         for rank, (pos, contribution) in enumerate(zip(b["kept"], b["contributions"])):
             where = "" if -0.5 <= c[pos] <= length - 0.5 else " (outside the series)"
             if not where and pos < len(shares) and shares[pos] < LOW_IN_SERIES:  # as the student table labels it
-                where = f" (mostly beyond the series' ends: {100 * shares[pos]:.0f} % of its filter on the series)"
+                share = "under 1" if shares[pos] < 0.01 else f"{100 * shares[pos]:.0f}"
+                where = f" (mostly beyond the series' ends: {share} % of its filter on the series)"
             text = (f"{b['band']} #{rank + 1}: c[{pos}] = {fmt_number(b['coeffs'][pos])}, centred at "
                     f"t = {c[pos]:g}{where}<br>weight·c = {fmt_number(contribution)}")
             kept_x.append(float(c[pos]))
