@@ -140,8 +140,12 @@ def figure_card(title: str, graph_id: str, filename: str, *, extra=None, help_te
     """A card holding one graph, with PNG and SVG download buttons in its header.
 
     The buttons carry ``data-graph`` and ``data-format``; ``assets/awd.js`` turns a
-    click into ``Plotly.downloadImage`` on that graph (client-side, no server work).
+    click into ``Plotly.downloadImage`` on that graph (client-side, no server work). What they save is the figure
+    as the page shows it (the example, grid point or options chosen), named ``<filename>-as-shown``: a result's
+    own files of the same figure (its Downloads, drawn when it finished) keep the plain name, and a review found
+    the two saved under one name with different contents.
     """
+    filename = f"{filename}-as-shown"
     buttons = dbc.ButtonGroup([
         html.Button(fmt, className="btn btn-outline-secondary btn-sm awd-download-figure",
                     **{"data-graph": graph_id, "data-format": fmt.lower(), "data-filename": filename,

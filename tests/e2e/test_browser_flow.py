@@ -111,6 +111,12 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     assert bundle["provenance"]["config"]["start_search"] == 20
     assert bundle["selection"]["random_search"]["n"] == 5 and "random_search" in bundle["models"]
     assert all(p["start"] in ("initial", "search") and len(p["start_h"]) == 10 for p in bundle["grid"])
+    # a figure as the page shows it and the result's own file of it are saved under two names (review 16: one
+    # name, two contents)
+    with page.expect_download() as download:
+        page.click("#results-wavelet-graph-png")
+    assert download.value.suggested_filename == f"awd-{job_id[:8]}-wavelet-as-shown.png"
+    assert open(download.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 
     # Share: the dialog opens, a link that expires in 7 days appears, ready to copy, and is listed.
     page.click("#results-share")
