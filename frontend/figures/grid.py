@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from awd_studio.frontend.figures.style import PALETTE, apply_layout, as_array, empty_figure, fmt_number
+from awd_studio.frontend.figures.style import PALETTE, apply_layout, as_array, empty_figure, fmt_number, fmt_score
 
 __all__ = ["grid_axes", "selected_index", "point_index", "grid_point_label", "grid_point_options", "start_note",
            "grid_heatmap_figure", "psi_grid_figure"]
@@ -118,14 +118,14 @@ def cv_metric_label(bundle: dict) -> str:
 
 
 def grid_point_label(bundle: dict, index: int) -> str:
-    """``"λ = 0.001, γ = 0.1 (CV score 0.73)"`` for one grid point."""
+    """``"λ = 0.001, γ = 0.1 (CV R² 0.730)"`` for one grid point."""
     grid = bundle.get("grid") or []
     if not 0 <= index < len(grid):
         return "no grid point"
     p = grid[index]
     metric = cv_metric_label(bundle)
     return (f"λ = {fmt_number(p['lambda'])}, γ = {fmt_number(p['gamma'])} "
-            f"({metric} {fmt_number(p.get('cv_score'))})")
+            f"({metric} {fmt_score(p.get('cv_score'))})")
 
 
 def grid_point_options(bundle: dict) -> list[dict]:
@@ -139,7 +139,7 @@ def grid_point_options(bundle: dict) -> list[dict]:
     >>> bundle = {"grid": [{"lambda": 0.1, "gamma": 0.0, "cv_score": 0.5}, {"lambda": 0.1, "gamma": 1.0,
     ...           "cv_score": 0.7}], "selected": {"index": 1}, "cv": {"metric": "r2"}}
     >>> [o["label"] for o in grid_point_options(bundle)]
-    ['λ = 0.1, γ = 0 (CV R² 0.5)', '★ λ = 0.1, γ = 1 (CV R² 0.7)']
+    ['λ = 0.1, γ = 0 (CV R² 0.500)', '★ λ = 0.1, γ = 1 (CV R² 0.700)']
     """
     sel = selected_index(bundle)
     return [{"label": ("★ " if i == sel else "") + grid_point_label(bundle, i), "value": i}
@@ -249,7 +249,7 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None, narrow: bool =
     metric = cv_metric_label(bundle)
     sel = selected_index(bundle)
     # the selected cell's value stays readable: the star goes into its text instead of a marker over it
-    text = [["★" + fmt_number(v) if index[i, j] == sel else fmt_number(v) for j, v in enumerate(row)]
+    text = [["★" + fmt_score(v) if index[i, j] == sel else fmt_score(v) for j, v in enumerate(row)]
             for i, row in enumerate(score)]
     zmin, zmax, range_note = score_range(bundle, score)
     # the colour bar lies under the γ axis's title at every width, its bottom 22 px above the figure's (its tick

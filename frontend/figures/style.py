@@ -17,8 +17,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 __all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "KIND_LABELS", "kind_label", "BOTTOM_LEGEND",
-           "LAYOUT", "apply_layout", "empty_figure", "as_array", "fmt_number", "wrap_words", "SAMPLE_AXIS_TITLE",
-           "sample_axis_layout", "size_words", "dropped_rows_words"]
+           "LAYOUT", "apply_layout", "empty_figure", "as_array", "fmt_number", "fmt_score", "wrap_words",
+           "SAMPLE_AXIS_TITLE", "sample_axis_layout", "size_words", "dropped_rows_words"]
 
 #: A series' x axis when its file named no times: the sample's index.
 SAMPLE_AXIS_TITLE = "time step (samples)"
@@ -217,3 +217,21 @@ def fmt_number(value: Any, digits: int = 3) -> str:
     if abs(value) >= 1e4 or abs(value) < 1e-3:
         return f"{value:.{max(digits - 1, 1)}e}"
     return f"{value:.{digits}g}"
+
+
+def fmt_score(value: Any) -> str:
+    """A cross-validated score (R²) with three decimals, so that a column or a grid of them lines up: ``0.800``
+    beside ``0.799`` (:func:`fmt_number` printed "0.8", which read as a coarser number than its neighbours).
+
+    Examples
+    --------
+    >>> fmt_score(0.8), fmt_score(-38.04), fmt_score(None), fmt_score(-0.0004)
+    ('0.800', '-38.040', '—', '-4.00e-04')
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return fmt_number(value)
+    if math.isnan(number) or number == 0 or abs(number) < 1e-3 or abs(number) >= 1e4:
+        return fmt_number(value)
+    return f"{number:.3f}"
