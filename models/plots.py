@@ -80,9 +80,12 @@ def plot_wavelet(bundle, ax=None):
         axes = fig.subplots(1, 2)
     else:
         axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax, ax]
-    if (bundle.get("selection") or {}).get("choice") == "initial" and ax is None:  # the page says it too
-        axes[0].figure.suptitle(f"The learned wavelet (best grid point); cross-validation kept {w.get('init')}",
-                                fontsize=9)
+    if ax is None:  # the grid point, as the page's title names it
+        point = _selected_point(bundle)
+        kept = (bundle.get("selection") or {}).get("choice") == "initial"
+        title = (f"best AWD point: {point}; cross-validation kept {w.get('init')}" if kept
+                 else f"selected: {point}")
+        axes[0].figure.suptitle(title, fontsize=9)
     for axis, key, symbol in zip(axes, ("phi", "psi"), ("phi", "psi")):
         init = w.get(f"init_{key}")
         if init is not None:  # the app's convention: initial dashed, learned solid
@@ -101,6 +104,23 @@ def plot_wavelet(bundle, ax=None):
         axes[0].figure.legend(handles, [h.get_label().removesuffix(" phi") for h in handles], frameon=False,
                               fontsize=8, loc="outside lower center", ncols=len(handles))
     return axes[0] if ax is not None and not isinstance(ax, (list, tuple, np.ndarray)) else axes
+
+
+def _number(value):
+    """A number as the results page prints it: 3 significant digits, scientific below 1e-3 and from 1e4."""
+    value = float(value)
+    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e4):
+        return f"{value:.2e}"
+    return f"{value:.3g}"
+
+
+def _selected_point(bundle):
+    """``"λ = 1.00e-04, γ = 0.01 (CV R² 0.538)"``: the selected grid point, in the results page's words."""
+    point = (bundle.get("grid") or [{}])[(bundle.get("selected") or {}).get("index", 0)]
+    score = point.get("cv_score")
+    metric = (bundle.get("cv") or {}).get("metric", "r2")
+    score_text = f" (CV {'R²' if metric == 'r2' else metric} {score:.3f})" if score is not None else ""
+    return f"λ = {_number(point.get('lambda', 0))}, γ = {_number(point.get('gamma', 0))}{score_text}"
 
 
 def plot_grid(bundle, ax=None):

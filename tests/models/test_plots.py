@@ -108,3 +108,14 @@ def matplotlib_hex(rgba):
     from matplotlib.colors import to_hex
 
     return to_hex(rgba)
+
+
+def test_the_wavelet_figure_names_its_grid_point_as_the_page_does():
+    """Review 16: the page's wavelet figure named the selected λ, γ and CV score; the saved one did not."""
+    bundle = make_bundle("timeseries")
+    point = bundle["grid"][bundle["selected"]["index"]]
+    title = plots.plot_wavelet(bundle)[0].figure.get_suptitle()
+    assert title.startswith("selected: λ = ") and f"(CV R² {point['cv_score']:.3f})" in title
+    bundle.setdefault("selection", {})["choice"] = "initial"
+    title = plots.plot_wavelet(bundle)[0].figure.get_suptitle()
+    assert title.startswith("best AWD point: λ = ") and title.endswith("cross-validation kept db5")
