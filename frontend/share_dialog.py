@@ -83,12 +83,12 @@ def dialog() -> dbc.Collapse:
                  className="small text-muted mb-2"),
         html.Div(LOCAL_HINT, id=ids.LOCAL, className="small text-muted mb-2 awd-hidden"),
         dbc.InputGroup([
-            dbc.InputGroupText("Name"),
+            dbc.InputGroupText(html.Label("Name", htmlFor=ids.LABEL, className="mb-0")),
             dbc.Input(id=ids.LABEL, type="text", maxLength=SHARE_LABEL_CHARS, debounce=False,
                       placeholder="optional, e.g. for the referee", name="share-label"),
         ], className="mb-2", style={"maxWidth": "32rem"}),
         dbc.InputGroup([
-            dbc.InputGroupText("Expires"),
+            dbc.InputGroupText(html.Label("Expires", htmlFor=ids.EXPIRY, className="mb-0")),
             dbc.Select(id=ids.EXPIRY, value="never",
                        options=[{"label": label, "value": value} for label, value in SHARE_EXPIRY]),
             dbc.Button("Create link", id=ids.CREATE, color="primary", n_clicks=0),
@@ -97,7 +97,8 @@ def dialog() -> dbc.Collapse:
             html.Div("New link (shown once; copy it now):", className="small mb-1"),
             dbc.InputGroup([
                 dbc.Input(id=ids.URL, readonly=True, name="share-link"),
-                dbc.InputGroupText(dcc.Clipboard(target_id=ids.URL, title="Copy the link", id=ids.COPY)),
+                dbc.InputGroupText(dcc.Clipboard(target_id=ids.URL, title="Copy the link", id=ids.COPY,
+                                                 className="awd-copy")),
             ], className="awd-share-box"),
         ], id=ids.NEW, className="mb-2 awd-hidden"),
         html.Div(id=ids.STATUS, className="small text-muted mb-2", **{"aria-live": "polite"}),

@@ -165,9 +165,11 @@ def predict_command(bundle: dict) -> str:
     return f"awd predict {RESULT_FOLDER} NEW_DATA.npz --model {model} --out predictions.csv"
 
 
-def _copyable(pre: html.Pre) -> html.Div:
-    """A code block with a copy button at its top right (``dcc.Clipboard`` copies the block's text)."""
-    button = dcc.Clipboard(target_id=pre.id, title="Copy to the clipboard", className="awd-copy",
+def _copyable(pre: html.Pre, what: str) -> html.Div:
+    """A code block with a copy button at its top right (``dcc.Clipboard`` copies the block's text); ``what`` names
+    the block in the button's title ("Copy the Python code"), which ``assets/awd.js`` also makes its accessible name
+    when it puts the button in the tab order."""
+    button = dcc.Clipboard(target_id=pre.id, title=f"Copy {what}", className="awd-copy",
                            style={"position": "absolute", "top": ".25rem", "right": ".5rem", "fontSize": "1.1rem"})
     return html.Div([pre, button], style={"position": "relative"})
 
@@ -188,12 +190,13 @@ def use_in_python_card(bundle: dict, *, snippet_id: str, paper_id: str, software
                     *([" (", html.Code("--model scattering"), " for the scattering student)"]
                       if has_scattering_student(bundle) else []), "."],
                    className="small"),
-            _copyable(html.Pre(python_snippet(bundle), id=snippet_id, **pre))])], className="shadow-sm h-100"),
+            _copyable(html.Pre(python_snippet(bundle), id=snippet_id, **pre), "the Python code")])],
+            className="shadow-sm h-100"),
             lg=7),
         dbc.Col(dbc.Card([dbc.CardHeader(html.H3("Cite", className="h6 mb-0")), dbc.CardBody([
             html.P("The method:", className="small mb-1"),
-            _copyable(html.Pre(BIBTEX_PAPER, id=paper_id, **pre)),
+            _copyable(html.Pre(BIBTEX_PAPER, id=paper_id, **pre), "the paper's BibTeX"),
             html.P("The software:", className="small mt-3 mb-1"),
-            _copyable(html.Pre(bibtex_software(bundle), id=software_id, **pre))])],
+            _copyable(html.Pre(bibtex_software(bundle), id=software_id, **pre), "the software's BibTeX")])],
             className="shadow-sm h-100"), lg=5),
     ], className="g-4 mb-4")]  # the margin on the row: a full-height card's own margin overlapped the next card

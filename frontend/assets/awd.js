@@ -5,6 +5,7 @@
  * - teacher upload on the configure page -> POST /api/teachers (file + architecture);
  * - new data on the results page -> POST /api/results/{job}/predict (file; the model picked);
  * - figure downloads: buttons with data-graph / data-format call Plotly.downloadImage;
+ * - copy icons (dcc.Clipboard) made keyboard buttons, dropdowns and sliders named by their labels;
  * - window resizes that cross the phone breakpoint write the new width to the Dash store `app-viewport`, so the
  *   figures laid out for the old width (panels per row) are drawn again. */
 (function () {
@@ -250,7 +251,9 @@
     /* A link drawn as a button (dbc.Button with href: <a role="button">) is announced as a button, and a button
        answers Space as well as Enter; a link answers Enter only, so Space scrolled the page instead. */
     var a = e.target.closest ? e.target.closest('a[role="button"][href]') : null;
-    if (a && e.key === " " && !e.altKey && !e.ctrlKey && !e.metaKey) { e.preventDefault(); a.click(); }
+    if (a && e.key === " " && !e.altKey && !e.ctrlKey && !e.metaKey) { e.preventDefault(); a.click(); return; }
+    var copy = e.target.closest ? e.target.closest('.awd-copy[role="button"]') : null;
+    if (copy && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); copy.click(); }
   });
 
   /* Phone or not, as components.NARROW_PX decides (the app writes the width when a page opens). */
@@ -279,11 +282,63 @@
     if (node.matches(".modebar-btn:not([tabindex])")) { buttons.push(node); }
     for (var i = 0; i < buttons.length; i++) { buttons[i].setAttribute("tabindex", "-1"); }
   }
+  /* The copy icons (dcc.Clipboard, class awd-copy) are bare <div>s: out of the tab order and without a role, a
+     keyboard user could not copy the code, a citation or a share link. Each becomes a button named by its title;
+     Enter and Space click it (the keydown handler above). */
+  function buttonizeCopies(node) {
+    if (node.nodeType !== 1) { return; }
+    var copies = Array.prototype.slice.call(node.querySelectorAll(".awd-copy:not([role])"));
+    if (node.matches(".awd-copy:not([role])")) { copies.push(node); }
+    for (var i = 0; i < copies.length; i++) {
+      copies[i].setAttribute("role", "button");
+      copies[i].setAttribute("tabindex", "0");
+      if (copies[i].title) { copies[i].setAttribute("aria-label", copies[i].title); }
+    }
+  }
+  /* A dropdown (dcc.Dropdown) is a button named by "<id>-value-count <id>-value": its value alone ("db5, button"),
+     without the field's label. The label the page gives it (<label for="<id>">) is put first. */
+  function labelDropdowns(node) {
+    if (node.nodeType !== 1) { return; }
+    var buttons = Array.prototype.slice.call(node.querySelectorAll("button.dash-dropdown[id]:not([data-awd-named])"));
+    if (node.matches("button.dash-dropdown[id]:not([data-awd-named])")) { buttons.push(node); }
+    for (var i = 0; i < buttons.length; i++) {
+      var id = buttons[i].id;
+      var label = document.querySelector('label[for="' + (window.CSS ? CSS.escape(id) : id) + '"]');
+      if (!label) { continue; }
+      if (!label.id) { label.id = id + "-label"; }
+      buttons[i].setAttribute("aria-labelledby", label.id + " " + id + "-value");
+      buttons[i].setAttribute("data-awd-named", "1");
+    }
+  }
+  /* A slider (dcc.Slider) is a <span role="slider"> inside the element that carries its id, which a <label for>
+     cannot name: the label is tied to the handle. */
+  function labelSliders(node) {
+    if (node.nodeType !== 1) { return; }
+    var handles = Array.prototype.slice.call(node.querySelectorAll('[role="slider"]:not([aria-labelledby])'));
+    if (node.matches('[role="slider"]:not([aria-labelledby])')) { handles.push(node); }
+    for (var i = 0; i < handles.length; i++) {
+      for (var holder = handles[i].parentElement; holder; holder = holder.parentElement) {
+        var label = holder.id && document.querySelector('label[for="' + (window.CSS ? CSS.escape(holder.id) : holder.id) + '"]');
+        if (label) {
+          if (!label.id) { label.id = holder.id + "-label"; }
+          handles[i].setAttribute("aria-labelledby", label.id);
+          break;
+        }
+      }
+    }
+  }
+  function improve(node) {
+    labelSliders(node);
+    untabModebars(node);
+    buttonizeCopies(node);
+    labelDropdowns(node);
+  }
   new MutationObserver(function (records) {
     for (var i = 0; i < records.length; i++) {
-      for (var j = 0; j < records[i].addedNodes.length; j++) { untabModebars(records[i].addedNodes[j]); }
+      for (var j = 0; j < records[i].addedNodes.length; j++) { improve(records[i].addedNodes[j]); }
     }
   }).observe(document.documentElement, { childList: true, subtree: true });
+  if (document.body) { improve(document.body); }
 
   /* While the server does not answer (stopped, restarting), a page kept showing its last state, e.g. "running,
      27 s left": a banner says so, and goes when the server is back. Any HTTP answer counts as up. */

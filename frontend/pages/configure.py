@@ -176,6 +176,8 @@ def _card(title, body, help_section=None):
 
 
 def _field(label, component, help_text=None, label_for=None):
+    if label_for is None and isinstance(component, dcc.Dropdown):  # a dropdown is named by its label (awd.js)
+        label_for = component.id
     out = [dbc.Label(label, html_for=label_for, className="fw-semibold"), component]
     if help_text:
         out.append(dbc.FormText(help_text))

@@ -57,6 +57,8 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
                            " && document.querySelector('#configure-dataset-facts').innerText.includes(' of ')")
     page.wait_for_function("document.querySelector('#configure-lambdas').value.length > 0")
     page.wait_for_function("document.querySelector('#configure-teacher').innerText.trim().length > 0")
+    tree = page.locator("body").aria_snapshot()  # dropdowns named by their labels (review 16: "db5, button")
+    assert 'button "Start from db5"' in tree and 'button "Architecture ' in tree and 'button "Dataset ' in tree
     page.click("#configure-teacher")
     page.get_by_role("option", name=re.compile(r"^mlp")).first.click()
     page.wait_for_function("document.querySelector('#configure-teacher').innerText.trim().startsWith('mlp')")
@@ -124,8 +126,10 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     # review 8: a link made at a loopback address opens only on this machine, and the dialog says so
     page.locator("#results-share-local").wait_for()
     assert "open only on this machine" in page.inner_text("#results-share-local")
-    page.select_option("#results-share-expiry", "168")
-    page.fill("#results-share-label", "for the referee")
+    # its fields and copy button are named for a screen reader (review 16: "combobox" and a placeholder)
+    page.get_by_label("Expires").select_option("168")
+    page.get_by_label("Name").fill("for the referee")
+    assert page.locator("#results-share-copy").get_attribute("aria-label") == "Copy the link"
     page.click("#results-share-create")
     page.wait_for_function("document.querySelector('#results-share-url').value.includes('/results/')")
     page.locator("#results-share-table").get_by_text("live").wait_for()

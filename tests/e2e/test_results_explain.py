@@ -78,6 +78,22 @@ def test_series_result_shows_formula_scalogram_trust_and_snippet(web_server, own
     assert page.inner_text("#results-python-snippet").strip() == python_snippet(bundle).strip()
     assert "Adaptive wavelet distillation" in page.inner_text("#results-bibtex-paper")
     assert "@software" in page.inner_text("#results-bibtex-software")
+    # the copy icons are keyboard buttons named for what they copy (review 16: Tab skipped them); Enter copies
+    copies = page.locator(".awd-copy")
+    names = [copies.nth(i).get_attribute("aria-label") for i in range(copies.count())]
+    assert {"Copy the Python code", "Copy the paper's BibTeX", "Copy the software's BibTeX"} <= set(names), names
+    assert all(copies.nth(i).get_attribute("role") == "button" and copies.nth(i).get_attribute("tabindex") == "0"
+               for i in range(copies.count()))
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.locator('.awd-copy[aria-label="Copy the Python code"]').focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("async () => (await navigator.clipboard.readText()).includes('import')")
+    assert page.evaluate("navigator.clipboard.readText()").strip() == python_snippet(bundle).strip()
+    # the dropdowns and the slider are named by their labels (review 16: by their value, or not at all)
+    tree = page.locator("body").aria_snapshot()
+    for name in ('button "Inspect grid point ★ λ', 'button "Test example test example 0', 'slider "λ (sparsity)"',
+                 'button "Explanations of this result'):
+        assert name in tree, (name, tree)
     # the selected cell's value is readable beside its star
     assert page.locator("#results-grid-graph text", has_text=re.compile(r"★-?\d")).count() == 1
     assert_drawn(page)
