@@ -253,8 +253,9 @@ def draw_student(example, clicked, students, explain, activation, viewport=None)
     if record.get("kind") == "series_topk_linear":
         rows = student_figures.student_rows(record, ex if explained else None)
         return dict(formula=student_figures.student_formula(record), definition=record.get("definition", ""),
-                    table=_table(rows), note=f"Showing {which}. Terms in order of influence: |weight| × the "
-                                             "feature's standard deviation on the training data.",
+                    table=_table(rows), note=" ".join(filter(None, (
+                        f"Showing {which}. Terms in order of influence: |weight| × the feature's standard deviation "
+                        "on the training data.", student_figures.beyond_ends_note(record)))),
                     graph=no_update if click_only else student_figures.scalogram_figure(bundle, k),
                     histogram=no_update if click_only else figures.empty_figure(""))
     return dict(formula="", definition=record.get("definition", ""), table=_maps_summary(record),

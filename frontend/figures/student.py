@@ -30,8 +30,8 @@ from awd_studio.frontend.figures.style import (
     wrap_words,
 )
 
-__all__ = ["student_record", "student_formula", "student_rows", "scalogram_figure", "subband_figure",
-           "peak_histogram_figure", "FORMULA_TERMS"]
+__all__ = ["student_record", "student_formula", "beyond_ends_note", "student_rows", "scalogram_figure",
+           "subband_figure", "peak_histogram_figure", "FORMULA_TERMS"]
 
 #: Terms the formula spells out (the others are in the table).
 FORMULA_TERMS = 6
@@ -87,8 +87,31 @@ def student_formula(record: dict | None, terms: int = FORMULA_TERMS) -> str:
         sign = "−" if f["weight"] < 0 else "+"
         text += f" {sign} {fmt_number(abs(f['weight']))}·({f['label']})"
     if len(ranked) > terms:
-        text += f" + … ({len(ranked) - terms} more terms, in the table)"
+        text += f" + … ({len(ranked) - terms} more terms, in the table below: it scrolls)"
     return text
+
+
+def beyond_ends_note(record: dict | None) -> str:
+    """A sentence on the terms that read mostly beyond the series' ends, or "" when the student has none.
+
+    Their coefficients fall mostly on the padding past the ends (``features[].in_series`` below
+    :data:`LOW_IN_SERIES`), so their values are small and their weights large: a weight of 20 there can weigh less
+    than 0.2 elsewhere (review 16 read the formula's weights as ill-conditioned).
+
+    Examples
+    --------
+    >>> beyond_ends_note({"parameters": {"features": [{"in_series": 0.02}, {"in_series": 0.9}]}})[:44]
+    "1 term reads mostly beyond the series' ends:"
+    >>> beyond_ends_note({"parameters": {"features": [{"in_series": 0.9}]}})
+    ''
+    """
+    features = ((record or {}).get("parameters") or {}).get("features") or []
+    n = sum(1 for f in features if isinstance(f.get("in_series"), int | float) and f["in_series"] < LOW_IN_SERIES)
+    if not n:
+        return ""
+    return (f"{n} term{'s read' if n > 1 else ' reads'} mostly beyond the series' ends: {'their' if n > 1 else 'its'}"
+            " coefficients fall mostly on the padding past the ends and are small, so their weights are large; "
+            "compare terms by |weight| × SD, not by weight.")
 
 
 def student_rows(record: dict | None, example: dict | None = None) -> list[dict]:
