@@ -180,7 +180,8 @@ def use_in_python_card(bundle: dict, *, snippet_id: str, paper_id: str, software
     pre = {"className": "awd-code small mb-0", "style": {"whiteSpace": "pre-wrap", "paddingRight": "2rem"}}
     return [dbc.Row([
         dbc.Col(dbc.Card([dbc.CardHeader(html.H3("Use in Python", className="h6 mb-0")), dbc.CardBody([
-            html.P(["Download ", html.Code("result.json"), " and ", html.Code("arrays.npz"), " into a folder ",
+            html.P(["Unpack the Downloads' ZIP (its folder is ", html.Code(RESULT_FOLDER), "), or download ",
+                    html.Code("result.json"), " and ", html.Code("arrays.npz"), " into a folder ",
                     html.Code(RESULT_FOLDER), " (they save as ", html.Code("awd-<run>-result.json"), " and ",
                     html.Code("awd-<run>-arrays.npz"), "; either name works); with AWD Studio installed (not on PyPI: ",
                     html.Code("pip install"),

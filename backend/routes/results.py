@@ -7,10 +7,13 @@ and only here: share tokens are refused by every other route.
 from __future__ import annotations
 
 import mimetypes
+import tempfile
+import zipfile
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
+from starlette.background import BackgroundTask
 
 from awd_studio.backend.deps import PathsDep, SessionDep, is_uuid, require_owner
 from awd_studio.backend.schemas import ArtifactPublic, ArtifactsPublic, Problem
@@ -18,7 +21,7 @@ from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import Job
 from awd_studio.jobstate.storage import resolve_artifact
 
-__all__ = ["router"]
+__all__ = ["router", "ARCHIVE_FOLDER"]
 
 router = APIRouter(prefix="/results", tags=["results"])
 
@@ -67,11 +70,9 @@ def get_result(key: str, request: Request, session: SessionDep, paths: PathsDep)
     return FileResponse(path, media_type="application/json")
 
 
-@router.get("/{key}/files", response_model=ArtifactsPublic, responses=_NOT_FOUND)
-def list_files(key: str, request: Request, session: SessionDep, paths: PathsDep):
-    """The downloadable files of a result."""
-    root = result_dir_for_key(key, request, session, paths)
-    data = []
+def _artifacts(root: Path) -> list[tuple[str, Path]]:
+    """``(name, path)`` of every downloadable file of a result directory, by name."""
+    out = []
     for path in sorted(root.rglob("*")):
         if path.is_file() and not path.is_symlink():
             name = path.relative_to(root).as_posix()
@@ -79,9 +80,43 @@ def list_files(key: str, request: Request, session: SessionDep, paths: PathsDep)
                 resolve_artifact(root, name)
             except FileNotFoundError:
                 continue
-            media = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            data.append(ArtifactPublic(name=name, size=path.stat().st_size, media_type=media))
+            out.append((name, path))
+    return out
+
+
+@router.get("/{key}/files", response_model=ArtifactsPublic, responses=_NOT_FOUND)
+def list_files(key: str, request: Request, session: SessionDep, paths: PathsDep):
+    """The downloadable files of a result."""
+    data = [ArtifactPublic(name=name, size=path.stat().st_size,
+                           media_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
+            for name, path in _artifacts(result_dir_for_key(key, request, session, paths))]
     return ArtifactsPublic(data=data, count=len(data))
+
+
+#: The folder a result's archive unpacks to: the one the results page's "Use in Python" code and its
+#: ``awd predict`` line read (``frontend.use_in_python.RESULT_FOLDER``; a test checks that they agree).
+ARCHIVE_FOLDER = "awd-result"
+#: Files already compressed, stored as they are in the archive.
+_STORED = (".png", ".npz", ".zip", ".pt", ".pt2", ".safetensors")
+
+
+@router.get("/{key}/archive", responses={200: {"content": {"application/zip": {}},
+                                               "description": "every file of the result, in a folder awd-result/"},
+                                         **_NOT_FOUND})
+def get_archive(key: str, request: Request, session: SessionDep, paths: PathsDep):
+    """Every file of a result (what ``GET /files`` lists) in one ZIP archive, under the folder ``awd-result/``:
+    unpacked, it is the folder the results page's Python code and ``awd predict awd-result ...`` read. Named
+    ``awd-<run>-result.zip``."""
+    files = _artifacts(result_dir_for_key(key, request, session, paths))
+    buffer = tempfile.SpooledTemporaryFile(max_size=16 * 2 ** 20)  # a result is a few MB: on disk beyond 16 MiB
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, path in files:
+            archive.write(path, f"{ARCHIVE_FOLDER}/{name}",
+                          compress_type=zipfile.ZIP_STORED if name.endswith(_STORED) else zipfile.ZIP_DEFLATED)
+    buffer.seek(0)
+    disposition = f'attachment; filename="{run_file_name(key, "result.zip")}"'
+    return StreamingResponse(iter(lambda: buffer.read(2 ** 16), b""), media_type="application/zip",
+                             headers={"Content-Disposition": disposition}, background=BackgroundTask(buffer.close))
 
 
 @router.get("/{key}/files/{name:path}", responses={200: {"content": {"application/octet-stream": {}}},

@@ -80,6 +80,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.GRID_GRAPH)
     SCORES_GRAPH = "results-scores-graph"
     DOWNLOADS = "results-downloads"
     DOWNLOAD_BUNDLE = "results-download-bundle"
+    DOWNLOAD_ARCHIVE = "results-download-archive"
     PROVENANCE = "results-provenance"
 
 
@@ -310,7 +311,10 @@ def downloads(bundle: dict, token: str) -> list:
     base = f"/api/results/{quote(token, safe='')}"
     files = [f for f in (bundle.get("files") or ["result.json", "arrays.npz"]) if isinstance(f, str)]
     # named after the run (as the API's files are): two runs' files do not collide
-    links = [html.Li(html.A("Result bundle (JSON)", href=base, download=run_file_name(token, "result.json"),
+    # every file at once: unpacked, the folder awd-result that "Use in Python" and awd predict read (review 16)
+    links = [html.Li(html.A("All files (ZIP), in a folder awd-result", href=f"{base}/archive",
+                            download=run_file_name(token, "result.zip"), id=ids.DOWNLOAD_ARCHIVE)),
+             html.Li(html.A("Result bundle (JSON)", href=base, download=run_file_name(token, "result.json"),
                             id=ids.DOWNLOAD_BUNDLE))]
     links += [html.Li(html.A(name, href=f"{base}/files/{quote(name, safe='')}", download=run_file_name(token, name)))
               for name in files if name != "result.json"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 
 import httpx
 import pytest
@@ -113,6 +114,13 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     assert bundle["provenance"]["config"]["start_search"] == 20
     assert bundle["selection"]["random_search"]["n"] == 5 and "random_search" in bundle["models"]
     assert all(p["start"] in ("initial", "search") and len(p["start_h"]) == 10 for p in bundle["grid"])
+    # every file at once, in the folder the page's Python code reads (review 16: 11 links clicked one by one)
+    with page.expect_download() as download:
+        page.click("#results-download-archive")
+    assert download.value.suggested_filename == f"awd-{job_id[:8]}-result.zip"
+    with zipfile.ZipFile(download.value.path()) as archive:
+        names = set(archive.namelist())
+    assert {"awd-result/result.json", "awd-result/arrays.npz", "awd-result/wavelet.png"} <= names, names
     # a figure as the page shows it and the result's own file of it are saved under two names (review 16: one
     # name, two contents)
     with page.expect_download() as download:

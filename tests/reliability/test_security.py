@@ -109,6 +109,30 @@ def test_share_token_reads_one_job_only_and_cannot_write(make_client, finished_j
     assert client.get(f"/api/results/{token}").json() == {"job": mine}  # nothing changed
 
 
+def test_a_results_archive_holds_its_files_in_the_folder_the_snippet_reads(client, finished_job, data_dir):
+    """Review 16: eleven to fourteen files were downloaded one by one. One ZIP holds them all, under the folder
+    the page's Python code and ``awd predict awd-result`` read; a share link gets it, a revoked one does not."""
+    import io
+    import zipfile
+
+    from awd_studio.backend.routes.results import ARCHIVE_FOLDER
+    from awd_studio.frontend.use_in_python import RESULT_FOLDER
+
+    assert ARCHIVE_FOLDER == RESULT_FOLDER
+    job_id = finished_job()
+    response = client.get(f"/api/results/{job_id}/archive")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    assert f'filename="awd-{job_id[:8]}-result.zip"' in response.headers["content-disposition"]
+    listed = [f["name"] for f in client.get(f"/api/results/{job_id}/files").json()["data"]]
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert archive.namelist() == [f"awd-result/{name}" for name in listed]
+        assert archive.read("awd-result/arrays.npz") == client.get(f"/api/results/{job_id}/files/arrays.npz").content
+    link = client.post(f"/api/jobs/{job_id}/share").json()
+    assert client.get(f"/api/results/{link['token']}/archive").content[:2] == b"PK"
+    assert client.delete(f"/api/shares/{link['id']}").status_code == 204
+    assert client.get(f"/api/results/{link['token']}/archive").status_code == 410
+
+
 def test_share_tokens_expire_and_are_revocable(client, finished_job):
     job_id = finished_job()
     short = client.post(f"/api/jobs/{job_id}/share", json={"expires_in_hours": 1.0 / 3600}).json()
