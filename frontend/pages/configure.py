@@ -72,6 +72,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     UPLOAD_STATUS = "configure-upload-status"
     TEACHER_UPLOAD = "configure-teacher-upload"
     WAVE = "configure-wave"
+    #: Under "Start from": what a dataset made with a known wavelet (the synthetic example) asks of the start.
+    WAVE_NOTE = "configure-wave-note"
     LEVELS = "configure-levels"
     ATTRIBUTION = "configure-attribution"
     PARAMETRIZATION = "configure-parametrization"
@@ -249,8 +251,9 @@ def layout(dataset: str | None = None, **query):
                 _card("Wavelet", [
                     dbc.Row([
                         # the default among the options: shown before the service's choices arrive
-                        dbc.Col(_field("Start from", dcc.Dropdown(id=ids.WAVE, value="db5", options=["db5"],
-                                                                  clearable=False)), sm=6),
+                        dbc.Col([_field("Start from", dcc.Dropdown(id=ids.WAVE, value="db5", options=["db5"],
+                                                                   clearable=False)),
+                                 html.Div(id=ids.WAVE_NOTE, className="form-text mt-n2 mb-3")], sm=6),
                         dbc.Col(_field("Levels J", dbc.Input(id=ids.LEVELS, type="number", value=4, min=1,
                                                              step=1), label_for=ids.LEVELS), sm=6),
                     ]),
@@ -468,7 +471,9 @@ async def load_dataset_info(dataset_id, prefill=None):
         ds = await get_client().get_dataset(dataset_id)
     except ApiError as err:
         return dict(info=None, facts=f"Could not load the dataset: {err.message}", hidden=dataset_id, **no_targets)
-    info = {"id": ds["id"], "kind": ds.get("kind"), "shape": ds.get("shape"), "n": ds.get("n")}
+    info = {"id": ds["id"], "kind": ds.get("kind"), "shape": ds.get("shape"), "n": ds.get("n"),
+            # the wavelet a simulated dataset was made with (the synthetic example's db5), when it names one
+            "true_wavelet": ((ds.get("summary") or {}).get("meta") or {}).get("true_wavelet")}
     count, each = size_words(info["kind"], info["n"], info["shape"])
     targets = target_options(ds.get("summary"))
     target = _prefill_for(prefill, info).get("target")
@@ -553,6 +558,48 @@ def fields_for_kind(info, levels=None, prefill=None):
                 peak_field="awd-hidden" if kind == "timeseries" else "",
                 series_field="awd-hidden" if kind == "image" else "",
                 levels=deepest if too_deep else dash.no_update)
+
+
+#: Where the form starts on a dataset made with a known wavelet, when that wavelet is the one selected: the paper's
+#: recovery test starts from sym5 or coif2 (section 4.1), and a start at the truth leaves nothing to recover.
+RECOVERY_START = "sym5"
+
+
+def recovery_start(info: dict | None, wave: str | None, prefill: dict | None = None) -> tuple:
+    """``(wave, note)`` for a dataset made with a known wavelet (``info["true_wavelet"]``): the start moves to
+    :data:`RECOVERY_START` when the form holds the true wavelet itself (not on ``?from=``'s own dataset: that run's
+    start stays), and the note says why; ``(no_update, "")`` for other data.
+
+    Review 16: the synthetic example's card said "start from sym5 or coif2", the form started from db5, and the run
+    reported only that AWD was worse than db5.
+
+    Examples
+    --------
+    >>> recovery_start({"true_wavelet": "db5"}, "db5")[0]
+    'sym5'
+    >>> recovery_start({"true_wavelet": "db5"}, "coif2")[1][:35]
+    'This dataset was made with db5: the'
+    >>> recovery_start({"kind": "timeseries"}, "db5")[1]
+    ''
+    """
+    truth = (info or {}).get("true_wavelet")
+    if not truth:
+        return dash.no_update, ""
+    if wave == truth and not _prefill_for(prefill, info) and truth != RECOVERY_START:
+        return RECOVERY_START, (f"This dataset was made with {truth}: the form starts from {RECOVERY_START}, so "
+                                f"that the result shows whether distillation finds {truth} (the paper's recovery "
+                                f"test; coif2 is its other start). Choose {truth} to start at the truth.")
+    return dash.no_update, (f"This dataset was made with {truth}: the result reports how far the learned wavelet "
+                            f"ends from {truth}.")
+
+
+@callback(output=dict(wave=Output(ids.WAVE, "value", allow_duplicate=True), note=Output(ids.WAVE_NOTE, "children")),
+          inputs=dict(info=Input(ids.DATASET_INFO, "data"), _options=Input(ids.OPTIONS, "data")),
+          state=dict(wave=State(ids.WAVE, "value"), prefill=State(ids.PREFILL, "data")), prevent_initial_call=True)
+def start_for_recovery(info, _options, wave, prefill=None):
+    """:func:`recovery_start` when the dataset, or the options that set the wavelet's choices, arrive."""
+    new, note = recovery_start(info, wave, prefill)
+    return dict(wave=new, note=note)
 
 
 #: What the options of the service set on the form.

@@ -57,7 +57,7 @@ size_graphs_to_their_figures(ids.PREVIEW_GRAPH, ids.TARGET_GRAPH)
 
 EXAMPLES = [
     ("synthetic", "Synthetic", "Gaussian noise whose target is three db5 coefficients (the paper's recovery test: "
-     "start from sym5 or coif2, not db5, to see db5 recovered)."),
+     "the form starts from sym5, and the result says how close distillation comes to db5)."),
     ("cme", "Clathrin (CME)", "Fluorescence traces; predict the auxilin peak (time series)."),
     ("lensing", "Weak lensing", "Convergence maps; predict the cosmology (maps)."),
 ]

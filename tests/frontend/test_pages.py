@@ -8,6 +8,7 @@ import json
 import re
 import sys
 
+import dash
 import pytest
 from dash import Output, no_update
 from fastapi import FastAPI, HTTPException
@@ -812,3 +813,16 @@ def test_a_grid_shown_as_a_preset_is_sent_as_that_preset(service):
     assert changed == {"seed": 5, "grid_preset": "paper", "epochs": 7}
     other = {**shown, "lambdas": [0.5]}
     assert cfg.named_preset(other, options["grid_presets"], "timeseries") == other
+
+
+def test_data_made_with_a_known_wavelet_start_the_form_elsewhere():
+    """Review 16: the synthetic example's card said "start from sym5 or coif2", its form started from db5."""
+    cfg = page("configure")
+    info = {"id": "d1", "true_wavelet": "db5"}
+    wave, note = cfg.recovery_start(info, "db5")
+    assert wave == cfg.RECOVERY_START == "sym5" and "made with db5" in note and "Choose db5" in note
+    assert cfg.recovery_start(info, "coif2")[0] is dash.no_update  # the user's own start stays
+    # a rerun's form on its own dataset keeps that run's start, db5 included
+    prefill = {"values": {"dataset_id": "d1", "wave": "db5"}}
+    assert cfg.recovery_start(info, "db5", prefill)[0] is dash.no_update
+    assert cfg.recovery_start({"id": "d2"}, "db5") == (dash.no_update, "")
