@@ -752,9 +752,12 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
                                  constraintext="none",  # the tallest bar's label at full size, above the axis
                                  hovertemplate="class %{x}<br>χ² %{y:.4g}<extra></extra>"), **at(n_panels - 1))
             stacked = ", one per line" if len(names) > 1 else ""
+            # smaller type for many classes: ten classes' "0.24" "0.26" "0.28" ran together at 13 px (review 16)
             fig.update_xaxes(title=f"class ({', '.join(names)}{stacked})" if named else "class (target row)",
-                             tickangle=0, **at(n_panels - 1))
-            fig.update_yaxes(title="χ²", **at(n_panels - 1))
+                             tickangle=0, tickfont=dict(size=10 if len(classes) > 6 else 12), **at(n_panels - 1))
+            top = float(np.nanmax(chi2)) if np.isfinite(chi2).any() else 1.0
+            # room above the tallest bar for its number ("1.13e+03" touched the panel's top)
+            fig.update_yaxes(title="χ²", range=[0, 1.18 * top if top > 0 else 1], **at(n_panels - 1))
     # the legend above the first panels, clear of the panel titles (top right it covered the χ² panel's)
     height = 395 + 330 * (n_rows - 1)
     return apply_layout(fig, height=height, margin=dict(l=55, r=20, t=80, b=75),  # the legend 40 px above
