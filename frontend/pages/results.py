@@ -319,8 +319,9 @@ def downloads(bundle: dict, token: str) -> list:
     links += [html.Li(html.A(name, href=f"{base}/files/{quote(name, safe='')}", download=run_file_name(token, name)))
               for name in files if name != "result.json"]
     return [html.Ul(links, className="mb-2"),
-            html.Small("Each figure: the PNG / SVG buttons above it (on a wider screen, also the camera in its "
-                       "toolbar).", className="text-muted")]
+            html.Small("Files drawn when the run finished. Each figure as the page shows it (the example or grid "
+                       "point chosen): the PNG / SVG buttons above it, saved as …-as-shown (on a wider screen, also "
+                       "the camera in its toolbar).", className="text-muted")]
 
 
 def provenance(bundle: dict, origin: str | None = None) -> list:
