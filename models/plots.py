@@ -116,7 +116,8 @@ def _number(value):
 
 def _selected_point(bundle):
     """``"λ = 1.00e-04, γ = 0.01 (CV R² 0.538)"``: the selected grid point, in the results page's words."""
-    point = (bundle.get("grid") or [{}])[(bundle.get("selected") or {}).get("index", 0)]
+    grid, index = bundle.get("grid") or [], (bundle.get("selected") or {}).get("index", 0)
+    point = grid[index] if isinstance(index, int) and 0 <= index < len(grid) else {}
     score = point.get("cv_score")
     metric = (bundle.get("cv") or {}).get("metric", "r2")
     score_text = f" (CV {'R²' if metric == 'r2' else metric} {score:.3f})" if score is not None else ""

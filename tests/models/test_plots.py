@@ -119,3 +119,5 @@ def test_the_wavelet_figure_names_its_grid_point_as_the_page_does():
     bundle.setdefault("selection", {})["choice"] = "initial"
     title = plots.plot_wavelet(bundle)[0].figure.get_suptitle()
     assert title.startswith("best AWD point: λ = ") and title.endswith("cross-validation kept db5")
+    bundle["grid"] = []  # a bundle without its grid still draws
+    assert plots.plot_wavelet(bundle)[0].figure.get_suptitle().startswith("best AWD point: λ = 0, γ = 0;")
