@@ -39,7 +39,14 @@ from awd_studio.frontend.figures.scattering import (
                                    scattering_scores,
                                    scattering_tree_figure,
 )
-from awd_studio.frontend.figures.scores import provenance_items, score_rows, scores_figure, use_line, verdict_lines
+from awd_studio.frontend.figures.scores import (
+    provenance_items,
+    score_rows,
+    scores_figure,
+    truth_line,
+    use_line,
+    verdict_lines,
+)
 from awd_studio.frontend.figures.style import MODEL_LABELS, PALETTE, empty_figure, fmt_number
 from awd_studio.frontend.figures.wavelet import (
                                    filters_2d_figure,
@@ -82,6 +89,7 @@ __all__ = [
     "provenance_items",
     "verdict_lines",
     "use_line",
+    "truth_line",
     "scattering_filters_figure",
     "scattering_tree_figure",
     "scattering_curve_figure",

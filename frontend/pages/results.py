@@ -81,6 +81,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.GRID_GRAPH)
     DOWNLOADS = "results-downloads"
     DOWNLOAD_BUNDLE = "results-download-bundle"
     DOWNLOAD_ARCHIVE = "results-download-archive"
+    TRUTH_LINE = "results-truth-line"
     PROVENANCE = "results-provenance"
 
 
@@ -221,6 +222,8 @@ def summary_children(bundle: dict) -> list:
     said += [dbc.Alert(w, color="warning", className="mb-2 py-2 small") for w in verdict["warnings"]]
     if figures.use_line(bundle):  # one answer to "which model do I report" (review 11: three places, three hints)
         said.append(html.P(figures.use_line(bundle), id=ids.USE_LINE, className="small mb-2"))
+    if figures.truth_line(bundle):  # the recovery test's answer (the bundle had it, the page did not say it)
+        said.append(html.P(figures.truth_line(bundle), id=ids.TRUTH_LINE, className="small mb-2"))
     initial = figures.kept_initial(bundle)
     if initial is not None:  # the model delivered is the initial wavelet's student: its score leads
         kept = rows.get("baseline_wavelet", {})

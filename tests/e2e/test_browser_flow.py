@@ -102,6 +102,8 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     assert "AWD" in page.inner_text("#results-scores")
     assert "Best of 5 random wavelets (no teacher)" in page.inner_text("#results-scores")
     assert page.locator("#results-maps-only").is_hidden()
+    # data made with db5: the page says how far the learned wavelet ended from it (the bundle had it, the page not)
+    assert "This dataset was made with db5: the best AWD point ended" in page.inner_text("#results-truth-line")
     assert set(assert_drawn(page)) >= set(RESULT_GRAPHS)
     # a new result's activation map is not called an earlier version's (its redraw for example 0 said so)
     title = page.evaluate("document.querySelector('#results-activation-graph .js-plotly-plot')._fullLayout.title.text")
