@@ -253,7 +253,15 @@
     var a = e.target.closest ? e.target.closest('a[role="button"][href]') : null;
     if (a && e.key === " " && !e.altKey && !e.ctrlKey && !e.metaKey) { e.preventDefault(); a.click(); return; }
     var copy = e.target.closest ? e.target.closest('.awd-copy[role="button"]') : null;
-    if (copy && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); copy.click(); }
+    if (copy && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); copy.click(); return; }
+    /* An open dropdown's menu puts the focus on its current option, where typing did nothing (typing "sym5" and
+       Enter chose the option below, db6): a letter or digit goes to the menu's search box, as with a mouse. */
+    var menu = e.target.closest ? e.target.closest(".dash-dropdown-content") : null;
+    if (menu && e.key.length === 1 && e.key !== " " && !e.altKey && !e.ctrlKey && !e.metaKey &&
+        !e.target.matches(".dash-dropdown-search")) {
+      var search = menu.querySelector(".dash-dropdown-search");
+      if (search) { search.focus(); }
+    }
   });
 
   /* Phone or not, as components.NARROW_PX decides (the app writes the width when a page opens). */

@@ -340,3 +340,29 @@ def test_the_api_docs_render_without_internet(web_server, browser, screenshot):
     # ReDoc's "powered by" logo is an image from its maker's site; offline it is simply not shown
     assert [(kind, url) for kind, url in outside if kind != "image"] == []
     context.close()
+
+
+def test_an_open_dropdown_is_searched_by_typing(web_server, owner_context):
+    """Review 16: opened with Enter, a dropdown's menu held the focus on its current option, and typing "sym5"
+    then Enter chose db6; letters now go to the menu's search box."""
+    page = owner_context().new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    page.goto(web_server + "/configure")
+    # the service's wavelets arrive with its options, as does the grid preset's λ values
+    page.wait_for_function("document.querySelector('#configure-lambdas')"
+                           " && document.querySelector('#configure-lambdas').value.length > 0")
+    for _ in range(60):  # Tab to "Start from", as a keyboard user does
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.parentElement"
+                         " && document.activeElement.parentElement.querySelector('#configure-wave') !== null"):
+            break
+    page.keyboard.press("Enter")
+    page.locator(".dash-dropdown-content [role=listbox]").wait_for()
+    page.wait_for_function("document.activeElement && document.activeElement.closest('.dash-dropdown-content')")
+    page.keyboard.type("coif2")
+    assert page.evaluate("document.activeElement.value") == "coif2"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#configure-wave').innerText.trim() === 'coif2'")
+    assert errors == [], errors
