@@ -101,6 +101,10 @@ def graph_config(filename: str) -> dict:
             "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2}}
 
 
+#: A graph's figure before its callback draws one: data and layout given, so that plotly draws an empty plot
+#: (a bare ``{}`` reached plotly as a redraw of a container with no plot yet, one console warning per graph).
+EMPTY_FIGURE = {"data": [], "layout": {}}
+
 #: Height in pixels of a graph whose figure sets none (plotly's own default is 450).
 DEFAULT_GRAPH_HEIGHT = 360
 
@@ -125,8 +129,9 @@ def graph(graph_id: str, filename: str, figure=None) -> dcc.Graph:
     ``layout.height`` here, and :func:`size_graphs_to_their_figures` keeps it in step when a callback
     draws a new figure.
     """
-    return dcc.Graph(id=graph_id, figure=figure if figure is not None else {}, config=graph_config(filename),
-                     responsive=True, style={"height": f"{_figure_height(figure or {})}px"})
+    return dcc.Graph(id=graph_id, figure=figure if figure is not None else EMPTY_FIGURE,
+                     config=graph_config(filename), responsive=True,
+                     style={"height": f"{_figure_height(figure or {})}px"})
 
 
 def size_graphs_to_their_figures(*graph_ids: str) -> None:

@@ -52,6 +52,8 @@ def test_series_result_shows_formula_scalogram_trust_and_snippet(web_server, own
     page = owner_context().new_page()
     page.set_default_timeout(60_000)
     errors = console_errors(page)
+    warnings = []
+    page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
     page.goto(f"{web_server}/results/{job_id}")
     page.locator("#results-student-graph .main-svg").first.wait_for(state="visible")
     page.wait_for_function("document.querySelector('#results-student-formula').innerText.startsWith('y = ')")
@@ -101,6 +103,8 @@ def test_series_result_shows_formula_scalogram_trust_and_snippet(web_server, own
     assert page.locator(".modebar-btn").count() >= 5
     assert page.evaluate("[...document.querySelectorAll('.modebar-btn')].filter(b => b.tabIndex >= 0).length") == 0
     screenshot(page, "20-results-student-series")
+    # review 16: ten plotly warnings per load ("Calling _doPlot as if redrawing ..."), one per graph drawn from {}
+    assert not [w for w in warnings if "_doPlot" in w], warnings
 
     # clicking another cell updates the cards and the student
     other = next(p["index"] for p in bundle["grid"] if p["index"] != bundle["selected"]["index"])
