@@ -54,6 +54,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     PREFILL_NOTE = "configure-prefill-note"
     PREFILL_TEXT = "configure-prefill-text"
     KEEP_OPTIONS = "configure-keep-options"
+    KEEP_LABEL = "configure-keep-label"
+    KEEP_BOX = "configure-keep-box"
     ERROR = "configure-error"
     DATASET = "configure-dataset"
     DATASET_HIDDEN = "configure-dataset-hidden"
@@ -200,7 +202,13 @@ def layout(dataset: str | None = None, **query):
         dcc.Store(id=ids.PREFILL),
         dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True),
         dbc.Alert([html.Div(id=ids.PREFILL_TEXT),
-                   dbc.Switch(id=ids.KEEP_OPTIONS, value=True, className="mt-2 mb-0 awd-hidden")],
+                   # one switch per setting, so that a run that failed on one can drop that one alone
+                   html.Div([html.Div("Keep its settings that this page does not show:", id=ids.KEEP_LABEL,
+                                      className="mt-2"),
+                             dbc.Checklist(id=ids.KEEP_OPTIONS, options=[], value=None, switch=True,
+                                           className="mb-0")],
+                            id=ids.KEEP_BOX, className="awd-hidden", role="group",
+                            **{"aria-labelledby": ids.KEEP_LABEL})],
                   id=ids.PREFILL_NOTE, color="info", is_open=False),
         dbc.Row([
             dbc.Col([
@@ -379,15 +387,18 @@ def _prefill_for(prefill: dict | None, info: dict | None) -> dict:
 
 
 @callback(output=dict(text=Output(ids.PREFILL_TEXT, "children"), is_open=Output(ids.PREFILL_NOTE, "is_open"),
-                      keep_label=Output(ids.KEEP_OPTIONS, "label"), keep_class=Output(ids.KEEP_OPTIONS, "className")),
+                      keep_options=Output(ids.KEEP_OPTIONS, "options"), keep=Output(ids.KEEP_OPTIONS, "value"),
+                      keep_class=Output(ids.KEEP_BOX, "className")),
           inputs=dict(prefill=Input(ids.PREFILL, "data"), options=Input(ids.OPTIONS, "data"),
-                      info=Input(ids.DATASET_INFO, "data")))
-def prefill_note(prefill, options, info=None):
+                      info=Input(ids.DATASET_INFO, "data")),
+          state=dict(keep=State(ids.KEEP_OPTIONS, "value")))
+def prefill_note(prefill, options, info=None, keep=None):
     """Above the form: which run filled it and how that run ended (and when its uploaded teacher has been deleted
-    since); the options it set that the page has no field for, kept unless switched off (a run that failed on one
-    of them can drop it)."""
+    since); the options it set that the page has no field for, one switch each, kept unless switched off (a run
+    that failed on one of them drops that one and keeps the others). ``keep``: the switches on so far (None until
+    they are drawn: then all of them)."""
     if not prefill:
-        return dict(text=None, is_open=False, keep_label="", keep_class="awd-hidden")
+        return dict(text=None, is_open=False, keep_options=[], keep=None, keep_class="awd-hidden")
     short = prefill["job_id"][:8]
     text = [html.Span("Settings of run "), html.A(short, href=f"/jobs/{prefill['job_id']}"),
             html.Span(f" ({prefill['source']}). Change what you need and start it: it runs as a new job, the old one "
@@ -403,9 +414,10 @@ def prefill_note(prefill, options, info=None):
                              className="mt-1 fw-semibold"))
     kept = kept_options(prefill.get("config"), (options or {}).get("options"))
     if not kept:
-        return dict(text=text, is_open=True, keep_label="", keep_class="awd-hidden")
-    return dict(text=text, is_open=True, keep_class="mt-2 mb-0",
-                keep_label=f"Keep its settings that this page does not show: {kept_words(kept)}")
+        return dict(text=text, is_open=True, keep_options=[], keep=None, keep_class="awd-hidden")
+    return dict(text=text, is_open=True, keep_class="",
+                keep_options=[{"label": kept_words({name: value}), "value": name} for name, value in kept.items()],
+                keep=list(kept) if keep is None else [name for name in keep if name in kept])
 
 
 #: What loading the dataset list changes, by name.
@@ -841,8 +853,8 @@ def form_dependencies(kind) -> dict:
 def form_body(form: dict, dataset_id, *, options=None, info=None, prefill=None, keep=True) -> dict:
     """The ``POST /api/jobs`` (and ``/estimate``) body of the filled form: :func:`job_payload` of ``form`` (the
     values of :data:`FORM_FIELDS`), the grid named when it is a preset's (:func:`named_preset`), and, when the form
-    was filled from a run (``?from=``), that run's id as ``rerun_of`` with its kept options. ValueError naming the
-    field when one is wrong.
+    was filled from a run (``?from=``), that run's id as ``rerun_of`` with the options its switches keep (``keep``:
+    the names switched on, True or None for all, False for none). ValueError naming the field when one is wrong.
 
     Examples
     --------
@@ -1005,10 +1017,12 @@ def named_preset(payload: dict, presets: dict | None, kind: str | None) -> dict:
 
 
 def _kept(prefill: dict | None, options: dict | None, keep) -> dict:
-    """The options of ``?from=``'s run that the page has no field for, while the switch keeps them."""
-    if not prefill or not keep:
+    """The options of ``?from=``'s run that the page has no field for, those whose switches keep them: ``keep`` is
+    the names switched on (None or True: all, before the switches are drawn; False: none)."""
+    if not prefill or keep is False:
         return {}
-    return kept_options(prefill.get("config"), (options or {}).get("options"))
+    kept = kept_options(prefill.get("config"), (options or {}).get("options"))
+    return kept if keep is None or keep is True else {name: kept[name] for name in keep if name in kept}
 
 
 @callback(output=Output(ids.SCATTERING_EPOCHS, "disabled"), inputs=dict(on=Input(ids.SCATTERING, "value")))

@@ -174,6 +174,16 @@ def test_configure_estimate_and_submit_send_the_same_body():
     filled = cfg.form_body(form, "ds-1", options=options, prefill=prefill)
     assert filled["rerun_of"] == "job-1" and filled["top_k"] == 4 and filled["seed"] == 7  # the field wins
     assert "top_k" not in cfg.form_body(form, "ds-1", options=options, prefill=prefill, keep=False)
+    # one switch per kept setting: a run that failed on one drops that one alone
+    two = {"job_id": "job-1", "config": {"top_k": 4, "cv_repeats": 5}}
+    options["options"]["cv_repeats"] = {"default": 3}
+    body = cfg.form_body(form, "ds-1", options=options, prefill=two, keep=["cv_repeats"])
+    assert body["cv_repeats"] == 5 and "top_k" not in body
+    note = cfg.prefill_note({**two, "source": "failed: x"}, options)
+    assert note["keep_options"] == [{"label": "cv_repeats = 5", "value": "cv_repeats"},
+                                    {"label": "top_k = 4", "value": "top_k"}]
+    assert note["keep"] == ["cv_repeats", "top_k"]
+    assert cfg.prefill_note({**two, "source": "failed: x"}, options, keep=["top_k"])["keep"] == ["top_k"]
     with pytest.raises(ValueError, match="seed"):
         cfg.form_body({**form, "seed": None}, "ds-1")
 
