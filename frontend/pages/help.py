@@ -233,15 +233,16 @@ BODIES = {
            "share, so its time left follows where the job spends its time."),
     ],
     "runs": [
-        _p("The jobs list shows each run's dataset, teacher, grid size (number of λ values × number of γ "
-           "values), the test R² of the model the run delivers (the AWD student, or the initial wavelet's when "
-           "cross-validation kept it, which the cell says; the tooltip adds maps' RMSE) and the teacher's, the "
-           "state and the date. Rerun "
+        _p("The jobs list shows each run's dataset (and the target column, when the dataset has several), "
+           "teacher, grid size (number of λ values × number of γ values), the test R² of the model the run "
+           "delivers (the AWD student, or the initial wavelet's when cross-validation kept it, which the cell says; "
+           "the tooltip adds maps' RMSE) and the teacher's, the state and the date. Rerun "
            "submits the same dataset and settings again: an uploaded teacher is used again, a built-in one is "
            "trained anew (a run submitted with auto asks auto again). To change something first, “Change settings and "
            "run again” on an ended job's page (or “Run again with changes” on its results) opens the configure page "
            "filled with that run's settings; the settings the page has no field for (set through the API or "
-           "awd distill, such as top_k or device) are listed there and kept unless you switch them off. Delete "
+           "awd distill, such as top_k or device) are listed there, one switch each, and kept unless you switch them "
+           "off. Delete "
            "removes a finished job, its result "
            "files and its share links; a queued or running job shows Cancel instead (here or on its job page), "
            "and is rerun or deleted once it has stopped. Every cancel, delete and rerun asks for confirmation. A "
