@@ -6,6 +6,7 @@ deployment: a real Redis and a real prefork Celery worker, only started for you.
 
 from __future__ import annotations
 
+import fcntl
 import ipaddress
 import json
 import logging
@@ -37,6 +38,8 @@ __all__ = [
     "Supervisor",
     "record_children",
     "stop_leftover_children",
+    "hold_data_dir",
+    "DataDirBusy",
     "serve",
     "run_worker",
 ]
@@ -239,6 +242,66 @@ def stop_leftover_children(data_dir, timeout: float = 10.0) -> list[int]:
     return stopped
 
 
+#: The lock file one ``awd serve`` holds on its data directory while it runs (:func:`hold_data_dir`).
+LOCK_FILE = "run/serve.lock"
+
+
+class DataDirBusy(RuntimeError):
+    """Another ``awd serve`` holds the data directory; ``holder`` is what it wrote in the lock file (its process
+    id and port), or ``{}`` when unreadable."""
+
+    def __init__(self, holder: dict):
+        super().__init__(f"another awd serve holds the data directory: {holder}")
+        self.holder = holder
+
+
+def hold_data_dir(data_dir, port: int):
+    """Hold :data:`LOCK_FILE` of ``data_dir`` for as long as the returned file stays open.
+
+    One ``awd serve`` per data directory: a second one would start its own Redis and worker on the same database
+    and files, and its stop would remove the first's record of its children (:data:`CHILDREN_FILE`), so a later
+    crash of the first would leave them running (review 17). The lock is the operating system's (``flock``):
+    released when the process ends, however it ends; the children do not inherit it (``close_fds``), so a
+    launcher killed with ``kill -9`` frees it while its worker and Redis live on, for the next start to stop.
+
+    Raises
+    ------
+    DataDirBusy
+        When another process holds it.
+    """
+    path = Path(data_dir) / LOCK_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        try:
+            holder = json.loads(handle.read() or "{}")
+        except ValueError:
+            holder = {}
+        handle.close()
+        raise DataDirBusy(holder if isinstance(holder, dict) else {}) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(json.dumps({"pid": os.getpid(), "port": port}))
+    handle.flush()
+    return handle
+
+
+def _settings_problem() -> str | None:
+    """What is wrong with the server's settings (environment variables), in plain words; None when they load."""
+    get_settings.cache_clear()
+    try:
+        get_settings()
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        errors = getattr(exc, "errors", None)
+        if callable(errors):
+            return "; ".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in errors())
+        return str(exc)
+    return None
+
+
 def _stop_pid(pid: int, started: int, timeout: float) -> None:
     """SIGTERM to the process group of ``pid`` (the process alone if it leads none), SIGKILL if it is still the
     process that started at ``started`` after ``timeout`` seconds."""
@@ -398,7 +461,8 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
     Returns
     -------
     int
-        Exit status: 0 after a clean Ctrl-C / SIGTERM, 2 when refused (non-loopback host without a token).
+        Exit status: 0 after a clean Ctrl-C / SIGTERM, 2 when refused (non-loopback host without a token, a data
+        directory another ``awd serve`` runs on, a setting that does not load such as a short token).
     """
     _configure_logging()
     if not is_loopback(host) and not os.environ.get("AWD_API_TOKEN"):
@@ -409,9 +473,24 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
         return 2
     data_dir = Path(data_dir or os.environ.get("AWD_DATA_DIR") or "./awd-data").expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = hold_data_dir(data_dir, port)
+    except DataDirBusy as busy:
+        other = busy.holder
+        where = (f" (process {other['pid']}, http://localhost:{other['port']}/)"
+                 if other.get("pid") and other.get("port") else "")
+        print(f"awd serve: another awd serve is running on {data_dir}{where}. Use that one, stop it first, or "
+              "start this one with another --data-dir (two on one directory would share its database and files).",
+              file=sys.stderr, flush=True)
+        return 2
     os.environ["AWD_DATA_DIR"] = str(data_dir)
     token, explicit = owner_token(data_dir)
     os.environ["AWD_API_TOKEN"] = token
+    problem = _settings_problem()  # before anything starts: a bad variable is one line, not a traceback at stop
+    if problem:
+        print(f"awd serve: {problem}", file=sys.stderr, flush=True)
+        lock.close()
+        return 2
     leftovers = stop_leftover_children(data_dir)
     if leftovers:
         print(f"awd serve: stopped {len(leftovers)} process(es) an earlier awd serve on {data_dir} left running "
@@ -483,6 +562,7 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
         if redis_server is not None:
             redis_server.stop()
         (data_dir / CHILDREN_FILE).unlink(missing_ok=True)  # nothing left to stop
+        lock.close()  # another awd serve may now take this data directory
         print("AWD Studio stopped.", flush=True)
 
 

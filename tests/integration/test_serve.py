@@ -308,3 +308,58 @@ def test_a_planned_stop_requeues_the_running_job_without_counting_it_lost(tmp_pa
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         _kill_leftovers(str(data_dir))
+
+
+def test_a_second_serve_on_the_same_data_directory_is_refused(tmp_path):
+    """Review 17: a second `awd serve` on a data directory in use started its own Redis and worker on the same
+    database, and its stop removed the first's record of its children, so a later crash of the first left them
+    running. It is refused, says which server holds the directory, and the first keeps running untouched."""
+    from tests.integration.test_readme_commands import AWD, clean_env
+
+    data_dir = str(tmp_path / "d")
+    env = clean_env()
+    env["AWD_DATA_DIR"] = data_dir
+    first_port = free_port()
+    with open(tmp_path / "first.log", "wb") as out:
+        first = subprocess.Popen([str(AWD), "serve", "--port", str(first_port)], cwd=str(tmp_path), env=env,
+                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        def health():
+            try:
+                return httpx.get(f"http://127.0.0.1:{first_port}/api/health", timeout=3).json()
+            except (httpx.HTTPError, ValueError):
+                return None
+
+        wait_for(lambda: (health() or {}).get("workers") == 1, timeout=120, interval=1.0, what="the first serve")
+        children = (tmp_path / "d" / "run" / "children.json").read_text()
+        second = subprocess.run([str(AWD), "serve", "--port", str(free_port())], cwd=str(tmp_path), env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 2, second.stdout + second.stderr
+        assert f"another awd serve is running on {data_dir} (process {first.pid}" in second.stderr
+        assert f"http://localhost:{first_port}/" in second.stderr and "Traceback" not in second.stderr
+        assert (tmp_path / "d" / "run" / "children.json").read_text() == children  # the first's record stays
+        assert len(_worker_mains(data_dir)) == 1 and len(_redis_pids(data_dir)) == 1
+        assert (health() or {}).get("workers") == 1
+    finally:
+        if first.poll() is None:
+            first.send_signal(signal.SIGTERM)
+            try:
+                first.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(first.pid, signal.SIGKILL)
+                first.wait()
+        _kill_leftovers(data_dir)
+
+
+def test_a_short_owner_token_is_one_plain_line(tmp_path):
+    """Review 17: a too-short AWD_API_TOKEN printed an unrelated "could not re-queue" traceback first."""
+    from tests.integration.test_readme_commands import AWD, clean_env
+
+    env = clean_env()
+    env.update(AWD_DATA_DIR=str(tmp_path / "d"), AWD_API_TOKEN="short")
+    done = subprocess.run([str(AWD), "serve", "--port", str(free_port())], cwd=str(tmp_path), env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "AWD_API_TOKEN: use at least 16 random characters" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout and "re-queue" not in done.stderr + done.stdout
+    assert not (tmp_path / "d" / "redis").exists()  # nothing started
