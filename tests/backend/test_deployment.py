@@ -54,6 +54,12 @@ def test_compose_parses_and_names_real_modules():
     assert devices[0]["driver"] == "nvidia" and devices[0]["capabilities"] == ["gpu"]
     assert len(devices[0]["device_ids"]) == 1  # one worker process per GPU
     assert "-c" in services["worker-gpu0"]["command"]
+    # review 17: the GPU worker ran the web image, whose torch is the CPU build, so every job failed on CUDA; it
+    # builds its own image with the CUDA build's index (the Dockerfile's TORCH_INDEX argument)
+    gpu = services["worker-gpu0"]
+    assert gpu["image"] != services["web"]["image"] and "TORCH_INDEX" in gpu["build"]["args"]
+    assert "whl/cu" in gpu["build"]["args"]["TORCH_INDEX"] and "ARG TORCH_INDEX" in (ROOT / "Dockerfile").read_text()
+    assert gpu["environment"]["AWD_DEVICE"] == "cuda"
     assert services["web"]["environment"]["REDIS_URL"].startswith("redis://redis:")
     # the web process listens on every interface: compose refuses to start it without an owner token
     assert services["web"]["environment"]["AWD_API_TOKEN"].startswith("${AWD_API_TOKEN:?")
