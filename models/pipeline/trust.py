@@ -221,10 +221,10 @@ def trust_notes(bundle: dict) -> list[dict]:
         below = bool(notes) and notes[-1]["key"] in ("weak_teacher", "teacher_below_baseline")
         notes.append(_note("warning" if below else "info", "teacher_at_cap",
                            f"The teacher ({teacher.get('name', '?')}) trained all {teacher['epoch_cap']} epochs it was "
-                           f"allowed and was still improving (its best validation loss at epoch "
-                           f"{teacher['best_epoch']}): it stopped at the limit, not by early stopping. More teacher "
-                           "epochs (“Teacher training epochs” on the configure page, awd distill --teacher-epochs) "
-                           "may give a better teacher to distil."))
+                           f"allowed, and its best validation loss came near the end (epoch {teacher['best_epoch']} "
+                           f"of {teacher['epoch_cap']}): it stopped at the limit, not by early stopping, and may "
+                           "still have been improving. More teacher epochs (“Teacher training epochs” on the "
+                           "configure page, awd distill --teacher-epochs) may give a better teacher to distil."))
     verdict = bundle.get("verdict") or {}
     said_by_verdict = bool(verdict.get("text"))  # the verdict sentence compares AWD with its initial wavelet
     if best is not None and awd_r2 is not None and best[1] > awd_r2 and best[1] > 0 and not (

@@ -489,6 +489,6 @@ def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, 
         capped = still_improving_at_cap(len(history["val"]), epochs, best_epoch + 1)
         progress("teacher", 1.0, f"{name} trained: best val MSE {best_loss:.4g} at epoch {best_epoch + 1}"
                  + (f", stopped at epoch {gave_up_at}, far behind" if gave_up_at else "")
-                 + (f" of {epochs}, the last allowed, while still improving: more teacher epochs may give a better "
-                    "teacher" if capped else ""))
+                 + (f" of {epochs}, near the last allowed: it may still have been improving, and more teacher "
+                    "epochs may give a better teacher" if capped else ""))
     return model

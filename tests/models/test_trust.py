@@ -89,6 +89,11 @@ def test_a_teacher_stopped_at_its_epoch_limit_while_improving_is_named():
     assert "teacher_at_cap" not in {n["key"] for n in trust_notes({**bundle, "teacher": early})}
     plateau = {**teacher, "best_epoch": 30}  # ran to the limit on a plateau: no note
     assert "teacher_at_cap" not in {n["key"] for n in trust_notes({**bundle, "teacher": plateau})}
+    # review 17: best at epoch 4 of 5 read "was still improving"; it says near the end, and that it may have been
+    near = trust_notes({**bundle, "teacher": {**teacher, "epochs_run": 5, "epoch_cap": 5, "best_epoch": 4}})
+    text = next(n["text"] for n in near if n["key"] == "teacher_at_cap")
+    assert "near the end (epoch 4 of 5)" in text and "may still have been improving" in text
+    assert "was still improving" not in text
     uploaded = {"name": "cnn", "test": {"r2": 0.9}}  # no training facts
     assert "teacher_at_cap" not in {n["key"] for n in trust_notes({**bundle, "teacher": uploaded})}
 
