@@ -267,10 +267,22 @@ def cancel_job(job: JobDep, session: SessionDep):
 
 
 @router.post("/{job_id}/rerun", status_code=status.HTTP_201_CREATED, response_model=JobPublic,
-             responses={404: {"model": Problem}, 409: {"model": Problem}})
-def rerun_job(job: JobDep, session: SessionDep):
+             responses={200: {"model": JobPublic, "description": "the rerun already made with this key"},
+                        404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
+def rerun_job(job: JobDep, session: SessionDep, response: Response,
+              idempotency_key: str | None = Header(default=None, max_length=200)):
     """Submit a new job with the same dataset, teacher and options, once this one has ended (409 while it is queued
-    or running: a second copy would only compete with it for the workers)."""
+    or running: a second copy would only compete with it for the workers). As for ``POST /api/jobs``, repeating
+    the request with the same ``Idempotency-Key`` header returns the job it made (200), not a second one."""
+    request_hash = hashlib.sha256(f"rerun:{job.id}".encode()).hexdigest()
+    if idempotency_key:
+        existing = crud.find_job_by_key(session, idempotency_key=idempotency_key)
+        if existing is not None:
+            if existing.request_hash != request_hash:
+                raise _unprocessable("Idempotency-Key: this key was used for a different request; "
+                                     "use a new key for a new job")
+            response.status_code = status.HTTP_200_OK
+            return job_public(existing)
     if job.state in ACTIVE_STATES:
         raise HTTPException(status.HTTP_409_CONFLICT, f"job is {job.state}; rerun it once it has ended, or cancel it")
     if job.dataset_id is None or session.get(Dataset, job.dataset_id) is None:
@@ -278,8 +290,13 @@ def rerun_job(job: JobDep, session: SessionDep):
     if job.teacher_id and session.get(Teacher, job.teacher_id) is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "the uploaded teacher of this job was deleted; upload its "
                             "weights again (configure page, Teacher) and start a new run")
-    new = _submit(session, dataset_id=job.dataset_id, config=dict(job.config), teacher_id=job.teacher_id,
-                  rerun_of=job.id)
+    try:
+        new = _submit(session, dataset_id=job.dataset_id, config=dict(job.config), teacher_id=job.teacher_id,
+                      key=idempotency_key, request_hash=request_hash, rerun_of=job.id)
+    except IntegrityError:  # a concurrent request with the same key won the race
+        session.rollback()
+        response.status_code = status.HTTP_200_OK
+        return job_public(crud.find_job_by_key(session, idempotency_key=idempotency_key))
     return job_public(new)
 
 

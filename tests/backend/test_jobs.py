@@ -30,6 +30,15 @@ def test_submit_get_list_cancel_rerun(client, dataset):
     rerun = client.post(f"/api/jobs/{job['id']}/rerun")
     assert rerun.status_code == 201 and rerun.json()["rerun_of"] == job["id"]
     assert rerun.json()["config"] == job["config"]
+    # review 17: a retried rerun made a second job; with the same Idempotency-Key it returns the first
+    keyed = client.post(f"/api/jobs/{job['id']}/rerun", headers={"Idempotency-Key": "rerun-key-1"})
+    again = client.post(f"/api/jobs/{job['id']}/rerun", headers={"Idempotency-Key": "rerun-key-1"})
+    assert keyed.status_code == 201 and again.status_code == 200 and again.json()["id"] == keyed.json()["id"]
+    reused = client.post("/api/jobs", json={"dataset_id": dataset["id"], **TINY},
+                         headers={"Idempotency-Key": "rerun-key-1"})
+    assert reused.status_code == 422 and "used for a different request" in reused.json()["detail"]
+    for made in (rerun.json(), keyed.json()):
+        assert client.post(f"/api/jobs/{made['id']}/cancel").status_code == 200
     # a job submitted with settings changed from another names it (the configure page's "run again with changes")
     changed = client.post("/api/jobs", json={"dataset_id": dataset["id"], **TINY, "seed": 4, "rerun_of": job["id"]})
     assert changed.status_code == 201 and changed.json()["rerun_of"] == job["id"]
