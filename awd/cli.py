@@ -74,10 +74,15 @@ def build_parser():
     se.add_argument("--port", type=int, default=8050,
                     help="port of the web app (default: 8050; make run serves on 8050 too: when it is taken, run "
                          ".venv/bin/awd serve --port 8060)")
-    se.add_argument("--data-dir", default=None, help="default: $AWD_DATA_DIR or ./awd-data")
+    se.add_argument("--data-dir", default=None,
+                    help="default: $AWD_DATA_DIR or ./awd-data (one awd serve per directory; it starts one worker, "
+                         "and `awd worker` adds more)")
 
-    wo = sub.add_parser("worker", help="run a distillation worker on a shared Redis (REDIS_URL)")
-    wo.add_argument("--concurrency", type=int, default=1)
+    wo = sub.add_parser("worker", help="run a distillation worker on a shared Redis (REDIS_URL), the same database "
+                                       "(DATABASE_URL) and data directory (AWD_DATA_DIR)")
+    wo.add_argument("--concurrency", type=int, default=1,
+                    help="jobs this worker runs at once (default: 1; each job uses every core it may, "
+                         "AWD_JOB_THREADS; more workers suit more GPUs or machines)")
 
     explain_cli.add_parser(sub)
     return parser

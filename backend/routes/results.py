@@ -25,7 +25,9 @@ __all__ = ["router", "ARCHIVE_FOLDER"]
 
 router = APIRouter(prefix="/results", tags=["results"])
 
-_NOT_FOUND = {404: {"model": Problem}, 409: {"model": Problem}, 410: {"model": Problem}}
+# 401 and 403: a job id without the owner's token, or with a wrong one (a share token needs none)
+_NOT_FOUND = {401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem},
+              410: {"model": Problem}}
 
 
 def result_dir_for_key(key: str, request: Request, session, paths) -> Path:

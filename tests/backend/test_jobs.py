@@ -173,3 +173,12 @@ def test_a_body_that_is_not_json_or_names_a_wrong_field_gets_plain_words(client,
 def test_the_result_schema_is_served_beside_the_options(client):
     schema = client.get("/api/options/result-schema")
     assert schema.status_code == 200 and "teacher" in schema.json()["properties"]
+
+
+def test_the_results_routes_document_their_auth_answers(client):
+    """Review 17: /api/results/{key} (and its files and archive) answer 401 and 403 to a job id without or with a
+    wrong owner token; the OpenAPI document listed neither."""
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/results/{key}", "/api/results/{key}/files", "/api/results/{key}/files/{name}",
+                 "/api/results/{key}/archive"):
+        assert {"401", "403"} <= set(paths[path]["get"]["responses"]), path
