@@ -262,8 +262,15 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request, exc):
-        """A request the schema refuses: 422 with one sentence naming the field, like every other error."""
-        return JSONResponse(status_code=422, content={"detail": validation_detail(exc.errors())})
+        """A request the schema refuses: 422 with one sentence naming the field, like every other error; a JSON
+        body sent under another content type (curl -d sends form encoding) says which header to send."""
+        detail = validation_detail(exc.errors())
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if request.method in ("POST", "PUT", "PATCH") and kind not in ("application/json", "multipart/form-data") \
+                and any(e.get("loc", ())[:1] == ("body",) for e in exc.errors()):
+            detail += (f" (the body was sent as {kind or 'no content type'}: send JSON with the header "
+                       "Content-Type: application/json, e.g. curl -H 'Content-Type: application/json' -d '{...}')")
+        return JSONResponse(status_code=422, content={"detail": detail})
 
     @app.exception_handler(OSError)
     async def _os_error(request, exc):

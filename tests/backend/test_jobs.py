@@ -168,6 +168,10 @@ def test_a_body_that_is_not_json_or_names_a_wrong_field_gets_plain_words(client,
     assert wrong.status_code == 422
     assert wrong.json()["detail"] == ("dataset_id: Field required; dataset: is not a field of this request (the "
                                       "fields are listed at /docs)")
+    # review 17: JSON sent as curl -d does (form encoding) read "Input should be a valid dictionary ..."
+    for headers in ({"Content-Type": "application/x-www-form-urlencoded"}, {}):
+        form = client.post("/api/jobs/estimate", content=b'{"dataset_id": "x"}', headers=headers)
+        assert form.status_code == 422 and "Content-Type: application/json" in form.json()["detail"], form.text
 
 
 def test_the_result_schema_is_served_beside_the_options(client):
