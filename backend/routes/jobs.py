@@ -28,7 +28,7 @@ from awd_studio.backend.schemas import (
 )
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import ACTIVE_STATES, Dataset, Job, Teacher, utcnow
-from awd_studio.jobstate.dispatch import enqueue_job, revoke_task, worker_count
+from awd_studio.jobstate.dispatch import ORPHAN_GRACE_SECONDS, enqueue_job, revoke_task, worker_count
 from awd_studio.jobstate.estimates import calibrated_estimate
 from awd_studio.jobstate.jobconfig import job_config, stored_options
 from awd_studio.jobstate.storage import remove_tree
@@ -52,6 +52,26 @@ def queued_notice(job: Job) -> str | None:
     """:data:`NO_WORKER_NOTICE` for a queued job while no worker answers a ping (cached 5 s; a request never
     waits for another's ping), else None."""
     return NO_WORKER_NOTICE if job.state == "queued" and worker_count(wait=False) == 0 else None
+
+
+def silent_seconds(job: Job, now: dt.datetime | None = None) -> float | None:
+    """Seconds since a running job's worker last wrote its heartbeat, when longer than
+    :data:`~jobstate.dispatch.ORPHAN_GRACE_SECONDS` (two missed beats); None otherwise."""
+    if job.state != "running" or job.heartbeat is None:
+        return None
+    silent = ((now or utcnow()) - job.heartbeat).total_seconds()
+    return silent if silent > ORPHAN_GRACE_SECONDS else None
+
+
+def job_notice(job: Job) -> str | None:
+    """A warning for the job's page: no worker for a queued job, or no word from a running job's worker (review
+    17: after a worker was killed, the page showed "running" and a growing time left for 15-25 s, saying
+    nothing)."""
+    silent = silent_seconds(job)
+    if silent is not None:
+        return (f"no word from its worker for {silent:.0f} s: if the worker was lost, the job goes back in the "
+                "queue within a minute and runs again from the start (its progress here is the last it sent)")
+    return queued_notice(job)
 
 
 def job_labels(session, jobs: list[Job]) -> dict[str, dict]:
@@ -99,7 +119,7 @@ def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dic
     also its dataset's name, teacher, grid size and result summary (``labels``: :func:`job_labels` of a page of
     jobs, computed here for one job when not given)."""
     eta = None
-    if job.state == "running" and job.started and job.fraction and job.fraction > 0.02:
+    if job.state == "running" and job.started and job.fraction and job.fraction > 0.02 and silent_seconds(job) is None:
         elapsed = (utcnow() - job.started).total_seconds()
         eta = max(0.0, elapsed * (1.0 - job.fraction) / job.fraction)
     losses = None
@@ -123,7 +143,7 @@ def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dic
         eta_seconds=eta, error=job.error, dataset_id=job.dataset_id, teacher_id=job.teacher_id,
         config=job.config, attempt=job.attempt, rerun_of=job.rerun_of, created=job.created, started=job.started,
         finished=job.finished, result_url=f"/api/results/{job.id}" if job.state == "succeeded" else None,
-        losses=losses, notice=queued_notice(job), **extra)
+        losses=losses, notice=job_notice(job), **extra)
 
 
 def _unprocessable(message: str) -> HTTPException:

@@ -186,3 +186,30 @@ def test_the_results_routes_document_their_auth_answers(client):
     for path in ("/api/results/{key}", "/api/results/{key}/files", "/api/results/{key}/files/{name}",
                  "/api/results/{key}/archive"):
         assert {"401", "403"} <= set(paths[path]["get"]["responses"]), path
+
+
+def test_a_running_job_whose_worker_went_silent_says_so(client, dataset, settings):
+    """Review 17: after its worker was killed, a job read "running 28 %" with a time left that grew, and no notice,
+    until the recovery sweep re-queued it."""
+    import datetime as dt
+
+    from awd_studio.jobstate import crud
+    from awd_studio.jobstate.db import Job, get_sessionmaker, utcnow
+
+    job_id = client.post("/api/jobs", json={"dataset_id": dataset["id"], **TINY}).json()["id"]
+    with get_sessionmaker(settings.sqlalchemy_url)() as session:
+        crud.claim_job(session, job_id=job_id, worker="gone@host")
+        row = session.get(Job, job_id)
+        row.fraction, row.started = 0.3, utcnow() - dt.timedelta(seconds=60)
+        row.heartbeat = utcnow() - dt.timedelta(seconds=2)
+        session.commit()
+    fresh = client.get(f"/api/jobs/{job_id}").json()
+    assert fresh["state"] == "running" and fresh["notice"] is None and fresh["eta_seconds"] is not None
+    with get_sessionmaker(settings.sqlalchemy_url)() as session:
+        session.get(Job, job_id).heartbeat = utcnow() - dt.timedelta(seconds=40)
+        session.commit()
+    silent = client.get(f"/api/jobs/{job_id}").json()
+    assert silent["notice"].startswith("no word from its worker for 4") and "runs again from the start" in \
+        silent["notice"]
+    assert silent["eta_seconds"] is None  # no time left that grows while nothing runs
+    assert client.post(f"/api/jobs/{job_id}/cancel").status_code == 200
