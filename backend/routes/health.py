@@ -18,7 +18,8 @@ router = APIRouter(prefix="/health", tags=["health"])
 
 @router.get("", response_model=HealthPublic)
 def health(session: SessionDep, settings: SettingsDep):
-    """``status`` is ``ok`` when the database and Redis answer, ``degraded`` otherwise."""
+    """``status`` is ``ok`` when the database and Redis answer, ``degraded`` otherwise; ``workers`` counts the
+    workers answering a ping (0: jobs wait in the queue), for a monitor to alert on."""
     try:
         session.execute(text("SELECT 1"))
         database = True
