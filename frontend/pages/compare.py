@@ -218,7 +218,11 @@ def _problem(message):
 async def show(runs):
     """Read both jobs and results and draw the comparison."""
     runs = [r for r in runs or [] if r]
-    if len(runs) != 2 or not all(is_job_id(r) for r in runs):
+    wrong = [r for r in runs if not is_job_id(r)]
+    if wrong:  # say which (review 17: "Pick two finished runs" hid that one id was mistyped)
+        return _problem(f"“{wrong[0][:40]}” is not a run's id (a job id such as 0123abcd-…); pick two finished runs "
+                        "on the jobs list (tick them, then press Compare).")
+    if len(runs) != 2:
         return _problem("Pick two finished runs on the jobs list (tick them, then press Compare).")
     client = get_client()
     try:

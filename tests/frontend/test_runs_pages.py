@@ -157,6 +157,10 @@ def test_compare_page_reads_two_runs(service):
     compare = page("compare")
     body = str(run(compare.show([service.job_id, service.job_id])))
     assert "compare-wavelets-graph" in body and "compare-settings" in body and "0 settings differ" in body
+    # an id that is not one says which (review 17: the generic "Pick two finished runs")
+    wrong = str(run(compare.show(["junk", service.job_id])))
+    assert "“junk” is not a run's id" in wrong
+    assert "Pick two finished runs" in str(run(compare.show([service.job_id])))
 
 
 def test_loss_curves_have_whole_epoch_ticks():
