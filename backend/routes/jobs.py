@@ -209,6 +209,16 @@ def _calibration_words(guess: JobEstimate) -> str:
             "finished jobs")
 
 
+def _made_with_key(session, key: str | None, request_hash: str) -> Job | None:
+    """The job an earlier request with this ``Idempotency-Key`` made (None without a key, or for a new one); 422
+    when that request was another (its ``request_hash`` differs)."""
+    existing = crud.find_job_by_key(session, idempotency_key=key) if key else None
+    if existing is not None and existing.request_hash != request_hash:
+        raise _unprocessable("Idempotency-Key: this key was used for a different request; use a new key for a new "
+                             "job")
+    return existing
+
+
 def _submit(session, *, dataset_id, config, teacher_id, key=None, request_hash=None, rerun_of=None) -> Job:
     job = crud.create_job(session, dataset_id=dataset_id, teacher_id=teacher_id, config=config,
                           idempotency_key=key, request_hash=request_hash, rerun_of=rerun_of)
@@ -225,14 +235,10 @@ def submit_job(body: JobCreate, session: SessionDep, paths: PathsDep, settings: 
     """Submit a distillation job. Repeating a request with the same ``Idempotency-Key`` header returns the
     job it created (200) instead of making a second one."""
     request_hash = hashlib.sha256(json.dumps(body.model_dump(), sort_keys=True).encode()).hexdigest()
-    if idempotency_key:
-        existing = crud.find_job_by_key(session, idempotency_key=idempotency_key)
-        if existing is not None:
-            if existing.request_hash != request_hash:
-                raise _unprocessable("Idempotency-Key: this key was used for a different request; "
-                                     "use a new key for a new job")
-            response.status_code = status.HTTP_200_OK
-            return job_public(existing)
+    existing = _made_with_key(session, idempotency_key, request_hash)
+    if existing is not None:
+        response.status_code = status.HTTP_200_OK
+        return job_public(existing)
     config, teacher_id, dataset = build_config(body, session, paths)
     if body.rerun_of is not None and (not is_uuid(body.rerun_of) or session.get(Job, body.rerun_of) is None):
         raise _unprocessable(f"rerun_of: no job {body.rerun_of!r} (it may have been deleted); leave it out")
@@ -295,14 +301,10 @@ def rerun_job(job: JobDep, session: SessionDep, response: Response,
     or running: a second copy would only compete with it for the workers). As for ``POST /api/jobs``, repeating
     the request with the same ``Idempotency-Key`` header returns the job it made (200), not a second one."""
     request_hash = hashlib.sha256(f"rerun:{job.id}".encode()).hexdigest()
-    if idempotency_key:
-        existing = crud.find_job_by_key(session, idempotency_key=idempotency_key)
-        if existing is not None:
-            if existing.request_hash != request_hash:
-                raise _unprocessable("Idempotency-Key: this key was used for a different request; "
-                                     "use a new key for a new job")
-            response.status_code = status.HTTP_200_OK
-            return job_public(existing)
+    existing = _made_with_key(session, idempotency_key, request_hash)
+    if existing is not None:
+        response.status_code = status.HTTP_200_OK
+        return job_public(existing)
     if job.state in ACTIVE_STATES:
         raise HTTPException(status.HTTP_409_CONFLICT, f"job is {job.state}; rerun it once it has ended, or cancel it")
     if job.dataset_id is None or session.get(Dataset, job.dataset_id) is None:
