@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import Dataset, Job
-from awd_studio.models.estimate import CALIBRATION_JOBS, estimate_job, stage_calibration
+from awd_studio.models.estimate import CALIBRATION_JOBS, CALIBRATION_MIN_JOBS, estimate_job, stage_calibration
 from awd_studio.models.options import PipelineConfig
 
-__all__ = ["calibrate", "calibrated_estimate", "measured_parts", "stage_factors", "stored_estimate"]
+__all__ = ["calibrate", "calibrated_estimate", "measured_parts", "stage_factors", "stored_estimate", "SIMILAR_SIZE"]
+
+#: Finished jobs the cost model estimated within this factor of a new job's estimate calibrate it, when there are
+#: enough of them (:data:`models.estimate.CALIBRATION_MIN_JOBS`); otherwise all of them do. A job's fixed costs
+#: (starting, reading data, writing the bundle) weigh more in a short one: after ten 3-epoch jobs, a 2000-epoch
+#: job was estimated at 94.7 s and took 22-27 s (review 17).
+SIMILAR_SIZE = 4.0
 
 
 def stored_estimate(job: Job, dataset: Dataset) -> dict:
@@ -36,10 +42,12 @@ def measured_parts(job: Job) -> dict:
             "finalize": summary.get("finalize_seconds")}
 
 
-def stage_factors(session, kind: str) -> tuple[dict, int]:
+def stage_factors(session, kind: str, near: float | None = None) -> tuple[dict, int]:
     """Per-stage factors that scale the cost model to this server, from its latest
     :data:`models.estimate.CALIBRATION_JOBS` succeeded jobs on data of ``kind``
-    (:func:`models.estimate.stage_calibration`), and the number of jobs the whole job's factor comes from."""
+    (:func:`models.estimate.stage_calibration`), and the number of jobs the whole job's factor comes from.
+    ``near``: the cost model's seconds of the job to estimate; the jobs estimated within :data:`SIMILAR_SIZE` of it
+    are used when there are enough of them."""
     jobs = []
     for job, dataset in crud.latest_succeeded_jobs(session, kind=kind, limit=CALIBRATION_JOBS):
         try:
@@ -47,6 +55,10 @@ def stage_factors(session, kind: str) -> tuple[dict, int]:
         except ValueError:  # options stored by another version: not comparable
             continue
         jobs.append((measured_parts(job), stages))
+    if near is not None and near > 0:
+        similar = [(m, st) for m, st in jobs if 1 / SIMILAR_SIZE <= sum(st.values()) / near <= SIMILAR_SIZE]
+        if len(similar) >= CALIBRATION_MIN_JOBS:
+            jobs = similar
     return stage_calibration(jobs)
 
 
@@ -59,7 +71,7 @@ def calibrate(session, guess: dict, kind: str) -> dict:
     guess : dict
         The cost model's estimate (:func:`models.estimate.estimate_job`, :func:`stored_estimate`).
     kind : {"timeseries", "image"}
-        The data's kind: the jobs on such data calibrate it (:func:`stage_factors`).
+        The data's kind: the jobs on such data calibrate it, those of about its size first (:func:`stage_factors`).
 
     Returns
     -------
@@ -68,7 +80,7 @@ def calibrate(session, guess: dict, kind: str) -> dict:
         ``stage_factors`` (:func:`stage_factors`), ``calibration_factor`` (calibrated over the cost model's seconds)
         and ``calibration_jobs``.
     """
-    factors, n_jobs = stage_factors(session, kind)
+    factors, n_jobs = stage_factors(session, kind, near=guess["seconds"])
     stages = {stage: seconds * factors.get(stage, 1.0) for stage, seconds in guess["stages"].items()}
     seconds = float(sum(stages.values()))
     return {**guess, "seconds": seconds, "stages": stages, "model_seconds": guess["seconds"],

@@ -110,6 +110,31 @@ def test_each_stage_follows_how_long_that_part_of_this_servers_jobs_took(own_ser
     assert scaled["calibration_factor"] == pytest.approx(scaled["seconds"] / scaled["model_seconds"])
     assert scaled["calibration_jobs"] == 3
 
+def test_jobs_of_about_the_same_size_calibrate_an_estimate(own_server):
+    """Review 17: after many 3-epoch jobs (their fixed costs three to four times their estimate), a 2000-epoch job
+    was estimated at 94.7 s and took 22-27 s. Jobs the cost model put within SIMILAR_SIZE of the new one's
+    estimate calibrate it when there are enough; otherwise all of them do."""
+    from awd_studio.jobstate.estimates import SIMILAR_SIZE
+
+    client_with, make_session = own_server
+    client = client_with()
+    series = _upload(client, example_npz(), "series.npz")
+    small = {**BODY, "epochs": 2}
+    large = {**BODY, "epochs": 2000, "lambdas": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], "gammas": [0.0, 0.01, 0.1, 1.0]}
+    model = {name: client.post("/api/jobs/estimate", json={"dataset_id": series["id"], **body}).json()["model_seconds"]
+             for name, body in (("small", small), ("large", large))}
+    assert model["large"] > SIMILAR_SIZE * model["small"]  # far apart
+    for _ in range(3):  # short jobs took four times their estimate: their fixed costs
+        _finished_job(make_session, series["id"], stored_options(PipelineConfig.from_dict(small)), 4.0 * model["small"])
+    alone = client.post("/api/jobs/estimate", json={"dataset_id": series["id"], **large}).json()
+    assert alone["calibration_factor"] == pytest.approx(4.0)  # no job of its size yet: all of them
+    for _ in range(3):  # long jobs took what the cost model said
+        _finished_job(make_session, series["id"], stored_options(PipelineConfig.from_dict(large)), model["large"])
+    for name, body in (("large", large), ("small", small)):
+        got = client.post("/api/jobs/estimate", json={"dataset_id": series["id"], **body}).json()
+        assert got["calibration_factor"] == pytest.approx(1.0 if name == "large" else 4.0, rel=1e-3), (name, got)
+
+
 def test_a_jobs_progress_bar_gives_each_stage_its_share_of_the_estimate(client, dataset):
     """The worker sizes the stages of a job's progress bar by the cost model's seconds for that job (the figures
     the configure page's estimate sums), so the ETA computed from the fraction done follows where the time goes."""
