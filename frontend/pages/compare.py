@@ -3,7 +3,10 @@ their test scores, and the settings in which they differ (highlighted)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from urllib.parse import quote
 
 import dash
 import dash_bootstrap_components as dbc
@@ -40,6 +43,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.BODY)
     SCORES_TABLE = "compare-scores"
     SETTINGS = "compare-settings"
     ERROR = "compare-error"
+    DOWNLOAD = "compare-download"
 
 
 size_graphs_to_their_figures(ids.WAVELETS_GRAPH, ids.SCORES_GRAPH)
@@ -152,6 +156,31 @@ def settings_diff(facts: list[dict]) -> list[tuple[str, str, str, bool]]:
     return sorted(rows, key=lambda r: not r[3])
 
 
+def comparison_csv(score_rows: list[dict], settings_rows: list[tuple], labels: list[str]) -> str:
+    """Pure: the comparison as CSV, for a spreadsheet or a sweep's notes: a row per test score (``R² AWD``, ...,
+    full precision) and per setting, each with both runs' values and whether they differ.
+
+    Examples
+    --------
+    >>> text = comparison_csv([{"model": "AWD", "r2": [0.5, 0.25], "rmse": [1.0, None]}],
+    ...                       [("seed", "0", "1", True)], ["A · 1a2b3c4d", "B · 5e6f7a8b"])
+    >>> text.splitlines()[:3]
+    ['part,name,A · 1a2b3c4d,B · 5e6f7a8b,differs', 'test score,R² AWD,0.5,0.25,yes', 'test score,RMSE AWD,1.0,,yes']
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["part", "name", *labels, "differs"])
+    for row in score_rows:
+        for metric, label in METRICS.items():
+            values = row.get(metric) or [None, None]
+            writer.writerow(["test score", f"{label} {row['model']}",
+                             *["" if v is None else repr(float(v)) for v in values],
+                             "yes" if values[0] != values[1] else "no"])
+    for name, a, b, differs in settings_rows:
+        writer.writerow(["setting", name, a, b, "yes" if differs else "no"])
+    return out.getvalue()
+
+
 def _settings_table(rows, labels):
     head = html.Thead(html.Tr([html.Th("Setting"), html.Th(labels[0]), html.Th(labels[1])]))
     body = [html.Tr([html.Td(n), html.Td(a, className="awd-differs" if d else ""),
@@ -249,4 +278,9 @@ async def show(runs):
         ]),
         # the first rows are what each run chose (its delivered wavelet, its best grid point), the rest its settings
         _card("What each run chose, and its settings", "configure", _settings_table(settings_diff(facts), labels)),
+        # both tables in one file (review 17: the page had no download)
+        html.A("Download the comparison (CSV)", id=ids.DOWNLOAD,
+               download=f"awd-compare-{runs[0][:8]}-{runs[1][:8]}.csv",
+               href="data:text/csv;charset=utf-8," + quote(comparison_csv(score_table_rows(bundles),
+                                                                            settings_diff(facts), labels))),
     ])

@@ -41,7 +41,7 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     teacher_points = [p for p in api.get(f"/api/jobs/{a}").json()["losses"] if p["chunk"] == -1]
     assert teacher_points and "teacher_val" in teacher_points[0]["values"]  # the teacher's training curve
 
-    context = owner_context()
+    context = owner_context(accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(30_000)
     errors = console_errors(page)
@@ -72,6 +72,12 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     assert page.locator("#compare-settings td.awd-differs").count() >= 2  # seed differs (A and B cells)
     differing = page.locator("#compare-settings tr.awd-diff-row").all_inner_texts()
     assert any(t.split("\t")[0] == "seed" and sorted(t.split("\t")[1:]) == ["0", "1"] for t in differing), differing
+    # both tables in one CSV (review 17: the compare page had no download)
+    with page.expect_download() as download:
+        page.click("#compare-download")
+    assert download.value.suggested_filename in (f"awd-compare-{a[:8]}-{b[:8]}.csv", f"awd-compare-{b[:8]}-{a[:8]}.csv")
+    saved = open(download.value.path(), encoding="utf-8").read()
+    assert saved.startswith("part,name,") and "test score,R² AWD," in saved and "setting,seed," in saved, saved
     screenshot(page, "runs-02-compare")
 
     # Delete run B from the list: a dialog asks first; confirmed, the row goes and the API agrees.

@@ -157,6 +157,12 @@ def test_compare_page_reads_two_runs(service):
     compare = page("compare")
     body = str(run(compare.show([service.job_id, service.job_id])))
     assert "compare-wavelets-graph" in body and "compare-settings" in body and "0 settings differ" in body
+    # both tables in one CSV (review 17: the page had no download)
+    assert "compare-download" in body and "data:text/csv" in body and ".csv" in body
+    text = compare.comparison_csv([{"model": "AWD", "r2": [0.5, 0.5], "rmse": [1.0, 1.0]}],
+                                  [("seed", "0", "1", True), ("epochs", "50", "50", False)], ["A", "B"])
+    assert text.splitlines() == ["part,name,A,B,differs", "test score,R² AWD,0.5,0.5,no",
+                                 "test score,RMSE AWD,1.0,1.0,no", "setting,seed,0,1,yes", "setting,epochs,50,50,no"]
     # an id that is not one says which (review 17: the generic "Pick two finished runs")
     wrong = str(run(compare.show(["junk", service.job_id])))
     assert "“junk” is not a run's id" in wrong
