@@ -63,11 +63,10 @@ def silent_seconds(job: Job, now: dt.datetime | None = None) -> float | None:
     return silent if silent > ORPHAN_GRACE_SECONDS else None
 
 
-def job_notice(job: Job) -> str | None:
-    """A warning for the job's page: no worker for a queued job, or no word from a running job's worker (review
-    17: after a worker was killed, the page showed "running" and a growing time left for 15-25 s, saying
-    nothing)."""
-    silent = silent_seconds(job)
+def job_notice(job: Job, silent: float | None = None) -> str | None:
+    """A warning for the job's page: no worker for a queued job, or no word from a running job's worker for
+    ``silent`` seconds (:func:`silent_seconds`; review 17: after a worker was killed, the page showed "running"
+    and a growing time left for 15-25 s, saying nothing)."""
     if silent is not None:
         return (f"no word from its worker for {silent:.0f} s: if the worker was lost, the job goes back in the "
                 "queue within a minute and runs again from the start (its progress here is the last it sent)")
@@ -119,7 +118,8 @@ def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dic
     also its dataset's name, teacher, grid size and result summary (``labels``: :func:`job_labels` of a page of
     jobs, computed here for one job when not given)."""
     eta = None
-    if job.state == "running" and job.started and job.fraction and job.fraction > 0.02 and silent_seconds(job) is None:
+    silent = silent_seconds(job)  # no time left while the worker sends no word
+    if job.state == "running" and job.started and job.fraction and job.fraction > 0.02 and silent is None:
         elapsed = (utcnow() - job.started).total_seconds()
         eta = max(0.0, elapsed * (1.0 - job.fraction) / job.fraction)
     losses = None
@@ -143,7 +143,7 @@ def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dic
         eta_seconds=eta, error=job.error, dataset_id=job.dataset_id, teacher_id=job.teacher_id,
         config=job.config, attempt=job.attempt, rerun_of=job.rerun_of, created=job.created, started=job.started,
         finished=job.finished, result_url=f"/api/results/{job.id}" if job.state == "succeeded" else None,
-        losses=losses, notice=job_notice(job), **extra)
+        losses=losses, notice=job_notice(job, silent), **extra)
 
 
 def _unprocessable(message: str) -> HTTPException:
@@ -219,9 +219,17 @@ def _made_with_key(session, key: str | None, request_hash: str) -> Job | None:
     return existing
 
 
-def _submit(session, *, dataset_id, config, teacher_id, key=None, request_hash=None, rerun_of=None) -> Job:
-    job = crud.create_job(session, dataset_id=dataset_id, teacher_id=teacher_id, config=config,
-                          idempotency_key=key, request_hash=request_hash, rerun_of=rerun_of)
+def _submit(session, response: Response, *, dataset_id, config, teacher_id, key=None, request_hash=None,
+            rerun_of=None) -> Job:
+    """Create and queue a job; when a concurrent request with the same ``Idempotency-Key`` won the race, that
+    request's job, with status 200."""
+    try:
+        job = crud.create_job(session, dataset_id=dataset_id, teacher_id=teacher_id, config=config,
+                              idempotency_key=key, request_hash=request_hash, rerun_of=rerun_of)
+    except IntegrityError:
+        session.rollback()
+        response.status_code = status.HTTP_200_OK
+        return crud.find_job_by_key(session, idempotency_key=key)
     enqueue_job(session, job.id)  # after the commit; on failure the recovery loop sends it
     session.refresh(job)
     return job
@@ -243,14 +251,9 @@ def submit_job(body: JobCreate, session: SessionDep, paths: PathsDep, settings: 
     if body.rerun_of is not None and (not is_uuid(body.rerun_of) or session.get(Job, body.rerun_of) is None):
         raise _unprocessable(f"rerun_of: no job {body.rerun_of!r} (it may have been deleted); leave it out")
     _check_time(config, dataset, settings, session)
-    try:
-        job = _submit(session, dataset_id=body.dataset_id, config=stored_options(config), teacher_id=teacher_id,
-                      key=idempotency_key, request_hash=request_hash, rerun_of=body.rerun_of)
-    except IntegrityError:  # a concurrent request with the same key won the race
-        session.rollback()
-        response.status_code = status.HTTP_200_OK
-        return job_public(crud.find_job_by_key(session, idempotency_key=idempotency_key))
-    return job_public(job)
+    return job_public(_submit(session, response, dataset_id=body.dataset_id, config=stored_options(config),
+                              teacher_id=teacher_id, key=idempotency_key, request_hash=request_hash,
+                              rerun_of=body.rerun_of))
 
 
 @router.post("/estimate", response_model=JobEstimate, responses={404: {"model": Problem}, 422: {"model": Problem}})
@@ -312,14 +315,9 @@ def rerun_job(job: JobDep, session: SessionDep, response: Response,
     if job.teacher_id and session.get(Teacher, job.teacher_id) is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "the uploaded teacher of this job was deleted; upload its "
                             "weights again (configure page, Teacher) and start a new run")
-    try:
-        new = _submit(session, dataset_id=job.dataset_id, config=dict(job.config), teacher_id=job.teacher_id,
-                      key=idempotency_key, request_hash=request_hash, rerun_of=job.id)
-    except IntegrityError:  # a concurrent request with the same key won the race
-        session.rollback()
-        response.status_code = status.HTTP_200_OK
-        return job_public(crud.find_job_by_key(session, idempotency_key=idempotency_key))
-    return job_public(new)
+    return job_public(_submit(session, response, dataset_id=job.dataset_id, config=dict(job.config),
+                              teacher_id=job.teacher_id, key=idempotency_key, request_hash=request_hash,
+                              rerun_of=job.id))
 
 
 @router.delete("/{job_id}", status_code=status.HTTP_204_NO_CONTENT,
