@@ -195,8 +195,7 @@ def _settings_table(rows, labels):
     ], className="table-responsive")
 
 
-def _scores_table(bundles, labels):
-    rows = score_table_rows(bundles)
+def _scores_table(rows, labels):
     head = html.Thead(html.Tr([html.Th("Model"), html.Th(f"R² {labels[0]}"), html.Th(f"R² {labels[1]}"),
                                html.Th(f"RMSE {labels[0]}"), html.Th(f"RMSE {labels[1]}")]))
     body = [html.Tr([html.Td(r["model"]), *[html.Td(_fmt(v)) for v in r["r2"]], *[html.Td(_fmt(v)) for v in r["rmse"]]])
@@ -262,6 +261,7 @@ async def show(runs):
     labels = [f"A · {runs[0][:8]}", f"B · {runs[1][:8]}"]
     names, same_data = run_datasets(jobs, bundles)
     facts = [run_facts(j, b, name) for j, b, name in zip(jobs, bundles, names)]
+    scores, settings = score_table_rows(bundles), settings_diff(facts)  # the tables and the CSV read them
     return html.Div([
         dbc.Row([dbc.Col(_head(j, b, lab, c, f["dataset"]), md=6, className="mb-3")
                  for j, b, lab, c, f in zip(jobs, bundles, labels, RUN_COLORS, facts)], id=ids.HEADS),
@@ -274,13 +274,12 @@ async def show(runs):
             None if same_data else dbc.Alert("The runs are on different datasets: their scores are not comparable.",
                                              color="warning", className="py-2"),
             graph(ids.SCORES_GRAPH, "compare-scores", compare_scores_figure(bundles, labels)),
-            _scores_table(bundles, labels),
+            _scores_table(scores, labels),
         ]),
         # the first rows are what each run chose (its delivered wavelet, its best grid point), the rest its settings
-        _card("What each run chose, and its settings", "configure", _settings_table(settings_diff(facts), labels)),
+        _card("What each run chose, and its settings", "configure", _settings_table(settings, labels)),
         # both tables in one file (review 17: the page had no download)
         html.A("Download the comparison (CSV)", id=ids.DOWNLOAD,
                download=f"awd-compare-{runs[0][:8]}-{runs[1][:8]}.csv",
-               href="data:text/csv;charset=utf-8," + quote(comparison_csv(score_table_rows(bundles),
-                                                                            settings_diff(facts), labels))),
+               href="data:text/csv;charset=utf-8," + quote(comparison_csv(scores, settings, labels))),
     ])
