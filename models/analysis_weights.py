@@ -25,7 +25,7 @@ from awd_studio.models.wavelets.sizes import _check_int, _check_mode, check_leve
 from awd_studio.models.wavelets.tables import _analysis_entries
 
 __all__ = ["level_weights", "analysis_weights", "energy_centroids", "level_centroids", "band_centroids",
-           "energy_shares"]
+           "energy_shares", "in_input_shares"]
 
 #: A coefficient whose energy on the input is below this share of its band's largest reads (numerically)
 #: nothing: it gets its nominal centre, and spreads nothing on an activation map.
@@ -106,6 +106,32 @@ def analysis_weights(h, length, levels, mode="periodization"):
         J + 1 arrays of shape ``(n_j, L)``; stacked, they are :func:`models.wavelets.analysis_matrix`.
     """
     return _pywt_layout(level_weights(h, length, levels, mode))
+
+
+def in_input_shares(h, length, levels, mode="periodization"):
+    """How much of each coefficient's (unit-energy) analysis filter falls on the input: ``sum_t w_t^2``, in [0, 1].
+
+    In zero and symmetric modes a band's boundary coefficients reach past the input's ends (zero padding reads
+    nothing; a mirror image folds back, clipped at 1); in periodization every coefficient reads the input whole.
+
+    Parameters
+    ----------
+    h, length, levels, mode
+        As in :func:`level_weights`.
+
+    Returns
+    -------
+    list of ndarray
+        J + 1 arrays of shape ``(n_j,)`` in PyWavelets' layout ``[cA_J, cD_J, ..., cD_1]``.
+
+    Examples
+    --------
+    >>> haar = [2 ** -0.5, 2 ** -0.5]
+    >>> [a.tolist() for a in in_input_shares(haar, 4, 1, "zero")]
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
+    return [np.clip(np.asarray(w.multiply(w).sum(axis=1)).ravel(), 0.0, 1.0)
+            for w in analysis_weights(_as_lowpass(h), length, levels, mode)]
 
 
 def _pywt_layout(per_level):

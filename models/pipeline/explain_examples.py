@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from awd_studio.models.analysis_weights import analysis_weights, band_centroids, level_centroids
+from awd_studio.models.analysis_weights import band_centroids, in_input_shares, level_centroids
 from awd_studio.models.pipeline.student_params import band_names, map_histograms, map_peak_responses
 from awd_studio.models.students.maps import chi2_predict
 from awd_studio.models.students.peaks import _check_maps, _interior_peaks
@@ -174,9 +174,8 @@ def coefficient_in_series(h, length, levels, mode):
     >>> coefficient_in_series(db2, 8, 1, "zero")["cA1"]  # the first coefficient reads 7 % of its filter
     [0.067, 1.0, 1.0, 1.0, 0.933]
     """
-    weights = analysis_weights(np.asarray(h, dtype=np.float64), int(length), levels, mode)
-    return {name: [round(float(v), 3) for v in np.clip(np.asarray(w.multiply(w).sum(axis=1)).ravel(), 0.0, 1.0)]
-            for name, w in zip(band_names(levels), weights)}
+    return {name: [round(float(v), 3) for v in shares]
+            for name, shares in zip(band_names(levels), in_input_shares(h, int(length), levels, mode))}
 
 
 def explain_examples(kind, record, arrays, X, coeffs, saliency, levels, h=None, mode=None):

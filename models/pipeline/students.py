@@ -13,7 +13,7 @@ from awd_studio.models import filters as _filters
 from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
 from awd_studio.models import wavelets as _wavelets
-from awd_studio.models.analysis_weights import analysis_weights
+from awd_studio.models.analysis_weights import in_input_shares
 from awd_studio.models.attributions import gradient_batch_size, trim_attributions
 from awd_studio.models.distill import TransformOperator
 from awd_studio.models.pipeline.prepare import scaled
@@ -123,14 +123,13 @@ def in_series_shares(X, h, config, k, by="signed", bands=None):
         In [0, 1]; a rank a band cannot fill (fewer than ``k`` coefficients) is 0.
     """
     bands = coefficients(X, h, config) if bands is None else bands
-    weights = analysis_weights(np.asarray(h, dtype=np.float64), X.shape[1], config.levels, config.mode)
+    energies = in_input_shares(h, X.shape[1], config.levels, config.mode)  # (n_j,) per band
     shares = np.zeros((len(bands), k))
-    for b, (band, w) in enumerate(zip(bands, weights)):
-        energy = np.asarray(w.multiply(w).sum(axis=1)).ravel()  # (n_j,): squared weights on the samples
+    for b, (band, energy) in enumerate(zip(bands, energies)):
         keys = -band if by == "signed" else -np.abs(band)
         order = np.argsort(keys, axis=1, kind="stable")[:, :k]
         shares[b, :order.shape[1]] = energy[order].mean(axis=0)
-    return np.clip(shares, 0.0, 1.0)
+    return shares
 
 
 def saliency(teacher, X, h, config, target, batch_size=256):
