@@ -5,7 +5,10 @@ scikit-learn's ``RidgeCV(gcv_mode="svd")`` computes the leave-one-out errors fro
 matrix, then loops over the penalties in Python; on the CME paper grid's selection that loop was most of the
 time. :class:`LeaveOneOutRidge` evaluates the same formulas (the errors ``c / diag(G^-1)`` of the dual solution,
 with scikit-learn's correction for the unpenalised intercept) for all penalties with a few matrix products,
-and chooses the same penalty (the first with the lowest mean squared error).
+and chooses the same penalty (the first with the lowest mean squared error). With more samples than features
+it factors the p × p Gram matrix ``Xc^T Xc`` instead of the n × p design (about five times faster at 2400 × 30),
+when that matrix is well enough conditioned for its rounding to stay below 1e-11 of the smallest penalised
+eigenvalue; otherwise, and with fewer samples than features, it takes the SVD.
 """
 
 import numpy as np
@@ -63,21 +66,27 @@ class LeaveOneOutRidge(RegressorMixin, BaseEstimator):
         Xc = X - x_mean
         Y = (y - y_mean).reshape(len(y), -1)  # (n, t)
         n, t = Y.shape
-        U, sv, Vt = np.linalg.svd(Xc, full_matrices=False)  # U (n, k)
-        UtY, Ut1 = U.T @ Y, U.sum(axis=0)  # (k, t), (k,)
-        # alpha times G^-1 = U diag(D) U^T (+ I when n > p, with D - 1 for D), for every penalty at once
-        D = alphas / (sv[:, None] ** 2 + alphas)  # (k, A)
-        long = n > Xc.shape[1]
-        D = D - 1.0 if long else D
-        C = (U @ (D[:, :, None] * UtY[:, None, :]).reshape(len(sv), -1)).reshape(n, len(alphas), t)
-        diag = (U ** 2) @ D - (U @ (D * Ut1[:, None])) / n  # the intercept's correction
-        if long:
-            C = C + Y[:, None, :]
-            diag = diag + 1.0 - 1.0 / n
+        if n > Xc.shape[1]:  # the primal form: (Xc^T Xc + alpha I)^-1 = V diag(E) V^T, Z = Xc V
+            w, V = _gram_eigen(Xc, alphas.min())
+            Z = Xc @ V  # (n, k)
+            E = 1.0 / (w[:, None] + alphas)  # (k, A)
+            ZtY, Zt1 = Z.T @ Y, Z.sum(axis=0)  # Zt1 is zero up to rounding (Xc is centred), kept as the SVD form has it
+            # residuals of every penalty's fit, and one minus the hat matrix's diagonal with the intercept's correction
+            C = Y[:, None, :] - (Z @ (E[:, :, None] * ZtY[:, None, :]).reshape(len(w), -1)).reshape(n, len(alphas), t)
+            diag = 1.0 - 1.0 / n - (Z ** 2) @ E + (Z @ (E * Zt1[:, None])) / n
+        else:  # the dual form, from the SVD of Xc: alpha times G^-1 = U diag(D) U^T
+            U, sv, Vt = np.linalg.svd(Xc, full_matrices=False)  # U (n, k)
+            UtY, Ut1 = U.T @ Y, U.sum(axis=0)  # (k, t), (k,)
+            D = alphas / (sv[:, None] ** 2 + alphas)  # (k, A)
+            C = (U @ (D[:, :, None] * UtY[:, None, :]).reshape(len(sv), -1)).reshape(n, len(alphas), t)
+            diag = (U ** 2) @ D - (U @ (D * Ut1[:, None])) / n  # the intercept's correction
         errors = C / diag[:, :, None]  # leave-one-out residuals (n, A, t)
         scores = -(errors ** 2).mean(axis=(0, 2))
         best = int(np.argmax(scores))
-        coef = (Vt.T @ ((sv / (sv ** 2 + alphas[best]))[:, None] * UtY)).T  # (t, p)
+        if n > Xc.shape[1]:
+            coef = (V @ (E[:, best][:, None] * ZtY)).T  # (t, p)
+        else:
+            coef = (Vt.T @ ((sv / (sv ** 2 + alphas[best]))[:, None] * UtY)).T
         self.alpha_, self.best_score_ = float(alphas[best]), float(scores[best])
         intercept = y_mean - coef @ x_mean  # (t,)
         # scikit-learn's shapes: one target column gives coef_ (p,) (and intercept_ (1,) when y is (n, 1))
@@ -94,3 +103,23 @@ class LeaveOneOutRidge(RegressorMixin, BaseEstimator):
             raise ValueError(f"LeaveOneOutRidge: X has shape {X.shape}, the model was fitted on "
                              f"{self.n_features_in_} features")
         return X @ self.coef_.T + self.intercept_
+
+
+#: Largest rounding of the Gram matrix's eigenvalues (``eps * max eigenvalue``), relative to the smallest
+#: penalised eigenvalue, for which :class:`LeaveOneOutRidge` factors the Gram matrix instead of taking the SVD.
+GRAM_ROUNDING = 1e-11
+
+
+def _gram_eigen(Xc, alpha_min):
+    """Eigenvalues w (k,) and eigenvectors V (p, k) of ``Xc^T Xc`` for a centred Xc of shape (n, p), n > p.
+
+    From the p × p Gram matrix when its eigenvalues' rounding (``eps * max(w)``) stays below
+    :data:`GRAM_ROUNDING` times ``min(w) + alpha_min``, else from the SVD of Xc (``w = s**2``), which loses no
+    accuracy to the squared condition number. Either gives the same ridge fits to about 1e-11.
+    """
+    w, V = np.linalg.eigh(Xc.T @ Xc)
+    w = np.clip(w, 0.0, None)
+    if np.finfo(np.float64).eps * w.max() <= GRAM_ROUNDING * (w.min() + alpha_min):
+        return w, V
+    _, sv, Vt = np.linalg.svd(Xc, full_matrices=False)
+    return sv ** 2, Vt.T

@@ -5,7 +5,7 @@ import pytest
 from sklearn.linear_model import RidgeCV
 
 from awd_studio.models.students import RIDGE_ALPHAS
-from awd_studio.models.students.ridge import LeaveOneOutRidge
+from awd_studio.models.students.ridge import LeaveOneOutRidge, _gram_eigen
 
 
 def _problem(rng, n, p, targets):
@@ -44,3 +44,43 @@ def test_bad_input_is_refused():
     model = LeaveOneOutRidge().fit(np.random.default_rng(0).normal(size=(6, 2)), np.arange(6.0))
     with pytest.raises(ValueError, match="2 features"):
         model.predict(np.ones((3, 3)))
+
+
+def _standardised(rng, n, p, targets):
+    """Features like a student's: standardised, correlated, many more samples than features."""
+    X = rng.normal(size=(n, p)) @ (np.eye(p) + 0.3 * rng.normal(size=(p, p)))
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    shape = (n,) if targets is None else (n, targets)
+    return X, rng.normal(size=shape) + (X @ rng.normal(size=p) if targets is None else 0.0)
+
+
+@pytest.mark.parametrize("targets", [None, 2])
+def test_gram_form_equals_sklearn_ridgecv(targets):
+    """Standardised features take the p × p Gram matrix's eigendecomposition (the fast form), and badly scaled
+    ones the SVD; both give scikit-learn's fit."""
+    rng = np.random.default_rng(7)
+    X, y = _standardised(rng, 2400, 30, targets)
+    Xc = X - X.mean(axis=0)
+    w, _ = _gram_eigen(Xc, min(RIDGE_ALPHAS))
+    assert np.array_equal(w, np.clip(np.linalg.eigh(Xc.T @ Xc)[0], 0.0, None))  # the Gram form was taken
+    expected = RidgeCV(alphas=RIDGE_ALPHAS, gcv_mode="svd").fit(X, y)
+    got = LeaveOneOutRidge(alphas=RIDGE_ALPHAS).fit(X, y)
+    assert got.alpha_ == expected.alpha_
+    assert got.best_score_ == pytest.approx(expected.best_score_, rel=1e-10)
+    assert np.allclose(got.coef_, expected.coef_, rtol=1e-10, atol=1e-12 * np.abs(expected.coef_).max())
+    assert np.allclose(got.intercept_, expected.intercept_, rtol=1e-10, atol=1e-10)
+
+    badly_scaled = rng.normal(size=(200, 30)) * np.logspace(-3, 3, 30)  # Gram condition number about 1e12
+    Xc = badly_scaled - badly_scaled.mean(axis=0)
+    w, _ = _gram_eigen(Xc, min(RIDGE_ALPHAS))
+    assert np.array_equal(w, np.linalg.svd(Xc, full_matrices=False)[1] ** 2)  # the SVD was taken
+
+
+def test_constant_feature_gets_no_weight():
+    rng = np.random.default_rng(3)
+    X, y = _standardised(rng, 300, 5, None)
+    X = np.column_stack([X, np.full(300, 2.5)])
+    got = LeaveOneOutRidge(alphas=RIDGE_ALPHAS).fit(X, y)
+    expected = RidgeCV(alphas=RIDGE_ALPHAS, gcv_mode="svd").fit(X, y)
+    assert got.alpha_ == expected.alpha_
+    assert abs(got.coef_[-1]) < 1e-8 and np.allclose(got.coef_, expected.coef_, rtol=1e-9, atol=1e-9)
