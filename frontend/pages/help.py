@@ -10,6 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, clientside_callback, dcc, html
 
+from awd_studio.frontend.help_code import EXPORT_RECIPE
 from awd_studio.frontend.help_links import HELP_SECTIONS
 
 dash.register_page(__name__, path="/help", title="AWD Studio · help", name="Help")
@@ -88,12 +89,14 @@ BODIES = {
            "raw data and returns targets in their own units: its buffers x_mean, x_std, y_mean and y_std hold "
            "the standardisation, so set them to your training data's (a state dict without them keeps 0 and 1, "
            "and a network trained on standardised data then predicts in the wrong units). "
-           "Any other network: export it with torch.export and upload the .pt2, e.g. "
-           "torch.export.save(torch.export.export(model.eval(), (x[:2].clone(),)), \"teacher.pt2\") with x a "
-           "tensor of your samples, shaped (n, length) or (n, height, width), as AWD Studio passes them (no "
-           "channel axis: wrap a network that needs one, e.g. lambda x: net(x.unsqueeze(1))); .clone(), or the "
-           "file keeps all of x. It must return (n, k) predictions in target units from the raw data, one output "
-           "or one per target column. The program is read without running any of the file's Python code."),
+           "Any other network: export it with torch.export and upload the .pt2. AWD Studio passes samples "
+           "shaped (n, length) or (n, height, width), with no channel axis, and the program must return (n, k) "
+           "predictions in target units from the raw data, one output or one per target column. A network that "
+           "takes a channel axis, (n, 1, height, width), is wrapped in a module that adds it (torch.export takes "
+           "modules, not functions); x is a tensor of your samples, and .clone() keeps the file from holding "
+           "all of it:"),
+        html.Pre(EXPORT_RECIPE, className="awd-config-json", id="help-export-recipe"),
+        _p("The program is read without running any of the file's Python code."),
         _p("For time series, “auto” trains both an LSTM and an MLP on the same split and keeps the one with the "
            "lower loss on the held-out part of the training data; a note on the results page names both losses. "
            "An LSTM suits events that may happen at any time (the CME traces: 0.19 against the MLP's 0.36), an "
