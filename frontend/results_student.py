@@ -160,10 +160,10 @@ def inspected_card(core: dict, idx: int | None):
     return html.Div([
         html.Div(f"Inspected cell {figures.grid_point_label(core, idx)}", className="fw-semibold mb-1"),
         dbc.Row([
-            stat("CV score", f"{figures.fmt_number(point.get('cv_score'))} ± "
+            stat("CV score", f"{figures.fmt_score(point.get('cv_score'))} ± "
                              f"{figures.fmt_number(point.get('cv_score_sd'), 2)}",
-                 figures.fmt_number(chosen.get("cv_score"))),
-            stat("Its student's test R²", figures.fmt_number(test.get("r2")), figures.fmt_number(ref.get("r2"))),
+                 figures.fmt_score(chosen.get("cv_score"))),
+            stat("Its student's test R²", figures.fmt_score(test.get("r2")), figures.fmt_score(ref.get("r2"))),
             stat("Its student's test RMSE", figures.fmt_number(test.get("rmse")), figures.fmt_number(ref.get("rmse"))),
             stat("Its student's fitted numbers", f"{student.get('n_params', '—')}",
                  str((chosen.get("student") or {}).get("n_params", "—"))),

@@ -20,7 +20,7 @@ from awd_studio.frontend.components import (
     stack_on_phones,
 )
 from awd_studio.frontend.figures import scattering as figs
-from awd_studio.frontend.figures.style import empty_figure, fmt_number
+from awd_studio.frontend.figures.style import empty_figure, fmt_number, fmt_score
 
 __all__ = ["ids", "section", "register", "block_outputs", "scores_children"]
 
@@ -64,7 +64,7 @@ def section() -> html.Div:
 def scores_children(bundle: dict) -> list:
     """The block's first lines: test R² (and RMSE) of each model, and how many paths the student kept."""
     scattering = (bundle or {}).get("scattering") or {}
-    rows = [html.Tr([html.Td(r["name"]), html.Td(fmt_number(r["r2"])), html.Td(fmt_number(r["rmse"])),
+    rows = [html.Tr([html.Td(r["name"]), html.Td(fmt_score(r["r2"])), html.Td(fmt_number(r["rmse"])),
                      html.Td("—" if r["n_params"] is None else f"{int(r['n_params']):,}")])
             for r in figs.scattering_scores(bundle)]
     table = stack_on_phones(dbc.Table([html.Thead(html.Tr([html.Th("model"), html.Th("test R²"), html.Th("test RMSE"),

@@ -47,7 +47,7 @@ from awd_studio.frontend.figures.scores import (
     use_line,
     verdict_lines,
 )
-from awd_studio.frontend.figures.style import MODEL_LABELS, PALETTE, empty_figure, fmt_number
+from awd_studio.frontend.figures.style import MODEL_LABELS, PALETTE, empty_figure, fmt_number, fmt_score
 from awd_studio.frontend.figures.wavelet import (
                                    filters_2d_figure,
                                    filters_figure,
@@ -64,6 +64,7 @@ __all__ = [
     "MODEL_LABELS",
     "empty_figure",
     "fmt_number",
+    "fmt_score",
     "grid_axes",
     "selected_index",
     "kept_initial",

@@ -21,6 +21,7 @@ from awd_studio.frontend.figures.style import (
     dropped_rows_words,
     empty_figure,
     fmt_number,
+    fmt_score,
     kind_label,
     wrap_words,
 )
@@ -70,13 +71,13 @@ def score_rows(bundle: dict) -> list[dict]:
     if bundle.get("teacher"):
         rows.append(_score_row(bundle, "teacher", bundle["teacher"]))
     for r in rows:
-        r["r2_text"] = fmt_number(r["r2"])
+        r["r2_text"] = fmt_score(r["r2"])  # three decimals, lined up: 0.550 beside 0.575
         sd = r["rmse_sd"]
         r["rmse_text"] = fmt_number(r["rmse"]) + (f" ± {fmt_number(sd, 2)}" if sd is not None else "")
         r["compression_text"] = fmt_number(r["compression"])
         r["n_params_text"] = f"{int(r['n_params']):,}" if r["n_params"] is not None else "—"
         r["seconds_text"] = fmt_number(r["seconds_per_sample"], 2)
-        r["accuracy_text"], r["auc_text"] = fmt_number(r["accuracy"]), fmt_number(r["auc"])
+        r["accuracy_text"], r["auc_text"] = fmt_score(r["accuracy"]), fmt_score(r["auc"])
     return rows
 
 

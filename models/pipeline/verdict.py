@@ -167,6 +167,6 @@ def warnings_of(cv_entries, mean_score=None):
 
 
 #: Readable names of the bundle's models.
-STUDENT_NAMES = {"awd": "AWD", "awd_no_interp": "AWD (gamma = 0)", "baseline_wavelet": "initial-wavelet",
+STUDENT_NAMES = {"awd": "AWD", "awd_no_interp": "AWD (γ = 0)", "baseline_wavelet": "initial-wavelet",
                  "laplace": "Laplace", "roberts_cross": "Roberts-cross", "peak_heights": "raw-peak",
                  "random_search": "random-search (no teacher)"}
