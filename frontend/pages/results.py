@@ -390,6 +390,20 @@ LOAD_OUTPUTS = dict(
 )
 
 
+async def _unknown_token_words(token: str) -> tuple[str, bool]:
+    """What a results path that names no result says, and whether the visitor is the owner: to a share link's
+    reader, ask for a new link; to the owner (review 18: a mistyped id read as a dead share link), where the runs
+    are."""
+    try:
+        owner = bool((await get_client().session()).get("owner"))
+    except ApiError:
+        owner = False
+    if not owner:
+        return "This share link is invalid, has expired or was revoked. Ask the owner for a new one.", False
+    return (f"“{token[:40]}” is neither a job's id nor one of your share links. A run's result is at "
+            "/results/ and its full job id (0123abcd-…): the jobs list links every finished run."), True
+
+
 @callback(output=LOAD_OUTPUTS, inputs=dict(token=Input(ids.TOKEN, "data")))
 async def load_result(token):
     """Fetch the bundle and draw everything that does not depend on the grid click."""
@@ -403,10 +417,10 @@ async def load_result(token):
             status = not_found_card("This link no longer works", err.message[:1].upper() + err.message[1:] + ".",
                                     home=not shared, code=None)
         elif err.not_found or err.status in (401, 403):
-            detail = ("This share link is invalid, has expired or was revoked. Ask the owner for a new one."
-                      if shared else "There is no finished result for this job: it is still running, failed or "
-                      "was cancelled (its job page says which), or it was deleted.")
-            status = not_found_card("Result not found", detail, home=not shared)
+            detail, owner = (("There is no finished result for this job: it is still running, failed or was "
+                              "cancelled (its job page says which), or it was deleted.", True) if not shared else
+                             await _unknown_token_words(token))
+            status = not_found_card("Result not found", detail, home=owner)
         else:
             status = dbc.Alert(f"Could not load the result: {err.message}", color="danger")
         # no "read-only" note above the not-found card, and nothing to share or follow

@@ -278,6 +278,11 @@ def test_a_failed_upload_stands_alone_and_a_missing_job_is_not_found(web_server,
     page.locator("#not-found-card").wait_for()
     assert "Job not found" in page.inner_text("#not-found-card")
     assert not page.locator("#job-progress").is_visible()
+    # the owner's mistyped result id is not called a dead share link (review 18)
+    page.goto(web_server + "/results/3872a3ac")
+    page.locator("#not-found-card").wait_for()
+    said = page.inner_text("#not-found-card")
+    assert "neither a job's id nor one of your share links" in said and "share link is invalid" not in said, said
     # the browser logs the refused upload's answer itself; nothing else may go wrong
     assert [e for e in errors if "status of 422" not in e] == [], errors
 
