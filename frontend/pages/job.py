@@ -47,6 +47,10 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.POLL)
     CANCEL = "job-cancel"
     CANCEL_CONFIRM = "job-cancel-confirm"
     RESULTS_LINK = "job-results-link"
+    #: Rerun as it was (confirmed first; ``POST /api/jobs/{id}/rerun``), once it has ended (review 18: only the jobs
+    #: list had it).
+    RERUN = "job-rerun"
+    RERUN_CONFIRM = "job-rerun-confirm"
     #: To the configure page filled with this job's settings (``/configure?from=<id>``), once it has ended.
     RERUN_LINK = "job-rerun-link"
     LOSS_GRAPH = "job-loss-graph"
@@ -69,6 +73,9 @@ TEACHER_CHUNK = -1
 
 #: What the browser asks before cancelling (the jobs list asks the same in its dialog).
 CANCEL_QUESTION = "Cancel this job? It stops within seconds and keeps no result; it can be rerun later."
+
+#: What the browser asks before a rerun (the jobs list asks the same, with the teacher it trains).
+RERUN_QUESTION = "Rerun this job with the same dataset and settings? A new job is queued."
 
 #: How a job ended, for the empty loss figure.
 ENDED_WORDS = {"cancelled": "was cancelled", "failed": "failed"}
@@ -170,7 +177,12 @@ def layout(job_id: str | None = None, **_):
                         id=ids.CANCEL_CONFIRM, message=CANCEL_QUESTION),
                     dbc.Button("See results →", id=ids.RESULTS_LINK, href=f"/results/{job_id}", color="success",
                                size="sm", className="awd-hidden"),
-                    # once it has ended: its settings in the configure form, to change and start as a new job
+                    # once it has ended: run it again as it was, or its settings in the configure form, to change
+                    # and start as a new job
+                    dcc.ConfirmDialogProvider(
+                        dbc.Button("Rerun", id=ids.RERUN, color="primary", size="sm", n_clicks=0,
+                                   className="ms-2 awd-hidden"),
+                        id=ids.RERUN_CONFIRM, message=RERUN_QUESTION),
                     dbc.Button("Change settings and run again", id=ids.RERUN_LINK,
                                href=f"/configure?from={quote(job_id or '', safe='')}", color="outline-primary",
                                size="sm", className="ms-2 awd-hidden"),
@@ -271,6 +283,7 @@ POLL_OUTPUTS = dict(
     cancel_disabled=Output(ids.CANCEL, "disabled"),
     cancel_class=Output(ids.CANCEL, "className"),
     results_link_class=Output(ids.RESULTS_LINK, "className"),
+    rerun_class=Output(ids.RERUN, "className"),
     rerun_link_class=Output(ids.RERUN_LINK, "className"),
     config=Output(ids.CONFIG, "children"),
     nav=Output(APP_NAV, "href", allow_duplicate=True),
@@ -326,6 +339,7 @@ async def poll(_n, job_id, watched=False, submitted=None):
         stop=v["done"], cancel_disabled=not v["cancellable"],
         cancel_class="me-2" if v["cancellable"] else "me-2 awd-hidden",
         results_link_class="" if v["state"] == "succeeded" else "awd-hidden",
+        rerun_class="ms-2" if v["done"] else "ms-2 awd-hidden",
         rerun_link_class="ms-2" if v["done"] else "ms-2 awd-hidden",
         config=json.dumps(job.get("config") or {}, indent=2, sort_keys=True),
         nav=f"/results/{job_id}" if v["state"] == "succeeded" and watched else no_update,
@@ -350,3 +364,22 @@ async def cancel(n_clicks, job_id):
     except ApiError as err:
         return alert_value(f"Could not cancel: {err.message}")
     return alert_value("Cancelling…")
+
+
+@callback(
+    output=dict(error=alert_outputs(ids.ERROR, allow_duplicate=True),
+                nav=Output(APP_NAV, "href", allow_duplicate=True),
+                submitted=Output(SUBMITTED_JOB, "data", allow_duplicate=True)),
+    inputs=dict(n_clicks=Input(ids.RERUN_CONFIRM, "submit_n_clicks")),
+    state=dict(job_id=State(ids.JOB_ID, "data")),
+    prevent_initial_call=True,
+)
+async def rerun(n_clicks, job_id):
+    """Once confirmed, ``POST /api/jobs/{id}/rerun``, then the new job's page (watched from its first poll)."""
+    if not n_clicks or not job_id:
+        return dict(error={"children": no_update, "is_open": no_update}, nav=no_update, submitted=no_update)
+    try:
+        job = await get_client().rerun_job(job_id)
+    except ApiError as err:
+        return dict(error=alert_value(f"Could not rerun: {err.message}"), nav=no_update, submitted=no_update)
+    return dict(error=alert_value(None), nav=f"/jobs/{job['id']}", submitted=job["id"])

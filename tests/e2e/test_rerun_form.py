@@ -122,3 +122,31 @@ def test_a_preset_run_reruns_with_only_the_change_made(web_server, owner_context
     old = final["config"]
     assert {k for k in old if old[k] != new.get(k)} == {"seed", "device"}, {k: (old[k], new.get(k)) for k in old
                                                                             if old[k] != new.get(k)}
+
+
+def test_an_ended_job_reruns_from_its_page(web_server, owner_context):
+    """Review 18: a cancelled or failed job's page offered only "Change settings and run again"; its Rerun (asked
+    first, as on the jobs list) queues the same settings and opens the new job."""
+    api = httpx.Client(base_url=web_server, headers=OWNER, timeout=60)
+    dataset = api.post("/api/examples/synthetic", json={"n": 150, "seed": 23, "name": "page rerun"}).json()
+    job = api.post("/api/jobs", json={"dataset_id": dataset["id"], "teacher": "mlp", "epochs": 2,
+                                      "device": "cuda:7"}).json()  # fails at once: no CUDA here
+    final = wait_for(lambda: _ended(api, job["id"]), timeout=120, what="the CUDA job to fail")
+    page = owner_context().new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.goto(f"{web_server}/jobs/{job['id']}")
+    button = page.locator("#job-rerun")
+    button.wait_for(state="visible")
+    button.click()
+    page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]+$"))
+    page.wait_for_function(f"!location.pathname.endsWith('{job['id']}')")
+    new_id = page.url.rsplit("/", 1)[1]
+    created = api.get(f"/api/jobs/{new_id}").json()
+    api.post(f"/api/jobs/{new_id}/cancel")
+    assert asked and "Rerun this job with the same dataset and settings" in asked[0], asked
+    assert created["rerun_of"] == job["id"] and created["config"] == final["config"]
+    page.locator("#job-origin a").wait_for(state="visible")
+    assert errors == [], errors
