@@ -118,6 +118,9 @@ def _add_distill_parser(sub):
     di.add_argument("--drop-incomplete", action="store_true",
                     help="a .csv/.tsv/.txt file: leave out the rows with missing values (blank cells, e.g. traces "
                          "that ended early), named on the terminal, instead of refusing the file")
+    di.add_argument("--pad-ends", action="store_true",
+                    help="a .csv/.tsv/.txt file: fill each trace's missing values after its last value with zeros "
+                         "(traces that ended early; a gap inside a trace is still refused), said on the terminal")
     for name, field in cli_fields():
         if name == "teacher":
             continue
@@ -236,21 +239,29 @@ def _cmd_distill(args):
     else:
         config["teacher"] = args.teacher
     with tempfile.TemporaryDirectory(prefix="awd-distill-") as scratch:
-        data = _complete_rows(args.data, Path(scratch)) if args.drop_incomplete else args.data
+        if args.drop_incomplete or args.pad_ends:
+            data = _complete_rows(args.data, Path(scratch), pad_ends=args.pad_ends, drop=args.drop_incomplete)
+        else:
+            data = args.data
         return _distill(args, data, config, pipeline)
 
 
-def _complete_rows(data, scratch: Path) -> Path:
-    """The data file without its rows with missing values (``--drop-incomplete``), as an .npz in ``scratch``; the
-    rows left out are printed."""
+def _complete_rows(data, scratch: Path, pad_ends: bool = False, drop: bool = True) -> Path:
+    """The data file without its rows with missing values (``--drop-incomplete``) or with its traces' ends filled
+    with zeros (``--pad-ends``), as an .npz in ``scratch``; the rows left out or filled are printed."""
     from awd_studio.frontend.figures.style import dropped_rows_words
     from awd_studio.models.data import load_dataset, save_npz
 
-    dataset = load_dataset(data, drop_incomplete=True)
+    dataset = load_dataset(data, drop_incomplete=drop, pad_ends=pad_ends)
     count, listed = dropped_rows_words(dataset.meta.get("dropped_rows"))
     if count:
         print(f"Left out {count} row{'s' if count != 1 else ''} with missing values: {listed}", file=sys.stderr,
               flush=True)
+    padded = dataset.meta.get("padded_rows")
+    count, listed = dropped_rows_words(padded)
+    if count:
+        print(f"Filled the ends of {count} of {padded['of']} traces with zeros (the shortest had {padded['shortest']} "
+              f"of {padded['length']} values): {listed}", file=sys.stderr, flush=True)
     return save_npz(dataset, scratch / f"{Path(data).stem}.npz")
 
 

@@ -37,10 +37,12 @@ def check_quota(settings, paths, incoming: int = 0) -> None:
         )
 
 
-def read_dataset_file(path, *, max_bytes: int, name: str, tile: int | None = None, drop_incomplete: bool = False):
+def read_dataset_file(path, *, max_bytes: int, name: str, tile: int | None = None, drop_incomplete: bool = False,
+                      pad_ends: bool = False):
     """Read and validate a data file with ``models.data``, cut into ``tile``-pixel tiles when given (maps; whole
     maps held out for the test split, ``models.data.tiles``); ``drop_incomplete``: a delimited text file's rows
-    with a cell that is not a number are left out instead of refused. Any failure becomes ``ValueError``.
+    with a cell that is not a number are left out instead of refused; ``pad_ends``: its traces that ended early
+    are filled with zeros after their last value. Any failure becomes ``ValueError``.
 
     Returns
     -------
@@ -49,7 +51,8 @@ def read_dataset_file(path, *, max_bytes: int, name: str, tile: int | None = Non
     """
     with reading_data_file():
         if tile is None:
-            dataset = load_dataset(path, max_bytes=max_bytes, name=name, drop_incomplete=drop_incomplete)
+            dataset = load_dataset(path, max_bytes=max_bytes, name=name, drop_incomplete=drop_incomplete,
+                                   pad_ends=pad_ends)
         else:
             dataset = tile_dataset(load_dataset(path, max_bytes=max_bytes, name=name, min_samples=1), tile)
         check_targets_vary(dataset.y)  # a dataset is uploaded to distil on: constant targets teach nothing
@@ -148,6 +151,11 @@ def _as_npz(dataset, paths) -> tuple:
                                                                                  "rows with a cell that is not a "
                                                                                  "number (named in the dataset's "
                                                                                  "summary) instead of refusing"},
+                                              "pad_ends": {"type": "boolean", "default": False,
+                                                           "description": "delimited text: fill each trace's "
+                                                                          "missing values after its last value "
+                                                                          "with zeros (traces that ended early; "
+                                                                          "a gap inside a trace is refused)"},
                                               "y": {"type": "string", "format": "binary",
                                                     "description": "targets of an .npy X (another .npy)"}}))
 async def upload_dataset(request: Request, response: Response, session: SessionDep, settings: SettingsDep,
@@ -163,26 +171,27 @@ async def upload_dataset(request: Request, response: Response, session: SessionD
     check_quota(settings, paths)
     upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
                                   allowed=DATASET_SUFFIXES, extra_file_fields=("y",),
-                                  text_fields=("name", "tile", "drop_incomplete"))
+                                  text_fields=("name", "tile", "drop_incomplete", "pad_ends"))
     stored_path = None
     try:
         check_quota(settings, paths, 0)
-        tile, drop = _tile_size(upload), _flag(upload, "drop_incomplete")
-        existing = crud.find_dataset_by_hash(session, sha256=upload.sha256) if tile is None and not drop else None
+        tile, drop, pad = _tile_size(upload), _flag(upload, "drop_incomplete"), _flag(upload, "pad_ends")
+        existing = (crud.find_dataset_by_hash(session, sha256=upload.sha256) if tile is None and not drop and not pad
+                    else None)
         if existing is not None:
             return reused_dataset(response, existing, "this file was uploaded before")
         name = safe_display_name(upload.fields.get("name") or upload.filename.rsplit(".", 1)[0], "dataset")
         _pair_npy_targets(upload)
         dataset, summary = await run_in_threadpool(read_dataset_file, upload.path,
                                                    max_bytes=settings.max_upload_bytes * 8, name=name, tile=tile,
-                                                   drop_incomplete=drop)
+                                                   drop_incomplete=drop, pad_ends=pad)
         stored_path, suffix, size, sha256 = upload.path, upload.suffix, upload.size, upload.sha256
-        dropped = bool(dataset.meta.get("dropped_rows"))
-        # X and y in two files, tiles, or rows left out: what is stored is the dataset read, as one .npz
-        if len(upload.files) > 1 or tile is not None or dropped:
+        changed = bool(dataset.meta.get("dropped_rows") or dataset.meta.get("padded_rows"))  # rows left out or filled
+        # X and y in two files, tiles, or rows left out or filled: what is stored is the dataset read, as one .npz
+        if len(upload.files) > 1 or tile is not None or changed:
             stored_path, size = await run_in_threadpool(_as_npz, dataset, paths)
             suffix = ".npz"
-        if tile is not None or dropped:  # the content is what is stored (save_npz writes the same bytes for it)
+        if tile is not None or changed:  # the content is what is stored (save_npz writes the same bytes for it)
             sha256 = await run_in_threadpool(sha256_file, stored_path)
             existing = crud.find_dataset_by_hash(session, sha256=sha256)
             if existing is not None:

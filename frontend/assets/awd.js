@@ -94,17 +94,20 @@
     return /(^|[_-])(y|target|targets)(_train)?\.npy$/i.test(file.name);
   }
 
-  /* The files of the last dataset upload: "Leave out the rows with missing values" sends them again. */
+  /* The files of the last dataset upload: "Leave out the rows with missing values" and "Fill the ends with zeros"
+   * send them again. */
   var lastDatasetFiles = null;
-  var DROP_BUTTON = "home-drop-incomplete";
+  var DROP_BUTTON = "home-drop-incomplete", PAD_BUTTON = "home-pad-ends", REMEDIES = "home-missing-remedies";
+  var REMEDIES_CLASS = "mb-3 d-flex flex-wrap gap-2";
 
   /* One data file, or an .npy pair (X and its targets y, chosen or dropped together); `extra`: more form fields
-   * (drop_incomplete when the user asked to leave out a text file's rows with missing values). */
+   * (drop_incomplete or pad_ends when the user asked to leave out a text file's rows with missing values, or to
+   * fill the ends of its traces). */
   function uploadDataset(files, extra) {
     files = Array.prototype.slice.call(files || []);
     if (!files.length) { return; }
     lastDatasetFiles = files;
-    setProps(DROP_BUTTON, { className: "mb-3 awd-hidden" });
+    setProps(REMEDIES, { className: REMEDIES_CLASS + " awd-hidden" });
     var file = files[0];
     var targets = null;
     if (files.length === 2 && files.every(function (f) { return /\.npy$/i.test(f.name); })) {
@@ -137,9 +140,10 @@
     // the error stands alone: no preview (and "Configure" button) of an earlier dataset under it
     function (msg) {
       setProps("home-dataset-id", { data: null });
-      // a text file refused for cells that are not numbers (traces that ended early): offer to leave those rows out
-      if (!extra && /not a number|not numbers|blank cell/.test(msg) && /\.(csv|tsv|txt)$/i.test(file.name)) {
-        setProps(DROP_BUTTON, { className: "mb-3" });
+      // a text file refused for missing values or cells that are not numbers (traces that ended early): the error
+      // says "the upload page offers both" (models/data/readers/text.py, DROP_INCOMPLETE_HINT), so offer them here
+      if (!extra && /upload page offers/.test(msg) && /\.(csv|tsv|txt)$/i.test(file.name)) {
+        setProps(REMEDIES, { className: REMEDIES_CLASS });
       }
     });
   }
@@ -240,6 +244,10 @@
     }
     if (e.target.closest && e.target.closest("#" + DROP_BUTTON) && lastDatasetFiles) {
       uploadDataset(lastDatasetFiles, { drop_incomplete: "true" });
+      return;
+    }
+    if (e.target.closest && e.target.closest("#" + PAD_BUTTON) && lastDatasetFiles) {
+      uploadDataset(lastDatasetFiles, { pad_ends: "true" });
       return;
     }
     var z = dropzone(e.target);

@@ -148,6 +148,12 @@ def provenance_items(bundle: dict) -> list[tuple[str, str]]:
     count, listed = dropped_rows_words(data.get("dropped_rows"))
     if count:  # rows left out for missing values when the file was read
         items.append(("rows left out", f"{count} with missing values: {listed}"))
+    padded = data.get("padded_rows") or {}
+    count, listed = dropped_rows_words(padded)
+    if count:  # traces whose ends were filled with zeros when the file was read
+        items.append(("trace ends filled", f"{count} of {padded.get('of', '?')} traces ended early (the shortest had "
+                                           f"{padded.get('shortest', '?')} of {padded.get('length', '?')} values), "
+                                           f"filled with zeros: {listed}"))
     timings = bundle.get("timings")
     if isinstance(timings, dict) and timings:
         items.append(("wall time", ", ".join(f"{_TIMING_WORDS.get(k, k.replace('_', ' '))} {_duration(v)}"

@@ -206,6 +206,13 @@ BODIES = {
            "outside that pattern, such as a label after the traces, is a target too, never one more time point; "
            "only a file without such names takes its last column as the target. The upload's preview says which "
            "columns it read as targets, which as series and which it left out (identifiers, text)."),
+        _p("Every series must have the same length. Traces tracked for different numbers of frames are written "
+           "with blank cells (or NaN, NA) after their last frame; such a file is refused at first, with two ways "
+           "on: leave those rows out, or fill each trace's end after its last value with zeros, which keeps every "
+           "trace. Zero is the background of a background-subtracted trace once its event is over, and the "
+           "filled values read as that; if your traces have another baseline, subtract it first. Which traces "
+           "were filled, and how short the shortest was, stays in the dataset's preview and the result's "
+           "provenance. A gap inside a trace is not filled: interpolate it, or leave the row out."),
         _p("The data panels show a few samples and the target's distribution, so that you can spot a wrong file "
            "or a constant target before reading any score. The job page's curves show, per epoch, the distillation's "
            "training and validation loss averaged over the grid's points (and the teacher's training and "

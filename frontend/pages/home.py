@@ -41,8 +41,14 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.DROPZONE)
     PREVIEW_IGNORED = "home-preview-ignored"
     #: The rows with missing values left out on request, in the preview.
     PREVIEW_DROPPED = "home-preview-dropped"
+    #: "Filled the ends of … traces that ended early with zeros" (the upload's pad_ends).
+    PREVIEW_PADDED = "home-preview-padded"
     #: Under a refused text file with missing values: send it again, those rows left out (assets/awd.js shows it).
     DROP_INCOMPLETE = "home-drop-incomplete"
+    #: Upload the refused text file again with each trace's missing end filled with zeros (``pad_ends``).
+    PAD_ENDS = "home-pad-ends"
+    #: The two buttons above, shown together.
+    MISSING_REMEDIES = "home-missing-remedies"
     PREVIEW_TILES = "home-preview-tiles"
     PREVIEW_TARGET_RULE = "home-preview-target-rule"
     TILE_SIZE = "home-tile-size"
@@ -124,8 +130,14 @@ def layout(dataset: str | None = None, **_):
                "interpretable model and a link to share.", className="lead text-muted mb-4"),
         dcc.Store(id=ids.DATASET_ID, data=dataset),
         dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True),
-        dbc.Button("Leave out the rows with missing values and upload again", id=ids.DROP_INCOMPLETE,
-                   color="primary", outline=True, size="sm", className="mb-3 awd-hidden", n_clicks=0),
+        # a text file refused for missing values: upload it again without those rows, or with each trace's end
+        # filled (shown by awd.js when the error offers them)
+        html.Div([
+            dbc.Button("Leave out the rows with missing values and upload again", id=ids.DROP_INCOMPLETE,
+                       color="primary", outline=True, size="sm", n_clicks=0),
+            dbc.Button("Fill the ends with zeros (traces that ended early) and upload again", id=ids.PAD_ENDS,
+                       color="primary", outline=True, size="sm", n_clicks=0),
+        ], id=ids.MISSING_REMEDIES, className="mb-3 d-flex flex-wrap gap-2 awd-hidden"),
         dbc.Row([dbc.Col(_upload_card(), md=7), dbc.Col(_examples_card(), md=5)], className="g-4 mb-4"),
         dcc.Loading(html.Div(id=ids.PREVIEW), type="default"),
     ])
@@ -212,8 +224,18 @@ def preview_children(ds: dict) -> list:
             + "To say it yourself, name target columns y, target or y_<name>.", ids.PREVIEW_TARGET_RULE))
     count, listed = dropped_rows_words(meta.get("dropped_rows"))
     if count:
-        facts.append(_fact(f"Left out {count} row{'s' if count != 1 else ''} with missing values, as asked: "
-                           f"{listed}.", ids.PREVIEW_DROPPED))
+        total = (meta.get("dropped_rows") or {}).get("of")
+        share = f" of {total} ({100 * count / total:.0f} %)" if total else ""
+        most = (" That is most of the file: if its traces merely ended early, upload it again with “Fill the ends "
+                "with zeros”, which keeps every trace." if total and 2 * count >= total else "")
+        facts.append(_fact(f"Left out {count}{share} row{'s' if count != 1 else ''} with missing values, as asked: "
+                           f"{listed}.{most}", ids.PREVIEW_DROPPED))
+    padded = meta.get("padded_rows")
+    if padded and padded.get("count"):
+        count, listed = dropped_rows_words({**padded, "rows": (padded.get("rows") or [])[:5]})  # most may be
+        facts.append(_fact(f"Filled the ends of {count} of {padded.get('of', '?')} traces that ended early with "
+                           f"zeros, as asked: the shortest had {padded.get('shortest', '?')} of "
+                           f"{padded.get('length', '?')} values; the filled ones: {listed}.", ids.PREVIEW_PADDED))
     if meta.get("ignored_columns"):
         names = ", ".join(f"“{name}”" for name in meta["ignored_columns"])
         facts.append(_fact(f"Left out of the series: {names} (text or an identifier column, not a sample).",
@@ -238,7 +260,7 @@ def preview_children(ds: dict) -> list:
 
 #: What the preview shows, by name.
 PREVIEW_OUTPUTS = dict(preview=Output(ids.PREVIEW, "children"), error=alert_outputs(ids.ERROR, allow_duplicate=True),
-                       drop_button=Output(ids.DROP_INCOMPLETE, "className", allow_duplicate=True))
+                       remedies=Output(ids.MISSING_REMEDIES, "className", allow_duplicate=True))
 
 
 @callback(
@@ -256,4 +278,5 @@ async def show_preview(dataset_id):
         return named_update(PREVIEW_OUTPUTS, preview=[],
                             error=alert_value(f"Could not load the dataset: {err.message}"))
     # a dataset is shown (an example, another file): the offer for the refused file's rows goes with its error
-    return dict(preview=preview_children(ds), error=alert_value(""), drop_button="mb-3 awd-hidden")
+    return dict(preview=preview_children(ds), error=alert_value(""),
+                remedies="mb-3 d-flex flex-wrap gap-2 awd-hidden")

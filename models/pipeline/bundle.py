@@ -56,8 +56,12 @@ class DataInfo(_Section):
     #: ``[low, high]``: the job fitted it as a number, and the test scores add accuracy and AUC; absent otherwise.
     two_values: list[float] | None = None
     #: Rows of a text file left out for missing values when the data were read (the upload's drop_incomplete,
-    #: ``awd distill --drop-incomplete``): ``count`` and the first ``rows`` by line and identifier.
+    #: ``awd distill --drop-incomplete``): ``count``, the first ``rows`` by line and identifier, and ``of`` how many.
     dropped_rows: dict | None = None
+    #: Series of a text file whose missing values after their last value were filled with zeros when the data were
+    #: read (traces that ended early: the upload's pad_ends, ``awd distill --pad-ends``): ``count``, ``of`` how
+    #: many, the ``shortest`` series' values, the ``length``, and the first ``rows``.
+    padded_rows: dict | None = None
 
 
 class TestScores(_Section):

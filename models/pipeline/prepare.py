@@ -170,6 +170,8 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
                  **({"sample_axis": axis} if (axis := _sample_axis(dataset, input_shape)) else {}),
                  # rows of a CSV left out for missing values (the upload option, awd distill --drop-incomplete)
                  **({"dropped_rows": dataset.meta["dropped_rows"]} if dataset.meta.get("dropped_rows") else {}),
+                 # traces of a CSV whose ends were filled with zeros (the upload option, awd distill --pad-ends)
+                 **({"padded_rows": dataset.meta["padded_rows"]} if dataset.meta.get("padded_rows") else {}),
                  # tiles: validation and folds hold out whole maps (models.data.tiles.tile_groups)
                  **({"train_maps": int(groups.max()) + 1} if groups is not None else {}),
                  **({"test_maps": int(test_groups.max()) + 1} if test_groups is not None else {})},

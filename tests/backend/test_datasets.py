@@ -101,12 +101,24 @@ def test_rows_with_missing_values_are_left_out_when_asked(client, upload, stored
     assert taken.status_code == 201, taken.text
     body = taken.json()
     assert body["n"] + (body.get("n_test") or 0) == 38
-    assert body["summary"]["meta"]["dropped_rows"] == {"count": 2, "rows": ["line 5 (trk0003)", "line 10 (trk0008)"]}
+    assert body["summary"]["meta"]["dropped_rows"] == {"count": 2, "rows": ["line 5 (trk0003)", "line 10 (trk0008)"],
+                                                       "of": 40}
     assert body["original_filename"] == "ended_early.csv"
     # the stored file is what was read (the raw CSV would be refused when a job reads it)
     job = client.post("/api/jobs/estimate", json={"dataset_id": body["id"]})
     assert job.status_code == 200, job.text
     assert upload(content, "ended_early.csv", drop_incomplete="maybe").status_code == 422
+    # or every trace kept, each one's end filled with zeros (review 18: dropping was the only remedy)
+    filled = upload(content, "ended_early.csv", pad_ends="true")
+    assert filled.status_code == 201, filled.text
+    body = filled.json()
+    assert body["n"] + (body.get("n_test") or 0) == 40
+    assert body["summary"]["meta"]["padded_rows"] == {"count": 2, "of": 40, "shortest": 13, "length": 16,
+                                                      "rows": ["line 5 (trk0003)", "line 10 (trk0008)"]}
+    again = upload(content, "ended_early.csv", pad_ends="true")  # the same filled rows: the dataset stored before
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    both = upload(content, "ended_early.csv", pad_ends="true", drop_incomplete="true")
+    assert both.status_code == 422 and "cannot be combined" in both.json()["detail"]
 
 
 def test_large_maps_are_cut_into_tiles_with_whole_maps_held_out(client, upload, stored_files):

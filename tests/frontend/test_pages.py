@@ -719,6 +719,12 @@ def test_provenance_names_the_rows_left_out():
     bundle["data"]["dropped_rows"] = {"count": 3, "rows": ["line 5 (trk3)", "line 42 (trk40)"]}
     assert dict(provenance_items(bundle))["rows left out"] == ("3 with missing values: line 5 (trk3), "
                                                                "line 42 (trk40) and 1 more")
+    assert "trace ends filled" not in dict(provenance_items(bundle))
+    bundle["data"]["padded_rows"] = {"count": 2, "of": 90, "shortest": 29, "length": 32,
+                                     "rows": ["line 5 (trk3)", "line 42 (trk40)"]}
+    assert dict(provenance_items(bundle))["trace ends filled"] == (
+        "2 of 90 traces ended early (the shortest had 29 of 32 values), filled with zeros: line 5 (trk3), "
+        "line 42 (trk40)")
 
 
 def test_the_owners_provenance_names_the_run_it_started_from():

@@ -85,7 +85,14 @@ def test_distill_can_leave_out_the_rows_with_missing_values(tmp_path, capsys):
     assert bundle["data"]["n_train"] + bundle["data"]["n_test"] == 88
     assert bundle["data"]["sample_axis"]["label"] == "t (s)" and bundle["data"]["target_name"] == "auxilin_peak"
     # the result says which series it left out (review 14: only the terminal did)
-    assert bundle["data"]["dropped_rows"] == {"count": 2, "rows": ["line 5 (trk3)", "line 42 (trk40)"]}
+    assert bundle["data"]["dropped_rows"] == {"count": 2, "rows": ["line 5 (trk3)", "line 42 (trk40)"], "of": 90}
+    # or every trace kept, their ends filled with zeros (review 18)
+    assert main([*args, "--out", str(tmp_path / "p"), "--pad-ends"]) == 0
+    said = capsys.readouterr().err
+    assert "Filled the ends of 2 of 90 traces with zeros (the shortest had 29 of 32 values)" in said, said
+    bundle = json.loads((tmp_path / "p" / "result.json").read_text())
+    assert bundle["data"]["n_train"] + bundle["data"]["n_test"] == 90
+    assert bundle["data"]["padded_rows"]["rows"] == ["line 5 (trk3)", "line 42 (trk40)"]
 
 def test_distill_reaches_the_synthetic_experiment(tmp_path, capsys):
     """init noise and the paper's synthetic grid from the command line; the bundle knows the true wavelet."""

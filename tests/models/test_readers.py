@@ -418,6 +418,47 @@ def test_nan_cells_and_short_rows_are_missing_values(tmp_path, arrays):
     (tmp_path / "cut.csv").write_text("\n".join([header, *rows[:19], rows[19][:30]]))
     _err(tmp_path / "cut.csv", "it is the last line, so the file may have been cut short")
 
+
+def test_traces_that_ended_early_are_filled_with_zeros_when_asked(tmp_path, arrays):
+    """Review 18: NaN-padded traces of different lengths could only be left out (382 of 400 went). With pad_ends
+    each trace's missing values after its last value are zeros; a gap inside a trace, a trace without values or a
+    missing target is still refused, naming the rows."""
+    X, y = arrays
+    header = ",".join(["track_id"] + [f"t{i}" for i in range(16)] + ["y"])
+
+    def write(name, ends):
+        rows = []
+        for i in range(20):
+            cells = [repr(float(v)) for v in X[i]]
+            for k in range(ends.get(i, 16), 16):
+                cells[k] = ("NaN", "", "NA")[k % 3]  # every way a spreadsheet writes a missing value
+            rows.append(f"trk{i}," + ",".join(cells) + f",{float(y[i])!r}")
+        (tmp_path / name).write_text("\n".join([header, *rows]) + "\n")
+        return tmp_path / name
+
+    path = write("ended.csv", {2: 9, 7: 14})
+    _err(path, "missing values \\(blank, NaN or NA\\)")  # without the option, refused as before
+    ds = load_dataset(path, pad_ends=True)
+    X_all = np.concatenate([ds.X, ds.X_test]) if ds.X_test is not None else ds.X
+    assert X_all.shape == (20, 16) and np.isfinite(X_all).all()
+    expected = X.copy()[:20]
+    expected[2, 9:], expected[7, 14:] = 0.0, 0.0
+    np.testing.assert_allclose(np.sort(X_all, axis=0), np.sort(expected, axis=0))
+    assert ds.meta["padded_rows"] == {"count": 2, "of": 20, "shortest": 9, "length": 16,
+                                      "rows": ["line 4 (trk2)", "line 9 (trk7)"]}
+    gap = path.read_text().replace(repr(float(X[5, 3])), "", 1)
+    (tmp_path / "gap.csv").write_text(gap)
+    with pytest.raises(InputError, match="1 row with a gap before its last value: line 7 \\(trk5\\) at position 4"):
+        load_dataset(tmp_path / "gap.csv", pad_ends=True)
+    no_target = path.read_text().replace("," + repr(float(y[11])) + "\n", ",\n", 1)
+    (tmp_path / "no_target.csv").write_text(no_target)
+    with pytest.raises(InputError, match="1 row without a target: line 13 \\(trk11\\)"):
+        load_dataset(tmp_path / "no_target.csv", pad_ends=True)
+    with pytest.raises(InputError, match="1 row without any value: line 5 \\(trk3\\)"):
+        load_dataset(write("empty.csv", {3: 0}), pad_ends=True)
+    with pytest.raises(InputError, match="cannot be combined with drop_incomplete"):
+        load_dataset(path, pad_ends=True, drop_incomplete=True)
+
 def test_csv_errors(tmp_path, arrays):
     X, y = arrays
     rows = [",".join(map(str, r)) for r in np.c_[X, y]]

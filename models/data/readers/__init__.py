@@ -55,7 +55,7 @@ __all__ = ["load_dataset", "load_maps", "detect_format", "FORMATS", "DEFAULT_MAX
 
 
 def load_dataset(path, *, max_bytes=None, name=None, min_samples=DEFAULT_MIN_SAMPLES,
-                 drop_incomplete=False) -> Dataset:
+                 drop_incomplete=False, pad_ends=False) -> Dataset:
     """Read a data file into a validated :class:`~models.data.dataset.Dataset`.
 
     See the module docstring for the accepted layouts of each format.
@@ -75,6 +75,10 @@ def load_dataset(path, *, max_bytes=None, name=None, min_samples=DEFAULT_MIN_SAM
     drop_incomplete : bool, default=False
         Delimited text: leave out the rows holding a cell that is not a number (a trace that ended early), named
         in ``meta["dropped_rows"]``, instead of refusing the file. Other formats ignore it.
+    pad_ends : bool, default=False
+        Delimited text: fill each series' missing values after its last value (a trace that ended early) with
+        zeros, said in ``meta["padded_rows"]`` (:func:`models.data.readers.text.fill_ended_series`); a gap inside
+        a series is still refused. Other formats ignore it.
 
     Returns
     -------
@@ -98,7 +102,7 @@ def load_dataset(path, *, max_bytes=None, name=None, min_samples=DEFAULT_MIN_SAM
     readers = {
         "npz": load_npz,
         "npy": load_npy,
-        "csv": lambda p, b, n: load_csv(p, b, n, drop_incomplete=drop_incomplete),
+        "csv": lambda p, b, n: load_csv(p, b, n, drop_incomplete=drop_incomplete, pad_ends=pad_ends),
         "fits": load_fits,
         "hdf5": load_hdf5,
         "mat": load_mat,

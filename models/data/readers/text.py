@@ -32,7 +32,8 @@ from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import too_big
 from awd_studio.models.validation import DEFAULT_MIN_LENGTH, InputError
 
-__all__ = ["load_csv", "read_table", "Table", "target_columns", "sample_axis", "off_axis_columns", "csv_targets"]
+__all__ = ["load_csv", "read_table", "Table", "target_columns", "sample_axis", "off_axis_columns", "csv_targets",
+           "fill_ended_series"]
 
 _TARGET_NAMES = ("y", "target")
 
@@ -44,21 +45,26 @@ NAMED_BAD_CELLS = 5
 #: What a spreadsheet writes for a missing value (lower case); cells holding one are missing, like blank ones.
 MISSING_MARKS = ("", "nan", "na", "n/a", "#n/a", "null", "none", "-nan")
 
-#: How to leave out the rows with missing values of a dataset (the remedy of a refused blank cell).
-DROP_INCOMPLETE_HINT = ("or leave out the rows with missing values (the upload page offers it; the upload field "
-                        "drop_incomplete=true; awd distill --drop-incomplete)")
+#: How to leave out the rows with missing values of a dataset, or fill the ends of traces that ended early (the
+#: remedies of a refused blank cell; the upload page shows its buttons when an error says "the upload page offers").
+DROP_INCOMPLETE_HINT = ("or leave out the rows with missing values, or, for traces that ended early, fill each one's "
+                        "end after its last value with zeros (the upload page offers both; the upload field "
+                        "drop_incomplete=true or pad_ends=true; awd distill --drop-incomplete or --pad-ends)")
 
 
 def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header: list[str] | None = None,
                 row_names: list[str] | None = None, drop_incomplete: bool = False,
-                drop_hint: str = DROP_INCOMPLETE_HINT) -> tuple[np.ndarray, list[str], np.ndarray]:
+                drop_hint: str = DROP_INCOMPLETE_HINT, keep_missing: bool = False
+                ) -> tuple[np.ndarray, list[str], np.ndarray]:
     """The cells ``keep`` of every row as float64, or an InputError naming every cell that is not a number (the
     first :data:`NAMED_BAD_CELLS` by line of the file, column and content, and how many cells and rows in all: one
     at a time took a round trip per missing value). ``lines``: each row's line number in the file; ``header``: the
     columns' names and ``row_names`` each row's identifier (its first text column), named beside the numbers so
     that the cell can be found in a spreadsheet. With ``drop_incomplete`` such rows are left out instead, and
     named in the second value returned (``"line 7 (trk0005)"``); the third is the rows kept, by index.
-    ``drop_hint``: how the reader's caller leaves such rows out, for the error's remedy."""
+    ``drop_hint``: how the reader's caller leaves such rows out, for the error's remedy. With ``keep_missing``
+    a missing value (a blank cell or one of :data:`MISSING_MARKS`) is NaN in the data, for the caller to fill;
+    other cells that are not numbers are still refused."""
     data = np.empty((len(rows), len(keep)), dtype=np.float64)
     bad = []
     for i, r in enumerate(rows):
@@ -66,10 +72,16 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
             try:
                 data[i, k] = float(r[j])
             except ValueError:
-                bad.append((i, j, r[j]))
+                if keep_missing and r[j].strip().lower() in MISSING_MARKS:
+                    data[i, k] = np.nan
+                else:
+                    bad.append((i, j, r[j]))
                 continue
             if not math.isfinite(data[i, k]):  # "NaN", "inf": a missing value written as a number
-                bad.append((i, j, r[j]))
+                if keep_missing and r[j].strip().lower() in MISSING_MARKS:
+                    data[i, k] = np.nan
+                else:
+                    bad.append((i, j, r[j]))
 
     def row_words(i):
         return f"line {lines[i]}" + (f" ({row_names[i].strip()[:30]})" if row_names and row_names[i].strip() else "")
@@ -123,6 +135,8 @@ class Table(NamedTuple):
         Each row's identifier (its first identifier column, e.g. a track name), None without one.
     id_name : str or None
         That column's name.
+    rows : list of str or None
+        Each row kept, as an error names it (``"line 7 (trk0005)"``).
     """
 
     data: np.ndarray
@@ -131,6 +145,7 @@ class Table(NamedTuple):
     dropped: list[str]
     ids: list[str] | None
     id_name: str | None
+    rows: list[str] | None = None
 
 
 def _delimiter(sample: str, suffix: str) -> str | None:
@@ -193,10 +208,12 @@ def _is_identifier_name(name: str) -> bool:
     return (low in ("", "id", "index") or low.endswith(("_id", " id")) or low.startswith("unnamed:"))
 
 
-def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint: str = DROP_INCOMPLETE_HINT) -> Table:
+def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint: str = DROP_INCOMPLETE_HINT,
+               keep_missing: bool = False) -> Table:
     """The numbers of a delimited text file, its header, the identifier columns left out and each row's
     identifier (:class:`Table`); ``drop_incomplete``: leave out the rows with a cell that is not a number;
-    ``drop_hint``: what the error on such a cell suggests instead (:data:`DROP_INCOMPLETE_HINT` for datasets)."""
+    ``drop_hint``: what the error on such a cell suggests instead (:data:`DROP_INCOMPLETE_HINT` for datasets);
+    ``keep_missing``: missing values (blank, NaN, NA, and the cells a short row lacks) are NaN in ``data``."""
     size = path.stat().st_size
     if size * 4 > budget:  # a float64 per ~2+ characters: a generous upper bound on the decoded size
         raise too_big(path.name, size * 4, budget)
@@ -219,7 +236,8 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
                          "one row per series: its values, then its target, separated by commas")
     width = len(rows[0])
     for k, (n, r) in enumerate(zip(lines, rows)):
-        if len(r) < width and drop_incomplete and k > 0:  # a series written short (csv.writer of a ragged list)
+        if len(r) < width and (drop_incomplete or keep_missing) and k > 0:  # a series written short (csv.writer
+            # of a ragged list)
             rows[k] = r + [""] * (width - len(r))  # its missing cells, left out with the row below
         elif len(r) != width:
             last = k == len(rows) - 1 and len(r) < width
@@ -245,12 +263,15 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
         raise InputError("file", f"the target column {clash[0]!r} holds text", "give each series a numeric target")
     keep = [j for j in range(width) if j not in ignored_cols]
     row_names = [r[ignored_cols[0]] for r in rows] if ignored_cols else None
-    data, dropped, kept = _parse_rows(rows, keep, lines, header, row_names, drop_incomplete, drop_hint)
+    data, dropped, kept = _parse_rows(rows, keep, lines, header, row_names, drop_incomplete, drop_hint, keep_missing)
     ids = [row_names[i].strip() for i in kept] if row_names else None
+    words = [f"line {lines[i]}" + (f" ({row_names[i].strip()[:30]})" if row_names and row_names[i].strip() else "")
+             for i in kept]
     if header is None:
-        return Table(data, None, [f"column {j + 1}" for j in ignored_cols], dropped, ids, "id" if ids else None)
+        return Table(data, None, [f"column {j + 1}" for j in ignored_cols], dropped, ids, "id" if ids else None,
+                     words)
     ignored = [header[j] or f"column {j + 1}" for j in ignored_cols]
-    return Table(data, [header[j] for j in keep], ignored, dropped, ids, ignored[0] if ids else None)
+    return Table(data, [header[j] for j in keep], ignored, dropped, ids, ignored[0] if ids else None, words)
 
 
 #: A sample column's name: a number with the same text around it in every column (``t=2s``, ``t2``, ``2.5``).
@@ -347,11 +368,17 @@ def csv_targets(header: list[str] | None, width: int) -> tuple[list[int], list[i
     return named + off, off
 
 
-def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = False) -> Dataset:
+def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = False,
+             pad_ends: bool = False) -> Dataset:
     """A delimited text file as a Dataset (``budget``: decoded bytes allowed; ``name``: None for the stem; with
     ``drop_incomplete`` the rows holding a cell that is not a number are left out, and named in
-    ``meta["dropped_rows"]``, instead of refusing the file)."""
-    data, header, ignored, dropped, _, _ = read_table(path, budget, drop_incomplete)
+    ``meta["dropped_rows"]``, instead of refusing the file; with ``pad_ends`` each series' missing values after
+    its last value are zeros (:func:`fill_ended_series`), said in ``meta["padded_rows"]``)."""
+    if drop_incomplete and pad_ends:
+        raise InputError("pad_ends", "cannot be combined with drop_incomplete",
+                         "choose one: leave out the rows with missing values, or fill the ends of the traces")
+    data, header, ignored, dropped, _, _, row_words = read_table(path, budget, drop_incomplete,
+                                                                 keep_missing=pad_ends)
     width = data.shape[1]
     if width < 2:
         raise InputError("file", "has a single column", "put the series values and a target column in each row")
@@ -368,6 +395,20 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
                          "must be turned around first, e.g. with pandas: df.pivot(index='cell', columns='time', "
                          "values='intensity')")
     y = data[:, target_cols]
+    padded = None
+    if pad_ends:
+        missing_target = np.flatnonzero(np.isnan(y).any(axis=1))
+        if missing_target.size:
+            column = target_names[0] if target_names else f"column {target_cols[0] + 1}"
+            raise InputError("file", f"{_count(missing_target.size, 'row')} without a target: "
+                             + ", ".join(row_words[i] for i in missing_target[:NAMED_BAD_CELLS])
+                             + (" …" if missing_target.size > NAMED_BAD_CELLS else "")
+                             + f" (the target column is “{column}”)",
+                             "only a trace's own end is filled: give every row its target, or leave out the rows "
+                             "with missing values instead (drop_incomplete=true)")
+        x, padded = fill_ended_series(data[:, x_cols], row_words)
+        data = data.copy()
+        data[:, x_cols] = x
     if y.shape[1] == 1:
         y = y[:, 0]
     if target_names is not None and len(target_names) == 1:
@@ -379,7 +420,9 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
     if axis:  # the figures label the series' axis with the file's own times
         meta["sample_axis"] = axis
     if dropped:  # said in the preview, with the first rows by line and identifier
-        meta["dropped_rows"] = {"count": len(dropped), "rows": dropped[:20]}
+        meta["dropped_rows"] = {"count": len(dropped), "rows": dropped[:20], "of": len(dropped) + len(data)}
+    if padded:  # said in the preview: how many traces were filled, and how short the shortest was
+        meta["padded_rows"] = padded
     if off_axis:  # said in the preview: these columns are targets, not more samples
         meta["targets_off_axis"] = [header[j] for j in off_axis]
     if not targets:  # said in the preview: a file of series alone loses its last sample here
@@ -387,3 +430,74 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
     return Dataset(data[:, x_cols], y, name=name or path.stem, target_names=target_names, meta=meta,
                    min_samples=1)  # load_dataset checks the count
 
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def fill_ended_series(X, row_words=None):
+    """Fill each series' missing values (NaN) after its last value with zeros: traces that ended early.
+
+    A trace tracked for fewer frames than the longest is written with blank cells after its last frame; in
+    background-subtracted fluorescence (the CME traces) zero is the background a trace reads once its event is
+    over, which is what the filled cells stand for. Only a series' end is filled: a gap between two values, or a
+    series with no value at all, is refused.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, L)
+        The series, NaN where a value is missing.
+    row_words : list of str, optional
+        How an error names each row (``"line 7 (trk0005)"``); by default ``"row k"`` (1-based).
+
+    Returns
+    -------
+    X_filled : ndarray of shape (n, L)
+        A copy with the ends filled with 0.0.
+    padded : dict or None
+        ``{"count", "of", "shortest", "length", "rows"}``: how many series were filled, of how many, the fewest
+        values a series had, the length, and the first 20 filled rows as named; None when nothing was missing.
+
+    Raises
+    ------
+    InputError
+        When a series has a gap before its last value, or no value.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 2.0, np.nan], [3.0, 4.0, 5.0]])
+    >>> X_filled, padded = fill_ended_series(X)
+    >>> X_filled.tolist(), padded["count"], padded["shortest"]
+    ([[1.0, 2.0, 0.0], [3.0, 4.0, 5.0]], 1, 2)
+    >>> fill_ended_series(np.array([[1.0, np.nan, 2.0]]))
+    Traceback (most recent call last):
+    ...
+    awd_studio.models.validation.InputError: file: 1 row with a gap before its last value: row 1 at position 2; \
+only the end of a trace is filled: fill the gaps (e.g. interpolate) or leave out the rows with missing values \
+instead (drop_incomplete=true)
+    """
+    X = np.array(X, dtype=np.float64)
+    missing = np.isnan(X)
+    if not missing.any():
+        return X, None
+    words = row_words if row_words is not None else [f"row {i + 1}" for i in range(len(X))]
+    n_values = X.shape[1] - np.argmax(~missing[:, ::-1], axis=1)  # one past each row's last value
+    n_values[missing.all(axis=1)] = 0
+    empty = np.flatnonzero(n_values == 0)
+    if empty.size:
+        raise InputError("file", f"{_count(empty.size, 'row')} without any value: "
+                         + ", ".join(words[i] for i in empty[:NAMED_BAD_CELLS]),
+                         "remove those rows, or leave out the rows with missing values instead (drop_incomplete=true)")
+    positions = np.arange(X.shape[1])
+    gaps = missing & (positions[None, :] < n_values[:, None])
+    gap_rows = np.flatnonzero(gaps.any(axis=1))
+    if gap_rows.size:
+        named = ", ".join(f"{words[i]} at position {int(np.argmax(gaps[i])) + 1}" for i in gap_rows[:NAMED_BAD_CELLS])
+        raise InputError("file", f"{_count(gap_rows.size, 'row')} with a gap before its last value: {named}"
+                         + (" …" if gap_rows.size > NAMED_BAD_CELLS else ""),
+                         "only the end of a trace is filled: fill the gaps (e.g. interpolate) or leave out the rows "
+                         "with missing values instead (drop_incomplete=true)")
+    ended = np.flatnonzero(n_values < X.shape[1])
+    X[missing] = 0.0
+    return X, {"count": int(ended.size), "of": int(len(X)), "shortest": int(n_values.min()),
+               "length": int(X.shape[1]), "rows": [words[i] for i in ended[:20]]}
