@@ -167,6 +167,10 @@ class JobEstimate(BaseModel):
     threads: int = 1  # CPU threads one job uses on this server (models.cores.job_threads)
     stages: dict[str, float] = Field(default_factory=dict, description="``seconds`` split by stage (teacher, "
                                      "distill, select, students), calibrated; the job's progress bar follows it")
+    n_train: int | None = Field(None, description="training samples the job will have (its split of the data)")
+    n_test: int | None = Field(None, description="test samples the job will score on")
+    few_samples: str | None = Field(None, description="a caution when the split leaves few samples for the scores "
+                                    "(models.pipeline.trust.few_samples_words), else null")
 
 
 class LossPointPublic(BaseModel):

@@ -33,8 +33,10 @@ from awd_studio.jobstate.estimates import calibrated_estimate
 from awd_studio.jobstate.jobconfig import job_config, stored_options
 from awd_studio.jobstate.storage import remove_tree
 from awd_studio.jobstate.summary import grid_size, summarize_result
+from awd_studio.models.data.dataset import split_sizes
 from awd_studio.models.options import TEACHER_ARCHITECTURES, PipelineConfig
 from awd_studio.models.pipeline.config import check_target_column, resolve_config
+from awd_studio.models.pipeline.trust import few_samples_words
 from awd_studio.models.teachers.inference import teacher_output_for
 
 __all__ = ["router", "job_public", "build_config"]
@@ -154,7 +156,10 @@ def estimate(config: PipelineConfig, dataset: Dataset, limit_seconds: float, ses
     """The run-time estimate of a job on ``dataset``: the cost model scaled, stage by stage, to how long this
     server's latest finished jobs on data of the same kind took (:func:`jobstate.estimates.calibrated_estimate`)."""
     guess = calibrated_estimate(session, config, dataset)
-    return JobEstimate(**guess, limit_seconds=limit_seconds, within_limit=guess["seconds"] <= limit_seconds)
+    n_train, n_test = split_sizes(dataset.n, dataset.n_test, config.test_fraction)
+    few = few_samples_words(n_train, n_test, "maps" if dataset.kind == "image" else "series")
+    return JobEstimate(**guess, limit_seconds=limit_seconds, within_limit=guess["seconds"] <= limit_seconds,
+                       n_train=n_train, n_test=n_test, few_samples=few)
 
 
 def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str | None, Dataset]:

@@ -99,6 +99,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     SEED = "configure-seed"
     GRID_SIZE = "configure-grid-size"
     ESTIMATE = "configure-estimate"
+    #: Under the estimate: the caution for a split with few samples (the estimate's ``few_samples``).
+    FEW_SAMPLES = "configure-few-samples"
     SUBMIT = "configure-submit"
     SUBMIT_STATUS = "configure-submit-status"
 
@@ -905,6 +907,9 @@ async def update_estimate(info, options=None, keep=True, prefill=None, **form):
                       className="text-muted small")]
     if stage_words(guess):
         text.append(html.Div(stage_words(guess), className="text-muted small"))
+    if guess.get("few_samples"):  # review 18: 14 training and 4 test series ran without a word
+        text.append(dbc.Alert(guess["few_samples"], color="warning", className="py-1 px-2 mt-2 mb-0 small",
+                              id=ids.FEW_SAMPLES))
     if not guess.get("within_limit", True):
         text.append(dbc.Alert(f"That is more than this server's job time limit of "
                               f"{fmt_seconds(guess['limit_seconds'])}: use fewer epochs or grid points.",

@@ -18,7 +18,8 @@ import numpy as np
 from awd_studio.models.files import as_if_created
 from awd_studio.models.validation import InputError, check_signals, check_targets, signal_kind
 
-__all__ = ["Dataset", "summarize", "split_dataset", "held_out_indices", "held_out_groups", "save_npz", "KINDS"]
+__all__ = ["Dataset", "summarize", "split_dataset", "split_sizes", "held_out_indices", "held_out_groups", "save_npz",
+           "KINDS"]
 
 KINDS = ("timeseries", "image")
 
@@ -229,6 +230,22 @@ def split_dataset(dataset: Dataset, test_fraction: float = 0.2, seed: int = 0):
     test_idx, train_idx = held_out_indices(dataset.n, _stratify_labels(dataset.y), test_fraction,
                                            np.random.default_rng(seed))
     return dataset.X[train_idx], dataset.y[train_idx], dataset.X[test_idx], dataset.y[test_idx]
+
+
+def split_sizes(n: int, n_test: int | None = None, test_fraction: float = 0.2) -> tuple[int, int]:
+    """``(n_train, n_test)`` of :func:`split_dataset` on ``n`` samples, or on ``n`` training samples and a fixed
+    test set of ``n_test``, from the counts alone (for an estimate; a stratified split may differ by a sample per
+    class in rounding).
+
+    Examples
+    --------
+    >>> split_sizes(18), split_sizes(100, n_test=40)
+    ((14, 4), (100, 40))
+    """
+    if n_test:
+        return int(n), int(n_test)
+    held = min(n - 1, max(1, int(round(test_fraction * n))))
+    return int(n - held), int(held)
 
 
 def held_out_indices(n: int, labels, test_fraction: float, rng):

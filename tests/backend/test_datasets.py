@@ -107,6 +107,10 @@ def test_rows_with_missing_values_are_left_out_when_asked(client, upload, stored
     # the stored file is what was read (the raw CSV would be refused when a job reads it)
     job = client.post("/api/jobs/estimate", json={"dataset_id": body["id"]})
     assert job.status_code == 200, job.text
+    # 38 series: the job's split, and a caution before it runs (review 18: 14 and 4 ran without a word)
+    guess = job.json()
+    assert (guess["n_train"], guess["n_test"]) == (30, 8)
+    assert guess["few_samples"].startswith("Only 30 training and 8 test series")
     assert upload(content, "ended_early.csv", drop_incomplete="maybe").status_code == 422
     # or every trace kept, each one's end filled with zeros (review 18: dropping was the only remedy)
     filled = upload(content, "ended_early.csv", pad_ends="true")

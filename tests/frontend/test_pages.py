@@ -341,6 +341,7 @@ def test_configure_estimate(service):
     assert "1 × 2 = 2 grid points" in str(out["grid_size"]) and "Estimated run time" in str(out["estimate"])
     assert "Of which" in str(out["estimate"]) and "students and figures" in str(out["estimate"])
     assert "rough" in str(out["estimate"])
+    assert "Only 32 training and 8 test series" in str(out["estimate"])  # 40 series: the caution before it runs
     out = _estimate(cfg, "0.001", "0, 0.1", 2000, info, levels=99)
     assert "levels" in str(out["estimate"])  # the API's bound, in words
     # a number input past its maximum gives None: said as the form is filled in, with the service's bounds

@@ -134,3 +134,15 @@ def test_the_series_features_note_tells_two_close_scores_apart():
                                                                                   "largest": 0.28779}}}}
     text = next(n["text"] for n in trust_notes(bundle) if n["key"] == "series_features_chosen")
     assert "(R² 0.2881) than" in text and "(0.2878)" in text
+
+
+def test_scores_on_few_samples_get_a_caution():
+    """Review 18: 14 training and 4 test series printed an R² interval of 0.000 to 4.332 and a CV R² of −198 as
+    findings."""
+    small = {"data": {"kind": "timeseries", "n_train": 14, "n_test": 4}}
+    assert _keys(small) == ["few_samples"]
+    text = trust_notes(small)[0]["text"]
+    assert text.startswith("Only 14 training and 4 test series") and "anecdotes" in text
+    maps = {"data": {"kind": "image", "n_train": 320, "n_test": 24}}
+    assert "test maps" in trust_notes(maps)[0]["text"]
+    assert "few_samples" not in _keys({"data": {"kind": "timeseries", "n_train": 3153, "n_test": 788}})
