@@ -23,8 +23,10 @@ router = APIRouter(prefix="/options", tags=["options"], dependencies=[Depends(re
 
 @router.get("", response_model=dict[str, Any])
 def get_options(settings: SettingsDep):
-    """The job options (``models.options``), the grid presets and the job time limit in seconds."""
-    return {**describe(), "job_time_limit_seconds": settings.job_time_limit}
+    """The job options (``models.options``), the grid presets, the job time limit in seconds and the largest
+    upload in bytes (``AWD_MAX_UPLOAD_MB``: the upload pages refuse a larger file before sending it)."""
+    return {**describe(), "job_time_limit_seconds": settings.job_time_limit,
+            "max_upload_bytes": settings.max_upload_bytes}
 
 
 @router.get("/result-schema", response_model=dict[str, Any])

@@ -371,3 +371,28 @@ def test_an_open_dropdown_is_searched_by_typing(web_server, owner_context):
     page.keyboard.press("Enter")
     page.wait_for_function("document.querySelector('#configure-wave').innerText.trim() === 'coif2'")
     assert errors == [], errors
+
+
+def test_a_file_over_the_upload_limit_is_refused_before_it_is_sent(web_server, owner_context, tmp_path):
+    """Review 18: a 205 MB file was refused (413) only after all of it had been sent, 49 s later. The page reads
+    the limit (GET /api/options) and refuses at once, sending nothing."""
+    big = tmp_path / "too_big.csv"
+    with open(big, "wb") as f:  # sparse: 201 MiB on paper, nothing on disk
+        f.truncate(201 * 2**20)
+    stored = httpx.get(web_server + "/api/datasets", headers={"Authorization": f"Bearer {OWNER_TOKEN}"}).json()
+    page = owner_context().new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" and "/api/datasets" in r.url else None)
+    page.goto(web_server + "/")
+    with page.expect_file_chooser() as chooser:
+        page.click("#home-dropzone")
+    chooser.value.set_files(str(big))
+    page.wait_for_function("(() => { const e = document.querySelector('#home-error');"
+                           " return e && e.innerText.includes('upload limit'); })()")
+    said = page.inner_text("#home-error")
+    assert "too_big.csv is 201 MB, more than this server's upload limit of 200 MB" in said, said
+    assert "nothing was sent" in said and sent == [], sent
+    after = httpx.get(web_server + "/api/datasets", headers={"Authorization": f"Bearer {OWNER_TOKEN}"}).json()
+    assert after["count"] == stored["count"] and errors == [], errors
