@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Response, status
 from sqlalchemy import select
@@ -49,11 +50,29 @@ router = APIRouter(prefix="/jobs", tags=["jobs"], dependencies=[Depends(require_
 NO_WORKER_NOTICE = ("no worker is running: this job will wait until one starts (restart `awd serve`, or run "
                     "`awd worker` with REDIS_URL set)")
 
+#: Seconds after the web process started during which a silent worker is said to be starting: ``awd serve`` starts
+#: its worker beside the web process, and the worker answers pings a few seconds after the web does.
+WORKER_START_GRACE_SECONDS = 30.0
+
+_STARTED = time.monotonic()  # this web process's start (its routes are imported once, at start)
+
+
+def no_worker_notice(uptime_seconds: float) -> str:
+    """What a queued job's page says while no worker answers: in the first :data:`WORKER_START_GRACE_SECONDS` of the
+    web process, that the worker is still starting (review 18: right after a restart the page told the user, for
+    about 5 s, to restart ``awd serve``, which they had just done); later, :data:`NO_WORKER_NOTICE`."""
+    if uptime_seconds < WORKER_START_GRACE_SECONDS:
+        return (f"waiting for a worker: AWD Studio started {uptime_seconds:.0f} s ago and its worker is still "
+                "starting; the job runs as soon as it answers")
+    return NO_WORKER_NOTICE
+
 
 def queued_notice(job: Job) -> str | None:
-    """:data:`NO_WORKER_NOTICE` for a queued job while no worker answers a ping (cached 5 s; a request never
-    waits for another's ping), else None."""
-    return NO_WORKER_NOTICE if job.state == "queued" and worker_count(wait=False) == 0 else None
+    """:func:`no_worker_notice` for a queued job while no worker answers a ping (cached 5 s; a request never waits
+    for another's ping), else None."""
+    if job.state == "queued" and worker_count(wait=False) == 0:
+        return no_worker_notice(time.monotonic() - _STARTED)
+    return None
 
 
 def silent_seconds(job: Job, now: dt.datetime | None = None) -> float | None:

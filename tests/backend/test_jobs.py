@@ -213,3 +213,14 @@ def test_a_running_job_whose_worker_went_silent_says_so(client, dataset, setting
         silent["notice"]
     assert silent["eta_seconds"] is None  # no time left that grows while nothing runs
     assert client.post(f"/api/jobs/{job_id}/cancel").status_code == 200
+
+
+def test_a_worker_not_yet_answering_after_a_start_is_said_to_be_starting():
+    """Review 18: right after a restart of awd serve, a queued job's page told the user for about 5 s to restart
+    awd serve; in the web process's first half minute a silent worker is said to be starting."""
+    from awd_studio.backend.routes.jobs import NO_WORKER_NOTICE, WORKER_START_GRACE_SECONDS, no_worker_notice
+
+    assert no_worker_notice(4.2) == ("waiting for a worker: AWD Studio started 4 s ago and its worker is still "
+                                     "starting; the job runs as soon as it answers")
+    assert no_worker_notice(WORKER_START_GRACE_SECONDS + 1) == NO_WORKER_NOTICE
+    assert "restart `awd serve`" in NO_WORKER_NOTICE
