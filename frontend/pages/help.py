@@ -205,7 +205,10 @@ BODIES = {
            "picks one. When the other columns are named as time points (t0 … t39, or t=0s, t=2s, …), a column "
            "outside that pattern, such as a label after the traces, is a target too, never one more time point; "
            "only a file without such names takes its last column as the target. The upload's preview says which "
-           "columns it read as targets, which as series and which it left out (identifiers, text)."),
+           "columns it read as targets, which as series and which it left out (identifiers, text). An .npz or "
+           "HDF5 file names its targets with a string array target_names beside X and y, e.g. "
+           "np.savez(\"maps.npz\", X=X, y=y, target_names=np.array([\"Omega_m\", \"sigma_8\"])); without it the "
+           "columns are y0, y1, …"),
         _p("Every series must have the same length. Traces tracked for different numbers of frames are written "
            "with blank cells (or NaN, NA) after their last frame; such a file is refused at first, with two ways "
            "on: leave those rows out, or fill each trace's end after its last value with zeros, which keeps every "

@@ -625,6 +625,26 @@ def test_hdf5_arrays_in_a_group(tmp_path, arrays):
     _err(tmp_path / "none.h5", re.escape("root holds ['data']"), field="X")
 
 
+def test_target_names_are_read_from_npz_and_hdf5(tmp_path, arrays):
+    """Review 18: a cosmologist's two parameters showed as y0 and y1 everywhere; the names are read from a string
+    array target_names (npz, HDF5 beside X and y, or an attribute of y), as README and Help now say."""
+    X, _ = arrays
+    y = np.c_[np.linspace(0.2, 0.4, 20), np.linspace(0.7, 0.9, 20)]
+    names = ["Omega_m", "sigma_8"]
+    np.savez(tmp_path / "maps.npz", X=X, y=y, target_names=np.array(names))
+    assert load_dataset(tmp_path / "maps.npz").target_names == names
+    with h5py.File(tmp_path / "beside.h5", "w") as f:
+        f["data/X"], f["data/y"], f["data/target_names"] = X, y, np.array([n.encode() for n in names])
+    assert load_dataset(tmp_path / "beside.h5").target_names == names
+    with h5py.File(tmp_path / "attr.h5", "w") as f:
+        f["X"], f["y"] = X, y
+        f["y"].attrs["target_names"] = names
+    assert load_dataset(tmp_path / "attr.h5").target_names == names
+    with h5py.File(tmp_path / "short.h5", "w") as f:
+        f["X"], f["y"], f["target_names"] = X, y, np.array([b"Omega_m"])
+    _err(tmp_path / "short.h5", "has 1 names for 2 target columns", field="target_names")
+
+
 def test_mat_v5(tmp_path, arrays):
     X, y = arrays
     scipy.io.savemat(tmp_path / "d.mat", {"X": X, "y": y.reshape(-1, 1)})

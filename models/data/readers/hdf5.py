@@ -68,9 +68,31 @@ def _group_with_x(f):
 
 
 def load_hdf5(path: Path, budget: int, name: str | None, *, matlab: bool = False) -> Dataset:
-    """An HDF5 file as a Dataset; ``matlab=True`` reads a MATLAB v7.3 file (transposed, ``y`` squeezed)."""
+    """An HDF5 file as a Dataset; ``matlab=True`` reads a MATLAB v7.3 file (transposed, ``y`` squeezed). The
+    target columns' names come from a string dataset ``target_names`` beside ``y`` (or at the root), or from an
+    attribute ``target_names`` of ``y``."""
     arrays = read_hdf5_arrays(path, budget, matlab=matlab)
-    return make_dataset(arrays, name or path.stem, meta={"source_format": "mat73" if matlab else "hdf5"})
+    return make_dataset(arrays, name or path.stem, meta={"source_format": "mat73" if matlab else "hdf5"},
+                        target_names=None if matlab else read_hdf5_target_names(path))
+
+
+def read_hdf5_target_names(path: Path) -> list[str] | None:
+    """The names of the target columns stored in an HDF5 file (see :func:`load_hdf5`), or None."""
+    import h5py
+
+    def text(values) -> list[str]:
+        return [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in np.atleast_1d(values)]
+
+    with h5py.File(path, "r") as f:
+        group = _group_with_x(f)
+        for where in (group, f):
+            item = where.get("target_names")
+            if isinstance(item, h5py.Dataset) and item.dtype.kind in ("S", "O", "U") and item.size <= 1000:
+                return text(item[()])
+            y = where.get("y")
+            if isinstance(y, h5py.Dataset) and "target_names" in y.attrs:
+                return text(y.attrs["target_names"])
+    return None
 
 
 def read_hdf5_arrays(path: Path, budget: int, *, matlab: bool = False) -> dict:
