@@ -151,7 +151,9 @@ def summarize(dataset: Dataset, *, n_preview: int = 3, bins: int = 20, max_side:
     ----------
     dataset : Dataset
     n_preview : int, default=3
-        Number of training samples copied into ``preview``.
+        Number of training samples copied into ``preview``: spread over the targets, from the lowest to the highest
+        (ordered by the first target column, then the next), so that a file of several classes shows several
+        (review 18: the first three maps were all of one cosmology).
     bins : int, default=20
         Histogram bins per target.
     max_side : int, default=64
@@ -169,6 +171,8 @@ def summarize(dataset: Dataset, *, n_preview: int = 3, bins: int = 20, max_side:
     y2 = dataset.y.reshape(dataset.n, -1)
     X = dataset.X
     k = min(n_preview, dataset.n)
+    by_target = np.lexsort(y2.T[::-1])  # stable: among equal targets, file order
+    shown = by_target[np.linspace(0, dataset.n - 1, k).round().astype(int)] if k else by_target[:0]
     return {
         "name": dataset.name,
         "kind": dataset.kind,
@@ -180,8 +184,8 @@ def summarize(dataset: Dataset, *, n_preview: int = 3, bins: int = 20, max_side:
         "targets": [_target_stats(y2[:, j], dataset.target_names[j], bins) for j in range(y2.shape[1])],
         "x_stats": {"mean": float(X.mean()), "std": float(X.std()), "min": float(X.min()), "max": float(X.max())},
         "preview": {
-            "X": [_preview_sample(X[i], max_side) for i in range(k)],
-            "y": np.asarray(dataset.y[:k], dtype=np.float64).tolist(),
+            "X": [_preview_sample(X[i], max_side) for i in shown],
+            "y": np.asarray(dataset.y[shown], dtype=np.float64).tolist(),
         },
         "meta": json.loads(json.dumps(dataset.meta, default=_json_default)),
     }

@@ -687,6 +687,12 @@ def test_summarize_is_json_able(arrays):
     assert t["min"] <= t["mean"] <= t["max"] and t["n_unique"] == 20
     assert sum(t["histogram"]["counts"]) == 20 and len(t["histogram"]["edges"]) == 21
     assert len(s["preview"]["X"]) == 3 and s["meta"]["arr"] == [0, 1, 2]
+    # the samples shown span the targets: lowest, middle, highest (review 18: the first three were one cosmology)
+    order = np.argsort(y)
+    assert s["preview"]["y"] == [float(y[order[0]]), float(y[order[10]]), float(y[order[19]])]
+    np.testing.assert_allclose(s["preview"]["X"][2], X[order[19]], atol=1e-6)
+    classes = Dataset(X, np.repeat([[0.25, 0.8], [0.3, 0.7], [0.3, 0.9], [0.35, 0.8]], 5, axis=0))
+    assert summarize(classes)["preview"]["y"] == [[0.25, 0.8], [0.3, 0.9], [0.35, 0.8]]
     maps = Dataset(_maps(12, 64), np.zeros((12, 2)))
     s = summarize(maps)
     assert np.array(s["preview"]["X"][0]).shape == (64, 64) and len(s["targets"]) == 2  # a 64 px map whole
