@@ -70,21 +70,18 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
     for i, r in enumerate(rows):
         for k, j in enumerate(keep):
             try:
-                data[i, k] = float(r[j])
+                value = float(r[j])
             except ValueError:
-                if keep_missing and r[j].strip().lower() in MISSING_MARKS:
-                    data[i, k] = np.nan
-                else:
-                    bad.append((i, j, r[j]))
-                continue
-            if not math.isfinite(data[i, k]):  # "NaN", "inf": a missing value written as a number
-                if keep_missing and r[j].strip().lower() in MISSING_MARKS:
-                    data[i, k] = np.nan
-                else:
-                    bad.append((i, j, r[j]))
+                value = math.nan
+            if math.isfinite(value):
+                data[i, k] = value
+            elif keep_missing and r[j].strip().lower() in MISSING_MARKS:  # blank, "NaN", "NA": for the caller
+                data[i, k] = np.nan
+            else:  # text, or "inf"
+                bad.append((i, j, r[j]))
 
     def row_words(i):
-        return f"line {lines[i]}" + (f" ({row_names[i].strip()[:30]})" if row_names and row_names[i].strip() else "")
+        return _row_words(lines[i], row_names[i] if row_names else None)
 
     def where(i, j):
         column = f"column {j + 1}" + (f" “{header[j][:30]}”" if header and header[j] else "")
@@ -114,6 +111,11 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
                    "Transpose; pandas: df.T) and upload again")
         raise InputError("file", f"{what}{rows_with}: {named}{more}", fix)
     return data, [], np.arange(len(rows))
+
+
+def _row_words(line: int, name: str | None) -> str:
+    """A row as an error names it: ``"line 7 (trk0005)"``, or ``"line 7"`` without an identifier."""
+    return f"line {line}" + (f" ({name.strip()[:30]})" if name and name.strip() else "")
 
 
 class Table(NamedTuple):
@@ -236,9 +238,8 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
                          "one row per series: its values, then its target, separated by commas")
     width = len(rows[0])
     for k, (n, r) in enumerate(zip(lines, rows)):
-        if len(r) < width and (drop_incomplete or keep_missing) and k > 0:  # a series written short (csv.writer
-            # of a ragged list)
-            rows[k] = r + [""] * (width - len(r))  # its missing cells, left out with the row below
+        if len(r) < width and (drop_incomplete or keep_missing) and k > 0:  # written short (a ragged list)
+            rows[k] = r + [""] * (width - len(r))  # its missing cells, left out or kept missing below
         elif len(r) != width:
             last = k == len(rows) - 1 and len(r) < width
             raise InputError("file", f"line {n} has {len(r)} column{'' if len(r) == 1 else 's'}, line {lines[0]} "
@@ -265,8 +266,7 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
     row_names = [r[ignored_cols[0]] for r in rows] if ignored_cols else None
     data, dropped, kept = _parse_rows(rows, keep, lines, header, row_names, drop_incomplete, drop_hint, keep_missing)
     ids = [row_names[i].strip() for i in kept] if row_names else None
-    words = [f"line {lines[i]}" + (f" ({row_names[i].strip()[:30]})" if row_names and row_names[i].strip() else "")
-             for i in kept]
+    words = [_row_words(lines[i], row_names[i] if row_names else None) for i in kept]
     if header is None:
         return Table(data, None, [f"column {j + 1}" for j in ignored_cols], dropped, ids, "id" if ids else None,
                      words)
