@@ -172,8 +172,7 @@ def layout(job_id: str | None = None, **_):
                 html.Div([
                     # the browser asks first, as the jobs list does (a cancelled job keeps no result)
                     dcc.ConfirmDialogProvider(
-                        dbc.Button("Cancel job", id=ids.CANCEL, color="outline-danger", size="sm", n_clicks=0,
-                                   className="me-2"),
+                        dbc.Button("Cancel job", id=ids.CANCEL, color="outline-danger", size="sm", n_clicks=0),
                         id=ids.CANCEL_CONFIRM, message=CANCEL_QUESTION),
                     dbc.Button("See results →", id=ids.RESULTS_LINK, href=f"/results/{job_id}", color="success",
                                size="sm", className="awd-hidden"),
@@ -181,12 +180,13 @@ def layout(job_id: str | None = None, **_):
                     # and start as a new job
                     dcc.ConfirmDialogProvider(
                         dbc.Button("Rerun", id=ids.RERUN, color="primary", size="sm", n_clicks=0,
-                                   className="ms-2 awd-hidden"),
+                                   className="awd-hidden"),
                         id=ids.RERUN_CONFIRM, message=RERUN_QUESTION),
                     dbc.Button("Change settings and run again", id=ids.RERUN_LINK,
                                href=f"/configure?from={quote(job_id or '', safe='')}", color="outline-primary",
-                               size="sm", className="ms-2 awd-hidden"),
-                ], className="mt-3"),
+                               size="sm", className="awd-hidden"),
+                    # one row, evenly spaced: the dialogs' wrappers take no place (awd.css, .awd-actions)
+                ], className="mt-3 awd-actions"),
             ]), className="mb-4 shadow-sm"),
             dbc.Card([dbc.CardHeader(html.H2(["Teacher training", help_link("teacher")], className="h6 mb-0")),
                       dbc.CardBody(graph(ids.TEACHER_GRAPH, "teacher-losses", figures.loss_figure(None)))],
@@ -322,7 +322,7 @@ async def poll(_n, job_id, watched=False, submitted=None):
         msg = f"Could not read the job: {err.message}"
         return named_update(POLL_OUTPUTS, badge=state_badge("unknown"), stage="", percent=0, label="", animated=False,
                             eta="—", error=alert_value(msg), stop=err.not_found, cancel_disabled=True,
-                            cancel_class="me-2 awd-hidden",
+                            cancel_class="awd-hidden",
                             results_link_class="awd-hidden", config="", notice=alert_value(None))
     v = job_view(job)
     just_submitted = submitted == job_id  # job_id is set here
@@ -337,10 +337,10 @@ async def poll(_n, job_id, watched=False, submitted=None):
         teacher_card_class="shadow-sm mb-4" if v["teacher_history"] else "shadow-sm mb-4 awd-hidden",
         eta_line_class="small" if v["eta"] else "small awd-hidden",
         stop=v["done"], cancel_disabled=not v["cancellable"],
-        cancel_class="me-2" if v["cancellable"] else "me-2 awd-hidden",
+        cancel_class="" if v["cancellable"] else "awd-hidden",
         results_link_class="" if v["state"] == "succeeded" else "awd-hidden",
-        rerun_class="ms-2" if v["done"] else "ms-2 awd-hidden",
-        rerun_link_class="ms-2" if v["done"] else "ms-2 awd-hidden",
+        rerun_class="" if v["done"] else "awd-hidden",
+        rerun_link_class="" if v["done"] else "awd-hidden",
         config=json.dumps(job.get("config") or {}, indent=2, sort_keys=True),
         nav=f"/results/{job_id}" if v["state"] == "succeeded" and watched else no_update,
         notice=alert_value(v["notice"]), watched=watched or not v["done"],
