@@ -379,12 +379,14 @@ def summary_text(bundle: dict) -> str:
     if verdict.get("text"):
         lines.append(verdict["text"])
     lines += [f"  warning: {w}" for w in verdict.get("warnings", [])]
-    lines += [f"  {n['level']}: {n['text']}" for n in (bundle.get("trust") or {}).get("notes", [])
-              if n.get("key", "").startswith(("weak", "teacher", "baseline", "awd_beats", "selected_without",
-                                              "two_valued"))]
+    # every note, for and against AWD alike (review 19: a filter by key printed "Distillation beat a search without
+    # the teacher" but dropped "A search without the teacher did better" and "every grid point ended at one filter")
+    lines += [f"  {n['level']}: {n['text']}" for n in (bundle.get("trust") or {}).get("notes", [])]
     best = bundle["grid"][sel["index"]]
-    started = (f", started from the start search, at relative distance {best['start_distance_to_init']:.3f} from the "
-               "initial wavelet"
+    ended = (f", ended at relative distance {best['distance_to_init']:.3f} from it"
+             if best.get("distance_to_init") is not None else "")
+    started = (f", its fit started from the start search's filter at relative distance "
+               f"{best['start_distance_to_init']:.3f} from the initial wavelet{ended}"
                if best.get("start") == "search" else "")
     kept = (bundle.get("selection") or {}).get("choice") == "initial"
     lines += [f"best grid point{' (not delivered: cross-validation kept the initial wavelet)' if kept else ''} "

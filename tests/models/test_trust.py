@@ -146,3 +146,25 @@ def test_scores_on_few_samples_get_a_caution():
     maps = {"data": {"kind": "image", "n_train": 320, "n_test": 24}}
     assert "test maps" in trust_notes(maps)[0]["text"]
     assert "few_samples" not in _keys({"data": {"kind": "timeseries", "n_train": 3153, "n_test": 788}})
+
+
+def test_the_terminal_summary_prints_every_note_for_and_against_awd():
+    """Review 19: the summary kept notes by key, printing "Distillation beat a search without the teacher" but not
+    "A search without the teacher did better" or "every grid point ended at one filter"."""
+    from awd_studio.models.pipeline.bundle import summary_text
+
+    notes = [{"level": "warning", "key": "search_beats_awd", "text": "A search without the teacher did better."},
+             {"level": "warning", "key": "grid_collapsed", "text": "Every grid point ended at the same filter."},
+             {"level": "info", "key": "learned_is_known", "text": "The learned wavelet is essentially haar."},
+             {"level": "success", "key": "awd_beats_search", "text": "Distillation beat a search."}]
+    scores = {"test": {"r2": 0.5, "rmse": 1.0, "rmse_sd": 0.1}, "n_params": 30, "predict_seconds_per_sample": 1e-6}
+    bundle = {"data": {"kind": "timeseries", "shape": [40], "n_train": 3000, "n_test": 800},
+              "selected": {"lambda": 1e-3, "gamma": 0.1, "index": 0},
+              "grid": [{"cv_score": 0.55, "start": "search", "start_distance_to_init": 0.216,
+                        "distance_to_init": 0.213}],
+              "teacher": {"name": "lstm", **scores}, "models": {"awd": scores}, "trust": {"notes": notes}}
+    text = summary_text(bundle)
+    for note in notes:
+        assert f"{note['level']}: {note['text']}" in text
+    assert ("its fit started from the start search's filter at relative distance 0.216 from the initial wavelet, "
+            "ended at relative distance 0.213 from it") in text
