@@ -219,6 +219,9 @@ class Verdict(_Section):
     metric: Literal["r2", "rmse"]
     test_difference: TestDifference
     warnings: list[str]
+    #: The paired test interval of AWD minus AWD (γ = 0), the best γ = 0 point: whether the teacher's attributions
+    #: (γ > 0) gave a better wavelet than sparsity alone; absent when the best point has γ = 0 itself.
+    interpretation_difference: TestDifference | None = None
 
 
 class Wavelet(_Section):

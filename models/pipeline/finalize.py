@@ -472,9 +472,15 @@ def _verdict(job: _Job, cross, models, predictions) -> Verdict:
         maps = int(job.test_groups.max()) + 1
         text += (f" The interval resamples the {maps} test map{'s' if maps > 1 else ''} whole, not their "
                  f"{len(job.y_test)} tiles one by one.")
+    interpretation = None
+    if cross["best"] != cross["best_no_interp"] and job.grid[cross["best"]][1] > 0:  # γ > 0 against γ = 0 alone
+        interpretation = _metrics.paired_bootstrap_difference(
+            job.y_test, predictions["awd"], predictions["awd_no_interp"], metric=metric, n_boot=N_BOOT,
+            seed=job.config.seed, groups=job.test_groups)
     return Verdict(text=text, choice=cross["choice"], metric=metric, test_difference=difference,
                    warnings=warnings_of({name: m.cv.model_dump() for name, m in models.items()},
-                                        mean_score=float(np.mean(cross["fold"]["mean"]))))
+                                        mean_score=float(np.mean(cross["fold"]["mean"]))),
+                   interpretation_difference=interpretation)
 
 
 def _random_search_section(job: _Job, control, predictions) -> RandomSearch:

@@ -64,7 +64,9 @@ COMPRESSION_DEFINITION = (
     "active, i.e. whose magnitude |c| and whose attribution (TRIM saliency) both exceed 10⁻³ of their largest "
     "value over the test set. Lower means the teacher's explanation, seen through this wavelet, uses fewer "
     "coefficients. Defined for students that read wavelet coefficients (AWD, γ = 0, initial wavelet), not for "
-    "the fixed-filter baselines or the teacher.")
+    "the fixed-filter baselines or the teacher. The paper's threshold is 10⁻³ in the data's own units; this "
+    "one is relative, so the share does not depend on the units, and it is not comparable with the paper's "
+    "numbers.")
 
 
 def _name(bundle: dict, key: str) -> str:
@@ -169,7 +171,9 @@ def trust_notes(bundle: dict) -> list[dict]:
         ``teacher_units`` (uploaded weights predicting at another scale, :func:`units_words`; then no
         ``weak_teacher``), ``weak_teacher``, ``teacher_below_baseline``, ``teacher_at_cap`` (a teacher the job
         trained stopped at its epoch limit while still improving), ``baseline_beats_awd``, ``awd_beats_teacher``,
-        ``distillation_helped`` / ``distillation_no_gain`` / ``distillation_hurt``, and with the teacher-free
+        ``distillation_helped`` / ``distillation_no_gain`` / ``distillation_hurt``, ``interpretation_helped`` /
+        ``interpretation_no_gain`` (the best point against the best γ = 0 point, ``verdict.interpretation_difference``),
+        and with the teacher-free
         control (``selection.random_search``) ``awd_beats_search`` / ``awd_level_with_search`` /
         ``search_beats_awd``; ``teacher_chosen`` when ``teacher="auto"`` trained several architectures
         (``teacher.validation_mse``), ``series_features_chosen`` when ``series_features="auto"`` chose what the
@@ -292,6 +296,9 @@ def trust_notes(bundle: dict) -> list[dict]:
         else:
             notes.append(_note("secondary", "distillation_no_gain",
                                f"Distillation did not measurably help: {interval}, which contains 0."))
+    interpretation = _interpretation_note(bundle)
+    if interpretation is not None:
+        notes.append(interpretation)
     control = (bundle.get("selection") or {}).get("random_search")
     if isinstance(control, dict) and isinstance(control.get("test_difference"), dict):
         notes.append(_control_note(control, (bundle.get("selection") or {}).get("awd_cv_score")))
@@ -471,6 +478,29 @@ def _paired(diff: dict, other: str, other_noun: str | None = None) -> tuple[str,
     if sign * diff["low"] < 0 and sign * diff["high"] < 0:
         return "other", interval
     return "level", interval
+
+
+def _interpretation_note(bundle: dict) -> dict | None:
+    """Did the teacher's attributions (γ > 0) give a better wavelet than sparsity alone (the best γ = 0 point)? Help's
+    rule: trust the distilled wavelet only where it beats the γ = 0 column too (review 19: on the CME example AWD
+    and AWD (γ = 0) were level on three seeds, and nothing said so). None without the interval (the best point has
+    γ = 0, or a bundle from before it)."""
+    diff = (bundle.get("verdict") or {}).get("interpretation_difference")
+    if not isinstance(diff, dict) or (bundle.get("selection") or {}).get("choice") == "initial":
+        return None
+    side, interval = _paired(diff, "AWD (γ = 0)", "the γ = 0 point")
+    gamma = (bundle.get("selected") or {}).get("gamma")
+    if side == "awd":
+        return _note("success", "interpretation_helped",
+                     f"The teacher's attributions helped: the best point (γ = {gamma:g}) beats the best γ = 0 point, "
+                     f"fitted for sparsity alone ({interval}).")
+    return _note("warning", "interpretation_no_gain",
+                 f"The teacher's attributions made no measurable difference: the best point (γ = {gamma:g}) does "
+                 f"not beat the best γ = 0 point, fitted for sparsity alone ({interval}). By the rule in Help "
+                 "(“When to trust a result”), this wavelet shows no more of what the network learned than a "
+                 "sparse one does. (Both started from the start search, whose random filters were descended on "
+                 "the teacher's attributions: the γ = 0 column is without the interpretation term, not without "
+                 "the teacher; the control “random wavelets without the teacher” is.)")
 
 
 def _control_note(control: dict, awd_cv_score=None) -> dict:

@@ -729,6 +729,11 @@ def test_bundle_says_where_each_fit_started(synthetic_file, bundle, tmp_path):
     assert best["gamma"] == 0.1 and best["start"] == "search"
     assert len(won["wavelet"]["start_psi"]) == len(won["wavelet"]["start_phi"]) == len(won["wavelet"]["x"])
     assert np.abs(np.subtract(won["wavelet"]["start_psi"], won["wavelet"]["init_psi"])).max() > 0.1
+    # the best point (γ = 0.1) against the best γ = 0 point, on the test set, with its note (review 19)
+    diff = won["verdict"]["interpretation_difference"]
+    assert diff["metric"] == "r2" and diff["low"] <= diff["estimate"] <= diff["high"]
+    assert {"interpretation_helped", "interpretation_no_gain"} & {n["key"] for n in won["trust"]["notes"]}
+    jsonschema.validate(won, json.loads(pipeline.SCHEMA_PATH.read_text()))
 
 
 def test_figures_are_whole_png_and_svg(bundle):

@@ -168,3 +168,20 @@ def test_the_terminal_summary_prints_every_note_for_and_against_awd():
         assert f"{note['level']}: {note['text']}" in text
     assert ("its fit started from the start search's filter at relative distance 0.216 from the initial wavelet, "
             "ended at relative distance 0.213 from it") in text
+
+
+def test_a_best_point_level_with_gamma_zero_is_said_not_to_show_the_network():
+    """Review 19: on the CME example AWD and AWD (γ = 0) were level on three seeds (0.576 and 0.578, ...), and by
+    Help's own rule the wavelet should not be trusted; nothing said so."""
+    level = {"selected": {"gamma": 0.1}, "selection": {"choice": "awd"},
+             "verdict": {"interpretation_difference": {"metric": "r2", "estimate": -0.002, "low": -0.035,
+                                                       "high": 0.028, "level": 0.95}}}
+    note = next(n for n in trust_notes(level) if n["key"].startswith("interpretation"))
+    assert note["key"] == "interpretation_no_gain" and note["level"] == "warning"
+    assert "AWD − AWD (γ = 0) = -0.002 test R²" in note["text"] and "not without the teacher" in note["text"]
+    better = {**level, "verdict": {"interpretation_difference": {"metric": "rmse", "estimate": -0.004,
+                                                                 "low": -0.006, "high": -0.002, "level": 0.95}}}
+    assert "interpretation_helped" in _keys(better)
+    kept = {**level, "selection": {"choice": "initial"}}  # the initial wavelet is delivered: nothing to say of AWD
+    assert not any(k.startswith("interpretation") for k in _keys(kept))
+    assert not any(k.startswith("interpretation") for k in _keys({"selected": {"gamma": 0.0}}))
