@@ -20,6 +20,7 @@ import numpy as np
 from awd_studio.models import metrics as _metrics
 from awd_studio.models.data.readers.inputs import load_inputs
 from awd_studio.models.data.tiles import tile_maps
+from awd_studio.models.files import sha256_file
 from awd_studio.models.pipeline.result_files import result_file
 from awd_studio.models.pipeline.student_params import predict_with_record
 from awd_studio.models.validation import InputError
@@ -169,7 +170,8 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None):
         when the file has a fixed test split, ``y_pred_test``; with targets also ``y_true`` (``y_true_test``)
         and ``scores`` mapping ``X`` / ``X_test`` to ``{"r2", "rmse", "n"}`` (``r2`` None when every target is
         equal); ``scores`` is empty and ``note`` says so for a split without targets; ``warnings``: sentences on
-        inputs unlike the training data (:func:`unlike_training`), constant targets, and a map student whose
+        the file the result was distilled from (:data:`TRAINING_FILE_WARNING`), inputs unlike the training data
+        (:func:`unlike_training`), constant targets, and a map student whose
         predictions are its classes' targets. For a result trained on tiles, maps larger than a tile are cut into
         tiles as the training maps were: ``y_pred`` is then each map's mean over its tiles, ``y_pred_tiles``
         (n, tiles per map) each tile's, and ``tiling`` says so in a sentence.
@@ -179,6 +181,8 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None):
     shape = tuple(bundle["data"]["shape"])
     inputs = load_inputs(data_path, sample_shape=shape, max_bytes=max_bytes)
     warnings = []
+    if (bundle.get("data") or {}).get("sha256") == sha256_file(data_path):  # review 19: read as new data
+        warnings.append(TRAINING_FILE_WARNING)
     if "classes" in arrays:  # the map student's chi² classes: it answers with one of the training targets
         n_classes = len(np.asarray(arrays["classes"]))
         warnings.append(f"The {model} student predicts the target of the nearest of its {n_classes} training "
@@ -234,6 +238,11 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None):
     out["warnings"] = warnings
     return out
 
+
+#: Said when the file predicted on is the one the result was distilled from: its scores are not held out.
+TRAINING_FILE_WARNING = ("This is the file the result was distilled from: its X holds the job's training split, so "
+                         "the scores on X are in-sample, not evidence of skill (the result's own test scores are "
+                         "the held-out ones)")
 
 #: How far new inputs may stray from the training data's before a prediction says so: their standard deviation
 #: within this factor of the training one, their mean within this many training standard deviations.

@@ -284,3 +284,15 @@ def test_larger_maps_than_trained_on_are_refused_with_the_way_to_predict_them(ma
     with pytest.raises(InputError) as smaller:  # a smaller map has no such way
         predict_file(out, tmp_path / "small.npy")
     assert "tiles" not in str(smaller.value)
+
+
+def test_predicting_on_the_training_file_says_the_scores_are_in_sample(series, tmp_path):
+    """Review 19: "On the file (2936 rows): R² 0.5582" read as a score on new data; it was the training file."""
+    from awd_studio.models.pipeline.predict import TRAINING_FILE_WARNING, predict_file
+
+    bundle, out, split = series
+    trained_on = out.parent / "data.npz"  # the file the job read (its sha256 is the bundle's)
+    assert TRAINING_FILE_WARNING in predict_file(out, trained_on)["warnings"]
+    new = tmp_path / "new.npz"
+    save_npz(Dataset(X=split["X_test"], y=split["y_test"], kind="timeseries", name="new"), new)
+    assert TRAINING_FILE_WARNING not in predict_file(out, new)["warnings"]
