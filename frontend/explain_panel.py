@@ -30,6 +30,7 @@ from awd_studio.frontend.components import (
     triggered_id,
 )
 from awd_studio.frontend.figures import explain as explain_figures
+from awd_studio.frontend.help_links import help_link
 
 __all__ = ["ids", "panel", "WAVELET_CHOICES", "READ_ONLY_NOTE", "box_mask"]
 
@@ -113,7 +114,7 @@ def panel(token: str | None) -> dbc.Card:
                            className="mt-4"), md=2),
     ], className="g-2 align-items-start")
     return dbc.Card([
-        dbc.CardHeader(html.H2("Explain a prediction", className="h6 mb-0")),
+        dbc.CardHeader(html.H2(["Explain a prediction", help_link("explain")], className="h6 mb-0")),
         dbc.CardBody([
             html.P("Which wavelet coefficients of one test input does the model need to keep its prediction? "
                    "The mask keeps a sparse set; the rest is replaced by noise (CartoonX). The cartoon is the "

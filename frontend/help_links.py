@@ -23,6 +23,8 @@ HELP_SECTIONS = {
     "compression": "Compression",
     "scores": "Reading the scores",
     "activation": "Reading the activation maps",
+    "explain": "Explaining one prediction (CartoonX)",
+    "predict": "Predicting new data",
     "data": "Reading the data and training curves",
     "trust": "When to trust a result",
     "configure": "Choosing the settings",
@@ -51,7 +53,8 @@ def help_link(section: str) -> html.A:
     Returns
     -------
     dash.html.A
-        With id ``help-link-<section>`` (unique per section and page), opening in the same tab.
+        With id ``help-link-<section>`` (unique per section and page), opening in a new tab, so that the page
+        keeps its state (review 19: an inspected grid point was lost on the way to Help and back).
 
     Examples
     --------
@@ -59,4 +62,5 @@ def help_link(section: str) -> html.A:
     '/help#lambda'
     """
     return html.A("?", href=help_href(section), className="awd-help-link ms-2", id=f"help-link-{section}",
-                  title=f"Help: {HELP_SECTIONS[section]}", **{"aria-label": f"Help: {HELP_SECTIONS[section]}"})
+                  target="_blank", rel="noopener", title=f"Help: {HELP_SECTIONS[section]} (opens in a new tab)",
+                  **{"aria-label": f"Help: {HELP_SECTIONS[section]} (opens in a new tab)"})

@@ -18,6 +18,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from awd_studio.frontend.components import run_file_name
 from awd_studio.frontend.figures.grid import kept_initial
 from awd_studio.frontend.figures.style import fmt_number
+from awd_studio.frontend.help_links import help_link
 
 __all__ = ["ids", "panel", "model_options", "answer_children", "answer_csv", "PREVIEW_ROWS"]
 
@@ -49,7 +50,7 @@ class ids:  # noqa: N801 (a namespace of constants)
 def panel(token: str) -> html.Div:
     """The panel for the result of job ``token`` (its id: only the owner's page shows it)."""
     return html.Div(dbc.Card([
-        dbc.CardHeader(html.H2("Predict new data", className="h6 mb-0")),
+        dbc.CardHeader(html.H2(["Predict new data", help_link("predict")], className="h6 mb-0")),
         dbc.CardBody([
             html.P(["Apply one of this result's models to a file of new samples (the formats of an upload, in the "
                     "units and shape of the training data; targets optional: with them you also get R² and RMSE). "

@@ -22,6 +22,7 @@ from awd_studio.frontend.components import (
     triggered_id,
 )
 from awd_studio.frontend.figures import student as student_figures
+from awd_studio.frontend.help_links import help_link
 from awd_studio.frontend.use_in_python import use_in_python_card
 
 __all__ = ["ids", "stores", "trust_block", "student_section", "use_in_python_block", "loaded", "inspected_card",
@@ -67,7 +68,7 @@ def trust_block() -> html.Div:
 def student_section() -> list:
     """The student's section: formula, definition, table, and where and at which scale it looks."""
     return [
-        html.H2("The interpretable student", className="h4 mt-2 mb-3"),
+        html.H2(["The interpretable student", help_link("student")], className="h4 mt-2 mb-3"),
         dbc.Card(dbc.CardBody([
             html.Div(id=ids.STUDENT_NOTE, className="small text-muted mb-2"),
             html.Div(id=ids.STUDENT_FORMULA, className="awd-formula fs-6 mb-2",

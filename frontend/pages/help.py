@@ -210,6 +210,30 @@ BODIES = {
            "another grid point does not change them. Read them together with the teacher's score: a weak "
            "teacher's activations are not evidence of anything."),
     ],
+    "explain": [
+        _p("“Explain a prediction” asks which wavelet coefficients of one test input the model (the teacher, or the "
+           "AWD student) needs to keep its prediction. A mask over the coefficients keeps some and replaces the "
+           "rest by random noise; it is fitted to keep the prediction with as few coefficients as λ allows (λ = 0.2 "
+           "accepts losing a fifth of what dropping every coefficient costs). This is CartoonX (Kolek et al., ECCV "
+           "2022). The cartoon is the input rebuilt from the kept coefficients alone, the dropped ones set to zero: "
+           "what the model reads in this input, drawn at the scales the wavelet sees."),
+        _p("The numbers under it: the prediction on the full input, on the cartoon, and under noise (mean ± SD "
+           "over random fillings of the dropped coefficients). The relative distortion is the mean squared shift "
+           "of the prediction under the mask, over the same with every coefficient dropped: 0 keeps the prediction, "
+           "1 keeps nothing of it. A small relative distortion can still hide a shift that matters, and the page "
+           "says when the mask does not keep the prediction. The pixel-mask baseline asks the same question of the "
+           "samples (or pixels) themselves instead of coefficients: the wavelet explanation is worth reading where "
+           "it keeps the prediction with fewer, more readable pieces. “Draw your own mask” tests a hypothesis of "
+           "your own: box-select the part of the input to keep, and the model's expected output with the rest "
+           "replaced by noise is given."),
+    ],
+    "predict": [
+        _p("“Predict new data” applies a model of this result (by default the one it recommends) to a file of "
+           "yours, in any format the upload takes, with or without targets; with targets it scores them (R², "
+           "RMSE). The scores on the file the result was distilled from are in-sample, and the page says so. The "
+           "predictions download as CSV or NPZ; awd predict RESULT_DIR FILE does the same from a terminal, and the "
+           "results page's “Use in Python” gives the code."),
+    ],
     "data": [
         _p("A CSV file holds one series per row. The target is a column named y or target; a file with several "
            "targets names each y_<name> (y_lifetime, y_productive), and the configure page's “Target to explain” "

@@ -99,20 +99,24 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     assert api.get(f"/api/jobs/{b}").status_code == 404
     assert page.locator(f"#jobs-row-{a[:8]}").is_visible()
 
-    # Help: the "?" next to the heading lands on its section, scrolled into view; every section is there.
-    page.click("#help-link-runs")
-    page.wait_for_url(re.compile(r".*/help#runs$"))
-    page.locator("section#runs").wait_for()
+    # Help: the "?" next to the heading opens its section in a new tab (the page keeps its state, review 19),
+    # scrolled into view; every section is there.
+    with page.context.expect_page() as opened:
+        page.click("#help-link-runs")
+    help_page = opened.value
+    help_page.wait_for_url(re.compile(r".*/help#runs$"))
+    help_page.locator("section#runs").wait_for()
     # the page may still be laying out its sections when the scroll happens (a busy machine): wait until it settles
-    page.wait_for_function("""() => { const top = document.getElementById('runs').getBoundingClientRect().top;
+    help_page.wait_for_function("""() => { const top = document.getElementById('runs').getBoundingClientRect().top;
         return window.scrollY > 500 && top >= 0 && top < window.innerHeight - 100; }""", timeout=10_000)
-    top, scrolled, height = page.evaluate("""() => [document.getElementById('runs').getBoundingClientRect().top,
+    top, scrolled, height = help_page.evaluate("""() => [document.getElementById('runs').getBoundingClientRect().top,
         window.scrollY, window.innerHeight]""")
     assert scrolled > 500 and 0 <= top < height - 100, (top, scrolled, height)  # scrolled to it, in view
-    assert page.locator(".awd-help section").count() == len(HELP_SECTIONS)  # one per section id, none lost
-    assert "λ" in page.inner_text("section#lambda") and "TRIM" in page.inner_text("section#trim")
-    assert "@inproceedings" in page.inner_text("#help-bibtex")
-    screenshot(page, "runs-04-help")
+    assert help_page.locator(".awd-help section").count() == len(HELP_SECTIONS)  # one per section id, none lost
+    assert "λ" in help_page.inner_text("section#lambda") and "TRIM" in help_page.inner_text("section#trim")
+    assert "@inproceedings" in help_page.inner_text("#help-bibtex")
+    screenshot(help_page, "runs-04-help")
+    help_page.close()
 
     # Configure for maps with two targets: the target to explain is a choice, by name (every run used column 0)
     maps = api.post("/api/examples/lensing", json={"n": 60}).json()
