@@ -109,7 +109,7 @@ def _outline_bands(fig, boxes, shape, place, label_share=1 / 8) -> None:
         # the picture's rows run downwards: row r sits at 1 - r / rows of the panel's height
         fig.add_shape(type="rect", xref=f"{xref} domain", yref=f"{yref} domain", x0=c0 / cols, x1=c1 / cols,
                       y0=1 - r1 / rows, y1=1 - r0 / rows, line=dict(color=_BAND_LINE, width=1))
-        if min(r1 - r0, c1 - c0) >= max(shape) * label_share:  # about 30 px on the page or more
+        if min(r1 - r0, c1 - c0) >= max(shape) * label_share:  # about 40 px on the page or more
             fig.add_annotation(text=box["name"][1:], xref=f"{xref} domain", yref=f"{yref} domain",
                                x=(c0 + 0.1 * (c1 - c0)) / cols, y=1 - (r0 + 0.1 * (r1 - r0)) / rows,
                                xanchor="left", yanchor="top", showarrow=False,
@@ -165,9 +165,11 @@ def explanation_figure(payload: dict, max_cols: int = 4, sample_axis: dict | Non
             fig.update_yaxes(autorange="reversed", scaleanchor=f"x{'' if i == 0 else i + 1}", showticklabels=False,
                              constrain="domain", constraintoward="top", **at(i))  # each map under its title
             fig.update_xaxes(showticklabels=False, **at(i))
-        # on a phone the panel is half as wide: only bands twice as large are named (smaller labels ran together)
+        # a name needs about 40 px of its band: at 1400 px a panel of four is about 170 px wide, so bands of a
+        # quarter of the map's side (review 19: the eighth-side bands' names ran over each other); on a phone the
+        # panel is half as wide, so bands twice as large
         _outline_bands(fig, summary.get("band_boxes") or [], mask_image.shape, at(2),
-                       label_share=1 / 8 if max_cols >= 4 else 1 / 4)
+                       label_share=1 / 4 if max_cols >= 4 else 1 / 2)
     else:
         t = np.arange(x.size)
         fig.add_trace(go.Scatter(x=t, y=x, line=dict(color=_GREY, width=1), name="input"), **at(0))

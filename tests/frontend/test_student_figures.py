@@ -401,6 +401,16 @@ def test_a_maps_mask_picture_outlines_and_names_its_bands_with_a_scale():
     assert fig.layout.yaxis3.autorange == "reversed" and fig.layout.yaxis3.range is None
     del payload["summary"]["band_boxes"]  # made before the boxes were recorded: the picture alone
     assert not explanation_figure(payload).layout.shapes
+    # a 64 px map to level 3: the names fit in bands of a quarter side or more, half on a phone (review 19: the
+    # level-3 names ran over each other)
+    big = np.zeros((64, 64)).tolist()
+    levels = [{"name": "cA3", "rows": [0, 8], "cols": [0, 8]}, {"name": "cH2", "rows": [16, 32], "cols": [0, 16]},
+              {"name": "cD1", "rows": [32, 64], "cols": [32, 64]}]
+    payload = {"summary": {**payload["summary"], "band_boxes": levels},
+               "arrays": {"wavelet_x": big, "wavelet_cartoon": big, "wavelet_mask_image": big}}
+    named = [a.text for a in explanation_figure(payload).layout.annotations if a.xref == "x3 domain"]
+    on_phone = [a.text for a in explanation_figure(payload, max_cols=2).layout.annotations if a.xref == "x3 domain"]
+    assert named == ["H2", "D1"] and on_phone == ["D1"]
 
 
 def test_the_drawn_mask_box_is_outlined_and_filled():
