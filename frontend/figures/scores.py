@@ -227,7 +227,7 @@ def verdict_lines(bundle: dict) -> dict:
             "warnings": [w for w in verdict.get("warnings") or [] if isinstance(w, str)]}
 
 
-def use_line(bundle: dict) -> str:
+def use_line(bundle: dict, shared: bool = False) -> str:
     """Which model to use, in one sentence: the one cross-validation chose on the training data (AWD's student,
     or the initial wavelet's when it was kept), which "Predict new data" and ``awd predict`` apply by default;
     the other models are comparisons on the test set, which would overfit it if it chose among them. Empty for a
@@ -239,6 +239,8 @@ def use_line(bundle: dict) -> str:
     'The model to use: the AWD student on the learned wavelet, chos'
     >>> "db5's student" in use_line({"models": {"awd": {}}, "selection": {"choice": "initial", "initial": "db5"}})
     True
+    >>> "Predict new data" in use_line({"models": {"awd": {}}}, shared=True)  # a share link's reader has no such panel
+    False
     """
     if not (bundle or {}).get("models"):
         return ""
@@ -250,8 +252,11 @@ def use_line(bundle: dict) -> str:
                "AWD against its initial wavelet only, so that the result says what distillation adds, and that "
                "control's cross-validated score is the best of many tries, which flatters it."
                if "random_search" in bundle["models"] else "")
-    return (f"The model to use: {model}, chosen by cross-validation on the training data; “Predict new data” and "
-            f"awd predict apply it by default. The other {others} on this page are comparisons on the test set: "
+    # a share link's reader has no "Predict new data" panel (review 19): only the owner's page names it
+    apply = ("awd predict on the downloaded result applies it by default" if shared else
+             "“Predict new data” and awd predict apply it by default")
+    return (f"The model to use: {model}, chosen by cross-validation on the training data; {apply}. The other "
+            f"{others} on this page are comparisons on the test set: "
             "one that scores better there tells you something about the data, but picking it by that score would "
             f"fit the test set.{control}")
 

@@ -200,8 +200,9 @@ def split_bundle(bundle: dict) -> tuple[dict, dict]:
     return core, bundle.get("activation") or {}
 
 
-def summary_children(bundle: dict) -> list:
-    """Headline numbers: selected point, AWD vs teacher, compression, validity."""
+def summary_children(bundle: dict, shared: bool = False) -> list:
+    """Headline numbers: selected point, AWD vs teacher, compression, validity (``shared``: for a share link's
+    reader, who has no “Predict new data” panel)."""
     rows = {r["key"]: r for r in figures.score_rows(bundle)}
     sel = figures.selected_index(bundle)
     awd, teacher = rows.get("awd", {}), rows.get("teacher", {})
@@ -221,7 +222,7 @@ def summary_children(bundle: dict) -> list:
                               id=ids.VERDICT, className="mb-2"))
     said += [dbc.Alert(w, color="warning", className="mb-2 py-2 small") for w in verdict["warnings"]]
     if figures.use_line(bundle):  # one answer to "which model do I report" (review 11: three places, three hints)
-        said.append(html.P(figures.use_line(bundle), id=ids.USE_LINE, className="small mb-2"))
+        said.append(html.P(figures.use_line(bundle, shared), id=ids.USE_LINE, className="small mb-2"))
     if figures.truth_line(bundle):  # the recovery test's answer (the bundle had it, the page did not say it)
         said.append(html.P(figures.truth_line(bundle), id=ids.TRUTH_LINE, className="small mb-2"))
     initial = figures.kept_initial(bundle)
@@ -437,7 +438,7 @@ async def load_result(token):
     options = example_options(activation)
     return dict(
         core=core, activation=activation, status="", body_style={}, actions_style={}, badges=badges(bundle, shared),
-        summary=summary_children(bundle), maps_only_style={} if kind == "image" else _HIDDEN,
+        summary=summary_children(bundle, shared), maps_only_style={} if kind == "image" else _HIDDEN,
         filters_2d=figures.filters_2d_figure(bundle),
         activation_figure=figures.activation_figure(bundle, 0), example_options=options,
         example=0 if options else None, scores_table=scores_table(bundle), scores_figure=figures.scores_figure(bundle),
