@@ -490,13 +490,15 @@ def _interpretation_note(bundle: dict) -> dict | None:
         return None
     side, interval = _paired(diff, "AWD (γ = 0)", "the γ = 0 point")
     gamma = (bundle.get("selected") or {}).get("gamma")
+    point = f"the best point (γ = {gamma:g})" if isinstance(gamma, (int, float)) else "the best point"
     if side == "awd":
         return _note("success", "interpretation_helped",
-                     f"The teacher's attributions helped: the best point (γ = {gamma:g}) beats the best γ = 0 point, "
-                     f"fitted for sparsity alone ({interval}).")
+                     f"The teacher's attributions helped: {point} beats the best γ = 0 point, fitted for sparsity "
+                     f"alone ({interval}).")
+    outcome = ("did worse than" if side == "other" else "does not beat")
     return _note("warning", "interpretation_no_gain",
-                 f"The teacher's attributions made no measurable difference: the best point (γ = {gamma:g}) does "
-                 f"not beat the best γ = 0 point, fitted for sparsity alone ({interval}). By the rule in Help "
+                 f"The teacher's attributions did not help: {point} {outcome} the best γ = 0 "
+                 f"point, fitted for sparsity alone ({interval}). By the rule in Help "
                  "(“When to trust a result”), this wavelet shows no more of what the network learned than a "
                  "sparse one does. (Both started from the start search, whose random filters were descended on "
                  "the teacher's attributions: the γ = 0 column is without the interpretation term, not without "
