@@ -175,7 +175,10 @@ def plot_scores(bundle, ax=None):
               ("r2", "test R² (1 = perfect)", "R² (higher is better)")]
     for axis, (name, xlabel, title) in zip(axes, panels):
         sd = [value(t, "rmse_sd") for t in tests] if name == "rmse" else None
-        axis.barh(rows, [value(t, name) for t in tests], xerr=sd, color=colours, capsize=3)
+        bars = axis.barh(rows, [value(t, name) for t in tests], xerr=sd, color=colours, capsize=3)
+        if name == "r2":  # each bar's value, as the page writes it (0.961 and 0.999 drew bars of one length)
+            axis.bar_label(bars, labels=[_score_text(value(t, name)) for t in tests], fontsize=7, padding=2)
+            axis.margins(x=0.12)
         axis.set_yticks(rows, [model_name(bundle, k) for k in keys], fontsize=8)
         axis.set_xlabel(xlabel, fontsize=9)
         axis.set_title(title, fontsize=10)
@@ -183,6 +186,23 @@ def plot_scores(bundle, ax=None):
             axis.axvline(0.0, color="#333333", lw=0.8)  # predicting the mean
     axes[0].invert_yaxis()  # the first model on top, as in the page's table (shared with the R² panel)
     return axes if ax is None or isinstance(ax, (list, tuple, np.ndarray)) else axes[0]
+
+
+def _score_text(value) -> str:
+    """A score as the results page writes it in its tables (``frontend.figures.style.fmt_score``, held equal by
+    tests/models/test_plots.py): three decimals, "0" for zero, scientific notation below 1e-3 and from 1e4 in
+    magnitude, "" for none.
+
+    Examples
+    --------
+    >>> _score_text(0.8), _score_text(-38.04), _score_text(-0.0004), _score_text(0.0), _score_text(np.nan)
+    ('0.800', '-38.040', '-4.00e-04', '0', '')
+    """
+    if value is None or not np.isfinite(value):
+        return ""
+    if value == 0:
+        return "0"
+    return f"{value:.2e}" if abs(value) < 1e-3 or abs(value) >= 1e4 else f"{value:.3f}"
 
 
 def plot_activation(bundle, index=0, ax=None):

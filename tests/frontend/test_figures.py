@@ -226,6 +226,8 @@ def test_scores_figure_error_bars(ts_bundle):
     # the teacher of this bundle has no SD: no error bar (review 8: a 0 drew a flat cap as if it were exact)
     assert list(rmse.error_x.array)[:3] == [0.05, 0.05, 0.06] and np.isnan(rmse.error_x.array[3])
     assert len(rmse.y) == 4 and list(fig.data[1].y) == list(rmse.y)
+    # each R² bar carries its value, as the table writes it (review 19: 0.961 and 0.999 drew bars of one length)
+    assert list(fig.data[1].text) == [r["r2_text"] for r in F.score_rows(ts_bundle)]
 
 
 def test_no_two_score_bars_share_a_colour(image_bundle):

@@ -79,7 +79,16 @@ def test_the_scores_figure_draws_what_the_page_draws():
             assert np.allclose([bar.get_width() for bar in bars], [r[name] for r in rows])
             assert [matplotlib_hex(bar.get_facecolor()) for bar in bars] == [MODEL_COLOURS[r["key"]].lower()
                                                                              for r in rows]
+        # the R² bars carry their values as the page writes them (review 19)
+        assert [t.get_text() for t in r2_ax.texts] == [r["r2_text"] for r in rows]
     assert plots.MODEL_COLOURS == MODEL_COLOURS
+
+
+def test_the_saved_figures_write_scores_as_the_page_does():
+    from frontend.figures.style import fmt_score
+
+    for value in (0.8, 0.9994, -38.04, -0.0004, 0.0, 1.5e-5, 12345.0, 0.5555):
+        assert plots._score_text(value) == fmt_score(value), value
 
 
 def test_the_figures_name_the_models_as_the_page_does():
