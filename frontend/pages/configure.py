@@ -99,6 +99,10 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     SEED = "configure-seed"
     GRID_SIZE = "configure-grid-size"
     ESTIMATE = "configure-estimate"
+    #: Under the dataset: "your newest dataset, preselected" when the page named none.
+    DATASET_PICKED = "configure-dataset-picked"
+    #: Under the estimate: a long job (over :data:`LONG_JOB_SECONDS`) is said to be one.
+    LONG_JOB = "configure-long-job"
     #: Under the estimate: the caution for a split with few samples (the estimate's ``few_samples``).
     FEW_SAMPLES = "configure-few-samples"
     SUBMIT = "configure-submit"
@@ -218,6 +222,7 @@ def layout(dataset: str | None = None, **query):
                     _field("Dataset", dcc.Dropdown(id=ids.DATASET, placeholder="Choose a dataset…",
                                                    clearable=False), label_for=ids.DATASET),
                     dbc.Input(id=ids.DATASET_HIDDEN, type="hidden", value=dataset or ""),
+                    html.Div(id=ids.DATASET_PICKED, className="small text-muted"),
                     html.Div(id=ids.DATASET_FACTS, className="small text-muted mb-2"),
                     html.Div(_field("Target to explain", dcc.Dropdown(id=ids.TARGET, clearable=False, value=0),
                                     "The teacher learns this column and the students predict it (uploaded weights: "
@@ -352,6 +357,12 @@ def layout(dataset: str | None = None, **query):
     ])
 
 
+#: Said under the dataset when the page was opened without one: the newest is preselected.
+PICKED_NEWEST = "Your newest dataset, preselected: choose another above if it is not the one."
+
+#: An estimate above this many seconds is said to be a long job, with what to check before starting it.
+LONG_JOB_SECONDS = 600.0
+
 #: What reading ``?from=``'s run sets: its form values, and the dataset to preselect.
 PREFILL_OUTPUTS = dict(prefill=Output(ids.PREFILL, "data"), initial=Output(ids.INITIAL_DATASET, "data"),
                        error=alert_outputs(ids.ERROR, allow_duplicate=True))
@@ -424,7 +435,8 @@ def prefill_note(prefill, options, info=None, keep=None):
 
 #: What loading the dataset list changes, by name.
 DATASETS_OUTPUTS = dict(options=Output(ids.DATASET, "options"), value=Output(ids.DATASET, "value"),
-                        error=alert_outputs(ids.ERROR, allow_duplicate=True))
+                        error=alert_outputs(ids.ERROR, allow_duplicate=True),
+                        picked=Output(ids.DATASET_PICKED, "children"))
 
 
 def _dataset_label(d: dict) -> str:
@@ -462,8 +474,12 @@ async def load_datasets(initial):
     known = [o["value"] for o in options]
     value = initial if initial in known else (known[0] if known else None)
     if initial and initial not in known:
-        return dict(options=options, value=value, error=alert_value("That dataset no longer exists; pick another one."))
-    return named_update(DATASETS_OUTPUTS, options=options, value=value)
+        return dict(options=options, value=value, error=alert_value("That dataset no longer exists; pick another one."),
+                    picked=PICKED_NEWEST)
+    # none named (the top bar's Configure): the newest, said so (review 18: a 416 000-series upload was preselected,
+    # a 52-minute job one click from Start)
+    return named_update(DATASETS_OUTPUTS, options=options, value=value,
+                        picked=PICKED_NEWEST if value is not None and value != initial else "")
 
 
 @callback(
@@ -907,6 +923,9 @@ async def update_estimate(info, options=None, keep=True, prefill=None, **form):
                       className="text-muted small")]
     if stage_words(guess):
         text.append(html.Div(stage_words(guess), className="text-muted small"))
+    if long_job_words(guess.get("seconds")):
+        text.append(dbc.Alert(long_job_words(guess.get("seconds")), color="warning",
+                              className="py-1 px-2 mt-2 mb-0 small", id=ids.LONG_JOB))
     if guess.get("few_samples"):  # review 18: 14 training and 4 test series ran without a word
         text.append(dbc.Alert(guess["few_samples"], color="warning", className="py-1 px-2 mt-2 mb-0 small",
                               id=ids.FEW_SAMPLES))
@@ -915,6 +934,15 @@ async def update_estimate(info, options=None, keep=True, prefill=None, **form):
                               f"{fmt_seconds(guess['limit_seconds'])}: use fewer epochs or grid points.",
                               color="warning", className="py-1 px-2 mt-2 mb-0 small"))
     return dict(grid_size=size, estimate=html.Div(text), invalid=invalid_fields(None))
+
+
+def long_job_words(seconds) -> str | None:
+    """What the page says of an estimate above :data:`LONG_JOB_SECONDS`, or None (review 18: a 52-minute job was one
+    click from Start, its dataset preselected as the newest)."""
+    if not isinstance(seconds, (int, float)) or seconds <= LONG_JOB_SECONDS:
+        return None
+    return (f"A long job: about {fmt_seconds(seconds)} on this server. Check the dataset and the grid before "
+            "starting it; a running job can be cancelled from its page.")
 
 
 def calibration_words(guess: dict) -> str:

@@ -342,6 +342,9 @@ def test_configure_estimate(service):
     assert "Of which" in str(out["estimate"]) and "students and figures" in str(out["estimate"])
     assert "rough" in str(out["estimate"])
     assert "Only 32 training and 8 test series" in str(out["estimate"])  # 40 series: the caution before it runs
+    assert "A long job" not in str(out["estimate"])
+    assert cfg.long_job_words(24.0) is None  # a long job says so: 52 min 44 s one click from Start (review 18)
+    assert cfg.long_job_words(3164.0).startswith("A long job: about 52 min 44 s on this server")
     out = _estimate(cfg, "0.001", "0, 0.1", 2000, info, levels=99)
     assert "levels" in str(out["estimate"])  # the API's bound, in words
     # a number input past its maximum gives None: said as the form is filled in, with the service's bounds
@@ -417,8 +420,12 @@ def test_configure_lists(service):
     # the training count with the fixed test split's (review 15: "n = 2936" read as the example's size)
     assert cfg._dataset_label({"id": "x", "name": "cme", "kind": "timeseries", "n": 2936, "n_test": 1005}) == \
         "cme · time series · n = 2936 + 1005 test"
+    assert out["picked"] == ""  # the page named it: nothing to say
     out = run(cfg.load_datasets("00000000-0000-4000-8000-000000000000"))
     assert fits(out, cfg.DATASETS_OUTPUTS) and "no longer exists" in out["error"]["children"]
+    # none named (the top bar's Configure): the newest is preselected, and said so (review 18)
+    out = run(cfg.load_datasets(None))
+    assert out["value"] and out["picked"] == cfg.PICKED_NEWEST
     out = run(cfg.load_dataset_info(service.dataset_id))
     assert out["info"]["kind"] == "timeseries" and "64" in out["facts"] and out["hidden"] == service.dataset_id
     assert run(cfg.load_dataset_info(None))["info"] is None
