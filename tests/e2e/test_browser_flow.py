@@ -372,6 +372,10 @@ def test_an_open_dropdown_is_searched_by_typing(web_server, owner_context):
     page.wait_for_function("document.activeElement && document.activeElement.closest('.dash-dropdown-content')")
     page.keyboard.type("coif2")
     assert page.evaluate("document.activeElement.value") == "coif2"
+    # the menu filters as it is typed in: the first option is coif2 once it has (on a busy machine ArrowDown could
+    # land on the unfiltered list's first option)
+    page.wait_for_function("(() => { const o = document.querySelector('.dash-dropdown-content [role=option]');"
+                           " return o && o.innerText.trim() === 'coif2'; })()")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     page.wait_for_function("document.querySelector('#configure-wave').innerText.trim() === 'coif2'")
