@@ -31,10 +31,11 @@ _ERRORS = {401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Prob
            413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": Problem}}
 
 
-def _predict(result_dir, path, model, max_bytes):
-    """:func:`models.pipeline.predict.predict_file`, any failure to read the file becoming a ValueError."""
+def _predict(result_dir, path, model, max_bytes, sha256=None):
+    """:func:`models.pipeline.predict.predict_file`, any failure to read the file becoming a ValueError
+    (``sha256``: the upload's, hashed as it arrived, so that the file is not read once more for it)."""
     with reading_data_file():
-        return predict_file(result_dir, path, model, max_bytes=max_bytes)
+        return predict_file(result_dir, path, model, max_bytes=max_bytes, data_sha256=sha256)
 
 
 @router.post("/{key}/predict", responses={200: {"content": {"application/json": {}, "text/csv": {},
@@ -68,7 +69,8 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
                                   allowed=DATASET_SUFFIXES, extra_file_fields=("y",))  # model, format: query
     try:
         _pair_npy_targets(upload)
-        result = await run_in_threadpool(_predict, result_dir, upload.path, model, settings.max_upload_bytes * 8)
+        result = await run_in_threadpool(_predict, result_dir, upload.path, model, settings.max_upload_bytes * 8,
+                                         upload.sha256 if len(upload.files) == 1 else None)
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
     finally:

@@ -148,7 +148,7 @@ def _check_kind(bundle, X):
                          f"{' x '.join(map(str, shape))}", fix)
 
 
-def predict_file(result_dir, data_path, model=None, *, max_bytes=None):
+def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha256=None):
     """Read a data file and predict it with a result's student; targets are optional.
 
     Parameters
@@ -162,6 +162,8 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None):
         Which student (:func:`load_student`); ``None``: the one the result recommends.
     max_bytes : int, optional
         Largest decoded size (the readers' budget).
+    data_sha256 : str, optional
+        The file's SHA-256 when the caller has it (an upload is hashed as it arrives); computed otherwise.
 
     Returns
     -------
@@ -181,7 +183,7 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None):
     shape = tuple(bundle["data"]["shape"])
     inputs = load_inputs(data_path, sample_shape=shape, max_bytes=max_bytes)
     warnings = []
-    if (bundle.get("data") or {}).get("sha256") == sha256_file(data_path):  # review 19: read as new data
+    if (bundle.get("data") or {}).get("sha256") == (data_sha256 or sha256_file(data_path)):  # review 19
         warnings.append(TRAINING_FILE_WARNING)
     if "classes" in arrays:  # the map student's chi² classes: it answers with one of the training targets
         n_classes = len(np.asarray(arrays["classes"]))

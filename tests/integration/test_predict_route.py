@@ -43,6 +43,12 @@ def test_predict_route_gives_the_pipelines_test_predictions(client, worker, tiny
     awd = client.post(f"/api/results/{job['id']}/predict", files=new, params={"model": "awd"}).json()
     np.testing.assert_allclose(awd["y_pred"], stored["y_pred_awd"], rtol=0, atol=1e-10)
     assert body["scores"]["X"]["n"] == len(X_test)
+    from awd_studio.models.pipeline.predict import TRAINING_FILE_WARNING
+
+    assert TRAINING_FILE_WARNING not in body["warnings"]
+    # the file the job was distilled from, recognised by the hash taken as it was uploaded (review 19)
+    again = client.post(f"/api/results/{job['id']}/predict", files=files)
+    assert again.status_code == 200 and TRAINING_FILE_WARNING in again.json()["warnings"]
     as_csv = client.post(f"/api/results/{job['id']}/predict", files=new, params={"format": "csv"})
     assert as_csv.status_code == 200 and as_csv.text.startswith("split,row,y_pred,y_true")
     # named after the run, as the result's files are (review 11: two runs' predictions overwrote each other)
