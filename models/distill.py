@@ -57,7 +57,7 @@ from awd_studio.models.losses import (
 from awd_studio.models.optim import StackedAdam
 from awd_studio.models.options import GRADIENT_PATH_ALIASES, GradientPath
 from awd_studio.models.separable_terms import separable_data_terms, separable_level_operators
-from awd_studio.models.start_search import search_lowpass_starts
+from awd_studio.models.start_search import join_searches, search_lowpass_starts, search_terms
 from awd_studio.models.wavelets.paths import _use_matrix
 
 __all__ = ["WaveletDistiller", "Cancelled", "grid_points", "TransformOperator", "epoch_message"]
@@ -266,14 +266,15 @@ class WaveletDistiller:
         keys, and ``None``, mean 1. The training history records the weighted values.
     start_search : int, default=0
         Random orthogonal starts of a global search before the fit (:mod:`models.start_search`); 0 turns it off.
-        Each grid point then starts from whichever of the search's best end points, or the initial wavelet, has
-        the lowest loss of that grid point. Time series up to :data:`CLOSED_FORM_MAX_LENGTH` samples only; a
-        grid without a gamma > 0 is not searched (the search descends the interpretation term).
+        The grid points with gamma > 0 search on the interpretation term (the teacher's), the gamma = 0 points on
+        the sparsity term (never the teacher), from the same random starts; each point then starts from
+        whichever of its own search's best end points, or the initial wavelet, has the lowest loss of that grid
+        point. Time series up to :data:`CLOSED_FORM_MAX_LENGTH` samples only.
     start_candidates : models.start_search.StartSearch or None, default=None
         End points of an earlier search of the same data and teacher (:meth:`search_starts`, e.g. by another part
-        of the grid) to start from instead of searching again; used only when ``start_search`` is on, and then
-        by every grid point, gamma = 0 ones too (as in one fit of the whole grid), even in a grid without a
-        gamma > 0.
+        of the grid or the whole grid) to start from instead of searching again; used only when
+        ``start_search`` is on. Each grid point takes only the rows of its own term (``StartSearch.terms``): a
+        search without sparsity rows leaves the gamma = 0 points at the initial wavelet.
 
     Attributes
     ----------
@@ -296,7 +297,7 @@ class WaveletDistiller:
     start_filters_ : ndarray of shape (G, N)
         The filter each grid point started from (every row the initial wavelet without ``start_search``).
     start_search_ : models.start_search.StartSearch or None
-        The search's end points, or None without a search.
+        The searches' end points, each row named by its term (``terms``), or None without a search.
     start_choice_ : ndarray of int of shape (G,)
         Per grid point, the row of ``start_search_.filters`` it started from, or -1 for the initial wavelet.
     """
@@ -388,7 +389,7 @@ class WaveletDistiller:
             module = _filters.LatticeFilter.from_angles(np.repeat(angles[:1], n_filters, axis=0))
         return module.to(device=device, dtype=dtype), h0
 
-    def search_starts(self, X, teacher, on_step=None):
+    def search_starts(self, X, teacher, on_step=None, gammas=None):
         """Only the start search of :meth:`fit` (the same training signals, seed and settings), for fits of other
         parts of one grid to share through ``start_candidates`` instead of each searching again.
 
@@ -397,33 +398,73 @@ class WaveletDistiller:
         X, teacher
             As in :meth:`fit`.
         on_step : callable, optional
-            ``on_step(step, steps)`` after each step of the search (:func:`models.start_search.search_lowpass_starts`).
+            ``on_step(step, steps)`` after each step of the searches, counted over all of them
+            (:func:`models.start_search.search_lowpass_starts`).
+        gammas : iterable of float, optional
+            The gammas of every point that will take these end points (the whole grid, when this trainer fits a
+            part of it); this trainer's own by default. Gamma > 0 asks for the search on the interpretation term,
+            gamma = 0 for the one on the sparsity term.
 
         Returns
         -------
         models.start_search.StartSearch
+            Each row named by its term (``terms``).
         """
         self._check_params()
         device = resolve_device(self.device)
         dtype = torch.float64 if self.dtype == "float64" else torch.float32
         X_train, _ = self._split(self._check_signals(X, dtype), device)
-        xs, gs = self._search_signals(X_train, None, self._prepare_teacher(teacher, device, dtype))
-        return self._search(xs, gs, on_step)
+        terms = search_terms([gam for _, gam in self._check_params()] if gammas is None else gammas)
+        teacher = self._prepare_teacher(teacher, device, dtype) if "interpretation" in terms else None
+        xs, gs = self._search_signals(X_train, None, teacher, with_gradients="interpretation" in terms)
+        return self._search(xs, gs, terms, on_step)
 
-    def _search_signals(self, X_train, grads_train, teacher):
+    def _search_signals(self, X_train, grads_train, teacher, with_gradients=True):
         """``(xs, gs)``: a seeded sample of up to :data:`SEARCH_SCORE_SIGNALS` training signals and their teacher
-        gradients, float64 (the search descends on the first :data:`SEARCH_SIGNALS` of them)."""
+        gradients (None without ``with_gradients``), float64 (the searches descend on the first
+        :data:`SEARCH_SIGNALS` of them)."""
         if not TransformOperator.is_dense(X_train.shape[1:]):
             raise ValueError(f"start_search: searches time series of up to {CLOSED_FORM_MAX_LENGTH} samples only, "
                              f"got signals of shape {tuple(X_train.shape[1:])}; pass start_search=0")
         order = torch.randperm(X_train.shape[0], generator=torch.Generator().manual_seed(self.seed))
         scored = order[:SEARCH_SCORE_SIGNALS].to(X_train.device)
+        if not with_gradients:
+            return X_train[scored].double(), None
         gs = (grads_train[scored] if grads_train is not None else
               teacher_input_gradients(teacher, X_train[scored], self.attribution, self.target, self.ig_steps))
         return X_train[scored].double(), gs.double()
 
-    def _search(self, xs, gs, on_step=None):
-        """The start search (:func:`models.start_search.search_lowpass_starts`) on the interpretation term."""
+    def _search(self, xs, gs, terms, on_step=None):
+        """The start searches (:func:`models.start_search.search_lowpass_starts`), one per term of ``terms``,
+        from the same random starts, joined (:func:`models.start_search.join_searches`)."""
+        searches = {}
+        for k, term in enumerate(terms):
+            def counted(step, steps, done=k):  # one progress count over all the searches
+                on_step(done * steps + step, len(terms) * steps)
+
+            loss = (self._interpretation_loss(xs, gs) if term == "interpretation" else
+                    self._sparsity_loss(xs))
+            searches[term] = search_lowpass_starts(loss, self._filter_length(), int(self.start_search),
+                                                   seed=self.seed, device=xs.device,
+                                                   on_step=counted if on_step is not None else None)
+        return join_searches(searches)
+
+    def _sparsity_loss(self, xs):
+        """``loss_and_gradient(h)`` of the sparsity term alone (lambda = 1) on the first :data:`SEARCH_SIGNALS`
+        signals, in closed form: what the gamma = 0 points' search descends (it never sees the teacher)."""
+        x_search = xs[:SEARCH_SIGNALS].float()
+
+        def sparsity(h):
+            n = h.shape[0]
+            values, grad = self._closed_form_losses(h, x_search, None, h.new_ones(n), h.new_zeros(n),
+                                                    h.new_zeros(len(VALIDITY_TERMS)), False, with_gradient=True)
+            return values[TERM_NAMES.index("sparsity")], grad
+
+        return sparsity
+
+    def _interpretation_loss(self, xs, gs):
+        """``loss_and_gradient(h)`` of the interpretation term alone (gamma = 1) on the first
+        :data:`SEARCH_SIGNALS` signals and their teacher gradients, in closed form."""
         length = xs.shape[-1]
         x_search, g_search = xs[:SEARCH_SIGNALS].float(), gs[:SEARCH_SIGNALS].float()
         if self.attribution == "saliency":
@@ -436,25 +477,29 @@ class WaveletDistiller:
                                                         h.new_zeros(len(VALIDITY_TERMS)), True, with_gradient=True)
                 return values[TERM_NAMES.index("interpretation")], grad
 
-        return search_lowpass_starts(interpretation, self._filter_length(), int(self.start_search), seed=self.seed,
-                                     device=xs.device, on_step=on_step)
+        return interpretation
 
     def _searched_starts(self, module, X_train, grads_train, teacher, lam, gam, weights):
         """The filter module with each grid point moved to its best start (``start_search``, module docstring of
-        :mod:`models.start_search`): the search's end points (``start_candidates`` when given) and the initial
-        wavelet are scored with every grid point's own loss on up to :data:`SEARCH_SCORE_SIGNALS` training
-        signals, and each point takes its lowest."""
-        if (self.start_candidates is None and not bool((gam > 0).any())
-                and TransformOperator.is_dense(X_train.shape[1:])):
-            return module  # the search descends the interpretation term: nothing to search here
-        # (a job's search handed in scores this part's gamma = 0 points too, as one fit of the whole grid does)
-        xs, gs = self._search_signals(X_train, grads_train, teacher)
-        search = self.start_candidates if self.start_candidates is not None else self._search(xs, gs)
+        :mod:`models.start_search`): the initial wavelet and the end points of the point's own search (the
+        interpretation term's for gamma > 0, the sparsity term's for gamma = 0; ``start_candidates`` when given)
+        are scored with every grid point's own loss on up to :data:`SEARCH_SCORE_SIGNALS` training signals, and
+        each point takes its lowest."""
+        interpreted = gam.cpu().numpy() > 0
+        terms = search_terms(gam.cpu().numpy())
+        xs, gs = self._search_signals(X_train, grads_train, teacher, with_gradients="interpretation" in terms)
+        search = self.start_candidates if self.start_candidates is not None else self._search(xs, gs, terms)
         with torch.no_grad():
             h_now = module().detach().double()
         candidates = torch.cat([h_now[:1], torch.as_tensor(search.filters, device=X_train.device)])
         n_grid = lam.shape[0]
         totals = self._candidate_losses(candidates, xs, gs, lam, gam, weights).cpu().numpy()
+        # each point chooses among its own search's end points only: the gamma = 0 points never start where the
+        # teacher's attributions led (a search without named rows, from before there were two, is the teacher's)
+        own = (search.of_term("interpretation") if search.terms is not None else
+               np.ones(len(search.filters), dtype=bool))
+        allowed = np.where(interpreted[None, :], own[:, None], ~own[:, None])
+        totals[1:][~allowed] = np.inf
         best = np.argmin(totals[1:], axis=0)
         # a grid point leaves the initial wavelet only for a clearly lower loss (not for rounding, e.g. a flat one)
         better = totals[1 + best, np.arange(n_grid)] < totals[0] - (1e-6 * np.abs(totals[0]) + 1e-12)
@@ -474,8 +519,8 @@ class WaveletDistiller:
         once with unit weights (not once per grid point: a 105-point grid would hold 105 copies of each
         candidate's coefficients)."""
         ones = xs.new_ones(len(candidates))
-        rows = self._closed_form_losses(candidates.double(), xs, gs, ones, ones, weights.double(), True,
-                                        with_gradient=False)[0]  # (len(TERM_NAMES), C)
+        rows = self._closed_form_losses(candidates.double(), xs, gs, ones, ones, weights.double(), gs is not None,
+                                        with_gradient=False)[0]  # (len(TERM_NAMES), C); no gs: gamma = 0 only
         sparsity, interpretation = rows[TERM_NAMES.index("sparsity")], rows[TERM_NAMES.index("interpretation")]
         rest = rows[-1] - sparsity - interpretation  # reconstruction and the weighted validity terms
         return rest[:, None] + sparsity[:, None] * lam.double()[None, :] + interpretation[:, None] * gam.double()

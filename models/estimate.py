@@ -14,6 +14,7 @@ import numpy as np
 
 from awd_studio.models.cores import job_threads
 from awd_studio.models.options import AUTO_TEACHERS, grid_preset, resolve_random_search, resolve_start_search
+from awd_studio.models.start_search import search_terms
 from awd_studio.models.teachers.training import trains_side_by_side
 
 __all__ = ["estimate_seconds", "stage_seconds", "estimate_job", "scattering_seconds", "calibration",
@@ -150,7 +151,7 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
 def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribution: str = "saliency",
                   teacher: str = "auto", parametrization: str = "orthogonal",
                   gradient_path: str = "auto", threads: int | None = None, start_search: int = 0,
-                  random_search: int = 0, trains_teacher: bool = True) -> dict:
+                  random_search: int = 0, trains_teacher: bool = True, n_searches: int = 1) -> dict:
     """A run-time estimate on this machine's CPU, stage by stage (seconds), from the measured scaling of the trainer.
 
     ``epochs x seconds per epoch`` from the scaling table of ``make bench`` (linear in n, with a fixed part
@@ -189,6 +190,9 @@ def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attributio
         Random wavelets of the teacher-free control (option ``random_search``).
     trains_teacher : bool, default=True
         False for an uploaded teacher of architecture ``teacher``: nothing is trained.
+    n_searches : int, default=1
+        Searches of ``start_search`` starts each: 2 for a grid with gamma = 0 and gamma > 0 points (one on each
+        term, :func:`models.start_search.search_terms`).
 
     Returns
     -------
@@ -223,8 +227,8 @@ def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attributio
     # several one-thread teachers train side by side when the job has a core for each (train_best_teacher)
     train = (max(costs) if trains_side_by_side(trained, threads, device="cpu") else sum(costs)) * size * n * 30
     # on all the job's threads: 1.9 s for the CME example's 1000 starts on 2 threads (bench/RESULTS.md, 2026-12-02)
-    search = (_loglog(_SEARCH_S_PER_1000, size) * int(start_search or 0) / 1000.0 / _thread_speedup(threads)
-              if kind == "timeseries" else 0.0)
+    search = (_loglog(_SEARCH_S_PER_1000, size) * int(start_search or 0) * max(int(n_searches), 1) / 1000.0
+              / _thread_speedup(threads) if kind == "timeseries" else 0.0)
     return {"teacher": float(train),
             "distill": float(per_epoch * max(int(epochs or 1), 1) + teacher_gradients + search),
             "select": float(cross_validation + control),
@@ -266,7 +270,7 @@ def estimate_job(config, kind: str, shape, n: int, trains_teacher: bool | None =
                            config.parametrization, config.gradient_path, threads, starts,
                            resolve_random_search(getattr(config, "random_search", 0), kind, n),
                            trains_teacher=(not getattr(config, "teacher_path", None) if trains_teacher is None
-                                           else bool(trains_teacher)))
+                                           else bool(trains_teacher)), n_searches=len(search_terms(gammas)))
     if getattr(config, "student", "awd") == "scattering":  # runs within the students stage
         stages["students"] += scattering_seconds(kind, shape, n, config.scattering_epochs)
     return {"seconds": float(sum(stages.values())), "grid_points": n_points, "epochs": epochs, "threads": threads,

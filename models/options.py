@@ -296,8 +296,8 @@ def resolve_start_search(start_search, kind: str, shape, gammas, n_samples: int)
 
     ``None`` (the option left out) gives :data:`DEFAULT_START_SEARCH` for at least
     :data:`START_SEARCH_MIN_SAMPLES` time series of up to :data:`START_SEARCH_AUTO_MAX_LENGTH` samples whose
-    grid has a gamma > 0 (the search descends the interpretation term), else 0; a number is kept (series of up
-    to :data:`START_SEARCH_MAX_LENGTH` samples).
+    grid has a gamma > 0 (the search is for the teacher's term; the gamma = 0 points' own search on sparsity comes
+    with it), else 0; a number is kept (series of up to :data:`START_SEARCH_MAX_LENGTH` samples).
 
     Parameters
     ----------

@@ -7,14 +7,17 @@ for the objective's low basins without knowing the truth:
 
 1. draw ``n_starts`` orthonormal lowpass filters of the trainer's length from uniform lattice angles
    (:mod:`models.filters.lattice`; ``sum h = sqrt 2`` exactly, so each is a valid wavelet);
-2. descend each for ``steps`` Adam steps on the loss the caller gives (the trainer passes the interpretation term
-   on a subset of the training signals: the term that carries the teacher);
+2. descend each for ``steps`` Adam steps on the loss the caller gives;
 3. keep the ``keep`` best distinct end points.
 
-The trainer then starts each grid point from whichever candidate, or the user's initial wavelet, has the
-lowest loss *of that grid point* (:meth:`models.distill.WaveletDistiller.fit` with ``start_search``), so a grid
-point leaves its initial wavelet only for a filter its own objective prefers. The initial wavelet stays the
-baseline every student is compared with.
+The trainer searches twice, from the same random starts, on a subset of the training signals: on the
+interpretation term (the term that carries the teacher) for the grid points with gamma > 0, and on the sparsity
+term (which never sees the teacher) for the gamma = 0 points, so that the gamma = 0 column stays the paper's
+ablation without the teacher, found with the same effort. Each grid point then starts from whichever of its own
+search's end points, or the user's initial wavelet, has the lowest loss *of that grid point*
+(:meth:`models.distill.WaveletDistiller.fit` with ``start_search``), so a grid point leaves its initial wavelet
+only for a filter its own objective prefers. The initial wavelet stays the baseline every student is compared
+with.
 """
 
 from __future__ import annotations
@@ -28,7 +31,12 @@ import torch
 from awd_studio.models.filters.modules import LatticeFilter
 from awd_studio.models.optim import StackedAdam
 
-__all__ = ["StartSearch", "search_lowpass_starts", "SEARCH_STEPS", "SEARCH_LR", "SEARCH_KEEP"]
+__all__ = ["StartSearch", "search_lowpass_starts", "join_searches", "search_terms", "SEARCH_TERMS", "SEARCH_STEPS",
+           "SEARCH_LR", "SEARCH_KEEP"]
+
+#: The terms a trainer's searches descend: ``"interpretation"`` for the grid points with gamma > 0 (it reads the
+#: teacher's attributions), ``"sparsity"`` for the gamma = 0 points (it never sees the teacher).
+SEARCH_TERMS = ("interpretation", "sparsity")
 
 #: Adam steps per random start, and their step size (radians): the first half at ``SEARCH_LR``, the second at a
 #: fifth of it. On the synthetic data of paper section 4.1 (MLP teacher, seed 0) about 1 % of uniform starts end
@@ -58,6 +66,10 @@ class StartSearch:
     losses : ndarray of shape (M,)
         The searched loss at each end point.
     n_starts, steps : int
+        Random starts and Adam steps of each search.
+    terms : ndarray of str of shape (M,) or None
+        The term each end point was descended on (one of :data:`SEARCH_TERMS`), or None when the caller's loss
+        was not named (:func:`search_lowpass_starts` alone).
     """
 
     filters: np.ndarray
@@ -65,6 +77,72 @@ class StartSearch:
     losses: np.ndarray
     n_starts: int
     steps: int
+    terms: np.ndarray | None = None
+
+    def of_term(self, term):
+        """Boolean mask of shape (M,): the end points descended on ``term``."""
+        if self.terms is None:
+            raise ValueError("terms: this search's end points were not named by term")
+        return np.asarray(self.terms) == term
+
+
+def search_terms(gammas):
+    """The terms the start searches descend for grid points of these gammas.
+
+    Parameters
+    ----------
+    gammas : iterable of float
+        The grid points' interpretation weights.
+
+    Returns
+    -------
+    tuple of str
+        ``"interpretation"`` when a gamma is > 0, ``"sparsity"`` when one is 0, in the order of
+        :data:`SEARCH_TERMS`.
+
+    Examples
+    --------
+    >>> search_terms([0.0, 0.1, 1.0])
+    ('interpretation', 'sparsity')
+    >>> search_terms([0.0])
+    ('sparsity',)
+    """
+    gammas = [float(gam) for gam in gammas]
+    wanted = {"interpretation": any(gam > 0 for gam in gammas), "sparsity": any(gam == 0 for gam in gammas)}
+    return tuple(term for term in SEARCH_TERMS if wanted[term])
+
+
+def join_searches(searches):
+    """One :class:`StartSearch` holding the end points of several searches, each row named by its term.
+
+    Parameters
+    ----------
+    searches : dict
+        ``{term: StartSearch}``; the terms are among :data:`SEARCH_TERMS`, and the searches have the same
+        ``n_starts`` and ``steps``.
+
+    Returns
+    -------
+    StartSearch
+        The rows of each search in the dict's order, with ``terms`` saying whose they are.
+
+    Examples
+    --------
+    >>> one = StartSearch(np.zeros((2, 4)), np.zeros((2, 1)), np.array([1.0, 2.0]), 10, 5)
+    >>> other = StartSearch(np.ones((1, 4)), np.ones((1, 1)), np.array([0.5]), 10, 5)
+    >>> joined = join_searches({"interpretation": one, "sparsity": other})
+    >>> joined.terms.tolist(), joined.of_term("sparsity").tolist()
+    (['interpretation', 'interpretation', 'sparsity'], [False, False, True])
+    """
+    unknown = [term for term in searches if term not in SEARCH_TERMS]
+    if not searches or unknown:
+        raise ValueError(f"searches: expected searches named by {SEARCH_TERMS}, got {list(searches) or 'none'}")
+    parts = list(searches.values())
+    return StartSearch(filters=np.concatenate([p.filters for p in parts]),
+                       angles=np.concatenate([p.angles for p in parts]),
+                       losses=np.concatenate([p.losses for p in parts]),
+                       n_starts=parts[0].n_starts, steps=parts[0].steps,
+                       terms=np.concatenate([np.full(len(p.losses), term) for term, p in searches.items()]))
 
 
 def search_lowpass_starts(loss_and_gradient, filter_length, n_starts, *, steps=SEARCH_STEPS, lr=SEARCH_LR,

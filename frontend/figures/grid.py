@@ -153,11 +153,13 @@ def start_note(bundle: dict, index: int) -> str:
     Examples
     --------
     >>> note = start_note({"wavelet": {"init": "db5"}, "provenance": {"config": {"start_search": 1000}},
-    ...                    "grid": [{"start": "search", "start_distance_to_init": 0.42}]}, 0)
-    >>> note.startswith("its fit started from a filter the start search found")
+    ...                    "grid": [{"gamma": 0.1, "start": "search", "start_distance_to_init": 0.42}]}, 0)
+    >>> note.startswith("its fit started from a filter the search on the teacher's attributions found")
     True
     >>> note.endswith("ψ 0.42 from db5), not from db5")
     True
+    >>> start_note({"grid": [{"gamma": 0.0, "start": "search"}]}, 0)[:86]
+    'its fit started from a filter the search without the teacher (on sparsity alone) found'
     """
     grid = bundle.get("grid") or []
     if not 0 <= index < len(grid) or grid[index].get("start") != "search":
@@ -168,7 +170,15 @@ def start_note(bundle: dict, index: int) -> str:
              else "the one with this point's lowest loss")
     away = grid[index].get("start_distance_to_init")
     away = f"; ψ {fmt_number(away)} from {init}" if away is not None else ""
-    return f"its fit started from a filter the start search found ({among}{away}), not from {init}"
+    return f"its fit started from a filter {_search_name(grid[index])} found ({among}{away}), not from {init}"
+
+
+def _search_name(point: dict) -> str:
+    """Which of the job's two start searches a grid point's start came from: the gamma = 0 points take only the
+    search on the sparsity term, which never reads the teacher (:mod:`models.start_search`)."""
+    if point.get("gamma") == 0:
+        return "the search without the teacher (on sparsity alone)"
+    return "the search on the teacher's attributions"
 
 
 def score_range(bundle: dict, score: np.ndarray) -> tuple[float | None, float | None, str]:
@@ -214,8 +224,13 @@ def _start_hover(bundle: dict, index: np.ndarray) -> list[list[str]]:
     does not say (``grid[].start``)."""
     grid = bundle.get("grid") or []
     init = (bundle.get("wavelet") or {}).get("init") or "the initial wavelet"
-    words = {"search": "<br>started from the start search", "initial": f"<br>started from {init}"}
-    return [[words.get(grid[k].get("start"), "") if 0 <= k < len(grid) else "" for k in row] for row in index]
+
+    def words(point):
+        if point.get("start") == "search":
+            return f"<br>started from {_search_name(point)}"
+        return f"<br>started from {init}" if point.get("start") == "initial" else ""
+
+    return [[words(grid[k]) if 0 <= k < len(grid) else "" for k in row] for row in index]
 
 
 def grid_heatmap_figure(bundle: dict, clicked: int | None = None, narrow: bool = False) -> go.Figure:

@@ -283,7 +283,8 @@ def layout(dataset: str | None = None, **query):
                     html.Div(_field("Random starts searched", dbc.Input(id=ids.START_SEARCH, type="number", min=0,
                                                                         step=1, placeholder="auto"),
                                     "Time series: before the grid, random orthogonal filters are descended on the "
-                                    "interpretation term and each grid point starts from the best for its loss. "
+                                    "interpretation term (for γ > 0) and on sparsity alone (for γ = 0, without the "
+                                    "teacher); each grid point starts from the best of its own for its loss. "
                                     "Blank: 1000 for 1000 or more series of up to 64 samples, else none; 0 turns it "
                                     "off.", label_for=ids.START_SEARCH), id=ids.START_SEARCH_FIELD),
                     html.Div(_field("Series student reads", dbc.Select(id=ids.SERIES_FEATURES, value="auto"),

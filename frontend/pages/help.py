@@ -71,12 +71,14 @@ BODIES = {
         _p("What to expect, measured with today's defaults on the CME example (awd example cme --seed 0, 1, 2; "
            "awd distill, review 19): AWD minus db5 was +0.010, +0.013 and +0.045 test R² (mean AWD 0.566), "
            "significant on one seed of three, and there every grid point had ended at the same filter, essentially "
-           "Haar. The best γ > 0 point was level with the best γ = 0 point on all three (0.576 and 0.578, 0.542 and "
-           "0.542, 0.581 and 0.578), and the best of 300 random wavelets chosen by the student's cross-validation "
-           "alone, without the network, did better on all three (0.611, 0.602, 0.615). On these simulated traces, "
-           "then, the teacher's attributions do not lead to a better wavelet than a search on the labels: the "
-           "results page says so in its notes, and so should a class demo. The synthetic example is the one where "
-           "distillation recovers what the network uses (the true db5, from sym5)."),
+           "Haar. The best γ = 0 point, which never sees the network (its start search descends sparsity alone), "
+           "was level with the best γ > 0 point on all three (AWD 0.576, 0.542, 0.581; γ = 0 0.586, 0.563, 0.563; "
+           "every interval of the difference contains 0), and the best of 300 random wavelets chosen by the "
+           "student's cross-validation alone, without the network, did better on all three (0.611, 0.602, 0.615). "
+           "On these simulated traces, then, the teacher's attributions do not lead to a better wavelet than "
+           "sparsity or a search on the labels: the results page says so in its notes, and so should a class demo. "
+           "The synthetic example is the one where distillation recovers what the network uses (the true db5, "
+           "from sym5)."),
     ],
     "teacher": [
         _p("The teacher is the trained network whose behaviour is distilled: yours (uploaded weights: "
@@ -116,11 +118,12 @@ BODIES = {
            "says how far it moved."),
         _p("The objective has many local minima, and from one start gradient descent finds the nearest. For time "
            "series the job therefore first runs a ", html.Strong("start search"), ": random orthogonal filters "
-           "are descended on the interpretation term, and each grid point starts from whichever of the best of "
-           "them, or the initial wavelet, has its lowest loss (“Random starts searched” on the configure page: "
-           "blank is 1000 for 1000 or more series of up to 64 samples, 0 turns it off). The results page says "
-           "when the point shown started from the search. The initial wavelet stays the baseline every result is "
-           "compared with."),
+           "are descended twice from the same random starts, once on the interpretation term (the teacher's) for "
+           "the γ > 0 points and once on the sparsity term (never the teacher) for the γ = 0 points, and each "
+           "grid point starts from whichever of its own search's best filters, or the initial wavelet, has its "
+           "lowest loss (“Random starts searched” on the configure page: blank is 1000 for 1000 or more series of "
+           "up to 64 samples, 0 turns it off). The results page says when, and from which search, the point shown "
+           "started. The initial wavelet stays the baseline every result is compared with."),
         _p("Does the network add anything? The ", html.Strong("teacher-free control"), " (“Control: random "
            "wavelets without the teacher”) scores many random orthogonal wavelets with the student's "
            "cross-validation alone, on the labels, and compares the best with AWD on the test set. If the search "
@@ -139,9 +142,9 @@ BODIES = {
            "coefficients. γ = 0 leaves the interpretation term out: the γ = 0 column of the grid is the “AWD "
            "without interpretation” baseline, and a result is only about the network if γ > 0 beats it (the "
            "results page's notes compare the best point with the best γ = 0 point on the test set). The γ = 0 "
-           "column is not free of the network, though: for time series every grid point starts from the start "
-           "search, whose random filters were descended on the teacher's attributions. The reference that never "
-           "sees the network is the control “random wavelets without the teacher”."),
+           "column never sees the network: its points start from the initial wavelet or from a start search on "
+           "sparsity alone, with the same effort as the γ > 0 points' search on the teacher's attributions. The "
+           "control “random wavelets without the teacher” is a second reference, chosen on the labels."),
     ],
     "trim": [
         _p("TRIM (transformation importance) asks the network about coefficients instead of samples: the signal is "

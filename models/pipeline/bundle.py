@@ -388,7 +388,9 @@ def summary_text(bundle: dict) -> str:
     best = bundle["grid"][sel["index"]]
     ended = (f", ended at relative distance {best['distance_to_init']:.3f} from it"
              if best.get("distance_to_init") is not None else "")
-    started = (f", its fit started from the start search's filter at relative distance "
+    search = ("the search without the teacher (on sparsity alone)" if sel["gamma"] == 0
+              else "the search on the teacher's attributions")
+    started = (f", its fit started from a filter {search} found, at relative distance "
                f"{best['start_distance_to_init']:.3f} from the initial wavelet{ended}"
                if best.get("start") == "search" else "")
     kept = (bundle.get("selection") or {}).get("choice") == "initial"

@@ -23,9 +23,10 @@ from awd_studio.models.memory import keep_freed_memory, release_freed_memory
 from awd_studio.models.pipeline.config import grid_points_of
 from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
 from awd_studio.models.pipeline.workdir import chunk_path, load_prepared, read_npz, report, start_search_path, write_npz
-from awd_studio.models.start_search import StartSearch
+from awd_studio.models.start_search import StartSearch, search_terms
 
-__all__ = ["distill_chunk", "make_distiller", "fit_in_parts", "shared_start_search", "search_share", "SERIES_PARTS"]
+__all__ = ["distill_chunk", "make_distiller", "fit_in_parts", "shared_start_search", "search_share", "search_words",
+           "SERIES_PARTS"]
 
 log = logging.getLogger(__name__)
 
@@ -91,17 +92,18 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
                   for part in cut]
     scaling = scaling_of(info)
     X, scaled_teacher = scaled(split["X_train"], scaling), teacher_on_scaled(teacher, scaling)
-    searching = bool(config.start_search) and any(gam > 0 for _, gam in grid)
+    searching = bool(config.start_search)
+    gammas = [gam for _, gam in grid]  # the whole grid's: the job's searches serve every chunk
+    searched_words = search_words(int(config.start_search), search_terms(gammas))
     # the stage begins here, before its first epoch: the teacher's input gradients and the start search take
-    # seconds (a CME job's search about 2 s on 2 cores), and the job page should say what runs
+    # seconds (a CME job's searches about 4 s on 2 cores), and the job page should say what runs
     report(progress, "distill", 0.0, "computing the teacher's input gradients" + (
-        f" and searching {int(config.start_search)} random starting wavelets" if searching else ""))
+        f" and {searched_words}" if searching else ""))
     # the search takes the first part of the stage's progress, the epochs the rest (the cost model's split)
     share = search_share(config, split["X_train"], len(points), threads) if searching else 0.0
 
     def searched(step, steps):
-        report(progress, "distill", share * step / steps,
-               f"searching {int(config.start_search)} random starting wavelets: step {step}/{steps}")
+        report(progress, "distill", share * step / steps, f"{searched_words}: step {step}/{steps}")
 
     def fitted(stage, fraction, message):
         report(progress, stage, share + (1.0 - share) * fraction if stage == "distill" else fraction, message)
@@ -114,7 +116,7 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
         if searching:
             # one search per job, whatever the chunk or part a grid point falls in (a part of gamma = 0 points
             # alone would not search, and its points would start elsewhere than in one fit of the whole grid)
-            shared = shared_start_search(work_dir, distillers[0], X, scaled_teacher, on_step=searched)
+            shared = shared_start_search(work_dir, distillers[0], X, scaled_teacher, gammas, on_step=searched)
             for distiller in distillers:
                 distiller.start_candidates = shared
         fit_in_parts(distillers, X, scaled_teacher, progress=fitted if progress is not None else None,
@@ -154,21 +156,23 @@ def search_share(config, X_train, n_points, threads) -> float:
     """
     common = dict(kind="timeseries", shape=X_train.shape[1:], n=len(X_train), n_grid=n_points, epochs=config.epochs,
                   attribution=config.attribution, teacher=config.teacher, parametrization=config.parametrization,
-                  gradient_path=config.gradient_path, threads=threads, trains_teacher=False)
+                  gradient_path=config.gradient_path, threads=threads, trains_teacher=False,
+                  n_searches=len(search_terms(gam for _, gam in grid_points_of(config))))
     searched = stage_seconds(**common, start_search=int(config.start_search or 0))["distill"]
     plain = stage_seconds(**common, start_search=0)["distill"]
     return float(min(max((searched - plain) / searched, 0.0), 0.9)) if searched > 0 else 0.0
 
 
-def shared_start_search(work_dir, distiller, X, teacher, on_step=None) -> StartSearch:
-    """The job's start search, run once on all the job's threads and kept in the work directory.
+def shared_start_search(work_dir, distiller, X, teacher, gammas, on_step=None) -> StartSearch:
+    """The job's start searches, run once on all the job's threads and kept in the work directory.
 
-    Every chunk of a job's grid, on any worker, and every part of a chunk starts from the same search
-    (:meth:`models.distill.WaveletDistiller.search_starts`): its result depends on the training signals, the
-    teacher, the seed and the filter's settings, never on the grid points, so the first chunk to need it stores
-    it (:func:`models.pipeline.workdir.start_search_path`) and the others read it. Two chunks that start at once
-    may both search, as every chunk did before this file was kept; each then uses its own result, and the file,
-    written atomically, holds one of them. ``on_step(step, steps)`` follows a search that runs here.
+    Every chunk of a job's grid, on any worker, and every part of a chunk starts from the same searches
+    (:meth:`models.distill.WaveletDistiller.search_starts`, one per term the whole grid's ``gammas`` ask for):
+    their result depends on the training signals, the teacher, the seed and the filter's settings, never on the
+    grid points, so the first chunk to need it stores it (:func:`models.pipeline.workdir.start_search_path`) and
+    the others read it. Two chunks that start at once may both search, as every chunk did before this file was
+    kept; each then uses its own result, and the file, written atomically, holds one of them.
+    ``on_step(step, steps)`` follows a search that runs here.
 
     Returns
     -------
@@ -178,10 +182,10 @@ def shared_start_search(work_dir, distiller, X, teacher, on_step=None) -> StartS
     if path.exists():
         stored = read_npz(path)
         return StartSearch(filters=stored["filters"], angles=stored["angles"], losses=stored["losses"],
-                           n_starts=int(stored["n_starts"]), steps=int(stored["steps"]))
-    search = distiller.search_starts(X, teacher, on_step=on_step)
+                           n_starts=int(stored["n_starts"]), steps=int(stored["steps"]), terms=stored.get("terms"))
+    search = distiller.search_starts(X, teacher, on_step=on_step, gammas=gammas)
     write_npz(path, filters=search.filters, angles=search.angles, losses=search.losses,
-              n_starts=np.asarray(search.n_starts), steps=np.asarray(search.steps))
+              n_starts=np.asarray(search.n_starts), steps=np.asarray(search.steps), terms=np.asarray(search.terms))
     return search
 
 
@@ -285,3 +289,19 @@ class _EpochJoin:
                 self.progress("distill", (epoch + 1) / self.epochs,
                               epoch_message(epoch, self.epochs, means["train_loss"], means["val_loss"]))
         return report
+
+
+def search_words(n_starts, terms):
+    """What the job page says while the start searches run.
+
+    Examples
+    --------
+    >>> search_words(1000, ("interpretation", "sparsity"))
+    'searching 1000 random starting wavelets, with the teacher and without'
+    >>> search_words(500, ("sparsity",))
+    'searching 500 random starting wavelets without the teacher'
+    """
+    if tuple(terms) == ("interpretation", "sparsity"):
+        return f"searching {n_starts} random starting wavelets, with the teacher and without"
+    return f"searching {n_starts} random starting wavelets " + (
+        "with the teacher" if tuple(terms) == ("interpretation",) else "without the teacher")

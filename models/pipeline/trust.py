@@ -483,8 +483,9 @@ def _paired(diff: dict, other: str, other_noun: str | None = None) -> tuple[str,
 def _interpretation_note(bundle: dict) -> dict | None:
     """Did the teacher's attributions (γ > 0) give a better wavelet than sparsity alone (the best γ = 0 point)? Help's
     rule: trust the distilled wavelet only where it beats the γ = 0 column too (review 19: on the CME example AWD
-    and AWD (γ = 0) were level on three seeds, and nothing said so). None without the interval (the best point has
-    γ = 0, or a bundle from before it)."""
+    and AWD (γ = 0) were level on three seeds, and nothing said so). The γ = 0 points never read the teacher: their
+    start search descends the sparsity term (:mod:`models.start_search`). None without the interval (the best point
+    has γ = 0, or a bundle from before it)."""
     diff = (bundle.get("verdict") or {}).get("interpretation_difference")
     if not isinstance(diff, dict) or (bundle.get("selection") or {}).get("choice") == "initial":
         return None
@@ -493,16 +494,14 @@ def _interpretation_note(bundle: dict) -> dict | None:
     point = f"the best point (γ = {gamma:g})" if isinstance(gamma, (int, float)) else "the best point"
     if side == "awd":
         return _note("success", "interpretation_helped",
-                     f"The teacher's attributions helped: {point} beats the best γ = 0 point, fitted for sparsity "
-                     f"alone ({interval}).")
+                     f"The teacher's attributions helped: {point} beats the best γ = 0 point, found without the "
+                     f"teacher, for sparsity alone ({interval}).")
     outcome = ("did worse than" if side == "other" else "does not beat")
     return _note("warning", "interpretation_no_gain",
                  f"The teacher's attributions did not help: {point} {outcome} the best γ = 0 "
-                 f"point, fitted for sparsity alone ({interval}). By the rule in Help "
+                 f"point, found without the teacher, for sparsity alone ({interval}). By the rule in Help "
                  "(“When to trust a result”), this wavelet shows no more of what the network learned than a "
-                 "sparse one does. (Both started from the start search, whose random filters were descended on "
-                 "the teacher's attributions: the γ = 0 column is without the interpretation term, not without "
-                 "the teacher; the control “random wavelets without the teacher” is.)")
+                 "sparse one does.")
 
 
 def _control_note(control: dict, awd_cv_score=None) -> dict:

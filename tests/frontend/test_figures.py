@@ -73,7 +73,9 @@ def test_heatmap_hover_says_where_each_fit_started(ts_bundle):
     lambdas, gammas, _, index = F.grid_axes({**ts_bundle, "grid": grid})
     for row, hover in zip(index, heat.hovertext):
         for k, text in zip(row, hover):
-            assert text == ("<br>started from the start search" if k % 2 else "<br>started from db5")
+            search = ("the search without the teacher (on sparsity alone)" if grid[k]["gamma"] == 0
+                      else "the search on the teacher's attributions")
+            assert text == (f"<br>started from {search}" if k % 2 else "<br>started from db5")
     assert "%{hovertext}" in heat.hovertemplate
 
 

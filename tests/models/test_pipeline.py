@@ -286,9 +286,11 @@ def test_the_start_search_moves_the_progress_bar_before_the_epochs(synthetic_fil
     reports = []
     pipeline.distill_chunk(tmp_path, range(3), progress=lambda stage, f, m: reports.append((stage, f, m)))
     distill = [(f, m) for stage, f, m in reports if stage == "distill"]
-    steps = [f for f, m in distill if "random starting wavelets: step" in m]
+    steps = [f for f, m in distill if m.startswith("searching 30 random starting wavelets, with the teacher and "
+                                                     "without: step")]
     epochs = [f for f, m in distill if m.startswith("epoch")]
-    assert len(steps) == 100 and 0 < steps[0] < steps[-1] < 1 and steps == sorted(steps)
+    # two searches of 100 steps: the gamma > 0 points' on the teacher's term, the gamma = 0 points' on sparsity
+    assert len(steps) == 200 and 0 < steps[0] < steps[-1] < 1 and steps == sorted(steps)
     assert epochs and epochs[0] > steps[-1] and epochs[-1] == pytest.approx(1.0) and epochs == sorted(epochs)
     assert all(0.0 <= f <= 1.0 for f, _ in distill)
 
@@ -718,7 +720,7 @@ def test_bundle_says_where_each_fit_started(synthetic_file, bundle, tmp_path):
         assert (point["start_distance_to_init"] > 1e-3) == (point["start"] == "search")
     assert any(p["start"] == "search" for p in searched["grid"])
     best = searched["grid"][searched["selected"]["index"]]
-    assert ("started from the start search" in searched["summary"]) == (best["start"] == "search")
+    assert ("its fit started from a filter the search" in searched["summary"]) == (best["start"] == "search")
     assert ("start_psi" in searched["wavelet"]) == (best["start"] == "search")
     assert "start_psi" not in result["wavelet"]
     # from sym5 on data made with db5, the searched gamma > 0 point wins CV clearly (the largest-coefficient

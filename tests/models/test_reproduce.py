@@ -80,4 +80,4 @@ def test_quick_reproduction_with_and_without_the_start_search(tmp_path, capsys, 
     assert result["config"]["start_search"] == searched
     (run,) = result["runs"]
     assert len(run["start_choice"]) == len(run["grid"])
-    assert all(-1 <= c < 8 for c in run["start_choice"])  # -1: sym5 itself, else one of the search's end points
+    assert all(-1 <= c < 16 for c in run["start_choice"])  # -1: sym5 itself, else an end point of one of two searches

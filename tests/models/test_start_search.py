@@ -89,9 +89,9 @@ def test_search_explains_what_it_cannot_do():
         WaveletDistiller(wave="db2", levels=2, gammas=[0.1], epochs=1, device="cpu", start_search=10).fit(
             maps, _sum_teacher)
     series = np.random.default_rng(0).standard_normal((20, 32))
-    unsearched = WaveletDistiller(wave="db2", levels=2, gammas=[0.0], epochs=1, device="cpu", start_search=10).fit(
-        series, _sum_teacher)  # a grid (or a part of one) without the interpretation term has nothing to search
-    assert unsearched.start_search_ is None and np.all(unsearched.start_choice_ == -1)
+    sparse = WaveletDistiller(wave="db2", levels=2, gammas=[0.0], epochs=1, device="cpu", start_search=10).fit(
+        series, _sum_teacher)  # a grid (or a part of one) without the interpretation term searches on sparsity
+    assert set(sparse.start_search_.terms) == {"sparsity"}
     with pytest.raises(ValueError, match="start_search: must be a non-negative integer"):
         WaveletDistiller(wave="db2", levels=2, gammas=[0.1], epochs=1, device="cpu", start_search=-1).fit(
             series, _sum_teacher)
@@ -156,10 +156,13 @@ def test_the_estimate_counts_the_search():
         return estimate_job(JobOptions(**options), kind, shape, 3000)["seconds"]
 
     # 8.4 s per 1000 starts at 64 samples on one thread; the search runs on all the job's threads
+    # a grid with gamma = 0 and gamma > 0 points searches twice: on the teacher's term and without the teacher
     per_1000 = 8.4 / _thread_speedup(job_threads())
-    assert seconds("timeseries", (64,)) == pytest.approx(seconds("timeseries", (64,), start_search=0) + per_1000)
+    assert seconds("timeseries", (64,)) == pytest.approx(seconds("timeseries", (64,), start_search=0) + 2 * per_1000)
     assert seconds("timeseries", (64,), start_search=2000) == pytest.approx(
-        seconds("timeseries", (64,), start_search=0) + 2 * per_1000)
+        seconds("timeseries", (64,), start_search=0) + 4 * per_1000)
+    assert seconds("timeseries", (64,), start_search=1000, gammas=[0.0]) == pytest.approx(
+        seconds("timeseries", (64,), start_search=0, gammas=[0.0]) + per_1000)
     assert seconds("image", (64, 64)) == seconds("image", (64, 64), start_search=0)
     assert estimate_job(JobOptions(), "timeseries", (64,), 500) == estimate_job(JobOptions(start_search=0),
                                                                                   "timeseries", (64,), 500)
@@ -181,9 +184,9 @@ def test_a_shared_search_gives_the_fit_its_own_search_would():
     np.testing.assert_allclose(reused.filters_, own.filters_, atol=1e-5)
 
 
-def test_a_part_of_gamma_zero_points_takes_the_shared_search_like_the_whole_grid():
+def test_a_part_of_gamma_zero_points_starts_where_the_whole_grid_starts_it():
     """Cut into parts, a grid still starts every point where one fit of the whole grid starts it: a part that
-    holds only gamma = 0 points scores the job's search too (it would not search on its own)."""
+    holds only gamma = 0 points, given the job's searches or searching alone, takes the same start."""
     X = np.random.default_rng(0).standard_normal((300, 64))
     settings = dict(wave="db5", levels=4, mode="zero", parametrization="orthogonal", epochs=1, seed=2,
                     device="cpu", start_search=200)
@@ -191,10 +194,54 @@ def test_a_part_of_gamma_zero_points_takes_the_shared_search_like_the_whole_grid
     whole = WaveletDistiller(**settings, grid=[(1e-3, 0.0), (1e-3, 0.1)]).fit(X, teacher)
     assert whole.start_choice_[0] >= 0  # on white noise, sparsity alone prefers a searched filter to db5
     alone = WaveletDistiller(**settings, grid=[(1e-3, 0.0)]).fit(X, teacher)
-    assert alone.start_search_ is None and alone.start_choice_[0] == -1  # nothing to search for gamma = 0
     part = WaveletDistiller(**settings, grid=[(1e-3, 0.0)], start_candidates=whole.start_search_).fit(X, teacher)
     assert part.start_choice_[0] == whole.start_choice_[0]
-    np.testing.assert_allclose(part.filters_[0], whole.filters_[0], atol=1e-5)
+    for fit in (alone, part):
+        np.testing.assert_allclose(fit.start_filters_[0], whole.start_filters_[0], atol=1e-6)
+        np.testing.assert_allclose(fit.filters_[0], whole.filters_[0], atol=1e-5)
+
+
+def test_gamma_zero_points_start_only_where_a_search_without_the_teacher_led():
+    """The gamma = 0 column is the ablation without the teacher (paper eq. 8 with gamma = 0): its points take
+    only the end points of the search on the sparsity term, the gamma > 0 points only those of the search on the
+    interpretation term, both searches from the same random starts."""
+    X = np.random.default_rng(0).standard_normal((300, 64))
+    settings = dict(wave="sym5", levels=4, mode="zero", parametrization="orthogonal", epochs=1, seed=2,
+                    device="cpu", start_search=200)  # from sym5 the teacher's term, too, prefers a searched start
+    fit = WaveletDistiller(**settings, grid=[(1e-3, 0.0), (1e-3, 0.1), (1e-2, 0.0)]).fit(X, _exact_teacher())
+    terms = fit.start_search_.terms
+    assert set(terms) == {"interpretation", "sparsity"}
+    assert fit.start_choice_[0] >= 0 and fit.start_choice_[2] >= 0 and fit.start_choice_[1] >= 0
+    assert terms[fit.start_choice_[0]] == terms[fit.start_choice_[2]] == "sparsity"
+    assert terms[fit.start_choice_[1]] == "interpretation"
+
+    def no_teacher(x):
+        raise AssertionError("a grid of gamma = 0 points read the teacher")
+
+    alone = WaveletDistiller(**settings, grid=[(1e-3, 0.0)]).fit(X, no_teacher)
+    np.testing.assert_allclose(alone.start_filters_[0], fit.start_filters_[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["periodization", "zero"])
+def test_the_sparsity_search_descends_the_sparsity_term(mode):
+    """What the gamma = 0 points' search descends: sum ||Psi(h) x||_1 / (B (J+1)) over its signals, and the
+    gradient of that (autograd through the analysis matrix)."""
+    from awd_studio.models import wavelets
+    from awd_studio.models.distill import SEARCH_SIGNALS
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 40))
+    fit = WaveletDistiller(wave="db3", levels=2, mode=mode, parametrization="orthogonal", device="cpu", seed=0)
+    xs = torch.as_tensor(X, dtype=torch.float64)
+    h = torch.as_tensor(np.stack([lowpass_filter("db3"), lowpass_filter("sym3")]), dtype=torch.float32)
+    value, grad = fit._sparsity_loss(xs)(h)
+    hr = h.double().requires_grad_(True)
+    W = wavelets.analysis_matrix(hr, 40, 2, mode)  # (G, M, L)
+    coefficients = torch.matmul(xs[:SEARCH_SIGNALS].float().double(), W.transpose(-1, -2))
+    ref = coefficients.abs().sum((1, 2)) / (SEARCH_SIGNALS * 3)
+    (ref_grad,) = torch.autograd.grad(ref.sum(), hr)
+    np.testing.assert_allclose(value.numpy(), ref.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(grad.numpy(), ref_grad.numpy(), rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("attribution", ["input_x_gradient"])

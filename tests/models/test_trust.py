@@ -166,8 +166,8 @@ def test_the_terminal_summary_prints_every_note_for_and_against_awd():
     text = summary_text(bundle)
     for note in notes:
         assert f"{note['level']}: {note['text']}" in text
-    assert ("its fit started from the start search's filter at relative distance 0.216 from the initial wavelet, "
-            "ended at relative distance 0.213 from it") in text
+    assert ("its fit started from a filter the search on the teacher's attributions found, at relative distance "
+            "0.216 from the initial wavelet, ended at relative distance 0.213 from it") in text
 
 
 def test_a_best_point_level_with_gamma_zero_is_said_not_to_show_the_network():
@@ -178,7 +178,7 @@ def test_a_best_point_level_with_gamma_zero_is_said_not_to_show_the_network():
                                                        "high": 0.028, "level": 0.95}}}
     note = next(n for n in trust_notes(level) if n["key"].startswith("interpretation"))
     assert note["key"] == "interpretation_no_gain" and note["level"] == "warning"
-    assert "AWD − AWD (γ = 0) = -0.002 test R²" in note["text"] and "not without the teacher" in note["text"]
+    assert "AWD − AWD (γ = 0) = -0.002 test R²" in note["text"] and "found without the teacher" in note["text"]
     better = {**level, "verdict": {"interpretation_difference": {"metric": "rmse", "estimate": -0.004,
                                                                  "low": -0.006, "high": -0.002, "level": 0.95}}}
     assert "interpretation_helped" in _keys(better)
