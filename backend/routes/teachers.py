@@ -22,8 +22,8 @@ router = APIRouter(prefix="/teachers", tags=["teachers"], dependencies=[Depends(
 
 BUILTIN_INFO = {
     "mlp": "Fully connected network; quick to train, a good first try for short time series.",
-    "lstm": "Recurrent network over the time axis (the default for time series, as in the paper).",
-    "cnn": "Small convolutional network for maps (the default for images).",
+    "lstm": "Recurrent network over the time axis, as in the paper; for time series, auto trains it beside the MLP.",
+    "cnn": "Small convolutional network for maps (what auto trains for images).",
     "resnet18": "ResNet-18 adapted to one-channel maps; the strongest and slowest image teacher.",
 }
 

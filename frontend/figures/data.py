@@ -43,7 +43,7 @@ def integer_step(n: int, max_ticks: int = 10) -> int:
 
 
 #: What an empty loss figure says while its job may still train.
-LOSSES_TO_COME = "Loss curves appear once training starts"
+LOSSES_TO_COME = "Loss curves appear once distillation starts, after the teacher"
 
 
 def loss_figure(history: dict | None, title: str | None = None, empty: str = LOSSES_TO_COME) -> go.Figure:

@@ -84,13 +84,13 @@ def _upload_card():
                "data-accept": ACCEPT}),
         dbc.Row([
             dbc.Col([dbc.Label("Name (optional)", html_for=ids.DATASET_NAME, className="visually-hidden"),
-                     dbc.Input(id=ids.DATASET_NAME, placeholder="Name (optional)", maxLength=200)], sm=7),
+                     dbc.Input(id=ids.DATASET_NAME, placeholder="Name (optional)", maxLength=200)], xl=7),
             dbc.Col([dbc.Label("Maps: cut into tiles of this many pixels (optional)", html_for=ids.TILE_SIZE,
                                className="visually-hidden"),
                      dbc.InputGroup([dbc.InputGroupText("Maps: tiles of", id=ids.TILE_LABEL),
                                      dbc.Input(id=ids.TILE_SIZE, type="number", min=TILE_MIN_PX, step=1,
-                                               placeholder="px")])], sm=5),
-        ], className="g-2 mt-1"),
+                                               placeholder="px")])], xl=5),
+        ], className="g-2 mt-1"),  # one row only where the card is wide: at 800 px the tile field was 34 px
         dbc.Tooltip("Optional, for large maps: cut each map into square tiles of this many pixels, each with its "
                     "map's targets. Whole maps are held out for the test split, so no map has tiles on both sides.",
                     target=ids.TILE_LABEL),

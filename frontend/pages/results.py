@@ -281,7 +281,10 @@ def scores_table(bundle: dict) -> dbc.Table:
                *((("Accuracy", "accuracy_text"), ("AUC", "auc_text")) if two else ()),
                ("Compression", "compression_text"), ("Parameters", "n_params_text"), ("s / sample", "seconds_text"))
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h, _ in columns]))
-    body = html.Tbody([html.Tr([html.Th(r["model"], scope="row")] + [html.Td(r[key]) for _, key in columns[1:]],
+    # the model's name wraps (review 20: "Best of 300 random wavelets (no teacher)" on one line pushed the last
+    # columns out of an 800 px window)
+    body = html.Tbody([html.Tr([html.Th(r["model"], scope="row", className="awd-wrap")]
+                               + [html.Td(r[key]) for _, key in columns[1:]],
                                className="table-primary" if r["key"] == chosen else None)
                        for r in figures.score_rows(bundle)])
     table = stack_on_phones(dbc.Table([head, body], bordered=False, hover=True, size="sm",
