@@ -15,6 +15,7 @@ from awd_studio.frontend import figures
 from awd_studio.frontend.components import (
     VIEWPORT,
     figure_card,
+    is_narrow,
     named_update,
     panel_columns,
     size_graphs_to_their_figures,
@@ -264,4 +265,18 @@ def draw_student(example, clicked, students, explain, activation, viewport=None)
                 graph=no_update if click_only else student_figures.subband_figure(bundle, k,
                                                                                   panel_columns(viewport, 4, 2)),
                 histogram=no_update if click_only else student_figures.peak_histogram_figure(
-                    bundle, k, max_cols=panel_columns(viewport, 4, 1)))
+                    bundle, k, max_cols=histogram_columns(viewport)))
+
+
+def histogram_columns(viewport_width) -> int:
+    """Panels a row of the peak-count histograms: one on a phone, two below 1200 px (the χ² panel then takes a row
+    of its own), else four.
+
+    Examples
+    --------
+    >>> histogram_columns(390), histogram_columns(800), histogram_columns(1280), histogram_columns(None)
+    (1, 2, 4, 4)
+    """
+    if is_narrow(viewport_width):
+        return 1
+    return 2 if isinstance(viewport_width, (int, float)) and viewport_width < 1200 else 4

@@ -680,7 +680,8 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
     """The example's peak-count histogram against the nearest class template, and χ² to every class.
 
     One panel per channel and the χ² panel, ``max_cols`` to a row (1 on a phone's screen: side by side their titles
-    ran into each other).
+    ran into each other). When the panels do not fit in one row, the χ² panel gets a row of its own, as wide as the
+    figure (on an 800 px window, a third of the width drew ten classes' labels into each other).
 
     Returns
     -------
@@ -699,15 +700,24 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
     templates = params.get("templates")
     n_panels = len(channels) + (1 if "chi2" in ex else 0)
     n_rows, n_cols = _grid_shape(n_panels, max_cols)
+    chi2_row = "chi2" in ex and 1 < n_cols < n_panels  # the χ² panel alone in the last row, across every column
+    specs = None
+    if chi2_row:
+        hist_rows, n_cols = _grid_shape(len(channels), max_cols)
+        n_rows = hist_rows + 1
+        specs = [[{} if r * n_cols + c < len(channels) else None for c in range(n_cols)] for r in range(hist_rows)]
+        specs.append([{"colspan": n_cols}] + [None] * (n_cols - 1))
 
     def at(i: int) -> dict:  # the i-th panel's place in the grid, row by row
+        if chi2_row and i == n_panels - 1:
+            return dict(row=n_rows, col=1)
         return dict(row=i // n_cols + 1, col=i % n_cols + 1)
     titles = [f"{c} at peaks" if c == "detail magnitude" else f"{c} response at peaks" for c in channels]
     titles += ["χ² to each class"] if "chi2" in ex else []
     # the "magnitude" response bins each channel divided by its training 99th percentile
     scaled = params.get("response") == "magnitude"
-    fig = make_subplots(rows=n_rows, cols=n_cols, subplot_titles=titles, horizontal_spacing=0.05,
-                        vertical_spacing=0.45 / n_rows)
+    fig = make_subplots(rows=n_rows, cols=n_cols, subplot_titles=titles, horizontal_spacing=0.08 if chi2_row else 0.05,
+                        vertical_spacing=0.45 / n_rows, specs=specs)
     nearest = ex.get("nearest")
     rows = params.get("classes") or []
     # the nearest class by its target values, as the χ² panel labels it ("class 1" named nothing)

@@ -147,3 +147,28 @@ def test_narrowing_the_window_to_a_phone_lays_the_panels_out_again(web_server, o
     wide_grid = page.evaluate(_GRID_PLOT)
     assert wide_grid["w"] >= 300 and wide_grid["h"] >= 150, wide_grid  # two squeezed cells, before
     assert not errors, errors
+
+
+def test_an_800_px_window_fits_the_tables_and_gives_the_class_panel_a_row(web_server, owner_context, screenshot,
+                                                                          explained_maps_job):
+    """Review 20, at 800 × 900: the scores table ran out of its card, the χ² panel squeezed ten classes into a
+    third of the width (labels on labels, its axis title cut at the edge), and the upload page's tile field was
+    34 px wide."""
+    page = owner_context(viewport={"width": 800, "height": 900}).new_page()
+    page.set_default_timeout(60_000)
+    errors = console_errors(page)
+    page.goto(f"{web_server}/")
+    assert page.locator("#home-tile-size").bounding_box()["width"] >= 120
+    page.goto(f"{web_server}/results/{explained_maps_job}")
+    page.wait_for_function("(document.querySelector('#results-histogram-graph') || {innerText: ''})"
+                           ".innerText.includes('χ²')")
+    page.wait_for_timeout(1500)
+    widths = page.evaluate("(() => { const t = document.querySelector('#results-scores');"
+                           " const box = t.closest('.table-responsive'); return [t.scrollWidth, box.clientWidth]; })()")
+    assert widths[0] <= widths[1], widths
+    _assert_titles_apart(page, "results-histogram-graph")
+    layout = page.evaluate("(() => { const l = document.querySelector('#results-histogram-graph .js-plotly-plot')"
+                           "._fullLayout; return [l.xaxis.domain, l.xaxis3.domain]; })()")
+    assert layout[1][1] - layout[1][0] > 0.9, layout  # the χ² panel across the figure, below the histograms
+    screenshot(page, "63-800px-histograms")
+    assert not errors, errors
