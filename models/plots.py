@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["plot_wavelet", "plot_grid", "plot_scores", "plot_activation", "plot_filters_2d", "plot_subfilters",
-           "write_figures", "model_name", "MODEL_NAMES", "MODEL_COLOURS", "MODEL_ORDER", "PNG_DPI"]
+           "write_figures", "model_name", "grid_colour_range", "MODEL_NAMES", "MODEL_COLOURS", "MODEL_ORDER", "PNG_DPI"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 LEARNED, INITIAL, START = "#0072B2", "#E69F00", "#009E73"
@@ -131,18 +131,51 @@ def plot_grid(bundle, ax=None):
     scores = np.full((len(lambdas), len(gammas)), np.nan)
     for entry in bundle["grid"]:
         scores[entry["i_lambda"], entry["i_gamma"]] = entry["cv_score"]
-    im = ax.imshow(scores, aspect="auto", cmap="viridis", origin="lower")
+    sds = [e["cv_score_sd"] for e in bundle["grid"] if isinstance(e.get("cv_score_sd"), (int, float))]
+    vmin, vmax, note = grid_colour_range(scores, sds)
+    im = ax.imshow(scores, aspect="auto", cmap="viridis", origin="lower", vmin=vmin, vmax=vmax)
+    sel = bundle["grid"][bundle["selected"]["index"]]
+    printed = scores.size <= 48  # each cell's score, as the page prints it (review 20: the file had colours alone)
+    if printed:
+        low, high = im.get_clim()
+        for (i, j), value in np.ndenumerate(scores):
+            if np.isfinite(value):  # white on viridis' dark half; the selected cell's star in its text, as the page's
+                star = "★ " if (i, j) == (sel["i_lambda"], sel["i_gamma"]) else ""
+                ax.text(j, i, star + _number(value), ha="center", va="center", fontsize=8,
+                        color="white" if value < (low + high) / 2 else "black")
     # as large as fit: the paper's 21 γ values need the small size, a quick grid's few do not
     ax.set_xticks(range(len(gammas)), [f"{g:.2g}" for g in gammas], rotation=60, fontsize=9 if len(gammas) <= 8 else 7)
     ax.set_yticks(range(len(lambdas)), [f"{v:.2g}" for v in lambdas], fontsize=9 if len(lambdas) <= 8 else 7)
     ax.set_xlabel("γ (interpretation loss weight)")
     ax.set_ylabel("λ (sparsity loss weight)")
-    sel = bundle["grid"][bundle["selected"]["index"]]
-    ax.scatter([sel["i_gamma"]], [sel["i_lambda"]], marker="*", s=160, color="#D55E00", label="selected")
+    if not printed:
+        ax.scatter([sel["i_gamma"]], [sel["i_lambda"]], marker="*", s=160, color="#D55E00", label="selected")
     metric = (bundle.get("cv") or {}).get("metric", "score")
     ax.figure.colorbar(im, ax=ax, label=f"cross-validated {'R²' if metric == 'r2' else metric}")
-    ax.set_title("Cross-validated score")
+    ax.set_title("Cross-validated score" + (f"\n{note}" if note else ""), fontsize=10 if note else None)
     return ax
+
+
+def grid_colour_range(scores, sds):
+    """The grid heatmap's colour range: at least one cell's fold-to-fold CV SD (the median of ``sds``), centred on
+    the scores, so that a spread smaller than the noise is not painted as a difference; ``(None, None, "")`` when
+    the spread is wider (the data's own range). The results page draws its heatmap with the same rule.
+
+    Examples
+    --------
+    >>> grid_colour_range(np.array([[0.9650, 0.9658]]), [0.02])[2]
+    "all cells within 0.0008, less than one cell's fold-to-fold CV SD 0.02: the colours span that SD"
+    """
+    finite = np.asarray(scores, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0 or not sds:
+        return None, None, ""
+    noise, lo, hi = float(np.median(sds)), float(finite.min()), float(finite.max())
+    if hi - lo >= noise:
+        return None, None, ""
+    mid = (lo + hi) / 2
+    return (mid - noise / 2, mid + noise / 2, f"all cells within {hi - lo:.2g}, less than one cell's fold-to-fold "
+            f"CV SD {noise:.2g}: the colours span that SD")
 
 
 def plot_scores(bundle, ax=None):

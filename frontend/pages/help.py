@@ -158,9 +158,12 @@ BODIES = {
     "grid": [
         _p("Every (λ, γ) pair trains one wavelet. The heat map shows each point's cross-validated student score "
            "(R² for time series); the ★ marks the best AWD point, which is the selected model unless "
-           "cross-validation kept the initial wavelet (the page then says so). Differences within one standard "
-           "error are ties: check the numbers, not only the colour. Selection keeps the initial wavelet unless the "
-           "best grid point beats it by more than one standard error of the paired CV difference."),
+           "cross-validation kept the initial wavelet (the page then says so). Check the numbers, not only the "
+           "colour: when every cell lies within one fold-to-fold SD of a cell's CV score, the colour scale spans "
+           "that SD and the page says so. Selection keeps the initial wavelet unless the best grid point beats it "
+           "by more than one standard error of the paired CV difference (the same folds for both, so that "
+           "standard error is smaller than the SD); the summary's “Selected” card shows that gain and its "
+           "standard error."),
         _p("Click a cell, or pick a point in the list \"Inspect grid point\" above the heat map (with the "
            "keyboard: Tab to it, arrow keys, Enter), to see that point's wavelet, filters and scores; \"Back to "
            "the ★ point\" returns to the selected one."),

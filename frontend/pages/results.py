@@ -245,6 +245,19 @@ def summary_children(bundle: dict, shared: bool = False) -> list:
     ], className="g-2")]
 
 
+def selection_gain_words(bundle: dict) -> str:
+    """Why cross-validation delivered AWD: its CV gain over the initial wavelet and that gain's standard error (the
+    selection's yardstick, review 20: the page showed neither), or ``""`` when the bundle does not hold them."""
+    selection = bundle.get("selection") or {}
+    gain, se = selection.get("cv_gain"), selection.get("cv_gain_se")
+    if not isinstance(gain, int | float) or not isinstance(se, int | float):
+        return ""
+    initial = selection.get("initial") or (bundle.get("wavelet") or {}).get("init") or "the initial wavelet"
+    rule = " (one-standard-error rule)" if selection.get("rule") == "one_se" else ""
+    return (f"CV gain over {initial} {figures.fmt_number(gain)}, standard error of the paired difference "
+            f"{figures.fmt_number(se)}{rule}")
+
+
 def chosen_stat(bundle: dict, sel, validity: dict, stat):
     """The summary card of what cross-validation chose: the best AWD grid point (★), or the initial wavelet
     with the best AWD point and both CV scores beside it."""
@@ -256,7 +269,8 @@ def chosen_stat(bundle: dict, sel, validity: dict, stat):
         parts = point.split(", ")
         value = [html.Span(p + ("," if i < len(parts) - 1 else ""), className="text-nowrap me-1")
                  for i, p in enumerate(parts)]
-        return stat("Selected", value, f"orthonormality error {error}")
+        return stat("Selected", value, "; ".join(filter(None, (selection_gain_words(bundle),
+                                                               f"orthonormality error {error}"))))
     selection = bundle["selection"]
     gain, se = selection.get("cv_gain"), selection.get("cv_gain_se")
     if isinstance(gain, int | float) and isinstance(se, int | float):

@@ -510,6 +510,12 @@ def test_results_load_and_not_found(service):
     # the scores table's note speaks of the teacher-free control only when the result has one
     assert "random search" not in res.parameters_note({"models": {"awd": {}, "laplace": {}}})
     assert "random search" in res.parameters_note({"models": {"awd": {}, "random_search": {}}})
+    # the Selected card says why AWD was delivered: its CV gain and the paired difference's standard error
+    gain = res.selection_gain_words({"selection": {"cv_gain": 0.0168, "cv_gain_se": 0.0125, "rule": "one_se",
+                                                   "initial": "db5"}})
+    assert gain == ("CV gain over db5 0.0168, standard error of the paired difference 0.0125 "
+                    "(one-standard-error rule)")
+    assert res.selection_gain_words({"selection": {}}) == ""
     out = run(res.load_result("00000000-0000-4000-8000-000000000000"))  # no such job (or deleted)
     assert "Result not found" in str(out["status"]) and out["actions_style"] == {"display": "none"}
     out = run(res.load_result(service.image_job_id))

@@ -1,6 +1,7 @@
 """The static figures of a result (models.plots): every file written, and the words the page uses."""
 
 import numpy as np
+import pytest
 
 from awd_studio.models import plots
 from tests.frontend.conftest import make_bundle
@@ -130,3 +131,23 @@ def test_the_wavelet_figure_names_its_grid_point_as_the_page_does():
     assert title.startswith("best AWD point: λ = ") and title.endswith("cross-validation kept db5")
     bundle["grid"] = []  # a bundle without its grid still draws
     assert plots.plot_wavelet(bundle)[0].figure.get_suptitle().startswith("best AWD point: λ = 0, γ = 0;")
+
+
+def test_the_saved_grid_figure_prints_the_scores_and_spans_the_noise_as_the_page_does():
+    """Review 20: grid.png had colours alone, stretched over 0.526-0.537 where the page printed each cell's score
+    and spanned one fold-to-fold SD (0.024); the ★ cell looked decisive in the file."""
+    from awd_studio.frontend.figures.grid import score_range
+
+    scores = np.array([[0.526, 0.531, 0.537], [0.529, 0.533, 0.530]])
+    for sds in ([0.024] * 6, [0.002] * 6):
+        assert plots.grid_colour_range(scores, sds) == score_range({"grid": [{"cv_score_sd": v} for v in sds]},
+                                                                   scores)
+    bundle = {"lambdas": [1e-3, 1e-2], "gammas": [0.0, 0.1, 1.0], "selected": {"index": 2}, "cv": {"metric": "r2"},
+              "grid": [{"i_lambda": i, "i_gamma": j, "cv_score": float(scores[i, j]), "cv_score_sd": 0.024}
+                       for i in range(2) for j in range(3)]}
+    ax = plots.plot_grid(bundle)
+    assert sorted(t.get_text() for t in ax.texts) == sorted(("★ " if v == 0.537 else "") + f"{v:.3g}"
+                                                           for v in scores.ravel())
+    low, high = ax.images[0].get_clim()
+    assert high - low == pytest.approx(0.024)
+    assert "fold-to-fold CV SD 0.024" in ax.get_title()
