@@ -173,6 +173,31 @@ def start_note(bundle: dict, index: int) -> str:
     return f"its fit started from a filter {_search_name(grid[index])} found ({among}{away}), not from {init}"
 
 
+def moved_note(bundle: dict, index: int) -> str:
+    """How far one grid point's learned ψ ended from the initial wavelet's, and, for the best point, the nearest
+    known wavelet (``wavelet.nearest_known``); ``""`` when the bundle says neither. Help promises that distance
+    (review 20: the page showed only where the fit started).
+
+    Examples
+    --------
+    >>> moved_note({"wavelet": {"init": "db5", "nearest_known": {"name": "db2", "distance": 0.3034}},
+    ...             "selected": {"index": 0}, "grid": [{"distance_to_init": 0.4745}]}, 0)
+    'its ψ ended 0.474 from db5 (relative distance); the nearest known wavelet is db2, 0.303 from it'
+    """
+    grid = bundle.get("grid") or []
+    if not 0 <= index < len(grid):
+        return ""
+    wavelet = bundle.get("wavelet") or {}
+    init = wavelet.get("init") or "the initial wavelet"
+    moved = grid[index].get("distance_to_init")
+    parts = [f"its ψ ended {fmt_number(moved)} from {init} (relative distance)"] if isinstance(moved, int | float) \
+        else []
+    known = wavelet.get("nearest_known")
+    if index == (bundle.get("selected") or {}).get("index") and isinstance(known, dict) and known.get("name"):
+        parts.append(f"the nearest known wavelet is {known['name']}, {fmt_number(known.get('distance'))} from it")
+    return "; ".join(parts)
+
+
 def _search_name(point: dict) -> str:
     """Which of the job's two start searches a grid point's start came from: the gamma = 0 points take only the
     search on the sparsity term, which never reads the teacher (:mod:`models.start_search`)."""

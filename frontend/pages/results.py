@@ -521,8 +521,9 @@ def draw_grid(core, clicked, viewport=None):
         text = f"Showing the best AWD point, {figures.grid_point_label(core, sel)}; cross-validation kept {initial}"
     else:
         text = f"Showing the selected point: {figures.grid_point_label(core, sel)}"
-    started = figures.start_note(core, sel if idx is None else idx)
-    text = f"{text}; {started}." if started else text
+    shown = sel if idx is None else idx
+    notes = [n for n in (figures.start_note(core, shown), figures.moved_note(core, shown)) if n]
+    text = f"{text}; {'; '.join(notes)}." if notes else text
     return dict(wavelet=figures.wavelet_figure(core, idx), filters=figures.filters_figure(core, idx),
                 heatmap=figures.grid_heatmap_figure(core, idx, narrow=is_narrow(viewport)),
                 psi_grid=figures.psi_grid_figure(core, idx),

@@ -553,13 +553,13 @@ def test_results_grid_click(service):
     assert res.draw_grid(core, None)["inspecting"].startswith("Showing the selected point")
     core["selection"]["choice"] = "initial"  # cross-validation kept db5: the page says whose point it shows
     assert res.draw_grid(core, None)["inspecting"].startswith("Showing the best AWD point, λ")
-    assert res.draw_grid(core, None)["inspecting"].endswith("cross-validation kept db5")
+    assert "; cross-validation kept db5; its ψ ended " in res.draw_grid(core, None)["inspecting"]
     # a point whose fit started from the start search says so
     core["grid"][sel].update(start="search", start_distance_to_init=0.31)
     searched = ("the search without the teacher" if core["grid"][sel]["gamma"] == 0
                 else "the search on the teacher's attributions")
     assert f"started from a filter {searched}" in res.draw_grid(core, None)["inspecting"]
-    assert "ψ 0.31 from db5), not from db5." in res.draw_grid(core, None)["inspecting"]
+    assert "ψ 0.31 from db5), not from db5; its ψ ended " in res.draw_grid(core, None)["inspecting"]
     assert "start search" not in res.draw_grid(core, 0 if sel else 1)["inspecting"]
     assert res.draw_grid(None, 4) == {name: no_update for name in res.GRID_OUTPUTS}
     store = _students_store(core)
