@@ -455,8 +455,8 @@ def _paired(diff: dict, other: str, other_noun: str | None = None) -> tuple[str,
     Examples
     --------
     >>> _paired({"metric": "rmse", "estimate": -0.004, "low": -0.006, "high": -0.002}, "search", "the search")[1]
-    "AWD's test RMSE is 0.004 lower (better) than the search's, 95 % paired bootstrap interval of AWD − search
-    -0.006 to -0.002"
+    "AWD's test RMSE is 0.00400 lower (better) than the search's, 95 % paired bootstrap interval of AWD − search
+    -0.00600 to -0.00200"
     """
     metric = diff.get("metric", "r2")
     sign = 1.0 if metric == "r2" else -1.0

@@ -18,18 +18,20 @@ def distance_to(psi, psi_ref):
 
 def format_difference(value, metric, scale=None):
     """A test-score difference in words: R² with 3 decimals, or as many more as a difference of ``scale`` (the
-    largest magnitude it is shown beside) needs for 2 significant digits; RMSE with 3 significant digits.
+    largest magnitude it is shown beside) needs for 2 significant digits; RMSE with the decimals that give
+    ``scale`` 3 significant digits, the same for every number of one sentence (review 20: "-0.01 to -0.00178").
 
     Examples
     --------
     >>> format_difference(0.0342, "r2"), format_difference(-6.2e-5, "r2", scale=8e-5)
     ('0.034', '-0.000062')
-    >>> format_difference(0.0061, "rmse")
-    '0.0061'
+    >>> format_difference(0.0061, "rmse"), format_difference(-0.01, "rmse", scale=0.0127)
+    ('0.00610', '-0.0100')
     """
-    if metric != "r2":
-        return f"{value:.3g}"
     scale = abs(value) if scale is None else scale
+    if metric != "r2":
+        decimals = 3 if not 0 < scale < 1 else min(int(-np.floor(np.log10(scale))) + 2, 12)
+        return f"{value:.{decimals}f}" if scale < 100 else f"{value:.3g}"
     decimals = 3 if not 0 < scale < 0.01 else min(int(-np.floor(np.log10(scale))) + 1, 12)
     return f"{value:.{decimals}f}"
 
@@ -82,9 +84,9 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None):
     When cross-validation kept the initial wavelet but the test set favours AWD, both are said:
 
     >>> verdict_text("initial", {"estimate": -5.7e-4, "low": -8.3e-4, "high": -2.0e-4, "level": 0.95}, "db5",
-    ...              metric="rmse")[:141]
+    ...              metric="rmse")[:142]
     "Cross-validation kept db5, the model delivered here, but AWD did better on the test set (AWD's test RMSE is
-    0.00057 lower (better) than db5's"
+    0.000570 lower (better) than db5's"
 
     When cross-validation chose AWD (the model delivered) and the test set cannot tell the two apart:
 
@@ -110,9 +112,12 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None):
     if choice == "awd" and better_sign * low > 0 and better_sign * high > 0:
         verb = "improves test R² over" if metric == "r2" else f"lowers the test {what} below"
         tail = "" if metric == "r2" else "'s"
-        lo, hi = sorted((better_sign * low, better_sign * high))
-        return (f"AWD {verb} {init_name}{tail} by {number(better_sign * est)} "
-                f"({pct} interval {number(lo)} to {number(hi)}).")
+        if metric == "r2":
+            return f"AWD {verb} {init_name}{tail} by {number(est)} ({interval})."
+        # the interval signed as every other sentence gives it, AWD minus the other (review 20: this one alone gave
+        # the reduction, positive, beside notes with negative intervals)
+        return (f"AWD {verb} {init_name}{tail} by {number(-est)} ({pct} interval of AWD − {init_name} "
+                f"{number(low)} to {number(high)}).")
     if metric == "r2":
         gap = f"AWD − {init_name} = {number(est)} R², {interval}"
     else:

@@ -541,14 +541,15 @@ def test_verdict_sentences(choice, diff, expected):
 def test_verdict_for_rmse_counts_lower_as_better():
     text = pipeline.verdict_text("awd", {"estimate": -0.002, "low": -0.003, "high": -0.001, "level": 0.95}, "db5",
                                  metric="rmse", target_name="Omega_m")
-    assert text == "AWD lowers the test RMSE of Omega_m below db5's by 0.002 (95 % interval 0.001 to 0.003)."
+    assert text == ("AWD lowers the test RMSE of Omega_m below db5's by 0.00200 (95 % interval of AWD − db5 "
+                    "-0.00300 to -0.00100).")  # signed as every sentence, 3 significant digits of the largest
     worse = pipeline.verdict_text("awd", {"estimate": 0.002, "low": 0.001, "high": 0.003, "level": 0.95}, "db5",
                                   metric="rmse")
     assert worse.startswith("AWD is worse than db5")
     unsure = pipeline.verdict_text("awd", {"estimate": -0.0027, "low": -0.0069, "high": 0.0017, "level": 0.95},
                                    "db5", metric="rmse")
-    assert unsure.startswith("No significant gain over db5 on the test set (AWD's test RMSE is 0.0027 lower "
-                             "(better) than db5's, 95 % interval of AWD − db5 -0.0069 to 0.0017)")
+    assert unsure.startswith("No significant gain over db5 on the test set (AWD's test RMSE is 0.00270 lower "
+                             "(better) than db5's, 95 % interval of AWD − db5 -0.00690 to 0.00170)")
     assert unsure.endswith("cross-validation preferred AWD, the model delivered here, but db5 may do as well.")
     assert "use db5" not in unsure  # the page shows AWD's student then: the sentence must not point elsewhere
     # review 7: AWD delivered with an RMSE 28 % above db5's read "No significant gain ... db5 may do as well"

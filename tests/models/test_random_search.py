@@ -76,13 +76,13 @@ def test_the_control_note_reads_the_paired_interval_the_right_way_round(diff, me
     notes = trust_notes(_bundle(*diff, metric=metric))
     assert notes[-1]["key"] == key
     assert "300 random orthogonal wavelets" in notes[-1]["text"] and "without the teacher" in notes[-1]["text"]
-    # the numbers in the verdict's format (R² to 3 decimals, RMSE to 3 significant digits)
-    low, high = (f"{v:.3f}" if metric == "r2" else f"{v:.3g}" for v in diff[1:])
+    # the numbers in the verdict's format (R² to 3 decimals, RMSE to 3 significant digits of the largest)
+    low, high = (f"{v:.3f}" if metric == "r2" else f"{v:.5f}" for v in diff[1:])
     between = "interval" if metric == "r2" else "interval of AWD − search"
     assert f"{between} {low} to {high}" in notes[-1]["text"], notes[-1]["text"]
     if metric == "rmse":  # which way is better, in words (a signed RMSE difference had to be worked out)
         way = "lower (better)" if diff[0] < 0 else "higher (worse)"
-        assert f"AWD's test RMSE is {abs(diff[0]):.3g} {way} than the search's" in notes[-1]["text"]
+        assert f"AWD's test RMSE is {abs(diff[0]):.5f} {way} than the search's" in notes[-1]["text"]
 
 
 @pytest.mark.parametrize("diff, metric, search_cv, says", [
