@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from typing import Any
@@ -15,7 +16,7 @@ from awd_studio.frontend.durations import format_seconds as fmt_seconds  # "3 mi
 __all__ = ["dataset_labels", "STATE_COLORS", "APP_NAV", "SUBMITTED_JOB", "VIEWPORT", "NARROW_PX", "is_narrow", "panel_columns", "items",
            "state_badge", "is_job_id", "figure_card", "graph", "graph_config", "size_graphs_to_their_figures",
            "fmt_seconds", "not_found_card", "triggered_id", "DEFAULT_GRAPH_HEIGHT", "named_update", "alert_outputs",
-           "alert_value", "stack_on_phones", "run_file_name"]
+           "alert_value", "stack_on_phones", "run_file_name", "run_label"]
 
 #: The app's ``dcc.Location`` (in ``app.py``); a page callback moves the browser by writing its ``href``.
 APP_NAV = "app-nav"
@@ -68,16 +69,29 @@ def items(resp: Any) -> list:
     return list(resp) if isinstance(resp, list) else []
 
 
+def run_label(token: str) -> str:
+    """What a run's downloads are named after: the job id's first 8 characters, or for a share link ``shared-``
+    and 6 hex digits of its SHA-256, never a part of the secret link itself (the API names its files the same way).
+
+    Examples
+    --------
+    >>> run_label("1a2b3c4d-0000-4000-8000-000000000000"), run_label("B-rfgG3-secret-share-token")
+    ('1a2b3c4d', 'shared-9e8d88')
+    """
+    return token[:8] if is_job_id(token) else "shared-" + hashlib.sha256(token.encode()).hexdigest()[:6]
+
+
 def run_file_name(token: str | None, name: str) -> str:
-    """A result file's download name, after its run: ``awd-<first 8 characters of the job id or share token>-<name>``
-    (the API's answers carry the same; assets/awd.js names the figure buttons' files so); ``name`` without a run.
+    """A result file's download name, after its run: ``awd-<run_label>-<name>`` (the API's answers carry the same;
+    assets/awd.js names the figure buttons' files after the results page's ``data-run-label``); ``name`` without a
+    run.
 
     Examples
     --------
     >>> run_file_name("1a2b3c4d-0000-4000-8000-000000000000", "student.csv"), run_file_name(None, "x.csv")
     ('awd-1a2b3c4d-student.csv', 'x.csv')
     """
-    return f"awd-{token[:8]}-{name}" if token else name
+    return f"awd-{run_label(token)}-{name}" if token else name
 
 
 def is_job_id(token: str | None) -> bool:

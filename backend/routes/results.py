@@ -6,6 +6,7 @@ and only here: share tokens are refused by every other route.
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import tempfile
 import zipfile
@@ -136,11 +137,16 @@ def get_file(key: str, name: str, request: Request, session: SessionDep, paths: 
 
 
 def run_file_name(key: str, name: str) -> str:
-    """A result file's download name: ``awd-<first 8 characters of the job id or share token>-<name>``.
+    """A result file's download name: ``awd-<run>-<name>``, the run being the job id's first 8 characters or, through
+    a share link, ``shared-`` and 6 hex digits of the link's SHA-256 (review 20: the link's own first characters put
+    part of the secret into every file passed around). The frontend names its links the same way.
 
     Examples
     --------
     >>> run_file_name("1a2b3c4d-0000-4000-8000-000000000000", "wavelet.png")
     'awd-1a2b3c4d-wavelet.png'
+    >>> run_file_name("B-rfgG3-secret-share-token", "result.zip")
+    'awd-shared-9e8d88-result.zip'
     """
-    return f"awd-{key[:8]}-{name}"
+    label = key[:8] if is_uuid(key) else "shared-" + hashlib.sha256(key.encode()).hexdigest()[:6]
+    return f"awd-{label}-{name}"

@@ -251,11 +251,13 @@
     document.body.appendChild(input);
     input.click();
   }
-  /* "awd-wavelet" on /results/<token>: "awd-<first 8 of token>-wavelet", so figures of two runs saved into one
-     folder do not overwrite each other (the server's files are named the same way). */
+  /* "awd-wavelet" on a results page: "awd-<run>-wavelet", the run being the page's data-run-label (the job id's
+     first 8 characters, or "shared-" and a hash of a share link, never a part of the link), so figures of two runs
+     saved into one folder do not overwrite each other (the server's files are named the same way). */
   function runFileName(name) {
-    var m = window.location.pathname.match(/^\/results\/([^/]+)/);
-    return m ? name.replace(/^awd-/, "awd-" + decodeURIComponent(m[1]).slice(0, 8) + "-") : name;
+    var holder = document.querySelector("[data-run-label]");
+    var label = holder ? holder.getAttribute("data-run-label") : "";
+    return label ? name.replace(/^awd-/, "awd-" + label + "-") : name;
   }
   document.addEventListener("click", function (e) {
     var dl = e.target.closest ? e.target.closest(".awd-download-figure") : null;

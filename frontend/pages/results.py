@@ -28,6 +28,7 @@ from awd_studio.frontend.components import (
     named_update,
     not_found_card,
     run_file_name,
+    run_label,
     size_graphs_to_their_figures,
     stack_on_phones,
     triggered_id,
@@ -68,6 +69,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.GRID_GRAPH)
     FILTERS2D_GRAPH = "results-filters2d-graph"
     SUBFILTERS_GRAPH = "results-subfilters-graph"
     INSPECTING = "results-inspecting"
+    RUN_LABEL = "results-run-label"
     RESET_CLICK = "results-reset-click"
     #: The keyboard's way to a grid point: a list of every (λ, γ), in step with the clicked cell.
     GRID_POINT = "results-grid-point"
@@ -107,6 +109,8 @@ def layout(token: str | None = None, **_):
                    color="outline-secondary"),
     ]
     return html.Div([
+        # what the figure buttons name their files after (assets/awd.js), never a part of a share link
+        html.Div(id=ids.RUN_LABEL, hidden=True, **({"data-run-label": run_label(token)} if token else {})),
         dcc.Store(id=ids.TOKEN, data=token),
         dcc.Store(id=ids.CORE),
         dcc.Store(id=ids.ACTIVATION),

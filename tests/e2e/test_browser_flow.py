@@ -166,6 +166,12 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
         assert gpage.locator(action).count() == 0, action
     assert gpage.locator("#app-nav-links").is_hidden()
     assert set(assert_drawn(gpage)) >= set(RESULT_GRAPHS)
+    # a figure saved through the link is named after a hash of it, not its first characters (review 20)
+    with gpage.expect_download() as download:
+        gpage.click("#results-wavelet-graph-png")
+    token = share_url.rsplit("/", 1)[-1]
+    assert download.value.suggested_filename.startswith("awd-shared-")
+    assert token[:6] not in download.value.suggested_filename
     screenshot(gpage, "07-shared-view")
 
     # The owner revokes the link already sent: the collaborator's next visit says so plainly.

@@ -128,7 +128,11 @@ def test_a_results_archive_holds_its_files_in_the_folder_the_snippet_reads(clien
         assert archive.namelist() == [f"awd-result/{name}" for name in listed]
         assert archive.read("awd-result/arrays.npz") == client.get(f"/api/results/{job_id}/files/arrays.npz").content
     link = client.post(f"/api/jobs/{job_id}/share").json()
-    assert client.get(f"/api/results/{link['token']}/archive").content[:2] == b"PK"
+    shared = client.get(f"/api/results/{link['token']}/archive")
+    assert shared.content[:2] == b"PK"
+    # review 20: a share link's downloads were named after the link's first 8 characters, part of the secret
+    named = shared.headers["content-disposition"]
+    assert 'filename="awd-shared-' in named and link["token"][:6] not in named, named
     assert client.delete(f"/api/shares/{link['id']}").status_code == 204
     assert client.get(f"/api/results/{link['token']}/archive").status_code == 410
 
