@@ -518,6 +518,8 @@ def test_real_fits_map():
     err = _err(REAL_FITS, "no targets", field="y")
     # one map: the message says what distillation needs (a browser user read only a Python function's name)
     assert "load_maps" in str(err) and "many maps, each with its parameters" in str(err)
+    # and where the browser user can use such maps (review 20: only the CLI and the API were named)
+    assert "“Predict new data” panel" in str(err)
 
 
 def _maps(n=12, side=16, seed=0):

@@ -171,9 +171,10 @@ def load_fits(path: Path, budget: int, name: str | None) -> Dataset:
             if X.shape[0] < 10 else ""
         raise InputError("y", f"the FITS file has {X.shape[0]} map(s) but no targets{few}",
                          "add a BINTABLE HDU with one row per map (e.g. columns OMEGA_M, SIGMA_8) or a primary header "
-                         "keyword TARGETS naming per-HDU header keys; a result's model predicts maps without targets "
-                         "(awd predict, or POST /api/results/<id>/predict), and in Python "
-                         "awd_studio.models.data.load_maps reads them")
+                         "keyword TARGETS naming per-HDU header keys. Maps without targets are for predicting: open a "
+                         "finished result of maps of the same size (or one distilled on tiles of maps like these, "
+                         "which cuts larger maps into its tiles) and drop the file on its “Predict new data” panel, or "
+                         "run awd predict; in Python awd_studio.models.data.load_maps reads them")
     return Dataset(X, y, kind="image", name=name or path.stem, meta=meta, target_names=target_names,
                    min_samples=1)  # load_dataset checks the count
 
