@@ -107,10 +107,13 @@ def plot_wavelet(bundle, ax=None):
 
 
 def _number(value):
-    """A number as the results page prints it: 3 significant digits, scientific below 1e-3 and from 1e4."""
+    """A number as the results page prints it: 3 significant digits, scientific below 1e-3 and from 1e4, a whole
+    number from 1000 (``frontend.figures.style.fmt_number``, held equal by tests/models/test_plots.py)."""
     value = float(value)
     if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e4):
         return f"{value:.2e}"
+    if abs(value) >= 1e3:
+        return f"{value:.0f}"
     return f"{value:.3g}"
 
 

@@ -74,14 +74,36 @@ def prediction_lines(payload: dict) -> dict:
     if not e:
         return {}
     b = summary.get("baseline") or {}
-    return {**_shift(e), "full": fmt_number(e.get("prediction"), 4),
-            "cartoon": fmt_number(e.get("cartoon_prediction"), 4),
-            "noise": f"{fmt_number(e.get('expected_prediction'), 4)} ± {fmt_number(e.get('expected_prediction_sd'), 2)}",
+    # the predictions side by side with one number of decimals (review 20: "0.4434" beside "0.444", whose last 0
+    # the significant-digit format had dropped)
+    number = _common_decimals([e.get("prediction"), e.get("cartoon_prediction"), e.get("expected_prediction"),
+                               b.get("cartoon_prediction"), summary.get("y_true")])
+    return {**_shift(e), "full": number(e.get("prediction")),
+            "cartoon": number(e.get("cartoon_prediction")),
+            "noise": f"{number(e.get('expected_prediction'))} ± {number(e.get('expected_prediction_sd'))}",
             "kept": f"{100 * float(e.get('kept_fraction', 0)):.1f} %",
             "dropped": fmt_number(e.get("scale"), 3) if (e.get("settings") or {}).get("scale") == "auto" else "—",
-            "baseline_cartoon": fmt_number(b.get("cartoon_prediction"), 4) if b else "—",
+            "baseline_cartoon": number(b.get("cartoon_prediction")) if b else "—",
             "baseline_kept": f"{100 * float(b.get('kept_fraction', 0)):.1f} %" if b else "—",
-            "y_true": fmt_number(summary.get("y_true"), 4)}
+            "y_true": number(summary.get("y_true"))}
+
+
+def _common_decimals(values, digits: int = 4):
+    """A formatter printing every number with the decimals that give the largest of ``values`` ``digits``
+    significant digits (:func:`fmt_number` when none is finite, or the largest is from 10⁴ up or below 10⁻³).
+
+    Examples
+    --------
+    >>> number = _common_decimals([0.4434, 0.444, 0.7871])
+    >>> number(0.444), number(0.015), number(None)
+    ('0.4440', '0.0150', '—')
+    """
+    finite = [abs(float(v)) for v in values if isinstance(v, int | float) and np.isfinite(v)]
+    top = max(finite, default=0.0)
+    if not 1e-3 <= top < 1e4:
+        return lambda v: fmt_number(v, digits)
+    decimals = max(0, digits - 1 - int(np.floor(np.log10(top))))
+    return lambda v: f"{float(v):.{decimals}f}" if isinstance(v, int | float) and np.isfinite(v) else fmt_number(v)
 
 
 def _mask_scale(fig, place) -> dict:

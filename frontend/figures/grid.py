@@ -173,6 +173,17 @@ def start_note(bundle: dict, index: int) -> str:
     return f"its fit started from a filter {_search_name(grid[index])} found ({among}{away}), not from {init}"
 
 
+def grid_value(value) -> str:
+    """A λ or γ on the grid's axes: at most 3 significant digits, plain down to 10⁻⁴ (one style along an axis).
+
+    Examples
+    --------
+    >>> [grid_value(v) for v in (0, 1e-4, 1e-3, 0.00562, 22.2, 1e-5)]
+    ['0', '0.0001', '0.001', '0.00562', '22.2', '1e-05']
+    """
+    return f"{float(value):.3g}"
+
+
 def moved_note(bundle: dict, index: int) -> str:
     """How far one grid point's learned ψ ended from the initial wavelet's, and, for the best point, the nearest
     known wavelet (``wavelet.nearest_known``); ``""`` when the bundle says neither. Help promises that distance
@@ -287,8 +298,8 @@ def grid_heatmap_figure(bundle: dict, clicked: int | None = None, narrow: bool =
     if not bundle.get("grid"):
         return empty_figure("This result has no λ/γ grid")
     lambdas, gammas, score, index = grid_axes(bundle)
-    xs = [fmt_number(g) for g in gammas]
-    ys = [fmt_number(v) for v in lambdas]
+    xs = [grid_value(g) for g in gammas]  # "0.0001" beside "0.001" (review 20: "1.00e-04" beside "0.001")
+    ys = [grid_value(v) for v in lambdas]
     metric = cv_metric_label(bundle)
     sel = selected_index(bundle)
     # the selected cell's value stays readable: the star goes into its text instead of a marker over it
@@ -424,9 +435,9 @@ def psi_grid_figure(bundle: dict, clicked: int | None = None) -> go.Figure:
     # at most 7 γ labels (every one of the paper grid's 21 piled into a block on a phone); hover names each cell
     step = -(-len(gammas) // 7)
     fig.update_xaxes(tickvals=[j + 0.5 for j in range(0, len(gammas), step)],
-                     ticktext=[fmt_number(g) for g in gammas[::step]],
+                     ticktext=[grid_value(g) for g in gammas[::step]],
                      range=[0, len(gammas)], title="γ", showgrid=False, zeroline=False)
-    fig.update_yaxes(tickvals=[i + 0.5 for i in range(len(lambdas))], ticktext=[fmt_number(v) for v in lambdas],
+    fig.update_yaxes(tickvals=[i + 0.5 for i in range(len(lambdas))], ticktext=[grid_value(v) for v in lambdas],
                      range=[0, len(lambdas)], title="λ", showgrid=False, zeroline=False)
     shapes = [dict(type="line", x0=j, x1=j, y0=0, y1=len(lambdas), line=dict(color="#e5e5e5", width=1))
               for j in range(1, len(gammas))]

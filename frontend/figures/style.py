@@ -196,13 +196,14 @@ def fmt_number(value: Any, digits: int = 3) -> str:
     -------
     str
         ``"—"`` for None or NaN, ``"0"`` for zero, scientific notation at or above 1e4 and
-        below 1e-3 in magnitude, else ``digits`` significant digits; a value that is not a
-        number comes back as ``str(value)``.
+        below 1e-3 in magnitude, a whole number from ``10 ** digits`` up (``"1130"``, not ``"1.13e+03"``
+        beside ``"921"``), else ``digits`` significant digits; a value that is not a number comes back as
+        ``str(value)``.
 
     Examples
     --------
-    >>> fmt_number(0.012345), fmt_number(123456), fmt_number(None), fmt_number(0.5, 2)
-    ('0.0123', '1.23e+05', '—', '0.5')
+    >>> fmt_number(0.012345), fmt_number(123456), fmt_number(None), fmt_number(0.5, 2), fmt_number(1130.4)
+    ('0.0123', '1.23e+05', '—', '0.5', '1130')
     """
     if value is None:
         return "—"
@@ -216,6 +217,8 @@ def fmt_number(value: Any, digits: int = 3) -> str:
         return "0"
     if abs(value) >= 1e4 or abs(value) < 1e-3:
         return f"{value:.{max(digits - 1, 1)}e}"
+    if abs(value) >= 10 ** digits:
+        return f"{value:.0f}"
     return f"{value:.{digits}g}"
 
 

@@ -201,7 +201,7 @@ def test_score_rows_order_and_teacher(image_bundle):
     assert [r["key"] for r in rows] == ["awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross",
                                         "teacher"]
     assert rows[2]["model"] == "Initial wavelet (db5)" and rows[-1]["model"] == "Teacher (cnn)"
-    assert rows[0]["rmse_text"] == "1 ± 0.05"
+    assert rows[0]["rmse_text"] == "1.00 ± 0.05"  # the decimals that give the column's largest 3 digits
     assert rows[3]["compression_text"] == "—"
 
 

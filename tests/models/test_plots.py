@@ -151,3 +151,10 @@ def test_the_saved_grid_figure_prints_the_scores_and_spans_the_noise_as_the_page
     low, high = ax.images[0].get_clim()
     assert high - low == pytest.approx(0.024)
     assert "fold-to-fold CV SD 0.024" in ax.get_title()
+
+
+def test_the_saved_figures_print_numbers_as_the_page_does():
+    from awd_studio.frontend.figures.style import fmt_number
+
+    for value in (0.0, 1e-5, -0.000562, 0.012345, 0.5, 22.2, 573.4, 1130.4, -2500.0, 12345.0):
+        assert plots._number(value) == fmt_number(value), value
