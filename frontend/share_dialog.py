@@ -252,6 +252,20 @@ clientside_callback(
     Output(ids.LOCAL, "className"),
     Input(ids.COLLAPSE, "is_open"),
 )
+clientside_callback(  # opened with the keyboard, the panel takes the focus at its first field (review 20: the next
+    # Tab stops were the buttons beside "Share…", not the panel it had opened)
+    """function (isOpen) {
+        if (isOpen) {
+            setTimeout(function () {
+                var field = document.getElementById("results-share-label");
+                if (field) { field.focus(); }
+            }, 350);
+        }
+        return window.dash_clientside.no_update;
+    }""",
+    Output(ids.LABEL, "placeholder"),
+    Input(ids.COLLAPSE, "is_open"),
+)
 clientside_callback(
     """function (created) { return created && created.url ? "mb-2" : "mb-2 awd-hidden"; }""",
     Output(ids.NEW, "className"),

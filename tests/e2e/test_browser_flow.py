@@ -135,8 +135,10 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     assert open(download.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 
     # Share: the dialog opens, a link that expires in 7 days appears, ready to copy, and is listed.
-    page.click("#results-share")
+    page.focus("#results-share")
+    page.keyboard.press("Enter")  # opened with the keyboard, the panel takes the focus at its first field
     page.locator("#results-share-none").wait_for()
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'results-share-label'")
     # review 8: a link made at a loopback address opens only on this machine, and the dialog says so
     page.locator("#results-share-local").wait_for()
     assert "open only on this machine" in page.inner_text("#results-share-local")
