@@ -410,11 +410,11 @@ class WaveletDistiller:
         models.start_search.StartSearch
             Each row named by its term (``terms``).
         """
-        self._check_params()
+        grid = self._check_params()
         device = resolve_device(self.device)
         dtype = torch.float64 if self.dtype == "float64" else torch.float32
         X_train, _ = self._split(self._check_signals(X, dtype), device)
-        terms = search_terms([gam for _, gam in self._check_params()] if gammas is None else gammas)
+        terms = search_terms([gam for _, gam in grid] if gammas is None else gammas)
         teacher = self._prepare_teacher(teacher, device, dtype) if "interpretation" in terms else None
         xs, gs = self._search_signals(X_train, None, teacher, with_gradients="interpretation" in terms)
         return self._search(xs, gs, terms, on_step)

@@ -114,8 +114,8 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     kept = keep_freed_memory()
     try:
         if searching:
-            # one search per job, whatever the chunk or part a grid point falls in (a part of gamma = 0 points
-            # alone would not search, and its points would start elsewhere than in one fit of the whole grid)
+            # one pair of searches per job, whatever the chunk or part a grid point falls in: each part scores the
+            # same end points, so its points start where one fit of the whole grid would start them
             shared = shared_start_search(work_dir, distillers[0], X, scaled_teacher, gammas, on_step=searched)
             for distiller in distillers:
                 distiller.start_candidates = shared
