@@ -259,7 +259,48 @@
     var label = holder ? holder.getAttribute("data-run-label") : "";
     return label ? name.replace(/^awd-/, "awd-" + label + "-") : name;
   }
+  /* A result's file link, followed after its share link was revoked (or the result deleted) while the page stayed
+     open, saved the API's error as the file, or nothing, without a word. The link asks first whether the result is
+     still there (its list of files, a few hundred bytes) and says why not beside the links. */
+  function checkedDownload(e, link) {
+    var m = (link.getAttribute("href") || "").match(/^(\/api\/results\/[^/?#]+)/);
+    if (!m || link.getAttribute("data-awd-checked") === "1") { return false; }
+    e.preventDefault();
+    fetch(m[1] + "/files", { credentials: "same-origin" }).then(function (response) {
+      if (response.ok) {
+        var copy = link.cloneNode(false);
+        copy.setAttribute("data-awd-checked", "1");
+        copy.style.display = "none";
+        document.body.appendChild(copy);
+        copy.click();
+        copy.remove();
+        return;
+      }
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        var detail = body && typeof body.detail === "string" ? body.detail : "";
+        showDownloadError("This file cannot be downloaded any more (HTTP " + response.status + ")" +
+                          (detail ? ": " + detail : "") + ".", link);
+      });
+    }).catch(function () {
+      showDownloadError("This file cannot be downloaded: the server did not answer.", link);
+    });
+    return true;
+  }
+  function showDownloadError(text, link) {
+    var list = link.closest("ul") || link.parentNode;
+    var note = document.getElementById("awd-download-error");
+    if (!note) {
+      note = document.createElement("div");
+      note.id = "awd-download-error";
+      note.className = "alert alert-warning py-2 mb-2";
+      note.setAttribute("role", "alert");
+      list.parentNode.insertBefore(note, list);
+    }
+    note.textContent = text;
+  }
   document.addEventListener("click", function (e) {
+    var file = e.target.closest ? e.target.closest('a[download][href^="/api/results/"]') : null;
+    if (file && checkedDownload(e, file)) { return; }
     var dl = e.target.closest ? e.target.closest(".awd-download-figure") : null;
     if (dl) {
       var holder = document.getElementById(dl.getAttribute("data-graph"));

@@ -182,6 +182,12 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     page.locator("#results-share-table button", has_text="Revoke").first.click()
     page.locator("#results-share-status").get_by_text("revoked").wait_for()
     assert asked and "cannot be restored" in asked[0]
+    # the collaborator's page, still open, says why its downloads stopped (they saved the error, silently)
+    gpage.click("#results-download-bundle")
+    gpage.locator("#awd-download-error").wait_for()
+    assert "revoked" in gpage.inner_text("#awd-download-error")
+    assert gerrors == ["Failed to load resource: the server responded with a status of 410 (Gone)"], gerrors
+    gerrors.clear()  # that check's own answer, logged by the browser
     gpage.goto(share_url)
     gpage.locator("#not-found-card").wait_for()
     assert "revoked" in gpage.inner_text("#not-found-card")
