@@ -1,6 +1,6 @@
-"""Figures of the compare page: two runs' learned wavelets overlaid, and their test scores side by side.
+"""Figures of the compare page: two to four runs' learned wavelets overlaid, and their test scores side by side.
 
-Pure functions of two result bundles (``GET /api/results/{id}``) and their labels.
+Pure functions of the result bundles (``GET /api/results/{id}``) and their labels.
 """
 
 from __future__ import annotations
@@ -10,23 +10,27 @@ from plotly.subplots import make_subplots
 
 from awd_studio.frontend.figures.style import BOTTOM_LEGEND, MODEL_LABELS, apply_layout, as_array, empty_figure
 
-__all__ = ["RUN_COLORS", "COMPARED_MODELS", "compare_wavelets_figure", "compare_scores_figure", "score_table_rows"]
+__all__ = ["RUN_COLORS", "MAX_RUNS", "COMPARED_MODELS", "compare_wavelets_figure", "compare_scores_figure",
+           "score_table_rows"]
 
-#: Run A and run B (colour-blind safe; the initial wavelet of each is dashed in its run's colour).
-RUN_COLORS = ("#0072B2", "#D55E00")
+#: Runs A to D (Okabe-Ito, colour-blind safe; the initial wavelet of each is dashed in its run's colour).
+RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
+#: The most runs one comparison shows (one colour each).
+MAX_RUNS = len(RUN_COLORS)
 #: The models whose test scores are compared, in order (a model neither run has is left out: the teacher-free
 #: control, ``random_search``, is on for 1000 or more series only).
 COMPARED_MODELS = ("teacher", "awd", "awd_no_interp", "baseline_wavelet", "random_search")
 
 
 def compare_wavelets_figure(bundles: list[dict], labels: list[str]) -> go.Figure:
-    """φ (left) and ψ (right) of two runs overlaid: learned solid, initial dashed, one colour per run.
+    """φ (left) and ψ (right) of two to four runs overlaid: learned solid, initial dashed, one colour per run.
 
     Parameters
     ----------
-    bundles : list of two dict
-        Result bundles (``wavelet.x``, ``phi``, ``psi``, ``init_phi``, ``init_psi``, ``init``).
-    labels : list of two str
+    bundles : list of dict
+        Result bundles (``wavelet.x``, ``phi``, ``psi``, ``init_phi``, ``init_psi``, ``init``), at most
+        :data:`MAX_RUNS`.
+    labels : list of str
         How the legend names each run (e.g. ``"A · 1a2b3c4d"``).
 
     Returns
@@ -49,14 +53,27 @@ def compare_wavelets_figure(bundles: list[dict], labels: list[str]) -> go.Figure
                                          line=dict(color=color, dash="dash", width=1.6), opacity=0.7,
                                          legendgroup=f"init{run}", showlegend=col == 1), row=1, col=col)
             if learned is not None and learned.size == x.size:
-                # A wide under B narrow: where the runs' wavelets coincide, A shows as a band around B (at one
-                # width B hid A completely)
+                # each run narrower than the one before: where the runs' wavelets coincide, the earlier ones
+                # show as bands around the later (at one width the last hid the others completely)
                 fig.add_trace(go.Scatter(x=x, y=learned, name=f"{label}: learned",
-                                         line=dict(color=color, width=4.0 if run == 0 else 1.8),
+                                         line=dict(color=color, width=_learned_width(run, len(bundles))),
                                          legendgroup=f"learned{run}", showlegend=col == 1), row=1, col=col)
     fig.update_xaxes(title="samples")  # "support (samples)" twice ran together on a phone
     fig.update_yaxes(title="amplitude", col=1)
     return apply_layout(fig, height=400, legend={**BOTTOM_LEGEND, "y": -0.22}, margin=dict(l=60, r=20, t=40, b=90))
+
+
+def _learned_width(run: int, n_runs: int) -> float:
+    """Line width of run ``run``'s learned curves: 1.8 px for the last, wider by 2.2 px (two runs) or 1.6 px each
+    run before it.
+
+    Examples
+    --------
+    >>> [_learned_width(r, 2) for r in range(2)], [_learned_width(r, 4) for r in range(4)]
+    ([4.0, 1.8], [6.6, 5.0, 3.4, 1.8])
+    """
+    step = 2.2 if n_runs <= 2 else 1.6
+    return round(1.8 + step * (n_runs - 1 - run), 2)
 
 
 def _score(bundle: dict, model: str, metric: str):

@@ -1,5 +1,5 @@
-"""Compare ``/compare?a=<job id>&b=<job id>``: two finished runs side by side: both learned wavelets overlaid,
-their test scores, and the settings in which they differ (highlighted)."""
+"""Compare ``/compare?a=<job id>&b=<job id>`` (and ``c``, ``d``): two to four finished runs side by side: their
+learned wavelets overlaid, their test scores, and the settings in which they differ (highlighted)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from awd_studio.frontend.components import (
     stack_on_phones,
 )
 from awd_studio.frontend.figures.compare import (
+    MAX_RUNS,
     RUN_COLORS,
     compare_scores_figure,
     compare_wavelets_figure,
@@ -53,11 +54,11 @@ METRICS = {"r2": "R²", "rmse": "RMSE"}
 FACT_KEYS = ("dataset", "teacher", "grid λ × γ", "wavelet delivered", "best AWD point λ", "best AWD point γ")
 
 
-def layout(a: str | None = None, b: str | None = None, **_):
-    """The compare page of runs ``a`` and ``b``."""
+def layout(a: str | None = None, b: str | None = None, c: str | None = None, d: str | None = None, **_):
+    """The compare page of runs ``a``, ``b`` and, when given, ``c`` and ``d``."""
     return html.Div([
-        dcc.Store(id=ids.RUNS, data=[a, b]),
-        html.H1(["Compare two runs", help_link("compare")], className="h3 mb-3"),
+        dcc.Store(id=ids.RUNS, data=[a, b, c, d]),
+        html.H1(["Compare runs", help_link("compare")], className="h3 mb-3"),
         dcc.Loading(html.Div(id=ids.BODY), type="default"),
     ])
 
@@ -120,7 +121,7 @@ def _delivered(bundle: dict) -> str:
 
 
 def run_datasets(jobs: list[dict], bundles: list[dict]) -> tuple[list[str], bool]:
-    """The two runs' datasets as named on the page, and whether they hold the same data (by the data's SHA-256
+    """The runs' datasets as named on the page, and whether they all hold the same data (by the data's SHA-256
     in the results, else by dataset id: two uploads of one file name are two datasets, named with their ids'
     start).
 
@@ -139,26 +140,28 @@ def run_datasets(jobs: list[dict], bundles: list[dict]) -> tuple[list[str], bool
     names = [labels.get(j.get("dataset_id")) or j.get("dataset_name") or "(deleted)" for j in jobs]
     sums = [(b.get("data") or {}).get("sha256") for b in bundles]
     keys = sums if all(sums) else [j.get("dataset_id") for j in jobs]
-    return names, keys[0] is not None and keys[0] == keys[1]
+    return names, keys[0] is not None and all(key == keys[0] for key in keys)
 
 
-def settings_diff(facts: list[dict]) -> list[tuple[str, str, str, bool]]:
-    """Pure: ``(name, value in A, value in B, differs)`` for every fact either run has; differing ones first.
+def settings_diff(facts: list[dict]) -> list[tuple]:
+    """Pure: ``(name, value in A, value in B, ..., differs)`` for every fact any run has; differing ones first.
 
     Examples
     --------
     >>> settings_diff([{"epochs": 2, "seed": 0}, {"epochs": 5, "seed": 0}])
     [('epochs', '2', '5', True), ('seed', '0', '0', False)]
+    >>> settings_diff([{"seed": 0}, {"seed": 0}, {"seed": 1}])
+    [('seed', '0', '0', '1', True)]
     """
-    names = list(dict.fromkeys([*facts[0], *facts[1]]))
-    rows = [(n, _fmt(facts[0].get(n)), _fmt(facts[1].get(n))) for n in names]
-    rows = [(n, a, b, a != b) for n, a, b in rows]
-    return sorted(rows, key=lambda r: not r[3])
+    names = list(dict.fromkeys(name for run in facts for name in run))
+    rows = [(n, *[_fmt(run.get(n)) for run in facts]) for n in names]
+    rows = [(*row, len(set(row[1:])) > 1) for row in rows]
+    return sorted(rows, key=lambda r: not r[-1])
 
 
 def comparison_csv(score_rows: list[dict], settings_rows: list[tuple], labels: list[str]) -> str:
     """Pure: the comparison as CSV, for a spreadsheet or a sweep's notes: a row per test score (``R² AWD``, ...,
-    full precision) and per setting, each with both runs' values and whether they differ.
+    full precision) and per setting, each with every run's values and whether they differ.
 
     Examples
     --------
@@ -172,20 +175,20 @@ def comparison_csv(score_rows: list[dict], settings_rows: list[tuple], labels: l
     writer.writerow(["part", "name", *labels, "differs"])
     for row in score_rows:
         for metric, label in METRICS.items():
-            values = row.get(metric) or [None, None]
+            values = row.get(metric) or [None] * len(labels)
             writer.writerow(["test score", f"{label} {row['model']}",
                              *["" if v is None else repr(float(v)) for v in values],
-                             "yes" if values[0] != values[1] else "no"])
-    for name, a, b, differs in settings_rows:
-        writer.writerow(["setting", name, a, b, "yes" if differs else "no"])
+                             "yes" if len(set(values)) > 1 else "no"])
+    for name, *values, differs in settings_rows:
+        writer.writerow(["setting", name, *values, "yes" if differs else "no"])
     return out.getvalue()
 
 
 def _settings_table(rows, labels):
-    head = html.Thead(html.Tr([html.Th("Setting"), html.Th(labels[0]), html.Th(labels[1])]))
-    body = [html.Tr([html.Td(n), html.Td(a, className="awd-differs" if d else ""),
-                     html.Td(b, className="awd-differs" if d else "")], className="awd-diff-row" if d else "")
-            for n, a, b, d in rows]
+    head = html.Thead(html.Tr([html.Th("Setting"), *[html.Th(label) for label in labels]]))
+    body = [html.Tr([html.Td(n), *[html.Td(v, className="awd-differs" if d else "") for v in values]],
+                    className="awd-diff-row" if d else "")
+            for n, *values, d in rows]
     n_diff = sum(d for *_, d in rows)
     return html.Div([
         html.P(f"{n_diff} setting{'s' if n_diff != 1 else ''} differ (highlighted, listed first).",
@@ -196,8 +199,8 @@ def _settings_table(rows, labels):
 
 
 def _scores_table(rows, labels):
-    head = html.Thead(html.Tr([html.Th("Model"), html.Th(f"R² {labels[0]}"), html.Th(f"R² {labels[1]}"),
-                               html.Th(f"RMSE {labels[0]}"), html.Th(f"RMSE {labels[1]}")]))
+    head = html.Thead(html.Tr([html.Th("Model"), *[html.Th(f"R² {label}") for label in labels],
+                               *[html.Th(f"RMSE {label}") for label in labels]]))
     body = [html.Tr([html.Td(r["model"]), *[html.Td(_fmt(v)) for v in r["r2"]], *[html.Td(_fmt(v)) for v in r["rmse"]]])
             for r in rows]
     return stack_on_phones(dbc.Table([head, html.Tbody(body)], size="sm", className="awd-table mb-0",
@@ -244,35 +247,35 @@ def _problem(message):
 
 @callback(output=Output(ids.BODY, "children"), inputs=dict(runs=Input(ids.RUNS, "data")))
 async def show(runs):
-    """Read both jobs and results and draw the comparison."""
+    """Read the jobs and results and draw the comparison."""
     runs = [r for r in runs or [] if r]
     wrong = [r for r in runs if not is_job_id(r)]
     if wrong:  # say which (review 17: "Pick two finished runs" hid that one id was mistyped)
-        return _problem(f"“{wrong[0][:40]}” is not a run's id (a job id such as 0123abcd-…); pick two finished runs "
-                        "on the jobs list (tick them, then press Compare).")
-    if len(runs) != 2:
-        return _problem("Pick two finished runs on the jobs list (tick them, then press Compare).")
+        return _problem(f"“{wrong[0][:40]}” is not a run's id (a job id such as 0123abcd-…); pick 2 to "
+                        f"{MAX_RUNS} finished runs on the jobs list (tick them, then press Compare).")
+    if not 2 <= len(runs) <= MAX_RUNS:
+        return _problem(f"Pick 2 to {MAX_RUNS} finished runs on the jobs list (tick them, then press Compare).")
     client = get_client()
     try:
         jobs = [await client.get_job(r) for r in runs]
         bundles = [await client.get_result(r) for r in runs]
     except ApiError as err:
-        return _problem(f"Could not read both runs: {err.message}")
-    labels = [f"A · {runs[0][:8]}", f"B · {runs[1][:8]}"]
+        return _problem(f"Could not read every run: {err.message}")
+    labels = [f"{letter} · {run[:8]}" for letter, run in zip("ABCD", runs)]
     names, same_data = run_datasets(jobs, bundles)
     facts = [run_facts(j, b, name) for j, b, name in zip(jobs, bundles, names)]
     scores, settings = score_table_rows(bundles), settings_diff(facts)  # the tables and the CSV read them
     return html.Div([
-        dbc.Row([dbc.Col(_head(j, b, lab, c, f["dataset"]), md=6, className="mb-3")
+        dbc.Row([dbc.Col(_head(j, b, lab, c, f["dataset"]), md=6, xl=12 // max(len(runs), 2), className="mb-3")
                  for j, b, lab, c, f in zip(jobs, bundles, labels, RUN_COLORS, facts)], id=ids.HEADS),
         _card("Learned wavelets (initial dashed, learned solid)", "wavelet", [
-            html.P("Run A's learned curves are drawn wide under B's narrow ones, so where the two coincide A shows "
-                   "as a band around B. A wavelet that barely moved hides its dashed initial wavelet (the distances "
-                   "above say how far each moved).", className="small text-muted"),
+            html.P("Each run's learned curves are drawn wider than the next run's, so where they coincide the "
+                   "earlier runs show as bands around the later ones. A wavelet that barely moved hides its dashed "
+                   "initial wavelet (the distances above say how far each moved).", className="small text-muted"),
             graph(ids.WAVELETS_GRAPH, "compare-wavelets", compare_wavelets_figure(bundles, labels))]),
         _card("Test scores", "scores", [
-            None if same_data else dbc.Alert("The runs are on different datasets: their scores are not comparable.",
-                                             color="warning", className="py-2"),
+            None if same_data else dbc.Alert("The runs are not all on one dataset: their scores are not comparable "
+                                             "across datasets.", color="warning", className="py-2"),
             graph(ids.SCORES_GRAPH, "compare-scores", compare_scores_figure(bundles, labels)),
             _scores_table(scores, labels),
         ]),
@@ -280,6 +283,6 @@ async def show(runs):
         _card("What each run chose, and its settings", "configure", _settings_table(settings, labels)),
         # both tables in one file (review 17: the page had no download)
         html.A("Download the comparison (CSV)", id=ids.DOWNLOAD,
-               download=f"awd-compare-{runs[0][:8]}-{runs[1][:8]}.csv",
+               download="awd-compare-" + "-".join(run[:8] for run in runs) + ".csv",
                href="data:text/csv;charset=utf-8," + quote(comparison_csv(scores, settings, labels))),
     ])

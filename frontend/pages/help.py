@@ -307,10 +307,11 @@ BODIES = {
            "(and their explanations) but can no longer be rerun."),
     ],
     "compare": [
-        _p("Tick two finished runs in the jobs list and press Compare: both learned wavelets overlaid (ψ and φ; "
-           "initial dashed, learned solid), the model each run delivers and its test R², the test scores side by "
-           "side, and the settings that differ highlighted. Runs on different datasets can be compared, but their "
-           "scores cannot."),
+        _p("Tick two to four finished runs in the jobs list and press Compare (three data seeds, say, or one "
+           "setting changed step by step): the learned wavelets overlaid (ψ and φ; initial dashed, learned solid), "
+           "the model each run delivers and its test R², the test scores side by side, and the settings that differ "
+           "highlighted. Runs on different datasets can be compared, but their scores cannot. “Download the "
+           "comparison (CSV)” holds every score at full precision and every setting."),
     ],
     "api": [
         _p("Everything this app does goes through a REST API under /api, which programs can call too: upload a "

@@ -1,6 +1,6 @@
 """Jobs list ``/jobs``: every run with its dataset, teacher, grid and score; rerun, delete (each confirmed first),
-pick two runs to compare; the stored datasets and uploaded teachers with delete. Refreshed every few seconds while
-anything changes."""
+pick two to four runs to compare; the stored datasets and uploaded teachers with delete. Refreshed every few
+seconds while anything changes."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from awd_studio.frontend.components import (
     stack_on_phones,
     state_badge,
 )
+from awd_studio.frontend.figures.compare import MAX_RUNS
 from awd_studio.frontend.figures.style import kind_label
 from awd_studio.frontend.help_links import help_link
 
@@ -72,7 +73,8 @@ def layout(**_):
             html.Div([
                 html.Div([
                     dbc.Button(compare_label(0), id=ids.COMPARE, color="primary", outline=True, disabled=True,
-                               className="me-2", href="/compare", title="Tick two finished runs to compare them"),
+                               className="me-2", href="/compare",
+                               title="Tick two to four finished runs to compare them"),
                     help_link("compare"),
                 ], id=ids.COMPARE_BOX, className="align-items-center", style=compare_style([])),
                 dbc.Button("New distillation", href="/", color="success"),
@@ -410,24 +412,25 @@ def compare_label(n_ticked: int) -> str:
     --------
     >>> [compare_label(n) for n in (0, 1, 2)]
     ['Tick two runs to compare', 'Tick one more run to compare', 'Compare the 2 ticked runs']
-    >>> compare_label(3)
-    'Compare: tick only two (3 ticked)'
+    >>> compare_label(4), compare_label(5)
+    ('Compare the 4 ticked runs', 'Compare: tick at most 4 (5 ticked)')
     """
-    if n_ticked == 2:
-        return "Compare the 2 ticked runs"
-    if n_ticked > 2:
-        return f"Compare: tick only two ({n_ticked} ticked)"
+    if 2 <= n_ticked <= MAX_RUNS:
+        return f"Compare the {n_ticked} ticked runs"
+    if n_ticked > MAX_RUNS:
+        return f"Compare: tick at most {MAX_RUNS} ({n_ticked} ticked)"
     return "Tick one more run to compare" if n_ticked == 1 else "Tick two runs to compare"
 
 
 @callback(output=SELECT_OUTPUTS, inputs=dict(values=Input({"type": ids.SELECT, "id": ALL}, "value")),
           prevent_initial_call=True)
 def select(values):
-    """The ticked runs (in the order shown); Compare links to ``/compare?a=&b=`` when exactly two are ticked."""
+    """The ticked runs (in the order shown); Compare links to ``/compare?a=&b=`` (and ``c``, ``d``) when two to
+    :data:`MAX_RUNS` are ticked."""
     chosen = [spec["id"]["id"] for spec, value in zip(ctx.inputs_list[0], values or []) if value]
-    if len(chosen) == 2:
-        return dict(selected=chosen, href=f"/compare?a={chosen[0]}&b={chosen[1]}", disabled=False,
-                    label=compare_label(2))
+    if 2 <= len(chosen) <= MAX_RUNS:
+        query = "&".join(f"{letter}={run}" for letter, run in zip("abcd", chosen))
+        return dict(selected=chosen, href=f"/compare?{query}", disabled=False, label=compare_label(len(chosen)))
     return dict(selected=chosen, href="/compare", disabled=True, label=compare_label(len(chosen)))
 
 

@@ -79,6 +79,15 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     saved = open(download.value.path(), encoding="utf-8").read()
     assert saved.startswith("part,name,") and "test score,R² AWD," in saved and "setting,seed," in saved, saved
     screenshot(page, "runs-02-compare")
+    # three runs (a seed sweep): a card, a colour and a column each; the first run again stands in for a third
+    page.goto(f"{web_server}/compare?a={a}&b={b}&c={a}")
+    page.locator("#compare-wavelets-graph .main-svg").first.wait_for()
+    assert page.locator("#compare-heads .card").count() == 3
+    learned = page.evaluate("document.querySelector('#compare-wavelets-graph .js-plotly-plot').data"
+                            ".filter(t => t.name && t.name.endsWith(': learned')).map(t => t.line.color)")
+    assert len(set(learned)) == 3, learned
+    assert page.locator("#compare-scores th", has_text="R² C · ").count() == 1
+    screenshot(page, "runs-02b-compare-three")
 
     # Delete run B from the list: a dialog asks first; confirmed, the row goes and the API agrees.
     page.goto(web_server + "/jobs")

@@ -51,6 +51,7 @@ def test_jobs_table_rows_tell_runs_apart_and_dialogs_name_what_goes():
     # the Compare button says what to tick (it read "Compare 2 selected" whatever was ticked)
     assert [jobs.compare_label(n) for n in (0, 1, 2)] == ["Tick two runs to compare", "Tick one more run to compare",
                                                           "Compare the 2 ticked runs"]
+    assert jobs.compare_label(3) == "Compare the 3 ticked runs" and jobs.compare_label(5).endswith("(5 ticked)")
     # the best AWD point's score is not the delivered model's when cross-validation kept the initial wavelet
     assert jobs.score_text({"metric": "r2", "awd_test": 0.53, "choice": "initial"}) == "R² 0.530 · initial wavelet kept"
     # ... and newer summaries carry the delivered model's score: the column shows what the user gets
@@ -126,7 +127,7 @@ def test_compare_figures_and_settings_diff():
     compare = page("compare")
     diff = compare.settings_diff([{"epochs": 2, "seed": 0, "wave": "db5"}, {"epochs": 5, "seed": 0}])
     assert diff[0][0] in ("epochs", "wave") and diff[0][3] and diff[-1] == ("seed", "0", "0", False)
-    assert "Pick two" in str(run(compare.show([None, None])))
+    assert "Pick 2 to 4" in str(run(compare.show([None, None])))
     # two runs on the defaults: the values they used, not "—", and not counted as differences (a new user's review)
     bundle = {"provenance": {"config": {"epochs": 50, "lambdas": [0.001, 0.01]}}}
     facts = [compare.run_facts({"config": {"epochs": None, "lambdas": None, "seed": 0}}, bundle) for _ in range(2)]
@@ -166,7 +167,15 @@ def test_compare_page_reads_two_runs(service):
     # an id that is not one says which (review 17: the generic "Pick two finished runs")
     wrong = str(run(compare.show(["junk", service.job_id])))
     assert "“junk” is not a run's id" in wrong
-    assert "Pick two finished runs" in str(run(compare.show([service.job_id])))
+    assert "Pick 2 to 4 finished runs" in str(run(compare.show([service.job_id])))
+    # three runs: a column each, in the tables and the CSV (review: a seed sweep could only be compared in pairs)
+    three = str(run(compare.show([service.job_id] * 3)))
+    assert "C · " in three and "0 settings differ" in three and "R² C · " in three
+    text = compare.comparison_csv([{"model": "AWD", "r2": [0.5, 0.5, 0.6], "rmse": [1.0, 1.0, 1.0]}],
+                                  compare.settings_diff([{"seed": 0}, {"seed": 0}, {"seed": 1}]), ["A", "B", "C"])
+    assert text.splitlines() == ["part,name,A,B,C,differs", "test score,R² AWD,0.5,0.5,0.6,yes",
+                                 "test score,RMSE AWD,1.0,1.0,1.0,no", "setting,seed,0,0,1,yes"]
+    assert "Pick 2 to 4" in str(run(compare.show([service.job_id] * 5)))
 
 
 def test_loss_curves_have_whole_epoch_ticks():
