@@ -283,7 +283,7 @@ def markdown_table(result):
     teachers = [t["test_r2"] for t in result["teachers"]]
     lines += ["", f"Teacher test R2: {np.mean(teachers):.4f} (min {np.min(teachers):.4f}). "
               f"Wall time {_seconds(result['seconds'])}."]
-    weak = [t["seed"] for t in result["teachers"] if not t["test_r2"] >= WEAK_TEACHER_R2]
+    weak = [t.get("seed", k) for k, t in enumerate(result["teachers"]) if not t["test_r2"] >= WEAK_TEACHER_R2]
     if weak:  # a tiny run's teacher has not learned db5: the distances above are not the method's (review 17)
         lines.append(f"Weak teacher on seed(s) {', '.join(map(str, weak))}: test R2 below {WEAK_TEACHER_R2} (the "
                      "paper's MLP reaches about 0.99 here), so its attributions carry little of db5 and these "
