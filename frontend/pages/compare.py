@@ -44,6 +44,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.BODY)
     SCORES_TABLE = "compare-scores"
     SETTINGS = "compare-settings"
     ERROR = "compare-error"
+    SCALING_NOTE = "compare-scaling-note"
     DOWNLOAD = "compare-download"
 
 
@@ -51,7 +52,8 @@ size_graphs_to_their_figures(ids.WAVELETS_GRAPH, ids.SCORES_GRAPH)
 
 METRICS = {"r2": "R²", "rmse": "RMSE"}
 #: Facts of a run compared beside its job settings (from the job and its bundle).
-FACT_KEYS = ("dataset", "teacher", "grid λ × γ", "wavelet delivered", "best AWD point λ", "best AWD point γ")
+FACT_KEYS = ("dataset", "teacher", "input scaling", "grid λ × γ", "wavelet delivered", "best AWD point λ",
+             "best AWD point γ")
 
 
 def layout(a: str | None = None, b: str | None = None, c: str | None = None, d: str | None = None, **_):
@@ -88,9 +90,15 @@ def run_facts(job: dict, bundle: dict, dataset: str | None = None) -> dict:
     'auto: zero'
     """
     selected = bundle.get("selected") or {}
+    teacher = (bundle.get("teacher") or {}).get("name") or job.get("teacher_name")
+    if (job.get("config") or {}).get("teacher") == "auto" and teacher and teacher != "auto":
+        teacher = f"auto: {teacher}"  # what auto chose, as "auto: zero" says for the boundary mode (review 21)
     facts = {
         "dataset": dataset or job.get("dataset_name") or "(deleted)",
-        "teacher": (bundle.get("teacher") or {}).get("name") or job.get("teacher_name"),
+        "teacher": teacher,
+        # the scaling AWD and the series students read the data under: a built-in teacher's own, an uploaded one's
+        # the data's, so one dataset's initial-wavelet student can score differently with two teachers (review 21)
+        "input scaling": scaling_text((bundle.get("wavelet") or {}).get("input_scaling")),
         "grid λ × γ": f"{len(bundle.get('lambdas') or [])} × {len(bundle.get('gammas') or [])}",
         # which wavelet the run delivers first: the best AWD point's λ and γ are not delivered when it is the initial
         "wavelet delivered": _delivered(bundle),
@@ -106,6 +114,45 @@ def run_facts(job: dict, bundle: dict, dataset: str | None = None) -> dict:
             value = f"auto: {_fmt(used)}"
         facts.setdefault(key, value)
     return facts
+
+
+def scaling_text(scaling: dict | None) -> str | None:
+    """Pure: a run's input scaling in words (``wavelet.input_scaling`` of its bundle), None when it does not say.
+
+    Examples
+    --------
+    >>> scaling_text({"offset": 0.50134, "scale": 0.33121, "source": "teacher"})
+    "(x − 0.5013) / 0.3312, the teacher's"
+    >>> scaling_text({"offset": 0.0, "scale": 1.0, "source": "none"}), scaling_text(None)
+    ('none', None)
+    """
+    if not isinstance(scaling, dict) or "offset" not in scaling:
+        return None
+    if scaling.get("source") == "none":
+        return "none"
+    whose = {"teacher": ", the teacher's", "data": ", the training data's"}.get(scaling.get("source"), "")
+    return f"(x − {float(scaling['offset']):.4g}) / {float(scaling['scale']):.4g}{whose}"
+
+
+def scaling_note(bundles: list[dict], facts: list[dict]) -> str | None:
+    """Pure: why the initial wavelet's student scores differently in runs on the same data, when the runs scaled
+    the inputs differently; None otherwise.
+
+    Examples
+    --------
+    >>> b = [{"models": {"baseline_wavelet": {"test": {"r2": r}}}} for r in (0.7695, 0.7739)]
+    >>> scaling_note(b, [{"input scaling": "a"}, {"input scaling": "b"}])[:60]
+    'The initial wavelet scores differently in these runs because'
+    >>> scaling_note(b, [{"input scaling": "a"}] * 2) is None
+    True
+    """
+    scores = {((b.get("models") or {}).get("baseline_wavelet") or {}).get("test", {}).get("r2") for b in bundles}
+    scalings = {f.get("input scaling") for f in facts}
+    if len(scores) < 2 or len(scalings) < 2:
+        return None
+    return ("The initial wavelet scores differently in these runs because they scaled the inputs differently "
+            "(“input scaling” below): a built-in teacher brings the mean and SD it was trained with, an uploaded "
+            "one the training data's, and the student reads the wavelet coefficients of the scaled series.")
 
 
 def _delivered(bundle: dict) -> str:
@@ -276,6 +323,8 @@ async def show(runs):
         _card("Test scores", "scores", [
             None if same_data else dbc.Alert("The runs are not all on one dataset: their scores are not comparable "
                                              "across datasets.", color="warning", className="py-2"),
+            html.P(note, className="small text-muted", id=ids.SCALING_NOTE)
+            if same_data and (note := scaling_note(bundles, facts)) else None,
             graph(ids.SCORES_GRAPH, "compare-scores", compare_scores_figure(bundles, labels)),
             _scores_table(scores, labels),
         ]),

@@ -208,7 +208,7 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
                                              title="the target column this run predicts")]
                        if r.get("target_name") else [])] if r.get("dataset_name")
                     else html.Span("deleted", className="text-muted"), title=r.get("dataset_id")),
-            html.Td(r.get("teacher_name") or "—"),
+            html.Td(teacher_text(r)),
             html.Td(grid_text(r.get("grid"))),
             html.Td(score_text(summary), title=score_title, className="awd-score"),
             html.Td(score_text({**summary, "awd_test": teacher_score, "awd_test_r2": None, "choice": None,
@@ -308,6 +308,20 @@ def teachers_table(teachers: list[dict], jobs: list[dict]):
     ], id=f"jobs-teacher-{t['id'][:8]}") for t in teachers]
     return stack_on_phones(dbc.Table([head, html.Tbody(body)], hover=True, size="sm",
                                      className="awd-table mb-0 align-middle", id=ids.TEACHERS_LIST))
+
+
+def teacher_text(job: dict) -> str:
+    """Pure: the jobs list's teacher cell: the architecture, after "auto: " when auto chose it (review 21: a run
+    submitted with auto showed as a plain "mlp").
+
+    Examples
+    --------
+    >>> teacher_text({"teacher_name": "mlp", "config": {"teacher": "auto"}}), teacher_text({"teacher_name": "cnn"})
+    ('auto: mlp', 'cnn')
+    """
+    name = job.get("teacher_name") or "—"
+    auto = (job.get("config") or {}).get("teacher") == "auto" and name not in ("—", "auto")
+    return f"auto: {name}" if auto else name
 
 
 def rerun_teacher_text(job: dict) -> str:
