@@ -10,7 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, clientside_callback, dcc, html
 
-from awd_studio.frontend.help_code import EXPORT_RECIPE
+from awd_studio.frontend.help_code import EXPORT_RECIPE, SERIES_EXPORT_RECIPE
 from awd_studio.frontend.help_links import HELP_SECTIONS
 
 dash.register_page(__name__, path="/help", title="AWD Studio · help", name="Help")
@@ -104,6 +104,9 @@ BODIES = {
            "modules, not functions); x is a tensor of your samples, and .clone() keeps the file from holding "
            "all of it:"),
         html.Pre(EXPORT_RECIPE, className="awd-config-json", id="help-export-recipe"),
+        _p("A series network that takes a feature axis last, (n, length, 1), as a batch-first LSTM of input size "
+           "1 does, is wrapped the same way with unsqueeze(-1):"),
+        html.Pre(SERIES_EXPORT_RECIPE, className="awd-config-json", id="help-series-export-recipe"),
         _p("The program is read without running any of the file's Python code."),
         _p("For time series, “auto” trains both an LSTM and an MLP on the same split and keeps the one with the "
            "lower loss on the held-out part of the training data; a note on the results page names both losses. "

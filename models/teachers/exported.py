@@ -232,7 +232,9 @@ def load_exported(path, input_shape=None, n_outputs=None):
                          f"AWD Studio passes samples shaped ({', '.join(map(str, input_shape))}), batch first, "
                          "with no channel axis: export a program that takes (B, "
                          f"{', '.join(map(str, input_shape))}) (wrap a network that needs a channel axis in a "
-                         "module whose forward(x) returns net(x.unsqueeze(1)): Help, “The teacher”, shows how), or "
+                         "module whose forward(x) returns net(x.unsqueeze(1)), or a series network that takes a "
+                         "feature axis last, (n, length, 1), in one returning net(x.unsqueeze(-1)): Help, “The "
+                         "teacher”, shows both), or "
                          "upload data of the program's sample shape")
     model = ExportedTeacher(program, input_shape, n_outputs, batch)
     model.n_outputs = validate_teacher(model, input_shape, n_outputs, batch=batch or 2)
