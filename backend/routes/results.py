@@ -57,7 +57,8 @@ def result_dir_for_key(key: str, request: Request, session, paths) -> Path:
         if job.state in ("failed", "cancelled"):  # a cancelled job has no error to fix
             then = "after fixing what its error names" if job.state == "failed" else "to run it again"
             raise HTTPException(status.HTTP_409_CONFLICT, f"job is {job.state}, so it has no result; rerun it "
-                                                          f"(POST /api/jobs/{job.id}/rerun) {then}")
+                                                          f"{then} (its page's Rerun button, or POST "
+                                                          f"/api/jobs/{job.id}/rerun)")
         raise HTTPException(status.HTTP_409_CONFLICT, f"job is {job.state}; the result appears when it succeeds")
     return paths.root / job.result_dir
 

@@ -74,8 +74,10 @@ def _check_mask(mask, problem):
         elif layout.kind == "wavelet" and len(layout.signal_shape) == 2 and flat.ndim == 2:
             flat = _from_coefficient_image(flat, layout)
     if flat.shape != (layout.size,):
-        expect = f"({layout.size},)" + (f" or {layout.signal_shape}" if layout.kind == "pixel" else
-                                         " or the coefficient layout (or, in 2D, the coefficient image)")
+        # a series' pixel mask has one shape only ("(40,) or (40,)" read as a typo, review 21)
+        other = (f" or {layout.signal_shape}" if layout.signal_shape != (layout.size,) else "") \
+            if layout.kind == "pixel" else " or the coefficient layout (or, in 2D, the coefficient image)"
+        expect = f"({layout.size},){other}"
         raise InputError("mask", f"has shape {flat.shape}", f"pass a mask shaped {expect}")
     if not np.isfinite(flat).all():
         raise InputError("mask", "contains NaN or infinite values", "pass values in [0, 1]")

@@ -381,6 +381,9 @@ def test_bad_masks_are_refused_by_name(burst_problem):
         with pytest.raises(ValueError, match="mask") as info:
             evaluate_mask(model, X[0], bad)
         assert info.value.field == "mask"
+    with pytest.raises(ValueError, match="mask") as info:  # a series' pixel mask has one shape (review 21)
+        evaluate_mask(model, X[0], np.ones(63), space="pixel")
+    assert str(info.value).endswith("pass a mask shaped (64,)")
 
 
 # ------------------------------------------------------------------------------------------------ wavelets

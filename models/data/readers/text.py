@@ -406,7 +406,10 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
                              + f" (the target column is “{column}”)",
                              "only a trace's own end is filled: give every row its target, or leave out the rows "
                              "with missing values instead (drop_incomplete=true)")
-        x, padded = fill_ended_series(data[:, x_cols], row_words)
+        # a gap named by its column's header, as the reader's own errors name cells (review 21: "column 6 “t4”"
+        # there, "at position 5" here, for one blank cell)
+        columns = [f"column “{header[j][:30]}”" for j in x_cols] if header is not None else None
+        x, padded = fill_ended_series(data[:, x_cols], row_words, columns)
         data = data.copy()
         data[:, x_cols] = x
     if y.shape[1] == 1:
@@ -435,7 +438,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def fill_ended_series(X, row_words=None):
+def fill_ended_series(X, row_words=None, column_words=None):
     """Fill each series' missing values (NaN) after its last value with zeros: traces that ended early.
 
     A trace tracked for fewer frames than the longest is written with blank cells after its last frame; in
@@ -449,6 +452,8 @@ def fill_ended_series(X, row_words=None):
         The series, NaN where a value is missing.
     row_words : list of str, optional
         How an error names each row (``"line 7 (trk0005)"``); by default ``"row k"`` (1-based).
+    column_words : list of str, optional
+        How an error names each of the L positions (``"column “t4”"``); by default ``"position k"`` (1-based).
 
     Returns
     -------
@@ -492,7 +497,11 @@ instead (drop_incomplete=true)
     gaps = missing & (positions[None, :] < n_values[:, None])
     gap_rows = np.flatnonzero(gaps.any(axis=1))
     if gap_rows.size:
-        named = ", ".join(f"{words[i]} at position {int(np.argmax(gaps[i])) + 1}" for i in gap_rows[:NAMED_BAD_CELLS])
+        def at(i):
+            position = int(np.argmax(gaps[i]))
+            return column_words[position] if column_words is not None else f"position {position + 1}"
+
+        named = ", ".join(f"{words[i]} at {at(i)}" for i in gap_rows[:NAMED_BAD_CELLS])
         raise InputError("file", f"{_count(gap_rows.size, 'row')} with a gap before its last value: {named}"
                          + (" …" if gap_rows.size > NAMED_BAD_CELLS else ""),
                          "only the end of a trace is filled: fill the gaps (e.g. interpolate) or leave out the rows "
