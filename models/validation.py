@@ -202,8 +202,11 @@ def check_signals(
         if size < min_length:
             what = f"maps of at least {min_length} × {min_length} pixels" if arr.ndim == 3 else \
                 f"series of at least {min_length} values"
-            raise InputError(field, f"axis {axis} has length {size}, shorter than the minimum of {min_length}",
-                             f"pass {what}")
+            # a short last axis of a 3-D array is more often channels than a map's side (review 21: (300, 32, 2))
+            channels = (f" (several channels? AWD takes one channel: pass X[..., 0] for series shaped "
+                        f"{(n, arr.shape[1])})" if arr.ndim == 3 and axis == 2 and size <= 4 else "")
+            raise InputError(field, f"axis {axis} has length {size}, shorter than the minimum of {min_length}"
+                             f"{channels}", f"pass {what}")
         if size > max_length:
             raise InputError(field, f"axis {axis} has length {size}, longer than the maximum of {max_length}",
                              "crop or downsample the signals")

@@ -50,6 +50,7 @@ def test_check_signals_big_endian_becomes_native():
         (np.zeros((10, 2, 8, 8)), "4 dimensions"),
         (np.zeros((5, 16)), "fewer than the minimum"),
         (np.zeros((10, 4)), "shorter than the minimum"),
+        (np.zeros((10, 32, 2)), "several channels? AWD takes one channel: pass X[..., 0]"),  # review 21
         (None, "missing"),
     ],
 )
