@@ -374,9 +374,11 @@ class JobOptions(BaseModel):
     parametrization: Parametrization = Field(Parametrization.ORTHOGONAL, description="orthogonal: exact lattice; "
                                              "free: taps with the validity penalties of eq. 8")
     lambdas: list[float] | None = Field(None, min_length=1, max_length=MAX_GRID_VALUES,
-                                        description="sparsity weights (lambda); none: the grid preset's")
+                                        description=f"sparsity weights (lambda), each from 0 to {MAX_GRID_VALUE:g}; "
+                                                    "none: the grid preset's")
     gammas: list[float] | None = Field(None, min_length=1, max_length=MAX_GRID_VALUES,
-                                       description="interpretation weights (gamma; 0 is always added)")
+                                       description=f"interpretation weights (gamma), each from 0 to "
+                                                   f"{MAX_GRID_VALUE:g}; 0 is always added")
     grid_preset: GridPreset = Field(GridPreset.DEFAULT, description="grid when lambdas/gammas are not given")
     epochs: int | None = Field(None, ge=1, le=MAX_EPOCHS, description="distillation epochs; none: the preset's")
     batch_size: int = Field(100, ge=1, le=100_000, description="samples per step")

@@ -22,8 +22,15 @@ __all__ = ["router", "read_dataset_file", "check_quota", "store_dataset", "reuse
 router = APIRouter(prefix="/datasets", tags=["datasets"], dependencies=[Depends(require_owner)],
                    responses=OWNER_ERRORS)
 
-_ERRORS = {413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": Problem},
-           507: {"model": Problem}}
+# what each refusal means, in the OpenAPI docs (review 21: "Unprocessable Entity" said nothing of which checks)
+_ERRORS = {413: {"model": Problem, "description": "the file is larger than the upload limit (GET /api/options: "
+                                                  "max_upload_bytes), or decodes to more values than it allows"},
+           415: {"model": Problem, "description": "not a format the readers take (npz, npy, csv, FITS, HDF5, MAT), "
+                                                  "or a pickle, which is never read"},
+           422: {"model": Problem, "description": "the file was read but its content is refused: the detail names "
+                                                  "the field and the fix (wrong shape, NaN or infinite values, "
+                                                  "targets of another length, a truncated file, too few samples)"},
+           507: {"model": Problem, "description": "the server's disk has no room for the dataset"}}
 
 
 def check_quota(settings, paths, incoming: int = 0) -> None:

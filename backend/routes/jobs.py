@@ -261,7 +261,11 @@ def _submit(session, response: Response, *, dataset_id, config, teacher_id, key=
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=JobPublic,
              responses={200: {"model": JobPublic, "description": "the job already made with this key"},
-                        404: {"model": Problem}, 422: {"model": Problem}})
+                        404: {"model": Problem, "description": "no such dataset or uploaded teacher"},
+                        422: {"model": Problem, "description": "an unknown option, a value out of its range (the "
+                                                               "detail names the field and the bound), options "
+                                                               "the data do not take, or an Idempotency-Key "
+                                                               "reused with another body"}})
 def submit_job(body: JobCreate, session: SessionDep, paths: PathsDep, settings: SettingsDep, response: Response,
                idempotency_key: str | None = Header(default=None, max_length=200)):
     """Submit a distillation job. Repeating a request with the same ``Idempotency-Key`` header returns the

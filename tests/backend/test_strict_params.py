@@ -66,6 +66,13 @@ def test_the_openapi_document_declares_the_errors_the_api_sends(client):
     for path in owner_paths:
         for operation in document["paths"][path].values():
             assert {"401", "403"} <= set(operation["responses"]), path
+    # the upload's and the job's refusals say which checks they are (review 21: "Unprocessable Entity")
+    upload = document["paths"]["/api/datasets"]["post"]["responses"]
+    assert "pickle" in upload["415"]["description"] and "upload limit" in upload["413"]["description"]
+    submit = document["paths"]["/api/jobs"]["post"]["responses"]
+    assert "Idempotency-Key" in submit["422"]["description"]
+    job = document["components"]["schemas"]["JobCreate"]["properties"]
+    assert "each from 0 to 10000" in job["lambdas"]["description"]
 
 
 def test_a_method_the_path_does_not_take_is_405_with_the_methods_it_takes(client):
