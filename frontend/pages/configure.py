@@ -12,7 +12,7 @@ import uuid
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import (
@@ -1063,6 +1063,13 @@ def _kept(prefill: dict | None, options: dict | None, keep) -> dict:
 def scattering_epochs_enabled(on):
     """The scattering student's epochs are asked for only while it is switched on."""
     return not on
+
+
+# a refused submission's words go once the form changes: the estimate above says what is wrong now (review 21:
+# "epochs: enter a whole number from 1 to 2000" stayed under Start after epochs was fixed); in the browser, so that
+# typing does not wait on the server
+clientside_callback("function () { return ''; }", Output(ids.SUBMIT_STATUS, "children", allow_duplicate=True),
+                    [Input(component, "value") for component in FORM_FIELDS.values()], prevent_initial_call=True)
 
 
 #: What submitting changes: the page (to the new job's), the status line under the button and the tab's record of
