@@ -268,6 +268,8 @@
     e.preventDefault();
     fetch(m[1] + "/files", { credentials: "same-origin" }).then(function (response) {
       if (response.ok) {
+        var stale = document.getElementById("awd-download-error");
+        if (stale) { stale.remove(); }
         var copy = link.cloneNode(false);
         copy.setAttribute("data-awd-checked", "1");
         copy.style.display = "none";
