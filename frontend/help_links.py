@@ -29,7 +29,7 @@ HELP_SECTIONS = {
     "trust": "When to trust a result",
     "configure": "Choosing the settings",
     "runs": "Managing runs: jobs, datasets, delete, rerun",
-    "compare": "Comparing two runs",
+    "compare": "Comparing runs",
     "api": "From Python or another program (the REST API)",
     "cite": "Citing",
 }
