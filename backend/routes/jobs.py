@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import time
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Response, status
@@ -35,6 +36,7 @@ from awd_studio.jobstate.jobconfig import job_config, stored_options
 from awd_studio.jobstate.storage import remove_tree
 from awd_studio.jobstate.summary import grid_size, summarize_result
 from awd_studio.models.data.dataset import split_sizes
+from awd_studio.models.device import resolve_device
 from awd_studio.models.options import TEACHER_ARCHITECTURES, PipelineConfig
 from awd_studio.models.pipeline.config import check_target_column, resolve_config
 from awd_studio.models.pipeline.trust import few_samples_words
@@ -207,11 +209,19 @@ def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str |
         # resolved against the data as the job will resolve it, so that what it refuses is refused here
         resolve_config(config, dataset.kind, tuple(dataset.shape), dataset.n)
         check_target_column(config.target, dataset.summary or {})
+        if config.device is not None and os.environ.get(LOCAL_WORKERS_ENV) == "1":
+            # the workers run on this machine (awd serve's own): a device it lacks fails the job at once, so it is
+            # refused here (review 21: "cuda" was accepted, and the failed job offered a Rerun that would fail too)
+            resolve_device(config.device)
         if row is not None:  # uploaded weights: one output, or one per target column (refused here, not at 2 %)
             teacher_output_for(int(row.n_outputs), int((dataset.summary or {}).get("n_targets") or 1), config.target)
     except ValueError as exc:
         raise _unprocessable(str(exc)) from None
     return config, (row.id if row is not None else None), dataset
+
+
+#: Set to "1" by ``awd serve`` when it starts its own workers: they share this process's machine and devices.
+LOCAL_WORKERS_ENV = "AWD_LOCAL_WORKERS"
 
 
 def _check_time(config: PipelineConfig, dataset: Dataset, settings, session) -> None:

@@ -139,6 +139,26 @@ def test_a_start_search_on_data_it_does_not_take_is_refused_at_submission(client
     assert client.post("/api/jobs/estimate", json={"dataset_id": dataset["id"], "start_search": 50}).status_code == 200
 
 
+def test_a_device_the_local_workers_lack_is_refused_at_submission(client, dataset, monkeypatch):
+    """Review 21: ``device: "cuda"`` was accepted on a server whose own workers have no GPU; the job failed at
+    once and its page offered a Rerun that would fail again. With ``awd serve``'s workers (on this machine) the
+    submission is refused; a server whose workers run elsewhere cannot tell and takes it."""
+    import torch
+
+    before = client.get("/api/jobs").json()["count"]
+    monkeypatch.setenv("AWD_LOCAL_WORKERS", "1")
+    response = client.post("/api/jobs/estimate", json={"dataset_id": dataset["id"], "device": "cuda"})
+    if torch.cuda.is_available():
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 422 and "torch.cuda.is_available() is False" in response.json()["detail"]
+        response = client.post("/api/jobs", json={"dataset_id": dataset["id"], "device": "cuda"})
+        assert response.status_code == 422 and client.get("/api/jobs").json()["count"] == before
+    assert client.post("/api/jobs/estimate", json={"dataset_id": dataset["id"], "device": "cpu"}).status_code == 200
+    monkeypatch.delenv("AWD_LOCAL_WORKERS")
+    assert client.post("/api/jobs/estimate", json={"dataset_id": dataset["id"], "device": "cuda"}).status_code == 200
+
+
 def test_options_the_data_cannot_take_are_refused_at_submission(client, dataset):
     """The API resolves the options against the dataset as the job will (models.pipeline.resolve_config): more
     levels than the series allow is refused with the job's own words, and no job is made."""
