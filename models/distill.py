@@ -455,7 +455,7 @@ class WaveletDistiller:
         length, x_search = xs.shape[-1], xs[:SEARCH_SIGNALS].float()
 
         def sparsity(h):
-            return _sparsity_and_gradient(h, x_search, length, self.levels, self.mode)
+            return _analysis_l1_and_gradient(h, x_search, length, self.levels, self.mode)
 
         return sparsity
 
@@ -883,28 +883,26 @@ class WaveletDistiller:
 def _saliency_interpretation_and_gradient(h, GX, length, level, mode):
     """The interpretation term of saliency attributions, ``||S(h)^T gx||_1 / (B (J+1))`` per filter (gamma = 1),
     and its gradient with respect to the filters, in closed form: what the start search descends. Two products
-    per step instead of the general terms' four (the coefficients are not needed)."""
-    scale = 1.0 / (GX.shape[0] * (level + 1))
+    per step instead of the general terms' four (the coefficients are not needed). Where the transform is
+    self-adjoint, ``S(h)^T = W(h)`` and the term is :func:`_analysis_l1_and_gradient` of the gradients."""
     if TransformOperator.is_self_adjoint((length,), level, mode):
-        W, chain = _wavelets.analysis_matrix_factors(h, length, level, mode)
-        A = torch.matmul(GX, W.transpose(-1, -2))  # (G, B, M)
-        grad_W = torch.matmul(A.sign().transpose(-1, -2), GX).mul_(scale)
-        return A.abs().sum((1, 2)) * scale, _wavelets.analysis_matrix_pullback(chain, grad_W, length, h.shape[-1],
-                                                                                mode)
+        return _analysis_l1_and_gradient(h, GX, length, level, mode)
+    scale = 1.0 / (GX.shape[0] * (level + 1))
     S, chain = _wavelets.synthesis_matrix_factors(h, length, level, mode)
     A = torch.matmul(GX, S)  # (G, B, M)
     grad_S = torch.matmul(GX.transpose(-1, -2), A.sign()).mul_(scale)
     return A.abs().sum((1, 2)) * scale, _wavelets.synthesis_matrix_pullback(chain, grad_S, length, h.shape[-1], mode)
 
 
-def _sparsity_and_gradient(h, X, length, level, mode):
-    """The sparsity term ``||W(h) x||_1 / (B (J+1))`` per filter (lambda = 1) and its gradient with respect to the
-    filters, in closed form: what the gamma = 0 points' start search descends. Two products per step, like
-    :func:`_saliency_interpretation_and_gradient` (the general terms would add the reconstruction's)."""
-    scale = 1.0 / (X.shape[0] * (level + 1))
+@torch.no_grad()
+def _analysis_l1_and_gradient(h, Y, length, level, mode):
+    """``||W(h) y||_1 / (B (J+1))`` per filter over the B signals ``Y`` and its gradient with respect to the filters,
+    in closed form (two products): on the training signals, the sparsity term (lambda = 1) that the gamma = 0
+    points' start search descends; on the teacher's gradients in a self-adjoint mode, the saliency term."""
+    scale = 1.0 / (Y.shape[0] * (level + 1))
     W, chain = _wavelets.analysis_matrix_factors(h, length, level, mode)
-    C = torch.matmul(X, W.transpose(-1, -2))  # (G, B, M)
-    grad_W = torch.matmul(C.sign().transpose(-1, -2), X).mul_(scale)
+    C = torch.matmul(Y, W.transpose(-1, -2))  # (G, B, M)
+    grad_W = torch.matmul(C.sign().transpose(-1, -2), Y).mul_(scale)
     return C.abs().sum((1, 2)) * scale, _wavelets.analysis_matrix_pullback(chain, grad_W, length, h.shape[-1], mode)
 
 

@@ -94,13 +94,14 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     X, scaled_teacher = scaled(split["X_train"], scaling), teacher_on_scaled(teacher, scaling)
     searching = bool(config.start_search)
     gammas = [gam for _, gam in grid]  # the whole grid's: the job's searches serve every chunk
-    searched_words = search_words(int(config.start_search), search_terms(gammas))
+    terms = search_terms(gammas)
+    searched_words = search_words(int(config.start_search), terms)
     # the stage begins here, before its first epoch: the teacher's input gradients and the start search take
     # seconds (a CME job's searches about 4 s on 2 cores), and the job page should say what runs
     report(progress, "distill", 0.0, "computing the teacher's input gradients" + (
         f" and {searched_words}" if searching else ""))
     # the search takes the first part of the stage's progress, the epochs the rest (the cost model's split)
-    share = search_share(config, split["X_train"], len(points), threads) if searching else 0.0
+    share = search_share(config, split["X_train"], len(points), threads, len(terms)) if searching else 0.0
 
     def searched(step, steps):
         report(progress, "distill", share * step / steps, f"{searched_words}: step {step}/{steps}")
@@ -137,7 +138,7 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     return out
 
 
-def search_share(config, X_train, n_points, threads) -> float:
+def search_share(config, X_train, n_points, threads, n_searches=1) -> float:
     """The start search's expected share of the distillation stage: the cost model's seconds for the search over
     those of the whole stage (:func:`models.estimate.stage_seconds`), at most 0.9.
 
@@ -149,6 +150,8 @@ def search_share(config, X_train, n_points, threads) -> float:
     n_points : int
         Grid points fitted here.
     threads : int
+    n_searches : int, default=1
+        Searches the job runs (:func:`models.start_search.search_terms` of its whole grid).
 
     Returns
     -------
@@ -156,8 +159,7 @@ def search_share(config, X_train, n_points, threads) -> float:
     """
     common = dict(kind="timeseries", shape=X_train.shape[1:], n=len(X_train), n_grid=n_points, epochs=config.epochs,
                   attribution=config.attribution, teacher=config.teacher, parametrization=config.parametrization,
-                  gradient_path=config.gradient_path, threads=threads, trains_teacher=False,
-                  n_searches=len(search_terms(gam for _, gam in grid_points_of(config))))
+                  gradient_path=config.gradient_path, threads=threads, trains_teacher=False, n_searches=n_searches)
     searched = stage_seconds(**common, start_search=int(config.start_search or 0))["distill"]
     plain = stage_seconds(**common, start_search=0)["distill"]
     return float(min(max((searched - plain) / searched, 0.0), 0.9)) if searched > 0 else 0.0
@@ -301,7 +303,6 @@ def search_words(n_starts, terms):
     >>> search_words(500, ("sparsity",))
     'searching 500 random starting wavelets without the teacher'
     """
-    if tuple(terms) == ("interpretation", "sparsity"):
-        return f"searching {n_starts} random starting wavelets, with the teacher and without"
-    return f"searching {n_starts} random starting wavelets " + (
-        "with the teacher" if tuple(terms) == ("interpretation",) else "without the teacher")
+    which = {("interpretation", "sparsity"): ", with the teacher and without",
+             ("interpretation",): " with the teacher"}.get(tuple(terms), " without the teacher")
+    return f"searching {n_starts} random starting wavelets{which}"
