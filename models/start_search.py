@@ -31,12 +31,16 @@ import torch
 from awd_studio.models.filters.modules import LatticeFilter
 from awd_studio.models.optim import StackedAdam
 
-__all__ = ["StartSearch", "search_lowpass_starts", "join_searches", "search_terms", "SEARCH_TERMS", "SEARCH_STEPS",
-           "SEARCH_LR", "SEARCH_KEEP"]
+__all__ = ["StartSearch", "search_lowpass_starts", "join_searches", "search_terms", "SEARCH_TERMS", "SEARCH_NAMES",
+           "SEARCH_STEPS", "SEARCH_LR", "SEARCH_KEEP"]
 
 #: The terms a trainer's searches descend: ``"interpretation"`` for the grid points with gamma > 0 (it reads the
 #: teacher's attributions), ``"sparsity"`` for the gamma = 0 points (it never sees the teacher).
 SEARCH_TERMS = ("interpretation", "sparsity")
+#: How the results name each search (the terminal summary here; the page's ``frontend.figures.grid.SEARCH_NAMES``,
+#: held equal by tests/frontend/test_figures.py).
+SEARCH_NAMES = {"interpretation": "the search on the teacher's attributions",
+                "sparsity": "the search without the teacher (on sparsity alone)"}
 
 #: Adam steps per random start, and their step size (radians): the first half at ``SEARCH_LR``, the second at a
 #: fifth of it. On the synthetic data of paper section 4.1 (MLP teacher, seed 0) about 1 % of uniform starts end

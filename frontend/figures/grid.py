@@ -209,12 +209,16 @@ def moved_note(bundle: dict, index: int) -> str:
     return "; ".join(parts)
 
 
+#: How the page names each start search (the terminal summary's ``models.start_search.SEARCH_NAMES``, held equal
+#: by tests/frontend/test_figures.py).
+SEARCH_NAMES = {"interpretation": "the search on the teacher's attributions",
+                "sparsity": "the search without the teacher (on sparsity alone)"}
+
+
 def _search_name(point: dict) -> str:
     """Which of the job's two start searches a grid point's start came from: the gamma = 0 points take only the
     search on the sparsity term, which never reads the teacher (:mod:`models.start_search`)."""
-    if point.get("gamma") == 0:
-        return "the search without the teacher (on sparsity alone)"
-    return "the search on the teacher's attributions"
+    return SEARCH_NAMES["sparsity" if point.get("gamma") == 0 else "interpretation"]
 
 
 def score_range(bundle: dict, score: np.ndarray) -> tuple[float | None, float | None, str]:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from awd_studio.models.pipeline.workdir import write_json
+from awd_studio.models.start_search import SEARCH_NAMES
 
 __all__ = ["SCHEMA_PATH", "SCHEMA_ID", "ResultBundle", "DataInfo", "TeacherInfo", "TestScores", "CVScore",
            "ModelScores", "GridPoint", "TestDifference", "Selected", "CVInfo", "Selection", "SeriesFeaturesChoice",
@@ -388,8 +389,7 @@ def summary_text(bundle: dict) -> str:
     best = bundle["grid"][sel["index"]]
     ended = (f", ended at relative distance {best['distance_to_init']:.3f} from it"
              if best.get("distance_to_init") is not None else "")
-    search = ("the search without the teacher (on sparsity alone)" if sel["gamma"] == 0
-              else "the search on the teacher's attributions")
+    search = SEARCH_NAMES["sparsity" if sel["gamma"] == 0 else "interpretation"]
     started = (f", its fit started from a filter {search} found, at relative distance "
                f"{best['start_distance_to_init']:.3f} from the initial wavelet{ended}"
                if best.get("start") == "search" else "")

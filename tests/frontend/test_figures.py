@@ -66,6 +66,13 @@ def test_heatmap_marks_selected_and_clicked(ts_bundle):
     assert heat.textfont.size == 11 and sum(str(t).startswith("★") for t in np.ravel(heat.text)) == 1
 
 
+def test_the_page_names_the_start_searches_as_the_terminal_does():
+    from awd_studio.frontend.figures.grid import SEARCH_NAMES as page
+    from awd_studio.models.start_search import SEARCH_NAMES as terminal
+
+    assert page == terminal
+
+
 def test_heatmap_hover_says_where_each_fit_started(ts_bundle):
     assert set(np.ravel(F.grid_heatmap_figure(ts_bundle).data[0].hovertext)) == {""}  # the bundle does not say
     grid = [{**p, "start": "search" if i % 2 else "initial"} for i, p in enumerate(ts_bundle["grid"])]
