@@ -14,6 +14,7 @@ from awd_studio.frontend.figures.style import (
     PALETTE,
     apply_layout,
     as_array,
+    common_decimals,
     empty_figure,
     fmt_number,
     sample_axis_layout,
@@ -76,8 +77,14 @@ def prediction_lines(payload: dict) -> dict:
     b = summary.get("baseline") or {}
     # the predictions side by side with one number of decimals (review 20: "0.4434" beside "0.444", whose last 0
     # the significant-digit format had dropped)
-    number = _common_decimals([e.get("prediction"), e.get("cartoon_prediction"), e.get("expected_prediction"),
-                               b.get("cartoon_prediction"), summary.get("y_true")])
+    decimals = common_decimals([e.get("prediction"), e.get("cartoon_prediction"), e.get("expected_prediction"),
+                                b.get("cartoon_prediction"), summary.get("y_true")], 4)
+
+    def number(value):
+        if decimals is None or not isinstance(value, int | float) or not np.isfinite(value):
+            return fmt_number(value, 4)
+        return f"{float(value):.{decimals}f}"
+
     return {**_shift(e), "full": number(e.get("prediction")),
             "cartoon": number(e.get("cartoon_prediction")),
             "noise": f"{number(e.get('expected_prediction'))} ± {number(e.get('expected_prediction_sd'))}",
@@ -87,23 +94,6 @@ def prediction_lines(payload: dict) -> dict:
             "baseline_kept": f"{100 * float(b.get('kept_fraction', 0)):.1f} %" if b else "—",
             "y_true": number(summary.get("y_true"))}
 
-
-def _common_decimals(values, digits: int = 4):
-    """A formatter printing every number with the decimals that give the largest of ``values`` ``digits``
-    significant digits (:func:`fmt_number` when none is finite, or the largest is from 10⁴ up or below 10⁻³).
-
-    Examples
-    --------
-    >>> number = _common_decimals([0.4434, 0.444, 0.7871])
-    >>> number(0.444), number(0.015), number(None)
-    ('0.4440', '0.0150', '—')
-    """
-    finite = [abs(float(v)) for v in values if isinstance(v, int | float) and np.isfinite(v)]
-    top = max(finite, default=0.0)
-    if not 1e-3 <= top < 1e4:
-        return lambda v: fmt_number(v, digits)
-    decimals = max(0, digits - 1 - int(np.floor(np.log10(top))))
-    return lambda v: f"{float(v):.{decimals}f}" if isinstance(v, int | float) and np.isfinite(v) else fmt_number(v)
 
 
 def _mask_scale(fig, place) -> dict:

@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -20,6 +18,7 @@ from awd_studio.frontend.figures.style import (
     MODEL_COLOURS,
     MODEL_LABELS,
     apply_layout,
+    common_decimals,
     dropped_rows_words,
     empty_figure,
     fmt_number,
@@ -57,22 +56,6 @@ def _score_row(bundle: dict, key: str, entry: dict) -> dict:
                 accuracy=test.get("accuracy"), auc=test.get("auc"))
 
 
-def rmse_decimals(values) -> int | None:
-    """Decimals that give the largest RMSE of a column 3 significant digits, or None (plain :func:`fmt_number`)
-    when the column has no finite value or one from 10⁴ up.
-
-    Examples
-    --------
-    >>> rmse_decimals([0.0365, 0.0241, None]), rmse_decimals([0.161, 0.114]), rmse_decimals([2.5e4])
-    (4, 3, None)
-    """
-    finite = [abs(float(v)) for v in values if isinstance(v, int | float) and math.isfinite(v)]
-    top = max(finite, default=0.0)
-    if not 0 < top < 1e4:
-        return None
-    return max(0, 2 - math.floor(math.log10(top)))
-
-
 def score_rows(bundle: dict) -> list[dict]:
     """The scores table: one row per model, teacher last.
 
@@ -88,7 +71,7 @@ def score_rows(bundle: dict) -> list[dict]:
     rows = [_score_row(bundle, key, models[key] or {}) for key in keys]
     if bundle.get("teacher"):
         rows.append(_score_row(bundle, "teacher", bundle["teacher"]))
-    decimals = rmse_decimals([r["rmse"] for r in rows])
+    decimals = common_decimals([r["rmse"] for r in rows])
     for r in rows:
         r["r2_text"] = fmt_score(r["r2"])  # three decimals, lined up: 0.550 beside 0.575
         sd = r["rmse_sd"]

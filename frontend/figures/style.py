@@ -17,8 +17,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 __all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "KIND_LABELS", "kind_label", "BOTTOM_LEGEND",
-           "LAYOUT", "apply_layout", "empty_figure", "as_array", "fmt_number", "fmt_score", "wrap_words",
-           "SAMPLE_AXIS_TITLE", "sample_axis_layout", "size_words", "dropped_rows_words"]
+           "LAYOUT", "apply_layout", "empty_figure", "as_array", "fmt_number", "fmt_score", "common_decimals",
+           "wrap_words", "SAMPLE_AXIS_TITLE", "sample_axis_layout", "size_words", "dropped_rows_words"]
 
 #: A series' x axis when its file named no times: the sample's index.
 SAMPLE_AXIS_TITLE = "time step (samples)"
@@ -220,6 +220,23 @@ def fmt_number(value: Any, digits: int = 3) -> str:
     if abs(value) >= 10 ** digits:
         return f"{value:.0f}"
     return f"{value:.{digits}g}"
+
+
+def common_decimals(values, digits: int = 3) -> int | None:
+    """Decimals that give the largest finite magnitude of ``values`` ``digits`` significant digits, for numbers
+    printed side by side with one number of decimals ("0.4440" beside "0.4434", "± 0.0008" beside "± 0.0016");
+    None when none is finite or the largest lies where :func:`fmt_number` goes scientific (below 1e-3, from 1e4).
+
+    Examples
+    --------
+    >>> common_decimals([0.0365, 0.0241, None]), common_decimals([0.4434, 0.7871], 4), common_decimals([2.5e4])
+    (4, 4, None)
+    """
+    finite = [abs(float(v)) for v in values if isinstance(v, int | float) and math.isfinite(v)]
+    top = max(finite, default=0.0)
+    if not 1e-3 <= top < 1e4:
+        return None
+    return max(0, digits - 1 - math.floor(math.log10(top)))
 
 
 def fmt_score(value: Any) -> str:
