@@ -16,7 +16,7 @@ from awd_studio.frontend.durations import format_seconds as fmt_seconds  # "3 mi
 __all__ = ["dataset_labels", "STATE_COLORS", "APP_NAV", "SUBMITTED_JOB", "VIEWPORT", "NARROW_PX", "is_narrow", "panel_columns", "items",
            "state_badge", "is_job_id", "figure_card", "graph", "graph_config", "size_graphs_to_their_figures",
            "fmt_seconds", "not_found_card", "triggered_id", "DEFAULT_GRAPH_HEIGHT", "named_update", "alert_outputs",
-           "alert_value", "stack_on_phones", "run_file_name", "run_label"]
+           "alert_value", "stack_on_phones", "run_file_name", "run_label", "teacher_text"]
 
 #: The app's ``dcc.Location`` (in ``app.py``); a page callback moves the browser by writing its ``href``.
 APP_NAV = "app-nav"
@@ -67,6 +67,20 @@ def items(resp: Any) -> list:
     if isinstance(resp, dict):
         resp = resp.get("data", resp.get("items", []))
     return list(resp) if isinstance(resp, list) else []
+
+
+def teacher_text(job: dict) -> str:
+    """Pure: a run's teacher as the jobs list and the compare page name it: the architecture, after "auto: " when
+    auto chose it (review 21: a run submitted with auto showed as a plain "mlp").
+
+    Examples
+    --------
+    >>> teacher_text({"teacher_name": "mlp", "config": {"teacher": "auto"}}), teacher_text({"teacher_name": "cnn"})
+    ('auto: mlp', 'cnn')
+    """
+    name = job.get("teacher_name") or "—"
+    auto = (job.get("config") or {}).get("teacher") == "auto" and name not in ("—", "auto")
+    return f"auto: {name}" if auto else name
 
 
 def run_label(token: str) -> str:

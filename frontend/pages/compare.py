@@ -19,6 +19,7 @@ from awd_studio.frontend.components import (
     is_job_id,
     size_graphs_to_their_figures,
     stack_on_phones,
+    teacher_text,
 )
 from awd_studio.frontend.figures.compare import (
     MAX_RUNS,
@@ -90,9 +91,9 @@ def run_facts(job: dict, bundle: dict, dataset: str | None = None) -> dict:
     'auto: zero'
     """
     selected = bundle.get("selected") or {}
-    teacher = (bundle.get("teacher") or {}).get("name") or job.get("teacher_name")
-    if (job.get("config") or {}).get("teacher") == "auto" and teacher and teacher != "auto":
-        teacher = f"auto: {teacher}"  # what auto chose, as "auto: zero" says for the boundary mode (review 21)
+    # what auto chose, as "auto: zero" says for the boundary mode (review 21)
+    name = (bundle.get("teacher") or {}).get("name") or job.get("teacher_name")
+    teacher = teacher_text({**job, "teacher_name": name})
     facts = {
         "dataset": dataset or job.get("dataset_name") or "(deleted)",
         "teacher": teacher,

@@ -21,6 +21,7 @@ from awd_studio.frontend.components import (
     named_update,
     stack_on_phones,
     state_badge,
+    teacher_text,
 )
 from awd_studio.frontend.figures.compare import MAX_RUNS
 from awd_studio.frontend.figures.style import kind_label
@@ -308,20 +309,6 @@ def teachers_table(teachers: list[dict], jobs: list[dict]):
     ], id=f"jobs-teacher-{t['id'][:8]}") for t in teachers]
     return stack_on_phones(dbc.Table([head, html.Tbody(body)], hover=True, size="sm",
                                      className="awd-table mb-0 align-middle", id=ids.TEACHERS_LIST))
-
-
-def teacher_text(job: dict) -> str:
-    """Pure: the jobs list's teacher cell: the architecture, after "auto: " when auto chose it (review 21: a run
-    submitted with auto showed as a plain "mlp").
-
-    Examples
-    --------
-    >>> teacher_text({"teacher_name": "mlp", "config": {"teacher": "auto"}}), teacher_text({"teacher_name": "cnn"})
-    ('auto: mlp', 'cnn')
-    """
-    name = job.get("teacher_name") or "—"
-    auto = (job.get("config") or {}).get("teacher") == "auto" and name not in ("—", "auto")
-    return f"auto: {name}" if auto else name
 
 
 def rerun_teacher_text(job: dict) -> str:
