@@ -524,8 +524,9 @@ def serve(host: str = "127.0.0.1", port: int = 8050, data_dir=None, workers: int
         get_settings.cache_clear()
         if workers > 0:
             (data_dir / "logs").mkdir(exist_ok=True)
-            # the API may check a job's device against this machine's (backend.routes.jobs.LOCAL_WORKERS_ENV)
-            os.environ["AWD_LOCAL_WORKERS"] = "1"
+            from awd_studio.backend.routes.jobs import LOCAL_WORKERS_ENV
+
+            os.environ[LOCAL_WORKERS_ENV] = "1"  # the API may check a job's device against this machine's
 
             def start_embedded_worker():
                 # a node name of our own, so a planned stop can tell its jobs from other workers' (requeue_stopped)

@@ -133,6 +133,12 @@ def test_a_results_archive_holds_its_files_in_the_folder_the_snippet_reads(clien
     # review 20: a share link's downloads were named after the link's first 8 characters, part of the secret
     named = shared.headers["content-disposition"]
     assert 'filename="awd-shared-' in named and link["token"][:6] not in named, named
+    # the page's links and figure buttons name their files as the API does (two layers, one rule)
+    from awd_studio.backend.routes.results import run_file_name as api_name
+    from awd_studio.frontend.components import run_file_name as page_name
+
+    for key in (job_id, link["token"]):
+        assert page_name(key, "result.zip") == api_name(key, "result.zip")
     assert client.delete(f"/api/shares/{link['id']}").status_code == 204
     assert client.get(f"/api/results/{link['token']}/archive").status_code == 410
 
