@@ -8,6 +8,7 @@ import re
 
 import httpx
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.conftest import wait_for
 from tests.e2e.conftest import OWNER_TOKEN, assert_drawn, console_errors
@@ -138,12 +139,19 @@ def test_series_result_shows_formula_scalogram_trust_and_snippet(web_server, own
     page.keyboard.press("ArrowDown")
     page.wait_for_function("document.querySelector('#results-grid-point').getAttribute('aria-expanded') === 'true'")
     focused_js = "document.activeElement.type === 'radio' ? Number(document.activeElement.value) : -1"
-    for _ in range(2 * len(bundle["grid"])):
+    for _ in range(4 * len(bundle["grid"])):
         focused = page.evaluate(focused_js)
         if focused == other:
             break
+        if page.get_attribute("#results-grid-point", "aria-expanded") != "true":  # a re-render closed the list
+            page.focus("#results-grid-point")
+            page.keyboard.press("ArrowDown")
+            continue
         page.keyboard.press("ArrowUp" if focused > other else "ArrowDown")
-        page.wait_for_function(f"before => ({focused_js}) !== before", arg=focused)  # one step at a time
+        try:  # one step at a time; on a loaded machine a press can land before the list listens: press again
+            page.wait_for_function(f"before => ({focused_js}) !== before", arg=focused, timeout=5_000)
+        except PlaywrightTimeoutError:
+            pass
     assert page.evaluate("document.activeElement.value") == str(other)
     page.keyboard.press("Enter")
     page.wait_for_function("label => document.querySelector('#results-inspecting').innerText.includes(label)",
