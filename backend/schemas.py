@@ -118,6 +118,8 @@ class TeacherPublic(BaseModel):
     size_bytes: int | None = None
     created: dt.datetime | None = None
     note: str | None = Field(default=None, description="e.g. that the same weights were uploaded before")
+    warning: str | None = Field(default=None, description="an upload for a dataset whose predictions on a sample "
+                                "of it sit at another scale than its targets (the weights are kept)")
 
 
 class TeachersPublic(BaseModel):

@@ -12,10 +12,12 @@ from awd_studio.backend.uploads import multipart_openapi, receive_upload
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import ACTIVE_STATES, Dataset, Teacher, new_id
 from awd_studio.jobstate.storage import TEACHER_SUFFIXES, atomic_move, remove_tree, safe_display_name
+from awd_studio.models.data import load_dataset
 from awd_studio.models.options import TEACHER_ARCHITECTURES as TEACHERS
 from awd_studio.models.teachers import check_teacher_file_isolated, teacher_output_for
+from awd_studio.models.teachers.units import sample_rows, scale_words
 
-__all__ = ["router", "BUILTIN_INFO"]
+__all__ = ["router", "BUILTIN_INFO", "SCALE_SAMPLES"]
 
 router = APIRouter(prefix="/teachers", tags=["teachers"], dependencies=[Depends(require_owner)],
                    responses=OWNER_ERRORS)
@@ -26,6 +28,18 @@ BUILTIN_INFO = {
     "cnn": "Small convolutional network for maps (what auto trains for images).",
     "resnet18": "ResNet-18 adapted to one-channel maps; the strongest and slowest image teacher.",
 }
+
+#: Training samples of the dataset an upload runs the teacher on, to compare its predictions' scale with the
+#: targets' (fewer for large maps: :func:`models.teachers.units.sample_rows`).
+SCALE_SAMPLES = 256
+
+
+def _dataset_sample(paths, dataset: Dataset):
+    """Raw inputs and targets of up to :data:`SCALE_SAMPLES` training samples of a stored dataset, and its
+    target names."""
+    data = load_dataset(paths.dataset_dir(dataset.id) / dataset.filename)
+    rows = sample_rows(data.n, SCALE_SAMPLES, int(data.X[0].size))
+    return data.X[rows], data.y[rows], list(data.target_names)
 
 
 def _parse_shape(text: str | None) -> list[int] | None:
@@ -108,7 +122,10 @@ async def upload_teacher(request: Request, response: Response, session: SessionD
     built-in architecture (field ``arch``), or a ``.pt2`` exported program.
 
     The input shape comes from ``dataset_id`` (the data you will distil) or ``input_shape``. The file is
-    loaded without unpickling code and run on a sample input; anything else is refused with 422. The same
+    loaded without unpickling code and run on a sample input; anything else is refused with 422. With
+    ``dataset_id`` it also runs on up to 256 of the dataset's training samples: NaN or infinite outputs are
+    refused, and predictions at another scale than the targets (a network trained on standardised data) are
+    kept with a ``warning``. The same
     weights uploaded again for the same architecture, input shape and outputs return that teacher (200) with a
     ``note``, not a copy.
     """
@@ -154,10 +171,16 @@ async def upload_teacher(request: Request, response: Response, session: SessionD
             public.note = (f"these weights were uploaded before (as “{existing.name}” on "
                            f"{existing.created:%Y-%m-%d %H:%M} UTC); that teacher is used again")
             return public
-        n_params, n_outputs = await run_in_threadpool(check_teacher_file_isolated, upload.path, arch=arch,
-                                                      input_shape=shape, n_outputs=n_outputs)
+        X_sample = y_sample = names = None
+        if dataset_id:  # the teacher runs on some of the data too: its predictions' scale against the targets'
+            X_sample, y_sample, names = await run_in_threadpool(_dataset_sample, paths, dataset)
+        n_params, n_outputs, predictions = await run_in_threadpool(
+            check_teacher_file_isolated, upload.path, arch=arch, input_shape=shape, n_outputs=n_outputs,
+            sample=X_sample)
+        warning = None
         if dataset_id:  # one output, or one per target column (the rule a job applies, models.teachers)
             teacher_output_for(n_outputs, int((dataset.summary or {}).get("n_targets") or 1), None, data="dataset")
+            warning = scale_words(predictions, y_sample, names, data_name=f"“{dataset.name}”")
         filename = f"weights{upload.suffix}"
         atomic_move(upload.path, paths.teacher_dir(teacher_id) / filename)
         name = safe_display_name(fields.get("name") or upload.filename.rsplit(".", 1)[0], "teacher")
@@ -165,7 +188,9 @@ async def upload_teacher(request: Request, response: Response, session: SessionD
                                   filename=filename, original_filename=safe_display_name(upload.filename, "upload", path=True),
                                   input_shape=shape, n_outputs=n_outputs, n_params=n_params,
                                   sha256=upload.sha256, size_bytes=upload.size)
-        return _teacher_public(row)
+        public = _teacher_public(row)
+        public.warning = warning
+        return public
     except ValueError as exc:
         remove_tree(paths.teacher_dir(teacher_id))
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None

@@ -186,7 +186,8 @@
     send("configure", "/api/teachers", form, {
       name: file.name, failed: "Teacher upload failed: ", failedBeside: true,
       done: function (body) {  // the same weights again: the teacher stored before, said so
-        return body && body.note ? "Loaded " + file.name + ": " + body.note + "." : "Loaded and checked " + file.name + ".";
+        if (body && body.note) { return "Loaded " + file.name + ": " + body.note + "."; }
+        return "Loaded and checked " + file.name + (body && body.warning ? ", with the warning below." : ".");
       }
     }, function (body) { setProps("configure-uploaded-teacher", { data: body }); });
   }

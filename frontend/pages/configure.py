@@ -72,6 +72,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     UPLOAD_BAR = "configure-upload-bar"
     UPLOAD_PROGRESS = "configure-upload-progress"
     UPLOAD_STATUS = "configure-upload-status"
+    #: The upload's warning that the weights predict at another scale than the dataset's targets.
+    TEACHER_WARNING = "configure-teacher-warning"
     TEACHER_UPLOAD = "configure-teacher-upload"
     WAVE = "configure-wave"
     #: Under "Start from": what a dataset made with a known wavelet (the synthetic example) asks of the start.
@@ -261,6 +263,8 @@ def layout(dataset: str | None = None, **query):
                                  id=ids.UPLOAD_PROGRESS, className="progress mt-2 awd-hidden"),
                         html.Div(id=ids.UPLOAD_STATUS, className="small text-muted mt-1",
                                  **{"aria-live": "polite"}),
+                        dbc.Alert(id=ids.TEACHER_WARNING, color="warning", is_open=False,
+                                  className="small mt-2 mb-0"),
                     ], id=ids.TEACHER_UPLOAD, className="mt-3 awd-hidden"),
                 ], help_section="teacher"),
                 _card("Wavelet", [
@@ -798,6 +802,24 @@ def toggle_teacher_upload(source):
     """Show either the weights upload (with its architecture) or the built-in architecture, never both."""
     upload = source == "upload"
     return dict(upload="mt-3" if upload else "mt-3 awd-hidden", builtin="mt-3 awd-hidden" if upload else "mt-3")
+
+
+@callback(output=dict(text=Output(ids.TEACHER_WARNING, "children"), is_open=Output(ids.TEACHER_WARNING, "is_open")),
+          inputs=dict(uploaded=Input(ids.UPLOADED_TEACHER, "data"), teacher=Input(ids.TEACHER, "value")))
+def teacher_warning(uploaded, teacher):
+    """The upload's warning (``POST /api/teachers``: predictions at another scale than the targets) while those
+    weights are the chosen teacher.
+
+    Examples
+    --------
+    >>> teacher_warning({"id": "t1", "warning": "On 256 samples ..."}, "t1")["is_open"]
+    True
+    >>> teacher_warning({"id": "t1", "warning": "On 256 samples ..."}, "auto")["is_open"]
+    False
+    """
+    text = (uploaded or {}).get("warning")
+    shown = bool(text) and teacher == (uploaded or {}).get("id")
+    return dict(text=text if shown else None, is_open=shown)
 
 
 #: What a grid preset fills in.

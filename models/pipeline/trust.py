@@ -15,6 +15,7 @@ import numpy as np
 from awd_studio.models.pipeline.predict import recommended_model
 from awd_studio.models.pipeline.verdict import STUDENT_NAMES, format_difference, rmse_difference_words
 from awd_studio.models.teachers.training import still_improving_at_cap
+from awd_studio.models.teachers.units import UNITS_REMEDY, at_other_scale
 
 __all__ = ["trust_notes", "WEAK_TEACHER_R2", "BASELINES", "COMPRESSION_DEFINITION", "KNOWN_CLOSE", "GRID_SAME",
            "FEW_TEST_SAMPLES", "FEW_TRAINING_SAMPLES", "few_samples_words"]
@@ -86,9 +87,10 @@ def _note(level: str, key: str, text: str) -> dict:
 
 def units_words(teacher: dict) -> str | None:
     """The note on uploaded weights whose test predictions sit at another scale than the target (``teacher.
-    prediction_scale``): their mean more than two target SDs away, or their spread 5 times larger or smaller,
-    with a test R² below 0. The usual cause is the normalisation: a network trained on standardised data whose
-    state dict lacks ``x_mean``, ``x_std``, ``y_mean`` and ``y_std``. None otherwise.
+    prediction_scale``) by :func:`models.teachers.units.at_other_scale`: their mean more than two target SDs
+    away, or their spread 5 times larger or smaller, with a test R² below 0 (the upload of weights for a dataset
+    applies the same test to a sample of it). The usual cause is the normalisation: a network trained on
+    standardised data whose state dict lacks ``x_mean``, ``x_std``, ``y_mean`` and ``y_std``. None otherwise.
 
     Examples
     --------
@@ -100,18 +102,11 @@ def units_words(teacher: dict) -> str | None:
     True
     """
     scale, r2 = teacher.get("prediction_scale"), _r2(teacher)
-    if not scale or r2 is None or r2 >= 0 or not scale.get("target_sd"):
-        return None
-    shifted = abs(scale["mean"] - scale["target_mean"]) > 2 * scale["target_sd"]
-    spread = scale["sd"] / scale["target_sd"]
-    if not (shifted or spread > 5 or spread < 0.2):
+    if not scale or r2 is None or not at_other_scale({**scale, "r2": r2}):
         return None
     return (f"The uploaded teacher predicts at another scale than the target: its test predictions average "
             f"{scale['mean']:.4g} (SD {scale['sd']:.3g}) where the target averages {scale['target_mean']:.4g} "
-            f"(SD {scale['target_sd']:.3g}), hence its test R² of {r2:.3g}. AWD Studio gives the teacher the raw "
-            "data and reads its outputs in target units. A network trained on standardised data needs that "
-            "standardisation inside it: for AWD Studio's architectures, the buffers x_mean, x_std, y_mean and "
-            "y_std of its state dict (missing ones stay 0 and 1); for an exported program, in its forward. "
+            f"(SD {scale['target_sd']:.3g}), hence its test R² of {r2:.3g}. {UNITS_REMEDY} "
             "Nothing distilled from it here is meaningful until its units match (Help, “The teacher”).")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 
 import pytest
 import torch
@@ -124,6 +125,55 @@ def test_an_exported_program_is_labelled_as_such_whatever_arch_is_sent(client, t
     body = response.json()
     assert body["arch"] == "exported program"
     assert client.get(f"/api/teachers/{body['id']}").json()["arch"] == "exported program"
+
+
+class _Affine(torch.nn.Module):
+    """Predicts ``offset + scale * x[:, 0]``."""
+
+    def __init__(self, offset, scale):
+        super().__init__()
+        self.offset, self.scale = offset, scale
+
+    def forward(self, x):
+        return self.offset + self.scale * x[:, :1]
+
+
+class _InfiniteAbove(torch.nn.Module):
+    """Infinite where ``x[:, 2] > 0.89`` (float32's exp overflows: a fifth of normal data)."""
+
+    def forward(self, x):
+        return x[:, :1] + torch.exp(100.0 * x[:, 2:3])
+
+
+def _program_bytes(tmp_path, module, length) -> bytes:
+    path = tmp_path / "program.pt2"
+    torch.export.save(torch.export.export(module.eval(), (torch.zeros(2, length),)), str(path))
+    return path.read_bytes()
+
+
+def test_weights_predicting_at_another_scale_than_the_dataset_get_a_warning_at_upload(client, tmp_path):
+    """Review 21: a teacher trained on standardised targets, without that standardisation inside it, was caught
+    only by the finished job's trust note. An upload for a dataset runs the weights on a sample of it and warns
+    (the weights are kept); weights in the target's units get no warning."""
+    import numpy as np
+
+    from tests.backend.conftest import npz_bytes
+
+    X = np.random.default_rng(3).normal(size=(300, 32))
+    stored = client.post("/api/datasets", files={"file": ("omega.npz", npz_bytes(X=X, y=0.3 + 0.06 * X[:, 0]),
+                                                           "application/octet-stream")}).json()
+    standardised = _post(client, _program_bytes(tmp_path, _Affine(0.0, 1.0), 32), "standardised.pt2",
+                         dataset_id=stored["id"])
+    assert standardised.status_code == 201, standardised.text
+    warning = standardised.json()["warning"]
+    assert warning.startswith("On 256 samples of “omega”, this teacher predicts at another scale than the target")
+    assert "where the target averages 0.3" in warning and "x_mean, x_std, y_mean and y_std" in warning
+    right = _post(client, _program_bytes(tmp_path, _Affine(0.3, 0.06), 32), "right.pt2", dataset_id=stored["id"])
+    assert right.status_code == 201 and right.json()["warning"] is None, right.text
+    # infinite on some of the data, finite on the random sample input of every upload: refused, nothing stored
+    inf = _post(client, _program_bytes(tmp_path, _InfiniteAbove(), 32), "inf.pt2", dataset_id=stored["id"])
+    assert inf.status_code == 422 and re.search(r"NaN or infinite outputs on \d+ of 256 samples", inf.text), inf.text
+    assert not [t for t in client.get("/api/teachers").json()["data"] if t["name"] == "inf"]
 
 
 @pytest.mark.parametrize("case", ["malicious pickle", "wrong architecture", "wrong shape", "garbage",

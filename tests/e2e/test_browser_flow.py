@@ -229,7 +229,9 @@ def test_teacher_weights_uploaded_through_the_page_are_used(web_server, owner_co
     owner = {"Authorization": f"Bearer {OWNER_TOKEN}"}
     dataset = httpx.post(web_server + "/api/examples/synthetic", json={"n": 150}, headers=owner, timeout=60).json()
     weights = tmp_path / "my-mlp.pt"
-    torch.save(build_teacher("mlp", (64,)).state_dict(), weights)
+    state = build_teacher("mlp", (64,)).state_dict()
+    state["y_mean"] = torch.tensor([1000.0])  # answers far from the targets' units: the upload warns, and keeps it
+    torch.save(state, weights)
 
     context = owner_context()
     page = context.new_page()
@@ -246,6 +248,10 @@ def test_teacher_weights_uploaded_through_the_page_are_used(web_server, owner_co
     chooser.value.set_files(str(weights))
     page.locator("#configure-upload-status").get_by_text("Loaded and checked my-mlp.pt").wait_for()
     page.wait_for_function("document.querySelector('#configure-teacher').innerText.includes('uploaded')")
+    warning = page.locator("#configure-teacher-warning")
+    warning.get_by_text("this teacher predicts at another scale than the target").wait_for()
+    box = warning.bounding_box()
+    assert box and box["width"] >= 250 and box["height"] >= 40, box  # drawn, readable, not collapsed
     screenshot(page, "10-configure-uploaded-teacher")
     page.fill("#configure-lambdas", "0.001")
     page.fill("#configure-gammas", "0")

@@ -631,6 +631,20 @@ def test_isolated_check_matches_the_in_process_check_and_leaves_torch_alone(tmp_
         check_teacher_file_isolated(tmp_path / "m.pt2", input_shape=(16, 16), n_outputs=2, timeout=0.01)
 
 
+def test_the_check_returns_the_teachers_predictions_on_a_sample_of_the_data_in_both_processes(tmp_path):
+    model = build_teacher("mlp", (24,), 2)
+    torch.save(model.state_dict(), tmp_path / "m.pt")
+    sample = np.random.default_rng(0).normal(size=(40, 24)).astype(np.float32)
+    here = check_teacher_file(tmp_path / "m.pt", arch="mlp", input_shape=(24,), n_outputs=2, sample=sample)
+    there = check_teacher_file_isolated(tmp_path / "m.pt", arch="mlp", input_shape=(24,), n_outputs=2, sample=sample)
+    expected = predict(model, sample)
+    assert here.sample_predictions.shape == there.sample_predictions.shape == (40, 2)
+    np.testing.assert_array_equal(here.sample_predictions, expected)
+    np.testing.assert_array_equal(there.sample_predictions, expected)  # float32 values survive the JSON exactly
+    assert here[:2] == there[:2] and check_teacher_file(tmp_path / "m.pt", arch="mlp", input_shape=(24,),
+                                                        n_outputs=2).sample_predictions is None
+
+
 class _NaN(torch.nn.Module):
     def forward(self, x):
         return torch.full((x.shape[0], 1), float("nan"))

@@ -1,0 +1,168 @@
+"""Does a teacher answer in the target's units? The scale of its predictions against the target's.
+
+AWD Studio gives a teacher the raw data and reads its outputs in target units. Uploaded weights trained on
+standardised data, without that standardisation inside them, predict at another scale: their R² is then
+negative and their predictions sit far from the target's mean or spread far more (or less) widely. The test
+here is the one the job's trust note applies after the run (``models.pipeline.trust.units_words``) and the
+upload applies to a sample of the dataset before any job (``POST /api/teachers`` with ``dataset_id``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["SHIFT_SDS", "SPREAD_RATIO", "UNITS_REMEDY", "prediction_scale", "at_other_scale", "scale_words",
+           "sample_rows"]
+
+#: Predictions whose mean is more than this many target SDs from the target's mean are shifted.
+SHIFT_SDS = 2.0
+#: Predictions whose SD is more than this many times the target's, or less than its inverse, spread wrongly.
+SPREAD_RATIO = 5.0
+
+#: What the teacher is given and what a network at another scale needs (the job's trust note and the upload's
+#: warning end with it).
+UNITS_REMEDY = ("AWD Studio gives the teacher the raw data and reads its outputs in target units. A network trained "
+                "on standardised data needs that standardisation inside it: for AWD Studio's architectures, the "
+                "buffers x_mean, x_std, y_mean and y_std of its state dict (missing ones stay 0 and 1); for an "
+                "exported program, in its forward.")
+
+
+def prediction_scale(predictions, targets) -> dict:
+    """Mean and SD of predictions and of their targets, and the R² of the one against the other.
+
+    Parameters
+    ----------
+    predictions, targets : array-like of shape (n,)
+        In the same order; n >= 2.
+
+    Returns
+    -------
+    dict
+        ``mean``, ``sd`` (of the predictions), ``target_mean``, ``target_sd`` and ``r2`` (``nan`` for a constant
+        target): Python floats, SDs with ``ddof=0``.
+
+    Examples
+    --------
+    >>> s = prediction_scale([0.0, 1.0, 2.0], [0.0, 1.0, 2.0])
+    >>> s["mean"], s["target_sd"] > 0, s["r2"]
+    (1.0, True, 1.0)
+    """
+    p = np.asarray(predictions, dtype=np.float64).ravel()
+    y = np.asarray(targets, dtype=np.float64).ravel()
+    if p.shape != y.shape or p.size < 2:
+        raise ValueError(f"predictions and targets: need two equal lengths >= 2, got {p.size} and {y.size}")
+    total = float(np.sum((y - y.mean()) ** 2))
+    r2 = 1.0 - float(np.sum((y - p) ** 2)) / total if total > 0 else float("nan")
+    return {"mean": float(p.mean()), "sd": float(p.std()), "target_mean": float(y.mean()),
+            "target_sd": float(y.std()), "r2": r2}
+
+
+def at_other_scale(scale: dict) -> bool:
+    """Whether predictions sit at another scale than their target: R² below 0, and a mean more than
+    :data:`SHIFT_SDS` target SDs away or a spread more than :data:`SPREAD_RATIO` times larger or smaller.
+
+    Parameters
+    ----------
+    scale : dict
+        ``mean``, ``sd``, ``target_mean``, ``target_sd`` and ``r2`` (:func:`prediction_scale`).
+
+    Returns
+    -------
+    bool
+        False too when the target is constant or the R² unknown: nothing to compare with.
+
+    Examples
+    --------
+    >>> standardised = {"mean": 0.01, "sd": 0.9, "target_mean": 0.3, "target_sd": 0.06, "r2": -221.0}
+    >>> at_other_scale(standardised), at_other_scale({**standardised, "r2": 0.4})
+    (True, False)
+    """
+    r2, target_sd = scale.get("r2"), scale.get("target_sd")
+    if r2 is None or not np.isfinite(r2) or r2 >= 0 or not target_sd:
+        return False
+    shifted = abs(scale["mean"] - scale["target_mean"]) > SHIFT_SDS * target_sd
+    spread = scale["sd"] / target_sd
+    return bool(shifted or spread > SPREAD_RATIO or spread < 1 / SPREAD_RATIO)
+
+
+def scale_words(predictions, targets, target_names, *, data_name: str = "the dataset") -> str | None:
+    """The upload's warning when a teacher's predictions on a sample of the data sit at another scale than
+    the targets (:func:`at_other_scale`); None when they do not.
+
+    Parameters
+    ----------
+    predictions : ndarray of shape (m, n_outputs)
+        The teacher's outputs on m raw samples.
+    targets : ndarray of shape (m,) or (m, k)
+        Those samples' targets. One output is compared with every column (a job may explain any) and warned
+        about only when it fits none; one output per column, each with its own.
+    target_names : sequence of str
+        The k column names.
+    data_name : str, default="the dataset"
+        Named in the sentence.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> y = np.linspace(0.2, 0.4, 50)
+    >>> scale_words(((y - 0.3) / 0.06)[:, None], y, ["Omega_m"])[:77]
+    'On 50 samples of the dataset, this teacher predicts at another scale than the'
+    >>> scale_words(y[:, None] + 0.001, y, ["Omega_m"]) is None
+    True
+    """
+    p = np.asarray(predictions, dtype=np.float64)
+    y = np.asarray(targets, dtype=np.float64).reshape(len(p), -1)
+    names = list(target_names)
+    if p.ndim != 2 or len(names) != y.shape[1] or p.shape[1] not in (1, y.shape[1]):
+        raise ValueError(f"predictions: expected (m, 1) or (m, {y.shape[1]}) for {y.shape[1]} target columns, "
+                         f"got {p.shape}")
+    pairs = [(0 if p.shape[1] == 1 else j, j) for j in range(y.shape[1])]
+    scales = [(names[j], prediction_scale(p[:, out], y[:, j])) for out, j in pairs]
+    off = [(name, scale) for name, scale in scales if at_other_scale(scale)]
+    if not off or (p.shape[1] == 1 and len(off) < len(scales)):  # one output: some column fits it
+        return None
+    name, scale = max(off, key=lambda item: item[1]["r2"]) if p.shape[1] == 1 else off[0]
+    which = (f"the target “{name}”:" if len(scales) == 1 else
+             f"any target column (the closest, “{name}”:" if p.shape[1] == 1 else
+             f"{len(off)} of the {len(scales)} target columns (“{name}”:")
+    close = "" if len(scales) == 1 else ")"
+    return (f"On {len(p)} samples of {data_name}, this teacher predicts at another scale than {which} "
+            f"{_numbers(scale)}{close}. {UNITS_REMEDY} A job with it runs, but nothing distilled from it is "
+            "meaningful until its units match (Help, “The teacher”).")
+
+
+def _numbers(scale):
+    return (f"its predictions average {scale['mean']:.4g} (SD {scale['sd']:.3g}) where the target averages "
+            f"{scale['target_mean']:.4g} (SD {scale['target_sd']:.3g}), R² {scale['r2']:.3g}")
+
+
+def sample_rows(n: int, sample_size: int, size: int, *, budget: int = 2 ** 20, least: int = 16,
+                seed: int = 0) -> np.ndarray:
+    """Rows of a data set to run a teacher on for a quick check: at most ``sample_size``, fewer for large
+    samples (about ``budget`` values in all, never fewer than ``least``), drawn without replacement and sorted.
+
+    Parameters
+    ----------
+    n : int
+        Rows of the data set.
+    sample_size : int
+        Most rows wanted.
+    size : int
+        Values per row (a series' length, a map's pixels).
+    budget, least : int, default=2**20, 16
+    seed : int, default=0
+
+    Returns
+    -------
+    ndarray of int, sorted
+
+    Examples
+    --------
+    >>> len(sample_rows(1000, 256, 40)), len(sample_rows(1000, 256, 512 * 512)), len(sample_rows(10, 256, 40))
+    (256, 16, 10)
+    """
+    k = min(n, sample_size, max(least, budget // max(int(size), 1)))
+    return np.sort(np.random.default_rng(seed).choice(n, size=k, replace=False))
