@@ -856,19 +856,31 @@ def apply_preset(info, _quick, _paper, options, prefill=None):
 FIELD_OF_MESSAGE = {"λ": ids.LAMBDAS, "γ": ids.GAMMAS, "epochs": ids.EPOCHS, "step size": ids.LR, "levels": ids.LEVELS,
                     "seed": ids.SEED,
                     "teacher training epochs": ids.TEACHER_EPOCHS, "random starts searched": ids.START_SEARCH,
-                    "control, random wavelets": ids.RANDOM_SEARCH}
+                    "control, random wavelets": ids.RANDOM_SEARCH, "scattering epochs": ids.SCATTERING_EPOCHS}
 
 
-def invalid_fields(message: str | None) -> dict:
-    """``{field id: bool}``: which field an error message (``"<field>: ..."``) is about, for its red outline.
+def invalid_fields(messages: str | list[str] | None) -> dict:
+    """``{field id: bool}``: which fields error messages (``"<field>: ..."``, one or a list) are about, for their
+    red outlines.
 
     Examples
     --------
     >>> [k for k, bad in invalid_fields("epochs: enter a whole number from 1 to 2000").items() if bad]
     ['configure-epochs']
+    >>> [k for k, bad in invalid_fields(["λ: enter at least one value", "seed: enter a whole number ≥ 0"]).items()
+    ...  if bad]
+    ['configure-lambdas', 'configure-seed']
     """
-    field = (message or "").split(":", 1)[0] if message and ":" in message else None
-    return {component: name == field for name, component in FIELD_OF_MESSAGE.items()}
+    messages = [messages] if isinstance(messages, str) else list(messages or [])
+    fields = {m.split(":", 1)[0] for m in messages if ":" in m}
+    return {component: name in fields for name, component in FIELD_OF_MESSAGE.items()}
+
+
+def problems_alert(problems: list[str], class_name: str = "py-1 px-2 mb-0 small"):
+    """The form's wrong fields in one warning: the message alone, or a list of them."""
+    body = problems[0] if len(problems) == 1 else [
+        html.Div(f"{len(problems)} fields to fix:"), html.Ul([html.Li(p) for p in problems], className="mb-0 ps-3")]
+    return dbc.Alert(body, color="warning", className=class_name)
 
 
 #: What the estimate updates: the grid size, the estimate (or what is wrong) and the red outline of the wrong field.
@@ -920,16 +932,19 @@ def form_body(form: dict, dataset_id, *, options=None, info=None, prefill=None, 
 )
 async def update_estimate(info, options=None, keep=True, prefill=None, **form):
     """Grid size and the server's run-time estimate (``POST /api/jobs/estimate``), or what is wrong, in words and
-    with the wrong field outlined."""
+    with the wrong fields outlined (every one at once, :func:`form_problems`)."""
+    problems = form_problems(form, (options or {}).get("bounds"))
     try:
         n_l, n_g = len(parse_grid(form.get("lambdas"), "λ")), len(parse_grid(form.get("gammas"), "γ"))
-    except ValueError as err:
-        return dict(grid_size=dbc.Alert(str(err), color="warning", className="py-1 px-2 mb-0 small"), estimate="",
-                    invalid=invalid_fields(str(err)))
+    except ValueError:
+        return dict(grid_size=problems_alert(problems), estimate="", invalid=invalid_fields(problems))
     size = html.Span([dbc.Badge(f"{n_l} × {n_g} = {n_l * n_g} grid points", color="info")])
     if not info:
-        return dict(grid_size=size, invalid=invalid_fields(None),
-                    estimate=html.Span("Pick a dataset to see a run-time estimate.", className="text-muted"))
+        return dict(grid_size=size, invalid=invalid_fields(problems),
+                    estimate=problems_alert(problems) if problems
+                    else html.Span("Pick a dataset to see a run-time estimate.", className="text-muted"))
+    if problems:  # said as the form is filled in, with the bounds, not only when it is submitted
+        return dict(grid_size=size, estimate=problems_alert(problems), invalid=invalid_fields(problems))
     try:
         payload = form_body(form, info.get("id"), options=options, info=info, prefill=prefill, keep=keep)
         guess = await get_client().estimate_job(payload)
@@ -1006,28 +1021,23 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
         raise ValueError("dataset: choose a dataset first (or upload one on the home page)")
     if not teacher:
         raise ValueError("teacher: choose an architecture or upload weights")
-    # a number input outside its min and max gives None: the message names both bounds (the server's)
-    for name, v, lo, hi in (("epochs", epochs, 1, bounds.get("epochs")), ("levels", levels, 1, bounds.get("levels")),
-                            ("seed", seed, 0, None)):
-        if v is None or int(v) != float(v) or int(v) < lo or (hi is not None and int(v) > hi):
-            raise ValueError(f"{name}: enter a whole number " + (f"from {lo} to {hi}" if hi else f"≥ {lo}"))
+    problems = form_problems(dict(lambdas=lambdas, gammas=gammas, epochs=epochs, levels=levels, seed=seed, lr=lr,
+                                  teacher_epochs=teacher_epochs, start_search=start_search,
+                                  random_search=random_search, scattering=scattering,
+                                  scattering_epochs=scattering_epochs), bounds)
+    if problems:
+        raise ValueError(problems[0])
     payload = {"dataset_id": dataset_id, "teacher": teacher, "lambdas": parse_grid(lambdas, "λ"),
                "gammas": parse_grid(gammas, "γ"), "epochs": int(epochs), "levels": int(levels), "wave": wave,
                "attribution": attribution, "seed": int(seed), "parametrization": parametrization, "mode": mode,
                **(kept or {})}
     if lr not in (None, ""):
-        if not 0 < float(lr) <= 10:
-            raise ValueError("step size: enter a number above 0 and at most 10 (Adam's learning rate; the grid "
-                             "buttons fill in their own), or leave it blank for the preset's")
         payload["lr"] = float(lr)
     if teacher_epochs not in (None, ""):
-        payload["teacher_epochs"] = _epochs(teacher_epochs, "teacher training epochs", bounds.get("teacher_epochs"))
+        payload["teacher_epochs"] = int(teacher_epochs)
     # counts whose blank is the server's default for the data (models.options); the server names the maximum
-    for key, value, label in (("start_search", start_search, "random starts searched"),
-                              ("random_search", random_search, "control, random wavelets")):
+    for key, value in (("start_search", start_search), ("random_search", random_search)):
         if value not in (None, ""):
-            if int(value) != float(value) or int(value) < 0:
-                raise ValueError(f"{label}: enter a whole number ≥ 0, or leave it blank")
             payload[key] = int(value)
     for key, value in (("peak_response", peak_response), ("series_features", series_features)):
         if value:  # blank until the options arrive: the server's default
@@ -1037,9 +1047,75 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
     if scattering:
         payload["student"] = "scattering"
         if scattering_epochs not in (None, ""):
-            payload["scattering_epochs"] = _epochs(scattering_epochs, "scattering epochs",
-                                                   bounds.get("scattering_epochs"))
+            payload["scattering_epochs"] = int(scattering_epochs)
     return payload
+
+
+def _whole(value, label: str, least: int, most: int | None) -> None:
+    """A required whole-number field from ``least`` to ``most`` (a number input outside its min and max gives None:
+    the message names both bounds, the server's)."""
+    if value is None or int(value) != float(value) or int(value) < least or (most is not None and int(value) > most):
+        raise ValueError(f"{label}: enter a whole number " + (f"from {least} to {most}" if most else f"≥ {least}"))
+
+
+def _step_size(value) -> None:
+    if value not in (None, "") and not 0 < float(value) <= 10:
+        raise ValueError("step size: enter a number above 0 and at most 10 (Adam's learning rate; the grid "
+                         "buttons fill in their own), or leave it blank for the preset's")
+
+
+def _count(value, label: str) -> None:
+    """An optional count whose blank is the server's default for the data (models.options)."""
+    if value not in (None, "") and (int(value) != float(value) or int(value) < 0):
+        raise ValueError(f"{label}: enter a whole number ≥ 0, or leave it blank")
+
+
+def form_problems(form: dict, bounds: dict | None = None) -> list[str]:
+    """Every wrong field of the filled form at once, one ``"<field>: ..."`` message each, in the form's order
+    (review 21: the page showed one wrong field at a time, the next only once the first was fixed).
+
+    Parameters
+    ----------
+    form : dict
+        The values of :data:`FORM_FIELDS` (those absent count as blank).
+    bounds : dict, optional
+        The service's maxima (``GET /api/options``: ``epochs``, ``levels``, ``teacher_epochs``,
+        ``scattering_epochs``).
+
+    Returns
+    -------
+    list of str
+        Empty when every field is right.
+
+    Examples
+    --------
+    >>> wrong = form_problems(dict(lambdas="0.01, x", gammas="0", epochs=0, levels=4, seed=0, lr="20"),
+    ...                       {"epochs": 2000})
+    >>> [message.split(":")[0] for message in wrong], wrong[1]
+    (['λ', 'epochs', 'step size'], 'epochs: enter a whole number from 1 to 2000')
+    """
+    bounds, get = bounds or {}, form.get
+    checks = [
+        lambda: parse_grid(get("lambdas"), "λ"),
+        lambda: parse_grid(get("gammas"), "γ"),
+        lambda: _whole(get("epochs"), "epochs", 1, bounds.get("epochs")),
+        lambda: _step_size(get("lr")),
+        lambda: _whole(get("seed"), "seed", 0, None),
+        lambda: _whole(get("levels"), "levels", 1, bounds.get("levels")),
+        lambda: get("teacher_epochs") in (None, "") or _epochs(get("teacher_epochs"), "teacher training epochs",
+                                                              bounds.get("teacher_epochs")),
+        lambda: _count(get("start_search"), "random starts searched"),
+        lambda: _count(get("random_search"), "control, random wavelets"),
+        lambda: (not get("scattering") or get("scattering_epochs") in (None, "")
+                 or _epochs(get("scattering_epochs"), "scattering epochs", bounds.get("scattering_epochs"))),
+    ]
+    problems = []
+    for check in checks:
+        try:
+            check()
+        except (TypeError, ValueError) as err:
+            problems.append(str(err))
+    return problems
 
 
 def named_preset(payload: dict, presets: dict | None, kind: str | None) -> dict:
@@ -1118,6 +1194,9 @@ async def submit(n_clicks, dataset_id, idem_key, source=None, options=None, keep
         return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(
             "teacher: drop your weights file first (or choose “Train a built-in network”)", color="warning",
             className="py-2 mb-0"))
+    problems = form_problems(form, (options or {}).get("bounds"))
+    if problems:
+        return named_update(SUBMIT_OUTPUTS, status=problems_alert(problems, "py-2 mb-0"))
     try:
         payload = form_body(form, dataset_id, options=options, info=info, prefill=prefill, keep=keep)
     except ValueError as err:

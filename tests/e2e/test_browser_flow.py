@@ -253,8 +253,15 @@ def test_teacher_weights_uploaded_through_the_page_are_used(web_server, owner_co
     box = warning.bounding_box()
     assert box and box["width"] >= 250 and box["height"] >= 40, box  # drawn, readable, not collapsed
     screenshot(page, "10-configure-uploaded-teacher")
+    # two wrong fields are named and outlined together (review 21: one at a time)
+    page.fill("#configure-lambdas", "0.001, x")
+    page.fill("#configure-epochs", "0")
+    page.locator("#configure-grid-size").get_by_text("2 fields to fix").wait_for()
+    page.wait_for_function("['configure-lambdas', 'configure-epochs'].every(id => "
+                           "document.getElementById(id).classList.contains('is-invalid'))")
     page.fill("#configure-lambdas", "0.001")
     page.fill("#configure-gammas", "0")
+    page.wait_for_function("!document.getElementById('configure-lambdas').classList.contains('is-invalid')")
     # a refused submission says why under Start, and the words go once the field is fixed (review 21)
     page.fill("#configure-epochs", "5000")
     page.click("#configure-submit")

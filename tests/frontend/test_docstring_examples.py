@@ -1,4 +1,5 @@
-"""The Examples sections of the frontend's docstrings run and print what they say (pages apart: they need an app)."""
+"""The Examples sections of the frontend's docstrings run and print what they say (pages apart: they need an app,
+tests/frontend/test_pages.py runs theirs)."""
 
 import doctest
 import importlib

@@ -3,10 +3,12 @@ the real API, database and storage, seeded through the API and the job-state fun
 
 import asyncio
 import concurrent.futures
+import doctest
 import importlib
 import json
 import re
 import sys
+from pathlib import Path
 
 import dash
 import pytest
@@ -186,6 +188,40 @@ def test_configure_estimate_and_submit_send_the_same_body():
     assert cfg.prefill_note({**two, "source": "failed: x"}, options, keep=["top_k"])["keep"] == ["top_k"]
     with pytest.raises(ValueError, match="seed"):
         cfg.form_body({**form, "seed": None}, "ds-1")
+
+
+def test_configure_names_every_wrong_field_at_once_and_outlines_each():
+    """Review 21: the page showed one wrong field at a time, the next only once the first was fixed."""
+    cfg = page("configure")
+    form = dict(teacher="mlp", lambdas="0.01, x", gammas="", epochs=0, levels=4, wave="db5", attribution="saliency",
+                seed=None, parametrization="orthogonal", mode="auto", lr="20", start_search="-3",
+                scattering=True, scattering_epochs=0)
+    problems = cfg.form_problems(form, {"epochs": 2000, "scattering_epochs": 500})
+    assert [p.split(":", 1)[0] for p in problems] == ["λ", "γ", "epochs", "step size", "seed",
+                                                      "random starts searched", "scattering epochs"]
+    outlined = {k for k, bad in cfg.invalid_fields(problems).items() if bad}
+    assert outlined == {cfg.ids.LAMBDAS, cfg.ids.GAMMAS, cfg.ids.EPOCHS, cfg.ids.LR, cfg.ids.SEED,
+                        cfg.ids.START_SEARCH, cfg.ids.SCATTERING_EPOCHS}
+    with pytest.raises(ValueError) as first:  # the body still refuses with the first of them
+        cfg.form_body(form, "ds-1", options={"bounds": {"epochs": 2000}})
+    assert str(first.value) == problems[0]
+    alert = cfg.problems_alert(problems)
+    assert "7 fields to fix" in str(alert.children[0].children) and len(alert.children[1].children) == 7
+    assert cfg.problems_alert(problems[:1]).children == problems[0]
+    assert cfg.form_problems({**form, "lambdas": "0.01", "gammas": "0", "epochs": 5, "seed": 0, "lr": "",
+                              "start_search": "", "scattering_epochs": ""}, {"epochs": 2000}) == []
+    # the estimate says them all, before any request
+    out = run(cfg.update_estimate(None, **{k: form.get(k) for k in cfg.FORM_FIELDS}))
+    assert outlined == {k for k, bad in out["invalid"].items() if bad}
+
+
+def test_configure_shows_the_uploads_scale_warning_while_those_weights_are_chosen():
+    cfg = page("configure")
+    uploaded = {"id": "t1", "warning": "On 256 samples of “omega”, this teacher predicts at another scale"}
+    assert cfg.teacher_warning(uploaded, "t1") == {"text": uploaded["warning"], "is_open": True}
+    assert cfg.teacher_warning(uploaded, "auto")["is_open"] is False
+    assert cfg.teacher_warning({"id": "t2", "warning": None}, "t2")["is_open"] is False
+    assert cfg.teacher_warning(None, "mlp")["is_open"] is False
 
 
 def test_configure_grid_parsing_and_payload():
@@ -860,3 +896,14 @@ def test_data_made_with_a_known_wavelet_start_the_form_elsewhere():
     prefill = {"values": {"dataset_id": "d1", "wave": "db5"}}
     assert cfg.recovery_start(info, "db5", prefill)[0] is dash.no_update
     assert cfg.recovery_start({"id": "d2"}, "db5") == (dash.no_update, "")
+
+
+PAGE_NAMES = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "frontend" / "pages").glob("*.py")
+                    if p.stem != "__init__")
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_page_docstring_examples_run(name):
+    """The pages' Examples sections run too (they need the app the other modules' test does without)."""
+    result = doctest.testmod(page(name), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} docstring examples of {name} failed"
