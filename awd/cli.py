@@ -13,6 +13,7 @@
 """
 
 import argparse
+import datetime as dt
 import shutil
 import sys
 import tempfile
@@ -108,7 +109,10 @@ def _add_distill_parser(sub):
     di = sub.add_parser("distill", help="distil a teacher into a wavelet and interpretable students",
                         description="Every option defaults to the value shown; see README 'From the terminal'.")
     di.add_argument("data", help="data file: .npz, .npy, .csv, .fits, .h5, .mat")
-    di.add_argument("--out", required=True, help="output directory for result.json, arrays.npz, figures")
+    di.add_argument("--out", required=True, help="output directory for result.json, arrays.npz, figures (a "
+                                                 "folder holding a result is refused without --force)")
+    di.add_argument("--force", action="store_true",
+                    help="replace the result already in --out (its explanations, awd explain's folders, go too)")
     di.add_argument("--teacher", default="auto",
                     help=f"{', '.join(TEACHER_ARCHITECTURES)} (trained here; auto, the default: for time series "
                          "the lstm and the mlp, keeping the one with the lower validation loss, for maps the cnn), or "
@@ -148,11 +152,11 @@ def _add_reproduce_parser(sub):
     re_ = sub.add_parser("reproduce", help="reproduce an experiment of the paper (synthetic: section 4.1)")
     re_.add_argument("experiment", choices=["synthetic"])
     re_.add_argument("--out", required=True, help="output directory: results.json, results.md, starts.png/svg")
-    re_.add_argument("--seeds", type=_ints, default=list(d.seeds), help="comma-separated seeds")
-    re_.add_argument("--starts", default=",".join(d.starts), help=f"comma-separated, of {', '.join(STARTS)}")
-    re_.add_argument("--n", type=int, default=d.n, help="simulated samples per seed (20 %% held out)")
-    re_.add_argument("--epochs", type=int, default=d.epochs)
-    re_.add_argument("--lr", type=float, default=d.lr)
+    re_.add_argument("--seeds", type=_ints, default=list(d.seeds), help=f"comma-separated seeds (default: {','.join(map(str, d.seeds))})")
+    re_.add_argument("--starts", default=",".join(d.starts), help=f"comma-separated, of {', '.join(STARTS)} (default: {','.join(d.starts)})")
+    re_.add_argument("--n", type=int, default=d.n, help=f"simulated samples per seed (20 %% held out; default: {d.n})")
+    re_.add_argument("--epochs", type=int, default=d.epochs, help=f"per grid point (default: {d.epochs})")
+    re_.add_argument("--lr", type=float, default=d.lr, help=f"Adam's step (default: {d.lr:g})")
     re_.add_argument("--mode", default=d.mode, choices=["zero", "periodization", "symmetric"],
                      help="boundary mode of the learned transform")
     re_.add_argument("--data-mode", default=d.data_mode, choices=["zero", "periodization"],
@@ -231,6 +235,11 @@ def _cmd_distill(args):
     if not Path(args.data).is_file():  # before the progress bar and the output folder: a typo leaves nothing behind
         raise ValueError(f"data: {str(args.data)!r} is not a file; pass the path of a data file (.npz, .npy, .csv, "
                          ".fits, .h5, .mat)")
+    earlier = Path(args.out) / "result.json"
+    if earlier.is_file() and not args.force:  # review 22: a second run into the same folder replaced the first
+        made = dt.datetime.fromtimestamp(earlier.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        raise ValueError(f"out: {args.out} already holds a result (result.json of {made}); choose another folder, "
+                         "or pass --force to replace it")
     config = {name: getattr(args, name) for name, _field in cli_fields()
               if name != "teacher" and getattr(args, name) is not None}
     if Path(args.teacher).suffix:
@@ -293,6 +302,9 @@ def _distill(args, data, config, pipeline):
     created = _created_by_run(out)
     try:
         bundle = pipeline.run(data, config, out, progress=progress)
+        if getattr(args, "force", False):  # the replaced result's explanations explain another model
+            for stale in out.glob("explanation-*"):
+                shutil.rmtree(stale, ignore_errors=True)
     except BaseException:  # a refused file, an error or Ctrl-C: remove the folder this run created, nothing else
         if created is not None:
             shutil.rmtree(created, ignore_errors=True)

@@ -56,6 +56,19 @@ def test_distill_prints_a_summary_and_writes_the_bundle(tmp_path, capsys):
     bundle = json.loads((tmp_path / "r" / "result.json").read_text())
     assert bundle["schema"] == "awd-result/1"
     assert bundle["verdict"]["text"] in out
+    # review 22: a second run into the same folder silently replaced the first; now refused before any work
+    first = (tmp_path / "r" / "result.json").read_bytes()
+    again = ["distill", str(data), "--out", str(tmp_path / "r"), "--teacher", "mlp", "--lambdas", "0.01",
+             "--gammas", "0", "--epochs", "1", "--levels", "2"]
+    assert main(again) == 2
+    said = capsys.readouterr()
+    assert re.search(r"already holds a result \(result.json of \d{4}-\d\d-\d\d \d\d:\d\d\); choose another folder, "
+                     r"or pass --force to replace it", said.err), said.err
+    assert "Estimated run time" not in said.err and (tmp_path / "r" / "result.json").read_bytes() == first
+    (tmp_path / "r" / "explanation-0").mkdir()  # awd explain's folder: it explains the model being replaced
+    assert main([*again, "--force"]) == 0
+    assert json.loads((tmp_path / "r" / "result.json").read_text())["wavelet"]["levels"] == 2
+    assert not (tmp_path / "r" / "explanation-0").exists()
 
 
 
