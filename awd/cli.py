@@ -152,8 +152,10 @@ def _add_reproduce_parser(sub):
     re_ = sub.add_parser("reproduce", help="reproduce an experiment of the paper (synthetic: section 4.1)")
     re_.add_argument("experiment", choices=["synthetic"])
     re_.add_argument("--out", required=True, help="output directory: results.json, results.md, starts.png/svg")
-    re_.add_argument("--seeds", type=_ints, default=list(d.seeds), help=f"comma-separated seeds (default: {','.join(map(str, d.seeds))})")
-    re_.add_argument("--starts", default=",".join(d.starts), help=f"comma-separated, of {', '.join(STARTS)} (default: {','.join(d.starts)})")
+    re_.add_argument("--seeds", type=_ints, default=list(d.seeds),
+                     help=f"comma-separated seeds (default: {','.join(map(str, d.seeds))})")
+    re_.add_argument("--starts", default=",".join(d.starts),
+                     help=f"comma-separated, of {', '.join(STARTS)} (default: {','.join(d.starts)})")
     re_.add_argument("--n", type=int, default=d.n, help=f"simulated samples per seed (20 %% held out; default: {d.n})")
     re_.add_argument("--epochs", type=int, default=d.epochs, help=f"per grid point (default: {d.epochs})")
     re_.add_argument("--lr", type=float, default=d.lr, help=f"Adam's step (default: {d.lr:g})")
