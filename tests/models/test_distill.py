@@ -39,6 +39,18 @@ def test_a_diverged_fit_names_its_grid_points_and_what_to_lower():
                            "(λ = 1000, γ = 1)") and "lower those λ (lambdas) or γ (gammas)" in said
 
 
+def test_a_float32_fit_of_the_lattice_delivers_filters_orthonormal_in_float64(data):
+    """Review 22: the exported filter was the float32 one, orthonormal to about 4e-8 (a pywt reconstruction error of
+    3e-7); the lattice is evaluated in float64 at the fitted angles."""
+    from awd_studio.models.filters.validity import orthonormality_error
+
+    fit = small(dtype="float32", wave="db4", parametrization="orthogonal", lr=5e-2, epochs=3,
+                grid=[(0.01, 0.0), (0.1, 0.0)]).fit(data, tanh_teacher(32).float())
+    assert fit.filters_.dtype == np.float64
+    assert max(float(orthonormality_error(h)) for h in fit.filters_) < 1e-13
+    assert abs(fit.filters_[0] - np.asarray(pywt.Wavelet("db4").rec_lo)).max() > 1e-4  # it moved
+
+
 def test_grid_points_are_lambda_major():
     assert grid_points([1, 2], [0, 5, 6]) == [(1, 0), (1, 5), (1, 6), (2, 0), (2, 5), (2, 6)]
 
