@@ -140,3 +140,22 @@ def test_former_path_names_are_aliases(batch):
                            gradient_path="exact").fit(batch, teacher)
     assert fit.gradient_path_ == "straight_through"
     assert WaveletDistiller(grid=[(0.01, 1.0)])._resolve_path() == "eq8"
+
+
+def test_integrated_gradients_eq8_is_trims_loss_only_where_the_filter_reconstructs(batch):
+    """Review 22: the integrated gradients' eq8 path averages the teacher's gradient along alpha x; TRIM's runs along
+    alpha S c + r. The two are the same points, so one loss, where S W = I (the orthogonal lattice); for a free
+    filter they are two losses (docs/science.md says so), and eq8 is the gradient of its own."""
+    teacher = tanh_mlp()
+    orthogonal = np.asarray(pywt.Wavelet("db3").rec_lo)[None]
+    value_eq8, _ = interpretation_gradient("eq8", orthogonal, batch, teacher, "integrated_gradients")
+    value_st, _ = interpretation_gradient("straight_through", orthogonal, batch, teacher, "integrated_gradients")
+    assert value_eq8 == pytest.approx(value_st, rel=1e-9)
+    h = free_filter(0.3)
+    value_eq8, grad_eq8 = interpretation_gradient("eq8", h, batch, teacher, "integrated_gradients")
+    value_st, _ = interpretation_gradient("straight_through", h, batch, teacher, "integrated_gradients")
+    assert abs(value_eq8 - value_st) > 1e-3 * abs(value_st)  # two losses
+    eq8 = distiller("eq8", "integrated_gradients")
+    fd = fd_gradient(lambda flat: eq8.objective(flat.reshape(h.shape), batch, teacher)[0][INTERPRETATION, 0],
+                     h.ravel()).reshape(h.shape)
+    assert relative_error(grad_eq8, fd) < 1e-6

@@ -147,3 +147,23 @@ def test_dense_data_terms_and_their_gradient_equal_autograd(times_coeffs, with_t
         torch.testing.assert_close(grad_S, expected_grads[1], rtol=1e-12, atol=1e-12)
     if GX is None:
         assert torch.all(terms["interpretation"] == 0)
+
+
+@pytest.mark.parametrize("shape, levels", [((32,), 3), ((16, 16), 2)])
+def test_the_trainers_sparsity_term_is_lambda_times_the_mean_l1_over_j_plus_one_bands(shape, levels):
+    """docs/science.md: λ = (J+1) λ_eq8, and a 2D level's three detail bands count as one band (review 22: only
+    l1_per_filter was checked by hand, not what the trainer passes it)."""
+    from awd_studio.models.distill import TERM_NAMES, WaveletDistiller
+
+    X = np.random.default_rng(0).standard_normal((5, *shape))
+    lam = 0.01
+    distiller = WaveletDistiller(wave="db2", levels=levels, mode="periodization", grid=[(lam, 0.0)], dtype="float64")
+    values, _ = distiller.objective(np.asarray(pywt.Wavelet("db2").rec_lo)[None], X, lambda x: x.sum(dim=1))
+    decompose = pywt.wavedec2 if len(shape) == 2 else pywt.wavedec
+    l1 = [_l1(decompose(x, "db2", level=levels, mode="periodization")) for x in X]
+    assert values[TERM_NAMES.index("sparsity"), 0] == pytest.approx(lam * np.mean(l1) / (levels + 1), rel=1e-10)
+
+
+def _l1(coeffs):
+    """Sum of |c| over a PyWavelets decomposition (1D list of arrays, or 2D with tuples of three)."""
+    return sum(np.abs(np.asarray(part)).sum() for c in coeffs for part in (c if isinstance(c, tuple) else (c,)))

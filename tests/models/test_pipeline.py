@@ -470,6 +470,11 @@ def test_the_initial_wavelet_wins_the_selection_unless_awd_beats_it():
     sel = pipeline.select_wavelet(noisy, init, [0.0, 0.1, 1.0], folds=5)
     assert 0 < sel["gain"] < sel["gain_se"] and sel["choice"] == "initial"
     assert pipeline.select_wavelet(noisy, init, [0.0, 0.1, 1.0], folds=5, rule="best")["choice"] == "awd"
+    # an exact tie (a grid point that ended at the initial wavelet): the initial wavelet wins, by either rule
+    tie = np.vstack([worse[:2], init])
+    for rule in ("one_se", "best"):
+        sel = pipeline.select_wavelet(tie, init, [0.0, 0.1, 1.0], folds=5, rule=rule)
+        assert sel["gain"] == 0.0 and sel["choice"] == "initial"
 
 
 def test_paired_cv_se_is_larger_than_the_naive_one():
