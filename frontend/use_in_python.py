@@ -80,9 +80,17 @@ def python_snippet(bundle: dict) -> str:
 
     levels, mode = int(wavelet.get("levels") or 1), str(wavelet.get("mode") or "periodization")
     image = ((bundle or {}).get("data") or {}).get("kind") == "image"
+    scaling = wavelet.get("input_scaling") or {}
+    offset, scale = float(scaling.get("offset", 0.0)), float(scaling.get("scale", 1.0))
+    scaled, prepare = "X[0]", ""
+    if not image and (offset, scale) != (0.0, 1.0):  # the series students read the scaled series (review 22)
+        scaled = "x"
+        prepare = (f"x = (X[0] - {offset!r}) / {scale!r}  # as the students read it (wavelet.input_scaling): "
+                   "the coefficients their weights apply to\n")
     transform = (f'coeffs = pywt.wavedec2(X[0], wavelet, level={levels}, mode="{mode}")  # [cA, (cH, cV, cD), ...]'
                  if image else
-                 f'coeffs = pywt.wavedec(X[0], wavelet, level={levels}, mode="{mode}")  # [cA{levels}, cD{levels}, ..., cD1]')
+                 f'coeffs = pywt.wavedec({scaled}, wavelet, level={levels}, mode="{mode}")  '
+                 f'# [cA{levels}, cD{levels}, ..., cD1]')
     first = ""
     if levels > pywt_max_level(bundle):  # PyWavelets would warn about a level the job used on purpose
         first = "import warnings\n\n"
@@ -115,7 +123,7 @@ print("predictions:", np.round(y_pred, 4))
 print("largest difference from the stored test predictions:", float(np.max(np.abs(y_pred - stored))))
 {scattering_lines}
 wavelet = {get_wavelet}
-{transform}
+{prepare}{transform}
 {filter_line}
 '''
 

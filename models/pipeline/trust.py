@@ -11,6 +11,7 @@ labels alone found. The results page shows each note as an alert under the verdi
 from __future__ import annotations
 
 import numpy as np
+import pywt
 
 from awd_studio.models.pipeline.predict import recommended_model
 from awd_studio.models.pipeline.verdict import STUDENT_NAMES, format_difference, rmse_difference_words
@@ -366,9 +367,19 @@ def _known_wavelet_note(bundle: dict) -> dict | None:
             f"‖ψ_{name}‖ from {name}'s")
     if name == wavelet.get("init"):
         return _note("info", "learned_is_known", text + ", the wavelet distillation started from.")
+    taps = len(wavelet.get("h") or ())
+    shorter = _known_length(name) < taps  # a shorter wavelet fills only some of the learned filter's taps
     return _note("info", "learned_is_known",
-                 text + f", so AWD's scores here are those of {name} (the learned filter's other taps are near "
-                        "zero).")
+                 text + f", so AWD's scores here are those of {name}"
+                 + (" (the learned filter's other taps are near zero)." if shorter else "."))
+
+
+def _known_length(name: str) -> int:
+    """Taps of a PyWavelets wavelet's filters (``haar``: 2, ``db5``: 10); a large number for an unknown name."""
+    try:
+        return int(pywt.Wavelet(name).dec_len)
+    except ValueError:
+        return 10 ** 9
 
 
 def _grid_collapsed_note(bundle: dict) -> dict | None:

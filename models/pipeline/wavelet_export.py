@@ -12,7 +12,7 @@ from awd_studio.models.validation import InputError
 __all__ = ["wavelet_from_result"]
 
 
-def wavelet_from_result(result, which="selected", name="awd"):
+def wavelet_from_result(result, which="selected", name=None):
     """The learned (or initial) wavelet of a result as a ``pywt.Wavelet``.
 
     Parameters
@@ -22,8 +22,9 @@ def wavelet_from_result(result, which="selected", name="awd"):
         folder with the run's downloaded ``awd-<run>-result.json``).
     which : {"selected", "initial"} or int, default="selected"
         The wavelet the result selected, its initial wavelet, or the filter of grid point ``i``.
-    name : str, default="awd"
-        The wavelet's name in PyWavelets.
+    name : str or None, default=None
+        The wavelet's name in PyWavelets; None: ``"awd"`` for a learned filter, the initial wavelet's own name
+        (``wavelet.init``, e.g. ``"db5"``) for ``which="initial"``.
 
     Returns
     -------
@@ -35,8 +36,10 @@ def wavelet_from_result(result, which="selected", name="awd"):
     --------
     >>> import pywt
     >>> w = wavelet_from_result({"wavelet": {"h": list(pywt.Wavelet("db2").rec_lo)}})
-    >>> [round(v, 6) for v in w.rec_lo] == [round(v, 6) for v in pywt.Wavelet("db2").rec_lo]
-    True
+    >>> [round(v, 6) for v in w.rec_lo] == [round(v, 6) for v in pywt.Wavelet("db2").rec_lo], w.name
+    (True, 'awd')
+    >>> wavelet_from_result({"wavelet": {"init": "db2", "init_h": list(pywt.Wavelet("db2").rec_lo)}}, "initial").name
+    'db2'
     """
     if not isinstance(result, dict):
         path = Path(result)
@@ -56,4 +59,6 @@ def wavelet_from_result(result, which="selected", name="awd"):
                          "use 'selected', 'initial' or a grid index")
     if not h:
         raise InputError("result", "holds no learned filter (wavelet.h)", "pass a result bundle of AWD Studio")
+    if name is None:
+        name = str(wavelet.get("init") or "initial") if which == "initial" else "awd"
     return to_pywt(h, name=name)

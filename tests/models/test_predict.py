@@ -173,6 +173,11 @@ def test_the_pages_python_snippet_runs(which, choice, request, tmp_path, monkeyp
     assert "Level value" not in done.stderr  # PyWavelets' warning about the job's level is expected: not shown
     difference = float(done.stdout.split("stored test predictions:")[1].split()[0])
     assert difference <= 1e-10
+    # its coefficients are those the students' weights apply to: of the series scaled as they read it (review 22);
+    # test_learned_wavelet_works_in_pywavelets holds that transform equal to the student's
+    scaling = bundle["wavelet"]["input_scaling"]
+    scaled = f"x = (X[0] - {float(scaling['offset'])!r}) / {float(scaling['scale'])!r}"
+    assert (scaled in python_snippet(bundle)) == (which == "series"), python_snippet(bundle)
     # the terminal command the page gives predicts with the snippet's model (it left --model out: the AWD student)
     with np.load(folder / "awd-8ec62e30-arrays.npz", allow_pickle=False) as arrays:
         X, stored = arrays["X_examples"], arrays[f"y_pred_{'baseline_wavelet' if choice == 'initial' else 'awd'}"]

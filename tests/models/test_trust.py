@@ -11,7 +11,7 @@ from awd_studio.models.pipeline.trust import GRID_SAME, KNOWN_CLOSE, trust_notes
 def _bundle(filters, best=0, init="db5"):
     h = np.asarray(filters[best])
     name, distance = nearest_known_wavelet(h)
-    return {"wavelet": {"init": init, "nearest_known": {"name": name, "distance": distance}},
+    return {"wavelet": {"init": init, "h": list(map(float, h)), "nearest_known": {"name": name, "distance": distance}},
             "selected": {"index": best},
             "grid": [{"h": list(map(float, f))} for f in filters]}
 
@@ -27,6 +27,7 @@ def test_a_learned_filter_that_became_haar_is_named_and_a_grid_that_did_not_move
     filters = [haar + 1e-4 * rng.normal(size=10) for _ in range(6)]
     notes = {note["key"]: note["text"] for note in trust_notes(_bundle(filters, best=2))}
     assert "essentially haar" in notes["learned_is_known"] and "those of haar" in notes["learned_is_known"]
+    assert "(the learned filter's other taps are near zero)" in notes["learned_is_known"]
     assert "Every one of the 6 grid points ended at the same filter" in notes["grid_collapsed"]
 
 
@@ -46,6 +47,9 @@ def test_a_wavelet_that_stayed_its_initial_one_says_so():
     db5 = np.asarray(pywt.Wavelet("db5").rec_lo)
     text = next(n["text"] for n in trust_notes(_bundle([db5])) if n["key"] == "learned_is_known")
     assert "essentially db5" in text and "the wavelet distillation started from" in text
+    # started elsewhere and ended at a wavelet of the same length: no "other taps" (review 22: said of db5)
+    text = next(n["text"] for n in trust_notes(_bundle([db5], init="sym5")) if n["key"] == "learned_is_known")
+    assert text.endswith("so AWD's scores here are those of db5.") and "other taps" not in text
 
 
 def test_a_constant_test_target_is_said_plainly_and_no_r2_note_follows():
