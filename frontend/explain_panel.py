@@ -97,7 +97,7 @@ def panel(token: str | None) -> dbc.Card:
     """The panel (owner and shared views; in the shared view "Explain" is disabled, with a sentence)."""
     shared = not is_job_id(token)
     controls = dbc.Row([
-        dbc.Col([dbc.Label("Test example", html_for=ids.EXAMPLE, id=ids.EXAMPLE_LABEL),
+        dbc.Col([dbc.Label("Test example", html_for=ids.EXAMPLE, id=ids.EXAMPLE_LABEL, className="text-nowrap"),
                  dbc.Input(id=ids.EXAMPLE, type="number", min=0, step=1, value=0)], md=2),
         dbc.Col([dbc.Label("Model", html_for=ids.MODEL),
                  dbc.Select(id=ids.MODEL, value="teacher", options=[{"label": "teacher", "value": "teacher"},
@@ -217,7 +217,9 @@ async def list_explanations(token):
     return named_update(LIST_OUTPUTS, options=options, value=done[0]["id"] if done else None,
                         start_disabled=not body["can_start"], status=status,
                         example_max=max(int(body.get("n_test") or 1) - 1, 0),
-                        example_label=f"Test example (0–{max(int(body.get('n_test') or 1) - 1, 0)})",
+                        # one line, whatever the count: a wrapped label set the input below the others (review 22)
+                        example_label=["Test example ", html.Span(f"0–{max(int(body.get('n_test') or 1) - 1, 0)}",
+                                                                  className="small text-muted")],
                         models=model_options(bool(body.get("has_student", True))),
                         wavelet=body.get("recommended_wavelet") or "learned",
                         caveat=caveat, caveat_open=bool(caveat))
@@ -270,8 +272,17 @@ POLL_OUTPUTS = dict(poll=Output(ids.POLL, "disabled", allow_duplicate=True), pro
                     downloads=Output(ids.DOWNLOADS, "children"))
 
 
-def _finished(options, explanation_id, state) -> list:
-    """The list's options with the entry of ``explanation_id`` relabelled now that it is ``state``."""
+def _relabelled(options, explanation_id, state) -> list:
+    """The list's options with the entry of ``explanation_id`` relabelled now that it is ``state``.
+
+    Examples
+    --------
+    >>> queued = [{"label": "example 3 · learned (queued)", "value": "e1"}, {"label": "example 0", "value": "e0"}]
+    >>> [o["label"] for o in _relabelled(queued, "e1", "running")]
+    ['example 3 · learned (running)', 'example 0']
+    >>> _relabelled(queued, "e1", "succeeded")[0]["label"]
+    'example 3 · learned'
+    """
     out = []
     for option in options or []:
         if option.get("value") == explanation_id:
@@ -300,10 +311,15 @@ async def poll(tick, current, picked, token, options=None, viewport=None, sample
         return named_update(POLL_OUTPUTS, poll=True, status=exc.message)
     state, fraction = body.get("state"), float(body.get("fraction") or 0)
     if state in ("queued", "running"):
+        # the list says what the status line says ("(queued)" stayed while it ran: review 22), and the figure
+        # area that it is coming; both once, when the state changes, not at every tick
+        relabelled = _relabelled(options, current, state)
+        changed = {} if relabelled == (options or []) else dict(
+            options=relabelled, figure=figures.empty_figure("Explaining: the figure comes when it is done"))
         return named_update(POLL_OUTPUTS, poll=False, progress=round(100 * fraction),
-                            status=f"{state}: {100 * fraction:.0f} % · {body.get('message') or ''}")
+                            status=f"{state}: {100 * fraction:.0f} % · {body.get('message') or ''}", **changed)
     if state == "failed":  # the previous explanation's numbers and figure go: they read as this one's answer
-        return named_update(POLL_OUTPUTS, poll=True, progress=0, options=_finished(options, current, state),
+        return named_update(POLL_OUTPUTS, poll=True, progress=0, options=_relabelled(options, current, state),
                             status=dbc.Alert(body.get("error") or "the explanation failed", color="danger",
                                              className="py-2 mb-0"),
                             figure=figures.empty_figure("This explanation failed: see the message above"),
@@ -319,7 +335,8 @@ async def poll(tick, current, picked, token, options=None, viewport=None, sample
               f"the rest replaced by noise the prediction is {lines['noise']} against {lines['full']} on the full "
               f"input (shift "
               f"{lines.get('shift', '—')}; relative distortion {figures.fmt_number(e.get('relative_distortion'))}, "
-              f"that squared shift over dropping every coefficient's). Dropping every coefficient moves the "
+              f"the mean squared change of the prediction under noise, shift² + SD², over the same with every "
+              f"coefficient dropped). Dropping every coefficient moves the "
               f"prediction by {lines.get('dropped', '—')} (root mean square): a mask keeps a prediction "
               f"meaningfully only where that is large against the targets' spread. The pixel mask kept "
               f"{lines['baseline_kept']} of the {units}."]
@@ -339,7 +356,7 @@ async def poll(tick, current, picked, token, options=None, viewport=None, sample
                         draw_box=explain_figures.drawing_box_style(_shape(x)),
                         shown={"example": request.get("example"), "wavelet": request.get("wavelet"),
                                "model": request.get("model") or "teacher", "shape": _shape(x)},
-                        draw_result="", options=_finished(options, current, state),
+                        draw_result="", options=_relabelled(options, current, state),
                         downloads=download_links(token, current))
 
 

@@ -232,8 +232,9 @@ BODIES = {
            "2022). The cartoon is the input rebuilt from the kept coefficients alone, the dropped ones set to zero: "
            "what the model reads in this input, drawn at the scales the wavelet sees."),
         _p("The numbers under it: the prediction on the full input, on the cartoon, and under noise (mean ± SD "
-           "over random fillings of the dropped coefficients). The relative distortion is the mean squared shift "
-           "of the prediction under the mask, over the same with every coefficient dropped: 0 keeps the prediction, "
+           "over random fillings of the dropped coefficients). The relative distortion is the mean squared change "
+           "of the prediction under the mask's noise (the shift squared plus the SD squared), over the same with "
+           "every coefficient dropped: 0 keeps the prediction, "
            "1 keeps nothing of it. A small relative distortion can still hide a shift that matters, and the page "
            "says when the mask does not keep the prediction. The pixel-mask baseline asks the same question of the "
            "samples (or pixels) themselves instead of coefficients: the wavelet explanation is worth reading where "

@@ -122,6 +122,15 @@ def test_mask_of_a_well_trained_teacher_keeps_the_component_the_target_depends_o
         assert e.relative_distortion < 0.05
 
 
+def test_the_relative_distortion_is_the_shift_squared_plus_the_sd_squared_over_the_scale_squared(burst_problem):
+    """What the page says of the number (review 22: it called it the squared shift alone, 0.00669 for 1.8e-4)."""
+    model, X, *_ = burst_problem
+    e = explain(model, X[0])
+    shift, sd, n = e.expected_prediction - e.prediction, e.expected_prediction_sd, e.settings["n_eval"]
+    # the SD shown is the sample SD (ddof 1): shift² + SD² up to its factor (n - 1) / n
+    assert e.relative_distortion == pytest.approx((shift ** 2 + (n - 1) / n * sd ** 2) / e.scale ** 2, rel=1e-6)
+
+
 def test_pixel_baseline_also_lands_on_the_blob(blob_problem):
     model, X, y, region, _, _ = blob_problem
     e = explain(model, X[int(np.argmax(y))], space="pixel")
