@@ -46,6 +46,8 @@ class ids:  # noqa: N801 (a namespace of constants)
     HISTOGRAM_ROW = "results-histogram-row"
     STUDENT_NOTE = "results-student-note"
     USE_PYTHON = "results-use-python"
+    #: The section's heading (a target of the page's "On this page" links).
+    SEC_STUDENT = "results-sec-student"
     SNIPPET = "results-python-snippet"
     BIBTEX_PAPER = "results-bibtex-paper"
     BIBTEX_SOFTWARE = "results-bibtex-software"
@@ -69,7 +71,7 @@ def trust_block() -> html.Div:
 def student_section() -> list:
     """The student's section: formula, definition, table, and where and at which scale it looks."""
     return [
-        html.H2(["The interpretable student", help_link("student")], className="h4 mt-2 mb-3"),
+        html.H2(["The interpretable student", help_link("student")], className="h4 mt-2 mb-3", id=ids.SEC_STUDENT),
         dbc.Card(dbc.CardBody([
             html.Div(id=ids.STUDENT_NOTE, className="small text-muted mb-2"),
             html.Div(id=ids.STUDENT_FORMULA, className="awd-formula fs-6 mb-2",

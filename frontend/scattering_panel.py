@@ -47,9 +47,10 @@ def section() -> html.Div:
         html.H2("Scattering student", className="h4 mt-2 mb-3"),
         html.Div(id=ids.SCORES, className="mb-3"),
         figure_card("Learned scattering filters", ids.FILTERS_GRAPH, "awd-scattering-filters",
-                    help_text="The student's wavelets after training, started from the wavelet the selection kept "
-                              "(the best AWD point's, or the initial one when cross-validation kept it); dotted: "
-                              "filters no kept path uses."),
+                    help_text="The student's wavelets as kept: after training, or the ones it started from when "
+                              "training did not improve its validation score (the note above says which). It starts "
+                              "from the wavelet the selection kept (the best AWD point's, or the initial one when "
+                              "cross-validation kept it); dotted: filters no kept path uses."),
         dbc.Row([
             dbc.Col(figure_card("Kept paths", ids.TREE_GRAPH, "awd-scattering-tree",
                                 help_text="Centre: order 0; ring: first-order filters; outside: second-order "

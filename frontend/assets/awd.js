@@ -421,10 +421,53 @@
     buttonizeCopies(node);
     labelDropdowns(node);
   }
+  /* After a move to another page within the app (Dash changes the address with pushState), the focus was left on
+     <body> (review 22): it goes to the new page's heading once that is drawn, so that Tab goes on from the top of
+     the new page and a screen reader reads where it is (from a navbar link too). Not on the first load, and never
+     away from a control of the new page the user has focused meanwhile. */
+  var focusHeadingOf = null, staleHeading = null;
+  function markMoved() {
+    focusHeadingOf = location.pathname;
+    staleHeading = document.querySelector("#_pages_content h1");  // the old page's, until the new one is drawn
+  }
+  ["pushState", "replaceState"].forEach(function (name) {
+    var original = history[name];
+    history[name] = function () {
+      var before = location.pathname;
+      var out = original.apply(this, arguments);
+      if (location.pathname !== before) { markMoved(); }
+      return out;
+    };
+  });
+  window.addEventListener("popstate", markMoved);
+  function focusHeading() {
+    if (focusHeadingOf === null || focusHeadingOf !== location.pathname) { return; }
+    var heading = document.querySelector("#_pages_content h1");
+    if (!heading || heading === staleHeading) { return; }
+    var content = document.getElementById("_pages_content"), active = document.activeElement;
+    if (active && active !== document.body && content.contains(active)) {  // a control of the new page, focused
+      focusHeadingOf = null;
+      return;
+    }
+    focusHeadingOf = null;
+    if (!heading.hasAttribute("tabindex")) { heading.setAttribute("tabindex", "-1"); }
+    heading.focus({ preventScroll: true });
+  }
+  /* A results page's "On this page" link: its target takes the focus too (Tab goes on from that section). */
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a.awd-jump-link") : null;
+    var target = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) { return; }
+    event.preventDefault();
+    if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
+    target.scrollIntoView({ block: "start" });
+    target.focus({ preventScroll: true });
+  });
   new MutationObserver(function (records) {
     for (var i = 0; i < records.length; i++) {
       for (var j = 0; j < records[i].addedNodes.length; j++) { improve(records[i].addedNodes[j]); }
     }
+    focusHeading();
   }).observe(document.documentElement, { childList: true, subtree: true });
   if (document.body) { improve(document.body); }
 

@@ -81,6 +81,12 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.GRID_GRAPH)
     SCORES = "results-scores"
     SCORES_GRAPH = "results-scores-graph"
     DOWNLOADS = "results-downloads"
+    #: The links to the page's sections, and the sections' headings they lead to.
+    JUMP = "results-jump"
+    SEC_WAVELET = "results-sec-wavelet"
+    SEC_GRID = "results-sec-grid"
+    SEC_ACTIVATION = "results-sec-activation"
+    SEC_SCORES = "results-sec-scores"
     DOWNLOAD_BUNDLE = "results-download-bundle"
     DOWNLOAD_ARCHIVE = "results-download-archive"
     TRUTH_LINE = "results-truth-line"
@@ -126,17 +132,30 @@ def layout(token: str | None = None, **_):
         *([] if shared else [share_dialog.dialog()]),
         dbc.Alert("Read-only view of a shared result.", color="info", className="py-2",
                   id=ids.SHARED_NOTE, is_open=shared),
+        jump_links(shared),
         dcc.Loading(html.Div(id=ids.STATUS), type="default"),
         html.Div(id=ids.BODY, style=_LOADING,
                  children=_body() + [explain_panel.panel(token)] + ([] if shared else [predict_panel.panel(token)])),
     ])
 
 
+def jump_links(shared: bool) -> html.Nav:
+    """Links to the page's sections (review 22: 57 Tab presses from the top to Explain); a link's target takes the
+    focus (assets/awd.js), so that Tab goes on from there."""
+    targets = [("Wavelet", ids.SEC_WAVELET), ("Grid", ids.SEC_GRID), ("Activation maps", ids.SEC_ACTIVATION),
+               ("Student", results_student.ids.SEC_STUDENT), ("Scores", ids.SEC_SCORES),
+               ("Explain", explain_panel.ids.PANEL), *([] if shared else [("Predict", predict_panel.ids.PANEL)]),
+               ("Downloads", ids.DOWNLOADS), ("Use in Python", results_student.ids.USE_PYTHON)]
+    links = [html.A(label, href=f"#{target}", className="awd-jump-link me-3") for label, target in targets]
+    return html.Nav([html.Span("On this page:", className="text-muted me-2"), *links], id=ids.JUMP,
+                    className="small mb-3 d-flex flex-wrap", **{"aria-label": "On this page"})
+
+
 def _body():
     return [
         html.Div(id=ids.SUMMARY, className="mb-4"),
         results_student.trust_block(),
-        html.H2(["The learned wavelet", help_link("wavelet")], className="h4 mt-2 mb-3"),
+        html.H2(["The learned wavelet", help_link("wavelet")], className="h4 mt-2 mb-3", id=ids.SEC_WAVELET),
         dbc.Row([
             dbc.Col(figure_card("Wavelet ψ and scaling function φ", ids.WAVELET_GRAPH, "awd-wavelet",
                                 help_text="Learned (solid) against the initial wavelet (dashed); dotted, where the "
@@ -154,7 +173,7 @@ def _body():
                                           "(the details mean-centred), which the map student correlates with the map "
                                           "at every peak: learned, and below, the initial wavelet's."), xl=6),
         ]), id=ids.MAPS_ONLY),
-        html.H2(["The λ / γ grid", help_link("grid")], className="h4 mt-2 mb-3"),
+        html.H2(["The λ / γ grid", help_link("grid")], className="h4 mt-2 mb-3", id=ids.SEC_GRID),
         html.Div([
             html.Span(id=ids.INSPECTING, className="me-2"),
             dbc.Button("Back to the ★ point", id=ids.RESET_CLICK, size="sm", color="link", n_clicks=0,
@@ -174,7 +193,8 @@ def _body():
             dbc.Col(figure_card("Learned ψ across the grid", ids.PSI_GRID_GRAPH, "awd-psi-grid",
                                 help_text="One small plot per (λ, γ); dotted grey: the initial wavelet."), xl=7),
         ]),
-        html.H2(["Wavelet activation maps", help_link("activation")], className="h4 mt-2 mb-3"),
+        html.H2(["Wavelet activation maps", help_link("activation")], className="h4 mt-2 mb-3",
+                id=ids.SEC_ACTIVATION),
         figure_card("Where the attribution-weighted coefficients sit", ids.ACTIVATION_GRAPH,
                     "awd-activation", help_text="Computed for the recommended model: the selected grid point (★), "
                                                 "or the initial wavelet when cross-validation kept it; not for "
@@ -183,7 +203,7 @@ def _body():
                         dcc.Dropdown(id=ids.EXAMPLE, clearable=False, style={"minWidth": "16rem"}),
                     ], className="d-flex align-items-center mb-2")),
         *results_student.student_section(),
-        html.H2(["Scores", help_link("scores")], className="h4 mt-2 mb-3"),
+        html.H2(["Scores", help_link("scores")], className="h4 mt-2 mb-3", id=ids.SEC_SCORES),
         dbc.Card(dbc.CardBody(html.Div(id=ids.SCORES_TABLE, className="table-responsive")),
                  className="mb-4 shadow-sm"),
         figure_card("Test scores", ids.SCORES_GRAPH, "awd-scores"),

@@ -437,3 +437,21 @@ def test_a_file_over_the_upload_limit_is_refused_before_it_is_sent(web_server, o
     assert "nothing was sent" in said and sent == [], sent
     after = httpx.get(web_server + "/api/datasets", headers={"Authorization": f"Bearer {OWNER_TOKEN}"}).json()
     assert after["count"] == stored["count"] and errors == [], errors
+
+
+def test_a_move_to_another_page_puts_the_focus_on_its_heading(web_server, owner_context):
+    """Review 22: after every move within the app the focus was left on <body> (Tab started again from the top)."""
+    page = owner_context().new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    page.goto(web_server + "/")
+    page.locator("#_pages_content h1").first.wait_for()
+    assert page.evaluate("document.activeElement === document.body")  # a first load moves nothing
+    page.locator("#app-nav-links a[href='/jobs']").click()
+    page.wait_for_function("location.pathname === '/jobs' && document.activeElement.tagName === 'H1' && "
+                           "document.getElementById('_pages_content').contains(document.activeElement)")
+    page.keyboard.press("Tab")  # Tab goes on from the heading, inside the page, not from the navbar
+    assert page.evaluate("document.getElementById('_pages_content').contains(document.activeElement)")
+    page.go_back()
+    page.wait_for_function("location.pathname === '/' && document.activeElement.tagName === 'H1'")
+    assert not errors, errors

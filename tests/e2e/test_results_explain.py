@@ -157,6 +157,12 @@ def test_series_result_shows_formula_scalogram_trust_and_snippet(web_server, own
     page.wait_for_function("label => document.querySelector('#results-inspecting').innerText.includes(label)",
                            arg=other_label)
     assert page.locator("#results-inspected-card").count() == 1
+    # "On this page" leads to a section and the focus with it (review 22: 57 Tab presses from the top to Explain)
+    page.locator("#results-jump").get_by_role("link", name="Explain").click()
+    page.wait_for_function("document.activeElement.id === 'explain-panel'")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.getElementById('explain-panel').contains(document.activeElement)")
+    assert page.evaluate("location.pathname").startswith("/results/")  # the page did not move
     assert not errors, errors
 
 
