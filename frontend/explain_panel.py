@@ -12,6 +12,7 @@ holds their ids.
 
 from __future__ import annotations
 
+import math
 import re
 from urllib.parse import quote
 
@@ -26,10 +27,12 @@ from awd_studio.frontend.components import (
     is_job_id,
     named_update,
     panel_columns,
+    run_file_name,
     size_graphs_to_their_figures,
     triggered_id,
 )
 from awd_studio.frontend.figures import explain as explain_figures
+from awd_studio.frontend.figures.style import common_decimals
 from awd_studio.frontend.help_links import help_link
 
 __all__ = ["ids", "panel", "WAVELET_CHOICES", "READ_ONLY_NOTE", "box_mask"]
@@ -48,6 +51,16 @@ class ids:  # noqa: N801 (a namespace of constants)
     READ_ONLY = "explain-read-only"
     CAVEAT = "explain-caveat"
     DOWNLOADS = "explain-downloads"
+    #: The share each band of the shown explanation keeps.
+    BANDS = "explain-bands"
+    #: The keyboard's way to a drawn mask: the samples (or columns) and, on maps, the rows to keep.
+    KEEP_FROM = "explain-keep-from"
+    KEEP_TO = "explain-keep-to"
+    KEEP_AXIS = "explain-keep-axis"
+    KEEP_ROWS = "explain-keep-rows"
+    ROWS_FROM = "explain-rows-from"
+    ROWS_TO = "explain-rows-to"
+    KEEP_APPLY = "explain-keep-apply"
     LIST = "explain-list"
     CURRENT = "explain-current"
     POLL = "explain-poll"
@@ -136,12 +149,14 @@ def panel(token: str | None) -> dbc.Card:
             graph(ids.GRAPH, "awd-explanation", figures.empty_figure(
                 "Pick an explanation above (only the result's owner can start one)" if shared
                 else "Start an explanation, or pick one above")),
+            html.Div(id=ids.BANDS),
             html.Div(id=ids.DOWNLOADS, className="small"),
             html.Div([
                 html.H3("Draw your own mask", className="h6 mt-3"),
-                html.P("Box-select the part of the input to keep (the toolbar's box tool); the rest is replaced "
-                       "by noise and the expected output of the explained model (the teacher or the student, as "
-                       "in the explanation shown) is given below.", className="text-muted small"),
+                html.P("Box-select the part of the input to keep (the toolbar's box tool), or type it in below; "
+                       "the rest is replaced by noise and the expected output of the explained model (the teacher "
+                       "or the student, as in the explanation shown) is given below.", className="text-muted small"),
+                _keep_form(),
                 html.Div(graph(ids.DRAW_GRAPH, "awd-explain-draw", explain_figures.drawing_figure(None)),
                          id=ids.DRAW_BOX),
                 html.Div(id=ids.DRAW_RESULT, className="small fw-semibold"),
@@ -150,6 +165,26 @@ def panel(token: str | None) -> dbc.Card:
             dcc.Interval(id=ids.POLL, interval=_POLL_MS, disabled=True),
         ]),
     ], className="mb-4 shadow-sm", id=ids.PANEL)
+
+
+#: The rows' part of the keyboard form, shown for maps only (Bootstrap's d-flex overrides the hidden attribute).
+_ROWS_SHOWN, _ROWS_HIDDEN = "d-flex align-items-center gap-2", "awd-hidden"
+
+
+def _keep_form() -> html.Div:
+    """From and to (inclusive) of the samples, or of a map's columns and rows, to keep: the drawing by keyboard
+    (review 22: the box tool took the mouse alone). A box drawn with the mouse fills them in."""
+    def number(id_, label):
+        return [dbc.Label(label, html_for=id_, className="visually-hidden"),
+                dbc.Input(id=id_, type="number", min=0, step=1, size="sm", style={"width": "6rem"})]
+    return html.Div([
+        html.Span("Keep", className="me-1"),
+        html.Span("samples", id=ids.KEEP_AXIS),
+        *number(ids.KEEP_FROM, "Keep from"), html.Span("to"), *number(ids.KEEP_TO, "Keep to"),
+        html.Span([html.Span("and rows"), *number(ids.ROWS_FROM, "Rows from"), html.Span("to"),
+                   *number(ids.ROWS_TO, "Rows to")], id=ids.KEEP_ROWS, className=_ROWS_HIDDEN),
+        dbc.Button("Evaluate this mask", id=ids.KEEP_APPLY, size="sm", color="outline-primary", n_clicks=0),
+    ], className="d-flex flex-wrap align-items-center gap-2 small mb-2")
 
 
 def _base(token: str) -> str:
@@ -269,7 +304,7 @@ POLL_OUTPUTS = dict(poll=Output(ids.POLL, "disabled", allow_duplicate=True), pro
                     options=Output(ids.LIST, "options", allow_duplicate=True),
                     example=Output(ids.EXAMPLE, "value"), model=Output(ids.MODEL, "value"),
                     wavelet=Output(ids.WAVELET, "value"), lam=Output(ids.LAM, "value"),
-                    downloads=Output(ids.DOWNLOADS, "children"))
+                    downloads=Output(ids.DOWNLOADS, "children"), bands=Output(ids.BANDS, "children"))
 
 
 def _relabelled(options, explanation_id, state) -> list:
@@ -315,7 +350,7 @@ async def poll(tick, current, picked, token, options=None, viewport=None, sample
         # area that it is coming; both once, when the state changes, not at every tick
         relabelled = _relabelled(options, current, state)
         changed = {} if relabelled == (options or []) else dict(
-            options=relabelled, figure=figures.empty_figure("Explaining: the figure comes when it is done"))
+            options=relabelled, figure=figures.empty_figure("Explaining: the figure comes when it is done"), bands="")
         return named_update(POLL_OUTPUTS, poll=False, progress=round(100 * fraction),
                             status=f"{state}: {100 * fraction:.0f} % · {body.get('message') or ''}", **changed)
     if state == "failed":  # the previous explanation's numbers and figure go: they read as this one's answer
@@ -324,7 +359,7 @@ async def poll(tick, current, picked, token, options=None, viewport=None, sample
                                              className="py-2 mb-0"),
                             figure=figures.empty_figure("This explanation failed: see the message above"),
                             full="—", cartoon="—", noise="—", baseline="—", y_true="—", draw_result="",
-                            downloads="")
+                            downloads="", bands="")
     lines = explain_figures.prediction_lines(body)
     summary = body.get("summary") or {}
     e = summary.get("explanation") or {}
@@ -357,7 +392,46 @@ async def poll(tick, current, picked, token, options=None, viewport=None, sample
                         shown={"example": request.get("example"), "wavelet": request.get("wavelet"),
                                "model": request.get("model") or "teacher", "shape": _shape(x)},
                         draw_result="", options=_relabelled(options, current, state),
-                        downloads=download_links(token, current))
+                        downloads=download_links(token, current), bands=kept_per_band(summary))
+
+
+def kept_per_band(summary: dict | None):
+    """The share of each band's coefficients the mask keeps (≥ 0.5), one row per level, deepest first (review 22:
+    on maps the deepest bands, those the mask keeps most, are too small in the picture to carry a name); None
+    without bands.
+
+    Examples
+    --------
+    >>> bands = [{"name": "cA2", "level": 2, "kept_fraction": 1.0, "size": 4},
+    ...          {"name": "cD2", "level": 2, "kept_fraction": 0.5, "size": 4},
+    ...          {"name": "cD1", "level": 1, "kept_fraction": 0.125, "size": 8}]
+    >>> table = kept_per_band({"explanation": {"bands": bands}})
+    >>> [[cell.children for cell in row.children] for row in table.children[1].children[1].children]
+    [['level 2', '100 %', '50 %'], ['level 1', '—', '12 %']]
+    """
+    bands = ((summary or {}).get("explanation") or {}).get("bands") or []
+    if not bands:
+        return None
+    kinds = [k for k in "AHVD" if any(str(b.get("name", "c?"))[1:2] == k for b in bands)]
+    names = {"A": "approximation", "H": "horizontal", "V": "vertical", "D": "detail" if kinds == ["A", "D"]
+             else "diagonal"}
+    by_level = {}
+    for band in bands:
+        by_level.setdefault(int(band.get("level", 0)), {})[str(band.get("name", "c?"))[1:2]] = band
+
+    def cell(band):
+        if band is None:
+            return html.Td("—", className="text-muted")
+        share = float(band.get("kept_fraction", 0.0))
+        return html.Td(f"{100 * share:.0f} %", title=f"{band.get('name')}: {round(share * int(band.get('size', 0)))} "
+                                                    f"of {band.get('size')} coefficients kept")
+    rows = [html.Tr([html.Th(f"level {level}", scope="row"), *[cell(by_level[level].get(k)) for k in kinds]])
+            for level in sorted(by_level, reverse=True)]
+    return html.Div([
+        html.Div("Kept per band (mask ≥ 0.5)", className="small fw-semibold mt-2"),
+        dbc.Table([html.Thead(html.Tr([html.Th(""), *[html.Th(names[k]) for k in kinds]])), html.Tbody(rows)],
+                  size="sm", bordered=False, className="small mb-2 w-auto"),
+    ], className="table-responsive")
 
 
 def download_links(token: str, explanation_id: str) -> list:
@@ -365,13 +439,17 @@ def download_links(token: str, explanation_id: str) -> list:
 
     Examples
     --------
-    >>> download_links("tok", "0123456789abcdef")[1].href
-    '/api/results/tok/explanations/0123456789abcdef/files/explanation.png'
+    >>> links = download_links("1a2b3c4d-0000-4000-8000-000000000000", "0123456789abcdef")
+    >>> links[1].href, links[2].download
+    ('/api/results/1a2b3c4d-0000-4000-8000-000000000000/explanations/0123456789abcdef/files/explanation.png', \
+'awd-1a2b3c4d-explanation-01234567-explanation.svg')
     """
     base = f"{_base(token)}/explanations/{quote(explanation_id, safe='')}/files"
-    files = (("figure (PNG)", "explanation.png"), ("arrays (NPZ)", "arrays.npz"), ("numbers (JSON)", "summary.json"))
-    links = [html.A(label, href=f"{base}/{name}", download=f"explanation-{explanation_id}-{name}",
-                    className="me-3") for label, name in files]
+    files = (("figure (PNG)", "explanation.png"), ("figure (SVG)", "explanation.svg"), ("arrays (NPZ)", "arrays.npz"),
+             ("numbers (JSON)", "summary.json"))
+    # named after the run as its other downloads are (review 22), the API's names the same
+    links = [html.A(label, href=f"{base}/{name}", className="me-3",
+                    download=run_file_name(token, f"explanation-{explanation_id[:8]}-{name}")) for label, name in files]
     return ["Download this explanation: ", *links]
 
 
@@ -415,12 +493,102 @@ def box_mask(shape, selected):
     return [[c if y0 <= r <= y1 else 0.0 for c in keep_col] for r in range(shape[0])]
 
 
+def typed_box(shape, keep_from, keep_to, rows_from=None, rows_to=None):
+    """The keyboard form's box as a ``selectedData`` (:func:`box_mask`), or the reason it is not one.
+
+    Parameters
+    ----------
+    shape : list of int
+        ``[L]`` or ``[H, W]`` of the shown input.
+    keep_from, keep_to : int or None
+        First and last sample (a map's column) kept, inclusive.
+    rows_from, rows_to : int or None
+        A map's first and last row kept; both blank: every row.
+
+    Returns
+    -------
+    dict or str
+
+    Examples
+    --------
+    >>> typed_box([40], 10, 19), typed_box([40], 10, 45)
+    ({'range': {'x': [10, 19]}}, 'samples: enter whole numbers from 0 to 39, the first at most the last')
+    >>> typed_box([64, 64], 0, 31, None, None)["range"]["y"]
+    [0, 63]
+    """
+    if not shape:
+        return "pick an explanation first"
+
+    def pair(low, high, size):
+        try:
+            low, high = int(low), int(high)
+        except (TypeError, ValueError):
+            return None
+        return [low, high] if 0 <= low <= high < size else None
+    x = pair(keep_from, keep_to, shape[-1])
+    if x is None:
+        return (f"{'samples' if len(shape) == 1 else 'columns'}: enter whole numbers from 0 to {shape[-1] - 1}, "
+                "the first at most the last")
+    if len(shape) == 1:
+        return {"range": {"x": x}}
+    y = [0, shape[0] - 1] if rows_from in (None, "") and rows_to in (None, "") else pair(rows_from, rows_to,
+                                                                                        shape[0])
+    if y is None:
+        return f"rows: enter whole numbers from 0 to {shape[0] - 1}, the first at most the last (or leave both blank)"
+    return {"range": {"x": x, "y": y}}
+
+
+@callback(output=dict(axis=Output(ids.KEEP_AXIS, "children"), rows=Output(ids.KEEP_ROWS, "className")),
+          inputs=dict(shown=Input(ids.SHOWN, "data")))
+def keep_form_for(shown):
+    """Samples for a series; columns and rows for a map."""
+    maps = len((shown or {}).get("shape") or []) == 2
+    return dict(axis="columns" if maps else "samples", rows=_ROWS_SHOWN if maps else _ROWS_HIDDEN)
+
+
+#: The keyboard form's numbers, which a box drawn with the mouse fills in.
+KEEP_FORM_OUTPUTS = dict(keep_from=Output(ids.KEEP_FROM, "value"), keep_to=Output(ids.KEEP_TO, "value"),
+                         rows_from=Output(ids.ROWS_FROM, "value"), rows_to=Output(ids.ROWS_TO, "value"))
+
+
+@callback(output=KEEP_FORM_OUTPUTS, inputs=dict(selected=Input(ids.DRAW_GRAPH, "selectedData")),
+          state=dict(shown=State(ids.SHOWN, "data")), prevent_initial_call=True)
+def fill_keep_form(selected, shown=None):
+    """A box drawn with the mouse, in the keyboard form's numbers (whole samples, columns and rows inside it; a
+    series' box spans values, not rows)."""
+    box = (selected or {}).get("range") or {}
+    if "x" not in box:
+        return named_update(KEEP_FORM_OUTPUTS)
+    x0, x1 = sorted(box["x"])
+    maps = len((shown or {}).get("shape") or []) == 2
+    y0, y1 = sorted(box["y"]) if "y" in box and maps else (None, None)
+    return dict(keep_from=math.ceil(x0), keep_to=math.floor(x1), rows_from=None if y0 is None else math.ceil(y0),
+                rows_to=None if y1 is None else math.floor(y1))
+
+
+@callback(Output(ids.DRAW_RESULT, "children", allow_duplicate=True), Input(ids.KEEP_APPLY, "n_clicks"),
+          State(ids.KEEP_FROM, "value"), State(ids.KEEP_TO, "value"), State(ids.ROWS_FROM, "value"),
+          State(ids.ROWS_TO, "value"), State(ids.TOKEN, "data"), State(ids.SHOWN, "data"), prevent_initial_call=True)
+async def evaluate_typed(n_clicks, keep_from, keep_to, rows_from, rows_to, token, shown):
+    """The keyboard form's mask, evaluated as a drawn box is."""
+    if not n_clicks:
+        return ""
+    selected = typed_box((shown or {}).get("shape"), keep_from, keep_to, rows_from, rows_to)
+    if isinstance(selected, str):
+        return dbc.Alert(selected[:1].upper() + selected[1:] + ".", color="warning", className="py-2 mb-0")
+    return await _evaluated(box_mask(shown["shape"], selected), token, shown)
+
+
 @callback(Output(ids.DRAW_RESULT, "children", allow_duplicate=True), Input(ids.DRAW_GRAPH, "selectedData"),
           State(ids.TOKEN, "data"), State(ids.SHOWN, "data"), prevent_initial_call=True)
 async def evaluate_drawn(selected, token, shown):
     """The explained model's expected output when only the selected box of the shown input is kept (the
     teacher's, or the student's when the shown explanation is of the student)."""
-    mask = box_mask((shown or {}).get("shape"), selected)
+    return await _evaluated(box_mask((shown or {}).get("shape"), selected), token, shown)
+
+
+async def _evaluated(mask, token, shown):
+    """``POST .../explain/mask`` of a pixel mask, in words."""
     if mask is None or not token or not is_job_id(token):
         return ""
     body = {"example": int(shown["example"]), "space": "pixel", "wavelet": shown.get("wavelet") or "learned",
@@ -430,6 +598,11 @@ async def evaluate_drawn(selected, token, shown):
     except ApiError as exc:
         return dbc.Alert(exc.message, color="warning", className="py-2 mb-0")
     whose = "AWD student" if answer.get("model") == "student" else "teacher"
+    # one number of decimals for the three (review 22: "0.457 ± 0.16")
+    decimals = common_decimals([answer["mean"], answer["sd"], answer["prediction"]], 4)
+
+    def number(value):
+        return figures.fmt_number(value, 4) if decimals is None else f"{float(value):.{decimals}f}"
     return (f"Your mask keeps {100 * answer['kept_fraction']:.1f} % of the input: the {whose}'s expected output is "
-            f"{figures.fmt_number(answer['mean'], 4)} ± {figures.fmt_number(answer['sd'], 2)} over "
-            f"{answer['n_samples']} noise draws (full input: {figures.fmt_number(answer['prediction'], 4)}).")
+            f"{number(answer['mean'])} ± {number(answer['sd'])} over {answer['n_samples']} noise draws (full "
+            f"input: {number(answer['prediction'])}).")

@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse
 from pydantic import Field
 
 from awd_studio.backend.deps import PathsDep, SessionDep, is_uuid, owner_if_job_id
-from awd_studio.backend.routes.results import result_dir_for_key
+from awd_studio.backend.routes.results import result_dir_for_key, run_file_name
 from awd_studio.backend.schemas import Problem
 from awd_studio.jobstate import explanations as store
 from awd_studio.models.pipeline.explain_inputs import read_explain_meta
@@ -142,16 +142,17 @@ def get_explanation(key: str, explanation: str, request: Request, session: Sessi
 
 
 #: The files of a finished explanation that can be downloaded, and their media types.
-EXPLANATION_FILES = {"explanation.png": "image/png", "arrays.npz": "application/octet-stream",
-                     "summary.json": "application/json"}
+EXPLANATION_FILES = {"explanation.png": "image/png", "explanation.svg": "image/svg+xml",
+                     "arrays.npz": "application/octet-stream", "summary.json": "application/json"}
 
 
 @router.get("/{key}/explanations/{explanation}/files/{name}", responses={
     200: {"content": {media: {} for media in EXPLANATION_FILES.values()}}, **_ERRORS})
 def get_explanation_file(key: str, explanation: str, name: str, request: Request, session: SessionDep,
                          paths: PathsDep):
-    """A finished explanation's ``explanation.png`` (input | cartoon | mask per scale | pixel-mask baseline),
-    ``arrays.npz`` (``np.load(..., allow_pickle=False)``) or ``summary.json``."""
+    """A finished explanation's ``explanation.png`` or ``.svg`` (input | cartoon | mask per scale | pixel-mask
+    baseline), ``arrays.npz`` (``np.load(..., allow_pickle=False)``) or ``summary.json``, named after its run
+    (``awd-<run>-explanation-<8 hex of its id>-<name>``)."""
     root = result_dir_for_key(key, request, session, paths)  # first: a stranger learns nothing else
     if name not in EXPLANATION_FILES:
         raise HTTPException(404, f"explanation file: {name!r} is not one of {', '.join(EXPLANATION_FILES)}")
@@ -163,7 +164,8 @@ def get_explanation_file(key: str, explanation: str, name: str, request: Request
     if not path.is_file():
         raise HTTPException(404, f"explanation file: {name!r} is not there (the explanation is unfinished, failed, "
                                  "or was made before explanations kept their files)")
-    return FileResponse(path, media_type=EXPLANATION_FILES[name], filename=f"explanation-{explanation}-{name}")
+    return FileResponse(path, media_type=EXPLANATION_FILES[name],
+                        filename=run_file_name(key, f"explanation-{explanation[:8]}-{name}"))
 
 
 @router.post("/{key}/explain/mask", responses={**_ERRORS, 503: {"model": Problem}},

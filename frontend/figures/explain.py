@@ -168,11 +168,22 @@ def explanation_figure(payload: dict, max_cols: int = 4, sample_axis: dict | Non
         # the input's grey scale for the cartoons too: they compare by brightness with it
         fig.add_trace(go.Heatmap(z=cartoon, colorscale="gray", zmin=lo, zmax=hi, showscale=False, name="cartoon"),
                       **at(1))
-        fig.add_trace(go.Heatmap(z=mask_image, colorscale="magma", zmin=0, zmax=1, name="mask",
-                                 hovertemplate="mask %{z:.2f}<extra></extra>", **_mask_scale(fig, at(2))), **at(2))
+        # the band under the pointer by name: the deepest bands are too small to carry one (review 22)
+        band_of = np.full(mask_image.shape, "", dtype=object)
+        for box in summary.get("band_boxes") or []:
+            (r0, r1), (c0, c1) = box["rows"], box["cols"]
+            band_of[r0:r1, c0:c1] = box["name"]
+        fig.add_trace(go.Heatmap(z=mask_image, colorscale="magma", zmin=0, zmax=1, name="mask", customdata=band_of,
+                                 hovertemplate="%{customdata} mask %{z:.2f}<extra></extra>",
+                                 **_mask_scale(fig, at(2))), **at(2))
         if has_base:
             fig.add_trace(go.Heatmap(z=_num(arrays["baseline_cartoon"]), colorscale="gray", zmin=lo, zmax=hi,
                                      showscale=False, name="pixel-mask cartoon"), **at(3))
+            if "baseline_mask" in arrays:  # where the pixel mask keeps the map (review 22: a dim grey map alone)
+                fig.add_trace(go.Contour(z=_num(arrays["baseline_mask"]), contours=dict(start=0.5, end=0.5, size=1,
+                                                                                        coloring="none"),
+                                         line=dict(color=_ORANGE, width=1.5), showscale=False, hoverinfo="skip",
+                                         name="pixel mask ≥ 0.5"), **at(3))
         for i in range(len(titles)):
             fig.update_yaxes(autorange="reversed", scaleanchor=f"x{'' if i == 0 else i + 1}", showticklabels=False,
                              constrain="domain", constraintoward="top", **at(i))  # each map under its title

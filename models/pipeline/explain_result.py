@@ -181,7 +181,8 @@ def explanation_payload(e, baseline, facts, request):
 
 
 def save_explanation(out_dir, e, baseline, facts, request, *, figure=True):
-    """Write ``summary.json``, ``arrays.npz`` (no object arrays) and ``explanation.png`` into ``out_dir``.
+    """Write ``summary.json``, ``arrays.npz`` (no object arrays), ``explanation.png`` and ``explanation.svg`` into
+    ``out_dir``.
 
     Returns
     -------
@@ -196,7 +197,7 @@ def save_explanation(out_dir, e, baseline, facts, request, *, figure=True):
     if figure:
         title = (f"{facts['model']} on test example {summary['request']['example']} (y = {facts['y_true']:.3g}), "
                  f"wavelet {facts['wavelet_name']}, lambda = {e.lam:g}")
-        written += write_explanation_figure(e, out_dir, baseline, title=title, formats=("png",))
+        written += write_explanation_figure(e, out_dir, baseline, title=title, formats=("png", "svg"))
     atomic_write_bytes(out_dir / "summary.json", json.dumps(summary, indent=1, allow_nan=False).encode())
     return written + [out_dir / "summary.json"]
 

@@ -97,6 +97,26 @@ def test_owner_explains_and_share_link_only_views(web_server, browser, owner_con
     assert 25 <= kept <= 55, said
     assert "the teacher's expected output" in said, said  # the explanation shown is the teacher's
     screenshot(page, "explain-02-drawn")
+    # the same by keyboard (review 22: the box tool took the mouse): the box filled the form in, and typed numbers
+    # are evaluated with Enter on the button; numbers out of range are named
+    drawn = int(page.input_value("#explain-keep-from")), int(page.input_value("#explain-keep-to"))
+    assert 0 < drawn[0] < drawn[1] < 63, drawn
+    assert not page.locator("#explain-rows-from").is_visible()  # a series has no rows to keep
+    page.fill("#explain-keep-from", "0")
+    page.fill("#explain-keep-to", "15")
+    page.focus("#explain-keep-apply")
+    page.keyboard.press("Enter")
+    page.wait_for_function(_text_has("#explain-draw-result", "keeps 25.0 %"))
+    page.fill("#explain-keep-to", "99")
+    page.click("#explain-keep-apply")
+    page.wait_for_function(_text_has("#explain-draw-result", "from 0 to 63"))
+    # each band's kept share, and the figure as SVG too, named after the run (review 22)
+    assert "Kept per band (mask ≥ 0.5)" in page.inner_text("#explain-bands")
+    assert page.locator("#explain-bands td").count() >= 5
+    svg = page.locator("#explain-downloads a", has_text="figure (SVG)")
+    assert svg.get_attribute("download").startswith(f"awd-{job_id[:8]}-explanation-")
+    assert httpx.get(web_server + svg.get_attribute("href"), timeout=30,
+                     headers={"Authorization": f"Bearer {OWNER_TOKEN}"}).text.lstrip().startswith("<?xml")
 
     # pressing again with the same settings comes from the cache
     page.click("#explain-start")

@@ -200,4 +200,27 @@ def test_maps_result_shows_subbands_peaks_and_histograms(web_server, owner_conte
         .map(im => { const b = im.getBoundingClientRect(); return [Math.round(b.width), Math.round(b.height)]; })""")
     assert len(panels) == 2 and all(w >= 150 and h >= 150 for w, h in panels), panels
     assert_drawn(page)
+    # a map's explanation: each band's kept share in a table (the deepest bands are too small in the picture to
+    # carry a name), the pixel mask outlined on its panel, and the keyboard's mask with rows (review 22)
+    started = httpx.post(f"{web_server}/api/results/{job_id}/explain", headers=OWNER, timeout=60,
+                         json={"example": 0, "lam": 0.2, "wavelet": "learned", "model": "teacher", "steps": 20})
+    assert started.status_code in (200, 201, 202), started.text
+    explanation = f"{web_server}/api/results/{job_id}/explanations/{started.json()['id']}"
+    wait_for(lambda: httpx.get(explanation, headers=OWNER, timeout=30).json()["state"] == "succeeded", timeout=120,
+             interval=0.5, what="the map's explanation")
+    page.reload()
+    page.wait_for_function("(document.querySelector('#explain-status') || {innerText: ''}).innerText"
+                           ".includes('Done')")
+    levels = page.inner_text("#explain-bands")
+    assert "Kept per band" in levels and "level 2" in levels and "diagonal" in levels, levels
+    page.wait_for_function("(() => { const el = document.querySelector('#explain-graph .js-plotly-plot'); "
+                           "return el && el.data && el.data.some(t => t.type === 'contour'); })()")
+    assert page.locator("#explain-rows-from").is_visible() and page.inner_text("#explain-keep-axis") == "columns"
+    page.fill("#explain-keep-from", "0")
+    page.fill("#explain-keep-to", "31")
+    page.fill("#explain-rows-from", "0")
+    page.fill("#explain-rows-to", "31")
+    page.click("#explain-keep-apply")
+    page.wait_for_function("document.querySelector('#explain-draw-result').innerText.includes('keeps 25.0 %')")
+    screenshot(page, "23-results-maps-explained")
     assert not errors, errors
