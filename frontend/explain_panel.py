@@ -53,6 +53,8 @@ class ids:  # noqa: N801 (a namespace of constants)
     DOWNLOADS = "explain-downloads"
     #: The share each band of the shown explanation keeps.
     BANDS = "explain-bands"
+    #: What a screen reader says when an explanation starts running, ends or fails (not every progress tick).
+    ANNOUNCE = "explain-announce"
     #: The keyboard's way to a drawn mask: the samples (or columns) and, on maps, the rows to keep.
     KEEP_FROM = "explain-keep-from"
     KEEP_TO = "explain-keep-to"
@@ -141,6 +143,7 @@ def panel(token: str | None) -> dbc.Card:
                     className="mt-2"),
             dbc.Progress(id=ids.PROGRESS, value=0, className="my-2", style={"height": "6px"}),
             html.Div(id=ids.STATUS, className="small mb-2"),
+            html.Div(id=ids.ANNOUNCE, className="visually-hidden", role="status", **{"aria-live": "polite"}),
             html.Div([_number("Prediction on the full input", ids.PRED_FULL),
                       _number("On the cartoon", ids.PRED_CARTOON),
                       _number("Under noise (mean ± SD)", ids.PRED_NOISE),
@@ -304,7 +307,8 @@ POLL_OUTPUTS = dict(poll=Output(ids.POLL, "disabled", allow_duplicate=True), pro
                     options=Output(ids.LIST, "options", allow_duplicate=True),
                     example=Output(ids.EXAMPLE, "value"), model=Output(ids.MODEL, "value"),
                     wavelet=Output(ids.WAVELET, "value"), lam=Output(ids.LAM, "value"),
-                    downloads=Output(ids.DOWNLOADS, "children"), bands=Output(ids.BANDS, "children"))
+                    downloads=Output(ids.DOWNLOADS, "children"), bands=Output(ids.BANDS, "children"),
+                    announce=Output(ids.ANNOUNCE, "children"))
 
 
 def _relabelled(options, explanation_id, state) -> list:
@@ -350,7 +354,8 @@ async def poll(tick, current, picked, token, options=None, viewport=None, sample
         # area that it is coming; both once, when the state changes, not at every tick
         relabelled = _relabelled(options, current, state)
         changed = {} if relabelled == (options or []) else dict(
-            options=relabelled, figure=figures.empty_figure("Explaining: the figure comes when it is done"), bands="")
+            options=relabelled, figure=figures.empty_figure("Explaining: the figure comes when it is done"), bands="",
+            announce=f"Explanation {state}.")
         return named_update(POLL_OUTPUTS, poll=False, progress=round(100 * fraction),
                             status=f"{state}: {100 * fraction:.0f} % · {body.get('message') or ''}", **changed)
     if state == "failed":  # the previous explanation's numbers and figure go: they read as this one's answer
@@ -359,7 +364,7 @@ async def poll(tick, current, picked, token, options=None, viewport=None, sample
                                              className="py-2 mb-0"),
                             figure=figures.empty_figure("This explanation failed: see the message above"),
                             full="—", cartoon="—", noise="—", baseline="—", y_true="—", draw_result="",
-                            downloads="", bands="")
+                            downloads="", bands="", announce="The explanation failed.")
     lines = explain_figures.prediction_lines(body)
     summary = body.get("summary") or {}
     e = summary.get("explanation") or {}
@@ -392,7 +397,9 @@ async def poll(tick, current, picked, token, options=None, viewport=None, sample
                         shown={"example": request.get("example"), "wavelet": request.get("wavelet"),
                                "model": request.get("model") or "teacher", "shape": _shape(x)},
                         draw_result="", options=_relabelled(options, current, state),
-                        downloads=download_links(token, current), bands=kept_per_band(summary))
+                        downloads=download_links(token, current), bands=kept_per_band(summary),
+                        announce=f"Explanation done: the mask kept {lines['kept']} of the coefficients; prediction "
+                                 f"{lines['noise']} under noise against {lines['full']} on the full input.")
 
 
 def kept_per_band(summary: dict | None):

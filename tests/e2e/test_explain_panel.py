@@ -65,6 +65,9 @@ def test_owner_explains_and_share_link_only_views(web_server, browser, owner_con
     page.fill("#explain-example", "3")
     page.click("#explain-start")
     page.wait_for_function(_text_has("#explain-status", "Done"))
+    # a screen reader hears the end, once (review 22: the status line had no live region)
+    assert page.get_attribute("#explain-announce", "aria-live") == "polite"
+    assert page.locator("#explain-announce").text_content().startswith("Explanation done: the mask kept")
     # the list of this result's explanations names the one shown, no longer as queued
     page.wait_for_function(_text_has("#explain-list", "example 3"))
     listed = page.inner_text("#explain-list")
