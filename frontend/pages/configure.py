@@ -277,13 +277,11 @@ def layout(dataset: str | None = None, **query):
                                                              step=1), label_for=ids.LEVELS), sm=6),
                     ]),
                     _field("Attribution", dbc.RadioItems(id=ids.ATTRIBUTION, value="saliency")),
-                    dbc.Row([
-                        dbc.Col(_field("Filter parametrisation", dbc.Select(id=ids.PARAMETRIZATION,
-                                                                            value="orthogonal"),
-                                       label_for=ids.PARAMETRIZATION), sm=6),
-                        dbc.Col(_field("Boundary mode", dbc.Select(id=ids.MODE, value="auto"), label_for=ids.MODE),
-                                sm=6),
-                    ]),
+                    # one a row: side by side, a select showed "orthogonal (exact lattice" and "auto (from the
+                    # signal len" at 1366 px (review 22)
+                    _field("Filter parametrisation", dbc.Select(id=ids.PARAMETRIZATION, value="orthogonal"),
+                           label_for=ids.PARAMETRIZATION),
+                    _field("Boundary mode", dbc.Select(id=ids.MODE, value="auto"), label_for=ids.MODE),
                     html.Div(_field("Random starts searched", dbc.Input(id=ids.START_SEARCH, type="number", min=0,
                                                                         step=1, placeholder="auto"),
                                     "Time series: before the grid, random orthogonal filters are descended on the "

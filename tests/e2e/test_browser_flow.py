@@ -253,6 +253,15 @@ def test_teacher_weights_uploaded_through_the_page_are_used(web_server, owner_co
     box = warning.bounding_box()
     assert box and box["width"] >= 250 and box["height"] >= 40, box  # drawn, readable, not collapsed
     screenshot(page, "10-configure-uploaded-teacher")
+    # the selects show their whole choice (review 22: "orthogonal (exact lattice" side by side at 1366 px)
+    cut = page.evaluate("""() => ['configure-parametrization', 'configure-mode'].map(id => {
+        const el = document.getElementById(id), style = getComputedStyle(el);
+        const ctx = document.createElement('canvas').getContext('2d');
+        ctx.font = style.fontSize + ' ' + style.fontFamily;
+        const text = el.options[el.selectedIndex].text;
+        return [text, Math.round(ctx.measureText(text).width), el.clientWidth - 40];  // 40: padding and arrow
+    }).filter(([, width, room]) => width > room)""")
+    assert not cut, cut
     # two wrong fields are named and outlined together (review 21: one at a time)
     page.fill("#configure-lambdas", "0.001, x")
     page.fill("#configure-epochs", "0")
