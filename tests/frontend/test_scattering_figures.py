@@ -51,3 +51,13 @@ def test_block_draws_filters_tree_and_curve(bundle):
         assert len(filters.data) == 2 * min(len(section["panel"]["filters"]), figs.MAX_2D_FILTERS)
     rows = figs.scattering_scores(bundle)
     assert [r["name"] for r in rows] == ["Scattering student"]
+
+
+def test_the_scores_rmse_column_has_one_number_of_decimals():
+    """Review 22: "0.16" in this table where the scores table printed "0.160" for the same 0.1603."""
+    bundle = {"models": {"awd": {"test": {"r2": 0.55, "rmse": 0.1603}, "n_params": 41},
+                         "scattering": {"test": {"r2": 0.568, "rmse": 0.16276}, "n_params": 20}},
+              "scattering": {"paths_kept": [], "paths_all": []}}
+    table = scattering_panel.scores_children(bundle)[0]
+    cells = json.dumps(table.to_plotly_json(), default=lambda o: o.to_plotly_json())
+    assert '"0.160"' in cells and '"0.163"' in cells, cells
