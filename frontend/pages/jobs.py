@@ -23,6 +23,7 @@ from awd_studio.frontend.components import (
     state_badge,
     teacher_text,
 )
+from awd_studio.frontend.durations import format_seconds
 from awd_studio.frontend.figures.compare import MAX_RUNS
 from awd_studio.frontend.figures.style import kind_label
 from awd_studio.frontend.help_links import help_link
@@ -210,13 +211,19 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
                        if r.get("target_name") else [])] if r.get("dataset_name")
                     else html.Span("deleted", className="text-muted"), title=r.get("dataset_id")),
             html.Td(teacher_text(r)),
-            html.Td(grid_text(r.get("grid"))),
+            html.Td([grid_text(r.get("grid")),
+                     # a run that also fits the scattering student (review 22: nothing on the list said so)
+                     *([html.Br(), html.Span("+ scattering student", className="small text-muted")]
+                       if (r.get("config") or {}).get("student") == "scattering" else [])]),
             html.Td(score_text(summary), title=score_title, className="awd-score"),
             html.Td(score_text({**summary, "awd_test": teacher_score, "awd_test_r2": None, "choice": None,
                                 "metric": "r2" if summary.get("awd_test_r2") is not None else summary.get("metric")})
                     if summary else "—",
                     className="small"),
-            html.Td([state_badge(state), html.Span(f" {stage} {pct}%" if active else "", className="small")]),
+            html.Td([state_badge(state), html.Span(f" {stage} {pct}%" if active else "", className="small"),
+                     *([html.Br(), html.Span(f"about {format_seconds(r['eta_seconds'])} left",
+                                             className="small text-muted")]
+                       if active and r.get("eta_seconds") is not None else [])]),
             html.Td(str(r.get("created") or "")[:16].replace("T", " "), className="small text-muted"),
             # a queued or running job is cancelled here (it must be before it can be deleted); it is rerun
             # once it has ended (a second copy of a run still going would only compete with it for the worker)
@@ -385,7 +392,7 @@ async def refresh(_n, _version, signature, selected):
         return named_update(REFRESH_OUTPUTS, table=dbc.Alert(f"Could not list jobs: {err.message}", color="danger"))
     # config: the rerun dialog says what the run asked for (auto, or an architecture), not only what it trained
     keep = ("id", "state", "stage", "fraction", "dataset_id", "dataset_name", "teacher_id", "teacher_name", "grid",
-            "summary", "created", "config")
+            "summary", "created", "config", "eta_seconds")
     rows = {"jobs": [{k: j.get(k) for k in keep} for j in jobs],
             "datasets": [{k: d.get(k) for k in ("id", "name", "kind", "n", "n_test", "shape", "created")}
                          for d in datasets],

@@ -43,9 +43,11 @@ def test_jobs_table_rows_tell_runs_apart_and_dialogs_name_what_goes():
              "created": "2025-01-02T03:04:05"},
             {"id": "b" * 8 + "-0000-4000-8000-000000000000", "state": "running", "dataset_id": "d1",
              "dataset_name": "cme traces", "teacher_name": "mlp", "grid": [1, 2], "fraction": 0.5,
-             "created": "2025-01-03T03:04:05"}]
+             "created": "2025-01-03T03:04:05", "eta_seconds": 83.0, "config": {"student": "scattering"}}]
     table = str(jobs.jobs_table(rows))
     assert "cme traces" in table and "3 × 6" in table and "R² 0.954" in table and "lstm" in table
+    # a running job's time left, and a run that also fits the scattering student, said on the list (review 22)
+    assert "about 1 min 23 s left" in table and table.count("+ scattering student") == 1
     assert jobs.score_text({"metric": "rmse", "awd_test": 0.03183}) == "RMSE 0.03183"
     assert jobs.score_text(None) == "—" and jobs.grid_text(None) == "—"
     # the Compare button says what to tick (it read "Compare 2 selected" whatever was ticked)
