@@ -235,7 +235,9 @@ def scattering_curve_figure(bundle: dict) -> go.Figure:
         f"kept: {n[chosen]} path{'' if n[chosen] == 1 else 's'}, R² {fmt_number(score[chosen])}"),
         marker=dict(symbol="star", size=16, color=PALETTE["selected"])))
     fig.add_hline(y=float(score[best] - se[best]), line=dict(color=PALETTE["grey"], dash="dot"),
-                  annotation_text="best − 1 SE", annotation_position="bottom right")
+                  # under the line where the paths are many (the axis runs from many to few): the curve sits
+                  # above it there, and the star, among few paths, is far (review 22: the label sat on both)
+                  annotation_text="best − 1 SE", annotation_position="bottom left")
     fig.update_xaxes(title_text="number of paths", autorange="reversed" if len(n) > 1 else None)
     fig.update_yaxes(title_text="cross-validated R²")
     return apply_layout(fig, height=360)
