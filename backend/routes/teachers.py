@@ -42,6 +42,17 @@ def _dataset_sample(paths, dataset: Dataset):
     return data.X[rows], data.y[rows], list(data.target_names)
 
 
+def _uploaded_before(response: Response, existing: Teacher, warning: str | None = None) -> TeacherPublic:
+    """The answer for weights stored before: that teacher, status 200, a note saying so, and the scale warning of
+    this upload's dataset (None without one)."""
+    response.status_code = status.HTTP_200_OK
+    public = _teacher_public(existing)
+    public.note = (f"these weights were uploaded before (as “{existing.name}” on "
+                   f"{existing.created:%Y-%m-%d %H:%M} UTC); that teacher is used again")
+    public.warning = warning
+    return public
+
+
 def _parse_shape(text: str | None) -> list[int] | None:
     if not text:
         return None
@@ -165,12 +176,8 @@ async def upload_teacher(request: Request, response: Response, session: SessionD
         stored_arch = arch or "auto"  # none given: a .pt2, or a .safetensors that names its own
         existing = crud.find_teacher(session, sha256=upload.sha256, arch=stored_arch, input_shape=shape,
                                      n_outputs=n_outputs)
-        if existing is not None:
-            response.status_code = status.HTTP_200_OK
-            public = _teacher_public(existing)
-            public.note = (f"these weights were uploaded before (as “{existing.name}” on "
-                           f"{existing.created:%Y-%m-%d %H:%M} UTC); that teacher is used again")
-            return public
+        if existing is not None and not dataset_id:
+            return _uploaded_before(response, existing)
         X_sample = y_sample = names = None
         if dataset_id:  # the teacher runs on some of the data too: its predictions' scale against the targets'
             X_sample, y_sample, names = await run_in_threadpool(_dataset_sample, paths, dataset)
@@ -181,6 +188,8 @@ async def upload_teacher(request: Request, response: Response, session: SessionD
         if dataset_id:  # one output, or one per target column (the rule a job applies, models.teachers)
             teacher_output_for(n_outputs, int((dataset.summary or {}).get("n_targets") or 1), None, data="dataset")
             warning = scale_words(predictions, y_sample, names, data_name=f"“{dataset.name}”")
+        if existing is not None:  # checked against this dataset all the same: the same weights warn again
+            return _uploaded_before(response, existing, warning)
         filename = f"weights{upload.suffix}"
         atomic_move(upload.path, paths.teacher_dir(teacher_id) / filename)
         name = safe_display_name(fields.get("name") or upload.filename.rsplit(".", 1)[0], "teacher")

@@ -168,6 +168,9 @@ def test_weights_predicting_at_another_scale_than_the_dataset_get_a_warning_at_u
     warning = standardised.json()["warning"]
     assert warning.startswith("On 256 samples of “omega”, this teacher predicts at another scale than the target")
     assert "where the target averages 0.3" in warning and "x_mean, x_std, y_mean and y_std" in warning
+    again = _post(client, _program_bytes(tmp_path, _Affine(0.0, 1.0), 32), "again.pt2", dataset_id=stored["id"])
+    assert again.status_code == 200 and "uploaded before" in again.json()["note"]  # the same weights: warned again
+    assert again.json()["id"] == standardised.json()["id"] and again.json()["warning"] == warning
     right = _post(client, _program_bytes(tmp_path, _Affine(0.3, 0.06), 32), "right.pt2", dataset_id=stored["id"])
     assert right.status_code == 201 and right.json()["warning"] is None, right.text
     # infinite on some of the data, finite on the random sample input of every upload: refused, nothing stored
