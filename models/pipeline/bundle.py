@@ -94,7 +94,8 @@ class TeacherInfo(_Section):
     epoch_cap: int | None = None
     best_epoch: int | None = None
     #: Uploaded weights: mean and SD of their test predictions and of the test targets (``mean``, ``sd``,
-    #: ``target_mean``, ``target_sd``), which tell a teacher fed or answering in other units.
+    #: ``target_mean``, ``target_sd``) and the R² of a straight line through the predictions (``affine_r2``),
+    #: which tell a teacher fed or answering in other units (:mod:`models.teachers.units`).
     prediction_scale: dict[str, float] | None = None
 
 

@@ -31,6 +31,7 @@ from awd_studio.models.pipeline.workdir import (
     write_npz,
 )
 from awd_studio.models.teachers.augment import resolve_augmentation
+from awd_studio.models.teachers.units import prediction_scale
 from awd_studio.models.validation import InputError, check_targets_vary
 
 __all__ = ["prepare", "input_scaling", "ScaledInputTeacher", "scaled", "scaling_of", "teacher_on_scaled",
@@ -186,10 +187,9 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
                     "attribution_target": int(attribution_target), "train_seconds": teacher_seconds,
                     # uploaded weights: the spread of their test predictions against the target's, which tells
                     # a network fed or answering in other units (trust note teacher_units)
-                    **({"prediction_scale": {"mean": float(np.mean(scores["y_pred"])),
-                                             "sd": float(np.std(scores["y_pred"])),
-                                             "target_mean": float(np.mean(y_test)), "target_sd": float(np.std(y_test))}}
-                       if config.teacher_path is not None else {}),
+                    **({"prediction_scale": {k: v for k, v in prediction_scale(scores["y_pred"], y_test).items()
+                                             if k != "r2" and np.isfinite(v)}}
+                       if config.teacher_path is not None and len(y_test) >= 2 else {}),
                     # every architecture "auto" trained, by its lowest validation MSE (standardised targets)
                     **({"validation_mse": validation} if validation is not None and len(validation) > 1 else {}),
                     # architectures stopped far behind another (models.teachers.train_best_teacher): their epochs

@@ -16,7 +16,7 @@ import pywt
 from awd_studio.models.pipeline.predict import recommended_model
 from awd_studio.models.pipeline.verdict import STUDENT_NAMES, format_difference, rmse_difference_words
 from awd_studio.models.teachers.training import still_improving_at_cap
-from awd_studio.models.teachers.units import UNITS_REMEDY, at_other_scale
+from awd_studio.models.teachers.units import UNITS_REMEDY, at_other_scale, rescaled_words
 
 __all__ = ["trust_notes", "WEAK_TEACHER_R2", "BASELINES", "COMPRESSION_DEFINITION", "KNOWN_CLOSE", "GRID_SAME",
            "FEW_TEST_SAMPLES", "FEW_TRAINING_SAMPLES", "few_samples_words"]
@@ -88,9 +88,10 @@ def _note(level: str, key: str, text: str) -> dict:
 
 def units_words(teacher: dict) -> str | None:
     """The note on uploaded weights whose test predictions sit at another scale than the target (``teacher.
-    prediction_scale``) by :func:`models.teachers.units.at_other_scale`: their mean more than two target SDs
-    away, or their spread 5 times larger or smaller, with a test R² below 0 (the upload of weights for a dataset
-    applies the same test to a sample of it). The usual cause is the normalisation: a network trained on
+    prediction_scale``) by :func:`models.teachers.units.at_other_scale`: with a test R² below 0, a straight line
+    through them fitting the target (they follow it in other units), or their mean more than two target SDs away,
+    or their spread 5 times larger or smaller (the upload of weights for a dataset applies the same test to a
+    sample of it). The usual cause is the normalisation: a network trained on
     standardised data whose state dict lacks ``x_mean``, ``x_std``, ``y_mean`` and ``y_std``. None otherwise.
 
     Examples
@@ -107,7 +108,7 @@ def units_words(teacher: dict) -> str | None:
         return None
     return (f"The uploaded teacher predicts at another scale than the target: its test predictions average "
             f"{scale['mean']:.4g} (SD {scale['sd']:.3g}) where the target averages {scale['target_mean']:.4g} "
-            f"(SD {scale['target_sd']:.3g}), hence its test R² of {r2:.3g}. {UNITS_REMEDY} "
+            f"(SD {scale['target_sd']:.3g}), hence its test R² of {r2:.3g}{rescaled_words(scale)}. {UNITS_REMEDY} "
             "Nothing distilled from it here is meaningful until its units match (Help, “The teacher”).")
 
 

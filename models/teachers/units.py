@@ -2,7 +2,8 @@
 
 AWD Studio gives a teacher the raw data and reads its outputs in target units. Uploaded weights trained on
 standardised data, without that standardisation inside them, predict at another scale: their R² is then
-negative and their predictions sit far from the target's mean or spread far more (or less) widely. The test
+negative while a straight line through their predictions fits the target (they follow it, in other units), or
+their predictions sit far from the target's mean or spread far more (or less) widely. The test
 here is the one the job's trust note applies after the run (``models.pipeline.trust.units_words``) and the
 upload applies to a sample of the dataset before any job (``POST /api/teachers`` with ``dataset_id``).
 """
@@ -11,18 +12,23 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SHIFT_SDS", "SPREAD_RATIO", "UNITS_REMEDY", "prediction_scale", "at_other_scale", "scale_words",
+__all__ = ["SHIFT_SDS", "SPREAD_RATIO", "AFFINE_R2", "UNITS_REMEDY", "rescaled_words", "prediction_scale", "at_other_scale", "scale_words",
            "sample_rows"]
 
 #: Predictions whose mean is more than this many target SDs from the target's mean are shifted.
 SHIFT_SDS = 2.0
 #: Predictions whose SD is more than this many times the target's, or less than its inverse, spread wrongly.
 SPREAD_RATIO = 5.0
+#: Predictions with a negative R² that a straight line would fit to at least this R² (their squared correlation
+#: with the target) follow the target in other units (review 23: a teacher trained on the CME example's
+#: standardised targets had R² -4.78, a shift of half a target SD and 3.2 times its spread, and a squared
+#: correlation of about 0.6; a teacher that learned nothing has one near 0).
+AFFINE_R2 = 0.25
 
 #: What the teacher is given and what a network at another scale needs (the job's trust note and the upload's
 #: warning end with it).
-UNITS_REMEDY = ("AWD Studio gives the teacher the raw data and reads its outputs in target units. A network trained "
-                "on standardised data needs that standardisation inside it: for AWD Studio's architectures, the "
+UNITS_REMEDY = ("AWD Studio gives the teacher the raw data and reads its outputs in target units, so put any "
+                "standardisation of inputs or targets inside the network: for AWD Studio's architectures, the "
                 "buffers x_mean, x_std, y_mean and y_std of its state dict (missing ones stay 0 and 1); for an "
                 "exported program, in its forward.")
 
@@ -38,14 +44,18 @@ def prediction_scale(predictions, targets) -> dict:
     Returns
     -------
     dict
-        ``mean``, ``sd`` (of the predictions), ``target_mean``, ``target_sd`` and ``r2`` (``nan`` for a constant
-        target): Python floats, SDs with ``ddof=0``.
+        ``mean``, ``sd`` (of the predictions), ``target_mean``, ``target_sd``, ``r2`` and ``affine_r2`` (the R²
+        of the best straight line through the predictions: their squared correlation with the targets; ``nan``
+        for constant predictions or targets): Python floats, SDs with ``ddof=0``.
 
     Examples
     --------
     >>> s = prediction_scale([0.0, 1.0, 2.0], [0.0, 1.0, 2.0])
     >>> s["mean"], s["target_sd"] > 0, s["r2"]
     (1.0, True, 1.0)
+    >>> s = prediction_scale([0.0, 4.0, 8.0], [0.0, 1.0, 2.0])  # the target in other units
+    >>> round(s["r2"], 2), s["affine_r2"]
+    (-21.5, 1.0)
     """
     p = np.asarray(predictions, dtype=np.float64).ravel()
     y = np.asarray(targets, dtype=np.float64).ravel()
@@ -53,18 +63,21 @@ def prediction_scale(predictions, targets) -> dict:
         raise ValueError(f"predictions and targets: need two equal lengths >= 2, got {p.size} and {y.size}")
     total = float(np.sum((y - y.mean()) ** 2))
     r2 = 1.0 - float(np.sum((y - p) ** 2)) / total if total > 0 else float("nan")
+    affine = float(np.corrcoef(p, y)[0, 1] ** 2) if total > 0 and np.ptp(p) > 0 else float("nan")
     return {"mean": float(p.mean()), "sd": float(p.std()), "target_mean": float(y.mean()),
-            "target_sd": float(y.std()), "r2": r2}
+            "target_sd": float(y.std()), "r2": r2, "affine_r2": affine}
 
 
 def at_other_scale(scale: dict) -> bool:
-    """Whether predictions sit at another scale than their target: R² below 0, and a mean more than
-    :data:`SHIFT_SDS` target SDs away or a spread more than :data:`SPREAD_RATIO` times larger or smaller.
+    """Whether predictions sit at another scale than their target: R² below 0, and a straight line through them
+    fitting the target to R² :data:`AFFINE_R2` or more, or a mean more than :data:`SHIFT_SDS` target SDs away, or
+    a spread more than :data:`SPREAD_RATIO` times larger or smaller.
 
     Parameters
     ----------
     scale : dict
-        ``mean``, ``sd``, ``target_mean``, ``target_sd`` and ``r2`` (:func:`prediction_scale`).
+        ``mean``, ``sd``, ``target_mean``, ``target_sd`` and ``r2``, and ``affine_r2`` when known
+        (:func:`prediction_scale`).
 
     Returns
     -------
@@ -76,13 +89,18 @@ def at_other_scale(scale: dict) -> bool:
     >>> standardised = {"mean": 0.01, "sd": 0.9, "target_mean": 0.3, "target_sd": 0.06, "r2": -221.0}
     >>> at_other_scale(standardised), at_other_scale({**standardised, "r2": 0.4})
     (True, False)
+    >>> near_unit = {"mean": 0.02, "sd": 0.79, "target_mean": 0.15, "target_sd": 0.25, "r2": -4.8}
+    >>> at_other_scale({**near_unit, "affine_r2": 0.6}), at_other_scale({**near_unit, "affine_r2": 0.01})
+    (True, False)
     """
     r2, target_sd = scale.get("r2"), scale.get("target_sd")
     if r2 is None or not np.isfinite(r2) or r2 >= 0 or not target_sd:
         return False
     shifted = abs(scale["mean"] - scale["target_mean"]) > SHIFT_SDS * target_sd
     spread = scale["sd"] / target_sd
-    return bool(shifted or spread > SPREAD_RATIO or spread < 1 / SPREAD_RATIO)
+    affine = scale.get("affine_r2")
+    follows = affine is not None and np.isfinite(affine) and affine >= AFFINE_R2
+    return bool(follows or shifted or spread > SPREAD_RATIO or spread < 1 / SPREAD_RATIO)
 
 
 def scale_words(predictions, targets, target_names, *, data_name: str = "the dataset") -> str | None:
@@ -136,7 +154,23 @@ def scale_words(predictions, targets, target_names, *, data_name: str = "the dat
 
 def _numbers(scale):
     return (f"its predictions average {scale['mean']:.4g} (SD {scale['sd']:.3g}) where the target averages "
-            f"{scale['target_mean']:.4g} (SD {scale['target_sd']:.3g}), R² {scale['r2']:.3g}")
+            f"{scale['target_mean']:.4g} (SD {scale['target_sd']:.3g}), R² {scale['r2']:.3g}"
+            + rescaled_words(scale))
+
+
+def rescaled_words(scale: dict) -> str:
+    """``"; rescaled by a straight line, R² 0.6"`` when the predictions follow the target in other units
+    (:data:`AFFINE_R2`), else empty.
+
+    Examples
+    --------
+    >>> rescaled_words({"affine_r2": 0.604}), rescaled_words({"affine_r2": 0.01}), rescaled_words({})
+    ('; rescaled by a straight line, they would reach R² 0.60', '', '')
+    """
+    affine = scale.get("affine_r2")
+    if affine is None or not np.isfinite(affine) or affine < AFFINE_R2:
+        return ""
+    return f"; rescaled by a straight line, they would reach R² {affine:.2f}"
 
 
 def sample_rows(n: int, sample_size: int, size: int, *, budget: int = 2 ** 20, least: int = 16,
