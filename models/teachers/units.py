@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SHIFT_SDS", "SPREAD_RATIO", "AFFINE_R2", "UNITS_REMEDY", "rescaled_words", "prediction_scale", "at_other_scale", "scale_words",
-           "sample_rows"]
+__all__ = ["SHIFT_SDS", "SPREAD_RATIO", "AFFINE_R2", "UNITS_REMEDY", "prediction_scale", "at_other_scale",
+           "rescaled_words", "scale_words", "sample_rows"]
 
 #: Predictions whose mean is more than this many target SDs from the target's mean are shifted.
 SHIFT_SDS = 2.0
