@@ -71,15 +71,20 @@ def items(resp: Any) -> list:
 
 def teacher_text(job: dict) -> str:
     """Pure: a run's teacher as the jobs list and the compare page name it: the architecture, after "auto: " when
-    auto chose it (review 21: a run submitted with auto showed as a plain "mlp").
+    auto chose it (review 21: a run submitted with auto showed as a plain "mlp"); uploaded weights by their name
+    alone (the job's config says "auto" for an exported program: review 23 read "auto: uploaded: ...").
 
     Examples
     --------
     >>> teacher_text({"teacher_name": "mlp", "config": {"teacher": "auto"}}), teacher_text({"teacher_name": "cnn"})
     ('auto: mlp', 'cnn')
+    >>> teacher_text({"teacher_name": "uploaded: std (exported program)", "teacher_id": "t1",
+    ...               "config": {"teacher": "auto"}})
+    'uploaded: std (exported program)'
     """
     name = job.get("teacher_name") or "—"
-    auto = (job.get("config") or {}).get("teacher") == "auto" and name not in ("—", "auto")
+    auto = ((job.get("config") or {}).get("teacher") == "auto" and name not in ("—", "auto")
+            and not job.get("teacher_id"))
     return f"auto: {name}" if auto else name
 
 

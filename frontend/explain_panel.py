@@ -17,7 +17,7 @@ import re
 from urllib.parse import quote
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, Patch, State, callback, dcc, html, no_update
 
 from awd_studio.frontend import figures, share_dialog
 from awd_studio.frontend.api_client import ApiError, get_client
@@ -158,11 +158,13 @@ def panel(token: str | None) -> dbc.Card:
                 html.H3("Draw your own mask", className="h6 mt-3"),
                 html.P("Box-select the part of the input to keep (the toolbar's box tool), or type it in below; "
                        "the rest is replaced by noise and the expected output of the explained model (the teacher "
-                       "or the student, as in the explanation shown) is given below.", className="text-muted small"),
+                       "or the student, as in the explanation shown) is given under the numbers.",
+                       className="text-muted small"),
                 _keep_form(),
+                # the answer above the drawing, in view (review 23: under it, below the fold at 800 px)
+                html.Div(id=ids.DRAW_RESULT, className="small fw-semibold mb-2", **{"aria-live": "polite"}),
                 html.Div(graph(ids.DRAW_GRAPH, "awd-explain-draw", explain_figures.drawing_figure(None)),
                          id=ids.DRAW_BOX),
-                html.Div(id=ids.DRAW_RESULT, className="small fw-semibold"),
             ], id=ids.DRAW, style={"display": "none"} if shared else {}),
             dcc.Store(id=ids.CURRENT), dcc.Store(id=ids.SHOWN), dcc.Store(id=ids.SAMPLE_AXIS),
             dcc.Interval(id=ids.POLL, interval=_POLL_MS, disabled=True),
@@ -430,13 +432,16 @@ def kept_per_band(summary: dict | None):
         if band is None:
             return html.Td("—", className="text-muted")
         share = float(band.get("kept_fraction", 0.0))
-        return html.Td(f"{100 * share:.0f} %", title=f"{band.get('name')}: {round(share * int(band.get('size', 0)))} "
-                                                    f"of {band.get('size')} coefficients kept")
+        return html.Td(f"{100 * share:.0f} %", title=f"{str(band.get('name'))[1:]}: "
+                                                    f"{round(share * int(band.get('size', 0)))} of {band.get('size')} "
+                                                    "coefficients kept")
     rows = [html.Tr([html.Th(f"level {level}", scope="row"), *[cell(by_level[level].get(k)) for k in kinds]])
             for level in sorted(by_level, reverse=True)]
     return html.Div([
         html.Div("Kept per band (mask ≥ 0.5)", className="small fw-semibold mt-2"),
-        dbc.Table([html.Thead(html.Tr([html.Th(""), *[html.Th(names[k]) for k in kinds]])), html.Tbody(rows)],
+        # "D3" is column D, level 3: the names the mask panel's labels and its pointer give (review 23)
+        dbc.Table([html.Thead(html.Tr([html.Th(""), *[html.Th(f"{k} ({names[k]})") for k in kinds]])),
+                   html.Tbody(rows)],
                   size="sm", bordered=False, className="small mb-2 w-auto"),
     ], className="table-responsive")
 
@@ -449,14 +454,15 @@ def download_links(token: str, explanation_id: str) -> list:
     >>> links = download_links("1a2b3c4d-0000-4000-8000-000000000000", "0123456789abcdef")
     >>> links[1].href, links[2].download
     ('/api/results/1a2b3c4d-0000-4000-8000-000000000000/explanations/0123456789abcdef/files/explanation.png', \
-'awd-1a2b3c4d-explanation-01234567-explanation.svg')
+'awd-1a2b3c4d-explanation-01234567-figure.svg')
     """
     base = f"{_base(token)}/explanations/{quote(explanation_id, safe='')}/files"
     files = (("figure (PNG)", "explanation.png"), ("figure (SVG)", "explanation.svg"), ("arrays (NPZ)", "arrays.npz"),
              ("numbers (JSON)", "summary.json"))
     # named after the run as its other downloads are (review 22), the API's names the same
-    links = [html.A(label, href=f"{base}/{name}", className="me-3",
-                    download=run_file_name(token, f"explanation-{explanation_id[:8]}-{name}")) for label, name in files]
+    # "explanation" once in the name (review 23), as the API's: awd-<run>-explanation-<id>-figure.png
+    links = [html.A(label, href=f"{base}/{name}", className="me-3", download=run_file_name(
+        token, f"explanation-{explanation_id[:8]}-{name.replace('explanation.', 'figure.')}")) for label, name in files]
     return ["Download this explanation: ", *links]
 
 
@@ -573,25 +579,42 @@ def fill_keep_form(selected, shown=None):
                 rows_to=None if y1 is None else math.floor(y1))
 
 
-@callback(Output(ids.DRAW_RESULT, "children", allow_duplicate=True), Input(ids.KEEP_APPLY, "n_clicks"),
-          State(ids.KEEP_FROM, "value"), State(ids.KEEP_TO, "value"), State(ids.ROWS_FROM, "value"),
-          State(ids.ROWS_TO, "value"), State(ids.TOKEN, "data"), State(ids.SHOWN, "data"), prevent_initial_call=True)
+@callback(output=dict(result=Output(ids.DRAW_RESULT, "children", allow_duplicate=True),
+                      figure=Output(ids.DRAW_GRAPH, "figure", allow_duplicate=True)),
+          inputs=dict(n_clicks=Input(ids.KEEP_APPLY, "n_clicks")),
+          state=dict(keep_from=State(ids.KEEP_FROM, "value"), keep_to=State(ids.KEEP_TO, "value"),
+                     rows_from=State(ids.ROWS_FROM, "value"), rows_to=State(ids.ROWS_TO, "value"),
+                     token=State(ids.TOKEN, "data"), shown=State(ids.SHOWN, "data")),
+          prevent_initial_call=True)
 async def evaluate_typed(n_clicks, keep_from, keep_to, rows_from, rows_to, token, shown):
-    """The keyboard form's mask, evaluated as a drawn box is."""
+    """The keyboard form's mask, evaluated as a drawn box is, and drawn on the input in place of a drawn box
+    (review 23: the graph kept showing the last box drawn)."""
     if not n_clicks:
-        return ""
+        return dict(result="", figure=no_update)
     selected = typed_box((shown or {}).get("shape"), keep_from, keep_to, rows_from, rows_to)
     if isinstance(selected, str):
-        return dbc.Alert(selected[:1].upper() + selected[1:] + ".", color="warning", className="py-2 mb-0")
-    return await _evaluated(box_mask(shown["shape"], selected), token, shown)
+        return dict(result=dbc.Alert(selected[:1].upper() + selected[1:] + ".", color="warning",
+                                     className="py-2 mb-0"), figure=no_update)
+    drawn = Patch()
+    drawn["layout"]["shapes"] = [explain_figures.typed_box_shape(selected, len(shown["shape"]))]
+    drawn["layout"]["selections"] = []
+    return dict(result=await _evaluated(box_mask(shown["shape"], selected), token, shown), figure=drawn)
 
 
-@callback(Output(ids.DRAW_RESULT, "children", allow_duplicate=True), Input(ids.DRAW_GRAPH, "selectedData"),
-          State(ids.TOKEN, "data"), State(ids.SHOWN, "data"), prevent_initial_call=True)
+@callback(output=dict(result=Output(ids.DRAW_RESULT, "children", allow_duplicate=True),
+                      figure=Output(ids.DRAW_GRAPH, "figure", allow_duplicate=True)),
+          inputs=dict(selected=Input(ids.DRAW_GRAPH, "selectedData")),
+          state=dict(token=State(ids.TOKEN, "data"), shown=State(ids.SHOWN, "data")), prevent_initial_call=True)
 async def evaluate_drawn(selected, token, shown):
     """The explained model's expected output when only the selected box of the shown input is kept (the
-    teacher's, or the student's when the shown explanation is of the student)."""
-    return await _evaluated(box_mask((shown or {}).get("shape"), selected), token, shown)
+    teacher's, or the student's when the shown explanation is of the student); a typed box goes from the graph.
+    Nothing changes when the selection is cleared (a typed box clears it)."""
+    mask = box_mask((shown or {}).get("shape"), selected)
+    if mask is None:
+        return named_update(dict(result=None, figure=None))
+    cleared = Patch()
+    cleared["layout"]["shapes"] = []
+    return dict(result=await _evaluated(mask, token, shown), figure=cleared)
 
 
 async def _evaluated(mask, token, shown):

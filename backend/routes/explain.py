@@ -152,7 +152,8 @@ def get_explanation_file(key: str, explanation: str, name: str, request: Request
                          paths: PathsDep):
     """A finished explanation's ``explanation.png`` or ``.svg`` (input | cartoon | mask per scale | pixel-mask
     baseline), ``arrays.npz`` (``np.load(..., allow_pickle=False)``) or ``summary.json``, named after its run
-    (``awd-<run>-explanation-<8 hex of its id>-<name>``)."""
+    (``awd-<run>-explanation-<8 hex of its id>-`` and ``figure.png``, ``figure.svg``, ``arrays.npz`` or
+    ``summary.json``)."""
     root = result_dir_for_key(key, request, session, paths)  # first: a stranger learns nothing else
     if name not in EXPLANATION_FILES:
         raise HTTPException(404, f"explanation file: {name!r} is not one of {', '.join(EXPLANATION_FILES)}")
@@ -165,7 +166,9 @@ def get_explanation_file(key: str, explanation: str, name: str, request: Request
         raise HTTPException(404, f"explanation file: {name!r} is not there (the explanation is unfinished, failed, "
                                  "or was made before explanations kept their files)")
     return FileResponse(path, media_type=EXPLANATION_FILES[name],
-                        filename=run_file_name(key, f"explanation-{explanation[:8]}-{name}"))
+                        # "explanation" once in the name (review 23): ...-explanation-<id>-figure.png
+                        filename=run_file_name(key, f"explanation-{explanation[:8]}-"
+                                                    f"{name.replace('explanation.', 'figure.')}"))
 
 
 @router.post("/{key}/explain/mask", responses={**_ERRORS, 503: {"model": Problem}},

@@ -469,6 +469,15 @@
     }
     focusHeading();
   }).observe(document.documentElement, { childList: true, subtree: true });
+  /* A field outlined as wrong (Bootstrap's is-invalid) is wrong for a screen reader too (review 23). */
+  new MutationObserver(function (records) {
+    records.forEach(function (record) {
+      var el = record.target;
+      if (!/^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName)) { return; }
+      if (el.classList.contains("is-invalid")) { el.setAttribute("aria-invalid", "true"); }
+      else if (el.hasAttribute("aria-invalid")) { el.removeAttribute("aria-invalid"); }
+    });
+  }).observe(document.documentElement, { attributes: true, attributeFilter: ["class"], subtree: true });
   if (document.body) { improve(document.body); }
 
   /* While the server does not answer (stopped, restarting), a page kept showing its last state, e.g. "running,

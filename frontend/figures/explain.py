@@ -172,16 +172,18 @@ def explanation_figure(payload: dict, max_cols: int = 4, sample_axis: dict | Non
         band_of = np.full(mask_image.shape, "", dtype=object)
         for box in summary.get("band_boxes") or []:
             (r0, r1), (c0, c1) = box["rows"], box["cols"]
-            band_of[r0:r1, c0:c1] = box["name"]
+            band_of[r0:r1, c0:c1] = box["name"][1:]  # "D3", as the panel's labels and the table name it
         fig.add_trace(go.Heatmap(z=mask_image, colorscale="magma", zmin=0, zmax=1, name="mask", customdata=band_of,
                                  hovertemplate="%{customdata} mask %{z:.2f}<extra></extra>",
                                  **_mask_scale(fig, at(2))), **at(2))
         if has_base:
             fig.add_trace(go.Heatmap(z=_num(arrays["baseline_cartoon"]), colorscale="gray", zmin=lo, zmax=hi,
                                      showscale=False, name="pixel-mask cartoon"), **at(3))
-            if "baseline_mask" in arrays:  # where the pixel mask keeps the map (review 22: a dim grey map alone)
-                fig.add_trace(go.Contour(z=_num(arrays["baseline_mask"]), contours=dict(start=0.5, end=0.5, size=1,
-                                                                                        coloring="none"),
+            pixel_mask = _num(arrays.get("baseline_mask") or [])
+            if pixel_mask.size == x.size:  # where the pixel mask keeps the map (review 22: a dim grey map alone);
+                # stored flat, in the map's order (review 23: a flat z drew nothing)
+                fig.add_trace(go.Contour(z=pixel_mask.reshape(x.shape), contours=dict(start=0.5, end=0.5, size=1,
+                                                                                     coloring="none"),
                                          line=dict(color=_ORANGE, width=1.5), showscale=False, hoverinfo="skip",
                                          name="pixel mask ≥ 0.5"), **at(3))
         for i in range(len(titles)):
@@ -245,6 +247,32 @@ def drawing_box_style(shape) -> dict:
     top, bottom, left, right = _MAP_DRAWING_MARGIN
     side = DRAWING_HEIGHT - top - bottom  # the plot area's height
     return {"maxWidth": f"{int(round(side * cols / rows)) + left + right + 30}px"}
+
+
+def typed_box_shape(selected: dict, ndim: int) -> dict:
+    """The box a typed mask keeps, as a layout shape on :func:`drawing_figure` (drawn like a box selection).
+
+    Parameters
+    ----------
+    selected : dict
+        ``{"range": {"x": [first, last], "y": [first, last]}}``: whole samples (a map's columns and rows),
+        inclusive.
+    ndim : int
+        1 for a series (the box spans the plot's height), 2 for a map.
+
+    Examples
+    --------
+    >>> shape = typed_box_shape({"range": {"x": [10, 19]}}, 1)
+    >>> shape["x0"], shape["x1"], shape["yref"]
+    (9.5, 19.5, 'y domain')
+    """
+    (x0, x1), box = selected["range"]["x"], PALETTE["selected"]
+    shape = dict(type="rect", x0=x0 - 0.5, x1=x1 + 0.5, line=dict(color=box, width=2), fillcolor=box, opacity=0.15,
+                 layer="above")
+    if ndim == 2:
+        y0, y1 = selected["range"]["y"]
+        return {**shape, "y0": y0 - 0.5, "y1": y1 + 0.5}
+    return {**shape, "yref": "y domain", "y0": 0, "y1": 1}
 
 
 def drawing_figure(x, sample_axis: dict | None = None) -> go.Figure:

@@ -12,7 +12,7 @@ import uuid
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import (
@@ -817,7 +817,37 @@ def teacher_warning(uploaded, teacher):
     """
     text = (uploaded or {}).get("warning")
     shown = bool(text) and teacher == (uploaded or {}).get("id")
-    return dict(text=text if shown else None, is_open=shown)
+    # named: after a refused upload the warning stays with the weights still chosen (review 23: "this teacher"
+    # read as the refused file)
+    named = [html.Strong(f"“{uploaded.get('name') or 'the uploaded weights'}”: "), text] if shown else None
+    return dict(text=named, is_open=shown)
+
+
+@callback(Output(ids.TEACHER, "value", allow_duplicate=True), Input(ids.TEACHER_SOURCE, "value"),
+          State(ids.TEACHER, "value"), State(ids.TEACHER, "options"), State(ids.OPTIONS, "data"),
+          State(ids.UPLOADED_TEACHER, "data"), prevent_initial_call=True)
+def teacher_for_source(source, current, choices, options, uploaded=None):
+    """Back to "Train a built-in network": a built-in choice ("auto" first), not the weights just uploaded (review
+    23: the uploaded teacher stayed chosen, its warning hidden with the upload block, and would have been sent);
+    back to "Upload trained weights": the weights uploaded on this page, if any.
+
+    Examples
+    --------
+    >>> choices = [{"value": "auto"}, {"value": "mlp"}, {"value": "t-1"}]
+    >>> teacher_for_source("builtin", "t-1", choices, {"teacher_architectures": ["mlp", "lstm"]})
+    'auto'
+    >>> teacher_for_source("builtin", "mlp", choices, {"teacher_architectures": ["mlp"]}) is no_update
+    True
+    >>> teacher_for_source("upload", "auto", choices, {}, {"id": "t-1"})
+    't-1'
+    """
+    if source == "upload":
+        mine = (uploaded or {}).get("id")
+        return mine if mine and mine != current and any(o.get("value") == mine for o in choices or []) else no_update
+    built_in = {"auto", *((options or {}).get("teacher_architectures") or [])}
+    if source != "builtin" or current in built_in:
+        return no_update
+    return next((o["value"] for o in choices or [] if o.get("value") in built_in), no_update)
 
 
 #: What a grid preset fills in.
@@ -872,6 +902,11 @@ def invalid_fields(messages: str | list[str] | None) -> dict:
     messages = [messages] if isinstance(messages, str) else list(messages or [])
     fields = {m.split(":", 1)[0] for m in messages if ":" in m}
     return {component: name in fields for name, component in FIELD_OF_MESSAGE.items()}
+
+
+#: Where the estimate goes while a grid field is wrong (review 23: an empty band above Start).
+_ESTIMATE_WAITS = html.Span("The run-time estimate comes once the fields named above are right.",
+                            className="text-muted small")
 
 
 def problems_alert(problems: list[str], class_name: str = "py-1 px-2 mb-0 small"):
@@ -935,7 +970,7 @@ async def update_estimate(info, options=None, keep=True, prefill=None, **form):
     try:
         n_l, n_g = len(parse_grid(form.get("lambdas"), "λ")), len(parse_grid(form.get("gammas"), "γ"))
     except ValueError:
-        return dict(grid_size=problems_alert(problems), estimate="", invalid=invalid_fields(problems))
+        return dict(grid_size=problems_alert(problems), estimate=_ESTIMATE_WAITS, invalid=invalid_fields(problems))
     size = html.Span([dbc.Badge(f"{n_l} × {n_g} = {n_l * n_g} grid points", color="info")])
     if not info:
         return dict(grid_size=size, invalid=invalid_fields(problems),
@@ -1193,8 +1228,11 @@ async def submit(n_clicks, dataset_id, idem_key, source=None, options=None, keep
             "teacher: drop your weights file first (or choose “Train a built-in network”)", color="warning",
             className="py-2 mb-0"))
     problems = form_problems(form, (options or {}).get("bounds"))
-    if problems:
-        return named_update(SUBMIT_OUTPUTS, status=problems_alert(problems, "py-2 mb-0"))
+    if problems:  # named in full above, beside the grid or the estimate (review 23: the list twice): here, which
+        fields = ", ".join(p.split(":", 1)[0] for p in problems)
+        return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(
+            f"{len(problems)} field{'s' if len(problems) > 1 else ''} to fix first ({fields}): see above.",
+            color="warning", className="py-2 mb-0"))
     try:
         payload = form_body(form, dataset_id, options=options, info=info, prefill=prefill, keep=keep)
     except ValueError as err:

@@ -203,7 +203,8 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
         pct = int(round(100 * float(r.get("fraction") or 0)))
         body.append(html.Tr([
             html.Td(pick),
-            html.Td(html.A(jid[:8], href=href, title=jid)),
+            # a link within the app, not a reload of it (review 23: the focus then stayed on <body>)
+            html.Td(dcc.Link(jid[:8], href=href, title=jid)),
             html.Td([labels.get(r.get("dataset_id"), r.get("dataset_name")),
                      # which column, when the dataset has several (two runs on one spreadsheet looked alike)
                      *([html.Br(), html.Span(f"→ {r['target_name']}", className="small text-muted",

@@ -83,6 +83,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.GRID_GRAPH)
     DOWNLOADS = "results-downloads"
     #: The links to the page's sections, and the sections' headings they lead to.
     JUMP = "results-jump"
+    JUMP_SCATTERING = "results-jump-scattering"
     SEC_WAVELET = "results-sec-wavelet"
     SEC_GRID = "results-sec-grid"
     SEC_ACTIVATION = "results-sec-activation"
@@ -142,13 +143,27 @@ def layout(token: str | None = None, **_):
 def jump_links(shared: bool) -> html.Nav:
     """Links to the page's sections (review 22: 57 Tab presses from the top to Explain); a link's target takes the
     focus (assets/awd.js), so that Tab goes on from there."""
+    # in the page's order (review 23); the scattering student's link shows with its section
     targets = [("Wavelet", ids.SEC_WAVELET), ("Grid", ids.SEC_GRID), ("Activation maps", ids.SEC_ACTIVATION),
                ("Student", results_student.ids.SEC_STUDENT), ("Scores", ids.SEC_SCORES),
-               ("Explain", explain_panel.ids.PANEL), *([] if shared else [("Predict", predict_panel.ids.PANEL)]),
-               ("Downloads", ids.DOWNLOADS), ("Use in Python", results_student.ids.USE_PYTHON)]
-    links = [html.A(label, href=f"#{target}", className="awd-jump-link me-3") for label, target in targets]
+               ("Scattering student", scattering_panel.ids.SECTION), ("Downloads", ids.DOWNLOADS),
+               ("Use in Python", results_student.ids.USE_PYTHON), ("Explain", explain_panel.ids.PANEL),
+               *([] if shared else [("Predict", predict_panel.ids.PANEL)])]
+    links = [html.A(label, href=f"#{target}", className=_JUMP_HIDDEN if target == scattering_panel.ids.SECTION
+                    else _JUMP_LINK, **({"id": ids.JUMP_SCATTERING} if target == scattering_panel.ids.SECTION else {}))
+             for label, target in targets]
     return html.Nav([html.Span("On this page:", className="text-muted me-2"), *links], id=ids.JUMP,
                     className="small mb-3 d-flex flex-wrap", **{"aria-label": "On this page"})
+
+
+_JUMP_LINK = "awd-jump-link me-3"
+_JUMP_HIDDEN = _JUMP_LINK + " awd-hidden"
+
+
+@callback(Output(ids.JUMP_SCATTERING, "className"), Input(scattering_panel.ids.SECTION, "style"))
+def scattering_link(style):
+    """The "Scattering student" link, shown while its section is."""
+    return _JUMP_HIDDEN if (style or {}).get("display") == "none" else _JUMP_LINK
 
 
 def _body():

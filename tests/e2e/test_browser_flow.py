@@ -252,6 +252,13 @@ def test_teacher_weights_uploaded_through_the_page_are_used(web_server, owner_co
     warning.get_by_text("this teacher predicts at another scale than the target").wait_for()
     box = warning.bounding_box()
     assert box and box["width"] >= 250 and box["height"] >= 40, box  # drawn, readable, not collapsed
+    # back to a built-in network: a built-in choice, not the flagged weights behind a hidden warning (review 23);
+    # back to the upload: those weights again, with their warning
+    page.get_by_label("Train a built-in network").check()
+    page.wait_for_function("!document.querySelector('#configure-teacher').innerText.includes('uploaded')")
+    page.get_by_label("Upload trained weights").check()
+    page.wait_for_function("document.querySelector('#configure-teacher').innerText.includes('uploaded')")
+    warning.get_by_text("this teacher predicts at another scale than the target").wait_for()
     screenshot(page, "10-configure-uploaded-teacher")
     # the selects show their whole choice (review 22: "orthogonal (exact lattice" side by side at 1366 px)
     cut = page.evaluate("""() => ['configure-parametrization', 'configure-mode'].map(id => {
@@ -267,10 +274,13 @@ def test_teacher_weights_uploaded_through_the_page_are_used(web_server, owner_co
     page.fill("#configure-epochs", "0")
     page.locator("#configure-grid-size").get_by_text("2 fields to fix").wait_for()
     page.wait_for_function("['configure-lambdas', 'configure-epochs'].every(id => "
-                           "document.getElementById(id).classList.contains('is-invalid'))")
+                           "document.getElementById(id).classList.contains('is-invalid') && "
+                           "document.getElementById(id).getAttribute('aria-invalid') === 'true')")  # for a reader too
+    assert "once the fields named above are right" in page.inner_text("#configure-estimate")
     page.fill("#configure-lambdas", "0.001")
     page.fill("#configure-gammas", "0")
-    page.wait_for_function("!document.getElementById('configure-lambdas').classList.contains('is-invalid')")
+    page.wait_for_function("!document.getElementById('configure-lambdas').classList.contains('is-invalid') && "
+                           "!document.getElementById('configure-lambdas').hasAttribute('aria-invalid')")
     # a refused submission says why under Start, and the words go once the field is fixed (review 21)
     page.fill("#configure-epochs", "5000")
     page.click("#configure-submit")

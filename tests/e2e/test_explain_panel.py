@@ -110,6 +110,11 @@ def test_owner_explains_and_share_link_only_views(web_server, browser, owner_con
     page.focus("#explain-keep-apply")
     page.keyboard.press("Enter")
     page.wait_for_function(_text_has("#explain-draw-result", "keeps 25.0 %"))
+    # the typed box is drawn in place of the box drawn before, and the answer sits above the graph, in view
+    page.wait_for_function("document.querySelectorAll('#explain-draw-graph .shapelayer path').length === 1")
+    answer, drawing = (page.locator(f"#{i}").bounding_box() for i in ("explain-draw-result", "explain-draw-graph"))
+    assert answer["y"] + answer["height"] <= drawing["y"] + 1, (answer, drawing)
+    screenshot(page, "explain-02b-typed")
     page.fill("#explain-keep-to", "99")
     page.click("#explain-keep-apply")
     page.wait_for_function(_text_has("#explain-draw-result", "from 0 to 63"))

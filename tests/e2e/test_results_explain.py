@@ -213,8 +213,8 @@ def test_maps_result_shows_subbands_peaks_and_histograms(web_server, owner_conte
                            ".includes('Done')")
     levels = page.inner_text("#explain-bands")
     assert "Kept per band" in levels and "level 2" in levels and "diagonal" in levels, levels
-    page.wait_for_function("(() => { const el = document.querySelector('#explain-graph .js-plotly-plot'); "
-                           "return el && el.data && el.data.some(t => t.type === 'contour'); })()")
+    # drawn, not only in the figure's data (review 23: a flat mask gave a contour trace that drew nothing)
+    page.wait_for_function("document.querySelectorAll('#explain-graph .contourlayer path').length > 0")
     assert page.locator("#explain-rows-from").is_visible() and page.inner_text("#explain-keep-axis") == "columns"
     page.fill("#explain-keep-from", "0")
     page.fill("#explain-keep-to", "31")

@@ -217,8 +217,9 @@ def test_configure_names_every_wrong_field_at_once_and_outlines_each():
 
 def test_configure_shows_the_uploads_scale_warning_while_those_weights_are_chosen():
     cfg = page("configure")
-    uploaded = {"id": "t1", "warning": "On 256 samples of “omega”, this teacher predicts at another scale"}
-    assert cfg.teacher_warning(uploaded, "t1") == {"text": uploaded["warning"], "is_open": True}
+    uploaded = {"id": "t1", "name": "my-mlp", "warning": "On 256 samples of “omega”, this teacher predicts at another"}
+    shown = cfg.teacher_warning(uploaded, "t1")
+    assert shown["is_open"] and shown["text"][0].children == "“my-mlp”: " and shown["text"][1] == uploaded["warning"]
     assert cfg.teacher_warning(uploaded, "auto")["is_open"] is False
     assert cfg.teacher_warning({"id": "t2", "warning": None}, "t2")["is_open"] is False
     assert cfg.teacher_warning(None, "mlp")["is_open"] is False
@@ -392,7 +393,7 @@ def test_configure_estimate(service):
     out = _estimate(cfg, "0.001", "0, 0.1", 2, info)
     assert not any(out["invalid"].values()) and set(out["invalid"]) == set(cfg.FIELD_OF_MESSAGE.values())
     out = _estimate(cfg, "x", "0", 2, None)
-    assert "not a number" in str(out["grid_size"]) and out["estimate"] == ""
+    assert "not a number" in str(out["grid_size"]) and "once the fields named above are right" in str(out["estimate"])
     out = _estimate(cfg, "0.001", "0", 2, None)
     assert "Pick a dataset" in str(out["estimate"])
 
@@ -435,7 +436,8 @@ def test_configure_submit(service):
     out = _submit(cfg, gone, "0.001", "0", "k")
     assert fits(out, cfg.SUBMIT_OUTPUTS) and out["nav"] is no_update and "dataset_id" in str(out["status"])
     out = _submit(cfg, service.dataset_id, "bad", "0", "k")
-    assert fits(out, cfg.SUBMIT_OUTPUTS) and out["nav"] is no_update and "not a number" in str(out["status"])
+    assert fits(out, cfg.SUBMIT_OUTPUTS) and out["nav"] is no_update
+    assert "1 field to fix first (λ): see above." in str(out["status"])  # named in full beside the grid
 
 
 

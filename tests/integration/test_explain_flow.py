@@ -66,6 +66,13 @@ def test_explanation_runs_on_the_worker_and_is_cached(client, worker, series_job
         np.testing.assert_allclose(saved["wavelet_x"], arrays["wavelet_x"])
     assert client.get(f"{files}/summary.json").json()["explanation"]["kept_fraction"] == e["kept_fraction"]
     assert client.get(f"{files}/status.json").status_code == 404
+    # the page's links and the API name each file alike, after the run (review 22) and with "explanation" once
+    from awd_studio.frontend.explain_panel import download_links
+
+    for link in download_links(series_job, first["id"])[1:]:
+        assert link.href.startswith(files)
+        disposition = client.get(link.href).headers["content-disposition"]
+        assert f'filename="{link.download}"' in disposition and link.download.count("explanation") == 1, disposition
 
     again = client.post(f"/api/results/{series_job}/explain", json=FAST)
     assert again.status_code == 200 and again.json()["cached"] is True and again.json()["id"] == first["id"]
