@@ -80,7 +80,13 @@ def check_teacher_file(path, *, arch=None, input_shape, n_outputs=1, sample=None
         outputs = validate_teacher(model, tuple(input_shape), n_outputs=n_outputs)
         predictions = None
         if sample is not None:
-            predictions = predict(model, sample).astype(np.float64)
+            try:
+                predictions = predict(model, sample).astype(np.float64)
+            except Exception as exc:  # loaded, and ran on a random input: the data itself breaks it
+                raise InputError("teacher", f"fails on samples of the dataset ({exc.__class__.__name__}: "
+                                            f"{str(exc)[:200]})",
+                                 "check the network on this data (its normalisation, its inputs' units) and "
+                                 "upload it again") from None
             bad = int(np.sum(~np.isfinite(predictions).all(axis=1)))
             if bad:
                 raise InputError("teacher", f"returns NaN or infinite outputs on {bad} of {len(predictions)} "

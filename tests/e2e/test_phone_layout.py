@@ -117,8 +117,9 @@ def test_a_phone_shows_every_column_and_panels_that_do_not_collide(web_server, o
 def _second_panel_end(graph_id: str) -> str:
     """Where a graph's second panel ends, as a fraction of the figure's width (0 before it is drawn): a JS
     expression."""
-    return (f"((document.querySelector('#{graph_id} .js-plotly-plot') || {{}})._fullLayout"
-            " || {xaxis2: {domain: [0, 0]}}).xaxis2.domain[1]")
+    # no second axis while a redraw has the figure of one panel (the full suite once read it in between)
+    return (f"((((document.querySelector('#{graph_id} .js-plotly-plot') || {{}})._fullLayout || {{}}).xaxis2)"
+            " || {domain: [0, 0]}).domain[1]")
 
 
 #: Where the explanation's second panel ends.

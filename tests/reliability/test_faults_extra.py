@@ -199,8 +199,16 @@ def test_bad_teachers_end_in_a_readable_failure(api, dataset, limited_worker, da
     assert after == teachers_before, "a refused teacher left files"
     outcomes = {}
     for label, program in (("nan", nan_program), ("raises", raising_program)):
-        uploaded = api.post("/api/teachers", files={"file": (f"{label}.pt2", program, "application/octet-stream")},
+        # uploaded for the dataset: run on some of it, and refused there with the reason, nothing kept
+        for_data = api.post("/api/teachers", files={"file": (f"{label}.pt2", program, "application/octet-stream")},
                             data={"dataset_id": dataset["id"]})
+        detail = for_data.json()["detail"]
+        assert for_data.status_code == 422 and "samples of the dataset" in detail, for_data.text
+        assert ("NaN or infinite" in detail) if label == "nan" else ("fails on samples" in detail), detail
+        outcomes[f"{label} at upload"] = detail[:160]
+        # uploaded for a shape alone (the API allows it): the job that meets the data fails readably
+        uploaded = api.post("/api/teachers", files={"file": (f"{label}.pt2", program, "application/octet-stream")},
+                            data={"input_shape": ",".join(map(str, dataset["shape"]))})
         assert uploaded.status_code == 201, uploaded.text
         job = api.post("/api/jobs", json={"dataset_id": dataset["id"], **LOAD_JOB,
                                           "teacher": uploaded.json()["id"]}).json()
@@ -212,6 +220,8 @@ def test_bad_teachers_end_in_a_readable_failure(api, dataset, limited_worker, da
         outcomes[label] = final["error"][:160]
     _db_consistent(data_dir)
     _note("nan_weights_teacher", "refused at upload (422), no file kept")
+    _note("teacher_nan_on_data_upload", f"refused at upload for the dataset: {outcomes['nan at upload']}")
+    _note("teacher_raises_on_data_upload", f"refused at upload for the dataset: {outcomes['raises at upload']}")
     _note("teacher_nan_on_data", f"job failed: {outcomes['nan']}")
     _note("teacher_raises_on_data", f"job failed: {outcomes['raises']}")
 
