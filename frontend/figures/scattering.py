@@ -13,6 +13,7 @@ import math
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from awd_studio.frontend.figures.scores import teacher_label
 from awd_studio.frontend.figures.style import (
     BOTTOM_LEGEND,
     PALETTE,
@@ -265,7 +266,7 @@ def scattering_scores(bundle: dict) -> list[dict]:
     rows = []
     teacher = (bundle or {}).get("teacher")
     if teacher:
-        rows.append({"name": f"Teacher ({teacher.get('name', '?')})", **_score_of(teacher)})
+        rows.append({"name": teacher_label(teacher.get("name") or "?"), **_score_of(teacher)})
     labels = {"awd": "AWD", "baseline_wavelet": "Initial wavelet", "scattering": "Scattering student"}
     for key, label in labels.items():
         model = ((bundle or {}).get("models") or {}).get(key)

@@ -27,11 +27,28 @@ from awd_studio.frontend.figures.style import (
     wrap_words,
 )
 
-__all__ = ["score_rows", "scores_figure", "verdict_lines", "use_line", "truth_line", "provenance_items"]
+__all__ = ["score_rows", "scores_figure", "teacher_label", "verdict_lines", "use_line", "truth_line",
+           "provenance_items"]
 
 #: Students in the order the table lists them (others follow, sorted; the teacher comes last).
 MODEL_ORDER = ["awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross", "peak_heights",
                "random_search"]
+
+
+def teacher_label(name: str | None) -> str:
+    """The teacher's row label: ``Teacher (cnn)``; an upload without brackets in brackets (review 23: "Teacher
+    (uploaded (exported program))").
+
+    Examples
+    --------
+    >>> teacher_label("lstm"), teacher_label("uploaded (exported program)"), teacher_label(None)
+    ('Teacher (lstm)', 'Teacher (uploaded: exported program)', 'Teacher')
+    """
+    if not name:
+        return "Teacher"
+    if name.startswith("uploaded (") and name.endswith(")"):
+        name = "uploaded: " + name[len("uploaded ("):-1]
+    return f"Teacher ({name})"
 
 
 def _model_label(bundle: dict, key: str) -> str:
@@ -42,8 +59,7 @@ def _model_label(bundle: dict, key: str) -> str:
         n = ((bundle.get("selection") or {}).get("random_search") or {}).get("n")
         return f"Best of {n} random wavelets (no teacher)" if n else MODEL_LABELS[key]
     if key == "teacher":
-        name = (bundle.get("teacher") or {}).get("name")
-        return f"Teacher ({name})" if name else "Teacher"
+        return teacher_label((bundle.get("teacher") or {}).get("name"))
     return MODEL_LABELS.get(key, key.replace("_", " ").capitalize())
 
 
