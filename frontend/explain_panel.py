@@ -32,7 +32,7 @@ from awd_studio.frontend.components import (
     triggered_id,
 )
 from awd_studio.frontend.figures import explain as explain_figures
-from awd_studio.frontend.figures.style import common_decimals
+from awd_studio.frontend.figures.style import common_decimals, fmt_decimals
 from awd_studio.frontend.help_links import help_link
 
 __all__ = ["ids", "panel", "WAVELET_CHOICES", "READ_ONLY_NOTE", "box_mask"]
@@ -459,8 +459,7 @@ def download_links(token: str, explanation_id: str) -> list:
     base = f"{_base(token)}/explanations/{quote(explanation_id, safe='')}/files"
     files = (("figure (PNG)", "explanation.png"), ("figure (SVG)", "explanation.svg"), ("arrays (NPZ)", "arrays.npz"),
              ("numbers (JSON)", "summary.json"))
-    # named after the run as its other downloads are (review 22), the API's names the same
-    # "explanation" once in the name (review 23), as the API's: awd-<run>-explanation-<id>-figure.png
+    # named after the run as its other downloads are, as the API names them: awd-<run>-explanation-<id>-figure.png
     links = [html.A(label, href=f"{base}/{name}", className="me-3", download=run_file_name(
         token, f"explanation-{explanation_id[:8]}-{name.replace('explanation.', 'figure.')}")) for label, name in files]
     return ["Download this explanation: ", *links]
@@ -632,7 +631,7 @@ async def _evaluated(mask, token, shown):
     decimals = common_decimals([answer["mean"], answer["sd"], answer["prediction"]], 4)
 
     def number(value):
-        return figures.fmt_number(value, 4) if decimals is None else f"{float(value):.{decimals}f}"
+        return fmt_decimals(value, decimals, 4)
     return (f"Your mask keeps {100 * answer['kept_fraction']:.1f} % of the input: the {whose}'s expected output is "
             f"{number(answer['mean'])} ± {number(answer['sd'])} over {answer['n_samples']} noise draws (full "
             f"input: {number(answer['prediction'])}).")

@@ -20,7 +20,7 @@ from awd_studio.frontend.components import (
     stack_on_phones,
 )
 from awd_studio.frontend.figures import scattering as figs
-from awd_studio.frontend.figures.style import common_decimals, empty_figure, fmt_number, fmt_score
+from awd_studio.frontend.figures.style import common_decimals, empty_figure, fmt_decimals, fmt_number, fmt_score
 
 __all__ = ["ids", "section", "register", "block_outputs", "scores_children"]
 
@@ -68,10 +68,7 @@ def scores_children(bundle: dict) -> list:
     scores = figs.scattering_scores(bundle)
     # one number of decimals down the RMSE column, as in the scores table (review 22: "0.16" here, "0.160" there)
     decimals = common_decimals([r["rmse"] for r in scores])
-
-    def rmse(value):
-        return fmt_number(value) if decimals is None or value is None else f"{float(value):.{decimals}f}"
-    rows = [html.Tr([html.Td(r["name"]), html.Td(fmt_score(r["r2"])), html.Td(rmse(r["rmse"])),
+    rows = [html.Tr([html.Td(r["name"]), html.Td(fmt_score(r["r2"])), html.Td(fmt_decimals(r["rmse"], decimals)),
                      html.Td("—" if r["n_params"] is None else f"{int(r['n_params']):,}")])
             for r in scores]
     table = stack_on_phones(dbc.Table([html.Thead(html.Tr([html.Th("model"), html.Th("test R²"), html.Th("test RMSE"),

@@ -16,6 +16,7 @@ from awd_studio.frontend.figures.style import (
     as_array,
     common_decimals,
     empty_figure,
+    fmt_decimals,
     fmt_number,
     sample_axis_layout,
 )
@@ -81,9 +82,7 @@ def prediction_lines(payload: dict) -> dict:
                                 b.get("cartoon_prediction"), summary.get("y_true")], 4)
 
     def number(value):
-        if decimals is None or not isinstance(value, int | float) or not np.isfinite(value):
-            return fmt_number(value, 4)
-        return f"{float(value):.{decimals}f}"
+        return fmt_decimals(value, decimals, 4)
 
     return {**_shift(e), "full": number(e.get("prediction")),
             "cartoon": number(e.get("cartoon_prediction")),

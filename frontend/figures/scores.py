@@ -21,6 +21,7 @@ from awd_studio.frontend.figures.style import (
     common_decimals,
     dropped_rows_words,
     empty_figure,
+    fmt_decimals,
     fmt_number,
     fmt_score,
     kind_label,
@@ -91,11 +92,9 @@ def score_rows(bundle: dict) -> list[dict]:
     for r in rows:
         r["r2_text"] = fmt_score(r["r2"])  # three decimals, lined up: 0.550 beside 0.575
         sd = r["rmse_sd"]
-        if decimals is None:
-            r["rmse_text"] = fmt_number(r["rmse"]) + (f" ± {fmt_number(sd, 2)}" if sd is not None else "")
-        else:  # one number of decimals down the column, the SD's too (review 20: "± 7.9e-04" beside "± 0.0016")
-            r["rmse_text"] = (f"{r['rmse']:.{decimals}f}" if r["rmse"] is not None else "—") + (
-                f" ± {sd:.{decimals}f}" if sd is not None else "")
+        # one number of decimals down the column, the SD's too (review 20: "± 7.9e-04" beside "± 0.0016")
+        r["rmse_text"] = fmt_decimals(r["rmse"], decimals) + (
+            f" ± {fmt_decimals(sd, decimals, 2)}" if sd is not None else "")
         r["compression_text"] = fmt_score(r["compression"])  # a share: three decimals, "0.770" beside "0.764"
         r["n_params_text"] = f"{int(r['n_params']):,}" if r["n_params"] is not None else "—"
         r["seconds_text"] = fmt_number(r["seconds_per_sample"], 2)

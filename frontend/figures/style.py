@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 __all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "KIND_LABELS", "kind_label", "BOTTOM_LEGEND",
            "LAYOUT", "apply_layout", "empty_figure", "as_array", "fmt_number", "fmt_score", "common_decimals",
+           "fmt_decimals",
            "wrap_words", "SAMPLE_AXIS_TITLE", "sample_axis_layout", "size_words", "dropped_rows_words"]
 
 #: A series' x axis when its file named no times: the sample's index.
@@ -237,6 +238,20 @@ def common_decimals(values, digits: int = 3) -> int | None:
     if not 1e-3 <= top < 1e4:
         return None
     return max(0, digits - 1 - math.floor(math.log10(top)))
+
+
+def fmt_decimals(value: Any, decimals: int | None, digits: int = 3) -> str:
+    """A number with ``decimals`` decimals (:func:`common_decimals` of the numbers printed beside it), or as
+    :func:`fmt_number` prints it with ``digits`` when ``decimals`` is None or the value is not a finite number.
+
+    Examples
+    --------
+    >>> fmt_decimals(0.16, 3), fmt_decimals(0.1603, None), fmt_decimals(None, 3), fmt_decimals(2.5e4, None)
+    ('0.160', '0.16', '—', '2.50e+04')
+    """
+    if decimals is None or not isinstance(value, int | float) or not math.isfinite(value):
+        return fmt_number(value, digits)
+    return f"{float(value):.{decimals}f}"
 
 
 def fmt_score(value: Any) -> str:

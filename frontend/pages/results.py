@@ -144,14 +144,14 @@ def jump_links(shared: bool) -> html.Nav:
     """Links to the page's sections (review 22: 57 Tab presses from the top to Explain); a link's target takes the
     focus (assets/awd.js), so that Tab goes on from there."""
     # in the page's order (review 23); the scattering student's link shows with its section
-    targets = [("Wavelet", ids.SEC_WAVELET), ("Grid", ids.SEC_GRID), ("Activation maps", ids.SEC_ACTIVATION),
-               ("Student", results_student.ids.SEC_STUDENT), ("Scores", ids.SEC_SCORES),
-               ("Scattering student", scattering_panel.ids.SECTION), ("Downloads", ids.DOWNLOADS),
-               ("Use in Python", results_student.ids.USE_PYTHON), ("Explain", explain_panel.ids.PANEL),
-               *([] if shared else [("Predict", predict_panel.ids.PANEL)])]
-    links = [html.A(label, href=f"#{target}", className=_JUMP_HIDDEN if target == scattering_panel.ids.SECTION
-                    else _JUMP_LINK, **({"id": ids.JUMP_SCATTERING} if target == scattering_panel.ids.SECTION else {}))
-             for label, target in targets]
+    def link(label, target, **props):
+        return html.A(label, href=f"#{target}", **{"className": _JUMP_LINK, **props})
+
+    links = [link("Wavelet", ids.SEC_WAVELET), link("Grid", ids.SEC_GRID), link("Activation maps", ids.SEC_ACTIVATION),
+             link("Student", results_student.ids.SEC_STUDENT), link("Scores", ids.SEC_SCORES),
+             link("Scattering student", scattering_panel.ids.SECTION, id=ids.JUMP_SCATTERING, className=_JUMP_HIDDEN),
+             link("Downloads", ids.DOWNLOADS), link("Use in Python", results_student.ids.USE_PYTHON),
+             link("Explain", explain_panel.ids.PANEL), *([] if shared else [link("Predict", predict_panel.ids.PANEL)])]
     return html.Nav([html.Span("On this page:", className="text-muted me-2"), *links], id=ids.JUMP,
                     className="small mb-3 d-flex flex-wrap", **{"aria-label": "On this page"})
 
