@@ -16,7 +16,7 @@ import pywt
 from awd_studio.models.pipeline.predict import recommended_model
 from awd_studio.models.pipeline.verdict import STUDENT_NAMES, format_difference, rmse_difference_words
 from awd_studio.models.teachers.training import still_improving_at_cap
-from awd_studio.models.teachers.units import UNITS_REMEDY, at_other_scale, rescaled_words
+from awd_studio.models.teachers.units import UNITS_REMEDY, at_other_scale, scale_numbers
 
 __all__ = ["trust_notes", "WEAK_TEACHER_R2", "BASELINES", "COMPRESSION_DEFINITION", "KNOWN_CLOSE", "GRID_SAME",
            "FEW_TEST_SAMPLES", "FEW_TRAINING_SAMPLES", "few_samples_words"]
@@ -98,17 +98,16 @@ def units_words(teacher: dict) -> str | None:
     --------
     >>> t = {"test": {"r2": -221.0}, "prediction_scale": {"mean": 0.01, "sd": 0.9, "target_mean": 0.3,
     ...                                                   "target_sd": 0.06}}
-    >>> units_words(t)[:72]
-    'The uploaded teacher predicts at another scale than the target: its test'
+    >>> units_words(t)[:90]
+    'The uploaded teacher predicts at another scale than the target: on the test set its predic'
     >>> units_words({**t, "test": {"r2": 0.4}}) is None
     True
     """
     scale, r2 = teacher.get("prediction_scale"), _r2(teacher)
     if not scale or r2 is None or not at_other_scale({**scale, "r2": r2}):
         return None
-    return (f"The uploaded teacher predicts at another scale than the target: its test predictions average "
-            f"{scale['mean']:.4g} (SD {scale['sd']:.3g}) where the target averages {scale['target_mean']:.4g} "
-            f"(SD {scale['target_sd']:.3g}), hence its test R² of {r2:.3g}{rescaled_words(scale)}. {UNITS_REMEDY} "
+    return (f"The uploaded teacher predicts at another scale than the target: on the test set "
+            f"{scale_numbers({**scale, 'r2': r2})}. {UNITS_REMEDY} "
             "Nothing distilled from it here is meaningful until its units match (Help, “The teacher”).")
 
 

@@ -33,6 +33,9 @@ __all__ = ["CHECK_TIMEOUT", "TeacherCheck", "check_teacher_file", "check_teacher
 #: included, a few seconds on a busy 2-core machine).
 CHECK_TIMEOUT = 120
 
+#: What to do about weights that load but fail, or answer NaN, on the dataset's samples.
+_ON_DATA_FIX = "check the network on this data (its normalisation, its inputs' units) and upload it again"
+
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the directory holding the ``models`` package
 
 
@@ -85,14 +88,12 @@ def check_teacher_file(path, *, arch=None, input_shape, n_outputs=1, sample=None
             except Exception as exc:  # loaded, and ran on a random input: the data itself breaks it
                 raise InputError("teacher", f"fails on samples of the dataset ({exc.__class__.__name__}: "
                                             f"{str(exc)[:200]})",
-                                 "check the network on this data (its normalisation, its inputs' units) and "
-                                 "upload it again") from None
+                                 _ON_DATA_FIX) from None
             bad = int(np.sum(~np.isfinite(predictions).all(axis=1)))
             if bad:
                 raise InputError("teacher", f"returns NaN or infinite outputs on {bad} of {len(predictions)} "
                                             "samples of the dataset",
-                                 "check the network on this data (its normalisation, its inputs' units) and "
-                                 "upload it again")
+                                 _ON_DATA_FIX)
         return TeacherCheck(int(count_params(model)), int(outputs), predictions)
     except ValueError:
         raise

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["SHIFT_SDS", "SPREAD_RATIO", "AFFINE_R2", "UNITS_REMEDY", "prediction_scale", "at_other_scale",
-           "rescaled_words", "scale_words", "sample_rows"]
+           "scale_numbers", "scale_words", "sample_rows"]
 
 #: Predictions whose mean is more than this many target SDs from the target's mean are shifted.
 SHIFT_SDS = 2.0
@@ -148,29 +148,27 @@ def scale_words(predictions, targets, target_names, *, data_name: str = "the dat
              f"{len(off)} of the {len(scales)} target columns (“{name}”:")
     close = "" if len(scales) == 1 else ")"
     return (f"On {len(p)} samples of {data_name}, this teacher predicts at another scale than {which} "
-            f"{_numbers(scale)}{close}. {UNITS_REMEDY} A job with it runs, but nothing distilled from it is "
+            f"{scale_numbers(scale)}{close}. {UNITS_REMEDY} A job with it runs, but nothing distilled from it is "
             "meaningful until its units match (Help, “The teacher”).")
 
 
-def _numbers(scale):
-    return (f"its predictions average {scale['mean']:.4g} (SD {scale['sd']:.3g}) where the target averages "
-            f"{scale['target_mean']:.4g} (SD {scale['target_sd']:.3g}), R² {scale['r2']:.3g}"
-            + rescaled_words(scale))
-
-
-def rescaled_words(scale: dict) -> str:
-    """``"; rescaled by a straight line, R² 0.6"`` when the predictions follow the target in other units
-    (:data:`AFFINE_R2`), else empty.
+def scale_numbers(scale: dict) -> str:
+    """The numbers behind :func:`at_other_scale`'s answer, in words (the upload's warning and the job's note).
 
     Examples
     --------
-    >>> rescaled_words({"affine_r2": 0.604}), rescaled_words({"affine_r2": 0.01}), rescaled_words({})
-    ('; rescaled by a straight line, they would reach R² 0.60', '', '')
+    >>> s = {"mean": 0.0225, "sd": 0.794, "target_mean": 0.15, "target_sd": 0.251, "r2": -4.777, "affine_r2": 0.76}
+    >>> scale_numbers(s)
+    'its predictions average 0.0225 (SD 0.794) where the target averages 0.15 (SD 0.251), R² -4.78; rescaled by a \
+straight line, they would reach R² 0.76'
+    >>> scale_numbers({**s, "affine_r2": 0.01}).endswith("R² -4.78")
+    True
     """
     affine = scale.get("affine_r2")
-    if affine is None or not np.isfinite(affine) or affine < AFFINE_R2:
-        return ""
-    return f"; rescaled by a straight line, they would reach R² {affine:.2f}"
+    rescaled = (f"; rescaled by a straight line, they would reach R² {affine:.2f}"
+                if affine is not None and np.isfinite(affine) and affine >= AFFINE_R2 else "")
+    return (f"its predictions average {scale['mean']:.4g} (SD {scale['sd']:.3g}) where the target averages "
+            f"{scale['target_mean']:.4g} (SD {scale['target_sd']:.3g}), R² {scale['r2']:.3g}{rescaled}")
 
 
 def sample_rows(n: int, sample_size: int, size: int, *, budget: int = 2 ** 20, least: int = 16,
