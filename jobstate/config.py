@@ -13,7 +13,12 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["Settings", "get_settings", "DECODED_PER_UPLOADED_BYTE"]
+
+#: How many bytes of decoded data one uploaded byte may become (:attr:`Settings.max_decoded_bytes`). A 200 MB
+#: limit allows 800 MiB of arrays (100 million float64 values); at 8 the web process had held 3.4 GB while it
+#: checked a 9.8 MB npz that decoded to 1.5 GB (review 24A).
+DECODED_PER_UPLOADED_BYTE = 4
 
 
 class Settings(BaseSettings):
@@ -28,7 +33,8 @@ class Settings(BaseSettings):
     database_url : str or None, default=None
         ``DATABASE_URL``: any SQLAlchemy URL; ``None`` means ``sqlite:///<data_dir>/awd.sqlite3``.
     max_upload_mb : float, default=200
-        ``AWD_MAX_UPLOAD_MB``: larger uploads get HTTP 413 while streaming.
+        ``AWD_MAX_UPLOAD_MB``: larger uploads get HTTP 413 while streaming; the arrays read from one may take
+        :data:`DECODED_PER_UPLOADED_BYTE` times as many bytes (HTTP 422 beyond).
     max_storage_mb : float or None, default=None
         ``AWD_MAX_STORAGE_MB``: quota for everything under ``data_dir`` (HTTP 507 / failed job beyond it).
     device : str or None, default=None
@@ -39,7 +45,8 @@ class Settings(BaseSettings):
         ``AWD_JOB_TIME_LIMIT`` in seconds: the soft time limit of one task (hard limit = soft + 60 s).
     api_token : str or None, default=None
         ``AWD_API_TOKEN``: when set, every route except health and shared results needs
-        ``Authorization: Bearer <token>`` (lab deployments); unset for a single-user laptop.
+        ``Authorization: Bearer <token>``. ``awd serve`` always has one: when unset, it makes one and keeps it in
+        ``<data_dir>/owner-token``.
     chord_min_points : int, default=13
         ``AWD_CHORD_MIN_POINTS``: grids with at least this many (lambda, gamma) points are split into chunks.
     chunk_points : int, default=6
@@ -140,6 +147,13 @@ class Settings(BaseSettings):
     def max_upload_bytes(self) -> int:
         """:attr:`max_upload_mb` in bytes."""
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def max_decoded_bytes(self) -> int:
+        """Largest decoded data of one upload in bytes: :data:`DECODED_PER_UPLOADED_BYTE` times
+        :attr:`max_upload_bytes` (compressed files grow when read; the web process holds about twice this while
+        it checks them)."""
+        return self.max_upload_bytes * DECODED_PER_UPLOADED_BYTE
 
     @property
     def max_storage_bytes(self) -> int | None:

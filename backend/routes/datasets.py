@@ -190,7 +190,7 @@ async def upload_dataset(request: Request, response: Response, session: SessionD
         name = safe_display_name(upload.fields.get("name") or upload.filename.rsplit(".", 1)[0], "dataset")
         _pair_npy_targets(upload)
         dataset, summary = await run_in_threadpool(read_dataset_file, upload.path,
-                                                   max_bytes=settings.max_upload_bytes * 8, name=name, tile=tile,
+                                                   max_bytes=settings.max_decoded_bytes, name=name, tile=tile,
                                                    drop_incomplete=drop, pad_ends=pad)
         stored_path, suffix, size, sha256 = upload.path, upload.suffix, upload.size, upload.sha256
         changed = bool(dataset.meta.get("dropped_rows") or dataset.meta.get("padded_rows"))  # rows left out or filled

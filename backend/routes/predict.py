@@ -69,7 +69,7 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
                                   allowed=DATASET_SUFFIXES, extra_file_fields=("y",))  # model, format: query
     try:
         _pair_npy_targets(upload)
-        result = await run_in_threadpool(_predict, result_dir, upload.path, model, settings.max_upload_bytes * 8,
+        result = await run_in_threadpool(_predict, result_dir, upload.path, model, settings.max_decoded_bytes,
                                          upload.sha256 if len(upload.files) == 1 else None)
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None

@@ -14,7 +14,8 @@ import scipy.io
 from astropy.io import fits
 
 from awd_studio.models.data import Dataset, detect_format, load_dataset, load_maps, save_npz, split_dataset, summarize
-from awd_studio.models.validation import InputError
+from awd_studio.models.data.dataset import _x_stats
+from awd_studio.models.validation import DEFAULT_MAX_ELEMENTS, InputError
 
 # ../shared/ sits beside the repository (in CI too)
 REAL_FITS = Path(__file__).resolve().parents[3] / "shared" / "data" / "lenstools" / "unmasked.fit"
@@ -140,6 +141,26 @@ def test_zip_bomb_refused_before_decoding(tmp_path):
     assert (tmp_path / "bomb.npz").stat().st_size < 100_000
     _err(tmp_path / "bomb.npz", "above the limit", field="file", max_bytes=1_000_000)
     assert load_dataset(tmp_path / "bomb.npz", max_bytes=20_000_000).X.shape == (2000, 1000)
+
+
+def test_npz_declaring_too_many_values_is_refused_before_decoding(tmp_path):
+    """A small compressed archive whose X decodes within the byte budget but holds more values than any dataset
+    may: refused from its header, before a byte is decoded (review 24A: decoded first, 2-3 GB in the web process)."""
+    n_values = DEFAULT_MAX_ELEMENTS + 1000
+    with zipfile.ZipFile(tmp_path / "many.npz", "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("X.npy", "w", force_zip64=True) as member:
+            np.lib.format.write_array_header_1_0(member, {"descr": "|i1", "fortran_order": False,
+                                                          "shape": (n_values // 1000, 1000)})
+            zeros = bytes(2**24)
+            for start in range(0, n_values, len(zeros)):
+                member.write(zeros[:min(len(zeros), n_values - start)])
+        buf = io.BytesIO()
+        np.save(buf, np.zeros(n_values // 1000))
+        zf.writestr("y.npy", buf.getvalue())
+    assert (tmp_path / "many.npz").stat().st_size < 2_000_000
+    error = _err(tmp_path / "many.npz", f"has {n_values} values, more than the limit of {DEFAULT_MAX_ELEMENTS}",
+                 field="X", max_bytes=2**30)
+    assert "fewer or smaller samples" in str(error)
 
 
 def test_npz_lying_npy_header(tmp_path):
@@ -698,6 +719,12 @@ def test_summarize_is_json_able(arrays):
     assert summarize(classes)["preview"]["y"] == [[0.25, 0.8], [0.3, 0.9], [0.35, 0.8]]
     maps = Dataset(_maps(12, 64), np.zeros((12, 2)))
     s = summarize(maps)
+    # X's statistics are computed in chunks (X.std() held a copy of X): the same numbers as numpy's
+    for data, stats in ((X, summarize(ds)["x_stats"]), (maps.X, s["x_stats"])):
+        np.testing.assert_allclose([stats["mean"], stats["std"], stats["min"], stats["max"]],
+                                   [data.mean(), data.std(), data.min(), data.max()], rtol=1e-12, atol=1e-15)
+    several = _x_stats(maps.X, chunk_values=5000)  # 12 maps of 4096 pixels: one map a chunk
+    np.testing.assert_allclose(several["std"], maps.X.std(), rtol=1e-12)
     assert np.array(s["preview"]["X"][0]).shape == (64, 64) and len(s["targets"]) == 2  # a 64 px map whole
 
 

@@ -19,6 +19,7 @@ from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import (
     ALIASES,
     as_str,
+    check_declared_values,
     make_dataset,
     pick_arrays,
     require_numeric_dtype,
@@ -85,6 +86,7 @@ def _check_npz(path: Path, budget: int) -> list[str]:
             if n_bytes > info.file_size:
                 raise InputError(key, f"declares {n_bytes} bytes of data but the archive holds {info.file_size}",
                                  "re-save the file with numpy.savez")
+            check_declared_values(key, shape)  # before decoding: a small compressed file can decode to gigabytes
             names.append(key)
         return names
 
@@ -146,6 +148,7 @@ def _load_npy_array(path: Path, budget: int, field: str) -> np.ndarray:
                          "unpickled", "save a rectangular numeric array (all rows the same length)")
     if n_bytes > budget:
         raise too_big(path.name, n_bytes, budget)
+    check_declared_values(field, shape)
     if n_bytes > data_bytes:
         raise InputError("file", f"{path.name!r} is truncated ({data_bytes} of {n_bytes} data bytes)",
                          "upload the complete file")
