@@ -25,8 +25,8 @@ from awd_studio.models import wavelets
 from awd_studio.models.students._common import _check_y, _to_numpy, linear_model
 from awd_studio.models.validation import InputError
 
-__all__ = ["topk_features", "best_positions", "position_features", "TopKLinearRegressor", "standardization",
-           "SeriesPredictor", "PREDICT_CHUNK"]
+__all__ = ["topk_features", "best_positions", "MIN_RELATIVE_SD", "position_features", "TopKLinearRegressor",
+           "standardization", "SeriesPredictor", "PREDICT_CHUNK"]
 
 
 def _check_coeff_list(coeffs, field="coeffs"):
@@ -93,7 +93,16 @@ def topk_features(coeffs, k=6, by="signed"):
     return np.concatenate(blocks, axis=1)
 
 
-def best_positions(coeffs, y, k=6):
+#: A position whose coefficient's SD over the training series is below this fraction of the band's largest is not
+#: a candidate of :func:`best_positions`. Such a coefficient sees the series only through taps of the filter that
+#: are near zero (a learned filter ending near haar kept taps of 1e-4: its coefficients beyond haar's reach had
+#: SDs of 5e-8 to 2e-3 of the band's largest, against 0.35 to 1 for the others); correlation ignores scale and the
+#: standardised model gave them weights of 1e4 to 6e6, so the terms a user read as wavelet features were the
+#: filter's rounding (review 24B).
+MIN_RELATIVE_SD = 1e-2
+
+
+def best_positions(coeffs, y, k=6, min_relative_sd=MIN_RELATIVE_SD):
     """In each band, the ``k`` positions whose coefficient correlates most with the target over the series.
 
     Parameters
@@ -103,17 +112,26 @@ def best_positions(coeffs, y, k=6):
     y : array-like of shape (n,) or (n, n_targets)
         Several targets add their squared correlations.
     k : int, default=6
+    min_relative_sd : float, default=:data:`MIN_RELATIVE_SD`
+        Positions whose coefficient's SD is below this fraction of the band's largest SD are never chosen.
 
     Returns
     -------
     positions : list of ndarray of int
-        One array a band, ``min(k, n_j)`` positions ordered by decreasing squared correlation (the earlier
-        position first among equal ones). A coefficient that is constant over the series has correlation 0.
+        One array a band, at most ``k`` positions ordered by decreasing squared correlation (the earlier
+        position first among equal ones); fewer when fewer positions reach ``min_relative_sd``. A coefficient
+        that is constant over the series has correlation 0.
 
     Examples
     --------
     >>> rng = np.random.default_rng(0)
     >>> band = rng.normal(size=(200, 5))
+    >>> [p.tolist() for p in best_positions([band], band[:, 3] - 0.5 * band[:, 1], k=2)]
+    [[3, 1]]
+
+    A coefficient a thousand times smaller than the band's others is not chosen, however well it correlates:
+
+    >>> band[:, 4] = 1e-3 * (band[:, 3] - 0.5 * band[:, 1])
     >>> [p.tolist() for p in best_positions([band], band[:, 3] - 0.5 * band[:, 1], k=2)]
     [[3, 1]]
     """
@@ -130,7 +148,10 @@ def best_positions(coeffs, y, k=6):
         with np.errstate(invalid="ignore", divide="ignore"):
             corr = (bc.T @ yc) / np.outer(norm, y_norm)  # (n_j, n_targets)
         score = np.nan_to_num(corr ** 2, nan=0.0, posinf=0.0).sum(axis=1)
-        positions.append(np.argsort(-score, kind="stable")[:k].astype(np.int64))
+        order = np.argsort(-score, kind="stable")
+        sd = norm / np.sqrt(max(1, band.shape[0]))
+        order = order[sd[order] >= min_relative_sd * sd.max()] if sd.max() > 0 else order
+        positions.append(order[:k].astype(np.int64))
     return positions
 
 

@@ -2,10 +2,12 @@
 
 import numpy as np
 import pytest
+import torch
 from scipy.ndimage import correlate
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from awd_studio.models import wavelets
 from awd_studio.models.predictors import (
     LAPLACE_KERNEL,
     PAPER_BIN_MAX,
@@ -50,6 +52,29 @@ def test_position_student_finds_the_planted_coefficients_and_pads_short_bands():
     assert best_positions([np.ones((5, 4))], np.arange(5.0), k=2)[0].tolist() == [0, 1]
     with pytest.raises(ValueError, match="bands"):
         student.predict(bands[:1])
+
+
+def test_position_student_never_reads_coefficients_beyond_a_near_haar_filters_reach():
+    """A learned filter that ended near haar with taps of 1e-4 elsewhere (review 24B's, length 10, zero mode): the
+    coefficients that see the series only through those taps correlate with the target as well as any (correlation
+    ignores scale) and had been chosen, then weighted by 1e4 to 6e6. They are not candidates; haar's own
+    coefficients are, and the student scores as well on them."""
+    h = np.array([3.6e-4, -3.6e-4, -7e-5, 7e-5, -1.3e-4, 1.3e-4, -1.9e-4, 1.9e-4, 0.70714, 0.70707])
+    rng = np.random.default_rng(1)
+    t = np.arange(48)
+    X = (rng.uniform(0.5, 2.0, (600, 1)) * np.exp(-0.5 * ((t - rng.uniform(10, 38, (600, 1))) / 4.0) ** 2)
+         + 0.05 * rng.normal(size=(600, 48)))
+    y = X[:, 20:30].sum(axis=1) + 0.05 * rng.normal(size=600)
+    bands = [c.numpy() for c in wavelets.wavedec1d(torch.as_tensor(X), torch.as_tensor(h), 4, "zero")]
+    positions = best_positions(bands, y, k=6)
+    for band, where in zip(bands, positions):
+        sd = band.std(axis=0)
+        assert (sd[where] >= 1e-2 * sd.max()).all(), (sd[where] / sd.max()).round(5)
+    # without the rule the tiny coefficients are chosen: the case is one the rule is needed for
+    unguarded = best_positions(bands, y, k=6, min_relative_sd=0.0)
+    assert any((band.std(axis=0)[where] < 1e-2 * band.std(axis=0).max()).any() for band, where in zip(bands, unguarded))
+    student = TopKLinearRegressor(k=6, by="position").fit(bands, y)
+    assert np.abs(student.coef_).max() < 1e3 and student.score(bands, y) > 0.9
 
 
 def test_topk_rejects_bad_input():
