@@ -203,6 +203,11 @@ _TIMING_WORDS = {"prepare": "data and teacher", "distill_seconds_per_epoch": "di
                  "finalize": "selection and students"}
 
 
+#: How the verdict sentence calls a gain its interval confirms but too small to matter (the words of
+#: ``models.pipeline.verdict.SMALL_WORDS``, held equal by a test): such a verdict is not shown as a success.
+SMALL_GAIN = "a small difference: under half a percent of the test target's variance"
+
+
 def verdict_lines(bundle: dict) -> dict:
     """What the bundle says about whether distillation helped, for the results page.
 
@@ -218,7 +223,8 @@ def verdict_lines(bundle: dict) -> dict:
         fixed-filter baseline beats both on the test set a second sentence says so: the verdict's "use db5"
         read as the page's advice beside a note recommending that baseline; when that baseline's test R² is not
         above 0, it says instead that no model beats the mean), ``helped`` (True when AWD was
-        chosen and its test gain over the initial wavelet is significant, else False) and ``warnings``.
+        chosen and its test gain over the initial wavelet is significant and not small, else False) and
+        ``warnings``.
 
     Examples
     --------
@@ -247,7 +253,8 @@ def verdict_lines(bundle: dict) -> dict:
         else:  # recommending the least bad of models that all lose to the mean would be advice without skill
             text += (f" No model here predicts better than the training mean on the test set (best test R² "
                      f"{fmt_number(best_fixed[0])}).")
-    return {"text": text, "helped": bool(text.startswith("AWD improves") or text.startswith("AWD lowers")),
+    helped = (text.startswith("AWD improves") or text.startswith("AWD lowers")) and SMALL_GAIN not in text
+    return {"text": text, "helped": helped,
             "warnings": [w for w in verdict.get("warnings") or [] if isinstance(w, str)]}
 
 

@@ -71,7 +71,7 @@ from awd_studio.models.pipeline.students import (
     unflatten_like,
 )
 from awd_studio.models.pipeline.trust import COMPRESSION_DEFINITION, trust_notes
-from awd_studio.models.pipeline.verdict import N_BOOT, distance_to, verdict_text, warnings_of
+from awd_studio.models.pipeline.verdict import N_BOOT, distance_to, variance_share, verdict_text, warnings_of
 from awd_studio.models.pipeline.workdir import (
     TEACHER_TEST_FILE,
     collect_chunks,
@@ -467,7 +467,9 @@ def _verdict(job: _Job, cross, models, predictions) -> Verdict:
     difference = _metrics.paired_bootstrap_difference(job.y_test, predictions["awd"], predictions["baseline_wavelet"],
                                                       metric=metric, n_boot=N_BOOT, seed=job.config.seed,
                                                       groups=job.test_groups)
-    text = verdict_text(cross["choice"], difference, job.config.wave, metric, job.info["data"].get("target_name"))
+    share = variance_share(difference["estimate"], metric, models["awd"].test.rmse, float(np.std(job.y_test)))
+    text = verdict_text(cross["choice"], difference, job.config.wave, metric, job.info["data"].get("target_name"),
+                        share)
     if job.test_groups is not None:  # tiles of one map share its field: the interval draws whole maps
         maps = int(job.test_groups.max()) + 1
         text += (f" The interval resamples the {maps} test map{'s' if maps > 1 else ''} whole, not their "

@@ -14,7 +14,14 @@ import numpy as np
 import pywt
 
 from awd_studio.models.pipeline.predict import recommended_model
-from awd_studio.models.pipeline.verdict import STUDENT_NAMES, format_difference, rmse_difference_words
+from awd_studio.models.pipeline.verdict import (
+    SMALL_SHARE,
+    SMALL_WORDS,
+    STUDENT_NAMES,
+    format_difference,
+    rmse_difference_words,
+    variance_share,
+)
 from awd_studio.models.teachers.training import still_improving_at_cap
 from awd_studio.models.teachers.units import UNITS_REMEDY, at_other_scale, scale_numbers
 
@@ -55,6 +62,8 @@ WEAK_TEACHER_R2 = 0.1
 BASELINES = ("baseline_wavelet", "laplace", "roberts_cross", "peak_heights")
 #: AWD must beat its teacher's test R² by this much before a note says so (test-set noise).
 MARGIN_R2 = 0.02
+#: The teacher's test R² must lead the delivered student's by this much before a note says the student falls short.
+STUDENT_GAP_R2 = 0.05
 #: A learned wavelet within this relative distance of a known one (``wavelet.nearest_known``) is called by its name.
 KNOWN_CLOSE = 0.05
 #: Every grid point's filter within this relative distance of the best point's: the grid ended at one filter.
@@ -167,11 +176,14 @@ def trust_notes(bundle: dict) -> list[dict]:
         ``teacher_units`` (uploaded weights predicting at another scale, :func:`units_words`; then no
         ``weak_teacher``), ``weak_teacher``, ``teacher_below_baseline``, ``teacher_at_cap`` (a teacher the job
         trained stopped at its epoch limit while still improving), ``baseline_beats_awd``, ``awd_beats_teacher``,
-        ``distillation_helped`` / ``distillation_no_gain`` / ``distillation_hurt``, ``interpretation_helped`` /
-        ``interpretation_no_gain`` (the best point against the best γ = 0 point, ``verdict.interpretation_difference``),
-        and with the teacher-free
-        control (``selection.random_search``) ``awd_beats_search`` / ``awd_level_with_search`` /
-        ``search_beats_awd``; ``teacher_chosen`` when ``teacher="auto"`` trained several architectures
+        ``student_behind_teacher`` (the delivered student's test R² more than :data:`STUDENT_GAP_R2` below the
+        teacher's), ``distillation_helped`` / ``distillation_small`` / ``distillation_no_gain`` /
+        ``distillation_hurt``, ``interpretation_helped`` / ``interpretation_small`` / ``interpretation_no_gain`` (the
+        best point against the best γ = 0 point, ``verdict.interpretation_difference``), and with the teacher-free
+        control (``selection.random_search``) ``awd_beats_search`` / ``awd_beats_search_small`` /
+        ``awd_level_with_search`` / ``search_beats_awd`` (a ``*_small`` note for a difference its interval confirms
+        but under :data:`~models.pipeline.verdict.SMALL_SHARE` of the test target's variance); ``teacher_chosen``
+        when ``teacher="auto"`` trained several architectures
         (``teacher.validation_mse``), ``series_features_chosen`` when ``series_features="auto"`` chose what the
         series student reads (``selection.series_features``; a warning when the gap is within the noise),
         ``scattering_no_skill`` when the scattering student does not beat the training mean in its own
@@ -278,12 +290,24 @@ def trust_notes(bundle: dict) -> list[dict]:
                            "teacher is under-fit (too few epochs) or over-fit (too many parameters for the data), "
                            "and the student, a small model on a few wavelet coefficients, regularises. A better "
                            "teacher may change the distilled wavelet."))
+    delivered = recommended_model(bundle)
+    student_r2 = _r2(models.get(delivered))
+    if (t_r2 is not None and student_r2 is not None and t_r2 >= WEAK_TEACHER_R2 and not units
+            and t_r2 - student_r2 > STUDENT_GAP_R2):  # review 24B: only two numbers in two cards said so
+        notes.append(_note("info", "student_behind_teacher",
+                           f"The interpretable model explains less than the network: the model delivered here, the "
+                           f"{_name(bundle, delivered)} student, has test R² {student_r2:.3f}, the teacher "
+                           f"({teacher.get('name', '?')}) {t_r2:.3f}. Its few wavelet coefficients capture part of "
+                           "what the network uses to predict, not all of it."))
     diff = verdict.get("test_difference")
     numbers = isinstance(diff, dict) and all(isinstance(diff.get(k), (int, float)) for k in ("estimate", "low", "high"))
     if numbers and not said_by_verdict:
         init = (bundle.get("wavelet") or {}).get("init", "the initial wavelet")
         side, interval = _paired(diff, init)
-        if side == "awd":
+        if side == "awd" and _small(diff, bundle):
+            notes.append(_note("secondary", "distillation_small",
+                               f"Distillation made {SMALL_WORDS} ({interval}, entirely on the side of AWD)."))
+        elif side == "awd":
             notes.append(_note("success", "distillation_helped",
                                f"Distillation helped: {interval}, entirely on the side of AWD."))
         elif side == "other":
@@ -297,7 +321,7 @@ def trust_notes(bundle: dict) -> list[dict]:
         notes.append(interpretation)
     control = (bundle.get("selection") or {}).get("random_search")
     if isinstance(control, dict) and isinstance(control.get("test_difference"), dict):
-        notes.append(_control_note(control, (bundle.get("selection") or {}).get("awd_cv_score")))
+        notes.append(_control_note(control, (bundle.get("selection") or {}).get("awd_cv_score"), bundle))
     for chosen in (_known_wavelet_note(bundle), _grid_collapsed_note(bundle), _teacher_choice_note(teacher),
                    _series_features_note(bundle), _scattering_note(bundle), _scattering_untrained_note(bundle)):
         if chosen is not None:
@@ -486,6 +510,15 @@ def _paired(diff: dict, other: str, other_noun: str | None = None) -> tuple[str,
     return "level", interval
 
 
+def _small(diff: dict, bundle: dict) -> bool:
+    """Whether a paired difference of AWD (the best grid point) minus another model is under
+    :data:`~models.pipeline.verdict.SMALL_SHARE` of the test target's variance."""
+    share = variance_share(diff["estimate"], diff.get("metric", "r2"),
+                           (((bundle.get("models") or {}).get("awd") or {}).get("test") or {}).get("rmse"),
+                           (bundle.get("data") or {}).get("test_target_sd"))
+    return share is not None and share < SMALL_SHARE
+
+
 def _interpretation_note(bundle: dict) -> dict | None:
     """Did the teacher's attributions (γ > 0) give a better wavelet than sparsity alone (the best γ = 0 point)? Help's
     rule: trust the distilled wavelet only where it beats the γ = 0 column too (review 19: on the CME example AWD
@@ -498,6 +531,10 @@ def _interpretation_note(bundle: dict) -> dict | None:
     side, interval = _paired(diff, "AWD (γ = 0)", "the γ = 0 point")
     gamma = (bundle.get("selected") or {}).get("gamma")
     point = f"the best point (γ = {gamma:g})" if isinstance(gamma, (int, float)) else "the best point"
+    if side == "awd" and _small(diff, bundle):  # measurable, but not worth a green box (review 24B)
+        return _note("secondary", "interpretation_small",
+                     f"The teacher's attributions made {SMALL_WORDS}: {point} beats the best γ = 0 point, found "
+                     f"without the teacher, for sparsity alone ({interval}). The two wavelets predict alike.")
     if side == "awd":
         return _note("success", "interpretation_helped",
                      f"The teacher's attributions helped: {point} beats the best γ = 0 point, found without the "
@@ -510,7 +547,7 @@ def _interpretation_note(bundle: dict) -> dict | None:
                  "sparse one does.")
 
 
-def _control_note(control: dict, awd_cv_score=None) -> dict:
+def _control_note(control: dict, awd_cv_score=None, bundle=None) -> dict:
     """What the teacher-free control says: did distillation (the teacher's attributions, from the initial
     wavelet) lead to a better wavelet than a search of random wavelets scored by the student alone? When the
     two are level on the test set but the search is ahead on both the test estimate and the cross-validated
@@ -519,6 +556,10 @@ def _control_note(control: dict, awd_cv_score=None) -> dict:
     side, interval = _paired(diff, "search", "the search")
     search = (f"the best of {control['n']} random orthogonal wavelets chosen by the student's cross-validation "
               "alone, without the teacher")
+    if side == "awd" and bundle is not None and _small(diff, bundle):
+        return _note("secondary", "awd_beats_search_small",
+                     f"Distillation beat a search without the teacher by {SMALL_WORDS}: AWD (the best grid point) "
+                     f"beats {search} ({interval}).")
     if side == "awd":
         return _note("success", "awd_beats_search",
                      f"Distillation beat a search without the teacher: AWD (the best grid point) beats {search} "
@@ -535,8 +576,9 @@ def _control_note(control: dict, awd_cv_score=None) -> dict:
             and search_cv > awd_cv_score):
         ahead = (f" The search leads on both numbers shown, though: on the test estimate, and in cross-validation "
                  f"on the training data (score {search_cv:.3f} against AWD's {awd_cv_score:.3f}; the best of "
-                 f"{control['n']} is picked on that score, which flatters it). On this data it is the better "
-                 "wavelet for this student; AWD is the one distilled from the network.")
+                 f"{control['n']} is picked on that score, which flatters it). These numbers do not establish "
+                 "that it is the better wavelet for this student (the test interval contains 0); AWD is the one "
+                 "distilled from the network.")
     return _note("secondary", "awd_level_with_search",
                  f"AWD is level with {search} ({interval}, which contains 0): this data does not show whether the "
                  "teacher's attributions help the student beyond what a search on the labels finds." + ahead)

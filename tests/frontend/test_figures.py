@@ -73,6 +73,20 @@ def test_the_page_names_the_start_searches_as_the_terminal_does():
     assert page == terminal
 
 
+def test_a_small_verdict_gain_is_not_shown_as_a_success(ts_bundle):
+    """Review 24B: a gain its interval confirms but under half a percent of the variance is said to be small, and the
+    page does not draw it in green; the page reads the verdict's own words for it."""
+    from awd_studio.frontend.figures.scores import SMALL_GAIN
+    from awd_studio.models.pipeline.verdict import SMALL_WORDS, verdict_text
+
+    assert SMALL_GAIN == SMALL_WORDS
+    diff = {"estimate": 6e-4, "low": 2e-4, "high": 1e-3, "level": 0.95}
+    for share, helped in ((6e-4, False), (0.02, True)):
+        bundle = {**ts_bundle, "verdict": {**ts_bundle.get("verdict", {}),
+                                           "text": verdict_text("awd", diff, "db5", share=share)}}
+        assert F.verdict_lines(bundle)["helped"] is helped
+
+
 def test_heatmap_hover_says_where_each_fit_started(ts_bundle):
     assert set(np.ravel(F.grid_heatmap_figure(ts_bundle).data[0].hovertext)) == {""}  # the bundle does not say
     grid = [{**p, "start": "search" if i % 2 else "initial"} for i, p in enumerate(ts_bundle["grid"])]

@@ -425,7 +425,7 @@ def test_maps_end_to_end_with_peak_counting_baselines(tmp_path):
     assert control["n"] == 12 and len(control["h"]) == 4 and control["test_difference"]["metric"] == "rmse"
     assert result["models"]["random_search"]["cv"]["r2"] == pytest.approx(control["cv_score"])
     keys = {note["key"] for note in result["trust"]["notes"]}
-    assert len(keys & {"awd_beats_search", "awd_level_with_search", "search_beats_awd"}) == 1
+    assert len(keys & {"awd_beats_search", "awd_beats_search_small", "awd_level_with_search", "search_beats_awd"}) == 1
 
 
 def test_a_teacher_with_nan_outputs_or_gradients_on_the_data_is_refused():
@@ -740,7 +740,8 @@ def test_bundle_says_where_each_fit_started(synthetic_file, bundle, tmp_path):
     # the best point (γ = 0.1) against the best γ = 0 point, on the test set, with its note (review 19)
     diff = won["verdict"]["interpretation_difference"]
     assert diff["metric"] == "r2" and diff["low"] <= diff["estimate"] <= diff["high"]
-    assert {"interpretation_helped", "interpretation_no_gain"} & {n["key"] for n in won["trust"]["notes"]}
+    assert ({"interpretation_helped", "interpretation_small", "interpretation_no_gain"}
+            & {n["key"] for n in won["trust"]["notes"]})
     jsonschema.validate(won, json.loads(pipeline.SCHEMA_PATH.read_text()))
 
 

@@ -207,7 +207,7 @@ def test_trust_notes_say_what_the_issue_saw():
     assert trust_notes(bundle(0.9, 0.9, diff=(0.0, -0.01, 0.02)))[-1]["key"] == "distillation_no_gain"
     assert trust_notes(bundle(0.9, 0.9, diff=(-0.03, -0.05, -0.01)))[-1]["key"] == "distillation_hurt"
     # with the verdict sentence (which states the same interval) the notes do not say it twice
-    said = bundle(0.9, 0.85, {"baseline_wavelet": 0.88, "laplace": 0.87}, diff=(-0.03, -0.05, -0.01))
+    said = bundle(0.88, 0.85, {"baseline_wavelet": 0.88, "laplace": 0.87}, diff=(-0.03, -0.05, -0.01))
     said["verdict"]["text"] = "AWD is worse than db5 on the test set (...): use db5 (cross-validation kept it)."
     assert [n["key"] for n in trust_notes(said)] == []
     said["models"]["laplace"]["test"]["r2"] = 0.95

@@ -189,3 +189,46 @@ def test_a_best_point_level_with_gamma_zero_is_said_not_to_show_the_network():
     kept = {**level, "selection": {"choice": "initial"}}  # the initial wavelet is delivered: nothing to say of AWD
     assert not any(k.startswith("interpretation") for k in _keys(kept))
     assert not any(k.startswith("interpretation") for k in _keys({"selected": {"gamma": 0.0}}))
+
+
+def test_a_gain_under_half_a_percent_of_the_variance_is_said_to_be_small_not_shown_as_success():
+    """Review 24B: a green "The teacher's attributions helped" for AWD − AWD (γ = 0) = 0.00058 R² (interval 0.00022
+    to 0.00097) between two wavelets that had both ended near haar, beside a headline saying AWD did worse than db5."""
+    interpretation = {"selected": {"gamma": 0.001}, "selection": {"choice": "awd"},
+                      "verdict": {"interpretation_difference": {"metric": "r2", "estimate": 0.00058,
+                                                                "low": 0.00022, "high": 0.00097, "level": 0.95}}}
+    note = next(n for n in trust_notes(interpretation) if n["key"].startswith("interpretation"))
+    assert note["key"] == "interpretation_small" and note["level"] == "secondary"
+    assert "under half a percent of the test target's variance" in note["text"] and "0.00058" in note["text"]
+    # the same difference in RMSE, as a share of the variance: (0.0312² - 0.03²) / 0.1² = 0.0073 is not small,
+    # (0.0302² - 0.03²) / 0.1² = 0.0012 is
+    for step, key in ((-0.0012, "interpretation_helped"), (-0.0002, "interpretation_small")):
+        rmse = {**interpretation, "models": {"awd": {"test": {"rmse": 0.03}}}, "data": {"test_target_sd": 0.1},
+                "verdict": {"interpretation_difference": {"metric": "rmse", "estimate": step, "low": 1.5 * step,
+                                                          "high": 0.5 * step, "level": 0.95}}}
+        assert key in _keys(rmse)
+    # without the target's SD an RMSE difference's size is unknown: not called small
+    unknown = {**interpretation, "verdict": {"interpretation_difference": {"metric": "rmse", "estimate": -0.0002,
+                                                                           "low": -0.0003, "high": -0.0001}}}
+    assert "interpretation_helped" in _keys(unknown)
+    control = {"models": {"awd": {"test": {"r2": 0.96}}}, "selection": {"random_search": {"n": 300,
+               "test_difference": {"metric": "r2", "estimate": 0.001, "low": 0.0004, "high": 0.0016}}}}
+    assert "awd_beats_search_small" in _keys(control)
+    distilled = {"models": {"awd": {"test": {"r2": 0.96}}},
+                 "verdict": {"test_difference": {"metric": "r2", "estimate": 0.002, "low": 0.001, "high": 0.003}}}
+    assert "distillation_small" in _keys(distilled)
+
+
+def test_the_notes_say_when_the_delivered_student_falls_well_short_of_the_teacher():
+    """Review 24B: on the CME example the model delivered (db5's student) had test R² 0.566, the LSTM 0.795, and
+    only two numbers in two cards said so."""
+    cme = {"teacher": {"name": "lstm", "test": {"r2": 0.795}}, "selection": {"choice": "initial"},
+           "wavelet": {"init": "db5"}, "students": {"baseline_wavelet": {}},
+           "models": {"awd": {"test": {"r2": 0.581}}, "baseline_wavelet": {"test": {"r2": 0.566}}}}
+    note = next(n for n in trust_notes(cme) if n["key"] == "student_behind_teacher")
+    assert "initial wavelet (db5) student, has test R² 0.566, the teacher (lstm) 0.795" in note["text"]
+    close = {**cme, "models": {"awd": {"test": {"r2": 0.78}}, "baseline_wavelet": {"test": {"r2": 0.77}}}}
+    assert "student_behind_teacher" not in _keys(close)
+    weak = {**cme, "teacher": {"name": "lstm", "test": {"r2": 0.05}},
+            "models": {"baseline_wavelet": {"test": {"r2": -0.2}}}}
+    assert "student_behind_teacher" not in _keys(weak)  # a weak teacher has its own note
