@@ -424,10 +424,10 @@ def _grid_students(job: _Job, filters, grid, progress):
 
 
 def _in_series(job: _Job, model, h, bands=None):
-    """A largest-coefficient series student's in-series shares (:func:`in_series_shares`; ``bands``: the training
-    series' coefficients under ``h`` when already computed), None for a student of fixed positions."""
-    if model.by not in ("signed", "abs"):
-        return None
+    """A series student's in-series shares (:func:`in_series_shares`; ``bands``: the training series'
+    coefficients under ``h`` when already computed)."""
+    if model.by == "position":  # only the series' length is read
+        return in_series_shares(job.X_train, h, job.config, model.k, "position", positions=model.positions_)
     X = job.X_train if bands is not None else scaled(job.X_train, job.scaling)  # with bands: only its length read
     return in_series_shares(X, h, job.config, model.k, model.by, bands=bands)
 

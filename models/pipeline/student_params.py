@@ -117,7 +117,7 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
         if positions is not None:  # a fixed coefficient; a band shorter than k pads with a zero feature
             at = positions[b][r] if r < len(positions[b]) else None
             feature.update(position=at, label=f"{bands[b]}[{at}]" if at is not None else f"{bands[b]} (padding)")
-        elif in_series is not None:
+        if in_series is not None and (positions is None or r < len(positions[b])):
             share = float(in_series[b][r])
             feature["in_series"] = share
             if share < LOW_IN_SERIES:  # a boundary coefficient: its filter lies mostly in the zero padding

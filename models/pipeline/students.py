@@ -96,9 +96,10 @@ def column(pred, target, n):
     return pred[:, target] if pred.shape[1] > 1 else pred[:, 0]
 
 
-def in_series_shares(X, h, config, k, by="signed", bands=None):
-    """How much of the series each largest-coefficient feature reads: for each band and rank, the mean over ``X``
-    of the share of the coefficient's (unit) analysis filter that falls inside the series, shape ``(J + 1, k)``.
+def in_series_shares(X, h, config, k, by="signed", bands=None, positions=None):
+    """How much of the series each feature reads: for each band and rank, the share of the coefficient's (unit)
+    analysis filter that falls inside the series, shape ``(J + 1, k)``; for the largest coefficients the mean
+    over ``X``, for fixed positions the share of the coefficient at each.
 
     In zero and symmetric modes a coarse band's boundary coefficients fall mostly beyond the series' ends; their
     values are then small, and a band with fewer large coefficients than ``k`` fills its last ranks with them
@@ -112,18 +113,26 @@ def in_series_shares(X, h, config, k, by="signed", bands=None):
     config : PipelineConfig
         ``levels`` and ``mode``.
     k : int
-    by : {"signed", "abs"}
-        The student's ordering (:func:`models.students.series.topk_features`).
+    by : {"signed", "abs", "position"}
+        The student's ordering (:func:`models.students.series.topk_features`), or fixed positions.
     bands : list of ndarray, optional
         The coefficients of ``X`` under ``h`` (:func:`coefficients`), when the caller has them already.
+    positions : list of array-like of int, optional
+        With ``by="position"``: the student's positions of each band (``positions_``); only ``X``'s length is read.
 
     Returns
     -------
     ndarray of shape (J + 1, k)
         In [0, 1]; a rank a band cannot fill (fewer than ``k`` coefficients) is 0.
     """
-    bands = coefficients(X, h, config) if bands is None else bands
     energies = in_input_shares(h, X.shape[1], config.levels, config.mode)  # (n_j,) per band
+    if by == "position":  # review 24B: the fixed-positions student's boundary terms carried no tag
+        shares = np.zeros((len(energies), k))
+        for b, (where, energy) in enumerate(zip(positions, energies)):
+            where = np.asarray(where, dtype=np.int64)
+            shares[b, :len(where)] = energy[where]
+        return shares
+    bands = coefficients(X, h, config) if bands is None else bands
     shares = np.zeros((len(bands), k))
     for b, (band, energy) in enumerate(zip(bands, energies)):
         keys = -band if by == "signed" else -np.abs(band)

@@ -64,6 +64,9 @@ BASELINES = ("baseline_wavelet", "laplace", "roberts_cross", "peak_heights")
 MARGIN_R2 = 0.02
 #: The teacher's test R² must lead the delivered student's by this much before a note says the student falls short.
 STUDENT_GAP_R2 = 0.05
+#: A series student whose terms' contributions (|weight| × SD) add up to more than this many test-target SDs has terms
+#: that largely cancel one another (review 24B's data: 236 for db5's student, 1.5 to 3.5 for the others seen).
+CANCEL_RATIO = 10.0
 #: A learned wavelet within this relative distance of a known one (``wavelet.nearest_known``) is called by its name.
 KNOWN_CLOSE = 0.05
 #: Every grid point's filter within this relative distance of the best point's: the grid ended at one filter.
@@ -177,7 +180,8 @@ def trust_notes(bundle: dict) -> list[dict]:
         ``weak_teacher``), ``weak_teacher``, ``teacher_below_baseline``, ``teacher_at_cap`` (a teacher the job
         trained stopped at its epoch limit while still improving), ``baseline_beats_awd``, ``awd_beats_teacher``,
         ``student_behind_teacher`` (the delivered student's test R² more than :data:`STUDENT_GAP_R2` below the
-        teacher's), ``distillation_helped`` / ``distillation_small`` / ``distillation_no_gain`` /
+        teacher's), ``student_terms_cancel`` (the delivered series student's terms largely cancel,
+        :data:`CANCEL_RATIO`), ``distillation_helped`` / ``distillation_small`` / ``distillation_no_gain`` /
         ``distillation_hurt``, ``interpretation_helped`` / ``interpretation_small`` / ``interpretation_no_gain`` (the
         best point against the best γ = 0 point, ``verdict.interpretation_difference``), and with the teacher-free
         control (``selection.random_search``) ``awd_beats_search`` / ``awd_beats_search_small`` /
@@ -299,6 +303,9 @@ def trust_notes(bundle: dict) -> list[dict]:
                            f"{_name(bundle, delivered)} student, has test R² {student_r2:.3f}, the teacher "
                            f"({teacher.get('name', '?')}) {t_r2:.3f}. Its few wavelet coefficients capture part of "
                            "what the network uses to predict, not all of it."))
+    cancelling = _cancelling_words(bundle, delivered)
+    if cancelling:
+        notes.append(_note("warning", "student_terms_cancel", cancelling))
     diff = verdict.get("test_difference")
     numbers = isinstance(diff, dict) and all(isinstance(diff.get(k), (int, float)) for k in ("estimate", "low", "high"))
     if numbers and not said_by_verdict:
@@ -508,6 +515,32 @@ def _paired(diff: dict, other: str, other_noun: str | None = None) -> tuple[str,
     if sign * diff["low"] < 0 and sign * diff["high"] < 0:
         return "other", interval
     return "level", interval
+
+
+def _cancelling_words(bundle: dict, name: str) -> str | None:
+    """A sentence when the series student ``name``'s terms largely cancel one another: their contributions
+    (|weight| × the feature's training SD) add up to more than :data:`CANCEL_RATIO` test-target SDs, so single
+    weights are not effects. None otherwise, or when the bundle lacks the numbers.
+
+    Examples
+    --------
+    >>> features = [{"weight": 9000.0, "sd": 0.2}, {"weight": -1.1e5, "sd": 0.022}, {"weight": 2.0, "sd": 1.0}]
+    >>> b = {"data": {"test_target_sd": 57.7}, "students": {"awd": {"parameters": {"features": features}}}}
+    >>> _cancelling_words(b, "awd")[:124]
+    "The AWD student's terms largely cancel one another: their contributions (|weight| × SD, over its 3 terms) add up to
+    73 times"
+    """
+    features = (((bundle.get("students") or {}).get(name) or {}).get("parameters") or {}).get("features") or []
+    sd = (bundle.get("data") or {}).get("test_target_sd")
+    parts = [abs(f["weight"] * f["sd"]) for f in features
+             if isinstance(f.get("weight"), (int, float)) and isinstance(f.get("sd"), (int, float))]
+    if not parts or not isinstance(sd, (int, float)) or sd <= 0 or sum(parts) <= CANCEL_RATIO * sd:
+        return None
+    return (f"The {_name(bundle, name)} student's terms largely cancel one another: their contributions (|weight| × "
+            f"SD, over its {len(parts)} terms) add up to {sum(parts) / sd:.0f} times the test target's SD. "
+            "Coefficients that move together enter with large weights of opposite signs, so no single term's "
+            "weight is an effect to read on its own; read the model as a whole, by its predictions and the "
+            "activation maps.")
 
 
 def _small(diff: dict, bundle: dict) -> bool:

@@ -149,6 +149,8 @@ def test_a_student_of_fixed_positions_is_selected_deployed_and_explained_like_th
     assert record["parameters"]["by"] == "position" and len(positions) == TINY["levels"] + 1
     assert "same positions for every series" in record["definition"]
     assert {f["label"] for f in record["parameters"]["features"]} >= {f"cA3[{positions[0][0]}]"}
+    kept = [f for f in record["parameters"]["features"] if f.get("position") is not None]
+    assert kept and all(0.0 <= f["in_series"] <= 1.0 for f in kept)  # each term's share inside the series
     info, config, split, _ = load_prepared(out / "work")
     X, y = split["X_train"], split["y_train"]
     splits = cv_splits(len(X), config.cv_folds, config.cv_repeats, config.seed)
@@ -822,3 +824,11 @@ def test_in_series_shares_are_the_energy_of_each_ranks_filter_inside_the_series(
     assert shares.min() < 0.1  # zero mode: some ranks read mostly padding
     periodic = pipeline.PipelineConfig.from_dict({"levels": 3, "mode": "periodization"})
     np.testing.assert_allclose(in_series_shares(rng.normal(size=(5, 64)), h, periodic, k=6), 1.0, atol=1e-9)
+    # a student of fixed positions: the share of the coefficient at each position, 0 where a band pads (review 24B:
+    # its boundary terms carried no tag)
+    positions = [np.array([0, 3]), np.array([1]), np.array([]), np.array([5, 0, 2]), np.array([20])]
+    fixed = in_series_shares(x, h, cfg, k=3, by="position", positions=positions)
+    for b, where in enumerate(positions):
+        energy = [sum(impulses[t][b][i] ** 2 for t in range(40)) for i in where]
+        np.testing.assert_allclose(fixed[b, :len(where)], energy, atol=1e-9)
+        assert (fixed[b, len(where):] == 0).all()

@@ -232,3 +232,18 @@ def test_the_notes_say_when_the_delivered_student_falls_well_short_of_the_teache
     weak = {**cme, "teacher": {"name": "lstm", "test": {"r2": 0.05}},
             "models": {"baseline_wavelet": {"test": {"r2": -0.2}}}}
     assert "student_behind_teacher" not in _keys(weak)  # a weak teacher has its own note
+
+
+def test_a_student_whose_terms_cancel_is_said_to_be_read_as_a_whole():
+    """Review 24B's data: db5's fixed-positions student (the model delivered) had weights up to 2.3e5, with
+    contributions |weight| × SD adding up to 236 times the test target's SD; its terms cancel one another."""
+    features = [{"weight": w, "sd": sd} for w, sd in ((-9228.0, 0.0473), (-8802.0, 0.208), (1.186e5, 0.0102),
+                                                      (-1.108e5, 0.022), (-2.3e5, 0.00214), (624.4, 1.52))]
+    bundle = {"data": {"test_target_sd": 57.7}, "selection": {"choice": "initial"}, "wavelet": {"init": "db5"},
+              "students": {"baseline_wavelet": {"parameters": {"features": features}}, "awd": {}}}
+    note = next(n for n in trust_notes(bundle) if n["key"] == "student_terms_cancel")
+    assert note["level"] == "warning" and "initial wavelet (db5) student's terms largely cancel" in note["text"]
+    assert "add up to 127 times the test target's SD" in note["text"]
+    plain = [{"weight": 12.3, "sd": 4.18}, {"weight": 1.8, "sd": 1.45}, {"weight": -0.6, "sd": 20.0}]
+    bundle["students"]["baseline_wavelet"]["parameters"]["features"] = plain
+    assert "student_terms_cancel" not in _keys(bundle)
