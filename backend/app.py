@@ -57,7 +57,9 @@ log = logging.getLogger(__name__)
 API_DESCRIPTION = """Adaptive wavelet distillation as a service: upload data, distil a teacher into a wavelet and a
 tiny interpretable model, share the result.
 
-Every call needs the owner token (`Authorization: Bearer <token>`, the token `awd serve` prints). One run:
+Every call needs the owner token (`Authorization: Bearer <token>`, the token `awd serve` prints). `$AWD_URL` below
+is the server's address: the link `awd serve` printed without its `/?token=…`, which is this page's address
+without `/docs`; the paths follow it (`$AWD_URL/api/health`). One run:
 
 1. `POST /api/datasets` with the file as `file` (multipart), or `POST /api/examples/cme` with `{}`: answers the
    dataset's `id`.
@@ -67,11 +69,12 @@ Every call needs the owner token (`Authorization: Bearer <token>`, the token `aw
 4. `GET /api/results/<job id>` (the bundle), `GET /api/results/<job id>/files` and `.../files/<name>`
    (`arrays.npz`, figures), `POST /api/results/<job id>/predict` with a new data file.
 
-In Python (httpx or requests):
+In Python (httpx or requests), with `AWD_URL` and the owner token, `AWD_TOKEN`, in the environment:
 
 ```python
-import time, httpx
-api = httpx.Client(base_url="http://localhost:8050/api", headers={"Authorization": "Bearer TOKEN"}, timeout=60)
+import os, time, httpx
+api = httpx.Client(base_url=os.environ["AWD_URL"] + "/api",
+                   headers={"Authorization": "Bearer " + os.environ["AWD_TOKEN"]}, timeout=60)
 dataset = api.post("/examples/cme", json={"n": 600}).json()  # json={} for the whole example
 job = api.post("/jobs", json={"dataset_id": dataset["id"]}).json()
 while (job := api.get(f"/jobs/{job['id']}").json())["state"] not in ("succeeded", "failed", "cancelled"):

@@ -5,8 +5,11 @@ answer is HTTP 429 with a ``Retry-After`` header. The counts live in Redis (the 
 kept by the ``limits`` library's moving-window strategy, so that four web processes behind a proxy enforce
 one limit together and a restart does not reset it. Without Redis (a bare API) the counts stay in the
 process. If Redis cannot be reached, writes go ahead (the limit fails open; the job itself then waits for
-the broker). Reads (GET, HEAD, OPTIONS) are never limited, so status polling is not affected.
-The client address is the socket peer (``X-Forwarded-For`` is not trusted: it is set by the client).
+the broker). Reads (GET, HEAD, OPTIONS) are never limited, so status polling is not affected; nor are the
+writes that stop or free something (:data:`UNLIMITED_WRITES`: cancelling a job, deleting a job, dataset or
+teacher, revoking a share link), which neither count nor wait: a client over the limit could otherwise not stop
+the runaway job that put it there. The client address is the socket peer (``X-Forwarded-For`` is not trusted: it
+is set by the client).
 
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 
 from limits import RateLimitItemPerMinute
@@ -22,11 +26,33 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-__all__ = ["SharedLimit", "RateLimitMiddleware", "LIMITED_METHODS"]
+__all__ = ["SharedLimit", "RateLimitMiddleware", "LIMITED_METHODS", "UNLIMITED_WRITES", "is_limited"]
 
 log = logging.getLogger(__name__)
 
 LIMITED_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+#: Writes that stop or free something, never limited: ``(method, path pattern)``. Each is owner-only and cheap, and
+#: a user over the limit must still be able to stop a job and make room.
+UNLIMITED_WRITES = (
+    ("POST", re.compile(r"/api/jobs/[^/]+/cancel")),
+    ("DELETE", re.compile(r"/api/(?:jobs|datasets|teachers|shares)/[^/]+")),
+)
+
+
+def is_limited(method: str, path: str) -> bool:
+    """Whether a request of ``method`` on ``path`` (without the app's root path) counts against the limit.
+
+    Examples
+    --------
+    >>> is_limited("POST", "/api/jobs"), is_limited("POST", "/api/jobs/1/cancel"), is_limited("GET", "/api/jobs")
+    (True, False, False)
+    >>> is_limited("DELETE", "/api/datasets/1"), is_limited("DELETE", "/api/datasets/1/files")
+    (False, True)
+    """
+    if method not in LIMITED_METHODS:
+        return False
+    return not any(method == m and pattern.fullmatch(path) for m, pattern in UNLIMITED_WRITES)
 
 
 class SharedLimit:
@@ -87,7 +113,7 @@ class RateLimitMiddleware:
         self.limit = SharedLimit(per_minute, redis_url)
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope.get("method", "GET") not in LIMITED_METHODS:
+        if scope["type"] != "http" or not is_limited(scope.get("method", "GET"), _app_path(scope)):
             await self.app(scope, receive, send)
             return
         client = scope.get("client") or ("unknown", 0)
@@ -101,3 +127,10 @@ class RateLimitMiddleware:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+def _app_path(scope) -> str:
+    """The request's path within the app: behind a proxy that mounts it under a prefix (``root_path``), Starlette's
+    ``path`` starts with that prefix."""
+    path, root = scope.get("path", ""), scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path

@@ -32,9 +32,17 @@ __all__ = [
     "ArtifactsPublic",
     "HealthPublic",
     "SessionPublic",
+    "ExplanationPublic",
+    "ExplanationStarted",
+    "ExplanationDetail",
+    "ExplanationsPublic",
+    "MaskEvaluationPublic",
+    "PredictionPublic",
     "Problem",
     "API_ERRORS",
     "OWNER_ERRORS",
+    "DATABASE_BUSY",
+    "NO_QUERY_ERROR",
 ]
 
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
@@ -54,6 +62,19 @@ API_ERRORS = {422: {"model": Problem, "description": "a parameter or body field 
 #: Errors of the owner's routes: no token (401) or a wrong one (403).
 OWNER_ERRORS = {401: {"model": Problem, "description": "no owner token: open the link `awd serve` printed"},
                 403: {"model": Problem, "description": "the token is not the owner's"}}
+
+#: The answer of a route that uses the database while it stays locked, overloaded or unreachable (the app's handler
+#: of SQLAlchemy's OperationalError and pool timeout): declared so that /docs shows it and its header.
+DATABASE_BUSY = {503: {"model": Problem,
+                       "description": "the database is locked, overloaded or unreachable for the moment: retry "
+                                      "after the seconds of the Retry-After header",
+                       "headers": {"Retry-After": {"description": "seconds to wait before retrying",
+                                                   "schema": {"type": "integer"}}}}}
+
+#: The 422 of a route that takes no parameters (``strict_query.refuse_unknown_query``): a query parameter in its URL
+#: is refused by name rather than ignored.
+NO_QUERY_ERROR = {422: {"model": Problem, "description": "the URL holds a query parameter, and this route takes "
+                                                         "none (refused by name, never ignored)"}}
 
 
 class DatasetPublic(BaseModel):
@@ -302,3 +323,84 @@ class SessionPublic(BaseModel):
 
     owner: bool
     token_required: bool
+
+
+class ExplanationPublic(BaseModel):
+    """One explanation of a result, as its worker left it (``status.json``)."""
+
+    id: str = Field(description="16 hex digits, the same for the same settings on the same result")
+    state: Literal["queued", "running", "succeeded", "failed"]
+    fraction: float | None = Field(default=None, description="0 to 1 while it runs")
+    message: str | None = None
+    error: str | None = Field(default=None, description="why it failed")
+    request: dict[str, Any] | None = Field(default=None, description="its settings: the body of POST "
+                                           "/api/results/{job id}/explain, with the wavelet filled in")
+    created: float | None = Field(default=None, description="Unix time")
+    updated: float | None = Field(default=None, description="Unix time of its latest news")
+
+
+class ExplanationStarted(ExplanationPublic):
+    """The answer of ``POST /api/results/{job id}/explain``."""
+
+    cached: bool = Field(description="true: an explanation with these settings existed (200, no new work); false: "
+                                     "a worker was asked for it (202)")
+
+
+class ExplanationDetail(ExplanationPublic):
+    """One explanation; once ``succeeded``, its numbers and arrays too."""
+
+    summary: dict[str, Any] | None = Field(default=None, description="summary.json (succeeded only)")
+    arrays: dict[str, Any] | None = Field(default=None, description="arrays.npz as lists (succeeded only)")
+
+
+class ExplanationsPublic(BaseModel):
+    """The explanations of a result, newest first, and what the explanation form needs."""
+
+    data: list[ExplanationPublic]
+    count: int
+    can_start: bool = Field(description="whether this caller may start one (the owner, on a result that kept "
+                                        "its explanation inputs; never a share link)")
+    n_test: int = Field(description="test examples that can be explained (indices 0 to n_test - 1)")
+    has_student: bool = Field(description="whether the AWD student can be explained (time series only)")
+    recommended_wavelet: str = Field(description="learned or initial: the wavelet cross-validation kept")
+    teacher_test_r2: float | None = Field(default=None, description="the teacher's test R² (None before it was "
+                                                                   "recorded)")
+    weak_teacher: bool = Field(description="the teacher's test R² is below the trust notes' weak-teacher bound")
+
+
+class MaskEvaluationPublic(BaseModel):
+    """The output of the teacher (or the series student) on a test example under a hand-drawn mask."""
+
+    model: Literal["teacher", "student"]
+    prediction: float = Field(description="the output on the full input")
+    mean: float = Field(description="the mean output over n_samples inputs perturbed where the mask is off")
+    sd: float = Field(description="their standard deviation")
+    cartoon_prediction: float = Field(description="the output on the cartoon: the input with the mask applied "
+                                                  "(to its pixels or its wavelet coefficients, as drawn)")
+    kept_fraction: float = Field(description="share of the mask's entries >= 0.5")
+    distortion: float = Field(description="mean squared difference of the perturbed outputs from prediction "
+                                          "(squared output units)")
+    n_samples: int = Field(description="perturbed inputs drawn")
+
+
+class PredictionPublic(BaseModel):
+    """The JSON answer of ``POST /api/results/{job id}/predict``."""
+
+    model: str = Field(description="the student that predicted")
+    target: str | None = Field(default=None, description="the target column's name, if the data named it")
+    has_targets: bool = Field(description="whether the file held targets (then scores and y_true)")
+    scores: dict[str, dict[str, float | int | None]] = Field(
+        description="per split (X, X_test): r2 (null when every target is equal), rmse, n; accuracy and auc for a "
+                    "two-valued target; empty without targets")
+    note: str | None = Field(default=None, description="why there are no scores (no targets)")
+    tiling: str | None = Field(default=None, description="maps larger than the training tiles were cut into tiles; "
+                                                        "a map's prediction is the mean of its tiles'")
+    warnings: list[str] = Field(description="inputs unlike the training data, constant targets, a map student "
+                                            "answering with its classes' targets, the training file itself")
+    ids: list[Any] | None = Field(default=None, description="the file's row identifiers, when it has a column of "
+                                                           "them")
+    id_name: str | None = Field(default=None, description="that column's name")
+    y_pred: list[float]
+    y_pred_test: list[float] | None = Field(default=None, description="when the file has a fixed test split")
+    y_true: list[float] | None = Field(default=None, description="with targets")
+    y_true_test: list[float] | None = None

@@ -6,17 +6,27 @@ while the bytes arrive (HTTP 413 as soon as it is crossed) and nothing is left o
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import HTTPException, Request, status
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from awd_studio.jobstate.storage import DISK_FULL_DETAIL, Paths, is_disk_full, local_file_name, remove_tree, safe_suffix
+from awd_studio.jobstate.storage import (
+    DISK_FULL_DETAIL,
+    Paths,
+    is_disk_full,
+    local_file_name,
+    remove_tree,
+    safe_display_name,
+    safe_suffix,
+)
 
-__all__ = ["ReceivedFile", "ReceivedUpload", "receive_upload", "multipart_openapi", "reading_data_file"]
+__all__ = ["ReceivedFile", "ReceivedUpload", "receive_upload", "multipart_openapi", "reading_data_file",
+           "one_at_a_time"]
 
 _FIELD_LIMIT = 4096
 _OVERHEAD = 64 * 1024
@@ -71,9 +81,55 @@ class ReceivedUpload:
         joined = "".join(f"{name}:{self.files[name].sha256};" for name in sorted(self.files))
         return hashlib.sha256(joined.encode()).hexdigest()
 
+    def display_name(self, fallback: str) -> str:
+        r"""The name to store the upload under: its ``name`` field, else the client's file name without its
+        folders (``/`` or ``\``) and extension; ``fallback`` when both are blank.
+
+        Examples
+        --------
+        >>> main = ReceivedFile(Path("x"), "../../../../tmp/x/pwn.npz", ".npz", 1, "")
+        >>> ReceivedUpload(Path("."), {"file": main}).display_name("dataset")
+        'pwn'
+        >>> main.filename = "C:\\lab\\run 3.csv"
+        >>> ReceivedUpload(Path("."), {"file": main}).display_name("dataset")
+        'run 3'
+        """
+        given = self.fields.get("name")
+        if given:  # the user's own words, kept as typed (the pages escape them)
+            return safe_display_name(given, fallback)
+        # the multipart filename is the client's to choose: "../../../../tmp/x/pwn.npz" was shown as a path
+        base = safe_display_name(self.filename, "", path=True)
+        return safe_display_name(base.rsplit(".", 1)[0], fallback)
+
     def discard(self) -> None:
         """Delete the temporary directory and everything left in it."""
         remove_tree(self.directory)
+
+
+#: Locks of :func:`one_at_a_time`: ``(event loop, key)`` -> [lock, number of requests holding or awaiting it].
+_LOCKS: dict[tuple[int, str], list] = {}
+
+
+@asynccontextmanager
+async def one_at_a_time(key: str):
+    """Let one request at a time of this event loop through for ``key`` (e.g. an upload's SHA-256).
+
+    An upload looks up its content among the stored ones, reads it in a worker thread, then stores it: without
+    this, six parallel uploads of one file all found nothing and made three datasets (review 24A). Held from the
+    look-up through the commit, it makes the later ones find the first's row. Locks are per event loop (an
+    ``asyncio.Lock`` belongs to one) and are dropped when no request needs them; separate web processes are not
+    serialised (they rarely receive the same file at the same instant, and a copy then is only a duplicate row).
+    """
+    slot = (id(asyncio.get_running_loop()), key)
+    entry = _LOCKS.setdefault(slot, [asyncio.Lock(), 0])
+    entry[1] += 1
+    try:
+        async with entry[0]:
+            yield
+    finally:
+        entry[1] -= 1
+        if entry[1] == 0:
+            del _LOCKS[slot]
 
 
 def _too_large(limit: int) -> HTTPException:

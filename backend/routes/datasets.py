@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from fastapi.concurrency import run_in_threadpool
 
 from awd_studio.backend.deps import DatasetDep, PathsDep, SessionDep, SettingsDep, require_owner
-from awd_studio.backend.schemas import OWNER_ERRORS, DatasetPublic, DatasetsPublic, Problem
-from awd_studio.backend.uploads import multipart_openapi, reading_data_file, receive_upload
+from awd_studio.backend.schemas import DATABASE_BUSY, OWNER_ERRORS, DatasetPublic, DatasetsPublic, Problem
+from awd_studio.backend.uploads import multipart_openapi, one_at_a_time, reading_data_file, receive_upload
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import ACTIVE_STATES, new_id
 from awd_studio.jobstate.storage import DATASET_SUFFIXES, atomic_move, remove_tree, safe_display_name, usage_bytes
@@ -20,7 +20,7 @@ from awd_studio.models.validation import check_targets_vary
 __all__ = ["router", "read_dataset_file", "check_quota", "store_dataset", "reused_dataset"]
 
 router = APIRouter(prefix="/datasets", tags=["datasets"], dependencies=[Depends(require_owner)],
-                   responses=OWNER_ERRORS)
+                   responses={**OWNER_ERRORS, **DATABASE_BUSY})
 
 # what each refusal means, in the OpenAPI docs (review 21: "Unprocessable Entity" said nothing of which checks)
 _ERRORS = {413: {"model": Problem, "description": "the file is larger than the upload limit (GET /api/options: "
@@ -179,20 +179,32 @@ async def upload_dataset(request: Request, response: Response, session: SessionD
     upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
                                   allowed=DATASET_SUFFIXES, extra_file_fields=("y",),
                                   text_fields=("name", "tile", "drop_incomplete", "pad_ends"))
-    stored_path = None
     try:
         check_quota(settings, paths, 0)
-        tile, drop, pad = _tile_size(upload), _flag(upload, "drop_incomplete"), _flag(upload, "pad_ends")
-        existing = (crud.find_dataset_by_hash(session, sha256=upload.sha256) if tile is None and not drop and not pad
-                    else None)
-        if existing is not None:
-            return reused_dataset(response, existing, "this file was uploaded before")
-        name = safe_display_name(upload.fields.get("name") or upload.filename.rsplit(".", 1)[0], "dataset")
-        _pair_npy_targets(upload)
-        dataset, summary = await run_in_threadpool(read_dataset_file, upload.path,
-                                                   max_bytes=settings.max_decoded_bytes, name=name, tile=tile,
-                                                   drop_incomplete=drop, pad_ends=pad)
-        stored_path, suffix, size, sha256 = upload.path, upload.suffix, upload.size, upload.sha256
+        # the same content uploaded in parallel: the first stores it, the others then find it (one dataset)
+        async with one_at_a_time(f"dataset:{upload.sha256}"):
+            return await _read_and_store(upload, response, session, settings, paths)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, _in_the_users_words(str(exc), upload)) from None
+    finally:
+        upload.discard()
+
+
+async def _read_and_store(upload, response, session, settings, paths) -> DatasetPublic:
+    """The dataset of a received upload: the one stored before with the same content (200, with a note), else the
+    upload read, validated and stored. ``ValueError`` when the file or a field is refused."""
+    tile, drop, pad = _tile_size(upload), _flag(upload, "drop_incomplete"), _flag(upload, "pad_ends")
+    existing = (crud.find_dataset_by_hash(session, sha256=upload.sha256) if tile is None and not drop and not pad
+                else None)
+    if existing is not None:
+        return reused_dataset(response, existing, "this file was uploaded before")
+    name = upload.display_name("dataset")
+    _pair_npy_targets(upload)
+    dataset, summary = await run_in_threadpool(read_dataset_file, upload.path,
+                                               max_bytes=settings.max_decoded_bytes, name=name, tile=tile,
+                                               drop_incomplete=drop, pad_ends=pad)
+    stored_path, suffix, size, sha256 = upload.path, upload.suffix, upload.size, upload.sha256
+    try:
         changed = bool(dataset.meta.get("dropped_rows") or dataset.meta.get("padded_rows"))  # rows left out or filled
         # X and y in two files, tiles, or rows left out or filled: what is stored is the dataset read, as one .npz
         if len(upload.files) > 1 or tile is not None or changed:
@@ -210,11 +222,8 @@ async def upload_dataset(request: Request, response: Response, session: SessionD
                              summary=summary, name=name, source="upload",
                              original_filename=safe_display_name(upload.filename, "upload", path=True),
                              sha256=sha256, size_bytes=size)
-    except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, _in_the_users_words(str(exc), upload)) from None
     finally:
-        upload.discard()
-        if stored_path is not None and stored_path.parent == paths.tmp:
+        if stored_path.parent == paths.tmp:  # the .npz made above, unless stored
             stored_path.unlink(missing_ok=True)
 
 

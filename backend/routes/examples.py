@@ -8,6 +8,8 @@ from fastapi.concurrency import run_in_threadpool
 from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, require_owner
 from awd_studio.backend.routes.datasets import check_quota, reused_dataset, store_dataset
 from awd_studio.backend.schemas import (
+    DATABASE_BUSY,
+    NO_QUERY_ERROR,
     OWNER_ERRORS,
     DatasetPublic,
     ExampleCreate,
@@ -50,7 +52,7 @@ def _make(name: str, n, seed: int, paths):
         raise
 
 
-@router.get("", response_model=ExamplesPublic)
+@router.get("", response_model=ExamplesPublic, responses=NO_QUERY_ERROR)
 def list_examples():
     """The example datasets AWD Studio can generate."""
     data = [ExamplePublic(name=n, kind=EXAMPLE_INFO.get(n, ("timeseries", ""))[0],
@@ -61,7 +63,8 @@ def list_examples():
 @router.post("/{name}", status_code=status.HTTP_201_CREATED, response_model=DatasetPublic,
              responses={200: {"model": DatasetPublic,
                               "description": "the same example was made before: that dataset"},
-                        404: {"model": Problem}, 422: {"model": Problem}, 507: {"model": Problem}})
+                        404: {"model": Problem}, 422: {"model": Problem}, 507: {"model": Problem},
+                        **DATABASE_BUSY})
 async def create_example(name: str, session: SessionDep, settings: SettingsDep, paths: PathsDep,
                          response: Response, options: ExampleCreate | None = Body(default=None)):
     """Generate an example dataset (``synthetic``, ``cme`` or ``lensing``) and store it.

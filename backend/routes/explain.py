@@ -17,7 +17,14 @@ from pydantic import Field
 
 from awd_studio.backend.deps import PathsDep, SessionDep, is_uuid, owner_if_job_id
 from awd_studio.backend.routes.results import result_dir_for_key, run_file_name
-from awd_studio.backend.schemas import Problem
+from awd_studio.backend.schemas import (
+    DATABASE_BUSY,
+    ExplanationDetail,
+    ExplanationsPublic,
+    ExplanationStarted,
+    MaskEvaluationPublic,
+    Problem,
+)
 from awd_studio.jobstate import explanations as store
 from awd_studio.models.pipeline.explain_inputs import read_explain_meta
 from awd_studio.models.pipeline.explain_result import ExplainRequest, MaskRequest, explanation_id
@@ -25,10 +32,15 @@ from awd_studio.models.pipeline.trust import WEAK_TEACHER_R2
 
 __all__ = ["router", "ExplainBody", "MaskBody", "SHARE_READ_ONLY", "MASK_TIMEOUT_SECONDS"]
 
-router = APIRouter(prefix="/results", tags=["explanations"])
+router = APIRouter(prefix="/results", tags=["explanations"], responses=DATABASE_BUSY)
 
 _ERRORS = {401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem},
            410: {"model": Problem}, 422: {"model": Problem}}
+# the answers' shapes, for the docs only (response_model would also filter them: the routes return them as built)
+_STARTED = {200: {"model": ExplanationStarted, "description": "an explanation with these settings exists: it, with "
+                                                              "cached true"},
+            202: {"model": ExplanationStarted, "description": "a worker was asked for it: follow GET "
+                                                              "/api/results/{key}/explanations/{id}"}}
 #: The answer to a share link that tries to compute something.
 SHARE_READ_ONLY = ("share links are read-only: they can view the explanations the owner made but cannot start "
                    "new ones; ask the result's owner to explain this example")
@@ -77,7 +89,8 @@ def _public(status_: dict, folder: Path, with_data: bool) -> dict:
     return out
 
 
-@router.post("/{key}/explain", status_code=202, responses=_ERRORS, dependencies=[Depends(owner_if_job_id)])
+@router.post("/{key}/explain", status_code=202, responses={**_ERRORS, **_STARTED},
+             dependencies=[Depends(owner_if_job_id)])
 def start_explanation(key: str, body: ExplainBody, request: Request, response: Response, session: SessionDep,
                       paths: PathsDep):
     """Start explaining test example ``body.example`` (owner only), or return the explanation with the same
@@ -101,7 +114,7 @@ def start_explanation(key: str, body: ExplainBody, request: Request, response: R
     return {**_public(new, folder, with_data=False), "cached": False}
 
 
-@router.get("/{key}/explanations", responses=_ERRORS)
+@router.get("/{key}/explanations", responses={**_ERRORS, 200: {"model": ExplanationsPublic}})
 def list_explanations(key: str, request: Request, session: SessionDep, paths: PathsDep):
     """The explanations of a result (job id or share token), newest first, without their arrays; whether this
     caller may start one, the number of test examples, whether the AWD student can be explained (series only),
@@ -125,7 +138,7 @@ def _weak(r2) -> bool:
     return isinstance(r2, int | float) and r2 < WEAK_TEACHER_R2
 
 
-@router.get("/{key}/explanations/{explanation}", responses=_ERRORS)
+@router.get("/{key}/explanations/{explanation}", responses={**_ERRORS, 200: {"model": ExplanationDetail}})
 def get_explanation(key: str, explanation: str, request: Request, session: SessionDep, paths: PathsDep):
     """One explanation: state and fraction while it runs; with its numbers and arrays once done."""
     root = result_dir_for_key(key, request, session, paths)
@@ -171,8 +184,12 @@ def get_explanation_file(key: str, explanation: str, name: str, request: Request
                                                     f"{name.replace('explanation.', 'figure.')}"))
 
 
-@router.post("/{key}/explain/mask", responses={**_ERRORS, 503: {"model": Problem}},
-             dependencies=[Depends(owner_if_job_id)])
+@router.post("/{key}/explain/mask", dependencies=[Depends(owner_if_job_id)], responses={
+    **_ERRORS, 200: {"model": MaskEvaluationPublic},
+    503: {"model": Problem, "description": "no worker evaluated the mask in time (retry in a minute), or the "
+                                           "database is busy (retry after the seconds of Retry-After)",
+          "headers": {"Retry-After": {"description": "seconds to wait before retrying (when the database is busy)",
+                                      "schema": {"type": "integer"}}}}})
 def evaluate_mask(key: str, body: MaskBody, request: Request, session: SessionDep, paths: PathsDep):
     """The teacher's expected output on a test example under a hand-drawn mask (owner only; on a worker)."""
     relative, _root, meta = _owned_result(key, request, session, paths)

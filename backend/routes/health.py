@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from awd_studio.backend.deps import SessionDep, SettingsDep
-from awd_studio.backend.schemas import HealthPublic
+from awd_studio.backend.schemas import NO_QUERY_ERROR, HealthPublic
 from awd_studio.jobstate.dispatch import worker_count
 from awd_studio.models import __version__
 
@@ -16,7 +16,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/health", tags=["health"])
 
 
-@router.get("", response_model=HealthPublic)
+@router.get("", response_model=HealthPublic, responses=NO_QUERY_ERROR)
 def health(session: SessionDep, settings: SettingsDep):
     """``status`` is ``ok`` when the database and Redis answer, ``degraded`` otherwise; ``workers`` counts the
     workers answering a ping (0: jobs wait in the queue), for a monitor to alert on."""

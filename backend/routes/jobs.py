@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from awd_studio.backend.deps import JobDep, PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
 from awd_studio.backend.schemas import (
+    DATABASE_BUSY,
     OWNER_ERRORS,
     JobCreate,
     JobEstimate,
@@ -45,7 +46,7 @@ from awd_studio.models.teachers.inference import teacher_output_for
 __all__ = ["router", "job_public", "build_config"]
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], dependencies=[Depends(require_owner)],
-                   responses=OWNER_ERRORS)
+                   responses={**OWNER_ERRORS, **DATABASE_BUSY})
 
 
 #: Shown on a queued job (and on submission) while no worker answers.

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from awd_studio.backend.deps import SettingsDep, require_owner
-from awd_studio.backend.schemas import OWNER_ERRORS
+from awd_studio.backend.schemas import NO_QUERY_ERROR, OWNER_ERRORS
 from awd_studio.models.options import describe
 from awd_studio.models.pipeline.bundle import SCHEMA_PATH
 
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/options", tags=["options"], dependencies=[Depends(re
                    responses=OWNER_ERRORS)
 
 
-@router.get("", response_model=dict[str, Any])
+@router.get("", response_model=dict[str, Any], responses=NO_QUERY_ERROR)
 def get_options(settings: SettingsDep):
     """The job options (``models.options``), the grid presets, the job time limit in seconds and the largest
     upload in bytes (``AWD_MAX_UPLOAD_MB``: the upload pages refuse a larger file before sending it)."""
@@ -29,7 +29,7 @@ def get_options(settings: SettingsDep):
             "max_upload_bytes": settings.max_upload_bytes}
 
 
-@router.get("/result-schema", response_model=dict[str, Any])
+@router.get("/result-schema", response_model=dict[str, Any], responses=NO_QUERY_ERROR)
 def get_result_schema():
     """The JSON Schema of a result bundle (`GET /api/results/{key}`, `result.json`): every section and field,
     with its type and what it means."""

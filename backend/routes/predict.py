@@ -17,7 +17,7 @@ from fastapi.responses import PlainTextResponse, Response
 from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
 from awd_studio.backend.routes.datasets import _pair_npy_targets
 from awd_studio.backend.routes.results import result_dir_for_key, run_file_name
-from awd_studio.backend.schemas import OWNER_ERRORS, Problem
+from awd_studio.backend.schemas import DATABASE_BUSY, OWNER_ERRORS, PredictionPublic, Problem
 from awd_studio.backend.uploads import multipart_openapi, reading_data_file, receive_upload
 from awd_studio.jobstate.storage import DATASET_SUFFIXES
 from awd_studio.models.pipeline.predict import predict_file, predictions_csv, predictions_npz
@@ -25,7 +25,7 @@ from awd_studio.models.pipeline.predict import predict_file, predictions_csv, pr
 __all__ = ["router"]
 
 router = APIRouter(prefix="/results", tags=["results"], dependencies=[Depends(require_owner)],
-                   responses=OWNER_ERRORS)
+                   responses={**OWNER_ERRORS, **DATABASE_BUSY})
 
 _ERRORS = {401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem},
            413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": Problem}}
@@ -38,8 +38,11 @@ def _predict(result_dir, path, model, max_bytes, sha256=None):
         return predict_file(result_dir, path, model, max_bytes=max_bytes, data_sha256=sha256)
 
 
-@router.post("/{key}/predict", responses={200: {"content": {"application/json": {}, "text/csv": {},
-                                                            "application/octet-stream": {}}}, **_ERRORS},
+@router.post("/{key}/predict", responses={200: {"model": PredictionPublic,  # the JSON's shape, for the docs only
+                                                "description": "the predictions: JSON, or with ?format= a CSV "
+                                                               "(split,row,y_pred,y_true) or an npz",
+                                                "content": {"text/csv": {}, "application/octet-stream": {}}},
+                                          **_ERRORS},
              openapi_extra=multipart_openapi({"y": {"type": "string", "format": "binary",
                                                     "description": "targets of an .npy X (another .npy)"}}))
 async def predict_result(key: str, request: Request, session: SessionDep, settings: SettingsDep, paths: PathsDep,
@@ -47,7 +50,8 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
                                                    description="which student of the result (default: the one "
                                                                "it recommends)"),
                          format: str = Query("json", pattern="^(json|csv|npz)$",  # noqa: A002 (the query name)
-                                             description="json, csv (split,row,y_pred,y_true) or npz")):
+                                             description="json, csv (split,row,y_pred,y_true; split: file, or "
+                                                         "test for a fixed test split) or npz")):
     """Predict the rows of an uploaded data file (multipart field ``file``, any dataset format, targets
     optional) with the result's student ``model`` (default: the one the result recommends, ``baseline_wavelet``
     when cross-validation kept the initial wavelet, else ``awd``).
@@ -58,8 +62,8 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
     ``warnings`` (inputs unlike the training data, constant targets, a map student answering with its classes'
     targets), ``y_pred`` and, when the file has a fixed test split, ``y_pred_test``; with targets also ``y_true``
     (``y_true_test``); ``tiling`` when maps larger than the result's training tiles were cut into tiles (a map's
-    prediction is then the mean of its tiles'). Owner-only: 401 without
-    the owner's token, 403 for a share link's token in the path.
+    prediction is then the mean of its tiles'). Owner-only: 401 without the owner's token (whatever the path
+    holds), 403 with a wrong token, or with the owner's token and a share link's token in the path.
     """
     if not is_uuid(key):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "share links are read-only: download the result and run "

@@ -7,6 +7,7 @@ and only here: share tokens are refused by every other route.
 from __future__ import annotations
 
 import hashlib
+import json
 import mimetypes
 import tempfile
 import zipfile
@@ -17,14 +18,15 @@ from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from awd_studio.backend.deps import PathsDep, SessionDep, is_uuid, require_owner
-from awd_studio.backend.schemas import ArtifactPublic, ArtifactsPublic, Problem
+from awd_studio.backend.schemas import DATABASE_BUSY, ArtifactPublic, ArtifactsPublic, Problem
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import Job
 from awd_studio.jobstate.storage import resolve_artifact
+from awd_studio.models.pipeline.bundle import SCHEMA_PATH
 
 __all__ = ["router", "ARCHIVE_FOLDER"]
 
-router = APIRouter(prefix="/results", tags=["results"])
+router = APIRouter(prefix="/results", tags=["results"], responses=DATABASE_BUSY)
 
 # 401 and 403: a job id without the owner's token, or with a wrong one (a share token needs none)
 _NOT_FOUND = {401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem},
@@ -50,9 +52,8 @@ def result_dir_for_key(key: str, request: Request, session, paths) -> Path:
         job = session.get(Job, share.job_id) if share is not None else None
         if job is not None:
             crud.mark_share_used(session, share=share)
-    if job is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            "no result here: unknown job, or a share link that is wrong, expired or revoked")
+    if job is None:  # an expired or revoked link answered 410 above
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no result here: unknown job, or a share link that is wrong")
     if job.state != "succeeded" or not job.result_dir:
         if job.state in ("failed", "cancelled"):  # a cancelled job has no error to fix
             then = "after fixing what its error names" if job.state == "failed" else "to run it again"
@@ -63,7 +64,21 @@ def result_dir_for_key(key: str, request: Request, session, paths) -> Path:
     return paths.root / job.result_dir
 
 
-@router.get("/{key}", responses={200: {"content": {"application/json": {}},
+def result_outline() -> dict:
+    """The OpenAPI schema of ``result.json``: its top-level sections, each with its type and meaning, read from the
+    bundle's JSON Schema, which it links to. The whole schema is not inlined: its ``$ref``s point into its own
+    ``$defs``, which an OpenAPI document does not have."""
+    schema = json.loads(SCHEMA_PATH.read_text())
+    keep = ("type", "const", "description")
+    return {"type": "object", "title": "result.json",
+            "description": "The result bundle; every field with its type and meaning: GET /api/options/result-schema",
+            "required": schema.get("required", []),
+            "properties": {name: {k: v for k, v in section.items() if k in keep}
+                           for name, section in schema.get("properties", {}).items()},
+            "externalDocs": {"description": "the JSON Schema of result.json", "url": "/api/options/result-schema"}}
+
+
+@router.get("/{key}", responses={200: {"content": {"application/json": {"schema": result_outline()}},
                                        "description": "result.json; its JSON Schema: GET /api/options/result-schema"},
                                  **_NOT_FOUND})
 def get_result(key: str, request: Request, session: SessionDep, paths: PathsDep):

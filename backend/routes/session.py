@@ -7,14 +7,14 @@ from fastapi import APIRouter, Request
 
 from awd_studio.backend.auth import is_owner
 from awd_studio.backend.deps import SettingsDep
-from awd_studio.backend.schemas import SessionPublic
+from awd_studio.backend.schemas import NO_QUERY_ERROR, SessionPublic
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/session", tags=["session"])
 
 
-@router.get("", response_model=SessionPublic)
+@router.get("", response_model=SessionPublic, responses=NO_QUERY_ERROR)
 def get_session_info(request: Request, settings: SettingsDep):
     """``owner`` is true when this request may use the owner routes; ``token_required`` when the server
     has an owner token at all."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, status
 
 from awd_studio.backend.deps import SessionDep, is_uuid, require_owner
-from awd_studio.backend.schemas import OWNER_ERRORS, Problem
+from awd_studio.backend.schemas import DATABASE_BUSY, OWNER_ERRORS, Problem
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import Share
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/shares", tags=["shares"], dependencies=[Depends(require_owner)],
-                   responses=OWNER_ERRORS)
+                   responses={**OWNER_ERRORS, **DATABASE_BUSY})
 
 
 @router.delete("/{share}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {"model": Problem}})

@@ -7,8 +7,15 @@ from fastapi.concurrency import run_in_threadpool
 
 from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
 from awd_studio.backend.routes.datasets import check_quota
-from awd_studio.backend.schemas import OWNER_ERRORS, Problem, TeacherPublic, TeachersPublic
-from awd_studio.backend.uploads import multipart_openapi, receive_upload
+from awd_studio.backend.schemas import (
+    DATABASE_BUSY,
+    NO_QUERY_ERROR,
+    OWNER_ERRORS,
+    Problem,
+    TeacherPublic,
+    TeachersPublic,
+)
+from awd_studio.backend.uploads import multipart_openapi, one_at_a_time, receive_upload
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import ACTIVE_STATES, Dataset, Teacher, new_id
 from awd_studio.jobstate.storage import TEACHER_SUFFIXES, atomic_move, remove_tree, safe_display_name
@@ -20,7 +27,7 @@ from awd_studio.models.teachers.units import sample_rows, scale_words
 __all__ = ["router", "BUILTIN_INFO", "SCALE_SAMPLES"]
 
 router = APIRouter(prefix="/teachers", tags=["teachers"], dependencies=[Depends(require_owner)],
-                   responses=OWNER_ERRORS)
+                   responses={**OWNER_ERRORS, **DATABASE_BUSY})
 
 BUILTIN_INFO = {
     "mlp": "Fully connected network; quick to train, a good first try for short time series.",
@@ -72,7 +79,7 @@ def _teacher_public(row: Teacher) -> TeacherPublic:
                          size_bytes=row.size_bytes, created=row.created)
 
 
-@router.get("", response_model=TeachersPublic)
+@router.get("", response_model=TeachersPublic, responses=NO_QUERY_ERROR)
 def list_teachers(session: SessionDep):
     """Built-in architectures (trained on your data during the job) and uploaded teachers."""
 
@@ -146,60 +153,9 @@ async def upload_teacher(request: Request, response: Response, session: SessionD
                                   text_fields=("arch", "input_shape", "dataset_id", "n_outputs", "name"))
     teacher_id = new_id()
     try:
-        fields = upload.fields
-        arch = fields.get("arch") or None
-    
-        if arch is not None and arch not in TEACHERS:
-            raise ValueError(f"arch: {arch!r}; pass one of {', '.join(TEACHERS)}")
-        if upload.suffix == ".pt2":
-            arch = None  # a program carries its own architecture: a form's default radio must not label it
-        if arch is None and upload.suffix in (".pt", ".pth"):
-            raise ValueError(f"arch: a {upload.suffix} state dict needs its architecture; pass one of "
-                             + ", ".join(TEACHERS))
-        shape = _parse_shape(fields.get("input_shape"))
-        dataset_id = fields.get("dataset_id")
-        if dataset_id:
-            dataset = session.get(Dataset, dataset_id) if is_uuid(dataset_id) else None
-            if dataset is None:
-                raise ValueError(f"dataset_id: no dataset {dataset_id!r}; upload the data first")
-            shape = list(dataset.shape)
-        if shape is None:
-            raise ValueError("input_shape: give dataset_id (the data to distil) or input_shape ('L' or 'H,W')")
-        n_outputs = None  # not given: one output, or one per target column of the dataset, as the file has
-        if fields.get("n_outputs"):
-            try:
-                n_outputs = int(fields["n_outputs"])
-            except ValueError:
-                raise ValueError("n_outputs: pass a positive integer") from None
-            if not 1 <= n_outputs <= 1000:
-                raise ValueError("n_outputs: pass an integer between 1 and 1000")
-        stored_arch = arch or "auto"  # none given: a .pt2, or a .safetensors that names its own
-        existing = crud.find_teacher(session, sha256=upload.sha256, arch=stored_arch, input_shape=shape,
-                                     n_outputs=n_outputs)
-        if existing is not None and not dataset_id:
-            return _uploaded_before(response, existing)
-        X_sample = y_sample = names = None
-        if dataset_id:  # the teacher runs on some of the data too: its predictions' scale against the targets'
-            X_sample, y_sample, names = await run_in_threadpool(_dataset_sample, paths, dataset)
-        n_params, n_outputs, predictions = await run_in_threadpool(
-            check_teacher_file_isolated, upload.path, arch=arch, input_shape=shape, n_outputs=n_outputs,
-            sample=X_sample)
-        warning = None
-        if dataset_id:  # one output, or one per target column (the rule a job applies, models.teachers)
-            teacher_output_for(n_outputs, int((dataset.summary or {}).get("n_targets") or 1), None, data="dataset")
-            warning = scale_words(predictions, y_sample, names, data_name=f"“{dataset.name}”")
-        if existing is not None:  # checked against this dataset all the same: the same weights warn again
-            return _uploaded_before(response, existing, warning)
-        filename = f"weights{upload.suffix}"
-        atomic_move(upload.path, paths.teacher_dir(teacher_id) / filename)
-        name = safe_display_name(fields.get("name") or upload.filename.rsplit(".", 1)[0], "teacher")
-        row = crud.create_teacher(session, teacher_id=teacher_id, name=name, arch=stored_arch,
-                                  filename=filename, original_filename=safe_display_name(upload.filename, "upload", path=True),
-                                  input_shape=shape, n_outputs=n_outputs, n_params=n_params,
-                                  sha256=upload.sha256, size_bytes=upload.size)
-        public = _teacher_public(row)
-        public.warning = warning
-        return public
+        # the same weights uploaded in parallel: the first stores them, the others then find that teacher
+        async with one_at_a_time(f"teacher:{upload.sha256}"):
+            return await _check_and_store(upload, response, session, paths, teacher_id)
     except ValueError as exc:
         remove_tree(paths.teacher_dir(teacher_id))
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
@@ -209,3 +165,70 @@ async def upload_teacher(request: Request, response: Response, session: SessionD
         raise
     finally:
         upload.discard()
+
+
+async def _check_and_store(upload, response: Response, session, paths, teacher_id: str) -> TeacherPublic:
+    """The teacher of received weights: the one stored before with the same weights, architecture, input shape
+    and outputs (200, with a note), else the weights checked and stored as ``teacher_id``. ``ValueError`` when
+    a field or the file is refused."""
+    fields = upload.fields
+    arch = fields.get("arch") or None
+    if arch is not None and arch not in TEACHERS:
+        raise ValueError(f"arch: {arch!r}; pass one of {', '.join(TEACHERS)}")
+    if upload.suffix == ".pt2":
+        arch = None  # a program carries its own architecture: a form's default radio must not label it
+    if arch is None and upload.suffix in (".pt", ".pth"):
+        raise ValueError(f"arch: a {upload.suffix} state dict needs its architecture; pass one of "
+                         + ", ".join(TEACHERS))
+    shape = _parse_shape(fields.get("input_shape"))
+    dataset_id = fields.get("dataset_id")
+    dataset = None
+    if dataset_id:
+        dataset = session.get(Dataset, dataset_id) if is_uuid(dataset_id) else None
+        if dataset is None:
+            raise ValueError(f"dataset_id: no dataset {dataset_id!r}; upload the data first")
+        shape = list(dataset.shape)
+    if shape is None:
+        raise ValueError("input_shape: give dataset_id (the data to distil) or input_shape ('L' or 'H,W')")
+    n_outputs = _n_outputs(fields.get("n_outputs"))
+    stored_arch = arch or "auto"  # none given: a .pt2, or a .safetensors that names its own
+    existing = crud.find_teacher(session, sha256=upload.sha256, arch=stored_arch, input_shape=shape,
+                                 n_outputs=n_outputs)
+    if existing is not None and not dataset_id:
+        return _uploaded_before(response, existing)
+    X_sample = y_sample = names = None
+    if dataset_id:  # the teacher runs on some of the data too: its predictions' scale against the targets'
+        X_sample, y_sample, names = await run_in_threadpool(_dataset_sample, paths, dataset)
+    n_params, n_outputs, predictions = await run_in_threadpool(
+        check_teacher_file_isolated, upload.path, arch=arch, input_shape=shape, n_outputs=n_outputs,
+        sample=X_sample)
+    warning = None
+    if dataset_id:  # one output, or one per target column (the rule a job applies, models.teachers)
+        teacher_output_for(n_outputs, int((dataset.summary or {}).get("n_targets") or 1), None, data="dataset")
+        warning = scale_words(predictions, y_sample, names, data_name=f"“{dataset.name}”")
+    if existing is not None:  # checked against this dataset all the same: the same weights warn again
+        return _uploaded_before(response, existing, warning)
+    filename = f"weights{upload.suffix}"
+    atomic_move(upload.path, paths.teacher_dir(teacher_id) / filename)
+    row = crud.create_teacher(session, teacher_id=teacher_id, name=upload.display_name("teacher"),
+                              arch=stored_arch, filename=filename,
+                              original_filename=safe_display_name(upload.filename, "upload", path=True),
+                              input_shape=shape, n_outputs=n_outputs, n_params=n_params,
+                              sha256=upload.sha256, size_bytes=upload.size)
+    public = _teacher_public(row)
+    public.warning = warning
+    return public
+
+
+def _n_outputs(text: str | None) -> int | None:
+    """The ``n_outputs`` field as a number of outputs (None when not given: one, or one per target column of the
+    dataset, as the file has)."""
+    if not text:
+        return None
+    try:
+        n_outputs = int(text)
+    except ValueError:
+        raise ValueError("n_outputs: pass a positive integer") from None
+    if not 1 <= n_outputs <= 1000:
+        raise ValueError("n_outputs: pass an integer between 1 and 1000")
+    return n_outputs

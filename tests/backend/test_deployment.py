@@ -158,3 +158,65 @@ def test_the_readme_scales_services_that_exist():
     services = set(_load("docker-compose.yml")["services"]) | set(_load("docker-compose.cpu.yml")["services"])
     scaled = re.findall(r"--scale ([\w-]+)=", (ROOT / "README.md").read_text())
     assert scaled and set(scaled) <= services
+
+
+#: What the compose files set in each container whatever .env says (the data volume, the redis service, the
+#: worker's device); the README's Configuration section names them.
+_SET_PER_CONTAINER = {"AWD_DATA_DIR", "REDIS_URL", "AWD_DEVICE"}
+
+
+def _configuration_variables() -> set[str]:
+    """The variables of the README's Configuration table (first column)."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    return {name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row)}
+
+
+def _runs_our_code(service: dict) -> bool:
+    return str(service.get("image", "")).startswith("awd-studio") or (service.get("command") or [""])[0] in (
+        "uvicorn", "celery")
+
+
+def _reads_dot_env(service: dict) -> bool:
+    """The service's ``env_file`` holds ``.env``, optional (compose starts without one)."""
+    entries = service.get("env_file") or []
+    entries = [entries] if isinstance(entries, (str, dict)) else entries
+    return any(isinstance(e, dict) and e.get("path") == ".env" and e.get("required") is False for e in entries)
+
+
+def _merged_services() -> dict:
+    """docker-compose.yml's services with docker-compose.cpu.yml's over them (``-f`` both, as the README says)."""
+    services = {name: dict(service) for name, service in _load("docker-compose.yml")["services"].items()}
+    for name, service in _load("docker-compose.cpu.yml")["services"].items():
+        services[name] = {**services.get(name, {}), **service}
+    return services
+
+
+def test_every_configuration_variable_reaches_the_web_and_worker_containers():
+    """Review 24A: compose read .env only to fill the ${...} of its files, so AWD_MAX_STORAGE_MB, AWD_METRICS_TOKEN,
+    AWD_RATE_LIMIT_PER_MINUTE and most others written there never reached a container. Every service that runs the
+    web process or a worker reads .env (env_file), and overrides in ``environment`` (which wins) only what the
+    compose files must set per container."""
+    variables = _configuration_variables()
+    assert {"AWD_MAX_STORAGE_MB", "AWD_METRICS_TOKEN", "AWD_RATE_LIMIT_PER_MINUTE", "AWD_CHORD_MIN_POINTS",
+            "AWD_JOB_THREADS", "DATABASE_URL"} <= variables  # the table was read
+    ours = {name: s for name, s in _merged_services().items() if _runs_our_code(s)}
+    assert {"web", "worker-gpu0", "worker-cpu"} <= set(ours)
+    for name, service in ours.items():
+        assert _reads_dot_env(service), f"{name} does not read .env (env_file: [{{path: .env, required: false}}])"
+        environment = service.get("environment") or {}
+        fixed = {v for v, value in environment.items() if v in variables and not str(value).startswith(f"${{{v}")}
+        assert fixed <= _SET_PER_CONTAINER, f"{name} hides the .env value of {fixed - _SET_PER_CONTAINER}"
+    readme = (ROOT / "README.md").read_text()
+    assert "`env_file`" in readme and all(f"`{v}`" in readme for v in _SET_PER_CONTAINER)
+
+
+def test_the_cpu_workers_use_the_same_volume_and_redis_as_the_others():
+    """The CPU override cannot use docker-compose.yml's anchors: what it repeats must agree with them."""
+    base = _load("docker-compose.yml")["services"]
+    cpu = _load("docker-compose.cpu.yml")["services"]["worker-cpu"]
+    for variable in ("AWD_DATA_DIR", "REDIS_URL"):
+        assert cpu["environment"][variable] == base["web"]["environment"][variable] \
+            == base["worker-gpu0"]["environment"][variable], variable
+    assert cpu["volumes"] == base["worker-gpu0"]["volumes"]
