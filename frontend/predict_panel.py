@@ -136,29 +136,34 @@ def answer_children(answer: dict) -> list:
 
 
 def answer_csv(answer: dict) -> str:
-    """The answer as CSV: ``split,row,y_pred`` and ``y_true`` when the file had targets, the rows' identifier
-    column after ``row`` when it had one (as ``awd predict --out x.csv`` writes it).
+    """The answer as CSV, as ``awd predict --out x.csv`` writes it (``models.pipeline.predict.predictions_csv``,
+    which the frontend does not import): ``split,row,y_pred`` and ``y_true`` when the file had targets, the rows'
+    identifier column after ``row`` when it had one. ``split`` is ``file`` for the file's rows and ``test`` for its
+    fixed test split (``X_test``), if it has one.
 
     Examples
     --------
     >>> print(answer_csv({"y_pred": [0.5, 0.25], "y_true": [0.4, 0.3]}), end="")
     split,row,y_pred,y_true
-    X,0,0.5,0.4
-    X,1,0.25,0.3
-    >>> print(answer_csv({"y_pred": [0.5], "ids": ["trk7"], "id_name": "track_id"}), end="")
+    file,0,0.5,0.4
+    file,1,0.25,0.3
+    >>> print(answer_csv({"y_pred": [0.5], "ids": ["trk7"], "id_name": "track_id", "y_pred_test": [0.7]}), end="")
     split,row,track_id,y_pred
-    X,0,trk7,0.5
+    file,0,trk7,0.5
+    test,0,,0.7
     """
-    truth = "y_true" in answer
+    truth = any(k.startswith("y_true") for k in answer)
     ids = answer.get("ids")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["split", "row", *([answer.get("id_name") or "id"] if ids else []), "y_pred",
                      *(["y_true"] if truth else [])])
-    for split, pred, true in (("X", "y_pred", "y_true"), ("X_test", "y_pred_test", "y_true_test")):
-        for row, value in enumerate(answer.get(pred) or []):
-            writer.writerow([split, row, *([ids[row] if split == "X" else ""] if ids else []), repr(float(value)),
-                             *([repr(float(answer[true][row]))] if truth and true in answer else [])])
+    # words, not the arrays' names X and X_test: "X" on every row meant nothing to a biologist (review 24b)
+    for split, suffix in (("file", ""), ("test", "_test")):
+        known = answer.get(f"y_true{suffix}")
+        for row, value in enumerate(answer.get(f"y_pred{suffix}") or []):
+            writer.writerow([split, row, *([ids[row] if split == "file" else ""] if ids else []), repr(float(value)),
+                             *(["" if known is None else repr(float(known[row]))] if truth else [])])
     return out.getvalue()
 
 

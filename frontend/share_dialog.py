@@ -17,9 +17,8 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, 
 from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import is_job_id, named_update, stack_on_phones, triggered_id
 
-__all__ = ["ids", "SHARE_EXPIRY", "SHARE_LABEL_CHARS", "LOCAL_HINT", "open_button", "dialog", "share_rows",
-           "toggle_share",
-           "list_shares", "share", "revoke"]
+__all__ = ["ids", "SHARE_EXPIRY", "SHARE_LABEL_CHARS", "LOCAL_HINT", "SHARED_DATA", "open_button", "dialog",
+           "share_rows", "toggle_share", "list_shares", "share", "revoke"]
 
 
 class ids:  # noqa: N801 (a namespace of constants, read as ids.CREATE)
@@ -39,6 +38,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.CREATE)
     NONE = "results-share-none"
     #: The sentence shown when this page was opened at a loopback address (the links would carry it).
     LOCAL = "results-share-local"
+    #: The sentence on what of the data a link's downloads give away (:data:`SHARED_DATA`).
+    SHARED_DATA = "results-share-contents"
     #: The last link made (``POST /api/jobs/{id}/share``'s answer, with its one-time URL), or None.
     CREATED = "results-share-data"
     #: A counter: each change re-lists the links.
@@ -58,6 +59,10 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.CREATE)
 LOCAL_HINT = ("This page was opened at this machine's own address, so the links will point there and open only on "
               "this machine. To share with a colleague, open this page at an address they can reach (the server "
               "must listen on it: see the README, awd serve --host), or send them the downloaded files.")
+
+#: What of the data a link gives away: ``arrays.npz`` holds ``y_test``, every ``y_pred_*`` and ``X_examples``.
+SHARED_DATA = ("Its downloads include the test set's targets, every model's predictions of them and a few test "
+               "inputs as raw data.")
 
 #: What the browser asks before a link is revoked.
 REVOKE_QUESTION = ("Revoke this link? Whoever has it loses access at once, and a revoked link cannot be restored "
@@ -80,7 +85,9 @@ def dialog() -> dbc.Collapse:
     return dbc.Collapse(dbc.Card(dbc.CardBody([
         html.H2("Read-only links to this result", className="h6"),
         html.Div("Anyone with a link can view this result and download its files, nothing else.",
-                 className="small text-muted mb-2"),
+                 className="small text-muted mb-1"),
+        # labs with embargoed data asked what leaves with a link (review 24b): finalize's arrays.npz holds these
+        html.Div(SHARED_DATA, id=ids.SHARED_DATA, className="small text-muted mb-2"),
         html.Div(LOCAL_HINT, id=ids.LOCAL, className="small text-muted mb-2 awd-hidden"),
         dbc.InputGroup([
             dbc.InputGroupText(html.Label("Name", htmlFor=ids.LABEL, className="mb-0")),

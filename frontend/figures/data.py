@@ -82,6 +82,8 @@ def loss_figure(history: dict | None, title: str | None = None, empty: str = LOS
     # as two printed 0.0215 and 0.0225 both as "0.022" on a distillation curve
     fig.update_yaxes(title="loss", type="log" if positive else "linear",
                      tickformat=f".{tick_digits(fig)}~g" if positive else None)
+    if positive:
+        fig.update_yaxes(**log_ticks(_positive_values(fig)))
     # a legend beside a title ran into it on a phone (review 8), and one that wraps covers it: below the axis title
     below = len(fig.data) > 2 or bool(title)
     layout = dict(height=390 if below else 320,
@@ -91,6 +93,67 @@ def loss_figure(history: dict | None, title: str | None = None, empty: str = LOS
     if title:
         layout["title"] = dict(text=title, font=dict(size=13), x=0.01)
     return apply_layout(fig, **layout)
+
+
+def log_ticks(values: np.ndarray) -> dict:
+    """Labelled ticks at 1, 2, 5 of each decade a log axis spans, unlabelled minor ticks at the other digits (past
+    three decades: labels at 1, minor ticks at 2 and 5; within about a decade: labels at 1, 2, 3, 5); ``{}``
+    (Plotly's own ticks) when that would label fewer than three.
+
+    Plotly labelled every digit of a decade on the teacher's loss chart: "1 0.9 0.8 0.7 0.6 0.5" and
+    "0.1 0.09 ... 0.05" were stacked into unreadable clumps at the top of each decade (review 24b).
+
+    Parameters
+    ----------
+    values : np.ndarray
+        The positive numbers the axis shows.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of ``fig.update_yaxes``.
+
+    Examples
+    --------
+    >>> ticks = log_ticks(np.array([0.03, 1.0]))
+    >>> [float(v) for v in ticks["tickvals"]]
+    [0.05, 0.1, 0.2, 0.5, 1.0]
+    >>> [float(v) for v in ticks["minor"]["tickvals"]][:4]
+    [0.03, 0.04, 0.06, 0.07]
+    >>> wide = log_ticks(np.array([1e-4, 10.0]))
+    >>> [float(v) for v in wide["tickvals"]], [float(v) for v in wide["minor"]["tickvals"]][:4]
+    ([0.0001, 0.001, 0.01, 0.1, 1.0, 10.0], [0.0002, 0.0005, 0.002, 0.005])
+    >>> [float(v) for v in log_ticks(np.array([0.16, 0.74]))["tickvals"]]
+    [0.2, 0.3, 0.5]
+    >>> log_ticks(np.array([0.0208, 0.023]))
+    {}
+    """
+    if values.size == 0:
+        return {}
+    lo, hi = values.min(), values.max()
+    decades = np.arange(np.floor(np.log10(lo)), np.ceil(np.log10(hi)) + 1)
+    # the axis pads its data range a little, so a tick just past the data is still drawn
+    steps = [(d, float(f"{d * 10.0 ** e:.12g}")) for e in decades for d in range(1, 10)]  # (digit, value)
+    inside = [(d, v) for d, v in steps if lo / 1.05 <= v <= hi * 1.05]
+    if np.log10(hi / lo) > 3:
+        labelled, marked = (1,), (2, 5)
+    else:  # 0.16 to 0.74 has only 0.2 and 0.5 of 1, 2, 5: a 3 as well
+        labelled = next((digits for digits in ((1, 2, 5), (1, 2, 3, 5))
+                         if sum(d in digits for d, _ in inside) >= 3), (1, 2, 3, 5))
+        marked = tuple(range(1, 10))
+    major = [v for d, v in inside if d in labelled]
+    if len(major) < 3:
+        return {}
+    minor = [v for d, v in inside if d in marked and d not in labelled]
+    return dict(tickmode="array", tickvals=major,
+                minor=dict(tickmode="array", tickvals=minor, ticks="outside", ticklen=3, showgrid=True,
+                           gridcolor="rgba(0,0,0,0.04)"))
+
+
+def _positive_values(fig: go.Figure) -> np.ndarray:
+    """The finite positive y values of ``fig``'s traces."""
+    values = np.concatenate([np.asarray(t.y, dtype=float) for t in fig.data if t.y is not None] or [np.ones(1)])
+    return values[np.isfinite(values) & (values > 0)]
 
 
 def tick_digits(fig: go.Figure) -> int:
@@ -104,8 +167,7 @@ def tick_digits(fig: go.Figure) -> int:
     >>> tick_digits(go.Figure(go.Scatter(y=[1.359, 1.394])))
     4
     """
-    values = np.concatenate([np.asarray(t.y, dtype=float) for t in fig.data if t.y is not None] or [np.ones(1)])
-    values = values[np.isfinite(values) & (values > 0)]
+    values = _positive_values(fig)
     if values.size == 0 or values.max() == values.min():
         return 3
     spacing = (values.max() - values.min()) / values.max() / 6  # about six ticks over the range, relative

@@ -58,6 +58,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.GRID_GRAPH)
     STATUS = "results-status"
     BODY = "results-body"
     SUMMARY = "results-summary"
+    SUMMARY_CARDS = "results-summary-cards"
     VERDICT = "results-verdict"
     #: The one sentence on which model to use (:func:`frontend.figures.scores.use_line`).
     USE_LINE = "results-use-line"
@@ -252,7 +253,7 @@ def summary_children(bundle: dict, shared: bool = False) -> list:
             html.Div(label, className="small text-muted"),
             html.Div(value, className="fs-5 fw-semibold", **({"id": id_} if id_ else {})),
             html.Div(sub, className="small text-muted") if sub else None,
-        ]), className="h-100 shadow-sm"), xs=6, md=3, className="mb-2")
+        ]), className="shadow-sm"), xs=6, md=3, className="mb-2")
 
     verdict = figures.verdict_lines(bundle)
     said = []
@@ -278,10 +279,14 @@ def summary_children(bundle: dict, shared: bool = False) -> list:
         # the delivered model's (AWD's next to the initial wavelet's score read as the initial wavelet's)
         stat(f"Compression ({initial or 'AWD'})",
              (rows.get("baseline_wavelet", {}) if initial is not None else awd).get("compression_text", "—"),
-             # a property of the wavelet and this teacher together: another teacher gives another value
-             "share of coefficients the teacher's attributions mark active (defined below)"),
+             # a property of the wavelet and this teacher together: another teacher gives another value; which way
+             # is better was only in the collapsed definition (review 24b)
+             "share of coefficients the teacher's attributions mark active; lower means fewer, a sparser "
+             "explanation (defined below)"),
         chosen_stat(bundle, sel, validity, stat),
-    ], className="g-2")]
+        # each card as tall as its own text: stretched to the tallest (the selection's four lines at 1366 px), the
+        # others were large empty boxes (review 24b)
+    ], className="g-2 align-items-start", id=ids.SUMMARY_CARDS)]
 
 
 def selection_gain_words(bundle: dict) -> str:

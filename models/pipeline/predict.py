@@ -284,14 +284,20 @@ def predictions_npz(result: dict) -> bytes:
 def predictions_csv(result: dict) -> str:
     """The predictions of :func:`predict_file` as CSV: ``split,row,y_pred,y_true`` (``split,row,y_pred``
     when the file has no targets; an empty ``y_true`` for a split without them), with the rows' identifier
-    column after ``row`` when the file had one (``split,row,track_id,y_pred``).
+    column after ``row`` when the file had one (``split,row,track_id,y_pred``). ``split`` says which rows:
+    ``file`` for the file's rows (its ``X``), ``test`` for its fixed test split (``X_test``), if it has one;
+    ``row`` counts from 0 within each. The results page's ``frontend.predict_panel.answer_csv`` writes the same.
 
     Examples
     --------
     >>> print(predictions_csv({"y_pred": [0.5, 0.25], "ids": ["trk1", "trk2"], "id_name": "track_id"}), end="")
     split,row,track_id,y_pred
-    X,0,trk1,0.5
-    X,1,trk2,0.25
+    file,0,trk1,0.5
+    file,1,trk2,0.25
+    >>> print(predictions_csv({"y_pred": [0.5], "y_true": [0.4], "y_pred_test": [0.7], "y_true_test": [0.6]}), end="")
+    split,row,y_pred,y_true
+    file,0,0.5,0.4
+    test,0,0.7,0.6
     """
     with_truth = any(k.startswith("y_true") for k in result)
     ids = result.get("ids")
@@ -299,12 +305,13 @@ def predictions_csv(result: dict) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["split", "row", *([result.get("id_name") or "id"] if ids else []), "y_pred",
                      *(["y_true"] if with_truth else [])])
-    for split, suffix in (("X", ""), ("X_test", "_test")):
+    # words, not the arrays' names: "X" on every row meant nothing to a biologist (review 24b)
+    for split, suffix in (("file", ""), ("test", "_test")):
         if f"y_pred{suffix}" not in result:
             continue
         truth = result.get(f"y_true{suffix}")
         for i, p in enumerate(result[f"y_pred{suffix}"]):
-            row = [split, i, *([ids[i] if split == "X" else ""] if ids else []), repr(float(p))]
+            row = [split, i, *([ids[i] if split == "file" else ""] if ids else []), repr(float(p))]
             if with_truth:
                 row.append("" if truth is None else repr(float(truth[i])))
             writer.writerow(row)

@@ -61,6 +61,7 @@ def test_the_owner_predicts_new_data_and_downloads_a_csv(web_server, browser, ow
     assert re.fullmatch(r"awd-[0-9a-f]{8}-predictions\.csv", download.value.suggested_filename)
     lines = open(download.value.path()).read().splitlines()
     assert lines[0] == "split,row,y_pred,y_true" and len(lines) == len(X) + 1
+    assert {line.split(",")[0] for line in lines[1:]} == {"file"}  # words, not "X" (review 24b)
     got = np.array([float(line.split(",")[2]) for line in lines[1:]])
     np.testing.assert_allclose(got, arrays[f"y_pred_{recommended}"][:len(X)], atol=1e-10)  # the stored test ones
     screenshot(page, "predict-01-owner")

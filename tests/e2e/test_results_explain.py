@@ -52,6 +52,28 @@ def _trace_points(page, gid, name):
         return t ? (t.x || []).length : 0; }""", [gid, name])
 
 
+def _summary_cards(page) -> list[dict]:
+    """Each summary card's top and its empty space below its last line (px)."""
+    return page.evaluate("""() => [...document.querySelectorAll('#results-summary-cards .card')].map(card => {
+        const box = card.getBoundingClientRect(), body = card.querySelector('.card-body');
+        const last = body.lastElementChild.getBoundingClientRect();
+        return {top: Math.round(box.top), empty: Math.round(box.bottom - last.bottom)}; })""")
+
+
+def assert_summary_cards_fit_their_text(page, screenshot):
+    """Review 24b: at 1366 px the summary cards stretched to the tallest (the selection's four lines), leaving
+    large empty boxes; each is as tall as its own text, the four side by side at 1366 and 1920 px."""
+    for width, height in ((1366, 768), (1920, 1080)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_function("""w => { const cards = document.querySelectorAll('#results-summary-cards .card');
+            return window.innerWidth === w && cards.length === 4; }""", arg=width)
+        cards = _summary_cards(page)
+        assert len({card["top"] for card in cards}) == 1, (width, cards)  # one row
+        assert all(card["empty"] <= 24 for card in cards), (width, cards)  # the body's padding and border only
+        screenshot(page, f"20-results-summary-{width}")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def test_series_result_shows_formula_scalogram_trust_and_snippet(web_server, owner_context, screenshot):
     from awd_studio.frontend.figures import grid_point_label
     from awd_studio.frontend.use_in_python import python_snippet
@@ -116,6 +138,7 @@ def test_series_result_shows_formula_scalogram_trust_and_snippet(web_server, own
     assert page.locator(".modebar-btn").count() >= 5
     assert page.evaluate("[...document.querySelectorAll('.modebar-btn')].filter(b => b.tabIndex >= 0).length") == 0
     screenshot(page, "20-results-student-series")
+    assert_summary_cards_fit_their_text(page, screenshot)
     # review 16: ten plotly warnings per load ("Calling _doPlot as if redrawing ..."), one per graph drawn from {}
     assert not [w for w in warnings if "_doPlot" in w], warnings
 

@@ -457,6 +457,25 @@ def test_log_loss_ticks_are_numbers_with_three_digits():
     assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.tickformat == ".3~g"
 
 
+def test_log_loss_ticks_label_one_two_five_of_each_decade():
+    """Review 24b: the teacher's chart labelled every digit of a decade, "1 0.9 0.8 0.7 0.6 0.5" in one clump."""
+    epochs = list(range(1, 25))
+    fig = F.loss_figure({"epoch": epochs, "teacher_train": [1.02 * 0.86 ** (e - 1) for e in epochs],
+                         "teacher_val": [0.9 * 0.87 ** e for e in epochs]}, title="teacher's MSE")
+    axis = fig.layout.yaxis
+    assert axis.type == "log" and axis.tickmode == "array"
+    assert list(axis.tickvals) == [0.05, 0.1, 0.2, 0.5, 1.0]
+    assert 0.9 in axis.minor.tickvals and 0.06 in axis.minor.tickvals and not set(axis.minor.tickvals) & {0.1, 0.5}
+    wide = F.loss_figure({"epoch": [1, 2, 3], "loss": [50.0, 1.0, 0.002]}).layout.yaxis
+    assert list(wide.tickvals) == [0.01, 0.1, 1.0, 10.0]  # past three decades, only the powers of ten
+    # within a decade a 3 as well (0.16 to 0.74, the CME teacher's: Plotly labelled 0.5, 0.6, 0.7, 0.8 close together)
+    between = F.loss_figure({"epoch": [1, 2], "loss": [0.74, 0.16]}).layout.yaxis
+    assert list(between.tickvals) == [0.2, 0.3, 0.5] and 0.7 in between.minor.tickvals
+    # a narrow range keeps Plotly's own ticks, with enough digits
+    narrow = F.loss_figure({"epoch": [1, 2], "loss": [0.023, 0.0208]}).layout.yaxis
+    assert narrow.tickvals is None and narrow.tickformat == ".3~g"
+
+
 def test_heatmap_outlines_follow_the_cells_edges(ts_bundle):
     """A square marker in the cell's middle crossed the cell's number ("★ 0.8|7|4"): the outlines are the cells'
     edges, the markers invisible."""

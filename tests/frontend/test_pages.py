@@ -651,6 +651,19 @@ def test_results_share_list_expiry_and_revoke(service, monkeypatch):
     service.share_token = service.client.post(f"/api/jobs/{service.job_id}/share").json()["token"]
 
 
+def test_the_share_dialog_says_what_of_the_data_a_link_gives_away():
+    """Review 24b: labs with embargoed data could not tell that a link's downloads hold the test targets, the
+    predictions and raw example inputs; a released result's arrays.npz holds exactly those."""
+    import numpy as np
+
+    note = str(share_dialog.dialog())
+    assert share_dialog.SHARED_DATA in note and share_dialog.ids.SHARED_DATA in note
+    assert all(words in share_dialog.SHARED_DATA for words in ("test set's targets", "predictions", "test inputs"))
+    release = Path(__file__).parents[1] / "data/previous_release/jobs"
+    with np.load(next(release.glob("*/attempt-1/result/arrays.npz"))) as arrays:
+        assert {"y_test", "X_examples", "y_pred_awd"} <= set(arrays.files)
+
+
 def test_results_downloads_and_activation(service):
     res = page("results")
     bundle = make_bundle("timeseries")
@@ -727,6 +740,20 @@ def test_results_summary_shows_the_verdict_and_warnings(service):
     assert text in shown and "results-verdict" in shown and "does not beat predicting the training mean" in shown
     del bundle["verdict"]
     assert "results-verdict" not in str(res.summary_children(bundle))
+
+
+def test_results_summary_cards_take_their_own_height_and_say_which_compression_is_better(service):
+    """Review 24b: the cards stretched to the tallest one's height, and "Compression" did not say that lower is
+    the sparser explanation (trust.COMPRESSION_DEFINITION: "Lower means ... uses fewer coefficients")."""
+    from awd_studio.models.pipeline.trust import COMPRESSION_DEFINITION
+
+    res = page("results")
+    row = next(c for said in res.summary_children(make_bundle("timeseries")) for c in _components(said)
+               if getattr(c, "id", None) == res.ids.SUMMARY_CARDS)
+    assert "align-items-start" in row.className and len(row.children) == 4
+    assert not any("h-100" in (col.children.className or "") for col in row.children)
+    assert "Lower means" in COMPRESSION_DEFINITION and "fewer" in COMPRESSION_DEFINITION
+    assert "lower means fewer, a sparser explanation" in str(row.children[2])
 
 
 def test_results_summary_and_table_name_the_initial_wavelet_when_cross_validation_kept_it(service):
@@ -820,6 +847,24 @@ def test_a_prediction_on_maps_cut_into_tiles_says_so():
               "tiling": "each 512 x 512 map was cut into 16 tiles of 128 x 128"}
     text = str(answer_children(answer))
     assert "Each 512 x 512 map was cut into 16 tiles of 128 x 128." in text and "'1 prediction'" in text
+
+
+@pytest.mark.parametrize("answer", [
+    {"y_pred": [0.5, 0.25]},
+    {"y_pred": [0.5, 0.25], "y_true": [0.4, 0.3], "y_pred_test": [0.7], "y_true_test": [0.6]},
+    {"y_pred": [0.5], "ids": ["trk7"], "id_name": "track_id", "y_pred_test": [0.7, 0.1]},
+    {"y_pred": [0.5], "y_true": [0.4], "y_pred_test": [0.7]},
+])
+def test_the_pages_predictions_csv_is_awd_predicts(answer):
+    """The page's CSV is the API's and ``awd predict --out x.csv``'s, and says which rows in words (review 24b:
+    ``split`` read ``X`` on every row)."""
+    from awd_studio.frontend.predict_panel import answer_csv
+    from awd_studio.models.pipeline.predict import predictions_csv
+
+    text = answer_csv(answer)
+    assert text == predictions_csv(answer)
+    splits = [line.split(",")[0] for line in text.splitlines()[1:]]
+    assert splits == ["file"] * len(answer["y_pred"]) + ["test"] * len(answer.get("y_pred_test", []))
 
 
 def test_figure_cards_name_their_chart_for_screen_readers():

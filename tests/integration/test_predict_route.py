@@ -68,7 +68,7 @@ def test_predict_route_gives_the_pipelines_test_predictions(client, worker, tiny
     as_csv = client.post(f"/api/results/{job['id']}/predict", files={"file": ("named.csv", named, "text/csv")},
                          params={"format": "csv"})
     assert as_csv.text.splitlines()[:2] == ["split,row,track_id,y_pred",
-                                            f"X,0,trk0,{with_ids.json()['y_pred'][0]!r}"], as_csv.text[:200]
+                                            f"file,0,trk0,{with_ids.json()['y_pred'][0]!r}"], as_csv.text[:200]
 
     wrong = {"file": ("short.npz", _npz(X=X_test[:, :32], y=y_test), "application/octet-stream")}
     bad = client.post(f"/api/results/{job['id']}/predict", files=wrong)
