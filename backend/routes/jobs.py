@@ -136,6 +136,11 @@ def fill_summary(session, job: Job, paths) -> None:
         crud.set_job_summary(session, job=job, summary=summarize_result(paths.root / job.result_dir) or {})
 
 
+#: A running job's time left is extrapolated from its elapsed time and fraction done only after this many seconds:
+#: 0.15 s into a CME job at 5 % it read 2.95 s left, against an estimate of 50 s (review 24A).
+ETA_AFTER_SECONDS = 5.0
+
+
 def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dict | None = None,
                paths=None) -> JobPublic:
     """The API view of a job row, with an ETA from the elapsed time and the fraction done; with a session,
@@ -145,7 +150,8 @@ def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dic
     silent = silent_seconds(job)  # no time left while the worker sends no word
     if job.state == "running" and job.started and job.fraction and job.fraction > 0.02 and silent is None:
         elapsed = (utcnow() - job.started).total_seconds()
-        eta = max(0.0, elapsed * (1.0 - job.fraction) / job.fraction)
+        if elapsed >= ETA_AFTER_SECONDS:
+            eta = max(0.0, elapsed * (1.0 - job.fraction) / job.fraction)
     losses = None
     if with_losses and session is not None:
         losses = [LossPointPublic(chunk=p.chunk, epoch=p.epoch, values=p.values)

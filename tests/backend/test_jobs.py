@@ -212,6 +212,11 @@ def test_a_running_job_whose_worker_went_silent_says_so(client, dataset, setting
     assert silent["notice"].startswith("no word from its worker for 4") and "runs again from the start" in \
         silent["notice"]
     assert silent["eta_seconds"] is None  # no time left that grows while nothing runs
+    with get_sessionmaker(settings.sqlalchemy_url)() as session:  # just started: too early to extrapolate
+        row = session.get(Job, job_id)
+        row.heartbeat, row.started, row.fraction = utcnow(), utcnow() - dt.timedelta(seconds=0.2), 0.05
+        session.commit()
+    assert client.get(f"/api/jobs/{job_id}").json()["eta_seconds"] is None
     assert client.post(f"/api/jobs/{job_id}/cancel").status_code == 200
 
 
