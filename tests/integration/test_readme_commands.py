@@ -56,7 +56,9 @@ def make_recipe(target: str) -> list[str]:
     for line in lines[start + 1:]:
         if not line.startswith("\t"):
             break
-        recipe.append(line.strip().replace("$(BIN)/", f"{Path(sys.executable).parent}/"))
+        # SERVE_ARGS is the user's (make run SERVE_ARGS="--port 8060"): empty unless given
+        recipe.append(line.strip().replace("$(BIN)/", f"{Path(sys.executable).parent}/")
+                      .replace(" $(SERVE_ARGS)", ""))
     return recipe
 
 
@@ -64,6 +66,9 @@ def test_the_readme_names_make_run_and_make_test_and_ci_calls_make_test():
     assert readme_block("Two commands") == ["make run", "make test"]
     assert "make test" in (ROOT / ".ci" / "run").read_text().splitlines()
     assert make_recipe("run") == [f"{AWD} serve"], "make run must be `awd serve` with no flags"
+    makefile = (ROOT / "Makefile").read_text()
+    assert "$(SERVE_ARGS)" in makefile and not re.search(r"^SERVE_ARGS\s*[:?+]?=", makefile, re.M)  # empty default
+    assert 'make run SERVE_ARGS="--port 8060"' in README.read_text()
 
 
 def _port_free(port: int) -> bool:
