@@ -401,7 +401,7 @@ def _known_wavelet_note(bundle: dict) -> dict | None:
     taps = len(wavelet.get("h") or ())
     shorter = _known_length(name) < taps  # a shorter wavelet fills only some of the learned filter's taps
     return _note("info", "learned_is_known",
-                 text + f", so AWD's scores here are those of {name}"
+                 text + f", so AWD's scores here are about those of {name}"
                  + (" (the learned filter's other taps are near zero)." if shorter else "."))
 
 
