@@ -65,7 +65,8 @@ MARGIN_R2 = 0.02
 #: The teacher's test R² must lead the delivered student's by this much before a note says the student falls short.
 STUDENT_GAP_R2 = 0.05
 #: A series student whose terms' contributions (|weight| × SD) add up to more than this many test-target SDs has terms
-#: that largely cancel one another (review 24B's data: 236 for db5's student, 1.5 to 3.5 for the others seen).
+#: that largely cancel one another (review 24B's data: 236 for db5's student, 1.3 to 3.5 for the other students of
+#: her two jobs).
 CANCEL_RATIO = 10.0
 #: A learned wavelet within this relative distance of a known one (``wavelet.nearest_known``) is called by its name.
 KNOWN_CLOSE = 0.05
