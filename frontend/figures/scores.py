@@ -205,7 +205,8 @@ _TIMING_WORDS = {"prepare": "data and teacher", "distill_seconds_per_epoch": "di
 
 #: How the verdict sentence calls a gain its interval confirms but too small to matter (the words of
 #: ``models.pipeline.verdict.SMALL_WORDS``, held equal by a test): such a verdict is not shown as a success.
-SMALL_GAIN = "a small difference: under half a percent of the test target's variance"
+SMALL_GAIN = ("a small difference: under half a percent of the test target's variance and under a tenth of the "
+              "larger squared error")
 
 
 def verdict_lines(bundle: dict) -> dict:

@@ -71,7 +71,7 @@ from awd_studio.models.pipeline.students import (
     unflatten_like,
 )
 from awd_studio.models.pipeline.trust import COMPRESSION_DEFINITION, trust_notes
-from awd_studio.models.pipeline.verdict import N_BOOT, distance_to, variance_share, verdict_text, warnings_of
+from awd_studio.models.pipeline.verdict import N_BOOT, distance_to, is_small, verdict_text, warnings_of
 from awd_studio.models.pipeline.workdir import (
     TEACHER_TEST_FILE,
     collect_chunks,
@@ -372,7 +372,7 @@ def _score_students(job: _Job, filters, cross, progress):
     if cross["control"] is not None:
         candidates["random_search"] = cross["control"]["h"]
     for name, h in candidates.items():
-        model, make_input, deploy = student(job.kind, h, job.config, job.scaling)
+        model, make_input, deploy = student(job.kind, h, job.config, job.scaling, job.X_train.shape[-1])
         coeffs_test = flatten_coefficients(coefficients(job.X_view, h, job.config))
         saliency_test = saliency(job.teacher_view, job.X_view, h, job.config, job.target)
         # the job's filter parameters (taps, or lattice angles); the control's lattice has len(h) / 2 - 1 free
@@ -400,12 +400,13 @@ def _grid_students(job: _Job, filters, grid, progress):
     results page can show the student of any point it inspects; sets ``grid[i].test`` and ``grid[i].student``
     and returns each point's ``(record, arrays)``."""
     def fit_one(h):
-        model, make_input, _ = student(job.kind, h, job.config, job.scaling)
+        model, make_input, _ = student(job.kind, h, job.config, job.scaling, job.X_train.shape[-1])
         if job.kind == "image":  # the peaks do not depend on the filter: found once (_Job)
             return model, model.fit_peaks(job.peaks_train, job.fit_y).predict_peaks(job.peaks_test), None
-        bands = make_input(job.X_train)  # read once: the fit and the features' in-series shares
+        bands = make_input(job.X_train)  # read once: the fit, the features' in-series shares and their terms
         model.fit(bands, job.fit_y)
-        return model, model.predict(make_input(job.X_test)), _in_series(job, model, h, bands)
+        return model, model.predict(make_input(job.X_test)), (_in_series(job, model, h, bands),
+                                                              model._features(bands))
 
     def done(i):
         report(progress, "students", STUDENTS_SCORED + (1 - STUDENTS_SCORED) * (i + 1) / len(filters),
@@ -413,11 +414,12 @@ def _grid_students(job: _Job, filters, grid, progress):
 
     out = []
     fitted = map_on_job_threads(fit_one, filters, on_result=done)  # independent fits: one per core
-    for i, (model, pred, in_series) in enumerate(fitted):
+    for i, (model, pred, series_facts) in enumerate(fitted):
         y_pred = column(pred, job.column, len(job.y_test))
         grid[i].test = TestScores(r2=float(_metrics.r2_score(job.y_test, y_pred)),
                                   rmse=float(_metrics.rmse(job.y_test, y_pred)))
-        record, arrays = _student_record(job, f"grid{i}", model, filters[i], in_series)
+        in_series, features = series_facts or (None, None)
+        record, arrays = _student_record(job, f"grid{i}", model, filters[i], in_series, features)
         grid[i].student = Student(**record)
         out.append((record, arrays))
     return out
@@ -432,13 +434,17 @@ def _in_series(job: _Job, model, h, bands=None):
     return in_series_shares(X, h, job.config, model.k, model.by, bands=bands)
 
 
-def _student_record(job: _Job, name, model, h, in_series=None):
+def _student_record(job: _Job, name, model, h, in_series=None, features=None):
     """A fitted student written down: ``(record, arrays)`` (:mod:`models.pipeline.student_params`);
-    ``in_series``: a series student's :func:`_in_series`, computed here when not given."""
+    ``in_series`` and ``features``: a series student's :func:`_in_series` and training features, computed here
+    when not given."""
     if job.kind == "timeseries":
         shares = in_series if in_series is not None else _in_series(job, model, h)
+        if features is None:
+            features = model._features(coefficients(scaled(job.X_train, job.scaling), h, job.config))
         return series_record(name, model, h=h, levels=job.config.levels, mode=job.config.mode,
-                             length=job.X_test.shape[1], scaling=job.scaling, in_series=shares)
+                             length=job.X_test.shape[1], scaling=job.scaling, in_series=shares,
+                             training_features=features)
     return maps_record(name, model, target_column=job.column, target_names=job.info["data"].get("target_names"))
 
 
@@ -467,9 +473,11 @@ def _verdict(job: _Job, cross, models, predictions) -> Verdict:
     difference = _metrics.paired_bootstrap_difference(job.y_test, predictions["awd"], predictions["baseline_wavelet"],
                                                       metric=metric, n_boot=N_BOOT, seed=job.config.seed,
                                                       groups=job.test_groups)
-    share = variance_share(difference["estimate"], metric, models["awd"].test.rmse, float(np.std(job.y_test)))
+    awd_test = models["awd"].test
+    small = is_small(difference["estimate"], metric, awd_test.r2 if metric == "r2" else awd_test.rmse,
+                     float(np.std(job.y_test)))
     text = verdict_text(cross["choice"], difference, job.config.wave, metric, job.info["data"].get("target_name"),
-                        share)
+                        small)
     if job.test_groups is not None:  # tiles of one map share its field: the interval draws whole maps
         maps = int(job.test_groups.max()) + 1
         text += (f" The interval resamples the {maps} test map{'s' if maps > 1 else ''} whole, not their "

@@ -146,7 +146,7 @@ def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=Non
         # the kept positions depend on the training fold's targets: chosen again on each fold
         bands = coefficients(scaled(X, scaling), candidate, config)
         for tr, te in splits:
-            model = series_student(config).fit([b[tr] for b in bands], y[tr])
+            model = series_student(config, candidate, X.shape[1]).fit([b[tr] for b in bands], y[tr])
             scores.append(_metrics.r2_score(y[te], model.predict([b[te] for b in bands])))
     elif kind == "timeseries":
         # the student's features do not depend on the fold: compute them once, refit only the linear model
@@ -203,7 +203,7 @@ def series_loo_score(candidate, config, X, y, scaling):
     ndarray of shape (1,)
     """
     y = np.asarray(y, dtype=np.float64).ravel()
-    model = series_student(config).set_params(alpha="cv")
+    model = series_student(config, candidate, X.shape[1]).set_params(alpha="cv")
     model.fit(coefficients(scaled(X, scaling), candidate, config), y)
     variance = float(np.var(y))
     score = 1.0 + model.model_.best_score_ / variance if variance > 0 else -1.0

@@ -35,8 +35,8 @@ from awd_studio.models.students.series import position_features, topk_features
 from awd_studio.models.validation import InputError
 
 __all__ = ["SERIES_KIND", "MAPS_KIND", "SCATTERING_KIND", "array_key", "band_names", "series_record",
-           "maps_record", "scattering_record", "scattering_features", "predict_with_record", "series_coefficients",
-           "map_histograms", "map_peak_responses", "ordinal"]
+           "term_variance_ratio", "maps_record", "scattering_record", "scattering_features", "predict_with_record",
+           "series_coefficients", "map_histograms", "map_peak_responses", "ordinal"]
 
 SERIES_KIND = "series_topk_linear"
 MAPS_KIND = "peak_count"
@@ -66,7 +66,37 @@ def ordinal(r: int) -> str:
 LOW_IN_SERIES = 0.1
 
 
-def series_record(name, model, *, h, levels, mode, length, scaling, target_column=0, in_series=None):
+def term_variance_ratio(features, weights):
+    """How much a linear model's terms cancel one another: the sum of the terms' variances over the variance of
+    their sum (the prediction) on ``features``. About 1 for independent features, below 1 where correlated terms
+    add up, far above 1 where large terms of opposite signs cancel; None for a constant prediction.
+
+    Parameters
+    ----------
+    features : ndarray of shape (n, F)
+        The training features the model was fitted on.
+    weights : ndarray of shape (F,)
+
+    Returns
+    -------
+    float or None
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.normal(size=500)
+    >>> term_variance_ratio(np.c_[a, a + 0.01 * rng.normal(size=500)], np.array([100.0, -100.0])) > 1000
+    True
+    >>> round(term_variance_ratio(rng.normal(size=(500, 3)), np.array([1.0, 2.0, 3.0])), 1)
+    1.0
+    """
+    terms = (np.asarray(features, dtype=np.float64) - np.mean(features, axis=0)) * np.asarray(weights)
+    total = float(np.var(terms.sum(axis=1)))
+    return float(np.var(terms, axis=0).sum() / total) if total > 0 else None
+
+
+def series_record(name, model, *, h, levels, mode, length, scaling, target_column=0, in_series=None,
+                  training_features=None):
     """The series student as ``(record, arrays)``: JSON-able settings and features, and its arrays.
 
     Parameters
@@ -88,6 +118,9 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
         Largest-coefficient students: the share of each feature's coefficient inside the series
         (:func:`models.pipeline.students.in_series_shares`); a feature below :data:`LOW_IN_SERIES` is labelled
         "(mostly beyond the series' ends)".
+    training_features : ndarray of shape (n, F), optional
+        Its training features (``model._features`` of the training series' coefficients): the record then holds
+        ``term_variance_ratio`` (:func:`term_variance_ratio`).
 
     Returns
     -------
@@ -142,6 +175,10 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
     }
     if positions is not None:
         record["parameters"]["positions"] = positions
+    if training_features is not None:
+        ratio = term_variance_ratio(training_features, weights)
+        if ratio is not None:
+            record["parameters"]["term_variance_ratio"] = ratio
     arrays = {"h": np.asarray(h, dtype=np.float64), "coef": coef, "intercept": intercept}
     return record, arrays
 

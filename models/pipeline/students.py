@@ -19,8 +19,17 @@ from awd_studio.models.distill import TransformOperator
 from awd_studio.models.pipeline.prepare import scaled
 
 __all__ = ["coefficients", "flatten_coefficients", "unflatten_like", "student_alpha", "peak_student",
-           "wavelet_peak_student", "series_student", "student", "in_series_shares",
-           "saliency", "score_model", "column"]
+           "wavelet_peak_student", "series_student", "student", "in_series_shares", "position_candidates",
+           "MIN_IN_SERIES", "saliency", "score_model", "column"]
+
+#: A coefficient whose analysis filter has less than this share of its energy inside the series is never one of
+#: the fixed-positions student's positions (:func:`position_candidates`): it reads the series with a gain below
+#: 0.1, mostly the zero padding past its ends, and standardising its small values gave it weights of 1e4 to 6e6.
+#: A learned filter that ended near haar with taps of 1e-4 elsewhere made its coefficients beyond haar's reach
+#: (shares about 1e-7) the student's main terms (review 24B). A rule on the coefficients' SD instead (below 1 % of
+#: their band's largest) also dropped the informative coefficients of a quiet stretch of the series (review 25B:
+#: test R² 0.90 to 0.00); this one reads the filter, not the data.
+MIN_IN_SERIES = 0.01
 
 
 def coefficients(X, h, config):
@@ -63,23 +72,48 @@ def wavelet_peak_student(config, h):
     return peak_student(config, kernels=_filters.subfilters_3x3(h), response=str(config.peak_response))
 
 
-def series_student(config):
+def series_student(config, h=None, length=None):
     """The unfitted series student of a config: ``top_k`` coefficients per band, the largest (signed) or at the
-    positions that correlate most with the target (``series_features``), and the config's penalty."""
+    positions that correlate most with the target (``series_features``), and the config's penalty. For fixed
+    positions, filter ``h`` and the series' ``length`` give the positions it may keep (:func:`position_candidates`;
+    all without them)."""
     by = "position" if config.series_features == "positions" else "signed"
-    return _predictors.TopKLinearRegressor(k=config.top_k, by=by, alpha=student_alpha(config))
+    candidates = (position_candidates(h, length, config) if by == "position" and h is not None and length
+                  else None)
+    return _predictors.TopKLinearRegressor(k=config.top_k, by=by, alpha=student_alpha(config), candidates=candidates)
 
 
-def student(kind, h, config, scaling):
+def position_candidates(h, length, config):
+    """The positions the fixed-positions student may keep under filter ``h``: per band, those whose coefficient's
+    analysis filter has at least :data:`MIN_IN_SERIES` of its energy inside a series of ``length`` samples.
+
+    Returns
+    -------
+    list of ndarray of bool
+        PyWavelets layout ``[cA_J, cD_J, ..., cD_1]``; all True in periodization mode.
+
+    Examples
+    --------
+    >>> from awd_studio.models.pipeline.config import PipelineConfig
+    >>> near_haar = [1e-4, -1e-4, 0.7071, 0.7071]  # one coefficient of each band reads only the taps of 1e-4
+    >>> [c.tolist() for c in position_candidates(near_haar, 8, PipelineConfig.from_dict({"levels": 1,
+    ...                                                                                   "mode": "zero"}))]
+    [[True, True, True, True, False], [False, True, True, True, True]]
+    """
+    return [share >= MIN_IN_SERIES for share in in_input_shares(h, int(length), config.levels, config.mode)]
+
+
+def student(kind, h, config, scaling, length=None):
     """An unfitted student for filter h, a function mapping raw X to its input, and one turning the fitted
-    student into the deployed predictor (raw X to prediction; ``None``: ``student.predict`` on its input).
+    student into the deployed predictor (raw X to prediction; ``None``: ``student.predict`` on its input);
+    ``length``: the series' length (the fixed-positions student's candidates, :func:`position_candidates`).
 
     Time series: k coefficients per band of the scaled series (``(x - offset) / scale``, the teacher's
     scaling), the largest or at fixed positions (``series_features``, :func:`series_student`); the deployed
     predictor takes raw series. Maps: peak counting on the raw maps (convergence units).
     """
     if kind == "timeseries":
-        model = series_student(config)
+        model = series_student(config, h, length)
 
         def deploy(fitted, length):
             return _predictors.SeriesPredictor.from_filter(fitted, h, length, config.levels, config.mode,

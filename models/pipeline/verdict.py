@@ -5,50 +5,64 @@ import numpy as np
 from awd_studio.models import filters as _filters
 
 __all__ = ["verdict_text", "format_difference", "rmse_difference_words", "warnings_of", "distance_to", "STUDENT_NAMES",
-           "N_BOOT", "SMALL_SHARE", "variance_share", "SMALL_WORDS"]
+           "N_BOOT", "SMALL_SHARE", "SMALL_RELATIVE", "is_small", "SMALL_WORDS"]
 
 #: Test-set bootstrap resamples for the paired AWD - initial interval.
 N_BOOT = 10000
 
 #: A difference of test mean squared errors below this share of the test target's variance (for R², the difference
-#: itself) is called small in words, even where its interval excludes 0 (review 24B: "helped", in green, for
-#: 0.00058 R² between two wavelets that both ended near haar).
+#: itself) and below :data:`SMALL_RELATIVE` of the larger of the two errors is called small in words, even where its
+#: interval excludes 0 (review 24B: "helped", in green, for 0.00058 R² between two wavelets that both ended near haar).
 SMALL_SHARE = 0.005
+#: ... and below this fraction of the larger mean squared error: near R² = 1 a difference of 0.0035 R² halved the
+#: error (0.999 against 0.9955), which is not small (review 25B).
+SMALL_RELATIVE = 0.1
 
 #: What a small difference is, said after it.
-SMALL_WORDS = "a small difference: under half a percent of the test target's variance"
+SMALL_WORDS = ("a small difference: under half a percent of the test target's variance and under a tenth of the "
+               "larger squared error")
 
 
-def variance_share(estimate, metric, awd_rmse=None, target_sd=None):
-    """A test-score difference of AWD minus another model as a share of the test target's variance: the mean
-    squared errors' difference over the variance, which for R² is the R² difference itself.
+def is_small(estimate, metric, awd_score, target_sd=None):
+    """Whether a test-score difference of AWD minus another model is small: its mean squared errors differ by less
+    than :data:`SMALL_SHARE` of the test target's variance and less than :data:`SMALL_RELATIVE` of the larger one.
 
     Parameters
     ----------
     estimate : float
         AWD minus the other model, in R² or in RMSE (target units).
     metric : {"r2", "rmse"}
-    awd_rmse, target_sd : float, optional
-        AWD's test RMSE and the test target's SD, needed for RMSE.
+    awd_score : float
+        AWD's test R² or test RMSE (as ``metric``).
+    target_sd : float, optional
+        The test target's SD, needed for RMSE.
 
     Returns
     -------
-    float or None
-        Non-negative; None for an RMSE difference without ``awd_rmse`` and a positive ``target_sd``.
+    bool
+        False when the numbers needed are missing.
 
     Examples
     --------
-    >>> variance_share(-0.00058, "r2")
-    0.00058
-    >>> round(variance_share(-0.001, "rmse", awd_rmse=0.02, target_sd=0.1), 6)  # (0.021² - 0.02²) / 0.1²
-    0.0041
+    >>> is_small(0.00058, "r2", 0.9646)  # errors 0.0354 and 0.0360 of the variance
+    True
+    >>> is_small(0.0035, "r2", 0.999)  # 0.001 and 0.0045: the error more than halved
+    False
+    >>> is_small(-0.001, "rmse", 0.02, target_sd=0.1)  # (0.021² - 0.02²) / 0.1² = 0.0041, but 9 % of 0.021²
+    True
     """
+    if not isinstance(awd_score, (int, float)) or not isinstance(estimate, (int, float)):
+        return False
+    other = awd_score - estimate
     if metric == "r2":
-        return abs(float(estimate))
-    if not isinstance(awd_rmse, (int, float)) or not isinstance(target_sd, (int, float)) or target_sd <= 0:
-        return None
-    other = awd_rmse - estimate
-    return abs(other ** 2 - awd_rmse ** 2) / target_sd ** 2
+        errors, share = (1.0 - awd_score, 1.0 - other), abs(float(estimate))
+    else:
+        if not isinstance(target_sd, (int, float)) or target_sd <= 0:
+            return False
+        errors = (awd_score ** 2, other ** 2)
+        share = abs(errors[1] - errors[0]) / target_sd ** 2
+    larger = max(errors)
+    return bool(share < SMALL_SHARE and larger > 0 and abs(errors[1] - errors[0]) < SMALL_RELATIVE * larger)
 
 
 def distance_to(psi, psi_ref):
@@ -89,7 +103,7 @@ def rmse_difference_words(estimate, number, other, what="RMSE"):
     return f"AWD's test {what} is {number(abs(estimate))} {way} than {other}'s"
 
 
-def verdict_text(choice, difference, init_name, metric="r2", target_name=None, share=None):
+def verdict_text(choice, difference, init_name, metric="r2", target_name=None, small=False):
     """One sentence saying whether distillation helped, from the selection and the paired test interval.
 
     Parameters
@@ -103,9 +117,8 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
     metric : {"r2", "rmse"}, default="r2"
     target_name : str, optional
         Named in RMSE sentences.
-    share : float, optional
-        The difference as a share of the test target's variance (:func:`variance_share`): a gain below
-        :data:`SMALL_SHARE` is said to be small.
+    small : bool, default=False
+        Whether the difference is small (:func:`is_small`): a confirmed gain is then said to be small.
 
     Returns
     -------
@@ -116,11 +129,11 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
     >>> verdict_text("awd", {"estimate": 0.03, "low": 0.01, "high": 0.05, "level": 0.95}, "db5")
     'AWD improves test R² over db5 by 0.030 (95 % interval 0.010 to 0.050).'
 
-    A gain the interval confirms but under half a percent of the target's variance is said to be small:
+    A gain the interval confirms but small (:func:`is_small`) is said to be small:
 
-    >>> verdict_text("awd", {"estimate": 6e-4, "low": 2e-4, "high": 1e-3, "level": 0.95}, "db5", share=6e-4)
+    >>> verdict_text("awd", {"estimate": 6e-4, "low": 2e-4, "high": 1e-3, "level": 0.95}, "db5", small=True)
     "AWD improves test R² over db5 by 0.0006 (95 % interval 0.0002 to 0.0010), a small difference: under half a
-    percent of the test target's variance."
+    percent of the test target's variance and under a tenth of the larger squared error."
     >>> verdict_text("initial", {"estimate": -0.002, "low": -0.01, "high": 0.006, "level": 0.95}, "db5")
     'No significant gain over db5: use db5 (cross-validation kept it; on the test set AWD − db5 = -0.002 R², 95 % interval -0.010 to 0.006).'
 
@@ -161,7 +174,7 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
     if choice == "awd" and better_sign * low > 0 and better_sign * high > 0:
         verb = "improves test R² over" if metric == "r2" else f"lowers the test {what} below"
         tail = "" if metric == "r2" else "'s"
-        small = f", {SMALL_WORDS}" if share is not None and share < SMALL_SHARE else ""
+        small = f", {SMALL_WORDS}" if small else ""
         if metric == "r2":
             return f"AWD {verb} {init_name}{tail} by {number(est)} ({interval}){small}."
         # the interval signed as every other sentence gives it, AWD minus the other (review 20: this one alone gave

@@ -25,7 +25,7 @@ from awd_studio.models import wavelets
 from awd_studio.models.students._common import _check_y, _to_numpy, linear_model
 from awd_studio.models.validation import InputError
 
-__all__ = ["topk_features", "best_positions", "MIN_RELATIVE_SD", "position_features", "TopKLinearRegressor",
+__all__ = ["topk_features", "best_positions", "position_features", "TopKLinearRegressor",
            "standardization", "SeriesPredictor", "PREDICT_CHUNK"]
 
 
@@ -93,16 +93,7 @@ def topk_features(coeffs, k=6, by="signed"):
     return np.concatenate(blocks, axis=1)
 
 
-#: A position whose coefficient's SD over the training series is below this fraction of the band's largest is not
-#: a candidate of :func:`best_positions`. Such a coefficient sees the series only through taps of the filter that
-#: are near zero (a learned filter ending near haar kept taps of 1e-4: its coefficients beyond haar's reach had
-#: SDs of 5e-8 to 2e-3 of the band's largest, against 0.35 to 1 for the others); correlation ignores scale and the
-#: standardised model gave them weights of 1e4 to 6e6, so the terms a user read as wavelet features were the
-#: filter's rounding (review 24B).
-MIN_RELATIVE_SD = 1e-2
-
-
-def best_positions(coeffs, y, k=6, min_relative_sd=MIN_RELATIVE_SD):
+def best_positions(coeffs, y, k=6, candidates=None):
     """In each band, the ``k`` positions whose coefficient correlates most with the target over the series.
 
     Parameters
@@ -112,15 +103,17 @@ def best_positions(coeffs, y, k=6, min_relative_sd=MIN_RELATIVE_SD):
     y : array-like of shape (n,) or (n, n_targets)
         Several targets add their squared correlations.
     k : int, default=6
-    min_relative_sd : float, default=:data:`MIN_RELATIVE_SD`
-        Positions whose coefficient's SD is below this fraction of the band's largest SD are never chosen.
+    candidates : list of array-like of bool, optional
+        One a band, of shape ``(n_j,)``: the positions that may be chosen (all when None). The pipeline leaves out
+        coefficients whose analysis filter lies almost wholly beyond the series' ends
+        (:func:`models.pipeline.students.position_candidates`).
 
     Returns
     -------
     positions : list of ndarray of int
         One array a band, at most ``k`` positions ordered by decreasing squared correlation (the earlier
-        position first among equal ones); fewer when fewer positions reach ``min_relative_sd``. A coefficient
-        that is constant over the series has correlation 0.
+        position first among equal ones); fewer when a band has fewer candidates. A coefficient that is constant
+        over the series has correlation 0.
 
     Examples
     --------
@@ -128,29 +121,29 @@ def best_positions(coeffs, y, k=6, min_relative_sd=MIN_RELATIVE_SD):
     >>> band = rng.normal(size=(200, 5))
     >>> [p.tolist() for p in best_positions([band], band[:, 3] - 0.5 * band[:, 1], k=2)]
     [[3, 1]]
-
-    A coefficient a thousand times smaller than the band's others is not chosen, however well it correlates:
-
-    >>> band[:, 4] = 1e-3 * (band[:, 3] - 0.5 * band[:, 1])
-    >>> [p.tolist() for p in best_positions([band], band[:, 3] - 0.5 * band[:, 1], k=2)]
-    [[3, 1]]
+    >>> [p.tolist() for p in best_positions([band], band[:, 3] - 0.5 * band[:, 1], k=2,
+    ...                                     candidates=[[True, True, True, False, True]])]
+    [[1, 2]]
     """
     bands = _check_coeff_list(coeffs)
     if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
         raise InputError("k", f"must be a positive integer, got {k!r}", "pass e.g. 6")
+    if candidates is not None and [len(c) for c in candidates] != [band.shape[1] for band in bands]:
+        raise InputError("candidates", f"has {[len(c) for c in candidates]} positions a band, the coefficients "
+                         f"{[band.shape[1] for band in bands]}", "pass one boolean a coefficient, band by band")
     y = np.asarray(y, dtype=np.float64).reshape(bands[0].shape[0], -1)
     yc = y - y.mean(axis=0)
     y_norm = np.sqrt((yc ** 2).sum(axis=0))
     positions = []
-    for band in bands:
+    for b, band in enumerate(bands):
         bc = band - band.mean(axis=0)
         norm = np.sqrt((bc ** 2).sum(axis=0))
         with np.errstate(invalid="ignore", divide="ignore"):
             corr = (bc.T @ yc) / np.outer(norm, y_norm)  # (n_j, n_targets)
         score = np.nan_to_num(corr ** 2, nan=0.0, posinf=0.0).sum(axis=1)
         order = np.argsort(-score, kind="stable")
-        sd = norm / np.sqrt(max(1, band.shape[0]))
-        order = order[sd[order] >= min_relative_sd * sd.max()] if sd.max() > 0 else order
+        if candidates is not None:
+            order = order[np.asarray(candidates[b], dtype=bool)[order]]
         positions.append(order[:k].astype(np.int64))
     return positions
 
@@ -210,6 +203,8 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
         ridge with the penalty chosen among :data:`RIDGE_ALPHAS` by efficient leave-one-out
         cross-validation on the training data. With ``standardize=True`` the penalty acts on the
         standardised features, so its meaning does not depend on the data's units.
+    candidates : list of array-like of bool, optional
+        With ``by="position"``: per band, the positions that may be kept (:func:`best_positions`); all when None.
     standardize : bool, default=True
         Centre each feature and divide it by its standard deviation (features that are constant on the
         training data keep a scale of 1) before the linear model. The fitted ``coef_`` and ``intercept_``
@@ -232,7 +227,7 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
     positions_ : list of ndarray of int
         With ``by="position"``: the kept positions of each band, in feature order.
     n_params_ : int
-        Number of fitted numbers (coefficients and intercepts).
+        Number of fitted numbers (coefficients and intercepts; with ``by="position"`` not those of padding).
 
     Examples
     --------
@@ -248,13 +243,15 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
         "by": [StrOptions({"signed", "abs", "position"})],
         "alpha": [None, Interval(Real, 0, None, closed="left"), StrOptions({"cv"})],
         "standardize": ["boolean"],
+        "candidates": [None, list],
     }
 
-    def __init__(self, k=6, *, by="signed", alpha="cv", standardize=True):
+    def __init__(self, k=6, *, by="signed", alpha="cv", standardize=True, candidates=None):
         self.k = k
         self.by = by
         self.alpha = alpha
         self.standardize = standardize
+        self.candidates = candidates
 
     def fit(self, coeffs, y):
         """Fit the linear model.
@@ -273,10 +270,14 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
         if self.by == "position":
             bands = _check_coeff_list(coeffs)
             y = _check_y(y, bands[0].shape[0])
-            self.positions_ = best_positions(bands, y, self.k)
+            self.positions_ = best_positions(bands, y, self.k, self.candidates)
         features = self._features(coeffs)
         y = _check_y(y, features.shape[0])
-        return self._fit_features(features, y)
+        self._fit_features(features, y)
+        if self.by == "position":  # a band with fewer positions than k pads with zero features: no parameters
+            kept = sum(len(p) for p in self.positions_)
+            self.n_params_ = int(kept * max(1, np.size(self.coef_) // self.n_features_) + np.size(self.intercept_))
+        return self
 
     def _features(self, coeffs):
         """The ``(n, (J + 1) * k)`` features of a coefficient list (the fitted positions for ``by="position"``)."""

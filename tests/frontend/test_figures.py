@@ -81,9 +81,9 @@ def test_a_small_verdict_gain_is_not_shown_as_a_success(ts_bundle):
 
     assert SMALL_GAIN == SMALL_WORDS
     diff = {"estimate": 6e-4, "low": 2e-4, "high": 1e-3, "level": 0.95}
-    for share, helped in ((6e-4, False), (0.02, True)):
+    for small, helped in ((True, False), (False, True)):
         bundle = {**ts_bundle, "verdict": {**ts_bundle.get("verdict", {}),
-                                           "text": verdict_text("awd", diff, "db5", share=share)}}
+                                           "text": verdict_text("awd", diff, "db5", small=small)}}
         assert F.verdict_lines(bundle)["helped"] is helped
 
 

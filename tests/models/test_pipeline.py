@@ -151,6 +151,7 @@ def test_a_student_of_fixed_positions_is_selected_deployed_and_explained_like_th
     assert {f["label"] for f in record["parameters"]["features"]} >= {f"cA3[{positions[0][0]}]"}
     kept = [f for f in record["parameters"]["features"] if f.get("position") is not None]
     assert kept and all(0.0 <= f["in_series"] <= 1.0 for f in kept)  # each term's share inside the series
+    assert record["parameters"]["term_variance_ratio"] > 0  # how much its terms cancel (trust note beyond 10)
     info, config, split, _ = load_prepared(out / "work")
     X, y = split["X_train"], split["y_train"]
     splits = cv_splits(len(X), config.cv_folds, config.cv_repeats, config.seed)
