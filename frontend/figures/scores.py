@@ -233,7 +233,7 @@ def verdict_lines(bundle: dict) -> dict:
     ...     "awd": {"test": {"r2": 0.979}}, "baseline_wavelet": {"test": {"r2": 0.98}},
     ...     "roberts_cross": {"test": {"r2": 0.987}}}}
     >>> verdict_lines(bundle)["text"]
-    'No significant gain over db5: use db5 (…). For prediction, the Roberts cross baseline does better than both...'
+    'No significant gain over db5: use db5 (…). The Roberts cross baseline scored higher than both on this test set...'
     """
     verdict = bundle.get("verdict") or {}
     text = verdict.get("text") or ""
@@ -248,9 +248,10 @@ def verdict_lines(bundle: dict) -> dict:
     pair = [r2("awd"), r2("baseline_wavelet")]
     if text and best_fixed and None not in pair and best_fixed[0] > max(pair):
         if best_fixed[0] > 0:
-            text += (f" For prediction, the {MODEL_LABELS.get(best_fixed[1], best_fixed[1])} baseline does better "
-                     f"than both (test R² {fmt_number(best_fixed[0])} against {fmt_number(pair[0])} and "
-                     f"{fmt_number(pair[1])}).")
+            # review 25A: "does better" had no interval behind it, unlike every other comparison on the page
+            text += (f" The {MODEL_LABELS.get(best_fixed[1], best_fixed[1])} baseline scored higher than both on "
+                     f"this test set (test R² {best_fixed[0]:.3f} against {pair[0]:.3f} and {pair[1]:.3f}), with no "
+                     "paired interval computed for it: a lead to confirm on more data before predicting with it.")
         else:  # recommending the least bad of models that all lose to the mean would be advice without skill
             text += (f" No model here predicts better than the training mean on the test set (best test R² "
                      f"{fmt_number(best_fixed[0])}).")

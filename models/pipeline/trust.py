@@ -184,8 +184,9 @@ def trust_notes(bundle: dict) -> list[dict]:
         ``student_behind_teacher`` (the delivered student's test R² more than :data:`STUDENT_GAP_R2` below the
         teacher's), ``student_terms_cancel`` (the delivered series student's terms largely cancel:
         ``term_variance_ratio`` above :data:`CANCEL_RATIO`), ``distillation_helped`` / ``distillation_small`` /
-        ``distillation_no_gain`` / ``distillation_hurt``, ``interpretation_helped`` / ``interpretation_small`` / ``interpretation_no_gain`` (the
-        best point against the best γ = 0 point, ``verdict.interpretation_difference``), and with the teacher-free
+        ``distillation_no_gain`` / ``distillation_hurt``, ``interpretation_helped`` / ``interpretation_small`` /
+        ``interpretation_no_gain`` (the best point against the best γ = 0 point,
+        ``verdict.interpretation_difference``), and with the teacher-free
         control (``selection.random_search``) ``awd_beats_search`` / ``awd_beats_search_small`` /
         ``awd_level_with_search`` / ``search_beats_awd`` (a ``*_small`` note for a difference its interval confirms
         but small, :func:`~models.pipeline.verdict.is_small`); ``teacher_chosen``
@@ -306,7 +307,9 @@ def trust_notes(bundle: dict) -> list[dict]:
                            f"({teacher.get('name', '?')}) {t_r2:.3f}. "
                            + ("Its peak counts capture" if (bundle.get("data") or {}).get("kind") == "image"
                               else "Its few wavelet coefficients capture")
-                           + " part of what the network uses to predict, not all of it."))
+                           # review 25A: "part of" said of a student at R² 0.017, below the mean in CV
+                           + (" little or nothing of what the network uses to predict." if student_r2 < WEAK_TEACHER_R2
+                              else " part of what the network uses to predict, not all of it.")))
     cancelling = _cancelling_words(bundle, delivered)
     if cancelling:
         notes.append(_note("warning", "student_terms_cancel", cancelling))

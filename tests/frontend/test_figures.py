@@ -413,8 +413,9 @@ def test_the_verdict_says_when_a_fixed_filter_baseline_beats_both_wavelets():
               "roberts_cross": {"test": {"r2": 0.987}}, "laplace": {"test": {"r2": 0.95}}}
     bundle = {"verdict": {"text": "No significant gain over db5: use db5 (…)."}, "models": models}
     text = F.verdict_lines(bundle)["text"]
-    assert text.endswith("For prediction, the Roberts cross baseline does better than both (test R² 0.987 against "
-                         "0.979 and 0.98).")
+    assert text.endswith("The Roberts cross baseline scored higher than both on this test set (test R² 0.987 "
+                         "against 0.979 and 0.980), with no paired interval computed for it: a lead to confirm on "
+                         "more data before predicting with it.")
     models["awd"]["test"]["r2"] = 0.99  # AWD best: the verdict stands alone
     assert F.verdict_lines(bundle)["text"] == "No significant gain over db5: use db5 (…)."
 

@@ -238,6 +238,9 @@ def test_the_notes_say_when_the_delivered_student_falls_well_short_of_the_teache
     maps = {**cme, "data": {"kind": "image"}}
     assert "Its peak counts capture part of" in next(n["text"] for n in trust_notes(maps)
                                                      if n["key"] == "student_behind_teacher")
+    nothing = {**maps, "models": {"awd": {"test": {"r2": 0.1}}, "baseline_wavelet": {"test": {"r2": 0.017}}}}
+    assert "capture little or nothing of what" in next(n["text"] for n in trust_notes(nothing)
+                                                        if n["key"] == "student_behind_teacher")
     close = {**cme, "models": {"awd": {"test": {"r2": 0.78}}, "baseline_wavelet": {"test": {"r2": 0.77}}}}
     assert "student_behind_teacher" not in _keys(close)
     weak = {**cme, "teacher": {"name": "lstm", "test": {"r2": 0.05}},
