@@ -633,5 +633,5 @@ async def _evaluated(mask, token, shown):
     def number(value):
         return fmt_decimals(value, decimals, 4)
     return (f"Your mask keeps {100 * answer['kept_fraction']:.1f} % of the input: the {whose}'s expected output is "
-            f"{number(answer['mean'])} ± {number(answer['sd'])} over {answer['n_samples']} noise draws (full "
-            f"input: {number(answer['prediction'])}).")
+            f"{number(answer['mean'])} ± {number(answer['sd'])} (mean ± SD) over {answer['n_samples']} noise draws "
+            f"(full input: {number(answer['prediction'])}).")

@@ -61,24 +61,42 @@ def _title(ax, text):
     ax.set_title(text, fontsize=8)
 
 
+def _decimals(sd) -> int:
+    """Decimals that give an SD two significant digits (the page's numbers: 0.2003 ± 0.0060, where three
+    significant digits had printed 0.2 for all three outputs, review 25A)."""
+    sd = abs(float(sd))
+    return int(min(8, max(0, 1 - np.floor(np.log10(sd))))) if sd > 0 else 4
+
+
 def _prediction_text(e):
-    return (f"kept {100 * e.kept_fraction:.1f} %, cartoon -> {e.cartoon_prediction:.3g}\n"
-            f"under noise {e.expected_prediction:.3g} +/- {e.expected_prediction_sd:.2g}")
+    d = _decimals(e.expected_prediction_sd)
+    return (f"kept {100 * e.kept_fraction:.1f} %, cartoon → {e.cartoon_prediction:.{d}f}\n"
+            f"under noise {e.expected_prediction:.{d}f} ± {e.expected_prediction_sd:.{d}f} (mean ± SD)")
+
+
+#: The cartoon's title, in matplotlib's mathtext.
+_CARTOON_TITLE = r"cartoon $\Psi^{-1}(m \odot \Psi x)$"
+
+
+def _wavelet_words(name) -> str:
+    """The explanation's wavelet as a reader says it ("learned" and "initial" are the request's own words)."""
+    return {"learned": "learned wavelet", "initial": "initial wavelet"}.get(name, str(name))
 
 
 def _draw_2d(fig, e, baseline):
     axes = fig.subplots(1, 4 if baseline is not None else 3)
     vmin, vmax = np.percentile(e.x, [1, 99])
     axes[0].imshow(e.x, cmap="gray", vmin=vmin, vmax=vmax)
-    _title(axes[0], f"input: prediction {e.prediction:.3g}")
+    _title(axes[0], f"input: prediction {e.prediction:.{_decimals(e.expected_prediction_sd)}f}")
     axes[1].imshow(e.cartoon, cmap="gray")
-    _title(axes[1], "cartoon  Psi^-1(m * Psi x)\n" + _prediction_text(e))
+    _title(axes[1], _CARTOON_TITLE + "\n" + _prediction_text(e))
     image, _ = coefficient_image(e.mask, e.layout)
     im = axes[2].imshow(image, cmap="magma", vmin=0, vmax=1)
     for box in coefficient_image_boxes(e.layout):  # outline each band, as the results page does
         (r0, r1), (c0, c1) = box["rows"], box["cols"]
         axes[2].add_patch(_rectangle(c0 - 0.5, r0 - 0.5, c1 - c0, r1 - r0))
-    _title(axes[2], f"mask per scale ({e.settings.get('wavelet')}, J = {e.settings.get('level')})")
+    _title(axes[2], f"mask per scale ({_wavelet_words(e.settings.get('wavelet'))}, "
+                    f"J = {e.settings.get('level')})")
     fig.colorbar(im, ax=axes[2], fraction=0.046, pad=0.04)
     if baseline is not None:
         axes[3].imshow(baseline.x, cmap="gray", vmin=vmin, vmax=vmax)
@@ -100,17 +118,18 @@ def _draw_1d(fig, e, baseline):
     axes = fig.subplots(1, 4 if baseline is not None else 3)
     t = np.arange(e.x.size)
     axes[0].plot(t, e.x, color=_INPUT, lw=1)
-    _title(axes[0], f"input: prediction {e.prediction:.3g}")
+    _title(axes[0], f"input: prediction {e.prediction:.{_decimals(e.expected_prediction_sd)}f}")
     axes[1].plot(t, e.x, color=_INPUT, lw=0.8, alpha=0.35, label="input")
     axes[1].plot(t, e.cartoon, color=_CARTOON, lw=1.2, label="cartoon")
     axes[1].legend(frameon=False, fontsize=7)
-    _title(axes[1], "cartoon  Psi^-1(m * Psi x)\n" + _prediction_text(e))
+    _title(axes[1], _CARTOON_TITLE + "\n" + _prediction_text(e))
     image, names = mask_by_scale_1d(e)
     im = axes[2].imshow(image, aspect="auto", cmap="magma", vmin=0, vmax=1, interpolation="nearest",
                         extent=(-0.5, e.x.size - 0.5, len(names) - 0.5, -0.5))
     axes[2].set_yticks(range(len(names)), names, fontsize=7)
     axes[2].set_xlabel("sample")
-    _title(axes[2], f"mask per scale ({e.settings.get('wavelet')}, J = {e.settings.get('level')})")
+    _title(axes[2], f"mask per scale ({_wavelet_words(e.settings.get('wavelet'))}, "
+                    f"J = {e.settings.get('level')})")
     fig.colorbar(im, ax=axes[2], fraction=0.046, pad=0.04)
     if baseline is not None:
         axes[3].plot(t, baseline.x, color=_INPUT, lw=0.8, alpha=0.35)
