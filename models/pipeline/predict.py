@@ -27,7 +27,7 @@ from awd_studio.models.validation import InputError
 
 __all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_file", "trained_tile_size",
            "predictions_csv",
-           "predictions_npz", "unlike_training", "NO_TARGETS_NOTE", "UNLIKE_FACTOR"]
+           "predictions_npz", "unlike_training", "narrow_targets_words", "NO_TARGETS_NOTE", "UNLIKE_FACTOR"]
 
 #: What the outputs say when the file has no targets (the CLI prints it, the API returns it as ``note``).
 NO_TARGETS_NOTE = "the file has no targets: predictions only, no scores"
@@ -139,11 +139,6 @@ def _check_kind(bundle, X):
     if tuple(X.shape[1:]) != shape:
         what = "series of length" if len(shape) == 1 else "maps of size"
         fix = f"pass data shaped (n, {', '.join(map(str, shape))})"
-        if len(shape) == 2 == X.ndim - 1 and shape[0] == shape[1] and min(X.shape[1:]) >= 2 * shape[0]:
-            # larger maps than it was trained on (review 14): a result trained on tiles predicts them tile by tile
-            fix += (f"; to predict larger maps, distil on tiles of {shape[0]} px (awd tile MAPS --size {shape[0]}, or "
-                    "the upload page's tile option): such a result cuts larger maps into tiles and averages their "
-                    "predictions")
         raise InputError("X", f"has samples shaped {tuple(X.shape[1:])}, this result was trained on {what} "
                          f"{' x '.join(map(str, shape))}", fix)
 
@@ -173,10 +168,12 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         and ``scores`` mapping ``X`` / ``X_test`` to ``{"r2", "rmse", "n"}`` (``r2`` None when every target is
         equal); ``scores`` is empty and ``note`` says so for a split without targets; ``warnings``: sentences on
         the file the result was distilled from (:data:`TRAINING_FILE_WARNING`), inputs unlike the training data
-        (:func:`unlike_training`), constant targets, and a map student whose
-        predictions are its classes' targets. For a result trained on tiles, maps larger than a tile are cut into
-        tiles as the training maps were: ``y_pred`` is then each map's mean over its tiles, ``y_pred_tiles``
-        (n, tiles per map) each tile's, and ``tiling`` says so in a sentence.
+        (:func:`unlike_training`), constant targets, targets too narrowly spread for R² to say much
+        (:func:`narrow_targets_words`), and a map student whose
+        predictions are its classes' targets. Maps larger than the training maps are cut into tiles of their
+        size (for a result trained on tiles, as its training maps were; for one trained on whole square maps, each
+        tile taken as such a map, at the same pixel scale): ``y_pred`` is then each map's mean over its tiles,
+        ``y_pred_tiles`` (n, tiles per map) each tile's, and ``tiling`` says so in a sentence.
     """
     record, arrays, bundle = load_student(result_dir, model)
     model = recommended_model(bundle) if model is None else model
@@ -192,7 +189,11 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
     column = int((bundle.get("provenance") or {}).get("config", {}).get("target", 0) or 0)
     out = {"model": model, "target": (bundle["data"].get("target_name") if isinstance(bundle["data"], dict) else None),
            "has_targets": inputs.has_targets, "scores": {}}
-    tile = trained_tile_size(bundle)
+    tile, whole = trained_tile_size(bundle), False
+    if tile is None and len(shape) == 2 and shape[0] == shape[1]:  # whole square maps: tiles of their size
+        # review 25A: a result of 64 px maps refused a 512 px map and said to distil on 64 px tiles, which the
+        # 64 px training maps already were
+        tile, whole = int(shape[0]), True
     for name, X, y in (("X", inputs.X, inputs.y), ("X_test", inputs.X_test, inputs.y_test)):
         if X is None:
             continue
@@ -203,9 +204,11 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
             # maps larger than the training tiles: cut them as the training maps were, predict every tile, and
             # give each map the mean of its tiles' predictions (a map's tiles share its parameters)
             per_map = (X.shape[1] // tile) * (X.shape[2] // tile)
+            how = ("the size of the whole maps the result was trained on, each tile taken as such a map (so at "
+                   "their pixel scale: check that yours is the same)" if whole else "as the training maps were")
             out["tiling"] = (f"each {X.shape[1]} x {X.shape[2]} map was cut into {per_map} tiles of {tile} x {tile}, "
-                             "as the training maps were (edge pixels beyond whole tiles dropped); a map's prediction "
-                             "is the mean of its tiles' predictions (each tile's: y_pred_tiles in the npz)")
+                             f"{how} (edge pixels beyond whole tiles dropped); a map's prediction is the mean of its "
+                             "tiles' predictions (each tile's: y_pred_tiles in the npz)")
             X = tile_maps(X, np.zeros(len(X)), tile)[0]
         _check_kind(bundle, X)
         unlike = unlike_training(X, bundle["data"])
@@ -228,6 +231,9 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         constant = bool(np.all(y_true == y_true[0]))
         if constant:
             warnings.append(f"{name}: every target is {y_true[0]:.6g}, so R² is undefined; compare by RMSE")
+        narrow = narrow_targets_words(y_true, (bundle.get("data") or {}).get("test_target_sd"))
+        if narrow and not constant:
+            warnings.append(f"{name}: {narrow}")
         out["scores"][name] = {"r2": None if constant else float(_metrics.r2_score(y_true, pred)),
                                "rmse": float(_metrics.rmse(y_true, pred)), "n": int(len(pred))}
         two = (bundle.get("data") or {}).get("two_values")
@@ -239,6 +245,25 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         out["ids"], out["id_name"] = list(inputs.ids), inputs.id_name or "id"
     out["warnings"] = warnings
     return out
+
+
+def narrow_targets_words(y_true, test_target_sd) -> str | None:
+    """A sentence when a file's targets spread over less than half the SD of the result's test targets: its R²
+    compares the errors with that narrower spread and says little (review 25A: R² -6.12 on ten maps with Ω_m from
+    0.28 to 0.33). None otherwise.
+
+    Examples
+    --------
+    >>> narrow_targets_words(np.array([0.28, 0.30, 0.33]), 0.07)[:63]
+    "these targets' SD is 0.0205, under half the result's test set's"
+    >>> narrow_targets_words(np.array([0.1, 0.3, 0.5]), 0.07) is None
+    True
+    """
+    sd = float(np.std(y_true))
+    if not isinstance(test_target_sd, (int, float)) or test_target_sd <= 0 or sd >= 0.5 * test_target_sd:
+        return None
+    return (f"these targets' SD is {sd:.3g}, under half the result's test set's ({test_target_sd:.3g}): R² compares "
+            "the errors with that narrower spread and says little here; read the RMSE")
 
 
 #: Said when the file predicted on is the one the result was distilled from: its scores are not held out.

@@ -276,19 +276,44 @@ def test_awd_predict_on_new_data_without_targets(which, name, out_name, request,
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
 
 
-def test_larger_maps_than_trained_on_are_refused_with_the_way_to_predict_them(maps, tmp_path):
-    """Review 14: a 512² map against a result of 64² maps was told only the shape it needs."""
-    from awd_studio.models.pipeline.predict import predict_file
+def test_larger_maps_than_trained_on_are_predicted_tile_by_tile_saying_what_is_assumed(maps, tmp_path):
+    """Review 14: a 512² map against a result of 64² maps was told only the shape it needs; then told to distil on
+    64 px tiles, which the training maps already were (review 25A). It is cut into maps of the training size, each
+    predicted, and the sentence names the pixel scale it assumes."""
+    from awd_studio.models.pipeline.predict import predict_file, predict_from_bundle
 
     _, out, split = maps
     side = split["X_test"].shape[1]
-    np.save(tmp_path / "large.npy", np.zeros((1, 2 * side, 2 * side)))
+    four = split["X_test"][:4]
+    large = np.block([[four[0], four[1]], [four[2], four[3]]])[None]  # one map of four test maps
+    np.save(tmp_path / "large.npy", large)
     np.save(tmp_path / "small.npy", np.zeros((1, side // 2, side // 2)))
-    with pytest.raises(InputError, match=f"distil on tiles of {side} px \\(awd tile MAPS --size {side}"):
-        predict_file(out, tmp_path / "large.npy")
+    answer = predict_file(out, tmp_path / "large.npy")
+    assert answer["tiling"].startswith(f"each {2 * side} x {2 * side} map was cut into 4 tiles of {side} x {side}, "
+                                       "the size of the whole maps the result was trained on")
+    assert "pixel scale" in answer["tiling"]
+    each = np.ravel(predict_from_bundle(out, four))
+    np.testing.assert_allclose(answer["y_pred_tiles"][0], each, rtol=1e-12)
+    assert answer["y_pred"][0] == pytest.approx(each.mean())
     with pytest.raises(InputError) as smaller:  # a smaller map has no such way
         predict_file(out, tmp_path / "small.npy")
     assert "tiles" not in str(smaller.value)
+
+
+def test_a_file_of_narrowly_spread_targets_is_told_that_its_r2_says_little(series, tmp_path):
+    """Review 25A: "R² -6.12, RMSE 0.06671" on ten maps whose Ω_m spanned 0.28 to 0.33, with nothing said."""
+    from awd_studio.models.pipeline.predict import predict_file
+
+    bundle, out, split = series
+    y = split["y_test"]
+    middle = np.argsort(np.abs(y - np.median(y)))[:20]  # the 20 targets nearest the median
+    narrow, wide = tmp_path / "narrow.npz", tmp_path / "wide.npz"
+    save_npz(Dataset(X=split["X_test"][middle], y=y[middle], kind="timeseries", name="narrow"), narrow)
+    save_npz(Dataset(X=split["X_test"], y=y, kind="timeseries", name="wide"), wide)
+    said = [w for w in predict_file(out, narrow)["warnings"] if "says little" in w]
+    assert len(said) == 1 and said[0].startswith("X: these targets' SD is")
+    assert f"({bundle['data']['test_target_sd']:.3g})" in said[0]
+    assert not any("says little" in w for w in predict_file(out, wide)["warnings"])
 
 
 def test_predicting_on_the_training_file_says_the_scores_are_in_sample(series, tmp_path):
