@@ -26,7 +26,7 @@ __all__ = ["coefficients", "flatten_coefficients", "unflatten_like", "student_al
 #: the fixed-positions student's positions (:func:`position_candidates`): it reads the series with a gain below
 #: 0.1, mostly the zero padding past its ends, and standardising its small values gave it weights of 1e4 to 6e6.
 #: A learned filter that ended near haar with taps of 1e-4 elsewhere made its coefficients beyond haar's reach
-#: (shares about 1e-7) the student's main terms (review 24B). A rule on the coefficients' SD instead (below 1 % of
+#: (shares of 1e-6 or less) the student's main terms (review 24B). A rule on the coefficients' SD instead (below 1 % of
 #: their band's largest) also dropped the informative coefficients of a quiet stretch of the series (review 25B:
 #: test R² 0.90 to 0.00); this one reads the filter, not the data.
 MIN_IN_SERIES = 0.01
