@@ -24,6 +24,19 @@ def _parallel_posts(app, path: str, requests: list[dict]) -> list[httpx.Response
     return asyncio.run(send_all())
 
 
+def _unique_mlp_weights(offset: float) -> bytes:
+    """An MLP's state dict as bytes no other test uploads (a built teacher's weights are the same every time, and
+    the database is shared by the tests of one process)."""
+    from awd_studio.models.teachers import build_teacher
+
+    state = build_teacher("mlp", (64,)).state_dict()
+    first = next(iter(state))
+    state[first] = state[first] + offset
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return buffer.getvalue()
+
+
 def test_parallel_uploads_of_one_file_make_one_dataset(app, client):
     """Six parallel uploads of the same bytes answered 201, 201, 200, 201, 200, 200 and stored three datasets: the
     look-up of the content and its storing are one step for each content now."""
@@ -40,11 +53,7 @@ def test_parallel_uploads_of_one_file_make_one_dataset(app, client):
 
 
 def test_parallel_uploads_of_one_teacher_make_one_teacher(app, client):
-    from awd_studio.models.teachers import build_teacher
-
-    buffer = io.BytesIO()
-    torch.save(build_teacher("mlp", (64,)).state_dict(), buffer)
-    upload = {"files": {"file": ("w.pt", buffer.getvalue(), "application/octet-stream")},
+    upload = {"files": {"file": ("w.pt", _unique_mlp_weights(0.2401), "application/octet-stream")},
               "data": {"arch": "mlp", "input_shape": "64"}}
     responses = _parallel_posts(app, "/api/teachers", [upload] * 3)
     assert sorted(r.status_code for r in responses) == [200, 200, 201], [r.text for r in responses]
@@ -65,12 +74,9 @@ def test_the_name_of_an_upload_drops_the_folders_of_its_file_name(upload, client
 
 
 def test_the_name_of_a_teacher_upload_drops_the_folders_of_its_file_name(client):
-    from awd_studio.models.teachers import build_teacher
-
-    buffer = io.BytesIO()
-    torch.save(build_teacher("mlp", (64,)).state_dict(), buffer)
     response = client.post("/api/teachers", data={"arch": "mlp", "input_shape": "64"},
-                           files={"file": ("..\\..\\etc/weights.pt", buffer.getvalue(), "application/octet-stream")})
+                           files={"file": ("..\\..\\etc/weights.pt", _unique_mlp_weights(0.2402),
+                                           "application/octet-stream")})
     assert response.status_code == 201, response.text
     assert response.json()["name"] == "weights"
     client.delete(f"/api/teachers/{response.json()['id']}")
