@@ -4,6 +4,7 @@ the client's file name has no folders in it."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import io
 
 import httpx
@@ -21,7 +22,10 @@ def _parallel_posts(app, path: str, requests: list[dict]) -> list[httpx.Response
         async with httpx.AsyncClient(transport=transport, base_url="http://awd.test", timeout=120) as client:
             return await asyncio.gather(*(client.post(path, **request) for request in requests))
 
-    return asyncio.run(send_all())
+    # in a thread of its own: a test before this one in the same process may leave an event loop running in
+    # this thread (asyncio.run refuses to start beside it)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, send_all()).result()
 
 
 def _unique_mlp_weights(offset: float) -> bytes:
