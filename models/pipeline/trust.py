@@ -320,7 +320,8 @@ def trust_notes(bundle: dict) -> list[dict]:
         side, interval = _paired(diff, init)
         if side == "awd" and _small(diff, bundle):
             notes.append(_note("secondary", "distillation_small",
-                               f"Distillation made {SMALL_WORDS} ({interval}, entirely on the side of AWD)."))
+                               f"Distillation helped, but by {SMALL_WORDS} ({interval}, entirely on the side of "
+                               "AWD)."))
         elif side == "awd":
             notes.append(_note("success", "distillation_helped",
                                f"Distillation helped: {interval}, entirely on the side of AWD."))
@@ -571,8 +572,9 @@ def _interpretation_note(bundle: dict) -> dict | None:
     point = f"the best point (γ = {gamma:g})" if isinstance(gamma, (int, float)) else "the best point"
     if side == "awd" and _small(diff, bundle):  # measurable, but not worth a green box (review 24B)
         return _note("secondary", "interpretation_small",
-                     f"The teacher's attributions made {SMALL_WORDS}: {point} beats the best γ = 0 point, found "
-                     f"without the teacher, for sparsity alone ({interval}). The two wavelets predict alike.")
+                     f"With the teacher's attributions, {point} beats the best γ = 0 point, found without the "
+                     f"teacher, for sparsity alone ({interval}), but by {SMALL_WORDS}; the two wavelets predict "
+                     "alike.")
     if side == "awd":
         return _note("success", "interpretation_helped",
                      f"The teacher's attributions helped: {point} beats the best γ = 0 point, found without the "
@@ -596,8 +598,7 @@ def _control_note(control: dict, awd_cv_score=None, bundle=None) -> dict:
               "alone, without the teacher")
     if side == "awd" and bundle is not None and _small(diff, bundle):
         return _note("secondary", "awd_beats_search_small",
-                     f"Distillation beat a search without the teacher by {SMALL_WORDS}: AWD (the best grid point) "
-                     f"beats {search} ({interval}).")
+                     f"AWD (the best grid point) beats {search} ({interval}), but by {SMALL_WORDS}.")
     if side == "awd":
         return _note("success", "awd_beats_search",
                      f"Distillation beat a search without the teacher: AWD (the best grid point) beats {search} "
