@@ -96,8 +96,8 @@ def loss_figure(history: dict | None, title: str | None = None, empty: str = LOS
 
 
 def log_ticks(values: np.ndarray) -> dict:
-    """Labelled ticks at 1, 2, 5 of each decade a log axis spans, unlabelled minor ticks at the other digits (past
-    three decades: labels at 1, minor ticks at 2 and 5; within about a decade: labels at 1, 2, 3, 5); ``{}``
+    """Labelled ticks at 1, 2, 5 of each decade a log axis spans, faint grid lines at the other digits (past
+    three decades: labels at 1, lines at 2 and 5; within about a decade: labels at 1, 2, 3, 5); ``{}``
     (Plotly's own ticks) when that would label fewer than three.
 
     Plotly labelled every digit of a decade on the teacher's loss chart: "1 0.9 0.8 0.7 0.6 0.5" and
@@ -146,8 +146,8 @@ def log_ticks(values: np.ndarray) -> dict:
         return {}
     minor = [v for d, v in inside if d in marked and d not in labelled]
     return dict(tickmode="array", tickvals=major,
-                minor=dict(tickmode="array", tickvals=minor, ticks="outside", ticklen=3, showgrid=True,
-                           gridcolor="rgba(0,0,0,0.04)"))
+                # grid lines only: tick marks outside the axis read as minus signs beside the labels
+                minor=dict(tickmode="array", tickvals=minor, ticks="", showgrid=True, gridcolor="rgba(0,0,0,0.04)"))
 
 
 def _positive_values(fig: go.Figure) -> np.ndarray:
