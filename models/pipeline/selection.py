@@ -145,8 +145,9 @@ def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=Non
     elif kind == "timeseries" and config.series_features == "positions":
         # the kept positions depend on the training fold's targets: chosen again on each fold
         bands = coefficients(scaled(X, scaling), candidate, config)
+        model = series_student(config, candidate, X.shape[1])  # its candidate positions: once, not per fold
         for tr, te in splits:
-            model = series_student(config, candidate, X.shape[1]).fit([b[tr] for b in bands], y[tr])
+            model.fit([b[tr] for b in bands], y[tr])
             scores.append(_metrics.r2_score(y[te], model.predict([b[te] for b in bands])))
     elif kind == "timeseries":
         # the student's features do not depend on the fold: compute them once, refit only the linear model
