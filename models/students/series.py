@@ -273,11 +273,7 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
             self.positions_ = best_positions(bands, y, self.k, self.candidates)
         features = self._features(coeffs)
         y = _check_y(y, features.shape[0])
-        self._fit_features(features, y)
-        if self.by == "position":  # a band with fewer positions than k pads with zero features: no parameters
-            kept = sum(len(p) for p in self.positions_)
-            self.n_params_ = int(kept * max(1, np.size(self.coef_) // self.n_features_) + np.size(self.intercept_))
-        return self
+        return self._fit_features(features, y)
 
     def _features(self, coeffs):
         """The ``(n, (J + 1) * k)`` features of a coefficient list (the fitted positions for ``by="position"``)."""
@@ -300,7 +296,9 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
             self.intercept_ = float(self.intercept_)
         self.feature_mean_, self.feature_scale_ = mean, scale
         self.n_features_ = features.shape[1]
-        self.n_params_ = int(np.size(self.coef_) + np.size(self.intercept_))
+        # with fixed positions, a band with fewer positions than k pads with zero features: no parameters
+        weighted = (sum(len(p) for p in self.positions_) if self.by == "position" else self.n_features_)
+        self.n_params_ = int(weighted * (np.size(self.coef_) // self.n_features_) + np.size(self.intercept_))
         return self
 
     def _predict_features(self, features):
