@@ -20,6 +20,7 @@ __all__ = [
     "check_signals",
     "check_targets",
     "check_targets_vary",
+    "check_value_count",
     "signal_kind",
 ]
 
@@ -210,11 +211,26 @@ def check_signals(
         if size > max_length:
             raise InputError(field, f"axis {axis} has length {size}, longer than the maximum of {max_length}",
                              "crop or downsample the signals")
-    if arr.size > max_elements:
-        raise InputError(field, f"has {arr.size} values, more than the limit of {max_elements}",
-                         "pass fewer or smaller samples")
+    check_value_count(field, arr.size, max_elements)
     _check_finite(arr, field)
     return arr
+
+
+def check_value_count(field: str, n_values: int, max_elements: int = DEFAULT_MAX_ELEMENTS) -> None:
+    """Refuse an array of more than ``max_elements`` values: a decoded array, or one a file's header declares
+    before it is decoded (the readers, :mod:`models.data.readers.npy`).
+
+    Examples
+    --------
+    >>> check_value_count("X", 10, max_elements=100)
+    >>> check_value_count("X", 1000, max_elements=100)
+    Traceback (most recent call last):
+    ...
+    awd_studio.models.validation.InputError: X: has 1000 values, more than the limit of 100; pass fewer or smaller samples
+    """
+    if n_values > max_elements:
+        raise InputError(field, f"has {n_values} values, more than the limit of {max_elements}",
+                         "pass fewer or smaller samples")
 
 
 def check_targets(y, n: int | None = None, field: str = "y") -> np.ndarray:

@@ -14,10 +14,9 @@ import numpy as np
 
 from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers.detect import SUPPORTED
-from awd_studio.models.validation import DEFAULT_MAX_ELEMENTS, InputError
+from awd_studio.models.validation import InputError
 
-__all__ = ["DEFAULT_MAX_BYTES", "ALIASES", "byte_budget", "too_big", "check_declared_values",
-           "require_numeric_dtype", "as_str",
+__all__ = ["DEFAULT_MAX_BYTES", "ALIASES", "byte_budget", "too_big", "require_numeric_dtype", "as_str",
            "make_dataset", "pick_arrays",
            "reading_errors"]
 
@@ -38,15 +37,6 @@ def too_big(what: str, n_bytes: int, budget: int) -> InputError:
     """The error for ``what`` decoding to ``n_bytes``, more than ``budget``."""
     return InputError("file", f"{what} would decode to {n_bytes / 2**20:.1f} MiB, above the limit of "
                       f"{budget / 2**20:.1f} MiB", "upload fewer or smaller samples (or float32 data)")
-
-
-def check_declared_values(field: str, shape) -> None:
-    """Refuse an array whose header declares more values than :data:`models.validation.DEFAULT_MAX_ELEMENTS`,
-    before it is decoded (the same words as the check on a decoded array)."""
-    n_values = int(np.prod(shape, dtype=np.float64))
-    if n_values > DEFAULT_MAX_ELEMENTS:
-        raise InputError(field, f"has {n_values} values, more than the limit of {DEFAULT_MAX_ELEMENTS}",
-                         "pass fewer or smaller samples")
 
 
 def require_numeric_dtype(dtype: np.dtype, field: str) -> None:

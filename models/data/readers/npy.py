@@ -19,13 +19,12 @@ from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import (
     ALIASES,
     as_str,
-    check_declared_values,
     make_dataset,
     pick_arrays,
     require_numeric_dtype,
     too_big,
 )
-from awd_studio.models.validation import InputError
+from awd_studio.models.validation import InputError, check_value_count
 
 __all__ = ["load_npz", "load_npy", "read_npz_arrays", "read_npy_arrays", "npy_targets_path"]
 
@@ -86,7 +85,8 @@ def _check_npz(path: Path, budget: int) -> list[str]:
             if n_bytes > info.file_size:
                 raise InputError(key, f"declares {n_bytes} bytes of data but the archive holds {info.file_size}",
                                  "re-save the file with numpy.savez")
-            check_declared_values(key, shape)  # before decoding: a small compressed file can decode to gigabytes
+            # before decoding: a small compressed file can decode to gigabytes
+            check_value_count(key, int(np.prod(shape, dtype=np.float64)))
             names.append(key)
         return names
 
@@ -148,7 +148,7 @@ def _load_npy_array(path: Path, budget: int, field: str) -> np.ndarray:
                          "unpickled", "save a rectangular numeric array (all rows the same length)")
     if n_bytes > budget:
         raise too_big(path.name, n_bytes, budget)
-    check_declared_values(field, shape)
+    check_value_count(field, int(np.prod(shape, dtype=np.float64)))
     if n_bytes > data_bytes:
         raise InputError("file", f"{path.name!r} is truncated ({data_bytes} of {n_bytes} data bytes)",
                          "upload the complete file")
