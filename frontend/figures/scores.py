@@ -252,10 +252,11 @@ def verdict_lines(bundle: dict) -> dict:
             text += (f" The {MODEL_LABELS.get(best_fixed[1], best_fixed[1])} baseline scored higher than both on "
                      f"this test set (test R² {best_fixed[0]:.3f} against {pair[0]:.3f} and {pair[1]:.3f}), with no "
                      "paired interval computed for it: a lead to confirm on more data before predicting with it.")
-        else:  # recommending the least bad of models that all lose to the mean would be advice without skill
+        elif not verdict.get("no_skill"):  # the least bad of models that all lose to the mean is no advice
             text += (f" No model here predicts better than the training mean on the test set (best test R² "
                      f"{fmt_number(best_fixed[0])}).")
-    helped = (text.startswith("AWD improves") or text.startswith("AWD lowers")) and SMALL_GAIN not in text
+    helped = ((text.startswith("AWD improves") or text.startswith("AWD lowers")) and SMALL_GAIN not in text
+              and not verdict.get("no_skill"))
     return {"text": text, "helped": helped,
             "warnings": [w for w in verdict.get("warnings") or [] if isinstance(w, str)]}
 

@@ -317,7 +317,17 @@ def chosen_stat(bundle: dict, sel, validity: dict, stat):
                                                                f"orthonormality error {error}"))))
     selection = bundle["selection"]
     gain, se = selection.get("cv_gain"), selection.get("cv_gain_se")
-    if isinstance(gain, int | float) and isinstance(se, int | float):
+    search_gain, search_se = selection.get("search_cv_gain"), selection.get("search_cv_gain_se")
+    if selection.get("kept_because") == "mean":
+        why = ": the best AWD point's student does not beat predicting the training mean"
+    elif (selection.get("kept_because") == "selection" and isinstance(search_gain, int | float)
+          and isinstance(search_se, int | float)):
+        # review 26A: on pure noise the best of 18 points beat the initial wavelet by more than its standard error
+        why = (f": the best AWD point gains {figures.fmt_number(gain)}, but the grid search itself, each fold scored "
+               f"by the point the other folds chose, gains {figures.fmt_number(search_gain)}, within its standard "
+               f"error {figures.fmt_number(search_se)}: the best point's lead is what picking the best of "
+               f"{selection.get('n_candidates', 1) - 1} points gives by chance")
+    elif isinstance(gain, int | float) and isinstance(se, int | float):
         # why, when the AWD point scored higher (review 8: "it chose the lower score")
         why = (f": the best AWD point gains {figures.fmt_number(gain)}, less than its standard error "
                f"{figures.fmt_number(se)} (one-standard-error rule)" if selection.get("rule") == "one_se" and gain > 0

@@ -208,6 +208,14 @@ class Selection(_Section):
     awd_cv_score: float
     cv_gain: float
     cv_gain_se: float
+    #: The grid search's own CV gain over the initial wavelet and its standard error: each split scored by the
+    #: point the other splits of its repeat chose (:func:`models.pipeline.selection.selection_fold_scores`).
+    search_cv_gain: float | None = None
+    search_cv_gain_se: float | None = None
+    #: Why the one-standard-error rule kept the initial wavelet: ``gain`` (the best point's gain within its standard
+    #: error), ``selection`` (the search's own gain within its), ``mean`` (the best point's student does not beat
+    #: the training mean); None when AWD was chosen.
+    kept_because: Literal["gain", "selection", "mean"] | None = None
     mean_predictor_cv_score: float
     random_search: RandomSearch | None = None
     series_features: SeriesFeaturesChoice | None = None
@@ -221,6 +229,9 @@ class Verdict(_Section):
     metric: Literal["r2", "rmse"]
     test_difference: TestDifference
     warnings: list[str]
+    #: Whether no model, the teacher included, predicts the target (best test R² below
+    #: :data:`models.pipeline.verdict.NO_SKILL_R2`): the text then says so first.
+    no_skill: bool = False
     #: The paired test interval of AWD minus AWD (γ = 0), the best γ = 0 point: whether the teacher's attributions
     #: (γ > 0) gave a better wavelet than sparsity alone; absent when the best point has γ = 0 itself.
     interpretation_difference: TestDifference | None = None

@@ -71,7 +71,7 @@ from awd_studio.models.pipeline.students import (
     unflatten_like,
 )
 from awd_studio.models.pipeline.trust import COMPRESSION_DEFINITION, trust_notes
-from awd_studio.models.pipeline.verdict import N_BOOT, distance_to, is_small, verdict_text, warnings_of
+from awd_studio.models.pipeline.verdict import N_BOOT, distance_to, is_small, no_skill_words, verdict_text, warnings_of
 from awd_studio.models.pipeline.workdir import (
     TEACHER_TEST_FILE,
     collect_chunks,
@@ -346,13 +346,15 @@ def _cross_validate(job: _Job, filters, splits, progress, initial_fold=None) -> 
                                                  f"control without the teacher: wavelet {done}/{total}"))
         fold["random_search"] = control["fold"]
     sel = select_wavelet(grid_fold, fold["baseline_wavelet"], [g for _, g in job.grid], job.folds,
-                         config.selection_rule)
+                         config.selection_rule, mean_scores=fold["mean"])
     fold["awd"], fold["awd_no_interp"] = grid_fold[sel["best"]], grid_fold[sel["best_no_interp"]]
     cv_scores = grid_fold.mean(axis=1)
     selection = Selection(rule=config.selection_rule, folds=job.folds, repeats=config.cv_repeats,
                           n_candidates=len(job.grid) + 1, choice=sel["choice"], initial=config.wave,
                           initial_cv_score=float(fold["baseline_wavelet"].mean()),
                           awd_cv_score=float(cv_scores[sel["best"]]), cv_gain=sel["gain"], cv_gain_se=sel["gain_se"],
+                          search_cv_gain=sel["selection_gain"], search_cv_gain_se=sel["selection_gain_se"],
+                          kept_because=sel["kept_because"],
                           mean_predictor_cv_score=float(fold["mean"].mean()))
     return {"best": sel["best"], "best_no_interp": sel["best_no_interp"], "choice": sel["choice"], "fold": fold,
             "grid_fold": grid_fold, "cv_scores": cv_scores, "selection": selection, "control": control}
@@ -476,8 +478,13 @@ def _verdict(job: _Job, cross, models, predictions) -> Verdict:
     awd_test = models["awd"].test
     small = is_small(difference["estimate"], metric, awd_test.r2 if metric == "r2" else awd_test.rmse,
                      float(np.std(job.y_test)))
+    n_test = len(job.y_test) if job.test_groups is None else int(job.test_groups.max()) + 1
     text = verdict_text(cross["choice"], difference, job.config.wave, metric, job.info["data"].get("target_name"),
-                        small)
+                        small, n_test=n_test)
+    scores = [m.test.r2 for m in models.values()] + [(job.info["teacher"].get("test") or {}).get("r2")]
+    best_r2 = max((r2 for r2 in scores if isinstance(r2, int | float) and np.isfinite(r2)), default=None)
+    no_skill = no_skill_words(best_r2)
+    text = no_skill + text
     if job.test_groups is not None:  # tiles of one map share its field: the interval draws whole maps
         maps = int(job.test_groups.max()) + 1
         text += (f" The interval resamples the {maps} test map{'s' if maps > 1 else ''} whole, not their "
@@ -488,6 +495,7 @@ def _verdict(job: _Job, cross, models, predictions) -> Verdict:
             job.y_test, predictions["awd"], predictions["awd_no_interp"], metric=metric, n_boot=N_BOOT,
             seed=job.config.seed, groups=job.test_groups)
     return Verdict(text=text, choice=cross["choice"], metric=metric, test_difference=difference,
+                   no_skill=bool(no_skill),
                    warnings=warnings_of({name: m.cv.model_dump() for name, m in models.items()},
                                         mean_score=float(np.mean(cross["fold"]["mean"]))),
                    interpretation_difference=interpretation)

@@ -23,6 +23,7 @@ from awd_studio.models.data.tiles import tile_maps
 from awd_studio.models.files import sha256_file
 from awd_studio.models.pipeline.result_files import result_file
 from awd_studio.models.pipeline.student_params import predict_with_record
+from awd_studio.models.pipeline.verdict import awd_significantly_worse
 from awd_studio.models.validation import InputError
 
 __all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_file", "trained_tile_size",
@@ -176,10 +177,16 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         ``y_pred_tiles`` (n, tiles per map) each tile's, and ``tiling`` says so in a sentence.
     """
     record, arrays, bundle = load_student(result_dir, model)
-    model = recommended_model(bundle) if model is None else model
+    by_default, model = model is None, recommended_model(bundle) if model is None else model
     shape = tuple(bundle["data"]["shape"])
     inputs = load_inputs(data_path, sample_shape=shape, max_bytes=max_bytes)
     warnings = []
+    if by_default and model == "awd" and awd_significantly_worse(bundle.get("verdict")):
+        # review 26A: the verdict said "use db5" while the default predicted with AWD without a word
+        initial = (bundle.get("wavelet") or {}).get("init") or "the initial wavelet"
+        warnings.append(f"predicting with AWD's student, which cross-validation chose, but on the result's test set "
+                        f"it did significantly worse than {initial}'s (see the verdict): the model baseline_wavelet "
+                        f"predicts with {initial}'s student")
     if (bundle.get("data") or {}).get("sha256") == (data_sha256 or sha256_file(data_path)):  # review 19
         warnings.append(TRAINING_FILE_WARNING)
     if "classes" in arrays:  # the map student's chi² classes: it answers with one of the training targets

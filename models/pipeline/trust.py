@@ -15,8 +15,10 @@ import pywt
 
 from awd_studio.models.pipeline.predict import recommended_model
 from awd_studio.models.pipeline.verdict import (
+    FEW_TEST_SAMPLES,
     SMALL_WORDS,
     STUDENT_NAMES,
+    awd_significantly_worse,
     format_difference,
     is_small,
     rmse_difference_words,
@@ -27,9 +29,9 @@ from awd_studio.models.teachers.units import UNITS_REMEDY, at_other_scale, scale
 __all__ = ["trust_notes", "WEAK_TEACHER_R2", "BASELINES", "COMPRESSION_DEFINITION", "KNOWN_CLOSE", "GRID_SAME",
            "FEW_TEST_SAMPLES", "FEW_TRAINING_SAMPLES", "few_samples_words"]
 
-#: Below this many test samples, or this many training samples, the scores get a caution
-#: (:func:`few_samples_words`): a test R² on 30 samples has a standard error of about 0.1 where the true R² is 0.5.
-FEW_TEST_SAMPLES, FEW_TRAINING_SAMPLES = 30, 100
+#: Below this many training samples (or :data:`~models.pipeline.verdict.FEW_TEST_SAMPLES` test samples) the scores
+#: get a caution (:func:`few_samples_words`).
+FEW_TRAINING_SAMPLES = 100
 
 
 def few_samples_words(n_train: int, n_test: int, noun: str = "samples") -> str | None:
@@ -51,8 +53,8 @@ def few_samples_words(n_train: int, n_test: int, noun: str = "samples") -> str |
         return None
     return (f"Only {n_train} training and {n_test} test {noun}: the test scores rest on {n_test} and the "
             "cross-validation on folds of a few, so R² swings widely from one split to another (a fold whose few "
-            "targets happen to lie close together scores far below 0) and the intervals span most of what R² can "
-            f"take. Read the scores as anecdotes; a few hundred {noun} give scores worth comparing.")
+            "targets happen to lie close together scores far below 0), and an interval resampled from so few is "
+            f"itself unreliable. Read the scores as anecdotes; a few hundred {noun} give scores worth comparing.")
 
 
 #: A teacher whose test R² is below this explains little.
@@ -202,7 +204,9 @@ def trust_notes(bundle: dict) -> list[dict]:
         two values (a class label: fitted as a number; :func:`two_valued_words`); ``constant_test_target`` alone (after
         ``selected_without_teacher``) when every test target is equal (``data.test_target_sd`` 0), where every
         R² is undefined; ``few_samples`` below :data:`FEW_TEST_SAMPLES` test or :data:`FEW_TRAINING_SAMPLES`
-        training samples (:func:`few_samples_words`); ``constant_cv_folds`` when some cross-validation folds hold a
+        training samples (:func:`few_samples_words`), and then no note compares single test scores
+        (``teacher_below_baseline``, ``baseline_beats_awd``, ``awd_beats_teacher``); ``constant_cv_folds`` when some
+        cross-validation folds hold a
         single target value
         (``cv.constant_target_folds``). When the bundle has a verdict
         sentence (``verdict.text``, which states the paired interval of AWD minus the initial wavelet), the notes
@@ -225,8 +229,12 @@ def trust_notes(bundle: dict) -> list[dict]:
         notes.append(_note("warning", "selected_without_teacher",
                            "The selected grid point has γ = 0: its wavelet was fitted for sparse coefficients "
                            "alone, without the teacher's attributions, so it shows nothing about what the network "
-                           "learned (the activation maps and explanations below are of that wavelet). For a wavelet "
-                           "distilled from the network, look at the grid's points with γ > 0."))
+                           "learned (the activation maps and explanations below are of that wavelet)."
+                           + (" For a wavelet distilled from the network, look at the grid's points with γ > 0."
+                              if t_r2 is None or t_r2 >= WEAK_TEACHER_R2 else
+                              # review 26A: pointing to the teacher's points of a teacher without skill
+                              " The teacher is weak here (below), so the points with γ > 0 show little of it "
+                              "either.")))
     if (bundle.get("data") or {}).get("test_target_sd") == 0:  # every R² below compares against nothing
         notes.append(_note("danger", "constant_test_target",
                            "Every test sample has the same target value, so the test R² of every model is "
@@ -257,6 +265,8 @@ def trust_notes(bundle: dict) -> list[dict]:
                            "single target value (with tiles: whole maps of one cosmology). R² is undefined there; "
                            "those folds score 0, or 1 when every prediction is exact, and enter the cross-validated "
                            "scores and the selection as if measured. Give the data more maps of each cosmology."))
+    # on a handful of test samples, single scores compared are anecdotes (the few_samples note), not findings
+    anecdotes = "n_test" in data and int(data.get("n_test") or 0) < FEW_TEST_SAMPLES
     units = units_words(teacher)
     if units:
         notes.append(_note("danger", "teacher_units", units))
@@ -267,7 +277,7 @@ def trust_notes(bundle: dict) -> list[dict]:
                            "attributions say little about the data, so the wavelet distilled from them is not an "
                            "explanation of anything the network learned. Train a better teacher before "
                            "interpreting the wavelet."))
-    elif t_r2 is not None and best is not None and best[1] > t_r2:
+    elif t_r2 is not None and best is not None and best[1] > t_r2 and not anecdotes:
         notes.append(_note("warning", "teacher_below_baseline",
                            f"A fixed baseline, the {_name(bundle, best[0])} student (test R² {best[1]:.3f}), beats "
                            f"the teacher ({t_r2:.3f}): the teacher has not learned more than a simple statistic "
@@ -282,7 +292,7 @@ def trust_notes(bundle: dict) -> list[dict]:
                            "configure page, awd distill --teacher-epochs) may give a better teacher to distil."))
     verdict = bundle.get("verdict") or {}
     said_by_verdict = bool(verdict.get("text"))  # the verdict sentence compares AWD with its initial wavelet
-    if best is not None and awd_r2 is not None and best[1] > awd_r2 and best[1] > 0 and not (
+    if best is not None and awd_r2 is not None and best[1] > awd_r2 and best[1] > 0 and not anecdotes and not (
             said_by_verdict and best[0] == "baseline_wavelet"):  # a baseline below the mean is no advice
         notes.append(_note("warning", "baseline_beats_awd",
                            f"The {_name(bundle, best[0])} baseline beats AWD on the test set (R² {best[1]:.3f} "
@@ -291,7 +301,8 @@ def trust_notes(bundle: dict) -> list[dict]:
                            "before the test set was read; to predict with the baseline instead, pick it in “Predict "
                            f"new data” (awd predict --model {best[0]}), knowing that this choice rests on the test "
                            "score."))
-    if t_r2 is not None and awd_r2 is not None and awd_r2 > t_r2 + MARGIN_R2 and awd_r2 >= WEAK_TEACHER_R2:
+    if (t_r2 is not None and awd_r2 is not None and awd_r2 > t_r2 + MARGIN_R2 and awd_r2 >= WEAK_TEACHER_R2
+            and not anecdotes):
         notes.append(_note("info", "awd_beats_teacher",
                            f"AWD (test R² {awd_r2:.3f}) beats its own teacher ({t_r2:.3f}). Likely reason: the "
                            "teacher is under-fit (too few epochs) or over-fit (too many parameters for the data), "
@@ -599,6 +610,12 @@ def _control_note(control: dict, awd_cv_score=None, bundle=None) -> dict:
     if side == "awd" and bundle is not None and _small(diff, bundle):
         return _note("secondary", "awd_beats_search_small",
                      f"AWD (the best grid point) beats {search} ({interval}), but by {SMALL_WORDS}.")
+    if side == "awd" and bundle is not None and awd_significantly_worse(bundle.get("verdict")):
+        # review 26A: a green "Distillation beat a search" under "AWD is worse than db5"
+        initial = (bundle.get("wavelet") or {}).get("init") or "the initial wavelet"
+        return _note("secondary", "awd_beats_search",
+                     f"AWD (the best grid point) beats {search} ({interval}), but both do worse than {initial}'s "
+                     "student on the test set (the verdict above).")
     if side == "awd":
         return _note("success", "awd_beats_search",
                      f"Distillation beat a search without the teacher: AWD (the best grid point) beats {search} "
@@ -610,11 +627,16 @@ def _control_note(control: dict, awd_cv_score=None, bundle=None) -> dict:
                      "wavelet is in the scores table, but it explains the labels, not the network.")
     ahead = ""
     search_cv = control.get("cv_score")
+    digits = 3  # as many decimals as tell the two scores apart (review 26A: "-0.003 against AWD's -0.003")
+    while (digits < 8 and isinstance(search_cv, (int, float)) and isinstance(awd_cv_score, (int, float))
+           and f"{search_cv:.{digits}f}" == f"{awd_cv_score:.{digits}f}"):
+        digits += 1
     search_leads = (diff["estimate"] < 0) == (diff.get("metric", "r2") == "r2")
     if (search_leads and isinstance(search_cv, (int, float)) and isinstance(awd_cv_score, (int, float))
             and search_cv > awd_cv_score):
         ahead = (f" The search leads on both numbers shown, though: on the test estimate, and in cross-validation "
-                 f"on the training data (score {search_cv:.3f} against AWD's {awd_cv_score:.3f}; the best of "
+                 f"on the training data (score {search_cv:.{digits}f} against AWD's {awd_cv_score:.{digits}f}; "
+                 "the best of "
                  f"{control['n']} is picked on that score, which flatters it). These numbers do not establish "
                  "that it is the better wavelet for this student (the test interval contains 0); AWD is the one "
                  "distilled from the network.")

@@ -5,7 +5,8 @@ import numpy as np
 from awd_studio.models import filters as _filters
 
 __all__ = ["verdict_text", "format_difference", "rmse_difference_words", "warnings_of", "distance_to", "STUDENT_NAMES",
-           "N_BOOT", "SMALL_SHARE", "SMALL_RELATIVE", "is_small", "SMALL_WORDS"]
+           "N_BOOT", "SMALL_SHARE", "SMALL_RELATIVE", "is_small", "SMALL_WORDS", "awd_significantly_worse",
+           "FEW_TEST_SAMPLES", "NO_SKILL_R2", "no_skill_words"]
 
 #: Test-set bootstrap resamples for the paired AWD - initial interval.
 N_BOOT = 10000
@@ -17,6 +18,14 @@ SMALL_SHARE = 0.005
 #: ... and below this fraction of the larger mean squared error: near R² = 1 a difference of 0.0035 R² halved the
 #: error (0.999 against 0.9955), which is not small (review 25B).
 SMALL_RELATIVE = 0.1
+
+#: Below this many test samples the verdict does not call a difference significant, and the notes that compare
+#: single test scores are left out: a test R² on 30 samples has a standard error of about 0.1 where the true R² is
+#: 0.5, and a bootstrap interval resampled from a handful of samples is unreliable (review 26A: "AWD is worse" on 8).
+FEW_TEST_SAMPLES = 30
+#: Below this best test R² of every model, the teacher's included, the verdict first says that nothing here
+#: predicts the target (review 26A: a pure-noise target read "No significant gain over db5: use db5" alone).
+NO_SKILL_R2 = 0.05
 
 #: What a small difference is, said after it.
 SMALL_WORDS = ("a small difference: under half a percent of the test target's variance and under a tenth of the "
@@ -65,6 +74,28 @@ def is_small(estimate, metric, awd_score, target_sd=None):
     return bool(share < SMALL_SHARE and larger > 0 and abs(errors[1] - errors[0]) < SMALL_RELATIVE * larger)
 
 
+def awd_significantly_worse(verdict) -> bool:
+    """Whether a bundle's verdict found AWD significantly worse than the initial wavelet on the test set (its
+    paired interval entirely on the initial wavelet's side).
+
+    Examples
+    --------
+    >>> awd_significantly_worse({"metric": "r2", "test_difference": {"estimate": -0.1, "low": -0.2, "high": -0.03}})
+    True
+    >>> awd_significantly_worse({"metric": "rmse", "test_difference": {"estimate": -0.1, "low": -0.2, "high": -0.03}})
+    False
+    >>> awd_significantly_worse({})
+    False
+    """
+    verdict = verdict if isinstance(verdict, dict) else {}
+    diff = verdict.get("test_difference") or {}
+    low, high = diff.get("low"), diff.get("high")
+    if not isinstance(low, int | float) or not isinstance(high, int | float):
+        return False
+    better_sign = 1.0 if verdict.get("metric", "r2") == "r2" else -1.0
+    return max(better_sign * low, better_sign * high) < 0
+
+
 def distance_to(psi, psi_ref):
     """Wavelet distance (:func:`models.filters.wavelet_distance`) divided by ``||psi_ref||``."""
     return float(_filters.wavelet_distance(psi, psi_ref) / max(np.linalg.norm(psi_ref), 1e-300))
@@ -103,7 +134,25 @@ def rmse_difference_words(estimate, number, other, what="RMSE"):
     return f"AWD's test {what} is {number(abs(estimate))} {way} than {other}'s"
 
 
-def verdict_text(choice, difference, init_name, metric="r2", target_name=None, small=False):
+def no_skill_words(best_r2):
+    """The sentence that opens a verdict when no model predicts the target (best test R² below
+    :data:`NO_SKILL_R2`), else ``""``.
+
+    Examples
+    --------
+    >>> no_skill_words(-0.001)[:69]
+    'No model here predicts the target: the best test R² of any model, the'
+    >>> no_skill_words(0.4)
+    ''
+    """
+    if not isinstance(best_r2, int | float) or best_r2 >= NO_SKILL_R2:
+        return ""
+    return (f"No model here predicts the target: the best test R² of any model, the teacher's included, is "
+            f"{best_r2:.3f}, no better than predicting the training mean (R² 0). What follows compares models "
+            "without skill. ")
+
+
+def verdict_text(choice, difference, init_name, metric="r2", target_name=None, small=False, n_test=None):
     """One sentence saying whether distillation helped, from the selection and the paired test interval.
 
     Parameters
@@ -118,7 +167,9 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
     target_name : str, optional
         Named in RMSE sentences.
     small : bool, default=False
-        Whether the difference is small (:func:`is_small`): a confirmed gain is then said to be small.
+        Whether the difference is small (:func:`is_small`): a confirmed gain or loss is then said to be small.
+    n_test : int, optional
+        Test samples (maps for maps); below :data:`FEW_TEST_SAMPLES` no difference is called significant.
 
     Returns
     -------
@@ -140,8 +191,16 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
     Differences far below 0.001 R² keep two significant digits:
 
     >>> verdict_text("awd", {"estimate": -3.1e-5, "low": -5.7e-5, "high": -6.4e-6, "level": 0.95}, "db5")
-    'AWD is worse than db5 on the test set (AWD − db5 = -0.000031 R², 95 % interval -0.000057 to -0.000006):
-    use db5 (although cross-validation preferred AWD).'
+    "AWD is worse than db5 on the test set (AWD − db5 = -0.000031 R², 95 % interval -0.000057 to -0.000006),
+    although cross-validation preferred AWD, the model delivered here: predict with db5's student instead (model
+    baseline_wavelet)."
+
+    A loss the interval confirms but small is said to be small, as a gain is:
+
+    >>> verdict_text("initial", {"estimate": -3.1e-5, "low": -5.7e-5, "high": -6.4e-6, "level": 0.95}, "db5",
+    ...              small=True)[79:]
+    "-0.000057 to -0.000006), a small difference: under half a percent of the test target's variance and under a
+    tenth of the larger squared error: use db5 (cross-validation kept it)."
 
     When cross-validation kept the initial wavelet but the test set favours AWD, both are said:
 
@@ -155,6 +214,11 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
     >>> verdict_text("awd", {"estimate": 0.011, "low": -0.019, "high": 0.041, "level": 0.95}, "db5")
     'No significant gain over db5 on the test set (AWD − db5 = 0.011 R², 95 % interval -0.019 to 0.041):
     cross-validation preferred AWD, the model delivered here, but db5 may do as well.'
+
+    On fewer than :data:`FEW_TEST_SAMPLES` test samples no difference is called significant:
+
+    >>> verdict_text("initial", {"estimate": -0.45, "low": -0.84, "high": -0.07, "level": 0.95}, "db5", n_test=8)[:70]
+    'Only 8 test samples: too few for the test set to confirm or refute a d'
 
     And when the test set leans towards db5 without excluding a tie:
 
@@ -171,6 +235,11 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
     what = "R²" if metric == "r2" else f"RMSE{'' if not target_name else ' of ' + target_name}"
     better_sign = 1.0 if metric == "r2" else -1.0  # R²: higher is better; RMSE: lower is better
     interval = f"{pct} interval {number(low)} to {number(high)}"
+    if n_test is not None and n_test < FEW_TEST_SAMPLES:
+        delivered = "AWD" if choice == "awd" else init_name
+        return (f"Only {n_test} test samples: too few for the test set to confirm or refute a difference between AWD "
+                f"and {init_name} (AWD − {init_name} = {number(est)} {what}, a bootstrap {interval} that so few "
+                f"samples make unreliable). The model delivered, {delivered}, is the one cross-validation chose.")
     if choice == "awd" and better_sign * low > 0 and better_sign * high > 0:
         verb = "improves test R² over" if metric == "r2" else f"lowers the test {what} below"
         tail = "" if metric == "r2" else "'s"
@@ -187,8 +256,13 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
         gap = (f"{rmse_difference_words(est, number, init_name, what)}, {pct} interval of AWD − {init_name} "
                f"{number(low)} to {number(high)}")
     if max(better_sign * low, better_sign * high) < 0:
-        kept = "cross-validation kept it" if choice == "initial" else "although cross-validation preferred AWD"
-        return f"AWD is worse than {init_name} on the test set ({gap}): use {init_name} ({kept})."
+        small = f", {SMALL_WORDS}" if small else ""  # review 26A: a small loss was said as a large one
+        if choice == "initial":
+            return (f"AWD is worse than {init_name} on the test set ({gap}){small}: use {init_name} "
+                    "(cross-validation kept it).")
+        # review 26A: "use db5" while Predict and `awd predict` used AWD, cross-validation's choice, without a word
+        return (f"AWD is worse than {init_name} on the test set ({gap}){small}, although cross-validation preferred "
+                f"AWD, the model delivered here: predict with {init_name}'s student instead (model baseline_wavelet).")
     if choice == "initial" and min(better_sign * low, better_sign * high) > 0:  # the test disagrees with the CV
         return (f"Cross-validation kept {init_name}, the model delivered here, but AWD did better on the test set "
                 f"({gap}). The choice was made before the test set was read; a single test split can favour "

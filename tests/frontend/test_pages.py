@@ -772,6 +772,14 @@ def test_results_summary_and_table_name_the_initial_wavelet_when_cross_validatio
                                rule="one_se")
     assert ("the best AWD point gains 0.116, less than its standard error 0.388 (one-standard-error rule)"
             in str(res.summary_children(bundle)))
+    # review 26A: the best of 18 points beat db5 by more than its standard error, the search itself did not
+    bundle["selection"].update(cv_gain=0.0289, cv_gain_se=0.0214, search_cv_gain=0.004, search_cv_gain_se=0.02,
+                               kept_because="selection", n_candidates=19)
+    said = str(res.summary_children(bundle))
+    assert "the grid search itself, each fold scored by the point the other folds chose, gains 0.004" in said
+    assert "picking the best of 18 points gives by chance" in said
+    bundle["selection"]["kept_because"] = "mean"
+    assert "does not beat predicting the training mean" in str(res.summary_children(bundle))
     # the first card is the delivered model's score, not the best AWD point's (a second new user's review)
     assert "db5 test R² (kept by cross-validation)" in shown and "AWD test R²" not in shown
     rows = res.scores_table(bundle).children[0].children[1].children

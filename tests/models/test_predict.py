@@ -326,3 +326,26 @@ def test_predicting_on_the_training_file_says_the_scores_are_in_sample(series, t
     new = tmp_path / "new.npz"
     save_npz(Dataset(X=split["X_test"], y=split["y_test"], kind="timeseries", name="new"), new)
     assert TRAINING_FILE_WARNING not in predict_file(out, new)["warnings"]
+
+
+def test_predicting_by_default_with_awd_that_the_test_set_found_worse_says_so(series, tmp_path):
+    """Review 26A: the verdict said "use db5" while `awd predict` used AWD, cross-validation's choice, in silence."""
+    import json
+    import shutil
+
+    from awd_studio.models.pipeline.predict import predict_file
+
+    bundle, out, split = series
+    worse = tmp_path / "worse"
+    shutil.copytree(out, worse)
+    saved = json.loads((worse / "result.json").read_text())
+    saved["selection"]["choice"] = "awd"
+    saved["verdict"].update(metric="r2", test_difference={**saved["verdict"]["test_difference"], "estimate": -0.1,
+                                                           "low": -0.2, "high": -0.03})
+    (worse / "result.json").write_text(json.dumps(saved))
+    new = tmp_path / "new.npz"
+    save_npz(Dataset(X=split["X_test"], y=split["y_test"], kind="timeseries", name="new"), new)
+    told = [w for w in predict_file(worse, new)["warnings"] if "significantly worse" in w]
+    assert len(told) == 1 and "baseline_wavelet" in told[0]
+    assert not any("significantly worse" in w for w in predict_file(worse, new, "awd")["warnings"])  # asked for
+    assert not any("significantly worse" in w for w in predict_file(out, new)["warnings"])

@@ -274,3 +274,36 @@ def test_the_terms_variance_ratio_is_one_for_independent_terms_and_large_for_can
     pair = np.c_[shared + 0.01 * rng.normal(size=(2000, 1)), shared]
     assert term_variance_ratio(pair, np.array([300.0, -300.0])) > 1000
     assert term_variance_ratio(np.ones((10, 2)), np.array([1.0, 2.0])) is None  # a constant prediction
+
+
+def test_single_scores_on_a_handful_of_test_samples_are_not_compared_as_findings():
+    """Review 26A: on 8 test series the notes compared single scores ("AWD beats its own teacher. Likely reason:
+    the teacher is under-fit") and the verdict called AWD significantly worse."""
+    from awd_studio.models.pipeline.verdict import verdict_text
+
+    few = {"data": {"kind": "timeseries", "n_train": 32, "n_test": 8},
+           "teacher": {"name": "lstm", "test": {"r2": 0.2}},
+           "models": {"awd": {"test": {"r2": 0.5}}, "baseline_wavelet": {"test": {"r2": 0.6}}}}
+    assert _keys(few) == ["few_samples"]
+    assert "awd_beats_teacher" in _keys({**few, "data": {**few["data"], "n_train": 400, "n_test": 100}})
+    text = verdict_text("initial", {"estimate": -0.45, "low": -0.84, "high": -0.07, "level": 0.95}, "db5", n_test=8)
+    assert text.startswith("Only 8 test samples") and "worse" not in text and "unreliable" in text
+    assert "db5, is the one cross-validation chose" in text
+
+
+def test_notes_under_a_verdict_that_found_awd_worse_or_a_weak_teacher_do_not_cheer_or_point_to_it():
+    """Review 26A: a green "Distillation beat a search without the teacher" under "AWD is worse than db5", and a
+    γ = 0 note pointing to the teacher's grid points when the teacher had test R² 0.002."""
+    worse = {"models": {"awd": {"test": {"r2": 0.5}}}, "wavelet": {"init": "db5"},
+             "verdict": {"metric": "r2", "text": "AWD is worse than db5 ...",
+                         "test_difference": {"estimate": -0.05, "low": -0.08, "high": -0.02}},
+             "selection": {"random_search": {"n": 300, "test_difference": {"metric": "r2", "estimate": 0.05,
+                                                                            "low": 0.02, "high": 0.08}}}}
+    note = next(n for n in trust_notes(worse) if n["key"] == "awd_beats_search")
+    assert note["level"] == "secondary" and "both do worse than db5's student" in note["text"]
+    worse["verdict"]["test_difference"] = {"estimate": 0.05, "low": 0.02, "high": 0.08}
+    assert next(n for n in trust_notes(worse) if n["key"] == "awd_beats_search")["level"] == "success"
+    plain = {"selected": {"gamma": 0.0}, "teacher": {"name": "mlp", "test": {"r2": 0.002}}}
+    note = trust_notes(plain)[0]
+    assert note["key"] == "selected_without_teacher" and "look at the grid's points" not in note["text"]
+    assert "weak here" in note["text"]
