@@ -51,11 +51,17 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"awd-studio {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    ex = sub.add_parser("example", help="write an example dataset (.npz)")
-    ex.add_argument("name", choices=["synthetic", "cme", "lensing"])
+    ex = sub.add_parser("example", help="write an example dataset (.npz)",
+                        description="Write one of the simulated examples: synthetic (series of length 64 whose "
+                                    "target is a sparse linear function of their db5 coefficients, the paper's "
+                                    "section 4.1), cme (clathrin-like fluorescence traces of length 40 with the "
+                                    "recruitment peak as target, section 4.2) or lensing (64 x 64 convergence-like "
+                                    "maps with Omega_m and sigma_8 as targets, section 4.3).")
+    ex.add_argument("name", choices=["synthetic", "cme", "lensing"], help="which example")
     ex.add_argument("--out", required=True, help="output .npz file")
     ex.add_argument("--n", type=int, default=None, help="number of samples (default: the example's own)")
-    ex.add_argument("--seed", type=int, default=0)
+    ex.add_argument("--seed", type=int, default=0,
+                    help="seed of the simulation (default: 0); the same seed writes the same file")
 
     ti = sub.add_parser("tile", help="cut large maps into square tiles (.npz), whole maps held out for testing")
     ti.add_argument("data", help="maps in any format `awd distill` reads, with their targets")
@@ -160,12 +166,15 @@ def _add_reproduce_parser(sub):
     re_.add_argument("--epochs", type=int, default=d.epochs, help=f"per grid point (default: {d.epochs})")
     re_.add_argument("--lr", type=float, default=d.lr, help=f"Adam's step (default: {d.lr:g})")
     re_.add_argument("--mode", default=d.mode, choices=["zero", "periodization", "symmetric"],
-                     help="boundary mode of the learned transform")
+                     help=f"boundary mode of the learned transform (default: {d.mode})")
     re_.add_argument("--data-mode", default=d.data_mode, choices=["zero", "periodization"],
-                     help="boundary mode of the db5 transform that defines y")
-    re_.add_argument("--parametrization", default=d.parametrization, choices=["free", "orthogonal"])
-    re_.add_argument("--gradient-path", default=d.gradient_path, choices=["auto", "eq8", "straight_through"])
-    re_.add_argument("--teacher", default=d.teacher, choices=["mlp", "lstm"])
+                     help=f"boundary mode of the db5 transform that defines y (default: {d.data_mode})")
+    re_.add_argument("--parametrization", default=d.parametrization, choices=["free", "orthogonal"],
+                     help=f"the learned filter: free taps or the orthogonal lattice (default: {d.parametrization})")
+    re_.add_argument("--gradient-path", default=d.gradient_path, choices=["auto", "eq8", "straight_through"],
+                     help=f"how the interpretation term's gradient is computed (default: {d.gradient_path})")
+    re_.add_argument("--teacher", default=d.teacher, choices=["mlp", "lstm"],
+                     help=f"the network distilled (default: {d.teacher})")
     re_.add_argument("--lambdas", type=_floats, default=None, help="comma-separated (default: the paper's 5)")
     re_.add_argument("--gammas", type=_floats, default=None, help="comma-separated (default: the paper's 21)")
     re_.add_argument("--start-search", type=int, default=None,

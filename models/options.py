@@ -413,7 +413,8 @@ class JobOptions(BaseModel):
                                             "teacher's training; auto: random quarter turns and mirrors for "
                                             "maps, none for series")
     selection_rule: SelectionRule = Field(SelectionRule.ONE_SE, description="one_se: AWD must beat the initial "
-                                          "wavelet by one standard error in cross-validation")
+                                          "wavelet by one standard error in cross-validation, as a grid search "
+                                          "too, and beat the training mean; best: any positive CV gain")
     input_scaling: InputScaling = Field(InputScaling.AUTO, description="scaling AWD and the series students "
                                         "see; auto: the teacher's for series, none for maps")
     student_penalty: StudentPenalty = Field(StudentPenalty.CV, description="series student's ridge penalty")

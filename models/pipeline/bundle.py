@@ -409,7 +409,7 @@ def summary_text(bundle: dict) -> str:
     lines += [f"best grid point{' (not delivered: cross-validation kept the initial wavelet)' if kept else ''} "
               f"lambda={sel['lambda']:.3g}, gamma={sel['gamma']:.3g} "
               f"(cross-validated R2 {best['cv_score']:.3f}{started})",
-              f"{'model':<18}{'test R2':>9}{'RMSE':>12}{'+-':>10}{'CV R2':>8}{'compression':>13}{'params':>8}"
+              f"{'model':<18}{'test R2':>9}{'RMSE':>12}{'RMSE SD':>10}{'CV R2':>8}{'compression':>13}{'params':>8}"
               f"{'s/sample':>11}"]
     teacher = bundle["teacher"]
     rows = [(f"teacher ({teacher['name']})", teacher["test"]["r2"], teacher["test"]["rmse"], None, None, None,
@@ -422,6 +422,10 @@ def summary_text(bundle: dict) -> str:
         lines.append(f"{name:<18}{r2:>9.3f}{rmse:>12.4g}{'' if sd is None else f'{sd:.3g}':>10}"
                      f"{'' if cv is None else f'{cv:.3f}':>8}"
                      f"{'' if comp is None else f'{comp:.3f}':>13}{params:>8d}{secs:>11.2e}")
+    # review 26A: the "+-" column and what "params" counts were unsaid
+    lines.append("(RMSE SD: bootstrap SD of the test RMSE; CV R2: on the training split's folds; params: the "
+                 "student's fitted numbers plus its filter's free parameters, e.g. AWD's lattice angles; s/sample: "
+                 "prediction time)")
     return "\n".join(lines)
 
 
