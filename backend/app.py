@@ -15,6 +15,7 @@ import httpx
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import OperationalError
@@ -47,6 +48,11 @@ from awd_studio.jobstate.logs import configure_logging
 from awd_studio.jobstate.migrate import upgrade_database
 from awd_studio.jobstate.storage import DISK_FULL_DETAIL, Paths, is_disk_full, sweep_temp
 from awd_studio.models import __version__
+
+#: Content types never compressed (Starlette's own list, which keeps event streams and compressed formats out).
+UNCOMPRESSED_TYPES = ("application/grpc", "application/gzip", "application/x-gzip", "application/zip", "audio/*",
+                      "font/woff", "font/woff2", "image/avif", "image/gif", "image/jpeg", "image/png", "image/webp",
+                      "text/event-stream", "video/*")
 
 __all__ = ["create_app", "api_router", "RecoveryLoop", "validation_detail"]
 
@@ -251,6 +257,10 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
     if settings.rate_limit_per_minute > 0:
         app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute,
                            redis_url=settings.redis_url)
+    # text answers compressed (review 26B: a phone downloaded 7.7 MB on opening a shared result, plotly.js alone
+    # 4.7 MB); arrays, archives and images are sent as they are (compressed already, or not worth the CPU)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6,
+                       exclude_content_types=(*UNCOMPRESSED_TYPES, "application/octet-stream"))
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "DELETE"], allow_headers=["*"])
