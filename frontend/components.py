@@ -131,6 +131,8 @@ def graph_config(filename: str) -> dict:
             # half the buttons: the full bar covered the top right panel's title on hover; box zoom, pan,
             # reset and box select (the explain panel's drawing) stay
             "modeBarButtonsToRemove": ["lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d"],
+            # Plotly's "Double-click to zoom back out" tip covered a card's PNG / SVG buttons (review 26B)
+            "showTips": False,
             "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2}}
 
 

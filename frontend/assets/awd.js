@@ -415,7 +415,24 @@
       }
     }
   }
+  /* On a touch screen a swipe that started on a chart zoomed the chart instead of scrolling the page, and on a
+     phone (no toolbar) only a double tap undid it (review 26B): there the charts do not drag (dragmode false, so
+     the page scrolls under the finger); a tap still picks a point. Dash redraws a chart with its figure's
+     dragmode, so each chart is set again after every redraw. The drawing figure keeps its box tool. */
+  var touchOnly = !!(window.matchMedia && window.matchMedia("(hover: none) and (pointer: coarse)").matches);
+  function noDragOnTouch(node) {
+    if (!touchOnly || node.nodeType !== 1 || !node.closest) { return; }
+    var gd = node.closest(".js-plotly-plot");
+    if (!gd || gd.hasAttribute("data-awd-nodrag") || gd.closest("#explain-draw-graph") || !gd.on) { return; }
+    gd.setAttribute("data-awd-nodrag", "1");
+    var fix = function () {
+      if (gd.layout && gd.layout.dragmode !== false && window.Plotly) { window.Plotly.relayout(gd, { dragmode: false }); }
+    };
+    gd.on("plotly_afterplot", fix);
+    fix();
+  }
   function improve(node) {
+    noDragOnTouch(node);
     labelSliders(node);
     untabModebars(node);
     buttonizeCopies(node);

@@ -182,3 +182,49 @@ def test_an_800_px_window_fits_the_tables_and_gives_the_class_panel_a_row(web_se
     assert layout[1][1] - layout[1][0] > 0.9, layout  # the χ² panel across the figure, below the histograms
     screenshot(page, "63-800px-histograms")
     assert not errors, errors
+
+
+def _swipe_up(page, x, y, steps=12, step=20):
+    """A finger's upward swipe from (x, y), in viewport pixels, as touch events (chromium's DevTools protocol)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for i in range(1, steps + 1):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y - step * i}]})
+        page.wait_for_timeout(16)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.wait_for_timeout(1000)
+
+
+def test_a_swipe_that_starts_on_a_chart_scrolls_a_touch_screen_and_does_not_zoom(web_server, owner_context,
+                                                                                  explained_maps_job):
+    """Review 26B: on a phone and a tablet a swipe that started on any of the result's charts zoomed the chart
+    (the scores' bars re-ranged until they looked equal) and the page did not move; on a phone, with no toolbar,
+    only a double tap undid it. A tap still picks a grid point; a mouse still zooms by dragging."""
+    job_id = explained_maps_job
+    for viewport in (PHONE, {"width": 820, "height": 1180}):
+        page = owner_context(viewport=viewport, is_mobile=True, has_touch=True).new_page()
+        errors = console_errors(page)
+        page.goto(f"{web_server}/results/{job_id}")
+        page.wait_for_function("document.querySelector('#results-scores-graph .js-plotly-plot .bars')")
+        page.wait_for_timeout(1500)
+        assert page.evaluate("document.querySelector('#results-scores-graph .js-plotly-plot').layout.dragmode") is False
+        ranges = "JSON.stringify(document.querySelector('#results-scores-graph .js-plotly-plot').layout.yaxis.range)"
+        before_range = page.evaluate(ranges)
+        top = page.evaluate("document.querySelector('#results-scores-graph .nsewdrag').getBoundingClientRect().top"
+                            " + scrollY")
+        page.evaluate(f"window.scrollTo(0, {top} - 100)")
+        page.wait_for_timeout(500)
+        before = page.evaluate("scrollY")
+        _swipe_up(page, viewport["width"] * 0.6, 300)
+        assert page.evaluate("scrollY") - before > 150, viewport  # the page moved under the finger
+        assert page.evaluate(ranges) == before_range, viewport  # and the chart did not zoom
+        # the toolbar stays hidden on a touch screen (it covered titles and legends on a tablet)
+        assert page.evaluate("getComputedStyle(document.querySelector('#results-scores-graph "
+                             ".modebar-container')).display") == "none"
+        assert not errors, errors
+    desktop = owner_context().new_page()
+    desktop.goto(f"{web_server}/results/{job_id}")
+    desktop.wait_for_function("document.querySelector('#results-scores-graph .js-plotly-plot .bars')")
+    desktop.wait_for_timeout(1000)
+    assert desktop.evaluate("document.querySelector('#results-scores-graph .js-plotly-plot').layout.dragmode") \
+        is not False
