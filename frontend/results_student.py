@@ -37,6 +37,8 @@ class ids:  # noqa: N801 (a namespace of constants)
     STUDENTS = "results-students"
     TRUST = "results-trust"
     COMPRESSION_NOTE = "results-compression-note"
+    #: The notes folded under a summary (:func:`trust_alerts`).
+    MORE_NOTES = "results-more-notes"
     INSPECTED = "results-inspected"
     STUDENT_FORMULA = "results-student-formula"
     STUDENT_DEFINITION = "results-student-definition"
@@ -101,12 +103,30 @@ def use_in_python_block() -> html.Div:
     return html.Div(id=ids.USE_PYTHON)
 
 
+#: Note levels shown open; the others (info, secondary, success) fold under :data:`MORE_NOTES` when there are more
+#: than :data:`OPEN_NOTES` notes in all (review 26B: about 540 words of notes stood between a phone's verdict and
+#: the first figure, three screens down).
+OPEN_LEVELS = ("danger", "warning")
+OPEN_NOTES = 3
+MORE_NOTES = "{n}{more} note{s} on these results"
+
+
 def trust_alerts(bundle: dict) -> list:
-    """The bundle's notes on what to trust as alerts, and the compression factor's definition."""
+    """The bundle's notes on what to trust as alerts, and the compression factor's definition. Warnings and dangers
+    are always shown; the other notes fold under a summary when there are more than :data:`OPEN_NOTES` in all."""
     trust = bundle.get("trust") or {}
-    alerts = [dbc.Alert(n["text"], color=n.get("level", "secondary"), className="mb-2 py-2",
-                        id=f"results-trust-{n.get('key', i)}")
-              for i, n in enumerate(trust.get("notes") or []) if isinstance(n, dict) and n.get("text")]
+    notes = [(i, n) for i, n in enumerate(trust.get("notes") or []) if isinstance(n, dict) and n.get("text")]
+
+    def alert(i, n):
+        return dbc.Alert(n["text"], color=n.get("level", "secondary"), className="mb-2 py-2",
+                         id=f"results-trust-{n.get('key', i)}")
+
+    folded = [(i, n) for i, n in notes if n.get("level") not in OPEN_LEVELS] if len(notes) > OPEN_NOTES else []
+    alerts = [alert(i, n) for i, n in notes if (i, n) not in folded]
+    if folded:
+        summary = MORE_NOTES.format(n=len(folded), more=" more" if alerts else "", s="s" if len(folded) > 1 else "")
+        alerts.append(html.Details([html.Summary(summary, className="small mb-2"),
+                                    *[alert(i, n) for i, n in folded]], id=ids.MORE_NOTES, className="mb-2"))
     if trust.get("compression_definition"):
         alerts.append(html.Details([html.Summary("What “compression” means here", className="small"),
                                     html.P(trust["compression_definition"], className="small mb-0 mt-1")],

@@ -198,7 +198,10 @@ def _body():
         # the heat map's cells take clicks only: the same choice by keyboard (or by reading the list)
         html.Div([
             dbc.Label("Inspect grid point", html_for=ids.GRID_POINT, className="me-2 mb-0 text-nowrap"),
-            dcc.Dropdown(id=ids.GRID_POINT, clearable=False, style={"minWidth": "18rem", "flex": "1 1 18rem"}),
+            # no search box: on a phone it raised the keyboard for a short list (review 26B); never wider than the
+            # page (a 16rem minimum pushed a 360 px page sideways)
+            dcc.Dropdown(id=ids.GRID_POINT, clearable=False, searchable=False,
+                         style={"minWidth": "min(18rem, 100%)", "flex": "1 1 18rem"}),
         ], className="d-flex flex-wrap align-items-center gap-1 mb-2", style={"maxWidth": "36rem"}),
         html.Div(id=results_student.ids.INSPECTED),
         dbc.Row([
@@ -216,8 +219,9 @@ def _body():
                                                 "or the initial wavelet when cross-validation kept it; not for "
                                                 "a grid point you inspect.", extra=html.Div([
                         dbc.Label("Test example", html_for=ids.EXAMPLE, className="me-2 mb-0"),
-                        dcc.Dropdown(id=ids.EXAMPLE, clearable=False, style={"minWidth": "16rem"}),
-                    ], className="d-flex align-items-center mb-2")),
+                        dcc.Dropdown(id=ids.EXAMPLE, clearable=False, searchable=False,
+                                     style={"minWidth": "min(16rem, 100%)", "flex": "1 1 16rem"}),
+                    ], className="d-flex flex-wrap align-items-center gap-1 mb-2")),
         *results_student.student_section(),
         html.H2(["Scores", help_link("scores")], className="h4 mt-2 mb-3", id=ids.SEC_SCORES),
         dbc.Card(dbc.CardBody(html.Div(id=ids.SCORES_TABLE, className="table-responsive")),
@@ -414,18 +418,34 @@ def provenance(bundle: dict, origin: str | None = None) -> list:
 
 
 def badges(bundle: dict, shared: bool) -> list:
-    """Kind, the target explained (bundles that name it), grid size, teacher; "shared" when read-only."""
+    """Kind, the target explained (bundles that name it), grid size, teacher, when the job finished; "shared" when
+    read-only.
+
+    Examples
+    --------
+    >>> [b.children for b in badges({"data": {"kind": "timeseries", "target_name": "auxilin"}, "grid": [{}, {}],
+    ...     "teacher": {"name": "lstm"}, "provenance": {"finished": "2026-12-05T16:18:02+00:00"}}, True) if b != " "]
+    ['time series', 'target: auxilin', '2 grid points', 'teacher: lstm', 'finished 2026-12-05 16:18 UTC',
+     'shared · read-only']
+    """
     data = bundle.get("data") or {}
     kind = kind_label(data.get("kind"))
-    target = [dbc.Badge(f"target: {data['target_name']}", color="info", className="me-1")] \
+    # dark text on the light blue (review 26B: white on it was 1.96:1); a space between badges, read aloud as
+    # "time series target: …" rather than "time seriestarget: …"
+    target = [dbc.Badge(f"target: {data['target_name']}", color="info", text_color="dark", className="me-1")] \
         if data.get("target_name") else []
-    out = [dbc.Badge(kind, color="info", className="me-1"), *target,
+    out = [dbc.Badge(kind, color="info", text_color="dark", className="me-1"), *target,
            dbc.Badge(f"{len(bundle.get('grid') or [])} grid points", color="secondary", className="me-1"),
            dbc.Badge(f"teacher: {(bundle.get('teacher') or {}).get('name', '?')}", color="secondary",
                      className="me-1")]
+    finished = str((bundle.get("provenance") or {}).get("finished") or "")
+    if len(finished) >= 16:  # when it ran: a reader with several links tells them apart (review 26B)
+        out.append(dbc.Badge(f"finished {finished[:10]} {finished[11:16]} UTC" if finished.endswith("+00:00")
+                             else f"finished {finished[:10]} {finished[11:16]}", color="light", text_color="dark",
+                             className="me-1 border"))
     if shared:
         out.append(dbc.Badge("shared · read-only", color="warning", text_color="dark", id=ids.SHARED_BADGE))
-    return out
+    return [part for badge in out for part in (badge, " ")][:-1]
 
 
 def example_options(activation: dict) -> list[dict]:

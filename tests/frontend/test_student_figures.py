@@ -480,3 +480,20 @@ def test_the_figures_threshold_of_reading_beyond_the_ends_is_the_tables():
     from awd_studio.models.pipeline.student_params import LOW_IN_SERIES
 
     assert S.LOW_IN_SERIES == LOW_IN_SERIES
+
+
+def test_many_notes_keep_warnings_open_and_fold_the_rest():
+    """Review 26B: about 540 words of notes stood between a phone's verdict and the first figure."""
+    from awd_studio.frontend.results_student import MORE_NOTES, OPEN_NOTES
+
+    notes = [{"level": level, "key": f"k{i}", "text": f"note {i}"}
+             for i, level in enumerate(["warning", "info", "secondary", "danger", "success"])]
+    alerts = trust_alerts({"trust": {"notes": notes}})
+    assert [a.children for a in alerts[:2]] == ["note 0", "note 3"]  # warnings and dangers stay open, in order
+    folded = alerts[2]
+    assert folded.children[0].children == MORE_NOTES.format(n=3, more=" more", s="s") == "3 more notes on these results"
+    calm = [n for n in notes if n["level"] not in ("warning", "danger")] + [{"level": "info", "text": "note 5"}]
+    assert trust_alerts({"trust": {"notes": calm}})[0].children[0].children == "4 notes on these results"
+    assert [a.children for a in folded.children[1:]] == ["note 1", "note 2", "note 4"]
+    few = trust_alerts({"trust": {"notes": notes[1:1 + OPEN_NOTES]}})  # few notes: all shown
+    assert [a.children for a in few] == ["note 1", "note 2", "note 3"]
