@@ -34,6 +34,9 @@ def test_quick_reproduction_writes_the_table_the_json_and_the_figure(tmp_path, c
         assert filter_distance(h, db5) == pytest.approx(run["paper"]["distance"], rel=1e-12)
     sym5 = next(r for r in result["runs"] if r["start"] == "sym5")
     assert sym5["start_distance"] == pytest.approx(0.213, abs=1e-3)
+    # where the data-driven point's fit began, after the start search (review 26A: the table left it out)
+    assert 0 <= sym5["data"]["fit_start_distance"] < 1
+    assert "fit began at (after the start search)" in (out / "results.md").read_text()
 
 
 def test_bad_settings_name_the_field():
@@ -83,3 +86,6 @@ def test_quick_reproduction_with_and_without_the_start_search(tmp_path, capsys, 
     (run,) = result["runs"]
     assert len(run["start_choice"]) == len(run["grid"])
     assert all(-1 <= c < 16 for c in run["start_choice"])  # -1: sym5 itself, else an end point of one of two searches
+    if not searched:  # every fit began at sym5 itself
+        assert run["data"]["fit_start_distance"] == pytest.approx(run["start_distance"], rel=1e-6)  # float32 fit
+        assert "fit began at" not in printed
