@@ -192,7 +192,7 @@ def figure_card(title: str, graph_id: str, filename: str, *, extra=None, help_te
                        "aria-label": f"Download {title} as {fmt}", "type": "button"}, id=f"{graph_id}-{fmt.lower()}")
         for fmt in ("PNG", "SVG")
     ], size="sm")
-    header = dbc.CardHeader(html.Div([html.H2(title, className="h6 mb-0"), buttons],
+    header = dbc.CardHeader(html.Div([html.H3(title, className="h6 mb-0"), buttons],
                                      className="d-flex justify-content-between align-items-center"))
     body = [html.P(help_text, className="text-muted small mb-2", id=f"{graph_id}-help")] if help_text else []
     if extra is not None:

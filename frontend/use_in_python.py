@@ -187,7 +187,7 @@ def use_in_python_card(bundle: dict, *, snippet_id: str, paper_id: str, software
     # room on the right for the copy button (review 15: it covered the end of the BibTeX title's line)
     pre = {"className": "awd-code small mb-0", "style": {"whiteSpace": "pre-wrap", "paddingRight": "2rem"}}
     return [dbc.Row([
-        dbc.Col(dbc.Card([dbc.CardHeader(html.H3("Use in Python", className="h6 mb-0")), dbc.CardBody([
+        dbc.Col(dbc.Card([dbc.CardHeader(html.H2("Use in Python", className="h6 mb-0")), dbc.CardBody([
             html.P(["Unpack the Downloads' ZIP (its folder is ", html.Code(RESULT_FOLDER), "), or download ",
                     html.Code("result.json"), " and ", html.Code("arrays.npz"), " into a folder ",
                     html.Code(RESULT_FOLDER), " (they save as ", html.Code("awd-<run>-result.json"), " and ",
@@ -202,7 +202,7 @@ def use_in_python_card(bundle: dict, *, snippet_id: str, paper_id: str, software
             _copyable(html.Pre(python_snippet(bundle), id=snippet_id, **pre), "the Python code")])],
             className="shadow-sm h-100"),
             lg=7),
-        dbc.Col(dbc.Card([dbc.CardHeader(html.H3("Cite", className="h6 mb-0")), dbc.CardBody([
+        dbc.Col(dbc.Card([dbc.CardHeader(html.H2("Cite", className="h6 mb-0")), dbc.CardBody([
             html.P("The method:", className="small mb-1"),
             _copyable(html.Pre(BIBTEX_PAPER, id=paper_id, **pre), "the paper's BibTeX"),
             html.P("The software:", className="small mt-3 mb-1"),

@@ -306,6 +306,10 @@ def selection_gain_words(bundle: dict) -> str:
             f"{figures.fmt_number(se)}{rule}")
 
 
+#: A no-break space: keeps a symbol, "=" and its value on one line.
+NBSP = "\u00a0"
+
+
 def chosen_stat(bundle: dict, sel, validity: dict, stat):
     """The summary card of what cross-validation chose: the best AWD grid point (★), or the initial wavelet
     with the best AWD point and both CV scores beside it."""
@@ -340,7 +344,9 @@ def chosen_stat(bundle: dict, sel, validity: dict, stat):
         why = ""
     return stat("Cross-validation chose", f"{initial} (initial wavelet)",
                 f"CV score {figures.fmt_number(selection.get('initial_cv_score'))} against "
-                f"{figures.fmt_number(selection.get('awd_cv_score'))} for the best AWD point ★ {point}{why}")
+                # "γ =" and its value on one line (review 26B: split at a phone's line end)
+                f"{figures.fmt_number(selection.get('awd_cv_score'))} for the best AWD point ★ "
+                f"{point.replace(' = ', NBSP + '=' + NBSP)}{why}")
 
 
 def scores_table(bundle: dict) -> dbc.Table:
