@@ -23,7 +23,7 @@ from awd_studio.models.data.tiles import tile_maps
 from awd_studio.models.files import sha256_file
 from awd_studio.models.pipeline.result_files import result_file
 from awd_studio.models.pipeline.student_params import predict_with_record
-from awd_studio.models.pipeline.verdict import awd_significantly_worse
+from awd_studio.models.pipeline.verdict import awd_significantly_worse, verdict_samples
 from awd_studio.models.validation import InputError
 
 __all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_file", "trained_tile_size",
@@ -181,7 +181,7 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
     shape = tuple(bundle["data"]["shape"])
     inputs = load_inputs(data_path, sample_shape=shape, max_bytes=max_bytes)
     warnings = []
-    if by_default and model == "awd" and awd_significantly_worse(bundle.get("verdict")):
+    if by_default and model == "awd" and awd_significantly_worse(bundle.get("verdict"), verdict_samples(bundle)):
         # review 26A: the verdict said "use db5" while the default predicted with AWD without a word
         initial = (bundle.get("wavelet") or {}).get("init") or "the initial wavelet"
         warnings.append(f"predicting with AWD's student, which cross-validation chose, but on the result's test set "

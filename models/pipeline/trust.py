@@ -22,6 +22,7 @@ from awd_studio.models.pipeline.verdict import (
     format_difference,
     is_small,
     rmse_difference_words,
+    verdict_samples,
 )
 from awd_studio.models.teachers.training import still_improving_at_cap
 from awd_studio.models.teachers.units import UNITS_REMEDY, at_other_scale, scale_numbers
@@ -610,7 +611,8 @@ def _control_note(control: dict, awd_cv_score=None, bundle=None) -> dict:
     if side == "awd" and bundle is not None and _small(diff, bundle):
         return _note("secondary", "awd_beats_search_small",
                      f"AWD (the best grid point) beats {search} ({interval}), but by {SMALL_WORDS}.")
-    if side == "awd" and bundle is not None and awd_significantly_worse(bundle.get("verdict")):
+    if side == "awd" and bundle is not None and awd_significantly_worse(bundle.get("verdict"),
+                                                                        verdict_samples(bundle)):
         # review 26A: a green "Distillation beat a search" under "AWD is worse than db5"
         initial = (bundle.get("wavelet") or {}).get("init") or "the initial wavelet"
         return _note("secondary", "awd_beats_search",

@@ -6,7 +6,8 @@ from awd_studio.models import filters as _filters
 
 __all__ = ["verdict_text", "format_difference", "rmse_difference_words", "warnings_of", "distance_to", "STUDENT_NAMES",
            "N_BOOT", "SMALL_SHARE", "SMALL_RELATIVE", "is_small", "SMALL_WORDS", "awd_significantly_worse",
-           "FEW_TEST_SAMPLES", "NO_SKILL_R2", "no_skill_words"]
+           "FEW_TEST_SAMPLES", "NO_SKILL_R2", "no_skill_words",
+           "verdict_samples"]
 
 #: Test-set bootstrap resamples for the paired AWD - initial interval.
 N_BOOT = 10000
@@ -74,9 +75,10 @@ def is_small(estimate, metric, awd_score, target_sd=None):
     return bool(share < SMALL_SHARE and larger > 0 and abs(errors[1] - errors[0]) < SMALL_RELATIVE * larger)
 
 
-def awd_significantly_worse(verdict) -> bool:
+def awd_significantly_worse(verdict, n_test=None) -> bool:
     """Whether a bundle's verdict found AWD significantly worse than the initial wavelet on the test set (its
-    paired interval entirely on the initial wavelet's side).
+    paired interval entirely on the initial wavelet's side), on :data:`FEW_TEST_SAMPLES` test samples or more
+    (``n_test``: the test samples, or maps for tiled maps; None when unknown), as :func:`verdict_text` says.
 
     Examples
     --------
@@ -84,9 +86,13 @@ def awd_significantly_worse(verdict) -> bool:
     True
     >>> awd_significantly_worse({"metric": "rmse", "test_difference": {"estimate": -0.1, "low": -0.2, "high": -0.03}})
     False
+    >>> awd_significantly_worse({"metric": "r2", "test_difference": {"low": -0.2, "high": -0.03}}, n_test=8)
+    False
     >>> awd_significantly_worse({})
     False
     """
+    if n_test is not None and n_test < FEW_TEST_SAMPLES:
+        return False
     verdict = verdict if isinstance(verdict, dict) else {}
     diff = verdict.get("test_difference") or {}
     low, high = diff.get("low"), diff.get("high")
@@ -132,6 +138,20 @@ def rmse_difference_words(estimate, number, other, what="RMSE"):
     """
     way = "lower (better)" if estimate < 0 else "higher (worse)"
     return f"AWD's test {what} is {number(abs(estimate))} {way} than {other}'s"
+
+
+def verdict_samples(bundle):
+    """The number of test samples a bundle's verdict rests on: its test maps for tiled maps (the interval resamples
+    whole maps), else its test samples; None when the bundle does not say.
+
+    Examples
+    --------
+    >>> verdict_samples({"data": {"n_test": 240, "test_maps": 15}}), verdict_samples({"data": {"n_test": 8}})
+    (15, 8)
+    """
+    data = (bundle or {}).get("data") or {}
+    count = data.get("test_maps") or data.get("n_test")
+    return int(count) if isinstance(count, int | float) else None
 
 
 def no_skill_words(best_r2):
@@ -237,9 +257,10 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
     interval = f"{pct} interval {number(low)} to {number(high)}"
     if n_test is not None and n_test < FEW_TEST_SAMPLES:
         delivered = "AWD" if choice == "awd" else init_name
-        return (f"Only {n_test} test samples: too few for the test set to confirm or refute a difference between AWD "
+        noun = "samples" if metric == "r2" else "maps"  # maps are scored by RMSE; a tiled map counts once
+        return (f"Only {n_test} test {noun}: too few for the test set to confirm or refute a difference between AWD "
                 f"and {init_name} (AWD − {init_name} = {number(est)} {what}, a bootstrap {interval} that so few "
-                f"samples make unreliable). The model delivered, {delivered}, is the one cross-validation chose.")
+                f"{noun} make unreliable). The model delivered, {delivered}, is the one cross-validation chose.")
     if choice == "awd" and better_sign * low > 0 and better_sign * high > 0:
         verb = "improves test R² over" if metric == "r2" else f"lowers the test {what} below"
         tail = "" if metric == "r2" else "'s"
