@@ -332,9 +332,9 @@ def chosen_stat(bundle: dict, sel, validity: dict, stat):
           and isinstance(search_se, int | float)):
         # review 26A: on pure noise the best of 18 points beat the initial wavelet by more than its standard error
         why = (f": the best AWD point gains {figures.fmt_number(gain)}, but the grid search itself, each fold scored "
-               f"by the point the other folds chose, gains {figures.fmt_number(search_gain)}, within its standard "
-               f"error {figures.fmt_number(search_se)}: the best point's lead is what picking the best of "
-               f"{selection.get('n_candidates', 1) - 1} points gives by chance")
+               f"by the point the other folds chose, gains {figures.fmt_number(search_gain)}, not more than its "
+               f"standard error {figures.fmt_number(search_se)}: the best point's lead cannot be told apart from what "
+               f"picking the best of {selection.get('n_candidates', 1) - 1} points gives by chance")
     elif isinstance(gain, int | float) and isinstance(se, int | float):
         # why, when the AWD point scored higher (review 8: "it chose the lower score")
         why = (f": the best AWD point gains {figures.fmt_number(gain)}, less than its standard error "
@@ -403,7 +403,7 @@ def downloads(bundle: dict, token: str) -> list:
                             id=ids.DOWNLOAD_BUNDLE))]
     links += [html.Li(html.A(name, href=f"{base}/files/{quote(name, safe='')}", download=run_file_name(token, name)))
               for name in files if name != "result.json"]
-    return [html.Ul(links, className="mb-2"),
+    return [html.Ul(links, className="mb-2 awd-downloads"),
             html.Small("Files drawn when the run finished. Each figure as the page shows it (the example or grid "
                        "point chosen): the PNG / SVG buttons above it, saved as …-as-shown (on a wider screen, also "
                        "the camera in its toolbar).", className="text-muted")]

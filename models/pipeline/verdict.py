@@ -161,15 +161,16 @@ def no_skill_words(best_r2):
     Examples
     --------
     >>> no_skill_words(-0.001)[:69]
-    'No model here predicts the target: the best test R² of any model, the'
+    'No model here predicts the target usefully: the best test R² of any m'
     >>> no_skill_words(0.4)
     ''
     """
     if not isinstance(best_r2, int | float) or best_r2 >= NO_SKILL_R2:
         return ""
-    return (f"No model here predicts the target: the best test R² of any model, the teacher's included, is "
-            f"{best_r2:.3f}, no better than predicting the training mean (R² 0). What follows compares models "
-            "without skill. ")
+    # review 27A: a cut-off, not a test; and R² 0 is what the test targets' own mean scores
+    return (f"No model here predicts the target usefully: the best test R² of any model, the teacher's included, is "
+            f"{best_r2:.3f} (0 is the score of always predicting the test targets' mean; below {NO_SKILL_R2} counts "
+            "as little or no skill here). What follows compares models with little or no skill. ")
 
 
 def verdict_text(choice, difference, init_name, metric="r2", target_name=None, small=False, n_test=None):
@@ -220,7 +221,7 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
     >>> verdict_text("initial", {"estimate": -3.1e-5, "low": -5.7e-5, "high": -6.4e-6, "level": 0.95}, "db5",
     ...              small=True)[79:]
     "-0.000057 to -0.000006), a small difference: under half a percent of the test target's variance and under a
-    tenth of the larger squared error: use db5 (cross-validation kept it)."
+    tenth of the larger squared error. Use db5 (cross-validation kept it)."
 
     When cross-validation kept the initial wavelet but the test set favours AWD, both are said:
 
@@ -277,16 +278,19 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
         gap = (f"{rmse_difference_words(est, number, init_name, what)}, {pct} interval of AWD − {init_name} "
                f"{number(low)} to {number(high)}")
     if max(better_sign * low, better_sign * high) < 0:
-        small = f", {SMALL_WORDS}" if small else ""  # review 26A: a small loss was said as a large one
+        # review 26A: a small loss was said as a large one; review 27A: its words' colon, then another
+        small = f", {SMALL_WORDS}." if small else ""
         if choice == "initial":
-            return (f"AWD is worse than {init_name} on the test set ({gap}){small}: use {init_name} "
-                    "(cross-validation kept it).")
+            return (f"AWD is worse than {init_name} on the test set ({gap}){small or ':'} "
+                    f"{'Use' if small else 'use'} {init_name} (cross-validation kept it).")
         # review 26A: "use db5" while Predict and `awd predict` used AWD, cross-validation's choice, without a word
-        return (f"AWD is worse than {init_name} on the test set ({gap}){small}, although cross-validation preferred "
-                f"AWD, the model delivered here: predict with {init_name}'s student instead (model baseline_wavelet).")
+        return (f"AWD is worse than {init_name} on the test set ({gap}){small or ','} {'A' if small else 'a'}lthough "
+                f"cross-validation preferred AWD, the model delivered here: predict with {init_name}'s student instead "
+                "(model baseline_wavelet).")
     if choice == "initial" and min(better_sign * low, better_sign * high) > 0:  # the test disagrees with the CV
+        small = f", {SMALL_WORDS}" if small else ""  # review 27A: said for gains and losses, not for this one
         return (f"Cross-validation kept {init_name}, the model delivered here, but AWD did better on the test set "
-                f"({gap}). The choice was made before the test set was read; a single test split can favour "
+                f"({gap}){small}. The choice was made before the test set was read; a single test split can favour "
                 "either, so treat AWD's edge as a lead to confirm on more data, not as the choice.")
     if choice == "initial":
         return f"No significant gain over {init_name}: use {init_name} (cross-validation kept it; on the test set {gap})."

@@ -307,3 +307,18 @@ def test_notes_under_a_verdict_that_found_awd_worse_or_a_weak_teacher_do_not_che
     note = trust_notes(plain)[0]
     assert note["key"] == "selected_without_teacher" and "look at the grid's points" not in note["text"]
     assert "weak here" in note["text"]
+
+
+def test_tiled_maps_are_counted_as_maps_and_a_weak_selection_check_is_named():
+    """Review 27A: the notes said "80 training and 40 test maps" for 20 and 10 tiled maps, beside a verdict that
+    counted 10, and AWD chosen on 2 folds carried no word on how weak the selection's check is there."""
+    tiled = {"data": {"kind": "image", "n_train": 80, "n_test": 40, "train_maps": 20, "test_maps": 10},
+             "teacher": {"name": "cnn", "test": {"r2": 0.6}},
+             "models": {"awd": {"test": {"r2": 0.3}}, "laplace": {"test": {"r2": 0.5}}},
+             "selection": {"choice": "awd", "rule": "one_se", "folds": 2, "repeats": 3, "n_candidates": 19}}
+    notes = {n["key"]: n["text"] for n in trust_notes(tiled)}
+    assert notes["few_samples"].startswith("Only 20 training and 10 test maps")
+    assert "baseline_beats_awd" not in notes and "student_behind_teacher" not in notes  # 10 maps: anecdotes
+    assert notes["weak_selection_check"].startswith("Cross-validation chose AWD with 2 folds × 3 repeats")
+    tiled["selection"]["choice"] = "initial"
+    assert "weak_selection_check" not in _keys(tiled)
