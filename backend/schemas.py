@@ -251,6 +251,9 @@ class JobPublic(BaseModel):
                                     "dataset has several (None for one target, or once the dataset was deleted)")
     grid: list[int] | None = Field(default=None, description="[number of λ values, number of γ values]")
     summary: JobSummaryPublic | None = Field(default=None, description="the result in one line (succeeded jobs)")
+    queued_ahead: int | None = Field(default=None, description="a queued job: the queued jobs created before it, "
+                                     "which the workers take first (None for a job not queued)")
+    running: int | None = Field(default=None, description="a queued job: the jobs running now")
 
 
 class JobsPublic(BaseModel):

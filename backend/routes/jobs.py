@@ -9,7 +9,7 @@ import os
 import time
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Response, status
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from awd_studio.backend.deps import JobDep, PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
@@ -141,6 +141,15 @@ def fill_summary(session, job: Job, paths) -> None:
 ETA_AFTER_SECONDS = 5.0
 
 
+def queue_position(session, job: Job) -> dict:
+    """Where a queued job stands: ``queued_ahead`` (queued jobs created before it, which the workers take first) and
+    ``running`` (jobs running now)."""
+    ahead = session.scalar(select(func.count()).select_from(Job).where(Job.state == "queued",
+                                                                       Job.created < job.created))
+    running = session.scalar(select(func.count()).select_from(Job).where(Job.state == "running"))
+    return {"queued_ahead": int(ahead or 0), "running": int(running or 0)}
+
+
 def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dict | None = None,
                paths=None) -> JobPublic:
     """The API view of a job row, with an ETA from the elapsed time and the fraction done; with a session,
@@ -163,7 +172,9 @@ def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dic
         summary = job.summary or {}
         grid = ([summary["n_lambdas"], summary["n_gammas"]] if summary.get("n_lambdas") and summary.get("n_gammas")
                 else grid_size(job.config or {}, label["kind"]))
-        extra = dict(dataset_name=label["dataset_name"], teacher_name=label["teacher_name"],
+        if job.state == "queued":  # review 27B: a queued job's page said "queued" and nothing of the queue
+            extra.update(queue_position(session, job))
+        extra.update(dataset_name=label["dataset_name"], teacher_name=label["teacher_name"],
                      target_name=label["target_name"],
                      grid=list(grid) if grid else None,
                      summary=JobSummaryPublic(**{k: summary.get(k) for k in JobSummaryPublic.model_fields})

@@ -199,6 +199,30 @@ def layout(job_id: str | None = None, **_):
     ])
 
 
+#: What a cancelled job's page says (in the notice, not as an error).
+CANCELLED_NOTICE = "This job was cancelled. Rerun starts it again with the same settings."
+
+
+def queue_words(ahead, running) -> str:
+    """What a queued job waits for, in words.
+
+    Examples
+    --------
+    >>> queue_words(2, 1)
+    'Waiting for a worker: 1 job running, 2 queued ahead of this one (each worker takes one at a time, oldest first).'
+    >>> queue_words(0, 0)
+    'Waiting for a worker…'
+    >>> queue_words(None, None)
+    'Waiting for a worker…'
+    """
+    if not isinstance(ahead, int) or not isinstance(running, int) or ahead + running == 0:
+        return "Waiting for a worker…"
+    parts = [f"{running} job{'s' if running != 1 else ''} running" if running else "",
+             f"{ahead} queued ahead of this one" if ahead else ""]
+    return (f"Waiting for a worker: {', '.join(p for p in parts if p)} (each worker takes one at a time, oldest "
+            "first).")
+
+
 def job_view(job: dict):
     """Pure: one ``GET /api/jobs/{id}`` answer -> the values the page shows.
 
@@ -218,11 +242,14 @@ def job_view(job: dict):
         fraction = 1.0
     percent = int(round(100 * min(max(fraction, 0.0), 1.0)))
     stage = job.get("stage") or {"queued": "Waiting for a worker…", "running": "Running…"}.get(state, state)
+    if state == "queued":  # review 27B: "queued" alone, with other jobs ahead of it and nothing said of them
+        stage = queue_words(job.get("queued_ahead"), job.get("running"))
     if job.get("message"):
         stage = f"{stage} — {job['message']}"
     error = job.get("error") if state == "failed" else None
-    if state == "cancelled":
-        error = "This job was cancelled."
+    notice = job.get("notice")
+    if state == "cancelled":  # asked for, not a failure: yellow, not red (review 27B)
+        notice = CANCELLED_NOTICE
     return {
         "state": state,
         "stage": stage,
@@ -235,7 +262,7 @@ def job_view(job: dict):
         "loss_title": LOSS_TITLE_PARTS if len(grid_parts(job.get("losses"))) > 1 else LOSS_TITLE_ONE,
         "teacher_history": teacher_history(job.get("losses")),
         "cancellable": state in ("queued", "running"),
-        "notice": job.get("notice"),
+        "notice": notice,
         "origin": job.get("rerun_of"),
         "attempt": attempt_words(job.get("attempt"), state),
     }

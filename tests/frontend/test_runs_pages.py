@@ -203,7 +203,10 @@ def test_loss_curves_have_whole_epoch_ticks():
 def test_job_page_hides_cancel_and_time_left_once_ended_and_plots_the_teacher():
     job = page("job")
     v = job.job_view({"state": "cancelled", "fraction": 0.3})
-    assert v["eta"] is None and not v["cancellable"] and v["error"] == "This job was cancelled."
+    assert v["eta"] is None and not v["cancellable"] and v["error"] is None  # not a failure (review 27B)
+    assert v["notice"] == job.CANCELLED_NOTICE
+    queued = job.job_view({"state": "queued", "stage": "queued", "queued_ahead": 2, "running": 1})
+    assert queued["stage"].startswith("Waiting for a worker: 1 job running, 2 queued ahead of this one")
     points = [{"chunk": -1, "epoch": e, "values": {"teacher_train": 1.0 / e, "teacher_val": 1.2 / e}}
               for e in (1, 2, 3)] + [{"chunk": 0, "epoch": 0, "values": {"train_loss": 0.5}}]
     v = job.job_view({"state": "running", "fraction": 0.5, "losses": points})

@@ -1,0 +1,35 @@
+"""A queued job says where it stands in the queue (review 27B: its page said "queued" and nothing more, while three
+jobs were ahead of it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from awd_studio.jobstate import crud
+from awd_studio.jobstate.db import Job, get_sessionmaker
+
+from .conftest import example_npz
+
+
+def test_a_queued_job_counts_the_jobs_ahead_of_it_and_those_running(make_client, tmp_path):
+    url = f"sqlite:///{tmp_path / 'awd.sqlite3'}"
+    client = make_client(data_dir=tmp_path, database_url=url)
+    upload = client.post("/api/datasets", files={"file": ("series.npz", example_npz(), "application/octet-stream")})
+    dataset_id = upload.json()["id"]
+    make_session = get_sessionmaker(url)
+    start = dt.datetime(2026, 12, 5, 10, 0, tzinfo=dt.timezone.utc)
+    ids = []
+    with make_session() as session:
+        for k, state in enumerate(("running", "queued", "queued", "queued", "succeeded")):
+            job = crud.create_job(session, dataset_id=dataset_id, teacher_id=None, config={})
+            row = session.get(Job, job.id)
+            row.state, row.created = state, start + dt.timedelta(seconds=k)
+            session.commit()
+            ids.append(job.id)
+    third = client.get(f"/api/jobs/{ids[3]}").json()
+    assert third["queued_ahead"] == 2 and third["running"] == 1
+    first = client.get(f"/api/jobs/{ids[1]}").json()
+    assert first["queued_ahead"] == 0 and first["running"] == 1
+    for done in (ids[0], ids[4]):  # only a queued job carries them
+        body = client.get(f"/api/jobs/{done}").json()
+        assert body["queued_ahead"] is None and body["running"] is None
