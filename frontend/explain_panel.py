@@ -134,7 +134,8 @@ def panel(token: str | None) -> dbc.Card:
             html.P("Which wavelet coefficients of one test input does the model need to keep its prediction? "
                    "The mask keeps a sparse set; the rest is replaced by noise (CartoonX). The cartoon is the "
                    "input rebuilt from the kept coefficients only.", className="text-muted small mb-2"),
-            controls,
+            # a share link's reader cannot start one: no form that does nothing (review 26B: 1.3 phone screens)
+            html.Div(controls, style={"display": "none"} if shared else {}),
             dbc.Alert(READ_ONLY_NOTE, id=ids.READ_ONLY, color="secondary", className="py-2 small mt-2",
                       is_open=shared),
             dbc.Alert(id=ids.CAVEAT, color="warning", className="py-2 small mt-2", is_open=False),

@@ -144,7 +144,8 @@ def test_owner_explains_and_share_link_only_views(web_server, browser, owner_con
     shared.wait_for_timeout(3000)
     screenshot(shared, "explain-03-shared-loading")
     shared.wait_for_function(_text_has("#explain-status", "Done"))
-    assert shared.locator("#explain-start").is_disabled()
+    assert shared.locator("#explain-start").is_disabled() and not shared.locator("#explain-start").is_visible()
+    assert not shared.locator("#explain-example").is_visible()  # no form the reader cannot use (review 26B)
     assert "only the owner can start" in shared.inner_text("#explain-read-only")
     assert shared.inner_text("#explain-pred-full").strip() == numbers["full"]
     shared.locator("#explain-panel").scroll_into_view_if_needed()
