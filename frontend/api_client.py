@@ -126,7 +126,9 @@ class ApiClient:
 
     def _client(self) -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=self.app) if self.app is not None else None
-        return httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=self.timeout)
+        # in process, a compressed answer is only compressed and decompressed again on the event loop
+        headers = {"Accept-Encoding": "identity"} if transport is not None else None
+        return httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=self.timeout, headers=headers)
 
     async def request(self, method: str, path: str, *, json: Any = None, headers: dict | None = None) -> Any:
         """Send one request and return its JSON body.

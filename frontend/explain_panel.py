@@ -12,6 +12,7 @@ holds their ids.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from urllib.parse import quote
@@ -108,6 +109,15 @@ def loaded(bundle: dict) -> dict:
     return dict(explain_sample_axis=(bundle.get("data") or {}).get("sample_axis"))
 
 
+@functools.lru_cache(maxsize=8)
+def placeholder_figure(message: str | None, drawing: bool = False) -> dict:
+    """The panel's empty figures, built once (as plain dicts) and reused by every page: each results page drew them
+    anew on the event loop, 27 ms apiece on a quiet machine, which held other requests while several pages
+    loaded (review 27B). Never mutated: Dash only serialises a layout's figures."""
+    fig = explain_figures.drawing_figure(None) if drawing else figures.empty_figure(message)
+    return fig.to_dict()
+
+
 def panel(token: str | None) -> dbc.Card:
     """The panel (owner and shared views; in the shared view "Explain" is disabled, with a sentence)."""
     shared = not is_job_id(token)
@@ -150,7 +160,7 @@ def panel(token: str | None) -> dbc.Card:
                       _number("Under noise (mean ± SD)", ids.PRED_NOISE),
                       _number("Pixel-mask baseline cartoon", ids.PRED_BASELINE),
                       _number("True value", ids.PRED_TRUE)], className="d-flex flex-wrap mb-2"),
-            graph(ids.GRAPH, "awd-explanation", figures.empty_figure(
+            graph(ids.GRAPH, "awd-explanation", placeholder_figure(
                 "Pick an explanation above (only the result's owner can start one)" if shared
                 else "Start an explanation, or pick one above")),
             html.Div(id=ids.BANDS),
@@ -164,7 +174,7 @@ def panel(token: str | None) -> dbc.Card:
                 _keep_form(),
                 # the answer above the drawing, in view (review 23: under it, below the fold at 800 px)
                 html.Div(id=ids.DRAW_RESULT, className="small fw-semibold mb-2", **{"aria-live": "polite"}),
-                html.Div(graph(ids.DRAW_GRAPH, "awd-explain-draw", explain_figures.drawing_figure(None)),
+                html.Div(graph(ids.DRAW_GRAPH, "awd-explain-draw", placeholder_figure(None, drawing=True)),
                          id=ids.DRAW_BOX),
             ], id=ids.DRAW, style={"display": "none"} if shared else {}),
             dcc.Store(id=ids.CURRENT), dcc.Store(id=ids.SHOWN), dcc.Store(id=ids.SAMPLE_AXIS),

@@ -11,6 +11,7 @@ write components by name; :class:`ids` holds their ids.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from urllib.parse import quote
 
@@ -530,6 +531,13 @@ async def load_result(token):
             origin = (await get_client().get_job(token)).get("rerun_of")
         except ApiError:
             origin = None
+    # drawn in a worker thread: on the event loop, every other request waited for the figures (review 27B: six
+    # share links opened at once held the health check for seconds)
+    return await asyncio.to_thread(_loaded_outputs, bundle, token, shared, origin)
+
+
+def _loaded_outputs(bundle: dict, token: str, shared: bool, origin: str | None) -> dict:
+    """The values of :data:`LOAD_OUTPUTS` for a fetched bundle (pure: no API call)."""
     core, activation = split_bundle(bundle)
     kind = (bundle.get("data") or {}).get("kind")
     options = example_options(activation)
@@ -588,8 +596,13 @@ GRID_OUTPUTS = dict(wavelet=Output(ids.WAVELET_GRAPH, "figure"), filters=Output(
 
 @callback(output=GRID_OUTPUTS, inputs=dict(core=Input(ids.CORE, "data"), clicked=Input(ids.CLICKED, "data"),
                                            viewport=Input(VIEWPORT, "data")))
-def draw_grid(core, clicked, viewport=None):
-    """The figures that follow the clicked grid point."""
+async def draw_grid(core, clicked, viewport=None):
+    """The figures that follow the clicked grid point (drawn in a worker thread, as :func:`load_result`'s)."""
+    return await asyncio.to_thread(grid_outputs, core, clicked, viewport)
+
+
+def grid_outputs(core, clicked, viewport=None) -> dict:
+    """The values of :data:`GRID_OUTPUTS` for the clicked grid point."""
     if not core:
         return named_update(GRID_OUTPUTS)
     sel = figures.selected_index(core)

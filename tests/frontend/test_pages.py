@@ -578,7 +578,7 @@ def test_results_grid_click(service):
     assert res.clicked_from({"points": [{"customdata": 4}]}) == 4
     assert res.clicked_from({"points": [{"customdata": [3]}]}) == 3
     assert res.clicked_from(None) is None and res.clicked_from({"points": [{}]}) is None
-    out = res.draw_grid(core, 4)
+    out = res.grid_outputs(core, 4)
     assert fits(out, res.GRID_OUTPUTS)
     assert "Inspecting λ" in out["inspecting"] and any(t.name == "inspecting" for t in out["heatmap"].data)
     assert any(t.name == "grid point" for t in out["filters"].data)
@@ -586,20 +586,20 @@ def test_results_grid_click(service):
     sel = figures.selected_index(core)
     assert out["point"] == 4 and len(out["point_options"]) == len(core["grid"])
     assert out["point_options"][sel]["label"].startswith("★ λ = ")
-    assert res.draw_grid(core, None)["point"] == sel
+    assert res.grid_outputs(core, None)["point"] == sel
     core["selection"] = {**(core.get("selection") or {}), "choice": "awd", "initial": "db5"}
-    assert res.draw_grid(core, None)["inspecting"].startswith("Showing the selected point")
+    assert res.grid_outputs(core, None)["inspecting"].startswith("Showing the selected point")
     core["selection"]["choice"] = "initial"  # cross-validation kept db5: the page says whose point it shows
-    assert res.draw_grid(core, None)["inspecting"].startswith("Showing the best AWD point, λ")
-    assert "; cross-validation kept db5; its ψ ended " in res.draw_grid(core, None)["inspecting"]
+    assert res.grid_outputs(core, None)["inspecting"].startswith("Showing the best AWD point, λ")
+    assert "; cross-validation kept db5; its ψ ended " in res.grid_outputs(core, None)["inspecting"]
     # a point whose fit started from the start search says so
     core["grid"][sel].update(start="search", start_distance_to_init=0.31)
     searched = ("the search without the teacher" if core["grid"][sel]["gamma"] == 0
                 else "the search on the teacher's attributions")
-    assert f"started from a filter {searched}" in res.draw_grid(core, None)["inspecting"]
-    assert "ψ 0.31 from db5), not from db5; its ψ ended " in res.draw_grid(core, None)["inspecting"]
-    assert "start search" not in res.draw_grid(core, 0 if sel else 1)["inspecting"]
-    assert res.draw_grid(None, 4) == {name: no_update for name in res.GRID_OUTPUTS}
+    assert f"started from a filter {searched}" in res.grid_outputs(core, None)["inspecting"]
+    assert "ψ 0.31 from db5), not from db5; its ψ ended " in res.grid_outputs(core, None)["inspecting"]
+    assert "start search" not in res.grid_outputs(core, 0 if sel else 1)["inspecting"]
+    assert res.grid_outputs(None, 4) == {name: no_update for name in res.GRID_OUTPUTS}
     store = _students_store(core)
     assert store["kept_initial"] == "db5"
 
