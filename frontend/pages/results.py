@@ -503,8 +503,9 @@ async def _unknown_token_words(token: str) -> tuple[str, bool]:
             "/results/ and its full job id (0123abcd-…): the jobs list links every finished run."), True
 
 
-@callback(output=LOAD_OUTPUTS, inputs=dict(token=Input(ids.TOKEN, "data")))
-async def load_result(token):
+@callback(output=LOAD_OUTPUTS, inputs=dict(token=Input(ids.TOKEN, "data")),
+          state=dict(viewport=State(VIEWPORT, "data")))
+async def load_result(token, viewport=None):
     """Fetch the bundle and draw everything that does not depend on the grid click."""
     if not token:
         return named_update(LOAD_OUTPUTS)
@@ -533,11 +534,12 @@ async def load_result(token):
             origin = None
     # drawn in a worker thread: on the event loop, every other request waited for the figures (review 27B: six
     # share links opened at once held the health check for seconds)
-    return await asyncio.to_thread(_loaded_outputs, bundle, token, shared, origin)
+    return await asyncio.to_thread(_loaded_outputs, bundle, token, shared, origin, is_narrow(viewport))
 
 
-def _loaded_outputs(bundle: dict, token: str, shared: bool, origin: str | None) -> dict:
-    """The values of :data:`LOAD_OUTPUTS` for a fetched bundle (pure: no API call)."""
+def _loaded_outputs(bundle: dict, token: str, shared: bool, origin: str | None, narrow: bool = False) -> dict:
+    """The values of :data:`LOAD_OUTPUTS` for a fetched bundle (pure: no API call); ``narrow``: for a phone's
+    page, where the calmer notes fold (review 26B: about 540 words of notes before the first figure)."""
     core, activation = split_bundle(bundle)
     kind = (bundle.get("data") or {}).get("kind")
     options = example_options(activation)
@@ -548,7 +550,7 @@ def _loaded_outputs(bundle: dict, token: str, shared: bool, origin: str | None) 
         activation_figure=figures.activation_figure(bundle, 0), example_options=options,
         example=0 if options else None, scores_table=scores_table(bundle), scores_figure=figures.scores_figure(bundle),
         downloads=downloads(bundle, token), provenance=provenance(bundle, origin), shared_note=shared,
-        **results_student.loaded(bundle), **explain_panel.loaded(bundle),
+        **results_student.loaded(bundle, narrow), **explain_panel.loaded(bundle),
     )
 
 
