@@ -197,8 +197,12 @@ def estimate(config: PipelineConfig, dataset: Dataset, limit_seconds: float, ses
     guess = calibrated_estimate(session, config, dataset)
     n_train, n_test = split_sizes(dataset.n, dataset.n_test, config.test_fraction)
     few = few_samples_words(n_train, n_test, "maps" if dataset.kind == "image" else "series")
+    # review 27B: "about 33 s" with three jobs ahead of it, which waited 172 s
+    queued = session.scalar(select(func.count()).select_from(Job).where(Job.state == "queued"))
+    running = session.scalar(select(func.count()).select_from(Job).where(Job.state == "running"))
     return JobEstimate(**guess, limit_seconds=limit_seconds, within_limit=guess["seconds"] <= limit_seconds,
-                       n_train=n_train, n_test=n_test, few_samples=few)
+                       n_train=n_train, n_test=n_test, few_samples=few, queued=int(queued or 0),
+                       running=int(running or 0))
 
 
 def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str | None, Dataset]:

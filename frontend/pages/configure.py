@@ -105,6 +105,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     DATASET_PICKED = "configure-dataset-picked"
     #: Under the estimate: a long job (over :data:`LONG_JOB_SECONDS`) is said to be one.
     LONG_JOB = "configure-long-job"
+    #: The sentence on jobs queued or running ahead of this one (:func:`queue_ahead_words`).
+    QUEUE_AHEAD = "configure-queue-ahead"
     #: Under the estimate: the caution for a split with few samples (the estimate's ``few_samples``).
     FEW_SAMPLES = "configure-few-samples"
     SUBMIT = "configure-submit"
@@ -994,6 +996,8 @@ async def update_estimate(info, options=None, keep=True, prefill=None, **form):
                       className="text-muted small")]
     if stage_words(guess):
         text.append(html.Div(stage_words(guess), className="text-muted small"))
+    if queue_ahead_words(guess):
+        text.append(html.Div(queue_ahead_words(guess), className="small", id=ids.QUEUE_AHEAD))
     if long_job_words(guess.get("seconds")):
         text.append(dbc.Alert(long_job_words(guess.get("seconds")), color="warning",
                               className="py-1 px-2 mt-2 mb-0 small", id=ids.LONG_JOB))
@@ -1005,6 +1009,27 @@ async def update_estimate(info, options=None, keep=True, prefill=None, **form):
                               f"{fmt_seconds(guess['limit_seconds'])}: use fewer epochs or grid points.",
                               color="warning", className="py-1 px-2 mt-2 mb-0 small"))
     return dict(grid_size=size, estimate=html.Div(text), invalid=invalid_fields(None))
+
+
+def queue_ahead_words(guess: dict) -> str | None:
+    """What the estimate leaves out when other jobs are queued or running (review 27B: "about 33 s" with three jobs
+    ahead, which waited 172 s), or None.
+
+    Examples
+    --------
+    >>> queue_ahead_words({"queued": 2, "running": 1})
+    'Not counted above: 1 job running and 2 queued now. This one starts after them.'
+    >>> queue_ahead_words({"queued": 1, "running": 0})
+    'Not counted above: 1 job queued now. This one starts after them.'
+    >>> queue_ahead_words({"queued": 0, "running": 0}) is None
+    True
+    """
+    queued, running = int(guess.get("queued") or 0), int(guess.get("running") or 0)
+    if queued + running == 0:
+        return None
+    parts = [f"{running} job{'s' if running != 1 else ''} running" if running else "",
+             (f"{queued} queued" if running else f"{queued} job{'s' if queued != 1 else ''} queued") if queued else ""]
+    return f"Not counted above: {' and '.join(p for p in parts if p)} now. This one starts after them."
 
 
 def long_job_words(seconds) -> str | None:

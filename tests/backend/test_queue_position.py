@@ -33,3 +33,20 @@ def test_a_queued_job_counts_the_jobs_ahead_of_it_and_those_running(make_client,
     for done in (ids[0], ids[4]):  # only a queued job carries them
         body = client.get(f"/api/jobs/{done}").json()
         assert body["queued_ahead"] is None and body["running"] is None
+
+
+def test_the_estimate_counts_the_jobs_a_new_one_would_wait_for(make_client, tmp_path):
+    """Review 27B: the configure page said "about 33 s" with three jobs ahead, which waited 172 s."""
+    url = f"sqlite:///{tmp_path / 'awd.sqlite3'}"
+    client = make_client(data_dir=tmp_path, database_url=url)
+    upload = client.post("/api/datasets", files={"file": ("series.npz", example_npz(), "application/octet-stream")})
+    body = {"dataset_id": upload.json()["id"], "teacher": "mlp", "lambdas": [1e-3], "gammas": [0.0], "epochs": 2}
+    first = client.post("/api/jobs/estimate", json=body).json()
+    assert first["queued"] == 0 and first["running"] == 0
+    with get_sessionmaker(url)() as session:
+        for state in ("running", "queued", "queued"):
+            job = crud.create_job(session, dataset_id=body["dataset_id"], teacher_id=None, config={})
+            session.get(Job, job.id).state = state
+            session.commit()
+    guess = client.post("/api/jobs/estimate", json=body).json()
+    assert guess["queued"] == 2 and guess["running"] == 1
