@@ -486,8 +486,7 @@ def _verdict(job: _Job, cross, models, predictions) -> Verdict:
     no_skill = no_skill_words(best_r2)
     text = no_skill + text
     if job.test_groups is not None:  # tiles of one map share its field: the interval draws whole maps
-        maps = int(job.test_groups.max()) + 1
-        text += (f" The interval resamples the {maps} test map{'s' if maps > 1 else ''} whole, not their "
+        text += (f" The interval resamples the {n_test} test map{'s' if n_test > 1 else ''} whole, not their "
                  f"{len(job.y_test)} tiles one by one.")
     interpretation = None
     if cross["best"] != cross["best_no_interp"] and job.grid[cross["best"]][1] > 0:  # γ > 0 against γ = 0 alone

@@ -303,8 +303,8 @@ def selection_fold_scores(grid_scores, folds):
     out = np.empty(n)
     for s in range(n):
         start = (s // folds) * folds
-        others = [j for j in range(start, min(start + folds, n)) if j != s] or [j for j in range(n) if j != s]
-        out[s] = grid_scores[int(np.argmax(grid_scores[:, others].mean(axis=1))), s] if others else grid_scores[0, s]
+        others = [j for j in range(start, start + folds) if j != s]  # K >= 2 folds in each of the R repeats
+        out[s] = grid_scores[int(np.argmax(grid_scores[:, others].mean(axis=1))), s]
     return out
 
 

@@ -20,6 +20,7 @@ from awd_studio.models.pipeline.verdict import (
     STUDENT_NAMES,
     awd_significantly_worse,
     format_difference,
+    interval_side,
     is_small,
     rmse_difference_words,
     verdict_samples,
@@ -548,7 +549,6 @@ def _paired(diff: dict, other: str, other_noun: str | None = None) -> tuple[str,
     -0.00600 to -0.00200"
     """
     metric = diff.get("metric", "r2")
-    sign = 1.0 if metric == "r2" else -1.0
     what = "R²" if metric == "r2" else "RMSE"
     pct = f"{100 * float(diff.get('level', 0.95)):.0f} %"
     scale = max(abs(diff["estimate"]), abs(diff["low"]), abs(diff["high"]))  # the verdict's digits
@@ -562,11 +562,7 @@ def _paired(diff: dict, other: str, other_noun: str | None = None) -> tuple[str,
     else:
         interval = (f"{rmse_difference_words(diff['estimate'], number, other_noun or other, what)}, {pct} paired "
                     f"bootstrap interval of AWD − {other} {number(diff['low'])} to {number(diff['high'])}")
-    if sign * diff["low"] > 0 and sign * diff["high"] > 0:
-        return "awd", interval
-    if sign * diff["low"] < 0 and sign * diff["high"] < 0:
-        return "other", interval
-    return "level", interval
+    return interval_side(diff["low"], diff["high"], metric), interval
 
 
 def _cancelling_words(bundle: dict, name: str) -> str | None:

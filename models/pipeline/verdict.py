@@ -6,8 +6,7 @@ from awd_studio.models import filters as _filters
 
 __all__ = ["verdict_text", "format_difference", "rmse_difference_words", "warnings_of", "distance_to", "STUDENT_NAMES",
            "N_BOOT", "SMALL_SHARE", "SMALL_RELATIVE", "is_small", "SMALL_WORDS", "awd_significantly_worse",
-           "FEW_TEST_SAMPLES", "NO_SKILL_R2", "no_skill_words",
-           "verdict_samples"]
+           "interval_side", "FEW_TEST_SAMPLES", "NO_SKILL_R2", "no_skill_words", "verdict_samples"]
 
 #: Test-set bootstrap resamples for the paired AWD - initial interval.
 N_BOOT = 10000
@@ -75,6 +74,24 @@ def is_small(estimate, metric, awd_score, target_sd=None):
     return bool(share < SMALL_SHARE and larger > 0 and abs(errors[1] - errors[0]) < SMALL_RELATIVE * larger)
 
 
+def interval_side(low, high, metric="r2") -> str:
+    """Which side a paired test interval of AWD minus another model is on: ``"awd"`` (entirely in AWD's favour),
+    ``"other"`` (entirely against it) or ``"level"`` (it holds 0), the metric's direction taken into account
+    (higher R², lower RMSE).
+
+    Examples
+    --------
+    >>> interval_side(0.01, 0.05), interval_side(-0.02, 0.01), interval_side(-0.006, -0.002, "rmse")
+    ('awd', 'level', 'awd')
+    """
+    better_sign = 1.0 if metric == "r2" else -1.0
+    if better_sign * low > 0 and better_sign * high > 0:
+        return "awd"
+    if better_sign * low < 0 and better_sign * high < 0:
+        return "other"
+    return "level"
+
+
 def awd_significantly_worse(verdict, n_test=None) -> bool:
     """Whether a bundle's verdict found AWD significantly worse than the initial wavelet on the test set (its
     paired interval entirely on the initial wavelet's side), on :data:`FEW_TEST_SAMPLES` test samples or more
@@ -98,8 +115,7 @@ def awd_significantly_worse(verdict, n_test=None) -> bool:
     low, high = diff.get("low"), diff.get("high")
     if not isinstance(low, int | float) or not isinstance(high, int | float):
         return False
-    better_sign = 1.0 if verdict.get("metric", "r2") == "r2" else -1.0
-    return max(better_sign * low, better_sign * high) < 0
+    return interval_side(low, high, verdict.get("metric", "r2")) == "other"
 
 
 def distance_to(psi, psi_ref):
@@ -254,7 +270,7 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
 
     pct = f"{100 * difference.get('level', 0.95):.0f} %"
     what = "R²" if metric == "r2" else f"RMSE{'' if not target_name else ' of ' + target_name}"
-    better_sign = 1.0 if metric == "r2" else -1.0  # R²: higher is better; RMSE: lower is better
+    side = interval_side(low, high, metric)
     interval = f"{pct} interval {number(low)} to {number(high)}"
     if n_test is not None and n_test < FEW_TEST_SAMPLES:
         delivered = "AWD" if choice == "awd" else init_name
@@ -262,7 +278,7 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
         return (f"Only {n_test} test {noun}: too few for the test set to confirm or refute a difference between AWD "
                 f"and {init_name} (AWD − {init_name} = {number(est)} {what}, a bootstrap {interval} that so few "
                 f"{noun} make unreliable). The model delivered, {delivered}, is the one cross-validation chose.")
-    if choice == "awd" and better_sign * low > 0 and better_sign * high > 0:
+    if choice == "awd" and side == "awd":
         verb = "improves test R² over" if metric == "r2" else f"lowers the test {what} below"
         tail = "" if metric == "r2" else "'s"
         small = f", {SMALL_WORDS}" if small else ""
@@ -277,7 +293,7 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
     else:
         gap = (f"{rmse_difference_words(est, number, init_name, what)}, {pct} interval of AWD − {init_name} "
                f"{number(low)} to {number(high)}")
-    if max(better_sign * low, better_sign * high) < 0:
+    if side == "other":
         # review 26A: a small loss was said as a large one; review 27A: its words' colon, then another
         small = f", {SMALL_WORDS}." if small else ""
         if choice == "initial":
@@ -287,7 +303,7 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
         return (f"AWD is worse than {init_name} on the test set ({gap}){small or ','} {'A' if small else 'a'}lthough "
                 f"cross-validation preferred AWD, the model delivered here: predict with {init_name}'s student instead "
                 "(model baseline_wavelet).")
-    if choice == "initial" and min(better_sign * low, better_sign * high) > 0:  # the test disagrees with the CV
+    if choice == "initial" and side == "awd":  # the test disagrees with the CV
         small = f", {SMALL_WORDS}" if small else ""  # review 27A: said for gains and losses, not for this one
         return (f"Cross-validation kept {init_name}, the model delivered here, but AWD did better on the test set "
                 f"({gap}){small}. The choice was made before the test set was read; a single test split can favour "
@@ -295,7 +311,7 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
     if choice == "initial":
         return f"No significant gain over {init_name}: use {init_name} (cross-validation kept it; on the test set {gap})."
     # the model delivered is AWD, which cross-validation chose: the sentence must not tell the user to use another
-    if better_sign * est < 0:  # worse on the test set, though the interval reaches zero: not "no gain" alone
+    if (est if metric == "r2" else -est) < 0:  # worse on the test set, though the interval holds 0: not "no gain"
         return (f"AWD did worse than {init_name} on the test set, though not significantly ({gap}): "
                 f"cross-validation preferred AWD, the model delivered here, but {init_name} may well be as good "
                 "or better.")
