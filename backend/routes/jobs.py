@@ -141,13 +141,14 @@ def fill_summary(session, job: Job, paths) -> None:
 ETA_AFTER_SECONDS = 5.0
 
 
-def queue_position(session, job: Job) -> dict:
-    """Where a queued job stands: ``queued_ahead`` (queued jobs created before it, which the workers take first) and
-    ``running`` (jobs running now)."""
-    ahead = session.scalar(select(func.count()).select_from(Job).where(Job.state == "queued",
-                                                                       Job.created < job.created))
-    running = session.scalar(select(func.count()).select_from(Job).where(Job.state == "running"))
-    return {"queued_ahead": int(ahead or 0), "running": int(running or 0)}
+def queue_counts(session, before: dt.datetime | None = None) -> tuple[int, int]:
+    """``(queued, running)``: the jobs queued now (only those created before ``before`` when given: the ones the
+    workers take first) and the jobs running now."""
+    queued = select(func.count()).select_from(Job).where(Job.state == "queued")
+    if before is not None:
+        queued = queued.where(Job.created < before)
+    running = select(func.count()).select_from(Job).where(Job.state == "running")
+    return int(session.scalar(queued) or 0), int(session.scalar(running) or 0)
 
 
 def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dict | None = None,
@@ -173,7 +174,7 @@ def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dic
         grid = ([summary["n_lambdas"], summary["n_gammas"]] if summary.get("n_lambdas") and summary.get("n_gammas")
                 else grid_size(job.config or {}, label["kind"]))
         if job.state == "queued":  # review 27B: a queued job's page said "queued" and nothing of the queue
-            extra.update(queue_position(session, job))
+            extra["queued_ahead"], extra["running"] = queue_counts(session, before=job.created)
         extra.update(dataset_name=label["dataset_name"], teacher_name=label["teacher_name"],
                      target_name=label["target_name"],
                      grid=list(grid) if grid else None,
@@ -198,11 +199,9 @@ def estimate(config: PipelineConfig, dataset: Dataset, limit_seconds: float, ses
     n_train, n_test = split_sizes(dataset.n, dataset.n_test, config.test_fraction)
     few = few_samples_words(n_train, n_test, "maps" if dataset.kind == "image" else "series")
     # review 27B: "about 33 s" with three jobs ahead of it, which waited 172 s
-    queued = session.scalar(select(func.count()).select_from(Job).where(Job.state == "queued"))
-    running = session.scalar(select(func.count()).select_from(Job).where(Job.state == "running"))
+    queued, running = queue_counts(session)
     return JobEstimate(**guess, limit_seconds=limit_seconds, within_limit=guess["seconds"] <= limit_seconds,
-                       n_train=n_train, n_test=n_test, few_samples=few, queued=int(queued or 0),
-                       running=int(running or 0))
+                       n_train=n_train, n_test=n_test, few_samples=few, queued=queued, running=running)
 
 
 def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str | None, Dataset]:
