@@ -16,7 +16,7 @@ from awd_studio.frontend.durations import format_seconds as fmt_seconds  # "3 mi
 __all__ = ["dataset_labels", "STATE_COLORS", "APP_NAV", "SUBMITTED_JOB", "VIEWPORT", "NARROW_PX", "is_narrow", "panel_columns", "items",
            "state_badge", "is_job_id", "figure_card", "graph", "graph_config", "size_graphs_to_their_figures",
            "fmt_seconds", "not_found_card", "triggered_id", "DEFAULT_GRAPH_HEIGHT", "named_update", "alert_outputs",
-           "alert_value", "stack_on_phones", "run_file_name", "run_label", "teacher_text"]
+           "alert_value", "stack_on_phones", "run_file_name", "run_label", "teacher_text", "queue_words"]
 
 #: The app's ``dcc.Location`` (in ``app.py``); a page callback moves the browser by writing its ``href``.
 APP_NAV = "app-nav"
@@ -67,6 +67,20 @@ def items(resp: Any) -> list:
     if isinstance(resp, dict):
         resp = resp.get("data", resp.get("items", []))
     return list(resp) if isinstance(resp, list) else []
+
+
+def queue_words(running, queued, joiner: str = " and ") -> str:
+    """Jobs running and queued, in words (``""`` when there are none); the job page and the configure page's
+    estimate say them.
+
+    Examples
+    --------
+    >>> queue_words(1, 2), queue_words(0, 1), queue_words(2, 0, ", ")
+    ('1 job running and 2 queued', '1 job queued', '2 jobs running')
+    """
+    parts = [f"{running} job{'s' if running != 1 else ''} running" if running else "",
+             (f"{queued} queued" if running else f"{queued} job{'s' if queued != 1 else ''} queued") if queued else ""]
+    return joiner.join(p for p in parts if p)
 
 
 def teacher_text(job: dict) -> str:

@@ -111,9 +111,9 @@ OPEN_NOTES = 3
 MORE_NOTES = "{n}{more} note{s} on these results"
 
 
-def trust_alerts(bundle: dict, folded: bool = True) -> list:
+def trust_alerts(bundle: dict, fold: bool = True) -> list:
     """The bundle's notes on what to trust as alerts, and the compression factor's definition. Warnings and dangers
-    are always shown; with ``folded`` (a phone's page), the other notes fold under a summary when there are more
+    are always shown; with ``fold`` (a phone's page), the other notes fold under a summary when there are more
     than :data:`OPEN_NOTES` in all."""
     trust = bundle.get("trust") or {}
     notes = [(i, n) for i, n in enumerate(trust.get("notes") or []) if isinstance(n, dict) and n.get("text")]
@@ -122,7 +122,7 @@ def trust_alerts(bundle: dict, folded: bool = True) -> list:
         return dbc.Alert(n["text"], color=n.get("level", "secondary"), className="mb-2 py-2",
                          id=f"results-trust-{n.get('key', i)}")
 
-    folded = ([(i, n) for i, n in notes if n.get("level") not in OPEN_LEVELS] if folded and len(notes) > OPEN_NOTES
+    folded = ([(i, n) for i, n in notes if n.get("level") not in OPEN_LEVELS] if fold and len(notes) > OPEN_NOTES
               else [])
     alerts = [alert(i, n) for i, n in notes if (i, n) not in folded]
     if folded:
@@ -152,7 +152,7 @@ def _students_store(bundle: dict) -> dict:
 def loaded(bundle: dict, narrow: bool = False) -> dict:
     """What the page's load callback fills for these blocks, by output name (see :data:`LOAD_OUTPUTS`); ``narrow``:
     a phone's page (the calmer notes fold)."""
-    return dict(trust=trust_alerts(bundle, folded=narrow), explain=bundle.get("explain"),
+    return dict(trust=trust_alerts(bundle, fold=narrow), explain=bundle.get("explain"),
                 students=_students_store(bundle),
                 use_python=use_in_python_card(bundle, snippet_id=ids.SNIPPET, paper_id=ids.BIBTEX_PAPER,
                                               software_id=ids.BIBTEX_SOFTWARE),

@@ -23,6 +23,7 @@ from awd_studio.frontend.components import (
     fmt_seconds,
     items,
     named_update,
+    queue_words,
     triggered_id,
 )
 from awd_studio.frontend.durations import stage_words as estimate_stage_words
@@ -1024,12 +1025,8 @@ def queue_ahead_words(guess: dict) -> str | None:
     >>> queue_ahead_words({"queued": 0, "running": 0}) is None
     True
     """
-    queued, running = int(guess.get("queued") or 0), int(guess.get("running") or 0)
-    if queued + running == 0:
-        return None
-    parts = [f"{running} job{'s' if running != 1 else ''} running" if running else "",
-             (f"{queued} queued" if running else f"{queued} job{'s' if queued != 1 else ''} queued") if queued else ""]
-    return f"Not counted above: {' and '.join(p for p in parts if p)} now. This one starts after them."
+    words = queue_words(int(guess.get("running") or 0), int(guess.get("queued") or 0))
+    return f"Not counted above: {words} now. This one starts after them." if words else None
 
 
 def long_job_words(seconds) -> str | None:

@@ -23,6 +23,7 @@ from awd_studio.frontend.components import (
     graph,
     named_update,
     not_found_card,
+    queue_words,
     size_graphs_to_their_figures,
     state_badge,
 )
@@ -203,24 +204,22 @@ def layout(job_id: str | None = None, **_):
 CANCELLED_NOTICE = "This job was cancelled. Rerun starts it again with the same settings."
 
 
-def queue_words(ahead, running) -> str:
+def waiting_words(ahead, running) -> str:
     """What a queued job waits for, in words.
 
     Examples
     --------
-    >>> queue_words(2, 1)
+    >>> waiting_words(2, 1)
     'Waiting for a worker: 1 job running, 2 queued ahead of this one (each worker takes one at a time, oldest first).'
-    >>> queue_words(0, 0)
+    >>> waiting_words(0, 0)
     'Waiting for a worker…'
-    >>> queue_words(None, None)
+    >>> waiting_words(None, None)
     'Waiting for a worker…'
     """
     if not isinstance(ahead, int) or not isinstance(running, int) or ahead + running == 0:
         return "Waiting for a worker…"
-    parts = [f"{running} job{'s' if running != 1 else ''} running" if running else "",
-             f"{ahead} queued ahead of this one" if ahead else ""]
-    return (f"Waiting for a worker: {', '.join(p for p in parts if p)} (each worker takes one at a time, oldest "
-            "first).")
+    return (f"Waiting for a worker: {queue_words(running, ahead, ', ')}"
+            f"{' ahead of this one' if ahead else ''} (each worker takes one at a time, oldest first).")
 
 
 def job_view(job: dict):
@@ -243,7 +242,7 @@ def job_view(job: dict):
     percent = int(round(100 * min(max(fraction, 0.0), 1.0)))
     stage = job.get("stage") or {"queued": "Waiting for a worker…", "running": "Running…"}.get(state, state)
     if state == "queued":  # review 27B: "queued" alone, with other jobs ahead of it and nothing said of them
-        stage = queue_words(job.get("queued_ahead"), job.get("running"))
+        stage = waiting_words(job.get("queued_ahead"), job.get("running"))
     if job.get("message"):
         stage = f"{stage} — {job['message']}"
     error = job.get("error") if state == "failed" else None

@@ -447,8 +447,8 @@ def badges(bundle: dict, shared: bool) -> list:
                      className="me-1")]
     finished = str((bundle.get("provenance") or {}).get("finished") or "")
     if len(finished) >= 16:  # when it ran: a reader with several links tells them apart (review 26B)
-        out.append(dbc.Badge(f"finished {finished[:10]} {finished[11:16]} UTC" if finished.endswith("+00:00")
-                             else f"finished {finished[:10]} {finished[11:16]}", color="light", text_color="dark",
+        utc = " UTC" if finished.endswith("+00:00") else ""
+        out.append(dbc.Badge(f"finished {finished[:10]} {finished[11:16]}{utc}", color="light", text_color="dark",
                              className="me-1 border"))
     if shared:
         out.append(dbc.Badge("shared · read-only", color="warning", text_color="dark", id=ids.SHARED_BADGE))

@@ -495,7 +495,7 @@ def test_many_notes_keep_warnings_open_and_fold_the_rest():
     calm = [n for n in notes if n["level"] not in ("warning", "danger")] + [{"level": "info", "text": "note 5"}]
     assert trust_alerts({"trust": {"notes": calm}})[0].children[0].children == "4 notes on these results"
     assert [a.children for a in folded.children[1:]] == ["note 1", "note 2", "note 4"]
-    wide = trust_alerts({"trust": {"notes": notes}}, folded=False)  # a wider screen: every note open
+    wide = trust_alerts({"trust": {"notes": notes}}, fold=False)  # a wider screen: every note open
     assert [a.children for a in wide] == [f"note {i}" for i in range(5)]
     few = trust_alerts({"trust": {"notes": notes[1:1 + OPEN_NOTES]}})  # few notes: all shown
     assert [a.children for a in few] == ["note 1", "note 2", "note 3"]
