@@ -222,6 +222,13 @@ def waiting_words(ahead, running) -> str:
             f"{' ahead of this one' if ahead else ''} (each worker takes one at a time, oldest first).")
 
 
+#: The headline of each stage a job reports (the worker names them by key: ``teacher``, ``distill``, ...); a key
+#: not listed is shown as it is.
+STAGE_HEADINGS = {"data": "Reading the data", "teacher": "Training the teacher", "distill": "Distilling the wavelets",
+                  "select": "Choosing the wavelet by cross-validation", "students": "Fitting the students and drawing",
+                  "starting": "Starting", "done": "Done", "cancelled": "Cancelled", "failed": "Failed"}
+
+
 def job_view(job: dict):
     """Pure: one ``GET /api/jobs/{id}`` answer -> the values the page shows.
 
@@ -241,6 +248,7 @@ def job_view(job: dict):
         fraction = 1.0
     percent = int(round(100 * min(max(fraction, 0.0), 1.0)))
     stage = job.get("stage") or {"queued": "Waiting for a worker…", "running": "Running…"}.get(state, state)
+    stage = STAGE_HEADINGS.get(stage, stage)  # review 27B: "teacher — lstm epoch 3/80 ..." read as raw log text
     if state == "queued":  # review 27B: "queued" alone, with other jobs ahead of it and nothing said of them
         stage = waiting_words(job.get("queued_ahead"), job.get("running"))
     if job.get("message"):

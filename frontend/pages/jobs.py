@@ -23,7 +23,7 @@ from awd_studio.frontend.components import (
     state_badge,
     teacher_text,
 )
-from awd_studio.frontend.durations import format_seconds
+from awd_studio.frontend.durations import STAGE_WORDS, format_seconds
 from awd_studio.frontend.figures.compare import MAX_RUNS
 from awd_studio.frontend.figures.style import kind_label
 from awd_studio.frontend.help_links import help_link
@@ -110,7 +110,7 @@ def compare_style(rows: list[dict]) -> dict:
 
 def score_text(summary: dict | None) -> str:
     """The test score of the model a job delivers, from its summary: ``"R² 0.954"`` (the AWD student), or
-    ``"R² 0.683 · db5, kept"`` when cross-validation kept the initial wavelet (its student is then the model
+    ``"R² 0.683 · db5 (AWD not chosen)"`` when cross-validation kept the initial wavelet (its student is then the model
     to use; the AWD score there read as what the user gets); ``"—"`` without one. Test R² whatever the verdict's
     metric, the results page's headline (maps' RMSE beside R² on one page and alone on the other read as two
     different results); summaries without R² (before 2026-12-04) show their metric.
@@ -123,9 +123,9 @@ def score_text(summary: dict | None) -> str:
     'R² 0.683'
     >>> score_text({"metric": "rmse", "awd_test": 0.0377, "delivered_test": 0.0434, "choice": "initial",
     ...             "initial": "db5"})
-    'RMSE 0.0434 · db5, kept'
+    'RMSE 0.0434 · db5 (AWD not chosen)'
     >>> score_text({"metric": "rmse", "awd_test": 0.0377, "choice": "initial"})  # summaries before 2026-12-04
-    'RMSE 0.0377 · initial wavelet kept'
+    'RMSE 0.0377 · initial wavelet (AWD not chosen)'
     """
     if not summary:
         return "—"
@@ -141,8 +141,8 @@ def score_text(summary: dict | None) -> str:
     value = float(value)
     text = f"{METRIC_LABELS.get(metric, metric)} {value:.3f}" if metric == "r2" else f"{metric.upper()} {value:.4g}"
     if delivered is not None:
-        return f"{text} · {summary.get('initial') or 'initial wavelet'}, kept"
-    return text + (" · initial wavelet kept" if kept else "")
+        return f"{text} · {summary.get('initial') or 'initial wavelet'} (AWD not chosen)"
+    return text + (" · initial wavelet (AWD not chosen)" if kept else "")
 
 
 def _score_title(summary: dict) -> str | None:
@@ -200,6 +200,7 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
                              label=html.Span(f"Select run {jid[:8]} to compare", className="visually-hidden"))
                 if state == "succeeded" else None)
         stage = "" if state in ("succeeded", "cancelled") else (r.get("stage") or "")
+        stage = STAGE_WORDS.get(stage, stage)  # "distillation 42%", not the worker's key "distill 42%"
         pct = int(round(100 * float(r.get("fraction") or 0)))
         body.append(html.Tr([
             html.Td(pick),

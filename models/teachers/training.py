@@ -480,7 +480,7 @@ def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, 
         if progress is not None:
             elapsed = time.perf_counter() - started
             progress("teacher", (epoch + 1) / epochs,
-                     f"{name} epoch {epoch + 1}/{epochs}: val MSE {val_loss:.4g} ({elapsed:.0f} s)")
+                     f"{name} epoch {epoch + 1}/{epochs}: validation MSE {val_loss:.4g} ({elapsed:.0f} s)")
         if patience > 0 and stale >= patience:
             break
         if give_up is not None and give_up(epoch + 1, best_loss):
@@ -498,7 +498,7 @@ def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, 
     model.epoch_cap = epochs
     if progress is not None:
         capped = still_improving_at_cap(len(history["val"]), epochs, best_epoch + 1)
-        progress("teacher", 1.0, f"{name} trained: best val MSE {best_loss:.4g} at epoch {best_epoch + 1}"
+        progress("teacher", 1.0, f"{name} trained: best validation MSE {best_loss:.4g} at epoch {best_epoch + 1}"
                  + (f", stopped at epoch {gave_up_at}, far behind" if gave_up_at else "")
                  + (f" of {epochs}, near the last allowed: it may still have been improving, and more teacher "
                     "epochs may give a better teacher" if capped else ""))

@@ -55,17 +55,18 @@ def test_jobs_table_rows_tell_runs_apart_and_dialogs_name_what_goes():
                                                           "Compare the 2 ticked runs"]
     assert jobs.compare_label(3) == "Compare the 3 ticked runs" and jobs.compare_label(5).endswith("(5 ticked)")
     # the best AWD point's score is not the delivered model's when cross-validation kept the initial wavelet
-    assert jobs.score_text({"metric": "r2", "awd_test": 0.53, "choice": "initial"}) == "R² 0.530 · initial wavelet kept"
+    assert (jobs.score_text({"metric": "r2", "awd_test": 0.53, "choice": "initial"})
+            == "R² 0.530 · initial wavelet (AWD not chosen)")
     # ... and newer summaries carry the delivered model's score: the column shows what the user gets
     kept = {"metric": "rmse", "awd_test": 0.0377, "delivered_test": 0.0434, "choice": "initial", "initial": "db5",
             "teacher_test": 0.02}
     row = {**rows[0], "summary": kept}
     kept_table = str(jobs.jobs_table([row]))
-    assert "RMSE 0.0434 · db5, kept" in kept_table and "distilled (AWD) student scored 0.0377" in kept_table
+    assert "RMSE 0.0434 · db5 (AWD not chosen)" in kept_table and "distilled (AWD) student scored 0.0377" in kept_table
     # review 7: a maps run read "AWD test R² 0.683" on its page and "RMSE 0.03211" here; summaries now carry R²
     maps = {**kept, "awd_test_r2": 0.70, "delivered_test_r2": 0.683, "teacher_test_r2": 0.498}
     maps_table = str(jobs.jobs_table([{**rows[0], "summary": maps}]))
-    assert "R² 0.683 · db5, kept" in maps_table and "R² 0.498" in maps_table
+    assert "R² 0.683 · db5 (AWD not chosen)" in maps_table and "R² 0.498" in maps_table
     assert "its test RMSE 0.0434" in maps_table and "scored 0.7" in maps_table  # the tooltip
     datasets = [{"id": "d1", "name": "cme traces", "kind": "timeseries", "n": 40, "shape": [40]}]
     assert "time series" in str(jobs.datasets_table(datasets, rows))
@@ -205,6 +206,11 @@ def test_job_page_hides_cancel_and_time_left_once_ended_and_plots_the_teacher():
     v = job.job_view({"state": "cancelled", "fraction": 0.3})
     assert v["eta"] is None and not v["cancellable"] and v["error"] is None  # not a failure (review 27B)
     assert v["notice"] == job.CANCELLED_NOTICE
+    # review 27B: the headline read "teacher — lstm epoch 3/80: val MSE ..." (the stage's key, a log line)
+    training = job.job_view({"state": "running", "stage": "teacher",
+                             "message": "lstm epoch 3/80: validation MSE 0.4 (2 s)"})
+    assert training["stage"] == "Training the teacher — lstm epoch 3/80: validation MSE 0.4 (2 s)"
+    assert job.job_view({"state": "running", "stage": "something new"})["stage"] == "something new"
     queued = job.job_view({"state": "queued", "stage": "queued", "queued_ahead": 2, "running": 1})
     assert queued["stage"].startswith("Waiting for a worker: 1 job running, 2 queued ahead of this one")
     points = [{"chunk": -1, "epoch": e, "values": {"teacher_train": 1.0 / e, "teacher_val": 1.2 / e}}
