@@ -25,8 +25,9 @@ __all__ = ["ids", "panel", "model_options", "answer_children", "answer_csv", "PR
 #: Predictions listed on the page (all of them are in the CSV).
 PREVIEW_ROWS = 10
 
-#: Readable names of the students a result can predict with.
-_MODEL_WORDS = {"awd": "AWD (the distilled wavelet)", "baseline_wavelet": "the initial wavelet",
+#: Readable names of the students a result can predict with, in sentences (one per student of
+#: ``models.pipeline.model_registry``, tests/frontend/test_model_registry.py).
+MODEL_WORDS = {"awd": "AWD (the distilled wavelet)", "baseline_wavelet": "the initial wavelet",
                 "awd_no_interp": "AWD with γ = 0", "laplace": "Laplace filter", "roberts_cross": "Roberts cross",
                 "peak_heights": "raw peak heights", "random_search": "best random wavelet (no teacher)",
                 "scattering": "learned scattering"}
@@ -101,7 +102,7 @@ def model_options(bundle: dict) -> tuple[list[dict], str | None]:
         else "awd" if "awd" in students else (students[0] if students else None)
 
     def label(name):
-        words = _MODEL_WORDS.get(name, name)
+        words = MODEL_WORDS.get(name, name)
         if name == "baseline_wavelet" and init:
             words = f"{words}, {init}"
         return words + (" (recommended)" if name == recommended else "")
@@ -112,7 +113,7 @@ def model_options(bundle: dict) -> tuple[list[dict], str | None]:
 def answer_children(answer: dict) -> list:
     """What the page says about one prediction answer (``POST .../predict``, JSON): the scores or the note,
     the warnings, and the first :data:`PREVIEW_ROWS` predictions."""
-    model = _MODEL_WORDS.get(answer.get("model"), answer.get("model"))
+    model = MODEL_WORDS.get(answer.get("model"), answer.get("model"))
     n = len(answer.get("y_pred") or []) + len(answer.get("y_pred_test") or [])
     lines = [html.Div([html.Strong(f"{n} prediction{'' if n == 1 else 's'}"), (f" of {answer['target']}" if answer.get("target") else "")
                        + f" (model: {model})."])]

@@ -31,7 +31,7 @@ the filter module's ``value_and_pullback`` for the lattice angles) instead of re
 the same numbers (the tests hold the two paths equal over whole fits) with fewer operations; the speed-up is
 measured in ``bench/``.
 
-The module is long (about 700 lines) for one job, the trainer: :class:`TransformOperator` (the transform a fit
+The module is long (about 1000 lines) for one job, the trainer: :class:`TransformOperator` (the transform a fit
 uses), :class:`WaveletDistiller` (its parameters, the loss of one step, the epoch loop) and the small state
 holders of one fit. The transforms, losses, attributions and filters it combines live in their own modules.
 """

@@ -10,26 +10,16 @@ from pathlib import Path
 
 import numpy as np
 
+# each model's colour, name and place, as the results page draws them (tests/models/test_plots.py)
+from awd_studio.models.pipeline.model_registry import MODEL_COLOURS, MODEL_NAMES, MODEL_ORDER
+
 __all__ = ["plot_wavelet", "plot_grid", "plot_scores", "plot_activation", "plot_filters_2d", "plot_subfilters",
            "write_figures", "model_name", "grid_colour_range", "MODEL_NAMES", "MODEL_COLOURS", "MODEL_ORDER", "PNG_DPI"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 LEARNED, INITIAL, START = "#0072B2", "#E69F00", "#009E73"
-#: Each model's colour, as the results page draws it (tests/models/test_plots.py checks that they agree).
-MODEL_COLOURS = {"awd": "#0072B2", "awd_no_interp": "#56B4E9", "baseline_wavelet": "#E69F00", "laplace": "#009E73",
-                 "roberts_cross": "#CC79A7", "peak_heights": "#D55E00", "random_search": "#F0E442",
-                 "scattering": "#000000", "teacher": "#999999"}
-#: The models in the results page's order (others after them by name, the teacher last).
-MODEL_ORDER = ["awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross", "peak_heights",
-               "random_search"]
 #: Resolution of the PNGs (the SVGs are vector): a 6 x 3.5 inch figure is 1200 x 700 pixels.
 PNG_DPI = 200
-#: What the figures call each model (the bundle's keys are for programs), in the results page's words
-#: (tests/models/test_plots.py checks that they agree).
-MODEL_NAMES = {"awd": "AWD", "awd_no_interp": "AWD, γ = 0", "baseline_wavelet": "Initial wavelet",
-               "laplace": "Laplace", "roberts_cross": "Roberts cross", "peak_heights": "Raw peak heights",
-               "scattering": "Scattering student", "random_search": "Random search, no teacher",
-               "teacher": "Teacher"}
 
 
 def model_name(bundle, key):

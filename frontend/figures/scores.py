@@ -31,7 +31,8 @@ from awd_studio.frontend.figures.style import (
 __all__ = ["score_rows", "scores_figure", "teacher_label", "verdict_lines", "use_line", "truth_line",
            "provenance_items"]
 
-#: Students in the order the table lists them (others follow, sorted; the teacher comes last).
+#: Students in the order the table lists them (others follow, sorted; the teacher comes last): a copy of
+#: ``models.pipeline.model_registry.MODEL_ORDER``, held equal by tests/frontend/test_model_registry.py.
 MODEL_ORDER = ["awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross", "peak_heights",
                "random_search"]
 
@@ -205,6 +206,7 @@ _TIMING_WORDS = {"prepare": "data and teacher", "distill_seconds_per_epoch": "di
 
 #: How the verdict sentence calls a gain its interval confirms but too small to matter (the words of
 #: ``models.pipeline.verdict.SMALL_WORDS``, held equal by a test): such a verdict is not shown as a success.
+#: Read only for bundles written before the verdict's ``helped`` field (2026-12-05).
 SMALL_GAIN = ("a small difference: under half a percent of the test target's variance and under a tenth of the "
               "larger squared error")
 
@@ -223,9 +225,9 @@ def verdict_lines(bundle: dict) -> dict:
         ``text`` (the verdict sentence, ``""`` when absent; it compares AWD with its initial wavelet, so when a
         fixed-filter baseline beats both on the test set a second sentence says so: the verdict's "use db5"
         read as the page's advice beside a note recommending that baseline; when that baseline's test R² is not
-        above 0, it says instead that no model beats the mean), ``helped`` (True when AWD was
-        chosen and its test gain over the initial wavelet is significant and not small, else False) and
-        ``warnings``.
+        above 0, it says instead that no model beats the mean), ``helped`` (the verdict's own ``helped``:
+        True when AWD was chosen and its test gain over the initial wavelet is significant and not small; read
+        from the sentence in older bundles) and ``warnings``.
 
     Examples
     --------
@@ -255,8 +257,10 @@ def verdict_lines(bundle: dict) -> dict:
         elif not verdict.get("no_skill"):  # the least bad of models that all lose to the mean is no advice
             text += (f" No model here predicts better than the training mean on the test set (best test R² "
                      f"{fmt_number(best_fixed[0])}).")
-    helped = ((text.startswith("AWD improves") or text.startswith("AWD lowers")) and SMALL_GAIN not in text
-              and not verdict.get("no_skill"))
+    helped = verdict.get("helped")  # models.pipeline.verdict.distillation_helped
+    if not isinstance(helped, bool):  # bundles before 2026-12-05 carry only the sentence
+        helped = ((text.startswith("AWD improves") or text.startswith("AWD lowers")) and SMALL_GAIN not in text
+                  and not verdict.get("no_skill"))
     return {"text": text, "helped": helped,
             "warnings": [w for w in verdict.get("warnings") or [] if isinstance(w, str)]}
 
@@ -323,5 +327,5 @@ def truth_line(bundle: dict) -> str:
 
 
 #: The maps' students on fixed filters (no wavelet): the baselines a verdict about AWD and its initial wavelet
-#: leaves out.
+#: leaves out (``models.pipeline.model_registry.FIXED_FILTER_BASELINES``, held equal by a test).
 FIXED_FILTER_BASELINES = ("laplace", "roberts_cross", "peak_heights")

@@ -60,6 +60,8 @@ PALETTE = {
 #: Line colours in order, for figures with several unnamed series.
 SERIES = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
+#: Each model's name on the pages: a copy of ``models.pipeline.model_registry.MODEL_NAMES`` (this layer may not import
+#: it), held equal by tests/frontend/test_model_registry.py.
 MODEL_LABELS = {
     "awd": "AWD",
     "awd_no_interp": "AWD, γ = 0",
@@ -113,7 +115,8 @@ def size_words(kind, n, shape) -> tuple[str, str]:
     return f"{n} samples", "shape " + " × ".join(str(s) for s in shape)
 
 
-#: Each model's colour in the score bars, one per model so that no two bars of a result share one (Okabe-Ito).
+#: Each model's colour in the score bars, one per model so that no two bars of a result share one (Okabe-Ito): a copy
+#: of ``models.pipeline.model_registry.MODEL_COLOURS``, held equal by tests/frontend/test_model_registry.py.
 MODEL_COLOURS = {"awd": "#0072B2", "awd_no_interp": "#56B4E9", "baseline_wavelet": "#E69F00", "laplace": "#009E73",
                  "roberts_cross": "#CC79A7", "peak_heights": "#D55E00", "random_search": "#F0E442",
                  "scattering": "#000000", "teacher": "#999999"}

@@ -232,6 +232,10 @@ class Verdict(_Section):
     #: Whether no model, the teacher included, predicts the target (best test R² below
     #: :data:`models.pipeline.verdict.NO_SKILL_R2`): the text then says so first.
     no_skill: bool = False
+    #: Whether the verdict shows distillation helping (:func:`models.pipeline.verdict.distillation_helped`: AWD
+    #: delivered, significantly and not only slightly better on enough test samples, some model with skill); None
+    #: in bundles written before 2026-12-05.
+    helped: bool | None = None
     #: The paired test interval of AWD minus AWD (γ = 0), the best γ = 0 point: whether the teacher's attributions
     #: (γ > 0) gave a better wavelet than sparsity alone; absent when the best point has γ = 0 itself.
     interpretation_difference: TestDifference | None = None

@@ -32,7 +32,7 @@ from awd_studio.models.files import atomic_write_bytes
 from awd_studio.models.predictors import TopKLinearRegressor
 from awd_studio.models.validation import InputError
 
-__all__ = ["EXPLAIN_DIR", "write_explain_inputs", "load_explain_context", "ExplainContext", "has_explain_inputs",
+__all__ = ["EXPLAIN_DIR", "write_explain_inputs", "load_explain_context", "ExplainContext",
            "read_explain_meta"]
 
 #: The hidden folder of a result directory that holds the inputs of explanations.
@@ -86,11 +86,6 @@ def write_explain_inputs(out_dir, *, info, config, X_test, y_test, h_learned, st
             meta["student"]["positions"] = [[int(i) for i in band] for band in student.positions_]
     np.savez_compressed(folder / "inputs.npz", X_test=np.asarray(X_test), y_test=np.asarray(y_test))
     atomic_write_bytes(folder / "inputs.json", json.dumps(meta, indent=1, allow_nan=False).encode())
-
-
-def has_explain_inputs(result_dir) -> bool:
-    """Whether ``result_dir`` keeps the inputs of explanations (results written before them do not)."""
-    return (Path(result_dir) / EXPLAIN_DIR / "inputs.json").is_file()
 
 
 def read_explain_meta(result_dir) -> dict | None:

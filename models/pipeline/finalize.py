@@ -42,6 +42,7 @@ from awd_studio.models.pipeline.bundle import (
 from awd_studio.models.pipeline.config import grid_points_of
 from awd_studio.models.pipeline.explain_examples import explain_examples
 from awd_studio.models.pipeline.explain_inputs import write_explain_inputs
+from awd_studio.models.pipeline.model_registry import MAP_BASELINES
 from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
 from awd_studio.models.pipeline.random_search import random_search_control
 from awd_studio.models.pipeline.scattering_student import fit_scattering_student
@@ -59,11 +60,11 @@ from awd_studio.models.pipeline.selection import (
 from awd_studio.models.pipeline.student_params import maps_record, series_record
 from awd_studio.models.pipeline.student_table import student_table_csv
 from awd_studio.models.pipeline.students import (
+    baseline_student,
     coefficients,
     column,
     flatten_coefficients,
     in_series_shares,
-    peak_student,
     saliency,
     score_model,
     student,
@@ -71,7 +72,15 @@ from awd_studio.models.pipeline.students import (
     unflatten_like,
 )
 from awd_studio.models.pipeline.trust import COMPRESSION_DEFINITION, trust_notes
-from awd_studio.models.pipeline.verdict import N_BOOT, distance_to, is_small, no_skill_words, verdict_text, warnings_of
+from awd_studio.models.pipeline.verdict import (
+    N_BOOT,
+    distance_to,
+    distillation_helped,
+    is_small,
+    no_skill_words,
+    verdict_text,
+    warnings_of,
+)
 from awd_studio.models.pipeline.workdir import (
     TEACHER_TEST_FILE,
     collect_chunks,
@@ -89,10 +98,6 @@ __all__ = ["finalize", "CASCADE_LEVEL", "N_ACTIVATION_EXAMPLES"]
 CASCADE_LEVEL = 7
 #: Number of test examples whose activation maps go into the bundle.
 N_ACTIVATION_EXAMPLES = 8
-#: The fixed peak-counting baselines of maps: bundle name -> response.
-MAP_BASELINES = {"laplace": "laplace", "roberts_cross": "roberts", "peak_heights": "raw"}
-
-
 def finalize(work_dir, out_dir, progress=None) -> dict:
     """Choose (lambda, gamma) by cross-validation, fit and score the students, write the bundle.
 
@@ -318,9 +323,8 @@ def _cross_validate(job: _Job, filters, splits, progress, initial_fold=None) -> 
     fold = {"mean": job.fold_scores("mean", splits)}
     # the candidates' students are independent: one per core (their BLAS calls are single-threaded here), the
     # fixed map baselines in the same pool
-    baselines = list(MAP_BASELINES.items()) if job.kind == "image" else []
-    candidates = [*([] if initial_fold is not None else [job.h_init]), *filters,
-                  *(response for _, response in baselines)]
+    baselines = list(MAP_BASELINES) if job.kind == "image" else []
+    candidates = [*([] if initial_fold is not None else [job.h_init]), *filters, *baselines]
     n_control = int(config.random_search or 0)  # resolved by prepare (None: a work directory from before it)
     share = len(candidates) / (len(candidates) + 1 + 0.35 * n_control)  # a control wavelet costs ~a third
     scores = map_on_job_threads(lambda c: job.fold_scores(c, splits, peaks), candidates,
@@ -329,7 +333,7 @@ def _cross_validate(job: _Job, filters, splits, progress, initial_fold=None) -> 
     if initial_fold is not None:
         scores = [initial_fold, *scores]
     fold["baseline_wavelet"], grid_fold = scores[0], np.asarray(scores[1:len(filters) + 1])
-    for (name, _), score in zip(baselines, scores[len(filters) + 1:]):
+    for name, score in zip(baselines, scores[len(filters) + 1:]):
         fold[name] = score
     control = None
     if n_control:  # the teacher-free control, finally on the same splits, screened by a cheaper CV score
@@ -385,9 +389,8 @@ def _score_students(job: _Job, filters, cross, progress):
         job.students[name] = model  # fitted in place; the AWD one is kept for explanations
         students[name] = _student_record(job, name, model, h)
     if job.kind == "image":
-        for name, response in MAP_BASELINES.items():
-            model = (peak_student(job.config, kernels={"laplace": _predictors.LAPLACE_KERNEL})
-                     if response == "laplace" else peak_student(job.config, response=response))
+        for name in MAP_BASELINES:
+            model = baseline_student(job.config, name)
             models[name], predictions[name] = score_model(model, lambda X: X, job.X_train, job.fit_y, job.X_test,
                                                           job.y_test, job.column, 0, test_groups=job.test_groups)
             students[name] = _student_record(job, name, model, None)
@@ -495,6 +498,7 @@ def _verdict(job: _Job, cross, models, predictions) -> Verdict:
             seed=job.config.seed, groups=job.test_groups)
     return Verdict(text=text, choice=cross["choice"], metric=metric, test_difference=difference,
                    no_skill=bool(no_skill),
+                   helped=distillation_helped(cross["choice"], difference, metric, small, n_test, bool(no_skill)),
                    warnings=warnings_of({name: m.cv.model_dump() for name, m in models.items()},
                                         mean_score=float(np.mean(cross["fold"]["mean"]))),
                    interpretation_difference=interpretation)

@@ -11,7 +11,13 @@ from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold
 from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
 from awd_studio.models.pipeline.prepare import scaled
-from awd_studio.models.pipeline.students import coefficients, column, peak_student, series_student, wavelet_peak_student
+from awd_studio.models.pipeline.students import (
+    baseline_student,
+    coefficients,
+    column,
+    series_student,
+    wavelet_peak_student,
+)
 
 __all__ = ["cv_splits", "cv_grouping", "SplitPeaks", "fold_scores", "series_loo_score", "choose_series_features",
            "paired_cv_se", "select_wavelet", "cv_entry",
@@ -135,7 +141,8 @@ def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=Non
     """R² of one student on every split, shape (R * K,).
 
     ``candidate``: a lowpass filter (the wavelet students), ``"mean"`` (predict the training-fold mean),
-    or for maps ``"laplace"``, ``"roberts"``, ``"raw"`` (the fixed peak-counting baselines). ``peaks``: the
+    or for maps a key of :data:`models.pipeline.model_registry.MAP_BASELINES` (the fixed peak-counting
+    baselines: ``"laplace"``, ``"roberts_cross"``, ``"peak_heights"``). ``peaks``: the
     training maps' :class:`models.predictors.PeakPatches`, found once for every candidate, or a
     :class:`SplitPeaks` of them (faster when many candidates share the splits).
     """
@@ -159,8 +166,7 @@ def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=Non
             scores.append(_metrics.r2_score(y[te], model._predict_features(features[te])))
     else:
         if isinstance(candidate, str):
-            model = (peak_student(config, kernels={"laplace": _predictors.LAPLACE_KERNEL})
-                     if candidate == "laplace" else peak_student(config, response=candidate))
+            model = baseline_student(config, candidate)
         else:
             model = wavelet_peak_student(config, candidate)
         peaks = peaks if peaks is not None else _predictors.peak_patches(X)  # peaks do not depend on the filter

@@ -16,6 +16,7 @@ from awd_studio.models import wavelets as _wavelets
 from awd_studio.models.analysis_weights import in_input_shares
 from awd_studio.models.attributions import gradient_batch_size, trim_attributions
 from awd_studio.models.distill import TransformOperator
+from awd_studio.models.pipeline.model_registry import MAP_BASELINES
 from awd_studio.models.pipeline.prepare import scaled
 
 __all__ = ["coefficients", "flatten_coefficients", "unflatten_like", "student_alpha", "peak_student",
@@ -63,6 +64,27 @@ def peak_student(config, kernels=None, response="kernels"):
     """An unfitted map student; its classes are full target rows, ``bin_max`` chosen on the reported column."""
     return _predictors.PeakCountRegressor(kernels=kernels, response=response, covariance=config.peak_covariance,
                                           score_column=config.target)
+
+
+#: The fixed 3 x 3 kernels a map baseline may name (``{"kernel": name}`` in
+#: :data:`models.pipeline.model_registry.MAP_BASELINES`).
+NAMED_KERNELS = {"laplace": _predictors.LAPLACE_KERNEL}
+
+
+def baseline_student(config, name):
+    """The unfitted peak-count student of the fixed map baseline ``name`` (a key of
+    :data:`models.pipeline.model_registry.MAP_BASELINES`: ``"laplace"``, ``"roberts_cross"``, ``"peak_heights"``).
+
+    Examples
+    --------
+    >>> from awd_studio.models.options import PipelineConfig
+    >>> baseline_student(PipelineConfig(), "roberts_cross").response
+    'roberts'
+    """
+    spec = MAP_BASELINES[name]
+    if "kernel" in spec:
+        return peak_student(config, kernels={spec["kernel"]: NAMED_KERNELS[spec["kernel"]]})
+    return peak_student(config, response=spec["response"])
 
 
 def wavelet_peak_student(config, h):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pywt
 
+from awd_studio.models.pipeline.model_registry import BASELINES
 from awd_studio.models.pipeline.predict import recommended_model
 from awd_studio.models.pipeline.verdict import (
     FEW_TEST_SAMPLES,
@@ -86,8 +87,6 @@ def weak_selection_words(selection: dict) -> str | None:
 
 #: A teacher whose test R² is below this explains little.
 WEAK_TEACHER_R2 = 0.1
-#: Students with a fixed (not distilled) transform, in the order they are named.
-BASELINES = ("baseline_wavelet", "laplace", "roberts_cross", "peak_heights")
 #: AWD must beat its teacher's test R² by this much before a note says so (test-set noise).
 MARGIN_R2 = 0.02
 #: The teacher's test R² must lead the delivered student's by this much before a note says the student falls short.

@@ -6,7 +6,8 @@ from awd_studio.models import filters as _filters
 
 __all__ = ["verdict_text", "format_difference", "rmse_difference_words", "warnings_of", "distance_to", "STUDENT_NAMES",
            "N_BOOT", "SMALL_SHARE", "SMALL_RELATIVE", "is_small", "SMALL_WORDS", "awd_significantly_worse",
-           "interval_side", "FEW_TEST_SAMPLES", "NO_SKILL_R2", "no_skill_words", "verdict_samples"]
+           "interval_side", "FEW_TEST_SAMPLES", "NO_SKILL_R2", "no_skill_words", "verdict_samples",
+           "distillation_helped"]
 
 #: Test-set bootstrap resamples for the paired AWD - initial interval.
 N_BOOT = 10000
@@ -116,6 +117,28 @@ def awd_significantly_worse(verdict, n_test=None) -> bool:
     if not isinstance(low, int | float) or not isinstance(high, int | float):
         return False
     return interval_side(low, high, verdict.get("metric", "r2")) == "other"
+
+
+def distillation_helped(choice, difference, metric="r2", small=False, n_test=None, no_skill=False) -> bool:
+    """Whether a result shows distillation helping, as its verdict says it: AWD is the model delivered, the paired
+    test interval of AWD minus the initial wavelet is entirely on AWD's side (:func:`interval_side`), the
+    difference is not small (:func:`is_small`), the test set has :data:`FEW_TEST_SAMPLES` samples (maps for tiled
+    maps) or more, and some model predicts the target (not ``no_skill``). The results page draws only such a
+    verdict as a success.
+
+    Examples
+    --------
+    >>> gain = {"estimate": 0.03, "low": 0.01, "high": 0.05}
+    >>> distillation_helped("awd", gain), distillation_helped("awd", gain, small=True)
+    (True, False)
+    >>> distillation_helped("initial", gain), distillation_helped("awd", gain, n_test=8)
+    (False, False)
+    >>> distillation_helped("awd", {"estimate": 0.003, "low": 0.001, "high": 0.005}, metric="rmse")
+    False
+    """
+    if choice != "awd" or small or no_skill or (n_test is not None and n_test < FEW_TEST_SAMPLES):
+        return False
+    return interval_side(difference["low"], difference["high"], metric) == "awd"
 
 
 def distance_to(psi, psi_ref):

@@ -124,7 +124,3 @@ class PathBookkeeping(nn.Module):
     def n_paths(self):
         """Number of paths P."""
         return len(self.paths)
-
-    def path_orders(self):
-        """Order (0, 1 or 2) of each path, ndarray of shape (P,)."""
-        return np.array([len(p) for p in self.paths])

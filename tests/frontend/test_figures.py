@@ -82,9 +82,13 @@ def test_a_small_verdict_gain_is_not_shown_as_a_success(ts_bundle):
     assert SMALL_GAIN == SMALL_WORDS
     diff = {"estimate": 6e-4, "low": 2e-4, "high": 1e-3, "level": 0.95}
     for small, helped in ((True, False), (False, True)):
-        bundle = {**ts_bundle, "verdict": {**ts_bundle.get("verdict", {}),
-                                           "text": verdict_text("awd", diff, "db5", small=small)}}
+        old = {k: v for k, v in ts_bundle.get("verdict", {}).items() if k != "helped"}  # before the field
+        bundle = {**ts_bundle, "verdict": {**old, "text": verdict_text("awd", diff, "db5", small=small)}}
         assert F.verdict_lines(bundle)["helped"] is helped
+        # since 2026-12-05 the bundle says it itself, and the page reads that, not the words
+        bundle["verdict"]["helped"] = not helped
+        assert F.verdict_lines(bundle)["helped"] is (not helped)
+
 
 
 def test_heatmap_hover_says_where_each_fit_started(ts_bundle):
@@ -345,10 +349,10 @@ def test_verdict_lines(ts_bundle):
     ts_bundle["verdict"] = {"text": text, "choice": "awd", "metric": "r2", "warnings": ["The AWD student does not "
                             "beat predicting the training mean in cross-validation (CV R² -0.100); ..."],
                             "test_difference": {"estimate": 0.03, "low": 0.01, "high": 0.05, "level": 0.95,
-                                                "n_boot": 10000}}
+                                                "n_boot": 10000}, "helped": True}
     lines = F.verdict_lines(ts_bundle)
     assert lines["text"] == text and lines["helped"] and len(lines["warnings"]) == 1
-    ts_bundle["verdict"]["text"] = "No significant gain over db5: use db5 (cross-validation kept it)."
+    ts_bundle["verdict"].update(text="No significant gain over db5: use db5 (cross-validation kept it).", helped=False)
     assert not F.verdict_lines(ts_bundle)["helped"]
     del ts_bundle["verdict"]
     assert F.verdict_lines(ts_bundle) == {"text": "", "helped": False, "warnings": []}

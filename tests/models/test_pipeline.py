@@ -530,6 +530,10 @@ def test_bundle_says_in_words_whether_distillation_helped(bundle):
     assert d["estimate"] == pytest.approx(result["models"]["awd"]["test"]["r2"]
                                           - result["models"]["baseline_wavelet"]["test"]["r2"])
     assert "db5" in verdict["text"]
+    # the bundle says whether it helped (the page draws only that as a success), agreeing with its sentence
+    helped = (verdict["choice"] == "awd" and verdict["text"].startswith("AWD improves")
+              and "small" not in verdict["text"] and not verdict["no_skill"])
+    assert verdict["helped"] is helped
     assert selection["repeats"] == 3 and selection["n_candidates"] == len(result["grid"]) + 1
     for name in ("awd", "awd_no_interp", "baseline_wavelet"):
         assert isinstance(result["models"][name]["cv"]["beats_mean"], bool)

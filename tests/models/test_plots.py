@@ -64,8 +64,8 @@ def test_a_series_named_by_its_times_is_drawn_on_them():
 def test_the_scores_figure_draws_what_the_page_draws():
     """The saved scores figure showed the RMSE alone, the models in the bundle's order and every one but AWD in
     one colour; it now has the page's two panels, order, names and colours."""
-    from frontend.figures.scores import score_rows
-    from frontend.figures.style import MODEL_COLOURS
+    from awd_studio.frontend.figures.scores import score_rows
+    from awd_studio.frontend.figures.style import MODEL_COLOURS
 
     for kind in ("timeseries", "image"):
         bundle = make_bundle(kind)
@@ -86,15 +86,15 @@ def test_the_scores_figure_draws_what_the_page_draws():
 
 
 def test_the_saved_figures_write_scores_as_the_page_does():
-    from frontend.figures.style import fmt_score
+    from awd_studio.frontend.figures.style import fmt_score
 
     for value in (0.8, 0.9994, -38.04, -0.0004, 0.0, 1.5e-5, 12345.0, 0.5555):
         assert plots._score_text(value) == fmt_score(value), value
 
 
 def test_the_figures_name_the_models_as_the_page_does():
-    from frontend.figures.scores import _model_label
-    from frontend.figures.style import MODEL_LABELS
+    from awd_studio.frontend.figures.scores import _model_label
+    from awd_studio.frontend.figures.style import MODEL_LABELS
 
     assert plots.MODEL_NAMES == MODEL_LABELS
     bundle = make_bundle("image")
