@@ -48,9 +48,11 @@ from awd_studio.models.attributions import check_method, teacher_input_gradients
 from awd_studio.models.device import resolve_device
 from awd_studio.models.losses import (
     VALIDITY_TERMS,
+    analysis_l1_and_gradient,
     dense_data_terms,
     l1_per_filter,
     reconstruction_loss,
+    saliency_l1_and_gradient,
     validity_terms,
     validity_terms_and_gradient,
 )
@@ -455,7 +457,7 @@ class WaveletDistiller:
         length, x_search = xs.shape[-1], xs[:SEARCH_SIGNALS].float()
 
         def sparsity(h):
-            return _analysis_l1_and_gradient(h, x_search, length, self.levels, self.mode)
+            return analysis_l1_and_gradient(h, x_search, length, self.levels, self.mode)
 
         return sparsity
 
@@ -466,7 +468,8 @@ class WaveletDistiller:
         x_search, g_search = xs[:SEARCH_SIGNALS].float(), gs[:SEARCH_SIGNALS].float()
         if self.attribution == "saliency":
             def interpretation(h):
-                return _saliency_interpretation_and_gradient(h, g_search, length, self.levels, self.mode)
+                return saliency_l1_and_gradient(h, g_search, length, self.levels, self.mode,
+                                                TransformOperator.is_self_adjoint((length,), self.levels, self.mode))
         else:  # the attributions need the coefficients too: the trainer's own closed-form terms, lambda = 0
             def interpretation(h):
                 zeros = h.new_zeros(h.shape[0])
@@ -878,33 +881,6 @@ class WaveletDistiller:
             total = total + values[-1].detach().double().cpu() * xb.shape[0]
             count += xb.shape[0]
         return total / count
-
-
-@torch.no_grad()
-def _saliency_interpretation_and_gradient(h, GX, length, level, mode):
-    """The interpretation term of saliency attributions, ``||S(h)^T gx||_1 / (B (J+1))`` per filter (gamma = 1),
-    and its gradient with respect to the filters, in closed form: what the start search descends. Two products
-    per step instead of the general terms' four (the coefficients are not needed). Where the transform is
-    self-adjoint, ``S(h)^T = W(h)`` and the term is :func:`_analysis_l1_and_gradient` of the gradients."""
-    if TransformOperator.is_self_adjoint((length,), level, mode):
-        return _analysis_l1_and_gradient(h, GX, length, level, mode)
-    scale = 1.0 / (GX.shape[0] * (level + 1))
-    S, chain = _wavelets.synthesis_matrix_factors(h, length, level, mode)
-    A = torch.matmul(GX, S)  # (G, B, M)
-    grad_S = torch.matmul(GX.transpose(-1, -2), A.sign()).mul_(scale)
-    return A.abs().sum((1, 2)) * scale, _wavelets.synthesis_matrix_pullback(chain, grad_S, length, h.shape[-1], mode)
-
-
-@torch.no_grad()
-def _analysis_l1_and_gradient(h, Y, length, level, mode):
-    """``||W(h) y||_1 / (B (J+1))`` per filter over the B signals ``Y`` and its gradient with respect to the filters,
-    in closed form (two products): on the training signals, the sparsity term (lambda = 1) that the gamma = 0
-    points' start search descends; on the teacher's gradients in a self-adjoint mode, the saliency term."""
-    scale = 1.0 / (Y.shape[0] * (level + 1))
-    W, chain = _wavelets.analysis_matrix_factors(h, length, level, mode)
-    C = torch.matmul(Y, W.transpose(-1, -2))  # (G, B, M)
-    grad_W = torch.matmul(C.sign().transpose(-1, -2), Y).mul_(scale)
-    return C.abs().sum((1, 2)) * scale, _wavelets.analysis_matrix_pullback(chain, grad_W, length, h.shape[-1], mode)
 
 
 def _micro_batch_size(n_grid, sample_shape):

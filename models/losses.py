@@ -25,7 +25,12 @@ import math
 
 import torch
 
+from awd_studio.models import wavelets as _wavelets
+
 __all__ = [
+    "l1_scale",
+    "analysis_l1_and_gradient",
+    "saliency_l1_and_gradient",
     "reconstruction_loss",
     "validity_terms",
     "validity_terms_and_gradient",
@@ -78,6 +83,78 @@ def l1_per_filter(values, n_bands):
     return total.mean(-1) / n_bands
 
 
+def l1_scale(batch, n_bands):
+    """The factor of the sparsity and interpretation terms, ``1 / (B (J + 1))`` (the module's normalisation): every
+    l1 term of the objective is its sum over the batch and the bands times this.
+
+    Examples
+    --------
+    >>> l1_scale(100, 5)
+    0.002
+    """
+    return 1.0 / (batch * n_bands)
+
+
+@torch.no_grad()
+def analysis_l1_and_gradient(h, Y, length, level, mode):
+    """``||W(h) y||_1 / (B (J+1))`` per filter over the B signals ``Y`` and its gradient with respect to the filters,
+    in closed form (two products).
+
+    On the training signals it is the sparsity term (lambda = 1), which the gamma = 0 points' start search
+    descends; on the teacher's input gradients in a self-adjoint mode, the saliency interpretation term.
+
+    Parameters
+    ----------
+    h : Tensor of shape (G, N)
+        Lowpass filters.
+    Y : Tensor of shape (B, L)
+        Signals of length ``length``.
+    length, level : int
+    mode : str
+
+    Returns
+    -------
+    value : Tensor of shape (G,)
+    grad_h : Tensor of shape (G, N)
+    """
+    scale = l1_scale(Y.shape[0], level + 1)
+    W, chain = _wavelets.analysis_matrix_factors(h, length, level, mode)
+    C = torch.matmul(Y, W.transpose(-1, -2))  # (G, B, M)
+    grad_W = torch.matmul(C.sign().transpose(-1, -2), Y).mul_(scale)
+    return C.abs().sum((1, 2)) * scale, _wavelets.analysis_matrix_pullback(chain, grad_W, length, h.shape[-1], mode)
+
+
+@torch.no_grad()
+def saliency_l1_and_gradient(h, GX, length, level, mode, self_adjoint):
+    """The interpretation term of saliency attributions, ``||S(h)^T gx||_1 / (B (J+1))`` per filter (gamma = 1),
+    and its gradient with respect to the filters, in closed form: what the start search descends. Two products
+    instead of the general terms' four (the coefficients are not needed).
+
+    Parameters
+    ----------
+    h : Tensor of shape (G, N)
+    GX : Tensor of shape (B, L)
+        The teacher's input gradients.
+    length, level : int
+    mode : str
+    self_adjoint : bool
+        Whether ``S(h)^T = W(h)`` for every filter (``models.distill.TransformOperator.is_self_adjoint``): the
+        term is then :func:`analysis_l1_and_gradient` of the gradients.
+
+    Returns
+    -------
+    value : Tensor of shape (G,)
+    grad_h : Tensor of shape (G, N)
+    """
+    if self_adjoint:
+        return analysis_l1_and_gradient(h, GX, length, level, mode)
+    scale = l1_scale(GX.shape[0], level + 1)
+    S, chain = _wavelets.synthesis_matrix_factors(h, length, level, mode)
+    A = torch.matmul(GX, S)  # (G, B, M)
+    grad_S = torch.matmul(GX.transpose(-1, -2), A.sign()).mul_(scale)
+    return A.abs().sum((1, 2)) * scale, _wavelets.synthesis_matrix_pullback(chain, grad_S, length, h.shape[-1], mode)
+
+
 def dense_data_terms(W, X, GX, lam, gam, n_bands, times_coeffs=False, with_gradient=True, S=None,
                      reconstruction=True):
     """Reconstruction, sparsity and interpretation losses of a dense transform, with their gradient with
@@ -123,7 +200,7 @@ def dense_data_terms(W, X, GX, lam, gam, n_bands, times_coeffs=False, with_gradi
         Its gradient with respect to ``S`` (None when ``S`` is None or without ``with_gradient``).
     """
     B = X.shape[0]
-    scale = 1.0 / (B * n_bands)
+    scale = l1_scale(B, n_bands)
     St = W if S is None else S.transpose(-1, -2)  # the synthesis, transposed: (G, M, L)
     C = torch.matmul(X, W.transpose(-1, -2))  # (G, B, M)
     R = torch.matmul(C, St) - X if reconstruction else None  # reconstruction error (G, B, L)

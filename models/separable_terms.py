@@ -20,6 +20,7 @@ row-strided views: the first level applies ``A_h`` of every filter at once to th
 import torch
 from torch.autograd.function import once_differentiable
 
+from awd_studio.models.losses import l1_scale
 from awd_studio.models.wavelets.inputs import _as_filter
 from awd_studio.models.wavelets.levels import _level_analysis_matrix
 from awd_studio.models.wavelets.sizes import _out_len
@@ -258,7 +259,7 @@ class _SeparableTerms(torch.autograd.Function):
     @staticmethod
     def forward(ctx, X, GX, times_coeffs, n_bands, reconstruction, *ops):
         B = X.shape[0]
-        scale = 1.0 / (B * n_bands)
+        scale = l1_scale(B, n_bands)
         levels_x = _forward_levels(X, ops)
         last = len(levels_x) - 1
         sparsity = sum(_level_sums(Y, j == last) for j, (_, _, Y) in enumerate(levels_x)) * scale

@@ -131,12 +131,14 @@ def test_the_searched_term_and_its_gradient_match_autograd(length, mode):
     """The closed-form saliency term the search descends equals ||S(h)^T gx||_1 / (B (J+1)) and its autograd
     gradient, in a self-adjoint mode and in two that are not."""
     from awd_studio.models import wavelets
-    from awd_studio.models.distill import _saliency_interpretation_and_gradient
+    from awd_studio.models.distill import TransformOperator
+    from awd_studio.models.losses import saliency_l1_and_gradient
 
     rng = np.random.default_rng(0)
     h = torch.as_tensor(rng.standard_normal((3, 6)), dtype=torch.float64)
     GX = torch.as_tensor(rng.standard_normal((5, length)), dtype=torch.float64)
-    value, grad = _saliency_interpretation_and_gradient(h, GX, length, 2, mode)
+    value, grad = saliency_l1_and_gradient(h, GX, length, 2, mode,
+                                           TransformOperator.is_self_adjoint((length,), 2, mode))
     hr = h.clone().requires_grad_(True)
     S = wavelets.synthesis_matrix(hr, length, 2, mode)  # (G, L, M)
     ref = torch.matmul(GX, S).abs().sum((1, 2)) / (5 * 3)
@@ -146,11 +148,9 @@ def test_the_searched_term_and_its_gradient_match_autograd(length, mode):
 
 
 def test_the_estimate_counts_the_search():
-    from awd_studio.models.estimate import estimate_job
-    from awd_studio.models.options import JobOptions
-
     from awd_studio.models.cores import job_threads
-    from awd_studio.models.estimate import _thread_speedup
+    from awd_studio.models.estimate import _thread_speedup, estimate_job
+    from awd_studio.models.options import JobOptions
 
     def seconds(kind, shape, **options):
         return estimate_job(JobOptions(**options), kind, shape, 3000)["seconds"]
