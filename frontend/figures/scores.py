@@ -28,7 +28,7 @@ from awd_studio.frontend.figures.style import (
     wrap_words,
 )
 
-__all__ = ["score_rows", "scores_figure", "teacher_label", "verdict_lines", "use_line", "truth_line",
+__all__ = ["score_rows", "target_words", "scores_figure", "teacher_label", "verdict_lines", "use_line", "truth_line",
            "provenance_items"]
 
 #: Students in the order the table lists them (others follow, sorted; the teacher comes last): a copy of
@@ -67,11 +67,23 @@ def _model_label(bundle: dict, key: str) -> str:
 
 def _score_row(bundle: dict, key: str, entry: dict) -> dict:
     """The raw numbers of one model (``bundle["models"][key]``) or of the teacher (``key="teacher"``)."""
-    test = entry.get("test") or {}
-    return dict(key=key, model=_model_label(bundle, key), r2=test.get("r2"), rmse=test.get("rmse"),
+    test, cv = entry.get("test") or {}, entry.get("cv") or {}
+    return dict(key=key, model=_model_label(bundle, key), r2=test.get("r2"), rmse=test.get("rmse"), cv_r2=cv.get("r2"),
                 rmse_sd=test.get("rmse_sd"), compression=None if key == "teacher" else entry.get("compression_factor"),
                 n_params=entry.get("n_params"), seconds_per_sample=entry.get("predict_seconds_per_sample"),
                 accuracy=test.get("accuracy"), auc=test.get("auc"))
+
+
+def target_words(bundle: dict) -> str:
+    """`` of <target>`` when the bundle names its target column, else empty: what an RMSE is of.
+
+    Examples
+    --------
+    >>> target_words({"data": {"target_name": "sigma_8"}}), target_words({})
+    (' of sigma_8', '')
+    """
+    name = (bundle.get("data") or {}).get("target_name")
+    return f" of {name}" if name else ""
 
 
 def score_rows(bundle: dict) -> list[dict]:
@@ -80,7 +92,8 @@ def score_rows(bundle: dict) -> list[dict]:
     Returns
     -------
     list of dict
-        Keys ``key``, ``model``, ``r2``, ``rmse``, ``rmse_sd``, ``compression``,
+        Keys ``key``, ``model``, ``r2``, ``rmse``, ``rmse_sd``, ``cv_r2`` (the training split's cross-validated R²,
+        the score the selection compared; None for the teacher), ``compression``,
         ``n_params``, ``seconds_per_sample``, ``accuracy`` and ``auc`` (a two-valued target's, see
         ``data.two_values``) (raw numbers or None) and ``*_text`` formatted strings for display.
     """
@@ -92,6 +105,7 @@ def score_rows(bundle: dict) -> list[dict]:
     decimals = common_decimals([r["rmse"] for r in rows])
     for r in rows:
         r["r2_text"] = fmt_score(r["r2"])  # three decimals, lined up: 0.550 beside 0.575
+        r["cv_r2_text"] = fmt_score(r["cv_r2"])
         sd = r["rmse_sd"]
         # one number of decimals down the column, the SD's too (review 20: "± 7.9e-04" beside "± 0.0016")
         r["rmse_text"] = fmt_decimals(r["rmse"], decimals) + (
@@ -118,8 +132,11 @@ def scores_figure(bundle: dict) -> go.Figure:
         return empty_figure("No scores in this result")
     labels = [wrap_words(r["model"], 22) for r in rows]  # "Best of 300 random wavelets (no teacher)" was cut
     colors = [MODEL_COLOURS.get(r["key"], "#666666") for r in rows]
+    # the target named and the SD said to be a bootstrap's (review 28A: the exported figure of two runs on one
+    # dataset, one per parameter, could not be told apart)
     fig = make_subplots(rows=2, cols=1, vertical_spacing=0.16,
-                        subplot_titles=("RMSE ± SD (lower is better)", "R² (higher is better)"))
+                        subplot_titles=(f"Test RMSE{target_words(bundle)} ± bootstrap SD (lower is better)",
+                                        "Test R² (higher is better)"))
     fig.update_annotations(font_size=12)  # short titles: they fit above the bars at a phone's width
     rmse = [r["rmse"] if r["rmse"] is not None else np.nan for r in rows]
     sd = [r["rmse_sd"] if r["rmse_sd"] is not None else np.nan for r in rows]  # nan: no bar (0 drew a flat cap)
@@ -248,7 +265,9 @@ def verdict_lines(bundle: dict) -> dict:
     fixed = [(r2(k), k) for k in FIXED_FILTER_BASELINES if r2(k) is not None]
     best_fixed = max(fixed, default=None)
     pair = [r2("awd"), r2("baseline_wavelet")]
-    if text and best_fixed and None not in pair and best_fixed[0] > max(pair):
+    # since 2026-12-05 the bundle compares the best fixed filter by cross-validation itself (the verdict's
+    # fixed_filter, in the notes); older bundles get this test-score sentence
+    if text and best_fixed and None not in pair and best_fixed[0] > max(pair) and "fixed_filter" not in verdict:
         if best_fixed[0] > 0:
             # review 25A: "does better" had no interval behind it, unlike every other comparison on the page
             text += (f" The {MODEL_LABELS.get(best_fixed[1], best_fixed[1])} baseline scored higher than both on "

@@ -280,8 +280,10 @@ BODIES = {
                     "otherwise sparsity, not the network, shaped it."),
             html.Li("A student that beats its teacher usually means the teacher is under-trained or the task is "
                     "nearly linear in a few coefficients, not that the student is “better”."),
-            html.Li("On maps, check the fixed-filter baselines (Laplace, Roberts cross, raw peak heights): if one "
-                    "beats AWD, use it."),
+            html.Li("On maps, check the fixed-filter baselines (Laplace, Roberts cross, raw peak heights) by their "
+                    "CV R² in the scores table, the training maps' cross-validation, not by one test split: when "
+                    "the best of them leads the model delivered by more than its standard error, a note says so, "
+                    "with the test interval, and Predict can use it."),
             html.Li("Grid differences within one standard error are ties; rerun with another seed to see how "
                     "stable the choice is (the compare page puts two runs side by side)."),
         ]),

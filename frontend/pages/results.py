@@ -356,25 +356,56 @@ def scores_table(bundle: dict) -> dbc.Table:
     chosen = "awd" if figures.kept_initial(bundle) is None else "baseline_wavelet"
     # a two-valued target (a 0/1 label): how each model classifies, beside its scores as a number
     two = bool((bundle.get("data") or {}).get("two_values"))
-    columns = (("Model", None), ("R²", "r2_text"), ("RMSE ± SD", "rmse_text"),
+    # which split each score is from, and what the RMSE is of (review 28A: the CV scores the selection compared were
+    # nowhere on the page, and two runs' tables on one dataset, one per parameter, read alike)
+    cv = any(r["cv_r2"] is not None for r in figures.score_rows(bundle))
+    # on three lines: the CV column had to fit an 800 px window beside it
+    rmse_head = ["Test RMSE", *([html.Br(), figures.target_words(bundle).strip()] if figures.target_words(bundle)
+                                else []), html.Br(), "± SD"]
+    columns = (("Model", None), ("Test R²", "r2_text"), (rmse_head, "rmse_text"),
+               *((("CV R²", "cv_r2_text"),) if cv else ()),
                *((("Accuracy", "accuracy_text"), ("AUC", "auc_text")) if two else ()),
                ("Compression", "compression_text"), ("Parameters", "n_params_text"), ("s / sample", "seconds_text"))
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h, _ in columns]))
     # the model's name wraps (review 20: "Best of 300 random wavelets (no teacher)" on one line pushed the last
     # columns out of an 800 px window)
     body = html.Tbody([html.Tr([html.Th(r["model"], scope="row", className="awd-wrap")]
-                               + [html.Td(r[key]) for _, key in columns[1:]],
+                               + [html.Td(_cell(r[key])) for _, key in columns[1:]],
                                className="table-primary" if r["key"] == chosen else None)
                        for r in figures.score_rows(bundle)])
     table = stack_on_phones(dbc.Table([head, body], bordered=False, hover=True, size="sm",
                                       className="awd-table mb-1", id=ids.SCORES))
-    notes = [html.Small(parameters_note(bundle), className="text-muted")]
+    notes = [html.Small(scores_note(bundle, cv) + " " + parameters_note(bundle), className="text-muted")]
     if two:
         low, high = (f"{float(v):g}" for v in bundle["data"]["two_values"])
         notes.append(html.Small(f" Accuracy: the share of test samples whose prediction lies on their class's side of "
                                 f"the midpoint between {low} and {high}; AUC: the area under the ROC curve of the "
                                 f"predictions as scores for {high} (0.5 is chance).", className="text-muted"))
     return html.Div([table, *notes])
+
+
+def _cell(text: str):
+    """A score cell: "0.0321 ± 0.0012" on two lines, the SD under the value (the CV column needed the width)."""
+    value, sep, sd = str(text).partition(" ± ")
+    return [value, html.Br(), html.Span(f"± {sd}", className="text-muted")] if sep else text
+
+
+def scores_note(bundle: dict, cv: bool = True) -> str:
+    """Under the scores table: which split each score column is from.
+
+    Examples
+    --------
+    >>> scores_note({"cv": {"folds": 5, "repeats": 3}, "data": {"kind": "image"}})[:97]
+    'Test: the held-out test maps, scored once (± SD: bootstrap over them). CV R²: the mean over 3 × 5'
+    """
+    data, folds = bundle.get("data") or {}, bundle.get("cv") or {}
+    noun = "maps" if data.get("kind") == "image" else "samples"
+    text = f"Test: the held-out test {noun}, scored once (± SD: bootstrap over them)."
+    if cv:
+        plan = (f"{folds['repeats']} × {folds['folds']} " if folds.get("repeats") and folds.get("folds") else "")
+        text += (f" CV R²: the mean over {plan}cross-validation folds of the training {noun}, the score the selection "
+                 "compared; a single test split can rank models differently.")
+    return text
 
 
 def parameters_note(bundle: dict) -> str:

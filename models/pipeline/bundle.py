@@ -174,6 +174,25 @@ class TestDifference(_Section):
     metric: Literal["r2", "rmse"]
 
 
+class FixedFilterCheck(_Section):
+    """Maps: the best fixed-filter baseline by cross-validation against the model delivered (review 28A: the
+    scores table ranked students by one test split while the training maps' CV said the opposite)."""
+
+    #: The baseline's key in ``models`` (``laplace``, ``roberts_cross``, ``peak_heights``).
+    name: str
+    #: The model delivered (``awd``, or ``baseline_wavelet`` when cross-validation kept the initial wavelet).
+    delivered: str
+    cv_score: float
+    delivered_cv_score: float
+    #: Mean CV R² of the baseline minus the delivered model's, on the shared splits, and its corrected SE.
+    cv_gain: float
+    cv_gain_se: float
+    #: Whether the baseline leads by more than one standard error.
+    leads: bool
+    #: The paired test interval of the delivered model minus the baseline (the verdict's metric).
+    test_difference: TestDifference
+
+
 class RandomSearch(_Section):
     """The teacher-free control (option ``random_search``): the best of ``n`` random orthogonal wavelets by the
     student's own cross-validation, compared with AWD (the best grid point) on the test set."""
@@ -236,6 +255,9 @@ class Verdict(_Section):
     #: delivered, significantly and not only slightly better on enough test samples, some model with skill); None
     #: in bundles written before 2026-12-05.
     helped: bool | None = None
+    #: Maps: the best fixed-filter baseline by CV against the model delivered; absent for series and in bundles
+    #: written before 2026-12-05.
+    fixed_filter: FixedFilterCheck | None = None
     #: The paired test interval of AWD minus AWD (γ = 0), the best γ = 0 point: whether the teacher's attributions
     #: (γ > 0) gave a better wavelet than sparsity alone; absent when the best point has γ = 0 itself.
     interpretation_difference: TestDifference | None = None

@@ -23,6 +23,7 @@ from awd_studio.models.pipeline.bundle import (
     CVInfo,
     DataInfo,
     Explain,
+    FixedFilterCheck,
     GridPoint,
     ModelScores,
     Provenance,
@@ -138,6 +139,8 @@ def _finalize(work_dir, out_dir, progress):
         cross["selection"].series_features = series_features
     models, predictions, students = _score_students(job, filters, cross, progress)
     verdict = _verdict(job, cross, models, predictions)
+    if job.kind == "image":
+        verdict.fixed_filter = _fixed_filter_check(job, cross, predictions)
     if cross["control"] is not None:
         cross["selection"].random_search = _random_search_section(job, cross["control"], predictions)
     h_sel = filters[cross["best"]]
@@ -502,6 +505,23 @@ def _verdict(job: _Job, cross, models, predictions) -> Verdict:
                    warnings=warnings_of({name: m.cv.model_dump() for name, m in models.items()},
                                         mean_score=float(np.mean(cross["fold"]["mean"]))),
                    interpretation_difference=interpretation)
+
+
+def _fixed_filter_check(job: _Job, cross, predictions) -> FixedFilterCheck:
+    """Maps: the fixed-filter baseline with the best CV score against the model delivered, on the same splits (the
+    paired CV gain and its corrected SE, :func:`models.pipeline.selection.paired_cv_se`) and on the test set (the
+    paired interval of the delivered model minus it)."""
+    fold = cross["fold"]
+    delivered = "awd" if cross["choice"] == "awd" else "baseline_wavelet"
+    delivered_fold = cross["grid_fold"][cross["best"]] if delivered == "awd" else fold["baseline_wavelet"]
+    name = max(MAP_BASELINES, key=lambda key: float(np.mean(fold[key])))
+    diff = np.asarray(fold[name]) - np.asarray(delivered_fold)
+    gain, se = float(diff.mean()), paired_cv_se(diff, job.folds)
+    test = _metrics.paired_bootstrap_difference(job.y_test, predictions[delivered], predictions[name], metric="rmse",
+                                                n_boot=N_BOOT, seed=job.config.seed, groups=job.test_groups)
+    return FixedFilterCheck(name=name, delivered=delivered, cv_score=float(np.mean(fold[name])),
+                            delivered_cv_score=float(np.mean(delivered_fold)), cv_gain=gain, cv_gain_se=se,
+                            leads=bool(gain > se), test_difference=test)
 
 
 def _random_search_section(job: _Job, control, predictions) -> RandomSearch:

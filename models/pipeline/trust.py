@@ -29,7 +29,8 @@ from awd_studio.models.pipeline.verdict import (
 from awd_studio.models.teachers.training import still_improving_at_cap
 from awd_studio.models.teachers.units import UNITS_REMEDY, at_other_scale, scale_numbers
 
-__all__ = ["trust_notes", "WEAK_TEACHER_R2", "BASELINES", "COMPRESSION_DEFINITION", "KNOWN_CLOSE", "GRID_SAME",
+__all__ = ["trust_notes", "fixed_filter_words", "WEAK_TEACHER_R2", "BASELINES", "COMPRESSION_DEFINITION",
+           "KNOWN_CLOSE", "GRID_SAME",
            "FEW_TEST_SAMPLES", "FEW_TRAINING_SAMPLES", "few_samples_words", "weak_selection_words"]
 
 #: Below this many training samples (or :data:`~models.pipeline.verdict.FEW_TEST_SAMPLES` test samples) the scores
@@ -325,15 +326,24 @@ def trust_notes(bundle: dict) -> list[dict]:
                            "configure page, awd distill --teacher-epochs) may give a better teacher to distil."))
     verdict = bundle.get("verdict") or {}
     said_by_verdict = bool(verdict.get("text"))  # the verdict sentence compares AWD with its initial wavelet
+    fixed = verdict.get("fixed_filter") or {}  # maps since 2026-12-05: the best fixed filter by CV (review 28A)
+    if fixed.get("leads"):
+        notes.append(_note("warning", "fixed_filter_leads_cv", fixed_filter_words(bundle, fixed)))
     if best is not None and awd_r2 is not None and best[1] > awd_r2 and best[1] > 0 and not anecdotes and not (
-            said_by_verdict and best[0] == "baseline_wavelet"):  # a baseline below the mean is no advice
+            said_by_verdict and best[0] == "baseline_wavelet") and not (
+            fixed.get("leads") and fixed.get("name") == best[0]):  # a baseline below the mean is no advice
+        checked = fixed.get("name") == best[0] and "cv_gain" in fixed  # by CV too, without a lead (above)
         notes.append(_note("warning", "baseline_beats_awd",
                            f"The {_name(bundle, best[0])} baseline beats AWD on the test set (R² {best[1]:.3f} "
                            f"against {awd_r2:.3f}): on these data the distilled wavelet did not add predictive "
                            "information beyond it. The model delivered is still the one cross-validation chose "
                            "before the test set was read; to predict with the baseline instead, pick it in “Predict "
                            f"new data” (awd predict --model {best[0]}), knowing that this choice rests on the test "
-                           "score."))
+                           "score"
+                           + (f". In cross-validation on the training maps it does not lead the model delivered by "
+                              f"more than one standard error (CV R² {fixed['cv_gain']:+.3f}, SE "
+                              f"{fixed['cv_gain_se']:.3f}), so its lead here may be the test split's chance."
+                              if checked else ".")))
     if (t_r2 is not None and awd_r2 is not None and awd_r2 > t_r2 + MARGIN_R2 and awd_r2 >= WEAK_TEACHER_R2
             and not anecdotes):
         notes.append(_note("info", "awd_beats_teacher",
@@ -562,6 +572,42 @@ def _paired(diff: dict, other: str, other_noun: str | None = None) -> tuple[str,
         interval = (f"{rmse_difference_words(diff['estimate'], number, other_noun or other, what)}, {pct} paired "
                     f"bootstrap interval of AWD − {other} {number(diff['low'])} to {number(diff['high'])}")
     return interval_side(diff["low"], diff["high"], metric), interval
+
+
+def fixed_filter_words(bundle: dict, check: dict) -> str:
+    """The note when a fixed-filter baseline leads the model delivered in cross-validation (the verdict's
+    ``fixed_filter``, maps only): both CV scores, the paired gain and its standard error, and the paired test
+    interval of the delivered model minus the baseline.
+
+    Examples
+    --------
+    >>> check = {"name": "peak_heights", "delivered": "baseline_wavelet", "cv_score": 0.588,
+    ...          "delivered_cv_score": 0.119, "cv_gain": 0.469, "cv_gain_se": 0.12, "test_difference": {
+    ...          "estimate": -0.004, "low": -0.009, "high": 0.001, "level": 0.95, "metric": "rmse"}}
+    >>> fixed_filter_words({"wavelet": {"init": "db5"}}, check)[:157]
+    'In cross-validation on the training maps, the raw-peak student (CV R² 0.588) leads the model delivered, the
+    initial wavelet (db5) student (CV R² 0.119), by 0'
+    """
+    name, delivered = check["name"], check["delivered"]
+    diff = check["test_difference"]
+    scale = max(abs(diff["estimate"]), abs(diff["low"]), abs(diff["high"]))
+
+    def number(value):
+        return format_difference(value, "rmse", scale)
+
+    way = "lower (better)" if diff["estimate"] < 0 else "higher (worse)"
+    side = interval_side(diff["low"], diff["high"], "rmse")
+    test = {"awd": "significantly lower", "other": "significantly higher"}.get(side, "not significantly different")
+    what = f" of {bundle['data']['target_name']}" if (bundle.get("data") or {}).get("target_name") else ""
+    return (f"In cross-validation on the training maps, the {_name(bundle, name)} student (CV R² "
+            f"{check['cv_score']:.3f}) leads the model delivered, the {_name(bundle, delivered)} student (CV R² "
+            f"{check['delivered_cv_score']:.3f}), by {check['cv_gain']:.3f}, more than its standard error "
+            f"({check['cv_gain_se']:.3f}): on these maps a fixed filter's peaks predict the target better than the "
+            f"wavelets here. On the test set the delivered model's RMSE{what} is {number(abs(diff['estimate']))} {way} "
+            f"than the baseline's ({test}; {100 * float(diff.get('level', 0.95)):.0f} % paired bootstrap interval of "
+            f"the difference {number(diff['low'])} to {number(diff['high'])}). To predict with the baseline, pick it "
+            f"in “Predict new data” (awd predict --model {name}); cross-validation ranked it on the training maps, "
+            "before the test set was read.")
 
 
 def _cancelling_words(bundle: dict, name: str) -> str | None:

@@ -82,7 +82,9 @@ def test_a_phone_shows_every_column_and_panels_that_do_not_collide(web_server, o
                                       "els => els.map(e => [e.getBoundingClientRect().left, "
                                       "e.getBoundingClientRect().right, e.getAttribute('data-label')])")
     assert len(cells) >= 5 * 6 and all(0 <= left and right <= PHONE["width"] for left, right, _ in cells), cells
-    assert {"R²", "RMSE ± SD", "Parameters"} <= {label for *_, label in cells}
+    labels = {label for *_, label in cells}
+    assert {"Test R²", "CV R²", "Parameters"} <= labels
+    assert any(str(label).startswith("Test RMSE of") for label in labels)
     # the panels: two (maps, explanation) or one (histograms) a row, their titles apart and inside the figure
     for graph_id in ("results-student-graph", "results-histogram-graph", "explain-graph"):
         _assert_titles_apart(page, graph_id)

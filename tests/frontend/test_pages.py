@@ -788,6 +788,23 @@ def test_results_summary_and_table_name_the_initial_wavelet_when_cross_validatio
 
 
 
+def test_the_scores_table_shows_each_students_cv_score_and_what_the_rmse_is_of():
+    """Review 28A: the CV scores the selection compared were nowhere on the page, and the table's "RMSE ± SD" did
+    not say of which parameter (two runs on one dataset, one per parameter, read alike)."""
+    res = page("results")
+    bundle = make_bundle("image")
+    bundle["data"]["target_name"] = "sigma_8"
+    bundle["models"]["laplace"]["cv"] = {"r2": 0.588, "r2_sd": 0.1, "beats_mean": True}
+    table = res.scores_table(bundle)
+    assert all(f"'{head}'" in str(table) for head in ("Test RMSE", "of sigma_8", "± SD", "CV R²", "Test R²"))
+    assert "0.588" in str(table) and "cross-validation folds of the training maps" in str(table)
+    title = figures.scores_figure(bundle).layout.annotations[0].text
+    assert title == "Test RMSE of sigma_8 ± bootstrap SD (lower is better)"
+    for entry in bundle["models"].values():  # a result without CV entries has no empty column
+        entry.pop("cv", None)
+    assert "CV R²" not in str(res.scores_table(bundle))
+
+
 def test_a_two_valued_target_adds_accuracy_and_auc_to_the_scores_table():
     """Review 13: a 0/1 label had R² and RMSE only."""
     res = page("results")

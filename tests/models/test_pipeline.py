@@ -429,6 +429,18 @@ def test_maps_end_to_end_with_peak_counting_baselines(tmp_path):
     assert result["models"]["random_search"]["cv"]["r2"] == pytest.approx(control["cv_score"])
     keys = {note["key"] for note in result["trust"]["notes"]}
     assert len(keys & {"awd_beats_search", "awd_beats_search_small", "awd_level_with_search", "search_beats_awd"}) == 1
+    # review 28A: the best fixed filter by the training maps' CV, against the model delivered, on both splits
+    check, models = result["verdict"]["fixed_filter"], result["models"]
+    fixed = ("laplace", "roberts_cross", "peak_heights")
+    assert check["name"] == max(fixed, key=lambda k: models[k]["cv"]["r2"])
+    assert check["cv_score"] == pytest.approx(models[check["name"]]["cv"]["r2"])
+    assert check["delivered"] == ("awd" if result["selection"]["choice"] == "awd" else "baseline_wavelet")
+    assert check["delivered_cv_score"] == pytest.approx(models[check["delivered"]]["cv"]["r2"])
+    assert check["cv_gain"] == pytest.approx(check["cv_score"] - check["delivered_cv_score"])
+    assert check["leads"] == (check["cv_gain"] > check["cv_gain_se"]) and check["cv_gain_se"] > 0
+    assert check["test_difference"]["estimate"] == pytest.approx(
+        models[check["delivered"]]["test"]["rmse"] - models[check["name"]]["test"]["rmse"])
+    assert ("fixed_filter_leads_cv" in keys) == check["leads"]
 
 
 def test_a_teacher_with_nan_outputs_or_gradients_on_the_data_is_refused():

@@ -74,6 +74,32 @@ def test_a_baseline_that_loses_to_the_mean_is_not_recommended():
     assert "rests on the test score" in text
 
 
+def test_a_fixed_filter_that_leads_in_cross_validation_is_said_with_both_splits():
+    """Review 28A: raw peak heights led the delivered db5 student in the training maps' CV (0.588 against 0.119)
+    while one 48-map test split ranked them the other way, and nothing on the page said so."""
+    diff = {"estimate": 0.0004, "low": -0.001, "high": 0.002, "level": 0.95, "metric": "rmse", "n_boot": 100}
+    check = {"name": "peak_heights", "delivered": "baseline_wavelet", "cv_score": 0.588, "delivered_cv_score": 0.119,
+             "cv_gain": 0.469, "cv_gain_se": 0.12, "leads": True, "test_difference": diff}
+    bundle = {"teacher": {"name": "cnn", "test": {"r2": 0.5}}, "wavelet": {"init": "db5"},
+              "data": {"target_name": "sigma_8", "n_test": 48},
+              "models": {"awd": {"test": {"r2": 0.3}}, "baseline_wavelet": {"test": {"r2": 0.536}},
+                         "peak_heights": {"test": {"r2": 0.6}}},
+              "verdict": {"text": "No significant gain over db5: use db5 (...).", "fixed_filter": check}}
+    notes = {n["key"]: n for n in trust_notes(bundle)}
+    text = notes["fixed_filter_leads_cv"]["text"]
+    assert notes["fixed_filter_leads_cv"]["level"] == "warning"
+    assert "raw-peak student (CV R² 0.588)" in text and "initial wavelet (db5) student (CV R² 0.119)" in text
+    assert "by 0.469, more than its standard error (0.120)" in text and "RMSE of sigma_8" in text
+    assert "not significantly different" in text and "awd predict --model peak_heights" in text
+    assert "baseline_beats_awd" not in notes  # the same baseline, said once, by CV
+    # a test-set lead that CV does not back is said to be possibly the split's chance
+    bundle["verdict"]["fixed_filter"] = {**check, "cv_gain": 0.02, "cv_gain_se": 0.05, "leads": False}
+    notes = {n["key"]: n for n in trust_notes(bundle)}
+    assert "fixed_filter_leads_cv" not in notes
+    assert "does not lead the model delivered by more than one standard error (CV R² +0.020, SE 0.050)" in notes[
+        "baseline_beats_awd"]["text"]
+
+
 def test_students_that_lose_to_the_mean_share_one_warning():
     from awd_studio.models.pipeline.verdict import warnings_of
 
