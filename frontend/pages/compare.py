@@ -76,6 +76,10 @@ def _fmt(value) -> str:
     return str(value)
 
 
+#: The settings table's row of the predicted column.
+TARGET = "target"
+
+
 def run_facts(job: dict, bundle: dict, dataset: str | None = None) -> dict:
     """The facts of one run that the settings table compares (dataset, teacher, grid, selected point, every job
     option; an option left to its default or to ``auto`` shows the value the run used, from the bundle's
@@ -96,6 +100,7 @@ def run_facts(job: dict, bundle: dict, dataset: str | None = None) -> dict:
     teacher = teacher_text({**job, "teacher_name": name})
     facts = {
         "dataset": dataset or job.get("dataset_name") or "(deleted)",
+        TARGET: target_text(job, bundle),
         "teacher": teacher,
         # the scaling AWD and the series students read the data under: a built-in teacher's own, an uploaded one's
         # the data's, so one dataset's initial-wavelet student can score differently with two teachers (review 21)
@@ -115,6 +120,39 @@ def run_facts(job: dict, bundle: dict, dataset: str | None = None) -> dict:
             value = f"auto: {_fmt(used)}"
         facts.setdefault(key, value)
     return facts
+
+
+def target_text(job: dict, bundle: dict) -> str:
+    """The column a run predicts, by name when the data name it (review 28A: the settings table showed "1 / 0").
+
+    Examples
+    --------
+    >>> target_text({"config": {"target": 1}}, {"data": {"target_name": "sigma_8"}})
+    'sigma_8 (column 1)'
+    >>> target_text({"config": {}}, {})
+    'column 0'
+    """
+    column = (job.get("config") or {}).get("target") or 0
+    name = (bundle.get("data") or {}).get("target_name") or job.get("target_name")
+    return f"{name} (column {column})" if name else f"column {column}"
+
+
+def targets_differ(labels: list[str], facts: list[dict]) -> str | None:
+    """Pure: a warning when the runs predict different columns (review 28A: one run's RMSE of sigma_8 beside
+    another's of Omega_m, without a word); None when they predict the same.
+
+    Examples
+    --------
+    >>> targets_differ(["A · 1a", "B · 2b"], [{"target": "sigma_8 (column 1)"}, {"target": "Omega_m (column 0)"}])
+    'The runs predict different targets (A: sigma_8 (column 1), B: Omega_m (column 0)): their scores are of
+    different quantities and not comparable.'
+    >>> targets_differ(["A · 1a", "B · 2b"], [{"target": "column 0"}] * 2) is None
+    True
+    """
+    if len({f.get(TARGET) for f in facts}) <= 1:
+        return None
+    runs = ", ".join(f"{label.split(' ')[0]}: {f.get(TARGET)}" for label, f in zip(labels, facts))
+    return f"The runs predict different targets ({runs}): their scores are of different quantities and not comparable."
 
 
 def scaling_text(scaling: dict | None) -> str | None:
@@ -324,6 +362,8 @@ async def show(runs):
         _card("Test scores", "scores", [
             None if same_data else dbc.Alert("The runs are not all on one dataset: their scores are not comparable "
                                              "across datasets.", color="warning", className="py-2"),
+            # review 28A: one run's RMSE of sigma_8 beside another's of Omega_m, without a word
+            dbc.Alert(words, color="warning", className="py-2") if (words := targets_differ(labels, facts)) else None,
             html.P(note, className="small text-muted", id=ids.SCALING_NOTE)
             if same_data and (note := scaling_note(bundles, facts)) else None,
             graph(ids.SCORES_GRAPH, "compare-scores", compare_scores_figure(bundles, labels)),

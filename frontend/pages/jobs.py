@@ -393,8 +393,10 @@ async def refresh(_n, _version, signature, selected):
     except ApiError as err:
         return named_update(REFRESH_OUTPUTS, table=dbc.Alert(f"Could not list jobs: {err.message}", color="danger"))
     # config: the rerun dialog says what the run asked for (auto, or an architecture), not only what it trained
+    # target_name: which column each run predicts (review 28A: two runs on one dataset, one per parameter, read alike;
+    # the table's line for it never showed, this list left the field out)
     keep = ("id", "state", "stage", "fraction", "dataset_id", "dataset_name", "teacher_id", "teacher_name", "grid",
-            "summary", "created", "config", "eta_seconds")
+            "summary", "created", "config", "eta_seconds", "target_name")
     rows = {"jobs": [{k: j.get(k) for k in keep} for j in jobs],
             "datasets": [{k: d.get(k) for k in ("id", "name", "kind", "n", "n_test", "shape", "created")}
                          for d in datasets],

@@ -144,6 +144,12 @@ def test_compare_figures_and_settings_diff():
     same = [{"data": {"sha256": "5f"}}] * 2  # the same numbers, whatever the upload
     assert compare.run_datasets(twins, same)[1] and not compare.run_datasets([{}] * 2, [{}, {}])[1]
     assert compare.run_facts(twins[0], {}, "maps · aa0038")["dataset"] == "maps · aa0038"
+    # review 28A: the column each run predicts, by name, and a warning when two runs predict different ones
+    omega = compare.run_facts({"config": {"target": 0}}, {"data": {"target_name": "Omega_m"}})
+    sigma = compare.run_facts({"config": {"target": 1}, "target_name": "sigma_8"}, {})
+    assert (omega["target"], sigma["target"]) == ("Omega_m (column 0)", "sigma_8 (column 1)")
+    assert "different targets (A: Omega_m (column 0), B: sigma_8 (column 1))" in compare.targets_differ(
+        ["A · 1", "B · 2"], [omega, sigma])
     # the wavelet each run delivers, apart from its best AWD point (read as "selected" when db5 was delivered)
     # review 21: one dataset's initial-wavelet student scored 0.7695 with a built-in teacher and 0.7739 with an
     # uploaded one, with nothing to say why: the runs' input scaling is a compared fact, and a note explains
