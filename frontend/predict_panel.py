@@ -122,7 +122,9 @@ def answer_children(answer: dict) -> list:
         as_classes = "".join(f", {label} {fmt_number(score[key], 4)}" for key, label in (("accuracy", "accuracy"),
                                                                                        ("auc", "AUC"))
                              if score.get(key) is not None)  # a 0/1 target
-        lines.append(html.Div(f"On {'the file’s X' if split == 'X' else 'its test split'} ({score['n']} rows): "
+        # "the file's X" named an array (review 28A); a map's row is a map
+        rows = "maps" if answer.get("kind") == "image" or answer.get("tiling") else "rows"
+        lines.append(html.Div(f"On {'the file' if split == 'X' else 'its test split'} ({score['n']} {rows}): "
                               f"R² {r2}, RMSE {fmt_number(score['rmse'], 4)}{as_classes}."))
     if answer.get("tiling"):
         lines.append(html.Div(answer["tiling"][:1].upper() + answer["tiling"][1:] + ".", className="text-muted"))

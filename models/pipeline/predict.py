@@ -190,7 +190,7 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
     if (bundle.get("data") or {}).get("sha256") == (data_sha256 or sha256_file(data_path)):  # review 19
         warnings.append(TRAINING_FILE_WARNING)
     if "classes" in arrays:  # the map student's chi² classes: it answers with one of the training targets
-        n_classes = len(np.asarray(arrays["classes"]))
+        n_classes, class_note = len(np.asarray(arrays["classes"])), len(warnings)
         warnings.append(f"The {model} student predicts the target of the nearest of its {n_classes} training "
                         f"classes: every prediction is one of those {n_classes} values, not an interpolation.")
     column = int((bundle.get("provenance") or {}).get("config", {}).get("target", 0) or 0)
@@ -236,16 +236,20 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
                             "taken to hold that target")
         out[f"y_true{suffix}"] = y_true
         constant = bool(np.all(y_true == y_true[0]))
+        targets = "the file's targets" if name == "X" else "the test split's targets"  # review 28A: "X: ..." on y
         if constant:
-            warnings.append(f"{name}: every target is {y_true[0]:.6g}, so R² is undefined; compare by RMSE")
+            warnings.append(f"{targets}: every one is {y_true[0]:.6g}, so R² is undefined; compare by RMSE")
         narrow = narrow_targets_words(y_true, (bundle.get("data") or {}).get("test_target_sd"))
         if narrow and not constant:
-            warnings.append(f"{name}: {narrow}")
+            warnings.append(f"{targets}: {narrow}")
         out["scores"][name] = {"r2": None if constant else float(_metrics.r2_score(y_true, pred)),
                                "rmse": float(_metrics.rmse(y_true, pred)), "n": int(len(pred))}
         two = (bundle.get("data") or {}).get("two_values")
         if two and np.isin(y_true, two).all():  # a 0/1 label: how the model classifies too, as in the result
             out["scores"][name].update(_metrics.two_class_scores(y_true, pred, tuple(two)))
+    if "classes" in arrays and "tiling" in out:  # review 28A: 0.2961 under "every prediction is one of 8 values"
+        warnings[class_note] += (" A map cut into tiles gets the mean of its tiles' classes, which can fall between "
+                                 "them.")
     if not inputs.has_targets:
         out["note"] = NO_TARGETS_NOTE
     if inputs.ids and len(inputs.ids) == len(out.get("y_pred", ())):  # the rows' names, e.g. track ids

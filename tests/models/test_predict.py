@@ -140,6 +140,19 @@ def test_awd_predict_console_script_equals_the_pipeline(series, tmp_path):
     assert bad.returncode == 2 and "model" in bad.stderr and "awd_no_interp" in bad.stderr
 
 
+def test_a_float32_files_targets_are_written_as_given(series, tmp_path):
+    """Review 28A: a float32 file's 0.3 came back as 0.30000001192092896 in the CSV and the answer."""
+    from awd_studio.models.pipeline.predict import predict_file, predictions_csv
+
+    _, out, split = series
+    y = np.full(len(split["X_test"]), 0.3, dtype=np.float32)
+    y[::2] = 0.7
+    np.savez(tmp_path / "f32.npz", X=split["X_test"].astype(np.float32), y=y)
+    answer = predict_file(out, tmp_path / "f32.npz")
+    assert set(np.asarray(answer["y_true"]).tolist()) == {0.3, 0.7}
+    assert {line.split(",")[-1] for line in predictions_csv(answer).splitlines()[1:]} == {"0.3", "0.7"}
+
+
 def test_learned_wavelet_works_in_pywavelets(series):
     bundle, out, split = series
     wavelet = wavelet_from_result(out)
@@ -292,6 +305,9 @@ def test_larger_maps_than_trained_on_are_predicted_tile_by_tile_saying_what_is_a
     assert answer["tiling"].startswith(f"each {2 * side} x {2 * side} map was cut into 4 tiles of {side} x {side}, "
                                        "the size of the whole maps the result was trained on")
     assert "pixel scale" in answer["tiling"]
+    # review 28A: the mean of its tiles' classes is not "one of those values", and the note says so
+    assert any("not an interpolation. A map cut into tiles gets the mean of its tiles' classes" in w
+               for w in answer["warnings"])
     each = np.ravel(predict_from_bundle(out, four))
     np.testing.assert_allclose(answer["y_pred_tiles"][0], each, rtol=1e-12)
     assert answer["y_pred"][0] == pytest.approx(each.mean())
@@ -311,7 +327,7 @@ def test_a_file_of_narrowly_spread_targets_is_told_that_its_r2_says_little(serie
     save_npz(Dataset(X=split["X_test"][middle], y=y[middle], kind="timeseries", name="narrow"), narrow)
     save_npz(Dataset(X=split["X_test"], y=y, kind="timeseries", name="wide"), wide)
     said = [w for w in predict_file(out, narrow)["warnings"] if "says little" in w]
-    assert len(said) == 1 and said[0].startswith("X: these targets' SD is")
+    assert len(said) == 1 and said[0].startswith("the file's targets: these targets' SD is")
     assert f"({bundle['data']['test_target_sd']:.3g})" in said[0]
     assert not any("says little" in w for w in predict_file(out, wide)["warnings"])
 

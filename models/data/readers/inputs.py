@@ -112,6 +112,21 @@ def _read(path: Path, fmt: str, budget: int, sample_shape) -> dict:
     return read_mat_arrays(path, budget)
 
 
+def _decimal_targets(y, stored):
+    """Checked float64 targets ``y``; those ``stored`` as float32 taken as the decimals they print as (review 28A: a
+    float32 file's 0.3 was answered and written as 0.30000001192092896).
+
+    Examples
+    --------
+    >>> stored = np.array([0.3, 0.7], dtype=np.float32)
+    >>> _decimal_targets(stored.astype(np.float64), stored).tolist()
+    [0.3, 0.7]
+    """
+    if getattr(stored, "dtype", None) != np.float32:
+        return y
+    return np.array([float(str(v)) for v in np.asarray(stored).ravel()], dtype=np.float64).reshape(y.shape)
+
+
 def load_inputs(path, *, sample_shape=None, max_bytes=None) -> PredictionInputs:
     """Read the signals of a data file to predict them; targets are optional.
 
@@ -153,7 +168,7 @@ def load_inputs(path, *, sample_shape=None, max_bytes=None) -> PredictionInputs:
         raise InputError("X", f"not found in the file (found: {sorted(found) or 'nothing'})",
                          "store the signals to predict under the name 'X'")
     X = check_signals(found["X"], "X", min_samples=1)
-    y = check_targets(found["y"], X.shape[0], "y") if "y" in found else None
+    y = _decimal_targets(check_targets(found["y"], X.shape[0], "y"), found["y"]) if "y" in found else None
     X_test = y_test = None
     if "X_test" in found:
         X_test = check_signals(found["X_test"], "X_test", min_samples=1)
@@ -161,6 +176,6 @@ def load_inputs(path, *, sample_shape=None, max_bytes=None) -> PredictionInputs:
             raise InputError("X_test", f"has samples shaped {X_test.shape[1:]} but X has {X.shape[1:]}",
                              "give train and test samples the same shape")
         if "y_test" in found:
-            y_test = check_targets(found["y_test"], X_test.shape[0], "y_test")
+            y_test = _decimal_targets(check_targets(found["y_test"], X_test.shape[0], "y_test"), found["y_test"])
     return PredictionInputs(X=X, y=y, X_test=X_test, y_test=y_test, source_format=fmt, ids=found.get("ids"),
                             id_name=found.get("id_name"))
