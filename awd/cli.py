@@ -4,7 +4,7 @@
 
     awd example {synthetic,cme,lensing} --out FILE.npz [--n N] [--seed S]
     awd tile MAPS --size PX --out FILE.npz [--test-fraction 0.2] [--seed S]
-    awd distill FILE --out DIR [--teacher NAME|PATH] [--target K] [--levels J] [--wave db5] ...
+    awd distill FILE --out DIR [--teacher NAME|PATH] [--target K|NAME] [--levels J] [--wave db5] ...
     awd reproduce synthetic --out DIR [--seeds 0,1,2,3,4] [--epochs E] [--n N] [--quick] ...
     awd predict RESULT_DIR NEW_DATA [--out preds.npz|preds.csv] [--model awd]
     awd serve [--host 127.0.0.1] [--port 8050] [--data-dir ./awd-data]
@@ -139,8 +139,28 @@ def _add_distill_parser(sub):
         shown = "the grid preset's" if default is None and name in ("lambdas", "gammas", "epochs", "lr") else default
         shown = _NONE_MEANS.get(name, "as described") if shown is None else _DEFAULT_MEANS.get(name, shown)
         listed = ", comma-separated, e.g. 1e-3,5e-3" if name in _LIST_OPTIONS else ""
+        if name == "target":  # a column number, or its name in the file (review 28A: --target sigma_8 was refused)
+            kind, listed = _column, " (a number from 0, or the column's name, e.g. sigma_8)"
         di.add_argument(f"--{name.replace('_', '-')}", *_FLAG_ALIASES.get(name, []), dest=name, type=kind,
                         choices=choices, default=None, help=f"{field.description}{listed} (default: {shown})")
+
+
+def _column(text):
+    """``--target``: an int, or the name of a target column (resolved against the file by :func:`_target_column`)."""
+    return int(text) if text.strip().isdigit() else text.strip()
+
+
+def _target_column(target, data) -> int:
+    """The column number of ``--target`` given by name, from the file's target names; an error lists them."""
+    from awd_studio.models.data import load_dataset
+
+    if isinstance(target, int):
+        return target
+    names = list(load_dataset(data).target_names or [])
+    if target not in names:
+        raise ValueError(f"target: {target!r} is not a target column of {Path(data).name} (its columns: "
+                         f"{', '.join(names) or 'none'}); pass one of them, or a column number from 0")
+    return names.index(target)
 
 
 def _ints(text):
@@ -263,6 +283,8 @@ def _cmd_distill(args):
             data = _complete_rows(args.data, Path(scratch), pad_ends=args.pad_ends, drop=args.drop_incomplete)
         else:
             data = args.data
+        if "target" in config:
+            config["target"] = _target_column(config["target"], data)
         return _distill(args, data, config, pipeline)
 
 

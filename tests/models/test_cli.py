@@ -181,3 +181,17 @@ def test_distill_help_says_what_each_default_is(capsys):
 def test_console_script_is_installed():
     out = subprocess.run([sys.executable, "-m", "awd.cli", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and "awd-studio" in out.stdout
+
+
+def test_distill_takes_the_target_column_by_its_name(tmp_path, capsys):
+    """Review 28A: ``--target sigma_8`` was refused ("invalid int value") though the file names its columns."""
+    from awd_studio.cli import _target_column
+
+    data = tmp_path / "maps.npz"
+    assert main(["example", "lensing", "--out", str(data), "--n", "40"]) == 0
+    assert _target_column("sigma_8", data) == 1 and _target_column(0, data) == 0
+    capsys.readouterr()
+    assert main(["distill", str(data), "--out", str(tmp_path / "r"), "--target", "s8"]) == 2
+    err = capsys.readouterr().err
+    assert "'s8' is not a target column of maps.npz (its columns: Omega_m, sigma_8)" in err
+    assert not (tmp_path / "r").exists()
