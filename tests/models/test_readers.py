@@ -795,3 +795,18 @@ def test_a_long_table_of_measurements_is_told_to_put_one_series_per_row(tmp_path
     text = str(err.value)
     assert "has 2 series column(s) (cell, time) beside the target" in text and "one series per row" in text
     assert "df.pivot(index='cell', columns='time', values='intensity')" in text
+
+
+def test_a_file_of_maps_and_one_array_per_parameter_is_told_how_to_stack_them(tmp_path):
+    """Review 28A: ``maps``, ``Omega_m`` and ``sigma_8`` were refused one missing key at a time, and neither message
+    said how to give two parameters."""
+    path = tmp_path / "kappa.npz"
+    np.savez(path, maps=np.zeros((10, 8, 8)), Omega_m=np.ones(10), sigma_8=np.ones(10))
+    with pytest.raises(InputError) as missing:
+        load_dataset(path)
+    said = str(missing.value)
+    assert "signals under the name 'X'" in said and "targets under the name 'y'" in said
+    assert "one column per parameter" in said and "target_names" in said
+    np.savez(path, X=np.zeros((10, 8, 8)), Omega_m=np.ones(10), sigma_8=np.ones(10))
+    with pytest.raises(InputError, match=r"y=np\.stack\(\[Omega_m, sigma_8\], axis=1\)"):
+        load_dataset(path)

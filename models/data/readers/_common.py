@@ -59,17 +59,27 @@ def as_str(arr) -> str:
 def make_dataset(arrays: dict, name: str, *, meta=None, target_names=None, kind=None, stored=None) -> Dataset:
     """The :class:`Dataset` of canonical ``arrays``; a missing ``X`` or ``y`` is named in the error, with the
     names the file holds (``stored``; the canonical arrays found when not given)."""
-    held = ", ".join(repr(k) for k in sorted(stored if stored is not None else arrays)) or "nothing"
+    names = sorted(stored if stored is not None else arrays)
+    held = ", ".join(repr(k) for k in names) or "nothing"
+    # review 28A: a file of maps, Omega_m and sigma_8 was told of X, then after a rename of y, one round trip each
+    others = [k for k in names if k not in {a for aliases in ALIASES.values() for a in aliases} | _METADATA][:4]
+    # which stored array holds the signals is unknown while X is missing: then the stack names no arrays
+    stack = ("np.stack([the parameters' arrays], axis=1)" if "X" not in arrays else
+             f"np.stack([{', '.join(others)}], axis=1)" if len(others) > 1 else "")
+    targets = (f"the targets under the name 'y' (or {', '.join(ALIASES['y'][1:])}), one row per sample, one column "
+               "per parameter" + (f" (y={stack}, with target_names naming the columns)" if stack else ""))
     if "X" not in arrays:
         raise InputError("X", f"not found in the file, which holds {held}",
-                         f"store the signals under the name 'X' (or {', '.join(ALIASES['X'][1:])})")
+                         f"store the signals under the name 'X' (or {', '.join(ALIASES['X'][1:])})"
+                         + (f", and {targets}" if "y" not in arrays else ""))
     if "y" not in arrays:
-        raise InputError("y", f"not found in the file, which holds {held}",
-                         f"store the targets under the name 'y' (or {', '.join(ALIASES['y'][1:])}), one per "
-                         "sample of X")
+        raise InputError("y", f"not found in the file, which holds {held}", f"store {targets}")
     return Dataset(arrays["X"], arrays["y"], arrays.get("X_test"), arrays.get("y_test"), kind=kind, name=name,
                    meta=meta or {}, target_names=target_names, min_samples=1)  # load_dataset checks the count
 
+
+#: Names of a file's metadata entries (not data arrays).
+_METADATA = {"name", "kind", "meta_json", "target_names", "times", "ids"}
 
 #: Canonical name -> the names a file may store it under, in order of preference.
 ALIASES = {"X": ("X", "x", "X_train", "x_train"), "y": ("y", "Y", "y_train", "Y_train"),
