@@ -327,27 +327,34 @@ def chosen_stat(bundle: dict, sel, validity: dict, stat):
     selection = bundle["selection"]
     gain, se = selection.get("cv_gain"), selection.get("cv_gain_se")
     search_gain, search_se = selection.get("search_cv_gain"), selection.get("search_cv_gain_se")
+    number = figures.fmt_number
+    # the reason first, in one line, the numbers behind it after (review 28A: the chosen model's lower CV score read
+    # as a contradiction, its reason buried at the end of one long sentence)
     if selection.get("kept_because") == "mean":
-        why = ": the best AWD point's student does not beat predicting the training mean"
+        why, detail = "The best AWD point's student does not beat predicting the training mean.", ""
     elif (selection.get("kept_because") == "selection" and isinstance(search_gain, int | float)
           and isinstance(search_se, int | float)):
         # review 26A: on pure noise the best of 18 points beat the initial wavelet by more than its standard error
-        why = (f": the best AWD point gains {figures.fmt_number(gain)}, but the grid search itself, each fold scored "
-               f"by the point the other folds chose, gains {figures.fmt_number(search_gain)}, not more than its "
-               f"standard error {figures.fmt_number(search_se)}: the best point's lead cannot be told apart from what "
-               f"picking the best of {selection.get('n_candidates', 1) - 1} points gives by chance")
+        why = (f"AWD's lead in CV is within what picking the best of {selection.get('n_candidates', 1) - 1} grid "
+               "points gives by chance.")
+        detail = (f" The best point gains {number(gain)}; the grid search itself, each fold scored by the point the "
+                  f"other folds chose, gains {number(search_gain)}, not more than its standard error "
+                  f"{number(search_se)}.")
     elif isinstance(gain, int | float) and isinstance(se, int | float):
         # why, when the AWD point scored higher (review 8: "it chose the lower score")
-        why = (f": the best AWD point gains {figures.fmt_number(gain)}, less than its standard error "
-               f"{figures.fmt_number(se)} (one-standard-error rule)" if selection.get("rule") == "one_se" and gain > 0
-               else f": the best AWD point does not beat it (gain {figures.fmt_number(gain)})")
+        if selection.get("rule") == "one_se" and gain > 0:
+            why = "AWD's lead in CV is within its standard error (one-standard-error rule)."
+            detail = f" Gain {number(gain)}, standard error {number(se)}."
+        else:
+            why, detail = "No AWD point beats it in CV.", f" Gain {number(gain)}."
     else:
-        why = ""
+        why, detail = "", ""
     return stat("Cross-validation chose", f"{initial} (initial wavelet)",
-                f"CV score {figures.fmt_number(selection.get('initial_cv_score'))} against "
-                # "γ =" and its value on one line (review 26B: split at a phone's line end)
-                f"{figures.fmt_number(selection.get('awd_cv_score'))} for the best AWD point ★ "
-                f"{point.replace(' = ', NBSP + '=' + NBSP)}{why}")
+                [html.Strong(why, className="d-block"),
+                 f"CV R² {number(selection.get('initial_cv_score'))} against "
+                 # "γ =" and its value on one line (review 26B: split at a phone's line end)
+                 f"{number(selection.get('awd_cv_score'))} for the best AWD point ★ "
+                 f"{point.replace(' = ', NBSP + '=' + NBSP)}.{detail}"])
 
 
 def scores_table(bundle: dict) -> dbc.Table:
