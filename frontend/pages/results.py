@@ -422,12 +422,26 @@ def parameters_note(bundle: dict) -> str:
     --------
     >>> "random search" in parameters_note({"models": {"awd": {}}})
     False
+    >>> note = parameters_note({"students": {"awd": {"parameters": {"channels": ["LL", "detail"]}},
+    ...                                      "laplace": {"parameters": {"channels": ["laplace"]}}}})
+    >>> "read 2 responses at each peak (LL, detail), the fixed-filter students 1" in note
+    True
     """
     control = ("for the random search, its wavelet's free lattice angles plus the student's; "
                if "random_search" in (bundle.get("models") or {}) else "")
+    students = bundle.get("students") or {}
+
+    def channels(name):
+        return ((students.get(name) or {}).get("parameters") or {}).get("channels") or []
+
+    wavelet, fixed = channels("awd"), next((channels(k) for k in ("laplace", "roberts_cross") if channels(k)), [])
+    # review 28A: 1,362 fitted numbers beside 447, and nothing said why
+    sizes = (f" The wavelet students read {len(wavelet)} responses at each peak ({', '.join(wavelet)}), the "
+             f"fixed-filter students {len(fixed)}, so their students differ in size, not only in filter."
+             if wavelet and fixed and len(wavelet) != len(fixed) else "")
     return ("Parameters: for AWD and γ = 0, the learned filter's free parameters plus the student's fitted numbers; "
             f"{control}for the fixed-filter students, the student's fitted numbers; for the teacher, the network's "
-            "weights.")
+            f"weights.{sizes}")
 
 
 def downloads(bundle: dict, token: str) -> list:
