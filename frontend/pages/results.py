@@ -34,7 +34,7 @@ from awd_studio.frontend.components import (
     stack_on_phones,
     triggered_id,
 )
-from awd_studio.frontend.figures.style import kind_label
+from awd_studio.frontend.figures.style import common_decimals, fmt_decimals, kind_label
 from awd_studio.frontend.help_links import help_link
 
 dash.register_page(__name__, path_template="/results/<token>", title="AWD Studio · results", name="Results")
@@ -81,6 +81,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.GRID_GRAPH)
     EXAMPLE = "results-example"
     SCORES_TABLE = "results-scores-table"
     SCORES = "results-scores"
+    EVERY_TARGET = "results-every-target"
     SCORES_GRAPH = "results-scores-graph"
     DOWNLOADS = "results-downloads"
     #: The links to the page's sections, and the sections' headings they lead to.
@@ -382,7 +383,8 @@ def scores_table(bundle: dict) -> dbc.Table:
                        for r in figures.score_rows(bundle)])
     table = stack_on_phones(dbc.Table([head, body], bordered=False, hover=True, size="sm",
                                       className="awd-table mb-1", id=ids.SCORES))
-    notes = [html.Small(scores_note(bundle, cv) + " " + parameters_note(bundle), className="text-muted")]
+    notes = [html.Small(scores_note(bundle, cv) + " " + parameters_note(bundle), className="text-muted"),
+             every_target_table(bundle)]
     if two:
         low, high = (f"{float(v):g}" for v in bundle["data"]["two_values"])
         notes.append(html.Small(f" Accuracy: the share of test samples whose prediction lies on their class's side of "
@@ -395,6 +397,34 @@ def _cell(text: str):
     """A score cell: "0.0321 ± 0.0012" on two lines, the SD under the value (the CV column needed the width)."""
     value, sep, sd = str(text).partition(" ± ")
     return [value, html.Br(), html.Span(f"± {sd}", className="text-muted")] if sep else text
+
+
+def every_target_table(bundle: dict):
+    """Maps with several target columns: every student's test R² and RMSE for each parameter (its classes are whole
+    parameter rows, so it predicts them all; review 28A: a second job per parameter gave the same classifier), or
+    None when the bundle scores one column."""
+    models = bundle.get("models") or {}
+    rows = [(r["model"], models[r["key"]]["test"]["by_target"]) for r in figures.score_rows(bundle)
+            if ((models.get(r["key"]) or {}).get("test") or {}).get("by_target")]
+    if not rows:
+        return None
+    names = [t["name"] for t in rows[0][1]]
+    # one number of decimals down each parameter's column (0.046 stood under 0.0531)
+    decimals = [common_decimals([scores[k]["rmse"] for _, scores in rows]) for k in range(len(names))]
+    head = html.Thead(html.Tr([html.Th("Model", scope="col"),
+                               *[html.Th([f"{name}", html.Br(), "test R² · RMSE"], scope="col") for name in names]]))
+    body = html.Tbody([html.Tr([html.Th(model, scope="row", className="awd-wrap"),
+                                *[html.Td(f"{figures.fmt_score(t['r2'])} · {fmt_decimals(t['rmse'], d)}")
+                                  for t, d in zip(scores, decimals)]]) for model, scores in rows])
+    reported = (bundle.get("data") or {}).get("target_name") or "the reported column"
+    return html.Div([
+        html.H3("Every parameter", className="h6 mt-3 mb-1"),
+        html.P(f"The map students' classes are whole parameter rows, so each predicts every parameter of a map. The "
+               f"scores above, the verdict and each student's peak-height range are on {reported}, the column this "
+               "run reports; a run reporting another column fits slightly different students.",
+               className="small text-muted mb-1"),
+        stack_on_phones(dbc.Table([head, body], bordered=False, hover=True, size="sm", className="awd-table mb-1",
+                                  id=ids.EVERY_TARGET))])
 
 
 def scores_note(bundle: dict, cv: bool = True) -> str:

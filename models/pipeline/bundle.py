@@ -65,6 +65,14 @@ class DataInfo(_Section):
     padded_rows: dict | None = None
 
 
+class TargetScore(_Section):
+    """One target column's test scores (maps whose student predicts every parameter)."""
+
+    name: str
+    r2: float
+    rmse: float
+
+
 class TestScores(_Section):
     """Scores on the held-out test split."""
 
@@ -75,6 +83,9 @@ class TestScores(_Section):
     #: and the ROC AUC of the predictions as scores (:func:`models.metrics.two_class_scores`); absent otherwise.
     accuracy: float | None = None
     auc: float | None = None
+    #: Maps with several target columns: every column's scores, the reported one among them (the map student's
+    #: classes are whole parameter rows, so it predicts them all); absent otherwise.
+    by_target: list[TargetScore] | None = None
 
 
 class TeacherInfo(_Section):

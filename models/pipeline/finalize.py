@@ -283,6 +283,13 @@ class _Job:
         return splits, grouping
 
     @property
+    def every_target(self) -> dict:
+        """Keyword arguments of :func:`score_model` that score every target column (maps with several), else none."""
+        if self.kind != "image" or self.y_test_all.shape[1] < 2:
+            return {}
+        return {"y_test_all": self.y_test_all, "target_names": self.info["data"].get("target_names")}
+
+    @property
     def folds(self) -> int:
         """K of the splits: ``cv_folds``, or fewer when tiles come from fewer training maps."""
         return len(self.cv_plan[0]) // self.config.cv_repeats
@@ -388,14 +395,15 @@ def _score_students(job: _Job, filters, cross, progress):
         params = {"baseline_wavelet": 0, "random_search": len(h) // 2 - 1}.get(name, job.n_filter_params)
         models[name], predictions[name] = score_model(model, make_input, job.X_train, job.fit_y, job.X_test,
                                                       job.y_test, job.column, params, coeffs_test, saliency_test,
-                                                      deploy, test_groups=job.test_groups)
+                                                      deploy, test_groups=job.test_groups, **job.every_target)
         job.students[name] = model  # fitted in place; the AWD one is kept for explanations
         students[name] = _student_record(job, name, model, h)
     if job.kind == "image":
         for name in MAP_BASELINES:
             model = baseline_student(job.config, name)
             models[name], predictions[name] = score_model(model, lambda X: X, job.X_train, job.fit_y, job.X_test,
-                                                          job.y_test, job.column, 0, test_groups=job.test_groups)
+                                                          job.y_test, job.column, 0, test_groups=job.test_groups,
+                                                          **job.every_target)
             students[name] = _student_record(job, name, model, None)
     for name in models:
         models[name]["cv"] = cv_entry(cross["fold"][name], cross["fold"]["mean"], job.folds)

@@ -235,14 +235,17 @@ def unflatten_like(flat, template):
 
 
 def score_model(model, make_input, X_train, y_fit, X_test, y_test, target, n_filter_params, coeffs_test=None,
-                 saliency_test=None, deploy=None, test_groups=None):
+                 saliency_test=None, deploy=None, test_groups=None, y_test_all=None, target_names=None):
     """Fit a student, score it on the test split and time its deployed predictor on raw test inputs.
 
     ``y_fit`` may hold every target column (the map student's classes are full rows); the reported column
     is ``target``. ``test_groups`` (the map of each test tile) makes the RMSE's bootstrap SD resample whole maps.
+    With ``y_test_all`` of several columns and a student that predicts them all, ``test.by_target`` scores each
+    column (named by ``target_names``).
     """
     model.fit(make_input(X_train), y_fit)
-    y_pred = column(model.predict(make_input(X_test)), target, len(y_test))
+    full = np.asarray(model.predict(make_input(X_test)))
+    y_pred = column(full, target, len(y_test))
     predict = (lambda X: model.predict(make_input(X))) if deploy is None else deploy(model, X_test.shape[1])
     seconds = _metrics.seconds_per_sample(predict, X_test)
     entry = {
@@ -254,6 +257,13 @@ def score_model(model, make_input, X_train, y_fit, X_test, y_test, target, n_fil
         "n_params": int(n_filter_params + getattr(model, "n_params_", 0)),
         "predict_seconds_per_sample": float(seconds),
     }
+    if y_test_all is not None and np.ndim(y_test_all) == 2 and y_test_all.shape[1] > 1 and full.shape == np.shape(
+            y_test_all):  # review 28A: the map student predicts every parameter; the bundle scored one
+        names = list(target_names or []) + [f"y{k}" for k in range(len(target_names or []), y_test_all.shape[1])]
+        entry["test"]["by_target"] = [{"name": str(names[k]), "r2": float(_metrics.r2_score(y_test_all[:, k],
+                                                                                              full[:, k])),
+                                       "rmse": float(_metrics.rmse(y_test_all[:, k], full[:, k]))}
+                                      for k in range(y_test_all.shape[1])]
     return entry, y_pred
 
 

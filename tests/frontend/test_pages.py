@@ -807,6 +807,21 @@ def test_the_scores_table_shows_each_students_cv_score_and_what_the_rmse_is_of()
     assert "CV R²" not in str(res.scores_table(bundle))
 
 
+def test_maps_of_several_parameters_show_every_parameters_scores():
+    """Review 28A: the map student predicts whole (Omega_m, sigma_8) rows, the page scored one column."""
+    res = page("results")
+    bundle = make_bundle("image")
+    assert res.every_target_table(bundle) is None  # one column scored: nothing more to show
+    for key, entry in bundle["models"].items():
+        entry["test"]["by_target"] = [{"name": "Omega_m", "r2": 0.7, "rmse": 0.0321},
+                                      {"name": "sigma_8", "r2": 0.536, "rmse": 0.0412}]
+    bundle["data"]["target_name"] = "Omega_m"
+    table = str(res.every_target_table(bundle))
+    assert "Every parameter" in table and "'sigma_8'" in table and "0.536 · 0.0412" in table
+    assert "on Omega_m, the column this run reports" in table
+    assert "Every parameter" in str(res.scores_table(bundle))
+
+
 def test_a_two_valued_target_adds_accuracy_and_auc_to_the_scores_table():
     """Review 13: a 0/1 label had R² and RMSE only."""
     res = page("results")

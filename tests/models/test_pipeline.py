@@ -441,6 +441,12 @@ def test_maps_end_to_end_with_peak_counting_baselines(tmp_path):
     assert check["test_difference"]["estimate"] == pytest.approx(
         models[check["delivered"]]["test"]["rmse"] - models[check["name"]]["test"]["rmse"])
     assert ("fixed_filter_leads_cv" in keys) == check["leads"]
+    # review 28A: the map students predict whole parameter rows; every parameter is scored, the reported one as above
+    for name in ("awd", "baseline_wavelet", "laplace", "peak_heights"):
+        test = models[name]["test"]
+        assert [t["name"] for t in test["by_target"]] == ["Omega_m", "sigma_8"]
+        assert test["by_target"][0]["rmse"] == pytest.approx(test["rmse"])
+        assert test["by_target"][0]["r2"] == pytest.approx(test["r2"])
 
 
 def test_a_teacher_with_nan_outputs_or_gradients_on_the_data_is_refused():
