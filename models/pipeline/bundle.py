@@ -198,7 +198,11 @@ class FixedFilterCheck(_Section):
     #: Mean CV R² of the baseline minus the delivered model's, on the shared splits, and its corrected SE.
     cv_gain: float
     cv_gain_se: float
-    #: Whether the baseline leads by more than one standard error.
+    #: The choice among the fixed filters' own gain and its SE: each split scored by the baseline the other folds of
+    #: its repeat chose (:func:`models.pipeline.selection.selection_fold_scores`).
+    search_cv_gain: float
+    search_cv_gain_se: float
+    #: Whether the baseline leads by more than one standard error, and the choice among them too.
     leads: bool
     #: The paired test interval of the delivered model minus the baseline (the verdict's metric).
     test_difference: TestDifference

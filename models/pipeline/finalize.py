@@ -56,6 +56,7 @@ from awd_studio.models.pipeline.selection import (
     fold_scores,
     paired_cv_se,
     select_wavelet,
+    selection_fold_scores,
     series_loo_score,
 )
 from awd_studio.models.pipeline.student_params import maps_record, series_record
@@ -525,11 +526,16 @@ def _fixed_filter_check(job: _Job, cross, predictions) -> FixedFilterCheck:
     name = max(MAP_BASELINES, key=lambda key: float(np.mean(fold[key])))
     diff = np.asarray(fold[name]) - np.asarray(delivered_fold)
     gain, se = float(diff.mean()), paired_cv_se(diff, job.folds)
+    # the best of several baselines leads by chance more often than one would: as for the grid (select_wavelet),
+    # the choice among them must gain too, each split scored by the baseline the other folds of its repeat chose
+    searched = selection_fold_scores(np.stack([fold[key] for key in MAP_BASELINES]), job.folds) - delivered_fold
+    search_gain, search_se = float(searched.mean()), paired_cv_se(searched, job.folds)
     test = _metrics.paired_bootstrap_difference(job.y_test, predictions[delivered], predictions[name], metric="rmse",
                                                 n_boot=N_BOOT, seed=job.config.seed, groups=job.test_groups)
     return FixedFilterCheck(name=name, delivered=delivered, cv_score=float(np.mean(fold[name])),
                             delivered_cv_score=float(np.mean(delivered_fold)), cv_gain=gain, cv_gain_se=se,
-                            leads=bool(gain > se), test_difference=test)
+                            search_cv_gain=search_gain, search_cv_gain_se=search_se,
+                            leads=bool(gain > se and search_gain > search_se), test_difference=test)
 
 
 def _random_search_section(job: _Job, control, predictions) -> RandomSearch:

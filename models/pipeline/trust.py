@@ -340,10 +340,7 @@ def trust_notes(bundle: dict) -> list[dict]:
                            "before the test set was read; to predict with the baseline instead, pick it in “Predict "
                            f"new data” (awd predict --model {best[0]}), knowing that this choice rests on the test "
                            "score"
-                           + (f". In cross-validation on the training maps it does not lead the model delivered by "
-                              f"more than one standard error (CV R² {fixed['cv_gain']:+.3f}, SE "
-                              f"{fixed['cv_gain_se']:.3f}), so its lead here may be the test split's chance."
-                              if checked else ".")))
+                           + (_unbacked_lead_words(fixed) if checked else ".")))
     if (t_r2 is not None and awd_r2 is not None and awd_r2 > t_r2 + MARGIN_R2 and awd_r2 >= WEAK_TEACHER_R2
             and not anecdotes):
         notes.append(_note("info", "awd_beats_teacher",
@@ -572,6 +569,25 @@ def _paired(diff: dict, other: str, other_noun: str | None = None) -> tuple[str,
         interval = (f"{rmse_difference_words(diff['estimate'], number, other_noun or other, what)}, {pct} paired "
                     f"bootstrap interval of AWD − {other} {number(diff['low'])} to {number(diff['high'])}")
     return interval_side(diff["low"], diff["high"], metric), interval
+
+
+def _unbacked_lead_words(check: dict) -> str:
+    """The end of the test-score note on a fixed filter that cross-validation does not back (the verdict's
+    ``fixed_filter`` without ``leads``): which of its two conditions failed.
+
+    Examples
+    --------
+    >>> _unbacked_lead_words({"cv_gain": 0.02, "cv_gain_se": 0.05})[:80]
+    '. In cross-validation on the training maps it does not lead the model delivered '
+    """
+    gain, se = check["cv_gain"], check["cv_gain_se"]
+    if gain > se:  # the best of the fixed filters leads, the choice among them does not
+        return (f". In cross-validation on the training maps its lead over the model delivered (CV R² {gain:+.3f}, SE "
+                f"{se:.3f}) is within what picking the best of the fixed filters gives by chance (chosen without "
+                f"each fold's scores, they gain {check.get('search_cv_gain', float('nan')):+.3f}, SE "
+                f"{check.get('search_cv_gain_se', float('nan')):.3f}), so its lead here may be the test split's chance.")
+    return (f". In cross-validation on the training maps it does not lead the model delivered by more than one "
+            f"standard error (CV R² {gain:+.3f}, SE {se:.3f}), so its lead here may be the test split's chance.")
 
 
 def fixed_filter_words(bundle: dict, check: dict) -> str:

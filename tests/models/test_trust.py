@@ -98,6 +98,11 @@ def test_a_fixed_filter_that_leads_in_cross_validation_is_said_with_both_splits(
     assert "fixed_filter_leads_cv" not in notes
     assert "does not lead the model delivered by more than one standard error (CV R² +0.020, SE 0.050)" in notes[
         "baseline_beats_awd"]["text"]
+    # the best of three leads, the choice among them does not: said so, not "does not lead"
+    bundle["verdict"]["fixed_filter"] = {**check, "cv_gain": 0.08, "cv_gain_se": 0.05, "search_cv_gain": 0.03,
+                                         "search_cv_gain_se": 0.05, "leads": False}
+    text = {n["key"]: n for n in trust_notes(bundle)}["baseline_beats_awd"]["text"]
+    assert "is within what picking the best of the fixed filters gives by chance" in text and "+0.030" in text
 
 
 def test_students_that_lose_to_the_mean_share_one_warning():
