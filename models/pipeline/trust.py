@@ -585,7 +585,8 @@ def _unbacked_lead_words(check: dict) -> str:
         return (f". In cross-validation on the training maps its lead over the model delivered (CV R² {gain:+.3f}, SE "
                 f"{se:.3f}) is within what picking the best of the fixed filters gives by chance (chosen without "
                 f"each fold's scores, they gain {check.get('search_cv_gain', float('nan')):+.3f}, SE "
-                f"{check.get('search_cv_gain_se', float('nan')):.3f}), so its lead here may be the test split's chance.")
+                f"{check.get('search_cv_gain_se', float('nan')):.3f}), so its lead here may be the test split's "
+                "chance.")
     return (f". In cross-validation on the training maps it does not lead the model delivered by more than one "
             f"standard error (CV R² {gain:+.3f}, SE {se:.3f}), so its lead here may be the test split's chance.")
 
