@@ -410,3 +410,7 @@ class PredictionPublic(BaseModel):
     y_pred_test: list[float] | None = Field(default=None, description="when the file has a fixed test split")
     y_true: list[float] | None = Field(default=None, description="with targets")
     y_true_test: list[float] | None = None
+    y_pred_rows: list[list[float]] | None = Field(default=None, description="a map student of several target "
+                                                  "columns: its whole class row per map, in target_names' order")
+    y_pred_rows_test: list[list[float]] | None = None
+    target_names: list[str] | None = Field(default=None, description="the columns of y_pred_rows")

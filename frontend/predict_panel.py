@@ -146,6 +146,9 @@ def answer_csv(answer: dict) -> str:
 
     Examples
     --------
+    >>> print(answer_csv({"y_pred": [0.3], "y_pred_rows": [[0.3, 0.8]], "target_names": ["Om", "s8"]}), end="")
+    split,row,y_pred,y_pred_Om,y_pred_s8
+    file,0,0.3,0.3,0.8
     >>> print(answer_csv({"y_pred": [0.5, 0.25], "y_true": [0.4, 0.3]}), end="")
     split,row,y_pred,y_true
     file,0,0.5,0.4
@@ -157,16 +160,18 @@ def answer_csv(answer: dict) -> str:
     """
     truth = any(k.startswith("y_true") for k in answer)
     ids = answer.get("ids")
+    names = answer.get("target_names") if "y_pred_rows" in answer else None  # a map student's whole class rows
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["split", "row", *([answer.get("id_name") or "id"] if ids else []), "y_pred",
-                     *(["y_true"] if truth else [])])
+                     *(["y_true"] if truth else []), *(f"y_pred_{n}" for n in names or ())])
     # words, not the arrays' names X and X_test: "X" on every row meant nothing to a biologist (review 24b)
     for split, suffix in (("file", ""), ("test", "_test")):
         known = answer.get(f"y_true{suffix}")
         for row, value in enumerate(answer.get(f"y_pred{suffix}") or []):
             writer.writerow([split, row, *([ids[row] if split == "file" else ""] if ids else []), repr(float(value)),
-                             *(["" if known is None else repr(float(known[row]))] if truth else [])])
+                             *(["" if known is None else repr(float(known[row]))] if truth else []),
+                             *([repr(float(v)) for v in answer[f"y_pred_rows{suffix}"][row]] if names else [])])
     return out.getvalue()
 
 

@@ -61,8 +61,9 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
     so; R² null when every target is equal),
     ``warnings`` (inputs unlike the training data, constant targets, a map student answering with its classes'
     targets), ``y_pred`` and, when the file has a fixed test split, ``y_pred_test``; with targets also ``y_true``
-    (``y_true_test``); ``tiling`` when maps larger than the result's training tiles were cut into tiles (a map's
-    prediction is then the mean of its tiles'). Owner-only: 401 without the owner's token (whatever the path
+    (``y_true_test``); a map student of several target columns also gives ``y_pred_rows`` (its whole class row per
+    map, ``y_pred_rows_test``) and ``target_names``; ``tiling`` when maps larger than the result's training tiles
+    were cut into tiles (a map's prediction is then the mean of its tiles'). Owner-only: 401 without the owner's token (whatever the path
     holds), 403 with a wrong token, or with the owner's token and a share link's token in the path.
     """
     if not is_uuid(key):
@@ -91,4 +92,7 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
             "warnings": result.get("warnings", []),
             **({"ids": result["ids"], "id_name": result["id_name"]} if "ids" in result else {}),
             **{k: [float(v) for v in result[k]] for k in ("y_pred", "y_pred_test", "y_true", "y_true_test")
-               if k in result}}
+               if k in result},
+            **{k: [[float(v) for v in row] for row in result[k]] for k in ("y_pred_rows", "y_pred_rows_test")
+               if k in result},
+            **({"target_names": result["target_names"]} if "target_names" in result else {})}

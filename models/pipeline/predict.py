@@ -174,7 +174,9 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         predictions are its classes' targets. Maps larger than the training maps are cut into tiles of their
         size (for a result trained on tiles, as its training maps were; for one trained on whole square maps, each
         tile taken as such a map, at the same pixel scale): ``y_pred`` is then each map's mean over its tiles,
-        ``y_pred_tiles`` (n, tiles per map) each tile's, and ``tiling`` says so in a sentence.
+        ``y_pred_tiles`` (n, tiles per map) each tile's, and ``tiling`` says so in a sentence. A map student
+        of several target columns also gives its whole class rows: ``y_pred_rows`` (n, T) (``y_pred_rows_test``)
+        and their ``target_names``.
     """
     record, arrays, bundle = load_student(result_dir, model)
     by_default, model = model is None, recommended_model(bundle) if model is None else model
@@ -191,8 +193,11 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         warnings.append(TRAINING_FILE_WARNING)
     if "classes" in arrays:  # the map student's chi² classes: it answers with one of the training targets
         n_classes, class_note = len(np.asarray(arrays["classes"])), len(warnings)
+        names = (record.get("parameters") or {}).get("target_names") or []
+        rows = (f" Each class is a whole row of {', '.join(map(str, names))}: every one is given (y_pred_<name> in "
+                "the CSV, y_pred_rows in the npz)." if len(names) > 1 else "")
         warnings.append(f"The {model} student predicts the target of the nearest of its {n_classes} training "
-                        f"classes: every prediction is one of those {n_classes} values, not an interpolation.")
+                        f"classes: every prediction is one of those {n_classes} values, not an interpolation.{rows}")
     column = int((bundle.get("provenance") or {}).get("config", {}).get("target", 0) or 0)
     out = {"model": model, "target": (bundle["data"].get("target_name") if isinstance(bundle["data"], dict) else None),
            "has_targets": inputs.has_targets, "scores": {}}
@@ -222,6 +227,11 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         if unlike:
             warnings.append(f"{name}: {unlike}")
         pred = predict_with_record(record, arrays, X)
+        names = [str(n) for n in (record.get("parameters") or {}).get("target_names") or []]
+        if "classes" in arrays and len(names) > 1:  # review 28A: the class row holds every parameter; one was given
+            rows = np.asarray(predict_with_record(record, arrays, X, all_columns=True)).reshape(len(X), len(names))
+            out[f"y_pred_rows{suffix}"] = rows if per_map is None else rows.reshape(-1, per_map, len(names)).mean(1)
+            out["target_names"] = names
         if per_map is not None:
             out[f"y_pred_tiles{suffix}"] = np.asarray(pred).reshape(-1, per_map)
             pred = out[f"y_pred_tiles{suffix}"].mean(axis=1)
@@ -249,7 +259,7 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
             out["scores"][name].update(_metrics.two_class_scores(y_true, pred, tuple(two)))
     if "classes" in arrays and "tiling" in out:  # review 28A: 0.2961 under "every prediction is one of 8 values"
         warnings[class_note] += (" A map cut into tiles gets the mean of its tiles' classes, which can fall between "
-                                 "them.")
+                                 "them.")  # said after the rows' sentence: it holds for them too
     if not inputs.has_targets:
         out["note"] = NO_TARGETS_NOTE
     if inputs.ids and len(inputs.ids) == len(out.get("y_pred", ())):  # the rows' names, e.g. track ids
@@ -313,7 +323,8 @@ def unlike_training(X, data: dict) -> str | None:
 def predictions_npz(result: dict) -> bytes:
     """The predictions of :func:`predict_file` as an ``.npz`` (``y_pred``, ``y_true`` when known, ``*_test``)."""
     buffer = io.BytesIO()
-    np.savez(buffer, **{k: np.asarray(v) for k, v in result.items() if k.startswith(("y_pred", "y_true"))})
+    np.savez(buffer, **{k: np.asarray(v) for k, v in result.items() if k.startswith(("y_pred", "y_true"))},
+             **({"target_names": np.asarray(result["target_names"], dtype=str)} if "target_names" in result else {}))
     return buffer.getvalue()
 
 
@@ -322,10 +333,14 @@ def predictions_csv(result: dict) -> str:
     when the file has no targets; an empty ``y_true`` for a split without them), with the rows' identifier
     column after ``row`` when the file had one (``split,row,track_id,y_pred``). ``split`` says which rows:
     ``file`` for the file's rows (its ``X``), ``test`` for its fixed test split (``X_test``), if it has one;
-    ``row`` counts from 0 within each. The results page's ``frontend.predict_panel.answer_csv`` writes the same.
+    ``row`` counts from 0 within each. A map student of several target columns adds its whole class row,
+    ``y_pred_<name>`` per column. The results page's ``frontend.predict_panel.answer_csv`` writes the same.
 
     Examples
     --------
+    >>> print(predictions_csv({"y_pred": [0.3], "y_pred_rows": [[0.3, 0.8]], "target_names": ["Om", "s8"]}), end="")
+    split,row,y_pred,y_pred_Om,y_pred_s8
+    file,0,0.3,0.3,0.8
     >>> print(predictions_csv({"y_pred": [0.5, 0.25], "ids": ["trk1", "trk2"], "id_name": "track_id"}), end="")
     split,row,track_id,y_pred
     file,0,trk1,0.5
@@ -337,10 +352,11 @@ def predictions_csv(result: dict) -> str:
     """
     with_truth = any(k.startswith("y_true") for k in result)
     ids = result.get("ids")
+    names = result.get("target_names") if "y_pred_rows" in result else None  # a map student's whole class rows
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["split", "row", *([result.get("id_name") or "id"] if ids else []), "y_pred",
-                     *(["y_true"] if with_truth else [])])
+                     *(["y_true"] if with_truth else []), *(f"y_pred_{n}" for n in names or ())])
     # words, not the arrays' names: "X" on every row meant nothing to a biologist (review 24b)
     for split, suffix in (("file", ""), ("test", "_test")):
         if f"y_pred{suffix}" not in result:
@@ -350,5 +366,7 @@ def predictions_csv(result: dict) -> str:
             row = [split, i, *([ids[i] if split == "file" else ""] if ids else []), repr(float(p))]
             if with_truth:
                 row.append("" if truth is None else repr(float(truth[i])))
+            if names:
+                row += [repr(float(v)) for v in result[f"y_pred_rows{suffix}"][i]]
             writer.writerow(row)
     return buffer.getvalue()

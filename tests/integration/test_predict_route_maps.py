@@ -80,7 +80,9 @@ def test_maps_without_targets_give_the_pipelines_test_predictions(client, maps_r
         np.testing.assert_allclose(body["y_pred"], expected, rtol=0, atol=1e-10, err_msg=name)
     as_csv = client.post(f"/api/results/{job_id}/predict", files={"file": ("new.npz", _npz(X=X_test), "x")},
                          params={"format": "csv"})
-    assert as_csv.status_code == 200 and as_csv.text.splitlines()[0] == "split,row,y_pred"
+    # the map student's whole class row beside the reported column (review 28A; this file names no columns)
+    assert as_csv.status_code == 200 and as_csv.text.splitlines()[0] == "split,row,y_pred,y_pred_y0,y_pred_y1"
+    assert body["target_names"] == ["y0", "y1"] and np.shape(body["y_pred_rows"]) == (len(X_test), 2)
     assert len(as_csv.text.splitlines()) == len(X_test) + 1
 
     with_targets = client.post(f"/api/results/{job_id}/predict",

@@ -1,5 +1,6 @@
 """The student is part of the result: its parameters in the bundle, `awd predict`, the pywt export, the snippet."""
 
+import io
 import json
 import shutil
 import subprocess
@@ -138,6 +139,21 @@ def test_awd_predict_console_script_equals_the_pipeline(series, tmp_path):
     bad = subprocess.run([str(AWD), "predict", str(out), str(data), "--model", "nope"], capture_output=True,
                          text=True, timeout=120)
     assert bad.returncode == 2 and "model" in bad.stderr and "awd_no_interp" in bad.stderr
+
+
+def test_a_map_student_gives_every_parameter_of_its_class_row(maps, tmp_path):
+    """Review 28A: the map student's class is a whole (Omega_m, sigma_8) row; Predict gave one column and the
+    file's sigma_8 was ignored without a word."""
+    from awd_studio.models.pipeline.predict import predict_file, predictions_csv, predictions_npz
+
+    bundle, out, split = maps
+    np.save(tmp_path / "maps.npy", split["X_test"][:6])
+    answer = predict_file(out, tmp_path / "maps.npy")
+    assert answer["target_names"] == ["Omega_m", "sigma_8"] and np.shape(answer["y_pred_rows"]) == (6, 2)
+    np.testing.assert_allclose(np.asarray(answer["y_pred_rows"])[:, 0], answer["y_pred"])  # the reported column
+    assert predictions_csv(answer).splitlines()[0] == "split,row,y_pred,y_pred_Omega_m,y_pred_sigma_8"
+    with np.load(io.BytesIO(predictions_npz(answer)), allow_pickle=False) as npz:
+        assert npz["y_pred_rows"].shape == (6, 2) and list(npz["target_names"]) == ["Omega_m", "sigma_8"]
 
 
 def test_a_float32_files_targets_are_written_as_given(series, tmp_path):
@@ -284,7 +300,8 @@ def test_awd_predict_on_new_data_without_targets(which, name, out_name, request,
         got = np.array([float(line.split(",")[2]) for line in lines[1:]])
     else:
         with np.load(tmp_path / out_name, allow_pickle=False) as npz:
-            assert npz.files == ["y_pred"]
+            # no y_true; the map student's whole class rows beside the reported column (review 28A)
+            assert sorted(npz.files) == ["target_names", "y_pred", "y_pred_rows"]
             got = npz["y_pred"]
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
 
@@ -306,7 +323,7 @@ def test_larger_maps_than_trained_on_are_predicted_tile_by_tile_saying_what_is_a
                                        "the size of the whole maps the result was trained on")
     assert "pixel scale" in answer["tiling"]
     # review 28A: the mean of its tiles' classes is not "one of those values", and the note says so
-    assert any("not an interpolation. A map cut into tiles gets the mean of its tiles' classes" in w
+    assert any("A map cut into tiles gets the mean of its tiles' classes" in w
                for w in answer["warnings"])
     each = np.ravel(predict_from_bundle(out, four))
     np.testing.assert_allclose(answer["y_pred_tiles"][0], each, rtol=1e-12)
