@@ -61,6 +61,14 @@ def test_no_layer_imports_what_it_must_not(folder):
     assert not broken, "\n".join(broken)
 
 
+def test_only_the_app_mounts_the_pages():
+    """The backend's one arrow to the frontend (ARCHITECTURE.md): backend/app.py mounts the Dash pages; no route
+    or other module of the service reaches into them."""
+    importing = {str(path.relative_to(ROOT)) for path in sorted((ROOT / "backend").rglob("*.py"))
+                 for _, module in imports_of(path) if _layer(module) == "frontend"}
+    assert importing == {"backend/app.py"}
+
+
 def test_the_check_sees_a_forbidden_import(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("def later():\n    from awd_studio.worker import tasks\n")
