@@ -238,7 +238,7 @@ def layout(dataset: str | None = None, **query):
                     html.A("Upload another dataset", href="/", className="small"),
                 ]),
                 _card("Teacher", [
-                    dbc.RadioItems(id=ids.TEACHER_SOURCE, inline=True, value="builtin",
+                    dbc.RadioItems(id=ids.TEACHER_SOURCE, name=ids.TEACHER_SOURCE, inline=True, value="builtin",
                                    options=[{"label": "Train a built-in network", "value": "builtin"},
                                             {"label": "Upload trained weights", "value": "upload"}]),
                     html.Div([
@@ -255,7 +255,7 @@ def layout(dataset: str | None = None, **query):
                     ], className="mt-3", id=ids.TEACHER_BUILTIN),
                     html.Div([
                         _field("Architecture of the weights", dbc.RadioItems(
-                            id=ids.TEACHER_ARCH, inline=True, value=None),  # the kind's first, once known
+                            id=ids.TEACHER_ARCH, name=ids.TEACHER_ARCH, inline=True, value=None),  # the kind's first, once known
                             "For a .safetensors or .pt state dict; a .pt2 carries its own."),
                         html.Div(html.Div("Drop a .safetensors / .pt / .pt2 file or click", className="small"),
                                  id=ids.TEACHER_DROPZONE, className="awd-dropzone py-3", tabIndex="0",
@@ -279,7 +279,7 @@ def layout(dataset: str | None = None, **query):
                         dbc.Col(_field("Levels J", dbc.Input(id=ids.LEVELS, type="number", value=4, min=1,
                                                              step=1), label_for=ids.LEVELS), sm=6),
                     ]),
-                    _field("Attribution", dbc.RadioItems(id=ids.ATTRIBUTION, value="saliency")),
+                    _field("Attribution", dbc.RadioItems(id=ids.ATTRIBUTION, name=ids.ATTRIBUTION, value="saliency")),
                     # one a row: side by side, a select showed "orthogonal (exact lattice" and "auto (from the
                     # signal len" at 1366 px (review 22)
                     _field("Filter parametrisation", dbc.Select(id=ids.PARAMETRIZATION, value="orthogonal"),

@@ -340,6 +340,15 @@ def test_configure_shows_the_initial_wavelet_before_the_services_choices_arrive(
     assert wave.value in wave.options
 
 
+def test_each_radio_group_of_the_configure_page_is_one_tab_stop():
+    """Review 26B: every radio button was a Tab stop of its own; inputs sharing a name are one group, which Tab enters
+    once and the arrow keys move within."""
+    import dash_bootstrap_components as dbc
+
+    groups = [c for c in _components(page("configure").layout()) if isinstance(c, dbc.RadioItems)]
+    assert len(groups) >= 3 and all(getattr(g, "name", None) == g.id for g in groups)
+
+
 def _components(component):
     yield component
     children = getattr(component, "children", None)
