@@ -312,10 +312,15 @@ def use_line(bundle: dict, shared: bool = False) -> str:
     # a share link's reader has no "Predict new data" panel (review 19): only the owner's page names it
     apply = ("awd predict on the downloaded result applies it by default" if shared else
              "“Predict new data” and awd predict apply it by default")
+    fixed = (bundle.get("verdict") or {}).get("fixed_filter") or {}
+    # review 29A: beside a note that a fixed filter leads in cross-validation, this line alone said not to pick one
+    exception = (f" The exception is the note below on the {MODEL_LABELS.get(fixed.get('name'), fixed.get('name'))}"
+                 " baseline, which compares it by cross-validation on the training data, not by the test set."
+                 if fixed.get("leads") else "")
     return (f"The model to use: {model}, chosen by cross-validation on the training data; {apply}. The other "
             f"{others} on this page are comparisons on the test set: "
             "one that scores better there tells you something about the data, but picking it by that score would "
-            f"fit the test set.{control}")
+            f"fit the test set.{exception}{control}")
 
 
 def truth_line(bundle: dict) -> str:

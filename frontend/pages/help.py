@@ -282,7 +282,7 @@ BODIES = {
                     "nearly linear in a few coefficients, not that the student is “better”."),
             html.Li("On maps, check the fixed-filter baselines (Laplace, Roberts cross, raw peak heights) by their "
                     "CV R² in the scores table, the training maps' cross-validation, not by one test split: when "
-                    "the best of them leads the model delivered by more than its standard error, a note says so, "
+                    "the best of them leads the model delivered by more than two standard errors, a note says so, "
                     "with the test interval, and Predict can use it."),
             html.Li("Grid differences within one standard error are ties; rerun with another seed to see how "
                     "stable the choice is (the compare page puts two runs side by side)."),

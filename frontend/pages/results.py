@@ -441,7 +441,8 @@ def scores_note(bundle: dict, cv: bool = True) -> str:
     if cv:
         plan = (f"{folds['repeats']} × {folds['folds']} " if folds.get("repeats") and folds.get("folds") else "")
         text += (f" CV R²: the mean over {plan}cross-validation folds of the training {noun}, the score the selection "
-                 "compared; a single test split can rank models differently.")
+                 "compared; a single test split can rank models differently. AWD's, γ = 0's and the random search's "
+                 "are each the best of several candidates, so they read higher than an unselected model's would.")
     return text
 
 

@@ -66,10 +66,11 @@ class DataInfo(_Section):
 
 
 class TargetScore(_Section):
-    """One target column's test scores (maps whose student predicts every parameter)."""
+    """One target column's test scores (maps whose student predicts every parameter); ``r2`` None when the column
+    holds one value on the test set (R² undefined)."""
 
     name: str
-    r2: float
+    r2: float | None
     rmse: float
 
 
@@ -202,7 +203,8 @@ class FixedFilterCheck(_Section):
     #: its repeat chose (:func:`models.pipeline.selection.selection_fold_scores`).
     search_cv_gain: float
     search_cv_gain_se: float
-    #: Whether the baseline leads by more than one standard error, and the choice among them too.
+    #: Whether the baseline leads by more than two standard errors, and the choice among them too
+    #: (:data:`models.pipeline.finalize.FIXED_FILTER_SES`).
     leads: bool
     #: The paired test interval of the delivered model minus the baseline (the verdict's metric).
     test_difference: TestDifference

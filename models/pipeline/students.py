@@ -260,10 +260,10 @@ def score_model(model, make_input, X_train, y_fit, X_test, y_test, target, n_fil
     if y_test_all is not None and np.ndim(y_test_all) == 2 and y_test_all.shape[1] > 1 and full.shape == np.shape(
             y_test_all):  # review 28A: the map student predicts every parameter; the bundle scored one
         names = list(target_names or []) + [f"y{k}" for k in range(len(target_names or []), y_test_all.shape[1])]
-        entry["test"]["by_target"] = [{"name": str(names[k]), "r2": float(_metrics.r2_score(y_test_all[:, k],
-                                                                                              full[:, k])),
-                                       "rmse": float(_metrics.rmse(y_test_all[:, k], full[:, k]))}
-                                      for k in range(y_test_all.shape[1])]
+        entry["test"]["by_target"] = [
+            {"name": str(names[k]),  # R² undefined on a column of one value (review 29A: shown as 1.000 or 0.000)
+             "r2": None if np.ptp(y_test_all[:, k]) == 0 else float(_metrics.r2_score(y_test_all[:, k], full[:, k])),
+             "rmse": float(_metrics.rmse(y_test_all[:, k], full[:, k]))} for k in range(y_test_all.shape[1])]
     return entry, y_pred
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pywt
 
-from awd_studio.models.pipeline.model_registry import BASELINES
+from awd_studio.models.pipeline.model_registry import BASELINES, FIXED_FILTER_BASELINES
 from awd_studio.models.pipeline.predict import recommended_model
 from awd_studio.models.pipeline.verdict import (
     FEW_TEST_SAMPLES,
@@ -331,7 +331,8 @@ def trust_notes(bundle: dict) -> list[dict]:
         notes.append(_note("warning", "fixed_filter_leads_cv", fixed_filter_words(bundle, fixed)))
     if best is not None and awd_r2 is not None and best[1] > awd_r2 and best[1] > 0 and not anecdotes and not (
             said_by_verdict and best[0] == "baseline_wavelet") and not (
-            fixed.get("leads") and fixed.get("name") == best[0]):  # a baseline below the mean is no advice
+            # review 29A: beside the CV note on one fixed filter, a test-score note recommended another
+            fixed.get("leads") and best[0] in FIXED_FILTER_BASELINES):  # a baseline below the mean is no advice
         checked = fixed.get("name") == best[0] and "cv_gain" in fixed  # by CV too, without a lead (above)
         notes.append(_note("warning", "baseline_beats_awd",
                            f"The {_name(bundle, best[0])} baseline beats AWD on the test set (R² {best[1]:.3f} "
@@ -581,14 +582,14 @@ def _unbacked_lead_words(check: dict) -> str:
     '. In cross-validation on the training maps it does not lead the model delivered '
     """
     gain, se = check["cv_gain"], check["cv_gain_se"]
-    if gain > se:  # the best of the fixed filters leads, the choice among them does not
+    if gain > 2 * se:  # the best of the fixed filters leads, the choice among them does not (FIXED_FILTER_SES)
         return (f". In cross-validation on the training maps its lead over the model delivered (CV R² {gain:+.3f}, SE "
                 f"{se:.3f}) is within what picking the best of the fixed filters gives by chance (chosen without "
                 f"each fold's scores, they gain {check.get('search_cv_gain', float('nan')):+.3f}, SE "
                 f"{check.get('search_cv_gain_se', float('nan')):.3f}), so its lead here may be the test split's "
                 "chance.")
-    return (f". In cross-validation on the training maps it does not lead the model delivered by more than one "
-            f"standard error (CV R² {gain:+.3f}, SE {se:.3f}), so its lead here may be the test split's chance.")
+    return (f". In cross-validation on the training maps it does not lead the model delivered by more than two "
+            f"standard errors (CV R² {gain:+.3f}, SE {se:.3f}), so its lead here may be the test split's chance.")
 
 
 def fixed_filter_words(bundle: dict, check: dict) -> str:
@@ -612,19 +613,30 @@ def fixed_filter_words(bundle: dict, check: dict) -> str:
     def number(value):
         return format_difference(value, "rmse", scale)
 
-    way = "lower (better)" if diff["estimate"] < 0 else "higher (worse)"
     side = interval_side(diff["low"], diff["high"], "rmse")
-    test = {"awd": "significantly lower", "other": "significantly higher"}.get(side, "not significantly different")
+    # review 29A: say whether the test set backs the CV lead, and which way the interval is taken
+    test = {"other": "backs it", "awd": "contradicts it", "level": "does not confirm it"}[side]
+    way = ("equal to" if diff["estimate"] == 0 else
+           f"{number(abs(diff['estimate']))} {'higher (worse)' if diff['estimate'] > 0 else 'lower (better)'} than")
     what = f" of {bundle['data']['target_name']}" if (bundle.get("data") or {}).get("target_name") else ""
+    n_test = verdict_samples(bundle)
+    few = (f", on only {n_test} test maps" if isinstance(n_test, int) and n_test < FEW_TEST_SAMPLES else "")
+    students = bundle.get("students") or {}
+
+    def channels(key):
+        return len(((students.get(key) or {}).get("parameters") or {}).get("channels") or [])
+
+    size = (f" The {_name(bundle, delivered)} student reads {channels(delivered)} responses at each peak and the "
+            f"fixed filter's {channels(name)}, so the gap may come from the students' sizes as well as the filters."
+            if channels(delivered) and channels(name) and channels(delivered) != channels(name) else "")
     return (f"In cross-validation on the training maps, the {_name(bundle, name)} student (CV R² "
             f"{check['cv_score']:.3f}) leads the model delivered, the {_name(bundle, delivered)} student (CV R² "
-            f"{check['delivered_cv_score']:.3f}), by {check['cv_gain']:.3f}, more than its standard error "
-            f"({check['cv_gain_se']:.3f}): on these maps a fixed filter's peaks predict the target better than the "
-            f"wavelets here. On the test set the delivered model's RMSE{what} is {number(abs(diff['estimate']))} {way} "
-            f"than the baseline's ({test}; {100 * float(diff.get('level', 0.95)):.0f} % paired bootstrap interval of "
-            f"the difference {number(diff['low'])} to {number(diff['high'])}). To predict with the baseline, pick it "
-            f"in “Predict new data” (awd predict --model {name}); cross-validation ranked it on the training maps, "
-            "before the test set was read.")
+            f"{check['delivered_cv_score']:.3f}), by {check['cv_gain']:.3f}, more than two standard errors "
+            f"({check['cv_gain_se']:.3f}), also when the fixed filter is chosen without each fold's scores: on these "
+            f"maps it may predict the target better than the model delivered.{size} The test set {test}: the "
+            f"delivered model's RMSE{what} is {way} the baseline's ({100 * float(diff.get('level', 0.95)):.0f} % "
+            f"paired bootstrap interval of delivered − baseline {number(diff['low'])} to {number(diff['high'])}"
+            f"{few}). To predict with the baseline, pick it in “Predict new data” (awd predict --model {name}).")
 
 
 def _cancelling_words(bundle: dict, name: str) -> str | None:

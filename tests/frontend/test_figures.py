@@ -426,6 +426,10 @@ def test_the_verdict_says_when_a_fixed_filter_baseline_beats_both_wavelets():
     models["awd"]["test"]["r2"] = 0.979
     bundle["verdict"]["fixed_filter"] = {"name": "roberts_cross", "leads": False}
     assert F.verdict_lines(bundle)["text"] == "No significant gain over db5: use db5 (…)."
+    # review 29A: "the model to use" made no exception for the note that a fixed filter leads in CV
+    assert "exception" not in F.use_line(bundle)
+    bundle["verdict"]["fixed_filter"]["leads"] = True
+    assert "The exception is the note below on the Roberts cross baseline" in F.use_line(bundle)
 
 
 def test_no_baseline_is_recommended_when_every_model_loses_to_the_mean():
