@@ -174,7 +174,11 @@ def rmse_difference_words(estimate, number, other, what="RMSE"):
     --------
     >>> rmse_difference_words(-0.004, "{:.3g}".format, "db5")
     "AWD's test RMSE is 0.004 lower (better) than db5's"
+    >>> rmse_difference_words(0.0, "{:.3g}".format, "db5")
+    "AWD's test RMSE equals db5's"
     """
+    if estimate == 0:  # review 29A: a difference of exactly 0 was called "higher (worse)"
+        return f"AWD's test {what} equals {other}'s"
     way = "lower (better)" if estimate < 0 else "higher (worse)"
     return f"AWD's test {what} is {number(abs(estimate))} {way} than {other}'s"
 
