@@ -237,7 +237,9 @@ def preview_children(ds: dict) -> list:
         count, listed = dropped_rows_words({**padded, "rows": (padded.get("rows") or [])[:5]})  # most may be
         facts.append(_fact(f"Filled the ends of {count} of {padded.get('of', '?')} traces that ended early with "
                            f"zeros, as asked: the shortest had {padded.get('shortest', '?')} of "
-                           f"{padded.get('length', '?')} values; the filled ones: {listed}.", ids.PREVIEW_PADDED))
+                           f"{padded.get('length', '?')} values; the filled ones: {listed}. A trace's drop to 0 "
+                           "where its fill begins tells the network how long it was, which it can learn instead of "
+                           "its shape: traces cut to a common window avoid that.", ids.PREVIEW_PADDED))
     if meta.get("ignored_columns"):
         names = ", ".join(f"“{name}”" for name in meta["ignored_columns"])
         facts.append(_fact(f"Left out of the series: {names} (text or an identifier column, not a sample).",

@@ -181,8 +181,15 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
     record, arrays, bundle = load_student(result_dir, model)
     by_default, model = model is None, recommended_model(bundle) if model is None else model
     shape = tuple(bundle["data"]["shape"])
-    inputs = load_inputs(data_path, sample_shape=shape, max_bytes=max_bytes)
+    # a result trained on traces whose ends were filled with zeros fills new ones the same way (review 29B: a new movie
+    # exported as the training one was, blank ends and all, was refused)
+    padded_training = (bundle.get("data") or {}).get("padded_rows") or {}
+    inputs = load_inputs(data_path, sample_shape=shape, max_bytes=max_bytes, pad_ends=bool(padded_training))
     warnings = []
+    if inputs.padded:
+        warnings.append(f"Filled the ends of {inputs.padded['count']} of {inputs.padded['of']} traces that ended early "
+                        f"with zeros, as the result's training traces were (the shortest had "
+                        f"{inputs.padded['shortest']} of {shape[0]} values).")
     if by_default and model == "awd" and awd_significantly_worse(bundle.get("verdict"), verdict_samples(bundle)):
         # review 26A: the verdict said "use db5" while the default predicted with AWD without a word
         initial = (bundle.get("wavelet") or {}).get("init") or "the initial wavelet"

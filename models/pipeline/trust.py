@@ -278,6 +278,9 @@ def trust_notes(bundle: dict) -> list[dict]:
                             "maps" if data.get("kind") == "image" else "series") if "n_test" in data else None
     if few:
         notes.append(_note("warning", "few_samples", few))
+    padded = data.get("padded_rows") or {}
+    if padded.get("count"):
+        notes.append(_note("warning", "padded_traces", padded_words(padded)))
     weak_check = weak_selection_words(bundle.get("selection") or {})
     if weak_check:
         notes.append(_note("warning", "weak_selection_check", weak_check))
@@ -570,6 +573,24 @@ def _paired(diff: dict, other: str, other_noun: str | None = None) -> tuple[str,
         interval = (f"{rmse_difference_words(diff['estimate'], number, other_noun or other, what)}, {pct} paired "
                     f"bootstrap interval of AWD − {other} {number(diff['low'])} to {number(diff['high'])}")
     return interval_side(diff["low"], diff["high"], metric), interval
+
+
+def padded_words(padded: dict) -> str:
+    """The note on training traces whose ends were filled with zeros (``data.padded_rows``; review 29B: the
+    activation map of a test trace peaked where its fill began).
+
+    Examples
+    --------
+    >>> padded_words({"count": 768, "of": 800, "shortest": 9, "length": 60})[:88]
+    '768 of 800 training traces (96 %) ended early and were filled with zeros up to 60 values'
+    """
+    share = f" ({100 * padded['count'] / padded['of']:.0f} %)" if padded.get("of") else ""
+    return (f"{padded['count']} of {padded.get('of', '?')} training traces{share} ended early and were filled with "
+            f"zeros up to {padded.get('length', '?')} values (the shortest had {padded.get('shortest', '?')}). Where "
+            "a trace drops to exactly 0 its fill begins: that drop tells the teacher and the students how long the "
+            "trace was, and they can learn its length rather than its shape (look for weight at the traces' ends "
+            "in the activation maps). Where you can, cut the traces to a common window, or align them on an event, "
+            "before distilling. New traces are filled the same way when predicted.")
 
 
 def _unbacked_lead_words(check: dict) -> str:

@@ -106,6 +106,20 @@ def test_distill_can_leave_out_the_rows_with_missing_values(tmp_path, capsys):
     bundle = json.loads((tmp_path / "p" / "result.json").read_text())
     assert bundle["data"]["n_train"] + bundle["data"]["n_test"] == 90
     assert bundle["data"]["padded_rows"]["rows"] == ["line 5 (trk3)", "line 42 (trk40)"]
+    # review 29B: the result says what the fill can teach, and a new movie exported the same way is predicted,
+    # its ends filled as the training traces' were; one whose longest trace is shorter too
+    assert "padded_traces" in {note["key"] for note in bundle["trust"]["notes"]}
+    from awd_studio.models.pipeline.predict import predict_file
+
+    answer = predict_file(tmp_path / "p", data)
+    assert len(answer["y_pred"]) == 90 and any("Filled the ends of 2 of 90 traces" in w for w in answer["warnings"])
+    header, *rows = data.read_text().splitlines()
+    target = header.split(",").index("auxilin_peak")
+    cells = [[c for j, c in enumerate(line.split(",")) if j != target] for line in [header, *rows]]
+    shorter = tmp_path / "shorter.csv"  # the last time point dropped: every trace of this movie ended early
+    shorter.write_text("\n".join(",".join(c[:-1]) for c in cells) + "\n")
+    answer = predict_file(tmp_path / "p", shorter)
+    assert len(answer["y_pred"]) == 90 and any("Filled the ends of 90 of 90 traces" in w for w in answer["warnings"])
 
 def test_distill_reaches_the_synthetic_experiment(tmp_path, capsys):
     """init noise and the paper's synthetic grid from the command line; the bundle knows the true wavelet."""

@@ -27,7 +27,7 @@ from awd_studio.models.data.readers.fits import read_fits_arrays
 from awd_studio.models.data.readers.hdf5 import read_hdf5_arrays
 from awd_studio.models.data.readers.matlab import read_mat_arrays
 from awd_studio.models.data.readers.npy import read_npy_arrays, read_npz_arrays
-from awd_studio.models.data.readers.text import csv_targets, read_table
+from awd_studio.models.data.readers.text import csv_targets, fill_ended_series, read_table
 from awd_studio.models.validation import InputError, check_signals, check_targets
 
 __all__ = ["PredictionInputs", "load_inputs"]
@@ -52,6 +52,8 @@ class PredictionInputs:
         A CSV's row identifiers (its first identifier column, e.g. track names), one per sample of ``X``.
     id_name : str or None
         That column's name.
+    padded : dict or None
+        With ``pad_ends``: the traces filled (:func:`~models.data.readers.text.fill_ended_series`), None when none.
     """
 
     X: np.ndarray
@@ -61,6 +63,7 @@ class PredictionInputs:
     source_format: str
     ids: list[str] | None = None
     id_name: str | None = None
+    padded: dict | None = None
 
     @property
     def has_targets(self) -> bool:
@@ -68,11 +71,13 @@ class PredictionInputs:
         return self.y is not None and (self.X_test is None or self.y_test is not None)
 
 
-def _csv_arrays(path: Path, budget: int, sample_shape) -> dict:
-    """X and, when the header names them or one extra column is there, y of a CSV file."""
+def _csv_arrays(path: Path, budget: int, sample_shape, pad_ends: bool = False) -> dict:
+    """X and, when the header names them or one extra column is there, y of a CSV file; with ``pad_ends`` the
+    traces that ended early (blank cells after their last value, or fewer columns than the predictor's length) are
+    filled with zeros, as the training data were (:func:`~models.data.readers.text.fill_ended_series`)."""
     # a prediction needs every time point of its series: no rows are left out here
     table = read_table(path, budget, drop_hint="or fill in or remove those rows first: each series needs every "
-                                               "time point to be predicted")
+                                               "time point to be predicted", keep_missing=pad_ends)
     data, header = table.data, table.header
     width = data.shape[1]
     targets, _ = csv_targets(header, width)
@@ -81,6 +86,8 @@ def _csv_arrays(path: Path, budget: int, sample_shape) -> dict:
         cols = targets
     elif length is not None and width == length:
         cols = []  # exactly one series per row: no target column
+    elif pad_ends and length is not None and width < length:
+        cols = []  # a movie whose longest trace is shorter than the training ones: no target column
     elif length is not None and width != length + 1:
         raise InputError("X", f"the CSV rows have {width} columns, the predictor takes series of length {length}",
                          f"give each row {length} values, optionally followed by one target column")
@@ -89,6 +96,13 @@ def _csv_arrays(path: Path, budget: int, sample_shape) -> dict:
     else:
         raise InputError("file", "has a single column", "put one series per row, its values in the columns")
     arrays = {"X": data[:, [j for j in range(width) if j not in cols]]}
+    if pad_ends:  # review 29B: a new movie exported as the training one was (blank ends) was refused
+        X = arrays["X"]
+        if length is not None and X.shape[1] < length:
+            X = np.pad(X, ((0, 0), (0, length - X.shape[1])), constant_values=np.nan)
+        arrays["X"], arrays["padded"] = fill_ended_series(X, table.rows)
+        if cols and np.isnan(data[:, cols]).any():
+            raise InputError("y", "has blank cells", "give every row its target, or leave the target column out")
     if table.ids:  # a track's name: the predictions carry it (matching them by row order was left to the user)
         arrays["ids"], arrays["id_name"] = table.ids, table.id_name
     if cols:
@@ -96,14 +110,14 @@ def _csv_arrays(path: Path, budget: int, sample_shape) -> dict:
     return arrays
 
 
-def _read(path: Path, fmt: str, budget: int, sample_shape) -> dict:
+def _read(path: Path, fmt: str, budget: int, sample_shape, pad_ends: bool = False) -> dict:
     """The canonical arrays (``X`` always, ``y``/``X_test``/``y_test`` when present) of a file of ``fmt``."""
     if fmt == "npz":
         return read_npz_arrays(path, budget)[0]
     if fmt == "npy":
         return read_npy_arrays(path, budget)
     if fmt == "csv":
-        return _csv_arrays(path, budget, sample_shape)
+        return _csv_arrays(path, budget, sample_shape, pad_ends)
     if fmt == "fits":
         X, y, _, _ = read_fits_arrays(path, budget)
         return {"X": X} if y is None else {"X": X, "y": y}
@@ -127,7 +141,7 @@ def _decimal_targets(y, stored):
     return np.array([float(str(v)) for v in np.asarray(stored).ravel()], dtype=np.float64).reshape(y.shape)
 
 
-def load_inputs(path, *, sample_shape=None, max_bytes=None) -> PredictionInputs:
+def load_inputs(path, *, sample_shape=None, max_bytes=None, pad_ends=False) -> PredictionInputs:
     """Read the signals of a data file to predict them; targets are optional.
 
     Parameters
@@ -139,6 +153,9 @@ def load_inputs(path, *, sample_shape=None, max_bytes=None) -> PredictionInputs:
         numbers (no target) from one of ``L + 1`` (a target last); other formats name their arrays.
     max_bytes : int, optional
         Largest decoded size, checked before decoding (None: the readers' default, 2 GiB).
+    pad_ends : bool, default=False
+        A text file's traces that ended early are filled with zeros up to the predictor's length (for a result
+        trained on traces filled so); said in ``padded``.
 
     Returns
     -------
@@ -163,7 +180,7 @@ def load_inputs(path, *, sample_shape=None, max_bytes=None) -> PredictionInputs:
     budget = byte_budget(max_bytes)
     fmt = detect_format(path)
     with reading_errors(path, fmt):
-        found = _read(path, fmt, budget, sample_shape)
+        found = _read(path, fmt, budget, sample_shape, pad_ends)
     if "X" not in found:
         raise InputError("X", f"not found in the file (found: {sorted(found) or 'nothing'})",
                          "store the signals to predict under the name 'X'")
@@ -178,4 +195,4 @@ def load_inputs(path, *, sample_shape=None, max_bytes=None) -> PredictionInputs:
         if "y_test" in found:
             y_test = _decimal_targets(check_targets(found["y_test"], X_test.shape[0], "y_test"), found["y_test"])
     return PredictionInputs(X=X, y=y, X_test=X_test, y_test=y_test, source_format=fmt, ids=found.get("ids"),
-                            id_name=found.get("id_name"))
+                            id_name=found.get("id_name"), padded=found.get("padded"))
