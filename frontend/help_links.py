@@ -42,13 +42,15 @@ def help_href(section: str) -> str:
     return f"/help#{section}"
 
 
-def help_link(section: str) -> html.A:
+def help_link(section: str, where: str = "") -> html.A:
     """A small "?" link to a help section, to put next to a heading.
 
     Parameters
     ----------
     section : str
         A key of :data:`HELP_SECTIONS`.
+    where : str, optional
+        Tells a second link to the same section on one page apart (its id ends ``-<where>``).
 
     Returns
     -------
@@ -61,6 +63,7 @@ def help_link(section: str) -> html.A:
     >>> help_link("lambda").href
     '/help#lambda'
     """
-    return html.A("?", href=help_href(section), className="awd-help-link ms-2", id=f"help-link-{section}",
+    return html.A("?", href=help_href(section), className="awd-help-link ms-2",
+                  id=f"help-link-{section}{'-' + where if where else ''}",
                   target="_blank", rel="noopener", title=f"Help: {HELP_SECTIONS[section]} (opens in a new tab)",
                   **{"aria-label": f"Help: {HELP_SECTIONS[section]} (opens in a new tab)"})

@@ -26,6 +26,7 @@ from awd_studio.frontend.components import (
     queue_words,
     size_graphs_to_their_figures,
     state_badge,
+    teacher_text,
 )
 from awd_studio.frontend.help_links import help_link
 
@@ -63,6 +64,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.POLL)
     ATTEMPT = "job-attempt"
     #: "Started from the settings of job …", a link to the job whose settings this one started from (``rerun_of``).
     ORIGIN = "job-origin"
+    #: What the job works on: dataset, target, teacher, grid.
+    WHAT = "job-what"
     BODY = "job-body"
     STATUS = "job-status"  # the not-found card of a job that does not exist (or no longer)
 
@@ -158,6 +161,7 @@ def layout(job_id: str | None = None, **_):
             html.H1(["Job ", html.Code(job_id or "?", className="fs-6")], className="h3 mb-0"),
             html.Div(id=ids.STATE, className="ms-3"),
         ], className="d-flex align-items-center mb-1"),
+        html.Div(id=ids.WHAT, className="small mb-1"),
         html.Div(id=ids.ORIGIN, className="small text-muted mb-3"),
         html.Div(id=ids.STATUS),
         html.Div(id=ids.BODY, children=[
@@ -229,6 +233,25 @@ STAGE_HEADINGS = {"data": "Reading the data", "teacher": "Training the teacher",
                   "starting": "Starting", "done": "Done", "cancelled": "Cancelled", "failed": "Failed"}
 
 
+def what_words(job: dict) -> str:
+    """What a job works on, under its id (review 29B: the page's headline was the id alone): the dataset, the target
+    column when named, the teacher and the grid.
+
+    Examples
+    --------
+    >>> what_words({"dataset_name": "tracks.csv", "target_name": "productive", "teacher_name": "lstm",
+    ...             "config": {"teacher": "auto"}, "grid": [3, 5]})
+    'tracks.csv → productive · teacher auto: lstm · grid 3 × 5'
+    >>> what_words({})
+    ''
+    """
+    parts = [f"{job['dataset_name']}{' → ' + job['target_name'] if job.get('target_name') else ''}"
+             if job.get("dataset_name") else None,
+             f"teacher {teacher_text(job)}" if job.get("teacher_name") else None,
+             f"grid {job['grid'][0]} × {job['grid'][1]}" if job.get("grid") and len(job["grid"]) == 2 else None]
+    return " · ".join(p for p in parts if p)
+
+
 def job_view(job: dict):
     """Pure: one ``GET /api/jobs/{id}`` answer -> the values the page shows.
 
@@ -272,6 +295,7 @@ def job_view(job: dict):
         "notice": notice,
         "origin": job.get("rerun_of"),
         "attempt": attempt_words(job.get("attempt"), state),
+        "what": what_words(job),
     }
 
 
@@ -328,6 +352,7 @@ POLL_OUTPUTS = dict(
     body_style=Output(ids.BODY, "style"),
     origin=Output(ids.ORIGIN, "children"),
     attempt=Output(ids.ATTEMPT, "children"),
+    what=Output(ids.WHAT, "children"),
 )
 
 
@@ -379,7 +404,7 @@ async def poll(_n, job_id, watched=False, submitted=None):
         nav=f"/results/{job_id}" if v["state"] == "succeeded" and watched else no_update,
         notice=alert_value(v["notice"]), watched=watched or not v["done"],
         submitted=None if just_submitted else no_update, status=None, body_style={},
-        origin=origin_line(v["origin"]), attempt=v["attempt"],
+        origin=origin_line(v["origin"]), attempt=v["attempt"], what=v["what"],
     )
 
 

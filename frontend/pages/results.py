@@ -350,7 +350,7 @@ def chosen_stat(bundle: dict, sel, validity: dict, stat):
             why, detail = "No AWD point beats it in CV.", f" Gain {number(gain)}."
     else:
         why, detail = "", ""
-    return stat("Cross-validation chose", f"{initial} (initial wavelet)",
+    return stat(["Cross-validation chose", help_link("grid", where="chosen")], f"{initial} (initial wavelet)",
                 [html.Strong(why, className="d-block"),
                  f"CV R² {number(selection.get('initial_cv_score'))} against "
                  # "γ =" and its value on one line (review 26B: split at a phone's line end)
@@ -377,7 +377,11 @@ def scores_table(bundle: dict) -> dbc.Table:
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h, _ in columns]))
     # the model's name wraps (review 20: "Best of 300 random wavelets (no teacher)" on one line pushed the last
     # columns out of an 800 px window)
-    body = html.Tbody([html.Tr([html.Th(r["model"], scope="row", className="awd-wrap")]
+    # the delivered row said in words too, not by its colour alone (review 29B)
+    body = html.Tbody([html.Tr([html.Th([r["model"], *([html.Br(), html.Span("delivered", className="badge "
+                                                                              "text-bg-primary fw-normal")]
+                                                        if r["key"] == chosen else [])],
+                                        scope="row", className="awd-wrap")]
                                + [html.Td(_cell(r[key])) for _, key in columns[1:]],
                                className="table-primary" if r["key"] == chosen else None)
                        for r in figures.score_rows(bundle)])

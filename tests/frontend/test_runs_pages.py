@@ -309,3 +309,10 @@ def test_a_run_whose_uploaded_teacher_was_deleted_offers_no_rerun():
     assert jobs.rerun_blocked({**gone, "dataset_name": None}, teachers={"t1"}) == "its dataset was deleted"
     table = str(jobs.jobs_table([gone], teachers=set()))
     assert "'disabled': True" in table.replace('"', "'") or "disabled=True" in table
+
+
+def test_the_job_page_says_what_the_job_works_on():
+    """Review 29B: the job page's headline was its id alone."""
+    view = page("job").job_view({"state": "running", "dataset_name": "tracks.csv", "target_name": "productive",
+                         "teacher_name": "lstm", "config": {"teacher": "auto"}, "grid": [3, 5]})
+    assert view["what"] == "tracks.csv → productive · teacher auto: lstm · grid 3 × 5"
