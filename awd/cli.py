@@ -235,6 +235,10 @@ def _cmd_reproduce(args):
 def _cmd_example(args):
     from awd_studio.models.data import write_example  # torch and the simulators: only for this command
 
+    suffix = Path(args.out).suffix.lower()
+    if suffix and suffix != ".npz":  # review 29B: --out cme.csv wrote cme.csv.npz
+        raise ValueError(f"out: {args.out!r} ends in {suffix}, but the examples are written as .npz; pass a name "
+                         f"ending in .npz (e.g. {Path(args.out).with_suffix('.npz').name}), or none")
     path = write_example(args.name, args.out, n=args.n, seed=args.seed)
     print(f"wrote {path}")
     return 0

@@ -209,3 +209,10 @@ def test_distill_takes_the_target_column_by_its_name(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "'s8' is not a target column of maps.npz (its columns: Omega_m, sigma_8)" in err
     assert not (tmp_path / "r").exists()
+
+
+def test_an_example_is_not_written_under_another_formats_name(tmp_path, capsys):
+    """Review 29B: ``awd example cme --out cme.csv`` wrote cme.csv.npz."""
+    assert main(["example", "cme", "--out", str(tmp_path / "cme.csv"), "--n", "40"]) == 2
+    assert "ends in .csv, but the examples are written as .npz" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
