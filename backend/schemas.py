@@ -413,4 +413,7 @@ class PredictionPublic(BaseModel):
     y_pred_rows: list[list[float]] | None = Field(default=None, description="a map student of several target "
                                                   "columns: its whole class row per map, in target_names' order")
     y_pred_rows_test: list[list[float]] | None = None
+    y_class: list[float] | None = Field(default=None, description="a two-valued target: the value on each "
+                                        "prediction's side of the midpoint")
+    y_class_test: list[float] | None = None
     target_names: list[str] | None = Field(default=None, description="the columns of y_pred_rows")

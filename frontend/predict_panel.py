@@ -161,15 +161,18 @@ def answer_csv(answer: dict) -> str:
     truth = any(k.startswith("y_true") for k in answer)
     ids = answer.get("ids")
     names = answer.get("target_names") if "y_pred_rows" in answer else None  # a map student's whole class rows
+    classes = "y_class" in answer  # a two-valued target's class
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["split", "row", *([answer.get("id_name") or "id"] if ids else []), "y_pred",
-                     *(["y_true"] if truth else []), *(f"y_pred_{n}" for n in names or ())])
+                     *(["y_class"] if classes else []), *(["y_true"] if truth else []),
+                     *(f"y_pred_{n}" for n in names or ())])
     # words, not the arrays' names X and X_test: "X" on every row meant nothing to a biologist (review 24b)
     for split, suffix in (("file", ""), ("test", "_test")):
         known = answer.get(f"y_true{suffix}")
         for row, value in enumerate(answer.get(f"y_pred{suffix}") or []):
             writer.writerow([split, row, *([ids[row] if split == "file" else ""] if ids else []), repr(float(value)),
+                             *([repr(float(answer[f"y_class{suffix}"][row]))] if classes else []),
                              *(["" if known is None else repr(float(known[row]))] if truth else []),
                              *([repr(float(v)) for v in answer[f"y_pred_rows{suffix}"][row]] if names else [])])
     return out.getvalue()

@@ -91,8 +91,8 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
             **({"tiling": result["tiling"]} if "tiling" in result else {}),
             "warnings": result.get("warnings", []),
             **({"ids": result["ids"], "id_name": result["id_name"]} if "ids" in result else {}),
-            **{k: [float(v) for v in result[k]] for k in ("y_pred", "y_pred_test", "y_true", "y_true_test")
-               if k in result},
+            **{k: [float(v) for v in result[k]] for k in ("y_pred", "y_pred_test", "y_true", "y_true_test",
+                                                          "y_class", "y_class_test") if k in result},
             **{k: [[float(v) for v in row] for row in result[k]] for k in ("y_pred_rows", "y_pred_rows_test")
                if k in result},
             **({"target_names": result["target_names"]} if "target_names" in result else {})}

@@ -176,7 +176,8 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         tile taken as such a map, at the same pixel scale): ``y_pred`` is then each map's mean over its tiles,
         ``y_pred_tiles`` (n, tiles per map) each tile's, and ``tiling`` says so in a sentence. A map student
         of several target columns also gives its whole class rows: ``y_pred_rows`` (n, T) (``y_pred_rows_test``)
-        and their ``target_names``.
+        and their ``target_names``. For a two-valued target (``data.two_values``), ``y_class`` (``y_class_test``):
+        the value on each prediction's side of the midpoint, as the result's accuracy counts it.
     """
     record, arrays, bundle = load_student(result_dir, model)
     by_default, model = model is None, recommended_model(bundle) if model is None else model
@@ -243,6 +244,10 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
             out[f"y_pred_tiles{suffix}"] = np.asarray(pred).reshape(-1, per_map)
             pred = out[f"y_pred_tiles{suffix}"].mean(axis=1)
         out[f"y_pred{suffix}"] = pred
+        two = (bundle.get("data") or {}).get("two_values")
+        if two:  # review 29B: a 0/1 label predicted as -0.15 or 1.28, and no class given
+            low, high = (float(v) for v in two)
+            out[f"y_class{suffix}"] = np.where(np.asarray(pred) >= (low + high) / 2, high, low)
         if y is None:
             continue
         y2 = np.asarray(y, dtype=np.float64).reshape(len(pred), -1)  # one row per map, also when it was tiled
@@ -330,7 +335,8 @@ def unlike_training(X, data: dict) -> str | None:
 def predictions_npz(result: dict) -> bytes:
     """The predictions of :func:`predict_file` as an ``.npz`` (``y_pred``, ``y_true`` when known, ``*_test``)."""
     buffer = io.BytesIO()
-    np.savez(buffer, **{k: np.asarray(v) for k, v in result.items() if k.startswith(("y_pred", "y_true"))},
+    np.savez(buffer, **{k: np.asarray(v) for k, v in result.items()
+                        if k.startswith(("y_pred", "y_true", "y_class"))},
              **({"target_names": np.asarray(result["target_names"], dtype=str)} if "target_names" in result else {}))
     return buffer.getvalue()
 
@@ -340,7 +346,8 @@ def predictions_csv(result: dict) -> str:
     when the file has no targets; an empty ``y_true`` for a split without them), with the rows' identifier
     column after ``row`` when the file had one (``split,row,track_id,y_pred``). ``split`` says which rows:
     ``file`` for the file's rows (its ``X``), ``test`` for its fixed test split (``X_test``), if it has one;
-    ``row`` counts from 0 within each. A map student of several target columns adds its whole class row,
+    ``row`` counts from 0 within each. A two-valued target adds ``y_class`` after ``y_pred`` (the value on the
+    prediction's side of the midpoint); a map student of several target columns its whole class row,
     ``y_pred_<name>`` per column. The results page's ``frontend.predict_panel.answer_csv`` writes the same.
 
     Examples
@@ -360,10 +367,12 @@ def predictions_csv(result: dict) -> str:
     with_truth = any(k.startswith("y_true") for k in result)
     ids = result.get("ids")
     names = result.get("target_names") if "y_pred_rows" in result else None  # a map student's whole class rows
+    classes = "y_class" in result  # a two-valued target: the side of the midpoint each prediction is on
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["split", "row", *([result.get("id_name") or "id"] if ids else []), "y_pred",
-                     *(["y_true"] if with_truth else []), *(f"y_pred_{n}" for n in names or ())])
+                     *(["y_class"] if classes else []), *(["y_true"] if with_truth else []),
+                     *(f"y_pred_{n}" for n in names or ())])
     # words, not the arrays' names: "X" on every row meant nothing to a biologist (review 24b)
     for split, suffix in (("file", ""), ("test", "_test")):
         if f"y_pred{suffix}" not in result:
@@ -371,6 +380,8 @@ def predictions_csv(result: dict) -> str:
         truth = result.get(f"y_true{suffix}")
         for i, p in enumerate(result[f"y_pred{suffix}"]):
             row = [split, i, *([ids[i] if split == "file" else ""] if ids else []), repr(float(p))]
+            if classes:
+                row.append(repr(float(result[f"y_class{suffix}"][i])))
             if with_truth:
                 row.append("" if truth is None else repr(float(truth[i])))
             if names:

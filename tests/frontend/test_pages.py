@@ -907,6 +907,7 @@ def test_a_prediction_on_maps_cut_into_tiles_says_so():
     {"y_pred": [0.5], "y_true": [0.4], "y_pred_test": [0.7]},
     {"y_pred": [0.3], "y_true": [0.3], "y_pred_rows": [[0.3, 0.8]], "target_names": ["Omega_m", "sigma_8"],
      "y_pred_test": [0.2], "y_pred_rows_test": [[0.2, 0.9]]},
+    {"y_pred": [1.28, -0.15], "y_class": [1.0, 0.0], "y_true": [1.0, 1.0]},
 ])
 def test_the_pages_predictions_csv_is_awd_predicts(answer):
     """The page's CSV is the API's and ``awd predict --out x.csv``'s, and says which rows in words (review 24b:

@@ -394,8 +394,16 @@ def test_a_two_valued_target_is_scored_as_a_classifier_too(tmp_path):
     # predicting a file with such targets scores it the same way (review 14: R² and RMSE only)
     from awd_studio.models.pipeline.predict import predict_file
 
-    scores = predict_file(tmp_path / "out", path)["scores"]["X"]
+    answer = predict_file(tmp_path / "out", path)
+    scores = answer["scores"]["X"]
     assert 0 <= scores["accuracy"] <= 1 and 0 <= scores["auc"] <= 1
+    # review 29B: each prediction's class, as the accuracy counts it (predictions ran from -0.15 to 1.28)
+    from awd_studio.models.pipeline.predict import predictions_csv
+
+    assert set(np.unique(answer["y_class"])) <= {0.0, 1.0}
+    np.testing.assert_array_equal(answer["y_class"], np.where(np.asarray(answer["y_pred"]) >= 0.5, 1.0, 0.0))
+    assert scores["accuracy"] == pytest.approx(np.mean(answer["y_class"] == answer["y_true"]))
+    assert predictions_csv(answer).splitlines()[0] == "split,row,y_pred,y_class,y_true"
 
 def test_rotating_time_series_is_refused_by_name(synthetic_file, tmp_path):
     with pytest.raises(ValueError, match="teacher_augment.*time series"):
