@@ -63,8 +63,9 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
     targets), ``y_pred`` and, when the file has a fixed test split, ``y_pred_test``; with targets also ``y_true``
     (``y_true_test``); a map student of several target columns also gives ``y_pred_rows`` (its whole class row per
     map, ``y_pred_rows_test``) and ``target_names``; ``tiling`` when maps larger than the result's training tiles
-    were cut into tiles (a map's prediction is then the mean of its tiles'). Owner-only: 401 without the owner's token (whatever the path
-    holds), 403 with a wrong token, or with the owner's token and a share link's token in the path.
+    were cut into tiles (a map's prediction is then the mean of its tiles'); ``y_class`` (``y_class_test``) for a
+    two-valued target. Owner-only: 401 without the owner's token (whatever the path holds), 403 with a wrong token,
+    or with the owner's token and a share link's token in the path.
     """
     if not is_uuid(key):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "share links are read-only: download the result and run "
