@@ -128,7 +128,9 @@ def layout(dataset: str | None = None, **_):
     """The home page; ``?dataset=<id>`` preselects a stored dataset."""
     return html.Div([
         html.H1(["Distil a network into a wavelet", help_link("method")], className="h3 mb-1"),
-        html.P("Upload data and a trained network (or let us train one), and get back a learned wavelet, a tiny "
+        # the network is uploaded on the next page, the configure form (review 29B looked for it here)
+        html.P("Upload data here, then train a network on it or bring your own trained one on the next page, and "
+               "get back a learned wavelet, a tiny "
                "interpretable model and a link to share.", className="lead text-muted mb-4"),
         dcc.Store(id=ids.DATASET_ID, data=dataset),
         dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True),
