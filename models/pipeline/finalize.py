@@ -100,6 +100,8 @@ __all__ = ["finalize", "CASCADE_LEVEL", "N_ACTIVATION_EXAMPLES"]
 CASCADE_LEVEL = 7
 #: Number of test examples whose activation maps go into the bundle.
 N_ACTIVATION_EXAMPLES = 8
+
+
 def finalize(work_dir, out_dir, progress=None) -> dict:
     """Choose (lambda, gamma) by cross-validation, fit and score the students, write the bundle.
 
