@@ -29,7 +29,7 @@ def model_name(bundle, key):
     Examples
     --------
     >>> model_name({"wavelet": {"init": "db5"}}, "baseline_wavelet"), model_name({}, "awd_no_interp")
-    ('Initial wavelet (db5)', 'AWD, γ = 0')
+    ('Initial wavelet (db5)', 'AWD, γ = 0 (no teacher)')
     """
     if key == "baseline_wavelet" and (bundle.get("wavelet") or {}).get("init"):
         return f"Initial wavelet ({bundle['wavelet']['init']})"

@@ -64,7 +64,7 @@ SERIES = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0
 #: it), held equal by tests/frontend/test_model_registry.py.
 MODEL_LABELS = {
     "awd": "AWD",
-    "awd_no_interp": "AWD, γ = 0",
+    "awd_no_interp": "AWD, γ = 0 (no teacher)",
     "baseline_wavelet": "Initial wavelet",
     "laplace": "Laplace",
     "roberts_cross": "Roberts cross",

@@ -51,7 +51,7 @@ class ModelInfo:
 #: Every model, in the order the results page lists them (the teacher last).
 MODELS = (
     ModelInfo("awd", "AWD", "#0072B2", "distilled"),
-    ModelInfo("awd_no_interp", "AWD, γ = 0", "#56B4E9", "distilled"),
+    ModelInfo("awd_no_interp", "AWD, γ = 0 (no teacher)", "#56B4E9", "distilled"),  # review 29B: "γ = 0" alone
     ModelInfo("baseline_wavelet", "Initial wavelet", "#E69F00", "initial"),
     ModelInfo("laplace", "Laplace", "#009E73", "fixed_filter"),
     ModelInfo("roberts_cross", "Roberts cross", "#CC79A7", "fixed_filter"),
