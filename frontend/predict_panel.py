@@ -135,6 +135,10 @@ def answer_children(answer: dict) -> list:
     if first:
         more = " …" if n > len(first) else ""
         lines.append(html.Div(["First predictions: ", html.Code(", ".join(first) + more)], className="mt-1"))
+    classes = [fmt_number(v, 4) for v in (answer.get("y_class") or [])[:PREVIEW_ROWS]]
+    if classes:  # a two-valued target: the side of the midpoint each prediction is on (review 29B)
+        lines.append(html.Div(["Their classes: ", html.Code(", ".join(classes) + (" …" if n > len(classes) else "")),
+                               " (the value on each prediction's side of the midpoint; y_class in the CSV)"]))
     return [html.Div(lines, className="small")]
 
 

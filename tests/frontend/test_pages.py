@@ -900,6 +900,14 @@ def test_a_prediction_on_maps_cut_into_tiles_says_so():
     assert "Each 512 x 512 map was cut into 16 tiles of 128 x 128." in text and "'1 prediction'" in text
 
 
+def test_a_two_valued_targets_answer_shows_the_classes():
+    """Review 29B: a 0/1 label predicted as 1.28 and -0.15, and no class said."""
+    from awd_studio.frontend.predict_panel import answer_children
+
+    answer = {"model": "awd", "y_pred": [1.28, -0.15], "y_class": [1.0, 0.0], "scores": {}, "warnings": []}
+    assert "'1, 0'" in str(answer_children(answer)) and "Their classes" in str(answer_children(answer))
+
+
 @pytest.mark.parametrize("answer", [
     {"y_pred": [0.5, 0.25]},
     {"y_pred": [0.5, 0.25], "y_true": [0.4, 0.3], "y_pred_test": [0.7], "y_true_test": [0.6]},
