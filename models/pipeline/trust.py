@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pywt
 
+from awd_studio.models.options import RANDOM_SEARCH_MIN_SAMPLES
 from awd_studio.models.pipeline.model_registry import BASELINES, FIXED_FILTER_BASELINES
 from awd_studio.models.pipeline.predict import recommended_model
 from awd_studio.models.pipeline.verdict import (
@@ -392,6 +393,12 @@ def trust_notes(bundle: dict) -> list[dict]:
     control = (bundle.get("selection") or {}).get("random_search")
     if isinstance(control, dict) and isinstance(control.get("test_difference"), dict):
         notes.append(_control_note(control, (bundle.get("selection") or {}).get("awd_cv_score"), bundle))
+    elif _control_was_off_by_default(bundle):  # review 29B: 800 tracks got no control, and nothing said so
+        notes.append(_note("info", "no_control",
+                           f"No control without the teacher ran (on fewer than {RANDOM_SEARCH_MIN_SAMPLES} series it "
+                           "is off unless asked for), so this result cannot say whether the teacher's attributions "
+                           "were needed for its wavelet. “Control: random wavelets without the teacher” on the "
+                           "configure page (awd distill --random-search 300) runs it."))
     for chosen in (_known_wavelet_note(bundle), _grid_collapsed_note(bundle), _teacher_choice_note(teacher),
                    _series_features_note(bundle), _scattering_note(bundle), _scattering_untrained_note(bundle)):
         if chosen is not None:
@@ -573,6 +580,16 @@ def _paired(diff: dict, other: str, other_noun: str | None = None) -> tuple[str,
         interval = (f"{rmse_difference_words(diff['estimate'], number, other_noun or other, what)}, {pct} paired "
                     f"bootstrap interval of AWD − {other} {number(diff['low'])} to {number(diff['high'])}")
     return interval_side(diff["low"], diff["high"], metric), interval
+
+
+def _control_was_off_by_default(bundle: dict) -> bool:
+    """Whether a series result has no teacher-free control because its data were too few for the default
+    (:func:`models.options.resolve_random_search`), not because it was asked for 0 or for maps."""
+    data = bundle.get("data") or {}
+    n = (data.get("n_train") or 0) + (data.get("n_test") or 0)
+    resolved = ((bundle.get("provenance") or {}).get("config") or {}).get("random_search")
+    return (data.get("kind") == "timeseries" and 0 < n < RANDOM_SEARCH_MIN_SAMPLES and resolved == 0
+            and "random_search" not in (bundle.get("selection") or {}))
 
 
 def padded_words(padded: dict) -> str:

@@ -357,3 +357,13 @@ def test_tiled_maps_are_counted_as_maps_and_a_weak_selection_check_is_named():
     assert notes["weak_selection_check"].startswith("Cross-validation chose AWD with 2 folds × 3 repeats")
     tiled["selection"]["choice"] = "initial"
     assert "weak_selection_check" not in _keys(tiled)
+
+
+def test_a_series_result_without_the_control_says_why():
+    """Review 29B: 800 tracks got no teacher-free control (it is off below 1000 series) and nothing said so."""
+    bundle = {"data": {"kind": "timeseries", "n_train": 640, "n_test": 160},
+              "provenance": {"config": {"random_search": 0}}, "models": {"awd": {"test": {"r2": 0.3}}}}
+    note = {n["key"]: n for n in trust_notes(bundle)}["no_control"]
+    assert note["level"] == "info" and "on fewer than 1000 series it is off unless asked for" in note["text"]
+    bundle["data"].update(n_train=2400, n_test=600)  # many series with 0: asked for, nothing to explain
+    assert "no_control" not in {n["key"] for n in trust_notes(bundle)}
