@@ -35,7 +35,13 @@ from awd_studio.models.filters.lattice import (
     lowpass_from_angles,
     random_lowpass_filters,
 )
-from awd_studio.models.filters.modules import PARAMETRIZATIONS, FreeFilter, LatticeFilter, make_filter
+from awd_studio.models.filters.modules import (
+    PARAMETRIZATIONS,
+    FreeFilter,
+    LatticeFilter,
+    check_lattice_start,
+    make_filter,
+)
 from awd_studio.models.filters.shape import (
     filter_distance,
     nearest_known_wavelet,
@@ -62,6 +68,7 @@ __all__ = [
     "FreeFilter",
     "LatticeFilter",
     "make_filter",
+    "check_lattice_start",
     "scaling_and_wavelet",
     "wavelet_distance",
     "nearest_known_wavelet",

@@ -19,7 +19,7 @@ from awd_studio.models.data import load_dataset, split_dataset
 from awd_studio.models.data.tiles import tile_groups
 from awd_studio.models.device import resolve_device
 from awd_studio.models.files import sha256_file
-from awd_studio.models.filters import lowpass_filter
+from awd_studio.models.filters import check_lattice_start, lowpass_filter
 from awd_studio.models.options import AUTO_TEACHERS, PipelineConfig
 from awd_studio.models.pipeline.config import resolve_config, select_target
 from awd_studio.models.pipeline.workdir import (
@@ -99,6 +99,8 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
                                  "against each other", "upload more maps, or tile them with a larger test share")
     for length in X_train.shape[1:]:
         _wavelets.check_level(length, len(lowpass_filter(config.wave)), config.levels, config.mode)
+    if config.parametrization == "orthogonal":  # before the teacher trains (review 30A: db30 started elsewhere)
+        check_lattice_start(config.wave)
     device = resolve_device(config.device)
     # a new preparation (other data, config or teacher) makes earlier fits of this work directory stale
     for stale in sorted((work_dir / "chunks").glob("chunk_*.npz")):
