@@ -408,7 +408,9 @@ def _add_predict_parser(sub):
     pr.add_argument("result", help="result directory written by `awd distill --out` (result.json, arrays.npz)")
     pr.add_argument("data", help="data file in any format `awd distill` reads; targets optional (scored when "
                                  "present)")
-    pr.add_argument("--out", help="write the predictions: .npz (y_pred, y_true when known, *_test) or .csv")
+    pr.add_argument("--out", help="write the predictions: .npz (y_pred, y_true when known, *_test) or .csv "
+                                  "(split,row,y_pred,y_true; a file's id column after row, y_class for a two-valued "
+                                  "target, y_pred_<name> for a map student's whole class row)")
     pr.add_argument("--model", default=None,
                     help="which student: awd, awd_no_interp, baseline_wavelet; maps also laplace, roberts_cross, "
                          "peak_heights; random_search when the job ran the teacher-free control; scattering when "

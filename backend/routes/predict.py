@@ -40,7 +40,8 @@ def _predict(result_dir, path, model, max_bytes, sha256=None):
 
 @router.post("/{key}/predict", responses={200: {"model": PredictionPublic,  # the JSON's shape, for the docs only
                                                 "description": "the predictions: JSON, or with ?format= a CSV "
-                                                               "(split,row,y_pred,y_true) or an npz",
+                                                               "(split,row[,id],y_pred[,y_class][,y_true]"
+                                                               "[,y_pred_<name>...]) or an npz",
                                                 "content": {"text/csv": {}, "application/octet-stream": {}}},
                                           **_ERRORS},
              openapi_extra=multipart_openapi({"y": {"type": "string", "format": "binary",
@@ -51,7 +52,9 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
                                                                "it recommends)"),
                          format: str = Query("json", pattern="^(json|csv|npz)$",  # noqa: A002 (the query name)
                                              description="json, csv (split,row,y_pred,y_true; split: file, or "
-                                                         "test for a fixed test split) or npz")):
+                                                         "test for a fixed test split; an id column after row, "
+                                                         "y_class for a two-valued target, y_pred_<name> for a map "
+                                                         "student's class rows) or npz")):
     """Predict the rows of an uploaded data file (multipart field ``file``, any dataset format, targets
     optional) with the result's student ``model`` (default: the one the result recommends, ``baseline_wavelet``
     when cross-validation kept the initial wavelet, else ``awd``).

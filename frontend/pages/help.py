@@ -61,16 +61,18 @@ BODIES = {
             html.Li(["For each candidate wavelet the ", html.Strong("student"), " takes, in each of the J + 1 "
                      "scales, the six largest coefficients of the trace and fits a linear model to the target. "
                      "Cross-validation on the training traces picks the grid point, and keeps db5 unless the "
-                     "distilled wavelet beats it by more than one standard error."]),
+                     "distilled wavelet beats it by more than one standard error, the grid search itself (each "
+                     "fold scored by the point the other folds chose) does too, and the student beats predicting "
+                     "the training mean."]),
             html.Li(["Reading the result: if the chosen wavelet's student reaches, say, R² 0.75 where the LSTM "
                      "reaches 0.78, the network's prediction is mostly explained by the largest coefficients of a "
                      "few scales, and the activation map shows where in the trace (growth, plateau or the drop at "
                      "scission) those coefficients sit. If db5's student does as well, distillation found nothing "
                      "the fixed wavelet lacked, and the verdict says so."]),
         ]),
-        _p("What to expect, measured with today's defaults on the CME example (awd example cme --seed 0, 1, 2; "
-           "awd distill): the LSTM teacher reached test R² 0.795, 0.754 and 0.779; AWD minus db5 was +0.015, "
-           "+0.019 and +0.056 (AWD 0.581, 0.548, 0.591), significant on one seed of three (seed 2), and on seed 0 "
+        _p("What to expect, measured on 2026-12-05 with the defaults of that day on the CME example (awd example "
+           "cme --seed 0, 1, 2; awd distill; one run per seed, docs/science.md): the LSTM teacher reached test R² "
+           "0.795, 0.754 and 0.779; AWD minus db5 was +0.015, +0.019 and +0.056 (AWD 0.581, 0.548, 0.591), significant on one seed of three (seed 2), and on seed 0 "
            "cross-validation kept db5. The best γ = 0 point, which never sees the network (its start search "
            "descends sparsity alone), was level with the best γ > 0 point on seed 0 (0.575 and 0.581), won the "
            "cross-validation on seed 1 (the delivered wavelet there is the γ = 0 one, essentially Haar, 0.548), "
@@ -169,8 +171,10 @@ BODIES = {
            "colour: when every cell lies within one fold-to-fold SD of a cell's CV score, the colour scale spans "
            "that SD and the page says so. Selection keeps the initial wavelet unless the best grid point beats it "
            "by more than one standard error of the paired CV difference (the same folds for both, so that "
-           "standard error is smaller than the SD); the summary's “Selected” card shows that gain and its "
-           "standard error."),
+           "standard error is smaller than the SD), the grid search itself beats it too (each fold scored by the "
+           "point the other folds chose: the best of many points leads by chance), and the best point's student "
+           "beats predicting the training mean; the summary's “Selected” or “Cross-validation chose” card shows "
+           "the gains and their standard errors."),
         _p("Click a cell, or pick a point in the list \"Inspect grid point\" above the heat map (with the "
            "keyboard: Tab to it, arrow keys, Enter), to see that point's wavelet, filters and scores; \"Back to "
            "the ★ point\" returns to the selected one."),
@@ -246,7 +250,8 @@ BODIES = {
         _p("“Predict new data” applies a model of this result (by default the one it recommends) to a file of "
            "yours, in any format the upload takes, with or without targets; with targets it scores them (R², "
            "RMSE). The scores on the file the result was distilled from are in-sample, and the page says so. The "
-           "predictions download as CSV or NPZ; awd predict RESULT_DIR FILE does the same from a terminal, and the "
+           "predictions download as CSV (the API's ?format=npz and awd predict --out x.npz give an NPZ); awd predict "
+           "RESULT_DIR FILE does the same from a terminal, and the "
            "results page's “Use in Python” gives the code."),
     ],
     "data": [

@@ -204,7 +204,7 @@ class FixedFilterCheck(_Section):
     search_cv_gain: float
     search_cv_gain_se: float
     #: Whether the baseline leads by more than two standard errors, and the choice among them too
-    #: (:data:`models.pipeline.finalize.FIXED_FILTER_SES`).
+    #: (:data:`models.pipeline.verdict.FIXED_FILTER_SES`).
     leads: bool
     #: The paired test interval of the delivered model minus the baseline (the verdict's metric).
     test_difference: TestDifference

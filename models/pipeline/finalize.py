@@ -75,6 +75,7 @@ from awd_studio.models.pipeline.students import (
 )
 from awd_studio.models.pipeline.trust import COMPRESSION_DEFINITION, trust_notes
 from awd_studio.models.pipeline.verdict import (
+    FIXED_FILTER_SES,
     N_BOOT,
     distance_to,
     distillation_helped,
@@ -516,14 +517,6 @@ def _verdict(job: _Job, cross, models, predictions) -> Verdict:
                    warnings=warnings_of({name: m.cv.model_dump() for name, m in models.items()},
                                         mean_score=float(np.mean(cross["fold"]["mean"]))),
                    interpretation_difference=interpretation)
-
-
-#: How many standard errors both CV gains of a fixed filter over the model delivered must exceed before a note says it
-#: leads. Review 29A (real repeated CV of least-squares students, three baselines and the delivered model all equal,
-#: 2000 runs): at one SE the note fired in 12 % of runs at 3 x 5 folds (13-17 % at fewer); at two SEs in 2.5 %,
-#: with power 0.36 for a true lead of 0.10 R² on 200 samples. The note is advice the selection does not follow, so
-#: it is held to the stricter bar.
-FIXED_FILTER_SES = 2.0
 
 
 def _fixed_filter_check(job: _Job, cross, predictions) -> FixedFilterCheck:

@@ -18,6 +18,7 @@ from awd_studio.models.pipeline.model_registry import BASELINES, FIXED_FILTER_BA
 from awd_studio.models.pipeline.predict import recommended_model
 from awd_studio.models.pipeline.verdict import (
     FEW_TEST_SAMPLES,
+    FIXED_FILTER_SES,
     SMALL_WORDS,
     STUDENT_NAMES,
     awd_significantly_worse,
@@ -620,7 +621,7 @@ def _unbacked_lead_words(check: dict) -> str:
     '. In cross-validation on the training maps it does not lead the model delivered '
     """
     gain, se = check["cv_gain"], check["cv_gain_se"]
-    if gain > 2 * se:  # the best of the fixed filters leads, the choice among them does not (FIXED_FILTER_SES)
+    if gain > FIXED_FILTER_SES * se:  # the best of the fixed filters leads, the choice among them does not
         return (f". In cross-validation on the training maps its lead over the model delivered (CV R² {gain:+.3f}, SE "
                 f"{se:.3f}) is within what picking the best of the fixed filters gives by chance (chosen without "
                 f"each fold's scores, they gain {check.get('search_cv_gain', float('nan')):+.3f}, SE "
