@@ -604,7 +604,8 @@ def padded_words(padded: dict) -> str:
     """
     share = f" ({100 * padded['count'] / padded['of']:.0f} %)" if padded.get("of") else ""
     return (f"{padded['count']} of {padded.get('of', '?')} training traces{share} ended early and were filled with "
-            f"zeros up to {padded.get('length', '?')} values (the shortest had {padded.get('shortest', '?')}). Where "
+            f"zeros up to {padded.get('length', '?')} values (the shortest had {padded.get('shortest', '?')} values). "
+            "Where "
             "a trace drops to exactly 0 its fill begins: that drop tells the teacher and the students how long the "
             "trace was, and they can learn its length rather than its shape (look for weight at the traces' ends "
             "in the activation maps). Where you can, cut the traces to a common window, or align them on an event, "
@@ -670,7 +671,7 @@ def fixed_filter_words(bundle: dict, check: dict) -> str:
             if channels(delivered) and channels(name) and channels(delivered) != channels(name) else "")
     return (f"In cross-validation on the training maps, the {_name(bundle, name)} student (CV R² "
             f"{check['cv_score']:.3f}) leads the model delivered, the {_name(bundle, delivered)} student (CV R² "
-            f"{check['delivered_cv_score']:.3f}), by {check['cv_gain']:.3f}, more than two standard errors "
+            f"{check['delivered_cv_score']:.3f}), by {check['cv_gain']:.3f}, more than twice its standard error "
             f"({check['cv_gain_se']:.3f}), also when the fixed filter is chosen without each fold's scores: on these "
             f"maps it may predict the target better than the model delivered.{size} The test set {test}: the "
             f"delivered model's RMSE{what} is {way} the baseline's ({100 * float(diff.get('level', 0.95)):.0f} % "

@@ -89,7 +89,7 @@ def test_a_fixed_filter_that_leads_in_cross_validation_is_said_with_both_splits(
     text = notes["fixed_filter_leads_cv"]["text"]
     assert notes["fixed_filter_leads_cv"]["level"] == "warning"
     assert "raw-peak student (CV R² 0.588)" in text and "initial wavelet (db5) student (CV R² 0.119)" in text
-    assert "by 0.469, more than two standard errors (0.120)" in text and "RMSE of sigma_8" in text
+    assert "by 0.469, more than twice its standard error (0.120)" in text and "RMSE of sigma_8" in text
     assert "The test set does not confirm it" in text and "awd predict --model peak_heights" in text
     assert "interval of delivered − baseline" in text
     assert "baseline_beats_awd" not in notes  # the same baseline, said once, by CV
