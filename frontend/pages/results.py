@@ -34,6 +34,7 @@ from awd_studio.frontend.components import (
     stack_on_phones,
     triggered_id,
 )
+from awd_studio.frontend.figures.scores import FIXED_FILTER_BASELINES
 from awd_studio.frontend.figures.style import common_decimals, fmt_decimals, kind_label
 from awd_studio.frontend.help_links import help_link
 
@@ -474,9 +475,11 @@ def parameters_note(bundle: dict) -> str:
     sizes = (f" The wavelet students read {len(wavelet)} responses at each peak ({', '.join(wavelet)}), the "
              f"fixed-filter students {len(fixed)}, so their students differ in size, not only in filter."
              if wavelet and fixed and len(wavelet) != len(fixed) else "")
+    models = bundle.get("models") or {}
+    fixed = ("for the fixed-filter students, the student's fitted numbers; "
+             if any(k in models for k in FIXED_FILTER_BASELINES) else "")
     return ("Parameters: for AWD and γ = 0, the learned filter's free parameters plus the student's fitted numbers; "
-            f"{control}for the fixed-filter students, the student's fitted numbers; for the teacher, the network's "
-            f"weights.{sizes}")
+            f"{control}{fixed}for the teacher, the network's weights.{sizes}")
 
 
 def downloads(bundle: dict, token: str) -> list:
