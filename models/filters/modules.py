@@ -1,5 +1,6 @@
 """Trainable filter banks: FreeFilter, LatticeFilter and make_filter, which builds either from a wavelet."""
 
+import functools
 import math
 import numbers
 
@@ -206,15 +207,23 @@ def check_lattice_start(wave: str) -> None:
     --------
     >>> check_lattice_start("db5")
     """
+    _named_lattice_start(wave)
+
+
+@functools.lru_cache(maxsize=32)
+def _named_lattice_start(wave: str) -> np.ndarray:
+    """The constrained lattice angles of a named wavelet (:func:`check_lattice_start` says when they miss it),
+    computed once per name: the peeling and polishing take up to 3 s for PyWavelets' longest filters, and the
+    preparation and every chunk of a job start from them."""
     h = lowpass_filter(wave)
-    try:
-        lattice_angles_from_filter(h, tol=LATTICE_START_TOL)
-    except ValueError:
-        angles = lattice_angles_from_filter(h, tol=np.inf)
-        gap = float(np.max(np.abs(lowpass_from_angles(angles) - h)))
+    angles = lattice_angles_from_filter(h, tol=np.inf, constrained=True)
+    gap = float(np.max(np.abs(lowpass_from_angles(angles) - h)))
+    if gap > LATTICE_START_TOL:
         raise ValueError(f"wave: the orthogonal filter cannot start exactly at {wave} (its {len(h)} taps are "
                          f"recovered only to {gap:.2g}); choose another wavelet (db22 or shorter, or any sym or "
-                         "coif) or the free filter (parametrization free)") from None
+                         "coif) or the free filter (parametrization free)")
+    angles.flags.writeable = False  # shared by every caller of the cache
+    return angles
 
 
 def make_filter(parametrization, wave, n_filters, noise=0.0, seed=None, dtype=None, noise_on=None):
@@ -272,9 +281,9 @@ def make_filter(parametrization, wave, n_filters, noise=0.0, seed=None, dtype=No
         if parametrization == "free":
             return FreeFilter(bank, dtype=dtype)
         return LatticeFilter.from_angles(_fit_lattice(bank, h), dtype=dtype)
-    if isinstance(wave, str):
-        check_lattice_start(wave)
-    free = np.tile(lattice_angles_from_filter(h, tol=np.inf, constrained=True)[:-1], (n_filters, 1))
+    start = (_named_lattice_start(wave) if isinstance(wave, str)  # refused when the lattice misses the named wavelet
+             else lattice_angles_from_filter(h, tol=np.inf, constrained=True))
+    free = np.tile(start[:-1], (n_filters, 1))
     if noise:
         free = free + noise * rng.standard_normal(free.shape)
     return LatticeFilter.from_angles(free, dtype=dtype)
