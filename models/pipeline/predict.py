@@ -199,10 +199,11 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
                         f"predicts with {initial}'s student")
     if (bundle.get("data") or {}).get("sha256") == (data_sha256 or sha256_file(data_path)):  # review 19
         warnings.append(TRAINING_FILE_WARNING)
+    names = [str(n) for n in (record.get("parameters") or {}).get("target_names") or []]  # a map student's columns
+    two = (bundle.get("data") or {}).get("two_values")  # a two-valued target's values
     if "classes" in arrays:  # the map student's chi² classes: it answers with one of the training targets
         n_classes, class_note = len(np.asarray(arrays["classes"])), len(warnings)
-        names = (record.get("parameters") or {}).get("target_names") or []
-        rows = (f" Each class is a whole row of {', '.join(map(str, names))}: every one is given (y_pred_<name> in "
+        rows = (f" Each class is a whole row of {', '.join(names)}: every one is given (y_pred_<name> in "
                 "the CSV, y_pred_rows in the npz)." if len(names) > 1 else "")
         warnings.append(f"The {model} student predicts the target of the nearest of its {n_classes} training "
                         f"classes: every prediction is one of those {n_classes} values, not an interpolation.{rows}")
@@ -235,7 +236,6 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         if unlike:
             warnings.append(f"{name}: {unlike}")
         pred = predict_with_record(record, arrays, X)
-        names = [str(n) for n in (record.get("parameters") or {}).get("target_names") or []]
         if "classes" in arrays and len(names) > 1:  # review 28A: the class row holds every parameter; one was given
             rows = np.asarray(predict_with_record(record, arrays, X, all_columns=True)).reshape(len(X), len(names))
             out[f"y_pred_rows{suffix}"] = rows if per_map is None else rows.reshape(-1, per_map, len(names)).mean(1)
@@ -244,7 +244,6 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
             out[f"y_pred_tiles{suffix}"] = np.asarray(pred).reshape(-1, per_map)
             pred = out[f"y_pred_tiles{suffix}"].mean(axis=1)
         out[f"y_pred{suffix}"] = pred
-        two = (bundle.get("data") or {}).get("two_values")
         if two:  # review 29B: a 0/1 label predicted as -0.15 or 1.28, and no class given
             low, high = (float(v) for v in two)
             out[f"y_class{suffix}"] = np.where(np.asarray(pred) >= (low + high) / 2, high, low)
@@ -266,7 +265,6 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
             warnings.append(f"{targets}: {narrow}")
         out["scores"][name] = {"r2": None if constant else float(_metrics.r2_score(y_true, pred)),
                                "rmse": float(_metrics.rmse(y_true, pred)), "n": int(len(pred))}
-        two = (bundle.get("data") or {}).get("two_values")
         if two and np.isin(y_true, two).all():  # a 0/1 label: how the model classifies too, as in the result
             out["scores"][name].update(_metrics.two_class_scores(y_true, pred, tuple(two)))
     if "classes" in arrays and "tiling" in out:  # review 28A: 0.2961 under "every prediction is one of 8 values"
