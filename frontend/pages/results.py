@@ -367,10 +367,11 @@ def scores_table(bundle: dict) -> dbc.Table:
     two = bool((bundle.get("data") or {}).get("two_values"))
     # which split each score is from, and what the RMSE is of (review 28A: the CV scores the selection compared were
     # nowhere on the page, and two runs' tables on one dataset, one per parameter, read alike)
-    cv = any(r["cv_r2"] is not None for r in figures.score_rows(bundle))
+    score_rows = figures.score_rows(bundle)
+    cv = any(r["cv_r2"] is not None for r in score_rows)
     # on three lines: the CV column had to fit an 800 px window beside it
-    rmse_head = ["Test RMSE", *([html.Br(), figures.target_words(bundle).strip()] if figures.target_words(bundle)
-                                else []), html.Br(), "± SD"]
+    of_target = figures.target_words(bundle).strip()
+    rmse_head = ["Test RMSE", *([html.Br(), of_target] if of_target else []), html.Br(), "± SD"]
     columns = (("Model", None), ("Test R²", "r2_text"), (rmse_head, "rmse_text"),
                *((("CV R²", "cv_r2_text"),) if cv else ()),
                *((("Accuracy", "accuracy_text"), ("AUC", "auc_text")) if two else ()),
@@ -385,11 +386,11 @@ def scores_table(bundle: dict) -> dbc.Table:
                                         scope="row", className="awd-wrap")]
                                + [html.Td(_cell(r[key])) for _, key in columns[1:]],
                                className="table-primary" if r["key"] == chosen else None)
-                       for r in figures.score_rows(bundle)])
+                       for r in score_rows])
     table = stack_on_phones(dbc.Table([head, body], bordered=False, hover=True, size="sm",
                                       className="awd-table mb-1", id=ids.SCORES))
     notes = [html.Small(scores_note(bundle, cv) + " " + parameters_note(bundle), className="text-muted"),
-             every_target_table(bundle)]
+             every_target_table(bundle, score_rows)]
     if two:
         low, high = (f"{float(v):g}" for v in bundle["data"]["two_values"])
         notes.append(html.Small(f" Accuracy: the share of test samples whose prediction lies on their class's side of "
@@ -404,12 +405,12 @@ def _cell(text: str):
     return [value, html.Br(), html.Span(f"± {sd}", className="text-muted")] if sep else text
 
 
-def every_target_table(bundle: dict):
+def every_target_table(bundle: dict, score_rows: list[dict] | None = None):
     """Maps with several target columns: every student's test R² and RMSE for each parameter (its classes are whole
     parameter rows, so it predicts them all; review 28A: a second job per parameter gave the same classifier), or
-    None when the bundle scores one column."""
+    None when the bundle scores one column. ``score_rows``: the scores table's rows when already made."""
     models = bundle.get("models") or {}
-    rows = [(r["model"], models[r["key"]]["test"]["by_target"]) for r in figures.score_rows(bundle)
+    rows = [(r["model"], models[r["key"]]["test"]["by_target"]) for r in score_rows or figures.score_rows(bundle)
             if ((models.get(r["key"]) or {}).get("test") or {}).get("by_target")]
     if not rows:
         return None
