@@ -28,6 +28,7 @@ import math
 import numpy as np
 import torch
 
+from awd_studio.models.cores import map_on_job_threads
 from awd_studio.models.filters.modules import LatticeFilter
 from awd_studio.models.optim import StackedAdam
 
@@ -51,6 +52,13 @@ SEARCH_LR = 0.1
 
 #: Distinct end points handed back (best first).
 SEARCH_KEEP = 8
+
+#: Random starts descended together on the CPU. Every start descends on its own (the loss, its gradient and Adam
+#: act row by row), so the starts are cut into chunks whose products stay in the cache, one chunk per thread of the
+#: job (:func:`models.cores.map_on_job_threads`). On a 2-core AMD EPYC, one thread, one step of the sparsity
+#: term on 32 signals of length 40 (db5, 4 levels) for 1000 starts: 43.6 ms in one batch, 35.3 in chunks of 250,
+#: 25.0 of 100, 23.4 of 50, 27.7 of 25 (median of 5, 2026-12-05).
+SEARCH_CHUNK = 100
 
 # Not adopted: after a fifth of the steps, going on with only the 10 % of starts that led then. It cut the search
 # to a third, found db5's basin on the synthetic data as well, but on the CME example (3 data seeds) AWD gained
@@ -173,7 +181,9 @@ def search_lowpass_starts(loss_and_gradient, filter_length, n_starts, *, steps=S
         Of the angles and the filters passed to ``loss_and_gradient`` (the search only has to find basins;
         float32 is twice as fast as float64 here and found the same ones).
     on_step : callable, optional
-        ``on_step(step, steps)`` after each step (step counts from 1): the search's progress.
+        ``on_step(step, steps)``: the search's progress, called in the calling thread. On the CPU the starts
+        descend in chunks (:data:`SEARCH_CHUNK`, one per thread of the job) and ``step`` is the share of them
+        done, in steps (``steps`` when all are); on a GPU after each step (step counts from 1).
 
     Returns
     -------
@@ -185,27 +195,49 @@ def search_lowpass_starts(loss_and_gradient, filter_length, n_starts, *, steps=S
         raise ValueError(f"n_starts and steps: need n_starts >= 1 and steps >= 0, got {n_starts} and {steps}")
     generator = torch.Generator().manual_seed(int(seed))
     free = (torch.rand(n_starts, filter_length // 2 - 1, generator=generator, dtype=torch.float64) * 2 - 1) * math.pi
-    module = LatticeFilter.from_angles(free.numpy(), dtype=dtype).to(device)
-    (angles,) = module.parameters()
-    optimizer = StackedAdam([angles], lr=lr)
-    for step in range(steps):
-        if step == steps // 2:
-            optimizer.lr = lr / 5
-        h, pullback = module.value_and_pullback()
-        _, grad_h = loss_and_gradient(h)
-        angles.grad = pullback(grad_h)
-        optimizer.step()
-        if on_step is not None:
-            on_step(step + 1, steps)
-    with torch.no_grad():
-        h = module()
-        loss, _ = loss_and_gradient(h)
-    loss = loss.detach().double().cpu().numpy()
-    h = h.detach().double().cpu().numpy()
-    free = angles.detach().double().cpu().numpy()
+    device = torch.device(device)
+    if device.type == "cuda":  # one batch: the GPU wants large products
+        loss, h, free = _descend(free.numpy(), loss_and_gradient, steps, lr, dtype, device, on_step)
+    else:  # chunks that stay in the cache, one per thread (every start descends on its own)
+        chunks = np.array_split(free.numpy(), max(1, math.ceil(n_starts / SEARCH_CHUNK)))
+        ends = map_on_job_threads(
+            lambda chunk: _descend(chunk, loss_and_gradient, steps, lr, dtype, device, threads=1), chunks,
+            on_result=None if on_step is None else
+            lambda index: on_step(round(steps * (index + 1) / len(chunks)), steps))
+        loss, h, free = (np.concatenate(parts) for parts in zip(*ends))
     chosen = _distinct_lowest(loss, keep)
     return StartSearch(filters=h[chosen], angles=free[chosen], losses=loss[chosen], n_starts=int(n_starts),
                        steps=int(steps))
+
+
+def _descend(free, loss_and_gradient, steps, lr, dtype, device, on_step=None, threads=None):
+    """Adam on the lattice angles ``free`` (ndarray of shape (S, K - 1)) for ``steps`` steps: the end points'
+    ``(losses, filters, angles)`` as float64 arrays. ``threads`` sets torch's threads of the calling thread for
+    the descent (a per-thread setting; restored after)."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        module = LatticeFilter.from_angles(free, dtype=dtype).to(device)
+        (angles,) = module.parameters()
+        optimizer = StackedAdam([angles], lr=lr)
+        for step in range(steps):
+            if step == steps // 2:
+                optimizer.lr = lr / 5
+            h, pullback = module.value_and_pullback()
+            _, grad_h = loss_and_gradient(h)
+            angles.grad = pullback(grad_h)
+            optimizer.step()
+            if on_step is not None:
+                on_step(step + 1, steps)
+        with torch.no_grad():
+            h = module()
+            loss, _ = loss_and_gradient(h)
+    finally:
+        if threads is not None:
+            torch.set_num_threads(before)
+    return (loss.detach().double().cpu().numpy(), h.detach().double().cpu().numpy(),
+            angles.detach().double().cpu().numpy())
 
 
 def _distinct_lowest(loss, keep):

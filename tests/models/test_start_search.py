@@ -37,6 +37,24 @@ def test_search_is_seeded():
     np.testing.assert_array_equal(a.filters, b.filters)
 
 
+def test_chunks_of_starts_end_where_one_batch_ends(monkeypatch):
+    """On the CPU the starts descend in chunks, one per thread (SEARCH_CHUNK): every start descends on its own, so
+    the end points are those of one batch, and the progress counts the chunks up to every step."""
+    from awd_studio.models import start_search
+
+    db4 = lowpass_filter("db4")
+    steps_seen = []
+    monkeypatch.setattr(start_search, "SEARCH_CHUNK", 7)
+    chunked = search_lowpass_starts(_squared_distance_to(db4), 8, 30, steps=6, seed=2, dtype=torch.float64,
+                                    on_step=lambda step, steps: steps_seen.append((step, steps)))
+    monkeypatch.setattr(start_search, "SEARCH_CHUNK", 1000)
+    whole = search_lowpass_starts(_squared_distance_to(db4), 8, 30, steps=6, seed=2, dtype=torch.float64)
+    np.testing.assert_array_equal(chunked.filters, whole.filters)
+    np.testing.assert_array_equal(chunked.losses, whole.losses)
+    assert len(steps_seen) == 5 and steps_seen[-1] == (6, 6)  # 30 starts in 5 chunks
+    assert [step for step, _ in steps_seen] == sorted(step for step, _ in steps_seen)
+
+
 @pytest.mark.parametrize("length, n_starts", [(7, 10), (2, 10), (8, 0)])
 def test_search_rejects_bad_sizes(length, n_starts):
     with pytest.raises(ValueError, match="filter_length|n_starts"):
