@@ -284,16 +284,21 @@ def test_chunks_of_a_job_share_one_start_search(synthetic_file, tmp_path):
 def test_the_start_search_moves_the_progress_bar_before_the_epochs(synthetic_file, tmp_path):
     """The search reports its steps in the first part of the distillation stage (the cost model's share), the
     epochs fill the rest: the stage's fraction rises from the search's first step to the last epoch."""
-    config = {**TINY, "gammas": [1e-2, 1e-1], "start_search": 30}
+    from awd_studio.models.start_search import SEARCH_CHUNK
+
+    config = {**TINY, "gammas": [1e-2, 1e-1], "start_search": 2 * SEARCH_CHUNK + 30}  # 3 chunks per search
     pipeline.prepare(synthetic_file, config, tmp_path)
     reports = []
     pipeline.distill_chunk(tmp_path, range(3), progress=lambda stage, f, m: reports.append((stage, f, m)))
     distill = [(f, m) for stage, f, m in reports if stage == "distill"]
-    steps = [f for f, m in distill if m.startswith("searching 30 random starting wavelets, with the teacher and "
-                                                     "without: step")]
+    steps = [(f, m) for f, m in distill if m.startswith(f"searching {config['start_search']} random starting "
+                                                          "wavelets, with the teacher and without: step")]
     epochs = [f for f, m in distill if m.startswith("epoch")]
-    # two searches of 100 steps: the gamma > 0 points' on the teacher's term, the gamma = 0 points' on sparsity
-    assert len(steps) == 200 and 0 < steps[0] < steps[-1] < 1 and steps == sorted(steps)
+    # two searches of 100 steps (the gamma > 0 points' on the teacher's term, the gamma = 0 points' on sparsity),
+    # each reporting as its chunks of starts end
+    assert [m.rsplit(" ", 1)[1] for _, m in steps] == ["33/200", "67/200", "100/200", "133/200", "167/200", "200/200"]
+    steps = [f for f, _ in steps]
+    assert 0 < steps[0] < steps[-1] < 1 and steps == sorted(steps)
     assert epochs and epochs[0] > steps[-1] and epochs[-1] == pytest.approx(1.0) and epochs == sorted(epochs)
     assert all(0.0 <= f <= 1.0 for f, _ in distill)
 
@@ -575,6 +580,14 @@ def _shows_the_recommended_model(result, out):
     stored = np.load(out / "arrays.npz", allow_pickle=False)
     name = "baseline_wavelet" if shown == "initial" else "awd"
     np.testing.assert_allclose(np.ravel(result["activation"]["y_pred"]), stored[f"y_pred_{name}"][:m].ravel())
+    # series: the teacher's sensitivity per sample, which the maps' attributions weigh by (maps: none)
+    profile = result["activation"].get("teacher_sensitivity")
+    if result["data"]["kind"] == "timeseries":
+        assert len(profile) == np.asarray(result["activation"]["x"]).shape[1] and max(profile) == 1.0
+        end = result["activation"]["sensitive_end"]
+        assert end is None or (end["end"] in ("first", "last") and end["ratio"] >= 2.0)
+    else:
+        assert profile is None
     # where each coefficient reads: the energy centroids of the shown wavelet's analysis weights
     wavelet = result["wavelet"]
     h = wavelet["init_h"] if shown == "initial" else wavelet["h"]
