@@ -28,7 +28,14 @@ __all__ = [
     "seconds_per_sample",
     "activation_map_1d",
     "activation_map_2d",
+    "sensitivity_profile",
+    "sensitive_end",
 ]
+
+#: :func:`sensitive_end`'s window at each end of a series (a share of its samples, at least one sample) and the
+#: ratio of the window's mean sensitivity to the whole series' above which that end is named.
+END_WINDOW_SHARE = 0.1
+END_RATIO = 2.0
 
 
 def _to_numpy(a):
@@ -525,3 +532,61 @@ def activation_map_2d(coeffs2d_list, attrs2d_list, shape, h, mode="periodization
             part = _spread_2d(np.abs(ci * ai), rows, cols)
             total = part if total is None else total + part
     return total
+
+
+def sensitivity_profile(gradients):
+    """The teacher's mean sensitivity to each input sample: ``mean_i |grad f(x_i)_t|``, scaled to its largest value.
+
+    Parameters
+    ----------
+    gradients : array-like of shape (n, L)
+        The teacher's input gradients of n series (:func:`models.attributions.teacher_input_gradients`).
+
+    Returns
+    -------
+    ndarray of shape (L,)
+        In [0, 1]; all zeros when every gradient is 0.
+
+    Examples
+    --------
+    >>> sensitivity_profile([[1.0, -2.0, 4.0], [1.0, 2.0, 0.0]]).tolist()
+    [0.5, 1.0, 1.0]
+    """
+    profile = np.abs(_to_numpy(gradients)).mean(axis=0)
+    top = profile.max() if profile.size else 0.0
+    return profile / top if top > 0 else np.zeros_like(profile)
+
+
+def sensitive_end(profile, window_share=END_WINDOW_SHARE, ratio=END_RATIO):
+    """The end of the series where the teacher is most sensitive, when one stands out; else None.
+
+    Parameters
+    ----------
+    profile : array-like of shape (L,)
+        :func:`sensitivity_profile`.
+    window_share : float, default=END_WINDOW_SHARE
+        The window at each end, as a share of the L samples (at least one sample).
+    ratio : float, default=END_RATIO
+        How many times the series' mean sensitivity a window's mean must reach.
+
+    Returns
+    -------
+    dict or None
+        ``end`` ("first" or "last"), ``samples`` (the window) and ``ratio`` (its mean over the series' mean), for
+        the end with the larger ratio, when that ratio reaches ``ratio``.
+
+    Examples
+    --------
+    >>> sensitive_end([0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 1.0])
+    {'end': 'last', 'samples': 1, 'ratio': 5.0}
+    >>> sensitive_end([1.0, 1.0, 1.0, 1.0]) is None
+    True
+    """
+    profile = np.asarray(profile, dtype=float)
+    mean = profile.mean() if profile.size else 0.0
+    if not (mean > 0):
+        return None
+    k = max(1, int(round(window_share * profile.size)))
+    ratios = {"first": float(profile[:k].mean() / mean), "last": float(profile[-k:].mean() / mean)}
+    end = max(ratios, key=ratios.get)
+    return {"end": end, "samples": k, "ratio": round(ratios[end], 2)} if ratios[end] >= ratio else None

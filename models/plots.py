@@ -235,7 +235,8 @@ def plot_activation(bundle, index=0, ax=None):
     """Wavelet activation map of one test example, scaled to its largest value (1), as the results page draws it;
     the title names the wavelet (the initial one when cross-validation kept it).
 
-    A series is drawn on ``ax`` with the activation on a twin axis; a map replaces ``ax`` by two panels on its
+    A series is drawn on ``ax`` with the activation on a twin axis, and the teacher's mean sensitivity over the test
+    series as a dotted line when the bundle has it; a map replaces ``ax`` by two panels on its
     figure, the map and its activation, and the map's panel is returned (the title is the figure's).
     """
     ax = ax or _axis()
@@ -247,6 +248,11 @@ def plot_activation(bundle, index=0, ax=None):
         ax.plot(t, x, color="#333333", label="signal")
         ax2 = ax.twinx()
         ax2.fill_between(t, 0, amap, color=LEARNED, alpha=0.35, step="mid", label="activation")
+        sensitivity = act.get("teacher_sensitivity")
+        if sensitivity is not None and len(sensitivity) == len(x):  # what the attributions weigh by
+            ax2.plot(t, sensitivity, color="black", linestyle=":", linewidth=1.0,
+                     label="teacher's sensitivity, all test series")
+            ax2.legend(loc="upper left", fontsize=7, frameon=False)
         ax2.set_ylim(0, 1 / 0.6)
         ax2.set_yticks([0, 0.5, 1])
         ax2.set_ylabel("activation (1 = largest)")

@@ -19,7 +19,7 @@ Pages import the package (``from frontend import figures; figures.wavelet_figure
 every public name is re-exported here.
 """
 
-from awd_studio.frontend.figures.activation import activation_figure, n_activation_examples
+from awd_studio.frontend.figures.activation import activation_figure, n_activation_examples, sensitivity_words
 from awd_studio.frontend.figures.data import LOSSES_TO_COME, loss_figure, preview_figure, target_histogram_figure
 from awd_studio.frontend.figures.explain import drawing_figure, explanation_figure, prediction_lines
 from awd_studio.frontend.figures.grid import (
@@ -84,6 +84,7 @@ __all__ = [
     "psi_grid_figure",
     "activation_figure",
     "n_activation_examples",
+    "sensitivity_words",
     "score_rows",
     "scores_figure",
     "target_words",

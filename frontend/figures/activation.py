@@ -21,7 +21,7 @@ from awd_studio.frontend.figures.style import (
     sample_axis_layout,
 )
 
-__all__ = ["n_activation_examples", "activation_figure"]
+__all__ = ["n_activation_examples", "activation_figure", "sensitivity_words"]
 
 
 def n_activation_examples(bundle: dict) -> int:
@@ -77,6 +77,13 @@ def activation_figure(bundle: dict, example: int = 0, *, narrow: bool = False) -
                              name="activation (right axis)", line=dict(color=PALETTE["selected"], width=0.8),
                              fillcolor="rgba(213,94,0,0.30)",
                              hovertemplate="t = %{x}<br>activation %{y:.2f} of its largest<extra></extra>"))
+    sensitivity = as_array(act.get("teacher_sensitivity"))
+    if sensitivity is not None and sensitivity.shape == x.shape:  # what the attributions weigh by, all examples
+        fig.add_trace(go.Scatter(x=t, y=sensitivity, mode="lines", yaxis="y2",
+                                 name="teacher's sensitivity, all test series (right axis)",
+                                 line=dict(color=PALETTE["black"], width=1.2, dash="dot"),
+                                 hovertemplate="t = %{x}<br>teacher's mean |gradient| %{y:.2f} of its largest"
+                                               "<extra></extra>"))
     fig.add_trace(go.Scatter(x=t, y=x, mode="lines", name="signal", line=dict(color=PALETTE["learned"], width=2),
                              hovertemplate="t = %{x}<br>x = %{y:.4f}<extra></extra>"))
     fig.update_xaxes(**sample_axis_layout((bundle.get("data") or {}).get("sample_axis"), x.size))
@@ -136,3 +143,45 @@ def _activation_title(act: dict, k: int) -> str:
         title += "<br>initial wavelet (kept by cross-validation)"  # short: one line at a phone's width
     return title
 
+
+
+def sensitivity_words(activation: dict | None, teacher: str | None = None) -> str | None:
+    """What the activation maps owe to the teacher: said when its sensitivity stands out at one end of the series.
+
+    Parameters
+    ----------
+    activation : dict or None
+        The bundle's ``activation`` (``sensitive_end``, ``teacher_sensitivity``).
+    teacher : str, optional
+        The teacher's name, for the other architecture to try.
+
+    Returns
+    -------
+    str or None
+        None when no end stands out (or the result is of maps, or from before the profile was kept).
+
+    Examples
+    --------
+    >>> act = {"teacher_sensitivity": [0.1] * 36 + [0.4, 0.5, 0.7, 1.0],
+    ...        "sensitive_end": {"end": "last", "samples": 4, "ratio": 3.2}}
+    >>> print(sensitivity_words(act, "lstm"))  # doctest: +NORMALIZE_WHITESPACE
+    The dotted line is the teacher's sensitivity at each sample ... highest at the end of the series: its last 4 samples
+    average 3.2 times its mean over all 40, so every example's map leans towards the end. Another teacher can tell
+    whether the series' ends carry the signal or this teacher only weighs them most (recurrent networks often weigh
+    their latest inputs most): rerun with the MLP teacher and compare its maps and its test score.
+    """
+    end = (activation or {}).get("sensitive_end")
+    profile = (activation or {}).get("teacher_sensitivity")
+    if not isinstance(end, dict) or not isinstance(profile, list) or end.get("end") not in ("first", "last"):
+        return None
+    first = end["end"] == "first"
+    other = {"lstm": "the MLP teacher", "mlp": "the LSTM teacher"}.get(teacher or "", "another teacher")
+    return (f"The dotted line is the teacher's sensitivity at each sample (its mean |gradient| over the test "
+            f"series, 1 = largest), and the maps weigh each coefficient by the teacher's attribution, so they follow "
+            f"it. It is highest at the {'start' if first else 'end'} of the series: its "
+            f"{'first' if first else 'last'} {end['samples']} samples average {fmt_number(end['ratio'])} times its "
+            f"mean over all {len(profile)}, so every example's map leans towards the {'start' if first else 'end'}. "
+            f"Another teacher can tell whether the series' {'starts' if first else 'ends'} carry the signal or this "
+            f"teacher only weighs them most"
+            f"{'' if first else ' (recurrent networks often weigh their latest inputs most)'}: rerun with {other} "
+            "and compare its maps and its test score.")

@@ -227,6 +227,15 @@ BODIES = {
            "point (★), or the initial wavelet when cross-validation kept it (the title then says so); clicking "
            "another grid point does not change them. Read them together with the teacher's score: a weak "
            "teacher's activations are not evidence of anything."),
+        _p("For series the dotted line is the teacher's sensitivity at each sample: its mean |gradient| over the "
+           "test series, 1 at its largest. The maps weigh every coefficient by the teacher's attribution, so they "
+           "follow that line, and when one end of the series stands out (its tenth of the samples averaging at "
+           "least twice the mean) the page says so. On the CME example the LSTM teacher's sensitivity rises "
+           "towards the end of the traces (its last 4 samples average about 3 times its mean), and most examples' "
+           "maps peak at the last sample: a peak there says where this teacher looks. Another teacher shows how "
+           "much of it is the data's: the MLP teacher spreads its sensitivity over the whole trace, but it also "
+           "predicts worse (test R² 0.61 against the LSTM's 0.80, measured 2026-12-05), so the traces' ends may "
+           "well carry signal that only the LSTM uses."),
     ],
     "explain": [
         _p("“Explain a prediction” asks which wavelet coefficients of one test input the model (the teacher, or the "

@@ -79,6 +79,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.GRID_GRAPH)
     GRID_GRAPH = "results-grid-graph"
     PSI_GRID_GRAPH = "results-psi-grid-graph"
     ACTIVATION_GRAPH = "results-activation-graph"
+    #: What the maps owe to the teacher's sensitivity, when it stands out at one end of the series.
+    ACTIVATION_NOTE = "results-activation-note"
     EXAMPLE = "results-example"
     SCORES_TABLE = "results-scores-table"
     SCORES = "results-scores"
@@ -220,11 +222,12 @@ def _body():
         figure_card("Where the attribution-weighted coefficients sit", ids.ACTIVATION_GRAPH,
                     "awd-activation", help_text="Computed for the recommended model: the selected grid point (★), "
                                                 "or the initial wavelet when cross-validation kept it; not for "
-                                                "a grid point you inspect.", extra=html.Div([
+                                                "a grid point you inspect.", extra=html.Div([html.Div([
                         dbc.Label("Test example", html_for=ids.EXAMPLE, className="me-2 mb-0"),
                         dcc.Dropdown(id=ids.EXAMPLE, clearable=False, searchable=False,
                                      style={"minWidth": "min(16rem, 100%)", "flex": "1 1 16rem"}),
-                    ], className="d-flex flex-wrap align-items-center gap-1 mb-2")),
+                    ], className="d-flex flex-wrap align-items-center gap-1 mb-2"),
+                        html.P(id=ids.ACTIVATION_NOTE, className="small mb-2", style={"display": "none"})])),
         *results_student.student_section(),
         html.H2(["Scores", help_link("scores")], className="h4 mt-2 mb-3", id=ids.SEC_SCORES),
         dbc.Card(dbc.CardBody(html.Div(id=ids.SCORES_TABLE, className="table-responsive")),
@@ -725,6 +728,14 @@ def draw_subfilters(core, viewport=None):
     if not core:
         return no_update
     return figures.subfilters_figure(core, narrow=is_narrow(viewport))
+
+
+@callback(output=dict(children=Output(ids.ACTIVATION_NOTE, "children"), style=Output(ids.ACTIVATION_NOTE, "style")),
+          inputs=dict(activation=Input(ids.ACTIVATION, "data")), state=dict(core=State(ids.CORE, "data")))
+def activation_note(activation, core):
+    """Say what the maps owe to the teacher when its sensitivity stands out at one end of the series."""
+    words = figures.sensitivity_words(activation, ((core or {}).get("teacher") or {}).get("name"))
+    return {"children": words or "", "style": {} if words else {"display": "none"}}
 
 
 @callback(

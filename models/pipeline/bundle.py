@@ -324,6 +324,11 @@ class Activation(_Section):
     y_true: list[float]
     y_pred: list[float]
     wavelet: Literal["awd", "initial"] = "awd"
+    #: series: the teacher's mean |input gradient| per sample over the test series, largest 1
+    #: (:func:`models.metrics.sensitivity_profile`), and the end where it stands out
+    #: (:func:`models.metrics.sensitive_end`)
+    teacher_sensitivity: list[float] | None = None
+    sensitive_end: dict[str, Any] | None = None
 
 
 class Student(_Section):

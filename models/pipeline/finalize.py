@@ -15,6 +15,7 @@ from awd_studio.models import __version__, plots
 from awd_studio.models import filters as _filters
 from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
+from awd_studio.models.attributions import teacher_input_gradients
 from awd_studio.models.cores import map_on_job_threads, single_threaded_blas, use_job_threads
 from awd_studio.models.files import atomic_write_bytes
 from awd_studio.models.losses import validity_terms
@@ -624,9 +625,15 @@ def _activation_section(job: _Job, shown: _Shown, y_pred):
         maps = _metrics.activation_map_1d(shown.coeffs, shown.saliency, job.X_test.shape[1], shown.h, job.config.mode)
     else:
         maps = _metrics.activation_map_2d(shown.coeffs, shown.saliency, job.X_test.shape[1:], shown.h, job.config.mode)
+    sensitivity = {}
+    if job.kind == "timeseries":  # what the maps' attributions weigh by: the teacher's sensitivity per sample
+        gradients = teacher_input_gradients(job.teacher_view, torch.as_tensor(job.X_view, dtype=torch.float32),
+                                            "saliency", job.target)
+        profile = _metrics.sensitivity_profile(gradients.numpy())
+        sensitivity = {"teacher_sensitivity": profile.tolist(), "sensitive_end": _metrics.sensitive_end(profile)}
     section = Activation(kind=job.kind, indices=list(range(m)), x=job.X_test[:m].tolist(),
                          maps=np.asarray(maps).tolist(), y_true=job.y_test[:m].tolist(),
-                         y_pred=np.asarray(y_pred[:m]).tolist(), wavelet=shown.wavelet)
+                         y_pred=np.asarray(y_pred[:m]).tolist(), wavelet=shown.wavelet, **sensitivity)
     return section, maps
 
 

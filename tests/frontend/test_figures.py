@@ -208,6 +208,23 @@ def test_activation_figure_per_example(kind):
         assert max(band.y) == 1 and min(band.y) >= 0 and "activation" in fig.layout.yaxis2.title.text
 
 
+def test_a_series_activation_map_draws_the_teachers_sensitivity_and_says_when_an_end_stands_out():
+    b = make_bundle("timeseries")
+    length = len(b["activation"]["x"][0])
+    assert not any("sensitivity" in (t.name or "") for t in F.activation_figure(b).data)  # older results: none
+    profile = [0.1] * (length - 1) + [1.0]
+    b["activation"].update(teacher_sensitivity=profile, sensitive_end={"end": "last", "samples": 1, "ratio": 4.2})
+    line = next(t for t in F.activation_figure(b).data if "sensitivity" in (t.name or ""))
+    assert line.yaxis == "y2" and list(line.y) == profile and line.line.dash == "dot"
+    words = F.sensitivity_words(b["activation"], "lstm")
+    assert "end of the series" in words and "4.2 times" in words and "MLP teacher" in words
+    assert "LSTM teacher" in F.sensitivity_words(b["activation"], "mlp")
+    first = F.sensitivity_words(dict(b["activation"], sensitive_end={"end": "first", "samples": 1, "ratio": 3}))
+    assert "start of the series" in first and "recurrent" not in first and "another teacher" in first
+    assert F.sensitivity_words(dict(b["activation"], sensitive_end=None)) is None
+    assert F.sensitivity_words(None) is None
+
+
 def test_an_activation_map_of_an_older_version_says_where_it_put_coefficients():
     older = make_bundle("timeseries")  # no explain.centres: written before the placement was measured
     assert "earlier version" in F.activation_figure(older).layout.title.text

@@ -692,6 +692,12 @@ def test_results_downloads_and_activation(service):
     wide = res.draw_activation(0, maps["activation"], {"data": maps["data"]}, {"centres": []}, viewport=1280)
     phone = res.draw_activation(0, maps["activation"], {"data": maps["data"]}, {"centres": []}, viewport=390)
     assert phone.layout.height > wide.layout.height
+    # the note on the teacher's sensitivity shows only when an end of the series stands out
+    assert res.activation_note(bundle["activation"], bundle)["style"] == {"display": "none"}
+    leaning = dict(bundle["activation"], teacher_sensitivity=[0.1] * 7 + [1.0],
+                   sensitive_end={"end": "last", "samples": 1, "ratio": 6.2})
+    note = res.activation_note(leaning, {"teacher": {"name": "lstm"}})
+    assert note["style"] == {} and "6.2 times" in note["children"] and "MLP teacher" in note["children"]
 
 
 def test_jobs_list(service):
