@@ -249,30 +249,64 @@ def trust_notes(bundle: dict) -> list[dict]:
     >>> [n["key"] for n in trust_notes(b)]
     ['weak_teacher', 'awd_beats_teacher']
     """
-    notes = []
+    notes = _selected_without_teacher_notes(bundle)
+    constant = _constant_test_target_notes(bundle)
+    if constant:  # every R² compares against nothing: no other note follows
+        return notes + constant
+    for notes_of in (_sample_notes, _weak_selection_notes, _two_valued_notes, _cv_fold_notes, _teacher_notes,
+                     _baseline_notes, _student_teacher_notes, _cancelling_notes, _distillation_notes, _control_notes,
+                     _wavelet_notes, _choice_notes, _scattering_notes):
+        notes += notes_of(bundle)
+    return notes
+
+
+def _best_baseline(bundle: dict) -> tuple[str, float] | None:
+    """The baseline (:data:`BASELINES`) with the highest test R², as ``(key, r2)``; None without one."""
     models = bundle.get("models") or {}
-    teacher = bundle.get("teacher") or {}
-    t_r2, awd_r2 = _r2(teacher), _r2(models.get("awd"))
     baselines = [(k, _r2(models[k])) for k in BASELINES if k in models and _r2(models[k]) is not None]
-    best = max(baselines, key=lambda kv: kv[1], default=None)
+    return max(baselines, key=lambda kv: kv[1], default=None)
+
+
+def _anecdotes(bundle: dict) -> bool:
+    """Whether the test scores rest on fewer than :data:`FEW_TEST_SAMPLES` samples (maps for tiled maps): single
+    scores compared there are anecdotes (the ``few_samples`` note), not findings."""
+    return "n_test" in (bundle.get("data") or {}) and (verdict_samples(bundle) or 0) < FEW_TEST_SAMPLES
+
+
+def _selected_without_teacher_notes(bundle: dict) -> list[dict]:
+    """``selected_without_teacher`` when the delivered AWD point has γ = 0 (its wavelet owes nothing to the
+    teacher)."""
     selected = bundle.get("selected") or {}
-    if selected.get("gamma") == 0 and (bundle.get("selection") or {}).get("choice", "awd") == "awd":
-        notes.append(_note("warning", "selected_without_teacher",
-                           "The selected grid point has γ = 0: its wavelet was fitted for sparse coefficients "
-                           "alone, without the teacher's attributions, so it shows nothing about what the network "
-                           "learned (the activation maps and explanations below are of that wavelet)."
-                           + (" For a wavelet distilled from the network, look at the grid's points with γ > 0."
-                              if t_r2 is None or t_r2 >= WEAK_TEACHER_R2 else
-                              # review 26A: pointing to the teacher's points of a teacher without skill
-                              " The teacher is weak here (below), so the points with γ > 0 show little of it "
-                              "either.")))
-    if (bundle.get("data") or {}).get("test_target_sd") == 0:  # every R² below compares against nothing
-        notes.append(_note("danger", "constant_test_target",
-                           "Every test sample has the same target value, so the test R² of every model is "
-                           "undefined (shown as 0) and says nothing; compare the models by RMSE, or give the data "
-                           "a test split with several target values (with tiles: several maps of each "
-                           "cosmology)."))
-        return notes
+    if not (selected.get("gamma") == 0 and (bundle.get("selection") or {}).get("choice", "awd") == "awd"):
+        return []
+    t_r2 = _r2(bundle.get("teacher"))
+    return [_note("warning", "selected_without_teacher",
+                  "The selected grid point has γ = 0: its wavelet was fitted for sparse coefficients "
+                  "alone, without the teacher's attributions, so it shows nothing about what the network "
+                  "learned (the activation maps and explanations below are of that wavelet)."
+                  + (" For a wavelet distilled from the network, look at the grid's points with γ > 0."
+                     if t_r2 is None or t_r2 >= WEAK_TEACHER_R2 else
+                     # review 26A: pointing to the teacher's points of a teacher without skill
+                     " The teacher is weak here (below), so the points with γ > 0 show little of it "
+                     "either."))]
+
+
+def _constant_test_target_notes(bundle: dict) -> list[dict]:
+    """``constant_test_target`` when every test target is equal (``data.test_target_sd`` 0), where every R² is
+    undefined; :func:`trust_notes` then adds no other note."""
+    if (bundle.get("data") or {}).get("test_target_sd") != 0:
+        return []
+    return [_note("danger", "constant_test_target",
+                  "Every test sample has the same target value, so the test R² of every model is "
+                  "undefined (shown as 0) and says nothing; compare the models by RMSE, or give the data "
+                  "a test split with several target values (with tiles: several maps of each "
+                  "cosmology).")]
+
+
+def _sample_notes(bundle: dict) -> list[dict]:
+    """``few_samples`` on few training or test samples (:func:`few_samples_words`), then ``padded_traces`` when
+    training traces were filled with zeros (``data.padded_rows``, :func:`padded_words`)."""
+    notes = []
     data = bundle.get("data") or {}
     # tiles of one map are not independent: count whole maps where the data were tiled (review 27A: "80 training
     # and 40 test maps" for 20 and 10 maps, beside a verdict that counted 10)
@@ -283,12 +317,27 @@ def trust_notes(bundle: dict) -> list[dict]:
     padded = data.get("padded_rows") or {}
     if padded.get("count"):
         notes.append(_note("warning", "padded_traces", padded_words(padded)))
+    return notes
+
+
+def _weak_selection_notes(bundle: dict) -> list[dict]:
+    """``weak_selection_check`` when AWD was chosen with few folds or a single repeat
+    (:func:`weak_selection_words`)."""
     weak_check = weak_selection_words(bundle.get("selection") or {})
-    if weak_check:
-        notes.append(_note("warning", "weak_selection_check", weak_check))
-    two = data.get("two_values")
-    if two:
-        notes.append(_note("info", "two_valued_target", two_valued_words(bundle, two)))
+    return [_note("warning", "weak_selection_check", weak_check)] if weak_check else []
+
+
+def _two_valued_notes(bundle: dict) -> list[dict]:
+    """``two_valued_target`` when the target takes two values (``data.two_values``, :func:`two_valued_words`)."""
+    two = (bundle.get("data") or {}).get("two_values")
+    return [_note("info", "two_valued_target", two_valued_words(bundle, two))] if two else []
+
+
+def _cv_fold_notes(bundle: dict) -> list[dict]:
+    """``tiles_in_folds`` when the cross-validation folds had to take tiles instead of whole maps
+    (``cv.grouping``), then ``constant_cv_folds`` when some folds hold a single target value
+    (``cv.constant_target_folds``)."""
+    notes = []
     cv = bundle.get("cv") or {}
     if cv.get("grouping") == "tiles":
         notes.append(_note("warning", "tiles_in_folds",
@@ -304,8 +353,16 @@ def trust_notes(bundle: dict) -> list[dict]:
                            "single target value (with tiles: whole maps of one cosmology). R² is undefined there; "
                            "those folds score 0, or 1 when every prediction is exact, and enter the cross-validated "
                            "scores and the selection as if measured. Give the data more maps of each cosmology."))
-    # on a handful of test samples, single scores compared are anecdotes (the few_samples note), not findings
-    anecdotes = "n_test" in data and (verdict_samples(bundle) or 0) < FEW_TEST_SAMPLES
+    return notes
+
+
+def _teacher_notes(bundle: dict) -> list[dict]:
+    """What the teacher is worth: ``teacher_units`` (uploaded weights at another scale, :func:`units_words`), then
+    ``weak_teacher`` (not beside ``teacher_units``) or ``teacher_below_baseline``, then ``teacher_at_cap`` (a
+    warning after either of those two, else info)."""
+    notes = []
+    teacher = bundle.get("teacher") or {}
+    t_r2, best = _r2(teacher), _best_baseline(bundle)
     units = units_words(teacher)
     if units:
         notes.append(_note("danger", "teacher_units", units))
@@ -316,7 +373,7 @@ def trust_notes(bundle: dict) -> list[dict]:
                            "attributions say little about the data, so the wavelet distilled from them is not an "
                            "explanation of anything the network learned. Train a better teacher before "
                            "interpreting the wavelet."))
-    elif t_r2 is not None and best is not None and best[1] > t_r2 and not anecdotes:
+    elif t_r2 is not None and best is not None and best[1] > t_r2 and not _anecdotes(bundle):
         notes.append(_note("warning", "teacher_below_baseline",
                            f"A fixed baseline, the {_name(bundle, best[0])} student (test R² {best[1]:.3f}), beats "
                            f"the teacher ({t_r2:.3f}): the teacher has not learned more than a simple statistic "
@@ -329,12 +386,22 @@ def trust_notes(bundle: dict) -> list[dict]:
                            f"of {teacher['epoch_cap']}): it stopped at the limit, not by early stopping, and may "
                            "still have been improving. More teacher epochs (“Teacher training epochs” on the "
                            "configure page, awd distill --teacher-epochs) may give a better teacher to distil."))
+    return notes
+
+
+def _baseline_notes(bundle: dict) -> list[dict]:
+    """Baselines that may predict better than the model delivered: ``fixed_filter_leads_cv`` (the verdict's
+    ``fixed_filter`` leads in cross-validation, :func:`fixed_filter_words`), then ``baseline_beats_awd`` (the
+    best baseline beats AWD on the test set; not for the initial wavelet under a verdict sentence, nor for
+    another fixed filter beside ``fixed_filter_leads_cv``)."""
+    notes = []
+    awd_r2, best = _r2((bundle.get("models") or {}).get("awd")), _best_baseline(bundle)
     verdict = bundle.get("verdict") or {}
     said_by_verdict = bool(verdict.get("text"))  # the verdict sentence compares AWD with its initial wavelet
     fixed = verdict.get("fixed_filter") or {}  # maps since 2026-12-05: the best fixed filter by CV (review 28A)
     if fixed.get("leads"):
         notes.append(_note("warning", "fixed_filter_leads_cv", fixed_filter_words(bundle, fixed)))
-    if best is not None and awd_r2 is not None and best[1] > awd_r2 and best[1] > 0 and not anecdotes and not (
+    if best is not None and awd_r2 is not None and best[1] > awd_r2 and best[1] > 0 and not _anecdotes(bundle) and not (
             said_by_verdict and best[0] == "baseline_wavelet") and not (
             # review 29A: beside the CV note on one fixed filter, a test-score note recommended another
             fixed.get("leads") and best[0] in FIXED_FILTER_BASELINES):  # a baseline below the mean is no advice
@@ -347,6 +414,17 @@ def trust_notes(bundle: dict) -> list[dict]:
                            f"new data” (awd predict --model {best[0]}), knowing that this choice rests on the test "
                            "score"
                            + (_unbacked_lead_words(fixed) if checked else ".")))
+    return notes
+
+
+def _student_teacher_notes(bundle: dict) -> list[dict]:
+    """The students against their teacher: ``awd_beats_teacher`` (AWD's test R² more than :data:`MARGIN_R2`
+    above the teacher's), then ``student_behind_teacher`` (the delivered student's more than
+    :data:`STUDENT_GAP_R2` below it). Neither on few test samples."""
+    notes = []
+    models = bundle.get("models") or {}
+    teacher = bundle.get("teacher") or {}
+    t_r2, awd_r2, anecdotes = _r2(teacher), _r2(models.get("awd")), _anecdotes(bundle)
     if (t_r2 is not None and awd_r2 is not None and awd_r2 > t_r2 + MARGIN_R2 and awd_r2 >= WEAK_TEACHER_R2
             and not anecdotes):
         notes.append(_note("info", "awd_beats_teacher",
@@ -356,8 +434,8 @@ def trust_notes(bundle: dict) -> list[dict]:
                            "teacher may change the distilled wavelet."))
     delivered = recommended_model(bundle)
     student_r2 = _r2(models.get(delivered))
-    if (t_r2 is not None and student_r2 is not None and t_r2 >= WEAK_TEACHER_R2 and not units and not anecdotes
-            and t_r2 - student_r2 > STUDENT_GAP_R2):  # review 24B: only two numbers in two cards said so
+    if (t_r2 is not None and student_r2 is not None and t_r2 >= WEAK_TEACHER_R2 and not units_words(teacher)
+            and not anecdotes and t_r2 - student_r2 > STUDENT_GAP_R2):  # review 24B: only two numbers in two cards
         notes.append(_note("info", "student_behind_teacher",
                            f"The interpretable model explains less than the network: the model delivered here, the "
                            f"{_name(bundle, delivered)} student, has test R² {student_r2:.3f}, the teacher "
@@ -367,12 +445,25 @@ def trust_notes(bundle: dict) -> list[dict]:
                            # review 25A: "part of" said of a student at R² 0.017, below the mean in CV
                            + (" little or nothing of what the network uses to predict." if student_r2 < WEAK_TEACHER_R2
                               else " part of what the network uses to predict, not all of it.")))
-    cancelling = _cancelling_words(bundle, delivered)
-    if cancelling:
-        notes.append(_note("warning", "student_terms_cancel", cancelling))
+    return notes
+
+
+def _cancelling_notes(bundle: dict) -> list[dict]:
+    """``student_terms_cancel`` when the delivered series student's terms largely cancel
+    (:func:`_cancelling_words`)."""
+    cancelling = _cancelling_words(bundle, recommended_model(bundle))
+    return [_note("warning", "student_terms_cancel", cancelling)] if cancelling else []
+
+
+def _distillation_notes(bundle: dict) -> list[dict]:
+    """Whether the teacher's attributions helped: ``distillation_*`` (AWD against the initial wavelet, only for a
+    bundle without a verdict sentence, which states that interval), then ``interpretation_*`` (the best point
+    against the best γ = 0 point, :func:`_interpretation_note`)."""
+    notes = []
+    verdict = bundle.get("verdict") or {}
     diff = verdict.get("test_difference")
     numbers = isinstance(diff, dict) and all(isinstance(diff.get(k), (int, float)) for k in ("estimate", "low", "high"))
-    if numbers and not said_by_verdict:
+    if numbers and not verdict.get("text"):
         init = (bundle.get("wavelet") or {}).get("init", "the initial wavelet")
         side, interval = _paired(diff, init)
         if side == "awd" and _small(diff, bundle):
@@ -391,20 +482,42 @@ def trust_notes(bundle: dict) -> list[dict]:
     interpretation = _interpretation_note(bundle)
     if interpretation is not None:
         notes.append(interpretation)
-    control = (bundle.get("selection") or {}).get("random_search")
-    if isinstance(control, dict) and isinstance(control.get("test_difference"), dict):
-        notes.append(_control_note(control, (bundle.get("selection") or {}).get("awd_cv_score"), bundle))
-    elif _control_was_off_by_default(bundle):  # review 29B: 800 tracks got no control, and nothing said so
-        notes.append(_note("info", "no_control",
-                           f"No control without the teacher ran (on fewer than {RANDOM_SEARCH_MIN_SAMPLES} series it "
-                           "is off unless asked for), so this result cannot say whether the teacher's attributions "
-                           "were needed for its wavelet. “Control: random wavelets without the teacher” on the "
-                           "configure page (awd distill --random-search 300) runs it."))
-    for chosen in (_known_wavelet_note(bundle), _grid_collapsed_note(bundle), _teacher_choice_note(teacher),
-                   _series_features_note(bundle), _scattering_note(bundle), _scattering_untrained_note(bundle)):
-        if chosen is not None:
-            notes.append(chosen)
     return notes
+
+
+def _control_notes(bundle: dict) -> list[dict]:
+    """The teacher-free control's note (``selection.random_search``, :func:`_control_note`), or ``no_control`` when
+    a series result has none because its data were too few for the default."""
+    selection = bundle.get("selection") or {}
+    control = selection.get("random_search")
+    if isinstance(control, dict) and isinstance(control.get("test_difference"), dict):
+        return [_control_note(control, selection.get("awd_cv_score"), bundle)]
+    if _control_was_off_by_default(bundle):  # review 29B: 800 tracks got no control, and nothing said so
+        return [_note("info", "no_control",
+                      f"No control without the teacher ran (on fewer than {RANDOM_SEARCH_MIN_SAMPLES} series it "
+                      "is off unless asked for), so this result cannot say whether the teacher's attributions "
+                      "were needed for its wavelet. “Control: random wavelets without the teacher” on the "
+                      "configure page (awd distill --random-search 300) runs it.")]
+    return []
+
+
+def _wavelet_notes(bundle: dict) -> list[dict]:
+    """Where the grid ended: ``learned_is_known`` (:func:`_known_wavelet_note`), then ``grid_collapsed``
+    (:func:`_grid_collapsed_note`)."""
+    return [note for note in (_known_wavelet_note(bundle), _grid_collapsed_note(bundle)) if note is not None]
+
+
+def _choice_notes(bundle: dict) -> list[dict]:
+    """What the "auto" options chose: ``teacher_chosen`` (:func:`_teacher_choice_note`), then
+    ``series_features_chosen`` (:func:`_series_features_note`)."""
+    return [note for note in (_teacher_choice_note(bundle.get("teacher") or {}), _series_features_note(bundle))
+            if note is not None]
+
+
+def _scattering_notes(bundle: dict) -> list[dict]:
+    """The scattering student's cautions: ``scattering_no_skill`` (:func:`_scattering_note`), then
+    ``scattering_training_no_gain`` (:func:`_scattering_untrained_note`)."""
+    return [note for note in (_scattering_note(bundle), _scattering_untrained_note(bundle)) if note is not None]
 
 
 def _scattering_note(bundle: dict) -> dict | None:

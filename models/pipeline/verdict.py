@@ -258,7 +258,8 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
     "AWD improves test R² over db5 by 0.0006 (95 % interval 0.0002 to 0.0010), a small difference: under half a
     percent of the test target's variance and under a tenth of the larger squared error."
     >>> verdict_text("initial", {"estimate": -0.002, "low": -0.01, "high": 0.006, "level": 0.95}, "db5")
-    'No significant gain over db5: use db5 (cross-validation kept it; on the test set AWD − db5 = -0.002 R², 95 % interval -0.010 to 0.006).'
+    'No significant gain over db5: use db5 (cross-validation kept it; on the test set AWD − db5 = -0.002 R², 95 %
+    interval -0.010 to 0.006).'
 
     Differences far below 0.001 R² keep two significant digits:
 
@@ -344,7 +345,8 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
                 f"({gap}){small}. The choice was made before the test set was read; a single test split can favour "
                 "either, so treat AWD's edge as a lead to confirm on more data, not as the choice.")
     if choice == "initial":
-        return f"No significant gain over {init_name}: use {init_name} (cross-validation kept it; on the test set {gap})."
+        return (f"No significant gain over {init_name}: use {init_name} (cross-validation kept it; on the test set "
+                f"{gap}).")
     # the model delivered is AWD, which cross-validation chose: the sentence must not tell the user to use another
     if (est if metric == "r2" else -est) < 0:  # worse on the test set, though the interval holds 0: not "no gain"
         return (f"AWD did worse than {init_name} on the test set, though not significantly ({gap}): "

@@ -367,3 +367,35 @@ def test_a_series_result_without_the_control_says_why():
     assert note["level"] == "info" and "on fewer than 1000 series it is off unless asked for" in note["text"]
     bundle["data"].update(n_train=2400, n_test=600)  # many series with 0: asked for, nothing to explain
     assert "no_control" not in {n["key"] for n in trust_notes(bundle)}
+
+
+def test_the_notes_come_in_one_fixed_order():
+    """trust_notes concatenates one helper's notes after another's: a bundle that draws twenty notes at once pins
+    the order the results page shows them in (a helper moved in the sequence fails here)."""
+    haar = list(np.r_[pywt.Wavelet("haar").rec_lo, np.zeros(8)])
+    same = {"metric": "r2", "estimate": 0.03, "low": 0.01, "high": 0.05}
+    bundle = {
+        "data": {"kind": "timeseries", "n_train": 400, "n_test": 100, "two_values": [0.0, 1.0],
+                 "padded_rows": {"count": 3, "of": 400, "shortest": 9, "length": 60}},
+        "cv": {"grouping": "tiles", "constant_target_folds": 2, "folds": 2, "repeats": 3},
+        "teacher": {"name": "cnn", "test": {"r2": 0.3}, "epochs_run": 50, "epoch_cap": 50, "best_epoch": 50,
+                    "validation_mse": {"cnn": 0.01, "mlp": 0.02}},
+        "models": {"awd": {"test": {"r2": 0.5}}, "laplace": {"test": {"r2": 0.6}}},
+        "students": {"awd": {"parameters": {"term_variance_ratio": 41.6, "features": [{}] * 30}}},
+        "selected": {"gamma": 0.0, "index": 0},
+        "selection": {"choice": "awd", "rule": "one_se", "folds": 2, "repeats": 3, "n_candidates": 19,
+                      "random_search": {"n": 300, "test_difference": {"metric": "r2", "estimate": -0.03,
+                                                                      "low": -0.05, "high": -0.01}},
+                      "series_features": {"chosen": "positions", "initial_cv_r2": {"positions": 0.29,
+                                                                                    "largest": 0.2}}},
+        "verdict": {"test_difference": same, "interpretation_difference": same},
+        "wavelet": {"init": "db5", "h": haar, "nearest_known": {"name": "haar", "distance": 0.0}},
+        "grid": [{"h": haar}, {"h": haar}],
+        "scattering": {"panel": {"curve": {"score": [-0.03], "score_se": [0.01], "chosen": 0}}, "best_epoch": 0,
+                       "val_score": [0.531, 0.511]}}
+    assert _keys(bundle) == [
+        "selected_without_teacher", "padded_traces", "weak_selection_check", "two_valued_target", "tiles_in_folds",
+        "constant_cv_folds", "teacher_below_baseline", "teacher_at_cap", "baseline_beats_awd", "awd_beats_teacher",
+        "student_terms_cancel", "distillation_helped", "interpretation_helped", "search_beats_awd",
+        "learned_is_known", "grid_collapsed", "teacher_chosen", "series_features_chosen", "scattering_no_skill",
+        "scattering_training_no_gain"]
