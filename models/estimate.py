@@ -72,9 +72,12 @@ _TEACHER_COST = {"mlp": 1.2e-6, "lstm": 4.4e-6, "cnn": 2.5e-7, "resnet18": 2e-5}
 #: candidates (0.39 s for 1200 maps). Until the estimate was split by stage these constants held the students too.
 _SELECTION_COST = {"timeseries": 0.05, "image": 0.33}
 #: The start search (option ``start_search``), seconds per 1000 random starts by series length, one thread: the
-#: trainer with and without the search, 2026-12-01. A job searches once, before its grid's parts start (its parts and
-#: chunks share the end points, ``models.pipeline.fit_grid.shared_start_search``), so it waits for one search.
-_SEARCH_S_PER_1000 = {40: 4.9, 64: 8.4, 128: 65.0}
+#: trainer with and without the search, 2026-12-01 (4.9, 8.4 and 65 s), scaled by what descending the starts in
+#: chunks of 100 (``models.start_search.SEARCH_CHUNK``) saved on 2026-12-05: one thread's CPU seconds for 1000 starts
+#: on the sparsity term fell from 4.4 to 3.5 (40 samples), 11.3 to 7.5 (64) and 56.7 to 34.3 (128). A job searches
+#: once, before its grid's parts start (its parts and chunks share the end points,
+#: ``models.pipeline.fit_grid.shared_start_search``), so it waits for one search.
+_SEARCH_S_PER_1000 = {40: 3.9, 64: 5.6, 128: 39.0}
 #: The teacher-free control (option ``random_search``), seconds per random wavelet on 2 threads: its student's
 #: screening score and, for the best 10, the full cross-validation (:mod:`models.pipeline.random_search`); series
 #: per 3000 training series, maps per 1000 maps of 64 x 64. Measured 2026-12-02 with 300 wavelets

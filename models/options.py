@@ -250,7 +250,8 @@ DEFAULT_START_SEARCH = 1000
 #: (``models.distill.CLOSED_FORM_MAX_LENGTH``, held equal by a test).
 START_SEARCH_MAX_LENGTH = 128
 #: Longest time series searched when the option is left out. 1000 starts took 4.9 s at 40 samples, 8.4 s at 64
-#: and 65 s at 128 on one thread (2026-12-01): beyond 64 samples the search is asked for, not assumed.
+#: and 65 s at 128 on one thread (2026-12-01; about 3.9, 5.6 and 39 s since the starts descend in chunks,
+#: 2026-12-05): beyond 64 samples the search is asked for, not assumed.
 START_SEARCH_AUTO_MAX_LENGTH = 64
 #: Fewest series searched when the option is left out. The search costs the same seconds whatever the data's
 #: size, so on a few hundred series it would be most of the job, and there the cross-validation can rarely tell

@@ -173,9 +173,9 @@ def test_the_estimate_counts_the_search():
     def seconds(kind, shape, **options):
         return estimate_job(JobOptions(**options), kind, shape, 3000)["seconds"]
 
-    # 8.4 s per 1000 starts at 64 samples on one thread; the search runs on all the job's threads
+    # 5.6 s per 1000 starts at 64 samples on one thread; the search runs on all the job's threads
     # a grid with gamma = 0 and gamma > 0 points searches twice: on the teacher's term and without the teacher
-    per_1000 = 8.4 / _thread_speedup(job_threads())
+    per_1000 = 5.6 / _thread_speedup(job_threads())
     assert seconds("timeseries", (64,)) == pytest.approx(seconds("timeseries", (64,), start_search=0) + 2 * per_1000)
     assert seconds("timeseries", (64,), start_search=2000) == pytest.approx(
         seconds("timeseries", (64,), start_search=0) + 4 * per_1000)
