@@ -200,10 +200,14 @@ def search_lowpass_starts(loss_and_gradient, filter_length, n_starts, *, steps=S
         loss, h, free = _descend(free.numpy(), loss_and_gradient, steps, lr, dtype, device, on_step)
     else:  # chunks that stay in the cache, one per thread (every start descends on its own)
         chunks = np.array_split(free.numpy(), max(1, math.ceil(n_starts / SEARCH_CHUNK)))
-        ends = map_on_job_threads(
-            lambda chunk: _descend(chunk, loss_and_gradient, steps, lr, dtype, device, threads=1), chunks,
-            on_result=None if on_step is None else
-            lambda index: on_step(round(steps * (index + 1) / len(chunks)), steps))
+        before = torch.get_num_threads()
+        try:
+            ends = map_on_job_threads(
+                lambda chunk: _descend(chunk, loss_and_gradient, steps, lr, dtype, device, threads=1), chunks,
+                on_result=None if on_step is None else
+                lambda index: on_step(round(steps * (index + 1) / len(chunks)), steps))
+        finally:  # torch's count is partly process-wide (its own and MKL's): the caller's comes back here
+            torch.set_num_threads(before)
         loss, h, free = (np.concatenate(parts) for parts in zip(*ends))
     chosen = _distinct_lowest(loss, keep)
     return StartSearch(filters=h[chosen], angles=free[chosen], losses=loss[chosen], n_starts=int(n_starts),
@@ -212,30 +216,26 @@ def search_lowpass_starts(loss_and_gradient, filter_length, n_starts, *, steps=S
 
 def _descend(free, loss_and_gradient, steps, lr, dtype, device, on_step=None, threads=None):
     """Adam on the lattice angles ``free`` (ndarray of shape (S, K - 1)) for ``steps`` steps: the end points'
-    ``(losses, filters, angles)`` as float64 arrays. ``threads`` sets torch's threads of the calling thread for
-    the descent (a per-thread setting; restored after)."""
-    before = torch.get_num_threads()
+    ``(losses, filters, angles)`` as float64 arrays. ``threads`` sets torch's threads for the descent: OpenMP's
+    count is per thread, torch's and MKL's are process-wide, so the caller that started the threads restores its
+    own afterwards."""
     if threads is not None:
         torch.set_num_threads(threads)
-    try:
-        module = LatticeFilter.from_angles(free, dtype=dtype).to(device)
-        (angles,) = module.parameters()
-        optimizer = StackedAdam([angles], lr=lr)
-        for step in range(steps):
-            if step == steps // 2:
-                optimizer.lr = lr / 5
-            h, pullback = module.value_and_pullback()
-            _, grad_h = loss_and_gradient(h)
-            angles.grad = pullback(grad_h)
-            optimizer.step()
-            if on_step is not None:
-                on_step(step + 1, steps)
-        with torch.no_grad():
-            h = module()
-            loss, _ = loss_and_gradient(h)
-    finally:
-        if threads is not None:
-            torch.set_num_threads(before)
+    module = LatticeFilter.from_angles(free, dtype=dtype).to(device)
+    (angles,) = module.parameters()
+    optimizer = StackedAdam([angles], lr=lr)
+    for step in range(steps):
+        if step == steps // 2:
+            optimizer.lr = lr / 5
+        h, pullback = module.value_and_pullback()
+        _, grad_h = loss_and_gradient(h)
+        angles.grad = pullback(grad_h)
+        optimizer.step()
+        if on_step is not None:
+            on_step(step + 1, steps)
+    with torch.no_grad():
+        h = module()
+        loss, _ = loss_and_gradient(h)
     return (loss.detach().double().cpu().numpy(), h.detach().double().cpu().numpy(),
             angles.detach().double().cpu().numpy())
 

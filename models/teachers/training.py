@@ -370,12 +370,15 @@ def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
             raise
 
     if side_by_side:
+        before = torch.get_num_threads()
         try:
             teachers = map_on_job_threads(train, names, halt=halt)
         except _Halted:  # another architecture's failure stopped this one: raise that failure
             if failures:
                 raise failures[0] from None
             raise
+        finally:  # each thread restores the count it found, partly process-wide: the last to end could leave 1
+            torch.set_num_threads(before)
     else:
         teachers = [train(name) for name in names]
     validation = {teacher.name: float(min(teacher.history["val"])) for teacher in teachers}

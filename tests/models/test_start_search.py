@@ -55,6 +55,21 @@ def test_chunks_of_starts_end_where_one_batch_ends(monkeypatch):
     assert [step for step, _ in steps_seen] == sorted(step for step, _ in steps_seen)
 
 
+def test_the_search_gives_the_caller_its_threads_back(monkeypatch):
+    """The chunks descend on one torch thread each; torch's thread count is partly process-wide, and after the
+    search the caller has its own again (a search left the grid's fit and the final stage on one thread)."""
+    from awd_studio.models import start_search
+
+    monkeypatch.setattr(start_search, "SEARCH_CHUNK", 4)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(3)
+        search_lowpass_starts(_squared_distance_to(lowpass_filter("db4")), 8, 20, steps=2, seed=0)
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)
+
+
 @pytest.mark.parametrize("length, n_starts", [(7, 10), (2, 10), (8, 0)])
 def test_search_rejects_bad_sizes(length, n_starts):
     with pytest.raises(ValueError, match="filter_length|n_starts"):

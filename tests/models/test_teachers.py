@@ -193,6 +193,7 @@ def test_auto_trains_side_by_side_with_the_same_result_as_one_after_another(monk
 
     X, y = _linear_data(n=120)
     results = {}
+    before = torch.get_num_threads()
     for threads in ("1", "2"):
         monkeypatch.setenv("AWD_JOB_THREADS", threads)
         fractions, messages = [], []
@@ -201,7 +202,11 @@ def test_auto_trains_side_by_side_with_the_same_result_as_one_after_another(monk
             fractions.append(fraction)
             messages.append(message)
 
+        torch.set_num_threads(int(threads))
         best, validation = train_best_teacher(["lstm", "mlp"], X, y, epochs=3, seed=2, progress=progress)
+        # each training thread sets its own count, partly process-wide: the caller gets its own back
+        assert torch.get_num_threads() == int(threads)
+        torch.set_num_threads(before)
         results[threads] = best, validation, fractions
         # the last line names both architectures' ends, whichever finished first
         assert "lstm trained" in messages[-1] and "mlp trained" in messages[-1]
