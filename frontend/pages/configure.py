@@ -108,6 +108,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     LONG_JOB = "configure-long-job"
     #: The sentence on jobs queued or running ahead of this one (:func:`queue_ahead_words`).
     QUEUE_AHEAD = "configure-queue-ahead"
+    #: Under the estimate: the machine's other work, which slows the job (the estimate's ``busy_machine``).
+    BUSY_MACHINE = "configure-busy-machine"
     #: Under the estimate: the caution for a split with few samples (the estimate's ``few_samples``).
     FEW_SAMPLES = "configure-few-samples"
     SUBMIT = "configure-submit"
@@ -1002,6 +1004,8 @@ async def update_estimate(info, options=None, keep=True, prefill=None, **form):
     if long_job_words(guess.get("seconds")):
         text.append(dbc.Alert(long_job_words(guess.get("seconds")), color="warning",
                               className="py-1 px-2 mt-2 mb-0 small", id=ids.LONG_JOB))
+    if guess.get("busy_machine"):  # review 28A: "about 18 s", and 56 s beside other work
+        text.append(html.Div(guess["busy_machine"], className="small", id=ids.BUSY_MACHINE))
     if guess.get("few_samples"):  # review 18: 14 training and 4 test series ran without a word
         text.append(dbc.Alert(guess["few_samples"], color="warning", className="py-1 px-2 mt-2 mb-0 small",
                               id=ids.FEW_SAMPLES))

@@ -182,3 +182,21 @@ def test_the_stage_line_names_the_epoch_the_loss_chart_shows(client, dataset):
     run.progress("teacher", 0.14, "cnn epoch 2/50")
     with make_session() as session:
         assert session.get(Job, job.id).message == "cnn epoch 2/50"
+
+
+def test_the_estimate_says_when_the_workers_machine_is_busy(own_server, monkeypatch):
+    """Review 28A: "about 18 s", and 56 s beside other work. With awd serve's own workers (AWD_LOCAL_WORKERS=1)
+    the estimate reads the machine's load; a remote worker's machine is not this one, so it says nothing there."""
+    from awd_studio.backend.routes import jobs
+
+    client_with, _ = own_server
+    client = client_with()
+    body = {"dataset_id": _upload(client, example_npz(), "series.npz")["id"], **BODY}
+    monkeypatch.setattr(jobs.os, "getloadavg", lambda: (2.0 * jobs.available_cores() + 0.5, 1.0, 1.0))
+    monkeypatch.delenv(jobs.LOCAL_WORKERS_ENV, raising=False)
+    assert client.post("/api/jobs/estimate", json=body).json()["busy_machine"] is None  # remote workers
+    monkeypatch.setenv(jobs.LOCAL_WORKERS_ENV, "1")
+    busy = client.post("/api/jobs/estimate", json=body).json()["busy_machine"]
+    assert busy.startswith("This machine is busy with other work (load ") and "several times" in busy
+    monkeypatch.setattr(jobs.os, "getloadavg", lambda: (0.1, 0.1, 0.1))
+    assert client.post("/api/jobs/estimate", json=body).json()["busy_machine"] is None

@@ -407,6 +407,20 @@ def test_configure_estimate(service):
     assert "Pick a dataset" in str(out["estimate"])
 
 
+def test_the_estimate_says_when_the_machine_is_busy(service, monkeypatch):
+    """Review 28A: an estimate of 18 s took 56 s beside other work; with awd serve's own workers the page says so."""
+    from awd_studio.backend.routes import jobs
+
+    cfg = page("configure")
+    info = {"id": service.dataset_id, "kind": "timeseries", "shape": [64], "n": 40}
+    monkeypatch.setenv(jobs.LOCAL_WORKERS_ENV, "1")
+    monkeypatch.setattr(jobs.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert "busy with other work" not in str(_estimate(cfg, "0.001", "0, 0.1", 2, info)["estimate"])
+    monkeypatch.setattr(jobs.os, "getloadavg", lambda: (9.0, 9.0, 9.0))
+    estimate = _estimate(cfg, "0.001", "0, 0.1", 2, info)["estimate"]
+    assert "This machine is busy with other work (load 9.0" in str(estimate) and cfg.ids.BUSY_MACHINE in str(estimate)
+
+
 def test_the_estimate_says_how_it_was_made():
     words = page("configure").calibration_words
     assert "the cost model alone" in words({"calibration_jobs": 0, "calibration_factor": 1.0})
