@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import time
 
@@ -202,7 +203,7 @@ def estimate(config: PipelineConfig, dataset: Dataset, limit_seconds: float, ses
     # review 27B: "about 33 s" with three jobs ahead of it, which waited 172 s
     queued, running = queue_counts(session)
     # review 28A: "about 18 s", and 56 s beside other work; only the workers' own machine's load says anything
-    busy = (busy_machine_words(os.getloadavg()[0], available_cores(), running * job_threads())
+    busy = (busy_machine_words(os.getloadavg()[0], available_cores(), own_jobs_load(session, job_threads()))
             if os.environ.get(LOCAL_WORKERS_ENV) == "1" and hasattr(os, "getloadavg") else None)
     return JobEstimate(**guess, limit_seconds=limit_seconds, within_limit=guess["seconds"] <= limit_seconds,
                        n_train=n_train, n_test=n_test, few_samples=few, queued=queued, running=running,
@@ -212,6 +213,28 @@ def estimate(config: PipelineConfig, dataset: Dataset, limit_seconds: float, ses
 #: Load beyond the running jobs' threads, per core, from which the estimate says the machine is busy: at half a
 #: core's worth of other work a job's threads share their cores a good part of the time.
 BUSY_LOAD_PER_CORE = 0.5
+
+#: The time constant of the kernel's 1-minute load average (seconds): it follows the number of busy threads through
+#: an exponential filter of this constant.
+LOAD_TIME_CONSTANT = 60.0
+
+
+def own_jobs_load(session, threads: int, now: dt.datetime | None = None) -> float:
+    """The part of the 1-minute load average this server's own jobs account for: each job's ``threads`` busy from
+    its start to its end (now, while it runs), through the load average's exponential filter. A job that ended
+    half a minute ago still holds most of its load (right after one, the machine read as busy with other work),
+    and one that started seconds ago little of it."""
+    now = now or utcnow()
+    recent = now - dt.timedelta(seconds=5 * LOAD_TIME_CONSTANT)
+    rows = session.execute(select(Job.started, Job.finished).where(
+        Job.started.is_not(None), (Job.finished.is_(None)) | (Job.finished > recent))).all()
+    load = 0.0
+    for started, finished in rows:
+        end = min(finished or now, now)
+        ran = max((end - started).total_seconds(), 0.0)
+        since = max((now - end).total_seconds(), 0.0)
+        load += math.exp(-since / LOAD_TIME_CONSTANT) * (1.0 - math.exp(-ran / LOAD_TIME_CONSTANT))
+    return threads * load
 
 
 def busy_machine_words(load: float, cores: int, job_load: float = 0.0) -> str | None:

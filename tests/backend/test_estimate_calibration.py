@@ -200,3 +200,19 @@ def test_the_estimate_says_when_the_workers_machine_is_busy(own_server, monkeypa
     assert busy.startswith("This machine is busy with other work (load ") and "several times" in busy
     monkeypatch.setattr(jobs.os, "getloadavg", lambda: (0.1, 0.1, 0.1))
     assert client.post("/api/jobs/estimate", json=body).json()["busy_machine"] is None
+
+
+def test_a_job_that_just_ended_is_not_other_work(own_server):
+    """The 1-minute load average holds a job's threads for a while after it ends: the estimate counts them as the
+    server's own (right after a job, the machine read as busy with other work)."""
+    from awd_studio.backend.routes.jobs import own_jobs_load
+
+    client_with, make_session = own_server
+    series = _upload(client_with(), example_npz(), "series.npz")
+    _finished_job(make_session, series["id"], {}, seconds=120.0)  # 10:00:00 to 10:02:00
+    end = dt.datetime(2026, 12, 1, 10, 2, tzinfo=dt.timezone.utc)
+    with make_session() as session:
+        just_after = own_jobs_load(session, 2, now=end + dt.timedelta(seconds=30))
+        assert just_after == pytest.approx(2 * np.exp(-0.5) * (1 - np.exp(-2.0)))  # about 1.05 of 2 threads
+        assert own_jobs_load(session, 2, now=end + dt.timedelta(minutes=10)) == 0.0  # long gone
+        assert own_jobs_load(session, 2, now=end) > just_after
