@@ -5,7 +5,9 @@ that the grid's chunks and the final stage can run anywhere, in any order, and a
 """
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -73,6 +75,66 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
     # "auto" may train several architectures (AUTO_TEACHERS); resolve_config names the first
     candidates = AUTO_TEACHERS.get(dataset.kind, ()) if config.teacher == "auto" else (config.teacher,)
     config, mode_choice = resolve_config(config, dataset.kind, dataset.sample_shape, len(dataset.X))
+    split = _checked_split(dataset, config)
+    _check_wavelet_fits(split.X_train, config)  # before the teacher trains (review 30A: db30 started elsewhere)
+    device = resolve_device(config.device)
+    _remove_stale_fits(work_dir)
+    _write_split(work_dir, split)
+    teacher = _trained_or_loaded_teacher(split, config, candidates, device, work_dir, progress, on_teacher_epoch)
+    if config.teacher_path is None:
+        config = config.model_copy(update={"teacher": teacher.name})  # the architecture the later stages load
+    scores, seconds = _score_teacher(teacher, split, work_dir)
+    scaling = _input_scaling_info(teacher.module, split.X_train, config, dataset.kind)
+    info = {
+        "config": config.to_dict(),
+        "data": _data_info(dataset, data_path, split, config),
+        "mode_choice": mode_choice,
+        "scaling": scaling,
+        "teacher": _teacher_info(teacher, scores, seconds, split, config),
+        "device": str(device),
+        "started": started_at,
+        "timings": {"prepare": time.perf_counter() - started},
+    }
+    write_json(work_dir / "prepare.json", info)
+    report(progress, "teacher", 1.0, f"teacher test R² {scores['r2']:.3f}")
+    return info
+
+
+@dataclass(frozen=True)
+class _Split:
+    """The training and test split of a dataset, as :func:`prepare` stores it in ``split.npz``."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray  # the config's target column
+    X_test: np.ndarray
+    y_test: np.ndarray
+    y_train_all: np.ndarray  # every target column, as the dataset holds them (1-D for one target)
+    y_test_all: np.ndarray
+    groups: np.ndarray | None  # the map of each training tile (None for untiled data)
+    test_groups: np.ndarray | None  # the map of each test tile
+
+
+def _checked_split(dataset, config):
+    """Split the data and refuse a split the job cannot score or cross-validate.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    config : PipelineConfig
+        Resolved (its ``test_fraction``, ``seed``, ``target`` and ``cv_folds`` are read).
+
+    Returns
+    -------
+    _Split
+
+    Raises
+    ------
+    InputError
+        When the target takes one value in the training or the test split, or a tiled dataset leaves a single
+        map for training.
+    ValueError
+        When the target column does not exist, or the training samples are too few for the folds.
+    """
     X_train, y_train_all, X_test, y_test_all = split_dataset(dataset, test_fraction=config.test_fraction,
                                                              seed=config.seed)
     y_train = select_target(y_train_all, config.target)
@@ -97,116 +159,304 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
     if groups is not None and groups.max() < 1:
         raise InputError("tile", "left a single map for training, and its tiles cannot be cross-validated "
                                  "against each other", "upload more maps, or tile them with a larger test share")
+    return _Split(X_train, y_train, X_test, y_test, y_train_all, y_test_all, groups, test_groups)
+
+
+def _check_wavelet_fits(X_train, config):
+    """Refuse levels too deep for the samples, and an orthogonal start the lattice cannot represent.
+
+    Parameters
+    ----------
+    X_train : ndarray of shape (n, L) or (n, H, W)
+    config : PipelineConfig
+
+    Raises
+    ------
+    ValueError
+        From :func:`models.wavelets.check_level` or :func:`models.filters.check_lattice_start`.
+    """
     for length in X_train.shape[1:]:
         _wavelets.check_level(length, len(lowpass_filter(config.wave)), config.levels, config.mode)
-    if config.parametrization == "orthogonal":  # before the teacher trains (review 30A: db30 started elsewhere)
+    if config.parametrization == "orthogonal":
         check_lattice_start(config.wave)
-    device = resolve_device(config.device)
-    # a new preparation (other data, config or teacher) makes earlier fits of this work directory stale
+
+
+def _remove_stale_fits(work_dir):
+    """Delete the grid's chunk fits and the start search of an earlier preparation of ``work_dir``.
+
+    A new preparation (other data, config or teacher) makes them stale.
+
+    Parameters
+    ----------
+    work_dir : Path
+    """
     for stale in sorted((work_dir / "chunks").glob("chunk_*.npz")):
         stale.unlink()
     start_search_path(work_dir).unlink(missing_ok=True)  # searched with the old data or teacher
+
+
+def _target_columns(y, n):
+    """Every target column of ``y`` as floats of shape ``(n, k)`` (``k = 1`` for a 1-D ``y``)."""
+    return np.asarray(y, dtype=float).reshape(n, -1)
+
+
+def _write_split(work_dir, split):
+    """Write ``split.npz``: the split, every target column, and the tiles' maps when there are tiles.
+
+    Parameters
+    ----------
+    work_dir : Path
+    split : _Split
+    """
     # every target column, for students whose classes are full parameter rows (the map student)
-    y_train_all = np.asarray(y_train_all, dtype=float).reshape(len(X_train), -1)
-    y_test_all = np.asarray(y_test_all, dtype=float).reshape(len(X_test), -1)
-    write_npz(work_dir / "split.npz", X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test,
-               y_train_all=y_train_all, y_test_all=y_test_all, **({} if groups is None else {"groups": groups}),
-               **({} if test_groups is None else {"test_groups": test_groups}))
+    write_npz(work_dir / "split.npz", X_train=split.X_train, y_train=split.y_train, X_test=split.X_test,
+              y_test=split.y_test, y_train_all=_target_columns(split.y_train_all, len(split.X_train)),
+              y_test_all=_target_columns(split.y_test_all, len(split.X_test)),
+              **({} if split.groups is None else {"groups": split.groups}),
+              **({} if split.test_groups is None else {"test_groups": split.test_groups}))
 
-    input_shape = tuple(X_train.shape[1:])
+
+class _Teacher(NamedTuple):
+    """The job's teacher and how it came to be."""
+
+    module: torch.nn.Module
+    attribution_target: int  # the output that predicts the config's target
+    file: str  # where the later stages load it from
+    name: str  # as the bundle names it
+    validation: dict | None  # each trained architecture's lowest validation MSE (None for an uploaded teacher)
+    seconds: float  # to train or load it
+
+
+def _trained_or_loaded_teacher(split, config, candidates, device, work_dir, progress, on_teacher_epoch):
+    """The uploaded teacher of ``config.teacher_path``, or else one trained here (and saved in ``work_dir``).
+
+    Parameters
+    ----------
+    split : _Split
+    config : PipelineConfig
+    candidates : tuple of str
+        The architectures to train (several for ``teacher="auto"``).
+    device : torch.device
+    work_dir : Path
+    progress, on_teacher_epoch : callable or None
+        As :func:`prepare` takes them.
+
+    Returns
+    -------
+    _Teacher
+    """
     t0 = time.perf_counter()
-    validation = None
     if config.teacher_path is not None:
-        report(progress, "teacher", 0.1, f"loading the uploaded teacher {Path(config.teacher_path).name}")
-        teacher = _teachers.load_teacher(config.teacher_path, name=config.teacher, input_shape=input_shape)
-        # its only output is the chosen target's, or it has one per target column (models.teachers)
-        attribution_target = _teachers.teacher_output_for(int(teacher.n_outputs), y_train_all.shape[1],
-                                                          config.target)  # counted by load_teacher's own check
-        teacher_file = str(Path(config.teacher_path).resolve())
-        # the loaded teacher names itself: a .pt2 program carries its own architecture ("exported"), whatever
-        # architecture the config names for loading weights
-        teacher_name = f"uploaded ({'exported program' if teacher.name == 'exported' else teacher.name})"
+        module, attribution_target, file, name = _loaded_teacher(config, split, progress)
+        validation = None
     else:
-        resolve_augmentation(config.teacher_augment, input_shape, field="teacher_augment")  # fails before training
-        names = list(candidates or (config.teacher,))
-        report(progress, "teacher", 0.1, f"training the {names[0]} teacher" if len(names) == 1 else
-               f"training the {' and the '.join(names)} teachers, to keep the one with the lower validation loss")
-
-        def teacher_progress(stage, fraction, message):
-            report(progress, "teacher", 0.1 + 0.9 * fraction, message)
-
-        kwargs = {"epochs": config.teacher_epochs} if config.teacher_epochs else {}
-        if groups is not None:
-            kwargs["groups"] = groups
-        teacher, validation = _teachers.train_best_teacher(
-            names, X_train, y_train, seed=config.seed, device=device, progress=teacher_progress,
-            on_epoch=on_teacher_epoch, augment=config.teacher_augment, **kwargs)
-        config = config.model_copy(update={"teacher": teacher.name})  # what the later stages load
+        module, validation = _trained_teacher(split, config, candidates, device, progress, on_teacher_epoch)
         attribution_target = 0
-        teacher_file = str(work_dir / "teacher.safetensors")
-        _teachers.save_teacher(teacher, teacher_file)
-        teacher_name = config.teacher
-    teacher_seconds = time.perf_counter() - t0
-    teacher.eval()
-    check_teacher_is_finite(teacher, X_train)
-    scores = _teachers.evaluate_teacher(teacher, X_test, y_test, target=attribution_target, return_predictions=True)
-    # the teacher's test predictions go into the result's arrays.npz beside the students' (y_pred_teacher)
+        file = str(work_dir / "teacher.safetensors")
+        _teachers.save_teacher(module, file)
+        name = module.name
+    return _Teacher(module, attribution_target, file, name, validation, time.perf_counter() - t0)
+
+
+def _loaded_teacher(config, split, progress):
+    """Load the uploaded teacher ``config.teacher_path``.
+
+    Parameters
+    ----------
+    config : PipelineConfig
+    split : _Split
+    progress : callable or None
+
+    Returns
+    -------
+    teacher : torch.nn.Module
+    attribution_target : int
+        Its output that predicts the config's target.
+    file : str
+        The upload's absolute path.
+    name : str
+        ``"uploaded (...)"``, naming its architecture.
+    """
+    report(progress, "teacher", 0.1, f"loading the uploaded teacher {Path(config.teacher_path).name}")
+    teacher = _teachers.load_teacher(config.teacher_path, name=config.teacher,
+                                     input_shape=tuple(split.X_train.shape[1:]))
+    # its only output is the chosen target's, or it has one per target column (models.teachers)
+    n_targets = _target_columns(split.y_train_all, len(split.X_train)).shape[1]
+    attribution_target = _teachers.teacher_output_for(int(teacher.n_outputs), n_targets,
+                                                      config.target)  # counted by load_teacher's own check
+    # the loaded teacher names itself: a .pt2 program carries its own architecture ("exported"), whatever
+    # architecture the config names for loading weights
+    name = f"uploaded ({'exported program' if teacher.name == 'exported' else teacher.name})"
+    return teacher, attribution_target, str(Path(config.teacher_path).resolve()), name
+
+
+def _trained_teacher(split, config, candidates, device, progress, on_teacher_epoch):
+    """Train each candidate architecture on the training split and keep the one with the lowest validation loss.
+
+    Parameters
+    ----------
+    split : _Split
+        Its tiles' maps, when there are tiles, keep a map's tiles together in the validation hold-out.
+    config : PipelineConfig
+    candidates : tuple of str
+    device : torch.device
+    progress, on_teacher_epoch : callable or None
+        As :func:`prepare` takes them.
+
+    Returns
+    -------
+    teacher : torch.nn.Module
+    validation : dict
+        Each architecture's lowest validation MSE (:func:`models.teachers.train_best_teacher`).
+    """
+    input_shape = tuple(split.X_train.shape[1:])
+    resolve_augmentation(config.teacher_augment, input_shape, field="teacher_augment")  # fails before training
+    names = list(candidates or (config.teacher,))
+    report(progress, "teacher", 0.1, f"training the {names[0]} teacher" if len(names) == 1 else
+           f"training the {' and the '.join(names)} teachers, to keep the one with the lower validation loss")
+
+    def teacher_progress(stage, fraction, message):
+        report(progress, "teacher", 0.1 + 0.9 * fraction, message)
+
+    kwargs = {"epochs": config.teacher_epochs} if config.teacher_epochs else {}
+    if split.groups is not None:
+        kwargs["groups"] = split.groups
+    return _teachers.train_best_teacher(
+        names, split.X_train, split.y_train, seed=config.seed, device=device, progress=teacher_progress,
+        on_epoch=on_teacher_epoch, augment=config.teacher_augment, **kwargs)
+
+
+def _score_teacher(teacher, split, work_dir):
+    """Check the teacher on the training data, score it on the test split and time its predictions.
+
+    Its test predictions are written to ``work_dir/teacher_test.npz``: they go into the result's ``arrays.npz``
+    beside the students' (``y_pred_teacher``).
+
+    Parameters
+    ----------
+    teacher : _Teacher
+    split : _Split
+    work_dir : Path
+
+    Returns
+    -------
+    scores : dict
+        :func:`models.teachers.evaluate_teacher`'s, with ``y_pred``.
+    seconds : float
+        Prediction time per test sample.
+
+    Raises
+    ------
+    InputError
+        When the teacher gives NaN or infinite values on the training or the test data.
+    """
+    module = teacher.module
+    module.eval()
+    check_teacher_is_finite(module, split.X_train)
+    scores = _teachers.evaluate_teacher(module, split.X_test, split.y_test, target=teacher.attribution_target,
+                                        return_predictions=True)
     write_npz(work_dir / TEACHER_TEST_FILE, y_pred=scores["y_pred"])
     if not (np.isfinite(scores["r2"]) and np.isfinite(scores["rmse"])):
         raise InputError("teacher", "returns NaN or infinite values on the test split of this dataset",
                          "check the teacher on your data (its normalisation and input layout), or let AWD "
                          "Studio train one")
-    seconds = _metrics.seconds_per_sample(lambda X: _teachers.predict(teacher, X), X_test)
+    seconds = _metrics.seconds_per_sample(lambda X: _teachers.predict(module, X), split.X_test)
+    return scores, seconds
+
+
+def _input_scaling_info(teacher, X_train, config, kind):
+    """``info["scaling"]``: the :func:`input_scaling` that ``config.input_scaling`` names ("auto" by data kind).
+
+    Parameters
+    ----------
+    teacher : torch.nn.Module
+    X_train : ndarray
+    config : PipelineConfig
+    kind : {"timeseries", "image"}
+
+    Returns
+    -------
+    dict
+        ``{"offset": float, "scale": float, "source": str}``.
+    """
     how = config.input_scaling if config.input_scaling != "auto" else (
-        "teacher" if dataset.kind == "timeseries" else "none")
+        "teacher" if kind == "timeseries" else "none")
     x_offset, x_scale, scaling_source = input_scaling(teacher, X_train, how)
+    return {"offset": x_offset, "scale": x_scale, "source": scaling_source}
+
+
+def _data_info(dataset, data_path, split, config):
+    """``info["data"]``: what the data are, how they were split, and the names and axis the figures show.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    data_path : str or Path
+    split : _Split
+    config : PipelineConfig
+
+    Returns
+    -------
+    dict
+    """
+    input_shape = tuple(split.X_train.shape[1:])
     target_names = list(getattr(dataset, "target_names", None) or [])
-    info = {
-        "config": config.to_dict(),
-        "data": {"kind": dataset.kind, "shape": [int(s) for s in input_shape], "n_train": int(len(X_train)),
-                 "n_test": int(len(X_test)), "sha256": sha256_file(data_path), "name": dataset.name,
-                 "true_wavelet": true_wavelet(dataset.meta),
-                 "target_name": (str(target_names[config.target]) if config.target < len(target_names)
-                                 else f"target {config.target}"),
-                 "target_names": [str(n) for n in target_names],  # the map student's classes name them
-                 # the series' own axis (times from a CSV's column names), for the figures
-                 **({"sample_axis": axis} if (axis := _sample_axis(dataset, input_shape)) else {}),
-                 # rows of a CSV left out for missing values (the upload option, awd distill --drop-incomplete)
-                 **({"dropped_rows": dataset.meta["dropped_rows"]} if dataset.meta.get("dropped_rows") else {}),
-                 # traces of a CSV whose ends were filled with zeros (the upload option, awd distill --pad-ends)
-                 **({"padded_rows": dataset.meta["padded_rows"]} if dataset.meta.get("padded_rows") else {}),
-                 # tiles: validation and folds hold out whole maps (models.data.tiles.tile_groups)
-                 **({"train_maps": int(groups.max()) + 1} if groups is not None else {}),
-                 **({"test_maps": int(test_groups.max()) + 1} if test_groups is not None else {})},
-        "mode_choice": mode_choice,
-        "scaling": {"offset": x_offset, "scale": x_scale, "source": scaling_source},
-        "teacher": {"name": teacher_name, "n_params": int(_teachers.count_params(teacher)),
-                    "test": {"r2": float(scores["r2"]), "rmse": float(scores["rmse"]),
-                             # the same bootstrap as the students' (whole test maps for tiles)
-                             "rmse_sd": float(_metrics.bootstrap_rmse_sd(y_test, scores["y_pred"], seed=0,
-                                                                         groups=test_groups))},
-                    "predict_seconds_per_sample": float(seconds), "file": teacher_file,
-                    "attribution_target": int(attribution_target), "train_seconds": teacher_seconds,
-                    # uploaded weights: the spread of their test predictions against the target's, which tells
-                    # a network fed or answering in other units (trust note teacher_units)
-                    **({"prediction_scale": {k: v for k, v in prediction_scale(scores["y_pred"], y_test).items()
-                                             if k != "r2" and np.isfinite(v)}}
-                       if config.teacher_path is not None and len(y_test) >= 2 else {}),
-                    # every architecture "auto" trained, by its lowest validation MSE (standardised targets)
-                    **({"validation_mse": validation} if validation is not None and len(validation) > 1 else {}),
-                    # architectures stopped far behind another (models.teachers.train_best_teacher): their epochs
-                    **({"stopped_behind": stopped} if (stopped := getattr(teacher, "stopped_behind", None)) else {}),
-                    # a teacher trained here: epochs run, the most allowed, and the best (1-based)
-                    **({"epochs_run": len(teacher.history["val"]), "epoch_cap": int(teacher.epoch_cap),
-                        "best_epoch": int(teacher.best_epoch) + 1}
-                       if getattr(teacher, "epoch_cap", None) and getattr(teacher, "history", None) else {})},
-        "device": str(device),
-        "started": started_at,
-        "timings": {"prepare": time.perf_counter() - started},
-    }
-    write_json(work_dir / "prepare.json", info)
-    report(progress, "teacher", 1.0, f"teacher test R² {scores['r2']:.3f}")
-    return info
+    groups, test_groups = split.groups, split.test_groups
+    return {"kind": dataset.kind, "shape": [int(s) for s in input_shape], "n_train": int(len(split.X_train)),
+            "n_test": int(len(split.X_test)), "sha256": sha256_file(data_path), "name": dataset.name,
+            "true_wavelet": true_wavelet(dataset.meta),
+            "target_name": (str(target_names[config.target]) if config.target < len(target_names)
+                            else f"target {config.target}"),
+            "target_names": [str(n) for n in target_names],  # the map student's classes name them
+            # the series' own axis (times from a CSV's column names), for the figures
+            **({"sample_axis": axis} if (axis := _sample_axis(dataset, input_shape)) else {}),
+            # rows of a CSV left out for missing values (the upload option, awd distill --drop-incomplete)
+            **({"dropped_rows": dataset.meta["dropped_rows"]} if dataset.meta.get("dropped_rows") else {}),
+            # traces of a CSV whose ends were filled with zeros (the upload option, awd distill --pad-ends)
+            **({"padded_rows": dataset.meta["padded_rows"]} if dataset.meta.get("padded_rows") else {}),
+            # tiles: validation and folds hold out whole maps (models.data.tiles.tile_groups)
+            **({"train_maps": int(groups.max()) + 1} if groups is not None else {}),
+            **({"test_maps": int(test_groups.max()) + 1} if test_groups is not None else {})}
+
+
+def _teacher_info(teacher, scores, seconds, split, config):
+    """``info["teacher"]``: its name, size and test scores, and how it was trained or what its upload predicts.
+
+    Parameters
+    ----------
+    teacher : _Teacher
+    scores : dict
+        :func:`_score_teacher`'s, with ``y_pred``.
+    seconds : float
+        Prediction time per test sample.
+    split : _Split
+    config : PipelineConfig
+
+    Returns
+    -------
+    dict
+    """
+    module, validation, y_test = teacher.module, teacher.validation, split.y_test
+    return {"name": teacher.name, "n_params": int(_teachers.count_params(module)),
+            "test": {"r2": float(scores["r2"]), "rmse": float(scores["rmse"]),
+                     # the same bootstrap as the students' (whole test maps for tiles)
+                     "rmse_sd": float(_metrics.bootstrap_rmse_sd(y_test, scores["y_pred"], seed=0,
+                                                                 groups=split.test_groups))},
+            "predict_seconds_per_sample": float(seconds), "file": teacher.file,
+            "attribution_target": int(teacher.attribution_target), "train_seconds": teacher.seconds,
+            # uploaded weights: the spread of their test predictions against the target's, which tells
+            # a network fed or answering in other units (trust note teacher_units)
+            **({"prediction_scale": {k: v for k, v in prediction_scale(scores["y_pred"], y_test).items()
+                                     if k != "r2" and np.isfinite(v)}}
+               if config.teacher_path is not None and len(y_test) >= 2 else {}),
+            # every architecture "auto" trained, by its lowest validation MSE (standardised targets)
+            **({"validation_mse": validation} if validation is not None and len(validation) > 1 else {}),
+            # architectures stopped far behind another (models.teachers.train_best_teacher): their epochs
+            **({"stopped_behind": stopped} if (stopped := getattr(module, "stopped_behind", None)) else {}),
+            # a teacher trained here: epochs run, the most allowed, and the best (1-based)
+            **({"epochs_run": len(module.history["val"]), "epoch_cap": int(module.epoch_cap),
+                "best_epoch": int(module.best_epoch) + 1}
+               if getattr(module, "epoch_cap", None) and getattr(module, "history", None) else {})}
 
 
 def input_scaling(teacher, X_train, how="teacher"):
