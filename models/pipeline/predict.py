@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import numpy as np
 
@@ -250,11 +251,10 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         if y is None:
             continue
         y2 = np.asarray(y, dtype=np.float64).reshape(len(pred), -1)  # one row per map, also when it was tiled
-        y_true = y2[:, column if column < y2.shape[1] else 0]
-        if column >= y2.shape[1]:
-            warnings.append(f"{name}: the file has {y2.shape[1]} target column(s) and the result reports target "
-                            f"{out['target'] or column} (column {column}); scored against the file's column 0, "
-                            "taken to hold that target")
+        chosen, said = target_column(inputs.target_names, y2.shape[1], out["target"], column)
+        y_true = y2[:, chosen]
+        if said and said not in warnings:
+            warnings.append(said)
         out[f"y_true{suffix}"] = y_true
         constant = bool(np.all(y_true == y_true[0]))
         targets = "the file's targets" if name == "X" else "the test split's targets"  # review 28A: "X: ..." on y
@@ -337,6 +337,80 @@ def predictions_npz(result: dict) -> bytes:
                         if k.startswith(("y_pred", "y_true", "y_class"))},
              **({"target_names": np.asarray(result["target_names"], dtype=str)} if "target_names" in result else {}))
     return buffer.getvalue()
+
+
+def _bare_name(name) -> str:
+    """A target's name without a CSV header's ``y_`` or ``target_`` prefix, in lower case: ``y_Auxilin`` and
+    ``auxilin`` name one target."""
+    low = str(name).strip().lower()
+    for prefix in ("y_", "target_"):
+        if low.startswith(prefix) and len(low) > len(prefix):
+            return low[len(prefix):]
+    return low
+
+
+def _generic_name(name) -> bool:
+    """Whether a target column's name says nothing of what it holds (``y``, ``target``, ``y0``, ``target_2``)."""
+    return re.fullmatch(r"(y|target)_?\d*", str(name).strip().lower()) is not None
+
+
+def target_column(file_names, n_columns, result_target, result_column):
+    """Which of a file's target columns to score a result's predictions against, and what to say about it.
+
+    Review 31A: a file whose columns were ``other, auxilin`` was scored on ``other`` (by the training file's
+    position) under the name ``auxilin``. A column is taken by its name when the file names its columns and one
+    is the result's target (a CSV's ``y_`` or ``target_`` prefix aside); by position only when the file names
+    none, or none but generic ones.
+
+    Parameters
+    ----------
+    file_names : list of str or None
+        The file's names of its target columns (:class:`~models.data.readers.inputs.PredictionInputs`).
+    n_columns : int
+    result_target : str or None
+        The name of the target the result predicts (``data.target_name``).
+    result_column : int
+        Its column in the training file.
+
+    Returns
+    -------
+    column : int
+    warning : str or None
+
+    Raises
+    ------
+    InputError
+        When the file names several target columns, none of them the result's target.
+
+    Examples
+    --------
+    >>> target_column(["other", "auxilin"], 2, "auxilin", 0)
+    (1, None)
+    >>> target_column(["y_other", "y_auxilin"], 2, "auxilin", 0)
+    (1, None)
+    >>> target_column(None, 2, "auxilin", 0)
+    (0, None)
+    >>> target_column(["lifetime"], 1, "auxilin", 0)[1][:60]
+    "the file's only target column is named lifetime, not auxilin"
+    """
+    names = list(file_names) if file_names is not None and len(file_names) == n_columns else None
+    named = names is not None and not all(_generic_name(n) for n in names)
+    if named and result_target and not _generic_name(result_target):
+        matches = [j for j, n in enumerate(names) if _bare_name(n) == _bare_name(result_target)]
+        if matches:
+            return matches[0], None
+        if n_columns > 1:
+            raise InputError("y", f"names its target columns {', '.join(names)}, and none of them is "
+                                  f"{result_target}, the target this result predicts",
+                             f"name the column that holds {result_target} so (y_{result_target} in a CSV header, "
+                             f"or target_names in an npz), or leave the targets out to predict without scores")
+        return 0, (f"the file's only target column is named {names[0]}, not {result_target} as the result's target: "
+                   f"scored against it as {result_target}")
+    if result_column < n_columns:
+        return result_column, None
+    return 0, (f"the file has {n_columns} target column(s) and the result reports target "
+               f"{result_target or result_column} (column {result_column}); scored against the file's column 0, "
+               "taken to hold that target")
 
 
 def predictions_csv(result: dict) -> str:

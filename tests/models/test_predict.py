@@ -156,6 +156,29 @@ def test_a_map_student_gives_every_parameter_of_its_class_row(maps, tmp_path):
         assert npz["y_pred_rows"].shape == (6, 2) and list(npz["target_names"]) == ["Omega_m", "sigma_8"]
 
 
+def test_a_files_target_columns_are_matched_by_name(maps, tmp_path):
+    """Review 31A: a file whose columns were (other, auxilin) was scored on "other", the training file's position
+    of the target, under the name "auxilin", without a word. A named column is taken by its name."""
+    from awd_studio.models.data.readers.inputs import load_inputs
+    from awd_studio.models.pipeline.predict import predict_file
+
+    bundle, out, split = maps
+    X, y = split["X_test"][:8], np.asarray(split["y_test_all"])[:8]  # columns Omega_m, sigma_8
+    np.savez(tmp_path / "swapped.npz", X=X, y=y[:, ::-1], target_names=np.array(["sigma_8", "Omega_m"]))
+    answer = predict_file(out, tmp_path / "swapped.npz")
+    assert answer["target"] == "Omega_m"
+    np.testing.assert_array_equal(answer["y_true"], y[:, 0])  # the Omega_m column, wherever it stands
+    np.savez(tmp_path / "others.npz", X=X, y=y, target_names=np.array(["h", "w0"]))
+    with pytest.raises(InputError, match="none of them is Omega_m"):
+        predict_file(out, tmp_path / "others.npz")
+    np.savez(tmp_path / "unnamed.npz", X=X, y=y[:, ::-1])  # no names: by position, as before
+    np.testing.assert_array_equal(predict_file(out, tmp_path / "unnamed.npz")["y_true"], y[:, 1])
+    # a CSV's headers name its target columns (y_<name>)
+    header = ",".join([f"t{i}" for i in range(8)] + ["y_other", "y_auxilin"])
+    np.savetxt(tmp_path / "two.csv", np.arange(30.0).reshape(3, 10), delimiter=",", header=header, comments="")
+    assert load_inputs(tmp_path / "two.csv", sample_shape=(8,)).target_names == ["y_other", "y_auxilin"]
+
+
 def test_a_float32_files_targets_are_written_as_given(series, tmp_path):
     """Review 28A: a float32 file's 0.3 came back as 0.30000001192092896 in the CSV and the answer."""
     from awd_studio.models.pipeline.predict import predict_file, predictions_csv

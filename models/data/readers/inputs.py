@@ -24,7 +24,7 @@ import numpy as np
 from awd_studio.models.data.readers._common import byte_budget, reading_errors
 from awd_studio.models.data.readers.detect import detect_format
 from awd_studio.models.data.readers.fits import read_fits_arrays
-from awd_studio.models.data.readers.hdf5 import read_hdf5_arrays
+from awd_studio.models.data.readers.hdf5 import read_hdf5_arrays, read_hdf5_target_names
 from awd_studio.models.data.readers.matlab import read_mat_arrays
 from awd_studio.models.data.readers.npy import read_npy_arrays, read_npz_arrays
 from awd_studio.models.data.readers.text import csv_targets, fill_ended_series, read_table
@@ -54,6 +54,9 @@ class PredictionInputs:
         That column's name.
     padded : dict or None
         With ``pad_ends``: the traces filled (:func:`~models.data.readers.text.fill_ended_series`), None when none.
+    target_names : list of str or None
+        The names the file gives its target columns (an npz's or HDF5 file's ``target_names``, a CSV's headers, a
+        FITS table's columns), one per column of ``y``; None when it names none.
     """
 
     X: np.ndarray
@@ -64,6 +67,7 @@ class PredictionInputs:
     ids: list[str] | None = None
     id_name: str | None = None
     padded: dict | None = None
+    target_names: list[str] | None = None
 
     @property
     def has_targets(self) -> bool:
@@ -107,22 +111,27 @@ def _csv_arrays(path: Path, budget: int, sample_shape, pad_ends: bool = False) -
         arrays["ids"], arrays["id_name"] = table.ids, table.id_name
     if cols:
         arrays["y"] = data[:, cols[0]] if len(cols) == 1 else data[:, cols]
+        if header is not None:
+            arrays["target_names"] = [header[j] for j in cols]
     return arrays
 
 
 def _read(path: Path, fmt: str, budget: int, sample_shape, pad_ends: bool = False) -> dict:
     """The canonical arrays (``X`` always, ``y``/``X_test``/``y_test`` when present) of a file of ``fmt``."""
     if fmt == "npz":
-        return read_npz_arrays(path, budget)[0]
+        arrays, _, names, _, _ = read_npz_arrays(path, budget)
+        return {**arrays, **({"target_names": names} if names else {})}
     if fmt == "npy":
         return read_npy_arrays(path, budget)
     if fmt == "csv":
         return _csv_arrays(path, budget, sample_shape, pad_ends)
     if fmt == "fits":
-        X, y, _, _ = read_fits_arrays(path, budget)
-        return {"X": X} if y is None else {"X": X, "y": y}
+        X, y, names, _ = read_fits_arrays(path, budget)
+        return {"X": X} if y is None else {"X": X, "y": y, **({"target_names": names} if names else {})}
     if fmt in ("hdf5", "mat73"):
-        return read_hdf5_arrays(path, budget, matlab=fmt == "mat73")
+        arrays = read_hdf5_arrays(path, budget, matlab=fmt == "mat73")
+        names = None if fmt == "mat73" else read_hdf5_target_names(path)
+        return {**arrays, **({"target_names": names} if names else {})}
     return read_mat_arrays(path, budget)
 
 
@@ -194,5 +203,9 @@ def load_inputs(path, *, sample_shape=None, max_bytes=None, pad_ends=False) -> P
                              "give train and test samples the same shape")
         if "y_test" in found:
             y_test = _decimal_targets(check_targets(found["y_test"], X_test.shape[0], "y_test"), found["y_test"])
+    names = found.get("target_names")
+    if y is None or names is None or len(names) != (1 if y.ndim == 1 else y.shape[1]):
+        names = None  # names that do not match the columns name nothing
     return PredictionInputs(X=X, y=y, X_test=X_test, y_test=y_test, source_format=fmt, ids=found.get("ids"),
-                            id_name=found.get("id_name"), padded=found.get("padded"))
+                            id_name=found.get("id_name"), padded=found.get("padded"),
+                            target_names=None if names is None else [str(n) for n in names])
