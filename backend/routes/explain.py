@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse
 from pydantic import Field
 
 from awd_studio.backend.deps import PathsDep, SessionDep, is_uuid, owner_if_job_id
-from awd_studio.backend.routes.results import result_dir_for_key, run_file_name
+from awd_studio.backend.routes.results import check_job_key, result_dir_for_key, run_file_name
 from awd_studio.backend.schemas import (
     DATABASE_BUSY,
     ExplanationDetail,
@@ -64,8 +64,7 @@ class MaskBody(MaskRequest):
 
 def _owned_result(key: str, request: Request, session, paths) -> tuple[str, Path, dict]:
     """(relative result dir, absolute result dir, explain meta) of the owner's result ``key``, or 4xx."""
-    if not is_uuid(key):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, SHARE_READ_ONLY)
+    check_job_key(key, session, SHARE_READ_ONLY)
     root = result_dir_for_key(key, request, session, paths)  # owner check, 404/409
     meta = read_explain_meta(root)
     if meta is None:

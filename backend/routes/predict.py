@@ -14,9 +14,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
-from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
+from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, require_owner
 from awd_studio.backend.routes.datasets import _pair_npy_targets
-from awd_studio.backend.routes.results import result_dir_for_key, run_file_name
+from awd_studio.backend.routes.results import check_job_key, result_dir_for_key, run_file_name
 from awd_studio.backend.schemas import DATABASE_BUSY, OWNER_ERRORS, PredictionPublic, Problem
 from awd_studio.backend.uploads import multipart_openapi, reading_data_file, receive_upload
 from awd_studio.jobstate.storage import DATASET_SUFFIXES
@@ -68,11 +68,11 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
     map, ``y_pred_rows_test``) and ``target_names``; ``tiling`` when maps larger than the result's training tiles
     were cut into tiles (a map's prediction is then the mean of its tiles'); ``y_class`` (``y_class_test``) for a
     two-valued target. Owner-only: 401 without the owner's token (whatever the path holds), 403 with a wrong token,
-    or with the owner's token and a share link's token in the path.
+    or with the owner's token and a share link's token in the path; 404 for a key that is neither a job's full id
+    nor a share link.
     """
-    if not is_uuid(key):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "share links are read-only: download the result and run "
-                                                       "`awd predict`, or ask the owner to predict")
+    check_job_key(key, session, "share links are read-only: download the result and run `awd predict`, or ask the "
+                                "owner to predict")
     result_dir = result_dir_for_key(key, request, session, paths)
     upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
                                   allowed=DATASET_SUFFIXES, extra_file_fields=("y",))  # model, format: query

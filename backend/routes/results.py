@@ -33,6 +33,20 @@ _NOT_FOUND = {401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": P
               410: {"model": Problem}}
 
 
+def check_job_key(key: str, session, read_only: str) -> None:
+    """Refuse a key that is not a job's id on an owner's route that changes or computes something: 403 with
+    ``read_only`` for a share link's token, 404 for anything else (review 31A: the 8 characters of a run's file
+    names were answered 403 "share links are read-only", which a script read as a wrong token)."""
+    if is_uuid(key):
+        return
+    state, share = crud.share_by_token(session, token=key)
+    if share is not None or state in ("revoked", "deleted", "expired"):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, read_only)
+    raise HTTPException(status.HTTP_404_NOT_FOUND, f"key: {key[:40]!r} is neither a job's id nor a share link; pass "
+                                                   "the job's full id (GET /api/jobs lists them: the 8 characters in "
+                                                   "a result's file names are only its start)")
+
+
 def result_dir_for_key(key: str, request: Request, session, paths) -> Path:
     """The result directory of the job named by ``key`` (job id or live share token), or 404/409."""
     if is_uuid(key):

@@ -73,7 +73,8 @@ def test_an_unknown_result_does_not_claim_expired_or_revoked_links(client):
 
 def test_predict_answers_what_the_readme_says(settings, redis_server):
     """README: 401 without the owner token, whatever the path holds; 403 with a wrong token, or with the owner's
-    token and a share link's token in the path."""
+    token and a share link's token in the path (tests/integration/test_predict_route.py); 404 for a key that is
+    neither (review 31A: a run's 8-character id was answered 403 "read-only")."""
     from awd_studio.backend.app import create_app
 
     app = create_app(settings.model_copy(update={"api_token": TOKEN, "rate_limit_per_minute": 0}), with_ui=False,
@@ -82,5 +83,5 @@ def test_predict_answers_what_the_readme_says(settings, redis_server):
         assert locked.post("/api/results/some-share-token/predict").status_code == 401
         assert locked.post("/api/results/some-share-token/predict",
                            headers={"Authorization": "Bearer wrong-token-of-someone"}).status_code == 403
-        share_path = locked.post("/api/results/some-share-token/predict", headers=BEARER)
-        assert share_path.status_code == 403 and "read-only" in share_path.json()["detail"]
+        unknown = locked.post("/api/results/c59f8d23/predict", headers=BEARER)
+        assert unknown.status_code == 404 and "the job's full id" in unknown.json()["detail"]

@@ -81,3 +81,5 @@ def test_predict_route_gives_the_pipelines_test_predictions(client, worker, tiny
     token = client.post(f"/api/jobs/{job['id']}/share").json()["token"]
     shared = client.post(f"/api/results/{token}/predict", files=new)
     assert shared.status_code == 403 and "read-only" in shared.json()["detail"]
+    short = client.post(f"/api/results/{job['id'][:8]}/predict", files=new)  # the id in a result's file names
+    assert short.status_code == 404 and "the job's full id" in short.json()["detail"]
