@@ -24,12 +24,15 @@ router = APIRouter(prefix="/datasets", tags=["datasets"], dependencies=[Depends(
 
 # what each refusal means, in the OpenAPI docs (review 21: "Unprocessable Entity" said nothing of which checks)
 _ERRORS = {413: {"model": Problem, "description": "the file is larger than the upload limit (GET /api/options: "
-                                                  "max_upload_bytes), or decodes to more values than it allows"},
+                                                  "max_upload_bytes)"},
            415: {"model": Problem, "description": "not a format the readers take (npz, npy, csv, FITS, HDF5, MAT), "
-                                                  "or a pickle, which is never read"},
+                                                  "e.g. a .pkl file, which is never read"},
            422: {"model": Problem, "description": "the file was read but its content is refused: the detail names "
                                                   "the field and the fix (wrong shape, NaN or infinite values, "
-                                                  "targets of another length, a truncated file, too few samples)"},
+                                                  "targets of another length, a truncated file, too few samples, "
+                                                  "an object array stored as a pickle inside an npy or npz, which "
+                                                  "is never unpickled, or more decoded values than the server "
+                                                  "allows: GET /api/options, max_decoded_bytes)"},
            507: {"model": Problem, "description": "the server's disk has no room for the dataset"}}
 
 

@@ -23,10 +23,11 @@ router = APIRouter(prefix="/options", tags=["options"], dependencies=[Depends(re
 
 @router.get("", response_model=dict[str, Any], responses=NO_QUERY_ERROR)
 def get_options(settings: SettingsDep):
-    """The job options (``models.options``), the grid presets, the job time limit in seconds and the largest
-    upload in bytes (``AWD_MAX_UPLOAD_MB``: the upload pages refuse a larger file before sending it)."""
+    """The job options (``models.options``), the grid presets, the job time limit in seconds, the largest
+    upload in bytes (``AWD_MAX_UPLOAD_MB``: the upload pages refuse a larger file before sending it) and the most
+    bytes an upload may decode to (``max_decoded_bytes``: a compressed archive above it is refused with 422)."""
     return {**describe(), "job_time_limit_seconds": settings.job_time_limit,
-            "max_upload_bytes": settings.max_upload_bytes}
+            "max_upload_bytes": settings.max_upload_bytes, "max_decoded_bytes": settings.max_decoded_bytes}
 
 
 @router.get("/result-schema", response_model=dict[str, Any], responses=NO_QUERY_ERROR)

@@ -43,3 +43,23 @@ def test_only_stopping_and_freeing_writes_are_exempt():
     assert not any(is_limited(method, path) for method, path in exempt)
     assert all(is_limited(method, path) for method, path in limited)
     assert not is_limited("GET", "/api/jobs")
+
+
+def test_the_decoded_bound_is_published_and_answered_as_the_docs_say(make_client, tmp_path):
+    """Review 31A: an archive decoding above the bound got 422 where the docs said 413, and the bound was nowhere
+    in GET /api/options. Both are content checks (422), and the bound is published beside max_upload_bytes."""
+    import io
+
+    import numpy as np
+
+    client = make_client(max_upload_mb=1.0, data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    options = client.get("/api/options").json()
+    assert options["max_upload_bytes"] == 1024 * 1024 and options["max_decoded_bytes"] > options["max_upload_bytes"]
+    buffer = io.BytesIO()
+    rows = options["max_decoded_bytes"] // (8 * 64) + 1  # zeros compress to almost nothing
+    np.savez_compressed(buffer, X=np.zeros((rows, 64)), y=np.zeros(rows))
+    assert buffer.tell() < options["max_upload_bytes"]
+    refused = client.post("/api/datasets", files={"file": ("big.npz", buffer.getvalue(), "application/octet-stream")})
+    assert refused.status_code == 422 and "decode" in refused.json()["detail"]
+    described = client.get("/openapi.json").json()["paths"]["/api/datasets"]["post"]["responses"]
+    assert "max_decoded_bytes" in described["422"]["description"] and "pickle" in described["422"]["description"]
