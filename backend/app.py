@@ -81,12 +81,28 @@ In Python (httpx or requests), with `AWD_URL` and the owner token, `AWD_TOKEN`, 
 import os, time, httpx
 api = httpx.Client(base_url=os.environ["AWD_URL"] + "/api",
                    headers={"Authorization": "Bearer " + os.environ["AWD_TOKEN"]}, timeout=60)
-dataset = api.post("/examples/cme", json={"n": 600}).json()  # json={} for the whole example
-job = api.post("/jobs", json={"dataset_id": dataset["id"]}).json()
-while (job := api.get(f"/jobs/{job['id']}").json())["state"] not in ("succeeded", "failed", "cancelled"):
+
+def call(method, path, **kwargs):  # one request; a busy server (429, 503) is asked again after its Retry-After
+    while (answer := api.request(method, path, **kwargs)).status_code in (429, 503):
+        time.sleep(float(answer.headers.get("Retry-After", 5)))
+    if answer.is_error:  # the detail names the field and the fix
+        raise RuntimeError(f"{method} {path}: {answer.status_code} {answer.json()['detail']}")
+    return answer.json()
+
+dataset = call("POST", "/examples/cme", json={"n": 600})  # json={} for the whole example
+job = call("POST", "/jobs", json={"dataset_id": dataset["id"]},
+           headers={"Idempotency-Key": os.urandom(8).hex()})  # a retry of this request makes no second job
+while (job := call("GET", f"/jobs/{job['id']}"))["state"] in ("queued", "running"):
     time.sleep(2)
-print(api.get(f"/results/{job['id']}").json()["models"]["awd"]["test"])
+if job["state"] != "succeeded":
+    raise RuntimeError(f"job {job['id']} {job['state']}: {job['error']}")
+result = call("GET", f"/results/{job['id']}")
+print(result["verdict"]["text"])  # which model to use, and why
+print("its test R²:", job["summary"]["delivered_test_r2"], "the teacher's:", job["summary"]["teacher_test_r2"])
 ```
+
+`summary.delivered_test_r2` is the model the result recommends (the initial wavelet's student when
+cross-validation kept it); `models.awd` is the AWD student's, whether or not it is the one to use.
 """
 
 

@@ -26,7 +26,7 @@ router = APIRouter(prefix="/datasets", tags=["datasets"], dependencies=[Depends(
 _ERRORS = {413: {"model": Problem, "description": "the file is larger than the upload limit (GET /api/options: "
                                                   "max_upload_bytes)"},
            415: {"model": Problem, "description": "not a format the readers take (npz, npy, csv, FITS, HDF5, MAT), "
-                                                  "e.g. a .pkl file, which is never read"},
+                                                  "e.g. a pickle (.pkl), which is never read"},
            422: {"model": Problem, "description": "the file was read but its content is refused: the detail names "
                                                   "the field and the fix (wrong shape, NaN or infinite values, "
                                                   "targets of another length, a truncated file, too few samples, "
