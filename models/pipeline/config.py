@@ -12,6 +12,7 @@ from awd_studio.models.distill import grid_points
 from awd_studio.models.filters import lowpass_filter
 from awd_studio.models.options import (
     DEFAULT_TEACHER,
+    TEACHERS_BY_KIND,
     PipelineConfig,
     grid_preset,
     resolve_random_search,
@@ -102,6 +103,10 @@ def resolve_config(config: PipelineConfig, kind: str, shape, n_samples: int) -> 
     mode_choice : str
         Why the boundary mode is what it is (for the bundle).
     """
+    offered = TEACHERS_BY_KIND[kind]
+    if config.teacher_path is None and config.teacher not in ("auto", *offered):  # review 31A: a CNN ran on series
+        raise ValueError(f"teacher: {config.teacher!r} is not trained on {kind} data here; pass auto or one of "
+                         f"{', '.join(offered)} (GET /api/options: teacher_architectures_by_kind)")
     preset = grid_preset(kind, config.grid_preset)
     update = {}
     if config.mode == "auto":

@@ -777,6 +777,18 @@ def test_the_step_size_is_the_presets_unless_given():
     assert make_distiller(cfg, [(0.01, 0.0)], "cpu", 0).lr == 0.002
 
 
+def test_a_teacher_not_offered_for_the_data_is_refused():
+    """Review 31A: a CNN and a ResNet-18 trained on time series through the API, which GET /api/options (and the
+    forms) offer only for maps; an uploaded teacher names its own architecture and is checked on the data instead."""
+    config = pipeline.PipelineConfig.from_dict({"teacher": "cnn"})
+    with pytest.raises(ValueError, match="teacher: 'cnn' is not trained on timeseries data here; pass auto or one "
+                                         "of lstm, mlp"):
+        pipeline.resolve_config(config, "timeseries", (40,), 1000)
+    assert pipeline.resolve_config(config, "image", (64, 64), 1000)[0].teacher == "cnn"
+    assert pipeline.resolve_config(pipeline.PipelineConfig.from_dict({"teacher": "mlp"}), "image", (64, 64),
+                                   1000)[0].teacher == "mlp"
+
+
 def test_a_new_preparation_does_not_reuse_old_fits(synthetic_file, tmp_path):
     """Running again in the same folder with another teacher distils again (chunks are not stale-reused)."""
     first = pipeline.run(synthetic_file, TINY, tmp_path)
