@@ -423,6 +423,8 @@ def _cmd_predict(args):
     from awd_studio.models.pipeline import predict  # torch and the science: only for this command
     from awd_studio.models.pipeline.trust import classifier_words
 
+    if args.out and Path(args.out).suffix not in (".npz", ".csv"):  # before the work (review 31A: refused after it)
+        raise ValueError(f"--out: {Path(args.out).name!r} has an unknown extension; use .npz or .csv")
     result = predict.predict_file(args.result, args.data, args.model)
     model = result["model"]
     if args.model is None and model == "baseline_wavelet":  # the default follows the result's recommendation
@@ -442,8 +444,6 @@ def _cmd_predict(args):
         print(f"{model} predicted {rows} rows; {result['note']}")
     if args.out:
         out = Path(args.out)
-        if out.suffix not in (".npz", ".csv"):
-            raise ValueError(f"--out: {out.name!r} has an unknown extension; use .npz or .csv")
         data = predict.predictions_npz(result) if out.suffix == ".npz" else predict.predictions_csv(result).encode()
         atomic_write_bytes(out, data)
         print(f"wrote {out}")

@@ -139,6 +139,10 @@ def test_awd_predict_console_script_equals_the_pipeline(series, tmp_path):
     bad = subprocess.run([str(AWD), "predict", str(out), str(data), "--model", "nope"], capture_output=True,
                          text=True, timeout=120)
     assert bad.returncode == 2 and "model" in bad.stderr and "awd_no_interp" in bad.stderr
+    xlsx = subprocess.run([str(AWD), "predict", str(out), str(data), "--out", str(tmp_path / "preds.xlsx")],
+                          capture_output=True, text=True, timeout=120)
+    assert xlsx.returncode == 2 and "use .npz or .csv" in xlsx.stderr
+    assert "R2" not in xlsx.stdout  # refused before predicting (review 31A: after the scores were printed)
 
 
 def test_a_map_student_gives_every_parameter_of_its_class_row(maps, tmp_path):
