@@ -344,6 +344,15 @@
     }
   });
 
+  /* A field reached with Tab that lies behind a bar held at the bottom of the window (the configure page's Start
+     bar, awd.css .awd-action-bar) scrolls up above it: the browser counts the covered strip as in sight. */
+  document.addEventListener("focusin", function (e) {
+    var bar = document.querySelector(".awd-action-bar");
+    if (!bar || bar.contains(e.target) || !e.target.getBoundingClientRect) { return; }
+    var covered = e.target.getBoundingClientRect().bottom - bar.getBoundingClientRect().top;
+    if (covered > 0 && getComputedStyle(bar).position === "sticky") { window.scrollBy(0, covered + 16); }
+  });
+
   /* Phone or not, as components.NARROW_PX decides (the app writes the width when a page opens). */
   var NARROW_PX = 576;
   var wasNarrow = window.innerWidth < NARROW_PX;

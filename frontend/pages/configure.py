@@ -114,6 +114,9 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     FEW_SAMPLES = "configure-few-samples"
     SUBMIT = "configure-submit"
     SUBMIT_STATUS = "configure-submit-status"
+    #: The bar at the bottom of the window holding Start (:func:`action_bar`), and its line: the estimate in short.
+    ACTION_BAR = "configure-action-bar"
+    START_LINE = "configure-start-line"
 
 
 #: How the page names the options' values (the values themselves come from ``GET /api/options``); a key
@@ -354,15 +357,24 @@ def layout(dataset: str | None = None, **query):
                     ]),
                     html.Div(id=ids.GRID_SIZE, className="mb-2"),
                 ], help_section="grid"),
-                dbc.Card(dbc.CardBody([
-                    html.Div(id=ids.ESTIMATE, className="mb-3", **{"aria-live": "polite"}),
-                    dbc.Button("Start distillation", id=ids.SUBMIT, color="success", size="lg",
-                               className="w-100", n_clicks=0),
-                    dcc.Loading(html.Div(id=ids.SUBMIT_STATUS, className="small mt-2"), type="dot"),
-                ]), className="shadow-sm border-success"),
+                dbc.Card(dbc.CardBody(html.Div(id=ids.ESTIMATE, **{"aria-live": "polite"})),
+                         className="shadow-sm border-success"),
             ], lg=6),
         ]),
+        action_bar(),
     ])
+
+
+def action_bar() -> html.Div:
+    """Start, with the estimate in short beside it, in a bar held at the bottom of the window (``awd-action-bar`` in
+    assets/awd.css): at 1366 × 768 the button sat 64 px below the window, on a phone 2700 px down. It comes after the
+    form, so the keyboard reaches it last, and at the end of the page it stands in its own place below the form."""
+    return html.Div([
+        html.Div([html.Div(id=ids.START_LINE, className="awd-action-bar-text small"),
+                  dbc.Button("Start distillation", id=ids.SUBMIT, color="success", size="lg", n_clicks=0)],
+                 className="awd-action-bar-row"),
+        dcc.Loading(html.Div(id=ids.SUBMIT_STATUS, className="small awd-action-bar-status"), type="dot"),
+    ], id=ids.ACTION_BAR, className="awd-action-bar")
 
 
 #: Said under the dataset when the page was opened without one: the newest is preselected.
@@ -923,6 +935,7 @@ def problems_alert(problems: list[str], class_name: str = "py-1 px-2 mb-0 small"
 
 #: What the estimate updates: the grid size, the estimate (or what is wrong) and the red outline of the wrong field.
 ESTIMATE_OUTPUTS = dict(grid_size=Output(ids.GRID_SIZE, "children"), estimate=Output(ids.ESTIMATE, "children"),
+                        start_line=Output(ids.START_LINE, "children"),
                         invalid={component: Output(component, "invalid") for component in FIELD_OF_MESSAGE.values()})
 
 
@@ -975,23 +988,25 @@ async def update_estimate(info, options=None, keep=True, prefill=None, **form):
     try:
         n_l, n_g = len(parse_grid(form.get("lambdas"), "λ")), len(parse_grid(form.get("gammas"), "γ"))
     except ValueError:
-        return dict(grid_size=problems_alert(problems), estimate=_ESTIMATE_WAITS, invalid=invalid_fields(problems))
-    size = html.Span([dbc.Badge(f"{n_l} × {n_g} = {n_l * n_g} grid points", color="info")])
+        return dict(grid_size=problems_alert(problems), estimate=_ESTIMATE_WAITS, invalid=invalid_fields(problems),
+                    start_line=start_words(None, problems=problems))
+    points = n_l * n_g
+    size = html.Span([dbc.Badge(f"{n_l} × {n_g} = {points} grid points", color="info")])
     if not info:
         return dict(grid_size=size, invalid=invalid_fields(problems),
                     estimate=problems_alert(problems) if problems
-                    else html.Span("Pick a dataset to see a run-time estimate.", className="text-muted"))
+                    else html.Span("Pick a dataset to see a run-time estimate.", className="text-muted"),
+                    start_line=start_words(points, problems=problems, note="pick a dataset for an estimate"))
     if problems:  # said as the form is filled in, with the bounds, not only when it is submitted
-        return dict(grid_size=size, estimate=problems_alert(problems), invalid=invalid_fields(problems))
+        return dict(grid_size=size, estimate=problems_alert(problems), invalid=invalid_fields(problems),
+                    start_line=start_words(points, problems=problems))
     try:
         payload = form_body(form, info.get("id"), options=options, info=info, prefill=prefill, keep=keep)
         guess = await get_client().estimate_job(payload)
-    except ValueError as err:  # said as the form is filled in, with the bounds, not only when it is submitted
-        return dict(grid_size=size, estimate=dbc.Alert(str(err), color="warning", className="py-1 px-2 mb-0 small"),
-                    invalid=invalid_fields(str(err)))
-    except ApiError as err:
-        return dict(grid_size=size, estimate=dbc.Alert(err.message, color="warning", className="py-1 px-2 mb-0 small"),
-                    invalid=invalid_fields(err.message))
+    except (ValueError, ApiError) as err:  # said as the form is filled in, not only when it is submitted
+        message = err.message if isinstance(err, ApiError) else str(err)
+        return dict(grid_size=size, estimate=dbc.Alert(message, color="warning", className="py-1 px-2 mb-0 small"),
+                    invalid=invalid_fields(message), start_line=start_words(points, note="no estimate: see above"))
     text = [html.Span("Estimated run time: ", className="text-muted"),
             html.Strong(f"about {fmt_seconds(guess['seconds'])}"),
             html.Span(f" on this server's CPU, {guess.get('threads', 1)} thread"
@@ -1013,7 +1028,48 @@ async def update_estimate(info, options=None, keep=True, prefill=None, **form):
         text.append(dbc.Alert(f"That is more than this server's job time limit of "
                               f"{fmt_seconds(guess['limit_seconds'])}: use fewer epochs or grid points.",
                               color="warning", className="py-1 px-2 mt-2 mb-0 small"))
-    return dict(grid_size=size, estimate=html.Div(text), invalid=invalid_fields(None))
+    return dict(grid_size=size, estimate=html.Div(text), invalid=invalid_fields(None),
+                start_line=start_words(points, guess))
+
+
+def start_words(points: int | None, guess: dict | None = None, problems: list[str] | None = None,
+                note: str = "no estimate yet") -> str:
+    """The line beside Start in the action bar: the estimate in short, or why there is none (the estimate card above
+    the bar says it in full).
+
+    Parameters
+    ----------
+    points : int or None
+        Grid points of the form (None while the grid cannot be read).
+    guess : dict, optional
+        ``POST /api/jobs/estimate``'s answer.
+    problems : list of str, optional
+        :func:`form_problems` of the form.
+    note : str
+        Said after the grid points when there is neither a guess nor a problem.
+
+    Examples
+    --------
+    >>> start_words(18, {"seconds": 7.2})
+    'About 7 s · 18 grid points'
+    >>> start_words(2, {"seconds": 3164.0, "within_limit": False})
+    'About 52 min 44 s · 2 grid points · a long job · over the time limit'
+    >>> start_words(None, problems=["λ: 'x' is not a number", "epochs: enter a whole number"])
+    '2 fields to fix (see above)'
+    >>> start_words(1, note="pick a dataset for an estimate")
+    '1 grid point · pick a dataset for an estimate'
+    """
+    if problems:
+        return f"{len(problems)} field{'s' if len(problems) > 1 else ''} to fix (see above)"
+    grid = f"{points} grid point{'' if points == 1 else 's'}"
+    if not guess:
+        return f"{grid} · {note}"
+    words = [f"About {fmt_seconds(guess.get('seconds'))}", grid]
+    if long_job_words(guess.get("seconds")):
+        words.append("a long job")
+    if not guess.get("within_limit", True):
+        words.append("over the time limit")
+    return " · ".join(words)
 
 
 def queue_ahead_words(guess: dict) -> str | None:

@@ -389,6 +389,7 @@ def test_configure_estimate(service):
     assert "rough" in str(out["estimate"])
     assert "Only 32 training and 8 test series" in str(out["estimate"])  # 40 series: the caution before it runs
     assert "A long job" not in str(out["estimate"])
+    assert out["start_line"].startswith("About ") and out["start_line"].endswith(" · 2 grid points")  # beside Start
     assert cfg.long_job_words(24.0) is None  # a long job says so: 52 min 44 s one click from Start (review 18)
     assert cfg.long_job_words(3164.0).startswith("A long job: about 52 min 44 s on this server")
     out = _estimate(cfg, "0.001", "0, 0.1", 2000, info, levels=99)
@@ -403,8 +404,9 @@ def test_configure_estimate(service):
     assert not any(out["invalid"].values()) and set(out["invalid"]) == set(cfg.FIELD_OF_MESSAGE.values())
     out = _estimate(cfg, "x", "0", 2, None)
     assert "not a number" in str(out["grid_size"]) and "once the fields named above are right" in str(out["estimate"])
+    assert out["start_line"] == "1 field to fix (see above)"
     out = _estimate(cfg, "0.001", "0", 2, None)
-    assert "Pick a dataset" in str(out["estimate"])
+    assert "Pick a dataset" in str(out["estimate"]) and out["start_line"].endswith("pick a dataset for an estimate")
 
 
 def test_the_estimate_says_when_the_machine_is_busy(service, monkeypatch):

@@ -1,0 +1,63 @@
+"""The pages at the window sizes people use: a 1366 × 768 laptop, an 820 × 1180 tablet held upright and a
+390 × 844 phone. Measured in chromium against the real stack."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import OWNER_TOKEN, console_errors
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
+
+OWNER = {"Authorization": f"Bearer {OWNER_TOKEN}"}
+LAPTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+#: The bottom of the lowest visible form control outside the Start bar, and the bar's box (viewport pixels).
+_FORM_AND_BAR = """() => {
+    const bar = document.querySelector('#configure-action-bar');
+    const controls = [...document.querySelectorAll('#_pages_content input, #_pages_content textarea, '
+                                                   + '#_pages_content select, #_pages_content button')]
+        .filter(el => !bar.contains(el) && el.type !== 'hidden' && el.getClientRects().length > 0);
+    const box = bar.getBoundingClientRect();
+    return {lowest: Math.max(...controls.map(el => el.getBoundingClientRect().bottom)), top: box.top,
+            bottom: box.bottom};
+}"""
+
+
+@pytest.fixture(scope="module")
+def series_dataset(web_server) -> str:
+    """A small time-series example to configure."""
+    return httpx.post(f"{web_server}/api/examples/cme", json={"n": 120, "name": "window sizes"}, headers=OWNER,
+                      timeout=60).json()["id"]
+
+
+@pytest.mark.parametrize("size", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_start_is_in_sight_when_the_configure_page_opens(web_server, owner_context, screenshot, series_dataset,
+                                                         size):
+    """At 1366 × 768 Start sat below the window (y = 832) and on a phone 3500 px down: the bar at the bottom of the
+    window holds it, with the estimate in short, and at the end of the page stands below the form."""
+    page = owner_context(viewport=size).new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    page.goto(f"{web_server}/configure?dataset={series_dataset}")
+    page.locator("#configure-estimate").get_by_text("Estimated run time").wait_for()
+    page.locator("#configure-start-line").get_by_text("grid points").wait_for()
+    box = page.locator("#configure-submit").bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], box
+    assert page.locator("#configure-start-line").inner_text().startswith("About ")
+    screenshot(page, f"70-configure-start-{size['width']}")
+
+    # the keyboard reaches Start after the last field of the form
+    page.focus("#configure-seed")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "configure-submit"
+
+    # at the end of the page the bar covers no field: it stands after the form
+    page.evaluate("window.scrollTo({top: document.documentElement.scrollHeight, behavior: 'instant'})")
+    page.wait_for_function("window.scrollY + innerHeight >= document.documentElement.scrollHeight - 1")
+    end = page.evaluate(_FORM_AND_BAR)
+    assert end["lowest"] <= end["top"] <= end["bottom"] <= size["height"], end
+    screenshot(page, f"71-configure-end-{size['width']}")
+    assert not errors, errors
