@@ -66,6 +66,21 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.TABLE)
 
 METRIC_LABELS = {"r2": "R²", "rmse": "RMSE"}
 
+#: The classes of a jobs-list column that a tablet (576 to 1199 px wide: 820 px held upright, 1024 px on its side)
+#: goes without, so that the table fits its card there (it scrolled sideways: 1090 px of table in a 762 px card at
+#: 820 px, the State column cut off; 996 px in 902 at 1024). Three go: the teacher's own test score (secondary: the
+#: run's score beside it is the student's, and the results page gives the teacher's), the grid's size and the date
+#: the run was created (both move, in small type, under the teacher and under the run's id: :data:`TABLET_ONLY`).
+#: The run's link, dataset, teacher, score, state and actions stay. A phone (below 576 px) stacks each row into a
+#: block and shows every column; 1200 px and up shows them all too.
+TABLET_HIDDEN = "d-sm-none d-xl-table-cell"
+#: The classes of what a tablet shows in place of a hidden column, in another column's cell.
+TABLET_ONLY = "small text-muted d-none d-sm-block d-xl-none"
+#: The columns of the jobs list: header and the classes of its cells.
+JOB_COLUMNS = (("", ""), ("Run", ""), ("Dataset", ""), ("Teacher", ""), ("Grid λ × γ", TABLET_HIDDEN),
+               ("Test score", "awd-wrap"), ("Teacher test", TABLET_HIDDEN), ("State", ""),
+               ("Created", TABLET_HIDDEN), ("", ""))
+
 
 def layout(**_):
     """The jobs list, the datasets and the uploaded teachers."""
@@ -145,6 +160,22 @@ def score_text(summary: dict | None) -> str:
     return text + (" · initial wavelet (AWD not chosen)" if kept else "")
 
 
+def break_at_dot(text: str):
+    """A score cell's text (:func:`score_text`) that a narrow cell breaks at its dot alone: ``"R² 0.683 ·"`` above
+    ``"db5 (AWD not chosen)"``, not ``"(AWD not"`` above ``"chosen)"``.
+
+    Examples
+    --------
+    >>> break_at_dot("R² 0.954")
+    'R² 0.954'
+    >>> break_at_dot("R² 0.683 · db5 (AWD not chosen)").children[2].children
+    'db5 (AWD not chosen)'
+    """
+    score, dot, note = text.partition(" · ")
+    # one element: a phone's stacked cell lays out each child of the cell apart (awd.css, table.awd-stack)
+    return html.Span([score, dot, html.Span(note, className="text-nowrap")]) if dot else text
+
+
 def _score_title(summary: dict) -> str | None:
     """The score cell's tooltip: which model it is, and AWD's own score when the initial wavelet was kept."""
     if not summary or summary.get("awd_test") is None:
@@ -183,8 +214,7 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
                       className="text-muted mb-0", id=ids.EMPTY)
     selected = set(selected or [])
     rows = sorted(rows, key=lambda r: str(r.get("created") or ""), reverse=True)
-    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in (
-        "", "Run", "Dataset", "Teacher", "Grid λ × γ", "Test score", "Teacher test", "State", "Created", "")]))
+    head = html.Thead(html.Tr([html.Th(h, scope="col", className=css or None) for h, css in JOB_COLUMNS]))
     body = []
     for r in rows:
         jid, state = r["id"], r.get("state")
@@ -202,31 +232,38 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
         stage = "" if state in ("succeeded", "cancelled") else (r.get("stage") or "")
         stage = STAGE_WORDS.get(stage, stage)  # "distillation 42%", not the worker's key "distill 42%"
         pct = int(round(100 * float(r.get("fraction") or 0)))
+        created = str(r.get("created") or "")[:16].replace("T", " ")
+        # a run that also fits the scattering student (review 22: nothing on the list said so)
+        scattering = " + scattering student" if (r.get("config") or {}).get("student") == "scattering" else ""
         body.append(html.Tr([
             html.Td(pick),
             # a link within the app, not a reload of it (review 23: the focus then stayed on <body>)
-            html.Td(dcc.Link(jid[:8], href=href, title=jid)),
+            html.Td([dcc.Link(jid[:8], href=href, title=jid),
+                     html.Div(created, className=TABLET_ONLY)]),
             html.Td([labels.get(r.get("dataset_id"), r.get("dataset_name")),
                      # which column, when the dataset has several (two runs on one spreadsheet looked alike)
-                     *([html.Br(), html.Span(f"→ {r['target_name']}", className="small text-muted",
+                     *([html.Br(), html.Span(f"→ {r['target_name']}", className="small text-muted text-nowrap",
                                              title="the target column this run predicts")]
                        if r.get("target_name") else [])] if r.get("dataset_name")
-                    else html.Span("deleted", className="text-muted"), title=r.get("dataset_id")),
-            html.Td(teacher_text(r)),
+                    else html.Span("deleted", className="text-muted"),
+                    title=r.get("dataset_id"), className="text-wrap"),
+            html.Td([teacher_text(r), html.Div(f"grid {grid_text(r.get('grid'))}{scattering}",
+                                               className=f"{TABLET_ONLY} text-wrap")], className="text-wrap"),
             html.Td([grid_text(r.get("grid")),
-                     # a run that also fits the scattering student (review 22: nothing on the list said so)
-                     *([html.Br(), html.Span("+ scattering student", className="small text-muted")]
-                       if (r.get("config") or {}).get("student") == "scattering" else [])]),
-            html.Td(score_text(summary), title=score_title, className="awd-score"),
+                     *([html.Br(), html.Span(scattering.strip(), className="small text-muted")] if scattering else [])],
+                    className=TABLET_HIDDEN),
+            # wraps where the table would run out of its card ("R² 0.347 · db2 (AWD not chosen)" is 240 px wide), as
+            # the dataset, teacher and state cells do at their spaces (a long name, "running distillation 42%")
+            html.Td(break_at_dot(score_text(summary)), title=score_title, className="awd-score awd-wrap"),
             html.Td(score_text({**summary, "awd_test": teacher_score, "awd_test_r2": None, "choice": None,
                                 "metric": "r2" if summary.get("awd_test_r2") is not None else summary.get("metric")})
                     if summary else "—",
-                    className="small"),
+                    className=f"small {TABLET_HIDDEN}"),
             html.Td([state_badge(state), html.Span(f" {stage} {pct}%" if active else "", className="small"),
                      *([html.Br(), html.Span(f"about {format_seconds(r['eta_seconds'])} left",
                                              className="small text-muted")]
-                       if active and r.get("eta_seconds") is not None else [])]),
-            html.Td(str(r.get("created") or "")[:16].replace("T", " "), className="small text-muted"),
+                       if active and r.get("eta_seconds") is not None else [])], className="text-wrap"),
+            html.Td(created, className=f"small text-muted {TABLET_HIDDEN}"),
             # a queued or running job is cancelled here (it must be before it can be deleted); it is rerun
             # once it has ended (a second copy of a run still going would only compete with it for the worker)
             html.Td([_action("Cancel", "cancel-job", jid, color="warning")] if active else [
@@ -235,7 +272,8 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
                 _action("Delete", "delete-job", jid, color="danger"),
             ], className="text-nowrap"),
         ], id=f"jobs-row-{jid[:8]}"))
-    # small type: nine columns and the two action buttons fit a 1280 px window without a horizontal scroll
+    # small type: nine columns and the two action buttons fit a 1280 px window without a horizontal scroll, seven
+    # (TABLET_HIDDEN) an 820 px one
     return stack_on_phones(dbc.Table([head, html.Tbody(body)], hover=True, size="sm",
                                      className="awd-table mb-0 align-middle small", id=ids.LIST))
 

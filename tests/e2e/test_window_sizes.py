@@ -6,12 +6,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.conftest import terminal_state, wait_for
 from tests.e2e.conftest import OWNER_TOKEN, console_errors
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
 
 OWNER = {"Authorization": f"Bearer {OWNER_TOKEN}"}
 LAPTOP = {"width": 1366, "height": 768}
+TABLET = {"width": 820, "height": 1180}
 PHONE = {"width": 390, "height": 844}
 
 #: The bottom of the lowest visible form control outside the Start bar, and the bar's box (viewport pixels).
@@ -60,4 +62,38 @@ def test_start_is_in_sight_when_the_configure_page_opens(web_server, owner_conte
     end = page.evaluate(_FORM_AND_BAR)
     assert end["lowest"] <= end["top"] <= end["bottom"] <= size["height"], end
     screenshot(page, f"71-configure-end-{size['width']}")
+    assert not errors, errors
+
+
+@pytest.fixture(scope="module")
+def finished_job(web_server, series_dataset) -> str:
+    """A run that has succeeded on the small example: its row is the widest the list draws (score, Rerun, Delete)."""
+    with httpx.Client(base_url=web_server, headers=OWNER, timeout=60) as api:
+        job = api.post("/api/jobs", json={"dataset_id": series_dataset, "teacher": "mlp", "lambdas": [0.001],
+                                          "gammas": [0.0], "epochs": 1, "teacher_epochs": 1}).json()
+        done = wait_for(lambda: terminal_state(api, job["id"]), timeout=240, what="the small job")
+    assert done["state"] == "succeeded", done.get("error")
+    return job["id"]
+
+
+@pytest.mark.parametrize("size", [TABLET, LAPTOP], ids=["tablet", "laptop"])
+def test_the_jobs_list_fits_its_card_without_scrolling_sideways(web_server, owner_context, screenshot,
+                                                                finished_job, size):
+    """At 820 × 1180 the list was 1090 px wide in a 762 px card (1090 in 1082 at 1366 px): its State column was cut
+    off. A tablet goes without three columns (pages/jobs.py, TABLET_HIDDEN) and the score wraps at its dot."""
+    page = owner_context(viewport=size).new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    page.goto(f"{web_server}/jobs")
+    row = page.locator(f"#jobs-row-{finished_job[:8]}")
+    row.wait_for()
+    widths = page.evaluate("(() => { const t = document.querySelector('#jobs-table');"
+                           " return [t.scrollWidth, t.clientWidth, t.getBoundingClientRect().right]; })()")
+    assert widths[0] <= widths[1], widths
+    for part in (row.get_by_role("link", name=finished_job[:8]), row.locator(".badge", has_text="succeeded"),
+                 row.get_by_role("button", name="Delete")):
+        assert part.is_visible()
+        box = part.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= widths[2], box  # inside the card, none cut off
+    screenshot(page, f"72-jobs-{size['width']}")
     assert not errors, errors
