@@ -30,6 +30,7 @@ from awd_studio.frontend.figures.compare import (
 )
 from awd_studio.frontend.figures.grid import kept_initial
 from awd_studio.frontend.help_links import help_link
+from awd_studio.frontend.option_words import OPTION_WORDS, option_words
 
 dash.register_page(__name__, path="/compare", title="AWD Studio · compare", name="Compare")
 
@@ -82,8 +83,8 @@ TARGET = "target"
 
 def run_facts(job: dict, bundle: dict, dataset: str | None = None) -> dict:
     """The facts of one run that the settings table compares (dataset, teacher, grid, selected point, every job
-    option; an option left to its default or to ``auto`` shows the value the run used, from the bundle's
-    provenance: "auto / auto" hid that two runs used different boundary modes).
+    option, in the order of their words; an option left to its default or to ``auto`` shows the value the run used,
+    from the bundle's provenance: "auto / auto" hid that two runs used different boundary modes).
 
     ``dataset`` names the run's dataset (by default the job's ``dataset_name``; :func:`dataset_labels` tells two
     of one name apart).
@@ -112,7 +113,7 @@ def run_facts(job: dict, bundle: dict, dataset: str | None = None) -> dict:
         "best AWD point γ": selected.get("gamma"),
     }
     resolved = (bundle.get("provenance") or {}).get("config") or {}
-    for key, value in sorted((job.get("config") or {}).items()):
+    for key, value in sorted((job.get("config") or {}).items(), key=lambda item: option_words(item[0]).lower()):
         used = resolved.get(key)
         if value is None and used is not None:  # left to the default: the value the run used
             value = f"{_fmt(used)} (default)"
@@ -270,9 +271,27 @@ def comparison_csv(score_rows: list[dict], settings_rows: list[tuple], labels: l
     return out.getvalue()
 
 
+def setting_name(name: str):
+    """A row's name in the settings table: a job option in words over its name in the API, in small monospace, which
+    API users know it by (``Grid preset`` over ``grid_preset``: the table showed the API's names alone); a fact of the
+    run (``wavelet delivered``) as it is, capitalised.
+
+    Examples
+    --------
+    >>> [getattr(part, "children", part) for part in setting_name("start_search").children]
+    ['Random starts searched', ' ', 'start_search']
+    >>> setting_name("wavelet delivered")
+    'Wavelet delivered'
+    """
+    if name in OPTION_WORDS:
+        return html.Span([html.Span(OPTION_WORDS[name]), " ", html.Code(name, className="small text-muted")])
+    return name[:1].upper() + name[1:]
+
+
 def _settings_table(rows, labels):
     head = html.Thead(html.Tr([html.Th("Setting"), *[html.Th(label) for label in labels]]))
-    body = [html.Tr([html.Td(n), *[html.Td(v, className="awd-differs" if d else "") for v in values]],
+    body = [html.Tr([html.Td(setting_name(n), className="awd-wrap"),
+                     *[html.Td(v, className="awd-differs" if d else "") for v in values]],
                     className="awd-diff-row" if d else "")
             for n, *values, d in rows]
     n_diff = sum(d for *_, d in rows)

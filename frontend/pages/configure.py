@@ -29,6 +29,7 @@ from awd_studio.frontend.components import (
 from awd_studio.frontend.durations import stage_words as estimate_stage_words
 from awd_studio.frontend.figures.style import kind_label, size_words
 from awd_studio.frontend.help_links import help_link
+from awd_studio.frontend.option_words import OPTION_WORDS
 from awd_studio.frontend.rerun_form import form_values, grid_values, kept_options, kept_words, source_words
 
 dash.register_page(__name__, path="/configure", title="AWD Studio · configure", name="Configure")
@@ -234,7 +235,7 @@ def layout(dataset: str | None = None, **query):
                     dbc.Input(id=ids.DATASET_HIDDEN, type="hidden", value=dataset or ""),
                     html.Div(id=ids.DATASET_PICKED, className="small text-muted"),
                     html.Div(id=ids.DATASET_FACTS, className="small text-muted mb-2"),
-                    html.Div(_field("Target to explain", dcc.Dropdown(id=ids.TARGET, clearable=False, value=0),
+                    html.Div(_field(OPTION_WORDS["target"], dcc.Dropdown(id=ids.TARGET, clearable=False, value=0),
                                     "The teacher learns this column and the students predict it (uploaded weights: "
                                     "their only output, or their output for this column when they have one per "
                                     "column). For maps, the peak-count student's classes are whole target rows "
@@ -247,13 +248,12 @@ def layout(dataset: str | None = None, **query):
                                    options=[{"label": "Train a built-in network", "value": "builtin"},
                                             {"label": "Upload trained weights", "value": "upload"}]),
                     html.Div([
-                        _field("Architecture", dcc.Dropdown(id=ids.TEACHER, clearable=False),
+                        _field(OPTION_WORDS["teacher"], dcc.Dropdown(id=ids.TEACHER, clearable=False),
                                "The architectures for your data kind. For time series, auto trains an LSTM "
                                "(events at any time) and an MLP (values at fixed times) and keeps the one that "
                                "predicts held-out data better; CNN suggested for maps.", label_for=ids.TEACHER),
-                        _field("Teacher training epochs", dbc.Input(id=ids.TEACHER_EPOCHS, type="number",
-                                                                    min=1, step=1,
-                                                                    placeholder="default"),
+                        _field(OPTION_WORDS["teacher_epochs"],
+                               dbc.Input(id=ids.TEACHER_EPOCHS, type="number", min=1, step=1, placeholder="default"),
                                "Blank: the architecture's default limit; training stops earlier once validation "
                                "stops improving, and the result says when it was still improving at the limit. Not "
                                "used for uploaded weights.", label_for=ids.TEACHER_EPOCHS),
@@ -278,49 +278,53 @@ def layout(dataset: str | None = None, **query):
                 _card("Wavelet", [
                     dbc.Row([
                         # the default among the options: shown before the service's choices arrive
-                        dbc.Col([_field("Start from", dcc.Dropdown(id=ids.WAVE, value="db5", options=["db5"],
-                                                                   clearable=False)),
+                        dbc.Col([_field(OPTION_WORDS["wave"],
+                                        dcc.Dropdown(id=ids.WAVE, value="db5", options=["db5"], clearable=False)),
                                  html.Div(id=ids.WAVE_NOTE, className="form-text mt-n2 mb-3")], sm=6),
-                        dbc.Col(_field("Levels J", dbc.Input(id=ids.LEVELS, type="number", value=4, min=1,
-                                                             step=1), label_for=ids.LEVELS), sm=6),
+                        dbc.Col(_field(OPTION_WORDS["levels"],
+                                       dbc.Input(id=ids.LEVELS, type="number", value=4, min=1, step=1),
+                                       label_for=ids.LEVELS), sm=6),
                     ]),
-                    _field("Attribution", dbc.RadioItems(id=ids.ATTRIBUTION, name=ids.ATTRIBUTION, value="saliency")),
+                    _field(OPTION_WORDS["attribution"],
+                           dbc.RadioItems(id=ids.ATTRIBUTION, name=ids.ATTRIBUTION, value="saliency")),
                     # one a row: side by side, a select showed "orthogonal (exact lattice" and "auto (from the
                     # signal len" at 1366 px (review 22)
-                    _field("Filter parametrisation", dbc.Select(id=ids.PARAMETRIZATION, value="orthogonal"),
+                    _field(OPTION_WORDS["parametrization"], dbc.Select(id=ids.PARAMETRIZATION, value="orthogonal"),
                            label_for=ids.PARAMETRIZATION),
-                    _field("Boundary mode", dbc.Select(id=ids.MODE, value="auto"), label_for=ids.MODE),
-                    html.Div(_field("Random starts searched", dbc.Input(id=ids.START_SEARCH, type="number", min=0,
-                                                                        step=1, placeholder="auto"),
+                    _field(OPTION_WORDS["mode"], dbc.Select(id=ids.MODE, value="auto"), label_for=ids.MODE),
+                    html.Div(_field(OPTION_WORDS["start_search"],
+                                    dbc.Input(id=ids.START_SEARCH, type="number", min=0, step=1, placeholder="auto"),
                                     "Time series: before the grid, random orthogonal filters are descended on the "
                                     "interpretation term (for γ > 0) and on sparsity alone (for γ = 0, without the "
                                     "teacher); each grid point starts from the best of its own for its loss. "
                                     "Blank: 1000 for 1000 or more series of up to 64 samples, else none; 0 turns it "
                                     "off.", label_for=ids.START_SEARCH), id=ids.START_SEARCH_FIELD),
-                    html.Div(_field("Series student reads", dbc.Select(id=ids.SERIES_FEATURES, value="auto"),
+                    html.Div(_field(OPTION_WORDS["series_features"],
+                                    dbc.Select(id=ids.SERIES_FEATURES, value="auto"),
                                     "Time series: in each band, each series' largest coefficients wherever they sit "
                                     "(events at any time, the paper's student), or the coefficients at the positions "
                                     "that track the target best on the training data, the same for every series "
                                     "(values at fixed times). Auto: the one that cross-validates better at the "
                                     "initial wavelet.", label_for=ids.SERIES_FEATURES),
                              id=ids.SERIES_FEATURES_FIELD),
-                    html.Div(_field("Map student reads", dbc.Select(id=ids.PEAK_RESPONSE, value="magnitude"),
+                    html.Div(_field(OPTION_WORDS["peak_response"],
+                                    dbc.Select(id=ids.PEAK_RESPONSE, value="magnitude"),
                                     "Maps: what the peak-count student histograms at each peak through the "
                                     "wavelet's 3 × 3 sub-filters.", label_for=ids.PEAK_RESPONSE),
                              id=ids.PEAK_RESPONSE_FIELD),
-                    _field("Control: random wavelets without the teacher",
+                    _field(OPTION_WORDS["random_search"],
                            dbc.Input(id=ids.RANDOM_SEARCH, type="number", min=0, step=1, placeholder="auto"),
                            "After distillation, this many random orthogonal wavelets are scored by the student's "
                            "cross-validation alone and the best is compared with AWD on the test set: does the "
                            "teacher add anything a search on the labels does not find? Blank: 300 for 1000 or more "
                            "time series, else off; 0 turns it off. About 0.01 s per wavelet per 3000 series, 0.2 s "
                            "per 1000 maps.", label_for=ids.RANDOM_SEARCH),
-                    _field("Scattering student",
+                    _field(OPTION_WORDS["student"],
                            dbc.Row([
                                dbc.Col(dbc.Switch(id=ids.SCATTERING, value=False,
                                                   label="Also fit a learned scattering student"), xs=12, md=7),
                                dbc.Col([
-                                   dbc.Label("Scattering student training epochs", html_for=ids.SCATTERING_EPOCHS,
+                                   dbc.Label(OPTION_WORDS["scattering_epochs"], html_for=ids.SCATTERING_EPOCHS,
                                              className="visually-hidden"),
                                    dbc.InputGroup([
                                        dbc.Input(id=ids.SCATTERING_EPOCHS, type="number", min=1, step=1,
@@ -341,19 +345,22 @@ def layout(dataset: str | None = None, **query):
                         dbc.Button("Paper's grid", id=ids.PRESET_PAPER, color="secondary", outline=True,
                                    size="sm"),
                     ], className="mb-3"),
-                    _field(["λ values (sparsity)", help_link("lambda")], dbc.Textarea(id=ids.LAMBDAS, rows=2),
+                    _field([OPTION_WORDS["lambdas"], help_link("lambda")], dbc.Textarea(id=ids.LAMBDAS, rows=2),
                            "Comma-separated, ≥ 0.", label_for=ids.LAMBDAS),
-                    _field(["γ values (interpretation)", help_link("gamma")], dbc.Textarea(id=ids.GAMMAS, rows=3),
+                    _field([OPTION_WORDS["gammas"], help_link("gamma")], dbc.Textarea(id=ids.GAMMAS, rows=3),
                            "Include 0: it is the “AWD without interpretation” baseline.",
                            label_for=ids.GAMMAS),
                     dbc.Row([
-                        dbc.Col(_field("Epochs", dbc.Input(id=ids.EPOCHS, type="number", value=50, min=1,
-                                                           step=1), label_for=ids.EPOCHS), sm=4),
+                        dbc.Col(_field(OPTION_WORDS["epochs"],
+                                       dbc.Input(id=ids.EPOCHS, type="number", value=50, min=1, step=1),
+                                       label_for=ids.EPOCHS), sm=4),
                         # filled by the preset, as the epochs are (the maps' quick grid takes a larger step)
-                        dbc.Col(_field("Step size (Adam)", dbc.Input(id=ids.LR, type="number", value=1e-3, min=0,
-                                                                     step="any"), label_for=ids.LR), sm=4),
-                        dbc.Col(_field("Seed", dbc.Input(id=ids.SEED, type="number", value=0, min=0,
-                                                         step=1), label_for=ids.SEED), sm=4),
+                        dbc.Col(_field(OPTION_WORDS["lr"],
+                                       dbc.Input(id=ids.LR, type="number", value=1e-3, min=0, step="any"),
+                                       label_for=ids.LR), sm=4),
+                        dbc.Col(_field(OPTION_WORDS["seed"],
+                                       dbc.Input(id=ids.SEED, type="number", value=0, min=0, step=1),
+                                       label_for=ids.SEED), sm=4),
                     ]),
                     html.Div(id=ids.GRID_SIZE, className="mb-2"),
                 ], help_section="grid"),

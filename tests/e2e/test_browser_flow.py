@@ -63,7 +63,7 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     page.wait_for_function("document.querySelector('#configure-wave-note').innerText.includes('made with db5')")
     assert "starts from sym5" in page.inner_text("#configure-wave-note")
     tree = page.locator("body").aria_snapshot()  # dropdowns named by their labels (review 16: "db5, button")
-    assert 'button "Start from sym5"' in tree and 'button "Architecture ' in tree and 'button "Dataset ' in tree
+    assert 'button "Start from sym5"' in tree and 'button "Teacher architecture ' in tree and 'button "Dataset ' in tree
     page.click("#configure-teacher")
     page.get_by_role("option", name=re.compile(r"^mlp")).first.click()
     page.wait_for_function("document.querySelector('#configure-teacher').innerText.trim().startsWith('mlp')")

@@ -71,7 +71,9 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     assert "AWD" in scores and "Teacher" in scores and len(re.findall(NUMBER, scores)) >= 8, scores
     assert page.locator("#compare-settings td.awd-differs").count() >= 2  # seed differs (A and B cells)
     differing = page.locator("#compare-settings tr.awd-diff-row").all_inner_texts()
-    assert any(t.split("\t")[0] == "seed" and sorted(t.split("\t")[1:]) == ["0", "1"] for t in differing), differing
+    # each option in words over its name in the API
+    assert any(t.split("\t")[0].split() == ["Seed", "seed"] and sorted(t.split("\t")[1:]) == ["0", "1"]
+               for t in differing), differing
     # both tables in one CSV (review 17: the compare page had no download)
     with page.expect_download() as download:
         page.click("#compare-download")

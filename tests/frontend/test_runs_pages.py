@@ -182,6 +182,11 @@ def test_compare_page_reads_two_runs(service):
     compare = page("compare")
     body = str(run(compare.show([service.job_id, service.job_id])))
     assert "compare-wavelets-graph" in body and "compare-settings" in body and "0 settings differ" in body
+    # each option in words, beside the name API users know it by (the table showed grid_preset, start_search alone)
+    rows = compare.settings_diff([{"wavelet delivered": "AWD", "grid_preset": "paper", "start_search": 0}] * 2)
+    table = str(compare._settings_table(rows, ["A", "B"]))
+    assert "'Grid preset'" in table and "Code(children='grid_preset'" in table and "'Random starts searched'" in table
+    assert "'Wavelet delivered'" in table  # a fact of the run, not an option: its words alone
     # both tables in one CSV (review 17: the page had no download)
     assert "compare-download" in body and "data:text/csv" in body and ".csv" in body
     text = compare.comparison_csv([{"model": "AWD", "r2": [0.5, 0.5], "rmse": [1.0, 1.0]}],
