@@ -2,13 +2,14 @@
 
 The configure page labels its fields with these words; the compare page's settings table and the job page's
 settings name each option with them, beside the option's name in the API (``grid_preset``), which API users know.
-``tests/frontend/test_option_words.py`` holds the table to the options of ``models.options`` (the frontend may not
-import it) and to the configure page's labels.
+The job page lists only the options of the job's kind of data (:data:`KIND_OPTIONS`).
+``tests/frontend/test_option_words.py`` holds both tables to ``models.options`` (the frontend may not import it)
+and the words to the configure page's labels.
 """
 
 from __future__ import annotations
 
-__all__ = ["OPTION_WORDS", "option_words"]
+__all__ = ["OPTION_WORDS", "option_words", "KIND_OPTIONS", "applies_to", "options_for_kind"]
 
 #: Option -> how the pages name it: the configure page's label where it has a field, else words in its manner.
 OPTION_WORDS = {
@@ -62,3 +63,39 @@ def option_words(name: str) -> str:
     ('Random starts searched', 'no_such_option')
     """
     return OPTION_WORDS.get(name, name)
+
+
+#: The options that apply to one kind of data only (every other applies to both): the time-series student's and the
+#: start search, the map student's. A copy of ``models.options.KIND_OPTIONS``.
+KIND_OPTIONS = {
+    "timeseries": ("start_search", "series_features", "top_k", "student_penalty"),
+    "image": ("peak_response", "peak_covariance"),
+}
+
+
+def applies_to(name: str, kind: str | None) -> bool:
+    """Whether a job option applies to data of ``kind`` (``"timeseries"`` or ``"image"``; every option while the
+    kind is not known).
+
+    Examples
+    --------
+    >>> applies_to("peak_response", "timeseries"), applies_to("peak_response", "image"), applies_to("seed", "image")
+    (False, True, True)
+    >>> applies_to("start_search", None)
+    True
+    """
+    return kind is None or all(name not in names for other, names in KIND_OPTIONS.items() if other != kind)
+
+
+def options_for_kind(config: dict | None, kind: str | None) -> dict:
+    """The options of a job's config that apply to its kind of data, in the order of :data:`OPTION_WORDS` (the
+    configure page's fields first), any option the table does not know after them by name.
+
+    Examples
+    --------
+    >>> options_for_kind({"seed": 0, "peak_response": "magnitude", "wave": "db5", "top_k": 6}, "image")
+    {'wave': 'db5', 'peak_response': 'magnitude', 'seed': 0}
+    """
+    order = {name: i for i, name in enumerate(OPTION_WORDS)}
+    names = sorted((config or {}), key=lambda name: (order.get(name, len(order)), name))
+    return {name: config[name] for name in names if applies_to(name, kind)}

@@ -33,7 +33,7 @@ __all__ = [
     "options_error", "cli_fields", "describe", "DEFAULT_START_SEARCH", "START_SEARCH_MAX_LENGTH",
     "START_SEARCH_AUTO_MAX_LENGTH", "START_SEARCH_MIN_SAMPLES",
     "resolve_start_search",
-    "resolve_random_search",
+    "resolve_random_search", "KIND_OPTIONS",
 ]
 
 
@@ -528,6 +528,16 @@ class PipelineConfig(JobOptions):
     def to_dict(self) -> dict:
         """A JSON-able dict of every field."""
         return self.model_dump(mode="json")
+
+
+#: The options that apply to one kind of data only; every other option applies to both. The time-series student's
+#: (what it reads, how many coefficients a band, its penalty) and the start search, which is for time series; the
+#: map student's (what it reads at a peak, its covariance). The job page shows a job the options of its kind (the
+#: frontend's copy, ``frontend/option_words.py``, is held to this one by tests/frontend/test_option_words.py).
+KIND_OPTIONS = {
+    Kind.TIMESERIES.value: ("start_search", "series_features", "top_k", "student_penalty"),
+    Kind.IMAGE.value: ("peak_response", "peak_covariance"),
+}
 
 
 #: Options a new user sets most; the CLI lists them first and the configure page shows them.

@@ -29,6 +29,7 @@ from awd_studio.frontend.components import (
     teacher_text,
 )
 from awd_studio.frontend.help_links import help_link
+from awd_studio.frontend.option_words import KIND_OPTIONS, OPTION_WORDS, options_for_kind
 
 dash.register_page(__name__, path_template="/jobs/<job_id>", title="AWD Studio · job", name="Job")
 
@@ -59,6 +60,9 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.POLL)
     TEACHER_CARD = "job-teacher-card"
     TEACHER_GRAPH = "job-teacher-graph"
     ETA_LINE = "job-eta-line"
+    #: The job's settings: those of its kind of data in words (a definition list), and all of them as raw JSON.
+    SETTINGS = "job-settings"
+    SETTINGS_NOTE = "job-settings-note"
     CONFIG = "job-config"
     #: "Attempt 2: …", on a job that started again from the beginning (a stopped server, a lost worker).
     ATTEMPT = "job-attempt"
@@ -199,7 +203,13 @@ def layout(job_id: str | None = None, **_):
             dbc.Card([dbc.CardHeader(html.H2(["Distillation losses", help_link("data")], className="h6 mb-0")),
                       dbc.CardBody(graph(ids.LOSS_GRAPH, "losses", figures.loss_figure(None)))],
                      className="shadow-sm mb-4"),
-            html.Details([html.Summary("Job settings"), html.Pre(id=ids.CONFIG, className="awd-config-json mt-2")]),
+            dbc.Card([dbc.CardHeader(html.H2(["Job settings", help_link("configure")], className="h6 mb-0")),
+                      dbc.CardBody([
+                          html.P(id=ids.SETTINGS_NOTE, className="small text-muted"),
+                          html.Dl(id=ids.SETTINGS, className="awd-kv awd-settings"),
+                          html.Details([html.Summary("Every option as the API stores it (raw JSON)"),
+                                        html.Pre(id=ids.CONFIG, className="awd-config-json mt-2")]),
+                      ])], className="shadow-sm mb-4"),
         ]),
     ])
 
@@ -343,7 +353,6 @@ POLL_OUTPUTS = dict(
     results_link_class=Output(ids.RESULTS_LINK, "className"),
     rerun_class=Output(ids.RERUN, "className"),
     rerun_link_class=Output(ids.RERUN_LINK, "className"),
-    config=Output(ids.CONFIG, "children"),
     nav=Output(APP_NAV, "href", allow_duplicate=True),
     notice=alert_outputs(ids.NOTICE),
     watched=Output(ids.WATCHED, "data"),
@@ -382,7 +391,7 @@ async def poll(_n, job_id, watched=False, submitted=None):
         return named_update(POLL_OUTPUTS, badge=state_badge("unknown"), stage="", percent=0, label="", animated=False,
                             eta="—", error=alert_value(msg), stop=err.not_found, cancel_disabled=True,
                             cancel_class="awd-hidden",
-                            results_link_class="awd-hidden", config="", notice=alert_value(None))
+                            results_link_class="awd-hidden", notice=alert_value(None))
     v = job_view(job)
     just_submitted = submitted == job_id  # job_id is set here
     watched = bool(watched) or just_submitted
@@ -400,12 +409,83 @@ async def poll(_n, job_id, watched=False, submitted=None):
         results_link_class="" if v["state"] == "succeeded" else "awd-hidden",
         rerun_class="" if v["done"] else "awd-hidden",
         rerun_link_class="" if v["done"] else "awd-hidden",
-        config=json.dumps(job.get("config") or {}, indent=2, sort_keys=True),
         nav=f"/results/{job_id}" if v["state"] == "succeeded" and watched else no_update,
         notice=alert_value(v["notice"]), watched=watched or not v["done"],
         submitted=None if just_submitted else no_update, status=None, body_style={},
         origin=origin_line(v["origin"]), attempt=v["attempt"], what=v["what"],
     )
+
+
+def setting_value(value) -> str | html.Span:
+    """A job option's value as the settings list shows it: a list as its values, a number as it was given, None
+    (left to the server: the grid preset's, ``auto``'s choice, or off) as "not set".
+
+    Examples
+    --------
+    >>> setting_value([0.0, 0.0001, 0.5]), setting_value(0.001), setting_value("orthogonal"), setting_value(4)
+    ('0, 0.0001, 0.5', '0.001', 'orthogonal', '4')
+    >>> setting_value(None).children
+    'not set'
+    """
+    if value is None:
+        return html.Span("not set", className="text-muted")
+    if isinstance(value, list):
+        return ", ".join(setting_value(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+#: What the settings list is said to show, by the job's kind of data.
+KIND_WORDS = {"timeseries": "time series", "image": "maps"}
+
+
+def settings_list(config: dict | None, kind: str | None) -> tuple[list, str]:
+    """The job's settings as the page lists them: ``(items, note)``, one item (``html.Div`` of a ``Dt`` and a
+    ``Dd``) per option that applies to the job's kind of data (:func:`frontend.option_words.options_for_kind`), each
+    named in words with its name in the API beside them; the note says which options are left out.
+
+    The page showed the whole config as raw JSON: the map student's options on a time-series job and the other way
+    round (the raw JSON is still there, under the list).
+    """
+    shown = options_for_kind(config, kind)
+    items = [html.Div([html.Dt([OPTION_WORDS.get(name, name), " ", html.Code(name, className="small text-muted")]),
+                       html.Dd(setting_value(value), className="mb-0")])
+             for name, value in shown.items()]
+    if kind not in KIND_WORDS:
+        return items, "Every option of the job (its dataset, which says which of them apply, is gone)."
+    others = [other for other in KIND_OPTIONS if other != kind]
+    left_out = [OPTION_WORDS.get(name, name) for other in others for name in KIND_OPTIONS[other] if name in config]
+    note = f"The options that apply to {KIND_WORDS[kind]}"
+    return items, note + (f"; left out, for {', '.join(KIND_WORDS[o] for o in others)} only: "
+                          f"{', '.join(left_out)}." if left_out else ".")
+
+
+#: What reading the job's settings shows.
+SETTINGS_OUTPUTS = dict(items=Output(ids.SETTINGS, "children"), note=Output(ids.SETTINGS_NOTE, "children"),
+                        raw=Output(ids.CONFIG, "children"))
+
+
+@callback(output=SETTINGS_OUTPUTS, inputs=dict(job_id=Input(ids.JOB_ID, "data")))
+async def show_settings(job_id):
+    """The job's settings, read once (they do not change while it runs): ``GET /api/jobs/{id}``, and its dataset's
+    kind (``GET /api/datasets/{id}``) for the options that apply."""
+    if not job_id:
+        return named_update(SETTINGS_OUTPUTS)
+    client = get_client()
+    try:
+        job = await client.get_job(job_id)
+    except ApiError:  # the poll says what is wrong
+        return named_update(SETTINGS_OUTPUTS)
+    kind = None
+    if job.get("dataset_id"):
+        try:
+            kind = (await client.get_dataset(job["dataset_id"])).get("kind")
+        except ApiError:  # deleted since: every option is listed
+            kind = None
+    config = job.get("config") or {}
+    items, note = settings_list(config, kind)
+    return dict(items=items, note=note, raw=json.dumps(config, indent=2, sort_keys=True))
 
 
 @callback(

@@ -8,7 +8,9 @@ forgotten in the table, or a label written again on the configure page, fails he
 
 import pytest
 
+from awd_studio.frontend import option_words
 from awd_studio.frontend.option_words import OPTION_WORDS
+from awd_studio.models import options
 from awd_studio.models.options import JobOptions
 
 from .test_pages import page
@@ -17,6 +19,12 @@ from .test_pages import page
 def test_every_option_has_words_of_its_own():
     assert set(OPTION_WORDS) == set(JobOptions.model_fields)
     assert len(set(OPTION_WORDS.values())) == len(OPTION_WORDS)  # no two options read alike
+
+
+def test_the_options_of_one_kind_are_the_models():
+    assert option_words.KIND_OPTIONS == {kind: tuple(names) for kind, names in options.KIND_OPTIONS.items()}
+    assert set(option_words.KIND_OPTIONS) == {kind.value for kind in options.Kind}
+    assert all(name in JobOptions.model_fields for names in options.KIND_OPTIONS.values() for name in names)
 
 
 def _text(label) -> str:

@@ -527,6 +527,28 @@ def test_job_view_and_losses():
         job.LOSS_TITLE_ONE  # says what the one pair of curves is: the mean over the grid
 
 
+def test_job_settings_list_the_options_of_the_jobs_kind(service):
+    """The page showed the whole config as raw JSON, the map student's options on a series job and the other way
+    round: a list of the options that apply, in words beside their API names, with the raw JSON under it."""
+    job = page("job")
+    config = {"seed": 3, "start_search": None, "peak_response": "magnitude", "top_k": 6, "grid_preset": "paper",
+              "lambdas": [0.001, 0.01]}
+    series, note = job.settings_list(config, "timeseries")
+    text = str(series)
+    assert "'Random starts searched'" in text and "Code(children='grid_preset'" in text and "'0.001, 0.01'" in text
+    assert "'not set'" in text  # a value left to the server
+    assert "peak_response" not in text and note.endswith("for maps only: Map student reads.")
+    maps, note = job.settings_list(config, "image")
+    assert "start_search" not in str(maps) and "top_k" not in str(maps) and "peak_response" in str(maps)
+    assert note.startswith("The options that apply to maps; left out")
+    everything, note = job.settings_list(config, None)  # the dataset deleted: its kind unknown
+    assert len(everything) == len(config) and "gone" in note
+    out = run(job.show_settings(service.image_job_id))
+    assert fits(out, job.SETTINGS_OUTPUTS) and out["note"].startswith("The options that apply to maps")
+    assert json.loads(out["raw"]) == service.client.get(f"/api/jobs/{service.image_job_id}").json()["config"]
+    assert run(job.show_settings(None)) == job.named_update(job.SETTINGS_OUTPUTS)
+
+
 def test_job_poll(service):
     job = page("job")
     out = run(job.poll(3, service.job_id, watched=True))
