@@ -268,6 +268,11 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
                          static_url=DOCS_STATIC_URL,
                          description=API_DESCRIPTION)
     app.state.settings = settings
+    # the archive route writes the results page's "Use in Python" code beside the files (the backend's routes may
+    # not import the frontend: the code maker is handed to them here)
+    from awd_studio.frontend.use_in_python import python_snippet
+
+    app.state.python_snippet = python_snippet
     app.add_middleware(OwnerGateMiddleware, token=settings.api_token)
     app.add_middleware(UnknownPageStatus)  # outside the gate: a 401 stays a 401
     if settings.rate_limit_per_minute > 0:

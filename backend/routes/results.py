@@ -129,6 +129,8 @@ def list_files(key: str, request: Request, session: SessionDep, paths: PathsDep)
 #: The folder a result's archive unpacks to: the one the results page's "Use in Python" code and its
 #: ``awd predict`` line read (``frontend.use_in_python.RESULT_FOLDER``; a test checks that they agree).
 ARCHIVE_FOLDER = "awd-result"
+#: The results page's "Use in Python" code in the archive.
+SNIPPET_FILE = "use_in_python.py"
 #: Files already compressed, stored as they are in the archive.
 _STORED = (".png", ".npz", ".zip", ".pt", ".pt2", ".safetensors")
 
@@ -138,14 +140,22 @@ _STORED = (".png", ".npz", ".zip", ".pt", ".pt2", ".safetensors")
                                          **_NOT_FOUND})
 def get_archive(key: str, request: Request, session: SessionDep, paths: PathsDep):
     """Every file of a result (what ``GET /files`` lists) in one ZIP archive, under the folder ``awd-result/``:
-    unpacked, it is the folder the results page's Python code and ``awd predict awd-result ...`` read. Named
-    ``awd-<run>-result.zip``."""
-    files = _artifacts(result_dir_for_key(key, request, session, paths))
+    unpacked, it is the folder the results page's Python code and ``awd predict awd-result ...`` read. With it,
+    ``awd-result/use_in_python.py``: that code (run from the folder holding ``awd-result/``; it needs AWD Studio
+    installed). Named ``awd-<run>-result.zip``."""
+    root = result_dir_for_key(key, request, session, paths)
+    files = _artifacts(root)
+    # the results page's code, made by the app's frontend (review 31A: a script could not reach it)
+    snippet = getattr(request.app.state, "python_snippet", None)
+    bundle_file = root / "result.json"
     buffer = tempfile.SpooledTemporaryFile(max_size=16 * 2 ** 20)  # a result is a few MB: on disk beyond 16 MiB
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, path in files:
             archive.write(path, f"{ARCHIVE_FOLDER}/{name}",
                           compress_type=zipfile.ZIP_STORED if name.endswith(_STORED) else zipfile.ZIP_DEFLATED)
+        if snippet is not None and bundle_file.is_file():
+            archive.writestr(f"{ARCHIVE_FOLDER}/{SNIPPET_FILE}", snippet(json.loads(bundle_file.read_text())),
+                             compress_type=zipfile.ZIP_DEFLATED)
     buffer.seek(0)
     disposition = f'attachment; filename="{run_file_name(key, "result.zip")}"'
     return StreamingResponse(iter(lambda: buffer.read(2 ** 16), b""), media_type="application/zip",

@@ -83,3 +83,27 @@ def test_predict_route_gives_the_pipelines_test_predictions(client, worker, tiny
     assert shared.status_code == 403 and "read-only" in shared.json()["detail"]
     short = client.post(f"/api/results/{job['id'][:8]}/predict", files=new)  # the id in a result's file names
     assert short.status_code == 404 and "the job's full id" in short.json()["detail"]
+
+
+def test_the_archive_holds_the_pages_python_code_and_it_runs(client, worker, tiny_job, tmp_path):
+    """Review 31A: the results page's "Use in Python" code could not be reached without a browser; the archive
+    carries it, and it runs as unpacked, reproducing the stored test predictions."""
+    import subprocess
+    import sys
+    import zipfile
+
+    from awd_studio.models.data import make_example, save_npz
+
+    save_npz(make_example("synthetic", n=160, seed=5), tmp_path / "data.npz")
+    files = {"file": ("data.npz", (tmp_path / "data.npz").read_bytes(), "application/octet-stream")}
+    job = client.post("/api/jobs", json={"dataset_id": client.post("/api/datasets", files=files).json()["id"],
+                                         **tiny_job}).json()
+    done = wait_for(lambda: terminal_state(client, job["id"]), timeout=240, what="the job to end")
+    assert done["state"] == "succeeded", done.get("error")
+    with zipfile.ZipFile(io.BytesIO(client.get(f"/api/results/{job['id']}/archive").content)) as archive:
+        assert "awd-result/use_in_python.py" in archive.namelist()
+        archive.extractall(tmp_path / "unpacked")
+    ran = subprocess.run([sys.executable, "awd-result/use_in_python.py"], cwd=tmp_path / "unpacked",
+                         capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    assert float(ran.stdout.split("stored test predictions:")[1].split()[0]) <= 1e-10
