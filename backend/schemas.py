@@ -164,6 +164,9 @@ class JobCreate(JobOptions):
     teacher: str = Field(default="auto", max_length=64,
                          description="auto (series: LSTM and MLP trained, the better kept; maps: CNN), mlp, "
                                      "lstm, cnn, resnet18, or the id of an uploaded teacher")
+    target: int | str = Field(default=0, description="the target column to predict: its number from 0, or its name "
+                                                    "(summary.target_names of GET /api/datasets/{id}, e.g. "
+                                                    "sigma_8)")
     rerun_of: str | None = Field(default=None, max_length=64,
                                  description="the id of the job whose settings this one started from (the configure "
                                              "page's “Change settings and run again” sends it); the job's page links "

@@ -283,6 +283,7 @@ def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str |
     if dataset is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"dataset_id: no dataset {body.dataset_id!r}")
     options = body.model_dump(exclude={"dataset_id", "rerun_of"})
+    options["target"] = target_index(options["target"], dataset.summary or {})
     row = None
     if options["teacher"] not in ("auto", *TEACHER_ARCHITECTURES):
         row = session.get(Teacher, options["teacher"]) if is_uuid(options["teacher"]) else None
@@ -306,6 +307,30 @@ def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str |
     except ValueError as exc:
         raise _unprocessable(str(exc)) from None
     return config, (row.id if row is not None else None), dataset
+
+
+def target_index(target, summary: dict) -> int:
+    """The column number of a job's ``target``: a number as given, a name looked up in the dataset's target names
+    (review 31A: the API took only a number, while ``awd distill --target sigma_8`` takes the name).
+
+    Raises
+    ------
+    fastapi.HTTPException
+        422 naming the columns, for a name the dataset does not have.
+
+    Examples
+    --------
+    >>> target_index("sigma_8", {"target_names": ["Omega_m", "sigma_8"]}), target_index(0, {})
+    (1, 0)
+    """
+    if isinstance(target, int) or str(target).strip().isdigit():
+        return int(target)
+    names = [str(n) for n in summary.get("target_names") or []]
+    if target in names:
+        return names.index(target)
+    columns = ", ".join(f"{i} ({n})" for i, n in enumerate(names)) or "0"
+    raise _unprocessable(f"target: {target!r} is not a target column of this dataset; pass a column's number or "
+                         f"name: {columns}")
 
 
 #: Set to "1" by ``awd serve`` when it starts its own workers: they share this process's machine and devices.

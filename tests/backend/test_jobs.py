@@ -159,6 +159,23 @@ def test_a_target_column_the_data_lacks_or_that_never_varies_is_422_before_queue
     assert client.get(f"/api/jobs/{one['id']}").json()["target_name"] is None  # one target: nothing to tell apart
 
 
+def test_the_target_column_may_be_given_by_its_name(client, upload):
+    """Review 31A: the API took only a column number, while awd distill --target sigma_8 takes the name."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(60, 64))
+    y = np.column_stack([X[:, :4].sum(axis=1), X[:, 4:8].sum(axis=1)])
+    named = upload(npz_bytes(X=X, y=y, target_names=np.array(["area", "height"])), "named_targets.npz")
+    assert named.status_code in (200, 201), named.text
+    body = {"dataset_id": named.json()["id"], **TINY}
+    created = client.post("/api/jobs", json={**body, "target": "height"})
+    assert created.status_code == 201, created.text
+    assert client.get(f"/api/jobs/{created.json()['id']}").json()["target_name"] == "height"
+    wrong = client.post("/api/jobs/estimate", json={**body, "target": "width"})
+    assert wrong.status_code == 422
+    assert wrong.json()["detail"] == ("target: 'width' is not a target column of this dataset; pass a column's "
+                                      "number or name: 0 (area), 1 (height)")
+
+
 def test_a_body_that_is_not_json_or_names_a_wrong_field_gets_plain_words(client, dataset):
     """Review 8: "1: JSON decode error" and "dataset_id: Field required (and 1 more)" hid what was wrong."""
     broken = client.post("/api/jobs", content=b"{dataset_id: 1}", headers={"Content-Type": "application/json"})
