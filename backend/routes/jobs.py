@@ -428,9 +428,12 @@ def list_jobs(session: SessionDep, paths: PathsDep, state: JobState | None = Non
 
 
 @router.get("/{job_id}", response_model=JobPublic, responses={404: {"model": Problem}})
-def get_job(job: JobDep, session: SessionDep, paths: PathsDep):
-    """State, stage, fraction, ETA, error and the loss history of the current attempt."""
-    return job_public(job, session, with_losses=True, paths=paths)
+def get_job(job: JobDep, session: SessionDep, paths: PathsDep,
+            losses: bool = Query(True, description="false leaves out the loss history (a script polling a long job "
+                                                   "moves less; review 31A)")):
+    """State, stage, fraction, ETA, error and the loss history of the current attempt (``?losses=false``: without
+    it)."""
+    return job_public(job, session, with_losses=losses, paths=paths)
 
 
 @router.post("/{job_id}/cancel", response_model=JobPublic,

@@ -66,6 +66,8 @@ def test_upload_submit_result_share(client, worker, tiny_job):
     assert final["fraction"] == 1.0 and final["attempt"] == 1
     assert final["losses"], "the live loss history is empty"
     assert final["started"] and final["finished"]
+    lean = client.get(f"/api/jobs/{job['id']}", params={"losses": "false"}).json()  # a script's poll (review 31A)
+    assert lean["losses"] is None and lean["state"] == "succeeded"
 
     bundle = client.get(f"/api/results/{job['id']}").json()
     jsonschema.validate(bundle, json.loads(SCHEMA_PATH.read_text()))
