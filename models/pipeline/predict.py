@@ -350,8 +350,15 @@ def _bare_name(name) -> str:
 
 
 def _generic_name(name) -> bool:
-    """Whether a target column's name says nothing of what it holds (``y``, ``target``, ``y0``, ``target_2``)."""
-    return re.fullmatch(r"(y|target)_?\d*", str(name).strip().lower()) is not None
+    """Whether a target column's name says nothing of what it holds (``y``, ``target``, ``y0``, ``target_2``, and
+    ``target 0``, a result's name for a column its file did not name).
+
+    Examples
+    --------
+    >>> [_generic_name(n) for n in ("y", "y1", "target_2", "target 0", "auxilin", "y_auxilin")]
+    [True, True, True, True, False, False]
+    """
+    return re.fullmatch(r"(y|target)[ _]?\d*", str(name).strip().lower()) is not None
 
 
 def target_column(file_names, n_columns, result_target, result_column):
