@@ -125,7 +125,8 @@ def test_a_results_archive_holds_its_files_in_the_folder_the_snippet_reads(clien
     assert f'filename="awd-{job_id[:8]}-result.zip"' in response.headers["content-disposition"]
     listed = [f["name"] for f in client.get(f"/api/results/{job_id}/files").json()["data"]]
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-        assert archive.namelist() == [f"awd-result/{name}" for name in listed]
+        # every listed file, then the results page's Python code (review 31A)
+        assert archive.namelist() == [f"awd-result/{name}" for name in listed] + ["awd-result/use_in_python.py"]
         assert archive.read("awd-result/arrays.npz") == client.get(f"/api/results/{job_id}/files/arrays.npz").content
     link = client.post(f"/api/jobs/{job_id}/share").json()
     shared = client.get(f"/api/results/{link['token']}/archive")
