@@ -9,7 +9,8 @@ and the words to the configure page's labels.
 
 from __future__ import annotations
 
-__all__ = ["OPTION_WORDS", "option_words", "KIND_OPTIONS", "applies_to", "options_for_kind"]
+__all__ = ["OPTION_WORDS", "option_words", "KIND_OPTIONS", "applies_to", "options_for_kind", "VALUE_WORDS",
+           "used_value"]
 
 #: Option -> how the pages name it: the configure page's label where it has a field, else words in its manner.
 OPTION_WORDS = {
@@ -99,3 +100,44 @@ def options_for_kind(config: dict | None, kind: str | None) -> dict:
     order = {name: i for i, name in enumerate(OPTION_WORDS)}
     names = sorted((config or {}), key=lambda name: (order.get(name, len(order)), name))
     return {name: config[name] for name in names if applies_to(name, kind)}
+
+
+#: Values whose API spelling misleads on a page, by option (review 31B: "Scattering student: awd" read as if a
+#: scattering student had been fitted).
+VALUE_WORDS = {"student": {"awd": "off (AWD's students only)", "scattering": "on"}}
+
+
+def used_value(name: str, given, used):
+    """A job option as a run used it: the value given, the run's own when it was left to the default
+    (``"50 (default)"``) or to ``auto`` (``"auto: zero"``), in words where its API spelling misleads.
+
+    Parameters
+    ----------
+    name : str
+        The option.
+    given
+        The value the job was submitted with (None: the default).
+    used
+        The value the run resolved (the result's ``provenance.config``), None when unknown (a job still running).
+
+    Examples
+    --------
+    >>> used_value("epochs", None, 50), used_value("mode", "auto", "zero"), used_value("seed", 0, 0)
+    ('50 (default)', 'auto: zero', 0)
+    >>> used_value("student", "awd", "awd"), used_value("epochs", None, None)
+    ("off (AWD's students only)", None)
+    """
+    if given is None and used is not None:  # left to the default: the value the run used
+        return f"{_plain(used)} (default)"
+    if given == "auto" and used not in (None, "auto"):  # chosen from the data: what was chosen
+        return f"auto: {_plain(used)}"
+    return VALUE_WORDS.get(name, {}).get(given, given) if isinstance(given, str) else given
+
+
+def _plain(value) -> str:
+    """A resolved value in a sentence: a list as its items, a float in 4 significant digits."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_plain(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)

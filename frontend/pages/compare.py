@@ -30,7 +30,7 @@ from awd_studio.frontend.figures.compare import (
 )
 from awd_studio.frontend.figures.grid import kept_initial
 from awd_studio.frontend.help_links import help_link
-from awd_studio.frontend.option_words import OPTION_WORDS, option_words
+from awd_studio.frontend.option_words import OPTION_WORDS, option_words, options_for_kind, used_value
 
 dash.register_page(__name__, path="/compare", title="AWD Studio · compare", name="Compare")
 
@@ -113,13 +113,10 @@ def run_facts(job: dict, bundle: dict, dataset: str | None = None) -> dict:
         "best AWD point γ": selected.get("gamma"),
     }
     resolved = (bundle.get("provenance") or {}).get("config") or {}
-    for key, value in sorted((job.get("config") or {}).items(), key=lambda item: option_words(item[0]).lower()):
-        used = resolved.get(key)
-        if value is None and used is not None:  # left to the default: the value the run used
-            value = f"{_fmt(used)} (default)"
-        elif value == "auto" and used not in (None, "auto"):  # chosen from the data: what was chosen
-            value = f"auto: {_fmt(used)}"
-        facts.setdefault(key, value)
+    kind = (bundle.get("data") or {}).get("kind")  # review 31B: the map student's options on two series runs
+    for key, value in sorted(options_for_kind(job.get("config"), kind).items(),
+                             key=lambda item: option_words(item[0]).lower()):
+        facts.setdefault(key, used_value(key, value, resolved.get(key)))
     return facts
 
 

@@ -29,7 +29,7 @@ from awd_studio.frontend.components import (
     teacher_text,
 )
 from awd_studio.frontend.help_links import help_link
-from awd_studio.frontend.option_words import KIND_OPTIONS, OPTION_WORDS, options_for_kind
+from awd_studio.frontend.option_words import KIND_OPTIONS, OPTION_WORDS, options_for_kind, used_value
 
 dash.register_page(__name__, path_template="/jobs/<job_id>", title="AWD Studio · job", name="Job")
 
@@ -418,17 +418,17 @@ async def poll(_n, job_id, watched=False, submitted=None):
 
 def setting_value(value) -> str | html.Span:
     """A job option's value as the settings list shows it: a list as its values, a number as it was given, None
-    (left to the server: the grid preset's, ``auto``'s choice, or off) as "not set".
+    (left to the server: the grid preset's, ``auto``'s choice, or off) as "default".
 
     Examples
     --------
     >>> setting_value([0.0, 0.0001, 0.5]), setting_value(0.001), setting_value("orthogonal"), setting_value(4)
     ('0, 0.0001, 0.5', '0.001', 'orthogonal', '4')
     >>> setting_value(None).children
-    'not set'
+    'default'
     """
-    if value is None:
-        return html.Span("not set", className="text-muted")
+    if value is None:  # the run resolves it; once it succeeded, the list shows what it used
+        return html.Span("default", className="text-muted")
     if isinstance(value, list):
         return ", ".join(setting_value(v) for v in value)
     if isinstance(value, float):
@@ -440,17 +440,25 @@ def setting_value(value) -> str | html.Span:
 KIND_WORDS = {"timeseries": "time series", "image": "maps"}
 
 
-def settings_list(config: dict | None, kind: str | None) -> tuple[list, str]:
+def settings_list(config: dict | None, kind: str | None, resolved: dict | None = None,
+                  names: dict | None = None) -> tuple[list, str]:
     """The job's settings as the page lists them: ``(items, note)``, one item (``html.Div`` of a ``Dt`` and a
     ``Dd``) per option that applies to the job's kind of data (:func:`frontend.option_words.options_for_kind`), each
     named in words with its name in the API beside them; the note says which options are left out.
+
+    ``resolved`` is the config the run used (the result's ``provenance.config``, once it succeeded): an option left
+    to the default or to ``auto`` then shows the run's value ("50 (default)", "auto: zero"), as the compare page
+    does (review 31B: the finished job read "λ values: not set" beside its own "grid 3 × 6"). ``names`` gives the
+    words of a value the job answer knows (its ``target`` column's name, the teacher ``auto`` kept).
 
     The page showed the whole config as raw JSON: the map student's options on a time-series job and the other way
     round (the raw JSON is still there, under the list).
     """
     shown = options_for_kind(config, kind)
+    resolved, names = resolved or {}, names or {}
     items = [html.Div([html.Dt([OPTION_WORDS.get(name, name), " ", html.Code(name, className="small text-muted")]),
-                       html.Dd(setting_value(value), className="mb-0")])
+                       html.Dd(names.get(name) or setting_value(used_value(name, value, resolved.get(name))),
+                               className="mb-0")])
              for name, value in shown.items()]
     if kind not in KIND_WORDS:
         return items, "Every option of the job (its dataset, which says which of them apply, is gone)."
@@ -484,7 +492,18 @@ async def show_settings(job_id):
         except ApiError:  # deleted since: every option is listed
             kind = None
     config = job.get("config") or {}
-    items, note = settings_list(config, kind)
+    resolved = {}
+    if job.get("state") == "succeeded":  # the values the run used, for the options left to their defaults
+        try:
+            resolved = ((await client.get_result(job_id)).get("provenance") or {}).get("config") or {}
+        except ApiError:  # the result deleted: the options as submitted
+            resolved = {}
+    names = {}
+    if job.get("target_name"):
+        names["target"] = f"{job['target_name']} (column {config.get('target') or 0})"
+    if config.get("teacher") == "auto" and job.get("teacher_name") not in (None, "auto"):
+        names["teacher"] = f"auto: {job['teacher_name']}"
+    items, note = settings_list(config, kind, resolved, names)
     return dict(items=items, note=note, raw=json.dumps(config, indent=2, sort_keys=True))
 
 

@@ -536,11 +536,20 @@ def test_job_settings_list_the_options_of_the_jobs_kind(service):
     series, note = job.settings_list(config, "timeseries")
     text = str(series)
     assert "'Random starts searched'" in text and "Code(children='grid_preset'" in text and "'0.001, 0.01'" in text
-    assert "'not set'" in text  # a value left to the server
+    assert "'default'" in text  # a value left to the server, while the job runs
     assert "peak_response" not in text and note.endswith("for maps only: Map student reads.")
     maps, note = job.settings_list(config, "image")
     assert "start_search" not in str(maps) and "top_k" not in str(maps) and "peak_response" in str(maps)
     assert note.startswith("The options that apply to maps; left out")
+    # finished: an option left to the default shows the value the run used (review 31B: "λ values: not set")
+    used, _ = job.settings_list({**config, "epochs": None, "mode": "auto", "student": "awd"}, "timeseries",
+                                {"epochs": 50, "mode": "zero", "start_search": 1000},
+                                {"target": "auxilin (column 0)"})
+    text = str(used)
+    assert "'50 (default)'" in text and "'auto: zero'" in text and "'1000 (default)'" in text
+    assert "off (AWD's students only)" in text and "'default'" not in text
+    assert "'auxilin (column 0)'" in str(job.settings_list({"target": 0}, "timeseries", {},
+                                                           {"target": "auxilin (column 0)"})[0])
     everything, note = job.settings_list(config, None)  # the dataset deleted: its kind unknown
     assert len(everything) == len(config) and "gone" in note
     out = run(job.show_settings(service.image_job_id))
