@@ -165,10 +165,10 @@ def sensitivity_words(activation: dict | None, teacher: str | None = None) -> st
     >>> act = {"teacher_sensitivity": [0.1] * 36 + [0.4, 0.5, 0.7, 1.0],
     ...        "sensitive_end": {"end": "last", "samples": 4, "ratio": 3.2}}
     >>> print(sensitivity_words(act, "lstm"))  # doctest: +NORMALIZE_WHITESPACE
-    The dotted line is the teacher's sensitivity at each sample ... highest at the end of the series: its last 4 samples
-    average 3.2 times its mean over all 40, so every example's map leans towards the end. Another teacher can tell
-    whether the series' ends carry the signal or this teacher only weighs them most (recurrent networks often weigh
-    their latest inputs most): rerun with the MLP teacher and compare its maps and its test score.
+    The dotted line is the teacher's sensitivity at each sample: ... highest at the end of the series: its last 4
+    samples average 3.2 times its mean over all 40, so most examples' maps lean towards the end. Another teacher can
+    tell whether the series' ends carry the signal or this teacher only weighs them most (recurrent networks often
+    weigh their latest inputs most): rerun with the MLP teacher and compare its maps and its test score.
     """
     end = (activation or {}).get("sensitive_end")
     profile = (activation or {}).get("teacher_sensitivity")
@@ -176,11 +176,12 @@ def sensitivity_words(activation: dict | None, teacher: str | None = None) -> st
         return None
     first = end["end"] == "first"
     other = {"lstm": "the MLP teacher", "mlp": "the LSTM teacher"}.get(teacher or "", "another teacher")
-    return (f"The dotted line is the teacher's sensitivity at each sample (its mean |gradient| over the test "
-            f"series, 1 = largest), and the maps weigh each coefficient by the teacher's attribution, so they follow "
-            f"it. It is highest at the {'start' if first else 'end'} of the series: its "
-            f"{'first' if first else 'last'} {end['samples']} samples average {fmt_number(end['ratio'])} times its "
-            f"mean over all {len(profile)}, so every example's map leans towards the {'start' if first else 'end'}. "
+    return (f"The dotted line is the teacher's sensitivity at each sample: how strongly its output reacts to that "
+            f"sample (its mean |gradient| over the test series, 1 = largest). The maps weigh each coefficient by the "
+            f"teacher's attribution, so they follow it. It is highest at the {'start' if first else 'end'} of the "
+            f"series: its {'first' if first else 'last'} {end['samples']} samples average "
+            f"{fmt_number(end['ratio'])} times its mean over all {len(profile)}, so most examples' maps lean towards "
+            f"the {'start' if first else 'end'}. "
             f"Another teacher can tell whether the series' {'starts' if first else 'ends'} carry the signal or this "
             f"teacher only weighs them most"
             f"{'' if first else ' (recurrent networks often weigh their latest inputs most)'}: rerun with {other} "

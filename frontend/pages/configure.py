@@ -50,6 +50,9 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     INITIAL_DATASET = "configure-initial-dataset"
     #: ``?from=<job id>``: the run whose settings fill the form.
     FROM_JOB = "configure-from-job"
+    #: ``?teacher=<architecture>`` with ``?from=``: that run's settings with another teacher (the results page's
+    #: "Rerun with the MLP teacher").
+    FROM_TEACHER = "configure-from-teacher"
     #: That run's form values and options (:func:`frontend.rerun_form.form_values`), None without ``?from=``.
     PREFILL = "configure-prefill"
     #: The sentence above the form saying which run filled it, and the switch keeping its other options.
@@ -207,7 +210,7 @@ def _field(label, component, help_text=None, label_for=None):
 
 def layout(dataset: str | None = None, **query):
     """The configure page; ``?dataset=<id>`` preselects the dataset, ``?from=<job id>`` fills the form with that
-    run's settings."""
+    run's settings (``&teacher=<architecture>``: but that teacher)."""
     return html.Div([
         html.H1(["Configure a distillation", help_link("configure")], className="h3 mb-3"),
         dcc.Store(id=ids.IDEMPOTENCY, data=str(uuid.uuid4())),
@@ -216,6 +219,7 @@ def layout(dataset: str | None = None, **query):
         dcc.Store(id=ids.OPTIONS),
         dcc.Store(id=ids.INITIAL_DATASET, data=dataset),
         dcc.Store(id=ids.FROM_JOB, data=query.get("from")),
+        dcc.Store(id=ids.FROM_TEACHER, data=query.get("teacher")),
         dcc.Store(id=ids.PREFILL),
         dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True),
         dbc.Alert([html.Div(id=ids.PREFILL_TEXT),
@@ -396,8 +400,9 @@ PREFILL_OUTPUTS = dict(prefill=Output(ids.PREFILL, "data"), initial=Output(ids.I
 
 
 @callback(output=PREFILL_OUTPUTS, inputs=dict(job_id=Input(ids.FROM_JOB, "data")),
-          state=dict(dataset=State(ids.INITIAL_DATASET, "data")), prevent_initial_call="initial_duplicate")
-async def load_prefill(job_id, dataset=None):
+          state=dict(dataset=State(ids.INITIAL_DATASET, "data"), teacher=State(ids.FROM_TEACHER, "data")),
+          prevent_initial_call="initial_duplicate")
+async def load_prefill(job_id, dataset=None, teacher=None):
     """Read the run of ``?from=`` (``GET /api/jobs/{id}``): its settings become the form's (each field's callback
     takes its own from :data:`ids.PREFILL`, so a default arriving later does not overwrite it) and its dataset is
     preselected. The first callback of the page: the options and the dataset list wait for it."""
@@ -409,6 +414,9 @@ async def load_prefill(job_id, dataset=None):
         return dict(prefill=None, initial=dataset, error=alert_value(
             f"Could not read the settings of job {job_id}: {err.message}. The form shows the defaults."))
     values = form_values(job)
+    changed = None
+    if teacher and teacher != values.get("teacher"):  # "Rerun with the MLP teacher": the run's settings but that
+        changed, values = teacher, {**values, "teacher": teacher}
     teacher_deleted = False
     if job.get("teacher_id"):  # uploaded weights: still stored? (read once, here, where the run is read)
         try:
@@ -416,7 +424,8 @@ async def load_prefill(job_id, dataset=None):
         except ApiError as err:
             teacher_deleted = err.not_found
     return dict(prefill={"job_id": job["id"], "source": source_words(job), "values": values,
-                         "config": job.get("config") or {}, "teacher_deleted": teacher_deleted},
+                         "config": job.get("config") or {}, "teacher_deleted": teacher_deleted,
+                         **({"teacher_changed": changed} if changed else {})},
                 initial=values["dataset_id"], error=alert_value(None))
 
 
@@ -447,6 +456,9 @@ def prefill_note(prefill, options, info=None, keep=None):
         text.append(html.Div(f"Another dataset than run {short}'s is chosen: the grid, teacher and target are this "
                              "dataset's defaults; the other fields keep the run's settings.",
                              className="mt-1 fw-semibold"))
+    if prefill.get("teacher_changed"):
+        text.append(html.Div(f"The teacher is changed to {prefill['teacher_changed']}, to compare what the two "
+                             "teachers read: the other settings are the run's.", className="mt-1 fw-semibold"))
     if prefill.get("teacher_deleted"):
         arch = (prefill.get("values") or {}).get("teacher_arch") or "auto"
         text.append(html.Div(f"Its uploaded teacher has been deleted since: the form trains a new {arch} teacher "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from urllib.parse import quote
 
 import dash
@@ -730,12 +731,29 @@ def draw_subfilters(core, viewport=None):
     return figures.subfilters_figure(core, narrow=is_narrow(viewport))
 
 
+#: A job's id (a share link's token is not one: its reader cannot start a job).
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+#: The teacher the activation note suggests rerunning with, by the teacher of the result.
+OTHER_TEACHER = {"lstm": "mlp", "mlp": "lstm"}
+
+
 @callback(output=dict(children=Output(ids.ACTIVATION_NOTE, "children"), style=Output(ids.ACTIVATION_NOTE, "style")),
-          inputs=dict(activation=Input(ids.ACTIVATION, "data")), state=dict(core=State(ids.CORE, "data")))
-def activation_note(activation, core):
-    """Say what the maps owe to the teacher when its sensitivity stands out at one end of the series."""
-    words = figures.sensitivity_words(activation, ((core or {}).get("teacher") or {}).get("name"))
-    return {"children": words or "", "style": {} if words else {"display": "none"}}
+          inputs=dict(activation=Input(ids.ACTIVATION, "data")),
+          state=dict(core=State(ids.CORE, "data"), token=State(ids.TOKEN, "data")))
+def activation_note(activation, core, token=None):
+    """Say what the maps owe to the teacher when its sensitivity stands out at one end of the series, with the
+    rerun it suggests one click away (the owner's page: a share link cannot start a job) and the help's reading
+    (review 31B: the advice led nowhere)."""
+    teacher = ((core or {}).get("teacher") or {}).get("name")
+    words = figures.sensitivity_words(activation, teacher)
+    if not words:
+        return {"children": "", "style": {"display": "none"}}
+    other = OTHER_TEACHER.get(teacher or "")
+    rerun = ([html.A(f"Rerun with the {other.upper()} teacher", className="ms-1",
+                     href=f"/configure?from={quote(token, safe='')}&teacher={other}"), " ·"]
+             if other and token and _UUID.match(str(token)) else [])
+    return {"children": [words, *rerun, " ", html.A("how to read it", href="/help#activation")], "style": {}}
 
 
 @callback(

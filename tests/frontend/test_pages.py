@@ -743,8 +743,14 @@ def test_results_downloads_and_activation(service):
     assert res.activation_note(bundle["activation"], bundle)["style"] == {"display": "none"}
     leaning = dict(bundle["activation"], teacher_sensitivity=[0.1] * 7 + [1.0],
                    sensitive_end={"end": "last", "samples": 1, "ratio": 6.2})
-    note = res.activation_note(leaning, {"teacher": {"name": "lstm"}})
-    assert note["style"] == {} and "6.2 times" in note["children"] and "MLP teacher" in note["children"]
+    job_id = "c59f8d23-1b2c-4d5e-8f90-123456789abc"
+    note = res.activation_note(leaning, {"teacher": {"name": "lstm"}}, job_id)
+    text = str(note["children"])
+    assert note["style"] == {} and "6.2 times" in text and "MLP teacher" in text
+    # the rerun it suggests, one click away, and the help's reading (review 31B: the advice led nowhere)
+    assert f"/configure?from={job_id}&teacher=mlp" in text and "/help#activation" in text
+    shared = str(res.activation_note(leaning, {"teacher": {"name": "lstm"}}, "a-share-token")["children"])
+    assert "/configure" not in shared and "/help#activation" in shared  # a share link's reader cannot rerun
 
 
 def test_jobs_list(service):
@@ -1029,6 +1035,10 @@ def test_configure_from_a_run_whose_uploaded_teacher_was_deleted_says_so(service
     assert "Another dataset than run" in str(elsewhere["text"]) and "Another" not in str(note["text"])
     built_in = cfg.prefill_note(run(cfg.load_prefill(service.job_id))["prefill"], options)
     assert "deleted" not in str(built_in["text"]) and service.job_id[:8] in str(built_in["text"])
+    # the results page's "Rerun with the LSTM teacher": the run's settings, that teacher, and the form says so
+    other = run(cfg.load_prefill(service.job_id, teacher="lstm"))["prefill"]
+    assert other["values"]["teacher"] == "lstm" and other["teacher_changed"] == "lstm"
+    assert "The teacher is changed to lstm" in str(cfg.prefill_note(other, options)["text"])
 
 
 def test_a_grid_shown_as_a_preset_is_sent_as_that_preset(service):
