@@ -1073,6 +1073,8 @@ def start_words(points: int | None, guess: dict | None = None, problems: list[st
     'About 7 s · 18 grid points'
     >>> start_words(2, {"seconds": 3164.0, "within_limit": False})
     'About 52 min 44 s · 2 grid points · a long job · over the time limit'
+    >>> start_words(18, {"seconds": 7.2, "busy_machine": "This machine is busy ...", "running": 1})
+    'About 7 s, likely longer: the machine is busy · 18 grid points · after the jobs ahead'
     >>> start_words(None, problems=["λ: 'x' is not a number", "epochs: enter a whole number"])
     '2 fields to fix (see above)'
     >>> start_words(1, note="pick a dataset for an estimate")
@@ -1084,6 +1086,10 @@ def start_words(points: int | None, guess: dict | None = None, problems: list[st
     if not guess:
         return f"{grid} · {note}"
     words = [f"About {fmt_seconds(guess.get('seconds'))}", grid]
+    if guess.get("busy_machine"):  # review 31B: the caution sat in the card, out of view under the bar
+        words[0] += ", likely longer: the machine is busy"
+    if guess.get("queued") or guess.get("running"):
+        words.append("after the jobs ahead")
     if long_job_words(guess.get("seconds")):
         words.append("a long job")
     if not guess.get("within_limit", True):

@@ -389,7 +389,9 @@ def test_configure_estimate(service):
     assert "rough" in str(out["estimate"])
     assert "Only 32 training and 8 test series" in str(out["estimate"])  # 40 series: the caution before it runs
     assert "A long job" not in str(out["estimate"])
-    assert out["start_line"].startswith("About ") and out["start_line"].endswith(" · 2 grid points")  # beside Start
+    assert out["start_line"].startswith("About ") and " · 2 grid points" in out["start_line"]  # beside Start
+    queue = run(page("configure").get_client().estimate_job({"dataset_id": service.dataset_id, "teacher": "mlp"}))
+    assert out["start_line"].endswith(" · after the jobs ahead") == bool(queue["queued"] or queue["running"])
     assert cfg.long_job_words(24.0) is None  # a long job says so: 52 min 44 s one click from Start (review 18)
     assert cfg.long_job_words(3164.0).startswith("A long job: about 52 min 44 s on this server")
     out = _estimate(cfg, "0.001", "0, 0.1", 2000, info, levels=99)
