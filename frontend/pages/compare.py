@@ -305,8 +305,9 @@ def _scores_table(rows, labels):
                                *[html.Th(f"RMSE {label}") for label in labels]]))
     body = [html.Tr([html.Td(r["model"]), *[html.Td(_fmt(v)) for v in r["r2"]], *[html.Td(_fmt(v)) for v in r["rmse"]]])
             for r in rows]
-    return stack_on_phones(dbc.Table([head, html.Tbody(body)], size="sm", className="awd-table mb-0",
-                                     id=ids.SCORES_TABLE))
+    # scrolls inside its card when the window is narrow (review 31B: it spilled out of the card at 820 px)
+    return html.Div(stack_on_phones(dbc.Table([head, html.Tbody(body)], size="sm", className="awd-table mb-0",
+                                              id=ids.SCORES_TABLE)), className="table-responsive")
 
 
 def _head(job: dict, bundle: dict, label: str, color: str, dataset: str):
