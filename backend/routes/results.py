@@ -131,6 +131,14 @@ def list_files(key: str, request: Request, session: SessionDep, paths: PathsDep)
 ARCHIVE_FOLDER = "awd-result"
 #: The results page's "Use in Python" code in the archive.
 SNIPPET_FILE = "use_in_python.py"
+#: The archived code's first lines: it reads the folder it sits in from wherever it is run (review 31B: run inside
+#: ``awd-result/`` it looked for ``awd-result/awd-result``).
+SNIPPET_HEADER = f"""# The results page's "Use in Python" code for this result. It reads the folder {ARCHIVE_FOLDER}/ it sits in,
+# from wherever it is run: python {ARCHIVE_FOLDER}/{SNIPPET_FILE}, or python {SNIPPET_FILE} inside the folder.
+import os
+os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+
+"""
 #: Files already compressed, stored as they are in the archive.
 _STORED = (".png", ".npz", ".zip", ".pt", ".pt2", ".safetensors")
 
@@ -154,7 +162,8 @@ def get_archive(key: str, request: Request, session: SessionDep, paths: PathsDep
             archive.write(path, f"{ARCHIVE_FOLDER}/{name}",
                           compress_type=zipfile.ZIP_STORED if name.endswith(_STORED) else zipfile.ZIP_DEFLATED)
         if snippet is not None and bundle_file.is_file():
-            archive.writestr(f"{ARCHIVE_FOLDER}/{SNIPPET_FILE}", snippet(json.loads(bundle_file.read_text())),
+            archive.writestr(f"{ARCHIVE_FOLDER}/{SNIPPET_FILE}",
+                             SNIPPET_HEADER + snippet(json.loads(bundle_file.read_text())),
                              compress_type=zipfile.ZIP_DEFLATED)
     buffer.seek(0)
     disposition = f'attachment; filename="{run_file_name(key, "result.zip")}"'
