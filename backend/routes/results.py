@@ -133,8 +133,8 @@ ARCHIVE_FOLDER = "awd-result"
 SNIPPET_FILE = "use_in_python.py"
 #: The archived code's first lines: it reads the folder it sits in from wherever it is run (review 31B: run inside
 #: ``awd-result/`` it looked for ``awd-result/awd-result``).
-SNIPPET_HEADER = f"""# The results page's "Use in Python" code for this result. It reads the folder {ARCHIVE_FOLDER}/ it sits in,
-# from wherever it is run: python {ARCHIVE_FOLDER}/{SNIPPET_FILE}, or python {SNIPPET_FILE} inside the folder.
+SNIPPET_HEADER = f"""# The results page's "Use in Python" code for this result. It reads the folder {ARCHIVE_FOLDER}/ it
+# sits in, from wherever it is run: python {ARCHIVE_FOLDER}/{SNIPPET_FILE}, or python {SNIPPET_FILE} in the folder.
 import os
 os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 
