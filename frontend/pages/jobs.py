@@ -224,6 +224,9 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
         if summary.get("awd_test_r2") is not None:  # the teacher in the same metric as the score beside it
             teacher_score = summary.get("teacher_test_r2")
         score_title = _score_title(summary)
+        teacher_words = (score_text({**summary, "awd_test": teacher_score, "awd_test_r2": None, "choice": None,
+                                     "metric": "r2" if summary.get("awd_test_r2") is not None
+                                     else summary.get("metric")}) if summary else None)
         active = state in ("queued", "running")
         pick = (dbc.Checkbox(id={"type": ids.SELECT, "id": jid}, value=jid in selected,
                              input_class_name="awd-select",
@@ -247,7 +250,10 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
                        if r.get("target_name") else [])] if r.get("dataset_name")
                     else html.Span("deleted", className="text-muted"),
                     title=r.get("dataset_id"), className="text-wrap"),
-            html.Td([teacher_text(r), html.Div(f"grid {grid_text(r.get('grid'))}{scattering}",
+            # on a tablet the teacher's own test score stands here too (review 31B: it is the number that tells
+            # two teachers' runs apart, and its column gives way)
+            html.Td([teacher_text(r), html.Div(f"grid {grid_text(r.get('grid'))}{scattering}"
+                                               + (f" · teacher {teacher_words}" if teacher_words else ""),
                                                className=f"{TABLET_ONLY} text-wrap")], className="text-wrap"),
             html.Td([grid_text(r.get("grid")),
                      *([html.Br(), html.Span(scattering.strip(), className="small text-muted")] if scattering else [])],
@@ -255,10 +261,7 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
             # wraps where the table would run out of its card ("R² 0.347 · db2 (AWD not chosen)" is 240 px wide), as
             # the dataset, teacher and state cells do at their spaces (a long name, "running distillation 42%")
             html.Td(break_at_dot(score_text(summary)), title=score_title, className="awd-score awd-wrap"),
-            html.Td(score_text({**summary, "awd_test": teacher_score, "awd_test_r2": None, "choice": None,
-                                "metric": "r2" if summary.get("awd_test_r2") is not None else summary.get("metric")})
-                    if summary else "—",
-                    className=f"small {TABLET_HIDDEN}"),
+            html.Td(teacher_words or "—", className=f"small {TABLET_HIDDEN}"),
             html.Td([state_badge(state), html.Span(f" {stage} {pct}%" if active else "", className="small"),
                      *([html.Br(), html.Span(f"about {format_seconds(r['eta_seconds'])} left",
                                              className="small text-muted")]

@@ -326,8 +326,9 @@ def chosen_stat(bundle: dict, sel, validity: dict, stat):
         error = figures.fmt_number(validity.get("orthonormality_error"))
         # each "λ = …" and "γ = …" whole on its line (review 15: "1.00e-" / "04" on a phone)
         parts = point.split(", ")
-        value = [html.Span(p + ("," if i < len(parts) - 1 else ""), className="text-nowrap me-1")
-                 for i, p in enumerate(parts)]
+        # a space between them too, for a copied line (review 31B read "λ = 0.005,γ = 0.01")
+        value = [piece for i, p in enumerate(parts)
+                 for piece in (html.Span(p + ("," if i < len(parts) - 1 else ""), className="text-nowrap"), " ")][:-1]
         return stat("Selected", value, "; ".join(filter(None, (selection_gain_words(bundle),
                                                                f"orthonormality error {error}"))))
     selection = bundle["selection"]
