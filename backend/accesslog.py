@@ -15,6 +15,8 @@ import hashlib
 import logging
 import re
 
+from awd_studio.jobstate.db import is_uuid
+
 __all__ = ["QUIET_PREFIXES", "AccessLogFilter", "install_access_filter", "redact_path"]
 
 #: Paths the pages fetch after the page itself: scripts, styles, Dash's layout and callbacks.
@@ -23,7 +25,6 @@ QUIET_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_dash-layout", "/_da
 _SECRET = re.compile(r"((?:^|[?&])token=)[^&#\s]*")
 #: A key in a path that may be a share token: the segment after ``results/`` or ``shares/``.
 _PATH_KEY = re.compile(r"^(/(?:api/)?(?:results|shares)/)([^/?#]+)")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 def redact_path(path: str) -> str:
@@ -40,7 +41,7 @@ def redact_path(path: str) -> str:
     """
     def label(match):
         key = match.group(2)
-        if _UUID.match(key):
+        if is_uuid(key):
             return match.group(0)
         return f"{match.group(1)}shared-{hashlib.sha256(key.encode()).hexdigest()[:6]}"
 

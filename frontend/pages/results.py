@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from urllib.parse import quote
 
 import dash
@@ -732,9 +731,6 @@ def draw_subfilters(core, viewport=None):
     return figures.subfilters_figure(core, narrow=is_narrow(viewport))
 
 
-#: A job's id (a share link's token is not one: its reader cannot start a job).
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
 #: The teacher the activation note suggests rerunning with, by the teacher of the result.
 OTHER_TEACHER = {"lstm": "mlp", "mlp": "lstm"}
 
@@ -753,7 +749,7 @@ def activation_note(activation, core, token=None):
     other = OTHER_TEACHER.get(teacher or "")
     rerun = ([html.A(f"Rerun with the {other.upper()} teacher", className="ms-1",
                      href=f"/configure?from={quote(token, safe='')}&teacher={other}"), " ·"]
-             if other and token and _UUID.match(str(token)) else [])
+             if other and is_job_id(token) else [])  # a share link's reader cannot start a job
     return {"children": [words, *rerun, " ", html.A("how to read it", href="/help#activation")], "style": {}}
 
 
