@@ -9,8 +9,10 @@ and the words to the configure page's labels.
 
 from __future__ import annotations
 
+import json
+
 __all__ = ["OPTION_WORDS", "option_words", "KIND_OPTIONS", "applies_to", "options_for_kind", "VALUE_WORDS",
-           "used_value"]
+           "used_value", "value_text"]
 
 #: Option -> how the pages name it: the configure page's label where it has a field, else words in its manner.
 OPTION_WORDS = {
@@ -128,16 +130,22 @@ def used_value(name: str, given, used):
     ("off (AWD's students only)", None)
     """
     if given is None and used is not None:  # left to the default: the value the run used
-        return f"{_plain(used)} (default)"
+        return f"{value_text(used)} (default)"
     if given == "auto" and used not in (None, "auto"):  # chosen from the data: what was chosen
-        return f"auto: {_plain(used)}"
+        return f"auto: {value_text(used)}"
     return VALUE_WORDS.get(name, {}).get(given, given) if isinstance(given, str) else given
 
 
-def _plain(value) -> str:
-    """A resolved value in a sentence: a list as its items, a float in 4 significant digits."""
-    if isinstance(value, list):
-        return "[" + ", ".join(_plain(v) for v in value) + "]"
+def value_text(value) -> str:
+    """A setting's value in a table cell: a float in 4 significant digits, a list or dict as JSON, else as text.
+
+    Examples
+    --------
+    >>> value_text(0.00026591), value_text([0.001, 0.01]), value_text("zero")
+    ('0.0002659', '[0.001, 0.01]', 'zero')
+    """
     if isinstance(value, float):
         return f"{value:.4g}"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, separators=(", ", ": "))
     return str(value)

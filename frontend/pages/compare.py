@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from urllib.parse import quote
 
 import dash
@@ -30,7 +29,7 @@ from awd_studio.frontend.figures.compare import (
 )
 from awd_studio.frontend.figures.grid import kept_initial
 from awd_studio.frontend.help_links import help_link
-from awd_studio.frontend.option_words import OPTION_WORDS, option_words, options_for_kind, used_value
+from awd_studio.frontend.option_words import OPTION_WORDS, option_words, options_for_kind, used_value, value_text
 
 dash.register_page(__name__, path="/compare", title="AWD Studio · compare", name="Compare")
 
@@ -68,13 +67,7 @@ def layout(a: str | None = None, b: str | None = None, c: str | None = None, d: 
 
 
 def _fmt(value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, separators=(", ", ": "))
-    return str(value)
+    return "—" if value is None else value_text(value)
 
 
 #: The settings table's row of the predicted column.
