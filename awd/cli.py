@@ -153,14 +153,16 @@ def _column(text):
 def _target_column(target, data) -> int:
     """The column number of ``--target`` given by name, from the file's target names; an error lists them."""
     from awd_studio.models.data import load_dataset
+    from awd_studio.models.pipeline.config import target_index
 
     if isinstance(target, int):
         return target
     names = list(load_dataset(data).target_names or [])
-    if target not in names:
+    index = target_index(target, names)
+    if index is None:
         raise ValueError(f"target: {target!r} is not a target column of {Path(data).name} (its columns: "
                          f"{', '.join(names) or 'none'}); pass one of them, or a column number from 0")
-    return names.index(target)
+    return index
 
 
 def _ints(text):

@@ -41,7 +41,7 @@ from awd_studio.models.cores import available_cores, job_threads
 from awd_studio.models.data.dataset import split_sizes
 from awd_studio.models.device import resolve_device
 from awd_studio.models.options import TEACHER_ARCHITECTURES, PipelineConfig
-from awd_studio.models.pipeline.config import check_target_column, resolve_config
+from awd_studio.models.pipeline.config import check_target_column, resolve_config, target_index
 from awd_studio.models.pipeline.trust import few_samples_words
 from awd_studio.models.teachers.inference import teacher_output_for
 
@@ -283,7 +283,7 @@ def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str |
     if dataset is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"dataset_id: no dataset {body.dataset_id!r}")
     options = body.model_dump(exclude={"dataset_id", "rerun_of"})
-    options["target"] = target_index(options["target"], dataset.summary or {})
+    options["target"] = _target_column(options["target"], dataset.summary or {})
     row = None
     if options["teacher"] not in ("auto", *TEACHER_ARCHITECTURES):
         row = session.get(Teacher, options["teacher"]) if is_uuid(options["teacher"]) else None
@@ -309,25 +309,14 @@ def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str |
     return config, (row.id if row is not None else None), dataset
 
 
-def target_index(target, summary: dict) -> int:
-    """The column number of a job's ``target``: a number as given, a name looked up in the dataset's target names
-    (review 31A: the API took only a number, while ``awd distill --target sigma_8`` takes the name).
-
-    Raises
-    ------
-    fastapi.HTTPException
-        422 naming the columns, for a name the dataset does not have.
-
-    Examples
-    --------
-    >>> target_index("sigma_8", {"target_names": ["Omega_m", "sigma_8"]}), target_index(0, {})
-    (1, 0)
-    """
-    if isinstance(target, int) or str(target).strip().isdigit():
-        return int(target)
+def _target_column(target, summary: dict) -> int:
+    """The column number of a job's ``target``, a number or a name among the dataset's target names
+    (:func:`models.pipeline.config.target_index`; review 31A: the API took only a number, while
+    ``awd distill --target sigma_8`` takes the name); 422 naming the columns for a name the dataset lacks."""
+    index = target_index(target, summary.get("target_names"))
+    if index is not None:
+        return index
     names = [str(n) for n in summary.get("target_names") or []]
-    if target in names:
-        return names.index(target)
     columns = ", ".join(f"{i} ({n})" for i, n in enumerate(names)) or "0"
     raise _unprocessable(f"target: {target!r} is not a target column of this dataset; pass a column's number or "
                          f"name: {columns}")

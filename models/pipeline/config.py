@@ -19,7 +19,8 @@ from awd_studio.models.options import (
     resolve_start_search,
 )
 
-__all__ = ["resolve_config", "choose_mode", "grid_points_of", "select_target", "check_target_column"]
+__all__ = ["resolve_config", "choose_mode", "grid_points_of", "select_target", "check_target_column",
+           "target_index"]
 
 
 def choose_mode(kind, shape, filter_len, levels, top_k):
@@ -150,6 +151,21 @@ def _check_target_index(target: int, n_targets: int) -> None:
         raise ValueError(f"target: the data has one target column, so target must be 0, got {target}")
     if not 0 <= target < n_targets:
         raise ValueError(f"target: the data has {n_targets} target columns; pass 0..{n_targets - 1}")
+
+
+def target_index(target, names) -> int | None:
+    """The column number of a target given by number (an int, or its digits) or by name; None for a name that is
+    not among ``names``. The command line's ``--target`` and the API's ``target`` resolve through it.
+
+    Examples
+    --------
+    >>> target_index("sigma_8", ["Omega_m", "sigma_8"]), target_index("1", []), target_index("h", ["Omega_m"])
+    (1, 1, None)
+    """
+    if isinstance(target, int) or str(target).strip().isdigit():
+        return int(target)
+    names = [str(n) for n in names or []]
+    return names.index(target) if target in names else None
 
 
 def check_target_column(target: int, summary: dict) -> None:
