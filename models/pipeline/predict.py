@@ -20,6 +20,7 @@ import numpy as np
 
 from awd_studio.models import metrics as _metrics
 from awd_studio.models.data.readers.inputs import load_inputs
+from awd_studio.models.data.readers.text import TARGET_NAMES
 from awd_studio.models.data.tiles import tile_maps
 from awd_studio.models.files import sha256_file
 from awd_studio.models.pipeline.result_files import result_file
@@ -343,7 +344,7 @@ def _bare_name(name) -> str:
     """A target's name without a CSV header's ``y_`` or ``target_`` prefix, in lower case: ``y_Auxilin`` and
     ``auxilin`` name one target."""
     low = str(name).strip().lower()
-    for prefix in ("y_", "target_"):
+    for prefix in (f"{n}_" for n in TARGET_NAMES):  # the headers that name a target column (models.data.readers)
         if low.startswith(prefix) and len(low) > len(prefix):
             return low[len(prefix):]
     return low
@@ -358,7 +359,7 @@ def _generic_name(name) -> bool:
     >>> [_generic_name(n) for n in ("y", "y1", "target_2", "target 0", "auxilin", "y_auxilin")]
     [True, True, True, True, False, False]
     """
-    return re.fullmatch(r"(y|target)[ _]?\d*", str(name).strip().lower()) is not None
+    return re.fullmatch(rf"({'|'.join(TARGET_NAMES)})[ _]?\d*", str(name).strip().lower()) is not None
 
 
 def target_column(file_names, n_columns, result_target, result_column):

@@ -33,9 +33,10 @@ from awd_studio.models.data.readers._common import too_big
 from awd_studio.models.validation import DEFAULT_MIN_LENGTH, InputError
 
 __all__ = ["load_csv", "read_table", "Table", "target_columns", "sample_axis", "off_axis_columns", "csv_targets",
-           "fill_ended_series"]
+           "fill_ended_series", "TARGET_NAMES"]
 
-_TARGET_NAMES = ("y", "target")
+#: A header's names of a target column: one of these, or one of them, ``_`` and the target's own name (``y_auxilin``).
+TARGET_NAMES = ("y", "target")
 
 
 #: Cells that are not numbers named in one error, at most (the count says how many more).
@@ -316,7 +317,7 @@ def target_columns(header: list[str] | None) -> list[int]:
     if header is None:
         return []
     low = [h.lower() for h in header]
-    return [j for j, h in enumerate(low) if h in _TARGET_NAMES or h.startswith(("y_", "target_"))]
+    return [j for j, h in enumerate(low) if h in TARGET_NAMES or h.startswith(tuple(f"{n}_" for n in TARGET_NAMES))]
 
 
 def off_axis_columns(header: list[str] | None, columns: list[int]) -> list[int]:
@@ -415,7 +416,7 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
     if y.shape[1] == 1:
         y = y[:, 0]
     if target_names is not None and len(target_names) == 1:
-        target_names = None if target_names[0].lower() in _TARGET_NAMES else target_names
+        target_names = None if target_names[0].lower() in TARGET_NAMES else target_names
     meta = {"source_format": "csv", "target_columns": target_cols}
     if ignored:
         meta["ignored_columns"] = ignored
