@@ -5,13 +5,22 @@ Pure functions of the result bundles (``GET /api/results/{id}``) and their label
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from awd_studio.frontend.figures.style import BOTTOM_LEGEND, MODEL_LABELS, apply_layout, as_array, empty_figure
+from awd_studio.frontend.figures.style import (
+    BOTTOM_LEGEND,
+    MODEL_LABELS,
+    apply_layout,
+    as_array,
+    empty_figure,
+    fmt_number,
+    sample_axis_layout,
+)
 
 __all__ = ["RUN_COLORS", "MAX_RUNS", "COMPARED_MODELS", "compare_wavelets_figure", "compare_scores_figure",
-           "score_table_rows"]
+           "score_table_rows", "mean_activation", "compare_activation_figure", "sensitivity_line"]
 
 #: Runs A to D (Okabe-Ito, colour-blind safe; the initial wavelet of each is dashed in its run's colour).
 RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
@@ -122,3 +131,118 @@ def compare_scores_figure(bundles: list[dict], labels: list[str]) -> go.Figure:
     fig.update_yaxes(title="test R² (1 = perfect)", zeroline=True)
     return apply_layout(fig, height=360, barmode="group", legend={**BOTTOM_LEGEND, "y": -0.18},
                         margin=dict(l=60, r=20, t=40, b=70))
+
+
+def mean_activation(bundle: dict) -> np.ndarray | None:
+    """The mean of a run's stored activation maps, each scaled to its own largest value first (so every example
+    weighs the same), then scaled so the mean's largest value is 1. None when the run stores none, or its maps
+    differ in shape.
+
+    Examples
+    --------
+    >>> act = {"x": [[0, 0, 0], [0, 0, 0]], "maps": [[0.0, 2.0, 0.0], [0.0, 0.0, -4.0]]}
+    >>> mean_activation({"activation": act}).tolist()
+    [0.0, 1.0, 1.0]
+    """
+    maps = [as_array(m) for m in ((bundle.get("activation") or {}).get("maps") or [])]
+    maps = [np.abs(m) for m in maps if m is not None and m.size]
+    if not maps or any(m.shape != maps[0].shape for m in maps):
+        return None
+    mean = np.mean([m / (m.max() or 1.0) for m in maps], axis=0)
+    return mean / (mean.max() or 1.0)
+
+
+def sensitivity_line(bundle: dict) -> str | None:
+    """One short line on where a run's teacher is most sensitive (series only; None for maps or older results).
+
+    Examples
+    --------
+    >>> act = {"teacher_sensitivity": [0.1] * 36 + [0.4, 0.5, 0.7, 1.0],
+    ...        "sensitive_end": {"end": "last", "samples": 4, "ratio": 3.2}}
+    >>> sensitivity_line({"activation": act})
+    "teacher's sensitivity highest at the end: its last 4 samples average 3.2 times its mean"
+    >>> sensitivity_line({"activation": {"teacher_sensitivity": [1.0, 0.8, 0.9, 0.7], "sensitive_end": None}})
+    "teacher's sensitivity spread over the series (largest at sample 0 of 4)"
+    """
+    act = bundle.get("activation") or {}
+    profile = as_array(act.get("teacher_sensitivity"))
+    if profile is None or profile.ndim != 1 or not profile.size:
+        return None
+    end = act.get("sensitive_end")
+    if isinstance(end, dict) and end.get("end") in ("first", "last"):
+        first = end["end"] == "first"
+        return (f"teacher's sensitivity highest at the {'start' if first else 'end'}: its "
+                f"{'first' if first else 'last'} {end.get('samples')} samples average {fmt_number(end.get('ratio'))} "
+                f"times its mean")
+    peak = int(np.argmax(profile))
+    return f"teacher's sensitivity spread over the series (largest at sample {peak} of {profile.size})"
+
+
+def compare_activation_figure(bundles: list[dict], labels: list[str]) -> go.Figure:
+    """Where each run's students look: the mean of its stored activation maps, side by side.
+
+    Series: one axis, each run's mean activation solid and its teacher's sensitivity (mean |gradient| over the test
+    series, 1 = largest) dotted, in the run's colour; two teachers on one dataset show at a glance whether their
+    maps lean to the same samples. Maps: one panel per run (white to its colour, 1 = largest), on linked pixel
+    axes when the maps share a shape.
+
+    Parameters
+    ----------
+    bundles : list of dict
+        Result bundles (``activation.maps``, and for series ``activation.teacher_sensitivity``).
+    labels : list of str
+
+    Returns
+    -------
+    go.Figure
+    """
+    means = [mean_activation(b) for b in bundles]
+    if all(m is None for m in means):
+        return empty_figure("No run stores activation maps")
+    if all(m is None or m.ndim == 2 for m in means):
+        return _compare_map_activations(means, labels)
+    fig = go.Figure()
+    length = None
+    for bundle, mean, label, color in zip(bundles, means, labels, RUN_COLORS):
+        if mean is None or mean.ndim != 1:
+            continue
+        length = length or mean.size
+        t = np.arange(mean.size)
+        fig.add_trace(go.Scatter(x=t, y=mean, mode="lines", name=f"{label}: activation", legendgroup=label,
+                                 line=dict(color=color, width=2),
+                                 hovertemplate="t = %{x}<br>mean activation %{y:.2f} of its largest<extra>"
+                                               + label + "</extra>"))
+        profile = as_array((bundle.get("activation") or {}).get("teacher_sensitivity"))
+        if profile is not None and profile.shape == mean.shape:
+            fig.add_trace(go.Scatter(x=t, y=profile, mode="lines", name=f"{label}: teacher's sensitivity",
+                                     legendgroup=label, line=dict(color=color, width=1.4, dash="dot"),
+                                     hovertemplate="t = %{x}<br>teacher's mean |gradient| %{y:.2f} of its largest"
+                                                   "<extra>" + label + "</extra>"))
+    axis = next(((b.get("data") or {}).get("sample_axis") for b in bundles if (b.get("data") or {}).get("sample_axis")),
+                None)
+    fig.update_xaxes(**sample_axis_layout(axis, length))
+    fig.update_yaxes(title="1 = largest", range=[0, 1.05])
+    return apply_layout(fig, height=380, legend={**BOTTOM_LEGEND, "y": -0.25}, margin=dict(l=60, r=20, t=30, b=100))
+
+
+def _compare_map_activations(means: list, labels: list[str]) -> go.Figure:
+    """One heatmap per run of its mean activation map (white to the run's colour), square pixels, row 0 on top."""
+    shown = [(mean, label, color) for mean, label, color in zip(means, labels, RUN_COLORS) if mean is not None]
+    fig = make_subplots(rows=1, cols=len(shown), subplot_titles=[label for _, label, _ in shown],
+                        horizontal_spacing=0.04)
+    same_shape = all(m.shape == shown[0][0].shape for m, _, _ in shown)
+    for col, (mean, label, color) in enumerate(shown, start=1):
+        fig.add_trace(go.Heatmap(z=mean, zmin=0, zmax=1, showscale=False, name=label,
+                                 colorscale=[[0, "#ffffff"], [1, color]],
+                                 hovertemplate="pixel (%{x}, %{y})<br>mean activation %{z:.2f} of its largest"
+                                               "<extra>" + label + "</extra>"), row=1, col=col)
+        anchor = "x" if col == 1 else f"x{col}"
+        fig.update_yaxes(autorange="reversed", scaleanchor=anchor, constrain="domain", row=1, col=col,
+                         showticklabels=col == 1, title="row (pixels)" if col == 1 else None)
+        fig.update_xaxes(constrain="domain", title="column (pixels)", row=1, col=col,
+                         **({"matches": "x"} if same_shape and col > 1 else {}))
+        if same_shape and col > 1:
+            fig.update_yaxes(matches="y", row=1, col=col)
+    for note in fig.layout.annotations:
+        note.font = dict(size=12)
+    return apply_layout(fig, height=340, margin=dict(l=60, r=20, t=40, b=50))

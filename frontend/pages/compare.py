@@ -1,5 +1,6 @@
 """Compare ``/compare?a=<job id>&b=<job id>`` (and ``c``, ``d``): two to four finished runs side by side: their
-learned wavelets overlaid, their test scores, and the settings in which they differ (highlighted)."""
+learned wavelets overlaid, their test scores, where their students look (the mean activation map and, for series,
+the teacher's sensitivity), and the settings in which they differ (highlighted)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,11 @@ from awd_studio.frontend.components import (
 from awd_studio.frontend.figures.compare import (
     MAX_RUNS,
     RUN_COLORS,
+    compare_activation_figure,
     compare_scores_figure,
     compare_wavelets_figure,
     score_table_rows,
+    sensitivity_line,
 )
 from awd_studio.frontend.figures.grid import kept_initial
 from awd_studio.frontend.help_links import help_link
@@ -43,13 +46,15 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.BODY)
     WAVELETS_GRAPH = "compare-wavelets-graph"
     SCORES_GRAPH = "compare-scores-graph"
     SCORES_TABLE = "compare-scores"
+    ACTIVATION_GRAPH = "compare-activation-graph"
+    ACTIVATION_NOTES = "compare-activation-notes"
     SETTINGS = "compare-settings"
     ERROR = "compare-error"
     SCALING_NOTE = "compare-scaling-note"
     DOWNLOAD = "compare-download"
 
 
-size_graphs_to_their_figures(ids.WAVELETS_GRAPH, ids.SCORES_GRAPH)
+size_graphs_to_their_figures(ids.WAVELETS_GRAPH, ids.SCORES_GRAPH, ids.ACTIVATION_GRAPH)
 
 METRICS = {"r2": "R²", "rmse": "RMSE"}
 #: Facts of a run compared beside its job settings (from the job and its bundle).
@@ -332,6 +337,35 @@ def delivered_line(bundle: dict) -> str:
     return f"Delivered: the AWD student, test R² {awd}; {moved}."
 
 
+def activation_notes(bundles: list[dict], labels: list[str]) -> list[str]:
+    """Pure: one line per run under the compared activation maps: how many test examples its mean covers, whether
+    the runs' examples are the same ones, and (series) where its teacher is most sensitive.
+
+    Examples
+    --------
+    >>> a = {"activation": {"maps": [[1.0, 0.0]] * 2, "indices": [3, 7]}}
+    >>> activation_notes([a, a], ["A", "B"])
+    ['A: mean of 2 test examples', 'B: mean of 2 test examples', 'Both runs show the same test examples.']
+    """
+    lines = []
+    for bundle, label in zip(bundles, labels):
+        act = bundle.get("activation") or {}
+        n = len(act.get("maps") or [])
+        if not n:
+            lines.append(f"{label}: no activation maps stored")
+            continue
+        sensitivity = sensitivity_line(bundle)
+        lines.append(f"{label}: mean of {n} test example{'s' if n != 1 else ''}"
+                     + (f"; {sensitivity}" if sensitivity else ""))
+    indices = [tuple((b.get("activation") or {}).get("indices") or ()) for b in bundles]
+    if all(indices) and len(set(indices)) == 1:
+        lines.append(f"{'Both' if len(bundles) == 2 else 'All'} runs show the same test examples.")
+    elif all(indices):
+        lines.append("The runs show different test examples (their test sets or the examples picked differ): the "
+                     "means compare where each run looks on the whole, not example by example.")
+    return lines
+
+
 def _card(title, section, body):
     return dbc.Card([dbc.CardHeader(html.H2([title, help_link(section)], className="h6 mb-0")), dbc.CardBody(body)],
                     className="shadow-sm mb-4")
@@ -378,6 +412,15 @@ async def show(runs):
             if same_data and (note := scaling_note(bundles, facts)) else None,
             graph(ids.SCORES_GRAPH, "compare-scores", compare_scores_figure(bundles, labels)),
             _scores_table(scores, labels),
+        ]),
+        # review 31B: comparing two teachers' maps took two results pages
+        _card("Where the students look (activation maps)", "activation", [
+            html.P("Each run's activation maps averaged over the test examples it stores (each scaled to its largest "
+                   "value first), solid; for series the teacher's sensitivity (its mean |gradient| over the test "
+                   "series) dotted. 1 = largest in each run.", className="small text-muted"),
+            graph(ids.ACTIVATION_GRAPH, "compare-activation", compare_activation_figure(bundles, labels)),
+            html.Ul([html.Li(line) for line in activation_notes(bundles, labels)], className="small mb-0",
+                    id=ids.ACTIVATION_NOTES),
         ]),
         # the first rows are what each run chose (its delivered wavelet, its best grid point), the rest its settings
         _card("What each run chose, and its settings", "configure", _settings_table(settings, labels)),

@@ -236,6 +236,9 @@ BODIES = {
            "much of it is the data's: the MLP teacher spreads its sensitivity over the whole trace, but it also "
            "predicts worse (test R² 0.61 against the LSTM's 0.80, measured 2026-12-05), so the traces' ends may "
            "well carry signal that only the LSTM uses."),
+        _p("To set two teachers' maps side by side, tick both runs on the jobs list and press Compare: its "
+           "“Where the students look” card draws each run's maps averaged over its stored test examples, with each "
+           "teacher's sensitivity dotted, in the run's colour."),
     ],
     "explain": [
         _p("“Explain a prediction” asks which wavelet coefficients of one test input the model (the teacher, or the "

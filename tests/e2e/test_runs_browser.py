@@ -69,6 +69,13 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     assert dashes.count("solid") == 4 and dashes.count("dash") == 4, dashes  # φ and ψ of A and B
     scores = page.inner_text("#compare-scores")
     assert "AWD" in scores and "Teacher" in scores and len(re.findall(NUMBER, scores)) >= 8, scores
+    # where the students look, both runs on one axis (review 31B: comparing maps took two results pages)
+    assert sizes["compare-activation-graph"][0] >= 600 and sizes["compare-activation-graph"][1] >= 340, sizes
+    names = page.evaluate("document.querySelector('#compare-activation-graph .js-plotly-plot').data.map(t => t.name)")
+    assert sum(n.endswith(": activation") for n in names) == 2, names
+    assert sum(n.endswith(": teacher's sensitivity") for n in names) == 2, names
+    notes = page.inner_text("#compare-activation-notes")
+    assert notes.count("mean of") == 2 and "teacher's sensitivity" in notes, notes
     assert page.locator("#compare-settings td.awd-differs").count() >= 2  # seed differs (A and B cells)
     differing = page.locator("#compare-settings tr.awd-diff-row").all_inner_texts()
     # each option in words over its name in the API

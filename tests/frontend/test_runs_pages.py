@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from awd_studio.frontend import api_client
 from awd_studio.frontend.components import dataset_labels
-from awd_studio.frontend.figures.compare import compare_scores_figure, compare_wavelets_figure, score_table_rows
+from awd_studio.frontend.figures.compare import (
+    RUN_COLORS,
+    compare_activation_figure,
+    compare_scores_figure,
+    compare_wavelets_figure,
+    score_table_rows,
+)
 from awd_studio.frontend.figures.data import loss_figure
 from awd_studio.frontend.help_links import HELP_SECTIONS, help_href, help_link
 
@@ -132,7 +139,24 @@ def test_compare_figures_and_settings_diff():
     with_control = {**a, "models": {**a["models"], "random_search": {"test": {"r2": 0.61, "rmse": 0.15}}}}
     control = [r for r in score_table_rows([with_control, b]) if r["model"] == "Random search, no teacher"]
     assert control and control[0]["r2"][0] == 0.61
+    # where the students look: each run's mean activation solid, its teacher's sensitivity dotted, one axis
+    a_act = {**a, "activation": {**a["activation"], "teacher_sensitivity": list(np.linspace(0.1, 1.0, len(
+        a["activation"]["maps"][0]))), "sensitive_end": {"end": "last", "samples": 4, "ratio": 2.5}}}
+    fig = compare_activation_figure([a_act, b], ["A", "B"])
+    assert [t.name for t in fig.data if t.line.dash is None] == ["A: activation", "B: activation"]
+    assert [t.name for t in fig.data if t.line.dash == "dot"] == ["A: teacher's sensitivity"]
+    assert all(float(np.max(t.y)) == pytest.approx(1.0) for t in fig.data)  # 1 = largest, each run
     compare = page("compare")
+    notes = compare.activation_notes([a_act, b], ["A", "B"])
+    assert notes[0].startswith("A: mean of") and "highest at the end: its last 4 samples average 2.5" in notes[0]
+    assert "sensitivity" not in notes[1] or "spread" in notes[1]
+    # maps: one panel per run, in its colour; a run without maps says so and the figure draws the others
+    maps = [make_bundle("image", seed=s) for s in (0, 1)]
+    fig = compare_activation_figure(maps + [{}], ["A", "B", "C"])
+    assert [t.type for t in fig.data] == ["heatmap", "heatmap"]
+    assert fig.data[1].colorscale[-1][1] == RUN_COLORS[1]
+    assert compare.activation_notes(maps + [{}], ["A", "B", "C"])[2] == "C: no activation maps stored"
+    assert "No run stores" in compare_activation_figure([{}, {}], ["A", "B"]).layout.annotations[0].text
     diff = compare.settings_diff([{"epochs": 2, "seed": 0, "wave": "db5"}, {"epochs": 5, "seed": 0}])
     assert diff[0][0] in ("epochs", "wave") and diff[0][3] and diff[-1] == ("seed", "0", "0", False)
     assert "Pick 2 to 4" in str(run(compare.show([None, None])))
