@@ -17,7 +17,8 @@ from awd_studio.models.start_search import SEARCH_NAMES
 __all__ = ["SCHEMA_PATH", "SCHEMA_ID", "ResultBundle", "DataInfo", "TeacherInfo", "TestScores", "CVScore",
            "ModelScores", "GridPoint", "TestDifference", "Selected", "CVInfo", "Selection", "SeriesFeaturesChoice",
            "Verdict", "Wavelet",
-           "Activation", "Provenance", "Student", "Explain", "ScatteringSection", "summary_text", "write_bundle"]
+           "Activation", "Provenance", "Student", "Explain", "ScatteringSection", "summary_text", "truth_lines",
+           "write_bundle"]
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "result-bundle.schema.json"
 SCHEMA_ID = "awd-result/1"
@@ -434,6 +435,30 @@ def write_bundle(bundle: ResultBundle, out_dir) -> dict:
     return data
 
 
+def truth_lines(bundle: dict) -> list[str]:
+    """For data made with a known wavelet (``wavelet.true_wavelet``): one line on how far the best AWD point's
+    wavelet ended from it and where its start began (the paper's distance between ψs, section 4.1); none otherwise.
+
+    Examples
+    --------
+    >>> print(*truth_lines({"wavelet": {"true_wavelet": "db5", "init": "sym5", "distance_to_truth": 0.304,
+    ...                                 "init_distance_to_truth": 0.213}}))  # doctest: +NORMALIZE_WHITESPACE
+    known wavelet db5: the best AWD point ended 0.304 from it, its start sym5 0.213: farther
+    (distance between ψs, 0 = db5)
+    """
+    wavelet = bundle.get("wavelet") or {}
+    truth, end, start = wavelet.get("true_wavelet"), wavelet.get("distance_to_truth"), wavelet.get(
+        "init_distance_to_truth")
+    if not truth or not isinstance(end, int | float):
+        return []
+    began = ""
+    if isinstance(start, int | float):
+        side = "closer" if end < start else "no closer" if end == start else "farther"
+        began = f", its start {wavelet.get('init') or 'the initial wavelet'} {start:.3g}: {side}"
+    return [f"known wavelet {truth}: the best AWD point ended {end:.3g} from it{began} (distance between ψs, 0 = "
+            f"{truth})"]
+
+
 def summary_text(bundle: dict) -> str:
     """A few lines a scientist reads first: the verdict, the selected point and the test scores of every model."""
     sel = bundle["selected"]
@@ -457,6 +482,7 @@ def summary_text(bundle: dict) -> str:
     lines += [f"best grid point{' (not delivered: cross-validation kept the initial wavelet)' if kept else ''} "
               f"lambda={sel['lambda']:.3g}, gamma={sel['gamma']:.3g} "
               f"(cross-validated R2 {best['cv_score']:.3f}{started})",
+              *truth_lines(bundle),
               f"{'model':<18}{'test R2':>9}{'RMSE':>12}{'RMSE SD':>10}{'CV R2':>8}{'compression':>13}{'params':>8}"
               f"{'s/sample':>11}"]
     teacher = bundle["teacher"]

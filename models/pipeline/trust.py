@@ -220,7 +220,9 @@ def trust_notes(bundle: dict) -> list[dict]:
         ``verdict.interpretation_difference``), and with the teacher-free
         control (``selection.random_search``) ``awd_beats_search`` / ``awd_beats_search_small`` /
         ``awd_level_with_search`` / ``search_beats_awd`` (a ``*_small`` note for a difference its interval confirms
-        but small, :func:`~models.pipeline.verdict.is_small`); ``teacher_chosen``
+        but small, :func:`~models.pipeline.verdict.is_small`; ``interpretation_helped`` and ``awd_beats_search``
+        are "secondary", not "success", when no model has skill or the teacher is weak, and the former also when the
+        data's known wavelet is farther from the learned one than from its start); ``teacher_chosen``
         when ``teacher="auto"`` trained several architectures
         (``teacher.validation_mse``), ``series_features_chosen`` when ``series_features="auto"`` chose what the
         series student reads (``selection.series_features``; a warning when the gap is within the noise),
@@ -842,6 +844,11 @@ def _interpretation_note(bundle: dict) -> dict | None:
                      f"With the teacher's attributions, {point} beats the best γ = 0 point, found without the "
                      f"teacher, for sparsity alone ({interval}), but by {SMALL_WORDS}; the two wavelets predict "
                      "alike.")
+    if side == "awd" and (caveat := _no_skill_caveat(bundle) or _farther_from_truth_caveat(bundle)):
+        # review 32B: a green "helped" on shuffled targets, and on data made with db5 from a wavelet that moved away
+        return _note("secondary", "interpretation_helped",
+                     f"With the teacher's attributions, {point} beats the best γ = 0 point, found without the "
+                     f"teacher, for sparsity alone ({interval}), but {caveat}")
     if side == "awd":
         return _note("success", "interpretation_helped",
                      f"The teacher's attributions helped: {point} beats the best γ = 0 point, found without the "
@@ -852,6 +859,48 @@ def _interpretation_note(bundle: dict) -> dict | None:
                  f"point, found without the teacher, for sparsity alone ({interval}). By the rule in Help "
                  "(“When to trust a result”), this wavelet shows no more of what the network learned than a "
                  "sparse one does.")
+
+
+def _no_skill_caveat(bundle: dict) -> str | None:
+    """Why a lead of AWD over another model says nothing of the teacher's attributions here, or None: no model
+    predicts the target (the verdict's ``no_skill``), or the teacher is weak (test R² below
+    :data:`WEAK_TEACHER_R2`). The words end a sentence.
+
+    Examples
+    --------
+    >>> _no_skill_caveat({"teacher": {"test": {"r2": 0.02}}})[:60]
+    'the teacher is weak here (test R² 0.020): a lead among model'
+    >>> _no_skill_caveat({"teacher": {"test": {"r2": 0.8}}}) is None
+    True
+    """
+    t_r2 = _r2(bundle.get("teacher"))
+    reason = ("no model here predicts the target usefully (the verdict above)" if (bundle.get("verdict") or {}).get(
+        "no_skill") else f"the teacher is weak here (test R² {t_r2:.3f})" if t_r2 is not None
+        and t_r2 < WEAK_TEACHER_R2 else None)
+    if reason is None:
+        return None
+    return (f"{reason}: a lead among models with little or no skill is not evidence that the teacher's "
+            "attributions led to a better wavelet.")
+
+
+def _farther_from_truth_caveat(bundle: dict) -> str | None:
+    """For data made with a known wavelet (``wavelet.true_wavelet``): the words that say the best point's wavelet
+    ended farther from it than its start, or None (closer, or no truth known). The words end a sentence.
+
+    Examples
+    --------
+    >>> wavelet = {"true_wavelet": "db5", "init": "sym5", "distance_to_truth": 0.304, "init_distance_to_truth": 0.213}
+    >>> _farther_from_truth_caveat({"wavelet": wavelet})[:68]
+    'this dataset was made with db5 and the learned wavelet ended farther'
+    """
+    wavelet = bundle.get("wavelet") or {}
+    end, start = wavelet.get("distance_to_truth"), wavelet.get("init_distance_to_truth")
+    if not wavelet.get("true_wavelet") or not all(isinstance(v, int | float) for v in (end, start)) or end <= start:
+        return None
+    return (f"this dataset was made with {wavelet['true_wavelet']} and the learned wavelet ended farther from it "
+            f"than its start {wavelet.get('init') or 'the initial wavelet'} ({end:.3g} against {start:.3g}, the "
+            "distance between ψs): the attributions led to a wavelet this student reads well, not to the one that "
+            "made the data.")
 
 
 def _control_note(control: dict, awd_cv_score=None, bundle=None) -> dict:
@@ -873,6 +922,11 @@ def _control_note(control: dict, awd_cv_score=None, bundle=None) -> dict:
         return _note("secondary", "awd_beats_search",
                      f"AWD (the best grid point) beats {search} ({interval}), but both do worse than {initial}'s "
                      "student on the test set (the verdict above).")
+    if side == "awd" and bundle is not None and (caveat := _no_skill_caveat(bundle)):
+        # review 32B: a green "Distillation beat a search" on shuffled targets: the search's best of 300 had fitted
+        # the noise, and a lead over it said nothing of the teacher
+        return _note("secondary", "awd_beats_search", f"AWD (the best grid point) beats {search} ({interval}), but "
+                                                      f"{caveat}")
     if side == "awd":
         return _note("success", "awd_beats_search",
                      f"Distillation beat a search without the teacher: AWD (the best grid point) beats {search} "

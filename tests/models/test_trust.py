@@ -226,6 +226,20 @@ def test_a_best_point_level_with_gamma_zero_is_said_not_to_show_the_network():
     assert not any(k.startswith("interpretation") for k in _keys({"selected": {"gamma": 0.0}}))
 
 
+def test_attributions_are_not_said_to_help_when_the_wavelet_moved_away_from_the_known_one():
+    """Review 32B: from sym5 without the start search, the synthetic example's wavelet ended 0.304 from db5 (the
+    wavelet that made the data) against 0.213 at the start, and a green note said the attributions helped."""
+    moved = {"selected": {"gamma": 0.1}, "selection": {"choice": "awd"}, "teacher": {"test": {"r2": 0.9}},
+             "wavelet": {"true_wavelet": "db5", "init": "sym5", "distance_to_truth": 0.304,
+                         "init_distance_to_truth": 0.213},
+             "verdict": {"interpretation_difference": {"metric": "r2", "estimate": 0.03, "low": 0.01, "high": 0.05}}}
+    note = next(n for n in trust_notes(moved) if n["key"] == "interpretation_helped")
+    assert note["level"] == "secondary" and "ended farther from it than its start sym5 (0.304 against 0.213" in note[
+        "text"]
+    closer = {**moved, "wavelet": {**moved["wavelet"], "distance_to_truth": 0.009}}
+    assert next(n for n in trust_notes(closer) if n["key"] == "interpretation_helped")["level"] == "success"
+
+
 def test_a_gain_under_half_a_percent_of_the_variance_is_said_to_be_small_not_shown_as_success():
     """Review 24B: a green "The teacher's attributions helped" for AWD − AWD (γ = 0) = 0.00058 R² (interval 0.00022
     to 0.00097) between two wavelets that had both ended near haar, beside a headline saying AWD did worse than db5.
@@ -338,6 +352,18 @@ def test_notes_under_a_verdict_that_found_awd_worse_or_a_weak_teacher_do_not_che
     assert note["level"] == "secondary" and "both do worse than db5's student" in note["text"]
     worse["verdict"]["test_difference"] = {"estimate": 0.05, "low": 0.02, "high": 0.08}
     assert next(n for n in trust_notes(worse) if n["key"] == "awd_beats_search")["level"] == "success"
+    # review 32B: shuffled CME targets (every model's test R² within 0.015 of 0) gave a green "Distillation beat a
+    # search" beside "the teacher is weak": the search's best of 300 had fitted noise
+    for nothing in ({"teacher": {"test": {"r2": -0.002}}}, {"verdict": {"no_skill": True}}):
+        null = {**worse, "verdict": {**worse["verdict"], **nothing.get("verdict", {})}, **(
+            {"teacher": nothing["teacher"]} if "teacher" in nothing else {})}
+        note = next(n for n in trust_notes(null) if n["key"] == "awd_beats_search")
+        assert note["level"] == "secondary" and "little or no skill is not evidence" in note["text"], note
+        helped = {**null, "selected": {"gamma": 0.1}, "selection": {"choice": "awd"},
+                  "verdict": {**null["verdict"], "interpretation_difference": {"metric": "r2", "estimate": 0.03,
+                                                                               "low": 0.01, "high": 0.05}}}
+        note = next(n for n in trust_notes(helped) if n["key"] == "interpretation_helped")
+        assert note["level"] == "secondary" and not note["text"].startswith("The teacher's attributions helped")
     plain = {"selected": {"gamma": 0.0}, "teacher": {"name": "mlp", "test": {"r2": 0.002}}}
     note = trust_notes(plain)[0]
     assert note["key"] == "selected_without_teacher" and "look at the grid's points" not in note["text"]
