@@ -253,9 +253,32 @@ def _maps_summary(record: dict) -> html.Div:
              f"{figures.fmt_number((p.get('bin_range') or [None, None])[1])}]",
              f"method: {p.get('method')} ({p.get('covariance')} covariance)" if p.get("method") == "chi2"
              else "method: ridge on standardised histograms",
+             outside_range_text(p),
              f"{len(p.get('classes') or [])} classes" if p.get("classes") else None,
              f"{record.get('n_params')} fitted numbers"]
     return html.Ul([html.Li(i) for i in items if i], className="small mb-0")
+
+
+def outside_range_text(parameters: dict) -> str | None:
+    """Pure: which share of the training peaks each channel's histogram leaves out (responses below or above its
+    bins), or None when the result does not say (made before 2026-12-06) or nothing is left out.
+
+    Examples
+    --------
+    >>> p = {"channels": ["LL", "detail magnitude"], "outside_range": {"below": [0.411, 0.0], "above": [0.004, 0.01]}}
+    >>> print(outside_range_text(p))  # doctest: +NORMALIZE_WHITESPACE
+    not counted (outside the bins), of the training peaks: LL 41.1 % below, 0.4 % above; detail magnitude 1.0 %
+    above
+    """
+    outside = parameters.get("outside_range") or {}
+    below, above = outside.get("below") or [], outside.get("above") or []
+    parts = []
+    for k, name in enumerate(parameters.get("channels") or []):
+        sides = [f"{share:.1%} {side}".replace("%", " %") for side, shares in (("below", below), ("above", above))
+                 if k < len(shares) and isinstance(share := shares[k], int | float) and share > 0]
+        if sides:
+            parts.append(f"{name} {', '.join(sides)}")
+    return f"not counted (outside the bins), of the training peaks: {'; '.join(parts)}" if parts else None
 
 
 @callback(output=STUDENT_OUTPUTS,

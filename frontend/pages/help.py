@@ -195,8 +195,11 @@ BODIES = {
            "cosmologies of a lensing suite: peak counting, the weak-lensing statistic), or a ridge regression on "
            "the standardised histograms for a continuous target. By default the map "
            "student reads two numbers per peak, the LL response and the detail magnitude √(LH² + HL² + HH²), "
-           "each divided by its 99th percentile over the training peaks; the paper's student reads the four "
-           "responses LL, LH, HL and HH (“Map student reads” on the configure page). The students are tiny: their "
+           "each divided by the 99th percentile of its positive responses at the training peaks; the paper's "
+           "student reads the four responses LL, LH, HL and HH (“Map student reads” on the configure page). The "
+           "histograms count from 0 up, as the paper's do: a response below 0 (the LL response at a low peak, "
+           "about 40 % of the lensing example's peaks) is in no bin, and the section says which share of the "
+           "training peaks each channel leaves out. The students are tiny: their "
            "parameter counts are in the scores table. The section shows the recommended model's student (the "
            "initial wavelet's when cross-validation kept it); click a grid cell to see that point's."),
     ],

@@ -209,8 +209,9 @@ def maps_record(name, model, *, target_column=0, target_names=None):
         ``parameters``: ``response``, ``channels`` (names, in feature order: feature ``c * bins + i`` is bin i
         of channel c), ``bins``, ``bin_range``, ``bin_edges``, ``method``, ``covariance``, ``kernels`` (3 x 3
         lists), ``channel_scale`` (what each channel's responses are divided by before binning: ones except for
-        the ``"magnitude"`` response), ``classes`` (target rows) and ``templates`` (class mean histograms; chi²
-        only), ``target_names``.
+        the ``"magnitude"`` response), ``outside_range`` (``below`` and ``above``: per channel, the share of the
+        training peaks whose response no bin counts), ``classes`` (target rows) and ``templates`` (class mean
+        histograms; chi² only), ``target_names``.
     arrays : dict of str to ndarray
         ``kernels`` (C, 3, 3); chi²: ``classes`` (K, T), ``templates`` (K, F), ``precision`` (F, F) or
         (K, F, F), ``covariance`` (its pseudo-inverse, same shape); ridge: ``ridge_coef`` (T, F),
@@ -223,6 +224,7 @@ def maps_record(name, model, *, target_column=0, target_names=None):
               "bin_range": [float(lo), float(hi)], "bin_edges": np.linspace(lo, hi, model.bins + 1).tolist(),
               "method": model.method_, "covariance": model.covariance, "kernels": kernels.tolist(),
               "channel_scale": [float(v) for v in model.channel_scale_],
+              "outside_range": {side: [float(v) for v in shares] for side, shares in model.outside_range_.items()},
               "n_outputs": int(model.n_outputs_), "target_names": list(target_names or [])}
     arrays = {"kernels": kernels}
     if model.method_ == "chi2":
@@ -247,8 +249,8 @@ def maps_record(name, model, *, target_column=0, target_names=None):
     what = {"kernels": f"the 3 × 3 filters {', '.join(params['channels'])} read (correlated) at the peak",
             "raw": "the peak height", "roberts": "the Roberts-cross response at the peak",
             "magnitude": ("two numbers read at the peak through the 3 × 3 sub-filters (correlated): the LL "
-                          "response and the detail magnitude sqrt(LH² + HL² + HH²), each divided by its 99th "
-                          "percentile over the training peaks ("
+                          "response and the detail magnitude sqrt(LH² + HL² + HH²), each divided by the 99th "
+                          "percentile of its positive responses at the training peaks ("
                           + ", ".join(f"{v:.4g}" for v in model.channel_scale_) + ")")}[model.response]
     definition = (f"Find the peaks of each raw map (pixels above their 8 neighbours); histogram {what} in "
                   f"{model.bins} bins over [{lo:.4g}, {hi:.4g}] per channel; {how}.")

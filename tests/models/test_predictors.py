@@ -410,6 +410,14 @@ def test_magnitude_response_equals_full_map_responses_at_peaks_per_channel_scale
     peaks = peak_patches(maps)
     np.testing.assert_array_equal(model._peak_features(peaks, model.bin_range_), expected)
     assert model.n_features_ == 44 and model.kernels_ and len(model.kernels_) == 4
+    # what no bin counts, per channel (review 32A: the LL responses below 0 were dropped without a word)
+    shares = {"below": [np.mean(v / s < lo) for v, s in zip(raw, scale)],
+              "above": [np.mean(v / s > hi) for v, s in zip(raw, scale)]}
+    for side in ("below", "above"):
+        np.testing.assert_allclose(model.outside_range_[side], shares[side], rtol=0, atol=0)
+    assert model.outside_range_["below"][0] > 0.05 and model.outside_range_["below"][1] == 0  # a magnitude is >= 0
+    counted = 1 - model.outside_range_["below"] - model.outside_range_["above"]
+    np.testing.assert_allclose(expected.reshape(len(maps), 2, 22).sum((0, 2)), counted * mask.sum(), rtol=1e-12)
     # the same counts from the plain function, with the scale folded into the kernels
     scaled = {name: kernels[name] / (scale[0] if name == "LL" else scale[1]) for name in ("LL", "LH", "HL", "HH")}
     np.testing.assert_array_equal(peak_histograms(maps, scaled, bins=22, bin_range=(lo, hi), response="magnitude"),
