@@ -260,6 +260,12 @@ class JobPublic(BaseModel):
                                     "dataset has several (None for one target, or once the dataset was deleted)")
     grid: list[int] | None = Field(default=None, description="[number of λ values, number of γ values]")
     summary: JobSummaryPublic | None = Field(default=None, description="the result in one line (succeeded jobs)")
+    resolved_config: dict[str, Any] | None = Field(
+        default=None, description="``GET /api/jobs/{id}`` of a succeeded job: every option as the run resolved it "
+        "(the grid preset's λ, γ and epochs where ``config`` has null, what ``auto`` chose), the bundle's "
+        "``provenance.config`` without file paths, kept on the job so that reading it needs no bundle; null "
+        "otherwise, and for jobs that succeeded before it was kept (read ``provenance.config`` of ``GET "
+        "/api/results/{id}`` then)")
     queued_ahead: int | None = Field(default=None, description="a queued job: the queued jobs created before it, "
                                      "which the workers take first (None for a job not queued)")
     running: int | None = Field(default=None, description="a queued job: the jobs running now")

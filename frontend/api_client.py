@@ -225,9 +225,10 @@ class ApiClient:
         """``GET /api/jobs``."""
         return await self.request("GET", "/api/jobs")
 
-    async def get_job(self, job_id: str) -> dict:
-        """``GET /api/jobs/{id}``."""
-        return await self.request("GET", f"/api/jobs/{quote(str(job_id), safe='')}")
+    async def get_job(self, job_id: str, losses: bool = True) -> dict:
+        """``GET /api/jobs/{id}``; ``losses=False`` leaves out the loss history (``?losses=false``)."""
+        query = "" if losses else "?losses=false"
+        return await self.request("GET", f"/api/jobs/{quote(str(job_id), safe='')}{query}")
 
     async def cancel_job(self, job_id: str) -> dict:
         """``POST /api/jobs/{id}/cancel``."""

@@ -12,7 +12,7 @@ from typing import Any
 
 from awd_studio.models.options import grid_preset
 
-__all__ = ["SUMMARY_KEYS", "summarize_result", "grid_size"]
+__all__ = ["SUMMARY_KEYS", "summarize_result", "resolved_options", "grid_size"]
 
 #: What a summary holds (every value may be None when the bundle lacks it).
 SUMMARY_KEYS = ("metric", "awd_test", "teacher_test", "teacher", "choice", "n_lambdas", "n_gammas")
@@ -44,7 +44,9 @@ def summarize_result(result_dir: str | Path) -> dict[str, Any] | None:
         (the same three as test R², whatever the verdict's metric), ``teacher`` (its architecture), ``choice``
         ("awd" or "initial"), ``n_lambdas`` and ``n_gammas`` (the grid's size), ``prepare_seconds`` and
         ``finalize_seconds`` (the wall time of those parts of the run, the bundle's ``timings``, which the run-time
-        estimate's calibration reads); None when there is no readable bundle.
+        estimate's calibration reads), ``resolved_config`` (the options as the run resolved them,
+        :func:`resolved_options`: what the job page's settings list reads, so that it never opens the bundle);
+        None when there is no readable bundle.
     """
     try:
         bundle = json.loads((Path(result_dir) / "result.json").read_text(encoding="utf-8"))
@@ -75,7 +77,38 @@ def summarize_result(result_dir: str | Path) -> dict[str, Any] | None:
         "n_gammas": len(bundle.get("gammas") or []) or None,
         "prepare_seconds": _number(timings.get("prepare")),
         "finalize_seconds": _number(timings.get("finalize")),
+        "resolved_config": resolved_options(bundle),
     }
+
+
+def resolved_options(bundle: dict) -> dict[str, Any] | None:
+    """The options a run used, as it resolved them: the bundle's ``provenance.config`` without file paths.
+
+    A job stores its options as submitted (``None``: the grid preset's, ``"auto"``: chosen from the data); the run
+    resolves them, and the job page shows what it used beside what was asked. A few hundred bytes, kept in the
+    job's summary, where the page read them from the whole bundle (several MB for a CME run of the paper's grid).
+
+    Parameters
+    ----------
+    bundle : dict
+        A parsed ``result.json``.
+
+    Returns
+    -------
+    dict or None
+        None when the bundle records no config.
+
+    Examples
+    --------
+    >>> resolved_options({"provenance": {"config": {"epochs": 50, "teacher_path": "/data/t.pt"}}})
+    {'epochs': 50}
+    >>> resolved_options({}) is None
+    True
+    """
+    config = (bundle.get("provenance") or {}).get("config")
+    if not isinstance(config, dict):
+        return None
+    return {name: value for name, value in config.items() if name != "teacher_path"}
 
 
 def grid_size(config: dict, kind: str | None) -> tuple[int, int] | None:

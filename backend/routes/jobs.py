@@ -154,10 +154,12 @@ def queue_counts(session, before: dt.datetime | None = None) -> tuple[int, int]:
 
 
 def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dict | None = None,
-               paths=None) -> JobPublic:
+               paths=None, detail: bool = False) -> JobPublic:
     """The API view of a job row, with an ETA from the elapsed time and the fraction done; with a session,
     also its dataset's name, teacher, grid size and result summary (``labels``: :func:`job_labels` of a page of
-    jobs, computed here for one job when not given)."""
+    jobs, computed here for one job when not given). ``with_losses``: also the loss history; ``detail`` (``GET
+    /api/jobs/{id}``): also what the jobs list leaves out, the options as the run resolved them
+    (``resolved_config``)."""
     eta = None
     silent = silent_seconds(job)  # no time left while the worker sends no word
     if job.state == "running" and job.started and job.fraction and job.fraction > 0.02 and silent is None:
@@ -182,6 +184,8 @@ def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dic
                      grid=list(grid) if grid else None,
                      summary=JobSummaryPublic(**{k: summary.get(k) for k in JobSummaryPublic.model_fields})
                      if summary.get("metric") else None)
+        if detail and job.state == "succeeded":
+            extra["resolved_config"] = summary.get("resolved_config")
     return JobPublic(
         id=job.id, state=job.state, stage=job.stage, message=job.message, fraction=job.fraction or 0.0,
         eta_seconds=eta, error=job.error, dataset_id=job.dataset_id, teacher_id=job.teacher_id,
@@ -422,7 +426,7 @@ def get_job(job: JobDep, session: SessionDep, paths: PathsDep,
                                                    "moves less; review 31A)")):
     """State, stage, fraction, ETA, error and the loss history of the current attempt (``?losses=false``: without
     it)."""
-    return job_public(job, session, with_losses=losses, paths=paths)
+    return job_public(job, session, with_losses=losses, paths=paths, detail=True)
 
 
 @router.post("/{job_id}/cancel", response_model=JobPublic,

@@ -474,15 +474,34 @@ SETTINGS_OUTPUTS = dict(items=Output(ids.SETTINGS, "children"), note=Output(ids.
                         raw=Output(ids.CONFIG, "children"))
 
 
+async def resolved_config(client, job: dict) -> dict:
+    """The options as a succeeded job's run resolved them, for :func:`settings_list` (``{}`` for a job that has not
+    succeeded, whose defaults are still the server's).
+
+    ``GET /api/jobs/{id}`` carries them (``resolved_config``, kept on the job when it succeeds); a job that
+    succeeded before they were kept has only its result bundle's ``provenance.config``, read then (the bundle of a
+    CME run of the paper's grid is several MB: the page read it on every visit, for these few hundred bytes).
+    """
+    if job.get("state") != "succeeded":
+        return {}
+    if isinstance(job.get("resolved_config"), dict):
+        return job["resolved_config"]
+    try:
+        return ((await client.get_result(job["id"])).get("provenance") or {}).get("config") or {}
+    except ApiError:  # the result deleted: the options as submitted
+        return {}
+
+
 @callback(output=SETTINGS_OUTPUTS, inputs=dict(job_id=Input(ids.JOB_ID, "data")))
 async def show_settings(job_id):
-    """The job's settings, read once (they do not change while it runs): ``GET /api/jobs/{id}``, and its dataset's
-    kind (``GET /api/datasets/{id}``) for the options that apply."""
+    """The job's settings, read once (they do not change while it runs): ``GET /api/jobs/{id}`` without its losses
+    (the poll reads those), with the values a succeeded run used (:func:`resolved_config`), and its dataset's kind
+    (``GET /api/datasets/{id}``) for the options that apply."""
     if not job_id:
         return named_update(SETTINGS_OUTPUTS)
     client = get_client()
     try:
-        job = await client.get_job(job_id)
+        job = await client.get_job(job_id, losses=False)
     except ApiError:  # the poll says what is wrong
         return named_update(SETTINGS_OUTPUTS)
     kind = None
@@ -492,12 +511,7 @@ async def show_settings(job_id):
         except ApiError:  # deleted since: every option is listed
             kind = None
     config = job.get("config") or {}
-    resolved = {}
-    if job.get("state") == "succeeded":  # the values the run used, for the options left to their defaults
-        try:
-            resolved = ((await client.get_result(job_id)).get("provenance") or {}).get("config") or {}
-        except ApiError:  # the result deleted: the options as submitted
-            resolved = {}
+    resolved = await resolved_config(client, job)  # the values the run used, for the options left to defaults
     names = {}
     if job.get("target_name"):
         names["target"] = f"{job['target_name']} (column {config.get('target') or 0})"

@@ -53,7 +53,12 @@ def test_jobs_list_shows_dataset_teacher_grid_and_score_and_dataset_delete_names
     assert summary["delivered_test"] == pytest.approx(bundle["models"][delivered]["test"][summary["metric"]],
                                                       abs=1e-12)
     assert summary["initial"] == bundle["wavelet"]["init"]
-    assert client.get(f"/api/jobs/{job['id']}").json()["summary"] == summary
+    detail = client.get(f"/api/jobs/{job['id']}").json()
+    assert detail["summary"] == summary
+    # the options as the run resolved them, kept on the job as it succeeded: the job page reads no bundle for them
+    assert detail["resolved_config"] == {k: v for k, v in bundle["provenance"]["config"].items() if k != "teacher_path"}
+    assert detail["resolved_config"]["epochs"] == bundle["provenance"]["config"]["epochs"] is not None
+    assert row["resolved_config"] is None  # the list leaves it out
     # the stored summary keeps the parts of the run's wall time that the run-time estimate is calibrated on
     from awd_studio.jobstate.config import get_settings
     from awd_studio.jobstate.db import Job, get_sessionmaker

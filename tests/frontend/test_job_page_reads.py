@@ -1,0 +1,138 @@
+"""What the job page reads from the API: the settings of a finished job come from ``GET /api/jobs/{id}``
+(``resolved_config``, kept on the job when it succeeds), not from the result bundle, which the page fetched whole
+on every visit for a few hundred bytes of it (several MB for a CME run of the paper's grid). A job that succeeded
+before they were kept still reads them from its bundle."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+
+import numpy as np
+import pytest
+
+from awd_studio.frontend import api_client
+from awd_studio.frontend.option_words import used_value
+
+from .conftest import make_bundle
+from .test_pages import page
+
+
+def run(coro):
+    """Run a coroutine callback to completion in its own thread (Playwright may own this thread's loop)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+class RecordingApp:
+    """The real app behind a recorder of each request's method, path and answer's body size (nothing is changed)."""
+
+    def __init__(self, app):
+        self.app, self.requests = app, []
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        record = {"method": scope["method"], "path": scope["path"], "query": scope.get("query_string", b""),
+                  "bytes": 0}
+        self.requests.append(record)
+
+        async def counting_send(message):
+            if message["type"] == "http.response.body":
+                record["bytes"] += len(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, counting_send)
+
+
+@pytest.fixture()
+def recorder(service):
+    recording = RecordingApp(service.app)
+    api_client.configure(app=recording)
+    yield recording
+    api_client.configure(app=service.app)
+
+
+#: Options as a job stores them: left to the grid preset (None) and to ``auto``, and given.
+CONFIG = {"epochs": None, "lambdas": None, "gammas": [0.0, 0.1], "mode": "auto", "wave": "db5", "seed": 3,
+          "student": "awd", "start_search": None}
+#: What the run resolved them to (the bundle's ``provenance.config``).
+RESOLVED = {**CONFIG, "epochs": 50, "lambdas": [0.001, 0.01], "mode": "zero", "start_search": 1000,
+            "teacher_path": "/data/teachers/x/weights.pt"}
+
+
+def _succeeded_job(service, *, keep_resolved: bool = True) -> tuple[str, dict]:
+    """A job finished as the worker finishes one (its summary read from the result it wrote); without
+    ``keep_resolved``, its summary as a release before ``resolved_config`` kept it."""
+    from awd_studio.jobstate import crud
+    from awd_studio.jobstate.db import get_sessionmaker
+    from awd_studio.jobstate.summary import summarize_result
+
+    bundle = make_bundle("timeseries")
+    bundle["provenance"]["config"] = dict(RESOLVED)
+    with get_sessionmaker(service.settings.sqlalchemy_url)() as session:
+        job = crud.create_job(session, dataset_id=service.dataset_id, teacher_id=None, config=dict(CONFIG))
+        attempt = crud.claim_job(session, job_id=job.id, worker="frontend-tests@nowhere")
+        result = service.settings.data_dir / "jobs" / job.id / f"attempt-{attempt}" / "result"
+        result.mkdir(parents=True)
+        (result / "result.json").write_text(json.dumps(bundle))
+        np.savez(result / "arrays.npz", h=np.asarray(bundle["wavelet"]["h"]))
+        summary = summarize_result(result)
+        if not keep_resolved:
+            summary.pop("resolved_config")
+        assert crud.finish_job(session, job_id=job.id, attempt=attempt, state="succeeded",
+                               result_dir=str(result.relative_to(service.settings.data_dir)), summary=summary)
+    return job.id, bundle
+
+
+def _text(shown) -> str:
+    """A value as the list shows it: text, or the muted "default" span."""
+    return shown if isinstance(shown, str) else shown.children
+
+
+def _terms_and_values(items) -> list[tuple[str, str]]:
+    """The settings list as (option's API name, value shown) pairs, in its order."""
+    return [(item.children[0].children[-1].children, _text(item.children[1].children)) for item in items]
+
+
+def test_a_finished_jobs_settings_come_from_the_job_not_from_its_bundle(service, recorder):
+    job_page = page("job")  # imported once the app exists (Dash registers its pages then)
+    job_id, bundle = _succeeded_job(service)
+    answer = service.client.get(f"/api/jobs/{job_id}").json()
+    expected = {k: v for k, v in RESOLVED.items() if k != "teacher_path"}  # no server path in the answer
+    assert answer["resolved_config"] == expected
+    assert "resolved_config" not in (answer["summary"] or {})  # the one-line summary stays one line
+    documented = service.client.get("/openapi.json").json()["components"]["schemas"]["JobPublic"]["properties"]
+    assert "provenance.config" in documented["resolved_config"]["description"]
+    listed = next(j for j in service.client.get("/api/jobs").json()["data"] if j["id"] == job_id)
+    assert listed["resolved_config"] is None  # the list leaves it out: one job's page reads it
+
+    out = run(job_page.show_settings(job_id))
+    shown = _terms_and_values(out["items"])
+    # the same list as the page drew from the bundle: each option as the run used it (option_words.used_value)
+    provenance = bundle["provenance"]["config"]
+    before, _ = job_page.settings_list(CONFIG, "timeseries", provenance)
+    assert shown == _terms_and_values(before)
+    assert dict(shown) == {name: _text(job_page.setting_value(used_value(name, given, provenance.get(name))))
+                           for name, given in job_page.options_for_kind(CONFIG, "timeseries").items()}
+    assert dict(shown)["epochs"] == "50 (default)" and dict(shown)["mode"] == "auto: zero"
+    paths = [r["path"] for r in recorder.requests]
+    assert not [p for p in paths if p.startswith("/api/results/")], paths
+    job_reads = [r for r in recorder.requests if r["path"] == f"/api/jobs/{job_id}"]
+    assert job_reads and all(r["query"] == b"losses=false" for r in job_reads)  # the poll reads the losses
+
+
+def test_a_job_that_succeeded_before_they_were_kept_reads_its_bundle(service, recorder):
+    job_page = page("job")
+    new_id, _ = _succeeded_job(service)
+    old_id, _ = _succeeded_job(service, keep_resolved=False)
+    assert service.client.get(f"/api/jobs/{old_id}").json()["resolved_config"] is None
+    old = run(job_page.show_settings(old_id))
+    assert [r["path"] for r in recorder.requests if r["path"].startswith("/api/results/")] == \
+        [f"/api/results/{old_id}"]
+    new = run(job_page.show_settings(new_id))
+    assert _terms_and_values(old["items"]) == _terms_and_values(new["items"])
+    # bytes the page fetched for the settings: the bundle (here a small hand-made one) against the job's answer
+    fetched = {job: sum(r["bytes"] for r in recorder.requests if job in r["path"]) for job in (old_id, new_id)}
+    assert fetched[new_id] < fetched[old_id]
