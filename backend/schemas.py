@@ -260,6 +260,11 @@ class JobPublic(BaseModel):
                                     "dataset has several (None for one target, or once the dataset was deleted)")
     grid: list[int] | None = Field(default=None, description="[number of λ values, number of γ values]")
     summary: JobSummaryPublic | None = Field(default=None, description="the result in one line (succeeded jobs)")
+    stage_seconds: dict[str, float] | None = Field(
+        default=None, description="seconds the current attempt spent in each stage so far, in the order they ran "
+        "(``starting``, ``data``, ``teacher``, ``distill``, ``select``, ``students``, ``scattering``, ``done``: the "
+        "names of ``stage``; a stage that came back adds up), the running one's until now; with ``started`` and "
+        "``finished``, the whole run's wall time. Null for a queued job and for jobs run before it was kept")
     resolved_config: dict[str, Any] | None = Field(
         default=None, description="``GET /api/jobs/{id}`` of a succeeded job: every option as the run resolved it "
         "(the grid preset's λ, γ and epochs where ``config`` has null, what ``auto`` chose), the bundle's "

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from awd_studio.jobstate.db import ACTIVE_STATES, Dataset, DeletedShare, Job, LossPoint, Share, Teacher, new_id, utcnow
+from awd_studio.jobstate.stagetimes import add_mark
 
 __all__ = [
     "hash_token",
@@ -190,7 +191,7 @@ def claim_job(session: Session, *, job_id: str, worker: str, pid: int | None = N
     now = utcnow()
     ok = _cas(session, [Job.id == job_id, Job.state == "queued"], state="running", attempt=Job.attempt + 1,
               worker=worker, worker_pid=pid, heartbeat=now, started=now, stage="starting", fraction=0.0, error=None,
-              message=None, finished=None)
+              message=None, finished=None, stage_marks=[["starting", now.isoformat()]])
     if not ok:
         return None
     return session.scalar(select(Job.attempt).where(Job.id == job_id))
@@ -208,12 +209,22 @@ def touch_job(session: Session, *, job_id: str, attempt: int, worker: str | None
 
 
 def set_progress(session: Session, *, job_id: str, attempt: int, stage: str, fraction: float,
-                 message: str | None = None) -> bool:
-    """Write stage, fraction in [0, 1] and message; ``False`` if this attempt no longer owns the job."""
-    fraction = min(max(float(fraction), 0.0), 1.0)
-    return _cas(session, [Job.id == job_id, Job.attempt == attempt, Job.state == "running"],
-                stage=str(stage)[:100], fraction=fraction, message=(message or None) and str(message)[:2000],
-                heartbeat=utcnow())
+                 message: str | None = None, new_stage: bool = False) -> bool:
+    """Write stage, fraction in [0, 1] and message; ``False`` if this attempt no longer owns the job.
+
+    ``new_stage``: the caller's first report of ``stage``; it is then marked as begun now in the job's
+    ``stage_marks`` (:func:`jobstate.stagetimes.add_mark`: unless it is the stage of the last mark, as for the
+    second chunk of a grid reporting ``distill``)."""
+    now = utcnow()
+    stage = str(stage)[:100]
+    values = {"stage": stage, "fraction": min(max(float(fraction), 0.0), 1.0),
+              "message": (message or None) and str(message)[:2000], "heartbeat": now}
+    if new_stage:
+        marks = session.scalar(select(Job.stage_marks).where(Job.id == job_id, Job.attempt == attempt))
+        added = add_mark(marks, stage, now)
+        if added is not None:
+            values["stage_marks"] = added
+    return _cas(session, [Job.id == job_id, Job.attempt == attempt, Job.state == "running"], **values)
 
 
 def add_loss_point(session: Session, *, job_id: str, attempt: int, chunk: int, epoch: int,
@@ -304,7 +315,7 @@ def _back_to_queue(session: Session, job: Job, message: str, **values) -> bool:
     """Move the running attempt ``job.attempt`` back to ``queued``, from the start, with ``message``."""
     return _cas(session, [Job.id == job.id, Job.attempt == job.attempt, Job.state == "running"], state="queued",
                 stage="queued", fraction=0.0, worker=None, worker_pid=None, task_id=None, enqueued=None,
-                message=message, **values)
+                message=message, stage_marks=None, **values)
 
 
 def requeue_stopped(session: Session, *, worker_prefixes: list[str]) -> list[tuple[str, int]]:

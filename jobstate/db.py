@@ -170,6 +170,9 @@ class Job(Base):
     finished: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: The result's summary (``jobstate.summary.summarize_result``), set when the job succeeds.
     summary: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    #: When each stage of the current attempt began: ``[[stage, ISO time], ...]`` in the order they ran, one pair
+    #: per change of stage (``jobstate.stagetimes``); None before its first claim, and for jobs run before it.
+    stage_marks: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
 
 #: The ``chunk`` of the teacher's training losses (``teacher_train``, ``teacher_val``) among the loss points.

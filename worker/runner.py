@@ -218,17 +218,19 @@ class JobRun:
         """``progress(stage, fraction, message)`` for models.pipeline: the job's fraction done is the stage's place
         in the job's :attr:`spans` (never going back); throttled to 2 writes a second, except the first report after
         a loss point (:meth:`on_epoch`, :meth:`on_teacher_epoch`), so that the stage line names the epoch the loss
-        chart shows (throttled, it said "epoch 4/50" under a chart at epoch 5)."""
+        chart shows (throttled, it said "epoch 4/50" under a chart at epoch 5). A change of stage is never throttled,
+        and marks when the stage began (:func:`jobstate.crud.set_progress`)."""
         overall = max(self._overall, job_fraction(stage, fraction, self.spans) or 0.0)
         self._overall = overall
         now = time.monotonic()
         if stage == self._last_stage and now - self._last_write < 0.5 and fraction < 1.0:
             return
+        new_stage = stage != self._last_stage  # marked as begun now (the job page's stage durations)
         self._last_stage, self._last_write = stage, now
         try:
             with _session() as session:
                 if not crud.set_progress(session, job_id=self.job_id, attempt=self.attempt, stage=stage,
-                                         fraction=overall, message=message):
+                                         fraction=overall, message=message, new_stage=new_stage):
                     self.lost = True
         except SoftTimeLimitExceeded:  # the time limit's signal may land during this write: never swallow it
             raise

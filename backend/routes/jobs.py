@@ -35,6 +35,7 @@ from awd_studio.jobstate.db import ACTIVE_STATES, Dataset, Job, Teacher, utcnow
 from awd_studio.jobstate.dispatch import ORPHAN_GRACE_SECONDS, enqueue_job, revoke_task, worker_count
 from awd_studio.jobstate.estimates import calibrated_estimate
 from awd_studio.jobstate.jobconfig import job_config, stored_options
+from awd_studio.jobstate.stagetimes import stage_seconds
 from awd_studio.jobstate.storage import remove_tree
 from awd_studio.jobstate.summary import grid_size, summarize_result
 from awd_studio.models.cores import available_cores, job_threads
@@ -186,6 +187,8 @@ def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dic
                      if summary.get("metric") else None)
         if detail and job.state == "succeeded":
             extra["resolved_config"] = summary.get("resolved_config")
+    if job.stage_marks and job.state != "queued":
+        extra["stage_seconds"] = stage_seconds(job.stage_marks, job.finished or utcnow())
     return JobPublic(
         id=job.id, state=job.state, stage=job.stage, message=job.message, fraction=job.fraction or 0.0,
         eta_seconds=eta, error=job.error, dataset_id=job.dataset_id, teacher_id=job.teacher_id,

@@ -4,6 +4,7 @@ summary column, and a job that finished before summaries existed gets one on fir
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -59,6 +60,13 @@ def test_jobs_list_shows_dataset_teacher_grid_and_score_and_dataset_delete_names
     assert detail["resolved_config"] == {k: v for k, v in bundle["provenance"]["config"].items() if k != "teacher_path"}
     assert detail["resolved_config"]["epochs"] == bundle["provenance"]["config"]["epochs"] is not None
     assert row["resolved_config"] is None  # the list leaves it out
+    # each stage's seconds, in the order they ran, from the worker's claim to the job's end
+    stages = detail["stage_seconds"]
+    assert list(stages)[:6] == ["starting", "data", "teacher", "distill", "select", "students"], stages
+    assert list(stages)[-1] == "done" and all(seconds >= 0 for seconds in stages.values())
+    took = (dt.datetime.fromisoformat(detail["finished"]) - dt.datetime.fromisoformat(detail["started"]))
+    assert sum(stages.values()) == pytest.approx(took.total_seconds(), abs=1e-3)
+    assert stages["teacher"] > 0 and stages["distill"] > 0
     # the stored summary keeps the parts of the run's wall time that the run-time estimate is calibrated on
     from awd_studio.jobstate.config import get_settings
     from awd_studio.jobstate.db import Job, get_sessionmaker
@@ -118,6 +126,6 @@ def test_a_database_at_revision_0001_gains_the_summary_column(tmp_path):
         command.upgrade(alembic_config(connection), "0001")
     assert "summary" not in {c["name"] for c in inspect(engine).get_columns("jobs")}
     assert current_revision(url) == "0001"
-    assert upgrade_database(url) == head_revision() == "0005"
+    assert upgrade_database(url) == head_revision() == "0006"
     assert "summary" in {c["name"] for c in inspect(engine).get_columns("jobs")}
     assert "label" in {c["name"] for c in inspect(engine).get_columns("shares")}
