@@ -29,6 +29,7 @@ from awd_studio.frontend.components import (
     teacher_text,
 )
 from awd_studio.frontend.help_links import help_link
+from awd_studio.frontend.job_timing import stage_rows, took_words
 from awd_studio.frontend.option_words import KIND_OPTIONS, OPTION_WORDS, options_for_kind, used_value
 
 dash.register_page(__name__, path_template="/jobs/<job_id>", title="AWD Studio · job", name="Job")
@@ -47,6 +48,10 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.POLL)
     STAGE = "job-stage"
     PROGRESS = "job-progress"
     ETA = "job-eta"
+    #: "Took 47 s" once the job has ended.
+    DURATION = "job-duration"
+    #: The stages with their durations, the running one marked.
+    STAGES = "job-stages"
     CANCEL = "job-cancel"
     CANCEL_CONFIRM = "job-cancel-confirm"
     RESULTS_LINK = "job-results-link"
@@ -177,6 +182,8 @@ def layout(job_id: str | None = None, **_):
                              label="0%", className="mb-2"),
                 html.Div([html.Span("Time left: ", className="text-muted"), html.Span("—", id=ids.ETA)],
                          className="small", id=ids.ETA_LINE),
+                html.Div(id=ids.DURATION, className="small fw-semibold"),
+                html.Ul(id=ids.STAGES, className="list-inline small mb-0 mt-1", **{"aria-label": "stages"}),
                 html.Div(id=ids.ATTEMPT, className="small text-muted"),
                 html.Div([
                     # the browser asks first, as the jobs list does (a cancelled job keeps no result)
@@ -273,7 +280,9 @@ def job_view(job: dict):
         training curve), ``loss_title`` (:data:`LOSS_TITLE_PARTS` when the grid was fitted in parts, else
         :data:`LOSS_TITLE_ONE`), ``cancellable`` (bool: the page shows Cancel only then), ``notice`` (a warning
         such as "no worker is running", or None), ``origin`` (the id of the job it was made from, or None),
-        ``attempt`` (a sentence when the job started again from the beginning, else None).
+        ``attempt`` (a sentence when the job started again from the beginning, else None), ``took`` (an ended
+        job's wall time in words, :func:`frontend.job_timing.took_words`), ``stages`` (its stages' rows,
+        :func:`frontend.job_timing.stage_rows`).
     """
     state = job.get("state", "queued")
     fraction = float(job.get("fraction") or 0.0)
@@ -306,6 +315,8 @@ def job_view(job: dict):
         "origin": job.get("rerun_of"),
         "attempt": attempt_words(job.get("attempt"), state),
         "what": what_words(job),
+        "took": took_words(job),
+        "stages": stage_rows(job),
     }
 
 
@@ -326,6 +337,36 @@ def attempt_words(attempt, state: str) -> str | None:
             "curves here are this attempt's.")
 
 
+#: How a stage's row reads beside its words, by its state (:func:`frontend.job_timing.stage_rows`).
+STAGE_STATE_WORDS = {"running": "running", "to come": "—", "ended here": "stopped here"}
+
+
+def stage_items(rows: list[dict]) -> list:
+    """The stages' rows as the items of the page's inline list: each stage's words and its duration; the running
+    one in bold with its time so far, those to come muted.
+
+    Examples
+    --------
+    >>> items = stage_items([{"stage": "teacher", "words": "Training the teacher", "seconds": 20.4, "state": "done"},
+    ...                      {"stage": "distill", "words": "Distilling", "seconds": 4.0, "state": "running"}])
+    >>> [item.children[-1].children for item in items]
+    ['20 s', '4 s, running']
+    >>> stage_items([{"stage": "data", "words": "Reading the data", "seconds": 0.2, "state": "done"}])[0].children[-1]
+    Span(children='under 1 s', className='text-muted')
+    """
+    items = []
+    for row in rows:
+        took = (None if row["seconds"] is None else
+                "under 1 s" if row["seconds"] < 0.5 else fmt_seconds(row["seconds"]))
+        said = STAGE_STATE_WORDS.get(row["state"])
+        value = ", ".join(part for part in (took, said) if part) if row["state"] != "to come" else said
+        items.append(html.Li([html.Span(row["words"]), " ", html.Span(value, className="text-muted")],
+                             className="list-inline-item me-3" + (" fw-semibold" if row["state"] == "running" else
+                                                                  " text-muted" if row["state"] == "to come" else ""),
+                             **{"data-stage": row["stage"], "data-state": row["state"]}))
+    return items
+
+
 def origin_line(origin: str | None):
     """The line under the title naming the job this one was made from (its settings, maybe changed), or None."""
     if not origin:
@@ -342,6 +383,8 @@ POLL_OUTPUTS = dict(
     animated=Output(ids.PROGRESS, "animated"),
     striped=Output(ids.PROGRESS, "striped"),
     eta=Output(ids.ETA, "children"),
+    took=Output(ids.DURATION, "children"),
+    stages=Output(ids.STAGES, "children"),
     error=alert_outputs(ids.ERROR),
     losses=Output(ids.LOSS_GRAPH, "figure"),
     teacher_losses=Output(ids.TEACHER_GRAPH, "figure"),
@@ -397,7 +440,8 @@ async def poll(_n, job_id, watched=False, submitted=None):
     watched = bool(watched) or just_submitted
     return dict(
         badge=state_badge(v["state"], id=ids.STATE_BADGE), stage=v["stage"], percent=v["percent"], label=v["label"],
-        animated=not v["done"], striped=not v["done"], eta=v["eta"] or "", error=alert_value(v["error"]),
+        animated=not v["done"], striped=not v["done"], eta=v["eta"] or "",
+        took=v["took"], stages=stage_items(v["stages"]), error=alert_value(v["error"]),
         losses=figures.loss_figure(v["history"], title=v["loss_title"],
                                    empty=f"No distillation losses: the job {ENDED_WORDS.get(v['state'], 'ended')} "
                                    "before the distillation" if v["done"] else figures.LOSSES_TO_COME),
