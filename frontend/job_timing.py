@@ -1,7 +1,7 @@
-"""A job's time on its page: how long it took, and how long each stage took.
+"""A job's time on its page: how long it took, how long each stage took, and the time left while it runs.
 
-Pure functions of a ``GET /api/jobs/{id}`` answer (``started``, ``finished``, ``stage``, ``stage_seconds``); the job
-page (``frontend/pages/job.py``) draws what they return.
+Pure functions of a ``GET /api/jobs/{id}`` answer (``started``, ``finished``, ``stage``, ``stage_seconds``,
+``eta_seconds``); the job page (``frontend/pages/job.py``) draws what they return.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import datetime as dt
 
 from awd_studio.frontend.durations import format_seconds
 
-__all__ = ["STAGES", "STAGE_OF", "display_stage", "stage_rows", "took_words"]
+__all__ = ["STAGES", "STAGE_OF", "display_stage", "stage_rows", "took_words", "shown_time_left", "OVER_ESTIMATE"]
 
 #: The stages a job's page lists, in the order they run, with their words (the pipeline's progress stages,
 #: ``models.pipeline.progress.STAGE_SPANS``, and ``bench/end_to_end.py``'s).
@@ -119,3 +119,70 @@ def took_words(job: dict) -> str | None:
     if job.get("state") not in TOOK_WORDS or start is None or end is None:
         return None
     return f"{TOOK_WORDS[job['state']]} {format_seconds(max((end - start).total_seconds(), 0.0))}"
+
+
+#: What the time left says once its countdown ran out while the stage still runs (:func:`shown_time_left`).
+OVER_ESTIMATE = "longer than estimated; this stage is still running"
+
+
+def shown_time_left(estimate: float | None, stage: str | None, now: float,
+                    previous: dict | None = None) -> tuple[str | None, dict | None]:
+    """The time left a running job's page shows, which never rises within a stage.
+
+    The server's estimate (``eta_seconds``) extrapolates the job's elapsed time by its fraction done. While a stage
+    reports little progress (the students' fits, one report a grid point), the elapsed time grows and the fraction
+    does not, so the estimate rose, second after second: the job looked as if it went backwards. The rule:
+
+    - at the first estimate, and whenever the stage changes (a new stage's figure is a new estimate, which may be
+      higher: that stage's share of the job says so), the server's estimate is shown;
+    - within a stage, the shown time counts down with the clock: it is the lower of the server's estimate and the
+      last shown time less the seconds since; it never rises;
+    - when that countdown runs out while the stage still runs, no invented figure: :data:`OVER_ESTIMATE`, until
+      the next stage brings a new estimate;
+    - while the server gives no estimate (the first seconds, a worker that sends no word), nothing is shown, and the
+      countdown is kept for when it comes back.
+
+    Stages are compared as the page lists them (:func:`display_stage`): the scattering student and the bundle's
+    writing count in the students' stage, whose countdown they continue.
+
+    Parameters
+    ----------
+    estimate : float or None
+        ``eta_seconds`` of the latest ``GET /api/jobs/{id}``.
+    stage : str or None
+        Its ``stage``.
+    now : float
+        The time now, in seconds (``time.time()``).
+    previous : dict or None
+        What the last call returned as its memory (None at the first).
+
+    Returns
+    -------
+    (str or None, dict or None)
+        The words to show (None: nothing), and the memory to pass to the next call.
+
+    Examples
+    --------
+    >>> text, memory = shown_time_left(30.0, "students", now=100.0)
+    >>> text
+    '30 s'
+    >>> shown_time_left(34.0, "students", now=110.0, previous=memory)[0]  # the estimate rose: the countdown stays
+    '20 s'
+    >>> shown_time_left(12.0, "scattering", now=110.0, previous=memory)[0]  # lower: shown (the same stage here)
+    '12 s'
+    >>> shown_time_left(45.0, "students", now=131.0, previous=memory)[0] == OVER_ESTIMATE
+    True
+    >>> shown_time_left(50.0, "select", now=120.0, previous={"stage": "distill", "seconds": 5.0, "at": 110.0})[0]
+    '50 s'
+    """
+    key = display_stage(stage)
+    if estimate is None:
+        return None, previous
+    estimate = max(float(estimate), 0.0)
+    if not previous or previous.get("stage") != key:
+        return format_seconds(estimate), {"stage": key, "seconds": estimate, "at": now}
+    countdown = float(previous["seconds"]) - max(now - float(previous["at"]), 0.0)
+    if countdown < 1.0 <= estimate:  # ran out while the stage goes on
+        return OVER_ESTIMATE, {"stage": key, "seconds": countdown, "at": now}
+    shown = min(estimate, countdown)
+    return format_seconds(shown), {"stage": key, "seconds": shown, "at": now}

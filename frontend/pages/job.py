@@ -6,6 +6,7 @@ Callbacks read and write components by name; :class:`ids` holds their ids.
 from __future__ import annotations
 
 import json
+import time
 from urllib.parse import quote
 
 import dash
@@ -29,7 +30,7 @@ from awd_studio.frontend.components import (
     teacher_text,
 )
 from awd_studio.frontend.help_links import help_link
-from awd_studio.frontend.job_timing import stage_rows, took_words
+from awd_studio.frontend.job_timing import shown_time_left, stage_rows, took_words
 from awd_studio.frontend.option_words import KIND_OPTIONS, OPTION_WORDS, options_for_kind, used_value
 
 dash.register_page(__name__, path_template="/jobs/<job_id>", title="AWD Studio · job", name="Job")
@@ -48,6 +49,9 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.POLL)
     STAGE = "job-stage"
     PROGRESS = "job-progress"
     ETA = "job-eta"
+    #: What the time left showed last, and when (:func:`frontend.job_timing.shown_time_left`: it never rises within
+    #: a stage).
+    ETA_MEMORY = "job-eta-memory"
     #: "Took 47 s" once the job has ended.
     DURATION = "job-duration"
     #: The stages with their durations, the running one marked.
@@ -165,6 +169,7 @@ def layout(job_id: str | None = None, **_):
     return html.Div([
         dcc.Store(id=ids.JOB_ID, data=job_id),
         dcc.Store(id=ids.WATCHED, data=False),
+        dcc.Store(id=ids.ETA_MEMORY, data=None),
         dcc.Interval(id=ids.POLL, interval=POLL_MS, n_intervals=0, disabled=job_id is None),
         html.Div([
             html.H1(["Job ", html.Code(job_id or "?", className="fs-6")], className="h3 mb-0"),
@@ -282,7 +287,8 @@ def job_view(job: dict):
         such as "no worker is running", or None), ``origin`` (the id of the job it was made from, or None),
         ``attempt`` (a sentence when the job started again from the beginning, else None), ``took`` (an ended
         job's wall time in words, :func:`frontend.job_timing.took_words`), ``stages`` (its stages' rows,
-        :func:`frontend.job_timing.stage_rows`).
+        :func:`frontend.job_timing.stage_rows`). ``eta`` is the server's estimate in words; the page shows it
+        through :func:`frontend.job_timing.shown_time_left`, which keeps it from rising within a stage.
     """
     state = job.get("state", "queued")
     fraction = float(job.get("fraction") or 0.0)
@@ -383,6 +389,7 @@ POLL_OUTPUTS = dict(
     animated=Output(ids.PROGRESS, "animated"),
     striped=Output(ids.PROGRESS, "striped"),
     eta=Output(ids.ETA, "children"),
+    eta_memory=Output(ids.ETA_MEMORY, "data"),
     took=Output(ids.DURATION, "children"),
     stages=Output(ids.STAGES, "children"),
     error=alert_outputs(ids.ERROR),
@@ -412,15 +419,17 @@ POLL_OUTPUTS = dict(
     output=POLL_OUTPUTS,
     inputs=dict(_n=Input(ids.POLL, "n_intervals")),
     state=dict(job_id=State(ids.JOB_ID, "data"), watched=State(ids.WATCHED, "data"),
-               submitted=State(SUBMITTED_JOB, "data")),
+               submitted=State(SUBMITTED_JOB, "data"), eta_memory=State(ids.ETA_MEMORY, "data")),
     prevent_initial_call="initial_duplicate",
 )
-async def poll(_n, job_id, watched=False, submitted=None):
+async def poll(_n, job_id, watched=False, submitted=None, eta_memory=None):
     """Poll the job; stop polling when it ends and move to the results when it succeeded while this page
     watched it: an earlier poll saw it queued or running (``watched``), or this tab has just submitted it
     (``submitted``, taken on the first poll, so a tiny job that ended before that poll moves on too). A job
     that had already succeeded when the page was opened otherwise stays here, however many polls answer: its
-    curves and settings are what the user came back for, and "See results" is one click away."""
+    curves and settings are what the user came back for, and "See results" is one click away. The time left is
+    the server's estimate held from rising within a stage (:func:`frontend.job_timing.shown_time_left`, with what it
+    showed last in ``eta_memory``)."""
     if not job_id:
         return named_update(POLL_OUTPUTS)
     try:
@@ -436,18 +445,20 @@ async def poll(_n, job_id, watched=False, submitted=None):
                             cancel_class="awd-hidden",
                             results_link_class="awd-hidden", notice=alert_value(None))
     v = job_view(job)
+    eta, eta_memory = (shown_time_left(job.get("eta_seconds"), job.get("stage"), time.time(), eta_memory)
+                       if v["state"] == "running" else (None, None))
     just_submitted = submitted == job_id  # job_id is set here
     watched = bool(watched) or just_submitted
     return dict(
         badge=state_badge(v["state"], id=ids.STATE_BADGE), stage=v["stage"], percent=v["percent"], label=v["label"],
-        animated=not v["done"], striped=not v["done"], eta=v["eta"] or "",
+        animated=not v["done"], striped=not v["done"], eta=eta or "", eta_memory=eta_memory,
         took=v["took"], stages=stage_items(v["stages"]), error=alert_value(v["error"]),
         losses=figures.loss_figure(v["history"], title=v["loss_title"],
                                    empty=f"No distillation losses: the job {ENDED_WORDS.get(v['state'], 'ended')} "
                                    "before the distillation" if v["done"] else figures.LOSSES_TO_COME),
         teacher_losses=figures.loss_figure(v["teacher_history"], title="teacher's MSE on standardised targets"),
         teacher_card_class="shadow-sm mb-4" if v["teacher_history"] else "shadow-sm mb-4 awd-hidden",
-        eta_line_class="small" if v["eta"] else "small awd-hidden",
+        eta_line_class="small" if eta else "small awd-hidden",
         stop=v["done"], cancel_disabled=not v["cancellable"],
         cancel_class="" if v["cancellable"] else "awd-hidden",
         results_link_class="" if v["state"] == "succeeded" else "awd-hidden",

@@ -1,8 +1,55 @@
-"""The job page's times (frontend.job_timing): each stage's duration, and the whole run's."""
+"""The job page's times (frontend.job_timing): the time left never rises within a stage, each stage's duration, and
+the whole run's. Review: while the students were fitted the time left rose second after second (the server's
+estimate extrapolates the elapsed time by a fraction done that barely moved)."""
 
 from __future__ import annotations
 
-from awd_studio.frontend.job_timing import stage_rows, took_words
+from awd_studio.frontend.durations import format_seconds
+from awd_studio.frontend.job_timing import OVER_ESTIMATE, shown_time_left, stage_rows, took_words
+
+
+def _server_estimate(elapsed: float, fraction: float) -> float:
+    """What ``GET /api/jobs/{id}`` answers as ``eta_seconds`` (backend.routes.jobs.job_public)."""
+    return elapsed * (1.0 - fraction) / fraction
+
+
+def _seconds(text: str) -> float:
+    minutes, _, rest = text.partition(" min ")
+    return 60 * float(minutes) + float(rest.split()[0]) if rest else float(text.split()[0])
+
+
+def test_the_time_left_never_rises_while_the_students_are_fitted():
+    # a 60 s job reaches the students at 95 %; they report little progress, for 12 s
+    memory, shown = None, []
+    for second in range(60, 72):
+        fraction = 0.95 + 0.0005 * (second - 60)
+        estimate = _server_estimate(second, fraction)
+        text, memory = shown_time_left(estimate, "students", now=float(second), previous=memory)
+        shown.append(text)
+    rising = [_server_estimate(s, 0.95 + 0.0005 * (s - 60)) for s in range(60, 72)]
+    assert rising[-1] > rising[0]  # the server's figure rose
+    numbers = [_seconds(t) for t in shown if t != OVER_ESTIMATE]
+    assert numbers == sorted(numbers, reverse=True) and numbers[0] == _seconds(format_seconds(rising[0]))
+    # its countdown ran out while the students were still fitted: said in words from then on, not as a figure
+    over = shown.index(OVER_ESTIMATE)
+    assert over == len(numbers) and set(shown[over:]) == {OVER_ESTIMATE}
+
+
+def test_a_new_stage_brings_a_new_estimate_and_a_lower_estimate_is_shown_at_once():
+    text, memory = shown_time_left(40.0, "distill", now=0.0)
+    assert text == "40 s"
+    assert shown_time_left(10.0, "distill", now=5.0, previous=memory)[0] == "10 s"  # lower: at once
+    text, memory = shown_time_left(45.0, "distill", now=5.0, previous=memory)
+    assert text == "35 s"  # higher within the stage: the countdown
+    text, memory = shown_time_left(50.0, "select", now=6.0, previous=memory)
+    assert text == "50 s"  # the next stage's estimate, higher, is its own
+    # no estimate for a while (a silent worker): nothing shown, the countdown kept for when it comes back
+    text, kept = shown_time_left(None, "select", now=7.0, previous=memory)
+    assert text is None and kept == memory
+    assert shown_time_left(80.0, "select", now=16.0, previous=kept)[0] == "40 s"
+    # the scattering student and the bundle's writing continue the students' countdown
+    _, memory = shown_time_left(20.0, "students", now=0.0)
+    assert shown_time_left(30.0, "scattering", now=5.0, previous=memory)[0] == "15 s"
 
 
 def test_stage_rows_and_the_whole_runs_time():
