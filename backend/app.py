@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -31,6 +31,7 @@ from awd_studio.backend.routes import (
     examples,
     explain,
     health,
+    index,
     jobs,
     options,
     results,
@@ -185,14 +186,29 @@ class RecoveryLoop:
             self._stop.wait(self.settings.sweep_seconds or 5.0)
 
 
-def _methods_of_path(app: FastAPI, scope: dict) -> list[str]:
+def _route_methods(app: FastAPI, scope: dict) -> list[str]:
     """The methods the API's routes take on the path of ``scope``, sorted; empty for a path no route has. Each
     method is tried on the API's routes (the included routers, whose routes carry the ``/api`` prefix), not on
     the catch-all for unknown API paths nor on the pages' catch-all (which take them all)."""
     routes = [r for r in app.routes if getattr(r, "path", None) is None]  # the included routers
-    allowed = [method for method in ("DELETE", "GET", "PATCH", "POST", "PUT")
-               if any(r.matches({**scope, "method": method})[0] == Match.FULL for r in routes)]
+    return [method for method in ("DELETE", "GET", "PATCH", "POST", "PUT")
+            if any(r.matches({**scope, "method": method})[0] == Match.FULL for r in routes)]
+
+
+def _methods_of_path(app: FastAPI, scope: dict) -> list[str]:
+    """:func:`_route_methods`, or empty when the request's own method is among them."""
+    allowed = _route_methods(app, scope)
     return [] if scope.get("method") in allowed else allowed
+
+
+def _without_trailing_slash(app: FastAPI, scope: dict) -> str | None:
+    """The path of ``scope`` without its trailing slash when an API route has that path (``/api/jobs/`` ->
+    ``/api/jobs``), else None."""
+    path = scope.get("path", "")
+    if not path.endswith("/") or path.rstrip("/") in ("", "/api"):
+        return None
+    stripped = path.rstrip("/")
+    return stripped if _route_methods(app, {**scope, "path": stripped}) else None
 
 
 def _mount_ui(app: FastAPI) -> None:
@@ -328,6 +344,7 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
         return JSONResponse(status_code=503, headers={"Retry-After": "5"},
                             content={"detail": "the database is busy or unavailable; retry in a few seconds"})
 
+    app.include_router(index.router)  # GET /api and /api/: JSON, not the pages' HTML
     app.include_router(api_router())
     app.include_router(metrics_route.router)  # GET /metrics (Prometheus), outside /api
 
@@ -335,7 +352,14 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
                    include_in_schema=False)
     async def _unknown_api_route(path: str, request: Request):
         """Unknown API paths get a JSON 404, not the UI's catch-all page; a known path asked with a method it does
-        not take gets 405 with the methods it takes (this route would otherwise answer it with a 404)."""
+        not take gets 405 with the methods it takes (this route would otherwise answer it with a 404); a known path
+        with a trailing slash (``/api/jobs/``) is redirected to it with 307, which keeps the method and the body,
+        as FastAPI's ``redirect_slashes`` does (this catch-all took those requests before FastAPI could, and
+        answered a 404 that did not say the path was right but for its slash). Only ``/api`` paths: the pages'
+        own (``/jobs/``) are Dash's."""
+        stripped = _without_trailing_slash(app, request.scope)
+        if stripped is not None:
+            return RedirectResponse(request.url.replace(path=stripped), status_code=307)
         allowed = _methods_of_path(app, request.scope)
         if allowed:
             raise HTTPException(status_code=405, headers={"Allow": ", ".join(allowed)},

@@ -148,7 +148,7 @@ class OwnerGateMiddleware:
                                 httponly=True, samesite="lax", secure=scope.get("scheme") == "https")
             await response(scope, receive, send)
             return
-        if (path.startswith(OPEN_PREFIXES) or path == "/metrics"  # /metrics checks its own token
+        if (path.startswith(OPEN_PREFIXES) or path in ("/metrics", "/api")  # each answers for itself, in JSON
                 or is_share_page(path) or is_public_page(path) or is_owner(connection, self.token)):
             await self.app(scope, receive, send)
             return

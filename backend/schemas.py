@@ -31,6 +31,7 @@ __all__ = [
     "ArtifactPublic",
     "ArtifactsPublic",
     "HealthPublic",
+    "ApiIndexPublic",
     "SessionPublic",
     "ExplanationPublic",
     "ExplanationStarted",
@@ -329,6 +330,16 @@ class ArtifactPublic(BaseModel):
 class ArtifactsPublic(BaseModel):
     data: list[ArtifactPublic]
     count: int
+
+
+class ApiIndexPublic(BaseModel):
+    """``GET /api``: what this API is, where its documentation is, and its main resources."""
+
+    name: str
+    version: str
+    docs: str = Field(description="the interactive documentation (Swagger UI)")
+    openapi: str = Field(description="the OpenAPI document")
+    resources: dict[str, str] = Field(description="the main resources' paths, by name")
 
 
 class HealthPublic(BaseModel):

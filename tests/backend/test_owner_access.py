@@ -15,8 +15,9 @@ from awd_studio.jobstate.db import get_sessionmaker
 
 TOKEN = "owner-token-for-the-tests-0123456789"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
-#: Routes anyone may call: liveness, "am I the owner?", and results by share token (checked per key).
-PUBLIC = {("/api/health", "get"), ("/api/session", "get")}
+#: Routes anyone may call: the API's index (links to the docs and the resources), liveness, "am I the owner?", and
+#: results by share token (checked per key).
+PUBLIC = {("/api", "get"), ("/api/health", "get"), ("/api/session", "get")}
 SHARE_READ = re.compile(r"^/api/results/\{key\}")
 SOME_ID = "00000000-0000-4000-8000-000000000000"
 
@@ -62,6 +63,8 @@ def test_every_owner_route_in_openapi_refuses_a_stranger(locked):
 
 
 def test_public_routes_stay_public(locked):
+    assert locked.get("/api").status_code == locked.get("/api/").status_code == 200
+    assert locked.get("/api/jobs/").status_code == 307 and locked.get("/api/jobs").status_code == 401  # redirected
     assert locked.get("/api/health").status_code == 200
     assert locked.get("/api/session").json() == {"owner": False, "token_required": True}
     assert locked.get("/api/session", headers=BEARER).json()["owner"] is True

@@ -11,7 +11,8 @@ from awd_studio.backend import schemas
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 #: The README rows that list an answer's fields in braces, and the schema of that answer.
-ANSWERS = {"GET /api/health": schemas.HealthPublic, "GET /api/session": schemas.SessionPublic,
+ANSWERS = {"GET /api": schemas.ApiIndexPublic, "GET /api/health": schemas.HealthPublic,
+           "GET /api/session": schemas.SessionPublic,
            "POST /api/jobs/estimate": schemas.JobEstimate,
            "POST /api/results/{job id}/predict": schemas.PredictionPublic}
 
