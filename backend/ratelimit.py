@@ -8,8 +8,11 @@ process. If Redis cannot be reached, writes go ahead (the limit fails open; the 
 the broker). Reads (GET, HEAD, OPTIONS) are never limited, so status polling is not affected; nor are the
 writes that stop or free something (:data:`UNLIMITED_WRITES`: cancelling a job, deleting a job, dataset or
 teacher, revoking a share link), which neither count nor wait: a client over the limit could otherwise not stop
-the runaway job that put it there. The client address is the socket peer (``X-Forwarded-For`` is not trusted: it
-is set by the client).
+the runaway job that put it there. Cost estimates (``POST /api/jobs/estimate``: a POST that computes and stores
+nothing) have a limit of their own, :data:`ESTIMATE_FACTOR` times the writes', and do not count against the
+writes': the configure page asks for one at each change of the form, and a user who tried a few grids could no
+longer start the job (every page's requests come from the web process's own address). The client address is the
+socket peer (``X-Forwarded-For`` is not trusted: it is set by the client).
 
 """
 
@@ -26,7 +29,8 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-__all__ = ["SharedLimit", "RateLimitMiddleware", "LIMITED_METHODS", "UNLIMITED_WRITES", "is_limited"]
+__all__ = ["SharedLimit", "RateLimitMiddleware", "LIMITED_METHODS", "UNLIMITED_WRITES", "ESTIMATES",
+           "ESTIMATE_FACTOR", "is_limited", "is_estimate"]
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +44,26 @@ UNLIMITED_WRITES = (
 )
 
 
+#: Read-only computations sent as a POST (their body is a job's options): counted against a limit of their own.
+ESTIMATES = (("POST", re.compile(r"/api/jobs/estimate")),)
+
+#: How many times the write limit the estimates' own limit is (3000 a minute at the default 300 writes).
+ESTIMATE_FACTOR = 10
+
+
+def is_estimate(method: str, path: str) -> bool:
+    """Whether a request is a cost estimate, counted against the estimates' own limit (:data:`ESTIMATES`).
+
+    Examples
+    --------
+    >>> is_estimate("POST", "/api/jobs/estimate"), is_estimate("POST", "/api/jobs"), is_estimate("GET", "/api/jobs")
+    (True, False, False)
+    """
+    return any(method == m and pattern.fullmatch(path) for m, pattern in ESTIMATES)
+
+
 def is_limited(method: str, path: str) -> bool:
-    """Whether a request of ``method`` on ``path`` (without the app's root path) counts against the limit.
+    """Whether a request of ``method`` on ``path`` (without the app's root path) counts against the write limit.
 
     Examples
     --------
@@ -49,8 +71,10 @@ def is_limited(method: str, path: str) -> bool:
     (True, False, False)
     >>> is_limited("DELETE", "/api/datasets/1"), is_limited("DELETE", "/api/datasets/1/files")
     (False, True)
+    >>> is_limited("POST", "/api/jobs/estimate")  # its own limit (is_estimate)
+    False
     """
-    if method not in LIMITED_METHODS:
+    if method not in LIMITED_METHODS or is_estimate(method, path):
         return False
     return not any(method == m and pattern.fullmatch(path) for m, pattern in UNLIMITED_WRITES)
 
@@ -97,7 +121,8 @@ class SharedLimit:
 
 
 class RateLimitMiddleware:
-    """ASGI middleware answering 429 when a client's write requests exceed ``per_minute``.
+    """ASGI middleware answering 429 when a client's write requests exceed ``per_minute``, or its cost estimates
+    :data:`ESTIMATE_FACTOR` times that (counted apart).
 
     Parameters
     ----------
@@ -111,18 +136,23 @@ class RateLimitMiddleware:
     def __init__(self, app, per_minute: float, redis_url: str | None = None):
         self.app = app
         self.limit = SharedLimit(per_minute, redis_url)
+        self.estimates = SharedLimit(per_minute * ESTIMATE_FACTOR, redis_url, namespace="awd-estimates")
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not is_limited(scope.get("method", "GET"), _app_path(scope)):
+        method, path = scope.get("method", "GET"), _app_path(scope) if scope["type"] == "http" else ""
+        estimate = scope["type"] == "http" and is_estimate(method, path)
+        if not estimate and (scope["type"] != "http" or not is_limited(method, path)):
             await self.app(scope, receive, send)
             return
+        limit = self.estimates if estimate else self.limit
         client = scope.get("client") or ("unknown", 0)
-        wait = await run_in_threadpool(self.limit.take, str(client[0]))
+        wait = await run_in_threadpool(limit.take, str(client[0]))
         if wait > 0:
+            what = (f"cost estimates than their limit ({ESTIMATE_FACTOR} x AWD_RATE_LIMIT_PER_MINUTE = "
+                    f"{limit.per_minute:g} a minute) allows" if estimate else
+                    f"write requests than AWD_RATE_LIMIT_PER_MINUTE={limit.per_minute:g} allows")
             response = JSONResponse(
-                {"detail": "too many requests: this client sent more write requests than "
-                           f"AWD_RATE_LIMIT_PER_MINUTE={self.limit.per_minute:g} allows; retry in "
-                           f"{math.ceil(wait)} s"},
+                {"detail": f"too many requests: this client sent more {what}; retry in {math.ceil(wait)} s"},
                 status_code=429, headers={"Retry-After": str(max(1, math.ceil(wait)))})
             await response(scope, receive, send)
             return
