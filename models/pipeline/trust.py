@@ -230,7 +230,8 @@ def trust_notes(bundle: dict) -> list[dict]:
         cross-validation, ``scattering_training_no_gain`` when its training never beat its start,
         ``learned_is_known`` when the learned wavelet is a
         known one (``wavelet.nearest_known`` within :data:`KNOWN_CLOSE`), ``grid_collapsed`` when every grid point
-        ended at the same filter (within :data:`GRID_SAME`), ``selected_without_teacher`` when the delivered
+        ended at the same filter (within :data:`GRID_SAME`), ``best_at_grid_edge`` when the delivered AWD point has
+        the grid's smallest or largest λ or its largest γ, ``selected_without_teacher`` when the delivered
         AWD point has γ = 0 (its wavelet owes nothing to the teacher); ``two_valued_target`` when the target takes
         two values (a class label: fitted as a number; :func:`two_valued_words`); ``constant_test_target`` alone (after
         ``selected_without_teacher``) when every test target is equal (``data.test_target_sd`` 0), where every
@@ -419,6 +420,22 @@ def _baseline_notes(bundle: dict) -> list[dict]:
     return notes
 
 
+def _class_count(student: dict | None) -> int | None:
+    """How many target rows a map student chooses between (χ² against class templates), or None for a student that
+    regresses (ridge, series).
+
+    Examples
+    --------
+    >>> _class_count({"parameters": {"method": "chi2", "classes": [[0.3, 0.8], [0.25, 0.9]]}})
+    2
+    >>> _class_count({"parameters": {"method": "ridge"}}) is None
+    True
+    """
+    parameters = (student or {}).get("parameters") or {}
+    classes = parameters.get("classes")
+    return len(classes) if parameters.get("method") == "chi2" and isinstance(classes, list) and classes else None
+
+
 def _student_teacher_notes(bundle: dict) -> list[dict]:
     """The students against their teacher: ``awd_beats_teacher`` (AWD's test R² more than :data:`MARGIN_R2`
     above the teacher's), then ``student_behind_teacher`` (the delivered student's more than
@@ -429,10 +446,16 @@ def _student_teacher_notes(bundle: dict) -> list[dict]:
     t_r2, awd_r2, anecdotes = _r2(teacher), _r2(models.get("awd")), _anecdotes(bundle)
     if (t_r2 is not None and awd_r2 is not None and awd_r2 > t_r2 + MARGIN_R2 and awd_r2 >= WEAK_TEACHER_R2
             and not anecdotes):
+        classes = _class_count((bundle.get("students") or {}).get("awd"))
+        reason = (f"Likely reason: the map student predicts one of the {classes} target rows of the training maps "
+                  "(the class whose peak-count template is nearest), and the test maps come from the same rows, "
+                  "while the teacher estimates the target as a number; it says nothing about maps of a target row "
+                  "the training maps lack, where the student can only answer one of its classes."
+                  if classes else
+                  "Likely reason: the teacher is under-fit (too few epochs) or over-fit (too many parameters for the "
+                  "data), and the student, a small model on a few wavelet coefficients, regularises.")
         notes.append(_note("info", "awd_beats_teacher",
-                           f"AWD (test R² {awd_r2:.3f}) beats its own teacher ({t_r2:.3f}). Likely reason: the "
-                           "teacher is under-fit (too few epochs) or over-fit (too many parameters for the data), "
-                           "and the student, a small model on a few wavelet coefficients, regularises. A better "
+                           f"AWD (test R² {awd_r2:.3f}) beats its own teacher ({t_r2:.3f}). {reason} A better "
                            "teacher may change the distilled wavelet."))
     delivered = recommended_model(bundle)
     student_r2 = _r2(models.get(delivered))
@@ -505,8 +528,9 @@ def _control_notes(bundle: dict) -> list[dict]:
 
 def _wavelet_notes(bundle: dict) -> list[dict]:
     """Where the grid ended: ``learned_is_known`` (:func:`_known_wavelet_note`), then ``grid_collapsed``
-    (:func:`_grid_collapsed_note`)."""
-    return [note for note in (_known_wavelet_note(bundle), _grid_collapsed_note(bundle)) if note is not None]
+    (:func:`_grid_collapsed_note`), then ``best_at_grid_edge`` (:func:`_grid_edge_note`)."""
+    return [note for note in (_known_wavelet_note(bundle), _grid_collapsed_note(bundle), _grid_edge_note(bundle))
+            if note is not None]
 
 
 def _choice_notes(bundle: dict) -> list[dict]:
@@ -597,6 +621,34 @@ def _known_length(name: str) -> int:
         return int(pywt.Wavelet(name).dec_len)
     except ValueError:
         return 10 ** 9
+
+
+def _grid_edge_note(bundle: dict) -> dict | None:
+    """``best_at_grid_edge`` when the delivered AWD point has the grid's smallest or largest λ, or its largest γ
+    (a γ > 0 point), on a grid of at least two values of each: a better point may lie beyond (review 32A: the σ₈
+    run chose the smallest λ and the largest γ, and nothing said so). None when cross-validation kept the initial
+    wavelet, or for a point inside the grid."""
+    grid, selected = bundle.get("grid") or [], bundle.get("selected") or {}
+    lam, gam = selected.get("lambda"), selected.get("gamma")
+    if (bundle.get("selection") or {}).get("choice") == "initial" or not all(
+            isinstance(v, int | float) for v in (lam, gam)):
+        return None
+    lambdas = sorted({float(p["lambda"]) for p in grid if isinstance(p.get("lambda"), int | float)})
+    gammas = sorted({float(p["gamma"]) for p in grid if isinstance(p.get("gamma"), int | float)})
+    if len(lambdas) < 2 or len(gammas) < 2:
+        return None
+    edges = []
+    if lam == lambdas[0]:
+        edges.append(f"the smallest λ ({lam:g}; try values below it)")
+    elif lam == lambdas[-1]:
+        edges.append(f"the largest λ ({lam:g}; try values above it)")
+    if gam > 0 and gam == gammas[-1]:
+        edges.append(f"the largest γ ({gam:g}; try values above it)")
+    if not edges:
+        return None
+    return _note("info", "best_at_grid_edge",
+                 f"The best grid point sits at the edge of the grid: {' and '.join(edges)}. A better point may lie "
+                 "beyond it; the configure page's λ and γ values (awd distill --lambdas, --gammas) extend the grid.")
 
 
 def _grid_collapsed_note(bundle: dict) -> dict | None:

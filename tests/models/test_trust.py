@@ -425,3 +425,30 @@ def test_the_notes_come_in_one_fixed_order():
         "student_terms_cancel", "distillation_helped", "interpretation_helped", "search_beats_awd",
         "learned_is_known", "grid_collapsed", "teacher_chosen", "series_features_chosen", "scattering_no_skill",
         "scattering_training_no_gain"]
+
+
+def test_a_best_point_at_the_edge_of_the_grid_says_a_better_one_may_lie_beyond():
+    """Review 32A: the σ₈ run chose the smallest λ (0.005) and the largest γ (0.05) of its grid, and nothing said
+    that the optimum may lie outside it."""
+    grid = [{"lambda": lam, "gamma": gam} for lam in (0.005, 0.01, 0.02) for gam in (0.0, 0.001, 0.05)]
+    corner = {"grid": grid, "selected": {"lambda": 0.005, "gamma": 0.05}, "selection": {"choice": "awd"}}
+    note = next(n for n in trust_notes(corner) if n["key"] == "best_at_grid_edge")
+    assert note["level"] == "info"
+    assert "the smallest λ (0.005; try values below it) and the largest γ (0.05; try values above it)" in note["text"]
+    inside = {**corner, "selected": {"lambda": 0.01, "gamma": 0.001}}
+    assert "best_at_grid_edge" not in _keys(inside)
+    assert "best_at_grid_edge" not in _keys({**corner, "selected": {"lambda": 0.01, "gamma": 0.0}})  # γ = 0: no edge
+    assert "best_at_grid_edge" not in _keys({**corner, "selection": {"choice": "initial"}})  # not delivered
+    assert "largest λ (0.02" in next(n["text"] for n in trust_notes({**corner, "selected": {"lambda": 0.02,
+                                                                                             "gamma": 0.001}}))
+
+
+def test_a_map_student_that_picks_classes_says_why_it_can_beat_its_teacher():
+    """Review 32A: on the lensing example the χ² student predicts one of the training suite's cosmologies, exact on
+    82 % of the test maps of those same cosmologies, and the note blamed an under- or over-fit teacher."""
+    bundle = {"teacher": {"name": "cnn", "test": {"r2": 0.859}}, "models": {"awd": {"test": {"r2": 0.908}}},
+              "students": {"awd": {"parameters": {"method": "chi2", "classes": [[0.3, 0.8]] * 10}}}}
+    text = next(n["text"] for n in trust_notes(bundle) if n["key"] == "awd_beats_teacher")
+    assert "one of the 10 target rows of the training maps" in text and "under-fit" not in text
+    ridge = {**bundle, "students": {"awd": {"parameters": {"method": "ridge"}}}}
+    assert "under-fit" in next(n["text"] for n in trust_notes(ridge) if n["key"] == "awd_beats_teacher")
