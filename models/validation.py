@@ -95,16 +95,28 @@ def _as_numeric(a, field: str) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=dtype)
 
 
+#: The fix a file of maps with missing pixels is told (review 32A: a survey's masked region is NaN in every map, so
+#: "remove those samples" would have removed them all).
+MASKED_MAPS_FIX = ("a masked region is not read: fill its pixels before uploading (with 0 for a convergence map of "
+                   "mean 0, else with the map's mean), or cut the maps to the unmasked area; a filled region's edges "
+                   "make peaks of their own, so keep the filled area small")
+
+
 def _check_finite(arr: np.ndarray, field: str) -> None:
+    """Raise :class:`InputError` when ``arr`` holds NaN or infinite values: how many, where the first is, in how many
+    samples (maps: with how to fill a masked region)."""
     finite = np.isfinite(arr)
     if not finite.all():
         n_nan = int(np.isnan(arr).sum())
         n_inf = int(arr.size - finite.sum() - n_nan)
         where = [int(i) for i in np.argwhere(~finite)[0]]
+        affected = int((~finite).reshape(len(arr), -1).any(axis=1).sum()) if arr.ndim >= 2 else None
+        within = "" if affected is None else f"; in {affected} of {len(arr)} samples"
+        maps = arr.ndim == 3
         raise InputError(
             field,
-            f"contains {n_nan} NaN and {n_inf} infinite values (first at {_position(where)})",
-            "remove or impute those samples first",
+            f"contains {n_nan} NaN and {n_inf} infinite values (first at {_position(where)}{within})",
+            MASKED_MAPS_FIX if maps else "remove or impute those samples first",
         )
 
 

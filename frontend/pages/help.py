@@ -286,6 +286,11 @@ BODIES = {
            "filled values read as that; if your traces have another baseline, subtract it first. Which traces "
            "were filled, and how short the shortest was, stays in the dataset's preview and the result's "
            "provenance. A gap inside a trace is not filled: interpolate it, or leave the row out."),
+        _p("Maps may not hold NaN or infinite pixels either: a survey's masked region is refused, with how many "
+           "maps it touches. Fill it before uploading (0 for a convergence map of mean 0, else the map's mean) or "
+           "cut the maps to the unmasked area. Peaks are found on the filled map too, so a filled region's edges "
+           "make peaks of their own (on the lensing example a 16 × 16 filled square added about 8 peaks to the "
+           "roughly 320 of a 64 × 64 map); keep the filled area small."),
         _p("The data panels show a few samples and the target's distribution, so that you can spot a wrong file "
            "or a constant target before reading any score. The job page's curves show, per epoch, the distillation's "
            "training and validation loss averaged over the grid's points (and the teacher's training and "

@@ -104,3 +104,23 @@ def test_check_targets():
         check_targets([1.0, np.nan], 2, field="y_test")
     with pytest.raises(InputError, match="non-numeric"):
         check_targets(np.array(["a", "b"]), 2)
+
+
+def test_missing_pixels_in_maps_are_counted_per_map_and_told_how_to_fill_a_mask():
+    """Review 32A: a survey's masked region is NaN in every map; "remove or impute those samples" would have removed
+    all 400 maps, and the message did not say how many were affected."""
+    from awd_studio.models.validation import check_signals
+
+    maps = np.zeros((400, 64, 64))
+    maps[:, 22:38, 24:40] = np.nan
+    with pytest.raises(InputError) as info:
+        check_signals(maps)
+    assert "contains 102400 NaN and 0 infinite values" in info.value.problem
+    assert "in 400 of 400 samples" in info.value.problem
+    assert "fill its pixels" in info.value.fix and "remove" not in info.value.fix
+    series = np.zeros((10, 40))
+    series[3, 5] = np.inf
+    with pytest.raises(InputError) as info:
+        check_signals(series)
+    assert "0 NaN and 1 infinite values" in info.value.problem and "in 1 of 10 samples" in info.value.problem
+    assert info.value.fix == "remove or impute those samples first"
