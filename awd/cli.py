@@ -14,6 +14,7 @@
 
 import argparse
 import datetime as dt
+import os
 import shutil
 import sys
 import tempfile
@@ -372,6 +373,7 @@ def _estimated_spans(data, config):
     what is wrong."""
     from awd_studio.frontend.durations import format_seconds, stage_words
     from awd_studio.models import pipeline
+    from awd_studio.models.cores import available_cores, busy_machine_words
     from awd_studio.models.data import load_dataset
     from awd_studio.models.estimate import estimate_job
     from awd_studio.models.options import PipelineConfig
@@ -401,6 +403,9 @@ def _estimated_spans(data, config):
         print(f"Left out of the series (identifier columns): {', '.join(ignored)}", file=sys.stderr, flush=True)
     print(f"Estimated run time on this machine: about {format_seconds(guess['seconds'])} (rough: the cost model "
           f"alone). {stage_words(guess['stages'])}", file=sys.stderr, flush=True)
+    busy = busy_machine_words(os.getloadavg()[0], available_cores())  # review 32A: the web page said, this did not
+    if busy:
+        print(busy, file=sys.stderr, flush=True)
     return pipeline.stage_spans(guess["stages"])
 
 

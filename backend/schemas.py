@@ -200,7 +200,7 @@ class JobEstimate(BaseModel):
                                     "(models.pipeline.trust.few_samples_words), else null")
     busy_machine: str | None = Field(None, description="a caution when the machine of this server's own workers "
                                      "(awd serve) is busy with other work, which slows a job beyond the estimate "
-                                     "(backend.routes.jobs.busy_machine_words), else null")
+                                     "(models.cores.busy_machine_words), else null")
     queued: int = Field(0, description="jobs queued now: a job submitted now starts after them (and after the "
                         "running ones), so it finishes later than ``seconds`` from now")
     running: int = Field(0, description="jobs running now")

@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 from awd_studio.models.memory import trim_freed_memory
 
 __all__ = ["JOB_THREADS_ENV", "available_cores", "job_threads", "use_job_threads", "single_threaded_blas",
-           "map_on_job_threads"]
+           "map_on_job_threads", "BUSY_LOAD_PER_CORE", "busy_machine_words"]
 
 #: Environment variable naming the threads of one job: a positive integer, or ``all`` (the default).
 JOB_THREADS_ENV = "AWD_JOB_THREADS"
@@ -125,3 +125,42 @@ def map_on_job_threads(function, items, on_result=None, halt=None):
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+#: Load beyond the running jobs' threads, per core, from which the estimate says the machine is busy: at half a
+#: core's worth of other work a job's threads share their cores a good part of the time.
+BUSY_LOAD_PER_CORE = 0.5
+
+
+def busy_machine_words(load: float, cores: int, job_load: float = 0.0) -> str | None:
+    """A caution when other work loads the machine the jobs run on, or None.
+
+    Parameters
+    ----------
+    load : float
+        The machine's load average over the last minute (``os.getloadavg()[0]``).
+    cores : int
+        The cores the jobs may run on.
+    job_load : float, default=0.0
+        The load AWD Studio's own running jobs account for (their threads), left out of the comparison: the queue
+        sentence speaks of them.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> busy_machine_words(2.9, 2) is not None
+    True
+    >>> busy_machine_words(2.9, 2, job_load=2) is None  # the running job's own threads
+    True
+    >>> busy_machine_words(0.3, 2) is None
+    True
+    """
+    other = float(load) - float(job_load)
+    if other < BUSY_LOAD_PER_CORE * max(int(cores), 1):
+        return None
+    return (f"This machine is busy with other work (load {load:.1f} on {cores} core{'' if cores == 1 else 's'}"
+            f"{', beyond the jobs running here' if job_load else ''}): a job shares the cores with it and can take "
+            "several times the estimate.")

@@ -38,7 +38,7 @@ from awd_studio.jobstate.jobconfig import job_config, stored_options
 from awd_studio.jobstate.stagetimes import stage_seconds
 from awd_studio.jobstate.storage import remove_tree
 from awd_studio.jobstate.summary import grid_size, summarize_result
-from awd_studio.models.cores import available_cores, job_threads
+from awd_studio.models.cores import available_cores, busy_machine_words, job_threads
 from awd_studio.models.data.dataset import split_sizes
 from awd_studio.models.device import resolve_device
 from awd_studio.models.options import TEACHER_ARCHITECTURES, PipelineConfig
@@ -217,10 +217,6 @@ def estimate(config: PipelineConfig, dataset: Dataset, limit_seconds: float, ses
                        busy_machine=busy)
 
 
-#: Load beyond the running jobs' threads, per core, from which the estimate says the machine is busy: at half a
-#: core's worth of other work a job's threads share their cores a good part of the time.
-BUSY_LOAD_PER_CORE = 0.5
-
 #: The time constant of the kernel's 1-minute load average (seconds): it follows the number of busy threads through
 #: an exponential filter of this constant.
 LOAD_TIME_CONSTANT = 60.0
@@ -242,40 +238,6 @@ def own_jobs_load(session, threads: int, now: dt.datetime | None = None) -> floa
         since = max((now - end).total_seconds(), 0.0)
         load += math.exp(-since / LOAD_TIME_CONSTANT) * (1.0 - math.exp(-ran / LOAD_TIME_CONSTANT))
     return threads * load
-
-
-def busy_machine_words(load: float, cores: int, job_load: float = 0.0) -> str | None:
-    """A caution when other work loads the machine the jobs run on, or None.
-
-    Parameters
-    ----------
-    load : float
-        The machine's load average over the last minute (``os.getloadavg()[0]``).
-    cores : int
-        The cores the jobs may run on.
-    job_load : float, default=0.0
-        The load AWD Studio's own running jobs account for (their threads), left out of the comparison: the queue
-        sentence speaks of them.
-
-    Returns
-    -------
-    str or None
-
-    Examples
-    --------
-    >>> busy_machine_words(2.9, 2) is not None
-    True
-    >>> busy_machine_words(2.9, 2, job_load=2) is None  # the running job's own threads
-    True
-    >>> busy_machine_words(0.3, 2) is None
-    True
-    """
-    other = float(load) - float(job_load)
-    if other < BUSY_LOAD_PER_CORE * max(int(cores), 1):
-        return None
-    return (f"This machine is busy with other work (load {load:.1f} on {cores} core{'' if cores == 1 else 's'}"
-            f"{', beyond the jobs running here' if job_load else ''}): a job shares the cores with it and can take "
-            "several times the estimate.")
 
 
 def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str | None, Dataset]:
