@@ -6,6 +6,7 @@ returns it; :func:`write_figures` saves them all next to ``result.json``. The in
 here touches ``matplotlib.pyplot`` or the process's backend.
 """
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,13 @@ def model_name(bundle, key):
     return MODEL_NAMES.get(key, key.replace("_", " ").capitalize())
 
 
+def _target_words(bundle, before=" · target "):
+    """``before`` and the explained target's name when the bundle names it (``data.target_name``), else "": a
+    downloaded figure says which target it is about (review 32A: only scores.png did)."""
+    target = (bundle.get("data") or {}).get("target_name")
+    return f"{before}{target}" if target else ""
+
+
 def _figure(figsize):
     """A bare figure on the Agg canvas (matplotlib is imported here: the distillation never draws)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -74,7 +82,7 @@ def plot_wavelet(bundle, ax=None):
         point = _selected_point(bundle)
         kept = (bundle.get("selection") or {}).get("choice") == "initial"
         title = (f"best AWD point: {point}; cross-validation kept {w.get('init')}" if kept
-                 else f"selected: {point}")
+                 else f"selected: {point}") + _target_words(bundle)
         axes[0].figure.suptitle(title, fontsize=9)
     for axis, key, symbol in zip(axes, ("phi", "psi"), ("phi", "psi")):
         init = w.get(f"init_{key}")
@@ -145,7 +153,9 @@ def plot_grid(bundle, ax=None):
         ax.scatter([sel["i_gamma"]], [sel["i_lambda"]], marker="*", s=160, color="#D55E00", label="selected")
     metric = (bundle.get("cv") or {}).get("metric", "score")
     ax.figure.colorbar(im, ax=ax, label=f"cross-validated {'R²' if metric == 'r2' else metric}")
-    ax.set_title("Cross-validated score" + (f"\n{note}" if note else ""), fontsize=10 if note else None)
+    # the note wrapped: on one line it ran past both edges of the 6-inch figure (review 32A)
+    ax.set_title("Cross-validated score" + _target_words(bundle, " of ") + (
+        "\n" + textwrap.fill(note, 70) if note else ""), fontsize=10 if note else None)
     return ax
 
 
@@ -279,7 +289,7 @@ def plot_activation(bundle, index=0, ax=None):
         ax.set_ylabel("row (pixels)")
     wavelet = (f"initial wavelet ({(bundle.get('wavelet') or {}).get('init', '?')}), kept by cross-validation"
                if act.get("wavelet") == "initial" else "learned wavelet")
-    title = f"Activation map, test example {act['indices'][index]}\n{wavelet}"
+    title = f"Activation map, test example {act['indices'][index]}{_target_words(bundle)}\n{wavelet}"
     if x.ndim == 1:
         ax.set_title(title, fontsize=10)
     else:

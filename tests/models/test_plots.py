@@ -150,7 +150,25 @@ def test_the_saved_grid_figure_prints_the_scores_and_spans_the_noise_as_the_page
                                                            for v in scores.ravel())
     low, high = ax.images[0].get_clim()
     assert high - low == pytest.approx(0.024)
-    assert "fold-to-fold CV SD 0.024" in ax.get_title()
+    assert "fold-to-fold CV SD 0.024" in ax.get_title().replace("\n", " ")
+    # the title fits the saved figure (review 32A: one line ran past both edges of grid.png), and names the target
+    bundle["data"] = {"target_name": "sigma_8"}
+    ax = plots.plot_grid(bundle)
+    ax.figure.set_dpi(plots.PNG_DPI)
+    ax.figure.canvas.draw()  # the constrained layout, at the saved file's resolution
+    box, frame = ax.title.get_window_extent(), ax.figure.bbox
+    assert box.x0 >= frame.x0 and box.x1 <= frame.x1, (box, frame)
+    assert ax.get_title().startswith("Cross-validated score of sigma_8")
+
+
+def test_the_saved_figures_name_the_target_they_explain():
+    """Review 32A: grid.png, wavelet.png and activation.png did not say which of two targets (σ₈ or Ω_m) they
+    were about; only scores.png did."""
+    bundle = make_bundle("timeseries")
+    bundle.setdefault("data", {})["target_name"] = "auxilin"
+    assert plots.plot_wavelet(bundle)[0].figure.get_suptitle().endswith(" · target auxilin")
+    assert "· target auxilin" in plots.plot_activation(bundle).get_title()
+    assert plots.plot_grid(bundle).get_title().startswith("Cross-validated score of auxilin")
 
 
 def test_the_saved_figures_print_numbers_as_the_page_does():
