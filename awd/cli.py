@@ -63,6 +63,10 @@ def build_parser():
     ex.add_argument("--n", type=int, default=None, help="number of samples (default: the example's own)")
     ex.add_argument("--seed", type=int, default=0,
                     help="seed of the simulation (default: 0); the same seed writes the same file")
+    ex.add_argument("--galaxy-density", type=float, default=None,
+                    help="lensing only: source galaxies per arcmin² for shape noise (e.g. 30); default noiseless")
+    ex.add_argument("--smoothing-arcmin", type=float, default=0.0,
+                    help="lensing only: SD of a Gaussian smoothing after the noise, in arcmin (default: 0, none)")
 
     ti = sub.add_parser("tile", help="cut large maps into square tiles (.npz), whole maps held out for testing")
     ti.add_argument("data", help="maps in any format `awd distill` reads, with their targets")
@@ -242,7 +246,8 @@ def _cmd_example(args):
     if suffix and suffix != ".npz":  # review 29B: --out cme.csv wrote cme.csv.npz
         raise ValueError(f"out: {args.out!r} ends in {suffix}, but the examples are written as .npz; pass a name "
                          f"ending in .npz (e.g. {Path(args.out).with_suffix('.npz').name}), or none")
-    path = write_example(args.name, args.out, n=args.n, seed=args.seed)
+    path = write_example(args.name, args.out, n=args.n, seed=args.seed, galaxy_density=args.galaxy_density,
+                         smoothing_arcmin=args.smoothing_arcmin)
     print(f"wrote {path}")
     return 0
 

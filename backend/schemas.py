@@ -123,6 +123,11 @@ class ExampleCreate(BaseModel):
     n: int | None = Field(default=None, ge=20, le=200_000, description="number of samples (default: the example's own)")
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     name: str | None = Field(default=None, max_length=200)
+    galaxy_density: float | None = Field(default=None, gt=0, le=1000,
+                                         description="lensing only: source galaxies per arcmin² for shape noise "
+                                                     "(e.g. 30); default noiseless maps")
+    smoothing_arcmin: float = Field(default=0.0, ge=0, le=60, description="lensing only: SD of a Gaussian smoothing "
+                                                                          "after the noise, in arcmin (default 0)")
 
 
 class TeacherPublic(BaseModel):

@@ -20,6 +20,7 @@ from awd_studio.backend.schemas import (
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.storage import sha256_file
 from awd_studio.models.data import EXAMPLES, make_example, save_npz, summarize
+from awd_studio.models.data.examples import LENSING_OPTIONS
 
 __all__ = ["router", "EXAMPLE_INFO", "EXAMPLE_SAMPLE_SIZE", "EXAMPLE_DEFAULT_N"]
 
@@ -41,8 +42,8 @@ EXAMPLE_INFO = {
 }
 
 
-def _make(name: str, n, seed: int, paths):
-    dataset = make_example(name, n=n, seed=seed)
+def _make(name: str, n, seed: int, paths, observed=None):
+    dataset = make_example(name, n=n, seed=seed, **(observed or {}))
     path = paths.temp_file(".npz")
     try:
         save_npz(dataset, path)
@@ -69,6 +70,9 @@ async def create_example(name: str, session: SessionDep, settings: SettingsDep, 
                          response: Response, options: ExampleCreate | None = Body(default=None)):
     """Generate an example dataset (``synthetic``, ``cme`` or ``lensing``) and store it.
 
+    The lensing example's maps are noiseless unless ``galaxy_density`` (shape noise) is given; ``smoothing_arcmin``
+    smooths them after the noise. Either option on another example is a 422.
+
     The same example (name, ``n`` and ``seed``) gives the same file: if it was stored before, that dataset is
     returned (200) with a ``note``, instead of a copy."""
     if name not in EXAMPLES:
@@ -83,7 +87,8 @@ async def create_example(name: str, session: SessionDep, settings: SettingsDep, 
                             f"be larger than AWD_MAX_UPLOAD_MB={settings.max_upload_mb:g} MB; pass n <= {largest}")
     check_quota(settings, paths)
     try:
-        dataset, summary, path = await run_in_threadpool(_make, name, options.n, options.seed, paths)
+        observed = {key: getattr(options, key) for key in LENSING_OPTIONS if key in options.model_fields_set}
+        dataset, summary, path = await run_in_threadpool(_make, name, options.n, options.seed, paths, observed)
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
     try:

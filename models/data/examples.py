@@ -14,7 +14,7 @@ from awd_studio.models.data.simulate_lensing import simulate_lensing
 from awd_studio.models.data.simulate_synthetic import simulate_synthetic
 from awd_studio.models.validation import InputError
 
-__all__ = ["EXAMPLES", "EXAMPLE_DESCRIPTIONS", "make_example", "write_example"]
+__all__ = ["EXAMPLES", "EXAMPLE_DESCRIPTIONS", "LENSING_OPTIONS", "make_example", "write_example"]
 
 EXAMPLES = ("synthetic", "cme", "lensing")
 
@@ -29,7 +29,12 @@ EXAMPLE_DESCRIPTIONS = {
 }
 
 
-def make_example(name: str, n: int | None = None, seed: int = 0) -> Dataset:
+#: The lensing example's observational options (:func:`make_example`): shape noise and smoothing.
+LENSING_OPTIONS = ("galaxy_density", "smoothing_arcmin")
+
+
+def make_example(name: str, n: int | None = None, seed: int = 0, *, galaxy_density: float | None = None,
+                 smoothing_arcmin: float = 0.0) -> Dataset:
     """Simulate one of the example datasets.
 
     Parameters
@@ -41,6 +46,11 @@ def make_example(name: str, n: int | None = None, seed: int = 0) -> Dataset:
         Total number of samples (train + test); ``None`` uses the simulator's default (3000, 3941, 1500).
     seed : int, default=0
         Equal seeds give identical datasets.
+    galaxy_density : float or None, default=None
+        Lensing only: source galaxies per arcmin² for shape noise (e.g. 30 for a deep survey, 10 for a shallow
+        one); ``None`` for noiseless maps.
+    smoothing_arcmin : float, default=0.0
+        Lensing only: SD of a Gaussian smoothing in arcmin, applied after the noise (e.g. 1); 0 for none.
 
     Returns
     -------
@@ -58,8 +68,21 @@ def make_example(name: str, n: int | None = None, seed: int = 0) -> Dataset:
         if isinstance(n, bool) or int(n) != n or n < 20 or n > 200_000:
             raise InputError("n", f"must be an integer between 20 and 200000, got {n!r}", "pass e.g. 1000")
         n = int(n)
+    observed = {}
+    if galaxy_density is not None or smoothing_arcmin:  # review 32A: the examples' maps were all noiseless
+        if name != "lensing":
+            raise InputError("galaxy_density" if galaxy_density is not None else "smoothing_arcmin",
+                             f"applies to the lensing example only, not to {name!r}", "leave it out")
+        if galaxy_density is not None and not 0 < float(galaxy_density) <= 1000:
+            raise InputError("galaxy_density", f"must be above 0 and at most 1000 per arcmin², got {galaxy_density!r}",
+                             "pass e.g. 30 (a deep survey) or 10 (a shallow one)")
+        if not 0 <= float(smoothing_arcmin) <= 60:
+            raise InputError("smoothing_arcmin", f"must be between 0 and 60 arcmin, got {smoothing_arcmin!r}",
+                             "pass e.g. 1")
+        observed = {"galaxy_density": None if galaxy_density is None else float(galaxy_density),
+                    "smoothing_arcmin": float(smoothing_arcmin)}
     try:
-        return _SIMULATORS[name](n=n, seed=int(seed))
+        return _SIMULATORS[name](n=n, seed=int(seed), **observed)
     except InputError:
         raise
     except ValueError as exc:
@@ -67,7 +90,7 @@ def make_example(name: str, n: int | None = None, seed: int = 0) -> Dataset:
         raise InputError(field or "n", rest or str(exc)) from None
 
 
-def write_example(name: str, out_path, n: int | None = None, seed: int = 0) -> Path:
+def write_example(name: str, out_path, n: int | None = None, seed: int = 0, **observed) -> Path:
     """Simulate an example and save it as ``.npz`` (atomically) at ``out_path``.
 
     Parameters
@@ -78,10 +101,12 @@ def write_example(name: str, out_path, n: int | None = None, seed: int = 0) -> P
     n : int or None, default=None
         Total number of samples; ``None`` for the simulator's default.
     seed : int, default=0
+    **observed
+        The lensing example's ``galaxy_density`` and ``smoothing_arcmin`` (:func:`make_example`).
 
     Returns
     -------
     path : pathlib.Path
         The file written (readable with :func:`models.data.load_dataset`).
     """
-    return save_npz(make_example(name, n=n, seed=seed), Path(out_path))
+    return save_npz(make_example(name, n=n, seed=seed, **observed), Path(out_path))

@@ -192,3 +192,15 @@ def test_examples_list_and_create(client):
     assert other.status_code == 201 and other.json()["id"] != made.json()["id"]
     assert client.post("/api/examples/nope").status_code == 404
     assert client.post("/api/examples/synthetic", json={"n": 5}).status_code == 422
+
+
+def test_the_lensing_example_takes_shape_noise_and_smoothing(client):
+    """Review 32A: the example maps were all noiseless, and the API refused the simulator's own noise options."""
+    noisy = client.post("/api/examples/lensing", json={"n": 40, "galaxy_density": 30, "smoothing_arcmin": 1})
+    assert noisy.status_code == 201, noisy.text
+    plain = client.post("/api/examples/lensing", json={"n": 40})
+    assert plain.status_code == 201 and plain.json()["id"] != noisy.json()["id"]
+    refused = client.post("/api/examples/cme", json={"n": 40, "galaxy_density": 30})
+    assert refused.status_code == 422 and "lensing example only" in refused.json()["detail"]
+    assert client.post("/api/examples/lensing", json={"galaxy_density": 0}).status_code == 422
+    assert client.post("/api/examples/lensing", json={"smoothing_arcmin": 100}).status_code == 422
