@@ -231,7 +231,8 @@ def trust_notes(bundle: dict) -> list[dict]:
         ``learned_is_known`` when the learned wavelet is a
         known one (``wavelet.nearest_known`` within :data:`KNOWN_CLOSE`), ``grid_collapsed`` when every grid point
         ended at the same filter (within :data:`GRID_SAME`), ``best_at_grid_edge`` when the delivered AWD point has
-        the grid's smallest or largest λ or its largest γ, ``selected_without_teacher`` when the delivered
+        the grid's smallest or largest λ or its largest γ, ``compression_no_gain`` when the delivered AWD
+        wavelet's compression factor is not below the initial wavelet's, ``selected_without_teacher`` when the delivered
         AWD point has γ = 0 (its wavelet owes nothing to the teacher); ``two_valued_target`` when the target takes
         two values (a class label: fitted as a number; :func:`two_valued_words`); ``constant_test_target`` alone (after
         ``selected_without_teacher``) when every test target is equal (``data.test_target_sd`` 0), where every
@@ -528,9 +529,10 @@ def _control_notes(bundle: dict) -> list[dict]:
 
 def _wavelet_notes(bundle: dict) -> list[dict]:
     """Where the grid ended: ``learned_is_known`` (:func:`_known_wavelet_note`), then ``grid_collapsed``
-    (:func:`_grid_collapsed_note`), then ``best_at_grid_edge`` (:func:`_grid_edge_note`)."""
-    return [note for note in (_known_wavelet_note(bundle), _grid_collapsed_note(bundle), _grid_edge_note(bundle))
-            if note is not None]
+    (:func:`_grid_collapsed_note`), then ``best_at_grid_edge`` (:func:`_grid_edge_note`), then
+    ``compression_no_gain`` (:func:`_compression_note`)."""
+    return [note for note in (_known_wavelet_note(bundle), _grid_collapsed_note(bundle), _grid_edge_note(bundle),
+                              _compression_note(bundle)) if note is not None]
 
 
 def _choice_notes(bundle: dict) -> list[dict]:
@@ -621,6 +623,31 @@ def _known_length(name: str) -> int:
         return int(pywt.Wavelet(name).dec_len)
     except ValueError:
         return 10 ** 9
+
+
+def _compression_note(bundle: dict) -> dict | None:
+    """``compression_no_gain`` when the delivered AWD wavelet's explanation uses no fewer active coefficients than
+    the initial wavelet's (compression factor not below it; review 32A: 0.920 against db5's 0.917, unremarked, on a
+    page saying the attributions helped). None when the initial wavelet is delivered or a factor is missing.
+
+    Examples
+    --------
+    >>> bundle = {"wavelet": {"init": "db5"}, "models": {"awd": {"compression_factor": 0.920},
+    ...                                                  "baseline_wavelet": {"compression_factor": 0.917}}}
+    >>> _compression_note(bundle)["text"][:66]
+    "The distilled wavelet's explanation is no sparser than db5's: comp"
+    """
+    if (bundle.get("selection") or {}).get("choice") == "initial":
+        return None
+    models = bundle.get("models") or {}
+    awd, initial = ((models.get(key) or {}).get("compression_factor") for key in ("awd", "baseline_wavelet"))
+    if not all(isinstance(v, int | float) for v in (awd, initial)) or awd < initial:
+        return None
+    name = (bundle.get("wavelet") or {}).get("init") or "the initial wavelet"
+    return _note("info", "compression_no_gain",
+                 f"The distilled wavelet's explanation is no sparser than {name}'s: compression factor {awd:.3f} "
+                 f"against {initial:.3f} (the share of the test coefficients active in the teacher's attributions; "
+                 "lower is sparser). Its gain, if any, is in prediction, not in a more compact explanation.")
 
 
 def _grid_edge_note(bundle: dict) -> dict | None:

@@ -452,3 +452,14 @@ def test_a_map_student_that_picks_classes_says_why_it_can_beat_its_teacher():
     assert "one of the 10 target rows of the training maps" in text and "under-fit" not in text
     ridge = {**bundle, "students": {"awd": {"parameters": {"method": "ridge"}}}}
     assert "under-fit" in next(n["text"] for n in trust_notes(ridge) if n["key"] == "awd_beats_teacher")
+
+
+def test_a_distilled_explanation_no_sparser_than_the_initial_wavelets_says_so():
+    """Review 32A: AWD's compression factor 0.920 beside db5's 0.917 ("lower means sparser"), unremarked."""
+    bundle = {"wavelet": {"init": "db5"}, "selection": {"choice": "awd"},
+              "models": {"awd": {"compression_factor": 0.920}, "baseline_wavelet": {"compression_factor": 0.917}}}
+    text = next(n["text"] for n in trust_notes(bundle) if n["key"] == "compression_no_gain")
+    assert "no sparser than db5's: compression factor 0.920 against 0.917" in text
+    sparser = {**bundle, "models": {**bundle["models"], "awd": {"compression_factor": 0.6}}}
+    assert "compression_no_gain" not in _keys(sparser)
+    assert "compression_no_gain" not in _keys({**bundle, "selection": {"choice": "initial"}})
