@@ -80,6 +80,12 @@ TABLET_ONLY = "small text-muted d-none d-sm-block d-xl-none"
 JOB_COLUMNS = (("", ""), ("Run", ""), ("Dataset", ""), ("Teacher", ""), ("Grid λ × γ", TABLET_HIDDEN),
                ("Test score", "awd-wrap"), ("Teacher test", TABLET_HIDDEN), ("State", ""),
                ("Created", TABLET_HIDDEN), ("", ""))
+#: The columns of the datasets table: header and the classes of its header cells. At 820 px its row was 1117 px wide
+#: in a 762 px card, New run and Delete out of sight to the right: as in the jobs list, a tablet shows the date
+#: a dataset was added under its name (:data:`TABLET_ONLY`), and the name wraps at its spaces; the headers wrap too
+#: ("Sample shape" was the widest cell of a column of "40").
+DATASET_COLUMNS = (("Dataset", "awd-wrap"), ("Kind", ""), ("Samples", ""), ("Sample shape", "text-wrap"), ("Jobs", ""),
+                   ("Added", TABLET_HIDDEN), ("", ""))
 
 
 def layout(**_):
@@ -319,21 +325,24 @@ def datasets_table(datasets: list[dict], jobs: list[dict], labels: dict[str, str
     uses, labels = {}, labels if labels is not None else dataset_labels(datasets, jobs)
     for j in jobs:
         uses[j.get("dataset_id")] = uses.get(j.get("dataset_id"), 0) + 1
-    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Dataset", "Kind", "Samples", "Sample shape",
-                                                                 "Jobs", "Added", "")]))
-    body = [html.Tr([
-        html.Td(labels[d["id"]], title=d["id"]),
-        html.Td(kind_label(d.get("kind"))),
-        html.Td(samples_text(d)),
-        html.Td(" × ".join(str(s) for s in d.get("shape") or [])),
-        html.Td(str(uses.get(d["id"], 0))),
-        html.Td(str(d.get("created") or "")[:16].replace("T", " "), className="small text-muted"),
-        html.Td([dbc.Button("New run", href=f"/configure?dataset={d['id']}", size="sm", color="success",
-                            outline=True, className="me-1 py-0"),
-                 _action("Delete", "delete-dataset", d["id"], color="danger")]),
-    ], id=f"jobs-dataset-{d['id'][:8]}") for d in datasets]
+    head = html.Thead(html.Tr([html.Th(h, scope="col", className=css or None) for h, css in DATASET_COLUMNS]))
+    body = []
+    for d in datasets:
+        added = str(d.get("created") or "")[:16].replace("T", " ")
+        body.append(html.Tr([
+            html.Td([labels[d["id"]], html.Div(added, className=TABLET_ONLY)], title=d["id"], className="awd-wrap"),
+            html.Td(kind_label(d.get("kind"))),
+            html.Td(samples_text(d)),
+            html.Td(" × ".join(str(s) for s in d.get("shape") or [])),
+            html.Td(str(uses.get(d["id"], 0))),
+            html.Td(added, className=f"small text-muted {TABLET_HIDDEN}"),
+            html.Td([dbc.Button("New run", href=f"/configure?dataset={d['id']}", size="sm", color="success",
+                                outline=True, className="me-1 py-0"),
+                     _action("Delete", "delete-dataset", d["id"], color="danger")], className="text-nowrap"),
+        ], id=f"jobs-dataset-{d['id'][:8]}"))
+    # small type, as the jobs list above it: with the date under the name, the row fits an 820 px window
     return stack_on_phones(dbc.Table([head, html.Tbody(body)], hover=True, size="sm",
-                                     className="awd-table mb-0 align-middle", id=ids.DATASETS_LIST))
+                                     className="awd-table mb-0 align-middle small", id=ids.DATASETS_LIST))
 
 
 def teachers_table(teachers: list[dict], jobs: list[dict]):

@@ -97,3 +97,42 @@ def test_the_jobs_list_fits_its_card_without_scrolling_sideways(web_server, owne
         assert box["x"] >= 0 and box["x"] + box["width"] <= widths[2], box  # inside the card, none cut off
     screenshot(page, f"72-jobs-{size['width']}")
     assert not errors, errors
+
+
+@pytest.fixture(scope="module")
+def long_named_dataset(web_server) -> str:
+    """A dataset named as a microscope's file often is: long, and without a space to break it at."""
+    # 100 series: 120 would give series_dataset back (the service keeps one copy of a file)
+    name = "clathrin_traces_experiment_2024_03_12_cellA_TIRF.csv"
+    return httpx.post(f"{web_server}/api/examples/cme", json={"n": 100, "name": name}, headers=OWNER,
+                      timeout=60).json()["id"]
+
+
+@pytest.mark.parametrize("size", [TABLET, LAPTOP, PHONE], ids=["tablet", "laptop", "phone"])
+def test_every_datasets_delete_button_is_in_sight(web_server, owner_context, screenshot, series_dataset,
+                                                  long_named_dataset, size):
+    """Review: at 820 px the datasets table was 1117 px wide in its 762 px card, Delete drawn at x = 1138 (1366 px
+    scrolled too, with a long name). As in the jobs list, a tablet shows the date under the name, the name wraps
+    (anywhere, when it has no space) and every row's New run and Delete stand inside the card and the window."""
+    page = owner_context(viewport=size).new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    page.goto(f"{web_server}/jobs")
+    page.locator(f"#jobs-dataset-{long_named_dataset[:8]}").wait_for()
+    page.locator(f"#jobs-dataset-{series_dataset[:8]}").wait_for()
+    table = page.evaluate("(() => { const t = document.querySelector('#jobs-datasets');"
+                          " return {scroll: t.scrollWidth, client: t.clientWidth,"
+                          " right: t.getBoundingClientRect().right}; })()")
+    assert table["scroll"] <= table["client"], table  # nothing to scroll to
+    rows = page.locator("#jobs-datasets-list tbody tr")
+    assert rows.count() >= 2
+    for i in range(rows.count()):
+        for name in ("New run", "Delete"):
+            button = rows.nth(i).get_by_role("button", name=name)  # New run: a link drawn as a button
+            button.scroll_into_view_if_needed()
+            assert button.is_visible(), (i, name)
+            box = button.bounding_box()
+            right = min(table["right"], size["width"])
+            assert box["x"] >= 0 and box["x"] + box["width"] <= right, (i, name, box, right)  # none cut off
+    screenshot(page, f"76-datasets-{size['width']}")
+    assert not errors, errors
