@@ -940,13 +940,16 @@ def invalid_fields(messages: str | list[str] | None) -> dict:
     return {component: name in fields for name, component in FIELD_OF_MESSAGE.items()}
 
 
-#: Where the estimate goes while a grid field is wrong (review 23: an empty band above Start).
-_ESTIMATE_WAITS = html.Span("The run-time estimate comes once the fields named above are right.",
+#: Where the estimate goes while a field is wrong (review 23: an empty band above Start); the list of what is wrong
+#: stands in the Start bar (:func:`problems_alert` as its line).
+_ESTIMATE_WAITS = html.Span("The run-time estimate comes once the fields listed next to Start are right.",
                             className="text-muted small")
 
 
 def problems_alert(problems: list[str], class_name: str = "py-1 px-2 mb-0 small"):
-    """The form's wrong fields in one warning: the message alone, or a list of them."""
+    """The form's wrong fields in one warning: the message alone, or a list of them. The Start bar shows it in place
+    of its line (:func:`start_words`): held at the bottom of the window, the bar is in sight wherever the field is,
+    where the estimate's card lay under the bar at 1366 × 768."""
     body = problems[0] if len(problems) == 1 else [
         html.Div(f"{len(problems)} fields to fix:"), html.Ul([html.Li(p) for p in problems], className="mb-0 ps-3")]
     return dbc.Alert(body, color="warning", className=class_name)
@@ -1007,25 +1010,25 @@ async def update_estimate(info, options=None, keep=True, prefill=None, **form):
     try:
         n_l, n_g = len(parse_grid(form.get("lambdas"), "λ")), len(parse_grid(form.get("gammas"), "γ"))
     except ValueError:
-        return dict(grid_size=problems_alert(problems), estimate=_ESTIMATE_WAITS, invalid=invalid_fields(problems),
-                    start_line=start_words(None, problems=problems))
+        return dict(grid_size=None, estimate=_ESTIMATE_WAITS, invalid=invalid_fields(problems),
+                    start_line=problems_alert(problems))
     points = n_l * n_g
     size = html.Span([dbc.Badge(f"{n_l} × {n_g} = {points} grid points", color="info")])
-    if not info:
-        return dict(grid_size=size, invalid=invalid_fields(problems),
-                    estimate=problems_alert(problems) if problems
-                    else html.Span("Pick a dataset to see a run-time estimate.", className="text-muted"),
-                    start_line=start_words(points, problems=problems, note="pick a dataset for an estimate"))
+    # what is wrong stands in the Start bar, always in sight (review: in the estimate's card it lay under the bar)
     if problems:  # said as the form is filled in, with the bounds, not only when it is submitted
-        return dict(grid_size=size, estimate=problems_alert(problems), invalid=invalid_fields(problems),
-                    start_line=start_words(points, problems=problems))
+        return dict(grid_size=size, estimate=_ESTIMATE_WAITS, invalid=invalid_fields(problems),
+                    start_line=problems_alert(problems))
+    if not info:
+        return dict(grid_size=size, invalid=invalid_fields(None),
+                    estimate=html.Span("Pick a dataset to see a run-time estimate.", className="text-muted"),
+                    start_line=start_words(points, note="pick a dataset for an estimate"))
     try:
         payload = form_body(form, info.get("id"), options=options, info=info, prefill=prefill, keep=keep)
         guess = await get_client().estimate_job(payload)
     except (ValueError, ApiError) as err:  # said as the form is filled in, not only when it is submitted
         message = err.message if isinstance(err, ApiError) else str(err)
-        return dict(grid_size=size, estimate=dbc.Alert(message, color="warning", className="py-1 px-2 mb-0 small"),
-                    invalid=invalid_fields(message), start_line=start_words(points, note="no estimate: see above"))
+        return dict(grid_size=size, estimate=_ESTIMATE_WAITS, invalid=invalid_fields(message),
+                    start_line=problems_alert([message]))
     text = [html.Span("Estimated run time: ", className="text-muted"),
             html.Strong(f"about {fmt_seconds(guess['seconds'])}"),
             html.Span(f" on this server's CPU, {guess.get('threads', 1)} thread"
@@ -1051,10 +1054,9 @@ async def update_estimate(info, options=None, keep=True, prefill=None, **form):
                 start_line=start_words(points, guess))
 
 
-def start_words(points: int | None, guess: dict | None = None, problems: list[str] | None = None,
-                note: str = "no estimate yet") -> str:
+def start_words(points: int | None, guess: dict | None = None, note: str = "no estimate yet") -> str:
     """The line beside Start in the action bar: the estimate in short, or why there is none (the estimate card above
-    the bar says it in full).
+    the bar says it in full). A form with wrong fields lists them there instead (:func:`problems_alert`).
 
     Parameters
     ----------
@@ -1062,8 +1064,6 @@ def start_words(points: int | None, guess: dict | None = None, problems: list[st
         Grid points of the form (None while the grid cannot be read).
     guess : dict, optional
         ``POST /api/jobs/estimate``'s answer.
-    problems : list of str, optional
-        :func:`form_problems` of the form.
     note : str
         Said after the grid points when there is neither a guess nor a problem.
 
@@ -1075,13 +1075,9 @@ def start_words(points: int | None, guess: dict | None = None, problems: list[st
     'About 52 min 44 s · 2 grid points · a long job · over the time limit'
     >>> start_words(18, {"seconds": 7.2, "busy_machine": "This machine is busy ...", "running": 1})
     'About 7 s, likely longer: the machine is busy · 18 grid points · after the jobs ahead'
-    >>> start_words(None, problems=["λ: 'x' is not a number", "epochs: enter a whole number"])
-    '2 fields to fix (see above)'
     >>> start_words(1, note="pick a dataset for an estimate")
     '1 grid point · pick a dataset for an estimate'
     """
-    if problems:
-        return f"{len(problems)} field{'s' if len(problems) > 1 else ''} to fix (see above)"
     grid = f"{points} grid point{'' if points == 1 else 's'}"
     if not guess:
         return f"{grid} · {note}"
@@ -1335,7 +1331,7 @@ async def submit(n_clicks, dataset_id, idem_key, source=None, options=None, keep
             "teacher: drop your weights file first (or choose “Train a built-in network”)", color="warning",
             className="py-2 mb-0"))
     problems = form_problems(form, (options or {}).get("bounds"))
-    if problems:  # named in full above, beside the grid or the estimate (review 23: the list twice): here, which
+    if problems:  # named in full on the bar's line above (review 23: the list twice): here, which
         fields = ", ".join(p.split(":", 1)[0] for p in problems)
         return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(
             f"{len(problems)} field{'s' if len(problems) > 1 else ''} to fix first ({fields}): see above.",

@@ -272,11 +272,11 @@ def test_teacher_weights_uploaded_through_the_page_are_used(web_server, owner_co
     # two wrong fields are named and outlined together (review 21: one at a time)
     page.fill("#configure-lambdas", "0.001, x")
     page.fill("#configure-epochs", "0")
-    page.locator("#configure-grid-size").get_by_text("2 fields to fix").wait_for()
+    page.locator("#configure-start-line").get_by_text("2 fields to fix").wait_for()  # in the Start bar, in sight
     page.wait_for_function("['configure-lambdas', 'configure-epochs'].every(id => "
                            "document.getElementById(id).classList.contains('is-invalid') && "
                            "document.getElementById(id).getAttribute('aria-invalid') === 'true')")  # for a reader too
-    assert "once the fields named above are right" in page.inner_text("#configure-estimate")
+    assert "once the fields listed next to Start are right" in page.inner_text("#configure-estimate")
     page.fill("#configure-lambdas", "0.001")
     page.fill("#configure-gammas", "0")
     page.wait_for_function("!document.getElementById('configure-lambdas').classList.contains('is-invalid') && "

@@ -394,19 +394,23 @@ def test_configure_estimate(service):
     assert out["start_line"].endswith(" · after the jobs ahead") == bool(queue["queued"] or queue["running"])
     assert cfg.long_job_words(24.0) is None  # a long job says so: 52 min 44 s one click from Start (review 18)
     assert cfg.long_job_words(3164.0).startswith("A long job: about 52 min 44 s on this server")
+    # what is wrong stands in the Start bar, in sight wherever the field is (in the estimate's card it lay under
+    # the bar at 1366 × 768); the card says where to look
     out = _estimate(cfg, "0.001", "0, 0.1", 2000, info, levels=99)
-    assert "levels" in str(out["estimate"])  # the API's bound, in words
+    assert "levels" in str(out["start_line"])  # the API's bound, in words
+    assert "once the fields listed next to Start are right" in str(out["estimate"])
     # a number input past its maximum gives None: said as the form is filled in, with the service's bounds
     out = _estimate(cfg, "0.001", "0, 0.1", None, info, options={"bounds": {"epochs": 2000, "levels": 12}})
-    assert "epochs: enter a whole number from 1 to 2000" in str(out["estimate"]) and "Alert" in str(out["estimate"])
+    assert "epochs: enter a whole number from 1 to 2000" in str(out["start_line"]) and "Alert" in str(out["start_line"])
+    assert "epochs" not in str(out["estimate"])  # the list once, not twice
     assert [k for k, bad in out["invalid"].items() if bad] == [cfg.ids.EPOCHS]  # the field itself is outlined
     out = _estimate(cfg, "0.001, -1", "0", 2, info)
     assert [k for k, bad in out["invalid"].items() if bad] == [cfg.ids.LAMBDAS]
     out = _estimate(cfg, "0.001", "0, 0.1", 2, info)
     assert not any(out["invalid"].values()) and set(out["invalid"]) == set(cfg.FIELD_OF_MESSAGE.values())
     out = _estimate(cfg, "x", "0", 2, None)
-    assert "not a number" in str(out["grid_size"]) and "once the fields named above are right" in str(out["estimate"])
-    assert out["start_line"] == "1 field to fix (see above)"
+    assert "not a number" in str(out["start_line"]) and "once the fields listed next to Start" in str(out["estimate"])
+    assert out["grid_size"] is None
     out = _estimate(cfg, "0.001", "0", 2, None)
     assert "Pick a dataset" in str(out["estimate"]) and out["start_line"].endswith("pick a dataset for an estimate")
 
@@ -464,7 +468,7 @@ def test_configure_submit(service):
     assert fits(out, cfg.SUBMIT_OUTPUTS) and out["nav"] is no_update and "dataset_id" in str(out["status"])
     out = _submit(cfg, service.dataset_id, "bad", "0", "k")
     assert fits(out, cfg.SUBMIT_OUTPUTS) and out["nav"] is no_update
-    assert "1 field to fix first (λ): see above." in str(out["status"])  # named in full beside the grid
+    assert "1 field to fix first (λ): see above." in str(out["status"])  # named in full on the bar's line above
 
 
 

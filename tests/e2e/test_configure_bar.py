@@ -1,0 +1,72 @@
+"""The configure page's Start bar, measured in chromium against the real stack at the window sizes of a review (a
+1366 × 768 laptop, an 820 × 1180 tablet, a 390 × 844 phone): what is wrong with the form stands in sight."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import OWNER_TOKEN, console_errors
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
+
+OWNER = {"Authorization": f"Bearer {OWNER_TOKEN}"}
+SIZES = [{"width": 1366, "height": 768}, {"width": 820, "height": 1180}, {"width": 390, "height": 844}]
+SIZE_IDS = ["laptop", "tablet", "phone"]
+
+#: Resolves once the page has not scrolled for 5 frames in a row (a smooth scroll has ended: Bootstrap turns on
+#: smooth scrolling, and the browser's scroll to a focused field is one).
+SCROLL_ENDED = """() => new Promise(done => {
+    let last = null, still = 0;
+    const step = () => {
+        still = window.scrollY === last ? still + 1 : 0;
+        last = window.scrollY;
+        if (still >= 5) { done(); } else { requestAnimationFrame(step); }
+    };
+    requestAnimationFrame(step);
+})"""
+
+@pytest.fixture(scope="module")
+def dataset(web_server) -> str:
+    """A small time-series example to configure."""
+    return httpx.post(f"{web_server}/api/examples/cme", json={"n": 120, "name": "start bar"}, headers=OWNER,
+                      timeout=60).json()["id"]
+
+
+def _open(owner_context, web_server, dataset, size):
+    page = owner_context(viewport=size).new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    page.goto(f"{web_server}/configure?dataset={dataset}")
+    page.locator("#configure-start-line").get_by_text("grid points").wait_for()
+    return page, errors
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_wrong_fields_are_listed_in_the_start_bar_in_sight(web_server, owner_context, screenshot, dataset, size):
+    """Review: the list of wrong fields sat in the estimate's card, under the bar at the bottom of the window (at
+    1366 × 768 its top at y = 702, the bar's at 694), while the bar said "see above". It is the bar's line now."""
+    page, errors = _open(owner_context, web_server, dataset, size)
+    page.fill("#configure-epochs", "0")
+    page.fill("#configure-seed", "-1")
+    alert = page.locator("#configure-start-line .alert")
+    alert.get_by_text("seed: enter a whole number").wait_for()
+    page.evaluate(SCROLL_ENDED)
+    box = page.evaluate("""() => {
+        const alert = document.querySelector('#configure-start-line .alert').getBoundingClientRect();
+        const bar = document.querySelector('#configure-action-bar').getBoundingClientRect();
+        const hit = document.elementFromPoint(alert.left + 8, alert.top + alert.height / 2);
+        return {top: alert.top, bottom: alert.bottom, left: alert.left, right: alert.right, barTop: bar.top,
+                barBottom: bar.bottom, onTop: !!hit && !!hit.closest('#configure-start-line')};
+    }""")
+    assert box["barTop"] <= box["top"] and box["bottom"] <= min(box["barBottom"], size["height"]), box
+    assert 0 <= box["left"] and box["right"] <= size["width"] and box["onTop"], box  # drawn, nothing over it
+    assert "epochs: enter a whole number" in alert.inner_text() and "2 fields to fix" in alert.inner_text()
+    assert page.locator("#configure-estimate .alert").count() == 0  # listed once
+    assert "listed next to Start" in page.inner_text("#configure-estimate")
+    screenshot(page, f"73-configure-wrong-fields-{size['width']}")
+    page.fill("#configure-epochs", "5")
+    page.fill("#configure-seed", "0")
+    page.locator("#configure-start-line").get_by_text("grid points").wait_for()  # the estimate back in its place
+    assert alert.count() == 0
+    assert not errors, errors
