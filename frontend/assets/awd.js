@@ -345,13 +345,37 @@
   });
 
   /* A field reached with Tab that lies behind a bar held at the bottom of the window (the configure page's Start
-     bar, awd.css .awd-action-bar) scrolls up above it: the browser counts the covered strip as in sight. */
+     bar, awd.css .awd-action-bar) scrolls up above it, with its help text under it (its .awd-field box): the browser
+     brings the control alone into sight, and counts the strip the bar covers as in sight unless the page's
+     scroll-padding-bottom says otherwise. That padding is the bar's height, kept in --awd-action-bar-height as the
+     bar grows (the list of wrong fields stands in it; on a phone its button takes a line of its own). Run after the
+     browser's own scroll, in the next frame; never so far that the control itself leaves the top of the window. */
   document.addEventListener("focusin", function (e) {
     var bar = document.querySelector(".awd-action-bar");
     if (!bar || bar.contains(e.target) || !e.target.getBoundingClientRect) { return; }
-    var covered = e.target.getBoundingClientRect().bottom - bar.getBoundingClientRect().top;
-    if (covered > 0 && getComputedStyle(bar).position === "sticky") { window.scrollBy(0, covered + 16); }
+    var target = e.target;
+    requestAnimationFrame(function () {
+      if (document.activeElement !== target || getComputedStyle(bar).position !== "sticky") { return; }
+      var field = target.closest(".awd-field") || target;
+      var covered = field.getBoundingClientRect().bottom + 8 - bar.getBoundingClientRect().top;
+      var room = target.getBoundingClientRect().top - 8;
+      if (covered > 0 && room > 0) { window.scrollBy({top: Math.min(covered, room), behavior: "instant"}); }
+    });
   });
+  var barHeight = null;
+  function watchActionBar() {
+    var bar = document.querySelector(".awd-action-bar");
+    if (!bar || !window.ResizeObserver || bar.dataset.awdWatched) { return; }
+    bar.dataset.awdWatched = "1";
+    if (!barHeight) {
+      barHeight = new ResizeObserver(function (entries) {
+        var box = entries[entries.length - 1].target.getBoundingClientRect();
+        document.documentElement.style.setProperty("--awd-action-bar-height", Math.ceil(box.height) + "px");
+      });
+    }
+    barHeight.disconnect();  // the bar of a page left behind
+    barHeight.observe(bar);
+  }
 
   /* Phone or not, as components.NARROW_PX decides (the app writes the width when a page opens). */
   var NARROW_PX = 576;
@@ -494,6 +518,7 @@
       for (var j = 0; j < records[i].addedNodes.length; j++) { improve(records[i].addedNodes[j]); }
     }
     focusHeading();
+    watchActionBar();
   }).observe(document.documentElement, { childList: true, subtree: true });
   /* A field outlined as wrong (Bootstrap's is-invalid) is wrong for a screen reader too (review 23). */
   new MutationObserver(function (records) {

@@ -205,7 +205,8 @@ def _field(label, component, help_text=None, label_for=None):
     out = [dbc.Label(label, html_for=label_for, className="fw-semibold"), component]
     if help_text:
         out.append(dbc.FormText(help_text))
-    return html.Div(out, className="mb-3")
+    # awd-field: the box that a field reached with Tab scrolls above the Start bar, its help with it (assets/awd.js)
+    return html.Div(out, className="mb-3 awd-field")
 
 
 def layout(dataset: str | None = None, **query):

@@ -1,5 +1,6 @@
 """The configure page's Start bar, measured in chromium against the real stack at the window sizes of a review (a
-1366 × 768 laptop, an 820 × 1180 tablet, a 390 × 844 phone): what is wrong with the form stands in sight."""
+1366 × 768 laptop, an 820 × 1180 tablet, a 390 × 844 phone): what is wrong with the form stands in sight, and a
+field reached with Tab stands above the bar with its help."""
 
 from __future__ import annotations
 
@@ -25,6 +26,16 @@ SCROLL_ENDED = """() => new Promise(done => {
     };
     requestAnimationFrame(step);
 })"""
+
+#: The focused control, its field's box (the label, the control and its help under it: a form field's div.mb-3)
+#: and the Start bar's box.
+FOCUSED_AND_BAR = """() => {
+    const el = document.activeElement, bar = document.querySelector('#configure-action-bar');
+    const field = el.closest('.mb-3') || el;
+    return {id: el.id || el.tagName, top: el.getBoundingClientRect().top, bottom: field.getBoundingClientRect().bottom,
+            bar: bar.getBoundingClientRect().top, sticky: getComputedStyle(bar).position === 'sticky'};
+}"""
+
 
 @pytest.fixture(scope="module")
 def dataset(web_server) -> str:
@@ -69,4 +80,34 @@ def test_wrong_fields_are_listed_in_the_start_bar_in_sight(web_server, owner_con
     page.fill("#configure-seed", "0")
     page.locator("#configure-start-line").get_by_text("grid points").wait_for()  # the estimate back in its place
     assert alert.count() == 0
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_tab_brings_each_field_and_its_help_above_the_start_bar(web_server, owner_context, screenshot, dataset,
+                                                                 size):
+    """Review: tabbing down the form put the focused field's help under the bar (at 1366 × 768 "Random starts
+    searched" ended at y = 798, the bar's top at 694; on a phone the control itself went under the bar, whose
+    124 px the page's fixed 112 px of scroll padding did not cover). Each stop of Tab, from the dataset to Start,
+    stands above the bar with its help, and the control itself stays in the window."""
+    page, errors = _open(owner_context, web_server, dataset, size)
+    page.focus("#configure-dataset")
+    page.evaluate("window.scrollTo({top: 0, behavior: 'instant'})")
+    stops, covered = [], []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        page.evaluate(SCROLL_ENDED)
+        where = page.evaluate(FOCUSED_AND_BAR)
+        if where["id"] == "configure-submit":
+            break
+        stops.append(where["id"])
+        if where["sticky"] and (where["bottom"] > where["bar"] or where["top"] < 0):
+            covered.append(where)
+    assert where["id"] == "configure-submit", stops  # Tab reached Start after the form
+    assert {"configure-random-search", "configure-scattering", "configure-seed"} <= set(stops), stops
+    assert not covered, covered  # (focused control, its top, its field's bottom, the bar's top)
+    padding = page.evaluate("[parseFloat(getComputedStyle(document.documentElement).scrollPaddingBottom),"
+                            " document.querySelector('#configure-action-bar').getBoundingClientRect().height]")
+    assert padding[0] >= padding[1], padding  # the page's scroll padding covers the whole bar
+    screenshot(page, f"74-configure-tab-{size['width']}")
     assert not errors, errors
