@@ -344,12 +344,10 @@ def layout(dataset: str | None = None, **query):
             ], lg=6),
             dbc.Col([
                 _card("λ / γ grid", [
-                    html.Div([
-                        dbc.Button("Quick grid", id=ids.PRESET_QUICK, color="secondary", outline=True,
-                                   size="sm", className="me-2"),
-                        dbc.Button("Paper's grid", id=ids.PRESET_PAPER, color="secondary", outline=True,
-                                   size="sm"),
-                    ], className="mb-3"),
+                    html.Div([preset_button("Quick grid", ids.PRESET_QUICK),
+                              preset_button("Paper's grid", ids.PRESET_PAPER)],
+                             className="d-flex flex-wrap gap-2 mb-3", role="group",
+                             **{"aria-label": "Grid presets"}),
                     _field([OPTION_WORDS["lambdas"], help_link("lambda")], dbc.Textarea(id=ids.LAMBDAS, rows=2),
                            "Comma-separated, ≥ 0.", label_for=ids.LAMBDAS),
                     _field([OPTION_WORDS["gammas"], help_link("gamma")], dbc.Textarea(id=ids.GAMMAS, rows=3),
@@ -375,6 +373,25 @@ def layout(dataset: str | None = None, **query):
         ]),
         action_bar(),
     ])
+
+
+def preset_button(label: str, button_id: str, pressed: bool = False) -> html.Button:
+    """A grid preset's button: a toggle that looks pressed (filled, ``aria-pressed``) while the λ and γ fields show
+    its grid (:func:`preset_pressed`); a reviewer could not tell which preset the grid was."""
+    return html.Button(label, id=button_id, type="button", n_clicks=0, className=preset_class(pressed),
+                       **{"aria-pressed": "true" if pressed else "false"})
+
+
+def preset_class(pressed: bool) -> str:
+    """A preset button's classes: Bootstrap's ``active`` (filled grey) while it is pressed, and a tick before its
+    label (assets/awd.css, ``.awd-preset``: a pointer over an outlined button fills it too).
+
+    Examples
+    --------
+    >>> preset_class(True)
+    'btn btn-sm btn-outline-secondary awd-preset active'
+    """
+    return "btn btn-sm btn-outline-secondary awd-preset" + (" active" if pressed else "")
 
 
 def action_bar() -> html.Div:
@@ -917,6 +934,26 @@ def apply_preset(info, _quick, _paper, options, prefill=None):
                 lr=preset.get("lr", 1e-3))
 
 
+#: Each preset button's look: its classes and ``aria-pressed``, by the preset's name.
+PRESSED_OUTPUTS = {name: {"className": Output(button, "className"), "pressed": Output(button, "aria-pressed")}
+                   for button, name in PRESET_BUTTONS.items()}
+
+
+@callback(output=PRESSED_OUTPUTS,
+          inputs=dict(lambdas=Input(ids.LAMBDAS, "value"), gammas=Input(ids.GAMMAS, "value"),
+                      info=Input(ids.DATASET_INFO, "data"), options=Input(ids.OPTIONS, "data")))
+def preset_pressed(lambdas, gammas, info, options):
+    """The preset whose grid the λ and γ fields show looks pressed, the other not; neither for a grid of one's own
+    (or one that cannot be read)."""
+    try:
+        grid = parse_grid(lambdas, "λ"), parse_grid(gammas, "γ")
+    except ValueError:
+        grid = None
+    shown = grid and preset_of_grid(*grid, (options or {}).get("grid_presets"), (info or {}).get("kind"))
+    return {name: {"className": preset_class(name == shown), "pressed": "true" if name == shown else "false"}
+            for name in PRESSED_OUTPUTS}
+
+
 #: The form's fields by the name their error messages start with (:func:`parse_grid`, :func:`job_payload`).
 FIELD_OF_MESSAGE = {"λ": ids.LAMBDAS, "γ": ids.GAMMAS, "epochs": ids.EPOCHS, "step size": ids.LR, "levels": ids.LEVELS,
                     "seed": ids.SEED,
@@ -1271,18 +1308,48 @@ def named_preset(payload: dict, presets: dict | None, kind: str | None) -> dict:
     >>> named_preset({"lambdas": [0.1], "gammas": [0.0], "epochs": 100}, presets, "timeseries")["lambdas"]
     [0.1]
     """
+    name = preset_of_grid(payload.get("lambdas") or [], payload.get("gammas") or [], presets, kind)
+    if name is None:
+        return payload
+    preset = presets[kind or "timeseries"][name]
+    out = {k: v for k, v in payload.items() if k not in ("lambdas", "gammas")}
+    out["grid_preset"] = name
+    if out.get("epochs") == preset.get("epochs"):
+        out.pop("epochs")
+    if "lr" in out and preset.get("lr") is not None and math.isclose(out["lr"], preset["lr"]):
+        out.pop("lr")
+    return out
+
+
+def preset_of_grid(lambdas: list[float], gammas: list[float], presets: dict | None, kind: str | None) -> str | None:
+    """The name of the preset whose grid ``lambdas`` × ``gammas`` is, to the 4 digits the form shows, or None.
+
+    Parameters
+    ----------
+    lambdas, gammas : list of float
+        Sorted, without duplicates (:func:`parse_grid`).
+    presets : dict or None
+        ``GET /api/options``' ``grid_presets``: kind -> name -> ``{"lambdas", "gammas", ...}``.
+    kind : str or None
+        The dataset's kind (None: ``"timeseries"``).
+
+    Returns
+    -------
+    str or None
+        The first preset of ``kind`` with that grid.
+
+    Examples
+    --------
+    >>> presets = {"timeseries": {"default": {"lambdas": [0.001], "gammas": [0.0, 0.1]},
+    ...                           "paper": {"lambdas": [0.0002659147, 1.0], "gammas": [0.0, 0.5]}}}
+    >>> preset_of_grid([0.0002659, 1.0], [0.0, 0.5], presets, None), preset_of_grid([0.001], [0.0], presets, None)
+    ('paper', None)
+    """
     for name, preset in ((presets or {}).get(kind or "timeseries") or {}).items():
-        if (format_grid(payload.get("lambdas") or []) != format_grid(preset.get("lambdas") or [])
-                or format_grid(payload.get("gammas") or []) != format_grid(sorted(set(preset.get("gammas") or [])))):
-            continue
-        out = {k: v for k, v in payload.items() if k not in ("lambdas", "gammas")}
-        out["grid_preset"] = name
-        if out.get("epochs") == preset.get("epochs"):
-            out.pop("epochs")
-        if "lr" in out and preset.get("lr") is not None and math.isclose(out["lr"], preset["lr"]):
-            out.pop("lr")
-        return out
-    return payload
+        if (format_grid(lambdas) == format_grid(preset.get("lambdas") or [])
+                and format_grid(gammas) == format_grid(sorted(set(preset.get("gammas") or [])))):
+            return name
+    return None
 
 
 def _kept(prefill: dict | None, options: dict | None, keep) -> dict:

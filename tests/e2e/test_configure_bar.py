@@ -1,6 +1,6 @@
-"""The configure page's Start bar, measured in chromium against the real stack at the window sizes of a review (a
-1366 × 768 laptop, an 820 × 1180 tablet, a 390 × 844 phone): what is wrong with the form stands in sight, and a
-field reached with Tab stands above the bar with its help."""
+"""The configure page's Start bar and grid presets, measured in chromium against the real stack at the window sizes
+of a review (a 1366 × 768 laptop, an 820 × 1180 tablet, a 390 × 844 phone): what is wrong with the form stands in
+sight, a field reached with Tab stands above the bar with its help, and the grid preset shown looks pressed."""
 
 from __future__ import annotations
 
@@ -110,4 +110,53 @@ def test_tab_brings_each_field_and_its_help_above_the_start_bar(web_server, owne
                             " document.querySelector('#configure-action-bar').getBoundingClientRect().height]")
     assert padding[0] >= padding[1], padding  # the page's scroll padding covers the whole bar
     screenshot(page, f"74-configure-tab-{size['width']}")
+    assert not errors, errors
+
+
+def _presets(page) -> dict:
+    """Each preset button's aria-pressed, background and tick (its ::before), once no transition runs."""
+    page.mouse.move(1, 1)  # not over a button: Bootstrap fills an outlined button under the pointer
+    page.wait_for_function("['configure-preset-quick', 'configure-preset-paper'].every(id =>"
+                           " document.getElementById(id).getAnimations().length === 0)")
+    return page.evaluate("""() => Object.fromEntries(['quick', 'paper'].map(name => {
+        const el = document.getElementById('configure-preset-' + name), style = getComputedStyle(el);
+        return [name, {pressed: el.getAttribute('aria-pressed'), background: style.backgroundColor,
+                       tick: getComputedStyle(el, '::before').content, width: el.getBoundingClientRect().width}];
+    }))""")
+
+
+def _assert_pressed(state: dict, name: str | None) -> None:
+    for button, look in state.items():
+        if button == name:
+            assert look["pressed"] == "true" and "✓" in look["tick"], state
+            assert look["background"] not in ("rgba(0, 0, 0, 0)", "transparent"), state  # filled
+        else:
+            assert look["pressed"] == "false" and look["tick"] == "none", state
+            assert look["background"] in ("rgba(0, 0, 0, 0)", "transparent"), state  # outlined only
+
+
+def test_the_grid_preset_shown_looks_pressed(web_server, owner_context, screenshot, dataset):
+    """Review: the two grid presets looked alike whatever the grid; the one whose grid the λ and γ fields show is
+    pressed (aria-pressed, filled and ticked), and none once the grid is one's own."""
+    page, errors = _open(owner_context, web_server, dataset, SIZES[0])
+    page.wait_for_function("document.getElementById('configure-preset-quick').getAttribute('aria-pressed') === 'true'")
+    _assert_pressed(_presets(page), "quick")  # the page opens on the quick grid
+    page.click("#configure-preset-paper")
+    page.wait_for_function("document.getElementById('configure-preset-paper').getAttribute('aria-pressed') === 'true'")
+    _assert_pressed(_presets(page), "paper")
+    screenshot(page, "75-configure-paper-grid-pressed")
+    page.fill("#configure-lambdas", "0.001, 0.01")  # a grid of one's own
+    page.wait_for_function("document.getElementById('configure-preset-paper').getAttribute('aria-pressed') === 'false'")
+    _assert_pressed(_presets(page), None)
+    page.fill("#configure-lambdas", "0.0001, 0.0007, 0.005")  # typed back to the quick grid's values
+    page.fill("#configure-gammas", "0, 0.0001, 0.001, 0.01, 0.1, 1")
+    page.wait_for_function("document.getElementById('configure-preset-quick').getAttribute('aria-pressed') === 'true'")
+    _assert_pressed(_presets(page), "quick")
+    page.click("#configure-preset-paper")
+    page.wait_for_function("document.getElementById('configure-preset-paper').getAttribute('aria-pressed') === 'true'")
+    assert page.input_value("#configure-epochs") == "100"
+    page.click("#configure-preset-quick")  # and back
+    page.wait_for_function("document.getElementById('configure-preset-quick').getAttribute('aria-pressed') === 'true'")
+    _assert_pressed(_presets(page), "quick")
+    assert page.input_value("#configure-epochs") == "50"
     assert not errors, errors

@@ -380,6 +380,24 @@ def _estimate(cfg, lambdas, gammas, epochs, info, options=None, **fields):
     return run(cfg.update_estimate(info, options=options, **{**form, **fields}))
 
 
+def test_the_grid_preset_the_fields_show_is_pressed():
+    """Review: the preset buttons looked alike whatever the grid; the one whose grid the λ and γ fields show is
+    pressed (aria-pressed and Bootstrap's active), and neither for a grid of one's own or one that cannot be read."""
+    cfg = page("configure")
+    options = {"grid_presets": {"timeseries": {"default": {"lambdas": [1e-4, 7e-4, 5e-3], "gammas": [0.0, 0.1, 0.0]},
+                                               "paper": {"lambdas": [1e-4, 2.659147e-4], "gammas": [0.0, 0.5]}},
+                                "image": {"default": {"lambdas": [0.005], "gammas": [0.0]}}}}
+    series = {"kind": "timeseries"}
+    out = cfg.preset_pressed("0.0001, 0.0007, 0.005", "0.1, 0", series, options)  # in any order
+    assert out == {"default": {"className": cfg.preset_class(True), "pressed": "true"},
+                   "paper": {"className": cfg.preset_class(False), "pressed": "false"}}
+    assert "active" in out["default"]["className"] and "active" not in out["paper"]["className"]
+    assert cfg.preset_pressed("0.0001, 0.0002659", "0, 0.5", series, options)["paper"]["pressed"] == "true"  # 4 digits
+    for lambdas, gammas, info in (("0.001", "0", series), ("x", "0", series), ("0.0001, 0.0007, 0.005", "0, 0.1",
+                                                                               {"kind": "image"})):
+        assert {look["pressed"] for look in cfg.preset_pressed(lambdas, gammas, info, options).values()} == {"false"}
+
+
 def test_configure_estimate(service):
     cfg = page("configure")
     info = {"id": service.dataset_id, "kind": "timeseries", "shape": [64], "n": 40}
