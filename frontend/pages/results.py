@@ -259,11 +259,13 @@ def summary_children(bundle: dict, shared: bool = False) -> list:
     validity = (bundle.get("wavelet") or {}).get("validity") or {}
 
     def stat(label, value, sub=None, id_=None):
+        # four across from 1200 px (a laptop), two across below (a tablet: at 820 px, four across were 193 px each,
+        # their labels and the selection's words two or three to a line)
         return dbc.Col(dbc.Card(dbc.CardBody([
             html.Div(label, className="small text-muted"),
             html.Div(value, className="fs-5 fw-semibold", **({"id": id_} if id_ else {})),
             html.Div(sub, className="small text-muted") if sub else None,
-        ]), className="shadow-sm"), xs=6, md=3, className="mb-2")
+        ]), className="shadow-sm"), xs=6, xl=3, className="mb-2")
 
     verdict = figures.verdict_lines(bundle)
     said = []

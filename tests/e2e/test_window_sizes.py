@@ -136,3 +136,35 @@ def test_every_datasets_delete_button_is_in_sight(web_server, owner_context, scr
             assert box["x"] >= 0 and box["x"] + box["width"] <= right, (i, name, box, right)  # none cut off
     screenshot(page, f"76-datasets-{size['width']}")
     assert not errors, errors
+
+
+def _open_result(owner_context, web_server, job_id, size):
+    page = owner_context(viewport=size).new_page()
+    page.set_default_timeout(60_000)
+    errors = console_errors(page)
+    page.goto(f"{web_server}/results/{job_id}")
+    page.locator("#results-body").wait_for(state="visible")
+    page.wait_for_function("document.querySelectorAll('#results-summary-cards .card').length === 4")
+    return page, errors
+
+
+@pytest.mark.parametrize("size, across", [(TABLET, 2), (LAPTOP, 4)], ids=["tablet", "laptop"])
+def test_the_summary_cards_stand_two_across_on_a_tablet(web_server, owner_context, screenshot, finished_job, size,
+                                                       across):
+    """Review: at 820 px the four summary cards stood four across, 180 px each, a score's label over three lines;
+    a tablet puts them two across (two rows of two, each half the row), a laptop four across in one row."""
+    page, errors = _open_result(owner_context, web_server, finished_job, size)
+    cards = page.evaluate("""() => {
+        const row = document.querySelector('#results-summary-cards').getBoundingClientRect();
+        return [...document.querySelectorAll('#results-summary-cards .card')].map(card => {
+            const box = card.getBoundingClientRect();
+            return {top: Math.round(box.top), left: Math.round(box.left), width: box.width,
+                    share: box.width / row.width};
+        });
+    }""")
+    assert len({card["left"] for card in cards}) == across, cards  # columns
+    assert len({card["top"] for card in cards}) == 4 // across, cards  # rows
+    assert all(0.9 / across <= card["share"] <= 1 / across for card in cards), cards
+    assert all(card["left"] + card["width"] <= size["width"] for card in cards), cards
+    screenshot(page, f"77-results-summary-{size['width']}")
+    assert not errors, errors
