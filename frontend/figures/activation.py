@@ -19,9 +19,13 @@ from awd_studio.frontend.figures.style import (
     empty_figure,
     fmt_number,
     sample_axis_layout,
+    wrap_words,
 )
 
 __all__ = ["n_activation_examples", "activation_figure", "sensitivity_words"]
+
+#: Characters a line of the title, and of a legend entry after its symbol, holds on a phone (a 330 px figure).
+NARROW_TITLE_CHARS, NARROW_LEGEND_CHARS = 50, 40
 
 
 def n_activation_examples(bundle: dict) -> int:
@@ -31,6 +35,10 @@ def n_activation_examples(bundle: dict) -> int:
     if not isinstance(x, list) or not isinstance(maps, list):
         return 0
     return min(len(x), len(maps))
+
+
+#: The legend's name of the teacher's sensitivity line.
+SENSITIVITY_NAME = "teacher's sensitivity, all test series (right axis)"
 
 
 def activation_figure(bundle: dict, example: int = 0, *, narrow: bool = False) -> go.Figure:
@@ -48,7 +56,8 @@ def activation_figure(bundle: dict, example: int = 0, *, narrow: bool = False) -
     example : int, default=0
         Which stored example.
     narrow : bool, default=False
-        A phone's width: a map above its activation instead of beside it.
+        A phone's width: a map above its activation instead of beside it; a series' title and legend entries broken
+        into lines that fit (Plotly cut "teacher's sensitivity, all test series (right axis" at 390 px).
 
     Returns
     -------
@@ -69,6 +78,8 @@ def activation_figure(bundle: dict, example: int = 0, *, narrow: bool = False) -
     amax = float(np.max(np.abs(amap))) or 1.0
     if kind == "image" and x.ndim == 2:
         return _map_activation_figure(x, np.abs(amap) / amax, title, narrow=narrow)
+    if narrow:
+        title = wrap_words(title, NARROW_TITLE_CHARS)
     t = np.arange(x.size)
     fig = go.Figure()
     # the activation on an axis of its own (right, 0 to 1 = its largest value): drawn on the signal's axis it read
@@ -80,7 +91,7 @@ def activation_figure(bundle: dict, example: int = 0, *, narrow: bool = False) -
     sensitivity = as_array(act.get("teacher_sensitivity"))
     if sensitivity is not None and sensitivity.shape == x.shape:  # what the attributions weigh by, all examples
         fig.add_trace(go.Scatter(x=t, y=sensitivity, mode="lines", yaxis="y2",
-                                 name="teacher's sensitivity, all test series (right axis)",
+                                 name=wrap_words(SENSITIVITY_NAME, NARROW_LEGEND_CHARS) if narrow else SENSITIVITY_NAME,
                                  line=dict(color=PALETTE["black"], width=1.2, dash="dot"),
                                  hovertemplate="t = %{x}<br>teacher's mean |gradient| %{y:.2f} of its largest"
                                                "<extra></extra>"))
@@ -93,7 +104,11 @@ def activation_figure(bundle: dict, example: int = 0, *, narrow: bool = False) -
                                   side="right", range=[0, 1 / 0.6], showgrid=False, zeroline=False,
                                   tickvals=[0, 0.5, 1]))
     # the legend below the axis title: beside the title it covers it on a phone
-    top = 40 + 16 * title.count("<br>")  # room for a second title line above the axes
+    # room above the axes for the title's lines after its first: Plotly centres the first line in the top margin and
+    # hangs the others below it, so from the third on each takes twice its height (a phone's three lines ran into
+    # the axes)
+    lines = title.count("<br>")
+    top = 40 + 16 * lines + 16 * max(lines - 1, 0)
     return apply_layout(fig, height=360 + top - 40, title=dict(text=title, font=dict(size=13), x=0.01),
                         legend={**BOTTOM_LEGEND, "y": -0.3}, margin=dict(l=50, r=60, t=top, b=90))
 

@@ -117,11 +117,24 @@ def score_rows(bundle: dict) -> list[dict]:
     return rows
 
 
-def scores_figure(bundle: dict) -> go.Figure:
+#: Characters a line of a panel's title holds on a phone: Plotly centres it over the bars, right of the models'
+#: names, with about 200 px of the 330 px figure on its right half.
+NARROW_TITLE_CHARS = 30
+
+
+def scores_figure(bundle: dict, *, narrow: bool = False) -> go.Figure:
     """Bar charts of test RMSE (± bootstrap SD) and R² per model, the teacher included.
 
     Horizontal bars, RMSE above R², the models named on the left in the table's order: the model names stay
     readable and the two panels do not crowd each other at any width (a phone's 390 px as a desktop's).
+
+    Parameters
+    ----------
+    bundle : dict
+        The result bundle.
+    narrow : bool, default=False
+        A phone's width: the panels' titles break into lines of :data:`NARROW_TITLE_CHARS` (Plotly cut "Test RMSE
+        of auxilin ± bootstrap SD (lower is better)" after "(lower" at 390 px).
 
     Returns
     -------
@@ -134,10 +147,13 @@ def scores_figure(bundle: dict) -> go.Figure:
     colors = [MODEL_COLOURS.get(r["key"], "#666666") for r in rows]
     # the target named and the SD said to be a bootstrap's (review 28A: the exported figure of two runs on one
     # dataset, one per parameter, could not be told apart)
-    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.16,
-                        subplot_titles=(f"Test RMSE{target_words(bundle)} ± bootstrap SD (lower is better)",
-                                        "Test R² (higher is better)"))
-    fig.update_annotations(font_size=12)  # short titles: they fit above the bars at a phone's width
+    titles = [f"Test RMSE{target_words(bundle)} ± bootstrap SD (lower is better)", "Test R² (higher is better)"]
+    if narrow:
+        titles = [wrap_words(title, NARROW_TITLE_CHARS) for title in titles]
+    extra = 15 * max(title.count("<br>") for title in titles)  # px for each title's lines after its first
+    height = 2 * (70 + 26 * len(rows) + 12 * sum(label.count("<br>") for label in labels)) + 40 + 2 * extra
+    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.16 + extra / height, subplot_titles=titles)
+    fig.update_annotations(font_size=12)
     rmse = [r["rmse"] if r["rmse"] is not None else np.nan for r in rows]
     sd = [r["rmse_sd"] if r["rmse_sd"] is not None else np.nan for r in rows]  # nan: no bar (0 drew a flat cap)
     spread = ["" if np.isnan(v) else f" ± {v:.2g} (bootstrap SD)" for v in sd]
@@ -152,8 +168,7 @@ def scores_figure(bundle: dict) -> go.Figure:
                          textfont=dict(size=11), cliponaxis=False,
                          hovertemplate="%{y}<br>test R² %{x:.4g}<extra></extra>"), row=2, col=1)
     fig.update_yaxes(autorange="reversed", automargin=True)  # the first model on top, as in the table
-    height = 2 * (70 + 26 * len(rows) + 12 * sum(label.count("<br>") for label in labels)) + 40
-    return apply_layout(fig, height=height, showlegend=False, margin=dict(l=10, r=20, t=30, b=30))
+    return apply_layout(fig, height=height, showlegend=False, margin=dict(l=10, r=20, t=30 + extra, b=30))
 
 
 #: What the selection's folds of tiled data held out, by ``cv.grouping``.

@@ -636,7 +636,8 @@ async def load_result(token, viewport=None):
 
 def _loaded_outputs(bundle: dict, token: str, shared: bool, origin: str | None, narrow: bool = False) -> dict:
     """The values of :data:`LOAD_OUTPUTS` for a fetched bundle (pure: no API call); ``narrow``: for a phone's
-    page, where the calmer notes fold (review 26B: about 540 words of notes before the first figure)."""
+    page, where the calmer notes fold (review 26B: about 540 words of notes before the first figure) and the figures'
+    titles break into lines that fit."""
     core, activation = split_bundle(bundle)
     kind = (bundle.get("data") or {}).get("kind")
     options = example_options(activation)
@@ -644,8 +645,9 @@ def _loaded_outputs(bundle: dict, token: str, shared: bool, origin: str | None, 
         core=core, activation=activation, status="", body_style={}, actions_style={}, badges=badges(bundle, shared),
         summary=summary_children(bundle, shared), maps_only_style={} if kind == "image" else _HIDDEN,
         filters_2d=figures.filters_2d_figure(bundle),
-        activation_figure=figures.activation_figure(bundle, 0), example_options=options,
-        example=0 if options else None, scores_table=scores_table(bundle), scores_figure=figures.scores_figure(bundle),
+        activation_figure=figures.activation_figure(bundle, 0, narrow=narrow), example_options=options,
+        example=0 if options else None, scores_table=scores_table(bundle),
+        scores_figure=figures.scores_figure(bundle, narrow=narrow),
         downloads=downloads(bundle, token), provenance=provenance(bundle, origin), shared_note=shared,
         **results_student.loaded(bundle, narrow), **explain_panel.loaded(bundle),
     )

@@ -168,3 +168,35 @@ def test_the_summary_cards_stand_two_across_on_a_tablet(web_server, owner_contex
     assert all(card["left"] + card["width"] <= size["width"] for card in cards), cards
     screenshot(page, f"77-results-summary-{size['width']}")
     assert not errors, errors
+
+
+#: Every title, panel title (an annotation), axis title and legend entry of each visible figure whose drawn text
+#: runs past its figure's left or right edge (Plotly does not wrap them: the SVG cuts them off).
+_CUT_FIGURE_TEXTS = """() => [...document.querySelectorAll('.js-plotly-plot')].filter(el => el.offsetParent !== null)
+    .flatMap(el => {
+        const figure = el.querySelector('.main-svg').getBoundingClientRect();
+        const graph = (el.closest('[id]') || el).id;
+        return [...el.querySelectorAll('.gtitle, .annotation-text, .g-xtitle text, .g-ytitle text, .legendtext')]
+            .map(text => [text, text.getBoundingClientRect()])
+            .filter(([, box]) => box.width > 0 && (box.left < figure.left - 1 || box.right > figure.right + 1))
+            .map(([text, box]) => [graph, text.textContent, Math.round(box.left - figure.left),
+                                   Math.round(box.right - figure.right)]);
+    })"""
+
+
+def test_no_figure_title_is_cut_on_a_phone(web_server, owner_context, screenshot, finished_job):
+    """Review: on a phone two figure texts of the results page ran past the figure's right edge: the scores'
+    "Test RMSE of auxilin ± bootstrap SD (lower" (59 px cut) and the activation map's "teacher's sensitivity, all
+    test series (right axis" (9 px). They break into lines that fit; none runs past its figure."""
+    page, errors = _open_result(owner_context, web_server, finished_job, PHONE)
+    page.locator("#results-scores-graph .main-svg").first.wait_for(state="visible")
+    page.locator("#results-activation-graph .legendtext").first.wait_for(state="visible")
+    page.wait_for_function("document.querySelector('#results-scores-graph .annotation-text')"
+                           ".textContent.includes('lower is better')")
+    cut = page.evaluate(_CUT_FIGURE_TEXTS)
+    assert not cut, cut  # (graph, text, px left of the figure, px past its right edge)
+    titles = page.evaluate("[...document.querySelectorAll('#results-scores-graph .annotation-text')]"
+                           ".map(t => t.querySelectorAll('tspan.line').length || 1)")
+    assert titles[0] >= 2, titles  # the RMSE panel's title on two lines
+    screenshot(page, "78-results-phone")
+    assert not errors, errors

@@ -274,6 +274,27 @@ def test_scores_figure_error_bars(ts_bundle):
     assert list(fig.data[1].text) == [r["r2_text"] for r in F.score_rows(ts_bundle)]
 
 
+def test_a_phones_figures_break_their_titles_into_lines_that_fit(ts_bundle):
+    """Review: at 390 px Plotly cut "Test RMSE of auxilin ± bootstrap SD (lower" and "teacher's sensitivity, all test
+    series (right axis": a phone's scores and activation figures break them into lines (the browser test measures
+    them drawn, tests/e2e/test_window_sizes.py)."""
+    from awd_studio.frontend.figures.activation import NARROW_LEGEND_CHARS
+    from awd_studio.frontend.figures.scores import NARROW_TITLE_CHARS
+
+    ts_bundle["data"]["target_name"] = "auxilin"
+    wide, phone = F.scores_figure(ts_bundle), F.scores_figure(ts_bundle, narrow=True)
+    assert wide.layout.annotations[0].text == "Test RMSE of auxilin ± bootstrap SD (lower is better)"
+    lines = phone.layout.annotations[0].text.split("<br>")
+    assert len(lines) == 2 and all(len(line) <= NARROW_TITLE_CHARS for line in lines)
+    assert " ".join(lines) == wide.layout.annotations[0].text
+    assert phone.layout.margin.t > wide.layout.margin.t and phone.layout.height > wide.layout.height  # room for it
+    b = make_bundle("timeseries")
+    b["activation"]["teacher_sensitivity"] = [0.5] * len(b["activation"]["x"][0])
+    names = [[t.name for t in F.activation_figure(b, narrow=narrow).data if "sensitivity" in t.name][0]
+             for narrow in (False, True)]
+    assert "<br>" not in names[0] and all(len(line) <= NARROW_LEGEND_CHARS for line in names[1].split("<br>"))
+
+
 def test_no_two_score_bars_share_a_colour(image_bundle):
     """Every model a result can hold has its own colour (a map result's 'AWD, γ = 0' and 'Raw peak heights' were
     both orange)."""
