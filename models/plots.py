@@ -274,7 +274,7 @@ def plot_activation(bundle, index=0, ax=None):
             ax.set_xticks(ticks, [f"{values[i]:g}" for i in ticks])
             ax.set_xlabel(str(axis.get("label") or "position"))
         else:
-            ax.set_xlabel("time step (samples)")
+            ax.set_xlabel("time (frames)")  # the results page's word (its SAMPLE_AXIS_TITLE)
     else:  # the map and its activation side by side, as the results page draws them (overlaid, the activation
         # was lost in a noisy map's greys); ``ax`` becomes the map's panel, the activation's is added beside it
         fig = ax.figure

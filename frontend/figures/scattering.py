@@ -17,6 +17,7 @@ from awd_studio.frontend.figures.scores import teacher_label
 from awd_studio.frontend.figures.style import (
     BOTTOM_LEGEND,
     PALETTE,
+    SAMPLE_AXIS_TITLE,
     SERIES,
     apply_layout,
     as_array,
@@ -78,7 +79,7 @@ def _filters_1d(panel: dict, narrow: bool = False) -> go.Figure:
         top = max((f["params"]["xi_init"] for f in panel["filters"]), default=0.5)
         fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", name="unchanged",
                                  line=dict(color=PALETTE["grey"], dash="dot")), **at(3))
-    fig.update_xaxes(title_text="time step (samples)", **at(1))
+    fig.update_xaxes(title_text=SAMPLE_AXIS_TITLE, **at(1))
     fig.update_xaxes(title_text="cycles / sample", **at(2))
     fig.update_xaxes(title_text="tap" if panel["bank"] == "dwt" else "initial (cycles / sample)", **at(3))
     if narrow:

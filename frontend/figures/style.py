@@ -21,8 +21,9 @@ __all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "KIND_LABELS", 
            "fmt_decimals",
            "wrap_words", "SAMPLE_AXIS_TITLE", "sample_axis_layout", "size_words", "dropped_rows_words"]
 
-#: A series' x axis when its file named no times: the sample's index.
-SAMPLE_AXIS_TITLE = "time step (samples)"
+#: A series' x axis when its file named no times: the sample's index, in frames as the help page and the clathrin
+#: example count a trace (one value per frame of the movie).
+SAMPLE_AXIS_TITLE = "time (frames)"
 
 
 def sample_axis_layout(axis: dict | None, length: int | None = None) -> dict:
@@ -34,7 +35,7 @@ def sample_axis_layout(axis: dict | None, length: int | None = None) -> dict:
     Examples
     --------
     >>> sample_axis_layout(None)
-    {'title': 'time step (samples)'}
+    {'title': 'time (frames)'}
     >>> layout = sample_axis_layout({"values": [0.0, 2.0, 4.0, 6.0], "label": "t (s)"}, 4)
     >>> layout["title"], layout["ticktext"]
     ('t (s)', ['0', '2', '4', '6'])

@@ -537,11 +537,11 @@ def test_heatmap_outlines_follow_the_cells_edges(ts_bundle):
 
 
 def test_a_series_named_by_its_times_is_labelled_with_them(dataset_summary):
-    """Review 11: a CSV's t=0s ... t=78s columns were drawn as "time step (samples)" in every figure."""
+    """Review 11: a CSV's t=0s ... t=78s columns were drawn against the sample index in every figure."""
     bundle = make_bundle("timeseries")
     length = len(bundle["activation"]["x"][0])
     axis = {"values": [2.0 * i for i in range(length)], "label": "t (s)"}
-    assert F.activation_figure(bundle, 0).layout.xaxis.title.text == "time step (samples)"
+    assert F.activation_figure(bundle, 0).layout.xaxis.title.text == "time (frames)"
     bundle["data"]["sample_axis"] = axis
     xaxis = F.activation_figure(bundle, 0).layout.xaxis
     assert xaxis.title.text == "t (s)" and xaxis.ticktext[1] == f"{2.0 * xaxis.tickvals[1]:g}"
@@ -550,4 +550,4 @@ def test_a_series_named_by_its_times_is_labelled_with_them(dataset_summary):
     preview = F.preview_figure(summary).layout.xaxis
     assert preview.title.text == "time" and preview.ticktext[0] == "0"
     summary["meta"]["sample_axis"]["values"] = [0.0, 1.0]  # another length than the samples drawn: not used
-    assert F.preview_figure(summary).layout.xaxis.title.text == "time step (samples)"
+    assert F.preview_figure(summary).layout.xaxis.title.text == "time (frames)"

@@ -398,6 +398,17 @@ def test_the_grid_preset_the_fields_show_is_pressed():
         assert {look["pressed"] for look in cfg.preset_pressed(lambdas, gammas, info, options).values()} == {"false"}
 
 
+def test_a_series_time_axis_counts_frames_as_the_help_page_and_the_clathrin_example_do():
+    """Review: the figures' axis read "time step (samples)" where the help page's example and the clathrin data
+    count a trace in frames; one word everywhere."""
+    from awd_studio.frontend.figures.style import SAMPLE_AXIS_TITLE
+    from awd_studio.models.data.simulate_cme import simulate_cme
+
+    assert SAMPLE_AXIS_TITLE == "time (frames)"
+    assert "40 frames" in str(page("help").BODIES["example"])
+    assert simulate_cme(n=20, seed=0).meta["frame_units"].startswith("frames")
+
+
 def test_configure_estimate(service):
     cfg = page("configure")
     info = {"id": service.dataset_id, "kind": "timeseries", "shape": [64], "n": 40}

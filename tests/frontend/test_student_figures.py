@@ -375,9 +375,9 @@ def test_an_explained_series_is_labelled_with_its_files_times():
     assert list(fig.data[0].x) == list(range(12))  # drawn against the index, as before
     drawn = drawing_figure(x, axis)
     assert drawn.layout.xaxis.title.text == "t (s)" and list(drawn.data[0].x) == list(range(12))
-    # without an axis of the input's length: samples, as before
-    assert explanation_figure(payload).layout.xaxis.title.text == "time step (samples)"
-    assert drawing_figure(x, {"values": [0.0, 1.0], "label": "t"}).layout.xaxis.title.text == "time step (samples)"
+    # without an axis of the input's length: the frame index, as before
+    assert explanation_figure(payload).layout.xaxis.title.text == "time (frames)"
+    assert drawing_figure(x, {"values": [0.0, 1.0], "label": "t"}).layout.xaxis.title.text == "time (frames)"
 
 def test_a_maps_mask_picture_outlines_and_names_its_bands_with_a_scale():
     from awd_studio.frontend.figures.explain import explanation_figure

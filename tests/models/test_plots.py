@@ -53,9 +53,10 @@ def test_the_activation_figure_is_scaled_as_the_page_and_names_its_wavelet():
 
 
 def test_a_series_named_by_its_times_is_drawn_on_them():
-    """Review 11: columns t=0s ... t=78s were drawn as "time step (samples)"; the file's times label the axis."""
+    """Review 11: columns t=0s ... t=78s were drawn against the sample index; the file's times label the axis."""
     bundle = make_bundle("timeseries")
     length = len(bundle["activation"]["x"][0])
+    assert plots.plot_activation(bundle).get_xlabel() == "time (frames)"  # without: the frames, as the page says
     bundle["data"]["sample_axis"] = {"values": [2.0 * i for i in range(length)], "label": "t (s)"}
     ax = plots.plot_activation(bundle)
     assert ax.get_xlabel() == "t (s)" and ax.get_xticklabels()[1].get_text() == f"{2.0 * ax.get_xticks()[1]:g}"
