@@ -49,6 +49,13 @@ def _target_words(bundle, before=" · target "):
     return f"{before}{target}" if target else ""
 
 
+def _pixel_words(bundle, axis):
+    """A map axis' label, in pixels with their size on the sky when the bundle gives it (``data.pixel_arcmin``), as
+    the results page labels it."""
+    size = (bundle.get("data") or {}).get("pixel_arcmin")
+    return f"{axis} (pixels of {_number(size)}′)" if isinstance(size, int | float) and size > 0 else f"{axis} (pixels)"
+
+
 def _figure(figsize):
     """A bare figure on the Agg canvas (matplotlib is imported here: the distillation never draws)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -284,9 +291,9 @@ def plot_activation(bundle, index=0, ax=None):
         shown = right.imshow(amap, cmap="Oranges", vmin=0, vmax=1)
         fig.colorbar(shown, ax=right, label="activation (1 = largest)", shrink=0.8)
         for panel, name in ((ax, "map"), (right, "activation")):
-            panel.set_xlabel("column (pixels)")
+            panel.set_xlabel(_pixel_words(bundle, "column"))
             panel.set_title(name, fontsize=9)
-        ax.set_ylabel("row (pixels)")
+        ax.set_ylabel(_pixel_words(bundle, "row"))
     wavelet = (f"initial wavelet ({(bundle.get('wavelet') or {}).get('init', '?')}), kept by cross-validation"
                if act.get("wavelet") == "initial" else "learned wavelet")
     title = f"Activation map, test example {act['indices'][index]}{_target_words(bundle)}\n{wavelet}"

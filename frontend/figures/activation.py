@@ -18,6 +18,7 @@ from awd_studio.frontend.figures.style import (
     as_array,
     empty_figure,
     fmt_number,
+    pixel_axis_titles,
     sample_axis_layout,
     wrap_words,
 )
@@ -77,7 +78,7 @@ def activation_figure(bundle: dict, example: int = 0, *, narrow: bool = False) -
         title += "<br>earlier version: coefficients drawn at their filters' middle"
     amax = float(np.max(np.abs(amap))) or 1.0
     if kind == "image" and x.ndim == 2:
-        return _map_activation_figure(x, np.abs(amap) / amax, title, narrow=narrow)
+        return _map_activation_figure(x, np.abs(amap) / amax, title, narrow=narrow, axes=pixel_axis_titles(bundle))
     if narrow:
         title = wrap_words(title, NARROW_TITLE_CHARS)
     t = np.arange(x.size)
@@ -113,7 +114,8 @@ def activation_figure(bundle: dict, example: int = 0, *, narrow: bool = False) -
                         legend={**BOTTOM_LEGEND, "y": -0.3}, margin=dict(l=50, r=60, t=top, b=90))
 
 
-def _map_activation_figure(x: np.ndarray, activation: np.ndarray, title: str, *, narrow: bool) -> go.Figure:
+def _map_activation_figure(x: np.ndarray, activation: np.ndarray, title: str, *, narrow: bool,
+                           axes: tuple[str, str] = ("row (pixels)", "column (pixels)")) -> go.Figure:
     """The map (greys) and its activation (white to vermillion) on linked pixel axes: side by side, or the map
     above on a phone.
 
@@ -134,8 +136,8 @@ def _map_activation_figure(x: np.ndarray, activation: np.ndarray, title: str, *,
                   *panels[1])
     for k, (row, col) in enumerate(panels):  # square pixels, row 0 at the top as in an image; zoomed together
         fig.update_yaxes(autorange="reversed", scaleanchor="x" if k == 0 else "x2", constrain="domain",
-                         title="row (pixels)", row=row, col=col)
-        fig.update_xaxes(constrain="domain", title="column (pixels)", row=row, col=col)
+                         title=axes[0], row=row, col=col)
+        fig.update_xaxes(constrain="domain", title=axes[1], row=row, col=col)
     fig.update_xaxes(matches="x", row=panels[1][0], col=panels[1][1])
     fig.update_yaxes(matches="y", row=panels[1][0], col=panels[1][1])
     for note in fig.layout.annotations:  # the panel titles, smaller than the figure's

@@ -16,6 +16,7 @@ from awd_studio.frontend.figures.style import (
     as_array,
     empty_figure,
     fmt_number,
+    pixel_axis_titles,
     sample_axis_layout,
 )
 
@@ -200,7 +201,9 @@ def compare_activation_figure(bundles: list[dict], labels: list[str]) -> go.Figu
     if all(m is None for m in means):
         return empty_figure("No run stores activation maps")
     if all(m is None or m.ndim == 2 for m in means):
-        return _compare_map_activations(means, labels)
+        return _compare_map_activations(means, labels, pixel_axis_titles(bundles[0]) if all(
+            (b.get("data") or {}).get("pixel_arcmin") == (bundles[0].get("data") or {}).get("pixel_arcmin")
+            for b in bundles) else pixel_axis_titles(None))
     fig = go.Figure()
     length = None
     for bundle, mean, label, color in zip(bundles, means, labels, RUN_COLORS):
@@ -225,7 +228,7 @@ def compare_activation_figure(bundles: list[dict], labels: list[str]) -> go.Figu
     return apply_layout(fig, height=380, legend={**BOTTOM_LEGEND, "y": -0.25}, margin=dict(l=60, r=20, t=30, b=100))
 
 
-def _compare_map_activations(means: list, labels: list[str]) -> go.Figure:
+def _compare_map_activations(means: list, labels: list[str], axes: tuple[str, str]) -> go.Figure:
     """One heatmap per run of its mean activation map (white to the run's colour), square pixels, row 0 on top."""
     shown = [(mean, label, color) for mean, label, color in zip(means, labels, RUN_COLORS) if mean is not None]
     fig = make_subplots(rows=1, cols=len(shown), subplot_titles=[label for _, label, _ in shown],
@@ -238,8 +241,8 @@ def _compare_map_activations(means: list, labels: list[str]) -> go.Figure:
                                                "<extra>" + label + "</extra>"), row=1, col=col)
         anchor = "x" if col == 1 else f"x{col}"
         fig.update_yaxes(autorange="reversed", scaleanchor=anchor, constrain="domain", row=1, col=col,
-                         showticklabels=col == 1, title="row (pixels)" if col == 1 else None)
-        fig.update_xaxes(constrain="domain", title="column (pixels)", row=1, col=col,
+                         showticklabels=col == 1, title=axes[0] if col == 1 else None)
+        fig.update_xaxes(constrain="domain", title=axes[1], row=1, col=col,
                          **({"matches": "x"} if same_shape and col > 1 else {}))
         if same_shape and col > 1:
             fig.update_yaxes(matches="y", row=1, col=col)

@@ -19,7 +19,8 @@ import plotly.graph_objects as go
 __all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "KIND_LABELS", "kind_label", "BOTTOM_LEGEND",
            "LAYOUT", "apply_layout", "empty_figure", "as_array", "fmt_number", "fmt_score", "common_decimals",
            "fmt_decimals",
-           "wrap_words", "SAMPLE_AXIS_TITLE", "sample_axis_layout", "size_words", "dropped_rows_words"]
+           "wrap_words", "SAMPLE_AXIS_TITLE", "sample_axis_layout", "pixel_axis_titles", "size_words",
+           "dropped_rows_words"]
 
 #: A series' x axis when its file named no times: the sample's index, in frames as the help page and the clathrin
 #: example count a trace (one value per frame of the movie).
@@ -47,6 +48,22 @@ def sample_axis_layout(axis: dict | None, length: int | None = None) -> dict:
     ticks = list(range(0, len(values), step))
     return {"title": str(axis.get("label") or "position"), "tickmode": "array", "tickvals": ticks,
             "ticktext": [f"{values[i]:g}" for i in ticks]}
+
+def pixel_axis_titles(bundle: dict | None) -> tuple[str, str]:
+    """A map's axis titles, ``(rows, columns)``: in pixels, with a pixel's size on the sky when the result gives it
+    (``data.pixel_arcmin``: the file's field of view, or the lensing example's own).
+
+    Examples
+    --------
+    >>> pixel_axis_titles({"data": {"pixel_arcmin": 3.28125}})
+    ('row (pixels of 3.28′)', 'column (pixels of 3.28′)')
+    >>> pixel_axis_titles({})
+    ('row (pixels)', 'column (pixels)')
+    """
+    size = ((bundle or {}).get("data") or {}).get("pixel_arcmin")
+    unit = f"pixels of {fmt_number(size)}′" if isinstance(size, int | float) and size > 0 else "pixels"
+    return f"row ({unit})", f"column ({unit})"
+
 
 PALETTE = {
     "learned": "#0072B2",  # blue

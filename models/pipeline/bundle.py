@@ -54,6 +54,9 @@ class DataInfo(_Section):
     #: Time series whose file named their samples (``t=0s``, ``t=2s``, ...): each sample's value on that axis and
     #: the axis' label (``"t (s)"``), for the figures; absent otherwise.
     sample_axis: dict | None = None
+    #: Maps whose file gave their pixel's size on the sky (a field of view, or the lensing example's own): the side
+    #: of one pixel in arcmin, for the figures' axes; absent otherwise.
+    pixel_arcmin: float | None = None
     #: The two values of a target that takes exactly two on the training split (a class label such as 0/1),
     #: ``[low, high]``: the job fitted it as a number, and the test scores add accuracy and AUC; absent otherwise.
     two_values: list[float] | None = None

@@ -410,6 +410,8 @@ def _data_info(dataset, data_path, split, config):
             "target_names": [str(n) for n in target_names],  # the map student's classes name them
             # the series' own axis (times from a CSV's column names), for the figures
             **({"sample_axis": axis} if (axis := _sample_axis(dataset, input_shape)) else {}),
+            # a map's pixel on the sky, when its file says (the maps' figures label their axes with it)
+            **({"pixel_arcmin": pixel} if (pixel := pixel_arcmin(dataset, input_shape)) else {}),
             # rows of a CSV left out for missing values (the upload option, awd distill --drop-incomplete)
             **({"dropped_rows": dataset.meta["dropped_rows"]} if dataset.meta.get("dropped_rows") else {}),
             # traces of a CSV whose ends were filled with zeros (the upload option, awd distill --pad-ends)
@@ -570,6 +572,29 @@ def teacher_on_scaled(teacher, scaling):
     if scaling["offset"] == 0.0 and scaling["scale"] == 1.0:
         return teacher
     return ScaledInputTeacher(teacher, scaling["offset"], scaling["scale"]).eval()
+
+
+def pixel_arcmin(dataset, input_shape) -> float | None:
+    """The side of a map's pixel in arcmin, when the file says: ``meta["pixel_arcmin"]`` (the lensing example), else
+    a field of view in degrees (``meta["field_of_view_deg"]``, a FITS file's ``ANGLE``; ``meta["fov_deg"]``) over
+    the maps' width. None for series, or for maps whose file does not say (review 32A: the pixel size was read,
+    and every axis said pixels only).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> pixel_arcmin(SimpleNamespace(kind="image", meta={"field_of_view_deg": 3.5}), (64, 64))
+    3.28125
+    >>> pixel_arcmin(SimpleNamespace(kind="timeseries", meta={"pixel_arcmin": 1.0}), (40,)) is None
+    True
+    """
+    meta = dataset.meta or {}
+    if dataset.kind != "image" or len(input_shape) != 2:
+        return None
+    if isinstance(meta.get("pixel_arcmin"), int | float) and meta["pixel_arcmin"] > 0:
+        return float(meta["pixel_arcmin"])
+    fov = next((meta[k] for k in ("field_of_view_deg", "fov_deg") if isinstance(meta.get(k), int | float)), None)
+    return float(fov) * 60.0 / int(input_shape[1]) if fov and fov > 0 else None
 
 
 def _sample_axis(dataset, input_shape) -> dict | None:

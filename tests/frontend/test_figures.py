@@ -551,3 +551,17 @@ def test_a_series_named_by_its_times_is_labelled_with_them(dataset_summary):
     assert preview.title.text == "time" and preview.ticktext[0] == "0"
     summary["meta"]["sample_axis"]["values"] = [0.0, 1.0]  # another length than the samples drawn: not used
     assert F.preview_figure(summary).layout.xaxis.title.text == "time (frames)"
+
+
+def test_map_figures_give_a_pixels_size_on_the_sky_when_the_result_has_it():
+    """Review 32A: the lensing example's and a FITS file's pixel size were read, and every axis said pixels only."""
+    from awd_studio.frontend.figures.compare import compare_activation_figure
+
+    bundle = make_bundle("image")
+    bundle["data"]["pixel_arcmin"] = 3.28125
+    fig = F.activation_figure(bundle, 0)
+    assert fig.layout.xaxis.title.text == "column (pixels of 3.28′)"
+    assert fig.layout.yaxis.title.text == "row (pixels of 3.28′)"
+    assert compare_activation_figure([bundle, bundle], ["A", "B"]).layout.xaxis.title.text.endswith("3.28′)")
+    del bundle["data"]["pixel_arcmin"]
+    assert F.activation_figure(bundle, 0).layout.xaxis.title.text == "column (pixels)"

@@ -424,6 +424,11 @@ def test_maps_end_to_end_with_peak_counting_baselines(tmp_path):
     jsonschema.validate(json.loads((tmp_path / "out" / "result.json").read_text()),
                         json.loads(pipeline.SCHEMA_PATH.read_text()))
     assert result["data"]["kind"] == "image" and result["data"]["target_name"] == "Omega_m"
+    # the example's 3.5° field over 64 pixels: the figures' axes say so (review 32A: pixels only)
+    assert result["data"]["pixel_arcmin"] == pytest.approx(3.28125)
+    from awd_studio.models import plots
+
+    assert plots.plot_activation(result).get_xlabel() == "column (pixels of 3.28′)"
     # the map student's classes are named by the file's target columns (the bundle listed none)
     assert result["students"]["awd"]["parameters"]["target_names"] == ["Omega_m", "sigma_8"]
     assert set(result["models"]) >= {"awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross"}
