@@ -26,6 +26,15 @@ from awd_studio.frontend.components import (
     queue_words,
     triggered_id,
 )
+from awd_studio.frontend.configure.ids import FORM_FIELDS, form_dependencies, ids
+from awd_studio.frontend.configure.validation import (
+    FIELD_OF_MESSAGE,
+    form_problems,
+    format_grid,
+    invalid_fields,
+    parse_grid,
+    problems_alert,
+)
 from awd_studio.frontend.durations import stage_words as estimate_stage_words
 from awd_studio.frontend.figures.style import kind_label, size_words
 from awd_studio.frontend.help_links import help_link
@@ -33,94 +42,6 @@ from awd_studio.frontend.option_words import OPTION_WORDS
 from awd_studio.frontend.rerun_form import form_values, grid_values, kept_options, kept_words, source_words
 
 dash.register_page(__name__, path="/configure", title="AWD Studio · configure", name="Configure")
-
-
-class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
-    """Component ids of the configure page (the strings are what tests/e2e and assets/awd.js look for)."""
-
-    #: A key per page load, so a double click on submit makes one job.
-    IDEMPOTENCY = "configure-idempotency"
-    #: Kind, shape and size of the chosen dataset.
-    DATASET_INFO = "configure-dataset-info"
-    #: The teacher weights just uploaded (set by assets/awd.js).
-    UPLOADED_TEACHER = "configure-uploaded-teacher"
-    #: ``GET /api/options``: choices, defaults, bounds and grid presets.
-    OPTIONS = "configure-options"
-    #: ``?dataset=``, to preselect (or the dataset of ``?from=``'s run).
-    INITIAL_DATASET = "configure-initial-dataset"
-    #: ``?from=<job id>``: the run whose settings fill the form.
-    FROM_JOB = "configure-from-job"
-    #: ``?teacher=<architecture>`` with ``?from=``: that run's settings with another teacher (the results page's
-    #: "Rerun with the MLP teacher").
-    FROM_TEACHER = "configure-from-teacher"
-    #: That run's form values and options (:func:`frontend.rerun_form.form_values`), None without ``?from=``.
-    PREFILL = "configure-prefill"
-    #: The sentence above the form saying which run filled it, and the switch keeping its other options.
-    PREFILL_NOTE = "configure-prefill-note"
-    PREFILL_TEXT = "configure-prefill-text"
-    KEEP_OPTIONS = "configure-keep-options"
-    KEEP_LABEL = "configure-keep-label"
-    KEEP_BOX = "configure-keep-box"
-    ERROR = "configure-error"
-    DATASET = "configure-dataset"
-    DATASET_HIDDEN = "configure-dataset-hidden"
-    DATASET_FACTS = "configure-dataset-facts"
-    TARGET = "configure-target"
-    TARGET_FIELD = "configure-target-field"
-    TEACHER_SOURCE = "configure-teacher-source"
-    TEACHER = "configure-teacher"
-    #: The built-in architecture's block (hidden while uploading weights: one architecture selector at a time).
-    TEACHER_BUILTIN = "configure-teacher-builtin"
-    TEACHER_EPOCHS = "configure-teacher-epochs"
-    TEACHER_ARCH = "configure-teacher-arch"
-    TEACHER_DROPZONE = "configure-teacher-dropzone"
-    UPLOAD_BAR = "configure-upload-bar"
-    UPLOAD_PROGRESS = "configure-upload-progress"
-    UPLOAD_STATUS = "configure-upload-status"
-    #: The upload's warning that the weights predict at another scale than the dataset's targets.
-    TEACHER_WARNING = "configure-teacher-warning"
-    TEACHER_UPLOAD = "configure-teacher-upload"
-    WAVE = "configure-wave"
-    #: Under "Start from": what a dataset made with a known wavelet (the synthetic example) asks of the start.
-    WAVE_NOTE = "configure-wave-note"
-    LEVELS = "configure-levels"
-    ATTRIBUTION = "configure-attribution"
-    PARAMETRIZATION = "configure-parametrization"
-    MODE = "configure-mode"
-    START_SEARCH = "configure-start-search"
-    START_SEARCH_FIELD = "configure-start-search-field"
-    RANDOM_SEARCH = "configure-random-search"
-    #: "Also fit a learned scattering student" and its training epochs (option ``student: scattering``).
-    SCATTERING = "configure-scattering"
-    SCATTERING_EPOCHS = "configure-scattering-epochs"
-    PEAK_RESPONSE = "configure-peak-response"
-    PEAK_RESPONSE_FIELD = "configure-peak-response-field"
-    SERIES_FEATURES = "configure-series-features"
-    SERIES_FEATURES_FIELD = "configure-series-features-field"
-    PRESET_QUICK = "configure-preset-quick"
-    PRESET_PAPER = "configure-preset-paper"
-    LAMBDAS = "configure-lambdas"
-    GAMMAS = "configure-gammas"
-    EPOCHS = "configure-epochs"
-    LR = "configure-lr"
-    SEED = "configure-seed"
-    GRID_SIZE = "configure-grid-size"
-    ESTIMATE = "configure-estimate"
-    #: Under the dataset: "your newest dataset, preselected" when the page named none.
-    DATASET_PICKED = "configure-dataset-picked"
-    #: Under the estimate: a long job (over :data:`LONG_JOB_SECONDS`) is said to be one.
-    LONG_JOB = "configure-long-job"
-    #: The sentence on jobs queued or running ahead of this one (:func:`queue_ahead_words`).
-    QUEUE_AHEAD = "configure-queue-ahead"
-    #: Under the estimate: the machine's other work, which slows the job (the estimate's ``busy_machine``).
-    BUSY_MACHINE = "configure-busy-machine"
-    #: Under the estimate: the caution for a split with few samples (the estimate's ``few_samples``).
-    FEW_SAMPLES = "configure-few-samples"
-    SUBMIT = "configure-submit"
-    SUBMIT_STATUS = "configure-submit-status"
-    #: The bar at the bottom of the window holding Start (:func:`action_bar`), and its line: the estimate in short.
-    ACTION_BAR = "configure-action-bar"
-    START_LINE = "configure-start-line"
 
 
 #: How the page names the options' values (the values themselves come from ``GET /api/options``); a key
@@ -142,56 +63,6 @@ def choice_options(options: dict | None, name: str) -> list[dict]:
     """Dropdown options of one job option, from ``GET /api/options`` (empty until it has arrived)."""
     choices = (((options or {}).get("options") or {}).get(name) or {}).get("choices") or []
     return [{"label": LABELS.get((name, c), LABELS.get(c, c)), "value": c} for c in choices]
-
-
-def format_grid(values) -> str:
-    """``[0.0001, 0.001]`` -> ``"0.0001, 0.001"`` (4 significant digits)."""
-    return ", ".join(f"{v:.4g}" for v in values)
-
-
-def parse_grid(text: str | None, field: str) -> list[float]:
-    """Parse a comma/space separated list of non-negative numbers.
-
-    Parameters
-    ----------
-    text : str
-        E.g. ``"0, 1e-3, 0.01"``.
-    field : str
-        Name used in the error message (``"lambdas"``).
-
-    Returns
-    -------
-    list of float, sorted ascending, duplicates removed
-
-    Raises
-    ------
-    ValueError
-        Naming the field and the offending entry.
-    """
-    parts = [p.strip() for p in (text or "").replace(";", ",").replace(" ", ",").split(",") if p.strip()]
-    if not parts:
-        raise ValueError(f"{field}: enter at least one value, e.g. 0.001, 0.01")
-    out, not_numbers, out_of_range = [], [], []
-    for p in parts:
-        try:
-            v = float(p)
-        except ValueError:
-            not_numbers.append(repr(p))
-            continue
-        if not math.isfinite(v) or v < 0:
-            out_of_range.append(repr(p))
-        out.append(v)
-    problems = []  # every wrong entry at once, not the first of them
-    if not_numbers:
-        problems.append(f"{', '.join(not_numbers)} {'is' if len(not_numbers) == 1 else 'are'} not a number")
-    if out_of_range:
-        problems.append(f"{', '.join(out_of_range)} {'is' if len(out_of_range) == 1 else 'are'} not a finite "
-                        "number ≥ 0")
-    if problems:
-        raise ValueError(f"{field}: {'; '.join(problems)}; use values ≥ 0 like 0.001 or 1e-3")
-    if len(out) > 64:
-        raise ValueError(f"{field}: at most 64 values (got {len(out)})")
-    return sorted(set(out))
 
 
 def _card(title, body, help_section=None):
@@ -954,64 +825,16 @@ def preset_pressed(lambdas, gammas, info, options):
             for name in PRESSED_OUTPUTS}
 
 
-#: The form's fields by the name their error messages start with (:func:`parse_grid`, :func:`job_payload`).
-FIELD_OF_MESSAGE = {"λ": ids.LAMBDAS, "γ": ids.GAMMAS, "epochs": ids.EPOCHS, "step size": ids.LR, "levels": ids.LEVELS,
-                    "seed": ids.SEED,
-                    "teacher training epochs": ids.TEACHER_EPOCHS, "random starts searched": ids.START_SEARCH,
-                    "control, random wavelets": ids.RANDOM_SEARCH, "scattering epochs": ids.SCATTERING_EPOCHS}
-
-
-def invalid_fields(messages: str | list[str] | None) -> dict:
-    """``{field id: bool}``: which fields error messages (``"<field>: ..."``, one or a list) are about, for their
-    red outlines.
-
-    Examples
-    --------
-    >>> [k for k, bad in invalid_fields("epochs: enter a whole number from 1 to 2000").items() if bad]
-    ['configure-epochs']
-    >>> [k for k, bad in invalid_fields(["λ: enter at least one value", "seed: enter a whole number ≥ 0"]).items()
-    ...  if bad]
-    ['configure-lambdas', 'configure-seed']
-    """
-    messages = [messages] if isinstance(messages, str) else list(messages or [])
-    fields = {m.split(":", 1)[0] for m in messages if ":" in m}
-    return {component: name in fields for name, component in FIELD_OF_MESSAGE.items()}
-
-
 #: Where the estimate goes while a field is wrong (review 23: an empty band above Start); the list of what is wrong
 #: stands in the Start bar (:func:`problems_alert` as its line).
 _ESTIMATE_WAITS = html.Span("The run-time estimate comes once the fields listed next to Start are right.",
                             className="text-muted small")
 
 
-def problems_alert(problems: list[str], class_name: str = "py-1 px-2 mb-0 small"):
-    """The form's wrong fields in one warning: the message alone, or a list of them. The Start bar shows it in place
-    of its line (:func:`start_words`): held at the bottom of the window, the bar is in sight wherever the field is,
-    where the estimate's card lay under the bar at 1366 × 768."""
-    body = problems[0] if len(problems) == 1 else [
-        html.Div(f"{len(problems)} fields to fix:"), html.Ul([html.Li(p) for p in problems], className="mb-0 ps-3")]
-    return dbc.Alert(body, color="warning", className=class_name)
-
-
 #: What the estimate updates: the grid size, the estimate (or what is wrong) and the red outline of the wrong field.
 ESTIMATE_OUTPUTS = dict(grid_size=Output(ids.GRID_SIZE, "children"), estimate=Output(ids.ESTIMATE, "children"),
                         start_line=Output(ids.START_LINE, "children"),
                         invalid={component: Output(component, "invalid") for component in FIELD_OF_MESSAGE.values()})
-
-
-#: The form's fields the job body is made of (:func:`job_payload`'s arguments, the dataset apart): name -> component
-#: id, each read from its ``value``. The estimate and the submission read the same ones.
-FORM_FIELDS = dict(teacher=ids.TEACHER, lambdas=ids.LAMBDAS, gammas=ids.GAMMAS, epochs=ids.EPOCHS, levels=ids.LEVELS,
-                   wave=ids.WAVE, attribution=ids.ATTRIBUTION, seed=ids.SEED, parametrization=ids.PARAMETRIZATION,
-                   mode=ids.MODE, teacher_epochs=ids.TEACHER_EPOCHS, start_search=ids.START_SEARCH,
-                   peak_response=ids.PEAK_RESPONSE, random_search=ids.RANDOM_SEARCH,
-                   series_features=ids.SERIES_FEATURES, target=ids.TARGET, scattering=ids.SCATTERING,
-                   scattering_epochs=ids.SCATTERING_EPOCHS, lr=ids.LR)
-
-
-def form_dependencies(kind) -> dict:
-    """:data:`FORM_FIELDS` as Dash dependencies of one kind (``Input`` or ``State``)."""
-    return {name: kind(component, "value") for name, component in FORM_FIELDS.items()}
 
 
 def form_body(form: dict, dataset_id, *, options=None, info=None, prefill=None, keep=True) -> dict:
@@ -1173,15 +996,6 @@ def stage_words(guess: dict) -> str:
     return estimate_stage_words(guess.get("stages"))
 
 
-def _epochs(value, label: str, most: int | None) -> int:
-    """An optional epochs field (blank: the server's default) as a whole number from 1 to ``most``."""
-    whole = int(value)
-    if whole != float(value) or whole < 1 or (most and whole > most):
-        raise ValueError(f"{label}: enter a whole number " + (f"from 1 to {most}" if most else "≥ 1")
-                         + ", or leave it blank")
-    return whole
-
-
 def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,
                 mode, teacher_epochs=None, start_search=None, peak_response=None, random_search=None,
                 series_features=None, bounds=None, target=None, scattering=False, scattering_epochs=None,
@@ -1223,73 +1037,6 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
         if scattering_epochs not in (None, ""):
             payload["scattering_epochs"] = int(scattering_epochs)
     return payload
-
-
-def _whole(value, label: str, least: int, most: int | None) -> None:
-    """A required whole-number field from ``least`` to ``most`` (a number input outside its min and max gives None:
-    the message names both bounds, the server's)."""
-    if value is None or int(value) != float(value) or int(value) < least or (most is not None and int(value) > most):
-        raise ValueError(f"{label}: enter a whole number " + (f"from {least} to {most}" if most else f"≥ {least}"))
-
-
-def _step_size(value) -> None:
-    if value not in (None, "") and not 0 < float(value) <= 10:
-        raise ValueError("step size: enter a number above 0 and at most 10 (Adam's learning rate; the grid "
-                         "buttons fill in their own), or leave it blank for the preset's")
-
-
-def _count(value, label: str) -> None:
-    """An optional count whose blank is the server's default for the data (models.options)."""
-    if value not in (None, "") and (int(value) != float(value) or int(value) < 0):
-        raise ValueError(f"{label}: enter a whole number ≥ 0, or leave it blank")
-
-
-def form_problems(form: dict, bounds: dict | None = None) -> list[str]:
-    """Every wrong field of the filled form at once, one ``"<field>: ..."`` message each, in the form's order
-    (review 21: the page showed one wrong field at a time, the next only once the first was fixed).
-
-    Parameters
-    ----------
-    form : dict
-        The values of :data:`FORM_FIELDS` (those absent count as blank).
-    bounds : dict, optional
-        The service's maxima (``GET /api/options``: ``epochs``, ``levels``, ``teacher_epochs``,
-        ``scattering_epochs``).
-
-    Returns
-    -------
-    list of str
-        Empty when every field is right.
-
-    Examples
-    --------
-    >>> wrong = form_problems(dict(lambdas="0.01, x", gammas="0", epochs=0, levels=4, seed=0, lr="20"),
-    ...                       {"epochs": 2000})
-    >>> [message.split(":")[0] for message in wrong], wrong[1]
-    (['λ', 'epochs', 'step size'], 'epochs: enter a whole number from 1 to 2000')
-    """
-    bounds, get = bounds or {}, form.get
-    checks = [
-        lambda: parse_grid(get("lambdas"), "λ"),
-        lambda: parse_grid(get("gammas"), "γ"),
-        lambda: _whole(get("epochs"), "epochs", 1, bounds.get("epochs")),
-        lambda: _step_size(get("lr")),
-        lambda: _whole(get("seed"), "seed", 0, None),
-        lambda: _whole(get("levels"), "levels", 1, bounds.get("levels")),
-        lambda: get("teacher_epochs") in (None, "") or _epochs(get("teacher_epochs"), "teacher training epochs",
-                                                              bounds.get("teacher_epochs")),
-        lambda: _count(get("start_search"), "random starts searched"),
-        lambda: _count(get("random_search"), "control, random wavelets"),
-        lambda: (not get("scattering") or get("scattering_epochs") in (None, "")
-                 or _epochs(get("scattering_epochs"), "scattering epochs", bounds.get("scattering_epochs"))),
-    ]
-    problems = []
-    for check in checks:
-        try:
-            check()
-        except (TypeError, ValueError) as err:
-            problems.append(str(err))
-    return problems
 
 
 def named_preset(payload: dict, presets: dict | None, kind: str | None) -> dict:

@@ -1,0 +1,179 @@
+"""The form's fields checked: every wrong field at once, in words, and which fields to outline in red.
+
+Pure functions (no callbacks): :func:`parse_grid` reads the λ and γ lists, :func:`form_problems` lists what is
+wrong with the filled form (``"<field>: ..."`` messages), :func:`invalid_fields` maps those messages to the fields
+they are about, and :func:`problems_alert` shows them in the Start bar. The estimate shows them as the form is
+filled in, the submission refuses a form with any (:mod:`frontend.pages.configure`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from awd_studio.frontend.configure.ids import ids
+
+__all__ = ["FIELD_OF_MESSAGE", "format_grid", "parse_grid", "form_problems", "invalid_fields", "problems_alert"]
+
+
+def format_grid(values) -> str:
+    """``[0.0001, 0.001]`` -> ``"0.0001, 0.001"`` (4 significant digits)."""
+    return ", ".join(f"{v:.4g}" for v in values)
+
+
+def parse_grid(text: str | None, field: str) -> list[float]:
+    """Parse a comma/space separated list of non-negative numbers.
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``"0, 1e-3, 0.01"``.
+    field : str
+        Name used in the error message (``"lambdas"``).
+
+    Returns
+    -------
+    list of float, sorted ascending, duplicates removed
+
+    Raises
+    ------
+    ValueError
+        Naming the field and the offending entry.
+    """
+    parts = [p.strip() for p in (text or "").replace(";", ",").replace(" ", ",").split(",") if p.strip()]
+    if not parts:
+        raise ValueError(f"{field}: enter at least one value, e.g. 0.001, 0.01")
+    out, not_numbers, out_of_range = [], [], []
+    for p in parts:
+        try:
+            v = float(p)
+        except ValueError:
+            not_numbers.append(repr(p))
+            continue
+        if not math.isfinite(v) or v < 0:
+            out_of_range.append(repr(p))
+        out.append(v)
+    problems = []  # every wrong entry at once, not the first of them
+    if not_numbers:
+        problems.append(f"{', '.join(not_numbers)} {'is' if len(not_numbers) == 1 else 'are'} not a number")
+    if out_of_range:
+        problems.append(f"{', '.join(out_of_range)} {'is' if len(out_of_range) == 1 else 'are'} not a finite "
+                        "number ≥ 0")
+    if problems:
+        raise ValueError(f"{field}: {'; '.join(problems)}; use values ≥ 0 like 0.001 or 1e-3")
+    if len(out) > 64:
+        raise ValueError(f"{field}: at most 64 values (got {len(out)})")
+    return sorted(set(out))
+
+
+def _epochs(value, label: str, most: int | None) -> int:
+    """An optional epochs field (blank: the server's default) as a whole number from 1 to ``most``."""
+    whole = int(value)
+    if whole != float(value) or whole < 1 or (most and whole > most):
+        raise ValueError(f"{label}: enter a whole number " + (f"from 1 to {most}" if most else "≥ 1")
+                         + ", or leave it blank")
+    return whole
+
+
+def _whole(value, label: str, least: int, most: int | None) -> None:
+    """A required whole-number field from ``least`` to ``most`` (a number input outside its min and max gives None:
+    the message names both bounds, the server's)."""
+    if value is None or int(value) != float(value) or int(value) < least or (most is not None and int(value) > most):
+        raise ValueError(f"{label}: enter a whole number " + (f"from {least} to {most}" if most else f"≥ {least}"))
+
+
+def _step_size(value) -> None:
+    if value not in (None, "") and not 0 < float(value) <= 10:
+        raise ValueError("step size: enter a number above 0 and at most 10 (Adam's learning rate; the grid "
+                         "buttons fill in their own), or leave it blank for the preset's")
+
+
+def _count(value, label: str) -> None:
+    """An optional count whose blank is the server's default for the data (models.options)."""
+    if value not in (None, "") and (int(value) != float(value) or int(value) < 0):
+        raise ValueError(f"{label}: enter a whole number ≥ 0, or leave it blank")
+
+
+def form_problems(form: dict, bounds: dict | None = None) -> list[str]:
+    """Every wrong field of the filled form at once, one ``"<field>: ..."`` message each, in the form's order
+    (review 21: the page showed one wrong field at a time, the next only once the first was fixed).
+
+    Parameters
+    ----------
+    form : dict
+        The values of :data:`~frontend.configure.ids.FORM_FIELDS` (those absent count as blank).
+    bounds : dict, optional
+        The service's maxima (``GET /api/options``: ``epochs``, ``levels``, ``teacher_epochs``,
+        ``scattering_epochs``).
+
+    Returns
+    -------
+    list of str
+        Empty when every field is right.
+
+    Examples
+    --------
+    >>> wrong = form_problems(dict(lambdas="0.01, x", gammas="0", epochs=0, levels=4, seed=0, lr="20"),
+    ...                       {"epochs": 2000})
+    >>> [message.split(":")[0] for message in wrong], wrong[1]
+    (['λ', 'epochs', 'step size'], 'epochs: enter a whole number from 1 to 2000')
+    """
+    bounds, get = bounds or {}, form.get
+    checks = [
+        lambda: parse_grid(get("lambdas"), "λ"),
+        lambda: parse_grid(get("gammas"), "γ"),
+        lambda: _whole(get("epochs"), "epochs", 1, bounds.get("epochs")),
+        lambda: _step_size(get("lr")),
+        lambda: _whole(get("seed"), "seed", 0, None),
+        lambda: _whole(get("levels"), "levels", 1, bounds.get("levels")),
+        lambda: get("teacher_epochs") in (None, "") or _epochs(get("teacher_epochs"), "teacher training epochs",
+                                                              bounds.get("teacher_epochs")),
+        lambda: _count(get("start_search"), "random starts searched"),
+        lambda: _count(get("random_search"), "control, random wavelets"),
+        lambda: (not get("scattering") or get("scattering_epochs") in (None, "")
+                 or _epochs(get("scattering_epochs"), "scattering epochs", bounds.get("scattering_epochs"))),
+    ]
+    problems = []
+    for check in checks:
+        try:
+            check()
+        except (TypeError, ValueError) as err:
+            problems.append(str(err))
+    return problems
+
+
+#: The form's fields by the name their error messages start with (:func:`parse_grid`, :func:`form_problems`,
+#: :func:`~frontend.pages.configure.job_payload`).
+FIELD_OF_MESSAGE = {"λ": ids.LAMBDAS, "γ": ids.GAMMAS, "epochs": ids.EPOCHS, "step size": ids.LR, "levels": ids.LEVELS,
+                    "seed": ids.SEED,
+                    "teacher training epochs": ids.TEACHER_EPOCHS, "random starts searched": ids.START_SEARCH,
+                    "control, random wavelets": ids.RANDOM_SEARCH, "scattering epochs": ids.SCATTERING_EPOCHS}
+
+
+def invalid_fields(messages: str | list[str] | None) -> dict:
+    """``{field id: bool}``: which fields error messages (``"<field>: ..."``, one or a list) are about, for their
+    red outlines.
+
+    Examples
+    --------
+    >>> [k for k, bad in invalid_fields("epochs: enter a whole number from 1 to 2000").items() if bad]
+    ['configure-epochs']
+    >>> [k for k, bad in invalid_fields(["λ: enter at least one value", "seed: enter a whole number ≥ 0"]).items()
+    ...  if bad]
+    ['configure-lambdas', 'configure-seed']
+    """
+    messages = [messages] if isinstance(messages, str) else list(messages or [])
+    fields = {m.split(":", 1)[0] for m in messages if ":" in m}
+    return {component: name in fields for name, component in FIELD_OF_MESSAGE.items()}
+
+
+def problems_alert(problems: list[str], class_name: str = "py-1 px-2 mb-0 small"):
+    """The form's wrong fields in one warning: the message alone, or a list of them. The Start bar shows it in place
+    of its line (:func:`~frontend.pages.configure.start_words`): held at the bottom of the window, the bar is in
+    sight wherever the field is, where the estimate's card lay under the bar at 1366 × 768."""
+    body = problems[0] if len(problems) == 1 else [
+        html.Div(f"{len(problems)} fields to fix:"), html.Ul([html.Li(p) for p in problems], className="mb-0 ps-3")]
+    return dbc.Alert(body, color="warning", className=class_name)
+
