@@ -82,11 +82,11 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     ESTIMATE = "configure-estimate"
     #: Under the dataset: "your newest dataset, preselected" when the page named none.
     DATASET_PICKED = "configure-dataset-picked"
-    #: Under the estimate: a long job (over :data:`~frontend.pages.configure.LONG_JOB_SECONDS`) is said to be
+    #: Under the estimate: a long job (over :data:`~frontend.configure.estimate.LONG_JOB_SECONDS`) is said to be
     #: one.
     LONG_JOB = "configure-long-job"
     #: The sentence on jobs queued or running ahead of this one
-    #: (:func:`~frontend.pages.configure.queue_ahead_words`).
+    #: (:func:`~frontend.configure.estimate.queue_ahead_words`).
     QUEUE_AHEAD = "configure-queue-ahead"
     #: Under the estimate: the machine's other work, which slows the job (the estimate's ``busy_machine``).
     BUSY_MACHINE = "configure-busy-machine"
@@ -94,13 +94,13 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     FEW_SAMPLES = "configure-few-samples"
     SUBMIT = "configure-submit"
     SUBMIT_STATUS = "configure-submit-status"
-    #: The bar at the bottom of the window holding Start (:func:`~frontend.pages.configure.action_bar`), and its
+    #: The bar at the bottom of the window holding Start (:func:`~frontend.configure.layout.action_bar`), and its
     #: line: the estimate in short.
     ACTION_BAR = "configure-action-bar"
     START_LINE = "configure-start-line"
 
 
-#: The form's fields the job body is made of (:func:`~frontend.pages.configure.job_payload`'s arguments, the
+#: The form's fields the job body is made of (:func:`~frontend.configure.payload.job_payload`'s arguments, the
 #: dataset apart): name -> component id, each read from its ``value``. The estimate and the submission read the same
 #: ones.
 FORM_FIELDS = dict(teacher=ids.TEACHER, lambdas=ids.LAMBDAS, gammas=ids.GAMMAS, epochs=ids.EPOCHS, levels=ids.LEVELS,

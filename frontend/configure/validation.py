@@ -2,8 +2,8 @@
 
 Pure functions (no callbacks): :func:`parse_grid` reads the λ and γ lists, :func:`form_problems` lists what is
 wrong with the filled form (``"<field>: ..."`` messages), :func:`invalid_fields` maps those messages to the fields
-they are about, and :func:`problems_alert` shows them in the Start bar. The estimate shows them as the form is
-filled in, the submission refuses a form with any (:mod:`frontend.pages.configure`).
+they are about, and :func:`problems_alert` shows them in the Start bar. The estimate (:mod:`.estimate`) shows them
+as the form is filled in, the submission (:mod:`.submit`) refuses a form with any.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def form_problems(form: dict, bounds: dict | None = None) -> list[str]:
 
 
 #: The form's fields by the name their error messages start with (:func:`parse_grid`, :func:`form_problems`,
-#: :func:`~frontend.pages.configure.job_payload`).
+#: :func:`~frontend.configure.payload.job_payload`).
 FIELD_OF_MESSAGE = {"λ": ids.LAMBDAS, "γ": ids.GAMMAS, "epochs": ids.EPOCHS, "step size": ids.LR, "levels": ids.LEVELS,
                     "seed": ids.SEED,
                     "teacher training epochs": ids.TEACHER_EPOCHS, "random starts searched": ids.START_SEARCH,
@@ -171,7 +171,7 @@ def invalid_fields(messages: str | list[str] | None) -> dict:
 
 def problems_alert(problems: list[str], class_name: str = "py-1 px-2 mb-0 small"):
     """The form's wrong fields in one warning: the message alone, or a list of them. The Start bar shows it in place
-    of its line (:func:`~frontend.pages.configure.start_words`): held at the bottom of the window, the bar is in
+    of its line (:func:`~frontend.configure.estimate.start_words`): held at the bottom of the window, the bar is in
     sight wherever the field is, where the estimate's card lay under the bar at 1366 × 768."""
     body = problems[0] if len(problems) == 1 else [
         html.Div(f"{len(problems)} fields to fix:"), html.Ul([html.Li(p) for p in problems], className="mb-0 ps-3")]
