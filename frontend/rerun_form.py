@@ -1,7 +1,7 @@
 """A run's settings as the configure page's form (``/configure?from=<job id>``): change some, run again.
 
 Pure functions on a ``GET /api/jobs/{id}`` answer and ``GET /api/options``; the page's callbacks
-(:mod:`frontend.pages.configure`) put the values in their fields.
+(:mod:`frontend.configure.prefill`, and each field's own) put the values in their fields.
 """
 
 from __future__ import annotations
