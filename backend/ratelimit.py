@@ -44,6 +44,9 @@ UNLIMITED_WRITES = (
 )
 
 
+#: How long one count may wait for Redis (seconds) before the request goes ahead uncounted.
+REDIS_TIMEOUT_SECONDS = 1.0
+
 #: Read-only computations sent as a POST (their body is a job's options): counted against a limit of their own.
 ESTIMATES = (("POST", re.compile(r"/api/jobs/estimate")),)
 
@@ -99,7 +102,10 @@ class SharedLimit:
         self.item = RateLimitItemPerMinute(self.per_minute)
         self.namespace = namespace
         if redis_url:
-            storage = storage_from_string(redis_url, key_prefix="awd-limits")
+            # bounded: a Redis that stops answering (frozen, overloaded) must not hold every write until it does
+            # (review 33A: with Redis stopped, POSTs hung past 90 s instead of failing open)
+            storage = storage_from_string(redis_url, key_prefix="awd-limits", socket_timeout=REDIS_TIMEOUT_SECONDS,
+                                          socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
         else:
             storage = storage_from_string("memory://")
         self.limiter = MovingWindowRateLimiter(storage)

@@ -17,7 +17,7 @@ from celery import Celery
 
 from awd_studio.jobstate.config import get_settings
 
-__all__ = ["sender", "QUEUE", "TASK_RUN_JOB", "make_celery"]
+__all__ = ["sender", "sending_app", "SEND_TIMEOUT_SECONDS", "QUEUE", "TASK_RUN_JOB", "make_celery"]
 
 QUEUE = "distill"
 #: The task the web process sends for a new (or re-queued) job, by name.
@@ -74,6 +74,32 @@ def make_celery(settings=None, include=()) -> Celery:
 def sender() -> Celery:
     """The app the web process (and recovery code) uses to send tasks by name and to reach workers.
 
-    Built on first use, from the settings then in force (``awd serve`` sets ``REDIS_URL`` before that).
+    Built on first use, from the settings then in force (``awd serve`` sets ``REDIS_URL`` before that). Its
+    connections time out after :data:`SEND_TIMEOUT_SECONDS` (the workers' own do not: their waits on the queue are
+    long by design): a Redis that stops answering then fails a send, which leaves the job queued for the sweep to
+    send again, instead of holding the request (review 33A: a submission hung past 90 s).
     """
-    return make_celery()
+    return sending_app()
+
+
+def sending_app(settings=None) -> Celery:
+    """:func:`make_celery` for a process that sends tasks and pings workers (never one that runs them): its Redis
+    connections time out after :data:`SEND_TIMEOUT_SECONDS`.
+
+    Parameters
+    ----------
+    settings : jobstate.config.Settings or None, default=None
+
+    Returns
+    -------
+    celery.Celery
+    """
+    app = make_celery(settings)
+    app.conf.broker_transport_options = {**app.conf.broker_transport_options,
+                                         "socket_timeout": SEND_TIMEOUT_SECONDS,
+                                         "socket_connect_timeout": SEND_TIMEOUT_SECONDS}
+    return app
+
+
+#: How long the web process's sends and pings wait for Redis (seconds) before they fail.
+SEND_TIMEOUT_SECONDS = 3.0
