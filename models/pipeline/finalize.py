@@ -45,7 +45,7 @@ from awd_studio.models.pipeline.config import grid_points_of
 from awd_studio.models.pipeline.explain_examples import explain_examples
 from awd_studio.models.pipeline.explain_inputs import write_explain_inputs
 from awd_studio.models.pipeline.model_registry import MAP_BASELINES
-from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
+from awd_studio.models.pipeline.prepare import resolved_input_scaling, scaled, scaling_of, teacher_on_scaled
 from awd_studio.models.pipeline.random_search import random_search_control
 from awd_studio.models.pipeline.scattering_student import fit_scattering_student
 from awd_studio.models.pipeline.selection import (
@@ -95,6 +95,7 @@ from awd_studio.models.pipeline.workdir import (
     report,
     write_npz,
 )
+from awd_studio.models.teachers.augment import resolve_augmentation
 
 __all__ = ["finalize", "CASCADE_LEVEL", "N_ACTIVATION_EXAMPLES"]
 
@@ -102,6 +103,42 @@ __all__ = ["finalize", "CASCADE_LEVEL", "N_ACTIVATION_EXAMPLES"]
 CASCADE_LEVEL = 7
 #: Number of test examples whose activation maps go into the bundle.
 N_ACTIVATION_EXAMPLES = 8
+
+
+def config_as_run(config, info: dict, gradient_path: str | None) -> dict:
+    """The job's options as the run used them (``provenance.config``): the resolved config, with the choices the
+    stages made for themselves written in where the config left them to ``auto`` or to the default: the gradient
+    path the fit took, the device, the epoch cap and the augmentation of a teacher trained here, and the input
+    scaling (review 33A: they stayed "auto" or null, while the bundle knew each elsewhere). The dict is a valid
+    :class:`~models.options.PipelineConfig`.
+
+    Parameters
+    ----------
+    config : PipelineConfig
+        Resolved (:func:`~models.pipeline.config.resolve_config`).
+    info : dict
+        The prepared job's ``prepare.json`` (``device``, ``data.kind``, ``data.shape``, ``teacher``).
+    gradient_path : str or None
+        The path the fit took (the chunks' ``gradient_path``).
+
+    Returns
+    -------
+    dict
+    """
+    used = config.to_dict()
+    teacher = info.get("teacher") or {}
+    trained_here = teacher.get("epoch_cap") is not None
+    if used.get("gradient_path") == "auto" and gradient_path in ("eq8", "straight_through"):
+        used["gradient_path"] = gradient_path
+    if used.get("device") is None and info.get("device"):
+        used["device"] = str(info["device"])
+    if used.get("teacher_epochs") is None and trained_here:
+        used["teacher_epochs"] = int(teacher["epoch_cap"])
+    if used.get("teacher_augment") == "auto" and trained_here:
+        used["teacher_augment"] = resolve_augmentation("auto", tuple(info["data"]["shape"]))
+    if used.get("input_scaling") == "auto":
+        used["input_scaling"] = resolved_input_scaling("auto", info["data"]["kind"])
+    return used
 
 
 def finalize(work_dir, out_dir, progress=None) -> dict:
@@ -197,7 +234,8 @@ def _finalize(work_dir, out_dir, progress):
                   constant_target_folds=sum(int(np.ptp(job.y_train[held]) == 0) for _, held in splits)),
         selection=cross["selection"], verdict=verdict, models=models, wavelet=wavelet, history=history,
         activation=activation, **({} if scattering is None else {"scattering": scattering}),
-        provenance=Provenance(version=__version__, git_sha=git_sha(), seed=config.seed, config=config.to_dict(),
+        provenance=Provenance(version=__version__, git_sha=git_sha(), seed=config.seed,
+                              config=config_as_run(config, job.info, gradient_path),
                               started=job.info["started"], finished=now_iso(), device=job.info["device"],
                               gradient_path=gradient_path),
         timings=timings, students={name: Student(**record) for name, (record, _) in students.items()},

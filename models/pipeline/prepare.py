@@ -36,8 +36,8 @@ from awd_studio.models.teachers.augment import resolve_augmentation
 from awd_studio.models.teachers.units import prediction_scale
 from awd_studio.models.validation import InputError, check_targets_vary
 
-__all__ = ["prepare", "input_scaling", "ScaledInputTeacher", "scaled", "scaling_of", "teacher_on_scaled",
-           "check_teacher_is_finite", "TEACHER_CHECK_SAMPLES"]
+__all__ = ["prepare", "input_scaling", "resolved_input_scaling", "ScaledInputTeacher", "scaled", "scaling_of",
+           "teacher_on_scaled", "check_teacher_is_finite", "TEACHER_CHECK_SAMPLES", "pixel_arcmin"]
 
 
 def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
@@ -364,6 +364,22 @@ def _score_teacher(teacher, split, work_dir):
     return scores, seconds
 
 
+def resolved_input_scaling(option: str, kind: str) -> str:
+    """The input scaling an ``input_scaling`` option names: ``"auto"`` is the teacher's scaling for time series and
+    none for maps (which keep their physical units).
+
+    Examples
+    --------
+    >>> resolved_input_scaling("auto", "timeseries"), resolved_input_scaling("auto", "image")
+    ('teacher', 'none')
+    >>> resolved_input_scaling("none", "timeseries")
+    'none'
+    """
+    if option != "auto":
+        return str(option)
+    return "teacher" if kind == "timeseries" else "none"
+
+
 def _input_scaling_info(teacher, X_train, config, kind):
     """``info["scaling"]``: the :func:`input_scaling` that ``config.input_scaling`` names ("auto" by data kind).
 
@@ -379,9 +395,8 @@ def _input_scaling_info(teacher, X_train, config, kind):
     dict
         ``{"offset": float, "scale": float, "source": str}``.
     """
-    how = config.input_scaling if config.input_scaling != "auto" else (
-        "teacher" if kind == "timeseries" else "none")
-    x_offset, x_scale, scaling_source = input_scaling(teacher, X_train, how)
+    x_offset, x_scale, scaling_source = input_scaling(teacher, X_train,
+                                                      resolved_input_scaling(config.input_scaling, kind))
     return {"offset": x_offset, "scale": x_scale, "source": scaling_source}
 
 

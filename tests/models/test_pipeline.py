@@ -212,6 +212,12 @@ def test_provenance_records_the_config(bundle):
     prov = result["provenance"]
     assert prov["config"]["epochs"] == 2 and prov["seed"] == 0 and prov["device"] == "cpu"
     assert prov["config"]["gammas"] == [0.0, 0.01]
+    # what the run chose for itself where the options said "auto" or left the default (review 33A: they stayed so)
+    used = prov["config"]
+    assert used["gradient_path"] == prov["gradient_path"] == "eq8" and used["device"] == "cpu"
+    assert used["teacher_epochs"] == result["teacher"]["epoch_cap"]
+    assert used["teacher_augment"] == "none" and used["input_scaling"] == "teacher"
+    assert pipeline.PipelineConfig.from_dict(used).to_dict() == used  # still a valid config: it reruns as it ran
     # the job's span covers its teacher's training and the whole run (ISO times to the second)
     import datetime as dt
 
