@@ -10,7 +10,8 @@ import datetime as dt
 
 from awd_studio.frontend.durations import format_seconds
 
-__all__ = ["STAGES", "STAGE_OF", "display_stage", "stage_rows", "took_words", "shown_time_left", "OVER_ESTIMATE"]
+__all__ = ["STAGES", "STAGE_OF", "display_stage", "stage_rows", "took_words", "shown_time_left", "OVER_ESTIMATE",
+           "REVISION_SECONDS", "REVISION_SHARE"]
 
 #: The stages a job's page lists, in the order they run, with their words (the pipeline's progress stages,
 #: ``models.pipeline.progress.STAGE_SPANS``, and ``bench/end_to_end.py``'s).
@@ -121,24 +122,34 @@ def took_words(job: dict) -> str | None:
     return f"{TOOK_WORDS[job['state']]} {format_seconds(max((end - start).total_seconds(), 0.0))}"
 
 
-#: What the time left says once its countdown ran out while the stage still runs (:func:`shown_time_left`).
-OVER_ESTIMATE = "longer than estimated; this stage is still running"
+#: What the time left says once its countdown ran out while the stage still runs and the server's figure is within
+#: :data:`REVISION_SECONDS` of it (:func:`shown_time_left`).
+OVER_ESTIMATE = "a little longer than estimated"
+
+#: Within a stage, a server estimate above the page's countdown by more than this many seconds (or
+#: :data:`REVISION_SHARE` of the countdown, whichever is more) is a revision, shown as such: not jitter to hold back.
+REVISION_SECONDS = 10.0
+#: See :data:`REVISION_SECONDS`.
+REVISION_SHARE = 0.25
 
 
 def shown_time_left(estimate: float | None, stage: str | None, now: float,
                     previous: dict | None = None) -> tuple[str | None, dict | None]:
-    """The time left a running job's page shows, which never rises within a stage.
+    """The time left a running job's page shows: counted down within a stage, revised up only in clear steps.
 
     The server's estimate (``eta_seconds``) extrapolates the job's elapsed time by its fraction done. While a stage
     reports little progress (the students' fits, one report a grid point), the elapsed time grows and the fraction
-    does not, so the estimate rose, second after second: the job looked as if it went backwards. The rule:
+    does not, so the estimate crept up, second after second: the job looked as if it went backwards. But the first
+    seconds of a stage extrapolate from little progress too, and their figure can be far too low: held as a ceiling,
+    it counted down to "2 s" with a minute to go (review 33B). The rule:
 
-    - at the first estimate, and whenever the stage changes (a new stage's figure is a new estimate, which may be
-      higher: that stage's share of the job says so), the server's estimate is shown;
-    - within a stage, the shown time counts down with the clock: it is the lower of the server's estimate and the
-      last shown time less the seconds since; it never rises;
-    - when that countdown runs out while the stage still runs, no invented figure: :data:`OVER_ESTIMATE`, until
-      the next stage brings a new estimate;
+    - at the first estimate, and whenever the stage changes, the server's estimate is shown;
+    - within a stage, the shown time counts down with the clock: the lower of the server's estimate and the last
+      shown time less the seconds since, so that small rises are not shown;
+    - a server estimate above that countdown by more than :data:`REVISION_SECONDS` (or :data:`REVISION_SHARE` of
+      it) is shown, marked "(revised)", and counted down from there;
+    - when the countdown runs out while the stage still runs and the server's figure is within that margin:
+      :data:`OVER_ESTIMATE`, not an invented figure;
     - while the server gives no estimate (the first seconds, a worker that sends no word), nothing is shown, and the
       countdown is kept for when it comes back.
 
@@ -166,12 +177,14 @@ def shown_time_left(estimate: float | None, stage: str | None, now: float,
     >>> text, memory = shown_time_left(30.0, "students", now=100.0)
     >>> text
     '30 s'
-    >>> shown_time_left(34.0, "students", now=110.0, previous=memory)[0]  # the estimate rose: the countdown stays
+    >>> shown_time_left(28.0, "students", now=110.0, previous=memory)[0]  # a small rise: the countdown stays
     '20 s'
     >>> shown_time_left(12.0, "scattering", now=110.0, previous=memory)[0]  # lower: shown (the same stage here)
     '12 s'
-    >>> shown_time_left(45.0, "students", now=131.0, previous=memory)[0] == OVER_ESTIMATE
+    >>> shown_time_left(5.0, "students", now=131.0, previous=memory)[0] == OVER_ESTIMATE
     True
+    >>> shown_time_left(73.0, "students", now=110.0, previous=memory)[0]  # far above the countdown: a revision
+    '1 min 13 s (revised)'
     >>> shown_time_left(50.0, "select", now=120.0, previous={"stage": "distill", "seconds": 5.0, "at": 110.0})[0]
     '50 s'
     """
@@ -182,7 +195,9 @@ def shown_time_left(estimate: float | None, stage: str | None, now: float,
     if not previous or previous.get("stage") != key:
         return format_seconds(estimate), {"stage": key, "seconds": estimate, "at": now}
     countdown = float(previous["seconds"]) - max(now - float(previous["at"]), 0.0)
-    if countdown < 1.0 <= estimate:  # ran out while the stage goes on
+    if estimate > max(countdown, 0.0) + max(REVISION_SECONDS, REVISION_SHARE * max(countdown, 0.0)):
+        return f"{format_seconds(estimate)} (revised)", {"stage": key, "seconds": estimate, "at": now}
+    if countdown < 1.0 <= estimate:  # ran out while the stage goes on, the server's figure close to it
         return OVER_ESTIMATE, {"stage": key, "seconds": countdown, "at": now}
     shown = min(estimate, countdown)
     return format_seconds(shown), {"stage": key, "seconds": shown, "at": now}

@@ -49,8 +49,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.POLL)
     STAGE = "job-stage"
     PROGRESS = "job-progress"
     ETA = "job-eta"
-    #: What the time left showed last, and when (:func:`frontend.job_timing.shown_time_left`: it never rises within
-    #: a stage).
+    #: What the time left showed last, and when (:func:`frontend.job_timing.shown_time_left`: counted down within a
+    #: stage, revised up only in clear steps).
     ETA_MEMORY = "job-eta-memory"
     #: "Took 47 s" once the job has ended.
     DURATION = "job-duration"
@@ -288,7 +288,8 @@ def job_view(job: dict):
         ``attempt`` (a sentence when the job started again from the beginning, else None), ``took`` (an ended
         job's wall time in words, :func:`frontend.job_timing.took_words`), ``stages`` (its stages' rows,
         :func:`frontend.job_timing.stage_rows`). ``eta`` is the server's estimate in words; the page shows it
-        through :func:`frontend.job_timing.shown_time_left`, which keeps it from rising within a stage.
+        through :func:`frontend.job_timing.shown_time_left`, which counts it down within a stage and lets it rise
+        only in clear, marked revisions.
     """
     state = job.get("state", "queued")
     fraction = float(job.get("fraction") or 0.0)
@@ -428,8 +429,8 @@ async def poll(_n, job_id, watched=False, submitted=None, eta_memory=None):
     (``submitted``, taken on the first poll, so a tiny job that ended before that poll moves on too). A job
     that had already succeeded when the page was opened otherwise stays here, however many polls answer: its
     curves and settings are what the user came back for, and "See results" is one click away. The time left is
-    the server's estimate held from rising within a stage (:func:`frontend.job_timing.shown_time_left`, with what it
-    showed last in ``eta_memory``)."""
+    the server's estimate counted down within a stage, revised up only in clear steps
+    (:func:`frontend.job_timing.shown_time_left`, with what it showed last in ``eta_memory``)."""
     if not job_id:
         return named_update(POLL_OUTPUTS)
     try:
