@@ -105,6 +105,10 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
 
     def searched(step, steps):
         report(progress, "distill", share * step / steps, f"{searched_words}: step {step}/{steps}")
+        # each chunk of starts that ends: a cancelled job stops here, not after the whole search (review 33A: the
+        # worker ran on for about a minute after a cancel, with the next job waiting)
+        if should_cancel is not None and should_cancel():
+            raise Cancelled("stopped during the start search")
 
     def fitted(stage, fraction, message):
         report(progress, stage, share + (1.0 - share) * fraction if stage == "distill" else fraction, message)

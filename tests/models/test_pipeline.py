@@ -339,6 +339,23 @@ def test_cancellation_between_epochs(synthetic_file, tmp_path):
         pipeline.run(synthetic_file, TINY, tmp_path, should_cancel=lambda: True)
 
 
+def test_a_cancel_stops_the_start_search_after_its_first_chunk_of_starts(synthetic_file, tmp_path):
+    """Review 33A: a job cancelled during its start search ran on for about a minute (the whole search), with the
+    next job waiting for the worker."""
+    seen = []
+
+    def progress(stage, fraction, message):
+        seen.append(message or "")
+
+    searching = lambda: any("random starting" in m and "step" in m for m in seen)  # noqa: E731
+    with pytest.raises(pipeline.Cancelled, match="start search"):
+        pipeline.run(synthetic_file, {**TINY, "start_search": 1000}, tmp_path, progress=progress,
+                     should_cancel=searching)
+    steps = [m for m in seen if "random starting" in m and "step" in m]
+    assert len(steps) == 1, steps  # stopped at the first chunk's end, of ten
+    assert not any(m.startswith("epoch") for m in seen)
+
+
 @pytest.mark.parametrize("change, match", [
     ({"teacher": "transformer"}, "teacher"),
     ({"wave": "bior1.3"}, "wave"),
