@@ -560,17 +560,23 @@ async def show_settings(job_id):
         job = await client.get_job(job_id, losses=False)
     except ApiError:  # the poll says what is wrong
         return named_update(SETTINGS_OUTPUTS)
-    kind = None
+    kind, target_names = None, []
     if job.get("dataset_id"):
         try:
-            kind = (await client.get_dataset(job["dataset_id"])).get("kind")
+            dataset = await client.get_dataset(job["dataset_id"])
+            kind, target_names = dataset.get("kind"), (dataset.get("summary") or {}).get("target_names") or []
         except ApiError:  # deleted since: every option is listed
             kind = None
     config = job.get("config") or {}
     resolved = await resolved_config(client, job)  # the values the run used, for the options left to defaults
     names = {}
-    if job.get("target_name"):
-        names["target"] = f"{job['target_name']} (column {config.get('target') or 0})"
+    column = config.get("target") or 0
+    # the job answer names the target only where the dataset has several; its one column has a name too (review
+    # 33B: "target 0" here beside "auxilin" on the results and compare pages)
+    target = job.get("target_name") or (str(target_names[column]) if isinstance(column, int)
+                                        and 0 <= column < len(target_names) else None)
+    if target:
+        names["target"] = f"{target} (column {column})"
     if config.get("teacher") == "auto" and job.get("teacher_name") not in (None, "auto"):
         names["teacher"] = f"auto: {job['teacher_name']}"
     items, note = settings_list(config, kind, resolved, names)

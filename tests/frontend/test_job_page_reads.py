@@ -136,3 +136,14 @@ def test_a_job_that_succeeded_before_they_were_kept_reads_its_bundle(service, re
     # bytes the page fetched for the settings: the bundle (here a small hand-made one) against the job's answer
     fetched = {job: sum(r["bytes"] for r in recorder.requests if job in r["path"]) for job in (old_id, new_id)}
     assert fetched[new_id] < fetched[old_id]
+
+
+def test_the_target_is_named_by_its_column_even_when_the_dataset_has_one(service, recorder, monkeypatch):
+    """Review 33B: the job page said "target 0" where the results and compare pages said "auxilin"."""
+    job_page = page("job")
+    monkeypatch.setitem(CONFIG, "target", 0)  # as the configure page submits it
+    job_id, _ = _succeeded_job(service)
+    names = service.client.get(f"/api/datasets/{service.dataset_id}").json()["summary"]["target_names"]
+    assert len(names) == 1 and service.client.get(f"/api/jobs/{job_id}").json()["target_name"] is None
+    shown = dict(_terms_and_values(run(job_page.show_settings(job_id))["items"]))
+    assert shown["target"] == f"{names[0]} (column 0)", shown
