@@ -475,9 +475,13 @@
      <body> (review 22): it goes to the new page's heading once that is drawn, so that Tab goes on from the top of
      the new page and a screen reader reads where it is (from a navbar link too). Not on the first load, and never
      away from a control of the new page the user has focused meanwhile. */
-  var focusHeadingOf = null, staleHeading = null;
-  function markMoved() {
+  /* A new page opens at its top, as a link to another page does outside an app (review 33B: after Start the job
+     page opened 209 px down, with its state and progress out of sight): when its heading is drawn, unless the move
+     went back in the history (the browser restores that page's place) or to a #section. */
+  var focusHeadingOf = null, staleHeading = null, scrollTopOf = null;
+  function markMoved(forward) {
     focusHeadingOf = location.pathname;
+    scrollTopOf = forward === true && !location.hash ? location.pathname : null;
     staleHeading = document.querySelector("#_pages_content h1");  // the old page's, until the new one is drawn
   }
   ["pushState", "replaceState"].forEach(function (name) {
@@ -485,15 +489,19 @@
     history[name] = function () {
       var before = location.pathname;
       var out = original.apply(this, arguments);
-      if (location.pathname !== before) { markMoved(); }
+      if (location.pathname !== before) { markMoved(name === "pushState"); }
       return out;
     };
   });
-  window.addEventListener("popstate", markMoved);
+  window.addEventListener("popstate", function () { markMoved(false); });
   function focusHeading() {
     if (focusHeadingOf === null || focusHeadingOf !== location.pathname) { return; }
     var heading = document.querySelector("#_pages_content h1");
     if (!heading || heading === staleHeading) { return; }
+    if (scrollTopOf === location.pathname) {
+      scrollTopOf = null;
+      window.scrollTo({ top: 0, left: 0, behavior: "instant" });
+    }
     var content = document.getElementById("_pages_content"), active = document.activeElement;
     if (active && active !== document.body && content.contains(active)) {  // a control of the new page, focused
       focusHeadingOf = null;

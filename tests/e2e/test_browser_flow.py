@@ -77,12 +77,15 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     assert page.locator("#configure-start-search").is_visible()
     assert not page.locator("#configure-peak-response").is_visible()  # a maps-only option, hidden for series
     screenshot(page, "03-configure")
+    page.evaluate("window.scrollTo(0, 400)")  # down the form, as a user who filled it is
     page.click("#configure-submit")
 
     # Job page: live state until it succeeds, then the app moves to the results.
     page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]{36}$"))
     job_id = page.url.rsplit("/", 1)[-1]
     page.locator("#job-state-badge").wait_for()
+    # it opens at its top, its state and progress in sight (review 33B: 209 px down, carried over from configure)
+    page.wait_for_function("window.scrollY === 0", timeout=5000)
     screenshot(page, "04-job")
     if "/jobs/" in page.url:  # still on the job page (the tiny job may already be done)
         try:
