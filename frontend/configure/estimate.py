@@ -34,7 +34,7 @@ LONG_JOB_SECONDS = 600.0
 
 #: Where the estimate goes while a field is wrong (review 23: an empty band above Start); the list of what is wrong
 #: stands in the Start bar (:func:`~frontend.configure.validation.problems_alert` as its line).
-_ESTIMATE_WAITS = html.Span("The run-time estimate comes once the fields listed next to Start are right.",
+_ESTIMATE_WAITS = html.Span("The run-time estimate comes once the fields listed with Start are right.",
                             className="text-muted small")
 
 

@@ -53,7 +53,7 @@ async def submit(n_clicks, dataset_id, idem_key, source=None, options=None, keep
     if problems:  # named in full on the bar's line above (review 23: the list twice): here, which
         fields = ", ".join(p.split(":", 1)[0] for p in problems)
         return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(
-            f"{len(problems)} field{'s' if len(problems) > 1 else ''} to fix first ({fields}): see above.",
+            f"Not started: {len(problems)} field{'s' if len(problems) > 1 else ''} to fix first ({fields}).",
             color="warning", className="py-2 mb-0"))
     try:
         payload = form_body(form, dataset_id, options=options, info=info, prefill=prefill, keep=keep)

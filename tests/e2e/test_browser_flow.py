@@ -279,7 +279,7 @@ def test_teacher_weights_uploaded_through_the_page_are_used(web_server, owner_co
     page.wait_for_function("['configure-lambdas', 'configure-epochs'].every(id => "
                            "document.getElementById(id).classList.contains('is-invalid') && "
                            "document.getElementById(id).getAttribute('aria-invalid') === 'true')")  # for a reader too
-    assert "once the fields listed next to Start are right" in page.inner_text("#configure-estimate")
+    assert "once the fields listed with Start are right" in page.inner_text("#configure-estimate")
     page.fill("#configure-lambdas", "0.001")
     page.fill("#configure-gammas", "0")
     page.wait_for_function("!document.getElementById('configure-lambdas').classList.contains('is-invalid') && "

@@ -427,7 +427,7 @@ def test_configure_estimate(service):
     # the bar at 1366 × 768); the card says where to look
     out = _estimate(cfg, "0.001", "0, 0.1", 2000, info, levels=99)
     assert "levels" in str(out["start_line"])  # the API's bound, in words
-    assert "once the fields listed next to Start are right" in str(out["estimate"])
+    assert "once the fields listed with Start are right" in str(out["estimate"])
     # a number input past its maximum gives None: said as the form is filled in, with the service's bounds
     out = _estimate(cfg, "0.001", "0, 0.1", None, info, options={"bounds": {"epochs": 2000, "levels": 12}})
     assert "epochs: enter a whole number from 1 to 2000" in str(out["start_line"]) and "Alert" in str(out["start_line"])
@@ -438,7 +438,7 @@ def test_configure_estimate(service):
     out = _estimate(cfg, "0.001", "0, 0.1", 2, info)
     assert not any(out["invalid"].values()) and set(out["invalid"]) == set(cfg.FIELD_OF_MESSAGE.values())
     out = _estimate(cfg, "x", "0", 2, None)
-    assert "not a number" in str(out["start_line"]) and "once the fields listed next to Start" in str(out["estimate"])
+    assert "not a number" in str(out["start_line"]) and "once the fields listed with Start" in str(out["estimate"])
     assert out["grid_size"] is None
     out = _estimate(cfg, "0.001", "0", 2, None)
     assert "Pick a dataset" in str(out["estimate"]) and out["start_line"].endswith("pick a dataset for an estimate")
@@ -497,7 +497,8 @@ def test_configure_submit(service):
     assert fits(out, cfg.SUBMIT_OUTPUTS) and out["nav"] is no_update and "dataset_id" in str(out["status"])
     out = _submit(cfg, service.dataset_id, "bad", "0", "k")
     assert fits(out, cfg.SUBMIT_OUTPUTS) and out["nav"] is no_update
-    assert "1 field to fix first (λ): see above." in str(out["status"])  # named in full on the bar's line above
+    # named in full in the bar beside it ("see above" was wrong on a phone, where the list stands above Start)
+    assert "Not started: 1 field to fix first (λ)." in str(out["status"])
 
 
 
