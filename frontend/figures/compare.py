@@ -162,8 +162,11 @@ def sensitivity_line(bundle: dict) -> str | None:
     ...        "sensitive_end": {"end": "last", "samples": 4, "ratio": 3.2}}
     >>> sensitivity_line({"activation": act})
     "teacher's sensitivity highest at the end: its last 4 samples average 3.2 times its mean"
-    >>> sensitivity_line({"activation": {"teacher_sensitivity": [1.0, 0.8, 0.9, 0.7], "sensitive_end": None}})
-    "teacher's sensitivity spread over the series (largest at sample 0 of 4)"
+    >>> sensitivity_line({"activation": {"teacher_sensitivity": [0.7, 0.8, 1.0, 0.9], "sensitive_end": None}})
+    "teacher's sensitivity spread over the series (largest at frame 3 of 4)"
+    >>> sensitivity_line({"activation": {"teacher_sensitivity": [0.7, 1.0]},
+    ...                   "data": {"sample_axis": {"values": [0.0, 2.0], "label": "t (s)"}}})
+    "teacher's sensitivity spread over the series (largest at t (s) = 2)"
     """
     act = bundle.get("activation") or {}
     profile = as_array(act.get("teacher_sensitivity"))
@@ -175,8 +178,14 @@ def sensitivity_line(bundle: dict) -> str | None:
         return (f"teacher's sensitivity highest at the {'start' if first else 'end'}: its "
                 f"{'first' if first else 'last'} {end.get('samples')} samples average {fmt_number(end.get('ratio'))} "
                 f"times its mean")
+    # counted as the x axis counts: the file's own times, else frames from 1 (review 33B: "sample 39 of 40" read as
+    # the next to last, and the axis said frames)
     peak = int(np.argmax(profile))
-    return f"teacher's sensitivity spread over the series (largest at sample {peak} of {profile.size})"
+    axis = (bundle.get("data") or {}).get("sample_axis") or {}
+    values = axis.get("values") or []
+    where = (f"{axis.get('label') or 'position'} = {values[peak]:g}" if len(values) == profile.size
+             else f"frame {peak + 1} of {profile.size}")
+    return f"teacher's sensitivity spread over the series (largest at {where})"
 
 
 def compare_activation_figure(bundles: list[dict], labels: list[str]) -> go.Figure:
@@ -206,19 +215,22 @@ def compare_activation_figure(bundles: list[dict], labels: list[str]) -> go.Figu
             for b in bundles) else pixel_axis_titles(None))
     fig = go.Figure()
     length = None
-    for bundle, mean, label, color in zip(bundles, means, labels, RUN_COLORS):
+    for run, (bundle, mean, label, color) in enumerate(zip(bundles, means, labels, RUN_COLORS)):
         if mean is None or mean.ndim != 1:
             continue
         length = length or mean.size
         t = np.arange(mean.size)
+        # each run wider than the next, as the wavelets' card draws them: two runs that coincide both show
+        # (review 33B: one run's lines hid the other's completely)
         fig.add_trace(go.Scatter(x=t, y=mean, mode="lines", name=f"{label}: activation", legendgroup=label,
-                                 line=dict(color=color, width=2),
+                                 line=dict(color=color, width=_learned_width(run, len(bundles))),
                                  hovertemplate="t = %{x}<br>mean activation %{y:.2f} of its largest<extra>"
                                                + label + "</extra>"))
         profile = as_array((bundle.get("activation") or {}).get("teacher_sensitivity"))
         if profile is not None and profile.shape == mean.shape:
             fig.add_trace(go.Scatter(x=t, y=profile, mode="lines", name=f"{label}: teacher's sensitivity",
-                                     legendgroup=label, line=dict(color=color, width=1.4, dash="dot"),
+                                     legendgroup=label, line=dict(color=color, dash="dot",
+                                                                  width=_learned_width(run, len(bundles)) - 0.4),
                                      hovertemplate="t = %{x}<br>teacher's mean |gradient| %{y:.2f} of its largest"
                                                    "<extra>" + label + "</extra>"))
     axis = next(((b.get("data") or {}).get("sample_axis") for b in bundles if (b.get("data") or {}).get("sample_axis")),

@@ -291,7 +291,7 @@ def _settings_table(rows, labels):
             for n, *values, d in rows]
     n_diff = sum(d for *_, d in rows)
     return html.Div([
-        html.P(f"{n_diff} setting{'s' if n_diff != 1 else ''} differ (highlighted, listed first).",
+        html.P(f"{n_diff} setting{'s differ' if n_diff != 1 else ' differs'} (highlighted, listed first).",
                className="small text-muted"),
         stack_on_phones(dbc.Table([head, html.Tbody(body)], size="sm", className="awd-table awd-diff mb-0",
                                   id=ids.SETTINGS)),

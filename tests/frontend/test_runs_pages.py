@@ -145,6 +145,8 @@ def test_compare_figures_and_settings_diff():
     fig = compare_activation_figure([a_act, b], ["A", "B"])
     assert [t.name for t in fig.data if t.line.dash is None] == ["A: activation", "B: activation"]
     assert [t.name for t in fig.data if t.line.dash == "dot"] == ["A: teacher's sensitivity"]
+    solid = [t for t in fig.data if t.line.dash is None]
+    assert solid[0].line.width > 2 * solid[1].line.width  # A wide under B: two runs that coincide both show
     assert all(float(np.max(t.y)) == pytest.approx(1.0) for t in fig.data)  # 1 = largest, each run
     compare = page("compare")
     notes = compare.activation_notes([a_act, b], ["A", "B"])
