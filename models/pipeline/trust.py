@@ -788,16 +788,17 @@ def _control_was_off_by_default(bundle: dict) -> bool:
 
 
 def padded_words(padded: dict) -> str:
-    """The note on training traces whose ends were filled with zeros (``data.padded_rows``; review 29B: the
-    activation map of a test trace peaked where its fill began).
+    """The note on the traces whose ends were filled with zeros (``data.padded_rows``, counted over the file's rows,
+    training and test alike; review 29B: the activation map of a test trace peaked where its fill began).
 
     Examples
     --------
-    >>> padded_words({"count": 768, "of": 800, "shortest": 9, "length": 60})[:88]
-    '768 of 800 training traces (96 %) ended early and were filled with zeros up to 60 values'
+    >>> padded_words({"count": 768, "of": 800, "shortest": 9, "length": 60})[:90]
+    "768 of the file's 800 traces (96 %) ended early and were filled with zeros up to 60 values"
     """
     share = f" ({100 * padded['count'] / padded['of']:.0f} %)" if padded.get("of") else ""
-    return (f"{padded['count']} of {padded.get('of', '?')} training traces{share} ended early and were filled with "
+    # review 33B: "180 of 600 training traces" for a run that trained on 480 of the file's 600
+    return (f"{padded['count']} of the file's {padded.get('of', '?')} traces{share} ended early and were filled with "
             f"zeros up to {padded.get('length', '?')} values (the shortest had {padded.get('shortest', '?')} values). "
             "Where "
             "a trace drops to exactly 0 its fill begins: that drop tells the teacher and the students how long the "
