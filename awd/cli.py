@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 import tempfile
+import textwrap
 import typing
 from enum import StrEnum
 from pathlib import Path
@@ -331,7 +332,7 @@ def _distill(args, data, config, pipeline):
             done = pipeline.job_fraction(stage, fraction, spans)
             bar.n = max(bar.n, round(100 * done, 1)) if done is not None else bar.n
             bar.set_description(stage)
-            bar.set_postfix_str(message[:60])
+            bar.set_postfix_str(textwrap.shorten(message, 60, placeholder=" …"))  # at a word: "step 60/2" misled
             bar.refresh()
     else:  # a log file or a pipe: a line per stage and per tenth of the run (a bar's redraws made one huge line)
         bar, last = None, {"stage": None, "tenth": -1}
@@ -341,7 +342,8 @@ def _distill(args, data, config, pipeline):
             tenth = int(10 * done) if done is not None else last["tenth"]
             if stage != last["stage"] or tenth > last["tenth"]:
                 last.update(stage=stage, tenth=max(tenth, last["tenth"]))
-                print(f"{100 * (done or 0):5.1f} %  {stage}: {message[:80]}", file=sys.stderr, flush=True)
+                # whole: a log's line may be long (review 33A: cut at 80 characters, "step 200/2000" read "200/20")
+                print(f"{100 * (done or 0):5.1f} %  {stage}: {message}", file=sys.stderr, flush=True)
 
     out = Path(args.out)
     created = _created_by_run(out)

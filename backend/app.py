@@ -359,7 +359,9 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
         own (``/jobs/``) are Dash's."""
         stripped = _without_trailing_slash(app, request.scope)
         if stripped is not None:
-            return RedirectResponse(request.url.replace(path=stripped), status_code=307)
+            # relative: behind a TLS proxy an absolute http:// address made clients drop the token (review 33A)
+            query = request.url.query
+            return RedirectResponse(request.url.path.rstrip("/") + (f"?{query}" if query else ""), status_code=307)
         allowed = _methods_of_path(app, request.scope)
         if allowed:
             raise HTTPException(status_code=405, headers={"Allow": ", ".join(allowed)},

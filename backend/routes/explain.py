@@ -187,7 +187,7 @@ def get_explanation_file(key: str, explanation: str, name: str, request: Request
     **_ERRORS, 200: {"model": MaskEvaluationPublic},
     503: {"model": Problem, "description": "no worker evaluated the mask in time (retry in a minute), or the "
                                            "database is busy (retry after the seconds of Retry-After)",
-          "headers": {"Retry-After": {"description": "seconds to wait before retrying (when the database is busy)",
+          "headers": {"Retry-After": {"description": "seconds to wait before retrying",
                                       "schema": {"type": "integer"}}}}})
 def evaluate_mask(key: str, body: MaskBody, request: Request, session: SessionDep, paths: PathsDep):
     """The teacher's expected output on a test example under a hand-drawn mask (owner only; on a worker)."""
@@ -197,7 +197,8 @@ def evaluate_mask(key: str, body: MaskBody, request: Request, session: SessionDe
         answer = store.evaluate_mask_remote(relative, body.model_dump(), MASK_TIMEOUT_SECONDS)
     except TimeoutError:
         raise HTTPException(503, f"no worker evaluated the mask within {MASK_TIMEOUT_SECONDS:g} s (they may be busy "
-                                 "with a distillation); try again in a minute") from None
+                                 "with a distillation); try again in a minute",
+                            headers={"Retry-After": str(int(MASK_TIMEOUT_SECONDS))}) from None  # review 33A
     if not isinstance(answer, dict):
         raise HTTPException(503, "the worker could not evaluate the mask; see the worker's log")
     if "error" in answer:

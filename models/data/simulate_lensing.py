@@ -99,7 +99,8 @@ def _ell_grid(size: int, fov_deg: float) -> tuple[np.ndarray, float]:
 
 def lensing_maps(omega_m: float, sigma_8: float, n: int, rng: np.random.Generator, *, size: int = 64,
                  fov_deg: float = 3.5, shift: float | None = None, galaxy_density: float | None = None,
-                 shape_noise: float = 0.28, smoothing_arcmin: float = 0.0) -> np.ndarray:
+                 shape_noise: float = 0.28, smoothing_arcmin: float = 0.0,
+                 noise_rng: np.random.Generator | None = None) -> np.ndarray:
     """Lognormal convergence maps for one cosmology.
 
     The Gaussian field G has the power spectrum that makes ``kappa = shift * (exp(G - var(G)/2) - 1)`` have
@@ -128,6 +129,9 @@ def lensing_maps(omega_m: float, sigma_8: float, n: int, rng: np.random.Generato
         ``shape_noise / sqrt(galaxy_density * pixel_area_arcmin2)``.
     smoothing_arcmin : float, default=0.0
         Gaussian smoothing SD (arcmin) applied after the noise; 0 for none.
+    noise_rng : numpy.random.Generator or None, default=None
+        Where the shape noise is drawn from; None draws it from ``rng`` (then the fields of later calls depend on
+        whether there was noise).
 
     Returns
     -------
@@ -152,7 +156,8 @@ def lensing_maps(omega_m: float, sigma_8: float, n: int, rng: np.random.Generato
         if galaxy_density <= 0:
             raise ValueError(f"galaxy_density: must be positive, got {galaxy_density}; pass e.g. 30 (per arcmin^2)")
         pix_arcmin2 = (np.rad2deg(pix) * 60.0) ** 2
-        kappa = kappa + shape_noise / np.sqrt(galaxy_density * pix_arcmin2) * rng.standard_normal(kappa.shape)
+        noise = (rng if noise_rng is None else noise_rng).standard_normal(kappa.shape)
+        kappa = kappa + shape_noise / np.sqrt(galaxy_density * pix_arcmin2) * noise
     if smoothing_arcmin > 0:
         sigma = np.deg2rad(smoothing_arcmin / 60.0)
         kappa = np.fft.ifft2(np.fft.fft2(kappa) * np.exp(-0.5 * (ell * sigma) ** 2)).real
@@ -210,12 +215,16 @@ def simulate_lensing(n: int | None = None, seed: int = 0, *, size: int = 64, fov
         raise ValueError(f"n: {n} is too small for {len(cosmologies)} cosmologies; pass at least "
                          f"{max(20, 2 * len(cosmologies))}")
     rng = np.random.default_rng(seed)
+    # the shape noise from a stream of its own: the same seed gives the same fields and order with and without it,
+    # so noisy and noiseless maps compare map by map (review 33A: with noise, every map differed)
+    noise_rng = np.random.default_rng([seed, 1])
     counts = np.full(len(cosmologies), n // len(cosmologies))
     counts[: n % len(cosmologies)] += 1
     train_x, train_y, test_x, test_y = [], [], [], []
     for (om, s8), count in zip(cosmologies, counts):
         maps = lensing_maps(om, s8, int(count), rng, size=size, fov_deg=fov_deg, shift=shift,
-                            galaxy_density=galaxy_density, smoothing_arcmin=smoothing_arcmin).astype(np.float32)
+                            galaxy_density=galaxy_density, smoothing_arcmin=smoothing_arcmin,
+                            noise_rng=noise_rng).astype(np.float32)
         n_test = min(int(count) - 1, max(1, int(round(test_fraction * count))))
         target = np.tile([om, s8], (int(count), 1))
         test_x.append(maps[:n_test])

@@ -36,6 +36,9 @@ def test_the_lensing_example_can_carry_shape_noise_and_smoothing(tmp_path, capsy
         return float(np.std(np.diff(data.X, axis=-1)))
 
     assert roughness(noisy) > roughness(plain) + 0.01 and roughness(smooth) < 0.5 * roughness(noisy)
+    # the same fields, in the same order, under the noise (review 33A: the noise's draws changed every map)
+    expected = 0.28 / np.sqrt(30 * (3.5 * 60 / 64) ** 2)
+    assert float(np.std(noisy.X - plain.X)) == pytest.approx(expected, rel=0.03)
     assert noisy.meta["galaxy_density_per_arcmin2"] == 30 and smooth.meta["smoothing_arcmin"] == 2
     capsys.readouterr()
     assert main(["example", "cme", "--out", str(tmp_path / "c.npz"), "--galaxy-density", "30"]) == 2
