@@ -73,8 +73,8 @@ async def create_example(name: str, session: SessionDep, settings: SettingsDep, 
     The lensing example's maps are noiseless unless ``galaxy_density`` (shape noise) is given; ``smoothing_arcmin``
     smooths them after the noise. Either option on another example is a 422.
 
-    The same example (name, ``n``, ``seed`` and for lensing the noise options) gives the same file: if it was stored before, that dataset is
-    returned (200) with a ``note``, instead of a copy."""
+    The same example (name, ``n``, ``seed`` and for lensing the noise options) gives the same file: if it was
+    stored before, that dataset is returned (200) with a ``note``, instead of a copy."""
     if name not in EXAMPLES:
         raise HTTPException(status.HTTP_404_NOT_FOUND,
                             f"example {name!r} not found; choose one of {', '.join(EXAMPLES)}")
