@@ -64,7 +64,8 @@ log = logging.getLogger(__name__)
 API_DESCRIPTION = """Adaptive wavelet distillation as a service: upload data, distil a teacher into a wavelet and a
 tiny interpretable model, share the result.
 
-Every call needs the owner token (`Authorization: Bearer <token>`, the token `awd serve` prints). `$AWD_URL` below
+Every call needs the owner token (`Authorization: Bearer <token>`, the token `awd serve` prints), except `GET /api`,
+`GET /api/health`, `/api/session` and a share link's reads. `$AWD_URL` below
 is the server's address: the link `awd serve` printed without its `/?token=…`, which is this page's address
 without `/docs`; the paths follow it (`$AWD_URL/api/health`). One run:
 
