@@ -74,7 +74,7 @@ def test_wrong_fields_are_listed_in_the_start_bar_in_sight(web_server, owner_con
     assert 0 <= box["left"] and box["right"] <= size["width"] and box["onTop"], box  # drawn, nothing over it
     assert "epochs: enter a whole number" in alert.inner_text() and "2 fields to fix" in alert.inner_text()
     assert page.locator("#configure-estimate .alert").count() == 0  # listed once
-    assert "listed next to Start" in page.inner_text("#configure-estimate")
+    assert "listed with Start" in page.inner_text("#configure-estimate")
     screenshot(page, f"73-configure-wrong-fields-{size['width']}")
     page.fill("#configure-epochs", "5")
     page.fill("#configure-seed", "0")

@@ -62,6 +62,7 @@ def test_a_finished_jobs_page_says_how_long_it_and_its_stages_took(web_server, o
     expected = {name: _shown(used_value(name, given, resolved.get(name)))
                 for name, given in options_for_kind(config, "timeseries").items()}
     expected["teacher"] = "mlp"
+    expected["target"] = f"{bundle['data']['target_name']} (column 0)"  # named by its column (review 33B)
     assert values == expected
     assert values["mode"] == f"auto: {value_text(resolved['mode'])}" and values["lr"].endswith("(default)")
     page.locator("#job-stages").scroll_into_view_if_needed()
