@@ -10,13 +10,18 @@ import datetime as dt
 
 from awd_studio.frontend.durations import format_seconds
 
-__all__ = ["STAGES", "STAGE_OF", "display_stage", "stage_rows", "took_words", "shown_time_left", "OVER_ESTIMATE",
-           "REVISION_SECONDS", "REVISION_SHARE"]
+__all__ = ["STAGES", "STAGE_HEADINGS", "STAGE_OF", "display_stage", "stage_rows", "took_words", "shown_time_left",
+           "OVER_ESTIMATE", "REVISION_SECONDS", "REVISION_SHARE"]
 
-#: The stages a job's page lists, in the order they run, with their words (the pipeline's progress stages,
+#: The headline of each stage a job reports (the worker names them by key: ``teacher``, ``distill``, ...); a key
+#: not listed is shown as it is. The job page's stage line and its list of stages both read it.
+STAGE_HEADINGS = {"data": "Reading the data", "teacher": "Training the teacher", "distill": "Distilling the wavelets",
+                  "select": "Choosing the wavelet by cross-validation", "students": "Fitting the students and drawing",
+                  "starting": "Starting", "done": "Done", "cancelled": "Cancelled", "failed": "Failed"}
+
+#: The stages a job's page lists, in the order they run (the pipeline's progress stages,
 #: ``models.pipeline.progress.STAGE_SPANS``, and ``bench/end_to_end.py``'s).
-STAGES = {"data": "Reading the data", "teacher": "Training the teacher", "distill": "Distilling the wavelets",
-          "select": "Choosing the wavelet", "students": "Fitting the students and drawing"}
+STAGES = ("data", "teacher", "distill", "select", "students")
 
 #: The stages the worker reports that the page counts in another: the claim's ``starting`` in the data's, the
 #: scattering student and the bundle's writing (``done``) in the students' (they share its part of the progress
@@ -82,7 +87,8 @@ def stage_rows(job: dict) -> list[dict]:
     current = display_stage(job.get("stage")) if state == "running" else None
     last = list(seconds)[-1]
     rows = []
-    for stage, words in STAGES.items():
+    for stage in STAGES:
+        words = STAGE_HEADINGS[stage]
         if stage in seconds:
             row_state = ("running" if stage == current else
                          "ended here" if state in ("failed", "cancelled") and stage == last else "done")

@@ -30,7 +30,7 @@ from awd_studio.frontend.components import (
     teacher_text,
 )
 from awd_studio.frontend.help_links import help_link
-from awd_studio.frontend.job_timing import shown_time_left, stage_rows, took_words
+from awd_studio.frontend.job_timing import STAGE_HEADINGS, shown_time_left, stage_rows, took_words
 from awd_studio.frontend.option_words import KIND_OPTIONS, OPTION_WORDS, options_for_kind, used_value
 
 dash.register_page(__name__, path_template="/jobs/<job_id>", title="AWD Studio · job", name="Job")
@@ -246,13 +246,6 @@ def waiting_words(ahead, running) -> str:
         return "Waiting for a worker…"
     return (f"Waiting for a worker: {queue_words(running, ahead, ', ')}"
             f"{' ahead of this one' if ahead else ''} (each worker takes one at a time, oldest first).")
-
-
-#: The headline of each stage a job reports (the worker names them by key: ``teacher``, ``distill``, ...); a key
-#: not listed is shown as it is.
-STAGE_HEADINGS = {"data": "Reading the data", "teacher": "Training the teacher", "distill": "Distilling the wavelets",
-                  "select": "Choosing the wavelet by cross-validation", "students": "Fitting the students and drawing",
-                  "starting": "Starting", "done": "Done", "cancelled": "Cancelled", "failed": "Failed"}
 
 
 def what_words(job: dict) -> str:
