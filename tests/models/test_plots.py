@@ -177,3 +177,11 @@ def test_the_saved_figures_print_numbers_as_the_page_does():
 
     for value in (0.0, 1e-5, -0.000562, 0.012345, 0.5, 22.2, 573.4, 1130.4, -2500.0, 12345.0):
         assert plots._number(value) == fmt_number(value), value
+
+
+def test_the_saved_figures_label_map_axes_as_the_page_does():
+    """The models layer cannot import the pages' pixel_axis_titles: its copy is held to it here."""
+    from awd_studio.frontend.figures.style import pixel_axis_titles
+
+    for bundle in ({"data": {"pixel_arcmin": 3.28125}}, {"data": {"pixel_arcmin": 0.5}}, {"data": {}}, {}):
+        assert (plots._pixel_words(bundle, "row"), plots._pixel_words(bundle, "column")) == pixel_axis_titles(bundle)
