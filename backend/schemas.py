@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from awd_studio.jobstate.db import SHARE_LABEL_MAX
+from awd_studio.models.data.examples import MAX_GALAXY_DENSITY, MAX_SMOOTHING_ARCMIN
 from awd_studio.models.options import JobOptions
 
 __all__ = [
@@ -123,11 +124,12 @@ class ExampleCreate(BaseModel):
     n: int | None = Field(default=None, ge=20, le=200_000, description="number of samples (default: the example's own)")
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     name: str | None = Field(default=None, max_length=200)
-    galaxy_density: float | None = Field(default=None, gt=0, le=1000,
+    galaxy_density: float | None = Field(default=None, gt=0, le=MAX_GALAXY_DENSITY,
                                          description="lensing only: source galaxies per arcmin² for shape noise "
                                                      "(e.g. 30); default noiseless maps")
-    smoothing_arcmin: float = Field(default=0.0, ge=0, le=60, description="lensing only: SD of a Gaussian smoothing "
-                                                                          "after the noise, in arcmin (default 0)")
+    smoothing_arcmin: float = Field(default=0.0, ge=0, le=MAX_SMOOTHING_ARCMIN,
+                                    description="lensing only: SD of a Gaussian smoothing after the noise, in arcmin "
+                                                "(default 0)")
 
 
 class TeacherPublic(BaseModel):

@@ -14,7 +14,8 @@ from awd_studio.models.data.simulate_lensing import simulate_lensing
 from awd_studio.models.data.simulate_synthetic import simulate_synthetic
 from awd_studio.models.validation import InputError
 
-__all__ = ["EXAMPLES", "EXAMPLE_DESCRIPTIONS", "LENSING_OPTIONS", "make_example", "write_example"]
+__all__ = ["EXAMPLES", "EXAMPLE_DESCRIPTIONS", "LENSING_OPTIONS", "MAX_GALAXY_DENSITY", "MAX_SMOOTHING_ARCMIN",
+           "make_example", "write_example"]
 
 EXAMPLES = ("synthetic", "cme", "lensing")
 
@@ -31,6 +32,9 @@ EXAMPLE_DESCRIPTIONS = {
 
 #: The lensing example's observational options (:func:`make_example`): shape noise and smoothing.
 LENSING_OPTIONS = ("galaxy_density", "smoothing_arcmin")
+#: Largest galaxy density (per arcmin²) and smoothing (arcmin) an example takes (the API's bounds too).
+MAX_GALAXY_DENSITY = 1000.0
+MAX_SMOOTHING_ARCMIN = 60.0
 
 
 def make_example(name: str, n: int | None = None, seed: int = 0, *, galaxy_density: float | None = None,
@@ -73,12 +77,12 @@ def make_example(name: str, n: int | None = None, seed: int = 0, *, galaxy_densi
         if name != "lensing":
             raise InputError("galaxy_density" if galaxy_density is not None else "smoothing_arcmin",
                              f"applies to the lensing example only, not to {name!r}", "leave it out")
-        if galaxy_density is not None and not 0 < float(galaxy_density) <= 1000:
-            raise InputError("galaxy_density", f"must be above 0 and at most 1000 per arcmin², got {galaxy_density!r}",
-                             "pass e.g. 30 (a deep survey) or 10 (a shallow one)")
-        if not 0 <= float(smoothing_arcmin) <= 60:
-            raise InputError("smoothing_arcmin", f"must be between 0 and 60 arcmin, got {smoothing_arcmin!r}",
-                             "pass e.g. 1")
+        if galaxy_density is not None and not 0 < float(galaxy_density) <= MAX_GALAXY_DENSITY:
+            raise InputError("galaxy_density", f"must be above 0 and at most {MAX_GALAXY_DENSITY:g} per arcmin², got "
+                             f"{galaxy_density!r}", "pass e.g. 30 (a deep survey) or 10 (a shallow one)")
+        if not 0 <= float(smoothing_arcmin) <= MAX_SMOOTHING_ARCMIN:
+            raise InputError("smoothing_arcmin", f"must be between 0 and {MAX_SMOOTHING_ARCMIN:g} arcmin, got "
+                             f"{smoothing_arcmin!r}", "pass e.g. 1")
         observed = {"galaxy_density": None if galaxy_density is None else float(galaxy_density),
                     "smoothing_arcmin": float(smoothing_arcmin)}
     try:
