@@ -274,7 +274,7 @@ def outside_range_text(parameters: dict) -> str | None:
     below, above = outside.get("below") or [], outside.get("above") or []
     parts = []
     for k, name in enumerate(parameters.get("channels") or []):
-        sides = [f"{share:.1%} {side}".replace("%", " %") for side, shares in (("below", below), ("above", above))
+        sides = [f"{100 * share:.1f} % {side}" for side, shares in (("below", below), ("above", above))
                  if k < len(shares) and isinstance(share := shares[k], int | float) and share > 0]
         if sides:
             parts.append(f"{name} {', '.join(sides)}")
