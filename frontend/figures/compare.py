@@ -210,9 +210,8 @@ def compare_activation_figure(bundles: list[dict], labels: list[str]) -> go.Figu
     if all(m is None for m in means):
         return empty_figure("No run stores activation maps")
     if all(m is None or m.ndim == 2 for m in means):
-        return _compare_map_activations(means, labels, pixel_axis_titles(bundles[0]) if all(
-            (b.get("data") or {}).get("pixel_arcmin") == (bundles[0].get("data") or {}).get("pixel_arcmin")
-            for b in bundles) else pixel_axis_titles(None))
+        one_scale = len({(b.get("data") or {}).get("pixel_arcmin") for b in bundles}) == 1  # else pixels alone
+        return _compare_map_activations(means, labels, pixel_axis_titles(bundles[0] if one_scale else None))
     fig = go.Figure()
     length = None
     for run, (bundle, mean, label, color) in enumerate(zip(bundles, means, labels, RUN_COLORS)):
