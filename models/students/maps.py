@@ -28,6 +28,7 @@ from awd_studio.models.students.peaks import (
     _patch_responses,
     _peak_patches,
     bin_peak_values,
+    never_negative_at_peaks,
 )
 from awd_studio.models.validation import InputError
 
@@ -262,6 +263,11 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         seen at least 5 times, ridge otherwise.
     covariance : {"pooled", "per_class"}, default="pooled"
         Covariance in the chi² (see :func:`chi2_fit`).
+    signed : bool, default=False
+        Bin a channel whose response can be below 0 at a peak (the LL response; a kernel's, unless
+        :func:`models.students.peaks.never_negative_at_peaks`) over ``[-b, b]`` instead of ``[0, b]``, so that its
+        negative responses are counted. False keeps the paper's range from 0 for every channel. The detail
+        magnitude, the Roberts cross and the raw heights keep their ranges either way.
     score_column : int or None, default=None
         Column of ``y`` whose mean squared error chooses ``bin_max`` on the validation split; ``None``
         uses all columns.
@@ -276,12 +282,14 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
     method_ : {"chi2", "ridge"}
     bin_range_ : (float, float)
         Histogram range used (of the scaled responses for ``"magnitude"``).
+    channel_ranges_ : ndarray of shape (n_channels, 2)
+        Each channel's histogram range: ``bin_range_``, or ``[-b, b]`` for a channel ``signed`` widens.
     channel_scale_ : ndarray of shape (n_channels,)
         What each channel's responses are divided by before binning: ones, except for ``"magnitude"``.
     outside_range_ : dict of str to ndarray of shape (n_channels,)
         ``"below"`` and ``"above"``: the share of the training peaks whose response in each channel falls below or
-        above ``bin_range_``; those responses are in no bin (the paper's ranges start at 0, so a wavelet channel's
-        negative responses are not counted).
+        above its range (``channel_ranges_``); those responses are in no bin (the paper's ranges start at 0, so
+        without ``signed`` a wavelet channel's negative responses are not counted).
     bin_scores_ : dict of float to float
         Validation MSE per candidate upper bound (empty when ``bin_max`` is one float).
     n_features_ : int
@@ -306,19 +314,21 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         "bin_max": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither"), "array-like"],
         "method": [StrOptions({"auto", "chi2", "ridge"})],
         "covariance": [StrOptions({"pooled", "per_class"})],
+        "signed": ["boolean"],
         "score_column": [None, Interval(Integral, 0, None, closed="left")],
         "val_fraction": [Interval(Real, 0, 1, closed="neither")],
         "random_state": [Interval(Integral, 0, None, closed="left")],
     }
 
     def __init__(self, kernels=None, *, response="kernels", bins=22, bin_max="auto", method="auto",
-                 covariance="pooled", score_column=None, val_fraction=0.2, random_state=0):
+                 covariance="pooled", signed=False, score_column=None, val_fraction=0.2, random_state=0):
         self.kernels = kernels
         self.response = response
         self.bins = bins
         self.bin_max = bin_max
         self.method = method
         self.covariance = covariance
+        self.signed = signed
         self.score_column = score_column
         self.val_fraction = val_fraction
         self.random_state = random_state
@@ -347,9 +357,26 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
             highs = explicit
         return [(0.0, hi) for hi in highs if hi > 0] or [(0.0, 1.0)]
 
+    def _signed_channels(self):
+        """(n_channels,) bool: the channels whose response can be below 0 at a peak (see ``signed``)."""
+        if self.response == "magnitude":  # the LL response, then a norm
+            return np.array([True, False])
+        if self.response == "kernels":
+            return np.array([not never_negative_at_peaks(k) for k in self.kernels_])
+        return np.array([False])  # raw heights (a range of their own) and the Roberts cross (a sum of norms)
+
+    def _lows(self, bin_range):
+        """Each channel's lower histogram bound for ``bin_range`` (``-b`` where ``signed`` widens it), or None
+        when every channel takes ``bin_range``'s own."""
+        widened = self._signed_channels() if self.signed else np.zeros(1, dtype=bool)
+        if not widened.any():
+            return None
+        return np.where(widened, -float(bin_range[1]), float(bin_range[0]))
+
     def _features(self, maps, bin_range):
         scale = self.channel_scale_ if self.response == "magnitude" else None
-        return _count_peaks(maps, self._kernel_columns, self.response, bin_range, self.bins, scale)
+        return _count_peaks(maps, self._kernel_columns, self.response, bin_range, self.bins, scale,
+                            self._lows(bin_range))
 
     def _scaled(self, values):
         """(C, n_peaks) responses divided by :attr:`channel_scale_` (only ``"magnitude"`` scales them)."""
@@ -428,7 +455,8 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
     # histogram does not depend on the other maps in its fold, so a fold's are rows of the parent's), and the
     # largest responses (_TopResponses, for a fold's percentile in _ranges).
     def _memo_for(self, parent):
-        key = (self.response, self.bins, None if self._kernel_columns is None else self._kernel_columns.tobytes())
+        key = (self.response, self.bins, self.signed,
+               None if self._kernel_columns is None else self._kernel_columns.tobytes())
         memo = getattr(self, "_memo", None)
         if memo is None or memo["parent"] is not parent or memo["key"] != key:
             memo = self._memo = {"parent": parent, "key": key, "values": None, "histograms": {}}
@@ -455,9 +483,10 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
             tables = self._memo_for(parent)["histograms"]
             if tuple(bin_range) not in tables:
                 tables[tuple(bin_range)] = bin_peak_values(self._parent_responses(parent), parent.sample,
-                                                           parent.n_maps, bin_range, self.bins)
+                                                           parent.n_maps, bin_range, self.bins,
+                                                           self._lows(bin_range))
             return tables[tuple(bin_range)][peaks.rows]
-        return bin_peak_values(values, peaks.sample, peaks.n_maps, bin_range, self.bins)
+        return bin_peak_values(values, peaks.sample, peaks.n_maps, bin_range, self.bins, self._lows(bin_range))
 
     def _subset_scale(self, peaks):
         """The positive responses' :data:`RESPONSE_QUANTILE` for a subset of a parent's peaks, found among the
@@ -522,8 +551,11 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         # what the histograms leave out (review 32A: the LL channel's responses below 0, about 40 % of the lensing
         # example's peaks, were dropped without a word); shares of the training peaks per channel
         lo, hi = self.bin_range_
+        lows = self._lows(self.bin_range_)
+        lows = np.full(values.shape[0], lo) if lows is None else lows
+        self.channel_ranges_ = np.stack([lows, np.full(values.shape[0], hi)], axis=1)
         n_peaks = max(values.shape[1], 1)  # maps without peaks leave nothing out
-        self.outside_range_ = {"below": (values < lo).sum(axis=1) / n_peaks,
+        self.outside_range_ = {"below": (values < lows[:, None]).sum(axis=1) / n_peaks,
                                "above": (values > hi).sum(axis=1) / n_peaks}
         features = by_range.get(self.bin_range_)
         if features is None:

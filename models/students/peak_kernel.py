@@ -17,7 +17,7 @@ next to this file (or in ``NUMBA_CACHE_DIR``), so later processes load it.
 import numba
 import numpy as np
 
-__all__ = ["RESPONSE_CODES", "peak_count_histograms", "bin_values"]
+__all__ = ["RESPONSE_CODES", "channel_lows", "peak_count_histograms", "bin_values"]
 
 #: How the compiled loop computes a peak's response.
 RESPONSE_CODES = {"kernels": 0, "roberts": 1, "magnitude": 2}
@@ -31,10 +31,9 @@ def _add(out, s, column, r, lo, hi, span, bins):
 
 
 @numba.njit(cache=True, nogil=True)
-def _count(maps, kernel_rows, response, lo, hi, bins, out):
+def _count(maps, kernel_rows, response, lows, hi, bins, out):
     n, height, width = maps.shape
     n_channels = out.shape[1] // bins
-    span = hi - lo
     row_max = np.empty((height, width), dtype=maps.dtype)  # max of each pixel and its left/right neighbours
     columns = np.empty(width, dtype=np.int64)  # the peaks of one row
     patch = np.empty(9)  # a peak's 3x3 neighbourhood in float64, row by row
@@ -59,14 +58,14 @@ def _count(maps, kernel_rows, response, lo, hi, bins, out):
                     r = 0.0
                     for t in range(9):
                         r += kernel_rows[0, t] * patch[t]
-                    _add(out, s, 0, r, lo, hi, span, bins)
+                    _add(out, s, 0, r, lows[0], hi, hi - lows[0], bins)
                     squares = 0.0
                     for c in range(1, kernel_rows.shape[0]):
                         r = 0.0
                         for t in range(9):
                             r += kernel_rows[c, t] * patch[t]
                         squares += r * r
-                    _add(out, s, bins, np.sqrt(squares), lo, hi, span, bins)
+                    _add(out, s, bins, np.sqrt(squares), lows[1], hi, hi - lows[1], bins)
                     continue
                 for c in range(n_channels):
                     r = 0.0
@@ -78,10 +77,37 @@ def _count(maps, kernel_rows, response, lo, hi, bins, out):
                             for b in range(2):
                                 t = 3 * a + b  # top-left corner of the window
                                 r += np.sqrt((patch[t + 1] - patch[t + 3]) ** 2 + (patch[t] - patch[t + 4]) ** 2)
-                    _add(out, s, c * bins, r, lo, hi, span, bins)
+                    _add(out, s, c * bins, r, lows[c], hi, hi - lows[c], bins)
 
 
-def peak_count_histograms(maps, kernel_rows, bin_range, bins, response="kernels"):
+def channel_lows(bin_range, n_channels, lows=None):
+    """The lower histogram bound of each channel: ``lows`` where given, else ``bin_range``'s low for every one.
+
+    Parameters
+    ----------
+    bin_range : (float, float)
+    n_channels : int
+    lows : array-like of shape (n_channels,), optional
+        Per-channel lower bounds, each below ``bin_range``'s high.
+
+    Returns
+    -------
+    ndarray of shape (n_channels,), float64
+
+    Examples
+    --------
+    >>> channel_lows((0.0, 2.0), 2), channel_lows((0.0, 2.0), 2, [-2.0, 0.0])
+    (array([0., 0.]), array([-2.,  0.]))
+    """
+    if lows is None:
+        return np.full(int(n_channels), float(bin_range[0]))
+    lows = np.ascontiguousarray(lows, dtype=np.float64).reshape(-1)
+    if lows.shape != (int(n_channels),) or not (lows < float(bin_range[1])).all():
+        raise ValueError(f"lows: expected {n_channels} values below {bin_range[1]}, got {lows.tolist()}")
+    return lows
+
+
+def peak_count_histograms(maps, kernel_rows, bin_range, bins, response="kernels", lows=None):
     """Histograms of the responses at the peaks of each map, channel after channel.
 
     Parameters
@@ -99,6 +125,9 @@ def peak_count_histograms(maps, kernel_rows, bin_range, bins, response="kernels"
     bins : int
         Bins per channel.
     response : {"kernels", "roberts", "magnitude"}, default="kernels"
+    lows : array-like of shape (n_channels,), optional
+        A lower bound per channel instead of ``lo`` (:func:`channel_lows`); each channel's ``bins`` bins then
+        span ``[lows[c], hi]``.
 
     Returns
     -------
@@ -118,21 +147,20 @@ def peak_count_histograms(maps, kernel_rows, bin_range, bins, response="kernels"
     kernel_rows = np.ascontiguousarray(np.zeros((1, 9)) if kernel_rows is None else kernel_rows, dtype=np.float64)
     n_channels = 2 if response == "magnitude" else kernel_rows.shape[0]
     out = np.zeros((maps.shape[0], n_channels * bins))
-    lo, hi = bin_range
-    _count(maps, kernel_rows, RESPONSE_CODES[response], float(lo), float(hi), int(bins), out)
+    _count(maps, kernel_rows, RESPONSE_CODES[response], channel_lows(bin_range, n_channels, lows),
+           float(bin_range[1]), int(bins), out)
     return out
 
 
 @numba.njit(cache=True, nogil=True)
-def _bin_values(values, sample, lo, hi, bins, out):
+def _bin_values(values, sample, lows, hi, bins, out):
     n_channels, n_peaks = values.shape
-    span = hi - lo
     for c in range(n_channels):
         for p in range(n_peaks):
-            _add(out, sample[p], c * bins, values[c, p], lo, hi, span, bins)
+            _add(out, sample[p], c * bins, values[c, p], lows[c], hi, hi - lows[c], bins)
 
 
-def bin_values(values, sample, n_maps, bin_range, bins):
+def bin_values(values, sample, n_maps, bin_range, bins, lows=None):
     """Per-map histograms of responses already read at the peaks, binned exactly as :func:`peak_count_histograms`.
 
     Parameters
@@ -143,6 +171,8 @@ def bin_values(values, sample, n_maps, bin_range, bins):
     n_maps : int
     bin_range : (float, float)
     bins : int
+    lows : array-like of shape (C,), optional
+        A lower bound per channel instead of ``bin_range``'s low (:func:`channel_lows`).
 
     Returns
     -------
@@ -156,6 +186,6 @@ def bin_values(values, sample, n_maps, bin_range, bins):
     """
     values = np.ascontiguousarray(values, dtype=np.float64)
     out = np.zeros((int(n_maps), values.shape[0] * int(bins)))
-    _bin_values(values, np.ascontiguousarray(sample, dtype=np.int64), float(bin_range[0]), float(bin_range[1]),
-                int(bins), out)
+    _bin_values(values, np.ascontiguousarray(sample, dtype=np.int64), channel_lows(bin_range, values.shape[0], lows),
+                float(bin_range[1]), int(bins), out)
     return out

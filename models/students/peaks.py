@@ -100,6 +100,32 @@ def _kernel_matrix(kernels):
     return np.stack([k.reshape(9) for k in kernels], axis=1)
 
 
+def never_negative_at_peaks(kernel) -> bool:
+    """Whether a 3 x 3 kernel's response is at least 0 at every peak, whatever the map.
+
+    At a peak the centre x₀ is above its neighbours xᵢ, and the response is
+    ``Σᵢ kᵢ (xᵢ − x₀) + (Σ k) x₀``: a kernel with a centre tap of at least 0, no positive neighbour tap and taps
+    summing to 0 (the Laplace kernel) gives a sum of terms ≥ 0. Any other kernel (the wavelet's LL, a
+    mean-centred detail sub-filter) can respond below 0 at a peak.
+
+    Parameters
+    ----------
+    kernel : array-like of shape (3, 3)
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> never_negative_at_peaks(LAPLACE_KERNEL), never_negative_at_peaks(np.full((3, 3), 1 / 9))
+    (True, False)
+    """
+    k = np.asarray(kernel, dtype=np.float64).reshape(9)
+    neighbours = np.delete(k, 4)
+    return bool(k[4] >= 0 and (neighbours <= 0).all() and abs(k.sum()) <= 1e-12 * np.abs(k).max())
+
+
 def _patch_responses(patches, response, kernel_matrix):
     """Responses at the centre of each (n_peaks, 9) patch: (C, n_peaks), one row per channel.
 
@@ -199,7 +225,7 @@ def peak_patches(maps):
     return PeakPatches(patches, sample, maps.shape[0])
 
 
-def bin_peak_values(values, sample, n_maps, bin_range, bins):
+def bin_peak_values(values, sample, n_maps, bin_range, bins, lows=None):
     """Per-map histograms of responses at peaks, binned like the compiled pass of :meth:`PeakCountRegressor.fit`.
 
     The binning is compiled too (:func:`models.students.peak_kernel.bin_values`, the same arithmetic).
@@ -214,6 +240,8 @@ def bin_peak_values(values, sample, n_maps, bin_range, bins):
     bin_range : (float, float)
         ``[lo, hi]``; ``hi`` falls in the last bin, values outside are dropped.
     bins : int
+    lows : array-like of shape (C,), optional
+        A lower bound per channel instead of ``lo``.
 
     Returns
     -------
@@ -221,7 +249,7 @@ def bin_peak_values(values, sample, n_maps, bin_range, bins):
     """
     from awd_studio.models.students.peak_kernel import bin_values  # numba: loaded where it is used (113 MiB)
 
-    return bin_values(values, sample, n_maps, bin_range, bins)
+    return bin_values(values, sample, n_maps, bin_range, bins, lows)
 
 
 def _check_range(bin_range):
@@ -276,21 +304,23 @@ def _channel_of_kernel(response, n_kernels):
     return np.array([0, 1, 1, 1]) if response == "magnitude" else np.arange(n_kernels)
 
 
-def _count_peaks(maps, kernel_columns, response, bin_range, bins, channel_scale=None):
+def _count_peaks(maps, kernel_columns, response, bin_range, bins, channel_scale=None, lows=None):
     """Peak histograms of checked maps, counted in one compiled pass (:mod:`models.students.peak_kernel`).
 
     ``channel_scale``: what each channel's responses are divided by before binning (``None``: nothing), folded
-    into the kernels (each response, and so the magnitude's norm, is linear in its kernel).
+    into the kernels (each response, and so the magnitude's norm, is linear in its kernel). ``lows``: a lower
+    bound per channel instead of ``bin_range``'s (``None``: that one for all).
     """
     from awd_studio.models.students.peak_kernel import peak_count_histograms  # numba: loaded where it is used
 
     if response == "roberts":
-        return peak_count_histograms(maps, None, bin_range, bins, "roberts")
+        return peak_count_histograms(maps, None, bin_range, bins, "roberts", lows)
     if channel_scale is not None and kernel_columns is not None:
         scale = np.asarray(channel_scale, dtype=np.float64)
         kernel_columns = kernel_columns / scale[_channel_of_kernel(response, kernel_columns.shape[1])][None, :]
     rows = np.eye(9)[4:5] if response == "raw" else kernel_columns.T  # raw heights: the centre tap
-    return peak_count_histograms(maps, rows, bin_range, bins, "magnitude" if response == "magnitude" else "kernels")
+    return peak_count_histograms(maps, rows, bin_range, bins, "magnitude" if response == "magnitude" else "kernels",
+                                 lows)
 
 
 def _check_magnitude_kernels(kernels):

@@ -424,6 +424,58 @@ def test_magnitude_response_equals_full_map_responses_at_peaks_per_channel_scale
                                   expected)
 
 
+def test_signed_range_counts_the_negative_responses():
+    """``signed=True`` bins the LL channel (and any kernel that can respond below 0 at a peak) over [-b, b]: the
+    counts equal np.histogram over those ranges, every LL response within them is counted (review 32A: about 40 %
+    of the lensing example's LL responses were below the paper's range), and the Laplace kernel, never below 0
+    at a peak, keeps [0, b]."""
+    from awd_studio.models.filters import lowpass_filter, subfilters_3x3
+    from awd_studio.models.predictors import peak_patches
+
+    maps, y = _lensing_like(n_per_class=15)
+    kernels = subfilters_3x3(lowpass_filter("db4"))
+    mask = find_peaks(maps)[:, 1:-1, 1:-1]
+    sample = np.nonzero(mask)[0]
+    ll, lh, hl, hh = (apply_kernel(maps, kernels[name]) for name in ("LL", "LH", "HL", "HH"))
+    raw = [ll[mask], np.sqrt(lh ** 2 + hl ** 2 + hh ** 2)[mask]]
+    paper = PeakCountRegressor(kernels=kernels, response="magnitude").fit(maps, y)
+    model = PeakCountRegressor(kernels=kernels, response="magnitude", signed=True).fit(maps, y)
+    lo, hi = model.bin_range_
+    np.testing.assert_array_equal(model.channel_ranges_, [[-hi, hi], [0.0, hi]])
+    np.testing.assert_array_equal(paper.channel_ranges_, [[0.0, paper.bin_range_[1]]] * 2)
+    ranges = [(-hi, hi), (0.0, hi)]
+    expected = np.concatenate([np.stack([np.histogram(v[sample == i] / s, bins=22, range=r)[0]
+                                         for i in range(len(maps))])
+                               for v, s, r in zip(raw, model.channel_scale_, ranges)], axis=1)
+    np.testing.assert_array_equal(model.transform(maps), expected)
+    np.testing.assert_array_equal(model._peak_features(peak_patches(maps), model.bin_range_), expected)
+    np.testing.assert_allclose(model.outside_range_["below"], [np.mean(raw[0] / model.channel_scale_[0] < -hi), 0])
+    assert paper.outside_range_["below"][0] > 0.05 and model.outside_range_["below"][0] < 0.01
+    # the four kernels of the paper's student: the LL and the mean-centred details can all be negative
+    four = PeakCountRegressor(kernels=kernels, signed=True, bin_max=0.5).fit(maps, y)
+    np.testing.assert_array_equal(four.channel_ranges_, [[-0.5, 0.5]] * 4)
+    laplace = PeakCountRegressor(kernels=[LAPLACE_KERNEL], signed=True, bin_max=0.5).fit(maps, y)
+    np.testing.assert_array_equal(laplace.channel_ranges_, [[0.0, 0.5]])
+    unsigned = PeakCountRegressor(kernels=[LAPLACE_KERNEL], bin_max=0.5).fit(maps, y)
+    np.testing.assert_array_equal(laplace.transform(maps), unsigned.transform(maps))
+
+
+def test_never_negative_at_peaks_holds_on_random_peaks():
+    """The kernels the rule calls never negative at a peak are not, on the peaks of random maps; the others are
+    below 0 at some."""
+    from awd_studio.models.filters import lowpass_filter, subfilters_3x3
+    from awd_studio.models.students.peaks import never_negative_at_peaks
+
+    maps = np.random.default_rng(3).normal(size=(20, 32, 32)) - 3.0  # peaks below 0 as well
+    mask = find_peaks(maps)[:, 1:-1, 1:-1]
+    db5 = subfilters_3x3(lowpass_filter("db5"))
+    for kernel, expected in ((LAPLACE_KERNEL, True), (np.full((3, 3), 1 / 9), False), (db5["LL"], False),
+                             (db5["LH"], False), (db5["HH"], False)):
+        assert never_negative_at_peaks(kernel) is expected
+        responses = apply_kernel(maps, kernel)[mask]
+        assert bool(responses.min() >= 0) is expected
+
+
 @pytest.mark.parametrize("response", ["kernels", "magnitude", "roberts", "raw"])
 def test_maps_without_peaks_fit_through_both_paths(response):
     """Flat maps have no peaks: every histogram is empty, and both fits say so with constant predictions instead
@@ -663,7 +715,9 @@ def test_fits_on_subsets_of_the_same_peaks_equal_fits_on_copies():
     folds = [np.random.default_rng(s).permutation(len(maps))[:24] for s in range(3)]
     settings = ({"kernels": subfilters_3x3(lowpass_filter("db5"))}, {"kernels": [LAPLACE_KERNEL]},
                 {"kernels": [LAPLACE_KERNEL], "bin_max": [0.01, 0.02, 0.03]}, {"response": "raw"},
-                {"response": "roberts"}, {"kernels": subfilters_3x3(lowpass_filter("db5")), "response": "magnitude"})
+                {"response": "roberts"}, {"kernels": subfilters_3x3(lowpass_filter("db5")), "response": "magnitude"},
+                {"kernels": subfilters_3x3(lowpass_filter("db5")), "response": "magnitude", "signed": True},
+                {"kernels": subfilters_3x3(lowpass_filter("db5")), "signed": True, "bin_max": [0.01, 0.02, 0.03]})
     for kwargs in settings:
         shared = PeakCountRegressor(**kwargs)  # one instance over every fold, as fold_scores uses it
         for rows in folds:
