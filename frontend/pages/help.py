@@ -116,7 +116,7 @@ BODIES = {
         _p("For time series, “auto” trains both an LSTM and an MLP on the same split and keeps the one with the "
            "lower loss on the held-out part of the training data; a note on the results page names both losses. "
            "An LSTM suits events that may happen at any time (the CME traces: 0.19 against the MLP's 0.36), an "
-           "MLP values at fixed times (the synthetic example: 0.005 against the LSTM's 0.18, where the LSTM stops "
+           "MLP values at fixed times (the synthetic example: 0.005 against the LSTM's 0.17, where the LSTM stops "
            "after 30 epochs, ten times behind; trained to the end it reached 0.098, and distilled from it the grid "
            "held no wavelet closer to the true db5 than 0.31, against 0.008 from the MLP)."),
     ],
