@@ -28,6 +28,7 @@ OPTION_WORDS = {
     "start_search": "Random starts searched",
     "series_features": "Series student reads",
     "peak_response": "Map student reads",
+    "peak_range": "Map student's range",
     "random_search": "Control: random wavelets without the teacher",
     "student": "Scattering student",
     "scattering_epochs": "Scattering student training epochs",
@@ -72,7 +73,7 @@ def option_words(name: str) -> str:
 #: start search, the map student's. A copy of ``models.options.KIND_OPTIONS``.
 KIND_OPTIONS = {
     "timeseries": ("start_search", "series_features", "top_k", "student_penalty"),
-    "image": ("peak_response", "peak_covariance"),
+    "image": ("peak_response", "peak_range", "peak_covariance"),
 }
 
 

@@ -248,9 +248,7 @@ def _table(rows: list[dict]) -> dbc.Table:
 
 def _maps_summary(record: dict) -> html.Div:
     p = record.get("parameters") or {}
-    items = [f"filters read at the peaks: {', '.join(p.get('channels') or [])}",
-             f"{p.get('bins')} bins over [{figures.fmt_number((p.get('bin_range') or [None])[0])}, "
-             f"{figures.fmt_number((p.get('bin_range') or [None, None])[1])}]",
+    items = [f"filters read at the peaks: {', '.join(p.get('channels') or [])}",  # the ranges: the definition's
              f"method: {p.get('method')} ({p.get('covariance')} covariance)" if p.get("method") == "chi2"
              else "method: ridge on standardised histograms",
              outside_range_text(p),

@@ -26,8 +26,8 @@ __all__ = [
     "Mode", "BOUNDARY_MODES", "Parametrization", "Attribution", "Teacher", "TEACHER_ARCHITECTURES",
     "DEFAULT_TEACHER", "AUTO_TEACHERS", "TEACHERS_BY_KIND",
     "GradientPath", "GRADIENT_PATH_ALIASES", "GridPreset", "SelectionRule", "InputScaling", "TeacherAugment",
-    "StudentPenalty", "SeriesFeatures", "PeakCovariance", "PeakResponse", "Kind", "MAX_EPOCHS", "MAX_TEACHER_EPOCHS",
-    "MAX_GRID_POINTS",
+    "StudentPenalty", "SeriesFeatures", "PeakCovariance", "PeakResponse", "PeakRange", "Kind", "MAX_EPOCHS",
+    "MAX_TEACHER_EPOCHS", "MAX_GRID_POINTS",
     "Student", "MAX_SCATTERING_EPOCHS",
     "MAX_GRID_VALUES", "MAX_LEVELS", "GRID_PRESETS", "grid_preset", "grid_from_text", "JobOptions", "PipelineConfig",
     "options_error", "cli_fields", "describe", "DEFAULT_START_SEARCH", "START_SEARCH_MAX_LENGTH",
@@ -175,6 +175,15 @@ class PeakResponse(StrEnum):
 
     KERNELS = "kernels"
     MAGNITUDE = "magnitude"
+
+
+class PeakRange(StrEnum):
+    """The map student's histogram range for a channel that can respond below 0 at a peak (the LL response):
+    ``from_zero`` bins ``[0, b]`` as the paper does, leaving its negative responses out; ``signed`` bins
+    ``[-b, b]`` (docs/science.md, "Map student")."""
+
+    FROM_ZERO = "from_zero"
+    SIGNED = "signed"
 
 
 class Student(StrEnum):
@@ -431,6 +440,9 @@ class JobOptions(BaseModel):
                                         "peak through the wavelet's 3 x 3 sub-filters; magnitude: the LL response "
                                         "and the detail magnitude sqrt(LH² + HL² + HH²), each scaled by its "
                                         "training 99th percentile; kernels: the four responses (the paper's)")
+    peak_range: PeakRange = Field(PeakRange.FROM_ZERO, description="map student's histogram range for a "
+                                  "channel that can respond below 0 at a peak (the LL response); from_zero: "
+                                  "[0, b], the paper's, its negative responses in no bin; signed: [-b, b]")
     student: Student = Field(Student.AWD, description="awd: AWD's students only; scattering: also a learned "
                              "scattering student started from the AWD wavelet, its paths pruned")
     scattering_epochs: int = Field(10, ge=1, le=MAX_SCATTERING_EPOCHS, description="training epochs of the "
@@ -532,11 +544,11 @@ class PipelineConfig(JobOptions):
 
 #: The options that apply to one kind of data only; every other option applies to both. The time-series student's
 #: (what it reads, how many coefficients a band, its penalty) and the start search, which is for time series; the
-#: map student's (what it reads at a peak, its covariance). The job page shows a job the options of its kind (the
-#: frontend's copy, ``frontend/option_words.py``, is held to this one by tests/frontend/test_option_words.py).
+#: map student's (what it reads at a peak, its range, its covariance). The job page shows a job the options of its
+#: kind (the frontend's copy, ``frontend/option_words.py``, is held to this one by tests/frontend/test_option_words.py).
 KIND_OPTIONS = {
     Kind.TIMESERIES.value: ("start_search", "series_features", "top_k", "student_penalty"),
-    Kind.IMAGE.value: ("peak_response", "peak_covariance"),
+    Kind.IMAGE.value: ("peak_response", "peak_range", "peak_covariance"),
 }
 
 

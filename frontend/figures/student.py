@@ -31,7 +31,7 @@ from awd_studio.frontend.figures.style import (
 )
 
 __all__ = ["student_record", "student_formula", "beyond_ends_note", "student_rows", "scalogram_figure",
-           "subband_figure", "peak_histogram_figure", "FORMULA_TERMS"]
+           "subband_figure", "peak_histogram_figure", "bin_centres", "FORMULA_TERMS"]
 
 #: Terms the formula spells out (the others are in the table).
 FORMULA_TERMS = 6
@@ -675,6 +675,29 @@ def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figu
     return go.Figure(data=data, layout=layout, _validate=False)
 
 
+def bin_centres(params: dict) -> list:
+    """The centres of each channel's histogram bins, from a map student's parameters (``channel_ranges`` when the
+    bundle has them: a signed range differs by channel; else ``bin_edges``, one range for all).
+
+    Examples
+    --------
+    >>> p = {"channels": ["LL", "detail magnitude"], "bins": 2, "bin_edges": [0.0, 0.5, 1.0]}
+    >>> [c.tolist() for c in bin_centres(p)]
+    [[0.25, 0.75], [0.25, 0.75]]
+    >>> [c.tolist() for c in bin_centres({**p, "channel_ranges": [[-1.0, 1.0], [0.0, 1.0]]})]
+    [[-0.5, 0.5], [0.25, 0.75]]
+    """
+    ranges = params.get("channel_ranges")
+    if ranges is None:
+        edges = np.asarray(params["bin_edges"], dtype=float)
+        return [(edges[:-1] + edges[1:]) / 2] * len(params["channels"])
+    centres = []
+    for low, high in ranges:
+        edges = np.linspace(low, high, params["bins"] + 1)
+        centres.append((edges[:-1] + edges[1:]) / 2)
+    return centres
+
+
 def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = None,
                           max_cols: int = 4) -> go.Figure:
     """The example's peak-count histogram against the nearest class template, and χ² to every class.
@@ -695,8 +718,7 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
     ex, params = examples[k], record["parameters"]
     hist = np.asarray(ex["histogram"], dtype=float)
     channels, bins = params["channels"], params["bins"]
-    edges = np.asarray(params["bin_edges"])
-    centres = (edges[:-1] + edges[1:]) / 2
+    centres = bin_centres(params)
     templates = params.get("templates")
     n_panels = len(channels) + (1 if "chi2" in ex else 0)
     n_rows, n_cols = _grid_shape(n_panels, max_cols)
@@ -724,12 +746,12 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
     class_name = (f"the nearest class ({', '.join(fmt_number(v) for v in rows[nearest])})"
                   if nearest is not None and nearest < len(rows) else f"class {nearest}")
     for c, name in enumerate(channels):
-        fig.add_trace(go.Bar(x=centres, y=hist[c * bins:(c + 1) * bins], name="this map", marker_color=PALETTE["learned"],
+        fig.add_trace(go.Bar(x=centres[c], y=hist[c * bins:(c + 1) * bins], name="this map", marker_color=PALETTE["learned"],
                              showlegend=c == 0, hovertemplate="response %{x:.3g}<br>%{y} peaks<extra></extra>"),
                       **at(c))
         if templates is not None and nearest is not None:
             t = np.asarray(templates[nearest])[c * bins:(c + 1) * bins]
-            fig.add_trace(go.Scatter(x=centres, y=t, mode="lines+markers", name=f"template of {class_name}",
+            fig.add_trace(go.Scatter(x=centres[c], y=t, mode="lines+markers", name=f"template of {class_name}",
                                      line=dict(color=PALETTE["selected"], width=2), showlegend=c == 0,
                                      hovertemplate="template %{y:.2f} peaks<extra></extra>"), **at(c))
         fig.update_xaxes(title="response / its training<br>99th percentile" if scaled

@@ -209,7 +209,9 @@ def maps_record(name, model, *, target_column=0, target_names=None):
         ``parameters``: ``response``, ``channels`` (names, in feature order: feature ``c * bins + i`` is bin i
         of channel c), ``bins``, ``bin_range``, ``bin_edges``, ``method``, ``covariance``, ``kernels`` (3 x 3
         lists), ``channel_scale`` (what each channel's responses are divided by before binning: ones except for
-        the ``"magnitude"`` response), ``outside_range`` (``below`` and ``above``: per channel, the share of the
+        the ``"magnitude"`` response), ``channel_ranges`` (each channel's ``[low, high]``: ``bin_range``, or
+        ``[-high, high]`` for a channel the ``signed`` range widens), ``outside_range`` (``below`` and ``above``:
+        per channel, the share of the
         training peaks whose response no bin counts), ``classes`` (target rows) and ``templates`` (class mean
         histograms; chi² only), ``target_names``.
     arrays : dict of str to ndarray
@@ -224,6 +226,7 @@ def maps_record(name, model, *, target_column=0, target_names=None):
               "bin_range": [float(lo), float(hi)], "bin_edges": np.linspace(lo, hi, model.bins + 1).tolist(),
               "method": model.method_, "covariance": model.covariance, "kernels": kernels.tolist(),
               "channel_scale": [float(v) for v in model.channel_scale_],
+              "channel_ranges": np.asarray(model.channel_ranges_, dtype=np.float64).tolist(),
               "outside_range": {side: [float(v) for v in shares] for side, shares in model.outside_range_.items()},
               "n_outputs": int(model.n_outputs_), "target_names": list(target_names or [])}
     arrays = {"kernels": kernels}
@@ -253,7 +256,7 @@ def maps_record(name, model, *, target_column=0, target_names=None):
                           "percentile of its positive responses at the training peaks ("
                           + ", ".join(f"{v:.4g}" for v in model.channel_scale_) + ")")}[model.response]
     definition = (f"Find the peaks of each raw map (pixels above their 8 neighbours); histogram {what} in "
-                  f"{model.bins} bins over [{lo:.4g}, {hi:.4g}] per channel; {how}.")
+                  f"{model.bins} bins per channel over {_ranges_words(params)}; {how}.")
     record = {"kind": MAPS_KIND, "definition": definition, "target_column": int(target_column),
               "n_params": int(getattr(model, "n_params_", 0)),
               "arrays": {f: array_key(name, f) for f in arrays}, "parameters": params}
@@ -367,12 +370,31 @@ def series_coefficients(record, arrays, X):
         return [c.numpy() for c in _wavelets.wavedec1d(x, h, p["levels"], p["mode"])]
 
 
+def _ranges_words(params):
+    """The histogram ranges of a map student's channels in words: one range for all, or each channel's.
+
+    Examples
+    --------
+    >>> _ranges_words({"channels": ["LL", "detail magnitude"], "bin_range": [0.0, 1.4]})
+    '[0, 1.4]'
+    >>> _ranges_words({"channels": ["LL", "detail magnitude"], "bin_range": [0.0, 1.4],
+    ...                "channel_ranges": [[-1.4, 1.4], [0.0, 1.4]]})
+    '[-1.4, 1.4] (LL), [0, 1.4] (detail magnitude)'
+    """
+    ranges = params.get("channel_ranges") or [params["bin_range"]] * len(params["channels"])
+    if all(list(r) == list(ranges[0]) for r in ranges):
+        return f"[{ranges[0][0]:.4g}, {ranges[0][1]:.4g}]"
+    return ", ".join(f"[{lo:.4g}, {hi:.4g}] ({name})" for (lo, hi), name in zip(ranges, params["channels"]))
+
+
 def map_histograms(record, arrays, X):
     """The (n, F) peak histograms the map student reads, for raw maps X (n, H, W)."""
     p = record["parameters"]
     maps = _check_maps(X, field="X", keep_float32=True)
+    ranges = p.get("channel_ranges")  # bundles before the signed range have one range for every channel
+    lows = None if ranges is None else [low for low, _ in ranges]
     return _count_peaks(maps, _map_kernel_columns(record, arrays), p["response"], tuple(p["bin_range"]), p["bins"],
-                        p.get("channel_scale"))  # bundles before the "magnitude" response carry no scale
+                        p.get("channel_scale"), lows)  # bundles before the "magnitude" response carry no scale
 
 
 def _map_kernel_columns(record, arrays):

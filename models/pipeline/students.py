@@ -61,9 +61,10 @@ def student_alpha(config):
 
 
 def peak_student(config, kernels=None, response="kernels"):
-    """An unfitted map student; its classes are full target rows, ``bin_max`` chosen on the reported column."""
+    """An unfitted map student; its classes are full target rows, ``bin_max`` chosen on the reported column, its
+    range from 0 or signed as ``peak_range`` says (a channel never below 0 at a peak keeps ``[0, b]``)."""
     return _predictors.PeakCountRegressor(kernels=kernels, response=response, covariance=config.peak_covariance,
-                                          score_column=config.target)
+                                          signed=config.peak_range == "signed", score_column=config.target)
 
 
 #: The fixed 3 x 3 kernels a map baseline may name (``{"kernel": name}`` in

@@ -60,7 +60,14 @@ def maps_kernels(tmp_path_factory):
                 {**MAPS, "peak_response": "kernels"})
 
 
-@pytest.mark.parametrize("which", ["series", "maps", "maps_kernels"])
+@pytest.fixture(scope="module")
+def maps_signed(tmp_path_factory):
+    """The maps job whose map students bin the LL response over [-b, b] (peak_range="signed")."""
+    return _run(tmp_path_factory, "maps_signed", make_example("lensing", n=120, seed=0),
+                {**MAPS, "peak_range": "signed"})
+
+
+@pytest.mark.parametrize("which", ["series", "maps", "maps_kernels", "maps_signed"])
 def test_every_student_predicts_the_pipelines_test_predictions_from_the_bundle_alone(which, request):
     bundle, out, split = request.getfixturevalue(which)
     jsonschema.validate(json.loads((out / "result.json").read_text()), json.loads(pipeline.SCHEMA_PATH.read_text()))
@@ -119,6 +126,25 @@ def test_maps_magnitude_student_records_its_channels_and_scales(maps):
     example = bundle["explain"]["examples"][0]
     assert np.asarray(example["responses"]).shape == (len(example["peaks"]), 2)
     assert len(example["histogram"]) == 2 * load_student(out)[0]["parameters"]["bins"]
+
+
+def test_maps_signed_range_is_recorded_per_channel(maps, maps_signed):
+    """peak_range="signed": the wavelet students' LL channel spans [-b, b] and leaves out (almost) none of its
+    responses, where the paper's range left out a share; the Laplace baseline, never below 0 at a peak, keeps
+    [0, b]; the definition on the page names each channel's range."""
+    bundle, out, _ = maps_signed
+    assert bundle["provenance"]["config"]["peak_range"] == "signed"
+    for name in ("awd", "baseline_wavelet"):
+        params = load_student(out, name)[0]["parameters"]
+        (ll_low, ll_high), (low, high) = params["channel_ranges"]
+        assert ll_low == -ll_high and low == 0.0 and high == ll_high == params["bin_range"][1]
+        assert params["outside_range"]["below"][0] < 0.01
+        plain = load_student(maps[1], name)[0]["parameters"]
+        assert plain["channel_ranges"] == [plain["bin_range"]] * 2 and plain["outside_range"]["below"][0] > 0.05
+    record = load_student(out, "awd")[0]
+    assert f"[{-ll_high:.4g}, {ll_high:.4g}] (LL), [0, {ll_high:.4g}] (detail magnitude)" in record["definition"]
+    laplace = load_student(out, "laplace")[0]["parameters"]
+    assert laplace["channel_ranges"] == [laplace["bin_range"]] and laplace["bin_range"][0] == 0.0
 
 
 def test_awd_predict_console_script_equals_the_pipeline(series, tmp_path):
