@@ -746,7 +746,8 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
     class_name = (f"the nearest class ({', '.join(fmt_number(v) for v in rows[nearest])})"
                   if nearest is not None and nearest < len(rows) else f"class {nearest}")
     for c, name in enumerate(channels):
-        fig.add_trace(go.Bar(x=centres[c], y=hist[c * bins:(c + 1) * bins], name="this map", marker_color=PALETTE["learned"],
+        fig.add_trace(go.Bar(x=centres[c], y=hist[c * bins:(c + 1) * bins], name="this map",
+                             marker_color=PALETTE["learned"],
                              showlegend=c == 0, hovertemplate="response %{x:.3g}<br>%{y} peaks<extra></extra>"),
                       **at(c))
         if templates is not None and nearest is not None:
