@@ -1,7 +1,8 @@
 """Submission: Start makes the job (``POST /api/jobs``, with an idempotency key) and opens its page.
 
-A form with wrong fields, or with "Upload trained weights" chosen and none dropped, is refused under Start; the
-refusal's words go once the form changes.
+A form with wrong fields is refused in the Start bar's line, which lists them already (said once: "Not started: 1
+field to fix:" over the list); one with "Upload trained weights" chosen and none dropped, or one the service refuses,
+under Start. The refusal's words go once the form changes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import APP_NAV, SUBMITTED_JOB, named_update
 from awd_studio.frontend.configure.ids import FORM_FIELDS, form_dependencies, ids
 from awd_studio.frontend.configure.payload import form_body
-from awd_studio.frontend.configure.validation import form_problems
+from awd_studio.frontend.configure.validation import form_problems, problems_alert
 
 __all__ = ["SUBMIT_OUTPUTS", "submit"]
 
@@ -25,9 +26,11 @@ clientside_callback("function () { return ''; }", Output(ids.SUBMIT_STATUS, "chi
                     [Input(component, "value") for component in FORM_FIELDS.values()], prevent_initial_call=True)
 
 
-#: What submitting changes: the page (to the new job's), the status line under the button and the tab's record of
-#: the job it has just submitted (:data:`~awd_studio.frontend.components.SUBMITTED_JOB`).
+#: What submitting changes: the page (to the new job's), the status line under the button, the bar's line beside it
+#: (the wrong fields, said refused) and the tab's record of the job it has just submitted
+#: (:data:`~awd_studio.frontend.components.SUBMITTED_JOB`).
 SUBMIT_OUTPUTS = dict(nav=Output(APP_NAV, "href", allow_duplicate=True), status=Output(ids.SUBMIT_STATUS, "children"),
+                      start_line=Output(ids.START_LINE, "children", allow_duplicate=True),
                       submitted=Output(SUBMITTED_JOB, "data", allow_duplicate=True))
 
 
@@ -50,11 +53,8 @@ async def submit(n_clicks, dataset_id, idem_key, source=None, options=None, keep
             "teacher: drop your weights file first (or choose “Train a built-in network”)", color="warning",
             className="py-2 mb-0"))
     problems = form_problems(form, (options or {}).get("bounds"))
-    if problems:  # named in full on the bar's line above (review 23: the list twice): here, which
-        fields = ", ".join(p.split(":", 1)[0] for p in problems)
-        return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(
-            f"Not started: {len(problems)} field{'s' if len(problems) > 1 else ''} to fix first ({fields}).",
-            color="warning", className="py-2 mb-0"))
+    if problems:  # the bar's line lists them already: it says they kept the job from starting, not a line again
+        return named_update(SUBMIT_OUTPUTS, status="", start_line=problems_alert(problems, refused=True))
     try:
         payload = form_body(form, dataset_id, options=options, info=info, prefill=prefill, keep=keep)
     except ValueError as err:
@@ -64,5 +64,5 @@ async def submit(n_clicks, dataset_id, idem_key, source=None, options=None, keep
     except ApiError as err:
         return named_update(SUBMIT_OUTPUTS, status=dbc.Alert(f"The job was not accepted: {err.message}", color="danger",
                                                              className="py-2 mb-0"))
-    return dict(nav=f"/jobs/{job['id']}", status="Submitted.", submitted=job["id"])
+    return named_update(SUBMIT_OUTPUTS, nav=f"/jobs/{job['id']}", status="Submitted.", submitted=job["id"])
 

@@ -169,11 +169,31 @@ def invalid_fields(messages: str | list[str] | None) -> dict:
     return {component: name in fields for name, component in FIELD_OF_MESSAGE.items()}
 
 
-def problems_alert(problems: list[str], class_name: str = "py-1 px-2 mb-0 small"):
-    """The form's wrong fields in one warning: the message alone, or a list of them. The Start bar shows it in place
-    of its line (:func:`~frontend.configure.estimate.start_words`): held at the bottom of the window, the bar is in
-    sight wherever the field is, where the estimate's card lay under the bar at 1366 × 768."""
-    body = problems[0] if len(problems) == 1 else [
-        html.Div(f"{len(problems)} fields to fix:"), html.Ul([html.Li(p) for p in problems], className="mb-0 ps-3")]
-    return dbc.Alert(body, color="warning", className=class_name)
+def problems_alert(problems: list[str], class_name: str = "py-1 px-2 mb-0 small", refused: bool = False):
+    """The form's wrong fields in one warning: the message alone, or a list of them under how many there are. The
+    Start bar shows it in place of its line (:func:`~frontend.configure.estimate.start_words`): held at the bottom of
+    the window, the bar is in sight wherever the field is, where the estimate's card lay under the bar at 1366 × 768.
 
+    Parameters
+    ----------
+    problems : list of str
+        :func:`form_problems`' messages (at least one).
+    class_name : str
+        The alert's classes.
+    refused : bool
+        Start was pressed: the count says the job was not started (the fields said once, here, not again in a
+        status line under the bar: review, "γ: ..." then "Not started: 1 field to fix first (γ)").
+
+    Examples
+    --------
+    >>> problems_alert(["seed: enter a whole number ≥ 0"]).children
+    'seed: enter a whole number ≥ 0'
+    >>> refused = problems_alert(["seed: enter a whole number ≥ 0"], refused=True).children
+    >>> refused[0].children, [item.children for item in refused[1].children]
+    ('Not started: 1 field to fix:', ['seed: enter a whole number ≥ 0'])
+    """
+    count = f"{len(problems)} field{'s' if len(problems) > 1 else ''} to fix:"
+    body = problems[0] if len(problems) == 1 and not refused else [
+        html.Div(f"Not started: {count}" if refused else count),
+        html.Ul([html.Li(p) for p in problems], className="mb-0 ps-3")]
+    return dbc.Alert(body, color="warning", className=class_name)

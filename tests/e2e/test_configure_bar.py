@@ -83,6 +83,28 @@ def test_wrong_fields_are_listed_in_the_start_bar_in_sight(web_server, owner_con
     assert not errors, errors
 
 
+def test_a_refused_start_names_the_wrong_field_once(web_server, owner_context, screenshot, dataset):
+    """Review: Start with γ out of range named γ twice in the bar, in the list of wrong fields and again under it
+    ("Not started: 1 field to fix first (γ)."): two warnings, 2 mentions of γ. The bar's one warning says it was
+    not started, over the field's message; it goes back to the plain list once the form changes."""
+    page, errors = _open(owner_context, web_server, dataset, SIZES[0])
+    page.fill("#configure-gammas", "0, -1")
+    page.locator("#configure-start-line .alert").wait_for()
+    page.click("#configure-submit")
+    bar = page.locator("#configure-action-bar")
+    bar.get_by_text("Not started: 1 field to fix:").wait_for()
+    page.wait_for_timeout(500)  # a second warning, if any, would be drawn by now
+    text = page.inner_text("#configure-action-bar")
+    assert bar.locator(".alert").count() == 1, text
+    assert text.count("γ") == 1 and text.count("Not started") == 1, text
+    assert "γ: '-1' is not a finite number ≥ 0" in text and page.inner_text("#configure-submit-status") == "", text
+    screenshot(page, "76-configure-refused-start")
+    page.fill("#configure-gammas", "0, -2")  # the form changed: the list again, without "Not started"
+    page.locator("#configure-start-line").get_by_text("'-2'").wait_for()
+    assert "Not started" not in page.inner_text("#configure-action-bar")
+    assert not errors, errors
+
+
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_tab_brings_each_field_and_its_help_above_the_start_bar(web_server, owner_context, screenshot, dataset,
                                                                  size):

@@ -497,8 +497,11 @@ def test_configure_submit(service):
     assert fits(out, cfg.SUBMIT_OUTPUTS) and out["nav"] is no_update and "dataset_id" in str(out["status"])
     out = _submit(cfg, service.dataset_id, "bad", "0", "k")
     assert fits(out, cfg.SUBMIT_OUTPUTS) and out["nav"] is no_update
-    # named in full in the bar beside it ("see above" was wrong on a phone, where the list stands above Start)
-    assert "Not started: 1 field to fix first (λ)." in str(out["status"])
+    # said once, in the bar's line beside Start: "Not started" over the wrong field's message, and no status line
+    # under the bar naming the field again (review: "λ: ..." then "Not started: 1 field to fix first (λ).")
+    line = str(out["start_line"])
+    assert "Not started: 1 field to fix:" in line and line.count("λ") == 1, line
+    assert out["status"] == ""
 
 
 
