@@ -17,7 +17,7 @@ from awd_studio.frontend.configure.validation import format_grid, parse_grid
 from awd_studio.frontend.rerun_form import grid_values
 
 __all__ = ["PRESET_BUTTONS", "PRESET_OUTPUTS", "PRESSED_OUTPUTS", "preset_button", "preset_class", "named_preset",
-           "preset_of_grid", "apply_preset", "preset_pressed"]
+           "preset_of_grid", "preset_of_fields", "apply_preset", "preset_pressed"]
 
 
 #: The preset each button asks for.
@@ -32,8 +32,9 @@ def preset_button(label: str, button_id: str, pressed: bool = False) -> html.But
 
 
 def preset_class(pressed: bool) -> str:
-    """A preset button's classes: Bootstrap's ``active`` (filled grey) while it is pressed, and a tick before its
-    label (assets/awd.css, ``.awd-preset``: a pointer over an outlined button fills it too).
+    """A preset button's classes: Bootstrap's ``active`` while it is pressed: filled dark, with a tick before its
+    label (assets/awd.css, ``.awd-preset``), where a pointer over a button not pressed tints it light grey (Bootstrap
+    filled it with the pressed look's grey, a review could tell them apart by the tick alone).
 
     Examples
     --------
@@ -103,6 +104,42 @@ def preset_of_grid(lambdas: list[float], gammas: list[float], presets: dict | No
     return None
 
 
+def preset_of_fields(grid: tuple | None, epochs, lr, presets: dict | None, kind: str | None) -> str | None:
+    """The name of the preset whose values the grid's fields all show: its λ × γ grid (:func:`preset_of_grid`), its
+    epochs and its step size (a blank step size is the preset's); None once any of them is one's own (review: the
+    quick grid stayed pressed at 7 epochs).
+
+    Parameters
+    ----------
+    grid : tuple of (list of float, list of float) or None
+        The λ and γ fields read (:func:`~frontend.configure.validation.parse_grid`), None when they cannot be.
+    epochs, lr
+        The epochs and step size fields' values (numbers, or None when blank or not a number).
+    presets, kind
+        As for :func:`preset_of_grid`.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> presets = {"timeseries": {"default": {"lambdas": [0.001], "gammas": [0.0, 0.1], "epochs": 50, "lr": 0.001}}}
+    >>> grid = [0.001], [0.0, 0.1]
+    >>> preset_of_fields(grid, 50, 0.001, presets, None), preset_of_fields(grid, 50, None, presets, None)
+    ('default', 'default')
+    >>> preset_of_fields(grid, 7, 0.001, presets, None), preset_of_fields(grid, 50, 0.01, presets, None)
+    (None, None)
+    """
+    name = grid and preset_of_grid(*grid, presets, kind)
+    if not name:
+        return None
+    preset = presets[kind or "timeseries"][name]
+    same_epochs = isinstance(epochs, int | float) and epochs == preset.get("epochs")
+    same_lr = lr in (None, "") or (isinstance(lr, int | float) and math.isclose(lr, preset.get("lr") or 1e-3))
+    return name if same_epochs and same_lr else None
+
+
 #: What a grid preset fills in.
 PRESET_OUTPUTS = dict(lambdas=Output(ids.LAMBDAS, "value"), gammas=Output(ids.GAMMAS, "value"),
                       epochs=Output(ids.EPOCHS, "value"), lr=Output(ids.LR, "value"))
@@ -140,15 +177,15 @@ PRESSED_OUTPUTS = {name: {"className": Output(button, "className"), "pressed": O
 
 @callback(output=PRESSED_OUTPUTS,
           inputs=dict(lambdas=Input(ids.LAMBDAS, "value"), gammas=Input(ids.GAMMAS, "value"),
+                      epochs=Input(ids.EPOCHS, "value"), lr=Input(ids.LR, "value"),
                       info=Input(ids.DATASET_INFO, "data"), options=Input(ids.OPTIONS, "data")))
-def preset_pressed(lambdas, gammas, info, options):
-    """The preset whose grid the λ and γ fields show looks pressed, the other not; neither for a grid of one's own
-    (or one that cannot be read)."""
+def preset_pressed(lambdas, gammas, info, options, epochs=None, lr=None):
+    """The preset whose grid, epochs and step size the fields show looks pressed, the other not; neither once one of
+    them is one's own (or the grid cannot be read): :func:`preset_of_fields`."""
     try:
         grid = parse_grid(lambdas, "λ"), parse_grid(gammas, "γ")
     except ValueError:
         grid = None
-    shown = grid and preset_of_grid(*grid, (options or {}).get("grid_presets"), (info or {}).get("kind"))
+    shown = preset_of_fields(grid, epochs, lr, (options or {}).get("grid_presets"), (info or {}).get("kind"))
     return {name: {"className": preset_class(name == shown), "pressed": "true" if name == shown else "false"}
             for name in PRESSED_OUTPUTS}
-

@@ -62,6 +62,7 @@ from awd_studio.frontend.configure.presets import (
     named_preset,
     preset_button,
     preset_class,
+    preset_of_fields,
     preset_of_grid,
     preset_pressed,
 )
@@ -100,7 +101,7 @@ __all__ = [
     "load_teachers", "auto_teacher_option", "architectures_for", "rows_for_kind", "weights_architectures",
     "teacher_options", "toggle_teacher_upload", "teacher_warning", "teacher_for_source",
     "PRESET_BUTTONS", "PRESET_OUTPUTS", "PRESSED_OUTPUTS", "preset_button", "preset_class", "named_preset",
-    "preset_of_grid", "apply_preset", "preset_pressed",
+    "preset_of_grid", "preset_of_fields", "apply_preset", "preset_pressed",
     "FIELD_OF_MESSAGE", "format_grid", "parse_grid", "form_problems", "invalid_fields", "problems_alert",
     "job_payload", "form_body",
     "LONG_JOB_SECONDS", "ESTIMATE_OUTPUTS", "update_estimate", "start_words", "queue_ahead_words", "long_job_words",

@@ -158,8 +158,8 @@ def _assert_pressed(state: dict, name: str | None) -> None:
 
 
 def test_the_grid_preset_shown_looks_pressed(web_server, owner_context, screenshot, dataset):
-    """Review: the two grid presets looked alike whatever the grid; the one whose grid the λ and γ fields show is
-    pressed (aria-pressed, filled and ticked), and none once the grid is one's own."""
+    """Review: the two grid presets looked alike whatever the grid; the one whose grid, epochs and step size the
+    fields show is pressed (aria-pressed, filled and ticked), and none once one of them is one's own."""
     page, errors = _open(owner_context, web_server, dataset, SIZES[0])
     page.wait_for_function("document.getElementById('configure-preset-quick').getAttribute('aria-pressed') === 'true'")
     _assert_pressed(_presets(page), "quick")  # the page opens on the quick grid
@@ -172,6 +172,9 @@ def test_the_grid_preset_shown_looks_pressed(web_server, owner_context, screensh
     _assert_pressed(_presets(page), None)
     page.fill("#configure-lambdas", "0.0001, 0.0007, 0.005")  # typed back to the quick grid's values
     page.fill("#configure-gammas", "0, 0.0001, 0.001, 0.01, 0.1, 1")
+    page.wait_for_timeout(1000)
+    _assert_pressed(_presets(page), None)  # the quick grid's λ and γ at the paper's 100 epochs: neither preset
+    page.fill("#configure-epochs", "50")  # and its epochs
     page.wait_for_function("document.getElementById('configure-preset-quick').getAttribute('aria-pressed') === 'true'")
     _assert_pressed(_presets(page), "quick")
     page.click("#configure-preset-paper")
@@ -181,4 +184,55 @@ def test_the_grid_preset_shown_looks_pressed(web_server, owner_context, screensh
     page.wait_for_function("document.getElementById('configure-preset-quick').getAttribute('aria-pressed') === 'true'")
     _assert_pressed(_presets(page), "quick")
     assert page.input_value("#configure-epochs") == "50"
+    assert not errors, errors
+
+
+#: A preset button's look: its background, text colour and tick (its ::before), and aria-pressed.
+PRESET_LOOK = """id => { const el = document.getElementById(id), style = getComputedStyle(el);
+    return {pressed: el.getAttribute('aria-pressed'), background: style.backgroundColor, color: style.color,
+            tick: getComputedStyle(el, '::before').content}; }"""
+
+
+def _look(page, button: str, hover: bool = False) -> dict:
+    """``button``'s look once no transition runs, with the pointer over it or away from both buttons."""
+    if hover:
+        page.hover(f"#{button}")
+    else:
+        page.mouse.move(1, 1)
+    page.wait_for_function(f"document.getElementById('{button}').getAnimations().length === 0")
+    page.wait_for_timeout(300)  # Bootstrap's .15 s colour transition
+    return page.evaluate(PRESET_LOOK, button)
+
+
+def _wait_pressed(page, button: str, pressed: bool) -> None:
+    page.wait_for_function(f"document.getElementById('{button}').getAttribute('aria-pressed') === "
+                           f"'{'true' if pressed else 'false'}'")
+
+
+def test_a_pressed_preset_looks_unlike_one_under_the_pointer_and_unpresses_when_changed(web_server, owner_context,
+                                                                                           screenshot, dataset):
+    """Review: a preset under the pointer was filled with the pressed one's grey and white text, rgb(108, 117, 125)
+    both, told apart by the tick alone; and the quick grid stayed pressed at 7 epochs or another step size. Pressed
+    is filled dark now, a pointer over the other only tints it light grey; the preset unpresses while the epochs or
+    the step size are not its own, and presses again once they are."""
+    page, errors = _open(owner_context, web_server, dataset, SIZES[0])
+    quick, paper = "configure-preset-quick", "configure-preset-paper"
+    _wait_pressed(page, quick, True)
+    pressed, hovered = _look(page, quick), _look(page, paper, hover=True)
+    assert pressed["pressed"] == "true" and hovered["pressed"] == "false", (pressed, hovered)
+    assert pressed["background"] != hovered["background"] and pressed["color"] != hovered["color"], (pressed, hovered)
+    assert pressed["background"] == "rgb(52, 58, 64)" and hovered["background"] == "rgb(233, 236, 239)"
+    screenshot(page, "77-configure-preset-hovered")
+    assert _look(page, quick, hover=True)["background"] == pressed["background"]  # pressed stays pressed under it
+    for field, own, preset in (("#configure-epochs", "7", "50"), ("#configure-lr", "0.01", "0.001")):
+        page.fill(field, own)
+        _wait_pressed(page, quick, False)
+        assert _look(page, quick)["background"] == "rgba(0, 0, 0, 0)", field  # outlined only
+        assert page.get_attribute(f"#{paper}", "aria-pressed") == "false"
+        page.fill(field, preset)  # its own value again
+        _wait_pressed(page, quick, True)
+        assert _look(page, quick) == pressed
+    page.fill("#configure-lr", "")  # blank: the preset's step size
+    page.fill("#configure-epochs", "50")
+    _wait_pressed(page, quick, True)
     assert not errors, errors

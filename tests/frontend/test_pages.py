@@ -381,21 +381,32 @@ def _estimate(cfg, lambdas, gammas, epochs, info, options=None, **fields):
 
 
 def test_the_grid_preset_the_fields_show_is_pressed():
-    """Review: the preset buttons looked alike whatever the grid; the one whose grid the λ and γ fields show is
-    pressed (aria-pressed and Bootstrap's active), and neither for a grid of one's own or one that cannot be read."""
+    """Review: the preset buttons looked alike whatever the grid; the one whose grid, epochs and step size the fields
+    show is pressed (aria-pressed and Bootstrap's active), and neither for values of one's own (a review: the quick
+    grid stayed pressed at 7 epochs) or a grid that cannot be read."""
     cfg = page("configure")
-    options = {"grid_presets": {"timeseries": {"default": {"lambdas": [1e-4, 7e-4, 5e-3], "gammas": [0.0, 0.1, 0.0]},
-                                               "paper": {"lambdas": [1e-4, 2.659147e-4], "gammas": [0.0, 0.5]}},
-                                "image": {"default": {"lambdas": [0.005], "gammas": [0.0]}}}}
+    options = {"grid_presets": {"timeseries": {"default": {"lambdas": [1e-4, 7e-4, 5e-3], "gammas": [0.0, 0.1, 0.0],
+                                                           "epochs": 50, "lr": 1e-3},
+                                               "paper": {"lambdas": [1e-4, 2.659147e-4], "gammas": [0.0, 0.5],
+                                                         "epochs": 100, "lr": 1e-3}},
+                                "image": {"default": {"lambdas": [0.005], "gammas": [0.0], "epochs": 8, "lr": 2e-3}}}}
     series = {"kind": "timeseries"}
-    out = cfg.preset_pressed("0.0001, 0.0007, 0.005", "0.1, 0", series, options)  # in any order
+
+    def pressed(lambdas, gammas, info=series, epochs=50, lr=1e-3):
+        return {name: look["pressed"] == "true" for name, look in
+                cfg.preset_pressed(lambdas, gammas, info, options, epochs=epochs, lr=lr).items()}
+
+    out = cfg.preset_pressed("0.0001, 0.0007, 0.005", "0.1, 0", series, options, epochs=50, lr=1e-3)  # any order
     assert out == {"default": {"className": cfg.preset_class(True), "pressed": "true"},
                    "paper": {"className": cfg.preset_class(False), "pressed": "false"}}
     assert "active" in out["default"]["className"] and "active" not in out["paper"]["className"]
-    assert cfg.preset_pressed("0.0001, 0.0002659", "0, 0.5", series, options)["paper"]["pressed"] == "true"  # 4 digits
+    assert pressed("0.0001, 0.0002659", "0, 0.5", epochs=100)["paper"]  # to 4 digits
+    assert pressed("0.0001, 0.0007, 0.005", "0, 0.1", lr=None)["default"]  # a blank step size is the preset's
     for lambdas, gammas, info in (("0.001", "0", series), ("x", "0", series), ("0.0001, 0.0007, 0.005", "0, 0.1",
                                                                                {"kind": "image"})):
-        assert {look["pressed"] for look in cfg.preset_pressed(lambdas, gammas, info, options).values()} == {"false"}
+        assert not any(pressed(lambdas, gammas, info).values())
+    for epochs, lr in ((7, 1e-3), (None, 1e-3), (50, 0.01)):  # the preset's grid, other epochs or step size
+        assert not any(pressed("0.0001, 0.0007, 0.005", "0, 0.1", epochs=epochs, lr=lr).values()), (epochs, lr)
 
 
 def test_a_series_time_axis_counts_frames_as_the_help_page_and_the_clathrin_example_do():
