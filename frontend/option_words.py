@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 __all__ = ["OPTION_WORDS", "option_words", "KIND_OPTIONS", "applies_to", "options_for_kind", "VALUE_WORDS",
-           "used_value", "value_text"]
+           "UNSET_WORDS", "used_value", "value_text"]
 
 #: Option -> how the pages name it: the configure page's label where it has a field, else words in its manner.
 OPTION_WORDS = {
@@ -110,9 +110,16 @@ def options_for_kind(config: dict | None, kind: str | None) -> dict:
 VALUE_WORDS = {"student": {"awd": "off (AWD's students only)", "scattering": "on"}}
 
 
+#: An option left to the default whose value the run does not say (a job not finished, or an option whose default is
+#: none, such as ``patience``), in the job page's settings list and the compare page's settings table alike (the
+#: table said "—", which reads as unknown or not applying, the list "default").
+UNSET_WORDS = "default"
+
+
 def used_value(name: str, given, used):
     """A job option as a run used it: the value given, the run's own when it was left to the default
-    (``"50 (default)"``) or to ``auto`` (``"auto: zero"``), in words where its API spelling misleads.
+    (``"50 (default)"``) or to ``auto`` (``"auto: zero"``), :data:`UNSET_WORDS` when it was left to the default and
+    the run does not say its value, in words where its API spelling misleads.
 
     Parameters
     ----------
@@ -128,10 +135,10 @@ def used_value(name: str, given, used):
     >>> used_value("epochs", None, 50), used_value("mode", "auto", "zero"), used_value("seed", 0, 0)
     ('50 (default)', 'auto: zero', 0)
     >>> used_value("student", "awd", "awd"), used_value("epochs", None, None)
-    ("off (AWD's students only)", None)
+    ("off (AWD's students only)", 'default')
     """
-    if given is None and used is not None:  # left to the default: the value the run used
-        return f"{value_text(used)} (default)"
+    if given is None:  # left to the default: the value the run used, when it says
+        return UNSET_WORDS if used is None else f"{value_text(used)} (default)"
     if given == "auto" and used not in (None, "auto"):  # chosen from the data: what was chosen
         return f"auto: {value_text(used)}"
     return VALUE_WORDS.get(name, {}).get(given, given) if isinstance(given, str) else given

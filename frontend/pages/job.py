@@ -31,7 +31,7 @@ from awd_studio.frontend.components import (
 )
 from awd_studio.frontend.help_links import help_link
 from awd_studio.frontend.job_timing import STAGE_HEADINGS, shown_time_left, stage_rows, took_words
-from awd_studio.frontend.option_words import KIND_OPTIONS, OPTION_WORDS, options_for_kind, used_value
+from awd_studio.frontend.option_words import KIND_OPTIONS, OPTION_WORDS, UNSET_WORDS, options_for_kind, used_value
 
 dash.register_page(__name__, path_template="/jobs/<job_id>", title="AWD Studio · job", name="Job")
 
@@ -465,24 +465,29 @@ async def poll(_n, job_id, watched=False, submitted=None, eta_memory=None):
     )
 
 
-def setting_value(value) -> str | html.Span:
-    """A job option's value as the settings list shows it: a list as its values, a number as it was given, None
-    (left to the server: the grid preset's, ``auto``'s choice, or off) as "default".
+def setting_value(value) -> str:
+    """A job option's value as the settings list shows it (:func:`frontend.option_words.used_value`'s): a list as
+    its values, a number as it was given.
 
     Examples
     --------
     >>> setting_value([0.0, 0.0001, 0.5]), setting_value(0.001), setting_value("orthogonal"), setting_value(4)
     ('0, 0.0001, 0.5', '0.001', 'orthogonal', '4')
-    >>> setting_value(None).children
-    'default'
     """
-    if value is None:  # the run resolves it; once it succeeded, the list shows what it used
-        return html.Span("default", className="text-muted")
     if isinstance(value, list):
         return ", ".join(setting_value(v) for v in value)
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
+
+
+def _setting_words(name: str, given, used, words: str | None = None) -> html.Dd:
+    """An option's value in the settings list: ``words`` when the job names it, else as the run used it
+    (:func:`~frontend.option_words.used_value`), greyed while that is :data:`~frontend.option_words.UNSET_WORDS` (the
+    run resolves it; once it succeeded, the list shows what it used)."""
+    value = words or used_value(name, given, used)
+    unset = given is None and value == UNSET_WORDS
+    return html.Dd(setting_value(value), className="mb-0 text-muted" if unset else "mb-0")
 
 
 #: What the settings list is said to show, by the job's kind of data.
@@ -506,8 +511,7 @@ def settings_list(config: dict | None, kind: str | None, resolved: dict | None =
     shown = options_for_kind(config, kind)
     resolved, names = resolved or {}, names or {}
     items = [html.Div([html.Dt([OPTION_WORDS.get(name, name), " ", html.Code(name, className="small text-muted")]),
-                       html.Dd(names.get(name) or setting_value(used_value(name, value, resolved.get(name))),
-                               className="mb-0")])
+                       _setting_words(name, value, resolved.get(name), names.get(name))])
              for name, value in shown.items()]
     if kind not in KIND_WORDS:
         return items, "Every option of the job (its dataset, which says which of them apply, is gone)."

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from awd_studio.frontend.help_links import HELP_SECTIONS
+from awd_studio.frontend.option_words import UNSET_WORDS
 from tests.conftest import wait_for
 from tests.e2e.conftest import OWNER_TOKEN, assert_drawn, console_errors
 
@@ -81,6 +82,12 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     # each option in words over its name in the API
     assert any(t.split("\t")[0].split() == ["Seed", "seed"] and sorted(t.split("\t")[1:]) == ["0", "1"]
                for t in differing), differing
+    # an option left to the default that the run does not resolve reads as on the job page (review: "—" here,
+    # "default" there)
+    cells = page.evaluate("Array.from(document.querySelectorAll('#compare-settings tbody tr'))"
+                          ".map(row => Array.from(row.cells).map(cell => cell.innerText.trim()))")
+    patience = [row[1:] for row in cells if row[0].split()[-1] == "patience"]
+    assert patience == [[UNSET_WORDS, UNSET_WORDS]], cells
     # both tables in one CSV (review 17: the compare page had no download)
     with page.expect_download() as download:
         page.click("#compare-download")
@@ -88,6 +95,11 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     saved = open(download.value.path(), encoding="utf-8").read()
     assert saved.startswith("part,name,") and "test score,R² AWD," in saved and "setting,seed," in saved, saved
     screenshot(page, "runs-02-compare")
+    page.goto(f"{web_server}/jobs/{a}")
+    page.locator("#job-settings dd").first.wait_for()
+    listed = dict(zip([term.split()[-1] for term in page.locator("#job-settings dt").all_inner_texts()],
+                      page.locator("#job-settings dd").all_inner_texts()))
+    assert listed["patience"] == UNSET_WORDS, listed
     # three runs (a seed sweep): a card, a colour and a column each; the first run again stands in for a third
     page.goto(f"{web_server}/compare?a={a}&b={b}&c={a}")
     page.locator("#compare-wavelets-graph .main-svg").first.wait_for()
@@ -104,7 +116,8 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     page.locator(f"#jobs-row-{b[:8]} button", has_text="Delete").click()
     dialog = page.locator("#jobs-confirm")
     dialog.wait_for(state="visible")
-    assert b[:8] in page.inner_text("#jobs-confirm-text") and "cannot be undone" in page.inner_text("#jobs-confirm-text")
+    confirm = page.inner_text("#jobs-confirm-text")
+    assert b[:8] in confirm and "cannot be undone" in confirm
     screenshot(page, "runs-03-delete-confirm")
     page.click("#jobs-confirm-cancel")  # cancelling keeps it
     dialog.wait_for(state="hidden")

@@ -351,3 +351,45 @@ def test_the_job_page_says_what_the_job_works_on():
     view = page("job").job_view({"state": "running", "dataset_name": "tracks.csv", "target_name": "productive",
                          "teacher_name": "lstm", "config": {"teacher": "auto"}, "grid": [3, 5]})
     assert view["what"] == "tracks.csv → productive · teacher auto: lstm · grid 3 × 5"
+
+
+def _children(component) -> list:
+    children = getattr(component, "children", None)
+    return children if isinstance(children, list) else [] if children is None else [children]
+
+
+def _words(component) -> str:
+    """The text a component shows (its children's strings, depth first)."""
+    if isinstance(component, (str, int, float)):
+        return str(component)
+    return "".join(_words(child) for child in _children(component))
+
+
+def _body_rows(component) -> list:
+    """The ``html.Tr`` of a table's body under ``component``."""
+    if type(component).__name__ == "Thead":
+        return []
+    if type(component).__name__ == "Tr":
+        return [component]
+    return [row for child in _children(component) for row in _body_rows(child)]
+
+
+def test_an_option_left_unset_reads_alike_on_the_job_and_compare_pages():
+    """Review: an option left to the default that the run does not resolve (``patience``: none) read "default" in
+    the job page's settings list and "—" in the compare page's settings table. Both say
+    :data:`frontend.option_words.UNSET_WORDS` now, the job page greyed."""
+    from awd_studio.frontend.option_words import UNSET_WORDS
+
+    compare, job_page = page("compare"), page("job")
+    config = {"patience": None, "epochs": None, "seed": 0}
+    resolved = {"epochs": 50, "patience": None}
+    items, _ = job_page.settings_list(config, "timeseries", resolved)
+    listed = {item.children[0].children[-1].children: item.children[1] for item in items}
+    assert _words(listed["patience"]) == UNSET_WORDS == "default" and "text-muted" in listed["patience"].className
+    assert _words(listed["epochs"]) == "50 (default)" and "text-muted" not in listed["epochs"].className
+    facts = [compare.run_facts({"config": config}, {"provenance": {"config": resolved}}) for _ in range(2)]
+    rows = compare.settings_diff(facts)
+    table = compare._settings_table(rows, ["A", "B"])
+    cells = {_words(row.children[0]): [_words(cell) for cell in row.children[1:]] for row in _body_rows(table)}
+    assert cells["Early-stopping patience patience"] == [UNSET_WORDS, UNSET_WORDS], cells
+    assert cells["Epochs epochs"] == ["50 (default)"] * 2, cells
