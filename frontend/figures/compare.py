@@ -18,6 +18,7 @@ from awd_studio.frontend.figures.style import (
     fmt_number,
     pixel_axis_titles,
     sample_axis_layout,
+    sample_axis_title,
 )
 
 __all__ = ["RUN_COLORS", "MAX_RUNS", "COMPARED_MODELS", "compare_wavelets_figure", "compare_scores_figure",
@@ -166,7 +167,7 @@ def sensitivity_line(bundle: dict) -> str | None:
     "teacher's sensitivity spread over the series (largest at frame 3 of 4)"
     >>> sensitivity_line({"activation": {"teacher_sensitivity": [0.7, 1.0]},
     ...                   "data": {"sample_axis": {"values": [0.0, 2.0], "label": "t (s)"}}})
-    "teacher's sensitivity spread over the series (largest at t (s) = 2)"
+    "teacher's sensitivity spread over the series (largest at time (s) = 2)"
     """
     act = bundle.get("activation") or {}
     profile = as_array(act.get("teacher_sensitivity"))
@@ -183,7 +184,7 @@ def sensitivity_line(bundle: dict) -> str | None:
     peak = int(np.argmax(profile))
     axis = (bundle.get("data") or {}).get("sample_axis") or {}
     values = axis.get("values") or []
-    where = (f"{axis.get('label') or 'position'} = {values[peak]:g}" if len(values) == profile.size
+    where = (f"{sample_axis_title(axis)} = {values[peak]:g}" if len(values) == profile.size
              else f"frame {peak + 1} of {profile.size}")
     return f"teacher's sensitivity spread over the series (largest at {where})"
 

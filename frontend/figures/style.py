@@ -10,6 +10,7 @@ lists with :func:`as_array` and fall back to :func:`empty_figure`.
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from typing import Any
 
@@ -19,7 +20,8 @@ import plotly.graph_objects as go
 __all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "KIND_LABELS", "kind_label", "BOTTOM_LEGEND",
            "LAYOUT", "apply_layout", "empty_figure", "as_array", "fmt_number", "fmt_score", "common_decimals",
            "fmt_decimals",
-           "wrap_words", "SAMPLE_AXIS_TITLE", "sample_axis_layout", "pixel_axis_titles", "size_words",
+           "wrap_words", "SAMPLE_AXIS_TITLE", "AXIS_NAMES", "sample_axis_title", "sample_axis_layout",
+           "pixel_axis_titles", "size_words",
            "dropped_rows_words"]
 
 #: A series' x axis when its file named no times: the sample's index, in frames as the help page and the clathrin
@@ -27,11 +29,44 @@ __all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "KIND_LABELS", 
 SAMPLE_AXIS_TITLE = "time (frames)"
 
 
+#: A series' axis named by a letter in its file's column names (``t0``, ``t1``, …), in words.
+AXIS_NAMES = {"t": "time"}
+
+#: An axis label as the data reader writes it from the column names: a name, and its unit in brackets if they gave one.
+_AXIS_LABEL = re.compile(r"^(?P<name>.*?)(?:\s*\((?P<unit>[^()]*)\))?$")
+
+
+def sample_axis_title(axis: dict | None) -> str:
+    """The title of a series' x axis: the file's own axis (``data.sample_axis`` of a bundle, ``meta.sample_axis`` of
+    a dataset summary: its ``label``, from the column names) with a letter for a name spelled out
+    (:data:`AXIS_NAMES`) and, a time whose names gave no unit and count whole numbers, in frames as the sample index
+    is; :data:`SAMPLE_AXIS_TITLE` without one (review: columns ``t0`` … ``t39`` titled the axis "t").
+
+    Examples
+    --------
+    >>> sample_axis_title({"values": [0.0, 1.0, 2.0], "label": "t"}), sample_axis_title(None)
+    ('time (frames)', 'time (frames)')
+    >>> sample_axis_title({"values": [0.0, 2.0], "label": "t (s)"}), sample_axis_title({"values": [0.5, 1.0],
+    ...                                                                                  "label": "time"})
+    ('time (s)', 'time')
+    >>> sample_axis_title({"values": [400.0, 410.0], "label": "wavelength (nm)"}), sample_axis_title(
+    ...     {"values": [400.0, 410.0], "label": "wl"})
+    ('wavelength (nm)', 'wl')
+    """
+    if not (axis or {}).get("values"):
+        return SAMPLE_AXIS_TITLE
+    parts = _AXIS_LABEL.match(str(axis.get("label") or "position").strip())
+    name = AXIS_NAMES.get(parts["name"].lower(), parts["name"])
+    frames = name == "time" and all(float(v).is_integer() for v in axis["values"])
+    unit = parts["unit"] or ("frames" if frames else None)
+    return f"{name} ({unit})" if unit else name
+
+
 def sample_axis_layout(axis: dict | None, length: int | None = None) -> dict:
     """The x axis of a series drawn against its sample index: labelled with the file's own axis when it named one
     (``data.sample_axis`` of a bundle, ``meta.sample_axis`` of a dataset summary: about six ticks carrying the
-    samples' values, titled with its label), else :data:`SAMPLE_AXIS_TITLE`. ``length``: the samples drawn (an
-    axis of another length is not used).
+    samples' values, titled by :func:`sample_axis_title`), else :data:`SAMPLE_AXIS_TITLE`. ``length``: the samples
+    drawn (an axis of another length is not used).
 
     Examples
     --------
@@ -39,14 +74,14 @@ def sample_axis_layout(axis: dict | None, length: int | None = None) -> dict:
     {'title': 'time (frames)'}
     >>> layout = sample_axis_layout({"values": [0.0, 2.0, 4.0, 6.0], "label": "t (s)"}, 4)
     >>> layout["title"], layout["ticktext"]
-    ('t (s)', ['0', '2', '4', '6'])
+    ('time (s)', ['0', '2', '4', '6'])
     """
     values = (axis or {}).get("values") or []
     if not values or (length is not None and len(values) != length):
         return {"title": SAMPLE_AXIS_TITLE}
     step = max(1, math.ceil(len(values) / 6))
     ticks = list(range(0, len(values), step))
-    return {"title": str(axis.get("label") or "position"), "tickmode": "array", "tickvals": ticks,
+    return {"title": sample_axis_title(axis), "tickmode": "array", "tickvals": ticks,
             "ticktext": [f"{values[i]:g}" for i in ticks]}
 
 def pixel_axis_titles(bundle: dict | None) -> tuple[str, str]:

@@ -12,6 +12,12 @@ from tests.e2e.conftest import console_errors
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
 
 
+def _x_titles(page, graph: str) -> list[str]:
+    """The x axis titles of a drawn plotly graph, as the browser shows them."""
+    page.locator(f"{graph} .xtitle").first.wait_for()
+    return page.locator(f"{graph} .xtitle").all_text_contents()
+
+
 def test_rows_with_missing_values_can_be_left_out_from_the_upload_page(web_server, owner_context, tmp_path,
                                                                        screenshot):
     rng = np.random.default_rng(7272)
@@ -45,6 +51,7 @@ def test_rows_with_missing_values_can_be_left_out_from_the_upload_page(web_serve
     assert "Left out 3 of 60 (5 %) rows with missing values" in dropped and "line 13 (trk0011)" in dropped, dropped
     card = page.inner_text("#home-preview-card")
     assert "57 series" in card and "24 time points" in card, card
+    assert _x_titles(page, "#home-preview-graph") == ["time (s)"]  # t=0s, t=2s, …: "t (s)" in words
     rule = page.inner_text("#home-preview-target-rule")
     assert "“productive”, “auxilin_peak” are not time points like the 24 others" in rule, rule
     assert button.is_hidden() and not page.locator("#home-error").is_visible()
@@ -88,6 +95,9 @@ def test_traces_padded_with_nan_can_be_filled_with_zeros(web_server, owner_conte
     assert f"the shortest had {lengths.min()} of 20 values" in filled, filled
     assert "40 series" in page.inner_text("#home-preview-card")
     assert fill.is_hidden() and not page.locator("#home-error").is_visible()
+    # columns t0 … t19 give the axis a name without a unit: drawn as "time (frames)", as other series are (review:
+    # the preview's axis read "t")
+    assert _x_titles(page, "#home-preview-graph") == ["time (frames)"]
     screenshot(page, "upload-missing-04-filled")
     assert [e for e in errors if "status of 422" not in e] == [], errors
 

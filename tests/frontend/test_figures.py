@@ -544,12 +544,15 @@ def test_a_series_named_by_its_times_is_labelled_with_them(dataset_summary):
     assert F.activation_figure(bundle, 0).layout.xaxis.title.text == "time (frames)"
     bundle["data"]["sample_axis"] = axis
     xaxis = F.activation_figure(bundle, 0).layout.xaxis
-    assert xaxis.title.text == "t (s)" and xaxis.ticktext[1] == f"{2.0 * xaxis.tickvals[1]:g}"
+    assert xaxis.title.text == "time (s)" and xaxis.ticktext[1] == f"{2.0 * xaxis.tickvals[1]:g}"
     summary = copy.deepcopy(dataset_summary)
     summary["meta"] = {"sample_axis": {"values": [0.5 * i for i in range(64)], "label": "time"}}
     preview = F.preview_figure(summary).layout.xaxis
     assert preview.title.text == "time" and preview.ticktext[0] == "0"
     summary["meta"]["sample_axis"]["values"] = [0.0, 1.0]  # another length than the samples drawn: not used
+    assert F.preview_figure(summary).layout.xaxis.title.text == "time (frames)"
+    # columns t0 … t63 name no unit: the reader labels their axis "t", the figures "time (frames)" (review: "t")
+    summary["meta"]["sample_axis"] = {"values": [float(i) for i in range(64)], "label": "t"}
     assert F.preview_figure(summary).layout.xaxis.title.text == "time (frames)"
 
 

@@ -370,11 +370,11 @@ def test_an_explained_series_is_labelled_with_its_files_times():
                "arrays": {"wavelet_x": x, "wavelet_cartoon": x, "wavelet_mask_image": np.ones((2, 12)).tolist()}}
     axis = {"values": [2.0 * i for i in range(12)], "label": "t (s)"}
     fig = explanation_figure(payload, sample_axis=axis)
-    assert fig.layout.xaxis.title.text == "t (s)" and list(fig.layout.xaxis.ticktext)[:2] == ["0", "4"]
+    assert fig.layout.xaxis.title.text == "time (s)" and list(fig.layout.xaxis.ticktext)[:2] == ["0", "4"]
     assert list(fig.layout.xaxis3.ticktext) == list(fig.layout.xaxis.ticktext)  # the mask's columns too
     assert list(fig.data[0].x) == list(range(12))  # drawn against the index, as before
     drawn = drawing_figure(x, axis)
-    assert drawn.layout.xaxis.title.text == "t (s)" and list(drawn.data[0].x) == list(range(12))
+    assert drawn.layout.xaxis.title.text == "time (s)" and list(drawn.data[0].x) == list(range(12))
     # without an axis of the input's length: the frame index, as before
     assert explanation_figure(payload).layout.xaxis.title.text == "time (frames)"
     assert drawing_figure(x, {"values": [0.0, 1.0], "label": "t"}).layout.xaxis.title.text == "time (frames)"
@@ -466,14 +466,14 @@ def test_the_scalogram_is_labelled_with_the_files_times():
     bundle["data"] = {"sample_axis": {"values": [2.0 * i for i in range(40)], "label": "t (s)"}}
     fig = S.scalogram_figure(bundle, 0)
     band_axis = fig.layout.xaxis2
-    assert band_axis.title.text == "t (s)" and band_axis.ticktext[1] == f"{2.0 * band_axis.tickvals[1]:g}"
+    assert band_axis.title.text == "time (s)" and band_axis.ticktext[1] == f"{2.0 * band_axis.tickvals[1]:g}"
     # as the results page draws it, from its students store (review 12: the store left the axis out)
     from awd_studio.frontend import results_student
 
     bundle.update(grid=[])
     store = results_student._students_store(bundle)
     out = results_student.draw_student(0, None, store, bundle["explain"], bundle["activation"])
-    assert out["graph"].layout.xaxis2.title.text == "t (s)"
+    assert out["graph"].layout.xaxis2.title.text == "time (s)"
 
 
 def test_the_figures_threshold_of_reading_beyond_the_ends_is_the_tables():
