@@ -33,6 +33,24 @@
     return String(detail);
   }
 
+  /* A refusal in the page's words: the upload fields it names (`words`: field -> the words the page shows for it,
+   * the dropzone's data-field-words, pages/home.py upload_field_words) said as the page says them. "the upload field
+   * drop_incomplete=true or pad_ends=true" is the buttons under the message, "tile: ..." (or the JSON path
+   * "body.tile: ...") the field's label, a field's name elsewhere its words; the rest of the message as it is. */
+  function inPageWords(msg, words) {
+    var names = Object.keys(words || {});
+    if (!names.length) { return msg; }
+    var field = "(?:body\\.)?(" + names.join("|") + ")";
+    function said(name) { return "“" + words[name] + "”"; }
+    return msg
+      .replace(new RegExp("the upload field " + field + "=true or " + field + "=true", "g"),
+        function (m, a, b) { return "the buttons " + said(a) + " or " + said(b) + " under this message"; })
+      .replace(new RegExp("\\b" + field + "=true\\b", "g"), function (m, a) { return "the button " + said(a); })
+      .replace(new RegExp("(^|; |: )" + field + ": ", "g"), function (m, lead, a) { return lead + said(a) + ": "; })
+      .replace(new RegExp("\\b" + field + "\\b", "g"),  // a name no sentence uses as a word (pad_ends, not tile)
+        function (m, a) { return a.indexOf("_") >= 0 ? said(a) : m; });
+  }
+
   /* POST a FormData with upload progress. onProgress(percent), onDone(body), onFail(message). */
   function post(url, form, onProgress, onDone, onFail) {
     var xhr = new XMLHttpRequest();
@@ -85,16 +103,18 @@
 
   /* One upload with its page's progress bar, status line and error alert (ids "<prefix>-upload-bar",
    * "<prefix>-upload-status", "<prefix>-error"): `how.busy` once the bytes are sent, `how.done(body)` the status
-   * line on success, `how.failed` the alert's first words (also in the status line with `how.failedBeside`);
-   * `onDone(body)` and `onFail()` for what else the page needs. A file over the server's limit is refused here,
-   * before its bytes are sent (review 18: a 205 MB file took 49 s to be refused). */
+   * line on success, `how.failed` the alert's first words (also in the status line with `how.failedBeside`), the
+   * refusal said in the page's words of `how.words` (inPageWords); `onDone(body)` and `onFail(the server's message)`
+   * for what else the page needs. A file over the server's limit is refused here, before its bytes are sent (review
+   * 18: a 205 MB file took 49 s to be refused). */
   function send(prefix, url, form, how, onDone, onFail) {
     var errorId = prefix + "-error";
     setProps(errorId, { is_open: false });
     function fail(msg) {
+      var said = how.failed + inPageWords(msg, how.words);
       bar(prefix, 0, "");
-      status(prefix, how.failedBeside ? how.failed + msg : "");
-      setProps(errorId, { children: how.failed + msg, is_open: true });
+      status(prefix, how.failedBeside ? said : "");
+      setProps(errorId, { children: said, is_open: true });
       if (onFail) { onFail(msg); }
     }
     withUploadLimit(function (limit) {
@@ -157,8 +177,10 @@
     var tileInput = document.getElementById("home-tile-size");
     if (tileInput && tileInput.value.trim()) { form.append("tile", tileInput.value.trim()); }
     Object.keys(extra || {}).forEach(function (k) { form.append(k, extra[k]); });
+    var zone = document.getElementById("home-dropzone");
     send("home", "/api/datasets", form, {
       name: file.name, busy: "Checking " + file.name + " …", failed: "Upload of " + file.name + " failed: ",
+      words: JSON.parse((zone && zone.getAttribute("data-field-words")) || "{}"),
       done: function (body) {
         return body.note ? "Uploaded " + file.name + ": " + body.note + "." : "Uploaded " + file.name + ".";
       }
@@ -166,9 +188,16 @@
     // the error stands alone: no preview (and "Configure" button) of an earlier dataset under it
     function (msg) {
       setProps("home-dataset-id", { data: null });
-      // a text file refused for missing values or cells that are not numbers (traces that ended early): the error
-      // says "the upload page offers both" (models/data/readers/text.py, DROP_INCOMPLETE_HINT), so offer them here
-      if (!extra && /upload page offers/.test(msg) && /\.(csv|tsv|txt)$/i.test(file.name)) {
+      // a text file refused for missing values or cells that are not numbers (traces that ended early): each remedy
+      // the refusal names (drop_incomplete=true, pad_ends=true: models/data/readers/text.py) is offered here, but
+      // the one just tried (a gap in a trace filled at its end names the other alone)
+      var offered = [[DROP_BUTTON, "drop_incomplete"], [PAD_BUTTON, "pad_ends"]].filter(function (remedy) {
+        return msg.indexOf(remedy[1] + "=true") >= 0 && !(extra && extra[remedy[1]]);
+      }).map(function (remedy) { return remedy[0]; });
+      if (offered.length && /\.(csv|tsv|txt)$/i.test(file.name)) {
+        [DROP_BUTTON, PAD_BUTTON].forEach(function (id) {
+          setProps(id, { className: offered.indexOf(id) >= 0 ? "" : "awd-hidden" });
+        });
         setProps(REMEDIES, { className: REMEDIES_CLASS });
       }
     });

@@ -8,6 +8,8 @@ Callbacks read and write components by name; :class:`ids` holds their ids.
 
 from __future__ import annotations
 
+import json
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, callback, ctx, dcc, html
@@ -69,6 +71,28 @@ EXAMPLES = [
 ]
 ACCEPT = ".npz,.npy,.csv,.tsv,.txt,.fits,.fit,.fts,.h5,.hdf5,.mat"
 
+#: The words of the upload's fields on this page: the name field's placeholder, the tile field's label, the buttons
+#: under a refused text file.
+NAME_WORDS = "Name (optional)"
+TILE_WORDS = "Maps: tiles of"
+DROP_INCOMPLETE_WORDS = "Leave out the rows with missing values and upload again"
+PAD_ENDS_WORDS = "Fill the ends with zeros (traces that ended early) and upload again"
+
+
+def upload_field_words() -> dict[str, str]:
+    """The fields of the dataset upload (``POST /api/datasets``) by the words the page shows for them, for a refusal
+    that names them: assets/awd.js (``inPageWords``) says “Leave out the rows with missing values and upload again”
+    where the server wrote ``drop_incomplete=true`` (review: the page showed a browser user the API's fields),
+    and a button is offered when the refusal names its field.
+
+    Examples
+    --------
+    >>> upload_field_words()["tile"]
+    'Maps: tiles of … px'
+    """
+    return {"name": NAME_WORDS, "tile": f"{TILE_WORDS} … px", "drop_incomplete": DROP_INCOMPLETE_WORDS,
+            "pad_ends": PAD_ENDS_WORDS}
+
 
 def _upload_card():
     return dbc.Card(dbc.CardBody([
@@ -81,13 +105,13 @@ def _upload_card():
                        className="text-muted"),
         ], id=ids.DROPZONE, className="awd-dropzone", tabIndex="0", role="button",
             **{"aria-label": "Upload a dataset: drop a file or press Enter to choose one",
-               "data-accept": ACCEPT}),
+               "data-accept": ACCEPT, "data-field-words": json.dumps(upload_field_words())}),
         dbc.Row([
-            dbc.Col([dbc.Label("Name (optional)", html_for=ids.DATASET_NAME, className="visually-hidden"),
-                     dbc.Input(id=ids.DATASET_NAME, placeholder="Name (optional)", maxLength=200)], xl=7),
+            dbc.Col([dbc.Label(NAME_WORDS, html_for=ids.DATASET_NAME, className="visually-hidden"),
+                     dbc.Input(id=ids.DATASET_NAME, placeholder=NAME_WORDS, maxLength=200)], xl=7),
             dbc.Col([dbc.Label("Maps: cut into tiles of this many pixels (optional)", html_for=ids.TILE_SIZE,
                                className="visually-hidden"),
-                     dbc.InputGroup([dbc.InputGroupText("Maps: tiles of", id=ids.TILE_LABEL),
+                     dbc.InputGroup([dbc.InputGroupText(TILE_WORDS, id=ids.TILE_LABEL),
                                      dbc.Input(id=ids.TILE_SIZE, type="number", min=TILE_MIN_PX, step=1,
                                                placeholder="px")])], xl=5),
         ], className="g-2 mt-1"),  # one row only where the card is wide: at 800 px the tile field was 34 px
@@ -137,10 +161,9 @@ def layout(dataset: str | None = None, **_):
         # a text file refused for missing values: upload it again without those rows, or with each trace's end
         # filled (shown by awd.js when the error offers them)
         html.Div([
-            dbc.Button("Leave out the rows with missing values and upload again", id=ids.DROP_INCOMPLETE,
-                       color="primary", outline=True, size="sm", n_clicks=0),
-            dbc.Button("Fill the ends with zeros (traces that ended early) and upload again", id=ids.PAD_ENDS,
-                       color="primary", outline=True, size="sm", n_clicks=0),
+            dbc.Button(DROP_INCOMPLETE_WORDS, id=ids.DROP_INCOMPLETE, color="primary", outline=True, size="sm",
+                       n_clicks=0),
+            dbc.Button(PAD_ENDS_WORDS, id=ids.PAD_ENDS, color="primary", outline=True, size="sm", n_clicks=0),
         ], id=ids.MISSING_REMEDIES, className="mb-3 d-flex flex-wrap gap-2 awd-hidden"),
         dbc.Row([dbc.Col(_upload_card(), md=7), dbc.Col(_examples_card(), md=5)], className="g-4 mb-4"),
         dcc.Loading(html.Div(id=ids.PREVIEW), type="default"),

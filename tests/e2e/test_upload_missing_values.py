@@ -4,12 +4,21 @@ after the traces are targets, not more time points (review 13)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from tests.e2e.conftest import console_errors
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+#: The upload's remedies as the page's buttons say them (frontend/pages/home.py).
+DROP = "Leave out the rows with missing values and upload again"
+PAD = "Fill the ends with zeros (traces that ended early) and upload again"
+#: The upload's fields as the API spells them.
+API_NAMES = re.compile(r"drop_incomplete|pad_ends|\btile:|body\.")
 
 
 def _x_titles(page, graph: str) -> list[str]:
@@ -42,6 +51,10 @@ def test_rows_with_missing_values_can_be_left_out_from_the_upload_page(web_serve
                            " return e && e.innerText.includes('blank cells'); })()")
     said = page.inner_text("#home-error")
     assert "12 blank cells, in 3 rows" in said and "line 6 (trk0004), column 22 “t=40s”" in said, said
+    # the remedies named as the page names them, not as the API's fields (review: "the upload field
+    # drop_incomplete=true or pad_ends=true")
+    assert f"the buttons “{DROP}” or “{PAD}” under this message" in said, said
+    assert not API_NAMES.search(said), said
     button = page.locator("#home-drop-incomplete")
     button.wait_for(state="visible")
     screenshot(page, "upload-missing-01-refused")
@@ -101,3 +114,46 @@ def test_traces_padded_with_nan_can_be_filled_with_zeros(web_server, owner_conte
     screenshot(page, "upload-missing-04-filled")
     assert [e for e in errors if "status of 422" not in e] == [], errors
 
+
+def _refused(page, web_server, path, tile: int | None = None) -> str:
+    """Upload ``path`` from the home page (with a tile size), and the error it shows."""
+    page.goto(web_server + "/")
+    page.locator("#home-dropzone").wait_for()
+    if tile:
+        page.fill("#home-tile-size", str(tile))
+    with page.expect_file_chooser() as chooser:
+        page.click("#home-dropzone")
+    chooser.value.set_files(str(path))
+    page.wait_for_function("(() => { const e = document.querySelector('#home-error');"
+                           " return e && e.innerText.includes('failed'); })()")
+    return page.inner_text("#home-error")
+
+
+def test_a_refused_upload_names_the_pages_fields_not_the_apis(web_server, owner_context, tmp_path, screenshot):
+    """Review: a refusal named the API's fields to a browser user ("(drop_incomplete=true)", "tile: applies to
+    maps"). It says the page's words for them, the rest of the server's message as it was; a trace with a gap,
+    refused when its end is filled, offers the one remedy it names."""
+    rng = np.random.default_rng(7474)
+    cells = [[f"t{i}" for i in range(24)] + ["y"]]
+    cells += [[f"{v:.5f}" for v in x] + [f"{x[:3].sum():.5f}"] for x in rng.normal(size=(40, 24))]
+    whole, path = tmp_path / "whole.csv", tmp_path / "gap.csv"
+    whole.write_text("\n".join(",".join(row) for row in cells) + "\n")
+    cells[5][10] = ""  # line 6: a blank cell inside the trace
+    path.write_text("\n".join(",".join(row) for row in cells) + "\n")
+    page = owner_context().new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    said = _refused(page, web_server, path)
+    assert "column 11 “t10” holds nothing" in said and f"“{DROP}” or “{PAD}”" in said, said
+    page.click("#home-pad-ends")  # a gap before the trace's end is not filled: leaving the row out is the remedy
+    page.wait_for_function("(() => document.querySelector('#home-error').innerText.includes('a gap'))()")
+    said = page.inner_text("#home-error")
+    assert said.endswith(f"or leave out the rows with missing values instead (the button “{DROP}”)"), said
+    assert not API_NAMES.search(said), said
+    page.locator("#home-drop-incomplete").wait_for(state="visible")
+    assert page.locator("#home-pad-ends").is_hidden()  # the remedy just tried is not offered again
+    screenshot(page, "upload-refused-in-the-pages-words")
+    said = _refused(page, web_server, whole, tile=32)  # maps only: named by the field's label
+    assert "failed: “Maps: tiles of … px”: applies to maps, and this file holds time series" in said, said
+    assert not API_NAMES.search(said), said
+    assert [e for e in errors if "status of 422" not in e] == [], errors

@@ -1129,3 +1129,19 @@ def test_page_docstring_examples_run(name):
     """The pages' Examples sections run too (they need the app the other modules' test does without)."""
     result = doctest.testmod(page(name), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
     assert result.failed == 0, f"{result.failed} of {result.attempted} docstring examples of {name} failed"
+
+
+def test_the_upload_fields_are_said_in_the_home_pages_words(service):
+    """Review: a refused upload named the API's fields (``drop_incomplete=true``, ``tile:``) to a browser user.
+    The page gives assets/awd.js the words it shows for each text field of ``POST /api/datasets``: every field but
+    ``file`` and ``y`` (the files themselves), each by words the page shows."""
+    home = page("home")
+    words = home.upload_field_words()
+    body = service.client.get("/openapi.json").json()["paths"]["/api/datasets"]["post"]["requestBody"]
+    fields = body["content"]["multipart/form-data"]["schema"]["properties"]
+    assert set(words) == set(fields) - {"file", "y"}
+    layout = home.layout()
+    shown = json.dumps(layout.to_plotly_json(), default=lambda o: o.to_plotly_json())
+    assert all(json.dumps(said.split(" …")[0]) in shown for said in words.values()), words
+    zone = re.search(r'"data-field-words": ("(?:[^"\\]|\\.)*")', shown)
+    assert zone and json.loads(json.loads(zone.group(1))) == words
