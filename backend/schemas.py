@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from awd_studio.jobstate.db import SHARE_LABEL_MAX
 from awd_studio.models.data.examples import MAX_GALAXY_DENSITY, MAX_SMOOTHING_ARCMIN
+from awd_studio.models.estimate import CALIBRATION_RANGE
 from awd_studio.models.options import JobOptions
 
 __all__ = [
@@ -181,6 +182,10 @@ class JobCreate(JobOptions):
                                              "to it. Not an option of the run: it changes nothing it computes")
 
 
+#: How far the calibration may scale the cost model, as the estimate's fields say it: "[0.25, 4]".
+_CALIBRATION_BOUNDS = "[{:g}, {:g}]".format(*CALIBRATION_RANGE)
+
+
 class JobEstimate(BaseModel):
     """The estimated run time of a job on this server's CPU, against the job time limit."""
 
@@ -188,11 +193,13 @@ class JobEstimate(BaseModel):
                            "its factor in ``stage_factors``")
     model_seconds: float = Field(description="the cost model's seconds (constants measured on the lab's machines)")
     calibration_factor: float = Field(1.0, description="``seconds`` over ``model_seconds``: each stage's cost is "
-                                      "scaled by ``stage_factors``; 1 until there are enough finished jobs")
+                                      "scaled by ``stage_factors``; 1 until there are enough finished jobs, and "
+                                      f"within {_CALIBRATION_BOUNDS} as they are")
     stage_factors: dict[str, float] = Field(default_factory=dict, description="per stage, the median of measured "
                                             "over estimated seconds of that part of this server's latest succeeded "
                                             "jobs on data of the same kind (the whole job's median where a part "
-                                            "was not recorded; 1 until there are enough jobs)")
+                                            "was not recorded; 1 until there are enough jobs), kept within "
+                                            f"{_CALIBRATION_BOUNDS} (models.estimate.CALIBRATION_RANGE)")
     calibration_jobs: int = Field(0, description="how many finished jobs the factor comes from (0: none yet)")
     limit_seconds: float
     grid_points: int
