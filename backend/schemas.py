@@ -92,11 +92,16 @@ class DatasetPublic(BaseModel):
     shape: list[int]
     n: int
     n_test: int | None = None
-    sha256: str
+    sha256: str = Field(description="identifies the content: the uploaded (or example's) file's SHA-256 (for an "
+                                    ".npy and its y, of the two files' digests); for data read with tile, "
+                                    "drop_incomplete or pad_ends, the SHA-256 of the data read "
+                                    "(models.data.content_sha256), which does not depend on the name")
     size_bytes: int
     summary: dict[str, Any]
     created: dt.datetime
-    note: str | None = Field(default=None, description="e.g. that the same file was uploaded before")
+    note: str | None = Field(default=None, description="e.g. that the same content was stored before, and under "
+                                                       "which name: that dataset keeps its name, and a name this "
+                                                       "upload asked for is not kept")
 
 
 class DatasetsPublic(BaseModel):

@@ -11,7 +11,7 @@ from awd_studio.backend.uploads import multipart_openapi, one_at_a_time, reading
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import ACTIVE_STATES, new_id
 from awd_studio.jobstate.storage import DATASET_SUFFIXES, atomic_move, remove_tree, safe_display_name, usage_bytes
-from awd_studio.models.data import load_dataset, save_npz, summarize
+from awd_studio.models.data import content_sha256, load_dataset, save_npz, summarize
 from awd_studio.models.data.readers.npy import npy_targets_path
 from awd_studio.models.data.tiles import MIN_TILE, tile_dataset
 from awd_studio.models.files import sha256_file
@@ -90,12 +90,17 @@ def _tile_size(upload) -> int | None:
         raise ValueError(f"tile: must be a whole number of pixels, got {text[:20]!r}; e.g. 64") from None
 
 
-def reused_dataset(response, existing, said: str) -> DatasetPublic:
-    """The answer for content stored before: that dataset, status 200, and a note starting with ``said`` that names
-    it and when it was stored."""
+def reused_dataset(response, existing, said: str, asked: str | None = None) -> DatasetPublic:
+    """The answer for content stored before: that dataset, status 200, and a note starting with ``said``.
+
+    The dataset keeps the name it was stored under; the note names it and when it was stored and, when the request
+    asked for another name (``asked``), says that this name is not kept: one dataset, not a copy per name.
+    """
     response.status_code = status.HTTP_200_OK
     public = DatasetPublic.model_validate(existing)
     public.note = f"{said} (as “{existing.name}” on {existing.created:%Y-%m-%d %H:%M} UTC); that dataset is used again"
+    if asked and asked != existing.name:
+        public.note += f" under that name (“{asked}” is not kept)"
     return public
 
 
@@ -150,7 +155,10 @@ def _as_npz(dataset, paths) -> tuple:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=DatasetPublic,
              responses={**_ERRORS, 200: {"model": DatasetPublic,
-                                         "description": "the same file was uploaded before: that dataset"}},
+                                         "description": "the same content was stored before (the same file, or "
+                                                        "the same data read with the same tile, drop_incomplete "
+                                                        "or pad_ends, whatever the name): that dataset, under "
+                                                        "the name it was stored with, and a note saying so"}},
              openapi_extra=multipart_openapi({"name": {"type": "string", "maxLength": 200},
                                               "tile": {"type": "integer", "minimum": MIN_TILE,
                                                        "description": "maps: cut each into tiles of this many "
@@ -176,7 +184,8 @@ async def upload_dataset(request: Request, response: Response, session: SessionD
 
     The body is streamed to disk (413 beyond ``AWD_MAX_UPLOAD_MB``), read by ``models.data`` (422 with
     the field and the fix when invalid, naming the user's file), checksummed and stored; nothing is kept on
-    failure. A file whose content was uploaded before returns that dataset (200) with a ``note``.
+    failure. Content stored before returns that dataset (200) with a ``note``, under the name it was stored with:
+    the ``name`` of this upload is not kept, and the note says so.
     """
     check_quota(settings, paths)
     upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
@@ -195,34 +204,37 @@ async def upload_dataset(request: Request, response: Response, session: SessionD
 
 async def _read_and_store(upload, response, session, settings, paths) -> DatasetPublic:
     """The dataset of a received upload: the one stored before with the same content (200, with a note), else the
-    upload read, validated and stored. ``ValueError`` when the file or a field is refused."""
+    upload read, validated and stored. ``ValueError`` when the file or a field is refused.
+
+    A file stored as it came is identified by its bytes. A file read with ``tile``, ``drop_incomplete`` or
+    ``pad_ends`` is stored as the dataset read (one ``.npz``, whose bytes hold the name) and identified by that
+    data (:func:`models.data.content_sha256`): the same file under another name is the dataset stored before.
+    """
     tile, drop, pad = _tile_size(upload), _flag(upload, "drop_incomplete"), _flag(upload, "pad_ends")
+    name = upload.display_name("dataset")
     existing = (crud.find_dataset_by_hash(session, sha256=upload.sha256) if tile is None and not drop and not pad
                 else None)
     if existing is not None:
-        return reused_dataset(response, existing, "this file was uploaded before")
-    name = upload.display_name("dataset")
+        return reused_dataset(response, existing, "this file was uploaded before", asked=name)
     _pair_npy_targets(upload)
     dataset, summary = await run_in_threadpool(read_dataset_file, upload.path,
                                                max_bytes=settings.max_decoded_bytes, name=name, tile=tile,
                                                drop_incomplete=drop, pad_ends=pad)
-    stored_path, suffix, size, sha256 = upload.path, upload.suffix, upload.size, upload.sha256
+    # tiles, or rows left out or filled: what is stored is the dataset read, and its content identifies it
+    read_anew = tile is not None or bool(dataset.meta.get("dropped_rows") or dataset.meta.get("padded_rows"))
+    said = f"these {tile} px tiles were made before" if tile else "these rows were uploaded before"
+    sha256 = await run_in_threadpool(content_sha256, dataset) if read_anew else upload.sha256
+    if read_anew and (existing := crud.find_dataset_by_hash(session, sha256=sha256)) is not None:
+        return reused_dataset(response, existing, said, asked=dataset.name)
+    stored_path, suffix, size = upload.path, upload.suffix, upload.size
     try:
-        changed = bool(dataset.meta.get("dropped_rows") or dataset.meta.get("padded_rows"))  # rows left out or filled
-        # X and y in two files, tiles, or rows left out or filled: what is stored is the dataset read, as one .npz
-        if len(upload.files) > 1 or tile is not None or changed:
+        if len(upload.files) > 1 or read_anew:  # X and y in two files too: stored as one .npz
             stored_path, size = await run_in_threadpool(_as_npz, dataset, paths)
             suffix = ".npz"
-        if tile is not None or changed:  # the content is what is stored (save_npz writes the same bytes for it)
-            sha256 = await run_in_threadpool(sha256_file, stored_path)
-            existing = crud.find_dataset_by_hash(session, sha256=sha256)
-            if existing is not None:
-                return reused_dataset(response, existing, f"these {tile} px tiles were made before" if tile
-                                      else "these rows were uploaded before")
-        if tile is not None:  # "maps (64 px tiles)": the lists tell the tilings of one file apart
-            name = dataset.name
+        if read_anew and (existing := await _stored_by_an_earlier_release(session, stored_path)) is not None:
+            return reused_dataset(response, existing, said, asked=dataset.name)
         return store_dataset(session, paths, temp_path=stored_path, suffix=suffix, dataset=dataset,
-                             summary=summary, name=name, source="upload",
+                             summary=summary, name=dataset.name if tile is not None else name, source="upload",
                              original_filename=safe_display_name(upload.filename, "upload", path=True),
                              sha256=sha256, size_bytes=size)
     finally:
@@ -230,8 +242,18 @@ async def _read_and_store(upload, response, session, settings, paths) -> Dataset
             stored_path.unlink(missing_ok=True)
 
 
+async def _stored_by_an_earlier_release(session, npz_path):
+    """The dataset an earlier release stored from the same upload under the same name, or None.
+
+    Releases before :func:`models.data.content_sha256` identified tiles and rows left out or filled by the SHA-256
+    of their ``.npz``, name included (:func:`models.data.save_npz` writes the same bytes for the same dataset).
+    """
+    return crud.find_dataset_by_hash(session, sha256=await run_in_threadpool(sha256_file, npz_path))
+
+
 @router.get("", response_model=DatasetsPublic)
-def list_datasets(session: SessionDep, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=2**31 - 1)):
+def list_datasets(session: SessionDep, limit: int = Query(100, ge=1, le=1000),
+                  offset: int = Query(0, ge=0, le=2**31 - 1)):
     """Stored datasets, newest first."""
     rows, count = crud.list_datasets(session, limit=limit, offset=offset)
     return DatasetsPublic(data=[DatasetPublic.model_validate(r) for r in rows], count=count)

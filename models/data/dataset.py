@@ -6,6 +6,7 @@ that receives one never re-checks shapes or finiteness.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -19,7 +20,7 @@ from awd_studio.models.files import as_if_created
 from awd_studio.models.validation import InputError, check_signals, check_targets, signal_kind
 
 __all__ = ["Dataset", "summarize", "split_dataset", "split_sizes", "held_out_indices", "held_out_groups", "save_npz",
-           "KINDS"]
+           "content_sha256", "KINDS"]
 
 KINDS = ("timeseries", "image")
 
@@ -353,10 +354,7 @@ def save_npz(dataset: Dataset, path, *, compress: bool = False) -> Path:
     if path.suffix.lower() != ".npz":
         path = path.with_name(path.name + ".npz")
     path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {"X": dataset.X, "y": dataset.y}
-    if dataset.X_test is not None:
-        arrays["X_test"] = dataset.X_test
-        arrays["y_test"] = dataset.y_test
+    arrays = _data_arrays(dataset)
     arrays["name"] = np.array(dataset.name)
     arrays["kind"] = np.array(dataset.kind)
     arrays["target_names"] = np.array(list(dataset.target_names), dtype=str)
@@ -374,6 +372,50 @@ def save_npz(dataset: Dataset, path, *, compress: bool = False) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+def content_sha256(dataset: Dataset) -> str:
+    """SHA-256 of what a dataset holds, whatever it is named.
+
+    :func:`save_npz` writes the name into the file, so the file's SHA-256 tells two names of the same data apart.
+    This digest reads the arrays (``X``, ``y``, and ``X_test``, ``y_test`` when given: each one's dtype, shape
+    and values), the kind, the target names and ``meta`` (which says what reading did to the file: rows left out
+    or filled, the tiles' size), and not ``name``: the same data read with the same options has one digest.
+
+    Parameters
+    ----------
+    dataset : Dataset
+
+    Returns
+    -------
+    str
+        64 hex digits.
+
+    Examples
+    --------
+    >>> X, y = np.arange(96.0).reshape(12, 8), np.arange(12.0)
+    >>> content_sha256(Dataset(X, y, name="a")) == content_sha256(Dataset(X, y, name="b"))
+    True
+    >>> content_sha256(Dataset(X, y)) == content_sha256(Dataset(X, y, meta={"padded_rows": {"count": 1}}))
+    False
+    """
+    digest = hashlib.sha256(b"awd-studio dataset content 1\n")
+    for key, array in _data_arrays(dataset).items():
+        array = np.ascontiguousarray(array)
+        digest.update(f"{key} {array.dtype.str} {array.shape}\n".encode())
+        digest.update(array.data)
+    described = {"kind": dataset.kind, "target_names": list(dataset.target_names), "meta": dataset.meta}
+    digest.update(json.dumps(described, sort_keys=True, default=_json_default).encode())
+    return digest.hexdigest()
+
+
+def _data_arrays(dataset: Dataset) -> dict:
+    """The dataset's arrays by their names in its ``.npz``: ``X``, ``y``, and ``X_test``, ``y_test`` when given."""
+    arrays = {"X": dataset.X, "y": dataset.y}
+    if dataset.X_test is not None:
+        arrays["X_test"] = dataset.X_test
+        arrays["y_test"] = dataset.y_test
+    return arrays
 
 
 def _write_npz(fh, arrays: dict, compress: bool) -> None:

@@ -125,6 +125,67 @@ def test_rows_with_missing_values_are_left_out_when_asked(client, upload, stored
     assert both.status_code == 422 and "cannot be combined" in both.json()["detail"]
 
 
+def _ended_early_csv(seed: int) -> bytes:
+    """40 traces of 16 samples with a track id and a target; two of them end three samples early."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(40, 16))
+    rows = [",".join(["track_id"] + [f"t{i}" for i in range(16)] + ["y"])]
+    rows += [",".join([f"trk{i:04d}"] + [str(v) for v in X[i]] + [str(X[i, :3].sum())]) for i in range(40)]
+    for i in (3, 8):
+        cells = rows[i + 1].split(",")
+        rows[i + 1] = ",".join(cells[:-4] + ["", "", "", cells[-1]])
+    return "\n".join(rows).encode()
+
+
+def test_the_same_data_under_another_name_is_the_dataset_stored_before(client, upload, stored_files):
+    """A CSV read with ``pad_ends`` (or ``drop_incomplete``, or cut into tiles) is stored as the .npz of the data
+    read, and that file holds the name: the same CSV under another name was stored a second time. The data and
+    the options that change it identify a dataset: the second upload gets the first, under its first name."""
+    content = _ended_early_csv(6363)
+    first = upload(content, "ended_early.csv", pad_ends="true")
+    assert first.status_code == 201, first.text
+    body = first.json()
+    before = stored_files()
+    for form in ({"name": "plate 2"}, {}):  # another name typed, or another file name
+        again = upload(content, "plate_2.csv", pad_ends="true", **form)
+        assert again.status_code == 200, again.text
+        assert again.json()["id"] == body["id"] and again.json()["name"] == "ended_early"
+        assert again.json()["sha256"] == body["sha256"]
+        note = again.json()["note"]
+        assert "uploaded before" in note and "as “ended_early”" in note
+        assert f"“{form.get('name', 'plate_2')}” is not kept" in note, note
+    same_name = upload(content, "ended_early.csv", pad_ends="true")  # as before: the note names no other name
+    assert same_name.status_code == 200 and "not kept" not in same_name.json()["note"]
+    assert stored_files() == before
+    # another option changes the data: another dataset
+    dropped = upload(content, "plate_2.csv", drop_incomplete="true")
+    assert dropped.status_code == 201 and dropped.json()["id"] != body["id"]
+    assert upload(content, "plate_3.csv", drop_incomplete="true").json()["id"] == dropped.json()["id"]
+    # tiles: the same file cut alike under another name
+    maps = npz_bytes(X=np.random.default_rng(6364).normal(size=(6, 64, 64)), y=np.repeat([0.2, 0.3, 0.4], 2))
+    tiles = upload(maps, "survey.npz", tile="32")
+    assert tiles.status_code == 201, tiles.text
+    renamed = upload(maps, "survey.npz", tile="32", name="survey B")
+    assert renamed.status_code == 200 and renamed.json()["id"] == tiles.json()["id"]
+    assert renamed.json()["name"] == "survey (32 px tiles)"
+    assert "“survey B (32 px tiles)” is not kept" in renamed.json()["note"]
+
+
+def test_rows_filled_by_an_earlier_release_are_found_again(client, upload, settings, data_dir):
+    """Earlier releases identified data read with ``pad_ends`` by the SHA-256 of its .npz (name included): the same
+    upload under the same name still finds such a dataset after the upgrade."""
+    from awd_studio.jobstate.db import Dataset, get_sessionmaker
+    from awd_studio.models.files import sha256_file
+
+    content = _ended_early_csv(6464)
+    first = upload(content, "older.csv", pad_ends="true").json()
+    with get_sessionmaker(settings.sqlalchemy_url)() as session:  # the row as an earlier release wrote it
+        session.get(Dataset, first["id"]).sha256 = sha256_file(data_dir / "datasets" / first["id"] / "data.npz")
+        session.commit()
+    again = upload(content, "older.csv", pad_ends="true")
+    assert again.status_code == 200 and again.json()["id"] == first["id"], again.text
+
+
 def test_large_maps_are_cut_into_tiles_with_whole_maps_held_out(client, upload, stored_files):
     rng = np.random.default_rng(5150)
     X = rng.normal(size=(6, 96, 96))  # six maps: too few to distil on, 54 tiles of 32 px
@@ -161,7 +222,8 @@ def test_too_large_upload_is_413_while_streaming(make_client, stored_files):
         for _ in range(20):
             yield b"\0" * 1024
         yield b"\r\n--b--\r\n"
-    response = small.post("/api/datasets", content=chunks(), headers={"content-type": "multipart/form-data; boundary=b"})
+    response = small.post("/api/datasets", content=chunks(),
+                          headers={"content-type": "multipart/form-data; boundary=b"})
     assert response.status_code == 413
     assert stored_files() - before == set()
 
