@@ -60,9 +60,11 @@ from awd_studio.models.explain.basis import (
     default_level,
     make_basis,
     pixel_basis,
+    pixel_layout,
     synthesize,
+    wavelet_layout,
 )
-from awd_studio.models.explain.masks import coefficient_image, coefficient_image_boxes, evaluate_mask
+from awd_studio.models.explain.masks import coefficient_image, coefficient_image_boxes, evaluate_mask, mask_values
 from awd_studio.models.explain.measures import cartoon_support, energy_fraction, energy_map, iou, mask_support
 from awd_studio.models.explain.objective import (
     PERTURBATIONS,
@@ -102,6 +104,8 @@ __all__ = [
     "default_level",
     "make_basis",
     "pixel_basis",
+    "wavelet_layout",
+    "pixel_layout",
     "analyze",
     "synthesize",
     "band_statistics",
@@ -111,6 +115,7 @@ __all__ = [
     "explain",
     "lambda_path",
     "evaluate_mask",
+    "mask_values",
     "coefficient_image",
     "coefficient_image_boxes",
     "energy_fraction",

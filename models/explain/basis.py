@@ -20,7 +20,8 @@ from awd_studio.models import wavelets as _wavelets
 from awd_studio.models.filters import lowpass_filter
 from awd_studio.models.validation import InputError
 
-__all__ = ["Band", "Layout", "Basis", "default_level", "make_basis", "pixel_basis", "analyze", "synthesize"]
+__all__ = ["Band", "Layout", "Basis", "default_level", "wavelet_layout", "pixel_layout", "make_basis", "pixel_basis",
+           "analyze", "synthesize"]
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,68 @@ def _filter_array(wavelet):
     return "custom", h
 
 
+def _checked_level(shape, filter_len, level, mode) -> int:
+    """``level`` (:func:`default_level` when None) once ``mode`` and the level are valid for ``shape``, else
+    ``InputError``."""
+    if mode not in _wavelets.MODES:
+        raise InputError("mode", f"unknown boundary mode {mode!r}", f"use one of {', '.join(_wavelets.MODES)}")
+    if level is None:
+        level = default_level(shape, filter_len)
+    if isinstance(level, bool) or not isinstance(level, (int, np.integer)):
+        raise InputError("level", f"must be an integer, got {level!r}", "pass e.g. 4, or None for the default")
+    for n in shape:
+        try:
+            _wavelets.check_level(n, filter_len, int(level), mode)
+        except ValueError as exc:
+            raise InputError("level", str(exc).removeprefix("level: "), "pass a smaller level") from None
+    return int(level)
+
+
+def wavelet_layout(shape, wavelet="sym4", level=None, mode="periodization"):
+    """The coefficient layout of :func:`make_basis` with the same arguments, without building the transform.
+
+    Only sizes are computed (no filter bank, no reconstruction check): cheap enough to check the shape of a mask
+    where no transform is wanted, such as a web request before it goes to a worker.
+
+    Parameters
+    ----------
+    shape, wavelet, level, mode : as in :func:`make_basis`
+
+    Returns
+    -------
+    Layout
+
+    Raises
+    ------
+    InputError
+        Unknown wavelet, bad filter, level or mode (as :func:`make_basis`).
+
+    Examples
+    --------
+    >>> wavelet_layout((64,), "sym4").size, [band.shape for band in wavelet_layout((16, 16), "haar", 1).bands]
+    (64, [(8, 8), (8, 8), (8, 8), (8, 8)])
+    """
+    shape = tuple(int(s) for s in shape)
+    _, h = _filter_array(wavelet)
+    return _wavelet_layout(shape, h.size, _checked_level(shape, h.size, level, mode), mode)
+
+
+def pixel_layout(shape):
+    """The layout of :func:`pixel_basis`: one band ``"pixels"`` of the input's shape.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(L,)`` or ``(H, W)``.
+
+    Returns
+    -------
+    Layout
+    """
+    shape = tuple(int(s) for s in shape)
+    return Layout(shape, (Band("pixels", 0, 0, shape),), "pixel")
+
+
 def make_basis(shape, wavelet="sym4", level=None, mode="periodization", *, dtype=torch.float32,
                device="cpu", tol=1e-3):
     """Build the wavelet transform of one input shape.
@@ -263,18 +326,7 @@ def make_basis(shape, wavelet="sym4", level=None, mode="periodization", *, dtype
     """
     shape = tuple(int(s) for s in shape)
     name, h_np = _filter_array(wavelet)
-    if mode not in _wavelets.MODES:
-        raise InputError("mode", f"unknown boundary mode {mode!r}", f"use one of {', '.join(_wavelets.MODES)}")
-    if level is None:
-        level = default_level(shape, h_np.size)
-    if isinstance(level, bool) or not isinstance(level, (int, np.integer)):
-        raise InputError("level", f"must be an integer, got {level!r}", "pass e.g. 4, or None for the default")
-    for n in shape:
-        try:
-            _wavelets.check_level(n, h_np.size, int(level), mode)
-        except ValueError as exc:
-            raise InputError("level", str(exc).removeprefix("level: "), "pass a smaller level") from None
-    level = int(level)
+    level = _checked_level(shape, h_np.size, level, mode)
     layout = _wavelet_layout(shape, h_np.size, level, mode)
     h = torch.as_tensor(h_np, dtype=dtype, device=device)
     dense = None
@@ -309,9 +361,7 @@ def pixel_basis(shape, *, dtype=torch.float32, device="cpu"):
     -------
     Basis
     """
-    shape = tuple(int(s) for s in shape)
-    layout = Layout(shape, (Band("pixels", 0, 0, shape),), "pixel")
-    return Basis(layout, "pixels", None, 0, "none", None)
+    return Basis(pixel_layout(shape), "pixels", None, 0, "none", None)
 
 
 def analyze(basis, x):

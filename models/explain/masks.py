@@ -15,7 +15,7 @@ import torch
 from awd_studio.models.explain.problem import _check_number, _EvalMode, _evaluate, _setup
 from awd_studio.models.validation import InputError
 
-__all__ = ["evaluate_mask", "coefficient_image", "coefficient_image_boxes"]
+__all__ = ["evaluate_mask", "mask_values", "coefficient_image", "coefficient_image_boxes"]
 
 
 def evaluate_mask(model, x, mask, *, target=0, task="regression", space="wavelet", wavelet="sym4", level=None,
@@ -54,13 +54,58 @@ def evaluate_mask(model, x, mask, *, target=0, task="regression", space="wavelet
 
 
 def _check_mask(mask, problem):
-    layout = problem.basis.layout
-    nested = (isinstance(mask, (list, tuple)) and layout.kind == "wavelet"
-              and not all(np.ndim(c) == 0 for c in mask))
-    if nested:  # the PyWavelets layout
+    values = mask_values(mask, problem.basis.layout)
+    return torch.as_tensor(values, dtype=problem.coeffs.dtype, device=problem.coeffs.device)
+
+
+def mask_values(mask, layout):
+    """A mask as the flat values of ``layout``, refused unless its shape fits and every value is in ``[0, 1]``.
+
+    Needs the layout only (:func:`models.explain.basis.wavelet_layout`, :func:`~models.explain.basis.pixel_layout`),
+    not the model or the transform: :func:`evaluate_mask` checks its mask with it, and the web process checks a
+    request's mask with it before a worker is asked.
+
+    Parameters
+    ----------
+    mask : array-like
+        As in :func:`evaluate_mask`: flat ``(M,)``, the PyWavelets layout (a list of bands), a 2D coefficient
+        picture (:func:`coefficient_image`, rows as lists too), or for a pixel layout the input's shape.
+    layout : Layout
+
+    Returns
+    -------
+    ndarray of shape (M,)
+        float64.
+
+    Raises
+    ------
+    InputError
+        ``mask``: not numbers, another shape, NaN or infinite values, or values outside ``[0, 1]``.
+
+    Examples
+    --------
+    >>> from awd_studio.models.explain.basis import pixel_layout, wavelet_layout
+    >>> mask_values([[1.0] * 8] * 8, wavelet_layout((8, 8), "haar", 1)).shape   # the coefficient picture
+    (64,)
+    >>> mask_values([0.5] * 10, pixel_layout((8,)))
+    Traceback (most recent call last):
+    ...
+    awd_studio.models.validation.InputError: mask: has shape (10,); pass a mask shaped (8,)
+    """
+    flat = _flat_mask(mask, layout)
+    if not np.isfinite(flat).all():
+        raise InputError("mask", "contains NaN or infinite values", "pass values in [0, 1]")
+    if flat.min() < 0 or flat.max() > 1:
+        raise InputError("mask", f"has values outside [0, 1] (min {flat.min():.3g}, max {flat.max():.3g})",
+                         "pass values in [0, 1]")
+    return flat
+
+
+def _flat_mask(mask, layout):
+    """The mask's values in the layout's flat order, float64, or ``InputError`` naming the shapes it may take."""
+    if _is_band_list(mask, layout):  # the PyWavelets layout
         try:
-            parts = [[np.asarray(p, dtype=np.float64) for p in c] if isinstance(c, (list, tuple))
-                     else np.asarray(c, dtype=np.float64) for c in mask]
+            parts = _band_arrays(mask, layout)
         except (TypeError, ValueError):
             raise InputError("mask", "cannot be read as arrays of numbers", "pass values in [0, 1]") from None
         flat = np.asarray(layout.flatten(parts), dtype=np.float64)
@@ -79,14 +124,30 @@ def _check_mask(mask, problem):
             if layout.kind == "pixel" else " or the coefficient layout (or, in 2D, the coefficient image)"
         expect = f"({layout.size},){other}"
         raise InputError("mask", f"has shape {flat.shape}", f"pass a mask shaped {expect}")
-    if not np.isfinite(flat).all():
-        raise InputError("mask", "contains NaN or infinite values", "pass values in [0, 1]")
-    if flat.min() < 0 or flat.max() > 1:
-        raise InputError("mask", f"has values outside [0, 1] (min {flat.min():.3g}, max {flat.max():.3g})",
-                         "pass values in [0, 1]")
-    return torch.as_tensor(flat, dtype=problem.coeffs.dtype, device=problem.coeffs.device)
+    return flat
 
 
+def _band_arrays(mask, layout) -> list:
+    """PyWavelets' layout as arrays: in 1D one per band (lists, as JSON sends them, too: each list was read as
+    bands of its own); in 2D ``cA``, then ``(cH, cV, cD)`` per level."""
+    if len(layout.signal_shape) == 1:
+        return [np.asarray(band, dtype=np.float64) for band in mask]
+    return [np.asarray(mask[0], dtype=np.float64)] + [tuple(np.asarray(band, dtype=np.float64) for band in level)
+                                                      for level in mask[1:]]
+
+
+def _is_band_list(mask, layout) -> bool:
+    """Whether ``mask`` is PyWavelets' layout of a wavelet transform, a list of bands: in 1D a list of lists; in 2D
+    a list holding 2D arrays (``cA``) or tuples (``cH, cV, cD``). A 2D list of rows of numbers is the coefficient
+    picture (as JSON sends it: it was read as 64 bands of a transform that has 7)."""
+    if layout.kind != "wavelet" or not isinstance(mask, (list, tuple)):
+        return False
+    if len(layout.signal_shape) == 1:
+        return not all(np.ndim(c) == 0 for c in mask)
+    try:
+        return any(isinstance(c, tuple) or np.ndim(c) >= 2 for c in mask)
+    except ValueError:  # rows of different lengths: not numbers in any layout, as the caller then says
+        return False
 
 
 def coefficient_image(values, layout):

@@ -55,12 +55,15 @@ from awd_studio.models.explain import (
     mask_by_scale_1d,
     mask_objective,
     mask_support,
+    mask_values,
     perturb,
     pixel_basis,
+    pixel_layout,
     plot_explanation,
     sample_perturbations,
     synthesize,
     train_tiny_cnn,
+    wavelet_layout,
     write_explanation_figure,
 )
 from awd_studio.models.filters import complete_angles, lowpass_from_angles
@@ -382,6 +385,30 @@ def test_a_brush_on_the_coefficient_view_is_read_as_that_view():
         flat = evaluate_mask(model, x, mask, wavelet="db2", level=2, mode=mode, n_samples=16)
         drawn = evaluate_mask(model, x, painted, wavelet="db2", level=2, mode=mode, n_samples=16)
         assert drawn.mean == flat.mean and drawn.kept_fraction == flat.kept_fraction
+
+
+def test_masks_sent_as_json_lists_are_read_as_the_arrays():
+    """A coefficient picture sent as rows of numbers (JSON) was read as 16 bands of a transform that has 7, and a
+    series' bands as lists as one band per value: both were refused, though the arrays were taken."""
+    model = _smooth_model((16, 16)).float()
+    x = np.random.default_rng(0).normal(size=(16, 16))
+    basis = make_basis((16, 16), "db2", level=2, mode="periodization")
+    image, _ = coefficient_image((np.arange(basis.layout.size) % 3 == 0).astype(float), basis.layout)
+    as_array = evaluate_mask(model, x, image, wavelet="db2", level=2, n_samples=16)
+    as_rows = evaluate_mask(model, x, image.tolist(), wavelet="db2", level=2, n_samples=16)
+    assert as_rows.mean == as_array.mean and as_rows.kept_fraction == as_array.kept_fraction
+    layout = wavelet_layout((64,), "haar", 3)
+    bands = [np.full(band.shape, i % 2, dtype=float) for i, band in enumerate(layout.bands)]
+    np.testing.assert_array_equal(mask_values([b.tolist() for b in bands], layout), mask_values(bands, layout))
+
+
+@pytest.mark.parametrize("shape", [(64,), (40,), (16, 16), (12, 20)])
+@pytest.mark.parametrize("mode", ["periodization", "zero", "symmetric"])
+def test_the_layout_without_the_transform_is_the_transforms(shape, mode):
+    """``wavelet_layout`` (what the web process checks a mask's shape with) is ``make_basis``'s layout."""
+    for wavelet, level in (("haar", None), ("db2", 2), (lowpass_from_angles(complete_angles(np.zeros(2))), 1)):
+        assert wavelet_layout(shape, wavelet, level, mode) == make_basis(shape, wavelet, level, mode).layout
+    assert pixel_layout(shape) == pixel_basis(shape).layout
 
 
 def test_bad_masks_are_refused_by_name(burst_problem):
