@@ -27,8 +27,9 @@ from awd_studio.backend.schemas import (
 )
 from awd_studio.jobstate import explanations as store
 from awd_studio.models.pipeline.explain_inputs import read_explain_meta
-from awd_studio.models.pipeline.explain_result import ExplainRequest, MaskRequest, explanation_id
+from awd_studio.models.pipeline.explain_result import ExplainRequest, MaskRequest, check_drawn_mask, explanation_id
 from awd_studio.models.pipeline.trust import WEAK_TEACHER_R2
+from awd_studio.models.validation import InputError
 
 __all__ = ["router", "ExplainBody", "MaskBody", "SHARE_READ_ONLY", "MASK_TIMEOUT_SECONDS"]
 
@@ -77,6 +78,14 @@ def _check_example(example: int, meta: dict) -> None:
     n = int(meta.get("n_test", 0))
     if example >= n:
         raise HTTPException(422, f"example: {example} is out of range; pass a test index from 0 to {n - 1}")
+
+
+def _check_mask(body: MaskBody, meta: dict) -> None:
+    """422 for a mask the worker would refuse, from the result's explain inputs alone (no weights, no transform)."""
+    try:
+        check_drawn_mask(meta, body)
+    except InputError as exc:
+        raise HTTPException(422, str(exc)) from None
 
 
 def _public(status_: dict, folder: Path, with_data: bool) -> dict:
@@ -185,14 +194,23 @@ def get_explanation_file(key: str, explanation: str, name: str, request: Request
 
 @router.post("/{key}/explain/mask", dependencies=[Depends(owner_if_job_id)], responses={
     **_ERRORS, 200: {"model": MaskEvaluationPublic},
+    422: {"model": Problem, "description": "the body is refused, at once and before any worker: the example is out "
+                                           "of range, the mask has another shape than the example's (pixel) or the "
+                                           "wavelet's coefficients, values that are not finite numbers in [0, 1], "
+                                           "or the student is asked of a result of maps"},
     503: {"model": Problem, "description": "no worker evaluated the mask in time (retry in a minute), or the "
                                            "database is busy (retry after the seconds of Retry-After)",
           "headers": {"Retry-After": {"description": "seconds to wait before retrying",
                                       "schema": {"type": "integer"}}}}})
 def evaluate_mask(key: str, body: MaskBody, request: Request, session: SessionDep, paths: PathsDep):
-    """The teacher's expected output on a test example under a hand-drawn mask (owner only; on a worker)."""
+    """The teacher's expected output on a test example under a hand-drawn mask (owner only; on a worker).
+
+    A mask that cannot be evaluated (another shape than the example's or the wavelet's coefficients, values that
+    are not finite numbers in [0, 1], the student of a result of maps) is refused with 422 at once, before a
+    worker is asked; the worker checks again."""
     relative, _root, meta = _owned_result(key, request, session, paths)
     _check_example(body.example, meta)
+    _check_mask(body, meta)
     try:
         answer = store.evaluate_mask_remote(relative, body.model_dump(), MASK_TIMEOUT_SECONDS)
     except TimeoutError:

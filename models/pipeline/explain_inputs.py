@@ -33,7 +33,7 @@ from awd_studio.models.predictors import TopKLinearRegressor
 from awd_studio.models.validation import InputError
 
 __all__ = ["EXPLAIN_DIR", "write_explain_inputs", "load_explain_context", "ExplainContext",
-           "read_explain_meta"]
+           "read_explain_meta", "explained_wavelet", "student_spec"]
 
 #: The hidden folder of a result directory that holds the inputs of explanations.
 EXPLAIN_DIR = ".explain"
@@ -95,6 +95,38 @@ def read_explain_meta(result_dir) -> dict | None:
         return json.loads((Path(result_dir) / EXPLAIN_DIR / "inputs.json").read_text())
     except (OSError, ValueError):
         return None
+
+
+def student_spec(meta: dict) -> dict:
+    """The AWD series student kept in a result's ``inputs.json``.
+
+    Raises
+    ------
+    InputError
+        ``model``: the result is of maps (their student counts peaks, which has no gradient).
+    """
+    spec = meta.get("student")
+    if spec is None:
+        raise InputError("model", "'student' is available for time series only: the map student counts peaks, "
+                         "which has no gradient to explain", "use model='teacher'")
+    return spec
+
+
+def explained_wavelet(meta: dict, name: str) -> tuple:
+    """``(wavelet, level)`` for :func:`models.explain.explain` from a result's ``inputs.json``: the learned filter,
+    the initial wavelet (both at the job's levels) or a PyWavelets name (``None``: its default level).
+
+    Examples
+    --------
+    >>> meta = {"h_learned": [0.7071, 0.7071], "initial_wavelet": "db4", "levels": 3}
+    >>> explained_wavelet(meta, "initial"), explained_wavelet(meta, "sym4")
+    (('db4', 3), ('sym4', None))
+    """
+    if name == "learned":
+        return np.asarray(meta["h_learned"], dtype=np.float64), int(meta["levels"])
+    if name == "initial":
+        return meta["initial_wavelet"], int(meta["levels"])
+    return name, None
 
 
 class _ScaledInput(torch.nn.Module):
@@ -160,10 +192,7 @@ class ExplainContext:
         InputError
             ``model``: the result is of maps (their student counts peaks, which has no gradient).
         """
-        spec = self._meta.get("student")
-        if spec is None:
-            raise InputError("model", "'student' is available for time series only: the map student counts "
-                             "peaks, which has no gradient to explain", "use model='teacher'")
+        spec = student_spec(self._meta)
         fitted = TopKLinearRegressor(k=spec["k"], by=spec["by"])
         fitted.coef_ = np.asarray(spec["coef"], dtype=np.float64)
         fitted.intercept_ = np.asarray(spec["intercept"], dtype=np.float64)
@@ -176,13 +205,8 @@ class ExplainContext:
         return _ScaledInput(module, scaling["offset"], scaling["scale"]).eval(), int(spec["column"])
 
     def wavelet(self, name):
-        """``(wavelet, level)`` for :func:`models.explain.explain`: the learned filter, the initial wavelet (both
-        at the job's levels) or a PyWavelets name (its default level)."""
-        if name == "learned":
-            return self.h_learned, self.levels
-        if name == "initial":
-            return self.initial_wavelet, self.levels
-        return name, None
+        """``(wavelet, level)`` for :func:`models.explain.explain` (:func:`explained_wavelet`)."""
+        return explained_wavelet(self._meta, name)
 
 
 def load_explain_context(result_dir) -> ExplainContext:

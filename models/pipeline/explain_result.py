@@ -5,7 +5,8 @@
 extends it. :func:`explain_example` runs the CartoonX mask (:func:`models.explain.explain`) and the pixel-mask
 baseline on test example ``example`` of a result directory, with the result's teacher or its AWD series
 student, and :func:`save_explanation` writes ``summary.json``, ``arrays.npz`` and the figure.
-:func:`evaluate_drawn_mask` gives the teacher's expected output under a hand-drawn mask.
+:func:`evaluate_drawn_mask` gives the teacher's expected output under a hand-drawn mask, and
+:func:`check_drawn_mask` checks such a mask against the result without loading its teacher.
 """
 
 from __future__ import annotations
@@ -19,16 +20,17 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from awd_studio.models.explain import DEFAULTS, evaluate_mask, explain, write_explanation_figure
-from awd_studio.models.explain.masks import coefficient_image, coefficient_image_boxes
+from awd_studio.models.explain.basis import pixel_layout, wavelet_layout
+from awd_studio.models.explain.masks import coefficient_image, coefficient_image_boxes, mask_values
 from awd_studio.models.explain.plots import mask_by_scale_1d
 from awd_studio.models.files import atomic_write_bytes
 from awd_studio.models.filters import lowpass_filter, orthogonal_wavelet_names
-from awd_studio.models.pipeline.explain_inputs import load_explain_context
+from awd_studio.models.pipeline.explain_inputs import explained_wavelet, load_explain_context, student_spec
 from awd_studio.models.pipeline.workdir import write_npz
 from awd_studio.models.validation import InputError
 
 __all__ = ["ExplainRequest", "MaskRequest", "explain_example", "save_explanation", "explanation_id",
-           "evaluate_drawn_mask", "explanation_payload", "MAX_STEPS"]
+           "evaluate_drawn_mask", "check_drawn_mask", "explanation_payload", "MAX_STEPS"]
 
 #: Upper bound of Adam steps of one explanation (the default, 200, takes seconds on one thread: bench/explain.py).
 MAX_STEPS = 1000
@@ -92,7 +94,10 @@ class MaskRequest(BaseModel):
     model: Literal["teacher", "student"] = Field("teacher", description="whose output to evaluate: the teacher, or "
                                                  "the AWD series student (time series only)")
     mask: list[float] | list[list[float]] = Field(..., min_length=1, max_length=4096,
-                                                  description="values in [0, 1]")
+                                                  description="values in [0, 1]: pixel, the example's shape (or "
+                                                              "flat); wavelet, one value per coefficient (flat), "
+                                                              "a series' list of bands or a map's coefficient "
+                                                              "picture (rows)")
 
     _known_wavelet = field_validator("wavelet")(_check_wavelet)
 
@@ -222,3 +227,37 @@ def evaluate_drawn_mask(result_dir, request):
     return {"model": request.model, "prediction": ev.prediction, "mean": ev.mean, "sd": ev.sd,
             "cartoon_prediction": ev.cartoon_prediction, "kept_fraction": ev.kept_fraction,
             "distortion": ev.distortion, "n_samples": MASK_SAMPLES}
+
+
+def check_drawn_mask(meta, request):
+    """Refuse a hand-drawn mask that cannot be evaluated on a result, from its ``.explain/inputs.json`` alone.
+
+    The checks of :func:`evaluate_drawn_mask` that need no weights and no transform: the mask's shape against the
+    example's (``space="pixel"``) or the coefficient layout of the chosen wavelet (``space="wavelet"``), its
+    values (numbers, finite, in ``[0, 1]``), and the series student on a result of maps. Cheap enough for the web
+    process, which answers a bad mask at once instead of after a worker's turn; the worker checks again.
+
+    Parameters
+    ----------
+    meta : dict
+        The result's ``inputs.json`` (:func:`models.pipeline.explain_inputs.read_explain_meta`).
+    request : MaskRequest or dict
+
+    Raises
+    ------
+    InputError
+        ``mask``, ``model`` or ``wavelet``, with the fix.
+    """
+    request = MaskRequest.model_validate(request) if isinstance(request, dict) else request
+    if request.model == "student":
+        student_spec(meta)
+    mask_values(request.mask, _mask_layout(meta, request))
+
+
+def _mask_layout(meta, request):
+    """The layout a request's mask lives on: the example's pixels, or the chosen wavelet's coefficients."""
+    shape = tuple(meta["shape"])
+    if request.space == "pixel":
+        return pixel_layout(shape)
+    wavelet, level = explained_wavelet(meta, request.wavelet)
+    return wavelet_layout(shape, wavelet, level, meta["mode"])

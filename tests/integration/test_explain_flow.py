@@ -4,6 +4,8 @@ cache, the share link's read-only scope, a hand-drawn mask, and bad bodies answe
 from __future__ import annotations
 
 import io
+import json
+import time
 
 import numpy as np
 import pytest
@@ -126,6 +128,29 @@ def test_hand_drawn_mask_is_evaluated_on_the_worker(client, worker, series_job):
     assert abs(student["mean"] - student["prediction"]) < 1e-4 and student["prediction"] != kept["prediction"]
     arrays = np.load(io.BytesIO(client.get(f"/api/results/{series_job}/files/arrays.npz").content), allow_pickle=False)
     assert student["prediction"] == pytest.approx(float(np.ravel(arrays["y_pred_awd"][1])[0]), abs=1e-4)
+
+
+#: Masks no worker can evaluate on the series result (64 samples), and words of the answer.
+MALFORMED_MASKS = [({"mask": [1.0] * 63}, "has shape (63,); pass a mask shaped (64,)"),
+                   ({"mask": [[1.0] * 8] * 8}, "has shape (8, 8)"),  # a map's mask on a series
+                   ({"mask": [[1.0] * 8, [1.0] * 3]}, "cannot be read as an array of numbers"),
+                   ({"mask": [1.0] * 63 + [2.0]}, "outside [0, 1]"),
+                   ({"mask": [1.0] * 63 + [float("nan")]}, "NaN or infinite"),
+                   ({"space": "wavelet", "mask": [1.0] * 3}, "coefficient layout"),
+                   ({"space": "wavelet", "wavelet": "haar", "mask": [[1.0] * 8, [1.0] * 8]}, "bands")]
+
+
+def test_a_malformed_mask_is_refused_at_once_without_a_worker(client, series_job, no_worker):
+    """A mask of the wrong shape or values was checked on a worker only: with none free, the answer was a 503 after
+    60 s (MASK_TIMEOUT_SECONDS) instead of the 422 saying what is wrong. The web process checks what needs no
+    weights: shape, numbers, range."""
+    for body, words in MALFORMED_MASKS:
+        started = time.monotonic()
+        answer = client.post(f"/api/results/{series_job}/explain/mask", headers={"content-type": "application/json"},
+                             content=json.dumps({"example": 1, **body}))  # Python's JSON: NaN as NaN
+        assert answer.status_code == 422, (body, answer.text)
+        assert answer.json()["detail"].startswith("mask: ") and words in answer.json()["detail"], answer.text
+        assert time.monotonic() - started < 5, body
 
 
 @pytest.mark.parametrize("body, field", [
