@@ -24,6 +24,7 @@ from starlette.routing import Match
 
 from awd_studio.backend.accesslog import install_access_filter
 from awd_studio.backend.auth import DOCS_STATIC_URL, OwnerGateMiddleware
+from awd_studio.backend.head import API_PREFIX, HeadAsGet
 from awd_studio.backend.pagestatus import UnknownPageStatus
 from awd_studio.backend.ratelimit import RateLimitMiddleware
 from awd_studio.backend.routes import (
@@ -55,7 +56,7 @@ UNCOMPRESSED_TYPES = ("application/grpc", "application/gzip", "application/x-gzi
                       "font/woff", "font/woff2", "image/avif", "image/gif", "image/jpeg", "image/png", "image/webp",
                       "text/event-stream", "video/*")
 
-__all__ = ["create_app", "api_router", "RecoveryLoop", "validation_detail"]
+__all__ = ["create_app", "api_router", "RecoveryLoop", "validation_detail", "EveryMethod"]
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,9 @@ print("its test R²:", job["summary"]["delivered_test_r2"], "the teacher's:", jo
 
 `summary.delivered_test_r2` is the model the result recommends (the initial wavelet's student when
 cross-validation kept it); `models.awd` is the AWD student's, whether or not it is the one to use.
+
+Every path below that answers GET also answers HEAD (the GET's status and headers, no body; not listed as an
+operation of its own), and a method a path does not take is a 405 whose `Allow` header names every method it takes.
 """
 
 
@@ -187,13 +191,35 @@ class RecoveryLoop:
             self._stop.wait(self.settings.sweep_seconds or 5.0)
 
 
+class EveryMethod:
+    """An endpoint ``handler(request) -> response`` as an ASGI app, which a Starlette route takes with every method.
+
+    Starlette gives a route whose endpoint is a function GET and HEAD alone when it names no methods, and any method
+    to a route whose endpoint is an ASGI app; FastAPI's routes take the methods they name.
+
+    Parameters
+    ----------
+    handler : async callable
+        ``await handler(request)`` returns the response (or raises ``HTTPException``, answered by the app's handler).
+    """
+
+    def __init__(self, handler):
+        self.handler = handler
+
+    async def __call__(self, scope, receive, send):
+        response = await self.handler(Request(scope, receive))
+        await response(scope, receive, send)
+
+
 def _route_methods(app: FastAPI, scope: dict) -> list[str]:
-    """The methods the API's routes take on the path of ``scope``, sorted; empty for a path no route has. Each
-    method is tried on the API's routes (the included routers, whose routes carry the ``/api`` prefix), not on
-    the catch-all for unknown API paths nor on the pages' catch-all (which take them all)."""
+    """The methods the API takes on the path of ``scope``, sorted: those of every route of that path, and HEAD
+    where GET is taken (:class:`backend.head.HeadAsGet`); empty for a path no route has. Each method is tried on
+    the API's routes (the included routers, whose routes carry the ``/api`` prefix), not on the catch-all for
+    unknown API paths nor on the pages' catch-all (which take them all)."""
     routes = [r for r in app.routes if getattr(r, "path", None) is None]  # the included routers
-    return [method for method in ("DELETE", "GET", "PATCH", "POST", "PUT")
-            if any(r.matches({**scope, "method": method})[0] == Match.FULL for r in routes)]
+    taken = [method for method in ("DELETE", "GET", "PATCH", "POST", "PUT")
+             if any(r.matches({**scope, "method": method})[0] == Match.FULL for r in routes)]
+    return sorted(taken + ["HEAD"]) if "GET" in taken else taken
 
 
 def _methods_of_path(app: FastAPI, scope: dict) -> list[str]:
@@ -313,6 +339,9 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
+    # outermost: HEAD under /api is the GET of the same URL without its body, through every layer below
+    app.add_middleware(HeadAsGet, prefix=API_PREFIX)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request, exc):
         """A request the schema refuses: 422 with one sentence naming the field, like every other error; a JSON
@@ -349,15 +378,17 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
     app.include_router(api_router())
     app.include_router(metrics_route.router)  # GET /metrics (Prometheus), outside /api
 
-    @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-                   include_in_schema=False)
-    async def _unknown_api_route(path: str, request: Request):
+    async def _unknown_api_route(request: Request):
         """Unknown API paths get a JSON 404, not the UI's catch-all page; a known path asked with a method it does
-        not take gets 405 with the methods it takes (this route would otherwise answer it with a 404); a known path
-        with a trailing slash (``/api/jobs/``) is redirected to it with 307, which keeps the method and the body,
-        as FastAPI's ``redirect_slashes`` does (this catch-all took those requests before FastAPI could, and
-        answered a 404 that did not say the path was right but for its slash). Only ``/api`` paths: the pages'
-        own (``/jobs/``) are Dash's."""
+        not take gets 405 with every method the path takes in ``Allow`` (a route of the path answered it before,
+        naming its own methods only: ``OPTIONS /api/jobs`` said ``Allow: POST``); a known path with a trailing slash
+        (``/api/jobs/``) is redirected to it with 307, which keeps the method and the body, as FastAPI's
+        ``redirect_slashes`` does (this catch-all took those requests before FastAPI could, and answered a 404 that
+        did not say the path was right but for its slash). Only ``/api`` paths: the pages' own (``/jobs/``) are
+        Dash's. It takes every method (:class:`EveryMethod`), so that no route of the path answers a method none
+        of them takes."""
+        path = request.path_params.get("path")
+        path = "" if path is None else f"/{path}"
         stripped = _without_trailing_slash(app, request.scope)
         if stripped is not None:
             # relative: behind a TLS proxy an absolute http:// address made clients drop the token (review 33A)
@@ -366,9 +397,11 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
         allowed = _methods_of_path(app, request.scope)
         if allowed:
             raise HTTPException(status_code=405, headers={"Allow": ", ".join(allowed)},
-                                detail=f"/api/{path} does not take {request.method}; it takes {', '.join(allowed)}")
-        raise HTTPException(status_code=404, detail=f"not found: no API route /api/{path}; see /docs for the API")
+                                detail=f"/api{path} does not take {request.method}; it takes {', '.join(allowed)}")
+        raise HTTPException(status_code=404, detail=f"not found: no API route /api{path}; see /docs for the API")
 
+    for pattern in ("/api", "/api/{path:path}"):  # after the API's routes, before the pages'
+        app.add_route(pattern, EveryMethod(_unknown_api_route), include_in_schema=False)
     if with_ui:
         _mount_ui(app)
     return app

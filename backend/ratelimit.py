@@ -29,7 +29,7 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-__all__ = ["SharedLimit", "RateLimitMiddleware", "LIMITED_METHODS", "UNLIMITED_WRITES", "ESTIMATES",
+__all__ = ["SharedLimit", "RateLimitMiddleware", "LIMITED_METHODS", "UNLIMITED_WRITES", "ESTIMATES", "app_path",
            "ESTIMATE_FACTOR", "is_limited", "is_estimate"]
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ class RateLimitMiddleware:
         self.estimates = SharedLimit(per_minute * ESTIMATE_FACTOR, redis_url, namespace="awd-estimates")
 
     async def __call__(self, scope, receive, send):
-        method, path = scope.get("method", "GET"), _app_path(scope) if scope["type"] == "http" else ""
+        method, path = scope.get("method", "GET"), app_path(scope) if scope["type"] == "http" else ""
         estimate = scope["type"] == "http" and is_estimate(method, path)
         if not estimate and (scope["type"] != "http" or not is_limited(method, path)):
             await self.app(scope, receive, send)
@@ -165,7 +165,7 @@ class RateLimitMiddleware:
         await self.app(scope, receive, send)
 
 
-def _app_path(scope) -> str:
+def app_path(scope) -> str:
     """The request's path within the app: behind a proxy that mounts it under a prefix (``root_path``), Starlette's
     ``path`` starts with that prefix."""
     path, root = scope.get("path", ""), scope.get("root_path", "")

@@ -56,6 +56,9 @@ def test_every_owner_route_in_openapi_refuses_a_stranger(locked):
                 assert stranger.headers.get("www-authenticate") == "Bearer"
                 assert "awd serve" in stranger.json()["detail"]
             assert wrong.status_code == 403, (method, path, wrong.status_code)
+            if method == "get":  # HEAD is the GET without its body: refused alike
+                head = locked.head(url)
+                assert (head.status_code, head.content) == (stranger.status_code, b""), (path, head.status_code)
             checked += 1
     assert checked >= 20, "the OpenAPI document lists fewer owner routes than expected"
     assert locked.get("/api/jobs", headers=BEARER).status_code == 200

@@ -1,5 +1,5 @@
 """Parameters a route does not read are refused by name, in the URL and in uploads, as in JSON bodies; a method
-a path does not take is a 405 naming the ones it does.
+a path does not take is a 405 naming the ones it does; HEAD is served wherever GET is.
 
 A reviewer's script sent ``tile_size`` instead of ``tile`` (the maps were stored untiled) and ``model`` as a
 form field of predict (another model's predictions came back), both with a 200."""
@@ -78,10 +78,41 @@ def test_the_openapi_document_declares_the_errors_the_api_sends(client):
 def test_a_method_the_path_does_not_take_is_405_with_the_methods_it_takes(client):
     """Review 10: ``PUT /api/jobs`` was a 404 "no API route /api/jobs", as if the path did not exist."""
     response = client.put("/api/jobs", json={})
-    assert response.status_code == 405 and response.headers["allow"] == "GET, POST"
-    assert response.json()["detail"] == "/api/jobs does not take PUT; it takes GET, POST"
+    assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD, POST"
+    assert response.json()["detail"] == "/api/jobs does not take PUT; it takes GET, HEAD, POST"
     wrong = client.get("/api/jobs/00000000-0000-4000-8000-000000000000/cancel")
     assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
-    assert client.patch("/api/datasets/x").headers["allow"] == "DELETE, GET"
+    assert client.patch("/api/datasets/x").headers["allow"] == "DELETE, GET, HEAD"
     unknown = client.put("/api/nothing-here")
     assert unknown.status_code == 404 and "no API route /api/nothing-here" in unknown.json()["detail"]
+
+
+def test_every_method_a_path_does_not_take_gets_all_the_methods_it_takes(client):
+    """A method none of a path's routes took (OPTIONS, TRACE, WebDAV's) was answered by the path's first route,
+    whose ``Allow`` named its own methods: ``OPTIONS /api/jobs`` said ``Allow: POST``, though GET is served there."""
+    for method in ("OPTIONS", "TRACE", "PROPFIND"):
+        response = client.request(method, "/api/jobs")
+        assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD, POST", (method, response.text)
+        assert response.json()["detail"] == f"/api/jobs does not take {method}; it takes GET, HEAD, POST"
+    assert client.options("/api/datasets").headers["allow"] == "GET, HEAD, POST"
+    index = client.post("/api", json={})  # the index itself, outside the resources' router
+    assert index.status_code == 405 and index.headers["allow"] == "GET, HEAD"
+    assert client.options("/api/nothing-here").status_code == 404
+
+
+def test_head_is_served_wherever_get_is(client, dataset):
+    """HEAD of an API path that serves GET was a 405 (FastAPI's routes take only the methods they name); it is the
+    GET's status and headers without the body, on every GET path of the OpenAPI document."""
+    paths = [path.replace("{dataset_id}", dataset["id"])
+             for path, operations in client.get("/openapi.json").json()["paths"].items()
+             if "get" in operations and ("{" not in path or path == "/api/datasets/{dataset_id}")]
+    assert "/api/jobs" in paths and f"/api/datasets/{dataset['id']}" in paths
+    for path in [*paths, "/api/"]:
+        got, head = client.get(path), client.head(path)
+        assert got.status_code == 200 and head.status_code == 200, (path, head.headers)
+        assert head.content == b"" and head.headers == got.headers, path
+    gone = client.head("/api/datasets/00000000-0000-4000-8000-000000000000")
+    assert gone.status_code == 404 and gone.content == b""
+    post_only = client.head("/api/jobs/00000000-0000-4000-8000-000000000000/cancel")
+    assert post_only.status_code == 405 and post_only.headers["allow"] == "POST"
+    assert client.head("/api/nothing-here").status_code == 404

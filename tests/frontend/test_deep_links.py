@@ -36,4 +36,5 @@ def test_an_address_that_is_no_page_answers_404_with_the_not_found_page(settings
         assert client.get("/api/nope").status_code == 404 and client.get("/api/nope").json()["detail"]
         # beside the pages' catch-all too, a method an API path does not take is a 405 naming the ones it takes
         wrong = client.put("/api/health")
-        assert wrong.status_code == 405 and wrong.headers["allow"] == "GET", wrong.text
+        assert wrong.status_code == 405 and wrong.headers["allow"] == "GET, HEAD", wrong.text
+        assert client.head("/api/health").status_code == 200 and client.head("/api/nope").status_code == 404
