@@ -13,7 +13,7 @@ __all__ = ["FORM_OPTIONS", "form_values", "kept_options", "kept_words", "grid_va
 FORM_OPTIONS = frozenset({
     "teacher", "target", "levels", "wave", "mode", "parametrization", "lambdas", "gammas", "grid_preset", "epochs",
     "lr", "attribution", "seed", "teacher_epochs", "start_search", "random_search", "series_features",
-    "peak_response", "student", "scattering_epochs",
+    "peak_response", "peak_range", "student", "scattering_epochs",
 })
 
 
@@ -31,8 +31,8 @@ def form_values(job: dict) -> dict:
         One entry per field: ``dataset_id``, ``teacher`` (an uploaded teacher's id, else the architecture or
         ``"auto"`` asked for), ``target``, ``levels``, ``wave``, ``mode``, ``parametrization``, ``attribution``,
         ``seed``, ``teacher_epochs``, ``start_search``, ``random_search``, ``series_features``,
-        ``peak_response``, ``scattering`` (bool), ``scattering_epochs``, and the grid as asked for: ``lambdas``,
-        ``gammas``, ``epochs`` and ``lr`` (None where the run took the preset's) with ``grid_preset``
+        ``peak_response``, ``peak_range``, ``scattering`` (bool), ``scattering_epochs``, and the grid as asked for:
+        ``lambdas``, ``gammas``, ``epochs`` and ``lr`` (None where the run took the preset's) with ``grid_preset``
         (:func:`grid_values` fills them in).
 
     Examples
@@ -48,7 +48,7 @@ def form_values(job: dict) -> dict:
     config = job.get("config") or {}
     values = {name: config.get(name) for name in ("target", "levels", "wave", "mode", "parametrization",
                                                   "attribution", "seed", "teacher_epochs", "start_search",
-                                                  "random_search", "series_features", "peak_response",
+                                                  "random_search", "series_features", "peak_response", "peak_range",
                                                   "scattering_epochs", "lambdas", "gammas", "epochs", "lr")}
     values.update(dataset_id=job.get("dataset_id"), teacher=job.get("teacher_id") or config.get("teacher") or "auto",
                   # the architecture an uploaded teacher's weights had: offered when they have been deleted since

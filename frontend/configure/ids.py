@@ -69,6 +69,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     SCATTERING_EPOCHS = "configure-scattering-epochs"
     PEAK_RESPONSE = "configure-peak-response"
     PEAK_RESPONSE_FIELD = "configure-peak-response-field"
+    PEAK_RANGE = "configure-peak-range"
     SERIES_FEATURES = "configure-series-features"
     SERIES_FEATURES_FIELD = "configure-series-features-field"
     PRESET_QUICK = "configure-preset-quick"
@@ -108,7 +109,7 @@ FORM_FIELDS = dict(teacher=ids.TEACHER, lambdas=ids.LAMBDAS, gammas=ids.GAMMAS, 
                    mode=ids.MODE, teacher_epochs=ids.TEACHER_EPOCHS, start_search=ids.START_SEARCH,
                    peak_response=ids.PEAK_RESPONSE, random_search=ids.RANDOM_SEARCH,
                    series_features=ids.SERIES_FEATURES, target=ids.TARGET, scattering=ids.SCATTERING,
-                   scattering_epochs=ids.SCATTERING_EPOCHS, lr=ids.LR)
+                   scattering_epochs=ids.SCATTERING_EPOCHS, lr=ids.LR, peak_range=ids.PEAK_RANGE)
 
 
 def form_dependencies(kind) -> dict:

@@ -138,10 +138,16 @@ def layout(dataset: str | None = None, **query):
                                     "(values at fixed times). Auto: the one that cross-validates better at the "
                                     "initial wavelet.", label_for=ids.SERIES_FEATURES),
                              id=ids.SERIES_FEATURES_FIELD),
-                    html.Div(_field(OPTION_WORDS["peak_response"],
-                                    dbc.Select(id=ids.PEAK_RESPONSE, value="magnitude"),
-                                    "Maps: what the peak-count student histograms at each peak through the "
-                                    "wavelet's 3 × 3 sub-filters.", label_for=ids.PEAK_RESPONSE),
+                    html.Div([_field(OPTION_WORDS["peak_response"],
+                                     dbc.Select(id=ids.PEAK_RESPONSE, value="magnitude"),
+                                     "Maps: what the peak-count student histograms at each peak through the "
+                                     "wavelet's 3 × 3 sub-filters.", label_for=ids.PEAK_RESPONSE),
+                              _field(OPTION_WORDS["peak_range"], dbc.Select(id=ids.PEAK_RANGE, value="from_zero"),
+                                     "Maps: the histograms' range for a response that can fall below 0 at a peak "
+                                     "(the LL response at low peaks; the details too when the student reads the "
+                                     "four responses). From 0, as the paper's, leaves those out (the result says "
+                                     "what share); both signs counts them, in bins twice as wide.",
+                                     label_for=ids.PEAK_RANGE)],
                              id=ids.PEAK_RESPONSE_FIELD),
                     _field(OPTION_WORDS["random_search"],
                            dbc.Input(id=ids.RANDOM_SEARCH, type="number", min=0, step=1, placeholder="auto"),

@@ -26,6 +26,7 @@ LABELS = {
     "kernels": "four sub-filter responses (the paper's)", "magnitude": "LL response and detail magnitude",
     "largest": "largest coefficients of each band (the paper's)", "positions": "coefficients at fixed positions",
     ("series_features", "auto"): "auto (the better in cross-validation)",
+    "from_zero": "from 0 (the paper's)", "signed": "both signs",
 }
 
 
@@ -40,7 +41,8 @@ OPTIONS_OUTPUTS = dict(
     options=Output(ids.OPTIONS, "data"), waves=Output(ids.WAVE, "options"), wave=Output(ids.WAVE, "value"),
     attributions=Output(ids.ATTRIBUTION, "options"), parametrizations=Output(ids.PARAMETRIZATION, "options"),
     modes=Output(ids.MODE, "options"), peak_responses=Output(ids.PEAK_RESPONSE, "options"),
-    peak_response=Output(ids.PEAK_RESPONSE, "value"), series_features_options=Output(ids.SERIES_FEATURES, "options"),
+    peak_response=Output(ids.PEAK_RESPONSE, "value"), peak_ranges=Output(ids.PEAK_RANGE, "options"),
+    peak_range=Output(ids.PEAK_RANGE, "value"), series_features_options=Output(ids.SERIES_FEATURES, "options"),
     series_features=Output(ids.SERIES_FEATURES, "value"),
     max_levels=Output(ids.LEVELS, "max"), max_epochs=Output(ids.EPOCHS, "max"),
     max_teacher_epochs=Output(ids.TEACHER_EPOCHS, "max"), max_start_search=Output(ids.START_SEARCH, "max"),
@@ -63,16 +65,19 @@ async def load_options(prefill=None, wave=None):
     default_wave = options.get("options", {}).get("wave", {}).get("default", "db5")
     default_response = options.get("options", {}).get("peak_response", {}).get("default", "magnitude")
     default_features = options.get("options", {}).get("series_features", {}).get("default", "auto")
+    default_range = options.get("options", {}).get("peak_range", {}).get("default", "from_zero")
     mine = (prefill or {}).get("values") or {}
     wave = mine.get("wave") or wave
     default_response = mine.get("peak_response") or default_response
     default_features = mine.get("series_features") or default_features
+    default_range = mine.get("peak_range") or default_range
     # the error alert is left as it is: it may say that ?from='s run could not be read (a reviewer saw it cleared)
     return named_update(OPTIONS_OUTPUTS, options=options, waves=[{"label": w, "value": w} for w in waves],
                 wave=wave if wave in waves else default_wave,
                 attributions=choice_options(options, "attribution"),
                 parametrizations=choice_options(options, "parametrization"), modes=choice_options(options, "mode"),
                 peak_responses=choice_options(options, "peak_response"), peak_response=default_response,
+                peak_ranges=choice_options(options, "peak_range"), peak_range=default_range,
                 series_features_options=choice_options(options, "series_features"), series_features=default_features,
                 max_levels=bounds.get("levels"), max_epochs=bounds.get("epochs"),
                 max_teacher_epochs=bounds.get("teacher_epochs"), max_start_search=bounds.get("start_search"),

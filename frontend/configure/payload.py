@@ -17,7 +17,7 @@ __all__ = ["job_payload", "form_body"]
 def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attribution, seed, parametrization,
                 mode, teacher_epochs=None, start_search=None, peak_response=None, random_search=None,
                 series_features=None, bounds=None, target=None, scattering=False, scattering_epochs=None,
-                lr=None, kept=None) -> dict:
+                lr=None, peak_range=None, kept=None) -> dict:
     """The ``POST /api/jobs`` body from the form values; ValueError naming the field when one is wrong (and the
     service's ``bounds``, ``GET /api/options``, when known). A blank step size (``lr``) is the grid preset's.
     ``kept``: options the page has no field for, from the run the form was filled from
@@ -45,7 +45,8 @@ def job_payload(dataset_id, teacher, lambdas, gammas, epochs, levels, wave, attr
     for key, value in (("start_search", start_search), ("random_search", random_search)):
         if value not in (None, ""):
             payload[key] = int(value)
-    for key, value in (("peak_response", peak_response), ("series_features", series_features)):
+    for key, value in (("peak_response", peak_response), ("peak_range", peak_range),
+                       ("series_features", series_features)):
         if value:  # blank until the options arrive: the server's default
             payload[key] = value
     if target:  # column 0 is the server's default

@@ -153,3 +153,47 @@ def test_an_ended_job_reruns_from_its_page(web_server, owner_context):
     assert created["rerun_of"] == job["id"] and created["config"] == final["config"]
     page.locator("#job-origin a").wait_for(state="visible")
     assert errors == [], errors
+
+
+def test_the_map_students_range_is_a_field_of_the_form(web_server, owner_context, screenshot):
+    """peak_range has a field beside "Map student reads" for maps: a run with the signed range fills it, the choice
+    made is the new job's, and the field is hidden with the other maps-only ones for series."""
+    api = httpx.Client(base_url=web_server, headers=OWNER, timeout=60)
+    dataset = api.post("/api/examples/lensing", json={"n": 120, "name": "range e2e"}).json()
+    job = api.post("/api/jobs", json={"dataset_id": dataset["id"], "teacher": "cnn", "lambdas": [0.01],
+                                      "gammas": [0.0], "epochs": 1, "teacher_epochs": 1, "peak_range": "signed",
+                                      "device": "cuda:7"}).json()  # fails at once: no CUDA here
+    wait_for(lambda: _ended(api, job["id"]), timeout=120, what="the CUDA job to fail")
+    page = owner_context().new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    page.goto(f"{web_server}/configure?from={job['id']}")
+    page.locator("#configure-prefill-note").wait_for(state="visible")
+    field = page.locator("#configure-peak-range")
+    field.wait_for(state="visible")
+    page.wait_for_function("document.querySelector('#configure-peak-range').value === 'signed'")
+    choices = [t for t in field.locator("option").all_inner_texts() if t]  # the select's placeholder is blank
+    assert choices == ["from 0 (the paper's)", "both signs"], choices
+    label = page.locator("label[for='configure-peak-range']")
+    assert label.inner_text().strip().startswith("Map student's range") and label.bounding_box()["width"] > 50
+    box = field.bounding_box()
+    assert box["width"] > 150 and box["height"] > 20, box  # drawn, not collapsed
+    page.locator("#configure-peak-range").scroll_into_view_if_needed()
+    screenshot(page, "rerun-04-peak-range")
+    field.select_option("from_zero")
+    page.get_by_role("group", name="Keep its settings that this page does not show:").get_by_label(
+        "device = cuda:7").uncheck()
+    page.wait_for_function("document.querySelector('#configure-estimate').innerText.includes('Estimated')")
+    page.click("#configure-submit")
+    page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]+$"))
+    new_id = page.url.rsplit("/", 1)[1]
+    new = api.get(f"/api/jobs/{new_id}").json()["config"]
+    api.post(f"/api/jobs/{new_id}/cancel")
+    assert new["peak_range"] == "from_zero" and new["device"] is None
+    # series: the field is hidden with "Map student reads"
+    series = api.post("/api/examples/synthetic", json={"n": 150, "seed": 23, "name": "range e2e series"}).json()
+    page.goto(f"{web_server}/configure?dataset={series['id']}")
+    page.locator("#configure-start-search").wait_for(state="visible")
+    page.locator("#configure-peak-range").wait_for(state="hidden")
+    assert page.locator("#configure-peak-response").is_hidden()
+    assert not errors, errors
