@@ -107,7 +107,9 @@ def options_for_kind(config: dict | None, kind: str | None) -> dict:
 
 #: Values whose API spelling misleads on a page, by option (review 31B: "Scattering student: awd" read as if a
 #: scattering student had been fitted).
-VALUE_WORDS = {"student": {"awd": "off (AWD's students only)", "scattering": "on"}}
+VALUE_WORDS = {"student": {"awd": "off (AWD's students only)", "scattering": "on"},
+               # the configure page's buttons ("default" read as an option left unset)
+               "grid_preset": {"default": "Quick grid", "paper": "Paper's grid", "synthetic": "Paper's synthetic grid"}}
 
 
 #: An option left to the default whose value the run does not say (a job not finished, or an option whose default is
@@ -136,12 +138,20 @@ def used_value(name: str, given, used):
     ('50 (default)', 'auto: zero', 0)
     >>> used_value("student", "awd", "awd"), used_value("epochs", None, None)
     ("off (AWD's students only)", 'default')
+    >>> used_value("grid_preset", None, "default"), used_value("grid_preset", "paper", "paper")
+    ('Quick grid (default)', "Paper's grid")
     """
     if given is None:  # left to the default: the value the run used, when it says
-        return UNSET_WORDS if used is None else f"{value_text(used)} (default)"
+        return UNSET_WORDS if used is None else f"{_value_words(name, used)} (default)"
     if given == "auto" and used not in (None, "auto"):  # chosen from the data: what was chosen
         return f"auto: {value_text(used)}"
-    return VALUE_WORDS.get(name, {}).get(given, given) if isinstance(given, str) else given
+    return _value_words(name, given) if isinstance(given, str) else given
+
+
+def _value_words(name: str, value) -> str:
+    """A value of option ``name`` in :data:`VALUE_WORDS`' words where it has some, else :func:`value_text`."""
+    words = VALUE_WORDS.get(name, {})
+    return words[value] if isinstance(value, str) and value in words else value_text(value)
 
 
 def value_text(value) -> str:
