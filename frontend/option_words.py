@@ -109,7 +109,8 @@ def options_for_kind(config: dict | None, kind: str | None) -> dict:
 #: scattering student had been fitted).
 VALUE_WORDS = {"student": {"awd": "off (AWD's students only)", "scattering": "on"},
                # the configure page's buttons ("default" read as an option left unset)
-               "grid_preset": {"default": "Quick grid", "paper": "Paper's grid", "synthetic": "Paper's synthetic grid"}}
+               "grid_preset": {"default": "Quick grid", "paper": "Paper's grid", "synthetic": "Paper's synthetic grid"},
+               "peak_range": {"from_zero": "from 0 (the paper's)", "signed": "both signs"}}
 
 
 #: An option left to the default whose value the run does not say (a job not finished, or an option whose default is

@@ -24,6 +24,7 @@ from awd_studio.frontend.components import (
 )
 from awd_studio.frontend.figures import student as student_figures
 from awd_studio.frontend.help_links import help_link
+from awd_studio.frontend.option_words import OPTION_WORDS, VALUE_WORDS
 from awd_studio.frontend.use_in_python import use_in_python_card
 
 __all__ = ["ids", "stores", "trust_block", "student_section", "use_in_python_block", "loaded", "inspected_card",
@@ -257,6 +258,10 @@ def _maps_summary(record: dict) -> html.Div:
     return html.Ul([html.Li(i) for i in items if i], className="small mb-0")
 
 
+#: From this share of a channel's training peaks below its bins on, the student section names the signed range.
+SIGNED_HINT_SHARE = 0.05
+
+
 def outside_range_text(parameters: dict) -> str | None:
     """Pure: which share of the training peaks each channel's histogram leaves out (responses below or above its
     bins), or None when the result does not say (made before 2026-12-06) or nothing is left out.
@@ -266,7 +271,7 @@ def outside_range_text(parameters: dict) -> str | None:
     >>> p = {"channels": ["LL", "detail magnitude"], "outside_range": {"below": [0.411, 0.0], "above": [0.004, 0.01]}}
     >>> print(outside_range_text(p))  # doctest: +NORMALIZE_WHITESPACE
     not counted (outside the bins), of the training peaks: LL 41.1 % below, 0.4 % above; detail magnitude 1.0 %
-    above
+    above (“Map student's range: both signs” on the configure page counts the responses below 0)
     """
     outside = parameters.get("outside_range") or {}
     below, above = outside.get("below") or [], outside.get("above") or []
@@ -276,7 +281,12 @@ def outside_range_text(parameters: dict) -> str | None:
                  if k < len(shares) and isinstance(share := shares[k], int | float) and share > 0]
         if sides:
             parts.append(f"{name} {', '.join(sides)}")
-    return f"not counted (outside the bins), of the training peaks: {'; '.join(parts)}" if parts else None
+    if not parts:
+        return None
+    hint = (f" (“{OPTION_WORDS['peak_range']}: {VALUE_WORDS['peak_range']['signed']}” on the configure page counts "
+            "the responses below 0)"
+            if any(isinstance(v, int | float) and v >= SIGNED_HINT_SHARE for v in below) else "")
+    return f"not counted (outside the bins), of the training peaks: {'; '.join(parts)}{hint}"
 
 
 @callback(output=STUDENT_OUTPUTS,

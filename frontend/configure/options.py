@@ -12,6 +12,7 @@ from dash import Input, Output, State, callback
 from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import alert_outputs, alert_value, named_update
 from awd_studio.frontend.configure.ids import ids
+from awd_studio.frontend.option_words import VALUE_WORDS
 
 __all__ = ["LABELS", "OPTIONS_OUTPUTS", "choice_options", "load_options", "scattering_epochs_enabled"]
 
@@ -26,14 +27,15 @@ LABELS = {
     "kernels": "four sub-filter responses (the paper's)", "magnitude": "LL response and detail magnitude",
     "largest": "largest coefficients of each band (the paper's)", "positions": "coefficients at fixed positions",
     ("series_features", "auto"): "auto (the better in cross-validation)",
-    "from_zero": "from 0 (the paper's)", "signed": "both signs",
 }
 
 
 def choice_options(options: dict | None, name: str) -> list[dict]:
-    """Dropdown options of one job option, from ``GET /api/options`` (empty until it has arrived)."""
+    """Dropdown options of one job option, from ``GET /api/options`` (empty until it has arrived), named by
+    :data:`LABELS`, else as the job page names the value (:data:`frontend.option_words.VALUE_WORDS`)."""
     choices = (((options or {}).get("options") or {}).get(name) or {}).get("choices") or []
-    return [{"label": LABELS.get((name, c), LABELS.get(c, c)), "value": c} for c in choices]
+    words = VALUE_WORDS.get(name, {})
+    return [{"label": LABELS.get((name, c), LABELS.get(c, words.get(c, c))), "value": c} for c in choices]
 
 
 #: What the options of the service set on the form.
