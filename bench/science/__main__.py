@@ -45,7 +45,8 @@ from bench.science import gradient_paths
 
 REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / "bench" / ".work" / "science"
-CASES = ("synthetic", "cme", "lensing", "halo", "lensing_kernels", "halo_kernels", "covid", "cme_control",
+CASES = ("synthetic", "cme", "lensing", "halo", "lensing_kernels", "halo_kernels", "lensing_signed", "halo_signed",
+         "covid", "cme_control",
          "lensing_control", "halo_control", "synthetic_positions", "cme_positions", *gradient_paths.CASE_CONFIG)
 #: Random wavelets of the teacher-free control cases (``*_control``).
 CONTROL_WAVELETS = 300
@@ -57,6 +58,8 @@ CASE_CONFIG = {
     "halo": {},
     "lensing_kernels": {"peak_response": "kernels"},
     "halo_kernels": {"peak_response": "kernels"},
+    "lensing_signed": {"peak_range": "signed"},
+    "halo_signed": {"peak_range": "signed"},
     "covid": {},
     **{f"{case}_control": {"random_search": CONTROL_WAVELETS} for case in ("cme", "lensing", "halo")},
     "synthetic_positions": {"wave": "sym5", "grid_preset": "synthetic", "teacher": "mlp",
@@ -66,7 +69,8 @@ CASE_CONFIG = {
 }
 #: Cases that read another case's data.
 DATA_OF = {**{case: "cme" for case in gradient_paths.CASE_CONFIG}, "lensing_kernels": "lensing",
-           "halo_kernels": "halo", "cme_control": "cme", "lensing_control": "lensing", "halo_control": "halo",
+           "halo_kernels": "halo", "lensing_signed": "lensing", "halo_signed": "halo", "cme_control": "cme",
+           "lensing_control": "lensing", "halo_control": "halo",
            "synthetic_positions": "synthetic", "cme_positions": "cme"}
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
        "PYTHONPATH": str(REPO)}

@@ -33,6 +33,10 @@ TITLES = {
                        "`peak_response=\"kernels\"`)",
     "halo_kernels": "Halo-model maps, the paper's map student (the four sub-filter responses, "
                     "`peak_response=\"kernels\"`)",
+    "lensing_signed": "Lensing-like maps, the map student's signed range (the LL response over [-b, b], "
+                      "`peak_range=\"signed\"`)",
+    "halo_signed": "Halo-model maps, the map student's signed range (the LL response over [-b, b], "
+                   "`peak_range=\"signed\"`)",
     "covid": "Independent check: Covid3Month (real data, Monash regression archive), defaults",
     "cme_eq8": "Gradient paths: CME, free filter, LSTM teacher, `eq8` (the gradient of eq. 8's loss)",
     "cme_straight": "Gradient paths: CME, free filter, LSTM teacher, `straight_through` (awave-compatible)",
@@ -104,7 +108,8 @@ def _runs_table(rows):
 
 def _targets(by_case):
     lines = []
-    for case in ("cme", "lensing", "halo", "lensing_kernels", "halo_kernels", "covid"):
+    for case in ("cme", "lensing", "halo", "lensing_kernels", "halo_kernels", "lensing_signed", "halo_signed",
+                 "covid"):
         rows = by_case.get(case)
         if not rows:
             continue
@@ -189,8 +194,8 @@ def write_report(rows, out):
     if BY_HAND in kept:
         lines += [kept.pop(BY_HAND), ""]
     for case in ("synthetic", "synthetic_positions", "cme", "cme_control", "cme_positions", "lensing",
-                 "lensing_control", "halo", "halo_control", "lensing_kernels", "halo_kernels", "covid", "cme_eq8",
-                 "cme_straight"):
+                 "lensing_control", "halo", "halo_control", "lensing_kernels", "halo_kernels", "lensing_signed",
+                 "halo_signed", "covid", "cme_eq8", "cme_straight"):
         case_rows = by_case.get(case)
         if not case_rows:
             continue
