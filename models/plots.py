@@ -6,6 +6,7 @@ returns it; :func:`write_figures` saves them all next to ``result.json``. The in
 here touches ``matplotlib.pyplot`` or the process's backend.
 """
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -54,6 +55,24 @@ def _pixel_words(bundle, axis):
     the results page labels it."""
     size = (bundle.get("data") or {}).get("pixel_arcmin")
     return f"{axis} (pixels of {_number(size)}′)" if isinstance(size, int | float) and size > 0 else f"{axis} (pixels)"
+
+
+#: A series' axis as its file's column names gave it (``t0``, ``t1``, ...: "t"), in the page's words.
+_AXIS_NAMES = {"t": "time"}
+_AXIS_LABEL = re.compile(r"^(?P<name>.*?)(?:\s*\((?P<unit>[^()]*)\))?$")
+
+
+def _sample_axis_words(axis):
+    """A series' x axis title, as the results page titles it (``frontend.figures.style.sample_axis_title``, held
+    equal by tests/models/test_plots.py): the file's axis with a letter spelled out, a time of whole numbers without
+    a unit in frames; "time (frames)" without one."""
+    if not (axis or {}).get("values"):
+        return "time (frames)"
+    parts = _AXIS_LABEL.match(str(axis.get("label") or "position").strip())
+    name = _AXIS_NAMES.get(parts["name"].lower(), parts["name"])
+    unit = parts["unit"] or ("frames" if name == "time" and all(float(v).is_integer() for v in axis["values"])
+                             else None)
+    return f"{name} ({unit})" if unit else name
 
 
 def _figure(figsize):
@@ -279,9 +298,9 @@ def plot_activation(bundle, index=0, ax=None):
         if len(values) == len(x):  # the file's own times (t=0s, t=2s, ...), as the page labels them
             ticks = list(range(0, len(values), max(1, -(-len(values) // 6))))
             ax.set_xticks(ticks, [f"{values[i]:g}" for i in ticks])
-            ax.set_xlabel(str(axis.get("label") or "position"))
+            ax.set_xlabel(_sample_axis_words(axis))
         else:
-            ax.set_xlabel("time (frames)")  # the results page's word (its SAMPLE_AXIS_TITLE)
+            ax.set_xlabel(_sample_axis_words(None))
     else:  # the map and its activation side by side, as the results page draws them (overlaid, the activation
         # was lost in a noisy map's greys); ``ax`` becomes the map's panel, the activation's is added beside it
         fig = ax.figure

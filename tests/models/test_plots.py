@@ -59,7 +59,7 @@ def test_a_series_named_by_its_times_is_drawn_on_them():
     assert plots.plot_activation(bundle).get_xlabel() == "time (frames)"  # without: the frames, as the page says
     bundle["data"]["sample_axis"] = {"values": [2.0 * i for i in range(length)], "label": "t (s)"}
     ax = plots.plot_activation(bundle)
-    assert ax.get_xlabel() == "t (s)" and ax.get_xticklabels()[1].get_text() == f"{2.0 * ax.get_xticks()[1]:g}"
+    assert ax.get_xlabel() == "time (s)" and ax.get_xticklabels()[1].get_text() == f"{2.0 * ax.get_xticks()[1]:g}"
 
 
 def test_the_scores_figure_draws_what_the_page_draws():
@@ -177,6 +177,16 @@ def test_the_saved_figures_print_numbers_as_the_page_does():
 
     for value in (0.0, 1e-5, -0.000562, 0.012345, 0.5, 22.2, 573.4, 1130.4, -2500.0, 12345.0):
         assert plots._number(value) == fmt_number(value), value
+
+
+def test_the_saved_figures_title_series_axes_as_the_page_does():
+    """Columns t0..tN titled the saved activation figure's axis "t" while the page said "time (frames)"."""
+    from awd_studio.frontend.figures.style import sample_axis_title
+
+    for axis in ({"values": [0.0, 1.0, 2.0], "label": "t"}, {"values": [0.0, 2.0], "label": "t (s)"},
+                 {"values": [0.5, 1.0], "label": "time"}, {"values": [400.0, 410.0], "label": "wavelength (nm)"},
+                 {"values": [1.0], "label": ""}, {"values": [], "label": "t"}, None):
+        assert plots._sample_axis_words(axis) == sample_axis_title(axis), axis
 
 
 def test_the_saved_figures_label_map_axes_as_the_page_does():
