@@ -287,9 +287,10 @@ def test_teacher_weights_uploaded_through_the_page_are_used(web_server, owner_co
     # a refused submission says why under Start, and the words go once the field is fixed (review 21)
     page.fill("#configure-epochs", "5000")
     page.click("#configure-submit")
-    page.wait_for_function("document.querySelector('#configure-submit-status').innerText.includes('epochs')")
+    page.wait_for_function("(() => { const t = document.querySelector('#configure-start-line').innerText;"
+                           " return t.includes('Not started') && t.includes('epochs'); })()")
     page.fill("#configure-epochs", "1")
-    page.wait_for_function("document.querySelector('#configure-submit-status').innerText.trim() === ''")
+    page.wait_for_function("!document.querySelector('#configure-start-line').innerText.includes('Not started')")
     page.wait_for_function("document.querySelector('#configure-grid-size').innerText.includes('1 × 1 = 1')")
     page.click("#configure-submit")
     page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]{36}$"))
