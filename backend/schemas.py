@@ -447,7 +447,9 @@ class PredictionPublic(BaseModel):
                     "two-valued target; empty without targets")
     note: str | None = Field(default=None, description="why there are no scores (no targets)")
     tiling: str | None = Field(default=None, description="maps larger than the training tiles were cut into tiles; "
-                                                        "a map's prediction is the mean of its tiles'")
+                                                        "a map's prediction is the mean of its tiles'; the edge "
+                                                        "pixels left out, counted, when a side is not a whole "
+                                                        "number of tiles")
     warnings: list[str] = Field(description="inputs unlike the training data, constant targets, a map student "
                                             "answering with its classes' targets, the training file itself")
     ids: list[Any] | None = Field(default=None, description="the file's row identifiers, when it has a column of "

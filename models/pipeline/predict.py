@@ -29,7 +29,7 @@ from awd_studio.models.pipeline.verdict import awd_significantly_worse, verdict_
 from awd_studio.models.validation import InputError
 
 __all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_file", "trained_tile_size",
-           "predictions_csv",
+           "tiling_words", "dropped_edges_words", "predictions_csv",
            "predictions_npz", "unlike_training", "narrow_targets_words", "NO_TARGETS_NOTE", "UNLIKE_FACTOR"]
 
 #: What the outputs say when the file has no targets (the CLI prints it, the API returns it as ``note``).
@@ -227,11 +227,7 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
             # maps larger than the training tiles: cut them as the training maps were, predict every tile, and
             # give each map the mean of its tiles' predictions (a map's tiles share its parameters)
             per_map = (X.shape[1] // tile) * (X.shape[2] // tile)
-            how = ("the size of the whole maps the result was trained on, each tile taken as such a map (so at "
-                   "their pixel scale: check that yours is the same)" if whole else "as the training maps were")
-            out["tiling"] = (f"each {X.shape[1]} x {X.shape[2]} map was cut into {per_map} tiles of {tile} x {tile}, "
-                             f"{how} (edge pixels beyond whole tiles dropped); a map's prediction is the mean of its "
-                             "tiles' predictions (each tile's: y_pred_tiles in the npz)")
+            out["tiling"] = tiling_words(X.shape[1], X.shape[2], tile, whole)
             X = tile_maps(X, np.zeros(len(X)), tile)[0]
         _check_kind(bundle, X)
         unlike = unlike_training(X, bundle["data"])
@@ -277,6 +273,59 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         out["ids"], out["id_name"] = list(inputs.ids), inputs.id_name or "id"
     out["warnings"] = warnings
     return out
+
+
+def tiling_words(height: int, width: int, tile: int, whole: bool) -> str:
+    """What :func:`predict_file` says (``tiling``) when it cut ``height`` x ``width`` maps into ``tile`` x ``tile``
+    tiles (:func:`models.data.tiles.tile_maps`): how many tiles, what they are taken as, and the edge pixels
+    dropped, only when a side is not a whole number of tiles (:func:`dropped_edges_words`).
+
+    Parameters
+    ----------
+    height, width : int
+        The maps' sides in pixels (each at least ``tile``).
+    tile : int
+        The tiles' side: the result's training tiles, or its whole training maps (``whole``).
+    whole : bool
+        Whether the result was trained on whole maps (each tile is then taken as such a map, at their pixel
+        scale), not on tiles.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> tiling_words(130, 200, 64, False)[:50]
+    'each 130 x 200 map was cut into 6 tiles of 64 x 64'
+    >>> "dropped" in tiling_words(128, 128, 64, False), "8 columns" in tiling_words(130, 200, 64, False)
+    (False, True)
+    """
+    how = ("the size of the whole maps the result was trained on, each tile taken as such a map (so at their pixel "
+           "scale: check that yours is the same)" if whole else "as the training maps were")
+    dropped = dropped_edges_words(height, width, tile)
+    return (f"each {height} x {width} map was cut into {(height // tile) * (width // tile)} tiles of {tile} x {tile}"
+            f"{f' ({dropped})' if dropped else ''}, {how}; a map's prediction is the mean of its tiles' predictions "
+            "(each tile's: y_pred_tiles in the npz)")
+
+
+def dropped_edges_words(height: int, width: int, tile: int) -> str | None:
+    """The pixels :func:`models.data.tiles.tile_maps` leaves out of ``tile`` x ``tile`` tiles of a ``height`` x
+    ``width`` map (the remainder of each side, at the right and bottom edges), or None when both sides are whole
+    numbers of tiles.
+
+    Examples
+    --------
+    >>> dropped_edges_words(130, 200, 64)
+    'edge pixels beyond whole tiles dropped: 8 columns at the right, 2 rows at the bottom'
+    >>> dropped_edges_words(65, 128, 64)
+    'edge pixels beyond whole tiles dropped: 1 row at the bottom'
+    >>> dropped_edges_words(128, 192, 64) is None
+    True
+    """
+    parts = [f"{n} {unit}{'' if n == 1 else 's'} at the {edge}"
+             for n, unit, edge in ((width % tile, "column", "right"), (height % tile, "row", "bottom")) if n]
+    return f"edge pixels beyond whole tiles dropped: {', '.join(parts)}" if parts else None
 
 
 def narrow_targets_words(y_true, test_target_sd) -> str | None:

@@ -375,6 +375,7 @@ def test_larger_maps_than_trained_on_are_predicted_tile_by_tile_saying_what_is_a
     assert answer["tiling"].startswith(f"each {2 * side} x {2 * side} map was cut into 4 tiles of {side} x {side}, "
                                        "the size of the whole maps the result was trained on")
     assert "pixel scale" in answer["tiling"]
+    assert "dropped" not in answer["tiling"]  # the sides are whole numbers of tiles: no pixel was left out
     # review 28A: the mean of its tiles' classes is not "one of those values", and the note says so
     assert any("A map cut into tiles gets the mean of its tiles' classes" in w
                for w in answer["warnings"])
@@ -384,6 +385,28 @@ def test_larger_maps_than_trained_on_are_predicted_tile_by_tile_saying_what_is_a
     with pytest.raises(InputError) as smaller:  # a smaller map has no such way
         predict_file(out, tmp_path / "small.npy")
     assert "tiles" not in str(smaller.value)
+
+
+def test_the_tiling_sentence_counts_the_edge_pixels_dropped_only_when_there_are_some(maps, tmp_path):
+    """Audit: every tiled map was said to have lost its edge pixels, also a 128 px map cut into 64 px tiles. The
+    sentence now says so only when a side is not a whole number of tiles, and how many pixels of each side."""
+    from awd_studio.models.pipeline.predict import predict_file, tiling_words
+
+    _, out, split = maps
+    side = split["X_test"].shape[1]
+    four = split["X_test"][:4]
+    large = np.block([[four[0], four[1]], [four[2], four[3]]])
+    ragged = np.pad(large, ((0, 3), (0, 1)))[None]  # 3 rows more at the bottom, 1 column more at the right
+    np.save(tmp_path / "ragged.npy", ragged)
+    answer = predict_file(out, tmp_path / "ragged.npy")
+    assert answer["tiling"].startswith(f"each {2 * side + 3} x {2 * side + 1} map was cut into 4 tiles of {side} x "
+                                       f"{side} (edge pixels beyond whole tiles dropped: 1 column at the right, 3 "
+                                       "rows at the bottom), the size of the whole maps")
+    np.save(tmp_path / "whole.npy", large[None])
+    assert answer["y_pred"] == pytest.approx(predict_file(out, tmp_path / "whole.npy")["y_pred"])  # the same tiles
+    assert "dropped" not in tiling_words(128, 128, 64, whole=False)
+    assert tiling_words(128, 130, 64, whole=True).count("2 columns at the right") == 1
+    assert "at the bottom" not in tiling_words(128, 130, 64, whole=True)
 
 
 def test_a_file_of_narrowly_spread_targets_is_told_that_its_r2_says_little(series, tmp_path):
