@@ -62,7 +62,8 @@ from awd_studio.models.separable_terms import separable_data_terms, separable_le
 from awd_studio.models.start_search import join_searches, search_lowpass_starts, search_terms
 from awd_studio.models.wavelets.paths import _use_matrix
 
-__all__ = ["WaveletDistiller", "Cancelled", "grid_points", "TransformOperator", "epoch_message"]
+__all__ = ["WaveletDistiller", "Cancelled", "StopPoll", "STOP_POLL_SECONDS", "grid_points", "TransformOperator",
+           "epoch_message"]
 
 #: 1D signals up to this length train with closed-form steps: W(h) is built once per step and its pullback
 #: written out (a different question from :data:`models.wavelets.DENSE_MAX_LENGTH`, which picks the path of
@@ -81,7 +82,40 @@ TERM_NAMES = ("reconstruction",) + VALIDITY_TERMS + ("sparsity", "interpretation
 
 
 class Cancelled(Exception):
-    """Raised between epochs when ``should_stop()`` returns True."""
+    """Raised when a ``should_stop()`` (a job's ``should_cancel``) polled between two pieces of work returns True."""
+
+
+#: Most seconds of training between two polls of a :class:`StopPoll` inside an epoch: an epoch of a ResNet18
+#: teacher, or of the scattering student, on maps can take from seconds to minutes on a CPU.
+STOP_POLL_SECONDS = 2.0
+
+
+class StopPoll:
+    """A ``should_stop()`` polled inside a loop of short steps (a training epoch's batches): at most every ``every``
+    seconds (default :data:`STOP_POLL_SECONDS`), or now with ``force=True``; ``should_stop=None`` never stops.
+
+    Examples
+    --------
+    >>> poll = StopPoll(lambda: True, every=3600)
+    >>> poll("the first batch")  # not yet due
+    >>> poll("epoch 1", force=True)  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    Cancelled: stopped during epoch 1
+    """
+
+    def __init__(self, should_stop=None, every=None):
+        self.should_stop, self.last = should_stop, time.monotonic()
+        self.every = STOP_POLL_SECONDS if every is None else float(every)
+
+    def __call__(self, where: str, force: bool = False) -> None:
+        """Raise :class:`Cancelled` (``"stopped during <where>"``) when a poll is due and ``should_stop()`` is True."""
+        if self.should_stop is None:
+            return
+        now = time.monotonic()
+        if force or now - self.last >= self.every:
+            self.last = now
+            if self.should_stop():
+                raise Cancelled(f"stopped during {where}")
 
 
 def grid_points(lambdas, gammas):

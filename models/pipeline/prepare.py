@@ -40,7 +40,7 @@ __all__ = ["prepare", "input_scaling", "resolved_input_scaling", "ScaledInputTea
            "teacher_on_scaled", "check_teacher_is_finite", "TEACHER_CHECK_SAMPLES", "pixel_arcmin"]
 
 
-def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
+def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None, should_cancel=None):
     """Stage 1: read and split the data, train or load the teacher, and store both in ``work_dir``.
 
     Fits that an earlier preparation left in ``work_dir/chunks`` are removed: they belong to another teacher or
@@ -59,6 +59,10 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
         (never called for an uploaded teacher). When ``teacher="auto"`` trains several architectures
         (:data:`models.options.AUTO_TEACHERS`) the keys name them, ``{"lstm_train": mse, "lstm_val": mse}``, and
         each one's epochs count from 1.
+    should_cancel : callable, optional
+        Polled while a teacher trains here, between its batches every few seconds
+        (:data:`models.distill.STOP_POLL_SECONDS`) and after each epoch; True raises
+        :class:`models.distill.Cancelled`.
 
     Returns
     -------
@@ -80,7 +84,8 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None):
     device = resolve_device(config.device)
     _remove_stale_fits(work_dir)
     _write_split(work_dir, split)
-    teacher = _trained_or_loaded_teacher(split, config, candidates, device, work_dir, progress, on_teacher_epoch)
+    teacher = _trained_or_loaded_teacher(split, config, candidates, device, work_dir, progress, on_teacher_epoch,
+                                         should_cancel)
     if config.teacher_path is None:
         config = config.model_copy(update={"teacher": teacher.name})  # the architecture the later stages load
     scores, seconds = _score_teacher(teacher, split, work_dir)
@@ -227,7 +232,8 @@ class _Teacher(NamedTuple):
     seconds: float  # to train or load it
 
 
-def _trained_or_loaded_teacher(split, config, candidates, device, work_dir, progress, on_teacher_epoch):
+def _trained_or_loaded_teacher(split, config, candidates, device, work_dir, progress, on_teacher_epoch,
+                               should_cancel=None):
     """The uploaded teacher of ``config.teacher_path``, or else one trained here (and saved in ``work_dir``).
 
     Parameters
@@ -238,7 +244,7 @@ def _trained_or_loaded_teacher(split, config, candidates, device, work_dir, prog
         The architectures to train (several for ``teacher="auto"``).
     device : torch.device
     work_dir : Path
-    progress, on_teacher_epoch : callable or None
+    progress, on_teacher_epoch, should_cancel : callable or None
         As :func:`prepare` takes them.
 
     Returns
@@ -250,7 +256,8 @@ def _trained_or_loaded_teacher(split, config, candidates, device, work_dir, prog
         module, attribution_target, file, name = _loaded_teacher(config, split, progress)
         validation = None
     else:
-        module, validation = _trained_teacher(split, config, candidates, device, progress, on_teacher_epoch)
+        module, validation = _trained_teacher(split, config, candidates, device, progress, on_teacher_epoch,
+                                              should_cancel)
         attribution_target = 0
         file = str(work_dir / "teacher.safetensors")
         _teachers.save_teacher(module, file)
@@ -290,7 +297,7 @@ def _loaded_teacher(config, split, progress):
     return teacher, attribution_target, str(Path(config.teacher_path).resolve()), name
 
 
-def _trained_teacher(split, config, candidates, device, progress, on_teacher_epoch):
+def _trained_teacher(split, config, candidates, device, progress, on_teacher_epoch, should_cancel=None):
     """Train each candidate architecture on the training split and keep the one with the lowest validation loss.
 
     Parameters
@@ -300,7 +307,7 @@ def _trained_teacher(split, config, candidates, device, progress, on_teacher_epo
     config : PipelineConfig
     candidates : tuple of str
     device : torch.device
-    progress, on_teacher_epoch : callable or None
+    progress, on_teacher_epoch, should_cancel : callable or None
         As :func:`prepare` takes them.
 
     Returns
@@ -323,7 +330,7 @@ def _trained_teacher(split, config, candidates, device, progress, on_teacher_epo
         kwargs["groups"] = split.groups
     return _teachers.train_best_teacher(
         names, split.X_train, split.y_train, seed=config.seed, device=device, progress=teacher_progress,
-        on_epoch=on_teacher_epoch, augment=config.teacher_augment, **kwargs)
+        on_epoch=on_teacher_epoch, augment=config.teacher_augment, should_stop=should_cancel, **kwargs)
 
 
 def _score_teacher(teacher, split, work_dir):

@@ -17,6 +17,7 @@ from torch import nn
 from awd_studio.models.cores import job_threads, map_on_job_threads
 from awd_studio.models.data.dataset import held_out_groups
 from awd_studio.models.device import resolve_device
+from awd_studio.models.distill import StopPoll
 from awd_studio.models.optim import StackedAdam
 from awd_studio.models.teachers.architectures import _ARCHITECTURES, TEACHERS, build_teacher
 from awd_studio.models.teachers.augment import random_symmetry, resolve_augmentation
@@ -165,7 +166,7 @@ def still_improving_at_cap(epochs_run: int, epoch_cap: int, best_epoch: int) -> 
 
 def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size=None, lr=None,
                   patience=None, seed=0, device=None, progress=None, weight_decay=0.0, val_fraction=0.15,
-                  num_threads=None, on_epoch=None, augment="auto", give_up=None, groups=None):
+                  num_threads=None, on_epoch=None, augment="auto", give_up=None, groups=None, should_stop=None):
     """Train a built-in teacher with Adam on the mean squared error, with early stopping.
 
     Inputs are standardised by one global mean and standard deviation, targets per column; both are
@@ -215,6 +216,10 @@ def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size
         Group of each sample (the map a tile was cut from): the held-out ``val_fraction`` is then whole groups
         (:func:`models.data.dataset.held_out_groups`), so early stopping never scores a map whose other tiles
         the teacher trained on.
+    should_stop : callable, optional
+        Polled between batches, every :data:`models.distill.STOP_POLL_SECONDS` of training, and after each epoch:
+        True raises :class:`models.distill.Cancelled`. May be called from a training thread
+        (:func:`train_best_teacher`).
 
     Returns
     -------
@@ -262,7 +267,7 @@ def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size
     threads = training_threads(name, num_threads)
     with _cpu_threads(threads if dev.type == "cpu" else None):
         return _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, seed, progress,
-                      weight_decay, on_epoch, augment, give_up)
+                      weight_decay, on_epoch, augment, give_up, StopPoll(should_stop))
 
 
 def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
@@ -302,7 +307,7 @@ def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
         (epochs count from 1 for each; with one architecture the keys are ``train`` and ``val``, as for
         :func:`train_teacher`).
     **kwargs
-        Passed to :func:`train_teacher` (``seed``, ``device``, ``epochs``, ...).
+        Passed to :func:`train_teacher` (``seed``, ``device``, ``epochs``, ``should_stop``, ...).
 
     Returns
     -------
@@ -422,9 +427,11 @@ def _cpu_threads(n):
 
 @torch.enable_grad()  # also when called under torch.no_grad()
 def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, seed, progress, weight_decay,
-           on_epoch=None, augment="none", give_up=None):
+           on_epoch=None, augment="none", give_up=None, stop_poll=None):
     """The training loop of :func:`train_teacher` on checked arrays (gradients clipped per
-    :data:`GRADIENT_CLIP`)."""
+    :data:`GRADIENT_CLIP`; ``stop_poll``: a :class:`models.distill.StopPoll`, called between batches and after each
+    epoch)."""
+    stop_poll = stop_poll or StopPoll()
     clip = GRADIENT_CLIP.get(name)
     with _BUILD_LOCK:  # the weights are drawn from torch's global generator: one teacher at a time
         torch.manual_seed(seed)
@@ -470,6 +477,7 @@ def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, 
                 torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
             optimizer.step()
             running += float(loss.detach()) * idx.numel()
+            stop_poll(f"the teacher's epoch {epoch + 1}")
         history["train"].append(running / n_tr)
         val_loss = _epoch_loss(model, xv, yv, 4 * batch_size)
         history["val"].append(val_loss)
@@ -484,6 +492,7 @@ def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, 
             elapsed = time.perf_counter() - started
             progress("teacher", (epoch + 1) / epochs,
                      f"{name} epoch {epoch + 1}/{epochs}: validation MSE {val_loss:.4g} ({elapsed:.0f} s)")
+        stop_poll(f"the teacher's epoch {epoch + 1}", force=True)
         if patience > 0 and stale >= patience:
             break
         if give_up is not None and give_up(epoch + 1, best_loss):

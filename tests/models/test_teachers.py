@@ -705,3 +705,28 @@ def test_the_lstm_teacher_does_not_diverge_on_few_event_traces():
     X, y = _events_at_any_time()
     teacher = train_teacher("lstm", X[:480], y[:480], seed=2, device="cpu")
     assert evaluate_teacher(teacher, X[480:], y[480:])["r2"] > 0.9
+
+
+def test_a_stop_is_polled_between_the_batches_of_an_epoch(monkeypatch):
+    """Audit: a ResNet18 teacher on a CPU polled its stop once per epoch, minutes apart. The poll now also comes
+    between batches, every ``STOP_POLL_SECONDS`` of training (here 0: every batch)."""
+    from awd_studio.models import distill
+
+    monkeypatch.setattr(distill, "STOP_POLL_SECONDS", 0.0)
+    X = np.random.default_rng(0).normal(size=(200, 16)).astype(np.float32)
+    calls, epochs = [], []
+
+    def stop():
+        calls.append(1)
+        return len(calls) >= 3  # at the third batch of the first epoch
+
+    with pytest.raises(distill.Cancelled, match="the teacher's epoch 1"):
+        train_teacher("mlp", X, X[:, 0], epochs=5, batch_size=40, should_stop=stop,
+                      on_epoch=lambda epoch, losses: epochs.append(epoch))
+    assert len(calls) == 3 and epochs == []  # no epoch ended
+    monkeypatch.setattr(distill, "STOP_POLL_SECONDS", 3600.0)  # not due inside an epoch: polled at its end only
+    calls.clear()
+    with pytest.raises(distill.Cancelled, match="the teacher's epoch 3"):
+        train_teacher("mlp", X, X[:, 0], epochs=5, batch_size=40, should_stop=stop,
+                      on_epoch=lambda epoch, losses: epochs.append(epoch))
+    assert epochs == [1, 2, 3]
