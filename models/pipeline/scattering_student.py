@@ -58,14 +58,16 @@ def scattering_estimator(config, h_start, signal_shape):
 
 
 class _ReportingFit:
-    """The estimator as :func:`score_model` fits it (``fit(X, y)``), its epochs reported to the job's progress."""
+    """The estimator as :func:`score_model` fits it (``fit(X, y)``), its epochs reported to the job's progress and
+    followed by a poll of ``should_stop``."""
 
-    def __init__(self, model, progress, sample_groups=None):
-        self.model, self.progress, self.sample_groups = model, progress, sample_groups
+    def __init__(self, model, progress, sample_groups=None, should_stop=None):
+        self.model, self.progress, self.sample_groups, self.should_stop = model, progress, sample_groups, should_stop
 
     def fit(self, X, y):
-        self.model.fit(X, y, sample_groups=self.sample_groups, progress=lambda _stage, fraction, message: report(
-            self.progress, "scattering", 0.9 * fraction, message))
+        self.model.fit(X, y, sample_groups=self.sample_groups, should_stop=self.should_stop,
+                       progress=lambda _stage, fraction, message: report(self.progress, "scattering", 0.9 * fraction,
+                                                                         message))
         return self
 
     def predict(self, X):
@@ -73,7 +75,7 @@ class _ReportingFit:
 
 
 def fit_scattering_student(kind, X_train, y_train, X_test, y_test, scaling, config, h_start, progress=None, *,
-                           sample_groups=None, test_groups=None):
+                           sample_groups=None, test_groups=None, should_stop=None):
     """Fit, score and describe the scattering student.
 
     Parameters
@@ -96,6 +98,8 @@ def fit_scattering_student(kind, X_train, y_train, X_test, y_test, scaling, conf
         penalty choice and pruning folds do the same (None: samples).
     test_groups : ndarray of shape (n_test,), optional
         The map of each test tile: the test RMSE's bootstrap SD resamples whole maps (None: samples).
+    should_stop : callable, optional
+        Polled after every training epoch; True raises :class:`models.distill.Cancelled`.
 
     Returns
     -------
@@ -116,8 +120,8 @@ def fit_scattering_student(kind, X_train, y_train, X_test, y_test, scaling, conf
         return scaled(X, scaling) if series else np.asarray(X)
 
     model = scattering_estimator(config, h_start, X_train.shape[1:])
-    scores, y_pred = score_model(_ReportingFit(model, progress, sample_groups), make_input, X_train, y_train, X_test,
-                                 y_test, 0, 0, test_groups=test_groups)
+    scores, y_pred = score_model(_ReportingFit(model, progress, sample_groups, should_stop), make_input, X_train,
+                                 y_train, X_test, y_test, 0, 0, test_groups=test_groups)
     summary = scattering_summary(model)
     scores["n_params"] = summary["n_filter_parameters"] + summary["n_head_parameters"]
     section = ScatteringSection(**summary, panel=scattering_panel(model))

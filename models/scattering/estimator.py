@@ -44,7 +44,7 @@ from awd_studio.models import validation as val
 from awd_studio.models import wavelets as wv
 from awd_studio.models.data.dataset import held_out_groups
 from awd_studio.models.device import resolve_device
-from awd_studio.models.distill import Cancelled
+from awd_studio.models.distill import StopPoll
 from awd_studio.models.optim import StackedAdam
 from awd_studio.models.scattering.dwt_bank import DWTScattering1D, DWTScattering2D
 from awd_studio.models.scattering.pruning import greedy_prune
@@ -412,7 +412,9 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         Returns the history dict: ``loss`` and ``penalty`` (training means per epoch), ``val_score`` (R2 of
         the ridge head on the validation rows, index 0 = before training), ``best_epoch`` (0 = the start),
         ``alpha_batch`` (in-batch penalty), ``alpha`` (penalty of the validation head), ``epoch_seconds``.
+        ``should_stop`` is polled between batches (:class:`models.distill.StopPoll`) and after every epoch.
         """
+        poll = StopPoll(should_stop)
         history = {"loss": [], "penalty": [], "val_score": [], "epoch_seconds": [], "best_epoch": 0}
         tr, va = self._split(X.shape[0], seed, sample_groups)
         Z0 = self._features(transform, X, device)
@@ -449,6 +451,7 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
                 step += 1
                 losses.append(float(loss.detach()))
                 pens.append(float(pen.detach()))
+                poll(f"epoch {epoch + 1}")
             history["loss"].append(float(np.mean(losses)))
             history["penalty"].append(float(np.mean(pens)))
             history["epoch_seconds"].append(time.perf_counter() - t0)
@@ -459,8 +462,7 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
             if progress is not None:
                 progress("scattering", (epoch + 1) / self.epochs,
                          f"epoch {epoch + 1}/{self.epochs}: held-out loss {history['loss'][-1]:.4f}")
-            if should_stop is not None and should_stop():
-                raise Cancelled(f"stopped after epoch {epoch + 1}")
+            poll(f"epoch {epoch + 1}", force=True)
         if best is not None:
             transform.load_state_dict(best)
         else:
@@ -507,7 +509,9 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         progress : callable or None
             ``progress("scattering", fraction, message)`` after every epoch.
         should_stop : callable or None
-            Polled after every epoch; :class:`models.distill.Cancelled` is raised when it returns True.
+            Polled between batches every :data:`models.distill.STOP_POLL_SECONDS` and after every epoch, of the
+            training and of the kept paths' retraining; :class:`models.distill.Cancelled` is raised when it returns
+            True.
 
         Returns
         -------
@@ -537,7 +541,8 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
                               progress=progress, should_stop=should_stop, sample_groups=sample_groups)
         self.pruning_ = None
         if self.prune:
-            transform = self._prune(transform, X, y_std, history["alpha"], device, penalty, sample_groups)
+            transform = self._prune(transform, X, y_std, history["alpha"], device, penalty, sample_groups,
+                                    should_stop)
         self.train_seconds_ = time.perf_counter() - t0
         self.history_ = history
         Z = self._features(transform, X, device)
@@ -551,7 +556,7 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         self._y_ndim = y.ndim
         return self
 
-    def _prune(self, transform, X, y_std, alpha, device, penalty, sample_groups=None):
+    def _prune(self, transform, X, y_std, alpha, device, penalty, sample_groups=None, should_stop=None):
         full = {k: v.detach().clone() for k, v in transform.state_dict().items()}
         paths = list(transform.paths)
         kw = dict(cv=self.prune_cv, n_restarts=self.prune_restarts, seed=self.seed, step=self.prune_step,
@@ -565,7 +570,7 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
                 for r in range(self.prune_restarts):
                     cand, _ = self._fit_transform(X, y_std, device, penalty, [paths[i] for i in kept],
                                                   full, self.restart_noise, self.seed + 1 + r,
-                                                  sample_groups=sample_groups)
+                                                  sample_groups=sample_groups, should_stop=should_stop)
                     Zc = self._features(cand, X, device)
                     head, _, _ = self._alpha_cv(Zc, y_std, sample_groups)
                     score = float(head.best_score_) if hasattr(head, "best_score_") else 0.0
@@ -584,7 +589,7 @@ class ScatteringRegressor(RegressorMixin, BaseEstimator):
         if not self.learn_filters or self.epochs == 0:
             return self._restrict(transform, kept)
         retrained, _ = self._fit_transform(X, y_std, device, penalty, kept, full, 0.0, self.seed,
-                                           sample_groups=sample_groups)
+                                           sample_groups=sample_groups, should_stop=should_stop)
         return retrained
 
     def transform(self, X):

@@ -214,6 +214,25 @@ def _series(n=80, length=64, seed=0):
     return X, np.abs(X[:, 20:40]).mean(axis=1)
 
 
+def test_a_stop_is_polled_between_batches_and_in_the_kept_paths_retraining(monkeypatch):
+    """Audit: the scattering student, part of a job's final stage, polled its stop only after each epoch of its
+    first training (seconds apart on the lensing example's maps) and never while the kept paths retrained."""
+    from awd_studio.models import distill
+
+    X, y = _series()
+    monkeypatch.setattr(distill, "STOP_POLL_SECONDS", 0.0)  # every batch
+    calls = []
+    with pytest.raises(distill.Cancelled, match="during epoch 1"):
+        ScatteringRegressor(J=3, epochs=2, batch_size=16, prune=False).fit(
+            X, y, should_stop=lambda: calls.append(1) or len(calls) >= 2)
+    assert len(calls) == 2  # the second of the first epoch's batches, before the epoch's own poll
+    monkeypatch.setattr(distill, "STOP_POLL_SECONDS", 3600.0)  # epochs' ends only
+    calls.clear()
+    estimator = ScatteringRegressor(J=3, epochs=2, batch_size=32, prune=True, prune_retrain="head")
+    with pytest.raises(distill.Cancelled):
+        estimator.fit(X, y, should_stop=lambda: calls.append(1) or len(calls) >= 3)  # epoch 1 of the retraining
+    assert len(calls) == 3
+
 def test_estimator_conventions_shapes_and_determinism():
     X, y = _series()
     est = ScatteringRegressor(J=3, epochs=2, batch_size=32)
