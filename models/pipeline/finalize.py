@@ -17,6 +17,7 @@ from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
 from awd_studio.models.attributions import teacher_input_gradients
 from awd_studio.models.cores import map_on_job_threads, single_threaded_blas, use_job_threads
+from awd_studio.models.distill import Cancelled
 from awd_studio.models.files import atomic_write_bytes
 from awd_studio.models.losses import validity_terms
 from awd_studio.models.pipeline.bundle import (
@@ -141,7 +142,7 @@ def config_as_run(config, info: dict, gradient_path: str | None) -> dict:
     return used
 
 
-def finalize(work_dir, out_dir, progress=None) -> dict:
+def finalize(work_dir, out_dir, progress=None, should_cancel=None) -> dict:
     """Choose (lambda, gamma) by cross-validation, fit and score the students, write the bundle.
 
     Selection (docs/science.md): every grid point and the initial wavelet are cross-validated on the same
@@ -158,20 +159,31 @@ def finalize(work_dir, out_dir, progress=None) -> dict:
         Receives ``result.json``, ``arrays.npz`` and the figures.
     progress : callable, optional
         ``progress(stage, fraction, message)``.
+    should_cancel : callable, optional
+        Polled between the stage's pieces of work, each of a few seconds at most: every candidate's
+        cross-validation (a grid point's, a baseline's, a control wavelet's), every student's fit, every epoch
+        of the scattering student, and before the bundle is written. True raises
+        :class:`models.distill.Cancelled` (the pieces already running on the job's other threads finish first);
+        nothing is written to ``out_dir`` before the last poll.
 
     Returns
     -------
     dict
         The result bundle, as written to ``result.json``.
+
+    Raises
+    ------
+    models.distill.Cancelled
+        When ``should_cancel()`` returns True.
     """
     use_job_threads()  # every core of the worker unless AWD_JOB_THREADS says otherwise (models.cores)
     with single_threaded_blas():  # thousands of small fits: a threaded BLAS only adds wake-ups (models.cores)
-        return _finalize(work_dir, out_dir, progress)
+        return _finalize(work_dir, out_dir, progress, should_cancel)
 
 
-def _finalize(work_dir, out_dir, progress):
+def _finalize(work_dir, out_dir, progress, should_cancel):
     t_start = time.perf_counter()
-    job = _Job(work_dir)
+    job = _Job(work_dir, should_cancel)
     filters, histories, filter_epoch, starts, seconds_per_epoch, gradient_path = collect_chunks(work_dir,
                                                                                                 len(job.grid))
     splits, grouping = job.cv_plan
@@ -185,13 +197,14 @@ def _finalize(work_dir, out_dir, progress):
         verdict.fixed_filter = _fixed_filter_check(job, cross, predictions)
     if cross["control"] is not None:
         cross["selection"].random_search = _random_search_section(job, cross["control"], predictions)
+    job.stop_if_cancelled("the test intervals")
     h_sel = filters[cross["best"]]
     scattering = None
     if job.config.student == "scattering":  # the learned scattering student, from the wavelet the selection kept
         h_start = job.h_init if cross["choice"] == "initial" else h_sel
         scores, scattering, predictions["scattering"], students["scattering"] = fit_scattering_student(
             job.kind, job.X_train, job.y_train, job.X_test, job.y_test, job.scaling, job.config, h_start, progress,
-            sample_groups=job.fold_grouping[0], test_groups=job.test_groups)
+            sample_groups=job.fold_grouping[0], test_groups=job.test_groups, should_stop=job.should_cancel)
         models["scattering"] = ModelScores(**scores)
     two_values, teacher_test = _two_class_scores(job, models, predictions)
     wavelet, psi0, psi_true = _wavelet_section(job, h_sel)
@@ -242,6 +255,7 @@ def _finalize(work_dir, out_dir, progress):
         explain=explain)
     bundle.trust = {"notes": trust_notes(bundle.to_json()), "compression_definition": COMPRESSION_DEFINITION}
     bundle.summary = summary_text(bundle.to_json())
+    job.stop_if_cancelled("the result's sections")  # the last poll: from here the bundle is written
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_npz(out_dir / "arrays.npz", filters=filters, lambdas=np.asarray(config.lambdas),
@@ -283,9 +297,11 @@ def _two_class_scores(job, models, predictions):
 
 
 class _Job:
-    """What the final stage reads once: the prepared work directory, in the shapes the steps below use."""
+    """What the final stage reads once: the prepared work directory, in the shapes the steps below use, and the
+    ``should_cancel`` its steps poll (:meth:`stop_if_cancelled`)."""
 
-    def __init__(self, work_dir):
+    def __init__(self, work_dir, should_cancel=None):
+        self.should_cancel = should_cancel
         self.info, self.config, split, self.teacher = load_prepared(work_dir)
         self.kind = self.info["data"]["kind"]
         self.target = self.info["teacher"]["attribution_target"]
@@ -348,6 +364,17 @@ class _Job:
         """The test maps' peaks."""
         return _predictors.peak_patches(self.X_test)
 
+    def stop_if_cancelled(self, done: str) -> None:
+        """Poll ``should_cancel`` between two pieces of work (``done``: the one just finished, for the message).
+
+        Raises
+        ------
+        models.distill.Cancelled
+            When ``should_cancel()`` returns True.
+        """
+        if self.should_cancel is not None and self.should_cancel():
+            raise Cancelled(f"stopped during the final stage, after {done}")
+
     def fold_scores(self, candidate, splits, peaks=None):
         return fold_scores(self.kind, candidate, self.config, self.X_train, self.y_train, self.y_train_all, splits,
                            self.scaling, peaks)
@@ -381,9 +408,13 @@ def _cross_validate(job: _Job, filters, splits, progress, initial_fold=None) -> 
     candidates = [*([] if initial_fold is not None else [job.h_init]), *filters, *baselines]
     n_control = int(config.random_search or 0)  # resolved by prepare (None: a work directory from before it)
     share = len(candidates) / (len(candidates) + 1 + 0.35 * n_control)  # a control wavelet costs ~a third
-    scores = map_on_job_threads(lambda c: job.fold_scores(c, splits, peaks), candidates,
-                                on_result=lambda i: report(progress, "select", share * (i + 1) / len(candidates),
-                                                           f"cross-validated student {i + 1}/{len(candidates)}"))
+
+    def scored(i):
+        message = f"cross-validated student {i + 1}/{len(candidates)}"
+        report(progress, "select", share * (i + 1) / len(candidates), message)
+        job.stop_if_cancelled(message)
+
+    scores = map_on_job_threads(lambda c: job.fold_scores(c, splits, peaks), candidates, on_result=scored)
     if initial_fold is not None:
         scores = [initial_fold, *scores]
     fold["baseline_wavelet"], grid_fold = scores[0], np.asarray(scores[1:len(filters) + 1])
@@ -397,11 +428,14 @@ def _cross_validate(job: _Job, filters, splits, progress, initial_fold=None) -> 
             screen = splits[:job.folds]
             screen_peaks = SplitPeaks(job.peaks_train, screen) if job.kind == "image" else None
             screen_score = lambda h: job.fold_scores(h, screen, screen_peaks)  # noqa: E731
-        control = random_search_control(
-            screen_score, lambda h: job.fold_scores(h, splits, peaks),
-            n_control, len(job.h_init), seed=config.seed,
-            on_result=lambda done, total: report(progress, "select", share + (1 - share) * done / (total + 1),
-                                                 f"control without the teacher: wavelet {done}/{total}"))
+
+        def control_scored(done, total):
+            message = f"control without the teacher: wavelet {done}/{total}"
+            report(progress, "select", share + (1 - share) * done / (total + 1), message)
+            job.stop_if_cancelled(message)
+
+        control = random_search_control(screen_score, lambda h: job.fold_scores(h, splits, peaks), n_control,
+                                        len(job.h_init), seed=config.seed, on_result=control_scored)
         fold["random_search"] = control["fold"]
     sel = select_wavelet(grid_fold, fold["baseline_wavelet"], [g for _, g in job.grid], job.folds,
                          config.selection_rule, mean_scores=fold["mean"])
@@ -442,6 +476,7 @@ def _score_students(job: _Job, filters, cross, progress):
                                                       deploy, test_groups=job.test_groups, **job.every_target)
         job.students[name] = model  # fitted in place; the AWD one is kept for explanations
         students[name] = _student_record(job, name, model, h)
+        job.stop_if_cancelled(f"the {name} student")
     if job.kind == "image":
         for name in MAP_BASELINES:
             model = baseline_student(job.config, name)
@@ -449,6 +484,7 @@ def _score_students(job: _Job, filters, cross, progress):
                                                           job.y_test, job.column, 0, test_groups=job.test_groups,
                                                           **job.every_target)
             students[name] = _student_record(job, name, model, None)
+            job.stop_if_cancelled(f"the {name} student")
     for name in models:
         models[name]["cv"] = cv_entry(cross["fold"][name], cross["fold"]["mean"], job.folds)
     report(progress, "students", STUDENTS_SCORED, "students scored")
@@ -469,8 +505,9 @@ def _grid_students(job: _Job, filters, grid, progress):
                                                               model._features(bands))
 
     def done(i):
-        report(progress, "students", STUDENTS_SCORED + (1 - STUDENTS_SCORED) * (i + 1) / len(filters),
-               f"student of grid point {i + 1}/{len(filters)}")
+        message = f"student of grid point {i + 1}/{len(filters)}"
+        report(progress, "students", STUDENTS_SCORED + (1 - STUDENTS_SCORED) * (i + 1) / len(filters), message)
+        job.stop_if_cancelled(message)
 
     out = []
     fitted = map_on_job_threads(fit_one, filters, on_result=done)  # independent fits: one per core

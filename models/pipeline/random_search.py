@@ -49,7 +49,9 @@ def random_search_control(screen_score, full_score, n, length, seed=0, keep=SCRE
         Wavelets scored on every fold after the screening round; with ``n <= keep`` every wavelet is scored on
         every fold and there is no screening.
     on_result : callable, optional
-        ``on_result(done, total)`` after each scored wavelet, ``total = n + min(keep, n)`` with screening.
+        ``on_result(done, total)`` after each scored wavelet, ``total = n + min(keep, n)`` with screening. What it
+        raises (e.g. :class:`models.distill.Cancelled`) ends the search: the wavelets not yet started are not
+        scored (:func:`models.cores.map_on_job_threads`).
 
     Returns
     -------

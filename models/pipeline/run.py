@@ -21,7 +21,8 @@ def run(data_path, config, out_dir, progress=None, should_cancel=None, on_epoch=
     progress : callable, optional
         ``progress(stage, fraction, message)``; stages: data, teacher, distill, select, students, done.
     should_cancel : callable, optional
-        Polled between epochs; True raises :class:`models.distill.Cancelled`.
+        Polled during every stage (:func:`prepare`, :func:`distill_chunk`, :func:`finalize`), at most a few seconds
+        apart; True raises :class:`models.distill.Cancelled`. ``awd distill`` passes none.
     on_epoch : callable, optional
         ``on_epoch(epoch, losses)``.
 
@@ -31,7 +32,7 @@ def run(data_path, config, out_dir, progress=None, should_cancel=None, on_epoch=
         The result bundle.
     """
     work_dir = Path(out_dir) / "work"
-    info = prepare(data_path, config, work_dir, progress=progress)
+    info = prepare(data_path, config, work_dir, progress=progress, should_cancel=should_cancel)
     n_grid = len(info["config"]["lambdas"]) * len(info["config"]["gammas"])
     distill_chunk(work_dir, range(n_grid), progress=progress, should_cancel=should_cancel, on_epoch=on_epoch)
-    return finalize(work_dir, out_dir, progress=progress)
+    return finalize(work_dir, out_dir, progress=progress, should_cancel=should_cancel)

@@ -356,6 +356,34 @@ def test_a_cancel_stops_the_start_search_after_its_first_chunk_of_starts(synthet
     assert not any(m.startswith("epoch") for m in seen)
 
 
+
+@pytest.mark.parametrize("stage", ["select", "students"])
+def test_a_cancel_stops_the_final_stage_after_the_piece_of_work_it_was_noticed_at(synthetic_file, tmp_path, stage):
+    """Audit: the final stage (selection, students, control, figures) never polled for a cancel, and a job cancelled
+    there ran it to its end (about a minute on the lensing example) while the next job waited for the worker."""
+    config = {**TINY, "random_search": 30}
+    pipeline.prepare(synthetic_file, config, tmp_path)
+    pipeline.distill_chunk(tmp_path, range(2))
+    seen = []
+
+    def progress(stage_now, fraction, message):
+        seen.append((stage_now, message))
+
+    polls = []
+
+    def should_cancel():
+        polls.append(len(seen))
+        return any(s == stage and m != "fitting the interpretable students" for s, m in seen)
+
+    with pytest.raises(pipeline.Cancelled, match="during the final stage, after"):
+        pipeline.finalize(tmp_path, tmp_path / "out", progress=progress, should_cancel=should_cancel)
+    first = next(i for i, (s, m) in enumerate(seen) if s == stage and m != "fitting the interpretable students")
+    assert len(seen) == first + 1, seen[first:]  # nothing reported after the piece it was noticed at
+    assert polls[-1] == first + 1 and len(polls) >= (1 if stage == "select" else 10)  # at every piece until then
+    assert not (tmp_path / "out" / "result.json").exists()
+    # without should_cancel (awd distill) the same work directory finishes
+    assert pipeline.finalize(tmp_path, tmp_path / "out")["selection"]["random_search"]["n"] == 30
+
 @pytest.mark.parametrize("change, match", [
     ({"teacher": "transformer"}, "teacher"),
     ({"wave": "bior1.3"}, "wave"),
