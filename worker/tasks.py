@@ -178,7 +178,7 @@ def finalize_job(self, job_id: str, attempt: int) -> str:
     with JobRun(job_id, attempt, self.request.hostname) as run:
         def body():
             staged = _staging(run)
-            pipeline.finalize(run.work_dir, staged, progress=run.progress)
+            pipeline.finalize(run.work_dir, staged, progress=run.progress, should_cancel=run.should_cancel)
             return "succeeded" if run.succeed(staged) else "superseded"
         return _guarded(run, body)
 
@@ -194,13 +194,13 @@ def _run_or_split(run: JobRun) -> str:
     data_path, config = run.inputs()
     run.check_quota()
     info = pipeline.prepare(data_path, config, run.work_dir, progress=run.progress,
-                            on_teacher_epoch=run.on_teacher_epoch)
+                            on_teacher_epoch=run.on_teacher_epoch, should_cancel=run.should_cancel)
     n_points = len(info["config"]["lambdas"]) * len(info["config"]["gammas"])
     if n_points < settings.chord_min_points or not _workers_to_share(settings.chord_min_machines):
         pipeline.distill_chunk(run.work_dir, range(n_points), progress=run.progress,
                                should_cancel=run.should_cancel, on_epoch=run.on_epoch)
         staged = _staging(run)
-        pipeline.finalize(run.work_dir, staged, progress=run.progress)
+        pipeline.finalize(run.work_dir, staged, progress=run.progress, should_cancel=run.should_cancel)
         return "succeeded" if run.succeed(staged) else "superseded"
     size = settings.chunk_points
     chunks = [list(range(i, min(i + size, n_points))) for i in range(0, n_points, size)]

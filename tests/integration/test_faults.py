@@ -63,6 +63,32 @@ def test_cancel_during_the_teachers_training_stops_within_an_epoch(client, worke
     assert client.delete(f"/api/datasets/{dataset['id']}", params={"with_jobs": "true"}).status_code == 204
 
 
+def test_cancel_during_the_final_stage_frees_the_worker_for_the_next_job_within_seconds(client, worker, dataset,
+                                                                                        tiny_job, data_dir):
+    """Audit: the final stage (selection, students, the teacher-free control, figures) never polled for a cancel: a
+    job cancelled there ran it to its end while the next job waited. Here the control's 2000 random wavelets on
+    20 folds make the selection last about a minute (77 s here before the fix, from the cancel to the next job's
+    start); the cancel now frees the worker within seconds."""
+    slow = {**tiny_job, "random_search": 2000, "student_penalty": "none", "cv_folds": 20, "cv_repeats": 5}
+    job = client.post("/api/jobs", json={"dataset_id": dataset["id"], **slow}).json()
+
+    def in_the_control():
+        body = _state(client, job["id"])
+        return body["stage"] == "select" and "control without the teacher" in (body["message"] or "")
+
+    wait_for(in_the_control, timeout=180, interval=0.2, what="the job's selection to score its control")
+    queued = client.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job, "seed": 31}).json()
+    started = time.monotonic()
+    assert client.post(f"/api/jobs/{job['id']}/cancel").json()["state"] == "cancelled"
+    wait_for(lambda: _state(client, queued["id"])["state"] != "queued", timeout=180, interval=0.1,
+             what="the next job to start")
+    freed = time.monotonic() - started
+    print(f"\nfrom the cancel to the next job's start: {freed:.1f} s")
+    assert freed < 15, freed
+    assert not (data_dir / "jobs" / job["id"] / "attempt-1").exists()
+    assert _state(client, job["id"])["state"] == "cancelled"
+    assert wait_for(lambda: _terminal(client, queued["id"]), timeout=120)["state"] == "succeeded"
+
 def test_cancel_a_queued_job(client, workers, dataset, tiny_job):
     workers.stop()
     job = client.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job}).json()
