@@ -289,7 +289,9 @@ def latest_succeeded_jobs(session: Session, *, kind: str, limit: int) -> list[tu
 
 
 def cancel_job(session: Session, *, job_id: str) -> bool:
-    """Cancel a queued or running job (the worker notices between epochs)."""
+    """Cancel a queued or running job (a running job's worker notices at its next poll of
+    :meth:`worker.runner.JobRun.should_cancel`: every few seconds in the teacher's training and the final stage,
+    after each chunk of the start search and each distillation epoch)."""
     return _cas(session, [Job.id == job_id, Job.state.in_(ACTIVE_STATES)], state="cancelled",
                 stage="cancelled", finished=utcnow(), message="cancelled by the user")
 

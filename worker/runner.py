@@ -2,7 +2,9 @@
 
 The tasks in :mod:`worker.tasks` stay short by delegating here. Every database write carries the
 attempt number (a fencing token): once the job is cancelled or re-queued, this attempt's writes are
-refused, :meth:`JobRun.should_cancel` turns true and the pipeline stops at the next epoch.
+refused, :meth:`JobRun.should_cancel` turns true and the pipeline stops at its next poll of it: every few seconds
+of a teacher's training, after each chunk of the start search and each distillation epoch, and in the final stage
+after each candidate's cross-validation, each control wavelet and each student (``models.pipeline.finalize``).
 """
 
 from __future__ import annotations

@@ -397,7 +397,11 @@ def get_job(job: JobDep, session: SessionDep, paths: PathsDep,
 @router.post("/{job_id}/cancel", response_model=JobPublic,
              responses={404: {"model": Problem}, 409: {"model": Problem}})
 def cancel_job(job: JobDep, session: SessionDep):
-    """Cancel a queued or running job; a running one stops at its next epoch (within seconds)."""
+    """Cancel a queued or running job. A running one stops at its worker's next check, and the worker takes the next
+    job: checks come every 2 s of a teacher's training, after each chunk of the start search and each distillation
+    epoch, and in the final stage after each candidate's cross-validation, each control wavelet, each student and
+    every 2 s of the scattering student's training (at most 5.5 s apart in the lensing example's final stage on 2
+    cores)."""
     task_id, was_queued = job.task_id, job.state == "queued"
     if not crud.cancel_job(session, job_id=job.id):
         raise HTTPException(status.HTTP_409_CONFLICT, f"job is already {job.state}; nothing to cancel")
