@@ -209,6 +209,7 @@ async def _read_and_store(upload, response, session, settings, paths) -> Dataset
     A file stored as it came is identified by its bytes. A file read with ``tile``, ``drop_incomplete`` or
     ``pad_ends`` is stored as the dataset read (one ``.npz``, whose bytes hold the name) and identified by that
     data (:func:`models.data.content_sha256`): the same file under another name is the dataset stored before.
+    Where ``drop_incomplete`` or ``pad_ends`` changed nothing, the file is stored as it came, and found by its bytes.
     """
     tile, drop, pad = _tile_size(upload), _flag(upload, "drop_incomplete"), _flag(upload, "pad_ends")
     name = upload.display_name("dataset")
@@ -222,9 +223,11 @@ async def _read_and_store(upload, response, session, settings, paths) -> Dataset
                                                drop_incomplete=drop, pad_ends=pad)
     # tiles, or rows left out or filled: what is stored is the dataset read, and its content identifies it
     read_anew = tile is not None or bool(dataset.meta.get("dropped_rows") or dataset.meta.get("padded_rows"))
-    said = f"these {tile} px tiles were made before" if tile else "these rows were uploaded before"
+    said = (f"these {tile} px tiles were made before" if tile else "these rows were uploaded before" if read_anew
+            else "this file was uploaded before")
     sha256 = await run_in_threadpool(content_sha256, dataset) if read_anew else upload.sha256
-    if read_anew and (existing := crud.find_dataset_by_hash(session, sha256=sha256)) is not None:
+    # drop_incomplete or pad_ends that changed nothing (or a format that ignores them) skipped the look-up above
+    if (read_anew or drop or pad) and (existing := crud.find_dataset_by_hash(session, sha256=sha256)) is not None:
         return reused_dataset(response, existing, said, asked=dataset.name)
     stored_path, suffix, size = upload.path, upload.suffix, upload.size
     try:

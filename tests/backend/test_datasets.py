@@ -266,3 +266,24 @@ def test_the_lensing_example_takes_shape_noise_and_smoothing(client):
     assert refused.status_code == 422 and "lensing example only" in refused.json()["detail"]
     assert client.post("/api/examples/lensing", json={"galaxy_density": 0}).status_code == 422
     assert client.post("/api/examples/lensing", json={"smoothing_arcmin": 100}).status_code == 422
+
+
+def test_a_remedy_that_changes_nothing_finds_the_file_stored_before(client, upload):
+    """drop_incomplete or pad_ends on a file with no missing value (or on a format that ignores them) reads the
+    file as it is: it is stored as it came, so the same file is the dataset stored before, not a copy per upload."""
+    rng = np.random.default_rng(6565)
+    X = rng.normal(size=(40, 16))
+    rows = [",".join([f"t{i}" for i in range(16)] + ["y"])]
+    rows += [",".join([str(v) for v in X[i]] + [str(X[i, :3].sum())]) for i in range(40)]
+    content = "\n".join(rows).encode()
+    first = upload(content, "complete.csv")
+    assert first.status_code == 201, first.text
+    for form in ({"pad_ends": "true"}, {"drop_incomplete": "true"}, {"pad_ends": "true"}):
+        again = upload(content, "complete.csv", **form)
+        assert again.status_code == 200 and again.json()["id"] == first.json()["id"], (form, again.text)
+        assert again.json()["note"].startswith("this file was uploaded before"), again.json()["note"]
+    fresh = example_npz(seed=6566)  # an .npz ignores pad_ends: first stored with it, then found without and with
+    with_flag = upload(fresh, "ignored.npz", pad_ends="true")
+    assert with_flag.status_code == 201, with_flag.text
+    for form in ({}, {"pad_ends": "true"}):
+        assert upload(fresh, "ignored.npz", **form).json()["id"] == with_flag.json()["id"], form
