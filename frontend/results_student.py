@@ -272,6 +272,9 @@ def outside_range_text(parameters: dict) -> str | None:
     >>> print(outside_range_text(p))  # doctest: +NORMALIZE_WHITESPACE
     not counted (outside the bins), of the training peaks: LL 41.1 % below, 0.4 % above; detail magnitude 1.0 %
     above (“Map student's range: both signs” on the configure page counts the responses below 0)
+    >>> signed = {**p, "bin_range": [0.0, 1.4], "channel_ranges": [[-1.4, 1.4], [0.0, 1.4]]}
+    >>> "both signs" in outside_range_text(signed)  # the LL's range is signed already
+    False
     """
     outside = parameters.get("outside_range") or {}
     below, above = outside.get("below") or [], outside.get("above") or []
@@ -283,9 +286,14 @@ def outside_range_text(parameters: dict) -> str | None:
             parts.append(f"{name} {', '.join(sides)}")
     if not parts:
         return None
+    # only where the bins start at 0: a range already signed leaves out what lies below -b, which the option does not
+    # change, and the peak heights' range (raw) starts at a percentile of theirs
+    lows = [r[0] for r in parameters.get("channel_ranges") or []] or \
+        [(parameters.get("bin_range") or [0.0])[0]] * len(below)
     hint = (f" (“{OPTION_WORDS['peak_range']}: {VALUE_WORDS['peak_range']['signed']}” on the configure page counts "
             "the responses below 0)"
-            if any(isinstance(v, int | float) and v >= SIGNED_HINT_SHARE for v in below) else "")
+            if any(isinstance(v, int | float) and v >= SIGNED_HINT_SHARE and low == 0 for v, low in zip(below, lows))
+            else "")
     return f"not counted (outside the bins), of the training peaks: {'; '.join(parts)}{hint}"
 
 

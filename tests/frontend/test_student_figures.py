@@ -499,3 +499,19 @@ def test_many_notes_keep_warnings_open_and_fold_the_rest():
     assert [a.children for a in wide] == [f"note {i}" for i in range(5)]
     few = trust_alerts({"trust": {"notes": notes[1:1 + OPEN_NOTES]}})  # few notes: all shown
     assert [a.children for a in few] == ["note 1", "note 2", "note 3"]
+
+
+def test_the_signed_range_is_named_only_where_the_bins_start_at_zero():
+    """The student section names the signed range where a channel's bins start at 0 and leave out 5 % or more of
+    the training peaks below them; not where the range is signed already (what lies below -b stays out with it) nor
+    for the peak heights, whose range starts at a percentile of theirs."""
+    from awd_studio.frontend.results_student import outside_range_text
+
+    base = {"channels": ["LL", "detail magnitude"], "bin_range": [0.0, 1.4],
+            "outside_range": {"below": [0.2, 0.0], "above": [0.0, 0.01]}}
+    assert "both signs" in outside_range_text(base)
+    assert "both signs" in outside_range_text({**base, "channel_ranges": [[0.0, 1.4]] * 2})
+    assert "both signs" not in outside_range_text({**base, "channel_ranges": [[-1.4, 1.4], [0.0, 1.4]]})
+    heights = {"channels": ["height"], "bin_range": [-0.03, 0.19], "outside_range": {"below": [0.08], "above": [0.0]}}
+    assert "both signs" not in outside_range_text(heights)
+    assert "both signs" not in outside_range_text({**heights, "channel_ranges": [[-0.03, 0.19]]})
