@@ -13,7 +13,7 @@ feature ``f = b * k + (r - 1)`` is the r-th largest coefficient (signed, or by m
 
 Maps (:class:`models.predictors.PeakCountRegressor` on the raw maps): per map, the peaks (pixels above their 8
 neighbours), a 3 x 3 filter's response read at each peak, a histogram of the responses per filter (``bins``
-bins over ``bin_range``); then the nearest class template in chi² metric (its target row is the prediction)
+bins over ``bin_range``, or over ``channel_ranges``' own range for a channel the signed range widens); then the nearest class template in chi² metric (its target row is the prediction)
 or a ridge model on the standardised histograms.
 
 Scattering (:class:`models.scattering.ScatteringRegressor` with the DWT bank, option ``student: scattering``):
@@ -207,7 +207,8 @@ def maps_record(name, model, *, target_column=0, target_names=None):
     -------
     record : dict
         ``parameters``: ``response``, ``channels`` (names, in feature order: feature ``c * bins + i`` is bin i
-        of channel c), ``bins``, ``bin_range``, ``bin_edges``, ``method``, ``covariance``, ``kernels`` (3 x 3
+        of channel c), ``bins``, ``bin_range``, ``bin_edges`` (the edges over ``bin_range``: not those of a channel
+        ``channel_ranges`` widens), ``method``, ``covariance``, ``kernels`` (3 x 3
         lists), ``channel_scale`` (what each channel's responses are divided by before binning: ones except for
         the ``"magnitude"`` response), ``channel_ranges`` (each channel's ``[low, high]``: ``bin_range``, or
         ``[-high, high]`` for a channel the ``signed`` range widens), ``outside_range`` (``below`` and ``above``:
