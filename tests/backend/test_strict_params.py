@@ -108,9 +108,10 @@ def test_head_is_served_wherever_get_is(client, dataset):
              if "get" in operations and ("{" not in path or path == "/api/datasets/{dataset_id}")]
     assert "/api/jobs" in paths and f"/api/datasets/{dataset['id']}" in paths
     for path in [*paths, "/api/"]:
-        got, head = client.get(path), client.head(path)
+        # the GETs before and after the HEAD: a list of jobs another test's worker moves on may change in between
+        got, head, again = client.get(path), client.head(path), client.get(path)
         assert got.status_code == 200 and head.status_code == 200, (path, head.headers)
-        assert head.content == b"" and head.headers == got.headers, path
+        assert head.content == b"" and head.headers in (got.headers, again.headers), (path, head.headers, got.headers)
     gone = client.head("/api/datasets/00000000-0000-4000-8000-000000000000")
     assert gone.status_code == 404 and gone.content == b""
     post_only = client.head("/api/jobs/00000000-0000-4000-8000-000000000000/cancel")
