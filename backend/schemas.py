@@ -57,6 +57,14 @@ class Problem(BaseModel):
     detail: str
 
 
+class UploadProblem(Problem):
+    """An upload's refusal: ``detail``, and the upload options that would let the file through."""
+
+    remedies: list[str] = Field([], description="upload fields that would let this file through when set to true "
+                                "(drop_incomplete: leave out the rows with missing values; pad_ends: fill the end of "
+                                "each trace that ended early with zeros); the upload page shows a button for each")
+
+
 #: Errors every ``/api`` route may answer, for the OpenAPI document: its 422 is a :class:`Problem` (one sentence),
 #: not FastAPI's list of validation errors, which generated clients would expect and fail to parse.
 API_ERRORS = {422: {"model": Problem, "description": "a parameter or body field is wrong: which, and why"},

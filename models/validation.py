@@ -42,10 +42,15 @@ class InputError(ValueError):
         What is wrong, e.g. ``"contains 3 NaN values"``.
     fix : str, optional
         What to pass instead. Appended after a semicolon.
+    remedies : tuple of str, optional
+        Upload options that would let the input through (``"drop_incomplete"``, ``"pad_ends"``), for a page to
+        offer as buttons; empty when none would.
 
     Attributes
     ----------
     field : str
+        As given.
+    remedies : tuple of str
         As given.
 
     Examples
@@ -55,17 +60,18 @@ class InputError(ValueError):
     'y: has 9 rows but X has 10; give one target per sample'
     """
 
-    def __init__(self, field: str, problem: str, fix: str | None = None):
+    def __init__(self, field: str, problem: str, fix: str | None = None, remedies: tuple[str, ...] = ()):
         self.field = field
         self.problem = problem
         self.fix = fix
+        self.remedies = tuple(remedies)
         message = f"{field}: {problem}"
         if fix:
             message += f"; {fix}"
         super().__init__(message)
 
-    def __reduce__(self):  # keep the three fields when pickled across processes (Celery)
-        return (type(self), (self.field, self.problem, self.fix))
+    def __reduce__(self):  # keep the fields when pickled across processes (Celery)
+        return (type(self), (self.field, self.problem, self.fix, self.remedies))
 
 
 def _as_numeric(a, field: str) -> np.ndarray:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from awd_studio.backend.deps import DatasetDep, PathsDep, SessionDep, SettingsDep, require_owner
-from awd_studio.backend.schemas import DATABASE_BUSY, OWNER_ERRORS, DatasetPublic, DatasetsPublic, Problem
+from awd_studio.backend.schemas import (
+    DATABASE_BUSY,
+    OWNER_ERRORS,
+    DatasetPublic,
+    DatasetsPublic,
+    Problem,
+    UploadProblem,
+)
 from awd_studio.backend.uploads import multipart_openapi, one_at_a_time, reading_data_file, receive_upload
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import ACTIVE_STATES, new_id
@@ -27,12 +35,13 @@ _ERRORS = {413: {"model": Problem, "description": "the file is larger than the u
                                                   "max_upload_bytes)"},
            415: {"model": Problem, "description": "not a format the readers take (npz, npy, csv, FITS, HDF5, MAT), "
                                                   "e.g. a pickle (.pkl), which is never read"},
-           422: {"model": Problem, "description": "the file was read but its content is refused: the detail names "
-                                                  "the field and the fix (wrong shape, NaN or infinite values, "
-                                                  "targets of another length, a truncated file, too few samples, "
-                                                  "an object array stored as a pickle inside an npy or npz, which "
-                                                  "is never unpickled, or more decoded values than the server "
-                                                  "allows: GET /api/options, max_decoded_bytes)"},
+           422: {"model": UploadProblem,
+                 "description": "the file was read but its content is refused: the detail names the field and the fix "
+                                "(wrong shape, NaN or infinite values, targets of another length, a truncated file, "
+                                "too few samples, an object array stored as a pickle inside an npy or npz, which is "
+                                "never unpickled, or more decoded values than the server allows: GET /api/options, "
+                                "max_decoded_bytes); remedies: the upload fields that would let it through (rows "
+                                "with missing values: drop_incomplete, pad_ends)"},
            507: {"model": Problem, "description": "the server's disk has no room for the dataset"}}
 
 
@@ -197,7 +206,9 @@ async def upload_dataset(request: Request, response: Response, session: SessionD
         async with one_at_a_time(f"dataset:{upload.sha256}"):
             return await _read_and_store(upload, response, session, settings, paths)
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, _in_the_users_words(str(exc), upload)) from None
+        refusal = UploadProblem(detail=_in_the_users_words(str(exc), upload),
+                                remedies=list(getattr(exc, "remedies", ())))
+        return JSONResponse(refusal.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     finally:
         upload.discard()
 

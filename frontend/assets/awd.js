@@ -51,7 +51,16 @@
         function (m, a) { return a.indexOf("_") >= 0 ? said(a) : m; });
   }
 
-  /* POST a FormData with upload progress. onProgress(percent), onDone(body), onFail(message). */
+  /* The upload options a refusal says would let the file through (its body's `remedies`: drop_incomplete,
+   * pad_ends), or none. */
+  function remediesOf(xhr) {
+    try {
+      var body = JSON.parse(xhr.responseText);
+      return Array.isArray(body.remedies) ? body.remedies : [];
+    } catch (e) { return []; }
+  }
+
+  /* POST a FormData with upload progress. onProgress(percent), onDone(body), onFail(message, remedies). */
   function post(url, form, onProgress, onDone, onFail) {
     var xhr = new XMLHttpRequest();
     xhr.open("POST", url);
@@ -64,7 +73,7 @@
         try { body = JSON.parse(xhr.responseText); } catch (e) { onFail("the server sent an unreadable answer"); return; }
         onDone(body);
       } else {
-        onFail(errorText(xhr));
+        onFail(errorText(xhr), remediesOf(xhr));
       }
     };
     xhr.onerror = function () { onFail("the server could not be reached (network error)"); };
@@ -104,18 +113,19 @@
   /* One upload with its page's progress bar, status line and error alert (ids "<prefix>-upload-bar",
    * "<prefix>-upload-status", "<prefix>-error"): `how.busy` once the bytes are sent, `how.done(body)` the status
    * line on success, `how.failed` the alert's first words (also in the status line with `how.failedBeside`), the
-   * refusal said in the page's words of `how.words` (inPageWords); `onDone(body)` and `onFail(the server's message)`
+   * refusal said in the page's words of `how.words` (inPageWords); `onDone(body)` and `onFail(the server's message,
+   * the remedies it names)`
    * for what else the page needs. A file over the server's limit is refused here, before its bytes are sent (review
    * 18: a 205 MB file took 49 s to be refused). */
   function send(prefix, url, form, how, onDone, onFail) {
     var errorId = prefix + "-error";
     setProps(errorId, { is_open: false });
-    function fail(msg) {
+    function fail(msg, remedies) {
       var said = how.failed + inPageWords(msg, how.words);
       bar(prefix, 0, "");
       status(prefix, how.failedBeside ? said : "");
       setProps(errorId, { children: said, is_open: true });
-      if (onFail) { onFail(msg); }
+      if (onFail) { onFail(msg, remedies || []); }
     }
     withUploadLimit(function (limit) {
       var largest = null;
@@ -186,13 +196,13 @@
       }
     }, function (body) { setProps("home-dataset-id", { data: body.id }); },
     // the error stands alone: no preview (and "Configure" button) of an earlier dataset under it
-    function (msg) {
+    function (msg, remedies) {
       setProps("home-dataset-id", { data: null });
       // a text file refused for missing values or cells that are not numbers (traces that ended early): each remedy
-      // the refusal names (drop_incomplete=true, pad_ends=true: models/data/readers/text.py) is offered here, but
-      // the one just tried (a gap in a trace filled at its end names the other alone)
+      // the refusal names (its `remedies`: models/data/readers/text.py) is offered here, but the one just tried (a
+      // gap in a trace filled at its end names the other alone)
       var offered = [[DROP_BUTTON, "drop_incomplete"], [PAD_BUTTON, "pad_ends"]].filter(function (remedy) {
-        return msg.indexOf(remedy[1] + "=true") >= 0 && !(extra && extra[remedy[1]]);
+        return remedies.indexOf(remedy[1]) >= 0 && !(extra && extra[remedy[1]]);
       }).map(function (remedy) { return remedy[0]; });
       if (offered.length && /\.(csv|tsv|txt)$/i.test(file.name)) {
         [DROP_BUTTON, PAD_BUTTON].forEach(function (id) {

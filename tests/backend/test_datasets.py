@@ -96,6 +96,8 @@ def test_rows_with_missing_values_are_left_out_when_asked(client, upload, stored
     before = stored_files()
     refused = upload(content, "ended_early.csv")
     assert refused.status_code == 422 and "drop_incomplete=true" in refused.json()["detail"]
+    # the remedies as a field the page reads (it matched the message's words: a rewording hid its buttons)
+    assert refused.json()["remedies"] == ["drop_incomplete", "pad_ends"]
     assert stored_files() == before
     taken = upload(content, "ended_early.csv", drop_incomplete="true")
     assert taken.status_code == 201, taken.text
@@ -123,6 +125,11 @@ def test_rows_with_missing_values_are_left_out_when_asked(client, upload, stored
     assert again.status_code == 200 and again.json()["id"] == body["id"]
     both = upload(content, "ended_early.csv", pad_ends="true", drop_incomplete="true")
     assert both.status_code == 422 and "cannot be combined" in both.json()["detail"]
+    assert both.json()["remedies"] == []
+    # a gap inside a trace: filling the ends cannot help, leaving the row out can
+    gap = content.replace(rows[2].split(",")[5].encode(), b"", 1)
+    gapped = upload(gap, "gap.csv", pad_ends="true")
+    assert gapped.status_code == 422 and gapped.json()["remedies"] == ["drop_incomplete"], gapped.text
 
 
 def _ended_early_csv(seed: int) -> bytes:

@@ -81,7 +81,7 @@ def _csv_arrays(path: Path, budget: int, sample_shape, pad_ends: bool = False) -
     filled with zeros, as the training data were (:func:`~models.data.readers.text.fill_ended_series`)."""
     # a prediction needs every time point of its series: no rows are left out here
     table = read_table(path, budget, drop_hint="or fill in or remove those rows first: each series needs every "
-                                               "time point to be predicted", keep_missing=pad_ends)
+                                               "time point to be predicted", keep_missing=pad_ends, remedies=())
     data, header = table.data, table.header
     width = data.shape[1]
     targets, _ = csv_targets(header, width)

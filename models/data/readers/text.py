@@ -52,18 +52,22 @@ DROP_INCOMPLETE_HINT = ("or leave out the rows with missing values, or, for trac
                         "end after its last value with zeros (the upload page offers both; the upload field "
                         "drop_incomplete=true or pad_ends=true; awd distill --drop-incomplete or --pad-ends)")
 
+#: The upload options :data:`DROP_INCOMPLETE_HINT` names (an error's ``remedies``: the buttons the upload page shows).
+DROP_INCOMPLETE_REMEDIES = ("drop_incomplete", "pad_ends")
+
 
 def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header: list[str] | None = None,
                 row_names: list[str] | None = None, drop_incomplete: bool = False,
-                drop_hint: str = DROP_INCOMPLETE_HINT, keep_missing: bool = False
-                ) -> tuple[np.ndarray, list[str], np.ndarray]:
+                drop_hint: str = DROP_INCOMPLETE_HINT, keep_missing: bool = False,
+                remedies: tuple[str, ...] = DROP_INCOMPLETE_REMEDIES) -> tuple[np.ndarray, list[str], np.ndarray]:
     """The cells ``keep`` of every row as float64, or an InputError naming every cell that is not a number (the
     first :data:`NAMED_BAD_CELLS` by line of the file, column and content, and how many cells and rows in all: one
     at a time took a round trip per missing value). ``lines``: each row's line number in the file; ``header``: the
     columns' names and ``row_names`` each row's identifier (its first text column), named beside the numbers so
     that the cell can be found in a spreadsheet. With ``drop_incomplete`` such rows are left out instead, and
     named in the second value returned (``"line 7 (trk0005)"``); the third is the rows kept, by index.
-    ``drop_hint``: how the reader's caller leaves such rows out, for the error's remedy. With ``keep_missing``
+    ``drop_hint``: how the reader's caller leaves such rows out, for the error's remedy, and ``remedies`` the upload
+    options it names (:class:`~models.validation.InputError`'s). With ``keep_missing``
     a missing value (a blank cell or one of :data:`MISSING_MARKS`) is NaN in the data, for the caller to fill;
     other cells that are not numbers are still refused."""
     data = np.empty((len(rows), len(keep)), dtype=np.float64)
@@ -104,13 +108,14 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
                 "a cell that is not a number" if len(bad) == 1 else f"{len(bad)} cells that are not numbers")
         n_rows = len({i for i, _, _ in bad})
         rows_with = f", in {n_rows} rows" if n_rows > 1 else ""
-        fix = f"use numbers only (one header row is allowed); {drop_hint}"
+        fix, offered = f"use numbers only (one header row is allowed); {drop_hint}", remedies
         if len(keep) > 2 * len(rows) and all(j == keep[0] and t.strip() for _, j, t in bad):
             # a name in the first column and many more columns than rows: a spreadsheet with one trace a column
             fix = ("this looks like one series per column, each row a time point (the first column names the "
                    "rows); AWD Studio reads one series per row: transpose the table (Excel: copy, Paste Special, "
                    "Transpose; pandas: df.T) and upload again")
-        raise InputError("file", f"{what}{rows_with}: {named}{more}", fix)
+            offered = ()
+        raise InputError("file", f"{what}{rows_with}: {named}{more}", fix, remedies=offered)
     return data, [], np.arange(len(rows))
 
 
@@ -212,10 +217,11 @@ def _is_identifier_name(name: str) -> bool:
 
 
 def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint: str = DROP_INCOMPLETE_HINT,
-               keep_missing: bool = False) -> Table:
+               keep_missing: bool = False, remedies: tuple[str, ...] = DROP_INCOMPLETE_REMEDIES) -> Table:
     """The numbers of a delimited text file, its header, the identifier columns left out and each row's
     identifier (:class:`Table`); ``drop_incomplete``: leave out the rows with a cell that is not a number;
-    ``drop_hint``: what the error on such a cell suggests instead (:data:`DROP_INCOMPLETE_HINT` for datasets);
+    ``drop_hint``: what the error on such a cell suggests instead (:data:`DROP_INCOMPLETE_HINT` for datasets), and
+    ``remedies`` the upload options it names;
     ``keep_missing``: missing values (blank, NaN, NA, and the cells a short row lacks) are NaN in ``data``."""
     size = path.stat().st_size
     if size * 4 > budget:  # a float64 per ~2+ characters: a generous upper bound on the decoded size
@@ -248,7 +254,7 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
                                                else ""),
                              "give every series the same length" + (
                                  "; " + drop_hint + " (shorter rows count as rows with missing values)"
-                                 if len(r) < width else ""))
+                                 if len(r) < width else ""), remedies=remedies if len(r) < width else ())
     # a column is text when no cell below the first row is a number
     text_cols = {j for j in range(width) if len(rows) > 1 and not any(_is_number(r[j]) for r in rows[1:])}
     first = rows[0]
@@ -265,7 +271,8 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
         raise InputError("file", f"the target column {clash[0]!r} holds text", "give each series a numeric target")
     keep = [j for j in range(width) if j not in ignored_cols]
     row_names = [r[ignored_cols[0]] for r in rows] if ignored_cols else None
-    data, dropped, kept = _parse_rows(rows, keep, lines, header, row_names, drop_incomplete, drop_hint, keep_missing)
+    data, dropped, kept = _parse_rows(rows, keep, lines, header, row_names, drop_incomplete, drop_hint, keep_missing,
+                                      remedies)
     ids = [row_names[i].strip() for i in kept] if row_names else None
     words = [_row_words(lines[i], row_names[i] if row_names else None) for i in kept]
     if header is None:
@@ -406,7 +413,7 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
                              + (" …" if missing_target.size > NAMED_BAD_CELLS else "")
                              + f" (the target column is “{column}”)",
                              "only a trace's own end is filled: give every row its target, or leave out the rows "
-                             "with missing values instead (drop_incomplete=true)")
+                             "with missing values instead (drop_incomplete=true)", remedies=("drop_incomplete",))
         # a gap named by its column's header, as the reader's own errors name cells (review 21: "column 6 “t4”"
         # there, "at position 5" here, for one blank cell)
         columns = [f"column “{header[j][:30]}”" for j in x_cols] if header is not None else None
@@ -493,7 +500,8 @@ instead (drop_incomplete=true)
     if empty.size:
         raise InputError("file", f"{_count(empty.size, 'row')} without any value: "
                          + ", ".join(words[i] for i in empty[:NAMED_BAD_CELLS]),
-                         "remove those rows, or leave out the rows with missing values instead (drop_incomplete=true)")
+                         "remove those rows, or leave out the rows with missing values instead (drop_incomplete=true)",
+                         remedies=("drop_incomplete",))
     positions = np.arange(X.shape[1])
     gaps = missing & (positions[None, :] < n_values[:, None])
     gap_rows = np.flatnonzero(gaps.any(axis=1))
@@ -506,7 +514,7 @@ instead (drop_incomplete=true)
         raise InputError("file", f"{_count(gap_rows.size, 'row')} with a gap before its last value: {named}"
                          + (" …" if gap_rows.size > NAMED_BAD_CELLS else ""),
                          "only the end of a trace is filled: fill the gaps (e.g. interpolate) or leave out the rows "
-                         "with missing values instead (drop_incomplete=true)")
+                         "with missing values instead (drop_incomplete=true)", remedies=("drop_incomplete",))
     ended = np.flatnonzero(n_values < X.shape[1])
     X[missing] = 0.0
     return X, {"count": int(ended.size), "of": int(len(X)), "shortest": int(n_values.min()),
