@@ -8,7 +8,7 @@ __all__ = ["verdict_text", "format_difference", "rmse_difference_words", "warnin
            "N_BOOT", "SMALL_SHARE", "SMALL_RELATIVE", "is_small", "SMALL_WORDS", "awd_significantly_worse",
            "interval_side", "FEW_TEST_SAMPLES", "FIXED_FILTER_SES", "NO_SKILL_R2", "no_skill_words",
            "verdict_samples",
-           "distillation_helped"]
+           "distillation_helped", "teacher_part_words"]
 
 #: How many standard errors both CV gains of a fixed filter over the model delivered must exceed before a note says it
 #: leads (models.pipeline.finalize's fixed-filter check). Review 29A (real repeated CV of least-squares students,
@@ -222,6 +222,44 @@ def no_skill_words(best_r2):
     return (f"No model here predicts the target usefully: the best test R² of any model, the teacher's included, is "
             f"{best_r2:.3f} (0 is the score of always predicting the test targets' mean; below {NO_SKILL_R2} counts "
             "as little or no skill here). What follows compares models with little or no skill. ")
+
+
+#: The trust notes (:func:`models.pipeline.trust.trust_notes`) that find no part of the teacher's in a gain over the
+#: initial wavelet, and how the verdict says so.
+TEACHER_PART_NOT_SHOWN = {
+    "interpretation_no_gain": "the best γ = 0 point, found without the teacher, predicts as well",
+    "search_beats_awd": "a search of random wavelets without the teacher found one that predicts better",
+}
+
+
+def teacher_part_words(helped, note_keys) -> str:
+    """A sentence to end a verdict that shows distillation helping when the trust notes find no part of the
+    teacher's in it (review 38B: "AWD improves test R² over db5", in green, above two notes saying that the
+    attributions did not help and that a search without the teacher did better); "" otherwise.
+
+    Parameters
+    ----------
+    helped : bool or None
+        The verdict's ``helped`` (:func:`distillation_helped`).
+    note_keys : iterable of str
+        The keys of the result's trust notes.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(teacher_part_words(True, ["interpretation_no_gain", "search_beats_awd"]).strip()[:77])
+    The learned wavelet is better than the initial one, but the teacher's part in
+    >>> teacher_part_words(True, ["awd_beats_search"]), teacher_part_words(False, ["search_beats_awd"])
+    ('', '')
+    """
+    reasons = [words for key, words in TEACHER_PART_NOT_SHOWN.items() if key in set(note_keys)]
+    if not helped or not reasons:
+        return ""
+    return (" The learned wavelet is better than the initial one, but the teacher's part in that is not shown: "
+            + " and ".join(reasons) + " (the notes below).")
 
 
 def verdict_text(choice, difference, init_name, metric="r2", target_name=None, small=False, n_test=None):

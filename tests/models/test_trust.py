@@ -226,6 +226,24 @@ def test_a_best_point_level_with_gamma_zero_is_said_not_to_show_the_network():
     assert not any(k.startswith("interpretation") for k in _keys({"selected": {"gamma": 0.0}}))
 
 
+def test_a_verdict_that_helped_says_when_the_notes_find_no_part_of_the_teachers():
+    """Review 38B: "AWD improves test R² over db5 by 0.063", in green, above notes saying that the attributions did
+    not help (level with γ = 0) and that a search without the teacher did better: the verdict now ends saying the
+    teacher's part is not shown. The keys it reads are the notes' own."""
+    from awd_studio.models.pipeline.verdict import teacher_part_words
+
+    level = {"selected": {"gamma": 0.01}, "selection": {"choice": "awd"},
+             "verdict": {"helped": True, "interpretation_difference": {"metric": "r2", "estimate": 0.061,
+                                                                       "low": -0.015, "high": 0.156, "level": 0.95}}}
+    words = teacher_part_words(True, _keys(level))
+    assert "the teacher's part in that is not shown: the best γ = 0 point" in words
+    assert "search" not in words and teacher_part_words(False, _keys(level)) == ""
+    better = {**level, "verdict": {"helped": True, "interpretation_difference": {
+        "metric": "r2", "estimate": 0.06, "low": 0.02, "high": 0.1, "level": 0.95}}}
+    assert teacher_part_words(True, _keys(better)) == ""
+    assert "search of random wavelets" in teacher_part_words(True, ["search_beats_awd"])
+
+
 def test_attributions_are_not_said_to_help_when_the_wavelet_moved_away_from_the_known_one():
     """Review 32B: from sym5 without the start search, the synthetic example's wavelet ended 0.304 from db5 (the
     wavelet that made the data) against 0.213 at the start, and a green note said the attributions helped."""
