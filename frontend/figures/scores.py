@@ -313,6 +313,8 @@ def use_line(bundle: dict, shared: bool = False) -> str:
     True
     >>> "Predict new data" in use_line({"models": {"awd": {}}}, shared=True)  # a share link's reader has no such panel
     False
+    >>> use_line({"models": {"awd": {}}, "verdict": {"no_skill": True}})[:60]
+    'No model here predicts the target usefully (the verdict abov'
     """
     if not (bundle or {}).get("models"):
         return ""
@@ -332,6 +334,10 @@ def use_line(bundle: dict, shared: bool = False) -> str:
     exception = (f" The exception is the note below on the {MODEL_LABELS.get(fixed.get('name'), fixed.get('name'))}"
                  " baseline, which compares it by cross-validation on the training data, not by the test set."
                  if fixed.get("leads") else "")
+    if (bundle.get("verdict") or {}).get("no_skill"):  # review 38B: "the model to use" where none predicts
+        return (f"No model here predicts the target usefully (the verdict above): {model} is the one "
+                f"cross-validation chose, and {apply}, but its predictions are not worth using; more data, or a "
+                f"target the inputs carry, come first.")
     return (f"The model to use: {model}, chosen by cross-validation on the training data; {apply}. The other "
             f"{others} on this page are comparisons on the test set: "
             "one that scores better there tells you something about the data, but picking it by that score would "
