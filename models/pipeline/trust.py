@@ -211,7 +211,8 @@ def trust_notes(bundle: dict) -> list[dict]:
         ``{"level": "danger" | "warning" | "info" | "success", "key": str, "text": str}``; keys
         ``teacher_units`` (uploaded weights predicting at another scale, :func:`units_words`; then no
         ``weak_teacher``), ``weak_teacher``, ``teacher_below_baseline``, ``teacher_at_cap`` (a teacher the job
-        trained stopped at its epoch limit while still improving), ``baseline_beats_awd``, ``awd_beats_teacher``,
+        trained stopped at its epoch limit while still improving), ``fixed_filter_leads_cv``, ``fixed_filter_level``
+        (maps), ``baseline_beats_awd``, ``awd_beats_teacher``,
         ``student_behind_teacher`` (the delivered student's test R² more than :data:`STUDENT_GAP_R2` below the
         teacher's), ``student_terms_cancel`` (the delivered series student's terms largely cancel:
         ``term_variance_ratio`` above :data:`CANCEL_RATIO`), ``distillation_helped`` / ``distillation_small`` /
@@ -395,7 +396,8 @@ def _teacher_notes(bundle: dict) -> list[dict]:
 
 def _baseline_notes(bundle: dict) -> list[dict]:
     """Baselines that may predict better than the model delivered: ``fixed_filter_leads_cv`` (the verdict's
-    ``fixed_filter`` leads in cross-validation, :func:`fixed_filter_words`), then ``baseline_beats_awd`` (the
+    ``fixed_filter`` leads in cross-validation, :func:`fixed_filter_words`) or ``fixed_filter_level`` (it is level
+    with AWD on the test set, :func:`_fixed_filter_level_words`), then ``baseline_beats_awd`` (the
     best baseline beats AWD on the test set; not for the initial wavelet under a verdict sentence, nor for
     another fixed filter beside ``fixed_filter_leads_cv``)."""
     notes = []
@@ -405,6 +407,8 @@ def _baseline_notes(bundle: dict) -> list[dict]:
     fixed = verdict.get("fixed_filter") or {}  # maps since 2026-12-05: the best fixed filter by CV (review 28A)
     if fixed.get("leads"):
         notes.append(_note("warning", "fixed_filter_leads_cv", fixed_filter_words(bundle, fixed)))
+    elif (level := _fixed_filter_level_words(bundle, fixed)) is not None:
+        notes.append(_note("info", "fixed_filter_level", level))
     if best is not None and awd_r2 is not None and best[1] > awd_r2 and best[1] > 0 and not _anecdotes(bundle) and not (
             said_by_verdict and best[0] == "baseline_wavelet") and not (
             # review 29A: beside the CV note on one fixed filter, a test-score note recommended another
@@ -825,6 +829,33 @@ def _unbacked_lead_words(check: dict) -> str:
                 "chance.")
     return (f". In cross-validation on the training maps it does not lead the model delivered by more than two "
             f"standard errors (CV R² {gain:+.3f}, SE {se:.3f}), so its lead here may be the test split's chance.")
+
+
+def _fixed_filter_level_words(bundle: dict, check: dict) -> str | None:
+    """Maps: when AWD is delivered and the best fixed filter by cross-validation (the verdict's ``fixed_filter``)
+    neither leads it there nor differs from it on the test set, the words that say so, else None (review 38A: AWD
+    beat db5 in green, and nothing said that the Roberts cross was level with it, −0.0021 [−0.0054, +0.0012]).
+
+    Examples
+    --------
+    >>> check = {"name": "roberts_cross", "delivered": "awd", "leads": False, "test_difference": {
+    ...          "estimate": -0.0021, "low": -0.0054, "high": 0.0012, "level": 0.95, "metric": "rmse"}}
+    >>> _fixed_filter_level_words({"data": {"target_name": "Omega_m"}}, check)[:72]
+    'The best fixed filter by cross-validation, the Roberts-cross student, is'
+    """
+    diff = check.get("test_difference") or {}
+    if check.get("delivered") != "awd" or check.get("leads") or not {"estimate", "low", "high"} <= set(diff):
+        return None
+    if interval_side(diff["low"], diff["high"], "rmse") != "level":
+        return None
+    scale = max(abs(diff["estimate"]), abs(diff["low"]), abs(diff["high"]))
+    name = _name(bundle, check["name"])
+    what = f" of {bundle['data']['target_name']}" if (bundle.get("data") or {}).get("target_name") else ""
+    return (f"The best fixed filter by cross-validation, the {name} student, is level with AWD on the test set "
+            f"(test RMSE{what}, AWD minus that student: {format_difference(diff['estimate'], 'rmse', scale)}, "
+            f"{100 * diff.get('level', 0.95):.0f} % interval {format_difference(diff['low'], 'rmse', scale)} to "
+            f"{format_difference(diff['high'], 'rmse', scale)}): on these maps the learned wavelet's student does "
+            "not predict better than a fixed filter's.")
 
 
 def fixed_filter_words(bundle: dict, check: dict) -> str:

@@ -226,6 +226,21 @@ def test_a_best_point_level_with_gamma_zero_is_said_not_to_show_the_network():
     assert not any(k.startswith("interpretation") for k in _keys({"selected": {"gamma": 0.0}}))
 
 
+def test_a_fixed_filter_level_with_awd_is_said():
+    """Review 38A: AWD beat db5 in green and nothing said that the best fixed filter by CV, the Roberts cross, was
+    level with it on the test set (AWD − Roberts −0.0021, interval −0.0054 to +0.0012)."""
+    check = {"name": "roberts_cross", "delivered": "awd", "leads": False, "cv_gain": 0.01, "cv_gain_se": 0.02,
+             "cv_score": 0.8, "delivered_cv_score": 0.79, "search_cv_gain": 0.0, "search_cv_gain_se": 0.01,
+             "test_difference": {"estimate": -0.0021, "low": -0.0054, "high": 0.0012, "level": 0.95,
+                                 "metric": "rmse"}}
+    bundle = {"data": {"kind": "image", "target_name": "Omega_m"}, "verdict": {"fixed_filter": check}}
+    note = next(n for n in trust_notes(bundle) if n["key"] == "fixed_filter_level")
+    assert note["level"] == "info" and "Roberts" in note["text"] and "-0.0054" in note["text"], note
+    ahead = {**check, "test_difference": {**check["test_difference"], "low": -0.005, "high": -0.001}}
+    for other in (ahead, {**check, "delivered": "baseline_wavelet"}, {**check, "leads": True}):
+        assert "fixed_filter_level" not in _keys({**bundle, "verdict": {"fixed_filter": other}})
+
+
 def test_a_verdict_that_helped_says_when_the_notes_find_no_part_of_the_teachers():
     """Review 38B: "AWD improves test R² over db5 by 0.063", in green, above notes saying that the attributions did
     not help (level with γ = 0) and that a search without the teacher did better: the verdict now ends saying the
