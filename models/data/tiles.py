@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from awd_studio.models.data.dataset import Dataset, held_out_indices
+from awd_studio.models.data.pixels import tile_sky_meta
 from awd_studio.models.validation import InputError
 
 __all__ = ["tile_maps", "tile_dataset", "tile_groups", "MIN_TILE"]
@@ -108,7 +109,8 @@ def tile_dataset(dataset: Dataset, size: int, *, test_fraction: float = 0.2, see
         Tiles as training samples and fixed test samples; ``meta["tiles"]`` records the tile size, tiles per
         map, the source maps' shape, how many maps went to each split and ``notes``: sentences on a test share
         above the one asked (every cosmology gives a map) and on pixels a size that does not divide the maps
-        leaves out.
+        leaves out. When the maps' scale is known, ``meta["pixel_arcmin"]`` is their pixel (which a tile keeps)
+        and a field of view in ``meta`` is the tile's (:func:`models.data.pixels.tile_sky_meta`).
 
     Raises
     ------
@@ -153,9 +155,9 @@ def tile_dataset(dataset: Dataset, size: int, *, test_fraction: float = 0.2, see
     if dropped > 0:
         notes.append(f"{size} px does not divide the {height} × {width} maps: {100 * dropped:.0f} % of each map "
                      "(its right and bottom edges) is left out; a divisor of the map size keeps every pixel.")
-    meta = dict(dataset.meta, tiles={"size": size, "per_map": per_map, "source_shape": [height, width],
-                                     "train_maps": n_train_maps, "test_maps": n_test_maps,
-                                     "test_held_out": "whole maps", "notes": notes})
+    facts = {"size": size, "per_map": per_map, "source_shape": [height, width], "train_maps": n_train_maps,
+             "test_maps": n_test_maps, "test_held_out": "whole maps", "notes": notes}
+    meta = dict(dataset.meta, **tile_sky_meta(dataset.meta, width, size), tiles=facts)
     return Dataset(tiles_train, y_tiles_train, tiles_test, y_tiles_test, kind="image",
                    name=f"{dataset.name} ({size} px tiles)", meta=meta, target_names=dataset.target_names)
 

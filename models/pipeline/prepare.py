@@ -18,6 +18,7 @@ from awd_studio.models import wavelets as _wavelets
 from awd_studio.models.attributions import gradient_batch_size
 from awd_studio.models.cores import use_job_threads
 from awd_studio.models.data import load_dataset, split_dataset
+from awd_studio.models.data.pixels import pixel_arcmin as sky_pixel_arcmin
 from awd_studio.models.data.tiles import tile_groups
 from awd_studio.models.device import resolve_device
 from awd_studio.models.files import sha256_file
@@ -597,10 +598,9 @@ def teacher_on_scaled(teacher, scaling):
 
 
 def pixel_arcmin(dataset, input_shape) -> float | None:
-    """The side of a map's pixel in arcmin, when the file says: ``meta["pixel_arcmin"]`` (the lensing example), else
-    a field of view in degrees (``meta["field_of_view_deg"]``, a FITS file's ``ANGLE``; ``meta["fov_deg"]``) over
-    the maps' width. None for series, or for maps whose file does not say (review 32A: the pixel size was read,
-    and every axis said pixels only).
+    """The side of a map's pixel in arcmin, when the file says (:func:`models.data.pixels.pixel_arcmin`: its
+    ``meta["pixel_arcmin"]``, else its field of view over the maps' width). None for series, or for maps whose
+    file does not say (review 32A: the pixel size was read, and every axis said pixels only).
 
     Examples
     --------
@@ -610,13 +610,9 @@ def pixel_arcmin(dataset, input_shape) -> float | None:
     >>> pixel_arcmin(SimpleNamespace(kind="timeseries", meta={"pixel_arcmin": 1.0}), (40,)) is None
     True
     """
-    meta = dataset.meta or {}
     if dataset.kind != "image" or len(input_shape) != 2:
         return None
-    if isinstance(meta.get("pixel_arcmin"), int | float) and meta["pixel_arcmin"] > 0:
-        return float(meta["pixel_arcmin"])
-    fov = next((meta[k] for k in ("field_of_view_deg", "fov_deg") if isinstance(meta.get(k), int | float)), None)
-    return float(fov) * 60.0 / int(input_shape[1]) if fov and fov > 0 else None
+    return sky_pixel_arcmin(dataset.meta, int(input_shape[1]))
 
 
 def _sample_axis(dataset, input_shape) -> dict | None:

@@ -189,3 +189,35 @@ def test_a_cosmology_with_one_training_map_gets_tile_folds_and_a_note(tmp_path):
     np.savez(tmp_path / "small.npz", X=X[:2, :16, :16])  # smaller than a tile: refused, naming the shape
     with pytest.raises(InputError, match="trained on maps of size 32 x 32"):
         predict_file(tmp_path / "out", tmp_path / "small.npz")
+
+
+def _fits_suite(path, n=4, side=512, angle=3.4641):
+    """A FITS cube of ``n`` maps with ``ANGLE`` (degrees across a map) and a BINTABLE of their parameters."""
+    from astropy.io import fits
+
+    X = np.random.default_rng(0).standard_normal((n, side, side)).astype(np.float32)
+    primary = fits.PrimaryHDU(X)
+    primary.header["ANGLE"] = angle
+    table = fits.BinTableHDU.from_columns([fits.Column("OMEGA_M", "D", array=0.2 + 0.05 * np.arange(n))])
+    fits.HDUList([primary, table]).writeto(path)
+    return path
+
+
+def test_tiles_keep_their_maps_pixel_size_on_the_sky(tmp_path):
+    """Review (cosmologist): ANGLE = 3.4641° over 512 px is 0.406′ a pixel; after 64 px tiles the result said
+    3.2476′ (the whole map's field over the tile's width) and every axis read "pixels of 3.25′"."""
+    from awd_studio.models.pipeline.prepare import pixel_arcmin
+
+    maps = load_dataset(_fits_suite(tmp_path / "suite.fits"), min_samples=1)
+    expected = 3.4641 * 60 / 512
+    assert pixel_arcmin(maps, maps.sample_shape) == pytest.approx(expected)  # untiled: 0.406′
+    tiled = tile_dataset(maps, 64)
+    assert tiled.meta["pixel_arcmin"] == pytest.approx(expected)
+    assert tiled.meta["field_of_view_deg"] == pytest.approx(3.4641 / 8)  # a tile's field, not its map's
+    stored = load_dataset(save_npz(tiled, tmp_path / "tiles.npz"))  # what an upload's job reads
+    assert pixel_arcmin(stored, stored.sample_shape) == pytest.approx(expected)
+    # the lensing example gives both its pixel and its field: the pixel stays, the field becomes the tile's
+    lensing = tile_dataset(make_example("lensing", n=20, seed=0), 32)
+    assert lensing.meta["pixel_arcmin"] == pytest.approx(3.5 * 60 / 64) and lensing.meta["fov_deg"] == 1.75
+    # maps whose file names no scale stay without one
+    assert "pixel_arcmin" not in tile_dataset(Dataset(*_maps(), min_samples=1), 32).meta
