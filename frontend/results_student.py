@@ -94,7 +94,9 @@ def student_section() -> list:
                                        "the template (mean histogram) of the class nearest in χ² and the last "
                                        "panel gives χ² to every class: the prediction is the nearest class's "
                                        "target. For a continuous target the student is a ridge regression on the "
-                                       "standardised histograms, and the bars are what it reads."),
+                                       "standardised histograms, and the bars are what it reads. Computed for the "
+                                       "recommended model, as the activation maps; not for a grid point you "
+                                       "inspect."),
                  id=ids.HISTOGRAM_ROW),
     ]
 
@@ -329,8 +331,39 @@ def draw_student(example, clicked, students, explain, activation, viewport=None)
                 note=f"Showing {which}.",
                 graph=no_update if click_only else student_figures.subband_figure(bundle, k,
                                                                                   panel_columns(viewport, 4, 2)),
-                histogram=no_update if click_only else student_figures.peak_histogram_figure(
-                    bundle, k, max_cols=histogram_columns(viewport)))
+                histogram=_explained_histogram(bundle, students, explain, explained, k, viewport))
+
+
+def _explained_histogram(bundle: dict, students: dict, explain: dict | None, explained: bool, example: int,
+                         viewport=None):
+    """The peak-count histogram figure of the model the examples were computed for, titled so while another grid
+    point is inspected (review: the inspected cell's bins and templates were drawn under the selected model's
+    counts, two models in one figure).
+
+    Parameters
+    ----------
+    bundle : dict
+        The figures' bundle, whose ``students.awd`` is the student the section shows.
+    students : dict
+        The page's students store.
+    explain : dict or None
+        The explain store (``wavelet``: which model its examples are of).
+    explained : bool
+        Whether the shown student is that model (:func:`_shown_student`).
+    example : int
+        The test example.
+    viewport : int, optional
+        The window's width in pixels.
+
+    Returns
+    -------
+    go.Figure
+    """
+    if not explained:
+        record = _shown_student(students, None, (explain or {}).get("wavelet", "awd"))[0]
+        bundle = {**bundle, "students": {"awd": record}}
+    return student_figures.peak_histogram_figure(bundle, example, max_cols=histogram_columns(viewport),
+                                                 title=None if explained else student_figures.EXPLAINED_MODEL_TITLE)
 
 
 def histogram_columns(viewport_width) -> int:

@@ -31,7 +31,8 @@ from awd_studio.frontend.figures.style import (
 )
 
 __all__ = ["student_record", "student_formula", "beyond_ends_note", "student_rows", "scalogram_figure",
-           "subband_figure", "peak_histogram_figure", "bin_centres", "FORMULA_TERMS"]
+           "subband_figure", "peak_histogram_figure", "bin_centres", "FORMULA_TERMS",
+           "EXPLAINED_MODEL_TITLE"]
 
 #: Terms the formula spells out (the others are in the table).
 FORMULA_TERMS = 6
@@ -675,6 +676,12 @@ def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figu
     return go.Figure(data=data, layout=layout, _validate=False)
 
 
+#: The histogram figure's title while the page inspects a grid point other than the model its examples were
+#: computed for (the activation card's words): its bins, templates and counts stay that model's.
+EXPLAINED_MODEL_TITLE = ("Computed for the recommended model (its bins and templates); not for the grid point you "
+                         "inspect")
+
+
 def bin_centres(params: dict) -> list:
     """The centres of each channel's histogram bins, from a map student's parameters (``channel_ranges`` when the
     bundle has them: a signed range differs by channel; else ``bin_edges``, one range for all).
@@ -698,13 +705,24 @@ def bin_centres(params: dict) -> list:
     return centres
 
 
-def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = None,
-                          max_cols: int = 4) -> go.Figure:
+def peak_histogram_figure(bundle: dict, example: int = 0, max_cols: int = 4, title: str | None = None) -> go.Figure:
     """The example's peak-count histogram against the nearest class template, and χ² to every class.
 
     One panel per channel and the χ² panel, ``max_cols`` to a row (1 on a phone's screen: side by side their titles
     ran into each other). When the panels do not fit in one row, the χ² panel gets a row of its own, as wide as the
     figure (on an 800 px window, a third of the width drew ten classes' labels into each other).
+
+    Parameters
+    ----------
+    bundle : dict
+        ``explain.examples`` and ``students.awd``: the student those examples were computed for (its bins and
+        templates; another model's would draw one model's counts on another's bins).
+    example : int, default=0
+        The test example.
+    max_cols : int, default=4
+        Panels a row.
+    title : str, optional
+        A sentence above the panels, e.g. :data:`EXPLAINED_MODEL_TITLE` while another grid point is inspected.
 
     Returns
     -------
@@ -792,6 +810,13 @@ def peak_histogram_figure(bundle: dict, example: int = 0, point: int | None = No
             # room above the tallest bar for its number ("1.13e+03" touched the panel's top)
             fig.update_yaxes(title="χ²", range=[0, 1.18 * top if top > 0 else 1], **at(n_panels - 1))
     # the legend above the first panels, clear of the panel titles (top right it covered the χ² panel's)
-    height = 395 + 330 * (n_rows - 1)
-    return apply_layout(fig, height=height, margin=dict(l=55, r=20, t=80, b=75),  # the legend 40 px above
-                        legend=dict(orientation="h", yanchor="bottom", y=1 + 40 / (height - 155), xanchor="left", x=0))
+    title = wrap_words(title, 48 if max_cols == 1 else 110) if title else None  # a phone's width, or a row's
+    title_px = 0 if not title else 16 * (title.count("<br>") + 1) + 12  # above the legend
+    height = 395 + 330 * (n_rows - 1) + title_px
+    apply_layout(fig, height=height, margin=dict(l=55, r=20, t=80 + title_px, b=75),  # the legend 40 px above
+                 legend=dict(orientation="h", yanchor="bottom", y=1 + 40 / (height - 155 - title_px), xanchor="left",
+                             x=0))
+    if title:
+        fig.update_layout(title=dict(text=title, x=0, xanchor="left", xref="paper", y=1 - 10 / height,
+                                     yanchor="top", yref="container", font=dict(size=12)))
+    return fig

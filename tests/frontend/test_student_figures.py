@@ -515,3 +515,29 @@ def test_the_signed_range_is_named_only_where_the_bins_start_at_zero():
     heights = {"channels": ["height"], "bin_range": [-0.03, 0.19], "outside_range": {"below": [0.08], "above": [0.0]}}
     assert "both signs" not in outside_range_text(heights)
     assert "both signs" not in outside_range_text({**heights, "channel_ranges": [[-0.03, 0.19]]})
+
+
+def test_an_inspected_cell_keeps_the_histogram_one_models():
+    """Review (cosmologist): with another grid point inspected, the histogram figure drew that cell's bin centres
+    and templates under the selected model's stored counts (``explain.examples`` are the selected model's only).
+    The figure stays the model its examples were computed for, and its title says so."""
+    from awd_studio.frontend import results_student
+
+    def peak_student(top):
+        return {"kind": "peak_count", "definition": "d", "parameters": {
+            "channels": ["LL"], "bins": 2, "bin_edges": [0.0, top / 2, top], "classes": [[0.1], [0.3]],
+            "templates": [[1, 2], [3, 0]]}}
+
+    selected, other = peak_student(2.0), peak_student(8.0)
+    explain = {"kind": "image", "wavelet": "awd", "examples": [{"histogram": [4, 1], "chi2": [0.5, 2.0],
+                                                                "nearest": 0}]}
+    store = {"students": {"awd": selected}, "grid": [selected, other], "labels": ["★", "other"], "selected": 0,
+             "kept_initial": None, "kind": "image"}
+    activation = {"x": [np.zeros((8, 8)).tolist()]}
+    shown = results_student.draw_student(0, None, store, explain, activation)["histogram"]
+    assert list(shown.data[0].x) == [0.5, 1.5] and not shown.layout.title.text
+    out = results_student.draw_student(0, 1, store, explain, activation)
+    assert "inspected cell other" in out["note"]  # the text is the inspected cell's student
+    inspected = out["histogram"]
+    assert list(inspected.data[0].x) == [0.5, 1.5] and list(inspected.data[0].y) == [4, 1]  # the selected model's
+    assert "not for the grid point you inspect" in inspected.layout.title.text.replace("<br>", " ")
