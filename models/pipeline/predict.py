@@ -30,7 +30,8 @@ from awd_studio.models.validation import InputError
 
 __all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_file", "trained_tile_size",
            "tiling_words", "dropped_edges_words", "predictions_csv",
-           "predictions_npz", "unlike_training", "narrow_targets_words", "NO_TARGETS_NOTE", "UNLIKE_FACTOR"]
+           "predictions_npz", "unlike_training", "narrow_targets_words", "NO_TARGETS_NOTE", "UNLIKE_FACTOR",
+           "pixel_scale_words", "PIXEL_SCALE_TOLERANCE"]
 
 #: What the outputs say when the file has no targets (the CLI prints it, the API returns it as ``note``).
 NO_TARGETS_NOTE = "the file has no targets: predictions only, no scores"
@@ -170,7 +171,8 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         when the file has a fixed test split, ``y_pred_test``; with targets also ``y_true`` (``y_true_test``)
         and ``scores`` mapping ``X`` / ``X_test`` to ``{"r2", "rmse", "n"}`` (``r2`` None when every target is
         equal); ``scores`` is empty and ``note`` says so for a split without targets; ``warnings``: sentences on
-        the file the result was distilled from (:data:`TRAINING_FILE_WARNING`), inputs unlike the training data
+        the file the result was distilled from (:data:`TRAINING_FILE_WARNING`), maps whose pixel on the sky is
+        not the training maps' (:func:`pixel_scale_words`), inputs unlike the training data
         (:func:`unlike_training`), constant targets, targets too narrowly spread for R² to say much
         (:func:`narrow_targets_words`), and a map student whose
         predictions are its classes' targets. Maps larger than the training maps are cut into tiles of their
@@ -201,6 +203,9 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
                         f"predicts with {initial}'s student")
     if (bundle.get("data") or {}).get("sha256") == (data_sha256 or sha256_file(data_path)):  # review 19
         warnings.append(TRAINING_FILE_WARNING)
+    scale = pixel_scale_words((bundle.get("data") or {}).get("pixel_arcmin"), inputs.pixel_arcmin)
+    if scale:  # review (cosmologist): 0.406′ maps predicted by a 3.28′ result said nothing of it
+        warnings.append(scale)
     names = [str(n) for n in (record.get("parameters") or {}).get("target_names") or []]  # a map student's columns
     two = (bundle.get("data") or {}).get("two_values")  # a two-valued target's values
     if "classes" in arrays:  # the map student's chi² classes: it answers with one of the training targets
@@ -351,6 +356,44 @@ def narrow_targets_words(y_true, test_target_sd) -> str | None:
 TRAINING_FILE_WARNING = ("This is the file the result was distilled from: its X holds the job's training split, so "
                          "the scores on X are in-sample, not evidence of skill (the result's own test scores are "
                          "the held-out ones)")
+
+#: Relative difference of a new file's pixel size from the training maps' above which a prediction says so.
+PIXEL_SCALE_TOLERANCE = 0.10
+
+
+def pixel_scale_words(trained, new) -> str | None:
+    """A warning when a new file's maps have pixels of another size on the sky than the training maps', by more
+    than :data:`PIXEL_SCALE_TOLERANCE`; None when they agree or either size is unknown.
+
+    Parameters
+    ----------
+    trained : float or None
+        The result's ``data.pixel_arcmin``.
+    new : float or None
+        The new file's (:attr:`models.data.readers.inputs.PredictionInputs.pixel_arcmin`).
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> pixel_scale_words(3.28125, 0.40594921875)[:80]
+    'The maps have pixels of 0.406′ (the file says so), but the result was trained on'
+    >>> pixel_scale_words(3.28125, 3.3) is None, pixel_scale_words(None, 0.4) is None
+    (True, True)
+    """
+    if not isinstance(trained, int | float) or not isinstance(new, int | float) or trained <= 0 or new <= 0:
+        return None
+    if abs(new - trained) <= PIXEL_SCALE_TOLERANCE * trained:
+        return None
+    ratio = trained / new
+    relation = f"{ratio:.3g}× smaller" if ratio > 1 else f"{1 / ratio:.3g}× larger"
+    return (f"The maps have pixels of {new:.3g}′ (the file says so), but the result was trained on pixels of "
+            f"{trained:.3g}′: its wavelet filter and peak counts read structure in pixels, so here they read scales "
+            f"{relation} on the sky than they learned, and the predictions are extrapolations; resample the maps to "
+            f"{trained:.3g}′ pixels, or distil on maps of this pixel size")
+
 
 #: How far new inputs may stray from the training data's before a prediction says so: their standard deviation
 #: within this factor of the training one, their mean within this many training standard deviations.

@@ -458,3 +458,26 @@ def test_predicting_by_default_with_awd_that_the_test_set_found_worse_says_so(se
     assert len(told) == 1 and "baseline_wavelet" in told[0]
     assert not any("significantly worse" in w for w in predict_file(worse, new, "awd")["warnings"])  # asked for
     assert not any("significantly worse" in w for w in predict_file(out, new)["warnings"])
+
+
+def test_maps_of_another_pixel_size_than_trained_on_are_warned_of_by_size(maps, tmp_path):
+    """Review (cosmologist): a FITS map whose header gives 0.406′ a pixel, predicted with a result trained on 3.28′
+    pixels, gave numbers with only a generic warning. Both sizes are named when they differ by over 10 %."""
+    from astropy.io import fits
+
+    from awd_studio.models.pipeline.predict import predict_file
+
+    bundle, out, split = maps
+    trained = bundle["data"]["pixel_arcmin"]
+    side = split["X_test"].shape[1]
+    big = np.block([[split["X_test"][0], split["X_test"][1]], [split["X_test"][2], split["X_test"][3]]])
+    header = fits.Header({"ANGLE": 2 * side * 0.40594921875 / 60})  # 0.406′ pixels, 2 x 2 training-sized tiles
+    fits.PrimaryHDU(big[None].astype(np.float32), header=header).writeto(tmp_path / "fine.fits")
+    warned = [w for w in predict_file(out, tmp_path / "fine.fits")["warnings"] if "pixels of" in w]
+    assert len(warned) == 1 and "pixels of 0.406′" in warned[0] and f"pixels of {trained:.3g}′" in warned[0]
+    # the same pixel as the training maps (an npz whose meta says so), or a file that gives none: no such warning
+    save_npz(Dataset(split["X_test"][:2], np.zeros(2), min_samples=1, meta={"pixel_arcmin": trained * 1.05}),
+             tmp_path / "same.npz")
+    np.savez(tmp_path / "unsaid.npz", X=split["X_test"][:2])
+    for name in ("same.npz", "unsaid.npz"):
+        assert not any("pixels of" in w for w in predict_file(out, tmp_path / name)["warnings"])

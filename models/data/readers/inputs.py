@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from awd_studio.models.data.pixels import pixel_arcmin
 from awd_studio.models.data.readers._common import byte_budget, reading_errors
 from awd_studio.models.data.readers.detect import detect_format
 from awd_studio.models.data.readers.fits import read_fits_arrays
@@ -57,6 +58,9 @@ class PredictionInputs:
     target_names : list of str or None
         The names the file gives its target columns (an npz's or HDF5 file's ``target_names``, a CSV's headers, a
         FITS table's columns), one per column of ``y``; None when it names none.
+    pixel_arcmin : float or None
+        The maps' pixel side in arcmin when the file says (a FITS ``ANGLE`` over the maps' width, an npz's
+        ``meta_json``; :func:`~models.data.pixels.pixel_arcmin`); None for series and for files that do not.
     """
 
     X: np.ndarray
@@ -68,6 +72,7 @@ class PredictionInputs:
     id_name: str | None = None
     padded: dict | None = None
     target_names: list[str] | None = None
+    pixel_arcmin: float | None = None
 
     @property
     def has_targets(self) -> bool:
@@ -119,15 +124,16 @@ def _csv_arrays(path: Path, budget: int, sample_shape, pad_ends: bool = False) -
 def _read(path: Path, fmt: str, budget: int, sample_shape, pad_ends: bool = False) -> dict:
     """The canonical arrays (``X`` always, ``y``/``X_test``/``y_test`` when present) of a file of ``fmt``."""
     if fmt == "npz":
-        arrays, _, names, _, _ = read_npz_arrays(path, budget)
-        return {**arrays, **({"target_names": names} if names else {})}
+        arrays, meta, names, _, _ = read_npz_arrays(path, budget)
+        return {**arrays, "meta": meta, **({"target_names": names} if names else {})}
     if fmt == "npy":
         return read_npy_arrays(path, budget)
     if fmt == "csv":
         return _csv_arrays(path, budget, sample_shape, pad_ends)
     if fmt == "fits":
-        X, y, names, _ = read_fits_arrays(path, budget)
-        return {"X": X} if y is None else {"X": X, "y": y, **({"target_names": names} if names else {})}
+        X, y, names, meta = read_fits_arrays(path, budget)
+        found = {"X": X, "meta": meta}
+        return found if y is None else {**found, "y": y, **({"target_names": names} if names else {})}
     if fmt in ("hdf5", "mat73"):
         arrays = read_hdf5_arrays(path, budget, matlab=fmt == "mat73")
         names = None if fmt == "mat73" else read_hdf5_target_names(path)
@@ -208,4 +214,5 @@ def load_inputs(path, *, sample_shape=None, max_bytes=None, pad_ends=False) -> P
         names = None  # names that do not match the columns name nothing
     return PredictionInputs(X=X, y=y, X_test=X_test, y_test=y_test, source_format=fmt, ids=found.get("ids"),
                             id_name=found.get("id_name"), padded=found.get("padded"),
-                            target_names=None if names is None else [str(n) for n in names])
+                            target_names=None if names is None else [str(n) for n in names],
+                            pixel_arcmin=pixel_arcmin(found.get("meta"), X.shape[2]) if X.ndim == 3 else None)
