@@ -12,6 +12,7 @@ from dash import Input, Output, clientside_callback, dcc, html
 
 from awd_studio.frontend.help_code import EXPORT_RECIPE, SERIES_EXPORT_RECIPE
 from awd_studio.frontend.help_links import HELP_SECTIONS
+from awd_studio.frontend.option_words import OPTION_WORDS, VALUE_WORDS
 
 dash.register_page(__name__, path="/help", title="AWD Studio · help", name="Help")
 
@@ -29,6 +30,9 @@ def _p(*children):
 
 
 #: Each section's body (Dash components), by section id.
+#: The configure page's words for the map student's signed range (``peak_range="signed"``).
+SIGNED_RANGE = f"{OPTION_WORDS['peak_range']}: {VALUE_WORDS['peak_range']['signed']}"
+
 BODIES = {
     "method": [
         _p("You have a trained neural network that predicts something from your signals (a time series or a "
@@ -196,10 +200,16 @@ BODIES = {
            "the standardised histograms for a continuous target. By default the map "
            "student reads two numbers per peak, the LL response and the detail magnitude √(LH² + HL² + HH²), "
            "each divided by the 99th percentile of its positive responses at the training peaks; the paper's "
-           "student reads the four responses LL, LH, HL and HH (“Map student reads” on the configure page). The "
-           "histograms count from 0 up, as the paper's do: a response below 0 (the LL response at a low peak, "
-           "about 40 % of the lensing example's peaks) is in no bin, and the section says which share of the "
-           "training peaks each channel leaves out. The students are tiny: their "
+           "student reads the four responses LL, LH, HL and HH (“Map student reads” on the configure page). By "
+           "default the histograms count from 0 up, as the paper's do: a response below 0 (the LL response at a "
+           "low peak, about 40 % of the lensing example's peaks) is then in no bin, and the section says which "
+           "share of the training peaks each channel leaves out. “" + SIGNED_RANGE + "” on the configure page "
+           "(peak_range=\"signed\"; awd distill --peak-range signed) bins a channel that can respond below 0 at a "
+           "peak over [−b, b] instead, in the same 22 bins: the LL response, and with the four responses the "
+           "details too; the detail magnitude, the Laplace kernel, the Roberts cross and the raw heights keep "
+           "[0, b], so those baselines do not change. On the lensing example it counted every LL response and "
+           "helped the wavelet students on average, but not on every seed, so the paper's range stays the default "
+           "(docs/science.md, “The signed range, measured”). The students are tiny: their "
            "parameter counts are in the scores table. The section shows the recommended model's student (the "
            "initial wavelet's when cross-validation kept it); click a grid cell to see that point's."),
     ],

@@ -1145,3 +1145,11 @@ def test_the_upload_fields_are_said_in_the_home_pages_words(service):
     assert all(json.dumps(said.split(" …")[0]) in shown for said in words.values()), words
     zone = re.search(r'"data-field-words": ("(?:[^"\\]|\\.)*")', shown)
     assert zone and json.loads(json.loads(zone.group(1))) == words
+
+
+def test_the_help_page_names_the_signed_range_of_the_map_student():
+    """Review (cosmologist): the help said the histograms count from 0 and a response below 0 is in no bin, without
+    the option that counts it ("Map student's range: both signs", peak_range="signed")."""
+    text = "".join(str(c) for p in page("help").BODIES["student"] for c in p.children)
+    assert "“Map student's range: both signs”" in text and 'peak_range="signed"' in text
+    assert "[−b, b]" in text and "By default the histograms count from 0 up" in text
