@@ -58,7 +58,7 @@ size_graphs_to_their_figures(ids.WAVELETS_GRAPH, ids.SCORES_GRAPH, ids.ACTIVATIO
 
 METRICS = {"r2": "R²", "rmse": "RMSE"}
 #: Facts of a run compared beside its job settings (from the job and its bundle).
-FACT_KEYS = ("dataset", "teacher", "input scaling", "grid λ × γ", "wavelet delivered", "best AWD point λ",
+FACT_KEYS = ("dataset", "teacher", "input_scaling", "grid λ × γ", "wavelet delivered", "best AWD point λ",
              "best AWD point γ")
 
 
@@ -102,8 +102,11 @@ def run_facts(job: dict, bundle: dict, dataset: str | None = None) -> dict:
         TARGET: target_text(job, bundle),
         "teacher": teacher,
         # the scaling AWD and the series students read the data under: a built-in teacher's own, an uploaded one's
-        # the data's, so one dataset's initial-wavelet student can score differently with two teachers (review 21)
-        "input scaling": scaling_text((bundle.get("wavelet") or {}).get("input_scaling")),
+        # the data's, so one dataset's initial-wavelet student can score differently with two teachers (review 21);
+        # under the job option's own name, with the choice it resolves: one row (the table listed "Input scaling"
+        # twice, this fact and the option, whose names differed by an underscore)
+        "input_scaling": scaling_fact((job.get("config") or {}).get("input_scaling"),
+                                      (bundle.get("wavelet") or {}).get("input_scaling")),
         "grid λ × γ": f"{len(bundle.get('lambdas') or [])} × {len(bundle.get('gammas') or [])}",
         # which wavelet the run delivers first: the best AWD point's λ and γ are not delivered when it is the initial
         "wavelet delivered": _delivered(bundle),
@@ -114,8 +117,26 @@ def run_facts(job: dict, bundle: dict, dataset: str | None = None) -> dict:
     kind = (bundle.get("data") or {}).get("kind")  # review 31B: the map student's options on two series runs
     for key, value in sorted(options_for_kind(job.get("config"), kind).items(),
                              key=lambda item: option_words(item[0]).lower()):
-        facts.setdefault(key, used_value(key, value, resolved.get(key)))
+        if facts.get(key) is None:  # a fact the bundle does not give: the option as the run used it
+            facts[key] = used_value(key, value, resolved.get(key))
     return facts
+
+
+def scaling_fact(given, scaling: dict | None) -> str | None:
+    """Pure: the ``input_scaling`` row of the settings table: the option as submitted and the scaling the run used
+    (:func:`scaling_text`); None when the bundle does not say.
+
+    Examples
+    --------
+    >>> scaling_fact("auto", {"offset": 0.5, "scale": 0.33, "source": "teacher"})
+    "auto: (x − 0.5) / 0.33, the teacher's"
+    >>> scaling_fact(None, {"offset": 0.0, "scale": 1.0, "source": "none"}), scaling_fact("none", None)
+    ('none (default)', None)
+    """
+    text = scaling_text(scaling)
+    if text is None or given == text:
+        return text
+    return f"{text} (default)" if given is None else f"{value_text(given)}: {text}"
 
 
 def target_text(job: dict, bundle: dict) -> str:
@@ -176,17 +197,17 @@ def scaling_note(bundles: list[dict], facts: list[dict]) -> str | None:
     Examples
     --------
     >>> b = [{"models": {"baseline_wavelet": {"test": {"r2": r}}}} for r in (0.7695, 0.7739)]
-    >>> scaling_note(b, [{"input scaling": "a"}, {"input scaling": "b"}])[:60]
+    >>> scaling_note(b, [{"input_scaling": "a"}, {"input_scaling": "b"}])[:60]
     'The initial wavelet scores differently in these runs because'
-    >>> scaling_note(b, [{"input scaling": "a"}] * 2) is None
+    >>> scaling_note(b, [{"input_scaling": "a"}] * 2) is None
     True
     """
     scores = {((b.get("models") or {}).get("baseline_wavelet") or {}).get("test", {}).get("r2") for b in bundles}
-    scalings = {f.get("input scaling") for f in facts}
+    scalings = {f.get("input_scaling") for f in facts}
     if len(scores) < 2 or len(scalings) < 2:
         return None
     return ("The initial wavelet scores differently in these runs because they scaled the inputs differently "
-            "(“input scaling” below): a built-in teacher brings the mean and SD it was trained with, an uploaded "
+            "(“Input scaling” below): a built-in teacher brings the mean and SD it was trained with, an uploaded "
             "one the training data's, and the student reads the wavelet coefficients of the scaled series.")
 
 

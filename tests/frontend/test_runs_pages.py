@@ -188,8 +188,8 @@ def test_compare_figures_and_settings_diff():
         "models": {"baseline_wavelet": {"test": {"r2": r2}}}}) for teacher, name, off, source, r2 in (
         ("auto", "mlp", 0.5013, "teacher", 0.7695), ("upload", "uploaded: her.pt2", 0.5006, "data", 0.7739))]
     assert facts[0]["teacher"] == "auto: mlp" and facts[1]["teacher"] == "uploaded: her.pt2"
-    assert facts[0]["input scaling"] == "(x − 0.5013) / 0.33, the teacher's"
-    assert any(row[0] == "input scaling" and row[-1] for row in compare.settings_diff(facts))
+    assert facts[0]["input_scaling"] == "(x − 0.5013) / 0.33, the teacher's (default)"
+    assert any(row[0] == "input_scaling" and row[-1] for row in compare.settings_diff(facts))
     bundles = [{"models": {"baseline_wavelet": {"test": {"r2": r}}}} for r in (0.7695, 0.7739)]
     assert "scaled the inputs differently" in compare.scaling_note(bundles, facts)
     assert jobs.teacher_text({"teacher_name": "mlp", "config": {"teacher": "auto"}}) == "auto: mlp"
@@ -204,6 +204,21 @@ def test_compare_figures_and_settings_diff():
                     "test R² 0.4575; ψ moved 0.3362 from db5 (relative L2).")
     line = compare.delivered_line({"models": models, "selection": {"choice": "awd"}, "wavelet": {"init": "db5"}})
     assert line == "Delivered: the AWD student, test R² 0.4575; ψ moved — from db5 (relative L2)."
+
+
+def test_the_settings_table_lists_the_input_scaling_once():
+    """Review (cosmologist): "Input scaling" was listed twice: the run's scaling as a fact ("input scaling") and the
+    job option (``input_scaling``), whose keys differ by an underscore. One row gives the choice and the scaling."""
+    compare = page("compare")
+    bundle = {"wavelet": {"input_scaling": {"offset": 0.0, "scale": 1.0, "source": "none"}},
+              "provenance": {"config": {"input_scaling": "auto"}}}
+    facts = [compare.run_facts({"config": {"input_scaling": "auto", "seed": 0}}, bundle)] * 2
+    rows = compare.settings_diff(facts)
+    shown = [compare.setting_name(name) for name, *_ in rows]  # a fact's name, or an option's words over its name
+    words = [w if isinstance(w, str) else w.children[0].children for w in shown]
+    assert words.count("Input scaling") == 1, words
+    assert facts[0]["input_scaling"] == "auto: none"
+    assert compare.run_facts({"config": {"input_scaling": "teacher"}}, {})["input_scaling"] == "teacher"
 
 
 def test_compare_page_reads_two_runs(service):
