@@ -240,7 +240,9 @@ def trust_notes(bundle: dict) -> list[dict]:
         R² is undefined; ``few_samples`` below :data:`FEW_TEST_SAMPLES` test or :data:`FEW_TRAINING_SAMPLES`
         training samples (:func:`few_samples_words`), and then no note compares single test scores
         (``teacher_below_baseline``, ``baseline_beats_awd``, ``awd_beats_teacher``, ``student_behind_teacher``;
-        tiled maps count whole maps); ``weak_selection_check`` when AWD was chosen with 3 folds or fewer or a single
+        tiled maps count whole maps); ``padded_traces`` when traces' ends were filled with zeros
+        (:func:`padded_words`) and ``dropped_rows`` when rows with missing values were left out before training
+        (:func:`dropped_words`); ``weak_selection_check`` when AWD was chosen with 3 folds or fewer or a single
         repeat (:func:`weak_selection_words`); ``constant_cv_folds`` when some
         cross-validation folds hold a
         single target value
@@ -310,7 +312,8 @@ def _constant_test_target_notes(bundle: dict) -> list[dict]:
 
 def _sample_notes(bundle: dict) -> list[dict]:
     """``few_samples`` on few training or test samples (:func:`few_samples_words`), then ``padded_traces`` when
-    training traces were filled with zeros (``data.padded_rows``, :func:`padded_words`)."""
+    training traces were filled with zeros (``data.padded_rows``, :func:`padded_words`), or ``dropped_rows`` when
+    rows with missing values were left out before training (``data.dropped_rows``, :func:`dropped_words`)."""
     notes = []
     data = bundle.get("data") or {}
     # tiles of one map are not independent: count whole maps where the data were tiled (review 27A: "80 training
@@ -322,6 +325,9 @@ def _sample_notes(bundle: dict) -> list[dict]:
     padded = data.get("padded_rows") or {}
     if padded.get("count"):
         notes.append(_note("warning", "padded_traces", padded_words(padded)))
+    dropped = data.get("dropped_rows") or {}
+    if dropped.get("count"):
+        notes.append(_note("warning", "dropped_rows", dropped_words(dropped)))
     return notes
 
 
@@ -809,6 +815,27 @@ def padded_words(padded: dict) -> str:
             "trace was, and they can learn its length rather than its shape (look for weight at the traces' ends "
             "in the activation maps). Where you can, cut the traces to a common window, or align them on an event, "
             "before distilling. New traces are filled the same way when predicted.")
+
+
+def dropped_words(dropped: dict) -> str:
+    """The note on the rows with missing values left out when the file was read (``data.dropped_rows``: the upload's
+    "leave out the rows with missing values"). Review 38: 589 of 2000 traces ended early and were left out, said
+    only in the provenance, while filled ends had a caution; traces that end early are often another population
+    (abortive events), which the model then has not seen.
+
+    Examples
+    --------
+    >>> dropped_words({"count": 589, "of": 2000})[:97]
+    '589 of 2000 rows (29 %) with missing values were left out before training: the model has not seen'
+    >>> dropped_words({"count": 1})[:40]
+    '1 row with missing values was left out b'
+    """
+    count, total = int(dropped["count"]), dropped.get("of")
+    rows = f"{count} of {total} rows ({100 * count / total:.0f} %)" if total else f"{count} row{'s' * (count > 1)}"
+    return (f"{rows} with missing values {'was' if count == 1 else 'were'} left out before training: "
+            "the model has not seen traces like them. If the traces that ended early differ from the others (e.g. "
+            "abortive events), its scores and explanations do not apply to them; to keep them, upload the file "
+            "again with “Fill the ends with zeros”, or cut every trace to a common window.")
 
 
 def _unbacked_lead_words(check: dict) -> str:

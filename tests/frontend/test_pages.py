@@ -142,6 +142,19 @@ def test_home_preview_names_the_columns_left_out():
     assert "The column “lifetime” is not a time point" in one and "picks which" not in one
 
 
+def test_home_preview_cautions_on_the_rows_left_out():
+    """Review 38: "Left out 589 of 2000 (29 %) rows" read as a plain fact; traces that end early are often another
+    population (abortive events), which the model then has not seen."""
+    home = page("home")
+    meta = {"dropped_rows": {"count": 589, "of": 2000, "rows": ["line 5 (trk3)", "line 42 (trk40)"]}}
+    ds = {"id": "d", "name": "traces", "kind": "timeseries", "shape": [40], "n": 1411,
+          "summary": {"kind": "timeseries", "meta": meta}}
+    text = str(home.preview_children(ds))
+    assert "Left out 589 of 2000 (29 %) rows with missing values, as asked: line 5 (trk3), line 42 (trk40) and 587 " \
+           "more. Traces that end early are often a population of their own (e.g. abortive events): a model " \
+           "trained without them has not seen such traces, and its results do not apply to them." in text, text
+
+
 def test_home_example_callback(service, monkeypatch):
     home = page("home")
 

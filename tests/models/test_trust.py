@@ -460,6 +460,20 @@ def test_the_notes_come_in_one_fixed_order():
         "scattering_training_no_gain"]
 
 
+def test_rows_left_out_for_missing_values_get_a_caution_beside_the_verdict():
+    """Review 38: "leave out the rows with missing values" dropped 589 of 2000 traces (those that ended early, often
+    another population: abortive events) and only the provenance said so, while filled ends had a caution."""
+    bundle = {"data": {"kind": "timeseries", "dropped_rows": {"count": 589, "of": 2000, "rows": ["line 5 (trk3)"]}},
+              "models": {"awd": {"test": {"r2": 0.5}}}}
+    note = next(n for n in trust_notes(bundle) if n["key"] == "dropped_rows")
+    assert note["level"] == "warning"
+    assert note["text"].startswith("589 of 2000 rows (29 %) with missing values were left out before training: the "
+                                   "model has not seen traces like them."), note["text"]
+    assert "abortive events" in note["text"] and "do not apply to them" in note["text"]
+    assert "dropped_rows" not in _keys({**bundle, "data": {"kind": "timeseries"}})
+    assert "dropped_rows" not in _keys({**bundle, "data": {"dropped_rows": {"count": 0, "of": 2000}}})
+
+
 def test_a_best_point_at_the_edge_of_the_grid_says_a_better_one_may_lie_beyond():
     """Review 32A: the σ₈ run chose the smallest λ (0.005) and the largest γ (0.05) of its grid, and nothing said
     that the optimum may lie outside it."""
