@@ -132,6 +132,40 @@ def test_rows_with_missing_values_are_left_out_when_asked(client, upload, stored
     assert gapped.status_code == 422 and gapped.json()["remedies"] == ["drop_incomplete"], gapped.text
 
 
+def test_a_gap_inside_a_trace_is_offered_only_the_remedy_that_can_help(client, upload):
+    """Review 38: a blank (or NaN) inside a trace offered both buttons, and "fill the ends with zeros" was refused on
+    the second try; only traces that ended early (every missing cell after the row's last value, the target still
+    there) are offered it."""
+    rng = np.random.default_rng(6262)
+    cells = [["track_id"] + [f"t{i}" for i in range(16)] + ["y"]]
+    cells += [[f"trk{i}"] + [f"{v:.5f}" for v in x] + [f"{x[:3].sum():.5f}"]
+              for i, x in enumerate(rng.normal(size=(40, 16)))]
+
+    def refused(edit):
+        rows = [list(row) for row in cells]
+        edit(rows)
+        response = upload("\n".join(",".join(row) for row in rows).encode(), "traces.csv")
+        assert response.status_code == 422, response.text
+        return response.json()
+
+    def ends(rows):  # two traces that ended early, blank and NaN after their last value
+        rows[4][14:17], rows[9][12:17] = ["", "", ""], ["NaN"] * 5
+
+    def gap(rows):  # and one trace with a NaN inside it
+        ends(rows)
+        rows[20][6] = "NaN"
+
+    def target(rows):  # a trace that ended early without its target
+        rows[4][14:18] = [""] * 4
+
+    assert refused(ends)["remedies"] == ["drop_incomplete", "pad_ends"]
+    inside = refused(gap)
+    assert inside["remedies"] == ["drop_incomplete"], inside
+    assert "drop_incomplete=true" in inside["detail"] and "pad_ends" not in inside["detail"], inside["detail"]
+    assert "not every cell named is a missing value after its trace's last value" in inside["detail"], inside["detail"]
+    assert refused(target)["remedies"] == ["drop_incomplete"]
+
+
 def _ended_early_csv(seed: int) -> bytes:
     """40 traces of 16 samples with a track id and a target; two of them end three samples early."""
     rng = np.random.default_rng(seed)

@@ -55,11 +55,54 @@ DROP_INCOMPLETE_HINT = ("or leave out the rows with missing values, or, for trac
 #: The upload options :data:`DROP_INCOMPLETE_HINT` names (an error's ``remedies``: the buttons the upload page shows).
 DROP_INCOMPLETE_REMEDIES = ("drop_incomplete", "pad_ends")
 
+#: :data:`DROP_INCOMPLETE_HINT` for a file whose missing values are not all at the ends of traces (a gap inside
+#: one, a missing target, a cell that is not a number): filling the ends cannot let it through.
+DROP_ONLY_HINT = ("or leave out the rows with missing values (drop_incomplete=true; awd distill "
+                  "--drop-incomplete); filling the ends of traces that ended early cannot help here, as not every "
+                  "cell named is a missing value after its trace's last value (a gap inside a trace, or a missing "
+                  "target): to keep those rows, fill them in first (e.g. interpolate the gaps)")
+
+
+def _ended_early(bad: list[tuple[int, int, str]], series: list[int]) -> bool:
+    """Whether the cells ``bad`` (row, column, text) are all missing values (blank, or one of
+    :data:`MISSING_MARKS`) of the ``series`` columns, each after its row's last value: traces that ended early,
+    which :func:`fill_ended_series` fills (a gap inside a trace, a missing target, a row without any value or a
+    cell holding text are not).
+
+    Examples
+    --------
+    >>> _ended_early([(0, 3, ""), (0, 2, "NaN"), (4, 3, "")], [0, 1, 2, 3])
+    True
+    >>> _ended_early([(0, 1, "")], [0, 1, 2, 3]), _ended_early([(0, 4, "")], [0, 1, 2, 3])
+    (False, False)
+    """
+    position = {j: k for k, j in enumerate(series)}
+    missing: dict[int, set[int]] = {}
+    for i, j, text in bad:
+        if j not in position or text.strip().lower() not in MISSING_MARKS:
+            return False
+        missing.setdefault(i, set()).add(position[j])
+    return all(len(cells) < len(series) and cells == set(range(len(series) - len(cells), len(series)))
+               for cells in missing.values())
+
+
+def _offered(bad: list[tuple[int, int, str]], series: list[int] | None, drop_hint: str,
+             remedies: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The hint and the remedies of a refusal for the cells ``bad``: ``pad_ends`` only when they are the ends of
+    traces that ended early in the ``series`` columns (:func:`_ended_early`; None: not known, as offered), and the
+    datasets' hint (:data:`DROP_INCOMPLETE_HINT`) then without it (:data:`DROP_ONLY_HINT`). Review 38: a blank
+    inside a trace offered "fill the ends with zeros", refused on the second try."""
+    if "pad_ends" not in remedies or series is None or _ended_early(bad, series):
+        return drop_hint, remedies
+    return (DROP_ONLY_HINT if drop_hint == DROP_INCOMPLETE_HINT else drop_hint,
+            tuple(r for r in remedies if r != "pad_ends"))
+
 
 def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header: list[str] | None = None,
                 row_names: list[str] | None = None, drop_incomplete: bool = False,
                 drop_hint: str = DROP_INCOMPLETE_HINT, keep_missing: bool = False,
-                remedies: tuple[str, ...] = DROP_INCOMPLETE_REMEDIES) -> tuple[np.ndarray, list[str], np.ndarray]:
+                remedies: tuple[str, ...] = DROP_INCOMPLETE_REMEDIES,
+                series: list[int] | None = None) -> tuple[np.ndarray, list[str], np.ndarray]:
     """The cells ``keep`` of every row as float64, or an InputError naming every cell that is not a number (the
     first :data:`NAMED_BAD_CELLS` by line of the file, column and content, and how many cells and rows in all: one
     at a time took a round trip per missing value). ``lines``: each row's line number in the file; ``header``: the
@@ -67,7 +110,8 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
     that the cell can be found in a spreadsheet. With ``drop_incomplete`` such rows are left out instead, and
     named in the second value returned (``"line 7 (trk0005)"``); the third is the rows kept, by index.
     ``drop_hint``: how the reader's caller leaves such rows out, for the error's remedy, and ``remedies`` the upload
-    options it names (:class:`~models.validation.InputError`'s). With ``keep_missing``
+    options it names (:class:`~models.validation.InputError`'s; ``pad_ends`` among them only when the cells refused
+    are the ends of traces that ended early in the ``series`` columns, :func:`_offered`). With ``keep_missing``
     a missing value (a blank cell or one of :data:`MISSING_MARKS`) is NaN in the data, for the caller to fill;
     other cells that are not numbers are still refused."""
     data = np.empty((len(rows), len(keep)), dtype=np.float64)
@@ -108,7 +152,8 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
                 "a cell that is not a number" if len(bad) == 1 else f"{len(bad)} cells that are not numbers")
         n_rows = len({i for i, _, _ in bad})
         rows_with = f", in {n_rows} rows" if n_rows > 1 else ""
-        fix, offered = f"use numbers only (one header row is allowed); {drop_hint}", remedies
+        hint, offered = _offered(bad, series, drop_hint, remedies)
+        fix = f"use numbers only (one header row is allowed); {hint}"
         if len(keep) > 2 * len(rows) and all(j == keep[0] and t.strip() for _, j, t in bad):
             # a name in the first column and many more columns than rows: a spreadsheet with one trace a column
             fix = ("this looks like one series per column, each row a time point (the first column names the "
@@ -216,6 +261,20 @@ def _is_identifier_name(name: str) -> bool:
     return (low in ("", "id", "index") or low.endswith(("_id", " id")) or low.startswith("unnamed:"))
 
 
+def _series_columns(header: list[str] | None, keep: list[int]) -> list[int]:
+    """Of the numeric columns ``keep``, those a dataset reads as its series: all but its targets
+    (:func:`csv_targets`, else the last column), as :func:`load_csv` splits them.
+
+    Examples
+    --------
+    >>> _series_columns(["track", "t0", "t1", "y"], [1, 2, 3]), _series_columns(None, [0, 1, 2])
+    ([1, 2], [0, 1])
+    """
+    names = [header[j] for j in keep] if header is not None else None
+    targets = csv_targets(names, len(keep))[0] or [len(keep) - 1]
+    return [j for k, j in enumerate(keep) if k not in targets]
+
+
 def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint: str = DROP_INCOMPLETE_HINT,
                keep_missing: bool = False, remedies: tuple[str, ...] = DROP_INCOMPLETE_REMEDIES) -> Table:
     """The numbers of a delimited text file, its header, the identifier columns left out and each row's
@@ -272,7 +331,7 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
     keep = [j for j in range(width) if j not in ignored_cols]
     row_names = [r[ignored_cols[0]] for r in rows] if ignored_cols else None
     data, dropped, kept = _parse_rows(rows, keep, lines, header, row_names, drop_incomplete, drop_hint, keep_missing,
-                                      remedies)
+                                      remedies, _series_columns(header, keep))
     ids = [row_names[i].strip() for i in kept] if row_names else None
     words = [_row_words(lines[i], row_names[i] if row_names else None) for i in kept]
     if header is None:
