@@ -149,7 +149,9 @@ def _students_store(bundle: dict) -> dict:
             # it the page cut them, and the coarse bands showed an empty strip where their blocks wrap)
             "mode": (bundle.get("wavelet") or {}).get("mode"),
             # the file's own time axis, for the scalogram's labels (a reviewer found it still in samples)
-            "sample_axis": (bundle.get("data") or {}).get("sample_axis")}
+            "sample_axis": (bundle.get("data") or {}).get("sample_axis"),
+            # the series' length, for the frames each term of the student table reads (review 38)
+            "shape": (bundle.get("data") or {}).get("shape")}
 
 
 def loaded(bundle: dict, narrow: bool = False) -> dict:
@@ -237,15 +239,20 @@ STUDENT_OUTPUTS = dict(formula=Output(ids.STUDENT_FORMULA, "children"),
                        graph=Output(ids.STUDENT_GRAPH, "figure"), histogram=Output(ids.HISTOGRAM_GRAPH, "figure"))
 
 
-def _table(rows: list[dict]) -> dbc.Table:
-    # two-line headers and a feature name that wraps: the six columns fit a 1280 px window (the last one was cut
-    # off behind the table's scroll bar, "(mostly beyond the series' ends)" kept the names on one line)
+def _table(rows: list[dict], reads: str = "Frames read") -> dbc.Table:
+    """The series student's terms (:func:`~frontend.figures.student.student_rows`); ``reads``: the title of the
+    column of frames each term reads (:func:`~frontend.figures.student.reads_title`)."""
+    # two-line headers and a feature name that wraps: the columns fit a 1280 px window (the last one was cut
+    # off behind the table's scroll bar, "(mostly beyond the series' ends)" kept the names on one line); the
+    # frames read beside the position in the band (review 38: cA2[0] read the end of the trace)
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h in
                                ("Feature", ["Band", html.Br(), "(level)"], "Weight", ["|weight|", html.Br(), "× SD"],
-                                ["Position", html.Br(), "in band"], ["weight × c", html.Br(), "(this example)"])]))
+                                ["Position", html.Br(), "in band"], [reads, html.Br(), "(this example)"],
+                                ["weight × c", html.Br(), "(this example)"])]))
     body = html.Tbody([html.Tr([html.Td(r["label"], className="awd-wrap"), html.Td(f"{r['band']} ({r['level']})"),
                                 html.Td(r["weight_text"]), html.Td(r["influence_text"]),
-                                html.Td(r["position_text"]), html.Td(r["contribution_text"])]) for r in rows])
+                                html.Td(r["position_text"]), html.Td(r["frames_text"]),
+                                html.Td(r["contribution_text"])]) for r in rows])
     return stack_on_phones(dbc.Table([head, body], size="sm", hover=True, className="awd-table mb-0"))
 
 
@@ -311,7 +318,8 @@ def draw_student(example, clicked, students, explain, activation, viewport=None)
     idx = clicked if isinstance(clicked, int) and 0 <= clicked < len(grid) and grid[clicked] else None
     record, which, explained = _shown_student(students, idx, (explain or {}).get("wavelet", "awd"))
     bundle = {"explain": explain, "activation": activation, "students": {"awd": record},
-              "wavelet": {"mode": students.get("mode")}, "data": {"sample_axis": students.get("sample_axis")}}
+              "wavelet": {"mode": students.get("mode")},
+              "data": {"sample_axis": students.get("sample_axis"), "shape": students.get("shape")}}
     k = example if isinstance(example, int) else 0
     if not record:
         empty = figures.empty_figure("This result does not carry its student (rerun the job with this version)")
@@ -320,9 +328,9 @@ def draw_student(example, clicked, students, explain, activation, viewport=None)
         k < len(explain["examples"]) else None
     click_only = triggered_id() == "results-clicked"  # the figures show the explained model: nothing to redraw
     if record.get("kind") == "series_topk_linear":
-        rows = student_figures.student_rows(record, ex if explained else None)
+        rows = student_figures.student_rows(record, ex if explained else None, bundle)
         return dict(formula=student_figures.student_formula(record), definition=record.get("definition", ""),
-                    table=_table(rows), note=" ".join(filter(None, (
+                    table=_table(rows, student_figures.reads_title(bundle)), note=" ".join(filter(None, (
                         f"Showing {which}. Terms in order of influence: |weight| × the feature's standard deviation "
                         "on the training data.", student_figures.beyond_ends_note(record)))),
                     graph=no_update if click_only else student_figures.scalogram_figure(bundle, k),

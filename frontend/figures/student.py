@@ -27,12 +27,13 @@ from awd_studio.frontend.figures.style import (
     empty_figure,
     fmt_number,
     sample_axis_layout,
+    sample_axis_title,
     wrap_words,
 )
 
-__all__ = ["student_record", "student_formula", "beyond_ends_note", "student_rows", "scalogram_figure",
-           "subband_figure", "peak_histogram_figure", "bin_centres", "FORMULA_TERMS",
-           "EXPLAINED_MODEL_TITLE"]
+__all__ = ["student_record", "student_formula", "beyond_ends_note", "student_rows", "series_reading", "frames_read",
+           "frames_words", "reads_title", "scalogram_figure",
+           "subband_figure", "peak_histogram_figure", "bin_centres", "FORMULA_TERMS", "EXPLAINED_MODEL_TITLE"]
 
 #: Terms the formula spells out (the others are in the table).
 FORMULA_TERMS = 6
@@ -115,31 +116,114 @@ def beyond_ends_note(record: dict | None) -> str:
             "compare terms by |weight| × SD, not by weight.")
 
 
-def student_rows(record: dict | None, example: dict | None = None) -> list[dict]:
+def student_rows(record: dict | None, example: dict | None = None, bundle: dict | None = None) -> list[dict]:
     """One row per feature of a series student, most influential first.
+
+    Parameters
+    ----------
+    record : dict or None
+        ``students.<name>`` (series) of a bundle.
+    example : dict, optional
+        ``explain.examples[k]``: the example the positions and contributions are of.
+    bundle : dict, optional
+        The bundle whose ``explain.centres`` (with ``data.shape``, ``data.sample_axis`` and ``wavelet.mode``) say
+        which frames each of the example's coefficients reads (:func:`series_reading`).
 
     Returns
     -------
     list of dict
         ``band``, ``level``, ``rank``, ``weight``, ``influence`` (|weight| × training SD), and with an
-        ``example`` (``explain.examples[k]``) ``position`` (index in the band) and ``contribution``
-        (weight × the coefficient); texts in ``*_text``.
+        ``example`` ``position`` (index in the band), ``frames`` (the spans of sample indices that coefficient
+        reads, :func:`frames_read`; [] without the bundle's centres) and ``contribution`` (weight × the
+        coefficient); texts in ``*_text`` (``frames_text`` in the file's sample axis, :func:`frames_words`).
     """
     if not record or record.get("kind") != "series_topk_linear":
         return []
     bands = {b["band"]: b for b in (example or {}).get("bands") or []}
+    reading = series_reading(bundle or {}, list(bands.values()))
     rows = []
     for f in (record.get("parameters") or {}).get("features") or []:
         band = bands.get(f["band"])
         pos = band["kept"][f["rank"] - 1] if band and f["rank"] - 1 < len(band["kept"]) else None
         value = band["coeffs"][pos] if pos is not None and pos < len(band["coeffs"]) else None
         contribution = f["weight"] * value if value is not None else None
+        centres = (reading or {}).get("centres", {}).get(f["band"])
+        frames = (frames_read(centres[pos], f["level"], reading["length"], reading["wrap"])
+                  if centres is not None and pos is not None and pos < len(centres) else None)
         rows.append(dict(band=f["band"], level=f["level"], rank=f["rank"], label=f["label"], weight=f["weight"],
-                         influence=_influence(f), position=pos, contribution=contribution,
+                         influence=_influence(f), position=pos, contribution=contribution, frames=frames or [],
                          weight_text=fmt_number(f["weight"]), influence_text=fmt_number(_influence(f)),
                          position_text="—" if pos is None else str(pos),
+                         frames_text="—" if frames is None else frames_words(frames, reading.get("axis")),
                          contribution_text=fmt_number(contribution)))
     return sorted(rows, key=lambda r: r["influence"], reverse=True)
+
+
+def reads_title(bundle: dict) -> str:
+    """The title of the student table's column of :func:`frames_words`: "Frames read", or the file's sample axis
+    (``data.sample_axis``, :func:`~frontend.figures.style.sample_axis_title`) read.
+
+    Examples
+    --------
+    >>> reads_title({}), reads_title({"data": {"sample_axis": {"values": [0.0, 2.0], "label": "t (s)"}}})
+    ('Frames read', 'Reads at time (s)')
+    """
+    axis = (bundle.get("data") or {}).get("sample_axis")
+    return f"Reads at {sample_axis_title(axis)}" if (axis or {}).get("values") else "Frames read"
+
+
+def series_reading(bundle: dict, bands: list[dict]) -> dict | None:
+    """Where the coefficients of the example's ``bands`` read the series, for :func:`student_rows`: ``centres``
+    (band name to each coefficient's energy centroid, :func:`_stored_band_centres`), ``length`` (samples of a
+    series: ``data.shape``, else the file's sample axis), ``wrap`` (periodization) and ``axis`` (the file's sample
+    axis, ``data.sample_axis``, or None); None when the bundle does not carry the centres (written before)."""
+    stored = _stored_band_centres(bundle, bands) if bands else None
+    data = bundle.get("data") or {}
+    axis = data.get("sample_axis") if isinstance(data.get("sample_axis"), dict) else None
+    length = (data.get("shape") or [None])[0] or len((axis or {}).get("values") or [])
+    if stored is None or not length:
+        return None
+    return {"centres": {b["band"]: c for b, c in zip(bands, stored)}, "length": int(length), "wrap": _wraps(bundle),
+            "axis": axis if len((axis or {}).get("values") or []) == length else None}
+
+
+def frames_read(centre: float, level: int, length: int, wrap: bool = False) -> list[tuple[int, int]]:
+    """The frames (sample indices, first and last) a coefficient reads: the ``2^level`` around its energy centroid
+    where the scalogram paints it (:func:`_blocks`), cut at the series' ends or, in periodization (``wrap``),
+    wrapped around them; [] when they lie wholly beyond the ends.
+
+    Review 38: the table gave "cA2[5]", a position in the band, and cA2[0] reads the end of the trace.
+
+    Examples
+    --------
+    >>> frames_read(32.4, 2, 40), frames_read(-0.3, 1, 40), frames_read(-9.0, 2, 40)
+    ([(31, 34)], [(0, 0)], [])
+    >>> frames_read(39.2, 2, 40, wrap=True)
+    [(0, 1), (38, 39)]
+    """
+    _, lo, hi = _blocks(np.array([float(centre)]), level, int(length), wrap)
+    return sorted((int(math.ceil(a)), int(math.ceil(b)) - 1) for a, b in zip(lo, hi))
+
+
+def frames_words(spans: list[tuple[int, int]], axis: dict | None = None) -> str:
+    """Frames as :func:`frames_read` gives them, in words: ``"≈ 31–34"``, in the values of the file's sample axis
+    (``data.sample_axis``) when given, ``"beyond the ends"`` for none.
+
+    Examples
+    --------
+    >>> frames_words([(31, 34)]), frames_words([(0, 0), (38, 39)]), frames_words([])
+    ('≈ 31–34', '≈ 0, 38–39', 'beyond the ends')
+    >>> frames_words([(1, 2)], {"values": [0.0, 2.0, 4.0], "label": "t (s)"})
+    '≈ 2–4'
+    """
+    values = (axis or {}).get("values")
+    if not spans:
+        return "beyond the ends"
+
+    def at(i):
+        return f"{values[i]:g}" if values else str(i)
+
+    return "≈ " + ", ".join(at(a) if a == b else f"{at(a)}–{at(b)}" for a, b in spans)
 
 
 def _equivalent_filter_length(length: int, sizes: dict[int, int]) -> int:

@@ -476,6 +476,31 @@ def test_the_scalogram_is_labelled_with_the_files_times():
     assert out["graph"].layout.xaxis2.title.text == "time (s)"
 
 
+def test_the_student_table_says_which_frames_each_term_reads():
+    """Review 38: the table gave each term's position in its band ("cA2[5]", "Position in band"), and a biologist
+    read cA2[0] as the start of the trace where it read frames 31-34, its end. Each term also says the frames it
+    reads (its energy centroid's ``2^level`` frames, ``explain.centres``), in the file's own times."""
+    from awd_studio.frontend import results_student
+
+    bundle = _series_bundle("zero", stored=True)
+    bundle.update(grid=[], data={"kind": "timeseries", "shape": [40]})
+    record, example = bundle["students"]["awd"], bundle["explain"]["examples"][0]
+    rows = S.student_rows(record, example, bundle)
+    for r in rows:  # the 2^level frames around where the coefficient reads, within the 40 samples
+        centre = bundle["explain"]["centres"][r["band"]][r["position"]]
+        (first, last), = r["frames"]
+        assert 0 <= first <= last < 40 and last - first < 2 ** r["level"], r
+        assert first - 0.5 <= centre <= last + 0.5 or first == 0 or last == 39, (r, centre)
+        assert r["frames_text"] == (f"≈ {first}–{last}" if first < last else f"≈ {first}")
+    assert all(r["frames_text"] == "—" for r in S.student_rows(record, example))  # no centres: not guessed
+    # as the results page shows it, from its stores: in the file's times when it names them
+    bundle["data"]["sample_axis"] = {"values": [2.0 * i for i in range(40)], "label": "t (s)"}
+    store = results_student._students_store(bundle)
+    table = str(results_student.draw_student(0, None, store, bundle["explain"], bundle["activation"])["table"])
+    first, last = rows[0]["frames"][0]
+    assert "Reads at time (s)" in table and f"≈ {2 * first:g}–{2 * last:g}" in table, table
+
+
 def test_the_figures_threshold_of_reading_beyond_the_ends_is_the_tables():
     from awd_studio.models.pipeline.student_params import LOW_IN_SERIES
 
