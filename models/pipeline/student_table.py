@@ -1,26 +1,83 @@
 """The series student of a result as a table (``student.csv``): what each term reads and its weight.
 
 The results page shows the same table; the file is for a paper's supplement or a spreadsheet. One row per
-feature of the recommended student (:func:`models.pipeline.predict.recommended_model`), then its intercept.
+feature of the recommended student (:func:`models.pipeline.predict.recommended_model`), in the page's order (by
+influence, |weight| × training SD: ``term`` 1 is the page's first row), then its intercept.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 
 from awd_studio.models.pipeline.predict import recommended_model
 
-__all__ = ["student_table_csv"]
+__all__ = ["student_table_csv", "frames_read"]
 
-#: The table's columns (``position``: the kept coefficient's index in its band, for a student reading fixed
-#: positions; ``influence``: |weight| times the feature's training SD, its typical effect on the prediction).
-COLUMNS = ("term", "model", "band", "level", "rank", "position", "weight", "training_sd", "influence", "reads")
+#: The table's columns (``term``: the page's rank, most influential first; ``position``: the kept coefficient's index
+#: in its band, for a student reading fixed positions, and ``reads_from``, ``reads_to`` the first and last samples
+#: it reads (:func:`frames_read`) in ``reads_unit``: the file's sample axis when it names one, else frames from 0;
+#: ``influence``: |weight| times the feature's training SD, its typical effect on the prediction).
+COLUMNS = ("term", "model", "band", "level", "rank", "position", "reads_from", "reads_to", "reads_unit", "weight",
+           "training_sd", "influence", "reads")
+
+
+def frames_read(centre: float, level: int, length: int, wrap: bool = False) -> tuple[int, int] | None:
+    """The first and last frames (sample indices) a coefficient reads: the ``2^level`` around its energy centroid
+    (``explain.centres``, :func:`models.pipeline.explain_examples.coefficient_centres`), as the results page's
+    scalogram and student table place them; cut at the series' ends, or in periodization (``wrap``) taken around
+    them (then the first may follow the last); None when they lie wholly beyond the ends.
+
+    Review 38: the table gave "cA2[5]", a position in the band, and cA2[0] reads the end of the trace.
+
+    Examples
+    --------
+    >>> frames_read(32.4, 2, 40), frames_read(-0.3, 1, 40), frames_read(-9.0, 2, 40)
+    ((31, 34), (0, 0), None)
+    >>> frames_read(39.2, 2, 40, wrap=True)
+    (38, 1)
+    """
+    step = 2 ** int(level)
+    first = math.floor(float(centre) - (step - 1) / 2 + 0.5)
+    last = first + step - 1
+    if wrap:
+        return first % length, last % length
+    if last < 0 or first >= length:
+        return None
+    return max(first, 0), min(last, length - 1)
+
+
+def _influence(feature: dict) -> float:
+    """|weight| × training SD, as the page ranks the terms (an SD it lacks counts as 1)."""
+    return abs(float(feature["weight"])) * float(feature.get("sd") or 1.0)
+
+
+def _reads(bundle: dict, model: str, feature: dict) -> tuple:
+    """``reads_from``, ``reads_to`` and ``reads_unit`` of a feature of ``model``'s student at a fixed position
+    (:data:`COLUMNS`); blank for a top-k feature (its coefficient moves with the series), or when the bundle's
+    ``explain.centres`` are not of that model's wavelet (``explain.wavelet``) or absent (written before)."""
+    explain = bundle.get("explain") or {}
+    if explain.get("wavelet", "awd") != ("initial" if model == "baseline_wavelet" else "awd"):
+        return "", "", ""
+    centres = (explain.get("centres") or {}).get(feature.get("band"))
+    position, data = feature.get("position"), bundle.get("data") or {}
+    length = int((data.get("shape") or [0])[0] or 0)
+    if not isinstance(centres, list) or not isinstance(position, int) or position >= len(centres) or not length:
+        return "", "", ""
+    span = frames_read(centres[position], feature["level"], length,
+                       (bundle.get("wavelet") or {}).get("mode") == "periodization")
+    if span is None:
+        return "", "", "beyond the ends"
+    values = ((data.get("sample_axis") or {}).get("values")) or []
+    if len(values) != length:
+        return span[0], span[1], "frame"
+    return repr(float(values[span[0]])), repr(float(values[span[1]])), data["sample_axis"].get("label", "")
 
 
 def student_table_csv(bundle: dict) -> str | None:
-    """The recommended series student's terms as CSV (:data:`COLUMNS`), or None for a result without one
-    (maps, older bundles).
+    """The recommended series student's terms as CSV (:data:`COLUMNS`), most influential first, or None for a
+    result without one (maps, older bundles).
 
     Examples
     --------
@@ -28,9 +85,9 @@ def student_table_csv(bundle: dict) -> str | None:
     ...     "intercept": 0.5, "features": [{"band": "cA3", "level": 3, "rank": 1, "weight": -2.0, "sd": 0.25,
     ...                                     "label": "1st largest of cA3"}]}}}}
     >>> print(student_table_csv(bundle), end="")
-    term,model,band,level,rank,position,weight,training_sd,influence,reads
-    1,awd,cA3,3,1,,-2.0,0.25,0.5,1st largest of cA3
-    intercept,awd,,,,,0.5,,,
+    term,model,band,level,rank,position,reads_from,reads_to,reads_unit,weight,training_sd,influence,reads
+    1,awd,cA3,3,1,,,,,-2.0,0.25,0.5,1st largest of cA3
+    intercept,awd,,,,,,,,0.5,,,
     """
     model = recommended_model(bundle or {})
     record = ((bundle or {}).get("students") or {}).get(model) or {}
@@ -40,11 +97,12 @@ def student_table_csv(bundle: dict) -> str | None:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for i, f in enumerate(params["features"], start=1):
+    ranked = sorted(params["features"], key=_influence, reverse=True)  # stable: the page's order
+    for i, f in enumerate(ranked, start=1):
         sd = f.get("sd")
         influence = abs(float(f["weight"])) * float(sd) if sd is not None else ""
         writer.writerow([i, model, f.get("band", ""), f.get("level", ""), f.get("rank", ""), f.get("position", ""),
-                         repr(float(f["weight"])), "" if sd is None else repr(float(sd)),
+                         *_reads(bundle, model, f), repr(float(f["weight"])), "" if sd is None else repr(float(sd)),
                          influence if influence == "" else repr(influence), f.get("label", "")])
-    writer.writerow(["intercept", model, "", "", "", "", repr(float(params.get("intercept", 0.0))), "", "", ""])
+    writer.writerow(["intercept", model, *[""] * 7, repr(float(params.get("intercept", 0.0))), "", "", ""])
     return out.getvalue()

@@ -501,6 +501,21 @@ def test_the_student_table_says_which_frames_each_term_reads():
     assert "Reads at time (s)" in table and f"≈ {2 * first:g}–{2 * last:g}" in table, table
 
 
+def test_the_frames_read_are_student_csvs():
+    """The page's frames of a term (frontend) and student.csv's (models) follow one rule."""
+    from awd_studio.models.pipeline.student_table import frames_read
+
+    for centre in np.linspace(-12.0, 52.0, 257):
+        for level in (1, 2, 3, 4):
+            for wrap in (False, True):
+                page = S.frames_read(centre, level, 40, wrap)
+                table = frames_read(centre, level, 40, wrap)
+                if table is None or not wrap:
+                    assert page == ([] if table is None else [table]), (centre, level, wrap)
+                else:  # wrapped: the first of the block, then round to its last
+                    assert (page[-1][0], page[0][1]) == table if len(page) == 2 else page == [table], (centre, level)
+
+
 def test_the_figures_threshold_of_reading_beyond_the_ends_is_the_tables():
     from awd_studio.models.pipeline.student_params import LOW_IN_SERIES
 
