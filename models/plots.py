@@ -20,6 +20,9 @@ __all__ = ["plot_wavelet", "plot_grid", "plot_scores", "plot_activation", "plot_
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 LEARNED, INITIAL, START = "#0072B2", "#E69F00", "#009E73"
+#: The x axis of phi and psi, as the pages title it (``frontend.figures.style.SUPPORT_AXIS_TITLE``; a test keeps them
+#: equal).
+SUPPORT_AXIS_TITLE = "filter taps"
 #: Resolution of the PNGs (the SVGs are vector): a 6 x 3.5 inch figure is 1200 x 700 pixels.
 PNG_DPI = 200
 
@@ -118,7 +121,7 @@ def plot_wavelet(bundle, ax=None):
         if start is not None:  # the selected point's fit began at the start search's filter, not the initial one
             axis.plot(x[: len(start)], start, color=START, ls=":", label=f"start of the fit (search) {symbol}")
         axis.plot(x, w[key], color=LEARNED, ls="-", label=f"learned {symbol}")
-        axis.set_xlabel("t (support of the filter, taps)")
+        axis.set_xlabel(SUPPORT_AXIS_TITLE)
         axis.set_ylabel(f"{symbol}(t)")
         axis.set_title({"phi": "scaling function phi", "psi": "wavelet psi"}[key])
         if ax is not None:

@@ -12,6 +12,7 @@ from plotly.subplots import make_subplots
 from awd_studio.frontend.figures.style import (
     BOTTOM_LEGEND,
     MODEL_LABELS,
+    SUPPORT_AXIS_TITLE,
     apply_layout,
     as_array,
     empty_figure,
@@ -47,7 +48,7 @@ def compare_wavelets_figure(bundles: list[dict], labels: list[str]) -> go.Figure
     Returns
     -------
     go.Figure
-        Two panels; x is the support of each wavelet in samples of the finest scale.
+        Two panels; x is the support of each wavelet in filter taps (:data:`SUPPORT_AXIS_TITLE`).
     """
     if not any(as_array((b.get("wavelet") or {}).get("x")) is not None for b in bundles):
         return empty_figure("Neither result has a wavelet")
@@ -69,7 +70,7 @@ def compare_wavelets_figure(bundles: list[dict], labels: list[str]) -> go.Figure
                 fig.add_trace(go.Scatter(x=x, y=learned, name=f"{label}: learned",
                                          line=dict(color=color, width=_learned_width(run, len(bundles))),
                                          legendgroup=f"learned{run}", showlegend=col == 1), row=1, col=col)
-    fig.update_xaxes(title="samples")  # "support (samples)" twice ran together on a phone
+    fig.update_xaxes(title=SUPPORT_AXIS_TITLE)  # the results page's words; "support (samples)" twice ran together
     fig.update_yaxes(title="amplitude", col=1)
     return apply_layout(fig, height=400, legend={**BOTTOM_LEGEND, "y": -0.22}, margin=dict(l=60, r=20, t=40, b=90))
 

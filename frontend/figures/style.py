@@ -20,13 +20,17 @@ import plotly.graph_objects as go
 __all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "KIND_LABELS", "kind_label", "BOTTOM_LEGEND",
            "LAYOUT", "apply_layout", "empty_figure", "as_array", "fmt_number", "fmt_score", "common_decimals",
            "fmt_decimals",
-           "wrap_words", "SAMPLE_AXIS_TITLE", "AXIS_NAMES", "sample_axis_title", "sample_axis_layout",
+           "wrap_words", "SAMPLE_AXIS_TITLE", "SUPPORT_AXIS_TITLE", "AXIS_NAMES", "sample_axis_title",
+           "sample_axis_layout",
            "pixel_axis_titles", "size_words",
            "dropped_rows_words"]
 
 #: A series' x axis when its file named no times: the sample's index, in frames as the help page and the clathrin
 #: example count a trace (one value per frame of the movie).
 SAMPLE_AXIS_TITLE = "time (frames)"
+#: The x axis of φ and ψ: their support, counted in taps of the filter (review 38: "samples" on the compare page and
+#: "t (filter taps)" on the results page for the same axis; ``models.plots`` says the same).
+SUPPORT_AXIS_TITLE = "filter taps"
 
 
 #: A series' axis named by a letter in its file's column names (``t0``, ``t1``, …), in words.

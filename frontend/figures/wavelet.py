@@ -18,7 +18,14 @@ from plotly.subplots import make_subplots
 
 from awd_studio.frontend.figures.data import integer_step
 from awd_studio.frontend.figures.grid import grid_point_label, kept_initial, point_index, selected_index
-from awd_studio.frontend.figures.style import BOTTOM_LEGEND, PALETTE, apply_layout, as_array, empty_figure
+from awd_studio.frontend.figures.style import (
+    BOTTOM_LEGEND,
+    PALETTE,
+    SUPPORT_AXIS_TITLE,
+    apply_layout,
+    as_array,
+    empty_figure,
+)
 
 __all__ = ["highpass", "wavelet_figure", "filters_figure", "filters_2d_figure", "subfilters_figure"]
 
@@ -99,7 +106,7 @@ def wavelet_figure(bundle: dict, index: int | None = None) -> go.Figure:
         elif col == 1 and learned is None and idx != sel:
             fig.add_annotation(text="φ is shown for the selected point only", x=0.5, y=0.5, showarrow=False,
                                xref="x domain", yref="y domain", font=dict(color="#666"))
-    fig.update_xaxes(title=dict(text="t (filter taps)", standoff=4))  # the panel titles name φ and ψ
+    fig.update_xaxes(title=dict(text=SUPPORT_AXIS_TITLE, standoff=4))  # the panel titles name φ and ψ
     point, _, score = grid_point_label(bundle, idx).partition(" (")  # two lines: a phone's width holds one half
     score = f"({score}" if score else ""
     initial = kept_initial(bundle)

@@ -195,3 +195,16 @@ def test_the_saved_figures_label_map_axes_as_the_page_does():
 
     for bundle in ({"data": {"pixel_arcmin": 3.28125}}, {"data": {"pixel_arcmin": 0.5}}, {"data": {}}, {}):
         assert (plots._pixel_words(bundle, "row"), plots._pixel_words(bundle, "column")) == pixel_axis_titles(bundle)
+
+
+def test_the_wavelets_support_is_titled_as_on_both_pages():
+    """Review 38: the compare page's wavelet plot read "samples" and the results page's "t (filter taps)" for the
+    same axis; the saved figure "t (support of the filter, taps)"."""
+    from awd_studio.frontend.figures.compare import compare_wavelets_figure
+    from awd_studio.frontend.figures.style import SUPPORT_AXIS_TITLE
+    from awd_studio.frontend.figures.wavelet import wavelet_figure
+
+    bundle = make_bundle("timeseries")
+    titles = {compare_wavelets_figure([bundle], ["A"]).layout.xaxis.title.text,
+              wavelet_figure(bundle).layout.xaxis.title.text, *(a.get_xlabel() for a in plots.plot_wavelet(bundle))}
+    assert titles == {SUPPORT_AXIS_TITLE} == {"filter taps"}, titles
