@@ -16,10 +16,22 @@ from awd_studio.models import attributions as attr
 from awd_studio.models import wavelets as wv
 from awd_studio.models.data.simulate_am import simulate_am
 from awd_studio.models.filters import lowpass_filter
-from awd_studio.models.scattering import (DWTScattering1D, DWTScattering2D, MorletScattering1D, MorletScattering2D,
-                                         ScatteringRegressor, all_paths, car_importance, cv_folds, greedy_prune,
-                                         make_transform, path_id, ridge_heldout_loss, scattering_panel,
-                                         scattering_summary)
+from awd_studio.models.scattering import (
+    DWTScattering1D,
+    DWTScattering2D,
+    MorletScattering1D,
+    MorletScattering2D,
+    ScatteringRegressor,
+    all_paths,
+    car_importance,
+    cv_folds,
+    greedy_prune,
+    make_transform,
+    path_id,
+    ridge_heldout_loss,
+    scattering_panel,
+    scattering_summary,
+)
 from awd_studio.models.scattering import filters as sf
 
 
