@@ -26,6 +26,20 @@ def _value(page, selector):
     return page.locator(selector).input_value()
 
 
+def _start_without_device(page, api):
+    """Drop the run's device setting (it failed on it), press Start, and return the new job's config; the new job
+    is cancelled (what it would compute is not the point)."""
+    page.get_by_role("group", name="Keep its settings that this page does not show:").get_by_label(
+        "device = cuda:7").uncheck()
+    page.wait_for_function("document.querySelector('#configure-estimate').innerText.includes('Estimated')")
+    page.click("#configure-submit")
+    page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]+$"))
+    new_id = page.url.rsplit("/", 1)[1]
+    config = api.get(f"/api/jobs/{new_id}").json()["config"]
+    api.post(f"/api/jobs/{new_id}/cancel")
+    return config
+
+
 def test_failed_job_reruns_from_the_filled_form(web_server, owner_context, screenshot):
     api = httpx.Client(base_url=web_server, headers=OWNER, timeout=60)
     dataset = api.post("/api/examples/synthetic", json={"n": 150, "seed": 21, "name": "rerun e2e"}).json()
@@ -110,15 +124,8 @@ def test_a_preset_run_reruns_with_only_the_change_made(web_server, owner_context
     page.goto(f"{web_server}/configure?from={job['id']}")
     page.locator("#configure-prefill-note").wait_for(state="visible")
     page.wait_for_function("document.querySelector('#configure-epochs').value === '100'")  # the paper's
-    page.get_by_role("group", name="Keep its settings that this page does not show:").get_by_label(
-        "device = cuda:7").uncheck()
     page.fill("#configure-seed", "9")
-    page.wait_for_function("document.querySelector('#configure-estimate').innerText.includes('Estimated')")
-    page.click("#configure-submit")
-    page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]+$"))
-    new_id = page.url.rsplit("/", 1)[1]
-    new = api.get(f"/api/jobs/{new_id}").json()["config"]
-    api.post(f"/api/jobs/{new_id}/cancel")
+    new = _start_without_device(page, api)
     old = final["config"]
     assert {k for k in old if old[k] != new.get(k)} == {"seed", "device"}, {k: (old[k], new.get(k)) for k in old
                                                                             if old[k] != new.get(k)}
@@ -181,14 +188,7 @@ def test_the_map_students_range_is_a_field_of_the_form(web_server, owner_context
     page.locator("#configure-peak-range").scroll_into_view_if_needed()
     screenshot(page, "rerun-04-peak-range")
     field.select_option("from_zero")
-    page.get_by_role("group", name="Keep its settings that this page does not show:").get_by_label(
-        "device = cuda:7").uncheck()
-    page.wait_for_function("document.querySelector('#configure-estimate').innerText.includes('Estimated')")
-    page.click("#configure-submit")
-    page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]+$"))
-    new_id = page.url.rsplit("/", 1)[1]
-    new = api.get(f"/api/jobs/{new_id}").json()["config"]
-    api.post(f"/api/jobs/{new_id}/cancel")
+    new = _start_without_device(page, api)
     assert new["peak_range"] == "from_zero" and new["device"] is None
     # series: the field is hidden with "Map student reads"
     series = api.post("/api/examples/synthetic", json={"n": 150, "seed": 23, "name": "range e2e series"}).json()
