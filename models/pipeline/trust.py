@@ -873,16 +873,13 @@ def _fixed_filter_level_words(bundle: dict, check: dict) -> str | None:
     diff = check.get("test_difference") or {}
     if check.get("delivered") != "awd" or check.get("leads") or not {"estimate", "low", "high"} <= set(diff):
         return None
-    if interval_side(diff["low"], diff["high"], "rmse") != "level":
-        return None
-    scale = max(abs(diff["estimate"]), abs(diff["low"]), abs(diff["high"]))
     name = _name(bundle, check["name"])
-    what = f" of {bundle['data']['target_name']}" if (bundle.get("data") or {}).get("target_name") else ""
+    side, interval = _paired({"metric": "rmse", **diff}, name, f"the {name} student")
+    if side != "level":
+        return None
     return (f"The best fixed filter by cross-validation, the {name} student, is level with AWD on the test set "
-            f"(test RMSE{what}, AWD minus that student: {format_difference(diff['estimate'], 'rmse', scale)}, "
-            f"{100 * diff.get('level', 0.95):.0f} % interval {format_difference(diff['low'], 'rmse', scale)} to "
-            f"{format_difference(diff['high'], 'rmse', scale)}): on these maps the learned wavelet's student does "
-            "not predict better than a fixed filter's.")
+            f"({interval}): on these maps the learned wavelet's student does not predict better than a fixed "
+            "filter's.")
 
 
 def fixed_filter_words(bundle: dict, check: dict) -> str:
