@@ -393,7 +393,7 @@ def create_app(settings: Settings | None = None, *, with_ui: bool = True, recove
         if stripped is not None:
             # relative: behind a TLS proxy an absolute http:// address made clients drop the token (review 33A)
             query = request.url.query
-            return RedirectResponse(request.url.path.rstrip("/") + (f"?{query}" if query else ""), status_code=307)
+            return RedirectResponse(stripped + (f"?{query}" if query else ""), status_code=307)
         allowed = _methods_of_path(app, request.scope)
         if allowed:
             raise HTTPException(status_code=405, headers={"Allow": ", ".join(allowed)},

@@ -778,15 +778,9 @@ def bin_centres(params: dict) -> list:
     >>> [c.tolist() for c in bin_centres({**p, "channel_ranges": [[-1.0, 1.0], [0.0, 1.0]]})]
     [[-0.5, 0.5], [0.25, 0.75]]
     """
-    ranges = params.get("channel_ranges")
-    if ranges is None:
-        edges = np.asarray(params["bin_edges"], dtype=float)
-        return [(edges[:-1] + edges[1:]) / 2] * len(params["channels"])
-    centres = []
-    for low, high in ranges:
-        edges = np.linspace(low, high, params["bins"] + 1)
-        centres.append((edges[:-1] + edges[1:]) / 2)
-    return centres
+    edges = params["bin_edges"]
+    ranges = params.get("channel_ranges") or [(edges[0], edges[-1])] * len(params["channels"])
+    return [(e[:-1] + e[1:]) / 2 for e in (np.linspace(low, high, params["bins"] + 1) for low, high in ranges)]
 
 
 def peak_histogram_figure(bundle: dict, example: int = 0, max_cols: int = 4, title: str | None = None) -> go.Figure:

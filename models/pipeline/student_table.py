@@ -100,9 +100,8 @@ def student_table_csv(bundle: dict) -> str | None:
     ranked = sorted(params["features"], key=_influence, reverse=True)  # stable: the page's order
     for i, f in enumerate(ranked, start=1):
         sd = f.get("sd")
-        influence = abs(float(f["weight"])) * float(sd) if sd is not None else ""
         writer.writerow([i, model, f.get("band", ""), f.get("level", ""), f.get("rank", ""), f.get("position", ""),
                          *_reads(bundle, model, f), repr(float(f["weight"])), "" if sd is None else repr(float(sd)),
-                         influence if influence == "" else repr(influence), f.get("label", "")])
+                         "" if sd is None else repr(_influence(f)), f.get("label", "")])
     writer.writerow(["intercept", model, *[""] * 7, repr(float(params.get("intercept", 0.0))), "", "", ""])
     return out.getvalue()
