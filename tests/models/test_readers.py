@@ -436,6 +436,19 @@ def test_nan_cells_and_short_rows_are_missing_values(tmp_path, arrays):
                                  "leave out the rows with missing values")
     kept = load_dataset(tmp_path / "short.csv", drop_incomplete=True)
     assert "line 6 (trk4)" in kept.meta["dropped_rows"]["rows"]
+    # review 38: a short row lacking its target was offered filling the ends, which then failed; with the target
+    # first, the cells a short row lacks are its trace's end, and filling them is offered and works
+    with pytest.raises(InputError) as lacks_target:
+        load_dataset(tmp_path / "short.csv")
+    assert lacks_target.value.remedies == ("drop_incomplete",)
+    y_first = [",".join(["y"] + [f"t{i}" for i in range(16)])]
+    y_first += [",".join(repr(float(v)) for v in [y[i], *X[i]]) for i in range(20)]
+    y_first[5] = ",".join(y_first[5].split(",")[:12])
+    (tmp_path / "y_first.csv").write_text("\n".join(y_first) + "\n")
+    with pytest.raises(InputError, match="line 6 has 12 columns, line 1 has 17") as ended:
+        load_dataset(tmp_path / "y_first.csv")
+    assert ended.value.remedies == ("drop_incomplete", "pad_ends")
+    assert load_dataset(tmp_path / "y_first.csv", pad_ends=True).meta["padded_rows"]["rows"] == ["line 6"]
     (tmp_path / "cut.csv").write_text("\n".join([header, *rows[:19], rows[19][:30]]))
     _err(tmp_path / "cut.csv", "it is the last line, so the file may have been cut short")
 

@@ -275,6 +275,21 @@ def _series_columns(header: list[str] | None, keep: list[int]) -> list[int]:
     return [j for k, j in enumerate(keep) if k not in targets]
 
 
+def _refuse_short(short: list[tuple[int, int, int, bool]], width: int, first_line: int, drop_hint: str,
+                  remedies: tuple[str, ...], series: list[int]) -> None:
+    """Refuse the rows written short, ``short`` as (row, line, columns, is the last line), the first one named;
+    shorter rows count as rows with missing values, so the remedies are those of their missing cells
+    (:func:`_offered`): filling the ends only when every row lacks nothing but the ends of its trace, not its
+    target (review 38: a short row lacking its target was offered the filling that then failed)."""
+    _, n, columns, last = short[0]
+    missing = [(row, j, "") for row, _, count, _ in short for j in range(count, width)]
+    hint, offered = _offered(missing, series, drop_hint, remedies)
+    raise InputError("file", f"line {n} has {columns} column{'' if columns == 1 else 's'}, line {first_line} has "
+                     f"{width}" + (": it is the last line, so the file may have been cut short" if last else ""),
+                     f"give every series the same length; {hint} (shorter rows count as rows with missing values)",
+                     remedies=offered)
+
+
 def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint: str = DROP_INCOMPLETE_HINT,
                keep_missing: bool = False, remedies: tuple[str, ...] = DROP_INCOMPLETE_REMEDIES) -> Table:
     """The numbers of a delimited text file, its header, the identifier columns left out and each row's
@@ -302,18 +317,16 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
     if len(rows) > 1 and not any(_is_number(c) for r in rows[1:] for c in r):  # text, not a table of numbers
         raise InputError("file", f"{path.name!r} holds no numbers below its first row",
                          "one row per series: its values, then its target, separated by commas")
-    width = len(rows[0])
+    width, first_line = len(rows[0]), lines[0]
+    short = []  # rows written short (a ragged list): (row, line, columns, is the last line), refused below
     for k, (n, r) in enumerate(zip(lines, rows)):
-        if len(r) < width and (drop_incomplete or keep_missing) and k > 0:  # written short (a ragged list)
+        if len(r) < width and k > 0:
             rows[k] = r + [""] * (width - len(r))  # its missing cells, left out or kept missing below
+            if not (drop_incomplete or keep_missing):
+                short.append((k, n, len(r), k == len(rows) - 1))
         elif len(r) != width:
-            last = k == len(rows) - 1 and len(r) < width
-            raise InputError("file", f"line {n} has {len(r)} column{'' if len(r) == 1 else 's'}, line {lines[0]} "
-                             f"has {width}" + (": it is the last line, so the file may have been cut short" if last
-                                               else ""),
-                             "give every series the same length" + (
-                                 "; " + drop_hint + " (shorter rows count as rows with missing values)"
-                                 if len(r) < width else ""), remedies=remedies if len(r) < width else ())
+            raise InputError("file", f"line {n} has {len(r)} columns, line {first_line} has {width}",
+                             "give every series the same length")
     # a column is text when no cell below the first row is a number
     text_cols = {j for j in range(width) if len(rows) > 1 and not any(_is_number(r[j]) for r in rows[1:])}
     first = rows[0]
@@ -329,6 +342,8 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
     if clash:
         raise InputError("file", f"the target column {clash[0]!r} holds text", "give each series a numeric target")
     keep = [j for j in range(width) if j not in ignored_cols]
+    if short:
+        _refuse_short(short, width, first_line, drop_hint, remedies, _series_columns(header, keep))
     row_names = [r[ignored_cols[0]] for r in rows] if ignored_cols else None
     data, dropped, kept = _parse_rows(rows, keep, lines, header, row_names, drop_incomplete, drop_hint, keep_missing,
                                       remedies, _series_columns(header, keep))
