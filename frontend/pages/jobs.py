@@ -27,6 +27,7 @@ from awd_studio.frontend.durations import STAGE_WORDS, format_seconds
 from awd_studio.frontend.figures.compare import MAX_RUNS
 from awd_studio.frontend.figures.style import kind_label
 from awd_studio.frontend.help_links import help_link
+from awd_studio.frontend.option_words import VALUE_WORDS
 
 dash.register_page(__name__, path="/jobs", title="AWD Studio · jobs", name="Jobs")
 
@@ -127,6 +128,22 @@ def compare_style(rows: list[dict]) -> dict:
     to compare, and a disabled button would only say so."""
     finished = sum(1 for r in rows or () if r.get("state") == "succeeded")
     return {"display": "flex"} if finished >= 2 else {"display": "none"}
+
+
+def variant_words(config) -> str:
+    """What sets a run apart beyond its grid, for the list: the scattering student (review 22: nothing on the list
+    said a run fitted it) and the map student's signed range (review 38), or ``""``.
+
+    >>> variant_words({"student": "scattering", "peak_range": "signed"})
+    ' + scattering student · range: both signs'
+    >>> variant_words(None)
+    ''
+    """
+    config = config or {}
+    words = " + scattering student" if config.get("student") == "scattering" else ""
+    if config.get("peak_range") == "signed":
+        words += f" · range: {VALUE_WORDS['peak_range']['signed']}"
+    return words
 
 
 def score_text(summary: dict | None) -> str:
@@ -242,8 +259,7 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
         stage = STAGE_WORDS.get(stage, stage)  # "distillation 42%", not the worker's key "distill 42%"
         pct = int(round(100 * float(r.get("fraction") or 0)))
         created = str(r.get("created") or "")[:16].replace("T", " ")
-        # a run that also fits the scattering student (review 22: nothing on the list said so)
-        scattering = " + scattering student" if (r.get("config") or {}).get("student") == "scattering" else ""
+        variant = variant_words(r.get("config"))
         body.append(html.Tr([
             html.Td(pick),
             # a link within the app, not a reload of it (review 23: the focus then stayed on <body>)
@@ -258,11 +274,11 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
                     title=r.get("dataset_id"), className="text-wrap"),
             # on a tablet the teacher's own test score stands here too (review 31B: it is the number that tells
             # two teachers' runs apart, and its column gives way)
-            html.Td([teacher_text(r), html.Div(f"grid {grid_text(r.get('grid'))}{scattering}"
+            html.Td([teacher_text(r), html.Div(f"grid {grid_text(r.get('grid'))}{variant}"
                                                + (f" · teacher {teacher_words}" if teacher_words else ""),
                                                className=f"{TABLET_ONLY} text-wrap")], className="text-wrap"),
             html.Td([grid_text(r.get("grid")),
-                     *([html.Br(), html.Span(scattering.strip(), className="small text-muted")] if scattering else [])],
+                     *([html.Br(), html.Span(variant.strip().removeprefix("· "), className="small text-muted")] if variant else [])],
                     className=TABLET_HIDDEN),
             # wraps where the table would run out of its card ("R² 0.347 · db2 (AWD not chosen)" is 240 px wide), as
             # the dataset, teacher and state cells do at their spaces (a long name, "running distillation 42%")

@@ -56,6 +56,9 @@ def test_jobs_table_rows_tell_runs_apart_and_dialogs_name_what_goes():
     # a running job's time left, and a run that also fits the scattering student, said on the list (review 22)
     # the scattering student once in the grid's column and once in its stand-in under the teacher (on a tablet)
     assert "about 1 min 23 s left" in table and table.count("+ scattering student") == 2
+    # the map student's signed range too (review 38: two runs on one map set looked alike)
+    signed = str(jobs.jobs_table([{**rows[0], "config": {"peak_range": "signed"}}]))
+    assert "grid 3 × 6 · range: both signs" in signed and "'range: both signs'" in signed
     # the teacher's test score in its column and, for a tablet, under the teacher (review 31B: it gave way there)
     assert table.count("R² 0.910") == 2 and "grid 3 × 6 · teacher R² 0.910" in table
     assert jobs.score_text({"metric": "rmse", "awd_test": 0.03183}) == "RMSE 0.03183"
