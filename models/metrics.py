@@ -20,6 +20,7 @@ __all__ = [
     "r2_score",
     "rmse",
     "two_values",
+    "seen_target_rows",
     "two_class_scores",
     "bootstrap_rmse_sd",
     "paired_bootstrap_difference",
@@ -107,6 +108,37 @@ def two_values(y) -> tuple[float, float] | None:
     """
     values = np.unique(np.asarray(y, dtype=np.float64).ravel())
     return (float(values[0]), float(values[1])) if values.size == 2 else None
+
+
+def seen_target_rows(y_train, y_test, most: int = 50) -> int | None:
+    """How many distinct target rows the training split holds when they are few (3 to ``most``, each seen at
+    least twice) and every test row is one of them, as for maps of a grid of cosmologies; None otherwise.
+
+    The test then measures new samples of parameters seen in training, not parameters between them: a model that
+    tells the training values apart can score well without interpolating. Two values are a class label
+    (:func:`two_values`), not counted here.
+
+    Parameters
+    ----------
+    y_train, y_test : array-like of shape (n,) or (n, k)
+        Every target column of the training and test samples.
+    most : int, default=50
+        The most distinct rows counted.
+
+    Examples
+    --------
+    >>> grid = [[0.3, 0.8], [0.25, 0.85], [0.35, 0.75]]
+    >>> seen_target_rows(grid * 4, grid), seen_target_rows(grid * 4, [[0.3, 0.7]])
+    (3, None)
+    >>> seen_target_rows([0.1, 0.2, 0.3, 0.4], [0.2])  # each value once: a continuous target
+    """
+    train = np.asarray(y_train, dtype=np.float64).reshape(len(y_train), -1)
+    test = np.asarray(y_test, dtype=np.float64).reshape(len(y_test), -1)
+    rows, counts = np.unique(train, axis=0, return_counts=True)
+    if not 3 <= len(rows) <= most or counts.min() < 2 or test.shape[1] != train.shape[1]:
+        return None
+    known = {tuple(row) for row in rows}
+    return len(rows) if all(tuple(row) in known for row in test) else None
 
 
 def two_class_scores(y, y_pred, values) -> dict:

@@ -235,6 +235,7 @@ def _finalize(work_dir, out_dir, progress, should_cancel):
                       x_std=float(np.std(job.X_train)), train_maps=job.info["data"].get("train_maps"),
                       test_maps=job.info["data"].get("test_maps"),
                       sample_axis=job.info["data"].get("sample_axis"), two_values=two_values,
+                      seen_targets=_metrics.seen_target_rows(job.y_train_all, job.y_test_all),
                       pixel_arcmin=job.info["data"].get("pixel_arcmin"),
                       dropped_rows=job.info["data"].get("dropped_rows"),
                       padded_rows=job.info["data"].get("padded_rows")),

@@ -209,46 +209,41 @@ def trust_notes(bundle: dict) -> list[dict]:
     -------
     list of dict
         ``{"level": "danger" | "warning" | "info" | "success", "key": str, "text": str}``; keys
-        ``teacher_units`` (uploaded weights predicting at another scale, :func:`units_words`; then no
-        ``weak_teacher``), ``weak_teacher``, ``teacher_below_baseline``, ``teacher_at_cap`` (a teacher the job
-        trained stopped at its epoch limit while still improving), ``fixed_filter_leads_cv``, ``fixed_filter_level``
-        (maps), ``baseline_beats_awd``, ``awd_beats_teacher``,
-        ``student_behind_teacher`` (the delivered student's test R² more than :data:`STUDENT_GAP_R2` below the
-        teacher's), ``student_terms_cancel`` (the delivered series student's terms largely cancel:
-        ``term_variance_ratio`` above :data:`CANCEL_RATIO`), ``distillation_helped`` / ``distillation_small`` /
-        ``distillation_no_gain`` / ``distillation_hurt``, ``interpretation_helped`` / ``interpretation_small`` /
-        ``interpretation_no_gain`` (the best point against the best γ = 0 point,
-        ``verdict.interpretation_difference``), and with the teacher-free
-        control (``selection.random_search``) ``awd_beats_search`` / ``awd_beats_search_small`` /
-        ``awd_level_with_search`` / ``search_beats_awd`` (a ``*_small`` note for a difference its interval confirms
-        but small, :func:`~models.pipeline.verdict.is_small`; ``interpretation_helped`` and ``awd_beats_search``
-        are "secondary", not "success", when no model has skill or the teacher is weak, and the former also when the
-        data's known wavelet is farther from the learned one than from its start); ``teacher_chosen``
-        when ``teacher="auto"`` trained several architectures
-        (``teacher.validation_mse``), ``series_features_chosen`` when ``series_features="auto"`` chose what the
-        series student reads (``selection.series_features``; a warning when the gap is within the noise),
-        ``scattering_no_skill`` when the scattering student does not beat the training mean in its own
-        cross-validation, ``scattering_training_no_gain`` when its training never beat its start,
-        ``learned_is_known`` when the learned wavelet is a
-        known one (``wavelet.nearest_known`` within :data:`KNOWN_CLOSE`), ``grid_collapsed`` when every grid point
-        ended at the same filter (within :data:`GRID_SAME`), ``best_at_grid_edge`` when the delivered AWD point has
-        the grid's smallest or largest λ or its largest γ, ``compression_no_gain`` when the delivered AWD
+        ``teacher_units`` (uploaded weights predicting at another scale, :func:`units_words`; then no ``weak_teacher``),
+        ``weak_teacher``, ``teacher_below_baseline``, ``teacher_at_cap`` (a teacher the job trained stopped at its epoch
+        limit while still improving), ``fixed_filter_leads_cv``, ``fixed_filter_level`` (maps), ``baseline_beats_awd``,
+        ``awd_beats_teacher``, ``student_behind_teacher`` (the delivered student's test R² more than
+        :data:`STUDENT_GAP_R2` below the teacher's), ``student_terms_cancel`` (the delivered series student's terms
+        largely cancel: ``term_variance_ratio`` above :data:`CANCEL_RATIO`), ``distillation_helped`` /
+        ``distillation_small`` / ``distillation_no_gain`` / ``distillation_hurt``, ``interpretation_helped`` /
+        ``interpretation_small`` / ``interpretation_no_gain`` (the best point against the best γ = 0 point,
+        ``verdict.interpretation_difference``), and with the teacher-free control (``selection.random_search``)
+        ``awd_beats_search`` / ``awd_beats_search_small`` / ``awd_level_with_search`` / ``search_beats_awd`` (a
+        ``*_small`` note for a difference its interval confirms but small, :func:`~models.pipeline.verdict.is_small`;
+        ``interpretation_helped`` and ``awd_beats_search`` are "secondary", not "success", when no model has skill or
+        the teacher is weak, and the former also when the data's known wavelet is farther from the learned one than from
+        its start); ``teacher_chosen`` when ``teacher="auto"`` trained several architectures
+        (``teacher.validation_mse``), ``series_features_chosen`` when ``series_features="auto"`` chose what the series
+        student reads (``selection.series_features``; a warning when the gap is within the noise),
+        ``scattering_no_skill`` when the scattering student does not beat the training mean in its own cross-validation,
+        ``scattering_training_no_gain`` when its training never beat its start, ``learned_is_known`` when the learned
+        wavelet is a known one (``wavelet.nearest_known`` within :data:`KNOWN_CLOSE`), ``grid_collapsed`` when every
+        grid point ended at the same filter (within :data:`GRID_SAME`), ``best_at_grid_edge`` when the delivered AWD
+        point has the grid's smallest or largest λ or its largest γ, ``compression_no_gain`` when the delivered AWD
         wavelet's compression factor is not below the initial wavelet's, ``selected_without_teacher`` when the delivered
-        AWD point has γ = 0 (its wavelet owes nothing to the teacher); ``two_valued_target`` when the target takes
-        two values (a class label: fitted as a number; :func:`two_valued_words`); ``constant_test_target`` alone (after
-        ``selected_without_teacher``) when every test target is equal (``data.test_target_sd`` 0), where every
-        R² is undefined; ``few_samples`` below :data:`FEW_TEST_SAMPLES` test or :data:`FEW_TRAINING_SAMPLES`
-        training samples (:func:`few_samples_words`), and then no note compares single test scores
-        (``teacher_below_baseline``, ``baseline_beats_awd``, ``awd_beats_teacher``, ``student_behind_teacher``;
-        tiled maps count whole maps); ``padded_traces`` when traces' ends were filled with zeros
-        (:func:`padded_words`) and ``dropped_rows`` when rows with missing values were left out before training
-        (:func:`dropped_words`); ``weak_selection_check`` when AWD was chosen with 3 folds or fewer or a single
-        repeat (:func:`weak_selection_words`); ``constant_cv_folds`` when some
-        cross-validation folds hold a
-        single target value
-        (``cv.constant_target_folds``). When the bundle has a verdict
-        sentence (``verdict.text``, which states the paired interval of AWD minus the initial wavelet), the notes
-        do not repeat it: no ``distillation_*`` note, and no ``baseline_beats_awd`` note for the initial wavelet.
+        AWD point has γ = 0 (its wavelet owes nothing to the teacher); ``two_valued_target`` when the target takes two
+        values (a class label: fitted as a number; :func:`two_valued_words`), else ``seen_targets`` when every test
+        target is one of the training split's few values (:func:`seen_targets_words`); ``constant_test_target`` alone
+        (after ``selected_without_teacher``) when every test target is equal (``data.test_target_sd`` 0), where every R²
+        is undefined; ``few_samples`` below :data:`FEW_TEST_SAMPLES` test or :data:`FEW_TRAINING_SAMPLES` training
+        samples (:func:`few_samples_words`), and then no note compares single test scores (``teacher_below_baseline``,
+        ``baseline_beats_awd``, ``awd_beats_teacher``, ``student_behind_teacher``; tiled maps count whole maps);
+        ``padded_traces`` when traces' ends were filled with zeros (:func:`padded_words`) and ``dropped_rows`` when rows
+        with missing values were left out before training (:func:`dropped_words`); ``weak_selection_check`` when AWD was
+        chosen with 3 folds or fewer or a single repeat (:func:`weak_selection_words`); ``constant_cv_folds`` when some
+        cross-validation folds hold a single target value (``cv.constant_target_folds``). When the bundle has a verdict
+        sentence (``verdict.text``, which states the paired interval of AWD minus the initial wavelet), the notes do not
+        repeat it: no ``distillation_*`` note, and no ``baseline_beats_awd`` note for the initial wavelet.
 
     Examples
     --------
@@ -339,9 +334,38 @@ def _weak_selection_notes(bundle: dict) -> list[dict]:
 
 
 def _two_valued_notes(bundle: dict) -> list[dict]:
-    """``two_valued_target`` when the target takes two values (``data.two_values``, :func:`two_valued_words`)."""
-    two = (bundle.get("data") or {}).get("two_values")
-    return [_note("info", "two_valued_target", two_valued_words(bundle, two))] if two else []
+    """``two_valued_target`` when the target takes two values (``data.two_values``, :func:`two_valued_words`), or
+    ``seen_targets`` when the test samples' targets are a few values all seen in training (``data.seen_targets``,
+    :func:`seen_targets_words`)."""
+    data = bundle.get("data") or {}
+    if data.get("two_values"):
+        return [_note("info", "two_valued_target", two_valued_words(bundle, data["two_values"]))]
+    if data.get("seen_targets"):
+        return [_note("info", "seen_targets", seen_targets_words(bundle))]
+    return []
+
+
+def seen_targets_words(bundle: dict) -> str:
+    """What the test scores measure when every test target is one of the training split's few values
+    (``data.seen_targets``; review 38A: nothing said the lensing example's test maps share its cosmologies), and
+    that the map students cannot predict other values when they classify (``method`` chi2).
+
+    >>> seen_targets_words({"data": {"kind": "image", "seen_targets": 10}})[:99]
+    'Every test map has one of the 10 target values of the training maps (a grid, such as cosmologies): '
+    """
+    data = bundle["data"]
+    noun = "map" if data.get("kind") == "image" else "series"
+    plural = "maps" if noun == "map" else "series"
+    k = data["seen_targets"]
+    text = (f"Every test {noun} has one of the {k} target values of the training {plural} (a grid, such as "
+            f"cosmologies): the test scores measure new {plural} of parameters seen in training, not parameters "
+            f"between them, and a model that tells the {k} values apart can score well without interpolating.")
+    student = ((bundle.get("students") or {}).get("awd") or {}).get("parameters") or {}
+    if student.get("method") == "chi2":
+        text += (f" The map students here pick the nearest of those {k} values (chi²), so they cannot predict any "
+                 "other.")
+    return text + (" To measure interpolation, hold out whole values: a file's own test split (X_test, y_test) "
+                   "with values the training split lacks.")
 
 
 def _cv_fold_notes(bundle: dict) -> list[dict]:

@@ -475,6 +475,9 @@ def test_maps_end_to_end_with_peak_counting_baselines(tmp_path):
     jsonschema.validate(json.loads((tmp_path / "out" / "result.json").read_text()),
                         json.loads(pipeline.SCHEMA_PATH.read_text()))
     assert result["data"]["kind"] == "image" and result["data"]["target_name"] == "Omega_m"
+    # the test maps share the training maps' 10 cosmologies: the notes say what the scores then measure
+    assert result["data"]["seen_targets"] == 10
+    assert "seen_targets" in {note["key"] for note in result["trust"]["notes"]}
     # the example's 3.5° field over 64 pixels: the figures' axes say so (review 32A: pixels only)
     assert result["data"]["pixel_arcmin"] == pytest.approx(3.28125)
     from awd_studio.models import plots

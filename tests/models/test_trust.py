@@ -460,6 +460,26 @@ def test_the_notes_come_in_one_fixed_order():
         "scattering_training_no_gain"]
 
 
+def test_test_targets_seen_in_training_are_said_with_what_the_scores_measure():
+    """Review 38A: nothing said the lensing example's test maps share the training maps' 10 cosmologies, where
+    the chi² student picks one of them and cannot predict any other value."""
+    from awd_studio.models.metrics import seen_target_rows
+    grid = np.array([[0.2 + 0.02 * k, 0.9 - 0.02 * k] for k in range(10)])
+    assert seen_target_rows(np.repeat(grid, 12, axis=0), grid[[0, 3, 3, 9]]) == 10
+    assert seen_target_rows(np.repeat(grid, 12, axis=0), np.r_[grid[:2], [[0.5, 0.5]]]) is None  # a new value
+    assert seen_target_rows(np.linspace(0, 1, 100), np.linspace(0, 1, 20)) is None  # continuous targets
+    assert seen_target_rows([0, 1, 1, 0], [1, 0]) is None  # a class label: the two-valued note's
+    bundle = {"data": {"kind": "image", "n_train": 1200, "n_test": 300, "seen_targets": 10},
+              "students": {"awd": {"parameters": {"method": "chi2"}}}, "models": {"awd": {"test": {"r2": 0.8}}}}
+    note = {n["key"]: n for n in trust_notes(bundle)}["seen_targets"]
+    assert note["level"] == "info" and "one of the 10 target values of the training maps" in note["text"]
+    assert "pick the nearest of those 10 values (chi²), so they cannot predict any other" in note["text"]
+    bundle["students"]["awd"]["parameters"]["method"] = "ridge"
+    assert "pick the nearest" not in {n["key"]: n for n in trust_notes(bundle)}["seen_targets"]["text"]
+    bundle["data"]["two_values"] = [0.0, 1.0]  # a class label has its own note
+    assert "seen_targets" not in {n["key"] for n in trust_notes(bundle)}
+
+
 def test_rows_left_out_for_missing_values_get_a_caution_beside_the_verdict():
     """Review 38: "leave out the rows with missing values" dropped 589 of 2000 traces (those that ended early, often
     another population: abortive events) and only the provenance said so, while filled ends had a caution."""
