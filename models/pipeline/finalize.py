@@ -545,7 +545,8 @@ def _student_record(job: _Job, name, model, h, in_series=None, features=None):
         return series_record(name, model, h=h, levels=job.config.levels, mode=job.config.mode,
                              length=job.X_test.shape[1], scaling=job.scaling, in_series=shares,
                              training_features=features)
-    return maps_record(name, model, target_column=job.column, target_names=job.info["data"].get("target_names"))
+    return maps_record(name, model, target_column=job.column, target_names=job.info["data"].get("target_names"),
+                       training=(job.X_train, job.fit_y))
 
 
 class _Shown:

@@ -17,6 +17,7 @@ import json
 import re
 
 import numpy as np
+from scipy.stats import binom
 
 from awd_studio.models import metrics as _metrics
 from awd_studio.models.data.readers.inputs import load_inputs
@@ -24,14 +25,15 @@ from awd_studio.models.data.readers.text import TARGET_NAMES
 from awd_studio.models.data.tiles import tile_maps
 from awd_studio.models.files import sha256_file
 from awd_studio.models.pipeline.result_files import result_file
-from awd_studio.models.pipeline.student_params import predict_with_record
+from awd_studio.models.pipeline.student_params import map_nearest_chi2, predict_with_record
 from awd_studio.models.pipeline.verdict import awd_significantly_worse, verdict_samples
 from awd_studio.models.validation import InputError
 
 __all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_file", "trained_tile_size",
            "tiling_words", "dropped_edges_words", "predictions_csv",
            "predictions_npz", "unlike_training", "narrow_targets_words", "NO_TARGETS_NOTE", "UNLIKE_FACTOR",
-           "pixel_scale_words", "PIXEL_SCALE_TOLERANCE"]
+           "pixel_scale_words", "PIXEL_SCALE_TOLERANCE", "unlike_classes_words", "UNLIKE_CLASSES_RATE",
+           "UNLIKE_CLASSES_CHANCE", "UNLIKE_CLASSES_FAR"]
 
 #: What the outputs say when the file has no targets (the CLI prints it, the API returns it as ``note``).
 NO_TARGETS_NOTE = "the file has no targets: predictions only, no scores"
@@ -173,7 +175,8 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         equal); ``scores`` is empty and ``note`` says so for a split without targets; ``warnings``: sentences on
         the file the result was distilled from (:data:`TRAINING_FILE_WARNING`), maps whose pixel on the sky is
         not the training maps' (:func:`pixel_scale_words`), inputs unlike the training data
-        (:func:`unlike_training`), constant targets, targets too narrowly spread for R² to say much
+        (:func:`unlike_training`), maps that look like none of a chi² student's classes (:func:`unlike_classes_words`),
+        constant targets, targets too narrowly spread for R² to say much
         (:func:`narrow_targets_words`), and a map student whose
         predictions are its classes' targets. Maps larger than the training maps are cut into tiles of their
         size (for a result trained on tiles, as its training maps were; for one trained on whole square maps, each
@@ -238,6 +241,12 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         unlike = unlike_training(X, bundle["data"])
         if unlike:
             warnings.append(f"{name}: {unlike}")
+        q99 = (record.get("parameters") or {}).get("nearest_chi2_q99")  # absent before 2026-12-06
+        if "classes" in arrays and q99 is not None:
+            far = unlike_classes_words(map_nearest_chi2(record, arrays, X), q99,
+                                       "maps" if per_map is None else "tiles")
+            if far:
+                warnings.append(f"{name}: {far}")
         pred = predict_with_record(record, arrays, X)
         if "classes" in arrays and len(names) > 1:  # review 28A: the class row holds every parameter; one was given
             rows = np.asarray(predict_with_record(record, arrays, X, all_columns=True)).reshape(len(X), len(names))
@@ -421,6 +430,54 @@ def unlike_training(X, data: dict) -> str | None:
     return (f"the inputs (mean {new_mean:.3g}, SD {new_std:.3g}) are unlike the training data (mean {mean:.3g}, SD "
             f"{std:.3g}): the model has not seen data on this scale, so its predictions are extrapolations; check "
             "the units and any normalisation")
+
+
+#: The share of new maps beyond the training maps' 99th percentile of chi² to their nearest template that is
+#: taken as chance: 3 %, not 1 %, as that percentile is itself estimated (noiseless lensing maps of other seeds had
+#: 0.4-2.5 % beyond it).
+UNLIKE_CLASSES_RATE = 0.03
+#: A file's count of such maps says so when it is this unlikely by chance (binomial tail) ...
+UNLIKE_CLASSES_CHANCE = 1e-3
+#: ... or when any map's chi² is this many times the training maps' 99th percentile (noiseless lensing maps of other
+#: seeds reached 1.75 times it at most in 1000; maps with 30 galaxies per arcmin² of shape noise had a median of 6.6).
+UNLIKE_CLASSES_FAR = 4.0
+
+
+def unlike_classes_words(nearest_chi2, q99, noun: str = "maps") -> str | None:
+    """A sentence when maps look like none of a chi² student's classes, else None.
+
+    The chi² student answers with the nearest class whatever the map (review 38A: maps with more noise than the
+    training maps all got one class, without a word). A map is far when its chi² to the nearest template exceeds
+    ``q99``, the training maps' 99th percentile, each map's chi² taken from templates fitted without it
+    (``nearest_chi2_q99`` of the student's record); the file is said unlike when more of its maps are far than
+    chance allows (:data:`UNLIKE_CLASSES_RATE`, a binomial tail below :data:`UNLIKE_CLASSES_CHANCE`) or any one is
+    beyond :data:`UNLIKE_CLASSES_FAR` times ``q99`` (docs/science.md, "Maps unlike every class").
+
+    Parameters
+    ----------
+    nearest_chi2 : array-like of shape (n,)
+        Each map's chi² to its nearest template (:func:`models.pipeline.student_params.map_nearest_chi2`).
+    q99 : float
+    noun : str, default="maps"
+
+    Examples
+    --------
+    >>> unlike_classes_words([10.0] * 50 + [70.0], 60.0) is None  # one of 51: chance
+    True
+    >>> unlike_classes_words([70.0] * 10 + [10.0] * 40, 60.0)[:60]
+    '10 of 50 maps are farther from every class template (chi² up'
+    """
+    chi2 = np.asarray(nearest_chi2, dtype=np.float64)
+    far = int(np.sum(chi2 > q99))
+    if far == 0 or (binom.sf(far - 1, chi2.size, UNLIKE_CLASSES_RATE) >= UNLIKE_CLASSES_CHANCE
+                    and not np.any(chi2 > UNLIKE_CLASSES_FAR * q99)):
+        return None
+    which = (f"the {noun[:-1]} is" if chi2.size == 1 else f"{far} of {chi2.size} {noun} are")
+    largest = f"{'up to ' if chi2.size > 1 else ''}{chi2.max():.3g}"
+    return (f"{which} farther from every class template (chi² {largest}) than 99 % of the training maps "
+            f"were (chi² {q99:.3g}): {'it looks' if chi2.size == 1 else 'they look'} like none of the classes the "
+            "student learned (more noise, other smoothing, another pixel size or other units than the training "
+            "maps?), and the class it answers with may say little")
 
 
 def predictions_npz(result: dict) -> bytes:

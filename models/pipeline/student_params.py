@@ -29,14 +29,14 @@ import torch
 
 from awd_studio.models import wavelets as _wavelets
 from awd_studio.models.scattering import DWTScattering1D, DWTScattering2D
-from awd_studio.models.students.maps import chi2_predict
+from awd_studio.models.students.maps import NEAREST_CHI2_QUANTILE, chi2_predict, held_out_nearest_chi2
 from awd_studio.models.students.peaks import _check_maps, _count_peaks, _kernel_matrix, _patch_responses
 from awd_studio.models.students.series import position_features, topk_features
 from awd_studio.models.validation import InputError
 
 __all__ = ["SERIES_KIND", "MAPS_KIND", "SCATTERING_KIND", "array_key", "band_names", "series_record",
            "term_variance_ratio", "maps_record", "scattering_record", "scattering_features", "predict_with_record",
-           "series_coefficients", "map_histograms", "map_peak_responses", "ordinal"]
+           "series_coefficients", "map_histograms", "map_nearest_chi2", "map_peak_responses", "ordinal"]
 
 SERIES_KIND = "series_topk_linear"
 MAPS_KIND = "peak_count"
@@ -191,7 +191,7 @@ def _map_channels(model) -> list[str]:
     return ["Laplace"] if model.kernels is None else [f"kernel {i}" for i in range(len(model.kernels_))]
 
 
-def maps_record(name, model, *, target_column=0, target_names=None):
+def maps_record(name, model, *, target_column=0, target_names=None, training=None):
     """The map student as ``(record, arrays)``.
 
     Parameters
@@ -202,6 +202,8 @@ def maps_record(name, model, *, target_column=0, target_names=None):
     target_column : int, default=0
         The reported target column.
     target_names : list of str, optional
+    training : (ndarray of shape (n, H, W), ndarray of shape (n,) or (n, T)), optional
+        The training maps and target rows, for a chi² student's ``nearest_chi2_q99``.
 
     Returns
     -------
@@ -214,7 +216,10 @@ def maps_record(name, model, *, target_column=0, target_names=None):
         ``[-high, high]`` for a channel the ``signed`` range widens), ``outside_range`` (``below`` and ``above``:
         per channel, the share of the
         training peaks whose response no bin counts), ``classes`` (target rows) and ``templates`` (class mean
-        histograms; chi² only), ``target_names``.
+        histograms; chi² only), ``nearest_chi2_q99`` (chi² with ``training``: the 99th percentile over the
+        training maps of the chi² to their nearest template, fitted without them,
+        :func:`~models.students.maps.held_out_nearest_chi2`; what :func:`map_nearest_chi2` gives new maps is
+        compared with it), ``target_names``.
     arrays : dict of str to ndarray
         ``kernels`` (C, 3, 3); chi²: ``classes`` (K, T), ``templates`` (K, F), ``precision`` (F, F) or
         (K, F, F), ``covariance`` (its pseudo-inverse, same shape); ridge: ``ridge_coef`` (T, F),
@@ -240,6 +245,11 @@ def maps_record(name, model, *, target_column=0, target_names=None):
                       covariance=covariance)
         params["classes"] = np.asarray(inner.classes_, dtype=np.float64).tolist()
         params["templates"] = np.asarray(inner.means_, dtype=np.float64).tolist()  # small: classes x bins
+        if training is not None:
+            X_train, y_train = training
+            held_out = held_out_nearest_chi2(model.transform(X_train), np.asarray(y_train).reshape(len(X_train), -1),
+                                             model.covariance)
+            params["nearest_chi2_q99"] = float(np.percentile(held_out, NEAREST_CHI2_QUANTILE))
         how = ("the prediction is the target row of the class whose mean histogram (template) is nearest in chi² "
                "metric, chi² = (x − μ_c)ᵀ P (x − μ_c), P the pseudo-inverse of the "
                f"{'pooled within-class' if precision.ndim == 2 else 'class'} covariance")
@@ -403,6 +413,12 @@ def _map_kernel_columns(record, arrays):
     if record["parameters"]["response"] not in ("kernels", "magnitude"):
         return None
     return _kernel_matrix([k for k in np.asarray(arrays["kernels"], dtype=np.float64)])
+
+
+def map_nearest_chi2(record, arrays, X):
+    """(n,) chi² of each raw map X (n, H, W) to the nearest class template of a stored chi² map student."""
+    _, chi2 = chi2_predict(map_histograms(record, arrays, X), arrays["templates"], arrays["precision"])
+    return chi2.min(axis=1)
 
 
 def map_peak_responses(record, arrays, patches):

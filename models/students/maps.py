@@ -32,7 +32,8 @@ from awd_studio.models.students.peaks import (
 )
 from awd_studio.models.validation import InputError
 
-__all__ = ["PAPER_BIN_MAX", "RAW_BIN_RANGE", "chi2_fit", "chi2_predict", "PeakCountRegressor"]
+__all__ = ["PAPER_BIN_MAX", "RAW_BIN_RANGE", "NEAREST_CHI2_QUANTILE", "chi2_fit", "chi2_predict",
+           "held_out_nearest_chi2", "PeakCountRegressor"]
 
 #: Candidate histogram upper bounds for maps in convergence units (paper, appendix D.1).
 PAPER_BIN_MAX = (0.015, 0.02, 0.025, 0.03, 0.035)
@@ -161,6 +162,44 @@ def chi2_predict(features, means, precision):
     chi2 = (np.einsum("nf,nf->n", xp, features)[:, None] - 2.0 * xp @ means.T
             + np.einsum("cf,cf->c", mp, means)[None, :])
     return np.argmin(chi2, axis=1), chi2
+
+
+#: The percentile of the training maps' held-out chi² to their nearest template (:func:`held_out_nearest_chi2`)
+#: that a stored chi² student keeps: the yardstick for new maps that look like no class (``models.pipeline.predict``).
+NEAREST_CHI2_QUANTILE = 99
+
+
+def held_out_nearest_chi2(features, y2, covariance="pooled", folds=5, seed=0):
+    """Each training sample's chi² to the nearest class template, the templates and covariance fitted without it.
+
+    What new samples like the training ones give (:func:`chi2_predict`), which the in-sample chi² understates: on
+    96 lensing maps of 10 cosmologies, 22 bins, 133 of 160 new maps of the same simulator lay beyond the in-sample
+    99th percentile.
+
+    Parameters
+    ----------
+    features : ndarray of shape (n, F)
+    y2 : ndarray of shape (n, T)
+        Target rows; a class is one distinct row.
+    covariance : {"pooled", "per_class"}, default="pooled"
+    folds : int, default=5
+        Random folds; each is scored by the templates of the others (a class missing from them is not a template).
+    seed : int, default=0
+
+    Returns
+    -------
+    ndarray of shape (n,)
+    """
+    features = np.asarray(features, dtype=np.float64)
+    rows = np.asarray(y2).reshape(len(features), -1)
+    fold_of = np.random.default_rng(seed).permutation(len(features)) % max(2, min(folds, len(features)))
+    nearest = np.empty(len(features))
+    for k in np.unique(fold_of):
+        held, rest = fold_of == k, fold_of != k
+        _, labels = np.unique(rows[rest], axis=0, return_inverse=True)
+        means, precision = chi2_fit(features[rest], labels.ravel(), covariance)
+        nearest[held] = chi2_predict(features[held], means, precision)[1].min(axis=1)
+    return nearest
 
 
 class _Chi2Model:

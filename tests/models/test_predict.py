@@ -481,3 +481,24 @@ def test_maps_of_another_pixel_size_than_trained_on_are_warned_of_by_size(maps, 
     np.savez(tmp_path / "unsaid.npz", X=split["X_test"][:2])
     for name in ("same.npz", "unsaid.npz"):
         assert not any("pixels of" in w for w in predict_file(out, tmp_path / name)["warnings"])
+
+
+def test_maps_that_look_like_no_class_of_a_chi2_student_are_warned_of(maps, tmp_path):
+    """Review 38A: maps with more shape noise than the noiseless training maps were all given one class without a
+    word (their SD 1.47 times the training maps', within the scale check's factor of 3). The chi² student keeps how
+    far its training maps lie from their nearest template; maps beyond that more often than chance are named."""
+    from awd_studio.models.pipeline.predict import predict_file
+    from awd_studio.models.pipeline.student_params import map_nearest_chi2
+
+    bundle, out, split = maps
+    record, arrays, _ = load_student(out)
+    assert record["parameters"]["method"] == "chi2" and record["parameters"]["nearest_chi2_q99"] > 0
+    clean = make_example("lensing", n=200, seed=7)
+    noisy = make_example("lensing", n=200, seed=7, galaxy_density=20)
+    assert 1.3 < noisy.X.std() / clean.X.std() < 3  # not caught by the scale check
+    for name, data, warned in (("clean", clean, False), ("noisy", noisy, True)):
+        np.savez(tmp_path / f"{name}.npz", X=data.X)
+        said = [w for w in predict_file(out, tmp_path / f"{name}.npz")["warnings"] if "class template" in w]
+        assert bool(said) is warned, (name, said)
+    far = map_nearest_chi2(record, arrays, noisy.X) > record["parameters"]["nearest_chi2_q99"]
+    assert said[0].startswith(f"X: {far.sum()} of {len(noisy.X)} maps are farther from every class template")
