@@ -142,6 +142,11 @@ def test_compare_figures_and_settings_diff():
     with_control = {**a, "models": {**a["models"], "random_search": {"test": {"r2": 0.61, "rmse": 0.15}}}}
     control = [r for r in score_table_rows([with_control, b]) if r["model"] == "Random search, no teacher"]
     assert control and control[0]["r2"][0] == 0.61
+    # the maps' fixed filters too, which a maps run's verdict names (review 38A: the table left them out)
+    maps = {**a, "models": {**a["models"], "laplace": {"test": {"r2": 0.7, "rmse": 0.03}},
+                            "roberts_cross": {"test": {"r2": 0.72, "rmse": 0.029}}}}
+    fixed = [r["model"] for r in score_table_rows([maps, b]) if r["model"] in ("Laplace", "Roberts cross")]
+    assert fixed == ["Laplace", "Roberts cross"]
     # where the students look: each run's mean activation solid, its teacher's sensitivity dotted, one axis
     a_act = {**a, "activation": {**a["activation"], "teacher_sensitivity": list(np.linspace(0.1, 1.0, len(
         a["activation"]["maps"][0]))), "sensitive_end": {"end": "last", "samples": 4, "ratio": 2.5}}}
