@@ -251,18 +251,27 @@ def resample_weights(groups, m, rng):
     return counts if n_groups == len(codes) and np.array_equal(codes, np.arange(n_groups)) else counts[:, codes]
 
 
+#: A bootstrap resample's SS_tot below this share of its sum of squared (centred) targets is rounding, not spread:
+#: the one-pass ``s2 - s1^2 / n`` leaves about 1e-16 of ``s2`` where the resample's targets are all equal.
+CONSTANT_RESAMPLE_TOLERANCE = 1e-12
+
+
 def _weighted_scores(y2, sq_err, weights, metric):
     """Scores of one model on bootstrap resamples given as multiplicities ``weights`` (B, n)."""
     n = weights.sum(axis=1)  # rows in each resample: y2.shape[0], or varying when whole groups are drawn
     mse = weights @ sq_err.mean(axis=1) / n  # (B,)
     if metric == "rmse":
         return np.sqrt(mse)
-    # R^2 per column on the resample: 1 - SS_res / SS_tot, averaged over columns
+    # R^2 per column on the resample: 1 - SS_res / SS_tot, averaged over columns. SS_tot = s2 - s1^2 / n of the
+    # targets centred on their mean over the test set (review 39C: uncentred, a mean of 1e6 and an SD of 0.01 lost
+    # the spread to rounding); a resample whose targets are one value up to rounding counts as constant, as in
+    # r2_score (its SS_tot of about 1e-16 times s2 gave R^2 of 1e15)
+    centred = y2 - y2.mean(axis=0)
     ss_res = weights @ sq_err  # (B, k)
-    s1, s2 = weights @ y2, weights @ y2**2
+    s1, s2 = weights @ centred, weights @ centred**2
     ss_tot = s2 - s1**2 / n[:, None]
-    safe = ss_tot > 1e-300
-    return np.where(safe, 1.0 - ss_res / np.where(safe, ss_tot, 1.0), 0.0).mean(axis=1)
+    safe = ss_tot > CONSTANT_RESAMPLE_TOLERANCE * s2
+    return np.where(safe, 1.0 - ss_res / np.where(safe, ss_tot, 1.0), np.where(ss_res == 0, 1.0, 0.0)).mean(axis=1)
 
 
 def paired_bootstrap_difference(y, y_pred_a, y_pred_b, metric="r2", n_boot=10000, level=0.95, seed=0,

@@ -230,6 +230,33 @@ def test_paired_bootstrap_difference_matches_resampling_by_hand():
     assert d["low"] > 0
 
 
+@pytest.mark.parametrize("case", ["rare_standardised", "offset", "constant"])
+def test_paired_bootstrap_r2_matches_r2_score_on_resamples_of_one_value_and_far_from_zero(case):
+    """Review 39C: resamples whose targets were all one value (a rare standardised class) scored R² of 1e15, so the
+    interval ran to 6.4e15 and the verdict said AWD helped; a mean of 1e6 with an SD of 0.01 lost the spread to
+    rounding. The same resamples scored by r2_score."""
+    from awd_studio.models.metrics import paired_bootstrap_difference, r2_score
+
+    rng = np.random.default_rng(0)
+    n = 40
+    if case == "rare_standardised":
+        y = np.zeros(n)
+        y[:3] = 1.0
+        y = (y - y.mean()) / y.std()
+    elif case == "offset":
+        y = 1e6 + 0.01 * rng.normal(size=n)
+    else:
+        y = np.full(n, 0.85)
+    spread = max(float(np.std(y)), 1e-3)
+    a, b = y + 0.3 * spread * rng.normal(size=n), y + 0.35 * spread * rng.normal(size=n)
+    d = paired_bootstrap_difference(y, a, b, metric="r2", n_boot=2000, seed=5)
+    idx = np.random.default_rng(5).integers(0, n, size=(2000, n))
+    by_hand = np.array([r2_score(y[i], a[i]) - r2_score(y[i], b[i]) for i in idx])
+    lo, hi = np.percentile(by_hand, [2.5, 97.5])
+    assert d["low"] == pytest.approx(lo, abs=1e-6) and d["high"] == pytest.approx(hi, abs=1e-6)
+    assert -2 < d["low"] <= d["high"] < 2
+
+
 def test_paired_bootstrap_difference_refuses_bad_input():
     from awd_studio.models.metrics import paired_bootstrap_difference
 
