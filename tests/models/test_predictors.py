@@ -362,6 +362,21 @@ def test_peak_histograms_match_numpy_histogram_and_find_peaks():
     with pytest.raises(ValueError, match="no maps"):
         find_peaks(np.zeros((0, 5, 5)))
 
+def test_values_on_bin_edges_are_binned_as_numpy_histogram_bins_them():
+    """Review 39C: a value on an edge could fall one bin low (heights on a 0.01 grid over [0, 0.22]: the bin of 0.03
+    empty, the one below it holding two), where the counts are documented equal to np.histogram's."""
+    from awd_studio.models.students.peak_kernel import bin_values
+
+    cases = [(0.0, 0.22, 22, np.arange(23) * 0.01)]
+    for lo, hi in ((-0.03, 0.19), (0.0, 0.015), (0.0, 0.025), (0.0, 0.035), (-0.02, 0.02), (0.1, 0.7)):
+        cases.append((lo, hi, 22, np.linspace(lo, hi, 23)))  # every edge, as np.histogram places them
+    rng = np.random.default_rng(39)
+    cases.append((-1.0, 1.0, 9, np.round(rng.uniform(-1.2, 1.2, size=4000), 2)))  # quantised values
+    for lo, hi, bins, values in cases:
+        got = bin_values(values[None], np.zeros(values.size, dtype=np.int64), 1, (lo, hi), bins)[0]
+        np.testing.assert_array_equal(got, np.histogram(values, bins=bins, range=(lo, hi))[0], err_msg=f"{lo}, {hi}")
+
+
 @pytest.mark.parametrize("response", ["kernels", "raw", "roberts"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_compiled_peak_counting_equals_peak_histograms(response, dtype):
