@@ -4,7 +4,9 @@ The teacher ``f`` is reparameterised on the coefficients: ``f'(c) = f(S c + r)``
 (inverse) transform and ``r = x - stopgrad(S c)`` the residual, so the teacher sees exactly ``x`` while
 gradients flow through ``S`` to the coefficients.
 
-The attributions have one value and two derivatives with respect to the filter h (``docs/science.md``):
+The attributions have one value (for integrated gradients with a free filter, two values that differ by a term
+of the size of the reconstruction error: :func:`teacher_input_gradients`) and two derivatives with respect to the
+filter h (``docs/science.md``):
 
 * :func:`teacher_input_gradients` evaluates the teacher's input gradient once per dataset. Because the teacher
   is evaluated at ``x`` itself for every filter, the saliency's value is ``S(h)^T grad f(x)`` for any filter and

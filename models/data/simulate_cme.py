@@ -43,16 +43,17 @@ def simulate_cme(n: int | None = None, seed: int = 0, *, productive_fraction: fl
     """Simulated clathrin traces (length 40) and an auxilin-like target.
 
     What it simulates: each sample is one endocytic event tracked for 40 frames. *Abortive* events
-    (share ``1 - productive_fraction``) are short (3-20 frames), dim and rounded, with no clear peak or
+    (share ``1 - productive_fraction``) are short (4-25 frames), dim and rounded, with no clear peak or
     drop. *Productive* events last 14-38 frames: clathrin grows for 40-75 % of the lifetime, plateaus
     (with a slight sag), then drops sharply (1-3 frames) at scission to a small residual and fades.
     Onsets are random, so events sit anywhere in the trace and may be cut by its end. Each event belongs to
     a cell with its own brightness factor (lognormal, sd 0.25 in log), and the recorded intensity has
     photon-like noise (variance = 0.05^2 + 0.02 x signal, scaled by ``noise_level``).
-    Target: the mean auxilin amplitude, ~0 for abortive events (small noise only) and, for productive ones,
-    proportional to the observed peak times the depth and sharpness of the drop
-    (``0.8 x brightness x peak x depth x sqrt(1 / drop_frames)``), with 20 % multiplicative and additive
-    noise. Intensities are in arbitrary units, ~1 for a typical productive peak.
+    Target: the mean auxilin amplitude, 0 for abortive events and, for productive ones, growing with the square
+    root of the cell's brightness times the peak (lowered by its sag), and with the depth and the sharpness of the
+    drop: ``0.8 x sqrt(brightness x peak x (1 - sag)) x depth / drop_frames`` (``depth = 1 - residual``), times
+    lognormal noise (SD 0.2 in log, about 20 %); every event's target then gets additive Gaussian noise of SD
+    0.05. Intensities are in arbitrary units, ~1 for a typical productive peak.
 
     Because what matters is a shape (peak then sharp drop) at a random time, a linear model on the raw
     values explains only part of the variance; a network or a wavelet model does better.
@@ -132,7 +133,8 @@ def simulate_cme(n: int | None = None, seed: int = 0, *, productive_fraction: fl
         "noise_level": float(noise_level),
         "n_cells": int(n_cells),
         "description": "clathrin-like traces: abortive bumps vs productive growth-plateau-sharp drop; "
-                       "target = auxilin-like mean amplitude (peak x drop depth x sharpness for productive, ~0 else)",
+                       "target = auxilin-like mean amplitude (sqrt(brightness x peak) x drop depth x sharpness for "
+                       "productive, ~0 else)",
     }
     return Dataset(X[n_test:], y[n_test:], X[:n_test], y[:n_test], kind="timeseries", name="cme",
                    meta=meta, target_names=["auxilin"])

@@ -150,7 +150,7 @@ def simulate_synthetic(n: int | None = None, seed: int = 0, *, noise_sd: float =
         "flat_positions": info["flat_positions"],
         "beta": beta.tolist(),
         "noise_sd": float(noise_sd),
-        "description": f"x ~ N(0,1), length 64; y = <db5 coefficients (J=4, {mode}), beta> + N(0, 0.1^2); "
+        "description": f"x ~ N(0,1), length 64; y = <db5 coefficients (J=4, {mode}), beta> + N(0, {noise_sd:g}^2); "
                        "beta = 2 at three adjacent positions in the middle of cD3",
     }
     return Dataset(X[n_test:], y[n_test:], X[:n_test], y[:n_test], kind="timeseries", name="synthetic",
