@@ -80,9 +80,10 @@ def layout(dataset: str | None = None, **query):
                                             {"label": "Upload trained weights", "value": "upload"}]),
                     html.Div([
                         _field(OPTION_WORDS["teacher"], dcc.Dropdown(id=ids.TEACHER, clearable=False),
-                               "The architectures for your data kind. For time series, auto trains an LSTM "
-                               "(events at any time) and an MLP (values at fixed times) and keeps the one that "
-                               "predicts held-out data better; CNN suggested for maps.", label_for=ids.TEACHER),
+                               "The architectures for your data kind, and weights uploaded before (“uploaded: …”). "
+                               "For time series, auto trains an LSTM (events at any time) and an MLP (values at "
+                               "fixed times) and keeps the one that predicts held-out data better; CNN suggested "
+                               "for maps.", label_for=ids.TEACHER),
                         _field(OPTION_WORDS["teacher_epochs"],
                                dbc.Input(id=ids.TEACHER_EPOCHS, type="number", min=1, step=1, placeholder="default"),
                                "Blank: the architecture's default limit; training stops earlier once validation "

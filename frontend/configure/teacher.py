@@ -74,15 +74,29 @@ def architectures_for(options: dict | None, kind: str | None) -> list[str]:
 
 
 def rows_for_kind(rows: list[dict], options: dict | None, info: dict | None) -> list[dict]:
-    """Teacher rows valid for the chosen dataset: built-ins of its kind (:func:`architectures_for`), uploaded
-    weights of such an architecture whose input shape is the dataset's sample shape."""
+    """Teacher rows valid for the chosen dataset: built-ins of its kind (:func:`architectures_for`), and uploaded
+    weights whose input shape is the dataset's sample shape: of such a built-in architecture, or an exported
+    program (a ``.pt2`` carries its own architecture; review 39A: it was never offered again, and "Run again with
+    changes" silently trained a built-in CNN instead).
+
+    Examples
+    --------
+    >>> rows = [{"id": "cnn", "arch": "cnn"}, {"id": "lstm", "arch": "lstm"},
+    ...         {"id": "t1", "arch": "exported program", "builtin": False, "input_shape": [64, 64]},
+    ...         {"id": "t2", "arch": "exported program", "builtin": False, "input_shape": [32, 32]},
+    ...         {"id": "t3", "arch": "lstm", "builtin": False, "input_shape": [64, 64]}]
+    >>> options = {"teacher_architectures": ["cnn", "lstm"], "teacher_architectures_by_kind": {"image": ["cnn"]}}
+    >>> [r["id"] for r in rows_for_kind(rows, options, {"kind": "image", "shape": [64, 64]})]
+    ['cnn', 't1']
+    """
     info = info or {}
     allowed = set(architectures_for(options, info.get("kind")))
+    built_in = set((options or {}).get("teacher_architectures") or allowed)
     shape = info.get("shape")
     out = []
     for r in rows:
         arch = r.get("arch", r.get("id"))
-        if allowed and arch not in allowed:
+        if allowed and arch not in allowed and (r.get("builtin", True) or arch in built_in):
             continue
         if not r.get("builtin", True) and shape and r.get("input_shape") and list(r["input_shape"]) != list(shape):
             continue
