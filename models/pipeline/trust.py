@@ -16,6 +16,7 @@ import pywt
 from awd_studio.models.options import RANDOM_SEARCH_MIN_SAMPLES
 from awd_studio.models.pipeline.model_registry import BASELINES, FIXED_FILTER_BASELINES
 from awd_studio.models.pipeline.predict import recommended_model
+from awd_studio.models.pipeline.student_params import LOW_IN_SERIES
 from awd_studio.models.pipeline.verdict import (
     FEW_TEST_SAMPLES,
     FIXED_FILTER_SES,
@@ -100,6 +101,10 @@ STUDENT_GAP_R2 = 0.05
 #: which also grew with the number of independent terms: review 25B); its terms reading mostly the padding past the
 #: series' ends were its cancelling pairs, and the positions no longer include them.
 CANCEL_RATIO = 10.0
+#: A series student owing this share of its influence (``|weight| x sd``) or more to terms that read mostly beyond the
+#: series' ends gets a note (:func:`_beyond_ends_words`; review 39B: 37 % on the CME example's AWD student, whose
+#: lead over db5 vanished when those terms were held at their mean).
+BEYOND_ENDS_INFLUENCE = 0.25
 #: A learned wavelet within this relative distance of a known one (``wavelet.nearest_known``) is called by its name.
 KNOWN_CLOSE = 0.05
 #: Every grid point's filter within this relative distance of the best point's: the grid ended at one filter.
@@ -213,8 +218,9 @@ def trust_notes(bundle: dict) -> list[dict]:
         ``weak_teacher``, ``teacher_below_baseline``, ``teacher_at_cap`` (a teacher the job trained stopped at its epoch
         limit while still improving), ``fixed_filter_leads_cv``, ``fixed_filter_level`` (maps), ``baseline_beats_awd``,
         ``awd_beats_teacher``, ``student_behind_teacher`` (the delivered student's test R² more than
-        :data:`STUDENT_GAP_R2` below the teacher's), ``student_terms_cancel`` (the delivered series student's terms
-        largely cancel: ``term_variance_ratio`` above :data:`CANCEL_RATIO`), ``distillation_helped`` /
+        :data:`STUDENT_GAP_R2` below the teacher's), ``student_reads_beyond_ends`` (the delivered series student owes
+        :data:`BEYOND_ENDS_INFLUENCE` of its influence to terms reading mostly the padding), ``student_terms_cancel``
+        (the delivered series student's terms largely cancel: ``term_variance_ratio`` above :data:`CANCEL_RATIO`), ``distillation_helped`` /
         ``distillation_small`` / ``distillation_no_gain`` / ``distillation_hurt``, ``interpretation_helped`` /
         ``interpretation_small`` / ``interpretation_no_gain`` (the best point against the best γ = 0 point,
         ``verdict.interpretation_difference``), and with the teacher-free control (``selection.random_search``)
@@ -508,11 +514,46 @@ def _student_teacher_notes(bundle: dict) -> list[dict]:
     return notes
 
 
+def _beyond_ends_words(bundle: dict, name: str) -> str | None:
+    """A sentence when the series student ``name`` owes :data:`BEYOND_ENDS_INFLUENCE` or more of its influence
+    (``|weight| x sd`` summed) to terms that read mostly beyond the series' ends (``in_series`` below
+    :data:`~models.pipeline.student_params.LOW_IN_SERIES`), else None.
+
+    Such coefficients are small: the zero padding and a filter's near-zero taps make them, so the student's
+    predictions, and its lead over another student, can rest on taps of 1e-4 (review 39B: holding the AWD
+    student's 10 such terms at their mean took its test R² from 0.606 to 0.521, below db5's 0.565).
+
+    Examples
+    --------
+    >>> f = [{"weight": 1.0, "sd": 1.0, "in_series": 0.9}, {"weight": -600.0, "sd": 1e-3, "in_series": 0.02}]
+    >>> _beyond_ends_words({"students": {"awd": {"parameters": {"features": f}}}}, "awd")[:88]
+    "1 of the AWD student's 2 terms read mostly beyond the series' ends and carry 37 % of its"
+    """
+    features = (((bundle.get("students") or {}).get(name) or {}).get("parameters") or {}).get("features") or []
+    influence = [abs(float(f.get("weight") or 0.0)) * float(f.get("sd") or 0.0) for f in features]
+    beyond = [isinstance(f.get("in_series"), (int, float)) and f["in_series"] < LOW_IN_SERIES for f in features]
+    total = sum(influence)
+    share = sum(i for i, b in zip(influence, beyond) if b) / total if total > 0 else 0.0
+    if share < BEYOND_ENDS_INFLUENCE:
+        return None
+    used = ((bundle.get("provenance") or {}).get("config") or {}).get("levels")
+    levels = f"this run used {used}" if isinstance(used, int) else "the configure page's Levels"
+    return (f"{sum(beyond)} of the {_name(bundle, name)} student's {len(features)} terms read mostly beyond the "
+            f"series' ends and carry {100 * share:.0f} % of its influence (|weight| × SD): they are small "
+            "coefficients that the zero padding and the filter's smallest taps make, so its predictions, and a "
+            f"lead over another student, can rest on taps near zero. Fewer levels ({levels}) read less padding, and "
+            "“Series student reads: coefficients at fixed positions” (awd distill --series-features positions) "
+            "leaves out the positions that read under 1 % of the series.")
+
+
 def _cancelling_notes(bundle: dict) -> list[dict]:
-    """``student_terms_cancel`` when the delivered series student's terms largely cancel
-    (:func:`_cancelling_words`)."""
+    """``student_reads_beyond_ends`` when the delivered series student owes much of its influence to terms that read
+    mostly beyond the series' ends (:func:`_beyond_ends_words`), then ``student_terms_cancel`` when its terms largely
+    cancel (:func:`_cancelling_words`)."""
+    beyond = _beyond_ends_words(bundle, recommended_model(bundle))
+    notes = [_note("warning", "student_reads_beyond_ends", beyond)] if beyond else []
     cancelling = _cancelling_words(bundle, recommended_model(bundle))
-    return [_note("warning", "student_terms_cancel", cancelling)] if cancelling else []
+    return notes + ([_note("warning", "student_terms_cancel", cancelling)] if cancelling else [])
 
 
 def _distillation_notes(bundle: dict) -> list[dict]:
@@ -688,7 +729,8 @@ def _grid_edge_note(bundle: dict) -> dict | None:
     """``best_at_grid_edge`` when the delivered AWD point has the grid's smallest or largest λ, or its largest γ
     (a γ > 0 point), on a grid of at least two values of each: a better point may lie beyond (review 32A: the σ₈
     run chose the smallest λ and the largest γ, and nothing said so). None when cross-validation kept the initial
-    wavelet, or for a point inside the grid."""
+    wavelet, for a point inside the grid, or when every grid point ended at the same filter
+    (:func:`_collapsed_spread`)."""
     grid, selected = bundle.get("grid") or [], bundle.get("selected") or {}
     lam, gam = selected.get("lambda"), selected.get("gamma")
     if (bundle.get("selection") or {}).get("choice") == "initial" or not all(
@@ -696,8 +738,8 @@ def _grid_edge_note(bundle: dict) -> dict | None:
         return None
     lambdas = sorted({float(p["lambda"]) for p in grid if isinstance(p.get("lambda"), int | float)})
     gammas = sorted({float(p["gamma"]) for p in grid if isinstance(p.get("gamma"), int | float)})
-    if len(lambdas) < 2 or len(gammas) < 2:
-        return None
+    if len(lambdas) < 2 or len(gammas) < 2 or _collapsed_spread(bundle) is not None:
+        return None  # every point ended at one filter: λ and γ made no difference, beyond the edge neither (39B)
     edges = []
     if lam == lambdas[0]:
         edges.append(f"the smallest λ ({lam:g}; try values below it)")
@@ -712,8 +754,9 @@ def _grid_edge_note(bundle: dict) -> dict | None:
                  "beyond it; the configure page's λ and γ values (awd distill --lambdas, --gammas) extend the grid.")
 
 
-def _grid_collapsed_note(bundle: dict) -> dict | None:
-    """A warning when every grid point ended at the best point's filter, to within :data:`GRID_SAME`."""
+def _collapsed_spread(bundle: dict) -> float | None:
+    """How far the farthest grid point's filter ended from the best one's, relative to the best one's norm, when
+    that is below :data:`GRID_SAME` (every point ended at the same filter); None otherwise."""
     grid = bundle.get("grid") or []
     index = (bundle.get("selected") or {}).get("index")
     if len(grid) < 2 or not isinstance(index, int) or not 0 <= index < len(grid):
@@ -723,7 +766,14 @@ def _grid_collapsed_note(bundle: dict) -> dict | None:
     if best.size == 0 or any(h.shape != best.shape for h in filters):
         return None
     spread = max(float(np.linalg.norm(h - best)) for h in filters) / max(float(np.linalg.norm(best)), 1e-300)
-    if not spread < GRID_SAME:
+    return spread if spread < GRID_SAME else None
+
+
+def _grid_collapsed_note(bundle: dict) -> dict | None:
+    """A warning when every grid point ended at the best point's filter, to within :data:`GRID_SAME`."""
+    grid = bundle.get("grid") or []
+    spread = _collapsed_spread(bundle)
+    if spread is None:
         return None
     return _note("warning", "grid_collapsed",
                  f"Every one of the {len(grid)} grid points ended at the same filter (the farthest "
@@ -1003,7 +1053,8 @@ def _interpretation_note(bundle: dict) -> dict | None:
                      f"With the teacher's attributions, {point} beats the best γ = 0 point, found without the "
                      f"teacher, for sparsity alone ({interval}), but by {SMALL_WORDS}; the two wavelets predict "
                      "alike.")
-    if side == "awd" and (caveat := _no_skill_caveat(bundle) or _farther_from_truth_caveat(bundle)):
+    if side == "awd" and (caveat := _no_skill_caveat(bundle) or _farther_from_truth_caveat(bundle)
+                          or _same_filter_caveat(bundle)):
         # review 32B: a green "helped" on shuffled targets, and on data made with db5 from a wavelet that moved away
         return _note("secondary", "interpretation_helped",
                      f"With the teacher's attributions, {point} beats the best γ = 0 point, found without the "
@@ -1018,6 +1069,18 @@ def _interpretation_note(bundle: dict) -> dict | None:
                  f"point, found without the teacher, for sparsity alone ({interval}). By the rule in Help "
                  "(“When to trust a result”), this wavelet shows no more of what the network learned than a "
                  "sparse one does.")
+
+
+def _same_filter_caveat(bundle: dict) -> str | None:
+    """Why a lead of the best point over the best γ = 0 point says nothing of the attributions when every grid point
+    ended at the same filter (:func:`_collapsed_spread`): the students then differ, not the wavelets (review 39B:
+    a green "the teacher's attributions helped" beside "λ and γ made no difference", for filters 0.066 % apart).
+    None otherwise."""
+    spread = _collapsed_spread(bundle)
+    if spread is None:
+        return None
+    return (f"every grid point ended at the same filter (within {100 * spread:.2g} %), so the difference comes from "
+            "the students fitted on nearly the same wavelet, not from what the attributions changed in it.")
 
 
 def _no_skill_caveat(bundle: dict) -> str | None:

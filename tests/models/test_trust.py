@@ -460,6 +460,39 @@ def test_the_notes_come_in_one_fixed_order():
         "scattering_training_no_gain"]
 
 
+def test_a_collapsed_grid_and_a_student_reading_the_padding_are_said_beside_its_gains():
+    """Review 39B: on the CME example a green "the teacher's attributions helped" stood beside "every grid point ended
+    at the same filter" and "try λ above the grid's", and the AWD student's lead over db5 rested on 10 terms reading
+    mostly the zero padding (37 % of its influence; held at their mean, test R² 0.606 -> 0.521, below db5's 0.565)."""
+    haar = list(np.r_[pywt.Wavelet("haar").rec_lo, np.zeros(8)])
+    near = list(np.asarray(haar) + 1e-4)
+    inside = [{"weight": 1.0, "sd": 1.0, "in_series": 0.9}] * 20
+    padding = [{"weight": -600.0, "sd": 1e-3, "in_series": 0.02}] * 10
+    same = {"metric": "r2", "estimate": 0.018, "low": 0.002, "high": 0.033}
+    bundle = {"data": {"kind": "timeseries", "n_train": 2936, "n_test": 1005},
+              "teacher": {"name": "mlp", "test": {"r2": 0.7}}, "models": {"awd": {"test": {"r2": 0.606}}},
+              "selection": {"choice": "awd"}, "selected": {"index": 5, "lambda": 5e-3, "gamma": 0.1},
+              "verdict": {"interpretation_difference": same},
+              "grid": [{"h": near if i == 5 else haar, "lambda": lam, "gamma": gam}
+                       for i, (lam, gam) in enumerate((lam, gam) for lam in (1e-4, 5e-3) for gam in (0.0, 1e-3, 0.1))],
+              "students": {"awd": {"parameters": {"features": inside + padding}}},
+              "provenance": {"config": {"levels": 4}}}
+    notes = {n["key"]: n for n in trust_notes(bundle)}
+    assert "grid_collapsed" in notes and "best_at_grid_edge" not in notes
+    helped = notes["interpretation_helped"]
+    assert helped["level"] == "secondary" and "every grid point ended at the same filter" in helped["text"]
+    assert "student_reads_beyond_ends" not in notes  # 10 x 0.6 of 20 x 1 + 6: 23 %, below the note's 25 %
+    bundle["students"]["awd"]["parameters"]["features"] = inside[:10] + padding
+    beyond = {n["key"]: n for n in trust_notes(bundle)}["student_reads_beyond_ends"]
+    text = beyond["text"]
+    assert beyond["level"] == "warning"
+    assert text.startswith("10 of the AWD student's 20 terms read mostly beyond the series' ends and carry 38 % of")
+    assert "Fewer levels (this run used 4)" in text
+    bundle["grid"][0]["h"] = list(np.asarray(haar) + 0.05)  # the grid spread: a γ = 0.1 lead is the teacher's again
+    notes = {n["key"]: n for n in trust_notes(bundle)}
+    assert notes["interpretation_helped"]["level"] == "success" and "best_at_grid_edge" in notes
+
+
 def test_test_targets_seen_in_training_are_said_with_what_the_scores_measure():
     """Review 38A: nothing said the lensing example's test maps share the training maps' 10 cosmologies, where
     the chi² student picks one of them and cannot predict any other value."""
