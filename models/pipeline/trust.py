@@ -220,17 +220,17 @@ def trust_notes(bundle: dict) -> list[dict]:
         ``awd_beats_teacher``, ``student_behind_teacher`` (the delivered student's test R² more than
         :data:`STUDENT_GAP_R2` below the teacher's), ``student_reads_beyond_ends`` (the delivered series student owes
         :data:`BEYOND_ENDS_INFLUENCE` of its influence to terms reading mostly the padding), ``student_terms_cancel``
-        (the delivered series student's terms largely cancel: ``term_variance_ratio`` above :data:`CANCEL_RATIO`), ``distillation_helped`` /
-        ``distillation_small`` / ``distillation_no_gain`` / ``distillation_hurt``, ``interpretation_helped`` /
-        ``interpretation_small`` / ``interpretation_no_gain`` (the best point against the best γ = 0 point,
-        ``verdict.interpretation_difference``), and with the teacher-free control (``selection.random_search``)
-        ``awd_beats_search`` / ``awd_beats_search_small`` / ``awd_level_with_search`` / ``search_beats_awd`` (a
-        ``*_small`` note for a difference its interval confirms but small, :func:`~models.pipeline.verdict.is_small`;
-        ``interpretation_helped`` and ``awd_beats_search`` are "secondary", not "success", when no model has skill or
-        the teacher is weak, and the former also when the data's known wavelet is farther from the learned one than from
-        its start); ``teacher_chosen`` when ``teacher="auto"`` trained several architectures
-        (``teacher.validation_mse``), ``series_features_chosen`` when ``series_features="auto"`` chose what the series
-        student reads (``selection.series_features``; a warning when the gap is within the noise),
+        (the delivered series student's terms largely cancel: ``term_variance_ratio`` above :data:`CANCEL_RATIO`),
+        ``distillation_helped`` / ``distillation_small`` / ``distillation_no_gain`` / ``distillation_hurt``,
+        ``interpretation_helped`` / ``interpretation_small`` / ``interpretation_no_gain`` (the best point against the
+        best γ = 0 point, ``verdict.interpretation_difference``), and with the teacher-free control
+        (``selection.random_search``) ``awd_beats_search`` / ``awd_beats_search_small`` / ``awd_level_with_search`` /
+        ``search_beats_awd`` (a ``*_small`` note for a difference its interval confirms but small,
+        :func:`~models.pipeline.verdict.is_small`; ``interpretation_helped`` and ``awd_beats_search`` are "secondary",
+        not "success", when no model has skill or the teacher is weak, and the former also when the data's known wavelet
+        is farther from the learned one than from its start); ``teacher_chosen`` when ``teacher="auto"`` trained several
+        architectures (``teacher.validation_mse``), ``series_features_chosen`` when ``series_features="auto"`` chose
+        what the series student reads (``selection.series_features``; a warning when the gap is within the noise),
         ``scattering_no_skill`` when the scattering student does not beat the training mean in its own cross-validation,
         ``scattering_training_no_gain`` when its training never beat its start, ``learned_is_known`` when the learned
         wavelet is a known one (``wavelet.nearest_known`` within :data:`KNOWN_CLOSE`), ``grid_collapsed`` when every
