@@ -20,6 +20,7 @@ __all__ = [
     "r2_score",
     "rmse",
     "two_values",
+    "constant_target",
     "seen_target_rows",
     "two_class_scores",
     "bootstrap_rmse_sd",
@@ -74,11 +75,28 @@ def r2_score(y, y_pred):
     y2, p2 = y.reshape(y.shape[0], -1), y_pred.reshape(y.shape[0], -1)
     ss_res = ((y2 - p2) ** 2).sum(axis=0)
     ss_tot = ((y2 - y2.mean(axis=0)) ** 2).sum(axis=0)
-    # a target that is one value up to rounding (0.85 repeated has a spread of 1e-16, not 0) counts as constant:
-    # dividing by its rounding error gave R² of -1e29
-    safe = ss_tot > 1e-24 * y2.shape[0] * np.maximum((y2 ** 2).mean(axis=0), np.finfo(float).tiny)
+    safe = ~_constant_columns(y2, ss_tot)
     scores = np.where(safe, 1.0 - ss_res / np.where(safe, ss_tot, 1.0), np.where(ss_res == 0, 1.0, 0.0))
     return float(scores.mean())
+
+
+def _constant_columns(y2, ss_tot):
+    """Which columns of ``y2`` (n, k), of total sums of squares ``ss_tot``, are one value up to rounding: 0.85
+    repeated has a spread of about 1e-16, not 0, and dividing by it gave R² of -1e29."""
+    return ~(ss_tot > 1e-24 * y2.shape[0] * np.maximum((y2 ** 2).mean(axis=0), np.finfo(float).tiny))
+
+
+def constant_target(y) -> bool:
+    """Whether every column of ``y`` holds one value up to rounding, where :func:`r2_score` is undefined (it then
+    scores 1 for exact predictions and 0 otherwise).
+
+    Examples
+    --------
+    >>> constant_target([0.3] * 240), constant_target([0.3, 0.3, 0.30001]), float(np.std([0.3] * 240)) > 0
+    (True, False, True)
+    """
+    y2 = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    return bool(_constant_columns(y2, ((y2 - y2.mean(axis=0)) ** 2).sum(axis=0)).all())
 
 
 def rmse(y, y_pred):

@@ -231,7 +231,8 @@ def _finalize(work_dir, out_dir, progress, should_cancel):
     bundle = ResultBundle(
         data=DataInfo(**{k: job.info["data"][k] for k in ("kind", "shape", "n_train", "n_test", "sha256")},
                       target_name=job.info["data"].get("target_name"),
-                      test_target_sd=float(np.std(job.y_test)), x_mean=float(np.mean(job.X_train)),
+                      test_target_sd=0.0 if _metrics.constant_target(job.y_test) else float(np.std(job.y_test)),
+                      x_mean=float(np.mean(job.X_train)),
                       x_std=float(np.std(job.X_train)), train_maps=job.info["data"].get("train_maps"),
                       test_maps=job.info["data"].get("test_maps"),
                       sample_axis=job.info["data"].get("sample_axis"), two_values=two_values,
@@ -583,7 +584,8 @@ def _verdict(job: _Job, cross, models, predictions) -> Verdict:
                         small, n_test=n_test)
     scores = [m.test.r2 for m in models.values()] + [(job.info["teacher"].get("test") or {}).get("r2")]
     best_r2 = max((r2 for r2 in scores if isinstance(r2, int | float) and np.isfinite(r2)), default=None)
-    no_skill = no_skill_words(best_r2)
+    # every R² is undefined on a constant test target (shown as 0): no "no model predicts" from it (review 39D)
+    no_skill = "" if _metrics.constant_target(job.y_test) else no_skill_words(best_r2)
     text = no_skill + text
     if job.test_groups is not None:  # tiles of one map share its field: the interval draws whole maps
         text += (f" The interval resamples the {n_test} test map{'s' if n_test > 1 else ''} whole, not their "
