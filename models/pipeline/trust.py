@@ -23,7 +23,7 @@ from awd_studio.models.pipeline.verdict import (
     SMALL_WORDS,
     STUDENT_NAMES,
     awd_significantly_worse,
-    format_difference,
+    difference_number,
     interval_side,
     is_small,
     rmse_difference_words,
@@ -847,10 +847,7 @@ def _paired(diff: dict, other: str, other_noun: str | None = None) -> tuple[str,
     metric = diff.get("metric", "r2")
     what = "R²" if metric == "r2" else "RMSE"
     pct = f"{100 * float(diff.get('level', 0.95)):.0f} %"
-    scale = max(abs(diff["estimate"]), abs(diff["low"]), abs(diff["high"]))  # the verdict's digits
-
-    def number(value):
-        return format_difference(value, metric, scale)
+    number = difference_number(diff, metric)  # the verdict's digits
 
     if metric == "r2":
         interval = (f"AWD − {other} = {number(diff['estimate'])} test {what}, {pct} paired bootstrap interval "
@@ -972,10 +969,7 @@ def fixed_filter_words(bundle: dict, check: dict) -> str:
     """
     name, delivered = check["name"], check["delivered"]
     diff = check["test_difference"]
-    scale = max(abs(diff["estimate"]), abs(diff["low"]), abs(diff["high"]))
-
-    def number(value):
-        return format_difference(value, "rmse", scale)
+    number = difference_number(diff, "rmse")
 
     side = interval_side(diff["low"], diff["high"], "rmse")
     # review 29A: say whether the test set backs the CV lead, and which way the interval is taken

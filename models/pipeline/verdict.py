@@ -4,7 +4,7 @@ import numpy as np
 
 from awd_studio.models import filters as _filters
 
-__all__ = ["verdict_text", "format_difference", "rmse_difference_words", "warnings_of", "distance_to", "STUDENT_NAMES",
+__all__ = ["verdict_text", "format_difference", "difference_number", "rmse_difference_words", "warnings_of", "distance_to", "STUDENT_NAMES",
            "N_BOOT", "SMALL_SHARE", "SMALL_RELATIVE", "is_small", "SMALL_WORDS", "awd_significantly_worse",
            "interval_side", "FEW_TEST_SAMPLES", "FIXED_FILTER_SES", "NO_SKILL_R2", "no_skill_words",
            "verdict_samples",
@@ -154,10 +154,12 @@ def distance_to(psi, psi_ref):
     return float(_filters.wavelet_distance(psi, psi_ref) / max(np.linalg.norm(psi_ref), 1e-300))
 
 
-def format_difference(value, metric, scale=None):
+def format_difference(value, metric, scale=None, least=None):
     """A test-score difference in words: R² with 3 decimals, or as many more as a difference of ``scale`` (the
     largest magnitude it is shown beside) needs for 2 significant digits; RMSE with the decimals that give
-    ``scale`` 3 significant digits, the same for every number of one sentence (review 20: "-0.01 to -0.00178").
+    ``scale`` 3 significant digits, the same for every number of one sentence (review 20: "-0.01 to -0.00178");
+    and at least one significant digit of ``least``, the smallest magnitude of the sentence that must not read as
+    0 (review 39D: a significant interval printed "0.000 to 0.021").
 
     Examples
     --------
@@ -165,13 +167,39 @@ def format_difference(value, metric, scale=None):
     ('0.034', '-0.000062')
     >>> format_difference(0.0061, "rmse"), format_difference(-0.01, "rmse", scale=0.0127)
     ('0.00610', '-0.0100')
+    >>> format_difference(0.0004, "r2", scale=0.021, least=0.0004)
+    '0.0004'
     """
     scale = abs(value) if scale is None else scale
     if metric != "r2":
         decimals = 3 if not 0 < scale < 1 else min(int(-np.floor(np.log10(scale))) + 2, 12)
-        return f"{value:.{decimals}f}" if scale < 100 else f"{value:.3g}"
-    decimals = 3 if not 0 < scale < 0.01 else min(int(-np.floor(np.log10(scale))) + 1, 12)
+        if scale >= 100:
+            return f"{value:.3g}"
+    else:
+        decimals = 3 if not 0 < scale < 0.01 else min(int(-np.floor(np.log10(scale))) + 1, 12)
+    if least is not None and 0 < least < 10.0 ** -decimals:
+        decimals = min(int(-np.floor(np.log10(least))), 12)
     return f"{value:.{decimals}f}"
+
+
+def difference_number(difference: dict, metric: str):
+    """The formatter of one sentence's differences (:func:`format_difference`): the decimals of its largest
+    magnitude, and enough for the bound nearest 0 of an interval that excludes 0 not to read as 0.
+
+    Examples
+    --------
+    >>> number = difference_number({"estimate": 0.010, "low": 0.0004, "high": 0.021}, "r2")
+    >>> number(0.010), number(0.0004), number(0.021)
+    ('0.0100', '0.0004', '0.0210')
+    """
+    low, high = difference["low"], difference["high"]
+    scale = max(abs(difference["estimate"]), abs(low), abs(high))
+    least = min(abs(low), abs(high)) if low * high > 0 else None
+
+    def number(value):
+        return format_difference(value, metric, scale, least)
+
+    return number
 
 
 def rmse_difference_words(estimate, number, other, what="RMSE"):
@@ -337,10 +365,7 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
     'AWD did worse than db5 on the test set, though not significantly (A'
     """
     est, low, high = difference["estimate"], difference["low"], difference["high"]
-    scale = max(abs(est), abs(low), abs(high))
-
-    def number(value):
-        return format_difference(value, metric, scale)
+    number = difference_number(difference, metric)
 
     pct = f"{100 * difference.get('level', 0.95):.0f} %"
     what = "R²" if metric == "r2" else f"RMSE{'' if not target_name else ' of ' + target_name}"
