@@ -1158,7 +1158,8 @@ def _control_note(control: dict, awd_cv_score=None, bundle=None) -> dict:
     while (digits < 8 and isinstance(search_cv, (int, float)) and isinstance(awd_cv_score, (int, float))
            and f"{search_cv:.{digits}f}" == f"{awd_cv_score:.{digits}f}"):
         digits += 1
-    search_leads = (diff["estimate"] < 0) == (diff.get("metric", "r2") == "r2")
+    # a tie leads neither way (review 39D: an RMSE difference of exactly 0 read "the search leads")
+    search_leads = diff["estimate"] != 0 and (diff["estimate"] < 0) == (diff.get("metric", "r2") == "r2")
     if (search_leads and isinstance(search_cv, (int, float)) and isinstance(awd_cv_score, (int, float))
             and search_cv > awd_cv_score):
         ahead = (f" The search leads on both numbers shown, though: on the test estimate, and in cross-validation "

@@ -4,7 +4,8 @@ import numpy as np
 
 from awd_studio.models import filters as _filters
 
-__all__ = ["verdict_text", "format_difference", "difference_number", "rmse_difference_words", "warnings_of", "distance_to", "STUDENT_NAMES",
+__all__ = ["verdict_text", "format_difference", "difference_number", "rmse_difference_words", "warnings_of",
+           "distance_to", "STUDENT_NAMES",
            "N_BOOT", "SMALL_SHARE", "SMALL_RELATIVE", "is_small", "SMALL_WORDS", "awd_significantly_worse",
            "interval_side", "FEW_TEST_SAMPLES", "FIXED_FILTER_SES", "NO_SKILL_R2", "no_skill_words",
            "verdict_samples",
@@ -374,7 +375,8 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
     if n_test is not None and n_test < FEW_TEST_SAMPLES:
         delivered = "AWD" if choice == "awd" else init_name
         noun = "samples" if metric == "r2" else "maps"  # maps are scored by RMSE; a tiled map counts once
-        return (f"Only {n_test} test {noun}: too few for the test set to confirm or refute a difference between AWD "
+        one = noun[:-1] if n_test == 1 else noun
+        return (f"Only {n_test} test {one}: too few for the test set to confirm or refute a difference between AWD "
                 f"and {init_name} (AWD − {init_name} = {number(est)} {what}, a bootstrap {interval} that so few "
                 f"{noun} make unreliable). The model delivered, {delivered}, is the one cross-validation chose.")
     if choice == "awd" and side == "awd":

@@ -577,3 +577,16 @@ def test_a_significant_interval_never_prints_a_bound_as_zero():
     assert "-0.00002" in rmse and "-0.0000 " not in rmse and "-0.0000)" not in rmse
     level = verdict_text("awd", {"estimate": 0.010, "low": -0.0004, "high": 0.021, "level": 0.95}, "db5")
     assert "interval -0.000 to 0.021" in level  # a tie not excluded: the sentence's own digits
+
+
+def test_a_tie_with_the_control_is_not_called_the_search_leading():
+    """Review 39D: on maps the class students can predict alike, and an RMSE difference of exactly 0 read "AWD's test
+    RMSE equals the search's ... The search leads on both numbers shown"."""
+    bundle = {"data": {"kind": "image", "n_train": 1200, "n_test": 300, "test_target_sd": 0.06},
+              "teacher": {"name": "cnn", "test": {"r2": 0.8}}, "models": {"awd": {"test": {"r2": 0.7, "rmse": 0.03}}},
+              "selected": {"gamma": 0.01},
+              "selection": {"choice": "awd", "awd_cv_score": 0.70, "random_search": {
+                  "n": 300, "cv_score": 0.72, "test_difference": {"estimate": 0.0, "low": 0.0, "high": 0.0,
+                                                                  "level": 0.95, "metric": "rmse"}}}}
+    text = next(n["text"] for n in trust_notes(bundle) if "search" in n["key"])
+    assert "equals the search's" in text and "leads on both" not in text
