@@ -57,6 +57,10 @@ class DataInfo(_Section):
     #: Maps whose file gave their pixel's size on the sky (a field of view, or the lensing example's own): the side
     #: of one pixel in arcmin, for the figures' axes; absent otherwise.
     pixel_arcmin: float | None = None
+    #: Maps whose file records how they were made (the lensing example's ``galaxy_density_per_arcmin2``, None for
+    #: noiseless, and ``smoothing_arcmin``; :func:`models.data.noise.map_noise`): predictions on maps made otherwise
+    #: say so. Absent otherwise, and in older bundles.
+    map_noise: dict | None = None
     #: The two values of a target that takes exactly two on the training split (a class label such as 0/1),
     #: ``[low, high]``: the job fitted it as a number, and the test scores add accuracy and AUC; absent otherwise.
     two_values: list[float] | None = None

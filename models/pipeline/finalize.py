@@ -237,7 +237,7 @@ def _finalize(work_dir, out_dir, progress, should_cancel):
                       test_maps=job.info["data"].get("test_maps"),
                       sample_axis=job.info["data"].get("sample_axis"), two_values=two_values,
                       seen_targets=_metrics.seen_target_rows(job.y_train_all, job.y_test_all),
-                      pixel_arcmin=job.info["data"].get("pixel_arcmin"),
+                      pixel_arcmin=job.info["data"].get("pixel_arcmin"), map_noise=job.info["data"].get("map_noise"),
                       dropped_rows=job.info["data"].get("dropped_rows"),
                       padded_rows=job.info["data"].get("padded_rows")),
         teacher=TeacherInfo(**{k: job.info["teacher"][k] for k in ("name", "n_params", "predict_seconds_per_sample",

@@ -20,6 +20,7 @@ import numpy as np
 from scipy.stats import binom
 
 from awd_studio.models import metrics as _metrics
+from awd_studio.models.data.noise import map_noise_words
 from awd_studio.models.data.readers.inputs import load_inputs
 from awd_studio.models.data.readers.text import TARGET_NAMES
 from awd_studio.models.data.tiles import tile_maps
@@ -174,7 +175,8 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         and ``scores`` mapping ``X`` / ``X_test`` to ``{"r2", "rmse", "n"}`` (``r2`` None when every target is
         equal); ``scores`` is empty and ``note`` says so for a split without targets; ``warnings``: sentences on
         the file the result was distilled from (:data:`TRAINING_FILE_WARNING`), maps whose pixel on the sky is
-        not the training maps' (:func:`pixel_scale_words`), inputs unlike the training data
+        not the training maps' (:func:`pixel_scale_words`), maps made with another noise or smoothing than the training
+        maps, as their files record them (:func:`models.data.noise.map_noise_words`), inputs unlike the training data
         (:func:`unlike_training`), maps that look like none of a chi² student's classes (:func:`unlike_classes_words`),
         constant targets, targets too narrowly spread for R² to say much
         (:func:`narrow_targets_words`), and a map student whose
@@ -209,6 +211,9 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
     scale = pixel_scale_words((bundle.get("data") or {}).get("pixel_arcmin"), inputs.pixel_arcmin)
     if scale:  # review (cosmologist): 0.406′ maps predicted by a 3.28′ result said nothing of it
         warnings.append(scale)
+    noise = map_noise_words((bundle.get("data") or {}).get("map_noise"), inputs.map_noise)
+    if noise:  # review 39A: noisy maps on a noiseless result, R² -0.93, said nothing
+        warnings.append(noise)
     names = [str(n) for n in (record.get("parameters") or {}).get("target_names") or []]  # a map student's columns
     two = (bundle.get("data") or {}).get("two_values")  # a two-valued target's values
     if "classes" in arrays:  # the map student's chi² classes: it answers with one of the training targets

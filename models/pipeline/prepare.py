@@ -18,6 +18,7 @@ from awd_studio.models import wavelets as _wavelets
 from awd_studio.models.attributions import gradient_batch_size
 from awd_studio.models.cores import use_job_threads
 from awd_studio.models.data import load_dataset, split_dataset
+from awd_studio.models.data.noise import map_noise
 from awd_studio.models.data.pixels import pixel_arcmin as sky_pixel_arcmin
 from awd_studio.models.data.tiles import tile_groups
 from awd_studio.models.device import resolve_device
@@ -435,6 +436,8 @@ def _data_info(dataset, data_path, split, config):
             **({"sample_axis": axis} if (axis := _sample_axis(dataset, input_shape)) else {}),
             # a map's pixel on the sky, when its file says (the maps' figures label their axes with it)
             **({"pixel_arcmin": pixel} if (pixel := pixel_arcmin(dataset, input_shape)) else {}),
+            # the maps' shape noise and smoothing, when the file records them (predictions on other maps compare)
+            **({"map_noise": noise} if dataset.kind == "image" and (noise := map_noise(dataset.meta)) else {}),
             # rows of a CSV left out for missing values (the upload option, awd distill --drop-incomplete)
             **({"dropped_rows": dataset.meta["dropped_rows"]} if dataset.meta.get("dropped_rows") else {}),
             # traces of a CSV whose ends were filled with zeros (the upload option, awd distill --pad-ends)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from awd_studio.models.data.noise import map_noise
 from awd_studio.models.data.pixels import pixel_arcmin
 from awd_studio.models.data.readers._common import byte_budget, reading_errors
 from awd_studio.models.data.readers.detect import detect_format
@@ -61,6 +62,8 @@ class PredictionInputs:
     pixel_arcmin : float or None
         The maps' pixel side in arcmin when the file says (a FITS ``ANGLE`` over the maps' width, an npz's
         ``meta_json``; :func:`~models.data.pixels.pixel_arcmin`); None for series and for files that do not.
+    map_noise : dict or None
+        The maps' shape noise and smoothing when the file records them (:func:`~models.data.noise.map_noise`).
     """
 
     X: np.ndarray
@@ -73,6 +76,7 @@ class PredictionInputs:
     padded: dict | None = None
     target_names: list[str] | None = None
     pixel_arcmin: float | None = None
+    map_noise: dict | None = None
 
     @property
     def has_targets(self) -> bool:
@@ -215,4 +219,5 @@ def load_inputs(path, *, sample_shape=None, max_bytes=None, pad_ends=False) -> P
     return PredictionInputs(X=X, y=y, X_test=X_test, y_test=y_test, source_format=fmt, ids=found.get("ids"),
                             id_name=found.get("id_name"), padded=found.get("padded"),
                             target_names=None if names is None else [str(n) for n in names],
-                            pixel_arcmin=pixel_arcmin(found.get("meta"), X.shape[2]) if X.ndim == 3 else None)
+                            pixel_arcmin=pixel_arcmin(found.get("meta"), X.shape[2]) if X.ndim == 3 else None,
+                            map_noise=map_noise(found.get("meta")) if X.ndim == 3 else None)
