@@ -515,18 +515,30 @@ def options_error(error: ValidationError) -> ValueError:
 
 
 class PipelineConfig(JobOptions):
-    """A job as the pipeline runs it: the options plus where an uploaded teacher's weights are.
+    """A job as the pipeline runs it: the options plus where an uploaded teacher's weights are, and the name their
+    owner gave the file.
 
-    ``teacher`` then names the uploaded weights' architecture.
+    ``teacher`` then names the uploaded weights' architecture, or is ``auto`` for an exported program (``.pt2``),
+    which carries its own. A result's ``provenance.config`` is one of these without ``teacher_path`` (a file on the
+    machine that ran the job), with ``teacher_file_name`` in its place.
     """
 
     teacher_path: str | None = Field(None, description="weights file of an uploaded teacher")
+    teacher_file_name: str | None = Field(None, max_length=255, description="the uploaded teacher's file name as "
+                                          "its owner gave it, without folders; none: the name of teacher_path")
 
     @field_validator("teacher_path")
     @classmethod
     def _existing_file(cls, value: str | None) -> str | None:
         if value is not None and not Path(value).is_file():
             raise ValueError(f"no file at {value}")
+        return value
+
+    @field_validator("teacher_file_name")
+    @classmethod
+    def _bare_name(cls, value: str | None) -> str | None:
+        if value is not None and ("/" in value or "\\" in value):
+            raise ValueError(f"{value!r} is a path; pass the file's name alone, e.g. mynet.pt2")
         return value
 
     @classmethod

@@ -202,6 +202,10 @@ def provenance_items(bundle: dict) -> list[tuple[str, str]]:
                        else "") + ")" if data.get("train_maps") else "")),
         ("data sha256", str(data.get("sha256", "—"))),
     ]
+    upload = (bundle.get("teacher") or {}).get("upload")
+    if isinstance(upload, dict):  # uploaded weights: which file, so that a reader can check them (review 39A)
+        items += [("teacher file", f"{upload.get('file_name', '?')} (uploaded, {upload.get('format', '?')})"),
+                  ("teacher sha256", str(upload.get("sha256", "—")))]
     count, listed = dropped_rows_words(data.get("dropped_rows"))
     if count:  # rows left out for missing values when the file was read
         items.append(("rows left out", f"{count} with missing values: {listed}"))

@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from awd_studio.models.pipeline.workdir import write_json
 from awd_studio.models.start_search import SEARCH_NAMES
 
-__all__ = ["SCHEMA_PATH", "SCHEMA_ID", "ResultBundle", "DataInfo", "TeacherInfo", "TestScores", "CVScore",
-           "ModelScores", "GridPoint", "TestDifference", "Selected", "CVInfo", "Selection", "SeriesFeaturesChoice",
-           "Verdict", "Wavelet",
+__all__ = ["SCHEMA_PATH", "SCHEMA_ID", "ResultBundle", "DataInfo", "TeacherInfo", "TeacherUpload", "TestScores",
+           "CVScore", "ModelScores", "GridPoint", "TestDifference", "Selected", "CVInfo", "Selection",
+           "SeriesFeaturesChoice", "Verdict", "Wavelet",
            "Activation", "Provenance", "Student", "Explain", "ScatteringSection", "summary_text", "truth_lines",
            "write_bundle"]
 
@@ -101,11 +101,21 @@ class TestScores(_Section):
     by_target: list[TargetScore] | None = None
 
 
+class TeacherUpload(_Section):
+    """Uploaded teacher weights: the name their owner gave the file (never its path on the server), what they are,
+    and the file's SHA-256, the hash ``GET /api/teachers`` shows for it."""
+
+    file_name: str
+    #: ``"exported program"`` for a ``.pt2``, else the built-in architecture the weights are for.
+    format: str
+    sha256: str
+
+
 class TeacherInfo(_Section):
     """The teacher that was distilled; ``validation_mse`` when ``teacher="auto"`` trained several architectures
     (each one's lowest validation MSE on the standardised targets; ``name`` is the lowest), ``stopped_behind``
-    the epochs of those stopped far behind another (:func:`models.teachers.train_best_teacher`), and for a
-    teacher the job trained ``epochs_run``, ``epoch_cap`` and ``best_epoch``."""
+    the epochs of those stopped far behind another (:func:`models.teachers.train_best_teacher`), for a
+    teacher the job trained ``epochs_run``, ``epoch_cap`` and ``best_epoch``, and for uploaded weights ``upload``."""
 
     name: str
     n_params: int
@@ -121,6 +131,9 @@ class TeacherInfo(_Section):
     #: ``target_mean``, ``target_sd``) and the R² of a straight line through the predictions (``affine_r2``),
     #: which tell a teacher fed or answering in other units (:mod:`models.teachers.units`).
     prediction_scale: dict[str, float] | None = None
+    #: Uploaded weights: their file's name, format and SHA-256; absent for a teacher the job trained, and in bundles
+    #: written before it was kept.
+    upload: TeacherUpload | None = None
 
 
 class CVScore(_Section):

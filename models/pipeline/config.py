@@ -88,6 +88,10 @@ def resolve_config(config: PipelineConfig, kind: str, shape, n_samples: int) -> 
     ``teacher="auto"`` named, ``start_search`` and ``random_search`` resolved
     (:func:`models.options.resolve_start_search`, :func:`models.options.resolve_random_search`).
 
+    ``teacher="auto"`` with an uploaded teacher (``teacher_path``) stays ``auto``: nothing is trained, and the weights
+    say what they are when they load (an exported program carries its own architecture; review 39A: a ``.pt2``
+    was recorded as the kind's default, "cnn").
+
     Parameters
     ----------
     config : PipelineConfig
@@ -120,7 +124,7 @@ def resolve_config(config: PipelineConfig, kind: str, shape, n_samples: int) -> 
     update["gammas"] = sorted({0.0, *map(float, gammas)})
     update["epochs"] = config.epochs if config.epochs is not None else preset["epochs"]
     update["lr"] = float(config.lr if config.lr is not None else preset["lr"])
-    if config.teacher == "auto":
+    if config.teacher == "auto" and config.teacher_path is None:
         update["teacher"] = DEFAULT_TEACHER[kind]
     update["start_search"] = resolve_start_search(config.start_search, kind, shape, update["gammas"], n_samples)
     update["random_search"] = resolve_random_search(config.random_search, kind, n_samples)

@@ -111,7 +111,9 @@ def config_as_run(config, info: dict, gradient_path: str | None) -> dict:
     """The job's options as the run used them (``provenance.config``): the resolved config, with the choices the
     stages made for themselves written in where the config left them to ``auto`` or to the default: the gradient
     path the fit took, the device, the epoch cap and the augmentation of a teacher trained here, and the input
-    scaling (review 33A: they stayed "auto" or null, while the bundle knew each elsewhere). The dict is a valid
+    scaling (review 33A: they stayed "auto" or null, while the bundle knew each elsewhere). An uploaded teacher's
+    ``teacher_path``, a file on the machine that ran the job, is null: ``teacher_file_name`` names the file
+    (review 39A: the server's path reached share-link readers). The dict is a valid
     :class:`~models.options.PipelineConfig`.
 
     Parameters
@@ -127,7 +129,7 @@ def config_as_run(config, info: dict, gradient_path: str | None) -> dict:
     -------
     dict
     """
-    used = config.to_dict()
+    used = {**config.to_dict(), "teacher_path": None}
     teacher = info.get("teacher") or {}
     trained_here = teacher.get("epoch_cap") is not None
     if used.get("gradient_path") == "auto" and gradient_path in ("eq8", "straight_through"):
@@ -242,7 +244,8 @@ def _finalize(work_dir, out_dir, progress, should_cancel):
                       padded_rows=job.info["data"].get("padded_rows")),
         teacher=TeacherInfo(**{k: job.info["teacher"][k] for k in ("name", "n_params", "predict_seconds_per_sample",
                                                                    "validation_mse", "stopped_behind", "epochs_run",
-                                                                   "epoch_cap", "best_epoch", "prediction_scale")
+                                                                   "epoch_cap", "best_epoch", "prediction_scale",
+                                                                   "upload")
                                if k in job.info["teacher"]}, test=teacher_test),
         lambdas=config.lambdas, gammas=config.gammas, grid=grid,
         selected=Selected(**{"lambda": lam}, gamma=gam, index=cross["best"]),

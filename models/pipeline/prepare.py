@@ -24,7 +24,7 @@ from awd_studio.models.data.tiles import tile_groups
 from awd_studio.models.device import resolve_device
 from awd_studio.models.files import sha256_file
 from awd_studio.models.filters import check_lattice_start, lowpass_filter
-from awd_studio.models.options import AUTO_TEACHERS, PipelineConfig
+from awd_studio.models.options import AUTO_TEACHERS, TEACHER_ARCHITECTURES, PipelineConfig
 from awd_studio.models.pipeline.config import resolve_config, select_target
 from awd_studio.models.pipeline.workdir import (
     TEACHER_TEST_FILE,
@@ -88,8 +88,7 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None, s
     _write_split(work_dir, split)
     teacher = _trained_or_loaded_teacher(split, config, candidates, device, work_dir, progress, on_teacher_epoch,
                                          should_cancel)
-    if config.teacher_path is None:
-        config = config.model_copy(update={"teacher": teacher.name})  # the architecture the later stages load
+    config = config.model_copy(update=_config_teacher(teacher))  # what the later stages load, and the bundle says
     scores, seconds = _score_teacher(teacher, split, work_dir)
     scaling = _input_scaling_info(teacher.module, split.X_train, config, dataset.kind)
     info = {
@@ -232,6 +231,28 @@ class _Teacher(NamedTuple):
     name: str  # as the bundle names it
     validation: dict | None  # each trained architecture's lowest validation MSE (None for an uploaded teacher)
     seconds: float  # to train or load it
+    upload: dict | None = None  # uploaded weights: their file's name, format and sha256 (None for a trained one)
+
+
+def _config_teacher(teacher: _Teacher) -> dict:
+    """The config's teacher fields as the run used them: a trained teacher's architecture; for uploaded weights their
+    architecture when it is a built-in one, else ``auto`` (an exported program carries its own; review 39A: a
+    ``.pt2`` was recorded as "cnn"), and the name of their file.
+
+    Parameters
+    ----------
+    teacher : _Teacher
+
+    Returns
+    -------
+    dict
+        The fields to update: ``teacher``, and ``teacher_file_name`` for uploaded weights.
+    """
+    if teacher.upload is None:
+        return {"teacher": teacher.name}
+    form = teacher.upload["format"]
+    return {"teacher": form if form in TEACHER_ARCHITECTURES else "auto",
+            "teacher_file_name": teacher.upload["file_name"]}
 
 
 def _trained_or_loaded_teacher(split, config, candidates, device, work_dir, progress, on_teacher_epoch,
@@ -254,8 +275,9 @@ def _trained_or_loaded_teacher(split, config, candidates, device, work_dir, prog
     _Teacher
     """
     t0 = time.perf_counter()
+    upload = None
     if config.teacher_path is not None:
-        module, attribution_target, file, name = _loaded_teacher(config, split, progress)
+        module, attribution_target, file, name, upload = _loaded_teacher(config, split, progress)
         validation = None
     else:
         module, validation = _trained_teacher(split, config, candidates, device, progress, on_teacher_epoch,
@@ -264,7 +286,7 @@ def _trained_or_loaded_teacher(split, config, candidates, device, work_dir, prog
         file = str(work_dir / "teacher.safetensors")
         _teachers.save_teacher(module, file)
         name = module.name
-    return _Teacher(module, attribution_target, file, name, validation, time.perf_counter() - t0)
+    return _Teacher(module, attribution_target, file, name, validation, time.perf_counter() - t0, upload)
 
 
 def _loaded_teacher(config, split, progress):
@@ -285,9 +307,15 @@ def _loaded_teacher(config, split, progress):
         The upload's absolute path.
     name : str
         ``"uploaded (...)"``, naming its architecture.
+    upload : dict
+        ``file_name`` (``config.teacher_file_name``, else the file's own name), ``format`` (``"exported program"``
+        or the built-in architecture of its weights) and ``sha256`` of the file (the hash ``GET /api/teachers``
+        shows for it).
     """
-    report(progress, "teacher", 0.1, f"loading the uploaded teacher {Path(config.teacher_path).name}")
-    teacher = _teachers.load_teacher(config.teacher_path, name=config.teacher,
+    file_name = config.teacher_file_name or Path(config.teacher_path).name
+    report(progress, "teacher", 0.1, f"loading the uploaded teacher {file_name}")
+    # "auto": weights that name their own architecture (a .pt2 program, a .safetensors file saved by AWD Studio)
+    teacher = _teachers.load_teacher(config.teacher_path, name=None if config.teacher == "auto" else config.teacher,
                                      input_shape=tuple(split.X_train.shape[1:]))
     # its only output is the chosen target's, or it has one per target column (models.teachers)
     n_targets = _target_columns(split.y_train_all, len(split.X_train)).shape[1]
@@ -295,8 +323,9 @@ def _loaded_teacher(config, split, progress):
                                                       config.target)  # counted by load_teacher's own check
     # the loaded teacher names itself: a .pt2 program carries its own architecture ("exported"), whatever
     # architecture the config names for loading weights
-    name = f"uploaded ({'exported program' if teacher.name == 'exported' else teacher.name})"
-    return teacher, attribution_target, str(Path(config.teacher_path).resolve()), name
+    kind = "exported program" if teacher.name == "exported" else teacher.name
+    upload = {"file_name": file_name, "format": kind, "sha256": sha256_file(config.teacher_path)}
+    return teacher, attribution_target, str(Path(config.teacher_path).resolve()), f"uploaded ({kind})", upload
 
 
 def _trained_teacher(split, config, candidates, device, progress, on_teacher_epoch, should_cancel=None):
@@ -472,6 +501,8 @@ def _teacher_info(teacher, scores, seconds, split, config):
                                                                  groups=split.test_groups))},
             "predict_seconds_per_sample": float(seconds), "file": teacher.file,
             "attribution_target": int(teacher.attribution_target), "train_seconds": teacher.seconds,
+            # uploaded weights: their file's name (not its path on this machine), format and sha256
+            **({"upload": dict(teacher.upload)} if teacher.upload is not None else {}),
             # uploaded weights: the spread of their test predictions against the target's, which tells
             # a network fed or answering in other units (trust note teacher_units)
             **({"prediction_scale": {k: v for k, v in prediction_scale(scores["y_pred"], y_test).items()

@@ -227,3 +227,41 @@ def test_delete_an_uploaded_teacher(client, dataset, data_dir):
     assert client.delete(f"/api/teachers/{teacher['id']}").status_code == 404
     builtin = client.delete("/api/teachers/lstm")
     assert builtin.status_code == 409 and "built-in" in builtin.json()["detail"]
+
+
+@pytest.mark.usefixtures("no_worker")
+def test_a_job_names_its_uploaded_teacher_by_the_owners_file_name_and_the_uploads_hash(client, tmp_path, data_dir):
+    """Review 39A: the result of a job with an uploaded .pt2 named neither the file nor its hash. The config the
+    worker runs (:func:`jobstate.jobconfig.job_config`) carries the name the owner's file had, and the weights file
+    it points to hashes to the sha256 ``GET /api/teachers`` shows, which the pipeline records; the job row keeps
+    neither the path nor the name (its teacher row has both), and "auto" is not resolved to a built-in network."""
+    import numpy as np
+
+    from awd_studio.jobstate.config import get_settings
+    from awd_studio.jobstate.db import Job, Teacher, get_sessionmaker
+    from awd_studio.jobstate.jobconfig import job_config
+    from awd_studio.jobstate.storage import Paths
+    from awd_studio.models.files import sha256_file
+    from awd_studio.models.pipeline import resolve_config
+    from tests.backend.conftest import npz_bytes
+
+    rng = np.random.default_rng(39)
+    X = rng.normal(size=(60, 32))
+    maps = client.post("/api/datasets", files={"file": ("own.npz", npz_bytes(X=X, y=X[:, 0] + 0.3),
+                                                        "application/octet-stream")}).json()
+    uploaded = _post(client, _program_bytes(tmp_path, _Affine(0.3, 1.0), 32), "folder/mynet.pt2",
+                     dataset_id=maps["id"])
+    assert uploaded.status_code == 201, uploaded.text
+    teacher = uploaded.json()
+    job = client.post("/api/jobs", json={"dataset_id": maps["id"], "teacher": teacher["id"], "lambdas": [1e-3],
+                                         "gammas": [0.0], "epochs": 1}).json()
+    try:
+        assert "teacher_file_name" not in job["config"] and "teacher_path" not in job["config"]
+        with get_sessionmaker(get_settings().sqlalchemy_url)() as session:
+            row, stored = session.get(Teacher, teacher["id"]), session.get(Job, job["id"]).config
+            config = job_config(stored, row, Paths(data_dir))  # as the worker builds it
+        assert config.teacher_file_name == "mynet.pt2" and config.teacher == "auto"
+        assert sha256_file(config.teacher_path) == teacher["sha256"]
+        assert resolve_config(config, "timeseries", (32,), 60)[0].teacher == "auto"
+    finally:
+        client.post(f"/api/jobs/{job['id']}/cancel")

@@ -364,6 +364,12 @@ def test_provenance_items(ts_bundle, bare_bundle):
         F.provenance_items(tiled))["data"]
     tiled["cv"]["grouping"] = "tiles"
     assert "folds take tiles: a cosmology has one training map" in dict(F.provenance_items(tiled))["data"]
+    assert "teacher file" not in items  # a teacher the job trained
+    # uploaded weights: the file's name and hash, which a reader of a shared result can check (review 39A)
+    upload = {"file_name": "mynet.pt2", "format": "exported program", "sha256": "8c4b" + "0" * 60}
+    items = dict(F.provenance_items({**ts_bundle, "teacher": {**ts_bundle["teacher"], "upload": upload}}))
+    assert items["teacher file"] == "mynet.pt2 (uploaded, exported program)"
+    assert items["teacher sha256"] == upload["sha256"]
 
 
 def test_builders_are_pure(ts_bundle):

@@ -782,6 +782,47 @@ def test_an_uploaded_exported_program_is_named_as_one(synthetic_file, tmp_path):
     assert result["teacher"]["name"] == "uploaded (exported program)"
 
 
+def test_an_uploaded_teacher_is_recorded_by_file_name_format_and_hash_without_its_path(synthetic_file, tmp_path):
+    """Review 39A: for a .pt2 the bundle's config said teacher "cnn" (the kind's default for "auto"), carried the
+    server's path of the weights (also in share-link downloads), and neither the file's name nor its hash. The
+    teacher section now names the file as its owner gave it, what it is and its sha256; ``provenance.config``
+    holds no path (``teacher_path`` null), names the file, and claims no architecture for a program; it is still a
+    valid PipelineConfig.
+    Weights of a built-in architecture are recorded as that architecture, also under ``teacher="auto"``."""
+    import hashlib
+
+    from awd_studio.models.teachers import build_teacher, save_teacher
+
+    length = int(np.load(synthetic_file)["X"].shape[1])
+    model = torch.nn.Sequential(torch.nn.Linear(length, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1)).eval()
+    folder = tmp_path / "server-side" / "teachers" / "abc"
+    folder.mkdir(parents=True)
+    program, weights = folder / "weights.pt2", folder / "weights.safetensors"
+    torch.export.save(torch.export.export(model, (torch.zeros(2, length),)), str(program))
+    save_teacher(build_teacher("mlp", (length,)), weights)  # names its own architecture; lstm is the series default
+    cases = [(program, {"teacher_file_name": "mynet.pt2"}, "mynet.pt2", "exported program", "auto"),
+             (weights, {"teacher": "auto"}, "weights.safetensors", "mlp", "mlp")]
+    for path, given, file_name, form, teacher in cases:
+        out = tmp_path / f"out-{path.suffix[1:]}"
+        result = pipeline.run(synthetic_file, {**TINY, **given, "teacher_path": str(path)}, out)
+        assert result["teacher"]["upload"] == {"file_name": file_name, "format": form,
+                                               "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+        assert result["teacher"]["name"] == f"uploaded ({form})"
+        on_disk = (out / "result.json").read_text()
+        jsonschema.validate(json.loads(on_disk), json.loads(pipeline.SCHEMA_PATH.read_text()))
+        assert "server-side" not in on_disk and str(tmp_path) not in on_disk  # no path of the machine anywhere
+        used = result["provenance"]["config"]
+        assert used["teacher_path"] is None and used["teacher_file_name"] == file_name and used["teacher"] == teacher
+        assert pipeline.PipelineConfig.from_dict(used).to_dict() == used
+
+
+def test_the_teacher_file_name_is_a_name_not_a_path():
+    """``teacher_file_name`` names a file without its folders: what a result shows its readers."""
+    with pytest.raises(ValueError, match="teacher_file_name: '/srv/data/mynet.pt2' is a path"):
+        pipeline.PipelineConfig.from_dict({"teacher_file_name": "/srv/data/mynet.pt2"})
+    assert pipeline.PipelineConfig.from_dict({"teacher_file_name": "mynet.pt2"}).teacher_file_name == "mynet.pt2"
+
+
 
 def test_an_uploaded_teacher_explains_any_target_column(tmp_path):
     """Review 14: on data with two target columns, a teacher uploaded for column 1 failed at 2 % ("target: 1 is
