@@ -37,3 +37,32 @@ def test_a_teacher_that_learned_nothing_is_not_called_a_units_problem():
     assert not at_other_scale(scale) and scale_words(noise[:, None], y, ["y"]) is None
     good = y + 0.05 * rng.standard_normal(len(y))  # a good teacher in the right units
     assert not at_other_scale(prediction_scale(good, y))
+
+
+def test_a_constant_output_has_its_own_words_not_a_change_of_scale():
+    """Review 39A: a network whose sigma_8 output is 0.8 for every map (the target averages 0.803, SD 0.094) was
+    said to predict "at another scale" (SD 0 counted as a spread 5 times smaller), with the advice to move the
+    standardisation into the network, and the result repeated it as a danger note. A constant output is no
+    change of units: its attributions are all zero, so the γ > 0 grid points have nothing to distil."""
+    from awd_studio.models.teachers.units import constant_output, constant_words
+
+    rng = np.random.default_rng(39)
+    omega_m, sigma_8 = rng.uniform(0.2, 0.4, 256), 0.8029 + 0.0939 * rng.standard_normal(256)
+    learned = omega_m + 0.02 * rng.standard_normal(256)
+    outputs = np.c_[learned, np.full(256, 0.8, dtype=np.float32)]
+    scale = prediction_scale(outputs[:, 1], sigma_8)
+    assert scale["sd"] == 0 and scale["r2"] < 0
+    assert constant_output(scale) and not at_other_scale(scale)
+    words = scale_words(outputs, np.c_[omega_m, sigma_8], ["Omega_m", "sigma_8"], data_name="“my lensing maps”")
+    assert words.startswith("On 256 samples of “my lensing maps”, this teacher’s output for “sigma_8” is 0.8 for "
+                            "every sample.")
+    assert "attributions are all zero" in words and "γ > 0 have nothing to distil" in words
+    assert "another scale" not in words and "standardisation" not in words
+    # one output for both columns: it stands for no column yet; a job's result no longer calls it a units problem
+    assert "this teacher’s output is 0.8 for every sample" in scale_words(outputs[:, 1:], np.c_[omega_m, sigma_8],
+                                                                          ["Omega_m", "sigma_8"])
+    assert units_words({"test": {"r2": scale["r2"]},
+                        "prediction_scale": {k: v for k, v in scale.items() if k != "r2"}}) is None
+    assert constant_words({"sigma_8": 0.8}).startswith("On the test set, the teacher’s output for “sigma_8” is 0.8")
+    # a network that varies, however little against the target, is not constant
+    assert not constant_output(prediction_scale(0.8 + 1e-3 * rng.standard_normal(256), sigma_8))
