@@ -10,14 +10,18 @@ import datetime as dt
 
 from awd_studio.frontend.durations import format_seconds
 
-__all__ = ["STAGES", "STAGE_HEADINGS", "STAGE_OF", "display_stage", "stage_rows", "took_words", "shown_time_left",
-           "OVER_ESTIMATE", "REVISION_SECONDS", "REVISION_SHARE"]
+__all__ = ["STAGES", "STAGE_HEADINGS", "UPLOADED_TEACHER_HEADING", "STAGE_OF", "display_stage", "stage_heading",
+           "stage_rows", "took_words", "shown_time_left", "OVER_ESTIMATE", "REVISION_SECONDS", "REVISION_SHARE"]
 
 #: The headline of each stage a job reports (the worker names them by key: ``teacher``, ``distill``, ...); a key
 #: not listed is shown as it is. The job page's stage line and its list of stages both read it.
 STAGE_HEADINGS = {"data": "Reading the data", "teacher": "Training the teacher", "distill": "Distilling the wavelets",
                   "select": "Choosing the wavelet by cross-validation", "students": "Fitting the students and drawing",
                   "starting": "Starting", "done": "Done", "cancelled": "Cancelled", "failed": "Failed"}
+
+#: The teacher stage's headline for a job with uploaded weights (``teacher_id``): they are loaded and scored on the
+#: test split, not trained (review 39A: "Training the teacher 9 s" for weights the user brought).
+UPLOADED_TEACHER_HEADING = "Loading the teacher"
 
 #: The stages a job's page lists, in the order they run (the pipeline's progress stages,
 #: ``models.pipeline.progress.STAGE_SPANS``, and ``bench/end_to_end.py``'s).
@@ -38,6 +42,22 @@ def display_stage(stage: str | None) -> str | None:
     ('students', 'distill', None)
     """
     return STAGE_OF.get(stage, stage) if stage else None
+
+
+def stage_heading(stage: str | None, job: dict | None = None) -> str | None:
+    """The headline of a stage a job reports (:data:`STAGE_HEADINGS`; a key not listed as it is): the teacher's
+    stage of a job with uploaded weights (``teacher_id``) is :data:`UPLOADED_TEACHER_HEADING`.
+
+    Examples
+    --------
+    >>> stage_heading("teacher", {"teacher_id": None}), stage_heading("teacher", {"teacher_id": "t1"})
+    ('Training the teacher', 'Loading the teacher')
+    >>> stage_heading("distill", {"teacher_id": "t1"}), stage_heading("waiting")
+    ('Distilling the wavelets', 'waiting')
+    """
+    if stage == "teacher" and (job or {}).get("teacher_id"):
+        return UPLOADED_TEACHER_HEADING
+    return STAGE_HEADINGS.get(stage, stage) if stage else stage
 
 
 def _folded(stage_seconds: dict | None) -> dict[str, float]:
@@ -79,6 +99,8 @@ def stage_rows(job: dict) -> list[dict]:
     >>> [r["state"] for r in stage_rows({"state": "failed", "stage": "failed",
     ...                                  "stage_seconds": {"data": 1.0, "teacher": 2.0}})]
     ['done', 'ended here']
+    >>> stage_rows({**running, "teacher_id": "t1"})[1]["words"]  # uploaded weights are loaded, not trained
+    'Loading the teacher'
     """
     seconds = _folded(job.get("stage_seconds"))
     if not seconds:
@@ -88,7 +110,7 @@ def stage_rows(job: dict) -> list[dict]:
     last = list(seconds)[-1]
     rows = []
     for stage in STAGES:
-        words = STAGE_HEADINGS[stage]
+        words = stage_heading(stage, job)
         if stage in seconds:
             row_state = ("running" if stage == current else
                          "ended here" if state in ("failed", "cancelled") and stage == last else "done")

@@ -30,7 +30,7 @@ from awd_studio.frontend.components import (
     teacher_text,
 )
 from awd_studio.frontend.help_links import help_link
-from awd_studio.frontend.job_timing import STAGE_HEADINGS, shown_time_left, stage_rows, took_words
+from awd_studio.frontend.job_timing import shown_time_left, stage_heading, stage_rows, took_words
 from awd_studio.frontend.option_words import KIND_OPTIONS, OPTION_WORDS, UNSET_WORDS, options_for_kind, used_value
 
 dash.register_page(__name__, path_template="/jobs/<job_id>", title="AWD Studio · job", name="Job")
@@ -290,7 +290,7 @@ def job_view(job: dict):
         fraction = 1.0
     percent = int(round(100 * min(max(fraction, 0.0), 1.0)))
     stage = job.get("stage") or {"queued": "Waiting for a worker…", "running": "Running…"}.get(state, state)
-    stage = STAGE_HEADINGS.get(stage, stage)  # review 27B: "teacher — lstm epoch 3/80 ..." read as raw log text
+    stage = stage_heading(stage, job)  # review 27B: "teacher — lstm epoch 3/80 ..." read as raw log text
     if state == "queued":  # review 27B: "queued" alone, with other jobs ahead of it and nothing said of them
         stage = waiting_words(job.get("queued_ahead"), job.get("running"))
     if job.get("message"):
@@ -484,10 +484,41 @@ def setting_value(value) -> str:
 def _setting_words(name: str, given, used, words: str | None = None) -> html.Dd:
     """An option's value in the settings list: ``words`` when the job names it, else as the run used it
     (:func:`~frontend.option_words.used_value`), greyed while that is :data:`~frontend.option_words.UNSET_WORDS` (the
-    run resolves it; once it succeeded, the list shows what it used)."""
+    run resolves it; once it succeeded, the list shows what it used) and when it is :data:`NOT_USED_WORDS`."""
     value = words or used_value(name, given, used)
-    unset = given is None and value == UNSET_WORDS
+    unset = (given is None and value == UNSET_WORDS) or value == NOT_USED_WORDS
     return html.Dd(setting_value(value), className="mb-0 text-muted" if unset else "mb-0")
+
+
+#: The options that only shape a teacher the job trains (an uploaded one is loaded as it is).
+TEACHER_TRAINING_OPTIONS = ("teacher_epochs", "teacher_augment")
+#: What the settings list says of them for a job with uploaded weights (review 39A: "Teacher augmentation: auto").
+NOT_USED_WORDS = "not used: the teacher's weights were uploaded"
+
+
+def teacher_setting_words(job: dict) -> dict:
+    """Pure: the words the settings list gives the teacher's options, by option (for :func:`settings_list`'s
+    ``names``): for uploaded weights (``teacher_id``) the teacher by its name and the training-only options
+    (:data:`TEACHER_TRAINING_OPTIONS`) as :data:`NOT_USED_WORDS`; for ``auto``, the architecture it chose.
+
+    Examples
+    --------
+    >>> teacher_setting_words({"teacher_id": "t1", "teacher_name": "uploaded: mynet (exported program)",
+    ...                        "config": {"teacher": "auto"}})["teacher"]
+    'uploaded: mynet (exported program)'
+    >>> teacher_setting_words({"teacher_id": "t1", "config": {}})["teacher_augment"] == NOT_USED_WORDS
+    True
+    >>> teacher_setting_words({"teacher_name": "mlp", "config": {"teacher": "auto"}})
+    {'teacher': 'auto: mlp'}
+    >>> teacher_setting_words({"teacher_name": "mlp", "config": {"teacher": "mlp"}})
+    {}
+    """
+    if job.get("teacher_id"):
+        return {"teacher": job.get("teacher_name") or "uploaded",
+                **{name: NOT_USED_WORDS for name in TEACHER_TRAINING_OPTIONS}}
+    if (job.get("config") or {}).get("teacher") == "auto" and job.get("teacher_name") not in (None, "auto"):
+        return {"teacher": teacher_text(job)}
+    return {}
 
 
 #: What the settings list is said to show, by the job's kind of data.
@@ -574,8 +605,7 @@ async def show_settings(job_id):
                                         and 0 <= column < len(target_names) else None)
     if target:
         names["target"] = f"{target} (column {column})"
-    if config.get("teacher") == "auto" and job.get("teacher_name") not in (None, "auto"):
-        names["teacher"] = f"auto: {job['teacher_name']}"
+    names.update(teacher_setting_words(job))  # uploaded weights: their name, and no training options
     items, note = settings_list(config, kind, resolved, names)
     return dict(items=items, note=note, raw=json.dumps(config, indent=2, sort_keys=True))
 

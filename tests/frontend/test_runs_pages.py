@@ -397,6 +397,34 @@ def _body_rows(component) -> list:
     return [row for child in _children(component) for row in _body_rows(child)]
 
 
+def test_a_job_with_an_uploaded_teacher_says_it_loads_it_and_uses_no_training_options():
+    """Review 39A: the page of a job with uploaded weights listed a stage "Training the teacher 9 s" (they are only
+    loaded and scored) and "Teacher augmentation: auto" among its settings. With a ``teacher_id`` the stage is
+    "Loading the teacher", the teacher is named by its upload, and the options that only shape a teacher the job
+    trains say they were not used (greyed); a job that trains its teacher reads as before."""
+    job_page = page("job")
+    uploaded = {"state": "running", "stage": "teacher", "message": "loading the uploaded teacher mynet.pt2",
+                "teacher_id": "t1", "teacher_name": "uploaded: mynet (exported program)",
+                "stage_seconds": {"data": 3.0, "teacher": 9.0},
+                "config": {"teacher": "auto", "teacher_epochs": None, "teacher_augment": "auto", "seed": 0}}
+    view = job_page.job_view(uploaded)
+    assert view["stage"] == "Loading the teacher — loading the uploaded teacher mynet.pt2"
+    assert [row["words"] for row in view["stages"]][:2] == ["Reading the data", "Loading the teacher"]
+    trained = {**uploaded, "teacher_id": None, "teacher_name": "cnn"}
+    assert [row["words"] for row in job_page.job_view(trained)["stages"]][1] == "Training the teacher"
+
+    names = job_page.teacher_setting_words(uploaded)
+    items, _ = job_page.settings_list(uploaded["config"], "image", {"teacher_augment": "auto"}, names)
+    listed = {item.children[0].children[-1].children: item.children[1] for item in items}
+    assert _words(listed["teacher"]) == "uploaded: mynet (exported program)"  # not "auto: uploaded: …"
+    for name in job_page.TEACHER_TRAINING_OPTIONS:
+        assert _words(listed[name]) == job_page.NOT_USED_WORDS and "text-muted" in listed[name].className, name
+    items, _ = job_page.settings_list(trained["config"], "image", {"teacher_augment": "dihedral"},
+                                      job_page.teacher_setting_words(trained))
+    listed = {item.children[0].children[-1].children: item.children[1] for item in items}
+    assert _words(listed["teacher"]) == "auto: cnn" and _words(listed["teacher_augment"]) == "auto: dihedral"
+
+
 def test_an_option_left_unset_reads_alike_on_the_job_and_compare_pages():
     """Review: an option left to the default that the run does not resolve (``patience``: none) read "default" in
     the job page's settings list and "—" in the compare page's settings table. Both say
