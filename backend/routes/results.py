@@ -9,7 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+import shutil
+import stat
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -141,6 +144,29 @@ os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 """
 #: Files already compressed, stored as they are in the archive.
 _STORED = (".png", ".npz", ".zip", ".pt", ".pt2", ".safetensors")
+#: The permissions of every file in the archive, whatever they are on the server: readable by all who unpack it
+#: (review 39A: use_in_python.py came out 0600 beside the other files' 0644, so a colleague on a shared machine
+#: could not read it).
+MEMBER_MODE = 0o644
+
+
+def archive_member(name: str, source: Path | None = None) -> zipfile.ZipInfo:
+    """The ZIP entry of an archived file: named ``name``, dated as ``source`` (now when the file is made here),
+    compressed unless already (:data:`_STORED`), and a regular file of mode :data:`MEMBER_MODE`.
+
+    Examples
+    --------
+    >>> member = archive_member("awd-result/use_in_python.py")
+    >>> oct(member.external_attr >> 16), member.compress_type == zipfile.ZIP_DEFLATED
+    ('0o100644', True)
+    >>> archive_member("awd-result/arrays.npz").compress_type == zipfile.ZIP_STORED
+    True
+    """
+    member = (zipfile.ZipInfo.from_file(source, name) if source is not None
+              else zipfile.ZipInfo(name, time.localtime(time.time())[:6]))
+    member.external_attr = (stat.S_IFREG | MEMBER_MODE) << 16
+    member.compress_type = zipfile.ZIP_STORED if name.endswith(_STORED) else zipfile.ZIP_DEFLATED
+    return member
 
 
 @router.get("/{key}/archive", responses={200: {"content": {"application/zip": {}},
@@ -159,12 +185,11 @@ def get_archive(key: str, request: Request, session: SessionDep, paths: PathsDep
     buffer = tempfile.SpooledTemporaryFile(max_size=16 * 2 ** 20)  # a result is a few MB: on disk beyond 16 MiB
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, path in files:
-            archive.write(path, f"{ARCHIVE_FOLDER}/{name}",
-                          compress_type=zipfile.ZIP_STORED if name.endswith(_STORED) else zipfile.ZIP_DEFLATED)
+            with open(path, "rb") as source, archive.open(archive_member(f"{ARCHIVE_FOLDER}/{name}", path), "w") as to:
+                shutil.copyfileobj(source, to, 2 ** 20)
         if snippet is not None and bundle_file.is_file():
-            archive.writestr(f"{ARCHIVE_FOLDER}/{SNIPPET_FILE}",
-                             SNIPPET_HEADER + snippet(json.loads(bundle_file.read_text())),
-                             compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr(archive_member(f"{ARCHIVE_FOLDER}/{SNIPPET_FILE}"),
+                             SNIPPET_HEADER + snippet(json.loads(bundle_file.read_text())))
     buffer.seek(0)
     disposition = f'attachment; filename="{run_file_name(key, "result.zip")}"'
     return StreamingResponse(iter(lambda: buffer.read(2 ** 16), b""), media_type="application/zip",

@@ -120,6 +120,8 @@ def test_a_results_archive_holds_its_files_in_the_folder_the_snippet_reads(clien
 
     assert ARCHIVE_FOLDER == RESULT_FOLDER
     job_id = finished_job()
+    result = next((data_dir / "jobs" / job_id).glob("attempt-*/result"))
+    (result / "arrays.npz").chmod(0o600)  # as a file written through a temporary one can be on the server
     response = client.get(f"/api/results/{job_id}/archive")
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
     assert f'filename="awd-{job_id[:8]}-result.zip"' in response.headers["content-disposition"]
@@ -128,9 +130,14 @@ def test_a_results_archive_holds_its_files_in_the_folder_the_snippet_reads(clien
         # every listed file, then the results page's Python code (review 31A)
         assert archive.namelist() == [f"awd-result/{name}" for name in listed] + ["awd-result/use_in_python.py"]
         assert archive.read("awd-result/arrays.npz") == client.get(f"/api/results/{job_id}/files/arrays.npz").content
+        # every file readable by whoever unpacks it (review 39A: use_in_python.py was 0600, the others 0644)
+        assert {oct(member.external_attr >> 16) for member in archive.infolist()} == {"0o100644"}
     link = client.post(f"/api/jobs/{job_id}/share").json()
     shared = client.get(f"/api/results/{link['token']}/archive")
     assert shared.content[:2] == b"PK"
+    with zipfile.ZipFile(io.BytesIO(shared.content)) as archive:
+        assert {oct(member.external_attr >> 16) for member in archive.infolist()} == {"0o100644"}
+        assert archive.testzip() is None
     # review 20: a share link's downloads were named after the link's first 8 characters, part of the secret
     named = shared.headers["content-disposition"]
     assert 'filename="awd-shared-' in named and link["token"][:6] not in named, named
