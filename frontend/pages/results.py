@@ -172,6 +172,29 @@ def scattering_link(style):
     return _JUMP_HIDDEN if (style or {}).get("display") == "none" else _JUMP_LINK
 
 
+#: The wavelet card's caption, and the words on the start search's dotted line, which it adds only for a result whose
+#: selected point started from the search (review 39A: a maps result, which has no start search, named it).
+WAVELET_HELP = "Learned (solid) against the initial wavelet (dashed)"
+WAVELET_START_HELP = "; dotted, where the fit started when the start search chose its start"
+
+
+def wavelet_help(bundle: dict) -> str:
+    """Pure: the wavelet card's caption for a result: the dotted start line is named only when the figure can draw
+    it (the bundle's ``wavelet.start_phi`` or ``start_psi``: the selected point's fit started from the start
+    search's filter).
+
+    Examples
+    --------
+    >>> wavelet_help({"data": {"kind": "image"}, "wavelet": {"init": "db5"}})
+    'Learned (solid) against the initial wavelet (dashed).'
+    >>> wavelet_help({"wavelet": {"start_psi": [0.1, 0.2]}}).endswith("when the start search chose its start.")
+    True
+    """
+    wavelet = bundle.get("wavelet") or {}
+    started = wavelet.get("start_phi") is not None or wavelet.get("start_psi") is not None
+    return f"{WAVELET_HELP}{WAVELET_START_HELP if started else ''}."
+
+
 def _body():
     return [
         html.Div(id=ids.SUMMARY, className="mb-4"),
@@ -179,8 +202,7 @@ def _body():
         html.H2(["The learned wavelet", help_link("wavelet")], className="h4 mt-2 mb-3", id=ids.SEC_WAVELET),
         dbc.Row([
             dbc.Col(figure_card("Wavelet ψ and scaling function φ", ids.WAVELET_GRAPH, "awd-wavelet",
-                                help_text="Learned (solid) against the initial wavelet (dashed); dotted, where the "
-                                          "fit started when the start search chose its start."), xl=6),
+                                help_text=wavelet_help({})), xl=6),
             dbc.Col(figure_card("Filters h and g", ids.FILTERS_GRAPH, "awd-filters",
                                 help_text="Lowpass h and highpass g[n] = (−1)ⁿ h[N−1−n]."), xl=6),
         ]),
@@ -571,6 +593,7 @@ LOAD_OUTPUTS = dict(
     badges=Output(ids.BADGES, "children"),
     summary=Output(ids.SUMMARY, "children"),
     maps_only_style=Output(ids.MAPS_ONLY, "style"),
+    wavelet_help=Output(f"{ids.WAVELET_GRAPH}-help", "children"),
     filters_2d=Output(ids.FILTERS2D_GRAPH, "figure"),
     activation_figure=Output(ids.ACTIVATION_GRAPH, "figure"),
     example_options=Output(ids.EXAMPLE, "options"),
@@ -644,6 +667,7 @@ def _loaded_outputs(bundle: dict, token: str, shared: bool, origin: str | None, 
     return dict(
         core=core, activation=activation, status="", body_style={}, actions_style={}, badges=badges(bundle, shared),
         summary=summary_children(bundle, shared), maps_only_style={} if kind == "image" else _HIDDEN,
+        wavelet_help=wavelet_help(bundle),
         filters_2d=figures.filters_2d_figure(bundle),
         activation_figure=figures.activation_figure(bundle, 0, narrow=narrow), example_options=options,
         example=0 if options else None, scores_table=scores_table(bundle),

@@ -677,6 +677,10 @@ def test_results_load_and_not_found(service):
     assert "Result not found" in str(out["status"]) and out["actions_style"] == {"display": "none"}
     out = run(res.load_result(service.image_job_id))
     assert out["maps_only_style"] == {}
+    # review 39A: a maps result has no start search; its wavelet caption named the search's dotted line
+    assert out["wavelet_help"] == "Learned (solid) against the initial wavelet (dashed)."
+    started = {"wavelet": {"start_phi": [0.0, 1.0], "start_psi": [1.0, 0.0]}}
+    assert res.wavelet_help(started).endswith("; dotted, where the fit started when the start search chose its start.")
     out = run(res.load_result(service.share_token))
     assert "shared · read-only" in str(out["badges"]) and out["shared_note"] is True
     out = run(res.load_result("revoked-or-invalid"))
