@@ -273,14 +273,39 @@ def preview_figure(summary: dict | None) -> go.Figure:
 
 #: Target columns given a histogram each, at most.
 MAX_TARGET_HISTOGRAMS = 4
+#: A bar of a target's distinct value spans this share of the smallest gap between two values.
+VALUE_BAR_SHARE = 0.8
+
+
+def value_bars(distinct: dict | None):
+    """One bar per distinct target value: ``(values, counts, widths)`` of a summary's ``distinct`` (each bar
+    :data:`VALUE_BAR_SHARE` of the smallest gap between values wide, so that none touches the next), None when
+    the summary gives none.
+
+    Examples
+    --------
+    >>> x, n, w = value_bars({"values": [0.2, 0.3, 0.35], "counts": [4, 2, 1]})
+    >>> x.tolist(), n.tolist(), [round(float(v), 3) for v in w]
+    ([0.2, 0.3, 0.35], [4.0, 2.0, 1.0], [0.04, 0.04, 0.04])
+    >>> round(float(value_bars({"values": [0.8], "counts": [9]})[2][0]), 3), value_bars(None) is None
+    (0.08, True)
+    """
+    values = as_array((distinct or {}).get("values"))
+    counts = as_array((distinct or {}).get("counts"))
+    if values is None or counts is None or values.size == 0 or values.size != counts.size:
+        return None
+    gaps = np.diff(np.sort(values))
+    gap = float(gaps.min()) if gaps.size else max(abs(float(values[0])), 1.0) * 0.1
+    return values, counts, np.full(values.size, VALUE_BAR_SHARE * gap)
 
 
 def target_histogram_figure(summary: dict | None) -> go.Figure:
     """Histograms of the training targets from a dataset summary, one per target column (up to
     :data:`MAX_TARGET_HISTOGRAMS`; maps' second parameter, such as σ₈, was not shown anywhere).
 
-    Accepts ``targets[k].histogram{counts, edges}`` (``models.data.summarize``);
-    falls back to the preview's ``y`` values.
+    Accepts ``targets[k].histogram{counts, edges}`` (``models.data.summarize``), and draws a column of few values
+    (``targets[k].distinct{values, counts}``, in summaries since review 39A) as one bar per value
+    (:func:`value_bars`); falls back to the preview's ``y`` values.
 
     Returns
     -------
@@ -297,7 +322,10 @@ def target_histogram_figure(summary: dict | None) -> go.Figure:
         for k, t in enumerate(targets):
             counts = as_array(t["histogram"]["counts"])
             edges = as_array(t["histogram"].get("edges"))
-            if edges is not None and edges.size == counts.size + 1:
+            bars = value_bars(t.get("distinct"))
+            if bars is not None:  # few values (a grid of cosmologies): a bar at each, not bins across them
+                centers, counts, widths = bars
+            elif edges is not None and edges.size == counts.size + 1:
                 centers, widths = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
             else:
                 centers, widths = np.arange(counts.size), np.ones(counts.size)

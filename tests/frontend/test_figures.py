@@ -348,6 +348,29 @@ def test_preview_and_histogram(dataset_summary):
     assert _has_message(F.target_histogram_figure({}))
 
 
+def test_a_target_of_few_values_gets_one_bar_per_value():
+    """Review 39A: the lensing example's Omega_m (a grid of 9 values) was drawn in 20 bins that did not line up with
+    them: a narrow bar stood beside 0.3. The summary keeps each value's count for a column of few values, and the
+    preview draws a bar at each value, none as wide as the gap to the next; a column of many values keeps its
+    histogram."""
+    from awd_studio.models.data import Dataset, summarize
+
+    rng = np.random.default_rng(39)
+    grid = np.round(np.linspace(0.2, 0.4, 9), 3)
+    y = np.c_[rng.choice(grid, 300), rng.normal(0.8, 0.1, 300)]
+    summary = summarize(Dataset(X=rng.normal(size=(300, 8, 8)), y=y, target_names=["Omega_m", "sigma_8"]))
+    omega, sigma = summary["targets"]
+    assert omega["distinct"]["values"] == sorted(set(y[:, 0].tolist())) and sum(omega["distinct"]["counts"]) == 300
+    assert "distinct" not in sigma
+    fig = F.target_histogram_figure(summary)
+    bars, spread = fig.data
+    assert list(bars.x) == omega["distinct"]["values"] and list(bars.y) == omega["distinct"]["counts"]
+    assert max(bars.width) < 0.025 and len(spread.x) == len(sigma["histogram"]["counts"])
+    # a summary stored before: the bins as they were
+    del summary["targets"][0]["distinct"]
+    assert len(F.target_histogram_figure(summary).data[0].x) == len(omega["histogram"]["counts"])
+
+
 def test_provenance_items(ts_bundle, bare_bundle):
     items = dict(F.provenance_items(ts_bundle))
     assert items["seed"] == "0" and items["git commit"] == "—" and "160 train" in items["data"]
