@@ -255,7 +255,10 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         pred = predict_with_record(record, arrays, X)
         if "classes" in arrays and len(names) > 1:  # review 28A: the class row holds every parameter; one was given
             rows = np.asarray(predict_with_record(record, arrays, X, all_columns=True)).reshape(len(X), len(names))
-            out[f"y_pred_rows{suffix}"] = rows if per_map is None else rows.reshape(-1, per_map, len(names)).mean(1)
+            # a map's mean over its tiles, column by column as y_pred's below (one order of summing: review 39A saw
+            # y_pred and its own column of the rows differ in the last digit)
+            out[f"y_pred_rows{suffix}"] = rows if per_map is None else np.stack(
+                [rows[:, j].reshape(-1, per_map).mean(axis=1) for j in range(len(names))], axis=1)
             out["target_names"] = names
         if per_map is not None:
             out[f"y_pred_tiles{suffix}"] = np.asarray(pred).reshape(-1, per_map)

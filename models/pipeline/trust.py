@@ -30,7 +30,13 @@ from awd_studio.models.pipeline.verdict import (
     verdict_samples,
 )
 from awd_studio.models.teachers.training import still_improving_at_cap
-from awd_studio.models.teachers.units import UNITS_REMEDY, at_other_scale, scale_numbers
+from awd_studio.models.teachers.units import (
+    UNITS_REMEDY,
+    at_other_scale,
+    constant_output,
+    constant_words,
+    scale_numbers,
+)
 
 __all__ = ["trust_notes", "fixed_filter_words", "WEAK_TEACHER_R2", "BASELINES", "COMPRESSION_DEFINITION",
            "KNOWN_CLOSE", "GRID_SAME",
@@ -214,7 +220,8 @@ def trust_notes(bundle: dict) -> list[dict]:
     -------
     list of dict
         ``{"level": "danger" | "warning" | "info" | "success", "key": str, "text": str}``; keys
-        ``teacher_units`` (uploaded weights predicting at another scale, :func:`units_words`; then no ``weak_teacher``),
+        ``teacher_constant`` (uploaded weights whose output is the same for every test sample) or ``teacher_units``
+        (uploaded weights predicting at another scale, :func:`units_words`; then no ``weak_teacher``),
         ``weak_teacher``, ``teacher_below_baseline``, ``teacher_at_cap`` (a teacher the job trained stopped at its epoch
         limit while still improving), ``fixed_filter_leads_cv``, ``fixed_filter_level`` (maps), ``baseline_beats_awd``,
         ``awd_beats_teacher``, ``student_behind_teacher`` (the delivered student's test R² more than
@@ -398,14 +405,19 @@ def _cv_fold_notes(bundle: dict) -> list[dict]:
 
 
 def _teacher_notes(bundle: dict) -> list[dict]:
-    """What the teacher is worth: ``teacher_units`` (uploaded weights at another scale, :func:`units_words`), then
-    ``weak_teacher`` (not beside ``teacher_units``) or ``teacher_below_baseline``, then ``teacher_at_cap`` (a
-    warning after either of those two, else info)."""
+    """What the teacher is worth: ``teacher_constant`` (uploaded weights whose output is the same for every test
+    sample, :func:`models.teachers.units.constant_words`) or ``teacher_units`` (uploaded weights at another scale,
+    :func:`units_words`), then ``weak_teacher`` (not beside either) or ``teacher_below_baseline``, then
+    ``teacher_at_cap`` (a warning after either of those two, else info)."""
     notes = []
     teacher = bundle.get("teacher") or {}
     t_r2, best = _r2(teacher), _best_baseline(bundle)
     units = units_words(teacher)
-    if units:
+    scale = teacher.get("prediction_scale") or {}
+    if scale and constant_output(scale):  # review 39A: a constant output was called weak, not constant
+        units = constant_words({(bundle.get("data") or {}).get("target_name"): scale.get("mean", 0.0)})
+        notes.append(_note("danger", "teacher_constant", units))
+    elif units:
         notes.append(_note("danger", "teacher_units", units))
     if t_r2 is not None and t_r2 < WEAK_TEACHER_R2 and not units:
         notes.append(_note("danger", "weak_teacher",

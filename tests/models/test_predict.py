@@ -382,6 +382,9 @@ def test_larger_maps_than_trained_on_are_predicted_tile_by_tile_saying_what_is_a
     each = np.ravel(predict_from_bundle(out, four))
     np.testing.assert_allclose(answer["y_pred_tiles"][0], each, rtol=1e-12)
     assert answer["y_pred"][0] == pytest.approx(each.mean())
+    # the reported column of the class rows is y_pred to the bit (review 39A: they differed in the last digit)
+    column = load_student(out)[0]["target_column"]
+    assert np.array_equal(answer["y_pred_rows"][:, column], answer["y_pred"])
     with pytest.raises(InputError) as smaller:  # a smaller map has no such way
         predict_file(out, tmp_path / "small.npy")
     assert "tiles" not in str(smaller.value)

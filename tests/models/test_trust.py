@@ -590,3 +590,16 @@ def test_a_tie_with_the_control_is_not_called_the_search_leading():
                                                                   "level": 0.95, "metric": "rmse"}}}}
     text = next(n["text"] for n in trust_notes(bundle) if "search" in n["key"])
     assert "equals the search's" in text and "leads on both" not in text
+
+
+def test_an_uploaded_teacher_of_constant_output_is_said_to_be_constant():
+    """Review 39A: a teacher whose output for sigma_8 was 0.8 for every map was called one "at another scale" (its
+    mean equals the target's), then, once the units check knew better, merely weak."""
+    bundle = {"data": {"kind": "image", "n_train": 1200, "n_test": 300, "target_name": "sigma_8"},
+              "teacher": {"name": "uploaded (exported program)", "test": {"r2": -1.6e-14},
+                          "prediction_scale": {"mean": 0.8, "sd": 0.0, "target_mean": 0.8029, "target_sd": 0.0939}},
+              "models": {"awd": {"test": {"r2": 0.5}}}}
+    notes = {n["key"]: n for n in trust_notes(bundle)}
+    assert "weak_teacher" not in notes and "teacher_units" not in notes
+    assert notes["teacher_constant"]["level"] == "danger"
+    assert notes["teacher_constant"]["text"].startswith("On the test set, the teacher’s output for “sigma_8” is 0.8")
