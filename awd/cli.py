@@ -2,11 +2,11 @@
 
 ::
 
-    awd example {synthetic,cme,lensing} --out FILE.npz [--n N] [--seed S]
-    awd tile MAPS --size PX --out FILE.npz [--test-fraction 0.2] [--seed S]
+    awd example {synthetic,cme,lensing} --out FILE.npz [--force] [--n N] [--seed S]
+    awd tile MAPS --size PX --out FILE.npz [--force] [--test-fraction 0.2] [--seed S]
     awd distill FILE --out DIR [--teacher NAME|PATH] [--target K|NAME] [--levels J] [--wave db5] ...
     awd reproduce synthetic --out DIR [--seeds 0,1,2,3,4] [--epochs E] [--n N] [--quick] ...
-    awd predict RESULT_DIR NEW_DATA [--out preds.npz|preds.csv] [--model awd]
+    awd predict RESULT_DIR NEW_DATA [--out preds.npz|preds.csv] [--force] [--model awd]
     awd serve [--host 127.0.0.1] [--port 8050] [--data-dir ./awd-data]
     awd worker [--concurrency 1]
     awd explain RESULT --example K [--lam L] [--wavelet learned|initial|NAME] [--model teacher|student] [--out DIR]
@@ -41,6 +41,8 @@ _NONE_MEANS = {"teacher_epochs": "the architecture's own limit, stopping earlier
                "patience": "no early stopping", "device": "CUDA when available, else the CPU"}
 #: What a default of a choice option means, where its name alone does not say.
 _DEFAULT_MEANS = {"grid_preset": "default, the quick grid", "gradient_path": "auto, which takes eq8"}
+#: What ``--force`` does for the commands that write one file.
+_FORCE_HELP = "replace the --out file if it exists (never the command's own input files)"
 #: Options given as lists on the command line.
 _LIST_OPTIONS = ("lambdas", "gammas")
 
@@ -60,7 +62,8 @@ def build_parser():
                                     "recruitment peak as target, section 4.2) or lensing (64 x 64 convergence-like "
                                     "maps with Omega_m and sigma_8 as targets, section 4.3).")
     ex.add_argument("name", choices=["synthetic", "cme", "lensing"], help="which example")
-    ex.add_argument("--out", required=True, help="output .npz file")
+    ex.add_argument("--out", required=True, help="output .npz file (an existing file is refused without --force)")
+    ex.add_argument("--force", action="store_true", help=_FORCE_HELP)
     ex.add_argument("--n", type=int, default=None, help="number of samples (default: the example's own)")
     ex.add_argument("--seed", type=int, default=0,
                     help="seed of the simulation (default: 0); the same seed writes the same file")
@@ -72,7 +75,9 @@ def build_parser():
     ti = sub.add_parser("tile", help="cut large maps into square tiles (.npz), whole maps held out for testing")
     ti.add_argument("data", help="maps in any format `awd distill` reads, with their targets")
     ti.add_argument("--size", type=int, required=True, help="tile side in pixels (16 to the maps' shorter side)")
-    ti.add_argument("--out", required=True, help="output .npz file")
+    ti.add_argument("--out", required=True, help="output .npz file (an existing file is refused without --force; "
+                                                 "the maps' own file always)")
+    ti.add_argument("--force", action="store_true", help=_FORCE_HELP)
     ti.add_argument("--test-fraction", type=float, default=0.2,
                     help="share of the maps held out whole for the test split (when the file has no test set)")
     ti.add_argument("--seed", type=int, default=0, help="seed of that split")
@@ -240,6 +245,69 @@ def _cmd_reproduce(args):
     return 0
 
 
+def _npz_name(out) -> Path:
+    """The file an ``.npz`` writer makes of ``--out``: itself, or with ``.npz`` appended when it ends otherwise
+    (:func:`models.data.save_npz`).
+
+    Examples
+    --------
+    >>> str(_npz_name("tiles")), str(_npz_name("a/cme.NPZ"))
+    ('tiles.npz', 'a/cme.NPZ')
+    """
+    path = Path(out)
+    return path if path.suffix.lower() == ".npz" else path.with_name(path.name + ".npz")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (also through a link or another spelling of the path)."""
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()
+
+
+def _check_out_file(out, *, force: bool = False, reads=(), folders=()) -> None:
+    """Refuse an ``--out`` file that writing would destroy (review 39B: ``awd predict --out`` replaced the data
+    file it read, and ``--out RESULT/arrays.npz`` the result's arrays, without a word).
+
+    Parameters
+    ----------
+    out : str or Path
+        The file the command writes.
+    force : bool, default=False
+        ``--force``: an existing ``out`` may be replaced.
+    reads : iterable of str or Path
+        Files the command reads: never written over, even with ``force``.
+    folders : iterable of str or Path
+        Folders the command reads (a result's): nothing is written inside them, even with ``force``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``out`` and what to do instead.
+
+    Examples
+    --------
+    >>> _check_out_file("no/such/file.npz")
+    >>> _check_out_file(".", force=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: --out: . is a folder; pass a file name
+    """
+    path = Path(out)
+    for given in reads:
+        if _same_file(path, Path(given)):
+            raise ValueError(f"--out: {out} is the data file this command reads; write to another file (--force "
+                             "never replaces a command's own input)")
+    for folder in folders:
+        if Path(folder).resolve() in path.resolve().parents:
+            raise ValueError(f"--out: {out} is inside the result folder {folder}, whose files this command reads; "
+                             "write it outside that folder (--force never writes into it)")
+    if path.is_dir():
+        raise ValueError(f"--out: {out} is a folder; pass a file name")
+    if path.exists() and not force:
+        raise ValueError(f"--out: {out} already exists; choose another file name, or pass --force to replace it")
+
+
 def _cmd_example(args):
     from awd_studio.models.data import write_example  # torch and the simulators: only for this command
 
@@ -247,6 +315,7 @@ def _cmd_example(args):
     if suffix and suffix != ".npz":  # review 29B: --out cme.csv wrote cme.csv.npz
         raise ValueError(f"out: {args.out!r} ends in {suffix}, but the examples are written as .npz; pass a name "
                          f"ending in .npz (e.g. {Path(args.out).with_suffix('.npz').name}), or none")
+    _check_out_file(_npz_name(args.out), force=args.force)
     path = write_example(args.name, args.out, n=args.n, seed=args.seed, galaxy_density=args.galaxy_density,
                          smoothing_arcmin=args.smoothing_arcmin)
     print(f"wrote {path}")
@@ -261,6 +330,7 @@ def _cmd_tile(args):
     from awd_studio.models.data import load_dataset, save_npz
     from awd_studio.models.data.tiles import tile_dataset
 
+    _check_out_file(_npz_name(args.out), force=args.force, reads=[args.data])
     tiled = tile_dataset(load_dataset(args.data, min_samples=1), args.size, test_fraction=args.test_fraction,
                          seed=args.seed)
     facts = tiled.meta["tiles"]
@@ -424,7 +494,9 @@ def _add_predict_parser(sub):
                                  "present)")
     pr.add_argument("--out", help="write the predictions: .npz (y_pred, y_true when known, *_test) or .csv "
                                   "(split,row,y_pred,y_true; a file's id column after row, y_class for a two-valued "
-                                  "target, y_pred_<name> for a map student's whole class row)")
+                                  "target, y_pred_<name> for a map student's whole class row); an existing file "
+                                  "is refused without --force, the data file and files in the result folder always")
+    pr.add_argument("--force", action="store_true", help=_FORCE_HELP)
     pr.add_argument("--model", default=None,
                     help="which student: awd, awd_no_interp, baseline_wavelet; maps also laplace, roberts_cross, "
                          "peak_heights; random_search when the job ran the teacher-free control; scattering when "
@@ -439,6 +511,8 @@ def _cmd_predict(args):
 
     if args.out and Path(args.out).suffix not in (".npz", ".csv"):  # before the work (review 31A: refused after it)
         raise ValueError(f"--out: {Path(args.out).name!r} has an unknown extension; use .npz or .csv")
+    if args.out:  # before the work too; review 39B: it replaced the data file and the result's own arrays.npz
+        _check_out_file(args.out, force=args.force, reads=[args.data], folders=[args.result])
     result = predict.predict_file(args.result, args.data, args.model)
     model = result["model"]
     if args.model is None and model == "baseline_wavelet":  # the default follows the result's recommendation

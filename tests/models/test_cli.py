@@ -246,3 +246,50 @@ def test_an_example_is_not_written_under_another_formats_name(tmp_path, capsys):
     assert main(["example", "cme", "--out", str(tmp_path / "cme.csv"), "--n", "40"]) == 2
     assert "ends in .csv, but the examples are written as .npz" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+def test_commands_writing_one_file_refuse_to_write_over_one(tmp_path, capsys):
+    """Review 39B: ``awd predict --out`` replaced the data file it read and the result's own arrays.npz, and ``awd
+    example --out`` an existing file, without a word. An existing --out needs --force; the data file and the
+    result folder are never written, --force or not; each refusal is one line naming the file, before any work."""
+    data = tmp_path / "small.npz"
+    assert main(["example", "synthetic", "--out", str(data), "--n", "120"]) == 0
+    kept = data.read_bytes()
+    result = tmp_path / "results" / "A"  # nothing in it is read before the refusals
+    result.mkdir(parents=True)
+    (result / "arrays.npz").write_bytes(b"the result's arrays")
+    (tmp_path / "old.csv").write_text("mine")
+    (tmp_path / "folder.npz").mkdir()
+    (tmp_path / "old.csv.npz").write_text("mine too")
+    predict = ["predict", str(result), str(data), "--out"]
+    refusals = [
+        ([*predict, str(data)], "is the data file this command reads"),
+        ([*predict, str(data), "--force"], "is the data file this command reads"),
+        ([*predict, str(tmp_path / "results" / ".." / "small.npz"), "--force"], "is the data file"),
+        ([*predict, str(result / "arrays.npz"), "--force"], f"is inside the result folder {result}"),
+        ([*predict, str(result / "preds.csv")], "is inside the result folder"),
+        ([*predict, str(tmp_path / "old.csv")], "old.csv already exists; choose another file name, or pass --force"),
+        ([*predict, str(tmp_path / "results")], "use .npz or .csv"),
+        (["example", "cme", "--out", str(data), "--n", "40"], "small.npz already exists"),
+        (["example", "cme", "--out", str(tmp_path / "small"), "--n", "40"], "small.npz already exists"),
+        (["example", "cme", "--out", str(tmp_path / "folder.npz"), "--force"], "folder.npz is a folder"),
+        (["tile", str(data), "--size", "16", "--out", str(data), "--force"], "is the data file this command reads"),
+        (["tile", str(data), "--size", "16", "--out", str(tmp_path / "old.csv")], "old.csv.npz already exists"),
+    ]
+    for args, message in refusals:
+        assert main(args) == 2, args
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, (args, err)
+    assert data.read_bytes() == kept and (result / "arrays.npz").read_bytes() == b"the result's arrays"
+    assert sorted(p.name for p in result.iterdir()) == ["arrays.npz"]
+    assert (tmp_path / "old.csv").read_text() == "mine"
+    assert main(["example", "cme", "--out", str(data), "--n", "40", "--force"]) == 0
+    assert data.read_bytes() != kept
+
+
+def test_the_clis_docstring_examples_run():
+    import doctest
+
+    from awd_studio import cli
+
+    assert doctest.testmod(cli, optionflags=doctest.ELLIPSIS).failed == 0

@@ -171,6 +171,21 @@ def test_awd_predict_console_script_equals_the_pipeline(series, tmp_path):
     assert "R2" not in xlsx.stdout  # refused before predicting (review 31A: after the scores were printed)
 
 
+def test_awd_predict_replaces_an_existing_out_file_only_with_force(series, tmp_path, capsys):
+    """Review 39B: ``--out`` replaced any file without a word; an existing one now needs --force."""
+    _, out, split = series
+    data = tmp_path / "new.npz"
+    save_npz(Dataset(X=split["X_test"], y=split["y_test"], kind="timeseries", name="new"), data)
+    preds = tmp_path / "preds.csv"
+    preds.write_text("an earlier analysis")
+    assert main(["predict", str(out), str(data), "--out", str(preds)]) == 2
+    said = capsys.readouterr()
+    assert "preds.csv already exists; choose another file name, or pass --force to replace it" in said.err
+    assert "R2" not in said.out and preds.read_text() == "an earlier analysis"  # refused before the work
+    assert main(["predict", str(out), str(data), "--out", str(preds), "--force"]) == 0
+    assert preds.read_text().startswith("split,row,y_pred,y_true")
+
+
 def test_a_map_student_gives_every_parameter_of_its_class_row(maps, tmp_path):
     """Review 28A: the map student's class is a whole (Omega_m, sigma_8) row; Predict gave one column and the
     file's sigma_8 was ignored without a word."""
