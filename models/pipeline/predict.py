@@ -15,6 +15,8 @@ import csv
 import io
 import json
 import re
+import zipfile
+import zlib
 
 import numpy as np
 from scipy.stats import binom
@@ -31,7 +33,7 @@ from awd_studio.models.pipeline.verdict import awd_significantly_worse, verdict_
 from awd_studio.models.validation import InputError
 
 __all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_file", "trained_tile_size",
-           "tiling_words", "dropped_edges_words", "predictions_csv",
+           "DAMAGED_RESULT_FIX", "tiling_words", "dropped_edges_words", "predictions_csv",
            "predictions_npz", "unlike_training", "narrow_targets_words", "NO_TARGETS_NOTE", "UNLIKE_FACTOR",
            "pixel_scale_words", "PIXEL_SCALE_TOLERANCE", "unlike_classes_words", "UNLIKE_CLASSES_RATE",
            "UNLIKE_CLASSES_CHANCE", "UNLIKE_CLASSES_FAR"]
@@ -40,8 +42,40 @@ __all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_
 NO_TARGETS_NOTE = "the file has no targets: predictions only, no scores"
 
 
+#: What an error on a damaged or incomplete result says to do.
+DAMAGED_RESULT_FIX = ("download the result again (the results page's Download, or GET /api/results/<job id>/archive, "
+                      "unpacked), or run the job again")
+
+
 def _read_bundle(result_dir) -> dict:
-    return json.loads(result_file(result_dir, "result.json").read_text())
+    """A result's ``result.json``; :class:`InputError` naming it when it is not JSON (review 39B: a traceback)."""
+    path = result_file(result_dir, "result.json")
+    try:
+        return json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError("result", f"{path.name} in {path.parent} is damaged ({exc})", DAMAGED_RESULT_FIX) from None
+
+
+def _student_arrays(path, model: str, keys: dict) -> dict:
+    """The arrays ``keys`` (field -> key) of student ``model`` from the result's ``arrays.npz`` at ``path``.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the student and the keys it lacks, or why it cannot be read (review 39B: a file lacking a
+        student's arrays ended ``awd predict`` in a KeyError's traceback).
+    """
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [key for key in keys.values() if key not in npz.files]
+            arrays = {} if missing else {field: npz[key] for field, key in keys.items()}
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as exc:
+        raise InputError("result", f"{path.name} in {path.parent} cannot be read ({exc.__class__.__name__}: {exc})",
+                         DAMAGED_RESULT_FIX) from None
+    if missing:
+        raise InputError("result", f"{path.name} in {path.parent} lacks the arrays of student {model} "
+                         f"({', '.join(missing)})", DAMAGED_RESULT_FIX)
+    return arrays
 
 
 def recommended_model(bundle: dict) -> str:
@@ -80,6 +114,13 @@ def load_student(result_dir, model=None):
     arrays : dict of str to ndarray
     bundle : dict
         The whole ``result.json``.
+
+    Raises
+    ------
+    InputError
+        For a model the result lacks, and for a damaged result: a ``result.json`` that is not JSON, an
+        ``arrays.npz`` that cannot be read or lacks the student's arrays (:data:`DAMAGED_RESULT_FIX` says what to
+        do).
     """
     bundle = _read_bundle(result_dir)
     students = bundle.get("students") or {}
@@ -92,8 +133,7 @@ def load_student(result_dir, model=None):
                if model in (bundle.get("models") or {}) else "is not a student of this result")
         raise InputError("model", f"{model!r} {why}", f"use one of {', '.join(sorted(students))}")
     record = students[model]
-    with np.load(result_file(result_dir, "arrays.npz"), allow_pickle=False) as npz:
-        arrays = {field: npz[key] for field, key in record["arrays"].items()}
+    arrays = _student_arrays(result_file(result_dir, "arrays.npz"), model, record.get("arrays") or {})
     return record, arrays, bundle
 
 

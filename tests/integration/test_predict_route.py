@@ -108,3 +108,28 @@ def test_the_archive_holds_the_pages_python_code_and_it_runs(client, worker, tin
                              timeout=120)  # from the unpack folder, and from inside awd-result/ (review 31B)
         assert ran.returncode == 0, ran.stderr
         assert float(ran.stdout.split("stored test predictions:")[1].split()[0]) <= 1e-10
+
+
+def test_a_damaged_result_answers_with_what_the_command_says(client, settings):
+    """Review 39B: an arrays.npz lacking a student's arrays was a KeyError; the route answers 422 with the file, the
+    student and the fix, as ``awd predict`` prints them (models.pipeline.predict.load_student)."""
+    from awd_studio.jobstate import crud
+    from awd_studio.jobstate.db import get_sessionmaker
+
+    X = np.random.default_rng(0).normal(size=(40, 16))
+    upload = {"file": ("small.npz", _npz(X=X, y=X[:, 0]), "application/octet-stream")}
+    dataset = client.post("/api/datasets", files=upload).json()
+    with get_sessionmaker(settings.sqlalchemy_url)() as session:  # a job row with a result of one student
+        job = crud.create_job(session, dataset_id=dataset["id"], teacher_id=None, config={})
+        attempt = crud.claim_job(session, job_id=job.id, worker="test@host")
+        result = settings.data_dir / "jobs" / job.id / f"attempt-{attempt}" / "result"
+        result.mkdir(parents=True)
+        (result / "result.json").write_text('{"students": {"awd": {"arrays": {"h": "student__awd__h"}}}}')
+        (result / "arrays.npz").write_bytes(_npz(y_pred_awd=np.zeros(3)))  # without the student's arrays
+        assert crud.finish_job(session, job_id=job.id, attempt=attempt, state="succeeded",
+                               result_dir=str(result.relative_to(settings.data_dir)))
+    answer = client.post(f"/api/results/{job.id}/predict", files=upload)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"] == (f"result: arrays.npz in {result} lacks the arrays of student awd "
+                                       "(student__awd__h); download the result again (the results page's Download, "
+                                       "or GET /api/results/<job id>/archive, unpacked), or run the job again")

@@ -186,6 +186,30 @@ def test_awd_predict_replaces_an_existing_out_file_only_with_force(series, tmp_p
     assert preds.read_text().startswith("split,row,y_pred,y_true")
 
 
+def test_a_damaged_result_is_one_line_naming_the_file_the_student_and_the_fix(series, tmp_path, capsys):
+    """Review 39B: an arrays.npz lacking a student's arrays ended ``awd predict`` in a KeyError's traceback."""
+    _, out, split = series
+    data = tmp_path / "new.npz"
+    save_npz(Dataset(X=split["X_test"], y=split["y_test"], kind="timeseries", name="new"), data)
+    damaged = tmp_path / "A"
+    shutil.copytree(out, damaged)
+    kept = {k: v for k, v in read_npz(out / "arrays.npz").items() if not k.startswith("student__baseline_wavelet__")}
+    np.savez(damaged / "arrays.npz", **kept)
+    assert main(["predict", str(damaged), str(data), "--model", "baseline_wavelet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"awd predict: error: result: arrays.npz in {damaged} lacks the arrays of student "
+                          "baseline_wavelet (student__baseline_wavelet__"), err
+    assert "download the result again" in err and "/api/results/<job id>/archive" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert len(predict_from_bundle(damaged, split["X_test"], "awd")) == len(split["X_test"])  # the others still
+    (damaged / "arrays.npz").write_bytes((out / "arrays.npz").read_bytes()[:5000])  # cut short
+    with pytest.raises(InputError, match=r"arrays.npz in .* cannot be read \(BadZipFile: .*download the result again"):
+        load_student(damaged, "awd")
+    (damaged / "result.json").write_text('{"students": ')
+    with pytest.raises(InputError, match=r"result.json in .* is damaged .*download the result again"):
+        load_student(damaged, "awd")
+
+
 def test_a_map_student_gives_every_parameter_of_its_class_row(maps, tmp_path):
     """Review 28A: the map student's class is a whole (Omega_m, sigma_8) row; Predict gave one column and the
     file's sigma_8 was ignored without a word."""
