@@ -83,6 +83,19 @@ def test_tab_separated_and_plain_text_files_are_taken(client, upload):
     assert response.status_code in (200, 201), response.text
 
 
+def test_an_excel_unicode_text_export_is_taken(client, upload):
+    """Review 39B: Excel's "Unicode Text" (UTF-16 after a byte-order mark, tabs, CRLF) was refused as damaged."""
+    rng = np.random.default_rng(3939)
+    X = rng.normal(size=(30, 16))
+    lines = ["\t".join([f"t{i}" for i in range(16)] + ["durée"])]
+    lines += ["\t".join(str(v) for v in [*X[i], X[i, :3].sum()]) for i in range(30)]
+    text = "\r\n".join(lines) + "\r\n"
+    response = upload(b"\xff\xfe" + text.encode("utf-16-le"), "excel_unicode.txt")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["shape"] == [16] and body["n"] == 30 and body["summary"]["target_names"] == ["durée"]
+
+
 def test_rows_with_missing_values_are_left_out_when_asked(client, upload, stored_files):
     """Review 11: traces that ended early (blank trailing cells) refused the file; the upload can leave those rows
     out, and the dataset says which, by line and identifier."""

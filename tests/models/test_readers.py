@@ -1,5 +1,6 @@
 """models.data readers: each format read back exactly, and each broken or unsafe file refused clearly."""
 
+import codecs
 import io
 import json
 import pickle
@@ -411,6 +412,26 @@ def test_a_windows_1252_csv_is_read(tmp_path, arrays):
     assert ds.target_names == ["Auxilin max (µM)"]  # the header's µ as written
     (tmp_path / "undefined.csv").write_bytes(b"t0,t1,y\n1,2,\x81\n")  # 0x81: undefined in Windows-1252
     _err(tmp_path / "undefined.csv", "neither UTF-8 nor Windows-1252")
+
+
+@pytest.mark.parametrize("codec, bom", [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE)])
+def test_a_utf16_text_export_is_read(tmp_path, arrays, codec, bom):
+    """Review 39B: Excel's "Unicode Text" export (UTF-16 little-endian after a byte-order mark, tab-separated, CRLF)
+    was refused as "damaged, truncated or mislabelled"; it reads as the same table in UTF-8 does."""
+    X, y = arrays
+    header = "\t".join([f"t{i}" for i in range(16)] + ["Auxilin max (µM)"])
+    text = "\r\n".join([header] + ["\t".join(f"{v:.9f}" for v in [*X[i], y[i]]) for i in range(20)]) + "\r\n"
+    (tmp_path / "unicode.txt").write_bytes(bom + text.encode(codec))
+    (tmp_path / "plain.txt").write_bytes(text.encode("utf-8"))
+    ds, plain = load_dataset(tmp_path / "unicode.txt"), load_dataset(tmp_path / "plain.txt")
+    np.testing.assert_array_equal(ds.X, plain.X)
+    np.testing.assert_array_equal(ds.y, plain.y)
+    np.testing.assert_allclose(ds.X, X, atol=1e-8)
+    assert ds.target_names == ["Auxilin max (µM)"]  # the header's µ as written, without the mark
+    (tmp_path / "cut.txt").write_bytes(bom + text.encode(codec)[:-1])  # cut inside its last character
+    _err(tmp_path / "cut.txt", "starts as UTF-16 text but byte")
+    (tmp_path / "utf32.txt").write_bytes(codecs.BOM_UTF32_LE + text.encode("utf-32-le"))  # not promised: refused
+    _err(tmp_path / "utf32.txt", "is not a valid csv file")
 
 
 

@@ -7,6 +7,8 @@ never be read: missing or empty files, pickles, gzip streams, unrecognised bytes
 
 from __future__ import annotations
 
+import codecs
+import unicodedata
 from pathlib import Path
 
 from awd_studio.models.validation import InputError
@@ -55,8 +57,52 @@ def _format_from_extension(path: Path) -> str | None:
     return None
 
 
+#: The byte-order marks of UTF-16 text (Excel's "Unicode Text" export: little-endian, tab-separated).
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+#: The characters that separate a text table's cells and rows.
+_SEPARATORS = ",;\t \r\n"
+
+
+def _binary_character(c: str) -> bool:
+    """A character no text table holds: a control character other than a separator, a byte-order mark inside the
+    text, an unassigned or a private-use code point (what bytes that are not text decode to)."""
+    return c == "\ufeff" or (unicodedata.category(c) in ("Cc", "Cn", "Co") and c not in _SEPARATORS)
+
+
+def _looks_like_utf16(head: bytes) -> bool:
+    r"""Whether a file's first bytes are UTF-16 text after a byte-order mark: they decode to a table's characters,
+    with a separator or a line end and no control characters but tabs and line ends (UTF-32's mark starts as
+    UTF-16's and decodes to NULs; other bytes after the mark decode to letters of no table).
+
+    Examples
+    --------
+    >>> _looks_like_utf16(codecs.BOM_UTF16_LE + "t0\tt1\ty\r\n".encode("utf-16-le"))
+    True
+    >>> _looks_like_utf16(codecs.BOM_UTF32_LE + "t0,y".encode("utf-32-le")), _looks_like_utf16(b"t0,y")
+    (False, False)
+    >>> _looks_like_utf16(b"\xff\xfe\x00\x01" * 10)  # binary after the mark: U+0100 and U+FEFF, no separator
+    False
+    """
+    if not head.startswith(UTF16_BOMS):
+        return False
+    body = head[2:len(head) - len(head) % 2]
+    codec = "utf-16-le" if head.startswith(codecs.BOM_UTF16_LE) else "utf-16-be"
+    for cut in (0, 2):  # the 1 KiB window may cut a surrogate pair
+        try:
+            text = body[:len(body) - cut].decode(codec)
+        except UnicodeDecodeError:
+            continue
+        return any(c in _SEPARATORS for c in text) and not any(_binary_character(c) for c in text)
+    return False
+
+
 def _looks_like_text(head: bytes) -> bool:
-    """Whether a file's first bytes are text the CSV reader decodes: UTF-8 or Windows-1252, without NUL bytes."""
+    """Whether a file's first bytes are text the CSV reader decodes: UTF-16 with a byte-order mark, else UTF-8 or
+    Windows-1252 without NUL bytes."""
+    if head.startswith(UTF16_BOMS):
+        return _looks_like_utf16(head)
     if b"\x00" in head:
         return False
     try:

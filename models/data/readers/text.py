@@ -3,7 +3,8 @@
 The delimiter is a tab for ``.tsv``; a semicolon or a tab when every one of the first lines has one (then a
 comma inside a number is its decimal mark, ``0,25``: Excel's exports where the comma is the decimal mark); else a
 comma, a tab, or white space. The text is UTF-8 (with or without a byte-order mark) or, failing that, Windows-1252
-(Excel's plain "CSV" on Windows). A first row that is not
+(Excel's plain "CSV" on Windows), or UTF-16 with a byte-order mark, either byte order (Excel's "Unicode Text",
+tab-separated). A first row that is not
 all numbers is the header; target columns are named ``y``/``target`` or ``y_<name>``/``target_<name>``. When the
 other columns' names are time points (``t0 … t39``, ``t=0s …``) but for a few, those few are targets too
 (:func:`off_axis_columns`, ``meta["targets_off_axis"]``): a spreadsheet's label column after the traces is not one
@@ -19,6 +20,7 @@ columns is data.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import math
@@ -228,14 +230,21 @@ _DECIMAL_COMMA = re.compile(r"^(\s*[-+]?\d*),(\d+(?:[eE][-+]?\d+)?\s*)$")
 
 
 def _decoded(path: Path) -> str:
-    """The text of a file in UTF-8 (a byte-order mark dropped) or, when it is not UTF-8, in Windows-1252.
+    """The text of a file: UTF-16 when it starts with UTF-16's byte-order mark (Excel's "Unicode Text"), else UTF-8
+    (a byte-order mark dropped) or, when it is not UTF-8, Windows-1252.
 
     Raises
     ------
     InputError
-        When it is neither (a byte Windows-1252 leaves undefined).
+        When it is none of them (a byte Windows-1252 leaves undefined, UTF-16 cut inside a character).
     """
     raw = path.read_bytes()
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # review 39B: refused as "damaged"
+        try:
+            return raw.decode("utf-16")  # the mark says the byte order, and is dropped
+        except UnicodeDecodeError as exc:
+            raise InputError("file", f"{path.name!r} starts as UTF-16 text but byte {exc.start} does not decode "
+                             "(cut short?)", "save it again, as Unicode Text or as CSV UTF-8") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
