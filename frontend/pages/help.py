@@ -274,7 +274,8 @@ BODIES = {
     "predict": [
         _p("“Predict new data” applies a model of this result (by default the one it recommends) to a file of "
            "yours, in any format the upload takes, with or without targets; with targets it scores them (R², "
-           "RMSE). The scores on the file the result was distilled from are in-sample, and the page says so. The "
+           "RMSE). The scores on the file the result was distilled from are in-sample (or, when that file had no "
+           "test split of its own, mix the training rows with the held-out test rows), and the page says so. The "
            "predictions download as CSV (the API's ?format=npz and awd predict --out x.npz give an NPZ); awd predict "
            "RESULT_DIR FILE does the same from a terminal, and the "
            "results page's “Use in Python” gives the code."),

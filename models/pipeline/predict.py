@@ -36,7 +36,8 @@ __all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_
            "DAMAGED_RESULT_FIX", "tiling_words", "dropped_edges_words", "predictions_csv",
            "predictions_npz", "unlike_training", "narrow_targets_words", "NO_TARGETS_NOTE", "UNLIKE_FACTOR",
            "pixel_scale_words", "PIXEL_SCALE_TOLERANCE", "unlike_classes_words", "UNLIKE_CLASSES_RATE",
-           "UNLIKE_CLASSES_CHANCE", "UNLIKE_CLASSES_FAR"]
+           "UNLIKE_CLASSES_CHANCE", "UNLIKE_CLASSES_FAR", "TRAINING_FILE_WARNING", "TRAINING_FILE_MIXED_WARNING",
+           "training_file_warning"]
 
 #: What the outputs say when the file has no targets (the CLI prints it, the API returns it as ``note``).
 NO_TARGETS_NOTE = "the file has no targets: predictions only, no scores"
@@ -214,7 +215,7 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         when the file has a fixed test split, ``y_pred_test``; with targets also ``y_true`` (``y_true_test``)
         and ``scores`` mapping ``X`` / ``X_test`` to ``{"r2", "rmse", "n"}`` (``r2`` None when every target is
         equal); ``scores`` is empty and ``note`` says so for a split without targets; ``warnings``: sentences on
-        the file the result was distilled from (:data:`TRAINING_FILE_WARNING`), maps whose pixel on the sky is
+        the file the result was distilled from (:func:`training_file_warning`), maps whose pixel on the sky is
         not the training maps' (:func:`pixel_scale_words`), maps made with another noise or smoothing than the training
         maps, as their files record them (:func:`models.data.noise.map_noise_words`), inputs unlike the training data
         (:func:`unlike_training`), maps that look like none of a chi² student's classes (:func:`unlike_classes_words`),
@@ -247,7 +248,7 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
                         f"it did significantly worse than {initial}'s (see the verdict): the model baseline_wavelet "
                         f"predicts with {initial}'s student")
     if (bundle.get("data") or {}).get("sha256") == (data_sha256 or sha256_file(data_path)):  # review 19
-        warnings.append(TRAINING_FILE_WARNING)
+        warnings.append(training_file_warning(inputs.X_test is not None))  # the training file's own split, if any
     scale = pixel_scale_words((bundle.get("data") or {}).get("pixel_arcmin"), inputs.pixel_arcmin)
     if scale:  # review (cosmologist): 0.406′ maps predicted by a 3.28′ result said nothing of it
         warnings.append(scale)
@@ -409,10 +410,30 @@ def narrow_targets_words(y_true, test_target_sd) -> str | None:
             "the errors with that narrower spread and says little here; read the RMSE")
 
 
-#: Said when the file predicted on is the one the result was distilled from: its scores are not held out.
+#: Said when the file predicted on is the one the result was distilled from, with a test split of its own
+#: (``X_test``): its X is the job's training split, so its scores are not held out.
 TRAINING_FILE_WARNING = ("This is the file the result was distilled from: its X holds the job's training split, so "
-                         "the scores on X are in-sample, not evidence of skill (the result's own test scores are "
-                         "the held-out ones)")
+                         "the scores on X are in-sample, not evidence of skill (the scores on its X_test, the job's "
+                         "test split, are the result's held-out ones)")
+#: Said when it had none: the job held out its test rows from X, so X holds both (review 39B: the warning said X
+#: was the training split, and the R² printed mixed the two).
+TRAINING_FILE_MIXED_WARNING = ("This is the file the result was distilled from, which had no test split of its own: "
+                               "its X holds the rows the job trained on and the test rows it held out from them, so "
+                               "the scores on X mix in-sample and held-out rows and are not evidence of skill (the "
+                               "result's own test scores are the held-out ones)")
+
+
+def training_file_warning(own_test_split: bool) -> str:
+    """What a prediction on the file a result was distilled from says: :data:`TRAINING_FILE_WARNING` when the file
+    has its own test split (the job trained on all of its X), else :data:`TRAINING_FILE_MIXED_WARNING` (the job
+    held out a share of X for testing, :func:`models.data.dataset.split_dataset`).
+
+    Examples
+    --------
+    >>> training_file_warning(True) == TRAINING_FILE_WARNING, training_file_warning(False)[48:89]
+    (True, 'which had no test split of its own: its X')
+    """
+    return TRAINING_FILE_WARNING if own_test_split else TRAINING_FILE_MIXED_WARNING
 
 #: Relative difference of a new file's pixel size from the training maps' above which a prediction says so.
 PIXEL_SCALE_TOLERANCE = 0.10

@@ -469,14 +469,28 @@ def test_a_file_of_narrowly_spread_targets_is_told_that_its_r2_says_little(serie
 
 def test_predicting_on_the_training_file_says_the_scores_are_in_sample(series, tmp_path):
     """Review 19: "On the file (2936 rows): R² 0.5582" read as a score on new data; it was the training file."""
-    from awd_studio.models.pipeline.predict import TRAINING_FILE_WARNING, predict_file
+    from awd_studio.models.files import sha256_file
+    from awd_studio.models.pipeline.predict import TRAINING_FILE_MIXED_WARNING, TRAINING_FILE_WARNING, predict_file
 
     bundle, out, split = series
-    trained_on = out.parent / "data.npz"  # the file the job read (its sha256 is the bundle's)
-    assert TRAINING_FILE_WARNING in predict_file(out, trained_on)["warnings"]
+    trained_on = out.parent / "data.npz"  # the file the job read (its sha256 is the bundle's), with an X_test
+    warnings = predict_file(out, trained_on)["warnings"]
+    assert TRAINING_FILE_WARNING in warnings and TRAINING_FILE_MIXED_WARNING not in warnings
     new = tmp_path / "new.npz"
     save_npz(Dataset(X=split["X_test"], y=split["y_test"], kind="timeseries", name="new"), new)
-    assert TRAINING_FILE_WARNING not in predict_file(out, new)["warnings"]
+    assert not {TRAINING_FILE_WARNING, TRAINING_FILE_MIXED_WARNING} & set(predict_file(out, new)["warnings"])
+    # review 39B: a training file without a test split of its own holds the job's test rows in its X too
+    whole = tmp_path / "whole.npz"
+    save_npz(Dataset(X=np.concatenate([split["X_train"], split["X_test"]]), kind="timeseries", name="whole",
+                     y=np.concatenate([split["y_train"], split["y_test"]])), whole)
+    mixed = tmp_path / "mixed"
+    shutil.copytree(out, mixed)
+    result = json.loads((mixed / "result.json").read_text())
+    result["data"]["sha256"] = sha256_file(whole)  # as if the job had read this file
+    (mixed / "result.json").write_text(json.dumps(result))
+    warnings = predict_file(mixed, whole)["warnings"]
+    assert TRAINING_FILE_MIXED_WARNING in warnings and TRAINING_FILE_WARNING not in warnings
+    assert "its X holds the rows the job trained on and the test rows it held out" in TRAINING_FILE_MIXED_WARNING
 
 
 def test_predicting_by_default_with_awd_that_the_test_set_found_worse_says_so(series, tmp_path):
