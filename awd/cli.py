@@ -114,6 +114,8 @@ def _flag_type(annotation):
     """``(argparse type, choices)`` of an option's annotation (``X | None`` unwrapped)."""
     args = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
     kind = args[0]
+    if typing.get_origin(kind) is typing.Annotated:  # models.options.Whole, Real: the number type they check
+        kind = typing.get_args(kind)[0]
     if isinstance(kind, type) and issubclass(kind, StrEnum):
         return str, [e.value for e in kind]
     if typing.get_origin(kind) is list:

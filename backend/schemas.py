@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from awd_studio.jobstate.db import SHARE_LABEL_MAX
 from awd_studio.models.data.examples import MAX_GALAXY_DENSITY, MAX_SMOOTHING_ARCMIN
 from awd_studio.models.estimate import CALIBRATION_RANGE
-from awd_studio.models.options import JobOptions
+from awd_studio.models.options import ColumnOrName, JobOptions
 
 __all__ = [
     "DatasetPublic",
@@ -186,7 +186,7 @@ class JobCreate(JobOptions):
     teacher: str = Field(default="auto", max_length=64,
                          description="auto (series: LSTM and MLP trained, the better kept; maps: CNN), mlp, "
                                      "lstm, cnn, resnet18, or the id of an uploaded teacher")
-    target: int | str = Field(default=0, description="the target column to predict: its number from 0, or its name "
+    target: ColumnOrName = Field(default=0, description="the target column to predict: its number from 0, or its name "
                                                     "(summary.target_names of GET /api/datasets/{id}, e.g. "
                                                     "sigma_8)")
     rerun_of: str | None = Field(default=None, max_length=64,

@@ -12,15 +12,16 @@ This module imports no torch: the CLI's ``--help`` and the web layers can read i
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pywt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 __all__ = [
     "Mode", "BOUNDARY_MODES", "Parametrization", "Attribution", "Teacher", "TEACHER_ARCHITECTURES",
@@ -33,7 +34,8 @@ __all__ = [
     "options_error", "cli_fields", "describe", "DEFAULT_START_SEARCH", "START_SEARCH_MAX_LENGTH",
     "START_SEARCH_AUTO_MAX_LENGTH", "START_SEARCH_MIN_SAMPLES",
     "resolve_start_search",
-    "resolve_random_search", "KIND_OPTIONS",
+    "resolve_random_search", "KIND_OPTIONS", "Whole", "OptionalWhole", "Real", "OptionalReal",
+    "json_number", "ColumnOrName", "column_or_name",
 ]
 
 
@@ -340,6 +342,55 @@ def resolve_start_search(start_search, kind: str, shape, gammas, n_samples: int)
 _DEVICE = re.compile(r"^(cpu|cuda(:\d+)?)$")
 
 
+def json_number(value):
+    """A numeric option's value as sent, refused when it is a boolean or a string (review 39B: ``"seed": true`` ran
+    with seed 1, and ``"seed": "3"`` was taken); numbers go on to pydantic's ``int`` or ``float`` (for an integer
+    option a whole float such as 3.0 is 3, and 3.5 is refused).
+
+    Raises
+    ------
+    ValueError
+        For ``True``/``False`` and for any string.
+
+    Examples
+    --------
+    >>> json_number(3), json_number(0.5)
+    (3, 0.5)
+    >>> json_number(True)
+    Traceback (most recent call last):
+    ...
+    ValueError: true is not a number; pass a number such as 3 (not true/false, not a string)
+    """
+    if isinstance(value, bool | str):
+        raise ValueError(f"{json.dumps(value)} is not a number; pass a number such as 3 (not true/false, not a "
+                         "string)")
+    return value
+
+
+def column_or_name(value):
+    """A target column as sent, by its number or its name, refused when it is a boolean (``true`` is no column).
+
+    Examples
+    --------
+    >>> column_or_name(1), column_or_name("sigma_8")
+    (1, 'sigma_8')
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"{json.dumps(value)} is not a column; pass its number from 0 or its name")
+    return value
+
+
+#: A target column by number or name (``POST /api/jobs``; ``--target``), with :func:`column_or_name`'s check.
+ColumnOrName = Annotated[int | str, BeforeValidator(column_or_name)]
+#: The types of the numeric options: a number, never a boolean nor a string (:func:`json_number`), one rule for
+#: all; ``Whole``/``Real``, and ``OptionalWhole``/``OptionalReal`` where None means a default (the check wraps the
+#: union, so that the fields' bounds stay plain ``minimum``/``maximum`` in the JSON Schema).
+Whole = Annotated[int, BeforeValidator(json_number)]
+OptionalWhole = Annotated[int | None, BeforeValidator(json_number)]
+Real = Annotated[float, BeforeValidator(json_number)]
+OptionalReal = Annotated[float | None, BeforeValidator(json_number)]
+
+
 def grid_from_text(text: str) -> list[float]:
     """λ or γ values written as text, separated by commas or semicolons (``awd distill --lambdas 1e-3,5e-3``, or
     the same string through the API).
@@ -375,50 +426,50 @@ class JobOptions(BaseModel):
     teacher: Teacher = Field(Teacher.AUTO, description="teacher architecture to train; auto: for series an LSTM "
                                                        "and an MLP, keeping the one with the lower validation "
                                                        "loss; for maps a CNN")
-    target: int = Field(0, ge=0, le=10_000, description="target column to explain")
-    levels: int = Field(4, ge=1, le=MAX_LEVELS, description="decomposition levels J (at most what the signal "
+    target: Whole = Field(0, ge=0, le=10_000, description="target column to explain")
+    levels: Whole = Field(4, ge=1, le=MAX_LEVELS, description="decomposition levels J (at most what the signal "
                                                             "length allows)")
     wave: str = Field("db5", max_length=20, description="initial wavelet: any orthogonal PyWavelets wavelet")
     mode: Mode = Field(Mode.AUTO, description="boundary mode; auto: periodization unless it would pad the "
                                               "student's features, else zero")
     parametrization: Parametrization = Field(Parametrization.ORTHOGONAL, description="orthogonal: exact lattice; "
                                              "free: taps with the validity penalties of eq. 8")
-    lambdas: list[float] | None = Field(None, min_length=1, max_length=MAX_GRID_VALUES,
+    lambdas: list[Real] | None = Field(None, min_length=1, max_length=MAX_GRID_VALUES,
                                         description=f"sparsity weights (lambda), each from 0 to {MAX_GRID_VALUE:g}; "
                                                     "none: the grid preset's")
-    gammas: list[float] | None = Field(None, min_length=1, max_length=MAX_GRID_VALUES,
+    gammas: list[Real] | None = Field(None, min_length=1, max_length=MAX_GRID_VALUES,
                                        description=f"interpretation weights (gamma), each from 0 to "
                                                    f"{MAX_GRID_VALUE:g}; 0 is always added")
     grid_preset: GridPreset = Field(GridPreset.DEFAULT, description="grid when lambdas/gammas are not given")
-    epochs: int | None = Field(None, ge=1, le=MAX_EPOCHS, description="distillation epochs; none: the preset's")
-    batch_size: int = Field(100, ge=1, le=100_000, description="samples per step")
-    lr: float | None = Field(None, gt=0, le=10, description="Adam's step size; none: the preset's")
-    warmup_epochs: int = Field(0, ge=0, le=MAX_EPOCHS, description="epochs without the interpretation loss")
-    patience: int | None = Field(None, ge=1, le=MAX_EPOCHS, description="early stopping on the validation loss")
+    epochs: OptionalWhole = Field(None, ge=1, le=MAX_EPOCHS, description="distillation epochs; none: the preset's")
+    batch_size: Whole = Field(100, ge=1, le=100_000, description="samples per step")
+    lr: OptionalReal = Field(None, gt=0, le=10, description="Adam's step size; none: the preset's")
+    warmup_epochs: Whole = Field(0, ge=0, le=MAX_EPOCHS, description="epochs without the interpretation loss")
+    patience: OptionalWhole = Field(None, ge=1, le=MAX_EPOCHS, description="early stopping on the validation loss")
     attribution: Attribution = Field(Attribution.SALIENCY, description="attribution TRIM takes")
-    ig_steps: int = Field(8, ge=1, le=256, description="integrated-gradients steps")
-    init_noise: float = Field(0.0, ge=0, le=10, description="SD of Gaussian noise added to the initial filter's "
+    ig_steps: Whole = Field(8, ge=1, le=256, description="integrated-gradients steps")
+    init_noise: Real = Field(0.0, ge=0, le=10, description="SD of Gaussian noise added to the initial filter's "
                               "taps (the paper's 'db5 + 0.3 N(0, 1)'; the orthogonal filter is then fitted to the "
                               "noisy taps by least squares)")
-    start_search: int | None = Field(None, ge=0, le=MAX_START_SEARCH, description="random orthogonal starts searched "
-                                     "before the fit; each grid point starts from the best of them or the initial "
-                                     "wavelet; 0: off; none: 1000 for 1000 or more time series of up to 64 "
-                                     "samples with a gamma > 0, else off")
-    random_search: int | None = Field(None, ge=0, le=MAX_RANDOM_SEARCH, description="a control for what the "
+    start_search: OptionalWhole = Field(None, ge=0, le=MAX_START_SEARCH, description="random orthogonal starts "
+                                        "searched before the fit; each grid point starts from the best of them or "
+                                        "the initial wavelet; 0: off; none: 1000 for 1000 or more time series of up "
+                                        "to 64 samples with a gamma > 0, else off")
+    random_search: OptionalWhole = Field(None, ge=0, le=MAX_RANDOM_SEARCH, description="a control for what the "
                                       "teacher adds: this many random orthogonal wavelets are scored by the "
                                       "student's cross-validation alone, without the teacher, and the best is "
                                       "compared with AWD on the test set; 0: off; none: 300 for 1000 or more time "
                                       "series, else off")
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed")
+    seed: Whole = Field(0, ge=0, le=2**31 - 1, description="random seed")
     device: str | None = Field(None, max_length=20, description="cpu, cuda or cuda:N; none: CUDA when available")
-    test_fraction: float = Field(0.2, ge=0.05, le=0.5, description="share held out for testing (when the data "
+    test_fraction: Real = Field(0.2, ge=0.05, le=0.5, description="share held out for testing (when the data "
                                                                     "carries no test set)")
-    cv_folds: int = Field(5, ge=2, le=20, description="cross-validation folds of the selection")
-    cv_repeats: int = Field(3, ge=1, le=20, description="repeats of the cross-validation")
-    top_k: int = Field(6, ge=1, le=1000, description="coefficients per band the series student keeps")
+    cv_folds: Whole = Field(5, ge=2, le=20, description="cross-validation folds of the selection")
+    cv_repeats: Whole = Field(3, ge=1, le=20, description="repeats of the cross-validation")
+    top_k: Whole = Field(6, ge=1, le=1000, description="coefficients per band the series student keeps")
     gradient_path: GradientPath = Field(GradientPath.AUTO, description="eq8: the loss's gradient; "
                                         "straight_through: awave's double backpropagation")
-    teacher_epochs: int | None = Field(None, ge=1, le=MAX_TEACHER_EPOCHS, description="teacher training epochs")
+    teacher_epochs: OptionalWhole = Field(None, ge=1, le=MAX_TEACHER_EPOCHS, description="teacher training epochs")
     teacher_augment: TeacherAugment = Field(TeacherAugment.AUTO, description="symmetry augmentation of the "
                                             "teacher's training; auto: random quarter turns and mirrors for "
                                             "maps, none for series")
@@ -445,7 +496,7 @@ class JobOptions(BaseModel):
                                   "[0, b], the paper's, its negative responses in no bin; signed: [-b, b]")
     student: Student = Field(Student.AWD, description="awd: AWD's students only; scattering: also a learned "
                              "scattering student started from the AWD wavelet, its paths pruned")
-    scattering_epochs: int = Field(10, ge=1, le=MAX_SCATTERING_EPOCHS, description="training epochs of the "
+    scattering_epochs: Whole = Field(10, ge=1, le=MAX_SCATTERING_EPOCHS, description="training epochs of the "
                                    "scattering student (student: scattering)")
 
     @field_validator("wave")

@@ -93,6 +93,29 @@ def test_bad_job_options_are_422(client, dataset, change, word):
     assert word in str(response.json()["detail"])
 
 
+@pytest.mark.parametrize("field, value", [
+    ("seed", True), ("seed", "3"), ("seed", False), ("epochs", True), ("levels", "4"), ("teacher_epochs", True),
+    ("top_k", True), ("cv_folds", "5"), ("start_search", False), ("lr", True), ("lambdas", [True]),
+])
+def test_a_boolean_or_a_string_is_no_number(client, dataset, field, value):
+    """Review 39B: ``"seed": true`` was taken as seed 1 and ``"seed": "3"`` as 3; every numeric option is a JSON
+    number (models.options.json_number), named when it is not; a whole float is taken, as is a target's name."""
+    response = client.post("/api/jobs/estimate", json={"dataset_id": dataset["id"], **TINY, field: value})
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert detail.startswith(field) and "is not a number; pass a number such as 3 (not true/false, not a string)" \
+        in detail, detail
+    for fine in ({"seed": 3}, {"seed": 3.0}, {"epochs": 2}, {"lr": 0.01}, {"target": "0"}):
+        assert client.post("/api/jobs/estimate", json={"dataset_id": dataset["id"], **TINY, **fine}).status_code \
+            == 200, fine
+
+
+def test_a_boolean_is_no_target_column(client, dataset):
+    response = client.post("/api/jobs/estimate", json={"dataset_id": dataset["id"], **TINY, "target": True})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "target: true is not a column; pass its number from 0 or its name"
+
+
 @pytest.mark.parametrize("job_id", ["nope", "00000000-0000-4000-8000-000000000000"])
 @pytest.mark.parametrize("method,suffix", [("GET", ""), ("POST", "/cancel"), ("POST", "/rerun"),
                                            ("POST", "/share"), ("DELETE", ""), ("GET", "/shares")])
