@@ -15,6 +15,7 @@
 import argparse
 import datetime as dt
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -26,7 +27,7 @@ from pathlib import Path
 from awd_studio import explain_cli
 from awd_studio.models.options import TEACHER_ARCHITECTURES, cli_fields, grid_from_text
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "attached_list_values"]
 
 
 def _floats(text):
@@ -553,9 +554,37 @@ def _cmd_worker(args):
     return 0
 
 
+#: The flags whose value is a comma-separated list (``awd distill``'s grid, ``awd reproduce``'s seeds too).
+_LIST_FLAGS = ("--lambdas", "--gammas", "--seeds")
+#: A value that starts as a negative number does: argparse takes any other word starting with '-' for an option.
+_NEGATIVE_START = re.compile(r"^-[\d.]")
+
+
+def attached_list_values(argv: list[str]) -> list[str]:
+    """``argv`` with a list flag's value that starts with '-' attached to it (``--lambdas=-1,abc``), so that the
+    list's own parser names what is wrong with it (review 39B: ``--lambdas -1,abc`` read "expected one argument").
+
+    Examples
+    --------
+    >>> attached_list_values(["distill", "d.npz", "--lambdas", "-1,abc", "--gammas", "0", "--seed", "-1"])
+    ['distill', 'd.npz', '--lambdas=-1,abc', '--gammas', '0', '--seed', '-1']
+    >>> attached_list_values(["distill", "--lambdas", "--epochs", "2"])  # a value left out stays so
+    ['distill', '--lambdas', '--epochs', '2']
+    """
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in _LIST_FLAGS and i + 1 < len(argv) and _NEGATIVE_START.match(argv[i + 1]):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
 def main(argv=None):
     """Entry point of the ``awd`` console script."""
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(attached_list_values(sys.argv[1:] if argv is None else list(argv)))
     handler = {"example": _cmd_example, "tile": _cmd_tile, "distill": _cmd_distill, "reproduce": _cmd_reproduce,
                "predict": _cmd_predict, "serve": _cmd_serve, "worker": _cmd_worker,
                "explain": explain_cli.run}[args.command]

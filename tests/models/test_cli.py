@@ -293,3 +293,16 @@ def test_the_clis_docstring_examples_run():
     from awd_studio import cli
 
     assert doctest.testmod(cli, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["distill", "d.npz", "--out", "o", "--lambdas", "-1,abc"], "--lambdas: expected comma-separated numbers, "
+                                                                "got '-1,abc'"),
+    (["distill", "d.npz", "--out", "o", "--gammas", "-.5,x"], "--gammas: expected comma-separated numbers"),
+    (["reproduce", "synthetic", "--out", "o", "--seeds", "-1,x"], "--seeds: expected comma-separated integers"),
+])
+def test_a_list_starting_with_a_minus_is_read_as_the_lists_value(tmp_path, capsys, args, message):
+    """Review 39B: ``--lambdas -1,abc`` read "expected one argument" (argparse took the value for an option)."""
+    with pytest.raises(SystemExit) as stopped:
+        main(args)
+    assert stopped.value.code == 2 and message in capsys.readouterr().err
