@@ -81,6 +81,33 @@ def test_every_student_predicts_the_pipelines_test_predictions_from_the_bundle_a
         assert all(npz[k].dtype != object for k in npz.files)
 
 
+def test_a_students_target_column_indexes_its_own_output_not_the_datasets_y(tmp_path_factory, maps):
+    """Review 39B: a job on the dataset's column 1 (y_amp) has students whose target_column is 0; the schema says
+    what it is (the column of the student's output) and where the dataset's column is (provenance.config.target)."""
+    described = json.loads(pipeline.SCHEMA_PATH.read_text())["properties"]["students"]["additionalProperties"]
+    words = described["properties"]["target_column"]["description"]
+    assert "not a column of the dataset's y" in words and "provenance.config.target" in words
+    data = make_example("synthetic", n=240, seed=0)
+    rng = np.random.default_rng(39)
+    two = Dataset(X=data.X, y=np.column_stack([rng.normal(size=data.n), data.y]), X_test=data.X_test,
+                  y_test=np.column_stack([rng.normal(size=len(data.X_test)), data.y_test]), kind="timeseries",
+                  target_names=["other", "y_amp"], name="two")
+    bundle, out, split = _run(tmp_path_factory, "column1", two, {**SERIES, "target": 1})
+    assert bundle["provenance"]["config"]["target"] == 1 and bundle["data"]["target_name"] == "y_amp"
+    assert {record["target_column"] for record in bundle["students"].values()} == {0}  # series: fitted to y_amp alone
+    np.testing.assert_allclose(split["y_test"], data.y_test)  # the job's y is the dataset's column 1
+    np.testing.assert_allclose(predict_from_bundle(out, split["X_test"], "awd"), read_npz(out / "arrays.npz")[
+        "y_pred_awd"], rtol=0, atol=1e-10)
+    # a map student fitted to every column (Omega_m, sigma_8): its prediction is the job's column of its class rows
+    bundle, out, split = maps
+    from awd_studio.models.pipeline.student_params import predict_with_record
+
+    record, arrays, _ = load_student(out, "awd")
+    rows = predict_with_record(record, arrays, split["X_test"], all_columns=True)
+    assert rows.shape[1] == 2 and record["target_column"] == bundle["provenance"]["config"]["target"]
+    np.testing.assert_array_equal(rows[:, record["target_column"]], predict_from_bundle(out, split["X_test"], "awd"))
+
+
 def test_series_student_names_band_rank_and_weight(series):
     bundle, out, _ = series
     record, arrays, _ = load_student(out)
