@@ -46,7 +46,7 @@ from awd_studio.models.pipeline.config import check_target_column, resolve_confi
 from awd_studio.models.pipeline.trust import few_samples_words
 from awd_studio.models.teachers.inference import teacher_output_for
 
-__all__ = ["router", "job_public", "build_config"]
+__all__ = ["router", "job_public", "job_detail", "build_config"]
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], dependencies=[Depends(require_owner)],
                    responses={**OWNER_ERRORS, **DATABASE_BUSY})
@@ -195,6 +195,12 @@ def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dic
         config=job.config, attempt=job.attempt, rerun_of=job.rerun_of, created=job.created, started=job.started,
         finished=job.finished, result_url=f"/api/results/{job.id}" if job.state == "succeeded" else None,
         losses=losses, notice=job_notice(job, silent), **extra)
+
+
+def job_detail(job: Job, session, paths, *, with_losses: bool = True) -> JobPublic:
+    """A job as ``GET /api/jobs/{id}`` gives it; ``POST /api/jobs``, ``/rerun`` and ``/cancel`` answer the same
+    (review 39B: the 201 body had dataset_name, teacher_name, target_name and grid null, which GET filled)."""
+    return job_public(job, session, with_losses=with_losses, paths=paths, detail=True)
 
 
 def _unprocessable(message: str) -> HTTPException:
@@ -355,14 +361,14 @@ def submit_job(body: JobCreate, session: SessionDep, paths: PathsDep, settings: 
     existing = _made_with_key(session, idempotency_key, request_hash)
     if existing is not None:
         response.status_code = status.HTTP_200_OK
-        return job_public(existing)
+        return job_detail(existing, session, paths)
     config, teacher_id, dataset = build_config(body, session, paths)
     if body.rerun_of is not None and (not is_uuid(body.rerun_of) or session.get(Job, body.rerun_of) is None):
         raise _unprocessable(f"rerun_of: no job {body.rerun_of!r} (it may have been deleted); leave it out")
     _check_time(config, dataset, settings, session)
-    return job_public(_submit(session, response, dataset_id=body.dataset_id, config=stored_options(config),
+    return job_detail(_submit(session, response, dataset_id=body.dataset_id, config=stored_options(config),
                               teacher_id=teacher_id, key=idempotency_key, request_hash=request_hash,
-                              rerun_of=body.rerun_of))
+                              rerun_of=body.rerun_of), session, paths)
 
 
 @router.post("/estimate", response_model=JobEstimate, responses={404: {"model": Problem}, 422: {"model": Problem}})
@@ -391,12 +397,12 @@ def get_job(job: JobDep, session: SessionDep, paths: PathsDep,
                                                    "moves less; review 31A)")):
     """State, stage, fraction, ETA, error and the loss history of the current attempt (``?losses=false``: without
     it)."""
-    return job_public(job, session, with_losses=losses, paths=paths, detail=True)
+    return job_detail(job, session, paths, with_losses=losses)
 
 
 @router.post("/{job_id}/cancel", response_model=JobPublic,
              responses={404: {"model": Problem}, 409: {"model": Problem}})
-def cancel_job(job: JobDep, session: SessionDep):
+def cancel_job(job: JobDep, session: SessionDep, paths: PathsDep):
     """Cancel a queued or running job. A running one stops at its worker's next check, and the worker takes the next
     job: checks come every 2 s of a teacher's training, after each chunk of the start search and each distillation
     epoch, and in the final stage after each candidate's cross-validation, each control wavelet, each student and
@@ -408,13 +414,13 @@ def cancel_job(job: JobDep, session: SessionDep):
     if was_queued:
         revoke_task(task_id)
     session.refresh(job)
-    return job_public(job)
+    return job_detail(job, session, paths)
 
 
 @router.post("/{job_id}/rerun", status_code=status.HTTP_201_CREATED, response_model=JobPublic,
              responses={200: {"model": JobPublic, "description": "the rerun already made with this key"},
                         404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
-def rerun_job(job: JobDep, session: SessionDep, response: Response,
+def rerun_job(job: JobDep, session: SessionDep, paths: PathsDep, response: Response,
               idempotency_key: str | None = Header(default=None, max_length=200)):
     """Submit a new job with the same dataset, teacher and options, once this one has ended (409 while it is queued
     or running: a second copy would only compete with it for the workers). As for ``POST /api/jobs``, repeating
@@ -423,7 +429,7 @@ def rerun_job(job: JobDep, session: SessionDep, response: Response,
     existing = _made_with_key(session, idempotency_key, request_hash)
     if existing is not None:
         response.status_code = status.HTTP_200_OK
-        return job_public(existing)
+        return job_detail(existing, session, paths)
     if job.state in ACTIVE_STATES:
         raise HTTPException(status.HTTP_409_CONFLICT, f"job is {job.state}; rerun it once it has ended, or cancel it")
     if job.dataset_id is None or session.get(Dataset, job.dataset_id) is None:
@@ -431,9 +437,9 @@ def rerun_job(job: JobDep, session: SessionDep, response: Response,
     if job.teacher_id and session.get(Teacher, job.teacher_id) is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "the uploaded teacher of this job was deleted; upload its "
                             "weights again (configure page, Teacher) and start a new run")
-    return job_public(_submit(session, response, dataset_id=job.dataset_id, config=dict(job.config),
+    return job_detail(_submit(session, response, dataset_id=job.dataset_id, config=dict(job.config),
                               teacher_id=job.teacher_id, key=idempotency_key, request_hash=request_hash,
-                              rerun_of=job.id))
+                              rerun_of=job.id), session, paths)
 
 
 @router.delete("/{job_id}", status_code=status.HTTP_204_NO_CONTENT,

@@ -199,6 +199,29 @@ def test_the_target_column_may_be_given_by_its_name(client, upload):
                                       "number or name: 0 (area), 1 (height)")
 
 
+def test_the_answer_to_a_submission_is_the_job_as_get_gives_it(client, upload):
+    """Review 39B: the 201 body had dataset_name, teacher_name, target_name and grid null, which GET then filled;
+    a rerun's and a cancel's answers are the same view (routes/jobs.py job_detail)."""
+    rng = np.random.default_rng(3939)
+    X = rng.normal(size=(60, 64))
+    y = np.column_stack([X[:, :4].sum(axis=1), X[:, 4:8].sum(axis=1)])
+    named = upload(npz_bytes(X=X, y=y, target_names=np.array(["y_len", "y_amp"])), "two_targets.npz")
+    assert named.status_code in (200, 201), named.text
+    created = client.post("/api/jobs", json={"dataset_id": named.json()["id"], **TINY, "target": "y_amp"})
+    assert created.status_code == 201, created.text
+    labels = ("dataset_name", "teacher_name", "target_name", "grid", "config", "queued_ahead", "running")
+    body, got = created.json(), client.get(f"/api/jobs/{created.json()['id']}").json()
+    assert {k: body[k] for k in labels} == {k: got[k] for k in labels}
+    assert (body["dataset_name"], body["teacher_name"], body["target_name"], body["grid"]) == (
+        "two_targets", "mlp", "y_amp", [1, 1])
+    assert body["losses"] == [] and body["queued_ahead"] is not None
+    cancelled = client.post(f"/api/jobs/{body['id']}/cancel").json()
+    rerun = client.post(f"/api/jobs/{body['id']}/rerun").json()
+    for answer in (cancelled, rerun):
+        assert (answer["dataset_name"], answer["target_name"], answer["grid"]) == ("two_targets", "y_amp", [1, 1])
+    assert client.post(f"/api/jobs/{rerun['id']}/cancel").status_code == 200  # no worker may take it later
+
+
 def test_a_body_that_is_not_json_or_names_a_wrong_field_gets_plain_words(client, dataset):
     """Review 8: "1: JSON decode error" and "dataset_id: Field required (and 1 more)" hid what was wrong."""
     broken = client.post("/api/jobs", content=b"{dataset_id: 1}", headers={"Content-Type": "application/json"})
