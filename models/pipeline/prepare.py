@@ -24,7 +24,7 @@ from awd_studio.models.data.tiles import tile_groups
 from awd_studio.models.device import resolve_device
 from awd_studio.models.files import sha256_file
 from awd_studio.models.filters import check_lattice_start, lowpass_filter
-from awd_studio.models.options import AUTO_TEACHERS, TEACHER_ARCHITECTURES, PipelineConfig
+from awd_studio.models.options import AUTO_TEACHERS, DEFAULT_TEACHER, TEACHER_ARCHITECTURES, PipelineConfig
 from awd_studio.models.pipeline.config import resolve_config, select_target
 from awd_studio.models.pipeline.workdir import (
     TEACHER_TEST_FILE,
@@ -35,8 +35,9 @@ from awd_studio.models.pipeline.workdir import (
     write_npz,
 )
 from awd_studio.models.teachers.augment import resolve_augmentation
+from awd_studio.models.teachers.loading import names_its_architecture
 from awd_studio.models.teachers.units import prediction_scale
-from awd_studio.models.validation import InputError, check_targets_vary
+from awd_studio.models.validation import InputError, check_targets_vary, signal_kind
 
 __all__ = ["prepare", "input_scaling", "resolved_input_scaling", "ScaledInputTeacher", "scaled", "scaling_of",
            "teacher_on_scaled", "check_teacher_is_finite", "TEACHER_CHECK_SAMPLES", "pixel_arcmin"]
@@ -314,9 +315,12 @@ def _loaded_teacher(config, split, progress):
     """
     file_name = config.teacher_file_name or Path(config.teacher_path).name
     report(progress, "teacher", 0.1, f"loading the uploaded teacher {file_name}")
-    # "auto": weights that name their own architecture (a .pt2 program, a .safetensors file saved by AWD Studio)
-    teacher = _teachers.load_teacher(config.teacher_path, name=None if config.teacher == "auto" else config.teacher,
-                                     input_shape=tuple(split.X_train.shape[1:]))
+    # "auto": weights that name their own architecture (a .pt2 program, a .safetensors file saved by AWD Studio) load
+    # as what they are; a bare state dict as the kind's default, as awd distill --teacher FILE says
+    arch = config.teacher
+    if arch == "auto":
+        arch = None if names_its_architecture(config.teacher_path) else DEFAULT_TEACHER[signal_kind(split.X_train)]
+    teacher = _teachers.load_teacher(config.teacher_path, name=arch, input_shape=tuple(split.X_train.shape[1:]))
     # its only output is the chosen target's, or it has one per target column (models.teachers)
     n_targets = _target_columns(split.y_train_all, len(split.X_train)).shape[1]
     attribution_target = _teachers.teacher_output_for(int(teacher.n_outputs), n_targets,

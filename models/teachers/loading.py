@@ -23,9 +23,31 @@ from awd_studio.models.teachers.exported import load_exported
 from awd_studio.models.teachers.inference import validate_teacher
 from awd_studio.models.validation import InputError
 
-__all__ = ["save_teacher", "load_teacher"]
+__all__ = ["save_teacher", "load_teacher", "names_its_architecture"]
 
 _METADATA_KEY = "awd_teacher"
+
+
+def names_its_architecture(path) -> bool:
+    """Whether a weights file says what it is: a ``.pt2`` program, or a ``.safetensors`` file saved by
+    :func:`save_teacher` (its metadata names the architecture). A bare state dict (``.pt``, ``.pth``, other
+    safetensors) needs an architecture from its caller.
+
+    Examples
+    --------
+    >>> names_its_architecture("net.pt2"), names_its_architecture("weights.pt")
+    (True, False)
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".pt2":
+        return True
+    if path.suffix.lower() != ".safetensors" or not path.is_file():
+        return False
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            return _METADATA_KEY in (handle.metadata() or {})
+    except (SafetensorError, OSError, ValueError):
+        return False  # load_teacher says what is wrong with it
 
 
 def save_teacher(model, path):

@@ -800,8 +800,11 @@ def test_an_uploaded_teacher_is_recorded_by_file_name_format_and_hash_without_it
     program, weights = folder / "weights.pt2", folder / "weights.safetensors"
     torch.export.save(torch.export.export(model, (torch.zeros(2, length),)), str(program))
     save_teacher(build_teacher("mlp", (length,)), weights)  # names its own architecture; lstm is the series default
+    bare = folder / "bare.pt"  # a state dict names nothing: under "auto" it is the kind's default, as awd distill says
+    torch.save(build_teacher("lstm", (length,)).state_dict(), bare)
     cases = [(program, {"teacher_file_name": "mynet.pt2"}, "mynet.pt2", "exported program", "auto"),
-             (weights, {"teacher": "auto"}, "weights.safetensors", "mlp", "mlp")]
+             (weights, {"teacher": "auto"}, "weights.safetensors", "mlp", "mlp"),
+             (bare, {"teacher": "auto"}, "bare.pt", "lstm", "lstm")]
     for path, given, file_name, form, teacher in cases:
         out = tmp_path / f"out-{path.suffix[1:]}"
         result = pipeline.run(synthetic_file, {**TINY, **given, "teacher_path": str(path)}, out)
