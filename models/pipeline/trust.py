@@ -412,14 +412,13 @@ def _teacher_notes(bundle: dict) -> list[dict]:
     notes = []
     teacher = bundle.get("teacher") or {}
     t_r2, best = _r2(teacher), _best_baseline(bundle)
-    units = units_words(teacher)
     scale = teacher.get("prediction_scale") or {}
     if scale and constant_output(scale):  # review 39A: a constant output was called weak, not constant
-        units = constant_words({(bundle.get("data") or {}).get("target_name"): scale.get("mean", 0.0)})
-        notes.append(_note("danger", "teacher_constant", units))
-    elif units:
+        notes.append(_note("danger", "teacher_constant", constant_words(
+            {(bundle.get("data") or {}).get("target_name"): scale.get("mean", 0.0)})))
+    elif units := units_words(teacher):
         notes.append(_note("danger", "teacher_units", units))
-    if t_r2 is not None and t_r2 < WEAK_TEACHER_R2 and not units:
+    if t_r2 is not None and t_r2 < WEAK_TEACHER_R2 and not notes:  # the note above says more than "weak"
         notes.append(_note("danger", "weak_teacher",
                            f"The teacher ({teacher.get('name', '?')}) is weak: test R² {t_r2:.3f} is below "
                            f"{WEAK_TEACHER_R2}{' (worse than predicting the mean)' if t_r2 < 0 else ''}. Its "

@@ -20,7 +20,6 @@ columns is data.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import math
@@ -32,6 +31,7 @@ import numpy as np
 
 from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import too_big
+from awd_studio.models.data.readers.detect import UTF16_BOMS
 from awd_studio.models.validation import DEFAULT_MIN_LENGTH, InputError
 
 __all__ = ["load_csv", "read_table", "Table", "target_columns", "sample_axis", "off_axis_columns", "csv_targets",
@@ -239,7 +239,7 @@ def _decoded(path: Path) -> str:
         When it is none of them (a byte Windows-1252 leaves undefined, UTF-16 cut inside a character).
     """
     raw = path.read_bytes()
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # review 39B: refused as "damaged"
+    if raw.startswith(UTF16_BOMS):  # review 39B: refused as "damaged"
         try:
             return raw.decode("utf-16")  # the mark says the byte order, and is dropped
         except UnicodeDecodeError as exc:
