@@ -302,6 +302,9 @@ class JobPublic(BaseModel):
     queued_ahead: int | None = Field(default=None, description="a queued job: the queued jobs created before it, "
                                      "which the workers take first (None for a job not queued)")
     running: int | None = Field(default=None, description="a queued job: the jobs running now")
+    running_left_seconds: float | None = Field(
+        default=None, description="a queued job: the least time left of the jobs running now (the first worker "
+        "free), in seconds, when one of them has an estimate (``eta_seconds``); null otherwise")
 
 
 class JobsPublic(BaseModel):

@@ -154,6 +154,24 @@ def queue_counts(session, before: dt.datetime | None = None) -> tuple[int, int]:
     return int(session.scalar(queued) or 0), int(session.scalar(running) or 0)
 
 
+def time_left(job: Job) -> float | None:
+    """A running job's seconds left, extrapolated from its elapsed time and fraction done; None before
+    :data:`ETA_AFTER_SECONDS`, below 2 % done, while its worker sends no word, and for a job not running."""
+    if job.state != "running" or not job.started or not job.fraction or job.fraction <= 0.02:
+        return None
+    if silent_seconds(job) is not None:
+        return None
+    elapsed = (utcnow() - job.started).total_seconds()
+    return max(0.0, elapsed * (1.0 - job.fraction) / job.fraction) if elapsed >= ETA_AFTER_SECONDS else None
+
+
+def first_running_left(session) -> float | None:
+    """The least time left (:func:`time_left`) of the jobs running now, when any of them has one (review: a queued
+    job's page said what it waited for but not for how long)."""
+    lefts = [t for t in map(time_left, session.scalars(select(Job).where(Job.state == "running"))) if t is not None]
+    return min(lefts) if lefts else None
+
+
 def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dict | None = None,
                paths=None, detail: bool = False) -> JobPublic:
     """The API view of a job row, with an ETA from the elapsed time and the fraction done; with a session,
@@ -161,12 +179,8 @@ def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dic
     jobs, computed here for one job when not given). ``with_losses``: also the loss history; ``detail`` (``GET
     /api/jobs/{id}``): also what the jobs list leaves out, the options as the run resolved them
     (``resolved_config``)."""
-    eta = None
-    silent = silent_seconds(job)  # no time left while the worker sends no word
-    if job.state == "running" and job.started and job.fraction and job.fraction > 0.02 and silent is None:
-        elapsed = (utcnow() - job.started).total_seconds()
-        if elapsed >= ETA_AFTER_SECONDS:
-            eta = max(0.0, elapsed * (1.0 - job.fraction) / job.fraction)
+    eta = time_left(job)
+    silent = silent_seconds(job)
     losses = None
     if with_losses and session is not None:
         losses = [LossPointPublic(chunk=p.chunk, epoch=p.epoch, values=p.values)
@@ -180,6 +194,7 @@ def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dic
                 else grid_size(job.config or {}, label["kind"]))
         if job.state == "queued":  # review 27B: a queued job's page said "queued" and nothing of the queue
             extra["queued_ahead"], extra["running"] = queue_counts(session, before=job.created)
+            extra["running_left_seconds"] = first_running_left(session) if extra["running"] else None
         extra.update(dataset_name=label["dataset_name"], teacher_name=label["teacher_name"],
                      target_name=label["target_name"],
                      grid=list(grid) if grid else None,

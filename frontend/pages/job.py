@@ -230,13 +230,18 @@ def layout(job_id: str | None = None, **_):
 CANCELLED_NOTICE = "This job was cancelled. Rerun starts it again with the same settings."
 
 
-def waiting_words(ahead, running) -> str:
-    """What a queued job waits for, in words.
+def waiting_words(ahead, running, running_left=None) -> str:
+    """What a queued job waits for, in words: the jobs ahead of it and, when the API knows it
+    (``running_left_seconds``), how long the first running job has left.
 
     Examples
     --------
     >>> waiting_words(2, 1)
     'Waiting for a worker: 1 job running, 2 queued ahead of this one (each worker takes one at a time, oldest first).'
+    >>> waiting_words(0, 1, 42.0)
+    'Waiting for a worker: 1 job running, about 42 s left (each worker takes one at a time, oldest first).'
+    >>> waiting_words(0, 2, 130.0)[:75]
+    'Waiting for a worker: 2 jobs running, the first ends in about 2 min 10 s (e'
     >>> waiting_words(0, 0)
     'Waiting for a worker…'
     >>> waiting_words(None, None)
@@ -244,8 +249,13 @@ def waiting_words(ahead, running) -> str:
     """
     if not isinstance(ahead, int) or not isinstance(running, int) or ahead + running == 0:
         return "Waiting for a worker…"
-    return (f"Waiting for a worker: {queue_words(running, ahead, ', ')}"
-            f"{' ahead of this one' if ahead else ''} (each worker takes one at a time, oldest first).")
+    parts = [queue_words(running, 0)] if running else []
+    if running and isinstance(running_left, int | float):
+        parts.append(f"about {fmt_seconds(running_left)} left" if running == 1
+                     else f"the first ends in about {fmt_seconds(running_left)}")
+    if ahead:
+        parts.append(f"{f'{ahead} queued' if running else queue_words(0, ahead)} ahead of this one")
+    return f"Waiting for a worker: {', '.join(parts)} (each worker takes one at a time, oldest first)."
 
 
 def what_words(job: dict) -> str:
@@ -292,7 +302,7 @@ def job_view(job: dict):
     stage = job.get("stage") or {"queued": "Waiting for a worker…", "running": "Running…"}.get(state, state)
     stage = stage_heading(stage, job)  # review 27B: "teacher — lstm epoch 3/80 ..." read as raw log text
     if state == "queued":  # review 27B: "queued" alone, with other jobs ahead of it and nothing said of them
-        stage = waiting_words(job.get("queued_ahead"), job.get("running"))
+        stage = waiting_words(job.get("queued_ahead"), job.get("running"), job.get("running_left_seconds"))
     if job.get("message"):
         stage = f"{stage} — {job['message']}"
     error = job.get("error") if state == "failed" else None
