@@ -25,6 +25,7 @@ from awd_studio.models.explain.masks import coefficient_image, coefficient_image
 from awd_studio.models.explain.plots import mask_by_scale_1d
 from awd_studio.models.files import atomic_write_bytes
 from awd_studio.models.filters import lowpass_filter, orthogonal_wavelet_names
+from awd_studio.models.options import Real, Whole
 from awd_studio.models.pipeline.explain_inputs import explained_wavelet, load_explain_context, student_spec
 from awd_studio.models.pipeline.workdir import write_npz
 from awd_studio.models.validation import InputError
@@ -71,12 +72,12 @@ class ExplainRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    example: int = Field(0, ge=0, description="index of the test example")
-    lam: float = Field(DEFAULTS["lam"], ge=0.0, le=10.0, allow_inf_nan=False, description="sparsity weight")
+    example: Whole = Field(0, ge=0, description="index of the test example")
+    lam: Real = Field(DEFAULTS["lam"], ge=0.0, le=10.0, allow_inf_nan=False, description="sparsity weight")
     wavelet: str = Field("learned", description="learned, initial or an orthogonal PyWavelets name")
     model: Literal["teacher", "student"] = "teacher"
     perturbation: Literal["gaussian", "zero", "uniform"] = "gaussian"
-    steps: int = Field(DEFAULTS["steps"], ge=10, le=MAX_STEPS, description="Adam steps")
+    steps: Whole = Field(DEFAULTS["steps"], ge=10, le=MAX_STEPS, description="Adam steps")
     baseline: bool = True
 
     _known_wavelet = field_validator("wavelet")(_check_wavelet)
@@ -88,12 +89,12 @@ class MaskRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    example: int = Field(0, ge=0)
+    example: Whole = Field(0, ge=0)
     space: Literal["pixel", "wavelet"] = "pixel"
     wavelet: str = "learned"
     model: Literal["teacher", "student"] = Field("teacher", description="whose output to evaluate: the teacher, or "
                                                  "the AWD series student (time series only)")
-    mask: list[float] | list[list[float]] = Field(..., min_length=1, max_length=4096,
+    mask: list[Real] | list[list[Real]] = Field(..., min_length=1, max_length=4096,
                                                   description="values in [0, 1]: pixel, the example's shape (or "
                                                               "flat); wavelet, one value per coefficient (flat), "
                                                               "a series' list of bands or a map's coefficient "

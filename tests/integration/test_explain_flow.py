@@ -157,6 +157,8 @@ def test_a_malformed_mask_is_refused_at_once_without_a_worker(client, series_job
     ({"lam": -1}, "lam"), ({"lam": 99}, "lam"), ({"wavelet": "bior2.2"}, "wavelet"), ({"model": "oracle"}, "model"),
     ({"steps": 5}, "steps"), ({"example": 10_000}, "example"), ({"perturbation": "pink"}, "perturbation"),
     ({"surprise": 1}, "surprise"),
+    # review 40B: a boolean or a string passed as a number (example 1, λ 0.3), as the job options refuse them
+    ({"example": True}, "example"), ({"lam": "0.3"}, "lam"), ({"steps": "20"}, "steps"),
 ])
 def test_bad_bodies_get_one_sentence(client, series_job, body, field):
     response = client.post(f"/api/results/{series_job}/explain", json={**FAST, **body})
