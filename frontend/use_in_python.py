@@ -69,13 +69,13 @@ def python_snippet(bundle: dict) -> str:
         predict = (f'predict_from_bundle(RESULT, X, model="baseline_wavelet")  # cross-validation kept {initial}; '
                    'model="awd" for the distilled student')
         get_wavelet = (f'wavelet_from_result(RESULT, which="initial")  # {initial}, which cross-validation kept; '
-                       'which="selected": the learned one')
+                       'which="learned": the learned one')
         filter_line = f'print("{initial} lowpass filter h:", np.round(wavelet.rec_lo, 4))'
     else:
         stored = "y_pred_awd"
         predict = ('predict_from_bundle(RESULT, X, model="awd")  # the distilled (AWD) student; '
                    'model="baseline_wavelet" for the initial')
-        get_wavelet = "wavelet_from_result(RESULT)  # the learned wavelet as a pywt.Wavelet"
+        get_wavelet = "wavelet_from_result(RESULT)  # the learned wavelet, which the result recommends"
         filter_line = 'print("learned lowpass filter h:", np.round(wavelet.rec_lo, 4))'
 
     levels, mode = int(wavelet.get("levels") or 1), str(wavelet.get("mode") or "periodization")

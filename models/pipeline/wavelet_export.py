@@ -12,34 +12,40 @@ from awd_studio.models.validation import InputError
 __all__ = ["wavelet_from_result"]
 
 
-def wavelet_from_result(result, which="selected", name=None):
-    """The learned (or initial) wavelet of a result as a ``pywt.Wavelet``.
+def wavelet_from_result(result, which="recommended", name=None):
+    """The wavelet of a result, learned or initial, as a ``pywt.Wavelet``.
 
     Parameters
     ----------
     result : dict, str or Path
         A result bundle (``result.json`` read as a dict), the path of ``result.json``, or its directory (or a
         folder with the run's downloaded ``awd-<run>-result.json``).
-    which : {"selected", "initial"} or int, default="selected"
-        The wavelet the result selected, its initial wavelet, or the filter of grid point ``i``.
+    which : {"recommended", "learned", "initial"} or int, default="recommended"
+        ``"recommended"``: the wavelet of the student the result recommends (``predict_from_bundle``'s default
+        model): the initial wavelet when cross-validation kept it (``selection.choice == "initial"``), else the
+        learned one. ``"learned"``: the learned filter of the grid point cross-validation chose (``wavelet.h``;
+        ``"selected"`` is an older name of it). ``"initial"``: the wavelet the distillation started from. An
+        int ``i``: the learned filter of grid point ``i``.
     name : str or None, default=None
         The wavelet's name in PyWavelets; None: ``"awd"`` for a learned filter, the initial wavelet's own name
-        (``wavelet.init``, e.g. ``"db5"``) for ``which="initial"``.
+        (``wavelet.init``, e.g. ``"db5"``) for the initial one.
 
     Returns
     -------
     pywt.Wavelet
-        ``rec_lo`` is the learned lowpass ``h`` (:func:`models.filters.to_pywt`); use it with the bundle's
+        ``rec_lo`` is the lowpass ``h`` (:func:`models.filters.to_pywt`); use it with the bundle's
         ``wavelet.mode`` and ``wavelet.levels`` (``pywt.wavedec(x, w, level=levels, mode=mode)``).
 
     Examples
     --------
     >>> import pywt
-    >>> w = wavelet_from_result({"wavelet": {"h": list(pywt.Wavelet("db2").rec_lo)}})
-    >>> [round(v, 6) for v in w.rec_lo] == [round(v, 6) for v in pywt.Wavelet("db2").rec_lo], w.name
+    >>> db2, db3 = list(pywt.Wavelet("db2").rec_lo), list(pywt.Wavelet("db3").rec_lo)
+    >>> w = wavelet_from_result({"wavelet": {"h": db3}})
+    >>> [round(v, 6) for v in w.rec_lo] == [round(v, 6) for v in db3], w.name
     (True, 'awd')
-    >>> wavelet_from_result({"wavelet": {"init": "db2", "init_h": list(pywt.Wavelet("db2").rec_lo)}}, "initial").name
-    'db2'
+    >>> kept = {"selection": {"choice": "initial"}, "wavelet": {"h": db3, "init": "db2", "init_h": db2}}
+    >>> wavelet_from_result(kept).name, wavelet_from_result(kept, "learned").name
+    ('db2', 'awd')
     """
     if not isinstance(result, dict):
         path = Path(result)
@@ -48,15 +54,18 @@ def wavelet_from_result(result, which="selected", name=None):
             raise InputError("result", f"{path} does not exist", "pass a result directory or its result.json")
         result = json.loads(path.read_text())
     wavelet = result.get("wavelet") or {}
-    if which == "selected":
+    if which == "recommended":
+        kept_initial = (result.get("selection") or {}).get("choice") == "initial" and wavelet.get("init_h")
+        which = "initial" if kept_initial else "learned"
+    if which in ("learned", "selected"):
         h = wavelet.get("h")
     elif which == "initial":
         h = wavelet.get("init_h")
-    elif isinstance(which, int) and 0 <= which < len(result.get("grid") or []):
+    elif isinstance(which, int) and not isinstance(which, bool) and 0 <= which < len(result.get("grid") or []):
         h = result["grid"][which]["h"]
     else:
         raise InputError("which", f"{which!r} is not a wavelet of this result",
-                         "use 'selected', 'initial' or a grid index")
+                         "use 'recommended', 'learned', 'initial' or a grid index")
     if not h:
         raise InputError("result", "holds no learned filter (wavelet.h)", "pass a result bundle of AWD Studio")
     if name is None:

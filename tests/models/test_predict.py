@@ -601,3 +601,21 @@ def test_maps_made_with_other_noise_than_the_training_maps_are_warned_of(maps, t
         "these maps were made with shape noise of 30 galaxies per arcmin² and 1′ smoothing, the training maps with "
         "no shape noise, no smoothing")
     assert not any("training maps with" in w for w in predict_file(out, tmp_path / "clean.npz")["warnings"])
+
+
+def test_the_default_wavelet_is_the_recommended_students(series, tmp_path):
+    """Review 40B: ``wavelet_from_result(dir)`` gave the learned filter while ``predict_from_bundle(dir, X)`` predicted
+    with the initial wavelet's student, cross-validation having kept it: both defaults now follow the result."""
+    bundle, out, _ = series
+    kept = tmp_path / "kept"
+    shutil.copytree(out, kept)
+    on_disk = json.loads((kept / "result.json").read_text())
+    on_disk["selection"] = {**(on_disk.get("selection") or {}), "choice": "initial"}
+    (kept / "result.json").write_text(json.dumps(on_disk))
+    assert load_student(kept)[0] is not None and recommended_model(on_disk) == "baseline_wavelet"
+    np.testing.assert_allclose(wavelet_from_result(kept).rec_lo, bundle["wavelet"]["init_h"])
+    np.testing.assert_allclose(wavelet_from_result(kept, "learned").rec_lo, bundle["wavelet"]["h"])
+    np.testing.assert_allclose(wavelet_from_result(kept, "selected").rec_lo, bundle["wavelet"]["h"])  # older name
+    np.testing.assert_allclose(wavelet_from_result(out).rec_lo, bundle["wavelet"]["h"])  # the AWD student's
+    with pytest.raises(InputError, match="recommended"):
+        wavelet_from_result(kept, True)
