@@ -1,6 +1,8 @@
 """Durations and run-time estimates in words, for the configure page and the ``awd`` command (imports neither
 dash nor torch, so the command can use it)."""
 
+import math
+
 __all__ = ["format_seconds", "stage_words", "STAGE_WORDS"]
 
 
@@ -11,8 +13,10 @@ def format_seconds(seconds: float | None) -> str:
     --------
     >>> format_seconds(44.6), format_seconds(200), format_seconds(3900), format_seconds(None)
     ('45 s', '3 min 20 s', '1 h 05 min', '—')
+    >>> format_seconds(float("nan"))
+    '—'
     """
-    if seconds is None:
+    if seconds is None or not math.isfinite(float(seconds)):
         return "—"
     seconds = max(0, int(round(float(seconds))))
     if seconds < 60:

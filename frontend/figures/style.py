@@ -243,6 +243,15 @@ def as_array(values: Any) -> np.ndarray | None:
     return a if a.size else None
 
 
+def _short_of_one(value: float, text: str) -> str:
+    """``text``, unless it prints a number of magnitude under 1 as 1 (an R² of 0.9996 as "1" or "1.000" read as a
+    perfect score: review 40B); then the value with the fewest decimals, from 4, that keep it under 1."""
+    if not 0 < abs(value) < 1 or abs(float(text)) < 1:
+        return text
+    decimals = next((d for d in range(4, 17) if abs(round(value, d)) < 1), 17)
+    return f"{value:.{decimals}f}"
+
+
 def fmt_number(value: Any, digits: int = 3) -> str:
     """A number as figures, tables and page labels print it.
 
@@ -265,6 +274,8 @@ def fmt_number(value: Any, digits: int = 3) -> str:
     --------
     >>> fmt_number(0.012345), fmt_number(123456), fmt_number(None), fmt_number(0.5, 2), fmt_number(1130.4)
     ('0.0123', '1.23e+05', '—', '0.5', '1130')
+    >>> fmt_number(0.9996, 3), fmt_number(-0.99996, 4), fmt_number(1.0)  # under 1 in magnitude: never "1"
+    ('0.9996', '-0.99996', '1')
     """
     if value is None:
         return "—"
@@ -280,7 +291,7 @@ def fmt_number(value: Any, digits: int = 3) -> str:
         return f"{value:.{max(digits - 1, 1)}e}"
     if abs(value) >= 10 ** digits:
         return f"{value:.0f}"
-    return f"{value:.{digits}g}"
+    return _short_of_one(value, f"{value:.{digits}g}")
 
 
 def common_decimals(values, digits: int = 3) -> int | None:
@@ -311,7 +322,7 @@ def fmt_decimals(value: Any, decimals: int | None, digits: int = 3) -> str:
     """
     if decimals is None or not isinstance(value, int | float) or not math.isfinite(value):
         return fmt_number(value, digits)
-    return f"{float(value):.{decimals}f}"
+    return _short_of_one(float(value), f"{float(value):.{decimals}f}")
 
 
 def fmt_score(value: Any) -> str:
@@ -320,8 +331,8 @@ def fmt_score(value: Any) -> str:
 
     Examples
     --------
-    >>> fmt_score(0.8), fmt_score(-38.04), fmt_score(None), fmt_score(-0.0004)
-    ('0.800', '-38.040', '—', '-4.00e-04')
+    >>> fmt_score(0.8), fmt_score(-38.04), fmt_score(None), fmt_score(-0.0004), fmt_score(0.9996)
+    ('0.800', '-38.040', '—', '-4.00e-04', '0.9996')
     """
     try:
         number = float(value)
@@ -329,4 +340,4 @@ def fmt_score(value: Any) -> str:
         return fmt_number(value)
     if math.isnan(number) or number == 0 or abs(number) < 1e-3 or abs(number) >= 1e4:
         return fmt_number(value)
-    return f"{number:.3f}"
+    return _short_of_one(number, f"{number:.3f}")
