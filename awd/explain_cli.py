@@ -1,7 +1,7 @@
 """``awd explain RESULT --example K``: explain one prediction of a result from the terminal.
 
-Writes ``explanation.png`` (input | cartoon | mask per scale | pixel-mask baseline), ``arrays.npz`` (readable
-with ``np.load(..., allow_pickle=False)``) and ``summary.json`` into ``--out`` (default
+Writes ``explanation.png`` and ``explanation.svg`` (input | cartoon | mask per scale | pixel-mask baseline),
+``arrays.npz`` (readable with ``np.load(..., allow_pickle=False)``) and ``summary.json`` into ``--out`` (default
 ``RESULT/explanation-<K>``). RESULT is the directory ``awd distill --out`` wrote.
 """
 
