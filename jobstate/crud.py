@@ -329,6 +329,8 @@ def requeue_stopped(session: Session, *, worker_prefixes: list[str]) -> list[tup
 
     Parameters
     ----------
+    session : sqlalchemy.orm.Session
+        Each job put back is committed on it at once (one compare-and-set per job, as every transition here).
     worker_prefixes : list of str
         Celery node names up to their ``@`` (``"awd-123-4567"``): the workers being stopped.
 

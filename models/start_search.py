@@ -177,9 +177,11 @@ def search_lowpass_starts(loss_and_gradient, filter_length, n_starts, *, steps=S
         Most end points returned. End points whose losses agree to 1e-4 (relative) count as one.
     seed : int, default=0
         Seeds the random angles.
-    dtype, device, default=torch.float32, "cpu"
+    dtype : torch.dtype, default=torch.float32
         Of the angles and the filters passed to ``loss_and_gradient`` (the search only has to find basins;
         float32 is twice as fast as float64 here and found the same ones).
+    device : str or torch.device, default="cpu"
+        Where the search runs: on a GPU every start descends in one batch, on the CPU in chunks (see ``on_step``).
     on_step : callable, optional
         ``on_step(step, steps)``: the search's progress, called in the calling thread. On the CPU the starts
         descend in chunks (:data:`SEARCH_CHUNK`, one per thread of the job) and ``step`` is the share of them
