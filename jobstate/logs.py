@@ -20,7 +20,7 @@ import re
 import sys
 from contextlib import contextmanager
 
-__all__ = ["KeyValueFormatter", "JobIdFilter", "configure_logging", "job_context", "job_fields", "current_job"]
+__all__ = ["KeyValueFormatter", "JobIdFilter", "configure_logging", "job_context", "job_fields"]
 
 _CURRENT_JOB: contextvars.ContextVar = contextvars.ContextVar("awd_current_job", default=None)
 #: A Celery task id of ours: the job id, a dot and 8 hex digits (see jobstate.dispatch.enqueue_job).
@@ -48,11 +48,6 @@ def job_context(job_id: str | None, attempt: int | None = None):
         yield
     finally:
         _CURRENT_JOB.reset(token)
-
-
-def current_job() -> dict | None:
-    """The fields set by the innermost :func:`job_context`, or ``None``."""
-    return _CURRENT_JOB.get()
 
 
 class JobIdFilter(logging.Filter):

@@ -12,10 +12,7 @@ from typing import Any
 
 from awd_studio.models.options import grid_preset
 
-__all__ = ["SUMMARY_KEYS", "summarize_result", "resolved_options", "grid_size"]
-
-#: What a summary holds (every value may be None when the bundle lacks it).
-SUMMARY_KEYS = ("metric", "awd_test", "teacher_test", "teacher", "choice", "n_lambdas", "n_gammas")
+__all__ = ["summarize_result", "resolved_options", "grid_size"]
 
 
 def _number(value) -> float | None:

@@ -24,7 +24,7 @@ import pywt
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 __all__ = [
-    "Mode", "BOUNDARY_MODES", "Parametrization", "Attribution", "Teacher", "TEACHER_ARCHITECTURES",
+    "Mode", "Parametrization", "Attribution", "Teacher", "TEACHER_ARCHITECTURES",
     "DEFAULT_TEACHER", "AUTO_TEACHERS", "TEACHERS_BY_KIND",
     "GradientPath", "GRADIENT_PATH_ALIASES", "GridPreset", "SelectionRule", "InputScaling", "TeacherAugment",
     "StudentPenalty", "SeriesFeatures", "PeakCovariance", "PeakResponse", "PeakRange", "Kind", "MAX_EPOCHS",
@@ -53,10 +53,6 @@ class Mode(StrEnum):
     PERIODIZATION = "periodization"
     ZERO = "zero"
     SYMMETRIC = "symmetric"
-
-
-#: The modes the transform itself implements (``auto`` resolves to one of them).
-BOUNDARY_MODES = tuple(m.value for m in Mode if m is not Mode.AUTO)
 
 
 class Parametrization(StrEnum):

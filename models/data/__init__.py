@@ -8,13 +8,12 @@
 - ``make_cl_table.py`` regenerates ``cl_table.npz`` (needs pyccl; not imported by the app)
 """
 
-from awd_studio.models.data.dataset import KINDS, Dataset, content_sha256, save_npz, split_dataset, summarize
+from awd_studio.models.data.dataset import Dataset, content_sha256, save_npz, split_dataset, summarize
 from awd_studio.models.data.examples import EXAMPLE_DESCRIPTIONS, EXAMPLES, make_example, write_example
 from awd_studio.models.data.readers import DEFAULT_MAX_BYTES, FORMATS, detect_format, load_dataset, load_maps
 
 __all__ = [
     "Dataset",
-    "KINDS",
     "summarize",
     "split_dataset",
     "save_npz",

@@ -20,9 +20,7 @@ from awd_studio.models.files import as_if_created
 from awd_studio.models.validation import InputError, check_signals, check_targets, signal_kind
 
 __all__ = ["Dataset", "summarize", "split_dataset", "split_sizes", "held_out_indices", "held_out_groups", "save_npz",
-           "content_sha256", "KINDS"]
-
-KINDS = ("timeseries", "image")
+           "content_sha256"]
 
 
 @dataclass
