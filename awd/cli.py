@@ -56,13 +56,15 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"awd-studio {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    from awd_studio.models.data.examples import EXAMPLE_INFO
+
+    # one paragraph an example, in the words GET /api/examples serves
+    examples = "\n\n".join(textwrap.fill(f"{name}: {info.description}", 79, subsequent_indent="  ")
+                           for name, info in EXAMPLE_INFO.items())
     ex = sub.add_parser("example", help="write an example dataset (.npz)",
-                        description="Write one of the simulated examples: synthetic (series of length 64 whose "
-                                    "target is a sparse linear function of their db5 coefficients, the paper's "
-                                    "section 4.1), cme (clathrin-like fluorescence traces of length 40 with the "
-                                    "recruitment peak as target, section 4.2) or lensing (64 x 64 convergence-like "
-                                    "maps with Omega_m and sigma_8 as targets, section 4.3).")
-    ex.add_argument("name", choices=["synthetic", "cme", "lensing"], help="which example")
+                        description=f"Write one of the simulated examples.\n\n{examples}",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ex.add_argument("name", choices=list(EXAMPLE_INFO), help="which example")
     ex.add_argument("--out", required=True, help="output .npz file (an existing file is refused without --force)")
     ex.add_argument("--force", action="store_true", help=_FORCE_HELP)
     ex.add_argument("--n", type=int, default=None, help="number of samples (default: the example's own)")

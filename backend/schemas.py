@@ -118,9 +118,10 @@ class DatasetsPublic(BaseModel):
 
 
 class ExamplePublic(BaseModel):
-    """A built-in example dataset."""
+    """A built-in example dataset (``models.data.examples.EXAMPLE_INFO``)."""
 
     name: str
+    label: str = Field(description="its name in a list of the examples")
     kind: str
     description: str
 

@@ -20,9 +20,9 @@ from awd_studio.backend.schemas import (
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.storage import sha256_file
 from awd_studio.models.data import EXAMPLES, make_example, save_npz, summarize
-from awd_studio.models.data.examples import LENSING_OPTIONS
+from awd_studio.models.data.examples import EXAMPLE_INFO, LENSING_OPTIONS
 
-__all__ = ["router", "EXAMPLE_INFO", "EXAMPLE_SAMPLE_SIZE", "EXAMPLE_DEFAULT_N"]
+__all__ = ["router", "EXAMPLE_SAMPLE_SIZE", "EXAMPLE_DEFAULT_N"]
 
 #: Values per sample of each example (length, or H * W): with n, the size of the data to generate.
 EXAMPLE_SAMPLE_SIZE = {"synthetic": 64, "cme": 40, "lensing": 64 * 64}
@@ -31,16 +31,6 @@ EXAMPLE_DEFAULT_N = {"synthetic": 3000, "cme": 3941, "lensing": 1500}
 
 router = APIRouter(prefix="/examples", tags=["examples"], dependencies=[Depends(require_owner)],
                    responses=OWNER_ERRORS)
-
-EXAMPLE_INFO = {
-    "synthetic": ("timeseries", "Simulated time series whose target depends on a few known wavelet "
-                                "coefficients: a check that AWD recovers the ground truth."),
-    "cme": ("timeseries", "Simulated clathrin fluorescence traces of clathrin-mediated endocytosis (CME); the "
-                          "target is the auxilin signal, as in the paper's molecular-partner study."),
-    "lensing": ("image", "Simulated weak-lensing convergence maps; the target is the cosmological "
-                         "matter density, as in the paper's cosmology study."),
-}
-
 
 def _make(name: str, n, seed: int, paths, observed=None):
     dataset = make_example(name, n=n, seed=seed, **(observed or {}))
@@ -55,9 +45,10 @@ def _make(name: str, n, seed: int, paths, observed=None):
 
 @router.get("", response_model=ExamplesPublic, responses=NO_QUERY_ERROR)
 def list_examples():
-    """The example datasets AWD Studio can generate."""
-    data = [ExamplePublic(name=n, kind=EXAMPLE_INFO.get(n, ("timeseries", ""))[0],
-                          description=EXAMPLE_INFO.get(n, ("", n))[1]) for n in EXAMPLES]
+    """The example datasets AWD Studio can generate: each one's name, label, data kind and description
+    (``models.data.examples.EXAMPLE_INFO``)."""
+    data = [ExamplePublic(name=name, label=info.label, kind=info.kind, description=info.description)
+            for name, info in EXAMPLE_INFO.items()]
     return ExamplesPublic(data=data, count=len(data))
 
 

@@ -34,6 +34,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.DROPZONE)
     #: The ``type`` of the example buttons' pattern-matching ids (``{"type": EXAMPLE, "name": ...}``).
     EXAMPLE = "home-example"
     EXAMPLE_STATUS = "home-example-status"
+    #: The list of the examples, filled from ``GET /api/examples`` when the page opens.
+    EXAMPLE_LIST = "home-example-list"
     #: The dataset to preview: ``?dataset=``, an example just made, or an upload (set by assets/awd.js).
     DATASET_ID = "home-dataset-id"
     ERROR = "home-error"
@@ -63,12 +65,6 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.DROPZONE)
 
 size_graphs_to_their_figures(ids.PREVIEW_GRAPH, ids.TARGET_GRAPH)
 
-EXAMPLES = [
-    ("synthetic", "Synthetic", "Gaussian noise whose target is three db5 coefficients (the paper's recovery test: "
-     "the form starts from sym5, and the result says how close distillation comes to db5)."),
-    ("cme", "Clathrin (CME)", "Fluorescence traces; predict the auxilin peak (time series)."),
-    ("lensing", "Weak lensing", "Convergence maps; predict the cosmology (maps)."),
-]
 ACCEPT = ".npz,.npy,.csv,.tsv,.txt,.fits,.fit,.fts,.h5,.hdf5,.mat"
 
 #: The words of the upload's fields on this page: the name field's placeholder, the tile field's label, the buttons
@@ -134,22 +130,49 @@ def _upload_card():
 TILE_MIN_PX = 16
 
 
-def _examples_card():
-    buttons = [
-        dbc.ListGroupItem([
-            html.Div([html.Strong(label), html.Div(desc, className="small text-muted")]),
+def example_items(examples: list[dict]) -> list:
+    """The examples' rows, each with its "Use" button: ``GET /api/examples``'s ``data`` (``name``, ``label``,
+    ``kind``, ``description``; the service's words, ``models.data.examples.EXAMPLE_INFO``).
+
+    Examples
+    --------
+    >>> row = example_items([{"name": "cme", "label": "Clathrin (CME)", "kind": "timeseries",
+    ...                       "description": "Clathrin-like traces."}])[0]
+    >>> row.children[1].id, row.children[1].title
+    ({'type': 'home-example', 'name': 'cme'}, 'Use the Clathrin (CME) example')
+    """
+    rows = []
+    for example in examples:
+        name = example["name"]
+        label = example.get("label") or name
+        rows.append(dbc.ListGroupItem([
+            html.Div([html.Strong(label),
+                      html.Div(f"{kind_label(example.get('kind'))} · {example.get('description', '')}",
+                               className="small text-muted")]),
             # named by its example, not "Use" three times for a screen reader (review 22)
             dbc.Button(["Use", html.Span(f" the {label} example", className="visually-hidden")],
                        id={"type": ids.EXAMPLE, "name": name}, color="primary", size="sm",
                        className="ms-3", n_clicks=0, title=f"Use the {label} example"),
-        ], className="d-flex justify-content-between align-items-center")
-        for name, label, desc in EXAMPLES
-    ]
+        ], className="d-flex justify-content-between align-items-center"))
+    return rows
+
+
+def _examples_card():
     return dbc.Card(dbc.CardBody([
         html.H2(["…or try an example", help_link("example")], className="h5"),
-        dbc.ListGroup(buttons, flush=True),
+        dbc.ListGroup(id=ids.EXAMPLE_LIST, flush=True),
         dcc.Loading(html.Div(id=ids.EXAMPLE_STATUS, className="small text-muted mt-2"), type="dot"),
     ]), className="shadow-sm h-100")
+
+
+@callback(Output(ids.EXAMPLE_LIST, "children"), Input(ids.EXAMPLE_LIST, "id"))
+async def load_examples(_):
+    """The examples as the service lists them (``GET /api/examples``), when the page opens."""
+    try:
+        listed = await get_client().list_examples()
+    except ApiError as err:
+        return dbc.ListGroupItem(f"Could not list the examples: {err.message}", className="small text-danger")
+    return example_items(listed.get("data") or [])
 
 
 def layout(dataset: str | None = None, **_):

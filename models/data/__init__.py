@@ -9,7 +9,7 @@
 """
 
 from awd_studio.models.data.dataset import Dataset, content_sha256, save_npz, split_dataset, summarize
-from awd_studio.models.data.examples import EXAMPLE_DESCRIPTIONS, EXAMPLES, make_example, write_example
+from awd_studio.models.data.examples import EXAMPLE_INFO, EXAMPLES, make_example, write_example
 from awd_studio.models.data.readers import DEFAULT_MAX_BYTES, FORMATS, detect_format, load_dataset, load_maps
 
 __all__ = [
@@ -24,7 +24,7 @@ __all__ = [
     "FORMATS",
     "DEFAULT_MAX_BYTES",
     "EXAMPLES",
-    "EXAMPLE_DESCRIPTIONS",
+    "EXAMPLE_INFO",
     "make_example",
     "write_example",
 ]

@@ -6,28 +6,61 @@ or :func:`make_example`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from awd_studio.models.data.dataset import Dataset, save_npz
 from awd_studio.models.data.simulate_cme import simulate_cme
 from awd_studio.models.data.simulate_lensing import simulate_lensing
 from awd_studio.models.data.simulate_synthetic import simulate_synthetic
+from awd_studio.models.options import Kind
 from awd_studio.models.validation import InputError
 
-__all__ = ["EXAMPLES", "EXAMPLE_DESCRIPTIONS", "LENSING_OPTIONS", "MAX_GALAXY_DENSITY", "MAX_SMOOTHING_ARCMIN",
+__all__ = ["EXAMPLES", "EXAMPLE_INFO", "ExampleInfo", "LENSING_OPTIONS", "MAX_GALAXY_DENSITY", "MAX_SMOOTHING_ARCMIN",
            "make_example", "write_example"]
-
-EXAMPLES = ("synthetic", "cme", "lensing")
 
 _SIMULATORS = {"synthetic": simulate_synthetic, "cme": simulate_cme, "lensing": simulate_lensing}
 
-#: One line per example, for menus and ``GET /api/examples``.
-EXAMPLE_DESCRIPTIONS = {
-    "synthetic": "Gaussian series (length 64); y linear in three db5 coefficients of cD3 (paper 4.1). 3000 samples.",
-    "cme": "Clathrin-like fluorescence traces (length 40); target auxilin-like amplitude (paper 4.2). 3941 events.",
-    "lensing": "Lognormal weak-lensing convergence maps (64x64, 3.5 deg); targets Omega_m, sigma_8 over 10 "
-               "cosmologies (paper 4.3). 1500 maps.",
+
+@dataclass(frozen=True)
+class ExampleInfo:
+    """How one example is named and what it is.
+
+    Attributes
+    ----------
+    label : str
+        Its name in a list of the examples (the home page's).
+    kind : {"timeseries", "image"}
+        What one sample is.
+    description : str
+        What the simulator makes and what the target is, in one or two sentences (each simulator's docstring
+        says how, and its limits).
+    """
+
+    label: str
+    kind: str
+    description: str
+
+
+#: Every example, in one place: ``GET /api/examples`` serves this table (the home page lists the examples from
+#: there) and ``awd example --help`` reads it.
+EXAMPLE_INFO = {
+    "synthetic": ExampleInfo(
+        "Synthetic", Kind.TIMESERIES.value,
+        "Gaussian noise series of length 64 whose target is linear in three db5 coefficients (of cD3) plus noise: "
+        "the paper's recovery test (section 4.1). Start from another wavelet, e.g. sym5, and see how close "
+        "distillation comes to db5."),
+    "cme": ExampleInfo(
+        "Clathrin (CME)", Kind.TIMESERIES.value,
+        "Clathrin-like fluorescence traces of endocytic events, length 40; the target is the mean auxilin "
+        "amplitude (about 0 for abortive events), as in the paper's molecular-partner study (section 4.2)."),
+    "lensing": ExampleInfo(
+        "Weak lensing", Kind.IMAGE.value,
+        "Lognormal weak-lensing convergence maps, 64 x 64 pixels over 3.5 deg, from 10 cosmologies; the targets "
+        "are Omega_m and sigma_8, as in the paper's cosmology study (section 4.3)."),
 }
+#: The examples' names.
+EXAMPLES = tuple(EXAMPLE_INFO)
 
 
 #: The lensing example's observational options (:func:`make_example`): shape noise and smoothing.
@@ -44,7 +77,7 @@ def make_example(name: str, n: int | None = None, seed: int = 0, *, galaxy_densi
     Parameters
     ----------
     name : {"synthetic", "cme", "lensing"}
-        Which example (see :data:`EXAMPLE_DESCRIPTIONS` and each simulator's docstring for what it simulates
+        Which example (see :data:`EXAMPLE_INFO` and each simulator's docstring for what it simulates
         and its limits).
     n : int or None, default=None
         Total number of samples (train + test); ``None`` uses the simulator's default (3000, 3941, 1500).

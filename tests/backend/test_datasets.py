@@ -297,6 +297,13 @@ def test_storage_quota_is_507(make_client, data_dir):
 def test_examples_list_and_create(client):
     listed = client.get("/api/examples").json()
     assert {e["name"] for e in listed["data"]} >= {"synthetic", "cme", "lensing"}
+    # the science's one table of the examples, served as it is (the route kept words of its own, which said the
+    # CME target was "the auxilin signal" and the lensing one "the matter density")
+    from awd_studio.models.data.examples import EXAMPLE_INFO
+
+    assert listed["data"] == [{"name": name, "label": info.label, "kind": info.kind, "description": info.description}
+                              for name, info in EXAMPLE_INFO.items()]
+    assert "mean auxilin amplitude" in EXAMPLE_INFO["cme"].description
     made = client.post("/api/examples/synthetic", json={"n": 100, "seed": 1})
     assert made.status_code == 201, made.text
     assert made.json()["source"] == "example" and made.json()["n"] + (made.json()["n_test"] or 0) >= 80

@@ -155,6 +155,20 @@ def test_home_preview_cautions_on_the_rows_left_out():
            "trained without them has not seen such traces, and its results do not apply to them." in text, text
 
 
+def test_home_lists_the_examples_the_service_serves():
+    """The home page kept words of its own for the examples ("predict the auxilin peak"); it lists them as
+    GET /api/examples serves them, from models.data.examples.EXAMPLE_INFO."""
+    from awd_studio.models.data.examples import EXAMPLE_INFO
+
+    home = page("home")
+    rows = run(home.load_examples(home.ids.EXAMPLE_LIST))
+    assert [row.children[1].id["name"] for row in rows] == list(EXAMPLE_INFO)
+    for row, info in zip(rows, EXAMPLE_INFO.values()):
+        label, words = row.children[0].children
+        assert label.children == info.label and words.children.endswith(info.description)
+    assert "auxilin peak" not in str(rows)
+
+
 def test_home_example_callback(service, monkeypatch):
     home = page("home")
 

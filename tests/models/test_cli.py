@@ -18,6 +18,19 @@ def test_example_writes_a_readable_file(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
+def test_example_help_describes_each_example_as_the_api_does(capsys):
+    """The help said the CME target was the "recruitment peak", the API "the auxilin signal", the home page "the
+    auxilin peak": the simulator's target is the mean auxilin amplitude. One table, models.data.EXAMPLE_INFO."""
+    from awd_studio.models.data.examples import EXAMPLE_INFO
+
+    with pytest.raises(SystemExit):
+        main(["example", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for name, info in EXAMPLE_INFO.items():
+        assert f"{name}: {info.description}" in text
+    assert "recruitment peak" not in text and "mean auxilin amplitude" in text
+
+
 def test_the_lensing_example_can_carry_shape_noise_and_smoothing(tmp_path, capsys):
     """Review 32A: the simulator's shape noise and smoothing were not reachable from the command line."""
     import numpy as np

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from awd_studio.models.data import EXAMPLES, load_dataset, make_example, summarize, write_example
+from awd_studio.models.data import EXAMPLE_INFO, EXAMPLES, load_dataset, make_example, summarize, write_example
 from awd_studio.models.data.simulate_lensing import _ell_grid, convergence_power, lensing_maps
 from awd_studio.models.data.simulate_synthetic import synthetic_beta, wavelet_coefficients
 from awd_studio.models.validation import InputError
@@ -22,6 +22,7 @@ def test_deterministic_given_seed(name):
     assert not np.array_equal(a.X, c.X)
     assert a.n + a.n_test == SMALL[name] and a.n_test > 0
     assert a.name == name and a.meta["seed"] == 3
+    assert a.kind == EXAMPLE_INFO[name].kind  # the kind GET /api/examples says
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
