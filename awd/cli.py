@@ -502,10 +502,15 @@ def _add_predict_parser(sub):
                                   "target, y_pred_<name> for a map student's whole class row); an existing file "
                                   "is refused without --force, the data file and files in the result folder always")
     pr.add_argument("--force", action="store_true", help=_FORCE_HELP)
+    from awd_studio.models.pipeline.model_registry import MODELS
+
+    def keys(*kinds):  # the students of these kinds, as the result names them
+        return ", ".join(m.key for m in MODELS if m.kind in kinds)
+
     pr.add_argument("--model", default=None,
-                    help="which student: awd, awd_no_interp, baseline_wavelet; maps also laplace, roberts_cross, "
-                         "peak_heights; random_search when the job ran the teacher-free control; scattering when "
-                         "it ran with --student scattering. Default: the one the result recommends (awd, or "
+                    help=f"which student: {keys('distilled', 'initial')}; maps also {keys('fixed_filter')}; "
+                         f"{keys('control')} when the job ran the teacher-free control; {keys('other')} when it ran "
+                         "with --student scattering. Default: the one the result recommends (awd, or "
                          "baseline_wavelet when cross-validation kept the initial wavelet)")
 
 

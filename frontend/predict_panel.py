@@ -17,20 +17,13 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from awd_studio.frontend.components import run_file_name
 from awd_studio.frontend.figures.grid import kept_initial
-from awd_studio.frontend.figures.style import fmt_number
+from awd_studio.frontend.figures.style import MODEL_LABELS, fmt_number
 from awd_studio.frontend.help_links import help_link
 
 __all__ = ["ids", "panel", "model_options", "answer_children", "answer_csv", "PREVIEW_ROWS"]
 
 #: Predictions listed on the page (all of them are in the CSV).
 PREVIEW_ROWS = 10
-
-#: Readable names of the students a result can predict with, in sentences (one per student of
-#: ``models.pipeline.model_registry``, tests/frontend/test_model_registry.py).
-MODEL_WORDS = {"awd": "AWD (the distilled wavelet)", "baseline_wavelet": "the initial wavelet",
-                "awd_no_interp": "AWD with γ = 0", "laplace": "Laplace filter", "roberts_cross": "Roberts cross",
-                "peak_heights": "raw peak heights", "random_search": "best random wavelet (no teacher)",
-                "scattering": "learned scattering"}
 
 
 class ids:  # noqa: N801 (a namespace of constants)
@@ -93,16 +86,16 @@ def model_options(bundle: dict) -> tuple[list[dict], str | None]:
     ...                                 "selection": {"choice": "initial"}, "wavelet": {"init": "db5"}})
     >>> value
     'baseline_wavelet'
-    >>> [o["label"] for o in options][1]
-    'the initial wavelet, db5 (recommended)'
+    >>> [o["label"] for o in options]
+    ['AWD', 'Initial wavelet, db5 (recommended)']
     """
     students = list((bundle or {}).get("students") or {})
     init = ((bundle or {}).get("wavelet") or {}).get("init")
     recommended = "baseline_wavelet" if kept_initial(bundle or {}) is not None and "baseline_wavelet" in students \
         else "awd" if "awd" in students else (students[0] if students else None)
 
-    def label(name):
-        words = MODEL_WORDS.get(name, name)
+    def label(name):  # each student named as on the rest of the page (style.MODEL_LABELS)
+        words = MODEL_LABELS.get(name, name)
         if name == "baseline_wavelet" and init:
             words = f"{words}, {init}"
         return words + (" (recommended)" if name == recommended else "")
@@ -113,10 +106,10 @@ def model_options(bundle: dict) -> tuple[list[dict], str | None]:
 def answer_children(answer: dict) -> list:
     """What the page says about one prediction answer (``POST .../predict``, JSON): the scores or the note,
     the warnings, and the first :data:`PREVIEW_ROWS` predictions."""
-    model = MODEL_WORDS.get(answer.get("model"), answer.get("model"))
+    model = MODEL_LABELS.get(answer.get("model"), answer.get("model"))
     n = len(answer.get("y_pred") or []) + len(answer.get("y_pred_test") or [])
-    lines = [html.Div([html.Strong(f"{n} prediction{'' if n == 1 else 's'}"), (f" of {answer['target']}" if answer.get("target") else "")
-                       + f" (model: {model})."])]
+    target = f" of {answer['target']}" if answer.get("target") else ""
+    lines = [html.Div([html.Strong(f"{n} prediction{'' if n == 1 else 's'}"), f"{target} (model: {model})."])]
     for split, score in (answer.get("scores") or {}).items():
         r2 = "undefined (every target equal)" if score.get("r2") is None else fmt_number(score["r2"], 4)
         as_classes = "".join(f", {label} {fmt_number(score[key], 4)}" for key, label in (("accuracy", "accuracy"),

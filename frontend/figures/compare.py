@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from awd_studio.frontend.figures.scores import MODEL_ORDER
 from awd_studio.frontend.figures.style import (
     BOTTOM_LEGEND,
     MODEL_LABELS,
@@ -29,11 +30,11 @@ __all__ = ["RUN_COLORS", "MAX_RUNS", "COMPARED_MODELS", "compare_wavelets_figure
 RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 #: The most runs one comparison shows (one colour each).
 MAX_RUNS = len(RUN_COLORS)
-#: The models whose test scores are compared, in the results page's order (a model no run has is left out: the maps'
+#: The models whose test scores are compared: the teacher, the students in the results page's order
+#: (:data:`~frontend.figures.scores.MODEL_ORDER`), the scattering student (a model no run has is left out: the maps'
 #: fixed filters, the teacher-free control ``random_search``, on for 1000 or more series only, and the scattering
 #: student). Review 38A: the maps' fixed baselines, which the verdict of a maps run names, were missing here.
-COMPARED_MODELS = ("teacher", "awd", "awd_no_interp", "baseline_wavelet", "laplace", "roberts_cross", "peak_heights",
-                   "random_search", "scattering")
+COMPARED_MODELS = ("teacher", *MODEL_ORDER, "scattering")
 
 
 def compare_wavelets_figure(bundles: list[dict], labels: list[str]) -> go.Figure:

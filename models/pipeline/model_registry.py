@@ -2,10 +2,18 @@
 
 The bundle names each model by a key (``models["awd"]``, ``models["laplace"]``, ...). What a model is called,
 where it is listed and in which colour it is drawn is decided here and read by the static figures
-(:mod:`models.plots`), the verdict's and the notes' lists of baselines (:mod:`models.pipeline.trust`) and the fixed
-map baselines the final stage fits (:data:`MAP_BASELINES`). The web pages may not import this package (layers), so
-``frontend/figures/style.py`` and ``frontend/figures/scores.py`` keep copies, which
-``tests/frontend/test_model_registry.py`` holds equal to this table: a model added here and forgotten there fails.
+(:mod:`models.plots`), the verdict's and the notes' lists of baselines (:mod:`models.pipeline.trust`), the fixed
+map baselines the final stage fits (:data:`MAP_BASELINES`) and ``awd predict --help``'s list of students.
+
+The copies that remain, each held equal to this table by ``tests/frontend/test_model_registry.py`` (a model added
+here and forgotten there fails):
+
+- the web pages may not import this package (layers), and neither ``GET /api/options`` nor the result bundle carries
+  the models' names, so ``frontend/figures/style.py`` keeps the labels and colours (``MODEL_LABELS``,
+  ``MODEL_COLOURS``) and ``frontend/figures/scores.py`` the order (``MODEL_ORDER``, ``FIXED_FILTER_BASELINES``);
+  the rest of the pages read those two (the Predict panel's choices, the compare page's ``COMPARED_MODELS``);
+- :data:`models.pipeline.verdict.STUDENT_NAMES` names the students inside the verdict's sentences
+  ("initial-wavelet", "raw-peak"), words of their own, with the same keys.
 
 Adding a model: one :class:`ModelInfo` row in :data:`MODELS` (in the order the results page lists them), and for a
 fixed map baseline one entry in :data:`MAP_BASELINES` (how :func:`models.pipeline.students.baseline_student` builds

@@ -31,6 +31,15 @@ def test_example_help_describes_each_example_as_the_api_does(capsys):
     assert "recruitment peak" not in text and "mean auxilin amplitude" in text
 
 
+def test_predict_help_lists_every_student_of_the_registry(capsys):
+    from awd_studio.models.pipeline.model_registry import MODELS
+
+    with pytest.raises(SystemExit):
+        main(["predict", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(m.key in text for m in MODELS if m.kind != "teacher")
+
+
 def test_the_lensing_example_can_carry_shape_noise_and_smoothing(tmp_path, capsys):
     """Review 32A: the simulator's shape noise and smoothing were not reachable from the command line."""
     import numpy as np
