@@ -192,11 +192,12 @@ LATTICE_START_TOL = 1e-8
 def check_lattice_start(wave: str) -> None:
     """Refuse a named wavelet that the orthogonal lattice cannot start from exactly.
 
-    The lattice's angles are recovered from the taps by peeling (:func:`lattice_angles_from_filter`); for
-    PyWavelets' db23 to db38 (46 to 76 taps, with end taps below 1e-10) that loses the filter (db30's start lay
-    0.011 from db30, db38's 0.050: review 30A), so a job "from db30" would start elsewhere without a word; every
-    other haar, db, sym and coif wavelet of PyWavelets passes (all 59 checked on 2026-12-05; a sample in
-    tests/models/test_filters.py).
+    The lattice's angles are recovered from the taps by peeling and a few Gauss-Newton steps
+    (:func:`lattice_angles_from_filter`). Of PyWavelets' 75 haar, db, sym and coif wavelets, 59 are recovered
+    within :data:`LATTICE_START_TOL` and the 16 from db23 to db38 (46 to 76 taps) are not: the peeling leaves
+    their angles off and the polishing steps do not bring them back (they do for db22), so db30's start lay 0.011
+    from db30 and db38's 0.050 (review 30A), and a job "from db30" would start elsewhere without a word. All 75
+    are checked by tests/models/test_filters.py (docs/science.md, "The filters").
 
     Raises
     ------
