@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from awd_studio.models.options import grid_preset
+from awd_studio.models.options import resolve_grid
 
 __all__ = ["summarize_result", "resolved_options", "grid_size"]
 
@@ -124,14 +124,11 @@ def grid_size(config: dict, kind: str | None) -> tuple[int, int] | None:
         γ = 0 always runs (it is the no-interpretation baseline), so it counts even when not listed;
         None when the grid cannot be known (preset of a deleted dataset).
     """
-    lambdas, gammas = config.get("lambdas"), config.get("gammas")
-    if lambdas is None or gammas is None:
-        if kind is None:
-            return None
-        try:
-            preset = grid_preset(kind, str(config.get("grid_preset") or "default"))
-        except ValueError:
-            return None
-        lambdas = lambdas if lambdas is not None else preset["lambdas"]
-        gammas = gammas if gammas is not None else preset["gammas"]
-    return len(set(lambdas)), len(set(gammas) | {0.0})
+    listed = dict(lambdas=config.get("lambdas"), gammas=config.get("gammas"))
+    try:
+        grid = resolve_grid(kind, config.get("grid_preset"), **listed)
+    except ValueError:  # a preset with no grid for the data's kind: only the values listed are known
+        grid = resolve_grid(None, **listed)
+    if grid["lambdas"] is None or grid["gammas"] is None:
+        return None
+    return len(grid["lambdas"]), len(grid["gammas"])

@@ -13,7 +13,7 @@ progress bar by it.
 import numpy as np
 
 from awd_studio.models.cores import job_threads
-from awd_studio.models.options import AUTO_TEACHERS, grid_preset, resolve_random_search, resolve_start_search
+from awd_studio.models.options import AUTO_TEACHERS, resolve_grid, resolve_random_search, resolve_start_search
 from awd_studio.models.start_search import search_terms
 from awd_studio.models.teachers.training import trains_side_by_side
 
@@ -259,11 +259,9 @@ def estimate_job(config, kind: str, shape, n: int, trains_teacher: bool | None =
         ``stages`` splits ``seconds`` by stage (:func:`stage_seconds`; the scattering student counts in
         ``students``).
     """
-    preset = grid_preset(kind, config.grid_preset)
-    lambdas = config.lambdas if config.lambdas is not None else preset["lambdas"]
-    gammas = set(config.gammas if config.gammas is not None else preset["gammas"]) | {0.0}
-    epochs = config.epochs if config.epochs is not None else preset["epochs"]
-    n_points = len(lambdas) * len(gammas)
+    grid = resolve_grid(kind, config.grid_preset, lambdas=config.lambdas, gammas=config.gammas, epochs=config.epochs)
+    gammas, epochs = grid["gammas"], grid["epochs"]
+    n_points = len(grid["lambdas"]) * len(gammas)
     threads = job_threads()
     try:
         starts = resolve_start_search(getattr(config, "start_search", None), kind, shape, gammas, n)

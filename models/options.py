@@ -30,7 +30,8 @@ __all__ = [
     "StudentPenalty", "SeriesFeatures", "PeakCovariance", "PeakResponse", "PeakRange", "Kind", "MAX_EPOCHS",
     "MAX_TEACHER_EPOCHS", "MAX_GRID_POINTS",
     "Student", "MAX_SCATTERING_EPOCHS",
-    "MAX_GRID_VALUES", "MAX_LEVELS", "GRID_PRESETS", "grid_preset", "grid_from_text", "JobOptions", "PipelineConfig",
+    "MAX_GRID_VALUES", "MAX_LEVELS", "GRID_PRESETS", "grid_preset", "resolve_grid", "grid_from_text", "JobOptions",
+    "PipelineConfig",
     "options_error", "cli_fields", "describe", "DEFAULT_START_SEARCH", "START_SEARCH_MAX_LENGTH",
     "START_SEARCH_AUTO_MAX_LENGTH", "START_SEARCH_MIN_SAMPLES",
     "resolve_start_search",
@@ -248,6 +249,55 @@ def grid_preset(kind: str, preset: str) -> dict[str, Any]:
     if preset not in presets:
         raise ValueError(f"grid_preset: {preset!r} has no grid for {kind} data; pass one of {', '.join(presets)}")
     return presets[preset]
+
+
+def resolve_grid(kind: str | None, preset: str | None = None, *, lambdas=None, gammas=None, epochs=None,
+                 lr=None) -> dict[str, Any]:
+    """The grid a job runs, and its epochs and step size: each value left out (None) is the preset's, and γ = 0 is
+    always among the gammas (the grid's no-interpretation baseline runs in every job).
+
+    The one place that fills a job's grid (the pipeline's :func:`models.pipeline.config.resolve_config`, the cost
+    model's :func:`models.estimate.estimate_job`, :class:`JobOptions`' bound on the grid's size and
+    ``jobstate.summary.grid_size``).
+
+    Parameters
+    ----------
+    kind : {"timeseries", "image"} or None
+        The data's kind, which the preset depends on; None where it is not known (options not yet joined to their
+        data, a job whose dataset is gone): the values left out then stay None.
+    preset : str or None, default=None
+        A :data:`GRID_PRESETS` name; None is ``"default"``.
+    lambdas, gammas : sequence of float or None, default=None
+    epochs : int or None, default=None
+    lr : float or None, default=None
+
+    Returns
+    -------
+    dict
+        ``lambdas`` (sorted, each once), ``gammas`` (the same, with 0), ``epochs``, ``lr`` (float).
+
+    Raises
+    ------
+    ValueError
+        For a preset that does not exist for this kind (checked whenever the kind is known).
+
+    Examples
+    --------
+    >>> resolve_grid("image", lambdas=[0.02, 0.01], gammas=[0.05])
+    {'lambdas': [0.01, 0.02], 'gammas': [0.0, 0.05], 'epochs': 8, 'lr': 0.002}
+    >>> resolve_grid(None, gammas=[0.1])
+    {'lambdas': None, 'gammas': [0.0, 0.1], 'epochs': None, 'lr': None}
+    """
+    values = grid_preset(kind, preset or GridPreset.DEFAULT.value) if kind is not None else {}
+
+    def given(value, name):
+        return value if value is not None else values.get(name)
+
+    lambdas, gammas, epochs, lr = (given(lambdas, "lambdas"), given(gammas, "gammas"), given(epochs, "epochs"),
+                                   given(lr, "lr"))
+    return {"lambdas": None if lambdas is None else sorted({float(v) for v in lambdas}),
+            "gammas": None if gammas is None else sorted({0.0, *(float(v) for v in gammas)}),
+            "epochs": epochs, "lr": None if lr is None else float(lr)}
 
 
 #: Random starts of the start search when ``start_search`` is left out (:func:`resolve_start_search`). On the CME
@@ -542,7 +592,8 @@ class JobOptions(BaseModel):
 
     @model_validator(mode="after")
     def _grid_size(self):
-        n_points = len(self.lambdas or [1]) * (len(set(self.gammas) | {0.0}) if self.gammas else 1)
+        grid = resolve_grid(None, lambdas=self.lambdas, gammas=self.gammas)  # the data, so the preset, unknown here
+        n_points = len(grid["lambdas"] or [1]) * len(grid["gammas"] or [0.0])
         if n_points > MAX_GRID_POINTS:
             raise ValueError(f"lambdas x gammas: {n_points} grid points exceed the bound of {MAX_GRID_POINTS}; "
                              "use fewer values")

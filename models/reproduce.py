@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from awd_studio.models import filters as _filters
 from awd_studio.models.data.simulate_synthetic import simulate_synthetic
 from awd_studio.models.distill import WaveletDistiller
-from awd_studio.models.options import DEFAULT_START_SEARCH, PipelineConfig
+from awd_studio.models.options import DEFAULT_START_SEARCH, PipelineConfig, grid_preset
 from awd_studio.models.pipeline.selection import cv_splits, fold_scores
 from awd_studio.models.teachers import evaluate_teacher, train_teacher
 
@@ -38,6 +38,9 @@ __all__ = ["SyntheticConfig", "STARTS", "run_synthetic", "summarize", "write_rep
 #: The three starts of paper section 4.1: name -> (PyWavelets wavelet, noise SD added to its taps).
 STARTS = {"db5+noise": ("db5", 0.3), "sym5": ("sym5", 0.0), "coif2": ("coif2", 0.0)}
 TRUTH = "db5"
+#: The paper's section 4.1 grid, epochs and step size: the time-series preset ``synthetic``
+#: (:data:`models.options.GRID_PRESETS`, what ``awd distill --grid-preset synthetic`` runs).
+_PAPER_GRID = grid_preset("timeseries", "synthetic")
 
 
 @dataclasses.dataclass
@@ -58,7 +61,7 @@ class SyntheticConfig:
         Boundary mode of the transform AWD learns.
     parametrization : {"free", "orthogonal"}
     lambdas, gammas : tuple of float
-        The grid (paper: geomspace(1e-5, 1e-4, 5) and {0} U geomspace(1e-5, 50, 20)).
+        The grid (the ``synthetic`` preset, the paper's: geomspace(1e-5, 1e-4, 5) and {0} U geomspace(1e-5, 50, 20)).
     epochs, batch_size, lr : int, int, float
         The trainer's (:class:`models.distill.WaveletDistiller`). 50 epochs per grid point is the paper's, and
         the setting docs/science.md measured with the start search (the run there without it used 300).
@@ -83,11 +86,11 @@ class SyntheticConfig:
     data_mode: str = "zero"
     mode: str = "zero"
     parametrization: str = "free"
-    lambdas: tuple = tuple(float(v) for v in np.geomspace(1e-5, 1e-4, 5))
-    gammas: tuple = (0.0,) + tuple(float(v) for v in np.geomspace(1e-5, 50, 20))
-    epochs: int = 50
+    lambdas: tuple = tuple(_PAPER_GRID["lambdas"])
+    gammas: tuple = tuple(_PAPER_GRID["gammas"])
+    epochs: int = _PAPER_GRID["epochs"]
     batch_size: int = 100
-    lr: float = 1e-3
+    lr: float = _PAPER_GRID["lr"]
     gradient_path: str = "auto"
     teacher: str = "mlp"
     teacher_epochs: int | None = None

@@ -14,7 +14,7 @@ from awd_studio.models.options import (
     DEFAULT_TEACHER,
     TEACHERS_BY_KIND,
     PipelineConfig,
-    grid_preset,
+    resolve_grid,
     resolve_random_search,
     resolve_start_search,
 )
@@ -112,18 +112,13 @@ def resolve_config(config: PipelineConfig, kind: str, shape, n_samples: int) -> 
     if config.teacher_path is None and config.teacher not in ("auto", *offered):  # review 31A: a CNN ran on series
         raise ValueError(f"teacher: {config.teacher!r} is not trained on {kind} data here; pass auto or one of "
                          f"{', '.join(offered)} (GET /api/options: teacher_architectures_by_kind)")
-    preset = grid_preset(kind, config.grid_preset)
-    update = {}
+    update = resolve_grid(kind, config.grid_preset, lambdas=config.lambdas, gammas=config.gammas,
+                          epochs=config.epochs, lr=config.lr)
     if config.mode == "auto":
         mode, reason = choose_mode(kind, shape, len(lowpass_filter(config.wave)), config.levels, config.top_k)
         update["mode"], mode_choice = mode, f"auto, {reason}"
     else:
         mode_choice = f"{config.mode} (set in the config)"
-    gammas = config.gammas if config.gammas is not None else preset["gammas"]
-    update["lambdas"] = [float(v) for v in (config.lambdas if config.lambdas is not None else preset["lambdas"])]
-    update["gammas"] = sorted({0.0, *map(float, gammas)})
-    update["epochs"] = config.epochs if config.epochs is not None else preset["epochs"]
-    update["lr"] = float(config.lr if config.lr is not None else preset["lr"])
     if config.teacher == "auto" and config.teacher_path is None:
         update["teacher"] = DEFAULT_TEACHER[kind]
     update["start_search"] = resolve_start_search(config.start_search, kind, shape, update["gammas"], n_samples)
