@@ -3,7 +3,7 @@ dash nor torch, so the command can use it)."""
 
 import math
 
-__all__ = ["format_seconds", "stage_words", "STAGE_WORDS"]
+__all__ = ["format_seconds", "stage_words", "STAGE_HEADINGS"]
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -28,9 +28,12 @@ def format_seconds(seconds: float | None) -> str:
     return f"{hours} h {m:02d} min"
 
 
-#: The estimate's stages in words, in the order they run.
-STAGE_WORDS = {"teacher": "training the teacher", "distill": "distillation", "select": "selection",
-               "students": "students and figures"}
+#: The headline of each stage a job reports (the worker names them by key: ``teacher``, ``distill``, ...), the
+#: stages in the order they run: the one table of the stages' words. The job page's stage line and its list of stages,
+#: the jobs list's stage column and the estimate's split (:func:`stage_words`, in lower case) read it.
+STAGE_HEADINGS = {"data": "Reading the data", "teacher": "Training the teacher", "distill": "Distilling the wavelets",
+                  "select": "Choosing the wavelet by cross-validation", "students": "Fitting the students and drawing",
+                  "starting": "Starting", "done": "Done", "cancelled": "Cancelled", "failed": "Failed"}
 
 
 def stage_words(stages: dict | None) -> str:
@@ -45,10 +48,15 @@ def stage_words(stages: dict | None) -> str:
 
     Examples
     --------
-    >>> stage_words({"teacher": 10.2, "distill": 75.0, "select": 0.1, "students": 5.0})
-    'Of which training the teacher 10 s, distillation 1 min 15 s, selection under 1 s, students and figures 5 s.'
+    >>> for part in stage_words({"teacher": 10.2, "distill": 75.0, "select": 0.1, "students": 5.0}).split(", "):
+    ...     print(part)
+    Of which training the teacher 10 s
+    distilling the wavelets 1 min 15 s
+    choosing the wavelet by cross-validation under 1 s
+    fitting the students and drawing 5 s.
     """
     stages = stages or {}
-    parts = [f"{words} {format_seconds(stages[stage]) if float(stages[stage] or 0.0) >= 0.5 else 'under 1 s'}"
-             for stage, words in STAGE_WORDS.items() if float(stages.get(stage) or 0.0) > 0.0]  # 0: not run
+    parts = [f"{words[:1].lower()}{words[1:]} "
+             f"{format_seconds(stages[stage]) if float(stages[stage] or 0.0) >= 0.5 else 'under 1 s'}"
+             for stage, words in STAGE_HEADINGS.items() if float(stages.get(stage) or 0.0) > 0.0]  # 0: not run
     return ("Of which " + ", ".join(parts) + ".") if parts else ""

@@ -8,16 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from awd_studio.frontend.durations import format_seconds
+from awd_studio.frontend.durations import STAGE_HEADINGS, format_seconds
 
 __all__ = ["STAGES", "STAGE_HEADINGS", "UPLOADED_TEACHER_HEADING", "STAGE_OF", "display_stage", "stage_heading",
            "stage_rows", "took_words", "shown_time_left", "OVER_ESTIMATE", "REVISION_SECONDS", "REVISION_SHARE"]
-
-#: The headline of each stage a job reports (the worker names them by key: ``teacher``, ``distill``, ...); a key
-#: not listed is shown as it is. The job page's stage line and its list of stages both read it.
-STAGE_HEADINGS = {"data": "Reading the data", "teacher": "Training the teacher", "distill": "Distilling the wavelets",
-                  "select": "Choosing the wavelet by cross-validation", "students": "Fitting the students and drawing",
-                  "starting": "Starting", "done": "Done", "cancelled": "Cancelled", "failed": "Failed"}
 
 #: The teacher stage's headline for a job with uploaded weights (``teacher_id``): they are loaded and scored on the
 #: test split, not trained (review 39A: "Training the teacher 9 s" for weights the user brought).

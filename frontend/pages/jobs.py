@@ -23,10 +23,11 @@ from awd_studio.frontend.components import (
     state_badge,
     teacher_text,
 )
-from awd_studio.frontend.durations import STAGE_WORDS, format_seconds
+from awd_studio.frontend.durations import format_seconds
 from awd_studio.frontend.figures.compare import MAX_RUNS
 from awd_studio.frontend.figures.style import kind_label
 from awd_studio.frontend.help_links import help_link
+from awd_studio.frontend.job_timing import stage_heading
 from awd_studio.frontend.option_words import VALUE_WORDS
 
 dash.register_page(__name__, path="/jobs", title="AWD Studio · jobs", name="Jobs")
@@ -256,7 +257,8 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
                              label=html.Span(f"Select run {jid[:8]} to compare", className="visually-hidden"))
                 if state == "succeeded" else None)
         stage = "" if state in ("succeeded", "cancelled") else (r.get("stage") or "")
-        stage = STAGE_WORDS.get(stage, stage)  # "distillation 42%", not the worker's key "distill 42%"
+        # "Distilling the wavelets 42%", as the job page says it, not the worker's key "distill 42%"
+        stage = stage_heading(stage, r)
         pct = int(round(100 * float(r.get("fraction") or 0)))
         created = str(r.get("created") or "")[:16].replace("T", " ")
         variant = variant_words(r.get("config"))
@@ -278,7 +280,8 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
                                                + (f" · teacher {teacher_words}" if teacher_words else ""),
                                                className=f"{TABLET_ONLY} text-wrap")], className="text-wrap"),
             html.Td([grid_text(r.get("grid")),
-                     *([html.Br(), html.Span(variant.strip().removeprefix("· "), className="small text-muted")] if variant else [])],
+                     *([html.Br(), html.Span(variant.strip().removeprefix("· "), className="small text-muted")]
+                       if variant else [])],
                     className=TABLET_HIDDEN),
             # wraps where the table would run out of its card ("R² 0.347 · db2 (AWD not chosen)" is 240 px wide), as
             # the dataset, teacher and state cells do at their spaces (a long name, "running distillation 42%")

@@ -452,7 +452,7 @@ def test_configure_estimate(service):
     info = {"id": service.dataset_id, "kind": "timeseries", "shape": [64], "n": 40}
     out = _estimate(cfg, "0.001", "0, 0.1", 2, info)
     assert "1 × 2 = 2 grid points" in str(out["grid_size"]) and "Estimated run time" in str(out["estimate"])
-    assert "Of which" in str(out["estimate"]) and "students and figures" in str(out["estimate"])
+    assert "Of which" in str(out["estimate"]) and "fitting the students and drawing" in str(out["estimate"])
     assert "rough" in str(out["estimate"])
     assert "Only 32 training and 8 test series" in str(out["estimate"])  # 40 series: the caution before it runs
     assert "A long job" not in str(out["estimate"])
@@ -508,7 +508,8 @@ def test_the_estimate_says_where_the_time_goes():
     words = page("configure").stage_words
     assert words({}) == "" and words({"stages": {}}) == ""
     assert words({"stages": {"teacher": 0.0, "distill": 75.0, "select": 9.4, "students": 5.0}}) == (
-        "Of which distillation 1 min 15 s, selection 9 s, students and figures 5 s.")  # an uploaded teacher
+        "Of which distilling the wavelets 1 min 15 s, choosing the wavelet by cross-validation 9 s, fitting the "
+        "students and drawing 5 s.")  # an uploaded teacher
 
 
 def _submit(cfg, dataset_id, lambdas, gammas, key, **fields):

@@ -124,6 +124,21 @@ def test_jobs_table_rows_tell_runs_apart_and_dialogs_name_what_goes():
     assert jobs.compare_style([rows[0], {**rows[1], "state": "succeeded"}]) == {"display": "flex"}
 
 
+def test_the_jobs_list_names_a_running_stage_as_the_job_page_does():
+    """The jobs list said "distillation 42%", the job page "Distilling the wavelets", the estimate "distillation":
+    one table of the stages' words, frontend.durations.STAGE_HEADINGS."""
+    from awd_studio.frontend import durations, job_timing
+
+    jobs = page("jobs")
+    assert job_timing.STAGE_HEADINGS is durations.STAGE_HEADINGS
+    row = {"id": "j1aaaaaa-1", "state": "running", "stage": "distill", "fraction": 0.42, "dataset_id": "d1",
+           "dataset_name": "cme", "config": {}}
+    assert "Distilling the wavelets 42%" in str(jobs.jobs_table([row]))
+    assert "Loading the teacher 5%" in str(jobs.jobs_table([{**row, "stage": "teacher", "fraction": 0.05,
+                                                             "teacher_id": "t1"}]))
+    assert "distilling the wavelets 1 min 15 s" in durations.stage_words({"distill": 75.0})
+
+
 def test_compare_figures_and_settings_diff():
     jobs = page("jobs")
     a, b = make_bundle("timeseries", seed=0), make_bundle("timeseries", seed=1)
