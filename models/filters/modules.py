@@ -197,7 +197,7 @@ def check_lattice_start(wave: str) -> None:
     within :data:`LATTICE_START_TOL` and the 16 from db23 to db38 (46 to 76 taps) are not: the peeling leaves
     their angles off and the polishing steps do not bring them back (they do for db22), so db30's start lay 0.011
     from db30 and db38's 0.050 (review 30A), and a job "from db30" would start elsewhere without a word. All 75
-    are checked by tests/models/test_filters.py (docs/science.md, "The filters").
+    were checked by hand (docs/science.md, "The filters"); tests/models/test_filters.py checks a sample.
 
     Raises
     ------

@@ -371,7 +371,8 @@ def test_the_lattice_starts_at_every_named_wavelet_it_can_and_refuses_the_rest()
     exactly."""
     from awd_studio.models.filters import check_lattice_start, make_filter
 
-    # a sample (all 75 are checked by the test below)
+    # a sample across the boundary (all 75 take 72 s of CPU: checked by hand on 2026-12-06, 59 start exactly and
+    # db23-db38 are refused; docs/science.md)
     refused = []
     for name in ("haar", "db5", "db22", "db23", "db30", "sym8", "coif5"):
         try:
@@ -385,19 +386,3 @@ def test_the_lattice_starts_at_every_named_wavelet_it_can_and_refuses_the_rest()
     with pytest.raises(ValueError, match="cannot start exactly at db30.*parametrization free"):
         make_filter("orthogonal", "db30", 1)
 
-
-@pytest.mark.slow
-def test_the_lattice_starts_at_59_of_the_75_named_wavelets_and_refuses_db23_to_db38():
-    """docs/science.md said "checked on all 59" where PyWavelets has 75 haar, db, sym and coif wavelets: 59 start
-    exactly and the 16 from db23 to db38 are refused. All 75 (about a minute on one core)."""
-    from awd_studio.models.filters import check_lattice_start
-
-    names = [w for family in ("haar", "db", "sym", "coif") for w in pywt.wavelist(family)]
-    refused = []
-    for name in names:
-        try:
-            check_lattice_start(name)
-        except ValueError:
-            refused.append(name)
-    assert len(names) == 75 and len(names) - len(refused) == 59
-    assert refused == [f"db{n}" for n in range(23, 39)]
