@@ -20,6 +20,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from awd_studio.models import wavelets as _wavelets
+from awd_studio.models.students.series import candidate_rows
 from awd_studio.models.validation import InputError
 
 __all__ = ["TopKStudent"]
@@ -31,7 +32,8 @@ class TopKStudent(torch.nn.Module):
     Parameters
     ----------
     student : TopKLinearRegressor
-        Fitted on ``wavedec1d(X, h, level, mode)``.
+        Fitted on ``wavedec1d(X, h, level, mode)`` (a largest-coefficient student with ``candidates`` reads only
+        those coefficients).
     h : array-like of shape (N,)
         The lowpass filter the student was fitted with (e.g. the learned AWD filter).
     length : int
@@ -69,6 +71,9 @@ class TopKStudent(torch.nn.Module):
                              f"{len(sizes)} bands x k = {student.k}", "pass the level the student was fitted with")
         with torch.no_grad():
             W = _wavelets.analysis_matrix(h64, int(length), level, mode)
+        if getattr(student, "candidates", None) is not None and student.by != "position":
+            rows, sizes = candidate_rows(student.candidates, sizes)  # the largest among them: only their rows
+            W = W[torch.as_tensor(rows)]
         coef = np.atleast_2d(np.asarray(student.coef_, dtype=np.float64))  # (n_targets, n_features)
         self.register_buffer("analysis", W.to(dtype))
         self.register_buffer("coef", torch.as_tensor(coef, dtype=dtype))

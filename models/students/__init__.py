@@ -1,7 +1,7 @@
 """Interpretable students, one module per student, and the compiled loops they deploy.
 
 - :mod:`models.students.series`   the time-series student: :func:`topk_features` or :func:`best_positions` and
-  :func:`position_features`, :class:`TopKLinearRegressor`,
+  :func:`position_features` (either among :func:`candidate_columns`), :class:`TopKLinearRegressor`,
   :class:`SeriesPredictor` (the deployed predictor)
 - :mod:`models.students.peaks`    the map student's statistics: peaks, responses at peaks, histograms,
   :data:`LAPLACE_KERNEL`, :class:`PeakPatches`
@@ -23,6 +23,7 @@ from awd_studio.models.students.series import (
     SeriesPredictor,
     TopKLinearRegressor,
     best_positions,
+    candidate_columns,
     position_features,
     standardization,
     topk_features,
@@ -30,6 +31,7 @@ from awd_studio.models.students.series import (
 
 __all__ = [
     "topk_features",
+    "candidate_columns",
     "best_positions",
     "position_features",
     "TopKLinearRegressor",

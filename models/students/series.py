@@ -6,9 +6,11 @@ and fit a ridge model with a cross-validated penalty, or ordinary least squares 
 scikit-learn estimator). Which ``k``: the largest of each series, wherever they sit (:func:`topk_features`, the
 paper's student, for events at any time), or the same ``k`` positions for every series, those whose coefficients
 correlate most with the target on the training data (:func:`best_positions`, :func:`position_features`, for
-information at fixed times). :class:`SeriesPredictor` is the same fitted model deployed on raw series: one product
-with the dense analysis operator, then the selection and the linear model compiled
-(:mod:`models.students.topk_kernel`), or for fixed positions only their rows of the operator.
+information at fixed times). Either may be confined to candidate coefficients, per band (the pipeline leaves out
+those whose analysis filter lies almost wholly beyond the series' ends). :class:`SeriesPredictor` is the same
+fitted model deployed on raw series: one product with the dense analysis operator (its candidates' rows), then the
+selection and the linear model compiled (:mod:`models.students.topk_kernel`), or for fixed positions only their
+rows of the operator.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from awd_studio.models import wavelets
 from awd_studio.models.students._common import _check_y, _to_numpy, linear_model
 from awd_studio.models.validation import InputError
 
-__all__ = ["topk_features", "best_positions", "position_features", "TopKLinearRegressor",
+__all__ = ["topk_features", "candidate_columns", "best_positions", "position_features", "TopKLinearRegressor",
            "standardization", "SeriesPredictor", "PREDICT_CHUNK"]
 
 
@@ -44,7 +46,39 @@ def _check_coeff_list(coeffs, field="coeffs"):
     return bands
 
 
-def topk_features(coeffs, k=6, by="signed"):
+def _check_candidates(candidates, bands):
+    """``candidates`` as one boolean array a band, checked against the bands' lengths."""
+    masks = [np.asarray(c, dtype=bool).reshape(-1) for c in candidates]
+    if [len(m) for m in masks] != [band.shape[1] for band in bands]:
+        raise InputError("candidates", f"has {[len(m) for m in masks]} positions a band, the coefficients "
+                         f"{[band.shape[1] for band in bands]}", "pass one boolean a coefficient, band by band")
+    return masks
+
+
+def candidate_columns(bands, candidates):
+    """Each band's candidate coefficients (all of them when ``candidates`` is None).
+
+    Parameters
+    ----------
+    bands : list of ndarray, each of shape (n, n_j)
+    candidates : list of array-like of bool, or None
+        One a band, of shape ``(n_j,)``.
+
+    Returns
+    -------
+    list of ndarray, each of shape (n, number of candidates of band j)
+
+    Examples
+    --------
+    >>> [b.tolist() for b in candidate_columns([np.array([[1.0, -5.0, 3.0]])], [[True, False, True]])]
+    [[[1.0, 3.0]]]
+    """
+    if candidates is None:
+        return list(bands)
+    return [band[:, mask] for band, mask in zip(bands, _check_candidates(candidates, bands))]
+
+
+def topk_features(coeffs, k=6, by="signed", candidates=None):
     """The ``k`` largest coefficients of each band, concatenated.
 
     Parameters
@@ -57,12 +91,16 @@ def topk_features(coeffs, k=6, by="signed"):
         ``"signed"``: the ``k`` largest values, sorted in descending order. ``"abs"``: the ``k`` values
         of largest magnitude, sign kept, sorted by descending magnitude. Among equal magnitudes the earlier
         coefficient ranks first.
+    candidates : list of array-like of bool, optional
+        One a band, of shape ``(n_j,)``: the coefficients the ``k`` are taken from (all when None). The pipeline
+        leaves out those whose analysis filter lies almost wholly beyond the series' ends
+        (:func:`models.pipeline.students.series_candidates`).
 
     Returns
     -------
     features : ndarray of shape (n, (J + 1) * k)
-        Band after band, in the order of ``coeffs``. A band with fewer than ``k`` coefficients is padded
-        with zeros at the end of its block.
+        Band after band, in the order of ``coeffs``. A band with fewer than ``k`` coefficients (or candidates) is
+        padded with zeros at the end of its block.
 
     Examples
     --------
@@ -70,6 +108,8 @@ def topk_features(coeffs, k=6, by="signed"):
     array([[3., 1.]])
     >>> topk_features([np.array([[1.0, -5.0, 3.0]])], k=2, by="abs")
     array([[-5.,  3.]])
+    >>> topk_features([np.array([[1.0, -5.0, 3.0]])], k=2, candidates=[[True, True, False]])
+    array([[ 1., -5.]])
     """
     bands = _check_coeff_list(coeffs)
     if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
@@ -78,7 +118,7 @@ def topk_features(coeffs, k=6, by="signed"):
         raise InputError("by", f"unknown ordering {by!r}", "use 'signed' or 'abs'")
     n = bands[0].shape[0]
     blocks = []
-    for band in bands:
+    for band in candidate_columns(bands, candidates):
         if by == "signed":  # values only: partition off the k largest, then sort them (2-5x faster than argsort
             # and take_along_axis on bands of 12-24 coefficients; the same values, tests/models/test_predictors.py)
             length = band.shape[1]
@@ -106,7 +146,7 @@ def best_positions(coeffs, y, k=6, candidates=None):
     candidates : list of array-like of bool, optional
         One a band, of shape ``(n_j,)``: the positions that may be chosen (all when None). The pipeline leaves out
         coefficients whose analysis filter lies almost wholly beyond the series' ends
-        (:func:`models.pipeline.students.position_candidates`).
+        (:func:`models.pipeline.students.series_candidates`).
 
     Returns
     -------
@@ -128,9 +168,7 @@ def best_positions(coeffs, y, k=6, candidates=None):
     bands = _check_coeff_list(coeffs)
     if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
         raise InputError("k", f"must be a positive integer, got {k!r}", "pass e.g. 6")
-    if candidates is not None and [len(c) for c in candidates] != [band.shape[1] for band in bands]:
-        raise InputError("candidates", f"has {[len(c) for c in candidates]} positions a band, the coefficients "
-                         f"{[band.shape[1] for band in bands]}", "pass one boolean a coefficient, band by band")
+    masks = None if candidates is None else _check_candidates(candidates, bands)
     y = np.asarray(y, dtype=np.float64).reshape(bands[0].shape[0], -1)
     yc = y - y.mean(axis=0)
     y_norm = np.sqrt((yc ** 2).sum(axis=0))
@@ -142,8 +180,8 @@ def best_positions(coeffs, y, k=6, candidates=None):
             corr = (bc.T @ yc) / np.outer(norm, y_norm)  # (n_j, n_targets)
         score = np.nan_to_num(corr ** 2, nan=0.0, posinf=0.0).sum(axis=1)
         order = np.argsort(-score, kind="stable")
-        if candidates is not None:
-            order = order[np.asarray(candidates[b], dtype=bool)[order]]
+        if masks is not None:
+            order = order[masks[b][order]]
         positions.append(order[:k].astype(np.int64))
     return positions
 
@@ -204,7 +242,9 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
         cross-validation on the training data. With ``standardize=True`` the penalty acts on the
         standardised features, so its meaning does not depend on the data's units.
     candidates : list of array-like of bool, optional
-        With ``by="position"``: per band, the positions that may be kept (:func:`best_positions`); all when None.
+        Per band, the coefficients the student may read (all when None): with ``by="position"`` the positions that
+        may be kept (:func:`best_positions`), otherwise those each series' ``k`` largest are taken from
+        (:func:`topk_features`).
     standardize : bool, default=True
         Centre each feature and divide it by its standard deviation (features that are constant on the
         training data keep a scale of 1) before the linear model. The fitted ``coef_`` and ``intercept_``
@@ -227,7 +267,8 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
     positions_ : list of ndarray of int
         With ``by="position"``: the kept positions of each band, in feature order.
     n_params_ : int
-        Number of fitted numbers (coefficients and intercepts; with ``by="position"`` not those of padding).
+        Number of fitted numbers (coefficients and intercepts; with ``by="position"`` or ``candidates`` not those
+        of padding, the ranks a band's positions or candidates cannot fill).
 
     Examples
     --------
@@ -279,7 +320,15 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
         """The ``(n, (J + 1) * k)`` features of a coefficient list (the fitted positions for ``by="position"``)."""
         if self.by == "position":
             return position_features(coeffs, self.positions_, self.k)
-        return topk_features(coeffs, self.k, self.by)
+        return topk_features(coeffs, self.k, self.by, self.candidates)
+
+    def _n_terms(self):
+        """Features that carry a weight: padding (ranks a band's positions or candidates cannot fill) does not."""
+        if self.by == "position":
+            return sum(len(p) for p in self.positions_)
+        if self.candidates is not None:
+            return sum(min(self.k, int(np.count_nonzero(c))) for c in self.candidates)
+        return self.n_features_
 
     def _fit_features(self, features, y):
         """Fit on a ready (n, n_features) feature matrix (the top-k features of ``fit``)."""
@@ -296,9 +345,7 @@ class TopKLinearRegressor(RegressorMixin, BaseEstimator):
             self.intercept_ = float(self.intercept_)
         self.feature_mean_, self.feature_scale_ = mean, scale
         self.n_features_ = features.shape[1]
-        # with fixed positions, a band with fewer positions than k pads with zero features: no parameters
-        weighted = (sum(len(p) for p in self.positions_) if self.by == "position" else self.n_features_)
-        self.n_params_ = int(weighted * (np.size(self.coef_) // self.n_features_) + np.size(self.intercept_))
+        self.n_params_ = int(self._n_terms() * (np.size(self.coef_) // self.n_features_) + np.size(self.intercept_))
         return self
 
     def _predict_features(self, features):
@@ -345,6 +392,37 @@ def standardization(features):
     return mean, np.where(scale > 1e-12 * np.maximum(np.abs(mean), 1.0), scale, 1.0)
 
 
+def candidate_rows(candidates, band_sizes):
+    """The rows of a flat coefficient vector (bands in PyWavelets order) that are candidates, and each band's
+    number of candidates.
+
+    Parameters
+    ----------
+    candidates : list of array-like of bool
+        One a band.
+    band_sizes : sequence of int
+        Each band's length.
+
+    Returns
+    -------
+    rows : ndarray of int
+    sizes : list of int
+
+    Examples
+    --------
+    >>> rows, sizes = candidate_rows([[False, True], [True, True, False]], [2, 3])
+    >>> rows.tolist(), sizes
+    ([1, 2, 3], [1, 2])
+    """
+    masks = [np.asarray(c, dtype=bool).reshape(-1) for c in candidates]
+    if [len(m) for m in masks] != [int(s) for s in band_sizes]:
+        raise InputError("candidates", f"has {[len(m) for m in masks]} positions a band, the operator's bands "
+                         f"{[int(s) for s in band_sizes]}", "pass the bands the student was fitted on")
+    starts = np.concatenate([[0], np.cumsum(band_sizes)[:-1]]).astype(np.int64)
+    rows = np.concatenate([start + np.flatnonzero(m) for start, m in zip(starts, masks)]).astype(np.int64)
+    return rows, [int(np.count_nonzero(m)) for m in masks]
+
+
 #: Series transformed at once by :meth:`SeriesPredictor.predict`.
 PREDICT_CHUNK = 4096
 
@@ -356,7 +434,7 @@ class SeriesPredictor:
     (``W @ X.T``, every series' coefficients as a column), then the ``k`` largest coefficients of each band
     and the linear model in one compiled pass over blocks of series (:mod:`models.students.topk_kernel`), a few
     thousand series at a time; a student of fixed positions (``by="position"``) keeps only those rows of the
-    operator and needs no selection. Equal to ``student.predict(wavedec1d(X, h, level, mode))`` up to rounding:
+    operator and needs no selection, a largest-coefficient student with ``candidates`` only its candidates' rows. Equal to ``student.predict(wavedec1d(X, h, level, mode))`` up to rounding:
     the transform runs in the precision of the series, float32 series in float32 (about 1e-7 relative, the
     precision they carry), everything else in float64.
 
@@ -431,6 +509,10 @@ class SeriesPredictor:
             return
         from awd_studio.models.students.topk_kernel import TopKLinear  # numba: loaded where it is used (113 MiB)
 
+        if student.candidates is not None:  # the largest among the candidates: only their rows, bands shortened
+            rows, sizes = candidate_rows(student.candidates, sizes)
+            self._operator = {dtype: np.ascontiguousarray(op[rows]) for dtype, op in self._operator.items()}
+            self._offset = {dtype: off[rows] for dtype, off in self._offset.items()}
         self._model = TopKLinear(sizes, k, student.by, coef.reshape(-1, n_bands, k), student.intercept_)
 
     @classmethod
