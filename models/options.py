@@ -153,7 +153,8 @@ class SeriesFeatures(StrEnum):
     sit (the paper's student, for events at any time), or the coefficients at the ``top_k`` positions that
     correlate most with the target on the training data, the same for every series (information at fixed times;
     docs/science.md, "Time-series student"); ``auto``: the one with the higher cross-validated R² at the initial
-    wavelet."""
+    wavelet. Neither reads a coefficient whose analysis filter has under 1 % of its energy on the series
+    (``models.pipeline.students.series_candidates``)."""
 
     AUTO = "auto"
     LARGEST = "largest"
@@ -530,7 +531,8 @@ class JobOptions(BaseModel):
                                             "wherever they sit (events at any time); positions: the coefficients "
                                             "at the top_k positions that correlate most with the target on the "
                                             "training data (values at fixed times); auto: the one with the "
-                                            "higher cross-validated R2 at the initial wavelet")
+                                            "higher cross-validated R2 at the initial wavelet; neither reads a "
+                                            "coefficient with under 1 % of its filter on the series")
     peak_covariance: PeakCovariance = Field(PeakCovariance.POOLED, description="map student's chi-square "
                                             "covariance")
     peak_response: PeakResponse = Field(PeakResponse.MAGNITUDE, description="what the map student reads at a "

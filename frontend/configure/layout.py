@@ -136,7 +136,8 @@ def layout(dataset: str | None = None, **query):
                                     "Time series: in each band, each series' largest coefficients wherever they sit "
                                     "(events at any time, the paper's student), or the coefficients at the positions "
                                     "that track the target best on the training data, the same for every series "
-                                    "(values at fixed times). Auto: the one that cross-validates better at the "
+                                    "(values at fixed times); neither reads a coefficient with under 1 % of its "
+                                    "filter on the series. Auto: the one that cross-validates better at the "
                                     "initial wavelet.", label_for=ids.SERIES_FEATURES),
                              id=ids.SERIES_FEATURES_FIELD),
                     html.Div([_field(OPTION_WORDS["peak_response"],

@@ -443,6 +443,10 @@ _KEPT_NAMES = {"signed": "kept for this series: its {k} largest coefficients per
                "abs": "kept for this series: its {k} largest |coefficients| per band",
                "position": "kept: the student's {k} fixed positions per band (the same for every series)"}
 
+#: Added to a largest-coefficient student's legend when it never reads some coefficients (``parameters.left_out``:
+#: their analysis filter lies almost wholly beyond the series' ends).
+_AMONG_CANDIDATES = ", among those reading the series"
+
 #: What the transform puts outside the series, by mode.
 _PADDING = {"zero": "zero padding", "symmetric": "mirrored series", "periodization": "wrapped series"}
 
@@ -527,7 +531,8 @@ def scalogram_figure(bundle: dict, example: int = 0) -> go.Figure:
                 on_series.append((float(c[pos]), text))
     n_kept, n_per_band = len(kept_x), max((len(b["kept"]) for b in bands), default=0)
     kept_name = _KEPT_NAMES.get(params.get("by"), "kept by the student: {k} per band").format(
-        k=params.get("k", n_per_band))
+        k=params.get("k", n_per_band)) + (_AMONG_CANDIDATES if params.get("by") != "position" and any(
+            params.get("left_out") or []) else "")
     fig.add_trace(go.Scatter(x=kept_x, y=kept_y, mode="markers",
                              name=wrap_words(f"{kept_name} ({n_kept} circles)", LEGEND_CHARS),
                              text=kept_text, legendrank=2,

@@ -14,7 +14,12 @@ from __future__ import annotations
 import numpy as np
 
 from awd_studio.models.analysis_weights import band_centroids, in_input_shares, level_centroids
-from awd_studio.models.pipeline.student_params import band_names, map_histograms, map_peak_responses
+from awd_studio.models.pipeline.student_params import (
+    band_names,
+    map_histograms,
+    map_peak_responses,
+    record_candidates,
+)
 from awd_studio.models.students.maps import chi2_predict
 from awd_studio.models.students.peaks import _check_maps, _interior_peaks
 
@@ -34,7 +39,7 @@ def _short(values) -> list:
         [_short(row) for row in arr]
 
 
-def kept_positions(band, k, by="signed"):
+def kept_positions(band, k, by="signed", candidates=None):
     """Positions of the ``k`` coefficients a top-k student keeps in one band, in rank order.
 
     Parameters
@@ -42,11 +47,14 @@ def kept_positions(band, k, by="signed"):
     band : ndarray of shape (n_j,)
     k : int
     by : {"signed", "abs"}
+    candidates : array-like of bool of shape (n_j,), optional
+        The band's coefficients the student may read (all when None).
 
     Returns
     -------
     list of int
-        The same order as :func:`models.students.series.topk_features` (stable among equal keys).
+        The same order as :func:`models.students.series.topk_features` (stable among equal keys); positions in
+        the whole band.
 
     Examples
     --------
@@ -54,18 +62,25 @@ def kept_positions(band, k, by="signed"):
     [2, 0]
     >>> kept_positions(np.array([1.0, -5.0, 3.0]), 2, by="abs")
     [1, 2]
+    >>> kept_positions(np.array([1.0, -5.0, 3.0]), 2, candidates=[True, True, False])
+    [0, 1]
     """
     key = -(band if by == "signed" else np.abs(band))
-    return [int(i) for i in np.argsort(key, kind="stable")[:k]]
+    order = np.argsort(key, kind="stable")
+    if candidates is not None:
+        order = order[np.asarray(candidates, dtype=bool)[order]]
+    return [int(i) for i in order[:k]]
 
 
 def _series_example(record, arrays, coeffs, saliency, i):
     p = record["parameters"]
     weights = {(f["band_index"], f["rank"]): f["weight"] for f in p["features"]}
+    candidates = record_candidates(p, [np.shape(band)[1] for band in coeffs]) or [None] * len(coeffs)
     bands = []
     for b, name in enumerate(band_names(p["levels"])):
         c, a = coeffs[b][i], saliency[b][i]
-        kept = list(p["positions"][b]) if p["by"] == "position" else kept_positions(c, p["k"], p["by"])
+        kept = (list(p["positions"][b]) if p["by"] == "position" else
+                kept_positions(c, p["k"], p["by"], candidates[b]))
         bands.append({"band": name, "level": p["levels"] if b == 0 else p["levels"] + 1 - b, "coeffs": _short(c),
                       "weighted": _short(np.abs(c * a)), "kept": kept,
                       "contributions": [float(weights[(b, r + 1)] * c[pos]) for r, pos in enumerate(kept)]})

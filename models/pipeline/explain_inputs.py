@@ -29,8 +29,10 @@ import torch
 from awd_studio.models import teachers as _teachers
 from awd_studio.models.explain.torch_student import TopKStudent
 from awd_studio.models.files import atomic_write_bytes
+from awd_studio.models.pipeline.student_params import left_out_positions, record_candidates
 from awd_studio.models.predictors import TopKLinearRegressor
 from awd_studio.models.validation import InputError
+from awd_studio.models.wavelets import coeff_lengths
 
 __all__ = ["EXPLAIN_DIR", "write_explain_inputs", "load_explain_context", "ExplainContext",
            "read_explain_meta", "explained_wavelet", "student_spec"]
@@ -84,6 +86,8 @@ def write_explain_inputs(out_dir, *, info, config, X_test, y_test, h_learned, st
                            "column": int(student_column)}
         if student.by == "position":
             meta["student"]["positions"] = [[int(i) for i in band] for band in student.positions_]
+        elif student.candidates is not None:  # the largest among its candidates
+            meta["student"]["left_out"] = left_out_positions(student.candidates)
     np.savez_compressed(folder / "inputs.npz", X_test=np.asarray(X_test), y_test=np.asarray(y_test))
     atomic_write_bytes(folder / "inputs.json", json.dumps(meta, indent=1, allow_nan=False).encode())
 
@@ -199,6 +203,9 @@ class ExplainContext:
         fitted.n_features_ = int(spec["n_features"])
         if spec["by"] == "position":
             fitted.positions_ = [np.asarray(band, dtype=np.int64) for band in spec["positions"]]
+        else:  # inputs.json written before 2026-12-06 has no left_out: every coefficient was a candidate
+            fitted.candidates = record_candidates(spec, coeff_lengths(self._meta["shape"][-1], len(self.h_learned),
+                                                                      self.levels, self.mode))
         fitted.model_ = "restored from .explain/inputs.json"
         module = TopKStudent(fitted, self.h_learned, self._meta["shape"][-1], self.levels, self.mode)
         scaling = self._meta["scaling"]

@@ -64,6 +64,7 @@ from awd_studio.models.pipeline.selection import (
 from awd_studio.models.pipeline.student_params import maps_record, series_record
 from awd_studio.models.pipeline.student_table import student_table_csv
 from awd_studio.models.pipeline.students import (
+    MIN_IN_SERIES,
     baseline_student,
     coefficients,
     column,
@@ -535,7 +536,7 @@ def _in_series(job: _Job, model, h, bands=None):
     if model.by == "position":  # only the series' length is read
         return in_series_shares(job.X_train, h, job.config, model.k, "position", positions=model.positions_)
     X = job.X_train if bands is not None else scaled(job.X_train, job.scaling)  # with bands: only its length read
-    return in_series_shares(X, h, job.config, model.k, model.by, bands=bands)
+    return in_series_shares(X, h, job.config, model.k, model.by, bands=bands, candidates=model.candidates)
 
 
 def _student_record(job: _Job, name, model, h, in_series=None, features=None, predicts=True):
@@ -549,7 +550,7 @@ def _student_record(job: _Job, name, model, h, in_series=None, features=None, pr
             features = model._features(coefficients(scaled(job.X_train, job.scaling), h, job.config))
         return series_record(name, model, h=h, levels=job.config.levels, mode=job.config.mode,
                              length=job.X_test.shape[1], scaling=job.scaling, in_series=shares,
-                             training_features=features)
+                             training_features=features, min_in_series=MIN_IN_SERIES)
     return maps_record(name, model, target_column=job.column, target_names=job.info["data"].get("target_names"),
                        training=(job.X_train, job.fit_y) if predicts else None)
 

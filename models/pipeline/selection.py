@@ -159,9 +159,9 @@ def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=Non
             scores.append(_metrics.r2_score(y[te], model.predict([b[te] for b in bands])))
     elif kind == "timeseries":
         # the student's features do not depend on the fold: compute them once, refit only the linear model
-        features = _series_features(candidate, config, X, scaling)
+        model = series_student(config, candidate, X.shape[1])  # its candidate coefficients: once, not per fold
+        features = model._features(coefficients(scaled(X, scaling), candidate, config))
         for tr, te in splits:
-            model = series_student(config)
             model._fit_features(features[tr], y[tr])
             scores.append(_metrics.r2_score(y[te], model._predict_features(features[te])))
     else:
@@ -176,11 +176,6 @@ def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=Non
             model.fit_peaks(peaks_tr, y_all[tr])
             scores.append(_metrics.r2_score(y[te], column(model.predict_peaks(peaks_te), config.target, len(te))))
     return np.nan_to_num(np.asarray(scores, dtype=float), nan=-1.0, posinf=-1.0, neginf=-1.0)
-
-
-def _series_features(candidate, config, X, scaling):
-    """The time-series student's top-k features of every series of ``X`` through one wavelet."""
-    return _predictors.topk_features(coefficients(scaled(X, scaling), candidate, config), k=config.top_k)
 
 
 def series_loo_score(candidate, config, X, y, scaling):

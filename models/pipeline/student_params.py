@@ -8,7 +8,8 @@ without the objects that were fitted (nothing is pickled).
 
 Time series (:class:`models.predictors.TopKLinearRegressor` on the coefficients of the scaled series):
 feature ``f = b * k + (r - 1)`` is the r-th largest coefficient (signed, or by magnitude) of band ``b`` of
-``[cA_J, cD_J, ..., cD_1]``, or with ``by="position"`` the coefficient at the r-th of the band's kept positions
+``[cA_J, cD_J, ..., cD_1]`` among those not in ``parameters.left_out`` (absent in bundles written before
+2026-12-06: every coefficient), or with ``by="position"`` the coefficient at the r-th of the band's kept positions
 (``parameters.positions``); ``y = intercept + sum_f weight_f * feature_f``.
 
 Maps (:class:`models.predictors.PeakCountRegressor` on the raw maps): per map, the peaks (pixels above their 8
@@ -35,6 +36,7 @@ from awd_studio.models.students.series import position_features, topk_features
 from awd_studio.models.validation import InputError
 
 __all__ = ["SERIES_KIND", "MAPS_KIND", "SCATTERING_KIND", "array_key", "band_names", "series_record",
+           "left_out_positions", "record_candidates",
            "term_variance_ratio", "maps_record", "scattering_record", "scattering_features", "predict_with_record",
            "series_coefficients", "map_histograms", "map_nearest_chi2", "map_peak_responses", "ordinal"]
 
@@ -64,6 +66,61 @@ def ordinal(r: int) -> str:
 #: A largest-coefficient feature whose coefficients read less than this share of their filter inside the series
 #: (on average over the training series) is labelled as reading mostly beyond the series' ends.
 LOW_IN_SERIES = 0.1
+
+
+def left_out_positions(candidates):
+    """The positions of each band a student never reads: those its ``candidates`` leave out.
+
+    Parameters
+    ----------
+    candidates : list of array-like of bool
+        One a band (:func:`models.pipeline.students.series_candidates`).
+
+    Returns
+    -------
+    list of list of int
+
+    Examples
+    --------
+    >>> left_out_positions([[False, True, True, False], [True, True]])
+    [[0, 3], []]
+    """
+    return [[int(i) for i in np.flatnonzero(~np.asarray(c, dtype=bool))] for c in candidates]
+
+
+def record_candidates(params, band_sizes):
+    """The candidates of a stored series student, one boolean array a band, from its ``left_out``; None when it
+    reads every coefficient (no ``left_out``: a bundle written before 2026-12-06, or nothing left out).
+
+    Parameters
+    ----------
+    params : dict
+        ``students.<name>.parameters`` of a series student.
+    band_sizes : sequence of int
+        The lengths of the bands it reads.
+
+    Returns
+    -------
+    list of ndarray of bool, or None
+
+    Examples
+    --------
+    >>> [c.tolist() for c in record_candidates({"left_out": [[0], []]}, [2, 3])]
+    [[False, True], [True, True, True]]
+    >>> record_candidates({"k": 6}, [2, 3]) is None
+    True
+    """
+    left_out = params.get("left_out")
+    if not left_out or not any(left_out):
+        return None
+    if len(left_out) != len(band_sizes) or any(i < 0 or i >= size for out, size in zip(left_out, band_sizes)
+                                               for i in out):
+        raise InputError("students", f"left_out {left_out} does not fit bands of {list(band_sizes)} coefficients",
+                         "use the result's own arrays.npz and result.json")
+    masks = [np.ones(int(size), dtype=bool) for size in band_sizes]
+    for mask, out in zip(masks, left_out):
+        mask[np.asarray(out, dtype=np.int64)] = False
+    return masks
 
 
 def term_variance_ratio(features, weights):
@@ -96,7 +153,7 @@ def term_variance_ratio(features, weights):
 
 
 def series_record(name, model, *, h, levels, mode, length, scaling, target_column=0, in_series=None,
-                  training_features=None):
+                  training_features=None, min_in_series=None):
     """The series student as ``(record, arrays)``: JSON-able settings and features, and its arrays.
 
     Parameters
@@ -121,16 +178,21 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
     training_features : ndarray of shape (n, F), optional
         Its training features (``model._features`` of the training series' coefficients): the record then holds
         ``term_variance_ratio`` (:func:`term_variance_ratio`).
+    min_in_series : float, optional
+        The least share of its filter on the series a coefficient needs to be read (the rule behind the model's
+        ``candidates``), for the definition's words.
 
     Returns
     -------
     record : dict
         ``kind``, ``definition``, ``arrays`` (field -> npz key), ``n_params``, ``target_column`` and
         ``parameters``: ``k``, ``by``, ``levels``, ``mode``, ``length``, ``input_scaling``, ``alpha``,
-        ``intercept``, ``positions`` (with ``by="position"``: the kept positions of each band) and ``features``
+        ``intercept``, ``positions`` (with ``by="position"``: the kept positions of each band), ``left_out`` (with
+        ``candidates``: per band, the positions the student never reads, :func:`left_out_positions`) and ``features``
         (one dict a feature: ``index``, ``band``, ``band_index``, ``level``, ``detail``, ``rank``, ``weight``,
         ``sd`` (the feature's standard deviation on the training data, so ``|weight| * sd`` ranks the features'
-        influence), ``label``, with ``by="position"`` ``position``, and with ``in_series`` that share).
+        influence), ``label``, with ``by="position"`` ``position``, and with ``in_series`` that share, except for
+        padding: a rank its band's positions or coefficients cannot fill, labelled "cA4 (padding)").
     arrays : dict of str to ndarray
         ``h`` (N,), ``coef`` (F,) or (T, F), ``intercept`` (T,).
     """
@@ -140,17 +202,19 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
     weights = coef if coef.ndim == 1 else coef[target_column]
     order = "largest" if model.by == "signed" else "largest |·|"
     positions = ([[int(i) for i in band] for band in model.positions_] if model.by == "position" else None)
+    filled = _filled_ranks(model, len(np.ravel(h)), levels, mode, length)
     features = []
     for f, w in enumerate(weights):
         b, r = divmod(f, model.k)
         level = levels if b == 0 else levels + 1 - b
         feature = {"index": f, "band": bands[b], "band_index": b, "level": level, "detail": b > 0,
                    "rank": r + 1, "weight": float(w), "sd": float(model.feature_scale_[f]),
-                   "label": f"{ordinal(r + 1)} {order} of {bands[b]}"}
+                   "label": f"{ordinal(r + 1)} {order} of {bands[b]}" if r < filled[b] else f"{bands[b]} (padding)"}
         if positions is not None:  # a fixed coefficient; a band shorter than k pads with a zero feature
-            at = positions[b][r] if r < len(positions[b]) else None
-            feature.update(position=at, label=f"{bands[b]}[{at}]" if at is not None else f"{bands[b]} (padding)")
-        if in_series is not None and (positions is None or r < len(positions[b])):
+            feature["position"] = positions[b][r] if r < filled[b] else None
+            if r < filled[b]:
+                feature["label"] = f"{bands[b]}[{positions[b][r]}]"
+        if in_series is not None and r < filled[b]:
             share = float(in_series[b][r])
             feature["in_series"] = share
             if share < LOW_IN_SERIES:  # a boundary coefficient: its filter lies mostly in the zero padding
@@ -160,9 +224,11 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
             "abs": "coefficients of largest magnitude (sign kept), sorted",
             "position": "coefficients at the positions whose values correlated most with the target on the "
                         "training data, the same positions for every series"}[model.by]
+    left_out = left_out_positions(model.candidates) if model.candidates is not None else None
     definition = (f"Transform the series (x − {scaling['offset']:.6g}) / {scaling['scale']:.6g} with the wavelet "
                   f"({levels} levels, {mode} mode); in each band [cA{levels}, cD{levels}, …, cD1] keep the "
-                  f"{model.k} {kept}; the prediction is the intercept plus a weight times each kept coefficient.")
+                  f"{model.k} {kept}{_left_out_words(left_out, min_in_series)}; the prediction is the intercept "
+                  "plus a weight times each kept coefficient.")
     record = {
         "kind": SERIES_KIND, "definition": definition, "target_column": int(target_column),
         "n_params": int(model.n_params_),
@@ -175,12 +241,42 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
     }
     if positions is not None:
         record["parameters"]["positions"] = positions
+    if left_out is not None:
+        record["parameters"]["left_out"] = left_out
     if training_features is not None:
         ratio = term_variance_ratio(training_features, weights)
         if ratio is not None:
             record["parameters"]["term_variance_ratio"] = ratio
     arrays = {"h": np.asarray(h, dtype=np.float64), "coef": coef, "intercept": intercept}
     return record, arrays
+
+
+def _filled_ranks(model, filter_length, levels, mode, length):
+    """How many of the ``k`` ranks of each band a fitted series student fills: its positions, or as many of the
+    band's coefficients (its candidates) as there are up to ``k``; the others are padding, a zero feature."""
+    if model.by == "position":
+        return [len(p) for p in model.positions_]
+    sizes = (_wavelets.coeff_lengths(int(length), int(filter_length), int(levels), mode) if model.candidates is None
+             else [int(np.count_nonzero(c)) for c in model.candidates])
+    return [min(int(model.k), size) for size in sizes]
+
+
+def _left_out_words(left_out, min_in_series=None):
+    """The definition's words for the coefficients a series student never reads ("" when it reads them all).
+
+    Examples
+    --------
+    >>> _left_out_words([[0, 9], [], [11]], 0.01)
+    ', never reading the 3 coefficients whose analysis filter has under 1 % of its energy on the series'
+    >>> _left_out_words([[], []])
+    ''
+    """
+    n = sum(len(out) for out in left_out or [])
+    if not n:
+        return ""
+    rule = (f"has under {100 * min_in_series:g} % of its energy on the series" if min_in_series is not None
+            else "lies almost wholly beyond the series' ends")
+    return f", never reading the {n} coefficient{'s' if n > 1 else ''} whose analysis filter {rule}"
 
 
 def _map_channels(model) -> list[str]:
@@ -453,7 +549,7 @@ def predict_with_record(record, arrays, X, *, all_columns=False):
         p = record["parameters"]
         coeffs = series_coefficients(record, arrays, X)
         features = (position_features(coeffs, p["positions"], p["k"]) if p["by"] == "position"
-                    else topk_features(coeffs, p["k"], p["by"]))
+                    else topk_features(coeffs, p["k"], p["by"], record_candidates(p, [c.shape[1] for c in coeffs])))
         coef, intercept = arrays["coef"], arrays["intercept"]
         pred = features @ coef.T + (intercept[0] if coef.ndim == 1 else intercept)
     elif record["kind"] == MAPS_KIND:

@@ -20,16 +20,19 @@ from awd_studio.models.pipeline.model_registry import MAP_BASELINES
 from awd_studio.models.pipeline.prepare import scaled
 
 __all__ = ["coefficients", "flatten_coefficients", "unflatten_like", "student_alpha", "peak_student",
-           "wavelet_peak_student", "series_student", "student", "in_series_shares", "position_candidates",
+           "wavelet_peak_student", "series_student", "student", "in_series_shares", "series_candidates",
            "MIN_IN_SERIES", "saliency", "score_model", "column"]
 
-#: A coefficient whose analysis filter has less than this share of its energy inside the series is never one of
-#: the fixed-positions student's positions (:func:`position_candidates`): it reads the series with a gain below
-#: 0.1, mostly the zero padding past its ends, and standardising its small values gave it weights of 1e4 to 6e6.
+#: A coefficient whose analysis filter has less than this share of its energy inside the series is never read by
+#: the series student (:func:`series_candidates`), neither as one of the fixed-positions student's positions nor as
+#: one of a series' largest: it reads the series with a gain below 0.1, mostly the zero padding past its ends, and
+#: standardising its small values gave it weights of 1e4 to 6e6.
 #: A learned filter that ended near haar with taps of 1e-4 elsewhere made its coefficients beyond haar's reach
 #: (shares of 1e-6 or less) the student's main terms (review 24B). A rule on the coefficients' SD instead (below 1 % of
 #: their band's largest) also dropped the informative coefficients of a quiet stretch of the series (review 25B:
-#: test R² 0.90 to 0.00); this one reads the filter, not the data.
+#: test R² 0.90 to 0.00); this one reads the filter, not the data. The largest-coefficient student reads the
+#: same candidates since 2026-12-06 (review 39B: its lead over db5 on the CME example rested on 10 terms reading the
+#: padding; docs/science.md, "Time-series student").
 MIN_IN_SERIES = 0.01
 
 
@@ -97,18 +100,18 @@ def wavelet_peak_student(config, h):
 
 def series_student(config, h=None, length=None):
     """The unfitted series student of a config: ``top_k`` coefficients per band, the largest (signed) or at the
-    positions that correlate most with the target (``series_features``), and the config's penalty. For fixed
-    positions, filter ``h`` and the series' ``length`` give the positions it may keep (:func:`position_candidates`;
-    all without them)."""
+    positions that correlate most with the target (``series_features``), and the config's penalty. Filter ``h`` and
+    the series' ``length`` give the coefficients it may read, either kind (:func:`series_candidates`; all without
+    them)."""
     by = "position" if config.series_features == "positions" else "signed"
-    candidates = (position_candidates(h, length, config) if by == "position" and h is not None and length
-                  else None)
+    candidates = series_candidates(h, length, config) if h is not None and length else None
     return _predictors.TopKLinearRegressor(k=config.top_k, by=by, alpha=student_alpha(config), candidates=candidates)
 
 
-def position_candidates(h, length, config):
-    """The positions the fixed-positions student may keep under filter ``h``: per band, those whose coefficient's
-    analysis filter has at least :data:`MIN_IN_SERIES` of its energy inside a series of ``length`` samples.
+def series_candidates(h, length, config):
+    """The coefficients the series student may read under filter ``h`` (the fixed-positions student's positions,
+    the largest-coefficient student's pool): per band, those whose coefficient's analysis filter has at least
+    :data:`MIN_IN_SERIES` of its energy inside a series of ``length`` samples.
 
     Returns
     -------
@@ -119,8 +122,8 @@ def position_candidates(h, length, config):
     --------
     >>> from awd_studio.models.pipeline.config import PipelineConfig
     >>> near_haar = [1e-4, -1e-4, 0.7071, 0.7071]  # one coefficient of each band reads only the taps of 1e-4
-    >>> [c.tolist() for c in position_candidates(near_haar, 8, PipelineConfig.from_dict({"levels": 1,
-    ...                                                                                   "mode": "zero"}))]
+    >>> [c.tolist() for c in series_candidates(near_haar, 8, PipelineConfig.from_dict({"levels": 1,
+    ...                                                                                 "mode": "zero"}))]
     [[True, True, True, True, False], [False, True, True, True, True]]
     """
     return [share >= MIN_IN_SERIES for share in in_input_shares(h, int(length), config.levels, config.mode)]
@@ -129,7 +132,7 @@ def position_candidates(h, length, config):
 def student(kind, h, config, scaling, length=None):
     """An unfitted student for filter h, a function mapping raw X to its input, and one turning the fitted
     student into the deployed predictor (raw X to prediction; ``None``: ``student.predict`` on its input);
-    ``length``: the series' length (the fixed-positions student's candidates, :func:`position_candidates`).
+    ``length``: the series' length (the coefficients the series student may read, :func:`series_candidates`).
 
     Time series: k coefficients per band of the scaled series (``(x - offset) / scale``, the teacher's
     scaling), the largest or at fixed positions (``series_features``, :func:`series_student`); the deployed
@@ -153,14 +156,15 @@ def column(pred, target, n):
     return pred[:, target] if pred.shape[1] > 1 else pred[:, 0]
 
 
-def in_series_shares(X, h, config, k, by="signed", bands=None, positions=None):
+def in_series_shares(X, h, config, k, by="signed", bands=None, positions=None, candidates=None):
     """How much of the series each feature reads: for each band and rank, the share of the coefficient's (unit)
     analysis filter that falls inside the series, shape ``(J + 1, k)``; for the largest coefficients the mean
     over ``X``, for fixed positions the share of the coefficient at each.
 
     In zero and symmetric modes a coarse band's boundary coefficients fall mostly beyond the series' ends; their
     values are then small, and a band with fewer large coefficients than ``k`` fills its last ranks with them
-    (review 15: weights of 20 on cA4 ranks 4-6, coefficients reading 0.1-0.7 % of their filter's energy).
+    (review 15: weights of 20 on cA4 ranks 4-6, coefficients reading 0.1-0.7 % of their filter's energy). A student
+    reading only candidates (:func:`series_candidates`) never reads those under :data:`MIN_IN_SERIES`.
 
     Parameters
     ----------
@@ -176,11 +180,13 @@ def in_series_shares(X, h, config, k, by="signed", bands=None, positions=None):
         The coefficients of ``X`` under ``h`` (:func:`coefficients`), when the caller has them already.
     positions : list of array-like of int, optional
         With ``by="position"``: the student's positions of each band (``positions_``); only ``X``'s length is read.
+    candidates : list of array-like of bool, optional
+        The largest coefficients: the student's candidates of each band (its ``candidates``; all when None).
 
     Returns
     -------
     ndarray of shape (J + 1, k)
-        In [0, 1]; a rank a band cannot fill (fewer than ``k`` coefficients) is 0.
+        In [0, 1]; a rank a band cannot fill (fewer than ``k`` coefficients or candidates) is 0.
     """
     energies = in_input_shares(h, X.shape[1], config.levels, config.mode)  # (n_j,) per band
     if by == "position":  # review 24B: the fixed-positions student's boundary terms carried no tag
@@ -190,6 +196,9 @@ def in_series_shares(X, h, config, k, by="signed", bands=None, positions=None):
             shares[b, :len(where)] = energy[where]
         return shares
     bands = coefficients(X, h, config) if bands is None else bands
+    if candidates is not None:  # the ranks are taken among the candidates: their coefficients and shares
+        bands = _predictors.candidate_columns(bands, candidates)
+        energies = [energy[np.asarray(c, dtype=bool)] for energy, c in zip(energies, candidates)]
     shares = np.zeros((len(bands), k))
     for b, (band, energy) in enumerate(zip(bands, energies)):
         keys = -band if by == "signed" else -np.abs(band)

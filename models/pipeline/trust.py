@@ -532,7 +532,10 @@ def _beyond_ends_words(bundle: dict, name: str) -> str | None:
 
     Such coefficients are small: the zero padding and a filter's near-zero taps make them, so the student's
     predictions, and its lead over another student, can rest on taps of 1e-4 (review 39B: holding the AWD
-    student's 10 such terms at their mean took its test R² from 0.606 to 0.521, below db5's 0.565).
+    student's 10 such terms at their mean took its test R² from 0.606 to 0.521, below db5's 0.565). Since
+    2026-12-06 neither series student reads a coefficient with under 1 % of its filter on the series
+    (``parameters.left_out``; docs/science.md, "Time-series student"): a student written since can still owe its
+    influence to terms reading 1 % to 10 %, one written before (no ``left_out``) to any, and the remedy said differs.
 
     Examples
     --------
@@ -540,7 +543,8 @@ def _beyond_ends_words(bundle: dict, name: str) -> str | None:
     >>> _beyond_ends_words({"students": {"awd": {"parameters": {"features": f}}}}, "awd")[:88]
     "1 of the AWD student's 2 terms read mostly beyond the series' ends and carry 37 % of its"
     """
-    features = (((bundle.get("students") or {}).get(name) or {}).get("parameters") or {}).get("features") or []
+    params = (((bundle.get("students") or {}).get(name) or {}).get("parameters") or {})
+    features = params.get("features") or []
     influence = [abs(float(f.get("weight") or 0.0)) * float(f.get("sd") or 0.0) for f in features]
     beyond = [isinstance(f.get("in_series"), (int, float)) and f["in_series"] < LOW_IN_SERIES for f in features]
     total = sum(influence)
@@ -549,12 +553,13 @@ def _beyond_ends_words(bundle: dict, name: str) -> str | None:
         return None
     used = ((bundle.get("provenance") or {}).get("config") or {}).get("levels")
     levels = f"this run used {used}" if isinstance(used, int) else "the configure page's Levels"
+    remedy = (f"Fewer levels ({levels}) read less padding." if "left_out" in params or params.get("by") == "position"
+              else f"Rerunning the job with this version leaves out the coefficients that read under 1 % of the "
+                   f"series (its student read every coefficient), and fewer levels ({levels}) read less padding.")
     return (f"{sum(beyond)} of the {_name(bundle, name)} student's {len(features)} terms read mostly beyond the "
             f"series' ends and carry {100 * share:.0f} % of its influence (|weight| × SD): they are small "
             "coefficients that the zero padding and the filter's smallest taps make, so its predictions, and a "
-            f"lead over another student, can rest on taps near zero. Fewer levels ({levels}) read less padding, and "
-            "“Series student reads: coefficients at fixed positions” (awd distill --series-features positions) "
-            "leaves out the positions that read under 1 % of the series.")
+            f"lead over another student, can rest on taps near zero. {remedy}")
 
 
 def _cancelling_notes(bundle: dict) -> list[dict]:

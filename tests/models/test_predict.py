@@ -49,6 +49,13 @@ def series(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def series_zero(tmp_path_factory):
+    """The series job in zero mode, where some coefficients read almost only the padding (left out since
+    2026-12-06; in periodization, the "series" job's mode here, none is)."""
+    return _run(tmp_path_factory, "series_zero", make_example("synthetic", n=240, seed=0), {**SERIES, "mode": "zero"})
+
+
+@pytest.fixture(scope="module")
 def maps(tmp_path_factory):
     return _run(tmp_path_factory, "maps", make_example("lensing", n=120, seed=0), MAPS)
 
@@ -67,7 +74,7 @@ def maps_signed(tmp_path_factory):
                 {**MAPS, "peak_range": "signed"})
 
 
-@pytest.mark.parametrize("which", ["series", "maps", "maps_kernels", "maps_signed"])
+@pytest.mark.parametrize("which", ["series", "series_zero", "maps", "maps_kernels", "maps_signed"])
 def test_every_student_predicts_the_pipelines_test_predictions_from_the_bundle_alone(which, request):
     bundle, out, split = request.getfixturevalue(which)
     jsonschema.validate(json.loads((out / "result.json").read_text()), json.loads(pipeline.SCHEMA_PATH.read_text()))
@@ -119,6 +126,77 @@ def test_series_student_names_band_rank_and_weight(series):
     assert params["input_scaling"] == {k: bundle["wavelet"]["input_scaling"][k] for k in ("offset", "scale")}
     example = bundle["explain"]["examples"][0]["bands"][1]
     assert len(example["kept"]) == 6 and len(example["weighted"]) == len(example["coeffs"])
+
+
+def test_the_largest_student_reads_its_candidates_in_the_bundle_the_explanation_and_the_examples(series_zero):
+    """Since 2026-12-06 the largest-coefficient student never reads the coefficients with under 1 % of their filter
+    on the series (MIN_IN_SERIES); the record lists them (left_out), its terms all read the series, the examples'
+    kept coefficients are among the others, and the explanation module gives the stored predictions."""
+    from awd_studio.models.pipeline.explain_inputs import load_explain_context
+    from awd_studio.models.pipeline.student_params import left_out_positions
+    from awd_studio.models.pipeline.students import MIN_IN_SERIES, series_candidates
+    from awd_studio.models.pipeline.workdir import load_prepared
+
+    bundle, out, split = series_zero
+    _, config, _, _ = load_prepared(out / "work")
+    assert config.mode == "zero" and bundle["provenance"]["config"]["series_features"] == "largest"
+    for name, h in (("awd", bundle["grid"][bundle["selected"]["index"]]["h"]), ("baseline_wavelet", None)):
+        params = bundle["students"][name]["parameters"]
+        if h is None:
+            h = pywt.Wavelet(bundle["wavelet"]["init"]).rec_lo
+        left_out = left_out_positions(series_candidates(np.asarray(h), split["X_test"].shape[1], config))
+        assert params["left_out"] == left_out and any(left_out), name
+        assert all(f["in_series"] >= MIN_IN_SERIES for f in params["features"] if f["in_series"] > 0), name
+        assert f"never reading the {sum(map(len, left_out))} coefficients" in bundle["students"][name]["definition"]
+    shown = {"awd": "awd", "initial": "baseline_wavelet"}[bundle["explain"]["wavelet"]]
+    left_out = bundle["students"][shown]["parameters"]["left_out"]
+    for example in bundle["explain"]["examples"]:
+        assert all(not set(band["kept"]) & set(out_b) for band, out_b in zip(example["bands"], left_out))
+    ctx = load_explain_context(out)
+    module, column = ctx.student()
+    stored = read_npz(out / "arrays.npz")["y_pred_awd"]
+    with torch.no_grad():
+        ours = module(torch.as_tensor(ctx.X_test, dtype=torch.float32))[:, column].numpy()
+    np.testing.assert_allclose(ours, stored, rtol=1e-4, atol=1e-4 * np.abs(stored).max())
+
+
+def test_a_stored_largest_student_predicts_from_its_record_with_or_without_left_out():
+    """A record with left_out predicts from the other coefficients, as the fitted student and the deployed predictor
+    do; a record without it (a bundle written before 2026-12-06, whose student read every coefficient) predicts as
+    that student did."""
+    from awd_studio.models.pipeline.config import PipelineConfig
+    from awd_studio.models.pipeline.student_params import predict_with_record, series_record
+    from awd_studio.models.pipeline.students import MIN_IN_SERIES, coefficients, in_series_shares, series_student
+    from awd_studio.models.predictors import SeriesPredictor
+
+    rng = np.random.default_rng(6)
+    t = np.arange(40)
+    X = 3.0 + (rng.uniform(0.5, 2.0, (300, 1)) * np.exp(-0.5 * ((t - rng.uniform(5, 35, (300, 1))) / 3.0) ** 2)
+               + 0.05 * rng.normal(size=(300, 40)))
+    y = X.max(axis=1) + 0.05 * rng.normal(size=300)
+    scaling = {"offset": 3.0, "scale": 0.5}
+    h = np.asarray(pywt.Wavelet("db5").rec_lo)
+    config = PipelineConfig.from_dict({"levels": 4, "mode": "zero", "series_features": "largest"})
+    bands = coefficients((X - 3.0) / 0.5, h, config)
+    now = series_student(config, h, 40).fit(bands, y)
+    before = series_student(config).fit(bands, y)  # no candidates: every coefficient
+    for model in (now, before):
+        shares = in_series_shares(X, h, config, 6, bands=bands, candidates=model.candidates)
+        record, arrays = series_record("awd", model, h=h, levels=4, mode="zero", length=40, scaling=scaling,
+                                       in_series=shares, training_features=model._features(bands),
+                                       min_in_series=MIN_IN_SERIES)
+        record = json.loads(json.dumps(record))  # as result.json stores it
+        assert ("left_out" in record["parameters"]) == (model is now)
+        if model is now:  # cA4 has 5 candidates: its 6th rank is padding, a zero feature without a weight
+            padding = record["parameters"]["features"][5]
+            assert padding["label"] == "cA4 (padding)" and "in_series" not in padding and abs(padding["weight"]) < 1e-12
+            assert record["n_params"] == 5 + 4 * 6 + 1
+        expected = model.predict(bands)
+        np.testing.assert_allclose(predict_with_record(record, arrays, X), expected, rtol=0, atol=1e-10)
+        deployed = SeriesPredictor.from_filter(model, h, 40, 4, "zero", x_offset=3.0, x_scale=0.5)
+        np.testing.assert_allclose(deployed.predict(X), expected, rtol=0, atol=1e-10)
+    assert record["parameters"]["features"][5]["label"] == "6th largest of cA4 (mostly beyond the series' ends)"
+    assert not np.allclose(now.predict(bands), before.predict(bands))  # the two students differ
 
 
 @pytest.mark.parametrize("which, channels", [("maps_kernels", ["LL", "LH", "HL", "HH"]),

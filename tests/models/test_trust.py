@@ -487,7 +487,12 @@ def test_a_collapsed_grid_and_a_student_reading_the_padding_are_said_beside_its_
     text = beyond["text"]
     assert beyond["level"] == "warning"
     assert text.startswith("10 of the AWD student's 20 terms read mostly beyond the series' ends and carry 38 % of")
-    assert "Fewer levels (this run used 4)" in text
+    assert "fewer levels (this run used 4)" in text
+    assert "Rerunning the job with this version leaves out the coefficients that read under 1 %" in text  # no left_out
+    bundle["students"]["awd"]["parameters"]["left_out"] = [[0, 9], [0], [], [], []]  # written since 2026-12-06:
+    text = {n["key"]: n for n in trust_notes(bundle)}["student_reads_beyond_ends"]["text"]  # terms reading 1-10 %
+    assert text.endswith("Fewer levels (this run used 4) read less padding.") and "Rerunning" not in text
+    del bundle["students"]["awd"]["parameters"]["left_out"]
     bundle["grid"][0]["h"] = list(np.asarray(haar) + 0.05)  # the grid spread: a γ = 0.1 lead is the teacher's again
     notes = {n["key"]: n for n in trust_notes(bundle)}
     assert notes["interpretation_helped"]["level"] == "success" and "best_at_grid_edge" in notes
