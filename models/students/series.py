@@ -434,9 +434,10 @@ class SeriesPredictor:
     (``W @ X.T``, every series' coefficients as a column), then the ``k`` largest coefficients of each band
     and the linear model in one compiled pass over blocks of series (:mod:`models.students.topk_kernel`), a few
     thousand series at a time; a student of fixed positions (``by="position"``) keeps only those rows of the
-    operator and needs no selection, a largest-coefficient student with ``candidates`` only its candidates' rows. Equal to ``student.predict(wavedec1d(X, h, level, mode))`` up to rounding:
-    the transform runs in the precision of the series, float32 series in float32 (about 1e-7 relative, the
-    precision they carry), everything else in float64.
+    operator and needs no selection, a largest-coefficient student with ``candidates`` only its candidates' rows.
+    Equal to ``student.predict(wavedec1d(X, h, level, mode))`` up to rounding: the transform runs in the precision
+    of the series, float32 series in float32 (about 1e-7 relative, the precision they carry), everything else in
+    float64.
 
     Parameters
     ----------

@@ -90,9 +90,13 @@ def test_trust_notes_become_alerts():
 
 
 def _series_bundle(mode: str, length: int = 40, levels: int = 4, k: int = 6, n: int = 60, stored: bool = True,
-                   X=None) -> dict:
+                   X=None, inside: bool = False) -> dict:
     """A series bundle as the pipeline writes it: a top-k student on db5 coefficients and its explanations, with
-    where each coefficient reads (``explain.centres``) unless ``stored`` is False (a bundle written before)."""
+    where each coefficient reads (``explain.centres``) unless ``stored`` is False (a bundle written before);
+    ``inside``: the student reads only the coefficients with 1 % of their filter on the series (the pipeline's
+    since 2026-12-06; else every coefficient, as before)."""
+    from awd_studio.models.pipeline.config import PipelineConfig
+    from awd_studio.models.pipeline.students import series_candidates
     from awd_studio.models import wavelets
     from awd_studio.models.filters.known import lowpass_filter
     from awd_studio.models.pipeline.explain_examples import explain_examples
@@ -104,13 +108,32 @@ def _series_bundle(mode: str, length: int = 40, levels: int = 4, k: int = 6, n: 
     h = np.asarray(lowpass_filter("db5"), dtype=np.float64)
     with torch.no_grad():
         coeffs = [c.numpy() for c in wavelets.wavedec1d(torch.as_tensor(X), torch.as_tensor(h), levels, mode)]
-    model = TopKLinearRegressor(k=k).fit(coeffs, X[:, -1])
+    candidates = (series_candidates(h, length, PipelineConfig.from_dict({"levels": levels, "mode": mode})) if inside
+                  else None)
+    model = TopKLinearRegressor(k=k, candidates=candidates).fit(coeffs, X[:, -1])
     record, arrays = series_record("awd", model, h=h, levels=levels, mode=mode, length=length,
                                    scaling={"offset": 0.0, "scale": 1.0})
     saliency = [np.ones_like(c) for c in coeffs]
     explain = explain_examples("timeseries", record, arrays, X[:2], [c[:2] for c in coeffs],
                                [a[:2] for a in saliency], levels, **(dict(h=h, mode=mode) if stored else {}))
     return {"students": {"awd": record}, "activation": {"x": X[:2].tolist()}, "explain": explain}
+
+
+def test_scalogram_circles_only_the_coefficients_a_student_reading_the_series_may_keep():
+    """Since 2026-12-06 the largest-coefficient student never reads the 18 coefficients of the CME case whose filter
+    has under 1 % of its energy on the series: cA4 keeps 5 (its candidates), 29 circles, none of them left out, and
+    the legend says the largest are taken among those reading the series."""
+    bundle = _series_bundle("zero", inside=True)
+    left_out = bundle["students"]["awd"]["parameters"]["left_out"]
+    example = bundle["explain"]["examples"][0]
+    assert [len(out) for out in left_out] == [5, 4, 4, 3, 2]
+    assert [len(b["kept"]) for b in example["bands"]] == [5, 6, 6, 6, 6]
+    assert all(not set(b["kept"]) & set(out) for b, out in zip(example["bands"], left_out))
+    kept = next(t for t in S.scalogram_figure(bundle, 0).data if t.name.startswith("kept for this series"))
+    assert "among those reading the series (29 circles)" in kept.name.replace("<br>", " ") and len(kept.x) == 29
+    before = next(t for t in S.scalogram_figure(_series_bundle("zero"), 0).data
+                  if t.name.startswith("kept for this series"))
+    assert "among those" not in before.name.replace("<br>", " ")  # a student reading every coefficient
 
 
 @pytest.mark.parametrize("stored", [True, False])
