@@ -294,7 +294,8 @@ class Verdict(_Section):
     #: :data:`models.pipeline.verdict.NO_SKILL_R2`): the text then says so first.
     no_skill: bool = False
     #: Whether the verdict shows distillation helping (:func:`models.pipeline.verdict.distillation_helped`: AWD
-    #: delivered, significantly and not only slightly better on enough test samples, some model with skill); None
+    #: delivered, significantly and not only slightly better on enough test samples, some model with skill), and a
+    #: teacher fit to be explained (:func:`models.pipeline.verdict.helped_by_the_teacher`; since 2026-12-06); None
     #: in bundles written before 2026-12-05.
     helped: bool | None = None
     #: Maps: the best fixed-filter baseline by CV against the model delivered; absent for series and in bundles

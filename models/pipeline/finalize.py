@@ -82,6 +82,7 @@ from awd_studio.models.pipeline.verdict import (
     N_BOOT,
     distance_to,
     distillation_helped,
+    helped_by_the_teacher,
     is_small,
     no_skill_words,
     teacher_part_words,
@@ -261,7 +262,9 @@ def _finalize(work_dir, out_dir, progress, should_cancel):
         timings=timings, students={name: Student(**record) for name, (record, _) in students.items()},
         explain=explain)
     bundle.trust = {"notes": trust_notes(bundle.to_json()), "compression_definition": COMPRESSION_DEFINITION}
-    bundle.verdict.text += teacher_part_words(bundle.verdict.helped, [n["key"] for n in bundle.trust["notes"]])
+    note_keys = [n["key"] for n in bundle.trust["notes"]]
+    bundle.verdict.text += teacher_part_words(bundle.verdict.helped, note_keys)
+    bundle.verdict.helped = helped_by_the_teacher(bundle.verdict.helped, note_keys)
     bundle.summary = summary_text(bundle.to_json())
     job.stop_if_cancelled("the result's sections")  # the last poll: from here the bundle is written
     out_dir = Path(out_dir)

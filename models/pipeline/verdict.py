@@ -9,7 +9,7 @@ __all__ = ["verdict_text", "format_difference", "difference_number", "rmse_diffe
            "N_BOOT", "SMALL_SHARE", "SMALL_RELATIVE", "is_small", "SMALL_WORDS", "awd_significantly_worse",
            "interval_side", "FEW_TEST_SAMPLES", "FIXED_FILTER_SES", "NO_SKILL_R2", "no_skill_words",
            "verdict_samples",
-           "distillation_helped", "teacher_part_words"]
+           "distillation_helped", "teacher_part_words", "helped_by_the_teacher", "TEACHER_UNFIT"]
 
 #: How many standard errors both CV gains of a fixed filter over the model delivered must exceed before a note says it
 #: leads (models.pipeline.finalize's fixed-filter check). Review 29A (real repeated CV of least-squares students,
@@ -261,10 +261,34 @@ TEACHER_PART_NOT_SHOWN = {
 }
 
 
+#: The trust notes that find the teacher unfit to be explained (it predicts the target little or not at all, or its
+#: output is constant or at another scale), and how the verdict says so: a gain over the initial wavelet is then no
+#: explanation of the network (review 40C: a green "AWD improves test R² over db5 by 0.166" above "the teacher is
+#: weak: test R² -0.037"), and the verdict is not drawn as a success (:func:`helped_by_the_teacher`).
+TEACHER_UNFIT = {
+    "weak_teacher": "the teacher itself predicts the target little or not at all",
+    "teacher_constant": "the teacher's output is the same for every sample",
+    "teacher_units": "the teacher's output is at another scale than the target",
+}
+
+
+def helped_by_the_teacher(helped, note_keys) -> bool | None:
+    """The verdict's ``helped`` once the trust notes are known: False where one finds the teacher unfit to be
+    explained (:data:`TEACHER_UNFIT`), else ``helped`` as :func:`distillation_helped` gave it.
+
+    Examples
+    --------
+    >>> helped_by_the_teacher(True, ["weak_teacher"]), helped_by_the_teacher(True, ["awd_beats_search"])
+    (False, True)
+    """
+    return False if helped and TEACHER_UNFIT.keys() & set(note_keys) else helped
+
+
 def teacher_part_words(helped, note_keys) -> str:
     """A sentence to end a verdict that shows distillation helping when the trust notes find no part of the
     teacher's in it (review 38B: "AWD improves test R² over db5", in green, above two notes saying that the
-    attributions did not help and that a search without the teacher did better); "" otherwise.
+    attributions did not help and that a search without the teacher did better) or find the teacher unfit to be
+    explained (:data:`TEACHER_UNFIT`; review 40C); "" otherwise.
 
     Parameters
     ----------
@@ -283,7 +307,13 @@ def teacher_part_words(helped, note_keys) -> str:
     The learned wavelet is better than the initial one, but the teacher's part in
     >>> teacher_part_words(True, ["awd_beats_search"]), teacher_part_words(False, ["search_beats_awd"])
     ('', '')
+    >>> print(teacher_part_words(True, ["weak_teacher"]).strip()[:111])
+    The learned wavelet is better than the initial one, but it explains nothing of the network: the teacher itself
     """
+    unfit = [words for key, words in TEACHER_UNFIT.items() if key in set(note_keys)]
+    if helped and unfit:
+        return (" The learned wavelet is better than the initial one, but it explains nothing of the network: "
+                + " and ".join(unfit) + " (the notes below), so the gain is the wavelet's fit to the data.")
     reasons = [words for key, words in TEACHER_PART_NOT_SHOWN.items() if key in set(note_keys)]
     if not helped or not reasons:
         return ""

@@ -259,6 +259,24 @@ def test_a_verdict_that_helped_says_when_the_notes_find_no_part_of_the_teachers(
     assert "search of random wavelets" in teacher_part_words(True, ["search_beats_awd"])
 
 
+def test_a_verdict_that_helped_with_an_unfit_teacher_says_it_explains_nothing_and_is_no_success():
+    """Review 40C: "AWD improves test R² over db5 by 0.166", in green, above "the teacher (lstm) is weak: test R²
+    -0.037". The verdict now ends saying the wavelet explains nothing of the network, and is not drawn as a success;
+    the keys it reads are the notes' own."""
+    from awd_studio.models.pipeline.verdict import TEACHER_UNFIT, helped_by_the_teacher, teacher_part_words
+
+    weak = {"teacher": {"name": "lstm", "test": {"r2": -0.037}}, "selection": {"choice": "awd"},
+            "verdict": {"helped": True}}
+    keys = _keys(weak)
+    assert "weak_teacher" in keys and set(TEACHER_UNFIT) & set(keys) == {"weak_teacher"}
+    words = teacher_part_words(True, keys)
+    assert "explains nothing of the network: the teacher itself predicts the target little" in words, words
+    assert "teacher's part in that is not shown" not in words  # one sentence, the stronger
+    assert helped_by_the_teacher(True, keys) is False and helped_by_the_teacher(None, keys) is None
+    fit = {**weak, "teacher": {"name": "lstm", "test": {"r2": 0.8}}}
+    assert teacher_part_words(True, _keys(fit)) == "" and helped_by_the_teacher(True, _keys(fit)) is True
+
+
 def test_attributions_are_not_said_to_help_when_the_wavelet_moved_away_from_the_known_one():
     """Review 32B: from sym5 without the start search, the synthetic example's wavelet ended 0.304 from db5 (the
     wavelet that made the data) against 0.213 at the start, and a green note said the attributions helped."""
