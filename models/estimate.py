@@ -15,7 +15,7 @@ import numpy as np
 from awd_studio.models.cores import job_threads
 from awd_studio.models.options import AUTO_TEACHERS, resolve_grid, resolve_random_search, resolve_start_search
 from awd_studio.models.start_search import search_terms
-from awd_studio.models.teachers.training import trains_side_by_side
+from awd_studio.models.teachers.training import TRAINING_DEFAULTS, trains_side_by_side
 
 __all__ = ["estimate_seconds", "stage_seconds", "estimate_job", "scattering_seconds", "calibration",
            "stage_calibration", "CALIBRATION_JOBS", "CALIBRATION_MIN_JOBS", "CALIBRATION_RANGE", "CALIBRATION_PARTS"]
@@ -154,7 +154,8 @@ def estimate_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribu
 def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attribution: str = "saliency",
                   teacher: str = "auto", parametrization: str = "orthogonal",
                   gradient_path: str = "auto", threads: int | None = None, start_search: int = 0,
-                  random_search: int = 0, trains_teacher: bool = True, n_searches: int = 1) -> dict:
+                  random_search: int = 0, trains_teacher: bool = True, n_searches: int = 1,
+                  teacher_epochs: int | None = None) -> dict:
     """A run-time estimate on this machine's CPU, stage by stage (seconds), from the measured scaling of the trainer.
 
     ``epochs x seconds per epoch`` from the scaling table of ``make bench`` (linear in n, with a fixed part
@@ -196,6 +197,11 @@ def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attributio
     n_searches : int, default=1
         Searches of ``start_search`` starts each: 2 for a grid with gamma = 0 and gamma > 0 points (one on each
         term, :func:`models.start_search.search_terms`).
+    teacher_epochs : int, optional
+        The teacher's training epochs (option ``teacher_epochs``); None: each architecture's default
+        (:data:`models.teachers.training.TRAINING_DEFAULTS`), which the teacher costs were measured with. Another
+        number scales each architecture's cost by it over that default (early stopping may end sooner; review 40C:
+        160 and 1000 epochs were estimated as the default 80).
 
     Returns
     -------
@@ -226,7 +232,8 @@ def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attributio
     threads = job_threads() if threads is None else max(int(threads), 1)
     per_epoch /= _series_parts_speedup(grid, threads) if kind == "timeseries" else _thread_speedup(threads)
     teacher_gradients = (8.0 if attribution == "integrated_gradients" else 1.0) * 2e-6 * size * n
-    costs = [_TEACHER_COST.get(name, 0.0) for name in trained] if trains_teacher else [0.0]
+    costs = ([_TEACHER_COST.get(name, 0.0) * _epochs_factor(name, teacher_epochs) for name in trained]
+             if trains_teacher else [0.0])
     # several one-thread teachers train side by side when the job has a core for each (train_best_teacher)
     train = (max(costs) if trains_side_by_side(trained, threads, device="cpu") else sum(costs)) * size * n * 30
     # on all the job's threads: 1.9 s for the CME example's 1000 starts on 2 threads (bench/RESULTS.md, 2026-12-02)
@@ -236,6 +243,18 @@ def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attributio
             "distill": float(per_epoch * max(int(epochs or 1), 1) + teacher_gradients + search),
             "select": float(cross_validation + control),
             "students": _STUDENTS_S}
+
+
+def _epochs_factor(arch: str, teacher_epochs: int | None) -> float:
+    """``teacher_epochs`` over architecture ``arch``'s default epochs (1 when None or unknown).
+
+    Examples
+    --------
+    >>> _epochs_factor("lstm", 160), _epochs_factor("lstm", None), _epochs_factor("uploaded", 10)
+    (2.0, 1.0, 1.0)
+    """
+    default = (TRAINING_DEFAULTS.get(arch) or {}).get("epochs")
+    return float(teacher_epochs) / default if teacher_epochs and default else 1.0
 
 
 def estimate_job(config, kind: str, shape, n: int, trains_teacher: bool | None = None) -> dict:
@@ -271,7 +290,8 @@ def estimate_job(config, kind: str, shape, n: int, trains_teacher: bool | None =
                            config.parametrization, config.gradient_path, threads, starts,
                            resolve_random_search(getattr(config, "random_search", 0), kind, n),
                            trains_teacher=(not getattr(config, "teacher_path", None) if trains_teacher is None
-                                           else bool(trains_teacher)), n_searches=len(search_terms(gammas)))
+                                           else bool(trains_teacher)), n_searches=len(search_terms(gammas)),
+                           teacher_epochs=getattr(config, "teacher_epochs", None))
     if getattr(config, "student", "awd") == "scattering":  # runs within the students stage
         stages["students"] += scattering_seconds(kind, shape, n, config.scattering_epochs)
     return {"seconds": float(sum(stages.values())), "grid_points": n_points, "epochs": epochs, "threads": threads,

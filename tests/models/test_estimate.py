@@ -160,3 +160,15 @@ def test_parts_not_recorded_take_the_whole_jobs_factor():
     factors, _ = stage_calibration(uploaded)
     assert factors["teacher"] == pytest.approx(70.0 / 25.0) and factors["select"] == pytest.approx(2.0)
     assert stage_calibration([]) == (dict.fromkeys(stages, 1.0), 0)
+
+
+def test_the_teachers_epochs_scale_its_training_time():
+    """Review 40C: 160 and 1000 teacher epochs were estimated as the default 80 (18.95 s each)."""
+    default = estimate_job(PipelineConfig.from_dict({"teacher": "lstm"}), "timeseries", [40], 3000)
+    longer = estimate_job(PipelineConfig.from_dict({"teacher": "lstm", "teacher_epochs": 160}), "timeseries", [40],
+                          3000)
+    assert longer["stages"]["teacher"] == pytest.approx(2 * default["stages"]["teacher"])
+    assert longer["stages"]["distill"] == pytest.approx(default["stages"]["distill"])
+    both = estimate_job(PipelineConfig.from_dict({"teacher": "auto", "teacher_epochs": 40}), "timeseries", [40], 3000)
+    auto = estimate_job(PipelineConfig.from_dict({"teacher": "auto"}), "timeseries", [40], 3000)
+    assert both["stages"]["teacher"] < auto["stages"]["teacher"]  # the LSTM's 80 and the MLP's 200 both shortened
