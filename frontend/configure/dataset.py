@@ -100,8 +100,23 @@ async def load_dataset_info(dataset_id, prefill=None):
     target = prefill_for(prefill, info).get("target")
     if target not in [o["value"] for o in targets if not o.get("disabled")]:
         target = first_target(targets)
-    return dict(info=info, facts=f"{kind_label(info['kind'])}, {count} of {each}", hidden=dataset_id,
+    facts = f"{kind_label(info['kind'])}, {count} of {each}{several_targets_words(targets)}"
+    return dict(info=info, facts=facts, hidden=dataset_id,
                 targets=targets, target=target, target_field="" if len(targets) > 1 else "awd-hidden")
+
+
+def several_targets_words(options: list[dict]) -> str:
+    """The end of the dataset's facts when it has several target columns (review 40C: a file's first extra column,
+    the traces' maximum, was explained without a word, where the user meant another): ``""`` for one.
+
+    Examples
+    --------
+    >>> several_targets_words(target_options({"target_names": ["max_intensity", "auxilin_peak", "abortive"]}))
+    '; 3 target columns: choose the one to explain below'
+    >>> several_targets_words(target_options({"target_names": ["y"]}))
+    ''
+    """
+    return f"; {len(options)} target columns: choose the one to explain below" if len(options) > 1 else ""
 
 
 def target_options(summary: dict | None) -> list[dict]:
