@@ -164,6 +164,44 @@ def teacher_history(points) -> dict:
     return out
 
 
+#: A trained teacher whose best validation loss (MSE on standardised targets, where predicting the training mean scores
+#: about 1) is this or more has learned little: validation R² at most 0.1, the results' weak-teacher rule
+#: (``models.pipeline.trust.WEAK_TEACHER_R2``; tests/frontend/test_job_page_reads.py holds the two together).
+WEAK_TEACHER_VALIDATION_MSE = 0.9
+
+#: The stages after the teacher's training, in which the job page says when the teacher learned little.
+AFTER_TEACHER = ("distill", "select", "students", "scattering")
+
+
+def teacher_learned_little(job: dict, history: dict) -> str | None:
+    """A warning for a running job whose trained teacher learned little (its best validation loss at
+    :data:`WEAK_TEACHER_VALIDATION_MSE` or more, any architecture it trained), once its training has ended; None
+    otherwise (review 40C: a teacher at a validation MSE of 1.0 from its first epochs was followed by 4.5 minutes of
+    distillation, and only the results said it was weak).
+
+    Examples
+    --------
+    >>> job = {"state": "running", "stage": "distill"}
+    >>> teacher_learned_little(job, {"epoch": [1, 2], "teacher_val": [1.02, 0.97]})[:72]
+    'The teacher has learned little: its best validation loss is 0.970 on sta'
+    >>> teacher_learned_little(job, {"epoch": [1, 2], "teacher_val": [0.9, 0.4]}) is None
+    True
+    >>> teacher_learned_little({**job, "stage": "teacher"}, {"epoch": [1], "teacher_val": [1.0]}) is None
+    True
+    """
+    if job.get("state") != "running" or job.get("stage") not in AFTER_TEACHER:
+        return None
+    values = [v for key, series in (history or {}).items() if key.endswith("val") for v in series
+              if isinstance(v, int | float) and v == v]
+    best = min(values, default=None)
+    if best is None or best < WEAK_TEACHER_VALIDATION_MSE:
+        return None
+    return (f"The teacher has learned little: its best validation loss is {best:.3f} on standardised targets, where "
+            "always predicting the training mean scores about 1. A wavelet distilled from it can explain little of "
+            "what a network learns from these data. You can cancel now, or let the job run to compare the students "
+            "with the baselines.")
+
+
 def layout(job_id: str | None = None, **_):
     """The job page (polls the API every second until the job ends)."""
     return html.Div([
@@ -309,6 +347,8 @@ def job_view(job: dict):
     notice = job.get("notice")
     if state == "cancelled":  # asked for, not a failure: yellow, not red (review 27B)
         notice = CANCELLED_NOTICE
+    history = teacher_history(job.get("losses"))
+    notice = notice or teacher_learned_little(job, history)
     return {
         "state": state,
         "stage": stage,
@@ -319,7 +359,7 @@ def job_view(job: dict):
         "done": state in TERMINAL,
         "history": losses_to_history(job.get("losses")),
         "loss_title": LOSS_TITLE_PARTS if len(grid_parts(job.get("losses"))) > 1 else LOSS_TITLE_ONE,
-        "teacher_history": teacher_history(job.get("losses")),
+        "teacher_history": history,
         "cancellable": state in ("queued", "running"),
         "notice": notice,
         "origin": job.get("rerun_of"),

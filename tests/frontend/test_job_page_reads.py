@@ -147,3 +147,22 @@ def test_the_target_is_named_by_its_column_even_when_the_dataset_has_one(service
     assert len(names) == 1 and service.client.get(f"/api/jobs/{job_id}").json()["target_name"] is None
     shown = dict(_terms_and_values(run(job_page.show_settings(job_id))["items"]))
     assert shown["target"] == f"{names[0]} (column 0)", shown
+
+
+def test_a_running_job_says_when_its_teacher_learned_little():
+    """Review 40C: a teacher at a validation MSE of about 1.0 from its first epochs was followed by minutes of
+    distillation; the job page says so once the teacher's training has ended, by the results' weak-teacher rule."""
+    from awd_studio.models.pipeline.trust import WEAK_TEACHER_R2
+
+    job = page("job")
+    assert job.WEAK_TEACHER_VALIDATION_MSE == pytest.approx(1 - WEAK_TEACHER_R2)
+    curve = [{"chunk": job.TEACHER_CHUNK, "epoch": e, "values": {"teacher_lstm_val": 1.01, "teacher_mlp_val": v}}
+             for e, v in ((1, 1.05), (2, 0.98))]
+    running = {"state": "running", "stage": "distill", "fraction": 0.4, "losses": curve}
+    notice = job.job_view(running)["notice"]
+    assert notice.startswith("The teacher has learned little") and "0.980" in notice and "cancel" in notice
+    assert job.job_view({**running, "stage": "teacher"})["notice"] is None  # still training
+    assert job.job_view({**running, "state": "succeeded", "stage": "done"})["notice"] is None  # the results say it
+    good = [{**p, "values": {"teacher_val": 0.3}} for p in curve]
+    assert job.job_view({**running, "losses": good})["notice"] is None
+    assert job.job_view({**running, "losses": []})["notice"] is None  # uploaded weights: no curve
