@@ -58,7 +58,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.CREATE)
 #: Said when the page's address is this machine's own (localhost, 127.x, ::1): the links would carry it.
 LOCAL_HINT = ("This page was opened at this machine's own address, so the links will point there and open only on "
               "this machine. To share with a colleague, open this page at an address they can reach (the server "
-              "must listen on it: see the README, awd serve --host), or send them the downloaded files.")
+              "must listen on it: see the README, awd serve --host), or send them the page's “All files (ZIP)” download: "
+              "its figures, numbers and a script that reproduces the predictions.")
 
 #: What of the data a link gives away: ``arrays.npz`` holds ``y_test``, every ``y_pred_*`` and ``X_examples``.
 SHARED_DATA = ("Its downloads include the test set's targets, every model's predictions of them and a few test "
