@@ -31,13 +31,26 @@ BIBTEX_PAPER = """@inproceedings{ha2021adaptive,
 
 
 def bibtex_software(bundle: dict) -> str:
-    """BibTeX of AWD Studio at the version that wrote the result."""
+    """BibTeX of AWD Studio at the version that wrote the result (no ``url``: pyproject.toml names none).
+
+    Examples
+    --------
+    >>> print(bibtex_software({"provenance": {"version": "0.1.0", "finished": "2026-12-06T10:00:00+00:00"}}))
+    @software{awd_studio,
+      author  = {{AWD Studio contributors}},
+      title   = {AWD Studio: adaptive wavelet distillation of neural networks, with a web app},
+      version = {0.1.0},
+      year    = {2026},
+      note    = {version 0.1.0}
+    }
+    """
     prov = (bundle or {}).get("provenance") or {}
     version = prov.get("version") or "unknown"
     year = str(prov.get("finished") or "")[:4] or "2025"
     commit = prov.get("git_sha")
     note = f"version {version}" + (f", commit {commit[:12]}" if commit else "")
     return ("@software{awd_studio,\n"
+            "  author  = {{AWD Studio contributors}},\n"
             "  title   = {AWD Studio: adaptive wavelet distillation of neural networks, with a web app},\n"
             f"  version = {{{version}}},\n"
             f"  year    = {{{year}}},\n"
