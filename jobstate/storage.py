@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from awd_studio.models.data.readers.detect import spreadsheet_hint
 from awd_studio.models.files import atomic_write_bytes, sha256_file
 
 __all__ = [
@@ -201,9 +202,12 @@ def safe_suffix(filename: str | None, allowed) -> str:
     base = os.path.basename((filename or "").replace("\\", "/"))
     suffix = os.path.splitext(base)[1].lower()
     if suffix not in allowed:
+        # a spreadsheet: the way forward, not only the list (review 40: ".xlsx" refused with nothing else)
+        spreadsheet = spreadsheet_hint(suffix) if ".csv" in allowed else ""
         raise ValueError(
-            f"file: unsupported file type {suffix or '(no extension)'!r}; upload one of "
-            + ", ".join(allowed)
+            f"file: unsupported file type {suffix or '(no extension)'!r}; "
+            + (f"{spreadsheet} (files read: " + ", ".join(allowed) + ")" if spreadsheet else
+               "upload one of " + ", ".join(allowed))
         )
     return suffix
 

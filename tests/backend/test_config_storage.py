@@ -37,6 +37,18 @@ def test_safe_names():
     with pytest.raises(ValueError, match="unsupported"):
         safe_suffix("x.npz.exe", (".npz",))
     assert safe_display_name("../../etc/passwd\x00", "f", path=True) == "passwd"
+
+
+def test_spreadsheet_upload_says_how_to_save_it_as_csv():
+    # review 40: ".xlsx" was refused with only the list of the types read
+    allowed = (".npz", ".csv")
+    for name in ("traces.xlsx", "traces.XLS", "traces.ods"):
+        with pytest.raises(ValueError) as err:
+            safe_suffix(name, allowed)
+        assert "File → Save As → CSV UTF-8" in str(err.value) and ".npz, .csv" in str(err.value)
+    with pytest.raises(ValueError) as err:  # a teacher's upload reads no CSV: no CSV advice
+        safe_suffix("model.xlsx", (".pt",))
+    assert "Save As" not in str(err.value) and "upload one of .pt" in str(err.value)
     assert safe_display_name("", "fallback") == "fallback"
 
 

@@ -220,6 +220,8 @@ def test_empty_missing_unknown_and_mislabelled(tmp_path, arrays):
     _err(tmp_path / "nope.npz", "does not exist")
     (tmp_path / "notes.docx").write_text("hello")
     _err(tmp_path / "notes.docx", "unknown format")
+    (tmp_path / "traces.xlsx").write_bytes(b"PK\x03\x04" + b"\0" * 40)  # a zip, as an .npz is
+    assert "File → Save As → CSV UTF-8" in _err(tmp_path / "traces.xlsx", "is a spreadsheet").fix
     (tmp_path / "garbage.h5").write_bytes(b"\x01\x02" * 100)
     _err(tmp_path / "garbage.h5", "not a valid hdf5")
     X, y = arrays

@@ -57,6 +57,27 @@ def _format_from_extension(path: Path) -> str | None:
     return None
 
 
+#: Spreadsheet files, which no reader opens (no spreadsheet dependency): the refusal says how to save one as CSV.
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+
+
+def spreadsheet_hint(suffix: str) -> str:
+    """The way forward for a spreadsheet file (``suffix`` with its dot, any case), or ``""`` for any other file.
+
+    Examples
+    --------
+    >>> spreadsheet_hint(".XLSX")
+    'save it from Excel as CSV: File → Save As → CSV UTF-8 (LibreOffice: File → Save As → Text CSV), then upload \
+the .csv file'
+    >>> spreadsheet_hint(".npz")
+    ''
+    """
+    if suffix.lower() not in SPREADSHEET_SUFFIXES:
+        return ""
+    return ("save it from Excel as CSV: File → Save As → CSV UTF-8 (LibreOffice: File → Save As → Text CSV), then "
+            "upload the .csv file")
+
+
 #: The byte-order marks of UTF-16 text (Excel's "Unicode Text" export: little-endian, tab-separated).
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -146,6 +167,9 @@ def detect_format(path) -> str:
         raise InputError("file", f"{path.name!r} is empty", f"upload a non-empty {SUPPORTED} file")
     with open(path, "rb") as fh:
         head = fh.read(1024)
+    if spreadsheet_hint(path.suffix):  # an .xlsx is a zip file, as an .npz is: said before its bytes are
+        raise InputError("file", f"{path.name!r} is a spreadsheet, which is not read ({SUPPORTED} are)",
+                         spreadsheet_hint(path.suffix))
     by_magic = _format_from_magic(head)
     by_ext = _format_from_extension(path)
     if by_magic == "pickle":
