@@ -483,6 +483,10 @@ def _estimated_spans(data, config):
     ignored = dataset.meta.get("ignored_columns")
     if ignored:
         print(f"Left out of the series (identifier columns): {', '.join(ignored)}", file=sys.stderr, flush=True)
+    numbered = dataset.meta.get("numbered_columns")
+    if numbered:  # left out for their content: say how to keep one as the target
+        print(f"({', '.join(numbered)}: distinct whole numbers that number the rows, read as identifiers; to use "
+              "one as the target, name its column y, or y_<name> beside other targets)", file=sys.stderr, flush=True)
     print(f"Estimated run time on this machine: about {format_seconds(guess['seconds'])} (rough: the cost model "
           f"alone). {stage_words(guess['stages'])}", file=sys.stderr, flush=True)
     busy = busy_machine_words(os.getloadavg()[0], available_cores())  # review 32A: the web page said, this did not

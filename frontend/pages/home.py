@@ -227,6 +227,37 @@ def _fact(text: str, id_: str) -> html.Div:
     return html.Div(text, className="small text-muted mt-2", id=id_)
 
 
+def ignored_words(meta: dict) -> str:
+    """Pure: the preview's line on the columns left out of the series (``meta["ignored_columns"]``), those left out
+    for numbering the rows (``meta["numbered_columns"]``, review 40: a ``Track`` column of 1…500 was a target) named
+    with how to keep one as the target.
+
+    Examples
+    --------
+    >>> ignored_words({"ignored_columns": ["cell"]})
+    'Left out of the series: “cell” (text or an identifier column, not a sample).'
+    >>> print(ignored_words({"ignored_columns": ["cell", "Track"], "numbered_columns": ["Track"]}))
+    Left out of the series: “cell” (text or an identifier column, not a sample). “Track” numbers the rows (distinct \
+whole numbers in a run, such as 1 to n), so it is read as an identifier and left out, not taken as a target; if it \
+is your target, rename its column to y (or y_<name> beside other targets) and upload again.
+    """
+    numbered = meta.get("numbered_columns") or []
+    named = [name for name in meta.get("ignored_columns") or [] if name not in numbered]
+    words = []
+    if named:
+        words.append(f"Left out of the series: {', '.join(f'“{name}”' for name in named)} (text or an identifier "
+                     "column, not a sample).")
+    if numbered:
+        names = ", ".join(f"“{name}”" for name in numbered)
+        one = len(numbered) == 1
+        words.append(f"{names} {'numbers' if one else 'number'} the rows (distinct whole numbers in a run, such as 1 "
+                     f"to n), so {'it is' if one else 'they are'} read as {'an identifier' if one else 'identifiers'} "
+                     f"and left out, not taken as {'a target' if one else 'targets'}; if {'it is' if one else 'one is'}"
+                     f" your target, rename {'its' if one else 'that'} column to y (or y_<name> beside other targets) "
+                     "and upload again.")
+    return " ".join(words)
+
+
 def preview_children(ds: dict) -> list:
     """The preview block of one dataset (pure: a dataset dict in, components out).
 
@@ -293,9 +324,7 @@ def preview_children(ds: dict) -> list:
                            "where its fill begins tells the network how long it was, which it can learn instead of "
                            "its shape: traces cut to a common window avoid that.", ids.PREVIEW_PADDED))
     if meta.get("ignored_columns"):
-        names = ", ".join(f"“{name}”" for name in meta["ignored_columns"])
-        facts.append(_fact(f"Left out of the series: {names} (text or an identifier column, not a sample).",
-                           ids.PREVIEW_IGNORED))
+        facts.append(_fact(ignored_words(meta), ids.PREVIEW_IGNORED))
     return [dbc.Card([
         dbc.CardHeader(html.Div([
             html.H2(["Preview: ", html.Span(ds.get("name", "dataset"), id=ids.PREVIEW_NAME)], className="h5 mb-0"),

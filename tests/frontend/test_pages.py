@@ -124,6 +124,12 @@ def test_home_preview_names_the_columns_left_out():
           "summary": {"kind": "timeseries", "meta": {"ignored_columns": ["track", "column 3"]}}}
     text = str(home.preview_children(ds))
     assert "Left out of the series: “track”, “column 3”" in text
+    # review 40: a column left out for numbering the rows is named, with how to keep it as the target
+    numbered = home.ignored_words({"ignored_columns": ["Track"], "numbered_columns": ["Track"]})
+    assert numbered.startswith("“Track” numbers the rows (distinct whole numbers in a run")
+    assert "Left out of the series" not in numbered and "rename its column to y" in numbered
+    both = home.ignored_words({"ignored_columns": ["A", "B"], "numbered_columns": ["A", "B"]})
+    assert "“A”, “B” number the rows" in both and "if one is your target, rename that column to y" in both
     assert "Left out" not in str(home.preview_children(dict(ds, summary={"kind": "timeseries", "meta": {}})))
     last = str(home.preview_children(dict(ds, summary={"kind": "timeseries", "meta": {"target_is_last_column": True}})))
     assert "the last column is the target and the 40 before it are the series" in last

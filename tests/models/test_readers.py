@@ -359,6 +359,45 @@ def test_csv_identifier_columns_are_left_out_and_named(tmp_path, arrays):
     _err(tmp_path / "text_target.csv", "the target column 'y' holds text")
 
 
+def test_a_column_numbering_the_rows_is_an_identifier_not_a_target(tmp_path, arrays):
+    """Review 40: ``Track;Frame 0;…;Frame 15;Auxilin (a.u.)`` with Track = 1…20 made Track target column 0 (off the
+    time axis), while a column named ``track_id`` was left out. A numbering of the rows, sorted or 1..n / 0..n-1 in
+    any order, before the series, is left out and named; named a target (y, y_<name>) it stays one, and no time point
+    nor a target after the traces is caught."""
+    X, y = arrays
+    frames = [f"Frame {i}" for i in range(16)]
+    order = np.random.default_rng(1).permutation(20)
+
+    def write(name, first, numbers, values=X):
+        rows = [";".join([str(numbers[i])] + [f"{v:.9f}".replace(".", ",") for v in [*values[i], y[i]]])
+                for i in range(20)]
+        (tmp_path / name).write_text("\n".join([";".join([first, *frames, "Auxilin (a.u.)"])] + rows))
+        return load_dataset(tmp_path / name)
+
+    for numbers in (range(1, 21), range(101, 121), order, order + 1):  # sorted, or shuffled from 0 or 1
+        ds = write("track.csv", "Track", list(numbers))
+        assert ds.sample_shape == (16,) and ds.target_names == ["Auxilin (a.u.)"]  # the only target
+        np.testing.assert_allclose(ds.y, y, atol=1e-8)
+        assert ds.meta["ignored_columns"] == ["Track"] and ds.meta["numbered_columns"] == ["Track"]
+    ds = write("kept.csv", "y_track", list(range(1, 21)))  # named a target: the user's way to keep it
+    assert ds.target_names == ["y_track", "Auxilin (a.u.)"] and "numbered_columns" not in ds.meta
+    ds = write("shuffled.csv", "Track", list(order + 101))  # a shuffled run from 101 is not a numbering
+    assert ds.target_names == ["Track", "Auxilin (a.u.)"] and "numbered_columns" not in ds.meta
+    counts = np.arange(20)[:, None] + np.arange(16)[None, :]  # whole-number series: each time point a run
+    ds = write("counts.csv", "Track", list(range(1, 21)), counts)
+    np.testing.assert_allclose(ds.X, counts) and ds.meta["numbered_columns"] == ["Track"]
+    header = ",".join([f"t{i}" for i in range(16)] + ["y"])  # a target that happens to be 0..n-1 is named y
+    rows = [",".join([str(v) for v in X[i]] + [str(order[i])]) for i in range(20)]
+    (tmp_path / "rank.csv").write_text("\n".join([header] + rows))
+    ds = load_dataset(tmp_path / "rank.csv")
+    np.testing.assert_allclose(ds.y, order) and "ignored_columns" not in ds.meta
+    header = ",".join([f"t{i}" for i in range(16)] + ["peak_rank"])  # after the traces, unnamed: still the target
+    rows = [",".join([str(v) for v in X[i]] + [str(i)]) for i in range(20)]
+    (tmp_path / "after.csv").write_text("\n".join([header] + rows))
+    ds = load_dataset(tmp_path / "after.csv")
+    assert ds.target_names == ["peak_rank"] and "ignored_columns" not in ds.meta
+
+
 def test_semicolons_with_decimal_commas_and_a_channel_axis_and_other_array_names(tmp_path, arrays):
     X, y = arrays
     rows = [";".join(f"{v:.9f}".replace(".", ",") for v in [*X[i], y[i]]) for i in range(20)]

@@ -11,11 +11,14 @@ other columns' names are time points (``t0 … t39``, ``t=0s …``) but for a fe
 more sample. Without either, the last column is the target (``meta["target_is_last_column"]``). Lines starting
 with ``#`` and blank lines are skipped.
 
-Identifier columns are left out of the series and named in the dataset's ``meta["ignored_columns"]``: a
-column whose every data cell is text (a track or cell name), and, when there is a header, a column named
-``id``, ``index``, ``<something>_id`` or ``Unnamed: <k>``, or with an empty name (the row index pandas writes
-first). Every other cell must be a number. Without a header, a first row that is numbers except in the text
-columns is data.
+Identifier columns are left out of the series and named in the dataset's ``meta["ignored_columns"]``: a column whose
+every data cell is text (a track or cell name), and, when there is a header, a column named ``id``, ``index``,
+``<something>_id`` or ``Unnamed: <k>``, or with an empty name (the row index pandas writes first), and, when there
+is a header, a column of numbers that number the rows (distinct whole numbers forming a run, sorted or 1..n / 0..n-1
+in any order: a track's number) before the series (before the first time point the names give, else the first
+column) and not named a target (:func:`numbered_columns`, also in ``meta["numbered_columns"]``; to keep one as a
+target, name it ``y``, ``target`` or ``y_<name>``). Every other cell must be a number. Without a header, a first row
+that is numbers except in the text columns is data.
 """
 
 from __future__ import annotations
@@ -192,6 +195,9 @@ class Table(NamedTuple):
         That column's name.
     rows : list of str or None
         Each row kept, as an error names it (``"line 7 (trk0005)"``).
+    numbered : list of str
+        Those of ``ignored`` left out for their content, not their name: they number the rows
+        (:func:`numbered_columns`, e.g. ``Track`` = 1…500).
     """
 
     data: np.ndarray
@@ -201,6 +207,7 @@ class Table(NamedTuple):
     ids: list[str] | None
     id_name: str | None
     rows: list[str] | None = None
+    numbered: list[str] = []
 
 
 def _delimiter(sample: str, suffix: str) -> str | None:
@@ -268,6 +275,79 @@ def _is_identifier_name(name: str) -> bool:
     """Whether a header names a row identifier (``id``, ``index``, ``*_id``, pandas' ``Unnamed: k`` or empty)."""
     low = name.strip().lower()
     return (low in ("", "id", "index") or low.endswith(("_id", " id")) or low.startswith("unnamed:"))
+
+
+#: The fewest rows a column of numbers must have to be read as a numbering of the rows (:func:`_is_numbering`).
+NUMBERING_MIN_ROWS = 5
+
+
+def _is_numbering(cells: list[str]) -> bool:
+    """Whether a column's cells number its rows: distinct whole numbers forming a run, sorted (``101, 102, …``,
+    either way) or 1..n or 0..n-1 in any order, in at least :data:`NUMBERING_MIN_ROWS` rows (a track's or a cell's
+    number: review 40, ``Track`` = 1…500 was read as a target, and the default one).
+
+    Examples
+    --------
+    >>> _is_numbering(["3", "1", "2", "5", "4"]), _is_numbering(["101", "102", "103", "104", "105"])
+    (True, True)
+    >>> _is_numbering(["0", "4", "2", "3", "1.0"]), _is_numbering(["1", "2", "3", "4", "4"])
+    (True, False)
+    >>> _is_numbering(["1", "3", "5", "7", "9"]), _is_numbering(["1.5", "2.5", "3.5", "4.5", "5.5"])
+    (False, False)
+    >>> _is_numbering(["1", "2", "3"]), _is_numbering(["1", "2", "", "4", "5"])
+    (False, False)
+    >>> _is_numbering(["103", "101", "102", "105", "104"])  # a run out of order, not from 0 or 1
+    False
+    """
+    if len(cells) < NUMBERING_MIN_ROWS:
+        return False
+    try:
+        values = [float(c) for c in cells]
+    except ValueError:
+        return False
+    if not all(math.isfinite(v) and v == int(v) for v in values):
+        return False
+    numbers = [int(v) for v in values]
+    n, ordered = len(numbers), sorted(numbers)
+    if ordered != list(range(ordered[0], ordered[0] + n)):  # distinct, and a run
+        return False
+    return numbers in (ordered, ordered[::-1]) or ordered[0] in (0, 1)
+
+
+def _axis_columns(header: list[str], columns: list[int]) -> list[int]:
+    """Among ``columns``, those that name the series' time axis (``t0``, ``t1``, …; ``Frame 0``, …): the largest
+    group of names with a number between the same prefix and suffix, as :func:`off_axis_columns` finds it, when it
+    is an axis; [] when the names give none."""
+    others = off_axis_columns(header, columns)
+    if others:
+        return [j for j in columns if j not in others]
+    return columns if sample_axis([header[j] for j in columns]) else []
+
+
+def numbered_columns(header: list[str] | None, rows: list[list[str]], columns: list[int]) -> list[int]:
+    """Among ``columns``, those a header's file numbers its rows by (:func:`_is_numbering`): identifiers, left out
+    like a column named ``id``. Only columns before the series, where a spreadsheet puts its identifiers (before the
+    first time point the columns' names give, or the first column when they give none): a target after the traces
+    that happens to be 0, 1, 2, … stays a target. Never a column named as a target (``y``, ``target``,
+    ``y_<name>``: the way to keep one), nor any without a header.
+
+    Examples
+    --------
+    >>> header = ["Track"] + [f"Frame {i}" for i in range(8)] + ["Auxilin (a.u.)"]
+    >>> rows = [[str(k + 1)] + [str(k + i) for i in range(8)] + [str(k / 2)] for k in range(6)]
+    >>> numbered_columns(header, rows, list(range(10)))  # "Frame 0" also holds 0 … 5, but is a time point
+    [0]
+    >>> numbered_columns(["y_track"] + header[1:], rows, list(range(10))), numbered_columns(None, rows, [0, 1])
+    ([], [])
+    >>> numbered_columns(header[1:] + ["Track"], [r[1:] + r[:1] for r in rows], list(range(10)))  # after: a target
+    []
+    """
+    if header is None:
+        return []
+    named = set(target_columns(header))
+    axis = _axis_columns(header, [j for j in columns if j not in named])
+    before = [j for j in columns if j < (min(axis) if axis else min(columns, default=0) + 1)]
+    return [j for j in before if j not in named and _is_numbering([r[j] for r in rows])]
 
 
 def _series_columns(header: list[str] | None, keep: list[int]) -> list[int]:
@@ -347,6 +427,8 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
         raise InputError("file", f"{path.name!r} has a header but no data rows", "add one row per series")
     ignored_cols = sorted(text_cols | ({j for j, h in enumerate(header) if _is_identifier_name(h)}
                                        if header is not None else set()))
+    numbered = numbered_columns(header, rows, [j for j in range(width) if j not in ignored_cols])
+    ignored_cols = sorted(set(ignored_cols) | set(numbered))
     clash = [header[j] for j in target_columns(header) if j in ignored_cols]
     if clash:
         raise InputError("file", f"the target column {clash[0]!r} holds text", "give each series a numeric target")
@@ -362,7 +444,8 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
         return Table(data, None, [f"column {j + 1}" for j in ignored_cols], dropped, ids, "id" if ids else None,
                      words)
     ignored = [header[j] or f"column {j + 1}" for j in ignored_cols]
-    return Table(data, [header[j] for j in keep], ignored, dropped, ids, ignored[0] if ids else None, words)
+    return Table(data, [header[j] for j in keep], ignored, dropped, ids, ignored[0] if ids else None, words,
+                 [header[j] for j in numbered])
 
 
 #: A sample column's name: a number with the same text around it in every column (``t=2s``, ``t2``, ``2.5``).
@@ -468,8 +551,8 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
     if drop_incomplete and pad_ends:
         raise InputError("pad_ends", "cannot be combined with drop_incomplete",
                          "choose one: leave out the rows with missing values, or fill the ends of the traces")
-    data, header, ignored, dropped, _, _, row_words = read_table(path, budget, drop_incomplete,
-                                                                 keep_missing=pad_ends)
+    table = read_table(path, budget, drop_incomplete, keep_missing=pad_ends)
+    data, header, ignored, dropped, row_words = table.data, table.header, table.ignored, table.dropped, table.rows
     width = data.shape[1]
     if width < 2:
         raise InputError("file", "has a single column", "put the series values and a target column in each row")
@@ -510,6 +593,8 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
     meta = {"source_format": "csv", "target_columns": target_cols}
     if ignored:
         meta["ignored_columns"] = ignored
+    if table.numbered:  # said in the preview: read as identifiers for their content, and how to keep one
+        meta["numbered_columns"] = table.numbered
     axis = sample_axis([header[j] for j in x_cols]) if header is not None else None
     if axis:  # the figures label the series' axis with the file's own times
         meta["sample_axis"] = axis
