@@ -469,7 +469,11 @@ def _estimated_spans(data, config):
     check_targets_vary(dataset.y)  # before any estimate: a constant target ends here with its one line
     if dataset.y_test is not None:  # a fixed test split too (its score would divide by 0)
         check_targets_vary(dataset.y_test, "y_test", remedy="give a test split whose targets vary")
-    if dataset.meta.get("target_is_last_column"):
+    if dataset.meta.get("target_is_last_column") and dataset.meta.get("no_header"):
+        print(f"The file has no header row, so its columns were numbered: the last is the target, the "
+              f"{dataset.sample_shape[0]} before it the series (add a header row naming the target column y or "
+              "target to choose another)", file=sys.stderr, flush=True)
+    elif dataset.meta.get("target_is_last_column"):
         last = (dataset.target_names or [None])[0]
         print(f"No column is named y or target: the last column{f' ({last})' if last else ''} is the target, the "
               f"{dataset.sample_shape[0]} before it the series (name the target column y or target to choose "

@@ -227,6 +227,32 @@ def _fact(text: str, id_: str) -> html.Div:
     return html.Div(text, className="small text-muted mt-2", id=id_)
 
 
+def last_column_words(last: str | None, n_series, no_header: bool = False) -> str:
+    """Pure: the preview's line on a table whose target is its last column (``meta["target_is_last_column"]``):
+    ``last`` its name, ``n_series`` the columns before it. A file without a header row (``meta["no_header"]``) has
+    no names: its columns were numbered, and the automatic name ``y`` is not said as if the file had named it
+    (review 40: "No column is named y or target, so the last column (“y”) is the target").
+
+    Examples
+    --------
+    >>> print(last_column_words(None, 40, no_header=True))
+    The file has no header row, so its columns were numbered; the last is the target and the 40 before it are the \
+series. If your target is another column, add a header row that names it y or target (several targets: y_<name> \
+each, and the configure page picks one); if every column is a time point, add a target column; then upload again.
+    >>> last_column_words("t39", 39)[:72]
+    'No column is named y or target, so the last column (“t39”) is the target'
+    """
+    if no_header:
+        return (f"The file has no header row, so its columns were numbered; the last is the target and the {n_series} "
+                "before it are the series. If your target is another column, add a header row that names it y or "
+                "target (several targets: y_<name> each, and the configure page picks one); if every column is a "
+                "time point, add a target column; then upload again.")
+    return (f"No column is named y or target, so the last column{f' (“{last}”)' if last else ''} is the target and "
+            f"the {n_series} before it are the series. If your target is another column, name it y or target "
+            "(several targets: y_<name> each, and the configure page picks one); if every column is a time point, "
+            "add a target column (named y); then upload again.")
+
+
 def ignored_words(meta: dict) -> str:
     """Pure: the preview's line on the columns left out of the series (``meta["ignored_columns"]``), those left out
     for numbering the rows (``meta["numbered_columns"]``, review 40: a ``Track`` column of 1…500 was a target) named
@@ -290,12 +316,9 @@ def preview_children(ds: dict) -> list:
             f"{tiles['test_maps']} held out whole for the test split. " + " ".join(tiles.get("notes") or []),
             ids.PREVIEW_TILES))
     if meta.get("target_is_last_column"):
-        last = (summary.get("target_names") or [None])[0]
-        facts.append(_fact(
-            f"No column is named y or target, so the last column{f' (“{last}”)' if last else ''} is the target and "
-            f"the {shape[0] if shape else '?'} before it are the series. If your target is another column, name it "
-            "y or target (several targets: y_<name> each, and the configure page picks one); if every column is a "
-            "time point, add a target column (named y); then upload again.", ids.PREVIEW_TARGET_RULE))
+        facts.append(_fact(last_column_words((summary.get("target_names") or [None])[0],
+                                             shape[0] if shape else "?", bool(meta.get("no_header"))),
+                           ids.PREVIEW_TARGET_RULE))
     if meta.get("targets_off_axis"):
         off = meta["targets_off_axis"]
         names = ", ".join(f"“{name}”" for name in off)

@@ -138,6 +138,13 @@ def test_home_preview_names_the_columns_left_out():
                                                         "meta": {"target_is_last_column": True}})))
     assert "the last column (“t39”) is the target" in named and "name it y or target" in named
     assert "y_<name>" in named  # several targets: how to name them (review 13)
+    # review 40: a file without a header row: its columns were numbered, the automatic name “y” is not said
+    bare = home.last_column_words("y", 40, no_header=True)
+    assert bare.startswith("The file has no header row, so its columns were numbered; the last is the target")
+    assert "“y”" not in bare and "No column is named" not in bare and "add a header row" in bare
+    shown = str(home.preview_children(dict(ds, summary={"kind": "timeseries", "target_names": ["y"],
+                                                        "meta": {"target_is_last_column": True, "no_header": True}})))
+    assert "The file has no header row" in shown and "No column is named" not in shown
     # review 13: columns off the time axis are targets, and the preview says which and that one can choose
     off = str(home.preview_children(dict(ds, summary={"kind": "timeseries", "target_names": ["productive", "peak"],
                                                       "meta": {"targets_off_axis": ["productive", "peak"]}})))

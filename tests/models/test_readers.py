@@ -286,9 +286,11 @@ def test_csv_without_header_last_column_and_multi_target(tmp_path, arrays):
     ds = load_dataset(tmp_path / "n.csv")
     np.testing.assert_allclose(ds.y, y)
     assert ds.X.shape == (20, 16) and ds.meta["target_is_last_column"]  # said in the preview
+    assert ds.meta["no_header"]  # review 40: the preview says the columns were numbered, not "none is named y"
     header = ",".join([f"v{i}" for i in range(16)] + ["y_a", "y_b"])
     np.savetxt(tmp_path / "m.csv", np.c_[X, y, -y], delimiter=",", header=header, comments="")
     ds = load_dataset(tmp_path / "m.csv")
+    assert "no_header" not in ds.meta
     assert ds.y.shape == (20, 2) and ds.target_names == ["y_a", "y_b"]
     np.savetxt(tmp_path / "w.tsv", np.c_[X, y], delimiter="\t")
     assert load_dataset(tmp_path / "w.tsv").X.shape == (20, 16)

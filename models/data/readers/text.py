@@ -18,7 +18,7 @@ is a header, a column of numbers that number the rows (distinct whole numbers fo
 in any order: a track's number) before the series (before the first time point the names give, else the first
 column) and not named a target (:func:`numbered_columns`, also in ``meta["numbered_columns"]``; to keep one as a
 target, name it ``y``, ``target`` or ``y_<name>``). Every other cell must be a number. Without a header, a first row
-that is numbers except in the text columns is data.
+that is numbers except in the text columns is data (``meta["no_header"]``).
 """
 
 from __future__ import annotations
@@ -593,6 +593,8 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
     meta = {"source_format": "csv", "target_columns": target_cols}
     if ignored:
         meta["ignored_columns"] = ignored
+    if header is None:  # said in the preview: the columns were numbered, so none was named y or target
+        meta["no_header"] = True
     if table.numbered:  # said in the preview: read as identifiers for their content, and how to keep one
         meta["numbered_columns"] = table.numbered
     axis = sample_axis([header[j] for j in x_cols]) if header is not None else None
