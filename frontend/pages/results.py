@@ -604,6 +604,7 @@ LOAD_OUTPUTS = dict(
     provenance=Output(ids.PROVENANCE, "children"),
     shared_note=Output(ids.SHARED_NOTE, "is_open"),
     actions_style=Output(ids.ACTIONS, "style"),
+    jump_style=Output(ids.JUMP, "style"),
     **results_student.LOAD_OUTPUTS,
     **explain_panel.LOAD_OUTPUTS,
 )
@@ -643,9 +644,10 @@ async def load_result(token, viewport=None):
             status = not_found_card("Result not found", detail, home=owner)
         else:
             status = dbc.Alert(f"Could not load the result: {err.message}", color="danger")
-        # no "read-only" note above the not-found card, and nothing to share or follow
+        # no "read-only" note above the not-found card, nothing to share or follow, and no "On this page" links to
+        # sections it does not have (review 40)
         return named_update(LOAD_OUTPUTS, core=None, activation=None, status=status, body_style=_HIDDEN,
-                            shared_note=False, actions_style=_HIDDEN)
+                            shared_note=False, actions_style=_HIDDEN, jump_style=_HIDDEN)
     origin = None
     if not shared:  # the owner's page names the run this one was made from (the bundle does not record it)
         try:
@@ -665,7 +667,8 @@ def _loaded_outputs(bundle: dict, token: str, shared: bool, origin: str | None, 
     kind = (bundle.get("data") or {}).get("kind")
     options = example_options(activation)
     return dict(
-        core=core, activation=activation, status="", body_style={}, actions_style={}, badges=badges(bundle, shared),
+        core=core, activation=activation, status="", body_style={}, actions_style={}, jump_style={},
+        badges=badges(bundle, shared),
         summary=summary_children(bundle, shared), maps_only_style={} if kind == "image" else _HIDDEN,
         wavelet_help=wavelet_help(bundle),
         filters_2d=figures.filters_2d_figure(bundle),

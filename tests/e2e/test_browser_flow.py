@@ -194,6 +194,7 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     gpage.goto(share_url)
     gpage.locator("#not-found-card").wait_for()
     assert "revoked" in gpage.inner_text("#not-found-card")
+    assert gpage.locator("#results-jump").is_hidden()  # no "On this page" links to sections it lacks (review 40)
     screenshot(gpage, "07b-revoked-link")
 
     # An invalid token and an unknown page get the friendly 404.
