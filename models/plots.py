@@ -110,7 +110,9 @@ def plot_wavelet(bundle, ax=None):
     if ax is None:  # the grid point, as the page's title names it
         point = _selected_point(bundle)
         kept = (bundle.get("selection") or {}).get("choice") == "initial"
-        title = (f"best AWD point: {point}; cross-validation kept {w.get('init')}" if kept
+        # review 40: the learned wavelet is not the delivered one, as the page's title says
+        title = (f"best AWD point (for reference): {point}; not delivered: the model uses "
+                 f"{(bundle.get('selection') or {}).get('initial') or w.get('init')}" if kept
                  else f"selected: {point}") + _target_words(bundle)
         axes[0].figure.suptitle(title, fontsize=9)
     for axis, key, symbol in zip(axes, ("phi", "psi"), ("phi", "psi")):
@@ -231,6 +233,8 @@ def plot_scores(bundle, ax=None):
         axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
     rows = np.arange(len(keys))
     colours = [MODEL_COLOURS.get(k, "#666666") for k in keys]
+    # the model the result delivers, named so (review 40: as the page's figure names it)
+    delivered = "baseline_wavelet" if (bundle.get("selection") or {}).get("choice") == "initial" else "awd"
 
     def value(test, name):  # nan draws no bar (a missing score, or an SD older bundles lack)
         return np.nan if test.get(name) is None else float(test[name])
@@ -244,7 +248,8 @@ def plot_scores(bundle, ax=None):
         if name == "r2":  # each bar's value, as the page writes it (0.961 and 0.999 drew bars of one length)
             axis.bar_label(bars, labels=[_score_text(value(t, name)) for t in tests], fontsize=7, padding=2)
             axis.margins(x=0.12)
-        axis.set_yticks(rows, [model_name(bundle, k) for k in keys], fontsize=8)
+        axis.set_yticks(rows, [model_name(bundle, k) + (" (delivered)" if k == delivered else "") for k in keys],
+                        fontsize=8)
         axis.set_xlabel(xlabel, fontsize=9)
         axis.set_title(title, fontsize=10)
         if name == "r2":

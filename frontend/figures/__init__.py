@@ -41,6 +41,8 @@ from awd_studio.frontend.figures.scattering import (
                                    scattering_tree_figure,
 )
 from awd_studio.frontend.figures.scores import (
+    DELIVERED_MARK,
+    delivered_key,
     provenance_items,
     score_rows,
     scores_figure,
@@ -70,6 +72,8 @@ __all__ = [
     "grid_axes",
     "selected_index",
     "kept_initial",
+    "delivered_key",
+    "DELIVERED_MARK",
     "point_index",
     "grid_point_label",
     "grid_point_options",

@@ -122,6 +122,23 @@ def score_rows(bundle: dict) -> list[dict]:
 NARROW_TITLE_CHARS = 30
 
 
+#: What a model's name carries in the scores figure when it is the model delivered (review 40: the figure and its
+#: PNG did not say which one the result delivers, the table alone did).
+DELIVERED_MARK = " (delivered)"
+
+
+def delivered_key(bundle: dict) -> str:
+    """The key of the model a result delivers, as :func:`score_rows` keys its rows: the initial wavelet's student
+    (``baseline_wavelet``) when cross-validation kept it, else AWD's (``awd``).
+
+    Examples
+    --------
+    >>> delivered_key({}), delivered_key({"selection": {"choice": "initial", "initial": "db5"}})
+    ('awd', 'baseline_wavelet')
+    """
+    return "baseline_wavelet" if kept_initial(bundle) is not None else "awd"
+
+
 def scores_figure(bundle: dict, *, narrow: bool = False) -> go.Figure:
     """Bar charts of test RMSE (± bootstrap SD) and R² per model, the teacher included.
 
@@ -131,7 +148,7 @@ def scores_figure(bundle: dict, *, narrow: bool = False) -> go.Figure:
     Parameters
     ----------
     bundle : dict
-        The result bundle.
+        The result bundle (the model it delivers, :func:`delivered_key`, is named with :data:`DELIVERED_MARK`).
     narrow : bool, default=False
         A phone's width: the panels' titles break into lines of :data:`NARROW_TITLE_CHARS` (Plotly cut "Test RMSE
         of auxilin ± bootstrap SD (lower is better)" after "(lower" at 390 px).
@@ -143,7 +160,9 @@ def scores_figure(bundle: dict, *, narrow: bool = False) -> go.Figure:
     rows = score_rows(bundle)
     if not rows:
         return empty_figure("No scores in this result")
-    labels = [wrap_words(r["model"], 22) for r in rows]  # "Best of 300 random wavelets (no teacher)" was cut
+    delivered = delivered_key(bundle)  # said in the bar's name, so that the saved PNG says it too
+    labels = [wrap_words(r["model"] + (DELIVERED_MARK if r["key"] == delivered else ""), 22)
+              for r in rows]  # "Best of 300 random wavelets (no teacher)" was cut
     colors = [MODEL_COLOURS.get(r["key"], "#666666") for r in rows]
     # the target named and the SD said to be a bootstrap's (review 28A: the exported figure of two runs on one
     # dataset, one per parameter, could not be told apart)

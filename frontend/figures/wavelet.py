@@ -112,8 +112,8 @@ def wavelet_figure(bundle: dict, index: int | None = None) -> go.Figure:
     initial = kept_initial(bundle)
     if idx != sel:
         title = f"{point}<br>{score}"
-    elif initial is not None:
-        title = f"best AWD point: {point}<br>{score}; cross-validation kept {initial}"
+    elif initial is not None:  # review 40: said as plainly as the delivered model is, on the saved PNG too
+        title = f"best AWD point (for reference): {point}<br>{score}; not delivered: the model uses {initial}"
     else:
         title = f"selected: {point}<br>{score}"
     return apply_layout(fig, height=380, title=dict(text=title, font=dict(size=13), x=0.01, y=0.975, yanchor="top"),

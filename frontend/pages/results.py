@@ -91,6 +91,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.GRID_GRAPH)
     JUMP = "results-jump"
     JUMP_SCATTERING = "results-jump-scattering"
     SEC_WAVELET = "results-sec-wavelet"
+    WAVELET_HEADING = "results-wavelet-heading"
     SEC_GRID = "results-sec-grid"
     SEC_ACTIVATION = "results-sec-activation"
     SEC_SCORES = "results-sec-scores"
@@ -181,7 +182,8 @@ WAVELET_START_HELP = "; dotted, where the fit started when the start search chos
 def wavelet_help(bundle: dict) -> str:
     """Pure: the wavelet card's caption for a result: the dotted start line is named only when the figure can draw
     it (the bundle's ``wavelet.start_phi`` or ``start_psi``: the selected point's fit started from the start
-    search's filter).
+    search's filter); when cross-validation kept the initial wavelet, it first says that the delivered model uses
+    that wavelet and that the learned one is shown for reference (review 40).
 
     Examples
     --------
@@ -189,17 +191,41 @@ def wavelet_help(bundle: dict) -> str:
     'Learned (solid) against the initial wavelet (dashed).'
     >>> wavelet_help({"wavelet": {"start_psi": [0.1, 0.2]}}).endswith("when the start search chose its start.")
     True
+    >>> wavelet_help({"selection": {"choice": "initial", "initial": "db5"}})[:96]
+    'The delivered model uses the initial wavelet, db5: cross-validation kept it. The learned wavelet'
     """
     wavelet = bundle.get("wavelet") or {}
     started = wavelet.get("start_phi") is not None or wavelet.get("start_psi") is not None
-    return f"{WAVELET_HELP}{WAVELET_START_HELP if started else ''}."
+    initial = figures.kept_initial(bundle)
+    delivered = (f"The delivered model uses the initial wavelet, {initial}: cross-validation kept it. The learned "
+                 "wavelet of the best AWD point is shown for reference. " if initial is not None else "")
+    return f"{delivered}{WAVELET_HELP}{WAVELET_START_HELP if started else ''}."
+
+
+#: The wavelet section's heading.
+WAVELET_HEADING = "The learned wavelet"
+
+
+def wavelet_heading(bundle: dict) -> str:
+    """Pure: the wavelet section's heading: it says when the learned wavelet is not the delivered model's
+    (cross-validation kept the initial wavelet; review 40: only the figure's subtitle said it).
+
+    Examples
+    --------
+    >>> wavelet_heading({}), wavelet_heading({"selection": {"choice": "initial", "initial": "db5"}})
+    ('The learned wavelet', 'The learned wavelet (not delivered: the model uses db5, the initial wavelet)')
+    """
+    initial = figures.kept_initial(bundle)
+    return WAVELET_HEADING if initial is None else (f"{WAVELET_HEADING} (not delivered: the model uses {initial}, "
+                                                    "the initial wavelet)")
 
 
 def _body():
     return [
         html.Div(id=ids.SUMMARY, className="mb-4"),
         results_student.trust_block(),
-        html.H2(["The learned wavelet", help_link("wavelet")], className="h4 mt-2 mb-3", id=ids.SEC_WAVELET),
+        html.H2([html.Span(WAVELET_HEADING, id=ids.WAVELET_HEADING), help_link("wavelet")], className="h4 mt-2 mb-3",
+                id=ids.SEC_WAVELET),
         dbc.Row([
             dbc.Col(figure_card("Wavelet ψ and scaling function φ", ids.WAVELET_GRAPH, "awd-wavelet",
                                 help_text=wavelet_help({})), xl=6),
@@ -594,6 +620,7 @@ LOAD_OUTPUTS = dict(
     summary=Output(ids.SUMMARY, "children"),
     maps_only_style=Output(ids.MAPS_ONLY, "style"),
     wavelet_help=Output(f"{ids.WAVELET_GRAPH}-help", "children"),
+    wavelet_heading=Output(ids.WAVELET_HEADING, "children"),
     filters_2d=Output(ids.FILTERS2D_GRAPH, "figure"),
     activation_figure=Output(ids.ACTIVATION_GRAPH, "figure"),
     example_options=Output(ids.EXAMPLE, "options"),
@@ -670,7 +697,7 @@ def _loaded_outputs(bundle: dict, token: str, shared: bool, origin: str | None, 
         core=core, activation=activation, status="", body_style={}, actions_style={}, jump_style={},
         badges=badges(bundle, shared),
         summary=summary_children(bundle, shared), maps_only_style={} if kind == "image" else _HIDDEN,
-        wavelet_help=wavelet_help(bundle),
+        wavelet_help=wavelet_help(bundle), wavelet_heading=wavelet_heading(bundle),
         filters_2d=figures.filters_2d_figure(bundle),
         activation_figure=figures.activation_figure(bundle, 0, narrow=narrow), example_options=options,
         example=0 if options else None, scores_table=scores_table(bundle),

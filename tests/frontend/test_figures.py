@@ -151,7 +151,9 @@ def test_wavelet_figure_title_says_when_cross_validation_kept_the_initial_wavele
     assert F.wavelet_figure(ts_bundle).layout.title.text.startswith("selected: λ =")
     kept = {**ts_bundle, "selection": {"choice": "initial", "initial": "db5"}}
     title = F.wavelet_figure(kept).layout.title.text
-    assert title.startswith("best AWD point: λ =") and title.endswith("cross-validation kept db5")
+    # review 40: the learned wavelet is not the delivered one, said on the figure (and so on its PNG)
+    assert title.startswith("best AWD point (for reference): λ =")
+    assert title.endswith("; not delivered: the model uses db5")
 
 
 def test_wavelet_figure_for_a_clicked_point(ts_bundle):
@@ -272,6 +274,18 @@ def test_scores_figure_error_bars(ts_bundle):
     assert len(rmse.y) == 4 and list(fig.data[1].y) == list(rmse.y)
     # each R² bar carries its value, as the table writes it (review 19: 0.961 and 0.999 drew bars of one length)
     assert list(fig.data[1].text) == [r["r2_text"] for r in F.score_rows(ts_bundle)]
+
+
+def test_scores_figure_names_the_delivered_model(ts_bundle):
+    """Review 40: the figure and its PNG did not say which model the result delivers (the table alone did)."""
+    names = [name.replace("<br>", " ") for name in F.scores_figure(ts_bundle).data[0].y]
+    assert [name for name in names if name.endswith("(delivered)")] == [names[0]]  # AWD, the first row
+    kept = {**ts_bundle, "selection": {"choice": "initial", "initial": "db5"}}
+    names = [name.replace("<br>", " ") for name in F.scores_figure(kept).data[0].y]
+    rows = F.score_rows(kept)
+    delivered = [name for name, row in zip(names, rows) if name.endswith("(delivered)")]
+    assert len(delivered) == 1 and delivered[0] == rows[[r["key"] for r in rows].index("baseline_wavelet")]["model"] \
+        + " (delivered)"
 
 
 def test_a_phones_figures_break_their_titles_into_lines_that_fit(ts_bundle):

@@ -708,6 +708,13 @@ def test_results_load_and_not_found(service):
     assert out["maps_only_style"] == {}
     # review 39A: a maps result has no start search; its wavelet caption named the search's dotted line
     assert out["wavelet_help"] == "Learned (solid) against the initial wavelet (dashed)."
+    assert out["wavelet_heading"] == "The learned wavelet"
+    # review 40: when cross-validation kept the initial wavelet, the section says the learned one is not delivered
+    kept = {"selection": {"choice": "initial", "initial": "db5"}}
+    assert res.wavelet_heading(kept) == "The learned wavelet (not delivered: the model uses db5, the initial wavelet)"
+    assert res.wavelet_help(kept).startswith("The delivered model uses the initial wavelet, db5: cross-validation "
+                                             "kept it. The learned wavelet of the best AWD point is shown for "
+                                             "reference. Learned (solid)")
     started = {"wavelet": {"start_phi": [0.0, 1.0], "start_psi": [1.0, 0.0]}}
     assert res.wavelet_help(started).endswith("; dotted, where the fit started when the start search chose its start.")
     out = run(res.load_result(service.share_token))

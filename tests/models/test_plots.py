@@ -74,7 +74,9 @@ def test_the_scores_figure_draws_what_the_page_draws():
         bundle["models"]["random_search"] = dict(bundle["models"]["awd"])
         rmse_ax, r2_ax = plots.plot_scores(bundle)
         rows = score_rows(bundle)
-        assert [t.get_text() for t in rmse_ax.get_yticklabels()] == [r["model"] for r in rows]
+        # the delivered model named so (review 40), AWD's here
+        assert [t.get_text() for t in rmse_ax.get_yticklabels()] == [r["model"] + (" (delivered)" if r["key"] == "awd"
+                                                                                  else "") for r in rows]
         assert "bootstrap SD" in rmse_ax.get_title() and "R²" in r2_ax.get_title()
         for ax, name in ((rmse_ax, "rmse"), (r2_ax, "r2")):
             bars = sorted(ax.patches, key=lambda bar: bar.get_y())  # top to bottom (the y axis is inverted)
@@ -129,9 +131,15 @@ def test_the_wavelet_figure_names_its_grid_point_as_the_page_does():
     assert title.startswith("selected: λ = ") and f"(CV R² {point['cv_score']:.3f})" in title
     bundle.setdefault("selection", {})["choice"] = "initial"
     title = plots.plot_wavelet(bundle)[0].figure.get_suptitle()
-    assert title.startswith("best AWD point: λ = ") and title.endswith("cross-validation kept db5")
+    # review 40: the learned wavelet is not the delivered one, and the saved figure says so
+    assert title.startswith("best AWD point (for reference): λ = ")
+    assert title.endswith("; not delivered: the model uses db5")
     bundle["grid"] = []  # a bundle without its grid still draws
-    assert plots.plot_wavelet(bundle)[0].figure.get_suptitle().startswith("best AWD point: λ = 0, γ = 0;")
+    assert plots.plot_wavelet(bundle)[0].figure.get_suptitle().startswith("best AWD point (for reference): λ = 0, "
+                                                                          "γ = 0;")
+    rmse_ax, _ = plots.plot_scores(bundle)  # the delivered model named so in the scores figure too
+    assert [t.get_text() for t in rmse_ax.get_yticklabels() if t.get_text().endswith(" (delivered)")] == [
+        "Initial wavelet (db5) (delivered)"]
 
 
 def test_the_saved_grid_figure_prints_the_scores_and_spans_the_noise_as_the_page_does():
