@@ -121,22 +121,24 @@ def placeholder_figure(message: str | None, drawing: bool = False) -> dict:
 def panel(token: str | None) -> dbc.Card:
     """The panel (owner and shared views; in the shared view "Explain" is disabled, with a sentence)."""
     shared = not is_job_id(token)
+    # one row from 1200 px; below, two (review 40: at 800 px the example's "0–239" ran into "Model", and the λ
+    # slider's column, under 200 px wide, lost its number box, which Dash hides in so narrow a slider)
     controls = dbc.Row([
         dbc.Col([dbc.Label("Test example", html_for=ids.EXAMPLE, id=ids.EXAMPLE_LABEL, className="text-nowrap"),
-                 dbc.Input(id=ids.EXAMPLE, type="number", min=0, step=1, value=0)], md=2),
+                 dbc.Input(id=ids.EXAMPLE, type="number", min=0, step=1, value=0)], md=4, xl=2),
         dbc.Col([dbc.Label("Model", html_for=ids.MODEL),
                  dbc.Select(id=ids.MODEL, value="teacher", options=[{"label": "teacher", "value": "teacher"},
                                                                     {"label": "AWD student", "value": "student"}])],
-                md=2),
+                md=4, xl=2),
         dbc.Col([dbc.Label("Wavelet", html_for=ids.WAVELET),
                  dbc.Select(id=ids.WAVELET, value="learned",
-                            options=[{"label": a, "value": b} for a, b in WAVELET_CHOICES])], md=3),
+                            options=[{"label": a, "value": b} for a, b in WAVELET_CHOICES])], md=4, xl=3),
         dbc.Col([dbc.Label("λ (sparsity)", html_for=ids.LAM),
                  dcc.Slider(id=ids.LAM, min=0, max=1, step=0.05, value=0.2,
                             marks={0: "0", 0.2: "0.2", 0.5: "0.5", 1: "1"},
-                            tooltip={"placement": "bottom", "always_visible": False})], md=3),
+                            tooltip={"placement": "bottom", "always_visible": False})], md=8, xl=3),
         dbc.Col(dbc.Button("Explain", id=ids.START, color="primary", n_clicks=0, disabled=shared,
-                           className="mt-4"), md=2),
+                           className="mt-4"), md=4, xl=2),
     ], className="g-2 align-items-start")
     return dbc.Card([
         dbc.CardHeader(html.H2(["Explain a prediction", help_link("explain")], className="h6 mb-0")),

@@ -200,3 +200,38 @@ def test_no_figure_title_is_cut_on_a_phone(web_server, owner_context, screenshot
     assert titles[0] >= 2, titles  # the RMSE panel's title on two lines
     screenshot(page, "78-results-phone")
     assert not errors, errors
+
+
+#: The boxes of the Explain form's labels and of the λ slider's number box (None when it is not drawn).
+_EXPLAIN_FORM = """() => {
+    const box = el => { if (!el || el.getClientRects().length === 0) return null;
+                        const b = el.getBoundingClientRect();
+                        return {left: b.left, right: b.right, top: b.top, bottom: b.bottom, width: b.width}; };
+    const labels = ['explain-example', 'explain-model', 'explain-wavelet', 'explain-lam']
+        .map(id => [id, box(document.querySelector(`label[for="${id}"]`))]);
+    const number = document.querySelector('#explain-lam input, #explain-lam ~ * input')
+        || [...document.querySelectorAll('#explain-panel input')].find(el => el.closest('.dash-slider-container'));
+    return {labels, number: box(number)};
+}"""
+
+
+@pytest.mark.parametrize("width", [800, 1400])
+def test_the_explain_forms_labels_stand_apart_and_lambda_keeps_its_number_box(web_server, owner_context, screenshot,
+                                                                              finished_job, width):
+    """Review 40: at 800 px the example's range "0–239" ran into the "Model" label, and the number box beside the λ
+    slider (drawn at 1400 px) was gone (Dash hides it in a slider under 200 px wide). Below 1200 px the form takes
+    two rows; the labels' boxes overlap at no width, and the number box is drawn at both."""
+    page, errors = _open_result(owner_context, web_server, finished_job, {"width": width, "height": 900})
+    page.locator("#explain-example-label").get_by_text("0–").wait_for()  # the range, the label's widest
+    page.locator("#explain-panel").scroll_into_view_if_needed()
+    drawn = page.evaluate(_EXPLAIN_FORM)
+    labels = [(name, b) for name, b in drawn["labels"] if b is not None]
+    assert len(labels) == 4, drawn
+    for i, (a_name, a) in enumerate(labels):
+        for b_name, b in labels[i + 1:]:
+            apart = a["right"] <= b["left"] or b["right"] <= a["left"] or a["bottom"] <= b["top"] \
+                or b["bottom"] <= a["top"]
+            assert apart, (a_name, a, b_name, b)
+    assert drawn["number"] is not None and drawn["number"]["width"] > 20, drawn  # the λ slider's number box
+    screenshot(page, f"78-explain-form-{width}")
+    assert not errors, errors
