@@ -158,7 +158,9 @@ def _add_distill_parser(sub):
         if name == "target":  # a column number, or its name in the file (review 28A: --target sigma_8 was refused)
             kind, listed = _column, " (a number from 0, or the column's name, e.g. sigma_8)"
         di.add_argument(f"--{name.replace('_', '-')}", *_FLAG_ALIASES.get(name, []), dest=name, type=kind,
-                        choices=choices, default=None, help=f"{field.description}{listed} (default: {shown})")
+                        choices=choices, default=None,
+                        # argparse formats help with %: a description's "1 %" is text (escaped), not a field
+                        help=f"{field.description}{listed} (default: {shown})".replace("%", "%%"))
 
 
 def _column(text):
