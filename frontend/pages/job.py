@@ -241,7 +241,7 @@ def layout(job_id: str | None = None, **_):
                         dbc.Button("Rerun", id=ids.RERUN, color="primary", size="sm", n_clicks=0,
                                    className="awd-hidden"),
                         id=ids.RERUN_CONFIRM, message=RERUN_QUESTION),
-                    dbc.Button("Change settings and run again", id=ids.RERUN_LINK,
+                    dbc.Button("Run again with changes", id=ids.RERUN_LINK,
                                href=f"/configure?from={quote(job_id or '', safe='')}", color="outline-primary",
                                size="sm", className="awd-hidden"),
                     # one row, evenly spaced: the dialogs' wrappers take no place (awd.css, .awd-actions)

@@ -613,8 +613,8 @@ def _control_notes(bundle: dict) -> list[dict]:
         return [_note("info", "no_control",
                       f"No control without the teacher ran (on fewer than {RANDOM_SEARCH_MIN_SAMPLES} series it "
                       "is off unless asked for), so this result cannot say whether the teacher's attributions "
-                      "were needed for its wavelet. “Control: random wavelets without the teacher” on the "
-                      "configure page (awd distill --random-search 300) runs it.")]
+                      "were needed for its wavelet. To run it, set “Control: random wavelets without the teacher” to "
+                      "300 on the configure page (in a terminal: awd distill --random-search 300).")]
     return []
 
 
@@ -820,7 +820,8 @@ def _series_features_note(bundle: dict) -> dict | None:
         return _note("warning", "series_features_chosen",
                      f"{text} The gap ({gap:.3f}) is within cross-validation's noise (standard error {se:.3f}): "
                      "on other splits or seeds the other choice can win, and every score of the result moves with "
-                     "it. Set series_features to compare both.")
+                     "it. To compare both, run again with “Series student reads” set to each on the configure page "
+                     "(awd distill --series-features largest, then positions).")
     return _note("info", "series_features_chosen", text)
 
 

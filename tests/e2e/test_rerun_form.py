@@ -56,7 +56,7 @@ def test_failed_job_reruns_from_the_filled_form(web_server, owner_context, scree
     page.goto(f"{web_server}/jobs/{job['id']}")
     link = page.locator("#job-rerun-link")
     link.wait_for(state="visible")
-    assert link.inner_text().strip() == "Change settings and run again"
+    assert link.inner_text().strip() == "Run again with changes"
     assert link.get_attribute("role") == "button"  # a link drawn as a button: Space opens it, as a button's does
     link.focus()
     page.keyboard.press("Space")  # (review 11: Space scrolled the page, only Enter followed such links)
