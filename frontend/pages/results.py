@@ -160,9 +160,13 @@ def jump_links(shared: bool) -> html.Nav:
              link("Downloads", ids.DOWNLOADS), link("Use in Python", results_student.ids.USE_PYTHON),
              link("Explain", explain_panel.ids.PANEL), *([] if shared else [link("Predict", predict_panel.ids.PANEL)])]
     return html.Nav([html.Span("On this page:", className="text-muted me-2"), *links], id=ids.JUMP,
-                    className="small mb-3 d-flex flex-wrap", **{"aria-label": "On this page"})
+                    className=_JUMP_NAV, **{"aria-label": "On this page"})
 
 
+#: The "On this page" bar's classes, shown and hidden (a class: Bootstrap's d-flex is !important, so an inline
+#: display: none left the bar drawn, which a browser test caught).
+_JUMP_NAV = "small mb-3 d-flex flex-wrap"
+_JUMP_NAV_HIDDEN = "awd-hidden"
 _JUMP_LINK = "awd-jump-link me-3"
 _JUMP_HIDDEN = _JUMP_LINK + " awd-hidden"
 
@@ -631,7 +635,7 @@ LOAD_OUTPUTS = dict(
     provenance=Output(ids.PROVENANCE, "children"),
     shared_note=Output(ids.SHARED_NOTE, "is_open"),
     actions_style=Output(ids.ACTIONS, "style"),
-    jump_style=Output(ids.JUMP, "style"),
+    jump_class=Output(ids.JUMP, "className"),
     **results_student.LOAD_OUTPUTS,
     **explain_panel.LOAD_OUTPUTS,
 )
@@ -674,7 +678,7 @@ async def load_result(token, viewport=None):
         # no "read-only" note above the not-found card, nothing to share or follow, and no "On this page" links to
         # sections it does not have (review 40)
         return named_update(LOAD_OUTPUTS, core=None, activation=None, status=status, body_style=_HIDDEN,
-                            shared_note=False, actions_style=_HIDDEN, jump_style=_HIDDEN)
+                            shared_note=False, actions_style=_HIDDEN, jump_class=_JUMP_NAV_HIDDEN)
     origin = None
     if not shared:  # the owner's page names the run this one was made from (the bundle does not record it)
         try:
@@ -694,7 +698,7 @@ def _loaded_outputs(bundle: dict, token: str, shared: bool, origin: str | None, 
     kind = (bundle.get("data") or {}).get("kind")
     options = example_options(activation)
     return dict(
-        core=core, activation=activation, status="", body_style={}, actions_style={}, jump_style={},
+        core=core, activation=activation, status="", body_style={}, actions_style={}, jump_class=_JUMP_NAV,
         badges=badges(bundle, shared),
         summary=summary_children(bundle, shared), maps_only_style={} if kind == "image" else _HIDDEN,
         wavelet_help=wavelet_help(bundle), wavelet_heading=wavelet_heading(bundle),

@@ -691,7 +691,8 @@ def test_results_load_and_not_found(service):
     assert out["shared_note"] is False  # the owner's view carries no "read-only" note
     # visible body; maps-only cards hidden for series
     assert out["body_style"] == {} and out["maps_only_style"] == {"display": "none"}
-    assert out["actions_style"] == {} and out["jump_style"] == {}  # Share and Job page; the "On this page" links
+    # Share and Job page; the "On this page" links
+    assert out["actions_style"] == {} and out["jump_class"] == res._JUMP_NAV
     # the scores table's note speaks of the teacher-free control only when the result has one
     assert "random search" not in res.parameters_note({"models": {"awd": {}, "laplace": {}}})
     assert "random search" in res.parameters_note({"models": {"awd": {}, "random_search": {}}})
@@ -703,7 +704,7 @@ def test_results_load_and_not_found(service):
     assert res.selection_gain_words({"selection": {}}) == ""
     out = run(res.load_result("00000000-0000-4000-8000-000000000000"))  # no such job (or deleted)
     assert "Result not found" in str(out["status"]) and out["actions_style"] == {"display": "none"}
-    assert out["jump_style"] == {"display": "none"}  # review 40: no "On this page" links above the not-found card
+    assert out["jump_class"] == "awd-hidden"  # review 40: no "On this page" links above the not-found card
     out = run(res.load_result(service.image_job_id))
     assert out["maps_only_style"] == {}
     # review 39A: a maps result has no start search; its wavelet caption named the search's dotted line
@@ -727,7 +728,7 @@ def test_results_load_and_not_found(service):
     assert "neither a job's id nor one of your share links" in str(out["status"])
     assert "Go to the start page" in str(out["status"])
     assert out["shared_note"] is False  # no "read-only view" note above the not-found card
-    assert out["jump_style"] == {"display": "none"}  # nor the links to sections it does not have (review 40)
+    assert out["jump_class"] == "awd-hidden"  # nor the links to sections it does not have (review 40)
     assert out["summary"] is no_update and out["scores_figure"] is no_update
     assert run(res.load_result(None)) == {name: no_update for name in res.LOAD_OUTPUTS}
 
@@ -809,7 +810,7 @@ def test_results_share_list_expiry_and_revoke(service, monkeypatch):
     assert "revoked" in out["status"] and out["refresh"] == 2 and out["created"] is no_update
     assert service.client.get(f"/api/results/{service.share_token}").status_code == 410
     revoked = run(page("results").load_result(service.share_token))  # review 40: no "On this page" links there
-    assert "no longer works" in str(revoked["status"]) and revoked["jump_style"] == {"display": "none"}
+    assert "no longer works" in str(revoked["status"]) and revoked["jump_class"] == "awd-hidden"
     service.share_token = service.client.post(f"/api/jobs/{service.job_id}/share").json()["token"]
 
 
