@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from awd_studio.models.filters import to_pywt
+from awd_studio.models.pipeline.predict import recommended_model
 from awd_studio.models.pipeline.result_files import result_file
 from awd_studio.models.validation import InputError
 
@@ -43,7 +44,8 @@ def wavelet_from_result(result, which="recommended", name=None):
     >>> w = wavelet_from_result({"wavelet": {"h": db3}})
     >>> [round(v, 6) for v in w.rec_lo] == [round(v, 6) for v in db3], w.name
     (True, 'awd')
-    >>> kept = {"selection": {"choice": "initial"}, "wavelet": {"h": db3, "init": "db2", "init_h": db2}}
+    >>> kept = {"selection": {"choice": "initial"}, "students": {"baseline_wavelet": {}},
+    ...         "wavelet": {"h": db3, "init": "db2", "init_h": db2}}
     >>> wavelet_from_result(kept).name, wavelet_from_result(kept, "learned").name
     ('db2', 'awd')
     """
@@ -54,9 +56,8 @@ def wavelet_from_result(result, which="recommended", name=None):
             raise InputError("result", f"{path} does not exist", "pass a result directory or its result.json")
         result = json.loads(path.read_text())
     wavelet = result.get("wavelet") or {}
-    if which == "recommended":
-        kept_initial = (result.get("selection") or {}).get("choice") == "initial" and wavelet.get("init_h")
-        which = "initial" if kept_initial else "learned"
+    if which == "recommended":  # the wavelet of predict_from_bundle's default student
+        which = "initial" if recommended_model(result) == "baseline_wavelet" and wavelet.get("init_h") else "learned"
     if which in ("learned", "selected"):
         h = wavelet.get("h")
     elif which == "initial":

@@ -46,12 +46,13 @@ def _check_coeff_list(coeffs, field="coeffs"):
     return bands
 
 
-def _check_candidates(candidates, bands):
-    """``candidates`` as one boolean array a band, checked against the bands' lengths."""
+def _check_candidates(candidates, band_sizes):
+    """``candidates`` as one boolean array a band, checked against the bands' lengths ``band_sizes``."""
     masks = [np.asarray(c, dtype=bool).reshape(-1) for c in candidates]
-    if [len(m) for m in masks] != [band.shape[1] for band in bands]:
+    sizes = [int(size) for size in band_sizes]
+    if [len(m) for m in masks] != sizes:
         raise InputError("candidates", f"has {[len(m) for m in masks]} positions a band, the coefficients "
-                         f"{[band.shape[1] for band in bands]}", "pass one boolean a coefficient, band by band")
+                         f"{sizes}", "pass one boolean a coefficient, band by band")
     return masks
 
 
@@ -75,7 +76,7 @@ def candidate_columns(bands, candidates):
     """
     if candidates is None:
         return list(bands)
-    return [band[:, mask] for band, mask in zip(bands, _check_candidates(candidates, bands))]
+    return [band[:, mask] for band, mask in zip(bands, _check_candidates(candidates, [b.shape[1] for b in bands]))]
 
 
 def topk_features(coeffs, k=6, by="signed", candidates=None):
@@ -168,7 +169,7 @@ def best_positions(coeffs, y, k=6, candidates=None):
     bands = _check_coeff_list(coeffs)
     if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
         raise InputError("k", f"must be a positive integer, got {k!r}", "pass e.g. 6")
-    masks = None if candidates is None else _check_candidates(candidates, bands)
+    masks = None if candidates is None else _check_candidates(candidates, [b.shape[1] for b in bands])
     y = np.asarray(y, dtype=np.float64).reshape(bands[0].shape[0], -1)
     yc = y - y.mean(axis=0)
     y_norm = np.sqrt((yc ** 2).sum(axis=0))
@@ -414,10 +415,7 @@ def candidate_rows(candidates, band_sizes):
     >>> rows.tolist(), sizes
     ([1, 2, 3], [1, 2])
     """
-    masks = [np.asarray(c, dtype=bool).reshape(-1) for c in candidates]
-    if [len(m) for m in masks] != [int(s) for s in band_sizes]:
-        raise InputError("candidates", f"has {[len(m) for m in masks]} positions a band, the operator's bands "
-                         f"{[int(s) for s in band_sizes]}", "pass the bands the student was fitted on")
+    masks = _check_candidates(candidates, band_sizes)
     starts = np.concatenate([[0], np.cumsum(band_sizes)[:-1]]).astype(np.int64)
     rows = np.concatenate([start + np.flatnonzero(m) for start, m in zip(starts, masks)]).astype(np.int64)
     return rows, [int(np.count_nonzero(m)) for m in masks]
