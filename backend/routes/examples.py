@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from fastapi import APIRouter, Body, Depends, HTTPException, Response, status
 from fastapi.concurrency import run_in_threadpool
 
@@ -22,12 +24,7 @@ from awd_studio.jobstate.storage import sha256_file
 from awd_studio.models.data import EXAMPLES, make_example, save_npz, summarize
 from awd_studio.models.data.examples import EXAMPLE_INFO, LENSING_OPTIONS
 
-__all__ = ["router", "EXAMPLE_SAMPLE_SIZE", "EXAMPLE_DEFAULT_N"]
-
-#: Values per sample of each example (length, or H * W): with n, the size of the data to generate.
-EXAMPLE_SAMPLE_SIZE = {"synthetic": 64, "cme": 40, "lensing": 64 * 64}
-#: Samples generated when no ``n`` is given (the simulators' defaults).
-EXAMPLE_DEFAULT_N = {"synthetic": 3000, "cme": 3941, "lensing": 1500}
+__all__ = ["router"]
 
 router = APIRouter(prefix="/examples", tags=["examples"], dependencies=[Depends(require_owner)],
                    responses=OWNER_ERRORS)
@@ -70,11 +67,13 @@ async def create_example(name: str, session: SessionDep, settings: SettingsDep, 
         raise HTTPException(status.HTTP_404_NOT_FOUND,
                             f"example {name!r} not found; choose one of {', '.join(EXAMPLES)}")
     options = options or ExampleCreate()
-    n_bytes = (options.n or EXAMPLE_DEFAULT_N[name]) * EXAMPLE_SAMPLE_SIZE[name] * 8
-    if n_bytes > settings.max_upload_bytes:
-        largest = settings.max_upload_bytes // (EXAMPLE_SAMPLE_SIZE[name] * 8)
+    info = EXAMPLE_INFO[name]
+    n = options.n or info.default_n
+    sample_bytes = math.prod(info.sample_shape) * 8  # 8 bytes a value (float64): a bound on the file's size
+    if n * sample_bytes > settings.max_upload_bytes:
+        largest = settings.max_upload_bytes // sample_bytes
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            f"n: the {name} example with {options.n or EXAMPLE_DEFAULT_N[name]} samples would "
+                            f"n: the {name} example with {n} samples would "
                             f"be larger than AWD_MAX_UPLOAD_MB={settings.max_upload_mb:g} MB; pass n <= {largest}")
     check_quota(settings, paths)
     try:

@@ -9,17 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from awd_studio.models.data import simulate_cme as _cme
+from awd_studio.models.data import simulate_lensing as _lensing
+from awd_studio.models.data import simulate_synthetic as _synthetic
 from awd_studio.models.data.dataset import Dataset, save_npz
-from awd_studio.models.data.simulate_cme import simulate_cme
-from awd_studio.models.data.simulate_lensing import simulate_lensing
-from awd_studio.models.data.simulate_synthetic import simulate_synthetic
 from awd_studio.models.options import Kind
 from awd_studio.models.validation import InputError
 
 __all__ = ["EXAMPLES", "EXAMPLE_INFO", "ExampleInfo", "LENSING_OPTIONS", "MAX_GALAXY_DENSITY", "MAX_SMOOTHING_ARCMIN",
            "make_example", "write_example"]
 
-_SIMULATORS = {"synthetic": simulate_synthetic, "cme": simulate_cme, "lensing": simulate_lensing}
+_SIMULATORS = {"synthetic": _synthetic.simulate_synthetic, "cme": _cme.simulate_cme,
+               "lensing": _lensing.simulate_lensing}
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,17 @@ class ExampleInfo:
     description : str
         What the simulator makes and what the target is, in one or two sentences (each simulator's docstring
         says how, and its limits).
+    sample_shape : tuple of int
+        One sample's shape: (length,) of a series, (H, W) of a map.
+    default_n : int
+        Samples made (train + test) when no ``n`` is given: the simulator's default.
     """
 
     label: str
     kind: str
     description: str
+    sample_shape: tuple[int, ...]
+    default_n: int
 
 
 #: Every example, in one place: ``GET /api/examples`` serves this table (the home page lists the examples from
@@ -49,15 +56,16 @@ EXAMPLE_INFO = {
         "Synthetic", Kind.TIMESERIES.value,
         "Gaussian noise series of length 64 whose target is linear in three db5 coefficients (of cD3) plus noise: "
         "the paper's recovery test (section 4.1). Start from another wavelet, e.g. sym5, and see how close "
-        "distillation comes to db5."),
+        "distillation comes to db5.", (_synthetic.LENGTH,), _synthetic.DEFAULT_N),
     "cme": ExampleInfo(
         "Clathrin (CME)", Kind.TIMESERIES.value,
         "Clathrin-like fluorescence traces of endocytic events, length 40; the target is the mean auxilin "
-        "amplitude (about 0 for abortive events), as in the paper's molecular-partner study (section 4.2)."),
+        "amplitude (about 0 for abortive events), as in the paper's molecular-partner study (section 4.2).",
+        (_cme.TRACE_LENGTH,), _cme.DEFAULT_N),
     "lensing": ExampleInfo(
         "Weak lensing", Kind.IMAGE.value,
         "Lognormal weak-lensing convergence maps, 64 x 64 pixels over 3.5 deg, from 10 cosmologies; the targets "
-        "are Omega_m and sigma_8, as in the paper's cosmology study (section 4.3)."),
+        "are Omega_m and sigma_8, as in the paper's cosmology study (section 4.3).", (64, 64), _lensing.DEFAULT_N),
 }
 #: The examples' names.
 EXAMPLES = tuple(EXAMPLE_INFO)
@@ -80,7 +88,8 @@ def make_example(name: str, n: int | None = None, seed: int = 0, *, galaxy_densi
         Which example (see :data:`EXAMPLE_INFO` and each simulator's docstring for what it simulates
         and its limits).
     n : int or None, default=None
-        Total number of samples (train + test); ``None`` uses the simulator's default (3000, 3941, 1500).
+        Total number of samples (train + test); ``None`` uses the simulator's default
+        (``EXAMPLE_INFO[name].default_n``: 3000, 3941, 1500).
     seed : int, default=0
         Equal seeds give identical datasets.
     galaxy_density : float or None, default=None

@@ -11,9 +11,11 @@ import numpy as np
 
 from awd_studio.models.data.dataset import Dataset
 
-__all__ = ["simulate_cme", "TRACE_LENGTH"]
+__all__ = ["simulate_cme", "TRACE_LENGTH", "DEFAULT_N"]
 
 TRACE_LENGTH = 40
+#: Traces made when no ``n`` is given (train + test, as many as the paper's CME data).
+DEFAULT_N = 3941
 
 
 def _productive_profile(t, onset, lifetime, peak, growth_frac, residual, drop_frames, sag):
@@ -81,7 +83,7 @@ def simulate_cme(n: int | None = None, seed: int = 0, *, productive_fraction: fl
         ``X`` (n_train, 40) clathrin intensity (a.u.), ``y`` (n_train,) auxilin mean amplitude (a.u.),
         ``X_test``/``y_test``; ``meta`` describes the settings and the realised productive share.
     """
-    n = 3941 if n is None else int(n)
+    n = DEFAULT_N if n is None else int(n)
     if n < 20:
         raise ValueError(f"n: must be at least 20 for a train/test split, got {n}; pass e.g. 3941")
     if not 0.0 <= productive_fraction <= 1.0:

@@ -15,7 +15,10 @@ import numpy as np
 
 from awd_studio.models.data.dataset import Dataset
 
-__all__ = ["simulate_lensing", "convergence_power", "lensing_maps", "COSMOLOGIES", "CL_TABLE"]
+__all__ = ["simulate_lensing", "convergence_power", "lensing_maps", "COSMOLOGIES", "CL_TABLE", "DEFAULT_N"]
+
+#: Maps made when no ``n`` is given (train + test).
+DEFAULT_N = 1500
 
 CL_TABLE = Path(__file__).with_name("cl_table.npz")
 
@@ -207,7 +210,7 @@ def simulate_lensing(n: int | None = None, seed: int = 0, *, size: int = 64, fov
         ``X`` (n_train, size, size) float32 convergence, ``y`` (n_train, 2) = (Omega_m, sigma_8),
         ``X_test``/``y_test``; ``target_names = ["Omega_m", "sigma_8"]``.
     """
-    n = 1500 if n is None else int(n)
+    n = DEFAULT_N if n is None else int(n)
     cosmologies = [(float(a), float(b)) for a, b in cosmologies]
     if not cosmologies:
         raise ValueError("cosmologies: is empty; pass (Omega_m, sigma_8) pairs such as COSMOLOGIES")

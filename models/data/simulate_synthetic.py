@@ -19,7 +19,10 @@ import pywt
 
 from awd_studio.models.data.dataset import Dataset
 
-__all__ = ["simulate_synthetic", "synthetic_beta", "wavelet_coefficients"]
+__all__ = ["simulate_synthetic", "synthetic_beta", "wavelet_coefficients", "DEFAULT_N"]
+
+#: Series made when no ``n`` is given (train + test).
+DEFAULT_N = 3000
 
 LENGTH = 64
 WAVE = "db5"
@@ -127,7 +130,7 @@ def simulate_synthetic(n: int | None = None, seed: int = 0, *, noise_sd: float =
         ``true_wavelet`` (both "db5": the ground truth AWD should recover), ``level``, ``mode``, ``band``,
         ``positions``, ``flat_positions``, ``noise_sd``, ``seed``.
     """
-    n = 3000 if n is None else int(n)
+    n = DEFAULT_N if n is None else int(n)
     if n < 20:
         raise ValueError(f"n: must be at least 20 for a train/test split, got {n}; pass e.g. 3000")
     rng = np.random.default_rng(seed)

@@ -264,6 +264,20 @@ def test_large_maps_are_cut_into_tiles_with_whole_maps_held_out(client, upload, 
     assert (body["name"], other.json()["name"]) == ("suite (32 px tiles)", "suite (48 px tiles)")
 
 
+def test_example_larger_than_the_upload_limit_is_refused_before_it_is_made(make_client, stored_files):
+    """POST /api/examples/{name} sizes the request by the example's sample shape and default size
+    (models.data.examples.EXAMPLE_INFO), before simulating: 0.1 MiB holds 204 series of 64 values in float64."""
+    small = make_client(max_upload_mb=0.1)
+    before = stored_files()
+    response = small.post("/api/examples/synthetic")  # the default 3000 series
+    assert response.status_code == 422, response.text
+    assert "3000 samples" in response.json()["detail"] and "n <= 204" in response.json()["detail"]
+    response = small.post("/api/examples/lensing", json={"n": 20})  # 20 maps of 64 x 64: 655 kB
+    assert response.status_code == 422 and "n <= 3" in response.json()["detail"], response.text
+    assert small.post("/api/examples/synthetic", json={"n": 100}).status_code == 201
+    assert len(stored_files() - before) == 1
+
+
 def test_too_large_upload_is_413_while_streaming(make_client, stored_files):
     small = make_client(max_upload_mb=0.01)  # about 10 kB
     before = stored_files()

@@ -23,6 +23,7 @@ def test_deterministic_given_seed(name):
     assert a.n + a.n_test == SMALL[name] and a.n_test > 0
     assert a.name == name and a.meta["seed"] == 3
     assert a.kind == EXAMPLE_INFO[name].kind  # the kind GET /api/examples says
+    assert a.X.shape[1:] == EXAMPLE_INFO[name].sample_shape  # what POST /api/examples sizes a request by
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -53,6 +54,7 @@ def test_default_sizes():
     assert (ds.n, ds.n_test, ds.X.shape[1]) == (2400, 600, 64)
     ds = make_example("cme")
     assert (ds.n, ds.n_test, ds.X.shape[1]) == (2936, 1005, 40)
+    assert EXAMPLE_INFO["synthetic"].default_n == 2400 + 600 and EXAMPLE_INFO["cme"].default_n == 2936 + 1005
 
 
 # ------------------------------------------------------------------------------------------------ synthetic
