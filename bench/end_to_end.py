@@ -106,7 +106,26 @@ def run_job(opts):
             "cpu_seconds": end_cpu - start_cpu, "stages_cpu": stages_cpu, "stages_peak_mib": stages_peak,
             "import_seconds": import_seconds, "torch_threads": torch.get_num_threads(),
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
-            "n_grid": len(bundle.get("grid", [])), "timings": bundle.get("timings")}
+            "n_grid": len(bundle.get("grid", [])), "timings": bundle.get("timings"),
+            "predictors": delivered_against_teacher(bundle)}
+
+
+def delivered_against_teacher(bundle):
+    """The job's delivered predictor (the student its result recommends) against the teacher it was distilled
+    from, as the result bundle scored and timed them: test R² of the job's target and seconds per sample, both
+    timed by the pipeline on raw test inputs, one thread, a batch of the whole test set, median of 3 calls
+    (``models.metrics.seconds_per_sample``). Returns a dict, or None when the bundle lacks either figure."""
+    from awd_studio.models.pipeline.predict import recommended_model
+
+    name = recommended_model(bundle)
+    model, teacher = (bundle.get("models") or {}).get(name), bundle.get("teacher") or {}
+    if not model or not teacher.get("test") or not teacher.get("predict_seconds_per_sample"):
+        return None
+    return {"delivered": name, "delivered_r2": model["test"]["r2"],
+            "delivered_seconds_per_sample": model["predict_seconds_per_sample"],
+            "delivered_params": model.get("n_params"), "teacher": teacher.get("name"),
+            "teacher_r2": teacher["test"]["r2"], "teacher_seconds_per_sample": teacher["predict_seconds_per_sample"],
+            "teacher_params": teacher.get("n_params")}
 
 
 def run_case(opts, timeout=3600):

@@ -223,6 +223,33 @@ def _end_to_end_rows(rows):
                          _f(r["peak_rss_mib"]), r.get("torch_threads", ""), _f(r.get("load")),
                          f"< {target} s, < 1 GiB" if target else "", met]))
     out.append("")
+    out += _delivered_rows(rows)
+    return out
+
+
+def _delivered_rows(rows):
+    """The table of each job's delivered predictor against the teacher it was distilled from (rows that carry
+    ``predictors``, see ``bench/end_to_end.py``)."""
+    rows = [r for r in rows if r.get("predictors")]
+    if not rows:
+        return []
+    out = ["### The delivered predictor against the job's own teacher", "",
+           "In each job above: the predictor the result recommends (AWD, or the initial wavelet's student when "
+           "cross-validation kept that wavelet) and the teacher it was distilled from, as the pipeline scored and "
+           "timed them: test R² of the job's target, seconds per sample on raw test inputs (the predictor's time "
+           "includes its wavelet transform), one thread, the whole test set in one batch, median of 3 calls. "
+           "Speed-up = teacher / predictor.", "",
+           _row(["example", "grid", "filter", "delivered", "its test R²", "its s/sample", "teacher",
+                 "teacher test R²", "teacher s/sample", "speed-up", "parameters (predictor / teacher)"]),
+           _row(["---"] * 11)]
+    for r in rows:
+        p = r["predictors"]
+        out.append(_row([r["example"], r["grid_preset"], r["parametrization"], p["delivered"],
+                         _f(p["delivered_r2"]), _f(p["delivered_seconds_per_sample"]), p["teacher"],
+                         _f(p["teacher_r2"]), _f(p["teacher_seconds_per_sample"]),
+                         f"{_speed(p['teacher_seconds_per_sample'], p['delivered_seconds_per_sample']):.1f}x",
+                         f"{p.get('delivered_params')} / {p.get('teacher_params')}"]))
+    out.append("")
     return out
 
 
@@ -372,10 +399,20 @@ def _headline(results):
         lines.append("- End to end (whole jobs, default threads, the machine's load above): " + "; ".join(
             f"{r['example']} {r['grid_preset']} {r['parametrization']} {_f(r['wall_seconds'])} s, "
             f"{_f(r['peak_rss_mib'])} MiB" for r in rows) + ".")
+        for r in rows:
+            if r["grid_preset"] != "default" or r["parametrization"] != "orthogonal" or not r.get("predictors"):
+                continue
+            p = r["predictors"]
+            lines.append(f"- Predictor vs the teacher it was distilled from, in the {r['example']} job with the "
+                         f"defaults: the delivered {p['delivered']} predictor "
+                         f"{_speed(p['teacher_seconds_per_sample'], p['delivered_seconds_per_sample']):.1f}x "
+                         f"the {p['teacher']} teacher's throughput (one thread; test R² "
+                         f"{_f(p['delivered_r2'])} against {_f(p['teacher_r2'])}).")
     for key, r in results.get("predict", {}).items():
         if r.get("reference"):
             continue
         speed = _speed(r["teacher"]["seconds_per_sample"]["median"], r["awd"]["seconds_per_sample"]["median"])
-        lines.append(f"- Predictor vs the teacher it was distilled from, {key}: {speed:.1f}x "
-                     f"throughput (R² AWD {_f(r['awd']['r2'])}, teacher {_f(r['teacher']['r2'])}).")
+        lines.append(f"- Predictor micro-benchmark ({key}; a student the bench fits itself on the bench's data, not "
+                     f"a job's): {speed:.1f}x the teacher's throughput (R² AWD {_f(r['awd']['r2'])}, teacher "
+                     f"{_f(r['teacher']['r2'])}).")
     return lines

@@ -57,3 +57,27 @@ def test_fit_table_shows_the_floor_row_without_a_speed_up_and_the_headline_names
     assert "caps any like-for-like speed-up here at 2.5x" in headline
     terms = report._terms_table(_fit(), ["train_loss"])
     assert "double backward alone" not in terms[0]
+
+
+def test_end_to_end_table_sets_the_delivered_predictor_beside_its_own_teacher():
+    """bench/end_to_end.py reads the predictor the result recommends and the job's teacher from the bundle; the
+    report's table and headline name both, with both R² values beside the speed-up."""
+    from bench.end_to_end import delivered_against_teacher
+
+    bundle = {"selection": {"choice": "initial"},
+              "students": {"awd": {}, "baseline_wavelet": {}},
+              "models": {"awd": {"test": {"r2": 0.55}, "predict_seconds_per_sample": 2e-6, "n_params": 20},
+                         "baseline_wavelet": {"test": {"r2": 0.54}, "predict_seconds_per_sample": 4e-6,
+                                              "n_params": 9}},
+              "teacher": {"name": "lstm", "test": {"r2": 0.79}, "predict_seconds_per_sample": 2e-4, "n_params": 2021}}
+    p = delivered_against_teacher(bundle)
+    assert p["delivered"] == "baseline_wavelet" and p["delivered_r2"] == 0.54 and p["teacher_r2"] == 0.79
+    assert delivered_against_teacher({**bundle, "teacher": {"name": "lstm"}}) is None  # an uploaded teacher
+    row = {"example": "cme", "grid_preset": "default", "parametrization": "orthogonal", "wall_seconds": 40.0,
+           "cpu_seconds": 60.0, "stages": {}, "peak_rss_mib": 600.0, "predictors": p}
+    lines = report._end_to_end_rows([row])
+    table = [ln for ln in lines if ln.startswith("| cme") and "baseline_wavelet" in ln]
+    assert len(table) == 1 and "| 50.0x |" in table[0] and "| 9 / 2021 |" in table[0]
+    headline = "\n".join(report._headline({"end_to_end": [row]}))
+    assert ("the delivered baseline_wavelet predictor 50.0x the lstm teacher's throughput (one thread; test R² 0.54 "
+            "against 0.79)") in headline
