@@ -555,8 +555,76 @@ def test_traces_that_ended_early_are_filled_with_zeros_when_asked(tmp_path, arra
         load_dataset(tmp_path / "no_target.csv", pad_ends=True)
     with pytest.raises(InputError, match="1 row without any value: line 5 \\(trk3\\)"):
         load_dataset(write("empty.csv", {3: 0}), pad_ends=True)
-    with pytest.raises(InputError, match="cannot be combined with drop_incomplete"):
-        load_dataset(path, pad_ends=True, drop_incomplete=True)
+    # the gap's refusal offers filling the ends and leaving that row out, as other rows merely ended early
+    with pytest.raises(InputError) as gapped:
+        load_dataset(tmp_path / "gap.csv", pad_ends=True)
+    assert gapped.value.remedies == ("drop_incomplete", "pad_ends+drop_incomplete")
+    assert "pad_ends=true with drop_incomplete=true" in str(gapped.value)
+
+
+def test_ended_traces_filled_and_other_rows_left_out_together(tmp_path, arrays):
+    """Cell biologist's review: a file with traces that ended early and a few rows with a gap or a missing target could
+    be used only after editing it by hand (pad_ends refused the gaps, drop_incomplete threw away every ended trace,
+    and the two were refused together). Together they fill the ended traces and leave out the other rows, the dataset
+    saying both, the kept rows in the file's order."""
+    X, y = arrays
+    header = ",".join(["track_id"] + [f"t{i}" for i in range(16)] + ["y"])
+    cells = [[f"trk{i}"] + [repr(float(v)) for v in X[i]] + [repr(float(y[i]))] for i in range(20)]
+    cells[2][1 + 9:17] = [""] * 7  # ended early after 9 values
+    cells[7][1 + 14:17] = ["NaN", "NA"]  # after 14
+    cells[5][1 + 3] = ""  # a gap inside a trace
+    cells[11][17] = ""  # a missing target
+    cells[13][1:17] = [""] * 16  # a row without any value
+    cells[15][1 + 2] = "n.d."  # text
+    cells[16][1 + 12:18] = [""] * 5  # ended early and without its target
+    path = tmp_path / "both.csv"
+    path.write_text("\n".join([header, *(",".join(c) for c in cells)]) + "\n")
+
+    refused = _err(path, "missing values|not numbers")
+    assert refused.remedies == ("drop_incomplete", "pad_ends+drop_incomplete")
+    assert "pad_ends=true with drop_incomplete=true" in str(refused) and "awd distill --pad-ends --drop-incomplete" \
+        in str(refused)
+    with pytest.raises(InputError) as padded_alone:  # text is refused by the reader before the ends are filled
+        load_dataset(path, pad_ends=True)
+    assert padded_alone.value.remedies == ("drop_incomplete", "pad_ends+drop_incomplete")
+
+    ds = load_dataset(path, pad_ends=True, drop_incomplete=True)
+    left_out = [5, 11, 13, 15, 16]
+    assert ds.meta["dropped_rows"] == {"count": 5, "of": 20,
+                                       "rows": [f"line {i + 2} (trk{i})" for i in left_out]}
+    assert ds.meta["padded_rows"] == {"count": 2, "of": 15, "shortest": 9, "length": 16,
+                                      "rows": ["line 4 (trk2)", "line 9 (trk7)"]}
+    kept = [i for i in range(20) if i not in left_out]
+    expected = X[kept].copy()
+    expected[kept.index(2), 9:], expected[kept.index(7), 14:] = 0.0, 0.0
+    X_all = np.concatenate([ds.X, ds.X_test]) if ds.X_test is not None else ds.X
+    y_all = np.concatenate([ds.y, ds.y_test]) if ds.y_test is not None else ds.y
+    np.testing.assert_array_equal(X_all, expected)  # the file's order, the ends filled
+    np.testing.assert_array_equal(y_all, y[kept])
+    # the ends alone (nothing else missing): the combination is the filling, and the refusal does not offer it
+    ended = path.read_text().splitlines()
+    for i in sorted(left_out, reverse=True):
+        del ended[i + 1]
+    (tmp_path / "ended.csv").write_text("\n".join(ended) + "\n")
+    assert _err(tmp_path / "ended.csv", "missing values").remedies == ("drop_incomplete", "pad_ends")
+    assert load_dataset(tmp_path / "ended.csv", pad_ends=True, drop_incomplete=True).meta.get("dropped_rows") is None
+
+
+def test_a_file_of_which_the_combination_keeps_no_row_is_refused(tmp_path, arrays):
+    """With pad_ends and drop_incomplete together, a file whose every row has a gap, a missing target or no value is
+    refused, saying that no row is left and naming them (not "too few samples" after the fact)."""
+    X, y = arrays
+    rows = [",".join(["track_id"] + [f"t{i}" for i in range(16)] + ["y"])]
+    for i in range(8):
+        cells = [f"trk{i}"] + [repr(float(v)) for v in X[i]] + [repr(float(y[i]))]
+        cells[1 + i % 5] = ""  # a gap in every row
+        rows.append(",".join(cells))
+    (tmp_path / "gaps.csv").write_text("\n".join(rows) + "\n")
+    refused = _err(tmp_path / "gaps.csv", "no row is left: every one of the 8 rows has a missing value that is not "
+                                          "the end of its trace", pad_ends=True, drop_incomplete=True)
+    assert "line 2 (trk0), line 3 (trk1)" in str(refused) and refused.remedies == ()
+    # without the ends to fill, leaving the rows out is not offered the combination
+    assert _err(tmp_path / "gaps.csv", "missing values").remedies == ("drop_incomplete",)
 
 def test_csv_errors(tmp_path, arrays):
     X, y = arrays

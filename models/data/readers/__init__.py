@@ -78,7 +78,9 @@ def load_dataset(path, *, max_bytes=None, name=None, min_samples=DEFAULT_MIN_SAM
     pad_ends : bool, default=False
         Delimited text: fill each series' missing values after its last value (a trace that ended early) with
         zeros, said in ``meta["padded_rows"]`` (:func:`models.data.readers.text.fill_ended_series`); a gap inside
-        a series is still refused. Other formats ignore it.
+        a series is still refused. With ``drop_incomplete`` too, the traces that ended early are filled and the rows
+        that still have a missing value (a gap inside a trace, a missing target, no value, text) are left out:
+        ``meta`` then says both. Other formats ignore it.
 
     Returns
     -------

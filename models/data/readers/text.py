@@ -38,7 +38,7 @@ from awd_studio.models.data.readers.detect import UTF16_BOMS
 from awd_studio.models.validation import DEFAULT_MIN_LENGTH, InputError
 
 __all__ = ["load_csv", "read_table", "Table", "target_columns", "sample_axis", "off_axis_columns", "csv_targets",
-           "fill_ended_series", "TARGET_NAMES"]
+           "fill_ended_series", "unfillable_rows", "TARGET_NAMES", "PAD_AND_DROP"]
 
 #: A header's names of a target column: one of these, or one of them, ``_`` and the target's own name (``y_auxilin``).
 TARGET_NAMES = ("y", "target")
@@ -60,12 +60,56 @@ DROP_INCOMPLETE_HINT = ("or leave out the rows with missing values, or, for trac
 #: The upload options :data:`DROP_INCOMPLETE_HINT` names (an error's ``remedies``: the buttons the upload page shows).
 DROP_INCOMPLETE_REMEDIES = ("drop_incomplete", "pad_ends")
 
+#: Both upload options together, as one remedy (an error's ``remedies``: the upload page's button "Fill the ended
+#: traces and leave out the other rows"): fill the ends of the traces that ended early with zeros, and leave out the
+#: rows that still have a missing value (a gap inside a trace, a missing target, a row without any value, text).
+PAD_AND_DROP = "pad_ends+drop_incomplete"
+
+#: How :data:`PAD_AND_DROP` is said in an error (``awd.js`` says "the upload fields … with …" as the page's button).
+PAD_AND_DROP_WORDS = ("fill the ends of the traces that ended early with zeros and leave out only the rows that still "
+                      "have a missing value (the upload fields pad_ends=true with drop_incomplete=true; awd distill "
+                      "--pad-ends --drop-incomplete)")
+
+#: :data:`DROP_INCOMPLETE_HINT` for a file with traces that ended early and also other missing values (a gap inside a
+#: trace, a missing target, a cell that is not a number): filling the ends alone cannot let it through, filling them
+#: and leaving out the other rows can.
+PAD_AND_DROP_HINT = ("or leave out the rows with missing values (drop_incomplete=true; awd distill --drop-incomplete), "
+                     f"or {PAD_AND_DROP_WORDS}; filling the ends alone cannot help here, as not every cell named is a "
+                     "missing value after its trace's last value (a gap inside a trace, or a missing target): to "
+                     "keep those rows, fill them in first (e.g. interpolate the gaps)")
+
 #: :data:`DROP_INCOMPLETE_HINT` for a file whose missing values are not all at the ends of traces (a gap inside
-#: one, a missing target, a cell that is not a number): filling the ends cannot let it through.
+#: one, a missing target, a cell that is not a number) and where no trace merely ended early: filling the ends
+#: cannot let it through, with or without leaving rows out.
 DROP_ONLY_HINT = ("or leave out the rows with missing values (drop_incomplete=true; awd distill "
                   "--drop-incomplete); filling the ends of traces that ended early cannot help here, as not every "
                   "cell named is a missing value after its trace's last value (a gap inside a trace, or a missing "
                   "target): to keep those rows, fill them in first (e.g. interpolate the gaps)")
+
+
+def _ended_rows(bad: list[tuple[int, int, str]], series: list[int]) -> tuple[set[int], set[int]]:
+    """The rows of the cells ``bad`` (row, column, text) whose every such cell is a missing value (blank, or one of
+    :data:`MISSING_MARKS`) of the ``series`` columns after the row's last value (traces that ended early, which
+    :func:`fill_ended_series` fills), and the other rows (a gap inside a trace, a missing target, a row without any
+    value, a cell holding text).
+
+    Examples
+    --------
+    >>> _ended_rows([(0, 3, ""), (0, 2, "NaN"), (4, 1, ""), (5, 4, "")], [0, 1, 2, 3])
+    ({0}, {4, 5})
+    """
+    position = {j: k for k, j in enumerate(series)}
+    missing: dict[int, set[int]] = {}
+    other = set()
+    for i, j, text in bad:
+        if j not in position or text.strip().lower() not in MISSING_MARKS:
+            other.add(i)
+        else:
+            missing.setdefault(i, set()).add(position[j])
+    n = len(series)
+    ended = {i for i, cells in missing.items()
+             if i not in other and len(cells) < n and cells == set(range(n - len(cells), n))}
+    return ended, {i for i, _, _ in bad} - ended
 
 
 def _ended_early(bad: list[tuple[int, int, str]], series: list[int]) -> bool:
@@ -81,14 +125,7 @@ def _ended_early(bad: list[tuple[int, int, str]], series: list[int]) -> bool:
     >>> _ended_early([(0, 1, "")], [0, 1, 2, 3]), _ended_early([(0, 4, "")], [0, 1, 2, 3])
     (False, False)
     """
-    position = {j: k for k, j in enumerate(series)}
-    missing: dict[int, set[int]] = {}
-    for i, j, text in bad:
-        if j not in position or text.strip().lower() not in MISSING_MARKS:
-            return False
-        missing.setdefault(i, set()).add(position[j])
-    return all(len(cells) < len(series) and cells == set(range(len(series) - len(cells), len(series)))
-               for cells in missing.values())
+    return not _ended_rows(bad, series)[1]
 
 
 def _offered(bad: list[tuple[int, int, str]], series: list[int] | None, drop_hint: str,
@@ -96,11 +133,26 @@ def _offered(bad: list[tuple[int, int, str]], series: list[int] | None, drop_hin
     """The hint and the remedies of a refusal for the cells ``bad``: ``pad_ends`` only when they are the ends of
     traces that ended early in the ``series`` columns (:func:`_ended_early`; None: not known, as offered), and the
     datasets' hint (:data:`DROP_INCOMPLETE_HINT`) then without it (:data:`DROP_ONLY_HINT`). Review 38: a blank
-    inside a trace offered "fill the ends with zeros", refused on the second try."""
-    if "pad_ends" not in remedies or series is None or _ended_early(bad, series):
+    inside a trace offered "fill the ends with zeros", refused on the second try. When some rows merely ended early
+    and others have another missing value, the datasets' refusal offers both together (:data:`PAD_AND_DROP`, said by
+    :data:`PAD_AND_DROP_HINT`): the ended traces filled, the other rows left out.
+
+    Examples
+    --------
+    >>> _offered([(0, 3, ""), (1, 1, "")], [0, 1, 2, 3], DROP_INCOMPLETE_HINT, DROP_INCOMPLETE_REMEDIES)[1]
+    ('drop_incomplete', 'pad_ends+drop_incomplete')
+    >>> _offered([(1, 1, "")], [0, 1, 2, 3], DROP_INCOMPLETE_HINT, DROP_INCOMPLETE_REMEDIES)[1]
+    ('drop_incomplete',)
+    """
+    if "pad_ends" not in remedies or series is None:
         return drop_hint, remedies
-    return (DROP_ONLY_HINT if drop_hint == DROP_INCOMPLETE_HINT else drop_hint,
-            tuple(r for r in remedies if r != "pad_ends"))
+    ended, other = _ended_rows(bad, series)
+    if not other:
+        return drop_hint, remedies
+    without = tuple(r for r in remedies if r != "pad_ends")
+    if ended and drop_hint == DROP_INCOMPLETE_HINT:
+        return PAD_AND_DROP_HINT, (*without, PAD_AND_DROP)
+    return DROP_ONLY_HINT if drop_hint == DROP_INCOMPLETE_HINT else drop_hint, without
 
 
 def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header: list[str] | None = None,
@@ -120,7 +172,7 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
     a missing value (a blank cell or one of :data:`MISSING_MARKS`) is NaN in the data, for the caller to fill;
     other cells that are not numbers are still refused."""
     data = np.empty((len(rows), len(keep)), dtype=np.float64)
-    bad = []
+    bad, kept_missing = [], []  # the cells refused; the missing values kept as NaN (for the remedies offered)
     for i, r in enumerate(rows):
         for k, j in enumerate(keep):
             try:
@@ -131,6 +183,7 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
                 data[i, k] = value
             elif keep_missing and r[j].strip().lower() in MISSING_MARKS:  # blank, "NaN", "NA": for the caller
                 data[i, k] = np.nan
+                kept_missing.append((i, j, r[j]))
             else:  # text, or "inf"
                 bad.append((i, j, r[j]))
 
@@ -157,7 +210,8 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
                 "a cell that is not a number" if len(bad) == 1 else f"{len(bad)} cells that are not numbers")
         n_rows = len({i for i, _, _ in bad})
         rows_with = f", in {n_rows} rows" if n_rows > 1 else ""
-        hint, offered = _offered(bad, series, drop_hint, remedies)
+        # with pad_ends alone, the traces that ended early beside a cell of text: filling them and leaving it out
+        hint, offered = _offered(bad + kept_missing, series, drop_hint, remedies)
         fix = f"use numbers only (one header row is allowed); {hint}"
         if len(keep) > 2 * len(rows) and all(j == keep[0] and t.strip() for _, j, t in bad):
             # a name in the first column and many more columns than rows: a spreadsheet with one trace a column
@@ -547,10 +601,9 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
     """A delimited text file as a Dataset (``budget``: decoded bytes allowed; ``name``: None for the stem; with
     ``drop_incomplete`` the rows holding a cell that is not a number are left out, and named in
     ``meta["dropped_rows"]``, instead of refusing the file; with ``pad_ends`` each series' missing values after
-    its last value are zeros (:func:`fill_ended_series`), said in ``meta["padded_rows"]``)."""
-    if drop_incomplete and pad_ends:
-        raise InputError("pad_ends", "cannot be combined with drop_incomplete",
-                         "choose one: leave out the rows with missing values, or fill the ends of the traces")
+    its last value are zeros (:func:`fill_ended_series`), said in ``meta["padded_rows"]``). With both, the traces
+    that ended early are filled and the rows that still have a missing value (a gap inside a trace, a missing target,
+    a row without any value, text) are left out: ``meta`` says both; a file of which no row is left is refused."""
     table = read_table(path, budget, drop_incomplete, keep_missing=pad_ends)
     data, header, ignored, dropped, row_words = table.data, table.header, table.ignored, table.dropped, table.rows
     width = data.shape[1]
@@ -568,24 +621,19 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
                          "named y or target; a long table with one row per measurement (cell, time, intensity) "
                          "must be turned around first, e.g. with pandas: df.pivot(index='cell', columns='time', "
                          "values='intensity')")
-    y = data[:, target_cols]
     padded = None
     if pad_ends:
-        missing_target = np.flatnonzero(np.isnan(y).any(axis=1))
-        if missing_target.size:
-            column = target_names[0] if target_names else f"column {target_cols[0] + 1}"
-            raise InputError("file", f"{_count(missing_target.size, 'row')} without a target: "
-                             + ", ".join(row_words[i] for i in missing_target[:NAMED_BAD_CELLS])
-                             + (" …" if missing_target.size > NAMED_BAD_CELLS else "")
-                             + f" (the target column is “{column}”)",
-                             "only a trace's own end is filled: give every row its target, or leave out the rows "
-                             "with missing values instead (drop_incomplete=true)", remedies=("drop_incomplete",))
         # a gap named by its column's header, as the reader's own errors name cells (review 21: "column 6 “t4”"
         # there, "at position 5" here, for one blank cell)
         columns = [f"column “{header[j][:30]}”" for j in x_cols] if header is not None else None
-        x, padded = fill_ended_series(data[:, x_cols], row_words, columns)
+        if drop_incomplete:  # the rows filling cannot complete are left out too, named with the others
+            data, row_words, dropped = _leave_out_unfillable(data, x_cols, target_cols, row_words, dropped)
+        else:
+            _refuse_missing_targets(data, x_cols, target_cols, target_names, row_words)
+        x, padded = fill_ended_series(data[:, x_cols], row_words, columns, remedies=_fill_remedies(data[:, x_cols]))
         data = data.copy()
         data[:, x_cols] = x
+    y = data[:, target_cols]
     if y.shape[1] == 1:
         y = y[:, 0]
     if target_names is not None and len(target_names) == 1:
@@ -616,7 +664,103 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def fill_ended_series(X, row_words=None, column_words=None):
+def _by_line(words: list[str]) -> list[str]:
+    """Rows as errors name them (``"line 7 (trk0005)"``), in the file's order.
+
+    Examples
+    --------
+    >>> _by_line(["line 12 (b)", "line 3", "line 7 (a)"])
+    ['line 3', 'line 7 (a)', 'line 12 (b)']
+    """
+    return sorted(words, key=lambda w: int(re.match(r"line (\d+)", w)[1]) if re.match(r"line \d+", w) else 0)
+
+
+def _refuse_missing_targets(data, x_cols, target_cols, target_names, row_words) -> None:
+    """Refuse a file read with ``pad_ends`` alone whose rows lack a target (only a trace's own end is filled), naming
+    them; filling the ends and leaving those rows out is offered when some other row ended early."""
+    y = data[:, target_cols]
+    missing_target = np.flatnonzero(np.isnan(y).any(axis=1))
+    if not missing_target.size:
+        return
+    column = target_names[0] if target_names else f"column {target_cols[0] + 1}"
+    others = np.setdiff1d(np.arange(len(data)), missing_target)
+    remedies = _fill_remedies(data[np.ix_(others, x_cols)])
+    also = f"; or {PAD_AND_DROP_WORDS}" if PAD_AND_DROP in remedies else ""
+    raise InputError("file", f"{_count(missing_target.size, 'row')} without a target: "
+                     + ", ".join(row_words[i] for i in missing_target[:NAMED_BAD_CELLS])
+                     + (" …" if missing_target.size > NAMED_BAD_CELLS else "")
+                     + f" (the target column is “{column}”)",
+                     "only a trace's own end is filled: give every row its target, or leave out the rows "
+                     f"with missing values instead (drop_incomplete=true){also}", remedies=remedies)
+
+
+def _fill_remedies(X) -> tuple[str, ...]:
+    """The remedies of a refusal of ``pad_ends`` alone for the series ``X`` (NaN where missing): leaving out the rows
+    with missing values, and, when some row merely ended early (:func:`unfillable_rows` leaves it out), filling the
+    ends while leaving out the others (:data:`PAD_AND_DROP`).
+
+    Examples
+    --------
+    >>> _fill_remedies(np.array([[1.0, np.nan, 2.0], [1.0, 2.0, np.nan]]))
+    ('drop_incomplete', 'pad_ends+drop_incomplete')
+    >>> _fill_remedies(np.array([[1.0, np.nan, 2.0], [1.0, 2.0, 3.0]]))
+    ('drop_incomplete',)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    ended = np.isnan(X).any(axis=1)
+    ended[unfillable_rows(X)] = False
+    return ("drop_incomplete", PAD_AND_DROP) if ended.any() else ("drop_incomplete",)
+
+
+def _leave_out_unfillable(data, x_cols, target_cols, row_words, dropped):
+    """With ``pad_ends`` and ``drop_incomplete`` together: the rows of ``data`` kept, their words, and every row left
+    out (``dropped``, those the reader left out for text, and those without a target or whose series filling the
+    ends cannot complete, :func:`unfillable_rows`), in the file's order.
+
+    Raises
+    ------
+    InputError
+        When no row is left.
+    """
+    lacking = np.isnan(data[:, target_cols]).any(axis=1)
+    lacking[unfillable_rows(data[:, x_cols])] = True
+    out = np.flatnonzero(lacking)
+    if out.size == len(data):
+        every = len(dropped) + len(data)
+        named = _by_line(dropped + [row_words[i] for i in out])
+        raise InputError("file", f"no row is left: every one of the {every} rows has a missing value that is not the "
+                         "end of its trace (a gap inside it, a missing target, a row without any value, or text): "
+                         + ", ".join(named[:NAMED_BAD_CELLS]) + (" …" if every > NAMED_BAD_CELLS else ""),
+                         "only the end of a trace that ended early is filled: fill in the gaps (e.g. interpolate) "
+                         "and the targets first")
+    kept = np.flatnonzero(~lacking)
+    return data[kept], [row_words[i] for i in kept], _by_line(dropped + [row_words[i] for i in out])
+
+
+def unfillable_rows(X) -> np.ndarray:
+    """The rows of ``X`` (NaN where a value is missing) that filling the ends (:func:`fill_ended_series`) cannot
+    complete: a gap before the row's last value, or no value at all; by index, in order.
+
+    Examples
+    --------
+    >>> unfillable_rows(np.array([[1.0, np.nan, 2.0], [1.0, 2.0, np.nan], [np.nan] * 3, [1.0, 2.0, 3.0]]))
+    array([0, 2])
+    """
+    missing = np.isnan(np.asarray(X, dtype=np.float64))
+    n_values = _value_counts(missing)
+    positions = np.arange(missing.shape[1])
+    gaps = missing & (positions[None, :] < n_values[:, None])
+    return np.flatnonzero((n_values == 0) | gaps.any(axis=1))
+
+
+def _value_counts(missing: np.ndarray) -> np.ndarray:
+    """One past each row's last value (0 for a row without any), from the mask of its missing values."""
+    n_values = missing.shape[1] - np.argmax(~missing[:, ::-1], axis=1)
+    n_values[missing.all(axis=1)] = 0
+    return n_values
+
+
+def fill_ended_series(X, row_words=None, column_words=None, remedies=("drop_incomplete",)):
     """Fill each series' missing values (NaN) after its last value with zeros: traces that ended early.
 
     A trace tracked for fewer frames than the longest is written with blank cells after its last frame; in
@@ -632,6 +776,10 @@ def fill_ended_series(X, row_words=None, column_words=None):
         How an error names each row (``"line 7 (trk0005)"``); by default ``"row k"`` (1-based).
     column_words : list of str, optional
         How an error names each of the L positions (``"column “t4”"``); by default ``"position k"`` (1-based).
+    remedies : tuple of str, default=("drop_incomplete",)
+        The upload options the error names (:class:`~models.validation.InputError`'s); with :data:`PAD_AND_DROP`
+        among them (:func:`_fill_remedies`: some other row merely ended early) its fix says that way too. To leave
+        the rows it refuses out instead, find them first with :func:`unfillable_rows`.
 
     Returns
     -------
@@ -664,14 +812,14 @@ instead (drop_incomplete=true)
     if not missing.any():
         return X, None
     words = row_words if row_words is not None else [f"row {i + 1}" for i in range(len(X))]
-    n_values = X.shape[1] - np.argmax(~missing[:, ::-1], axis=1)  # one past each row's last value
-    n_values[missing.all(axis=1)] = 0
+    n_values = _value_counts(missing)  # one past each row's last value
     empty = np.flatnonzero(n_values == 0)
+    also = f"; or {PAD_AND_DROP_WORDS}" if PAD_AND_DROP in remedies else ""
     if empty.size:
         raise InputError("file", f"{_count(empty.size, 'row')} without any value: "
                          + ", ".join(words[i] for i in empty[:NAMED_BAD_CELLS]),
-                         "remove those rows, or leave out the rows with missing values instead (drop_incomplete=true)",
-                         remedies=("drop_incomplete",))
+                         "remove those rows, or leave out the rows with missing values instead (drop_incomplete=true)"
+                         + also, remedies=tuple(remedies))
     positions = np.arange(X.shape[1])
     gaps = missing & (positions[None, :] < n_values[:, None])
     gap_rows = np.flatnonzero(gaps.any(axis=1))
@@ -684,7 +832,7 @@ instead (drop_incomplete=true)
         raise InputError("file", f"{_count(gap_rows.size, 'row')} with a gap before its last value: {named}"
                          + (" …" if gap_rows.size > NAMED_BAD_CELLS else ""),
                          "only the end of a trace is filled: fill the gaps (e.g. interpolate) or leave out the rows "
-                         "with missing values instead (drop_incomplete=true)", remedies=("drop_incomplete",))
+                         f"with missing values instead (drop_incomplete=true){also}", remedies=tuple(remedies))
     ended = np.flatnonzero(n_values < X.shape[1])
     X[missing] = 0.0
     return X, {"count": int(ended.size), "of": int(len(X)), "shortest": int(n_values.min()),
