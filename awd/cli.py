@@ -143,10 +143,12 @@ def _add_distill_parser(sub):
                     help="architecture of an uploaded state dict (with --teacher PATH)")
     di.add_argument("--drop-incomplete", action="store_true",
                     help="a .csv/.tsv/.txt file: leave out the rows with missing values (blank cells, e.g. traces "
-                         "that ended early), named on the terminal, instead of refusing the file")
+                         "that ended early), named on the terminal, instead of refusing the file; with --pad-ends, "
+                         "only the rows still missing a value once the ended traces are filled")
     di.add_argument("--pad-ends", action="store_true",
                     help="a .csv/.tsv/.txt file: fill each trace's missing values after its last value with zeros "
-                         "(traces that ended early; a gap inside a trace is still refused), said on the terminal")
+                         "(traces that ended early; a gap inside a trace is still refused, or its row left out with "
+                         "--drop-incomplete), said on the terminal")
     for name, field in cli_fields():
         if name == "teacher":
             continue
@@ -379,8 +381,9 @@ def _cmd_distill(args):
 
 
 def _complete_rows(data, scratch: Path, pad_ends: bool = False, drop: bool = True) -> Path:
-    """The data file without its rows with missing values (``--drop-incomplete``) or with its traces' ends filled
-    with zeros (``--pad-ends``), as an .npz in ``scratch``; the rows left out or filled are printed."""
+    """The data file without its rows with missing values (``--drop-incomplete``) and/or with its traces' ends
+    filled with zeros (``--pad-ends``; both: the ended traces filled, the rows still missing a value left out), as an
+    .npz in ``scratch``; the rows left out and filled are printed."""
     from awd_studio.frontend.figures.style import dropped_rows_words
     from awd_studio.models.data import load_dataset, save_npz
 

@@ -62,7 +62,9 @@ class UploadProblem(Problem):
 
     remedies: list[str] = Field([], description="upload fields that would let this file through when set to true "
                                 "(drop_incomplete: leave out the rows with missing values; pad_ends: fill the end of "
-                                "each trace that ended early with zeros); the upload page shows a button for each")
+                                "each trace that ended early with zeros; pad_ends+drop_incomplete: both fields "
+                                "together, the ended traces filled and the other rows with missing values left out); "
+                                "the upload page shows a button for each")
 
 
 #: Errors every ``/api`` route may answer, for the OpenAPI document: its 422 is a :class:`Problem` (one sentence),

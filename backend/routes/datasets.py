@@ -41,7 +41,8 @@ _ERRORS = {413: {"model": Problem, "description": "the file is larger than the u
                                 "too few samples, an object array stored as a pickle inside an npy or npz, which is "
                                 "never unpickled, or more decoded values than the server allows: GET /api/options, "
                                 "max_decoded_bytes); remedies: the upload fields that would let it through (rows "
-                                "with missing values: drop_incomplete, pad_ends)"},
+                                "with missing values: drop_incomplete, pad_ends, or pad_ends+drop_incomplete, both "
+                                "fields set together)"},
            507: {"model": Problem, "description": "the server's disk has no room for the dataset"}}
 
 
@@ -61,7 +62,8 @@ def read_dataset_file(path, *, max_bytes: int, name: str, tile: int | None = Non
     """Read and validate a data file with ``models.data``, cut into ``tile``-pixel tiles when given (maps; whole
     maps held out for the test split, ``models.data.tiles``); ``drop_incomplete``: a delimited text file's rows
     with a cell that is not a number are left out instead of refused; ``pad_ends``: its traces that ended early
-    are filled with zeros after their last value. Any failure becomes ``ValueError``.
+    are filled with zeros after their last value; both: the ended traces filled and the rows that still have a
+    missing value left out. Any failure becomes ``ValueError``.
 
     Returns
     -------
@@ -177,12 +179,17 @@ def _as_npz(dataset, paths) -> tuple:
                                                                   "description": "delimited text: leave out the "
                                                                                  "rows with a cell that is not a "
                                                                                  "number (named in the dataset's "
-                                                                                 "summary) instead of refusing"},
+                                                                                 "summary) instead of refusing; "
+                                                                                 "with pad_ends, only the rows "
+                                                                                 "that still have one once the "
+                                                                                 "ended traces are filled"},
                                               "pad_ends": {"type": "boolean", "default": False,
                                                            "description": "delimited text: fill each trace's "
                                                                           "missing values after its last value "
                                                                           "with zeros (traces that ended early; "
-                                                                          "a gap inside a trace is refused)"},
+                                                                          "a gap inside a trace is refused, or, "
+                                                                          "with drop_incomplete, its row left "
+                                                                          "out: the summary says both)"},
                                               "y": {"type": "string", "format": "binary",
                                                     "description": "targets of an .npy X (another .npy)"}}))
 async def upload_dataset(request: Request, response: Response, session: SessionDep, settings: SettingsDep,

@@ -136,13 +136,49 @@ def test_rows_with_missing_values_are_left_out_when_asked(client, upload, stored
                                                       "rows": ["line 5 (trk0003)", "line 10 (trk0008)"]}
     again = upload(content, "ended_early.csv", pad_ends="true")  # the same filled rows: the dataset stored before
     assert again.status_code == 200 and again.json()["id"] == body["id"]
+    # both together on traces that merely ended early: the same filled rows, so the dataset stored before
     both = upload(content, "ended_early.csv", pad_ends="true", drop_incomplete="true")
-    assert both.status_code == 422 and "cannot be combined" in both.json()["detail"]
-    assert both.json()["remedies"] == []
-    # a gap inside a trace: filling the ends cannot help, leaving the row out can
+    assert both.status_code == 200 and both.json()["id"] == body["id"], both.text
+    # a gap inside a trace: filling the ends alone cannot help, leaving the row out can (with the ends filled or not)
     gap = content.replace(rows[2].split(",")[5].encode(), b"", 1)
     gapped = upload(gap, "gap.csv", pad_ends="true")
-    assert gapped.status_code == 422 and gapped.json()["remedies"] == ["drop_incomplete"], gapped.text
+    assert gapped.status_code == 422, gapped.text
+    assert gapped.json()["remedies"] == ["drop_incomplete", "pad_ends+drop_incomplete"], gapped.text
+
+
+def test_ended_traces_filled_and_rows_with_gaps_left_out_in_one_upload(client, upload, stored_files):
+    """Cell biologist's review: traces that ended early and a few rows with a gap or a missing target could not be
+    uploaded without editing the file (the two remedies were exclusive). The refusal offers both together; with both
+    fields the ended traces are filled, the other rows left out, and the dataset's summary says both."""
+    rng = np.random.default_rng(6363)
+    cells = [["track_id"] + [f"t{i}" for i in range(16)] + ["y"]]
+    cells += [[f"trk{i:04d}"] + [f"{v:.6f}" for v in x] + [f"{x[:3].sum():.6f}"]
+              for i, x in enumerate(rng.normal(size=(40, 16)))]
+    cells[4][13:17], cells[9][11:17] = [""] * 4, ["NaN"] * 6  # two traces that ended early
+    cells[20][6] = ""  # a gap inside a trace
+    cells[31][17] = "NA"  # a missing target
+    content = "\n".join(",".join(row) for row in cells).encode()
+    before = stored_files()
+    refused = upload(content, "plate.csv")
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["remedies"] == ["drop_incomplete", "pad_ends+drop_incomplete"]
+    assert "pad_ends=true with drop_incomplete=true" in refused.json()["detail"]
+    assert stored_files() == before
+    taken = upload(content, "plate.csv", pad_ends="true", drop_incomplete="true")
+    assert taken.status_code == 201, taken.text
+    body = taken.json()
+    assert body["n"] + (body.get("n_test") or 0) == 38
+    meta = body["summary"]["meta"]
+    assert meta["dropped_rows"] == {"count": 2, "rows": ["line 21 (trk0019)", "line 32 (trk0030)"], "of": 40}
+    assert meta["padded_rows"] == {"count": 2, "of": 38, "shortest": 10, "length": 16,
+                                   "rows": ["line 5 (trk0003)", "line 10 (trk0008)"]}
+    # the stored data is what was read: a job can use it, and the same upload again finds it
+    assert client.post("/api/jobs/estimate", json={"dataset_id": body["id"]}).status_code == 200
+    again = upload(content, "plate_copy.csv", drop_incomplete="true", pad_ends="true")
+    assert again.status_code == 200 and again.json()["id"] == body["id"] and "plate" in again.json()["note"]
+    # leaving the rows out alone is another dataset: the ended traces went too
+    dropped = upload(content, "plate.csv", drop_incomplete="true")
+    assert dropped.status_code == 201 and dropped.json()["summary"]["meta"]["dropped_rows"]["count"] == 4
 
 
 def test_a_gap_inside_a_trace_is_offered_only_the_remedy_that_can_help(client, upload):
@@ -172,10 +208,18 @@ def test_a_gap_inside_a_trace_is_offered_only_the_remedy_that_can_help(client, u
         rows[4][14:18] = [""] * 4
 
     assert refused(ends)["remedies"] == ["drop_incomplete", "pad_ends"]
-    inside = refused(gap)
-    assert inside["remedies"] == ["drop_incomplete"], inside
-    assert "drop_incomplete=true" in inside["detail"] and "pad_ends" not in inside["detail"], inside["detail"]
-    assert "not every cell named is a missing value after its trace's last value" in inside["detail"], inside["detail"]
+    inside = refused(gap)  # the other traces ended early: filling them and leaving the gapped row out is offered
+    assert inside["remedies"] == ["drop_incomplete", "pad_ends+drop_incomplete"], inside
+    assert "drop_incomplete=true" in inside["detail"] and "pad_ends=true with drop_incomplete" in inside["detail"]
+    assert "filling the ends alone cannot help here" in inside["detail"], inside["detail"]
+
+    def gap_alone(rows):  # a gap and nothing that ended early: leaving the row out is the one remedy
+        rows[20][6] = "NaN"
+
+    alone = refused(gap_alone)
+    assert alone["remedies"] == ["drop_incomplete"], alone
+    assert "drop_incomplete=true" in alone["detail"] and "pad_ends" not in alone["detail"], alone["detail"]
+    assert "not every cell named is a missing value after its trace's last value" in alone["detail"], alone["detail"]
     assert refused(target)["remedies"] == ["drop_incomplete"]
 
 

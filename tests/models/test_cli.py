@@ -4,6 +4,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -172,6 +173,36 @@ def test_distill_can_leave_out_the_rows_with_missing_values(tmp_path, capsys):
     shorter.write_text("\n".join(",".join(c[:-1]) for c in cells) + "\n")
     answer = predict_file(tmp_path / "p", shorter)
     assert len(answer["y_pred"]) == 90 and any("Filled the ends of 90 of 90 traces" in w for w in answer["warnings"])
+
+def test_distill_fills_the_ended_traces_and_leaves_out_the_other_rows(tmp_path):
+    """Cell biologist's review: traces that ended early beside a few rows with a gap or no target could not be used
+    without editing the file. Through the installed ``awd`` script: the refusal names both options together, and
+    ``--pad-ends --drop-incomplete`` fills the ended traces, leaves out the other rows and says both."""
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(90, 32))
+    y = X[:, 4:8].sum(axis=1)
+    cells = [["track_id"] + [f"t={i}s" for i in range(32)] + ["auxilin_peak"]]
+    cells += [[f"trk{i}"] + [f"{v:.5f}" for v in X[i]] + [f"{y[i]:.5f}"] for i in range(90)]
+    cells[4][30:33], cells[41][25:33] = [""] * 3, ["NaN"] * 8  # ended early
+    cells[10][6] = ""  # a gap inside a trace
+    cells[60][33] = ""  # no target
+    data = tmp_path / "plate.csv"
+    data.write_text("\n".join(",".join(row) for row in cells) + "\n")
+    awd = Path(sys.executable).parent / "awd"  # the console script installed beside this interpreter
+    args = [str(awd), "distill", str(data), "--out", str(tmp_path / "r"), "--teacher", "mlp", "--lambdas", "0.001",
+            "--gammas", "0", "--epochs", "1", "--levels", "2", "--teacher-epochs", "2", "--start-search", "0",
+            "--random-search", "0"]
+    refused = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and "awd distill --pad-ends --drop-incomplete" in refused.stderr, refused.stderr
+    done = subprocess.run([*args, "--pad-ends", "--drop-incomplete"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "Left out 2 rows with missing values: line 11 (trk9), line 61 (trk59)" in done.stderr, done.stderr
+    assert "Filled the ends of 2 of 88 traces with zeros (the shortest had 24 of 32 values)" in done.stderr
+    bundle = json.loads((tmp_path / "r" / "result.json").read_text())
+    assert bundle["data"]["n_train"] + bundle["data"]["n_test"] == 88
+    assert bundle["data"]["dropped_rows"] == {"count": 2, "rows": ["line 11 (trk9)", "line 61 (trk59)"], "of": 90}
+    assert bundle["data"]["padded_rows"]["rows"] == ["line 5 (trk3)", "line 42 (trk40)"]
+
 
 def test_distill_reaches_the_synthetic_experiment(tmp_path, capsys):
     """init noise and the paper's synthetic grid from the command line; the bundle knows the true wavelet."""
