@@ -36,10 +36,15 @@
   /* A refusal in the page's words: the upload fields it names (`words`: field -> the words the page shows for it,
    * the dropzone's data-field-words, pages/home.py upload_field_words) said as the page says them. "the upload field
    * drop_incomplete=true or pad_ends=true" is the buttons under the message, "tile: ..." (or the JSON path
-   * "body.tile: ...") the field's label, a field's name elsewhere its words; the rest of the message as it is. */
-  function inPageWords(msg, words) {
+   * "body.tile: ...") the field's label, a field's name elsewhere its words, and "the upload fields pad_ends=true with
+   * drop_incomplete=true" the one button that sets both (`bothWords`, the dropzone's data-both-words); the rest of
+   * the message as it is. */
+  function inPageWords(msg, words, bothWords) {
     var names = Object.keys(words || {});
     if (!names.length) { return msg; }
+    if (bothWords) {  // the two fields together: the page's one button
+      msg = msg.replace(/the upload fields pad_ends=true with drop_incomplete=true/g, "the button “" + bothWords + "”");
+    }
     var field = "(?:body\\.)?(" + names.join("|") + ")";
     function said(name) { return "“" + words[name] + "”"; }
     return msg
@@ -121,7 +126,7 @@
     var errorId = prefix + "-error";
     setProps(errorId, { is_open: false });
     function fail(msg, remedies) {
-      var said = how.failed + inPageWords(msg, how.words);
+      var said = how.failed + inPageWords(msg, how.words, how.bothWords);
       bar(prefix, 0, "");
       status(prefix, how.failedBeside ? said : "");
       setProps(errorId, { children: said, is_open: true });
@@ -150,10 +155,12 @@
     return /(^|[_-])(y|target|targets)(_train)?\.npy$/i.test(file.name);
   }
 
-  /* The files of the last dataset upload: "Leave out the rows with missing values" and "Fill the ends with zeros"
-   * send them again. */
+  /* The files of the last dataset upload: "Leave out the rows with missing values", "Fill the ends with zeros" and
+   * "Fill the ended traces with zeros, leave out the other rows" send them again. */
   var lastDatasetFiles = null;
   var DROP_BUTTON = "home-drop-incomplete", PAD_BUTTON = "home-pad-ends", REMEDIES = "home-missing-remedies";
+  var BOTH_BUTTON = "home-pad-and-drop";  // the ended traces filled, the other rows left out
+  var BOTH_FIELDS = { pad_ends: "true", drop_incomplete: "true" };
   var REMEDIES_CLASS = "mb-3 d-flex flex-wrap gap-2";
 
   /* One data file, or an .npy pair (X and its targets y, chosen or dropped together); `extra`: more form fields
@@ -191,6 +198,7 @@
     send("home", "/api/datasets", form, {
       name: file.name, busy: "Checking " + file.name + " …", failed: "Upload of " + file.name + " failed: ",
       words: JSON.parse((zone && zone.getAttribute("data-field-words")) || "{}"),
+      bothWords: zone && zone.getAttribute("data-both-words"),
       done: function (body) {
         return body.note ? "Uploaded " + file.name + ": " + body.note + "." : "Uploaded " + file.name + ".";
       }
@@ -200,12 +208,14 @@
       setProps("home-dataset-id", { data: null });
       // a text file refused for missing values or cells that are not numbers (traces that ended early): each remedy
       // the refusal names (its `remedies`: models/data/readers/text.py) is offered here, but the one just tried (a
-      // gap in a trace filled at its end names the other alone)
-      var offered = [[DROP_BUTTON, "drop_incomplete"], [PAD_BUTTON, "pad_ends"]].filter(function (remedy) {
-        return remedies.indexOf(remedy[1]) >= 0 && !(extra && extra[remedy[1]]);
-      }).map(function (remedy) { return remedy[0]; });
+      // gap in a trace filled at its end names the other alone); "pad_ends+drop_incomplete" is both fields at once
+      var offered = [[DROP_BUTTON, "drop_incomplete"], [PAD_BUTTON, "pad_ends"],
+        [BOTH_BUTTON, "pad_ends+drop_incomplete"]].filter(function (remedy) {
+          var tried = remedy[1].split("+").every(function (field) { return extra && extra[field]; });
+          return remedies.indexOf(remedy[1]) >= 0 && !tried;
+        }).map(function (remedy) { return remedy[0]; });
       if (offered.length && /\.(csv|tsv|txt)$/i.test(file.name)) {
-        [DROP_BUTTON, PAD_BUTTON].forEach(function (id) {
+        [DROP_BUTTON, PAD_BUTTON, BOTH_BUTTON].forEach(function (id) {
           setProps(id, { className: offered.indexOf(id) >= 0 ? "" : "awd-hidden" });
         });
         setProps(REMEDIES, { className: REMEDIES_CLASS });
@@ -359,6 +369,10 @@
     }
     if (e.target.closest && e.target.closest("#" + PAD_BUTTON) && lastDatasetFiles) {
       uploadDataset(lastDatasetFiles, { pad_ends: "true" });
+      return;
+    }
+    if (e.target.closest && e.target.closest("#" + BOTH_BUTTON) && lastDatasetFiles) {
+      uploadDataset(lastDatasetFiles, BOTH_FIELDS);
       return;
     }
     var z = dropzone(e.target);

@@ -51,7 +51,10 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.DROPZONE)
     DROP_INCOMPLETE = "home-drop-incomplete"
     #: Upload the refused text file again with each trace's missing end filled with zeros (``pad_ends``).
     PAD_ENDS = "home-pad-ends"
-    #: The two buttons above, shown together.
+    #: Upload it again with both: the traces that ended early filled, the rows still missing a value left out
+    #: (``pad_ends`` and ``drop_incomplete`` together; offered when the file has both kinds of missing values).
+    PAD_AND_DROP = "home-pad-and-drop"
+    #: The buttons above, each shown when the refusal offers it.
     MISSING_REMEDIES = "home-missing-remedies"
     PREVIEW_TILES = "home-preview-tiles"
     PREVIEW_TARGET_RULE = "home-preview-target-rule"
@@ -76,7 +79,12 @@ DROP_INCOMPLETE_WORDS = "Leave out the rows with missing values and upload again
 #: end early are often another population, and the results page's note says the same of the result).
 DROPPED_CAUTION = ("Traces that end early are often a population of their own (e.g. abortive events): a model trained "
                    "without them has not seen such traces, and its results do not apply to them.")
+#: The caution instead when the ends of the traces that ended early were filled too (both remedies at once).
+FILLED_AND_DROPPED = ("The traces that merely ended early were kept, their ends filled (below): these rows had another "
+                      "missing value (a gap inside a trace, no target, or a cell that is not a number). To keep them, "
+                      "fill those values in first (e.g. interpolate the gaps).")
 PAD_ENDS_WORDS = "Fill the ends with zeros (traces that ended early) and upload again"
+PAD_AND_DROP_WORDS = "Fill the ended traces with zeros, leave out the other rows and upload again"
 
 
 def upload_field_words() -> dict[str, str]:
@@ -105,7 +113,9 @@ def _upload_card():
                        className="text-muted"),
         ], id=ids.DROPZONE, className="awd-dropzone", tabIndex="0", role="button",
             **{"aria-label": "Upload a dataset: drop a file or press Enter to choose one",
-               "data-accept": ACCEPT, "data-field-words": json.dumps(upload_field_words())}),
+               "data-accept": ACCEPT, "data-field-words": json.dumps(upload_field_words()),
+               # the two fields together (a refusal's "the upload fields pad_ends=true with drop_incomplete=true")
+               "data-both-words": PAD_AND_DROP_WORDS}),
         dbc.Row([
             dbc.Col([dbc.Label(NAME_WORDS, html_for=ids.DATASET_NAME, className="visually-hidden"),
                      dbc.Input(id=ids.DATASET_NAME, placeholder=NAME_WORDS, maxLength=200)], xl=7),
@@ -186,11 +196,14 @@ def layout(dataset: str | None = None, **_):
         dcc.Store(id=ids.DATASET_ID, data=dataset),
         dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True),
         # a text file refused for missing values: upload it again without those rows, or with each trace's end
-        # filled (shown by awd.js when the error offers them)
+        # filled, or both (the ended traces filled, the other rows left out; shown by awd.js when the error offers
+        # them)
         html.Div([
             dbc.Button(DROP_INCOMPLETE_WORDS, id=ids.DROP_INCOMPLETE, color="primary", outline=True, size="sm",
                        n_clicks=0),
             dbc.Button(PAD_ENDS_WORDS, id=ids.PAD_ENDS, color="primary", outline=True, size="sm", n_clicks=0),
+            dbc.Button(PAD_AND_DROP_WORDS, id=ids.PAD_AND_DROP, color="primary", outline=True, size="sm",
+                       n_clicks=0),
         ], id=ids.MISSING_REMEDIES, className="mb-3 d-flex flex-wrap gap-2 awd-hidden"),
         dbc.Row([dbc.Col(_upload_card(), md=7), dbc.Col(_examples_card(), md=5)], className="g-4 mb-4"),
         dcc.Loading(html.Div(id=ids.PREVIEW), type="default"),
@@ -334,10 +347,14 @@ def preview_children(ds: dict) -> list:
     if count:
         total = (meta.get("dropped_rows") or {}).get("of")
         share = f" of {total} ({100 * count / total:.0f} %)" if total else ""
+        # with the ends filled too, the rows left out had other missing values: filling cannot keep them
         most = (" That is most of the file: if its traces merely ended early, upload it again with “Fill the ends "
-                "with zeros”, which keeps every trace." if total and 2 * count >= total else "")
+                "with zeros”, which keeps every trace." if total and 2 * count >= total
+                and not (meta.get("padded_rows") or {}).get("count") else "")
+        # with the ends filled too, the traces that ended early were kept: the rows left out had other gaps
+        caution = FILLED_AND_DROPPED if (meta.get("padded_rows") or {}).get("count") else DROPPED_CAUTION
         facts.append(_fact(f"Left out {count}{share} row{'s' if count != 1 else ''} with missing values, as asked: "
-                           f"{listed}. {DROPPED_CAUTION}{most}", ids.PREVIEW_DROPPED))
+                           f"{listed}. {caution}{most}", ids.PREVIEW_DROPPED))
     padded = meta.get("padded_rows")
     if padded and padded.get("count"):
         count, listed = dropped_rows_words({**padded, "rows": (padded.get("rows") or [])[:5]})  # most may be

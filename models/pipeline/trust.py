@@ -331,11 +331,11 @@ def _sample_notes(bundle: dict) -> list[dict]:
     if few:
         notes.append(_note("warning", "few_samples", few))
     padded = data.get("padded_rows") or {}
-    if padded.get("count"):
-        notes.append(_note("warning", "padded_traces", padded_words(padded)))
     dropped = data.get("dropped_rows") or {}
+    if padded.get("count"):
+        notes.append(_note("warning", "padded_traces", padded_words(padded, left_out=bool(dropped.get("count")))))
     if dropped.get("count"):
-        notes.append(_note("warning", "dropped_rows", dropped_words(dropped)))
+        notes.append(_note("warning", "dropped_rows", dropped_words(dropped, filled=bool(padded.get("count")))))
     return notes
 
 
@@ -885,9 +885,10 @@ def _control_was_off_by_default(bundle: dict) -> bool:
             and "random_search" not in (bundle.get("selection") or {}))
 
 
-def padded_words(padded: dict) -> str:
+def padded_words(padded: dict, left_out: bool = False) -> str:
     """The note on the traces whose ends were filled with zeros (``data.padded_rows``, counted over the file's rows,
-    training and test alike; review 29B: the activation map of a test trace peaked where its fill began).
+    training and test alike; review 29B: the activation map of a test trace peaked where its fill began);
+    ``left_out``: rows were also left out (``data.dropped_rows``), so the count is over the traces kept.
 
     Examples
     --------
@@ -896,7 +897,8 @@ def padded_words(padded: dict) -> str:
     """
     share = f" ({100 * padded['count'] / padded['of']:.0f} %)" if padded.get("of") else ""
     # review 33B: "180 of 600 training traces" for a run that trained on 480 of the file's 600
-    return (f"{padded['count']} of the file's {padded.get('of', '?')} traces{share} ended early and were filled with "
+    whose = "the" if left_out else "the file's"  # both remedies: counted over the rows kept, not the file's
+    return (f"{padded['count']} of {whose} {padded.get('of', '?')} traces{share} ended early and were filled with "
             f"zeros up to {padded.get('length', '?')} values (the shortest had {padded.get('shortest', '?')} values). "
             "Where "
             "a trace drops to exactly 0 its fill begins: that drop tells the teacher and the students how long the "
@@ -905,7 +907,7 @@ def padded_words(padded: dict) -> str:
             "before distilling. New traces are filled the same way when predicted.")
 
 
-def dropped_words(dropped: dict) -> str:
+def dropped_words(dropped: dict, filled: bool = False) -> str:
     """The note on the rows with missing values left out when the file was read (``data.dropped_rows``: the upload's
     "leave out the rows with missing values"). Review 38: 589 of 2000 traces ended early and were left out, said
     only in the provenance, while filled ends had a caution; traces that end early are often another population
@@ -917,9 +919,15 @@ def dropped_words(dropped: dict) -> str:
     '589 of 2000 rows (29 %) with missing values were left out before training: the model has not seen'
     >>> dropped_words({"count": 1})[:40]
     '1 row with missing values was left out b'
+    >>> dropped_words({"count": 2, "of": 50}, filled=True)[-61:]
+    'kept, their ends filled with zeros (see the note on filling).'
     """
     count, total = int(dropped["count"]), dropped.get("of")
     rows = f"{count} of {total} rows ({100 * count / total:.0f} %)" if total else f"{count} row{'s' * (count > 1)}"
+    if filled:  # both remedies: the rows left out had a gap, no target or text; the ended traces were kept
+        return (f"{rows} with missing values {'was' if count == 1 else 'were'} left out before training (a gap "
+                "inside a trace, no target, or a cell that is not a number): the model has not seen them. The traces "
+                "that merely ended early were kept, their ends filled with zeros (see the note on filling).")
     return (f"{rows} with missing values {'was' if count == 1 else 'were'} left out before training: "
             "the model has not seen traces like them. If the traces that ended early differ from the others (e.g. "
             "abortive events), its scores and explanations do not apply to them; to keep them, upload the file "

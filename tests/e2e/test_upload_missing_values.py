@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest
 #: The upload's remedies as the page's buttons say them (frontend/pages/home.py).
 DROP = "Leave out the rows with missing values and upload again"
 PAD = "Fill the ends with zeros (traces that ended early) and upload again"
+BOTH = "Fill the ended traces with zeros, leave out the other rows and upload again"
 #: The upload's fields as the API spells them.
 API_NAMES = re.compile(r"drop_incomplete|pad_ends|\btile:|body\.")
 
@@ -115,6 +116,55 @@ def test_traces_padded_with_nan_can_be_filled_with_zeros(web_server, owner_conte
     assert [e for e in errors if "status of 422" not in e] == [], errors
 
 
+def test_ended_traces_filled_and_rows_with_gaps_left_out_with_one_button(web_server, owner_context, tmp_path,
+                                                                          screenshot):
+    """Cell biologist's review: a file with traces that ended early and a few rows with a gap inside a trace or no
+    target could be used only after editing it by hand ("Fill the ends" refused the gaps, "Leave out the rows" lost
+    every ended trace). The refusal offers both at once; the dataset is stored, its preview saying both."""
+    rng = np.random.default_rng(7575)
+    X = rng.normal(size=(50, 20))
+    cells = [["track_id"] + [f"t{i}" for i in range(20)] + ["y"]]
+    cells += [[f"trk{i:03d}"] + [f"{v:.5f}" for v in X[i]] + [f"{X[i, :4].sum():.5f}"] for i in range(50)]
+    for i, n in ((3, 12), (8, 15), (21, 9), (33, 17)):  # traces that ended early, blank after their last value
+        cells[i + 1][1 + n:21] = [""] * (20 - n)
+    cells[14][7] = ""  # line 15: a gap inside a trace
+    cells[40][21] = "NaN"  # line 41: no target
+    path = tmp_path / "plate_both.csv"
+    path.write_text("\n".join(",".join(row) for row in cells) + "\n")
+
+    page = owner_context().new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    said = _refused(page, web_server, path)
+    assert f"the button “{DROP}”" in said and f"the button “{BOTH}”" in said, said
+    assert "filling the ends alone cannot help here" in said and not API_NAMES.search(said), said
+    # the cells filling cannot complete are named first: the rows that would be left out
+    assert "29 missing values (blank, NaN or NA), in 6 rows: line 15 (trk013), column 8 “t6” holds nothing; line 41 " \
+           "(trk039), column 22 “y” holds 'NaN'; line 5 (trk003)" in said, said
+    both = page.locator("#home-pad-and-drop")
+    both.wait_for(state="visible")
+    assert both.inner_text() == BOTH
+    assert page.locator("#home-drop-incomplete").is_visible() and page.locator("#home-pad-ends").is_hidden()
+    screenshot(page, "upload-missing-05-both-refused")
+    both.click()
+    page.locator("#home-preview-card").wait_for()
+    dropped = page.inner_text("#home-preview-dropped")
+    assert "Left out 2 of 50 (4 %) rows with missing values, as asked: line 15 (trk013), line 41 (trk039)" in dropped, \
+        dropped
+    assert "The traces that merely ended early were kept" in dropped and "population" not in dropped, dropped
+    filled = page.inner_text("#home-preview-padded")
+    assert "Filled the ends of 4 of 48 traces that ended early with zeros" in filled, filled
+    assert "the shortest had 9 of 20 values" in filled and "line 5 (trk003)" in filled, filled
+    assert "48 series" in page.inner_text("#home-preview-card")
+    assert both.is_hidden() and not page.locator("#home-error").is_visible()
+    assert "Uploaded plate_both.csv" in page.inner_text("#home-upload-status")
+    screenshot(page, "upload-missing-06-both-stored")
+    # the dataset stored says both, as the API gives it
+    meta = page.evaluate("fetch('/api/datasets').then(r => r.json())")["data"][0]["summary"]["meta"]
+    assert meta["dropped_rows"]["count"] == 2 and meta["padded_rows"]["count"] == 4, meta
+    assert [e for e in errors if "status of 422" not in e] == [], errors
+
+
 def _refused(page, web_server, path, tile: int | None = None) -> str:
     """Upload ``path`` from the home page (with a tile size), and the error it shows."""
     page.goto(web_server + "/")
@@ -149,6 +199,7 @@ def test_a_refused_upload_names_the_pages_fields_not_the_apis(web_server, owner_
     assert not API_NAMES.search(said), said
     page.locator("#home-drop-incomplete").wait_for(state="visible")
     assert page.locator("#home-pad-ends").is_hidden()  # only leaving the row out can help
+    assert page.locator("#home-pad-and-drop").is_hidden()  # no trace ended early: nothing to fill
     screenshot(page, "upload-refused-in-the-pages-words")
     said = _refused(page, web_server, whole, tile=32)  # maps only: named by the field's label
     assert "failed: “Maps: tiles of … px”: applies to maps, and this file holds time series" in said, said

@@ -584,6 +584,7 @@ def test_ended_traces_filled_and_other_rows_left_out_together(tmp_path, arrays):
     assert refused.remedies == ("drop_incomplete", "pad_ends+drop_incomplete")
     assert "pad_ends=true with drop_incomplete=true" in str(refused) and "awd distill --pad-ends --drop-incomplete" \
         in str(refused)
+    assert ": line 7 (trk5), column 5 “t3” holds nothing; line 13" in str(refused)  # the rows to leave out first
     with pytest.raises(InputError) as padded_alone:  # text is refused by the reader before the ends are filled
         load_dataset(path, pad_ends=True)
     assert padded_alone.value.remedies == ("drop_incomplete", "pad_ends+drop_incomplete")

@@ -199,8 +199,14 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
         complete = np.setdiff1d(np.arange(len(rows)), incomplete)
         return data[complete], [row_words(i) for i in incomplete], complete
     if bad:
+        # with pad_ends alone, the traces that ended early beside a cell of text: filling them and leaving it out
+        hint, offered = _offered(bad + kept_missing, series, drop_hint, remedies)
+        shown = bad
+        if PAD_AND_DROP in offered:  # the cells that filling cannot complete first: the rows that would be left out
+            ended = _ended_rows(bad + kept_missing, series)[0]
+            shown = sorted(bad, key=lambda cell: cell[0] in ended)
         named = "; ".join(f"{where(i, j)} holds " + (repr(t[:30]) if t.strip() else "nothing")
-                          for i, j, t in bad[:NAMED_BAD_CELLS])
+                          for i, j, t in shown[:NAMED_BAD_CELLS])
         more = f" (and {len(bad) - NAMED_BAD_CELLS} more)" if len(bad) > NAMED_BAD_CELLS else ""
         blank = all(not t.strip() for _, _, t in bad)  # traces that ended early: empty, not wrong
         missing = all(t.strip().lower() in MISSING_MARKS for _, _, t in bad)  # NaN, NA, #N/A, …
@@ -210,8 +216,6 @@ def _parse_rows(rows: list[list[str]], keep: list[int], lines: list[int], header
                 "a cell that is not a number" if len(bad) == 1 else f"{len(bad)} cells that are not numbers")
         n_rows = len({i for i, _, _ in bad})
         rows_with = f", in {n_rows} rows" if n_rows > 1 else ""
-        # with pad_ends alone, the traces that ended early beside a cell of text: filling them and leaving it out
-        hint, offered = _offered(bad + kept_missing, series, drop_hint, remedies)
         fix = f"use numbers only (one header row is allowed); {hint}"
         if len(keep) > 2 * len(rows) and all(j == keep[0] and t.strip() for _, j, t in bad):
             # a name in the first column and many more columns than rows: a spreadsheet with one trace a column
