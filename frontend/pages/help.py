@@ -296,7 +296,10 @@ BODIES = {
            "trace. Zero is the background of a background-subtracted trace once its event is over, and the "
            "filled values read as that; if your traces have another baseline, subtract it first. Which traces "
            "were filled, and how short the shortest was, stays in the dataset's preview and the result's "
-           "provenance. A gap inside a trace is not filled: interpolate it, or leave the row out."),
+           "provenance. A gap inside a trace is not filled: interpolate it, or leave the row out. A file with both, "
+           "traces that ended early and a few rows with a gap or without a target, can do both at once: “Fill the "
+           "ended traces with zeros, leave out the other rows” (awd distill --pad-ends --drop-incomplete) fills the "
+           "first and leaves out the others, and the preview names both."),
         _p("Maps may not hold NaN or infinite pixels either: a survey's masked region is refused, with how many "
            "maps it touches. Fill it before uploading (0 for a convergence map of mean 0, else the map's mean) or "
            "cut the maps to the unmasked area. Peaks are found on the filled map too, so a filled region's edges "
