@@ -515,6 +515,10 @@ def _add_predict_parser(sub):
                                   "target, y_pred_<name> for a map student's whole class row); an existing file "
                                   "is refused without --force, the data file and files in the result folder always")
     pr.add_argument("--force", action="store_true", help=_FORCE_HELP)
+    pr.add_argument("--drop-incomplete", action="store_true",
+                    help="a .csv/.tsv/.txt file: leave out the rows with missing values (for a result trained with "
+                         "--pad-ends, those still missing a value once the ended traces are filled), named on the "
+                         "terminal; each prediction keeps its row in the file (the CSV's row column)")
     from awd_studio.models.pipeline.model_registry import MODELS
 
     def keys(*kinds):  # the students of these kinds, as the result names them
@@ -536,7 +540,7 @@ def _cmd_predict(args):
         raise ValueError(f"--out: {Path(args.out).name!r} has an unknown extension; use .npz or .csv")
     if args.out:  # before the work too; review 39B: it replaced the data file and the result's own arrays.npz
         _check_out_file(args.out, force=args.force, reads=[args.data], folders=[args.result])
-    result = predict.predict_file(args.result, args.data, args.model)
+    result = predict.predict_file(args.result, args.data, args.model, drop_incomplete=args.drop_incomplete)
     model = result["model"]
     if args.model is None and model == "baseline_wavelet":  # the default follows the result's recommendation
         print("Cross-validation kept the initial wavelet: predicting with its student, baseline_wavelet "

@@ -469,6 +469,10 @@ class PredictionPublic(BaseModel):
     ids: list[Any] | None = Field(default=None, description="the file's row identifiers, when it has a column of "
                                                            "them")
     id_name: str | None = Field(default=None, description="that column's name")
+    rows: list[int] | None = Field(default=None, description="with drop_incomplete, when rows were left out: each "
+                                   "prediction's row in the file (from 0 after the header)")
+    dropped_rows: dict[str, Any] | None = Field(default=None, description="the rows left out for missing values: "
+                                                "count, the first 20 by line and identifier, and of how many")
     y_pred: list[float]
     y_pred_test: list[float] | None = Field(default=None, description="when the file has a fixed test split")
     y_true: list[float] | None = Field(default=None, description="with targets")

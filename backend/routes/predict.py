@@ -10,14 +10,14 @@ it is kept.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, require_owner
 from awd_studio.backend.routes.datasets import _pair_npy_targets
 from awd_studio.backend.routes.results import check_job_key, result_dir_for_key, run_file_name
-from awd_studio.backend.schemas import DATABASE_BUSY, OWNER_ERRORS, PredictionPublic, Problem
+from awd_studio.backend.schemas import DATABASE_BUSY, OWNER_ERRORS, PredictionPublic, Problem, UploadProblem
 from awd_studio.backend.uploads import multipart_openapi, reading_data_file, receive_upload
 from awd_studio.jobstate.storage import DATASET_SUFFIXES
 from awd_studio.models.pipeline.predict import predict_file, predictions_csv, predictions_npz
@@ -28,14 +28,15 @@ router = APIRouter(prefix="/results", tags=["results"], dependencies=[Depends(re
                    responses={**OWNER_ERRORS, **DATABASE_BUSY})
 
 _ERRORS = {401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem},
-           413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": Problem}}
+           413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": UploadProblem}}
 
 
-def _predict(result_dir, path, model, max_bytes, sha256=None):
+def _predict(result_dir, path, model, max_bytes, sha256=None, drop_incomplete=False):
     """:func:`models.pipeline.predict.predict_file`, any failure to read the file becoming a ValueError
     (``sha256``: the upload's, hashed as it arrived, so that the file is not read once more for it)."""
     with reading_data_file():
-        return predict_file(result_dir, path, model, max_bytes=max_bytes, data_sha256=sha256)
+        return predict_file(result_dir, path, model, max_bytes=max_bytes, data_sha256=sha256,
+                            drop_incomplete=drop_incomplete)
 
 
 @router.post("/{key}/predict", responses={200: {"model": PredictionPublic,  # the JSON's shape, for the docs only
@@ -54,7 +55,12 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
                                              description="json, csv (split,row,y_pred,y_true; split: file, or "
                                                          "test for a fixed test split; an id column after row, "
                                                          "y_class for a two-valued target, y_pred_<name> for a map "
-                                                         "student's class rows) or npz")):
+                                                         "student's class rows) or npz"),
+                         drop_incomplete: bool = Query(False, description="delimited text: leave out the rows with "
+                                                       "missing values (for a result trained on filled traces, "
+                                                       "those still missing one once the ended traces are "
+                                                       "filled), named in dropped_rows; rows gives each "
+                                                       "prediction's row in the file, the CSV's row column too")):
     """Predict the rows of an uploaded data file (multipart field ``file``, any dataset format, targets
     optional) with the result's student ``model`` (default: the one the result recommends, ``baseline_wavelet``
     when cross-validation kept the initial wavelet, else ``awd``).
@@ -79,9 +85,10 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
     try:
         _pair_npy_targets(upload)
         result = await run_in_threadpool(_predict, result_dir, upload.path, model, settings.max_decoded_bytes,
-                                         upload.sha256 if len(upload.files) == 1 else None)
-    except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+                                         upload.sha256 if len(upload.files) == 1 else None, drop_incomplete)
+    except ValueError as exc:  # remedies: drop_incomplete when leaving rows out would let the file through
+        refusal = UploadProblem(detail=str(exc), remedies=list(getattr(exc, "remedies", ())))
+        return JSONResponse(refusal.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     finally:
         upload.discard()
     if format == "csv":
@@ -95,6 +102,7 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
             **({"tiling": result["tiling"]} if "tiling" in result else {}),
             "warnings": result.get("warnings", []),
             **({"ids": result["ids"], "id_name": result["id_name"]} if "ids" in result else {}),
+            **({"rows": result["rows"], "dropped_rows": result["dropped_rows"]} if "rows" in result else {}),
             **{k: [float(v) for v in result[k]] for k in ("y_pred", "y_pred_test", "y_true", "y_true_test",
                                                           "y_class", "y_class_test") if k in result},
             **{k: [[float(v) for v in row] for row in result[k]] for k in ("y_pred_rows", "y_pred_rows_test")

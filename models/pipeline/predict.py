@@ -191,7 +191,7 @@ def _check_kind(bundle, X):
                          f"{' x '.join(map(str, shape))}", fix)
 
 
-def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha256=None):
+def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha256=None, drop_incomplete=False):
     """Read a data file and predict it with a result's student; targets are optional.
 
     Parameters
@@ -207,6 +207,10 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         Largest decoded size (the readers' budget).
     data_sha256 : str, optional
         The file's SHA-256 when the caller has it (an upload is hashed as it arrives); computed otherwise.
+    drop_incomplete : bool, default=False
+        A text file's rows with missing values (for a result trained on filled traces: those filling the ends cannot
+        complete) are left out instead of refusing the file (:func:`~models.data.readers.inputs.load_inputs`):
+        ``dropped_rows`` names them, a warning says so, and ``rows`` gives each prediction's row in the file.
 
     Returns
     -------
@@ -235,8 +239,9 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
     # a result trained on traces whose ends were filled with zeros fills new ones the same way (review 29B: a new movie
     # exported as the training one was, blank ends and all, was refused)
     padded_training = (bundle.get("data") or {}).get("padded_rows") or {}
-    inputs = load_inputs(data_path, sample_shape=shape, max_bytes=max_bytes, pad_ends=bool(padded_training))
-    warnings = []
+    inputs = load_inputs(data_path, sample_shape=shape, max_bytes=max_bytes, pad_ends=bool(padded_training),
+                         drop_incomplete=drop_incomplete)
+    warnings = [] if not inputs.dropped else [_dropped_words(inputs.dropped)]
     if inputs.padded:
         warnings.append(f"Filled the ends of {inputs.padded['count']} of {inputs.padded['of']} traces that ended early "
                         f"with zeros, as the result's training traces were (the shortest had "
@@ -332,6 +337,8 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
                                  "them.")  # said after the rows' sentence: it holds for them too
     if not inputs.has_targets:
         out["note"] = NO_TARGETS_NOTE
+    if inputs.dropped:  # rows left out: each prediction says its row in the file, never shifted onto another
+        out["rows"], out["dropped_rows"] = list(inputs.rows), inputs.dropped
     if inputs.ids and len(inputs.ids) == len(out.get("y_pred", ())):  # the rows' names, e.g. track ids
         out["ids"], out["id_name"] = list(inputs.ids), inputs.id_name or "id"
     out["warnings"] = warnings
@@ -550,10 +557,11 @@ def unlike_classes_words(nearest_chi2, q99, noun: str = "maps") -> str | None:
 
 
 def predictions_npz(result: dict) -> bytes:
-    """The predictions of :func:`predict_file` as an ``.npz`` (``y_pred``, ``y_true`` when known, ``*_test``)."""
+    """The predictions of :func:`predict_file` as an ``.npz`` (``y_pred``, ``y_true`` when known, ``*_test``;
+    ``rows``, each prediction's row in the file, when rows were left out for missing values)."""
     buffer = io.BytesIO()
     np.savez(buffer, **{k: np.asarray(v) for k, v in result.items()
-                        if k.startswith(("y_pred", "y_true", "y_class"))},
+                        if k.startswith(("y_pred", "y_true", "y_class")) or k == "rows"},
              **({"target_names": np.asarray(result["target_names"], dtype=str)} if "target_names" in result else {}))
     return buffer.getvalue()
 
@@ -639,12 +647,29 @@ def target_column(file_names, n_columns, result_target, result_column):
                "taken to hold that target")
 
 
+def _dropped_words(dropped: dict) -> str:
+    """The warning on the rows of a new file left out for missing values.
+
+    Examples
+    --------
+    >>> _dropped_words({"count": 2, "rows": ["line 5 (trk3)", "line 7 (trk5)"], "of": 12}).split(". ")[0]
+    'Left out 2 of 12 rows with missing values, as asked: line 5 (trk3), line 7 (trk5)'
+    """
+    named = ", ".join(dropped.get("rows") or [])
+    more = dropped["count"] - len(dropped.get("rows") or [])
+    return (f"Left out {dropped['count']} of {dropped.get('of', '?')} rows with missing values, as asked: {named}"
+            + (f" and {more} more" if more > 0 else "") + ". Each prediction keeps its row in the file (the CSV's "
+            "row, counted from 0 after the header).")
+
+
 def predictions_csv(result: dict) -> str:
     """The predictions of :func:`predict_file` as CSV: ``split,row,y_pred,y_true`` (``split,row,y_pred``
     when the file has no targets; an empty ``y_true`` for a split without them), with the rows' identifier
     column after ``row`` when the file had one (``split,row,track_id,y_pred``). ``split`` says which rows:
     ``file`` for the file's rows (its ``X``), ``test`` for its fixed test split (``X_test``), if it has one;
-    ``row`` counts from 0 within each. A two-valued target adds ``y_class`` after ``y_pred`` (the value on the
+    ``row`` counts from 0 within each; when rows of the file were left out for missing values (``rows``: each
+    prediction's row in the file), ``row`` is that row, so the left-out rows are the numbers missing. A two-valued
+    target adds ``y_class`` after ``y_pred`` (the value on the
     prediction's side of the midpoint); a map student of several target columns its whole class row,
     ``y_pred_<name>`` per column. The results page's ``frontend.predict_panel.answer_csv`` writes the same.
 
@@ -657,13 +682,17 @@ def predictions_csv(result: dict) -> str:
     split,row,track_id,y_pred
     file,0,trk1,0.5
     file,1,trk2,0.25
+    >>> print(predictions_csv({"y_pred": [0.5, 0.25], "rows": [0, 2]}), end="")
+    split,row,y_pred
+    file,0,0.5
+    file,2,0.25
     >>> print(predictions_csv({"y_pred": [0.5], "y_true": [0.4], "y_pred_test": [0.7], "y_true_test": [0.6]}), end="")
     split,row,y_pred,y_true
     file,0,0.5,0.4
     test,0,0.7,0.6
     """
     with_truth = any(k.startswith("y_true") for k in result)
-    ids = result.get("ids")
+    ids, file_rows = result.get("ids"), result.get("rows")
     names = result.get("target_names") if "y_pred_rows" in result else None  # a map student's whole class rows
     classes = "y_class" in result  # a two-valued target: the side of the midpoint each prediction is on
     buffer = io.StringIO()
@@ -677,7 +706,8 @@ def predictions_csv(result: dict) -> str:
             continue
         truth = result.get(f"y_true{suffix}")
         for i, p in enumerate(result[f"y_pred{suffix}"]):
-            row = [split, i, *([ids[i] if split == "file" else ""] if ids else []), repr(float(p))]
+            place = file_rows[i] if file_rows is not None and split == "file" else i
+            row = [split, place, *([ids[i] if split == "file" else ""] if ids else []), repr(float(p))]
             if classes:
                 row.append(repr(float(result[f"y_class{suffix}"][i])))
             if with_truth:

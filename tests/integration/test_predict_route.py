@@ -70,6 +70,25 @@ def test_predict_route_gives_the_pipelines_test_predictions(client, worker, tiny
     assert as_csv.text.splitlines()[:2] == ["split,row,track_id,y_pred",
                                             f"file,0,trk0,{with_ids.json()['y_pred'][0]!r}"], as_csv.text[:200]
 
+    # a new file with a gap: refused with the remedy the route takes; with it the row is left out, named, and every
+    # other prediction keeps its row in the file and its track (cell biologist's review: never shifted)
+    lines = named.splitlines()
+    lines[3] = lines[3].replace(lines[3].split(",")[5], "", 1)  # trk2: a blank inside its trace
+    gapped = {"file": ("gapped.csv", "\n".join(lines), "text/csv")}
+    refused = client.post(f"/api/results/{job['id']}/predict", files=gapped)
+    assert refused.status_code == 422 and refused.json()["remedies"] == ["drop_incomplete"], refused.text
+    assert "awd predict --drop-incomplete" in refused.json()["detail"]
+    left = client.post(f"/api/results/{job['id']}/predict", files=gapped, params={"drop_incomplete": "true"})
+    assert left.status_code == 200, left.text
+    kept = [i for i in range(len(X_test)) if i != 2]
+    assert left.json()["rows"] == kept and left.json()["ids"] == [f"trk{i}" for i in kept]
+    assert left.json()["dropped_rows"] == {"count": 1, "rows": ["line 4 (trk2)"], "of": len(X_test)}
+    assert any(w.startswith("Left out 1 of") for w in left.json()["warnings"])
+    np.testing.assert_allclose(left.json()["y_pred"], stored[f"y_pred_{recommended}"][kept], rtol=0, atol=1e-10)
+    left_csv = client.post(f"/api/results/{job['id']}/predict", files=gapped,
+                           params={"drop_incomplete": "true", "format": "csv"}).text.splitlines()
+    assert [line.split(",")[1:3] for line in left_csv[1:4]] == [["0", "trk0"], ["1", "trk1"], ["3", "trk3"]]
+
     wrong = {"file": ("short.npz", _npz(X=X_test[:, :32], y=y_test), "application/octet-stream")}
     bad = client.post(f"/api/results/{job['id']}/predict", files=wrong)
     assert bad.status_code == 422 and "X" in bad.json()["detail"] and "64" in bad.json()["detail"]

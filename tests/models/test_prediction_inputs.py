@@ -87,13 +87,45 @@ def test_columns_off_the_time_axis_of_a_csv_are_targets(tmp_path):
 
 
 def test_blank_cells_to_predict_name_a_remedy_that_predicting_has(tmp_path):
-    """Review 13: the refusal suggested drop_incomplete=true, which the predict route refuses as an unknown field."""
+    """Review 13: the refusal suggested drop_incomplete=true, which the predict route refused as an unknown field.
+    The cell biologist's review: the predict route and awd predict now take it, so it is named, and works: the rows
+    left out are named, and every prediction keeps its row in the file."""
     lines = [",".join(f"t{i}" for i in range(16))] + [",".join(repr(float(v)) for v in row) for row in SERIES]
     lines[3] = ",".join(lines[3].split(",")[:-2] + ["", ""])
     (tmp_path / "new.csv").write_text("\n".join(lines) + "\n")
     with pytest.raises(InputError, match="2 blank cells") as refused:
         load_inputs(tmp_path / "new.csv", sample_shape=(16,))
-    assert "drop_incomplete" not in str(refused.value) and "every time point" in str(refused.value)
+    assert "every time point" in str(refused.value) and refused.value.remedies == ("drop_incomplete",)
+    assert "awd predict --drop-incomplete" in str(refused.value)
+    got = load_inputs(tmp_path / "new.csv", sample_shape=(16,), drop_incomplete=True)
+    assert got.dropped == {"count": 1, "rows": ["line 4"], "of": len(SERIES)}
+    assert got.rows == [i for i in range(len(SERIES)) if i != 2]
+    np.testing.assert_array_equal(got.X, np.delete(SERIES, 2, axis=0))
+
+
+def test_new_traces_filled_and_rows_with_gaps_left_out_keep_their_rows(tmp_path):
+    """For a result trained on filled traces, new traces that ended early are filled, and with drop_incomplete the
+    rows with a gap inside a trace or without a target are left out, named; each prediction keeps its file row and
+    identifier, never shifted."""
+    cells = [["track_id"] + [f"t{i}" for i in range(16)] + ["y"]]
+    cells += [[f"trk{i}"] + [repr(float(v)) for v in x] + [repr(float(t))] for i, (x, t) in
+              enumerate(zip(SERIES, TARGETS))]
+    cells[2][1 + 11:17] = [""] * 5  # row 1 ended early
+    cells[4][1 + 6] = ""  # row 3: a gap inside the trace
+    cells[6][17] = "NaN"  # row 5: no target
+    (tmp_path / "new.csv").write_text("\n".join(",".join(c) for c in cells) + "\n")
+    with pytest.raises(InputError, match="gap before its last value") as refused:
+        load_inputs(tmp_path / "new.csv", sample_shape=(16,), pad_ends=True)
+    assert refused.value.remedies == ("drop_incomplete",)
+    got = load_inputs(tmp_path / "new.csv", sample_shape=(16,), pad_ends=True, drop_incomplete=True)
+    kept = [i for i in range(len(SERIES)) if i not in (3, 5)]
+    assert got.rows == kept and got.ids == [f"trk{i}" for i in kept]
+    assert got.dropped == {"count": 2, "rows": ["line 5 (trk3)", "line 7 (trk5)"], "of": len(SERIES)}
+    assert got.padded["count"] == 1 and got.padded["rows"] == ["line 3 (trk1)"]
+    expected = SERIES[kept].copy()
+    expected[1, 11:] = 0.0
+    np.testing.assert_array_equal(got.X, expected)
+    np.testing.assert_array_equal(got.y, TARGETS[kept])
 
 @pytest.mark.parametrize("write, field, words", [
     (lambda p: np.savez(p / "f.npz", X=np.where(np.eye(12, 16) > 0, np.nan, SERIES)), "X", "NaN"),

@@ -29,7 +29,14 @@ from awd_studio.models.data.readers.fits import read_fits_arrays
 from awd_studio.models.data.readers.hdf5 import read_hdf5_arrays, read_hdf5_target_names
 from awd_studio.models.data.readers.matlab import read_mat_arrays
 from awd_studio.models.data.readers.npy import read_npy_arrays, read_npz_arrays
-from awd_studio.models.data.readers.text import csv_targets, fill_ended_series, read_table
+from awd_studio.models.data.readers.text import (
+    NAMED_BAD_CELLS,
+    _by_line,
+    csv_targets,
+    fill_ended_series,
+    read_table,
+    unfillable_rows,
+)
 from awd_studio.models.validation import InputError, check_signals, check_targets
 
 __all__ = ["PredictionInputs", "load_inputs"]
@@ -56,6 +63,12 @@ class PredictionInputs:
         That column's name.
     padded : dict or None
         With ``pad_ends``: the traces filled (:func:`~models.data.readers.text.fill_ended_series`), None when none.
+    rows : list of int or None
+        A CSV's rows: each sample's place among the file's data rows (from 0), which rows left out
+        (``drop_incomplete``) skip; None for other formats.
+    dropped : dict or None
+        With ``drop_incomplete``: the rows left out, ``{"count", "rows", "of"}`` as a dataset's ``dropped_rows``
+        (the first 20 by line and identifier); None when none was.
     target_names : list of str or None
         The names the file gives its target columns (an npz's or HDF5 file's ``target_names``, a CSV's headers, a
         FITS table's columns), one per column of ``y``; None when it names none.
@@ -77,6 +90,8 @@ class PredictionInputs:
     target_names: list[str] | None = None
     pixel_arcmin: float | None = None
     map_noise: dict | None = None
+    rows: list[int] | None = None
+    dropped: dict | None = None
 
     @property
     def has_targets(self) -> bool:
@@ -84,13 +99,20 @@ class PredictionInputs:
         return self.y is not None and (self.X_test is None or self.y_test is not None)
 
 
-def _csv_arrays(path: Path, budget: int, sample_shape, pad_ends: bool = False) -> dict:
+#: What a refusal of a new file's missing values suggests (the predict route's field and ``awd predict``'s option).
+PREDICT_DROP_HINT = ("or fill in or remove those rows first: each series needs every time point to be predicted; or "
+                     "leave them out of the predictions (drop_incomplete=true; awd predict --drop-incomplete), each "
+                     "prediction then keeping its row in the file")
+
+
+def _csv_arrays(path: Path, budget: int, sample_shape, pad_ends: bool = False, drop_incomplete: bool = False) -> dict:
     """X and, when the header names them or one extra column is there, y of a CSV file; with ``pad_ends`` the
     traces that ended early (blank cells after their last value, or fewer columns than the predictor's length) are
-    filled with zeros, as the training data were (:func:`~models.data.readers.text.fill_ended_series`)."""
-    # a prediction needs every time point of its series: no rows are left out here
-    table = read_table(path, budget, drop_hint="or fill in or remove those rows first: each series needs every "
-                                               "time point to be predicted", keep_missing=pad_ends, remedies=())
+    filled with zeros, as the training data were (:func:`~models.data.readers.text.fill_ended_series`); with
+    ``drop_incomplete`` the rows that still have a missing value are left out (``dropped``), and ``rows`` gives each
+    row kept its place among the file's data rows."""
+    table = read_table(path, budget, drop_incomplete, drop_hint=PREDICT_DROP_HINT, keep_missing=pad_ends,
+                       remedies=("drop_incomplete",))
     data, header = table.data, table.header
     width = data.shape[1]
     targets, _ = csv_targets(header, width)
@@ -108,24 +130,69 @@ def _csv_arrays(path: Path, budget: int, sample_shape, pad_ends: bool = False) -
         cols = [width - 1]  # the datasets' rule: the last column is the target
     else:
         raise InputError("file", "has a single column", "put one series per row, its values in the columns")
-    arrays = {"X": data[:, [j for j in range(width) if j not in cols]]}
+    arrays = {"X": data[:, [j for j in range(width) if j not in cols]], "rows": [int(i) for i in table.kept],
+              "dropped": list(table.dropped), "words": table.rows, "ids": table.ids}
     if pad_ends:  # review 29B: a new movie exported as the training one was (blank ends) was refused
         X = arrays["X"]
         if length is not None and X.shape[1] < length:
             X = np.pad(X, ((0, 0), (0, length - X.shape[1])), constant_values=np.nan)
-        arrays["X"], arrays["padded"] = fill_ended_series(X, table.rows)
+        arrays["X"] = X
+        if drop_incomplete:  # the rows filling cannot complete (a gap, no value, no target) are left out too
+            arrays, data = _leave_out_unfillable(arrays, data, cols)
+        arrays["X"], arrays["padded"] = fill_ended_series(arrays["X"], arrays["words"],
+                                                          remedies=("drop_incomplete",))
         if cols and np.isnan(data[:, cols]).any():
-            raise InputError("y", "has blank cells", "give every row its target, or leave the target column out")
-    if table.ids:  # a track's name: the predictions carry it (matching them by row order was left to the user)
-        arrays["ids"], arrays["id_name"] = table.ids, table.id_name
+            raise InputError("y", "has blank cells", "give every row its target, or leave the target column out; "
+                             "or leave those rows out (drop_incomplete=true; awd predict --drop-incomplete)",
+                             remedies=("drop_incomplete",))
+    if arrays.pop("ids"):  # a track's name: the predictions carry it (matching them by row order was left to the user)
+        arrays["ids"], arrays["id_name"] = [table.ids[i] for i in _positions(table.kept, arrays["rows"])], table.id_name
     if cols:
         arrays["y"] = data[:, cols[0]] if len(cols) == 1 else data[:, cols]
         if header is not None:
             arrays["target_names"] = [header[j] for j in cols]
+    dropped = arrays.pop("dropped")
+    arrays.pop("words")
+    if dropped:
+        arrays["dropped"] = {"count": len(dropped), "rows": dropped[:20], "of": len(dropped) + len(arrays["rows"])}
     return arrays
 
 
-def _read(path: Path, fmt: str, budget: int, sample_shape, pad_ends: bool = False) -> dict:
+def _positions(kept, rows) -> list[int]:
+    """Where each of ``rows`` (file rows) is in ``kept`` (the file rows the reader kept, in order)."""
+    where = {int(r): k for k, r in enumerate(kept)}
+    return [where[r] for r in rows]
+
+
+def _leave_out_unfillable(arrays: dict, data: np.ndarray, cols: list[int]) -> tuple[dict, np.ndarray]:
+    """``arrays`` (``X``, ``rows``, ``words``, ``dropped``) and ``data`` without the rows whose series filling the
+    ends cannot complete (:func:`~models.data.readers.text.unfillable_rows`) or that lack a target, named among
+    ``dropped`` in the file's order.
+
+    Raises
+    ------
+    InputError
+        When no row is left.
+    """
+    lacking = np.isnan(data[:, cols]).any(axis=1) if cols else np.zeros(len(data), dtype=bool)
+    lacking[unfillable_rows(arrays["X"])] = True
+    if not lacking.any():
+        return arrays, data
+    words = arrays["words"]
+    out = [words[i] for i in np.flatnonzero(lacking)]
+    if lacking.all():
+        named = _by_line(arrays["dropped"] + out)
+        raise InputError("file", f"no row is left to predict: every one of the {len(named)} rows has a missing value "
+                         "that is not the end of its trace (a gap inside it, no value, or a missing target): "
+                         + ", ".join(named[:NAMED_BAD_CELLS]) + (" …" if len(named) > NAMED_BAD_CELLS else ""),
+                         "fill in those values first (e.g. interpolate the gaps)")
+    keep = np.flatnonzero(~lacking)
+    return ({**arrays, "X": arrays["X"][keep], "rows": [arrays["rows"][i] for i in keep],
+             "words": [words[i] for i in keep], "dropped": _by_line(arrays["dropped"] + out)}, data[keep])
+
+
+def _read(path: Path, fmt: str, budget: int, sample_shape, pad_ends: bool = False,
+          drop_incomplete: bool = False) -> dict:
     """The canonical arrays (``X`` always, ``y``/``X_test``/``y_test`` when present) of a file of ``fmt``."""
     if fmt == "npz":
         arrays, meta, names, _, _ = read_npz_arrays(path, budget)
@@ -133,7 +200,7 @@ def _read(path: Path, fmt: str, budget: int, sample_shape, pad_ends: bool = Fals
     if fmt == "npy":
         return read_npy_arrays(path, budget)
     if fmt == "csv":
-        return _csv_arrays(path, budget, sample_shape, pad_ends)
+        return _csv_arrays(path, budget, sample_shape, pad_ends, drop_incomplete)
     if fmt == "fits":
         X, y, names, meta = read_fits_arrays(path, budget)
         found = {"X": X, "meta": meta}
@@ -160,7 +227,7 @@ def _decimal_targets(y, stored):
     return np.asarray(stored).astype(str).astype(np.float64).reshape(y.shape)  # numpy's shortest repr, in C
 
 
-def load_inputs(path, *, sample_shape=None, max_bytes=None, pad_ends=False) -> PredictionInputs:
+def load_inputs(path, *, sample_shape=None, max_bytes=None, pad_ends=False, drop_incomplete=False) -> PredictionInputs:
     """Read the signals of a data file to predict them; targets are optional.
 
     Parameters
@@ -175,6 +242,10 @@ def load_inputs(path, *, sample_shape=None, max_bytes=None, pad_ends=False) -> P
     pad_ends : bool, default=False
         A text file's traces that ended early are filled with zeros up to the predictor's length (for a result
         trained on traces filled so); said in ``padded``.
+    drop_incomplete : bool, default=False
+        A text file's rows with a missing value (with ``pad_ends``: one filling the ends cannot complete, a gap
+        inside a trace or a missing target) are left out, named in ``dropped``; ``rows`` gives each sample's row in
+        the file. Other formats ignore it.
 
     Returns
     -------
@@ -199,7 +270,7 @@ def load_inputs(path, *, sample_shape=None, max_bytes=None, pad_ends=False) -> P
     budget = byte_budget(max_bytes)
     fmt = detect_format(path)
     with reading_errors(path, fmt):
-        found = _read(path, fmt, budget, sample_shape, pad_ends)
+        found = _read(path, fmt, budget, sample_shape, pad_ends, drop_incomplete)
     if "X" not in found:
         raise InputError("X", f"not found in the file (found: {sorted(found) or 'nothing'})",
                          "store the signals to predict under the name 'X'")
@@ -220,4 +291,5 @@ def load_inputs(path, *, sample_shape=None, max_bytes=None, pad_ends=False) -> P
                             id_name=found.get("id_name"), padded=found.get("padded"),
                             target_names=None if names is None else [str(n) for n in names],
                             pixel_arcmin=pixel_arcmin(found.get("meta"), X.shape[2]) if X.ndim == 3 else None,
-                            map_noise=map_noise(found.get("meta")) if X.ndim == 3 else None)
+                            map_noise=map_noise(found.get("meta")) if X.ndim == 3 else None,
+                            rows=found.get("rows"), dropped=found.get("dropped"))

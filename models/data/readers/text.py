@@ -256,6 +256,8 @@ class Table(NamedTuple):
     numbered : list of str
         Those of ``ignored`` left out for their content, not their name: they number the rows
         (:func:`numbered_columns`, e.g. ``Track`` = 1…500).
+    kept : ndarray of int or None
+        Each row of ``data``'s place among the file's data rows (from 0; with ``drop_incomplete`` some are missing).
     """
 
     data: np.ndarray
@@ -266,6 +268,7 @@ class Table(NamedTuple):
     id_name: str | None
     rows: list[str] | None = None
     numbered: list[str] = []
+    kept: np.ndarray | None = None
 
 
 def _delimiter(sample: str, suffix: str) -> str | None:
@@ -500,10 +503,10 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
     words = [_row_words(lines[i], row_names[i] if row_names else None) for i in kept]
     if header is None:
         return Table(data, None, [f"column {j + 1}" for j in ignored_cols], dropped, ids, "id" if ids else None,
-                     words)
+                     words, [], kept)
     ignored = [header[j] or f"column {j + 1}" for j in ignored_cols]
     return Table(data, [header[j] for j in keep], ignored, dropped, ids, ignored[0] if ids else None, words,
-                 [header[j] for j in numbered])
+                 [header[j] for j in numbered], kept)
 
 
 #: A sample column's name: a number with the same text around it in every column (``t=2s``, ``t2``, ``2.5``).
