@@ -51,7 +51,8 @@ def test_a_teacher_upload_refuses_a_misspelt_field(client):
 
 def test_the_openapi_document_declares_the_errors_the_api_sends(client):
     """Every /api operation's 422 is a Problem (one sentence), as sent, not FastAPI's list of validation errors (the
-    upload's is an UploadProblem: a Problem with the remedies that would let the file through); the owner's routes
+    upload's and the prediction's are an UploadProblem: a Problem with the remedies that would let the file through);
+    the owner's routes
     declare 401 and 403; every route 429 (a script user's generated client failed on these)."""
     document = client.get("/openapi.json").json()
     problem = "#/components/schemas/Problem"
@@ -62,8 +63,9 @@ def test_the_openapi_document_declares_the_errors_the_api_sends(client):
             responses = operation["responses"]
             for code in ("422", "429"):
                 schema = responses[code]["content"]["application/json"]["schema"]
-                expected = ("#/components/schemas/UploadProblem" if (method, path, code) == ("post", "/api/datasets",
-                                                                                              "422") else problem)
+                # the upload's and the prediction's (an uploaded file too, with drop_incomplete as its remedy)
+                uploads = {("post", "/api/datasets", "422"), ("post", "/api/results/{key}/predict", "422")}
+                expected = "#/components/schemas/UploadProblem" if (method, path, code) in uploads else problem
                 assert schema == {"$ref": expected}, (method, path, code, schema)
     upload_problem = document["components"]["schemas"]["UploadProblem"]["properties"]
     assert set(upload_problem) == {"detail", "remedies"} and "drop_incomplete" in upload_problem["remedies"][
