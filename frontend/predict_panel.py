@@ -11,19 +11,26 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from awd_studio.frontend.components import run_file_name
 from awd_studio.frontend.figures.grid import kept_initial
-from awd_studio.frontend.figures.style import MODEL_LABELS, fmt_number
+from awd_studio.frontend.figures.style import MODEL_LABELS, dropped_rows_words, fmt_number
 from awd_studio.frontend.help_links import help_link
 
-__all__ = ["ids", "panel", "model_options", "answer_children", "answer_csv", "PREVIEW_ROWS"]
+__all__ = ["ids", "panel", "model_options", "answer_children", "answer_csv", "dropped_children", "PREVIEW_ROWS",
+           "DROP_INCOMPLETE_WORDS", "DROPPED_NAMED"]
 
 #: Predictions listed on the page (all of them are in the CSV).
 PREVIEW_ROWS = 10
+#: The button under a text file refused for missing values (the route's ``?drop_incomplete=true``): the refusal
+#: names it by these words instead of the API's (``assets/awd.js``, ``inPageWords``, as on the upload page).
+DROP_INCOMPLETE_WORDS = "Leave out the rows with missing values and predict again"
+#: Rows left out named on the panel (the answer names up to 20; the warning the panel replaces named them all).
+DROPPED_NAMED = 5
 
 
 class ids:  # noqa: N801 (a namespace of constants)
@@ -39,6 +46,10 @@ class ids:  # noqa: N801 (a namespace of constants)
     ERROR = "results-predict-error"
     CSV = "results-predict-csv"
     DOWNLOAD = "results-predict-download"
+    #: Under a text file refused for missing values: send the same file again, those rows left out (awd.js shows it).
+    DROP_INCOMPLETE = "results-predict-drop-incomplete"
+    #: "Left out … rows with missing values", in the answer's summary.
+    DROPPED = "results-predict-dropped"
 
 
 def panel(token: str) -> html.Div:
@@ -57,7 +68,9 @@ def panel(token: str) -> html.Div:
                 html.Div("⇪", className="fs-4", **{"aria-hidden": "true"}),
                 html.Div([html.Strong("Drop a data file here"), " or click to choose one"]),
             ], id=ids.DROPZONE, className="awd-dropzone py-3", tabIndex="0", role="button",
-                **{"data-job": token, "aria-label": "Choose a data file to predict"}),
+                **{"data-job": token, "aria-label": "Choose a data file to predict",
+                   # a refusal's "drop_incomplete=true" said as the button below (awd.js inPageWords)
+                   "data-field-words": json.dumps({"drop_incomplete": DROP_INCOMPLETE_WORDS})}),
             # the bar and the status line that awd.js fills (prefix "results-predict", as "home" for datasets)
             html.Div(html.Div(id="results-predict-upload-bar", className="progress-bar", role="progressbar",
                               style={"width": "0%"}, **{"aria-valuemin": "0", "aria-valuemax": "100",
@@ -67,6 +80,10 @@ def panel(token: str) -> html.Div:
             html.Div(id="results-predict-upload-status", className="small text-muted mt-1",
                      **{"aria-live": "polite"}),
             dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True, className="mt-2 py-2 small"),
+            # a text file refused for missing values: the same file again, those rows left out (awd.js shows it when
+            # the refusal's remedies name drop_incomplete, and sends the file the user chose, without a second pick)
+            dbc.Button(DROP_INCOMPLETE_WORDS, id=ids.DROP_INCOMPLETE, color="primary", outline=True, size="sm",
+                       className="awd-hidden", n_clicks=0),
             dcc.Store(id=ids.ANSWER),
             dcc.Store(id=ids.RUN, data=token),
             html.Div(id=ids.OUTPUT, className="mt-2"),
@@ -123,11 +140,22 @@ def answer_children(answer: dict) -> list:
         lines.append(html.Div(answer["tiling"][:1].upper() + answer["tiling"][1:] + ".", className="text-muted"))
     if answer.get("note"):
         lines.append(html.Div(answer["note"][:1].upper() + answer["note"][1:] + ".", className="text-muted"))
-    lines += [dbc.Alert(w, color="warning", className="py-1 px-2 my-1 small") for w in answer.get("warnings") or []]
+    dropped = dropped_children(answer.get("dropped_rows"))
+    if dropped:  # said here in the page's words, instead of the answer's warning of the same rows
+        count = answer["dropped_rows"]["count"]
+        lines.append(dropped)
+    warnings = [w for w in answer.get("warnings") or [] if not (dropped and w.startswith(f"Left out {count} of "))]
+    lines += [dbc.Alert(w, color="warning", className="py-1 px-2 my-1 small") for w in warnings]
     first = [fmt_number(v, 4) for v in (answer.get("y_pred") or [])[:PREVIEW_ROWS]]
     if first:
         more = " …" if n > len(first) else ""
-        lines.append(html.Div(["First predictions: ", html.Code(", ".join(first) + more)], className="mt-1"))
+        rows = answer.get("rows")
+        if rows:  # rows were left out: each prediction with its row, so that none seems to belong to the next
+            lines.append(html.Div(["First predictions (row in the file: prediction): ",
+                                   html.Code(", ".join(f"{r}: {v}" for r, v in zip(rows, first)) + more)],
+                                  className="mt-1"))
+        else:
+            lines.append(html.Div(["First predictions: ", html.Code(", ".join(first) + more)], className="mt-1"))
     classes = [fmt_number(v, 4) for v in (answer.get("y_class") or [])[:PREVIEW_ROWS]]
     if classes:  # a two-valued target: the side of the midpoint each prediction is on (review 29B)
         lines.append(html.Div(["Their classes: ", html.Code(", ".join(classes) + (" …" if n > len(classes) else "")),
@@ -135,11 +163,37 @@ def answer_children(answer: dict) -> list:
     return [html.Div(lines, className="small")]
 
 
+def dropped_children(dropped: dict | None):
+    """The sentence on the rows of the file left out for missing values (an answer's ``dropped_rows``, from
+    ``?drop_incomplete=true``): how many, the first :data:`DROPPED_NAMED` by line, and that each prediction keeps
+    its row; None when none was left out.
+
+    Examples
+    --------
+    >>> dropped_children({"count": 2, "rows": ["line 4 (trk2)", "line 9 (trk7)"], "of": 40}).children.split(". ")[0]
+    'Left out 2 of 40 rows with missing values, as asked: line 4 (trk2), line 9 (trk7)'
+    >>> dropped_children({"count": 0}) is None
+    True
+    """
+    shown = {**(dropped or {}), "rows": list((dropped or {}).get("rows") or [])[:DROPPED_NAMED]}
+    count, listed = dropped_rows_words(shown)
+    if not count:
+        return None
+    total = f" of {dropped['of']}" if dropped.get("of") else ""
+    rows = "row" if count == 1 and not total else "rows"  # "1 row", "1 of 40 rows"
+    return html.Div(f"Left out {count}{total} {rows} with missing values, as asked: {listed}. "
+                    "The others were predicted, each keeping its row in the file: in the CSV, row counts the file's "
+                    "rows from 0 (the first row under the header is 0), so the numbers of the rows left out are "
+                    "missing from it, never given to another row.", id=ids.DROPPED, className="mt-1")
+
+
 def answer_csv(answer: dict) -> str:
     """The answer as CSV, as ``awd predict --out x.csv`` writes it (``models.pipeline.predict.predictions_csv``,
     which the frontend does not import): ``split,row,y_pred`` and ``y_true`` when the file had targets, the rows'
     identifier column after ``row`` when it had one. ``split`` is ``file`` for the file's rows and ``test`` for its
-    fixed test split (``X_test``), if it has one.
+    fixed test split (``X_test``), if it has one. When rows of the file were left out for missing values
+    (``?drop_incomplete=true``), ``row`` is each prediction's row in the file (the answer's ``rows``), never counted
+    again from 0: the numbers of the rows left out are missing.
 
     Examples
     --------
@@ -150,6 +204,10 @@ def answer_csv(answer: dict) -> str:
     split,row,y_pred,y_true
     file,0,0.5,0.4
     file,1,0.25,0.3
+    >>> print(answer_csv({"y_pred": [0.5, 0.25], "rows": [0, 2], "dropped_rows": {"count": 1}}), end="")
+    split,row,y_pred
+    file,0,0.5
+    file,2,0.25
     >>> print(answer_csv({"y_pred": [0.5], "ids": ["trk7"], "id_name": "track_id", "y_pred_test": [0.7]}), end="")
     split,row,track_id,y_pred
     file,0,trk7,0.5
@@ -165,13 +223,15 @@ def answer_csv(answer: dict) -> str:
                      *(["y_class"] if classes else []), *(["y_true"] if truth else []),
                      *(f"y_pred_{n}" for n in names or ())])
     # words, not the arrays' names X and X_test: "X" on every row meant nothing to a biologist (review 24b)
+    file_rows = answer.get("rows")  # each prediction's row in the file, when some were left out
     for split, suffix in (("file", ""), ("test", "_test")):
         known = answer.get(f"y_true{suffix}")
-        for row, value in enumerate(answer.get(f"y_pred{suffix}") or []):
-            writer.writerow([split, row, *([ids[row] if split == "file" else ""] if ids else []), repr(float(value)),
-                             *([repr(float(answer[f"y_class{suffix}"][row]))] if classes else []),
-                             *(["" if known is None else repr(float(known[row]))] if truth else []),
-                             *([repr(float(v)) for v in answer[f"y_pred_rows{suffix}"][row]] if names else [])])
+        for i, value in enumerate(answer.get(f"y_pred{suffix}") or []):
+            row = file_rows[i] if file_rows is not None and split == "file" else i
+            writer.writerow([split, row, *([ids[i] if split == "file" else ""] if ids else []), repr(float(value)),
+                             *([repr(float(answer[f"y_class{suffix}"][i]))] if classes else []),
+                             *(["" if known is None else repr(float(known[i]))] if truth else []),
+                             *([repr(float(v)) for v in answer[f"y_pred_rows{suffix}"][i]] if names else [])])
     return out.getvalue()
 
 

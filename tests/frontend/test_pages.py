@@ -1082,6 +1082,8 @@ def test_a_two_valued_targets_answer_shows_the_classes():
     {"y_pred": [0.3], "y_true": [0.3], "y_pred_rows": [[0.3, 0.8]], "target_names": ["Omega_m", "sigma_8"],
      "y_pred_test": [0.2], "y_pred_rows_test": [[0.2, 0.9]]},
     {"y_pred": [1.28, -0.15], "y_class": [1.0, 0.0], "y_true": [1.0, 1.0]},
+    {"y_pred": [0.5, 0.25], "rows": [0, 2], "ids": ["trk0", "trk2"], "id_name": "track_id", "y_true": [0.4, 0.3],
+     "dropped_rows": {"count": 1, "rows": ["line 4 (trk1)"], "of": 3}, "y_pred_test": [0.7]},
 ])
 def test_the_pages_predictions_csv_is_awd_predicts(answer):
     """The page's CSV is the API's and ``awd predict --out x.csv``'s, and says which rows in words (review 24b:
@@ -1093,6 +1095,43 @@ def test_the_pages_predictions_csv_is_awd_predicts(answer):
     assert text == predictions_csv(answer)
     splits = [line.split(",")[0] for line in text.splitlines()[1:]]
     assert splits == ["file"] * len(answer["y_pred"]) + ["test"] * len(answer.get("y_pred_test", []))
+
+
+def test_the_pages_predictions_csv_keeps_each_predictions_row_in_the_file():
+    """Rows left out for missing values (``?drop_incomplete=true``): each prediction is written on its row in the file
+    (the answer's ``rows``), with its identifier and target; counting again from 0 would have shifted every prediction
+    after a row left out onto the row above it. A fixed test split's rows still count from 0."""
+    from awd_studio.frontend.predict_panel import answer_csv
+
+    answer = {"y_pred": [0.5, 0.25, 0.125], "rows": [0, 3, 7], "ids": ["trk0", "trk3", "trk7"], "id_name": "track_id",
+              "y_true": [0.4, 0.3, 0.2], "y_pred_test": [0.7, 0.6], "y_true_test": [0.1, 0.2],
+              "dropped_rows": {"count": 5, "rows": ["line 3 (trk1)"], "of": 8}}
+    lines = answer_csv(answer).splitlines()
+    assert lines[0] == "split,row,track_id,y_pred,y_true"
+    assert [line.split(",")[:3] for line in lines[1:]] == [["file", "0", "trk0"], ["file", "3", "trk3"],
+                                                          ["file", "7", "trk7"], ["test", "0", ""], ["test", "1", ""]]
+    assert lines[2] == "file,3,trk3,0.25,0.3"
+    # without rows left out, the rows are the file's from 0, as before
+    assert [line.split(",")[1] for line in answer_csv({"y_pred": [0.5, 0.25]}).splitlines()[1:]] == ["0", "1"]
+
+
+def test_a_prediction_with_rows_left_out_says_which_and_that_rows_are_kept():
+    """The answer's dropped_rows said in the panel's words (how many, the first few named), its warning of the same
+    rows not said twice, and the first predictions shown with their rows in the file."""
+    from awd_studio.frontend.predict_panel import DROPPED_NAMED, answer_children
+
+    named = [f"line {i + 2} (trk{i})" for i in range(0, 16, 2)]
+    answer = {"model": "awd", "y_pred": [0.5, 0.25], "rows": [1, 3], "scores": {},
+              "dropped_rows": {"count": 8, "rows": named, "of": 10},
+              "warnings": ["Left out 8 of 10 rows with missing values, as asked: …", "Inputs on another scale."]}
+    text = str(answer_children(answer))
+    said = ", ".join(named[:DROPPED_NAMED])
+    assert f"Left out 8 of 10 rows with missing values, as asked: {said} and 3 more." in text, text
+    assert "keeping its row in the file" in text and named[DROPPED_NAMED] not in text
+    assert "as asked: …" not in text and "Inputs on another scale." in text  # the other warnings stay
+    assert "'1: 0.5, 3: 0.25'" in text and "row in the file: prediction" in text, text
+    plain = str(answer_children({"model": "awd", "y_pred": [0.5], "scores": {}, "warnings": []}))
+    assert "Left out" not in plain and "'0.5'" in plain
 
 
 def test_figure_cards_name_their_chart_for_screen_readers():
