@@ -182,9 +182,9 @@ def dropped_children(dropped: dict | None):
     total = f" of {dropped['of']}" if dropped.get("of") else ""
     rows = "row" if count == 1 and not total else "rows"  # "1 row", "1 of 40 rows"
     return html.Div(f"Left out {count}{total} {rows} with missing values, as asked: {listed}. "
-                    "The others were predicted, each keeping its row in the file: in the CSV, row counts the file's "
-                    "rows from 0 (the first row under the header is 0), so the numbers of the rows left out are "
-                    "missing from it, never given to another row.", id=ids.DROPPED, className="mt-1")
+                    "The others were predicted, each keeping its row in the file: the CSV's row column counts the "
+                    "file's rows from 0 (the first row under the header is 0), so the numbers of the rows left out "
+                    "are missing from it, never given to another row.", id=ids.DROPPED, className="mt-1")
 
 
 def answer_csv(answer: dict) -> str:
