@@ -118,15 +118,15 @@
   /* One upload with its page's progress bar, status line and error alert (ids "<prefix>-upload-bar",
    * "<prefix>-upload-status", "<prefix>-error"): `how.busy` once the bytes are sent, `how.done(body)` the status
    * line on success, `how.failed` the alert's first words (also in the status line with `how.failedBeside`), the
-   * refusal said in the page's words of `how.words` (inPageWords); `onDone(body)` and `onFail(the server's message,
-   * the remedies it names)`
-   * for what else the page needs. A file over the server's limit is refused here, before its bytes are sent (review
+   * refusal said in the page's words of `how.words` (inPageWords), or by `how.say(message, remedies)` when the
+   * page has its own; `onDone(body)` and `onFail(the server's message, the remedies it names)` for what else the
+   * page needs. A file over the server's limit is refused here, before its bytes are sent (review
    * 18: a 205 MB file took 49 s to be refused). */
   function send(prefix, url, form, how, onDone, onFail) {
     var errorId = prefix + "-error";
     setProps(errorId, { is_open: false });
     function fail(msg, remedies) {
-      var said = how.failed + inPageWords(msg, how.words, how.bothWords);
+      var said = how.failed + (how.say ? how.say(msg, remedies || []) : inPageWords(msg, how.words, how.bothWords));
       bar(prefix, 0, "");
       status(prefix, how.failedBeside ? said : "");
       setProps(errorId, { children: said, is_open: true });
@@ -241,20 +241,47 @@
     }, function (body) { setProps("configure-uploaded-teacher", { data: body }); });
   }
 
+  /* The file of the last prediction upload and its job: "Leave out the rows with missing values and predict again"
+   * (predict_panel.py) sends it again, without a second pick. */
+  var lastPredict = null;
+  var PREDICT_DROP_BUTTON = "results-predict-drop-incomplete";
+
   /* New data for a result's model -> POST /api/results/{job}/predict?model=...; the JSON answer goes to the
-   * Dash store `results-predict-answer` (the job id is the dropzone's data-job, the model the select's value). */
-  function uploadPredict(z, file) {
+   * Dash store `results-predict-answer` (the job id is the dropzone's data-job, the model the select's value).
+   * `dropIncomplete`: leave out the rows with missing values (?drop_incomplete=true), as the button asks. */
+  function uploadPredict(z, file, dropIncomplete) {
     if (!file) { return; }
+    var job = z.getAttribute("data-job");
+    lastPredict = { job: job, file: file };
+    setProps(PREDICT_DROP_BUTTON, { className: "awd-hidden" });
     var select = document.getElementById("results-predict-model");
-    var model = select && select.value ? "?model=" + encodeURIComponent(select.value) : "";
+    var query = [];
+    if (select && select.value) { query.push("model=" + encodeURIComponent(select.value)); }
+    if (dropIncomplete) { query.push("drop_incomplete=true"); }
     var form = new FormData();
     form.append("file", file, file.name);
     setProps("results-predict-answer", { data: null });
-    send("results-predict", "/api/results/" + encodeURIComponent(z.getAttribute("data-job")) + "/predict" + model,
-      form, {
+    var words = JSON.parse(z.getAttribute("data-field-words") || "{}");
+    send("results-predict", "/api/results/" + encodeURIComponent(job) + "/predict" +
+      (query.length ? "?" + query.join("&") : ""), form, {
         name: file.name, busy: "Predicting " + file.name + " …", failed: "Prediction of " + file.name + " failed: ",
-        done: function () { return "Predicted " + file.name + "."; }
-      }, function (body) { setProps("results-predict-answer", { data: body }); });
+        // the API's "drop_incomplete=true" is the button under the message when it is offered (the upload page's
+        // words); once tried (every row had a missing value), the field's name alone goes
+        say: function (msg, remedies) {
+          var offered = remedies.indexOf("drop_incomplete") >= 0 && !dropIncomplete;
+          return offered ? inPageWords(msg, words) : msg.replace(/\bdrop_incomplete=true(; )?/g, "");
+        },
+        done: function (body) {
+          var left = (body && body.dropped_rows && body.dropped_rows.count) || 0;
+          return "Predicted " + file.name + (left ? ", " + left + " row" + (left === 1 ? "" : "s") +
+            " with missing values left out." : ".");
+        }
+      }, function (body) { setProps("results-predict-answer", { data: body }); },
+      function (msg, remedies) {
+        if (remedies.indexOf("drop_incomplete") >= 0 && !dropIncomplete) {
+          setProps(PREDICT_DROP_BUTTON, { className: "" });
+        }
+      });
   }
 
   function upload(z, files) {
@@ -373,6 +400,11 @@
     }
     if (e.target.closest && e.target.closest("#" + BOTH_BUTTON) && lastDatasetFiles) {
       uploadDataset(lastDatasetFiles, BOTH_FIELDS);
+      return;
+    }
+    if (e.target.closest && e.target.closest("#" + PREDICT_DROP_BUTTON) && lastPredict) {
+      var zone = document.getElementById("results-predict-dropzone");  // the same result's panel: the same file
+      if (zone && zone.getAttribute("data-job") === lastPredict.job) { uploadPredict(zone, lastPredict.file, true); }
       return;
     }
     var z = dropzone(e.target);
