@@ -279,6 +279,10 @@ BODIES = {
            "predictions download as CSV (the API's ?format=npz and awd predict --out x.npz give an NPZ); awd predict "
            "RESULT_DIR FILE does the same from a terminal, and the "
            "results page's “Use in Python” gives the code."),
+        _p("A text file with missing values (a blank cell inside a trace, a missing target) is refused, with a "
+           "button that sends the same file again, those rows left out: the panel names the rows left out, and each "
+           "prediction keeps its row in the file (the CSV's row column), so the rows left out are the numbers "
+           "missing, never a shift."),
     ],
     "data": [
         _p("A CSV file holds one series per row. The target is a column named y or target; a file with several "
