@@ -15,6 +15,13 @@ Layout: level ``j`` maps its input ``P`` (h, B, w) to ``Y = A_h P A_w^T`` of sha
 batch between the two map axes. Both products are then plain (batched) matrix products on contiguous or
 row-strided views: the first level applies ``A_h`` of every filter at once to the shared maps, the later ones
 ``A_w`` first, and the lowpass quadrant ``Y[:m_h, :, :m_w]`` is the next level's input as it stands.
+
+Only the dense path exists here. The first level's operators are banded (10 nonzeros a row at db5), and a
+prototype computing that level by windows times the taps (``bench/banded_prototype.py``, 3.8 times fewer
+multiply-adds there, the same numbers) was timed against this code (``bench/profile_2d_banded.py``; bench/RESULTS.md,
+2026-12-06): 1.1-1.2 times faster on one thread at the paper grid's 33 filters, slower at the default's 15, no
+steady gain on two threads. Its thin products are bound by memory where the dense ones run at full rate, and
+the passes over the coefficients stay the same, so it was not moved here.
 """
 
 import torch
