@@ -22,12 +22,13 @@ from awd_studio.models.students.peaks import (
     _check_magnitude_kernels,
     _check_maps,
     _count_peaks,
+    _count_peaks_ranges,
     _height_quantiles,
     _kernel_list,
     _kernel_matrix,
     _patch_responses,
     _peak_patches,
-    bin_peak_values,
+    bin_peak_values_ranges,
     never_negative_at_peaks,
 )
 from awd_studio.models.validation import InputError
@@ -202,6 +203,13 @@ def held_out_nearest_chi2(features, y2, covariance="pooled", folds=5, seed=0):
     return nearest
 
 
+def _class_labels(y2):
+    """The distinct target rows of ``y2`` (n, T), sorted as ``np.unique(y2, axis=0)`` sorts them, and the class of
+    each row, shape (n,): what :class:`_Chi2Model` fits on, computed once for the fits of several histogram ranges."""
+    classes, labels = np.unique(y2, axis=0, return_inverse=True)
+    return classes, labels.ravel()
+
+
 class _Chi2Model:
     """Discrete-target regressor: the nearest class mean in chi² metric, predicting its target row.
 
@@ -212,9 +220,10 @@ class _Chi2Model:
     def __init__(self, covariance="pooled"):
         self.covariance = covariance
 
-    def fit(self, features, y2):
-        self.classes_, labels = np.unique(y2, axis=0, return_inverse=True)
-        self.means_, self.precision_ = chi2_fit(features, labels.ravel(), self.covariance)
+    def fit(self, features, y2, classes=None):
+        """``classes``: :func:`_class_labels` of ``y2`` when the caller has it (several fits on the same rows)."""
+        self.classes_, labels = _class_labels(y2) if classes is None else classes
+        self.means_, self.precision_ = chi2_fit(features, labels, self.covariance)
         return self
 
     def predict(self, features):
@@ -225,7 +234,8 @@ class _Chi2Model:
 class _RidgeModel:
     """Standardised features + ridge with the penalty chosen by leave-one-out cross-validation."""
 
-    def fit(self, features, y2):
+    def fit(self, features, y2, classes=None):
+        """``classes`` is not read (the signature of :meth:`_Chi2Model.fit`)."""
         self.mean_ = features.mean(axis=0)
         scale = features.std(axis=0)
         self.scale_ = np.where(scale > 0, scale, 1.0)
@@ -247,10 +257,12 @@ def _looks_like_convergence(q_heights):
     return bool(0.01 <= high <= 0.3 and low > -0.1)
 
 
-def _choose_method(y2, method):
+def _choose_method(y2, method, classes=None):
+    """``"chi2"`` or ``"ridge"`` for ``method="auto"`` from the target rows; ``classes``: their
+    :func:`_class_labels` when already computed."""
     if method != "auto":
         return method
-    _, counts = np.unique(y2, axis=0, return_counts=True)
+    counts = np.bincount((_class_labels(y2) if classes is None else classes)[1])
     return "chi2" if len(counts) <= 20 and counts.min() >= 5 else "ridge"
 
 
@@ -417,6 +429,12 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         return _count_peaks(maps, self._kernel_columns, self.response, bin_range, self.bins, scale,
                             self._lows(bin_range))
 
+    def _features_ranges(self, maps, bin_ranges):
+        """:meth:`_features` of several ranges, the maps read in one compiled pass: a list of (n, F) histograms."""
+        scale = self.channel_scale_ if self.response == "magnitude" else None
+        return _count_peaks_ranges(maps, self._kernel_columns, self.response, bin_ranges, self.bins, scale,
+                                   [self._lows(r) for r in bin_ranges])
+
     def _scaled(self, values):
         """(C, n_peaks) responses divided by :attr:`channel_scale_` (only ``"magnitude"`` scales them)."""
         if self.response != "magnitude":
@@ -444,7 +462,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         n = maps.shape[0]
         patches, _ = _peak_patches(maps)
         return self._fit_peaks(n, y, lambda: _patch_responses(patches, self.response, self._kernel_columns),
-                               lambda r, values: self._features(maps, r), height_quantiles=None,
+                               lambda ranges, values: self._features_ranges(maps, ranges), height_quantiles=None,
                                heights=patches[:, 4])
 
     def fit_peaks(self, peaks, y):
@@ -468,8 +486,9 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         self._validate_params()
         y = _check_y(y, peaks.n_maps)
         return self._fit_peaks(peaks.n_maps, y, lambda: self._responses(peaks),
-                               lambda r, values: self._histograms(peaks, values, r),
-                               height_quantiles=peaks.height_quantiles, scale=lambda: self._subset_scale(peaks))
+                               lambda ranges, values: self._histograms_ranges(peaks, values, ranges),
+                               height_quantiles=peaks.height_quantiles, scale=lambda: self._subset_scale(peaks),
+                               channel_scale=lambda: self._subset_channel_scale(peaks))
 
     def predict_peaks(self, peaks):
         """:meth:`predict` from the peaks of the maps (:func:`peak_patches`).
@@ -517,15 +536,28 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
     def _histograms(self, peaks, values, bin_range):
         """(n_maps, C * bins) histograms of ``values`` (the responses at ``peaks``); for a subset and a range in
         :meth:`_fixed_ranges`, the rows of its parent's histograms (computed once per range)."""
-        if peaks.parent is not None and tuple(bin_range) in self._fixed_ranges():
+        return self._histograms_ranges(peaks, values, [bin_range])[0]
+
+    def _histograms_ranges(self, peaks, values, bin_ranges):
+        """:meth:`_histograms` of several ranges: a list of (n_maps, C * bins) arrays. The ranges binned from
+        ``values`` are binned in one pass over them, and so are the parent's missing fixed ranges."""
+        keys = [tuple(r) for r in bin_ranges]
+        fixed = self._fixed_ranges() if peaks.parent is not None else set()
+        out = {}
+        if fixed & set(keys):
             parent = peaks.parent
             tables = self._memo_for(parent)["histograms"]
-            if tuple(bin_range) not in tables:
-                tables[tuple(bin_range)] = bin_peak_values(self._parent_responses(parent), parent.sample,
-                                                           parent.n_maps, bin_range, self.bins,
-                                                           self._lows(bin_range))
-            return tables[tuple(bin_range)][peaks.rows]
-        return bin_peak_values(values, peaks.sample, peaks.n_maps, bin_range, self.bins, self._lows(bin_range))
+            missing = list(dict.fromkeys(k for k in keys if k in fixed and k not in tables))
+            if missing:
+                tables.update(zip(missing, bin_peak_values_ranges(self._parent_responses(parent), parent.sample,
+                                                                  parent.n_maps, missing, self.bins,
+                                                                  [self._lows(k) for k in missing])))
+            out.update({k: tables[k][peaks.rows] for k in keys if k in fixed})
+        rest = list(dict.fromkeys(k for k in keys if k not in out))
+        if rest:
+            out.update(zip(rest, bin_peak_values_ranges(values, peaks.sample, peaks.n_maps, rest, self.bins,
+                                                        [self._lows(k) for k in rest])))
+        return [out[k] for k in keys]
 
     def _subset_scale(self, peaks):
         """The positive responses' :data:`RESPONSE_QUANTILE` for a subset of a parent's peaks, found among the
@@ -537,6 +569,19 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
             memo["top"] = _TopResponses(self._parent_responses(peaks.parent))
         return memo["top"].quantile(peaks.peak_index, RESPONSE_QUANTILE)
 
+    def _subset_channel_scale(self, peaks):
+        """``"magnitude"``'s :attr:`channel_scale_` for a subset of a parent's peaks: each channel's positive
+        responses' :data:`RESPONSE_QUANTILE`, found among the parent's largest responses of that channel
+        (:class:`_TopResponses`, one per channel, built once); a channel's entry is None when it must be computed in
+        full. None for the other responses and for peaks that are no subset."""
+        if peaks.parent is None or self.response != "magnitude":
+            return None
+        memo = self._memo_for(peaks.parent)
+        if "channel_top" not in memo:
+            values = self._parent_responses(peaks.parent)
+            memo["channel_top"] = [_TopResponses(values[c:c + 1]) for c in range(values.shape[0])]
+        return [top.quantile(peaks.peak_index, RESPONSE_QUANTILE) for top in memo["channel_top"]]
+
     def _fixed_ranges(self):
         """Candidate ranges :meth:`_ranges` can return that depend only on the parameters, not on the peaks."""
         if self.response == "raw":
@@ -547,11 +592,17 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
             return {(0.0, hi) for hi in PAPER_BIN_MAX}
         return {(0.0, hi) for hi in np.atleast_1d(np.asarray(self.bin_max, float)) if hi > 0}
 
-    def _fit_peaks(self, n, y, responses, features_of, height_quantiles=None, heights=None, scale=None):
+    def _fit_peaks(self, n, y, responses, features_of, height_quantiles=None, heights=None, scale=None,
+                   channel_scale=None):
         """The fit from the peaks: ``responses()`` gives the responses at the peaks, (C, n_peaks), once the
-        kernels are set; ``features_of(bin_range, values)`` the (n, F) histograms; ``height_quantiles`` the
-        peak heights' percentiles (:attr:`PeakPatches.height_quantiles`), or ``heights`` to compute them from;
-        ``scale()`` the responses' quantile of :meth:`_ranges`, or None to compute it there."""
+        kernels are set; ``features_of(bin_ranges, values)`` the list of (n, F) histograms of those ranges;
+        ``height_quantiles`` the peak heights' percentiles (:attr:`PeakPatches.height_quantiles`), or ``heights``
+        to compute them from; ``scale()`` the responses' quantile of :meth:`_ranges`, or None to compute it there;
+        ``channel_scale()`` (``"magnitude"``) each channel's quantile, a list whose None entries (or None) are
+        computed from the responses.
+
+        The class labels of the target rows are found once for the fits of every candidate range, and every
+        range's histograms in one call of ``features_of``: the same fits as one range after another."""
         y2 = y.reshape(y.shape[0], -1)
         if self.score_column is not None and self.score_column >= y2.shape[1]:
             raise InputError("score_column", f"is {self.score_column} but y has {y2.shape[1]} columns",
@@ -561,11 +612,13 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         if self.response == "magnitude":
             _check_magnitude_kernels(self.kernels_)
         self._kernel_columns = _kernel_matrix(self.kernels_) if self.kernels_ else None
-        self.method_ = _choose_method(y2, self.method)
+        classes = _class_labels(y2) if self.method != "ridge" else None  # ridge fits read no classes
+        self.method_ = _choose_method(y2, self.method, classes)
         values = np.ascontiguousarray(responses())
         self.channel_scale_ = np.ones(values.shape[0])
         if self.response == "magnitude":  # each channel in units of its quantile, which the ranges then scale
-            self.channel_scale_ = np.array([_positive_quantile(v) for v in values])
+            known = (channel_scale() if channel_scale is not None else None) or [None] * values.shape[0]
+            self.channel_scale_ = np.array([_positive_quantile(v) if q is None else q for v, q in zip(values, known)])
             values, scale = self._scaled(values), (lambda: 1.0)
         if height_quantiles is None and heights is not None:  # None from fit_peaks: maps without peaks
             height_quantiles = _height_quantiles(heights)
@@ -577,9 +630,10 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
             perm = rng.permutation(n)
             n_val = max(1, int(round(self.val_fraction * n)))
             val, tr = perm[:n_val], perm[n_val:]
-            for r in ranges:
-                feats = by_range[(float(r[0]), float(r[1]))] = features_of(r, values)
-                model = self._new_model().fit(feats[tr], y2[tr])
+            classes_tr = _class_labels(y2[tr]) if self.method_ == "chi2" else None
+            for r, feats in zip(ranges, features_of(ranges, values)):
+                by_range[(float(r[0]), float(r[1]))] = feats
+                model = self._new_model().fit(feats[tr], y2[tr], classes_tr)
                 err = float(np.mean((model.predict(feats[val])[:, scored] - y2[val][:, scored]) ** 2))
                 self.bin_scores_[float(r[1])] = err
             best = min(self.bin_scores_, key=self.bin_scores_.get)
@@ -598,8 +652,8 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
                                "above": (values > hi).sum(axis=1) / n_peaks}
         features = by_range.get(self.bin_range_)
         if features is None:
-            features = features_of(self.bin_range_, values)
-        self.model_ = self._new_model().fit(features, y2)
+            features = features_of([self.bin_range_], values)[0]
+        self.model_ = self._new_model().fit(features, y2, classes if self.method_ == "chi2" else None)
         self.n_features_ = features.shape[1]
         self.n_outputs_ = y2.shape[1]
         self.n_params_ = _n_params(self.model_, self.method_, self.n_features_, self.n_outputs_)

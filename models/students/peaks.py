@@ -28,7 +28,8 @@ import numpy as np
 from awd_studio.models.students._common import _to_numpy
 from awd_studio.models.validation import InputError
 
-__all__ = ["LAPLACE_KERNEL", "RESPONSES", "PeakPatches", "peak_patches", "bin_peak_values", "peak_histograms"]
+__all__ = ["LAPLACE_KERNEL", "RESPONSES", "PeakPatches", "peak_patches", "bin_peak_values", "bin_peak_values_ranges",
+           "peak_histograms"]
 
 #: Laplace peak-finding kernel of Ribli et al. (docs/science.md, map student).
 LAPLACE_KERNEL = (10.0 / 3.0) * np.array([[-0.05, -0.2, -0.05],
@@ -247,9 +248,28 @@ def bin_peak_values(values, sample, n_maps, bin_range, bins, lows=None):
     -------
     ndarray of shape (n_maps, C * bins), float64
     """
-    from awd_studio.models.students.peak_kernel import bin_values  # numba: loaded where it is used (113 MiB)
+    return bin_peak_values_ranges(values, sample, n_maps, [bin_range], bins, [lows])[0]
 
-    return bin_values(values, sample, n_maps, bin_range, bins, lows)
+
+def bin_peak_values_ranges(values, sample, n_maps, bin_ranges, bins, lows=None):
+    """:func:`bin_peak_values` over several ranges in one pass over the responses (equal to one call per range).
+
+    Parameters
+    ----------
+    values : ndarray of shape (C, n_peaks)
+    sample : ndarray of int, shape (n_peaks,)
+    n_maps : int
+    bin_ranges : sequence of R (float, float)
+    bins : int
+    lows : sequence of R entries, each None or array-like of shape (C,), optional
+
+    Returns
+    -------
+    list of R ndarrays of shape (n_maps, C * bins), float64
+    """
+    from awd_studio.models.students.peak_kernel import bin_values_ranges  # numba: loaded where it is used (113 MiB)
+
+    return bin_values_ranges(values, sample, n_maps, bin_ranges, bins, lows)
 
 
 def _check_range(bin_range):
@@ -311,16 +331,22 @@ def _count_peaks(maps, kernel_columns, response, bin_range, bins, channel_scale=
     into the kernels (each response, and so the magnitude's norm, is linear in its kernel). ``lows``: a lower
     bound per channel instead of ``bin_range``'s (``None``: that one for all).
     """
-    from awd_studio.models.students.peak_kernel import peak_count_histograms  # numba: loaded where it is used
+    return _count_peaks_ranges(maps, kernel_columns, response, [bin_range], bins, channel_scale, [lows])[0]
+
+
+def _count_peaks_ranges(maps, kernel_columns, response, bin_ranges, bins, channel_scale=None, lows=None):
+    """:func:`_count_peaks` over several ranges in one compiled pass (the peaks found and their responses computed
+    once); ``lows``: one entry (None or per-channel bounds) per range, or None. A list of (n, F) histograms."""
+    from awd_studio.models.students.peak_kernel import peak_count_histograms_ranges  # numba: loaded where it is used
 
     if response == "roberts":
-        return peak_count_histograms(maps, None, bin_range, bins, "roberts", lows)
+        return peak_count_histograms_ranges(maps, None, bin_ranges, bins, "roberts", lows)
     if channel_scale is not None and kernel_columns is not None:
         scale = np.asarray(channel_scale, dtype=np.float64)
         kernel_columns = kernel_columns / scale[_channel_of_kernel(response, kernel_columns.shape[1])][None, :]
     rows = np.eye(9)[4:5] if response == "raw" else kernel_columns.T  # raw heights: the centre tap
-    return peak_count_histograms(maps, rows, bin_range, bins, "magnitude" if response == "magnitude" else "kernels",
-                                 lows)
+    return peak_count_histograms_ranges(maps, rows, bin_ranges, bins,
+                                        "magnitude" if response == "magnitude" else "kernels", lows)
 
 
 def _check_magnitude_kernels(kernels):
