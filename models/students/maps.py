@@ -58,6 +58,13 @@ def _lerp(a, b, t):
     return b - diff * (1 - t) if t >= 0.5 else a + diff * t
 
 
+def _membership(peak_index, n_peaks):
+    """(n_peaks,) bool: True at ``peak_index``."""
+    member = np.zeros(n_peaks, dtype=bool)
+    member[peak_index] = True
+    return member
+
+
 class _TopResponses:
     """The largest positive responses at a parent's peaks, sorted, and the peak of each: a subset's quantile of
     its positive responses, when it lies among them, without masking and partitioning the subset's responses.
@@ -79,14 +86,15 @@ class _TopResponses:
         top = top[np.argsort(-flat[top], kind="stable")]  # descending; all positive (k <= positives)
         self.values, self.peaks = flat[top], top % n_peaks
 
-    def quantile(self, peak_index, q):
+    def quantile(self, peak_index, q, member=None):
         """``np.quantile`` of the positive responses at the parent's peaks ``peak_index`` (1.0 when none is
-        positive, as :meth:`PeakCountRegressor._ranges`), or None when the kept top does not reach it."""
+        positive, as :meth:`PeakCountRegressor._ranges`), or None when the kept top does not reach it.
+        ``member``: :func:`_membership` of ``peak_index`` when already made (the channels of one subset share it)."""
         n = int(self.positive_per_peak[peak_index].sum())
         if n == 0:
             return 1.0  # as _ranges: no positive response
-        member = np.zeros(self.n_peaks, dtype=bool)
-        member[peak_index] = True
+        if member is None:
+            member = _membership(peak_index, self.n_peaks)
         mine = self.values[member[self.peaks]]  # the subset's largest positive responses, descending
         virtual = (n - 1) * q
         if mine.size == 0:
@@ -521,10 +529,11 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         return memo
 
     def _responses(self, peaks):
-        """(C, n_peaks) responses at the peaks; for a subset, sliced from its parent's (computed once)."""
+        """(C, n_peaks) responses at the peaks, C-contiguous; for a subset, taken from its parent's (computed once;
+        ``np.take``, not ``[:, index]``, whose copy is column-major and ten times slower to make and to divide)."""
         if peaks.parent is None:
             return np.ascontiguousarray(_patch_responses(peaks.patches, self.response, self._kernel_columns))
-        return self._parent_responses(peaks.parent)[:, peaks.peak_index]
+        return np.take(self._parent_responses(peaks.parent), peaks.peak_index, axis=1)
 
     def _parent_responses(self, parent):
         memo = self._memo_for(parent)
@@ -580,7 +589,8 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         if "channel_top" not in memo:
             values = self._parent_responses(peaks.parent)
             memo["channel_top"] = [_TopResponses(values[c:c + 1]) for c in range(values.shape[0])]
-        return [top.quantile(peaks.peak_index, RESPONSE_QUANTILE) for top in memo["channel_top"]]
+        member = _membership(peaks.peak_index, len(peaks.parent.sample))
+        return [top.quantile(peaks.peak_index, RESPONSE_QUANTILE, member) for top in memo["channel_top"]]
 
     def _fixed_ranges(self):
         """Candidate ranges :meth:`_ranges` can return that depend only on the parameters, not on the peaks."""
@@ -648,8 +658,8 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
         lows = np.full(values.shape[0], lo) if lows is None else lows
         self.channel_ranges_ = np.stack([lows, np.full(values.shape[0], hi)], axis=1)
         n_peaks = max(values.shape[1], 1)  # maps without peaks leave nothing out
-        self.outside_range_ = {"below": (values < lows[:, None]).sum(axis=1) / n_peaks,
-                               "above": (values > hi).sum(axis=1) / n_peaks}
+        self.outside_range_ = {"below": np.count_nonzero(values < lows[:, None], axis=1) / n_peaks,
+                               "above": np.count_nonzero(values > hi, axis=1) / n_peaks}
         features = by_range.get(self.bin_range_)
         if features is None:
             features = features_of([self.bin_range_], values)[0]
