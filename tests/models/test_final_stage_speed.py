@@ -223,3 +223,63 @@ def test_all_ranges_counted_in_one_pass_equal_one_pass_per_range():
         ranges = [(0.0, 0.01), model.bin_range_, (0.0, 0.05)]
         for r, got in zip(ranges, model._features_ranges(maps, ranges)):
             np.testing.assert_array_equal(got, model._features(maps, r))
+
+
+# --- the bootstrap --------------------------------------------------------------------------------------------------
+
+
+def _old_rmse_sd(y, y_pred, n_boot, seed, chunk_elements, groups):
+    """The old bootstrap_rmse_sd: fresh draws every call."""
+    from awd_studio.models.metrics import resample_weights
+
+    sq = ((y - y_pred) ** 2).reshape(y.shape[0], -1).mean(axis=1)
+    rng, per_chunk, values = np.random.default_rng(seed), max(1, chunk_elements // len(sq)), []
+    for start in range(0, n_boot, per_chunk):
+        weights = resample_weights(np.arange(len(sq)) if groups is None else groups, min(per_chunk, n_boot - start),
+                                   rng)
+        values.append(np.sqrt(weights @ sq / weights.sum(axis=1)))
+    return float(np.std(np.concatenate(values), ddof=1))
+
+
+def _old_paired(y, a, b, metric, n_boot, seed, chunk_elements, groups):
+    """The old paired_bootstrap_difference's resampled differences: fresh draws every call."""
+    from awd_studio.models.metrics import _weighted_scores, resample_weights
+
+    y2 = y.reshape(y.shape[0], -1)
+    ea, eb = (y2 - a.reshape(y2.shape)) ** 2, (y2 - b.reshape(y2.shape)) ** 2
+    rng, per_chunk, diffs = np.random.default_rng(seed), max(1, chunk_elements // len(y2)), []
+    for start in range(0, n_boot, per_chunk):
+        weights = resample_weights(np.arange(len(y2)) if groups is None else groups, min(per_chunk, n_boot - start),
+                                   rng)
+        diffs.append(_weighted_scores(y2, ea, weights, metric) - _weighted_scores(y2, eb, weights, metric))
+    diffs = np.concatenate(diffs)
+    tail = 100 * (1 - 0.95) / 2  # 2.5000000000000022, as paired_bootstrap_difference computes it
+    low, high = np.percentile(diffs, [tail, 100 - tail])
+    return float(low), float(high), float(np.std(diffs, ddof=1))
+
+
+def test_bootstrap_draws_kept_between_calls_give_the_old_figures():
+    """Students scored one after another on the same test set: the kept draws give each the figures of fresh draws,
+    whatever the calls in between (other seeds, groups, sizes, chunkings, a generator as the seed)."""
+    from awd_studio.models.metrics import bootstrap_rmse_sd, paired_bootstrap_difference
+
+    rng = np.random.default_rng(11)
+    calls = []
+    for n, columns, grouped in ((300, 1, False), (300, 2, False), (60, 1, True), (7, 1, True), (300, 1, False)):
+        y = rng.normal(size=(n, columns)) if columns > 1 else rng.normal(size=n)
+        groups = np.repeat(np.arange(n // 3 + 1), 3)[:n] if grouped else None
+        for seed, chunk in ((0, 1_000_000), (0, 1_000_000), (3, 1_000_000), (0, 999), (0, 1_000_000)):
+            calls.append((y, y + rng.normal(scale=0.1, size=y.shape), y + rng.normal(scale=0.2, size=y.shape), seed,
+                          chunk, groups))
+    for y, a, b, seed, chunk, groups in calls + calls[::-1]:
+        assert bootstrap_rmse_sd(y, a, n_boot=2000, seed=seed, chunk_elements=chunk, groups=groups) == \
+            _old_rmse_sd(y, a, 2000, seed, chunk, groups)
+        for metric in ("rmse", "r2"):
+            got = paired_bootstrap_difference(y, a, b, metric=metric, n_boot=2000, seed=seed, chunk_elements=chunk,
+                                              groups=groups)
+            assert (got["low"], got["high"], got["sd"]) == _old_paired(y, a, b, metric, 2000, seed, chunk, groups)
+    y, pred = rng.normal(size=50), rng.normal(size=50)
+    generator, reference = np.random.default_rng(1), np.random.default_rng(1)
+    for _ in range(2):  # a generator's stream goes on from call to call: never kept
+        assert bootstrap_rmse_sd(y, pred, n_boot=500, seed=generator) == _old_rmse_sd(y, pred, 500, reference,
+                                                                                      1_000_000, None)
