@@ -407,6 +407,11 @@
       if (zone && zone.getAttribute("data-job") === lastPredict.job) { uploadPredict(zone, lastPredict.file, true); }
       return;
     }
+    // an error's × closes the offer under it too: its remedy buttons answer that error (they stayed, alone)
+    var closed = e.target.closest ? e.target.closest(".alert .btn-close") : null;
+    var alertBox = closed && closed.closest(".alert");
+    if (alertBox && alertBox.id === "home-error") { setProps(REMEDIES, { className: REMEDIES_CLASS + " awd-hidden" }); }
+    if (alertBox && alertBox.id === "results-predict-error") { setProps(PREDICT_DROP_BUTTON, { className: "awd-hidden" }); }
     var z = dropzone(e.target);
     if (z) { openPicker(z); }
   });

@@ -126,7 +126,6 @@ def test_rows_with_missing_values_can_be_left_out_of_a_prediction(web_server, ow
     assert box["height"] >= 24 and box["width"] >= 200, box  # drawn, one readable button
     assert box["y"] >= alert["y"] + alert["height"] - 1, (box, alert)  # under the message, not over it
     assert panel["x"] <= box["x"] and box["x"] + box["width"] <= panel["x"] + panel["width"], (box, panel)
-    page.locator("#results-predict").screenshot(path="/tmp/h41d-shots/predict-drop-01-refused.png")
     screenshot(page, "predict-drop-01-refused")
     page.set_viewport_size({"width": 390, "height": 844})  # a phone: the button's words wrap inside the panel
     page.wait_for_timeout(500)
@@ -134,8 +133,14 @@ def test_rows_with_missing_values_can_be_left_out_of_a_prediction(web_server, ow
     assert box["width"] >= 150 and panel["x"] <= box["x"] and box["x"] + box["width"] <= panel["x"] + panel["width"], \
         (box, panel)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the window
-    page.locator("#results-predict").screenshot(path="/tmp/h41d-shots/predict-drop-01b-refused-phone.png")
+    screenshot(page, "predict-drop-01b-refused-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
+    page.click("#results-predict-error .btn-close")  # closing the message closes its offer too
+    button.wait_for(state="hidden")
+    with page.expect_file_chooser() as chooser:  # the same file again: refused again, the offer back
+        page.click("#results-predict-dropzone")
+    chooser.value.set_files(str(path))
+    button.wait_for(state="visible")
 
     button.click()  # the same file, no file chooser
     page.locator("#results-predict-dropped").wait_for()
@@ -161,6 +166,5 @@ def test_rows_with_missing_values_can_be_left_out_of_a_prediction(web_server, ow
     assert [line.split(",")[1:3] for line in lines[1:]] == [[str(i), f"trk{i}"] for i in kept], lines[:5]
     got = np.array([float(line.split(",")[3]) for line in lines[1:]])
     np.testing.assert_allclose(got, expected[kept], atol=1e-10)  # each prediction on its own row
-    page.locator("#results-predict").screenshot(path="/tmp/h41d-shots/predict-drop-02-predicted.png")
     screenshot(page, "predict-drop-02-predicted")
     assert [e for e in errors if "status of 422" not in e] == [], errors

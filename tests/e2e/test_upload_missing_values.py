@@ -201,6 +201,9 @@ def test_a_refused_upload_names_the_pages_fields_not_the_apis(web_server, owner_
     assert page.locator("#home-pad-ends").is_hidden()  # only leaving the row out can help
     assert page.locator("#home-pad-and-drop").is_hidden()  # no trace ended early: nothing to fill
     screenshot(page, "upload-refused-in-the-pages-words")
+    page.click("#home-error .btn-close")  # closing the message closes its offer: the buttons answer it
+    page.locator("#home-missing-remedies").wait_for(state="hidden")
+    page.locator("#home-error").wait_for(state="hidden")  # after its fade
     said = _refused(page, web_server, whole, tile=32)  # maps only: named by the field's label
     assert "failed: “Maps: tiles of … px”: applies to maps, and this file holds time series" in said, said
     assert not API_NAMES.search(said), said
