@@ -29,14 +29,7 @@ from awd_studio.models.data.readers.fits import read_fits_arrays
 from awd_studio.models.data.readers.hdf5 import read_hdf5_arrays, read_hdf5_target_names
 from awd_studio.models.data.readers.matlab import read_mat_arrays
 from awd_studio.models.data.readers.npy import read_npy_arrays, read_npz_arrays
-from awd_studio.models.data.readers.text import (
-    NAMED_BAD_CELLS,
-    _by_line,
-    csv_targets,
-    fill_ended_series,
-    read_table,
-    unfillable_rows,
-)
+from awd_studio.models.data.readers.text import csv_targets, fill_ended_series, keep_fillable_rows, read_table
 from awd_studio.models.validation import InputError, check_signals, check_targets
 
 __all__ = ["PredictionInputs", "load_inputs"]
@@ -166,29 +159,13 @@ def _positions(kept, rows) -> list[int]:
 
 def _leave_out_unfillable(arrays: dict, data: np.ndarray, cols: list[int]) -> tuple[dict, np.ndarray]:
     """``arrays`` (``X``, ``rows``, ``words``, ``dropped``) and ``data`` without the rows whose series filling the
-    ends cannot complete (:func:`~models.data.readers.text.unfillable_rows`) or that lack a target, named among
-    ``dropped`` in the file's order.
-
-    Raises
-    ------
-    InputError
-        When no row is left.
-    """
-    lacking = np.isnan(data[:, cols]).any(axis=1) if cols else np.zeros(len(data), dtype=bool)
-    lacking[unfillable_rows(arrays["X"])] = True
-    if not lacking.any():
+    ends cannot complete or that lack a target (:func:`~models.data.readers.text.keep_fillable_rows`), named among
+    ``dropped`` in the file's order."""
+    keep, dropped = keep_fillable_rows(arrays["X"], data[:, cols], arrays["words"], arrays["dropped"])
+    if len(keep) == len(data):
         return arrays, data
-    words = arrays["words"]
-    out = [words[i] for i in np.flatnonzero(lacking)]
-    if lacking.all():
-        named = _by_line(arrays["dropped"] + out)
-        raise InputError("file", f"no row is left to predict: every one of the {len(named)} rows has a missing value "
-                         "that is not the end of its trace (a gap inside it, no value, or a missing target): "
-                         + ", ".join(named[:NAMED_BAD_CELLS]) + (" …" if len(named) > NAMED_BAD_CELLS else ""),
-                         "fill in those values first (e.g. interpolate the gaps)")
-    keep = np.flatnonzero(~lacking)
     return ({**arrays, "X": arrays["X"][keep], "rows": [arrays["rows"][i] for i in keep],
-             "words": [words[i] for i in keep], "dropped": _by_line(arrays["dropped"] + out)}, data[keep])
+             "words": [arrays["words"][i] for i in keep], "dropped": dropped}, data[keep])
 
 
 def _read(path: Path, fmt: str, budget: int, sample_shape, pad_ends: bool = False,

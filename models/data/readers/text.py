@@ -38,7 +38,7 @@ from awd_studio.models.data.readers.detect import UTF16_BOMS
 from awd_studio.models.validation import DEFAULT_MIN_LENGTH, InputError
 
 __all__ = ["load_csv", "read_table", "Table", "target_columns", "sample_axis", "off_axis_columns", "csv_targets",
-           "fill_ended_series", "unfillable_rows", "TARGET_NAMES", "PAD_AND_DROP"]
+           "fill_ended_series", "unfillable_rows", "keep_fillable_rows", "TARGET_NAMES", "PAD_AND_DROP"]
 
 #: A header's names of a target column: one of these, or one of them, ``_`` and the target's own name (``y_auxilin``).
 TARGET_NAMES = ("y", "target")
@@ -97,6 +97,8 @@ def _ended_rows(bad: list[tuple[int, int, str]], series: list[int]) -> tuple[set
     --------
     >>> _ended_rows([(0, 3, ""), (0, 2, "NaN"), (4, 1, ""), (5, 4, "")], [0, 1, 2, 3])
     ({0}, {4, 5})
+    >>> _ended_rows([(0, 3, ""), (0, 2, "NaN"), (4, 3, "")], [0, 1, 2, 3])  # every cell an ended trace's
+    ({0, 4}, set())
     """
     position = {j: k for k, j in enumerate(series)}
     missing: dict[int, set[int]] = {}
@@ -112,26 +114,10 @@ def _ended_rows(bad: list[tuple[int, int, str]], series: list[int]) -> tuple[set
     return ended, {i for i, _, _ in bad} - ended
 
 
-def _ended_early(bad: list[tuple[int, int, str]], series: list[int]) -> bool:
-    """Whether the cells ``bad`` (row, column, text) are all missing values (blank, or one of
-    :data:`MISSING_MARKS`) of the ``series`` columns, each after its row's last value: traces that ended early,
-    which :func:`fill_ended_series` fills (a gap inside a trace, a missing target, a row without any value or a
-    cell holding text are not).
-
-    Examples
-    --------
-    >>> _ended_early([(0, 3, ""), (0, 2, "NaN"), (4, 3, "")], [0, 1, 2, 3])
-    True
-    >>> _ended_early([(0, 1, "")], [0, 1, 2, 3]), _ended_early([(0, 4, "")], [0, 1, 2, 3])
-    (False, False)
-    """
-    return not _ended_rows(bad, series)[1]
-
-
 def _offered(bad: list[tuple[int, int, str]], series: list[int] | None, drop_hint: str,
              remedies: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     """The hint and the remedies of a refusal for the cells ``bad``: ``pad_ends`` only when they are the ends of
-    traces that ended early in the ``series`` columns (:func:`_ended_early`; None: not known, as offered), and the
+    traces that ended early in the ``series`` columns (:func:`_ended_rows`; None: not known, as offered), and the
     datasets' hint (:data:`DROP_INCOMPLETE_HINT`) then without it (:data:`DROP_ONLY_HINT`). Review 38: a blank
     inside a trace offered "fill the ends with zeros", refused on the second try. When some rows merely ended early
     and others have another missing value, the datasets' refusal offers both together (:data:`PAD_AND_DROP`, said by
@@ -721,27 +707,50 @@ def _fill_remedies(X) -> tuple[str, ...]:
 
 def _leave_out_unfillable(data, x_cols, target_cols, row_words, dropped):
     """With ``pad_ends`` and ``drop_incomplete`` together: the rows of ``data`` kept, their words, and every row left
-    out (``dropped``, those the reader left out for text, and those without a target or whose series filling the
-    ends cannot complete, :func:`unfillable_rows`), in the file's order.
+    out, in the file's order (:func:`keep_fillable_rows`)."""
+    kept, dropped = keep_fillable_rows(data[:, x_cols], data[:, target_cols], row_words, dropped)
+    return data[kept], [row_words[i] for i in kept], dropped
+
+
+def keep_fillable_rows(X, targets, row_words, dropped):
+    """The rows that filling the ends (:func:`fill_ended_series`) can complete and that have every target: what a
+    reader keeps with ``pad_ends`` and ``drop_incomplete`` together (a dataset's, a prediction's).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, L)
+        The series, NaN where a value is missing.
+    targets : ndarray of shape (n, k) or None
+        Their targets (k may be 0: none), NaN where missing.
+    row_words : list of str
+        How each row is named (``"line 7 (trk0005)"``).
+    dropped : list of str
+        The rows the reader already left out (for text), named so.
+
+    Returns
+    -------
+    kept : ndarray of int
+        The rows kept, by index, in order.
+    dropped : list of str
+        Every row left out, the reader's and these, in the file's order.
 
     Raises
     ------
     InputError
         When no row is left.
     """
-    lacking = np.isnan(data[:, target_cols]).any(axis=1)
-    lacking[unfillable_rows(data[:, x_cols])] = True
+    lacking = np.zeros(len(X), dtype=bool) if targets is None else np.isnan(targets).any(axis=1)
+    lacking[unfillable_rows(X)] = True
     out = np.flatnonzero(lacking)
-    if out.size == len(data):
-        every = len(dropped) + len(data)
-        named = _by_line(dropped + [row_words[i] for i in out])
-        raise InputError("file", f"no row is left: every one of the {every} rows has a missing value that is not the "
-                         "end of its trace (a gap inside it, a missing target, a row without any value, or text): "
-                         + ", ".join(named[:NAMED_BAD_CELLS]) + (" …" if every > NAMED_BAD_CELLS else ""),
+    named = _by_line(dropped + [row_words[i] for i in out])
+    if out.size == len(X):
+        raise InputError("file", f"no row is left: every one of the {len(named)} rows has a missing value that is not "
+                         "the end of its trace (a gap inside it, a missing target, a row without any value, or "
+                         "text): " + ", ".join(named[:NAMED_BAD_CELLS])
+                         + (" …" if len(named) > NAMED_BAD_CELLS else ""),
                          "only the end of a trace that ended early is filled: fill in the gaps (e.g. interpolate) "
                          "and the targets first")
-    kept = np.flatnonzero(~lacking)
-    return data[kept], [row_words[i] for i in kept], _by_line(dropped + [row_words[i] for i in out])
+    return np.flatnonzero(~lacking), named
 
 
 def unfillable_rows(X) -> np.ndarray:
