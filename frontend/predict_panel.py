@@ -21,8 +21,8 @@ from awd_studio.frontend.figures.grid import kept_initial
 from awd_studio.frontend.figures.style import MODEL_LABELS, dropped_rows_words, fmt_number
 from awd_studio.frontend.help_links import help_link
 
-__all__ = ["ids", "panel", "model_options", "answer_children", "answer_csv", "dropped_children", "PREVIEW_ROWS",
-           "DROP_INCOMPLETE_WORDS", "DROPPED_NAMED"]
+__all__ = ["ids", "panel", "model_options", "answer_children", "answer_csv", "csv_rows_left_out", "dropped_children",
+           "PREVIEW_ROWS", "DROP_INCOMPLETE_WORDS", "DROPPED_NAMED"]
 
 #: Predictions listed on the page (all of them are in the CSV).
 PREVIEW_ROWS = 10
@@ -140,7 +140,7 @@ def answer_children(answer: dict) -> list:
         lines.append(html.Div(answer["tiling"][:1].upper() + answer["tiling"][1:] + ".", className="text-muted"))
     if answer.get("note"):
         lines.append(html.Div(answer["note"][:1].upper() + answer["note"][1:] + ".", className="text-muted"))
-    dropped = dropped_children(answer.get("dropped_rows"))
+    dropped = dropped_children(answer.get("dropped_rows"), answer.get("rows"))
     if dropped:  # said here in the page's words, instead of the answer's warning of the same rows
         count = answer["dropped_rows"]["count"]
         lines.append(dropped)
@@ -163,15 +163,36 @@ def answer_children(answer: dict) -> list:
     return [html.Div(lines, className="small")]
 
 
-def dropped_children(dropped: dict | None):
+def csv_rows_left_out(dropped: dict | None, rows: list | None) -> list[int] | None:
+    """The CSV's row numbers (the file's data rows from 0, as its ``row`` column counts them) of the rows left out:
+    those of ``range(of)`` that no prediction has (``rows``: each prediction's row). None when the answer does not
+    give both, or when they do not account for exactly ``count`` rows (then only the lines are named).
+
+    Examples
+    --------
+    >>> csv_rows_left_out({"count": 2, "of": 6}, [0, 1, 3, 4])
+    [2, 5]
+    >>> csv_rows_left_out({"count": 1, "of": 6}, [0, 1, 3, 4]) is None
+    True
+    """
+    if not dropped or not dropped.get("of") or rows is None:
+        return None
+    missing = sorted(set(range(int(dropped["of"]))) - {int(r) for r in rows})
+    return missing if len(missing) == int(dropped.get("count") or 0) else None
+
+
+def dropped_children(dropped: dict | None, rows: list | None = None):
     """The sentence on the rows of the file left out for missing values (an answer's ``dropped_rows``, from
-    ``?drop_incomplete=true``): how many, the first :data:`DROPPED_NAMED` by line, and that each prediction keeps
-    its row; None when none was left out.
+    ``?drop_incomplete=true``): how many, the first :data:`DROPPED_NAMED` by line and, given the answer's ``rows``
+    (each prediction's row), by the CSV's row number (:func:`csv_rows_left_out`: a file's line 4 under its header
+    is the CSV's row 2), and that each prediction keeps its row; None when none was left out.
 
     Examples
     --------
     >>> dropped_children({"count": 2, "rows": ["line 4 (trk2)", "line 9 (trk7)"], "of": 40}).children.split(". ")[0]
     'Left out 2 of 40 rows with missing values, as asked: line 4 (trk2), line 9 (trk7)'
+    >>> dropped_children({"count": 1, "rows": ["line 4 (trk2)"], "of": 4}, [0, 1, 3]).children.split(". ")[0]
+    'Left out 1 of 4 rows with missing values, as asked: line 4 (trk2); in the CSV, row 2'
     >>> dropped_children({"count": 0}) is None
     True
     """
@@ -180,8 +201,14 @@ def dropped_children(dropped: dict | None):
     if not count:
         return None
     total = f" of {dropped['of']}" if dropped.get("of") else ""
-    rows = "row" if count == 1 and not total else "rows"  # "1 row", "1 of 40 rows"
-    return html.Div(f"Left out {count}{total} {rows} with missing values, as asked: {listed}. "
+    rows_word = "row" if count == 1 and not total else "rows"  # "1 row", "1 of 40 rows"
+    in_csv = csv_rows_left_out(dropped, rows)
+    if in_csv:  # the lines count the header too, the CSV's rows do not: both numbers, so none is looked up wrong
+        named = in_csv[:DROPPED_NAMED]
+        more = f" and {len(in_csv) - len(named)} more" if len(in_csv) > len(named) else ""
+        listed += (f"; in the CSV, row {named[0]}" if len(in_csv) == 1
+                   else f"; in the CSV, rows {', '.join(str(r) for r in named)}{more}")
+    return html.Div(f"Left out {count}{total} {rows_word} with missing values, as asked: {listed}. "
                     "The others were predicted, each keeping its row in the file: the CSV's row column counts the "
                     "file's rows from 0 (the first row under the header is 0), so the numbers of the rows left out "
                     "are missing from it, never given to another row.", id=ids.DROPPED, className="mt-1")

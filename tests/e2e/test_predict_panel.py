@@ -148,7 +148,8 @@ def test_rows_with_missing_values_can_be_left_out_of_a_prediction(web_server, ow
     output = page.inner_text("#results-predict-output")
     assert f"{len(X) - 1} predictions" in output, output
     dropped = page.inner_text("#results-predict-dropped")
-    assert f"Left out 1 of {len(X)} rows with missing values, as asked: line 4 (trk2)." in dropped, dropped
+    assert f"Left out 1 of {len(X)} rows with missing values, as asked: line 4 (trk2); in the CSV, row 2." \
+        in dropped, dropped  # line 4 under the header is the CSV's row 2: both named
     assert "keeping its row in the file" in dropped, dropped
     assert output.count("Left out 1 of") == 1, output  # the answer's warning of the same row not said twice
     assert "(row in the file: prediction)" in output and " 1: " in output and " 3: " in output, output

@@ -1116,8 +1116,9 @@ def test_the_pages_predictions_csv_keeps_each_predictions_row_in_the_file():
 
 
 def test_a_prediction_with_rows_left_out_says_which_and_that_rows_are_kept():
-    """The answer's dropped_rows said in the panel's words (how many, the first few named), its warning of the same
-    rows not said twice, and the first predictions shown with their rows in the file."""
+    """The answer's dropped_rows said in the panel's words (how many, the first few named by line and by the CSV's
+    row), its warning of the same rows not said twice, and the first predictions shown with their rows in the
+    file."""
     from awd_studio.frontend.predict_panel import DROPPED_NAMED, answer_children
 
     named = [f"line {i + 2} (trk{i})" for i in range(0, 16, 2)]
@@ -1126,7 +1127,9 @@ def test_a_prediction_with_rows_left_out_says_which_and_that_rows_are_kept():
               "warnings": ["Left out 8 of 10 rows with missing values, as asked: …", "Inputs on another scale."]}
     text = str(answer_children(answer))
     said = ", ".join(named[:DROPPED_NAMED])
-    assert f"Left out 8 of 10 rows with missing values, as asked: {said} and 3 more." in text, text
+    in_csv = ", ".join(str(r) for r in [0, 2, 4, 5, 6, 7, 8, 9][:DROPPED_NAMED])  # the rows no prediction has
+    assert (f"Left out 8 of 10 rows with missing values, as asked: {said} and 3 more; in the CSV, rows {in_csv} "
+            "and 3 more.") in text, text
     assert "keeping its row in the file" in text and named[DROPPED_NAMED] not in text
     assert "as asked: …" not in text and "Inputs on another scale." in text  # the other warnings stay
     assert "'1: 0.5, 3: 0.25'" in text and "row in the file: prediction" in text, text
