@@ -30,7 +30,7 @@ import torch
 
 from awd_studio.models import wavelets as _wavelets
 from awd_studio.models.scattering import DWTScattering1D, DWTScattering2D
-from awd_studio.models.students.maps import NEAREST_CHI2_QUANTILE, chi2_predict, held_out_nearest_chi2
+from awd_studio.models.students.maps import NEAREST_CHI2_QUANTILE, chi2_fit, chi2_predict, held_out_nearest_chi2
 from awd_studio.models.students.peaks import _check_maps, _count_peaks, _kernel_matrix, _patch_responses
 from awd_studio.models.students.series import position_features, topk_features
 from awd_studio.models.validation import InputError
@@ -38,7 +38,8 @@ from awd_studio.models.validation import InputError
 __all__ = ["SERIES_KIND", "MAPS_KIND", "SCATTERING_KIND", "array_key", "band_names", "series_record",
            "left_out_positions", "record_candidates",
            "term_variance_ratio", "maps_record", "scattering_record", "scattering_features", "predict_with_record",
-           "series_coefficients", "map_histograms", "map_nearest_chi2", "map_peak_responses", "ordinal"]
+           "series_coefficients", "map_histograms", "map_nearest_chi2", "map_mean_chi2", "map_peak_responses",
+           "ordinal"]
 
 SERIES_KIND = "series_topk_linear"
 MAPS_KIND = "peak_count"
@@ -299,7 +300,8 @@ def maps_record(name, model, *, target_column=0, target_names=None, training=Non
         The reported target column.
     target_names : list of str, optional
     training : (ndarray of shape (n, H, W), ndarray of shape (n,) or (n, T)), optional
-        The training maps and target rows, for a chi² student's ``nearest_chi2_q99``.
+        The training maps and target rows, for a chi² student's ``nearest_chi2_q99`` and a ridge student's
+        ``mean_chi2_q99``.
 
     Returns
     -------
@@ -315,11 +317,15 @@ def maps_record(name, model, *, target_column=0, target_names=None, training=Non
         histograms; chi² only), ``nearest_chi2_q99`` (chi² with ``training``: the 99th percentile over the
         training maps of the chi² to their nearest template, fitted without them,
         :func:`~models.students.maps.held_out_nearest_chi2`; what :func:`map_nearest_chi2` gives new maps is
-        compared with it), ``target_names``.
+        compared with it), ``mean_chi2_q99`` (ridge with ``training``: the same percentile of the chi² to the
+        training maps' mean histogram, with their covariance, each map's fitted without it; what
+        :func:`map_mean_chi2` gives new maps is compared with it), ``target_names``.
     arrays : dict of str to ndarray
         ``kernels`` (C, 3, 3); chi²: ``classes`` (K, T), ``templates`` (K, F), ``precision`` (F, F) or
         (K, F, F), ``covariance`` (its pseudo-inverse, same shape); ridge: ``ridge_coef`` (T, F),
-        ``ridge_intercept`` (T,), ``feature_mean``, ``feature_scale`` (F,).
+        ``ridge_intercept`` (T,), ``feature_mean``, ``feature_scale`` (F,) and, with ``training``,
+        ``training_mean_histogram`` (1, F) and ``training_precision`` (F, F) (the pseudo-inverse of the training
+        histograms' covariance).
     """
     inner = model.model_
     kernels = np.asarray(model.kernels_, dtype=np.float64).reshape(-1, 3, 3)
@@ -355,6 +361,14 @@ def maps_record(name, model, *, target_column=0, target_names=None, training=Non
                       ridge_intercept=np.atleast_1d(np.asarray(ridge.intercept_, dtype=np.float64)),
                       feature_mean=np.asarray(inner.mean_, dtype=np.float64),
                       feature_scale=np.asarray(inner.scale_, dtype=np.float64))
+        if training is not None:  # a ridge student has no classes: how far maps lie from the training maps' mean
+            X_train = training[0]
+            features = model.transform(X_train)
+            one_class = np.zeros((len(features), 1))
+            mean_histogram, precision = chi2_fit(features, one_class.ravel().astype(int), "pooled")
+            arrays.update(training_mean_histogram=mean_histogram, training_precision=precision)
+            held_out = held_out_nearest_chi2(features, one_class, "pooled")
+            params["mean_chi2_q99"] = float(np.percentile(held_out, NEAREST_CHI2_QUANTILE))
         how = "the prediction is a ridge model on the standardised histograms"
     what = {"kernels": f"the 3 × 3 filters {', '.join(params['channels'])} read (correlated) at the peak",
             "raw": "the peak height", "roberts": "the Roberts-cross response at the peak",
@@ -515,6 +529,15 @@ def map_nearest_chi2(record, arrays, X):
     """(n,) chi² of each raw map X (n, H, W) to the nearest class template of a stored chi² map student."""
     _, chi2 = chi2_predict(map_histograms(record, arrays, X), arrays["templates"], arrays["precision"])
     return chi2.min(axis=1)
+
+
+def map_mean_chi2(record, arrays, X):
+    """(n,) chi² of each raw map X (n, H, W) to the training maps' mean histogram of a stored ridge map student,
+    ``(x − μ)ᵀ P (x − μ)`` with ``P`` the pseudo-inverse of the training histograms' covariance (its
+    ``training_mean_histogram`` and ``training_precision``)."""
+    _, chi2 = chi2_predict(map_histograms(record, arrays, X), arrays["training_mean_histogram"],
+                           arrays["training_precision"])
+    return chi2[:, 0]
 
 
 def map_peak_responses(record, arrays, patches):

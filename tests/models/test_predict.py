@@ -74,7 +74,22 @@ def maps_signed(tmp_path_factory):
                 {**MAPS, "peak_range": "signed"})
 
 
-@pytest.mark.parametrize("which", ["series", "series_zero", "maps", "maps_kernels", "maps_signed"])
+def _random_cosmologies(n, seed=0):
+    """``n`` (Omega_m, sigma_8) pairs drawn at random: targets of many values, so the map student is a ridge."""
+    rng = np.random.default_rng(seed)
+    return list(zip(rng.uniform(0.2, 0.4, n).tolist(), rng.uniform(0.6, 1.0, n).tolist()))
+
+
+@pytest.fixture(scope="module")
+def maps_ridge(tmp_path_factory):
+    """A maps job on 48 cosmologies drawn at random (5 maps each): its map students are ridge models."""
+    from awd_studio.models.data.simulate_lensing import simulate_lensing
+
+    return _run(tmp_path_factory, "maps_ridge", simulate_lensing(n=240, seed=0, cosmologies=_random_cosmologies(48)),
+                MAPS)
+
+
+@pytest.mark.parametrize("which", ["series", "series_zero", "maps", "maps_kernels", "maps_signed", "maps_ridge"])
 def test_every_student_predicts_the_pipelines_test_predictions_from_the_bundle_alone(which, request):
     bundle, out, split = request.getfixturevalue(which)
     jsonschema.validate(json.loads((out / "result.json").read_text()), json.loads(pipeline.SCHEMA_PATH.read_text()))
@@ -663,6 +678,31 @@ def test_maps_that_look_like_no_class_of_a_chi2_student_are_warned_of(maps, tmp_
         assert bool(said) is warned, (name, said)
     far = map_nearest_chi2(record, arrays, noisy.X) > record["parameters"]["nearest_chi2_q99"]
     assert said[0].startswith(f"X: {far.sum()} of {len(noisy.X)} maps are farther from every class template")
+
+
+def test_maps_unlike_a_ridge_students_training_maps_are_warned_of(maps_ridge, tmp_path):
+    """Review 41 (still weak): a ridge map student had no check like the chi² student's, and its linear model
+    extrapolates in silence on maps unlike its training maps. It keeps how far its training maps lie from their
+    mean histogram (held out); maps beyond that more often than chance are named, noiseless ones of the same
+    cosmologies are not."""
+    from awd_studio.models.data.simulate_lensing import simulate_lensing
+    from awd_studio.models.pipeline.predict import predict_file
+    from awd_studio.models.pipeline.student_params import map_mean_chi2
+
+    bundle, out, split = maps_ridge
+    record, arrays, _ = load_student(out)
+    assert record["parameters"]["method"] == "ridge" and record["parameters"]["mean_chi2_q99"] > 0
+    assert "classes" not in arrays and arrays["training_precision"].shape == (len(arrays["feature_mean"]),) * 2
+    clean = simulate_lensing(n=200, seed=7, cosmologies=_random_cosmologies(48))
+    noisy = simulate_lensing(n=200, seed=7, cosmologies=_random_cosmologies(48), galaxy_density=20)
+    for name, data, warned in (("clean", clean, False), ("noisy", noisy, True)):
+        np.savez(tmp_path / f"{name}.npz", X=data.X)
+        said = [w for w in predict_file(out, tmp_path / f"{name}.npz")["warnings"] if "training maps' mean" in w]
+        assert bool(said) is warned, (name, said)
+    far = map_mean_chi2(record, arrays, noisy.X) > record["parameters"]["mean_chi2_q99"]
+    assert said[0].startswith(f"X: the peak histograms of {far.sum()} of {len(noisy.X)} maps are farther from the "
+                              "training maps' mean"), said[0]
+    assert "class template" not in " ".join(predict_file(out, tmp_path / "noisy.npz")["warnings"])
 
 
 def test_maps_made_with_other_noise_than_the_training_maps_are_warned_of(maps, tmp_path):
