@@ -545,8 +545,9 @@ def _in_series(job: _Job, model, h, bands=None):
 def _student_record(job: _Job, name, model, h, in_series=None, features=None, predicts=True):
     """A fitted student written down: ``(record, arrays)`` (:mod:`models.pipeline.student_params`);
     ``in_series`` and ``features``: a series student's :func:`_in_series` and training features, computed here
-    when not given; ``predicts``: a student ``awd predict`` can name, whose chi² map student keeps how far its
-    training maps lie from their templates (a grid point's does not: 0.26 s a student on the lensing example)."""
+    when not given; ``predicts``: a student ``awd predict`` can name, whose map student keeps how far its
+    training maps lie from their templates (chi²) or from their mean histogram (ridge); a grid point's does not
+    (0.26 s a chi² student on the lensing example)."""
     if job.kind == "timeseries":
         shares = in_series if in_series is not None else _in_series(job, model, h)
         if features is None:
