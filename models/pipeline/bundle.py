@@ -41,6 +41,9 @@ class DataInfo(_Section):
     #: Standard deviation of that column over the test split (0: every test R² is undefined); absent in older
     #: bundles.
     test_target_sd: float | None = None
+    #: ``[lowest, highest]`` of that column over the training split: predictions and a file's targets beyond it are
+    #: named as extrapolation (:func:`models.pipeline.predict.beyond_training_words`); absent in older bundles.
+    train_target_range: list[float] | None = None
     #: Mean and standard deviation of the training split's raw inputs (every value of X), which predictions on
     #: new data are checked against; absent in older bundles.
     x_mean: float | None = None

@@ -236,6 +236,7 @@ def _finalize(work_dir, out_dir, progress, should_cancel):
         data=DataInfo(**{k: job.info["data"][k] for k in ("kind", "shape", "n_train", "n_test", "sha256")},
                       target_name=job.info["data"].get("target_name"),
                       test_target_sd=0.0 if _metrics.constant_target(job.y_test) else float(np.std(job.y_test)),
+                      train_target_range=[float(np.min(job.y_train)), float(np.max(job.y_train))],
                       x_mean=float(np.mean(job.X_train)),
                       x_std=float(np.std(job.X_train)), train_maps=job.info["data"].get("train_maps"),
                       test_maps=job.info["data"].get("test_maps"),

@@ -36,6 +36,7 @@ __all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_
            "DAMAGED_RESULT_FIX", "tiling_words", "dropped_edges_words", "predictions_csv",
            "predictions_npz", "unlike_training", "narrow_targets_words", "NO_TARGETS_NOTE", "UNLIKE_FACTOR",
            "pixel_scale_words", "PIXEL_SCALE_TOLERANCE", "unlike_classes_words", "unlike_training_maps_words",
+           "beyond_training_words", "BEYOND_RANGE_MARGIN",
            "UNLIKE_CLASSES_RATE", "UNLIKE_CLASSES_CHANCE", "UNLIKE_CLASSES_FAR", "TRAINING_FILE_WARNING",
            "TRAINING_FILE_MIXED_WARNING", "training_file_warning"]
 
@@ -314,6 +315,11 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
             out[f"y_pred_tiles{suffix}"] = np.asarray(pred).reshape(-1, per_map)
             pred = out[f"y_pred_tiles{suffix}"].mean(axis=1)
         out[f"y_pred{suffix}"] = pred
+        trained_range = (bundle.get("data") or {}).get("train_target_range")  # absent before 2026-12-06
+        beyond = (beyond_training_words(pred, trained_range, "predictions")
+                  if trained_range and not two and "classes" not in arrays else None)  # chi²: a training class
+        if beyond:  # review 42B: Omega_m predicted 0.49-0.65 by a result trained on 0.20-0.40, without a word
+            warnings.append(f"{name}: {beyond}")
         if two:  # review 29B: a 0/1 label predicted as -0.15 or 1.28, and no class given
             low, high = (float(v) for v in two)
             out[f"y_class{suffix}"] = np.where(np.asarray(pred) >= (low + high) / 2, high, low)
@@ -329,6 +335,9 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         targets = "the file's targets" if name == "X" else "the test split's targets"  # review 28A: "X: ..." on y
         if constant:
             warnings.append(f"{targets}: every one is {y_true[0]:.6g}, so R² is undefined; compare by RMSE")
+        beyond = beyond_training_words(y_true, trained_range, "targets") if trained_range else None
+        if beyond:
+            warnings.append(f"{targets}: {beyond}")
         narrow = narrow_targets_words(y_true, (bundle.get("data") or {}).get("test_target_sd"))
         if narrow and not constant:
             warnings.append(f"{targets}: {narrow}")
@@ -400,6 +409,50 @@ def dropped_edges_words(height: int, width: int, tile: int) -> str | None:
     parts = [f"{n} {unit}{'' if n == 1 else 's'} at the {edge}"
              for n, unit, edge in ((width % tile, "column", "right"), (height % tile, "row", "bottom")) if n]
     return f"edge pixels beyond whole tiles dropped: {', '.join(parts)}" if parts else None
+
+
+#: How far past the training targets' range a value must lie to be named, as a share of the range's width: a
+#: linear student predicts a little past it on data like its training data (noise), which is no extrapolation.
+BEYOND_RANGE_MARGIN = 0.1
+
+
+def beyond_training_words(values, train_range, what: str = "predictions") -> str | None:
+    """A sentence when predictions (or a file's targets) lie beyond the range of the result's training targets by
+    more than :data:`BEYOND_RANGE_MARGIN` of its width, else None.
+
+    A model says nothing of targets it never saw: a ridge map student trained on Omega_m from 0.20 to 0.40 predicted
+    0.49-0.65 on noisy maps, R² -19.6, and nothing named the values themselves (review 42B). The sentence counts
+    every value outside the range and gives their extremes.
+
+    Parameters
+    ----------
+    values : array-like of shape (n,)
+    train_range : (float, float)
+        ``data.train_target_range`` of the result.
+    what : {"predictions", "targets"}, default="predictions"
+
+    Examples
+    --------
+    >>> beyond_training_words([0.25, 0.3, 0.41], (0.2, 0.4)) is None  # 0.41: within a tenth of the width
+    True
+    >>> beyond_training_words([0.3, 0.49, 0.65], (0.2, 0.4))[:69]
+    "2 of 3 predictions lie outside the training targets' range [0.2, 0.4]"
+    """
+    v = np.asarray(values, dtype=np.float64).ravel()
+    low, high = (float(b) for b in train_range)
+    if v.size == 0 or not high > low:
+        return None
+    margin = BEYOND_RANGE_MARGIN * (high - low)
+    if not np.any((v < low - margin) | (v > high + margin)):
+        return None
+    outside = int(np.sum((v < low) | (v > high)))
+    said = (f"{outside} of {v.size} {what} lie outside the training targets' range [{low:.4g}, {high:.4g}] (from "
+            f"{v.min():.4g} to {v.max():.4g})")
+    if what == "targets":
+        return (f"{said}: the model was never trained on such values, so the scores measure extrapolation there, "
+                "not the skill the result's test set measured")
+    return (f"{said}: the model was never trained on such values, so these are extrapolations and may say little "
+            "(inputs unlike the training data, or in other units?)")
 
 
 def narrow_targets_words(y_true, test_target_sd) -> str | None:

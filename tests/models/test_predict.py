@@ -705,6 +705,35 @@ def test_maps_unlike_a_ridge_students_training_maps_are_warned_of(maps_ridge, tm
     assert "class template" not in " ".join(predict_file(out, tmp_path / "noisy.npz")["warnings"])
 
 
+def test_predictions_and_targets_beyond_the_training_range_are_named(series, maps_ridge, tmp_path):
+    """Review 42B: a ridge map student trained on Omega_m 0.20-0.40 predicted 0.49-0.65 on noisy maps (R² -19.6)
+    and nothing named the values. The bundle keeps the training targets' range; predictions, and a file's
+    targets, beyond it by more than a tenth of its width are counted; data like the training data are not."""
+    from awd_studio.models.data.simulate_lensing import simulate_lensing
+    from awd_studio.models.pipeline.predict import predict_file
+
+    bundle, out, split = series
+    low, high = bundle["data"]["train_target_range"]
+    assert (low, high) == (float(split["y_train"].min()), float(split["y_train"].max()))
+    said = lambda answer: [w for w in answer["warnings"] if "training targets' range" in w]  # noqa: E731
+    save_npz(Dataset(X=split["X_test"], y=split["y_test"], kind="timeseries", name="same"), tmp_path / "same.npz")
+    assert not said(predict_file(out, tmp_path / "same.npz"))
+    shifted = split["y_test"] + 3 * (high - low)  # targets the model never saw
+    save_npz(Dataset(X=split["X_test"], y=shifted, kind="timeseries", name="shifted"), tmp_path / "shifted.npz")
+    told = said(predict_file(out, tmp_path / "shifted.npz"))
+    assert len(told) == 1 and told[0].startswith(f"the file's targets: {len(shifted)} of {len(shifted)} targets lie "
+                                                 f"outside the training targets' range [{low:.4g}, {high:.4g}]"), told
+    bundle, out, split = maps_ridge  # noisy maps: the ridge map student's predictions run past the range
+    noisy = simulate_lensing(n=200, seed=7, cosmologies=_random_cosmologies(48), galaxy_density=20)
+    np.savez(tmp_path / "noisy.npz", X=noisy.X)
+    answer = predict_file(out, tmp_path / "noisy.npz")
+    low, high = bundle["data"]["train_target_range"]
+    pred, margin = answer["y_pred"], 0.1 * (high - low)
+    assert np.any((pred < low - margin) | (pred > high + margin))
+    outside = int(np.sum((pred < low) | (pred > high)))
+    assert said(answer)[0].startswith(f"X: {outside} of {len(noisy.X)} predictions lie outside"), said(answer)
+
+
 def test_maps_made_with_other_noise_than_the_training_maps_are_warned_of(maps, tmp_path):
     """Review 39A: maps with shape noise (30 galaxies per arcmin², 1′ smoothing) predicted by a result distilled on
     noiseless maps scored R² -0.93 against 0.82, and the file's own record of its noise was not read."""
