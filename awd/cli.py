@@ -556,13 +556,49 @@ def _cmd_predict(args):
         print(f"warning: {warning}", file=sys.stderr)
     if "note" in result:
         rows = sum(len(result[k]) for k in ("y_pred", "y_pred_test") if k in result)
-        print(f"{model} predicted {rows} rows; {result['note']}")
+        print(f"{model} predicted {rows} row{'' if rows == 1 else 's'}; {result['note']}")
     if args.out:
         out = Path(args.out)
         data = predict.predictions_npz(result) if out.suffix == ".npz" else predict.predictions_csv(result).encode()
         atomic_write_bytes(out, data)
         print(f"wrote {out}")
+    else:  # review 42B: without --out the predictions were made and thrown away, the one number never shown
+        print(first_predictions_words(result))
     return 0
+
+
+#: Predictions ``awd predict`` prints without ``--out``.
+PRINTED_PREDICTIONS = 10
+
+
+def first_predictions_words(result: dict, shown: int = PRINTED_PREDICTIONS) -> str:
+    """The first ``shown`` predictions of a :func:`models.pipeline.predict.predict_file` answer, each with its row in
+    the file (or its identifier), and how to keep them all: what ``awd predict`` prints without ``--out``.
+
+    Examples
+    --------
+    >>> print(first_predictions_words({"y_pred": [0.31, 0.2875]}))
+    Predictions (row: value): 0: 0.31, 1: 0.2875
+    Pass --out preds.csv (or .npz) to keep them.
+    >>> print(first_predictions_words({"y_pred": [1.0, 2.0, 3.0], "rows": [0, 2, 5], "ids": ["a", "b", "c"]},
+    ...                               shown=2))
+    First 2 of 3 predictions (row: value): 0 (a): 1, 2 (b): 2 …
+    Pass --out preds.csv (or .npz) to keep them all.
+    """
+    lines = []
+    for key, where in (("y_pred", "row"), ("y_pred_test", "row of the test split")):
+        values = [] if result.get(key) is None else list(result[key])  # arrays from predict_file, lists from JSON
+        if not values:
+            continue
+        rows = result.get("rows") if key == "y_pred" and result.get("rows") is not None else range(len(values))
+        ids = result.get("ids") if key == "y_pred" else None
+        named = [f"{row}{f' ({ids[i]})' if ids else ''}: {float(v):.4g}"
+                 for i, (row, v) in enumerate(zip(rows, values[:shown]))]
+        head = (f"First {len(named)} of {len(values)} predictions" if len(values) > len(named)
+                else "Predictions") + (" on the test split" if key == "y_pred_test" else "")
+        lines.append(f"{head} ({where}: value): {', '.join(named)}{' …' if len(values) > len(named) else ''}")
+    every = "them all" if any(len(result.get(k, ())) > shown for k in ("y_pred", "y_pred_test")) else "them"
+    return "\n".join(lines + [f"Pass --out preds.csv (or .npz) to keep {every}."])
 
 
 def _cmd_serve(args):

@@ -516,6 +516,14 @@ def test_awd_predict_on_new_data_without_targets(which, name, out_name, request,
             assert sorted(npz.files) == ["target_names", "y_pred", "y_pred_rows"]
             got = npz["y_pred"]
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+    assert "Pass --out" not in done.stdout and f"wrote {tmp_path / out_name}" in done.stdout
+    # review 42B: without --out the predictions were made and thrown away; the first ones are printed now
+    shown = subprocess.run([str(AWD), "predict", str(out), str(tmp_path / name)], capture_output=True, text=True,
+                           timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    first = ", ".join(f"{i}: {v:.4g}" for i, v in enumerate(expected[:10]))
+    assert f"First 10 of {len(X)} predictions (row: value): {first} …" in shown.stdout, shown.stdout
+    assert "Pass --out preds.csv (or .npz) to keep them all." in shown.stdout
 
 
 def test_larger_maps_than_trained_on_are_predicted_tile_by_tile_saying_what_is_assumed(maps, tmp_path):
