@@ -36,7 +36,7 @@ __all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_
            "DAMAGED_RESULT_FIX", "tiling_words", "dropped_edges_words", "predictions_csv",
            "predictions_npz", "unlike_training", "narrow_targets_words", "NO_TARGETS_NOTE", "UNLIKE_FACTOR",
            "pixel_scale_words", "PIXEL_SCALE_TOLERANCE", "unlike_classes_words", "unlike_training_maps_words",
-           "beyond_training_words", "BEYOND_RANGE_MARGIN",
+           "beyond_training_words", "BEYOND_RANGE_MARGIN", "padded_every_words",
            "UNLIKE_CLASSES_RATE", "UNLIKE_CLASSES_CHANCE", "UNLIKE_CLASSES_FAR", "TRAINING_FILE_WARNING",
            "TRAINING_FILE_MIXED_WARNING", "training_file_warning"]
 
@@ -247,6 +247,9 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         warnings.append(f"Filled the ends of {inputs.padded['count']} of {inputs.padded['of']} traces that ended early "
                         f"with zeros, as the result's training traces were (the shortest had "
                         f"{inputs.padded['shortest']} of {shape[0]} values).")
+        every = padded_every_words(inputs.padded, padded_training)
+        if every:
+            warnings.append(every)
     if by_default and model == "awd" and awd_significantly_worse(bundle.get("verdict"), verdict_samples(bundle)):
         # review 26A: the verdict said "use db5" while the default predicted with AWD without a word
         initial = (bundle.get("wavelet") or {}).get("init") or "the initial wavelet"
@@ -409,6 +412,35 @@ def dropped_edges_words(height: int, width: int, tile: int) -> str | None:
     parts = [f"{n} {unit}{'' if n == 1 else 's'} at the {edge}"
              for n, unit, edge in ((width % tile, "column", "right"), (height % tile, "row", "bottom")) if n]
     return f"edge pixels beyond whole tiles dropped: {', '.join(parts)}" if parts else None
+
+
+def padded_every_words(padded: dict, padded_training: dict) -> str | None:
+    """A sentence when every trace of a new file had its end filled with zeros but under half of the traces the
+    result was distilled from had (review 42B: a file of 35-point windows, predicted by a result of 40-point traces
+    of which 4 in 997 were filled, was taken as 199 traces that all ended early, with no other word). None
+    otherwise.
+
+    Parameters
+    ----------
+    padded : dict
+        The new file's filled traces: ``count``, ``of``, ``shortest``.
+    padded_training : dict
+        The result's ``data.padded_rows``: ``count``, ``of``.
+
+    Examples
+    --------
+    >>> padded_every_words({"count": 199, "of": 199, "shortest": 35}, {"count": 4, "of": 997})[:46]
+    'every trace of this file was filled with zeros'
+    >>> padded_every_words({"count": 2, "of": 199, "shortest": 35}, {"count": 4, "of": 997}) is None
+    True
+    """
+    count, total = int(padded.get("count") or 0), int(padded.get("of") or 0)
+    trained, trained_total = int(padded_training.get("count") or 0), int(padded_training.get("of") or 0)
+    if not total or count < total or not trained_total or trained >= 0.5 * trained_total:
+        return None
+    return (f"every trace of this file was filled with zeros at its end, against {trained} of the {trained_total} "
+            "traces the result was distilled from: if its rows are shorter windows rather than traces that ended "
+            "early, the model reads zeros where its training series had values, and the predictions may say little")
 
 
 #: How far past the training targets' range a value must lie to be named, as a share of the range's width: a

@@ -173,6 +173,10 @@ def test_distill_can_leave_out_the_rows_with_missing_values(tmp_path, capsys):
     shorter.write_text("\n".join(",".join(c[:-1]) for c in cells) + "\n")
     answer = predict_file(tmp_path / "p", shorter)
     assert len(answer["y_pred"]) == 90 and any("Filled the ends of 90 of 90 traces" in w for w in answer["warnings"])
+    # review 42B: every trace filled, against 2 of 90 in training: shorter windows, perhaps, and said so
+    every = [w for w in answer["warnings"] if w.startswith("every trace of this file was filled")]
+    assert len(every) == 1 and "against 2 of the 90 traces the result was" in every[0], answer["warnings"]
+    assert not any(w.startswith("every trace") for w in predict_file(tmp_path / "p", data)["warnings"])
 
 def test_distill_fills_the_ended_traces_and_leaves_out_the_other_rows(tmp_path):
     """Cell biologist's review: traces that ended early beside a few rows with a gap or no target could not be used
