@@ -132,7 +132,10 @@ def _csv_arrays(path: Path, budget: int, sample_shape, pad_ends: bool = False, d
         arrays["X"] = X
         if drop_incomplete:  # the rows filling cannot complete (a gap, no value, no target) are left out too
             arrays, data = _leave_out_unfillable(arrays, data, cols)
-        arrays["X"], arrays["padded"] = fill_ended_series(arrays["X"], arrays["words"],
+        x_cols = [j for j in range(width) if j not in cols]  # named by the header, as the dataset reader does
+        columns = (None if header is None else [f"column “{header[j][:30]}”" for j in x_cols]
+                   + [f"position {k + 1}" for k in range(len(x_cols), arrays["X"].shape[1])])
+        arrays["X"], arrays["padded"] = fill_ended_series(arrays["X"], arrays["words"], columns,
                                                           remedies=("drop_incomplete",))
         if cols and np.isnan(data[:, cols]).any():
             raise InputError("y", "has blank cells", "give every row its target, or leave the target column out; "

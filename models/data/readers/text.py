@@ -78,6 +78,9 @@ PAD_AND_DROP_HINT = ("or leave out the rows with missing values (drop_incomplete
                      "missing value after its trace's last value (a gap inside a trace, or a missing target): to "
                      "keep those rows, fill them in first (e.g. interpolate the gaps)")
 
+#: How a refusal names the option that leaves rows with missing values out, for the upload and both commands
+#: (review 42B: a terminal user of awd predict was told "drop_incomplete=true", the upload's field, alone).
+DROP_INCOMPLETE_NAMES = "instead (drop_incomplete=true; --drop-incomplete for awd distill and awd predict)"
 #: :data:`DROP_INCOMPLETE_HINT` for a file whose missing values are not all at the ends of traces (a gap inside
 #: one, a missing target, a cell that is not a number) and where no trace merely ended early: filling the ends
 #: cannot let it through, with or without leaving rows out.
@@ -684,7 +687,7 @@ def _refuse_missing_targets(data, x_cols, target_cols, target_names, row_words) 
                      + (" …" if missing_target.size > NAMED_BAD_CELLS else "")
                      + f" (the target column is “{column}”)",
                      "only a trace's own end is filled: give every row its target, or leave out the rows "
-                     f"with missing values instead (drop_incomplete=true){also}", remedies=remedies)
+                     f"with missing values {DROP_INCOMPLETE_NAMES}{also}", remedies=remedies)
 
 
 def _fill_remedies(X) -> tuple[str, ...]:
@@ -821,7 +824,7 @@ def fill_ended_series(X, row_words=None, column_words=None, remedies=("drop_inco
     ...
     awd_studio.models.validation.InputError: file: 1 row with a gap before its last value: row 1 at position 2; \
 only the end of a trace is filled: fill the gaps (e.g. interpolate) or leave out the rows with missing values \
-instead (drop_incomplete=true)
+instead (drop_incomplete=true; --drop-incomplete for awd distill and awd predict)
     """
     X = np.array(X, dtype=np.float64)
     missing = np.isnan(X)
@@ -834,7 +837,7 @@ instead (drop_incomplete=true)
     if empty.size:
         raise InputError("file", f"{_count(empty.size, 'row')} without any value: "
                          + ", ".join(words[i] for i in empty[:NAMED_BAD_CELLS]),
-                         "remove those rows, or leave out the rows with missing values instead (drop_incomplete=true)"
+                         f"remove those rows, or leave out the rows with missing values {DROP_INCOMPLETE_NAMES}"
                          + also, remedies=tuple(remedies))
     positions = np.arange(X.shape[1])
     gaps = missing & (positions[None, :] < n_values[:, None])
@@ -848,7 +851,7 @@ instead (drop_incomplete=true)
         raise InputError("file", f"{_count(gap_rows.size, 'row')} with a gap before its last value: {named}"
                          + (" …" if gap_rows.size > NAMED_BAD_CELLS else ""),
                          "only the end of a trace is filled: fill the gaps (e.g. interpolate) or leave out the rows "
-                         f"with missing values instead (drop_incomplete=true){also}", remedies=tuple(remedies))
+                         f"with missing values {DROP_INCOMPLETE_NAMES}{also}", remedies=tuple(remedies))
     ended = np.flatnonzero(n_values < X.shape[1])
     X[missing] = 0.0
     return X, {"count": int(ended.size), "of": int(len(X)), "shortest": int(n_values.min()),
