@@ -246,7 +246,7 @@ def trust_notes(bundle: dict) -> list[dict]:
         wavelet's compression factor is not below the initial wavelet's, ``selected_without_teacher`` when the delivered
         AWD point has γ = 0 (its wavelet owes nothing to the teacher); ``two_valued_target`` when the target takes two
         values (a class label: fitted as a number; :func:`two_valued_words`), else ``seen_targets`` when every test
-        target is one of the training split's few values (:func:`seen_targets_words`); ``constant_test_target`` alone
+        target is one of the training split's repeating values (:func:`seen_targets_words`); ``constant_test_target`` alone
         (after ``selected_without_teacher``) when every test target is equal (``data.test_target_sd`` 0), where every R²
         is undefined; ``few_samples`` below :data:`FEW_TEST_SAMPLES` test or :data:`FEW_TRAINING_SAMPLES` training
         samples (:func:`few_samples_words`), and then no note compares single test scores (``teacher_below_baseline``,
@@ -348,8 +348,8 @@ def _weak_selection_notes(bundle: dict) -> list[dict]:
 
 def _two_valued_notes(bundle: dict) -> list[dict]:
     """``two_valued_target`` when the target takes two values (``data.two_values``, :func:`two_valued_words`), or
-    ``seen_targets`` when the test samples' targets are a few values all seen in training (``data.seen_targets``,
-    :func:`seen_targets_words`)."""
+    ``seen_targets`` when the test samples' targets are all values seen, repeatedly, in training
+    (``data.seen_targets``, :func:`seen_targets_words`)."""
     data = bundle.get("data") or {}
     if data.get("two_values"):
         return [_note("info", "two_valued_target", two_valued_words(bundle, data["two_values"]))]
@@ -359,19 +359,21 @@ def _two_valued_notes(bundle: dict) -> list[dict]:
 
 
 def seen_targets_words(bundle: dict) -> str:
-    """What the test scores measure when every test target is one of the training split's few values
-    (``data.seen_targets``; review 38A: nothing said the lensing example's test maps share its cosmologies), and
-    that the map students cannot predict other values when they classify (``method`` chi2).
+    """What the test scores measure when every test target is one of the training split's values
+    (``data.seen_targets``; review 38A: nothing said the lensing example's test maps share its cosmologies; review
+    42A: nor for 80 cosmologies drawn at random), and that the map students cannot predict other values when they
+    classify (``method`` chi2; with more than 20 target rows, or fewer than 5 samples of one, they fit a ridge model,
+    :class:`models.students.maps.PeakCountRegressor`, and that sentence is left out).
 
-    >>> seen_targets_words({"data": {"kind": "image", "seen_targets": 10}})[:99]
-    'Every test map has one of the 10 target values of the training maps (a grid, such as cosmologies): '
+    >>> seen_targets_words({"data": {"kind": "image", "seen_targets": 10}})[:107]
+    'Every test map has one of the 10 target values of the training maps (e.g. a grid or a set of cosmologies): '
     """
     data = bundle["data"]
     noun = "map" if data.get("kind") == "image" else "series"
     plural = "maps" if noun == "map" else "series"
     k = data["seen_targets"]
-    text = (f"Every test {noun} has one of the {k} target values of the training {plural} (a grid, such as "
-            f"cosmologies): the test scores measure new {plural} of parameters seen in training, not parameters "
+    text = (f"Every test {noun} has one of the {k} target values of the training {plural} (e.g. a grid or a set "
+            f"of cosmologies): the test scores measure new {plural} of parameters seen in training, not parameters "
             f"between them, and a model that tells the {k} values apart can score well without interpolating.")
     student = ((bundle.get("students") or {}).get("awd") or {}).get("parameters") or {}
     if student.get("method") == "chi2":

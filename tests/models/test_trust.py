@@ -536,6 +536,32 @@ def test_test_targets_seen_in_training_are_said_with_what_the_scores_measure():
     assert "seen_targets" not in {n["key"] for n in trust_notes(bundle)}
 
 
+def test_test_targets_seen_in_training_are_said_for_many_cosmologies_and_not_for_continuous_targets():
+    """Review 42A: 80 cosmologies drawn at random, about 7 maps each, every test map's row among the training maps',
+    went unnoticed (a limit of 50 rows); a continuous target, even with a few equal values, must stay quiet."""
+    from awd_studio.models.metrics import seen_target_rows
+    rng = np.random.default_rng(0)
+    cosmologies = np.c_[rng.uniform(0.2, 0.4, 80), rng.uniform(0.6, 1.0, 80)]
+    maps = np.repeat(cosmologies, 7, axis=0)[rng.permutation(560)]
+    test = np.isin(np.arange(560), rng.choice(560, 112, replace=False))
+    assert set(map(tuple, maps[test])) <= set(map(tuple, maps[~test]))  # the draw: every test row seen in training
+    assert seen_target_rows(maps[~test], maps[test]) == 80
+    # one training map per cosmology, the others in the test split: the rows repeat across the splits
+    assert seen_target_rows(cosmologies, np.repeat(cosmologies, 2, axis=0)) == 80
+    assert seen_target_rows(maps[~test], np.r_[maps[test], [[0.3, 0.7]]]) is None  # one new cosmology
+    y = rng.normal(size=1000)
+    assert seen_target_rows(y[:800], y[800:]) is None  # continuous: every value distinct
+    y[800:803] = y[:3]  # three test values equal to training ones by accident
+    assert seen_target_rows(y[:800], y[800:]) is None
+    assert seen_target_rows(y[:800], y[800:803]) is None  # even a test split of only those: 3 of 800 rows repeat
+    bundle = {"data": {"kind": "image", "n_train": 448, "n_test": 112, "seen_targets": 80},
+              "students": {"awd": {"parameters": {"method": "ridge"}}}, "models": {"awd": {"test": {"r2": 0.6}}}}
+    text = {n["key"]: n for n in trust_notes(bundle)}["seen_targets"]["text"]
+    assert text.startswith("Every test map has one of the 80 target values of the training maps (e.g. a grid or a "
+                           "set of cosmologies): the test scores measure new maps of parameters seen in training")
+    assert "pick the nearest" not in text  # a ridge student (more than 20 rows) predicts numbers between them
+
+
 def test_rows_left_out_for_missing_values_get_a_caution_beside_the_verdict():
     """Review 38: "leave out the rows with missing values" dropped 589 of 2000 traces (those that ended early, often
     another population: abortive events) and only the provenance said so, while filled ends had a caution."""
