@@ -246,7 +246,7 @@ def trust_notes(bundle: dict) -> list[dict]:
         wavelet's compression factor is not below the initial wavelet's, ``selected_without_teacher`` when the delivered
         AWD point has γ = 0 (its wavelet owes nothing to the teacher); ``two_valued_target`` when the target takes two
         values (a class label: fitted as a number; :func:`two_valued_words`), else ``seen_targets`` when every test
-        target is one of the training split's repeating values (:func:`seen_targets_words`); ``constant_test_target`` alone
+        target is one of the training split's values (:func:`seen_targets_words`); ``constant_test_target`` alone
         (after ``selected_without_teacher``) when every test target is equal (``data.test_target_sd`` 0), where every R²
         is undefined; ``few_samples`` below :data:`FEW_TEST_SAMPLES` test or :data:`FEW_TRAINING_SAMPLES` training
         samples (:func:`few_samples_words`), and then no note compares single test scores (``teacher_below_baseline``,
