@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pywt
 
-from awd_studio.models.options import RANDOM_SEARCH_MIN_SAMPLES
+from awd_studio.models.options import GRID_PRESETS, RANDOM_SEARCH_MIN_SAMPLES, GridPreset
 from awd_studio.models.pipeline.model_registry import BASELINES, FIXED_FILTER_BASELINES
 from awd_studio.models.pipeline.predict import recommended_model
 from awd_studio.models.pipeline.student_params import LOW_IN_SERIES
@@ -39,7 +39,7 @@ from awd_studio.models.teachers.units import (
 )
 
 __all__ = ["trust_notes", "fixed_filter_words", "WEAK_TEACHER_R2", "BASELINES", "COMPRESSION_DEFINITION",
-           "KNOWN_CLOSE", "GRID_SAME",
+           "KNOWN_CLOSE", "GRID_SAME", "GRID_MOVED_LITTLE",
            "FEW_TEST_SAMPLES", "FEW_TRAINING_SAMPLES", "few_samples_words", "weak_selection_words"]
 
 #: Below this many training samples (or :data:`~models.pipeline.verdict.FEW_TEST_SAMPLES` test samples) the scores
@@ -115,6 +115,10 @@ BEYOND_ENDS_INFLUENCE = 0.25
 KNOWN_CLOSE = 0.05
 #: Every grid point's filter within this relative distance of the best point's: the grid ended at one filter.
 GRID_SAME = 0.01
+#: A best filter that ended within this relative distance of its start moved little: a grid that ended at one filter
+#: then may not have trained long enough, or with a large enough γ, for λ and γ to tell (review 42B: two CME points
+#: 2.7 % from db5 after 3 epochs, 0.14 % apart, were said to show that λ and γ made no difference on the data).
+GRID_MOVED_LITTLE = 0.05
 
 #: The compression factor as the bundle computes it (models.metrics.compression_factor, relative=True).
 COMPRESSION_DEFINITION = (
@@ -788,15 +792,66 @@ def _collapsed_spread(bundle: dict) -> float | None:
 
 
 def _grid_collapsed_note(bundle: dict) -> dict | None:
-    """A warning when every grid point ended at the best point's filter, to within :data:`GRID_SAME`."""
+    """A warning when every grid point ended at the best point's filter, to within :data:`GRID_SAME`, with the epochs
+    the best point ran (``history.epoch``). That λ and γ made no difference on the data is said only when the run was
+    not short (at least the default preset's epochs for the data kind, or stopped early) and the best filter moved
+    :data:`GRID_MOVED_LITTLE` or more from its start (:func:`_moved_from_start`); otherwise few epochs or a small γ
+    explain the collapse as well (review 42B).
+
+    Examples
+    --------
+    >>> db5 = list(pywt.Wavelet("db5").rec_lo)
+    >>> b = {"data": {"kind": "timeseries"}, "wavelet": {"init_h": db5}, "selected": {"index": 0},
+    ...      "history": {"epoch": [1, 2, 3]}, "provenance": {"config": {"epochs": 3}},
+    ...      "grid": [{"h": [1.027 * v for v in db5]}, {"h": [1.0284 * v for v in db5]}]}
+    >>> print(_grid_collapsed_note(b)["text"])
+    Every one of the 2 grid points ended at the same filter after 3 epochs (the farthest 0.14 % from the best one's,
+    which moved 2.7 % from its start): 3 epochs are fewer than the 50 of the default grid and the filters moved
+    little, so more epochs or a larger γ may still separate them. Until a run shows that, the choice between the grid
+    points says nothing about λ and γ, nor about the data.
+    """
     grid = bundle.get("grid") or []
     spread = _collapsed_spread(bundle)
     if spread is None:
         return None
+    history = bundle.get("history") or {}
+    config = (bundle.get("provenance") or {}).get("config") or {}
+    epochs = len(history.get("epoch") or ()) or config.get("epochs")
+    allowed = config.get("epochs") or epochs
+    default = GRID_PRESETS.get((bundle.get("data") or {}).get("kind"), {}).get(GridPreset.DEFAULT.value, {}).get(
+        "epochs")
+    moved = _moved_from_start(bundle)
+    ran = f" after {epochs} epoch{'s' * (epochs != 1)}" if isinstance(epochs, int) else ""
+    start = f", which moved {100 * moved:.2g} % from its start" if moved is not None else ""
+    text = (f"Every one of the {len(grid)} grid points ended at the same filter{ran} (the farthest "
+            f"{100 * spread:.2g} % from the best one's{start})")
+    why = []
+    # stopped early by the validation loss: more epochs were not wanted, so only the move can leave the doubt
+    if isinstance(epochs, int) and isinstance(default, int) and epochs < default and epochs >= (allowed or 0):
+        why.append(f"{epochs} epoch{'s are' if epochs != 1 else ' is'} fewer than the {default} of the default grid")
+    if moved is not None and moved < GRID_MOVED_LITTLE:
+        why.append("the filters moved little")
+    if why:
+        return _note("warning", "grid_collapsed",
+                     f"{text}: {' and '.join(why)}, so more epochs or a larger γ may still separate them. Until a run "
+                     "shows that, the choice between the grid points says nothing about λ and γ, nor about the data.")
     return _note("warning", "grid_collapsed",
-                 f"Every one of the {len(grid)} grid points ended at the same filter (the farthest "
-                 f"{100 * spread:.2g} % from the best one's): λ and γ made no difference on this data, so the "
-                 "choice between the grid points says nothing about them.")
+                 f"{text}: λ and γ made no difference on this data, so the choice between the grid points says "
+                 "nothing about them.")
+
+
+def _moved_from_start(bundle: dict) -> float | None:
+    """How far the best grid point's filter ended from the filter it started from (its search start ``start_h``, else
+    ``wavelet.init_h``), relative to that start's norm; None when the bundle lacks either."""
+    grid = bundle.get("grid") or []
+    index = (bundle.get("selected") or {}).get("index")
+    if not isinstance(index, int) or not 0 <= index < len(grid):
+        return None
+    start = np.asarray(grid[index].get("start_h") or (bundle.get("wavelet") or {}).get("init_h") or (), dtype=float)
+    h = np.asarray(grid[index].get("h", ()), dtype=float)
+    if start.size == 0 or h.shape != start.shape:
+        return None
+    return float(np.linalg.norm(h - start)) / max(float(np.linalg.norm(start)), 1e-300)
 
 
 def _series_features_note(bundle: dict) -> dict | None:
