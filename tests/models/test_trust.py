@@ -51,7 +51,8 @@ def test_a_grid_that_ended_at_one_filter_after_a_short_run_does_not_blame_the_da
     # stopped early at epoch 12 of 50 and far from db5 (haar): the collapse is the data's
     haar = np.r_[pywt.Wavelet("haar").rec_lo, np.zeros(8)]
     far = _bundle([haar, haar * 1.001])
-    far.update(data={"kind": "timeseries"}, history={"epoch": list(range(1, 13))}, provenance={"config": {"epochs": 50}})
+    far.update(data={"kind": "timeseries"}, history={"epoch": list(range(1, 13))},
+               provenance={"config": {"epochs": 50}})
     far["wavelet"]["init_h"] = list(db5)
     text = {n["key"]: n["text"] for n in trust_notes(far)}["grid_collapsed"]
     assert "after 12 epochs" in text and "λ and γ made no difference on this data" in text
