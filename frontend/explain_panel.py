@@ -33,7 +33,7 @@ from awd_studio.frontend.components import (
     triggered_id,
 )
 from awd_studio.frontend.figures import explain as explain_figures
-from awd_studio.frontend.figures.style import common_decimals, fmt_decimals
+from awd_studio.frontend.figures.style import common_decimals, fmt_decimals, share_words
 from awd_studio.frontend.help_links import help_link
 
 __all__ = ["ids", "panel", "WAVELET_CHOICES", "READ_ONLY_NOTE", "box_mask"]
@@ -445,9 +445,9 @@ def kept_per_band(summary: dict | None):
         if band is None:
             return html.Td("—", className="text-muted")
         share = float(band.get("kept_fraction", 0.0))
-        return html.Td(f"{100 * share:.0f} %", title=f"{str(band.get('name'))[1:]}: "
-                                                    f"{round(share * int(band.get('size', 0)))} of {band.get('size')} "
-                                                    "coefficients kept")
+        kept = f"{round(share * int(band.get('size', 0)))} of {band.get('size')} coefficients kept"
+        # review 42C: a band keeping 3 of 1024 coefficients read "0 %"
+        return html.Td(share_words(share, 1.0), title=f"{str(band.get('name'))[1:]}: {kept}")
     rows = [html.Tr([html.Th(f"level {level}", scope="row"), *[cell(by_level[level].get(k)) for k in kinds]])
             for level in sorted(by_level, reverse=True)]
     return html.Div([

@@ -23,7 +23,7 @@ __all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "KIND_LABELS", 
            "wrap_words", "SAMPLE_AXIS_TITLE", "SUPPORT_AXIS_TITLE", "AXIS_NAMES", "sample_axis_title",
            "sample_axis_layout",
            "pixel_axis_titles", "size_words",
-           "dropped_rows_words"]
+           "dropped_rows_words", "share_words"]
 
 #: A series' x axis when its file named no times: the sample's index, in frames as the help page and the clathrin
 #: example count a trace (one value per frame of the movie).
@@ -151,6 +151,27 @@ def dropped_rows_words(dropped: dict | None) -> tuple[int, str]:
     count, named = int((dropped or {}).get("count") or 0), list((dropped or {}).get("rows") or [])
     more = f" and {count - len(named)} more" if count > len(named) else ""
     return count, f"{', '.join(named)}{more}" if count else ""
+
+
+def share_words(count: float, total: float) -> str:
+    """``count`` of ``total`` as a percentage that does not round a few to 0 or most to all (review 42C: "3 of 1000
+    rows (0 %)"): one decimal below 10 % and above 99 %, "under 0.1 %" or "over 99.9 %" beyond those, whole numbers
+    between (a trailing ".0" dropped). The same rule as the result's notes (``models.pipeline.trust.share_words``),
+    which the frontend does not import.
+
+    Examples
+    --------
+    >>> [share_words(c, 1000) for c in (0, 3, 40, 98, 589, 997, 1000)], share_words(4, 99_700)
+    (['0 %', '0.3 %', '4 %', '9.8 %', '59 %', '99.7 %', '100 %'], 'under 0.1 %')
+    """
+    share = 100 * count / total
+    if 0 < share < 0.05:
+        return "under 0.1 %"
+    if 99.95 < share < 100:
+        return "over 99.9 %"
+    if 0 < share < 9.95 or 99 < share < 100:
+        return f"{share:.1f}".removesuffix(".0") + " %"
+    return f"{share:.0f} %"
 
 
 def size_words(kind, n, shape) -> tuple[str, str]:

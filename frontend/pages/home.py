@@ -17,7 +17,7 @@ from dash import ALL, Input, Output, callback, ctx, dcc, html
 from awd_studio.frontend import figures
 from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import alert_outputs, alert_value, graph, named_update, size_graphs_to_their_figures
-from awd_studio.frontend.figures.style import dropped_rows_words, kind_label, size_words
+from awd_studio.frontend.figures.style import dropped_rows_words, kind_label, share_words, size_words
 from awd_studio.frontend.help_links import help_link
 
 dash.register_page(__name__, path="/", title="AWD Studio · upload", name="Upload")
@@ -346,7 +346,7 @@ def preview_children(ds: dict) -> list:
     count, listed = dropped_rows_words(meta.get("dropped_rows"))
     if count:
         total = (meta.get("dropped_rows") or {}).get("of")
-        share = f" of {total} ({100 * count / total:.0f} %)" if total else ""
+        share = f" of {total} ({share_words(count, total)})" if total else ""
         # with the ends filled too, the rows left out had other missing values: filling cannot keep them
         most = (" That is most of the file: if its traces merely ended early, upload it again with “Fill the ends "
                 "with zeros”, which keeps every trace." if total and 2 * count >= total

@@ -39,7 +39,7 @@ from awd_studio.models.teachers.units import (
 )
 
 __all__ = ["trust_notes", "fixed_filter_words", "WEAK_TEACHER_R2", "BASELINES", "COMPRESSION_DEFINITION",
-           "KNOWN_CLOSE", "GRID_SAME", "GRID_MOVED_LITTLE",
+           "KNOWN_CLOSE", "GRID_SAME", "GRID_MOVED_LITTLE", "share_words",
            "FEW_TEST_SAMPLES", "FEW_TRAINING_SAMPLES", "few_samples_words", "weak_selection_words"]
 
 #: Below this many training samples (or :data:`~models.pipeline.verdict.FEW_TEST_SAMPLES` test samples) the scores
@@ -942,6 +942,26 @@ def _control_was_off_by_default(bundle: dict) -> bool:
             and "random_search" not in (bundle.get("selection") or {}))
 
 
+def share_words(count: float, total: float) -> str:
+    """``count`` of ``total`` as a percentage that does not round a few to 0 or most to all (review 42C: "3 of 1000
+    rows (0 %)"): one decimal below 10 % and above 99 %, "under 0.1 %" or "over 99.9 %" beyond those, whole numbers
+    between (a trailing ".0" dropped).
+
+    Examples
+    --------
+    >>> [share_words(c, 1000) for c in (0, 3, 40, 98, 589, 997, 1000)], share_words(4, 99_700)
+    (['0 %', '0.3 %', '4 %', '9.8 %', '59 %', '99.7 %', '100 %'], 'under 0.1 %')
+    """
+    share = 100 * count / total
+    if 0 < share < 0.05:
+        return "under 0.1 %"
+    if 99.95 < share < 100:
+        return "over 99.9 %"
+    if 0 < share < 9.95 or 99 < share < 100:
+        return f"{share:.1f}".removesuffix(".0") + " %"
+    return f"{share:.0f} %"
+
+
 def padded_words(padded: dict, left_out: bool = False) -> str:
     """The note on the traces whose ends were filled with zeros (``data.padded_rows``, counted over the file's rows,
     training and test alike; review 29B: the activation map of a test trace peaked where its fill began);
@@ -952,7 +972,7 @@ def padded_words(padded: dict, left_out: bool = False) -> str:
     >>> padded_words({"count": 768, "of": 800, "shortest": 9, "length": 60})[:90]
     "768 of the file's 800 traces (96 %) ended early and were filled with zeros up to 60 values"
     """
-    share = f" ({100 * padded['count'] / padded['of']:.0f} %)" if padded.get("of") else ""
+    share = f" ({share_words(padded['count'], padded['of'])})" if padded.get("of") else ""
     # review 33B: "180 of 600 training traces" for a run that trained on 480 of the file's 600
     whose = "the" if left_out else "the file's"  # both remedies: counted over the rows kept, not the file's
     return (f"{padded['count']} of {whose} {padded.get('of', '?')} traces{share} ended early and were filled with "
@@ -980,7 +1000,7 @@ def dropped_words(dropped: dict, filled: bool = False) -> str:
     'kept, their ends filled with zeros (see the note on filling).'
     """
     count, total = int(dropped["count"]), dropped.get("of")
-    rows = f"{count} of {total} rows ({100 * count / total:.0f} %)" if total else f"{count} row{'s' * (count > 1)}"
+    rows = f"{count} of {total} rows ({share_words(count, total)})" if total else f"{count} row{'s' * (count > 1)}"
     if filled:  # both remedies: the rows left out had a gap, no target or text; the ended traces were kept
         return (f"{rows} with missing values {'was' if count == 1 else 'were'} left out before training (a gap "
                 "inside a trace, no target, or a cell that is not a number): the model has not seen them. The traces "

@@ -168,6 +168,18 @@ def test_home_preview_cautions_on_the_rows_left_out():
            "trained without them has not seen such traces, and its results do not apply to them." in text, text
 
 
+def test_a_few_rows_of_many_and_a_few_coefficients_of_a_band_are_not_0_percent():
+    """Review 42C: "3 of 1000 rows (0 %)"; one decimal below 10 %."""
+    from awd_studio.frontend.explain_panel import kept_per_band
+    meta = {"dropped_rows": {"count": 3, "of": 1000, "rows": ["line 5 (trk3)", "line 42 (trk40)", "line 9 (trk7)"]}}
+    ds = {"id": "d", "name": "traces", "kind": "timeseries", "shape": [40], "n": 997,
+          "summary": {"kind": "timeseries", "meta": meta}}
+    assert "Left out 3 of 1000 (0.3 %) rows with missing values" in str(page("home").preview_children(ds))
+    table = kept_per_band({"explanation": {"bands": [{"name": "cD1", "level": 1, "kept_fraction": 3 / 1024,
+                                                       "size": 1024}]}})
+    assert [cell.children for cell in table.children[1].children[1].children[0].children] == ["level 1", "0.3 %"]
+
+
 def test_home_lists_the_examples_the_service_serves():
     """The home page kept words of its own for the examples ("predict the auxilin peak"); it lists them as
     GET /api/examples serves them, from models.data.examples.EXAMPLE_INFO."""

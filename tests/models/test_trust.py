@@ -608,6 +608,18 @@ def test_rows_left_out_for_missing_values_get_a_caution_beside_the_verdict():
     assert "dropped_rows" not in _keys({**bundle, "data": {"dropped_rows": {"count": 0, "of": 2000}}})
 
 
+def test_shares_of_rows_and_traces_do_not_round_a_few_to_zero():
+    """Review 42C: "3 of 1000 rows (0 %)" and "4 of the 997 traces (0 %)"."""
+    from awd_studio.models.pipeline.trust import dropped_words, padded_words, share_words
+    assert dropped_words({"count": 3, "of": 1000}).startswith("3 of 1000 rows (0.3 %) with missing values")
+    assert padded_words({"count": 4, "of": 997, "shortest": 30, "length": 40}).startswith(
+        "4 of the file's 997 traces (0.4 %) ended early")
+    assert dropped_words({"count": 2, "of": 50}).startswith("2 of 50 rows (4 %)")  # exact: no ".0"
+    assert dropped_words({"count": 3, "of": 40_000}).startswith("3 of 40000 rows (under 0.1 %)")
+    assert [share_words(c, 1000) for c in (99, 100, 589, 999)] == ["9.9 %", "10 %", "59 %", "99.9 %"]
+    assert share_words(39_999, 40_000) == "over 99.9 %" and share_words(0, 5) == "0 %"
+
+
 def test_a_best_point_at_the_edge_of_the_grid_says_a_better_one_may_lie_beyond():
     """Review 32A: the σ₈ run chose the smallest λ (0.005) and the largest γ (0.05) of its grid, and nothing said
     that the optimum may lie outside it."""
