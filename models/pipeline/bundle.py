@@ -67,9 +67,10 @@ class DataInfo(_Section):
     #: The two values of a target that takes exactly two on the training split (a class label such as 0/1),
     #: ``[low, high]``: the job fitted it as a number, and the test scores add accuracy and AUC; absent otherwise.
     two_values: list[float] | None = None
-    #: How many distinct target rows the training split holds when every test row is one of them (3 to 50, each
-    #: seen twice or more: a grid of cosmologies), :func:`models.metrics.seen_target_rows`; the test then measures
-    #: new samples of parameters seen in training. Absent otherwise, and in older bundles.
+    #: How many distinct target rows the training split holds when every test row is one of them and the rows
+    #: repeat (3 or more: a set of cosmologies, each drawn for several maps; no limit on the count since
+    #: 2026-12-06), :func:`models.metrics.seen_target_rows`; the test then measures new samples of parameters seen
+    #: in training. Absent otherwise, and in older bundles.
     seen_targets: int | None = None
     #: Rows of a text file left out for missing values when the data were read (the upload's drop_incomplete,
     #: ``awd distill --drop-incomplete``): ``count``, the first ``rows`` by line and identifier, and ``of`` how many.
