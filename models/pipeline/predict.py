@@ -230,8 +230,8 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         size (for a result trained on tiles, as its training maps were; for one trained on whole square maps, each
         tile taken as such a map, at the same pixel scale): ``y_pred`` is then each map's mean over its tiles,
         ``y_pred_tiles`` (n, tiles per map) each tile's, and ``tiling`` says so in a sentence. A map student
-        of several target columns also gives its whole class rows: ``y_pred_rows`` (n, T) (``y_pred_rows_test``)
-        and their ``target_names``. For a two-valued target (``data.two_values``), ``y_class`` (``y_class_test``):
+        of several target columns also gives every column: ``y_pred_rows`` (n, T) (``y_pred_rows_test``), a chi²
+        student's whole class rows or a ridge student's prediction of each, and their ``target_names``. For a two-valued target (``data.two_values``), ``y_class`` (``y_class_test``):
         the value on each prediction's side of the midpoint, as the result's accuracy counts it.
     """
     record, arrays, bundle = load_student(result_dir, model)
@@ -307,7 +307,10 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         if far:
             warnings.append(f"{name}: {far}")
         pred = predict_with_record(record, arrays, X)
-        if "classes" in arrays and len(names) > 1:  # review 28A: the class row holds every parameter; one was given
+        # review 28A: the class row holds every parameter, one was given; review 42B: a ridge map student fitted on
+        # every column predicts each too, and only one came out
+        every_column = "classes" in arrays or ("ridge_coef" in arrays and len(arrays["ridge_coef"]) == len(names))
+        if every_column and len(names) > 1:
             rows = np.asarray(predict_with_record(record, arrays, X, all_columns=True)).reshape(len(X), len(names))
             # a map's mean over its tiles, column by column as y_pred's below (one order of summing: review 39A saw
             # y_pred and its own column of the rows differ in the last digit)

@@ -713,6 +713,22 @@ def test_maps_unlike_a_ridge_students_training_maps_are_warned_of(maps_ridge, tm
     assert "class template" not in " ".join(predict_file(out, tmp_path / "noisy.npz")["warnings"])
 
 
+def test_a_ridge_map_student_gives_every_parameter(maps_ridge, tmp_path):
+    """Review 42B: the ridge map student is fitted on every target column, but only the reported one came out; a
+    cosmologist had to distil again with --target sigma_8. Each column is given, as a chi² student's class rows."""
+    from awd_studio.models.pipeline.predict import predict_file, predictions_csv
+
+    bundle, out, split = maps_ridge
+    record, arrays, _ = load_student(out)
+    assert record["parameters"]["method"] == "ridge" and arrays["ridge_coef"].shape[0] == 2
+    np.savez(tmp_path / "new.npz", X=split["X_test"])
+    answer = predict_file(out, tmp_path / "new.npz")
+    assert answer["target_names"] == ["Omega_m", "sigma_8"]
+    assert np.shape(answer["y_pred_rows"]) == (len(split["X_test"]), 2)
+    np.testing.assert_allclose(answer["y_pred_rows"][:, 0], answer["y_pred"], rtol=0, atol=1e-12)
+    assert predictions_csv(answer).splitlines()[0] == "split,row,y_pred,y_pred_Omega_m,y_pred_sigma_8"
+
+
 def test_predictions_and_targets_beyond_the_training_range_are_named(series, maps_ridge, tmp_path):
     """Review 42B: a ridge map student trained on Omega_m 0.20-0.40 predicted 0.49-0.65 on noisy maps (R² -19.6)
     and nothing named the values. The bundle keeps the training targets' range; predictions, and a file's
