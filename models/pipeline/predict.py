@@ -231,8 +231,9 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         tile taken as such a map, at the same pixel scale): ``y_pred`` is then each map's mean over its tiles,
         ``y_pred_tiles`` (n, tiles per map) each tile's, and ``tiling`` says so in a sentence. A map student
         of several target columns also gives every column: ``y_pred_rows`` (n, T) (``y_pred_rows_test``), a chi²
-        student's whole class rows or a ridge student's prediction of each, and their ``target_names``. For a two-valued target (``data.two_values``), ``y_class`` (``y_class_test``):
-        the value on each prediction's side of the midpoint, as the result's accuracy counts it.
+        student's whole class rows or a ridge student's prediction of each, and their ``target_names``. For a
+        two-valued target (``data.two_values``), ``y_class`` (``y_class_test``): the value on each prediction's
+        side of the midpoint, as the result's accuracy counts it.
     """
     record, arrays, bundle = load_student(result_dir, model)
     by_default, model = model is None, recommended_model(bundle) if model is None else model
