@@ -713,6 +713,23 @@ def test_maps_unlike_a_ridge_students_training_maps_are_warned_of(maps_ridge, tm
     assert "class template" not in " ".join(predict_file(out, tmp_path / "noisy.npz")["warnings"])
 
 
+@pytest.mark.parametrize("which", ["maps", "maps_signed", "maps_ridge"])
+def test_a_map_students_definition_names_the_peaks_its_bins_leave_out(which, request):
+    """Review 42B: 39 % of a student's LL responses lay below its bins and only the results page said so; the
+    definition, which the terminal and result.json carry, names every channel that leaves out 1 % or more."""
+    bundle, _, _ = request.getfixturevalue(which)
+    for name, record in bundle["students"].items():
+        params = record["parameters"]
+        if record["kind"] != "peak_count" or "outside_range" not in params:
+            continue
+        shares = {(channel, side): params["outside_range"][side][k] for k, channel in enumerate(params["channels"])
+                  for side in ("below", "above")}
+        for (channel, side), share in shares.items():
+            if share >= 0.01:
+                assert f"{100 * share:.1f} % {side}" in record["definition"], (name, channel, record["definition"])
+        assert ("Not counted" in record["definition"]) == any(v >= 0.01 for v in shares.values()), name
+
+
 def test_a_ridge_map_student_gives_every_parameter(maps_ridge, tmp_path):
     """Review 42B: the ridge map student is fitted on every target column, but only the reported one came out; a
     cosmologist had to distil again with --target sigma_8. Each column is given, as a chi² student's class rows."""
