@@ -267,6 +267,9 @@ def _maps_summary(record: dict) -> html.Div:
     return html.Ul([html.Li(i) for i in items if i], className="small mb-0")
 
 
+#: How a map student's definition begins its sentence on the peaks outside its bins
+#: (``models.pipeline.student_params._outside_words``), which the page says in the summary instead.
+OUTSIDE_SENTENCE = " Not counted, being outside the bins:"
 #: From this share of a channel's training peaks below its bins on, the student section names the signed range.
 SIGNED_HINT_SHARE = 0.05
 
@@ -335,7 +338,10 @@ def draw_student(example, clicked, students, explain, activation, viewport=None)
                         "on the training data.", student_figures.beyond_ends_note(record)))),
                     graph=no_update if click_only else student_figures.scalogram_figure(bundle, k),
                     histogram=no_update if click_only else figures.empty_figure(""))
-    return dict(formula="", definition=record.get("definition", ""), table=_maps_summary(record),
+    # the definition's last sentence on the peaks outside the bins (for the terminal and result.json) is the
+    # summary's bullet here, with the option that counts them: said once
+    definition = record.get("definition", "").split(OUTSIDE_SENTENCE)[0]
+    return dict(formula="", definition=definition, table=_maps_summary(record),
                 note=f"Showing {which}.",
                 graph=no_update if click_only else student_figures.subband_figure(bundle, k,
                                                                                   panel_columns(viewport, 4, 2)),
