@@ -41,6 +41,9 @@ __all__ = ["SERIES_KIND", "MAPS_KIND", "SCATTERING_KIND", "array_key", "band_nam
            "series_coefficients", "map_histograms", "map_nearest_chi2", "map_mean_chi2", "map_peak_responses",
            "ordinal"]
 
+#: How a series student's feature is labelled when its band has fewer positions or coefficients than ``k``: a zero
+#: that is always zero, whose weight means nothing (``student.csv`` leaves it out).
+PADDING = "(padding)"
 SERIES_KIND = "series_topk_linear"
 MAPS_KIND = "peak_count"
 SCATTERING_KIND = "dwt_scattering_ridge"
@@ -210,7 +213,7 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
         level = levels if b == 0 else levels + 1 - b
         feature = {"index": f, "band": bands[b], "band_index": b, "level": level, "detail": b > 0,
                    "rank": r + 1, "weight": float(w), "sd": float(model.feature_scale_[f]),
-                   "label": f"{ordinal(r + 1)} {order} of {bands[b]}" if r < filled[b] else f"{bands[b]} (padding)"}
+                   "label": f"{ordinal(r + 1)} {order} of {bands[b]}" if r < filled[b] else f"{bands[b]} {PADDING}"}
         if positions is not None:  # a fixed coefficient; a band shorter than k pads with a zero feature
             feature["position"] = positions[b][r] if r < filled[b] else None
             if r < filled[b]:

@@ -2,7 +2,8 @@
 
 The results page shows the same table; the file is for a paper's supplement or a spreadsheet. One row per
 feature of the recommended student (:func:`models.pipeline.predict.recommended_model`), in the page's order (by
-influence, |weight| × training SD: ``term`` 1 is the page's first row), then its intercept.
+influence, |weight| × training SD: ``term`` 1 is the page's first row), then its intercept. A padding feature (a
+band with fewer coefficients than the student's ``k``: a zero, always) is no term and is left out.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import io
 import math
 
 from awd_studio.models.pipeline.predict import recommended_model
+from awd_studio.models.pipeline.student_params import PADDING
 
 __all__ = ["student_table_csv", "frames_read"]
 
@@ -88,6 +90,10 @@ def student_table_csv(bundle: dict) -> str | None:
     term,model,band,level,rank,position,reads_from,reads_to,reads_unit,weight,training_sd,influence,reads
     1,awd,cA3,3,1,,,,,-2.0,0.25,0.5,1st largest of cA3
     intercept,awd,,,,,,,,0.5,,,
+    >>> bundle["students"]["awd"]["parameters"]["features"].append(
+    ...     {"band": "cA3", "level": 3, "rank": 2, "weight": -3.6e-18, "sd": 1.0, "label": "cA3 (padding)"})
+    >>> student_table_csv(bundle).count("padding")  # always zero: no term
+    0
     """
     model = recommended_model(bundle or {})
     record = ((bundle or {}).get("students") or {}).get(model) or {}
@@ -97,7 +103,10 @@ def student_table_csv(bundle: dict) -> str | None:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    ranked = sorted(params["features"], key=_influence, reverse=True)  # stable: the page's order
+    # stable: the page's order; a padding feature (a band shorter than k: always zero) is no term (review 42B: a
+    # "cA4 (padding)" row with weight -3.6e-18 and training SD 1.0)
+    ranked = sorted((f for f in params["features"] if not str(f.get("label", "")).endswith(PADDING)), key=_influence,
+                    reverse=True)
     for i, f in enumerate(ranked, start=1):
         sd = f.get("sd")
         writer.writerow([i, model, f.get("band", ""), f.get("level", ""), f.get("rank", ""), f.get("position", ""),
