@@ -541,12 +541,13 @@ PIXEL_SCALE_TOLERANCE = 0.10
 
 def pixel_scale_words(trained, new) -> str | None:
     """A warning when a new file's maps have pixels of another size on the sky than the training maps', by more
-    than :data:`PIXEL_SCALE_TOLERANCE`; None when they agree or either size is unknown.
+    than :data:`PIXEL_SCALE_TOLERANCE`, or when the new file gives its pixel size and the result none, so that the
+    two cannot be compared; None when they agree or the new file gives no size.
 
     Parameters
     ----------
     trained : float or None
-        The result's ``data.pixel_arcmin``.
+        The result's ``data.pixel_arcmin`` (None for results whose training file gave no pixel size).
     new : float or None
         The new file's (:attr:`models.data.readers.inputs.PredictionInputs.pixel_arcmin`).
 
@@ -558,11 +559,23 @@ def pixel_scale_words(trained, new) -> str | None:
     --------
     >>> pixel_scale_words(3.28125, 0.40594921875)[:80]
     'The maps have pixels of 0.406′ (the file says so), but the result was trained on'
-    >>> pixel_scale_words(3.28125, 3.3) is None, pixel_scale_words(None, 0.4) is None
+    >>> pixel_scale_words(None, 0.40594921875)[:96]
+    'The maps have 0.406′ pixels (the file says so), but the result does not record its training maps'
+    >>> pixel_scale_words(3.28125, 3.3) is None, pixel_scale_words(3.28125, None) is None
     (True, True)
     """
-    if not isinstance(trained, int | float) or not isinstance(new, int | float) or trained <= 0 or new <= 0:
+    trained, new = (float(size) if isinstance(size, int | float) and not isinstance(size, bool) and size > 0 else None
+                    for size in (trained, new))
+    if new is None:
         return None
+    if trained is None:
+        # review: a result distilled from an npz without meta_json took 0.406′ maps after 3.28′ ones in silence;
+        # one size alone checks nothing, but the user can, once told that nothing was checked
+        return (f"The maps have {new:.3g}′ pixels (the file says so), but the result does not record its training "
+                "maps' pixel size (their file gave none), so it cannot check that they match: its wavelet filter "
+                "and peak counts read structure in pixels, at the training maps' pixel scale, and on maps of "
+                f"another pixel size the predictions are extrapolations; check that the training maps had {new:.3g}′ "
+                "pixels too, or distil again from a file that records its pixel size (README, Data files)")
     if abs(new - trained) <= PIXEL_SCALE_TOLERANCE * trained:
         return None
     ratio = trained / new

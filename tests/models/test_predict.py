@@ -667,6 +667,35 @@ def test_maps_of_another_pixel_size_than_trained_on_are_warned_of_by_size(maps, 
         assert not any("pixels of" in w for w in predict_file(out, tmp_path / name)["warnings"])
 
 
+def test_maps_of_a_stated_pixel_size_on_a_result_that_records_none_say_the_pixels_cannot_be_checked(maps, tmp_path):
+    """Review: a result distilled from an npz made as the README described recorded no pixel size, and a FITS map
+    of 0.406′ pixels (ANGLE in its header) was predicted in silence after 3.28′ training maps. The prediction now
+    names the new maps' pixel size and says the result cannot check it; a file that gives none still says nothing."""
+    from astropy.io import fits
+
+    from awd_studio.models.pipeline.predict import predict_file
+
+    _, out, split = maps
+    older = tmp_path / "older"
+    shutil.copytree(out, older)
+    saved = json.loads((older / "result.json").read_text())
+    saved["data"]["pixel_arcmin"] = None  # as a result trained on an npz without meta_json records it
+    (older / "result.json").write_text(json.dumps(saved))
+    side = split["X_test"].shape[1]
+    header = fits.Header({"ANGLE": side * 0.40594921875 / 60})  # 0.406′ pixels, as the reviewer's 512 px map
+    fits.PrimaryHDU(split["X_test"][0][None].astype(">f8"), header=header).writeto(tmp_path / "fine.fits")
+    warnings = predict_file(older, tmp_path / "fine.fits")["warnings"]
+    said = [w for w in warnings if "pixel size" in w]
+    assert len(said) == 1, warnings
+    assert said[0].startswith("The maps have 0.406′ pixels (the file says so), but the result does not record its "
+                              "training maps' pixel size") and "cannot check that they match" in said[0]
+    assert not any("pixels of" in w for w in warnings)  # no comparison with a size it does not have
+    np.savez(tmp_path / "unsaid.npz", X=split["X_test"][:2])
+    assert not any("pixel size" in w for w in predict_file(older, tmp_path / "unsaid.npz")["warnings"])
+    # the result that records its pixel size compares the two instead (the test above): no such sentence
+    assert not any("does not record" in w for w in predict_file(out, tmp_path / "fine.fits")["warnings"])
+
+
 def test_maps_that_look_like_no_class_of_a_chi2_student_are_warned_of(maps, tmp_path):
     """Review 38A: maps with more shape noise than the noiseless training maps were all given one class without a
     word (their SD 1.47 times the training maps', within the scale check's factor of 3). The chi² student keeps how
