@@ -107,6 +107,21 @@ def test_npz_missing_keys(tmp_path, arrays):
     _err(tmp_path / "nox.npz", "signals", field="X")
 
 
+@pytest.mark.parametrize("meta_json, what", [("[1, 2]", "list"), ('"3.28 arcmin"', "string"), ("3.28", "number")])
+def test_npz_meta_json_that_is_no_object_is_refused_clearly(tmp_path, arrays, meta_json, what):
+    """Review 42D: a meta_json holding a JSON list or string was read with a Python error (for training) or crashed
+    (for prediction: AttributeError); both readers name the field and what it holds."""
+    from awd_studio.models.data.readers.inputs import load_inputs
+
+    X, y = arrays
+    np.savez(tmp_path / "m.npz", X=X, y=y, meta_json=np.array(meta_json))
+    for read in (load_dataset, load_inputs):
+        with pytest.raises(InputError, match=f"meta_json: holds a JSON {what}, not an object"):
+            read(tmp_path / "m.npz")
+    np.savez(tmp_path / "none.npz", X=X, y=y, meta_json=np.array("null"))  # null: no metadata, as before
+    assert load_dataset(tmp_path / "none.npz").meta == {}
+
+
 def test_npz_truncated(tmp_path, arrays):
     X, y = arrays
     np.savez(tmp_path / "full.npz", X=X, y=y)

@@ -123,6 +123,12 @@ def read_npz_arrays(path: Path, budget: int) -> tuple[dict, dict, list | None, s
                     meta = json.loads(as_str(npz["meta_json"]))
                 except json.JSONDecodeError:
                     raise InputError("meta_json", "is not valid JSON", "drop it or save json.dumps(dict)") from None
+                if meta is None:
+                    meta = {}
+                elif not isinstance(meta, dict):  # a list or a string: its keys (pixel_arcmin, ...) cannot be read
+                    what = {"list": "list", "str": "string", "bool": "true or false"}.get(type(meta).__name__, "number")
+                    raise InputError("meta_json", f"holds a JSON {what}, not an object of keys such as pixel_arcmin",
+                                     "drop it or save json.dumps(dict)")
             if "target_names" in keys:
                 tn = npz["target_names"]
                 if tn.dtype.kind in "US":
