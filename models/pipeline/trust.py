@@ -454,7 +454,10 @@ def _baseline_notes(bundle: dict) -> list[dict]:
     best baseline beats AWD on the test set; not for the initial wavelet under a verdict sentence, nor for
     another fixed filter beside ``fixed_filter_leads_cv``)."""
     notes = []
-    awd_r2, best = _r2((bundle.get("models") or {}).get("awd")), _best_baseline(bundle)
+    # compared with the model delivered (review 42B: with db5's student delivered, the note set a baseline against
+    # the AWD point cross-validation had not kept, then called the delivered model "still" that one)
+    delivered = recommended_model(bundle)
+    awd_r2, best = _r2((bundle.get("models") or {}).get(delivered)), _best_baseline(bundle)
     verdict = bundle.get("verdict") or {}
     said_by_verdict = bool(verdict.get("text"))  # the verdict sentence compares AWD with its initial wavelet
     fixed = verdict.get("fixed_filter") or {}  # maps since 2026-12-05: the best fixed filter by CV (review 28A)
@@ -463,14 +466,19 @@ def _baseline_notes(bundle: dict) -> list[dict]:
     elif (level := _fixed_filter_level_words(bundle, fixed)) is not None:
         notes.append(_note("info", "fixed_filter_level", level))
     if best is not None and awd_r2 is not None and best[1] > awd_r2 and best[1] > 0 and not _anecdotes(bundle) and not (
-            said_by_verdict and best[0] == "baseline_wavelet") and not (
+            said_by_verdict and best[0] == "baseline_wavelet") and best[0] != delivered and not (
             # review 29A: beside the CV note on one fixed filter, a test-score note recommended another
             fixed.get("leads") and best[0] in FIXED_FILTER_BASELINES):  # a baseline below the mean is no advice
         checked = fixed.get("name") == best[0] and "cv_gain" in fixed  # by CV too, without a lead (above)
         notes.append(_note("warning", "baseline_beats_awd",
-                           f"The {_name(bundle, best[0])} baseline beats AWD on the test set (R² {best[1]:.3f} "
-                           f"against {awd_r2:.3f}): on these data the distilled wavelet did not add predictive "
-                           "information beyond it. The model delivered is still the one cross-validation chose "
+                           f"The {_name(bundle, best[0])} baseline beats "
+                           + ("AWD" if delivered == "awd" else "the model delivered ("
+                              f"{(bundle.get('wavelet') or {}).get('init', 'the initial wavelet')}'s student, the "
+                              "initial wavelet, which cross-validation kept)")
+                           + f" on the test set (R² {best[1]:.3f} against {awd_r2:.3f}): on these data "
+                           + ("the distilled wavelet" if delivered == "awd" else "the wavelet cross-validation kept")
+                           + " did not add predictive information beyond it. The model delivered is still the one "
+                           "cross-validation chose "
                            "before the test set was read; to predict with the baseline instead, pick it in “Predict "
                            f"new data” (awd predict --model {best[0]}), knowing that this choice rests on the test "
                            "score"

@@ -106,6 +106,21 @@ def test_a_baseline_that_loses_to_the_mean_is_not_recommended():
     assert "rests on the test score" in text
 
 
+def test_a_baseline_that_beats_the_delivered_model_is_compared_with_it_not_with_awd():
+    """Review 42B: with db5's student delivered (cross-validation kept it), the note compared the raw peaks' test R²
+    0.623 with the AWD point's 0.579, which was not delivered, and called the delivered model "still" that one."""
+    bundle = {"teacher": {"name": "cnn", "test": {"r2": 0.9}}, "selection": {"choice": "initial"},
+              "wavelet": {"init": "db5"}, "students": {"baseline_wavelet": {}},
+              "models": {"awd": {"test": {"r2": 0.579}}, "baseline_wavelet": {"test": {"r2": 0.583}},
+                         "peak_heights": {"test": {"r2": 0.623}}}}
+    text = next(n["text"] for n in trust_notes(bundle) if n["key"] == "baseline_beats_awd")
+    assert "beats the model delivered (db5's student, the initial wavelet, which cross-validation kept) on the test " \
+           "set (R² 0.623 against 0.583)" in text, text
+    assert "the wavelet cross-validation kept did not add" in text and "0.579" not in text
+    bundle["models"]["peak_heights"]["test"]["r2"] = 0.58  # beats AWD, not the model delivered: nothing to say
+    assert "baseline_beats_awd" not in _keys(bundle)
+
+
 def test_a_fixed_filter_that_leads_in_cross_validation_is_said_with_both_splits():
     """Review 28A: raw peak heights led the delivered db5 student in the training maps' CV (0.588 against 0.119)
     while one 48-map test split ranked them the other way, and nothing on the page said so."""
