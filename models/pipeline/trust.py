@@ -248,7 +248,8 @@ def trust_notes(bundle: dict) -> list[dict]:
         grid point ended at the same filter (within :data:`GRID_SAME`), ``best_at_grid_edge`` when the delivered AWD
         point has the grid's smallest or largest λ or its largest γ, ``compression_no_gain`` when the delivered AWD
         wavelet's compression factor is not below the initial wavelet's, ``selected_without_teacher`` when the delivered
-        AWD point has γ = 0 (its wavelet owes nothing to the teacher); ``two_valued_target`` when the target takes two
+        AWD point has γ = 0 (its wavelet owes nothing to the teacher), ``reference_point_without_teacher`` when that
+        point has γ = 0 beside the initial wavelet delivered; ``two_valued_target`` when the target takes two
         values (a class label: fitted as a number; :func:`two_valued_words`), else ``seen_targets`` when every test
         target is one of the training split's values (:func:`seen_targets_words`); ``constant_test_target`` alone
         (after ``selected_without_teacher``) when every test target is equal (``data.test_target_sd`` 0), where every R²
@@ -294,10 +295,16 @@ def _anecdotes(bundle: dict) -> bool:
 
 def _selected_without_teacher_notes(bundle: dict) -> list[dict]:
     """``selected_without_teacher`` when the delivered AWD point has γ = 0 (its wavelet owes nothing to the
-    teacher)."""
+    teacher); ``reference_point_without_teacher`` when that point has γ = 0 but the initial wavelet is delivered."""
     selected = bundle.get("selected") or {}
-    if not (selected.get("gamma") == 0 and (bundle.get("selection") or {}).get("choice", "awd") == "awd"):
+    if selected.get("gamma") != 0:
         return []
+    if (bundle.get("selection") or {}).get("choice", "awd") != "awd":  # the initial wavelet is delivered
+        # review 42B: the scores and their figure still name the best point "AWD", as if distilled from the network
+        return [_note("info", "reference_point_without_teacher",
+                      "The best AWD point, shown for reference (the initial wavelet is delivered), has γ = 0: its "
+                      "wavelet was fitted for sparse coefficients alone, without the teacher's attributions, so its "
+                      "row “AWD” in the scores is no distillation of the network.")]
     t_r2 = _r2(bundle.get("teacher"))
     return [_note("warning", "selected_without_teacher",
                   "The selected grid point has γ = 0: its wavelet was fitted for sparse coefficients "

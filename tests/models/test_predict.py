@@ -460,8 +460,13 @@ def test_trust_notes_say_what_the_issue_saw():
     assert "without the teacher's attributions" in trust_notes(plain)[0]["text"]
     plain["selection"] = {"choice": "initial"}  # the initial wavelet is delivered: the γ = 0 point is not
     assert "selected_without_teacher" not in [n["key"] for n in trust_notes(plain)]
+    # review 42B: but its row is still "AWD" in the scores: an info note says it owes nothing to the network
+    reference = [n for n in trust_notes(plain) if n["key"] == "reference_point_without_teacher"]
+    assert len(reference) == 1 and reference[0]["level"] == "info" and "no distillation" in reference[0]["text"]
     plain["selection"], plain["selected"]["gamma"] = {"choice": "awd"}, 0.01
     assert "selected_without_teacher" not in [n["key"] for n in trust_notes(plain)]
+    plain["selection"] = {"choice": "initial"}  # γ > 0: the reference point used the teacher
+    assert "reference_point_without_teacher" not in [n["key"] for n in trust_notes(plain)]
     # teacher="auto" trained several architectures: a note names the one kept and every validation MSE
     chosen = bundle(0.9, 0.9)
     chosen["teacher"].update(name="mlp", validation_mse={"lstm": 0.0984, "mlp": 0.00494})
