@@ -711,3 +711,14 @@ def test_an_uploaded_teacher_of_constant_output_is_said_to_be_constant():
     assert "weak_teacher" not in notes and "teacher_units" not in notes
     assert notes["teacher_constant"]["level"] == "danger"
     assert notes["teacher_constant"]["text"].startswith("On the test set, the teacher’s output for “sigma_8” is 0.8")
+
+
+def test_the_pages_share_words_follow_the_notes():
+    """The frontend keeps its own copy of the notes' percentage rule (it imports nothing from models): both give the
+    same words for every count of a few totals, so the page and the result never round one share two ways."""
+    from awd_studio.frontend.figures.style import share_words as page_words
+    from awd_studio.models.pipeline.trust import share_words as note_words
+
+    for total in (7, 40, 997, 1000, 99_700):
+        for count in sorted({*range(0, min(total, 120) + 1), total - 3, total - 1, total}):
+            assert page_words(count, total) == note_words(count, total), (count, total)
