@@ -21,6 +21,7 @@ import secrets
 import threading
 import time
 
+import redis
 from sqlalchemy import select
 
 from awd_studio.jobstate import crud
@@ -76,16 +77,40 @@ def revoke_task(task_id: str | None) -> None:
 def live_workers(timeout: float = 1.0, limit: int | None = None) -> set[str] | None:
     """Node names of the workers answering a ping, or ``None`` if the broker is unreachable.
 
-    The ping waits ``timeout`` seconds for answers, or until ``limit`` workers have answered."""
-    try:
-        replies = sender().control.ping(timeout=timeout, limit=limit) or []
-    except Exception as exc:
-        log.warning("could not ping workers: %s", exc)
+    The ping waits ``timeout`` seconds for answers, or until ``limit`` workers have answered. Redis is asked first,
+    on a connection of its own (:func:`_broker_answers`): a ping to a Redis that is down waits out kombu's
+    connection retries (6 s), and a ping that fails while Redis answers is worth sending once more."""
+    if not _broker_answers():
+        log.warning("could not ping workers: Redis does not answer")
         return None
+    for attempt in range(2):
+        try:
+            replies = sender().control.ping(timeout=timeout, limit=limit) or []
+            break
+        except Exception as exc:
+            # The first ping after Redis restarted reads its reply on the socket the connection pool kept from
+            # before: "Connection closed by server" (kombu.transport.redis.Channel._brpop_read), which drops that
+            # socket. Asked again, it reconnects; taken as "no worker", the count said 0 for its cache's 5 s.
+            if attempt:
+                log.warning("could not ping workers: %s", exc)
+                return None
     names = set()
     for reply in replies:
         names.update(reply.keys())
     return names
+
+
+def _broker_answers(timeout: float = 1.0) -> bool:
+    """Whether Redis at the broker URL answers a PING within ``timeout`` seconds (on a new connection)."""
+    try:
+        client = redis.Redis.from_url(sender().conf.broker_url, socket_timeout=timeout,
+                                      socket_connect_timeout=timeout)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:
+        return False
 
 
 _WORKER_COUNT: dict = {"at": -1e9, "count": None}
