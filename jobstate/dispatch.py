@@ -117,24 +117,36 @@ _WORKER_COUNT: dict = {"at": -1e9, "count": None}
 _WORKER_COUNT_LOCK = threading.Lock()
 
 
-def worker_count(max_age: float = 5.0, timeout: float = 0.5, wait: bool = True) -> int | None:
-    """Workers answering a ping, cached for ``max_age`` seconds (0 when the broker is unreachable).
+def worker_count(max_age: float = 5.0, timeout: float = 0.5, wait: bool = True,
+                 zero_max_age: float = 1.0) -> int | None:
+    """Workers answering a ping, cached for ``max_age`` seconds, a count of 0 for ``zero_max_age`` seconds only
+    (0 also when the broker is unreachable).
 
     One thread at a time pings; while it does, the others get the cached count at once (``None`` before the
     first answer, or always when ``wait`` is true, they wait for it), so that a burst of requests never
     turns into a burst of pings.
+
+    A 0 is asked again sooner because it is often momentary: the first ping after Redis restarted may come
+    before the workers reconnected (within 2 s, ``worker.celery_app.RECONNECT_INTERVALS``), and kept ``max_age``
+    seconds it told the page and monitors that no worker ran, 5 s after they were back.
     """
-    if time.monotonic() - _WORKER_COUNT["at"] <= max_age:
+    if not _stale(max_age, zero_max_age):
         return _WORKER_COUNT["count"]
     if not _WORKER_COUNT_LOCK.acquire(blocking=wait):
         return _WORKER_COUNT["count"]
     try:
-        if time.monotonic() - _WORKER_COUNT["at"] > max_age:
+        if _stale(max_age, zero_max_age):
             names = live_workers(timeout=timeout)
             _WORKER_COUNT.update(at=time.monotonic(), count=len(names or ()))
         return _WORKER_COUNT["count"]
     finally:
         _WORKER_COUNT_LOCK.release()
+
+
+def _stale(max_age: float, zero_max_age: float) -> bool:
+    """Whether the cached worker count is older than its time to live (``zero_max_age`` for a 0)."""
+    ttl = zero_max_age if _WORKER_COUNT["count"] == 0 else max_age
+    return time.monotonic() - _WORKER_COUNT["at"] > ttl
 
 
 def broker_task_ids(queue: str = QUEUE) -> set[str] | None:
