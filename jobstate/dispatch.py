@@ -79,25 +79,36 @@ def live_workers(timeout: float = 1.0, limit: int | None = None) -> set[str] | N
 
     The ping waits ``timeout`` seconds for answers, or until ``limit`` workers have answered. Redis is asked first,
     on a connection of its own (:func:`_broker_answers`): a ping to a Redis that is down waits out kombu's
-    connection retries (6 s), and a ping that fails while Redis answers is worth sending once more."""
+    connection retries (6 s)."""
     if not _broker_answers():
         log.warning("could not ping workers: Redis does not answer")
         return None
-    for attempt in range(2):
-        try:
-            replies = sender().control.ping(timeout=timeout, limit=limit) or []
-            break
-        except Exception as exc:
-            # The first ping after Redis restarted reads its reply on the socket the connection pool kept from
-            # before: "Connection closed by server" (kombu.transport.redis.Channel._brpop_read), which drops that
-            # socket. Asked again, it reconnects; taken as "no worker", the count said 0 for its cache's 5 s.
-            if attempt:
-                log.warning("could not ping workers: %s", exc)
-                return None
+    try:
+        replies = _ask_workers(lambda: sender().control.ping(timeout=timeout, limit=limit)) or []
+    except Exception as exc:
+        log.warning("could not ping workers: %s", exc)
+        return None
     names = set()
     for reply in replies:
         names.update(reply.keys())
     return names
+
+
+def _ask_workers(ask):
+    """``ask()``, a remote-control call that waits for the workers' replies, called once more if it fails while
+    Redis answers (:func:`_broker_answers`); the second failure is raised.
+
+    The first such call after Redis restarted reads its replies on the socket the connection pool kept from before
+    (a BRPOP sent earlier is still waiting there) and fails, "Connection closed by server": kombu drops that socket
+    and raises (``kombu.transport.redis.Channel._brpop_read``). Asked again, it reconnects. A ping taken for "no
+    worker" made ``/api/health`` say 0 workers for the 5 s of :func:`worker_count`'s cache.
+    """
+    try:
+        return ask()
+    except Exception:
+        if not _broker_answers():
+            raise
+    return ask()
 
 
 def _broker_answers(timeout: float = 1.0) -> bool:
@@ -184,7 +195,7 @@ def terminate_job_tasks(job_id: str, timeout: float = 1.0) -> list[str]:
         Ids of the tasks asked to terminate.
     """
     try:
-        active = sender().control.inspect(timeout=timeout).active() or {}
+        active = _ask_workers(lambda: sender().control.inspect(timeout=timeout).active()) or {}
     except Exception as exc:
         log.warning("could not list the workers' tasks: %s", exc)
         return []
