@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = ["NOISE_KEYS", "map_noise", "map_noise_words"]
 
 #: ``meta`` keys of the lensing simulator (:func:`models.data.simulate_lensing.simulate_lensing`): galaxies per
-#: arcmin² of the shape noise (None: noiseless) and the Gaussian smoothing's FWHM in arcmin (0: none).
+#: arcmin² of the shape noise (None: noiseless) and the Gaussian smoothing's SD in arcmin (0: none).
 NOISE_KEYS = ("galaxy_density_per_arcmin2", "smoothing_arcmin")
 
 

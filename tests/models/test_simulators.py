@@ -155,3 +155,17 @@ def test_lensing_options():
         convergence_power([100.0], 0.9, 0.8)
     with pytest.raises(ValueError, match="galaxy_density"):
         lensing_maps(0.3, 0.8, 2, rng, galaxy_density=0.0)
+
+
+def test_lensing_smoothing_arcmin_is_the_gaussians_sd():
+    """The docs call ``smoothing_arcmin`` the Gaussian's SD (not its FWHM, as one comment said): every Fourier mode of
+    a smoothed map is the unsmoothed one's times exp(-ell² sigma² / 2), sigma that many arcmin in radians."""
+    sd_arcmin = 4.0
+    raw = lensing_maps(0.3, 0.8, 2, np.random.default_rng(5))
+    smooth = lensing_maps(0.3, 0.8, 2, np.random.default_rng(5), smoothing_arcmin=sd_arcmin)
+    ell, _ = _ell_grid(64, 3.5)
+    expected = np.exp(-0.5 * (ell * np.deg2rad(sd_arcmin / 60.0)) ** 2)
+    raw_modes, smooth_modes = np.fft.fft2(raw), np.fft.fft2(smooth)
+    kept = np.abs(raw_modes) > 1e-8 * np.abs(raw_modes).max()  # modes with signal to compare
+    np.testing.assert_allclose(np.abs(smooth_modes[kept]), (np.abs(raw_modes) * expected)[kept], rtol=1e-6,
+                               atol=1e-12)
