@@ -649,16 +649,14 @@ def unlike_classes_words(nearest_chi2, q99, noun: str = "maps") -> str | None:
     >>> unlike_classes_words([70.0] * 10 + [10.0] * 40, 60.0)[:60]
     '10 of 50 maps are farther from every class template (chi² up'
     """
-    chi2 = np.asarray(nearest_chi2, dtype=np.float64)
-    far = _beyond_chance(chi2, q99)
-    if not far:
+    far = _far_maps(nearest_chi2, q99, noun)
+    if far is None:
         return None
-    which = (f"the {noun[:-1]} is" if chi2.size == 1 else f"{far} of {chi2.size} {noun} are")
-    largest = f"{'up to ' if chi2.size > 1 else ''}{chi2.max():.3g}"
+    which, largest, looks = far
     return (f"{which} farther from every class template (chi² {largest}) than 99 % of the training maps "
-            f"were (chi² {q99:.3g}): {'it looks' if chi2.size == 1 else 'they look'} like none of the classes the "
-            "student learned (more noise, other smoothing, another pixel size or other units than the training "
-            "maps?), and the class it answers with may say little")
+            f"were (chi² {q99:.3g}): {looks} like none of the classes the student learned (more noise, other "
+            "smoothing, another pixel size or other units than the training maps?), and the class it answers with "
+            "may say little")
 
 
 def unlike_training_maps_words(mean_chi2, q99, noun: str = "maps") -> str | None:
@@ -685,27 +683,37 @@ def unlike_training_maps_words(mean_chi2, q99, noun: str = "maps") -> str | None
     >>> unlike_training_maps_words([300.0], 60.0)[:64]
     "the map's peak histogram is farther from the training maps' mean"
     """
-    chi2 = np.asarray(mean_chi2, dtype=np.float64)
-    far = _beyond_chance(chi2, q99)
-    if not far:
+    far = _far_maps(mean_chi2, q99, noun, whose="'s peak histogram", of_them="the peak histograms of ")
+    if far is None:
         return None
-    which = (f"the {noun[:-1]}'s peak histogram is" if chi2.size == 1
-             else f"the peak histograms of {far} of {chi2.size} {noun} are")
-    largest = f"{'up to ' if chi2.size > 1 else ''}{chi2.max():.3g}"
+    which, largest, looks = far
     return (f"{which} farther from the training maps' mean (chi² {largest}) than 99 % of the training maps were "
-            f"(chi² {q99:.3g}): {'it looks' if chi2.size == 1 else 'they look'} unlike the maps the student learned "
-            "from (more noise, other smoothing, another pixel size or other units?), and its linear model "
-            "extrapolates there: the predictions may say little")
+            f"(chi² {q99:.3g}): {looks} unlike the maps the student learned from (more noise, other smoothing, "
+            "another pixel size or other units?), and its linear model extrapolates there: the predictions may say "
+            "little")
 
 
-def _beyond_chance(chi2, q99) -> int:
-    """How many of ``chi2`` exceed ``q99`` when that is more than chance allows (:data:`UNLIKE_CLASSES_RATE`, a
-    binomial tail below :data:`UNLIKE_CLASSES_CHANCE`) or one exceeds :data:`UNLIKE_CLASSES_FAR` times it; else 0."""
+def _far_maps(chi2, q99, noun, whose="", of_them=""):
+    """The words both checks of new maps share, ``(which, largest, looks)``, when more of ``chi2`` exceed ``q99``
+    than chance allows (:data:`UNLIKE_CLASSES_RATE`, a binomial tail below :data:`UNLIKE_CLASSES_CHANCE`) or one
+    exceeds :data:`UNLIKE_CLASSES_FAR` times it; else None. ``whose`` and ``of_them`` name what is far (``"'s peak
+    histogram"``: "the map's peak histogram is", "the peak histograms of 3 of 50 maps are").
+
+    Examples
+    --------
+    >>> _far_maps([70.0] * 10 + [10.0] * 40, 60.0, "maps")
+    ('10 of 50 maps are', 'up to 70', 'they look')
+    >>> _far_maps([300.0], 60.0, "tiles", whose="'s peak histogram")
+    ("the tile's peak histogram is", '300', 'it looks')
+    """
+    chi2 = np.asarray(chi2, dtype=np.float64)
     far = int(np.sum(chi2 > q99))
     if far == 0 or (binom.sf(far - 1, chi2.size, UNLIKE_CLASSES_RATE) >= UNLIKE_CLASSES_CHANCE
                     and not np.any(chi2 > UNLIKE_CLASSES_FAR * q99)):
-        return 0
-    return far
+        return None
+    if chi2.size == 1:
+        return f"the {noun[:-1]}{whose} is", f"{chi2.max():.3g}", "it looks"
+    return f"{of_them}{far} of {chi2.size} {noun} are", f"up to {chi2.max():.3g}", "they look"
 
 
 def predictions_npz(result: dict) -> bytes:

@@ -365,10 +365,9 @@ def maps_record(name, model, *, target_column=0, target_names=None, training=Non
                       feature_mean=np.asarray(inner.mean_, dtype=np.float64),
                       feature_scale=np.asarray(inner.scale_, dtype=np.float64))
         if training is not None:  # a ridge student has no classes: how far maps lie from the training maps' mean
-            X_train = training[0]
-            features = model.transform(X_train)
-            one_class = np.zeros((len(features), 1))
-            mean_histogram, precision = chi2_fit(features, one_class.ravel().astype(int), "pooled")
+            features = model.transform(training[0])
+            one_class = np.zeros(len(features), dtype=int)  # the chi² check's functions, every map one class
+            mean_histogram, precision = chi2_fit(features, one_class, "pooled")
             arrays.update(training_mean_histogram=mean_histogram, training_precision=precision)
             held_out = held_out_nearest_chi2(features, one_class, "pooled")
             params["mean_chi2_q99"] = float(np.percentile(held_out, NEAREST_CHI2_QUANTILE))

@@ -29,7 +29,13 @@ from awd_studio.models.data.readers.fits import read_fits_arrays
 from awd_studio.models.data.readers.hdf5 import read_hdf5_arrays, read_hdf5_target_names
 from awd_studio.models.data.readers.matlab import read_mat_arrays
 from awd_studio.models.data.readers.npy import read_npy_arrays, read_npz_arrays
-from awd_studio.models.data.readers.text import csv_targets, fill_ended_series, keep_fillable_rows, read_table
+from awd_studio.models.data.readers.text import (
+    csv_targets,
+    fill_ended_series,
+    keep_fillable_rows,
+    read_table,
+    series_column_words,
+)
 from awd_studio.models.validation import InputError, check_signals, check_targets
 
 __all__ = ["PredictionInputs", "load_inputs"]
@@ -123,7 +129,8 @@ def _csv_arrays(path: Path, budget: int, sample_shape, pad_ends: bool = False, d
         cols = [width - 1]  # the datasets' rule: the last column is the target
     else:
         raise InputError("file", "has a single column", "put one series per row, its values in the columns")
-    arrays = {"X": data[:, [j for j in range(width) if j not in cols]], "rows": [int(i) for i in table.kept],
+    x_cols = [j for j in range(width) if j not in cols]
+    arrays = {"X": data[:, x_cols], "rows": [int(i) for i in table.kept],
               "dropped": list(table.dropped), "words": table.rows, "ids": table.ids}
     if pad_ends:  # review 29B: a new movie exported as the training one was (blank ends) was refused
         X = arrays["X"]
@@ -132,9 +139,7 @@ def _csv_arrays(path: Path, budget: int, sample_shape, pad_ends: bool = False, d
         arrays["X"] = X
         if drop_incomplete:  # the rows filling cannot complete (a gap, no value, no target) are left out too
             arrays, data = _leave_out_unfillable(arrays, data, cols)
-        x_cols = [j for j in range(width) if j not in cols]  # named by the header, as the dataset reader does
-        columns = (None if header is None else [f"column “{header[j][:30]}”" for j in x_cols]
-                   + [f"position {k + 1}" for k in range(len(x_cols), arrays["X"].shape[1])])
+        columns = series_column_words(header, x_cols, arrays["X"].shape[1])  # as the dataset reader names them
         arrays["X"], arrays["padded"] = fill_ended_series(arrays["X"], arrays["words"], columns,
                                                           remedies=("drop_incomplete",))
         if cols and np.isnan(data[:, cols]).any():

@@ -38,7 +38,8 @@ from awd_studio.models.data.readers.detect import UTF16_BOMS
 from awd_studio.models.validation import DEFAULT_MIN_LENGTH, InputError
 
 __all__ = ["load_csv", "read_table", "Table", "target_columns", "sample_axis", "off_axis_columns", "csv_targets",
-           "fill_ended_series", "unfillable_rows", "keep_fillable_rows", "TARGET_NAMES", "PAD_AND_DROP"]
+           "fill_ended_series", "unfillable_rows", "keep_fillable_rows", "series_column_words", "TARGET_NAMES",
+           "PAD_AND_DROP"]
 
 #: A header's names of a target column: one of these, or one of them, ``_`` and the target's own name (``y_auxilin``).
 TARGET_NAMES = ("y", "target")
@@ -621,7 +622,7 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
     if pad_ends:
         # a gap named by its column's header, as the reader's own errors name cells (review 21: "column 6 “t4”"
         # there, "at position 5" here, for one blank cell)
-        columns = [f"column “{header[j][:30]}”" for j in x_cols] if header is not None else None
+        columns = series_column_words(header, x_cols)
         if drop_incomplete:  # the rows filling cannot complete are left out too, named with the others
             data, row_words, dropped = _leave_out_unfillable(data, x_cols, target_cols, row_words, dropped)
         else:
@@ -713,6 +714,24 @@ def _leave_out_unfillable(data, x_cols, target_cols, row_words, dropped):
     out, in the file's order (:func:`keep_fillable_rows`)."""
     kept, dropped = keep_fillable_rows(data[:, x_cols], data[:, target_cols], row_words, dropped)
     return data[kept], [row_words[i] for i in kept], dropped
+
+
+def series_column_words(header, x_cols, length=None):
+    """How :func:`fill_ended_series` names each position of the series: the header's column (``column “t4”``), and
+    ``position k`` (1-based) for positions past the file's columns up to ``length`` (a prediction file's rows padded
+    to the trained length); None without a header.
+
+    Examples
+    --------
+    >>> series_column_words(["id", "t0", "t1", "y"], [1, 2], length=3)
+    ['column “t0”', 'column “t1”', 'position 3']
+    >>> series_column_words(None, [0, 1]) is None
+    True
+    """
+    if header is None:
+        return None
+    words = [f"column “{header[j][:30]}”" for j in x_cols]
+    return words + [f"position {k + 1}" for k in range(len(words), length or len(words))]
 
 
 def keep_fillable_rows(X, targets, row_words, dropped):
