@@ -518,7 +518,8 @@ def _add_predict_parser(sub):
     pr.add_argument("--drop-incomplete", action="store_true",
                     help="a .csv/.tsv/.txt file: leave out the rows with missing values (for a result trained with "
                          "--pad-ends, those still missing a value once the ended traces are filled), named on the "
-                         "terminal; each prediction keeps its row in the file (the CSV's row column)")
+                         "terminal; each prediction keeps its row in the file (the CSV's row column); a row lacking "
+                         "only its target is predicted, not scored (an empty y_true cell)")
     from awd_studio.models.pipeline.model_registry import MODELS
 
     def keys(*kinds):  # the students of these kinds, as the result names them
@@ -548,7 +549,9 @@ def _cmd_predict(args):
     for split, score in result["scores"].items():
         r2 = "undefined" if score["r2"] is None else f"{score['r2']:.4f}"
         as_classes = classifier_words(score, digits=4)  # a 0/1 target
-        print(f"{model} on {split} ({score['n']} rows): R2 {r2}, RMSE {score['rmse']:.4g}"
+        rows = f"{score['n']} of {score['of']} rows, the others without a target" if "of" in score else \
+            f"{score['n']} rows"  # rows predicted but not scored: a blank target cell (--drop-incomplete)
+        print(f"{model} on {split} ({rows}): R2 {r2}, RMSE {score['rmse']:.4g}"
               + (f", {as_classes}" if as_classes else ""))
     if "tiling" in result:
         print(result["tiling"][:1].upper() + result["tiling"][1:] + ".")

@@ -457,8 +457,9 @@ class PredictionPublic(BaseModel):
     target: str | None = Field(default=None, description="the target column's name, if the data named it")
     has_targets: bool = Field(description="whether the file held targets (then scores and y_true)")
     scores: dict[str, dict[str, float | int | None]] = Field(
-        description="per split (X, X_test): r2 (null when every target is equal), rmse, n; accuracy and auc for a "
-                    "two-valued target; empty without targets")
+        description="per split (X, X_test): r2 (null when every target is equal), rmse, n (the rows scored) and, "
+                    "when some rows have no target, of (the rows predicted); accuracy and auc for a two-valued "
+                    "target; empty without targets")
     note: str | None = Field(default=None, description="why there are no scores (no targets)")
     tiling: str | None = Field(default=None, description="maps larger than the training tiles were cut into tiles; "
                                                         "a map's prediction is the mean of its tiles'; the edge "
@@ -475,8 +476,13 @@ class PredictionPublic(BaseModel):
                                                 "count, the first 20 by line and identifier, and of how many")
     y_pred: list[float]
     y_pred_test: list[float] | None = Field(default=None, description="when the file has a fixed test split")
-    y_true: list[float] | None = Field(default=None, description="with targets")
-    y_true_test: list[float] | None = None
+    y_true: list[float | None] | None = Field(default=None, description="with targets; null for a row whose target "
+                                              "cell is blank (drop_incomplete): predicted, not scored")
+    y_true_test: list[float | None] | None = None
+    unscored_rows: dict[str, Any] | None = Field(default=None, description="the rows predicted but not scored, for "
+                                                 "lack of a target: count, the first 20 by line and identifier, "
+                                                 "and of how many")
+    unscored_rows_test: dict[str, Any] | None = None
     y_pred_rows: list[list[float]] | None = Field(default=None, description="a map student of several target "
                                                   "columns: its whole class row per map, in target_names' order")
     y_pred_rows_test: list[list[float]] | None = None

@@ -134,7 +134,11 @@ def answer_children(answer: dict) -> list:
                              if score.get(key) is not None)  # a 0/1 target
         # "the file's X" named an array (review 28A); a map's row is a map
         rows = "maps" if answer.get("kind") == "image" or answer.get("tiling") else "rows"
-        lines.append(html.Div(f"On {'the file' if split == 'X' else 'its test split'} ({score['n']} {rows}): "
+        # some rows without a target (a blank cell, kept with drop_incomplete): scored on the others, said so here and
+        # named in the answer's warning
+        counted = f"{score['n']} of {score['of']} {rows}, those with a target" if score.get("of") else \
+            f"{score['n']} {rows}"
+        lines.append(html.Div(f"On {'the file' if split == 'X' else 'its test split'} ({counted}): "
                               f"R² {r2}, RMSE {fmt_number(score['rmse'], 4)}{as_classes}."))
     if answer.get("tiling"):
         lines.append(html.Div(answer["tiling"][:1].upper() + answer["tiling"][1:] + ".", className="text-muted"))
@@ -214,13 +218,25 @@ def dropped_children(dropped: dict | None, rows: list | None = None):
                     "are missing from it, never given to another row.", id=ids.DROPPED, className="mt-1")
 
 
+def _number_cell(value) -> str:
+    """A CSV cell of a number of the answer: its shortest repr, empty for null (a row without a target).
+
+    Examples
+    --------
+    >>> _number_cell(0.25), _number_cell(None)
+    ('0.25', '')
+    """
+    return "" if value is None else repr(float(value))
+
+
 def answer_csv(answer: dict) -> str:
     """The answer as CSV, as ``awd predict --out x.csv`` writes it (``models.pipeline.predict.predictions_csv``,
     which the frontend does not import): ``split,row,y_pred`` and ``y_true`` when the file had targets, the rows'
     identifier column after ``row`` when it had one. ``split`` is ``file`` for the file's rows and ``test`` for its
     fixed test split (``X_test``), if it has one. When rows of the file were left out for missing values
     (``?drop_incomplete=true``), ``row`` is each prediction's row in the file (the answer's ``rows``), never counted
-    again from 0: the numbers of the rows left out are missing.
+    again from 0: the numbers of the rows left out are missing. A row without a target (``y_true`` null) has an
+    empty ``y_true`` cell.
 
     Examples
     --------
@@ -230,6 +246,10 @@ def answer_csv(answer: dict) -> str:
     >>> print(answer_csv({"y_pred": [0.5, 0.25], "y_true": [0.4, 0.3]}), end="")
     split,row,y_pred,y_true
     file,0,0.5,0.4
+    file,1,0.25,0.3
+    >>> print(answer_csv({"y_pred": [0.5, 0.25], "y_true": [None, 0.3]}), end="")  # a row without a target
+    split,row,y_pred,y_true
+    file,0,0.5,
     file,1,0.25,0.3
     >>> print(answer_csv({"y_pred": [0.5, 0.25], "rows": [0, 2], "dropped_rows": {"count": 1}}), end="")
     split,row,y_pred
@@ -257,7 +277,7 @@ def answer_csv(answer: dict) -> str:
             row = file_rows[i] if file_rows is not None and split == "file" else i
             writer.writerow([split, row, *([ids[i] if split == "file" else ""] if ids else []), repr(float(value)),
                              *([repr(float(answer[f"y_class{suffix}"][i]))] if classes else []),
-                             *(["" if known is None else repr(float(known[i]))] if truth else []),
+                             *([_number_cell(None if known is None else known[i])] if truth else []),
                              *([repr(float(v)) for v in answer[f"y_pred_rows{suffix}"][i]] if names else [])])
     return out.getvalue()
 

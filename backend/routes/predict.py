@@ -31,6 +31,18 @@ _ERRORS = {401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Prob
            413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": UploadProblem}}
 
 
+def _json_numbers(values) -> list[float | None]:
+    """Numbers for the JSON answer: NaN (a row without a target's ``y_true``) as None, null in JSON, which has no
+    NaN.
+
+    Examples
+    --------
+    >>> _json_numbers([0.5, float("nan")])
+    [0.5, None]
+    """
+    return [None if v != v else float(v) for v in values]
+
+
 def _predict(result_dir, path, model, max_bytes, sha256=None, drop_incomplete=False):
     """:func:`models.pipeline.predict.predict_file`, any failure to read the file becoming a ValueError
     (``sha256``: the upload's, hashed as it arrived, so that the file is not read once more for it)."""
@@ -60,7 +72,9 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
                                                        "missing values (for a result trained on filled traces, "
                                                        "those still missing one once the ended traces are "
                                                        "filled), named in dropped_rows; rows gives each "
-                                                       "prediction's row in the file, the CSV's row column too")):
+                                                       "prediction's row in the file, the CSV's row column too; a "
+                                                       "row lacking only its target is predicted, not scored "
+                                                       "(unscored_rows)")):
     """Predict the rows of an uploaded data file (multipart field ``file``, any dataset format, targets
     optional) with the result's student ``model`` (default: the one the result recommends, ``baseline_wavelet``
     when cross-validation kept the initial wavelet, else ``awd``).
@@ -69,9 +83,11 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
     accuracy and AUC for a two-valued target, per ``X`` and ``X_test``; empty without targets, and ``note`` says
     so; R² null when every target is equal),
     ``warnings`` (inputs unlike the training data, constant targets, a map student answering with its classes'
-    targets), ``y_pred`` and, when the file has a fixed test split, ``y_pred_test``; with targets also ``y_true``
-    (``y_true_test``); a map student of several target columns also gives ``y_pred_rows`` (its whole class row per
-    map, ``y_pred_rows_test``) and ``target_names``; ``tiling`` when maps larger than the result's training tiles
+    targets, the rows not scored for lack of a target), ``y_pred`` and, when the file has a fixed test split,
+    ``y_pred_test``; with targets also ``y_true`` (``y_true_test``; null for a row whose target cell is blank,
+    kept with ``drop_incomplete``: predicted, named in ``unscored_rows``, and not counted in ``scores``' ``n``); a
+    map student of several target columns also gives ``y_pred_rows`` (its whole class row per map,
+    ``y_pred_rows_test``) and ``target_names``; ``tiling`` when maps larger than the result's training tiles
     were cut into tiles (a map's prediction is then the mean of its tiles'); ``y_class`` (``y_class_test``) for a
     two-valued target. Owner-only: 401 without the owner's token (whatever the path holds), 403 with a wrong token,
     or with the owner's token and a share link's token in the path; 404 for a key that is neither a job's full id
@@ -103,8 +119,9 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
             "warnings": result.get("warnings", []),
             **({"ids": result["ids"], "id_name": result["id_name"]} if "ids" in result else {}),
             **({"rows": result["rows"], "dropped_rows": result["dropped_rows"]} if "rows" in result else {}),
-            **{k: [float(v) for v in result[k]] for k in ("y_pred", "y_pred_test", "y_true", "y_true_test",
-                                                          "y_class", "y_class_test") if k in result},
+            **{k: result[k] for k in ("unscored_rows", "unscored_rows_test") if k in result},
+            **{k: _json_numbers(result[k]) for k in ("y_pred", "y_pred_test", "y_true", "y_true_test",
+                                                     "y_class", "y_class_test") if k in result},
             **{k: [[float(v) for v in row] for row in result[k]] for k in ("y_pred_rows", "y_pred_rows_test")
                if k in result},
             **({"target_names": result["target_names"]} if "target_names" in result else {})}

@@ -38,7 +38,7 @@ __all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_
            "pixel_scale_words", "PIXEL_SCALE_TOLERANCE", "unlike_classes_words", "unlike_training_maps_words",
            "beyond_training_words", "BEYOND_RANGE_MARGIN", "padded_every_words",
            "UNLIKE_CLASSES_RATE", "UNLIKE_CLASSES_CHANCE", "UNLIKE_CLASSES_FAR", "TRAINING_FILE_WARNING",
-           "TRAINING_FILE_MIXED_WARNING", "training_file_warning"]
+           "TRAINING_FILE_MIXED_WARNING", "training_file_warning", "unscored_rows", "unscored_words", "UNSCORED_NAMED"]
 
 #: What the outputs say when the file has no targets (the CLI prints it, the API returns it as ``note``).
 NO_TARGETS_NOTE = "the file has no targets: predictions only, no scores"
@@ -211,7 +211,11 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
     drop_incomplete : bool, default=False
         A text file's rows with missing values (for a result trained on filled traces: those filling the ends cannot
         complete) are left out instead of refusing the file (:func:`~models.data.readers.inputs.load_inputs`):
-        ``dropped_rows`` names them, a warning says so, and ``rows`` gives each prediction's row in the file.
+        ``dropped_rows`` names them, a warning says so, and ``rows`` gives each prediction's row in the file. A row
+        lacking only its target (a blank target cell) is kept and predicted, its ``y_true`` NaN, and not scored:
+        ``scores`` count the rows with a target (``n``, of ``of`` rows), ``unscored_rows`` names the others and a
+        warning says so (:func:`unscored_words`); when no row has a target there are no scores, as for a file
+        without targets.
 
     Returns
     -------
@@ -219,9 +223,10 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         ``model``, ``target`` (name of the reported column or None), ``has_targets``, ``y_pred`` (n,) and,
         when the file has a fixed test split, ``y_pred_test``; with targets also ``y_true`` (``y_true_test``)
         and ``scores`` mapping ``X`` / ``X_test`` to ``{"r2", "rmse", "n"}`` (``r2`` None when every target is
-        equal); ``scores`` is empty and ``note`` says so for a split without targets; ``warnings``: sentences on
-        the file the result was distilled from (:func:`training_file_warning`), maps whose pixel on the sky is
-        not the training maps' (:func:`pixel_scale_words`), maps made with another noise or smoothing than the training
+        equal; ``n`` the rows scored, and ``of`` the rows predicted when some had no target); ``scores`` is empty
+        and ``note`` says so for a split without targets; ``warnings``: sentences on the file the result was
+        distilled from (:func:`training_file_warning`), maps whose pixel on the sky is not the training maps'
+        (:func:`pixel_scale_words`), maps made with another noise or smoothing than the training
         maps, as their files record them (:func:`models.data.noise.map_noise_words`), inputs unlike the training data
         (:func:`unlike_training`), maps that look like none of a chi² student's classes (:func:`unlike_classes_words`),
         constant targets, targets too narrowly spread for R² to say much
@@ -281,6 +286,7 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         # review 25A: a result of 64 px maps refused a 512 px map and said to distil on 64 px tiles, which the
         # 64 px training maps already were
         tile, whole = int(shape[0]), True
+    unscored_splits = []  # the splits of which no row has a target (every target cell blank)
     for name, X, y in (("X", inputs.X, inputs.y), ("X_test", inputs.X_test, inputs.y_test)):
         if X is None:
             continue
@@ -337,7 +343,17 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         y_true = y2[:, chosen]
         if said and said not in warnings:
             warnings.append(said)
+        # a CSV's blank target cells (read with drop_incomplete): those rows are predicted, and not scored
+        scored = ~np.isnan(y_true)
+        if not scored.any():  # no row has a target: no scores, as for a file without a target column
+            unscored_splits.append(name)
+            continue
         out[f"y_true{suffix}"] = y_true
+        if not scored.all():
+            named = inputs.row_words if name == "X" and inputs.row_words is not None else None
+            out[f"unscored_rows{suffix}"] = unscored_rows(scored, named)
+            warnings.append(unscored_words(out[f"unscored_rows{suffix}"]))
+        y_true, pred_scored = y_true[scored], np.asarray(pred)[scored]
         constant = bool(np.all(y_true == y_true[0]))
         targets = "the file's targets" if name == "X" else "the test split's targets"  # review 28A: "X: ..." on y
         if constant:
@@ -348,15 +364,16 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         narrow = narrow_targets_words(y_true, (bundle.get("data") or {}).get("test_target_sd"))
         if narrow and not constant:
             warnings.append(f"{targets}: {narrow}")
-        out["scores"][name] = {"r2": None if constant else float(_metrics.r2_score(y_true, pred)),
-                               "rmse": float(_metrics.rmse(y_true, pred)), "n": int(len(pred))}
+        out["scores"][name] = {"r2": None if constant else float(_metrics.r2_score(y_true, pred_scored)),
+                               "rmse": float(_metrics.rmse(y_true, pred_scored)), "n": int(scored.sum()),
+                               **({} if scored.all() else {"of": int(len(pred))})}
         if two and np.isin(y_true, two).all():  # a 0/1 label: how the model classifies too, as in the result
-            out["scores"][name].update(_metrics.two_class_scores(y_true, pred, tuple(two)))
+            out["scores"][name].update(_metrics.two_class_scores(y_true, pred_scored, tuple(two)))
     if "classes" in arrays and "tiling" in out:  # review 28A: 0.2961 under "every prediction is one of 8 values"
         warnings[class_note] += (" A map cut into tiles gets the mean of its tiles' classes, which can fall between "
                                  "them.")  # said after the rows' sentence: it holds for them too
-    if not inputs.has_targets:
-        out["note"] = NO_TARGETS_NOTE
+    if not inputs.has_targets or unscored_splits:
+        out["has_targets"], out["note"] = False, NO_TARGETS_NOTE
     if inputs.dropped:  # rows left out: each prediction says its row in the file, never shifted onto another
         out["rows"], out["dropped_rows"] = list(inputs.rows), inputs.dropped
     if inputs.ids and len(inputs.ids) == len(out.get("y_pred", ())):  # the rows' names, e.g. track ids
@@ -717,8 +734,9 @@ def _far_maps(chi2, q99, noun, whose="", of_them=""):
 
 
 def predictions_npz(result: dict) -> bytes:
-    """The predictions of :func:`predict_file` as an ``.npz`` (``y_pred``, ``y_true`` when known, ``*_test``;
-    ``rows``, each prediction's row in the file, when rows were left out for missing values)."""
+    """The predictions of :func:`predict_file` as an ``.npz`` (``y_pred``, ``y_true`` when known, NaN for a row
+    without a target, ``*_test``; ``rows``, each prediction's row in the file, when rows were left out for missing
+    values)."""
     buffer = io.BytesIO()
     np.savez(buffer, **{k: np.asarray(v) for k, v in result.items()
                         if k.startswith(("y_pred", "y_true", "y_class")) or k == "rows"},
@@ -807,6 +825,19 @@ def target_column(file_names, n_columns, result_target, result_column):
                "taken to hold that target")
 
 
+def _named_rows(rows: dict) -> str:
+    """The rows of ``rows`` (``{"count", "rows"}``: how many, the first ones as named) as a list, with how many more.
+
+    Examples
+    --------
+    >>> _named_rows({"count": 3, "rows": ["line 5 (trk3)", "line 7 (trk5)"]})
+    'line 5 (trk3), line 7 (trk5) and 1 more'
+    """
+    named = ", ".join(rows.get("rows") or [])
+    more = rows["count"] - len(rows.get("rows") or [])
+    return named + (f" and {more} more" if more > 0 else "")
+
+
 def _dropped_words(dropped: dict) -> str:
     """The warning on the rows of a new file left out for missing values.
 
@@ -815,11 +846,72 @@ def _dropped_words(dropped: dict) -> str:
     >>> _dropped_words({"count": 2, "rows": ["line 5 (trk3)", "line 7 (trk5)"], "of": 12}).split(". ")[0]
     'Left out 2 of 12 rows with missing values, as asked: line 5 (trk3), line 7 (trk5)'
     """
-    named = ", ".join(dropped.get("rows") or [])
-    more = dropped["count"] - len(dropped.get("rows") or [])
-    return (f"Left out {dropped['count']} of {dropped.get('of', '?')} rows with missing values, as asked: {named}"
-            + (f" and {more} more" if more > 0 else "") + ". Each prediction keeps its row in the file (the CSV's "
-            "row, counted from 0 after the header).")
+    return (f"Left out {dropped['count']} of {dropped.get('of', '?')} rows with missing values, as asked: "
+            f"{_named_rows(dropped)}. Each prediction keeps its row in the file (the CSV's row, counted from 0 after "
+            "the header).")
+
+
+#: Rows without a target named in an answer's ``unscored_rows`` (the count says how many in all), as for the rows
+#: left out (``dropped_rows``).
+UNSCORED_NAMED = 20
+
+
+def unscored_rows(scored, row_words=None) -> dict:
+    """The rows predicted but not scored, for lack of a target: ``{"count", "rows", "of"}`` as ``dropped_rows``
+    (the first :data:`UNSCORED_NAMED` named).
+
+    Parameters
+    ----------
+    scored : array-like of bool, shape (n,)
+        Whether each prediction's row has a target.
+    row_words : list of str, optional
+        How each row is named (``"line 7 (trk0005)"``, a CSV's :attr:`~models.data.readers.inputs.PredictionInputs.
+        row_words`); by default ``"row k"``, counted from 0 as the predictions' CSV counts them.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> unscored_rows([True, False, True, False], ["line 2 (a)", "line 3 (b)", "line 4 (c)", "line 6 (d)"])
+    {'count': 2, 'rows': ['line 3 (b)', 'line 6 (d)'], 'of': 4}
+    >>> unscored_rows([True, False])["rows"]
+    ['row 1']
+    """
+    scored = np.asarray(scored, dtype=bool)
+    missing = np.flatnonzero(~scored)
+    words = [row_words[i] if row_words is not None else f"row {i}" for i in missing[:UNSCORED_NAMED]]
+    return {"count": int(missing.size), "rows": words, "of": int(scored.size)}
+
+
+def unscored_words(unscored: dict) -> str:
+    """What a prediction says of the rows it could not score (:func:`unscored_rows`): how many rows were scored, and
+    which had no target.
+
+    Examples
+    --------
+    >>> unscored_words({"count": 1, "rows": ["line 5 (trk3)"], "of": 5})
+    'Scored on 4 of 5 rows; 1 has no target (a blank target cell), so it was predicted but not scored: line 5 (trk3).'
+    >>> print(unscored_words({"count": 2, "rows": ["line 5", "line 9"], "of": 5}))
+    Scored on 3 of 5 rows; 2 have no target (blank target cells), so they were predicted but not scored: line 5, line 9.
+    """
+    count, total = unscored["count"], unscored["of"]
+    one = count == 1
+    return (f"Scored on {total - count} of {total} rows; {count} {'has' if one else 'have'} no target "
+            f"({'a blank target cell' if one else 'blank target cells'}), so {'it was' if one else 'they were'} "
+            f"predicted but not scored: {_named_rows(unscored)}.")
+
+
+def _number_cell(value) -> str:
+    """A CSV cell of a number: its shortest repr, or empty for None or NaN (a row without a target), never "nan".
+
+    Examples
+    --------
+    >>> _number_cell(0.1), _number_cell(np.nan), _number_cell(None)
+    ('0.1', '', '')
+    """
+    return "" if value is None or np.isnan(float(value)) else repr(float(value))
 
 
 def predictions_csv(result: dict) -> str:
@@ -828,7 +920,8 @@ def predictions_csv(result: dict) -> str:
     column after ``row`` when the file had one (``split,row,track_id,y_pred``). ``split`` says which rows:
     ``file`` for the file's rows (its ``X``), ``test`` for its fixed test split (``X_test``), if it has one;
     ``row`` counts from 0 within each; when rows of the file were left out for missing values (``rows``: each
-    prediction's row in the file), ``row`` is that row, so the left-out rows are the numbers missing. A two-valued
+    prediction's row in the file), ``row`` is that row, so the left-out rows are the numbers missing. A row without
+    a target (``y_true`` NaN) has an empty ``y_true`` cell. A two-valued
     target adds ``y_class`` after ``y_pred`` (the value on the
     prediction's side of the midpoint); a map student of several target columns its whole class row,
     ``y_pred_<name>`` per column. The results page's ``frontend.predict_panel.answer_csv`` writes the same.
@@ -850,6 +943,10 @@ def predictions_csv(result: dict) -> str:
     split,row,y_pred,y_true
     file,0,0.5,0.4
     test,0,0.7,0.6
+    >>> print(predictions_csv({"y_pred": [0.5, 0.25], "y_true": [0.4, np.nan]}), end="")  # a row without a target
+    split,row,y_pred,y_true
+    file,0,0.5,0.4
+    file,1,0.25,
     """
     with_truth = any(k.startswith("y_true") for k in result)
     ids, file_rows = result.get("ids"), result.get("rows")
@@ -871,7 +968,7 @@ def predictions_csv(result: dict) -> str:
             if classes:
                 row.append(repr(float(result[f"y_class{suffix}"][i])))
             if with_truth:
-                row.append("" if truth is None else repr(float(truth[i])))
+                row.append(_number_cell(None if truth is None else truth[i]))
             if names:
                 row += [repr(float(v)) for v in result[f"y_pred_rows{suffix}"][i]]
             writer.writerow(row)

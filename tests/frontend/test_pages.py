@@ -1096,6 +1096,7 @@ def test_a_two_valued_targets_answer_shows_the_classes():
     {"y_pred": [1.28, -0.15], "y_class": [1.0, 0.0], "y_true": [1.0, 1.0]},
     {"y_pred": [0.5, 0.25], "rows": [0, 2], "ids": ["trk0", "trk2"], "id_name": "track_id", "y_true": [0.4, 0.3],
      "dropped_rows": {"count": 1, "rows": ["line 4 (trk1)"], "of": 3}, "y_pred_test": [0.7]},
+    {"y_pred": [0.5, 0.25], "y_true": [None, 0.3]},  # a row without a target: null in the JSON, an empty cell
 ])
 def test_the_pages_predictions_csv_is_awd_predicts(answer):
     """The page's CSV is the API's and ``awd predict --out x.csv``'s, and says which rows in words (review 24b:
@@ -1147,6 +1148,22 @@ def test_a_prediction_with_rows_left_out_says_which_and_that_rows_are_kept():
     assert "'1: 0.5, 3: 0.25'" in text and "row in the file: prediction" in text, text
     plain = str(answer_children({"model": "awd", "y_pred": [0.5], "scores": {}, "warnings": []}))
     assert "Left out" not in plain and "'0.5'" in plain
+
+
+def test_a_prediction_with_rows_without_a_target_says_on_how_many_it_is_scored():
+    """Rows kept without a target (a blank cell, ``?drop_incomplete=true``): the score line says how many rows it
+    counts of how many predicted, the answer's warning names the others, and the CSV leaves their y_true empty."""
+    from awd_studio.frontend.predict_panel import answer_children, answer_csv
+
+    warning = "Scored on 3 of 4 rows; 1 has no target (a blank target cell), so it was predicted but not scored: …"
+    answer = {"model": "awd", "y_pred": [0.5, 0.25, 0.2, 0.1], "y_true": [0.4, None, 0.3, 0.1],
+              "scores": {"X": {"r2": 0.5, "rmse": 0.1, "n": 3, "of": 4}}, "warnings": [warning],
+              "unscored_rows": {"count": 1, "rows": ["line 3"], "of": 4}}
+    text = str(answer_children(answer))
+    assert "On the file (3 of 4 rows, those with a target): R² 0.5" in text and warning in text, text
+    assert answer_csv(answer).splitlines()[2] == "file,1,0.25,"
+    assert "On the file (2 rows): R²" in str(answer_children({"model": "awd", "y_pred": [0.5, 0.25], "scores": {
+        "X": {"r2": 0.5, "rmse": 0.1, "n": 2}}}))
 
 
 def test_figure_cards_name_their_chart_for_screen_readers():

@@ -104,6 +104,48 @@ def test_predict_route_gives_the_pipelines_test_predictions(client, worker, tiny
     assert short.status_code == 404 and "the job's full id" in short.json()["detail"]
 
 
+def test_a_trace_lacking_only_its_target_is_predicted_with_drop_incomplete(client, worker, tiny_job):
+    """With drop_incomplete a trace with every value but a blank target cell was left out like one with a gap; it is
+    predicted now: its y_true null in the JSON (valid JSON, no NaN), an empty cell in the CSV, named in
+    unscored_rows and a warning, the scores on the other rows; the trace with a gap is still left out."""
+    import json
+
+    from awd_studio.models.data import make_example
+
+    data = make_example("synthetic", n=160, seed=29)
+    files = {"file": ("data.npz", _npz(X=data.X, y=data.y), "application/octet-stream")}
+    job = client.post("/api/jobs", json={"dataset_id": client.post("/api/datasets", files=files).json()["id"],
+                                         **tiny_job}).json()
+    done = wait_for(lambda: terminal_state(client, job["id"]), timeout=240, what="the job to end")
+    assert done["state"] == "succeeded", done.get("error")
+    X, y = data.X_test[:5], data.y_test[:5]
+    cells = [["track_id"] + [f"t{i}" for i in range(X.shape[1])] + ["y"]]
+    cells += [[f"trk{i}"] + [repr(float(v)) for v in x] + [repr(float(t))] for i, (x, t) in enumerate(zip(X, y))]
+    cells[3][-1] = ""  # trk2: no target
+    cells[4][8] = ""  # trk3: a gap inside its trace
+    upload = {"file": ("new.csv", "\n".join(",".join(c) for c in cells) + "\n", "text/csv")}
+    refused = client.post(f"/api/results/{job['id']}/predict", files=upload)
+    assert refused.status_code == 422 and refused.json()["remedies"] == ["drop_incomplete"], refused.text
+    answer = client.post(f"/api/results/{job['id']}/predict", files=upload, params={"drop_incomplete": "true"})
+    assert answer.status_code == 200, answer.text
+    body = json.loads(answer.text, parse_constant=lambda c: pytest.fail(f"{c} in the JSON"))
+    kept = [0, 1, 2, 4]
+    assert body["rows"] == kept and body["ids"] == [f"trk{i}" for i in kept]
+    assert body["dropped_rows"] == {"count": 1, "rows": ["line 5 (trk3)"], "of": 5}
+    assert body["y_true"][2] is None
+    np.testing.assert_allclose([body["y_true"][i] for i in (0, 1, 3)], y[[0, 1, 4]], rtol=0, atol=1e-12)
+    assert body["unscored_rows"] == {"count": 1, "rows": ["line 4 (trk2)"], "of": 4}
+    assert body["scores"]["X"]["n"] == 3 and body["scores"]["X"]["of"] == 4 and body["has_targets"]
+    assert any(w.startswith("Scored on 3 of 4 rows; 1 has no target") and "line 4 (trk2)" in w
+               for w in body["warnings"]), body["warnings"]
+    as_csv = client.post(f"/api/results/{job['id']}/predict", files=upload,
+                         params={"drop_incomplete": "true", "format": "csv"}).text
+    header, *lines = as_csv.splitlines()
+    assert header == "split,row,track_id,y_pred,y_true" and "nan" not in as_csv.lower()
+    assert [line.split(",")[1] for line in lines] == ["0", "1", "2", "4"]
+    assert [line.split(",")[-1] == "" for line in lines] == [False, False, True, False]
+
+
 def test_the_archive_holds_the_pages_python_code_and_it_runs(client, worker, tiny_job, tmp_path):
     """Review 31A: the results page's "Use in Python" code could not be reached without a browser; the archive
     carries it, and it runs as unpacked, reproducing the stored test predictions."""

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -844,3 +845,77 @@ def test_the_default_wavelet_is_the_recommended_students(series, tmp_path):
     np.testing.assert_allclose(wavelet_from_result(out).rec_lo, bundle["wavelet"]["h"])  # the AWD student's
     with pytest.raises(InputError, match="recommended"):
         wavelet_from_result(kept, True)
+
+
+def _traces_one_without_target_one_with_a_gap(split, path):
+    """A CSV of five test traces (track_id, t0 …, y): trk0, trk1 and trk4 complete, trk2 lacking only its target (a
+    blank cell), trk3 with a gap inside its trace; the traces kept, by their row in the file."""
+    X, y = split["X_test"][:5], split["y_test"][:5]
+    cells = [["track_id"] + [f"t{i}" for i in range(X.shape[1])] + ["y"]]
+    cells += [[f"trk{i}"] + [repr(float(v)) for v in x] + [repr(float(t))] for i, (x, t) in enumerate(zip(X, y))]
+    cells[3][-1] = ""  # trk2 (line 4): no target
+    cells[4][1 + 7] = ""  # trk3 (line 5): a gap
+    path.write_text("\n".join(",".join(c) for c in cells) + "\n")
+    return path, [0, 1, 2, 4]
+
+
+def test_a_trace_lacking_only_its_target_is_predicted_and_not_scored(series, tmp_path):
+    """With drop_incomplete a trace that has its every value but no target was left out like a trace with a gap;
+    it is predicted now, its y_true NaN (an empty CSV cell), and the scores are those of the rows with a target,
+    said in words. A file whose every target cell is blank has no scores, as one without a target column."""
+    from awd_studio.models.metrics import r2_score, rmse
+    from awd_studio.models.pipeline.predict import predict_file, predictions_csv
+
+    _, out, split = series
+    data, kept = _traces_one_without_target_one_with_a_gap(split, tmp_path / "new.csv")
+    answer = predict_file(out, data, drop_incomplete=True)
+    assert answer["rows"] == kept and answer["ids"] == [f"trk{i}" for i in kept]
+    assert answer["dropped_rows"] == {"count": 1, "rows": ["line 5 (trk3)"], "of": 5}
+    np.testing.assert_allclose(answer["y_pred"], predict_from_bundle(out, split["X_test"][kept]), rtol=0, atol=1e-10)
+    assert np.isnan(answer["y_true"][2]) and np.isfinite(np.delete(answer["y_true"], 2)).all()
+    assert answer["unscored_rows"] == {"count": 1, "rows": ["line 4 (trk2)"], "of": 4}
+    assert ("Scored on 3 of 4 rows; 1 has no target (a blank target cell), so it was predicted but not scored: "
+            "line 4 (trk2).") in answer["warnings"], answer["warnings"]
+    scored = [0, 1, 3]  # of the predictions: trk0, trk1, trk4
+    y_true, y_pred = split["y_test"][[0, 1, 4]], np.asarray(answer["y_pred"])[scored]
+    score = answer["scores"]["X"]
+    assert score["n"] == 3 and score["of"] == 4 and answer["has_targets"]
+    assert score["r2"] == pytest.approx(r2_score(y_true, y_pred), abs=1e-12)
+    assert score["rmse"] == pytest.approx(rmse(y_true, y_pred), abs=1e-12)
+    lines = predictions_csv(answer).splitlines()
+    assert lines[0] == "split,row,track_id,y_pred,y_true" and "nan" not in "\n".join(lines).lower()
+    assert [line.split(",")[1:3] for line in lines[1:]] == [[str(r), f"trk{r}"] for r in kept]
+    assert lines[3].endswith(",") and lines[3].split(",")[-1] == "" and all(line.split(",")[-1] for line in lines[4:])
+
+    blank = tmp_path / "blank.csv"  # every target cell blank: predictions only
+    header, *rows = data.read_text().splitlines()
+    blank.write_text("\n".join([header] + [row[:row.rindex(",") + 1] for row in rows]) + "\n")
+    answer = predict_file(out, blank, drop_incomplete=True)
+    assert answer["scores"] == {} and not answer["has_targets"] and "y_true" not in answer
+    assert answer["note"] == "the file has no targets: predictions only, no scores" and answer["rows"] == kept
+    assert predictions_csv(answer).splitlines()[0] == "split,row,track_id,y_pred"
+
+
+def test_awd_predict_drop_incomplete_keeps_a_trace_without_its_target(series, tmp_path):
+    """Through the installed console script: the trace lacking only its target is predicted, its y_true cell in
+    --out empty, the terminal says on how many rows the scores are; the trace with a gap is left out and named."""
+    _, out, split = series
+    data, kept = _traces_one_without_target_one_with_a_gap(split, tmp_path / "new.csv")
+    preds = tmp_path / "f.csv"
+    done = subprocess.run([str(AWD), "predict", str(out), str(data), "--drop-incomplete", "--out", str(preds)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r" on X \(3 of 4 rows, the others without a target\): R2 -?[0-9.]+, RMSE", done.stdout), \
+        done.stdout
+    assert ("Scored on 3 of 4 rows; 1 has no target (a blank target cell), so it was predicted but not scored: "
+            "line 4 (trk2).") in done.stderr, done.stderr
+    assert "Left out 1 of 5 rows with missing values, as asked: line 5 (trk3)" in done.stderr, done.stderr
+    header, *lines = preds.read_text().splitlines()
+    assert header == "split,row,track_id,y_pred,y_true" and "nan" not in preds.read_text().lower()
+    cells = [line.split(",") for line in lines]
+    assert [c[1] for c in cells] == [str(r) for r in kept] and [c[2] for c in cells] == [f"trk{r}" for r in kept]
+    assert [c[4] == "" for c in cells] == [False, False, True, False]
+    np.testing.assert_allclose([float(c[3]) for c in cells], predict_from_bundle(out, split["X_test"][kept]),
+                               rtol=0, atol=1e-10)
+    np.testing.assert_allclose([float(cells[i][4]) for i in (0, 1, 3)], split["y_test"][[0, 1, 4]], rtol=0,
+                               atol=1e-12)

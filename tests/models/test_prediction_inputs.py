@@ -105,8 +105,8 @@ def test_blank_cells_to_predict_name_a_remedy_that_predicting_has(tmp_path):
 
 def test_new_traces_filled_and_rows_with_gaps_left_out_keep_their_rows(tmp_path):
     """For a result trained on filled traces, new traces that ended early are filled, and with drop_incomplete the
-    rows with a gap inside a trace or without a target are left out, named; each prediction keeps its file row and
-    identifier, never shifted."""
+    rows with a gap inside a trace are left out, named; each prediction keeps its file row and identifier, never
+    shifted. A row without a target is kept, its target NaN (it was left out before: it can be predicted)."""
     cells = [["track_id"] + [f"t{i}" for i in range(16)] + ["y"]]
     cells += [[f"trk{i}"] + [repr(float(v)) for v in x] + [repr(float(t))] for i, (x, t) in
               enumerate(zip(SERIES, TARGETS))]
@@ -118,14 +118,58 @@ def test_new_traces_filled_and_rows_with_gaps_left_out_keep_their_rows(tmp_path)
         load_inputs(tmp_path / "new.csv", sample_shape=(16,), pad_ends=True)
     assert refused.value.remedies == ("drop_incomplete",)
     got = load_inputs(tmp_path / "new.csv", sample_shape=(16,), pad_ends=True, drop_incomplete=True)
-    kept = [i for i in range(len(SERIES)) if i not in (3, 5)]
+    kept = [i for i in range(len(SERIES)) if i != 3]
     assert got.rows == kept and got.ids == [f"trk{i}" for i in kept]
-    assert got.dropped == {"count": 2, "rows": ["line 5 (trk3)", "line 7 (trk5)"], "of": len(SERIES)}
+    assert got.dropped == {"count": 1, "rows": ["line 5 (trk3)"], "of": len(SERIES)}
     assert got.padded["count"] == 1 and got.padded["rows"] == ["line 3 (trk1)"]
     expected = SERIES[kept].copy()
     expected[1, 11:] = 0.0
     np.testing.assert_array_equal(got.X, expected)
-    np.testing.assert_array_equal(got.y, TARGETS[kept])
+    np.testing.assert_array_equal(got.y, np.where(np.array(kept) == 5, np.nan, TARGETS[kept]))
+
+def _three_complete_one_without_target_one_with_a_gap(path):
+    """A CSV of five traces (track_id, t0 … t15, y): trk2 lacks only its target (a blank cell), trk3 has a gap."""
+    cells = [["track_id"] + [f"t{i}" for i in range(16)] + ["y"]]
+    cells += [[f"trk{i}"] + [repr(float(v)) for v in x] + [repr(float(t))] for i, (x, t) in
+              enumerate(zip(SERIES[:5], TARGETS[:5]))]
+    cells[3][17] = ""  # trk2: no target
+    cells[4][1 + 6] = ""  # trk3: a gap inside its trace
+    path.write_text("\n".join(",".join(c) for c in cells) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("pad_ends", [False, True])
+def test_a_row_lacking_only_its_target_is_kept_to_predict(tmp_path, pad_ends):
+    """With drop_incomplete a trace with every value but no target is kept (its target NaN: predicted, not scored);
+    the trace with a gap is still left out and named (it was left out too, like a gap, before)."""
+    path = _three_complete_one_without_target_one_with_a_gap(tmp_path / "new.csv")
+    got = load_inputs(path, sample_shape=(16,), pad_ends=pad_ends, drop_incomplete=True)
+    assert got.rows == [0, 1, 2, 4] and got.ids == ["trk0", "trk1", "trk2", "trk4"]
+    assert got.dropped == {"count": 1, "rows": ["line 5 (trk3)"], "of": 5}
+    assert got.row_words == ["line 2 (trk0)", "line 3 (trk1)", "line 4 (trk2)", "line 6 (trk4)"]
+    np.testing.assert_array_equal(got.X, SERIES[[0, 1, 2, 4]])
+    np.testing.assert_array_equal(got.y, [TARGETS[0], TARGETS[1], np.nan, TARGETS[4]])
+    assert got.has_targets and got.target_names == ["y"]
+    # without drop_incomplete the blank target is still refused, naming the remedy and what it does to such a row
+    with pytest.raises(InputError) as refused:
+        load_inputs(path, sample_shape=(16,), pad_ends=pad_ends)
+    assert refused.value.remedies == ("drop_incomplete",)
+    (tmp_path / "target_only.csv").write_text(path.read_text().replace(",,", ",1.0,"))  # trk3's gap filled
+    with pytest.raises(InputError, match="without a score") as refused:
+        load_inputs(tmp_path / "target_only.csv", sample_shape=(16,), pad_ends=pad_ends)
+    assert "--drop-incomplete" in str(refused.value)
+    # a target that is text, not blank, is no missing target: its row is left out as before
+    (tmp_path / "text.csv").write_text(path.read_text().replace("\ntrk2,", "\ntrk2,").replace(",\ntrk3", ",x\ntrk3"))
+    got = load_inputs(tmp_path / "text.csv", sample_shape=(16,), pad_ends=pad_ends, drop_incomplete=True)
+    assert got.rows == [0, 1, 4] and got.dropped["rows"] == ["line 4 (trk2)", "line 5 (trk3)"]
+
+
+def test_other_formats_still_refuse_nan_targets(tmp_path):
+    """Only a CSV's blank target cell, read with drop_incomplete, is a target to leave unscored."""
+    np.savez(tmp_path / "nan.npz", X=SERIES, y=np.where(TARGETS == 3, np.nan, TARGETS))
+    with pytest.raises(InputError, match="NaN"):
+        load_inputs(tmp_path / "nan.npz", sample_shape=(16,), drop_incomplete=True)
+
 
 @pytest.mark.parametrize("write, field, words", [
     (lambda p: np.savez(p / "f.npz", X=np.where(np.eye(12, 16) > 0, np.nan, SERIES)), "X", "NaN"),

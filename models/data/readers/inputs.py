@@ -50,7 +50,8 @@ class PredictionInputs:
     X : ndarray of shape (n, L) or (n, H, W)
         Finite, native byte order.
     y : ndarray of shape (n,) or (n, k), or None
-        float64 targets, None when the file has none.
+        float64 targets, None when the file has none. NaN only for a CSV read with ``drop_incomplete``: a blank
+        target cell of a row whose series is there (the row is predicted, not scored).
     X_test : ndarray of shape (n_test, ...) or None
         The file's fixed test split, when it has one.
     y_test : ndarray of shape (n_test,) or (n_test, k), or None
@@ -67,7 +68,10 @@ class PredictionInputs:
         (``drop_incomplete``) skip; None for other formats.
     dropped : dict or None
         With ``drop_incomplete``: the rows left out, ``{"count", "rows", "of"}`` as a dataset's ``dropped_rows``
-        (the first 20 by line and identifier); None when none was.
+        (the first 20 by line and identifier); None when none was. A row lacking only its target is not among them.
+    row_words : list of str or None
+        A CSV's rows as its errors name them (``"line 7 (trk0005)"``), one per sample of ``X``; None for other
+        formats.
     target_names : list of str or None
         The names the file gives its target columns (an npz's or HDF5 file's ``target_names``, a CSV's headers, a
         FITS table's columns), one per column of ``y``; None when it names none.
@@ -91,6 +95,7 @@ class PredictionInputs:
     map_noise: dict | None = None
     rows: list[int] | None = None
     dropped: dict | None = None
+    row_words: list[str] | None = None
 
     @property
     def has_targets(self) -> bool:
@@ -101,17 +106,22 @@ class PredictionInputs:
 #: What a refusal of a new file's missing values suggests (the predict route's field and ``awd predict``'s option).
 PREDICT_DROP_HINT = ("or fill in or remove those rows first: each series needs every time point to be predicted; or "
                      "leave them out of the predictions (drop_incomplete=true; awd predict --drop-incomplete), each "
-                     "prediction then keeping its row in the file")
+                     "prediction then keeping its row in the file (a row lacking only its target is then predicted, "
+                     "without a score)")
 
 
 def _csv_arrays(path: Path, budget: int, sample_shape, pad_ends: bool = False, drop_incomplete: bool = False) -> dict:
     """X and, when the header names them or one extra column is there, y of a CSV file; with ``pad_ends`` the
     traces that ended early (blank cells after their last value, or fewer columns than the predictor's length) are
     filled with zeros, as the training data were (:func:`~models.data.readers.text.fill_ended_series`); with
-    ``drop_incomplete`` the rows that still have a missing value are left out (``dropped``), and ``rows`` gives each
-    row kept its place among the file's data rows."""
-    table = read_table(path, budget, drop_incomplete, drop_hint=PREDICT_DROP_HINT, keep_missing=pad_ends,
-                       remedies=("drop_incomplete",))
+    ``drop_incomplete`` the rows whose series still lack a value are left out (``dropped``), a row lacking only its
+    target is kept with a NaN target (``blank_targets``: to be predicted, not scored), and ``rows`` gives each row
+    kept its place among the file's data rows."""
+    # with drop_incomplete the missing values are read as NaN (text is still left out), to tell a row lacking only its
+    # target, which can be predicted, from one with a gap in its series, which cannot
+    table = read_table(path, budget, drop_incomplete, drop_hint=PREDICT_DROP_HINT,
+                       keep_missing=pad_ends or drop_incomplete, remedies=("drop_incomplete",),
+                       blank_targets=drop_incomplete)
     data, header = table.data, table.header
     width = data.shape[1]
     targets, _ = csv_targets(header, width)
@@ -137,23 +147,25 @@ def _csv_arrays(path: Path, budget: int, sample_shape, pad_ends: bool = False, d
         if length is not None and X.shape[1] < length:
             X = np.pad(X, ((0, 0), (0, length - X.shape[1])), constant_values=np.nan)
         arrays["X"] = X
-        if drop_incomplete:  # the rows filling cannot complete (a gap, no value, no target) are left out too
-            arrays, data = _leave_out_unfillable(arrays, data, cols)
+    if drop_incomplete:  # the rows whose series filling cannot complete (a gap, no value) are left out
+        arrays, data = _leave_out_unfillable(arrays, data, fill_ends=pad_ends)
+    if pad_ends:
         columns = series_column_words(header, x_cols, arrays["X"].shape[1])  # as the dataset reader names them
         arrays["X"], arrays["padded"] = fill_ended_series(arrays["X"], arrays["words"], columns,
                                                           remedies=("drop_incomplete",))
-        if cols and np.isnan(data[:, cols]).any():
+        if cols and not drop_incomplete and np.isnan(data[:, cols]).any():
             raise InputError("y", "has blank cells", "give every row its target, or leave the target column out; "
-                             "or leave those rows out (drop_incomplete=true; awd predict --drop-incomplete)",
-                             remedies=("drop_incomplete",))
+                             "or predict those rows without a score (drop_incomplete=true; awd predict "
+                             "--drop-incomplete)", remedies=("drop_incomplete",))
     if arrays.pop("ids"):  # a track's name: the predictions carry it (matching them by row order was left to the user)
         arrays["ids"], arrays["id_name"] = [table.ids[i] for i in _positions(table.kept, arrays["rows"])], table.id_name
     if cols:
         arrays["y"] = data[:, cols[0]] if len(cols) == 1 else data[:, cols]
+        arrays["blank_targets"] = drop_incomplete  # NaN kept only here: rows to predict without a score
         if header is not None:
             arrays["target_names"] = [header[j] for j in cols]
     dropped = arrays.pop("dropped")
-    arrays.pop("words")
+    arrays["row_words"] = arrays.pop("words")
     if dropped:
         arrays["dropped"] = {"count": len(dropped), "rows": dropped[:20], "of": len(dropped) + len(arrays["rows"])}
     return arrays
@@ -165,11 +177,12 @@ def _positions(kept, rows) -> list[int]:
     return [where[r] for r in rows]
 
 
-def _leave_out_unfillable(arrays: dict, data: np.ndarray, cols: list[int]) -> tuple[dict, np.ndarray]:
+def _leave_out_unfillable(arrays: dict, data: np.ndarray, fill_ends: bool) -> tuple[dict, np.ndarray]:
     """``arrays`` (``X``, ``rows``, ``words``, ``dropped``) and ``data`` without the rows whose series filling the
-    ends cannot complete or that lack a target (:func:`~models.data.readers.text.keep_fillable_rows`), named among
-    ``dropped`` in the file's order."""
-    keep, dropped = keep_fillable_rows(arrays["X"], data[:, cols], arrays["words"], arrays["dropped"])
+    ends cannot complete (``fill_ends``; else the rows whose series lack any value), named among ``dropped`` in the
+    file's order (:func:`~models.data.readers.text.keep_fillable_rows`). A row lacking only its target is kept: it
+    can be predicted, only not scored."""
+    keep, dropped = keep_fillable_rows(arrays["X"], None, arrays["words"], arrays["dropped"], fill_ends=fill_ends)
     if len(keep) == len(data):
         return arrays, data
     return ({**arrays, "X": arrays["X"][keep], "rows": [arrays["rows"][i] for i in keep],
@@ -212,6 +225,35 @@ def _decimal_targets(y, stored):
     return np.asarray(stored).astype(str).astype(np.float64).reshape(y.shape)  # numpy's shortest repr, in C
 
 
+def _checked_targets(y, n: int, blanks: bool) -> np.ndarray:
+    """The targets ``y`` of ``n`` samples checked (:func:`~models.validation.check_targets`, float32 ones as their
+    decimals, :func:`_decimal_targets`); with ``blanks`` their NaN (a CSV's blank target cells, read with
+    ``drop_incomplete``) are kept as NaN and the other values checked.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,) or (n, k)
+    n : int
+    blanks : bool
+
+    Returns
+    -------
+    ndarray of shape (n,) or (n, k), float64
+
+    Examples
+    --------
+    >>> _checked_targets(np.array([0.5, np.nan]), 2, blanks=True).tolist()
+    [0.5, nan]
+    """
+    if not blanks:
+        return _decimal_targets(check_targets(y, n, "y"), y)
+    values = np.asarray(y, dtype=np.float64)
+    blank = np.isnan(values)
+    checked = check_targets(np.where(blank, 0.0, values), n, "y").copy()  # what is there must be finite numbers
+    checked[blank] = np.nan
+    return checked
+
+
 def load_inputs(path, *, sample_shape=None, max_bytes=None, pad_ends=False, drop_incomplete=False) -> PredictionInputs:
     """Read the signals of a data file to predict them; targets are optional.
 
@@ -228,9 +270,10 @@ def load_inputs(path, *, sample_shape=None, max_bytes=None, pad_ends=False, drop
         A text file's traces that ended early are filled with zeros up to the predictor's length (for a result
         trained on traces filled so); said in ``padded``.
     drop_incomplete : bool, default=False
-        A text file's rows with a missing value (with ``pad_ends``: one filling the ends cannot complete, a gap
-        inside a trace or a missing target) are left out, named in ``dropped``; ``rows`` gives each sample's row in
-        the file. Other formats ignore it.
+        A text file's rows with a missing value in their series (with ``pad_ends``: one filling the ends cannot
+        complete, a gap inside a trace) are left out, named in ``dropped``; ``rows`` gives each sample's row in
+        the file. A row lacking only its target (a blank target cell) is kept, its target NaN in ``y``: it is
+        predicted, not scored. Other formats ignore it.
 
     Returns
     -------
@@ -260,7 +303,7 @@ def load_inputs(path, *, sample_shape=None, max_bytes=None, pad_ends=False, drop
         raise InputError("X", f"not found in the file (found: {sorted(found) or 'nothing'})",
                          "store the signals to predict under the name 'X'")
     X = check_signals(found["X"], "X", min_samples=1)
-    y = _decimal_targets(check_targets(found["y"], X.shape[0], "y"), found["y"]) if "y" in found else None
+    y = _checked_targets(found["y"], X.shape[0], found.get("blank_targets", False)) if "y" in found else None
     X_test = y_test = None
     if "X_test" in found:
         X_test = check_signals(found["X_test"], "X_test", min_samples=1)
@@ -277,4 +320,4 @@ def load_inputs(path, *, sample_shape=None, max_bytes=None, pad_ends=False, drop
                             target_names=None if names is None else [str(n) for n in names],
                             pixel_arcmin=pixel_arcmin(found.get("meta"), X.shape[2]) if X.ndim == 3 else None,
                             map_noise=map_noise(found.get("meta")) if X.ndim == 3 else None,
-                            rows=found.get("rows"), dropped=found.get("dropped"))
+                            rows=found.get("rows"), dropped=found.get("dropped"), row_words=found.get("row_words"))

@@ -431,12 +431,15 @@ def _refuse_short(short: list[tuple[int, int, int, bool]], width: int, first_lin
 
 
 def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint: str = DROP_INCOMPLETE_HINT,
-               keep_missing: bool = False, remedies: tuple[str, ...] = DROP_INCOMPLETE_REMEDIES) -> Table:
+               keep_missing: bool = False, remedies: tuple[str, ...] = DROP_INCOMPLETE_REMEDIES,
+               blank_targets: bool = False) -> Table:
     """The numbers of a delimited text file, its header, the identifier columns left out and each row's
     identifier (:class:`Table`); ``drop_incomplete``: leave out the rows with a cell that is not a number;
     ``drop_hint``: what the error on such a cell suggests instead (:data:`DROP_INCOMPLETE_HINT` for datasets), and
     ``remedies`` the upload options it names;
-    ``keep_missing``: missing values (blank, NaN, NA, and the cells a short row lacks) are NaN in ``data``."""
+    ``keep_missing``: missing values (blank, NaN, NA, and the cells a short row lacks) are NaN in ``data``;
+    ``blank_targets``: a column the header names as a target whose every cell is missing is such a column (NaN
+    with ``keep_missing``), not a column of text refused as a target (a prediction's file without any target yet)."""
     size = path.stat().st_size
     if size * 4 > budget:  # a float64 per ~2+ characters: a generous upper bound on the decoded size
         raise too_big(path.name, size * 4, budget)
@@ -469,6 +472,9 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
                              "give every series the same length")
     # a column is text when no cell below the first row is a number
     text_cols = {j for j in range(width) if len(rows) > 1 and not any(_is_number(r[j]) for r in rows[1:])}
+    if blank_targets:  # a target column left blank in every row holds missing values, not text
+        text_cols -= {j for j in target_columns([c.strip() for c in rows[0]])
+                      if all(r[j].strip().lower() in MISSING_MARKS for r in rows[1:])}
     first = rows[0]
     header = None
     if any(not _is_number(c) for j, c in enumerate(first) if j not in text_cols) or (
@@ -734,20 +740,25 @@ def series_column_words(header, x_cols, length=None):
     return words + [f"position {k + 1}" for k in range(len(words), length or len(words))]
 
 
-def keep_fillable_rows(X, targets, row_words, dropped):
+def keep_fillable_rows(X, targets, row_words, dropped, fill_ends=True):
     """The rows that filling the ends (:func:`fill_ended_series`) can complete and that have every target: what a
-    reader keeps with ``pad_ends`` and ``drop_incomplete`` together (a dataset's, a prediction's).
+    reader keeps with ``pad_ends`` and ``drop_incomplete`` together (a dataset's, a prediction's). A prediction's
+    reader passes no ``targets`` (a row lacking only its target is predicted, without a score), and, without
+    ``pad_ends``, ``fill_ends=False``: then only the rows whose series have every value are kept.
 
     Parameters
     ----------
     X : ndarray of shape (n, L)
         The series, NaN where a value is missing.
     targets : ndarray of shape (n, k) or None
-        Their targets (k may be 0: none), NaN where missing.
+        Their targets (k may be 0: none), NaN where missing; None: a missing target leaves no row out.
     row_words : list of str
         How each row is named (``"line 7 (trk0005)"``).
     dropped : list of str
         The rows the reader already left out (for text), named so.
+    fill_ends : bool, default=True
+        Whether the ends of traces that ended early will be filled; False: any missing value of a series leaves its
+        row out.
 
     Returns
     -------
@@ -760,18 +771,34 @@ def keep_fillable_rows(X, targets, row_words, dropped):
     ------
     InputError
         When no row is left.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 2.0, np.nan], [1.0, np.nan, 2.0], [1.0, 2.0, 3.0]])
+    >>> kept, named = keep_fillable_rows(X, np.array([[np.nan], [1.0], [2.0]]), ["line 2", "line 3", "line 4"], [])
+    >>> kept.tolist(), named
+    ([2], ['line 2', 'line 3'])
+    >>> kept, named = keep_fillable_rows(X, None, ["line 2", "line 3", "line 4"], ["line 5"], fill_ends=False)
+    >>> kept.tolist(), named
+    ([2], ['line 2', 'line 3', 'line 5'])
     """
     lacking = np.zeros(len(X), dtype=bool) if targets is None else np.isnan(targets).any(axis=1)
-    lacking[unfillable_rows(X)] = True
+    lacking[unfillable_rows(X) if fill_ends else np.isnan(np.asarray(X, dtype=np.float64)).any(axis=1)] = True
     out = np.flatnonzero(lacking)
     named = _by_line(dropped + [row_words[i] for i in out])
     if out.size == len(X):
+        listed = ", ".join(named[:NAMED_BAD_CELLS]) + (" …" if len(named) > NAMED_BAD_CELLS else "")
+        if not fill_ends:  # a prediction's file, its series to be complete as given
+            raise InputError("file", f"no row is left: every one of the {len(named)} rows has a missing value in "
+                             f"its series, or text: {listed}",
+                             "fill in the missing values first (e.g. interpolate): each series needs every time "
+                             "point to be predicted")
+        kinds = "a gap inside it, a missing target, a row without any value, or text" if targets is not None else \
+            "a gap inside it, a row without any value, or text"
         raise InputError("file", f"no row is left: every one of the {len(named)} rows has a missing value that is not "
-                         "the end of its trace (a gap inside it, a missing target, a row without any value, or "
-                         "text): " + ", ".join(named[:NAMED_BAD_CELLS])
-                         + (" …" if len(named) > NAMED_BAD_CELLS else ""),
-                         "only the end of a trace that ended early is filled: fill in the gaps (e.g. interpolate) "
-                         "and the targets first")
+                         f"the end of its trace ({kinds}): {listed}",
+                         "only the end of a trace that ended early is filled: fill in the gaps (e.g. interpolate)"
+                         + (" and the targets" if targets is not None else "") + " first")
     return np.flatnonzero(~lacking), named
 
 
