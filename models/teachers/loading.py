@@ -177,11 +177,14 @@ def load_teacher(path, name=None, input_shape=None, n_outputs=None, device=None)
             # only what the file holds: torch's own message goes on to suggest weights_only=False, which would run
             # the file's code
             found = re.search(r"GLOBAL ([\w.]+)", str(exc))
-            raise InputError("file", f"{path.name} contains Python objects other than weights"
-                             + (f" ({found.group(1)})" if found else "") + "; it was refused unread",
-                             "upload model.state_dict() saved with torch.save, or a .safetensors file, for one of AWD "
-                             "Studio's architectures; for a network of your own, export it with torch.export and "
-                             "upload the .pt2 (torch.save(model) pickles its class, which is never loaded)") from None
+            remedy = ("upload model.state_dict() saved with torch.save, or a .safetensors file, for one of AWD "
+                      "Studio's architectures; for a network of your own, export it with torch.export and upload the "
+                      ".pt2 (torch.save(model) pickles its class, which is never loaded)")
+            if found is None:  # review 43A: a text file was said to hold "Python objects other than weights"
+                raise InputError("file", f"{path.name} is not a file of weights torch.save wrote"
+                                 + _stopped_words(str(exc)) + "; nothing in it was run", remedy) from None
+            raise InputError("file", f"{path.name} contains Python objects other than weights ({found.group(1)}); "
+                             "it was refused unread", remedy) from None
         except Exception as exc:  # truncated or not a torch file
             # torch's own words where they say something (a truncated archive), not a bare internal key
             detail = str(exc).split(". ")[0] if isinstance(exc, RuntimeError) else ""
@@ -208,6 +211,22 @@ def load_teacher(path, name=None, input_shape=None, n_outputs=None, device=None)
                          "pass the number of target columns the teacher was trained on (None accepts any)")
     validate_teacher(model, model.input_shape, model.n_outputs)
     return model
+
+
+def _stopped_words(message: str) -> str:
+    """Where torch's weights-only reader stopped in a file that is no pickle of weights, from its error ``message``:
+    the pickle instruction it met (a text file's first byte read as one), else nothing.
+
+    Examples
+    --------
+    >>> _stopped_words("WeightsUnpickler error: Unsupported operand 110")
+    " (torch's weights-only reader met byte 110 where it expected a pickle instruction it accepts)"
+    >>> _stopped_words("something else")
+    ''
+    """
+    found = re.search(r"Unsupported operand (\d+)", message)
+    return (f" (torch's weights-only reader met byte {found.group(1)} where it expected a pickle instruction it "
+            "accepts)") if found else ""
 
 
 def _n_out_from_state(state, n_outputs):

@@ -730,3 +730,18 @@ def test_a_stop_is_polled_between_the_batches_of_an_epoch(monkeypatch):
         train_teacher("mlp", X, X[:, 0], epochs=5, batch_size=40, should_stop=stop,
                       on_epoch=lambda epoch, losses: epochs.append(epoch))
     assert epochs == [1, 2, 3]
+
+
+def test_a_file_that_is_no_pickle_is_not_said_to_hold_python_objects(tmp_path):
+    """Review 43A: a text file named .pt was refused as holding "Python objects other than weights"; it holds none.
+    A pickle that names a global is still refused as such, naming it."""
+    (tmp_path / "garbage.pt").write_bytes(b"not a torch file" * 10)
+    with pytest.raises(ValueError) as refused:
+        load_teacher(tmp_path / "garbage.pt", name="mlp", input_shape=(12,))
+    words = str(refused.value)
+    assert "garbage.pt is not a file of weights torch.save wrote" in words and "byte 110" in words
+    assert "Python objects" not in words and "weights_only=False" not in words
+    (tmp_path / "system.pt").write_bytes(pickle.dumps(os.system, protocol=2))
+    with pytest.raises(ValueError, match=r"contains Python objects other than weights \(posix.system\); it was "
+                                         "refused unread"):
+        load_teacher(tmp_path / "system.pt", name="mlp", input_shape=(12,))
