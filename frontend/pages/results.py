@@ -135,7 +135,7 @@ def layout(token: str | None = None, **_):
                 html.H1("Distillation result", className="h3 mb-1"),
                 html.Div(id=ids.BADGES),
             ]),
-            html.Div(actions, id=ids.ACTIONS, className="d-flex flex-wrap gap-2"),
+            html.Div(actions, id=ids.ACTIONS, className=_ACTIONS),
         ], className="d-flex flex-wrap justify-content-between align-items-start gap-2 mb-3"),
         *([] if shared else [share_dialog.dialog()]),
         dbc.Alert("Read-only view of a shared result.", color="info", className="py-2",
@@ -168,6 +168,10 @@ def jump_links(shared: bool) -> html.Nav:
 _JUMP_NAV = "small mb-3 d-flex flex-wrap"
 _JUMP_NAV_HIDDEN = "awd-hidden"
 _JUMP_LINK = "awd-jump-link me-3"
+#: The Share / Job page / Run again buttons' classes, shown and hidden (review 43A: an inline display: none lost to
+#: d-flex's !important, and a result that was not found showed them)
+_ACTIONS = "d-flex flex-wrap gap-2"
+_ACTIONS_HIDDEN = "awd-hidden"
 _JUMP_HIDDEN = _JUMP_LINK + " awd-hidden"
 
 
@@ -634,7 +638,7 @@ LOAD_OUTPUTS = dict(
     downloads=Output(ids.DOWNLOADS, "children"),
     provenance=Output(ids.PROVENANCE, "children"),
     shared_note=Output(ids.SHARED_NOTE, "is_open"),
-    actions_style=Output(ids.ACTIONS, "style"),
+    actions_class=Output(ids.ACTIONS, "className"),
     jump_class=Output(ids.JUMP, "className"),
     **results_student.LOAD_OUTPUTS,
     **explain_panel.LOAD_OUTPUTS,
@@ -678,7 +682,8 @@ async def load_result(token, viewport=None):
         # no "read-only" note above the not-found card, nothing to share or follow, and no "On this page" links to
         # sections it does not have (review 40)
         return named_update(LOAD_OUTPUTS, core=None, activation=None, status=status, body_style=_HIDDEN,
-                            shared_note=False, actions_style=_HIDDEN, jump_class=_JUMP_NAV_HIDDEN)
+                            shared_note=False, actions_class=_ACTIONS_HIDDEN,
+                            jump_class=_JUMP_NAV_HIDDEN)
     origin = None
     if not shared:  # the owner's page names the run this one was made from (the bundle does not record it)
         try:
@@ -698,7 +703,7 @@ def _loaded_outputs(bundle: dict, token: str, shared: bool, origin: str | None, 
     kind = (bundle.get("data") or {}).get("kind")
     options = example_options(activation)
     return dict(
-        core=core, activation=activation, status="", body_style={}, actions_style={}, jump_class=_JUMP_NAV,
+        core=core, activation=activation, status="", body_style={}, actions_class=_ACTIONS, jump_class=_JUMP_NAV,
         badges=badges(bundle, shared),
         summary=summary_children(bundle, shared), maps_only_style={} if kind == "image" else _HIDDEN,
         wavelet_help=wavelet_help(bundle), wavelet_heading=wavelet_heading(bundle),

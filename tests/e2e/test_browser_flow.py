@@ -210,7 +210,14 @@ def test_upload_configure_run_share(web_server, browser, owner_context, screensh
     missing = page.goto(web_server + "/no/such/page")  # the owner: the friendly 404, with its status
     page.locator("#not-found-card").wait_for()
     assert missing.status == 404
-    del errors[logged:]  # the browser logs the 404 of that page itself
+    # the owner's result page of a job that has none: no Share / Job page / Run again above the card (review 43A:
+    # Bootstrap's d-flex kept them drawn under an inline display: none)
+    page.goto(web_server + "/results/00000000-0000-4000-8000-000000000000")
+    page.locator("#not-found-card").wait_for()
+    assert "Result not found" in page.inner_text("#not-found-card")
+    page.wait_for_function("() => getComputedStyle(document.getElementById('results-actions')).display === 'none'")
+    assert not page.get_by_text("Run again with changes").is_visible()
+    del errors[logged:]  # the browser logs the 404s of those pages themselves
 
     # The jobs list shows the finished job.
     page.goto(web_server + "/jobs")

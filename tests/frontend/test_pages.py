@@ -704,7 +704,7 @@ def test_results_load_and_not_found(service):
     # visible body; maps-only cards hidden for series
     assert out["body_style"] == {} and out["maps_only_style"] == {"display": "none"}
     # Share and Job page; the "On this page" links
-    assert out["actions_style"] == {} and out["jump_class"] == res._JUMP_NAV
+    assert out["actions_class"] == res._ACTIONS and out["jump_class"] == res._JUMP_NAV
     # the scores table's note speaks of the teacher-free control only when the result has one
     assert "random search" not in res.parameters_note({"models": {"awd": {}, "laplace": {}}})
     assert "random search" in res.parameters_note({"models": {"awd": {}, "random_search": {}}})
@@ -715,7 +715,7 @@ def test_results_load_and_not_found(service):
                     "(one-standard-error rule)")
     assert res.selection_gain_words({"selection": {}}) == ""
     out = run(res.load_result("00000000-0000-4000-8000-000000000000"))  # no such job (or deleted)
-    assert "Result not found" in str(out["status"]) and out["actions_style"] == {"display": "none"}
+    assert "Result not found" in str(out["status"]) and out["actions_class"] == res._ACTIONS_HIDDEN
     assert out["jump_class"] == "awd-hidden"  # review 40: no "On this page" links above the not-found card
     out = run(res.load_result(service.image_job_id))
     assert out["maps_only_style"] == {}
