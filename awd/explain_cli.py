@@ -41,7 +41,12 @@ def run(args) -> int:
     from pydantic import ValidationError
 
     from awd_studio.models.pipeline.explain_inputs import read_explain_meta
-    from awd_studio.models.pipeline.explain_result import ExplainRequest, explain_example, save_explanation
+    from awd_studio.models.pipeline.explain_result import (
+        ExplainRequest,
+        explain_example,
+        explanation_reading,
+        save_explanation,
+    )
 
     wavelet = args.wavelet or (read_explain_meta(args.result) or {}).get("recommended_wavelet", "learned")
     values = {"example": args.example, "wavelet": wavelet, "model": args.model,
@@ -81,6 +86,8 @@ def run(args) -> int:
         units = "pixels" if np.ndim(e.x) == 2 else "samples"  # a map's pixel mask keeps pixels
         print(f"pixel-mask baseline: kept {100 * baseline.kept_fraction:.1f} % of the {units}, on its cartoon "
               f"{baseline.cartoon_prediction:.4g}, relative distortion {baseline.relative_distortion:.3g}")
+    for sentence in explanation_reading(e.summary(), facts.get("target_sd")):  # what it cannot show (review 43A)
+        print(sentence)
     for path in files:
         print(f"wrote {path}")
     return 0

@@ -400,6 +400,9 @@ async def poll(tick, current, picked, token, options=None, viewport=None, sample
         status.append(html.Div("The mask does not keep this prediction: the shift is larger than the noise's spread. "
                                "Read the cartoon as what the model needs for a different output, or lower λ.",
                                className="text-warning-emphasis fw-semibold"))
+    for sentence in summary.get("reading") or []:  # what this explanation cannot show (review 43A: a map's mask
+        # kept 93 % and the prediction moved by a sixth of the targets' SD, and the panel left that to the reader)
+        status.append(html.Div(sentence, className="text-warning-emphasis fw-semibold"))
     request = summary.get("request") or {}
     # the form shows the settings of the explanation shown (after a reload it read example 0 under another's)
     form = {name: request[name] for name in ("example", "model", "wavelet", "lam") if request.get(name) is not None}

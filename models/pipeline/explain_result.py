@@ -31,12 +31,19 @@ from awd_studio.models.pipeline.workdir import write_npz
 from awd_studio.models.validation import InputError
 
 __all__ = ["ExplainRequest", "MaskRequest", "explain_example", "save_explanation", "explanation_id",
-           "evaluate_drawn_mask", "check_drawn_mask", "explanation_payload", "MAX_STEPS"]
+           "evaluate_drawn_mask", "check_drawn_mask", "explanation_payload", "explanation_reading", "MAX_STEPS",
+           "LITTLE_MOVEMENT", "NOT_SPARSE"]
 
 #: Upper bound of Adam steps of one explanation (the default, 200, takes seconds on one thread: bench/explain.py).
 MAX_STEPS = 1000
 #: Perturbations averaged over for a hand-drawn mask.
 MASK_SAMPLES = 128
+#: An explanation says little when replacing every coefficient by noise moves the prediction by less than this share
+#: of the test targets' SD: the output hardly depends on the input's details (review 43A: a map's moved by 0.0099
+#: against an SD of 0.057, and its mask kept 93 %).
+LITTLE_MOVEMENT = 0.5
+#: A mask keeping more than this share of the coefficients is not a sparse explanation.
+NOT_SPARSE = 0.5
 
 
 def _check_wavelet(value):
@@ -162,9 +169,10 @@ def explain_example(result_dir, request, progress=None, should_stop=None):
     baseline = None
     if request.baseline:
         baseline = explain(model, x, space="pixel", progress=part(share, 1.0, "pixel-mask baseline"), **common)
-    y = np.asarray(ctx.y_test[request.example], dtype=float).reshape(-1)
-    facts = {"y_true": float(y[min(ctx.target, y.size - 1)]), "model": request.model, "kind": ctx.kind,
-             "wavelet_name": request.wavelet, "n_test": ctx.n_test}
+    y_test = np.asarray(ctx.y_test, dtype=float).reshape(len(ctx.y_test), -1)
+    column = y_test[:, min(ctx.target, y_test.shape[1] - 1)]  # the explained target over the test set
+    facts = {"y_true": float(column[request.example]), "model": request.model, "kind": ctx.kind,
+             "wavelet_name": request.wavelet, "n_test": ctx.n_test, "target_sd": float(np.std(column))}
     return e, baseline, facts
 
 
@@ -174,6 +182,7 @@ def explanation_payload(e, baseline, facts, request):
     summary = {"request": request.model_dump(), **facts, "explanation": e.summary(),
                "baseline": None if baseline is None else baseline.summary()}
     summary["explanation"]["settings"].pop("filter", None)  # the filter is in arrays (and in the bundle)
+    summary["reading"] = explanation_reading(summary["explanation"], facts.get("target_sd"))
     arrays = {f"wavelet_{k}": v for k, v in e.arrays().items()}
     if e.x.ndim == 2:
         arrays["wavelet_mask_image"] = coefficient_image(e.mask, e.layout)[0]
@@ -184,6 +193,51 @@ def explanation_payload(e, baseline, facts, request):
     if baseline is not None:
         arrays.update({f"baseline_{k}": v for k, v in baseline.arrays().items()})
     return summary, {k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()}
+
+
+def explanation_reading(explanation: dict, target_sd: float | None) -> list[str]:
+    """What an explanation cannot show, in sentences (none when it can): the prediction hardly moves when every
+    coefficient is replaced by noise (less than :data:`LITTLE_MOVEMENT` times the test targets' SD), or the mask
+    keeps more than :data:`NOT_SPARSE` of the coefficients.
+
+    Parameters
+    ----------
+    explanation : dict
+        :meth:`models.explain.results.Explanation.summary`: ``kept_fraction``, ``scale`` (the prediction's root
+        mean square move with every coefficient replaced by noise, when ``settings["scale"]`` is ``"auto"``) and
+        ``lam``.
+    target_sd : float or None
+        The standard deviation of the explained target over the result's test set, in the target's units.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> e = {"kept_fraction": 0.933, "scale": 0.0099, "lam": 0.2, "settings": {"scale": "auto"}}
+    >>> for sentence in explanation_reading(e, 0.057):  # doctest: +NORMALIZE_WHITESPACE
+    ...     print(sentence)
+    This explanation says little: replacing every coefficient by noise moves the prediction by 0.0099, 0.17 times
+    the test targets' SD (0.057); the model's output hardly depends on this input's details, so what the mask keeps
+    matters little to it.
+    The mask kept 93.3 % of the coefficients: not a sparse explanation. A larger λ (now 0.2) keeps fewer.
+    >>> explanation_reading({"kept_fraction": 0.08, "scale": 0.05, "settings": {"scale": "auto"}}, 0.057)
+    []
+    """
+    out = []
+    scale = explanation.get("scale") if (explanation.get("settings") or {}).get("scale") == "auto" else None
+    if isinstance(scale, int | float) and target_sd and scale < LITTLE_MOVEMENT * target_sd:
+        out.append(f"This explanation says little: replacing every coefficient by noise moves the prediction by "
+                   f"{scale:.2g}, {scale / target_sd:.2g} times the test targets' SD ({target_sd:.2g}); the "
+                   "model's output hardly depends on this input's details, so what the mask keeps matters little to "
+                   "it.")
+    kept = explanation.get("kept_fraction")
+    if isinstance(kept, int | float) and kept > NOT_SPARSE:
+        lam = explanation.get("lam")
+        out.append(f"The mask kept {100 * kept:.1f} % of the coefficients: not a sparse explanation. A larger λ"
+                   + (f" (now {lam:.2g})" if isinstance(lam, int | float) else "") + " keeps fewer.")
+    return out
 
 
 def save_explanation(out_dir, e, baseline, facts, request, *, figure=True):

@@ -46,6 +46,24 @@ def test_explain_writes_png_and_npz(result_dir, tmp_path):
     assert summary["request"]["lam"] == 0.3 and summary["explanation"]["settings"]["wavelet"] == "sym4"
 
 
+def test_an_explanation_that_keeps_most_coefficients_says_so(result_dir, tmp_path):
+    """Review 43A: a map's mask kept 93 % of the coefficients and the prediction moved by a sixth of the targets' SD,
+    and only the numbers were shown. A tiny λ keeps nearly every coefficient: the terminal and summary.json say it is
+    not sparse, and summary.json keeps the test targets' SD the reading is measured against."""
+    out = tmp_path / "e"
+    done = subprocess.run([AWD, "explain", str(result_dir), "--example", "1", "--lam", "0.0001", "--steps", "15",
+                           "--no-baseline", "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    kept = summary["explanation"]["kept_fraction"]
+    assert kept > 0.5, kept
+    sentence = f"The mask kept {100 * kept:.1f} % of the coefficients: not a sparse explanation."
+    assert sentence in done.stdout and any(r.startswith(sentence) for r in summary["reading"])
+    with np.load(result_dir / "arrays.npz", allow_pickle=False) as f:
+        y_test = f["y_test"].reshape(len(f["y_test"]), -1)[:, 0]
+    assert summary["target_sd"] == pytest.approx(float(np.std(y_test)))
+
+
 @pytest.mark.parametrize("args, message", [
     (["--example", "999"], "example: 999 is out of range"),
     (["--example", "0", "--wavelet", "bior2.2"], "--wavelet: 'bior2.2' is biorthogonal, not orthogonal"),
