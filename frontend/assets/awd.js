@@ -128,9 +128,11 @@
     function fail(msg, remedies) {
       var said = how.failed + (how.say ? how.say(msg, remedies || []) : inPageWords(msg, how.words, how.bothWords));
       bar(prefix, 0, "");
+      var wrap = document.getElementById(prefix + "-upload-progress");
+      if (wrap) { wrap.classList.add("awd-hidden"); }  // no empty bar left under a refusal (review 43A)
       status(prefix, how.failedBeside ? said : "");
       setProps(errorId, { children: said, is_open: true });
-      if (onFail) { onFail(msg, remedies || []); }
+      if (onFail) { onFail(msg, remedies || [], said); }
     }
     withUploadLimit(function (limit) {
       var largest = null;
@@ -158,6 +160,7 @@
   /* The files of the last dataset upload: "Leave out the rows with missing values", "Fill the ends with zeros" and
    * "Fill the ended traces with zeros, leave out the other rows" send them again. */
   var lastDatasetFiles = null;
+  var storedBefore = null;  // the file of this page's last dataset upload that was stored: a refusal says it stays
   var DROP_BUTTON = "home-drop-incomplete", PAD_BUTTON = "home-pad-ends", REMEDIES = "home-missing-remedies";
   var BOTH_BUTTON = "home-pad-and-drop";  // the ended traces filled, the other rows left out
   var BOTH_FIELDS = { pad_ends: "true", drop_incomplete: "true" };
@@ -202,10 +205,15 @@
       done: function (body) {
         return body.note ? "Uploaded " + file.name + ": " + body.note + "." : "Uploaded " + file.name + ".";
       }
-    }, function (body) { setProps("home-dataset-id", { data: body.id }); },
-    // the error stands alone: no preview (and "Configure" button) of an earlier dataset under it
-    function (msg, remedies) {
+    }, function (body) { storedBefore = file.name; setProps("home-dataset-id", { data: body.id }); },
+    // the error stands alone: no preview (and "Configure" button) of an earlier dataset under it, and it says that
+    // dataset is still stored (review 43A: its preview going read as the dataset lost)
+    function (msg, remedies, said) {
       setProps("home-dataset-id", { data: null });
+      if (storedBefore && storedBefore !== file.name) {
+        var kept = ". The dataset uploaded before, " + storedBefore + ", is still stored: the Configure page lists it.";
+        setProps("home-error", { children: said.replace(/[.\s]*$/, "") + kept, is_open: true });
+      }
       // a text file refused for missing values or cells that are not numbers (traces that ended early): each remedy
       // the refusal names (its `remedies`: models/data/readers/text.py) is offered here, but the one just tried (a
       // gap in a trace filled at its end names the other alone); "pad_ends+drop_incomplete" is both fields at once

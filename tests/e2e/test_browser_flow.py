@@ -337,6 +337,10 @@ def test_a_failed_upload_stands_alone_and_a_missing_job_is_not_found(web_server,
     page.wait_for_function("(() => { const e = document.querySelector('#home-error');"
                            " return e && e.innerText.includes('broken.npz'); })()")
     page.locator("#home-preview-card").wait_for(state="detached")
+    # the refusal says the earlier dataset stays, and leaves no empty progress bar under it (review 43A)
+    said = page.inner_text("#home-error")
+    assert "The dataset uploaded before, good.npz, is still stored: the Configure page lists it." in said, said
+    assert not page.locator("#home-upload-progress").is_visible()
     page.goto(web_server + "/jobs/00000000-0000-4000-8000-000000000000")
     page.locator("#not-found-card").wait_for()
     assert "Job not found" in page.inner_text("#not-found-card")
