@@ -21,6 +21,7 @@ __all__ = [
     "check_targets",
     "check_targets_vary",
     "check_value_count",
+    "nonfinite_words",
     "signal_kind",
 ]
 
@@ -111,19 +112,35 @@ MASKED_MAPS_FIX = ("a masked region is not read: fill its pixels before uploadin
 def _check_finite(arr: np.ndarray, field: str) -> None:
     """Raise :class:`InputError` when ``arr`` holds NaN or infinite values: how many, where the first is, in how many
     samples (maps: with how to fill a masked region)."""
+    if not np.isfinite(arr).all():
+        fix = MASKED_MAPS_FIX if arr.ndim == 3 else "remove or impute those samples first"
+        raise InputError(field, nonfinite_words(arr), fix)
+
+
+def nonfinite_words(arr: np.ndarray) -> str:
+    """How a refusal says the NaN and infinite values of ``arr`` (one that holds some): how many, where the first
+    is, in how many samples.
+
+    Parameters
+    ----------
+    arr : ndarray of shape (n,), (n, L) or (n, H, W)
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> nonfinite_words(np.array([[1.0, 2.0], [3.0, np.nan]]))
+    'contains 1 NaN and 0 infinite values (first at sample 2, value 2 counting from 1; ...; in 1 of 2 samples)'
+    """
     finite = np.isfinite(arr)
-    if not finite.all():
-        n_nan = int(np.isnan(arr).sum())
-        n_inf = int(arr.size - finite.sum() - n_nan)
-        where = [int(i) for i in np.argwhere(~finite)[0]]
-        affected = int((~finite).reshape(len(arr), -1).any(axis=1).sum()) if arr.ndim >= 2 else None
-        within = "" if affected is None else f"; in {affected} of {len(arr)} samples"
-        maps = arr.ndim == 3
-        raise InputError(
-            field,
-            f"contains {n_nan} NaN and {n_inf} infinite values (first at {_position(where)}{within})",
-            MASKED_MAPS_FIX if maps else "remove or impute those samples first",
-        )
+    n_nan = int(np.isnan(arr).sum())
+    n_inf = int(arr.size - finite.sum() - n_nan)
+    where = [int(i) for i in np.argwhere(~finite)[0]]
+    affected = int((~finite).reshape(len(arr), -1).any(axis=1).sum()) if arr.ndim >= 2 else None
+    within = "" if affected is None else f"; in {affected} of {len(arr)} samples"
+    return f"contains {n_nan} NaN and {n_inf} infinite values (first at {_position(where)}{within})"
 
 
 def _position(index) -> str:

@@ -406,3 +406,30 @@ def test_a_remedy_that_changes_nothing_finds_the_file_stored_before(client, uplo
     assert with_flag.status_code == 201, with_flag.text
     for form in ({}, {"pad_ends": "true"}):
         assert upload(fresh, "ignored.npz", **form).json()["id"] == with_flag.json()["id"], form
+
+
+def test_an_npz_of_traces_that_ended_early_is_offered_and_takes_the_remedies(client, upload, stored_files):
+    """Cell biologist's review: an .npz whose traces end early (trailing NaN, the export of tracking tools) was refused
+    with ``"remedies": []`` (no button), and pad_ends was ignored for it; a CSV of the same data had both."""
+    rng = np.random.default_rng(17)
+    X = rng.normal(size=(40, 16))
+    y = X[:, :3].sum(axis=1)
+    X[3, 13:], X[8, 12:] = np.nan, np.nan  # two traces that ended early
+    content = npz_bytes(X=X, y=y)
+    before = stored_files()
+    refused = upload(content, "ended_early.npz")
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["remedies"] == ["drop_incomplete", "pad_ends"]
+    assert "2 of 40 samples end early" in refused.json()["detail"]
+    assert stored_files() == before
+    filled = upload(content, "ended_early.npz", pad_ends="true")
+    assert filled.status_code == 201, filled.text
+    body = filled.json()
+    assert body["n"] + (body.get("n_test") or 0) == 40
+    assert body["summary"]["meta"]["padded_rows"] == {"count": 2, "of": 40, "shortest": 12, "length": 16,
+                                                      "rows": ["sample 4", "sample 9"]}
+    # the stored file is what was read: a job takes it (the raw npz would be refused when a job reads it)
+    assert client.post("/api/jobs/estimate", json={"dataset_id": body["id"]}).status_code == 200
+    taken = upload(content, "ended_early.npz", drop_incomplete="true")
+    assert taken.status_code == 201, taken.text
+    assert taken.json()["summary"]["meta"]["dropped_rows"] == {"count": 2, "rows": ["sample 4", "sample 9"], "of": 40}

@@ -30,8 +30,9 @@ read (zip central directory and ``.npy`` headers for npz, dataset shapes for HDF
 One module per format, one reader function each with the signature ``(path, budget, name) -> Dataset``:
 :mod:`~models.data.readers.detect` (which format), :mod:`~models.data.readers.npy` (npz, npy),
 :mod:`~models.data.readers.text` (csv), :mod:`~models.data.readers.fits` (FITS, :func:`load_maps`),
-:mod:`~models.data.readers.hdf5` (HDF5, MATLAB v7.3), :mod:`~models.data.readers.matlab` (MATLAB v5), and
-:mod:`~models.data.readers._common` (budget, dtype checks, array names). This module's one job is
+:mod:`~models.data.readers.hdf5` (HDF5, MATLAB v7.3), :mod:`~models.data.readers.matlab` (MATLAB v5),
+:mod:`~models.data.readers.missing` (an array file's series with NaN: ``pad_ends``, ``drop_incomplete``, with the text
+reader's helpers), and :mod:`~models.data.readers._common` (budget, dtype checks, array names). This module's one job is
 :func:`load_dataset`: detect the format, call its reader, and turn any other failure into an ``InputError``.
 :mod:`~models.data.readers.inputs` reads the same formats for prediction, where targets are optional.
 """
@@ -74,13 +75,16 @@ def load_dataset(path, *, max_bytes=None, name=None, min_samples=DEFAULT_MIN_SAM
         :func:`models.data.tiles.tile_dataset`).
     drop_incomplete : bool, default=False
         Delimited text: leave out the rows holding a cell that is not a number (a trace that ended early), named
-        in ``meta["dropped_rows"]``, instead of refusing the file. Other formats ignore it.
+        in ``meta["dropped_rows"]``, instead of refusing the file. Series ``X`` (n, L) of an npz, npy, HDF5 or
+        MATLAB file: leave out the samples with NaN in ``X`` or ``y``, named ``"sample k"`` (counting from 1)
+        (:func:`models.data.readers.missing.complete_series`). FITS and maps ignore it (NaN in a map is refused).
     pad_ends : bool, default=False
         Delimited text: fill each series' missing values after its last value (a trace that ended early) with
         zeros, said in ``meta["padded_rows"]`` (:func:`models.data.readers.text.fill_ended_series`); a gap inside
         a series is still refused. With ``drop_incomplete`` too, the traces that ended early are filled and the rows
         that still have a missing value (a gap inside a trace, a missing target, no value, text) are left out:
-        ``meta`` then says both. Other formats ignore it.
+        ``meta`` then says both. Series in an npz, npy, HDF5 or MATLAB file take it too: trailing NaN after a
+        trace's last value is a trace that ended early. FITS and maps ignore it.
 
     Returns
     -------
@@ -101,14 +105,15 @@ def load_dataset(path, *, max_bytes=None, name=None, min_samples=DEFAULT_MIN_SAM
     path = Path(path)
     budget = byte_budget(max_bytes)
     fmt = detect_format(path)
+    options = {"drop_incomplete": drop_incomplete, "pad_ends": pad_ends}
     readers = {
-        "npz": load_npz,
-        "npy": load_npy,
-        "csv": lambda p, b, n: load_csv(p, b, n, drop_incomplete=drop_incomplete, pad_ends=pad_ends),
+        "npz": lambda p, b, n: load_npz(p, b, n, **options),
+        "npy": lambda p, b, n: load_npy(p, b, n, **options),
+        "csv": lambda p, b, n: load_csv(p, b, n, **options),
         "fits": load_fits,
-        "hdf5": load_hdf5,
-        "mat": load_mat,
-        "mat73": lambda p, b, n: load_hdf5(p, b, n, matlab=True),
+        "hdf5": lambda p, b, n: load_hdf5(p, b, n, **options),
+        "mat": lambda p, b, n: load_mat(p, b, n, **options),
+        "mat73": lambda p, b, n: load_hdf5(p, b, n, matlab=True, **options),
     }
     with reading_errors(path, fmt):
         dataset = readers[fmt](path, budget, name)

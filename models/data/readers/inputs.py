@@ -28,6 +28,7 @@ from awd_studio.models.data.readers.detect import detect_format
 from awd_studio.models.data.readers.fits import read_fits_arrays
 from awd_studio.models.data.readers.hdf5 import read_hdf5_arrays, read_hdf5_target_names
 from awd_studio.models.data.readers.matlab import read_mat_arrays
+from awd_studio.models.data.readers.missing import complete_inputs
 from awd_studio.models.data.readers.npy import read_npy_arrays, read_npz_arrays
 from awd_studio.models.data.readers.text import (
     csv_targets,
@@ -65,13 +66,14 @@ class PredictionInputs:
         With ``pad_ends``: the traces filled (:func:`~models.data.readers.text.fill_ended_series`), None when none.
     rows : list of int or None
         A CSV's rows: each sample's place among the file's data rows (from 0), which rows left out
-        (``drop_incomplete``) skip; None for other formats.
+        (``drop_incomplete``) skip; for series in an npz, npy, HDF5 or MATLAB file read with ``drop_incomplete``,
+        each sample's index in ``X``; None otherwise.
     dropped : dict or None
         With ``drop_incomplete``: the rows left out, ``{"count", "rows", "of"}`` as a dataset's ``dropped_rows``
         (the first 20 by line and identifier); None when none was. A row lacking only its target is not among them.
     row_words : list of str or None
-        A CSV's rows as its errors name them (``"line 7 (trk0005)"``), one per sample of ``X``; None for other
-        formats.
+        A CSV's rows as its errors name them (``"line 7 (trk0005)"``), one per sample of ``X`` (``"sample 8"`` for
+        an array file's series read with ``drop_incomplete``); None otherwise.
     target_names : list of str or None
         The names the file gives its target columns (an npz's or HDF5 file's ``target_names``, a CSV's headers, a
         FITS table's columns), one per column of ``y``; None when it names none.
@@ -108,6 +110,8 @@ PREDICT_DROP_HINT = ("or fill in or remove those rows first: each series needs e
                      "leave them out of the predictions (drop_incomplete=true; awd predict --drop-incomplete), each "
                      "prediction then keeping its row in the file (a row lacking only its target is then predicted, "
                      "without a score)")
+#: :data:`PREDICT_DROP_HINT` for an array file's series (npz, HDF5, MATLAB), whose NaN targets are still refused.
+ARRAY_PREDICT_DROP_HINT = PREDICT_DROP_HINT.split(" (a row lacking")[0]
 
 
 def _csv_arrays(path: Path, budget: int, sample_shape, pad_ends: bool = False, drop_incomplete: bool = False) -> dict:
@@ -191,7 +195,19 @@ def _leave_out_unfillable(arrays: dict, data: np.ndarray, fill_ends: bool) -> tu
 
 def _read(path: Path, fmt: str, budget: int, sample_shape, pad_ends: bool = False,
           drop_incomplete: bool = False) -> dict:
-    """The canonical arrays (``X`` always, ``y``/``X_test``/``y_test`` when present) of a file of ``fmt``."""
+    """The canonical arrays (``X`` always, ``y``/``X_test``/``y_test`` when present) of a file of ``fmt``; the NaN of
+    an array file's series handled by ``pad_ends`` and ``drop_incomplete`` as a text file's missing cells
+    (:func:`~models.data.readers.missing.complete_inputs`)."""
+    if fmt in ("csv", "fits"):
+        return _read_arrays(path, fmt, budget, sample_shape, pad_ends, drop_incomplete)
+    length = sample_shape[0] if sample_shape is not None and len(sample_shape) == 1 else None
+    return complete_inputs(_read_arrays(path, fmt, budget, sample_shape), length=length, pad_ends=pad_ends,
+                           drop_incomplete=drop_incomplete, hint=ARRAY_PREDICT_DROP_HINT)
+
+
+def _read_arrays(path: Path, fmt: str, budget: int, sample_shape, pad_ends: bool = False,
+                 drop_incomplete: bool = False) -> dict:
+    """The arrays of :func:`_read` as the file holds them (a CSV's missing cells handled by the options)."""
     if fmt == "npz":
         arrays, meta, names, _, _ = read_npz_arrays(path, budget)
         return {**arrays, "meta": meta, **({"target_names": names} if names else {})}
@@ -268,12 +284,14 @@ def load_inputs(path, *, sample_shape=None, max_bytes=None, pad_ends=False, drop
         Largest decoded size, checked before decoding (None: the readers' default, 2 GiB).
     pad_ends : bool, default=False
         A text file's traces that ended early are filled with zeros up to the predictor's length (for a result
-        trained on traces filled so); said in ``padded``.
+        trained on traces filled so); said in ``padded``. So are the series ``X`` (n, L) of an npz, npy, HDF5 or
+        MATLAB file, their NaN after a trace's last value (:func:`~models.data.readers.missing.complete_inputs`).
     drop_incomplete : bool, default=False
         A text file's rows with a missing value in their series (with ``pad_ends``: one filling the ends cannot
         complete, a gap inside a trace) are left out, named in ``dropped``; ``rows`` gives each sample's row in
         the file. A row lacking only its target (a blank target cell) is kept, its target NaN in ``y``: it is
-        predicted, not scored. Other formats ignore it.
+        predicted, not scored. The samples of an array file's series with NaN are left out so too, named
+        ``"sample k"`` (a NaN target there is still refused). FITS files and maps ignore it.
 
     Returns
     -------

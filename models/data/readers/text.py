@@ -39,7 +39,7 @@ from awd_studio.models.validation import DEFAULT_MIN_LENGTH, InputError
 
 __all__ = ["load_csv", "read_table", "Table", "target_columns", "sample_axis", "off_axis_columns", "csv_targets",
            "fill_ended_series", "unfillable_rows", "keep_fillable_rows", "series_column_words", "TARGET_NAMES",
-           "PAD_AND_DROP"]
+           "PAD_AND_DROP", "offered_remedies", "refuse_missing_targets"]
 
 #: A header's names of a target column: one of these, or one of them, ``_`` and the target's own name (``y_auxilin``).
 TARGET_NAMES = ("y", "target")
@@ -137,10 +137,38 @@ def _offered(bad: list[tuple[int, int, str]], series: list[int] | None, drop_hin
     if "pad_ends" not in remedies or series is None:
         return drop_hint, remedies
     ended, other = _ended_rows(bad, series)
-    if not other:
+    return offered_remedies(bool(ended), bool(other), drop_hint, remedies)
+
+
+def offered_remedies(any_ended: bool, any_other: bool, drop_hint: str = DROP_INCOMPLETE_HINT,
+                     remedies: tuple[str, ...] = DROP_INCOMPLETE_REMEDIES) -> tuple[str, tuple[str, ...]]:
+    """The hint and the remedies of a refusal of missing values, from whether some rows merely ended early
+    (``any_ended``: every missing value of the row after its last value) and whether some have another missing value
+    (``any_other``: a gap inside a trace, a missing target, no value, text). The rule of :func:`_offered`, shared by
+    the text reader (cells) and the array readers (:mod:`models.data.readers.missing`, NaN in ``X`` and ``y``).
+
+    Parameters
+    ----------
+    any_ended, any_other : bool
+    drop_hint : str, default=DROP_INCOMPLETE_HINT
+        The refusal's hint when filling the ends can let every row through.
+    remedies : tuple of str, default=DROP_INCOMPLETE_REMEDIES
+        The upload options offered then.
+
+    Returns
+    -------
+    hint : str
+    remedies : tuple of str
+
+    Examples
+    --------
+    >>> offered_remedies(True, False)[1], offered_remedies(True, True)[1], offered_remedies(False, True)[1]
+    (('drop_incomplete', 'pad_ends'), ('drop_incomplete', 'pad_ends+drop_incomplete'), ('drop_incomplete',))
+    """
+    if not any_other:
         return drop_hint, remedies
     without = tuple(r for r in remedies if r != "pad_ends")
-    if ended and drop_hint == DROP_INCOMPLETE_HINT:
+    if any_ended and drop_hint == DROP_INCOMPLETE_HINT:
         return PAD_AND_DROP_HINT, (*without, PAD_AND_DROP)
     return DROP_ONLY_HINT if drop_hint == DROP_INCOMPLETE_HINT else drop_hint, without
 
@@ -632,7 +660,9 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
         if drop_incomplete:  # the rows filling cannot complete are left out too, named with the others
             data, row_words, dropped = _leave_out_unfillable(data, x_cols, target_cols, row_words, dropped)
         else:
-            _refuse_missing_targets(data, x_cols, target_cols, target_names, row_words)
+            column = target_names[0] if target_names else f"column {target_cols[0] + 1}"
+            refuse_missing_targets(data[:, x_cols], data[:, target_cols], f"the target column is “{column}”",
+                                   row_words)
         x, padded = fill_ended_series(data[:, x_cols], row_words, columns, remedies=_fill_remedies(data[:, x_cols]))
         data = data.copy()
         data[:, x_cols] = x
@@ -678,22 +708,39 @@ def _by_line(words: list[str]) -> list[str]:
     return sorted(words, key=lambda w: int(re.match(r"line (\d+)", w)[1]) if re.match(r"line \d+", w) else 0)
 
 
-def _refuse_missing_targets(data, x_cols, target_cols, target_names, row_words) -> None:
-    """Refuse a file read with ``pad_ends`` alone whose rows lack a target (only a trace's own end is filled), naming
-    them; filling the ends and leaving those rows out is offered when some other row ended early."""
-    y = data[:, target_cols]
-    missing_target = np.flatnonzero(np.isnan(y).any(axis=1))
+def refuse_missing_targets(X, y, where: str, row_words, field: str = "file", noun: str = "row") -> None:
+    """Refuse data read with ``pad_ends`` alone whose rows lack a target (only a trace's own end is filled), naming
+    them; filling the ends and leaving those rows out is offered when some other row ended early.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, L)
+        The series, NaN where a value is missing.
+    y : ndarray of shape (n, k)
+        Their targets, NaN where missing.
+    where : str
+        Where the targets are, said in brackets (``"the target column is “y”"``).
+    row_words : list of str
+        How each row is named (``"line 7 (trk0005)"``, ``"sample 8"``).
+    field, noun : str, default="file", "row"
+        The error's field, and what a row is called (``"sample"`` for an array file's).
+
+    Raises
+    ------
+    InputError
+        When a row lacks a target; nothing happens otherwise.
+    """
+    missing_target = np.flatnonzero(np.isnan(np.asarray(y, dtype=np.float64)).any(axis=1))
     if not missing_target.size:
         return
-    column = target_names[0] if target_names else f"column {target_cols[0] + 1}"
-    others = np.setdiff1d(np.arange(len(data)), missing_target)
-    remedies = _fill_remedies(data[np.ix_(others, x_cols)])
+    others = np.setdiff1d(np.arange(len(X)), missing_target)
+    remedies = _fill_remedies(np.asarray(X)[others])
     also = f"; or {PAD_AND_DROP_WORDS}" if PAD_AND_DROP in remedies else ""
-    raise InputError("file", f"{_count(missing_target.size, 'row')} without a target: "
+    raise InputError(field, f"{_count(missing_target.size, noun)} without a target: "
                      + ", ".join(row_words[i] for i in missing_target[:NAMED_BAD_CELLS])
                      + (" …" if missing_target.size > NAMED_BAD_CELLS else "")
-                     + f" (the target column is “{column}”)",
-                     "only a trace's own end is filled: give every row its target, or leave out the rows "
+                     + f" ({where})",
+                     f"only a trace's own end is filled: give every {noun} its target, or leave out the rows "
                      f"with missing values {DROP_INCOMPLETE_NAMES}{also}", remedies=remedies)
 
 

@@ -1,0 +1,248 @@
+"""Missing values (NaN) of series stored as arrays (``.npz``, ``.npy``, HDF5, MATLAB): traces that ended early.
+
+Tracking tools export variable-length traces as one matrix ``X`` of shape (n, L), each trace's frames after its last
+one NaN. The array readers take the options of delimited text (:func:`models.data.readers.text.load_csv`) through
+the text reader's own helpers: ``pad_ends`` fills each trace's NaN after its last value with zeros
+(:func:`~models.data.readers.text.fill_ended_series`, said in ``meta["padded_rows"]``); ``drop_incomplete`` leaves
+out the samples with NaN that filling cannot complete (or, without ``pad_ends``, any NaN) and those whose target is
+NaN (:func:`~models.data.readers.text.keep_fillable_rows`, named ``"sample 17"`` counting from 1 in
+``meta["dropped_rows"]``). Without either, NaN in ``X`` or ``y`` is refused with the remedies a text file's missing
+cells are offered (:func:`~models.data.readers.text.offered_remedies`). Infinite values stay refused, and maps
+``(n, H, W)`` are left as they are (NaN in a map is a masked region, refused by :class:`~models.data.dataset.Dataset`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from awd_studio.models.data.readers.text import (
+    NAMED_BAD_CELLS,
+    _count,
+    _fill_remedies,
+    fill_ended_series,
+    keep_fillable_rows,
+    offered_remedies,
+    refuse_missing_targets,
+    unfillable_rows,
+)
+from awd_studio.models.validation import InputError, nonfinite_words
+
+__all__ = ["complete_series", "complete_inputs", "sample_words"]
+
+
+def sample_words(n: int) -> list[str]:
+    """How an array file's samples are named: ``"sample k"`` counting from 1, as its NaN refusal names them.
+
+    Examples
+    --------
+    >>> sample_words(2)
+    ['sample 1', 'sample 2']
+    """
+    return [f"sample {i + 1}" for i in range(n)]
+
+
+def _series(X) -> np.ndarray | None:
+    """``X`` when it is series with NaN that the options can handle: float, shape (n, L), NaN and no infinite value;
+    else None (left to :class:`~models.data.dataset.Dataset`'s checks)."""
+    if X is None:
+        return None
+    X = np.asarray(X)
+    if X.ndim != 2 or X.dtype.kind != "f" or not len(X) or np.isinf(X).any() or not np.isnan(X).any():
+        return None
+    return X
+
+
+def _targets(y, n: int) -> np.ndarray | None:
+    """The targets ``y`` as float64 of shape (n, k), or None when they cannot be one per sample (the dataset then
+    refuses them itself)."""
+    if y is None:
+        return None
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf" or y.ndim not in (1, 2) or len(y) != n:
+        return None
+    return y.astype(np.float64, copy=False).reshape(n, -1)
+
+
+def _listed(words: list[str], rows: np.ndarray) -> str:
+    """The first :data:`~models.data.readers.text.NAMED_BAD_CELLS` of ``rows`` by name, ``…`` for more."""
+    return ", ".join(words[i] for i in rows[:NAMED_BAD_CELLS]) + (" …" if rows.size > NAMED_BAD_CELLS else "")
+
+
+def _refusal(X: np.ndarray, targets: np.ndarray, words: list[str]) -> InputError:
+    """The refusal of the NaN of series ``X`` (n, L) and their ``targets`` (n, k) without ``pad_ends`` or
+    ``drop_incomplete``: how many, which samples merely end early and which have another missing value, with the
+    remedies a text file's missing cells are offered (:func:`~models.data.readers.text.offered_remedies`)."""
+    n = len(X)
+    missing = np.isnan(X)
+    no_target = np.isnan(targets).any(axis=1)
+    unfillable = np.zeros(n, dtype=bool)
+    unfillable[unfillable_rows(X)] = True
+    ended = missing.any(axis=1) & ~unfillable & ~no_target
+    empty = missing.all(axis=1)
+    parts = []
+    if ended.any():
+        parts.append(f"{int(ended.sum())} of {n} samples end early: their last values are NaN, as traces that ended do")
+    if (gaps := np.flatnonzero(unfillable & ~empty)).size:
+        parts.append(f"{_count(gaps.size, 'sample')} with NaN before its last value (a gap inside the trace): "
+                     + _listed(words, gaps))
+    if empty.any():
+        parts.append(f"{_count(int(empty.sum()), 'sample')} without any value: "
+                     + _listed(words, np.flatnonzero(empty)))
+    if no_target.any():
+        parts.append(f"{_count(int(no_target.sum()), 'sample')} without a target (NaN in y): "
+                     + _listed(words, np.flatnonzero(no_target)))
+    hint, remedies = offered_remedies(bool(ended.any()), bool((unfillable | no_target).any()))
+    field, values = ("X", X) if missing.any() else ("y", targets)
+    return InputError(field, f"{nonfinite_words(values)}: " + "; ".join(parts),
+                      f"store finite numbers only (impute the missing values first); {hint}", remedies=remedies)
+
+
+def _unpredictable(X: np.ndarray, hint: str) -> InputError:
+    """The refusal of a file to predict whose series ``X`` (n, L) hold NaN, read without either option: how many,
+    how many samples merely end early, and ``hint``; its remedy is ``drop_incomplete``, as a text file's."""
+    ended = np.isnan(X).any(axis=1)
+    ended[unfillable_rows(X)] = False
+    words = (f": {int(ended.sum())} of {len(X)} samples end early: their last values are NaN, as traces that ended do"
+             if ended.any() else "")
+    return InputError("X", f"{nonfinite_words(X)}{words}", f"store finite numbers only; {hint}",
+                      remedies=("drop_incomplete",))
+
+
+def complete_series(arrays: dict, *, pad_ends: bool = False, drop_incomplete: bool = False) -> tuple[dict, dict]:
+    """A dataset's arrays with the NaN of its series handled as the options say, and what was done.
+
+    Parameters
+    ----------
+    arrays : dict
+        ``X`` of shape (n, L) and ``y`` of shape (n,) or (n, k) (and maybe ``X_test``, ``y_test``, left as they are).
+        Other shapes, integer ``X``, infinite values or no ``y`` are returned as they are, for
+        :class:`~models.data.dataset.Dataset` to check.
+    pad_ends : bool, default=False
+        Fill each trace's NaN after its last value with zeros (:func:`~models.data.readers.text.fill_ended_series`);
+        a gap inside a trace, a sample without any value and, without ``drop_incomplete``, a NaN target are refused.
+    drop_incomplete : bool, default=False
+        Leave out the samples with a NaN target or NaN in their series (with ``pad_ends``: only those filling cannot
+        complete), named ``"sample k"``; refused when none would be left.
+
+    Returns
+    -------
+    arrays : dict
+        ``X`` (filled, same dtype) and ``y`` of the samples kept; the other entries unchanged.
+    meta : dict
+        ``padded_rows`` and ``dropped_rows`` as a delimited text file's dataset says them (empty when nothing was
+        filled or left out).
+
+    Raises
+    ------
+    InputError
+        NaN without either option, with the remedies a text file's missing cells are offered (``remedies``), or NaN
+        that the options given cannot handle.
+
+    Examples
+    --------
+    >>> X = np.ones((3, 4)); X[0, 2:] = np.nan
+    >>> filled, meta = complete_series({"X": X, "y": np.arange(3.0)}, pad_ends=True)
+    >>> filled["X"][0].tolist(), meta["padded_rows"]["rows"]
+    ([1.0, 1.0, 0.0, 0.0], ['sample 1'])
+    >>> kept, meta = complete_series({"X": X, "y": np.arange(3.0)}, drop_incomplete=True)
+    >>> kept["y"].tolist(), meta["dropped_rows"]
+    ([1.0, 2.0], {'count': 1, 'rows': ['sample 1'], 'of': 3})
+    >>> complete_series({"X": X, "y": np.arange(3.0)})[0]
+    Traceback (most recent call last):
+    ...
+    awd_studio.models.validation.InputError: X: contains 2 NaN ...: 1 of 3 samples end early: their last values are \
+NaN, as traces that ended do; ...
+    """
+    X = _series(arrays.get("X"))
+    targets = _targets(arrays.get("y"), 0 if X is None else len(X))
+    if X is None or targets is None:
+        return arrays, {}
+    words = sample_words(len(X))
+    if not (pad_ends or drop_incomplete):
+        raise _refusal(X, targets, words)
+    meta = {}
+    if drop_incomplete:
+        if not pad_ends and (np.isnan(X).any(axis=1) | np.isnan(targets).any(axis=1)).all():
+            raise _refusal(X, targets, words)  # none would be left: a text file is refused so too
+        kept, dropped = keep_fillable_rows(X, targets, words, [], fill_ends=pad_ends)
+        if dropped:
+            X, words = X[kept], [words[i] for i in kept]
+            arrays = {**arrays, "X": X, "y": np.asarray(arrays["y"])[kept]}
+            meta["dropped_rows"] = {"count": len(dropped), "rows": dropped[:20], "of": len(dropped) + len(kept)}
+    else:
+        refuse_missing_targets(X, targets, "NaN in y", words, field="y", noun="sample")
+    if pad_ends:
+        filled, padded = fill_ended_series(X, words, remedies=_fill_remedies(X))
+        arrays = {**arrays, "X": filled.astype(X.dtype, copy=False)}
+        if padded:
+            meta["padded_rows"] = padded
+    return arrays, meta
+
+
+def complete_inputs(arrays: dict, *, length: int | None = None, pad_ends: bool = False,
+                    drop_incomplete: bool = False, hint: str | None = None) -> dict:
+    """The arrays of a file to predict with the NaN of its series handled as the options say, as the prediction
+    reader does for delimited text (:func:`models.data.readers.inputs.load_inputs`).
+
+    Parameters
+    ----------
+    arrays : dict
+        ``X`` of shape (n, L'), optional ``y`` of shape (n,) or (n, k); other entries are kept. Other shapes, integer
+        ``X`` or infinite values are returned as they are.
+    length : int or None, default=None
+        The predictor's series length: with ``pad_ends``, series shorter than it are NaN up to it, then filled.
+    pad_ends : bool, default=False
+        Fill each trace's NaN after its last value with zeros (a result trained on traces filled so).
+    drop_incomplete : bool, default=False
+        Leave out the samples whose series have NaN (with ``pad_ends``: that filling cannot complete). A NaN target is
+        still refused (:func:`~models.data.readers.inputs.load_inputs` keeps a target unscored only for a CSV's blank
+        target cell).
+    hint : str or None, default=None
+        Without either option: the fix of the refusal of NaN in the series, which offers ``drop_incomplete`` (the
+        prediction reader's words, ``ARRAY_PREDICT_DROP_HINT``); None leaves them to the caller's checks.
+
+    Returns
+    -------
+    dict
+        ``arrays`` with ``X`` (and ``y``) of the samples kept, and, with ``drop_incomplete``, ``rows`` (each sample's
+        index in the file, from 0), ``row_words`` (``"sample k"``) and, when samples were left out, ``dropped``
+        (``{"count", "rows", "of"}``); with ``pad_ends``, ``padded`` (None when nothing was filled).
+
+    Raises
+    ------
+    InputError
+        NaN without either option (with ``hint``), a gap inside a trace with ``pad_ends`` alone, no sample left.
+
+    Examples
+    --------
+    >>> X = np.ones((3, 4)); X[0, 2:] = np.nan; X[1, 1] = np.nan
+    >>> got = complete_inputs({"X": X}, pad_ends=True, drop_incomplete=True)
+    >>> got["rows"], got["dropped"]["rows"], got["padded"]["rows"]
+    ([0, 2], ['sample 2'], ['sample 1'])
+    """
+    X = arrays.get("X")
+    if X is None or not (pad_ends or drop_incomplete or hint):
+        return arrays
+    X = np.asarray(X)
+    if X.ndim != 2 or X.dtype.kind != "f" or not len(X) or np.isinf(X).any():
+        return arrays
+    if not (pad_ends or drop_incomplete):
+        if np.isnan(X).any():
+            raise _unpredictable(X, hint)
+        return arrays
+    if pad_ends and length is not None and X.shape[1] < length:  # a movie whose longest trace is shorter
+        X = np.pad(X, ((0, 0), (0, length - X.shape[1])), constant_values=np.nan)
+    out = {**arrays, "X": X}
+    words = sample_words(len(X))
+    if drop_incomplete:
+        kept, dropped = keep_fillable_rows(X, None, words, [], fill_ends=pad_ends)
+        X, words = X[kept], [words[i] for i in kept]
+        out.update(X=X, rows=[int(i) for i in kept], row_words=words)
+        if "y" in arrays and _targets(arrays["y"], len(kept) + len(dropped)) is not None:
+            out["y"] = np.asarray(arrays["y"])[kept]
+        if dropped:
+            out["dropped"] = {"count": len(dropped), "rows": dropped[:20], "of": len(dropped) + len(kept)}
+    if pad_ends:
+        filled, out["padded"] = fill_ended_series(X, words, remedies=("drop_incomplete",))
+        out["X"] = filled.astype(X.dtype, copy=False)
+    return out
