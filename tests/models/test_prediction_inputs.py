@@ -164,11 +164,16 @@ def test_a_row_lacking_only_its_target_is_kept_to_predict(tmp_path, pad_ends):
     assert got.rows == [0, 1, 4] and got.dropped["rows"] == ["line 4 (trk2)", "line 5 (trk3)"]
 
 
-def test_other_formats_still_refuse_nan_targets(tmp_path):
-    """Only a CSV's blank target cell, read with drop_incomplete, is a target to leave unscored."""
-    np.savez(tmp_path / "nan.npz", X=SERIES, y=np.where(TARGETS == 3, np.nan, TARGETS))
+def test_an_array_files_nan_target_is_refused_unless_rows_may_go_unscored(tmp_path):
+    """An npz's NaN target is refused without drop_incomplete; with it the sample is kept, to be predicted and not
+    scored, as a CSV's row with a blank target cell."""
+    y = np.where(TARGETS == 3, np.nan, TARGETS)
+    np.savez(tmp_path / "nan.npz", X=SERIES, y=y)
     with pytest.raises(InputError, match="NaN"):
-        load_inputs(tmp_path / "nan.npz", sample_shape=(16,), drop_incomplete=True)
+        load_inputs(tmp_path / "nan.npz", sample_shape=(16,))
+    got = load_inputs(tmp_path / "nan.npz", sample_shape=(16,), drop_incomplete=True)
+    assert got.X.shape == SERIES.shape and np.array_equal(np.isnan(got.y), np.isnan(y))
+    assert got.dropped is None and got.row_words[int(np.flatnonzero(np.isnan(y))[0])].startswith("sample ")
 
 
 @pytest.mark.parametrize("write, field, words", [

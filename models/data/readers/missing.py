@@ -194,9 +194,9 @@ def complete_inputs(arrays: dict, *, length: int | None = None, pad_ends: bool =
     pad_ends : bool, default=False
         Fill each trace's NaN after its last value with zeros (a result trained on traces filled so).
     drop_incomplete : bool, default=False
-        Leave out the samples whose series have NaN (with ``pad_ends``: that filling cannot complete). A NaN target is
-        still refused (:func:`~models.data.readers.inputs.load_inputs` keeps a target unscored only for a CSV's blank
-        target cell).
+        Leave out the samples whose series have NaN (with ``pad_ends``: that filling cannot complete). A sample whose
+        only NaN is its target is kept, to be predicted and not scored, as a CSV's row with a blank target cell
+        (``blank_targets``, :func:`models.data.readers.inputs.load_inputs`).
     hint : str or None, default=None
         Without either option: the fix of the refusal of NaN in the series, which offers ``drop_incomplete`` (the
         prediction reader's words, ``ARRAY_PREDICT_DROP_HINT``); None leaves them to the caller's checks.
@@ -239,7 +239,7 @@ def complete_inputs(arrays: dict, *, length: int | None = None, pad_ends: bool =
         X, words = X[kept], [words[i] for i in kept]
         out.update(X=X, rows=[int(i) for i in kept], row_words=words)
         if "y" in arrays and _targets(arrays["y"], len(kept) + len(dropped)) is not None:
-            out["y"] = np.asarray(arrays["y"])[kept]
+            out["y"], out["blank_targets"] = np.asarray(arrays["y"])[kept], True
         if dropped:
             out["dropped"] = {"count": len(dropped), "rows": dropped[:20], "of": len(dropped) + len(kept)}
     if pad_ends:
