@@ -85,8 +85,8 @@ from awd_studio.models.pipeline.verdict import (
     helped_by_the_teacher,
     is_small,
     no_skill_words,
-    teacher_part_words,
     verdict_text,
+    verdict_with_teacher,
     warnings_of,
 )
 from awd_studio.models.pipeline.workdir import (
@@ -264,7 +264,7 @@ def _finalize(work_dir, out_dir, progress, should_cancel):
         explain=explain)
     bundle.trust = {"notes": trust_notes(bundle.to_json()), "compression_definition": COMPRESSION_DEFINITION}
     note_keys = [n["key"] for n in bundle.trust["notes"]]
-    bundle.verdict.text += teacher_part_words(bundle.verdict.helped, note_keys)
+    bundle.verdict.text = verdict_with_teacher(bundle.to_json())  # led by a teacher without skill, if so
     bundle.verdict.helped = helped_by_the_teacher(bundle.verdict.helped, note_keys)
     bundle.summary = summary_text(bundle.to_json())
     job.stop_if_cancelled("the result's sections")  # the last poll: from here the bundle is written

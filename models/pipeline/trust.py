@@ -22,11 +22,13 @@ from awd_studio.models.pipeline.verdict import (
     FIXED_FILTER_SES,
     SMALL_WORDS,
     STUDENT_NAMES,
+    WEAK_TEACHER_R2,
     awd_significantly_worse,
     difference_number,
     interval_side,
     is_small,
     rmse_difference_words,
+    uploaded_teacher,
     verdict_samples,
 )
 from awd_studio.models.teachers.training import still_improving_at_cap
@@ -40,7 +42,8 @@ from awd_studio.models.teachers.units import (
 
 __all__ = ["trust_notes", "fixed_filter_words", "WEAK_TEACHER_R2", "BASELINES", "COMPRESSION_DEFINITION",
            "KNOWN_CLOSE", "GRID_SAME", "GRID_MOVED_LITTLE", "share_words",
-           "FEW_TEST_SAMPLES", "FEW_TRAINING_SAMPLES", "few_samples_words", "weak_selection_words"]
+           "FEW_TEST_SAMPLES", "FEW_TRAINING_SAMPLES", "few_samples_words", "weak_selection_words",
+           "uploaded_words"]
 
 #: Below this many training samples (or :data:`~models.pipeline.verdict.FEW_TEST_SAMPLES` test samples) the scores
 #: get a caution (:func:`few_samples_words`).
@@ -95,8 +98,6 @@ def weak_selection_words(selection: dict) -> str | None:
             "repeats.")
 
 
-#: A teacher whose test R² is below this explains little.
-WEAK_TEACHER_R2 = 0.1
 #: AWD must beat its teacher's test R² by this much before a note says so (test-set noise).
 MARGIN_R2 = 0.02
 #: The teacher's test R² must lead the delivered student's by this much before a note says the student falls short.
@@ -509,10 +510,30 @@ def _class_count(student: dict | None) -> int | None:
     return len(classes) if parameters.get("method") == "chi2" and isinstance(classes, list) and classes else None
 
 
+def uploaded_words(t_r2: float) -> str:
+    """Why uploaded weights, which the job did not train, may score below their student, and what to do: the
+    reason a note gives for a teacher the job trained (too few epochs, too many parameters) does not apply to them.
+
+    Examples
+    --------
+    >>> print(uploaded_words(-0.485))
+    Likely reason: the uploaded weights, which this job did not train, predict these data poorly: check that the
+    file was trained on data in the same units and normalisation as these and for this target column, or let the
+    job train a teacher (“Train a built-in network” with teacher auto, the default; awd distill without --teacher
+    PATH).
+    """
+    how = "poorly" if t_r2 < WEAK_TEACHER_R2 else "less well than a small model on a few wavelet coefficients"
+    return (f"Likely reason: the uploaded weights, which this job did not train, predict these data {how}: check "
+            "that the file was trained on data in the same units and normalisation as these and for this target "
+            "column, or let the job train a teacher (“Train a built-in network” with teacher auto, the default; "
+            "awd distill without --teacher PATH).")
+
+
 def _student_teacher_notes(bundle: dict) -> list[dict]:
     """The students against their teacher: ``awd_beats_teacher`` (AWD's test R² more than :data:`MARGIN_R2`
-    above the teacher's), then ``student_behind_teacher`` (the delivered student's more than
-    :data:`STUDENT_GAP_R2` below it). Neither on few test samples."""
+    above the teacher's; for uploaded weights the likely reason is :func:`uploaded_words`, not the epochs), then
+    ``student_behind_teacher`` (the delivered student's more than :data:`STUDENT_GAP_R2` below it). Neither on few
+    test samples."""
     notes = []
     models = bundle.get("models") or {}
     teacher = bundle.get("teacher") or {}
@@ -524,7 +545,7 @@ def _student_teacher_notes(bundle: dict) -> list[dict]:
                   "(the class whose peak-count template is nearest), and the test maps come from the same rows, "
                   "while the teacher estimates the target as a number; it says nothing about maps of a target row "
                   "the training maps lack, where the student can only answer one of its classes."
-                  if classes else
+                  if classes else uploaded_words(t_r2) if uploaded_teacher(teacher) else
                   "Likely reason: the teacher is under-fit (too few epochs) or over-fit (too many parameters for the "
                   "data), and the student, a small model on a few wavelet coefficients, regularises.")
         notes.append(_note("info", "awd_beats_teacher",

@@ -9,7 +9,8 @@ __all__ = ["verdict_text", "format_difference", "difference_number", "rmse_diffe
            "N_BOOT", "SMALL_SHARE", "SMALL_RELATIVE", "is_small", "SMALL_WORDS", "awd_significantly_worse",
            "interval_side", "FEW_TEST_SAMPLES", "FIXED_FILTER_SES", "NO_SKILL_R2", "no_skill_words",
            "verdict_samples",
-           "distillation_helped", "teacher_part_words", "helped_by_the_teacher", "TEACHER_UNFIT"]
+           "distillation_helped", "teacher_part_words", "helped_by_the_teacher", "TEACHER_UNFIT", "WEAK_TEACHER_R2",
+           "uploaded_teacher", "weak_teacher_words", "verdict_with_teacher"]
 
 #: How many standard errors both CV gains of a fixed filter over the model delivered must exceed before a note says it
 #: leads (models.pipeline.finalize's fixed-filter check). Review 29A (real repeated CV of least-squares students,
@@ -36,6 +37,10 @@ FEW_TEST_SAMPLES = 30
 #: Below this best test R² of every model, the teacher's included, the verdict first says that nothing here
 #: predicts the target (review 26A: a pure-noise target read "No significant gain over db5: use db5" alone).
 NO_SKILL_R2 = 0.05
+#: A teacher whose test R² is below this explains little: the trust note ``weak_teacher`` says so
+#: (:mod:`models.pipeline.trust`), and the verdict first says that the teacher has little or no skill
+#: (:func:`weak_teacher_words`).
+WEAK_TEACHER_R2 = 0.1
 
 #: What a small difference is, said after it.
 SMALL_WORDS = ("a small difference: under half a percent of the test target's variance and under a tenth of the "
@@ -319,6 +324,113 @@ def teacher_part_words(helped, note_keys) -> str:
         return ""
     return (" The learned wavelet is better than the initial one, but the teacher's part in that is not shown: "
             + " and ".join(reasons) + " (the notes below).")
+
+
+def uploaded_teacher(teacher) -> bool:
+    """Whether a bundle's teacher is uploaded weights, which the job did not train: its record has ``upload`` (its
+    file's name, format and hash), or in bundles written before that was kept, ``prediction_scale`` or a name
+    ``"uploaded (…)"``; a teacher the job trained has none of them.
+
+    Examples
+    --------
+    >>> uploaded_teacher({"name": "uploaded (exported program)"}), uploaded_teacher({"name": "mlp", "epochs_run": 80})
+    (True, False)
+    """
+    teacher = teacher if isinstance(teacher, dict) else {}
+    return bool(teacher.get("upload") or teacher.get("prediction_scale")
+                or str(teacher.get("name") or "").startswith("uploaded"))
+
+
+def weak_teacher_words(bundle) -> str:
+    """The sentences that open a verdict when the teacher has little or no skill on the test set: its test R² is
+    below :data:`WEAK_TEACHER_R2` and a trust note finds it unfit to be explained (:data:`TEACHER_UNFIT`, the notes
+    in ``trust.notes``: ``weak_teacher`` is the same rule); else ``""``. They say that the distilled wavelet explains
+    nothing the network learned, and how the model delivered predicts on its own test score, unless the verdict
+    already says that no model predicts the target (``verdict.no_skill``). A review's untrained network, uploaded as
+    the teacher (test R² -0.485), read "No significant gain over db5 … cross-validation preferred AWD, the model
+    delivered here", with the teacher's failure only in a note below.
+
+    Parameters
+    ----------
+    bundle : dict
+        A result bundle (``result.json``) with its trust notes; ``verdict.choice`` and ``models.<name>.test.r2``
+        name the model delivered and its score.
+
+    Returns
+    -------
+    str
+        Sentences ending in a space, to go before the verdict's own, or ``""``.
+
+    Examples
+    --------
+    >>> b = {"teacher": {"name": "uploaded (exported program)", "test": {"r2": -0.485}},
+    ...      "trust": {"notes": [{"key": "weak_teacher"}]}, "verdict": {"choice": "awd"},
+    ...      "models": {"awd": {"test": {"r2": 0.312}}}}
+    >>> print(weak_teacher_words(b))
+    The uploaded teacher has little or no skill on the test set (test R² -0.485, below 0.1; worse than predicting
+    the mean): the wavelet distilled from it explains nothing the network learned. The model delivered, the AWD
+    student, predicts with test R² 0.312: a score to judge it by as a predictor, not as an explanation of the
+    network. What follows compares the wavelets as predictors only.
+    >>> weak_teacher_words({**b, "teacher": {"name": "mlp", "test": {"r2": 0.6}}})
+    ''
+    """
+    teacher = (bundle or {}).get("teacher") or {}
+    r2 = (teacher.get("test") or {}).get("r2")
+    keys = {note.get("key") for note in ((bundle.get("trust") or {}).get("notes") or []) if isinstance(note, dict)}
+    if not isinstance(r2, int | float) or not r2 < WEAK_TEACHER_R2 or not keys & TEACHER_UNFIT.keys():
+        return ""
+    who = "uploaded teacher" if uploaded_teacher(teacher) else "teacher"
+    worse = "; worse than predicting the mean" if r2 < 0 else ""
+    words = (f"The {who} has little or no skill on the test set (test R² {r2:.3f}, below {WEAK_TEACHER_R2}{worse}): "
+             "the wavelet distilled from it explains nothing the network learned. ")
+    verdict = bundle.get("verdict") or {}
+    if verdict.get("no_skill"):  # the verdict's next sentence says that no model predicts the target
+        return words
+    kept = verdict.get("choice") == "initial"
+    name = (f"{(bundle.get('wavelet') or {}).get('init') or 'the initial wavelet'}'s student (the initial wavelet)"
+            if kept else "the AWD student")
+    student_r2 = (((bundle.get("models") or {}).get("baseline_wavelet" if kept else "awd") or {}).get("test")
+                  or {}).get("r2")
+    if isinstance(student_r2, int | float) and student_r2 >= WEAK_TEACHER_R2:
+        words += (f"The model delivered, {name}, predicts with test R² {student_r2:.3f}: a score to judge it by as a "
+                  "predictor, not as an explanation of the network. ")
+    elif isinstance(student_r2, int | float):
+        words += f"The model delivered, {name}, predicts little either (test R² {student_r2:.3f}). "
+    return words + "What follows compares the wavelets as predictors only. "
+
+
+def verdict_with_teacher(bundle) -> str:
+    """The verdict's text once the trust notes are known: led by :func:`weak_teacher_words` when the teacher has
+    little or no skill, else ended by :func:`teacher_part_words` (which the lead makes redundant).
+
+    Parameters
+    ----------
+    bundle : dict
+        A result bundle with ``verdict.text``, ``verdict.helped`` as :func:`distillation_helped` gave it and the
+        trust notes (``trust.notes``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> b = {"teacher": {"name": "mlp", "epochs_run": 80, "test": {"r2": -0.2}}, "trust": {"notes": [
+    ...      {"key": "weak_teacher"}]}, "verdict": {"text": "No significant gain over db5 (…).", "choice": "awd",
+    ...      "helped": False, "no_skill": True}}
+    >>> print(verdict_with_teacher(b))
+    The teacher has little or no skill on the test set (test R² -0.200, below 0.1; worse than predicting the mean):
+    the wavelet distilled from it explains nothing the network learned. No significant gain over db5 (…).
+    >>> verdict_with_teacher({**b, "teacher": {"test": {"r2": 0.7}}, "trust": {"notes": []}})
+    'No significant gain over db5 (…).'
+    """
+    verdict = (bundle or {}).get("verdict") or {}
+    text = verdict.get("text") or ""
+    lead = weak_teacher_words(bundle)
+    if lead:
+        return lead + text
+    keys = [note.get("key") for note in ((bundle.get("trust") or {}).get("notes") or []) if isinstance(note, dict)]
+    return text + teacher_part_words(verdict.get("helped"), keys)
 
 
 def verdict_text(choice, difference, init_name, metric="r2", target_name=None, small=False, n_test=None):

@@ -771,7 +771,9 @@ def test_map_students_fit_full_parameter_rows(tmp_path):
 
 def test_an_uploaded_exported_program_is_named_as_one(synthetic_file, tmp_path):
     """A .pt2 teacher is "uploaded (exported program)" in the bundle, not the architecture name the config
-    carries for loading weights (review 9: a user's LSTM read "uploaded (mlp)")."""
+    carries for loading weights (review 9: a user's LSTM read "uploaded (mlp)").
+    Untrained, as a review's was, it has no skill: the verdict (and the summary awd distill prints) opens with that,
+    and no note tells its owner that the job gave it too few epochs (it trained none)."""
     import torch
 
     length = int(np.load(synthetic_file)["X"].shape[1])
@@ -780,6 +782,12 @@ def test_an_uploaded_exported_program_is_named_as_one(synthetic_file, tmp_path):
     torch.export.save(torch.export.export(model, (torch.zeros(2, length),)), str(path))
     result = pipeline.run(synthetic_file, {**TINY, "teacher_path": str(path)}, tmp_path / "out")
     assert result["teacher"]["name"] == "uploaded (exported program)"
+    r2 = result["teacher"]["test"]["r2"]
+    assert r2 < 0.1, r2  # random weights on a target of SD 4
+    lead = f"The uploaded teacher has little or no skill on the test set (test R² {r2:.3f}, below 0.1"
+    assert result["verdict"]["text"].startswith(lead) and result["verdict"]["helped"] is False
+    assert result["summary"].splitlines()[1].startswith(lead)
+    assert not any("epochs" in n["text"] for n in result["trust"]["notes"] if "teacher" in n["key"])
 
 
 def test_an_uploaded_teacher_is_recorded_by_file_name_format_and_hash_without_its_path(synthetic_file, tmp_path):

@@ -722,3 +722,112 @@ def test_the_pages_share_words_follow_the_notes():
     for total in (7, 40, 997, 1000, 99_700):
         for count in sorted({*range(0, min(total, 120) + 1), total - 3, total - 1, total}):
             assert page_words(count, total) == note_words(count, total), (count, total)
+
+
+def _distilled(teacher, awd_r2=0.312, difference=None, choice="awd"):
+    """A series bundle as finalize holds it before the verdict's last words: its verdict sentence
+    (:func:`verdict_text`), the trust notes of its scores, and the verdict text those notes give
+    (:func:`verdict_with_teacher`)."""
+    from awd_studio.models.pipeline.verdict import verdict_text, verdict_with_teacher
+
+    difference = difference or {"estimate": 0.011, "low": -0.019, "high": 0.041, "level": 0.95, "metric": "r2"}
+    bundle = {"data": {"kind": "timeseries", "n_train": 800, "n_test": 200}, "teacher": teacher,
+              "wavelet": {"init": "db5"}, "selection": {"choice": choice},
+              "models": {"awd": {"test": {"r2": awd_r2}}, "baseline_wavelet": {"test": {"r2": awd_r2 - 0.011}}},
+              "verdict": {"text": verdict_text(choice, difference, "db5"), "choice": choice, "metric": "r2",
+                          "test_difference": difference, "helped": False, "no_skill": False}}
+    bundle["trust"] = {"notes": trust_notes(bundle)}
+    return bundle, verdict_with_teacher(bundle)
+
+
+def test_a_verdict_on_an_uploaded_teacher_without_skill_leads_with_it():
+    """A review uploaded an untrained MLP (.pt2) as the teacher: the headline read "No significant gain over db5 …
+    cross-validation preferred AWD, the model delivered here, but db5 may do as well", and only a red note below said
+    that the teacher's test R² was -0.485. The verdict now opens with the teacher's lack of skill (the weak-teacher
+    rule, test R² below WEAK_TEACHER_R2), says what the delivered student's score is worth, then compares."""
+    from awd_studio.models.pipeline.trust import WEAK_TEACHER_R2
+    from awd_studio.models.pipeline.verdict import WEAK_TEACHER_R2 as verdict_threshold
+    from awd_studio.models.pipeline.verdict import helped_by_the_teacher
+
+    assert WEAK_TEACHER_R2 == verdict_threshold == 0.1  # one rule for the note and the verdict
+    uploaded = {"name": "uploaded (exported program)", "test": {"r2": -0.485},
+                "upload": {"file_name": "untrained.pt2", "format": "exported program", "sha256": "0" * 64}}
+    bundle, text = _distilled(uploaded)
+    assert "weak_teacher" in [n["key"] for n in bundle["trust"]["notes"]]
+    assert text.startswith("The uploaded teacher has little or no skill on the test set (test R² -0.485, below 0.1; "
+                           "worse than predicting the mean): the wavelet distilled from it explains nothing the "
+                           "network learned. The model delivered, the AWD student, predicts with test R² 0.312: a "
+                           "score to judge it by as a predictor, not as an explanation of the network. What follows "
+                           "compares the wavelets as predictors only. No significant gain over db5 on the test set "
+                           "(AWD − db5 = 0.011 R²"), text
+    assert text.endswith("cross-validation preferred AWD, the model delivered here, but db5 may do as well.")
+    # a teacher the job trained is "the teacher"; a student without skill either is not offered as a predictor
+    trained = {"name": "mlp", "test": {"r2": 0.04}, "epochs_run": 12, "epoch_cap": 200, "best_epoch": 3}
+    _, text = _distilled(trained, awd_r2=0.06)
+    assert text.startswith("The teacher has little or no skill on the test set (test R² 0.040, below 0.1): ")
+    assert "The model delivered, the AWD student, predicts little either (test R² 0.060)." in text
+    # the initial wavelet kept: its student is the model delivered
+    _, text = _distilled(uploaded, choice="initial",
+                         difference={"estimate": -0.002, "low": -0.01, "high": 0.006, "level": 0.95, "metric": "r2"})
+    assert "The model delivered, db5's student (the initial wavelet), predicts with test R² 0.301" in text
+    assert text.index("little or no skill") < text.index("No significant gain over db5: use db5")
+    # a gain over db5 keeps its numbers but is not drawn as a success, and says "explains nothing" once
+    gain = {"estimate": 0.166, "low": 0.1, "high": 0.23, "level": 0.95, "metric": "r2"}
+    bundle, text = _distilled(uploaded, awd_r2=0.5, difference=gain)
+    assert "AWD improves test R² over db5 by 0.166" in text and text.count("explains nothing") == 1
+    assert helped_by_the_teacher(True, [n["key"] for n in bundle["trust"]["notes"]]) is False
+
+
+def test_a_verdict_where_no_model_predicts_says_the_teacher_first_and_offers_no_predictor():
+    """Beside the verdict's own "No model here predicts the target usefully", the lead names the teacher only."""
+    from awd_studio.models.pipeline.verdict import no_skill_words, verdict_with_teacher
+
+    bundle, _ = _distilled({"name": "uploaded (mlp)", "test": {"r2": -0.3}, "upload": {"file_name": "w.pt"}},
+                           awd_r2=0.01)
+    bundle["verdict"].update(no_skill=True, text=no_skill_words(0.01) + bundle["verdict"]["text"])
+    text = verdict_with_teacher(bundle)
+    assert text.startswith("The uploaded teacher has little or no skill on the test set (test R² -0.300")
+    assert "network learned. No model here predicts the target usefully" in text
+    assert "The model delivered" not in text and "What follows compares the wavelets" not in text
+
+
+def test_a_verdict_on_a_teacher_with_skill_is_unchanged():
+    """A teacher at or above the weak-teacher threshold, or on a constant test target (where every R² is
+    undefined and no teacher note is given), leaves the verdict sentence as :func:`verdict_text` gave it."""
+    from awd_studio.models.pipeline.verdict import verdict_with_teacher
+
+    for r2 in (0.1, 0.85):
+        bundle, text = _distilled({"name": "lstm", "test": {"r2": r2}, "epochs_run": 40, "epoch_cap": 200,
+                                   "best_epoch": 20}, awd_r2=0.8)
+        assert text == bundle["verdict"]["text"] and text.startswith("No significant gain over db5 on the test set")
+    constant, text = _distilled({"name": "lstm", "test": {"r2": 0.0}})
+    constant["data"]["test_target_sd"] = 0.0
+    constant["trust"] = {"notes": trust_notes(constant)}
+    assert verdict_with_teacher(constant) == constant["verdict"]["text"]
+
+
+def test_uploaded_weights_that_score_below_their_student_are_not_told_to_train_longer():
+    """The review's untrained upload: the note "AWD beats its own teacher" gave as the likely reason "the teacher is
+    under-fit (too few epochs)", which the job, having trained nothing, cannot have caused. Uploaded weights are
+    told to check their file against the data, or to let the job train a teacher; a teacher the job trained keeps
+    the epochs."""
+    def reason(teacher):
+        bundle, _ = _distilled(teacher)
+        return {n["key"]: n["text"] for n in bundle["trust"]["notes"]}
+
+    for uploaded in ({"name": "uploaded (exported program)", "test": {"r2": -0.485},
+                      "upload": {"file_name": "untrained.pt2", "format": "exported program"}},
+                     {"name": "uploaded (mlp)", "test": {"r2": -0.485},  # a bundle before ``upload`` was kept
+                      "prediction_scale": {"mean": 0.1, "sd": 0.2, "target_mean": 0.1, "target_sd": 0.25}}):
+        notes = reason(uploaded)
+        assert "epochs" not in notes["awd_beats_teacher"] and "under-fit" not in notes["awd_beats_teacher"]
+        assert ("Likely reason: the uploaded weights, which this job did not train, predict these data poorly: check "
+                "that the file was trained on data in the same units and normalisation as these and for this target "
+                "column, or let the job train a teacher (“Train a built-in network” with teacher auto, the default; "
+                "awd distill without --teacher PATH).") in notes["awd_beats_teacher"], notes
+        assert not any("too few epochs" in text for text in notes.values())
+    skilled = reason({"name": "uploaded (mlp)", "test": {"r2": 0.25}, "upload": {"file_name": "w.pt"}})
+    assert "predict these data less well than a small model" in skilled["awd_beats_teacher"]
+    trained = reason({"name": "mlp", "test": {"r2": -0.485}, "epochs_run": 12, "epoch_cap": 200, "best_epoch": 3})
+    assert "Likely reason: the teacher is under-fit (too few epochs)" in trained["awd_beats_teacher"]
+    assert "uploaded" not in trained["awd_beats_teacher"]
