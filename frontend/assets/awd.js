@@ -214,7 +214,7 @@
         var kept = ". The dataset uploaded before, " + storedBefore + ", is still stored: the Configure page lists it.";
         setProps("home-error", { children: said.replace(/[.\s]*$/, "") + kept, is_open: true });
       }
-      // a text file refused for missing values or cells that are not numbers (traces that ended early): each remedy
+      // a file refused for missing values or cells that are not numbers (traces that ended early): each remedy
       // the refusal names (its `remedies`: models/data/readers/text.py) is offered here, but the one just tried (a
       // gap in a trace filled at its end names the other alone); "pad_ends+drop_incomplete" is both fields at once
       var offered = [[DROP_BUTTON, "drop_incomplete"], [PAD_BUTTON, "pad_ends"],
@@ -222,7 +222,7 @@
           var tried = remedy[1].split("+").every(function (field) { return extra && extra[field]; });
           return remedies.indexOf(remedy[1]) >= 0 && !tried;
         }).map(function (remedy) { return remedy[0]; });
-      if (offered.length && /\.(csv|tsv|txt)$/i.test(file.name)) {
+      if (offered.length) {  // any format whose refusal names them (an array file's traces ended early too)
         [DROP_BUTTON, PAD_BUTTON, BOTH_BUTTON].forEach(function (id) {
           setProps(id, { className: offered.indexOf(id) >= 0 ? "" : "awd-hidden" });
         });

@@ -116,6 +116,41 @@ def test_traces_padded_with_nan_can_be_filled_with_zeros(web_server, owner_conte
     assert [e for e in errors if "status of 422" not in e] == [], errors
 
 
+def test_an_npz_of_traces_padded_with_nan_can_be_filled_with_zeros(web_server, owner_context, tmp_path, screenshot):
+    """Review 43A: the same traces as an .npz (NaN after each trace's end, as tracking tools export them) were
+    refused with no button, although the CSV got both. The array file's refusal offers them, in the page's words."""
+    rng = np.random.default_rng(7474)
+    X = rng.normal(size=(40, 20))
+    lengths = rng.integers(8, 21, size=40)
+    X[np.arange(20)[None, :] >= lengths[:, None]] = np.nan
+    path = tmp_path / "tracks.npz"
+    np.savez(path, X=X, y=np.nan_to_num(X[:, :4]).sum(axis=1))
+    ended = int((lengths < 20).sum())
+
+    page = owner_context().new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    page.goto(web_server + "/")
+    with page.expect_file_chooser() as chooser:
+        page.click("#home-dropzone")
+    chooser.value.set_files(str(path))
+    page.wait_for_function("(() => { const e = document.querySelector('#home-error');"
+                           " return e && e.innerText.includes('end early'); })()")
+    said = page.inner_text("#home-error")
+    assert f"{ended} of 40 samples end early" in said and not API_NAMES.search(said), said
+    fill = page.locator("#home-pad-ends")
+    fill.wait_for(state="visible")
+    assert page.locator("#home-drop-incomplete").is_visible()
+    screenshot(page, "upload-missing-03b-npz-refused")
+    fill.click()
+    page.locator("#home-preview-card").wait_for()
+    filled = page.inner_text("#home-preview-padded")
+    assert f"Filled the ends of {ended} of 40 traces that ended early with zeros" in filled, filled
+    assert "40 series" in page.inner_text("#home-preview-card")
+    assert fill.is_hidden() and not page.locator("#home-error").is_visible()
+    assert [e for e in errors if "status of 422" not in e] == [], errors
+
+
 def test_ended_traces_filled_and_rows_with_gaps_left_out_with_one_button(web_server, owner_context, tmp_path,
                                                                           screenshot):
     """Cell biologist's review: a file with traces that ended early and a few rows with a gap inside a trace or no
