@@ -59,7 +59,9 @@ BODIES = {
            html.Code("cme"), " example simulates such traces."),
         html.Ol([
             html.Li(["The ", html.Strong("teacher"), " is an LSTM trained on the traces to predict the "
-                     "auxilin amplitude. Its test R² is the ceiling: the student will rarely beat it."]),
+                     "auxilin amplitude. Its test R² is a reference, not a ceiling: the student usually scores below a "
+                     "well-trained teacher, and can score above a weak or overfitted one (the results page says "
+                     "which, and whether the teacher is fit to be explained)."]),
             html.Li(["AWD starts from db5 and learns h over a grid of λ (sparsity) and γ (interpretation) "
                      "values. With γ = 0 the teacher is ignored: that grid column is wavelet compression alone."]),
             html.Li(["For each candidate wavelet the ", html.Strong("student"), " takes, in each of the J + 1 "
