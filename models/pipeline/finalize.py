@@ -45,6 +45,7 @@ from awd_studio.models.pipeline.bundle import (
 from awd_studio.models.pipeline.config import grid_points_of
 from awd_studio.models.pipeline.explain_examples import explain_examples
 from awd_studio.models.pipeline.explain_inputs import write_explain_inputs
+from awd_studio.models.pipeline.fingerprints import sample_fingerprints
 from awd_studio.models.pipeline.model_registry import MAP_BASELINES
 from awd_studio.models.pipeline.prepare import resolved_input_scaling, scaled, scaling_of, teacher_on_scaled
 from awd_studio.models.pipeline.random_search import random_search_control
@@ -274,7 +275,8 @@ def _finalize(work_dir, out_dir, progress, should_cancel):
               gammas=np.asarray(config.gammas), cv_scores=cross["cv_scores"], h=h_sel, h_init=job.h_init,
               x=np.asarray(wavelet.x), phi=np.asarray(wavelet.phi), psi=np.asarray(wavelet.psi),
               X_examples=job.X_test[:len(activation.indices)], activation_maps=np.asarray(maps),
-              y_test=job.y_test, **{f"y_pred_{k}": v for k, v in predictions.items()},
+              y_test=job.y_test, train_fingerprints=sample_fingerprints(job.X_train),  # a prediction names them
+              **{f"y_pred_{k}": v for k, v in predictions.items()},
               **({} if job.teacher_test_pred is None else {"y_pred_teacher": job.teacher_test_pred}),
               **{record["arrays"][f]: a for record, arrays in students.values() for f, a in arrays.items()},
               **{record["arrays"][f]: a for record, arrays in grid_students for f, a in arrays.items()})

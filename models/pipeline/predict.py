@@ -27,6 +27,7 @@ from awd_studio.models.data.readers.inputs import load_inputs
 from awd_studio.models.data.readers.text import TARGET_NAMES
 from awd_studio.models.data.tiles import tile_maps
 from awd_studio.models.files import sha256_file
+from awd_studio.models.pipeline.fingerprints import seen_samples, seen_samples_words
 from awd_studio.models.pipeline.result_files import result_file
 from awd_studio.models.pipeline.student_params import map_mean_chi2, map_nearest_chi2, predict_with_record
 from awd_studio.models.pipeline.verdict import awd_significantly_worse, verdict_samples
@@ -264,6 +265,8 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
                         f"predicts with {initial}'s student")
     if (bundle.get("data") or {}).get("sha256") == (data_sha256 or sha256_file(data_path)):  # review 19
         warnings.append(training_file_warning(inputs.X_test is not None))  # the training file's own split, if any
+    else:  # review 43A: 200 training rows copied into a new CSV were scored without a word
+        warnings += _seen_training_rows(result_dir, inputs, shape)
     scale = pixel_scale_words((bundle.get("data") or {}).get("pixel_arcmin"), inputs.pixel_arcmin)
     if scale:  # review (cosmologist): 0.406′ maps predicted by a 3.28′ result said nothing of it
         warnings.append(scale)
@@ -538,6 +541,24 @@ TRAINING_FILE_MIXED_WARNING = ("This is the file the result was distilled from, 
                                "its X holds the rows the job trained on and the test rows it held out from them, so "
                                "the scores on X mix in-sample and held-out rows and are not evidence of skill (the "
                                "result's own test scores are the held-out ones)")
+
+
+def _seen_training_rows(result_dir, inputs, shape) -> list[str]:
+    """The warnings on rows of a new file (its ``X``, its fixed test split) that are training samples of the result
+    (:mod:`models.pipeline.fingerprints`); none for results written before they kept ``train_fingerprints``, or for
+    samples of another shape than the training samples (maps cut into tiles)."""
+    path = result_file(result_dir, "arrays.npz")
+    with np.load(path, allow_pickle=False) as stored:
+        if "train_fingerprints" not in stored.files:
+            return []
+        trained = stored["train_fingerprints"]
+    out = []
+    for X, words, split in ((inputs.X, inputs.row_words, "file"), (inputs.X_test, None, "test split")):
+        if X is not None and tuple(np.shape(X)[1:]) == tuple(shape):
+            said = seen_samples_words(seen_samples(X, trained), words, split, "map" if len(shape) == 2 else "row")
+            if said:
+                out.append(said)
+    return out
 
 
 def training_file_warning(own_test_split: bool) -> str:

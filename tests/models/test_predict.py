@@ -627,6 +627,34 @@ def test_predicting_on_the_training_file_says_the_scores_are_in_sample(series, t
     assert "its X holds the rows the job trained on and the test rows it held out" in TRAINING_FILE_MIXED_WARNING
 
 
+def test_training_rows_in_a_new_file_are_named(series, maps, tmp_path):
+    """Review 43A: a CSV of 200 rows copied from the training split got "On the file: R² 0.58" and no word. The rows
+    that are training samples are named (a CSV's by line, as float64 text), the test rows are not; maps too."""
+    from awd_studio.models.pipeline.predict import predict_file
+
+    _, out, split = series
+    X = np.concatenate([split["X_train"][:3], split["X_test"][:4]])
+    y = np.concatenate([split["y_train"][:3], split["y_test"][:4]])
+    lines = [",".join([f"t{i}" for i in range(X.shape[1])] + ["y"])]
+    lines += [",".join(repr(float(v)) for v in row) + f",{float(t)!r}" for row, t in zip(X, y)]
+    (tmp_path / "copied.csv").write_text("\n".join(lines) + "\n")
+    said = [w for w in predict_file(out, tmp_path / "copied.csv")["warnings"] if "trained on" in w]
+    assert said == ["3 of the file's 7 rows are samples this result was trained on (the same values): line 2, "
+                    "line 3, line 4. Their scores are not test scores: the model has seen them. The result's own "
+                    "test scores are on its page."], said
+    new = tmp_path / "test_rows.npz"
+    save_npz(Dataset(X=split["X_test"], y=split["y_test"], kind="timeseries", name="new"), new)
+    assert not any("trained on (the same" in w for w in predict_file(out, new)["warnings"])
+    _, map_out, map_split = maps
+    mixed = tmp_path / "maps.npz"  # two training maps among test maps, as float32
+    save_npz(Dataset(X=np.concatenate([map_split["X_test"][:8], map_split["X_train"][5:7]]).astype(np.float32),
+                     y=np.concatenate([map_split["y_test"][:8], map_split["y_train"][5:7]]), kind="image",
+                     name="maps"), mixed)
+    said = [w for w in predict_file(map_out, mixed)["warnings"] if "trained on" in w]
+    assert said and said[0].startswith("2 of the file's 10 maps are maps this result was trained on (the same "
+                                       "values): map 8, map 9."), said
+
+
 def test_predicting_by_default_with_awd_that_the_test_set_found_worse_says_so(series, tmp_path):
     """Review 26A: the verdict said "use db5" while `awd predict` used AWD, cross-validation's choice, in silence."""
     import json
