@@ -268,10 +268,10 @@ def run_grid(args):
     import numpy as np
     import torch
 
-    from awd_studio.models.pipeline.fit_grid import make_distiller
     from awd_studio.models.pipeline.config import grid_points_of
-    from awd_studio.models.pipeline.workdir import load_prepared
+    from awd_studio.models.pipeline.fit_grid import make_distiller
     from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
+    from awd_studio.models.pipeline.workdir import load_prepared
 
     torch.set_num_threads(args.threads)
     work_dir = prepared_cme_paper(args.work_dir)
