@@ -79,6 +79,8 @@ scores are not test scores: the model has seen them. The result's own test score
     >>> print(seen_samples_words([False, True], noun="map"))
     1 of the file's 2 maps is a map this result was trained on (the same values): map 1. Its score is not a test \
 score: the model has seen it. The result's own test scores are on its page.
+    >>> seen_samples_words([True, True], noun="map")[:60]
+    "All 2 of the file's maps are maps this result was trained on"
     >>> seen_samples_words([False, False]) is None
     True
     """
@@ -91,6 +93,7 @@ score: the model has seen it. The result's own test scores are on its page.
     one, sample = where.size == 1, "map" if noun == "map" else "sample"
     count = (f"The {split}'s one {noun} is a {sample}" if seen.size == 1 else
              f"1 of the {split}'s {seen.size} {noun}s is a {sample}" if one else
+             f"All {seen.size} of the {split}'s {noun}s are {sample}s" if where.size == seen.size else
              f"{where.size} of the {split}'s {seen.size} {noun}s are {sample}s")
     return (f"{count} this result was trained on (the same values): {', '.join(named)}{more}. "
             f"{'Its score is not a test score' if one else 'Their scores are not test scores'}: the model has seen "
