@@ -437,8 +437,11 @@ def _teacher_notes(bundle: dict) -> list[dict]:
                            f"The teacher ({teacher.get('name', '?')}) is weak: test R² {t_r2:.3f} is below "
                            f"{WEAK_TEACHER_R2}{' (worse than predicting the mean)' if t_r2 < 0 else ''}. Its "
                            "attributions say little about the data, so the wavelet distilled from them is not an "
-                           "explanation of anything the network learned. Train a better teacher before "
-                           "interpreting the wavelet."))
+                           "explanation of anything the network learned. "
+                           + ("Check that the uploaded weights fit these data (units, normalisation, target column), "
+                              "or let the job train a teacher, before interpreting the wavelet."
+                              if uploaded_teacher(teacher) else
+                              "Train a better teacher before interpreting the wavelet.")))
     elif t_r2 is not None and best is not None and best[1] > t_r2 and not _anecdotes(bundle):
         notes.append(_note("warning", "teacher_below_baseline",
                            f"A fixed baseline, the {_name(bundle, best[0])} student (test R² {best[1]:.3f}), beats "

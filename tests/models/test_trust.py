@@ -826,8 +826,12 @@ def test_uploaded_weights_that_score_below_their_student_are_not_told_to_train_l
                 "column, or let the job train a teacher (“Train a built-in network” with teacher auto, the default; "
                 "awd distill without --teacher PATH).") in notes["awd_beats_teacher"], notes
         assert not any("too few epochs" in text for text in notes.values())
+        assert notes["weak_teacher"].endswith("Check that the uploaded weights fit these data (units, normalisation, "
+                                              "target column), or let the job train a teacher, before interpreting "
+                                              "the wavelet."), notes["weak_teacher"]
     skilled = reason({"name": "uploaded (mlp)", "test": {"r2": 0.25}, "upload": {"file_name": "w.pt"}})
     assert "predict these data less well than a small model" in skilled["awd_beats_teacher"]
     trained = reason({"name": "mlp", "test": {"r2": -0.485}, "epochs_run": 12, "epoch_cap": 200, "best_epoch": 3})
     assert "Likely reason: the teacher is under-fit (too few epochs)" in trained["awd_beats_teacher"]
     assert "uploaded" not in trained["awd_beats_teacher"]
+    assert trained["weak_teacher"].endswith("Train a better teacher before interpreting the wavelet.")
