@@ -1,5 +1,5 @@
 """Fingerprints of a result's training samples: a prediction names the rows of a new file that are samples the
-result was trained on, whose scores are not test scores.
+result was trained on, whose scores are not test scores (:func:`models.pipeline.predict.seen_rows_words`).
 
 A result keeps one 64-bit hash per training sample (``train_fingerprints`` in ``arrays.npz``; a few bytes per
 sample, not the samples). A sample is hashed as float32 values with negative zeros made positive, so that the same
@@ -13,7 +13,7 @@ import hashlib
 
 import numpy as np
 
-__all__ = ["sample_fingerprints", "seen_samples", "seen_samples_words"]
+__all__ = ["sample_fingerprints", "seen_samples"]
 
 
 def sample_fingerprints(X) -> np.ndarray:
@@ -55,46 +55,3 @@ def seen_samples(X, train_fingerprints) -> np.ndarray:
     ndarray of shape (n,), bool
     """
     return np.isin(sample_fingerprints(X), np.asarray(train_fingerprints, dtype=np.uint64))
-
-
-def seen_samples_words(seen, row_words=None, split="file", noun="row") -> str | None:
-    """What a prediction says of the rows that are training samples (:func:`seen_samples`); None when none is.
-
-    Parameters
-    ----------
-    seen : array-like of bool, shape (n,)
-    row_words : list of str, optional
-        How each row is named (a CSV's ``"line 7 (trk5)"``); by default ``"<noun> k"``, counted from 0 as the
-        predictions' CSV counts them.
-    split : str
-        ``"file"`` for the file's rows, ``"test split"`` for its fixed test split.
-    noun : str
-        ``"row"`` for series, ``"map"`` for maps.
-
-    Examples
-    --------
-    >>> print(seen_samples_words([True, False, True], ["line 2 (a)", "line 3 (b)", "line 4 (c)"]))
-    2 of the file's 3 rows are samples this result was trained on (the same values): line 2 (a), line 4 (c). Their \
-scores are not test scores: the model has seen them. The result's own test scores are on its page.
-    >>> print(seen_samples_words([False, True], noun="map"))
-    1 of the file's 2 maps is a map this result was trained on (the same values): map 1. Its score is not a test \
-score: the model has seen it. The result's own test scores are on its page.
-    >>> seen_samples_words([True, True], noun="map")[:60]
-    "All 2 of the file's maps are maps this result was trained on"
-    >>> seen_samples_words([False, False]) is None
-    True
-    """
-    seen = np.asarray(seen, dtype=bool)
-    if not seen.any():
-        return None
-    where = np.flatnonzero(seen)
-    named = [row_words[i] if row_words is not None else f"{noun} {i}" for i in where[:10]]
-    more = f" and {where.size - len(named)} more" if where.size > len(named) else ""
-    one, sample = where.size == 1, "map" if noun == "map" else "sample"
-    count = (f"The {split}'s one {noun} is a {sample}" if seen.size == 1 else
-             f"1 of the {split}'s {seen.size} {noun}s is a {sample}" if one else
-             f"All {seen.size} of the {split}'s {noun}s are {sample}s" if where.size == seen.size else
-             f"{where.size} of the {split}'s {seen.size} {noun}s are {sample}s")
-    return (f"{count} this result was trained on (the same values): {', '.join(named)}{more}. "
-            f"{'Its score is not a test score' if one else 'Their scores are not test scores'}: the model has seen "
-            f"{'it' if one else 'them'}. The result's own test scores are on its page.")

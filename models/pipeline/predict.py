@@ -27,7 +27,7 @@ from awd_studio.models.data.readers.inputs import load_inputs
 from awd_studio.models.data.readers.text import TARGET_NAMES
 from awd_studio.models.data.tiles import tile_maps
 from awd_studio.models.files import sha256_file
-from awd_studio.models.pipeline.fingerprints import seen_samples, seen_samples_words
+from awd_studio.models.pipeline.fingerprints import seen_samples
 from awd_studio.models.pipeline.result_files import result_file
 from awd_studio.models.pipeline.student_params import map_mean_chi2, map_nearest_chi2, predict_with_record
 from awd_studio.models.pipeline.verdict import awd_significantly_worse, verdict_samples
@@ -39,7 +39,8 @@ __all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_
            "pixel_scale_words", "PIXEL_SCALE_TOLERANCE", "unlike_classes_words", "unlike_training_maps_words",
            "beyond_training_words", "BEYOND_RANGE_MARGIN", "padded_every_words",
            "UNLIKE_CLASSES_RATE", "UNLIKE_CLASSES_CHANCE", "UNLIKE_CLASSES_FAR", "TRAINING_FILE_WARNING",
-           "TRAINING_FILE_MIXED_WARNING", "training_file_warning", "unscored_rows", "unscored_words", "UNSCORED_NAMED"]
+           "TRAINING_FILE_MIXED_WARNING", "training_file_warning", "unscored_rows", "unscored_words", "UNSCORED_NAMED",
+           "seen_rows_words"]
 
 #: What the outputs say when the file has no targets (the CLI prints it, the API returns it as ``note``).
 NO_TARGETS_NOTE = "the file has no targets: predictions only, no scores"
@@ -555,9 +556,10 @@ def _seen_training_rows(result_dir, inputs, shape) -> list[str]:
     out = []
     for X, words, split in ((inputs.X, inputs.row_words, "file"), (inputs.X_test, None, "test split")):
         if X is not None and tuple(np.shape(X)[1:]) == tuple(shape):
-            said = seen_samples_words(seen_samples(X, trained), words, split, "map" if len(shape) == 2 else "row")
-            if said:
-                out.append(said)
+            seen = seen_samples(X, trained)
+            if seen.any():
+                noun = "map" if len(shape) == 2 else "row"
+                out.append(seen_rows_words(_rows_named(seen, words, noun), split, noun))
     return out
 
 
@@ -900,10 +902,57 @@ def unscored_rows(scored, row_words=None) -> dict:
     >>> unscored_rows([True, False])["rows"]
     ['row 1']
     """
-    scored = np.asarray(scored, dtype=bool)
-    missing = np.flatnonzero(~scored)
-    words = [row_words[i] if row_words is not None else f"row {i}" for i in missing[:UNSCORED_NAMED]]
-    return {"count": int(missing.size), "rows": words, "of": int(scored.size)}
+    return _rows_named(~np.asarray(scored, dtype=bool), row_words)
+
+
+def _rows_named(chosen, row_words=None, noun="row") -> dict:
+    """The rows where ``chosen`` is true as ``{"count", "rows", "of"}``, the first :data:`UNSCORED_NAMED` named by
+    ``row_words`` or ``"<noun> k"`` (from 0, as the predictions' CSV counts rows).
+
+    Examples
+    --------
+    >>> _rows_named([False, True], noun="map")
+    {'count': 1, 'rows': ['map 1'], 'of': 2}
+    """
+    chosen = np.asarray(chosen, dtype=bool)
+    where = np.flatnonzero(chosen)
+    words = [row_words[i] if row_words is not None else f"{noun} {i}" for i in where[:UNSCORED_NAMED]]
+    return {"count": int(where.size), "rows": words, "of": int(chosen.size)}
+
+
+def seen_rows_words(seen: dict, split="file", noun="row") -> str:
+    """What a prediction says of the rows of a new file that are samples the result was trained on
+    (:func:`models.pipeline.fingerprints.seen_samples`, named as :func:`_rows_named` names them).
+
+    Parameters
+    ----------
+    seen : dict
+        ``{"count", "rows", "of"}``: how many rows are training samples, the first ones by name, and of how many.
+    split : str
+        ``"file"`` for the file's rows, ``"test split"`` for its fixed test split.
+    noun : str
+        ``"row"`` for series, ``"map"`` for maps.
+
+    Examples
+    --------
+    >>> print(seen_rows_words({"count": 2, "rows": ["line 2 (a)", "line 4 (c)"], "of": 3}))
+    2 of the file's 3 rows are samples this result was trained on (the same values): line 2 (a), line 4 (c). Their \
+scores are not test scores: the model has seen them. The result's own test scores are on its page.
+    >>> print(seen_rows_words({"count": 1, "rows": ["map 1"], "of": 2}, noun="map"))
+    1 of the file's 2 maps is a map this result was trained on (the same values): map 1. Its score is not a test \
+score: the model has seen it. The result's own test scores are on its page.
+    >>> seen_rows_words({"count": 2, "rows": ["map 0", "map 1"], "of": 2}, noun="map")[:60]
+    "All 2 of the file's maps are maps this result was trained on"
+    """
+    count, total = seen["count"], seen["of"]
+    one, sample = count == 1, "map" if noun == "map" else "sample"
+    subject = (f"The {split}'s one {noun} is a {sample}" if total == 1 else
+               f"1 of the {split}'s {total} {noun}s is a {sample}" if one else
+               f"All {total} of the {split}'s {noun}s are {sample}s" if count == total else
+               f"{count} of the {split}'s {total} {noun}s are {sample}s")
+    return (f"{subject} this result was trained on (the same values): {_named_rows(seen)}. "
+            f"{'Its score is not a test score' if one else 'Their scores are not test scores'}: the model has seen "
+            f"{'it' if one else 'them'}. The result's own test scores are on its page.")
 
 
 def unscored_words(unscored: dict) -> str:
