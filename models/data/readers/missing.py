@@ -16,11 +16,11 @@ from __future__ import annotations
 import numpy as np
 
 from awd_studio.models.data.readers.text import (
-    NAMED_BAD_CELLS,
     _count,
     _fill_remedies,
     fill_ended_series,
     keep_fillable_rows,
+    listed_rows,
     offered_remedies,
     refuse_missing_targets,
     unfillable_rows,
@@ -63,11 +63,6 @@ def _targets(y, n: int) -> np.ndarray | None:
     return y.astype(np.float64, copy=False).reshape(n, -1)
 
 
-def _listed(words: list[str], rows: np.ndarray) -> str:
-    """The first :data:`~models.data.readers.text.NAMED_BAD_CELLS` of ``rows`` by name, ``…`` for more."""
-    return ", ".join(words[i] for i in rows[:NAMED_BAD_CELLS]) + (" …" if rows.size > NAMED_BAD_CELLS else "")
-
-
 def _refusal(X: np.ndarray, targets: np.ndarray, words: list[str]) -> InputError:
     """The refusal of the NaN of series ``X`` (n, L) and their ``targets`` (n, k) without ``pad_ends`` or
     ``drop_incomplete``: how many, which samples merely end early and which have another missing value, with the
@@ -84,13 +79,13 @@ def _refusal(X: np.ndarray, targets: np.ndarray, words: list[str]) -> InputError
         parts.append(f"{int(ended.sum())} of {n} samples end early: their last values are NaN, as traces that ended do")
     if (gaps := np.flatnonzero(unfillable & ~empty)).size:
         parts.append(f"{_count(gaps.size, 'sample')} with NaN before its last value (a gap inside the trace): "
-                     + _listed(words, gaps))
+                     + listed_rows(words, gaps))
     if empty.any():
         parts.append(f"{_count(int(empty.sum()), 'sample')} without any value: "
-                     + _listed(words, np.flatnonzero(empty)))
+                     + listed_rows(words, np.flatnonzero(empty)))
     if no_target.any():
         parts.append(f"{_count(int(no_target.sum()), 'sample')} without a target (NaN in y): "
-                     + _listed(words, np.flatnonzero(no_target)))
+                     + listed_rows(words, np.flatnonzero(no_target)))
     hint, remedies = offered_remedies(bool(ended.any()), bool((unfillable | no_target).any()))
     field, values = ("X", X) if missing.any() else ("y", targets)
     return InputError(field, f"{nonfinite_words(values)}: " + "; ".join(parts),

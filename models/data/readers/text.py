@@ -39,7 +39,7 @@ from awd_studio.models.validation import DEFAULT_MIN_LENGTH, InputError
 
 __all__ = ["load_csv", "read_table", "Table", "target_columns", "sample_axis", "off_axis_columns", "csv_targets",
            "fill_ended_series", "unfillable_rows", "keep_fillable_rows", "series_column_words", "TARGET_NAMES",
-           "PAD_AND_DROP", "offered_remedies", "refuse_missing_targets"]
+           "PAD_AND_DROP", "offered_remedies", "refuse_missing_targets", "listed_rows"]
 
 #: A header's names of a target column: one of these, or one of them, ``_`` and the target's own name (``y_auxilin``).
 TARGET_NAMES = ("y", "target")
@@ -708,6 +708,19 @@ def _by_line(words: list[str]) -> list[str]:
     return sorted(words, key=lambda w: int(re.match(r"line (\d+)", w)[1]) if re.match(r"line \d+", w) else 0)
 
 
+def listed_rows(row_words, rows) -> str:
+    """The first :data:`NAMED_BAD_CELLS` of ``rows`` (indices into ``row_words``) by name, ``…`` when there are more:
+    how a refusal lists the rows it names.
+
+    Examples
+    --------
+    >>> listed_rows(["line 2", "line 3", "line 4"], np.array([0, 2]))
+    'line 2, line 4'
+    """
+    rows = np.asarray(rows)
+    return ", ".join(row_words[i] for i in rows[:NAMED_BAD_CELLS]) + (" …" if rows.size > NAMED_BAD_CELLS else "")
+
+
 def refuse_missing_targets(X, y, where: str, row_words, field: str = "file", noun: str = "row") -> None:
     """Refuse data read with ``pad_ends`` alone whose rows lack a target (only a trace's own end is filled), naming
     them; filling the ends and leaving those rows out is offered when some other row ended early.
@@ -737,9 +750,7 @@ def refuse_missing_targets(X, y, where: str, row_words, field: str = "file", nou
     remedies = _fill_remedies(np.asarray(X)[others])
     also = f"; or {PAD_AND_DROP_WORDS}" if PAD_AND_DROP in remedies else ""
     raise InputError(field, f"{_count(missing_target.size, noun)} without a target: "
-                     + ", ".join(row_words[i] for i in missing_target[:NAMED_BAD_CELLS])
-                     + (" …" if missing_target.size > NAMED_BAD_CELLS else "")
-                     + f" ({where})",
+                     + listed_rows(row_words, missing_target) + f" ({where})",
                      f"only a trace's own end is filled: give every {noun} its target, or leave out the rows "
                      f"with missing values {DROP_INCOMPLETE_NAMES}{also}", remedies=remedies)
 
@@ -834,7 +845,7 @@ def keep_fillable_rows(X, targets, row_words, dropped, fill_ends=True):
     out = np.flatnonzero(lacking)
     named = _by_line(dropped + [row_words[i] for i in out])
     if out.size == len(X):
-        listed = ", ".join(named[:NAMED_BAD_CELLS]) + (" …" if len(named) > NAMED_BAD_CELLS else "")
+        listed = listed_rows(named, np.arange(len(named)))
         if not fill_ends:  # a prediction's file, its series to be complete as given
             raise InputError("file", f"no row is left: every one of the {len(named)} rows has a missing value in "
                              f"its series, or text: {listed}",
