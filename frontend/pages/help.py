@@ -305,7 +305,9 @@ BODIES = {
            "provenance. A gap inside a trace is not filled: interpolate it, or leave the row out. A file with both, "
            "traces that ended early and a few rows with a gap or without a target, can do both at once: “Fill the "
            "ended traces with zeros, leave out the other rows” (awd distill --pad-ends --drop-incomplete) fills the "
-           "first and leaves out the others, and the preview names both."),
+           "first and leaves out the others, and the preview names both. Series in an .npz, .npy, HDF5 or MATLAB "
+           "file whose traces end in NaN take the same ways, in X and in a fixed test split X_test alike: a test "
+           "trace is named “test sample 3” and is left out together with its target."),
         _p("Maps may not hold NaN or infinite pixels either: a survey's masked region is refused, with how many "
            "maps it touches. Fill it before uploading (0 for a convergence map of mean 0, else the map's mean) or "
            "cut the maps to the unmasked area. Peaks are found on the filled map too, so a filled region's edges "

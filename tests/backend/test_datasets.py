@@ -433,3 +433,29 @@ def test_an_npz_of_traces_that_ended_early_is_offered_and_takes_the_remedies(cli
     taken = upload(content, "ended_early.npz", drop_incomplete="true")
     assert taken.status_code == 201, taken.text
     assert taken.json()["summary"]["meta"]["dropped_rows"] == {"count": 2, "rows": ["sample 4", "sample 9"], "of": 40}
+
+
+def test_an_npz_whose_test_split_ended_early_takes_the_remedies_for_both_splits(client, upload, stored_files):
+    """The fixed test split's traces that end early are refused with the training split's buttons, and the options
+    fill them or leave them out (with their targets), named ``test sample k``."""
+    rng = np.random.default_rng(23)
+    X, X_test = rng.normal(size=(40, 16)), rng.normal(size=(12, 16))
+    y, y_test = X[:, :3].sum(axis=1), X_test[:, :3].sum(axis=1)
+    X_test[2, 13:], X_test[7, 11:] = np.nan, np.nan  # two test traces that ended early
+    content = npz_bytes(X=X, y=y, X_test=X_test, y_test=y_test)
+    before = stored_files()
+    refused = upload(content, "test_ended.npz")
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["remedies"] == ["drop_incomplete", "pad_ends"]
+    assert "2 of 12 test samples end early" in refused.json()["detail"]
+    assert stored_files() == before
+    filled = upload(content, "test_ended.npz", pad_ends="true")
+    assert filled.status_code == 201, filled.text
+    assert (filled.json()["n"], filled.json()["n_test"]) == (40, 12)
+    assert filled.json()["summary"]["meta"]["padded_rows"] == {"count": 2, "of": 52, "shortest": 11, "length": 16,
+                                                               "rows": ["test sample 3", "test sample 8"]}
+    taken = upload(content, "test_ended.npz", drop_incomplete="true")
+    assert taken.status_code == 201, taken.text
+    assert taken.json()["n_test"] == 10
+    assert taken.json()["summary"]["meta"]["dropped_rows"] == {"count": 2, "rows": ["test sample 3", "test sample 8"],
+                                                               "of": 52}

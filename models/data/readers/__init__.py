@@ -76,7 +76,8 @@ def load_dataset(path, *, max_bytes=None, name=None, min_samples=DEFAULT_MIN_SAM
     drop_incomplete : bool, default=False
         Delimited text: leave out the rows holding a cell that is not a number (a trace that ended early), named
         in ``meta["dropped_rows"]``, instead of refusing the file. Series ``X`` (n, L) of an npz, npy, HDF5 or
-        MATLAB file: leave out the samples with NaN in ``X`` or ``y``, named ``"sample k"`` (counting from 1)
+        MATLAB file: leave out the samples with NaN in ``X`` or ``y``, named ``"sample k"`` (counting from 1), and
+        those of a fixed test split with NaN in ``X_test`` or ``y_test``, named ``"test sample k"``
         (:func:`models.data.readers.missing.complete_series`). FITS and maps ignore it (NaN in a map is refused).
     pad_ends : bool, default=False
         Delimited text: fill each series' missing values after its last value (a trace that ended early) with
@@ -84,7 +85,7 @@ def load_dataset(path, *, max_bytes=None, name=None, min_samples=DEFAULT_MIN_SAM
         a series is still refused. With ``drop_incomplete`` too, the traces that ended early are filled and the rows
         that still have a missing value (a gap inside a trace, a missing target, no value, text) are left out:
         ``meta`` then says both. Series in an npz, npy, HDF5 or MATLAB file take it too: trailing NaN after a
-        trace's last value is a trace that ended early. FITS and maps ignore it.
+        trace's last value is a trace that ended early, in ``X_test`` as in ``X``. FITS and maps ignore it.
 
     Returns
     -------

@@ -7,11 +7,14 @@ the text reader's own helpers: ``pad_ends`` fills each trace's NaN after its las
 out the samples with NaN that filling cannot complete (or, without ``pad_ends``, any NaN) and those whose target is
 NaN (:func:`~models.data.readers.text.keep_fillable_rows`, named ``"sample 17"`` counting from 1 in
 ``meta["dropped_rows"]``). Without either, NaN in ``X`` or ``y`` is refused with the remedies a text file's missing
-cells are offered (:func:`~models.data.readers.text.offered_remedies`). Infinite values stay refused, and maps
+cells are offered (:func:`~models.data.readers.text.offered_remedies`). A fixed test split (``X_test``, ``y_test``)
+takes the same options in the same words, its samples named ``"test sample 3"``. Infinite values stay refused, and maps
 ``(n, H, W)`` are left as they are (NaN in a map is a masked region, refused by :class:`~models.data.dataset.Dataset`).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -41,15 +44,36 @@ def sample_words(n: int) -> list[str]:
     return [f"sample {i + 1}" for i in range(n)]
 
 
-def _series(X) -> np.ndarray | None:
-    """``X`` when it is series with NaN that the options can handle: float, shape (n, L), NaN and no infinite value;
-    else None (left to :class:`~models.data.dataset.Dataset`'s checks)."""
+#: The splits of an array file whose series the options handle: the signals' and the targets' names, and how a
+#: refusal names one of the split's samples (``"sample 3"``, ``"test sample 3"``: each split counted from 1).
+SPLITS = (("X", "y", "sample"), ("X_test", "y_test", "test sample"))
+
+
+class _Split(NamedTuple):
+    """One split's series ``X`` (n, L) with NaN somewhere in them or their ``targets`` (n, k), and their names."""
+
+    x_key: str
+    y_key: str
+    noun: str
+    X: np.ndarray
+    targets: np.ndarray
+    words: list[str]
+
+
+def _split_with_nan(arrays: dict, x_key: str, y_key: str, noun: str) -> _Split | None:
+    """The split ``x_key``/``y_key`` of ``arrays`` when the options can handle it: numeric series (n, L) with targets
+    one per sample, no infinite value, and NaN in the series or the targets; else None (left to
+    :class:`~models.data.dataset.Dataset`'s checks)."""
+    X = arrays.get(x_key)
     if X is None:
         return None
     X = np.asarray(X)
-    if X.ndim != 2 or X.dtype.kind != "f" or not len(X) or np.isinf(X).any() or not np.isnan(X).any():
+    if X.ndim != 2 or X.dtype.kind not in "biuf" or not len(X) or np.isinf(X).any():
         return None
-    return X
+    targets = _targets(arrays.get(y_key), len(X))
+    if targets is None or not (np.isnan(X).any() or np.isnan(targets).any()):
+        return None
+    return _Split(x_key, y_key, noun, X, targets, [f"{noun} {i + 1}" for i in range(len(X))])
 
 
 def _targets(y, n: int) -> np.ndarray | None:
@@ -63,10 +87,12 @@ def _targets(y, n: int) -> np.ndarray | None:
     return y.astype(np.float64, copy=False).reshape(n, -1)
 
 
-def _refusal(X: np.ndarray, targets: np.ndarray, words: list[str]) -> InputError:
-    """The refusal of the NaN of series ``X`` (n, L) and their ``targets`` (n, k) without ``pad_ends`` or
-    ``drop_incomplete``: how many, which samples merely end early and which have another missing value, with the
-    remedies a text file's missing cells are offered (:func:`~models.data.readers.text.offered_remedies`)."""
+def _missing_words(split: _Split) -> tuple[str, bool, bool]:
+    """What a refusal says of one split's NaN: how many, which samples merely end early and which have another
+    missing value; and whether some ended early and whether some have another missing value (a gap inside the trace,
+    no value, no target), which decide the remedies offered
+    (:func:`~models.data.readers.text.offered_remedies`)."""
+    X, targets, words, noun = split.X, split.targets, split.words, split.noun
     n = len(X)
     missing = np.isnan(X)
     no_target = np.isnan(targets).any(axis=1)
@@ -76,20 +102,36 @@ def _refusal(X: np.ndarray, targets: np.ndarray, words: list[str]) -> InputError
     empty = missing.all(axis=1)
     parts = []
     if ended.any():
-        parts.append(f"{int(ended.sum())} of {n} samples end early: their last values are NaN, as traces that ended do")
+        parts.append(f"{int(ended.sum())} of {n} {noun}s end early: their last values are NaN, as traces that ended do")
     if (gaps := np.flatnonzero(unfillable & ~empty)).size:
-        parts.append(f"{_count(gaps.size, 'sample')} with NaN before its last value (a gap inside the trace): "
+        parts.append(f"{_count(gaps.size, noun)} with NaN before its last value (a gap inside the trace): "
                      + listed_rows(words, gaps))
     if empty.any():
-        parts.append(f"{_count(int(empty.sum()), 'sample')} without any value: "
+        parts.append(f"{_count(int(empty.sum()), noun)} without any value: "
                      + listed_rows(words, np.flatnonzero(empty)))
     if no_target.any():
-        parts.append(f"{_count(int(no_target.sum()), 'sample')} without a target (NaN in y): "
+        parts.append(f"{_count(int(no_target.sum()), noun)} without a target (NaN in {split.y_key}): "
                      + listed_rows(words, np.flatnonzero(no_target)))
-    hint, remedies = offered_remedies(bool(ended.any()), bool((unfillable | no_target).any()))
-    field, values = ("X", X) if missing.any() else ("y", targets)
-    return InputError(field, f"{nonfinite_words(values)}: " + "; ".join(parts),
-                      f"store finite numbers only (impute the missing values first); {hint}", remedies=remedies)
+    values = X if missing.any() else targets
+    return f"{nonfinite_words(values)}: " + "; ".join(parts), bool(ended.any()), bool((unfillable | no_target).any())
+
+
+def _refusal(splits: list[_Split]) -> InputError:
+    """The refusal of the NaN of the series and targets of ``splits`` (the training split first, then the test split)
+    without ``pad_ends`` or ``drop_incomplete``: it names the first split's field and says what each holds, with the
+    remedies a text file's missing cells are offered for them all (:func:`~models.data.readers.text.offered_remedies`),
+    so that the options chosen let both splits through."""
+    said, any_ended, any_other = [], False, False
+    for split in splits:
+        words, ended, other = _missing_words(split)
+        field = split.x_key if np.isnan(split.X).any() else split.y_key
+        said.append((field, words))
+        any_ended, any_other = any_ended or ended, any_other or other
+    hint, remedies = offered_remedies(any_ended, any_other)
+    (field, problem), *others = said
+    problem += "".join(f"; and {other_field} {words}" for other_field, words in others)
+    return InputError(field, problem, f"store finite numbers only (impute the missing values first); {hint}",
+                      remedies=remedies)
 
 
 def _unpredictable(X: np.ndarray, hint: str) -> InputError:
@@ -106,26 +148,33 @@ def _unpredictable(X: np.ndarray, hint: str) -> InputError:
 def complete_series(arrays: dict, *, pad_ends: bool = False, drop_incomplete: bool = False) -> tuple[dict, dict]:
     """A dataset's arrays with the NaN of its series handled as the options say, and what was done.
 
+    The training split (``X``, ``y``, its samples named ``"sample k"``) and a fixed test split (``X_test``,
+    ``y_test``, named ``"test sample k"``, each counted from 1) take the same options, and are refused, filled and
+    left out in the same words.
+
     Parameters
     ----------
     arrays : dict
-        ``X`` of shape (n, L) and ``y`` of shape (n,) or (n, k) (and maybe ``X_test``, ``y_test``, left as they are).
-        Other shapes, integer ``X``, infinite values or no ``y`` are returned as they are, for
+        ``X`` of shape (n, L) and ``y`` of shape (n,) or (n, k), and maybe ``X_test`` (n_test, L) and ``y_test``.
+        A split of another shape, with infinite values or without targets one per sample is returned as it is, for
         :class:`~models.data.dataset.Dataset` to check.
     pad_ends : bool, default=False
         Fill each trace's NaN after its last value with zeros (:func:`~models.data.readers.text.fill_ended_series`);
         a gap inside a trace, a sample without any value and, without ``drop_incomplete``, a NaN target are refused.
     drop_incomplete : bool, default=False
         Leave out the samples with a NaN target or NaN in their series (with ``pad_ends``: only those filling cannot
-        complete), named ``"sample k"``; refused when none would be left.
+        complete), named ``"sample k"`` or ``"test sample k"``, ``X_test`` and ``y_test`` alike; refused when none of
+        a split would be left.
 
     Returns
     -------
     arrays : dict
-        ``X`` (filled, same dtype) and ``y`` of the samples kept; the other entries unchanged.
+        ``X`` (filled, same dtype) and ``y`` of the samples kept, ``X_test`` and ``y_test`` so too; the other
+        entries unchanged.
     meta : dict
-        ``padded_rows`` and ``dropped_rows`` as a delimited text file's dataset says them (empty when nothing was
-        filled or left out).
+        ``padded_rows`` and ``dropped_rows`` as a delimited text file's dataset says them, counted over both splits
+        (``of``: the file's samples, training and test), the training split's rows named first (empty when nothing
+        was filled or left out).
 
     Raises
     ------
@@ -147,31 +196,64 @@ def complete_series(arrays: dict, *, pad_ends: bool = False, drop_incomplete: bo
     ...
     awd_studio.models.validation.InputError: X: contains 2 NaN ...: 1 of 3 samples end early: their last values are \
 NaN, as traces that ended do; ...
+    >>> kept, meta = complete_series({"X": np.ones((3, 4)), "y": np.arange(3.0), "X_test": X, "y_test": np.ones(3)},
+    ...                              drop_incomplete=True)
+    >>> kept["X_test"].shape, meta["dropped_rows"]
+    ((2, 4), {'count': 1, 'rows': ['test sample 1'], 'of': 6})
     """
-    X = _series(arrays.get("X"))
-    targets = _targets(arrays.get("y"), 0 if X is None else len(X))
-    if X is None or targets is None:
+    splits = [split for keys in SPLITS if (split := _split_with_nan(arrays, *keys)) is not None]
+    if not splits:
         return arrays, {}
-    words = sample_words(len(X))
     if not (pad_ends or drop_incomplete):
-        raise _refusal(X, targets, words)
+        raise _refusal(splits)
+    of = sum(len(arrays[x_key]) for x_key, _, _ in SPLITS if arrays.get(x_key) is not None)
+    dropped, padded = [], []
+    for split in splits:
+        arrays, split_dropped, split_padded = _complete_split(arrays, split, pad_ends, drop_incomplete)
+        dropped += split_dropped
+        padded += [split_padded] if split_padded else []
     meta = {}
+    if dropped:
+        meta["dropped_rows"] = {"count": len(dropped), "rows": dropped[:20], "of": of}
+    if padded:
+        meta["padded_rows"] = _padded_record(padded, of - len(dropped))
+    return arrays, meta
+
+
+def _complete_split(arrays: dict, split: _Split, pad_ends: bool, drop_incomplete: bool
+                    ) -> tuple[dict, list[str], dict | None]:
+    """``arrays`` with the NaN of one split handled as :func:`complete_series` says: its samples left out (the series
+    and their targets alike, so that they stay aligned) and its traces' ends filled; and the samples left out, by
+    name, and the record of the traces filled (None when none was)."""
+    X, words, dropped = split.X, split.words, []
     if drop_incomplete:
-        if not pad_ends and (np.isnan(X).any(axis=1) | np.isnan(targets).any(axis=1)).all():
-            raise _refusal(X, targets, words)  # none would be left: a text file is refused so too
-        kept, dropped = keep_fillable_rows(X, targets, words, [], fill_ends=pad_ends)
+        if not pad_ends and (np.isnan(X).any(axis=1) | np.isnan(split.targets).any(axis=1)).all():
+            raise _refusal([split])  # none would be left: a text file is refused so too
+        kept, dropped = keep_fillable_rows(X, split.targets, words, [], fill_ends=pad_ends)
         if dropped:
             X, words = X[kept], [words[i] for i in kept]
-            arrays = {**arrays, "X": X, "y": np.asarray(arrays["y"])[kept]}
-            meta["dropped_rows"] = {"count": len(dropped), "rows": dropped[:20], "of": len(dropped) + len(kept)}
+            arrays = {**arrays, split.x_key: X, split.y_key: np.asarray(arrays[split.y_key])[kept]}
     else:
-        refuse_missing_targets(X, targets, "NaN in y", words, field="y", noun="sample")
-    if pad_ends:
-        filled, padded = fill_ended_series(X, words, remedies=_fill_remedies(X))
-        arrays = {**arrays, "X": filled.astype(X.dtype, copy=False)}
-        if padded:
-            meta["padded_rows"] = padded
-    return arrays, meta
+        refuse_missing_targets(X, split.targets, f"NaN in {split.y_key}", words, field=split.y_key, noun=split.noun)
+    if not pad_ends:
+        return arrays, dropped, None
+    filled, padded = fill_ended_series(X, words, remedies=_fill_remedies(X))
+    return {**arrays, split.x_key: filled.astype(X.dtype, copy=False)}, dropped, padded
+
+
+def _padded_record(records: list[dict], of: int) -> dict:
+    """The ``padded_rows`` of a file from those of its splits (:func:`~models.data.readers.text.fill_ended_series`):
+    the traces filled of ``of`` (the file's samples kept), the shortest, and the first 20 filled, the training
+    split's first.
+
+    Examples
+    --------
+    >>> _padded_record([{"count": 2, "of": 9, "shortest": 5, "length": 8, "rows": ["sample 1", "sample 4"]},
+    ...                 {"count": 1, "of": 3, "shortest": 3, "length": 8, "rows": ["test sample 2"]}], 12)
+    {'count': 3, 'of': 12, 'shortest': 3, 'length': 8, 'rows': ['sample 1', 'sample 4', 'test sample 2']}
+    """
+    return {"count": sum(r["count"] for r in records), "of": of, "shortest": min(r["shortest"] for r in records),
+            "length": records[0]["length"], "rows": [row for r in records for row in r["rows"]][:20]}
 
 
 def complete_inputs(arrays: dict, *, length: int | None = None, pad_ends: bool = False,
