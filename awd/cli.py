@@ -459,6 +459,7 @@ def _estimated_spans(data, config):
     command has none of). The fixed spans when the data or options cannot be estimated: the job itself then says
     what is wrong."""
     from awd_studio.frontend.durations import format_seconds, stage_words
+    from awd_studio.frontend.figures.style import channel_axis_words
     from awd_studio.models import pipeline
     from awd_studio.models.cores import available_cores, busy_machine_words
     from awd_studio.models.data import load_dataset
@@ -489,6 +490,8 @@ def _estimated_spans(data, config):
         print(f"Not time points like the {dataset.sample_shape[0]} other columns, so target{plural}, not part of "
               f"the series: {', '.join(off_axis)} (--target K picks one, 0 the first; name target columns y, target "
               "or y_<name> to say it yourself)", file=sys.stderr, flush=True)
+    if dataset.meta.get("channel_axis"):
+        print(channel_axis_words(dataset.meta["channel_axis"]), file=sys.stderr, flush=True)
     ignored = dataset.meta.get("ignored_columns")
     if ignored:
         print(f"Left out of the series (identifier columns): {', '.join(ignored)}", file=sys.stderr, flush=True)

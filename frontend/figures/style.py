@@ -153,6 +153,30 @@ def dropped_rows_words(dropped: dict | None) -> tuple[int, str]:
     return count, f"{', '.join(named)}{more}" if count else ""
 
 
+def channel_axis_words(stored: dict | None) -> str:
+    """The note on the arrays read without their channel axis of size 1 (``meta.channel_axis`` of a dataset: each
+    array's name and the shape it was stored in, such as PyTorch's (n, 1, L)); "" when none was.
+
+    Examples
+    --------
+    >>> channel_axis_words({"X": [200, 1, 64], "X_test": [50, 1, 64]})
+    'X was stored as (200, 1, 64) and X_test as (50, 1, 64): the channel axis of size 1 was dropped, each sample \
+read as a series of 64 values.'
+    >>> channel_axis_words({"X": [40, 32, 32, 1]})
+    'X was stored as (40, 32, 32, 1): the channel axis of size 1 was dropped, each sample read as a map of 32 × 32 \
+pixels.'
+    """
+    if not stored:
+        return ""
+    said = [f"{key}{' was stored' if k == 0 else ''} as ({', '.join(str(s) for s in shape)})"
+            for k, (key, shape) in enumerate(stored.items())]
+    shape = list(next(iter(stored.values())))
+    sample = shape[2:] if shape[1] == 1 else shape[1:-1]
+    what = (f"a series of {sample[0]} values" if len(sample) == 1 else
+            f"a map of {' × '.join(str(s) for s in sample)} pixels")
+    return f"{' and '.join(said)}: the channel axis of size 1 was dropped, each sample read as {what}."
+
+
 def share_words(count: float, total: float) -> str:
     """``count`` of ``total`` as a percentage that does not round a few to 0 or most to all (review 42C: "3 of 1000
     rows (0 %)"): one decimal below 10 % and above 99 %, "under 0.1 %" or "over 99.9 %" beyond those, whole numbers

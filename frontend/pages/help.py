@@ -308,6 +308,12 @@ BODIES = {
            "first and leaves out the others, and the preview names both. Series in an .npz, .npy, HDF5 or MATLAB "
            "file whose traces end in NaN take the same ways, in X and in a fixed test split X_test alike: a test "
            "trace is named “test sample 3” and is left out together with its target."),
+        _p("Series saved with a channel axis of size 1, as PyTorch's Conv1d takes them, (n, 1, length), or as "
+           "Keras's layers do, (n, length, 1), are read as n series, and maps (n, 1, height, width) as maps; the "
+           "preview says that the axis was dropped. AWD distils one series per sample, so series of several "
+           "channels, (n, channels, length), are refused: upload one channel (X[:, 0]), or one series made of "
+           "them such as their mean, and distil each channel in a job of its own if each matters. A 3-D array is "
+           "otherwise read as maps; an .npz whose string kind is \"timeseries\" reads it as channels of series."),
         _p("Maps may not hold NaN or infinite pixels either: a survey's masked region is refused, with how many "
            "maps it touches. Fill it before uploading (0 for a convergence map of mean 0, else the map's mean) or "
            "cut the maps to the unmasked area. Peaks are found on the filled map too, so a filled region's edges "

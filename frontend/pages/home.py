@@ -17,7 +17,13 @@ from dash import ALL, Input, Output, callback, ctx, dcc, html
 from awd_studio.frontend import figures
 from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import alert_outputs, alert_value, graph, named_update, size_graphs_to_their_figures
-from awd_studio.frontend.figures.style import dropped_rows_words, kind_label, share_words, size_words
+from awd_studio.frontend.figures.style import (
+    channel_axis_words,
+    dropped_rows_words,
+    kind_label,
+    share_words,
+    size_words,
+)
 from awd_studio.frontend.help_links import help_link
 
 dash.register_page(__name__, path="/", title="AWD Studio · upload", name="Upload")
@@ -47,6 +53,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.DROPZONE)
     PREVIEW_DROPPED = "home-preview-dropped"
     #: "Filled the ends of … traces that ended early with zeros" (the upload's pad_ends).
     PREVIEW_PADDED = "home-preview-padded"
+    #: "X was stored as (n, 1, L): the channel axis of size 1 was dropped" (meta.channel_axis).
+    PREVIEW_CHANNEL = "home-preview-channel"
     #: Under a refused text file with missing values: send it again, those rows left out (assets/awd.js shows it).
     DROP_INCOMPLETE = "home-drop-incomplete"
     #: Upload the refused text file again with each trace's missing end filled with zeros (``pad_ends``).
@@ -321,6 +329,8 @@ def preview_children(ds: dict) -> list:
         dbc.Badge(shape_words, color="secondary", className="me-2"),
     ]
     meta = summary.get("meta") or {}
+    if meta.get("channel_axis"):
+        facts.append(_fact(channel_axis_words(meta["channel_axis"]), ids.PREVIEW_CHANNEL))
     tiles = meta.get("tiles")
     if tiles:
         facts.append(_fact(

@@ -459,3 +459,21 @@ def test_an_npz_whose_test_split_ended_early_takes_the_remedies_for_both_splits(
     assert taken.json()["n_test"] == 10
     assert taken.json()["summary"]["meta"]["dropped_rows"] == {"count": 2, "rows": ["test sample 3", "test sample 8"],
                                                                "of": 52}
+
+
+def test_an_npz_of_single_channel_series_is_taken_and_several_channels_refused(client, upload):
+    """PyTorch's (n, 1, L) is n series, the dropped channel axis said in the summary; (n, C, L) with C > 1 is refused
+    with what to pass."""
+    rng = np.random.default_rng(29)
+    X = rng.normal(size=(40, 1, 16))
+    y = X[:, 0, :3].sum(axis=1)
+    taken = upload(npz_bytes(X=X, y=y), "torch.npz")
+    assert taken.status_code == 201, taken.text
+    assert taken.json()["kind"] == "timeseries" and taken.json()["shape"] == [16]
+    assert taken.json()["summary"]["meta"]["channel_axis"] == {"X": [40, 1, 16]}
+    # the stored file is what a job reads: it takes it
+    assert client.post("/api/jobs/estimate", json={"dataset_id": taken.json()["id"]}).status_code == 200
+    refused = upload(npz_bytes(X=np.repeat(X, 3, axis=1), y=y), "three_channels.npz")
+    assert refused.status_code == 422, refused.text
+    assert "multichannel series are not supported" in refused.json()["detail"]
+    assert "X[:, 0]" in refused.json()["detail"]

@@ -118,6 +118,17 @@ def test_configure_lists_a_constant_target_column_disabled_and_opens_on_one_that
     assert configure.first_target(configure.target_options({"n_targets": 2})) == 0
 
 
+def test_home_preview_says_the_channel_axis_was_dropped():
+    """Series saved as PyTorch's (n, 1, L) are read as series (meta.channel_axis, models.data.readers.channels); the
+    preview says so."""
+    home = page("home")
+    ds = {"id": "d", "name": "torch", "kind": "timeseries", "shape": [32], "n": 40,
+          "summary": {"kind": "timeseries", "meta": {"channel_axis": {"X": [40, 1, 32]}}}}
+    assert ("X was stored as (40, 1, 32): the channel axis of size 1 was dropped, each sample read as a series of 32 "
+            "values.") in str(home.preview_children(ds))
+    assert "channel axis" not in str(home.preview_children(dict(ds, summary={"kind": "timeseries", "meta": {}})))
+
+
 def test_home_preview_names_the_columns_left_out():
     home = page("home")
     ds = {"id": "d", "name": "traces", "kind": "timeseries", "shape": [40], "n": 20,

@@ -4,7 +4,10 @@ Supported formats (chosen from the file's magic bytes, checked against its exten
 
 ``.npz``
     Arrays ``X`` and ``y`` (aliases ``X_train``/``y_train``), optional ``X_test``/``y_test``, and the optional
-    strings ``name``, ``target_names``, ``meta_json`` written by :func:`~models.data.dataset.save_npz`.
+    strings ``name``, ``kind``, ``target_names``, ``meta_json`` written by :func:`~models.data.dataset.save_npz`.
+    In an npz, npy, HDF5 or MATLAB file, ``X`` and ``X_test`` saved with a channel axis of size 1
+    (``(n, 1, L)``, ``(n, L, 1)``, ``(n, 1, H, W)``, ``(n, H, W, 1)``) are read without it, said in
+    ``meta["channel_axis"]``; series of several channels are refused (:mod:`~models.data.readers.channels`).
 ``.npy``
     A single array is only ``X``; its targets come from a sibling file: for ``data.npy`` or ``data_X.npy``
     the reader looks for ``data_y.npy`` (and ``data_X_test.npy``/``data_y_test.npy`` for a fixed test set).
@@ -32,7 +35,8 @@ One module per format, one reader function each with the signature ``(path, budg
 :mod:`~models.data.readers.text` (csv), :mod:`~models.data.readers.fits` (FITS, :func:`load_maps`),
 :mod:`~models.data.readers.hdf5` (HDF5, MATLAB v7.3), :mod:`~models.data.readers.matlab` (MATLAB v5),
 :mod:`~models.data.readers.missing` (an array file's series with NaN: ``pad_ends``, ``drop_incomplete``, with the text
-reader's helpers), and :mod:`~models.data.readers._common` (budget, dtype checks, array names). This module's one job is
+reader's helpers), :mod:`~models.data.readers.channels` (a channel axis of size 1, several channels), and
+:mod:`~models.data.readers._common` (budget, dtype checks, array names). This module's one job is
 :func:`load_dataset`: detect the format, call its reader, and turn any other failure into an ``InputError``.
 :mod:`~models.data.readers.inputs` reads the same formats for prediction, where targets are optional.
 """

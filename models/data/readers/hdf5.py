@@ -16,6 +16,7 @@ import numpy as np
 
 from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import make_dataset, pick_arrays, too_big
+from awd_studio.models.data.readers.channels import drop_channel_axis
 from awd_studio.models.data.readers.matlab import squeeze_matlab
 from awd_studio.models.data.readers.missing import complete_series
 from awd_studio.models.validation import InputError
@@ -73,10 +74,12 @@ def load_hdf5(path: Path, budget: int, name: str | None, *, matlab: bool = False
     """An HDF5 file as a Dataset; ``matlab=True`` reads a MATLAB v7.3 file (transposed, ``y`` squeezed). The
     target columns' names come from a string dataset ``target_names`` beside ``y`` (or at the root), or from an
     attribute ``target_names`` of ``y``. ``pad_ends``, ``drop_incomplete``: the NaN of series ``X`` (n, L), as for
-    delimited text (:func:`~models.data.readers.missing.complete_series`, said in ``meta``)."""
-    arrays, done = complete_series(read_hdf5_arrays(path, budget, matlab=matlab), pad_ends=pad_ends,
-                                   drop_incomplete=drop_incomplete)
-    return make_dataset(arrays, name or path.stem, meta={"source_format": "mat73" if matlab else "hdf5", **done},
+    delimited text (:func:`~models.data.readers.missing.complete_series`, said in ``meta``), after a channel axis
+    of size 1 is dropped (:func:`~models.data.readers.channels.drop_channel_axis`)."""
+    arrays, without_channel = drop_channel_axis(read_hdf5_arrays(path, budget, matlab=matlab))
+    arrays, done = complete_series(arrays, pad_ends=pad_ends, drop_incomplete=drop_incomplete)
+    return make_dataset(arrays, name or path.stem,
+                        meta={"source_format": "mat73" if matlab else "hdf5", **without_channel, **done},
                         target_names=None if matlab else read_hdf5_target_names(path))
 
 

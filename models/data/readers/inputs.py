@@ -24,6 +24,7 @@ import numpy as np
 from awd_studio.models.data.noise import map_noise
 from awd_studio.models.data.pixels import pixel_arcmin
 from awd_studio.models.data.readers._common import byte_budget, reading_errors
+from awd_studio.models.data.readers.channels import drop_channel_axis
 from awd_studio.models.data.readers.detect import detect_format
 from awd_studio.models.data.readers.fits import read_fits_arrays
 from awd_studio.models.data.readers.hdf5 import read_hdf5_arrays, read_hdf5_target_names
@@ -197,12 +198,15 @@ def _read(path: Path, fmt: str, budget: int, sample_shape, pad_ends: bool = Fals
           drop_incomplete: bool = False) -> dict:
     """The canonical arrays (``X`` always, ``y``/``X_test``/``y_test`` when present) of a file of ``fmt``; the NaN of
     an array file's series handled by ``pad_ends`` and ``drop_incomplete`` as a text file's missing cells
-    (:func:`~models.data.readers.missing.complete_inputs`)."""
+    (:func:`~models.data.readers.missing.complete_inputs`), after a channel axis of size 1 is dropped
+    (:func:`~models.data.readers.channels.drop_channel_axis`; the axes decide series from maps, and a file of the
+    other kind than the predictor's is refused by the caller's comparison of shapes)."""
     if fmt in ("csv", "fits"):
         return _read_arrays(path, fmt, budget, sample_shape, pad_ends, drop_incomplete)
     length = sample_shape[0] if sample_shape is not None and len(sample_shape) == 1 else None
-    return complete_inputs(_read_arrays(path, fmt, budget, sample_shape), length=length, pad_ends=pad_ends,
-                           drop_incomplete=drop_incomplete, hint=ARRAY_PREDICT_DROP_HINT)
+    arrays, _ = drop_channel_axis(_read_arrays(path, fmt, budget, sample_shape))
+    return complete_inputs(arrays, length=length, pad_ends=pad_ends, drop_incomplete=drop_incomplete,
+                           hint=ARRAY_PREDICT_DROP_HINT)
 
 
 def _read_arrays(path: Path, fmt: str, budget: int, sample_shape, pad_ends: bool = False,

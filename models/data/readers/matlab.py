@@ -16,6 +16,7 @@ import numpy as np
 
 from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import make_dataset, pick_arrays, require_numeric_dtype, too_big
+from awd_studio.models.data.readers.channels import drop_channel_axis
 from awd_studio.models.data.readers.missing import complete_series
 from awd_studio.models.validation import InputError
 
@@ -94,9 +95,11 @@ def load_mat(path: Path, budget: int, name: str | None, *, pad_ends: bool = Fals
              drop_incomplete: bool = False) -> Dataset:
     """A MATLAB v5/v7 file as a Dataset, its decoded size bounded before scipy reads it; ``pad_ends``,
     ``drop_incomplete``: the NaN of series ``X`` (n, L), as for delimited text
-    (:func:`~models.data.readers.missing.complete_series`, said in ``meta``)."""
-    arrays, done = complete_series(read_mat_arrays(path, budget), pad_ends=pad_ends, drop_incomplete=drop_incomplete)
-    return make_dataset(arrays, name or path.stem, meta={"source_format": "mat", **done})
+    (:func:`~models.data.readers.missing.complete_series`, said in ``meta``), after a channel axis of size 1 is
+    dropped (:func:`~models.data.readers.channels.drop_channel_axis`)."""
+    arrays, without_channel = drop_channel_axis(read_mat_arrays(path, budget))
+    arrays, done = complete_series(arrays, pad_ends=pad_ends, drop_incomplete=drop_incomplete)
+    return make_dataset(arrays, name or path.stem, meta={"source_format": "mat", **without_channel, **done})
 
 
 def read_mat_arrays(path: Path, budget: int) -> dict:

@@ -24,6 +24,7 @@ from awd_studio.models.data.readers._common import (
     require_numeric_dtype,
     too_big,
 )
+from awd_studio.models.data.readers.channels import drop_channel_axis
 from awd_studio.models.data.readers.missing import complete_series
 from awd_studio.models.validation import InputError, check_value_count
 
@@ -96,10 +97,12 @@ def load_npz(path: Path, budget: int, name: str | None, *, pad_ends: bool = Fals
              drop_incomplete: bool = False) -> Dataset:
     """An ``.npz`` archive as a Dataset (``budget``: decoded bytes allowed; ``name``: None for the stored one).
     ``pad_ends``, ``drop_incomplete``: the NaN of series ``X`` (n, L), as for delimited text
-    (:func:`~models.data.readers.missing.complete_series`, said in ``meta``)."""
+    (:func:`~models.data.readers.missing.complete_series`, said in ``meta``). A channel axis of size 1 is dropped
+    first, the stored ``kind`` deciding series from maps (:func:`~models.data.readers.channels.drop_channel_axis`)."""
     arrays, meta, target_names, kind, stored_name = read_npz_arrays(path, budget)
+    arrays, without_channel = drop_channel_axis(arrays, kind)
     arrays, done = complete_series(arrays, pad_ends=pad_ends, drop_incomplete=drop_incomplete)
-    meta = {**meta, **done}
+    meta = {**meta, **without_channel, **done}
     stored = None
     if "X" not in arrays or "y" not in arrays:  # name what the archive does hold
         with np.load(path, allow_pickle=False) as npz:
@@ -222,8 +225,8 @@ def read_npy_arrays(path: Path, budget: int) -> dict:
 
 def load_npy(path: Path, budget: int, name: str | None, *, pad_ends: bool = False,
              drop_incomplete: bool = False) -> Dataset:
-    """An ``.npy`` array as ``X`` of a Dataset, with its sibling ``_y`` (and test) files; ``pad_ends``,
-    ``drop_incomplete`` as for :func:`load_npz`."""
+    """An ``.npy`` array as ``X`` of a Dataset, with its sibling ``_y`` (and test) files; a channel axis of size 1,
+    ``pad_ends`` and ``drop_incomplete`` as for :func:`load_npz`."""
     if "y" not in _npy_siblings(path):
         _load_npy_array(path, budget, "X")  # X first: a pickled X is named before a missing y
         stem = _dataset_stem(path)
@@ -231,6 +234,7 @@ def load_npy(path: Path, budget: int, name: str | None, *, pad_ends: bool = Fals
                          "with the targets was found next to it",
                          f"save the targets as {stem}_y.npy beside it (in the browser: drop both files together), "
                          "or use one .npz, CSV or HDF5 file with X and y")
-    arrays, meta = complete_series(read_npy_arrays(path, budget), pad_ends=pad_ends, drop_incomplete=drop_incomplete)
-    return make_dataset(arrays, name or path.stem, meta=meta)
+    arrays, without_channel = drop_channel_axis(read_npy_arrays(path, budget))
+    arrays, done = complete_series(arrays, pad_ends=pad_ends, drop_incomplete=drop_incomplete)
+    return make_dataset(arrays, name or path.stem, meta={**without_channel, **done})
 
