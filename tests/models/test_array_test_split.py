@@ -178,3 +178,31 @@ def test_awd_distill_takes_the_options_for_a_test_split_of_ended_traces(tmp_path
     bundle = json.loads((tmp_path / "r" / "result.json").read_text())
     assert (bundle["data"]["n_train"], bundle["data"]["n_test"]) == (80, 23)
     assert bundle["data"]["dropped_rows"] == {"count": 1, "rows": ["test sample 10"], "of": 104}
+    # the file predicted by the result: its test traces filled as the training ones were, every one predicted
+    from awd_studio.models.pipeline.predict import predict_file
+
+    X_test[9, 3] = 0.0
+    np.savez(tmp_path / "new.npz", X=X, y=y, X_test=X_test, y_test=y_test)
+    answer = predict_file(tmp_path / "r", tmp_path / "new.npz")
+    assert len(answer["y_pred"]) == 80 and len(answer["y_pred_test"]) == 24
+    assert any("Filled the ends of 2 of 104 traces that ended early" in w for w in answer["warnings"]), answer
+
+
+def test_the_prediction_reader_fills_a_test_split_as_the_training_traces_were(tmp_path):
+    """A result trained on filled traces fills a new file's test traces too (``load_inputs`` with ``pad_ends``), counted
+    with X's; a gap inside a test trace is refused naming it (a prediction names the rows of X alone, so test samples
+    are not left out)."""
+    from awd_studio.models.data.readers.inputs import load_inputs
+
+    X, y, X_test, y_test, ended = _splits()
+    X[0, 22:] = np.nan
+    np.savez(tmp_path / "new.npz", X=X, y=y, X_test=X_test, y_test=y_test)
+    got = load_inputs(tmp_path / "new.npz", sample_shape=(L,), pad_ends=True)
+    np.testing.assert_array_equal(got.X_test, np.nan_to_num(X_test, nan=0.0))
+    assert got.padded["count"] == len(ended) + 1 and got.padded["of"] == N + M
+    assert got.padded["rows"] == ["sample 1", *[f"test sample {i + 1}" for i in ended]]
+    X_test[3, 4] = np.nan
+    np.savez(tmp_path / "gap.npz", X=X, y=y, X_test=X_test, y_test=y_test)
+    with pytest.raises(InputError) as info:
+        load_inputs(tmp_path / "gap.npz", sample_shape=(L,), pad_ends=True, drop_incomplete=True)
+    assert info.value.field == "X_test" and "test sample 4" in info.value.problem, info.value

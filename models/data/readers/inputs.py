@@ -289,7 +289,8 @@ def load_inputs(path, *, sample_shape=None, max_bytes=None, pad_ends=False, drop
     pad_ends : bool, default=False
         A text file's traces that ended early are filled with zeros up to the predictor's length (for a result
         trained on traces filled so); said in ``padded``. So are the series ``X`` (n, L) of an npz, npy, HDF5 or
-        MATLAB file, their NaN after a trace's last value (:func:`~models.data.readers.missing.complete_inputs`).
+        MATLAB file, their NaN after a trace's last value, and those of its test split ``X_test``, whose samples are
+        never left out (:func:`~models.data.readers.missing.complete_inputs`).
     drop_incomplete : bool, default=False
         A text file's rows with a missing value in their series (with ``pad_ends``: one filling the ends cannot
         complete, a gap inside a trace) are left out, named in ``dropped``; ``rows`` gives each sample's row in

@@ -264,16 +264,17 @@ def complete_inputs(arrays: dict, *, length: int | None = None, pad_ends: bool =
     Parameters
     ----------
     arrays : dict
-        ``X`` of shape (n, L'), optional ``y`` of shape (n,) or (n, k); other entries are kept. Other shapes, integer
-        ``X`` or infinite values are returned as they are.
+        ``X`` of shape (n, L'), optional ``y`` of shape (n,) or (n, k), optional ``X_test`` (n_test, L'); other
+        entries are kept. Other shapes, integer ``X`` or infinite values are returned as they are.
     length : int or None, default=None
         The predictor's series length: with ``pad_ends``, series shorter than it are NaN up to it, then filled.
     pad_ends : bool, default=False
-        Fill each trace's NaN after its last value with zeros (a result trained on traces filled so).
+        Fill each trace's NaN after its last value with zeros (a result trained on traces filled so), in ``X`` and
+        ``X_test`` alike (``"test sample k"``).
     drop_incomplete : bool, default=False
-        Leave out the samples whose series have NaN (with ``pad_ends``: that filling cannot complete). A sample whose
-        only NaN is its target is kept, to be predicted and not scored, as a CSV's row with a blank target cell
-        (``blank_targets``, :func:`models.data.readers.inputs.load_inputs`).
+        Leave out the samples of ``X`` whose series have NaN (with ``pad_ends``: that filling cannot complete). A
+        sample whose only NaN is its target is kept, to be predicted and not scored, as a CSV's row with a blank
+        target cell (``blank_targets``, :func:`models.data.readers.inputs.load_inputs`).
     hint : str or None, default=None
         Without either option: the fix of the refusal of NaN in the series, which offers ``drop_incomplete`` (the
         prediction reader's words, ``ARRAY_PREDICT_DROP_HINT``); None leaves them to the caller's checks.
@@ -283,12 +284,14 @@ def complete_inputs(arrays: dict, *, length: int | None = None, pad_ends: bool =
     dict
         ``arrays`` with ``X`` (and ``y``) of the samples kept, and, with ``drop_incomplete``, ``rows`` (each sample's
         index in the file, from 0), ``row_words`` (``"sample k"``) and, when samples were left out, ``dropped``
-        (``{"count", "rows", "of"}``); with ``pad_ends``, ``padded`` (None when nothing was filled).
+        (``{"count", "rows", "of"}``); with ``pad_ends``, ``X_test`` filled too and ``padded`` (counted over both,
+        None when nothing was filled).
 
     Raises
     ------
     InputError
-        NaN without either option (with ``hint``), a gap inside a trace with ``pad_ends`` alone, no sample left.
+        NaN without either option (with ``hint``), a gap inside a trace with ``pad_ends`` alone, no sample left; a
+        gap inside a test trace with ``pad_ends`` (a test split's samples are not left out).
 
     Examples
     --------
@@ -297,6 +300,13 @@ def complete_inputs(arrays: dict, *, length: int | None = None, pad_ends: bool =
     >>> got["rows"], got["dropped"]["rows"], got["padded"]["rows"]
     ([0, 2], ['sample 2'], ['sample 1'])
     """
+    out = _complete_file_inputs(arrays, length=length, pad_ends=pad_ends, drop_incomplete=drop_incomplete, hint=hint)
+    return _fill_test_split(out, length) if pad_ends else out
+
+
+def _complete_file_inputs(arrays: dict, *, length: int | None, pad_ends: bool, drop_incomplete: bool,
+                          hint: str | None) -> dict:
+    """:func:`complete_inputs` for the file's ``X`` (and ``y``)."""
     X = arrays.get("X")
     if X is None or not (pad_ends or drop_incomplete or hint):
         return arrays
@@ -322,4 +332,30 @@ def complete_inputs(arrays: dict, *, length: int | None = None, pad_ends: bool =
     if pad_ends:
         filled, out["padded"] = fill_ended_series(X, words, remedies=("drop_incomplete",))
         out["X"] = filled.astype(X.dtype, copy=False)
+    return out
+
+
+def _fill_test_split(out: dict, length: int | None) -> dict:
+    """``out`` with its test split's traces that ended early filled with zeros as ``X``'s are (``pad_ends``), up to
+    the predictor's ``length``, named ``"test sample k"`` and counted with ``X``'s in ``padded``; as it was when the
+    test split is not series with NaN. Its samples are never left out: a prediction names the rows of ``X`` alone,
+    so NaN that filling cannot complete stays refused (:func:`~models.data.readers.text.fill_ended_series`)."""
+    X_test = out.get("X_test")
+    if X_test is None:
+        return out
+    X_test = np.asarray(X_test)
+    if X_test.ndim != 2 or X_test.dtype.kind != "f" or not len(X_test) or np.isinf(X_test).any():
+        return out
+    if length is not None and X_test.shape[1] < length:
+        X_test = np.pad(X_test, ((0, 0), (0, length - X_test.shape[1])), constant_values=np.nan)
+    try:
+        filled, padded = fill_ended_series(X_test, [f"test sample {i + 1}" for i in range(len(X_test))])
+    except InputError as refused:
+        raise InputError("X_test", refused.problem, "only the end of a trace is filled, and a test split's samples "
+                         "are not left out when predicting: fill the gaps first (e.g. interpolate), or predict "
+                         "those series as the X of a file of their own, which drop_incomplete can leave out") from None
+    out = {**out, "X_test": filled.astype(X_test.dtype, copy=False)}
+    records = [record for record in (out.get("padded"), padded) if record]
+    if padded:
+        out["padded"] = _padded_record(records, len(out.get("X", ())) + len(X_test))
     return out
