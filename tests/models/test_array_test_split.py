@@ -127,6 +127,20 @@ def test_both_splits_refused_at_once_with_remedies_that_let_both_through(tmp_pat
     np.testing.assert_array_equal(ds.y_test, np.delete(y_test, 8))
 
 
+
+def test_test_samples_are_named_beside_many_training_samples(tmp_path):
+    """A record names its first 20 rows: 25 training samples left out do not hide the test samples that went too."""
+    X, y, X_test, y_test, ended = _splits()
+    X[:25, -1] = np.nan
+    np.savez(tmp_path / "many.npz", X=X, y=y, X_test=X_test, y_test=y_test)
+    dropped = load_dataset(tmp_path / "many.npz", drop_incomplete=True).meta["dropped_rows"]
+    assert dropped["count"] == 25 + len(ended) and len(dropped["rows"]) == 20
+    assert dropped["rows"][-len(ended):] == [f"test sample {i + 1}" for i in ended], dropped
+    assert dropped["rows"][:20 - len(ended)] == [f"sample {i + 1}" for i in range(20 - len(ended))]
+    padded = load_dataset(tmp_path / "many.npz", pad_ends=True).meta["padded_rows"]
+    assert padded["count"] == 25 + len(ended) and padded["rows"][-len(ended):] == \
+        [f"test sample {i + 1}" for i in ended], padded
+
 def test_a_test_split_with_no_sample_left_is_refused(tmp_path):
     X, y, X_test, y_test, _ = _splits()
     X_test[:, -1] = np.nan  # every test trace ended one frame early

@@ -173,8 +173,8 @@ def complete_series(arrays: dict, *, pad_ends: bool = False, drop_incomplete: bo
         entries unchanged.
     meta : dict
         ``padded_rows`` and ``dropped_rows`` as a delimited text file's dataset says them, counted over both splits
-        (``of``: the file's samples, training and test), the training split's rows named first (empty when nothing
-        was filled or left out).
+        (``of``: the file's samples, training and test), the first ones of each split named, the training split's
+        first (:func:`_first_of_each`; empty when nothing was filled or left out).
 
     Raises
     ------
@@ -210,14 +210,37 @@ NaN, as traces that ended do; ...
     dropped, padded = [], []
     for split in splits:
         arrays, split_dropped, split_padded = _complete_split(arrays, split, pad_ends, drop_incomplete)
-        dropped += split_dropped
+        dropped += [split_dropped] if split_dropped else []
         padded += [split_padded] if split_padded else []
     meta = {}
+    count = sum(len(rows) for rows in dropped)
     if dropped:
-        meta["dropped_rows"] = {"count": len(dropped), "rows": dropped[:20], "of": of}
+        meta["dropped_rows"] = {"count": count, "rows": _first_of_each(dropped), "of": of}
     if padded:
-        meta["padded_rows"] = _padded_record(padded, of - len(dropped))
+        meta["padded_rows"] = _padded_record(padded, of - count)
     return arrays, meta
+
+
+def _first_of_each(named: list[list[str]], limit: int = 20) -> list[str]:
+    """The first ``limit`` of the rows ``named`` by split (the training split's, then the test split's), each split's
+    first ones among them: a record names the first 20 rows, and a long list of training rows is not to hide that
+    test rows went too. Each split gets an equal share of ``limit``, and what one leaves the others take.
+
+    Examples
+    --------
+    >>> rows = _first_of_each([[f"sample {i}" for i in range(1, 31)], ["test sample 2", "test sample 5"]])
+    >>> len(rows), rows[-3:]
+    (20, ['sample 18', 'test sample 2', 'test sample 5'])
+    >>> _first_of_each([["sample 1"], ["test sample 1"]])
+    ['sample 1', 'test sample 1']
+    """
+    shares = [0] * len(named)
+    for _ in range(limit):
+        more = [k for k, rows in enumerate(named) if shares[k] < len(rows)]
+        if not more:
+            break
+        shares[min(more, key=lambda k: shares[k])] += 1
+    return [row for rows, share in zip(named, shares) for row in rows[:share]]
 
 
 def _complete_split(arrays: dict, split: _Split, pad_ends: bool, drop_incomplete: bool
@@ -243,8 +266,8 @@ def _complete_split(arrays: dict, split: _Split, pad_ends: bool, drop_incomplete
 
 def _padded_record(records: list[dict], of: int) -> dict:
     """The ``padded_rows`` of a file from those of its splits (:func:`~models.data.readers.text.fill_ended_series`):
-    the traces filled of ``of`` (the file's samples kept), the shortest, and the first 20 filled, the training
-    split's first.
+    the traces filled of ``of`` (the file's samples kept), the shortest, and the first 20 filled, the first ones of
+    each split (:func:`_first_of_each`).
 
     Examples
     --------
@@ -253,7 +276,7 @@ def _padded_record(records: list[dict], of: int) -> dict:
     {'count': 3, 'of': 12, 'shortest': 3, 'length': 8, 'rows': ['sample 1', 'sample 4', 'test sample 2']}
     """
     return {"count": sum(r["count"] for r in records), "of": of, "shortest": min(r["shortest"] for r in records),
-            "length": records[0]["length"], "rows": [row for r in records for row in r["rows"]][:20]}
+            "length": records[0]["length"], "rows": _first_of_each([r["rows"] for r in records])}
 
 
 def complete_inputs(arrays: dict, *, length: int | None = None, pad_ends: bool = False,
