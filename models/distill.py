@@ -662,14 +662,13 @@ class WaveletDistiller:
         """Whether ``S(h) W(h) = I`` holds for every filter the trainer can reach, so the reconstruction loss is
         identically 0.
 
-        True for the orthogonal lattice in periodization (any length: odd lengths are extended, as PyWavelets
-        does) and in zero mode: every orthogonal filter reconstructs exactly there (tests/models/
-        test_exact_reconstruction.py). Computing the term only adds rounding noise (about 1e-13 in float64, 1e-7
-        relative in float32) and a synthesis forward and backward; the loss's gradient is the same up to that
-        noise. Not in symmetric mode, and never for the free filter.
+        True for the orthogonal lattice in every mode: periodization (any length: odd lengths are extended, as
+        PyWavelets does), zero and symmetric (their redundant coefficients keep what the borders need): every
+        orthogonal filter reconstructs exactly there (tests/models/test_exact_reconstruction.py). Computing the
+        term only adds rounding noise (about 1e-13 in float64, 1e-7 relative in float32) and a synthesis forward
+        and backward; the loss's gradient is the same up to that noise. Never for the free filter.
         """
-        return (self.skip_exact_reconstruction and self.parametrization == "orthogonal"
-                and self.mode in ("periodization", "zero"))
+        return self.skip_exact_reconstruction and self.parametrization == "orthogonal"
 
     def _filter_length(self):
         if isinstance(self.wave, str):

@@ -144,13 +144,15 @@ def test_former_path_names_are_aliases(batch):
 
 def test_integrated_gradients_eq8_is_trims_loss_only_where_the_filter_reconstructs(batch):
     """Review 22: the integrated gradients' eq8 path averages the teacher's gradient along alpha x; TRIM's runs along
-    alpha S c + r. The two are the same points, so one loss, where S W = I (the orthogonal lattice); for a free
+    alpha S c + r. The two are the same points, so one loss, where S W = I (the orthogonal lattice, in every mode); for a free
     filter they are two losses (docs/science.md says so), and eq8 is the gradient of its own."""
     teacher = tanh_mlp()
     orthogonal = np.asarray(pywt.Wavelet("db3").rec_lo)[None]
-    value_eq8, _ = interpretation_gradient("eq8", orthogonal, batch, teacher, "integrated_gradients")
-    value_st, _ = interpretation_gradient("straight_through", orthogonal, batch, teacher, "integrated_gradients")
-    assert value_eq8 == pytest.approx(value_st, rel=1e-9)
+    for mode in ("periodization", "zero", "symmetric"):  # S W = I in every mode (test_exact_reconstruction.py)
+        value_eq8, _ = interpretation_gradient("eq8", orthogonal, batch, teacher, "integrated_gradients", mode)
+        value_st, _ = interpretation_gradient("straight_through", orthogonal, batch, teacher, "integrated_gradients",
+                                              mode)
+        assert value_eq8 == pytest.approx(value_st, rel=1e-9), mode
     h = free_filter(0.3)
     value_eq8, grad_eq8 = interpretation_gradient("eq8", h, batch, teacher, "integrated_gradients")
     value_st, _ = interpretation_gradient("straight_through", h, batch, teacher, "integrated_gradients")

@@ -359,7 +359,7 @@ def test_gradcheck_1d(mode, path):
     assert gradgradcheck(synthesis, (h, *coeffs))
 
 
-@pytest.mark.parametrize("mode, path", [("periodization", "matrix"), ("zero", "conv")])
+@pytest.mark.parametrize("mode, path", [("periodization", "matrix"), ("zero", "conv"), ("symmetric", "matrix")])
 def test_gradcheck_2d(mode, path):
     gen = torch.Generator().manual_seed(1)
     x = torch.randn(1, 6, 5, dtype=torch.float64, generator=gen, requires_grad=True)
