@@ -169,6 +169,9 @@ def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=Non
             model = baseline_student(config, candidate)
         else:
             model = wavelet_peak_student(config, candidate)
+        # chi² or ridge is decided once, on every training map, as the student delivered is: decided per fold, a
+        # class of 5 or 6 maps left 4 in some folds, and their scores were a ridge's (the 2026-12-07 audit)
+        model.set_params(method=_predictors.peak_student_method(y_all, model.method))
         peaks = peaks if peaks is not None else _predictors.peak_patches(X)  # peaks do not depend on the filter
         if not isinstance(peaks, SplitPeaks):
             peaks = SplitPeaks(peaks, splits)

@@ -16,7 +16,14 @@ attributes end with ``_``). :mod:`models.predictors` re-exports these names unde
 """
 
 from awd_studio.models.students._common import RIDGE_ALPHAS, linear_model
-from awd_studio.models.students.maps import PAPER_BIN_MAX, RAW_BIN_RANGE, PeakCountRegressor, chi2_fit, chi2_predict
+from awd_studio.models.students.maps import (
+    PAPER_BIN_MAX,
+    RAW_BIN_RANGE,
+    PeakCountRegressor,
+    chi2_fit,
+    chi2_predict,
+    peak_student_method,
+)
 from awd_studio.models.students.peaks import LAPLACE_KERNEL, PeakPatches, bin_peak_values, peak_histograms, peak_patches
 from awd_studio.models.students.series import (
     PREDICT_CHUNK,
@@ -47,6 +54,7 @@ __all__ = [
     "chi2_fit",
     "chi2_predict",
     "PeakCountRegressor",
+    "peak_student_method",
     "PeakPatches",
     "peak_patches",
     "bin_peak_values",

@@ -34,7 +34,8 @@ from awd_studio.models.students.peaks import (
 from awd_studio.models.validation import InputError
 
 __all__ = ["PAPER_BIN_MAX", "RAW_BIN_RANGE", "NEAREST_CHI2_QUANTILE", "chi2_fit", "chi2_predict",
-           "held_out_nearest_chi2", "PeakCountRegressor"]
+           "held_out_nearest_chi2", "PeakCountRegressor", "peak_student_method", "CHI2_MAX_CLASSES",
+           "CHI2_MIN_MAPS"]
 
 #: Candidate histogram upper bounds for maps in convergence units (paper, appendix D.1).
 PAPER_BIN_MAX = (0.015, 0.02, 0.025, 0.03, 0.035)
@@ -265,13 +266,39 @@ def _looks_like_convergence(q_heights):
     return bool(0.01 <= high <= 0.3 and low > -0.1)
 
 
-def _choose_method(y2, method, classes=None):
-    """``"chi2"`` or ``"ridge"`` for ``method="auto"`` from the target rows; ``classes``: their
-    :func:`_class_labels` when already computed."""
+#: ``method="auto"`` takes chi² when the targets take at most ``CHI2_MAX_CLASSES`` distinct rows and every class has
+#: at least ``CHI2_MIN_MAPS`` training maps (a template from fewer is mostly noise); otherwise a ridge.
+CHI2_MAX_CLASSES = 20
+CHI2_MIN_MAPS = 5
+
+
+def peak_student_method(y, method="auto", classes=None):
+    """What a map student fits on targets ``y``: ``"chi2"`` (nearest class template) or ``"ridge"``.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,) or (n, k)
+        The training targets; a class is one distinct row.
+    method : {"auto", "chi2", "ridge"}, default="auto"
+        ``"auto"``: chi² for at most :data:`CHI2_MAX_CLASSES` classes of at least :data:`CHI2_MIN_MAPS` maps
+        each, else ridge; the others are returned as they are.
+    classes : tuple, optional
+        :func:`_class_labels` of ``y`` when already computed.
+
+    Returns
+    -------
+    {"chi2", "ridge"}
+
+    Examples
+    --------
+    >>> peak_student_method(np.repeat([0.2, 0.3, 0.4], 6)), peak_student_method(np.repeat([0.2, 0.3, 0.4], 4))
+    ('chi2', 'ridge')
+    """
     if method != "auto":
         return method
+    y2 = np.asarray(y).reshape(len(y), -1)
     counts = np.bincount((_class_labels(y2) if classes is None else classes)[1])
-    return "chi2" if len(counts) <= 20 and counts.min() >= 5 else "ridge"
+    return "chi2" if len(counts) <= CHI2_MAX_CLASSES and counts.min() >= CHI2_MIN_MAPS else "ridge"
 
 
 def _n_params(model, method, n_features, n_outputs):
@@ -623,7 +650,7 @@ class PeakCountRegressor(RegressorMixin, BaseEstimator):
             _check_magnitude_kernels(self.kernels_)
         self._kernel_columns = _kernel_matrix(self.kernels_) if self.kernels_ else None
         classes = _class_labels(y2) if self.method != "ridge" else None  # ridge fits read no classes
-        self.method_ = _choose_method(y2, self.method, classes)
+        self.method_ = peak_student_method(y2, self.method, classes)
         values = np.ascontiguousarray(responses())
         self.channel_scale_ = np.ones(values.shape[0])
         if self.response == "magnitude":  # each channel in units of its quantile, which the ranges then scale

@@ -17,9 +17,9 @@ from awd_studio.models.students.maps import (
     RESPONSE_QUANTILE,
     PeakCountRegressor,
     _Chi2Model,
-    _choose_method,
     _class_labels,
     _positive_quantile,
+    peak_student_method,
 )
 from awd_studio.models.students.peak_kernel import (
     bin_values,
@@ -184,7 +184,7 @@ def test_class_labels_and_method_equal_numpys_unique_of_the_rows():
         np.testing.assert_array_equal(classes, want_classes)
         np.testing.assert_array_equal(labels, want_labels.ravel())
         old = "chi2" if len(counts) <= 20 and counts.min() >= 5 else "ridge"
-        assert _choose_method(y2, "auto") == _choose_method(y2, "auto", (classes, labels)) == old
+        assert peak_student_method(y2, "auto") == peak_student_method(y2, "auto", (classes, labels)) == old
         features = rng.normal(size=(n, 6))
         a, b = _Chi2Model().fit(features, y2), _Chi2Model().fit(features, y2, (classes, labels))
         np.testing.assert_array_equal(a.means_, b.means_)

@@ -860,3 +860,32 @@ def test_topk_signed_equals_a_full_stable_sort():
             top = np.take_along_axis(band, np.argsort(-band, axis=1, kind="stable")[:, :k], axis=1)
             expected.append(np.pad(top, ((0, 0), (0, k - top.shape[1]))))
         assert np.array_equal(topk_features(bands, k=k), np.concatenate(expected, axis=1))
+
+
+def test_auto_method_needs_five_maps_in_every_class():
+    maps, y = _lensing_like(n_per_class=6)
+    assert PeakCountRegressor(bin_max=0.03).fit(maps, y).method_ == "chi2"
+    keep = np.r_[0:6, 6:10, 12:18]  # the second class keeps 4 maps
+    assert PeakCountRegressor(bin_max=0.03).fit(maps[keep], y[keep]).method_ == "ridge"
+
+
+def test_the_selections_folds_fit_the_method_the_delivered_student_fits():
+    """Classes of 6 maps leave 4 or 5 of some class in a 5-fold training part: decided per fold, those folds fitted
+    a ridge while the student fitted on every training map is chi² (the 2026-12-07 audit). The selection decides
+    once, on every training map."""
+    from awd_studio.models.filters import lowpass_filter, subfilters_3x3
+    from awd_studio.models.metrics import r2_score
+    from awd_studio.models.pipeline.selection import cv_splits, fold_scores
+
+    maps, y = _lensing_like(n_per_class=6)
+    config = PipelineConfig(peak_response="kernels")
+    h = lowpass_filter("db5")
+    splits = cv_splits(len(y), 5, 1, seed=0)
+    assert any(np.bincount(np.unique(y[tr], return_inverse=True)[1]).min() < 5 for tr, _ in splits)
+    scores = fold_scores("image", h, config, maps, y, y[:, None], splits, scaling=None)
+    expected = []
+    for tr, te in splits:
+        student = PeakCountRegressor(kernels=subfilters_3x3(h), method="chi2", score_column=0).fit(maps[tr], y[tr])
+        assert student.method_ == "chi2"
+        expected.append(r2_score(y[te], student.predict(maps[te])))
+    np.testing.assert_allclose(scores, expected)
