@@ -78,20 +78,19 @@ BODIES = {
                      "scission) those coefficients sit. If db5's student does as well, distillation found nothing "
                      "the fixed wavelet lacked, and the verdict says so."]),
         ]),
-        _p("What to expect, measured on 2026-12-05 with the defaults of that day on the CME example (awd example "
-           "cme --seed 0, 1, 2; awd distill; one run per seed, docs/science.md): the LSTM teacher reached test R² "
-           "0.795, 0.754 and 0.779; AWD minus db5 was +0.015, +0.019 and +0.056 (AWD 0.581, 0.548, 0.591), significant on one seed of three (seed 2), and on seed 0 "
-           "cross-validation kept db5. The best γ = 0 point, which never sees the network (its start search "
-           "descends sparsity alone), was level with the best γ > 0 point on seed 0 (0.575 and 0.581), won the "
-           "cross-validation on seed 1 (the delivered wavelet there is the γ = 0 one, essentially Haar, 0.548), "
-           "and was behind on seed 2 (0.553 against 0.591, AWD − γ = 0 +0.039, interval +0.012 to +0.067), where "
-           "the best point is essentially Haar too: there the search on the teacher's attributions found it and "
-           "the search on sparsity alone did not. The best of 300 random wavelets chosen by the student's "
-           "cross-validation alone, without the network, did better on all three (0.611, 0.602, 0.615). On these "
-           "simulated traces, then, the teacher's attributions add little to sparsity and do not lead to a better "
-           "wavelet than a search on the labels: the results page says so in its notes, and so should a class "
-           "demo. The synthetic example is the one where distillation recovers what the network uses (the true "
-           "db5, from sym5)."),
+        _p("What to expect, measured on 2026-12-07 with the defaults of that day on the CME example (awd example "
+           "cme --seed 0, 1, 2; awd distill; one run per seed): the LSTM teacher reached test R² 0.793, 0.765 "
+           "and 0.786; the best grid point's student 0.578, 0.548 and 0.562 against db5's 0.582, 0.539 and "
+           "0.540 (AWD − db5 −0.004, +0.009, +0.022, significant on no seed), and cross-validation kept db5 on "
+           "all three. The best γ = 0 point, which never sees the network (its start search descends sparsity "
+           "alone), was level with the best point on every seed (0.574, 0.547, 0.559); on seeds 1 and 2 the best "
+           "point is essentially Haar. The best of 300 random wavelets chosen by the student's cross-validation "
+           "alone, without the network, did significantly better than AWD on all three (0.630, 0.617, 0.622). "
+           "On these simulated traces, then, the teacher's attributions add little to sparsity and do not lead to "
+           "a better wavelet than a search on the labels: the results page says so in its notes, and so should a "
+           "class demo. (On 2026-12-05, before the series student stopped reading the padding, AWD led db5 by "
+           "+0.015 to +0.056, significantly on one seed: that change mostly helped db5's student.) The synthetic "
+           "example is the one where distillation recovers what the network uses (the true db5, from sym5)."),
     ],
     "teacher": [
         _p("The teacher is the trained network whose behaviour is distilled: yours (uploaded weights: "
