@@ -154,7 +154,10 @@ class TeacherPublic(BaseModel):
 
     id: str
     name: str
-    arch: str
+    arch: str = Field(description="a built-in architecture (mlp, lstm, cnn, resnet18): for uploaded weights the one "
+                      "the upload's arch field gave, or, without it, the one a .safetensors file saved by AWD Studio "
+                      "names in its metadata (read at upload, as a job loads it); \"exported program\" for a .pt2, "
+                      "which carries its own network")
     builtin: bool
     description: str | None = None
     input_shape: list[int] | None = None

@@ -25,6 +25,7 @@ __all__ = [
     "list_datasets",
     "delete_dataset",
     "create_teacher",
+    "set_teacher_arch",
     "list_teachers",
     "delete_teacher",
     "create_job",
@@ -100,6 +101,12 @@ def find_teacher(session: Session, *, sha256: str, arch: str, input_shape, n_out
         query = query.where(Teacher.n_outputs == int(n_outputs))
     shape = [int(s) for s in input_shape]
     return next((row for row in session.scalars(query) if list(row.input_shape) == shape), None)
+
+
+def set_teacher_arch(session: Session, *, teacher: Teacher, arch: str) -> None:
+    """Store the architecture of an uploaded teacher (one stored as ``"auto"`` before it was read from its file)."""
+    teacher.arch = arch
+    session.commit()
 
 
 def create_teacher(session: Session, *, teacher_id: str, name: str, arch: str, filename: str,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from safetensors import SafetensorError, safe_open
 
 from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
 from awd_studio.backend.routes.datasets import check_quota
@@ -24,7 +27,7 @@ from awd_studio.models.options import TEACHER_ARCHITECTURES as TEACHERS
 from awd_studio.models.teachers import check_teacher_file_isolated, teacher_output_for
 from awd_studio.models.teachers.units import sample_rows, scale_words
 
-__all__ = ["router", "BUILTIN_INFO", "SCALE_SAMPLES"]
+__all__ = ["router", "BUILTIN_INFO", "SCALE_SAMPLES", "SAVED_CONFIG_KEY", "saved_architecture"]
 
 router = APIRouter(prefix="/teachers", tags=["teachers"], dependencies=[Depends(require_owner)],
                    responses={**OWNER_ERRORS, **DATABASE_BUSY})
@@ -39,6 +42,38 @@ BUILTIN_INFO = {
 #: Training samples of the dataset an upload runs the teacher on, to compare its predictions' scale with the
 #: targets' (fewer for large maps: :func:`models.teachers.units.sample_rows`).
 SCALE_SAMPLES = 256
+
+#: The metadata entry of a ``.safetensors`` file :func:`models.teachers.save_teacher` wrote: the teacher's config as
+#: JSON, whose ``name`` is its architecture (what a job loads it as, :func:`models.teachers.load_teacher`).
+SAVED_CONFIG_KEY = "awd_teacher"
+
+
+def saved_architecture(path) -> str | None:
+    """The built-in architecture a ``.safetensors`` file names in its metadata (AWD Studio's own teachers, saved by
+    :func:`models.teachers.save_teacher`), else None: another format, a bare state dict, or a file that is not one.
+
+    Only the file's header is read (safetensors' own parser, no tensor, no code); a name that is not one of the
+    built-in architectures is None too (the upload's check then refuses the file).
+
+    Parameters
+    ----------
+    path : str or Path
+        The uploaded file (named by its suffix).
+
+    Returns
+    -------
+    str or None
+        ``"mlp"``, ``"lstm"``, ``"cnn"`` or ``"resnet18"``, or None.
+    """
+    if not str(path).lower().endswith(".safetensors"):
+        return None
+    try:
+        with safe_open(str(path), framework="numpy") as handle:
+            config = json.loads((handle.metadata() or {}).get(SAVED_CONFIG_KEY) or "null")
+    except (SafetensorError, OSError, ValueError):  # json.JSONDecodeError is a ValueError
+        return None
+    name = config.get("name") if isinstance(config, dict) else None
+    return name if name in TEACHERS else None
 
 
 def _dataset_sample(paths, dataset: Dataset):
@@ -73,6 +108,7 @@ def _parse_shape(text: str | None) -> list[int] | None:
 
 
 def _teacher_public(row: Teacher) -> TeacherPublic:
+    """The API's view of an uploaded teacher's row."""
     return TeacherPublic(id=row.id, name=row.name, arch=row.arch_label, builtin=False,
                          input_shape=row.input_shape,
                          n_outputs=row.n_outputs, n_params=row.n_params, sha256=row.sha256,
@@ -80,19 +116,29 @@ def _teacher_public(row: Teacher) -> TeacherPublic:
 
 
 @router.get("", response_model=TeachersPublic, responses=NO_QUERY_ERROR)
-def list_teachers(session: SessionDep):
+def list_teachers(session: SessionDep, paths: PathsDep):
     """Built-in architectures (trained on your data during the job) and uploaded teachers."""
 
     data = [TeacherPublic(id=name, name=name, arch=name, builtin=True, description=BUILTIN_INFO.get(name))
             for name in TEACHERS]
-    data += [_teacher_public(row) for row in crud.list_teachers(session)]
+    data += [_teacher_public(fill_architecture(session, row, paths)) for row in crud.list_teachers(session)]
     return TeachersPublic(data=data, count=len(data))
 
 
 @router.get("/{teacher_id}", response_model=TeacherPublic, responses={404: {"model": Problem}})
-def get_teacher(teacher_id: str, session: SessionDep):
+def get_teacher(teacher_id: str, session: SessionDep, paths: PathsDep):
     """One uploaded teacher."""
-    return _teacher_public(_stored_teacher(teacher_id, session))
+    return _teacher_public(fill_architecture(session, _stored_teacher(teacher_id, session), paths))
+
+
+def fill_architecture(session, row: Teacher, paths) -> Teacher:
+    """Store the architecture of a ``.safetensors`` teacher uploaded without one before it was read from the file
+    (kept as ``"auto"``; read once, here, from the file's metadata: :func:`saved_architecture`)."""
+    if row.arch == "auto" and row.filename.endswith(".safetensors"):
+        named = saved_architecture(paths.teacher_dir(row.id) / row.filename)
+        if named is not None:
+            crud.set_teacher_arch(session, teacher=row, arch=named)
+    return row
 
 
 def _stored_teacher(teacher_id: str, session) -> Teacher:
@@ -126,7 +172,10 @@ def delete_teacher(teacher_id: str, session: SessionDep, paths: PathsDep):
     "", status_code=status.HTTP_201_CREATED, response_model=TeacherPublic,
     responses={413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": Problem}},
     openapi_extra=multipart_openapi({
-        "arch": {"type": "string", "enum": ["mlp", "lstm", "cnn", "resnet18"]},
+        "arch": {"type": "string", "enum": ["mlp", "lstm", "cnn", "resnet18"],
+                 "description": "the architecture of a .pt/.pth state dict (required there); a .safetensors file "
+                                "saved by AWD Studio names its own (read from it when not given), a .pt2 carries "
+                                "its own network (ignored)"},
         "dataset_id": {"type": "string"},
         "input_shape": {"type": "string", "description": "'L' or 'H,W' when no dataset_id is given"},
         "n_outputs": {"type": "string", "description": "the outputs the teacher must have; not given: any, and "
@@ -191,7 +240,9 @@ async def _check_and_store(upload, response: Response, session, paths, teacher_i
     if shape is None:
         raise ValueError("input_shape: give dataset_id (the data to distil) or input_shape ('L' or 'H,W')")
     n_outputs = _n_outputs(fields.get("n_outputs"))
-    stored_arch = arch or "auto"  # none given: a .pt2, or a .safetensors that names its own
+    # none given: a .safetensors of AWD Studio's names its own (stored, so that the teacher shows it before any job
+    # has loaded it); a .pt2 program carries its own network ("auto": Teacher.arch_label says "exported program")
+    stored_arch = arch or saved_architecture(upload.path) or "auto"
     existing = crud.find_teacher(session, sha256=upload.sha256, arch=stored_arch, input_shape=shape,
                                  n_outputs=n_outputs)
     if existing is not None and not dataset_id:

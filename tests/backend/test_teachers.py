@@ -106,6 +106,46 @@ def test_upload_safetensors_with_input_shape(client, tmp_path):
     assert response.status_code == 201, response.text
 
 
+def test_a_safetensors_teacher_of_awd_studio_shows_the_architecture_it_names(client, tmp_path, data_dir):
+    """API review: AWD Studio's own LSTM .safetensors, uploaded without arch, was listed with "arch": "auto" while
+    its job said "uploaded (lstm)". The architecture the file's metadata names is read at upload and stored; a
+    teacher stored as "auto" before is given it when it is next shown; the OpenAPI field says where it comes from."""
+    from awd_studio.backend.routes.teachers import saved_architecture
+    from awd_studio.jobstate.config import get_settings
+    from awd_studio.jobstate.db import Teacher, get_sessionmaker
+    from awd_studio.models.teachers import build_teacher, save_teacher
+
+    path = tmp_path / "own_lstm.safetensors"
+    save_teacher(build_teacher("lstm", (24,)), path)
+    assert saved_architecture(path) == "lstm"
+    uploaded = _post(client, path.read_bytes(), "own_lstm.safetensors", input_shape="24")
+    assert uploaded.status_code == 201, uploaded.text
+    teacher = uploaded.json()
+    assert teacher["arch"] == "lstm"
+    assert client.get(f"/api/teachers/{teacher['id']}").json()["arch"] == "lstm"
+    # the same file with arch given is the same teacher (one architecture, one row)
+    again = _post(client, path.read_bytes(), "again.safetensors", arch="lstm", input_shape="24")
+    assert again.status_code == 200 and again.json()["id"] == teacher["id"], again.text
+    # a row stored before this was read from the file
+    with get_sessionmaker(get_settings().sqlalchemy_url)() as session:
+        session.get(Teacher, teacher["id"]).arch = "auto"
+        session.commit()
+    listed = {t["id"]: t for t in client.get("/api/teachers").json()["data"]}
+    assert listed[teacher["id"]]["arch"] == "lstm"
+    with get_sessionmaker(get_settings().sqlalchemy_url)() as session:
+        assert session.get(Teacher, teacher["id"]).arch == "lstm"
+    described = client.get("/openapi.json").json()["components"]["schemas"]["TeacherPublic"]["properties"]["arch"]
+    assert "metadata" in described["description"] and "exported program" in described["description"]
+    # files that name nothing: a bare state dict, a text file, another format
+    bare = tmp_path / "bare.safetensors"
+    from safetensors.torch import save_file
+
+    save_file(build_teacher("mlp", (24,)).state_dict(), str(bare))
+    (tmp_path / "text.safetensors").write_text("not a safetensors file")
+    assert [saved_architecture(tmp_path / name) for name in ("bare.safetensors", "text.safetensors", "x.pt")] \
+        == [None, None, None]
+
+
 def test_an_exported_program_is_labelled_as_such_whatever_arch_is_sent(client, tmp_path):
     """A .pt2 carries its own architecture: the form's default radio (mlp) sent with an LSTM program must not name
     it (review 9: "uploaded (mlp)" on every page for a user's LSTM)."""
