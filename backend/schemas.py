@@ -176,6 +176,32 @@ class TeachersPublic(BaseModel):
     count: int
 
 
+def grid_text_form(field_schema: dict, name: str) -> None:
+    """Declare, in the JSON Schema of a grid option (``lambdas`` or ``gammas``), the text form the API takes beside
+    the list of numbers: the CLI's ``"0.001,0.005"`` (:func:`models.options.grid_from_text`; review 14 asked for it).
+
+    Examples
+    --------
+    >>> field = {"anyOf": [{"type": "array", "items": {"type": "number"}}, {"type": "null"}]}
+    >>> grid_text_form(field, "lambdas")
+    >>> [branch["type"] for branch in field["anyOf"]]
+    ['array', 'string', 'null']
+    """
+    text = {"type": "string", "examples": ["0.001,0.005"],
+            "description": f"{name} as the CLI writes them: numbers separated by commas or semicolons"}
+    branches = field_schema.get("anyOf", [])
+    if not any(branch.get("type") == "string" for branch in branches):
+        field_schema["anyOf"] = [*[b for b in branches if b.get("type") != "null"], text,
+                                 *[b for b in branches if b.get("type") == "null"]]
+
+
+def _job_schema(schema: dict) -> None:
+    """The JSON Schema of :class:`JobCreate` as /docs shows it: the body to start from, and the grids' text form."""
+    schema["examples"] = [{"dataset_id": "the id POST /api/datasets or POST /api/examples/{name} answered"}]
+    for name in ("lambdas", "gammas"):
+        grid_text_form(schema["properties"][name], name)
+
+
 class JobCreate(JobOptions):
     """A distillation job: a dataset, a teacher and the job's options (their defaults, bounds and choices are in
     this schema; `GET /api/options` gives the same with a sentence on each).
@@ -185,9 +211,8 @@ class JobCreate(JobOptions):
     """
 
     # /docs shows this body: the defaults, which is what to start from (Swagger's own filled in every option with
-    # a placeholder, "device": "string" among them, and was refused)
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"dataset_id": "the id POST /api/datasets or POST /api/examples/{name} answered"}]})
+    # a placeholder, "device": "string" among them, and was refused); the grids' text form is declared
+    model_config = ConfigDict(extra="forbid", json_schema_extra=lambda schema, _cls: _job_schema(schema))
     dataset_id: str = Field(max_length=64, description="the dataset to distil on")
     teacher: str = Field(default="auto", max_length=64,
                          description="auto (series: LSTM and MLP trained, the better kept; maps: CNN), mlp, "

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.responses import FileResponse
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from awd_studio.backend.deps import PathsDep, SessionDep, is_uuid, owner_if_job_id
-from awd_studio.backend.routes.results import check_job_key, result_dir_for_key, run_file_name
+from awd_studio.backend.routes.results import check_job_key, file_content, result_dir_for_key, run_file_name
 from awd_studio.backend.schemas import (
     DATABASE_BUSY,
     ExplanationDetail,
@@ -31,7 +31,7 @@ from awd_studio.models.pipeline.explain_result import ExplainRequest, MaskReques
 from awd_studio.models.pipeline.trust import WEAK_TEACHER_R2
 from awd_studio.models.validation import InputError
 
-__all__ = ["router", "ExplainBody", "MaskBody", "SHARE_READ_ONLY", "MASK_TIMEOUT_SECONDS"]
+__all__ = ["router", "ExplainBody", "MaskBody", "SHARE_READ_ONLY", "MASK_TIMEOUT_SECONDS", "items_bounds_on_each_list"]
 
 router = APIRouter(prefix="/results", tags=["explanations"], responses=DATABASE_BUSY)
 
@@ -57,10 +57,34 @@ class ExplainBody(ExplainRequest):
                                                   "the one cross-validation kept")
 
 
+def items_bounds_on_each_list(field_schema: dict) -> None:
+    """Put the length bounds of a field that is one of several list types on each list, as ``minItems`` and
+    ``maxItems``.
+
+    pydantic checks ``min_length``/``max_length`` of a union after validation, against the list the value became,
+    but cannot place them on the union's branches in the JSON Schema: it writes ``minLength``/``maxLength`` beside
+    the ``anyOf``, the string keywords, which say nothing of an array.
+
+    Examples
+    --------
+    >>> field = {"anyOf": [{"type": "array"}, {"type": "array"}], "minLength": 1, "maxLength": 4096}
+    >>> items_bounds_on_each_list(field)
+    >>> field
+    {'anyOf': [{'type': 'array', 'minItems': 1, 'maxItems': 4096}, {'type': 'array', 'minItems': 1, 'maxItems': 4096}]}
+    """
+    bounds = {items: field_schema.pop(length) for length, items in (("minLength", "minItems"),
+                                                                    ("maxLength", "maxItems"))
+              if length in field_schema}
+    for branch in field_schema.get("anyOf", []):
+        if branch.get("type") == "array":
+            branch.update(bounds)
+
+
 class MaskBody(MaskRequest):
     """Body of ``POST /results/{job id}/explain/mask``."""
 
-
+    model_config = ConfigDict(json_schema_extra=lambda schema, _cls: items_bounds_on_each_list(
+        schema["properties"]["mask"]))
 
 
 def _owned_result(key: str, request: Request, session, paths) -> tuple[str, Path, dict]:
@@ -167,8 +191,9 @@ EXPLANATION_FILES = {"explanation.png": "image/png", "explanation.svg": "image/s
                      "arrays.npz": "application/octet-stream", "summary.json": "application/json"}
 
 
-@router.get("/{key}/explanations/{explanation}/files/{name}", responses={
-    200: {"content": {media: {} for media in EXPLANATION_FILES.values()}}, **_ERRORS})
+@router.get("/{key}/explanations/{explanation}/files/{name}", response_class=FileResponse, responses={
+    200: {"content": file_content(EXPLANATION_FILES.values()),
+          "description": "the file, as the media type of its name"}, **_ERRORS})
 def get_explanation_file(key: str, explanation: str, name: str, request: Request, session: SessionDep,
                          paths: PathsDep):
     """A finished explanation's ``explanation.png`` or ``.svg`` (input | cartoon | mask per scale | pixel-mask

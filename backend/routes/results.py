@@ -27,7 +27,7 @@ from awd_studio.jobstate.db import Job
 from awd_studio.jobstate.storage import resolve_artifact
 from awd_studio.models.pipeline.bundle import SCHEMA_PATH
 
-__all__ = ["router", "ARCHIVE_FOLDER"]
+__all__ = ["router", "ARCHIVE_FOLDER", "ARTIFACT_MEDIA_TYPES", "artifact_media_type", "file_content"]
 
 router = APIRouter(prefix="/results", tags=["results"], responses=DATABASE_BUSY)
 
@@ -123,10 +123,38 @@ def _artifacts(root: Path) -> list[tuple[str, Path]]:
 @router.get("/{key}/files", response_model=ArtifactsPublic, responses=_NOT_FOUND)
 def list_files(key: str, request: Request, session: SessionDep, paths: PathsDep):
     """The downloadable files of a result."""
-    data = [ArtifactPublic(name=name, size=path.stat().st_size,
-                           media_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
+    data = [ArtifactPublic(name=name, size=path.stat().st_size, media_type=artifact_media_type(name))
             for name, path in _artifacts(result_dir_for_key(key, request, session, paths))]
     return ArtifactsPublic(data=data, count=len(data))
+
+
+#: The media types of a result's files (``mimetypes`` by extension; ``.npz``, ``.safetensors`` and other unnamed
+#: types are application/octet-stream), which ``GET /files/{name}`` answers with.
+ARTIFACT_MEDIA_TYPES = ("application/json", "application/octet-stream", "image/png", "image/svg+xml", "text/csv")
+
+
+def artifact_media_type(name: str) -> str:
+    """The media type a result's file is sent as.
+
+    Examples
+    --------
+    >>> artifact_media_type("figures/wavelet.svg"), artifact_media_type("arrays.npz")
+    ('image/svg+xml', 'application/octet-stream')
+    """
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def file_content(media_types) -> dict:
+    """The OpenAPI ``content`` of a route that sends a file of one of ``media_types``: a JSON object for JSON, the
+    file's bytes for any other.
+
+    Examples
+    --------
+    >>> file_content(["application/json", "image/png"])["image/png"]
+    {'schema': {'type': 'string', 'format': 'binary'}}
+    """
+    return {media: {"schema": {"type": "object"} if media == "application/json"
+                    else {"type": "string", "format": "binary"}} for media in dict.fromkeys(media_types)}
 
 
 #: The folder a result's archive unpacks to: the one the results page's "Use in Python" code and its
@@ -169,9 +197,11 @@ def archive_member(name: str, source: Path | None = None) -> zipfile.ZipInfo:
     return member
 
 
-@router.get("/{key}/archive", responses={200: {"content": {"application/zip": {}},
-                                               "description": "every file of the result, in a folder awd-result/"},
-                                         **_NOT_FOUND})
+# response_class: the class's media type (none) is the 200's only content, not FastAPI's default JSON beside it
+@router.get("/{key}/archive", response_class=StreamingResponse,
+            responses={200: {"content": file_content(["application/zip"]),
+                             "description": "every file of the result, in a folder awd-result/"},
+                       **_NOT_FOUND})
 def get_archive(key: str, request: Request, session: SessionDep, paths: PathsDep):
     """Every file of a result (what ``GET /files`` lists) in one ZIP archive, under the folder ``awd-result/``:
     unpacked, it is the folder the results page's Python code and ``awd predict awd-result ...`` read. With it,
@@ -196,8 +226,13 @@ def get_archive(key: str, request: Request, session: SessionDep, paths: PathsDep
                              headers={"Content-Disposition": disposition}, background=BackgroundTask(buffer.close))
 
 
-@router.get("/{key}/files/{name:path}", responses={200: {"content": {"application/octet-stream": {}}},
-                                                   **_NOT_FOUND})
+@router.get("/{key}/files/{name:path}", response_class=FileResponse,
+            responses={200: {"content": file_content(ARTIFACT_MEDIA_TYPES),
+                             "description": "the file, as the media type of its extension (each file's is in GET "
+                                            "/files): result.json and the explanations' summary.json JSON, "
+                                            "figures PNG or SVG, student.csv CSV, arrays and weights "
+                                            "application/octet-stream"},
+                       **_NOT_FOUND})
 def get_file(key: str, name: str, request: Request, session: SessionDep, paths: PathsDep):
     """One artifact (``arrays.npz``, ``result.json``, figures). Names cannot leave the result directory."""
     root = result_dir_for_key(key, request, session, paths)
@@ -205,7 +240,7 @@ def get_file(key: str, name: str, request: Request, session: SessionDep, paths: 
         path = resolve_artifact(root, name)
     except FileNotFoundError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no file {name!r} in this result") from None
-    media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    media = artifact_media_type(path.name)
     # named after the run: two runs' wavelet.png saved into one folder overwrote each other (a reviewer's finding)
     return FileResponse(path, media_type=media, filename=run_file_name(key, path.name))
 
