@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from awd_studio.jobstate.db import SHARE_LABEL_MAX
 from awd_studio.models.data.examples import MAX_GALAXY_DENSITY, MAX_SMOOTHING_ARCMIN
@@ -100,18 +100,31 @@ class DatasetPublic(BaseModel):
     original_filename: str | None = None
     kind: str
     shape: list[int]
-    n: int
-    n_test: int | None = None
+    n: int = Field(description="samples of the file (its training split when it has a fixed test split)")
+    n_test: int | None = Field(default=None, description="samples of the file's fixed test split; null when it has "
+                               "none (each job then holds out test_fraction of the n samples); summary.n_test is "
+                               "the same")
     sha256: str = Field(description="identifies the content: the uploaded (or example's) file's SHA-256 (for an "
                                     ".npy and its y, of the two files' digests); for data read with tile, "
                                     "drop_incomplete or pad_ends, the SHA-256 of the data read "
                                     "(models.data.content_sha256), which does not depend on the name")
     size_bytes: int
-    summary: dict[str, Any]
+    summary: dict[str, Any] = Field(description="the preview: shape, n, n_test (as above), targets' names and "
+                                    "statistics, a few samples (models.data.summarize)")
     created: dt.datetime
     note: str | None = Field(default=None, description="e.g. that the same content was stored before, and under "
                                                        "which name: that dataset keeps its name, and a name this "
                                                        "upload asked for is not kept")
+
+
+    @model_validator(mode="after")
+    def _one_test_count(self):
+        """One meaning of ``n_test`` in both places: null without a fixed test split (the summary, made by
+        ``models.data``, counts 0 there; a row may hold 0 too)."""
+        self.n_test = self.n_test or None
+        if "n_test" in self.summary:  # a copy: the summary may be a database row's, which must not change
+            self.summary = {**self.summary, "n_test": self.n_test}
+        return self
 
 
 class DatasetsPublic(BaseModel):

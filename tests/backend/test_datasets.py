@@ -456,7 +456,7 @@ def test_an_npz_whose_test_split_ended_early_takes_the_remedies_for_both_splits(
                                                                "rows": ["test sample 3", "test sample 8"]}
     taken = upload(content, "test_ended.npz", drop_incomplete="true")
     assert taken.status_code == 201, taken.text
-    assert taken.json()["n_test"] == 10
+    assert taken.json()["n_test"] == 10 and taken.json()["summary"]["n_test"] == 10
     assert taken.json()["summary"]["meta"]["dropped_rows"] == {"count": 2, "rows": ["test sample 3", "test sample 8"],
                                                                "of": 52}
 
@@ -477,3 +477,14 @@ def test_an_npz_of_single_channel_series_is_taken_and_several_channels_refused(c
     assert refused.status_code == 422, refused.text
     assert "multichannel series are not supported" in refused.json()["detail"]
     assert "X[:, 0]" in refused.json()["detail"]
+
+
+def test_a_dataset_without_a_fixed_test_split_says_null_in_both_places(client, dataset):
+    """API review: ``n_test`` was null while ``summary.n_test`` was 0. Null, in both, is "no fixed test split" (the
+    job holds out test_fraction); the OpenAPI field says so."""
+    assert dataset["n_test"] is None and dataset["summary"]["n_test"] is None
+    listed = next(d for d in client.get("/api/datasets").json()["data"] if d["id"] == dataset["id"])
+    assert listed["n_test"] is None and listed["summary"]["n_test"] is None
+    assert client.get(f"/api/datasets/{dataset['id']}").json()["summary"]["n_test"] is None
+    described = client.get("/openapi.json").json()["components"]["schemas"]["DatasetPublic"]["properties"]["n_test"]
+    assert "null when it has none" in described["description"] and "summary.n_test" in described["description"]
