@@ -443,8 +443,9 @@ class ExplanationPublic(BaseModel):
     error: str | None = Field(default=None, description="why it failed")
     request: dict[str, Any] | None = Field(default=None, description="its settings: the body of POST "
                                            "/api/results/{job id}/explain, with the wavelet filled in")
-    created: float | None = Field(default=None, description="Unix time")
-    updated: float | None = Field(default=None, description="Unix time of its latest news")
+    created: dt.datetime | None = Field(default=None, description="when it was asked for (UTC, ISO 8601, as every "
+                                        "other time of the API)")
+    updated: dt.datetime | None = Field(default=None, description="when it last changed (UTC, ISO 8601)")
 
 
 class ExplanationStarted(ExplanationPublic):

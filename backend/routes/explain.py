@@ -9,11 +9,12 @@ hand-drawn mask, computed on a worker (the web process never loads teacher weigh
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.responses import FileResponse
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, TypeAdapter
 
 from awd_studio.backend.deps import PathsDep, SessionDep, is_uuid, owner_if_job_id
 from awd_studio.backend.routes.results import check_job_key, file_content, result_dir_for_key, run_file_name
@@ -47,6 +48,8 @@ SHARE_READ_ONLY = ("share links are read-only: they can view the explanations th
                    "new ones; ask the result's owner to explain this example")
 #: How long the API waits for a worker to evaluate a hand-drawn mask.
 MASK_TIMEOUT_SECONDS = 60.0
+#: Writes a time as pydantic writes the other resources' (``...Z``).
+_TIME = TypeAdapter(dt.datetime)
 
 
 class ExplainBody(ExplainRequest):
@@ -112,9 +115,24 @@ def _check_mask(body: MaskBody, meta: dict) -> None:
         raise HTTPException(422, str(exc)) from None
 
 
+def iso_time(seconds) -> str | None:
+    """A Unix time of an explanation's ``status.json`` as the API writes every time: UTC, ISO 8601 (None as None).
+
+    Examples
+    --------
+    >>> iso_time(1765000000.5), iso_time(None)
+    ('2025-12-06T05:46:40.500000Z', None)
+    """
+    if seconds is None:
+        return None
+    return _TIME.dump_python(dt.datetime.fromtimestamp(float(seconds), dt.timezone.utc), mode="json")
+
+
 def _public(status_: dict, folder: Path, with_data: bool) -> dict:
-    out = {k: status_.get(k) for k in ("id", "state", "fraction", "message", "error", "request", "created",
-                                        "updated")}
+    """An explanation's ``status.json`` as the API shows it (:class:`ExplanationPublic`; with its data once
+    done)."""
+    out = {k: status_.get(k) for k in ("id", "state", "fraction", "message", "error", "request")}
+    out.update(created=iso_time(status_.get("created")), updated=iso_time(status_.get("updated")))
     if with_data and status_.get("state") == "succeeded":
         out["summary"] = store.read_summary(folder)
         out["arrays"] = store.read_arrays(folder)

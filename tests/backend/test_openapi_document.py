@@ -73,3 +73,25 @@ def test_the_examples_of_the_schema_helpers_hold():
 
     for module in (schemas, explain, results):
         assert doctest.testmod(module).failed == 0, module.__name__
+
+
+def test_an_explanations_times_are_iso_like_every_other(document, tmp_path):
+    """API review: an explanation's ``created`` was a Unix float where every other resource gives an ISO 8601 time.
+    Its ``status.json`` keeps Unix times (the worker's); the API writes them as pydantic writes the others'."""
+    import datetime as dt
+
+    from awd_studio.backend.routes.explain import _public
+    from awd_studio.backend.schemas import DatasetPublic
+
+    for name in ("created", "updated"):
+        field = document["components"]["schemas"]["ExplanationPublic"]["properties"][name]
+        assert {"type": "string", "format": "date-time"} in field["anyOf"], field
+    shown = _public({"id": "0123456789abcdef", "state": "queued", "created": 1765000000.25,
+                     "updated": 1765000001.0}, tmp_path, with_data=False)
+    assert shown["created"] == "2025-12-06T05:46:40.250000Z" and shown["updated"] == "2025-12-06T05:46:41Z"
+    # the same form as a stored resource's time
+    made = dt.datetime.fromtimestamp(1765000001.0, dt.timezone.utc)
+    dataset = DatasetPublic(id="d", name="d", source="upload", kind="timeseries", shape=[4], n=20, sha256="0",
+                            size_bytes=1, summary={}, created=made)
+    assert dataset.model_dump(mode="json")["created"] == shown["updated"]
+    assert _public({"id": "0123456789abcdef", "state": "queued"}, tmp_path, with_data=False)["created"] is None
