@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import HTTPException, Request, status
+from fastapi.responses import JSONResponse
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from awd_studio.backend.schemas import UploadProblem
 from awd_studio.jobstate.storage import (
     DISK_FULL_DETAIL,
     Paths,
@@ -25,8 +27,8 @@ from awd_studio.jobstate.storage import (
     safe_suffix,
 )
 
-__all__ = ["ReceivedFile", "ReceivedUpload", "receive_upload", "multipart_openapi", "reading_data_file",
-           "one_at_a_time"]
+__all__ = ["ReceivedFile", "ReceivedUpload", "UploadRefusal", "receive_upload", "upload_problem", "multipart_openapi",
+           "reading_data_file", "one_at_a_time"]
 
 _FIELD_LIMIT = 4096
 _OVERHEAD = 64 * 1024
@@ -140,8 +142,25 @@ def _too_large(limit: int) -> HTTPException:
     )
 
 
-def _bad(message: str) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, message)
+class UploadRefusal(HTTPException):
+    """A 422 of :func:`receive_upload`: the upload's form is refused (a missing or empty file, an unknown field)
+    before its content is read. A route whose refusals carry ``remedies`` answers it with
+    :func:`upload_problem`; any other gets the app's ``{"detail"}``."""
+
+    def __init__(self, detail: str):
+        super().__init__(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
+
+
+def upload_problem(detail: str, remedies=()) -> JSONResponse:
+    """The 422 of a data upload (``backend.schemas.UploadProblem``): ``detail`` and the upload options that would
+    let the file through (``remedies``; empty where none would, e.g. for an empty file), so that every 422 of the
+    route has both keys."""
+    return JSONResponse(UploadProblem(detail=str(detail), remedies=list(remedies)).model_dump(),
+                        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def _bad(message: str) -> UploadRefusal:
+    return UploadRefusal(message)
 
 
 class _Receiver:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 
 from awd_studio.backend.deps import DatasetDep, PathsDep, SessionDep, SettingsDep, require_owner
 from awd_studio.backend.schemas import (
@@ -15,7 +14,14 @@ from awd_studio.backend.schemas import (
     Problem,
     UploadProblem,
 )
-from awd_studio.backend.uploads import multipart_openapi, one_at_a_time, reading_data_file, receive_upload
+from awd_studio.backend.uploads import (
+    UploadRefusal,
+    multipart_openapi,
+    one_at_a_time,
+    reading_data_file,
+    receive_upload,
+    upload_problem,
+)
 from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import ACTIVE_STATES, new_id
 from awd_studio.jobstate.storage import DATASET_SUFFIXES, atomic_move, remove_tree, safe_display_name, usage_bytes
@@ -204,18 +210,19 @@ async def upload_dataset(request: Request, response: Response, session: SessionD
     the ``name`` of this upload is not kept, and the note says so.
     """
     check_quota(settings, paths)
-    upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
-                                  allowed=DATASET_SUFFIXES, extra_file_fields=("y",),
-                                  text_fields=("name", "tile", "drop_incomplete", "pad_ends"))
+    try:
+        upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
+                                      allowed=DATASET_SUFFIXES, extra_file_fields=("y",),
+                                      text_fields=("name", "tile", "drop_incomplete", "pad_ends"))
+    except UploadRefusal as exc:  # an empty file, an unknown field: no remedy, but the key all the same
+        return upload_problem(exc.detail)
     try:
         check_quota(settings, paths, 0)
         # the same content uploaded in parallel: the first stores it, the others then find it (one dataset)
         async with one_at_a_time(f"dataset:{upload.sha256}"):
             return await _read_and_store(upload, response, session, settings, paths)
     except ValueError as exc:
-        refusal = UploadProblem(detail=_in_the_users_words(str(exc), upload),
-                                remedies=list(getattr(exc, "remedies", ())))
-        return JSONResponse(refusal.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+        return upload_problem(_in_the_users_words(str(exc), upload), getattr(exc, "remedies", ()))
     finally:
         upload.discard()
 

@@ -10,15 +10,21 @@ it is kept.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 
 from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, require_owner
 from awd_studio.backend.routes.datasets import _pair_npy_targets
 from awd_studio.backend.routes.results import check_job_key, result_dir_for_key, run_file_name
 from awd_studio.backend.schemas import DATABASE_BUSY, OWNER_ERRORS, PredictionPublic, Problem, UploadProblem
-from awd_studio.backend.uploads import multipart_openapi, reading_data_file, receive_upload
+from awd_studio.backend.uploads import (
+    UploadRefusal,
+    multipart_openapi,
+    reading_data_file,
+    receive_upload,
+    upload_problem,
+)
 from awd_studio.jobstate.storage import DATASET_SUFFIXES
 from awd_studio.models.pipeline.predict import predict_file, predictions_csv, predictions_npz
 
@@ -96,15 +102,17 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
     check_job_key(key, session, "share links are read-only: download the result and run `awd predict`, or ask the "
                                 "owner to predict")
     result_dir = result_dir_for_key(key, request, session, paths)
-    upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
-                                  allowed=DATASET_SUFFIXES, extra_file_fields=("y",))  # model, format: query
+    try:
+        upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
+                                      allowed=DATASET_SUFFIXES, extra_file_fields=("y",))  # model, format: query
+    except UploadRefusal as exc:  # an empty file, an unknown field: no remedy, but the key all the same
+        return upload_problem(exc.detail)
     try:
         _pair_npy_targets(upload)
         result = await run_in_threadpool(_predict, result_dir, upload.path, model, settings.max_decoded_bytes,
                                          upload.sha256 if len(upload.files) == 1 else None, drop_incomplete)
     except ValueError as exc:  # remedies: drop_incomplete when leaving rows out would let the file through
-        refusal = UploadProblem(detail=str(exc), remedies=list(getattr(exc, "remedies", ())))
-        return JSONResponse(refusal.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+        return upload_problem(str(exc), getattr(exc, "remedies", ()))
     finally:
         upload.discard()
     if format == "csv":

@@ -68,6 +68,8 @@ def test_bad_upload_is_refused_and_leaves_nothing(client, upload, stored_files, 
     detail = response.json()["detail"]
     assert isinstance(detail, str) and len(detail) > 10
     assert word.lower() in detail.lower()
+    if code == 422:  # every 422 of the upload is an UploadProblem, the empty file's too (API review)
+        assert isinstance(response.json()["remedies"], list), response.json()
     assert stored_files() - before == set(), "a refused upload left files behind"
     assert client.get("/api/datasets").json()["count"] == count
 
@@ -488,3 +490,11 @@ def test_a_dataset_without_a_fixed_test_split_says_null_in_both_places(client, d
     assert client.get(f"/api/datasets/{dataset['id']}").json()["summary"]["n_test"] is None
     described = client.get("/openapi.json").json()["components"]["schemas"]["DatasetPublic"]["properties"]["n_test"]
     assert "null when it has none" in described["description"] and "summary.n_test" in described["description"]
+
+
+def test_a_refusal_of_the_uploads_form_has_remedies_as_any_other(upload):
+    """API review: the empty file's 422 had no ``remedies`` key, unlike the other 422s of the upload; an unknown
+    field's neither. Both are an UploadProblem, with no remedy."""
+    for refused in (upload(b"", "empty.npz"), upload(b"x", "data.npz", tile_size="8")):
+        assert refused.status_code == 422 and set(refused.json()) == {"detail", "remedies"}, refused.text
+        assert refused.json()["remedies"] == []
