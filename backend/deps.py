@@ -24,6 +24,7 @@ __all__ = [
     "JobDep",
     "DatasetDep",
     "is_uuid",
+    "unknown_dataset_detail",
 ]
 
 
@@ -105,6 +106,19 @@ def dataset_or_404(dataset_id: str, session: SessionDep) -> Dataset:
     if dataset is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"dataset {dataset_id!r} not found")
     return dataset
+
+
+def unknown_dataset_detail(dataset_id: str) -> str:
+    """The 404 of a request whose body names a dataset that is not stored (``POST /api/jobs``, ``POST
+    /api/teachers``).
+
+    Examples
+    --------
+    >>> unknown_dataset_detail("nope")
+    "dataset_id: no dataset 'nope'; upload the data first (GET /api/datasets lists the stored ones)"
+    """
+    return (f"dataset_id: no dataset {dataset_id[:64]!r}; upload the data first (GET /api/datasets lists the "
+            "stored ones)")
 
 
 JobDep = Annotated[Job, Depends(job_or_404)]

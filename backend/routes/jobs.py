@@ -13,7 +13,15 @@ from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Resp
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from awd_studio.backend.deps import JobDep, PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
+from awd_studio.backend.deps import (
+    JobDep,
+    PathsDep,
+    SessionDep,
+    SettingsDep,
+    is_uuid,
+    require_owner,
+    unknown_dataset_detail,
+)
 from awd_studio.backend.schemas import (
     DATABASE_BUSY,
     OWNER_ERRORS,
@@ -59,6 +67,8 @@ NO_WORKER_NOTICE = ("no worker is running: this job will wait until one starts (
 #: Seconds after the web process started during which a silent worker is said to be starting: ``awd serve`` starts
 #: its worker beside the web process, and the worker answers pings a few seconds after the web does.
 WORKER_START_GRACE_SECONDS = 30.0
+#: How an ended job's state reads after "job has already": "job has already been cancelled; nothing to cancel".
+ENDED_WORDS = {"succeeded": "succeeded", "failed": "failed", "cancelled": "been cancelled"}
 
 _STARTED = time.monotonic()  # this web process's start (its routes are imported once, at start)
 
@@ -271,7 +281,7 @@ def build_config(body: JobCreate, session, paths) -> tuple[PipelineConfig, str |
     """
     dataset = session.get(Dataset, body.dataset_id) if is_uuid(body.dataset_id) else None
     if dataset is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"dataset_id: no dataset {body.dataset_id!r}")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, unknown_dataset_detail(body.dataset_id))
     options = body.model_dump(exclude={"dataset_id", "rerun_of"})
     options["target"] = _target_column(options["target"], dataset.summary or {})
     row = None
@@ -425,7 +435,8 @@ def cancel_job(job: JobDep, session: SessionDep, paths: PathsDep):
     cores)."""
     task_id, was_queued = job.task_id, job.state == "queued"
     if not crud.cancel_job(session, job_id=job.id):
-        raise HTTPException(status.HTTP_409_CONFLICT, f"job is already {job.state}; nothing to cancel")
+        raise HTTPException(status.HTTP_409_CONFLICT, f"job has already {ENDED_WORDS.get(job.state, job.state)}; "
+                                                      "nothing to cancel")
     if was_queued:
         revoke_task(task_id)
     session.refresh(job)

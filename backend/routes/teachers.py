@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from safetensors import SafetensorError, safe_open
 
-from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, is_uuid, require_owner
+from awd_studio.backend.deps import PathsDep, SessionDep, SettingsDep, is_uuid, require_owner, unknown_dataset_detail
 from awd_studio.backend.routes.datasets import check_quota
 from awd_studio.backend.schemas import (
     DATABASE_BUSY,
@@ -170,7 +170,8 @@ def delete_teacher(teacher_id: str, session: SessionDep, paths: PathsDep):
 
 @router.post(
     "", status_code=status.HTTP_201_CREATED, response_model=TeacherPublic,
-    responses={413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": Problem}},
+    responses={404: {"model": Problem, "description": "no dataset with the dataset_id given"},
+               413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": Problem}},
     openapi_extra=multipart_openapi({
         "arch": {"type": "string", "enum": ["mlp", "lstm", "cnn", "resnet18"],
                  "description": "the architecture of a .pt/.pth state dict (required there); a .safetensors file "
@@ -234,8 +235,8 @@ async def _check_and_store(upload, response: Response, session, paths, teacher_i
     dataset = None
     if dataset_id:
         dataset = session.get(Dataset, dataset_id) if is_uuid(dataset_id) else None
-        if dataset is None:
-            raise ValueError(f"dataset_id: no dataset {dataset_id!r}; upload the data first")
+        if dataset is None:  # a resource that is not there: 404, as POST /api/jobs answers it
+            raise HTTPException(status.HTTP_404_NOT_FOUND, unknown_dataset_detail(dataset_id))
         shape = list(dataset.shape)
     if shape is None:
         raise ValueError("input_shape: give dataset_id (the data to distil) or input_shape ('L' or 'H,W')")

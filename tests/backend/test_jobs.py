@@ -26,7 +26,8 @@ def test_submit_get_list_cancel_rerun(client, dataset):
     assert "once it has ended" in client.post(f"/api/jobs/{job['id']}/rerun").json()["detail"]  # 409 while queued
     cancelled = client.post(f"/api/jobs/{job['id']}/cancel").json()
     assert cancelled["state"] == "cancelled" and cancelled["finished"]
-    assert client.post(f"/api/jobs/{job['id']}/cancel").status_code == 409
+    again = client.post(f"/api/jobs/{job['id']}/cancel")
+    assert again.status_code == 409 and again.json()["detail"] == "job has already been cancelled; nothing to cancel"
     rerun = client.post(f"/api/jobs/{job['id']}/rerun")
     assert rerun.status_code == 201 and rerun.json()["rerun_of"] == job["id"]
     assert rerun.json()["config"] == job["config"]
