@@ -27,7 +27,8 @@ from awd_studio.jobstate.db import Job
 from awd_studio.jobstate.storage import resolve_artifact
 from awd_studio.models.pipeline.bundle import SCHEMA_PATH
 
-__all__ = ["router", "ARCHIVE_FOLDER", "ARTIFACT_MEDIA_TYPES", "artifact_media_type", "file_content"]
+__all__ = ["router", "check_job_key", "unknown_key_detail", "result_dir_for_key", "ARCHIVE_FOLDER",
+           "ARTIFACT_MEDIA_TYPES", "artifact_media_type", "file_content"]
 
 router = APIRouter(prefix="/results", tags=["results"], responses=DATABASE_BUSY)
 
@@ -45,9 +46,26 @@ def check_job_key(key: str, session, read_only: str) -> None:
     state, share = crud.share_by_token(session, token=key)
     if share is not None or state in ("revoked", "deleted", "expired"):
         raise HTTPException(status.HTTP_403_FORBIDDEN, read_only)
-    raise HTTPException(status.HTTP_404_NOT_FOUND, f"key: {key[:40]!r} is neither a job's id nor a share link; pass "
-                                                   "the job's full id (GET /api/jobs lists them: the 8 characters in "
-                                                   "a result's file names are only its start)")
+    raise HTTPException(status.HTTP_404_NOT_FOUND, unknown_key_detail(key))
+
+
+def unknown_key_detail(key: str, share_links: bool = False) -> str:
+    """The 404 of a key that is neither a job's id nor a share link's token, saying what to pass: a job's full id
+    (review 31A: the 8 characters of a run's file names are its start only), or on a route that share links
+    open (``share_links``) the link's whole token.
+
+    Examples
+    --------
+    >>> unknown_key_detail("1a2b3c4d").startswith("key: '1a2b3c4d' is neither a job's id nor a share link; pass")
+    True
+    >>> unknown_key_detail("1a2b3c4d").endswith("the 8 characters in a result's file names are only its start)")
+    True
+    >>> unknown_key_detail("1a2b3c4d", share_links=True).endswith("or a share link's whole token")
+    True
+    """
+    return (f"key: {key[:40]!r} is neither a job's id nor a share link; pass the job's full id (GET /api/jobs lists "
+            "them: the 8 characters in a result's file names are only its start)"
+            + (", or a share link's whole token" if share_links else ""))
 
 
 def result_dir_for_key(key: str, request: Request, session, paths) -> Path:
@@ -69,8 +87,11 @@ def result_dir_for_key(key: str, request: Request, session, paths) -> Path:
         job = session.get(Job, share.job_id) if share is not None else None
         if job is not None:
             crud.mark_share_used(session, share=share)
-    if job is None:  # an expired or revoked link answered 410 above
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no result here: unknown job, or a share link that is wrong")
+    if job is None and not is_uuid(key):  # an expired or revoked link answered 410 above
+        raise HTTPException(status.HTTP_404_NOT_FOUND, unknown_key_detail(key, share_links=True))
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {key!r}: it was deleted, or never made on this "
+                                                       "server (GET /api/jobs lists them)")
     if job.state != "succeeded" or not job.result_dir:
         if job.state in ("failed", "cancelled"):  # a cancelled job has no error to fix
             then = "after fixing what its error names" if job.state == "failed" else "to run it again"

@@ -68,7 +68,9 @@ def test_an_unknown_result_does_not_claim_expired_or_revoked_links(client):
     """Expired and revoked links answer 410 saying which; the 404 is for a wrong key only."""
     response = client.get("/api/results/never-a-share-token")
     assert response.status_code == 404
-    assert response.json()["detail"] == "no result here: unknown job, or a share link that is wrong"
+    detail = response.json()["detail"]
+    assert detail.startswith("key: 'never-a-share-token' is neither a job's id nor a share link; pass the job's full "
+                             "id") and "expired" not in detail and "revoked" not in detail
 
 
 def test_predict_answers_what_the_readme_says(settings, redis_server):
