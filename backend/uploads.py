@@ -273,7 +273,8 @@ class _Receiver:
 
 
 async def receive_upload(request: Request, *, paths: Paths, max_bytes: int, allowed,
-                         file_field: str = "file", extra_file_fields=(), text_fields=()) -> ReceivedUpload:
+                         file_field: str = "file", extra_file_fields=(), text_fields=(),
+                         query_parameters=()) -> ReceivedUpload:
     """Stream a ``multipart/form-data`` body into a temporary directory.
 
     The main file is stored under the client's own file name (so that errors about it name the user's file,
@@ -297,6 +298,9 @@ async def receive_upload(request: Request, *, paths: Paths, max_bytes: int, allo
         The text fields the route reads. Any other field is refused (422), as JSON bodies refuse unknown keys:
         a misspelt ``tile_size`` stored maps untiled, and ``model`` sent as a form field predicted with
         another model, both without a word.
+    query_parameters : sequence of str, default=()
+        The route's query parameters: one sent as a form field is refused with a sentence saying it goes in the
+        URL (``drop_incomplete`` is a form field of ``POST /api/datasets`` but a query parameter of predict).
 
     Returns
     -------
@@ -331,10 +335,12 @@ async def receive_upload(request: Request, *, paths: Paths, max_bytes: int, allo
             raise receiver.error
         fields = (file_field, *extra_file_fields, *text_fields)
         unknown = [name for name in (*receiver.fields, *receiver.stray_files) if name not in fields]
+        in_the_url = [name for name in unknown if name in query_parameters]
+        if in_the_url:
+            raise _bad(f"{in_the_url[0]}: is a query parameter of this route, not a form field; put it in the URL "
+                       f"(?{in_the_url[0]}=...); its form fields are {', '.join(repr(name) for name in fields)}")
         if unknown:
-            hint = (" (query parameters such as 'model' or 'format' go in the URL)"
-                    if set(unknown) & {"model", "format"} else "")
-            raise _bad(f"{unknown[0]}: is not a field of this upload{hint}; its fields are "
+            raise _bad(f"{unknown[0]}: is not a field of this upload; its fields are "
                        f"{', '.join(repr(name) for name in fields)}")
         if file_field not in receiver.files:
             raise _bad(f"{file_field}: no file in the upload; send it in the multipart field {file_field!r}")

@@ -37,6 +37,10 @@ _ERRORS = {401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Prob
            413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": UploadProblem}}
 
 
+#: The route's query parameters, which a script may send as form fields by mistake (the upload says where they go).
+QUERY_PARAMETERS = ("model", "format", "drop_incomplete")
+
+
 def _json_numbers(values) -> list[float | None]:
     """Numbers for the JSON answer: NaN (a row without a target's ``y_true``) as None, null in JSON, which has no
     NaN.
@@ -104,7 +108,8 @@ async def predict_result(key: str, request: Request, session: SessionDep, settin
     result_dir = result_dir_for_key(key, request, session, paths)
     try:
         upload = await receive_upload(request, paths=paths, max_bytes=settings.max_upload_bytes,
-                                      allowed=DATASET_SUFFIXES, extra_file_fields=("y",))  # model, format: query
+                                      allowed=DATASET_SUFFIXES, extra_file_fields=("y",),
+                                      query_parameters=QUERY_PARAMETERS)
     except UploadRefusal as exc:  # an empty file, an unknown field: no remedy, but the key all the same
         return upload_problem(exc.detail)
     try:

@@ -1,6 +1,14 @@
-"""Errors that say what to do (API review): a result asked by the 8 characters of a run's file names."""
+"""Errors that say what to do (API review): a result asked by the 8 characters of a run's file names, and predict's
+query parameters sent as form fields."""
 
 from __future__ import annotations
+
+import pytest
+
+from awd_studio.jobstate import crud
+from awd_studio.jobstate.db import Job, get_sessionmaker
+
+from .conftest import example_npz
 
 
 def test_a_result_asked_by_its_ids_first_8_characters_says_to_pass_the_full_id(client):
@@ -15,3 +23,34 @@ def test_a_result_asked_by_its_ids_first_8_characters_says_to_pass_the_full_id(c
         assert detail.endswith("or a share link's whole token"), detail
     gone = client.get("/api/results/00000000-0000-4000-8000-000000000000")
     assert gone.status_code == 404 and "GET /api/jobs lists them" in gone.json()["detail"]
+
+
+@pytest.fixture()
+def succeeded_job(make_client, tmp_path):
+    """``(client, job id)``: an app on a database and data directory of its own, with a job row marked succeeded
+    over an empty result directory (enough for the routes that refuse an upload's form before reading a result)."""
+    url = f"sqlite:///{tmp_path / 'awd.sqlite3'}"
+    client = make_client(data_dir=tmp_path, database_url=url)
+    dataset = client.post("/api/datasets", files={"file": ("d.npz", example_npz(), "application/octet-stream")})
+    with get_sessionmaker(url)() as session:
+        job = crud.create_job(session, dataset_id=dataset.json()["id"], teacher_id=None, config={})
+        row = session.get(Job, job.id)
+        row.state, row.result_dir = "succeeded", f"jobs/{job.id}/result"
+        session.commit()
+        (tmp_path / row.result_dir).mkdir(parents=True)
+        return client, job.id
+
+
+@pytest.mark.parametrize("field", ["drop_incomplete", "model", "format"])
+def test_a_query_parameter_of_predict_sent_as_a_form_field_says_it_goes_in_the_url(succeeded_job, field):
+    """``drop_incomplete`` is a form field of POST /api/datasets but a query parameter of predict: sent as a form
+    field it was "not a field of this upload", without saying where it goes."""
+    client, job_id = succeeded_job
+    response = client.post(f"/api/results/{job_id}/predict", data={field: "true"},
+                           files={"file": ("new.npz", example_npz(), "application/octet-stream")})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"].startswith(f"{field}: is a query parameter of this route, not a form field; "
+                                                f"put it in the URL (?{field}=...)")
+    assert response.json()["remedies"] == []  # an UploadProblem, as every 422 of predict
+    empty = client.post(f"/api/results/{job_id}/predict", files={"file": ("new.npz", b"", "application/octet-stream")})
+    assert empty.status_code == 422 and empty.json()["remedies"] == [] and "empty" in empty.json()["detail"]
