@@ -140,6 +140,13 @@ def validation_detail(errors: list) -> str:
     return "; ".join(sentences) + more
 
 
+#: What to do about a list field sent empty, by field, where leaving it out means something (the job's grids); any
+#: other list asks for at least as many values as it takes.
+EMPTY_LIST_FIXES = {"lambdas": "omit lambdas for the grid preset's λ values, or give at least one value",
+                    "gammas": "omit gammas for the grid preset's γ values, or give at least one value (0 is always "
+                              "added)"}
+
+
 def _error_sentence(error: dict) -> str:
     loc = tuple(error.get("loc", ()))
     if error.get("type") == "json_invalid":
@@ -149,7 +156,30 @@ def _error_sentence(error: dict) -> str:
     field = ".".join(str(p) for p in loc if p != "body") or "request"
     if error.get("type") == "extra_forbidden":
         return f"{field}: is not a field of this request (the fields are listed at /docs)"
+    if error.get("type") in ("too_short", "too_long"):
+        return _length_sentence(field, error.get("type"), error.get("ctx") or {})
     return f"{field}: {str(error.get('msg', 'invalid request')).removeprefix('Value error, ')}"
+
+
+def _length_sentence(field: str, kind: str, ctx: dict) -> str:
+    """A list with too few or too many values, said with what to send instead of pydantic's "List should have at
+    least 1 item after validation, not 0".
+
+    Examples
+    --------
+    >>> _length_sentence("lambdas", "too_short", {"min_length": 1, "actual_length": 0})
+    "lambdas: has no values; omit lambdas for the grid preset's λ values, or give at least one value"
+    >>> _length_sentence("mask", "too_short", {"min_length": 1, "actual_length": 0})
+    'mask: has no values; give at least 1'
+    >>> _length_sentence("gammas", "too_long", {"max_length": 64, "actual_length": 65})
+    'gammas: has 65 values; give at most 64'
+    """
+    actual = ctx.get("actual_length")
+    has = "has no values" if actual == 0 else f"has {actual} value{'s' if actual != 1 else ''}"
+    if kind == "too_short":
+        fix = (EMPTY_LIST_FIXES.get(field) if actual == 0 else None) or f"give at least {ctx.get('min_length')}"
+        return f"{field}: {has}; {fix}"
+    return f"{field}: {has}; give at most {ctx.get('max_length')}"
 
 
 class RecoveryLoop:

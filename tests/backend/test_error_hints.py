@@ -1,5 +1,5 @@
-"""Errors that say what to do (API review): a result asked by the 8 characters of a run's file names, and predict's
-query parameters sent as form fields."""
+"""Errors that say what to do (API review): a result asked by the 8 characters of a run's file names, predict's query
+parameters sent as form fields, and lists sent empty or too long."""
 
 from __future__ import annotations
 
@@ -54,3 +54,24 @@ def test_a_query_parameter_of_predict_sent_as_a_form_field_says_it_goes_in_the_u
     assert response.json()["remedies"] == []  # an UploadProblem, as every 422 of predict
     empty = client.post(f"/api/results/{job_id}/predict", files={"file": ("new.npz", b"", "application/octet-stream")})
     assert empty.status_code == 422 and empty.json()["remedies"] == [] and "empty" in empty.json()["detail"]
+
+
+@pytest.mark.parametrize("body,said", [
+    ({"lambdas": []}, "lambdas: has no values; omit lambdas for the grid preset's λ values, or give at least one "
+                      "value"),
+    ({"gammas": ""}, "gammas: has no values; omit gammas for the grid preset's γ values, or give at least one value"),
+    ({"gammas": [0.1] * 65}, "gammas: has 65 values; give at most 64"),
+])
+def test_a_list_of_the_wrong_length_says_what_to_send(client, dataset, body, said):
+    """pydantic's "List should have at least 1 item after validation, not 0" said nothing of what to do."""
+    response = client.post("/api/jobs/estimate", json={"dataset_id": dataset["id"], **body})
+    assert response.status_code == 422 and response.json()["detail"].startswith(said), response.text
+
+
+def test_the_examples_of_the_sentences_hold():
+    import doctest
+
+    from awd_studio.backend import app, deps
+
+    for module in (app, deps):
+        assert doctest.testmod(module).failed == 0, module.__name__
