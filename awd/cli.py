@@ -383,11 +383,18 @@ def _cmd_distill(args):
 def _complete_rows(data, scratch: Path, pad_ends: bool = False, drop: bool = True) -> Path:
     """The data file without its rows with missing values (``--drop-incomplete``) and/or with its traces' ends
     filled with zeros (``--pad-ends``; both: the ended traces filled, the rows still missing a value left out), as an
-    .npz in ``scratch``; the rows left out and filled are printed."""
+    .npz in ``scratch``; the rows left out and filled are printed.
+
+    The copy names the file it was read from, and its SHA-256 (``meta["source_file"]``): the result records that
+    file's hash, not the copy's (review 44: ``awd predict`` could not tell the training file).
+    """
     from awd_studio.frontend.figures.style import dropped_rows_words
     from awd_studio.models.data import load_dataset, save_npz
+    from awd_studio.models.files import sha256_file
+    from awd_studio.models.pipeline.prepare import SOURCE_FILE_META
 
     dataset = load_dataset(data, drop_incomplete=drop, pad_ends=pad_ends)
+    dataset.meta[SOURCE_FILE_META] = {"name": Path(data).name, "sha256": sha256_file(data)}
     count, listed = dropped_rows_words(dataset.meta.get("dropped_rows"))
     if count:
         print(f"Left out {count} row{'s' if count != 1 else ''} with missing values: {listed}", file=sys.stderr,

@@ -40,7 +40,13 @@ from awd_studio.models.teachers.units import prediction_scale
 from awd_studio.models.validation import InputError, check_targets_vary, signal_kind
 
 __all__ = ["prepare", "input_scaling", "resolved_input_scaling", "ScaledInputTeacher", "scaled", "scaling_of",
-           "teacher_on_scaled", "check_teacher_is_finite", "TEACHER_CHECK_SAMPLES", "pixel_arcmin"]
+           "teacher_on_scaled", "check_teacher_is_finite", "TEACHER_CHECK_SAMPLES", "pixel_arcmin", "SOURCE_FILE_META",
+           "source_sha256"]
+
+#: The key of a dataset's ``meta`` naming the file it was read from, ``{"name": ..., "sha256": ...}``, when what the
+#: pipeline reads is a copy saved after reading (``awd distill --drop-incomplete`` or ``--pad-ends``): the result
+#: records that file's SHA-256, not the copy's, so that it can be matched to the file its owner holds.
+SOURCE_FILE_META = "source_file"
 
 
 def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None, should_cancel=None):
@@ -460,7 +466,7 @@ def _data_info(dataset, data_path, split, config):
     target_names = list(getattr(dataset, "target_names", None) or [])
     groups, test_groups = split.groups, split.test_groups
     return {"kind": dataset.kind, "shape": [int(s) for s in input_shape], "n_train": int(len(split.X_train)),
-            "n_test": int(len(split.X_test)), "sha256": sha256_file(data_path), "name": dataset.name,
+            "n_test": int(len(split.X_test)), "sha256": source_sha256(dataset, data_path), "name": dataset.name,
             "true_wavelet": true_wavelet(dataset.meta),
             "target_name": (str(target_names[config.target]) if config.target < len(target_names)
                             else f"target {config.target}"),
@@ -478,6 +484,31 @@ def _data_info(dataset, data_path, split, config):
             # tiles: validation and folds hold out whole maps (models.data.tiles.tile_groups)
             **({"train_maps": int(groups.max()) + 1} if groups is not None else {}),
             **({"test_maps": int(test_groups.max()) + 1} if test_groups is not None else {})}
+
+
+def source_sha256(dataset, data_path) -> str:
+    """SHA-256 of the file the data came from: the one its ``meta`` names (:data:`SOURCE_FILE_META`) when
+    ``data_path`` is a copy saved after reading, else ``data_path``'s own.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        As read from ``data_path``.
+    data_path : str or Path
+
+    Returns
+    -------
+    str
+        64 hex digits.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> source_sha256(SimpleNamespace(meta={"source_file": {"name": "a.csv", "sha256": "ab" * 32}}), "copy.npz")[:4]
+    'abab'
+    """
+    recorded = ((dataset.meta or {}).get(SOURCE_FILE_META) or {}).get("sha256")
+    return str(recorded) if recorded else sha256_file(data_path)
 
 
 def _teacher_info(teacher, scores, seconds, split, config):

@@ -1,0 +1,57 @@
+"""The installed ``awd`` script as a reviewer scripting it met it (review 44): provenance of a file read with
+``--drop-incomplete``, help texts, options refused before any work, ``--teacher`` errors, a closed pipe, the summary
+table, Ctrl-C and the folders a failed run leaves."""
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+#: The console script installed beside this interpreter.
+AWD = str(Path(sys.executable).parent / "awd")
+#: The smallest job: one grid point, an epoch, two teacher epochs, no searches (a few seconds).
+TINY = ["--teacher", "mlp", "--lambdas", "0.001", "--gammas", "0", "--epochs", "1", "--levels", "2",
+        "--teacher-epochs", "2", "--start-search", "0", "--random-search", "0"]
+
+
+def awd(*args, timeout=300, **kwargs):
+    """Run the installed ``awd`` with ``args``; its completed process (text output captured)."""
+    return subprocess.run([AWD, *map(str, args)], capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+def series_with_a_gap(path: Path) -> Path:
+    """An .npz of 120 series whose sixth has a missing value inside it (what ``--drop-incomplete`` leaves out)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 32))
+    y = X[:, 3:6].sum(axis=1)
+    X[5, 10] = np.nan
+    np.savez(path, X=X, y=y)
+    return path
+
+
+@pytest.fixture(scope="module")
+def gap_result(tmp_path_factory):
+    """``(data file, result folder)``: the series with a gap distilled with ``--drop-incomplete``."""
+    folder = tmp_path_factory.mktemp("gap")
+    data = series_with_a_gap(folder / "nan_mid.npz")
+    done = awd("distill", data, "--drop-incomplete", "--out", folder / "r", *TINY)
+    assert done.returncode == 0, done.stderr
+    return data, folder / "r"
+
+
+def test_a_file_read_with_drop_incomplete_is_recorded_by_its_own_hash(gap_result):
+    """The result recorded the SHA-256 of the temporary copy the rows were left out of, so ``awd predict`` on the
+    very file did not say it was the training file."""
+    from awd_studio.models.pipeline.predict import TRAINING_FILE_MIXED_WARNING
+
+    data, result = gap_result
+    recorded = json.loads((result / "result.json").read_text())["data"]
+    assert recorded["sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
+    assert recorded["dropped_rows"]["count"] == 1
+    predicted = awd("predict", result, data, "--drop-incomplete")
+    assert predicted.returncode == 0, predicted.stderr
+    assert TRAINING_FILE_MIXED_WARNING in predicted.stderr, predicted.stderr
