@@ -44,6 +44,9 @@ _NONE_MEANS = {"teacher_epochs": "the architecture's own limit, stopping earlier
 _DEFAULT_MEANS = {"grid_preset": "default, the quick grid", "gradient_path": "auto, which takes eq8"}
 #: What ``--force`` does for the commands that write one file.
 _FORCE_HELP = "replace the --out file if it exists (never the command's own input files)"
+#: Where ``--drop-incomplete`` and ``--pad-ends`` find missing values (models.data.load_dataset): text and array files.
+_MISSING_VALUES = ("blank cells of a .csv/.tsv/.txt file, NaN in the series of an .npz, .npy, HDF5 (.h5) or MATLAB "
+                   "(.mat) file")
 #: Options given as lists on the command line.
 _LIST_OPTIONS = ("lambdas", "gammas")
 
@@ -130,7 +133,7 @@ def _add_distill_parser(sub):
     """``awd distill``: one flag per job option (:func:`models.options.cli_fields`), with its default and bounds."""
     di = sub.add_parser("distill", help="distil a teacher into a wavelet and interpretable students",
                         description="Every option defaults to the value shown; see README 'From the terminal'.")
-    di.add_argument("data", help="data file: .npz, .npy, .csv, .fits, .h5, .mat")
+    di.add_argument("data", help="data file: .npz, .npy, .csv/.tsv/.txt, .fits, .h5/.hdf5, .mat")
     di.add_argument("--out", required=True, help="output directory for result.json, arrays.npz, figures (a "
                                                  "folder holding a result is refused without --force)")
     di.add_argument("--force", action="store_true",
@@ -142,13 +145,13 @@ def _add_distill_parser(sub):
     di.add_argument("--teacher-arch", default=None, choices=list(TEACHER_ARCHITECTURES),
                     help="architecture of an uploaded state dict (with --teacher PATH)")
     di.add_argument("--drop-incomplete", action="store_true",
-                    help="a .csv/.tsv/.txt file: leave out the rows with missing values (blank cells, e.g. traces "
-                         "that ended early), named on the terminal, instead of refusing the file; with --pad-ends, "
-                         "only the rows still missing a value once the ended traces are filled")
+                    help=f"leave out the rows with missing values ({_MISSING_VALUES}, e.g. traces that ended early), "
+                         "named on the terminal, instead of refusing the file; with --pad-ends, only the rows still "
+                         "missing a value once the ended traces are filled (maps are left as they are)")
     di.add_argument("--pad-ends", action="store_true",
-                    help="a .csv/.tsv/.txt file: fill each trace's missing values after its last value with zeros "
-                         "(traces that ended early; a gap inside a trace is still refused, or its row left out with "
-                         "--drop-incomplete), said on the terminal")
+                    help=f"fill each trace's missing values after its last value with zeros ({_MISSING_VALUES}: "
+                         "traces that ended early; a gap inside a trace is still refused, or its row left out with "
+                         "--drop-incomplete), said on the terminal (maps are left as they are)")
     for name, field in cli_fields():
         if name == "teacher":
             continue
@@ -526,10 +529,10 @@ def _add_predict_parser(sub):
                                   "is refused without --force, the data file and files in the result folder always")
     pr.add_argument("--force", action="store_true", help=_FORCE_HELP)
     pr.add_argument("--drop-incomplete", action="store_true",
-                    help="a .csv/.tsv/.txt file: leave out the rows with missing values (for a result trained with "
-                         "--pad-ends, those still missing a value once the ended traces are filled), named on the "
-                         "terminal; each prediction keeps its row in the file (the CSV's row column); a row lacking "
-                         "only its target is predicted, not scored (an empty y_true cell)")
+                    help=f"leave out the rows with missing values ({_MISSING_VALUES}; for a result trained with "
+                         "--pad-ends, those still missing a value once the ended traces are filled, as they were), "
+                         "named on the terminal; each prediction keeps its row in the file (the CSV's row column); a "
+                         "row lacking only its target is predicted, not scored (an empty y_true cell)")
     from awd_studio.models.pipeline.model_registry import MODELS
 
     def keys(*kinds):  # the students of these kinds, as the result names them

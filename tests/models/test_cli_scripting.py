@@ -55,3 +55,17 @@ def test_a_file_read_with_drop_incomplete_is_recorded_by_its_own_hash(gap_result
     predicted = awd("predict", result, data, "--drop-incomplete")
     assert predicted.returncode == 0, predicted.stderr
     assert TRAINING_FILE_MIXED_WARNING in predicted.stderr, predicted.stderr
+
+
+@pytest.mark.parametrize("command", ["distill", "predict"])
+def test_the_help_of_drop_incomplete_names_the_array_files_it_reads(command):
+    """The help said ``--drop-incomplete`` and ``--pad-ends`` applied to "a .csv/.tsv/.txt file"; they read the
+    series of array files too (NaN in an .npz, .npy, HDF5 or MATLAB file)."""
+    shown = awd(command, "--help")
+    assert shown.returncode == 0, shown.stderr
+    text = " ".join(shown.stdout.split())
+    flags = ["--drop-incomplete", "--pad-ends"] if command == "distill" else ["--drop-incomplete"]
+    for flag in flags:
+        help_text = text.split(f"{flag} ", 1)[1].split(" --", 1)[0]
+        assert not help_text.startswith("a .csv/.tsv/.txt file")
+        assert all(word in help_text for word in (".csv", "NaN", ".npz", ".npy", "HDF5", "MATLAB")), help_text
