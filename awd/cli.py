@@ -463,11 +463,49 @@ def _created_by_run(out: Path) -> Path | None:
     return next((p for p in (out, out / "work") if not p.exists()), None)
 
 
+def _checked_options(dataset, config: dict):
+    """The job's options resolved against the data as :func:`models.pipeline.prepare` resolves them, so that an
+    option the job would refuse (a teacher of the other kind of data, levels too deep for the samples, a target
+    column the file lacks) is refused before the estimate and the progress bar (review 44: "Estimated run time",
+    the busy machine and "0.0 %" came first).
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The data the job reads.
+    config : dict
+        The job's options, as :meth:`models.options.PipelineConfig.from_dict` takes them.
+
+    Returns
+    -------
+    PipelineConfig
+        Resolved (:func:`models.pipeline.config.resolve_config`).
+
+    Raises
+    ------
+    ValueError
+        Naming the option and what to pass, in the job's own words.
+    """
+    from awd_studio.models.filters import check_lattice_start, lowpass_filter
+    from awd_studio.models.options import PipelineConfig
+    from awd_studio.models.pipeline.config import resolve_config, select_target
+    from awd_studio.models.wavelets import check_level
+
+    resolved, _mode_choice = resolve_config(PipelineConfig.from_dict(config), dataset.kind, dataset.sample_shape,
+                                            dataset.n)
+    select_target(dataset.y, resolved.target)
+    for length in dataset.sample_shape:  # as the job checks its training split (prepare._check_wavelet_fits)
+        check_level(length, len(lowpass_filter(resolved.wave)), resolved.levels, resolved.mode)
+    if resolved.parametrization == "orthogonal":
+        check_lattice_start(resolved.wave)
+    return resolved
+
+
 def _estimated_spans(data, config):
     """The progress bar's stage spans, sized by the cost model's estimate of this job on this machine, which is
     printed first (models.estimate; the web app's estimate is also scaled to the server's finished jobs, which the
-    command has none of). The fixed spans when the data or options cannot be estimated: the job itself then says
-    what is wrong."""
+    command has none of). An option the job would refuse is refused first (:func:`_checked_options`). The fixed
+    spans when the data cannot be read or the job estimated: the job itself then says what is wrong."""
     from awd_studio.frontend.durations import format_seconds, stage_words
     from awd_studio.frontend.figures.style import channel_axis_words
     from awd_studio.models import pipeline
@@ -479,8 +517,12 @@ def _estimated_spans(data, config):
 
     try:
         dataset = load_dataset(data)
-        guess = estimate_job(PipelineConfig.from_dict(config), dataset.kind, dataset.sample_shape, dataset.n)
     except Exception:  # noqa: BLE001 - reported by the job itself, with its one clear line
+        return pipeline.STAGE_SPANS
+    _checked_options(dataset, config)  # before any estimate: a bad option ends here with its one line
+    try:
+        guess = estimate_job(PipelineConfig.from_dict(config), dataset.kind, dataset.sample_shape, dataset.n)
+    except Exception:  # noqa: BLE001 - the job runs without an estimate, its bar on the fixed spans
         return pipeline.STAGE_SPANS
     check_targets_vary(dataset.y)  # before any estimate: a constant target ends here with its one line
     if dataset.y_test is not None:  # a fixed test split too (its score would divide by 0)

@@ -69,3 +69,21 @@ def test_the_help_of_drop_incomplete_names_the_array_files_it_reads(command):
         help_text = text.split(f"{flag} ", 1)[1].split(" --", 1)[0]
         assert not help_text.startswith("a .csv/.tsv/.txt file")
         assert all(word in help_text for word in (".csv", "NaN", ".npz", ".npy", "HDF5", "MATLAB")), help_text
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--teacher", "cnn"], "teacher: 'cnn' is not trained on timeseries data here"),
+    (["--levels", "10"], "levels: 10 levels are too many for series of length 40"),
+    (["--target", "2"], "target: the data has one target column"),
+    (["--mode", "zero", "--levels", "6"], "6 levels are too many"),
+])
+def test_an_option_the_data_refuses_fails_before_the_estimate(tmp_path, option, message):
+    """Review 44: the run-time estimate, the busy machine's warning and "0.0 % data" came before the error."""
+    rng = np.random.default_rng(1)
+    data = tmp_path / "series.npz"
+    np.savez(data, X=rng.normal(size=(120, 40)), y=rng.normal(size=120))
+    refused = awd("distill", data, "--out", tmp_path / "r", *option)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("awd distill: error: ") and message in refused.stderr, refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert not (tmp_path / "r").exists()
