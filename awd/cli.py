@@ -25,7 +25,14 @@ from enum import StrEnum
 from pathlib import Path
 
 from awd_studio import explain_cli
-from awd_studio.models.options import TEACHER_ARCHITECTURES, cli_fields, grid_from_text
+from awd_studio.models.options import (
+    DEFAULT_TEACHER,
+    TEACHER_ARCHITECTURES,
+    TEACHER_FILE_SUFFIXES,
+    TEACHERS_BY_KIND,
+    cli_fields,
+    grid_from_text,
+)
 
 __all__ = ["main", "build_parser", "attached_list_values"]
 
@@ -139,11 +146,14 @@ def _add_distill_parser(sub):
     di.add_argument("--force", action="store_true",
                     help="replace the result already in --out (its explanations, awd explain's folders, go too)")
     di.add_argument("--teacher", default="auto",
-                    help=f"{', '.join(TEACHER_ARCHITECTURES)} (trained here; auto, the default: for time series "
-                         "the lstm and the mlp, keeping the one with the lower validation loss, for maps the cnn), or "
-                         "a weights file (.safetensors, .pt, .pt2)")
+                    help=f"an architecture trained here: for series {_listed(TEACHERS_BY_KIND['timeseries'])}, for "
+                         f"maps {_listed(TEACHERS_BY_KIND['image'])}, or auto, the default: for series the lstm and "
+                         "the mlp, keeping the one with the lower validation loss, for maps the cnn; or a weights "
+                         f"file ({_listed(TEACHER_FILE_SUFFIXES)})")
     di.add_argument("--teacher-arch", default=None, choices=list(TEACHER_ARCHITECTURES),
-                    help="architecture of an uploaded state dict (with --teacher PATH)")
+                    help="architecture of a bare state dict given with --teacher PATH (default: the one the file "
+                         "names, as a .pt2 program and AWD Studio's own .safetensors do, else the data's default: "
+                         f"{DEFAULT_TEACHER['timeseries']} for series, {DEFAULT_TEACHER['image']} for maps)")
     di.add_argument("--drop-incomplete", action="store_true",
                     help=f"leave out the rows with missing values ({_MISSING_VALUES}, e.g. traces that ended early), "
                          "named on the terminal, instead of refusing the file; with --pad-ends, only the rows still "
@@ -368,11 +378,7 @@ def _cmd_distill(args):
                          "or pass --force to replace it")
     config = {name: getattr(args, name) for name, _field in cli_fields()
               if name != "teacher" and getattr(args, name) is not None}
-    if Path(args.teacher).suffix:
-        config["teacher_path"] = args.teacher
-        config["teacher"] = args.teacher_arch or "auto"
-    else:
-        config["teacher"] = args.teacher
+    config.update(teacher_options(args.teacher, args.teacher_arch))
     with tempfile.TemporaryDirectory(prefix="awd-distill-") as scratch:
         if args.drop_incomplete or args.pad_ends:
             data = _complete_rows(args.data, Path(scratch), pad_ends=args.pad_ends, drop=args.drop_incomplete)
@@ -381,6 +387,105 @@ def _cmd_distill(args):
         if "target" in config:
             config["target"] = _target_column(config["target"], data)
         return _distill(args, data, config, pipeline)
+
+
+#: How ``awd distill`` names the kinds of data.
+_KIND_WORDS = {"timeseries": "series", "image": "maps"}
+
+
+def _listed(words, last="or") -> str:
+    """``a, b or c``.
+
+    Examples
+    --------
+    >>> _listed(["mlp"]), _listed(["cnn", "resnet18"], "and"), _listed(["a", "b", "c"])
+    ('mlp', 'cnn and resnet18', 'a, b or c')
+    """
+    words = list(words)
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
+def teacher_options(teacher: str, teacher_arch: str | None = None) -> dict:
+    """``--teacher`` (and ``--teacher-arch``) as job options: an architecture trained here, or a weights file.
+
+    Parameters
+    ----------
+    teacher : str
+        ``auto``, an architecture of :data:`models.options.TEACHER_ARCHITECTURES` (any case), or the path of a
+        weights file (:data:`models.options.TEACHER_FILE_SUFFIXES`).
+    teacher_arch : str or None
+        ``--teacher-arch``: the architecture of a bare state dict given as ``teacher``.
+
+    Returns
+    -------
+    dict
+        ``{"teacher": name}``, or ``{"teacher_path": path, "teacher": teacher_arch or "auto"}``.
+
+    Raises
+    ------
+    ValueError
+        Saying that ``teacher`` is neither an architecture nor a weights file, listing both; for a value that looks
+        like a path (a folder or an extension in it, or on the disk), what is wrong with it: no such file, a folder,
+        an extension no weights file has (review 44: "teacher: 'transformer'; pass one of ...", and a file without
+        an extension was read as an architecture's name).
+
+    Examples
+    --------
+    >>> teacher_options("LSTM")
+    {'teacher': 'lstm'}
+    >>> teacher_options("transformer")  # doctest: +NORMALIZE_WHITESPACE
+    Traceback (most recent call last):
+    ...
+    ValueError: teacher: 'transformer' is neither an architecture trained here (auto, mlp, lstm, cnn or resnet18)
+    nor an existing weights file (.safetensors, .pt, .pth or .pt2)
+    >>> teacher_options("nets/mine.pt")  # doctest: +NORMALIZE_WHITESPACE
+    Traceback (most recent call last):
+    ...
+    ValueError: teacher: no file at nets/mine.pt; pass the path of a weights file (.safetensors, .pt, .pth or .pt2),
+    or an architecture trained here (auto, mlp, lstm, cnn or resnet18)
+    """
+    names = ("auto", *TEACHER_ARCHITECTURES)
+    architectures, suffixes = _listed(names), _listed(TEACHER_FILE_SUFFIXES)
+    if teacher.strip().lower() in names:
+        if teacher_arch is not None:  # it was ignored without a word
+            raise ValueError(f"teacher_arch: names the architecture of a weights file given with --teacher PATH; "
+                             f"--teacher {teacher.strip().lower()} trains its own: leave --teacher-arch out")
+        return {"teacher": teacher.strip().lower()}
+    path = Path(teacher)
+    if path.is_file() and path.suffix.lower() in TEACHER_FILE_SUFFIXES:
+        return {"teacher_path": teacher, "teacher": teacher_arch or "auto"}
+    if path.is_file():
+        ending = f"ends in {path.suffix}" if path.suffix else "has no extension"
+        raise ValueError(f"teacher: {teacher} {ending}, but a weights file ends in {suffixes} (a state dict saved "
+                         f"by safetensors or torch.save, or a torch.export program); pass one, or an architecture "
+                         f"trained here ({architectures})")
+    if path.is_dir():
+        raise ValueError(f"teacher: {teacher} is a folder; pass a weights file in it ({suffixes}), or an "
+                         f"architecture trained here ({architectures})")
+    if os.sep in teacher or "/" in teacher or path.suffix:  # a path: a folder in it, or a file's extension
+        unknown = (f" (and {path.suffix} is not a weights file's extension)"
+                   if path.suffix and path.suffix.lower() not in TEACHER_FILE_SUFFIXES else "")
+        raise ValueError(f"teacher: no file at {teacher}{unknown}; pass the path of a weights file ({suffixes}), or "
+                         f"an architecture trained here ({architectures})")
+    raise ValueError(f"teacher: {teacher!r} is neither an architecture trained here ({architectures}) nor an "
+                     f"existing weights file ({suffixes})")
+
+
+def _teacher_kind_note(kind: str) -> str:
+    """What ``awd distill`` adds to the refusal of an architecture ``kind`` does not train: those only the other
+    kind trains (the web API names GET /api/options instead).
+
+    Examples
+    --------
+    >>> _teacher_kind_note("timeseries"), _teacher_kind_note("image")
+    ('cnn and resnet18 train on maps only', 'lstm trains on series only')
+    """
+    notes = []
+    for other, archs in TEACHERS_BY_KIND.items():
+        only = [a for a in archs if other != kind and a not in TEACHERS_BY_KIND[kind]]
+        if only:
+            notes.append(f"{_listed(only, 'and')} train{'s' if len(only) == 1 else ''} on {_KIND_WORDS[other]} only")
+    return "; ".join(notes)
 
 
 def _complete_rows(data, scratch: Path, pad_ends: bool = False, drop: bool = True) -> Path:
@@ -492,7 +597,7 @@ def _checked_options(dataset, config: dict):
     from awd_studio.models.wavelets import check_level
 
     resolved, _mode_choice = resolve_config(PipelineConfig.from_dict(config), dataset.kind, dataset.sample_shape,
-                                            dataset.n)
+                                            dataset.n, teacher_note=_teacher_kind_note(dataset.kind))
     select_target(dataset.y, resolved.target)
     for length in dataset.sample_shape:  # as the job checks its training split (prepare._check_wavelet_fits)
         check_level(length, len(lowpass_filter(resolved.wave)), resolved.levels, resolved.mode)

@@ -25,7 +25,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 __all__ = [
     "Mode", "Parametrization", "Attribution", "Teacher", "TEACHER_ARCHITECTURES",
-    "DEFAULT_TEACHER", "AUTO_TEACHERS", "TEACHERS_BY_KIND",
+    "DEFAULT_TEACHER", "AUTO_TEACHERS", "TEACHERS_BY_KIND", "TEACHER_FILE_SUFFIXES",
     "GradientPath", "GRADIENT_PATH_ALIASES", "GridPreset", "SelectionRule", "InputScaling", "TeacherAugment",
     "StudentPenalty", "SeriesFeatures", "PeakCovariance", "PeakResponse", "PeakRange", "Kind", "MAX_EPOCHS",
     "MAX_TEACHER_EPOCHS", "MAX_GRID_POINTS",
@@ -82,6 +82,9 @@ class Teacher(StrEnum):
 
 
 TEACHER_ARCHITECTURES = tuple(t.value for t in Teacher if t is not Teacher.AUTO)
+#: The extensions of the weights files a teacher loads from (:func:`models.teachers.load_teacher`): safetensors and
+#: torch.save state dicts, and torch.export programs.
+TEACHER_FILE_SUFFIXES = (".safetensors", ".pt", ".pth", ".pt2")
 #: The architectures ``teacher="auto"`` trains, by data kind; with several, the job keeps the one with the lowest
 #: validation loss (:func:`models.teachers.train_best_teacher`). On the synthetic example (fixed-position wavelet
 #: coefficients) the MLP reached a validation MSE of 0.005 on standardised targets against the LSTM's 0.098; on the
@@ -603,12 +606,21 @@ class JobOptions(BaseModel):
 
 
 def options_error(error: ValidationError) -> ValueError:
-    """One readable ``ValueError`` ("field: problem; what to pass") from a pydantic validation error."""
+    """One readable ``ValueError`` ("field: problem; what to pass") from a pydantic validation error.
+
+    Examples
+    --------
+    >>> try:
+    ...     JobOptions.model_validate({"student": "tree"})
+    ... except ValidationError as error:
+    ...     print(options_error(error))
+    student: 'tree' is not one of its choices; pass one of 'awd' or 'scattering'
+    """
     first = error.errors()[0]
     field = ".".join(str(p) for p in first.get("loc", ())) or "options"
     message = first.get("msg", "invalid value").removeprefix("Value error, ")
     if first.get("type") == "enum":
-        message = f"{first.get('input')!r}; pass one of {first['ctx']['expected']}"
+        message = f"{first.get('input')!r} is not one of its choices; pass one of {first['ctx']['expected']}"
     elif first.get("type") == "extra_forbidden":
         message = "unknown option; see `awd distill --help` or GET /api/options for the options"
     return ValueError(f"{field}: {message}")

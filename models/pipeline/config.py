@@ -19,8 +19,8 @@ from awd_studio.models.options import (
     resolve_start_search,
 )
 
-__all__ = ["resolve_config", "choose_mode", "grid_points_of", "select_target", "check_target_column",
-           "target_index"]
+__all__ = ["resolve_config", "API_TEACHERS_NOTE", "choose_mode", "grid_points_of", "select_target",
+           "check_target_column", "target_index"]
 
 
 def choose_mode(kind, shape, filter_len, levels, top_k):
@@ -83,7 +83,13 @@ def choose_mode(kind, shape, filter_len, levels, top_k):
                     f"gives {', '.join(map(str, zero))}")
 
 
-def resolve_config(config: PipelineConfig, kind: str, shape, n_samples: int) -> tuple[PipelineConfig, str]:
+#: Where the web API lists the architectures each kind of data trains: what :func:`resolve_config`'s refusal of a
+#: teacher the data's kind does not train says in parentheses, unless its caller says otherwise.
+API_TEACHERS_NOTE = "GET /api/options: teacher_architectures_by_kind"
+
+
+def resolve_config(config: PipelineConfig, kind: str, shape, n_samples: int, *,
+                   teacher_note: str | None = API_TEACHERS_NOTE) -> tuple[PipelineConfig, str]:
     """The config with the preset's grid, epochs and step size filled in, gamma = 0 in the grid, ``mode="auto"`` chosen,
     ``teacher="auto"`` named, ``start_search`` and ``random_search`` resolved
     (:func:`models.options.resolve_start_search`, :func:`models.options.resolve_random_search`).
@@ -100,6 +106,9 @@ def resolve_config(config: PipelineConfig, kind: str, shape, n_samples: int) -> 
         Shape of one sample.
     n_samples : int
         The dataset's samples (``Dataset.n``, before the job's test split), for the start search's default.
+    teacher_note : str or None, default=API_TEACHERS_NOTE
+        Said in parentheses after the refusal of a teacher architecture ``kind`` does not train: where the caller's
+        interface lists those it does (``awd distill`` says which architectures the other kind trains); None, nothing.
 
     Returns
     -------
@@ -111,7 +120,7 @@ def resolve_config(config: PipelineConfig, kind: str, shape, n_samples: int) -> 
     offered = TEACHERS_BY_KIND[kind]
     if config.teacher_path is None and config.teacher not in ("auto", *offered):  # review 31A: a CNN ran on series
         raise ValueError(f"teacher: {config.teacher!r} is not trained on {kind} data here; pass auto or one of "
-                         f"{', '.join(offered)} (GET /api/options: teacher_architectures_by_kind)")
+                         f"{', '.join(offered)}" + (f" ({teacher_note})" if teacher_note else ""))
     update = resolve_grid(kind, config.grid_preset, lambdas=config.lambdas, gammas=config.gammas,
                           epochs=config.epochs, lr=config.lr)
     if config.mode == "auto":

@@ -87,3 +87,56 @@ def test_an_option_the_data_refuses_fails_before_the_estimate(tmp_path, option, 
     assert refused.stderr.startswith("awd distill: error: ") and message in refused.stderr, refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     assert not (tmp_path / "r").exists()
+    if option[0] == "--teacher":  # the command's own words, not the web API's (GET /api/options: ...)
+        assert "(cnn and resnet18 train on maps only)" in refused.stderr and "/api/" not in refused.stderr
+
+
+def test_a_teacher_neither_trained_here_nor_a_file_is_named_so(tmp_path):
+    """Review 44: "teacher: 'transformer'; pass one of 'auto', 'mlp', ..." had no verb and did not say that a
+    weights file is taken too."""
+    refused = awd("distill", series_with_a_gap(tmp_path / "d.npz"), "--out", tmp_path / "r", "--teacher",
+                  "transformer")
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert ("teacher: 'transformer' is neither an architecture trained here (auto, mlp, lstm, cnn or resnet18) nor an "
+            "existing weights file (.safetensors, .pt, .pth or .pt2)") in refused.stderr, refused.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_teacher_that_looks_like_a_path_is_told_what_is_wrong_with_it(tmp_path, monkeypatch):
+    """A path without an extension was read as an architecture's name; a missing file, a folder and an extension no
+    weights file has are each said, with what to pass."""
+    from awd_studio.cli import teacher_options
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "weights").write_bytes(b"not read")
+    (tmp_path / "net.onnx").write_bytes(b"not read")
+    (tmp_path / "net.pt").write_bytes(b"not read here")
+    (tmp_path / "nets").mkdir()
+    said = {}
+    for value in ("weights", "net.onnx", "nets", "nets/mine.pt", "gone.onnx"):
+        with pytest.raises(ValueError) as refused:
+            teacher_options(value)
+        said[value] = str(refused.value)
+    assert said["weights"].startswith("teacher: weights has no extension, but a weights file ends in .safetensors, "
+                                      ".pt, .pth or .pt2")
+    assert said["net.onnx"].startswith("teacher: net.onnx ends in .onnx, but a weights file ends in")
+    assert said["nets"].startswith("teacher: nets is a folder; pass a weights file in it")
+    assert said["nets/mine.pt"].startswith("teacher: no file at nets/mine.pt; pass the path of a weights file")
+    assert said["gone.onnx"].startswith("teacher: no file at gone.onnx (and .onnx is not a weights file's extension)")
+    assert all("an architecture trained here (auto, mlp, lstm, cnn or resnet18)" in words for words in said.values())
+    assert teacher_options("net.pt", "mlp") == {"teacher_path": "net.pt", "teacher": "mlp"}
+    assert teacher_options(" CNN ") == {"teacher": "cnn"}
+    with pytest.raises(ValueError, match="^teacher_arch: names the architecture of a weights file"):
+        teacher_options("lstm", "mlp")  # it was ignored without a word
+
+
+def test_the_api_keeps_its_own_words_for_a_teacher_of_the_other_kind():
+    """The note of resolve_config's refusal is its caller's: the API's names GET /api/options by default."""
+    from awd_studio.models.options import PipelineConfig
+    from awd_studio.models.pipeline.config import resolve_config
+
+    config = PipelineConfig.from_dict({"teacher": "lstm"})
+    with pytest.raises(ValueError, match=r"\(GET /api/options: teacher_architectures_by_kind\)$"):
+        resolve_config(config, "image", (64, 64), 100)
+    with pytest.raises(ValueError, match=r"pass auto or one of cnn, resnet18, mlp \(lstm trains on series only\)$"):
+        resolve_config(config, "image", (64, 64), 100, teacher_note="lstm trains on series only")

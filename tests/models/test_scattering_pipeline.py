@@ -38,7 +38,8 @@ def test_the_option_is_defined_once_and_reaches_the_cli_the_api_and_the_options_
     args = build_parser().parse_args(["distill", "data.npz", "--out", "o", "--student", "scattering",
                                       "--scattering-epochs", "3"])
     assert (args.student, args.scattering_epochs) == ("scattering", 3)
-    with pytest.raises(ValueError, match="^student: 'tree'; pass one of 'awd' or 'scattering'"):
+    with pytest.raises(ValueError, match="^student: 'tree' is not one of its choices; pass one of 'awd' or "
+                                         "'scattering'"):
         PipelineConfig.from_dict({"student": "tree"})
     with pytest.raises(ValueError, match="^scattering_epochs:"):
         PipelineConfig.from_dict({"scattering_epochs": 0})
