@@ -805,8 +805,49 @@ def attached_list_values(argv: list[str]) -> list[str]:
     return out
 
 
+#: The exit status of a command whose reader closed its output (``awd predict ... | head -2``): the shell's for a
+#: command ended by SIGPIPE (128 + 13), which a C program would have been.
+CLOSED_OUTPUT_STATUS = 141
+
+
+def _point_stdout_at_devnull() -> None:
+    """Send what is left of standard output to the null device: its reader has closed the pipe, and the
+    interpreter's own flush at exit would otherwise print a BrokenPipeError (the Python documentation's note on
+    SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _flush_stdout() -> bool:
+    """Flush standard output; False, and the rest sent nowhere, when its reader has gone."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _point_stdout_at_devnull()
+        return False
+    return True
+
+
 def main(argv=None):
-    """Entry point of the ``awd`` console script."""
+    """Entry point of the ``awd`` console script.
+
+    A reader that closes the output early (``| head``) ends the command quietly with
+    :data:`CLOSED_OUTPUT_STATUS` (review 44: a BrokenPipeError traceback).
+    """
+    try:
+        code = _run_command(argv)
+    except BrokenPipeError:
+        _point_stdout_at_devnull()
+        return CLOSED_OUTPUT_STATUS
+    except SystemExit:  # --help, --version, a usage error: their text too may meet a closed pipe
+        _flush_stdout()
+        raise
+    return code if _flush_stdout() else CLOSED_OUTPUT_STATUS
+
+
+def _run_command(argv):
+    """Parse ``argv`` and run its command; its exit status."""
     args = build_parser().parse_args(attached_list_values(sys.argv[1:] if argv is None else list(argv)))
     handler = {"example": _cmd_example, "tile": _cmd_tile, "distill": _cmd_distill, "reproduce": _cmd_reproduce,
                "predict": _cmd_predict, "serve": _cmd_serve, "worker": _cmd_worker,

@@ -140,3 +140,24 @@ def test_the_api_keeps_its_own_words_for_a_teacher_of_the_other_kind():
         resolve_config(config, "image", (64, 64), 100)
     with pytest.raises(ValueError, match=r"pass auto or one of cnn, resnet18, mlp \(lstm trains on series only\)$"):
         resolve_config(config, "image", (64, 64), 100, teacher_note="lstm trains on series only")
+
+
+def closed_early(*args) -> tuple[int, str]:
+    """Run the installed ``awd`` with ``args`` into a pipe whose reader closes it at once (``| head -0``); its exit
+    status and standard error."""
+    process = subprocess.Popen([AWD, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # no reader left: the command's first write to it fails with EPIPE
+    err = process.stderr.read()
+    process.stderr.close()
+    return process.wait(timeout=300), err
+
+
+def test_a_reader_that_closes_the_pipe_ends_the_command_quietly(gap_result):
+    """Review 44: ``awd predict ... | head -2`` ended with a BrokenPipeError traceback."""
+    from awd_studio.cli import CLOSED_OUTPUT_STATUS
+
+    data, result = gap_result
+    for args in (["predict", result, data, "--drop-incomplete"], ["predict", "--help"]):
+        status, err = closed_early(*args)
+        assert "Traceback" not in err and "BrokenPipeError" not in err and "Exception ignored" not in err, err
+        assert status == (CLOSED_OUTPUT_STATUS if args[1] != "--help" else 0)
