@@ -511,9 +511,7 @@ def summary_text(bundle: dict) -> str:
     lines += [f"best grid point{' (not delivered: cross-validation kept the initial wavelet)' if kept else ''} "
               f"lambda={sel['lambda']:.3g}, gamma={sel['gamma']:.3g} "
               f"(cross-validated R2 {best['cv_score']:.3f}{started})",
-              *truth_lines(bundle),
-              f"{'model':<18}{'test R2':>9}{'RMSE':>12}{'RMSE SD':>10}{'CV R2':>8}{'compression':>13}{'params':>8}"
-              f"{'s/sample':>11}"]
+              *truth_lines(bundle)]
     teacher = bundle["teacher"]
     rows = [(f"teacher ({teacher['name']})", teacher["test"]["r2"], teacher["test"]["rmse"], None, None, None,
              teacher["n_params"], teacher["predict_seconds_per_sample"])]
@@ -521,8 +519,12 @@ def summary_text(bundle: dict) -> str:
         cv = (m.get("cv") or {}).get("r2")
         rows.append((name, m["test"]["r2"], m["test"]["rmse"], m["test"].get("rmse_sd"), cv,
                      m.get("compression_factor"), m["n_params"], m["predict_seconds_per_sample"]))
+    # the names' column as wide as the longest (review 44: "teacher (uploaded (lstm))" pushed its row right)
+    width = max(18, *(len(row[0]) + 2 for row in rows))
+    lines.append(f"{'model':<{width}}{'test R2':>9}{'RMSE':>12}{'RMSE SD':>10}{'CV R2':>8}{'compression':>13}"
+                 f"{'params':>8}{'s/sample':>11}")
     for name, r2, rmse, sd, cv, comp, params, secs in rows:
-        lines.append(f"{name:<18}{r2:>9.3f}{rmse:>12.4g}{'' if sd is None else f'{sd:.3g}':>10}"
+        lines.append(f"{name:<{width}}{r2:>9.3f}{rmse:>12.4g}{'' if sd is None else f'{sd:.3g}':>10}"
                      f"{'' if cv is None else f'{cv:.3f}':>8}"
                      f"{'' if comp is None else f'{comp:.3f}':>13}{params:>8d}{secs:>11.2e}")
     # review 26A: the "+-" column and what "params" counts were unsaid

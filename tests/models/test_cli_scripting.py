@@ -161,3 +161,19 @@ def test_a_reader_that_closes_the_pipe_ends_the_command_quietly(gap_result):
         status, err = closed_early(*args)
         assert "Traceback" not in err and "BrokenPipeError" not in err and "Exception ignored" not in err, err
         assert status == (CLOSED_OUTPUT_STATUS if args[1] != "--help" else 0)
+
+
+def test_the_summary_table_is_as_wide_as_its_longest_name(gap_result):
+    """Review 44: "teacher (uploaded (lstm))" pushed its row's numbers right of the columns' headings."""
+    from awd_studio.models.pipeline.bundle import summary_text
+
+    _data, result = gap_result
+    bundle = json.loads((result / "result.json").read_text())
+    bundle["teacher"]["name"] = "uploaded (lstm)"
+    lines = summary_text(bundle).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("model "))
+    table = lines[start:start + 1 + 1 + len(bundle["models"])]
+    assert table[1].startswith("teacher (uploaded (lstm))  ")
+    assert len({len(line) for line in table}) == 1, "\n".join(table)
+    r2_end = table[0].index("test R2") + len("test R2")  # each row's R² ends under its heading
+    assert all(line[r2_end - 1] != " " and line[r2_end] == " " for line in table[1:]), "\n".join(table)
