@@ -17,6 +17,7 @@ import numpy as np
 
 __all__ = [
     "InputError",
+    "dimensions_words",
     "check_signals",
     "check_targets",
     "check_targets_vary",
@@ -228,7 +229,7 @@ def check_signals(
             hint = " (a single series? reshape to (1, L); a column of values? that is a target, not X)"
         elif arr.ndim == 4:
             hint = " (several channels? AWD takes one channel: pass X[:, 0])"
-        raise InputError(field, f"has {arr.ndim} dimensions, shape {arr.shape}{hint}",
+        raise InputError(field, f"has {dimensions_words(arr.ndim)}, shape {arr.shape}{hint}",
                          f"pass an array shaped {expect[kind]}")
     n = arr.shape[0]
     if n < min_samples:
@@ -249,6 +250,17 @@ def check_signals(
     check_value_count(field, arr.size, max_elements)
     _check_finite(arr, field)
     return arr
+
+
+def dimensions_words(ndim: int) -> str:
+    """How many dimensions an array has, in words (review 44: "has 1 dimensions").
+
+    Examples
+    --------
+    >>> dimensions_words(1), dimensions_words(4)
+    ('1 dimension', '4 dimensions')
+    """
+    return f"{ndim} dimension{'' if ndim == 1 else 's'}"
 
 
 def check_value_count(field: str, n_values: int, max_elements: int = DEFAULT_MAX_ELEMENTS) -> None:
@@ -292,7 +304,7 @@ def check_targets(y, n: int | None = None, field: str = "y") -> np.ndarray:
     """
     arr = _as_numeric(y, field).astype(np.float64, copy=False)
     if arr.ndim not in (1, 2):
-        raise InputError(field, f"has {arr.ndim} dimensions, shape {arr.shape}",
+        raise InputError(field, f"has {dimensions_words(arr.ndim)}, shape {arr.shape}",
                          "pass targets shaped (n,) or (n, k)")
     if arr.ndim == 2 and arr.shape[1] == 0:
         raise InputError(field, "has no target columns", "pass at least one target per sample")
@@ -356,4 +368,4 @@ def signal_kind(X: np.ndarray) -> str:
         return "timeseries"
     if X.ndim == 3:
         return "image"
-    raise InputError("X", f"has {X.ndim} dimensions", "pass (n, L) or (n, H, W)")
+    raise InputError("X", f"has {dimensions_words(X.ndim)}", "pass (n, L) or (n, H, W)")

@@ -20,7 +20,7 @@ import torch
 from awd_studio.models.explain.basis import Basis, _numpy, analyze, make_basis, pixel_basis, synthesize
 from awd_studio.models.explain.objective import PERTURBATIONS, band_statistics, perturb, sample_perturbations
 from awd_studio.models.explain.results import MaskEvaluation
-from awd_studio.models.validation import InputError
+from awd_studio.models.validation import InputError, dimensions_words
 
 __all__ = ["TASKS", "SPACES", "DEFAULTS"]
 
@@ -70,7 +70,7 @@ def _check_x(x, device, dtype):
     if t.is_complex() or not (t.is_floating_point() or t.dtype in (torch.int32, torch.int64, torch.bool)):
         raise InputError("x", f"has unsupported dtype {t.dtype}", "pass real numbers")
     if t.ndim not in (1, 2):
-        raise InputError("x", f"has {t.ndim} dimensions, shape {tuple(t.shape)}",
+        raise InputError("x", f"has {dimensions_words(t.ndim)}, shape {tuple(t.shape)}",
                          "pass ONE series shaped (L,) or ONE map shaped (H, W), without a batch axis")
     if t.ndim == 2 and 1 in t.shape:
         raise InputError("x", f"has shape {tuple(t.shape)}", "pass a single series as (L,), not (1, L)")

@@ -84,7 +84,8 @@ def _as_signal(x, n_filters, batched, data_ndim, name="x"):
     else:
         raise ValueError(
             f"{name}: expected a batch of shape {shape_txt}"
-            f"{f' or {shape_g}' if batched else ''}, got {x.ndim} dimensions {tuple(x.shape)}; "
+            f"{f' or {shape_g}' if batched else ''}, got {x.ndim} dimension{'' if x.ndim == 1 else 's'} "
+            f"{tuple(x.shape)}; "
             f"add a batch axis with x[None] for a single {'signal' if data_ndim == 1 else 'map'}"
         )
     if any(s == 0 for s in x.shape[1:]):

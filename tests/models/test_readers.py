@@ -201,7 +201,7 @@ def test_npz_not_arrays(tmp_path):
     [
         (np.full((20, 16), np.nan), np.zeros(20), "NaN", "X"),
         (np.zeros((20, 16)), np.r_[np.inf, np.zeros(19)], "infinite", "y"),
-        (np.zeros(20), np.zeros(20), "1 dimensions", "X"),
+        (np.zeros(20), np.zeros(20), "has 1 dimension, shape", "X"),
         (np.zeros((20, 16)), np.zeros(19), "19 rows but X has 20", "y"),
         (np.zeros((20, 16), complex), np.zeros(20), "complex", "X"),
         (np.zeros((3, 16)), np.zeros(3), "fewer than the minimum", "X"),

@@ -46,7 +46,7 @@ def test_check_signals_big_endian_becomes_native():
         (np.zeros((10, 16), complex), "complex"),
         (np.full((10, 16), "a"), "non-numeric"),
         (np.zeros((10, 16), "datetime64[s]"), "date"),
-        (np.zeros(16), "1 dimensions"),
+        (np.zeros(16), "has 1 dimension, shape"),
         (np.zeros((10, 2, 8, 8)), "4 dimensions"),
         (np.zeros((5, 16)), "fewer than the minimum"),
         (np.zeros((10, 4)), "shorter than the minimum"),

@@ -18,7 +18,7 @@ import numpy as np
 from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import byte_budget, too_big
 from awd_studio.models.data.readers.detect import detect_format
-from awd_studio.models.validation import InputError, check_signals
+from awd_studio.models.validation import InputError, check_signals, dimensions_words
 
 __all__ = ["load_fits", "load_maps", "read_fits_arrays"]
 
@@ -63,7 +63,7 @@ def _fits_maps(hdul, path: Path, budget: int) -> tuple[np.ndarray, list]:
             images.append(data)
             sources.extend([hdu] * data.shape[0])
         else:
-            raise InputError("X", f"FITS HDU {hdu.name!r} has {data.ndim} dimensions",
+            raise InputError("X", f"FITS HDU {hdu.name!r} has {dimensions_words(data.ndim)}",
                              "store one 2-D map per HDU or one 3-D cube (n, H, W)")
     if not images:
         raise InputError("X", f"{path.name!r} has no image data", "store maps as image HDUs")
