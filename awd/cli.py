@@ -20,6 +20,7 @@ import shutil
 import sys
 import tempfile
 import textwrap
+import time
 import typing
 from enum import StrEnum
 from pathlib import Path
@@ -379,14 +380,17 @@ def _cmd_distill(args):
     config = {name: getattr(args, name) for name, _field in cli_fields()
               if name != "teacher" and getattr(args, name) is not None}
     config.update(teacher_options(args.teacher, args.teacher_arch))
-    with tempfile.TemporaryDirectory(prefix="awd-distill-") as scratch:
-        if args.drop_incomplete or args.pad_ends:
-            data = _complete_rows(args.data, Path(scratch), pad_ends=args.pad_ends, drop=args.drop_incomplete)
-        else:
-            data = args.data
-        if "target" in config:
-            config["target"] = _target_column(config["target"], data)
-        return _distill(args, data, config, pipeline)
+    try:
+        with tempfile.TemporaryDirectory(prefix="awd-distill-") as scratch:
+            if args.drop_incomplete or args.pad_ends:
+                data = _complete_rows(args.data, Path(scratch), pad_ends=args.pad_ends, drop=args.drop_incomplete)
+            else:
+                data = args.data
+            if "target" in config:
+                config["target"] = _target_column(config["target"], data)
+            return _distill(args, data, config, pipeline)
+    except KeyboardInterrupt as stopped:  # before the job started, nothing was written; else _distill says
+        raise KeyboardInterrupt(str(stopped) or "nothing was written") from None
 
 
 #: How ``awd distill`` names the kinds of data.
@@ -541,15 +545,17 @@ def _distill(args, data, config, pipeline):
                 print(f"{100 * (done or 0):5.1f} %  {stage}: {message}", file=sys.stderr, flush=True)
 
     out = Path(args.out)
-    created = _created_by_run(out)
+    created, had_result, started = _created_by_run(out), (out / "result.json").is_file(), time.time()
     try:
         bundle = pipeline.run(data, config, out, progress=progress)
         if getattr(args, "force", False):  # the replaced result's explanations explain another model
             for stale in out.glob("explanation-*"):
                 shutil.rmtree(stale, ignore_errors=True)
-    except BaseException:  # a refused file, an error or Ctrl-C: remove the folder this run created, nothing else
+    except BaseException as stopped:  # a refused file, an error or Ctrl-C: remove the folder this run created
         if created is not None:
             shutil.rmtree(created, ignore_errors=True)
+        if isinstance(stopped, KeyboardInterrupt):  # said by main(), with what was kept
+            raise KeyboardInterrupt(_interrupted_words(out, created, had_result, started)) from None
         raise
     finally:
         if bar is not None:
@@ -563,9 +569,47 @@ def _distill(args, data, config, pipeline):
 
 
 def _created_by_run(out: Path) -> Path | None:
-    """The folder a run into ``out`` creates and may remove when it fails: ``out`` itself when it does not exist
-    yet, else ``out/work`` when that does not; None when both were there before (nothing of theirs is removed)."""
-    return next((p for p in (out, out / "work") if not p.exists()), None)
+    """The folder a run into ``out`` creates and may remove when it fails: the outermost of ``out`` and the folders
+    above it that do not exist yet (``r`` of ``--out r/x1`` when neither is there; review 44: a failed run left an
+    empty ``r``), else ``out/work`` when that does not; None when both were there before (nothing of theirs is
+    removed)."""
+    missing = [folder for folder in (out, *out.parents) if not folder.exists()]
+    if missing:
+        return missing[-1]
+    return None if (out / "work").exists() else out / "work"
+
+
+def _interrupted_words(out: Path, created: Path | None, had_result: bool, started: float) -> str:
+    """What ``awd distill`` stopped by Ctrl-C kept, after removing the folder it created (review 44: it exited
+    without a word).
+
+    Parameters
+    ----------
+    out : Path
+        ``--out``.
+    created : Path or None
+        The folder the run created and has removed (:func:`_created_by_run`).
+    had_result : bool
+        Whether ``out`` held a result (``result.json``) before the run.
+    started : float
+        When the run started (``time.time()``): files of ``out`` changed since were written by it.
+
+    Returns
+    -------
+    str
+        One clause, e.g. "the result already in r is as it was; this run's work folder is removed".
+    """
+    if created is not None and created != out / "work":
+        return f"nothing was kept: {created}, which this run created, is removed"
+    work = ("this run's work folder is removed" if created is not None
+            else f"{out / 'work'}, there before this run, is left as it was")
+    written = any(path.stat().st_mtime >= started for path in out.iterdir() if path.name != "work")
+    if written:
+        return (f"it had begun writing its result into {out}, whose files may now be of two runs: run it again"
+                f"{' with --force' if had_result or (out / 'result.json').exists() else ''}; {work}")
+    if had_result:
+        return f"the result already in {out} is as it was; {work}"
+    return f"nothing was written into {out}; {work}"
 
 
 def _checked_options(dataset, config: dict):
@@ -857,7 +901,8 @@ def _run_command(argv):
     except ValueError as exc:  # bad input: one clear line, no traceback
         print(f"awd {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stopped:  # Ctrl-C: one line, with what was kept where the command says
+        print(f"awd {args.command}: interrupted" + (f"; {stopped}" if str(stopped) else ""), file=sys.stderr)
         return 130
 
 

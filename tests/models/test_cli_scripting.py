@@ -4,6 +4,8 @@ table, Ctrl-C and the folders a failed run leaves."""
 
 import hashlib
 import json
+import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -177,3 +179,46 @@ def test_the_summary_table_is_as_wide_as_its_longest_name(gap_result):
     assert len({len(line) for line in table}) == 1, "\n".join(table)
     r2_end = table[0].index("test R2") + len("test R2")  # each row's R² ends under its heading
     assert all(line[r2_end - 1] != " " and line[r2_end] == " " for line in table[1:]), "\n".join(table)
+
+
+def interrupted_once_distilling(*args) -> tuple[int, str]:
+    """Run the installed ``awd distill`` with ``args`` and press Ctrl-C (SIGINT) once it distils; its exit status
+    and the standard error that followed."""
+    process = subprocess.Popen([AWD, "distill", *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
+    for line in process.stderr:  # not a terminal: a line per stage
+        if " distill: " in line:
+            process.send_signal(signal.SIGINT)
+            break
+    after = process.stderr.read()
+    process.stderr.close()
+    return process.wait(timeout=120), after
+
+
+def test_ctrl_c_says_it_was_interrupted_and_what_was_kept(gap_result, tmp_path):
+    """Review 44: Ctrl-C during ``awd distill`` exited 130 without a word. The result being replaced (--force) is
+    kept as it was and the run's work folder removed; a folder the run created goes whole."""
+    data, result = gap_result
+    kept = tmp_path / "kept"
+    shutil.copytree(result, kept)
+    before = {path.name: path.read_bytes() for path in kept.iterdir() if path.is_file()}
+    slow = [*TINY, "--epochs", "2000"]  # the distillation still runs when the signal comes
+    status, said = interrupted_once_distilling(data, "--drop-incomplete", "--out", kept, "--force", *slow)
+    assert status == 130 and "Traceback" not in said, said
+    assert said.strip().splitlines()[-1] == (f"awd distill: interrupted; the result already in {kept} is as it was; "
+                                             "this run's work folder is removed"), said
+    assert {path.name: path.read_bytes() for path in kept.iterdir() if path.is_file()} == before
+    assert not (kept / "work").exists()
+    status, said = interrupted_once_distilling(data, "--drop-incomplete", "--out", tmp_path / "new" / "x1", *slow)
+    assert status == 130 and said.strip().splitlines()[-1] == (
+        f"awd distill: interrupted; nothing was kept: {tmp_path / 'new'}, which this run created, is removed"), said
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_failed_run_leaves_no_folder_it_created_above_its_out_folder(tmp_path):
+    """Review 44: ``awd distill --out r/x1`` that failed removed x1 but left the empty r behind."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2,3\n4,five,6\n")  # refused once the job reads it
+    failed = awd("distill", bad, "--out", tmp_path / "r" / "x1")
+    assert failed.returncode == 2 and "Traceback" not in failed.stderr, failed.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
