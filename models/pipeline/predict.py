@@ -213,11 +213,14 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
     drop_incomplete : bool, default=False
         A text file's rows with missing values (for a result trained on filled traces: those filling the ends cannot
         complete) are left out instead of refusing the file (:func:`~models.data.readers.inputs.load_inputs`):
-        ``dropped_rows`` names them, a warning says so, and ``rows`` gives each prediction's row in the file. A row
-        lacking only its target (a blank target cell) is kept and predicted, its ``y_true`` NaN, and not scored:
-        ``scores`` count the rows with a target (``n``, of ``of`` rows), ``unscored_rows`` names the others and a
-        warning says so (:func:`unscored_words`); when no row has a target there are no scores, as for a file
-        without targets.
+        ``dropped_rows`` names them (as the reader does, ``"line 6 (trk3)"`` or ``"sample 4"``, and by their numbers
+        in the predictions' ``row`` column, ``row_numbers``), a warning says so, and ``rows`` gives each prediction's
+        row in the file (a CSV's data row counted from 0 after the header; an array file's sample index in ``X``,
+        from 0). Every warning names a row by that number first (:func:`row_label`). A row lacking only its target
+        (a blank target cell) is kept and predicted, its ``y_true`` NaN, and not scored: ``scores`` count the rows
+        with a target (``n``, of ``of`` rows), ``unscored_rows`` names the others (with ``row_numbers`` as
+        ``dropped_rows``) and a warning says so (:func:`unscored_words`); when no row has a target there are no
+        scores, as for a file without targets.
 
     Returns
     -------
@@ -250,7 +253,10 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
     padded_training = (bundle.get("data") or {}).get("padded_rows") or {}
     inputs = load_inputs(data_path, sample_shape=shape, max_bytes=max_bytes, pad_ends=bool(padded_training),
                          drop_incomplete=drop_incomplete)
-    warnings = [] if not inputs.dropped else [_dropped_words(inputs.dropped)]
+    # the rows left out, named by their numbers in the predictions' row column too (review 44: "sample 4" and "line 6"
+    # beside predictions numbered from 0 after the header)
+    dropped = _numbered_dropped(inputs.dropped, inputs.rows) if inputs.dropped else None
+    warnings = [] if not dropped else [_dropped_words(dropped, text=inputs.source_format == "csv")]
     if inputs.padded:
         warnings.append(f"Filled the ends of {inputs.padded['count']} of {inputs.padded['of']} traces that ended early "
                         f"with zeros, as the result's training traces were (the shortest had "
@@ -355,7 +361,7 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         out[f"y_true{suffix}"] = y_true
         if not scored.all():
             named = inputs.row_words if name == "X" and inputs.row_words is not None else None
-            out[f"unscored_rows{suffix}"] = unscored_rows(scored, named)
+            out[f"unscored_rows{suffix}"] = unscored_rows(scored, named, inputs.rows if named else None)
             warnings.append(unscored_words(out[f"unscored_rows{suffix}"]))
         y_true, pred_scored = y_true[scored], np.asarray(pred)[scored]
         constant = bool(np.all(y_true == y_true[0]))
@@ -379,7 +385,7 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
     if not inputs.has_targets or unscored_splits:
         out["has_targets"], out["note"] = False, NO_TARGETS_NOTE
     if inputs.dropped:  # rows left out: each prediction says its row in the file, never shifted onto another
-        out["rows"], out["dropped_rows"] = list(inputs.rows), inputs.dropped
+        out["rows"], out["dropped_rows"] = list(inputs.rows), dropped
     if inputs.ids and len(inputs.ids) == len(out.get("y_pred", ())):  # the rows' names, e.g. track ids
         out["ids"], out["id_name"] = list(inputs.ids), inputs.id_name or "id"
     out["warnings"] = warnings
@@ -554,12 +560,13 @@ def _seen_training_rows(result_dir, inputs, shape) -> list[str]:
             return []
         trained = stored["train_fingerprints"]
     out = []
-    for X, words, split in ((inputs.X, inputs.row_words, "file"), (inputs.X_test, None, "test split")):
+    for X, words, numbers, split in ((inputs.X, inputs.row_words, inputs.rows, "file"),
+                                     (inputs.X_test, None, None, "test split")):
         if X is not None and tuple(np.shape(X)[1:]) == tuple(shape):
             seen = seen_samples(X, trained)
             if seen.any():
                 noun = "map" if len(shape) == 2 else "row"
-                out.append(seen_rows_words(_rows_named(seen, words, noun), split, noun))
+                out.append(seen_rows_words(_rows_named(seen, words, noun, numbers), split, noun))
     return out
 
 
@@ -848,30 +855,92 @@ def target_column(file_names, n_columns, result_target, result_column):
                "taken to hold that target")
 
 
+def row_label(word: str, row: int) -> str:
+    """A row of a new file as a prediction's words name it: first its value in the predictions' ``row`` column (what
+    a user joins on), then where the reader found it when that says more (a CSV's line, counted from 1 with the
+    header, and its identifier). An array file's ``"sample k"`` (counted from 1) is its row ``k - 1``: only the row
+    is said, so no row is named by two numbers that differ by one.
+
+    Parameters
+    ----------
+    word : str
+        The row as the reader names it (``"line 6 (trk3)"``, ``"line 6"``, ``"sample 4"``).
+    row : int
+        Its value in the predictions' ``row`` column: a CSV's data row counted from 0 after the header, an array
+        file's sample index in ``X`` counted from 0.
+
+    Examples
+    --------
+    >>> row_label("line 6 (trk3)", 4), row_label("line 6", 4), row_label("sample 4", 3)
+    ('row 4 (line 6, trk3)', 'row 4 (line 6)', 'row 3')
+    """
+    line = re.fullmatch(r"line (\d+)(?: \((.*)\))?", word)
+    if line:
+        return f"row {row} (line {line[1]}{f', {line[2]}' if line[2] else ''})"
+    if re.fullmatch(r"sample \d+", word):
+        return f"row {row}"
+    return f"row {row} ({word})"
+
+
 def _named_rows(rows: dict) -> str:
-    """The rows of ``rows`` (``{"count", "rows"}``: how many, the first ones as named) as a list, with how many more.
+    """The rows of ``rows`` (``{"count", "rows"}``: how many, the first ones as named; ``row_numbers``, when given,
+    their values in the predictions' ``row`` column, :func:`row_label`) as a list, with how many more.
 
     Examples
     --------
     >>> _named_rows({"count": 3, "rows": ["line 5 (trk3)", "line 7 (trk5)"]})
     'line 5 (trk3), line 7 (trk5) and 1 more'
+    >>> _named_rows({"count": 2, "rows": ["line 5 (trk3)", "line 7"], "row_numbers": [3, 5]})
+    'row 3 (line 5, trk3), row 5 (line 7)'
     """
-    named = ", ".join(rows.get("rows") or [])
-    more = rows["count"] - len(rows.get("rows") or [])
-    return named + (f" and {more} more" if more > 0 else "")
+    words = list(rows.get("rows") or [])
+    numbers = rows.get("row_numbers")
+    if numbers is not None and len(numbers) == len(words):
+        words = [row_label(word, number) for word, number in zip(words, numbers)]
+    more = rows["count"] - len(words)
+    return ", ".join(words) + (f" and {more} more" if more > 0 else "")
 
 
-def _dropped_words(dropped: dict) -> str:
-    """The warning on the rows of a new file left out for missing values.
+def _numbered_dropped(dropped: dict, kept_rows) -> dict:
+    """``dropped`` (the rows a reader left out, ``{"count", "rows", "of"}``, the first ones named in the file's
+    order) with ``row_numbers``: the rows of ``range(of)`` that no prediction has (``kept_rows``), as the
+    predictions' ``row`` column would number them; as it is when those do not account for exactly ``count`` rows.
 
     Examples
     --------
-    >>> _dropped_words({"count": 2, "rows": ["line 5 (trk3)", "line 7 (trk5)"], "of": 12}).split(". ")[0]
-    'Left out 2 of 12 rows with missing values, as asked: line 5 (trk3), line 7 (trk5)'
+    >>> _numbered_dropped({"count": 1, "rows": ["line 5 (trk3)"], "of": 5}, [0, 1, 2, 4])["row_numbers"]
+    [3]
+    >>> "row_numbers" in _numbered_dropped({"count": 2, "rows": ["line 5"], "of": 5}, [0, 1, 2, 4])
+    False
     """
+    missing = sorted(set(range(int(dropped.get("of") or 0))) - {int(r) for r in kept_rows})
+    if len(missing) != int(dropped["count"]):
+        return dropped
+    return {**dropped, "row_numbers": missing[:len(dropped.get("rows") or [])]}
+
+
+def _dropped_words(dropped: dict, text: bool = True) -> str:
+    """The warning on the rows of a new file left out for missing values, each named by its number in the
+    predictions' ``row`` column (:func:`_named_rows`), and what that column counts: a CSV's data rows from 0 after
+    the header (``text``), or an array file's samples by their index in ``X`` from 0.
+
+    Examples
+    --------
+    >>> print(_dropped_words({"count": 2, "rows": ["line 5 (trk3)", "line 7 (trk5)"], "row_numbers": [3, 5],
+    ...                       "of": 12}))  # doctest: +NORMALIZE_WHITESPACE
+    Left out 2 of 12 rows with missing values, as asked: row 3 (line 5, trk3), row 5 (line 7, trk5). The others
+    were predicted, each keeping its row in the file: the predictions' row column counts the CSV's data rows from 0
+    after the header (a line number counts from 1 with the header), so the numbers of the rows left out are missing
+    from it.
+    >>> _dropped_words({"count": 1, "rows": ["sample 4"], "row_numbers": [3], "of": 9}, text=False).split(": ")[1:3]
+    ['row 3. The others were predicted, each keeping its row in the file', "the predictions' row column counts the \
+file's samples by their index in X, from 0, so the numbers of the rows left out are missing from it."]
+    """
+    counted = ("the CSV's data rows from 0 after the header (a line number counts from 1 with the header)" if text
+               else "the file's samples by their index in X, from 0")
     return (f"Left out {dropped['count']} of {dropped.get('of', '?')} rows with missing values, as asked: "
-            f"{_named_rows(dropped)}. Each prediction keeps its row in the file (the CSV's row, counted from 0 after "
-            "the header).")
+            f"{_named_rows(dropped)}. The others were predicted, each keeping its row in the file: the predictions' "
+            f"row column counts {counted}, so the numbers of the rows left out are missing from it.")
 
 
 #: Rows without a target named in an answer's ``unscored_rows`` (the count says how many in all), as for the rows
@@ -879,9 +948,9 @@ def _dropped_words(dropped: dict) -> str:
 UNSCORED_NAMED = 20
 
 
-def unscored_rows(scored, row_words=None) -> dict:
+def unscored_rows(scored, row_words=None, row_numbers=None) -> dict:
     """The rows predicted but not scored, for lack of a target: ``{"count", "rows", "of"}`` as ``dropped_rows``
-    (the first :data:`UNSCORED_NAMED` named).
+    (the first :data:`UNSCORED_NAMED` named), with ``row_numbers`` when they are named by ``row_words``.
 
     Parameters
     ----------
@@ -890,6 +959,9 @@ def unscored_rows(scored, row_words=None) -> dict:
     row_words : list of str, optional
         How each row is named (``"line 7 (trk0005)"``, a CSV's :attr:`~models.data.readers.inputs.PredictionInputs.
         row_words`); by default ``"row k"``, counted from 0 as the predictions' CSV counts them.
+    row_numbers : list of int, optional
+        Each prediction's value in the predictions' ``row`` column (``rows`` of :func:`predict_file` when rows were
+        left out); by default its index.
 
     Returns
     -------
@@ -897,27 +969,35 @@ def unscored_rows(scored, row_words=None) -> dict:
 
     Examples
     --------
-    >>> unscored_rows([True, False, True, False], ["line 2 (a)", "line 3 (b)", "line 4 (c)", "line 6 (d)"])
-    {'count': 2, 'rows': ['line 3 (b)', 'line 6 (d)'], 'of': 4}
+    >>> unscored_rows([True, False, True, False], ["line 2 (a)", "line 3 (b)", "line 4 (c)", "line 6 (d)"],
+    ...               [0, 1, 2, 4])
+    {'count': 2, 'rows': ['line 3 (b)', 'line 6 (d)'], 'of': 4, 'row_numbers': [1, 4]}
     >>> unscored_rows([True, False])["rows"]
     ['row 1']
     """
-    return _rows_named(~np.asarray(scored, dtype=bool), row_words)
+    return _rows_named(~np.asarray(scored, dtype=bool), row_words, row_numbers=row_numbers)
 
 
-def _rows_named(chosen, row_words=None, noun="row") -> dict:
+def _rows_named(chosen, row_words=None, noun="row", row_numbers=None) -> dict:
     """The rows where ``chosen`` is true as ``{"count", "rows", "of"}``, the first :data:`UNSCORED_NAMED` named by
-    ``row_words`` or ``"<noun> k"`` (from 0, as the predictions' CSV counts rows).
+    ``row_words`` (with their ``row_numbers`` in the predictions' ``row`` column, by default their index) or
+    ``"<noun> k"`` (from 0, as the predictions' CSV counts rows).
 
     Examples
     --------
     >>> _rows_named([False, True], noun="map")
     {'count': 1, 'rows': ['map 1'], 'of': 2}
+    >>> _rows_named([False, True], ["sample 1", "sample 3"], row_numbers=[0, 2])["row_numbers"]
+    [2]
     """
     chosen = np.asarray(chosen, dtype=bool)
     where = np.flatnonzero(chosen)
-    words = [row_words[i] if row_words is not None else f"{noun} {i}" for i in where[:UNSCORED_NAMED]]
-    return {"count": int(where.size), "rows": words, "of": int(chosen.size)}
+    first = where[:UNSCORED_NAMED]
+    words = [row_words[i] if row_words is not None else f"{noun} {i}" for i in first]
+    named = {"count": int(where.size), "rows": words, "of": int(chosen.size)}
+    if row_words is not None:
+        named["row_numbers"] = [int(row_numbers[i]) if row_numbers is not None else int(i) for i in first]
+    return named
 
 
 def seen_rows_words(seen: dict, split="file", noun="row") -> str:

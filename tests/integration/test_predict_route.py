@@ -82,8 +82,10 @@ def test_predict_route_gives_the_pipelines_test_predictions(client, worker, tiny
     assert left.status_code == 200, left.text
     kept = [i for i in range(len(X_test)) if i != 2]
     assert left.json()["rows"] == kept and left.json()["ids"] == [f"trk{i}" for i in kept]
-    assert left.json()["dropped_rows"] == {"count": 1, "rows": ["line 4 (trk2)"], "of": len(X_test)}
-    assert any(w.startswith("Left out 1 of") for w in left.json()["warnings"])
+    assert left.json()["dropped_rows"] == {"count": 1, "rows": ["line 4 (trk2)"], "of": len(X_test),
+                                          "row_numbers": [2]}
+    assert any(w.startswith("Left out 1 of") and "as asked: row 2 (line 4, trk2)." in w
+               for w in left.json()["warnings"]), left.json()["warnings"]
     np.testing.assert_allclose(left.json()["y_pred"], stored[f"y_pred_{recommended}"][kept], rtol=0, atol=1e-10)
     left_csv = client.post(f"/api/results/{job['id']}/predict", files=gapped,
                            params={"drop_incomplete": "true", "format": "csv"}).text.splitlines()
@@ -131,12 +133,12 @@ def test_a_trace_lacking_only_its_target_is_predicted_with_drop_incomplete(clien
     body = json.loads(answer.text, parse_constant=lambda c: pytest.fail(f"{c} in the JSON"))
     kept = [0, 1, 2, 4]
     assert body["rows"] == kept and body["ids"] == [f"trk{i}" for i in kept]
-    assert body["dropped_rows"] == {"count": 1, "rows": ["line 5 (trk3)"], "of": 5}
+    assert body["dropped_rows"] == {"count": 1, "rows": ["line 5 (trk3)"], "of": 5, "row_numbers": [3]}
     assert body["y_true"][2] is None
     np.testing.assert_allclose([body["y_true"][i] for i in (0, 1, 3)], y[[0, 1, 4]], rtol=0, atol=1e-12)
-    assert body["unscored_rows"] == {"count": 1, "rows": ["line 4 (trk2)"], "of": 4}
+    assert body["unscored_rows"] == {"count": 1, "rows": ["line 4 (trk2)"], "of": 4, "row_numbers": [2]}
     assert body["scores"]["X"]["n"] == 3 and body["scores"]["X"]["of"] == 4 and body["has_targets"]
-    assert any(w.startswith("Scored on 3 of 4 rows; 1 has no target") and "line 4 (trk2)" in w
+    assert any(w.startswith("Scored on 3 of 4 rows; 1 has no target") and "row 2 (line 4, trk2)" in w
                for w in body["warnings"]), body["warnings"]
     as_csv = client.post(f"/api/results/{job['id']}/predict", files=upload,
                          params={"drop_incomplete": "true", "format": "csv"}).text

@@ -216,4 +216,8 @@ def test_awd_distill_pad_ends_takes_an_npz_of_ended_traces(tmp_path):
     np.savez(tmp_path / "gap.npz", X=X, y=y)
     answer = predict_file(tmp_path / "r", tmp_path / "gap.npz", drop_incomplete=True)
     assert len(answer["y_pred"]) == 89 and answer["rows"] == [i for i in range(90) if i != 10]
-    assert answer["dropped_rows"] == {"count": 1, "rows": ["sample 11"], "of": 90}
+    assert answer["dropped_rows"] == {"count": 1, "rows": ["sample 11"], "of": 90, "row_numbers": [10]}
+    # named by the predictions' row (the sample's index in X), never "sample 11" beside predictions counted from 0
+    said = next(w for w in answer["warnings"] if w.startswith("Left out"))
+    assert said.startswith("Left out 1 of 90 rows with missing values, as asked: row 10. ") and "sample" in said
+    assert "index in X, from 0" in said and "CSV" not in said and "sample 11" not in said, said

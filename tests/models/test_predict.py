@@ -639,9 +639,9 @@ def test_training_rows_in_a_new_file_are_named(series, maps, tmp_path):
     lines += [",".join(repr(float(v)) for v in row) + f",{float(t)!r}" for row, t in zip(X, y)]
     (tmp_path / "copied.csv").write_text("\n".join(lines) + "\n")
     said = [w for w in predict_file(out, tmp_path / "copied.csv")["warnings"] if "trained on" in w]
-    assert said == ["3 of the file's 7 rows are samples this result was trained on (the same values): line 2, "
-                    "line 3, line 4. Their scores are not test scores: the model has seen them. The result's own "
-                    "test scores are on its page."], said
+    assert said == ["3 of the file's 7 rows are samples this result was trained on (the same values): row 0 "
+                    "(line 2), row 1 (line 3), row 2 (line 4). Their scores are not test scores: the model has seen "
+                    "them. The result's own test scores are on its page."], said
     new = tmp_path / "test_rows.npz"
     save_npz(Dataset(X=split["X_test"], y=split["y_test"], kind="timeseries", name="new"), new)
     assert not any("trained on (the same" in w for w in predict_file(out, new)["warnings"])
@@ -898,12 +898,12 @@ def test_a_trace_lacking_only_its_target_is_predicted_and_not_scored(series, tmp
     data, kept = _traces_one_without_target_one_with_a_gap(split, tmp_path / "new.csv")
     answer = predict_file(out, data, drop_incomplete=True)
     assert answer["rows"] == kept and answer["ids"] == [f"trk{i}" for i in kept]
-    assert answer["dropped_rows"] == {"count": 1, "rows": ["line 5 (trk3)"], "of": 5}
+    assert answer["dropped_rows"] == {"count": 1, "rows": ["line 5 (trk3)"], "of": 5, "row_numbers": [3]}
     np.testing.assert_allclose(answer["y_pred"], predict_from_bundle(out, split["X_test"][kept]), rtol=0, atol=1e-10)
     assert np.isnan(answer["y_true"][2]) and np.isfinite(np.delete(answer["y_true"], 2)).all()
-    assert answer["unscored_rows"] == {"count": 1, "rows": ["line 4 (trk2)"], "of": 4}
+    assert answer["unscored_rows"] == {"count": 1, "rows": ["line 4 (trk2)"], "of": 4, "row_numbers": [2]}
     assert ("Scored on 3 of 4 rows; 1 has no target (a blank target cell), so it was predicted but not scored: "
-            "line 4 (trk2).") in answer["warnings"], answer["warnings"]
+            "row 2 (line 4, trk2).") in answer["warnings"], answer["warnings"]
     scored = [0, 1, 3]  # of the predictions: trk0, trk1, trk4
     y_true, y_pred = split["y_test"][[0, 1, 4]], np.asarray(answer["y_pred"])[scored]
     score = answer["scores"]["X"]
@@ -936,8 +936,10 @@ def test_awd_predict_drop_incomplete_keeps_a_trace_without_its_target(series, tm
     assert re.search(r" on X \(3 of 4 rows, the others without a target\): R2 -?[0-9.]+, RMSE", done.stdout), \
         done.stdout
     assert ("Scored on 3 of 4 rows; 1 has no target (a blank target cell), so it was predicted but not scored: "
-            "line 4 (trk2).") in done.stderr, done.stderr
-    assert "Left out 1 of 5 rows with missing values, as asked: line 5 (trk3)" in done.stderr, done.stderr
+            "row 2 (line 4, trk2).") in done.stderr, done.stderr
+    assert ("Left out 1 of 5 rows with missing values, as asked: row 3 (line 5, trk3). The others were predicted, "
+            "each keeping its row in the file: the predictions' row column counts the CSV's data rows from 0 after the "
+            "header") in done.stderr, done.stderr
     header, *lines = preds.read_text().splitlines()
     assert header == "split,row,track_id,y_pred,y_true" and "nan" not in preds.read_text().lower()
     cells = [line.split(",") for line in lines]
@@ -947,3 +949,33 @@ def test_awd_predict_drop_incomplete_keeps_a_trace_without_its_target(series, tm
                                rtol=0, atol=1e-10)
     np.testing.assert_allclose([float(cells[i][4]) for i in (0, 1, 3)], split["y_test"][[0, 1, 4]], rtol=0,
                                atol=1e-12)
+
+
+def test_rows_left_out_unscored_and_seen_are_named_by_the_predictions_row(series, tmp_path):
+    """Review 44: one prediction named its rows in three ways ("sample 4" counted from 1, "line 6" of the file,
+    and the predictions' row from 0), and told an .npz's user of "the CSV's row". Every row a warning names starts
+    with its number in the predictions' row column, and the sentence says what that column counts for the format."""
+    from awd_studio.models.pipeline.predict import predict_file, predictions_csv
+
+    _, out, split = series
+    X = np.concatenate([split["X_test"][:6], split["X_train"][:2]])
+    X[3, 5] = np.nan  # numpy row 3: "sample 4" to the reader
+    y = np.concatenate([split["y_test"][:6], split["y_train"][:2]])
+    np.savez(tmp_path / "p_nan.npz", X=X, y=y)
+    answer = predict_file(out, tmp_path / "p_nan.npz", drop_incomplete=True)
+    rows = [int(line.split(",")[1]) for line in predictions_csv(answer).splitlines()[1:]]
+    assert rows == answer["rows"] == [0, 1, 2, 4, 5, 6, 7]
+    assert answer["dropped_rows"] == {"count": 1, "rows": ["sample 4"], "of": 8, "row_numbers": [3]}
+    left, seen = (next(w for w in answer["warnings"] if key in w) for key in ("Left out", "trained on (the same"))
+    assert left.startswith("Left out 1 of 8 rows with missing values, as asked: row 3. ") and "CSV" not in left, left
+    assert "the file's samples by their index in X, from 0" in left, left
+    assert "(the same values): row 6, row 7. " in seen and "sample 7" not in seen, seen
+
+    lines = [",".join(["track"] + [f"t{i}" for i in range(X.shape[1])] + ["y"])]
+    lines += [",".join([f"trk{i}"] + ["" if np.isnan(v) else repr(float(v)) for v in row] + [repr(float(t))])
+              for i, (row, t) in enumerate(zip(X, y))]
+    (tmp_path / "p_nan.csv").write_text("\n".join(lines) + "\n")
+    answer = predict_file(out, tmp_path / "p_nan.csv", drop_incomplete=True)
+    left, seen = (next(w for w in answer["warnings"] if key in w) for key in ("Left out", "trained on (the same"))
+    assert "as asked: row 3 (line 5, trk3). " in left and "the CSV's data rows from 0 after the header" in left, left
+    assert "(the same values): row 6 (line 8, trk6), row 7 (line 9, trk7). " in seen, seen
