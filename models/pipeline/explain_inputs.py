@@ -29,13 +29,14 @@ import torch
 from awd_studio.models import teachers as _teachers
 from awd_studio.models.explain.torch_student import TopKStudent
 from awd_studio.models.files import atomic_write_bytes
+from awd_studio.models.pipeline.result_files import result_file
 from awd_studio.models.pipeline.student_params import left_out_positions, record_candidates
 from awd_studio.models.predictors import TopKLinearRegressor
 from awd_studio.models.validation import InputError
 from awd_studio.models.wavelets import coeff_lengths
 
 __all__ = ["EXPLAIN_DIR", "write_explain_inputs", "load_explain_context", "ExplainContext",
-           "read_explain_meta", "explained_wavelet", "student_spec"]
+           "read_explain_meta", "explained_wavelet", "student_spec", "EXPLAIN_WHERE_IT_RAN"]
 
 #: The hidden folder of a result directory that holds the inputs of explanations.
 EXPLAIN_DIR = ".explain"
@@ -222,12 +223,13 @@ def load_explain_context(result_dir) -> ExplainContext:
     Raises
     ------
     InputError
-        ``result``: the result was written before explanations were kept (rerun the job).
+        ``result``: the folder holds no ``.explain/``: a result downloaded or unpacked from its archive, which
+        leave it out (explain it where the job ran), or one written before explanations were kept (rerun the job)
+        (:func:`_without_explain_inputs`).
     """
     folder = Path(result_dir) / EXPLAIN_DIR
     if not (folder / "inputs.json").is_file():
-        raise InputError("result", "was written before explanations kept their inputs (teacher and test split)",
-                         "rerun the job (or `awd distill`) with this version to explain its predictions")
+        raise _without_explain_inputs(result_dir)
     meta = json.loads((folder / "inputs.json").read_text())
     with np.load(folder / "inputs.npz", allow_pickle=False) as f:
         X_test, y_test = f["X_test"], f["y_test"]
@@ -235,3 +237,44 @@ def load_explain_context(result_dir) -> ExplainContext:
                           initial_wavelet=meta["initial_wavelet"],
                           h_learned=np.asarray(meta["h_learned"], dtype=np.float64), levels=meta["levels"],
                           mode=meta["mode"], teacher_name=meta["teacher"]["name"], _folder=folder, _meta=meta)
+
+
+#: Where a result can be explained when the folder at hand lacks its ``.explain/`` (the downloads and the archive
+#: leave out the teacher's weights): where the job ran.
+EXPLAIN_WHERE_IT_RAN = ("explain it where the job ran: the results page's Explain panel, POST /api/results/<job id>/"
+                        "explain, or `awd explain` on the folder `awd distill --out` wrote")
+
+
+def _without_explain_inputs(result_dir) -> InputError:
+    """The refusal to explain a result folder without ``.explain/``, saying why it lacks them.
+
+    A result written since explanations kept their inputs has ``students`` in its ``result.json`` (added a commit
+    before ``.explain/``); a folder unpacked from the result's archive (``GET /api/results/<id>/archive``) or made of
+    its downloads holds such a ``result.json`` but never ``.explain/``, whose teacher weights are not shared. Only a
+    ``result.json`` without ``students`` is an old result.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "result.json").write_text('{"schema": "awd-result/1", "students": {"awd": {}}}')
+    >>> str(_without_explain_inputs(folder))[:85]
+    'result: this folder holds a result without its explanation inputs (.explain/: the tea'
+    >>> _ = (folder / "result.json").write_text('{"schema": "awd-result/1", "models": {}}')
+    >>> str(_without_explain_inputs(folder))[:74]
+    'result: was written before explanations kept their inputs (teacher and tes'
+    """
+    path = result_file(result_dir, "result.json")
+    try:
+        bundle = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        bundle = None
+    unpacked = (Path(result_dir) / "use_in_python.py").is_file()  # the archive's code beside its files
+    if unpacked or (isinstance(bundle, dict) and bundle.get("students")):
+        where = ("unpacked from the result's archive, which" if unpacked else
+                 "downloaded or copied without it: the downloads and the archive")
+        return InputError("result", f"this folder holds a result without its explanation inputs (.explain/: the "
+                          f"teacher's weights and the test split), as one {where} leave out; they stay where the "
+                          "job ran", EXPLAIN_WHERE_IT_RAN)
+    return InputError("result", "was written before explanations kept their inputs (teacher and test split)",
+                      "rerun the job (or `awd distill`) with this version to explain its predictions")

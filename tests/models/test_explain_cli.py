@@ -91,3 +91,27 @@ def test_result_keeps_what_explanations_need(result_dir):
         ours = module(torch.as_tensor(ctx.X_test, dtype=torch.float32))[:, column].numpy()
     np.testing.assert_allclose(ours, y_pred, rtol=1e-4, atol=1e-4 * np.abs(y_pred).max())
     assert bundle["data"]["n_test"] == ctx.n_test
+
+
+def test_a_new_result_without_its_explain_inputs_is_not_called_old(result_dir, tmp_path, capsys):
+    """Review 44: the archive's awd-result/ (no .explain/: the teacher's weights are not shared) was told it "was
+    written before explanations kept their inputs; rerun the job". A fresh result's folder without them says where
+    to explain it; only a result.json without students (written before) keeps the old-result words."""
+    import shutil
+
+    unpacked = tmp_path / "awd-result"
+    shutil.copytree(result_dir, unpacked, ignore=shutil.ignore_patterns(".explain", "work", "explanation-*"))
+    (unpacked / "use_in_python.py").write_text("# the archive's code\n")
+    assert main(["explain", str(unpacked), "--example", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "unpacked from the result's archive" in err and "written before" not in err, err
+    assert "the results page's Explain panel, POST /api/results/<job id>/explain, or `awd explain`" in err, err
+    (unpacked / "use_in_python.py").unlink()  # a folder of the result's files, copied without .explain/
+    assert main(["explain", str(unpacked), "--example", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "without its explanation inputs" in err and "where the job ran" in err and "rerun" not in err, err
+    old = json.loads((unpacked / "result.json").read_text())
+    del old["students"]  # a result from before results carried their students, and explanations their inputs
+    (unpacked / "result.json").write_text(json.dumps(old))
+    assert main(["explain", str(unpacked), "--example", "0"]) == 2
+    assert "was written before explanations kept their inputs" in capsys.readouterr().err
