@@ -108,12 +108,24 @@ def student_spec(meta: dict) -> dict:
     Raises
     ------
     InputError
-        ``model``: the result is of maps (their student counts peaks, which has no gradient).
+        ``model``: the result is of maps (their student counts peaks, which has no gradient); the fix names the
+        teacher for every interface (the CLI's flag, the API's field, the page's choice).
+
+    Examples
+    --------
+    >>> student_spec({"student": None})
+    Traceback (most recent call last):
+    ...
+    awd_studio.models.validation.InputError: model: 'student' is available for time series only: the map student \
+counts peaks, which has no gradient to explain; explain the teacher instead (awd explain --model teacher; \
+model='teacher' in the API; the model “teacher” in the Explain panel)
     """
     spec = meta.get("student")
     if spec is None:
         raise InputError("model", "'student' is available for time series only: the map student counts peaks, "
-                         "which has no gradient to explain", "use model='teacher'")
+                         "which has no gradient to explain",
+                         "explain the teacher instead (awd explain --model teacher; model='teacher' in the API; "
+                         "the model “teacher” in the Explain panel)")
     return spec
 
 
