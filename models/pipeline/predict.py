@@ -40,7 +40,7 @@ __all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_
            "beyond_training_words", "BEYOND_RANGE_MARGIN", "padded_every_words",
            "UNLIKE_CLASSES_RATE", "UNLIKE_CLASSES_CHANCE", "UNLIKE_CLASSES_FAR", "TRAINING_FILE_WARNING",
            "TRAINING_FILE_MIXED_WARNING", "training_file_warning", "unscored_rows", "unscored_words", "UNSCORED_NAMED",
-           "seen_rows_words"]
+           "seen_rows_words", "row_label", "not_a_result_words", "RESULT_JSON_KEYS"]
 
 #: What the outputs say when the file has no targets (the CLI prints it, the API returns it as ``note``).
 NO_TARGETS_NOTE = "the file has no targets: predictions only, no scores"
@@ -51,13 +51,62 @@ DAMAGED_RESULT_FIX = ("download the result again (the results page's Download, o
                       "unpacked), or run the job again")
 
 
+#: What every ``result.json`` AWD Studio has written holds (required since its first schema,
+#: ``models/schema/result-bundle.schema.json``), named when a file of that name is something else.
+RESULT_JSON_KEYS = ("schema", "data", "teacher", "models", "wavelet", "provenance")
+
+
 def _read_bundle(result_dir) -> dict:
-    """A result's ``result.json``; :class:`InputError` naming it when it is not JSON (review 39B: a traceback)."""
+    """A result's ``result.json``; :class:`InputError` naming it when it is not JSON (review 39B: a traceback), or
+    not a result: a JSON object without ``"schema": "awd-result/1"`` and the sections a result always has (review
+    44: a saved error answer, ``{"detail": "not found"}``, was told it "was written before results carried their
+    students")."""
     path = result_file(result_dir, "result.json")
     try:
-        return json.loads(path.read_text())
+        bundle = json.loads(path.read_text())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError("result", f"{path.name} in {path.parent} is damaged ({exc})", DAMAGED_RESULT_FIX) from None
+    problem = not_a_result_words(bundle)
+    if problem:
+        raise InputError("result", f"{path.name} in {path.parent} {problem}", DAMAGED_RESULT_FIX)
+    return bundle
+
+
+def not_a_result_words(bundle) -> str | None:
+    """Why a parsed ``result.json`` is not one AWD Studio wrote, or None when it is: a result is a JSON object with
+    ``"schema": "awd-result/1"`` (any ``awd-result/`` version) and the sections :data:`RESULT_JSON_KEYS`.
+
+    Examples
+    --------
+    >>> not_a_result_words({"detail": "not found"})[:94]
+    'is not an AWD Studio result: it holds only detail ("not found"), as an error answer of the API'
+    >>> not_a_result_words({"schema": 1})[:79]
+    'is not an AWD Studio result: its schema is 1, not "awd-result/1", and it lacks '
+    >>> not_a_result_words([1, 2])[:47]
+    'is not an AWD Studio result: it holds a JSON li'
+    >>> not_a_result_words({"schema": "awd-result/1", "data": {}, "teacher": {}, "models": {}, "wavelet": {},
+    ...                     "provenance": {}}) is None
+    True
+    """
+    wanted = ('a result.json is a JSON object with "schema": "awd-result/1" and the sections '
+              f"{', '.join(RESULT_JSON_KEYS[1:])} (and students, for prediction)")
+    if not isinstance(bundle, dict):
+        what = {"list": "list", "str": "string", "bool": "true or false", "NoneType": "null"}.get(
+            type(bundle).__name__, "number")
+        return f"is not an AWD Studio result: it holds a JSON {what} ({wanted})"
+    schema = bundle.get("schema")
+    ours = isinstance(schema, str) and schema.startswith("awd-result/")
+    lacking = [key for key in RESULT_JSON_KEYS[1:] if key not in bundle]
+    if ours and not lacking:
+        return None
+    if not ours and set(bundle) <= {"detail", "status", "title", "type", "remedies"} and "detail" in bundle:
+        held = f'it holds only detail ({json.dumps(bundle["detail"])[:80]}), as an error answer of the API does'
+    elif "schema" in bundle and not ours:
+        held = f'its schema is {json.dumps(schema)[:40]}, not "awd-result/1"' + (
+            f", and it lacks {', '.join(lacking)}" if lacking else "")
+    else:
+        held = f"it lacks {', '.join((['schema'] if not ours else []) + lacking)}"
+    return f"is not an AWD Studio result: {held} ({wanted})"
 
 
 def _student_arrays(path, model: str, keys: dict) -> dict:

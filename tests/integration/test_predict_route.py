@@ -4,6 +4,7 @@ datasets' errors, and share links refused."""
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pytest
@@ -187,7 +188,9 @@ def test_a_damaged_result_answers_with_what_the_command_says(client, settings):
         attempt = crud.claim_job(session, job_id=job.id, worker="test@host")
         result = settings.data_dir / "jobs" / job.id / f"attempt-{attempt}" / "result"
         result.mkdir(parents=True)
-        (result / "result.json").write_text('{"students": {"awd": {"arrays": {"h": "student__awd__h"}}}}')
+        (result / "result.json").write_text(json.dumps({  # the sections every result has, and one student
+            "schema": "awd-result/1", **{key: {} for key in ("data", "teacher", "models", "wavelet", "provenance")},
+            "students": {"awd": {"arrays": {"h": "student__awd__h"}}}}))
         (result / "arrays.npz").write_bytes(_npz(y_pred_awd=np.zeros(3)))  # without the student's arrays
         assert crud.finish_job(session, job_id=job.id, attempt=attempt, state="succeeded",
                                result_dir=str(result.relative_to(settings.data_dir)))

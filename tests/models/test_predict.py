@@ -329,6 +329,20 @@ def test_a_damaged_result_is_one_line_naming_the_file_the_student_and_the_fix(se
     (damaged / "result.json").write_text('{"students": ')
     with pytest.raises(InputError, match=r"result.json in .* is damaged .*download the result again"):
         load_student(damaged, "awd")
+    # review 44: a saved error answer, or another program's result.json, was told it was written before results
+    # carried their students; it is named as no result, with what a result.json holds
+    for saved, said in (('{"detail": "not found"}', 'it holds only detail ("not found"), as an error answer of the'),
+                        ('{"schema": 1}', 'its schema is 1, not "awd-result/1", and it lacks data, teacher')):
+        (damaged / "result.json").write_text(saved)
+        assert main(["predict", str(damaged), str(data)]) == 2
+        err = capsys.readouterr().err
+        assert f"result: result.json in {damaged} is not an AWD Studio result: {said}" in err, err
+        assert '"schema": "awd-result/1"' in err and "written before" not in err and "download the result again" in err
+    old = json.loads((out / "result.json").read_text())
+    del old["students"]  # a result of AWD Studio from before results carried their students: said so still
+    (damaged / "result.json").write_text(json.dumps(old))
+    with pytest.raises(InputError, match="was written before results carried their students"):
+        load_student(damaged, "awd")
 
 
 def test_a_map_student_gives_every_parameter_of_its_class_row(maps, tmp_path):
