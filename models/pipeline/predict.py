@@ -24,6 +24,7 @@ from scipy.stats import binom
 from awd_studio.models import metrics as _metrics
 from awd_studio.models.data.noise import map_noise_words
 from awd_studio.models.data.readers.inputs import load_inputs
+from awd_studio.models.data.readers.npy import npy_targets_words
 from awd_studio.models.data.readers.text import TARGET_NAMES
 from awd_studio.models.data.tiles import tile_maps
 from awd_studio.models.files import sha256_file
@@ -40,10 +41,27 @@ __all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_
            "beyond_training_words", "BEYOND_RANGE_MARGIN", "padded_every_words",
            "UNLIKE_CLASSES_RATE", "UNLIKE_CLASSES_CHANCE", "UNLIKE_CLASSES_FAR", "TRAINING_FILE_WARNING",
            "TRAINING_FILE_MIXED_WARNING", "training_file_warning", "unscored_rows", "unscored_words", "UNSCORED_NAMED",
-           "seen_rows_words", "row_label", "not_a_result_words", "RESULT_JSON_KEYS"]
+           "seen_rows_words", "row_label", "not_a_result_words", "RESULT_JSON_KEYS",
+           "no_targets_note"]
 
 #: What the outputs say when the file has no targets (the CLI prints it, the API returns it as ``note``).
 NO_TARGETS_NOTE = "the file has no targets: predictions only, no scores"
+
+
+def no_targets_note(data_path, source_format: str, without_y: bool = True) -> str:
+    """The ``note`` of a prediction without targets: :data:`NO_TARGETS_NOTE`, naming for an .npy file of X the
+    targets files it was looked for beside (review 44: ``p_X_y.npy`` beside ``p_X.npy`` was passed over in silence).
+
+    Examples
+    --------
+    >>> no_targets_note("new/p_X.npy", "npy")
+    'the file has no targets (no p_y.npy or p_X_y.npy beside p_X.npy): predictions only, no scores'
+    >>> no_targets_note("new.csv", "csv") == NO_TARGETS_NOTE
+    True
+    """
+    if source_format != "npy" or not without_y:
+        return NO_TARGETS_NOTE
+    return NO_TARGETS_NOTE.replace("no targets:", f"no targets ({npy_targets_words(data_path)}):")
 
 
 #: What an error on a damaged or incomplete result says to do.
@@ -432,7 +450,7 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         warnings[class_note] += (" A map cut into tiles gets the mean of its tiles' classes, which can fall between "
                                  "them.")  # said after the rows' sentence: it holds for them too
     if not inputs.has_targets or unscored_splits:
-        out["has_targets"], out["note"] = False, NO_TARGETS_NOTE
+        out["has_targets"], out["note"] = False, no_targets_note(data_path, inputs.source_format, inputs.y is None)
     if inputs.dropped:  # rows left out: each prediction says its row in the file, never shifted onto another
         out["rows"], out["dropped_rows"] = list(inputs.rows), dropped
     if inputs.ids and len(inputs.ids) == len(out.get("y_pred", ())):  # the rows' names, e.g. track ids

@@ -195,3 +195,21 @@ def test_a_python_pickle_is_refused_by_its_magic_bytes(tmp_path):
     with pytest.raises(InputError) as bad:
         load_inputs(tmp_path / "evil.npy")
     assert "pickle" in str(bad.value).lower()
+
+
+def test_the_targets_of_an_npy_x_are_read_under_either_name_the_refusal_names_both(tmp_path):
+    """Review 44: ``p_X_y.npy`` (``<name>_y.npy`` of ``p_X.npy``) beside ``p_X.npy`` was passed over in silence; the
+    reader looked for ``p_y.npy`` only. Either is read now, ``p_y.npy`` first; a dataset without either names both, in
+    no interface's words (the upload route adds its field ``y``)."""
+    from awd_studio.models.data.readers.npy import NpyWithoutTargets
+
+    np.save(tmp_path / "p_X.npy", SERIES)
+    with pytest.raises(NpyWithoutTargets) as refused:
+        load_dataset(tmp_path / "p_X.npy")
+    assert "no p_y.npy or p_X_y.npy with the targets" in refused.value.problem, refused.value
+    assert "save the targets as p_y.npy beside it" in refused.value.fix and "browser" not in str(refused.value)
+    np.save(tmp_path / "p_X_y.npy", TARGETS)
+    np.testing.assert_array_equal(load_inputs(tmp_path / "p_X.npy", sample_shape=(16,)).y, TARGETS)
+    np.testing.assert_array_equal(load_dataset(tmp_path / "p_X.npy").y, TARGETS)
+    np.save(tmp_path / "p_y.npy", TARGETS[::-1])  # the shared name's, as before, when both are there
+    np.testing.assert_array_equal(load_inputs(tmp_path / "p_X.npy", sample_shape=(16,)).y, TARGETS[::-1])

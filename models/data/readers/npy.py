@@ -2,7 +2,9 @@
 
 An ``.npz`` is checked member by member from its zip directory and ``.npy`` headers before anything is
 decoded (size, object dtype, truncation). An ``.npy`` file holds only ``X``; its targets come from sibling
-files (``data_y.npy`` beside ``data.npy`` or ``data_X.npy``, and ``data_X_test.npy``/``data_y_test.npy``).
+files (``data_y.npy`` beside ``data.npy`` or ``data_X.npy``, and ``data_X_test.npy``/``data_y_test.npy``); beside
+``data_X.npy`` a ``data_X_y.npy`` is taken for the targets too when there is no ``data_y.npy``
+(:func:`npy_targets_names`).
 Nothing is unpickled: ``np.load(..., allow_pickle=False)`` everywhere.
 """
 
@@ -28,7 +30,8 @@ from awd_studio.models.data.readers.channels import drop_channel_axis
 from awd_studio.models.data.readers.missing import complete_series
 from awd_studio.models.validation import InputError, check_value_count
 
-__all__ = ["load_npz", "load_npy", "read_npz_arrays", "read_npy_arrays", "npy_targets_path"]
+__all__ = ["load_npz", "load_npy", "read_npz_arrays", "read_npy_arrays", "npy_targets_path", "npy_targets_names",
+           "NpyWithoutTargets", "NPY_TARGETS_FIX", "npy_targets_words"]
 
 
 def _npy_header(fp) -> tuple[np.dtype, tuple, int]:
@@ -198,17 +201,61 @@ def npy_targets_path(path) -> Path:
     return path.with_name(f"{_dataset_stem(path)}_y{path.suffix}")
 
 
+def npy_targets_names(path) -> list[str]:
+    """The names the targets of the .npy file of X at ``path`` are looked for under beside it, in order: the shared
+    name's (:func:`npy_targets_path`: ``data_y.npy``, also ``data_Y.npy``, ``data_y_train.npy``), then, for an X file
+    named ``data_X.npy`` (or ``data_X_train.npy``), its whole name's, ``data_X_y.npy``: what ``<name>_y.npy`` makes of
+    the X file's name (review 44: ``p_X_y.npy`` beside ``p_X.npy`` was ignored without a word).
+
+    Examples
+    --------
+    >>> npy_targets_names("/up/p_X.npy")
+    ['p_y.npy', 'p_Y.npy', 'p_y_train.npy', 'p_X_y.npy']
+    >>> npy_targets_names("cells.npy")
+    ['cells_y.npy', 'cells_Y.npy', 'cells_y_train.npy']
+    """
+    path = Path(path)
+    stem = _dataset_stem(path)
+    names = [f"{stem}{opt}{path.suffix}" for opt in ("_y", "_Y", "_y_train")]
+    whole = f"{path.stem}_y{path.suffix}"
+    return names + ([whole] if whole not in names else [])
+
+
 def _npy_siblings(path: Path) -> dict[str, Path]:
     stem = _dataset_stem(path)
     found = {"X": path}
-    for canon, options in (("y", ("_y", "_Y", "_y_train")), ("X_test", ("_X_test", "_x_test")),
-                           ("y_test", ("_y_test", "_Y_test"))):
-        for opt in options:
-            cand = path.with_name(f"{stem}{opt}{path.suffix}")
+    for canon, names in (("y", npy_targets_names(path)),
+                         ("X_test", [f"{stem}{opt}{path.suffix}" for opt in ("_X_test", "_x_test")]),
+                         ("y_test", [f"{stem}{opt}{path.suffix}" for opt in ("_y_test", "_Y_test")])):
+        for name in names:
+            cand = path.with_name(name)
             if cand.is_file() and cand != path:
                 found[canon] = cand
                 break
     return found
+
+
+def npy_targets_words(path) -> str:
+    """The targets files an .npy file of X at ``path`` was looked for beside, as a note says them.
+
+    Examples
+    --------
+    >>> npy_targets_words("p_X.npy"), npy_targets_words("cells.npy")
+    ('no p_y.npy or p_X_y.npy beside p_X.npy', 'no cells_y.npy beside cells.npy')
+    """
+    path = Path(path)
+    names, whole = npy_targets_names(path), f"{path.stem}_y{path.suffix}"
+    return f"no {names[0] if whole == names[0] else f'{names[0]} or {whole}'} beside {path.name}"
+
+
+class NpyWithoutTargets(InputError):
+    """The refusal of an .npy file of X read as a dataset with no targets file beside it. Its fix says how to put
+    them there in any interface's words; an interface that takes the targets otherwise (the upload's field ``y``)
+    adds its own (:data:`NPY_TARGETS_FIX`)."""
+
+
+#: The fix of :class:`NpyWithoutTargets` (``{targets}``: the file name looked for first), in no interface's words.
+NPY_TARGETS_FIX = "save the targets as {targets} beside it, or use one .npz, CSV or HDF5 file with X and y"
 
 
 def read_npy_arrays(path: Path, budget: int) -> dict:
@@ -229,11 +276,10 @@ def load_npy(path: Path, budget: int, name: str | None, *, pad_ends: bool = Fals
     ``pad_ends`` and ``drop_incomplete`` as for :func:`load_npz`."""
     if "y" not in _npy_siblings(path):
         _load_npy_array(path, budget, "X")  # X first: a pickled X is named before a missing y
-        stem = _dataset_stem(path)
-        raise InputError("y", f"{path.name!r} holds only X (an .npy file holds one array) and no {stem}_y.npy "
-                         "with the targets was found next to it",
-                         f"save the targets as {stem}_y.npy beside it (in the browser: drop both files together), "
-                         "or use one .npz, CSV or HDF5 file with X and y")
+        names, whole = npy_targets_names(path), f"{path.stem}_y{path.suffix}"
+        looked = names[0] if whole == names[0] else f"{names[0]} or {whole}"
+        raise NpyWithoutTargets("y", f"{path.name!r} holds only X (an .npy file holds one array) and no {looked} "
+                                "with the targets was found next to it", NPY_TARGETS_FIX.format(targets=names[0]))
     arrays, without_channel = drop_channel_axis(read_npy_arrays(path, budget))
     arrays, done = complete_series(arrays, pad_ends=pad_ends, drop_incomplete=drop_incomplete)
     return make_dataset(arrays, name or path.stem, meta={**without_channel, **done})
