@@ -26,7 +26,7 @@ from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import ACTIVE_STATES, new_id
 from awd_studio.jobstate.storage import DATASET_SUFFIXES, atomic_move, remove_tree, safe_display_name, usage_bytes
 from awd_studio.models.data import content_sha256, load_dataset, save_npz, summarize
-from awd_studio.models.data.readers.npy import npy_targets_path
+from awd_studio.models.data.readers.npy import NpyWithoutTargets, npy_targets_path
 from awd_studio.models.data.tiles import MIN_TILE, tile_dataset
 from awd_studio.models.files import sha256_file
 from awd_studio.models.validation import check_targets_vary
@@ -222,7 +222,11 @@ async def upload_dataset(request: Request, response: Response, session: SessionD
         async with one_at_a_time(f"dataset:{upload.sha256}"):
             return await _read_and_store(upload, response, session, settings, paths)
     except ValueError as exc:
-        return upload_problem(_in_the_users_words(str(exc), upload), getattr(exc, "remedies", ()))
+        detail = _in_the_users_words(str(exc), upload)
+        if isinstance(exc, NpyWithoutTargets):  # the reader's fix, completed with how this API takes the targets
+            detail += ("; or send the targets with it as the multipart field y (curl -F file=@X.npy -F y=@y.npy; in "
+                       "the browser: drop both files together)")
+        return upload_problem(detail, getattr(exc, "remedies", ()))
     finally:
         upload.discard()
 

@@ -36,6 +36,11 @@ def test_a_lone_npy_says_what_works(client):
     detail = response.json()["detail"]
     assert detail.startswith("y:") and "traces.npy" in detail and "traces_y.npy" in detail
     assert ".npz" in detail and "upload-" not in detail
+    # review 44: the API's answer named the file to save beside X, never the field y the API takes it in
+    assert "the multipart field y (curl -F file=@X.npy -F y=@y.npy; in the browser: drop both files together)" in \
+        detail, detail
+    paired = _post(client, {"file": ("p_X.npy", _npy(X)), "y": ("p_X_y.npy", _npy(np.arange(30.0)))})
+    assert paired.status_code == 201, paired.text
 
 
 # data_X.npy + data_y.npy, the names the README suggests, failed: the targets were stored as data_X_y.npy and the
