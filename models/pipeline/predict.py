@@ -150,8 +150,9 @@ def _student_arrays(path, model: str, keys: dict) -> dict:
 
 
 def recommended_model(bundle: dict) -> str:
-    """The student a result recommends: the initial wavelet's (``baseline_wavelet``) when cross-validation kept
-    that wavelet, else the distilled one (``awd``).
+    """The student a result delivers, chosen by cross-validation: the initial wavelet's (``baseline_wavelet``) when
+    cross-validation kept that wavelet, else the distilled one (``awd``). Never switched by the test set: when the
+    verdict finds AWD significantly worse there, :func:`predict_file` still predicts with it by default and warns.
 
     Examples
     --------
@@ -334,9 +335,12 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
     if by_default and model == "awd" and awd_significantly_worse(bundle.get("verdict"), verdict_samples(bundle)):
         # review 26A: the verdict said "use db5" while the default predicted with AWD without a word
         initial = (bundle.get("wavelet") or {}).get("init") or "the initial wavelet"
-        warnings.append(f"predicting with AWD's student, which cross-validation chose, but on the result's test set "
-                        f"it did significantly worse than {initial}'s (see the verdict): the model baseline_wavelet "
-                        f"predicts with {initial}'s student")
+        # review 44: the verdict says "predict with db5's student instead" while the default stays the delivered model
+        # (switching by the test set would choose on the test set): both said, and how to take the verdict's advice
+        warnings.append(f"predicting with AWD's student, the model this result delivers (cross-validation chose it), "
+                        f"but on the result's test set it did significantly worse than {initial}'s, and the verdict "
+                        f"advises {initial}'s student: to predict with it, pass --model baseline_wavelet "
+                        "(model=baseline_wavelet in the API; the model menu of Predict new data)")
     if (bundle.get("data") or {}).get("sha256") == (data_sha256 or sha256_file(data_path)):  # review 19
         warnings.append(training_file_warning(inputs.X_test is not None))  # the training file's own split, if any
     else:  # review 43A: 200 training rows copied into a new CSV were scored without a word

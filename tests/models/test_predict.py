@@ -689,6 +689,11 @@ def test_predicting_by_default_with_awd_that_the_test_set_found_worse_says_so(se
     save_npz(Dataset(X=split["X_test"], y=split["y_test"], kind="timeseries", name="new"), new)
     told = [w for w in predict_file(worse, new)["warnings"] if "significantly worse" in w]
     assert len(told) == 1 and "baseline_wavelet" in told[0]
+    # review 44: the verdict advises the initial wavelet's student, the default stays the delivered model: both said,
+    # and the option for every interface
+    assert told[0].startswith("predicting with AWD's student, the model this result delivers (cross-validation chose "
+                              "it)") and "the verdict advises" in told[0], told[0]
+    assert "--model baseline_wavelet (model=baseline_wavelet in the API" in told[0], told[0]
     assert not any("significantly worse" in w for w in predict_file(worse, new, "awd")["warnings"])  # asked for
     assert not any("significantly worse" in w for w in predict_file(out, new)["warnings"])
 
