@@ -1023,6 +1023,11 @@ def padded_words(padded: dict, left_out: bool = False) -> str:
             "before distilling. New traces are filled the same way when predicted.")
 
 
+#: The option that fills the ends of traces that ended early, as every interface names it.
+PAD_ENDS_OPTION = ("the pad-ends option (awd distill --pad-ends, pad_ends=true in the API, “Fill the ends with zeros” "
+                   "on the upload page)")
+
+
 def dropped_words(dropped: dict, filled: bool = False) -> str:
     """The note on the rows with missing values left out when the file was read (``data.dropped_rows``: the upload's
     "leave out the rows with missing values"). Review 38: 589 of 2000 traces ended early and were left out, said
@@ -1037,6 +1042,9 @@ def dropped_words(dropped: dict, filled: bool = False) -> str:
     '1 row with missing values was left out b'
     >>> dropped_words({"count": 2, "of": 50}, filled=True)[-61:]
     'kept, their ends filled with zeros (see the note on filling).'
+    >>> said = dropped_words({"count": 3, "of": 50})  # why each row was left out is not recorded: both remedies
+    >>> "awd distill --pad-ends, pad_ends=true in the API" in said, "filling the ends cannot keep it" in said
+    (True, True)
     """
     count, total = int(dropped["count"]), dropped.get("of")
     rows = f"{count} of {total} rows ({share_words(count, total)})" if total else f"{count} row{'s' * (count > 1)}"
@@ -1045,9 +1053,12 @@ def dropped_words(dropped: dict, filled: bool = False) -> str:
                 "inside a trace, no target, or a cell that is not a number): the model has not seen them. The traces "
                 "that merely ended early were kept, their ends filled with zeros (see the note on filling).")
     return (f"{rows} with missing values {'was' if count == 1 else 'were'} left out before training: "
-            "the model has not seen traces like them. If the traces that ended early differ from the others (e.g. "
-            "abortive events), its scores and explanations do not apply to them; to keep them, upload the file "
-            "again with “Fill the ends with zeros”, or cut every trace to a common window.")
+            "the model has not seen traces like them. Where a row's only missing values came after its trace's last "
+            "value (a trace that ended early, e.g. an abortive event, which may differ from the others), its scores "
+            f"and explanations do not apply to such traces; to keep them, distil again with {PAD_ENDS_OPTION}, or "
+            "cut every trace to a common window. Where a row had a gap inside its trace, no target or a cell that "
+            "is not a number, filling the ends cannot keep it: fill those values in first (e.g. interpolate the "
+            "gaps).")
 
 
 def _unbacked_lead_words(check: dict) -> str:

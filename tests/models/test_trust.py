@@ -618,7 +618,13 @@ def test_rows_left_out_for_missing_values_get_a_caution_beside_the_verdict():
     assert note["level"] == "warning"
     assert note["text"].startswith("589 of 2000 rows (29 %) with missing values were left out before training: the "
                                    "model has not seen traces like them."), note["text"]
-    assert "abortive events" in note["text"] and "do not apply to them" in note["text"]
+    assert "abortive event" in note["text"] and "do not apply to such traces" in note["text"]
+    # review 44: "upload the file again with “Fill the ends with zeros”" whatever the rows lacked, in the page's words
+    # alone: filling the ends keeps only traces that ended early, and the option is named for every interface
+    assert ("distil again with the pad-ends option (awd distill --pad-ends, pad_ends=true in the API, “Fill the ends "
+            "with zeros” on the upload page)") in note["text"], note["text"]
+    assert "a gap inside its trace, no target or a cell that is not a number, filling the ends cannot keep it" in \
+        note["text"], note["text"]
     assert "dropped_rows" not in _keys({**bundle, "data": {"kind": "timeseries"}})
     assert "dropped_rows" not in _keys({**bundle, "data": {"dropped_rows": {"count": 0, "of": 2000}}})
 
