@@ -41,7 +41,7 @@ __all__ = ["recommended_model", "load_student", "predict_from_bundle", "predict_
            "beyond_training_words", "BEYOND_RANGE_MARGIN", "padded_every_words",
            "UNLIKE_CLASSES_RATE", "UNLIKE_CLASSES_CHANCE", "UNLIKE_CLASSES_FAR", "TRAINING_FILE_WARNING",
            "TRAINING_FILE_MIXED_WARNING", "training_file_warning", "unscored_rows", "unscored_words", "UNSCORED_NAMED",
-           "seen_rows_words", "row_label", "not_a_result_words", "RESULT_JSON_KEYS",
+           "seen_rows_words", "OWN_TEST_SCORES", "row_label", "not_a_result_words", "RESULT_JSON_KEYS",
            "no_targets_note"]
 
 #: What the outputs say when the file has no targets (the CLI prints it, the API returns it as ``note``).
@@ -1071,6 +1071,11 @@ def _rows_named(chosen, row_words=None, noun="row", row_numbers=None) -> dict:
     return named
 
 
+#: Where a result's own test scores are, for the web and the terminal alike (review 44: "on its page" in the CLI).
+OWN_TEST_SCORES = ("The result's own test scores are on its results page and in its result.json (its summary; "
+                   "models.<name>.test).")
+
+
 def seen_rows_words(seen: dict, split="file", noun="row") -> str:
     """What a prediction says of the rows of a new file that are samples the result was trained on
     (:func:`models.pipeline.fingerprints.seen_samples`, named as :func:`_rows_named` names them).
@@ -1088,10 +1093,12 @@ def seen_rows_words(seen: dict, split="file", noun="row") -> str:
     --------
     >>> print(seen_rows_words({"count": 2, "rows": ["line 2 (a)", "line 4 (c)"], "of": 3}))
     2 of the file's 3 rows are samples this result was trained on (the same values): line 2 (a), line 4 (c). Their \
-scores are not test scores: the model has seen them. The result's own test scores are on its page.
+scores are not test scores: the model has seen them. The result's own test scores are on its results page and \
+in its result.json (its summary; models.<name>.test).
     >>> print(seen_rows_words({"count": 1, "rows": ["map 1"], "of": 2}, noun="map"))
     1 of the file's 2 maps is a map this result was trained on (the same values): map 1. Its score is not a test \
-score: the model has seen it. The result's own test scores are on its page.
+score: the model has seen it. The result's own test scores are on its results page and in its result.json \
+(its summary; models.<name>.test).
     >>> seen_rows_words({"count": 2, "rows": ["map 0", "map 1"], "of": 2}, noun="map")[:60]
     "All 2 of the file's maps are maps this result was trained on"
     """
@@ -1103,7 +1110,7 @@ score: the model has seen it. The result's own test scores are on its page.
                f"{count} of the {split}'s {total} {noun}s are {sample}s")
     return (f"{subject} this result was trained on (the same values): {_named_rows(seen)}. "
             f"{'Its score is not a test score' if one else 'Their scores are not test scores'}: the model has seen "
-            f"{'it' if one else 'them'}. The result's own test scores are on its page.")
+            f"{'it' if one else 'them'}. {OWN_TEST_SCORES}")
 
 
 def unscored_words(unscored: dict) -> str:

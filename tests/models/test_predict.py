@@ -656,7 +656,8 @@ def test_training_rows_in_a_new_file_are_named(series, maps, tmp_path):
     said = [w for w in predict_file(out, tmp_path / "copied.csv")["warnings"] if "trained on" in w]
     assert said == ["3 of the file's 7 rows are samples this result was trained on (the same values): row 0 "
                     "(line 2), row 1 (line 3), row 2 (line 4). Their scores are not test scores: the model has seen "
-                    "them. The result's own test scores are on its page."], said
+                    "them. The result's own test scores are on its results page and in its result.json (its summary; "
+                    "models.<name>.test)."], said
     new = tmp_path / "test_rows.npz"
     save_npz(Dataset(X=split["X_test"], y=split["y_test"], kind="timeseries", name="new"), new)
     assert not any("trained on (the same" in w for w in predict_file(out, new)["warnings"])
