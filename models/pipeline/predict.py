@@ -433,7 +433,7 @@ def predict_file(result_dir, data_path, model=None, *, max_bytes=None, data_sha2
         if not scored.all():
             named = inputs.row_words if name == "X" and inputs.row_words is not None else None
             out[f"unscored_rows{suffix}"] = unscored_rows(scored, named, inputs.rows if named else None)
-            warnings.append(unscored_words(out[f"unscored_rows{suffix}"]))
+            warnings.append(unscored_words(out[f"unscored_rows{suffix}"], text=inputs.source_format == "csv"))
         y_true, pred_scored = y_true[scored], np.asarray(pred)[scored]
         constant = bool(np.all(y_true == y_true[0]))
         targets = "the file's targets" if name == "X" else "the test split's targets"  # review 28A: "X: ..." on y
@@ -1113,9 +1113,10 @@ score: the model has seen it. The result's own test scores are on its results pa
             f"{'it' if one else 'them'}. {OWN_TEST_SCORES}")
 
 
-def unscored_words(unscored: dict) -> str:
+def unscored_words(unscored: dict, text: bool = True) -> str:
     """What a prediction says of the rows it could not score (:func:`unscored_rows`): how many rows were scored, and
-    which had no target.
+    which had no target (a CSV's blank target cell; NaN in an array file's ``y`` when not ``text``), each named by
+    its number in the predictions' ``row`` column (:func:`_named_rows`).
 
     Examples
     --------
@@ -1123,11 +1124,14 @@ def unscored_words(unscored: dict) -> str:
     'Scored on 4 of 5 rows; 1 has no target (a blank target cell), so it was predicted but not scored: line 5 (trk3).'
     >>> print(unscored_words({"count": 2, "rows": ["line 5", "line 9"], "of": 5}))
     Scored on 3 of 5 rows; 2 have no target (blank target cells), so they were predicted but not scored: line 5, line 9.
+    >>> unscored_words({"count": 1, "rows": ["sample 2"], "row_numbers": [1], "of": 3}, text=False)
+    'Scored on 2 of 3 rows; 1 has no target (NaN in y), so it was predicted but not scored: row 1.'
     """
     count, total = unscored["count"], unscored["of"]
     one = count == 1
     return (f"Scored on {total - count} of {total} rows; {count} {'has' if one else 'have'} no target "
-            f"({'a blank target cell' if one else 'blank target cells'}), so {'it was' if one else 'they were'} "
+            f"({'NaN in y' if not text else 'a blank target cell' if one else 'blank target cells'}), so "
+            f"{'it was' if one else 'they were'} "
             f"predicted but not scored: {_named_rows(unscored)}.")
 
 

@@ -991,6 +991,13 @@ def test_rows_left_out_unscored_and_seen_are_named_by_the_predictions_row(series
     assert left.startswith("Left out 1 of 8 rows with missing values, as asked: row 3. ") and "CSV" not in left, left
     assert "the file's samples by their index in X, from 0" in left, left
     assert "(the same values): row 6, row 7. " in seen and "sample 7" not in seen, seen
+    y[1] = np.nan  # an array's sample without its target: predicted, not scored, named by its row too
+    np.savez(tmp_path / "p_nan.npz", X=X, y=y)
+    answer = predict_file(out, tmp_path / "p_nan.npz", drop_incomplete=True)
+    assert answer["unscored_rows"] == {"count": 1, "rows": ["sample 2"], "of": 7, "row_numbers": [1]}
+    assert ("Scored on 6 of 7 rows; 1 has no target (NaN in y), so it was predicted but not scored: row 1."
+            in answer["warnings"]), answer["warnings"]
+    y[1] = 0.5
 
     lines = [",".join(["track"] + [f"t{i}" for i in range(X.shape[1])] + ["y"])]
     lines += [",".join([f"trk{i}"] + ["" if np.isnan(v) else repr(float(v)) for v in row] + [repr(float(t))])
