@@ -149,7 +149,7 @@ def test_a_trace_lacking_only_its_target_is_predicted_with_drop_incomplete(clien
     assert [line.split(",")[-1] == "" for line in lines] == [False, False, True, False]
 
 
-def test_the_archive_holds_the_pages_python_code_and_it_runs(client, worker, tiny_job, tmp_path):
+def test_the_archive_holds_the_pages_python_code_and_it_runs(client, worker, tiny_job, tmp_path, capsys):
     """Review 31A: the results page's "Use in Python" code could not be reached without a browser; the archive
     carries it, and it runs as unpacked, reproducing the stored test predictions."""
     import subprocess
@@ -172,6 +172,14 @@ def test_the_archive_holds_the_pages_python_code_and_it_runs(client, worker, tin
                              timeout=120)  # from the unpack folder, and from inside awd-result/ (review 31B)
         assert ran.returncode == 0, ran.stderr
         assert float(ran.stdout.split("stored test predictions:")[1].split()[0]) <= 1e-10
+    # review 44: the archive leaves out .explain/ (the teacher's weights), and awd explain on it said the result was
+    # old and to rerun the job; it says where the job ran explains it
+    from awd_studio.cli import main
+
+    assert main(["explain", str(tmp_path / "unpacked" / "awd-result"), "--example", "0"]) == 2
+    said = capsys.readouterr().err
+    assert "unpacked from the result's archive" in said and "POST /api/results/<job id>/explain" in said, said
+    assert "written before" not in said, said
 
 
 def test_a_damaged_result_answers_with_what_the_command_says(client, settings):
