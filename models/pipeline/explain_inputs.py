@@ -270,8 +270,8 @@ def _without_explain_inputs(result_dir) -> InputError:
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
     >>> _ = (folder / "result.json").write_text('{"schema": "awd-result/1", "students": {"awd": {}}}')
-    >>> str(_without_explain_inputs(folder))[:85]
-    'result: this folder holds a result without its explanation inputs (.explain/: the tea'
+    >>> str(_without_explain_inputs(folder))[:80]
+    'result: this folder holds the result without its explanation inputs (.explain/: '
     >>> _ = (folder / "result.json").write_text('{"schema": "awd-result/1", "models": {}}')
     >>> str(_without_explain_inputs(folder))[:74]
     'result: was written before explanations kept their inputs (teacher and tes'
@@ -283,10 +283,9 @@ def _without_explain_inputs(result_dir) -> InputError:
         bundle = None
     unpacked = (Path(result_dir) / "use_in_python.py").is_file()  # the archive's code beside its files
     if unpacked or (isinstance(bundle, dict) and bundle.get("students")):
-        where = ("unpacked from the result's archive, which" if unpacked else
-                 "downloaded or copied without it: the downloads and the archive")
-        return InputError("result", f"this folder holds a result without its explanation inputs (.explain/: the "
-                          f"teacher's weights and the test split), as one {where} leave out; they stay where the "
-                          "job ran", EXPLAIN_WHERE_IT_RAN)
+        folder = "this folder, unpacked from the result's archive," if unpacked else "this folder"
+        left_out = "the archive leaves" if unpacked else "the result's downloads and its archive leave"
+        return InputError("result", f"{folder} holds the result without its explanation inputs (.explain/: the "
+                          f"teacher's weights and the test split), which {left_out} out", EXPLAIN_WHERE_IT_RAN)
     return InputError("result", "was written before explanations kept their inputs (teacher and test split)",
                       "rerun the job (or `awd distill`) with this version to explain its predictions")

@@ -104,12 +104,17 @@ def test_a_new_result_without_its_explain_inputs_is_not_called_old(result_dir, t
     (unpacked / "use_in_python.py").write_text("# the archive's code\n")
     assert main(["explain", str(unpacked), "--example", "0"]) == 2
     err = capsys.readouterr().err.strip()
-    assert "unpacked from the result's archive" in err and "written before" not in err, err
+    assert err.endswith("result: this folder, unpacked from the result's archive, holds the result without its "
+                        "explanation inputs (.explain/: the teacher's weights and the test split), which the archive "
+                        "leaves out; explain it where the job ran: the results page's Explain panel, POST "
+                        "/api/results/<job id>/explain, or `awd explain` on the folder `awd distill --out` wrote"), err
+    assert "written before" not in err, err
     assert "the results page's Explain panel, POST /api/results/<job id>/explain, or `awd explain`" in err, err
     (unpacked / "use_in_python.py").unlink()  # a folder of the result's files, copied without .explain/
     assert main(["explain", str(unpacked), "--example", "0"]) == 2
     err = capsys.readouterr().err.strip()
-    assert "without its explanation inputs" in err and "where the job ran" in err and "rerun" not in err, err
+    assert "which the result's downloads and its archive leave out; explain it where the job ran" in err, err
+    assert "rerun" not in err, err
     old = json.loads((unpacked / "result.json").read_text())
     del old["students"]  # a result from before results carried their students, and explanations their inputs
     (unpacked / "result.json").write_text(json.dumps(old))
