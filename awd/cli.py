@@ -722,8 +722,10 @@ def _add_predict_parser(sub):
     pr.add_argument("--drop-incomplete", action="store_true",
                     help=f"leave out the rows with missing values ({_MISSING_VALUES}; for a result trained with "
                          "--pad-ends, those still missing a value once the ended traces are filled, as they were), "
-                         "named on the terminal; each prediction keeps its row in the file (the CSV's row column); a "
-                         "row lacking only its target is predicted, not scored (an empty y_true cell)")
+                         "named on the terminal; each prediction keeps its row in the file (the row column: a CSV's "
+                         "data row counted from 0 after the header, an array file's sample index in X from 0; "
+                         "warnings name rows by that number first); a row lacking only its target is predicted, not "
+                         "scored (an empty y_true cell)")
     from awd_studio.models.pipeline.model_registry import MODELS
 
     def keys(*kinds):  # the students of these kinds, as the result names them
@@ -732,8 +734,9 @@ def _add_predict_parser(sub):
     pr.add_argument("--model", default=None,
                     help=f"which student: {keys('distilled', 'initial')}; maps also {keys('fixed_filter')}; "
                          f"{keys('control')} when the job ran the teacher-free control; {keys('other')} when it ran "
-                         "with --student scattering. Default: the one the result recommends (awd, or "
-                         "baseline_wavelet when cross-validation kept the initial wavelet)")
+                         "with --student scattering. Default: the one the result delivers, chosen by "
+                         "cross-validation (awd, or baseline_wavelet when cross-validation kept the initial "
+                         "wavelet); the verdict may advise another")
 
 
 def _cmd_predict(args):

@@ -72,22 +72,23 @@ def _predict(result_dir, path, model, max_bytes, sha256=None, drop_incomplete=Fa
 async def predict_result(key: str, request: Request, session: SessionDep, settings: SettingsDep, paths: PathsDep,
                          model: str | None = Query(None, max_length=40,
                                                    description="which student of the result (default: the one "
-                                                               "it recommends)"),
+                                                               "it delivers, chosen by cross-validation)"),
                          format: str = Query("json", pattern="^(json|csv|npz)$",  # noqa: A002 (the query name)
                                              description="json, csv (split,row,y_pred,y_true; split: file, or "
                                                          "test for a fixed test split; an id column after row, "
                                                          "y_class for a two-valued target, y_pred_<name> for a map "
                                                          "student's class rows) or npz"),
-                         drop_incomplete: bool = Query(False, description="delimited text: leave out the rows with "
-                                                       "missing values (for a result trained on filled traces, "
-                                                       "those still missing one once the ended traces are "
-                                                       "filled), named in dropped_rows; rows gives each "
-                                                       "prediction's row in the file, the CSV's row column too; a "
-                                                       "row lacking only its target is predicted, not scored "
-                                                       "(unscored_rows)")):
+                         drop_incomplete: bool = Query(False, description="delimited text, or an array file's "
+                                                       "series: leave out the rows with missing values (for a "
+                                                       "result trained on filled traces, those still missing one "
+                                                       "once the ended traces are filled), named in dropped_rows "
+                                                       "(row_numbers: their numbers in the row column, which the "
+                                                       "warnings name first); rows gives each prediction's row in "
+                                                       "the file, the CSV's row column too; a row lacking only its "
+                                                       "target is predicted, not scored (unscored_rows)")):
     """Predict the rows of an uploaded data file (multipart field ``file``, any dataset format, targets
-    optional) with the result's student ``model`` (default: the one the result recommends, ``baseline_wavelet``
-    when cross-validation kept the initial wavelet, else ``awd``).
+    optional) with the result's student ``model`` (default: the one the result delivers, chosen by
+    cross-validation: ``baseline_wavelet`` when cross-validation kept the initial wavelet, else ``awd``).
 
     JSON answer: ``model``, ``target``, ``has_targets``, ``scores`` (R² and RMSE against the file's targets, with
     accuracy and AUC for a two-valued target, per ``X`` and ``X_test``; empty without targets, and ``note`` says

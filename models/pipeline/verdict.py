@@ -545,7 +545,7 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
         # review 26A: "use db5" while Predict and `awd predict` used AWD, cross-validation's choice, without a word
         return (f"AWD is worse than {init_name} on the test set ({gap}){small or ','} {'A' if small else 'a'}lthough "
                 f"cross-validation preferred AWD, the model delivered here: predict with {init_name}'s student instead "
-                "(model baseline_wavelet).")
+                "(--model baseline_wavelet; model=baseline_wavelet in the API).")
     if choice == "initial" and side == "awd":  # the test disagrees with the CV
         small = f", {SMALL_WORDS}" if small else ""  # review 27A: said for gains and losses, not for this one
         return (f"Cross-validation kept {init_name}, the model delivered here, but AWD did better on the test set "
