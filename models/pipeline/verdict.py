@@ -474,8 +474,8 @@ def verdict_text(choice, difference, init_name, metric="r2", target_name=None, s
 
     >>> verdict_text("awd", {"estimate": -3.1e-5, "low": -5.7e-5, "high": -6.4e-6, "level": 0.95}, "db5")
     "AWD is worse than db5 on the test set (AWD − db5 = -0.000031 R², 95 % interval -0.000057 to -0.000006),
-    although cross-validation preferred AWD, the model delivered here: predict with db5's student instead (model
-    baseline_wavelet)."
+    although cross-validation preferred AWD, the model delivered here: predict with db5's student instead (--model
+    baseline_wavelet; model=baseline_wavelet in the API)."
 
     A loss the interval confirms but small is said to be small, as a gain is:
 
