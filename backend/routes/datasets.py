@@ -26,6 +26,7 @@ from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import ACTIVE_STATES, new_id
 from awd_studio.jobstate.storage import DATASET_SUFFIXES, atomic_move, remove_tree, safe_display_name, usage_bytes
 from awd_studio.models.data import content_sha256, load_dataset, save_npz, summarize
+from awd_studio.models.data.dataset import SOURCE_FILE_META
 from awd_studio.models.data.readers.npy import NpyWithoutTargets, npy_targets_path
 from awd_studio.models.data.tiles import MIN_TILE, tile_dataset
 from awd_studio.models.files import sha256_file
@@ -261,10 +262,14 @@ async def _read_and_store(upload, response, session, settings, paths) -> Dataset
     stored_path, suffix, size = upload.path, upload.suffix, upload.size
     try:
         if len(upload.files) > 1 or read_anew:  # X and y in two files too: stored as one .npz
+            if read_anew and (existing := await _stored_by_an_earlier_release(session, dataset, paths)) is not None:
+                return reused_dataset(response, existing, said, asked=dataset.name)
+            # the stored copy names the file sent, so that a result records that file's SHA-256, not the copy's
+            # (review 44A: awd predict on the uploaded file could not tell it was the file the result came from)
+            dataset.meta[SOURCE_FILE_META] = {"name": safe_display_name(upload.filename, "upload", path=True),
+                                              "sha256": upload.sha256}
             stored_path, size = await run_in_threadpool(_as_npz, dataset, paths)
             suffix = ".npz"
-        if read_anew and (existing := await _stored_by_an_earlier_release(session, stored_path)) is not None:
-            return reused_dataset(response, existing, said, asked=dataset.name)
         return store_dataset(session, paths, temp_path=stored_path, suffix=suffix, dataset=dataset,
                              summary=summary, name=dataset.name if tile is not None else name, source="upload",
                              original_filename=safe_display_name(upload.filename, "upload", path=True),
@@ -274,13 +279,18 @@ async def _read_and_store(upload, response, session, settings, paths) -> Dataset
             stored_path.unlink(missing_ok=True)
 
 
-async def _stored_by_an_earlier_release(session, npz_path):
+async def _stored_by_an_earlier_release(session, dataset, paths):
     """The dataset an earlier release stored from the same upload under the same name, or None.
 
     Releases before :func:`models.data.content_sha256` identified tiles and rows left out or filled by the SHA-256
-    of their ``.npz``, name included (:func:`models.data.save_npz` writes the same bytes for the same dataset).
+    of their ``.npz``, name included (:func:`models.data.save_npz` writes the same bytes for the same dataset), as
+    ``dataset`` is before its copy names the file sent (``SOURCE_FILE_META``).
     """
-    return crud.find_dataset_by_hash(session, sha256=await run_in_threadpool(sha256_file, npz_path))
+    npz_path, _ = await run_in_threadpool(_as_npz, dataset, paths)
+    try:
+        return crud.find_dataset_by_hash(session, sha256=await run_in_threadpool(sha256_file, npz_path))
+    finally:
+        npz_path.unlink(missing_ok=True)
 
 
 @router.get("", response_model=DatasetsPublic)

@@ -20,7 +20,13 @@ from awd_studio.models.files import as_if_created
 from awd_studio.models.validation import InputError, check_signals, check_targets, signal_kind
 
 __all__ = ["Dataset", "summarize", "split_dataset", "split_sizes", "held_out_indices", "held_out_groups", "save_npz",
-           "content_sha256"]
+           "content_sha256", "SOURCE_FILE_META"]
+
+#: The key of a dataset's ``meta`` naming the file it was read from, ``{"name": ..., "sha256": ...}``, when what a job
+#: reads is a copy saved after reading (``awd distill --drop-incomplete`` or ``--pad-ends``; an upload stored as the
+#: data read: tiles, rows left out or filled, X and y sent as two files): the result records that file's SHA-256,
+#: not the copy's, so that it can be matched to the file its owner holds (``models.pipeline.prepare``).
+SOURCE_FILE_META = "source_file"
 
 
 @dataclass
@@ -393,7 +399,8 @@ def content_sha256(dataset: Dataset) -> str:
     :func:`save_npz` writes the name into the file, so the file's SHA-256 tells two names of the same data apart.
     This digest reads the arrays (``X``, ``y``, and ``X_test``, ``y_test`` when given: each one's dtype, shape
     and values), the kind, the target names and ``meta`` (which says what reading did to the file: rows left out
-    or filled, the tiles' size), and not ``name``: the same data read with the same options has one digest.
+    or filled, the tiles' size), and not ``name`` nor the file it came from (``meta[SOURCE_FILE_META]``): the same
+    data read with the same options has one digest.
 
     Parameters
     ----------
@@ -411,13 +418,16 @@ def content_sha256(dataset: Dataset) -> str:
     True
     >>> content_sha256(Dataset(X, y)) == content_sha256(Dataset(X, y, meta={"padded_rows": {"count": 1}}))
     False
+    >>> content_sha256(Dataset(X, y)) == content_sha256(Dataset(X, y, meta={"source_file": {"sha256": "ab" * 32}}))
+    True
     """
     digest = hashlib.sha256(b"awd-studio dataset content 1\n")
     for key, array in _data_arrays(dataset).items():
         array = np.ascontiguousarray(array)
         digest.update(f"{key} {array.dtype.str} {array.shape}\n".encode())
         digest.update(array.data)
-    described = {"kind": dataset.kind, "target_names": list(dataset.target_names), "meta": dataset.meta}
+    meta = {k: v for k, v in (dataset.meta or {}).items() if k != SOURCE_FILE_META}
+    described = {"kind": dataset.kind, "target_names": list(dataset.target_names), "meta": meta}
     digest.update(json.dumps(described, sort_keys=True, default=_json_default).encode())
     return digest.hexdigest()
 

@@ -18,6 +18,7 @@ from awd_studio.models import wavelets as _wavelets
 from awd_studio.models.attributions import gradient_batch_size
 from awd_studio.models.cores import use_job_threads
 from awd_studio.models.data import load_dataset, split_dataset
+from awd_studio.models.data.dataset import SOURCE_FILE_META
 from awd_studio.models.data.noise import map_noise
 from awd_studio.models.data.pixels import pixel_arcmin as sky_pixel_arcmin
 from awd_studio.models.data.tiles import tile_groups
@@ -42,11 +43,6 @@ from awd_studio.models.validation import InputError, check_targets_vary, signal_
 __all__ = ["prepare", "input_scaling", "resolved_input_scaling", "ScaledInputTeacher", "scaled", "scaling_of",
            "teacher_on_scaled", "check_teacher_is_finite", "TEACHER_CHECK_SAMPLES", "pixel_arcmin", "SOURCE_FILE_META",
            "source_sha256"]
-
-#: The key of a dataset's ``meta`` naming the file it was read from, ``{"name": ..., "sha256": ...}``, when what the
-#: pipeline reads is a copy saved after reading (``awd distill --drop-incomplete`` or ``--pad-ends``): the result
-#: records that file's SHA-256, not the copy's, so that it can be matched to the file its owner holds.
-SOURCE_FILE_META = "source_file"
 
 
 def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None, should_cancel=None):

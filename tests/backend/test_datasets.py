@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
 
+from awd_studio.models.data import load_dataset
+from awd_studio.models.pipeline.prepare import source_sha256
 from tests.backend.conftest import example_npz, npz_bytes
 
 
@@ -15,8 +19,6 @@ def test_upload_list_get_delete(client, upload, data_dir):
     body = response.json()
     assert body["kind"] == "timeseries" and body["shape"] == [64] and body["n"] == 60
     assert body["name"] == "my <b>data</b>" and body["original_filename"] == "series.npz"
-    import hashlib
-
     assert body["sha256"] == hashlib.sha256(content).hexdigest()
     assert body["summary"]["targets"]
     assert (data_dir / "datasets" / body["id"] / "data.npz").is_file()
@@ -98,7 +100,7 @@ def test_an_excel_unicode_text_export_is_taken(client, upload):
     assert body["shape"] == [16] and body["n"] == 30 and body["summary"]["target_names"] == ["durée"]
 
 
-def test_rows_with_missing_values_are_left_out_when_asked(client, upload, stored_files):
+def test_rows_with_missing_values_are_left_out_when_asked(client, upload, stored_files, data_dir):
     """Review 11: traces that ended early (blank trailing cells) refused the file; the upload can leave those rows
     out, and the dataset says which, by line and identifier."""
     rng = np.random.default_rng(6161)
@@ -121,6 +123,12 @@ def test_rows_with_missing_values_are_left_out_when_asked(client, upload, stored
     assert body["summary"]["meta"]["dropped_rows"] == {"count": 2, "rows": ["line 5 (trk0003)", "line 10 (trk0008)"],
                                                        "of": 40}
     assert body["original_filename"] == "ended_early.csv"
+    # the stored copy names the file sent: a result records that file's SHA-256, which awd predict can match
+    # (review 44A), and the same rows sent again are still the same dataset
+    stored = load_dataset(data_dir / "datasets" / body["id"] / "data.npz")
+    assert stored.meta["source_file"] == {"name": "ended_early.csv", "sha256": hashlib.sha256(content).hexdigest()}
+    assert source_sha256(stored, "copy.npz") == hashlib.sha256(content).hexdigest()
+    assert upload(content, "renamed.csv", drop_incomplete="true").json()["id"] == body["id"]
     # the stored file is what was read (the raw CSV would be refused when a job reads it)
     job = client.post("/api/jobs/estimate", json={"dataset_id": body["id"]})
     assert job.status_code == 200, job.text
@@ -275,13 +283,19 @@ def test_rows_filled_by_an_earlier_release_are_found_again(client, upload, setti
     """Earlier releases identified data read with ``pad_ends`` by the SHA-256 of its .npz (name included): the same
     upload under the same name still finds such a dataset after the upgrade."""
     from awd_studio.jobstate.db import Dataset, get_sessionmaker
+    from awd_studio.models.data import save_npz
     from awd_studio.models.files import sha256_file
 
     content = _ended_early_csv(6464)
     first = upload(content, "older.csv", pad_ends="true").json()
+    # the .npz as an earlier release wrote it: without the name of the file sent (review 44A added it)
+    dataset = load_dataset(data_dir / "datasets" / first["id"] / "data.npz")
+    dataset.meta.pop("source_file")
+    save_npz(dataset, data_dir / "older.npz")
     with get_sessionmaker(settings.sqlalchemy_url)() as session:  # the row as an earlier release wrote it
-        session.get(Dataset, first["id"]).sha256 = sha256_file(data_dir / "datasets" / first["id"] / "data.npz")
+        session.get(Dataset, first["id"]).sha256 = sha256_file(data_dir / "older.npz")
         session.commit()
+    (data_dir / "older.npz").unlink()
     again = upload(content, "older.csv", pad_ends="true")
     assert again.status_code == 200 and again.json()["id"] == first["id"], again.text
 
