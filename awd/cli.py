@@ -635,18 +635,14 @@ def _checked_options(dataset, config: dict):
     ValueError
         Naming the option and what to pass, in the job's own words.
     """
-    from awd_studio.models.filters import check_lattice_start, lowpass_filter
     from awd_studio.models.options import PipelineConfig
     from awd_studio.models.pipeline.config import resolve_config, select_target
-    from awd_studio.models.wavelets import check_level
+    from awd_studio.models.pipeline.prepare import check_wavelet_fits
 
     resolved, _mode_choice = resolve_config(PipelineConfig.from_dict(config), dataset.kind, dataset.sample_shape,
                                             dataset.n, teacher_note=_teacher_kind_note(dataset.kind))
     select_target(dataset.y, resolved.target)
-    for length in dataset.sample_shape:  # as the job checks its training split (prepare._check_wavelet_fits)
-        check_level(length, len(lowpass_filter(resolved.wave)), resolved.levels, resolved.mode)
-    if resolved.parametrization == "orthogonal":
-        check_lattice_start(resolved.wave)
+    check_wavelet_fits(dataset.sample_shape, resolved)  # as the job checks its training split
     return resolved
 
 

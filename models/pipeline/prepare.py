@@ -42,7 +42,7 @@ from awd_studio.models.validation import InputError, check_targets_vary, signal_
 
 __all__ = ["prepare", "input_scaling", "resolved_input_scaling", "ScaledInputTeacher", "scaled", "scaling_of",
            "teacher_on_scaled", "check_teacher_is_finite", "TEACHER_CHECK_SAMPLES", "pixel_arcmin", "SOURCE_FILE_META",
-           "source_sha256"]
+           "source_sha256", "check_wavelet_fits"]
 
 
 def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None, should_cancel=None):
@@ -85,7 +85,7 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None, s
     candidates = AUTO_TEACHERS.get(dataset.kind, ()) if config.teacher == "auto" else (config.teacher,)
     config, mode_choice = resolve_config(config, dataset.kind, dataset.sample_shape, len(dataset.X))
     split = _checked_split(dataset, config)
-    _check_wavelet_fits(split.X_train, config)  # before the teacher trains (review 30A: db30 started elsewhere)
+    check_wavelet_fits(split.X_train.shape[1:], config)  # before the teacher trains (review 30A: db30 elsewhere)
     device = resolve_device(config.device)
     _remove_stale_fits(work_dir)
     _write_split(work_dir, split)
@@ -171,12 +171,13 @@ def _checked_split(dataset, config):
     return _Split(X_train, y_train, X_test, y_test, y_train_all, y_test_all, groups, test_groups)
 
 
-def _check_wavelet_fits(X_train, config):
+def check_wavelet_fits(sample_shape, config):
     """Refuse levels too deep for the samples, and an orthogonal start the lattice cannot represent.
 
     Parameters
     ----------
-    X_train : ndarray of shape (n, L) or (n, H, W)
+    sample_shape : tuple of int
+        One sample's shape: ``(L,)`` or ``(H, W)``.
     config : PipelineConfig
 
     Raises
@@ -184,7 +185,7 @@ def _check_wavelet_fits(X_train, config):
     ValueError
         From :func:`models.wavelets.check_level` or :func:`models.filters.check_lattice_start`.
     """
-    for length in X_train.shape[1:]:
+    for length in sample_shape:
         _wavelets.check_level(length, len(lowpass_filter(config.wave)), config.levels, config.mode)
     if config.parametrization == "orthogonal":
         check_lattice_start(config.wave)
