@@ -186,13 +186,18 @@ def interrupted_once_distilling(*args) -> tuple[int, str]:
     and the standard error that followed."""
     process = subprocess.Popen([AWD, "distill", *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                text=True)
-    for line in process.stderr:  # not a terminal: a line per stage
-        if " distill: " in line:
-            process.send_signal(signal.SIGINT)
-            break
-    after = process.stderr.read()
-    process.stderr.close()
-    return process.wait(timeout=120), after
+    try:
+        for line in process.stderr:  # not a terminal: a line per stage
+            if " distill: " in line:
+                process.send_signal(signal.SIGINT)
+                break
+        after = process.stderr.read()
+        process.stderr.close()
+        return process.wait(timeout=120), after
+    finally:
+        if process.poll() is None:  # the signal was lost: do not leave the run behind
+            process.kill()
+            process.wait()
 
 
 def test_ctrl_c_says_it_was_interrupted_and_what_was_kept(gap_result, tmp_path):
@@ -202,7 +207,10 @@ def test_ctrl_c_says_it_was_interrupted_and_what_was_kept(gap_result, tmp_path):
     kept = tmp_path / "kept"
     shutil.copytree(result, kept)
     before = {path.name: path.read_bytes() for path in kept.iterdir() if path.is_file()}
-    slow = [*TINY, "--epochs", "2000"]  # the distillation still runs when the signal comes
+    # the distillation still runs when the signal comes, however late this test reads the line on a loaded machine
+    # (2000 epochs of one grid point once ended before a starved test process sent it): 2000 epochs of 40 points
+    slow = [*TINY, "--epochs", "2000", "--lambdas", ",".join(f"{k}e-4" for k in range(1, 11)),
+            "--gammas", "0,0.001,0.01,0.1"]
     status, said = interrupted_once_distilling(data, "--drop-incomplete", "--out", kept, "--force", *slow)
     assert status == 130 and "Traceback" not in said, said
     assert said.strip().splitlines()[-1] == (f"awd distill: interrupted; the result already in {kept} is as it was; "
