@@ -2,10 +2,18 @@
 or from header keywords.
 
 Targets come from a BINTABLE HDU with one row per map (column ``y`` or ``target``, else every numeric scalar
-column in order), or from the header keywords of each image HDU listed in the primary header keyword
-``TARGETS`` (e.g. ``TARGETS = 'OMEGA_M,SIGMA_8'``). :func:`load_maps` reads the maps of a file without
+column in order but the identifier columns), or from the header keywords of each image HDU listed in the primary
+header keyword ``TARGETS`` (e.g. ``TARGETS = 'OMEGA_M,SIGMA_8'``). :func:`load_maps` reads the maps of a file without
 targets (a single convergence map to inspect). astropy is imported only when a FITS file is read (it takes
 about 0.25 s to import, which the other formats and the web process need not pay).
+
+Identifier columns of the table are left out of the targets, as the CSV reader leaves them out of the series
+(:func:`identifier_columns`): a column named ``id``, ``index``, ``<something>_id``, ``seed`` or ``<something>_seed``
+(a simulation's random seed), or one of whole numbers that number the rows (distinct, forming a run: sorted, or
+1..n / 0..n-1 in any order, in at least 5 rows: ``MAP_ID`` = 0…n-1, ``SEED`` = 1000…1023). They are named in the
+dataset's ``meta["ignored_columns"]`` (those left out for their content also in ``meta["numbered_columns"]``), which
+the upload preview and ``awd distill`` print. A column named ``y``, ``target``, ``y_<name>`` or ``target_<name>`` is
+never an identifier: the way to keep one as a target.
 """
 
 from __future__ import annotations
@@ -20,7 +28,80 @@ from awd_studio.models.data.readers._common import byte_budget, too_big
 from awd_studio.models.data.readers.detect import detect_format
 from awd_studio.models.validation import InputError, check_signals, dimensions_words
 
-__all__ = ["load_fits", "load_maps", "read_fits_arrays"]
+__all__ = ["load_fits", "load_maps", "read_fits_arrays", "identifier_columns"]
+
+#: The fewest rows a column of whole numbers must have to be read as a numbering of the rows, as for CSV.
+NUMBERING_MIN_ROWS = 5
+
+
+def _is_identifier_name(name: str) -> bool:
+    """Whether a column's name says it identifies a row: ``id``, ``index``, ``*_id``, ``seed``, ``*_seed``."""
+    low = name.strip().lower()
+    return low in ("", "id", "index", "seed") or low.endswith(("_id", " id", "_seed", " seed"))
+
+
+def _is_target_name(name: str) -> bool:
+    """Whether a column's name says it is a target (``y``, ``target``, ``y_<name>``, ``target_<name>``)."""
+    low = name.strip().lower()
+    return low in ("y", "target") or low.startswith(("y_", "target_"))
+
+
+def _is_numbering(values: np.ndarray) -> bool:
+    """Whether a column's values number its rows: distinct whole numbers forming a run, sorted either way, or
+    1..n / 0..n-1 in any order, in at least :data:`NUMBERING_MIN_ROWS` rows (the CSV reader's rule).
+
+    Examples
+    --------
+    >>> _is_numbering(np.arange(1000, 1024)), _is_numbering(np.array([3, 0, 2, 1, 4]))
+    (True, True)
+    >>> _is_numbering(np.array([0.3, 0.2, 0.25, 0.31, 0.28])), _is_numbering(np.array([103, 101, 102, 105, 104]))
+    (False, False)
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or values.size < NUMBERING_MIN_ROWS or not np.all(np.isfinite(values)):
+        return False
+    if not np.all(values == np.round(values)):
+        return False
+    ordered = np.sort(values)
+    if not np.array_equal(ordered, ordered[0] + np.arange(values.size)):  # distinct, and a run
+        return False
+    return bool(np.array_equal(values, ordered) or np.array_equal(values, ordered[::-1]) or ordered[0] in (0, 1))
+
+
+def identifier_columns(columns: dict) -> tuple[list[str], list[str]]:
+    """Which of a table's numeric columns identify its rows rather than give a target.
+
+    Parameters
+    ----------
+    columns : dict of str to ndarray
+        Each numeric scalar column by name, in the table's order.
+
+    Returns
+    -------
+    ignored : list of str
+        The identifier columns, in order: named as one (``id``, ``index``, ``*_id``, ``seed``, ``*_seed``) or
+        numbering the rows (:func:`_is_numbering`). A column named as a target (``y_<name>``...) never is.
+    numbered : list of str
+        Those of ``ignored`` left out for their content, not their name (to keep one, name it ``y_<name>``).
+
+    Examples
+    --------
+    >>> om = np.array([0.3, 0.25, 0.28, 0.31, 0.27])
+    >>> identifier_columns({"SEED": np.arange(1000, 1005), "OMEGA_M": om, "RUN": np.arange(5)})
+    (['SEED', 'RUN'], ['RUN'])
+    >>> identifier_columns({"y_seed": np.arange(5), "OMEGA_M": om})
+    ([], [])
+    """
+    ignored, numbered = [], []
+    for name, values in columns.items():
+        if _is_target_name(name):
+            continue
+        if _is_identifier_name(name):
+            ignored.append(name)
+        elif _is_numbering(values):
+            ignored.append(name)
+            numbered.append(name)
+    return ignored, numbered
 
 
 def _fits_open(path: Path):
@@ -112,7 +193,9 @@ def load_maps(path, *, max_bytes=None) -> np.ndarray:
     return check_signals(X, "X", min_samples=1)
 
 
-def _fits_targets(hdul, sources: list, n: int):
+def _fits_targets(hdul, sources: list, n: int, notes: dict):
+    """The targets of a FITS file's maps and their names (None, None without any); the identifier columns left
+    out of a table's targets are written into ``notes`` (``ignored_columns``, ``numbered_columns``)."""
     from astropy.io import fits  # heavy (0.25 s to import): loaded only when a FITS file is read
 
     for hdu in hdul:
@@ -123,11 +206,20 @@ def _fits_targets(hdul, sources: list, n: int):
             if "y" in low or "target" in low:
                 chosen = [names[low.index("y" if "y" in low else "target")]]
             else:
-                chosen = []
+                numeric = {}
                 for c in cols:
                     arr = np.asarray(hdu.data[c.name])
                     if arr.ndim == 1 and arr.dtype.kind in "biuf":
-                        chosen.append(c.name)
+                        numeric[c.name] = arr
+                ignored, numbered = identifier_columns(numeric)
+                chosen = [nm for nm in numeric if nm not in ignored]
+                if ignored and not chosen:
+                    raise InputError("y", f"the FITS table {hdu.name!r} holds only identifier columns "
+                                     f"{ignored} (they number or name the maps), no target",
+                                     "add one numeric column per target (e.g. OMEGA_M), or name the column that is "
+                                     "your target y or y_<name>")
+                notes.update({"ignored_columns": ignored} if ignored else {})
+                notes.update({"numbered_columns": numbered} if numbered else {})
             if not chosen:
                 raise InputError("y", f"the FITS table {hdu.name!r} has no numeric scalar columns",
                                  "add one numeric column per target")
@@ -155,8 +247,8 @@ def read_fits_arrays(path: Path, budget: int) -> tuple[np.ndarray, np.ndarray | 
     """A FITS file's maps (n, H, W), its targets and their names (None, None without any) and its metadata."""
     with _fits_open(path) as hdul:
         X, sources = _fits_maps(hdul, path, budget)
-        y, target_names = _fits_targets(hdul, sources, X.shape[0])
         meta = {"source_format": "fits"}
+        y, target_names = _fits_targets(hdul, sources, X.shape[0], meta)
         angle = hdul[0].header.get("ANGLE")
         if angle is not None:
             meta["field_of_view_deg"] = float(angle)

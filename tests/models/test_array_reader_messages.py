@@ -1,0 +1,53 @@
+"""Array readers (FITS, MATLAB, npy, npz): what a lab-style file is read as, and the words of its refusal."""
+
+import numpy as np
+import pytest
+from astropy.io import fits
+
+from awd_studio.models.data import load_dataset
+from awd_studio.models.validation import InputError
+
+
+def _maps(n=24, size=16, seed=0):
+    return np.random.default_rng(seed).normal(size=(n, size, size))
+
+
+def _refusal(path, **kw) -> str:
+    with pytest.raises(InputError) as info:
+        load_dataset(path, **kw)
+    return str(info.value)
+
+
+# ------------------------------------------------------------------------------------------------ FITS identifiers
+@pytest.mark.parametrize("name, fmt, values, by_content", [
+    ("SEED", "K", np.arange(1000, 1024), False), ("MAP_ID", "J", np.arange(24), False),
+    ("SEED", "K", np.random.default_rng(3).integers(0, 2**40, 24), False),
+    ("REALISATION", "J", np.random.default_rng(3).permutation(24) + 1, True)])
+def test_fits_identifier_column_is_not_a_target(tmp_path, name, fmt, values, by_content):
+    """A seed or map number beside the parameters is left out of the targets and said so (it was target 0)."""
+    maps = _maps()
+    om, s8 = np.linspace(0.2, 0.4, 24), np.linspace(0.7, 0.9, 24)
+    table = fits.BinTableHDU.from_columns([fits.Column(name, fmt, array=values), fits.Column("OMEGA_M", "D", array=om),
+                                           fits.Column("SIGMA_8", "D", array=s8)])
+    fits.HDUList([fits.PrimaryHDU(maps), table]).writeto(tmp_path / "suite.fits")
+    ds = load_dataset(tmp_path / "suite.fits")
+    assert ds.target_names == ["OMEGA_M", "SIGMA_8"]
+    np.testing.assert_allclose(ds.y[:, 0], om)
+    assert ds.meta["ignored_columns"] == [name]
+    assert ds.meta.get("numbered_columns", []) == ([name] if by_content else [])
+
+
+def test_fits_numbering_column_named_as_a_target_stays_a_target(tmp_path):
+    table = fits.BinTableHDU.from_columns([fits.Column("y_index", "K", array=np.arange(24)),
+                                           fits.Column("OMEGA_M", "D", array=np.linspace(0.2, 0.4, 24))])
+    fits.HDUList([fits.PrimaryHDU(_maps()), table]).writeto(tmp_path / "kept.fits")
+    ds = load_dataset(tmp_path / "kept.fits")
+    assert ds.target_names == ["y_index", "OMEGA_M"]
+    assert "ignored_columns" not in ds.meta
+
+
+def test_fits_table_of_identifiers_alone_is_refused_by_name(tmp_path):
+    table = fits.BinTableHDU.from_columns([fits.Column("MAP_ID", "J", array=np.arange(24))])
+    fits.HDUList([fits.PrimaryHDU(_maps()), table]).writeto(tmp_path / "ids.fits")
+    words = _refusal(tmp_path / "ids.fits")
+    assert "only identifier columns ['MAP_ID']" in words and "y_<name>" in words
