@@ -51,3 +51,17 @@ def test_fits_table_of_identifiers_alone_is_refused_by_name(tmp_path):
     fits.HDUList([fits.PrimaryHDU(_maps()), table]).writeto(tmp_path / "ids.fits")
     words = _refusal(tmp_path / "ids.fits")
     assert "only identifier columns ['MAP_ID']" in words and "y_<name>" in words
+
+
+# ------------------------------------------------------------------------------------------------ MATLAB names
+def test_matlab_without_x_and_y_names_its_variables(tmp_path):
+    """``savemat(f, {"traces": X, "labels": y})`` was told the file "holds nothing"."""
+    import scipy.io
+
+    rng = np.random.default_rng(0)
+    scipy.io.savemat(tmp_path / "lab.mat", {"traces": rng.normal(size=(20, 30)), "labels": rng.normal(size=20)})
+    words = _refusal(tmp_path / "lab.mat")
+    assert "which holds 'labels', 'traces'" in words and "nothing" not in words
+    scipy.io.savemat(tmp_path / "half.mat", {"X": rng.normal(size=(20, 30)), "labels": rng.normal(size=20)})
+    words = _refusal(tmp_path / "half.mat")
+    assert words.startswith("y") and "'X', 'labels'" in words

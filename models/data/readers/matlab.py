@@ -99,7 +99,20 @@ def load_mat(path: Path, budget: int, name: str | None, *, pad_ends: bool = Fals
     dropped (:func:`~models.data.readers.channels.drop_channel_axis`)."""
     arrays, without_channel = drop_channel_axis(read_mat_arrays(path, budget))
     arrays, done = complete_series(arrays, pad_ends=pad_ends, drop_incomplete=drop_incomplete)
-    return make_dataset(arrays, name or path.stem, meta={"source_format": "mat", **without_channel, **done})
+    # a missing X or y is refused naming the variables the file holds (``traces``, ``labels``), not "nothing"
+    held = None if {"X", "y"} <= set(arrays) else _mat_variable_names(path)
+    return make_dataset(arrays, name or path.stem, meta={"source_format": "mat", **without_channel, **done},
+                        stored=held)
+
+
+def _mat_variable_names(path: Path) -> list[str]:
+    """The names of the variables a MATLAB v5/v7 file holds (``scipy.io.whosmat``), [] when it cannot list them."""
+    import scipy.io  # 0.25 s to import: only when a MATLAB v5 file is read
+
+    try:
+        return [variable for variable, _shape, _cls in scipy.io.whosmat(path)]
+    except Exception:  # read_mat_arrays has already listed them once: a failure here leaves the names out
+        return []
 
 
 def read_mat_arrays(path: Path, budget: int) -> dict:
