@@ -65,3 +65,19 @@ def test_matlab_without_x_and_y_names_its_variables(tmp_path):
     scipy.io.savemat(tmp_path / "half.mat", {"X": rng.normal(size=(20, 30)), "labels": rng.normal(size=20)})
     words = _refusal(tmp_path / "half.mat")
     assert words.startswith("y") and "'X', 'labels'" in words
+
+
+# ------------------------------------------------------------------------------------------------ npy header
+def test_tiny_npy_declaring_a_huge_shape_is_called_truncated_not_too_big(tmp_path):
+    """A 928-byte file whose header declares (10000000, 100000) is damaged, not a dataset to shrink."""
+    np.save(tmp_path / "d_X.npy", np.zeros((10, 10)))
+    np.save(tmp_path / "d_y.npy", np.zeros(10))
+    raw = (tmp_path / "d_X.npy").read_bytes()
+    header_end = raw.index(b"\n") + 1
+    header = raw[:header_end].replace(b"(10, 10)", b"(10000000, 100000)")
+    header = header[:-1].rstrip(b" ") + b" " * (header_end - len(header[:-1].rstrip(b" ")) - 1) + b"\n"
+    assert len(header) == header_end
+    (tmp_path / "d_X.npy").write_bytes(header + raw[header_end:])
+    words = _refusal(tmp_path / "d_X.npy")
+    assert "truncated or damaged" in words and "(10000000, 100000)" in words and "800 data bytes" in words
+    assert "fewer samples" not in words and "MiB" not in words

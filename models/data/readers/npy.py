@@ -164,12 +164,15 @@ def _load_npy_array(path: Path, budget: int, field: str) -> np.ndarray:
     if dtype.hasobject:
         raise InputError(field, f"{path.name!r} holds an object array (stored as a Python pickle), which is never "
                          "unpickled", "save a rectangular numeric array (all rows the same length)")
+    # the file's own size first: a header declaring far more data than the file holds is damage or a cut upload,
+    # not a dataset to shrink (a 928-byte file declaring (10000000, 100000) was told to upload fewer samples)
+    if n_bytes > data_bytes:
+        raise InputError("file", f"{path.name!r} is truncated or damaged: its header declares an array of shape "
+                         f"{shape} ({dtype}, {n_bytes} data bytes) but the file holds only {data_bytes} data bytes",
+                         "upload the complete file, or save the array again with numpy.save")
     if n_bytes > budget:
         raise too_big(path.name, n_bytes, budget)
     check_value_count(field, int(np.prod(shape, dtype=np.float64)))
-    if n_bytes > data_bytes:
-        raise InputError("file", f"{path.name!r} is truncated ({data_bytes} of {n_bytes} data bytes)",
-                         "upload the complete file")
     try:
         arr = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
