@@ -81,3 +81,34 @@ def test_tiny_npy_declaring_a_huge_shape_is_called_truncated_not_too_big(tmp_pat
     words = _refusal(tmp_path / "d_X.npy")
     assert "truncated or damaged" in words and "(10000000, 100000)" in words and "800 data bytes" in words
     assert "fewer samples" not in words and "MiB" not in words
+
+
+# ------------------------------------------------------------------------------------------------ one map
+@pytest.mark.parametrize("suffix", [".npz", ".mat"])
+def test_one_2d_map_with_its_parameters_says_how_to_store_one_map(tmp_path, suffix):
+    """X=(2048, 2048) with y of 2 values was told "y: has 2 rows but X has 2048 samples", no more."""
+    import scipy.io
+
+    X, y = np.random.default_rng(0).normal(size=(256, 256)), np.array([0.3, 0.8])
+    if suffix == ".npz":
+        np.savez(tmp_path / f"map{suffix}", X=X, y=y)
+    else:
+        scipy.io.savemat(tmp_path / f"map{suffix}", {"X": X, "y": y})
+    words = _refusal(tmp_path / f"map{suffix}")
+    assert words.startswith("y: has 2 values but X, shape (256, 256), has 256 rows")
+    assert "X[None], shaped (1, 256, 256)" in words and "two maps or more" in words and "awd tile" in words
+
+
+def test_series_with_a_wrong_target_count_get_no_map_hint(tmp_path):
+    np.savez(tmp_path / "s.npz", X=np.zeros((20, 300)), y=np.zeros(19))
+    assert "map" not in _refusal(tmp_path / "s.npz")
+
+
+def test_one_map_is_not_offered_tiling_without_saying_it_needs_two(tmp_path):
+    """One 2048² map was offered tiles, and tiling then refused it ("needs at least two maps")."""
+    np.savez(tmp_path / "one.npz", X=np.random.default_rng(0).normal(size=(1, 128, 128)), y=np.array([[0.3, 0.8]]))
+    words = _refusal(tmp_path / "one.npz")
+    assert "needs at least two maps" in words and "add more maps" in words
+    np.savez(tmp_path / "two.npz", X=np.random.default_rng(0).normal(size=(2, 128, 128)), y=np.array([0.3, 0.8]))
+    words = _refusal(tmp_path / "two.npz")
+    assert "or cut these maps into tiles" in words and "needs at least two" not in words

@@ -125,6 +125,12 @@ def load_dataset(path, *, max_bytes=None, name=None, min_samples=DEFAULT_MIN_SAM
     if dataset.n < min_samples:
         fix = f"pass at least {min_samples} samples (one per row)"
         if dataset.kind == "image" and min(dataset.sample_shape) >= 2 * MIN_TILE:
-            fix += "; or cut these maps into tiles (“Maps: tiles of … px” on the upload page, or `awd tile`)"
+            # tiling holds out whole maps for the test split, so it needs two maps: with one, offering it led to
+            # a second refusal ("needs at least two maps")
+            fix += ("; or cut these maps into tiles (“Maps: tiles of … px” on the upload page, or `awd tile`)"
+                    if dataset.n >= 2 else
+                    "; cutting a map into tiles needs at least two maps (the test split holds out whole maps): add "
+                    "more maps, each with its parameters, and then cut them into tiles (“Maps: tiles of … px” on the "
+                    "upload page, or `awd tile`)")
         raise InputError("X", f"has {dataset.n} samples, fewer than the minimum of {min_samples}", fix)
     return dataset

@@ -18,6 +18,7 @@ from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import make_dataset, pick_arrays, require_numeric_dtype, too_big
 from awd_studio.models.data.readers.channels import drop_channel_axis
 from awd_studio.models.data.readers.missing import complete_series
+from awd_studio.models.data.readers.npy import refuse_one_map_without_sample_axis
 from awd_studio.models.validation import InputError
 
 __all__ = ["load_mat", "read_mat_arrays", "squeeze_matlab"]
@@ -98,6 +99,7 @@ def load_mat(path: Path, budget: int, name: str | None, *, pad_ends: bool = Fals
     (:func:`~models.data.readers.missing.complete_series`, said in ``meta``), after a channel axis of size 1 is
     dropped (:func:`~models.data.readers.channels.drop_channel_axis`)."""
     arrays, without_channel = drop_channel_axis(read_mat_arrays(path, budget))
+    refuse_one_map_without_sample_axis(arrays)  # before its rows are read as series with NaN
     arrays, done = complete_series(arrays, pad_ends=pad_ends, drop_incomplete=drop_incomplete)
     # a missing X or y is refused naming the variables the file holds (``traces``, ``labels``), not "nothing"
     held = None if {"X", "y"} <= set(arrays) else _mat_variable_names(path)

@@ -96,6 +96,55 @@ def _check_npz(path: Path, budget: int) -> list[str]:
         return names
 
 
+#: The fewest rows and columns of a 2-D ``X`` whose mismatch with ``y`` reads as one map saved without its sample axis.
+ONE_MAP_MIN_SIDE = 64
+
+
+def refuse_one_map_without_sample_axis(arrays: dict) -> None:
+    """Refuse a 2-D ``X`` that is one map saved without its sample axis, before it is read as ``H`` series.
+
+    A single map saved as ``X`` of shape (H, W) reads as H series of length W, and its targets (``y`` of the
+    map's k parameters) then do not match: the mismatch alone ("y: has 2 rows but X has 2048 samples") did not
+    say why. Refused when ``X`` is 2-D, at least :data:`ONE_MAP_MIN_SIDE` on both sides and nearly square (sides
+    within a factor of 2), and ``y`` has a length other than ``X``'s rows; anything else is left to the
+    dataset's own checks.
+
+    Parameters
+    ----------
+    arrays : dict of str to ndarray
+        The canonical arrays of a file (``X``, ``y``, ...).
+
+    Raises
+    ------
+    InputError
+        For ``y``: its length, ``X``'s shape, how one map is saved (``X[None]``, shape (1, H, W)) and that
+        distillation needs two maps or more (which can then be cut into tiles).
+
+    Examples
+    --------
+    >>> refuse_one_map_without_sample_axis({"X": np.zeros((128, 128)), "y": np.array([0.3, 0.8])})
+    Traceback (most recent call last):
+    ...
+    awd_studio.models.validation.InputError: y: has 2 values but X, shape (128, 128), has 128 rows ...
+    """
+    X, y = arrays.get("X"), arrays.get("y")
+    if X is None or y is None or np.ndim(X) != 2 or np.ndim(y) == 0 or len(y) == X.shape[0]:
+        return
+    rows, cols = X.shape
+    if min(rows, cols) < ONE_MAP_MIN_SIDE or max(rows, cols) > 2 * min(rows, cols):
+        return
+    from awd_studio.models.data.tiles import MIN_TILE
+
+    tiles = (f", and maps of this size can then be cut into tiles of {MIN_TILE} px or more (“Maps: tiles of … px” "
+             "on the upload page, or `awd tile`)" if min(rows, cols) >= 2 * MIN_TILE else "")
+    raise InputError("y", f"has {len(y)} value{'' if len(y) == 1 else 's'} but X, shape {X.shape}, has {rows} rows "
+                     f"(a 2-D X is read as {rows} series, one per row: it looks like one {rows} × {cols} map saved "
+                     "without its sample axis)",
+                     f"save maps as X shaped (n, {rows}, {cols}) (one map: X[None], shaped (1, {rows}, {cols})) and y "
+                     "with one row per map (one map: y[None], shaped (1, k)); distillation learns from two maps or "
+                     f"more, each with its parameters{tiles}")
+
+
 def load_npz(path: Path, budget: int, name: str | None, *, pad_ends: bool = False,
              drop_incomplete: bool = False) -> Dataset:
     """An ``.npz`` archive as a Dataset (``budget``: decoded bytes allowed; ``name``: None for the stored one).
@@ -104,6 +153,7 @@ def load_npz(path: Path, budget: int, name: str | None, *, pad_ends: bool = Fals
     first, the stored ``kind`` deciding series from maps (:func:`~models.data.readers.channels.drop_channel_axis`)."""
     arrays, meta, target_names, kind, stored_name = read_npz_arrays(path, budget)
     arrays, without_channel = drop_channel_axis(arrays, kind)
+    refuse_one_map_without_sample_axis(arrays)  # before its rows are read as series with NaN
     arrays, done = complete_series(arrays, pad_ends=pad_ends, drop_incomplete=drop_incomplete)
     meta = {**meta, **without_channel, **done}
     stored = None
@@ -284,6 +334,7 @@ def load_npy(path: Path, budget: int, name: str | None, *, pad_ends: bool = Fals
         raise NpyWithoutTargets("y", f"{path.name!r} holds only X (an .npy file holds one array) and no {looked} "
                                 "with the targets was found next to it", NPY_TARGETS_FIX.format(targets=names[0]))
     arrays, without_channel = drop_channel_axis(read_npy_arrays(path, budget))
+    refuse_one_map_without_sample_axis(arrays)  # before its rows are read as series with NaN
     arrays, done = complete_series(arrays, pad_ends=pad_ends, drop_incomplete=drop_incomplete)
     return make_dataset(arrays, name or path.stem, meta={**without_channel, **done})
 
