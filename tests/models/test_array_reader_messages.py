@@ -112,3 +112,29 @@ def test_one_map_is_not_offered_tiling_without_saying_it_needs_two(tmp_path):
     np.savez(tmp_path / "two.npz", X=np.random.default_rng(0).normal(size=(2, 128, 128)), y=np.array([0.3, 0.8]))
     words = _refusal(tmp_path / "two.npz")
     assert "or cut these maps into tiles" in words and "needs at least two" not in words
+
+
+# ------------------------------------------------------------------------------------------------ FITS map HDUs
+def _table(n):
+    return fits.BinTableHDU.from_columns([fits.Column("OMEGA_M", "D", array=np.linspace(0.2, 0.4, n))], name="PARAMS")
+
+
+def test_fits_extra_image_hdu_names_the_hdus_read_as_maps(tmp_path):
+    """A MASK image beside the KAPPA cube was told only "y: has 24 rows but X has 25 samples"."""
+    kappa = fits.PrimaryHDU(_maps())
+    kappa.header["EXTNAME"] = "KAPPA"
+    mask = fits.ImageHDU(np.ones((16, 16)), name="MASK")
+    fits.HDUList([kappa, mask, _table(24)]).writeto(tmp_path / "masked.fits")
+    words = _refusal(tmp_path / "masked.fits")
+    assert "the FITS table has 24 rows but the file holds 25 maps" in words
+    assert "HDU 0 'KAPPA' (a cube of 24 maps, shape (24, 16, 16)), HDU 1 'MASK' (1 map)" in words
+    assert "a mask, noise or weight image goes in a file of its own" in words
+
+
+def test_fits_cube_stored_maps_last_says_which_axis(tmp_path):
+    """A cube stored (H, W, n) read as H maps: the last axis matches the table, which is said."""
+    cube = np.moveaxis(_maps(n=24, size=32), 0, -1)  # (32, 32, 24)
+    fits.HDUList([fits.PrimaryHDU(cube), _table(24)]).writeto(tmp_path / "last.fits")
+    words = _refusal(tmp_path / "last.fits")
+    assert "has 24 rows but the file holds 32 maps" in words
+    assert "holds its 24 maps along its last axis" in words and "numpy.moveaxis(cube, -1, 0)" in words

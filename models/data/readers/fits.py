@@ -243,12 +243,52 @@ def _fits_targets(hdul, sources: list, n: int, notes: dict):
     return None, None
 
 
+def _map_sources_words(hdul, sources: list) -> str:
+    """The image HDUs read as maps, by index and name, with how many maps each gave: ``HDU 0 'PRIMARY' (a cube of
+    24 maps, shape (24, 64, 64)), HDU 1 'MASK' (1 map)``."""
+    index = {id(hdu): k for k, hdu in enumerate(hdul)}
+    counts: dict[int, int] = {}
+    for hdu in sources:
+        counts[id(hdu)] = counts.get(id(hdu), 0) + 1
+    words, seen = [], set()
+    for hdu in sources:
+        if id(hdu) in seen:
+            continue
+        seen.add(id(hdu))
+        count = counts[id(hdu)]
+        shape = tuple(int(hdu.header[f"NAXIS{i}"]) for i in range(hdu.header["NAXIS"], 0, -1))
+        what = f"a cube of {count} maps, shape {shape}" if len(shape) == 3 else "1 map"
+        words.append(f"HDU {index.get(id(hdu), '?')} {hdu.name!r} ({what})")
+    return ", ".join(words)
+
+
+def _refuse_maps_unlike_targets(hdul, sources: list, n_maps: int, n_rows: int) -> None:
+    """Refuse a file whose table has another number of rows than its image HDUs hold maps, naming the HDUs read as
+    maps (a mask or NOISE cube beside the KAPPA cube is read as maps too) and, for a cube whose last axis is as long
+    as the table, the axis the maps are stored along."""
+    if n_maps == n_rows:
+        return
+    fixes = ["give the table one row per map, and keep only maps in the image HDUs (a mask, noise or weight image "
+             "goes in a file of its own)"]
+    cubes = {id(hdu): hdu for hdu in sources if hdu.header.get("NAXIS") == 3}
+    for hdu in cubes.values():
+        shape = tuple(int(hdu.header[f"NAXIS{i}"]) for i in range(3, 0, -1))
+        if shape[-1] == n_rows and shape[0] != n_rows:
+            fixes.insert(0, f"the cube {hdu.name!r} of shape {shape} holds its {n_rows} maps along its last axis: "
+                            "store it as (n, H, W), one map per first index (numpy.moveaxis(cube, -1, 0))")
+    raise InputError("y", f"the FITS table has {n_rows} row{'' if n_rows == 1 else 's'} but the file holds "
+                     f"{n_maps} map{'' if n_maps == 1 else 's'}, read from {_map_sources_words(hdul, sources)}",
+                     "; or ".join(fixes))
+
+
 def read_fits_arrays(path: Path, budget: int) -> tuple[np.ndarray, np.ndarray | None, list | None, dict]:
     """A FITS file's maps (n, H, W), its targets and their names (None, None without any) and its metadata."""
     with _fits_open(path) as hdul:
         X, sources = _fits_maps(hdul, path, budget)
         meta = {"source_format": "fits"}
         y, target_names = _fits_targets(hdul, sources, X.shape[0], meta)
+        if y is not None:
+            _refuse_maps_unlike_targets(hdul, sources, X.shape[0], len(y))
         angle = hdul[0].header.get("ANGLE")
         if angle is not None:
             meta["field_of_view_deg"] = float(angle)
