@@ -138,3 +138,38 @@ def test_fits_cube_stored_maps_last_says_which_axis(tmp_path):
     words = _refusal(tmp_path / "last.fits")
     assert "has 24 rows but the file holds 32 maps" in words
     assert "holds its 24 maps along its last axis" in words and "numpy.moveaxis(cube, -1, 0)" in words
+
+
+# ------------------------------------------------------------------------------------------------ renamed spreadsheet
+def _workbook(path, entries):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in entries.items():
+            archive.writestr(name, text)
+
+
+@pytest.mark.parametrize("file_name", ["traces.csv", "traces.npz", "upload"])
+def test_xlsx_renamed_is_called_a_workbook_with_the_csv_advice(tmp_path, file_name):
+    """An .xlsx renamed to .csv was told "its content is npz" (both are zip files)."""
+    from awd_studio.models.data import detect_format
+
+    _workbook(tmp_path / file_name, {"[Content_Types].xml": "<Types/>", "_rels/.rels": "<Relationships/>",
+                                     "xl/workbook.xml": "<workbook/>", "xl/worksheets/sheet1.xml": "<worksheet/>"})
+    with pytest.raises(InputError) as info:
+        detect_format(tmp_path / file_name)
+    words = str(info.value)
+    assert "is an Excel workbook (.xlsx)" in words and "its content is" not in words
+    assert "CSV UTF-8" in words
+
+
+def test_ods_renamed_is_called_a_spreadsheet(tmp_path):
+    _workbook(tmp_path / "traces.csv", {"mimetype": "application/vnd.oasis.opendocument.spreadsheet",
+                                        "content.xml": "<office:document-content/>"})
+    words = _refusal(tmp_path / "traces.csv")
+    assert "OpenDocument spreadsheet (.ods) named '.csv'" in words and "Text CSV" in words
+
+
+def test_an_npz_is_still_an_npz(tmp_path):
+    np.savez(tmp_path / "ok.npz", X=np.zeros((12, 20)), y=np.arange(12.0))
+    assert load_dataset(tmp_path / "ok.npz").n == 12

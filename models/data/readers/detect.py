@@ -78,6 +78,28 @@ the .csv file'
             "upload the .csv file")
 
 
+def zipped_spreadsheet(path: Path) -> str | None:
+    """The kind of spreadsheet a zip file is, by its entries: ``"xlsx"`` for an Excel workbook (``xl/...``, or
+    ``[Content_Types].xml`` without ``.npy`` entries), ``"ods"`` for an OpenDocument one (``mimetype`` naming a
+    spreadsheet), None for any other zip (an npz) or one whose directory cannot be read (left to the npz reader).
+    Only the zip's directory (and the ODS ``mimetype`` entry, a few bytes) is read.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if any(name.startswith("xl/") for name in names) or (
+                    "[Content_Types].xml" in names and not any(name.endswith(".npy") for name in names)):
+                return "xlsx"
+            if "mimetype" in names and archive.getinfo("mimetype").file_size < 200:
+                if b"spreadsheet" in archive.read("mimetype"):
+                    return "ods"
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, KeyError, EOFError):
+        return None
+    return None
+
+
 #: The byte-order marks of UTF-16 text (Excel's "Unicode Text" export: little-endian, tab-separated).
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -177,6 +199,12 @@ def detect_format(path) -> str:
                          "save the arrays with numpy.savez (X=..., y=...) instead")
     if by_magic == "gzip":
         raise InputError("file", f"{path.name!r} is gzip-compressed", "decompress it, or save a compressed .npz")
+    spreadsheet = zipped_spreadsheet(path) if by_magic == "npz" else None
+    if spreadsheet:  # an .xlsx renamed to .csv was told "its content is npz" (both are zip files)
+        workbook = "an Excel workbook (.xlsx)" if spreadsheet == "xlsx" else "an OpenDocument spreadsheet (.ods)"
+        named = f" named {path.suffix!r}" if path.suffix else ""
+        raise InputError("file", f"{path.name!r} is {workbook}{named}, which is not read ({SUPPORTED} are)",
+                         spreadsheet_hint(f".{spreadsheet}"))
     if by_magic == "hdf5" and by_ext == "mat":
         by_magic = "mat73"
     if by_magic == "mat73" and by_ext not in (None, "mat", "hdf5"):
