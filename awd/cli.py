@@ -691,7 +691,8 @@ def _estimated_spans(data, config):
         print(channel_axis_words(dataset.meta["channel_axis"]), file=sys.stderr, flush=True)
     ignored = dataset.meta.get("ignored_columns")
     if ignored:
-        print(f"Left out of the series (identifier columns): {', '.join(ignored)}", file=sys.stderr, flush=True)
+        print(f"Left out of the series and the targets (text or identifier columns): {', '.join(ignored)}",
+              file=sys.stderr, flush=True)
     numbered = dataset.meta.get("numbered_columns")
     if numbered:  # left out for their content: say how to keep one as the target
         print(f"({', '.join(numbered)}: distinct whole numbers that number the rows, read as identifiers; to use "

@@ -275,16 +275,17 @@ each, and the configure page picks one); if every column is a time point, add a 
 
 
 def ignored_words(meta: dict) -> str:
-    """Pure: the preview's line on the columns left out of the series (``meta["ignored_columns"]``), those left out
+    """Pure: the preview's line on the columns left out of the series and the targets (``meta["ignored_columns"]``:
+    a CSV's text and identifier columns, a FITS table's identifier columns), those left out
     for numbering the rows (``meta["numbered_columns"]``, review 40: a ``Track`` column of 1…500 was a target) named
     with how to keep one as the target.
 
     Examples
     --------
     >>> ignored_words({"ignored_columns": ["cell"]})
-    'Left out of the series: “cell” (text or an identifier column, not a sample).'
+    'Left out of the series and the targets: “cell” (text or an identifier column).'
     >>> print(ignored_words({"ignored_columns": ["cell", "Track"], "numbered_columns": ["Track"]}))
-    Left out of the series: “cell” (text or an identifier column, not a sample). “Track” numbers the rows (distinct \
+    Left out of the series and the targets: “cell” (text or an identifier column). “Track” numbers the rows (distinct \
 whole numbers in a run, such as 1 to n), so it is read as an identifier and left out, not taken as a target; if it \
 is your target, rename its column to y (or y_<name> beside other targets) and upload again.
     """
@@ -292,8 +293,8 @@ is your target, rename its column to y (or y_<name> beside other targets) and up
     named = [name for name in meta.get("ignored_columns") or [] if name not in numbered]
     words = []
     if named:
-        words.append(f"Left out of the series: {', '.join(f'“{name}”' for name in named)} (text or an identifier "
-                     "column, not a sample).")
+        words.append(f"Left out of the series and the targets: {', '.join(f'“{name}”' for name in named)} (text or "
+                     "an identifier column).")
     if numbered:
         names = ", ".join(f"“{name}”" for name in numbered)
         one = len(numbered) == 1

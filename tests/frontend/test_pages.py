@@ -134,7 +134,7 @@ def test_home_preview_names_the_columns_left_out():
     ds = {"id": "d", "name": "traces", "kind": "timeseries", "shape": [40], "n": 20,
           "summary": {"kind": "timeseries", "meta": {"ignored_columns": ["track", "column 3"]}}}
     text = str(home.preview_children(ds))
-    assert "Left out of the series: “track”, “column 3”" in text
+    assert "Left out of the series and the targets: “track”, “column 3”" in text
     # review 40: a column left out for numbering the rows is named, with how to keep it as the target
     numbered = home.ignored_words({"ignored_columns": ["Track"], "numbered_columns": ["Track"]})
     assert numbered.startswith("“Track” numbers the rows (distinct whole numbers in a run")
