@@ -314,6 +314,122 @@ def _delimiter(sample: str, suffix: str) -> str | None:
 #: A number written with a decimal comma (``-0,25``, ``1,5e-3``): the comma becomes a point.
 _DECIMAL_COMMA = re.compile(r"^(\s*[-+]?\d*),(\d+(?:[eE][-+]?\d+)?\s*)$")
 
+#: A whole number with a point as thousands separator (``3.419`` for 3419, ``12.500.000``), as Excel writes one with
+#: "Use 1000 separator" where the decimal mark is the comma; a first group starting with 0 (``0.377``) is a decimal.
+_DOT_THOUSANDS = re.compile(r"^\s*[-+]?[1-9]\d{0,2}(?:\.\d{3})+\s*$")
+
+#: A number with points as thousands separators and a decimal comma (``1.234,56``): never a plain number.
+_DOT_THOUSANDS_DECIMAL_COMMA = re.compile(r"^\s*[-+]?[1-9]\d{0,2}(?:\.\d{3})+,\d+\s*$")
+
+#: A number whose only comma stands before exactly three digits, the first group not starting with 0 (``3,419``,
+#: ``-12,500``): Excel's ``#,##0`` writes 3419 so, and a decimal comma writes 3.419 so; alone, it cannot tell which.
+_COMMA_BEFORE_THREE_DIGITS = re.compile(r"^\s*[-+]?[1-9]\d{0,2},\d{3}\s*$")
+
+#: A number with commas as thousands separators (``1,921.30``, ``1,234,567``): in a comma-separated file, a quoted
+#: cell of Excel's ``#,##0.00``.
+_COMMA_THOUSANDS = re.compile(r"^\s*[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?\s*$")
+
+#: What a refusal of thousands separators asks for.
+THOUSANDS_FIX = ("remove the thousands separators (in Excel: Format Cells → Number without 'Use 1000 separator') "
+                 "and export again")
+
+
+def _cell_list(cells: list[tuple[int, int, str]], header: list[str] | None) -> str:
+    """The first :data:`NAMED_BAD_CELLS` of ``cells`` (line, column, both 1-based, and content) as a refusal names
+    them, with the count of the others.
+
+    Examples
+    --------
+    >>> _cell_list([(3, 2, "3.419"), (4, 2, "1.002")], ["track", "t0"])
+    "line 3, column 2 “t0” holds '3.419'; line 4, column 2 “t0” holds '1.002'"
+    """
+    def column(j):
+        name = header[j - 1] if header is not None and j - 1 < len(header) else ""
+        return f"column {j}" + (f" “{name.strip()[:30]}”" if name.strip() else "")
+
+    named = "; ".join(f"line {n}, {column(j)} holds {t.strip()[:30]!r}" for n, j, t in cells[:NAMED_BAD_CELLS])
+    return named + (f" (and {len(cells) - NAMED_BAD_CELLS} more)" if len(cells) > NAMED_BAD_CELLS else "")
+
+
+def _refuse_ambiguous_separators(rows: list[list[str]], delimiter: str | None) -> None:
+    """Refuse a file whose numbers may carry thousands separators that would be read as decimal marks, or whose
+    decimal commas a comma-separated file cannot hold (``rows`` as split, before a decimal comma is rewritten).
+
+    The rule, by the file's separator (lines starting with ``#`` are not looked at):
+
+    * ``;`` or tab, where a comma inside a number is its decimal mark (:data:`_DECIMAL_COMMA`):
+
+      - a comma before 1, 2 or 4+ digits (``0,5``, ``3,5425``), an exponent (``1,5E-03``) or a first group
+        ``0`` (``0,377``) is a decimal mark, and makes the file one with decimal commas. If such a file also has
+        whole numbers with points before groups of three digits (``3.419``, :data:`_DOT_THOUSANDS`), those are
+        Excel's thousands separators (3419, beside ``308``), not decimals: refused, naming them;
+      - when every comma in a number stands before exactly three digits (``3,419``,
+        :data:`_COMMA_BEFORE_THREE_DIGITS`), nothing tells a decimal comma from Excel's ``#,##0`` thousands
+        separator (US Excel's tab or UTF-16 export): refused, naming them;
+      - ``1.234,56`` (:data:`_DOT_THOUSANDS_DECIMAL_COMMA`) is refused as thousands separators too.
+
+    * ``,``: a quoted cell holding ``1,921.30`` or ``1,234`` (:data:`_COMMA_THOUSANDS`) has thousands separators,
+      refused so; one holding a decimal comma (``"0,377"``) is refused naming it, with how to export instead.
+
+    Raises
+    ------
+    InputError
+        As above; nothing happens otherwise.
+
+    Examples
+    --------
+    >>> _refuse_ambiguous_separators([["t0", "t1"], ["0,5", "3,5425"], ["1,5E-03", "0,377"]], ";")
+    >>> _refuse_ambiguous_separators([["t0", "t1"], ["3,419", "308"]], "\\t")
+    Traceback (most recent call last):
+    ...
+    awd_studio.models.validation.InputError: file: every comma in a number stands before exactly three digits, \
+as a thousands separator does (3,419 for 3419) and a decimal comma too (3,419 for 3.419), and no other number \
+tells which: line 2, column 1 “t0” holds '3,419'; remove the thousands separators (in Excel: Format Cells → \
+Number without 'Use 1000 separator') and export again
+    """
+    numbered = [(n, r) for n, r in enumerate(rows, start=1) if r and not r[0].lstrip().startswith("#")]
+    if not numbered:
+        return
+    first = numbered[0][1]
+    header = first if any(c.strip() and not _is_number(c) and not _DECIMAL_COMMA.match(c) for c in first) else None
+
+    def cells_where(pattern):
+        return [(n, j + 1, c) for n, r in numbered for j, c in enumerate(r) if pattern.match(c)]
+
+    if delimiter in (";", "\t"):
+        both = cells_where(_DOT_THOUSANDS_DECIMAL_COMMA)
+        if both:
+            raise InputError("file", f"{_count(len(both), 'number')} written with thousands separators: "
+                             + _cell_list(both, header), THOUSANDS_FIX)
+        commas = cells_where(_DECIMAL_COMMA)
+        if not commas:
+            return
+        decimal = [cell for cell in commas if not _COMMA_BEFORE_THREE_DIGITS.match(cell[2])]
+        if decimal:
+            dotted = cells_where(_DOT_THOUSANDS)
+            if dotted:
+                n, j, t = decimal[0]
+                raise InputError(
+                    "file", f"the file writes decimals with a comma ({_cell_list([(n, j, t)], header)}) but "
+                    f"{_count(len(dotted), 'whole number')} with a point before groups of three digits, which is how "
+                    f"Excel writes a thousands separator there (3.419 for 3419), not a decimal: "
+                    + _cell_list(dotted, header), THOUSANDS_FIX)
+            return
+        raise InputError("file", "every comma in a number stands before exactly three digits, as a thousands "
+                         "separator does (3,419 for 3419) and a decimal comma too (3,419 for 3.419), and no other "
+                         "number tells which: " + _cell_list(commas, header), THOUSANDS_FIX)
+    if delimiter == ",":
+        thousands = cells_where(_COMMA_THOUSANDS)
+        if thousands:
+            raise InputError("file", f"{_count(len(thousands), 'cell')} with thousands separators in its numbers "
+                             "(quoted, as Excel writes #,##0.00): " + _cell_list(thousands, header), THOUSANDS_FIX)
+        commas = cells_where(_DECIMAL_COMMA)
+        if commas:
+            raise InputError("file", f"{_count(len(commas), 'cell')} with a decimal comma in a comma-separated "
+                             "file (quoted), which is not a number there: " + _cell_list(commas, header),
+                             "write the decimals with a point, or separate the columns with semicolons (Excel's "
+                             "\"CSV\" where the decimal mark is the comma) and export again")
+
 
 def _decoded(path: Path) -> str:
     """The text of a file: UTF-16 when it starts with UTF-16's byte-order mark (Excel's "Unicode Text"), else UTF-8
@@ -477,6 +593,7 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
         rows = [line.split() for line in text.splitlines()]
     else:
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    _refuse_ambiguous_separators(rows, delimiter)  # 3.419 or 3,419 for 3419: not read as 3.419
     if delimiter in (";", "\t"):  # the separators where the comma is the decimal mark: 0,25 is 0.25
         rows = [[_DECIMAL_COMMA.sub(r"\1.\2", c) for c in r] for r in rows]
     # each row's line in the file (the numbers an editor shows; a quoted cell spanning lines is rare here)

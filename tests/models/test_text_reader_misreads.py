@@ -1,0 +1,99 @@
+"""Lab-style delimited text that was read wrong without a word: thousands separators taken for decimal marks, a
+text target dropped for the last time point, decimal commas in quotes, an instrument's notes above the header."""
+
+import codecs
+
+import numpy as np
+import pytest
+
+from awd_studio.models.data import load_dataset
+from awd_studio.models.validation import InputError
+
+THOUSANDS_FIX = "remove the thousands separators (in Excel: Format Cells → Number without 'Use 1000 separator')"
+
+
+def _refused(path, *words):
+    with pytest.raises(InputError) as info:
+        load_dataset(path)
+    for w in words:
+        assert w in str(info.value), str(info.value)
+    return info.value
+
+
+def _lifetimes(n=12, length=10, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.integers(100, 5000, size=(n, length)), rng.uniform(1, 9, size=n)
+
+
+# ------------------------------------------------------------------------------------- thousands separators
+def test_european_excel_dot_thousands_beside_decimal_commas_is_refused(tmp_path):
+    """``3.419`` (3419 with Excel's "Use 1000 separator") beside ``308`` and a ``y`` of ``3,5425`` was read as
+    3.419: every value of 1000 or more divided by 1000, the others kept."""
+    X, y = _lifetimes()
+    def cell(v):
+        return f"{v // 1000}.{v % 1000:03d}" if v >= 1000 else str(v)
+    rows = [";".join(["track"] + [f"t{i}" for i in range(10)] + ["y"])]
+    rows += [";".join([f"trk{k}"] + [cell(v) for v in X[k]] + [f"{y[k]:.4f}".replace(".", ",")])
+             for k in range(len(X))]
+    (tmp_path / "eu.csv").write_text("\n".join(rows))
+    err = _refused(tmp_path / "eu.csv", "writes decimals with a comma", "thousands separator", THOUSANDS_FIX,
+                   "line 2, column")
+    assert "holds '" in err.problem and "“t" in err.problem
+
+
+def test_european_decimal_points_and_thousands_both_are_refused(tmp_path):
+    rows = ["t0;t1;t2;t3;t4;t5;t6;t7;y"] + ["1.234,5;2;3;4;5;6;7;8;0,5"] * 4
+    (tmp_path / "both.csv").write_text("\n".join(rows))
+    _refused(tmp_path / "both.csv", "written with thousands separators", "'1.234,5'", THOUSANDS_FIX)
+
+
+@pytest.mark.parametrize("utf16", [False, True])
+def test_us_excel_comma_thousands_in_a_tab_export_is_refused(tmp_path, utf16):
+    """US Excel's tab (or "Unicode Text") export with ``#,##0``: ``3,419`` beside ``308`` was read as 3.419."""
+    X, y = _lifetimes()
+    rows = ["\t".join([f"t{i}" for i in range(10)] + ["y"])]
+    rows += ["\t".join([f"{v:,}" for v in X[k]] + [f"{int(y[k] * 1000):,}"]) for k in range(len(X))]
+    text = "\r\n".join(rows)
+    path = tmp_path / "us.txt"
+    if utf16:
+        path.write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    else:
+        path.write_text(text)
+    _refused(path, "stands before exactly three digits", "no other number tells which", THOUSANDS_FIX, "line 2")
+
+
+def test_decimal_commas_that_read_right_still_do(tmp_path):
+    """The cases a comma reads right as a decimal mark: ``0,377``, ``3,5``, ``1,5E-03`` with ``;`` or a tab, and
+    ``3,419`` when another number shows the comma is the decimal mark."""
+    rows = ["t0;t1;t2;t3;t4;t5;t6;t7;y", "0,377;3,5;1,5E-03;3,419;12;1;2;3;2,25", "0,1;0,2;0,3;0,4;0,5;1;2;3;1,0"]
+    rows += ["1;2;3;4;5;6;7;8;9"] * 8
+    read = [0.377, 3.5, 1.5e-3, 3.419, 12.0, 1.0, 2.0, 3.0]
+    (tmp_path / "semi.csv").write_text("\n".join(rows))
+    ds = load_dataset(tmp_path / "semi.csv")
+    np.testing.assert_allclose(ds.X[0], read)
+    np.testing.assert_allclose(ds.y[:2], [2.25, 1.0])
+    (tmp_path / "tab.txt").write_text("\n".join(r.replace(";", "\t") for r in rows))
+    np.testing.assert_allclose(load_dataset(tmp_path / "tab.txt").X[0], read)
+    # points as decimals beside 3.419 (no decimal comma anywhere): a decimal, as before
+    (tmp_path / "points.csv").write_text("\n".join(["t0;t1;t2;t3;t4;t5;t6;t7;y", "3.419;0.5;1;2;3;4;5;6;7",
+                                                     *["1;2;3;4;5;6;7;8;9"] * 10]))
+    assert load_dataset(tmp_path / "points.csv").X[0, 0] == pytest.approx(3.419)
+
+
+def test_quoted_comma_thousands_in_a_comma_csv_say_so(tmp_path):
+    """``"1,921.30"`` was refused with advice about missing values."""
+    rows = [",".join([f"t{i}" for i in range(8)] + ["y"])]
+    rows += [",".join(['"1,921.30"', "308.5", "12", "13", "14", "15", "16", "17", "1"]) for _ in range(4)]
+    (tmp_path / "us.csv").write_text("\n".join(rows))
+    err = _refused(tmp_path / "us.csv", "thousands separators", "'1,921.30'", "line 2, column 1 “t0”", THOUSANDS_FIX)
+    assert "missing" not in str(err)
+
+
+def test_quoted_decimal_commas_in_a_comma_csv_are_named(tmp_path):
+    """``"0,377"`` in a comma-separated file was "has a single column"."""
+    rows = [",".join([f"t{i}" for i in range(8)] + ["y"])]
+    rows += [",".join(f'"0,{k}{i}7"' for i in range(9)) for k in range(4)]
+    (tmp_path / "quoted.csv").write_text("\n".join(rows))
+    err = _refused(tmp_path / "quoted.csv", "with a decimal comma in a comma-separated file", "'0,007'",
+                   "separate the columns with semicolons")
+    assert "single column" not in str(err)
