@@ -97,3 +97,39 @@ def test_quoted_decimal_commas_in_a_comma_csv_are_named(tmp_path):
     err = _refused(tmp_path / "quoted.csv", "with a decimal comma in a comma-separated file", "'0,007'",
                    "separate the columns with semicolons")
     assert "single column" not in str(err)
+
+
+# ------------------------------------------------------------------------------------- a target of text
+@pytest.mark.parametrize("labels, advice", [
+    (["yes", "no"], "code yes/no as 1/0"),
+    (["productive", "abortive"], "code productive/abortive as 1/0"),
+    (["35.4%", "2.5%"], "remove the % sign"),
+    (["3.54 s", "12.1 s"], "put the unit in the header (“productive (s)”)"),
+])
+def test_a_text_target_after_the_time_points_is_refused_not_dropped(tmp_path, labels, advice):
+    """``t0 … t19, productive`` with yes/no: the label was left out as an identifier and t19 became the target."""
+    rng = np.random.default_rng(1)
+    rows = [",".join(["track"] + [f"t{i}" for i in range(20)] + ["productive"])]
+    rows += [",".join([f"trk{k}"] + [f"{v:.3f}" for v in rng.normal(size=20)] + [labels[k % 2]]) for k in range(12)]
+    (tmp_path / "label.csv").write_text("\n".join(rows))
+    err = _refused(tmp_path / "label.csv", "the column “productive” after the time points holds text",
+                   f"({labels[0]!r}, {labels[1]!r})", "“t19”, taken as the target", advice)
+    assert err.field == "file"
+
+
+def test_a_text_column_after_numbered_columns_that_are_no_time_axis_is_still_left_out(tmp_path):
+    """Without a time axis the last numeric column is the target as before, the text column an identifier."""
+    rng = np.random.default_rng(2)
+    names = [f"feature_{c}" for c in "abcdefghi"]
+    rows = [",".join(names + ["note"])]
+    rows += [",".join([f"{v:.3f}" for v in rng.normal(size=9)] + ["ok"]) for _ in range(12)]
+    (tmp_path / "notes.csv").write_text("\n".join(rows))
+    ds = load_dataset(tmp_path / "notes.csv")
+    assert ds.meta["ignored_columns"] == ["note"] and ds.meta["target_is_last_column"]
+
+
+def test_a_target_column_of_true_false_says_to_code_it(tmp_path):
+    rows = [",".join([f"t{i}" for i in range(10)] + ["y"])]
+    rows += [",".join([str(k + i) for i in range(10)] + [["TRUE", "FALSE"][k % 2]]) for k in range(12)]
+    (tmp_path / "bool.csv").write_text("\n".join(rows))
+    _refused(tmp_path / "bool.csv", "the target column 'y' holds text ('TRUE', 'FALSE')", "code TRUE/FALSE as 1/0")

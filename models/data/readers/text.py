@@ -276,6 +276,10 @@ class Table(NamedTuple):
         (:func:`numbered_columns`, e.g. ``Track`` = 1…500).
     kept : ndarray of int or None
         Each row of ``data``'s place among the file's data rows (from 0; with ``drop_incomplete`` some are missing).
+    trailing_text : list of (str, list of str)
+        The columns of text after the last numeric column (a header's, not named as identifiers), by name, with
+        their cells in the rows kept: a label after the traces, which :func:`load_csv` refuses rather than drop
+        when the last numeric column is a time point.
     """
 
     data: np.ndarray
@@ -287,6 +291,7 @@ class Table(NamedTuple):
     rows: list[str] | None = None
     numbered: list[str] = []
     kept: np.ndarray | None = None
+    trailing_text: list[tuple[str, list[str]]] = []
 
 
 def _delimiter(sample: str, suffix: str) -> str | None:
@@ -574,6 +579,54 @@ def _refuse_short(short: list[tuple[int, int, int, bool]], width: int, first_lin
                      remedies=offered)
 
 
+#: A cell holding a percentage (``35.4%``).
+_PERCENT_CELL = re.compile(r"^\s*[-+]?\d*\.?\d+\s*%\s*$")
+
+#: A cell holding a number and its unit (``3.54 s``, ``12µM``): the unit is its group.
+_UNIT_CELL = re.compile(r"^\s*[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?\s*(?P<unit>[^\d\s.,;%+-][^\d]*?)\s*$")
+
+
+def _text_values(cells: list[str], at_most: int = 4) -> str:
+    """A column's distinct values, the first ``at_most`` in file order, as a refusal quotes them.
+
+    Examples
+    --------
+    >>> _text_values(["yes", "no", "yes", " no"])
+    "'yes', 'no'"
+    """
+    distinct = list(dict.fromkeys(c.strip() for c in cells if c.strip()))
+    return ", ".join(repr(v[:30]) for v in distinct[:at_most]) + (" …" if len(distinct) > at_most else "")
+
+
+def _coding_advice(name: str, cells: list[str]) -> str:
+    """How to make the text column ``name`` of ``cells`` a numeric target: remove a % sign, move a unit to the
+    header, or code a few words as numbers.
+
+    Examples
+    --------
+    >>> _coding_advice("productive", ["yes", "no", "yes"])
+    'code yes/no as 1/0'
+    >>> _coding_advice("y", ["TRUE", "FALSE"]), _coding_advice("share", ["35.4%", "2%"])
+    ('code TRUE/FALSE as 1/0', 'remove the % sign from its cells (35.4% as 35.4)')
+    >>> _coding_advice("lifetime", ["3.54 s", "12 s"])
+    'put the unit in the header (“lifetime (s)”) and keep only the numbers in its cells'
+    >>> _coding_advice("fate", ["productive", "abortive", "unclear"])
+    'code its 3 values as numbers (0, 1, 2)'
+    """
+    filled = [c.strip() for c in cells if c.strip().lower() not in MISSING_MARKS]
+    if filled and all(_PERCENT_CELL.match(c) for c in filled):
+        return f"remove the % sign from its cells ({filled[0]} as {filled[0].rstrip('%').strip()})"
+    units = {m["unit"] if m else None for m in map(_UNIT_CELL.match, filled)}
+    if filled and len(units) == 1 and None not in units:
+        return f"put the unit in the header (“{name} ({units.pop()})”) and keep only the numbers in its cells"
+    distinct = list(dict.fromkeys(filled))
+    if len(distinct) == 2:
+        return f"code {distinct[0]}/{distinct[1]} as 1/0"
+    if 2 < len(distinct) <= 10:
+        return f"code its {len(distinct)} values as numbers ({', '.join(str(k) for k in range(len(distinct)))})"
+    return "give each series a number"
+
+
 def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint: str = DROP_INCOMPLETE_HINT,
                keep_missing: bool = False, remedies: tuple[str, ...] = DROP_INCOMPLETE_REMEDIES,
                blank_targets: bool = False) -> Table:
@@ -633,7 +686,9 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
     ignored_cols = sorted(set(ignored_cols) | set(numbered))
     clash = [header[j] for j in target_columns(header) if j in ignored_cols]
     if clash:
-        raise InputError("file", f"the target column {clash[0]!r} holds text", "give each series a numeric target")
+        cells = [r[header.index(clash[0])] for r in rows]
+        raise InputError("file", f"the target column {clash[0]!r} holds text ({_text_values(cells)})",
+                         f"give each series a numeric target: {_coding_advice(clash[0], cells)}")
     keep = [j for j in range(width) if j not in ignored_cols]
     if short:
         _refuse_short(short, width, first_line, drop_hint, remedies, _series_columns(header, keep))
@@ -646,8 +701,10 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
         return Table(data, None, [f"column {j + 1}" for j in ignored_cols], dropped, ids, "id" if ids else None,
                      words, [], kept)
     ignored = [header[j] or f"column {j + 1}" for j in ignored_cols]
+    trailing = [(header[j], [rows[i][j] for i in kept]) for j in sorted(text_cols)
+                if keep and j > max(keep) and not _is_identifier_name(header[j])]
     return Table(data, [header[j] for j in keep], ignored, dropped, ids, ignored[0] if ids else None, words,
-                 [header[j] for j in numbered], kept)
+                 [header[j] for j in numbered], kept, trailing)
 
 
 #: A sample column's name: a number with the same text around it in every column (``t=2s``, ``t2``, ``2.5``).
@@ -758,6 +815,14 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
     if width < 2:
         raise InputError("file", "has a single column", "put the series values and a target column in each row")
     targets, off_axis = csv_targets(header, width)
+    if not targets and table.trailing_text and sample_axis(header) is not None:
+        # a label of text after the traces (yes/no, 35.4%, 3.54 s) was left out and the last time point made the target
+        label, cells = table.trailing_text[0]
+        raise InputError("file", f"the column “{label[:30]}” after the time points holds text "
+                         f"({_text_values(cells)}), so it would be left out as an identifier and the last time "
+                         f"point, “{header[-1][:30]}”, taken as the target",
+                         f"make it the target: {_coding_advice(label, cells)} (a target must be a number), and "
+                         "upload again")
     target_cols = targets or [width - 1]  # none named: the last column
     target_names = [header[j] for j in target_cols] if header is not None else None
     x_cols = [j for j in range(width) if j not in target_cols]
