@@ -133,3 +133,19 @@ def test_a_target_column_of_true_false_says_to_code_it(tmp_path):
     rows += [",".join([str(k + i) for i in range(10)] + [["TRUE", "FALSE"][k % 2]]) for k in range(12)]
     (tmp_path / "bool.csv").write_text("\n".join(rows))
     _refused(tmp_path / "bool.csv", "the target column 'y' holds text ('TRUE', 'FALSE')", "code TRUE/FALSE as 1/0")
+
+
+# ------------------------------------------------------------------------------------- numbers with a sign
+def test_percent_cells_in_a_comma_csv_are_named(tmp_path):
+    """Every cell a percentage: "has a single column" (or "holds no numbers") named none of them."""
+    rows = [",".join([f"t{i}" for i in range(8)] + ["y"])]
+    rows += [",".join(f"{k + i}.5%" for i in range(9)) for k in range(12)]
+    (tmp_path / "percent.csv").write_text("\n".join(rows))
+    err = _refused(tmp_path / "percent.csv", "not numbers but numbers with a % sign", "line 2, column 1 “t0” holds "
+                   "'0.5%'", "remove the % sign")
+    assert "single column" not in str(err)
+    rows = [",".join(["track"] + [f"t{i}" for i in range(8)] + ["y"])]
+    rows += [",".join([str(k + 1)] + [f"{k + i}.5%" for i in range(9)]) for k in range(12)]  # a numbered track
+    (tmp_path / "numbered.csv").write_text("\n".join(rows))
+    _refused(tmp_path / "numbered.csv", "not numbers but numbers with a % sign", "“t0” holds '0.5%'")
+

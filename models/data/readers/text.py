@@ -627,6 +627,32 @@ def _coding_advice(name: str, cells: list[str]) -> str:
     return "give each series a number"
 
 
+def _refuse_numbers_with_signs(rows: list[list[str]], lines: list[int], columns, header: list[str] | None) -> None:
+    """Refuse a table whose numbers were read as text because their cells hold a % sign or a unit as well
+    (``35.4%``, ``3.54 s``), naming those cells of ``columns`` (``lines``: each row's line in the file); called when
+    too few columns are left to read (it would be "has a single column", or "holds no numbers").
+
+    Examples
+    --------
+    >>> _refuse_numbers_with_signs([["35.4%", "2%"]], [2], [0, 1], ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    awd_studio.models.validation.InputError: file: 2 cells that are not numbers but numbers with a % sign or a \
+unit, so their columns read as text: line 2, column 1 “a” holds '35.4%'; line 2, column 2 “b” holds '2%'; write \
+the numbers alone in the cells: remove the % sign (35.4% as 35.4), put a unit in the header (“lifetime (s)”), and \
+upload again
+    """
+    numberlike = sorted((lines[i], j + 1, r[j]) for j in columns for i, r in enumerate(rows)
+                        if j < len(r) and (_PERCENT_CELL.match(r[j]) or _UNIT_CELL.match(r[j])))
+    if numberlike:
+        one = len(numberlike) == 1
+        raise InputError("file", f"{_count(len(numberlike), 'cell')} that {'is' if one else 'are'} not "
+                         f"{'a number' if one else 'numbers'} but {'a number' if one else 'numbers'} with a % sign "
+                         "or a unit, so their columns read as text: " + _cell_list(numberlike, header),
+                         "write the numbers alone in the cells: remove the % sign (35.4% as 35.4), put a unit "
+                         "in the header (“lifetime (s)”), and upload again")
+
+
 def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint: str = DROP_INCOMPLETE_HINT,
                keep_missing: bool = False, remedies: tuple[str, ...] = DROP_INCOMPLETE_REMEDIES,
                blank_targets: bool = False) -> Table:
@@ -656,6 +682,7 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
     if not rows:
         raise InputError("file", f"{path.name!r} has no data rows", "one row per series, a target column last")
     if len(rows) > 1 and not any(_is_number(c) for r in rows[1:] for c in r):  # text, not a table of numbers
+        _refuse_numbers_with_signs(rows[1:], lines[1:], range(len(rows[0])), [c.strip() for c in rows[0]])
         raise InputError("file", f"{path.name!r} holds no numbers below its first row",
                          "one row per series: its values, then its target, separated by commas")
     width, first_line = len(rows[0]), lines[0]
@@ -684,6 +711,8 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
                                        if header is not None else set()))
     numbered = numbered_columns(header, rows, [j for j in range(width) if j not in ignored_cols])
     ignored_cols = sorted(set(ignored_cols) | set(numbered))
+    if width - len(ignored_cols) < 2:  # "35.4%", "3.54 s": numbers with more in their cells read as text
+        _refuse_numbers_with_signs(rows, lines, sorted(text_cols), header)
     clash = [header[j] for j in target_columns(header) if j in ignored_cols]
     if clash:
         cells = [r[header.index(clash[0])] for r in rows]
