@@ -149,3 +149,20 @@ def test_percent_cells_in_a_comma_csv_are_named(tmp_path):
     (tmp_path / "numbered.csv").write_text("\n".join(rows))
     _refused(tmp_path / "numbered.csv", "not numbers but numbers with a % sign", "“t0” holds '0.5%'")
 
+
+# ------------------------------------------------------------------------------------- an instrument's notes
+@pytest.mark.parametrize("separator", [",", "\t"])
+def test_metadata_lines_above_the_header_are_named_as_such(tmp_path, separator):
+    """``Experiment: …``, ``Date: …`` above the header: "line 5 has 21 columns, line 1 has 1; give every series the
+    same length"."""
+    notes = ["Experiment: CME lifetimes", "Date: 2024-03-01", "Instrument: TIRF-2", ""]
+    rows = [separator.join([f"t{i}" for i in range(20)] + ["y"])]
+    rows += [separator.join(str(k + i) for i in range(21)) for k in range(12)]
+    (tmp_path / "notes.txt").write_text("\n".join(notes + rows))
+    err = _refused(tmp_path / "notes.txt", "line 5 has 21 columns but the 3 lines above it at most 1",
+                   "instrument's notes", "line 1 holds 'Experiment: CME lifetimes'",
+                   "delete those lines, or start each with '#'")
+    assert "same length" not in str(err)
+    (tmp_path / "commented.txt").write_text("\n".join("# " + n for n in notes[:3]) + "\n" + "\n".join(rows))
+    assert load_dataset(tmp_path / "commented.txt").X.shape == (12, 20)  # the advice works
+

@@ -693,6 +693,14 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
             if not (drop_incomplete or keep_missing):
                 short.append((k, n, len(r), k == len(rows) - 1))
         elif len(r) != width:
+            if width <= 2 < len(r) and k > 0:  # "Experiment: …", "Date: …" above the header
+                notes = ", ".join(f"line {m} holds {', '.join(c.strip() for c in row)[:40]!r}"
+                                  for m, row in list(zip(lines, rows))[:min(k, 3)])
+                raise InputError("file", f"line {n} has {len(r)} columns but the {_count(k, 'line')} above it at "
+                                 f"most {width}: they look like an instrument's notes above the table (metadata), "
+                                 f"not series: {notes}" + (" …" if k > 3 else ""),
+                                 "delete those lines, or start each with '#' (lines starting with # are skipped), "
+                                 "and upload again")
             raise InputError("file", f"line {n} has {len(r)} columns, line {first_line} has {width}",
                              "give every series the same length")
     # a column is text when no cell below the first row is a number
