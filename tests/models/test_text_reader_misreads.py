@@ -166,3 +166,14 @@ def test_metadata_lines_above_the_header_are_named_as_such(tmp_path, separator):
     (tmp_path / "commented.txt").write_text("\n".join("# " + n for n in notes[:3]) + "\n" + "\n".join(rows))
     assert load_dataset(tmp_path / "commented.txt").X.shape == (12, 20)  # the advice works
 
+
+# ------------------------------------------------------------------------------------- summary rows
+def test_summary_rows_below_the_series_are_refused(tmp_path):
+    """``Mean``, ``SD`` rows below the tracks were read as two more series."""
+    rng = np.random.default_rng(4)
+    rows = [",".join(["track"] + [f"t{i}" for i in range(10)] + ["y"])]
+    rows += [",".join([f"trk{k}"] + [f"{v:.3f}" for v in rng.normal(size=11)]) for k in range(12)]
+    rows += [",".join([name] + [f"{v:.3f}" for v in rng.normal(size=11)]) for name in ("Mean", "SD", "SEM:")]
+    (tmp_path / "summary.csv").write_text("\n".join(rows))
+    _refused(tmp_path / "summary.csv", "3 rows look like the spreadsheet's summary, not series: line 14 (Mean), "
+             "line 15 (SD), line 16 (SEM:)", "delete those rows")

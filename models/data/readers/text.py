@@ -579,6 +579,11 @@ def _refuse_short(short: list[tuple[int, int, int, bool]], width: int, first_lin
                      remedies=offered)
 
 
+#: What a spreadsheet's summary rows below the series are called in their text column (lower case, without a
+#: trailing ``:``): such a row is refused, naming it, not read as one more series.
+SUMMARY_ROW_NAMES = ("mean", "average", "avg", "sd", "std", "stdev", "std dev", "sem", "se", "median", "total",
+                     "sum")
+
 #: A cell holding a percentage (``35.4%``).
 _PERCENT_CELL = re.compile(r"^\s*[-+]?\d*\.?\d+\s*%\s*$")
 
@@ -727,6 +732,15 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
         raise InputError("file", f"the target column {clash[0]!r} holds text ({_text_values(cells)})",
                          f"give each series a numeric target: {_coding_advice(clash[0], cells)}")
     keep = [j for j in range(width) if j not in ignored_cols]
+    summary = [(lines[i], r[j]) for i, r in enumerate(rows) for j in sorted(text_cols)
+               if r[j].strip().lower().rstrip(":.") in SUMMARY_ROW_NAMES]
+    if summary:
+        listed = ", ".join(f"line {n} ({t.strip()[:30]})" for n, t in summary[:NAMED_BAD_CELLS])
+        raise InputError("file", f"{_count(len(summary), 'row')} look{'s' if len(summary) == 1 else ''} like the "
+                         f"spreadsheet's summary, not series: {listed}" + (" …" if len(summary) > NAMED_BAD_CELLS
+                                                                             else ""),
+                         "delete those rows, or start each with '#' (lines starting with # are skipped), and upload "
+                         "again")
     if short:
         _refuse_short(short, width, first_line, drop_hint, remedies, _series_columns(header, keep))
     row_names = [r[ignored_cols[0]] for r in rows] if ignored_cols else None
