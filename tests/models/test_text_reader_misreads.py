@@ -167,6 +167,19 @@ def test_metadata_lines_above_the_header_are_named_as_such(tmp_path, separator):
     assert load_dataset(tmp_path / "commented.txt").X.shape == (12, 20)  # the advice works
 
 
+
+def test_metadata_lines_above_a_semicolon_table_name_only_the_notes(tmp_path):
+    """Notes without a semicolon above a ``;`` table with decimal commas made the comma the separator, and the
+    header one more "note"."""
+    rows = ["Experiment: CME", "Date: 2024-03-01", ";".join([f"t{i}" for i in range(20)] + ["y"])]
+    rows += [";".join(f"{k + i},5" for i in range(21)) for k in range(12)]
+    (tmp_path / "notes.csv").write_text("\n".join(rows))
+    err = _refused(tmp_path / "notes.csv", "line 3 has 21 columns but the 2 lines above it at most 1",
+                   "line 2 holds 'Date: 2024-03-01'")
+    assert "line 3 holds" not in str(err)
+    (tmp_path / "commented.csv").write_text("\n".join(["# " + r for r in rows[:2]] + rows[2:]))
+    assert load_dataset(tmp_path / "commented.csv").X[0, 0] == pytest.approx(0.5)
+
 # ------------------------------------------------------------------------------------- summary rows
 def test_summary_rows_below_the_series_are_refused(tmp_path):
     """``Mean``, ``SD`` rows below the tracks were read as two more series."""

@@ -1,18 +1,25 @@
 """Delimited text (``.csv``, ``.tsv``, ``.txt``): one row per series, the target column(s) named or last.
 
-The delimiter is a tab for ``.tsv``; a semicolon or a tab when every one of the first lines has one (then a
-comma inside a number is its decimal mark, ``0,25``: Excel's exports where the comma is the decimal mark); else a
-comma, a tab, or white space. The text is UTF-8 (with or without a byte-order mark) or, failing that, Windows-1252
+The delimiter is a tab for ``.tsv``; a semicolon or a tab when every one of the first lines has one, but for lines
+above them without it (then a comma inside a number is its decimal mark, ``0,25``: Excel's exports where the comma
+is the decimal mark); else a comma, a tab, or white space. The text is UTF-8 (with or without a byte-order mark)
+or, failing that, Windows-1252
 (Excel's plain "CSV" on Windows), or UTF-16 with a byte-order mark, either byte order (Excel's "Unicode Text",
 tab-separated). A first row that is not
 all numbers is the header; target columns are named ``y``/``target`` or ``y_<name>``/``target_<name>``. When the
 other columns' names are time points (``t0 … t39``, ``t=0s …``) but for a few, those few are targets too
 (:func:`off_axis_columns`, ``meta["targets_off_axis"]``): a spreadsheet's label column after the traces is not one
 more sample. Without either, the last column is the target (``meta["target_is_last_column"]``). Lines starting
-with ``#`` and blank lines are skipped.
+with ``#`` and blank lines are skipped. Refused rather than misread, naming lines and cells: numbers that may carry
+thousands separators (``3.419`` beside decimal commas, ``3,419`` with no other decimal comma, quoted ``1,921.30``;
+:func:`_refuse_ambiguous_separators` gives the rule), decimal commas in a comma-separated file, a table whose numbers
+are written with a % sign or a unit, lines of one field above the table (an instrument's notes), and summary rows
+(``Mean``, ``SD``, … in a text column, :data:`SUMMARY_ROW_NAMES`).
 
 Identifier columns are left out of the series and named in the dataset's ``meta["ignored_columns"]``: a column whose
-every data cell is text (a track or cell name), and, when there is a header, a column named ``id``, ``index``,
+every data cell is text (a track or cell name; but one after columns named as time points, when no column is named
+a target, is refused with how to code it as a number: a label such as yes/no), and, when there is a header, a
+column named ``id``, ``index``,
 ``<something>_id`` or ``Unnamed: <k>``, or with an empty name (the row index pandas writes first), and, when there
 is a header, a column of numbers that number the rows (distinct whole numbers forming a run, sorted or 1..n / 0..n-1
 in any order: a track's number) before the series (before the first time point the names give, else the first
@@ -296,21 +303,25 @@ class Table(NamedTuple):
 
 def _delimiter(sample: str, suffix: str) -> str | None:
     r"""The column separator of a text file from its first lines: a tab for ``.tsv``; a semicolon, else a tab,
-    when every line has one (a comma may then be a decimal mark); else a comma, a tab, or white space (None).
+    when every line has one but for lines above them without it (an instrument's notes, which :func:`read_table`
+    refuses as such; a comma may then be a decimal mark); else a comma, a tab, or white space (None).
 
     Examples
     --------
     >>> _delimiter("a\tb\n0,5\t1,5\n", ".txt"), _delimiter("a,b\n0.5,1.5\n", ".csv")
     ('\t', ',')
+    >>> _delimiter("Date: 2024\na;b\n0,5;1,5\n0,7;1,2\n", ".csv"), _delimiter("a,b\n0.5,1.5\n1;2\n", ".csv")
+    (';', ',')
     """
     if suffix == ".tsv":
         return "\t"
     lines = [line for line in sample.splitlines()[:-1] or sample.splitlines()
              if line.strip() and not line.lstrip().startswith("#")]
-    if lines and all(";" in line for line in lines):
-        return ";"
-    if lines and all("\t" in line for line in lines):
-        return "\t"
+    for separator in (";", "\t"):
+        # lines above the table without it (an instrument's notes, "Experiment: …"), refused by read_table
+        below = lines[next((k for k, line in enumerate(lines) if separator in line), len(lines)):]
+        if len(below) >= min(2, len(lines)) and below and all(separator in line for line in below):
+            return separator
     if "," in sample:
         return ","
     return "\t" if "\t" in sample else None
