@@ -16,9 +16,8 @@ from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers.detect import SUPPORTED
 from awd_studio.models.validation import InputError
 
-__all__ = ["DEFAULT_MAX_BYTES", "ALIASES", "byte_budget", "too_big", "require_numeric_dtype", "as_str",
-           "make_dataset", "pick_arrays",
-           "reading_errors"]
+__all__ = ["NUMBERING_MIN_ROWS", "numbers_the_rows", "DEFAULT_MAX_BYTES", "ALIASES", "byte_budget", "too_big",
+           "require_numeric_dtype", "as_str", "make_dataset", "pick_arrays", "reading_errors"]
 
 #: Decoded-array budget used when ``max_bytes`` is None (2 GiB).
 DEFAULT_MAX_BYTES = 2 * 1024**3
@@ -117,3 +116,39 @@ def reading_errors(path, fmt: str):
     except Exception as exc:  # a damaged file can make any library fail in its own way (KeyError, RuntimeError...)
         raise InputError("file", f"{path.name!r} could not be read as {fmt} ({type(exc).__name__}: {exc})",
                          f"upload a complete, valid {SUPPORTED} file") from None
+
+
+#: The fewest rows a column of numbers must have to be read as a numbering of the rows (:func:`numbers_the_rows`).
+NUMBERING_MIN_ROWS = 5
+
+
+def numbers_the_rows(values) -> bool:
+    """Whether a column's values number its rows: distinct whole numbers forming a run, sorted (``101, 102, …``,
+    either way) or 1..n or 0..n-1 in any order, in at least :data:`NUMBERING_MIN_ROWS` rows (a track's, a cell's or a
+    map's number: review 40, ``Track`` = 1…500 was read as a target, and the default one). The text and FITS readers'
+    one rule for identifier columns found by their content.
+
+    Parameters
+    ----------
+    values : array-like of float, shape (n,)
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> numbers_the_rows([3, 1, 2, 5, 4]), numbers_the_rows(np.arange(1000, 1024)), numbers_the_rows([1, 2, 3])
+    (True, True, False)
+    >>> numbers_the_rows([103, 101, 102, 105, 104]), numbers_the_rows([1, 3, 5, 7, 9])  # out of order; not a run
+    (False, False)
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or values.size < NUMBERING_MIN_ROWS or not np.all(np.isfinite(values)):
+        return False
+    if not np.all(values == np.round(values)):
+        return False
+    ordered = np.sort(values)
+    if not np.array_equal(ordered, ordered[0] + np.arange(values.size)):  # distinct, and a run
+        return False
+    return bool(np.array_equal(values, ordered) or np.array_equal(values, ordered[::-1]) or ordered[0] in (0, 1))

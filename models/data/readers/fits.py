@@ -24,14 +24,13 @@ from pathlib import Path
 import numpy as np
 
 from awd_studio.models.data.dataset import Dataset
-from awd_studio.models.data.readers._common import byte_budget, too_big
+from awd_studio.models.data.readers._common import byte_budget, numbers_the_rows, too_big
 from awd_studio.models.data.readers.detect import detect_format
 from awd_studio.models.validation import InputError, check_signals, dimensions_words
 
 __all__ = ["load_fits", "load_maps", "read_fits_arrays", "identifier_columns"]
 
 #: The fewest rows a column of whole numbers must have to be read as a numbering of the rows, as for CSV.
-NUMBERING_MIN_ROWS = 5
 
 
 def _is_identifier_name(name: str) -> bool:
@@ -46,28 +45,6 @@ def _is_target_name(name: str) -> bool:
     return low in ("y", "target") or low.startswith(("y_", "target_"))
 
 
-def _is_numbering(values: np.ndarray) -> bool:
-    """Whether a column's values number its rows: distinct whole numbers forming a run, sorted either way, or
-    1..n / 0..n-1 in any order, in at least :data:`NUMBERING_MIN_ROWS` rows (the CSV reader's rule).
-
-    Examples
-    --------
-    >>> _is_numbering(np.arange(1000, 1024)), _is_numbering(np.array([3, 0, 2, 1, 4]))
-    (True, True)
-    >>> _is_numbering(np.array([0.3, 0.2, 0.25, 0.31, 0.28])), _is_numbering(np.array([103, 101, 102, 105, 104]))
-    (False, False)
-    """
-    values = np.asarray(values, dtype=np.float64)
-    if values.ndim != 1 or values.size < NUMBERING_MIN_ROWS or not np.all(np.isfinite(values)):
-        return False
-    if not np.all(values == np.round(values)):
-        return False
-    ordered = np.sort(values)
-    if not np.array_equal(ordered, ordered[0] + np.arange(values.size)):  # distinct, and a run
-        return False
-    return bool(np.array_equal(values, ordered) or np.array_equal(values, ordered[::-1]) or ordered[0] in (0, 1))
-
-
 def identifier_columns(columns: dict) -> tuple[list[str], list[str]]:
     """Which of a table's numeric columns identify its rows rather than give a target.
 
@@ -80,7 +57,8 @@ def identifier_columns(columns: dict) -> tuple[list[str], list[str]]:
     -------
     ignored : list of str
         The identifier columns, in order: named as one (``id``, ``index``, ``*_id``, ``seed``, ``*_seed``) or
-        numbering the rows (:func:`_is_numbering`). A column named as a target (``y_<name>``...) never is.
+        numbering the rows (:func:`~models.data.readers._common.numbers_the_rows`, the CSV reader's rule).
+        A column named as a target (``y_<name>``...) never is.
     numbered : list of str
         Those of ``ignored`` left out for their content, not their name (to keep one, name it ``y_<name>``).
 
@@ -98,7 +76,7 @@ def identifier_columns(columns: dict) -> tuple[list[str], list[str]]:
             continue
         if _is_identifier_name(name):
             ignored.append(name)
-        elif _is_numbering(values):
+        elif numbers_the_rows(values):
             ignored.append(name)
             numbered.append(name)
     return ignored, numbered

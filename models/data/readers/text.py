@@ -40,7 +40,7 @@ from typing import NamedTuple
 import numpy as np
 
 from awd_studio.models.data.dataset import Dataset
-from awd_studio.models.data.readers._common import too_big
+from awd_studio.models.data.readers._common import numbers_the_rows, too_big
 from awd_studio.models.data.readers.detect import UTF16_BOMS
 from awd_studio.models.validation import DEFAULT_MIN_LENGTH, InputError
 
@@ -488,14 +488,9 @@ def _is_identifier_name(name: str) -> bool:
     return (low in ("", "id", "index") or low.endswith(("_id", " id")) or low.startswith("unnamed:"))
 
 
-#: The fewest rows a column of numbers must have to be read as a numbering of the rows (:func:`_is_numbering`).
-NUMBERING_MIN_ROWS = 5
-
-
 def _is_numbering(cells: list[str]) -> bool:
-    """Whether a column's cells number its rows: distinct whole numbers forming a run, sorted (``101, 102, …``,
-    either way) or 1..n or 0..n-1 in any order, in at least :data:`NUMBERING_MIN_ROWS` rows (a track's or a cell's
-    number: review 40, ``Track`` = 1…500 was read as a target, and the default one).
+    """Whether a column's cells are numbers that number its rows
+    (:func:`~models.data.readers._common.numbers_the_rows`).
 
     Examples
     --------
@@ -507,22 +502,11 @@ def _is_numbering(cells: list[str]) -> bool:
     (False, False)
     >>> _is_numbering(["1", "2", "3"]), _is_numbering(["1", "2", "", "4", "5"])
     (False, False)
-    >>> _is_numbering(["103", "101", "102", "105", "104"])  # a run out of order, not from 0 or 1
-    False
     """
-    if len(cells) < NUMBERING_MIN_ROWS:
-        return False
     try:
-        values = [float(c) for c in cells]
+        return numbers_the_rows([float(c) for c in cells])
     except ValueError:
         return False
-    if not all(math.isfinite(v) and v == int(v) for v in values):
-        return False
-    numbers = [int(v) for v in values]
-    n, ordered = len(numbers), sorted(numbers)
-    if ordered != list(range(ordered[0], ordered[0] + n)):  # distinct, and a run
-        return False
-    return numbers in (ordered, ordered[::-1]) or ordered[0] in (0, 1)
 
 
 def _axis_columns(header: list[str], columns: list[int]) -> list[int]:
