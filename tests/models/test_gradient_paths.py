@@ -144,8 +144,8 @@ def test_former_path_names_are_aliases(batch):
 
 def test_integrated_gradients_eq8_is_trims_loss_only_where_the_filter_reconstructs(batch):
     """Review 22: the integrated gradients' eq8 path averages the teacher's gradient along alpha x; TRIM's runs along
-    alpha S c + r. The two are the same points, so one loss, where S W = I (the orthogonal lattice, in every mode); for a free
-    filter they are two losses (docs/science.md says so), and eq8 is the gradient of its own."""
+    alpha S c + r. The two are the same points, so one loss, where S W = I (the orthogonal lattice, in every mode);
+    for a free filter they are two losses (docs/science.md says so), and eq8 is the gradient of its own."""
     teacher = tanh_mlp()
     orthogonal = np.asarray(pywt.Wavelet("db3").rec_lo)[None]
     for mode in ("periodization", "zero", "symmetric"):  # S W = I in every mode (test_exact_reconstruction.py)
