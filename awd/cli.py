@@ -113,8 +113,8 @@ def build_parser():
     wo = sub.add_parser("worker", help="run a distillation worker on a shared Redis (REDIS_URL), the same database "
                                        "(DATABASE_URL) and data directory (AWD_DATA_DIR)")
     wo.add_argument("--concurrency", type=int, default=1,
-                    help="jobs this worker runs at once (default: 1; each job uses every core it may, "
-                         "AWD_JOB_THREADS; more workers suit more GPUs or machines)")
+                    help="jobs this worker runs at once (default: 1; each job uses every core it may that other "
+                         "work leaves idle, AWD_JOB_THREADS; more workers suit more GPUs or machines)")
 
     explain_cli.add_parser(sub)
     return parser

@@ -38,7 +38,7 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_N
        "PYTHONDONTWRITEBYTECODE": "1", "BENCH_THREADS": "1"}
 #: The all-threads rows: no thread pinning, torch uses every core available to the process; OpenMP's idle
 #: threads sleep at once (``OMP_WAIT_POLICY=PASSIVE``; importing awd_studio would otherwise set a short spin,
-#: ``GOMP_SPINCOUNT=1000``, on our side only) on both sides.
+#: ``GOMP_SPINCOUNT=10000``, on our side only) on both sides.
 ENV_ALL = {**{k: v for k, v in ENV.items() if not k.endswith("_NUM_THREADS")}, "BENCH_THREADS": "all",
            "OMP_WAIT_POLICY": "PASSIVE"}
 

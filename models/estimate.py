@@ -52,11 +52,12 @@ _FREE_MAPS_FACTOR = 1.3
 #: 100 maps, OMP_WAIT_POLICY=PASSIVE) on the shared 2-core machine: 1.8x on 2 threads. Not measured beyond 2
 #: threads, so more threads are counted as 2 (the estimate errs long).
 _THREAD_SPEEDUP = {1: 1.0, 2: 1.8}
-#: A series grid of two points or more is fitted in two parts, one thread each, whose speed-up over one fit on one
-#: thread grows with the grid (the measurements: models.pipeline.fit_grid.SERIES_PARTS): 1.0x for the default 18
-#: points, 1.6x for the paper's 105; power law between, flat outside. With the 2D factor of 1.8 the default CME
-#: job's epochs were estimated at a third of their time.
-_SERIES_PARTS_SPEEDUP = {18: 1.0, 105: 1.6}
+#: Speed-up of a series grid's epochs on two threads over one, which grows with the grid: 1.0x for the default 18
+#: points, 1.5x for the paper's 105 (the CME example, one fit on the job's threads, GOMP_SPINCOUNT=10000, quiet
+#: 2-core machine, 2026-12-07: 0.043 s per epoch either way for 18 points; 0.166 against 0.112 s for 105); power
+#: law between, flat outside. With the 2D factor of 1.8 the default CME job's epochs were estimated at a third of
+#: their time.
+_SERIES_THREAD_SPEEDUP = {18: 1.0, 105: 1.5}
 #: Teacher training with its default epochs, seconds per sample per input value / 30, measured on the
 #: built-in examples (bench/end_to_end.py; the LSTM and the MLP train on one thread, models.teachers): LSTM on
 #: cme 15-16 s (80 epochs beside the MLP, 2026-12-03; 8-9 s with the former 50), CNN on lensing 21-22 s on a quiet
@@ -119,14 +120,14 @@ def _thread_speedup(threads: int) -> float:
     return _loglog_flat(_THREAD_SPEEDUP, max(int(threads), 1))
 
 
-def _series_parts_speedup(n_grid: int, threads: int) -> float:
-    """Speed-up of a series grid's epochs on ``threads`` threads over one: a one-point grid is one fit on every
-    thread (:func:`_thread_speedup`); larger grids are fitted in parts (:data:`_SERIES_PARTS_SPEEDUP`)."""
+def _series_thread_speedup(n_grid: int, threads: int) -> float:
+    """Speed-up of a series grid's epochs on ``threads`` threads over one: a one-point grid's is the 2D fit's
+    (:func:`_thread_speedup`); larger grids' grows with the grid (:data:`_SERIES_THREAD_SPEEDUP`)."""
     if int(threads) < 2:
         return 1.0
     if int(n_grid) < 2:
         return _thread_speedup(threads)
-    return min(_loglog_flat(_SERIES_PARTS_SPEEDUP, int(n_grid)), _thread_speedup(threads))
+    return min(_loglog_flat(_SERIES_THREAD_SPEEDUP, int(n_grid)), _thread_speedup(threads))
 
 
 #: The students stage, taken as fixed: the students' fits on the chosen wavelets, their timing, the figures and the
@@ -230,7 +231,7 @@ def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attributio
     elif parametrization == "free" and kind != "timeseries":
         per_epoch *= _FREE_MAPS_FACTOR
     threads = job_threads() if threads is None else max(int(threads), 1)
-    per_epoch /= _series_parts_speedup(grid, threads) if kind == "timeseries" else _thread_speedup(threads)
+    per_epoch /= _series_thread_speedup(grid, threads) if kind == "timeseries" else _thread_speedup(threads)
     teacher_gradients = (8.0 if attribution == "integrated_gradients" else 1.0) * 2e-6 * size * n
     costs = ([_TEACHER_COST.get(name, 0.0) * _epochs_factor(name, teacher_epochs) for name in trained]
              if trains_teacher else [0.0])

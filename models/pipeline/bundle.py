@@ -422,6 +422,9 @@ class Provenance(_Section):
     finished: str
     device: str
     gradient_path: str | None = None
+    #: Torch CPU threads of each stage ("prepare", "distill": one per chunk, "finalize"); a rerun on other threads
+    #: can differ at float rounding (models.cores); None in results of earlier versions.
+    threads: dict[str, list[int]] | None = None
 
 
 class ResultBundle(_Section):

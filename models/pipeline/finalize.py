@@ -182,16 +182,16 @@ def finalize(work_dir, out_dir, progress=None, should_cancel=None) -> dict:
     models.distill.Cancelled
         When ``should_cancel()`` returns True.
     """
-    use_job_threads()  # every core of the worker unless AWD_JOB_THREADS says otherwise (models.cores)
+    threads = use_job_threads()  # the cores other work leaves idle, unless AWD_JOB_THREADS says otherwise
     with single_threaded_blas():  # thousands of small fits: a threaded BLAS only adds wake-ups (models.cores)
-        return _finalize(work_dir, out_dir, progress, should_cancel)
+        return _finalize(work_dir, out_dir, progress, should_cancel, threads)
 
 
-def _finalize(work_dir, out_dir, progress, should_cancel):
+def _finalize(work_dir, out_dir, progress, should_cancel, threads):
     t_start = time.perf_counter()
     job = _Job(work_dir, should_cancel)
-    filters, histories, filter_epoch, starts, seconds_per_epoch, gradient_path = collect_chunks(work_dir,
-                                                                                                len(job.grid))
+    filters, histories, filter_epoch, starts, seconds_per_epoch, gradient_path, chunk_threads = collect_chunks(
+        work_dir, len(job.grid))
     splits, grouping = job.cv_plan
     series_features, initial_fold = _choose_series_features(job, splits)  # "auto": before any student is fitted
     cross = _cross_validate(job, filters, splits, progress, initial_fold)
@@ -260,7 +260,7 @@ def _finalize(work_dir, out_dir, progress, should_cancel):
         provenance=Provenance(version=__version__, git_sha=git_sha(), seed=config.seed,
                               config=config_as_run(config, job.info, gradient_path),
                               started=job.info["started"], finished=now_iso(), device=job.info["device"],
-                              gradient_path=gradient_path),
+                              gradient_path=gradient_path, threads=_stage_threads(job.info, chunk_threads, threads)),
         timings=timings, students={name: Student(**record) for name, (record, _) in students.items()},
         explain=explain)
     bundle.trust = {"notes": trust_notes(bundle.to_json()), "compression_definition": COMPRESSION_DEFINITION}
@@ -292,6 +292,16 @@ def _finalize(work_dir, out_dir, progress, should_cancel):
     written = write_bundle(bundle, out_dir)
     report(progress, "done", 1.0, "result bundle written")
     return written
+
+
+def _stage_threads(info, chunk_threads, finalize_threads) -> dict:
+    """The torch threads of each stage, for the result's provenance (a stage whose record predates them is left
+    out)."""
+    threads = {"prepare": [int(info["threads"])]} if "threads" in info else {}
+    if chunk_threads:
+        threads["distill"] = [int(n) for n in chunk_threads]
+    threads["finalize"] = [int(finalize_threads)]
+    return threads
 
 
 def _two_class_scores(job, models, predictions):

@@ -1,23 +1,16 @@
 """Stage 2 of a job: fit any part of the lambda x gamma grid (one vectorised fit) and store its filters.
 
-The grid may be cut into chunks that run on different workers; since the vectorised grid equals separate fits,
-chunking does not change the result. Within one chunk, a time-series grid is also cut into parts, each fitted
-on its own thread (:func:`fit_in_parts`): its steps are small products; two parts side by side take about 0.6 of
-the time of one fit for the paper's 105 points, and as long for the default 18, but unlike one fit on two threads
-they do not slow down beside a busy process (measured: :data:`SERIES_PARTS`).
+The grid may be cut into chunks that run on different workers; the vectorised grid's points are separate fits, so
+chunking changes the filters only at float32 rounding (products over fewer filters, or on other threads, round
+differently: up to 5e-8 on the tests' two-point grid). A chunk is one fit on the job's threads
+(:func:`models.cores.use_job_threads`: the cores that other work leaves idle), recorded in the chunk.
 """
 
-import copy
-import logging
-import threading
-import time
-
 import numpy as np
-import torch
 
 from awd_studio.models.cores import use_job_threads
 from awd_studio.models.device import resolve_device
-from awd_studio.models.distill import Cancelled, WaveletDistiller, epoch_message, grid_points
+from awd_studio.models.distill import Cancelled, WaveletDistiller
 from awd_studio.models.estimate import stage_seconds
 from awd_studio.models.memory import keep_freed_memory, release_freed_memory
 from awd_studio.models.pipeline.config import grid_points_of
@@ -25,24 +18,7 @@ from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_sc
 from awd_studio.models.pipeline.workdir import chunk_path, load_prepared, read_npz, report, start_search_path, write_npz
 from awd_studio.models.start_search import StartSearch, search_terms
 
-__all__ = ["distill_chunk", "make_distiller", "fit_in_parts", "shared_start_search", "search_share", "search_words",
-           "SERIES_PARTS"]
-
-log = logging.getLogger(__name__)
-
-#: Parts a time-series grid is cut into on the CPU, each on its own thread with an equal share of the job's
-#: threads. Measured on 2 cores only (2 parts of one thread each: 1.6-1.7x faster than one fit), so not more.
-#: Remeasured on a 2-core AMD EPYC on 2026-12-03 (CME example, LSTM teacher, zero mode, s per epoch, two
-#: interleaved repeats): 105 points: one fit on one thread 0.35-0.37, on two 0.20-0.23, two parts 0.22-0.23;
-#: 18 points: 0.088-0.095, 0.063-0.065 and 0.088-0.092; 18 points beside a busy process: 0.088-0.095, 0.22-0.28
-#: and 0.11-0.12. Two parts stay: never far from the best, and never the worst.
-SERIES_PARTS = 2
-
-#: How often the waiting thread of :func:`fit_in_parts` wakes up (seconds): a signal's exception is raised then.
-POLL_SECONDS = 0.5
-
-#: How long :func:`fit_in_parts` waits for the parts to end their epoch after the calling thread raised.
-STOP_GRACE_SECONDS = 5.0
+__all__ = ["distill_chunk", "make_distiller", "shared_start_search", "search_share", "search_words"]
 
 
 def make_distiller(config, grid, device, target) -> WaveletDistiller:
@@ -73,7 +49,7 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     Path
         The chunk file (written atomically; an existing complete chunk is reused).
     """
-    threads = use_job_threads()  # every core of the worker unless AWD_JOB_THREADS says otherwise (models.cores)
+    threads = use_job_threads()  # the cores other work leaves idle, unless AWD_JOB_THREADS says otherwise
     info, config, split, teacher = load_prepared(work_dir)
     grid = grid_points_of(config)
     indices = sorted(int(i) for i in indices)
@@ -83,13 +59,7 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     if out.exists():
         return out
     device = resolve_device(info["device"] if config.device is None else config.device)
-    points = [grid[i] for i in indices]
-    # series on the CPU: parts on threads; early stopping would end the parts at different epochs
-    n_parts = (min(SERIES_PARTS, threads, len(points)) if split["X_train"].ndim == 2 and device.type == "cpu"
-               and config.patience is None else 1)
-    cut = np.array_split(np.arange(len(points)), n_parts)
-    distillers = [make_distiller(config, [points[i] for i in part], device, info["teacher"]["attribution_target"])
-                  for part in cut]
+    distiller = make_distiller(config, [grid[i] for i in indices], device, info["teacher"]["attribution_target"])
     scaling = scaling_of(info)
     X, scaled_teacher = scaled(split["X_train"], scaling), teacher_on_scaled(teacher, scaling)
     searching = bool(config.start_search)
@@ -101,7 +71,7 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     report(progress, "distill", 0.0, "computing the teacher's input gradients" + (
         f" and {searched_words}" if searching else ""))
     # the search takes the first part of the stage's progress, the epochs the rest (the cost model's split)
-    share = search_share(config, split["X_train"], len(points), threads, len(terms)) if searching else 0.0
+    share = search_share(config, split["X_train"], len(indices), threads, len(terms)) if searching else 0.0
 
     def searched(step, steps):
         report(progress, "distill", share * step / steps, f"{searched_words}: step {step}/{steps}")
@@ -119,26 +89,20 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     kept = keep_freed_memory()
     try:
         if searching:
-            # one pair of searches per job, whatever the chunk or part a grid point falls in: each part scores the
-            # same end points, so its points start where one fit of the whole grid would start them
-            shared = shared_start_search(work_dir, distillers[0], X, scaled_teacher, gammas, on_step=searched)
-            for distiller in distillers:
-                distiller.start_candidates = shared
-        fit_in_parts(distillers, X, scaled_teacher, progress=fitted if progress is not None else None,
-                     should_stop=should_cancel, on_epoch=on_epoch,
-                     threads_per_part=max(1, threads // n_parts))
+            # one pair of searches per job, whatever the chunk a grid point falls in: each chunk scores the same end
+            # points, so its points start where one fit of the whole grid would start them
+            distiller.start_candidates = shared_start_search(work_dir, distiller, X, scaled_teacher, gammas,
+                                                             on_step=searched)
+        distiller.fit(X, scaled_teacher, progress=fitted if progress is not None else None,
+                      should_stop=should_cancel, on_epoch=on_epoch)
     finally:
         if kept:  # glibc's settings stay untouched where they were not changed (AWD_KEEP_FREED_MEMORY=0)
             release_freed_memory()
-    histories = {f"history_{k}": np.concatenate([d.history_[k] for d in distillers], axis=1)
-                 for k in distillers[0].history_}
-    write_npz(out, indices=np.asarray(indices), filters=np.concatenate([d.filters_ for d in distillers]),
-              initial_filter=distillers[0].initial_filter_,
-              filter_epoch=np.concatenate([d.filter_epoch_ for d in distillers]),
-              start_filters=np.concatenate([d.start_filters_ for d in distillers]),
-              start_choice=np.concatenate([d.start_choice_ for d in distillers]),
-              seconds_per_epoch=np.asarray(max(d.seconds_per_epoch_ for d in distillers)),
-              gradient_path=np.asarray(distillers[0].gradient_path_), **histories)
+    histories = {f"history_{k}": v for k, v in distiller.history_.items()}
+    write_npz(out, indices=np.asarray(indices), filters=distiller.filters_, initial_filter=distiller.initial_filter_,
+              filter_epoch=distiller.filter_epoch_, start_filters=distiller.start_filters_,
+              start_choice=distiller.start_choice_, seconds_per_epoch=np.asarray(distiller.seconds_per_epoch_),
+              gradient_path=np.asarray(distiller.gradient_path_), threads=np.asarray(threads), **histories)
     return out
 
 
@@ -193,108 +157,6 @@ def shared_start_search(work_dir, distiller, X, teacher, gammas, on_step=None) -
     write_npz(path, filters=search.filters, angles=search.angles, losses=search.losses,
               n_starts=np.asarray(search.n_starts), steps=np.asarray(search.steps), terms=np.asarray(search.terms))
     return search
-
-
-def fit_in_parts(distillers, X, teacher, progress=None, should_stop=None, on_epoch=None, threads_per_part=1):
-    """Fit several distillers of one grid at once, each on its own thread.
-
-    Every part polls ``should_stop`` after each epoch, as one fit does; the calling thread only waits, in
-    steps of :data:`POLL_SECONDS`, and receives any signal's exception (Celery's soft time limit). When
-    ``should_stop`` says so or raises, a signal's exception lands, or any part fails, the parts stop after their
-    current epoch; the first error is raised once they have (after at most :data:`STOP_GRACE_SECONDS` when the
-    calling thread itself raised). ``on_epoch`` and ``progress`` report the whole grid once every part has
-    finished an epoch: the mean losses weighted by the parts' sizes, as one fit of the whole grid reports them.
-
-    Parameters
-    ----------
-    distillers : list of WaveletDistiller
-        Unfitted, with the same settings and disjoint grids; with several, the same epochs and warm-up and no
-        early stopping (so that every part reports every epoch).
-    X, teacher, progress, should_stop, on_epoch
-        As in :meth:`models.distill.WaveletDistiller.fit`; every part but the first calls its own copy of the
-        teacher.
-    threads_per_part : int, default=1
-        Torch threads of each part.
-
-    Raises
-    ------
-    ValueError
-        When several distillers differ in epochs or warm-up, or use early stopping.
-    """
-    if len(distillers) == 1:
-        distillers[0].fit(X, teacher, progress=progress, should_stop=should_stop, on_epoch=on_epoch)
-        return
-    if any(d.patience is not None for d in distillers) or len({(d.epochs, d.warmup_epochs) for d in distillers}) > 1:
-        raise ValueError("fit_in_parts: the parts must share epochs and warm-up and not stop early")
-    sizes = [len(d.grid if d.grid is not None else grid_points(d.lambdas, d.gammas)) for d in distillers]
-    join = _EpochJoin(sizes, distillers[0].epochs, progress, on_epoch)
-    halt, errors = threading.Event(), []
-    # one teacher per part: a module is not safe to call from two threads at once (torch's LSTM re-packs its
-    # weights on every call, and two threads doing so at once failed a job with "zip() argument 2 is longer")
-    teachers = [teacher] + [copy.deepcopy(teacher) for _ in distillers[1:]]
-
-    def stop():
-        return halt.is_set() or (should_stop is not None and bool(should_stop()))
-
-    def run(k):
-        torch.set_num_threads(threads_per_part)  # in each thread: OpenMP's thread count is a per-thread setting
-        try:
-            distillers[k].fit(X, teachers[k], should_stop=stop, on_epoch=join.reporter(k))
-        except BaseException as exc:  # recorded in the order they happen: the first is the cause
-            errors.append(exc)
-            halt.set()
-
-    threads_before = torch.get_num_threads()
-    parts = [threading.Thread(target=run, args=(k,), name=f"awd-grid-part-{k}", daemon=True)
-             for k in range(len(distillers))]
-    for part in parts:
-        part.start()
-    try:
-        alive = parts
-        while alive:  # short waits, so that a signal's exception is raised here promptly
-            alive[0].join(POLL_SECONDS)
-            alive = [part for part in parts if part.is_alive()]
-    except BaseException as exc:  # a signal's exception landed while waiting
-        errors.insert(0, exc)
-        halt.set()
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for part in parts:
-            part.join(max(0.0, deadline - time.monotonic()))
-    finally:
-        torch.set_num_threads(threads_before)
-    for extra in errors[1:]:
-        if not isinstance(extra, Cancelled):
-            log.warning("a grid part also failed: %r", extra)
-    if errors:
-        raise errors[0]
-
-
-class _EpochJoin:
-    """Joins the parts' per-epoch losses into the grid's (weighted by the parts' sizes) and reports each epoch
-    once every part has finished it."""
-
-    def __init__(self, sizes, epochs, progress, on_epoch):
-        self.sizes, self.epochs, self.progress, self.on_epoch = sizes, epochs, progress, on_epoch
-        self.lock, self.pending = threading.Lock(), {}
-
-    def reporter(self, part):
-        def report(epoch, losses):
-            with self.lock:
-                got = self.pending.setdefault(epoch, {})
-                got[part] = losses
-                if len(got) < len(self.sizes):
-                    return
-                del self.pending[epoch]
-            total = sum(self.sizes)
-            means = {key: (None if any(got[p][key] is None for p in got)
-                           else sum(self.sizes[p] * got[p][key] for p in got) / total)
-                     for key in ("train_loss", "val_loss")}
-            if self.on_epoch is not None:
-                self.on_epoch(epoch, means)
-            if self.progress is not None:
-                self.progress("distill", (epoch + 1) / self.epochs,
-                              epoch_message(epoch, self.epochs, means["train_loss"], means["val_loss"]))
-        return report
 
 
 def search_words(n_starts, terms):

@@ -74,7 +74,7 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None, s
     dict
         What was prepared: data summary, resolved config, teacher scores, timings.
     """
-    use_job_threads()  # every core of the worker unless AWD_JOB_THREADS says otherwise (models.cores)
+    threads = use_job_threads()  # the cores other work leaves idle, unless AWD_JOB_THREADS says otherwise
     started, started_at = time.perf_counter(), now_iso()  # the job starts here, before its teacher trains
     config = config if isinstance(config, PipelineConfig) else PipelineConfig.from_dict(config)
     work_dir = Path(work_dir)
@@ -103,6 +103,7 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None, s
         "device": str(device),
         "started": started_at,
         "timings": {"prepare": time.perf_counter() - started},
+        "threads": threads,
     }
     write_json(work_dir / "prepare.json", info)
     report(progress, "teacher", 1.0, f"teacher test R² {scores['r2']:.3f}")

@@ -126,17 +126,21 @@ def collect_chunks(work_dir, n_grid: int):
     seconds_per_epoch : list of float
         One per chunk.
     gradient_path : str
+    threads : list of int
+        The torch threads of each chunk's fit (chunks written before they were stored are left out).
 
     Raises
     ------
     RuntimeError
         When a grid point has no chunk yet.
     """
-    filters, histories, filter_epoch, starts, seconds, path = {}, {}, {}, {}, [], None
+    filters, histories, filter_epoch, starts, seconds, path, threads = {}, {}, {}, {}, [], None, []
     for f in sorted((Path(work_dir) / "chunks").glob("chunk_*.npz")):
         arrays = read_npz(f)
         path = str(arrays["gradient_path"])
         seconds.append(float(arrays["seconds_per_epoch"]))
+        if "threads" in arrays:
+            threads.append(int(arrays["threads"]))
         for j, i in enumerate(arrays["indices"].tolist()):
             filters[i] = arrays["filters"][j]
             filter_epoch[i] = int(arrays["filter_epoch"][j])
@@ -146,4 +150,4 @@ def collect_chunks(work_dir, n_grid: int):
     missing = sorted(set(range(n_grid)) - set(filters))
     if missing:
         raise RuntimeError(f"grid points {missing} have no fitted chunk; run distill_chunk on them first")
-    return np.stack([filters[i] for i in range(n_grid)]), histories, filter_epoch, starts, seconds, path
+    return np.stack([filters[i] for i in range(n_grid)]), histories, filter_epoch, starts, seconds, path, threads
