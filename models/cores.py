@@ -170,7 +170,7 @@ def _busy_ticks(cores):
         return None
     total = 0
     for line in lines:
-        name, *fields = line.split()
+        name, *fields = line.split() or [""]
         if not (name.startswith("cpu") and name[3:].isdigit()) or (cores is not None and int(name[3:]) not in cores):
             continue
         # user nice system idle iowait irq softirq steal (guest time is already counted in user)
