@@ -10,7 +10,10 @@ all numbers is the header; target columns are named ``y``/``target`` or ``y_<nam
 other columns' names are time points (``t0 … t39``, ``t=0s …``) but for a few, those few are targets too
 (:func:`off_axis_columns`, ``meta["targets_off_axis"]``): a spreadsheet's label column after the traces is not one
 more sample. Without either, the last column is the target (``meta["target_is_last_column"]``). Lines starting
-with ``#`` and blank lines are skipped. Refused rather than misread, naming lines and cells: numbers that may carry
+with ``#`` (but for a spreadsheet's ``#N/A`` or ``#DIV/0!`` in the first cell) and blank lines are skipped. A cell
+holding ``NaN``, ``NA``, ``#N/A``, a lone ``-`` or ``?``, … (:data:`MISSING_MARKS`) is a missing value, like a blank
+one; one holding a spreadsheet's error value, written when a formula failed (``#DIV/0!``, ``#VALUE!``, ``#REF!``,
+``#NUM!``, …), is refused, naming it. Refused rather than misread, naming lines and cells: numbers that may carry
 thousands separators (``3.419`` beside decimal commas, ``3,419`` with no other decimal comma, quoted ``1,921.30``;
 :func:`_refuse_ambiguous_separators` gives the rule), decimal commas in a comma-separated file, a table whose numbers
 are written with a % sign or a unit, lines of one field above the table (an instrument's notes), and summary rows
@@ -25,7 +28,7 @@ is a header, a column of numbers that number the rows (distinct whole numbers fo
 in any order: a track's number) before the series (before the first time point the names give, else the first
 column) and not named a target (:func:`numbered_columns`, also in ``meta["numbered_columns"]``; to keep one as a
 target, name it ``y``, ``target`` or ``y_<name>``). Every other cell must be a number. Without a header, a first row
-that is numbers except in the text columns is data (``meta["no_header"]``).
+that is numbers (or missing values written as such) except in the text columns is data (``meta["no_header"]``).
 """
 
 from __future__ import annotations
@@ -56,8 +59,26 @@ TARGET_NAMES = ("y", "target")
 NAMED_BAD_CELLS = 5
 
 
-#: What a spreadsheet writes for a missing value (lower case); cells holding one are missing, like blank ones.
-MISSING_MARKS = ("", "nan", "na", "n/a", "#n/a", "null", "none", "-nan")
+#: What a spreadsheet writes for a missing value (lower case); cells holding one are missing, like blank ones. A lone
+#: ``-`` or ``?`` is one too (a dash is a minus sign only before digits: ``-5`` is a number, ``- 5`` text). Excel's
+#: ``#N/A`` is what its NA() writes on purpose; its other error values are refused (:data:`_FORMULA_ERROR`).
+MISSING_MARKS = ("", "nan", "na", "n/a", "#n/a", "null", "none", "-nan", "-", "?")
+
+#: A cell holding a spreadsheet's error value, written when its formula failed (Excel's, Google Sheets' and
+#: LibreOffice's ``#DIV/0!``, ``#VALUE!``, ``#REF!``, ``#NUM!``, …; LibreOffice's ``Err:502``): not a missing
+#: value but a broken computation, refused naming the cells (:func:`_refuse_formula_errors`), never read as missing.
+_FORMULA_ERROR = re.compile(r"^\s*(?:#(?:DIV/0!|VALUE!|REF!|NUM!|NAME\?|NULL!|SPILL!|CALC!|ERROR!)|Err:\d{3})\s*$",
+                            re.IGNORECASE)
+
+#: What each error value of :data:`_FORMULA_ERROR` says went wrong (upper case), for the refusal.
+FORMULA_ERROR_WORDS = {"#DIV/0!": "a division by zero", "#VALUE!": "a value of the wrong type in the formula",
+                       "#REF!": "a reference to a deleted cell", "#NUM!": "a number out of range (e.g. the square "
+                       "root of a negative)", "#NAME?": "a misspelled function or name", "#NULL!": "ranges that do "
+                       "not intersect", "#SPILL!": "a result with no room to spill", "#CALC!": "a calculation "
+                       "error", "#ERROR!": "a formula error"}
+
+#: A first cell that starts with ``#`` but is a spreadsheet's value, not a comment (``#N/A``, ``#DIV/0!``).
+_HASH_VALUE = re.compile(r"^#(?:N/A|DIV/0!|VALUE!|REF!|NUM!|NAME\?|NULL!|SPILL!|CALC!|ERROR!)$", re.IGNORECASE)
 
 #: How to leave out the rows with missing values of a dataset, or fill the ends of traces that ended early (the
 #: remedies of a refused blank cell; the upload page shows its buttons when an error says "the upload page offers").
@@ -301,6 +322,48 @@ class Table(NamedTuple):
     trailing_text: list[tuple[str, list[str]]] = []
 
 
+def _is_comment(first_cell: str) -> bool:
+    """Whether a line whose first cell is ``first_cell`` is a comment, skipped: it starts with ``#``, but is not a
+    spreadsheet's value in a cell (``#N/A``, ``#DIV/0!``: a data row whose first value is missing or failed, which was
+    skipped without a word).
+
+    Examples
+    --------
+    >>> _is_comment("# exported 2024"), _is_comment("#trk1"), _is_comment(" #N/A"), _is_comment("#DIV/0!")
+    (True, True, False, False)
+    """
+    return first_cell.lstrip().startswith("#") and not _HASH_VALUE.match(first_cell.strip())
+
+
+def _holds_value(cell: str) -> bool:
+    """Whether a cell is a data row's, not a header's: a number, a missing value written as such (not blank: a
+    header's empty name is pandas' index column) or a spreadsheet's error value.
+
+    Examples
+    --------
+    >>> [_holds_value(c) for c in ("-0.5", "NA", "-", "?", "#DIV/0!", "", "t0", "- 5")]
+    [True, True, True, True, True, False, False, False]
+    """
+    return _is_number(cell) or bool(_FORMULA_ERROR.match(cell)) or (
+        bool(cell.strip()) and cell.strip().lower() in MISSING_MARKS)
+
+
+def _is_header(first: list[str], columns: list[int]) -> bool:
+    """Whether the first row ``first`` is a header, from its cells in ``columns`` (those that are not text below
+    it): one of them is not a value (:func:`_holds_value`), or none is a number. A missing value written ``NA``,
+    ``-`` or ``?`` in the first row of a file without a header made that row the header: its series lost.
+
+    Examples
+    --------
+    >>> _is_header(["t0", "t1", "y"], [0, 1, 2]), _is_header(["", "0", "1"], [0, 1, 2])
+    (True, True)
+    >>> _is_header(["0.5", "-", "NA", "1"], [0, 1, 2, 3]), _is_header(["trk1", "0.5", "?"], [1, 2])
+    (False, False)
+    """
+    cells = [first[j] for j in columns]
+    return any(not _holds_value(c) for c in cells) or (bool(cells) and not any(_is_number(c) for c in cells))
+
+
 def _delimiter(sample: str, suffix: str) -> str | None:
     r"""The column separator of a text file from its first lines: a tab for ``.tsv``; a semicolon, else a tab,
     when every line has one but for lines above them without it (an instrument's notes, which :func:`read_table`
@@ -316,7 +379,7 @@ def _delimiter(sample: str, suffix: str) -> str | None:
     if suffix == ".tsv":
         return "\t"
     lines = [line for line in sample.splitlines()[:-1] or sample.splitlines()
-             if line.strip() and not line.lstrip().startswith("#")]
+             if line.strip() and not _is_comment(re.split(r"[,;\t ]", line.strip(), maxsplit=1)[0])]
     for separator in (";", "\t"):
         # lines above the table without it (an instrument's notes, "Experiment: …"), refused by read_table
         below = lines[next((k for k, line in enumerate(lines) if separator in line), len(lines)):]
@@ -403,11 +466,11 @@ as a thousands separator does (3,419 for 3419) and a decimal comma too (3,419 fo
 tells which: line 2, column 1 “t0” holds '3,419'; remove the thousands separators (in Excel: Format Cells → \
 Number without 'Use 1000 separator') and export again
     """
-    numbered = [(n, r) for n, r in enumerate(rows, start=1) if r and not r[0].lstrip().startswith("#")]
+    numbered = [(n, r) for n, r in enumerate(rows, start=1) if r and not _is_comment(r[0])]
     if not numbered:
         return
     first = numbered[0][1]
-    header = first if any(c.strip() and not _is_number(c) and not _DECIMAL_COMMA.match(c) for c in first) else None
+    header = first if any(c.strip() and not _holds_value(c) and not _DECIMAL_COMMA.match(c) for c in first) else None
 
     def cells_where(pattern):
         return [(n, j + 1, c) for n, r in numbered for j, c in enumerate(r) if pattern.match(c)]
@@ -545,6 +608,51 @@ def numbered_columns(header: list[str] | None, rows: list[list[str]], columns: l
     return [j for j in before if j not in named and _is_numbering([r[j] for r in rows])]
 
 
+def _refuse_formula_errors(rows: list[list[str]], lines: list[int], header: list[str] | None) -> None:
+    """Refuse a table whose cells hold a spreadsheet's error value (:data:`_FORMULA_ERROR`: ``#DIV/0!``, ``#REF!``,
+    …), naming them: a formula that failed is no missing value to fill or leave out (the cells it feeds, and the
+    rows beside, may be wrong too), and read as text it was a row refused for "a cell that is not a number", a
+    column of them left out as an identifier, or, first in a line, the line skipped as a comment.
+
+    Parameters
+    ----------
+    rows : list of list of str
+        The data rows, as split.
+    lines : list of int
+        Each row's line in the file.
+    header : list of str or None
+        The columns' names, to name the cells.
+
+    Raises
+    ------
+    InputError
+        When a cell holds one; nothing happens otherwise.
+
+    Examples
+    --------
+    >>> _refuse_formula_errors([["1", "2"], ["3", "#DIV/0!"]], [2, 3], ["t0", "t1"])
+    Traceback (most recent call last):
+    ...
+    awd_studio.models.validation.InputError: file: 1 cell holds a spreadsheet's error value, written when a formula \
+failed (#DIV/0!: a division by zero), not a number nor a missing value: line 3, column 2 “t1” holds '#DIV/0!'; fix \
+the formula in the spreadsheet and export again, or, if those values are missing, clear the cells (a blank cell is a \
+missing value, which the upload options can fill or leave out)
+    """
+    cells = [(n, j + 1, c) for n, r in zip(lines, rows) for j, c in enumerate(r) if _FORMULA_ERROR.match(c)]
+    if not cells:
+        return
+    marks = list(dict.fromkeys(c.strip().upper() if c.strip().startswith("#") else c.strip().capitalize()
+                               for _, _, c in cells))  # #DIV/0!, Err:502
+    meaning = "; ".join(f"{m}: {FORMULA_ERROR_WORDS[m]}" if m in FORMULA_ERROR_WORDS else f"{m}: LibreOffice's "
+                        "error code" for m in marks[:4]) + ("; …" if len(marks) > 4 else "")
+    one = len(cells) == 1
+    raise InputError("file", f"{_count(len(cells), 'cell')} hold{'s' if one else ''} a spreadsheet's error value, "
+                     f"written when a formula failed ({meaning}), not a number nor a missing value: "
+                     + _cell_list(cells, header),
+                     "fix the formula in the spreadsheet and export again, or, if those values are missing, clear "
+                     "the cells (a blank cell is a missing value, which the upload options can fill or leave out)")
+
+
 def _series_columns(header: list[str] | None, keep: list[int]) -> list[int]:
     """Of the numeric columns ``keep``, those a dataset reads as its series: all but its targets
     (:func:`csv_targets`, else the last column), as :func:`load_csv` splits them.
@@ -676,12 +784,12 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
     if delimiter in (";", "\t"):  # the separators where the comma is the decimal mark: 0,25 is 0.25
         rows = [[_DECIMAL_COMMA.sub(r"\1.\2", c) for c in r] for r in rows]
     # each row's line in the file (the numbers an editor shows; a quoted cell spanning lines is rare here)
-    kept = [(n, r) for n, r in enumerate(rows, start=1) if any(c.strip() for c in r)
-            and not r[0].lstrip().startswith("#")]
+    kept = [(n, r) for n, r in enumerate(rows, start=1) if any(c.strip() for c in r) and not _is_comment(r[0])]
     lines, rows = [n for n, _ in kept], [r for _, r in kept]
     if not rows:
         raise InputError("file", f"{path.name!r} has no data rows", "one row per series, a target column last")
     if len(rows) > 1 and not any(_is_number(c) for r in rows[1:] for c in r):  # text, not a table of numbers
+        _refuse_formula_errors(rows[1:], lines[1:], [c.strip() for c in rows[0]])
         _refuse_numbers_with_signs(rows[1:], lines[1:], range(len(rows[0])), [c.strip() for c in rows[0]])
         raise InputError("file", f"{path.name!r} holds no numbers below its first row",
                          "one row per series: its values, then its target, separated by commas")
@@ -710,11 +818,12 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
                       if all(r[j].strip().lower() in MISSING_MARKS for r in rows[1:])}
     first = rows[0]
     header = None
-    if any(not _is_number(c) for j, c in enumerate(first) if j not in text_cols) or (
+    if _is_header(first, [j for j in range(width) if j not in text_cols]) or (
             text_cols and target_columns([c.strip() for c in first])):
         header, rows, lines = [c.strip() for c in first], rows[1:], lines[1:]
     if not rows:
         raise InputError("file", f"{path.name!r} has a header but no data rows", "add one row per series")
+    _refuse_formula_errors(rows, lines, header)  # #DIV/0!, #REF!: a broken computation, not a missing value
     ignored_cols = sorted(text_cols | ({j for j, h in enumerate(header) if _is_identifier_name(h)}
                                        if header is not None else set()))
     numbered = numbered_columns(header, rows, [j for j in range(width) if j not in ignored_cols])
