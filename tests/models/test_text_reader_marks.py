@@ -1,6 +1,7 @@
-"""Missing values as labs' spreadsheets write them in delimited text: a lone ``-`` or ``?`` in a
+"""Missing values and row indices as labs' spreadsheets write them in delimited text: a lone ``-`` or ``?`` in a
 cell (refused as text, or, in a headerless file's first row, taking that row for the header), Excel's error values
-(``#DIV/0!`` first in a line skipped as a comment, a column of ``#REF!`` left out as an identifier)."""
+(``#DIV/0!`` first in a line skipped as a comment, a column of ``#REF!`` left out as an identifier), and a headerless
+file's first column 0, 1, 2, … (pandas' index, read as every series' first time point)."""
 
 import numpy as np
 import pytest
@@ -146,3 +147,49 @@ def test_na_first_in_a_line_is_a_missing_value_not_a_comment(tmp_path):
     ds = load_dataset(path, drop_incomplete=True)
     assert ds.n == 11 and ds.meta["dropped_rows"]["rows"] == ["line 5"]
     np.testing.assert_allclose(ds.X, np.delete(X, 4, axis=0))
+
+
+# ------------------------------------------------------------------------- a headerless file's index column
+@pytest.mark.parametrize("start", [0, 1])
+def test_a_headerless_index_column_is_left_out_and_said(tmp_path, start):
+    """pandas' ``to_csv(header=False)`` writes the index first: it was read as every series' first time point."""
+    X, y = _traces()
+    path = tmp_path / "indexed.csv"
+    path.write_text("".join(f"{k + start}," + ",".join(map(str, [*x, t])) + "\n" for k, (x, t) in enumerate(zip(X, y))))
+    ds = load_dataset(path)
+    np.testing.assert_allclose(ds.X, X)
+    np.testing.assert_allclose(ds.y, y)
+    assert ds.meta["ignored_columns"] == ["column 1"] and ds.meta["numbered_columns"] == ["column 1"]
+    assert ds.meta["no_header"] and ds.meta["target_is_last_column"]
+
+
+@pytest.mark.parametrize("first", [
+    [0] * 12,                                             # a series starting at 0 in every row
+    [3] * 12,                                             # constant
+    [2, 0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11],               # 0 … n-1 shuffled
+    list(range(11, -1, -1)),                              # n-1 … 0
+    list(range(2, 14)),                                   # a run from 2
+    [f"{k}.0" for k in range(12)],                        # 0 … n-1 written as decimals: a series' values
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12],               # almost a run
+])
+def test_a_headerless_first_column_that_is_no_exact_index_stays_a_time_point(tmp_path, first):
+    X, y = _traces()
+    path = tmp_path / "series.csv"
+    path.write_text("".join(f"{f}," + ",".join(map(str, [*x, t])) + "\n" for f, x, t in zip(first, X, y)))
+    ds = load_dataset(path)
+    np.testing.assert_allclose(ds.X, np.c_[[float(f) for f in first], X])
+    assert "ignored_columns" not in ds.meta and "numbered_columns" not in ds.meta
+
+
+def test_only_the_first_headerless_column_and_a_header_keeps_the_old_rule(tmp_path):
+    """A run in the second column of a headerless file stays a time point; with a header naming the time points,
+    a first column 0 … n-1 named ``t0`` is one too."""
+    X, y = _traces()
+    X[:, 1] = np.arange(12)
+    (tmp_path / "second.csv").write_text("".join(",".join(map(str, [*x, t])) + "\n" for x, t in zip(X, y)))
+    np.testing.assert_allclose(load_dataset(tmp_path / "second.csv").X, X)
+    X[:, 0] = np.arange(12)
+    cells = {(k, 0): str(k) for k in range(12)}
+    ds = load_dataset(_write(tmp_path / "named.csv", X, y, cells=cells))
+    np.testing.assert_allclose(ds.X, X)
+    assert "numbered_columns" not in ds.meta

@@ -16,8 +16,8 @@ from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers.detect import SUPPORTED
 from awd_studio.models.validation import InputError
 
-__all__ = ["NUMBERING_MIN_ROWS", "numbers_the_rows", "DEFAULT_MAX_BYTES", "ALIASES", "byte_budget", "too_big",
-           "require_numeric_dtype", "as_str", "make_dataset", "pick_arrays", "reading_errors"]
+__all__ = ["NUMBERING_MIN_ROWS", "numbers_the_rows", "indexes_the_rows", "DEFAULT_MAX_BYTES", "ALIASES", "byte_budget",
+           "too_big", "require_numeric_dtype", "as_str", "make_dataset", "pick_arrays", "reading_errors"]
 
 #: Decoded-array budget used when ``max_bytes`` is None (2 GiB).
 DEFAULT_MAX_BYTES = 2 * 1024**3
@@ -152,3 +152,31 @@ def numbers_the_rows(values) -> bool:
     if not np.array_equal(ordered, ordered[0] + np.arange(values.size)):  # distinct, and a run
         return False
     return bool(np.array_equal(values, ordered) or np.array_equal(values, ordered[::-1]) or ordered[0] in (0, 1))
+
+
+def indexes_the_rows(values) -> bool:
+    """Whether a column's values are the rows' own index, exactly: 0, 1, …, n-1 or 1, 2, …, n, in the rows' order,
+    in at least :data:`NUMBERING_MIN_ROWS` rows (the index pandas writes first with ``to_csv(header=False)``). The
+    stricter rule for a file without a header, where no name tells an identifier from a time point: a run in
+    another order, or from another start, may be a series' first time point.
+
+    Parameters
+    ----------
+    values : array-like of float, shape (n,)
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> indexes_the_rows(range(6)), indexes_the_rows(range(1, 7)), indexes_the_rows(range(3))
+    (True, True, False)
+    >>> indexes_the_rows([1, 0, 2, 3, 4, 5]), indexes_the_rows(range(2, 8)), indexes_the_rows([0] * 6)
+    (False, False, False)
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or values.size < NUMBERING_MIN_ROWS:
+        return False
+    run = np.arange(values.size, dtype=np.float64)
+    return bool(np.array_equal(values, run) or np.array_equal(values, run + 1))

@@ -27,8 +27,10 @@ column named ``id``, ``index``,
 is a header, a column of numbers that number the rows (distinct whole numbers forming a run, sorted or 1..n / 0..n-1
 in any order: a track's number) before the series (before the first time point the names give, else the first
 column) and not named a target (:func:`numbered_columns`, also in ``meta["numbered_columns"]``; to keep one as a
-target, name it ``y``, ``target`` or ``y_<name>``). Every other cell must be a number. Without a header, a first row
-that is numbers (or missing values written as such) except in the text columns is data (``meta["no_header"]``).
+target, name it ``y``, ``target`` or ``y_<name>``). Without a header, a first column that is the rows' index, exactly
+0 … n-1 or 1 … n down the rows (pandas' ``to_csv(header=False)``), is left out so too, named ``column 1``
+(:func:`index_column`). Every other cell must be a number. Without a header, a first row that is numbers (or missing
+values written as such) except in the text columns is data (``meta["no_header"]``).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from typing import NamedTuple
 import numpy as np
 
 from awd_studio.models.data.dataset import Dataset
-from awd_studio.models.data.readers._common import numbers_the_rows, too_big
+from awd_studio.models.data.readers._common import indexes_the_rows, numbers_the_rows, too_big
 from awd_studio.models.data.readers.detect import UTF16_BOMS
 from awd_studio.models.validation import DEFAULT_MIN_LENGTH, InputError
 
@@ -301,7 +303,7 @@ class Table(NamedTuple):
         Each row kept, as an error names it (``"line 7 (trk0005)"``).
     numbered : list of str
         Those of ``ignored`` left out for their content, not their name: they number the rows
-        (:func:`numbered_columns`, e.g. ``Track`` = 1…500).
+        (:func:`numbered_columns`, e.g. ``Track`` = 1…500; without a header, :func:`index_column`: ``column 1``).
     kept : ndarray of int or None
         Each row of ``data``'s place among the file's data rows (from 0; with ``drop_incomplete`` some are missing).
     trailing_text : list of (str, list of str)
@@ -608,6 +610,32 @@ def numbered_columns(header: list[str] | None, rows: list[list[str]], columns: l
     return [j for j in before if j not in named and _is_numbering([r[j] for r in rows])]
 
 
+def index_column(rows: list[list[str]], columns: list[int]) -> list[int]:
+    """The first column of a file without a header when it is the rows' index (``[0]``), else ``[]``: its cells are
+    whole numbers written without a point, exactly 0 … n-1 or 1 … n down the rows
+    (:func:`~models.data.readers._common.indexes_the_rows`), as pandas writes its index with ``header=False``. A
+    headerless file's identifiers, left out like a numbered column of a header's file (:func:`numbered_columns`),
+    but by a stricter rule, since no name tells them from a time point: only the first column (and only when it
+    is among the numeric ``columns``), only that exact run.
+
+    Examples
+    --------
+    >>> rows = [[str(k), "0.5", str(k % 2)] for k in range(6)]
+    >>> index_column(rows, [0, 1, 2]), index_column([[str(k + 1)] + r[1:] for k, r in enumerate(rows)], [0, 1, 2])
+    ([0], [0])
+    >>> index_column([["0"] + r[1:] for r in rows], [0, 1, 2]), index_column(rows[::-1], [0, 1, 2])  # constant; n-1..0
+    ([], [])
+    >>> index_column([[f"{k}.0"] + r[1:] for k, r in enumerate(rows)], [0, 1, 2]), index_column(rows, [1, 2])
+    ([], [])
+    """
+    if 0 not in columns or not rows:
+        return []
+    cells = [r[0].strip() for r in rows]
+    if not all(c.isascii() and c.isdigit() for c in cells):
+        return []
+    return [0] if indexes_the_rows([int(c) for c in cells]) else []
+
+
 def _refuse_formula_errors(rows: list[list[str]], lines: list[int], header: list[str] | None) -> None:
     """Refuse a table whose cells hold a spreadsheet's error value (:data:`_FORMULA_ERROR`: ``#DIV/0!``, ``#REF!``,
     …), naming them: a formula that failed is no missing value to fill or leave out (the cells it feeds, and the
@@ -826,7 +854,8 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
     _refuse_formula_errors(rows, lines, header)  # #DIV/0!, #REF!: a broken computation, not a missing value
     ignored_cols = sorted(text_cols | ({j for j, h in enumerate(header) if _is_identifier_name(h)}
                                        if header is not None else set()))
-    numbered = numbered_columns(header, rows, [j for j in range(width) if j not in ignored_cols])
+    columns = [j for j in range(width) if j not in ignored_cols]
+    numbered = (numbered_columns(header, rows, columns) if header is not None else index_column(rows, columns))
     ignored_cols = sorted(set(ignored_cols) | set(numbered))
     if width - len(ignored_cols) < 2:  # "35.4%", "3.54 s": numbers with more in their cells read as text
         _refuse_numbers_with_signs(rows, lines, sorted(text_cols), header)
@@ -854,7 +883,7 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
     words = [_row_words(lines[i], row_names[i] if row_names else None) for i in kept]
     if header is None:
         return Table(data, None, [f"column {j + 1}" for j in ignored_cols], dropped, ids, "id" if ids else None,
-                     words, [], kept)
+                     words, [f"column {j + 1}" for j in numbered], kept)
     ignored = [header[j] or f"column {j + 1}" for j in ignored_cols]
     trailing = [(header[j], [rows[i][j] for i in kept]) for j in sorted(text_cols)
                 if keep and j > max(keep) and not _is_identifier_name(header[j])]
