@@ -694,7 +694,11 @@ def _estimated_spans(data, config):
         print(f"Left out of the series and the targets (text or identifier columns): {', '.join(ignored)}",
               file=sys.stderr, flush=True)
     numbered = dataset.meta.get("numbered_columns")
-    if numbered:  # left out for their content: say how to keep one as the target
+    if numbered and dataset.meta.get("no_header"):  # a headerless file's first column ran 0..n-1: pandas' index
+        print(f"({numbered[0]} runs 0 to n-1, or 1 to n, down the rows, as a table's row index does: read as the "
+              "index; to use it as a time point or the target, add a header row naming the columns, y for the "
+              "target)", file=sys.stderr, flush=True)
+    elif numbered:  # left out for their content: say how to keep one as the target
         print(f"({', '.join(numbered)}: distinct whole numbers that number the rows, read as identifiers; to use "
               "one as the target, name its column y, or y_<name> beside other targets)", file=sys.stderr, flush=True)
     print(f"Estimated run time on this machine: about {format_seconds(guess['seconds'])} (rough: the cost model "

@@ -288,6 +288,10 @@ def ignored_words(meta: dict) -> str:
     Left out of the series and the targets: “cell” (text or an identifier column). “Track” numbers the rows (distinct \
 whole numbers in a run, such as 1 to n), so it is read as an identifier and left out, not taken as a target; if it \
 is your target, rename its column to y (or y_<name> beside other targets) and upload again.
+    >>> print(ignored_words({"ignored_columns": ["column 1"], "numbered_columns": ["column 1"], "no_header": True}))
+    Left out of the series and the targets: “column 1”, which runs 0 to n-1 (or 1 to n) down the rows as a table's \
+row index does; if it is a time point or your target, add a header row naming the columns (y for the target) and \
+upload again.
     """
     numbered = meta.get("numbered_columns") or []
     named = [name for name in meta.get("ignored_columns") or [] if name not in numbered]
@@ -295,7 +299,11 @@ is your target, rename its column to y (or y_<name> beside other targets) and up
     if named:
         words.append(f"Left out of the series and the targets: {', '.join(f'“{name}”' for name in named)} (text or "
                      "an identifier column).")
-    if numbered:
+    if numbered and meta.get("no_header"):  # a headerless file's first column ran 0…n-1 or 1…n: pandas' index
+        words.append(f"Left out of the series and the targets: “{numbered[0]}”, which runs 0 to n-1 (or 1 to n) down "
+                     "the rows as a table's row index does; if it is a time point or your target, add a header row "
+                     "naming the columns (y for the target) and upload again.")
+    elif numbered:
         names = ", ".join(f"“{name}”" for name in numbered)
         one = len(numbered) == 1
         words.append(f"{names} {'numbers' if one else 'number'} the rows (distinct whole numbers in a run, such as 1 "
