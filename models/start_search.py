@@ -28,7 +28,7 @@ import math
 import numpy as np
 import torch
 
-from awd_studio.models.cores import map_on_job_threads
+from awd_studio.models.cores import job_threads
 from awd_studio.models.filters.modules import LatticeFilter
 from awd_studio.models.optim import StackedAdam
 
@@ -53,12 +53,17 @@ SEARCH_LR = 0.1
 #: Distinct end points handed back (best first).
 SEARCH_KEEP = 8
 
-#: Random starts descended together on the CPU. Every start descends on its own (the loss, its gradient and Adam
-#: act row by row), so the starts are cut into chunks whose products stay in the cache, one chunk per thread of the
-#: job (:func:`models.cores.map_on_job_threads`). On a 2-core AMD EPYC, one thread, one step of the sparsity
-#: term on 32 signals of length 40 (db5, 4 levels) for 1000 starts: 43.6 ms in one batch, 35.3 in chunks of 250,
-#: 25.0 of 100, 23.4 of 50, 27.7 of 25 (median of 5, 2026-12-05).
+#: Random starts descended together on the CPU by one thread. Every start descends on its own (the loss, its
+#: gradient and Adam act row by row), so the starts are cut into chunks whose products stay in the cache. On a
+#: 2-core AMD EPYC, one thread, one step of the sparsity term on 32 signals of length 40 (db5, 4 levels) for 1000
+#: starts: 43.6 ms in one batch, 35.3 in chunks of 250, 25.0 of 100, 23.4 of 50, 27.7 of 25 (median of 5, 2026-12-05).
 SEARCH_CHUNK = 100
+
+#: Random starts descended together on the CPU by a job of several threads, one chunk after another on all of them.
+#: The CME example's two searches of 1000 starts (``--grid paper``, quiet 2-core Xeon, GOMP_SPINCOUNT=10000,
+#: 2026-12-07, interleaved): 3.15-3.35 s in chunks of 500 on both threads, 3.7-4.0 of 200, 3.8 of 300, 3.4-3.6 in
+#: one batch, 4.4-4.6 in chunks of 100 one per thread (each on one torch thread, as before).
+SEARCH_CHUNK_SHARED = 500
 
 # Not adopted: after a fifth of the steps, going on with only the 10 % of starts that led then. It cut the search
 # to a third, found db5's basin on the synthetic data as well, but on the CME example (3 data seeds) AWD gained
@@ -184,7 +189,8 @@ def search_lowpass_starts(loss_and_gradient, filter_length, n_starts, *, steps=S
         Where the search runs: on a GPU every start descends in one batch, on the CPU in chunks (see ``on_step``).
     on_step : callable, optional
         ``on_step(step, steps)``: the search's progress, called in the calling thread. On the CPU the starts
-        descend in chunks (:data:`SEARCH_CHUNK`, one per thread of the job) and ``step`` is the share of them
+        descend in chunks, one after another on the job's threads (:data:`SEARCH_CHUNK` starts on one thread,
+        :data:`SEARCH_CHUNK_SHARED` on several) and ``step`` is the share of them
         done, in steps (``steps`` when all are); on a GPU after each step (step counts from 1).
 
     Returns
@@ -200,15 +206,17 @@ def search_lowpass_starts(loss_and_gradient, filter_length, n_starts, *, steps=S
     device = torch.device(device)
     if device.type == "cuda":  # one batch: the GPU wants large products
         loss, h, free = _descend(free.numpy(), loss_and_gradient, steps, lr, dtype, device, on_step)
-    else:  # chunks that stay in the cache, one per thread (every start descends on its own)
-        chunks = np.array_split(free.numpy(), max(1, math.ceil(n_starts / SEARCH_CHUNK)))
-        before = torch.get_num_threads()
+    else:  # chunks one after another on the job's threads: small enough to stay in the cache on one thread
+        threads = job_threads()
+        size = SEARCH_CHUNK if threads == 1 else SEARCH_CHUNK_SHARED
+        chunks = np.array_split(free.numpy(), max(1, math.ceil(n_starts / size)))
+        before, ends = torch.get_num_threads(), []
         try:
-            ends = map_on_job_threads(
-                lambda chunk: _descend(chunk, loss_and_gradient, steps, lr, dtype, device, threads=1), chunks,
-                on_result=None if on_step is None else
-                lambda index: on_step(round(steps * (index + 1) / len(chunks)), steps))
-        finally:  # torch's count is partly process-wide (its own and MKL's): the caller's comes back here
+            for index, chunk in enumerate(chunks):
+                ends.append(_descend(chunk, loss_and_gradient, steps, lr, dtype, device, threads=threads))
+                if on_step is not None:
+                    on_step(round(steps * (index + 1) / len(chunks)), steps)
+        finally:  # the caller's count comes back
             torch.set_num_threads(before)
         loss, h, free = (np.concatenate(parts) for parts in zip(*ends))
     chosen = _distinct_lowest(loss, keep)

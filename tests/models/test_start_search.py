@@ -38,12 +38,14 @@ def test_search_is_seeded():
 
 
 def test_chunks_of_starts_end_where_one_batch_ends(monkeypatch):
-    """On the CPU the starts descend in chunks, one per thread (SEARCH_CHUNK): every start descends on its own, so
-    the end points are those of one batch, and the progress counts the chunks up to every step."""
+    """On the CPU the starts descend in chunks, one after another (SEARCH_CHUNK on one thread, SEARCH_CHUNK_SHARED on
+    several): every start descends on its own, so the end points are those of one batch, and the progress counts the
+    chunks up to every step."""
     from awd_studio.models import start_search
 
     db4 = lowpass_filter("db4")
     steps_seen = []
+    monkeypatch.setenv("AWD_JOB_THREADS", "1")  # one thread: the same rounding in every chunk size
     monkeypatch.setattr(start_search, "SEARCH_CHUNK", 7)
     chunked = search_lowpass_starts(_squared_distance_to(db4), 8, 30, steps=6, seed=2, dtype=torch.float64,
                                     on_step=lambda step, steps: steps_seen.append((step, steps)))
@@ -56,11 +58,12 @@ def test_chunks_of_starts_end_where_one_batch_ends(monkeypatch):
 
 
 def test_the_search_gives_the_caller_its_threads_back(monkeypatch):
-    """The chunks descend on one torch thread each; torch's thread count is partly process-wide, and after the
-    search the caller has its own again (a search left the grid's fit and the final stage on one thread)."""
+    """The chunks descend on the job's threads; torch's thread count is partly process-wide, and after the search
+    the caller has its own again (a search left the grid's fit and the final stage on one thread)."""
     from awd_studio.models import start_search
 
     monkeypatch.setattr(start_search, "SEARCH_CHUNK", 4)
+    monkeypatch.setattr(start_search, "SEARCH_CHUNK_SHARED", 4)
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(3)
