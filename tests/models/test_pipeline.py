@@ -292,11 +292,12 @@ def test_chunks_of_a_job_share_one_start_search(synthetic_file, tmp_path):
     assert not stored.exists()
 
 
-def test_the_start_search_moves_the_progress_bar_before_the_epochs(synthetic_file, tmp_path):
+def test_the_start_search_moves_the_progress_bar_before_the_epochs(synthetic_file, tmp_path, monkeypatch):
     """The search reports its steps in the first part of the distillation stage (the cost model's share), the
     epochs fill the rest: the stage's fraction rises from the search's first step to the last epoch."""
     from awd_studio.models.start_search import SEARCH_CHUNK
 
+    monkeypatch.setenv("AWD_JOB_THREADS", "1")  # chunks of SEARCH_CHUNK (several threads take larger ones)
     config = {**TINY, "gammas": [1e-2, 1e-1], "start_search": 2 * SEARCH_CHUNK + 30}  # 3 chunks per search
     pipeline.prepare(synthetic_file, config, tmp_path)
     reports = []
