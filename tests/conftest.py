@@ -29,6 +29,9 @@ os.environ.update({
     "CUDA_VISIBLE_DEVICES": "",
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
+    # every core for every job, whatever the other tests running beside it: with auto (the default) a job's threads,
+    # and so its chunks and its float32 rounding, would follow the suite's load; tests/models/test_cores.py tests auto
+    "AWD_JOB_THREADS": "all",
 })
 for _name in ("DATABASE_URL", "AWD_DATABASE_URL", "AWD_API_TOKEN", "AWD_MAX_UPLOAD_MB", "AWD_MAX_STORAGE_MB",
               "AWD_CORS_ORIGINS", "AWD_CHORD_MIN_POINTS", "AWD_CHUNK_POINTS", "AWD_CHORD_MIN_MACHINES",
