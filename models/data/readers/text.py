@@ -66,21 +66,18 @@ NAMED_BAD_CELLS = 5
 #: ``#N/A`` is what its NA() writes on purpose; its other error values are refused (:data:`_FORMULA_ERROR`).
 MISSING_MARKS = ("", "nan", "na", "n/a", "#n/a", "null", "none", "-nan", "-", "?")
 
-#: A cell holding a spreadsheet's error value, written when its formula failed (Excel's, Google Sheets' and
-#: LibreOffice's ``#DIV/0!``, ``#VALUE!``, ``#REF!``, ``#NUM!``, …; LibreOffice's ``Err:502``): not a missing
-#: value but a broken computation, refused naming the cells (:func:`_refuse_formula_errors`), never read as missing.
-_FORMULA_ERROR = re.compile(r"^\s*(?:#(?:DIV/0!|VALUE!|REF!|NUM!|NAME\?|NULL!|SPILL!|CALC!|ERROR!)|Err:\d{3})\s*$",
-                            re.IGNORECASE)
-
-#: What each error value of :data:`_FORMULA_ERROR` says went wrong (upper case), for the refusal.
+#: What each of a spreadsheet's error values says went wrong (upper case), for the refusal: written when a formula
+#: failed (Excel's, Google Sheets' and LibreOffice's), they are no missing value but a broken computation.
 FORMULA_ERROR_WORDS = {"#DIV/0!": "a division by zero", "#VALUE!": "a value of the wrong type in the formula",
                        "#REF!": "a reference to a deleted cell", "#NUM!": "a number out of range (e.g. the square "
                        "root of a negative)", "#NAME?": "a misspelled function or name", "#NULL!": "ranges that do "
                        "not intersect", "#SPILL!": "a result with no room to spill", "#CALC!": "a calculation "
                        "error", "#ERROR!": "a formula error"}
 
-#: A first cell that starts with ``#`` but is a spreadsheet's value, not a comment (``#N/A``, ``#DIV/0!``).
-_HASH_VALUE = re.compile(r"^#(?:N/A|DIV/0!|VALUE!|REF!|NUM!|NAME\?|NULL!|SPILL!|CALC!|ERROR!)$", re.IGNORECASE)
+#: A cell holding one of :data:`FORMULA_ERROR_WORDS`' error values or LibreOffice's ``Err:502``: refused naming the
+#: cells (:func:`_refuse_formula_errors`), never read as missing.
+_FORMULA_ERROR = re.compile(r"^\s*(?:" + "|".join(map(re.escape, FORMULA_ERROR_WORDS)) + r"|Err:\d{3})\s*$",
+                            re.IGNORECASE)
 
 #: How to leave out the rows with missing values of a dataset, or fill the ends of traces that ended early (the
 #: remedies of a refused blank cell; the upload page shows its buttons when an error says "the upload page offers").
@@ -334,7 +331,8 @@ def _is_comment(first_cell: str) -> bool:
     >>> _is_comment("# exported 2024"), _is_comment("#trk1"), _is_comment(" #N/A"), _is_comment("#DIV/0!")
     (True, True, False, False)
     """
-    return first_cell.lstrip().startswith("#") and not _HASH_VALUE.match(first_cell.strip())
+    cell = first_cell.strip()
+    return cell.startswith("#") and cell.lower() != "#n/a" and not _FORMULA_ERROR.match(cell)
 
 
 def _holds_value(cell: str) -> bool:
