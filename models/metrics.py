@@ -237,14 +237,18 @@ def bootstrap_rmse_sd(y, y_pred, n_boot=10000, seed=0, chunk_elements=1_000_000,
     if n_boot < 2:
         raise InputError("n_boot", f"must be at least 2, got {n_boot}", "pass e.g. 10000")
     sq = ((y - y_pred) ** 2).reshape(y.shape[0], -1).mean(axis=1)
-    values = [np.sqrt(weights @ sq / weights.sum(axis=1))
-              for weights in bootstrap_weights(sq.shape[0], n_boot, seed, chunk_elements, groups)]
+    values = []
+    for counts in bootstrap_weights(sq.shape[0], n_boot, seed, chunk_elements, groups):
+        weights = counts.astype(np.float64)  # BLAS products; the counts are kept as small integers
+        values.append(np.sqrt(weights @ sq / weights.sum(axis=1)))
     return float(np.std(np.concatenate(values), ddof=1))
 
 
 #: :func:`bootstrap_weights` keeps the last draws of at most this many bytes: the final stage of a job draws the same
-#: resamples of its test set (same rows, groups and seed) for every student's RMSE SD and every paired interval, nine
-#: times 24 MB on the lensing example's 300 test maps.
+#: resamples of its test set (same rows, groups and seed) for every student's RMSE SD and every paired interval, eight
+#: or nine times. The counts are kept in the smallest unsigned type that holds them (one byte each for the ordinary
+#: bootstrap): 10 MB for the CME example's 1005 test series, whose 80 MB as float64 were over this bound and drawn
+#: again every time (0.8 s of its final stage, 2026-12-07).
 BOOTSTRAP_CACHE_BYTES = 64 * 2**20
 
 _last_weights = {"key": None, "chunks": None}
@@ -255,8 +259,10 @@ def bootstrap_weights(n, n_boot, seed, chunk_elements=1_000_000, groups=None):
     """The resample weights of :func:`bootstrap_rmse_sd` and :func:`paired_bootstrap_difference`, chunk by chunk.
 
     ``np.random.default_rng(seed)`` draws ``n_boot`` resamples in chunks of ``max(1, chunk_elements // n)``
-    (:func:`resample_weights`). With an integer seed the draws depend only on the arguments, so the last ones (when
-    under :data:`BOOTSTRAP_CACHE_BYTES`) are kept and returned again, read-only, to the next call with the same
+    (:func:`resample_weights`). The counts are returned in the smallest unsigned integer type that holds them; cast
+    a chunk to float before BLAS products (numpy multiplies integer arrays without BLAS, several times slower). With
+    an integer seed the draws depend only on the arguments, so the last ones (when under
+    :data:`BOOTSTRAP_CACHE_BYTES`) are kept and returned again, read-only, to the next call with the same
     arguments: the same numbers, drawn once.
 
     Parameters
@@ -272,17 +278,17 @@ def bootstrap_weights(n, n_boot, seed, chunk_elements=1_000_000, groups=None):
 
     Returns
     -------
-    list of ndarray of shape (m, n), float64
+    list of ndarray of shape (m, n), unsigned integers
         The chunks' multiplicities, ``sum(m) = n_boot``.
 
     Examples
     --------
     >>> a = bootstrap_weights(5, 300, seed=0, chunk_elements=500)
-    >>> [c.shape for c in a], bootstrap_weights(5, 300, seed=0, chunk_elements=500) is a
-    ([(100, 5), (100, 5), (100, 5)], True)
+    >>> [c.shape for c in a], a[0].dtype, bootstrap_weights(5, 300, seed=0, chunk_elements=500) is a
+    ([(100, 5), (100, 5), (100, 5)], dtype('uint8'), True)
     """
     groups = None if groups is None else np.asarray(groups)
-    kept = isinstance(seed, Integral) and not isinstance(seed, bool) and n_boot * n * 8 <= BOOTSTRAP_CACHE_BYTES
+    kept = isinstance(seed, Integral) and not isinstance(seed, bool)
     key = (int(n), int(n_boot), int(seed) if kept else None, int(chunk_elements),
            None if groups is None else (groups.dtype.str, groups.shape, groups.tobytes()))
     if kept:
@@ -292,7 +298,15 @@ def bootstrap_weights(n, n_boot, seed, chunk_elements=1_000_000, groups=None):
     rng = np.random.default_rng(seed)
     per_chunk = max(1, chunk_elements // n)
     rows = np.arange(n) if groups is None else groups
-    chunks = [resample_weights(rows, min(per_chunk, n_boot - start), rng) for start in range(0, n_boot, per_chunk)]
+    # counts are whole numbers: exact in any unsigned type that holds the largest; each chunk is made small as it
+    # is drawn (the float64 draws of the CME example's 1005 test series are 80 MB), then all take the widest type
+    chunks = []
+    for start in range(0, n_boot, per_chunk):
+        counts = resample_weights(rows, min(per_chunk, n_boot - start), rng)
+        chunks.append(counts.astype(np.min_scalar_type(int(counts.max(initial=0)))))
+    widest = np.result_type(*chunks)
+    chunks = [chunk.astype(widest, copy=False) for chunk in chunks]
+    kept = kept and sum(chunk.nbytes for chunk in chunks) <= BOOTSTRAP_CACHE_BYTES
     if kept:
         for chunk in chunks:
             chunk.flags.writeable = False
@@ -421,8 +435,11 @@ def paired_bootstrap_difference(y, y_pred_a, y_pred_b, metric="r2", n_boot=10000
     y2 = y.reshape(y.shape[0], -1)
     ea = (y2 - a.reshape(y2.shape)) ** 2
     eb = (y2 - b.reshape(y2.shape)) ** 2
-    diffs = np.concatenate([_weighted_scores(y2, ea, weights, metric) - _weighted_scores(y2, eb, weights, metric)
-                            for weights in bootstrap_weights(y2.shape[0], n_boot, seed, chunk_elements, groups)])
+    diffs = []
+    for counts in bootstrap_weights(y2.shape[0], n_boot, seed, chunk_elements, groups):
+        weights = counts.astype(np.float64)  # BLAS products; the counts are kept as small integers
+        diffs.append(_weighted_scores(y2, ea, weights, metric) - _weighted_scores(y2, eb, weights, metric))
+    diffs = np.concatenate(diffs)
     tail = 100 * (1 - level) / 2
     low, high = np.percentile(diffs, [tail, 100 - tail])
     return {"estimate": float(estimate), "low": float(low), "high": float(high),

@@ -283,3 +283,18 @@ def test_bootstrap_draws_kept_between_calls_give_the_old_figures():
     for _ in range(2):  # a generator's stream goes on from call to call: never kept
         assert bootstrap_rmse_sd(y, pred, n_boot=500, seed=generator) == _old_rmse_sd(y, pred, 500, reference,
                                                                                       1_000_000, None)
+
+
+def test_the_cme_examples_test_set_draws_are_kept_as_small_counts():
+    """1005 test series x 10000 resamples: 80 MB as float64, over the bound, were drawn again for each of the final
+    stage's eight calls; kept as one-byte counts (10 MB) they are drawn once, and give the old figures."""
+    from awd_studio.models.metrics import BOOTSTRAP_CACHE_BYTES, bootstrap_rmse_sd, bootstrap_weights
+
+    first = bootstrap_weights(1005, 10000, 0)
+    assert bootstrap_weights(1005, 10000, 0) is first
+    assert {c.dtype for c in first} == {np.dtype(np.uint8)}
+    assert sum(c.nbytes for c in first) <= BOOTSTRAP_CACHE_BYTES < 1005 * 10000 * 8
+    rng = np.random.default_rng(4)
+    y = rng.normal(size=1005)
+    pred = y + rng.normal(scale=0.3, size=1005)
+    assert bootstrap_rmse_sd(y, pred) == _old_rmse_sd(y, pred, 10000, 0, 1_000_000, None)
