@@ -16,9 +16,10 @@ Supported formats (chosen from the file's magic bytes, checked against its exten
     One row per series. The target column is named ``y`` or ``target`` (several targets: ``y_<name>`` or
     ``target_<name>``); without such a header, the last column is the target. The header is optional.
 ``.fits`` / ``.fit`` / ``.fts``
-    Maps: one 2-D image per HDU, or one 3-D cube ``(n, H, W)``. Targets: a BINTABLE HDU with one row per map
-    (column ``y`` or ``target``, else all numeric scalar columns, in order), or header keywords of each image HDU
-    listed in the primary header keyword ``TARGETS`` (comma separated, e.g. ``TARGETS = 'OMEGA_M,SIGMA_8'``).
+    Maps: one 2-D image per HDU, or one 3-D cube ``(n, H, W)`` (a cube of single-channel maps ``(n, 1, H, W)`` or
+    ``(n, H, W, 1)`` is read without its channel axis, as in the formats above). Targets: a BINTABLE HDU with one
+    row per map (column ``y`` or ``target``, else all numeric scalar columns, in order), or header keywords of each
+    image HDU listed in the primary header keyword ``TARGETS`` (comma separated, e.g. ``TARGETS = 'OMEGA_M,SIGMA_8'``).
     A FITS file without targets raises :class:`~models.validation.InputError`; :func:`load_maps` reads its maps.
 ``.h5`` / ``.hdf5`` / ``.hdf``
     Datasets ``X`` and ``y`` (optional ``X_test``, ``y_test``) at the root, in C order ``(n, L)``/``(n, H, W)``.

@@ -1,5 +1,7 @@
 """FITS maps (``.fits``, ``.fit``, ``.fts``): one 2-D image per HDU or one 3-D cube, targets from a table
-or from header keywords.
+or from header keywords. A cube of single-channel maps ``(n, 1, H, W)`` (or ``(n, H, W, 1)``) is read as ``(n, H, W)``,
+its channel axis of size 1 dropped and said in ``meta["channel_axis"]``, as by the array readers
+(:mod:`~models.data.readers.channels`).
 
 Targets come from a BINTABLE HDU with one row per map (column ``y`` or ``target``, else every numeric scalar
 column in order but the identifier columns), or from the header keywords of each image HDU listed in the primary
@@ -25,6 +27,7 @@ import numpy as np
 
 from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import byte_budget, numbers_the_rows, too_big
+from awd_studio.models.data.readers.channels import drop_channel_axis
 from awd_studio.models.data.readers.detect import detect_format
 from awd_studio.models.validation import InputError, check_signals, dimensions_words
 
@@ -96,10 +99,14 @@ def _fits_open(path: Path):
     return hdul
 
 
-def _fits_maps(hdul, path: Path, budget: int) -> tuple[np.ndarray, list]:
-    """All maps of a FITS file as (n, H, W) plus the image HDUs they came from (one per map, or one cube)."""
+def _fits_maps(hdul, path: Path, budget: int) -> tuple[np.ndarray, list, dict]:
+    """All maps of a FITS file as (n, H, W), the image HDUs they came from (one per map, or one cube) and
+    ``{"channel_axis": {"X": shape}}`` when a cube of single-channel maps ``(n, 1, H, W)`` (or ``(n, H, W, 1)``) was
+    read without its channel axis, as the array readers read one
+    (:func:`~models.data.readers.channels.drop_channel_axis`; the shape gives the layout, counting every map of the
+    file), else ``{}``."""
     images, sources = [], []
-    total = 0
+    total, layout = 0, None
     for hdu in hdul:
         if not hdu.is_image or hdu.header.get("NAXIS", 0) == 0:
             continue
@@ -115,6 +122,11 @@ def _fits_maps(hdul, path: Path, budget: int) -> tuple[np.ndarray, list]:
         if data is None:
             continue
         data = np.asarray(data)
+        if data.ndim == 4:  # PyTorch's (n, 1, H, W) or Keras's (n, H, W, 1): the channel axis of size 1 dropped
+            stored = data.shape
+            data = drop_channel_axis({"X": data}, "image")[0]["X"]
+            if data.ndim == 3 and layout is None:
+                layout = [1, *data.shape[1:]] if stored[1] == 1 else [*data.shape[1:], 1]
         if data.ndim == 2:
             images.append(data[None])
             sources.append(hdu)
@@ -122,15 +134,18 @@ def _fits_maps(hdul, path: Path, budget: int) -> tuple[np.ndarray, list]:
             images.append(data)
             sources.extend([hdu] * data.shape[0])
         else:
-            raise InputError("X", f"FITS HDU {hdu.name!r} has {dimensions_words(data.ndim)}",
-                             "store one 2-D map per HDU or one 3-D cube (n, H, W)")
+            several = " (several channels? AWD takes one channel: keep one, cube[:, 0])" if data.ndim == 4 else ""
+            raise InputError("X", f"FITS HDU {hdu.name!r} has {dimensions_words(data.ndim)}, shape "
+                             f"{tuple(int(s) for s in data.shape)}{several}",
+                             "store one 2-D map per HDU or one 3-D cube (n, H, W); a cube of single-channel maps "
+                             "(n, 1, H, W) is read as (n, H, W)")
     if not images:
         raise InputError("X", f"{path.name!r} has no image data", "store maps as image HDUs")
     if len({im.shape[1:] for im in images}) > 1:
         raise InputError("X", f"FITS maps have different shapes {sorted({im.shape[1:] for im in images})}",
                          "give all maps the same size")
     X = np.concatenate([im.astype(im.dtype.newbyteorder("="), copy=False) for im in images], axis=0)
-    return X, sources
+    return X, sources, ({"channel_axis": {"X": [int(X.shape[0]), *layout]}} if layout else {})
 
 
 def load_maps(path, *, max_bytes=None) -> np.ndarray:
@@ -139,7 +154,8 @@ def load_maps(path, *, max_bytes=None) -> np.ndarray:
     Parameters
     ----------
     path : str or os.PathLike
-        A FITS file with one 2-D image per HDU or a 3-D cube.
+        A FITS file with one 2-D image per HDU or a 3-D cube (a cube of single-channel maps ``(n, 1, H, W)`` is read
+        without its channel axis).
     max_bytes : int or None, default=None
         Budget for the decoded maps (float64); ``None`` means :data:`DEFAULT_MAX_BYTES`.
 
@@ -162,7 +178,7 @@ def load_maps(path, *, max_bytes=None) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with _fits_open(path) as hdul:
-                X, _ = _fits_maps(hdul, path, budget)
+                X, _, _ = _fits_maps(hdul, path, budget)
     except InputError:
         raise
     except Exception as exc:  # damaged headers or data
@@ -235,7 +251,7 @@ def _map_sources_words(hdul, sources: list) -> str:
         seen.add(id(hdu))
         count = counts[id(hdu)]
         shape = tuple(int(hdu.header[f"NAXIS{i}"]) for i in range(hdu.header["NAXIS"], 0, -1))
-        what = f"a cube of {count} maps, shape {shape}" if len(shape) == 3 else "1 map"
+        what = f"a cube of {count} maps, shape {shape}" if len(shape) >= 3 else "1 map"
         words.append(f"HDU {index.get(id(hdu), '?')} {hdu.name!r} ({what})")
     return ", ".join(words)
 
@@ -262,8 +278,8 @@ def _refuse_maps_unlike_targets(hdul, sources: list, n_maps: int, n_rows: int) -
 def read_fits_arrays(path: Path, budget: int) -> tuple[np.ndarray, np.ndarray | None, list | None, dict]:
     """A FITS file's maps (n, H, W), its targets and their names (None, None without any) and its metadata."""
     with _fits_open(path) as hdul:
-        X, sources = _fits_maps(hdul, path, budget)
-        meta = {"source_format": "fits"}
+        X, sources, without_channel = _fits_maps(hdul, path, budget)
+        meta = {"source_format": "fits", **without_channel}
         y, target_names = _fits_targets(hdul, sources, X.shape[0], meta)
         if y is not None:
             _refuse_maps_unlike_targets(hdul, sources, X.shape[0], len(y))
