@@ -19,6 +19,7 @@ from awd_studio.models.data.readers._common import make_dataset, pick_arrays, to
 from awd_studio.models.data.readers.channels import drop_channel_axis
 from awd_studio.models.data.readers.matlab import squeeze_matlab
 from awd_studio.models.data.readers.missing import complete_series
+from awd_studio.models.data.readers.npy import refuse_one_map_without_sample_axis
 from awd_studio.models.validation import InputError
 
 __all__ = ["load_hdf5", "read_hdf5_arrays"]
@@ -75,8 +76,11 @@ def load_hdf5(path: Path, budget: int, name: str | None, *, matlab: bool = False
     target columns' names come from a string dataset ``target_names`` beside ``y`` (or at the root), or from an
     attribute ``target_names`` of ``y``. ``pad_ends``, ``drop_incomplete``: the NaN of series ``X`` (n, L), as for
     delimited text (:func:`~models.data.readers.missing.complete_series`, said in ``meta``), after a channel axis
-    of size 1 is dropped (:func:`~models.data.readers.channels.drop_channel_axis`)."""
+    of size 1 is dropped (:func:`~models.data.readers.channels.drop_channel_axis`). One map saved as a 2-D ``X``
+    without its sample axis is refused saying so, as in the other array formats
+    (:func:`~models.data.readers.npy.refuse_one_map_without_sample_axis`)."""
     arrays, without_channel = drop_channel_axis(read_hdf5_arrays(path, budget, matlab=matlab))
+    refuse_one_map_without_sample_axis(arrays)  # before its rows are read as series with NaN
     arrays, done = complete_series(arrays, pad_ends=pad_ends, drop_incomplete=drop_incomplete)
     return make_dataset(arrays, name or path.stem,
                         meta={"source_format": "mat73" if matlab else "hdf5", **without_channel, **done},
