@@ -30,7 +30,8 @@ column) and not named a target (:func:`numbered_columns`, also in ``meta["number
 target, name it ``y``, ``target`` or ``y_<name>``). Without a header, a first column that is the rows' index, exactly
 0 … n-1 or 1 … n down the rows (pandas' ``to_csv(header=False)``), is left out so too, named ``column 1``
 (:func:`index_column`). Every other cell must be a number. Without a header, a first row that is numbers (or missing
-values written as such) except in the text columns is data (``meta["no_header"]``).
+values, written as such or left blank) except in the text columns is data (``meta["no_header"]``); a blank first
+cell over a column of whole numbers is the empty name pandas gives its index column, in a header (:func:`_is_header`).
 """
 
 from __future__ import annotations
@@ -348,20 +349,33 @@ def _holds_value(cell: str) -> bool:
         bool(cell.strip()) and cell.strip().lower() in MISSING_MARKS)
 
 
-def _is_header(first: list[str], columns: list[int]) -> bool:
+def _is_header(first: list[str], columns: list[int], below: list[str] | None = None) -> bool:
     """Whether the first row ``first`` is a header, from its cells in ``columns`` (those that are not text below
-    it): one of them is not a value (:func:`_holds_value`), or none is a number. A missing value written ``NA``,
-    ``-`` or ``?`` in the first row of a file without a header made that row the header: its series lost.
+    it): one of them is not a value (:func:`_holds_value`) nor blank, or none is a number. A missing value written
+    ``NA``, ``-`` or ``?``, or left blank (``1.0,,3.0``), in the first row of a file without a header made that row
+    the header: its series lost, and the column under the blank left out as an unnamed identifier. A blank first cell
+    over whole numbers (``below``: the first column's cells under it) is still a header's: the empty name
+    ``DataFrame.to_csv()`` gives pandas' index, written above it.
 
     Examples
     --------
-    >>> _is_header(["t0", "t1", "y"], [0, 1, 2]), _is_header(["", "0", "1"], [0, 1, 2])
+    >>> _is_header(["t0", "t1", "y"], [0, 1, 2]), _is_header(["", "0", "1"], [0, 1, 2], ["0", "1", "2"])
     (True, True)
     >>> _is_header(["0.5", "-", "NA", "1"], [0, 1, 2, 3]), _is_header(["trk1", "0.5", "?"], [1, 2])
     (False, False)
+    >>> _is_header(["1.0", "", "3.0"], [0, 1, 2]), _is_header(["", "0.5", "1"], [0, 1, 2], ["0.2", "", "0.4"])
+    (False, False)
     """
+    index_name = bool(below) and all(c.strip().isascii() and c.strip().isdigit() for c in below)
+
+    def is_name(j):
+        cell = first[j]
+        if not cell.strip():  # a missing value, but for pandas' index column's empty name
+            return j == 0 and index_name
+        return not _holds_value(cell)
+
     cells = [first[j] for j in columns]
-    return any(not _holds_value(c) for c in cells) or (bool(cells) and not any(_is_number(c) for c in cells))
+    return any(is_name(j) for j in columns) or (bool(cells) and not any(_is_number(c) for c in cells))
 
 
 def _delimiter(sample: str, suffix: str) -> str | None:
@@ -844,7 +858,7 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
                       if all(r[j].strip().lower() in MISSING_MARKS for r in rows[1:])}
     first = rows[0]
     header = None
-    if _is_header(first, [j for j in range(width) if j not in text_cols]) or (
+    if _is_header(first, [j for j in range(width) if j not in text_cols], [r[0] for r in rows[1:]]) or (
             text_cols and target_columns([c.strip() for c in first])):
         header, rows, lines = [c.strip() for c in first], rows[1:], lines[1:]
     if not rows:
