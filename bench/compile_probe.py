@@ -270,7 +270,7 @@ def run_grid(args):
 
     from awd_studio.models.pipeline.config import grid_points_of
     from awd_studio.models.pipeline.fit_grid import make_distiller
-    from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
+    from awd_studio.models.pipeline.scaling import scaled, scaling_of, teacher_on_scaled
     from awd_studio.models.pipeline.workdir import load_prepared
 
     torch.set_num_threads(args.threads)
@@ -381,7 +381,7 @@ def run_grid_ab(args):
 
     from awd_studio.models.pipeline.config import grid_points_of
     from awd_studio.models.pipeline.fit_grid import make_distiller
-    from awd_studio.models.pipeline.prepare import scaled, scaling_of
+    from awd_studio.models.pipeline.scaling import scaled, scaling_of
     from awd_studio.models.pipeline.workdir import load_prepared
 
     torch.set_num_threads(args.threads)

@@ -15,7 +15,7 @@ import numpy as np
 from awd_studio.models.cores import job_threads
 from awd_studio.models.options import AUTO_TEACHERS, resolve_grid, resolve_random_search, resolve_start_search
 from awd_studio.models.start_search import search_terms
-from awd_studio.models.teachers.training import TRAINING_DEFAULTS, trains_side_by_side
+from awd_studio.models.teachers.training import TRAINING_DEFAULTS, training_threads, trains_side_by_side
 
 __all__ = ["estimate_seconds", "stage_seconds", "estimate_job", "scattering_seconds", "calibration",
            "stage_calibration", "CALIBRATION_JOBS", "CALIBRATION_MIN_JOBS", "CALIBRATION_RANGE", "CALIBRATION_PARTS"]
@@ -85,6 +85,9 @@ _SEARCH_S_PER_1000 = {40: 3.9, 64: 5.6, 128: 39.0}
 #: (bench/end_to_end.py, interleaved with and without): the CME example's select stage grew by 6.0-6.2 CPU s
 #: (3.3-3.4 s of wall time on 2 threads) with the default grid; the lensing example's 1200 maps took 59 s.
 _CONTROL_COST = {"timeseries": 0.012, "image": 0.17}
+#: Seconds the process of the teacher-free pieces (:mod:`models.pipeline.teacher_free`) takes to start (imports)
+#: before it computes beside the teacher.
+_BESIDE_START_S = 2.0
 
 
 #: The scattering student (option ``student: scattering``): seconds per training sample, per epoch and per input
@@ -164,7 +167,8 @@ def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attributio
     times the measured factor of the straight-through gradient path when the filter is free and that path is
     asked for (on the default path, the free filter's reconstruction term on maps), divided by the measured
     speed-up of the job's threads (:func:`models.cores.job_threads`; for a series grid, of its parts), plus teacher
-    training, the start search, cross-validation and the teacher-free control. An order of magnitude, not a
+    training, the start search, cross-validation and the teacher-free control (for series less what the core the
+    teacher leaves idle computes, :mod:`models.pipeline.teacher_free`). An order of magnitude, not a
     promise: early stopping ends most runs sooner, and so does ``teacher="auto"`` when one architecture stops far
     behind the other (:data:`models.teachers.training.BEHIND_RATIO`; the synthetic example's LSTM, 6-8 s of
     its teacher stage), which the data decide and this estimate does not foresee; a server's finished jobs
@@ -236,7 +240,16 @@ def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attributio
     costs = ([_TEACHER_COST.get(name, 0.0) * _epochs_factor(name, teacher_epochs) for name in trained]
              if trains_teacher else [0.0])
     # several one-thread teachers train side by side when the job has a core for each (train_best_teacher)
-    train = (max(costs) if trains_side_by_side(trained, threads, device="cpu") else sum(costs)) * size * n * 30
+    side_by_side = trains_side_by_side(trained, threads, device="cpu")
+    train = (max(costs) if side_by_side else sum(costs)) * size * n * 30
+    if (kind == "timeseries" and trains_teacher and control and threads >= 2
+            and all(training_threads(name) == 1 for name in trained)):
+        # the control runs on the core the teacher leaves idle, on one thread (models.pipeline.teacher_free): the
+        # final stage scores what it had no time for
+        others = (sum(costs) - max(costs)) * size * n * 30 if side_by_side else 0.0  # the other architectures
+        idle = max(0.0, train - others - _BESIDE_START_S)
+        one_thread = control * _thread_speedup(threads)
+        control = max(0.0, one_thread - idle) / _thread_speedup(threads)
     # on all the job's threads: 1.9 s for the CME example's 1000 starts on 2 threads (bench/RESULTS.md, 2026-12-02)
     search = (_loglog(_SEARCH_S_PER_1000, size) * int(start_search or 0) * max(int(n_searches), 1) / 1000.0
               / _thread_speedup(threads) if kind == "timeseries" else 0.0)

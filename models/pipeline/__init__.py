@@ -15,9 +15,10 @@ from awd_studio.models.pipeline.bundle import SCHEMA_ID, SCHEMA_PATH, ResultBund
 from awd_studio.models.pipeline.config import choose_mode, grid_points_of, resolve_config
 from awd_studio.models.pipeline.finalize import finalize
 from awd_studio.models.pipeline.fit_grid import distill_chunk
-from awd_studio.models.pipeline.prepare import check_teacher_is_finite, input_scaling, prepare
+from awd_studio.models.pipeline.prepare import check_teacher_is_finite, prepare
 from awd_studio.models.pipeline.progress import STAGE_SPANS, job_fraction, stage_spans
 from awd_studio.models.pipeline.run import run
+from awd_studio.models.pipeline.scaling import input_scaling
 from awd_studio.models.pipeline.selection import cv_splits, paired_cv_se, select_wavelet
 from awd_studio.models.pipeline.students import student
 from awd_studio.models.pipeline.verdict import verdict_text

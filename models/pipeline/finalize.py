@@ -47,20 +47,19 @@ from awd_studio.models.pipeline.explain_examples import explain_examples
 from awd_studio.models.pipeline.explain_inputs import write_explain_inputs
 from awd_studio.models.pipeline.fingerprints import sample_fingerprints
 from awd_studio.models.pipeline.model_registry import MAP_BASELINES
-from awd_studio.models.pipeline.prepare import resolved_input_scaling, scaled, scaling_of, teacher_on_scaled
 from awd_studio.models.pipeline.random_search import random_search_control
+from awd_studio.models.pipeline.scaling import resolved_input_scaling, scaled, scaling_of, teacher_on_scaled
 from awd_studio.models.pipeline.scattering_student import fit_scattering_student
 from awd_studio.models.pipeline.selection import (
     SplitPeaks,
     choose_series_features,
+    chosen_series_features,
     cv_entry,
     cv_grouping,
-    cv_splits,
     fold_scores,
     paired_cv_se,
     select_wavelet,
     selection_fold_scores,
-    series_loo_score,
 )
 from awd_studio.models.pipeline.student_params import maps_record, series_record
 from awd_studio.models.pipeline.student_table import student_table_csv
@@ -74,8 +73,13 @@ from awd_studio.models.pipeline.students import (
     saliency,
     score_model,
     student,
-    student_alpha,
     unflatten_like,
+)
+from awd_studio.models.pipeline.teacher_free import (
+    control_scorers,
+    read_teacher_free,
+    selection_splits,
+    teacher_free_key,
 )
 from awd_studio.models.pipeline.trust import COMPRESSION_DEFINITION, trust_notes
 from awd_studio.models.pipeline.verdict import (
@@ -190,6 +194,8 @@ def finalize(work_dir, out_dir, progress=None, should_cancel=None) -> dict:
 def _finalize(work_dir, out_dir, progress, should_cancel, threads):
     t_start = time.perf_counter()
     job = _Job(work_dir, should_cancel)
+    # what the first stage cross-validated while the teacher trained, when it did so for these very inputs
+    job.beside = read_teacher_free(work_dir, teacher_free_key(job.config, job.scaling, job.cv_plan[0]))
     filters, histories, filter_epoch, starts, seconds_per_epoch, gradient_path, chunk_threads = collect_chunks(
         work_dir, len(job.grid))
     splits, grouping = job.cv_plan
@@ -231,6 +237,8 @@ def _finalize(work_dir, out_dir, progress, should_cancel, threads):
     timings = dict(job.info["timings"])
     timings.update({"distill_seconds_per_epoch": float(np.mean(seconds_per_epoch)),
                     "finalize": time.perf_counter() - t_start})
+    if job.beside:  # the first stage's thread beside the teacher: its wall time, within the teacher's
+        timings["beside_teacher"] = float(job.info.get("beside_teacher", {}).get("seconds", 0.0))
     config = job.config
     lam, gam = job.grid[cross["best"]]
     bundle = ResultBundle(
@@ -326,6 +334,7 @@ class _Job:
 
     def __init__(self, work_dir, should_cancel=None):
         self.should_cancel = should_cancel
+        self.beside = {}  # the pieces done beside the teacher (models.pipeline.teacher_free), once read
         self.info, self.config, split, self.teacher = load_prepared(work_dir)
         self.kind = self.info["data"]["kind"]
         self.target = self.info["teacher"]["attribution_target"]
@@ -360,10 +369,9 @@ class _Job:
     @cached_property
     def cv_plan(self):
         """``(splits, grouping)``: the selection's shared splits (:func:`cv_splits`) and what a fold holds out
-        (:attr:`fold_grouping`)."""
-        groups, classes, grouping = self.fold_grouping
-        splits = cv_splits(len(self.X_train), self.config.cv_folds, self.config.cv_repeats, self.config.seed,
-                           groups=groups, classes=classes)
+        (:attr:`fold_grouping`'s ``how``)."""
+        splits, (_, _, grouping) = selection_splits(self.config, len(self.X_train), self.groups, self.y_train_all,
+                                                    self.y_test_all)
         return splits, grouping
 
     @property
@@ -411,7 +419,11 @@ def _choose_series_features(job: _Job, splits):
     config = job.config
     if job.kind != "timeseries" or config.series_features != "auto":
         return None, None
-    chosen, folds = choose_series_features(job.h_init, config, job.X_train, job.y_train, job.scaling, splits)
+    if "series_features" in job.beside:
+        folds = job.beside["series_features"]
+        chosen = chosen_series_features(folds)
+    else:
+        chosen, folds = choose_series_features(job.h_init, config, job.X_train, job.y_train, job.scaling, splits)
     job.config = config.model_copy(update={"series_features": chosen})
     scores = {kind: float(fold.mean()) for kind, fold in folds.items()}
     first, second = folds.values()
@@ -431,7 +443,9 @@ def _cross_validate(job: _Job, filters, splits, progress, initial_fold=None) -> 
     baselines = list(MAP_BASELINES) if job.kind == "image" else []
     candidates = [*([] if initial_fold is not None else [job.h_init]), *filters, *baselines]
     n_control = int(config.random_search or 0)  # resolved by prepare (None: a work directory from before it)
-    share = len(candidates) / (len(candidates) + 1 + 0.35 * n_control)  # a control wavelet costs ~a third
+    control = job.beside.get("control") if n_control else None  # found while the teacher trained
+    n_left = 0 if control is not None else n_control
+    share = len(candidates) / (len(candidates) + 1 + 0.35 * n_left)  # a control wavelet costs ~a third
 
     def scored(i):
         message = f"cross-validated student {i + 1}/{len(candidates)}"
@@ -444,22 +458,19 @@ def _cross_validate(job: _Job, filters, splits, progress, initial_fold=None) -> 
     fold["baseline_wavelet"], grid_fold = scores[0], np.asarray(scores[1:len(filters) + 1])
     for name, score in zip(baselines, scores[len(filters) + 1:]):
         fold[name] = score
-    control = None
-    if n_control:  # the teacher-free control, finally on the same splits, screened by a cheaper CV score
-        if job.kind == "timeseries" and student_alpha(config) == "cv":  # leave-one-out: one ridge fit
-            screen_score = lambda h: series_loo_score(h, config, job.X_train, job.y_train, job.scaling)  # noqa: E731
-        else:  # the first repeat's folds
-            screen = splits[:job.folds]
-            screen_peaks = SplitPeaks(job.peaks_train, screen) if job.kind == "image" else None
-            screen_score = lambda h: job.fold_scores(h, screen, screen_peaks)  # noqa: E731
+    if n_left:  # the teacher-free control, finally on the same splits, screened by a cheaper CV score
+        screen_score, full_score = control_scorers(job.kind, config, job.X_train, job.y_train, job.y_train_all,
+                                                   splits, job.scaling, job.folds,
+                                                   job.peaks_train if job.kind == "image" else None)
 
         def control_scored(done, total):
             message = f"control without the teacher: wavelet {done}/{total}"
             report(progress, "select", share + (1 - share) * done / (total + 1), message)
             job.stop_if_cancelled(message)
 
-        control = random_search_control(screen_score, lambda h: job.fold_scores(h, splits, peaks), n_control,
-                                        len(job.h_init), seed=config.seed, on_result=control_scored)
+        control = random_search_control(screen_score, full_score, n_control, len(job.h_init), seed=config.seed,
+                                        on_result=control_scored)
+    if control is not None:
         fold["random_search"] = control["fold"]
     sel = select_wavelet(grid_fold, fold["baseline_wavelet"], [g for _, g in job.grid], job.folds,
                          config.selection_rule, mean_scores=fold["mean"])

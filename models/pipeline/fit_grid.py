@@ -14,7 +14,7 @@ from awd_studio.models.distill import Cancelled, WaveletDistiller
 from awd_studio.models.estimate import stage_seconds
 from awd_studio.models.memory import keep_freed_memory, release_freed_memory
 from awd_studio.models.pipeline.config import grid_points_of
-from awd_studio.models.pipeline.prepare import scaled, scaling_of, teacher_on_scaled
+from awd_studio.models.pipeline.scaling import scaled, scaling_of, teacher_on_scaled
 from awd_studio.models.pipeline.workdir import chunk_path, load_prepared, read_npz, report, start_search_path, write_npz
 from awd_studio.models.start_search import StartSearch, search_terms
 

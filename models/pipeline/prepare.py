@@ -16,7 +16,7 @@ from awd_studio.models import metrics as _metrics
 from awd_studio.models import teachers as _teachers
 from awd_studio.models import wavelets as _wavelets
 from awd_studio.models.attributions import gradient_batch_size
-from awd_studio.models.cores import use_job_threads
+from awd_studio.models.cores import job_threads, use_job_threads
 from awd_studio.models.data import load_dataset, split_dataset
 from awd_studio.models.data.dataset import SOURCE_FILE_META
 from awd_studio.models.data.noise import map_noise
@@ -27,6 +27,8 @@ from awd_studio.models.files import sha256_file
 from awd_studio.models.filters import check_lattice_start, lowpass_filter
 from awd_studio.models.options import AUTO_TEACHERS, DEFAULT_TEACHER, TEACHER_ARCHITECTURES, PipelineConfig
 from awd_studio.models.pipeline.config import resolve_config, select_target
+from awd_studio.models.pipeline.scaling import input_scaling, resolved_input_scaling
+from awd_studio.models.pipeline.teacher_free import TEACHER_FREE_FILE, BesideTeacher
 from awd_studio.models.pipeline.workdir import (
     TEACHER_TEST_FILE,
     now_iso,
@@ -37,11 +39,11 @@ from awd_studio.models.pipeline.workdir import (
 )
 from awd_studio.models.teachers.augment import resolve_augmentation
 from awd_studio.models.teachers.loading import names_its_architecture
+from awd_studio.models.teachers.training import training_threads
 from awd_studio.models.teachers.units import prediction_scale
 from awd_studio.models.validation import InputError, check_targets_vary, signal_kind
 
-__all__ = ["prepare", "input_scaling", "resolved_input_scaling", "ScaledInputTeacher", "scaled", "scaling_of",
-           "teacher_on_scaled", "check_teacher_is_finite", "TEACHER_CHECK_SAMPLES", "pixel_arcmin", "SOURCE_FILE_META",
+__all__ = ["prepare", "check_teacher_is_finite", "TEACHER_CHECK_SAMPLES", "pixel_arcmin", "SOURCE_FILE_META",
            "source_sha256", "check_wavelet_fits"]
 
 
@@ -89,11 +91,17 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None, s
     device = resolve_device(config.device)
     _remove_stale_fits(work_dir)
     _write_split(work_dir, split)
-    teacher = _trained_or_loaded_teacher(split, config, candidates, device, work_dir, progress, on_teacher_epoch,
-                                         should_cancel)
-    config = config.model_copy(update=_config_teacher(teacher))  # what the later stages load, and the bundle says
-    scores, seconds = _score_teacher(teacher, split, work_dir)
-    scaling = _input_scaling_info(teacher.module, split.X_train, config, dataset.kind)
+    beside = _beside_teacher(config, dataset.kind, candidates, device, work_dir)
+    try:
+        on_build = None if beside is None else (
+            lambda model: beside.start(_input_scaling_info(model, split.X_train, config, dataset.kind)))
+        teacher = _trained_or_loaded_teacher(split, config, candidates, device, work_dir, progress,
+                                             on_teacher_epoch, should_cancel, on_build)
+        config = config.model_copy(update=_config_teacher(teacher))  # what the later stages load, and the bundle says
+        scores, seconds = _score_teacher(teacher, split, work_dir)
+        scaling = _input_scaling_info(teacher.module, split.X_train, config, dataset.kind)
+    finally:  # the teacher is done (or failed): what the process beside it finished is kept, the rest left
+        pieces = None if beside is None else beside.finish()
     info = {
         "config": config.to_dict(),
         "data": _data_info(dataset, data_path, split, config),
@@ -105,6 +113,8 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None, s
         "timings": {"prepare": time.perf_counter() - started},
         "threads": threads,
     }
+    if pieces is not None:
+        info["beside_teacher"] = {"done": pieces["done"], "seconds": pieces["seconds"]}
     write_json(work_dir / "prepare.json", info)
     report(progress, "teacher", 1.0, f"teacher test R² {scores['r2']:.3f}")
     return info
@@ -193,7 +203,8 @@ def check_wavelet_fits(sample_shape, config):
 
 
 def _remove_stale_fits(work_dir):
-    """Delete the grid's chunk fits and the start search of an earlier preparation of ``work_dir``.
+    """Delete the grid's chunk fits, the start search and the teacher-free pieces of an earlier preparation of
+    ``work_dir``.
 
     A new preparation (other data, config or teacher) makes them stale.
 
@@ -204,6 +215,7 @@ def _remove_stale_fits(work_dir):
     for stale in sorted((work_dir / "chunks").glob("chunk_*.npz")):
         stale.unlink()
     start_search_path(work_dir).unlink(missing_ok=True)  # searched with the old data or teacher
+    (work_dir / TEACHER_FREE_FILE).unlink(missing_ok=True)  # cross-validated with the old data or options
 
 
 def _target_columns(y, n):
@@ -260,8 +272,34 @@ def _config_teacher(teacher: _Teacher) -> dict:
             "teacher_file_name": teacher.upload["file_name"]}
 
 
+def _beside_teacher(config, kind, candidates, device, work_dir):
+    """The teacher-free pieces to compute while the teacher trains (:mod:`models.pipeline.teacher_free`), or None.
+
+    Only when a core would otherwise idle: a built-in teacher trained here on the CPU, every candidate architecture
+    on one thread (:data:`models.teachers.training.DEFAULT_THREADS`), and the job on two threads or more.
+
+    Parameters
+    ----------
+    config : PipelineConfig
+    kind : {"timeseries", "image"}
+    candidates : tuple of str
+    device : torch.device
+    work_dir : Path
+        With ``split.npz`` written.
+
+    Returns
+    -------
+    BesideTeacher or None
+    """
+    names = list(candidates or (config.teacher,))
+    if (config.teacher_path is not None or device.type != "cpu" or job_threads() < 2
+            or not BesideTeacher.worthwhile(config, kind) or any(training_threads(n) != 1 for n in names)):
+        return None
+    return BesideTeacher(work_dir, config)
+
+
 def _trained_or_loaded_teacher(split, config, candidates, device, work_dir, progress, on_teacher_epoch,
-                               should_cancel=None):
+                               should_cancel=None, on_build=None):
     """The uploaded teacher of ``config.teacher_path``, or else one trained here (and saved in ``work_dir``).
 
     Parameters
@@ -274,6 +312,8 @@ def _trained_or_loaded_teacher(split, config, candidates, device, work_dir, prog
     work_dir : Path
     progress, on_teacher_epoch, should_cancel : callable or None
         As :func:`prepare` takes them.
+    on_build : callable or None
+        ``on_build(model)`` when a teacher trained here is built (:func:`models.teachers.train_teacher`).
 
     Returns
     -------
@@ -286,7 +326,7 @@ def _trained_or_loaded_teacher(split, config, candidates, device, work_dir, prog
         validation = None
     else:
         module, validation = _trained_teacher(split, config, candidates, device, progress, on_teacher_epoch,
-                                              should_cancel)
+                                              should_cancel, on_build)
         attribution_target = 0
         file = str(work_dir / "teacher.safetensors")
         _teachers.save_teacher(module, file)
@@ -336,7 +376,8 @@ def _loaded_teacher(config, split, progress):
     return teacher, attribution_target, str(Path(config.teacher_path).resolve()), f"uploaded ({kind})", upload
 
 
-def _trained_teacher(split, config, candidates, device, progress, on_teacher_epoch, should_cancel=None):
+def _trained_teacher(split, config, candidates, device, progress, on_teacher_epoch, should_cancel=None,
+                     on_build=None):
     """Train each candidate architecture on the training split and keep the one with the lowest validation loss.
 
     Parameters
@@ -348,6 +389,8 @@ def _trained_teacher(split, config, candidates, device, progress, on_teacher_epo
     device : torch.device
     progress, on_teacher_epoch, should_cancel : callable or None
         As :func:`prepare` takes them.
+    on_build : callable or None
+        ``on_build(model)`` as each architecture is built (:func:`models.teachers.train_teacher`).
 
     Returns
     -------
@@ -369,7 +412,8 @@ def _trained_teacher(split, config, candidates, device, progress, on_teacher_epo
         kwargs["groups"] = split.groups
     return _teachers.train_best_teacher(
         names, split.X_train, split.y_train, seed=config.seed, device=device, progress=teacher_progress,
-        on_epoch=on_teacher_epoch, augment=config.teacher_augment, should_stop=should_cancel, **kwargs)
+        on_epoch=on_teacher_epoch, augment=config.teacher_augment, should_stop=should_cancel, on_build=on_build,
+        **kwargs)
 
 
 def _score_teacher(teacher, split, work_dir):
@@ -408,22 +452,6 @@ def _score_teacher(teacher, split, work_dir):
                          "Studio train one")
     seconds = _metrics.seconds_per_sample(lambda X: _teachers.predict(module, X), split.X_test)
     return scores, seconds
-
-
-def resolved_input_scaling(option: str, kind: str) -> str:
-    """The input scaling an ``input_scaling`` option names: ``"auto"`` is the teacher's scaling for time series and
-    none for maps (which keep their physical units).
-
-    Examples
-    --------
-    >>> resolved_input_scaling("auto", "timeseries"), resolved_input_scaling("auto", "image")
-    ('teacher', 'none')
-    >>> resolved_input_scaling("none", "timeseries")
-    'none'
-    """
-    if option != "auto":
-        return str(option)
-    return "teacher" if kind == "timeseries" else "none"
 
 
 def _input_scaling_info(teacher, X_train, config, kind):
@@ -551,65 +579,6 @@ def _teacher_info(teacher, scores, seconds, split, config):
                if getattr(module, "epoch_cap", None) and getattr(module, "history", None) else {})}
 
 
-def input_scaling(teacher, X_train, how="teacher"):
-    """The affine scaling ``(x - offset) / scale`` under which AWD and the time-series students see the data.
-
-    The config's ``input_scaling="auto"`` takes ``"teacher"`` for time series and ``"none"`` for maps: the map
-    student counts peaks on the raw maps (its histogram ranges are in convergence units) and the paper's map
-    grid of lambda and gamma was set on raw convergence maps; on maps scaled to unit SD the sparsity term
-    outweighs the interpretation term by about 1000 to 1 over that grid, so gamma has no effect
-    (docs/science.md).
-
-    With ``how="teacher"`` it is the scaling the teacher saw: the built-in teachers carry their input mean and
-    SD as buffers (``x_mean``, ``x_std``); a teacher without them (an uploaded program) gets the training
-    data's global mean and SD, the scaling the built-in teachers use. This gives the penalties lambda and
-    gamma, and the students, the same meaning on raw counts of 2e4 as on data of unit scale.
-
-    Parameters
-    ----------
-    teacher : torch.nn.Module
-    X_train : ndarray of shape (n, ...)
-    how : {"teacher", "none"}, default="teacher"
-
-    Returns
-    -------
-    offset, scale : float
-    source : str
-        ``"teacher"`` (from its buffers), ``"data"`` (global mean and SD of X_train) or ``"none"``.
-    """
-    if how == "none":
-        return 0.0, 1.0, "none"
-    mean, std = getattr(teacher, "x_mean", None), getattr(teacher, "x_std", None)
-    if isinstance(mean, torch.Tensor) and isinstance(std, torch.Tensor) and mean.numel() == 1 and std.numel() == 1:
-        offset, scale = float(mean), float(std)
-        if np.isfinite(offset) and np.isfinite(scale) and scale > 0 and (offset, scale) != (0.0, 1.0):
-            return offset, scale, "teacher"
-    offset, scale = float(np.mean(X_train)), float(np.std(X_train))
-    return offset, (scale if np.isfinite(scale) and scale > 0 else 1.0), "data"
-
-
-class ScaledInputTeacher(torch.nn.Module):
-    """The teacher seen from scaled inputs: ``forward(z) = teacher(z * scale + offset)``.
-
-    AWD distils on ``z = (x - offset) / scale``; the teacher's function of ``x`` is unchanged.
-    """
-
-    def __init__(self, teacher, offset, scale):
-        super().__init__()
-        self.teacher = teacher
-        self.offset, self.scale = float(offset), float(scale)
-
-    def forward(self, z):
-        return self.teacher(z * self.scale + self.offset)
-
-
-def scaled(X, scaling):
-    """``(X - offset) / scale`` as float64 (float32 kept for float32 input)."""
-    X = np.asarray(X)
-    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
-    return ((X - scaling["offset"]) / scaling["scale"]).astype(dtype, copy=False)
-
-
 def true_wavelet(meta):
     """The ground-truth wavelet a dataset's metadata names (``meta["true_wavelet"]``), if it is orthogonal."""
     name = (meta or {}).get("true_wavelet")
@@ -650,18 +619,6 @@ def check_teacher_is_finite(teacher, X_train):
                          f"{len(X)} training samples",
                          "check the teacher on your data (its normalisation and input layout), or let AWD "
                          "Studio train one")
-
-
-def scaling_of(info):
-    """The input scaling recorded by :func:`prepare` (none for work directories written before it was)."""
-    return info.get("scaling") or {"offset": 0.0, "scale": 1.0, "source": "none"}
-
-
-def teacher_on_scaled(teacher, scaling):
-    """The teacher as a function of scaled inputs (itself when the scaling is the identity)."""
-    if scaling["offset"] == 0.0 and scaling["scale"] == 1.0:
-        return teacher
-    return ScaledInputTeacher(teacher, scaling["offset"], scaling["scale"]).eval()
 
 
 def pixel_arcmin(dataset, input_shape) -> float | None:

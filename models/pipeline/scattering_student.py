@@ -14,7 +14,7 @@ pruning on precomputed features (head retraining only, exact and cheap); nothing
 import numpy as np
 
 from awd_studio.models.pipeline.bundle import ScatteringSection
-from awd_studio.models.pipeline.prepare import scaled
+from awd_studio.models.pipeline.scaling import scaled
 from awd_studio.models.pipeline.student_params import scattering_record
 from awd_studio.models.pipeline.students import score_model
 from awd_studio.models.pipeline.workdir import report

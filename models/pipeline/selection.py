@@ -10,7 +10,7 @@ from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold
 
 from awd_studio.models import metrics as _metrics
 from awd_studio.models import predictors as _predictors
-from awd_studio.models.pipeline.prepare import scaled
+from awd_studio.models.pipeline.scaling import scaled
 from awd_studio.models.pipeline.students import (
     baseline_student,
     coefficients,
@@ -20,7 +20,7 @@ from awd_studio.models.pipeline.students import (
 )
 
 __all__ = ["cv_splits", "cv_grouping", "SplitPeaks", "fold_scores", "series_loo_score", "choose_series_features",
-           "paired_cv_se", "select_wavelet", "cv_entry",
+           "chosen_series_features", "paired_cv_se", "select_wavelet", "cv_entry",
            "selection_fold_scores", "KEPT_BECAUSE"]
 
 
@@ -242,7 +242,28 @@ def choose_series_features(h, config, X, y, scaling, splits):
     folds = {kind: fold_scores("timeseries", h, config.model_copy(update={"series_features": kind}), X, y, None,
                                splits, scaling)
              for kind in ("largest", "positions")}
-    return ("positions" if folds["positions"].mean() > folds["largest"].mean() else "largest"), folds
+    return chosen_series_features(folds), folds
+
+
+def chosen_series_features(folds):
+    """The kind :func:`choose_series_features` chooses from each kind's fold scores: the higher mean, the largest
+    coefficients on a tie.
+
+    Parameters
+    ----------
+    folds : dict
+        ``{"largest": ndarray, "positions": ndarray}``, fold scores on the same splits.
+
+    Returns
+    -------
+    {"largest", "positions"}
+
+    Examples
+    --------
+    >>> chosen_series_features({"largest": np.array([0.5, 0.7]), "positions": np.array([0.6, 0.6])})
+    'largest'
+    """
+    return "positions" if np.mean(folds["positions"]) > np.mean(folds["largest"]) else "largest"
 
 
 def paired_cv_se(diff, folds):

@@ -17,7 +17,7 @@ from awd_studio.models.analysis_weights import in_input_shares
 from awd_studio.models.attributions import gradient_batch_size, trim_attributions
 from awd_studio.models.distill import TransformOperator
 from awd_studio.models.pipeline.model_registry import MAP_BASELINES
-from awd_studio.models.pipeline.prepare import scaled
+from awd_studio.models.pipeline.scaling import scaled
 
 __all__ = ["coefficients", "flatten_coefficients", "unflatten_like", "student_alpha", "peak_student",
            "wavelet_peak_student", "series_student", "student", "in_series_shares", "series_candidates",

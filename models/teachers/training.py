@@ -168,7 +168,8 @@ def still_improving_at_cap(epochs_run: int, epoch_cap: int, best_epoch: int) -> 
 
 def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size=None, lr=None,
                   patience=None, seed=0, device=None, progress=None, weight_decay=0.0, val_fraction=0.15,
-                  num_threads=None, on_epoch=None, augment="auto", give_up=None, groups=None, should_stop=None):
+                  num_threads=None, on_epoch=None, augment="auto", give_up=None, groups=None, should_stop=None,
+                  on_build=None):
     """Train a built-in teacher with Adam on the mean squared error, with early stopping.
 
     Inputs are standardised by one global mean and standard deviation, targets per column; both are
@@ -222,6 +223,10 @@ def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size
         Polled between batches, every :data:`models.distill.STOP_POLL_SECONDS` of training, and after each epoch:
         True raises :class:`models.distill.Cancelled`. May be called from a training thread
         (:func:`train_best_teacher`).
+    on_build : callable, optional
+        ``on_build(model)`` once the network is built and its normalisation buffers are fitted, before the first
+        epoch (the input scaling of :func:`models.pipeline.scaling.input_scaling` is then known). May be called from
+        a training thread.
 
     Returns
     -------
@@ -269,7 +274,7 @@ def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size
     threads = training_threads(name, num_threads)
     with _cpu_threads(threads if dev.type == "cpu" else None):
         return _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, seed, progress,
-                      weight_decay, on_epoch, augment, give_up, StopPoll(should_stop))
+                      weight_decay, on_epoch, augment, give_up, StopPoll(should_stop), on_build)
 
 
 def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
@@ -429,16 +434,18 @@ def _cpu_threads(n):
 
 @torch.enable_grad()  # also when called under torch.no_grad()
 def _train(name, X_tr, y_tr, X_val, yv2, dev, epochs, batch_size, lr, patience, seed, progress, weight_decay,
-           on_epoch=None, augment="none", give_up=None, stop_poll=None):
+           on_epoch=None, augment="none", give_up=None, stop_poll=None, on_build=None):
     """The training loop of :func:`train_teacher` on checked arrays (gradients clipped per
     :data:`GRADIENT_CLIP`; ``stop_poll``: a :class:`models.distill.StopPoll`, called between batches and after each
-    epoch)."""
+    epoch; ``on_build(model)`` once the normalisation is fitted)."""
     stop_poll = stop_poll or StopPoll()
     clip = GRADIENT_CLIP.get(name)
     with _BUILD_LOCK:  # the weights are drawn from torch's global generator: one teacher at a time
         torch.manual_seed(seed)
         model = build_teacher(name, X_tr.shape[1:], y_tr.shape[1])
     _fit_normalisation(model, X_tr, y_tr)
+    if on_build is not None:
+        on_build(model)
     model.to(dev)
     # maps on a CPU: channels-last convolutions train the CNN 1.5 (2 threads) to 1.7 (1 thread) times as fast
     # (bench/RESULTS.md, "By hand"); the model goes back to the default layout before it is returned

@@ -70,7 +70,7 @@ def test_the_teacher_free_control_is_scored_like_every_student(synthetic_file, t
     from awd_studio.models.filters import orthonormality_error
     from awd_studio.models.metrics import r2_score
     from awd_studio.models.pipeline.predict import predict_from_bundle
-    from awd_studio.models.pipeline.prepare import scaling_of
+    from awd_studio.models.pipeline.scaling import scaling_of
     from awd_studio.models.pipeline.selection import cv_splits, fold_scores
     from awd_studio.models.pipeline.workdir import load_prepared
 
@@ -135,7 +135,7 @@ def test_a_student_of_fixed_positions_is_selected_deployed_and_explained_like_th
     from awd_studio.models.metrics import r2_score
     from awd_studio.models.pipeline.explain_inputs import load_explain_context
     from awd_studio.models.pipeline.predict import predict_from_bundle
-    from awd_studio.models.pipeline.prepare import scaling_of
+    from awd_studio.models.pipeline.scaling import scaling_of
     from awd_studio.models.pipeline.selection import cv_splits, fold_scores
     from awd_studio.models.pipeline.students import coefficients
     from awd_studio.models.pipeline.workdir import load_prepared
@@ -183,7 +183,7 @@ def test_auto_series_features_follow_the_cross_validation_at_the_initial_wavelet
     """series_features="auto": the kind with the higher CV R² at the initial wavelet, on the selection's splits; the
     bundle says which and why (on the synthetic data, where y reads fixed db5 coefficients: fixed positions)."""
     from awd_studio.models.filters import lowpass_filter
-    from awd_studio.models.pipeline.prepare import scaling_of
+    from awd_studio.models.pipeline.scaling import scaling_of
     from awd_studio.models.pipeline.selection import cv_splits, fold_scores, paired_cv_se
     from awd_studio.models.pipeline.workdir import load_prepared
 

@@ -1,0 +1,416 @@
+"""The selection's work that needs no teacher, done on a core the teacher's training leaves idle.
+
+The final stage (:func:`models.pipeline.finalize`) cross-validates the students on shared splits. For time series
+two pieces of it need neither the teacher nor the grid's wavelets:
+
+- the choice of the student's features (``series_features="auto"``, :func:`choose_series_features` at the initial
+  wavelet), with the initial wavelet's fold scores;
+- the teacher-free control (``random_search``, :mod:`models.pipeline.random_search`).
+
+The LSTM and the MLP teachers train on one thread each (:data:`models.teachers.training.DEFAULT_THREADS`), so on
+two cores one core idles while the LSTM trains: about 7 of the CME example's 8-10 s of teacher training. The
+first stage (:func:`models.pipeline.prepare`) therefore starts :class:`BesideTeacher` once the teacher's input
+normalisation is fitted (the students read the series under it, :func:`models.pipeline.scaling.input_scaling`):
+a process at the lowest CPU priority, which takes only what the teacher leaves. The pieces it finished before
+the teacher is done are in :data:`TEACHER_FREE_FILE`; the rest is left to the final stage. That stage reads the
+file (:func:`read_teacher_free`) only when it was computed on the same splits, input scaling and options, and
+computes the same numbers itself otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from awd_studio.models.files import atomic_write_bytes
+from awd_studio.models.filters import lowpass_filter
+from awd_studio.models.pipeline.random_search import random_search_control
+from awd_studio.models.pipeline.selection import (
+    SplitPeaks,
+    choose_series_features,
+    cv_grouping,
+    cv_splits,
+    fold_scores,
+    series_loo_score,
+)
+from awd_studio.models.pipeline.students import student_alpha
+from awd_studio.models.pipeline.workdir import read_npz, write_npz
+
+__all__ = ["TEACHER_FREE_FILE", "BesideTeacher", "teacher_free_pieces", "read_teacher_free", "teacher_free_key",
+           "selection_splits", "control_scorers", "LOWEST_PRIORITY"]
+
+logger = logging.getLogger(__name__)
+
+#: The work directory's file of the pieces done beside the teacher (absent when none was).
+TEACHER_FREE_FILE = "teacher_free.npz"
+
+#: The nice value of the process working beside the teacher: on a core the teacher trains on, it gets about 1/70 of
+#: the time (Linux's CFS weights 15 against 1024), on an idle core all of it.
+LOWEST_PRIORITY = 19
+
+#: Options the teacher's training sets after the pieces began (:func:`models.pipeline.prepare`); they do not
+#: change a student's scores, so the key leaves them out.
+_SET_BY_THE_TEACHER = ("teacher", "teacher_file_name")
+
+
+def selection_splits(config, n_train, groups, y_train_all, y_test_all):
+    """The selection's shared splits and what a fold holds out, as the final stage draws them.
+
+    Parameters
+    ----------
+    config : PipelineConfig
+        ``cv_folds``, ``cv_repeats`` and ``seed`` are read.
+    n_train : int
+        Training samples.
+    groups : ndarray of shape (n_train,) or None
+        The map of each training tile (None for untiled data).
+    y_train_all : ndarray of shape (n_train, k)
+    y_test_all : ndarray of shape (n_test, k)
+
+    Returns
+    -------
+    splits : list of (ndarray, ndarray)
+        :func:`models.pipeline.selection.cv_splits`.
+    grouping : tuple
+        ``(groups, classes, how)`` of :func:`models.pipeline.selection.cv_grouping`.
+    """
+    grouping = cv_grouping(groups, y_train_all, y_test_all)
+    fold_groups, classes, _ = grouping
+    splits = cv_splits(n_train, config.cv_folds, config.cv_repeats, config.seed, groups=fold_groups,
+                       classes=classes)
+    return splits, grouping
+
+
+def control_scorers(kind, config, X, y, y_all, splits, scaling, folds, peaks=None):
+    """The teacher-free control's two scores of a wavelet (:func:`models.pipeline.random_search.random_search_control`).
+
+    Parameters
+    ----------
+    kind : {"timeseries", "image"}
+    config : PipelineConfig
+        With ``series_features`` resolved.
+    X : ndarray of shape (n, L) or (n, H, W)
+        Training samples.
+    y : ndarray of shape (n,)
+        The target.
+    y_all : ndarray of shape (n, k)
+        Every target column.
+    splits : list of (ndarray, ndarray)
+        The selection's splits.
+    scaling : dict
+        The job's input scaling.
+    folds : int
+        K of the splits (the screen uses the first repeat's K folds).
+    peaks : models.predictors.PeakPatches, optional
+        The training maps' peaks (maps only).
+
+    Returns
+    -------
+    screen_score, full_score : callable
+        ``screen_score(h)``: for series with the default penalty the student's leave-one-out R² from one ridge fit
+        (:func:`models.pipeline.selection.series_loo_score`), else the first repeat's fold scores;
+        ``full_score(h)``: the fold scores on every split.
+    """
+    split_peaks = None if peaks is None else SplitPeaks(peaks, splits)
+
+    def full_score(h):
+        return fold_scores(kind, h, config, X, y, y_all, splits, scaling, split_peaks)
+
+    if kind == "timeseries" and student_alpha(config) == "cv":  # leave-one-out: one ridge fit
+        def screen_score(h):
+            return series_loo_score(h, config, X, y, scaling)
+    else:
+        screen = splits[:folds]
+        screen_peaks = None if peaks is None else SplitPeaks(peaks, screen)
+
+        def screen_score(h):
+            return fold_scores(kind, h, config, X, y, y_all, screen, scaling, screen_peaks)
+    return screen_score, full_score
+
+
+def teacher_free_key(config, scaling, splits) -> str:
+    """A digest of what the pieces' numbers depend on: the options (less those the teacher sets), the input scaling
+    and the splits.
+
+    Parameters
+    ----------
+    config : PipelineConfig
+    scaling : dict
+        ``offset`` and ``scale``.
+    splits : list of (ndarray, ndarray)
+
+    Returns
+    -------
+    str
+        Hexadecimal SHA-256.
+    """
+    options = {k: v for k, v in config.to_dict().items() if k not in _SET_BY_THE_TEACHER}
+    digest = hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode())
+    digest.update(np.asarray([scaling["offset"], scaling["scale"]], dtype=np.float64).tobytes())
+    for train, held in splits:
+        digest.update(np.asarray(train, dtype=np.int64).tobytes())
+        digest.update(b"|")
+        digest.update(np.asarray(held, dtype=np.int64).tobytes())
+        digest.update(b"/")
+    return digest.hexdigest()
+
+
+class _Halted(Exception):
+    """Raised inside the pieces when they are to stop: what is not finished is left to the final stage."""
+
+
+def teacher_free_pieces(config, X_train, y_train, y_train_all, y_test_all, groups, scaling, on_piece=None,
+                        should_stop=None) -> dict:
+    """Compute the teacher-free pieces of a series job, one after the other.
+
+    Parameters
+    ----------
+    config : PipelineConfig
+        The job's resolved options (``series_features`` may be ``"auto"``).
+    X_train : ndarray of shape (n, L)
+    y_train : ndarray of shape (n,)
+    y_train_all, y_test_all : ndarray
+        Every target column of the training and the test samples.
+    groups : ndarray or None
+        The map of each training tile.
+    scaling : dict
+        ``offset`` and ``scale``: the input scaling the teacher fitted.
+    on_piece : callable, optional
+        ``on_piece(arrays, done)`` after each finished piece, with every array so far (for
+        :data:`TEACHER_FREE_FILE`) and the pieces done, in order.
+    should_stop : callable, optional
+        Polled after each piece and each scored wavelet of the control: True ends the work there.
+
+    Returns
+    -------
+    dict
+        The arrays of the pieces finished (``key``, then ``fold_largest`` and ``fold_positions`` for the features'
+        choice, ``control_h``, ``control_fold`` and ``control_meta`` for the control).
+
+    Examples
+    --------
+    >>> from awd_studio.models.options import PipelineConfig
+    >>> from awd_studio.models.pipeline.config import resolve_config
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 16))
+    >>> y = X[:, 3] + 0.1 * rng.normal(size=60)
+    >>> options = PipelineConfig.from_dict({"wave": "db2", "random_search": 4, "cv_folds": 3})
+    >>> config, _ = resolve_config(options, "timeseries", (16,), 60)
+    >>> arrays = teacher_free_pieces(config, X, y, y[:, None], y[:10, None], None, {"offset": 0.0, "scale": 1.0})
+    >>> sorted(arrays)
+    ['control_fold', 'control_h', 'control_meta', 'fold_largest', 'fold_positions', 'key']
+    """
+    def stop_if_asked(*_):
+        if should_stop is not None and should_stop():
+            raise _Halted()
+
+    y_train_all = np.asarray(y_train_all, dtype=float).reshape(len(X_train), -1)
+    y_test_all = np.asarray(y_test_all, dtype=float).reshape(len(y_test_all), -1)
+    splits, _ = selection_splits(config, len(X_train), groups, y_train_all, y_test_all)
+    arrays, done = {"key": np.asarray(teacher_free_key(config, scaling, splits))}, []
+    h_init = lowpass_filter(config.wave)
+    try:
+        if config.series_features == "auto":
+            chosen, folds = choose_series_features(h_init, config, X_train, y_train, scaling, splits)
+            arrays.update(fold_largest=folds["largest"], fold_positions=folds["positions"])
+            done.append("series_features")
+            if on_piece is not None:
+                on_piece(dict(arrays), list(done))
+            config = config.model_copy(update={"series_features": chosen})
+            stop_if_asked()
+        n_control = int(config.random_search or 0)
+        if n_control:
+            screen_score, full_score = control_scorers("timeseries", config, X_train, y_train, y_train_all, splits,
+                                                       scaling, len(splits) // config.cv_repeats)
+            control = random_search_control(screen_score, full_score, n_control, len(h_init), seed=config.seed,
+                                            on_result=stop_if_asked)
+            arrays.update(control_h=control["h"], control_fold=control["fold"],
+                          control_meta=np.asarray([control["n"], control["index"], control["screened"]]))
+            done.append("control")
+            if on_piece is not None:
+                on_piece(dict(arrays), list(done))
+    except _Halted:
+        pass
+    return arrays if done else {}
+
+
+class BesideTeacher:
+    """The teacher-free pieces of a series job, computed by a process of their own while the teacher trains.
+
+    A process, not a thread: the pieces are many small numpy fits whose Python holds the interpreter's lock, and
+    beside a thread of them the CME example's LSTM and MLP teachers trained in 11.8-12.1 s instead of 9.5-9.6 s
+    (2026-12-07). The process runs at the lowest CPU priority (nice :data:`LOWEST_PRIORITY`) on one thread,
+    reads ``split.npz`` and its options from the work directory, and writes :data:`TEACHER_FREE_FILE` after each
+    finished piece (atomically). It ends by itself when its parent process is gone.
+
+    Parameters
+    ----------
+    work_dir : str or Path
+        The job's work directory, with ``split.npz`` written.
+    config : PipelineConfig
+        The job's resolved options.
+    """
+
+    def __init__(self, work_dir, config):
+        self.work_dir = Path(work_dir)
+        self.config = config
+        self._process = None
+        self._started = None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def worthwhile(config, kind) -> bool:
+        """Whether a job has teacher-free pieces to do: a series job that chooses its features or runs the control.
+
+        Parameters
+        ----------
+        config : PipelineConfig
+        kind : {"timeseries", "image"}
+
+        Returns
+        -------
+        bool
+        """
+        return kind == "timeseries" and (config.series_features == "auto" or bool(config.random_search))
+
+    @property
+    def pid(self) -> int | None:
+        """The process's id once started, else None."""
+        return None if self._process is None else self._process.pid
+
+    def start(self, scaling) -> None:
+        """Start the process under the input scaling the teacher fitted; later calls do nothing. May be called from
+        a training thread.
+
+        Parameters
+        ----------
+        scaling : dict
+            ``offset``, ``scale`` and ``source`` (:func:`models.pipeline.scaling.input_scaling`).
+        """
+        with self._lock:
+            if self._process is not None:
+                return
+            (self.work_dir / TEACHER_FREE_FILE).unlink(missing_ok=True)
+            request = {"config": self.config.to_dict(), "scaling": dict(scaling), "parent": os.getpid()}
+            atomic_write_bytes(self.work_dir / _REQUEST_FILE, json.dumps(request).encode())
+            env = {**os.environ, "AWD_JOB_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                   "MKL_NUM_THREADS": "1"}
+            self._started = time.perf_counter()
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", _CHILD, str(self.work_dir)], env=env, stdin=subprocess.DEVNULL)
+
+    def finish(self, wait=False) -> dict:
+        """End the process (unless ``wait``) and return what it finished.
+
+        Parameters
+        ----------
+        wait : bool, default=False
+            Let every piece finish first. Otherwise the process is asked to stop (SIGTERM: the piece under way is
+            dropped, the file keeps the pieces before it) and killed if it has not within 5 s.
+
+        Returns
+        -------
+        dict
+            ``done`` (the pieces in :data:`TEACHER_FREE_FILE`, in order) and ``seconds`` (the process's wall time);
+            ``returncode`` of the process (None when never started).
+        """
+        process = self._process
+        if process is None:
+            return {"done": [], "seconds": 0.0, "returncode": None}
+        if not wait and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        process.wait()
+        seconds = time.perf_counter() - self._started
+        (self.work_dir / _REQUEST_FILE).unlink(missing_ok=True)
+        path = self.work_dir / TEACHER_FREE_FILE
+        done = [str(d) for d in read_npz(path)["done"]] if path.exists() else []
+        return {"done": done, "seconds": seconds, "returncode": process.returncode}
+
+
+#: The request :class:`BesideTeacher` leaves for its process: options, scaling and the parent's process id.
+_REQUEST_FILE = "teacher_free_request.json"
+
+#: What the process runs: the lowest priority first, then the pieces (:func:`_child`).
+_CHILD = (f"import os, sys; hasattr(os, 'nice') and os.nice({LOWEST_PRIORITY}); "
+          "from awd_studio.models.pipeline.teacher_free import _child; sys.exit(_child(sys.argv[1]))")
+
+
+def _child(work_dir) -> int:
+    """The process of :class:`BesideTeacher`: compute the pieces for the request in ``work_dir``; 0 when done,
+    1 when stopped or failed (what it finished stays in :data:`TEACHER_FREE_FILE`)."""
+    from awd_studio.models.options import PipelineConfig
+
+    def stop(*_):
+        raise _Halted()
+
+    signal.signal(signal.SIGTERM, stop)
+    work_dir = Path(work_dir)
+    try:
+        request = json.loads((work_dir / _REQUEST_FILE).read_text())
+        split = read_npz(work_dir / "split.npz")
+        config = PipelineConfig.from_dict(request["config"])
+        parent = int(request["parent"])
+
+        def parent_gone():
+            return os.getppid() != parent or not work_dir.is_dir()
+
+        def keep(arrays, done):
+            if not parent_gone():
+                write_npz(work_dir / TEACHER_FREE_FILE, done=np.asarray(done), **arrays)
+
+        teacher_free_pieces(config, split["X_train"], split["y_train"], split["y_train_all"], split["y_test_all"],
+                            split.get("groups"), request["scaling"], on_piece=keep, should_stop=parent_gone)
+    except _Halted:
+        return 1
+    except Exception:  # the final stage computes what is missing and reports what is wrong there
+        logger.warning("the teacher-free pieces stopped early; the final stage computes them", exc_info=True)
+        return 1
+    return 0
+
+
+def read_teacher_free(work_dir, key) -> dict:
+    """The pieces done beside the teacher, when they were computed for ``key`` (:func:`teacher_free_key`).
+
+    Parameters
+    ----------
+    work_dir : str or Path
+    key : str
+        The final stage's own key: options, scaling and splits as it sees them.
+
+    Returns
+    -------
+    dict
+        ``series_features`` (``{"largest": folds, "positions": folds}``) and ``control`` (the dict of
+        :func:`models.pipeline.random_search.random_search_control`), each only when done; empty when there is
+        no file or it was computed for other inputs.
+    """
+    path = Path(work_dir) / TEACHER_FREE_FILE
+    if not path.exists():
+        return {}
+    arrays = read_npz(path)
+    if str(arrays.get("key")) != key:
+        logger.info("%s was computed for other inputs: the final stage computes its pieces", path)
+        return {}
+    pieces = {}
+    if "fold_largest" in arrays:
+        pieces["series_features"] = {"largest": arrays["fold_largest"], "positions": arrays["fold_positions"]}
+    if "control_h" in arrays:
+        n, index, screened = (int(v) for v in arrays["control_meta"])
+        fold = arrays["control_fold"]
+        pieces["control"] = {"h": arrays["control_h"], "fold": fold, "cv_score": float(fold.mean()), "n": n,
+                             "index": index, "screened": screened}
+    return pieces

@@ -1,0 +1,170 @@
+"""The selection's teacher-free pieces: computed beside the teacher by the first stage, read by the final stage."""
+
+import json
+import os
+import shutil
+import sys
+import time
+
+import pytest
+
+from awd_studio.models import pipeline
+from awd_studio.models.data import make_example, save_npz
+from awd_studio.models.options import PipelineConfig
+from awd_studio.models.pipeline.config import grid_points_of
+from awd_studio.models.pipeline.teacher_free import (
+    LOWEST_PRIORITY,
+    TEACHER_FREE_FILE,
+    BesideTeacher,
+    read_teacher_free,
+    selection_splits,
+    teacher_free_key,
+)
+from awd_studio.models.pipeline.workdir import read_npz
+
+OPTIONS = {"teacher": "mlp", "lambdas": [1e-3], "gammas": [0.0, 1e-2], "epochs": 2, "teacher_epochs": 5, "levels": 3,
+           "cv_folds": 3, "random_search": 12}
+
+two_cores = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the pieces run only beside a second core")
+
+
+@pytest.fixture(scope="module")
+def synthetic_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "synthetic.npz"
+    save_npz(make_example("synthetic", n=240, seed=0), path)
+    return path
+
+
+def _beside(work_dir):
+    """A BesideTeacher on what the first stage wrote to ``work_dir``, and that stage's record."""
+    info = json.loads((work_dir / "prepare.json").read_text())
+    return BesideTeacher(work_dir, PipelineConfig.from_dict(info["config"])), info
+
+
+def _without_timings(models):
+    return {name: {k: v for k, v in entry.items() if k != "predict_seconds_per_sample"} for name, entry in
+            models.items()}
+
+
+@two_cores
+def test_pieces_done_beside_the_teacher_give_the_result_the_final_stage_computes(synthetic_file, tmp_path):
+    """The features' choice and the control, read from the first stage's file, give the result the final stage
+    gives by computing them itself; the result's timings say when they were read."""
+    work = tmp_path / "work"
+    info = pipeline.prepare(synthetic_file, OPTIONS, work)
+    assert "beside_teacher" in info  # started: an MLP trains on one thread and the tests' jobs have two
+    beside, _ = _beside(work)  # every piece, whatever the teacher's speed left undone
+    beside.start(info["scaling"])
+    pieces = beside.finish(wait=True)
+    assert pieces["done"] == ["series_features", "control"] and pieces["returncode"] == 0
+    pipeline.distill_chunk(work, range(len(grid_points_of(PipelineConfig.from_dict(info["config"])))))
+    shutil.copytree(work, tmp_path / "again")
+    (tmp_path / "again" / TEACHER_FREE_FILE).unlink()
+
+    read = pipeline.finalize(work, tmp_path / "out")
+    computed = pipeline.finalize(tmp_path / "again", tmp_path / "out_again")
+    assert "beside_teacher" in read["timings"] and "beside_teacher" not in computed["timings"]
+    assert read["selection"]["random_search"] == computed["selection"]["random_search"]
+    assert read["selection"]["series_features"] == computed["selection"]["series_features"]
+    assert read["selection"]["choice"] == computed["selection"]["choice"]
+    assert _without_timings(read["models"]) == _without_timings(computed["models"])
+
+
+def test_the_first_stages_key_is_the_final_stages(synthetic_file, tmp_path):
+    """The first stage keys the pieces with the options before its teacher is trained, the final stage with the
+    options it reads back (the teacher's name set): the same key, so its pieces are read."""
+    from awd_studio.models.data import load_dataset
+    from awd_studio.models.pipeline.config import resolve_config
+
+    work = tmp_path / "work"
+    info = pipeline.prepare(synthetic_file, {**OPTIONS, "teacher": "auto", "teacher_epochs": 2}, work)
+    dataset = load_dataset(synthetic_file)
+    before, _ = resolve_config(PipelineConfig.from_dict({**OPTIONS, "teacher": "auto", "teacher_epochs": 2}),
+                               dataset.kind, dataset.sample_shape, len(dataset.X))
+    after = PipelineConfig.from_dict(info["config"])
+    assert before.teacher != after.teacher  # "auto", then the architecture kept
+    split = read_npz(work / "split.npz")
+    splits, _ = selection_splits(after, len(split["X_train"]), None, split["y_train_all"], split["y_test_all"])
+    assert teacher_free_key(before, info["scaling"], splits) == teacher_free_key(after, info["scaling"], splits)
+
+
+def test_pieces_for_other_inputs_are_not_read(synthetic_file, tmp_path):
+    """A file computed under another scaling (or options, or splits) is left aside: the final stage computes."""
+    work = tmp_path / "work"
+    info = pipeline.prepare(synthetic_file, OPTIONS, work)
+    beside, _ = _beside(work)
+    beside.start({**info["scaling"], "offset": info["scaling"]["offset"] + 1.0})
+    assert beside.finish(wait=True)["done"] == ["series_features", "control"]
+    config = PipelineConfig.from_dict(info["config"])
+    split = read_npz(work / "split.npz")
+    splits, _ = selection_splits(config, len(split["X_train"]), None, split["y_train_all"], split["y_test_all"])
+    assert read_teacher_free(work, teacher_free_key(config, info["scaling"], splits)) == {}
+    other = {**info["scaling"], "offset": info["scaling"]["offset"] + 1.0}
+    assert set(read_teacher_free(work, teacher_free_key(config, other, splits))) == {"series_features", "control"}
+    pipeline.distill_chunk(work, range(len(grid_points_of(config))))
+    assert "beside_teacher" not in pipeline.finalize(work, tmp_path / "out")["timings"]
+
+
+def test_a_new_preparation_removes_the_old_pieces(synthetic_file, tmp_path):
+    work = tmp_path / "work"
+    pipeline.prepare(synthetic_file, OPTIONS, work)
+    beside, info = _beside(work)
+    beside.start(info["scaling"])
+    assert beside.finish(wait=True)["done"]
+    pipeline.prepare(synthetic_file, {**OPTIONS, "random_search": 0, "series_features": "largest"}, work)
+    assert not (work / TEACHER_FREE_FILE).exists()  # nothing to do beside this teacher, and the old file is gone
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no nice values here")
+def test_the_pieces_run_at_the_lowest_priority_and_stop_when_told(synthetic_file, tmp_path):
+    """Beside a teacher the pieces take only what it leaves idle; when the teacher is done, the piece under way is
+    dropped, the ones before it are kept, and no temporary file is left."""
+    work = tmp_path / "work"
+    pipeline.prepare(synthetic_file, OPTIONS, work)
+    beside, info = _beside(work)
+    beside.config = beside.config.model_copy(update={"random_search": 2000})  # seconds at least: not done here
+    beside.start(info["scaling"])
+    deadline = time.monotonic() + 60
+    while not (work / TEACHER_FREE_FILE).exists() and time.monotonic() < deadline:  # the features' choice
+        time.sleep(0.05)
+    priority = os.getpriority(os.PRIO_PROCESS, beside.pid)
+    started = time.monotonic()
+    pieces = beside.finish()
+    assert time.monotonic() - started < 5  # stopped, not killed after the grace
+    assert priority == LOWEST_PRIORITY
+    assert pieces["done"] == ["series_features"]
+    assert sorted(p.name for p in work.iterdir() if p.name.startswith(".")) == []
+    assert set(read_npz(work / TEACHER_FREE_FILE)) >= {"key", "fold_largest", "fold_positions", "done"}
+
+
+def test_the_pieces_stop_when_their_parent_is_gone(synthetic_file, tmp_path):
+    """A worker killed while its teacher trains leaves no process computing for nobody: the pieces' process ends
+    at its next wavelet once its parent is gone."""
+    import subprocess
+
+    work = tmp_path / "work"
+    pipeline.prepare(synthetic_file, OPTIONS, work)
+    info = json.loads((work / "prepare.json").read_text())
+    script = ("import json, sys, time; from pathlib import Path; "
+              "from awd_studio.models.options import PipelineConfig; "
+              "from awd_studio.models.pipeline.teacher_free import BesideTeacher; "
+              "config = PipelineConfig.from_dict(json.loads(Path(sys.argv[1]).read_text())['config'])"
+              ".model_copy(update={'random_search': 2000}); "
+              "b = BesideTeacher(sys.argv[2], config); b.start(json.loads(sys.argv[3])); print(b.pid, flush=True); "
+              "time.sleep(600)")
+    parent = subprocess.Popen([sys.executable, "-c", script, str(work / "prepare.json"), str(work),
+                               json.dumps(info["scaling"])], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    time.sleep(2.0)
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5  # its 2000 wavelets take about 10 s on a quiet 2-core machine
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, 9)
+        pytest.fail("the pieces' process outlived its parent by 5 s")
