@@ -306,8 +306,9 @@ class BesideTeacher:
             env = {**os.environ, "AWD_JOB_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                    "MKL_NUM_THREADS": "1"}
             self._started = time.perf_counter()
-            self._process = subprocess.Popen(
-                [sys.executable, "-c", _CHILD, str(self.work_dir)], env=env, stdin=subprocess.DEVNULL)
+            # a session of its own: a Ctrl-C in the terminal reaches the job, which stops it (finish), not it
+            self._process = subprocess.Popen([sys.executable, "-c", _CHILD, str(self.work_dir)], env=env,
+                                             stdin=subprocess.DEVNULL, start_new_session=True)
 
     def finish(self, wait=False) -> dict:
         """End the process (unless ``wait``) and return what it finished.
