@@ -4,10 +4,12 @@ table, Ctrl-C and the folders a failed run leaves."""
 
 import hashlib
 import json
+import os
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -265,3 +267,32 @@ def test_a_failed_run_leaves_no_folder_it_created_above_its_out_folder(tmp_path)
     failed = awd("distill", bad, "--out", tmp_path / "r" / "x1")
     assert failed.returncode == 2 and "Traceback" not in failed.stderr, failed.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+
+
+def test_ctrl_c_during_the_teacher_stops_the_teacher_free_process_too(tmp_path):
+    """Beside a teacher trained on one thread the selection's teacher-free pieces run in a process of their own
+    (models.pipeline.teacher_free), in a session of its own so that the terminal's Ctrl-C reaches only the job:
+    interrupted while that process runs, the job exits 130 and stops it, and nothing is left."""
+    made = awd("example", "cme", "--out", tmp_path / "cme.npz")
+    assert made.returncode == 0, made.stderr
+    out = tmp_path / "beside"
+    pieces = ["pgrep", "-f", f"teacher_free import _child.* {out}"]
+    # a terminal's Ctrl-C goes to its foreground process group: the job leads one here
+    process = subprocess.Popen([AWD, "distill", str(tmp_path / "cme.npz"), "--out", str(out), "--teacher", "lstm"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 120
+        while not subprocess.run(pieces, capture_output=True, text=True).stdout.strip():
+            assert process.poll() is None and time.monotonic() < deadline, "the pieces' process never started"
+            time.sleep(0.1)
+        os.killpg(process.pid, signal.SIGINT)
+        said = process.stderr.read()
+        status = process.wait(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert status == 130 and "Traceback" not in said, (status, said)
+    assert subprocess.run(pieces, capture_output=True, text=True).stdout.strip() == ""
+    assert not out.exists()
