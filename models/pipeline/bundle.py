@@ -79,6 +79,11 @@ class DataInfo(_Section):
     #: read (traces that ended early: the upload's pad_ends, ``awd distill --pad-ends``): ``count``, ``of`` how
     #: many, the ``shortest`` series' values, the ``length``, and the first ``rows``.
     padded_rows: dict | None = None
+    #: Arrays the file stored with a channel axis of size 1 (PyTorch's ``(n, 1, L)``, Keras's ``(n, L, 1)``, maps'
+    #: ``(n, 1, H, W)`` or ``(n, H, W, 1)``), read without it: each array's name (``X``, ``X_test``) and the shape
+    #: it was stored in, such as ``{"X": [200, 1, 64]}``; ``shape`` is the sample's shape as distilled. Absent
+    #: otherwise, and in older bundles.
+    channel_axis: dict[str, list[int]] | None = None
 
 
 class TargetScore(_Section):

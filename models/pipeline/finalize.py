@@ -253,7 +253,10 @@ def _finalize(work_dir, out_dir, progress, should_cancel, threads):
                       seen_targets=_metrics.seen_target_rows(job.y_train_all, job.y_test_all),
                       pixel_arcmin=job.info["data"].get("pixel_arcmin"), map_noise=job.info["data"].get("map_noise"),
                       dropped_rows=job.info["data"].get("dropped_rows"),
-                      padded_rows=job.info["data"].get("padded_rows")),
+                      padded_rows=job.info["data"].get("padded_rows"),
+                      # absent from result.json, not null, when no array had a channel axis to drop
+                      **({"channel_axis": job.info["data"]["channel_axis"]}
+                         if job.info["data"].get("channel_axis") else {})),
         teacher=TeacherInfo(**{k: job.info["teacher"][k] for k in ("name", "n_params", "predict_seconds_per_sample",
                                                                    "validation_mse", "stopped_behind", "epochs_run",
                                                                    "epoch_cap", "best_epoch", "prediction_scale",
