@@ -18,6 +18,7 @@ from awd_studio.frontend.figures.style import (
     MODEL_COLOURS,
     MODEL_LABELS,
     apply_layout,
+    channel_axis_words,
     common_decimals,
     dropped_rows_words,
     empty_figure,
@@ -234,6 +235,8 @@ def provenance_items(bundle: dict) -> list[tuple[str, str]]:
         items.append(("trace ends filled", f"{count} of {padded.get('of', '?')} traces ended early (the shortest had "
                                            f"{padded.get('shortest', '?')} of {padded.get('length', '?')} values), "
                                            f"filled with zeros: {listed}"))
+    if data.get("channel_axis"):  # X stored as (n, 1, L) or (n, H, W, 1), distilled without that axis
+        items.append(("stored layout", channel_axis_words(data["channel_axis"])))
     timings = bundle.get("timings")
     if isinstance(timings, dict) and timings:
         items.append(("wall time", ", ".join(f"{_TIMING_WORDS.get(k, k.replace('_', ' '))} {_duration(v)}"

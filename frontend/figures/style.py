@@ -154,8 +154,9 @@ def dropped_rows_words(dropped: dict | None) -> tuple[int, str]:
 
 
 def channel_axis_words(stored: dict | None) -> str:
-    """The note on the arrays read without their channel axis of size 1 (``meta.channel_axis`` of a dataset: each
-    array's name and the shape it was stored in, such as PyTorch's (n, 1, L)); "" when none was.
+    """The note on the arrays read without their channel axis of size 1 (``meta.channel_axis`` of a dataset,
+    ``data.channel_axis`` of a result: each array's name and the shape it was stored in, such as PyTorch's
+    (n, 1, L)); "" when none was.
 
     Examples
     --------

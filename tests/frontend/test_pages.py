@@ -1048,6 +1048,26 @@ def test_provenance_names_the_rows_left_out():
         "line 42 (trk40)")
 
 
+def test_provenance_says_the_shape_x_was_stored_in(bundle_schema):
+    """A result's ``data.channel_axis`` (X saved as PyTorch's (n, 1, L)) is shown beside the data facts, in the
+    upload preview's words (:func:`channel_axis_words`); a result without it shows nothing."""
+    import jsonschema
+
+    from awd_studio.frontend.figures.scores import provenance_items
+    from awd_studio.frontend.figures.style import channel_axis_words
+
+    bundle = make_bundle("timeseries")
+    assert "stored layout" not in dict(provenance_items(bundle))
+    assert "was stored as" not in str(page("results").provenance(bundle))
+    bundle["data"]["channel_axis"] = {"X": [200, 1, 64], "X_test": [50, 1, 64]}
+    jsonschema.validate(bundle, bundle_schema)
+    said = dict(provenance_items(bundle))["stored layout"]
+    assert said == channel_axis_words(bundle["data"]["channel_axis"]) == (
+        "X was stored as (200, 1, 64) and X_test as (50, 1, 64): the channel axis of size 1 was dropped, each "
+        "sample read as a series of 64 values.")
+    assert said in str(page("results").provenance(bundle))
+
+
 def test_the_owners_provenance_names_the_run_it_started_from():
     """Review notes: the job page linked a rerun to its origin, its results page did not."""
     res = page("results")
