@@ -21,7 +21,7 @@ from awd_studio.models.data import load_dataset, split_dataset
 from awd_studio.models.data.dataset import SOURCE_FILE_META
 from awd_studio.models.data.noise import map_noise
 from awd_studio.models.data.pixels import pixel_arcmin as sky_pixel_arcmin
-from awd_studio.models.data.readers.channels import SIGNAL_KEYS
+from awd_studio.models.data.readers.channels import stored_channel_axis
 from awd_studio.models.data.tiles import tile_groups
 from awd_studio.models.device import resolve_device
 from awd_studio.models.files import sha256_file
@@ -509,7 +509,7 @@ def _data_info(dataset, data_path, split, config):
             # traces of a CSV whose ends were filled with zeros (the upload option, awd distill --pad-ends)
             **({"padded_rows": dataset.meta["padded_rows"]} if dataset.meta.get("padded_rows") else {}),
             # arrays stored with a channel axis of size 1, read without it (awd distill and the upload say so)
-            **({"channel_axis": stored} if (stored := _channel_axis(dataset.meta)) else {}),
+            **({"channel_axis": stored} if (stored := stored_channel_axis(dataset.meta.get("channel_axis"))) else {}),
             # tiles: validation and folds hold out whole maps (models.data.tiles.tile_groups)
             **({"train_maps": int(groups.max()) + 1} if groups is not None else {}),
             **({"test_maps": int(test_groups.max()) + 1} if test_groups is not None else {})}
@@ -649,35 +649,3 @@ def _sample_axis(dataset, input_shape) -> dict | None:
     if not isinstance(axis, dict) or len(axis.get("values") or []) != int(input_shape[0]):
         return None
     return {"values": [float(v) for v in axis["values"]], "label": str(axis.get("label") or "position")}
-
-
-def _channel_axis(meta: dict | None) -> dict | None:
-    """The shapes ``X`` and ``X_test`` were stored in when the reader dropped their channel axis of size 1
-    (``meta["channel_axis"]``, :func:`models.data.readers.channels.drop_channel_axis`), for the result's
-    ``data.channel_axis``; None when no axis was dropped. A file's own ``meta_json`` may hold anything under that
-    key: entries that are not an array's name and a shape of 3 or more positive sizes are left out.
-
-    Parameters
-    ----------
-    meta : dict or None
-        The dataset's ``meta``.
-
-    Returns
-    -------
-    dict or None
-        Each array's name and its stored shape, such as ``{"X": [200, 1, 64]}``.
-
-    Examples
-    --------
-    >>> _channel_axis({"channel_axis": {"X": [200, 1, 64], "X_test": [50, 1, 64]}})
-    {'X': [200, 1, 64], 'X_test': [50, 1, 64]}
-    >>> _channel_axis({}), _channel_axis({"channel_axis": {"X": "(200, 1, 64)", "y": [200, 1, 1]}})
-    (None, None)
-    """
-    stored = (meta or {}).get("channel_axis")
-    if not isinstance(stored, dict):
-        return None
-    kept = {key: [int(s) for s in shape] for key, shape in stored.items()
-            if key in SIGNAL_KEYS and isinstance(shape, list) and len(shape) >= 3
-            and all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in shape)}
-    return kept or None

@@ -63,3 +63,17 @@ def test_the_schema_takes_only_shapes_by_array_name():
     for wrong in ({"X": [200, 64]}, {"X": ["200", 1, 64]}, {"X": [200, 0, 64]}):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(wrong, described)
+
+
+def test_a_malformed_channel_axis_in_a_files_own_metadata_is_left_out(tmp_path):
+    """A saved dataset keeps its channel_axis in meta_json, where a hand-made file may put anything: the reader keeps
+    only shapes of X and X_test, so the preview's note, awd distill's and the result's are never built from it."""
+    from awd_studio.models.data import load_dataset
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 32))
+    for meta, kept in (({"channel_axis": "(40, 1, 32)"}, None), ({"channel_axis": {"X": [40, 0, 32]}}, None),
+                       ({"channel_axis": {"X": [40, 1, 32], "y": [40, 1]}}, {"X": [40, 1, 32]})):
+        path = tmp_path / "hand.npz"
+        np.savez(path, X=X, y=X[:, 0], meta_json=np.asarray(json.dumps(meta)))
+        assert load_dataset(path).meta.get("channel_axis") == kept

@@ -16,10 +16,31 @@ import numpy as np
 
 from awd_studio.models.validation import DEFAULT_MIN_LENGTH, InputError
 
-__all__ = ["drop_channel_axis", "SIGNAL_KEYS"]
+__all__ = ["drop_channel_axis", "stored_channel_axis", "SIGNAL_KEYS"]
 
 #: The arrays of a file that hold signals, which may carry a channel axis.
 SIGNAL_KEYS = ("X", "X_test")
+
+
+def stored_channel_axis(value) -> dict | None:
+    """A ``meta["channel_axis"]`` as it must be (each of ``X``, ``X_test`` with the shape it was stored in, 3 or more
+    positive sizes), or None. The value comes from a reader, or back from a file's own ``meta_json`` (a dataset saved
+    by :func:`~models.data.dataset.save_npz` keeps it), where anything may stand: an entry that is not such a shape
+    is left out, so that no note or result is built from it.
+
+    Examples
+    --------
+    >>> stored_channel_axis({"X": [200, 1, 64], "X_test": [50, 1, 64]})
+    {'X': [200, 1, 64], 'X_test': [50, 1, 64]}
+    >>> stored_channel_axis("(200, 1, 64)"), stored_channel_axis({"X": "(200, 1, 64)", "y": [200, 1, 1]})
+    (None, None)
+    """
+    if not isinstance(value, dict):
+        return None
+    kept = {key: [int(s) for s in shape] for key, shape in value.items()
+            if key in SIGNAL_KEYS and isinstance(shape, list) and len(shape) >= 3
+            and all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in shape)}
+    return kept or None
 
 
 def drop_channel_axis(arrays: dict, kind: str | None = None) -> tuple[dict, dict]:
