@@ -42,9 +42,9 @@ to the angles) as one graph. Both first hand dynamo the dense path's size-only t
 The teacher runs on the lensing example (``awd example lensing``, 1200 training maps, 300 test), two threads (the
 job's); the report gives the seconds of every epoch, the graphs compiled, the best validation MSE and the test R²
 of Omega_m (column 0). The grid runs one of the two parts of the CME paper grid (``--grid paper``: 5 x 21 = 105
-points, cut in two parts of 53 and 52 as ``fit_in_parts`` does) on one thread, without the start search (the fit
-alone), from a work directory that ``models.pipeline.prepare`` filled (made here when missing); it reports
-seconds per epoch and the last epoch's training loss of every grid point.
+points, cut in two parts of 53 and 52 as ``fit_in_parts`` did until 2026-12-07) on one thread, without the start
+search (the fit alone), from a work directory that ``models.pipeline.prepare`` filled (made here when missing); it
+reports seconds per epoch and the last epoch's training loss of every grid point.
 
 Runs on a shared machine are only comparable side by side: the table alternates the variants and records the
 load average (``os.getloadavg``) at the start of each run.
