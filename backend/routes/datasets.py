@@ -26,10 +26,9 @@ from awd_studio.jobstate import crud
 from awd_studio.jobstate.db import ACTIVE_STATES, new_id
 from awd_studio.jobstate.storage import DATASET_SUFFIXES, atomic_move, remove_tree, safe_display_name, usage_bytes
 from awd_studio.models.data import content_sha256, load_dataset, save_npz, summarize
-from awd_studio.models.data.dataset import SOURCE_FILE_META
+from awd_studio.models.data.dataset import SOURCE_FILE_META, npz_sha256
 from awd_studio.models.data.readers.npy import NpyWithoutTargets, npy_targets_path
 from awd_studio.models.data.tiles import MIN_TILE, tile_dataset
-from awd_studio.models.files import sha256_file
 from awd_studio.models.validation import check_targets_vary
 
 __all__ = ["router", "read_dataset_file", "check_quota", "store_dataset", "reused_dataset"]
@@ -165,10 +164,15 @@ def _in_the_users_words(message: str, upload) -> str:
 
 
 def _as_npz(dataset, paths) -> tuple:
-    """Save a dataset read from several files as one ``.npz`` (path, size) under ``tmp``."""
+    """Save a dataset read from several files, or read anew, as one ``.npz`` (path, size) under ``tmp``: the one
+    write of its bytes, which :func:`store_dataset` then moves into place. Nothing is left on failure."""
     path = paths.temp_file(".npz")
-    save_npz(dataset, path)
-    return path, path.stat().st_size
+    try:
+        save_npz(dataset, path)
+        return path, path.stat().st_size
+    except BaseException:
+        path.unlink(missing_ok=True)  # the name reserved above (save_npz removes its own partial file)
+        raise
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=DatasetPublic,
@@ -262,7 +266,7 @@ async def _read_and_store(upload, response, session, settings, paths) -> Dataset
     stored_path, suffix, size = upload.path, upload.suffix, upload.size
     try:
         if len(upload.files) > 1 or read_anew:  # X and y in two files too: stored as one .npz
-            if read_anew and (existing := await _stored_by_an_earlier_release(session, dataset, paths)) is not None:
+            if read_anew and (existing := await _stored_by_an_earlier_release(session, dataset)) is not None:
                 return reused_dataset(response, existing, said, asked=dataset.name)
             # the stored copy names the file sent, so that a result records that file's SHA-256, not the copy's
             # (review 44A: awd predict on the uploaded file could not tell it was the file the result came from)
@@ -279,18 +283,15 @@ async def _read_and_store(upload, response, session, settings, paths) -> Dataset
             stored_path.unlink(missing_ok=True)
 
 
-async def _stored_by_an_earlier_release(session, dataset, paths):
+async def _stored_by_an_earlier_release(session, dataset):
     """The dataset an earlier release stored from the same upload under the same name, or None.
 
     Releases before :func:`models.data.content_sha256` identified tiles and rows left out or filled by the SHA-256
     of their ``.npz``, name included (:func:`models.data.save_npz` writes the same bytes for the same dataset), as
-    ``dataset`` is before its copy names the file sent (``SOURCE_FILE_META``).
+    ``dataset`` is before its copy names the file sent (``SOURCE_FILE_META``). That SHA-256 is computed in memory
+    (:func:`models.data.dataset.npz_sha256`): the file it would be is never written, only the copy stored.
     """
-    npz_path, _ = await run_in_threadpool(_as_npz, dataset, paths)
-    try:
-        return crud.find_dataset_by_hash(session, sha256=await run_in_threadpool(sha256_file, npz_path))
-    finally:
-        npz_path.unlink(missing_ok=True)
+    return crud.find_dataset_by_hash(session, sha256=await run_in_threadpool(npz_sha256, dataset))
 
 
 @router.get("", response_model=DatasetsPublic)

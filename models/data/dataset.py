@@ -20,7 +20,7 @@ from awd_studio.models.files import as_if_created
 from awd_studio.models.validation import InputError, check_signals, check_targets, signal_kind
 
 __all__ = ["Dataset", "summarize", "split_dataset", "split_sizes", "held_out_indices", "held_out_groups", "save_npz",
-           "content_sha256", "SOURCE_FILE_META"]
+           "npz_sha256", "content_sha256", "SOURCE_FILE_META"]
 
 #: The key of a dataset's ``meta`` naming the file it was read from, ``{"name": ..., "sha256": ...}``, when what a job
 #: reads is a copy saved after reading (``awd distill --drop-incomplete`` or ``--pad-ends``; an upload stored as the
@@ -373,11 +373,7 @@ def save_npz(dataset: Dataset, path, *, compress: bool = False) -> Path:
     if path.suffix.lower() != ".npz":
         path = path.with_name(path.name + ".npz")
     path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = _data_arrays(dataset)
-    arrays["name"] = np.array(dataset.name)
-    arrays["kind"] = np.array(dataset.kind)
-    arrays["target_names"] = np.array(list(dataset.target_names), dtype=str)
-    arrays["meta_json"] = np.array(json.dumps(dataset.meta, default=_json_default))
+    arrays = _npz_arrays(dataset)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent)
     try:
         as_if_created(fd)  # readable as any file the user makes, not by its owner alone
@@ -391,6 +387,95 @@ def save_npz(dataset: Dataset, path, *, compress: bool = False) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+def npz_sha256(dataset: Dataset, *, compress: bool = False) -> str:
+    """SHA-256 of the file :func:`save_npz` writes for a dataset, computed in memory: nothing is written.
+
+    The zip writer puts each entry's header before its data and rewrites it once the data's size and CRC are known,
+    so the bytes are not final as they come. The archive is therefore made twice into a sink that keeps no data:
+    the first time to learn the rewritten headers (a few hundred bytes), the second to hash the bytes in order with
+    those headers in place. Memory stays at the writer's chunks; the time is two passes over the arrays in memory
+    (CRC, then CRC and SHA-256), less than a write to disk and a read back.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    compress : bool, default=False
+        As for :func:`save_npz`.
+
+    Returns
+    -------
+    str
+        64 hex digits: ``sha256_file(save_npz(dataset, path, compress=compress))``.
+
+    Examples
+    --------
+    >>> X, y = np.arange(96.0).reshape(12, 8), np.arange(12.0)
+    >>> npz_sha256(Dataset(X, y, name="a")) == npz_sha256(Dataset(X, y, name="a"))
+    True
+    >>> npz_sha256(Dataset(X, y, name="a")) == npz_sha256(Dataset(X, y, name="b"))
+    False
+    """
+    arrays = _npz_arrays(dataset)
+    learn = _FinalBytesSink()
+    _write_npz(learn, arrays, compress)
+    digest = hashlib.sha256()
+    replay = _FinalBytesSink(rewrites=learn.rewrites, digest=digest)
+    _write_npz(replay, arrays, compress)
+    if replay.end != learn.end or replay.seen != learn.rewrites:  # save_npz's bytes are fixed: never expected
+        raise RuntimeError("npz_sha256: the .npz came out differently twice; hash the written file instead")
+    return digest.hexdigest()
+
+
+class _FinalBytesSink:
+    """A seekable file that keeps no data, for :func:`npz_sha256`.
+
+    Without ``rewrites``, it records each write over bytes written before (offset, bytes): what a file would
+    finally hold there. With them, it feeds ``digest`` the bytes in order as they are appended, those recorded
+    ranges replaced by their final bytes, and ignores the writes over earlier bytes (listed in ``seen``).
+    """
+
+    def __init__(self, rewrites=None, digest=None):
+        self.rewrites = [] if rewrites is None else rewrites
+        self.digest, self.seen = digest, []
+        self.pos = self.end = 0
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.pos = offset + (0, self.pos, self.end)[whence]
+        return self.pos
+
+    def flush(self) -> None:
+        pass
+
+    def write(self, data) -> int:
+        data = memoryview(data).cast("B")
+        size = len(data)
+        if self.pos < self.end:  # a header rewritten: its bytes are final
+            if self.pos + size > self.end:
+                raise RuntimeError("npz_sha256: a write over the end of earlier bytes")
+            (self.rewrites if self.digest is None else self.seen).append((self.pos, bytes(data)))
+        elif self.pos > self.end:
+            raise RuntimeError("npz_sha256: a write past the end leaves a gap")
+        else:
+            if self.digest is not None:
+                self.digest.update(self._final(data))
+            self.end += size
+        self.pos += size
+        return size
+
+    def _final(self, data):
+        """``data`` appended at :attr:`pos`, with the recorded rewrites that fall in it applied."""
+        start, stop, patched = self.pos, self.pos + len(data), None
+        for offset, final in self.rewrites:
+            low, high = max(start, offset), min(stop, offset + len(final))
+            if low < high:
+                patched = bytearray(data) if patched is None else patched
+                patched[low - start:high - start] = final[low - offset:high - offset]
+        return data if patched is None else patched
 
 
 def content_sha256(dataset: Dataset) -> str:
@@ -430,6 +515,17 @@ def content_sha256(dataset: Dataset) -> str:
     described = {"kind": dataset.kind, "target_names": list(dataset.target_names), "meta": meta}
     digest.update(json.dumps(described, sort_keys=True, default=_json_default).encode())
     return digest.hexdigest()
+
+
+def _npz_arrays(dataset: Dataset) -> dict:
+    """Everything :func:`save_npz` writes, by entry name: the arrays, then ``name``, ``kind``, ``target_names`` and
+    ``meta_json``."""
+    arrays = _data_arrays(dataset)
+    arrays["name"] = np.array(dataset.name)
+    arrays["kind"] = np.array(dataset.kind)
+    arrays["target_names"] = np.array(list(dataset.target_names), dtype=str)
+    arrays["meta_json"] = np.array(json.dumps(dataset.meta, default=_json_default))
+    return arrays
 
 
 def _data_arrays(dataset: Dataset) -> dict:
