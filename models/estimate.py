@@ -88,6 +88,10 @@ _CONTROL_COST = {"timeseries": 0.012, "image": 0.17}
 #: Seconds the process of the teacher-free pieces (:mod:`models.pipeline.teacher_free`) takes to start (imports)
 #: before it computes beside the teacher.
 _BESIDE_START_S = 2.0
+#: The features' choice (``series_features="auto"``), which that process computes before the control, seconds on one
+#: thread per 3000 training series of 40 samples: two students' cross-validation at the initial wavelet (0.14 s on
+#: 2 threads for the CME example's 2349 training series, 2026-12-07).
+_FEATURES_CHOICE_COST = 0.4
 
 
 #: The scattering student (option ``student: scattering``): seconds per training sample, per epoch and per input
@@ -244,12 +248,13 @@ def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attributio
     train = (max(costs) if side_by_side else sum(costs)) * size * n * 30
     if (kind == "timeseries" and trains_teacher and control and threads >= 2
             and all(training_threads(name) == 1 for name in trained)):
-        # the control runs on the core the teacher leaves idle, on one thread (models.pipeline.teacher_free): the
-        # final stage scores what it had no time for
+        # the control runs on the core the teacher leaves idle, on one thread, after the features' choice
+        # (models.pipeline.teacher_free); one the teacher's end interrupts is dropped and scored again, whole, by the
+        # final stage
         others = (sum(costs) - max(costs)) * size * n * 30 if side_by_side else 0.0  # the other architectures
-        idle = max(0.0, train - others - _BESIDE_START_S)
-        one_thread = control * _thread_speedup(threads)
-        control = max(0.0, one_thread - idle) / _thread_speedup(threads)
+        idle = train - others - _BESIDE_START_S - _FEATURES_CHOICE_COST * n / 3000.0 * size / 40.0
+        if control * _thread_speedup(threads) <= idle:
+            control = 0.0
     # on all the job's threads: 1.9 s for the CME example's 1000 starts on 2 threads (bench/RESULTS.md, 2026-12-02)
     search = (_loglog(_SEARCH_S_PER_1000, size) * int(start_search or 0) * max(int(n_searches), 1) / 1000.0
               / _thread_speedup(threads) if kind == "timeseries" else 0.0)

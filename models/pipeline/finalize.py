@@ -195,7 +195,8 @@ def _finalize(work_dir, out_dir, progress, should_cancel, threads):
     t_start = time.perf_counter()
     job = _Job(work_dir, should_cancel)
     # what the first stage cross-validated while the teacher trained, when it did so for these very inputs
-    job.beside = read_teacher_free(work_dir, teacher_free_key(job.config, job.scaling, job.cv_plan[0]))
+    job.beside = read_teacher_free(work_dir, teacher_free_key(job.config, job.scaling, job.cv_plan[0], job.X_train,
+                                                                job.y_train))
     filters, histories, filter_epoch, starts, seconds_per_epoch, gradient_path, chunk_threads = collect_chunks(
         work_dir, len(job.grid))
     splits, grouping = job.cv_plan

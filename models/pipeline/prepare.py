@@ -28,7 +28,14 @@ from awd_studio.models.files import sha256_file
 from awd_studio.models.filters import check_lattice_start, lowpass_filter
 from awd_studio.models.options import AUTO_TEACHERS, DEFAULT_TEACHER, TEACHER_ARCHITECTURES, PipelineConfig
 from awd_studio.models.pipeline.config import resolve_config, select_target
-from awd_studio.models.pipeline.scaling import input_scaling, resolved_input_scaling
+from awd_studio.models.pipeline.scaling import (  # the later names: importable from here as before the move
+    ScaledInputTeacher,
+    input_scaling,
+    resolved_input_scaling,
+    scaled,
+    scaling_of,
+    teacher_on_scaled,
+)
 from awd_studio.models.pipeline.teacher_free import TEACHER_FREE_FILE, BesideTeacher
 from awd_studio.models.pipeline.workdir import (
     TEACHER_TEST_FILE,
@@ -45,7 +52,9 @@ from awd_studio.models.teachers.units import prediction_scale
 from awd_studio.models.validation import InputError, check_targets_vary, signal_kind
 
 __all__ = ["prepare", "check_teacher_is_finite", "TEACHER_CHECK_SAMPLES", "pixel_arcmin", "SOURCE_FILE_META",
-           "source_sha256", "check_wavelet_fits"]
+           "source_sha256", "check_wavelet_fits",
+           # moved to models.pipeline.scaling on 2026-12-07, still importable from here
+           "input_scaling", "resolved_input_scaling", "ScaledInputTeacher", "scaled", "scaling_of", "teacher_on_scaled"]
 
 
 def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None, should_cancel=None):

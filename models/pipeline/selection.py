@@ -202,7 +202,7 @@ def series_loo_score(candidate, config, X, y, scaling):
     X : ndarray of shape (n, L)
     y : ndarray of shape (n,)
     scaling : dict
-        The job's input scaling (:func:`models.pipeline.prepare.scaled`).
+        The job's input scaling (:func:`models.pipeline.scaling.scaled`).
 
     Returns
     -------

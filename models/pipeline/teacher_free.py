@@ -23,11 +23,12 @@ import hashlib
 import json
 import logging
 import os
-import signal
 import subprocess
 import sys
 import threading
 import time
+import traceback
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -138,9 +139,9 @@ def control_scorers(kind, config, X, y, y_all, splits, scaling, folds, peaks=Non
     return screen_score, full_score
 
 
-def teacher_free_key(config, scaling, splits) -> str:
-    """A digest of what the pieces' numbers depend on: the options (less those the teacher sets), the input scaling
-    and the splits.
+def teacher_free_key(config, scaling, splits, X_train, y_train) -> str:
+    """A digest of what the pieces' numbers depend on: the options (less those the teacher sets), the input scaling,
+    the splits and the training data.
 
     Parameters
     ----------
@@ -148,6 +149,8 @@ def teacher_free_key(config, scaling, splits) -> str:
     scaling : dict
         ``offset`` and ``scale``.
     splits : list of (ndarray, ndarray)
+    X_train : ndarray of shape (n, L)
+    y_train : ndarray of shape (n,)
 
     Returns
     -------
@@ -156,6 +159,10 @@ def teacher_free_key(config, scaling, splits) -> str:
     """
     options = {k: v for k, v in config.to_dict().items() if k not in _SET_BY_THE_TEACHER}
     digest = hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode())
+    for array in (X_train, y_train):
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(array.tobytes())
     digest.update(np.asarray([scaling["offset"], scaling["scale"]], dtype=np.float64).tobytes())
     for train, held in splits:
         digest.update(np.asarray(train, dtype=np.int64).tobytes())
@@ -217,7 +224,7 @@ def teacher_free_pieces(config, X_train, y_train, y_train_all, y_test_all, group
     y_train_all = np.asarray(y_train_all, dtype=float).reshape(len(X_train), -1)
     y_test_all = np.asarray(y_test_all, dtype=float).reshape(len(y_test_all), -1)
     splits, _ = selection_splits(config, len(X_train), groups, y_train_all, y_test_all)
-    arrays, done = {"key": np.asarray(teacher_free_key(config, scaling, splits))}, []
+    arrays, done = {"key": np.asarray(teacher_free_key(config, scaling, splits, X_train, y_train))}, []
     h_init = lowpass_filter(config.wave)
     try:
         if config.series_features == "auto":
@@ -249,9 +256,12 @@ class BesideTeacher:
 
     A process, not a thread: the pieces are many small numpy fits whose Python holds the interpreter's lock, and
     beside a thread of them the CME example's LSTM and MLP teachers trained in 11.8-12.1 s instead of 9.5-9.6 s
-    (2026-12-07). The process runs at the lowest CPU priority (nice :data:`LOWEST_PRIORITY`) on one thread,
-    reads ``split.npz`` and its options from the work directory, and writes :data:`TEACHER_FREE_FILE` after each
-    finished piece (atomically). It ends by itself when its parent process is gone.
+    (2026-12-07). The process runs at the lowest CPU priority (nice :data:`LOWEST_PRIORITY`, in the job's session:
+    a session of its own would get a share of the CPU of its own under Linux's autogroup scheduling) and in a process
+    group of its own (a terminal's Ctrl-C reaches the job, which stops it). It computes on one thread, reads
+    ``split.npz`` from the work directory and its request from a pipe, and writes :data:`TEACHER_FREE_FILE` after
+    each finished piece (atomically). When the pipe closes (the job stopped it, or the job's process died) it ends.
+    Nothing it does can fail the job: a process that cannot start, or fails, leaves the pieces to the final stage.
 
     Parameters
     ----------
@@ -265,7 +275,6 @@ class BesideTeacher:
         self.work_dir = Path(work_dir)
         self.config = config
         self._process = None
-        self._started = None
         self._lock = threading.Lock()
 
     @staticmethod
@@ -290,7 +299,7 @@ class BesideTeacher:
 
     def start(self, scaling) -> None:
         """Start the process under the input scaling the teacher fitted; later calls do nothing. May be called from
-        a training thread.
+        a training thread; never raises (a process that cannot start is logged, and the final stage computes).
 
         Parameters
         ----------
@@ -298,87 +307,116 @@ class BesideTeacher:
             ``offset``, ``scale`` and ``source`` (:func:`models.pipeline.scaling.input_scaling`).
         """
         with self._lock:
-            if self._process is not None:
+            if self._process is not None or not sys.executable:
                 return
             (self.work_dir / TEACHER_FREE_FILE).unlink(missing_ok=True)
-            request = {"config": self.config.to_dict(), "scaling": dict(scaling), "parent": os.getpid()}
-            atomic_write_bytes(self.work_dir / _REQUEST_FILE, json.dumps(request).encode())
+            (self.work_dir / _ERROR_FILE).unlink(missing_ok=True)
+            request = {"config": self.config.to_dict(), "scaling": dict(scaling), "started": time.time()}
             env = {**os.environ, "AWD_JOB_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                    "MKL_NUM_THREADS": "1"}
-            self._started = time.perf_counter()
-            # a session of its own: a Ctrl-C in the terminal reaches the job, which stops it (finish), not it
-            self._process = subprocess.Popen([sys.executable, "-c", _CHILD, str(self.work_dir)], env=env,
-                                             stdin=subprocess.DEVNULL, start_new_session=True)
+            process = None
+            try:
+                process = subprocess.Popen([sys.executable, "-c", _CHILD, str(self.work_dir)], env=env,
+                                           stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL, process_group=0)
+                process.stdin.write(json.dumps(request).encode() + b"\n")
+                process.stdin.flush()
+            except (OSError, ValueError):
+                logger.info("the teacher-free pieces could not start; the final stage computes them", exc_info=True)
+                if process is not None:
+                    process.kill()
+                    process.wait()
+                return
+            self._process = process
 
     def finish(self, wait=False) -> dict:
-        """End the process (unless ``wait``) and return what it finished.
+        """End the process (unless ``wait``) and return what it finished; never raises.
 
         Parameters
         ----------
         wait : bool, default=False
-            Let every piece finish first. Otherwise the process is asked to stop (SIGTERM: the piece under way is
-            dropped, the file keeps the pieces before it) and killed if it has not within 5 s.
+            Let every piece finish first. Otherwise the process is killed at once: the piece under way is dropped,
+            :data:`TEACHER_FREE_FILE` keeps the pieces before it (each was written whole).
 
         Returns
         -------
         dict
-            ``done`` (the pieces in :data:`TEACHER_FREE_FILE`, in order) and ``seconds`` (the process's wall time);
-            ``returncode`` of the process (None when never started).
+            ``done`` (the pieces in :data:`TEACHER_FREE_FILE`, in order), ``seconds`` (from the process's launch to
+            its last finished piece; 0 when none) and ``returncode`` (None when never started).
         """
-        process = self._process
+        with self._lock:
+            process = self._process
         if process is None:
             return {"done": [], "seconds": 0.0, "returncode": None}
-        if not wait and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
+        try:
+            if wait:
+                process.wait()
+            else:
                 process.kill()
-        process.wait()
-        seconds = time.perf_counter() - self._started
-        (self.work_dir / _REQUEST_FILE).unlink(missing_ok=True)
-        path = self.work_dir / TEACHER_FREE_FILE
-        done = [str(d) for d in read_npz(path)["done"]] if path.exists() else []
+                process.wait()
+        finally:
+            try:
+                process.stdin.close()
+            except OSError:
+                pass
+        failure = self.work_dir / _ERROR_FILE
+        if failure.exists():
+            logger.info("the teacher-free pieces stopped early; the final stage computes them:\n%s",
+                        failure.read_text(errors="replace"))
+            failure.unlink(missing_ok=True)
+        try:
+            with np.load(self.work_dir / TEACHER_FREE_FILE, allow_pickle=False) as arrays:
+                done, seconds = [str(d) for d in arrays["done"]], float(arrays["seconds"])
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            done, seconds = [], 0.0
         return {"done": done, "seconds": seconds, "returncode": process.returncode}
 
 
-#: The request :class:`BesideTeacher` leaves for its process: options, scaling and the parent's process id.
-_REQUEST_FILE = "teacher_free_request.json"
+#: The process's account of a failure (its traceback), which :meth:`BesideTeacher.finish` logs.
+_ERROR_FILE = "teacher_free_error.txt"
 
 #: What the process runs: the lowest priority first, then the pieces (:func:`_child`).
 _CHILD = (f"import os, sys; hasattr(os, 'nice') and os.nice({LOWEST_PRIORITY}); "
           "from awd_studio.models.pipeline.teacher_free import _child; sys.exit(_child(sys.argv[1]))")
 
+#: The arrays of ``split.npz`` the pieces read (not the test series).
+_SPLIT_ARRAYS = ("X_train", "y_train", "y_train_all", "y_test_all", "groups")
+
 
 def _child(work_dir) -> int:
-    """The process of :class:`BesideTeacher`: compute the pieces for the request in ``work_dir``; 0 when done,
-    1 when stopped or failed (what it finished stays in :data:`TEACHER_FREE_FILE`)."""
+    """The process of :class:`BesideTeacher`: compute the pieces for the request read from standard input, and end
+    as soon as standard input closes. 0 when every piece finished, 1 when one failed (its traceback in
+    :data:`_ERROR_FILE`; what it finished stays in :data:`TEACHER_FREE_FILE`)."""
+    from awd_studio.models.cores import single_threaded_blas
     from awd_studio.models.options import PipelineConfig
 
-    def stop(*_):
-        raise _Halted()
-
-    signal.signal(signal.SIGTERM, stop)
     work_dir = Path(work_dir)
-    try:
-        request = json.loads((work_dir / _REQUEST_FILE).read_text())
-        split = read_npz(work_dir / "split.npz")
-        config = PipelineConfig.from_dict(request["config"])
-        parent = int(request["parent"])
+    request = json.loads(sys.stdin.buffer.readline())
 
-        def parent_gone():
-            return os.getppid() != parent or not work_dir.is_dir()
+    def end_when_closed():  # the job stopped the process, or the job's process is gone
+        # the descriptor itself: a daemon thread blocked in the buffered reader holds its lock, and the interpreter
+        # then aborts at its exit ("could not acquire lock ... at interpreter shutdown")
+        while os.read(sys.stdin.fileno(), 65536):
+            pass
+        os._exit(1)
+
+    threading.Thread(target=end_when_closed, daemon=True).start()
+    try:
+        with np.load(work_dir / "split.npz", allow_pickle=False) as stored:
+            split = {k: stored[k] for k in _SPLIT_ARRAYS if k in stored.files}
+        config = PipelineConfig.from_dict(request["config"])
 
         def keep(arrays, done):
-            if not parent_gone():
-                write_npz(work_dir / TEACHER_FREE_FILE, done=np.asarray(done), **arrays)
+            if work_dir.is_dir():  # not re-created when the job's folder was removed
+                write_npz(work_dir / TEACHER_FREE_FILE, done=np.asarray(done),
+                          seconds=np.asarray(time.time() - request["started"]), **arrays)
 
-        teacher_free_pieces(config, split["X_train"], split["y_train"], split["y_train_all"], split["y_test_all"],
-                            split.get("groups"), request["scaling"], on_piece=keep, should_stop=parent_gone)
-    except _Halted:
-        return 1
+        with single_threaded_blas():  # one thread whatever the BLAS (the environment names the common ones)
+            teacher_free_pieces(config, split["X_train"], split["y_train"], split["y_train_all"],
+                                split["y_test_all"], split.get("groups"), request["scaling"], on_piece=keep)
     except Exception:  # the final stage computes what is missing and reports what is wrong there
-        logger.warning("the teacher-free pieces stopped early; the final stage computes them", exc_info=True)
+        if work_dir.is_dir():
+            atomic_write_bytes(work_dir / _ERROR_FILE, traceback.format_exc().encode())
         return 1
     return 0
 
@@ -402,7 +440,11 @@ def read_teacher_free(work_dir, key) -> dict:
     path = Path(work_dir) / TEACHER_FREE_FILE
     if not path.exists():
         return {}
-    arrays = read_npz(path)
+    try:
+        arrays = read_npz(path)
+    except (OSError, ValueError, zipfile.BadZipFile):  # damaged: the final stage computes the pieces
+        logger.info("%s could not be read: the final stage computes its pieces", path, exc_info=True)
+        return {}
     if str(arrays.get("key")) != key:
         logger.info("%s was computed for other inputs: the final stage computes its pieces", path)
         return {}

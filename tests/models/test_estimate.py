@@ -136,15 +136,15 @@ def test_the_stages_sum_to_the_estimate_and_follow_the_options():
 def test_a_series_control_beside_the_teacher_costs_what_the_idle_core_leaves():
     """On two cores the LSTM trains on one, and the teacher-free control runs on the other
     (models.pipeline.teacher_free): the CME example's 300 wavelets fit there (measured: select stage 6.6-7.0 s ->
-    3.9 s), 3000 of them do not, and an MLP alone leaves too little time for any."""
+    3.9 s); 2000 of them do not, and a control the teacher's end interrupts is scored again whole by the final
+    stage; an MLP alone leaves too little time for any."""
     args = ("timeseries", [40], 2349, 105, 100)
     without = stage_seconds(*args, teacher="auto", threads=2)
     hidden = stage_seconds(*args, teacher="auto", threads=2, random_search=300)
     assert hidden == pytest.approx(without)
-    many = stage_seconds(*args, teacher="auto", threads=2, random_search=3000)
-    assert 0 < many["select"] - without["select"] < (stage_seconds(*args, teacher="auto", threads=2,
-                                                                   random_search=3000, trains_teacher=False)["select"]
-                                                     - without["select"])
+    many = stage_seconds(*args, teacher="auto", threads=2, random_search=2000)
+    assert many == pytest.approx(stage_seconds(*args, teacher="auto", threads=2, random_search=2000,
+                                               trains_teacher=False) | {"teacher": many["teacher"]})
     mlp = stage_seconds(*args, teacher="mlp", threads=2, random_search=300)
     assert mlp["select"] > stage_seconds(*args, teacher="mlp", threads=2)["select"]
     assert stage_seconds(*args, teacher="auto", threads=1, random_search=300)["select"] > \

@@ -73,7 +73,10 @@ def test_a_malformed_channel_axis_in_a_files_own_metadata_is_left_out(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 32))
     for meta, kept in (({"channel_axis": "(40, 1, 32)"}, None), ({"channel_axis": {"X": [40, 0, 32]}}, None),
-                       ({"channel_axis": {"X": [40, 1, 32], "y": [40, 1]}}, {"X": [40, 1, 32]})):
+                       ({"channel_axis": {"X": [40, 1, 32], "y": [40, 1]}}, {"X": [40, 1, 32]}),
+                       ({"channel_axis": {"X": [7, 5, 3], "X_test": [2, 1, 9]}}, None),  # not this file's arrays
+                       ({"channel_axis": {"X": [40, 32, 1]}}, {"X": [40, 32, 1]}),
+                       ({"channel_axis": {"X": [45, 1, 32]}}, {"X": [45, 1, 32]})):  # 5 rows left out after
         path = tmp_path / "hand.npz"
         np.savez(path, X=X, y=X[:, 0], meta_json=np.asarray(json.dumps(meta)))
         assert load_dataset(path).meta.get("channel_axis") == kept

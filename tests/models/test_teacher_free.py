@@ -85,7 +85,11 @@ def test_the_first_stages_key_is_the_final_stages(synthetic_file, tmp_path):
     assert before.teacher != after.teacher  # "auto", then the architecture kept
     split = read_npz(work / "split.npz")
     splits, _ = selection_splits(after, len(split["X_train"]), None, split["y_train_all"], split["y_test_all"])
-    assert teacher_free_key(before, info["scaling"], splits) == teacher_free_key(after, info["scaling"], splits)
+    data = split["X_train"], split["y_train"]
+    assert teacher_free_key(before, info["scaling"], splits, *data) == teacher_free_key(after, info["scaling"], splits,
+                                                                                        *data)
+    assert teacher_free_key(after, info["scaling"], splits, data[0], data[1] + 1e-9) != teacher_free_key(
+        after, info["scaling"], splits, *data)  # other training data
 
 
 def test_pieces_for_other_inputs_are_not_read(synthetic_file, tmp_path):
@@ -98,9 +102,11 @@ def test_pieces_for_other_inputs_are_not_read(synthetic_file, tmp_path):
     config = PipelineConfig.from_dict(info["config"])
     split = read_npz(work / "split.npz")
     splits, _ = selection_splits(config, len(split["X_train"]), None, split["y_train_all"], split["y_test_all"])
-    assert read_teacher_free(work, teacher_free_key(config, info["scaling"], splits)) == {}
+    data = split["X_train"], split["y_train"]
+    assert read_teacher_free(work, teacher_free_key(config, info["scaling"], splits, *data)) == {}
     other = {**info["scaling"], "offset": info["scaling"]["offset"] + 1.0}
-    assert set(read_teacher_free(work, teacher_free_key(config, other, splits))) == {"series_features", "control"}
+    assert set(read_teacher_free(work, teacher_free_key(config, other, splits, *data))) == {"series_features",
+                                                                                            "control"}
     pipeline.distill_chunk(work, range(len(grid_points_of(config))))
     assert "beside_teacher" not in pipeline.finalize(work, tmp_path / "out")["timings"]
 
@@ -168,3 +174,29 @@ def test_the_pieces_stop_when_their_parent_is_gone(synthetic_file, tmp_path):
     else:
         os.kill(child, 9)
         pytest.fail("the pieces' process outlived its parent by 5 s")
+
+
+def test_a_process_that_cannot_start_or_a_damaged_file_leaves_the_pieces_to_the_final_stage(synthetic_file, tmp_path,
+                                                                                          monkeypatch, caplog):
+    """An optional speed-up never fails a job: no interpreter to start, a start that fails, or a damaged file."""
+    import logging
+
+    work = tmp_path / "work"
+    info = pipeline.prepare(synthetic_file, OPTIONS, work)
+    beside, _ = _beside(work)
+    monkeypatch.setattr(sys, "executable", "")
+    beside.start(info["scaling"])
+    assert beside.pid is None and beside.finish() == {"done": [], "seconds": 0.0, "returncode": None}
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    with caplog.at_level(logging.INFO, logger="awd_studio.models.pipeline.teacher_free"):
+        beside.start(info["scaling"])
+    assert beside.pid is None and "could not start" in caplog.text
+    monkeypatch.undo()
+    (work / TEACHER_FREE_FILE).write_bytes(b"PK\x03\x04 not a whole archive")
+    config = PipelineConfig.from_dict(info["config"])
+    split = read_npz(work / "split.npz")
+    splits, _ = selection_splits(config, len(split["X_train"]), None, split["y_train_all"], split["y_test_all"])
+    key = teacher_free_key(config, info["scaling"], splits, split["X_train"], split["y_train"])
+    assert read_teacher_free(work, key) == {}
+    pipeline.distill_chunk(work, range(len(grid_points_of(config))))
+    assert "beside_teacher" not in pipeline.finalize(work, tmp_path / "out")["timings"]

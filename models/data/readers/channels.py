@@ -22,11 +22,20 @@ __all__ = ["drop_channel_axis", "stored_channel_axis", "SIGNAL_KEYS"]
 SIGNAL_KEYS = ("X", "X_test")
 
 
-def stored_channel_axis(value) -> dict | None:
+def stored_channel_axis(value, arrays: dict | None = None) -> dict | None:
     """A ``meta["channel_axis"]`` as it must be (each of ``X``, ``X_test`` with the shape it was stored in, 3 or more
     positive sizes), or None. The value comes from a reader, or back from a file's own ``meta_json`` (a dataset saved
     by :func:`~models.data.dataset.save_npz` keeps it), where anything may stand: an entry that is not such a shape
     is left out, so that no note or result is built from it.
+
+    Parameters
+    ----------
+    value : object
+        The ``channel_axis`` found.
+    arrays : dict, optional
+        The arrays as read, without a channel axis: an entry is kept only for an array it describes (its stored
+        shape less one axis of size 1, second or last, is the array's sample shape; the samples may be fewer, when
+        rows were left out after reading).
 
     Examples
     --------
@@ -34,13 +43,24 @@ def stored_channel_axis(value) -> dict | None:
     {'X': [200, 1, 64], 'X_test': [50, 1, 64]}
     >>> stored_channel_axis("(200, 1, 64)"), stored_channel_axis({"X": "(200, 1, 64)", "y": [200, 1, 1]})
     (None, None)
+    >>> X = np.zeros((200, 64))
+    >>> stored_channel_axis({"X": [200, 64, 1]}, {"X": X}), stored_channel_axis({"X": [7, 1, 3]}, {"X": X})
+    ({'X': [200, 64, 1]}, None)
     """
     if not isinstance(value, dict):
         return None
     kept = {key: [int(s) for s in shape] for key, shape in value.items()
             if key in SIGNAL_KEYS and isinstance(shape, list) and len(shape) >= 3
             and all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in shape)}
+    if arrays is not None:
+        kept = {key: shape for key, shape in kept.items()
+                if key in arrays and list(np.shape(arrays[key])[1:]) in _without_one_channel(shape)}
     return kept or None
+
+
+def _without_one_channel(shape: list) -> list:
+    """The sample shapes a stored ``shape`` reads as once its channel axis of size 1 (second or last) is dropped."""
+    return [shape[1:i] + shape[i + 1:] for i in (1, len(shape) - 1) if shape[i] == 1]
 
 
 def drop_channel_axis(arrays: dict, kind: str | None = None) -> tuple[dict, dict]:

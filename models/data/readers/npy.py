@@ -155,7 +155,7 @@ def load_npz(path: Path, budget: int, name: str | None, *, pad_ends: bool = Fals
     arrays, without_channel = drop_channel_axis(arrays, kind)
     refuse_one_map_without_sample_axis(arrays)  # before its rows are read as series with NaN
     arrays, done = complete_series(arrays, pad_ends=pad_ends, drop_incomplete=drop_incomplete)
-    kept = stored_channel_axis(meta.pop("channel_axis", None))  # a saved dataset's, unless malformed
+    kept = stored_channel_axis(meta.pop("channel_axis", None), arrays)  # a saved dataset's, unless malformed
     meta = {**meta, **({"channel_axis": kept} if kept else {}), **without_channel, **done}
     stored = None
     if "X" not in arrays or "y" not in arrays:  # name what the archive does hold
