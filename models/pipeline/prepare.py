@@ -103,10 +103,12 @@ def prepare(data_path, config, work_dir, progress=None, on_teacher_epoch=None, s
     _write_split(work_dir, split)
     beside = _beside_teacher(config, dataset.kind, candidates, device, work_dir)
     try:
+        # the process starts once the teacher's normalisation is fitted, and computes once a core idles
         on_build = None if beside is None else (
             lambda model: beside.start(_input_scaling_info(model, split.X_train, config, dataset.kind)))
         teacher = _trained_or_loaded_teacher(split, config, candidates, device, work_dir, progress,
-                                             on_teacher_epoch, should_cancel, on_build)
+                                             on_teacher_epoch, should_cancel, on_build,
+                                             None if beside is None else beside.go)
         config = config.model_copy(update=_config_teacher(teacher))  # what the later stages load, and the bundle says
         scores, seconds = _score_teacher(teacher, split, work_dir)
         scaling = _input_scaling_info(teacher.module, split.X_train, config, dataset.kind)
@@ -309,7 +311,7 @@ def _beside_teacher(config, kind, candidates, device, work_dir):
 
 
 def _trained_or_loaded_teacher(split, config, candidates, device, work_dir, progress, on_teacher_epoch,
-                               should_cancel=None, on_build=None):
+                               should_cancel=None, on_build=None, on_core_free=None):
     """The uploaded teacher of ``config.teacher_path``, or else one trained here (and saved in ``work_dir``).
 
     Parameters
@@ -324,6 +326,8 @@ def _trained_or_loaded_teacher(split, config, candidates, device, work_dir, prog
         As :func:`prepare` takes them.
     on_build : callable or None
         ``on_build(model)`` when a teacher trained here is built (:func:`models.teachers.train_teacher`).
+    on_core_free : callable or None
+        ``on_core_free()`` when a core idles while it trains (:func:`models.teachers.train_best_teacher`).
 
     Returns
     -------
@@ -336,7 +340,7 @@ def _trained_or_loaded_teacher(split, config, candidates, device, work_dir, prog
         validation = None
     else:
         module, validation = _trained_teacher(split, config, candidates, device, progress, on_teacher_epoch,
-                                              should_cancel, on_build)
+                                              should_cancel, on_build, on_core_free)
         attribution_target = 0
         file = str(work_dir / "teacher.safetensors")
         _teachers.save_teacher(module, file)
@@ -387,7 +391,7 @@ def _loaded_teacher(config, split, progress):
 
 
 def _trained_teacher(split, config, candidates, device, progress, on_teacher_epoch, should_cancel=None,
-                     on_build=None):
+                     on_build=None, on_core_free=None):
     """Train each candidate architecture on the training split and keep the one with the lowest validation loss.
 
     Parameters
@@ -401,6 +405,8 @@ def _trained_teacher(split, config, candidates, device, progress, on_teacher_epo
         As :func:`prepare` takes them.
     on_build : callable or None
         ``on_build(model)`` as each architecture is built (:func:`models.teachers.train_teacher`).
+    on_core_free : callable or None
+        ``on_core_free()`` when a core idles (:func:`models.teachers.train_best_teacher`).
 
     Returns
     -------
@@ -423,7 +429,7 @@ def _trained_teacher(split, config, candidates, device, progress, on_teacher_epo
     return _teachers.train_best_teacher(
         names, split.X_train, split.y_train, seed=config.seed, device=device, progress=teacher_progress,
         on_epoch=on_teacher_epoch, augment=config.teacher_augment, should_stop=should_cancel, on_build=on_build,
-        **kwargs)
+        on_core_free=on_core_free, **kwargs)
 
 
 def _score_teacher(teacher, split, work_dir):

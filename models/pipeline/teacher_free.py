@@ -258,9 +258,13 @@ class BesideTeacher:
     beside a thread of them the CME example's LSTM and MLP teachers trained in 11.8-12.1 s instead of 9.5-9.6 s
     (2026-12-07). The process runs at the lowest CPU priority (nice :data:`LOWEST_PRIORITY`, in the job's session:
     a session of its own would get a share of the CPU of its own under Linux's autogroup scheduling) and in a process
-    group of its own (a terminal's Ctrl-C reaches the job, which stops it). It computes on one thread, reads
-    ``split.npz`` from the work directory and its request from a pipe, and writes :data:`TEACHER_FREE_FILE` after
-    each finished piece (atomically). When the pipe closes (the job stopped it, or the job's process died) it ends.
+    group of its own (a terminal's Ctrl-C reaches the job, which stops it). It starts once the teacher's
+    normalisation is fitted (:meth:`start`), imports and reads ``split.npz`` from the work directory, then waits
+    for :meth:`go`: a core idles (:func:`models.teachers.train_best_teacher`'s ``on_core_free``). Beside two
+    architectures side by side it computed in the moments their threads left a core free and slowed them: the
+    synthetic example's teacher stage took 5.1-5.2 s instead of 4.5-4.8 s, with no piece finished in time. It then
+    computes on one thread and writes :data:`TEACHER_FREE_FILE` after each finished piece (atomically). Its request
+    and the go come through a pipe; when the pipe closes (the job stopped it, or the job's process died) it ends.
     Nothing it does can fail the job: a process that cannot start, or fails, leaves the pieces to the final stage.
 
     Parameters
@@ -275,6 +279,7 @@ class BesideTeacher:
         self.work_dir = Path(work_dir)
         self.config = config
         self._process = None
+        self._go = False
         self._lock = threading.Lock()
 
     @staticmethod
@@ -319,7 +324,7 @@ class BesideTeacher:
                 process = subprocess.Popen([sys.executable, "-c", _CHILD, str(self.work_dir)], env=env,
                                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                            stderr=subprocess.DEVNULL, process_group=0)
-                process.stdin.write(json.dumps(request).encode() + b"\n")
+                process.stdin.write(json.dumps(request).encode() + b"\n" + (b"go\n" if self._go else b""))
                 process.stdin.flush()
             except (OSError, ValueError):
                 logger.info("the teacher-free pieces could not start; the final stage computes them", exc_info=True)
@@ -329,13 +334,28 @@ class BesideTeacher:
                 return
             self._process = process
 
+    def go(self) -> None:
+        """Let the process compute: a core idles. Before :meth:`start`, it computes as soon as it has started; later
+        calls do nothing; never raises."""
+        with self._lock:
+            if self._go:
+                return
+            self._go = True
+            if self._process is not None:
+                try:
+                    self._process.stdin.write(b"go\n")
+                    self._process.stdin.flush()
+                except (OSError, ValueError):  # it ended: the final stage computes
+                    pass
+
     def finish(self, wait=False) -> dict:
         """End the process (unless ``wait``) and return what it finished; never raises.
 
         Parameters
         ----------
         wait : bool, default=False
-            Let every piece finish first. Otherwise the process is killed at once: the piece under way is dropped,
+            Let every piece finish first (after a :meth:`go`, given here if it was not). Otherwise the process is
+            killed at once: the piece under way is dropped,
             :data:`TEACHER_FREE_FILE` keeps the pieces before it (each was written whole).
 
         Returns
@@ -348,6 +368,8 @@ class BesideTeacher:
             process = self._process
         if process is None:
             return {"done": [], "seconds": 0.0, "returncode": None}
+        if wait:
+            self.go()
         try:
             if wait:
                 process.wait()
@@ -384,14 +406,18 @@ _SPLIT_ARRAYS = ("X_train", "y_train", "y_train_all", "y_test_all", "groups")
 
 
 def _child(work_dir) -> int:
-    """The process of :class:`BesideTeacher`: compute the pieces for the request read from standard input, and end
-    as soon as standard input closes. 0 when every piece finished, 1 when one failed (its traceback in
-    :data:`_ERROR_FILE`; what it finished stays in :data:`TEACHER_FREE_FILE`)."""
+    """The process of :class:`BesideTeacher`: read the request from standard input, wait for its go, compute the
+    pieces, and end as soon as standard input closes. 0 when every piece finished, 1 when one failed (its
+    traceback in :data:`_ERROR_FILE`; what it finished stays in :data:`TEACHER_FREE_FILE`) or no go came."""
     from awd_studio.models.cores import single_threaded_blas
     from awd_studio.models.options import PipelineConfig
 
     work_dir = Path(work_dir)
     request = json.loads(sys.stdin.buffer.readline())
+    with np.load(work_dir / "split.npz", allow_pickle=False) as stored:
+        split = {k: stored[k] for k in _SPLIT_ARRAYS if k in stored.files}
+    if sys.stdin.buffer.readline().strip() != b"go":  # the teacher was done before a core idled
+        return 1
 
     def end_when_closed():  # the job stopped the process, or the job's process is gone
         # the descriptor itself: a daemon thread blocked in the buffered reader holds its lock, and the interpreter
@@ -402,8 +428,6 @@ def _child(work_dir) -> int:
 
     threading.Thread(target=end_when_closed, daemon=True).start()
     try:
-        with np.load(work_dir / "split.npz", allow_pickle=False) as stored:
-            split = {k: stored[k] for k in _SPLIT_ARRAYS if k in stored.files}
         config = PipelineConfig.from_dict(request["config"])
 
         def keep(arrays, done):

@@ -277,7 +277,7 @@ def train_teacher(name, X, y, *, X_val=None, y_val=None, epochs=None, batch_size
                       weight_decay, on_epoch, augment, give_up, StopPoll(should_stop), on_build)
 
 
-def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
+def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, on_core_free=None, **kwargs):
     """Train several architectures on the same split and keep the one with the lowest validation loss.
 
     What ``teacher="auto"`` does for time series (:data:`models.options.AUTO_TEACHERS`): a recurrent network
@@ -313,6 +313,11 @@ def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
         ``on_epoch(epoch, {"<name>_train": float, "<name>_val": float})`` after each epoch of each architecture
         (epochs count from 1 for each; with one architecture the keys are ``train`` and ``val``, as for
         :func:`train_teacher`).
+    on_core_free : callable, optional
+        ``on_core_free()``, called once on a CPU when a core of the job's (:func:`models.cores.job_threads`) idles
+        while training goes on: when the first of the architectures side by side finishes and another still
+        trains (from its training thread), or at the start when they train one after another, each on fewer
+        threads than the job has. :mod:`models.pipeline.teacher_free` computes there.
     **kwargs
         Passed to :func:`train_teacher` (``seed``, ``device``, ``epochs``, ``should_stop``, ...).
 
@@ -344,6 +349,12 @@ def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
     side_by_side = trains_side_by_side(names, job_threads(), num_threads=kwargs.get("num_threads"),
                                        device=kwargs.get("device"))
     finished = {}  # architecture -> its final (lowest) validation MSE
+    core_free = threading.Event()  # on_core_free called
+
+    def free_a_core():
+        if on_core_free is not None and not core_free.is_set():
+            core_free.set()
+            on_core_free()
 
     def far_behind(epoch, best_val):
         with lock:
@@ -373,6 +384,9 @@ def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
                                     give_up=far_behind if several else None, **kwargs)
             with lock:
                 finished[name] = float(min(teacher.history["val"]))
+                others_train = side_by_side and len(finished) < len(names)
+            if others_train:  # this architecture's core idles while the others train on
+                free_a_core()
             return teacher
         except _Halted:
             raise
@@ -392,6 +406,10 @@ def train_best_teacher(names, X, y, *, progress=None, on_epoch=None, **kwargs):
         finally:  # each thread restores the count it found, partly process-wide: the last to end could leave 1
             torch.set_num_threads(before)
     else:
+        if (resolve_device(kwargs.get("device")).type == "cpu"
+                and all((training_threads(n, kwargs.get("num_threads")) or job_threads()) < job_threads()
+                        for n in names)):
+            free_a_core()  # one architecture at a time, each on fewer threads than the job has
         teachers = [train(name) for name in names]
     validation = {teacher.name: float(min(teacher.history["val"])) for teacher in teachers}
     best = min(teachers, key=lambda teacher: validation[teacher.name])  # the first of equals

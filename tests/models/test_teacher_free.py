@@ -6,6 +6,7 @@ import shutil
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from awd_studio.models import pipeline
@@ -130,6 +131,7 @@ def test_the_pieces_run_at_the_lowest_priority_and_stop_when_told(synthetic_file
     beside, info = _beside(work)
     beside.config = beside.config.model_copy(update={"random_search": 2000})  # seconds at least: not done here
     beside.start(info["scaling"])
+    beside.go()
     deadline = time.monotonic() + 60
     while not (work / TEACHER_FREE_FILE).exists() and time.monotonic() < deadline:  # the features' choice
         time.sleep(0.05)
@@ -159,7 +161,8 @@ def test_the_pieces_stop_when_their_parent_is_gone(synthetic_file, tmp_path):
               "from awd_studio.models.pipeline.teacher_free import BesideTeacher; "
               "config = PipelineConfig.from_dict(json.loads(Path(sys.argv[1]).read_text())['config'])"
               ".model_copy(update={'random_search': 2000}); "
-              "b = BesideTeacher(sys.argv[2], config); b.start(json.loads(sys.argv[3])); print(b.pid, flush=True); "
+              "b = BesideTeacher(sys.argv[2], config); b.start(json.loads(sys.argv[3])); b.go(); "
+              "print(b.pid, flush=True); "
               "time.sleep(600)")
     parent = subprocess.Popen([sys.executable, "-c", script, str(work / "prepare.json"), str(work),
                                json.dumps(info["scaling"])], stdout=subprocess.PIPE, text=True)
@@ -203,3 +206,45 @@ def test_a_process_that_cannot_start_or_a_damaged_file_leaves_the_pieces_to_the_
     assert read_teacher_free(work, key) == {}
     pipeline.distill_chunk(work, range(len(grid_points_of(config))))
     assert "beside_teacher" not in pipeline.finalize(work, tmp_path / "out")["timings"]
+
+
+def test_the_process_computes_only_once_a_core_idles(synthetic_file, tmp_path):
+    """Started when the teacher's normalisation is fitted, it imports and reads, then waits for a free core: killed
+    before that, it computed nothing."""
+    work = tmp_path / "work"
+    pipeline.prepare(synthetic_file, OPTIONS, work)
+    beside, info = _beside(work)
+    beside.start(info["scaling"])
+    time.sleep(8.0)  # its imports and the split's reading: a few seconds
+    assert beside.finish() == {"done": [], "seconds": 0.0, "returncode": -9}
+    assert not (work / TEACHER_FREE_FILE).exists()
+
+
+@pytest.mark.parametrize("names, threads, called", [(["lstm", "mlp"], 2, 1), (["mlp"], 2, 1), (["mlp"], 1, 0),
+                                                      (["cnn"], 2, 0)])
+def test_train_best_teacher_says_when_a_core_idles(names, threads, called, monkeypatch):
+    """The teacher's training calls ``on_core_free`` once when a core of the job's idles while it goes on: the lstm
+    and the mlp side by side when the first of them finishes, one architecture on one of two threads at the start;
+    never when the training takes every thread."""
+    from awd_studio.models import cores
+    from awd_studio.models.teachers import train_best_teacher
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 16, 16) if names == ["cnn"] else (80, 16)).astype(np.float32)
+    y = X.reshape(80, -1)[:, 3]
+    seen, calls = {}, []
+
+    def on_epoch(epoch, losses):
+        seen.update({key.rsplit("_", 1)[0]: epoch for key in losses})
+
+    monkeypatch.setenv("AWD_JOB_THREADS", str(threads))
+    cores.use_job_threads()
+    try:
+        train_best_teacher(names, X, y, epochs=6, patience=0, on_epoch=on_epoch,
+                           on_core_free=lambda: calls.append(dict(seen)))
+    finally:  # the suite's setting back, for the tests after this one in this process
+        monkeypatch.undo()
+        cores.use_job_threads()
+    assert len(calls) == called
+    if len(names) == 2:  # one done (the mlp, as a rule), the other still training
+        assert sorted(calls[0].get(name, 0) == 6 for name in names) == [False, True], calls
