@@ -355,8 +355,8 @@ class BesideTeacher:
         ----------
         wait : bool, default=False
             Let every piece finish first (after a :meth:`go`, given here if it was not). Otherwise the process is
-            killed at once: the piece under way is dropped,
-            :data:`TEACHER_FREE_FILE` keeps the pieces before it (each was written whole).
+            killed at once: the piece under way is dropped, :data:`TEACHER_FREE_FILE` keeps the pieces before it
+            (each was written whole).
 
         Returns
         -------
