@@ -17,9 +17,11 @@ import datetime as dt
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 import typing
 from enum import StrEnum
@@ -900,14 +902,38 @@ def _run_command(argv):
     handler = {"example": _cmd_example, "tile": _cmd_tile, "distill": _cmd_distill, "reproduce": _cmd_reproduce,
                "predict": _cmd_predict, "serve": _cmd_serve, "worker": _cmd_worker,
                "explain": explain_cli.run}[args.command]
+    terminated = []
+    # serve and worker stop their own processes (awd.launcher, Celery)
+    own_sigterm = args.command not in ("serve", "worker") and _stop_on_sigterm(terminated)
     try:
         return handler(args)
     except ValueError as exc:  # bad input: one clear line, no traceback
         print(f"awd {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as stopped:  # Ctrl-C: one line, with what was kept where the command says
-        print(f"awd {args.command}: interrupted" + (f"; {stopped}" if str(stopped) else ""), file=sys.stderr)
-        return 130
+        said = "terminated" if terminated else "interrupted"
+        print(f"awd {args.command}: {said}" + (f"; {stopped}" if str(stopped) else ""), file=sys.stderr)
+        return 128 + signal.SIGTERM if terminated else 130
+    finally:
+        if own_sigterm:  # main() called in a process that goes on (a test, a notebook): its default back
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop_on_sigterm(terminated: list) -> bool:
+    """Stop the command on SIGTERM as on Ctrl-C: a batch system's time limit (SLURM's), ``timeout`` or ``kill`` then
+    leave what Ctrl-C leaves (the result being replaced kept, the folder the run created removed, no scratch folder
+    in the temporary directory) and the exit status 143, where the default action ended the process at once and left
+    its folders behind. Only when SIGTERM has its default action, in the main thread (else nothing changes and
+    False is returned); ``terminated`` gets an entry when it arrives."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        return False
+
+    def stop(signum, frame):
+        terminated.append(signum)
+        raise KeyboardInterrupt()
+
+    signal.signal(signal.SIGTERM, stop)
+    return True
 
 
 if __name__ == "__main__":

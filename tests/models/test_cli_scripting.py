@@ -296,3 +296,32 @@ def test_ctrl_c_during_the_teacher_stops_the_teacher_free_process_too(tmp_path):
     assert status == 130 and "Traceback" not in said, (status, said)
     assert subprocess.run(pieces, capture_output=True, text=True).stdout.strip() == ""
     assert not out.exists()
+
+
+def test_sigterm_stops_awd_distill_as_ctrl_c_does(gap_result, tmp_path):
+    """A batch system's time limit (SLURM sends SIGTERM), ``timeout`` or ``kill``: the default action ended the
+    process at once, leaving the folder the run created and its scratch folder behind. It now stops as on Ctrl-C,
+    says so, removes them, and exits with 143."""
+    data, _result = gap_result
+    out, scratch = tmp_path / "new", tmp_path / "scratch"
+    scratch.mkdir()
+    slow = [*TINY, "--epochs", "2000", "--lambdas", ",".join(f"{k}e-4" for k in range(1, 11)),
+            "--gammas", "0,0.001,0.01,0.1"]
+    process = subprocess.Popen([AWD, "distill", str(data), "--drop-incomplete", "--out", str(out), *slow],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "TMPDIR": str(scratch)})
+    try:
+        for line in process.stderr:  # the grid trains: the run's folder and its scratch folder exist
+            if " distill: epoch " in line:
+                process.send_signal(signal.SIGTERM)
+                break
+        said = process.stderr.read()
+        status = process.wait(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert status == 143 and "Traceback" not in said, (status, said)
+    assert said.strip().splitlines()[-1] == (
+        f"awd distill: terminated; nothing was kept: {out}, which this run created, is removed"), said
+    assert not out.exists() and list(scratch.iterdir()) == []
