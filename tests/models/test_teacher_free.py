@@ -149,8 +149,8 @@ def test_the_pieces_run_at_the_lowest_priority_and_stop_when_told(synthetic_file
 
 
 def test_the_pieces_stop_when_their_parent_is_gone(synthetic_file, tmp_path):
-    """A worker killed while its teacher trains leaves no process computing for nobody: the pieces' process ends
-    at its next wavelet once its parent is gone."""
+    """A worker killed while its teacher trains leaves no process computing for nobody: the pieces' process ends as
+    soon as it runs once its parent is gone (its pipe closed), long before its 2000 wavelets are done."""
     import subprocess
 
     work = tmp_path / "work"
@@ -170,7 +170,9 @@ def test_the_pieces_stop_when_their_parent_is_gone(synthetic_file, tmp_path):
     time.sleep(2.0)
     parent.kill()
     parent.wait()
-    deadline = time.monotonic() + 5  # its 2000 wavelets take about 10 s on a quiet 2-core machine
+    # at nice 19 on a machine the suite keeps busy it may wait long for a core: the bound is generous, and what
+    # shows that it stopped is its work, not its time (the control needs about 10 s of a quiet core)
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             os.kill(child, 0)
@@ -179,7 +181,9 @@ def test_the_pieces_stop_when_their_parent_is_gone(synthetic_file, tmp_path):
         time.sleep(0.1)
     else:
         os.kill(child, 9)
-        pytest.fail("the pieces' process outlived its parent by 5 s")
+        pytest.fail("the pieces' process outlived its parent by 60 s")
+    written = work / TEACHER_FREE_FILE
+    assert not written.exists() or "control" not in [str(d) for d in read_npz(written)["done"]]
 
 
 def test_a_process_that_cannot_start_or_a_damaged_file_leaves_the_pieces_to_the_final_stage(synthetic_file, tmp_path,
