@@ -68,7 +68,8 @@ def test_rows_with_missing_values_can_be_left_out_from_the_upload_page(web_serve
     assert _x_titles(page, "#home-preview-graph") == ["time (s)"]  # t=0s, t=2s, …: "t (s)" in words
     rule = page.inner_text("#home-preview-target-rule")
     assert "“productive”, “auxilin_peak” are not time points like the 24 others" in rule, rule
-    assert button.is_hidden() and not page.locator("#home-error").is_visible()
+    page.locator("#home-error").wait_for(state="hidden", timeout=10_000)  # closed, then faded out
+    assert button.is_hidden()
     screenshot(page, "upload-missing-02-preview")
     assert [e for e in errors if "status of 422" not in e] == [], errors
 
@@ -108,7 +109,8 @@ def test_traces_padded_with_nan_can_be_filled_with_zeros(web_server, owner_conte
     assert f"Filled the ends of {ended} of 40 traces that ended early with zeros" in filled, filled
     assert f"the shortest had {lengths.min()} of 20 values" in filled, filled
     assert "40 series" in page.inner_text("#home-preview-card")
-    assert fill.is_hidden() and not page.locator("#home-error").is_visible()
+    page.locator("#home-error").wait_for(state="hidden", timeout=10_000)  # closed, then faded out
+    assert fill.is_hidden()
     # columns t0 … t19 give the axis a name without a unit: drawn as "time (frames)", as other series are (review:
     # the preview's axis read "t")
     assert _x_titles(page, "#home-preview-graph") == ["time (frames)"]
@@ -147,7 +149,9 @@ def test_an_npz_of_traces_padded_with_nan_can_be_filled_with_zeros(web_server, o
     filled = page.inner_text("#home-preview-padded")
     assert f"Filled the ends of {ended} of 40 traces that ended early with zeros" in filled, filled
     assert "40 series" in page.inner_text("#home-preview-card")
-    assert fill.is_hidden() and not page.locator("#home-error").is_visible()
+    # the refusal closes with the preview's callback, then fades out (Bootstrap's alert): waited for, not raced
+    page.locator("#home-error").wait_for(state="hidden", timeout=10_000)
+    assert fill.is_hidden()
     assert [e for e in errors if "status of 422" not in e] == [], errors
 
 
@@ -191,7 +195,8 @@ def test_ended_traces_filled_and_rows_with_gaps_left_out_with_one_button(web_ser
     assert "Filled the ends of 4 of 48 traces that ended early with zeros" in filled, filled
     assert "the shortest had 9 of 20 values" in filled and "line 5 (trk003)" in filled, filled
     assert "48 series" in page.inner_text("#home-preview-card")
-    assert both.is_hidden() and not page.locator("#home-error").is_visible()
+    page.locator("#home-error").wait_for(state="hidden", timeout=10_000)  # closed, then faded out
+    assert both.is_hidden()
     assert "Uploaded plate_both.csv" in page.inner_text("#home-upload-status")
     screenshot(page, "upload-missing-06-both-stored")
     # the dataset stored says both, as the API gives it
