@@ -172,12 +172,7 @@ def teacher_free_key(config, scaling, splits, X_train, y_train) -> str:
     return digest.hexdigest()
 
 
-class _Halted(Exception):
-    """Raised inside the pieces when they are to stop: what is not finished is left to the final stage."""
-
-
-def teacher_free_pieces(config, X_train, y_train, y_train_all, y_test_all, groups, scaling, on_piece=None,
-                        should_stop=None) -> dict:
+def teacher_free_pieces(config, X_train, y_train, y_train_all, y_test_all, groups, scaling, on_piece=None) -> dict:
     """Compute the teacher-free pieces of a series job, one after the other.
 
     Parameters
@@ -195,8 +190,6 @@ def teacher_free_pieces(config, X_train, y_train, y_train_all, y_test_all, group
     on_piece : callable, optional
         ``on_piece(arrays, done)`` after each finished piece, with every array so far (for
         :data:`TEACHER_FREE_FILE`) and the pieces done, in order.
-    should_stop : callable, optional
-        Polled after each piece and each scored wavelet of the control: True ends the work there.
 
     Returns
     -------
@@ -217,37 +210,28 @@ def teacher_free_pieces(config, X_train, y_train, y_train_all, y_test_all, group
     >>> sorted(arrays)
     ['control_fold', 'control_h', 'control_meta', 'fold_largest', 'fold_positions', 'key']
     """
-    def stop_if_asked(*_):
-        if should_stop is not None and should_stop():
-            raise _Halted()
-
     y_train_all = np.asarray(y_train_all, dtype=float).reshape(len(X_train), -1)
     y_test_all = np.asarray(y_test_all, dtype=float).reshape(len(y_test_all), -1)
     splits, _ = selection_splits(config, len(X_train), groups, y_train_all, y_test_all)
     arrays, done = {"key": np.asarray(teacher_free_key(config, scaling, splits, X_train, y_train))}, []
     h_init = lowpass_filter(config.wave)
-    try:
-        if config.series_features == "auto":
-            chosen, folds = choose_series_features(h_init, config, X_train, y_train, scaling, splits)
-            arrays.update(fold_largest=folds["largest"], fold_positions=folds["positions"])
-            done.append("series_features")
-            if on_piece is not None:
-                on_piece(dict(arrays), list(done))
-            config = config.model_copy(update={"series_features": chosen})
-            stop_if_asked()
-        n_control = int(config.random_search or 0)
-        if n_control:
-            screen_score, full_score = control_scorers("timeseries", config, X_train, y_train, y_train_all, splits,
-                                                       scaling, len(splits) // config.cv_repeats)
-            control = random_search_control(screen_score, full_score, n_control, len(h_init), seed=config.seed,
-                                            on_result=stop_if_asked)
-            arrays.update(control_h=control["h"], control_fold=control["fold"],
-                          control_meta=np.asarray([control["n"], control["index"], control["screened"]]))
-            done.append("control")
-            if on_piece is not None:
-                on_piece(dict(arrays), list(done))
-    except _Halted:
-        pass
+    if config.series_features == "auto":
+        chosen, folds = choose_series_features(h_init, config, X_train, y_train, scaling, splits)
+        arrays.update(fold_largest=folds["largest"], fold_positions=folds["positions"])
+        done.append("series_features")
+        if on_piece is not None:
+            on_piece(dict(arrays), list(done))
+        config = config.model_copy(update={"series_features": chosen})
+    n_control = int(config.random_search or 0)
+    if n_control:
+        screen_score, full_score = control_scorers("timeseries", config, X_train, y_train, y_train_all, splits,
+                                                   scaling, len(splits) // config.cv_repeats)
+        control = random_search_control(screen_score, full_score, n_control, len(h_init), seed=config.seed)
+        arrays.update(control_h=control["h"], control_fold=control["fold"],
+                      control_meta=np.asarray([control["n"], control["index"], control["screened"]]))
+        done.append("control")
+        if on_piece is not None:
+            on_piece(dict(arrays), list(done))
     return arrays if done else {}
 
 

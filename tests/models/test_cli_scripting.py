@@ -183,17 +183,17 @@ def test_the_summary_table_is_as_wide_as_its_longest_name(gap_result):
     assert all(line[r2_end - 1] != " " and line[r2_end] == " " for line in table[1:]), "\n".join(table)
 
 
-def interrupted_once_distilling(*args, at=" distill: ") -> tuple[int, str]:
-    """Run the installed ``awd distill`` with ``args`` and press Ctrl-C (SIGINT) once it distils (at the first line
-    of standard error holding ``at``); its exit status and the standard error that followed."""
+def interrupted_once_distilling(*args, at=" distill: ", sig=signal.SIGINT, env=None) -> tuple[int, str]:
+    """Run the installed ``awd distill`` with ``args`` and press Ctrl-C (SIGINT, or send ``sig``) once it distils (at
+    the first line of standard error holding ``at``); its exit status and the standard error that followed."""
     # Ctrl-C's default action in the child, as a terminal gives it: a test before this one in the same pytest worker
     # can leave SIGINT ignored, and an ignored signal is inherited (Python then never raises KeyboardInterrupt)
     process = subprocess.Popen([AWD, "distill", *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                               text=True, env=env, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for line in process.stderr:  # not a terminal: a line per stage
             if at in line:
-                process.send_signal(signal.SIGINT)
+                process.send_signal(sig)
                 break
         after = process.stderr.read()
         process.stderr.close()
@@ -307,20 +307,8 @@ def test_sigterm_stops_awd_distill_as_ctrl_c_does(gap_result, tmp_path):
     scratch.mkdir()
     slow = [*TINY, "--epochs", "2000", "--lambdas", ",".join(f"{k}e-4" for k in range(1, 11)),
             "--gammas", "0,0.001,0.01,0.1"]
-    process = subprocess.Popen([AWD, "distill", str(data), "--drop-incomplete", "--out", str(out), *slow],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "TMPDIR": str(scratch)})
-    try:
-        for line in process.stderr:  # the grid trains: the run's folder and its scratch folder exist
-            if " distill: epoch " in line:
-                process.send_signal(signal.SIGTERM)
-                break
-        said = process.stderr.read()
-        status = process.wait(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    status, said = interrupted_once_distilling(data, "--drop-incomplete", "--out", out, *slow, at=" distill: epoch ",
+                                               sig=signal.SIGTERM, env={**os.environ, "TMPDIR": str(scratch)})
     assert status == 143 and "Traceback" not in said, (status, said)
     assert said.strip().splitlines()[-1] == (
         f"awd distill: terminated; nothing was kept: {out}, which this run created, is removed"), said
