@@ -28,8 +28,11 @@ def test_serve_starts_everything_and_stops_cleanly(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "AWD_DATA_DIR")}
     env["PYTHONPATH"] = str(ROOT)
     code = f"import sys; from awd.serve import serve; sys.exit(serve(port={port}, data_dir={str(tmp_path / 'd')!r}))"
-    process = subprocess.Popen([sys.executable, "-c", code], cwd=str(ROOT), env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    # a file, not a pipe: nothing reads a pipe while the test waits, and a full one would block the launcher
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-c", code], cwd=str(ROOT), env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
     try:
         def healthy():
             try:
@@ -38,7 +41,10 @@ def test_serve_starts_everything_and_stops_cleanly(tmp_path):
                 return None
             return body if body["workers"] >= 1 else None
 
-        body = wait_for(healthy, timeout=120, interval=1.0, what="awd serve to answer /api/health")
+        try:  # generous: under the whole suite's load the worker's start once took over 120 s
+            body = wait_for(healthy, timeout=240, interval=1.0, what="awd serve to answer /api/health")
+        except AssertionError as error:
+            raise AssertionError(f"{error}; its output:\n{log.read_text(errors='replace')[-4000:]}") from None
         assert body["status"] == "ok" and body["redis"]
         page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
         assert page.status_code < 500
@@ -46,7 +52,7 @@ def test_serve_starts_everything_and_stops_cleanly(tmp_path):
         redis_port = int(redis_log.split("Port: ")[1].split()[0]) if "Port: " in redis_log else None
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0
-        output = process.stdout.read().decode()
+        output = log.read_text(errors="replace")
         assert f"http://localhost:{port}/" in output and "stopped" in output
         assert not _port_open(port)
         if redis_port:
