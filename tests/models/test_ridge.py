@@ -61,7 +61,7 @@ def test_gram_form_equals_sklearn_ridgecv(targets):
     rng = np.random.default_rng(7)
     X, y = _standardised(rng, 2400, 30, targets)
     Xc = X - X.mean(axis=0)
-    w, _ = _gram_eigen(Xc, min(RIDGE_ALPHAS))
+    w, _ = _gram_eigen(Xc.T @ Xc, min(RIDGE_ALPHAS), lambda: Xc)
     assert np.array_equal(w, np.clip(np.linalg.eigh(Xc.T @ Xc)[0], 0.0, None))  # the Gram form was taken
     expected = RidgeCV(alphas=RIDGE_ALPHAS, gcv_mode="svd").fit(X, y)
     got = LeaveOneOutRidge(alphas=RIDGE_ALPHAS).fit(X, y)
@@ -72,7 +72,7 @@ def test_gram_form_equals_sklearn_ridgecv(targets):
 
     badly_scaled = rng.normal(size=(200, 30)) * np.logspace(-3, 3, 30)  # Gram condition number about 1e12
     Xc = badly_scaled - badly_scaled.mean(axis=0)
-    w, _ = _gram_eigen(Xc, min(RIDGE_ALPHAS))
+    w, _ = _gram_eigen(Xc.T @ Xc, min(RIDGE_ALPHAS), lambda: Xc)
     assert np.array_equal(w, np.linalg.svd(Xc, full_matrices=False)[1] ** 2)  # the SVD was taken
 
 
