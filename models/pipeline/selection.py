@@ -161,9 +161,8 @@ def fold_scores(kind, candidate, config, X, y, y_all, splits, scaling, peaks=Non
         # the student's features do not depend on the fold: compute them once, refit only the linear model
         model = series_student(config, candidate, X.shape[1])  # its candidate coefficients: once, not per fold
         features = model._features(coefficients(scaled(X, scaling), candidate, config))
-        for tr, te in splits:
-            model._fit_features(features[tr], y[tr])
-            scores.append(_metrics.r2_score(y[te], model._predict_features(features[te])))
+        for (_, te), predicted in zip(splits, model._fold_predictions(features, y, splits)):
+            scores.append(_metrics.r2_score(y[te], predicted))
     else:
         if isinstance(candidate, str):
             model = baseline_student(config, candidate)
