@@ -71,6 +71,10 @@ _TEACHER_COST = {"mlp": 1.2e-6, "lstm": 4.4e-6, "cnn": 2.5e-7, "resnet18": 2e-5}
 #: 19 candidates and 7.7 s for the paper grid's 106 (0.047 s per candidate for 2936 series of 40, the rest the
 #: control), synthetic 3.2 and 9.2 s (0.069 s for 2400 series of 64); lensing 5.8 and 12.8 s for 16 and 34
 #: candidates (0.39 s for 1200 maps). Until the estimate was split by stage these constants held the students too.
+#: Since the series student's folds are refitted in one pass (models.students.series.fold_fits, 2026-12-07) the
+#: largest-coefficients student costs less, the fixed-positions one (chosen per fold) as before: the CME paper
+#: grid's select stage took 1.8-1.9 s (0.022 s per candidate per 3000 series), the synthetic example's 18 points
+#: (positions) about 1.5 s beside its control (0.064); the series value sits between the two.
 _SELECTION_COST = {"timeseries": 0.05, "image": 0.33}
 #: The start search (option ``start_search``), seconds per 1000 random starts by series length, one thread: the
 #: trainer with and without the search, 2026-12-01 (4.9, 8.4 and 65 s), scaled by what descending the starts in
@@ -83,8 +87,11 @@ _SEARCH_S_PER_1000 = {40: 3.9, 64: 5.6, 128: 39.0}
 #: screening score and, for the best 10, the full cross-validation (:mod:`models.pipeline.random_search`); series
 #: per 3000 training series, maps per 1000 maps of 64 x 64. Measured 2026-12-02 with 300 wavelets
 #: (bench/end_to_end.py, interleaved with and without): the CME example's select stage grew by 6.0-6.2 CPU s
-#: (3.3-3.4 s of wall time on 2 threads) with the default grid; the lensing example's 1200 maps took 59 s.
-_CONTROL_COST = {"timeseries": 0.012, "image": 0.17}
+#: (3.3-3.4 s of wall time on 2 threads) with the default grid; the lensing example's 1200 maps took 59 s. Series
+#: remeasured after the ridge left the students' zero padding out of its factorisation (2026-12-07, quiet 2-core
+#: Xeon): 2.3 s for the CME example's control and features' choice, about 2.2 s for the synthetic example's control
+#: (2349 training series each): 0.0095 s per wavelet per 3000 series.
+_CONTROL_COST = {"timeseries": 0.0095, "image": 0.17}
 #: Seconds the process of the teacher-free pieces (:mod:`models.pipeline.teacher_free`) takes to start (imports)
 #: before it computes beside the teacher.
 _BESIDE_START_S = 2.0
