@@ -73,9 +73,9 @@ _TEACHER_COST = {"mlp": 1.2e-6, "lstm": 4.4e-6, "cnn": 2.5e-7, "resnet18": 2e-5}
 #: candidates (0.39 s for 1200 maps). Until the estimate was split by stage these constants held the students too.
 #: Since the series student's folds are refitted in one pass (models.students.series.fold_fits, 2026-12-07) the
 #: largest-coefficients student costs less, the fixed-positions one (chosen per fold) as before: the CME paper
-#: grid's select stage took 1.8-1.9 s (0.022 s per candidate per 3000 series), the synthetic example's 18 points
-#: (positions) about 1.5 s beside its control (0.064); the series value sits between the two.
-_SELECTION_COST = {"timeseries": 0.05, "image": 0.33}
+#: grid's select stage took 1.9 s for 106 candidates (0.018 s per candidate per 3000 series of 40), the synthetic
+#: example's 19 (positions, 2400 series of 64) about 1 s beside its control (0.041); the series value sits between.
+_SELECTION_COST = {"timeseries": 0.03, "image": 0.33}
 #: The start search (option ``start_search``), seconds per 1000 random starts by series length, one thread: the
 #: trainer with and without the search, 2026-12-01 (4.9, 8.4 and 65 s), scaled by what descending the starts in
 #: chunks of 100 (``models.start_search.SEARCH_CHUNK``) saved on 2026-12-05: one thread's CPU seconds for 1000 starts
@@ -89,8 +89,9 @@ _SEARCH_S_PER_1000 = {40: 3.9, 64: 5.6, 128: 39.0}
 #: (bench/end_to_end.py, interleaved with and without): the CME example's select stage grew by 6.0-6.2 CPU s
 #: (3.3-3.4 s of wall time on 2 threads) with the default grid; the lensing example's 1200 maps took 59 s. Series
 #: remeasured after the ridge left the students' zero padding out of its factorisation (2026-12-07, quiet 2-core
-#: Xeon): 2.3 s for the CME example's control and features' choice, about 2.2 s for the synthetic example's control
-#: (2349 training series each): 0.0095 s per wavelet per 3000 series.
+#: Xeon): the CME example's control about 2.15 s (2.3 s with the features' choice; 2936 series, the
+#: largest-coefficients student: 0.0073 s per wavelet per 3000 series), the synthetic example's about 2.7 s (from a
+#: profile; 2400 series, the fixed-positions student: 0.011); 0.0095 sits between.
 _CONTROL_COST = {"timeseries": 0.0095, "image": 0.17}
 #: Seconds the process of the teacher-free pieces (:mod:`models.pipeline.teacher_free`) takes to start (imports)
 #: before it computes beside the teacher.

@@ -101,9 +101,10 @@ class Workspace:
     """Arrays kept between repeated fits of similar shapes, so that they reuse the same memory.
 
     A fresh array of a few hundred kB may be new memory for the allocator, whose page faults then cost about as much
-    as the arithmetic on it: depending on the process's allocation history, the 15 cross-validation fits of
-    2349 x 30 features took 20.6 ms with fresh intermediates, 15.4 ms with reused ones. :meth:`take` gives a view
-    of a buffer that grows when too small.
+    as the arithmetic on it (by hand, one thread, depending on the process's allocation history: the 15
+    cross-validation fits of 2349 x 30 features in about 21 ms with fresh intermediates, about 15 ms with reused
+    ones). :meth:`take` gives a view of a buffer that grows when too small. One workspace serves one thread: fits
+    running at once on threads (:func:`models.cores.map_on_job_threads`) each need their own.
 
     Examples
     --------
@@ -118,8 +119,17 @@ class Workspace:
         self._buffers = {}
 
     def take(self, name, shape):
-        """A C-contiguous float64 array of ``shape``, uninitialised, kept under ``name`` (its earlier contents and
-        views are overwritten by the next use)."""
+        """An uninitialised array kept under ``name``: its earlier contents and views are overwritten by this use.
+
+        Parameters
+        ----------
+        name : str
+        shape : tuple of int
+
+        Returns
+        -------
+        ndarray of ``shape``, float64, C-contiguous
+        """
         size = int(np.prod(shape))
         buffer = self._buffers.get(name)
         if buffer is None or buffer.size < size:
@@ -147,7 +157,7 @@ def centred_loo_ridge(Xc, Y, alphas, scale=None, gram=None, work=None):
     gram : ndarray of shape (p, p), optional
         ``Xc.T @ Xc`` when already computed (used only with n > p).
     work : Workspace, optional
-        Where the (n, p) and (n, A t) intermediates go, for fits repeated on similar shapes.
+        Where the (n, k), (n, A t) and (n, A) intermediates go, for fits repeated on similar shapes (one thread's).
 
     Returns
     -------

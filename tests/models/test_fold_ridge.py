@@ -65,6 +65,42 @@ def test_fold_fits_equal_the_refits(kind, targets):
     _assert_equal_fits(got, _refits(features, y, splits, model), rtol=1e-9 if kind == "collinear" else 1e-10)
 
 
+def test_the_collinear_case_takes_the_svd(monkeypatch):
+    """The near copy's Gram matrix is too ill-conditioned to factor: the SVD is taken, on every split."""
+    rng = np.random.default_rng(2)
+    features, y = _features(rng, 400, 12, kind="collinear")
+    splits = cv_splits(len(features), 5, 1, seed=3)
+    calls = []
+    svd = np.linalg.svd
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return svd(*args, **kwargs)
+
+    monkeypatch.setattr(np.linalg, "svd", counted)
+    fold_fits(features, y, splits, RIDGE_ALPHAS)
+    assert len(calls) == len(splits)
+
+
+def test_uneven_splits_large_offsets_and_a_column_constant_on_training_rows_only():
+    """Training sets of different sizes (the workspace's buffers grow and shrink), features far from zero, and a
+    column constant on one split's training rows but not on its validation rows: the
+    refits' fits, and the caller's features untouched."""
+    rng = np.random.default_rng(11)
+    features, y = _features(rng, 401, 8)
+    features += 1e6  # an offset six orders above the features' spread
+    splits = cv_splits(len(features), 5, 2, seed=4)
+    train, val = splits[0]
+    features[train, 3] = 2.5  # constant where the first split fits, varying where it predicts
+    before = features.copy()
+    assert len({len(train) for train, _ in splits}) > 1
+    model = TopKLinearRegressor(k=2)
+    got = [(metrics.r2_score(y[val], features[val] @ coef + intercept), coef, intercept, alpha)
+           for (_, val), (coef, intercept, alpha) in zip(splits, fold_fits(features, y, splits, RIDGE_ALPHAS))]
+    _assert_equal_fits(got, _refits(features, y, splits, model), rtol=1e-8)
+    assert np.array_equal(features, before)
+
+
 def test_fewer_rows_than_features_take_the_dual_form():
     rng = np.random.default_rng(5)
     features, y = _features(rng, 24, 30, kind="constant")
