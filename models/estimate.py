@@ -171,7 +171,7 @@ def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attributio
                   teacher: str = "auto", parametrization: str = "orthogonal",
                   gradient_path: str = "auto", threads: int | None = None, start_search: int = 0,
                   random_search: int = 0, trains_teacher: bool = True, n_searches: int = 1,
-                  teacher_epochs: int | None = None) -> dict:
+                  teacher_epochs: int | None = None, sparsity_search: bool = False) -> dict:
     """A run-time estimate on this machine's CPU, stage by stage (seconds), from the measured scaling of the trainer.
 
     ``epochs x seconds per epoch`` from the scaling table of ``make bench`` (linear in n, with a fixed part
@@ -219,6 +219,9 @@ def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attributio
         (:data:`models.teachers.training.TRAINING_DEFAULTS`), which the teacher costs were measured with. Another
         number scales each architecture's cost by it over that default (early stopping may end sooner; review 40C:
         160 and 1000 epochs were estimated as the default 80).
+    sparsity_search : bool, default=False
+        Whether one of the ``n_searches`` is the sparsity term's (gamma = 0 points): for series it can run on the core
+        the teacher leaves idle, after the control (:func:`models.pipeline.teacher_free.sparsity_search`).
 
     Returns
     -------
@@ -254,18 +257,23 @@ def stage_seconds(kind: str, shape, n: int, n_grid: int, epochs: int, attributio
     # several one-thread teachers train side by side when the job has a core for each (train_best_teacher)
     side_by_side = trains_side_by_side(trained, threads, device="cpu")
     train = (max(costs) if side_by_side else sum(costs)) * size * n * 30
-    if (kind == "timeseries" and trains_teacher and control and threads >= 2
+    # one thread's seconds of one start search; on all the job's threads 1.9 s for the CME example's 1000 starts on
+    # 2 threads (bench/RESULTS.md, 2026-12-02)
+    one_search = _loglog(_SEARCH_S_PER_1000, size) * int(start_search or 0) / 1000.0 if kind == "timeseries" else 0.0
+    searches = max(int(n_searches), 1)
+    if (kind == "timeseries" and trains_teacher and threads >= 2 and (control or (sparsity_search and one_search))
             and all(training_threads(name) == 1 for name in trained)):
-        # the control runs on the core the teacher leaves idle, on one thread, after the features' choice
-        # (models.pipeline.teacher_free); one the teacher's end interrupts is dropped and scored again, whole, by the
-        # final stage
+        # the control, then the sparsity term's search, run on the core the teacher leaves idle, on one thread, after
+        # the features' choice (models.pipeline.teacher_free); a piece the teacher's end interrupts is dropped and
+        # computed again, whole, by its stage
         others = (sum(costs) - max(costs)) * size * n * 30 if side_by_side else 0.0  # the other architectures
         idle = train - others - _BESIDE_START_S - _FEATURES_CHOICE_COST * n / 3000.0 * size / 40.0
         if control * _thread_speedup(threads) <= idle:
+            idle -= control * _thread_speedup(threads)
             control = 0.0
-    # on all the job's threads: 1.9 s for the CME example's 1000 starts on 2 threads (bench/RESULTS.md, 2026-12-02)
-    search = (_loglog(_SEARCH_S_PER_1000, size) * int(start_search or 0) * max(int(n_searches), 1) / 1000.0
-              / _thread_speedup(threads) if kind == "timeseries" else 0.0)
+            if sparsity_search and 0 < one_search <= idle:
+                searches -= 1
+    search = one_search * searches / _thread_speedup(threads)
     return {"teacher": float(train),
             "distill": float(per_epoch * max(int(epochs or 1), 1) + teacher_gradients + search),
             "select": float(cross_validation + control),
@@ -318,7 +326,8 @@ def estimate_job(config, kind: str, shape, n: int, trains_teacher: bool | None =
                            resolve_random_search(getattr(config, "random_search", 0), kind, n),
                            trains_teacher=(not getattr(config, "teacher_path", None) if trains_teacher is None
                                            else bool(trains_teacher)), n_searches=len(search_terms(gammas)),
-                           teacher_epochs=getattr(config, "teacher_epochs", None))
+                           teacher_epochs=getattr(config, "teacher_epochs", None),
+                           sparsity_search="sparsity" in search_terms(gammas))
     if getattr(config, "student", "awd") == "scattering":  # runs within the students stage
         stages["students"] += scattering_seconds(kind, shape, n, config.scattering_epochs)
     return {"seconds": float(sum(stages.values())), "grid_points": n_points, "epochs": epochs, "threads": threads,

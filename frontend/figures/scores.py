@@ -260,7 +260,7 @@ def _duration(seconds) -> str:
 #: The bundle's ``timings`` keys in words (others are shown with spaces for underscores).
 _TIMING_WORDS = {"prepare": "data and teacher", "distill_seconds_per_epoch": "distillation, per epoch",
                  "finalize": "selection and students",
-                 "beside_teacher": "the selection's teacher-free part, beside the teacher (within data and teacher)"}
+                 "beside_teacher": "the teacher-free work, beside the teacher (within data and teacher)"}
 
 
 #: How the verdict sentence calls a gain its interval confirms but too small to matter (the words of

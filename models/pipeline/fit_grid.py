@@ -6,6 +6,8 @@ differently: up to 5e-8 on the tests' two-point grid). A chunk is one fit on the
 (:func:`models.cores.use_job_threads`: the cores that other work leaves idle), recorded in the chunk.
 """
 
+from pathlib import Path
+
 import numpy as np
 
 from awd_studio.models.cores import use_job_threads
@@ -15,8 +17,9 @@ from awd_studio.models.estimate import stage_seconds
 from awd_studio.models.memory import keep_freed_memory, release_freed_memory
 from awd_studio.models.pipeline.config import grid_points_of
 from awd_studio.models.pipeline.scaling import scaled, scaling_of, teacher_on_scaled
+from awd_studio.models.pipeline.teacher_free import TEACHER_FREE_FILE, prepared_key, read_teacher_free
 from awd_studio.models.pipeline.workdir import chunk_path, load_prepared, read_npz, report, start_search_path, write_npz
-from awd_studio.models.start_search import StartSearch, search_terms
+from awd_studio.models.start_search import StartSearch, join_searches, search_terms
 
 __all__ = ["distill_chunk", "make_distiller", "shared_start_search", "search_share", "search_words"]
 
@@ -64,7 +67,9 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     X, scaled_teacher = scaled(split["X_train"], scaling), teacher_on_scaled(teacher, scaling)
     searching = bool(config.start_search)
     gammas = [gam for _, gam in grid]  # the whole grid's: the job's searches serve every chunk
-    terms = search_terms(gammas)
+    beside = _searched_beside_the_teacher(work_dir, info, config, split) if searching else None
+    terms = tuple(term for term in search_terms(gammas) if not (term == "sparsity" and beside is not None))
+    searching = searching and bool(terms)
     searched_words = search_words(int(config.start_search), terms)
     # the stage begins here, before its first epoch: the teacher's input gradients and the start search take
     # seconds (a CME job's searches about 4 s on 2 cores), and the job page should say what runs
@@ -92,7 +97,10 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
             # one pair of searches per job, whatever the chunk a grid point falls in: each chunk scores the same end
             # points, so its points start where one fit of the whole grid would start them
             distiller.start_candidates = shared_start_search(work_dir, distiller, X, scaled_teacher, gammas,
-                                                             on_step=searched)
+                                                             on_step=searched, beside=beside)
+        elif beside is not None:  # every search was done beside the teacher (a grid of gamma = 0 only)
+            distiller.start_candidates = shared_start_search(work_dir, distiller, X, scaled_teacher, gammas,
+                                                             beside=beside)
         distiller.fit(X, scaled_teacher, progress=fitted if progress is not None else None,
                       should_stop=should_cancel, on_epoch=on_epoch)
     finally:
@@ -133,7 +141,15 @@ def search_share(config, X_train, n_points, threads, n_searches=1) -> float:
     return float(min(max((searched - plain) / searched, 0.0), 0.9)) if searched > 0 else 0.0
 
 
-def shared_start_search(work_dir, distiller, X, teacher, gammas, on_step=None) -> StartSearch:
+def _searched_beside_the_teacher(work_dir, info, config, split):
+    """The gamma = 0 points' start search, when the first stage's process beside the teacher finished it for this
+    job's inputs (:mod:`models.pipeline.teacher_free`) and the job's searches are not stored yet; else None."""
+    if start_search_path(work_dir).exists() or not (Path(work_dir) / TEACHER_FREE_FILE).exists():
+        return None
+    return read_teacher_free(work_dir, prepared_key(config, info, split)).get("sparsity_search")
+
+
+def shared_start_search(work_dir, distiller, X, teacher, gammas, on_step=None, beside=None) -> StartSearch:
     """The job's start searches, run once on all the job's threads and kept in the work directory.
 
     Every chunk of a job's grid, on any worker, and every part of a chunk starts from the same searches
@@ -142,7 +158,9 @@ def shared_start_search(work_dir, distiller, X, teacher, gammas, on_step=None) -
     grid points, so the first chunk to need it stores it (:func:`models.pipeline.workdir.start_search_path`) and
     the others read it. Two chunks that start at once may both search, as every chunk did before this file was
     kept; each then uses its own result, and the file, written atomically, holds one of them.
-    ``on_step(step, steps)`` follows a search that runs here.
+    ``on_step(step, steps)`` follows a search that runs here. ``beside``: the sparsity term's search, done beside
+    the teacher (:func:`models.pipeline.teacher_free.sparsity_search`, the same computation on one thread); only
+    the interpretation term's then runs here, and the two are joined in the order one call would give.
 
     Returns
     -------
@@ -153,7 +171,13 @@ def shared_start_search(work_dir, distiller, X, teacher, gammas, on_step=None) -
         stored = read_npz(path)
         return StartSearch(filters=stored["filters"], angles=stored["angles"], losses=stored["losses"],
                            n_starts=int(stored["n_starts"]), steps=int(stored["steps"]), terms=stored.get("terms"))
-    search = distiller.search_starts(X, teacher, on_step=on_step, gammas=gammas)
+    if beside is None:
+        search = distiller.search_starts(X, teacher, on_step=on_step, gammas=gammas)
+    elif any(gam > 0 for gam in gammas):
+        interpreted = distiller.search_starts(X, teacher, on_step=on_step, gammas=[gam for gam in gammas if gam > 0])
+        search = join_searches({"interpretation": interpreted, "sparsity": beside})
+    else:
+        search = beside
     write_npz(path, filters=search.filters, angles=search.angles, losses=search.losses,
               n_starts=np.asarray(search.n_starts), steps=np.asarray(search.steps), terms=np.asarray(search.terms))
     return search

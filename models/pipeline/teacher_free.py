@@ -7,6 +7,10 @@ two pieces of it need neither the teacher nor the grid's wavelets:
   wavelet), with the initial wavelet's fold scores;
 - the teacher-free control (``random_search``, :mod:`models.pipeline.random_search`).
 
+A third piece belongs to the distillation stage: the start search of the gamma = 0 grid points, which descends the
+sparsity term alone (:mod:`models.start_search`; :func:`sparsity_search`), read by
+:func:`models.pipeline.fit_grid.shared_start_search`.
+
 The LSTM and the MLP teachers train on one thread each (:data:`models.teachers.training.DEFAULT_THREADS`), so on
 two cores one core idles while the LSTM trains: about 7 of the CME example's 8-10 s of teacher training. The
 first stage (:func:`models.pipeline.prepare`) therefore starts :class:`BesideTeacher` once the teacher's input
@@ -32,10 +36,13 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from awd_studio.models.files import atomic_write_bytes
 from awd_studio.models.filters import lowpass_filter
+from awd_studio.models.pipeline.config import grid_points_of
 from awd_studio.models.pipeline.random_search import random_search_control
+from awd_studio.models.pipeline.scaling import scaled, scaling_of
 from awd_studio.models.pipeline.selection import (
     SplitPeaks,
     choose_series_features,
@@ -46,9 +53,10 @@ from awd_studio.models.pipeline.selection import (
 )
 from awd_studio.models.pipeline.students import student_alpha
 from awd_studio.models.pipeline.workdir import read_npz, write_npz
+from awd_studio.models.start_search import StartSearch, search_terms
 
 __all__ = ["TEACHER_FREE_FILE", "BesideTeacher", "teacher_free_pieces", "read_teacher_free", "teacher_free_key",
-           "selection_splits", "control_scorers", "LOWEST_PRIORITY"]
+           "prepared_key", "selection_splits", "control_scorers", "sparsity_search", "LOWEST_PRIORITY"]
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +180,29 @@ def teacher_free_key(config, scaling, splits, X_train, y_train) -> str:
     return digest.hexdigest()
 
 
+def prepared_key(config, info, split) -> str:
+    """:func:`teacher_free_key` of a prepared work directory: its options, input scaling, selection splits and
+    training data, as the later stages read them.
+
+    Parameters
+    ----------
+    config : PipelineConfig
+    info : dict
+        ``prepare.json``.
+    split : dict of str to ndarray
+        ``split.npz``.
+
+    Returns
+    -------
+    str
+    """
+    y_train = split["y_train"]
+    y_train_all = split.get("y_train_all", y_train.reshape(len(y_train), -1))
+    y_test_all = split.get("y_test_all", split["y_test"].reshape(len(split["y_test"]), -1))
+    splits, _ = selection_splits(config, len(split["X_train"]), split.get("groups"), y_train_all, y_test_all)
+    return teacher_free_key(config, scaling_of(info), splits, split["X_train"], y_train)
+
+
 def teacher_free_pieces(config, X_train, y_train, y_train_all, y_test_all, groups, scaling, on_piece=None) -> dict:
     """Compute the teacher-free pieces of a series job, one after the other.
 
@@ -209,6 +240,11 @@ def teacher_free_pieces(config, X_train, y_train, y_train_all, y_test_all, group
     >>> arrays = teacher_free_pieces(config, X, y, y[:, None], y[:10, None], None, {"offset": 0.0, "scale": 1.0})
     >>> sorted(arrays)
     ['control_fold', 'control_h', 'control_meta', 'fold_largest', 'fold_positions', 'key']
+    >>> searched = PipelineConfig.from_dict({"wave": "db2", "start_search": 8, "gammas": [0.0, 0.1], "cv_folds": 3})
+    >>> config, _ = resolve_config(searched, "timeseries", (16,), 60)
+    >>> arrays = teacher_free_pieces(config, X, y, y[:, None], y[:10, None], None, {"offset": 0.0, "scale": 1.0})
+    >>> sorted(k for k in arrays if k.startswith("search_"))
+    ['search_angles', 'search_filters', 'search_losses', 'search_meta']
     """
     y_train_all = np.asarray(y_train_all, dtype=float).reshape(len(X_train), -1)
     y_test_all = np.asarray(y_test_all, dtype=float).reshape(len(y_test_all), -1)
@@ -232,7 +268,43 @@ def teacher_free_pieces(config, X_train, y_train, y_train_all, y_test_all, group
         done.append("control")
         if on_piece is not None:
             on_piece(dict(arrays), list(done))
+    if _searches_sparsity(config):
+        search = sparsity_search(config, X_train, scaling)
+        arrays.update(search_filters=search.filters, search_angles=search.angles, search_losses=search.losses,
+                      search_meta=np.asarray([search.n_starts, search.steps]))
+        done.append("sparsity_search")
+        if on_piece is not None:
+            on_piece(dict(arrays), list(done))
     return arrays if done else {}
+
+
+def _searches_sparsity(config) -> bool:
+    """Whether the job's start searches include the sparsity term's (gamma = 0 points and ``start_search``)."""
+    return bool(config.start_search) and "sparsity" in search_terms(config.gammas or [])
+
+
+def sparsity_search(config, X_train, scaling):
+    """The start search of a job's gamma = 0 grid points, as its distillation stage runs it: the sparsity term on
+    the training series under the job's input scaling, with the trainer's seed, split and settings.
+
+    Parameters
+    ----------
+    config : PipelineConfig
+        Resolved (``start_search`` > 0).
+    X_train : ndarray of shape (n, L)
+        The training series as stored (unscaled).
+    scaling : dict
+        ``offset`` and ``scale``.
+
+    Returns
+    -------
+    models.start_search.StartSearch
+        Its rows named ``"sparsity"``.
+    """
+    from awd_studio.models.pipeline.fit_grid import make_distiller  # the stage's own trainer (fit_grid imports this)
+
+    distiller = make_distiller(config, grid_points_of(config), torch.device("cpu"), 0)
+    return distiller.search_starts(scaled(X_train, scaling), None, gammas=[0.0])
 
 
 class BesideTeacher:
@@ -268,7 +340,8 @@ class BesideTeacher:
 
     @staticmethod
     def worthwhile(config, kind) -> bool:
-        """Whether a job has teacher-free pieces to do: a series job that chooses its features or runs the control.
+        """Whether a job has teacher-free pieces to do: a series job that chooses its features, runs the control or
+        searches starts for gamma = 0 points.
 
         Parameters
         ----------
@@ -279,7 +352,8 @@ class BesideTeacher:
         -------
         bool
         """
-        return kind == "timeseries" and (config.series_features == "auto" or bool(config.random_search))
+        return kind == "timeseries" and (config.series_features == "auto" or bool(config.random_search)
+                                         or _searches_sparsity(config))
 
     @property
     def pid(self) -> int | None:
@@ -441,9 +515,10 @@ def read_teacher_free(work_dir, key) -> dict:
     Returns
     -------
     dict
-        ``series_features`` (``{"largest": folds, "positions": folds}``) and ``control`` (the dict of
-        :func:`models.pipeline.random_search.random_search_control`), each only when done; empty when there is
-        no file or it was computed for other inputs.
+        ``series_features`` (``{"largest": folds, "positions": folds}``), ``control`` (the dict of
+        :func:`models.pipeline.random_search.random_search_control`) and ``sparsity_search`` (a
+        :class:`models.start_search.StartSearch`), each only when done; empty when there is no file or it was
+        computed for other inputs.
     """
     path = Path(work_dir) / TEACHER_FREE_FILE
     if not path.exists():
@@ -457,6 +532,11 @@ def read_teacher_free(work_dir, key) -> dict:
         logger.info("%s was computed for other inputs: the final stage computes its pieces", path)
         return {}
     pieces = {}
+    if "search_filters" in arrays:
+        n_starts, steps = (int(v) for v in arrays["search_meta"])
+        pieces["sparsity_search"] = StartSearch(
+            filters=arrays["search_filters"], angles=arrays["search_angles"], losses=arrays["search_losses"],
+            n_starts=n_starts, steps=steps, terms=np.full(len(arrays["search_losses"]), "sparsity"))
     if "fold_largest" in arrays:
         pieces["series_features"] = {"largest": arrays["fold_largest"], "positions": arrays["fold_positions"]}
     if "control_h" in arrays:

@@ -395,7 +395,7 @@ def test_provenance_items(ts_bundle, bare_bundle):
     assert dict(F.provenance_items(bare_bundle))["device"] == "cpu"
     beside = {**ts_bundle, "timings": {"prepare": 11.0, "beside_teacher": 6.9}}
     assert dict(F.provenance_items(beside))["wall time"] == (
-        "data and teacher 11 s, the selection's teacher-free part, beside the teacher (within data and teacher) 6.9 s")
+        "data and teacher 11 s, the teacher-free work, beside the teacher (within data and teacher) 6.9 s")
     tiled = {**ts_bundle, "data": {**ts_bundle["data"], "train_maps": 30}, "cv": {"grouping": "maps by cosmology"}}
     assert "tiles of 30 training maps; folds hold out whole maps, stratified by cosmology" in dict(
         F.provenance_items(tiled))["data"]

@@ -71,6 +71,40 @@ def test_pieces_done_beside_the_teacher_give_the_result_the_final_stage_computes
     assert _without_timings(read["models"]) == _without_timings(computed["models"])
 
 
+@two_cores
+def test_the_sparsity_search_done_beside_the_teacher_is_the_one_the_stage_would_run(synthetic_file, tmp_path,
+                                                                                     monkeypatch):
+    """The gamma = 0 points' start search, done beside the teacher, is read by the distillation stage in place of its
+    own: the stored searches and the grid's fits are those of a stage that searched both terms itself on one thread,
+    as the process does (on two threads the search's products can round otherwise; docs/science.md)."""
+    from awd_studio.models.pipeline.workdir import collect_chunks, start_search_path
+
+    work = tmp_path / "work"
+    options = {**OPTIONS, "start_search": 24, "random_search": 0, "series_features": "largest"}
+    info = pipeline.prepare(synthetic_file, options, work)
+    assert "beside_teacher" in info  # the search alone is reason enough to start the process
+    beside, _ = _beside(work)
+    beside.start(info["scaling"])
+    assert beside.finish(wait=True)["done"] == ["sparsity_search"]
+    shutil.copytree(work, tmp_path / "again")
+    (tmp_path / "again" / TEACHER_FREE_FILE).unlink()
+    n_grid = len(grid_points_of(PipelineConfig.from_dict(info["config"])))
+    messages = []
+    monkeypatch.setenv("AWD_JOB_THREADS", "1")
+    pipeline.distill_chunk(work, range(n_grid), progress=lambda stage, fraction, message: messages.append(message))
+    pipeline.distill_chunk(tmp_path / "again", range(n_grid))
+    assert messages[0] == ("computing the teacher's input gradients and searching 24 random starting wavelets with "
+                           "the teacher")
+    read, computed = read_npz(start_search_path(work)), read_npz(start_search_path(tmp_path / "again"))
+    assert read["terms"].tolist() == computed["terms"].tolist()
+    assert set(computed["terms"].tolist()) == {"interpretation", "sparsity"}
+    for name in ("filters", "angles", "losses"):
+        np.testing.assert_array_equal(read[name], computed[name])
+    ours, theirs = collect_chunks(work, n_grid), collect_chunks(tmp_path / "again", n_grid)
+    np.testing.assert_array_equal(ours[0], theirs[0])
+    assert [ours[3][i][0] for i in range(n_grid)] == [theirs[3][i][0] for i in range(n_grid)]
+
+
 def test_the_first_stages_key_is_the_final_stages(synthetic_file, tmp_path):
     """The first stage keys the pieces with the options before its teacher is trained, the final stage with the
     options it reads back (the teacher's name set): the same key, so its pieces are read."""
