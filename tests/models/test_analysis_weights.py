@@ -180,3 +180,21 @@ def test_bad_arguments_are_refused():
         analysis_weights(_lowpass("db5"), 16, 6)
     with pytest.raises(ValueError, match="mode"):
         analysis_weights(_lowpass("db5"), 16, 1, "reflect")
+
+
+@pytest.mark.parametrize("mode", ["periodization", "zero", "symmetric"])
+def test_in_input_shares_from_the_dense_matrix_equal_the_sparse_chain(mode):
+    """Short inputs take the dense analysis matrix's rows: the same shares as the sparse weights, to rounding, on
+    every level of several wavelets and odd and even lengths."""
+    from awd_studio.models.analysis_weights import DENSE_MAX_LENGTH, analysis_weights, in_input_shares
+
+    for name in ("haar", "db2", "db5", "coif2"):
+        h = np.array(pywt.Wavelet(name).rec_lo)
+        for length in (8, 17, 40, 100, DENSE_MAX_LENGTH):
+            for levels in range(1, pywt.dwt_max_level(length, len(h)) + 1):
+                sparse_shares = [np.clip(np.asarray(w.multiply(w).sum(axis=1)).ravel(), 0.0, 1.0)
+                                 for w in analysis_weights(h, length, levels, mode)]
+                shares = in_input_shares(h, length, levels, mode)
+                assert [s.shape for s in shares] == [s.shape for s in sparse_shares]
+                for dense_band, sparse_band in zip(shares, sparse_shares):
+                    np.testing.assert_allclose(dense_band, sparse_band, rtol=0, atol=1e-13)
