@@ -65,11 +65,11 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     distiller = make_distiller(config, [grid[i] for i in indices], device, info["teacher"]["attribution_target"])
     scaling = scaling_of(info)
     X, scaled_teacher = scaled(split["X_train"], scaling), teacher_on_scaled(teacher, scaling)
-    searching = bool(config.start_search)
     gammas = [gam for _, gam in grid]  # the whole grid's: the job's searches serve every chunk
-    beside = _searched_beside_the_teacher(work_dir, info, config, split) if searching else None
+    beside = _searched_beside_the_teacher(work_dir, info, config, split) if config.start_search else None
+    # the searches that run here: the sparsity term's may have been done beside the teacher
     terms = tuple(term for term in search_terms(gammas) if not (term == "sparsity" and beside is not None))
-    searching = searching and bool(terms)
+    searching = bool(config.start_search) and bool(terms)
     searched_words = search_words(int(config.start_search), terms)
     # the stage begins here, before its first epoch: the teacher's input gradients and the start search take
     # seconds (a CME job's searches about 4 s on 2 cores), and the job page should say what runs
@@ -93,14 +93,11 @@ def distill_chunk(work_dir, indices, progress=None, should_cancel=None, on_epoch
     # 0.4-0.8 s of system time without, 1.8-2.1 s and 7 thousand with (2 threads, interleaved, 2026-12-02)
     kept = keep_freed_memory()
     try:
-        if searching:
+        if config.start_search:
             # one pair of searches per job, whatever the chunk a grid point falls in: each chunk scores the same end
             # points, so its points start where one fit of the whole grid would start them
             distiller.start_candidates = shared_start_search(work_dir, distiller, X, scaled_teacher, gammas,
                                                              on_step=searched, beside=beside)
-        elif beside is not None:  # every search was done beside the teacher (a grid of gamma = 0 only)
-            distiller.start_candidates = shared_start_search(work_dir, distiller, X, scaled_teacher, gammas,
-                                                             beside=beside)
         distiller.fit(X, scaled_teacher, progress=fitted if progress is not None else None,
                       should_stop=should_cancel, on_epoch=on_epoch)
     finally:

@@ -250,31 +250,29 @@ def teacher_free_pieces(config, X_train, y_train, y_train_all, y_test_all, group
     y_test_all = np.asarray(y_test_all, dtype=float).reshape(len(y_test_all), -1)
     splits, _ = selection_splits(config, len(X_train), groups, y_train_all, y_test_all)
     arrays, done = {"key": np.asarray(teacher_free_key(config, scaling, splits, X_train, y_train))}, []
+
+    def finished(piece, **piece_arrays):
+        arrays.update(piece_arrays)
+        done.append(piece)
+        if on_piece is not None:
+            on_piece(dict(arrays), list(done))
+
     h_init = lowpass_filter(config.wave)
     if config.series_features == "auto":
         chosen, folds = choose_series_features(h_init, config, X_train, y_train, scaling, splits)
-        arrays.update(fold_largest=folds["largest"], fold_positions=folds["positions"])
-        done.append("series_features")
-        if on_piece is not None:
-            on_piece(dict(arrays), list(done))
+        finished("series_features", fold_largest=folds["largest"], fold_positions=folds["positions"])
         config = config.model_copy(update={"series_features": chosen})
     n_control = int(config.random_search or 0)
     if n_control:
         screen_score, full_score = control_scorers("timeseries", config, X_train, y_train, y_train_all, splits,
                                                    scaling, len(splits) // config.cv_repeats)
         control = random_search_control(screen_score, full_score, n_control, len(h_init), seed=config.seed)
-        arrays.update(control_h=control["h"], control_fold=control["fold"],
-                      control_meta=np.asarray([control["n"], control["index"], control["screened"]]))
-        done.append("control")
-        if on_piece is not None:
-            on_piece(dict(arrays), list(done))
+        finished("control", control_h=control["h"], control_fold=control["fold"],
+                 control_meta=np.asarray([control["n"], control["index"], control["screened"]]))
     if _searches_sparsity(config):
         search = sparsity_search(config, X_train, scaling)
-        arrays.update(search_filters=search.filters, search_angles=search.angles, search_losses=search.losses,
-                      search_meta=np.asarray([search.n_starts, search.steps]))
-        done.append("sparsity_search")
-        if on_piece is not None:
-            on_piece(dict(arrays), list(done))
+        finished("sparsity_search", search_filters=search.filters, search_angles=search.angles,
+                 search_losses=search.losses, search_meta=np.asarray([search.n_starts, search.steps]))
     return arrays if done else {}
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["LeaveOneOutRidge", "centred_loo_ridge", "Workspace", "GRAM_ROUNDING"]
+__all__ = ["LeaveOneOutRidge", "centred_loo_ridge", "fitted_shapes", "Workspace", "GRAM_ROUNDING"]
 
 
 class LeaveOneOutRidge(RegressorMixin, BaseEstimator):
@@ -75,10 +75,7 @@ class LeaveOneOutRidge(RegressorMixin, BaseEstimator):
         scores, coef = centred_loo_ridge(Xc, Y, alphas)
         best = int(np.argmax(scores))
         self.alpha_, self.best_score_ = float(alphas[best]), float(scores[best])
-        intercept = y_mean - coef @ x_mean  # (t,)
-        # scikit-learn's shapes: one target column gives coef_ (p,) (and intercept_ (1,) when y is (n, 1))
-        self.coef_ = coef[0] if coef.shape[0] == 1 else coef
-        self.intercept_ = float(intercept[0]) if y.ndim == 1 else intercept
+        self.coef_, self.intercept_ = fitted_shapes(coef, y_mean - coef @ x_mean, y.ndim)
         self.n_features_in_ = X.shape[1]
         return self
 
@@ -90,6 +87,19 @@ class LeaveOneOutRidge(RegressorMixin, BaseEstimator):
             raise ValueError(f"LeaveOneOutRidge: X has shape {X.shape}, the model was fitted on "
                              f"{self.n_features_in_} features")
         return X @ self.coef_.T + self.intercept_
+
+
+def fitted_shapes(coef, intercept, y_ndim):
+    """``(coef_, intercept_)`` in scikit-learn's shapes from weights of shape (t, p) and intercepts (t,): one target
+    column gives ``coef_`` of shape (p,), and ``intercept_`` a float for a 1-D y (shape (1,) for y of shape (n, 1)).
+
+    Examples
+    --------
+    >>> coef, intercept = fitted_shapes(np.ones((1, 3)), np.array([0.5]), 1)
+    >>> coef.shape, intercept
+    ((3,), 0.5)
+    """
+    return coef[0] if coef.shape[0] == 1 else coef, float(intercept[0]) if y_ndim == 1 else intercept
 
 
 #: Largest rounding of the Gram matrix's eigenvalues (``eps * max eigenvalue``), relative to the smallest

@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from awd_studio.models import wavelets
 from awd_studio.models.students._common import RIDGE_ALPHAS, _check_y, _to_numpy, linear_model
-from awd_studio.models.students.ridge import Workspace, centred_loo_ridge
+from awd_studio.models.students.ridge import Workspace, centred_loo_ridge, fitted_shapes
 from awd_studio.models.validation import InputError
 
 __all__ = ["topk_features", "candidate_columns", "best_positions", "position_features", "TopKLinearRegressor",
@@ -494,10 +494,7 @@ def fold_fits(features, y, splits, alphas):
                 gram[~varies], gram[:, ~varies] = 0.0, 0.0
         scale = np.where(varies, std, 1.0)
         scores, coef = centred_loo_ridge(X, (Y - y_mean).reshape(m, -1), alphas, scale, gram, work)
-        best = int(np.argmax(scores))
-        intercept = y_mean - coef @ mean  # (t,)
-        fits.append((coef[0] if coef.shape[0] == 1 else coef, float(intercept[0]) if y.ndim == 1 else intercept,
-                     float(alphas[best])))
+        fits.append((*fitted_shapes(coef, y_mean - coef @ mean, y.ndim), float(alphas[int(np.argmax(scores))])))
     return fits
 
 
