@@ -22,8 +22,11 @@ WORK_DIR = BENCH_DIR / ".work"
 #: ``BENCH_THREADS=all`` runs a driver on every core available to its process (the all-threads rows); anything
 #: else (the default) pins one thread.
 ALL_THREADS = os.environ.get("BENCH_THREADS", "1") == "all"
+#: The thread variables as they were before this module pinned them (None: unset), so that a whole job started from
+#: a process that imported this module runs in the user's environment (:func:`bench.end_to_end.job_environment`).
+UNPINNED = {_name: os.environ.get(_name) for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
 if not ALL_THREADS:
-    for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    for _name in UNPINNED:
         os.environ[_name] = "1"
 
 

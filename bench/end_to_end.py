@@ -128,9 +128,22 @@ def delivered_against_teacher(bundle):
             "teacher_params": teacher.get("n_params")}
 
 
+def job_environment():
+    """The environment of a job's process: this process's, without the one-thread pins that importing
+    :mod:`bench.common` set (``make bench`` imports it, and its end-to-end jobs ran with BLAS on one thread)."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    common = sys.modules.get("bench.common")
+    for name, value in (common.UNPINNED.items() if common is not None else ()):
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
 def run_case(opts, timeout=3600):
     """Run :func:`run_job` in a fresh process of this Python; return its dict plus the process's wall time."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env = job_environment()
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, str(BENCH_DIR / "end_to_end.py"), "RUN", json.dumps(opts)], env=env,
                           cwd=str(REPO_DIR), capture_output=True, text=True, timeout=timeout)

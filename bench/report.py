@@ -23,6 +23,12 @@ FLOOR = "the teacher's double backward alone (no wavelet; the floor of any strai
 FIT_TITLES = {"fit1d_mlp": "1D, synthetic series (n = 2936, length 64), MLP teacher (ReLU)",
               "fit1d_lstm20": "1D, CME example (n = 3941, length 40), paper-sized LSTM teacher (hidden 20)",
               "fit2d_cnn": "2D, 1000 lensing maps 64 x 64, small CNN teacher (ReLU)"}
+#: The issue's whole-job targets, wall seconds on 2 cores: (example, grid preset, parametrization) -> limit.
+WALL_TARGETS = {("synthetic", "default", "orthogonal"): 60.0, ("cme", "default", "orthogonal"): 60.0,
+                ("lensing", "default", "orthogonal"): 60.0, ("lensing", "paper", "orthogonal"): 180.0,
+                ("lensing", "paper", "free"): 180.0, ("cme", "paper", "orthogonal"): 30.0}
+#: Every job's peak resident memory stays under 1 GB (10^9 bytes), in MiB.
+PEAK_TARGET_MIB = 1e9 / 2**20
 #: Headings of sections that other scripts own; kept verbatim when RESULTS.md is rewritten.
 FOREIGN_SECTIONS = ("## By hand", "## Explanations", "## Scattering", "## Explain", "## Wavelet scattering")
 
@@ -292,8 +298,12 @@ def write_report(info, results, path):
                    f"{reps} repeat(s) per figure, to check the scripts; `make bench` (5 repeats, full epochs) gives "
                    "the figures to quote.")
     if info.get("reused_parts"):
+        stamps = results.get("measured_at", {})
         out.append(f"- **Parts carried over from an earlier run** (not re-measured by this command): "
-                   f"{', '.join(info['reused_parts'])}.")
+                   + ", ".join(k + (f" (measured {stamps[k].replace('T', ' ')})" if stamps.get(k) else "")
+                               for k in info["reused_parts"]) + ".")
+    out += ["", "## Targets", ""]
+    out += _targets(results)
     out += ["", "## Headline", ""]
     out += _headline(results)
     out += ["", "## Same problem on both sides", "",
@@ -368,6 +378,64 @@ def write_report(info, results, path):
     out += ["## GPU", "", "Not measured: this machine has no GPU, so this report makes no GPU claim.", ""]
     path.write_text("\n".join(out + kept) + "\n")
     return path
+
+
+def _met(ok):
+    return "yes" if ok else "**no**"
+
+
+def _targets(results):
+    """One row per target of the speed issue: what it asks, the figure of this report that decides it, met or not.
+
+    Parameters
+    ----------
+    results : dict
+        ``run_all``'s measurements (the parts present; a part not measured gives no row).
+
+    Returns
+    -------
+    list of str
+        Markdown lines: a sentence on where the figures come from, then the table.
+    """
+    rows = []
+    for key, dim in (("fit1d_lstm20", "1D, paper-sized CME LSTM teacher"), ("fit2d_cnn", "2D, CNN teacher")):
+        if key not in results:
+            continue
+        fit = results[key]
+        theirs = fit[THEIRS]["seconds_per_epoch"]["median"]
+        for kind, name, what in (("like", LIKE, "like for like (both straight-through), steady epoch"),
+                                 ("eq8", EQ8, "the gradient of eq. 8 (the loss's own gradient), steady epoch")):
+            speed = _speed(theirs, fit[name]["seconds_per_epoch"]["median"])
+            bound = like_for_like_bound(fit) if kind == "like" else None
+            rows.append([f"{dim}: {what}, against awave", f">= {TARGETS[(key, kind)]:g}x",
+                         f"{speed:.1f}x" + (f" (the teacher's double backward caps it at {bound:.1f}x)"
+                                            if bound else ""), _met(speed >= TARGETS[(key, kind)])])
+    jobs = results.get("end_to_end") or []
+    for r in jobs:
+        limit = WALL_TARGETS.get((r["example"], r["grid_preset"], r["parametrization"]))
+        if limit is not None:
+            rows.append([f"{r['example']}, {r['grid_preset']} grid, {r['parametrization']} filter: whole job "
+                         "(one run, default threads)", f"< {limit:g} s", f"{_f(r['wall_seconds'])} s",
+                         _met(r["wall_seconds"] < limit)])
+    if jobs:
+        worst = max(jobs, key=lambda r: r["peak_rss_mib"])
+        rows.append([f"peak memory of every job above ({len(jobs)} jobs)", f"< 1 GB ({PEAK_TARGET_MIB:.0f} MiB)",
+                     f"{_f(worst['peak_rss_mib'])} MiB at most ({worst['example']}, {worst['grid_preset']} grid, "
+                     f"{worst['parametrization']} filter)", _met(worst["peak_rss_mib"] < PEAK_TARGET_MIB)])
+    for r in jobs:
+        p = r.get("predictors")
+        if r["grid_preset"] != "default" or r["parametrization"] != "orthogonal" or not p:
+            continue
+        speed = _speed(p["teacher_seconds_per_sample"], p["delivered_seconds_per_sample"])
+        rows.append([f"{r['example']} job with the defaults: the delivered {p['delivered']} predictor against the "
+                     f"{p['teacher']} teacher it was distilled from, throughput on one thread", "faster",
+                     f"{speed:.1f}x (test R² {_f(p['delivered_r2'])} against {_f(p['teacher_r2'])})",
+                     _met(speed > 1)])
+    if not rows:
+        return ["No part that decides a target was measured."]
+    return ["The speed issue's targets against this report's figures: ratios from interleaved runs in one process "
+            "tree (median of the repeats), whole jobs from one run each on the machine and load above.", "",
+            _row(["target", "asks", "this report", "met"]), _row(["---"] * 4)] + [_row(r) for r in rows]
 
 
 def _headline(results):

@@ -318,11 +318,17 @@ def main(argv=None):
     results = json.loads(store.read_text())["results"] if args.reuse and store.exists() else {}
     WORK_DIR.mkdir(exist_ok=True)
 
-    def save():  # after every part, so that an interrupted run keeps what it measured
+    def save():  # after every part, so that an interrupted run keeps what it measured, and when it did
         info["total_seconds"] = time.perf_counter() - t0
+        stamps = results.setdefault("measured_at", {})
+        stamps.update({key: datetime.datetime.now().isoformat(timespec="minutes") for key in results
+                       if key not in stamps and key not in ("measured_at", "lam", "gam")})
         store.write_text(json.dumps({"info": info, "results": results}, indent=1))
 
     reused = sorted(results)
+    stamps = results.get("measured_at", {})
+    # a reused part keeps its time (None when its run predates the stamps); the parts measured anew get new ones
+    results["measured_at"] = {k: stamps.get(k) for k in reused if k in skip and k not in ("lam", "gam", "measured_at")}
     results["startup"] = bench_startup(reps)
     for key, data, teacher, epochs in FITS:
         if key not in skip:
@@ -351,7 +357,7 @@ def main(argv=None):
         results["end_to_end"] = bench_end_to_end(log)
         save()
     results["lam"], results["gam"] = LAM, GAM
-    info["reused_parts"] = [k for k in reused if k in results and k not in ("lam", "gam") and k in skip]
+    info["reused_parts"] = [k for k in reused if k in results and k not in ("lam", "gam", "measured_at") and k in skip]
     info["machine"]["load_at_end"] = os.getloadavg()
     save()
     from bench.report import write_report

@@ -81,3 +81,55 @@ def test_end_to_end_table_sets_the_delivered_predictor_beside_its_own_teacher():
     headline = "\n".join(report._headline({"end_to_end": [row]}))
     assert ("the delivered baseline_wavelet predictor 50.0x the lstm teacher's throughput (one thread; test R² 0.54 "
             "against 0.79)") in headline
+
+
+def test_targets_table_decides_each_target_from_this_reports_figures():
+    """The like-for-like row misses with its cap named; whole jobs compare against their own limits; the peak row
+    names the largest job; the delivered predictor row needs a speed-up above 1."""
+    p = {"delivered": "awd", "teacher": "lstm", "delivered_seconds_per_sample": 1e-6,
+         "teacher_seconds_per_sample": 3e-6, "delivered_r2": 0.5, "teacher_r2": 0.7}
+    jobs = [{"example": "cme", "grid_preset": "paper", "parametrization": "orthogonal", "wall_seconds": 31.0,
+             "peak_rss_mib": 700.0},
+            {"example": "cme", "grid_preset": "default", "parametrization": "orthogonal", "wall_seconds": 20.0,
+             "peak_rss_mib": 960.0, "predictors": p},
+            {"example": "cme", "grid_preset": "default", "parametrization": "free", "wall_seconds": 25.0,
+             "peak_rss_mib": 600.0}]
+    lines = report._targets({"fit1d_lstm20": _fit(), "end_to_end": jobs})
+    table = {ln.split(" | ")[0].lstrip("| "): ln for ln in lines if ln.startswith("| ") and "---" not in ln}
+    like = table["1D, paper-sized CME LSTM teacher: like for like (both straight-through), steady epoch, against awave"]
+    assert "| 2.0x (the teacher's double backward caps it at 2.5x) | **no** |" in like
+    assert table["1D, paper-sized CME LSTM teacher: the gradient of eq. 8 (the loss's own gradient), steady epoch, "
+                 "against awave"].endswith("| 40.0x | yes |")
+    assert table["cme, paper grid, orthogonal filter: whole job (one run, default threads)"].endswith(
+        "| < 30 s | 31 s | **no** |")
+    assert table["cme, default grid, orthogonal filter: whole job (one run, default threads)"].endswith("| yes |")
+    assert not any(k.startswith("cme, default grid, free filter") for k in table)  # no target for that job
+    peak = table["peak memory of every job above (3 jobs)"]
+    assert "| < 1 GB (954 MiB) | 960 MiB at most (cme, default grid, orthogonal filter) | **no** |" in peak
+    assert "| 3.0x (test R² 0.5 against 0.7) | yes |" in table[
+        "cme job with the defaults: the delivered awd predictor against the lstm teacher it was distilled from, "
+        "throughput on one thread"]
+    assert report._targets({}) == ["No part that decides a target was measured."]
+
+
+def test_whole_jobs_run_without_the_benchs_one_thread_pins(monkeypatch):
+    """``make bench`` imports bench.common, which pins OpenMP and BLAS to one thread for the fit rows; the
+    end-to-end jobs it starts must see the user's environment instead."""
+    import bench.common as common
+    from bench.end_to_end import job_environment
+
+    monkeypatch.setattr(common, "UNPINNED", {"OMP_NUM_THREADS": None, "OPENBLAS_NUM_THREADS": "3"})
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    env = job_environment()
+    assert "OMP_NUM_THREADS" not in env and env["OPENBLAS_NUM_THREADS"] == "3"
+
+
+def test_a_carried_over_part_says_when_it_was_measured(tmp_path):
+    info = {"machine": {"cpu": "x", "cores": 2, "affinity": 2, "platform": "p"}, "versions": {"ours": {}, "theirs": {}},
+            "started": "2026-12-07T13:07:45", "total_seconds": 60.0, "command": "make bench", "reps": 5,
+            "reused_parts": ["fit1d_mlp", "grid"]}
+    results = {"measured_at": {"fit1d_mlp": "2026-12-07T12:32", "grid": None}}
+    text = report.write_report(info, results, tmp_path / "RESULTS.md").read_text()
+    assert "carried over from an earlier run** (not re-measured by this command): fit1d_mlp (measured 2026-12-07 " \
+           "12:32), grid." in text
