@@ -36,6 +36,7 @@ from awd_studio.models.options import (
     cli_fields,
     grid_from_text,
 )
+from awd_studio.writable import check_writable
 
 __all__ = ["main", "build_parser", "attached_list_values"]
 
@@ -249,6 +250,7 @@ def _cmd_reproduce(args):
 
     from awd_studio.models import reproduce
 
+    check_writable(args.out, folder=True)  # before minutes of fits
     torch.set_num_threads(1)
     config = reproduce.SyntheticConfig(
         seeds=tuple(args.seeds), starts=tuple(s.strip() for s in args.starts.split(",") if s.strip()), n=args.n,
@@ -331,6 +333,7 @@ def _check_out_file(out, *, force: bool = False, reads=(), folders=()) -> None:
         raise ValueError(f"--out: {out} is a folder; pass a file name")
     if path.exists() and not force:
         raise ValueError(f"--out: {out} already exists; choose another file name, or pass --force to replace it")
+    check_writable(path, folder=False)
 
 
 def _cmd_example(args):
@@ -374,6 +377,7 @@ def _cmd_distill(args):
     if not Path(args.data).is_file():  # before the progress bar and the output folder: a typo leaves nothing behind
         raise ValueError(f"data: {str(args.data)!r} is not a file; pass the path of a data file (.npz, .npy, .csv, "
                          ".fits, .h5, .mat)")
+    check_writable(args.out, folder=True)
     earlier = Path(args.out) / "result.json"
     if earlier.is_file() and not args.force:  # review 22: a second run into the same folder replaced the first
         made = dt.datetime.fromtimestamp(earlier.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
@@ -910,6 +914,11 @@ def _run_command(argv):
     except ValueError as exc:  # bad input: one clear line, no traceback
         print(f"awd {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file or folder the system refused (a full disk, a path gone since the checks)
+        if exc.filename is None or isinstance(exc, BrokenPipeError):  # not a path's: a fault of ours, with its trace
+            raise
+        print(f"awd {args.command}: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as stopped:  # Ctrl-C: one line, with what was kept where the command says
         said = "terminated" if terminated else "interrupted"
         print(f"awd {args.command}: {said}" + (f"; {stopped}" if str(stopped) else ""), file=sys.stderr)

@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from awd_studio.writable import check_writable
+
 __all__ = ["add_parser", "run"]
 
 
@@ -61,6 +63,7 @@ def run(args) -> int:
     if not (result / "result.json").is_file():
         raise ValueError(f"RESULT: {result} has no result.json; pass the directory `awd distill --out` wrote")
     out = Path(args.out) if args.out else result / f"explanation-{args.example}"
+    check_writable(out, folder=True)
 
     terminal, last = sys.stderr.isatty(), {"tenth": -1}
 
