@@ -240,7 +240,8 @@ def _add_reproduce_parser(sub):
                      help=f"random orthogonal starts searched before each fit (default: {d.start_search}, the "
                           "product's; 0: descent from the start alone, the paper's procedure; --quick: 50)")
     re_.add_argument("--quick", action="store_true",
-                     help="a tiny run for tests: 1 seed, n=300, 2 epochs, a 1 x 3 grid")
+                     help="a tiny run for tests: 1 seed, n=300, 2 epochs, a 1 x 3 grid unless --lambdas or --gammas "
+                          "give one")
 
 
 def _cmd_reproduce(args):
@@ -257,14 +258,14 @@ def _cmd_reproduce(args):
         epochs=args.epochs, lr=args.lr, mode=args.mode, data_mode=args.data_mode,
         parametrization=args.parametrization, gradient_path=args.gradient_path, teacher=args.teacher,
         **({} if args.start_search is None else {"start_search": args.start_search}))
+    if args.quick:  # a grid or a start search given on the command line is kept
+        config = dataclasses.replace(config, seeds=config.seeds[:1], n=300, epochs=2, lambdas=(1e-5,),
+                                     gammas=(0.0, 1e-2, 1.0), teacher_epochs=5,
+                                     start_search=50 if args.start_search is None else args.start_search)
     if args.lambdas:
         config.lambdas = tuple(args.lambdas)
     if args.gammas:
         config.gammas = tuple(args.gammas)
-    if args.quick:
-        config = dataclasses.replace(config, seeds=config.seeds[:1], n=300, epochs=2, lambdas=(1e-5,),
-                                     gammas=(0.0, 1e-2, 1.0), teacher_epochs=5,
-                                     start_search=50 if args.start_search is None else args.start_search)
     result = reproduce.run_synthetic(config, progress=lambda line: print(line, flush=True))
     files = reproduce.write_report(result, args.out)
     print(reproduce.markdown_table(result))

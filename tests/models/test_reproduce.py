@@ -89,3 +89,14 @@ def test_quick_reproduction_with_and_without_the_start_search(tmp_path, capsys, 
     if not searched:  # every fit began at sym5 itself
         assert run["data"]["fit_start_distance"] == pytest.approx(run["start_distance"], rel=1e-6)  # float32 fit
         assert "fit began at" not in printed
+
+
+def test_quick_reproduction_keeps_a_grid_given_on_the_command_line(tmp_path, capsys):
+    """Review 48 (claims audit): ``--quick`` replaced ``--lambdas`` and ``--gammas`` with its own 1 x 3 grid."""
+    out = tmp_path / "syn"
+    assert main(["reproduce", "synthetic", "--out", str(out), "--quick", "--starts", "sym5", "--gammas", "0,0.1",
+                 "--start-search", "0"]) == 0
+    result = json.loads((out / "results.json").read_text())
+    assert result["config"]["gammas"] == [0.0, 0.1] and result["config"]["lambdas"] == [1e-5]
+    (run,) = result["runs"]
+    assert len(run["grid"]) == 2
