@@ -19,7 +19,7 @@ DB_TESTS := tests/backend tests/reliability/test_security.py tests/lab/test_data
 #: test processes (pytest-xdist), one per logical CPU by default. Each has its own Redis, worker, data directory
 #: and database; a test file stays in one process (its module fixtures are built once). Most of the suite waits
 #: on processes it started (workers, servers, chromium) or runs torch on one thread: two processes took the
-#: SQLite pass from 24 to 10 min on a 2-core machine. TEST_PROCESSES=0 runs it in this process, in file order.
+#: SQLite pass from 24 to 15-20 min on a 2-core machine. TEST_PROCESSES=0 runs it in this process, in file order.
 TEST_PROCESSES ?= logical
 
 test: install browser             ## the whole suite on SQLite, then the database's tests on PostgreSQL
