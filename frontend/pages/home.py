@@ -66,6 +66,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.DROPZONE)
     MISSING_REMEDIES = "home-missing-remedies"
     PREVIEW_TILES = "home-preview-tiles"
     PREVIEW_TARGET_RULE = "home-preview-target-rule"
+    #: The caution on few series of many samples: a file of one series per column, read one per row?
+    PREVIEW_TRANSPOSED = "home-preview-transposed"
     TILE_SIZE = "home-tile-size"
     TILE_LABEL = "home-tile-label"
     PREVIEW_NAME = "home-preview-name"
@@ -314,6 +316,43 @@ upload again.
     return " ".join(words)
 
 
+#: Series files with fewer series than this (training and test together), each at least
+#: ``TRANSPOSED_RATIO`` times as long as their count, get the preview's caution of :func:`transposed_words`.
+FEW_SERIES = 100
+TRANSPOSED_RATIO = 4
+
+
+def transposed_words(kind, n, length) -> str | None:
+    """Pure: the preview's caution on few long series, the shape of a table read across that holds one series per
+    column (a spreadsheet's traces side by side, each row a time point); None when the shape does not suggest it.
+
+    Parameters
+    ----------
+    kind : str
+        The dataset's kind; only ``"timeseries"`` gets a caution.
+    n : int
+        Series in the file, training and test together.
+    length : int
+        Samples per series.
+
+    Examples
+    --------
+    >>> print(transposed_words("timeseries", 41, 500))
+    Only 41 series of 500 time points each: AWD Studio reads one series per row. If each column of your file is a
+    series and each row a time point, transpose the table (Excel: copy, Paste Special, Transpose; pandas: df.T)
+    and upload it again.
+    >>> [transposed_words(*args) for args in (("timeseries", 41, 120), ("timeseries", 3941, 40), ("image", 5, 64))]
+    [None, None, None]
+    """
+    if kind != "timeseries" or not isinstance(n, int) or not isinstance(length, int):
+        return None
+    if n >= FEW_SERIES or length < TRANSPOSED_RATIO * n:
+        return None
+    return (f"Only {n} series of {length} time points each: AWD Studio reads one series per row. If each column of "
+            "your file is a series and each row a time point, transpose the table (Excel: copy, Paste Special, "
+            "Transpose; pandas: df.T) and upload it again.")
+
+
 def preview_children(ds: dict) -> list:
     """The preview block of one dataset (pure: a dataset dict in, components out).
 
@@ -338,6 +377,9 @@ def preview_children(ds: dict) -> list:
         dbc.Badge(shape_words, color="secondary", className="me-2"),
     ]
     meta = summary.get("meta") or {}
+    transposed = transposed_words(kind, n + (n_test or 0) if isinstance(n, int) else n, shape[-1] if shape else None)
+    if transposed:
+        facts.append(_fact(transposed, ids.PREVIEW_TRANSPOSED))
     if meta.get("channel_axis"):
         facts.append(_fact(channel_axis_words(meta["channel_axis"]), ids.PREVIEW_CHANNEL))
     tiles = meta.get("tiles")

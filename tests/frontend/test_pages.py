@@ -1312,3 +1312,15 @@ def test_the_help_page_names_the_signed_range_of_the_map_student():
     text = "".join(str(c) for p in page("help").BODIES["student"] for c in p.children)
     assert "“Map student's range: both signs”" in text and 'peak_range="signed"' in text
     assert "[−b, b]" in text and "By default the histograms count from 0 up" in text
+
+
+def test_home_preview_asks_whether_few_long_series_are_one_series_per_column():
+    """Claims audit 48: a table of traces side by side (each column a series) is read one series per row without a
+    word; few series of many samples each now get the preview's question, with how to transpose."""
+    home = page("home")
+    ds = {"id": "d", "name": "side by side", "kind": "timeseries", "shape": [400], "n": 32, "n_test": 8,
+          "summary": {"kind": "timeseries", "meta": {}}}
+    text = str(home.preview_children(ds))
+    assert "Only 40 series of 400 time points each: AWD Studio reads one series per row." in text
+    assert "Only" not in str(home.preview_children(dict(ds, shape=[40], n=3000, n_test=941)))
+    assert "Only" not in str(home.preview_children(dict(ds, shape=[120])))  # 40 series of 120: plausible as given
