@@ -35,7 +35,9 @@ $(STAMP): pyproject.toml
 
 browser:                          ## Debian's chromium for the Playwright tests
 	@command -v chromium >/dev/null 2>&1 || /usr/bin/chromium --version >/dev/null 2>&1 || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	  { if [ "$$(id -u)" != 0 ]; then echo "the browser tests need Debian's chromium, which only root can install:" \
+	      "run 'sudo apt-get install -y chromium' (or 'sudo make browser'), then make test again" >&2; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 bench: install                    ## benchmarks against awave 0.1 and the teacher; rewrites bench/RESULTS.md
 	$(BIN)/python bench/run_all.py
