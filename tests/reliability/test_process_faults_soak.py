@@ -33,7 +33,7 @@ def test_job_process_faults_soak(client, workers, redis_server, settings, datase
                                                                      tiny_job, data_dir)
         counts["sigstop_of_the_job_process"] += 1
         faults.test_a_queued_job_whose_message_redis_lost_is_sent_again(client, workers, redis_server, dataset,
-                                                                        tiny_job)
+                                                                        tiny_job, settings)
         counts["flushall_with_a_queued_job"] += 1
     record("job_process_faults", rounds=ROUNDS, **counts, jobs_lost=0,
            seconds=round(time.monotonic() - started, 1))
