@@ -49,7 +49,9 @@ def _open(owner_context, web_server, dataset, size):
     page.set_default_timeout(30_000)
     errors = console_errors(page)
     page.goto(f"{web_server}/configure?dataset={dataset}")
-    page.locator("#configure-start-line").get_by_text("grid points").wait_for()
+    # the first estimate of a fresh page: once over 30 s in a full suite run (two test processes, their workers and
+    # browsers on 2 cores; 2026-12-07), about 1 s alone
+    page.locator("#configure-start-line").get_by_text("grid points").wait_for(timeout=90_000)
     return page, errors
 
 
