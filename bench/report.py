@@ -299,7 +299,7 @@ def write_report(info, results, path):
                    "the figures to quote.")
     if info.get("reused_parts"):
         stamps = results.get("measured_at", {})
-        out.append(f"- **Parts carried over from an earlier run** (not re-measured by this command): "
+        out.append("- **Parts carried over from an earlier run** (not re-measured by this command): "
                    + ", ".join(k + (f" (measured {stamps[k].replace('T', ' ')})" if stamps.get(k) else "")
                                for k in info["reused_parts"]) + ".")
     out += ["", "## Targets", ""]
@@ -380,6 +380,12 @@ def write_report(info, results, path):
     return path
 
 
+def _default_jobs_with_predictors(rows):
+    """The end-to-end rows run with the defaults (default grid, orthogonal filter) that timed their predictor."""
+    return [r for r in rows if r["grid_preset"] == "default" and r["parametrization"] == "orthogonal"
+            and r.get("predictors")]
+
+
 def _met(ok):
     return "yes" if ok else "**no**"
 
@@ -422,10 +428,8 @@ def _targets(results):
         rows.append([f"peak memory of every job above ({len(jobs)} jobs)", f"< 1 GB ({PEAK_TARGET_MIB:.0f} MiB)",
                      f"{_f(worst['peak_rss_mib'])} MiB at most ({worst['example']}, {worst['grid_preset']} grid, "
                      f"{worst['parametrization']} filter)", _met(worst["peak_rss_mib"] < PEAK_TARGET_MIB)])
-    for r in jobs:
-        p = r.get("predictors")
-        if r["grid_preset"] != "default" or r["parametrization"] != "orthogonal" or not p:
-            continue
+    for r in _default_jobs_with_predictors(jobs):
+        p = r["predictors"]
         speed = _speed(p["teacher_seconds_per_sample"], p["delivered_seconds_per_sample"])
         rows.append([f"{r['example']} job with the defaults: the delivered {p['delivered']} predictor against the "
                      f"{p['teacher']} teacher it was distilled from, throughput on one thread", "faster",
@@ -467,9 +471,7 @@ def _headline(results):
         lines.append("- End to end (whole jobs, default threads, the machine's load above): " + "; ".join(
             f"{r['example']} {r['grid_preset']} {r['parametrization']} {_f(r['wall_seconds'])} s, "
             f"{_f(r['peak_rss_mib'])} MiB" for r in rows) + ".")
-        for r in rows:
-            if r["grid_preset"] != "default" or r["parametrization"] != "orthogonal" or not r.get("predictors"):
-                continue
+        for r in _default_jobs_with_predictors(rows):
             p = r["predictors"]
             lines.append(f"- Predictor vs the teacher it was distilled from, in the {r['example']} job with the "
                          f"defaults: the delivered {p['delivered']} predictor "

@@ -34,6 +34,8 @@ OURS_PY = Path(sys.executable)
 LAMBDAS = [0.001, 0.003, 0.01, 0.03, 0.1]
 GAMMAS = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3]
 LAM, GAM = 0.01, 0.01  # the single fits
+#: Keys of results.json that are not measured parts: the single fits' weights and each part's time of measurement.
+NOT_PARTS = ("lam", "gam", "measured_at")
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
        "PYTHONDONTWRITEBYTECODE": "1", "BENCH_THREADS": "1"}
 #: The all-threads rows: no thread pinning, torch uses every core available to the process; OpenMP's idle
@@ -322,13 +324,13 @@ def main(argv=None):
         info["total_seconds"] = time.perf_counter() - t0
         stamps = results.setdefault("measured_at", {})
         stamps.update({key: datetime.datetime.now().isoformat(timespec="minutes") for key in results
-                       if key not in stamps and key not in ("measured_at", "lam", "gam")})
+                       if key not in stamps and key not in NOT_PARTS})
         store.write_text(json.dumps({"info": info, "results": results}, indent=1))
 
     reused = sorted(results)
     stamps = results.get("measured_at", {})
     # a reused part keeps its time (None when its run predates the stamps); the parts measured anew get new ones
-    results["measured_at"] = {k: stamps.get(k) for k in reused if k in skip and k not in ("lam", "gam", "measured_at")}
+    results["measured_at"] = {k: stamps.get(k) for k in reused if k in skip and k not in NOT_PARTS}
     results["startup"] = bench_startup(reps)
     for key, data, teacher, epochs in FITS:
         if key not in skip:
@@ -357,7 +359,7 @@ def main(argv=None):
         results["end_to_end"] = bench_end_to_end(log)
         save()
     results["lam"], results["gam"] = LAM, GAM
-    info["reused_parts"] = [k for k in reused if k in results and k not in ("lam", "gam", "measured_at") and k in skip]
+    info["reused_parts"] = [k for k in reused if k in results and k not in NOT_PARTS and k in skip]
     info["machine"]["load_at_end"] = os.getloadavg()
     save()
     from bench.report import write_report
