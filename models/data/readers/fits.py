@@ -29,7 +29,7 @@ from awd_studio.models.data.dataset import Dataset
 from awd_studio.models.data.readers._common import byte_budget, numbers_the_rows, too_big
 from awd_studio.models.data.readers.channels import drop_channel_axis
 from awd_studio.models.data.readers.detect import detect_format
-from awd_studio.models.validation import InputError, check_signals, dimensions_words
+from awd_studio.models.validation import DEFAULT_MIN_LENGTH, InputError, check_signals, dimensions_words
 
 __all__ = ["load_fits", "load_maps", "read_fits_arrays", "identifier_columns"]
 
@@ -127,6 +127,13 @@ def _fits_maps(hdul, path: Path, budget: int) -> tuple[np.ndarray, list, dict]:
             data = drop_channel_axis({"X": data}, "image")[0]["X"]
             if data.ndim == 3 and layout is None:
                 layout = [1, *data.shape[1:]] if stored[1] == 1 else [*data.shape[1:], 1]
+        if data.ndim in (2, 3) and min(data.shape[-2:]) < DEFAULT_MIN_LENGTH:
+            # refused here, before one entry per map is listed: a 1.6 MB cube of 200000 maps of 1 x 1 pixel took
+            # 4-6 s to be refused further on (its header was read once per map), and a larger one would take minutes
+            raise InputError("X", f"FITS HDU {hdu.name!r} holds maps of {data.shape[-2]} x {data.shape[-1]} pixels "
+                             f"(shape {tuple(int(s) for s in data.shape)}), smaller than the minimum of "
+                             f"{DEFAULT_MIN_LENGTH} x {DEFAULT_MIN_LENGTH}",
+                             "store one map per 2-D HDU, or a cube (n, H, W) with the maps along its first axis")
         if data.ndim == 2:
             images.append(data[None])
             sources.append(hdu)
@@ -222,6 +229,9 @@ def _fits_targets(hdul, sources: list, n: int, notes: dict):
     keys = hdul[0].header.get("TARGETS")
     if keys:
         chosen = [k.strip().upper() for k in str(keys).split(",") if k.strip()]
+        if len(set(map(id, sources))) < n:  # a cube shares one header: all maps would get the same target
+            raise InputError("y", "TARGETS header keys cannot label the maps of a 3-D cube one by one",
+                             "add a BINTABLE HDU with one row per map")
         rows = []
         for i, hdu in enumerate(sources):
             missing = [k for k in chosen if k not in hdu.header]
@@ -230,9 +240,6 @@ def _fits_targets(hdul, sources: list, n: int, notes: dict):
                                  "give every image HDU the keys listed in TARGETS")
             rows.append([float(hdu.header[k]) for k in chosen])
         y = np.array(rows, dtype=np.float64)
-        if len(set(map(id, sources))) < n:  # a cube shares one header: all maps get the same target
-            raise InputError("y", "TARGETS header keys cannot label the maps of a 3-D cube one by one",
-                             "add a BINTABLE HDU with one row per map")
         return (y[:, 0] if y.shape[1] == 1 else y), chosen
     return None, None
 
@@ -264,8 +271,8 @@ def _refuse_maps_unlike_targets(hdul, sources: list, n_maps: int, n_rows: int) -
         return
     fixes = ["give the table one row per map, and keep only maps in the image HDUs (a mask, noise or weight image "
              "goes in a file of its own)"]
-    cubes = {id(hdu): hdu for hdu in sources if hdu.header.get("NAXIS") == 3}
-    for hdu in cubes.values():
+    distinct = {id(hdu): hdu for hdu in sources}.values()  # a cube is listed once per map: read its header once
+    for hdu in (hdu for hdu in distinct if hdu.header.get("NAXIS") == 3):
         shape = tuple(int(hdu.header[f"NAXIS{i}"]) for i in range(3, 0, -1))
         if shape[-1] == n_rows and shape[0] != n_rows:
             fixes.insert(0, f"the cube {hdu.name!r} of shape {shape} holds its {n_rows} maps along its last axis: "
