@@ -44,10 +44,19 @@ def record(section: str, **values) -> None:
 
 
 def pytest_sessionfinish(session, exitstatus):
+    """Write a soak run's figures into ``last_soak.json``. A run of some soak tests only (``-m soak -k reader``)
+    replaces their sections and keeps the others; every section says when it was measured."""
     if FIGURES and "soak" in (session.config.getoption("-m") or ""):
-        FIGURES["_run"] = {"exitstatus": int(exitstatus), "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
-                           "cpus": os.cpu_count(), "load_avg_1min": os.getloadavg()[0]}
-        SOAK_REPORT.write_text(json.dumps(FIGURES, indent=2, sort_keys=True) + "\n")
+        finished = time.strftime("%Y-%m-%d %H:%M:%S")
+        try:
+            kept = json.loads(SOAK_REPORT.read_text())
+        except (OSError, ValueError):
+            kept = {}
+        for section, values in FIGURES.items():
+            kept[section] = {**values, "measured": finished}
+        kept["_run"] = {"exitstatus": int(exitstatus), "finished": finished, "sections": sorted(FIGURES),
+                        "cpus": os.cpu_count(), "load_avg_1min": os.getloadavg()[0]}
+        SOAK_REPORT.write_text(json.dumps(kept, indent=2, sort_keys=True) + "\n")
 
 
 def child_env(**overrides) -> dict:

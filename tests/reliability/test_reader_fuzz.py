@@ -36,7 +36,8 @@ HANG_SECONDS = 30
 CI_EXAMPLES = 25
 SOAK_EXAMPLES = 250
 EXTENSIONS = (".npz", ".npy", ".csv", ".fits", ".h5", ".mat")
-STATS = {"inputs": 0, "rejected": 0, "accepted": 0, "max_seconds": 0.0, "max_peak_mib": 0.0, "by_format": {}}
+STATS = {"inputs": 0, "rejected": 0, "accepted": 0, "max_seconds": 0.0, "max_peak_mib": 0.0, "by_format": {},
+         "slowest": None}
 
 
 # ------------------------------------------------------------------------------------------- file builders
@@ -148,7 +149,11 @@ def read(content: bytes, ext: str, *, siblings: dict[str, bytes] | None = None):
         assert peak <= MEMORY_CAP, f"reading {ext} ({len(content)} bytes) allocated {peak / 2**20:.0f} MiB"
         STATS["inputs"] += 1
         STATS[outcome] += 1
+        first_of_format = ext not in STATS["by_format"]  # its reader's libraries are imported on this read
         STATS["by_format"][ext] = STATS["by_format"].get(ext, 0) + 1
+        if seconds > STATS["max_seconds"]:  # which input it was (2026-12-07: 4.9 s, and no record of which)
+            STATS["slowest"] = {"format": ext, "bytes": len(content), "outcome": outcome,
+                                "first_of_its_format": first_of_format, "seconds": round(seconds, 3)}
         STATS["max_seconds"] = max(STATS["max_seconds"], round(seconds, 3))
         STATS["max_peak_mib"] = max(STATS["max_peak_mib"], round(peak / 2**20, 2))
         return outcome
@@ -326,7 +331,7 @@ def test_every_reader_fails_cleanly_on_bad_input():
     _fuzz_all(CI_EXAMPLES)
     assert STATS["rejected"] > STATS["accepted"]
     record("reader_fuzz_ci", inputs=STATS["inputs"] - before["inputs"], max_seconds=STATS["max_seconds"],
-           max_peak_mib=STATS["max_peak_mib"], rss_growth_mib=round(_check_rss(baseline), 1))
+           slowest=STATS["slowest"], max_peak_mib=STATS["max_peak_mib"], rss_growth_mib=round(_check_rss(baseline), 1))
 
 
 @pytest.mark.soak
@@ -337,5 +342,5 @@ def test_every_reader_fails_cleanly_on_bad_input_soak():
     _fuzz_all(SOAK_EXAMPLES)
     record("reader_fuzz", examples_per_strategy=SOAK_EXAMPLES, inputs=STATS["inputs"] - start,
            rejected=STATS["rejected"], accepted=STATS["accepted"], by_format=STATS["by_format"],
-           max_seconds_per_input=STATS["max_seconds"], max_tracemalloc_peak_mib=STATS["max_peak_mib"],
+           max_seconds_per_input=STATS["max_seconds"], slowest_input=STATS["slowest"], max_tracemalloc_peak_mib=STATS["max_peak_mib"],
            budget_mib=BUDGET / 2**20, rss_growth_mib=round(_check_rss(baseline), 1))
