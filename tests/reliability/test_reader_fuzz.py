@@ -342,5 +342,6 @@ def test_every_reader_fails_cleanly_on_bad_input_soak():
     _fuzz_all(SOAK_EXAMPLES)
     record("reader_fuzz", examples_per_strategy=SOAK_EXAMPLES, inputs=STATS["inputs"] - start,
            rejected=STATS["rejected"], accepted=STATS["accepted"], by_format=STATS["by_format"],
-           max_seconds_per_input=STATS["max_seconds"], slowest_input=STATS["slowest"], max_tracemalloc_peak_mib=STATS["max_peak_mib"],
+           max_seconds_per_input=STATS["max_seconds"], slowest_input=STATS["slowest"],
+           max_tracemalloc_peak_mib=STATS["max_peak_mib"],
            budget_mib=BUDGET / 2**20, rss_growth_mib=round(_check_rss(baseline), 1))
