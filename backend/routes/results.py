@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, status
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
 from awd_studio.backend.deps import PathsDep, SessionDep, is_uuid, require_owner
@@ -118,13 +118,23 @@ def result_outline() -> dict:
 
 @router.get("/{key}", responses={200: {"content": {"application/json": {"schema": result_outline()}},
                                        "description": "result.json; its JSON Schema: GET /api/options/result-schema"},
+                                 304: {"description": "Not Modified: If-None-Match named the ETag of result.json"},
                                  **_NOT_FOUND})
 def get_result(key: str, request: Request, session: SessionDep, paths: PathsDep):
-    """The result bundle (``result.json``) of a job, by job id or share token."""
+    """The result bundle (``result.json``) of a job, by job id or share token.
+
+    Answers ``304 Not Modified`` without a body when ``If-None-Match`` names the file's ``ETag`` (checked after
+    the visitor's access, like a full answer): the results page's callbacks ask again on every click and keep the
+    bundle they already hold (several megabytes for a maps job)."""
     path = result_dir_for_key(key, request, session, paths) / "result.json"
-    if not path.is_file():
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "result.json is missing from this result")
-    return FileResponse(path, media_type="application/json")
+    try:
+        answer = FileResponse(path, media_type="application/json", stat_result=path.stat())
+    except FileNotFoundError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "result.json is missing from this result") from None
+    etag = answer.headers["etag"]
+    if etag in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"etag": etag})
+    return answer
 
 
 def _artifacts(root: Path) -> list[tuple[str, Path]]:
