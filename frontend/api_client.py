@@ -18,6 +18,7 @@ message is readable by a person (FastAPI's ``detail`` when present).
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from typing import Any
 from urllib.parse import quote
 
@@ -35,6 +36,10 @@ __all__ = [
 ]
 
 _DEFAULT_TIMEOUT = 30.0
+#: Result bundles one client keeps (the latest fetched), with their ETag: :meth:`ApiClient.get_result` asks again
+#: each time, and an unchanged result answers 304 without its body. A maps job's bundle is a few MB of JSON, some
+#: tens of MB as Python objects.
+RESULTS_KEPT = 4
 #: Request headers of the browser's callback that carry its credentials to the API.
 _FORWARDED = ("cookie", "authorization")
 _STATE: dict[str, Any] = {"app": None, "base_url": None, "client": None}
@@ -123,6 +128,7 @@ class ApiClient:
         self.base_url = base_url.rstrip("/") if base_url else "http://awd-studio.internal"
         self.app = app if base_url is None else None
         self.timeout = timeout
+        self._results: OrderedDict[str, tuple[str, Any]] = OrderedDict()  # token -> (ETag, bundle), latest last
 
     def _client(self) -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=self.app) if self.app is not None else None
@@ -154,19 +160,16 @@ class ApiClient:
         ApiError
             For any non-2xx status or when the server cannot be reached.
         """
+        return _body(await self._send(method, path, json=json, headers=headers))
+
+    async def _send(self, method: str, path: str, *, json: Any = None, headers: dict | None = None) -> httpx.Response:
+        """Send one request with the caller's credentials; the response as it came (ApiError when unreachable)."""
         headers = {**caller_credentials(), **(headers or {})}
         try:
             async with self._client() as client:
-                resp = await client.request(method, path, json=json, headers=headers)
+                return await client.request(method, path, json=json, headers=headers)
         except httpx.HTTPError as exc:
             raise ApiError(0, f"the API server could not be reached ({exc.__class__.__name__})") from exc
-        try:
-            body = resp.json() if resp.content else None
-        except ValueError:
-            body = resp.text
-        if resp.status_code >= 400:
-            raise ApiError(resp.status_code, error_message(body, resp.status_code))
-        return body
 
     async def session(self) -> dict:
         """``GET /api/session``: ``{owner, token_required}`` for the browser behind this callback."""
@@ -244,8 +247,31 @@ class ApiClient:
 
     # Results and shares -----------------------------------------------------
     async def get_result(self, token: str) -> dict:
-        """``GET /api/results/{job id or share token}``: the result bundle."""
-        return await self.request("GET", f"/api/results/{quote(str(token), safe='')}")
+        """``GET /api/results/{job id or share token}``: the result bundle.
+
+        The API is asked every time, with the caller's credentials, so it decides each time whether this visitor
+        may read the result. A bundle fetched before (the last :data:`RESULTS_KEPT`) is sent as its ETag and, when
+        the file is unchanged, the answer is 304 without a body: the same dict is returned again, shared by every
+        caller, so it must not be changed (the results page's callbacks only read it).
+        """
+        token = str(token)
+        kept = self._results.get(token)
+        resp = await self._send("GET", f"/api/results/{quote(token, safe='')}",
+                                headers={"If-None-Match": kept[0]} if kept else None)
+        if resp.status_code == 304 and kept is not None:
+            self._results.move_to_end(token)
+            return kept[1]
+        try:
+            bundle = _body(resp)
+        except ApiError:
+            self._results.pop(token, None)  # gone, revoked or refused: nothing kept for it
+            raise
+        if resp.headers.get("etag") and isinstance(bundle, dict):
+            self._results[token] = (resp.headers["etag"], bundle)
+            self._results.move_to_end(token)
+            while len(self._results) > RESULTS_KEPT:
+                self._results.popitem(last=False)
+        return bundle
 
     async def create_share(self, job_id: str, expires_in_hours: float | None = None,
                            label: str | None = None) -> dict:
@@ -261,6 +287,17 @@ class ApiClient:
     async def revoke_share(self, share: str) -> Any:
         """``DELETE /api/shares/{id or token}``."""
         return await self.request("DELETE", f"/api/shares/{quote(str(share), safe='')}")
+
+
+def _body(resp: httpx.Response) -> Any:
+    """A response's decoded JSON (its text when not JSON, None when empty); ApiError for a 4xx or 5xx."""
+    try:
+        body = resp.json() if resp.content else None
+    except ValueError:
+        body = resp.text
+    if resp.status_code >= 400:
+        raise ApiError(resp.status_code, error_message(body, resp.status_code))
+    return body
 
 
 def configure(app: Any = None, base_url: str | None = None) -> ApiClient:

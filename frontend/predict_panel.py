@@ -20,6 +20,7 @@ from awd_studio.frontend.components import run_file_name
 from awd_studio.frontend.figures.grid import kept_initial
 from awd_studio.frontend.figures.style import MODEL_LABELS, dropped_rows_words, fmt_number
 from awd_studio.frontend.help_links import help_link
+from awd_studio.frontend.shown_result import CORE, shown_bundle
 
 __all__ = ["ids", "panel", "model_options", "answer_children", "answer_csv", "csv_rows_left_out", "dropped_children",
            "PREVIEW_ROWS", "DROP_INCOMPLETE_WORDS", "DROPPED_NAMED"]
@@ -282,13 +283,13 @@ def answer_csv(answer: dict) -> str:
     return out.getvalue()
 
 
-@callback(Output(ids.MODEL, "options"), Output(ids.MODEL, "value"), Input("results-core", "data"),
-          prevent_initial_call=True)
-def fill_models(core):
+@callback(Output(ids.MODEL, "options"), Output(ids.MODEL, "value"), Input(CORE, "data"), prevent_initial_call=True)
+async def fill_models(core):
     """The result's students, the recommended one chosen."""
-    if not core:
+    bundle = await shown_bundle(core)
+    if not bundle:
         return no_update, no_update
-    return model_options(core)
+    return model_options(bundle)
 
 
 @callback(Output(ids.OUTPUT, "children"), Output(ids.CSV, "className"), Input(ids.ANSWER, "data"),

@@ -3,13 +3,16 @@ where and at which scale it looks), the inspected grid cell's scores, and "Use i
 
 :mod:`frontend.pages.results` places these blocks and fills them from its one load callback
 (:func:`loaded`); the student's figures follow the chosen test example and the clicked grid cell through
-:func:`draw_student`. Figures come from :mod:`frontend.figures.student`.
+:func:`draw_student`, which reads the result through the API (:mod:`frontend.shown_result`). Figures come from
+:mod:`frontend.figures.student`.
 """
 
 from __future__ import annotations
 
+import asyncio
+
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, callback, html, no_update
 
 from awd_studio.frontend import figures
 from awd_studio.frontend.components import (
@@ -25,17 +28,16 @@ from awd_studio.frontend.components import (
 from awd_studio.frontend.figures import student as student_figures
 from awd_studio.frontend.help_links import help_link
 from awd_studio.frontend.option_words import OPTION_WORDS, VALUE_WORDS
+from awd_studio.frontend.shown_result import CORE, shown_bundle
 from awd_studio.frontend.use_in_python import use_in_python_card
 
-__all__ = ["ids", "stores", "trust_block", "student_section", "use_in_python_block", "loaded", "inspected_card",
+__all__ = ["ids", "trust_block", "student_section", "use_in_python_block", "loaded", "inspected_card",
            "trust_alerts"]
 
 
 class ids:  # noqa: N801 (a namespace of constants)
     """Component ids of these blocks (tests/e2e read them)."""
 
-    EXPLAIN = "results-explain"
-    STUDENTS = "results-students"
     TRUST = "results-trust"
     COMPRESSION_NOTE = "results-compression-note"
     #: The notes folded under a summary (:func:`trust_alerts`).
@@ -59,11 +61,6 @@ class ids:  # noqa: N801 (a namespace of constants)
 size_graphs_to_their_figures(ids.STUDENT_GRAPH, ids.HISTOGRAM_GRAPH)
 
 _HIDDEN = {"display": "none"}
-
-
-def stores() -> list:
-    """The browser-side stores: the per-example explanations, and every student (the selected and the grid's)."""
-    return [dcc.Store(id=ids.EXPLAIN), dcc.Store(id=ids.STUDENTS)]
 
 
 def trust_block() -> html.Div:
@@ -140,6 +137,8 @@ def trust_alerts(bundle: dict, fold: bool = True) -> list:
 
 
 def _students_store(bundle: dict) -> dict:
+    """Every student of a result (the selected point's and the grid's) and what :func:`student_outputs` reads
+    beside them."""
     grid = bundle.get("grid") or []
     return {"students": bundle.get("students") or {}, "grid": [p.get("student") for p in grid],
             "kind": (bundle.get("data") or {}).get("kind"), "selected": figures.selected_index(bundle),
@@ -157,16 +156,14 @@ def _students_store(bundle: dict) -> dict:
 def loaded(bundle: dict, narrow: bool = False) -> dict:
     """What the page's load callback fills for these blocks, by output name (see :data:`LOAD_OUTPUTS`); ``narrow``:
     a phone's page (the calmer notes fold)."""
-    return dict(trust=trust_alerts(bundle, fold=narrow), explain=bundle.get("explain"),
-                students=_students_store(bundle),
+    return dict(trust=trust_alerts(bundle, fold=narrow),
                 use_python=use_in_python_card(bundle, snippet_id=ids.SNIPPET, paper_id=ids.BIBTEX_PAPER,
                                               software_id=ids.BIBTEX_SOFTWARE),
                 histogram_style={} if (bundle.get("data") or {}).get("kind") == "image" else _HIDDEN)
 
 
 #: The outputs :func:`loaded` fills (merged into the page's load callback).
-LOAD_OUTPUTS = dict(trust=Output(ids.TRUST, "children"), explain=Output(ids.EXPLAIN, "data"),
-                    students=Output(ids.STUDENTS, "data"), use_python=Output(ids.USE_PYTHON, "children"),
+LOAD_OUTPUTS = dict(trust=Output(ids.TRUST, "children"), use_python=Output(ids.USE_PYTHON, "children"),
                     histogram_style=Output(ids.HISTOGRAM_ROW, "style"))
 
 
@@ -311,10 +308,20 @@ def outside_range_text(parameters: dict) -> str | None:
 
 @callback(output=STUDENT_OUTPUTS,
           inputs=dict(example=Input("results-example", "value"), clicked=Input("results-clicked", "data"),
-                      students=Input(ids.STUDENTS, "data"), viewport=Input(VIEWPORT, "data")),
-          state=dict(explain=State(ids.EXPLAIN, "data"), activation=State("results-activation", "data")))
-def draw_student(example, clicked, students, explain, activation, viewport=None):
-    """The student of the selected point (or of the clicked cell) and how it reads the chosen example."""
+                      core=Input(CORE, "data"), viewport=Input(VIEWPORT, "data")))
+async def draw_student(example, clicked, core, viewport=None):
+    """The student of the selected point (or of the clicked cell) and how it reads the chosen example, for the
+    result shown (see :func:`student_outputs`; drawn in a worker thread)."""
+    bundle = await shown_bundle(core)
+    if not bundle:
+        return named_update(STUDENT_OUTPUTS)
+    return await asyncio.to_thread(student_outputs, example, clicked, _students_store(bundle), bundle.get("explain"),
+                                   bundle.get("activation"), viewport)
+
+
+def student_outputs(example, clicked, students, explain, activation, viewport=None):
+    """The values of :data:`STUDENT_OUTPUTS`: the student of the selected point (or of the clicked cell) and how it
+    reads the chosen example."""
     if not students:
         return named_update(STUDENT_OUTPUTS)
     grid = students.get("grid") or []

@@ -21,6 +21,7 @@ from awd_studio.frontend.components import (
 )
 from awd_studio.frontend.figures import scattering as figs
 from awd_studio.frontend.figures.style import common_decimals, empty_figure, fmt_decimals, fmt_number, fmt_score
+from awd_studio.frontend.shown_result import shown_bundle
 
 __all__ = ["ids", "section", "register", "block_outputs", "scores_children"]
 
@@ -83,14 +84,15 @@ def scores_children(bundle: dict) -> list:
 
 
 def register(bundle_store_id: str) -> None:
-    """Register (once, at the results page's import) the callback that fills the block from the bundle store."""
+    """Register (once, at the results page's import) the callback that fills the block from the result the store
+    ``bundle_store_id`` names (:mod:`frontend.shown_result`)."""
 
     @callback(output=dict(style=Output(ids.SECTION, "style"), scores=Output(ids.SCORES, "children"),
                           filters=Output(ids.FILTERS_GRAPH, "figure"), tree=Output(ids.TREE_GRAPH, "figure"),
                           curve=Output(ids.CURVE_GRAPH, "figure")),
               inputs=dict(bundle=Input(bundle_store_id, "data"), viewport=Input(VIEWPORT, "data")))
-    def draw_scattering(bundle, viewport=None):
-        return block_outputs(bundle, narrow=is_narrow(viewport))
+    async def draw_scattering(bundle, viewport=None):
+        return block_outputs(await shown_bundle(bundle), narrow=is_narrow(viewport))
 
 
 def block_outputs(bundle: dict | None, narrow: bool = False) -> dict:

@@ -1,8 +1,9 @@
 """Results page ``/results/<token>``: a job id (owner view) or a share token (read-only view).
 
 One callback fetches the bundle and draws every figure; the λ/γ grid and the
-activation selector then redraw their parts from copies of the bundle kept in
-the browser (the activation maps apart, so a grid click does not resend them).
+activation selector then redraw their parts from the same bundle, which each
+callback reads through the API (:mod:`frontend.shown_result`): the browser keeps
+only which result it shows, and a click sends a few bytes, not the bundle.
 A share token never shows an action (no share, cancel, delete or rerun), and an
 unknown, expired or revoked token shows the friendly 404 block. The share dialog
 of the owner's view lives in :mod:`frontend.share_dialog`. Callbacks read and
@@ -37,6 +38,7 @@ from awd_studio.frontend.components import (
 from awd_studio.frontend.figures.scores import FIXED_FILTER_BASELINES
 from awd_studio.frontend.figures.style import common_decimals, fmt_decimals, kind_label
 from awd_studio.frontend.help_links import help_link
+from awd_studio.frontend.shown_result import CORE, shown, shown_bundle
 
 dash.register_page(__name__, path_template="/results/<token>", title="AWD Studio · results", name="Results")
 
@@ -45,9 +47,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.GRID_GRAPH)
     """Component ids of the results page (the strings are what tests/e2e and assets/awd.js look for)."""
 
     TOKEN = share_dialog.ids.TOKEN
-    #: The bundle without its activation maps, and the maps apart (browser-side stores).
-    CORE = "results-core"
-    ACTIVATION = "results-activation"
+    #: Which result the page shows, once it loaded (:mod:`frontend.shown_result`; never the bundle itself).
+    CORE = CORE
     #: The grid point the user clicked (None: the selected one).
     CLICKED = "results-clicked"
     BADGES = "results-badges"
@@ -127,9 +128,7 @@ def layout(token: str | None = None, **_):
         html.Div(id=ids.RUN_LABEL, hidden=True, **({"data-run-label": run_label(token)} if token else {})),
         dcc.Store(id=ids.TOKEN, data=token),
         dcc.Store(id=ids.CORE),
-        dcc.Store(id=ids.ACTIVATION),
         dcc.Store(id=ids.CLICKED),
-        *results_student.stores(),
         html.Div([
             html.Div([
                 html.H1("Distillation result", className="h3 mb-1"),
@@ -185,13 +184,18 @@ def scattering_link(style):
 #: selected point started from the search (review 39A: a maps result, which has no start search, named it).
 WAVELET_HELP = "Learned (solid) against the initial wavelet (dashed)"
 WAVELET_START_HELP = "; dotted, where the fit started when the start search chose its start"
+#: The caption while another grid point than the selected one is inspected (its φ is not stored).
+WAVELET_INSPECTED_HELP = ("The inspected grid point's wavelet ψ (solid) against the initial wavelet (dashed); a grid "
+                          "point keeps its ψ only, so φ is drawn for the selected point alone.")
 
 
-def wavelet_help(bundle: dict) -> str:
+def wavelet_help(bundle: dict, index: int | None = None) -> str:
     """Pure: the wavelet card's caption for a result: the dotted start line is named only when the figure can draw
     it (the bundle's ``wavelet.start_phi`` or ``start_psi``: the selected point's fit started from the start
     search's filter); when cross-validation kept the initial wavelet, it first says that the delivered model uses
-    that wavelet and that the learned one is shown for reference (review 40).
+    that wavelet and that the learned one is shown for reference (review 40). ``index``: the grid point inspected
+    (None or the selected point: the selected one), whose figure has neither the learned nor the start line
+    (review 49A: the caption still named them).
 
     Examples
     --------
@@ -201,7 +205,11 @@ def wavelet_help(bundle: dict) -> str:
     True
     >>> wavelet_help({"selection": {"choice": "initial", "initial": "db5"}})[:96]
     'The delivered model uses the initial wavelet, db5: cross-validation kept it. The learned wavelet'
+    >>> wavelet_help({"grid": [{}, {}], "selected": {"index": 0}}, index=1)[:43]
+    "The inspected grid point's wavelet ψ (solid"
     """
+    if index is not None and index != figures.selected_index(bundle):
+        return WAVELET_INSPECTED_HELP
     wavelet = bundle.get("wavelet") or {}
     started = wavelet.get("start_phi") is not None or wavelet.get("start_psi") is not None
     initial = figures.kept_initial(bundle)
@@ -298,12 +306,6 @@ def _body():
         ]),
         results_student.use_in_python_block(),
     ]
-
-
-def split_bundle(bundle: dict) -> tuple[dict, dict]:
-    """(bundle without activation maps, activation maps) so that grid clicks send less data."""
-    core = {k: v for k, v in bundle.items() if k not in ("activation", "explain")}  # explain: its own store
-    return core, bundle.get("activation") or {}
 
 
 def summary_children(bundle: dict, shared: bool = False) -> list:
@@ -621,13 +623,11 @@ def example_options(activation: dict) -> list[dict]:
 #: What :func:`load_result` draws, by name.
 LOAD_OUTPUTS = dict(
     core=Output(ids.CORE, "data"),
-    activation=Output(ids.ACTIVATION, "data"),
     status=Output(ids.STATUS, "children"),
     body_style=Output(ids.BODY, "style"),
     badges=Output(ids.BADGES, "children"),
     summary=Output(ids.SUMMARY, "children"),
     maps_only_style=Output(ids.MAPS_ONLY, "style"),
-    wavelet_help=Output(f"{ids.WAVELET_GRAPH}-help", "children"),
     wavelet_heading=Output(ids.WAVELET_HEADING, "children"),
     filters_2d=Output(ids.FILTERS2D_GRAPH, "figure"),
     activation_figure=Output(ids.ACTIVATION_GRAPH, "figure"),
@@ -681,7 +681,7 @@ async def load_result(token, viewport=None):
             status = dbc.Alert(f"Could not load the result: {err.message}", color="danger")
         # no "read-only" note above the not-found card, nothing to share or follow, and no "On this page" links to
         # sections it does not have (review 40)
-        return named_update(LOAD_OUTPUTS, core=None, activation=None, status=status, body_style=_HIDDEN,
+        return named_update(LOAD_OUTPUTS, core=None, status=status, body_style=_HIDDEN,
                             shared_note=False, actions_class=_ACTIONS_HIDDEN,
                             jump_class=_JUMP_NAV_HIDDEN)
     origin = None
@@ -699,14 +699,13 @@ def _loaded_outputs(bundle: dict, token: str, shared: bool, origin: str | None, 
     """The values of :data:`LOAD_OUTPUTS` for a fetched bundle (pure: no API call); ``narrow``: for a phone's
     page, where the calmer notes fold (review 26B: about 540 words of notes before the first figure) and the figures'
     titles break into lines that fit."""
-    core, activation = split_bundle(bundle)
     kind = (bundle.get("data") or {}).get("kind")
-    options = example_options(activation)
+    options = example_options(bundle.get("activation") or {})
     return dict(
-        core=core, activation=activation, status="", body_style={}, actions_class=_ACTIONS, jump_class=_JUMP_NAV,
+        core=shown(token), status="", body_style={}, actions_class=_ACTIONS, jump_class=_JUMP_NAV,
         badges=badges(bundle, shared),
         summary=summary_children(bundle, shared), maps_only_style={} if kind == "image" else _HIDDEN,
-        wavelet_help=wavelet_help(bundle), wavelet_heading=wavelet_heading(bundle),
+        wavelet_heading=wavelet_heading(bundle),
         filters_2d=figures.filters_2d_figure(bundle),
         activation_figure=figures.activation_figure(bundle, 0, narrow=narrow), example_options=options,
         example=0 if options else None, scores_table=scores_table(bundle),
@@ -737,13 +736,17 @@ def clicked_from(click_data) -> int | None:
     state=dict(clicked=State(ids.CLICKED, "data"), core=State(ids.CORE, "data")),
     prevent_initial_call=True,
 )
-def on_click(heat_click, psi_click, _reset, picked, clicked=None, core=None):
+async def on_click(heat_click, psi_click, _reset, picked, clicked=None, core=None):
     """Remember which grid point the user clicked or picked in the list (None = the selected one)."""
     if triggered_id() == ids.RESET_CLICK:
         return None
     if triggered_id() == ids.GRID_POINT:
         # the list follows the figures (draw_grid sets it), so an unchanged choice must not redraw them again
-        current = clicked if isinstance(clicked, int) else figures.selected_index(core) if core else None
+        if isinstance(clicked, int):
+            current = clicked
+        else:
+            bundle = await shown_bundle(core)
+            current = figures.selected_index(bundle) if bundle else None
         return picked if isinstance(picked, int) and picked != current else no_update
     click = heat_click if triggered_id() == ids.GRID_GRAPH else psi_click
     idx = clicked_from(click)
@@ -751,7 +754,9 @@ def on_click(heat_click, psi_click, _reset, picked, clicked=None, core=None):
 
 
 #: What :func:`draw_grid` redraws when the clicked grid point changes, by name.
-GRID_OUTPUTS = dict(wavelet=Output(ids.WAVELET_GRAPH, "figure"), filters=Output(ids.FILTERS_GRAPH, "figure"),
+GRID_OUTPUTS = dict(wavelet=Output(ids.WAVELET_GRAPH, "figure"),
+                    wavelet_help=Output(f"{ids.WAVELET_GRAPH}-help", "children"),
+                    filters=Output(ids.FILTERS_GRAPH, "figure"),
                     heatmap=Output(ids.GRID_GRAPH, "figure"), psi_grid=Output(ids.PSI_GRID_GRAPH, "figure"),
                     inspecting=Output(ids.INSPECTING, "children"), reset_class=Output(ids.RESET_CLICK, "className"),
                     inspected=Output(results_student.ids.INSPECTED, "children"),
@@ -762,11 +767,11 @@ GRID_OUTPUTS = dict(wavelet=Output(ids.WAVELET_GRAPH, "figure"), filters=Output(
                                            viewport=Input(VIEWPORT, "data")))
 async def draw_grid(core, clicked, viewport=None):
     """The figures that follow the clicked grid point (drawn in a worker thread, as :func:`load_result`'s)."""
-    return await asyncio.to_thread(grid_outputs, core, clicked, viewport)
+    return await asyncio.to_thread(grid_outputs, await shown_bundle(core), clicked, viewport)
 
 
 def grid_outputs(core, clicked, viewport=None) -> dict:
-    """The values of :data:`GRID_OUTPUTS` for the clicked grid point."""
+    """The values of :data:`GRID_OUTPUTS` for the clicked grid point (``core``: the result bundle, or None)."""
     if not core:
         return named_update(GRID_OUTPUTS)
     sel = figures.selected_index(core)
@@ -781,7 +786,8 @@ def grid_outputs(core, clicked, viewport=None) -> dict:
     shown = sel if idx is None else idx
     notes = [n for n in (figures.start_note(core, shown), figures.moved_note(core, shown)) if n]
     text = f"{text}; {'; '.join(notes)}." if notes else text
-    return dict(wavelet=figures.wavelet_figure(core, idx), filters=figures.filters_figure(core, idx),
+    return dict(wavelet=figures.wavelet_figure(core, idx), wavelet_help=wavelet_help(core, idx),
+                filters=figures.filters_figure(core, idx),
                 heatmap=figures.grid_heatmap_figure(core, idx, narrow=is_narrow(viewport)),
                 psi_grid=figures.psi_grid_figure(core, idx),
                 inspecting=text, inspected=results_student.inspected_card(core, idx),
@@ -791,11 +797,12 @@ def grid_outputs(core, clicked, viewport=None) -> dict:
 
 @callback(output=Output(ids.SUBFILTERS_GRAPH, "figure"),
           inputs=dict(core=Input(ids.CORE, "data"), viewport=Input(VIEWPORT, "data")))
-def draw_subfilters(core, viewport=None):
+async def draw_subfilters(core, viewport=None):
     """The 3 × 3 sub-filters, laid out for the window (drawn again when it turns into a phone's or back)."""
-    if not core:
+    bundle = await shown_bundle(core)
+    if not bundle:
         return no_update
-    return figures.subfilters_figure(core, narrow=is_narrow(viewport))
+    return await asyncio.to_thread(figures.subfilters_figure, bundle, narrow=is_narrow(viewport))
 
 
 #: The teacher the activation note suggests rerunning with, by the teacher of the result.
@@ -803,8 +810,13 @@ OTHER_TEACHER = {"lstm": "mlp", "mlp": "lstm"}
 
 
 @callback(output=dict(children=Output(ids.ACTIVATION_NOTE, "children"), style=Output(ids.ACTIVATION_NOTE, "style")),
-          inputs=dict(activation=Input(ids.ACTIVATION, "data")),
-          state=dict(core=State(ids.CORE, "data"), token=State(ids.TOKEN, "data")))
+          inputs=dict(core=Input(ids.CORE, "data")), state=dict(token=State(ids.TOKEN, "data")))
+async def draw_activation_note(core, token=None):
+    """The note under the activation maps, for the result shown (see :func:`activation_note`)."""
+    bundle = await shown_bundle(core)
+    return activation_note((bundle or {}).get("activation"), bundle, token)
+
+
 def activation_note(activation, core, token=None):
     """Say what the maps owe to the teacher when its sensitivity stands out at one end of the series, with the
     rerun it suggests one click away (the owner's page: a share link cannot start a job) and the help's reading
@@ -824,14 +836,21 @@ def activation_note(activation, core, token=None):
     output=Output(ids.ACTIVATION_GRAPH, "figure", allow_duplicate=True),
     # the stored maps and the window's width are inputs too: a phone gets the map above its activation, and the
     # last drawing is this one whichever arrives first
-    inputs=dict(example=Input(ids.EXAMPLE, "value"), activation=Input(ids.ACTIVATION, "data"),
-                viewport=Input(VIEWPORT, "data")),
-    state=dict(core=State(ids.CORE, "data"), explain=State(results_student.ids.EXPLAIN, "data")),
+    inputs=dict(example=Input(ids.EXAMPLE, "value"), core=Input(ids.CORE, "data"), viewport=Input(VIEWPORT, "data")),
     prevent_initial_call=True,
 )
-def draw_activation(example, activation, core, explain=None, viewport=None):
-    """Redraw the activation map for the chosen example (with the explanations' measured placement: without
-    them every result's map said it came from an earlier version), laid out for the window."""
+async def draw_activation(example, core, viewport=None):
+    """Redraw the activation map for the chosen example, laid out for the window (see :func:`activation_outputs`)."""
+    bundle = await shown_bundle(core)
+    if not bundle:
+        return no_update
+    return await asyncio.to_thread(activation_outputs, example, bundle.get("activation"), bundle,
+                                   bundle.get("explain"), viewport)
+
+
+def activation_outputs(example, activation, core, explain=None, viewport=None):
+    """The activation map of the chosen example (with the explanations' measured placement: without them every
+    result's map said it came from an earlier version), laid out for the window."""
     if not activation:
         return no_update
     bundle = {"activation": activation, "data": (core or {}).get("data"), "explain": explain}

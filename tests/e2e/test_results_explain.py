@@ -195,6 +195,9 @@ def test_maps_result_shows_subbands_peaks_and_histograms(web_server, owner_conte
     page = owner_context().new_page()
     page.set_default_timeout(60_000)
     errors = console_errors(page)
+    sent = []  # the body of each callback request (review 49A: the stored bundle went back with every one)
+    page.on("request", lambda r: sent.append(len(r.post_data_buffer or b""))
+            if "_dash-update-component" in r.url else None)
     page.goto(f"{web_server}/results/{job_id}")
     page.locator("#results-student-graph .main-svg").first.wait_for(state="visible")
     page.locator("#results-histogram-graph .main-svg").first.wait_for(state="visible")
@@ -223,6 +226,10 @@ def test_maps_result_shows_subbands_peaks_and_histograms(web_server, owner_conte
         .map(im => { const b = im.getBoundingClientRect(); return [Math.round(b.width), Math.round(b.height)]; })""")
     assert len(panels) == 2 and all(w >= 150 and h >= 150 for w, h in panels), panels
     assert_drawn(page)
+    # the page keeps which result it shows, not the result: no callback sends the bundle back (this one's result.json
+    # is some hundreds of KB; a lensing job's with the defaults 2.5 MB, and the page sent about 10 MB while it loaded)
+    result_bytes = len(httpx.get(f"{web_server}/api/results/{job_id}", headers=OWNER, timeout=30).content)
+    assert len(sent) >= 5 and max(sent) < 16_000 and result_bytes > 10 * max(sent), (sorted(sent)[-5:], result_bytes)
     # a map's explanation: each band's kept share in a table (the deepest bands are too small in the picture to
     # carry a name), the pixel mask outlined on its panel, and the keyboard's mask with rows (review 22)
     started = httpx.post(f"{web_server}/api/results/{job_id}/explain", headers=OWNER, timeout=60,

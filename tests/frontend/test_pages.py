@@ -3,6 +3,7 @@ the real API, database and storage, seeded through the API and the job-state fun
 
 import asyncio
 import concurrent.futures
+import copy
 import doctest
 import importlib
 import json
@@ -19,6 +20,7 @@ from awd_studio.frontend import api_client, figures, share_dialog
 from awd_studio.frontend import app as app_module
 from awd_studio.frontend.components import alert_outputs, is_job_id, named_update
 from awd_studio.frontend.results_student import _shown_student, _students_store
+from awd_studio.frontend.shown_result import shown_bundle
 
 from .conftest import make_bundle
 
@@ -710,7 +712,11 @@ def test_results_load_and_not_found(service):
     res = page("results")
     out = run(res.load_result(service.job_id))
     assert fits(out, res.LOAD_OUTPUTS)
-    assert out["core"]["grid"] and "activation" not in out["core"] and out["activation"]["maps"]
+    # the browser keeps which result it shows, not the bundle: each callback reads that through the API (review 49A:
+    # a maps page sent about 10 MB of stored bundle back with its callbacks while it loaded)
+    assert out["core"] == {"token": service.job_id}
+    bundle = run(shown_bundle(out["core"]))
+    assert bundle["grid"] and bundle["activation"]["maps"]
     assert out["shared_note"] is False  # the owner's view carries no "read-only" note
     # visible body; maps-only cards hidden for series
     assert out["body_style"] == {} and out["maps_only_style"] == {"display": "none"}
@@ -731,7 +737,8 @@ def test_results_load_and_not_found(service):
     out = run(res.load_result(service.image_job_id))
     assert out["maps_only_style"] == {}
     # review 39A: a maps result has no start search; its wavelet caption named the search's dotted line
-    assert out["wavelet_help"] == "Learned (solid) against the initial wavelet (dashed)."
+    maps = run(shown_bundle(out["core"]))
+    assert res.grid_outputs(maps, None)["wavelet_help"] == "Learned (solid) against the initial wavelet (dashed)."
     assert out["wavelet_heading"] == "The learned wavelet"
     # review 40: when cross-validation kept the initial wavelet, the section says the learned one is not delivered
     kept = {"selection": {"choice": "initial", "initial": "db5"}}
@@ -758,7 +765,8 @@ def test_results_load_and_not_found(service):
 
 def test_results_grid_click(service):
     res = page("results")
-    core = run(res.load_result(service.job_id))["core"]
+    # a copy: the bundle the API client keeps is shared by the page's callbacks, and this test changes it
+    core = copy.deepcopy(run(shown_bundle(run(res.load_result(service.job_id))["core"])))
     assert res.clicked_from({"points": [{"customdata": 4}]}) == 4
     assert res.clicked_from({"points": [{"customdata": [3]}]}) == 3
     assert res.clicked_from(None) is None and res.clicked_from({"points": [{}]}) is None
@@ -766,6 +774,8 @@ def test_results_grid_click(service):
     assert fits(out, res.GRID_OUTPUTS)
     assert "Inspecting λ" in out["inspecting"] and any(t.name == "inspecting" for t in out["heatmap"].data)
     assert any(t.name == "grid point" for t in out["filters"].data)
+    # review 49A: the caption still named the learned and start lines, which an inspected point's figure lacks
+    assert out["wavelet_help"] == res.WAVELET_INSPECTED_HELP and "learned" not in out["wavelet_help"].lower()
     # the list of grid points (the keyboard's way to a cell) shows the inspected point; ★ marks the selected one
     sel = figures.selected_index(core)
     assert out["point"] == 4 and len(out["point_options"]) == len(core["grid"])
@@ -857,17 +867,17 @@ def test_results_downloads_and_activation(service):
     assert f"/api/results/{service.job_id}/files/arrays.npz" in links and "result.json" in links
     opts = res.example_options(bundle["activation"])
     assert len(opts) == 3 and opts[1]["value"] == 1
-    fig = res.draw_activation(2, bundle["activation"], {"data": bundle["data"]})
+    fig = res.activation_outputs(2, bundle["activation"], {"data": bundle["data"]})
     assert "test example 2" in fig.layout.title.text
     # a result with measured placements is not called an earlier version when an example is picked (every new
     # result's map said so: the callback left the explanations out)
-    fig = res.draw_activation(2, bundle["activation"], {"data": bundle["data"]}, {"centres": [[0.5]]})
+    fig = res.activation_outputs(2, bundle["activation"], {"data": bundle["data"]}, {"centres": [[0.5]]})
     assert "earlier version" not in fig.layout.title.text
-    old = res.draw_activation(2, bundle["activation"], {"data": bundle["data"]}, {})
+    old = res.activation_outputs(2, bundle["activation"], {"data": bundle["data"]}, {})
     assert "earlier version" in old.layout.title.text
     maps = make_bundle("image")  # a phone's width stacks a map above its activation
-    wide = res.draw_activation(0, maps["activation"], {"data": maps["data"]}, {"centres": []}, viewport=1280)
-    phone = res.draw_activation(0, maps["activation"], {"data": maps["data"]}, {"centres": []}, viewport=390)
+    wide = res.activation_outputs(0, maps["activation"], {"data": maps["data"]}, {"centres": []}, viewport=1280)
+    phone = res.activation_outputs(0, maps["activation"], {"data": maps["data"]}, {"centres": []}, viewport=390)
     assert phone.layout.height > wide.layout.height
     # the note on the teacher's sensitivity shows only when an end of the series stands out
     assert res.activation_note(bundle["activation"], bundle)["style"] == {"display": "none"}

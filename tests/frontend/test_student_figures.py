@@ -476,7 +476,7 @@ def test_the_results_page_wraps_coarse_bands_in_periodization():
     bundle.update(students={"awd": record}, grid=[], data={"kind": "image"})
     store = results_student._students_store(bundle)
     assert store["mode"] == "periodization"
-    out = results_student.draw_student(0, None, store, bundle["explain"], bundle["activation"])
+    out = results_student.student_outputs(0, None, store, bundle["explain"], bundle["activation"])
     heat = next(t for t in out["graph"].data if t.type == "heatmap" and t.name == "LL4")
     x_edges, y_edges = _heatmap_edges(heat, _array(heat.z))
     assert (x_edges[0], y_edges[0], x_edges[-1], y_edges[-1]) == (-0.5, -0.5, 63.5, 63.5)
@@ -495,7 +495,7 @@ def test_the_scalogram_is_labelled_with_the_files_times():
 
     bundle.update(grid=[])
     store = results_student._students_store(bundle)
-    out = results_student.draw_student(0, None, store, bundle["explain"], bundle["activation"])
+    out = results_student.student_outputs(0, None, store, bundle["explain"], bundle["activation"])
     assert out["graph"].layout.xaxis2.title.text == "time (s)"
 
 
@@ -519,7 +519,7 @@ def test_the_student_table_says_which_frames_each_term_reads():
     # as the results page shows it, from its stores: in the file's times when it names them
     bundle["data"]["sample_axis"] = {"values": [2.0 * i for i in range(40)], "label": "t (s)"}
     store = results_student._students_store(bundle)
-    table = str(results_student.draw_student(0, None, store, bundle["explain"], bundle["activation"])["table"])
+    table = str(results_student.student_outputs(0, None, store, bundle["explain"], bundle["activation"])["table"])
     first, last = rows[0]["frames"][0]
     assert "Reads at time (s)" in table and f"≈ {2 * first:g}–{2 * last:g}" in table, table
 
@@ -597,9 +597,9 @@ def test_an_inspected_cell_keeps_the_histogram_one_models():
     store = {"students": {"awd": selected}, "grid": [selected, other], "labels": ["★", "other"], "selected": 0,
              "kept_initial": None, "kind": "image"}
     activation = {"x": [np.zeros((8, 8)).tolist()]}
-    shown = results_student.draw_student(0, None, store, explain, activation)["histogram"]
+    shown = results_student.student_outputs(0, None, store, explain, activation)["histogram"]
     assert list(shown.data[0].x) == [0.5, 1.5] and not shown.layout.title.text
-    out = results_student.draw_student(0, 1, store, explain, activation)
+    out = results_student.student_outputs(0, 1, store, explain, activation)
     assert "inspected cell other" in out["note"]  # the text is the inspected cell's student
     inspected = out["histogram"]
     assert list(inspected.data[0].x) == [0.5, 1.5] and list(inspected.data[0].y) == [4, 1]  # the selected model's

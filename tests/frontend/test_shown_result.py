@@ -1,0 +1,82 @@
+"""The results page's callbacks read the result through the API, which answers 304 while it is unchanged: the
+client keeps the last bundles with their ETag, returns the kept one on a 304, forgets one the API refuses, and no
+callback changes the bundle it shares with the others."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import copy
+import importlib
+import json
+
+import pytest
+
+from awd_studio.frontend import api_client, predict_panel, results_student, scattering_panel
+from awd_studio.frontend.api_client import ApiError
+from awd_studio.frontend.shown_result import shown, shown_bundle
+
+
+def run(coro):
+    """Run a coroutine in its own thread and loop (as tests/frontend/test_pages.py does)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+@pytest.fixture()
+def client(service):
+    """A fresh client of the seeded service (nothing kept from other tests)."""
+    return api_client.configure(app=service.app)
+
+
+def _result_file(service, job_id):
+    return next(service.settings.data_dir.glob(f"jobs/{job_id}/attempt-*/result/result.json"))
+
+
+def test_an_unchanged_result_is_the_kept_bundle_and_a_rewritten_one_is_read_again(service, client):
+    first = run(client.get_result(service.job_id))
+    assert run(client.get_result(service.job_id)) is first  # 304: the same dict, not decoded again
+    path = _result_file(service, service.job_id)
+    original = path.read_text()
+    try:
+        path.write_text(json.dumps({**json.loads(original), "summary": "rewritten for the test"}))
+        again = run(client.get_result(service.job_id))
+        assert again is not first and again["summary"] == "rewritten for the test"
+    finally:
+        path.write_text(original)
+    assert run(client.get_result(service.job_id))["summary"] == first["summary"]
+
+
+def test_a_result_the_api_refuses_is_forgotten(service, client):
+    share = service.client.post(f"/api/jobs/{service.job_id}/share").json()
+    assert run(client.get_result(share["token"]))["grid"]
+    assert service.client.delete(f"/api/shares/{share['id']}").status_code == 204
+    with pytest.raises(ApiError) as err:
+        run(client.get_result(share["token"]))
+    assert err.value.status == 410 and share["token"] not in client._results
+    assert run(shown_bundle(shown(share["token"]))) is None  # the page's callbacks draw nothing from it
+
+
+def test_only_the_latest_bundles_are_kept(service, client, monkeypatch):
+    monkeypatch.setattr(api_client, "RESULTS_KEPT", 1)
+    run(client.get_result(service.job_id))
+    run(client.get_result(service.image_job_id))
+    assert list(client._results) == [service.image_job_id]
+
+
+@pytest.mark.parametrize("which", ["job_id", "image_job_id"])
+def test_no_callback_changes_the_bundle_it_shares(service, client, which):
+    results = importlib.import_module("awd_studio.frontend.pages.results")
+    token = getattr(service, which)
+    core = run(results.load_result(token))["core"]
+    bundle = run(shown_bundle(core))
+    before = copy.deepcopy(bundle)
+    for clicked in (None, 1):
+        run(results.draw_grid(core, clicked))
+        run(results_student.draw_student(0, clicked, core, viewport=390))
+    run(results.draw_subfilters(core, viewport=1280))
+    run(results.draw_activation_note(core, token))
+    run(results.draw_activation(1, core, viewport=390))
+    run(predict_panel.fill_models(core))
+    scattering_panel.block_outputs(bundle)
+    assert run(shown_bundle(core)) is bundle and bundle == before
