@@ -80,3 +80,13 @@ def test_no_callback_changes_the_bundle_it_shares(service, client, which):
     run(predict_panel.fill_models(core))
     scattering_panel.block_outputs(bundle)
     assert run(shown_bundle(core)) is bundle and bundle == before
+
+
+def test_the_compare_page_leaves_the_bundles_it_shares_unchanged(service, client):
+    compare = importlib.import_module("awd_studio.frontend.pages.compare")
+    runs = [service.job_id, service.image_job_id]
+    bundles = [run(client.get_result(r)) for r in runs]
+    before = copy.deepcopy(bundles)
+    run(compare.show(runs))
+    assert [run(client.get_result(r)) for r in runs] == before and all(
+        run(client.get_result(r)) is b for r, b in zip(runs, bundles))
