@@ -18,8 +18,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 __all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "KIND_LABELS", "kind_label", "BOTTOM_LEGEND",
-           "LAYOUT", "apply_layout", "empty_figure", "as_array", "fmt_number", "fmt_score", "common_decimals",
-           "fmt_decimals",
+           "LAYOUT", "apply_layout", "empty_figure", "as_array", "fmt_number", "fmt_score", "fmt_scores",
+           "common_decimals", "fmt_decimals",
            "wrap_words", "SAMPLE_AXIS_TITLE", "SUPPORT_AXIS_TITLE", "AXIS_NAMES", "sample_axis_title",
            "sample_axis_layout",
            "pixel_axis_titles", "size_words",
@@ -387,3 +387,23 @@ def fmt_score(value: Any) -> str:
     if math.isnan(number) or number == 0 or abs(number) < 1e-3 or abs(number) >= 1e4:
         return fmt_number(value)
     return _short_of_one(number, f"{number:.3f}")
+
+
+def fmt_scores(values) -> list[str]:
+    """Scores (R²) printed side by side, as :func:`fmt_score` prints each (three decimals), unless two that differ
+    would print alike: then each finite one with the fewest decimals, from 4, that tell every differing pair apart
+    (two runs' 0.5824 and 0.5816 both read "0.582", as if the runs scored the same).
+
+    Examples
+    --------
+    >>> fmt_scores([0.5816, 0.5787]), fmt_scores([0.5824, 0.5816, None]), fmt_scores([0.7, 0.7])
+    (['0.582', '0.579'], ['0.5824', '0.5816', '—'], ['0.700', '0.700'])
+    """
+    texts = [fmt_score(v) for v in values]
+    finite = [(float(v), t) for v, t in zip(values, texts) if isinstance(v, int | float) and math.isfinite(v)]
+    if len({t for _, t in finite}) == len({v for v, _ in finite}):
+        return texts
+    distinct = sorted({v for v, _ in finite})
+    decimals = next((d for d in range(4, 17) if len({round(v, d) for v in distinct}) == len(distinct)), 17)
+    return [fmt_decimals(v, decimals) if isinstance(v, int | float) and math.isfinite(v) else t
+            for v, t in zip(values, texts)]

@@ -31,6 +31,7 @@ from awd_studio.frontend.figures.compare import (
     sensitivity_line,
 )
 from awd_studio.frontend.figures.grid import kept_initial
+from awd_studio.frontend.figures.style import fmt_number, fmt_scores
 from awd_studio.frontend.help_links import help_link
 from awd_studio.frontend.option_words import OPTION_WORDS, option_words, options_for_kind, used_value, value_text
 
@@ -322,7 +323,9 @@ def _settings_table(rows, labels):
 def _scores_table(rows, labels):
     head = html.Thead(html.Tr([html.Th("Model"), *[html.Th(f"R² {label}") for label in labels],
                                *[html.Th(f"RMSE {label}") for label in labels]]))
-    body = [html.Tr([html.Td(r["model"]), *[html.Td(_fmt(v)) for v in r["r2"]], *[html.Td(_fmt(v)) for v in r["rmse"]]])
+    # R² as the cards and the results pages print it (three decimals, more where two runs' would read alike)
+    body = [html.Tr([html.Td(r["model"]), *[html.Td(t) for t in fmt_scores(r["r2"])],
+                     *[html.Td(_fmt(v)) for v in r["rmse"]]])
             for r in rows]
     # scrolls inside its card when the window is narrow (review 31B: it spilled out of the card at 820 px)
     return html.Div(stack_on_phones(dbc.Table([head, html.Tbody(body)], size="sm", className="awd-table mb-0",
@@ -344,15 +347,28 @@ def delivered_line(bundle: dict) -> str:
     """Pure: the model a run delivers and its test R², then the learned wavelet's (marked "not delivered" when
     cross-validation kept the initial wavelet) and how far it moved. The card led with the AWD score even where
     neither run delivered AWD (tests/frontend/test_runs_pages.py).
+
+    Both scores are printed as the results page prints them (:func:`~frontend.figures.style.fmt_scores`: three
+    decimals, more only where the two would otherwise read alike), the distance as its grid note does: the card
+    said "test R² 0.582" and "test R² 0.5787" side by side (review 49).
+
+    Examples
+    --------
+    >>> models = {"awd": {"test": {"r2": 0.5787}}, "baseline_wavelet": {"test": {"r2": 0.5816}}}
+    >>> print(delivered_line({"models": models, "selection": {"choice": "initial", "initial": "db5"},
+    ...                       "wavelet": {"distance_to_init": 0.3362}}))
+    Delivered: db5 (cross-validation kept it), test R² 0.582. The learned wavelet, not delivered: test R² 0.579;
+    ψ moved 0.336 from db5 (relative L2).
     """
     models = bundle.get("models") or {}
     initial = kept_initial(bundle)
     init_name = initial or (bundle.get("wavelet") or {}).get("init") or (bundle.get("selection") or {}).get(
         "initial") or "the initial wavelet"
-    awd = _fmt(((models.get("awd") or {}).get("test") or {}).get("r2"))
-    moved = f"ψ moved {_fmt((bundle.get('wavelet') or {}).get('distance_to_init'))} from {init_name} (relative L2)"
+    kept, awd = fmt_scores([((models.get(key) or {}).get("test") or {}).get("r2")
+                            for key in ("baseline_wavelet", "awd")])
+    distance = (bundle.get("wavelet") or {}).get("distance_to_init")
+    moved = f"ψ moved {fmt_number(distance)} from {init_name} (relative L2)"
     if initial:
-        kept = _fmt(((models.get("baseline_wavelet") or {}).get("test") or {}).get("r2"))
         return (f"Delivered: {initial} (cross-validation kept it), test R² {kept}. The learned wavelet, not "
                 f"delivered: test R² {awd}; {moved}.")
     return f"Delivered: the AWD student, test R² {awd}; {moved}."

@@ -4,6 +4,7 @@ service (tests/frontend/conftest.py)."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -223,10 +224,31 @@ def test_compare_figures_and_settings_diff():
     models = {"awd": {"test": {"r2": 0.4575}}, "baseline_wavelet": {"test": {"r2": 0.4886}}}
     line = compare.delivered_line({"models": models, "selection": {"choice": "initial", "initial": "db5"},
                                    "wavelet": {"init": "db5", "distance_to_init": 0.3362}})
-    assert line == ("Delivered: db5 (cross-validation kept it), test R² 0.4886. The learned wavelet, not delivered: "
-                    "test R² 0.4575; ψ moved 0.3362 from db5 (relative L2).")
+    assert line == ("Delivered: db5 (cross-validation kept it), test R² 0.489. The learned wavelet, not delivered: "
+                    "test R² 0.458; ψ moved 0.336 from db5 (relative L2).")
     line = compare.delivered_line({"models": models, "selection": {"choice": "awd"}, "wavelet": {"init": "db5"}})
-    assert line == "Delivered: the AWD student, test R² 0.4575; ψ moved — from db5 (relative L2)."
+    assert line == "Delivered: the AWD student, test R² 0.458; ψ moved — from db5 (relative L2)."
+
+
+def test_the_compare_card_rounds_both_scores_as_the_results_page_does():
+    """Review 49: one card said "test R² 0.582" for the delivered model and "test R² 0.5787" for the learned
+    wavelet. Both have the results page's three decimals now, and more only where those would hide a difference."""
+    compare = page("compare")
+    kept = {"selection": {"choice": "initial", "initial": "db5"}, "wavelet": {"init": "db5"}}
+
+    def scores(awd, initial):
+        line = compare.delivered_line({**kept, "models": {"awd": {"test": {"r2": awd}},
+                                                           "baseline_wavelet": {"test": {"r2": initial}}}})
+        return re.findall(r"test R² (\S+?)[.;]?(?: |$)", line)
+
+    assert scores(0.5787, 0.5816) == ["0.582", "0.579"]
+    assert all(len(s.split(".")[1]) == 3 for s in scores(0.4575, 0.4886))
+    assert scores(0.5816, 0.5824) == ["0.5824", "0.5816"]  # "0.582" twice would read as the same score
+    # the scores table prints R² the same way, across the runs of one row
+    table = str(compare._scores_table([{"model": "AWD", "r2": [0.5787, 0.61234], "rmse": [0.1, 0.2]},
+                                       {"model": "Teacher", "r2": [0.5816, 0.5824], "rmse": [0.1, 0.2]}], ["A", "B"]))
+    assert "0.579" in table and "0.612" in table and "0.5787" not in table
+    assert "0.5816" in table and "0.5824" in table
 
 
 def test_the_settings_table_lists_the_input_scaling_once():
