@@ -25,6 +25,7 @@ from awd_studio.frontend.figures.style import (
     apply_layout,
     as_array,
     empty_figure,
+    wrap_words,
 )
 
 __all__ = ["highpass", "wavelet_figure", "filters_figure", "filters_2d_figure", "subfilters_figure"]
@@ -54,7 +55,15 @@ def highpass(h: np.ndarray) -> np.ndarray:
     return ((-1.0) ** n) * h[..., ::-1]
 
 
-def wavelet_figure(bundle: dict, index: int | None = None) -> go.Figure:
+#: Characters a line of :func:`wavelet_figure`'s title holds on a phone: its 13 px type takes about 7 px a character,
+#: and the figure is about 330 px wide (the 51 characters of "best AWD point (for reference): λ = 0.005, γ = 1.0…"
+#: were cut at its right edge).
+NARROW_TITLE_CHARS = 42
+#: Pixels a line of that title takes; the top margin grows by one for each line after the second.
+TITLE_LINE_PX = 16
+
+
+def wavelet_figure(bundle: dict, index: int | None = None, *, narrow: bool = False) -> go.Figure:
     """φ and ψ of the learned wavelet against the initial one.
 
     Parameters
@@ -64,6 +73,9 @@ def wavelet_figure(bundle: dict, index: int | None = None) -> go.Figure:
         ``start_psi`` when the selected point's fit started from the start search).
     index : int, optional
         A grid point to show instead of the selected one (uses ``grid[index].psi``).
+    narrow : bool, default=False
+        A phone's width: the title is broken into lines of at most :data:`NARROW_TITLE_CHARS` characters, and the
+        figure grows by the lines it adds (Plotly cut the title at the figure's right edge).
 
     Returns
     -------
@@ -116,8 +128,26 @@ def wavelet_figure(bundle: dict, index: int | None = None) -> go.Figure:
         title = f"best AWD point (for reference): {point}<br>{score}; not delivered: the model uses {initial}"
     else:
         title = f"selected: {point}<br>{score}"
-    return apply_layout(fig, height=380, title=dict(text=title, font=dict(size=13), x=0.01, y=0.975, yanchor="top"),
-                        legend={**BOTTOM_LEGEND, "y": -0.22}, margin=dict(l=50, r=20, t=70, b=70))
+    if narrow:  # one sentence re-broken where a phone's width needs it (the break above suits a desktop's)
+        title = wrap_words(_unbroken_values(title.replace("<br>", " ")), NARROW_TITLE_CHARS)
+    # room for a third line on and after it, above the panels' titles; the panels keep their height
+    extra = TITLE_LINE_PX * max(title.count("<br>") - 1, 0)
+    height = 380 + extra
+    return apply_layout(fig, height=height,  # the title's top 9.5 px under the figure's at any height
+                        title=dict(text=title, font=dict(size=13), x=0.01, y=1 - 9.5 / height, yanchor="top"),
+                        legend={**BOTTOM_LEGEND, "y": -0.22}, margin=dict(l=50, r=20, t=70 + extra, b=70))
+
+
+def _unbroken_values(text: str) -> str:
+    """``text`` with non-breaking spaces around each ``=`` and after "CV" and "R²", so that a line break never parts
+    a name from its value ("λ =" at one line's end, "0.005" at the next's).
+
+    Examples
+    --------
+    >>> _unbroken_values("λ = 0.005, γ = 1.0 (CV R² 0.535)").split(" ")
+    ['λ\\xa0=\\xa00.005,', 'γ\\xa0=\\xa01.0', '(CV\\xa0R²\\xa00.535)']
+    """
+    return text.replace(" = ", "\u00a0=\u00a0").replace("CV ", "CV\u00a0").replace("R² ", "R²\u00a0")
 
 
 def _stem(fig, values, name, color, dash=None, col=1, offset=0.0, showlegend=True, group=None):

@@ -156,6 +156,31 @@ def test_wavelet_figure_title_says_when_cross_validation_kept_the_initial_wavele
     assert title.endswith("; not delivered: the model uses db5")
 
 
+def test_wavelet_figure_title_fits_a_phone_when_narrow(ts_bundle):
+    """Review 49: at 390 px the title "best AWD point (for reference): λ = 0.005, γ = 1.0…" was cut at the figure's
+    right edge (332 px). ``narrow`` breaks it into lines of at most ``NARROW_TITLE_CHARS`` and grows the top margin
+    and the figure by the lines it adds, so that the panels keep their height; the desktop's figure is unchanged."""
+    from awd_studio.frontend.figures.wavelet import NARROW_TITLE_CHARS, TITLE_LINE_PX
+
+    kept = {**ts_bundle, "selection": {"choice": "initial", "initial": "db5"}}
+    kept["grid"] = [{**p, "gamma": 1e-4} for p in kept["grid"]]  # "γ = 1.00e-04": the longest the grid prints
+    for bundle, index in ((kept, None), (ts_bundle, None), (ts_bundle, 4)):
+        wide, phone = F.wavelet_figure(bundle, index), F.wavelet_figure(bundle, index, narrow=True)
+        lines = phone.layout.title.text.split("<br>")
+        assert max(len(line) for line in lines) <= NARROW_TITLE_CHARS, lines
+        # the same words, only broken elsewhere, and never between a name and its value
+        assert " ".join(lines).replace("\xa0", " ") == wide.layout.title.text.replace("<br>", " ")
+        assert not any(line.endswith(("=", "R²", "CV")) for line in lines), lines
+        extra = TITLE_LINE_PX * max(len(lines) - 2, 0)
+        assert phone.layout.margin.t == wide.layout.margin.t + extra
+        assert phone.layout.height - phone.layout.margin.t == wide.layout.height - wide.layout.margin.t
+        # the title's top stays as far under the figure's as on the desktop's
+        assert (1 - phone.layout.title.y) * phone.layout.height == pytest.approx((1 - wide.layout.title.y) * 380)
+    assert len(F.wavelet_figure(kept, narrow=True).layout.title.text.split("<br>")) == 3
+    assert F.wavelet_figure(kept).to_plotly_json() == F.wavelet_figure(kept, narrow=False).to_plotly_json()
+    assert F.wavelet_figure(kept).layout.height == 380 and F.wavelet_figure(kept).layout.title.y == pytest.approx(0.975)
+
+
 def test_wavelet_figure_for_a_clicked_point(ts_bundle):
     fig = F.wavelet_figure(ts_bundle, index=4)
     assert any(t.name == "grid point" for t in fig.data)
