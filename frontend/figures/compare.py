@@ -18,9 +18,11 @@ from awd_studio.frontend.figures.style import (
     as_array,
     empty_figure,
     fmt_number,
+    fmt_scores,
     pixel_axis_titles,
     sample_axis_layout,
     sample_axis_title,
+    wrap_words,
 )
 
 __all__ = ["RUN_COLORS", "MAX_RUNS", "COMPARED_MODELS", "compare_wavelets_figure", "compare_scores_figure",
@@ -115,28 +117,83 @@ def score_table_rows(bundles: list[dict]) -> list[dict]:
     return rows
 
 
+#: Characters a line of a model's name holds beside the bars (the longest, "Random search, no teacher", in two
+#: lines: a phone's 330 px figure keeps about 200 px for the bars).
+NAME_CHARS = 14
+#: Height of one bar and the gap around each model's group of bars, in pixels.
+BAR_PX, GROUP_GAP_PX = 16, 14
+#: The scores figure's least height, in pixels (the page's figures are 300 px or more).
+MIN_HEIGHT = 340
+
+
 def compare_scores_figure(bundles: list[dict], labels: list[str]) -> go.Figure:
     """Test R² of the teacher, AWD, AWD with γ = 0, the initial wavelet and the teacher-free control (where a run
     has it), one bar colour per run.
 
-    R² is compared (not RMSE) because it has no units: two runs on different data stay on one axis. The bars'
-    numbers stand upright above them (side by side, two runs' "0.489" and "0.488" ran together on a phone's
-    screen); the models name themselves, so the x axis has no title (it sat on the legend there).
+    R² is compared (not RMSE) because it has no units: two runs on different data stay on one axis. The bars lie
+    horizontally, the models named on the left in lines of :data:`NAME_CHARS` and the runs' legend above the plot,
+    as the results page's scores do: upright bars' names, turned on their side under a phone's 250 px wide plot,
+    ran into the legend under them and squeezed the plot to 120 px (review 49). Each bar's number stands at its
+    end, printed as the scores table prints it (:func:`~frontend.figures.style.fmt_scores`).
+
+    Parameters
+    ----------
+    bundles : list of dict
+        Result bundles (``teacher.test.r2``, ``models.<name>.test.r2``), at most :data:`MAX_RUNS`.
+    labels : list of str
+        How the legend names each run.
+
+    Returns
+    -------
+    go.Figure
+        :data:`BAR_PX` per bar and :data:`GROUP_GAP_PX` between models (:data:`MIN_HEIGHT` at least in all), so
+        that the plot keeps its height at any width.
+
+    Examples
+    --------
+    >>> b = {"teacher": {"test": {"r2": 0.9}}, "models": {"random_search": {"test": {"r2": 0.63}}}}
+    >>> fig = compare_scores_figure([b, b], ["A", "B"])
+    >>> fig.data[0].orientation, list(fig.data[0].y), fig.layout.legend.y >= 1
+    ('h', ['Teacher', 'Random search,<br>no teacher'], True)
     """
     rows = score_table_rows(bundles)
     if not rows:
         return empty_figure("Neither result has test scores")
+    names = [wrap_words(r["model"], NAME_CHARS) for r in rows]
+    texts = list(zip(*(fmt_scores(r["r2"]) for r in rows)))  # per run, each row's numbers told apart
     fig = go.Figure()
     for run, (label, color) in enumerate(zip(labels, RUN_COLORS)):
         values = [r["r2"][run] for r in rows]
-        fig.add_trace(go.Bar(x=[r["model"] for r in rows], y=values, name=label, marker_color=color,
-                             text=[f"{v:.3f}" if v is not None else "—" for v in values], textposition="outside",
-                             textangle=-90, cliponaxis=False, constraintext="none", textfont=dict(size=11),
-                             hovertemplate="%{x}: R² %{y:.4f}<extra>" + label + "</extra>"))
-    # short: "test R² (1 = perfect, 0 = the mean)" was cut off along a phone's 360 px axis
-    fig.update_yaxes(title="test R² (1 = perfect)", zeroline=True)
-    return apply_layout(fig, height=360, barmode="group", legend={**BOTTOM_LEGEND, "y": -0.18},
-                        margin=dict(l=60, r=20, t=40, b=70))
+        fig.add_trace(go.Bar(y=names, x=values, orientation="h", name=label, marker_color=color,
+                             text=list(texts[run]), textposition="outside", cliponaxis=False, constraintext="none",
+                             textfont=dict(size=11), hovertemplate="%{y}: R² %{x:.4f}<extra>" + label + "</extra>"))
+    # the first model on top, as in the scores table; names as wide as they need (automargin), clear of the bars
+    fig.update_yaxes(autorange="reversed", automargin=True, ticklabelstandoff=6)
+    fig.update_xaxes(title="test R² (1 = perfect)", zeroline=True, zerolinecolor="#888", automargin=True,
+                     range=_score_range([v for r in rows for v in r["r2"]]))
+    plot_px = len(rows) * (BAR_PX * len(labels) + GROUP_GAP_PX)
+    # the legend above the plot, clear of the names and of the axis title: runs' labels are short; a few models'
+    # bars are drawn thicker, to the height of the page's other figures
+    return apply_layout(fig, height=max(plot_px + 110, MIN_HEIGHT), barmode="group",
+                        bargap=GROUP_GAP_PX / (plot_px / len(rows)),
+                        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+                        margin=dict(l=10, r=45, t=40, b=50))
+
+
+def _score_range(values) -> list[float] | None:
+    """The R² axis's range when a score is below 0: a third of the bars' span more on the left, where the numbers of
+    the negative bars stand (left to Plotly, they stood on the models' names); None (Plotly's own range) else.
+
+    Examples
+    --------
+    >>> _score_range([0.8, -0.4, None]), _score_range([0.8, 0.5])
+    ([-0.8, 0.8], None)
+    """
+    finite = [float(v) for v in values if isinstance(v, int | float) and np.isfinite(v)]
+    low, high = min(finite, default=0.0), max(finite + [0.0])
+    if low >= 0:
+        return None
+    return [round(low - (high - low) / 3, 12), high]
 
 
 def mean_activation(bundle: dict) -> np.ndarray | None:

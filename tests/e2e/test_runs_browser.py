@@ -19,6 +19,24 @@ OWNER = {"Authorization": f"Bearer {OWNER_TOKEN}"}
 NUMBER = r"-?\d+\.\d+"
 
 
+#: Boxes of the scores graph, in the page's pixels: its plot, legend, model names (y ticks) and numbers (x ticks).
+_SCORE_BOXES = """() => { const g = document.querySelector('#compare-scores-graph');
+    const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+    return {plot: box(g.querySelector('.nsewdrag')), legend: box(g.querySelector('.legend')),
+            names: Array.from(g.querySelectorAll('.ytick text')).map(box),
+            numbers: Array.from(g.querySelectorAll('.xtick text')).map(box)}; }"""
+
+
+def _assert_scores_apart(page):
+    """Review 49: the model names ran into the legend on a phone, the plot 120 px high. The legend above the plot,
+    the names left of it, the axis's numbers under it; the plot over 150 px high."""
+    boxes = page.evaluate(_SCORE_BOXES)
+    left, top, _, bottom = boxes["plot"]
+    assert boxes["legend"][3] <= top + 1 and bottom - top > 150, boxes
+    assert boxes["names"] and all(name[2] <= left + 1 for name in boxes["names"]), boxes
+    assert all(number[1] >= bottom - 1 for number in boxes["numbers"]), boxes
+
+
 def _finished(api, job_id):
     body = api.get(f"/api/jobs/{job_id}").json()
     return body if body["state"] in ("succeeded", "failed", "cancelled") else None
@@ -70,6 +88,12 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     assert dashes.count("solid") == 4 and dashes.count("dash") == 4, dashes  # φ and ψ of A and B
     scores = page.inner_text("#compare-scores")
     assert "AWD" in scores and "Teacher" in scores and len(re.findall(NUMBER, scores)) >= 8, scores
+    _assert_scores_apart(page)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone's: the graph redraws 330 px wide
+    page.wait_for_function("document.querySelector('#compare-scores-graph .nsewdrag').getBoundingClientRect()"
+                           ".width < 250")
+    _assert_scores_apart(page)
+    page.set_viewport_size({"width": 1280, "height": 900})  # the context's, for the rest of the test
     # where the students look, both runs on one axis (review 31B: comparing maps took two results pages)
     assert sizes["compare-activation-graph"][0] >= 600 and sizes["compare-activation-graph"][1] >= 340, sizes
     names = page.evaluate("document.querySelector('#compare-activation-graph .js-plotly-plot').data.map(t => t.name)")

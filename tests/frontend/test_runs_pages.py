@@ -230,6 +230,37 @@ def test_compare_figures_and_settings_diff():
     assert line == "Delivered: the AWD student, test R² 0.458; ψ moved — from db5 (relative L2)."
 
 
+def test_compare_scores_names_and_legend_keep_apart_at_any_width():
+    """Review 49: on a phone the upright bars' model names, turned on their side, ran into the legend under the plot
+    ("Te", "AV", "Ini…'elet") and the plot was 120 px high. The bars lie horizontally now: the names, in short lines,
+    sit left of the plot, the legend above it and the axis's numbers under it; the plot's height grows with the bars,
+    not with the names' length."""
+    from awd_studio.frontend.figures.compare import BAR_PX, COMPARED_MODELS, NAME_CHARS
+
+    every = {"teacher": {"test": {"r2": 0.794}},
+             "models": {m: {"test": {"r2": 0.5 + 0.01 * k}} for k, m in enumerate(COMPARED_MODELS[1:])}}
+    for n_runs in (2, 4):
+        labels = [f"{letter} · 11a8a14e" for letter in "ABCD"[:n_runs]]
+        fig = compare_scores_figure([every] * n_runs, labels)
+        layout = fig.layout
+        assert [t.orientation for t in fig.data] == ["h"] * n_runs and layout.barmode == "group"
+        names = list(fig.data[0].y)
+        assert len(names) == len(COMPARED_MODELS)
+        assert max(len(line) for name in names for line in name.split("<br>")) <= NAME_CHARS, names
+        assert layout.yaxis.automargin and layout.yaxis.autorange == "reversed"  # names left, the teacher on top
+        # the legend above the plot (its bottom at the plot's top): nothing of the axes' labels is up there
+        assert layout.legend.orientation == "h" and layout.legend.yanchor == "bottom" and layout.legend.y >= 1
+        assert layout.xaxis.tickangle is None and layout.xaxis.title.text  # upright numbers, titled, under the plot
+        plot_px = layout.height - layout.margin.t - layout.margin.b
+        assert plot_px >= BAR_PX * n_runs * len(names)
+        assert fig.data[0].text[:2] == ("0.794", "0.500")
+        assert layout.xaxis.range is None  # Plotly's own range while every score is above 0
+    # a score below 0: its number stands left of its bar, in room the axis keeps there (not on the names)
+    worse = {**every, "models": {**every["models"], "awd": {"test": {"r2": -0.42}}}}
+    low, high = compare_scores_figure([every, worse], ["A", "B"]).layout.xaxis.range
+    assert low < -0.42 - (0.794 + 0.42) / 4 and high == 0.794
+
+
 def test_the_compare_card_rounds_both_scores_as_the_results_page_does():
     """Review 49: one card said "test R² 0.582" for the delivered model and "test R² 0.5787" for the learned
     wavelet. Both have the results page's three decimals now, and more only where those would hide a difference."""
