@@ -13,10 +13,11 @@ from dash.exceptions import MissingCallbackContextException
 
 from awd_studio.frontend.durations import format_seconds as fmt_seconds  # "3 min 20 s"; "—" for unknown
 
-__all__ = ["dataset_labels", "STATE_COLORS", "APP_NAV", "SUBMITTED_JOB", "VIEWPORT", "NARROW_PX", "is_narrow", "panel_columns", "items",
-           "state_badge", "is_job_id", "figure_card", "graph", "graph_config", "size_graphs_to_their_figures",
-           "fmt_seconds", "not_found_card", "triggered_id", "DEFAULT_GRAPH_HEIGHT", "named_update", "alert_outputs",
-           "alert_value", "stack_on_phones", "run_file_name", "run_label", "teacher_text", "queue_words"]
+__all__ = ["dataset_labels", "STATE_COLORS", "APP_NAV", "SUBMITTED_JOB", "VIEWPORT", "NARROW_PX", "is_narrow",
+           "panel_columns", "items", "state_badge", "is_job_id", "figure_card", "graph", "graph_config", "graph_style",
+           "size_graphs_to_their_figures", "fmt_seconds", "not_found_card", "triggered_id", "DEFAULT_GRAPH_HEIGHT",
+           "named_update", "alert_outputs", "alert_value", "stack_on_phones", "run_file_name", "run_label",
+           "teacher_text", "queue_words"]
 
 #: The app's ``dcc.Location`` (in ``app.py``); a page callback moves the browser by writing its ``href``.
 APP_NAV = "app-nav"
@@ -170,6 +171,23 @@ def _figure_height(figure) -> int:
     return int(height or DEFAULT_GRAPH_HEIGHT)
 
 
+def graph_style(figure) -> dict:
+    """A graph box's style for ``figure``: its ``layout.height`` (:data:`DEFAULT_GRAPH_HEIGHT` without one).
+
+    A callback that returns it beside the figure has plotly draw the figure at its height at once: a responsive
+    ``dcc.Graph`` draws in its box's height, whatever the figure's, and a box sized by
+    :func:`size_graphs_to_their_figures` follows a new figure only once Dash has run that client-side callback,
+    after the figure was drawn (on the results page the student's figure was drawn 360 px high, then 535 px 0.8 s
+    to 1.2 s later).
+
+    Examples
+    --------
+    >>> graph_style({"layout": {"height": 535}}), graph_style(None)
+    ({'height': '535px'}, {'height': '360px'})
+    """
+    return {"height": f"{_figure_height(figure or {})}px"}
+
+
 def graph(graph_id: str, filename: str, figure=None) -> dcc.Graph:
     """A graph that fills its column's width and is exactly as tall as its figure says.
 
@@ -180,7 +198,7 @@ def graph(graph_id: str, filename: str, figure=None) -> dcc.Graph:
     """
     return dcc.Graph(id=graph_id, figure=figure if figure is not None else EMPTY_FIGURE,
                      config=graph_config(filename), responsive=True,
-                     style={"height": f"{_figure_height(figure or {})}px"})
+                     style=graph_style(figure))
 
 
 def size_graphs_to_their_figures(*graph_ids: str) -> None:
