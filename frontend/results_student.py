@@ -18,10 +18,10 @@ from awd_studio.frontend import figures
 from awd_studio.frontend.components import (
     VIEWPORT,
     figure_card,
+    graph_style,
     is_narrow,
     named_update,
     panel_columns,
-    size_graphs_to_their_figures,
     stack_on_phones,
     triggered_id,
 )
@@ -58,7 +58,9 @@ class ids:  # noqa: N801 (a namespace of constants)
     BIBTEX_SOFTWARE = "results-bibtex-software"
 
 
-size_graphs_to_their_figures(ids.STUDENT_GRAPH, ids.HISTOGRAM_GRAPH)
+# not size_graphs_to_their_figures: student_outputs sizes these graphs' boxes with their figures (graph_style), so
+# that plotly draws each at its height at once (sized by that client-side callback, the scalogram was drawn 360 px
+# high, then 535 px about a second later)
 
 _HIDDEN = {"display": "none"}
 
@@ -233,7 +235,9 @@ def _shown_student(students: dict, idx: int | None, explained_wavelet: str) -> t
 STUDENT_OUTPUTS = dict(formula=Output(ids.STUDENT_FORMULA, "children"),
                        definition=Output(ids.STUDENT_DEFINITION, "children"),
                        table=Output(ids.STUDENT_TABLE, "children"), note=Output(ids.STUDENT_NOTE, "children"),
-                       graph=Output(ids.STUDENT_GRAPH, "figure"), histogram=Output(ids.HISTOGRAM_GRAPH, "figure"))
+                       graph=Output(ids.STUDENT_GRAPH, "figure"), histogram=Output(ids.HISTOGRAM_GRAPH, "figure"),
+                       graph_style=Output(ids.STUDENT_GRAPH, "style"),
+                       histogram_style=Output(ids.HISTOGRAM_GRAPH, "style"))
 
 
 def _table(rows: list[dict], reads: str = "Frames read") -> dbc.Table:
@@ -321,7 +325,15 @@ async def draw_student(example, clicked, core, viewport=None):
 
 def student_outputs(example, clicked, students, explain, activation, viewport=None):
     """The values of :data:`STUDENT_OUTPUTS`: the student of the selected point (or of the clicked cell) and how it
-    reads the chosen example."""
+    reads the chosen example, each graph's box sized to its new figure in the same update (a figure not redrawn
+    leaves its box as it is)."""
+    outputs = _student_parts(example, clicked, students, explain, activation, viewport)
+    return {**outputs, **{f"{name}_style": no_update if outputs[name] is no_update else graph_style(outputs[name])
+                          for name in ("graph", "histogram")}}
+
+
+def _student_parts(example, clicked, students, explain, activation, viewport=None) -> dict:
+    """:func:`student_outputs` but the graphs' styles."""
     if not students:
         return named_update(STUDENT_OUTPUTS)
     grid = students.get("grid") or []

@@ -786,9 +786,10 @@ def grid_outputs(core, clicked, viewport=None) -> dict:
     shown = sel if idx is None else idx
     notes = [n for n in (figures.start_note(core, shown), figures.moved_note(core, shown)) if n]
     text = f"{text}; {'; '.join(notes)}." if notes else text
-    return dict(wavelet=figures.wavelet_figure(core, idx), wavelet_help=wavelet_help(core, idx),
+    narrow = is_narrow(viewport)  # a phone's: the wavelet's title and the heat map's labels break to fit
+    return dict(wavelet=figures.wavelet_figure(core, idx, narrow=narrow), wavelet_help=wavelet_help(core, idx),
                 filters=figures.filters_figure(core, idx),
-                heatmap=figures.grid_heatmap_figure(core, idx, narrow=is_narrow(viewport)),
+                heatmap=figures.grid_heatmap_figure(core, idx, narrow=narrow),
                 psi_grid=figures.psi_grid_figure(core, idx),
                 inspecting=text, inspected=results_student.inspected_card(core, idx),
                 reset_class="" if idx is not None and idx != sel else "awd-hidden",

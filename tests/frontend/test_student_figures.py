@@ -3,6 +3,7 @@ order, marks where the student reads, peaks on their panels, valid plotly figure
 
 import base64
 
+import dash
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -604,3 +605,19 @@ def test_an_inspected_cell_keeps_the_histogram_one_models():
     inspected = out["histogram"]
     assert list(inspected.data[0].x) == [0.5, 1.5] and list(inspected.data[0].y) == [4, 1]  # the selected model's
     assert "not for the grid point you inspect" in inspected.layout.title.text.replace("<br>", " ")
+
+
+def test_the_student_graphs_boxes_are_sized_with_their_figures():
+    """Review 49: the scalogram was drawn 360 px high (its box's height before a figure; a responsive graph draws in
+    its box's height), then 535 px about a second later, once the client-side callback that sizes the box from the
+    figure had run. student_outputs sizes each box in the same update as its figure, and leaves it with the figure."""
+    from awd_studio.frontend import results_student
+
+    bundle = _series_bundle("zero", stored=True)
+    bundle.update(grid=[])
+    store = results_student._students_store(bundle)
+    out = results_student.student_outputs(0, None, store, bundle["explain"], bundle["activation"])
+    assert out["graph"].layout.height > 500
+    assert out["graph_style"] == {"height": f"{out['graph'].layout.height}px"}
+    assert out["histogram_style"] == {"height": f"{out['histogram'].layout.height}px"}
+    assert all(v is dash.no_update for v in results_student.student_outputs(0, None, None, None, None).values())
