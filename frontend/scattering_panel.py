@@ -9,6 +9,8 @@ score-versus-paths curve (figures in :mod:`frontend.figures.scattering`). The re
 
 from __future__ import annotations
 
+import asyncio
+
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, html
 
@@ -92,7 +94,9 @@ def register(bundle_store_id: str) -> None:
                           curve=Output(ids.CURVE_GRAPH, "figure")),
               inputs=dict(bundle=Input(bundle_store_id, "data"), viewport=Input(VIEWPORT, "data")))
     async def draw_scattering(bundle, viewport=None):
-        return block_outputs(await shown_bundle(bundle), narrow=is_narrow(viewport))
+        # drawn in a worker thread, as the results page's other figures: on the event loop every other request
+        # would wait for it
+        return await asyncio.to_thread(block_outputs, await shown_bundle(bundle), narrow=is_narrow(viewport))
 
 
 def block_outputs(bundle: dict | None, narrow: bool = False) -> dict:
