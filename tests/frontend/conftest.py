@@ -1,5 +1,8 @@
-"""Hand-made result bundles (time series and maps) that validate against the bundle schema."""
+"""Hand-made result bundles (time series and maps) that validate against the bundle schema, the seeded service the
+page callbacks talk to, and :func:`run` for the async callbacks."""
 
+import asyncio
+import concurrent.futures
 import copy
 import json
 from pathlib import Path
@@ -9,6 +12,12 @@ import pytest
 import pywt
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "models" / "schema" / "result-bundle.schema.json"
+
+
+def run(coro):
+    """Run a coroutine callback to completion in its own thread (Playwright may own this thread's loop)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _score(r2, rmse, sd, comp, n_params, sec):

@@ -5,8 +5,6 @@ before they were kept still reads them from its bundle."""
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import json
 
 import numpy as np
@@ -15,14 +13,8 @@ import pytest
 from awd_studio.frontend import api_client
 from awd_studio.frontend.option_words import used_value
 
-from .conftest import make_bundle
+from .conftest import make_bundle, run
 from .test_pages import page
-
-
-def run(coro):
-    """Run a coroutine callback to completion in its own thread (Playwright may own this thread's loop)."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 class RecordingApp:

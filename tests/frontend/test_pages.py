@@ -1,8 +1,6 @@
 """Pages and callbacks, called as plain functions against the real service (``service`` in conftest.py):
 the real API, database and storage, seeded through the API and the job-state functions."""
 
-import asyncio
-import concurrent.futures
 import copy
 import doctest
 import importlib
@@ -22,15 +20,9 @@ from awd_studio.frontend.components import alert_outputs, is_job_id, named_updat
 from awd_studio.frontend.results_student import _shown_student, _students_store
 from awd_studio.frontend.shown_result import shown_bundle
 
-from .conftest import make_bundle
+from .conftest import make_bundle, run
 
 SHARE_LIKE = "shared-token-abc_DEF"
-
-
-def run(coro):
-    """Run a coroutine callback to completion in its own thread (Playwright may own this thread's loop)."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 @pytest.fixture(autouse=True)

@@ -21,8 +21,8 @@ from awd_studio.frontend.figures.compare import (
 from awd_studio.frontend.figures.data import loss_figure
 from awd_studio.frontend.help_links import HELP_SECTIONS, help_href, help_link
 
-from .conftest import make_bundle
-from .test_pages import page, run
+from .conftest import make_bundle, run
+from .test_pages import page
 
 
 @pytest.fixture(autouse=True)

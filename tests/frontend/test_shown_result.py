@@ -4,8 +4,6 @@ callback changes the bundle it shares with the others."""
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import copy
 import importlib
 import json
@@ -16,11 +14,7 @@ from awd_studio.frontend import api_client, predict_panel, results_student, scat
 from awd_studio.frontend.api_client import ApiError
 from awd_studio.frontend.shown_result import shown, shown_bundle
 
-
-def run(coro):
-    """Run a coroutine in its own thread and loop (as tests/frontend/test_pages.py does)."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+from .conftest import run
 
 
 @pytest.fixture()
