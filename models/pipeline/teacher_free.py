@@ -23,10 +23,12 @@ computes the same numbers itself otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -375,20 +377,22 @@ class BesideTeacher:
             request = {"config": self.config.to_dict(), "scaling": dict(scaling), "started": time.time()}
             env = {**os.environ, "AWD_JOB_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                    "MKL_NUM_THREADS": "1"}
-            process = None
             try:
-                process = subprocess.Popen([sys.executable, "-c", _CHILD, str(self.work_dir)], env=env,
-                                           stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                           stderr=subprocess.DEVNULL, process_group=0)
-                process.stdin.write(json.dumps(request).encode() + b"\n" + (b"go\n" if self._go else b""))
-                process.stdin.flush()
+                # recorded as soon as it exists: a Ctrl-C (or SIGTERM) arriving from here on reaches finish(), which
+                # stops it; one arriving while Popen waits for the exec waits for the record (review 2026-12-07:
+                # the job exited 130 with the process, never recorded, still importing)
+                with _interrupts_deferred():
+                    self._process = subprocess.Popen([sys.executable, "-c", _CHILD, str(self.work_dir)], env=env,
+                                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                                     stderr=subprocess.DEVNULL, process_group=0)
+                self._process.stdin.write(json.dumps(request).encode() + b"\n" + (b"go\n" if self._go else b""))
+                self._process.stdin.flush()
             except (OSError, ValueError):
                 logger.info("the teacher-free pieces could not start; the final stage computes them", exc_info=True)
-                if process is not None:
-                    process.kill()
-                    process.wait()
-                return
-            self._process = process
+                if self._process is not None:
+                    self._process.kill()
+                    self._process.wait()
+                    self._process = None
 
     def go(self) -> None:
         """Let the process compute: a core idles. Before :meth:`start`, it computes as soon as it has started; later
@@ -448,6 +452,32 @@ class BesideTeacher:
         except (OSError, ValueError, KeyError, zipfile.BadZipFile):
             done, seconds = [], 0.0
         return {"done": done, "seconds": seconds, "returncode": process.returncode}
+
+
+@contextlib.contextmanager
+def _interrupts_deferred():
+    """Hold back Ctrl-C and SIGTERM for the block: a signal arriving inside runs its handler when the block ends.
+
+    Only in the main thread (where Python runs signal handlers) and for signals whose handler is a Python function
+    (Python's own Ctrl-C handler raises :class:`KeyboardInterrupt`, ``awd``'s SIGTERM handler too); elsewhere the
+    block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived, handlers = [], {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(signum)
+        if callable(handler):
+            handlers[signum] = handler
+            signal.signal(signum, lambda signum, frame: arrived.append((signum, frame)))
+    try:
+        yield
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+        for signum, frame in arrived[:1]:  # one interruption is enough
+            handlers[signum](signum, frame)
 
 
 #: The process's account of a failure (its traceback), which :meth:`BesideTeacher.finish` logs.

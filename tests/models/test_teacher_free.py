@@ -246,6 +246,36 @@ def test_a_process_that_cannot_start_or_a_damaged_file_leaves_the_pieces_to_the_
     assert "beside_teacher" not in pipeline.finalize(work, tmp_path / "out")["timings"]
 
 
+def test_a_ctrl_c_as_the_process_starts_still_reaches_it(synthetic_file, tmp_path, monkeypatch):
+    """A Ctrl-C that lands while the process is being started (here: right after its exec, before ``Popen`` returns)
+    is held back until the process is recorded, so the job's ``finish()`` stops it. Before, the interruption left
+    the process unrecorded and it outlived the job (CI, 2026-12-07: the job exited 130, the process was still
+    importing)."""
+    import signal
+    import subprocess
+
+    work = tmp_path / "work"
+    pipeline.prepare(synthetic_file, OPTIONS, work)
+    beside, info = _beside(work)
+    started = subprocess.Popen
+
+    class InterruptedAtStart(started):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGINT)  # the terminal's Ctrl-C, before the constructor returns
+            time.sleep(0.05)
+
+    monkeypatch.setattr(subprocess, "Popen", InterruptedAtStart)
+    with pytest.raises(KeyboardInterrupt):
+        beside.start(info["scaling"])
+    monkeypatch.undo()
+    pid = beside.pid
+    assert pid is not None and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert beside.finish()["returncode"] == -9
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
 def test_the_process_computes_only_once_a_core_idles(synthetic_file, tmp_path):
     """Started when the teacher's normalisation is fitted, it imports and reads, then waits for a free core: killed
     before that, it computed nothing."""
