@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import pytest
 
 from awd_studio.frontend import figures as F
+from awd_studio.frontend.figures.grid import cell_samples
 
 from .conftest import make_bundle, minimal_bundle
 
@@ -124,6 +125,32 @@ def test_psi_grid_has_one_cell_per_point(ts_bundle):
                       for g in gammas]}
     axis = F.psi_grid_figure(paper).layout.xaxis
     assert list(axis.ticktext) == [F.fmt_number(g) for g in gammas[::3]] and list(axis.tickvals)[1] == 3.5
+
+
+def test_psi_grid_draws_what_a_cell_can_show(bundle_schema):
+    """Each cell's curves are resampled to what the cell can show and rounded to 10⁻⁴ of a cell: with ψ of 1153
+    samples (a bundle's, pywt level 7 for db5) the lensing example's 3 x 5 grid made a figure of 1.35 MB, resent
+    on every grid-point pick; the ends and the shape stay."""
+    import pywt
+
+    wavelet = pywt.Wavelet("db5")
+    psi = wavelet.wavefun(level=7)[1]
+    assert psi.size == 1153
+    b = make_bundle("image", n_lambda=3, n_gamma=5)
+    for point in b["grid"]:
+        point["psi"] = psi.tolist()
+    b["wavelet"]["init_psi"] = psi.tolist()
+    fig = F.psi_grid_figure(b)
+    assert len(fig.to_json()) < 300_000
+    learned = next(t for t in fig.data if t.name == "learned ψ")
+    ys = np.asarray(learned.y, dtype=float)  # the cells are separated by None (NaN here)
+    first = ys[:np.flatnonzero(np.isnan(ys))[0]]
+    assert first.size == cell_samples(psi, 5).size == 480
+    at = np.interp(np.linspace(0, psi.size - 1, first.size), np.arange(psi.size), psi)
+    offset = first - 0.42 * at / np.abs(psi).max()  # the cell's row: the same for every sample, to the rounding
+    assert np.ptp(offset) <= 2e-4 and np.array_equal(first, np.round(first, 4))
+    xs = np.asarray(learned.x[:first.size], dtype=float)
+    assert np.array_equal(xs, np.round(xs, 4)) and xs[0] < xs[-1]
 
 
 def test_psi_grid_falls_back_to_h(bare_bundle):
