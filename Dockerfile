@@ -18,7 +18,10 @@ COPY jobstate ./jobstate
 COPY backend ./backend
 COPY worker ./worker
 COPY frontend ./frontend
-RUN pip install --extra-index-url "${TORCH_INDEX}" . "psycopg[binary]>=3.1" \
+# torch from TORCH_INDEX alone (with its own dependencies): an index without this release fails the build, where
+# an extra index let pip fall back to the CPU build on PyPI. The pin is pyproject.toml's (a test holds them equal).
+RUN pip install --index-url "${TORCH_INDEX}" "torch==2.13.0" \
+ && pip install . "psycopg[binary]>=3.1" \
  && useradd --create-home --uid 1000 awd \
  && mkdir -p /data && chown awd:awd /data
 

@@ -108,6 +108,53 @@ def test_every_package_folder_is_installed():
                 assert ".".join((name, *relative)) in listed, f"{init.parent} is not in [tool.setuptools] packages"
 
 
+def test_the_image_takes_the_pinned_torch_from_its_index_alone():
+    """The GPU image's torch comes from TORCH_INDEX only (``--index-url``), at pyproject.toml's pin: with
+    ``--extra-index-url`` an index lacking the release let pip install PyPI's CPU build, and the build succeeded."""
+    text = (ROOT / "Dockerfile").read_text()
+    pinned = next(d for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+                  if re.match(r"torch\b", d))
+    assert re.search(r'pip install --index-url "\$\{TORCH_INDEX\}" "' + re.escape(pinned) + '"', text), pinned
+    assert "--extra-index-url" not in text
+
+
+def test_the_image_installs_every_file_of_the_package(tmp_path):
+    """The image runs ``pip install .`` (not an editable install, as ``make run`` and the suite do): built the same
+    way from what the Dockerfile copies, the wheel holds every file of the package's folders. Before, it lacked
+    models/data/cl_table.npz (not in package-data), and the lensing example failed in the image with
+    FileNotFoundError (review 50A)."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    text = (ROOT / "Dockerfile").read_text()
+    source = tmp_path / "src"
+    source.mkdir()
+    skipped = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
+    for line in re.findall(r"^COPY (.+)$", text, flags=re.M):
+        for name in line.split()[:-1]:
+            if (ROOT / name).is_dir():
+                shutil.copytree(ROOT / name, source / name, ignore=skipped)
+            elif (ROOT / name).is_file():
+                shutil.copy2(ROOT / name, source / name)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                            "-w", str(tmp_path / "wheel"), str(source)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "wheel").glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = set(archive.namelist())
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    missing = []
+    for name, folder in setup["package-dir"].items():
+        for path in (source / folder).rglob("*"):
+            if path.is_file() and path.parent.name != "__pycache__":
+                inside = "/".join((*name.split("."), *path.relative_to(source / folder).parts))
+                if inside not in shipped:
+                    missing.append(inside)
+    assert missing == [], f"the image's install lacks {missing}: add them to [tool.setuptools.package-data]"
+
+
 #: Variables that belong to a third-party image or library, not to AWD Studio's code.
 _FOREIGN_ENV = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "OMP_NUM_THREADS"}
 
