@@ -753,25 +753,36 @@ async def on_click(heat_click, psi_click, _reset, picked, clicked=None, core=Non
     return idx if idx is not None else no_update
 
 
-#: What :func:`draw_grid` redraws when the clicked grid point changes, by name.
+#: What :func:`draw_grid` redraws when the clicked grid point changes, by name. The grid point list follows
+#: too, but through ``set_props``: as an output its value closed a loop (list → :func:`on_click` → the clicked
+#: point → this callback → list), and Dash held back every callback reading the clicked point, this one and the
+#: student's, until all the page's other callbacks had answered and been drawn. On the lensing result the
+#: wavelet figure, the page's first, was requested 3 s after the others (2026-12-07). Its options go with its
+#: value: a value set before its options would be cleared by the list.
 GRID_OUTPUTS = dict(wavelet=Output(ids.WAVELET_GRAPH, "figure"),
                     wavelet_help=Output(f"{ids.WAVELET_GRAPH}-help", "children"),
                     filters=Output(ids.FILTERS_GRAPH, "figure"),
                     heatmap=Output(ids.GRID_GRAPH, "figure"), psi_grid=Output(ids.PSI_GRID_GRAPH, "figure"),
                     inspecting=Output(ids.INSPECTING, "children"), reset_class=Output(ids.RESET_CLICK, "className"),
-                    inspected=Output(results_student.ids.INSPECTED, "children"),
-                    point_options=Output(ids.GRID_POINT, "options"), point=Output(ids.GRID_POINT, "value"))
+                    inspected=Output(results_student.ids.INSPECTED, "children"))
 
 
 @callback(output=GRID_OUTPUTS, inputs=dict(core=Input(ids.CORE, "data"), clicked=Input(ids.CLICKED, "data"),
                                            viewport=Input(VIEWPORT, "data")))
 async def draw_grid(core, clicked, viewport=None):
-    """The figures that follow the clicked grid point (drawn in a worker thread, as :func:`load_result`'s)."""
-    return await asyncio.to_thread(grid_outputs, await shown_bundle(core), clicked, viewport)
+    """The figures that follow the clicked grid point (drawn in a worker thread, as :func:`load_result`'s), and
+    the grid point list's value (``set_props``, see :data:`GRID_OUTPUTS`)."""
+    out = await asyncio.to_thread(grid_outputs, await shown_bundle(core), clicked, viewport)
+    options, point = out.pop("point_options", None), out.pop("point", None)
+    if options is not None:
+        dash.set_props(ids.GRID_POINT, {"options": options, "value": point})
+    return out
 
 
 def grid_outputs(core, clicked, viewport=None) -> dict:
-    """The values of :data:`GRID_OUTPUTS` for the clicked grid point (``core``: the result bundle, or None)."""
+    """The values of :data:`GRID_OUTPUTS` for the clicked grid point (``core``: the result bundle, or None), and
+    the grid point list's ``point_options`` and ``point`` (the shown point's index), both absent without a
+    bundle."""
     if not core:
         return named_update(GRID_OUTPUTS)
     sel = figures.selected_index(core)

@@ -20,6 +20,21 @@ def run(coro):
         return pool.submit(asyncio.run, coro).result()
 
 
+def run_with_side_updates(coro):
+    """:func:`run`, inside a callback context as Dash gives one: returns the callback's value and the props it set
+    with ``dash.set_props`` (``{component id: {prop: value}}``)."""
+    from dash._callback_context import context_value  # the context Dash's dispatch sets for each callback
+    from dash._utils import AttributeDict
+
+    def inside():
+        context = AttributeDict(updated_props={})
+        context_value.set(context)
+        return asyncio.run(coro), dict(context.updated_props)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(inside).result()
+
+
 def _score(r2, rmse, sd, comp, n_params, sec):
     return {"test": {"r2": r2, "rmse": rmse, "rmse_sd": sd}, "compression_factor": comp,
             "n_params": n_params, "predict_seconds_per_sample": sec}

@@ -10,11 +10,11 @@ import json
 
 import pytest
 
-from awd_studio.frontend import api_client, predict_panel, results_student, scattering_panel
+from awd_studio.frontend import api_client, figures, predict_panel, results_student, scattering_panel
 from awd_studio.frontend.api_client import ApiError
 from awd_studio.frontend.shown_result import shown, shown_bundle
 
-from .conftest import run
+from .conftest import run, run_with_side_updates
 
 
 @pytest.fixture()
@@ -66,7 +66,10 @@ def test_no_callback_changes_the_bundle_it_shares(service, client, which):
     bundle = run(shown_bundle(core))
     before = copy.deepcopy(bundle)
     for clicked in (None, 1):
-        run(results.draw_grid(core, clicked))
+        _, side = run_with_side_updates(results.draw_grid(core, clicked))
+        # the grid point list follows the shown point (by set_props: see results.GRID_OUTPUTS)
+        shown = figures.selected_index(bundle) if clicked is None else clicked
+        assert side["results-grid-point"]["value"] == shown and side["results-grid-point"]["options"]
         run(results_student.draw_student(0, clicked, core, viewport=390))
     run(results.draw_subfilters(core, viewport=1280))
     run(results.draw_activation_note(core, token))
