@@ -630,7 +630,6 @@ LOAD_OUTPUTS = dict(
     maps_only_style=Output(ids.MAPS_ONLY, "style"),
     wavelet_heading=Output(ids.WAVELET_HEADING, "children"),
     filters_2d=Output(ids.FILTERS2D_GRAPH, "figure"),
-    activation_figure=Output(ids.ACTIVATION_GRAPH, "figure"),
     example_options=Output(ids.EXAMPLE, "options"),
     example=Output(ids.EXAMPLE, "value"),
     scores_table=Output(ids.SCORES_TABLE, "children"),
@@ -707,7 +706,7 @@ def _loaded_outputs(bundle: dict, token: str, shared: bool, origin: str | None, 
         summary=summary_children(bundle, shared), maps_only_style={} if kind == "image" else _HIDDEN,
         wavelet_heading=wavelet_heading(bundle),
         filters_2d=figures.filters_2d_figure(bundle),
-        activation_figure=figures.activation_figure(bundle, 0, narrow=narrow), example_options=options,
+        example_options=options,
         example=0 if options else None, scores_table=scores_table(bundle),
         scores_figure=figures.scores_figure(bundle, narrow=narrow),
         downloads=downloads(bundle, token), provenance=provenance(bundle, origin), shared_note=shared,
@@ -845,14 +844,14 @@ def activation_note(activation, core, token=None):
 
 
 @callback(
-    output=Output(ids.ACTIVATION_GRAPH, "figure", allow_duplicate=True),
-    # the stored maps and the window's width are inputs too: a phone gets the map above its activation, and the
-    # last drawing is this one whichever arrives first
+    output=Output(ids.ACTIVATION_GRAPH, "figure"),
+    # the stored maps and the window's width are inputs too: a phone gets the map above its activation. The only
+    # drawing of the map: load_result drew it too, and a page load drew it twice (2026-12-07)
     inputs=dict(example=Input(ids.EXAMPLE, "value"), core=Input(ids.CORE, "data"), viewport=Input(VIEWPORT, "data")),
     prevent_initial_call=True,
 )
 async def draw_activation(example, core, viewport=None):
-    """Redraw the activation map for the chosen example, laid out for the window (see :func:`activation_outputs`)."""
+    """Draw the activation map for the chosen example, laid out for the window (see :func:`activation_outputs`)."""
     bundle = await shown_bundle(core)
     if not bundle:
         return no_update
@@ -862,8 +861,6 @@ async def draw_activation(example, core, viewport=None):
 
 def activation_outputs(example, activation, core, explain=None, viewport=None):
     """The activation map of the chosen example (with the explanations' measured placement: without them every
-    result's map said it came from an earlier version), laid out for the window."""
-    if not activation:
-        return no_update
+    result's map said it came from an earlier version), laid out for the window; a result without maps says so."""
     bundle = {"activation": activation, "data": (core or {}).get("data"), "explain": explain}
     return figures.activation_figure(bundle, example or 0, narrow=is_narrow(viewport))
