@@ -17,7 +17,14 @@ from awd_studio.frontend.configure.presets import preset_button
 from awd_studio.frontend.help_links import help_link
 from awd_studio.frontend.option_words import OPTION_WORDS
 
-__all__ = ["layout", "action_bar"]
+__all__ = ["layout", "action_bar", "OPTIONAL_NUMBER"]
+
+#: A number field whose blank means the server's default: no minimum, maximum or step in the browser. The browser
+#: marks a number outside them invalid, the input then hands Dash an empty value, and the form read a teacher
+#: limit of 5000 epochs (maximum 2000) or a control of -1 random wavelets as blank: the job started with the
+#: defaults, without a word (review 50B). :func:`~frontend.configure.validation.form_problems` checks the range
+#: and names the bounds.
+OPTIONAL_NUMBER = dict(type="number", step="any")
 
 
 def _card(title, body, help_section=None):
@@ -85,7 +92,7 @@ def layout(dataset: str | None = None, **query):
                                "fixed times) and keeps the one that predicts held-out data better; CNN suggested "
                                "for maps.", label_for=ids.TEACHER),
                         _field(OPTION_WORDS["teacher_epochs"],
-                               dbc.Input(id=ids.TEACHER_EPOCHS, type="number", min=1, step=1, placeholder="default"),
+                               dbc.Input(id=ids.TEACHER_EPOCHS, placeholder="default", **OPTIONAL_NUMBER),
                                "Blank: the architecture's default limit; training stops earlier once validation "
                                "stops improving, and the result says when it was still improving at the limit. Not "
                                "used for uploaded weights.", label_for=ids.TEACHER_EPOCHS),
@@ -125,7 +132,7 @@ def layout(dataset: str | None = None, **query):
                            label_for=ids.PARAMETRIZATION),
                     _field(OPTION_WORDS["mode"], dbc.Select(id=ids.MODE, value="auto"), label_for=ids.MODE),
                     html.Div(_field(OPTION_WORDS["start_search"],
-                                    dbc.Input(id=ids.START_SEARCH, type="number", min=0, step=1, placeholder="auto"),
+                                    dbc.Input(id=ids.START_SEARCH, placeholder="auto", **OPTIONAL_NUMBER),
                                     "Time series: before the grid, random orthogonal filters are descended on the "
                                     "interpretation term (for γ > 0) and on sparsity alone (for γ = 0, without the "
                                     "teacher); each grid point starts from the best of its own for its loss. "
@@ -152,7 +159,7 @@ def layout(dataset: str | None = None, **query):
                                      label_for=ids.PEAK_RANGE)],
                              id=ids.PEAK_RESPONSE_FIELD),
                     _field(OPTION_WORDS["random_search"],
-                           dbc.Input(id=ids.RANDOM_SEARCH, type="number", min=0, step=1, placeholder="auto"),
+                           dbc.Input(id=ids.RANDOM_SEARCH, placeholder="auto", **OPTIONAL_NUMBER),
                            "After distillation, this many random orthogonal wavelets are scored by the student's "
                            "cross-validation alone and the best is compared with AWD on the test set: does the "
                            "teacher add anything a search on the labels does not find? Blank: 300 for 1000 or more "
@@ -166,8 +173,8 @@ def layout(dataset: str | None = None, **query):
                                    dbc.Label(OPTION_WORDS["scattering_epochs"], html_for=ids.SCATTERING_EPOCHS,
                                              className="visually-hidden"),
                                    dbc.InputGroup([
-                                       dbc.Input(id=ids.SCATTERING_EPOCHS, type="number", min=1, step=1,
-                                                 placeholder="10", disabled=True),
+                                       dbc.Input(id=ids.SCATTERING_EPOCHS, placeholder="10", disabled=True,
+                                                 **OPTIONAL_NUMBER),
                                        dbc.InputGroupText("epochs")], size="sm")], xs=8, md=5)],
                                className="g-2 align-items-center"),
                            "Orders 0-2 of a scattering transform on the wavelet the selection keeps, trained end to "

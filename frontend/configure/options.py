@@ -46,9 +46,8 @@ OPTIONS_OUTPUTS = dict(
     peak_response=Output(ids.PEAK_RESPONSE, "value"), peak_ranges=Output(ids.PEAK_RANGE, "options"),
     peak_range=Output(ids.PEAK_RANGE, "value"), series_features_options=Output(ids.SERIES_FEATURES, "options"),
     series_features=Output(ids.SERIES_FEATURES, "value"),
+    # the optional number fields get no maximum: see layout.OPTIONAL_NUMBER
     max_levels=Output(ids.LEVELS, "max"), max_epochs=Output(ids.EPOCHS, "max"),
-    max_teacher_epochs=Output(ids.TEACHER_EPOCHS, "max"), max_start_search=Output(ids.START_SEARCH, "max"),
-    max_random_search=Output(ids.RANDOM_SEARCH, "max"), max_scattering_epochs=Output(ids.SCATTERING_EPOCHS, "max"),
     error=alert_outputs(ids.ERROR, allow_duplicate=True))
 
 
@@ -81,10 +80,7 @@ async def load_options(prefill=None, wave=None):
                 peak_responses=choice_options(options, "peak_response"), peak_response=default_response,
                 peak_ranges=choice_options(options, "peak_range"), peak_range=default_range,
                 series_features_options=choice_options(options, "series_features"), series_features=default_features,
-                max_levels=bounds.get("levels"), max_epochs=bounds.get("epochs"),
-                max_teacher_epochs=bounds.get("teacher_epochs"), max_start_search=bounds.get("start_search"),
-                max_random_search=bounds.get("random_search"),
-                max_scattering_epochs=bounds.get("scattering_epochs"))
+                max_levels=bounds.get("levels"), max_epochs=bounds.get("epochs"))
 
 
 @callback(output=Output(ids.SCATTERING_EPOCHS, "disabled"), inputs=dict(on=Input(ids.SCATTERING, "value")))

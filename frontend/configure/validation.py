@@ -90,10 +90,11 @@ def _step_size(value) -> None:
                          "buttons fill in their own), or leave it blank for the preset's")
 
 
-def _count(value, label: str) -> None:
-    """An optional count whose blank is the server's default for the data (models.options)."""
-    if value not in (None, "") and (int(value) != float(value) or int(value) < 0):
-        raise ValueError(f"{label}: enter a whole number ≥ 0, or leave it blank")
+def _count(value, label: str, most: int | None = None) -> None:
+    """An optional count from 0 to ``most`` whose blank is the server's default for the data (models.options)."""
+    if value not in (None, "") and (int(value) != float(value) or int(value) < 0 or (most and int(value) > most)):
+        raise ValueError(f"{label}: enter a whole number " + (f"from 0 to {most}" if most else "≥ 0")
+                         + ", or leave it blank")
 
 
 def form_problems(form: dict, bounds: dict | None = None) -> list[str]:
@@ -106,7 +107,7 @@ def form_problems(form: dict, bounds: dict | None = None) -> list[str]:
         The values of :data:`~frontend.configure.ids.FORM_FIELDS` (those absent count as blank).
     bounds : dict, optional
         The service's maxima (``GET /api/options``: ``epochs``, ``levels``, ``teacher_epochs``,
-        ``scattering_epochs``).
+        ``scattering_epochs``, ``start_search``, ``random_search``).
 
     Returns
     -------
@@ -130,8 +131,8 @@ def form_problems(form: dict, bounds: dict | None = None) -> list[str]:
         lambda: _whole(get("levels"), "levels", 1, bounds.get("levels")),
         lambda: get("teacher_epochs") in (None, "") or _epochs(get("teacher_epochs"), "teacher training epochs",
                                                               bounds.get("teacher_epochs")),
-        lambda: _count(get("start_search"), "random starts searched"),
-        lambda: _count(get("random_search"), "control, random wavelets"),
+        lambda: _count(get("start_search"), "random starts searched", bounds.get("start_search")),
+        lambda: _count(get("random_search"), "control, random wavelets", bounds.get("random_search")),
         lambda: (not get("scattering") or get("scattering_epochs") in (None, "")
                  or _epochs(get("scattering_epochs"), "scattering epochs", bounds.get("scattering_epochs"))),
     ]

@@ -85,6 +85,25 @@ def test_wrong_fields_are_listed_in_the_start_bar_in_sight(web_server, owner_con
     assert not errors, errors
 
 
+def test_optional_numbers_past_their_bounds_are_named_not_dropped(web_server, owner_context, screenshot, dataset):
+    """Review 50B: teacher epochs 5000 (at most 2000) and a control of -1 random wavelets reached the form as
+    blank fields, and the job started with the defaults (300 random wavelets for someone switching them off).
+    The browser no longer voids them: the bar names both, with their bounds, and Start refuses."""
+    page, errors = _open(owner_context, web_server, dataset, SIZES[0])
+    page.fill("#configure-teacher-epochs", "5000")
+    page.fill("#configure-random-search", "-1")
+    alert = page.locator("#configure-start-line .alert")
+    alert.get_by_text("control, random wavelets: enter a whole number from 0 to 2000").wait_for()
+    assert "teacher training epochs: enter a whole number from 1 to 2000" in alert.inner_text()
+    for field in ("#configure-teacher-epochs", "#configure-random-search"):
+        assert "is-invalid" in page.get_attribute(field, "class"), field
+    page.click("#configure-submit")
+    page.locator("#configure-action-bar").get_by_text("Not started: 2 fields to fix").wait_for()
+    assert page.input_value("#configure-teacher-epochs") == "5000"  # nothing typed is lost
+    screenshot(page, "77-configure-optional-numbers")
+    assert not errors, errors
+
+
 def test_a_refused_start_names_the_wrong_field_once(web_server, owner_context, screenshot, dataset):
     """Review: Start with γ out of range named γ twice in the bar, in the list of wrong fields and again under it
     ("Not started: 1 field to fix first (γ)."): two warnings, 2 mentions of γ. The bar's one warning says it was
