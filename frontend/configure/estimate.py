@@ -55,12 +55,14 @@ async def update_estimate(info, options=None, keep=True, prefill=None, **form):
     with the wrong fields outlined (every one at once, :func:`~frontend.configure.validation.form_problems`)."""
     problems = form_problems(form, (options or {}).get("bounds"))
     try:
-        n_l, n_g = len(parse_grid(form.get("lambdas"), "λ")), len(parse_grid(form.get("gammas"), "γ"))
+        n_l, n_g, zero_added = grid_shape(parse_grid(form.get("lambdas"), "λ"), parse_grid(form.get("gammas"), "γ"))
     except ValueError:
         return dict(grid_size=None, estimate=_ESTIMATE_WAITS, invalid=invalid_fields(problems),
                     start_line=problems_alert(problems))
     points = n_l * n_g
-    size = html.Span([dbc.Badge(f"{n_l} × {n_g} = {points} grid points", color="info")])
+    size = html.Span([dbc.Badge(f"{n_l} × {n_g} = {points} grid point{'' if points == 1 else 's'}", color="info"),
+                      html.Span(" γ = 0 added: every job runs the baseline without interpretation", id=ids.ZERO_ADDED,
+                                className="text-muted small") if zero_added else None])
     # what is wrong stands in the Start bar, always in sight (review: in the estimate's card it lay under the bar)
     if problems:  # said as the form is filled in, with the bounds, not only when it is submitted
         return dict(grid_size=size, estimate=_ESTIMATE_WAITS, invalid=invalid_fields(problems),
@@ -99,6 +101,26 @@ async def update_estimate(info, options=None, keep=True, prefill=None, **form):
                               color="warning", className="py-1 px-2 mt-2 mb-0 small"))
     return dict(grid_size=size, estimate=html.Div(text), invalid=invalid_fields(None),
                 start_line=start_words(points, guess))
+
+
+def grid_shape(lambdas, gammas) -> tuple[int, int, bool]:
+    """The grid a job runs for the form's λ and γ values: each value once, and γ = 0 always among the γ (the
+    service adds it, ``models.options.resolve_grid``). The page counted the values as typed: "1 × 1 = 1 grid
+    points" for a job that ran 1 × 2 (review 50B).
+
+    Returns
+    -------
+    n_lambdas, n_gammas : int
+    zero_added : bool
+        Whether γ = 0 was not among the values typed.
+
+    Examples
+    --------
+    >>> grid_shape([0.001], [0.01]), grid_shape([0.01, 0.01, 0.02], [0.0, 0.5])
+    ((1, 2, True), (2, 2, False))
+    """
+    gammas = set(gammas)
+    return len(set(lambdas)), len(gammas | {0.0}), 0.0 not in gammas
 
 
 def start_words(points: int | None, guess: dict | None = None, note: str = "no estimate yet") -> str:

@@ -80,6 +80,7 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     LR = "configure-lr"
     SEED = "configure-seed"
     GRID_SIZE = "configure-grid-size"
+    ZERO_ADDED = "configure-zero-added"
     ESTIMATE = "configure-estimate"
     #: Under the dataset: "your newest dataset, preselected" when the page named none.
     DATASET_PICKED = "configure-dataset-picked"

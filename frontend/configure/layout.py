@@ -192,7 +192,8 @@ def layout(dataset: str | None = None, **query):
                     _field([OPTION_WORDS["lambdas"], help_link("lambda")], dbc.Textarea(id=ids.LAMBDAS, rows=2),
                            "Comma-separated, ≥ 0.", label_for=ids.LAMBDAS),
                     _field([OPTION_WORDS["gammas"], help_link("gamma")], dbc.Textarea(id=ids.GAMMAS, rows=3),
-                           "Include 0: it is the “AWD without interpretation” baseline.",
+                           "Comma-separated, ≥ 0. γ = 0 always runs too: it is the “AWD without interpretation” "
+                           "baseline.",
                            label_for=ids.GAMMAS),
                     dbc.Row([
                         dbc.Col(_field(OPTION_WORDS["epochs"],

@@ -525,6 +525,12 @@ def test_configure_estimate(service):
     assert out["grid_size"] is None
     out = _estimate(cfg, "0.001", "0", 2, None)
     assert "Pick a dataset" in str(out["estimate"]) and out["start_line"].endswith("pick a dataset for an estimate")
+    assert "1 × 1 = 1 grid point" in str(out["grid_size"]) and "added" not in str(out["grid_size"])
+    # γ = 0 runs in every job: counted, and said, when it was not typed (review 50B: "1 × 1 = 1 grid points" for a
+    # job that ran 1 × 2, whose best point was the γ = 0 nobody had asked for)
+    out = _estimate(cfg, "0.001", "0.01", 2, info)
+    assert "1 × 2 = 2 grid points" in str(out["grid_size"]) and "γ = 0 added" in str(out["grid_size"])
+    assert " · 2 grid points" in out["start_line"]
 
 
 def test_the_estimate_says_when_the_machine_is_busy(service, monkeypatch):
