@@ -81,6 +81,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     SEED = "configure-seed"
     GRID_SIZE = "configure-grid-size"
     ZERO_ADDED = "configure-zero-added"
+    #: The data kind the grid's fields were filled for (a grid of one's own stays on data of that kind).
+    GRID_KIND = "configure-grid-kind"
     ESTIMATE = "configure-estimate"
     #: Under the dataset: "your newest dataset, preselected" when the page named none.
     DATASET_PICKED = "configure-dataset-picked"

@@ -55,6 +55,7 @@ def layout(dataset: str | None = None, **query):
         dcc.Store(id=ids.FROM_JOB, data=query.get("from")),
         dcc.Store(id=ids.FROM_TEACHER, data=query.get("teacher")),
         dcc.Store(id=ids.PREFILL),
+        dcc.Store(id=ids.GRID_KIND),
         dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True),
         dbc.Alert([html.Div(id=ids.PREFILL_TEXT),
                    # one switch per setting, so that a run that failed on one can drop that one alone

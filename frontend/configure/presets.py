@@ -140,34 +140,51 @@ def preset_of_fields(grid: tuple | None, epochs, lr, presets: dict | None, kind:
     return name if same_epochs and same_lr else None
 
 
-#: What a grid preset fills in.
+#: What a grid preset fills in, and the data kind the fields were filled for.
 PRESET_OUTPUTS = dict(lambdas=Output(ids.LAMBDAS, "value"), gammas=Output(ids.GAMMAS, "value"),
-                      epochs=Output(ids.EPOCHS, "value"), lr=Output(ids.LR, "value"))
+                      epochs=Output(ids.EPOCHS, "value"), lr=Output(ids.LR, "value"),
+                      filled_for=Output(ids.GRID_KIND, "data"))
 
 
 @callback(
     output=PRESET_OUTPUTS,
     inputs=dict(info=Input(ids.DATASET_INFO, "data"), _quick=Input(ids.PRESET_QUICK, "n_clicks"),
                 _paper=Input(ids.PRESET_PAPER, "n_clicks"), options=Input(ids.OPTIONS, "data")),
-    state=dict(prefill=State(ids.PREFILL, "data")),
+    state=dict(prefill=State(ids.PREFILL, "data"), filled_for=State(ids.GRID_KIND, "data"),
+               lambdas=State(ids.LAMBDAS, "value"), gammas=State(ids.GAMMAS, "value"),
+               epochs=State(ids.EPOCHS, "value"), lr=State(ids.LR, "value")),
 )
-def apply_preset(info, _quick, _paper, options, prefill=None):
+def apply_preset(info, _quick, _paper, options, prefill=None, filled_for=None, lambdas=None, gammas=None,
+                 epochs=None, lr=None):
     """Fill the grid, epochs and step size from the service's preset for the dataset's kind (``default`` unless
-    "Paper's grid"), or, on the dataset of ``?from=``'s run until a preset button is pressed, that run's."""
+    "Paper's grid"), or, on the dataset of ``?from=``'s run until a preset button is pressed, that run's.
+
+    A grid of one's own (the fields show no preset) stays when another dataset of the kind it was filled for is
+    picked: the page replaced a typed grid and epochs with the preset at every change of dataset, without a word
+    (review 50B). A dataset of the other kind gets that kind's preset (the maps' and the series' grids differ in
+    scale, epochs and step size)."""
     kind = (info or {}).get("kind") or "timeseries"
     clicked = triggered_id()
     name = PRESET_BUTTONS.get(clicked, "default")
+    presets = (options or {}).get("grid_presets")
     mine = prefill_for(prefill, info)
     if mine and clicked not in PRESET_BUTTONS:
-        grid = grid_values(mine, (options or {}).get("grid_presets"), kind)
+        grid = grid_values(mine, presets, kind)
         if grid:
             return dict(lambdas=format_grid(grid["lambdas"]), gammas=format_grid(grid["gammas"]),
-                        epochs=grid["epochs"], lr=grid.get("lr") or 1e-3)
-    preset = ((options or {}).get("grid_presets") or {}).get(kind, {}).get(name)
+                        epochs=grid["epochs"], lr=grid.get("lr") or 1e-3, filled_for=kind)
+    if clicked == ids.DATASET_INFO and filled_for == kind and presets:
+        try:
+            grid = parse_grid(lambdas, "λ"), parse_grid(gammas, "γ")
+        except ValueError:
+            grid = None
+        if preset_of_fields(grid, epochs, lr, presets, kind) is None:
+            return named_update(PRESET_OUTPUTS)  # one's own grid, on data of the kind it was made for
+    preset = (presets or {}).get(kind, {}).get(name)
     if not preset:
         return named_update(PRESET_OUTPUTS)  # the options have not arrived yet
     return dict(lambdas=format_grid(preset["lambdas"]), gammas=format_grid(preset["gammas"]), epochs=preset["epochs"],
-                lr=preset.get("lr", 1e-3))
+                lr=preset.get("lr", 1e-3), filled_for=kind)
 
 
 #: Each preset button's look: its classes and ``aria-pressed``, by the preset's name.

@@ -403,6 +403,35 @@ def test_configure_takes_choices_bounds_and_presets_from_the_service(service):
     assert presets["image"]["paper"]["lr"] == 0.001 == presets["timeseries"]["paper"]["lr"]
     assert len(cfg.parse_grid(out["gammas"], "γ")) == 5
     assert cfg.apply_preset({"kind": "image"}, None, None, None)["epochs"] is no_update
+    assert out["filled_for"] == "image"
+    # a grid of one's own stays when another dataset of its kind is picked, and gives way to the preset on data of
+    # the other kind (review 50B: a typed grid and 77 epochs went back to the preset at every change of dataset)
+    series = {"kind": "timeseries"}
+    own = dict(filled_for="timeseries", lambdas="0.002, 0.003", gammas="0, 0.5", epochs=77, lr=0.001)
+    kept = _triggered_by(f"{cfg.ids.DATASET_INFO}.data", cfg.apply_preset, series, None, None, options, **own)
+    assert kept == {name: no_update for name in cfg.PRESET_OUTPUTS}
+    other = _triggered_by(f"{cfg.ids.DATASET_INFO}.data", cfg.apply_preset, {"kind": "image"}, None, None, options,
+                          **own)
+    assert other["epochs"] == 8 and other["filled_for"] == "image"
+    quick = presets["timeseries"]["default"]  # fields that show the preset follow the data, as before
+    shown = dict(own, lambdas=cfg.format_grid(quick["lambdas"]), gammas=cfg.format_grid(quick["gammas"]),
+                 epochs=quick["epochs"], lr=quick.get("lr"))
+    again = _triggered_by(f"{cfg.ids.DATASET_INFO}.data", cfg.apply_preset, series, None, None, options, **shown)
+    assert again["epochs"] == quick["epochs"] and again["filled_for"] == "timeseries"
+    pressed = _triggered_by(f"{cfg.ids.PRESET_PAPER}.n_clicks", cfg.apply_preset, series, None, 1, options, **own)
+    assert pressed["epochs"] == presets["timeseries"]["paper"]["epochs"]  # a button always fills in
+
+
+def _triggered_by(prop_id, callback, *args, **kwargs):
+    """Call ``callback`` as Dash does when ``prop_id`` (``"<id>.<prop>"``) changed: in a callback context naming it."""
+    from dash._callback_context import context_value  # the context Dash's dispatch sets for each callback
+    from dash._utils import AttributeDict
+
+    token = context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": None}], updated_props={}))
+    try:
+        return callback(*args, **kwargs)
+    finally:
+        context_value.reset(token)
 
 
 def test_configure_shows_the_initial_wavelet_before_the_services_choices_arrive():
