@@ -428,6 +428,13 @@ def confirm_text(pending: dict, rows: dict) -> str:
     if action == "delete-dataset":
         d = datasets.get(target, {})
         users = [j for j in jobs.values() if j.get("dataset_id") == target]
+        active = [j["id"][:8] for j in users if j.get("state") in ("queued", "running")]
+        if active:  # the service refuses these (409): said before Delete, not after (review 50B)
+            return (f"The dataset “{labels.get(target, d.get('name', target[:8]))}” is used by "
+                    f"{'a job' if len(active) == 1 else f'{len(active)} jobs'} still queued or running "
+                    f"({', '.join(active)}): cancel {'it' if len(active) == 1 else 'them'} or wait for "
+                    f"{'it' if len(active) == 1 else 'them'} to finish, then delete the dataset. Deleting now "
+                    "will be refused.")
         extra = (f" and its {len(users)} job{'s' if len(users) != 1 else ''} with their results and share links"
                  if users else "")
         return f"Delete the dataset “{labels.get(target, d.get('name', target[:8]))}”{extra}? This cannot be undone."

@@ -88,7 +88,13 @@ def test_jobs_table_rows_tell_runs_apart_and_dialogs_name_what_goes():
     # a file with a fixed test split: both counts (the Samples column showed the training part alone)
     assert "2936 + 1005 test" in str(jobs.datasets_table([{**datasets[0], "n": 2936, "n_test": 1005}], rows))
     state = {"jobs": rows, "datasets": datasets}
-    assert "and its 2 jobs" in jobs.confirm_text({"action": "delete-dataset", "target": "d1"}, state)
+    # a dataset whose job is still queued or running cannot be deleted (the service answers 409): the dialog says
+    # so before Delete, not after (review 50B)
+    busy = jobs.confirm_text({"action": "delete-dataset", "target": "d1"}, state)
+    assert rows[1]["state"] in ("queued", "running") and rows[1]["id"][:8] in busy, busy
+    assert "cancel it or wait for it to finish" in busy and "will be refused" in busy
+    ended = {"jobs": [rows[0], {**rows[1], "state": "cancelled"}], "datasets": datasets}
+    assert "and its 2 jobs" in jobs.confirm_text({"action": "delete-dataset", "target": "d1"}, ended)
     text = jobs.confirm_text({"action": "delete-job", "target": rows[0]["id"]}, state)
     assert "aaaaaaaa" in text and "cme traces" in text and "cannot be undone" in text
     assert "same dataset" in jobs.confirm_text({"action": "rerun", "target": rows[0]["id"]}, state)
