@@ -115,6 +115,25 @@ def test_a_finished_jobs_settings_come_from_the_job_not_from_its_bundle(service,
     assert job_reads and all(r["query"] == b"losses=false" for r in job_reads)  # the poll reads the losses
 
 
+def test_a_job_not_run_yet_lists_its_preset_grid(service):
+    """Review 50B: a queued or running job's page listed λ, γ, epochs and step size as "default" beside its own
+    "grid 5 × 21"; it lists the grid preset's values, as the run will use them."""
+    job_page = page("job")
+    created = service.client.post("/api/jobs", json={"dataset_id": service.dataset_id, "teacher": "mlp",
+                                                     "grid_preset": "paper", "epochs": 3})
+    assert created.status_code in (200, 201, 202), created.text
+    job_id = created.json()["id"]
+    service.client.post(f"/api/jobs/{job_id}/cancel")
+    try:
+        shown = dict(_terms_and_values(run(job_page.show_settings(job_id))["items"]))
+    finally:  # the seeded service is shared with other tests: it keeps no extra job
+        assert service.client.delete(f"/api/jobs/{job_id}").status_code in (200, 204)
+    paper = service.client.get("/api/options").json()["grid_presets"]["timeseries"]["paper"]
+    assert shown["lambdas"] == _text(job_page.setting_value(used_value("lambdas", None, paper["lambdas"])))
+    assert shown["lambdas"].endswith("(default)") and shown["gammas"].startswith("[0.0, 0.0001, ")
+    assert shown["epochs"] == "3" and shown["lr"] == f"{paper['lr']:.4g} (default)"
+
+
 def test_a_job_that_succeeded_before_they_were_kept_reads_its_bundle(service, recorder):
     job_page = page("job")
     new_id, _ = _succeeded_job(service)
