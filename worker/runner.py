@@ -32,7 +32,7 @@ from awd_studio.models.distill import Cancelled
 from awd_studio.models.options import PipelineConfig
 from awd_studio.models.pipeline.progress import STAGE_SPANS, job_fraction, stage_spans
 
-__all__ = ["JobRun", "claim", "lost_owner", "owns", "describe_error"]
+__all__ = ["JobRun", "claim", "lost_owner", "owns", "describe_error", "TIME_LIMIT_ADVICE"]
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,11 @@ class JobRun:
         self._deadline = time.monotonic() + self.settings.job_time_limit + 5.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
+
+    @property
+    def stage(self) -> str | None:
+        """The stage this run last reported (:meth:`progress`), None before any."""
+        return self._last_stage
 
     # lifecycle -------------------------------------------------------------------------------------
     def __enter__(self):
@@ -366,11 +371,33 @@ class JobRun:
             return job is not None and job.state == "succeeded" and job.attempt == self.attempt
 
 
-def describe_error(exc: BaseException, time_limit: int) -> str:
-    """A readable one-line reason for a failed job."""
+#: What shortens the stage a job was in when its time ran out (:func:`describe_error`). The advice was "fewer epochs
+#: or grid points" whatever the stage: to a 1 x 1 grid of 5 epochs stopped while it searched 1700 random starts
+#: (review 50B).
+TIME_LIMIT_ADVICE = {
+    "teacher": "fewer teacher training epochs, or upload a trained teacher",
+    "distill": "fewer epochs or grid points, or fewer random starts (0 turns the start search off)",
+    "select": "fewer grid points, or fewer random wavelets for the control (0 turns it off)",
+    "students": "fewer grid points",
+    "scattering": "fewer scattering epochs, or no scattering student",
+}
+
+
+def describe_error(exc: BaseException, time_limit: int, stage: str | None = None) -> str:
+    """A readable one-line reason for a failed job; ``stage``: the stage it was in (``JobRun.progress``'s last),
+    which the advice on a time limit follows (:data:`TIME_LIMIT_ADVICE`).
+
+    Examples
+    --------
+    >>> describe_error(SoftTimeLimitExceeded(), 25, "teacher")[60:]
+    ' in its teacher stage; use fewer teacher training epochs, or upload a trained teacher, or raise the limit'
+    >>> describe_error(SoftTimeLimitExceeded(), 25)[60:]
+    '; use fewer epochs or grid points, or raise the limit'
+    """
     if isinstance(exc, SoftTimeLimitExceeded):
-        return (f"the job exceeded its time limit of {time_limit} s (AWD_JOB_TIME_LIMIT); use fewer epochs "
-                "or grid points, or raise the limit")
+        where = f" in its {stage} stage" if stage in TIME_LIMIT_ADVICE else ""
+        return (f"the job exceeded its time limit of {time_limit} s (AWD_JOB_TIME_LIMIT){where}; use "
+                f"{TIME_LIMIT_ADVICE.get(stage, 'fewer epochs or grid points')}, or raise the limit")
     if isinstance(exc, MemoryError):
         return "the worker ran out of memory; use a smaller dataset, batch_size or grid"
     if is_disk_full(exc):

@@ -136,7 +136,7 @@ def _guarded(run: JobRun, body) -> str:
             run.discard()
             return "superseded"
         log.exception("job %s failed", run.job_id, extra=run.fields)
-        run.fail(describe_error(exc, get_settings().job_time_limit))
+        run.fail(describe_error(exc, get_settings().job_time_limit, run.stage))
         return "failed"
 
 

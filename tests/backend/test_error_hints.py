@@ -72,6 +72,7 @@ def test_the_examples_of_the_sentences_hold():
     import doctest
 
     from awd_studio.backend import app, deps
+    from awd_studio.worker import runner
 
-    for module in (app, deps):
+    for module in (app, deps, runner):
         assert doctest.testmod(module).failed == 0, module.__name__

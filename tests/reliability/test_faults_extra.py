@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -235,6 +236,9 @@ def test_job_over_its_time_limit_fails_cleanly(api, dataset, limited_worker, ext
     job = api.post("/api/jobs", json={"dataset_id": dataset["id"], **long_job}).json()
     final = wait_for(lambda: _terminal(api, job["id"]), timeout=TIME_LIMIT + 120, what="the time limit")
     assert final["state"] == "failed" and "time limit" in final["error"], final
+    # the advice follows the stage it was in (review 50B: "fewer epochs or grid points" to a job stopped in its
+    # start search)
+    assert re.search(r"in its (teacher|distill|select|students) stage; use ", final["error"]), final["error"]
     _db_consistent(data_dir)
     # the worker is free again
     quick = api.post("/api/jobs", json={"dataset_id": dataset["id"], **LOAD_JOB}).json()
