@@ -18,6 +18,7 @@ from awd_studio.frontend.configure.payload import form_body
 from awd_studio.frontend.configure.validation import (
     FIELD_OF_MESSAGE,
     form_problems,
+    grid_shape,
     invalid_fields,
     parse_grid,
     problems_alert,
@@ -101,26 +102,6 @@ async def update_estimate(info, options=None, keep=True, prefill=None, **form):
                               color="warning", className="py-1 px-2 mt-2 mb-0 small"))
     return dict(grid_size=size, estimate=html.Div(text), invalid=invalid_fields(None),
                 start_line=start_words(points, guess))
-
-
-def grid_shape(lambdas, gammas) -> tuple[int, int, bool]:
-    """The grid a job runs for the form's λ and γ values: each value once, and γ = 0 always among the γ (the
-    service adds it, ``models.options.resolve_grid``). The page counted the values as typed: "1 × 1 = 1 grid
-    points" for a job that ran 1 × 2 (review 50B).
-
-    Returns
-    -------
-    n_lambdas, n_gammas : int
-    zero_added : bool
-        Whether γ = 0 was not among the values typed.
-
-    Examples
-    --------
-    >>> grid_shape([0.001], [0.01]), grid_shape([0.01, 0.01, 0.02], [0.0, 0.5])
-    ((1, 2, True), (2, 2, False))
-    """
-    gammas = set(gammas)
-    return len(set(lambdas)), len(gammas | {0.0}), 0.0 not in gammas
 
 
 def start_words(points: int | None, guess: dict | None = None, note: str = "no estimate yet") -> str:

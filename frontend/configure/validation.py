@@ -15,7 +15,8 @@ from dash import html
 
 from awd_studio.frontend.configure.ids import ids
 
-__all__ = ["FIELD_OF_MESSAGE", "format_grid", "parse_grid", "form_problems", "invalid_fields", "problems_alert"]
+__all__ = ["FIELD_OF_MESSAGE", "format_grid", "parse_grid", "grid_shape", "form_problems", "invalid_fields",
+           "problems_alert"]
 
 
 def format_grid(values) -> str:
@@ -97,6 +98,39 @@ def _count(value, label: str, most: int | None = None) -> None:
                          + ", or leave it blank")
 
 
+def grid_shape(lambdas, gammas) -> tuple[int, int, bool]:
+    """The grid a job runs for the form's λ and γ values: each value once, and γ = 0 always among the γ (the
+    service adds it, ``models.options.resolve_grid``). The page counted the values as typed: "1 × 1 = 1 grid
+    points" for a job that ran 1 × 2 (review 50B).
+
+    Returns
+    -------
+    n_lambdas, n_gammas : int
+    zero_added : bool
+        Whether γ = 0 was not among the values typed.
+
+    Examples
+    --------
+    >>> grid_shape([0.001], [0.01]), grid_shape([0.01, 0.01, 0.02], [0.0, 0.5])
+    ((1, 2, True), (2, 2, False))
+    """
+    gammas = set(gammas)
+    return len(set(lambdas)), len(gammas | {0.0}), 0.0 not in gammas
+
+
+def _grid_points(lambdas, gammas, most: int | None) -> None:
+    """The grid's size against the service's bound (γ = 0 counted, as the service does); nothing to say while a
+    grid field cannot be read (its own message says why). The bound came back from the service after Start, in its
+    own words ("request: lambdas x gammas: 900 grid points exceed the bound of 400"), with no field outlined."""
+    try:
+        n_l, n_g, _ = grid_shape(parse_grid(lambdas, "λ"), parse_grid(gammas, "γ"))
+    except ValueError:
+        return
+    if most and n_l * n_g > most:
+        raise ValueError(f"λ × γ: {n_l} × {n_g} = {n_l * n_g} grid points (γ = 0 included), more than this server's "
+                         f"{most}: enter fewer values")
+
+
 def form_problems(form: dict, bounds: dict | None = None) -> list[str]:
     """Every wrong field of the filled form at once, one ``"<field>: ..."`` message each, in the form's order
     (review 21: the page showed one wrong field at a time, the next only once the first was fixed).
@@ -107,7 +141,7 @@ def form_problems(form: dict, bounds: dict | None = None) -> list[str]:
         The values of :data:`~frontend.configure.ids.FORM_FIELDS` (those absent count as blank).
     bounds : dict, optional
         The service's maxima (``GET /api/options``: ``epochs``, ``levels``, ``teacher_epochs``,
-        ``scattering_epochs``, ``start_search``, ``random_search``).
+        ``scattering_epochs``, ``start_search``, ``random_search``, ``grid_points``).
 
     Returns
     -------
@@ -125,6 +159,7 @@ def form_problems(form: dict, bounds: dict | None = None) -> list[str]:
     checks = [
         lambda: parse_grid(get("lambdas"), "λ"),
         lambda: parse_grid(get("gammas"), "γ"),
+        lambda: _grid_points(get("lambdas"), get("gammas"), bounds.get("grid_points")),
         lambda: _whole(get("epochs"), "epochs", 1, bounds.get("epochs")),
         lambda: _step_size(get("lr")),
         lambda: _whole(get("seed"), "seed", 0, None),
@@ -167,6 +202,8 @@ def invalid_fields(messages: str | list[str] | None) -> dict:
     """
     messages = [messages] if isinstance(messages, str) else list(messages or [])
     fields = {m.split(":", 1)[0] for m in messages if ":" in m}
+    if "λ × γ" in fields:  # the grid's size: both of its fields
+        fields |= {"λ", "γ"}
     return {component: name in fields for name, component in FIELD_OF_MESSAGE.items()}
 
 

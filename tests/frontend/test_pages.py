@@ -560,6 +560,12 @@ def test_configure_estimate(service):
     out = _estimate(cfg, "0.001", "0.01", 2, info)
     assert "1 × 2 = 2 grid points" in str(out["grid_size"]) and "γ = 0 added" in str(out["grid_size"])
     assert " · 2 grid points" in out["start_line"]
+    # a grid past the service's bound is said as it is typed, both fields outlined (review 50B: "request: lambdas
+    # x gammas: 900 grid points exceed the bound of 400" came back after Start, with no field outlined)
+    many = ", ".join(f"{k / 1000:g}" for k in range(1, 31))
+    out = _estimate(cfg, many, "0, " + many, 2, info, options={"bounds": {"grid_points": 400}})
+    assert "λ × γ: 30 × 31 = 930 grid points (γ = 0 included), more than this server's 400" in str(out["start_line"])
+    assert sorted(k for k, bad in out["invalid"].items() if bad) == sorted([cfg.ids.LAMBDAS, cfg.ids.GAMMAS])
 
 
 def test_the_estimate_says_when_the_machine_is_busy(service, monkeypatch):
