@@ -19,10 +19,10 @@ from awd_studio.frontend.option_words import OPTION_WORDS
 
 __all__ = ["layout", "action_bar", "OPTIONAL_NUMBER"]
 
-#: A number field whose blank means the server's default: no minimum, maximum or step in the browser. The browser
-#: marks a number outside them invalid, the input then hands Dash an empty value, and the form read a teacher
-#: limit of 5000 epochs (maximum 2000) or a control of -1 random wavelets as blank: the job started with the
-#: defaults, without a word (review 50B). :func:`~frontend.configure.validation.form_problems` checks the range
+#: A number field whose blank means the server's default: no minimum or maximum in the browser, and any step. The
+#: browser marks a number outside them invalid, the input then hands Dash an empty value, and the form read a
+#: teacher limit of 5000 epochs (maximum 2000) or a control of -1 random wavelets as blank: the job started with
+#: the defaults, without a word (review 50B). :func:`~frontend.configure.validation.form_problems` checks the range
 #: and names the bounds.
 OPTIONAL_NUMBER = dict(type="number", step="any")
 
