@@ -265,12 +265,19 @@ def test_a_ctrl_c_as_the_process_starts_still_reaches_it(synthetic_file, tmp_pat
             os.kill(os.getpid(), signal.SIGINT)  # the terminal's Ctrl-C, before the constructor returns
             time.sleep(0.05)
 
+    # Python's own Ctrl-C handler, whatever an earlier test of this process left (a server run in-process installs
+    # its own and may keep it)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     monkeypatch.setattr(subprocess, "Popen", InterruptedAtStart)
-    with pytest.raises(KeyboardInterrupt):
-        beside.start(info["scaling"])
-    monkeypatch.undo()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            beside.start(info["scaling"])
+        restored = signal.getsignal(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        monkeypatch.undo()
     pid = beside.pid
-    assert pid is not None and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert pid is not None and restored is signal.default_int_handler
     assert beside.finish()["returncode"] == -9
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
