@@ -32,6 +32,7 @@ from awd_studio.frontend.components import (
 from awd_studio.frontend.help_links import help_link
 from awd_studio.frontend.job_timing import shown_time_left, stage_heading, stage_rows, took_words
 from awd_studio.frontend.option_words import KIND_OPTIONS, OPTION_WORDS, UNSET_WORDS, options_for_kind, used_value
+from awd_studio.frontend.rerun_form import grid_values
 
 dash.register_page(__name__, path_template="/jobs/<job_id>", title="AWD Studio · job", name="Job")
 
@@ -626,34 +627,6 @@ async def resolved_config(client, job: dict) -> dict:
         return {}
 
 
-def preset_grid(config: dict, kind: str | None, presets: dict | None) -> dict:
-    """The λ, γ, epochs and step size a job runs where its options left them to its grid preset, for
-    :func:`settings_list` before the run has said them (``{}`` when the kind or the preset is not known). A queued
-    or running job's page listed them as "default", beside its own "grid 5 × 21" (review 50B).
-
-    Parameters
-    ----------
-    config : dict
-        The job's options as submitted.
-    kind : {"timeseries", "image"} or None
-    presets : dict or None
-        ``GET /api/options``' ``grid_presets`` (kind -> preset name -> its values).
-
-    Examples
-    --------
-    >>> presets = {"timeseries": {"default": {"lambdas": [0.001], "gammas": [0.0, 0.1], "epochs": 50, "lr": 0.001}}}
-    >>> preset_grid({"epochs": 7}, "timeseries", presets)
-    {'lambdas': [0.001], 'gammas': [0.0, 0.1], 'lr': 0.001}
-    >>> preset_grid({}, None, presets), preset_grid({"grid_preset": "paper"}, "timeseries", presets)
-    ({}, {})
-    """
-    preset = ((presets or {}).get(kind) or {}).get(config.get("grid_preset") or "default")
-    if not preset:
-        return {}
-    return {name: preset[name] for name in ("lambdas", "gammas", "epochs", "lr")
-            if config.get(name) is None and preset.get(name) is not None}
-
-
 @callback(output=SETTINGS_OUTPUTS, inputs=dict(job_id=Input(ids.JOB_ID, "data")))
 async def show_settings(job_id):
     """The job's settings, read once (they do not change while it runs): ``GET /api/jobs/{id}`` without its losses
@@ -675,9 +648,9 @@ async def show_settings(job_id):
             kind = None
     config = job.get("config") or {}
     resolved = await resolved_config(client, job)  # the values the run used, for the options left to defaults
-    if not resolved and kind:  # not run yet: the grid preset's values, which the service's options say
-        try:
-            resolved = preset_grid(config, kind, (await client.get_options()).get("grid_presets"))
+    if not resolved and kind:  # not run yet: the grid preset's values (review 50B: listed as "default" beside the
+        try:                     # job's own "grid 5 × 21"), which the service's options say
+            resolved = grid_values(config, (await client.get_options()).get("grid_presets"), kind) or {}
         except ApiError:
             resolved = {}
     names = {}
