@@ -69,15 +69,6 @@ def parse_grid(text: str | None, field: str) -> list[float]:
     return sorted(set(out))
 
 
-def _epochs(value, label: str, most: int | None) -> int:
-    """An optional epochs field (blank: the server's default) as a whole number from 1 to ``most``."""
-    whole = int(value)
-    if whole != float(value) or whole < 1 or (most and whole > most):
-        raise ValueError(f"{label}: enter a whole number " + (f"from 1 to {most}" if most else "≥ 1")
-                         + ", or leave it blank")
-    return whole
-
-
 def _whole(value, label: str, least: int, most: int | None) -> None:
     """A required whole-number field from ``least`` to ``most`` (a number input outside its min and max gives None:
     the message names both bounds, the server's)."""
@@ -91,11 +82,15 @@ def _step_size(value) -> None:
                          "buttons fill in their own), or leave it blank for the preset's")
 
 
-def _count(value, label: str, most: int | None = None) -> None:
-    """An optional count from 0 to ``most`` whose blank is the server's default for the data (models.options)."""
-    if value not in (None, "") and (int(value) != float(value) or int(value) < 0 or (most and int(value) > most)):
-        raise ValueError(f"{label}: enter a whole number " + (f"from 0 to {most}" if most else "≥ 0")
-                         + ", or leave it blank")
+def _optional_whole(value, label: str, least: int, most: int | None) -> None:
+    """An optional whole-number field from ``least`` to ``most``, whose blank is the server's default for the data
+    (models.options): :func:`_whole`'s check and message, which say it may be left blank."""
+    if value in (None, ""):
+        return
+    try:
+        _whole(value, label, least, most)
+    except ValueError as err:
+        raise ValueError(f"{err}, or leave it blank") from None
 
 
 def grid_shape(lambdas, gammas) -> tuple[int, int, bool]:
@@ -164,12 +159,11 @@ def form_problems(form: dict, bounds: dict | None = None) -> list[str]:
         lambda: _step_size(get("lr")),
         lambda: _whole(get("seed"), "seed", 0, None),
         lambda: _whole(get("levels"), "levels", 1, bounds.get("levels")),
-        lambda: get("teacher_epochs") in (None, "") or _epochs(get("teacher_epochs"), "teacher training epochs",
-                                                              bounds.get("teacher_epochs")),
-        lambda: _count(get("start_search"), "random starts searched", bounds.get("start_search")),
-        lambda: _count(get("random_search"), "control, random wavelets", bounds.get("random_search")),
-        lambda: (not get("scattering") or get("scattering_epochs") in (None, "")
-                 or _epochs(get("scattering_epochs"), "scattering epochs", bounds.get("scattering_epochs"))),
+        lambda: _optional_whole(get("teacher_epochs"), "teacher training epochs", 1, bounds.get("teacher_epochs")),
+        lambda: _optional_whole(get("start_search"), "random starts searched", 0, bounds.get("start_search")),
+        lambda: _optional_whole(get("random_search"), "control, random wavelets", 0, bounds.get("random_search")),
+        lambda: get("scattering") and _optional_whole(get("scattering_epochs"), "scattering epochs", 1,
+                                                      bounds.get("scattering_epochs")),
     ]
     problems = []
     for check in checks:
