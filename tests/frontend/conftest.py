@@ -3,6 +3,7 @@ page callbacks talk to, and :func:`run` for the async callbacks."""
 
 import asyncio
 import concurrent.futures
+import contextlib
 import copy
 import json
 from pathlib import Path
@@ -20,16 +21,28 @@ def run(coro):
         return pool.submit(asyncio.run, coro).result()
 
 
-def run_with_side_updates(coro):
-    """:func:`run`, inside a callback context as Dash gives one: returns the callback's value and the props it set
-    with ``dash.set_props`` (``{component id: {prop: value}}``)."""
+@contextlib.contextmanager
+def callback_context(triggered: str | None = None):
+    """A callback context as Dash's dispatch sets one, triggered by ``triggered`` (``"<id>.<prop>"``) when given;
+    yields the props the callback sets with ``dash.set_props`` (``{component id: {prop: value}}``)."""
     from dash._callback_context import context_value  # the context Dash's dispatch sets for each callback
     from dash._utils import AttributeDict
 
+    inputs = [{"prop_id": triggered, "value": None}] if triggered else []
+    context = AttributeDict(triggered_inputs=inputs, updated_props={})
+    token = context_value.set(context)
+    try:
+        yield context.updated_props
+    finally:
+        context_value.reset(token)
+
+
+def run_with_side_updates(coro):
+    """:func:`run`, inside a :func:`callback_context`: returns the callback's value and the props it set with
+    ``dash.set_props``."""
     def inside():
-        context = AttributeDict(updated_props={})
-        context_value.set(context)
-        return asyncio.run(coro), dict(context.updated_props)
+        with callback_context() as side:
+            return asyncio.run(coro), dict(side)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(inside).result()

@@ -20,7 +20,7 @@ from awd_studio.frontend.components import alert_outputs, is_job_id, named_updat
 from awd_studio.frontend.results_student import _shown_student, _students_store
 from awd_studio.frontend.shown_result import shown_bundle
 
-from .conftest import make_bundle, run
+from .conftest import callback_context, make_bundle, run
 
 SHARE_LIKE = "shared-token-abc_DEF"
 
@@ -423,15 +423,9 @@ def test_configure_takes_choices_bounds_and_presets_from_the_service(service):
 
 
 def _triggered_by(prop_id, callback, *args, **kwargs):
-    """Call ``callback`` as Dash does when ``prop_id`` (``"<id>.<prop>"``) changed: in a callback context naming it."""
-    from dash._callback_context import context_value  # the context Dash's dispatch sets for each callback
-    from dash._utils import AttributeDict
-
-    token = context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": None}], updated_props={}))
-    try:
+    """Call ``callback`` as Dash does when ``prop_id`` (``"<id>.<prop>"``) changed."""
+    with callback_context(prop_id):
         return callback(*args, **kwargs)
-    finally:
-        context_value.reset(token)
 
 
 def test_configure_shows_the_initial_wavelet_before_the_services_choices_arrive():
