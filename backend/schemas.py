@@ -312,7 +312,9 @@ class JobPublic(BaseModel):
     stage: str | None = None
     message: str | None = None
     fraction: float
-    eta_seconds: float | None = None
+    eta_seconds: float | None = Field(None, description=(
+        "A running job's seconds left: each stage's expected seconds at its pace so far, the stage running now at "
+        "its own; null while its worker sends no word, and for a job not running"))
     error: str | None = None
     dataset_id: str | None = None
     teacher_id: str | None = None

@@ -159,9 +159,10 @@ def shown_time_left(estimate: float | None, stage: str | None, now: float,
                     previous: dict | None = None) -> tuple[str | None, dict | None]:
     """The time left a running job's page shows: counted down within a stage, revised up only in clear steps.
 
-    The server's estimate (``eta_seconds``) extrapolates the job's elapsed time by its fraction done. While a stage
-    reports little progress (the students' fits, one report a grid point), the elapsed time grows and the fraction
-    does not, so the estimate crept up, second after second: the job looked as if it went backwards. But the first
+    The server's estimate (``eta_seconds``) follows the pace of the stage running now
+    (``models.pipeline.progress.time_left``). While a stage reports little progress (the students' fits, one report
+    a grid point), its elapsed time grows and its fraction does not, so the estimate crept up, second after second:
+    the job looked as if it went backwards. But the first
     seconds of a stage extrapolate from little progress too, and their figure can be far too low: held as a ceiling,
     it counted down to "2 s" with a minute to go (review 33B). The rule:
 

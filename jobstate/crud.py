@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import math
 import secrets
 
 from sqlalchemy import delete, func, select, update
@@ -198,7 +199,7 @@ def claim_job(session: Session, *, job_id: str, worker: str, pid: int | None = N
     now = utcnow()
     ok = _cas(session, [Job.id == job_id, Job.state == "queued"], state="running", attempt=Job.attempt + 1,
               worker=worker, worker_pid=pid, heartbeat=now, started=now, stage="starting", fraction=0.0, error=None,
-              message=None, finished=None, stage_marks=[["starting", now.isoformat()]])
+              message=None, finished=None, stage_marks=[["starting", now.isoformat()]], stage_expected=None)
     if not ok:
         return None
     return session.scalar(select(Job.attempt).where(Job.id == job_id))
@@ -232,6 +233,14 @@ def set_progress(session: Session, *, job_id: str, attempt: int, stage: str, fra
         if added is not None:
             values["stage_marks"] = added
     return _cas(session, [Job.id == job_id, Job.attempt == attempt, Job.state == "running"], **values)
+
+
+def set_stage_expected(session: Session, *, job_id: str, attempt: int, seconds: dict) -> bool:
+    """Write the seconds each stage of this attempt is expected to take (``Job.stage_expected``: finite, at least
+    0); ``False`` if this attempt no longer owns the job."""
+    clean = {str(stage)[:100]: max(float(value), 0.0) for stage, value in dict(seconds).items()
+             if math.isfinite(float(value))}
+    return _cas(session, [Job.id == job_id, Job.attempt == attempt, Job.state == "running"], stage_expected=clean)
 
 
 def add_loss_point(session: Session, *, job_id: str, attempt: int, chunk: int, epoch: int,
@@ -324,7 +333,7 @@ def _back_to_queue(session: Session, job: Job, message: str, **values) -> bool:
     """Move the running attempt ``job.attempt`` back to ``queued``, from the start, with ``message``."""
     return _cas(session, [Job.id == job.id, Job.attempt == job.attempt, Job.state == "running"], state="queued",
                 stage="queued", fraction=0.0, worker=None, worker_pid=None, task_id=None, enqueued=None,
-                message=message, stage_marks=None, **values)
+                message=message, stage_marks=None, stage_expected=None, **values)
 
 
 def requeue_stopped(session: Session, *, worker_prefixes: list[str]) -> list[tuple[str, int]]:

@@ -173,6 +173,11 @@ class Job(Base):
     #: When each stage of the current attempt began: ``[[stage, ISO time], ...]`` in the order they ran, one pair
     #: per change of stage (``jobstate.stagetimes``); None before its first claim, and for jobs run before it.
     stage_marks: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    #: The seconds each timed stage of the current attempt was expected to take, ``{stage: seconds}``: the
+    #: calibrated estimate its worker sized the progress bar with (``worker.runner.JobRun.spans``); the time left
+    #: follows each stage's pace against it (``models.pipeline.progress.time_left``). None until the worker wrote
+    #: it, and for jobs run before it.
+    stage_expected: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 #: The ``chunk`` of the teacher's training losses (``teacher_train``, ``teacher_val``) among the loss points.

@@ -202,8 +202,9 @@ class JobRun:
     def spans(self) -> dict:
         """Where each stage sits in this job's progress bar, read once per run: sized by the estimated seconds of
         each stage, calibrated to this server's finished jobs as the configure page's estimate is
-        (:func:`jobstate.estimates.calibrate`, :func:`models.pipeline.progress.stage_spans`);
-        :data:`models.pipeline.progress.STAGE_SPANS` when the job cannot be estimated."""
+        (:func:`jobstate.estimates.calibrate`, :func:`models.pipeline.progress.stage_spans`), and written on the
+        job for its time left (``Job.stage_expected``); :data:`models.pipeline.progress.STAGE_SPANS` when the job
+        cannot be estimated."""
         if self._spans is None:
             self._spans = STAGE_SPANS
             try:
@@ -213,6 +214,8 @@ class JobRun:
                     if dataset is not None:
                         guess = calibrate(session, stored_estimate(job, dataset), dataset.kind)
                         self._spans = stage_spans(guess["stages"])
+                        crud.set_stage_expected(session, job_id=self.job_id, attempt=self.attempt,
+                                                seconds=guess["stages"])
             except SoftTimeLimitExceeded:
                 raise
             except Exception as exc:  # the fixed spans still give a progress bar

@@ -51,6 +51,7 @@ from awd_studio.models.data.dataset import split_sizes
 from awd_studio.models.device import resolve_device
 from awd_studio.models.options import TEACHER_ARCHITECTURES, PipelineConfig
 from awd_studio.models.pipeline.config import check_target_column, resolve_config, target_index
+from awd_studio.models.pipeline.progress import time_left as progress_time_left
 from awd_studio.models.pipeline.trust import few_samples_words
 from awd_studio.models.teachers.inference import teacher_output_for
 
@@ -165,13 +166,22 @@ def queue_counts(session, before: dt.datetime | None = None) -> tuple[int, int]:
 
 
 def time_left(job: Job) -> float | None:
-    """A running job's seconds left, extrapolated from its elapsed time and fraction done; None before
-    :data:`ETA_AFTER_SECONDS`, below 2 % done, while its worker sends no word, and for a job not running."""
-    if job.state != "running" or not job.started or not job.fraction or job.fraction <= 0.02:
+    """A running job's seconds left; None while its worker sends no word, and for a job not running.
+
+    Stage by stage (:func:`models.pipeline.progress.time_left`) once its worker wrote what each stage was expected
+    to take (``stage_expected``): the stage running now at its own pace, those to come at the pace so far.
+    Otherwise (the first moments of a run, a job the cost model cannot estimate) its elapsed time extrapolated by
+    its fraction done: None before :data:`ETA_AFTER_SECONDS` and below 2 % done.
+    """
+    if job.state != "running" or not job.started or silent_seconds(job) is not None:
         return None
-    if silent_seconds(job) is not None:
+    now = utcnow()
+    if job.stage_expected and job.stage_marks and job.stage:
+        return progress_time_left(job.stage, job.fraction or 0.0, job.stage_expected,
+                                  stage_seconds(job.stage_marks, now))
+    if not job.fraction or job.fraction <= 0.02:
         return None
-    elapsed = (utcnow() - job.started).total_seconds()
+    elapsed = (now - job.started).total_seconds()
     return max(0.0, elapsed * (1.0 - job.fraction) / job.fraction) if elapsed >= ETA_AFTER_SECONDS else None
 
 

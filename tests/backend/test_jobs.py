@@ -284,6 +284,43 @@ def test_a_running_job_whose_worker_went_silent_says_so(client, dataset, setting
     assert client.post(f"/api/jobs/{job_id}/cancel").status_code == 200
 
 
+def test_the_time_left_follows_each_stage_once_the_worker_wrote_what_they_were_expected_to_take(
+        client, dataset, settings):
+    """Review 50B: after a slow teacher the time left tripled, every stage to come taking the teacher's pace. With
+    ``stage_expected`` (written by the worker as it sizes the progress bar) the time left is stage by stage
+    (``models.pipeline.progress.time_left``), from the claim on."""
+    import datetime as dt
+
+    from awd_studio.jobstate import crud
+    from awd_studio.jobstate.db import Job, get_sessionmaker, utcnow
+    from awd_studio.models.pipeline.progress import stage_spans
+
+    expected = {"teacher": 10.0, "distill": 20.0, "select": 3.0, "students": 2.0}
+    job_id = client.post("/api/jobs", json={"dataset_id": dataset["id"], **TINY}).json()["id"]
+    with get_sessionmaker(settings.sqlalchemy_url)() as session:
+        attempt = crud.claim_job(session, job_id=job_id, worker="w@host")
+        assert crud.set_stage_expected(session, job_id=job_id, attempt=attempt,
+                                       seconds={**expected, "bad": float("nan")})
+        assert session.get(Job, job_id).stage_expected == expected  # not-finite seconds left out
+    # just claimed: the whole estimate, without waiting to extrapolate
+    assert client.get(f"/api/jobs/{job_id}").json()["eta_seconds"] == pytest.approx(35.0)
+    with get_sessionmaker(settings.sqlalchemy_url)() as session:  # a teacher 3x slow, the distillation on time
+        row = session.get(Job, job_id)
+        now = utcnow()
+        row.started = now - dt.timedelta(seconds=41)
+        row.stage_marks = [["starting", (now - dt.timedelta(seconds=41)).isoformat()],
+                           ["teacher", (now - dt.timedelta(seconds=40)).isoformat()],
+                           ["distill", (now - dt.timedelta(seconds=10)).isoformat()]]
+        row.stage, row.fraction, row.heartbeat = "distill", sum(stage_spans(expected)["distill"]) / 2, now
+        session.commit()
+    eta = client.get(f"/api/jobs/{job_id}").json()["eta_seconds"]
+    assert 15.0 <= eta < 21.0  # 15 s left; the elapsed time extrapolated by the fraction done says 30 s
+    with get_sessionmaker(settings.sqlalchemy_url)() as session:  # back in the queue: the next attempt's own
+        assert crud.requeue_job(session, job=session.get(Job, job_id), reason="test", max_attempts=3) == "queued"
+        assert session.get(Job, job_id).stage_expected is None
+    assert client.post(f"/api/jobs/{job_id}/cancel").status_code == 200
+
+
 def test_a_worker_not_yet_answering_after_a_start_is_said_to_be_starting():
     """Review 18: right after a restart of awd serve, a queued job's page told the user for about 5 s to restart
     awd serve; in the web process's first half minute a silent worker is said to be starting."""

@@ -73,6 +73,10 @@ def test_jobs_list_shows_dataset_teacher_grid_and_score_and_dataset_delete_names
 
     with get_sessionmaker(get_settings().sqlalchemy_url)() as session:
         stored = session.get(Job, job["id"]).summary
+        expected = session.get(Job, job["id"]).stage_expected
+    # what the worker sized the progress bar with, kept for the time left (models.pipeline.progress.time_left)
+    assert set(expected) == {"teacher", "distill", "select", "students"} and all(v >= 0 for v in expected.values())
+    assert expected["distill"] > 0
     assert stored["prepare_seconds"] == pytest.approx(bundle["timings"]["prepare"])
     assert stored["finalize_seconds"] == pytest.approx(bundle["timings"]["finalize"])
 
