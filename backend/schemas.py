@@ -339,6 +339,11 @@ class JobPublic(BaseModel):
         "(``starting``, ``data``, ``teacher``, ``distill``, ``select``, ``students``, ``scattering``, ``done``: the "
         "names of ``stage``; a stage that came back adds up), the running one's until now; with ``started`` and "
         "``finished``, the whole run's wall time. Null for a queued job and for jobs run before it was kept")
+    stage_expected: dict[str, float] | None = Field(
+        default=None, description="seconds each stage of the current attempt was expected to take (``teacher``, "
+        "``distill``, ``select``, ``students``): the estimate calibrated to this server that its worker sized the "
+        "progress bar with, and ``eta_seconds`` follows each stage's pace against. Null for a queued job, until "
+        "the worker wrote it, and for jobs run before it was kept")
     resolved_config: dict[str, Any] | None = Field(
         default=None, description="``GET /api/jobs/{id}`` of a succeeded job: every option as the run resolved it "
         "(the grid preset's λ, γ and epochs where ``config`` has null, what ``auto`` chose), the bundle's "

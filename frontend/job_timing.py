@@ -74,7 +74,9 @@ def stage_rows(job: dict) -> list[dict]:
     -------
     list of dict
         One per stage of :data:`STAGES` the job reached (and, while it runs, those still to come), in their order:
-        ``stage``, ``words``, ``seconds`` (float or None: still to come) and ``state``, one of ``"done"``,
+        ``stage``, ``words``, ``seconds`` (float or None: still to come), ``expected`` (the seconds it was expected
+        to take, ``stage_expected``; None when not known or not timed, as the data's) and ``state``, one of
+        ``"done"``,
         ``"running"`` (the stage running now; its seconds so far), ``"to come"`` or ``"ended here"`` (where a
         failed or cancelled job stopped). Empty for a queued job, and for a job run before stage times were kept
         (``stage_seconds`` null).
@@ -95,10 +97,13 @@ def stage_rows(job: dict) -> list[dict]:
     ['done', 'ended here']
     >>> stage_rows({**running, "teacher_id": "t1"})[1]["words"]  # uploaded weights are loaded, not trained
     'Loading the teacher'
+    >>> [r["expected"] for r in stage_rows({**running, "stage_expected": {"teacher": 18.0, "distill": 30.0}})]
+    [None, 18.0, 30.0, None, None]
     """
     seconds = _folded(job.get("stage_seconds"))
     if not seconds:
         return []
+    expected = job.get("stage_expected") or {}
     state = job.get("state")
     current = display_stage(job.get("stage")) if state == "running" else None
     last = list(seconds)[-1]
@@ -108,9 +113,11 @@ def stage_rows(job: dict) -> list[dict]:
         if stage in seconds:
             row_state = ("running" if stage == current else
                          "ended here" if state in ("failed", "cancelled") and stage == last else "done")
-            rows.append({"stage": stage, "words": words, "seconds": seconds[stage], "state": row_state})
+            rows.append({"stage": stage, "words": words, "seconds": seconds[stage], "state": row_state,
+                         "expected": expected.get(stage)})
         elif state == "running":
-            rows.append({"stage": stage, "words": words, "seconds": None, "state": "to come"})
+            rows.append({"stage": stage, "words": words, "seconds": None, "state": "to come",
+                         "expected": expected.get(stage)})
     return rows
 
 

@@ -224,6 +224,8 @@ def job_public(job: Job, session=None, *, with_losses: bool = False, labels: dic
             extra["resolved_config"] = summary.get("resolved_config")
     if job.stage_marks and job.state != "queued":
         extra["stage_seconds"] = stage_seconds(job.stage_marks, job.finished or utcnow())
+    if job.stage_expected and job.state != "queued":
+        extra["stage_expected"] = job.stage_expected
     return JobPublic(
         id=job.id, state=job.state, stage=job.stage, message=job.message, fraction=job.fraction or 0.0,
         eta_seconds=eta, error=job.error, dataset_id=job.dataset_id, teacher_id=job.teacher_id,

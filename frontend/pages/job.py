@@ -394,7 +394,8 @@ STAGE_STATE_WORDS = {"running": "running", "to come": "—", "ended here": "stop
 
 def stage_items(rows: list[dict]) -> list:
     """The stages' rows as the items of the page's inline list: each stage's words and its duration; the running
-    one in bold with its time so far, those to come muted.
+    one in bold with its time so far, those to come muted. While the job runs, the running stage and those to come
+    also say how long they were expected to take (``expected``, from 1 s).
 
     Examples
     --------
@@ -404,13 +405,26 @@ def stage_items(rows: list[dict]) -> list:
     ['20 s', '4 s, running']
     >>> stage_items([{"stage": "data", "words": "Reading the data", "seconds": 0.2, "state": "done"}])[0].children[-1]
     Span(children='under 1 s', className='text-muted')
+    >>> items = stage_items([{"stage": "distill", "words": "Distilling", "seconds": 4.0, "state": "running",
+    ...                       "expected": 30.2},
+    ...                      {"stage": "select", "words": "Selecting", "seconds": None, "state": "to come",
+    ...                       "expected": 5.0}])
+    >>> [item.children[-1].children for item in items]
+    ['4 s of about 30 s, running', 'about 5 s']
     """
     items = []
     for row in rows:
         took = (None if row["seconds"] is None else
                 "under 1 s" if row["seconds"] < 0.5 else fmt_seconds(row["seconds"]))
+        expected = row.get("expected")
+        about = f"about {fmt_seconds(expected)}" if expected is not None and expected >= 1.0 else None
         said = STAGE_STATE_WORDS.get(row["state"])
-        value = ", ".join(part for part in (took, said) if part) if row["state"] != "to come" else said
+        if row["state"] == "to come":
+            value = about or said
+        elif row["state"] == "running" and about:
+            value = f"{took or '0 s'} of {about}, {said}"
+        else:
+            value = ", ".join(part for part in (took, said) if part)
         items.append(html.Li([html.Span(row["words"]), " ", html.Span(value, className="text-muted")],
                              className="list-inline-item me-3" + (" fw-semibold" if row["state"] == "running" else
                                                                   " text-muted" if row["state"] == "to come" else ""),

@@ -9,6 +9,7 @@ import re
 import httpx
 import pytest
 
+from awd_studio.frontend.components import fmt_seconds
 from awd_studio.frontend.option_words import options_for_kind, used_value, value_text
 from tests.conftest import TINY_JOB, wait_for
 from tests.e2e.conftest import OWNER_TOKEN, console_errors
@@ -83,6 +84,10 @@ def test_a_running_jobs_page_marks_the_stage_it_is_in(web_server, owner_context,
         running = page.locator('#job-stages li[data-state="running"]')
         page.locator('#job-stages li[data-stage="distill"][data-state="running"]').wait_for()
         assert running.count() == 1 and "running" in running.inner_text()
+        # how long the running stage was expected to take, as the worker sized the progress bar
+        expected = api.get(f"/api/jobs/{job['id']}").json()["stage_expected"]
+        assert set(expected) == {"teacher", "distill", "select", "students"} and expected["distill"] >= 1.0
+        assert f"of about {fmt_seconds(expected['distill'])}, running" in running.inner_text()
         done = page.locator('#job-stages li[data-state="done"]')
         assert [done.nth(i).get_attribute("data-stage") for i in range(done.count())] == ["data", "teacher"]
         to_come = page.locator('#job-stages li[data-state="to come"]')
