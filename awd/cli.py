@@ -530,13 +530,29 @@ def _distill(args, data, config, pipeline):
     """Run the job on ``data`` with a progress bar; print the summary."""
     from tqdm import tqdm
 
-    spans = _estimated_spans(data, config)
+    from awd_studio.frontend.durations import format_seconds
+
+    expected = _estimated_stages(data, config)
+    spans = pipeline.stage_spans(expected) if expected else pipeline.STAGE_SPANS
+    clock = pipeline.StageClock(time.monotonic())
+
+    def left_words(stage, done):
+        """"about 40 s left", stage by stage as the web app's (models.pipeline.progress.time_left); "" without an
+        estimate."""
+        if not expected or done is None:
+            return ""
+        seconds = pipeline.time_left(stage, done, expected, clock.report(stage, time.monotonic()))
+        return "under 1 s left" if seconds < 0.5 else f"about {format_seconds(seconds)} left"
+
     if sys.stderr.isatty():
         bar = tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}", file=sys.stderr)
 
         def progress(stage, fraction, message):
             done = pipeline.job_fraction(stage, fraction, spans)
             bar.n = max(bar.n, round(100 * done, 1)) if done is not None else bar.n
+            left = left_words(stage, done)  # tqdm's own {remaining} took every stage at the pace so far
+            if left:
+                bar.bar_format = "{l_bar}{bar}| {elapsed}, " + left + "{postfix}"  # postfix: ", message"
             bar.set_description(stage)
             bar.set_postfix_str(textwrap.shorten(message, 60, placeholder=" …"))  # at a word: "step 60/2" misled
             bar.refresh()
@@ -546,10 +562,12 @@ def _distill(args, data, config, pipeline):
         def progress(stage, fraction, message):
             done = pipeline.job_fraction(stage, fraction, spans)
             tenth = int(10 * done) if done is not None else last["tenth"]
+            left = left_words(stage, done)  # every report: the clock sees each change of stage
             if stage != last["stage"] or tenth > last["tenth"]:
                 last.update(stage=stage, tenth=max(tenth, last["tenth"]))
                 # whole: a log's line may be long (review 33A: cut at 80 characters, "step 200/2000" read "200/20")
-                print(f"{100 * (done or 0):5.1f} %  {stage}: {message}", file=sys.stderr, flush=True)
+                print(f"{100 * (done or 0):5.1f} %  {stage}: {message}{f' ({left})' if left else ''}",
+                      file=sys.stderr, flush=True)
 
     out = Path(args.out)
     created, had_result, started = _created_by_run(out), (out / "result.json").is_file(), time.time()
@@ -653,14 +671,14 @@ def _checked_options(dataset, config: dict):
     return resolved
 
 
-def _estimated_spans(data, config):
-    """The progress bar's stage spans, sized by the cost model's estimate of this job on this machine, which is
-    printed first (models.estimate; the web app's estimate is also scaled to the server's finished jobs, which the
-    command has none of). An option the job would refuse is refused first (:func:`_checked_options`). The fixed
-    spans when the data cannot be read or the job estimated: the job itself then says what is wrong."""
+def _estimated_stages(data, config):
+    """The seconds each stage of this job is expected to take on this machine, by the cost model, printed first
+    (models.estimate; the web app's estimate is also scaled to the server's finished jobs, which the command has
+    none of): the progress bar's stages are sized by them, and its time left follows each stage's pace against
+    them. An option the job would refuse is refused first (:func:`_checked_options`). None when the data cannot be
+    read or the job estimated: the job itself then says what is wrong."""
     from awd_studio.frontend.durations import format_seconds, stage_words
     from awd_studio.frontend.figures.style import channel_axis_words
-    from awd_studio.models import pipeline
     from awd_studio.models.cores import available_cores, busy_machine_words
     from awd_studio.models.data import load_dataset
     from awd_studio.models.estimate import estimate_job
@@ -670,12 +688,12 @@ def _estimated_spans(data, config):
     try:
         dataset = load_dataset(data)
     except Exception:  # noqa: BLE001 - reported by the job itself, with its one clear line
-        return pipeline.STAGE_SPANS
+        return None
     _checked_options(dataset, config)  # before any estimate: a bad option ends here with its one line
     try:
         guess = estimate_job(PipelineConfig.from_dict(config), dataset.kind, dataset.sample_shape, dataset.n)
     except Exception:  # noqa: BLE001 - the job runs without an estimate, its bar on the fixed spans
-        return pipeline.STAGE_SPANS
+        return None
     check_targets_vary(dataset.y)  # before any estimate: a constant target ends here with its one line
     if dataset.y_test is not None:  # a fixed test split too (its score would divide by 0)
         check_targets_vary(dataset.y_test, "y_test", remedy="give a test split whose targets vary")
@@ -713,7 +731,7 @@ def _estimated_spans(data, config):
     busy = busy_machine_words(os.getloadavg()[0], available_cores())  # review 32A: the web page said, this did not
     if busy:
         print(busy, file=sys.stderr, flush=True)
-    return pipeline.stage_spans(guess["stages"])
+    return guess["stages"]
 
 
 def _add_predict_parser(sub):

@@ -16,7 +16,7 @@ from awd_studio.models.pipeline.config import choose_mode, grid_points_of, resol
 from awd_studio.models.pipeline.finalize import finalize
 from awd_studio.models.pipeline.fit_grid import distill_chunk
 from awd_studio.models.pipeline.prepare import check_teacher_is_finite, prepare
-from awd_studio.models.pipeline.progress import STAGE_SPANS, job_fraction, stage_spans
+from awd_studio.models.pipeline.progress import STAGE_SPANS, StageClock, job_fraction, stage_spans, time_left
 from awd_studio.models.pipeline.run import run
 from awd_studio.models.pipeline.scaling import input_scaling
 from awd_studio.models.pipeline.selection import cv_splits, paired_cv_se, select_wavelet
@@ -27,4 +27,5 @@ from awd_studio.models.pipeline.workdir import read_npz
 __all__ = ["PipelineConfig", "Cancelled", "run", "prepare", "distill_chunk", "finalize", "grid_points_of",
            "resolve_config", "choose_mode", "input_scaling", "check_teacher_is_finite", "cv_splits",
            "paired_cv_se", "select_wavelet", "student", "verdict_text", "read_npz", "summary_text",
-           "ResultBundle", "SCHEMA_PATH", "SCHEMA_ID", "STAGE_SPANS", "job_fraction", "stage_spans"]
+           "ResultBundle", "SCHEMA_PATH", "SCHEMA_ID", "STAGE_SPANS", "StageClock", "job_fraction", "stage_spans",
+           "time_left"]

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 
 __all__ = ["STAGE_SPANS", "TIMED_STAGES", "PACE_STAGE_OF", "MIN_PACE_SECONDS", "ESTIMATE_WEIGHT", "OWN_PACE_WEIGHT",
-           "job_fraction", "stage_spans", "time_left"]
+           "job_fraction", "stage_spans", "time_left", "StageClock"]
 
 #: Each stage's part of a whole job, in the order the stages run. The scattering student (when asked for) runs
 #: between the students' two steps and shares their span.
@@ -200,3 +200,41 @@ def time_left(stage: str, fraction: float, expected: Mapping[str, float], elapse
     left_now = (1.0 - through) * expected[stage] * math.exp(pace_now)
     to_come = sum(expected[name] for name in TIMED_STAGES[now + 1:]) * math.exp(job_pace)
     return max(left_now + to_come, 0.0)
+
+
+class StageClock:
+    """Seconds spent in each stage of a run, from the times its progress reports come (for :func:`time_left` where
+    no stage marks are stored: the command line's progress).
+
+    Parameters
+    ----------
+    start : float
+        When the run began, in seconds (``time.monotonic()``); the time before the first report counts in it.
+
+    Examples
+    --------
+    >>> clock = StageClock(start=100.0)
+    >>> clock.report("data", 100.5)
+    {'data': 0.5}
+    >>> clock.report("teacher", 101.0)
+    {'data': 1.0, 'teacher': 0.0}
+    >>> clock.report("teacher", 111.0)
+    {'data': 1.0, 'teacher': 10.0}
+    """
+
+    def __init__(self, start: float):
+        self._stage: str | None = None
+        self._since = float(start)
+        self._closed: dict[str, float] = {}
+
+    def report(self, stage: str, now: float) -> dict[str, float]:
+        """Note a report of ``stage`` at ``now``; the seconds spent in each stage so far, the current one's until
+        ``now`` (a stage that comes back adds up)."""
+        if stage != self._stage:
+            if self._stage is not None:
+                self._closed[self._stage] = self._closed.get(self._stage, 0.0) + now - self._since
+                self._since = now
+            self._stage = stage
+        seconds = dict(self._closed)
+        seconds[stage] = seconds.get(stage, 0.0) + max(now - self._since, 0.0)
+        return seconds

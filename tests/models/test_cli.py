@@ -1,6 +1,7 @@
 """The `awd` command: examples, distillation and clear one-line errors."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -106,6 +107,8 @@ def test_distill_prints_a_summary_and_writes_the_bundle(tmp_path, capsys):
     # captured, not a terminal: a line per stage and tenth, not a bar's carriage-return redraws on one line
     progress = [line for line in captured.err.splitlines() if re.match(r"^\s*\d+\.\d %  \w+: ", line)]
     assert 3 <= len(progress) <= 40 and "\r" not in captured.err, captured.err[-500:]
+    # each with the time left, stage by stage as the web app's (models.pipeline.progress.time_left)
+    assert all(re.search(r" \((about [0-9].*|under 1 s) left\)$", line) for line in progress), progress
     bundle = json.loads((tmp_path / "r" / "result.json").read_text())
     assert bundle["schema"] == "awd-result/1"
     assert bundle["verdict"]["text"] in out
@@ -206,6 +209,41 @@ def test_distill_fills_the_ended_traces_and_leaves_out_the_other_rows(tmp_path):
     assert bundle["data"]["n_train"] + bundle["data"]["n_test"] == 88
     assert bundle["data"]["dropped_rows"] == {"count": 2, "rows": ["line 11 (trk9)", "line 61 (trk59)"], "of": 90}
     assert bundle["data"]["padded_rows"]["rows"] == ["line 5 (trk3)", "line 42 (trk40)"]
+
+
+def test_distill_on_a_terminal_draws_a_bar_with_the_time_left_stage_by_stage(tmp_path):
+    """On a terminal the progress is a redrawn bar; its time left is the stage-by-stage one
+    (models.pipeline.progress.time_left), not tqdm's, which took every stage at the pace so far."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    data = tmp_path / "syn.npz"
+    assert main(["example", "synthetic", "--out", str(data), "--n", "150"]) == 0
+    awd = Path(sys.executable).parent / "awd"  # the console script installed beside this interpreter
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 160, 0, 0))  # a terminal's size: tqdm fits it
+    run = subprocess.Popen([str(awd), "distill", str(data), "--out", str(tmp_path / "r"), "--teacher", "mlp",
+                            "--lambdas", "0.001", "--gammas", "0", "--epochs", "2", "--levels", "2",
+                            "--teacher-epochs", "2", "--start-search", "0", "--random-search", "0"],
+                           stdout=subprocess.DEVNULL, stderr=follower, stdin=subprocess.DEVNULL)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the command ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert run.wait(timeout=300) == 0, seen.decode(errors="replace")[-2000:]
+    text = seen.decode(errors="replace")
+    assert "\r" in text  # a bar redrawn in place
+    assert re.search(r"distill: +[0-9]+%\|[^|\r]*\| [0-9:]+, about [0-9][^|\r]* left, [a-z]", text), text[-2000:]
+    assert re.search(r"done: 100%\|[^|\r]*\| [0-9:]+, under 1 s left, result bundle written", text), text[-2000:]
 
 
 def test_distill_reaches_the_synthetic_experiment(tmp_path, capsys):
