@@ -6,6 +6,7 @@
  * - new data on the results page -> POST /api/results/{job}/predict (file; the model picked);
  * - figure downloads: buttons with data-graph / data-format call Plotly.downloadImage;
  * - copy icons (dcc.Clipboard) made keyboard buttons, dropdowns and sliders named by their labels;
+ * - a confirmation dialog opens with the focus on its "Go back" button;
  * - window resizes that cross the phone breakpoint write the new width to the Dash store `app-viewport`, so the
  *   figures laid out for the old width (panels per row) are drawn again. */
 (function () {
@@ -459,6 +460,16 @@
       var room = target.getBoundingClientRect().top - 8;
       if (covered > 0 && room > 0) { window.scrollBy({top: Math.min(covered, room), behavior: "instant"}); }
     });
+  });
+  /* A confirmation dialog (frontend/confirm_dialog.py) opens with the focus on its own box (react-bootstrap's
+     autofocus), where Tab went first to its close cross: the focus goes on to its "Go back" button, the choice that
+     changes nothing (Enter pressed twice must not delete or rerun), with the confirm button the next Tab stop.
+     The box takes the focus again when a click lands in it outside its controls: that goes to "Go back" too. */
+  document.addEventListener("focusin", function (e) {
+    var box = e.target;
+    if (!box.matches || !box.matches('.modal[role="dialog"]')) { return; }
+    var back = box.querySelector(".awd-confirm-back");
+    if (back) { back.focus(); }
   });
   var barHeight = null;
   function watchActionBar() {

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from awd_studio.frontend import figures
 from awd_studio.frontend.api_client import ApiError, get_client
@@ -28,6 +28,15 @@ from awd_studio.frontend.components import (
     size_graphs_to_their_figures,
     state_badge,
     teacher_text,
+)
+from awd_studio.frontend.confirm_dialog import (
+    RERUN_LINK_WORDS,
+    cancel_question,
+    confirm_dialog,
+    dialog_text,
+    ok_button,
+    rerun_href,
+    rerun_question,
 )
 from awd_studio.frontend.help_links import help_link
 from awd_studio.frontend.job_timing import shown_time_left, stage_heading, stage_rows, took_words
@@ -58,12 +67,17 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.POLL)
     #: The stages with their durations, the running one marked.
     STAGES = "job-stages"
     CANCEL = "job-cancel"
-    CANCEL_CONFIRM = "job-cancel-confirm"
     RESULTS_LINK = "job-results-link"
     #: Rerun as it was (confirmed first; ``POST /api/jobs/{id}/rerun``), once it has ended (review 18: only the jobs
     #: list had it).
     RERUN = "job-rerun"
-    RERUN_CONFIRM = "job-rerun-confirm"
+    #: The action waiting for confirmation (``cancel-job`` or ``rerun``), the dialog that asks (the jobs list's,
+    #: :func:`frontend.confirm_dialog.confirm_dialog`), its question and its buttons.
+    PENDING = "job-pending"
+    CONFIRM = "job-confirm"
+    CONFIRM_TEXT = "job-confirm-text"
+    CONFIRM_OK = "job-confirm-ok"
+    CONFIRM_CANCEL = "job-confirm-cancel"
     #: To the configure page filled with this job's settings (``/configure?from=<id>``), once it has ended.
     RERUN_LINK = "job-rerun-link"
     LOSS_GRAPH = "job-loss-graph"
@@ -88,12 +102,6 @@ size_graphs_to_their_figures(ids.LOSS_GRAPH, ids.TEACHER_GRAPH)
 
 #: The loss points' ``chunk`` of the teacher's training curve (``GET /api/jobs/{id}``).
 TEACHER_CHUNK = -1
-
-#: What the browser asks before cancelling (the jobs list asks the same in its dialog).
-CANCEL_QUESTION = "Cancel this job? It stops within seconds and keeps no result; it can be rerun later."
-
-#: What the browser asks before a rerun (the jobs list asks the same, with the teacher it trains).
-RERUN_QUESTION = "Rerun this job with the same dataset and settings? A new job is queued."
 
 #: How a job ended, for the empty loss figure.
 ENDED_WORDS = {"cancelled": "was cancelled", "failed": "failed"}
@@ -209,6 +217,8 @@ def layout(job_id: str | None = None, **_):
         dcc.Store(id=ids.JOB_ID, data=job_id),
         dcc.Store(id=ids.WATCHED, data=False),
         dcc.Store(id=ids.ETA_MEMORY, data=None),
+        dcc.Store(id=ids.PENDING, data=None),
+        confirm_dialog(ids.CONFIRM, ids.CONFIRM_TEXT, ids.CONFIRM_OK, ids.CONFIRM_CANCEL),
         dcc.Interval(id=ids.POLL, interval=POLL_MS, n_intervals=0, disabled=job_id is None),
         html.Div([
             html.H1(["Job ", html.Code(job_id or "?", className="fs-6")], className="h3 mb-0"),
@@ -230,22 +240,15 @@ def layout(job_id: str | None = None, **_):
                 html.Ul(id=ids.STAGES, className="list-inline small mb-0 mt-1", **{"aria-label": "stages"}),
                 html.Div(id=ids.ATTEMPT, className="small text-muted"),
                 html.Div([
-                    # the browser asks first, as the jobs list does (a cancelled job keeps no result)
-                    dcc.ConfirmDialogProvider(
-                        dbc.Button("Cancel job", id=ids.CANCEL, color="outline-danger", size="sm", n_clicks=0),
-                        id=ids.CANCEL_CONFIRM, message=CANCEL_QUESTION),
+                    # each asks first, in the jobs list's dialog (a cancelled job keeps no result)
+                    dbc.Button("Cancel job", id=ids.CANCEL, color="outline-danger", size="sm", n_clicks=0),
                     dbc.Button("See results →", id=ids.RESULTS_LINK, href=f"/results/{job_id}", color="success",
                                size="sm", className="awd-hidden"),
                     # once it has ended: run it again as it was, or its settings in the configure form, to change
                     # and start as a new job
-                    dcc.ConfirmDialogProvider(
-                        dbc.Button("Rerun", id=ids.RERUN, color="primary", size="sm", n_clicks=0,
-                                   className="awd-hidden"),
-                        id=ids.RERUN_CONFIRM, message=RERUN_QUESTION),
-                    dbc.Button("Run again with changes", id=ids.RERUN_LINK,
-                               href=f"/configure?from={quote(job_id or '', safe='')}", color="outline-primary",
+                    dbc.Button("Rerun", id=ids.RERUN, color="primary", size="sm", n_clicks=0, className="awd-hidden"),
+                    dbc.Button(RERUN_LINK_WORDS, id=ids.RERUN_LINK, href=rerun_href(job_id), color="outline-primary",
                                size="sm", className="awd-hidden"),
-                    # one row, evenly spaced: the dialogs' wrappers take no place (awd.css, .awd-actions)
                 ], className="mt-3 awd-actions"),
             ]), className="mb-4 shadow-sm"),
             dbc.Card([dbc.CardHeader(html.H2(["Teacher training", help_link("teacher")], className="h6 mb-0")),
@@ -680,37 +683,63 @@ async def show_settings(job_id):
     return dict(items=items, note=note, raw=json.dumps(config, indent=2, sort_keys=True))
 
 
-@callback(
-    output=alert_outputs(ids.ERROR, allow_duplicate=True),
-    inputs=dict(n_clicks=Input(ids.CANCEL_CONFIRM, "submit_n_clicks")),
-    state=dict(job_id=State(ids.JOB_ID, "data")),
-    prevent_initial_call=True,
-)
-async def cancel(n_clicks, job_id):
-    """Once confirmed, ``POST /api/jobs/{id}/cancel``; the poller shows the new state."""
-    if not n_clicks or not job_id:
-        return no_update
+async def ask_words(action: str, job_id: str) -> list:
+    """The dialog's question before ``action`` (``cancel-job`` or ``rerun``) on this job, in the jobs list's words
+    (:mod:`frontend.confirm_dialog`); before a rerun, with what it does about the teacher, read from
+    ``GET /api/jobs/{id}``."""
+    if action == "cancel-job":
+        return dialog_text(cancel_question("this job"))
     try:
-        await get_client().cancel_job(job_id)
-    except ApiError as err:
-        return alert_value(f"Could not cancel: {err.message}")
-    return alert_value("Cancelling…")
+        job = await get_client().get_job(job_id, losses=False)
+    except ApiError:  # asked all the same: the rerun itself says what is wrong
+        job = None
+    return dialog_text(rerun_question("this job", job))
 
 
-@callback(
-    output=dict(error=alert_outputs(ids.ERROR, allow_duplicate=True),
-                nav=Output(APP_NAV, "href", allow_duplicate=True),
-                submitted=Output(SUBMITTED_JOB, "data", allow_duplicate=True)),
-    inputs=dict(n_clicks=Input(ids.RERUN_CONFIRM, "submit_n_clicks")),
-    state=dict(job_id=State(ids.JOB_ID, "data")),
-    prevent_initial_call=True,
-)
-async def rerun(n_clicks, job_id):
-    """Once confirmed, ``POST /api/jobs/{id}/rerun``, then the new job's page (watched from its first poll)."""
-    if not n_clicks or not job_id:
-        return dict(error={"children": no_update, "is_open": no_update}, nav=no_update, submitted=no_update)
+#: What asking for an action opens.
+ASK_OUTPUTS = dict(pending=Output(ids.PENDING, "data"), text=Output(ids.CONFIRM_TEXT, "children"),
+                   open=Output(ids.CONFIRM, "is_open"), ok_label=Output(ids.CONFIRM_OK, "children"),
+                   ok_color=Output(ids.CONFIRM_OK, "color"))
+
+
+@callback(output=ASK_OUTPUTS, inputs=dict(_cancel=Input(ids.CANCEL, "n_clicks"), _rerun=Input(ids.RERUN, "n_clicks")),
+          state=dict(job_id=State(ids.JOB_ID, "data")), prevent_initial_call=True)
+async def ask(_cancel, _rerun, job_id):
+    """Cancel or Rerun opens the confirmation dialog, as on the jobs list."""
+    action = {ids.CANCEL: "cancel-job", ids.RERUN: "rerun"}.get(ctx.triggered_id)
+    if not action or not job_id:
+        return named_update(ASK_OUTPUTS)
+    label, color = ok_button(action)
+    return dict(pending=action, text=await ask_words(action, job_id), open=True, ok_label=label, ok_color=color)
+
+
+#: What a confirmed (or dismissed) action changes.
+CONFIRM_OUTPUTS = dict(open=Output(ids.CONFIRM, "is_open", allow_duplicate=True),
+                       error=alert_outputs(ids.ERROR, allow_duplicate=True),
+                       nav=Output(APP_NAV, "href", allow_duplicate=True),
+                       submitted=Output(SUBMITTED_JOB, "data", allow_duplicate=True))
+
+
+@callback(output=CONFIRM_OUTPUTS,
+          inputs=dict(_ok=Input(ids.CONFIRM_OK, "n_clicks"), _back=Input(ids.CONFIRM_CANCEL, "n_clicks")),
+          state=dict(pending=State(ids.PENDING, "data"), job_id=State(ids.JOB_ID, "data")),
+          prevent_initial_call=True)
+async def confirm(_ok, _back, pending, job_id):
+    """Once confirmed: cancel (``POST /api/jobs/{id}/cancel``; the poller shows the new state), or rerun
+    (``POST /api/jobs/{id}/rerun``, then the new job's page, watched from its first poll). "Go back" closes the
+    dialog."""
+    if ctx.triggered_id != ids.CONFIRM_OK or not pending or not job_id:
+        return named_update(CONFIRM_OUTPUTS, open=False)
+    client = get_client()
+    if pending == "cancel-job":
+        try:
+            await client.cancel_job(job_id)
+        except ApiError as err:
+            return named_update(CONFIRM_OUTPUTS, open=False, error=alert_value(f"Could not cancel: {err.message}"))
+        return named_update(CONFIRM_OUTPUTS, open=False, error=alert_value("Cancelling…"))
     try:
-        job = await get_client().rerun_job(job_id)
+        job = await client.rerun_job(job_id)
     except ApiError as err:
-        return dict(error=alert_value(f"Could not rerun: {err.message}"), nav=no_update, submitted=no_update)
-    return dict(error=alert_value(None), nav=f"/jobs/{job['id']}", submitted=job["id"])
+        return named_update(CONFIRM_OUTPUTS, open=False, error=alert_value(f"Could not rerun: {err.message}"))
+    return named_update(CONFIRM_OUTPUTS, open=False, error=alert_value(None), nav=f"/jobs/{job['id']}",
+                        submitted=job["id"])

@@ -23,6 +23,7 @@ from awd_studio.frontend.components import (
     state_badge,
     teacher_text,
 )
+from awd_studio.frontend.confirm_dialog import cancel_question, confirm_dialog, dialog_text, ok_button, rerun_question
 from awd_studio.frontend.durations import format_seconds
 from awd_studio.frontend.figures.compare import MAX_RUNS
 from awd_studio.frontend.figures.style import kind_label
@@ -114,13 +115,7 @@ def layout(**_):
         dbc.Card(dbc.CardBody(html.Div(id=ids.DATASETS, className="table-responsive")), className="shadow-sm mb-4"),
         html.H2("Uploaded teachers", className="h5 mb-2"),
         dbc.Card(dbc.CardBody(html.Div(id=ids.TEACHERS, className="table-responsive")), className="shadow-sm"),
-        dbc.Modal([
-            dbc.ModalHeader(dbc.ModalTitle("Please confirm")),
-            dbc.ModalBody(id=ids.CONFIRM_TEXT),
-            # "Go back", not "Cancel": beside "Cancel the job" the two read alike (a reviewer said so)
-            dbc.ModalFooter([dbc.Button("Go back", id=ids.CONFIRM_CANCEL, color="secondary", n_clicks=0),
-                             dbc.Button("Confirm", id=ids.CONFIRM_OK, color="danger", n_clicks=0)]),
-        ], id=ids.CONFIRM, is_open=False),
+        confirm_dialog(ids.CONFIRM, ids.CONFIRM_TEXT, ids.CONFIRM_OK, ids.CONFIRM_CANCEL),
     ])
 
 
@@ -389,31 +384,9 @@ def teachers_table(teachers: list[dict], jobs: list[dict]):
                                      className="awd-table mb-0 align-middle", id=ids.TEACHERS_LIST))
 
 
-def rerun_teacher_text(job: dict) -> str:
-    """Pure: what a rerun does about the teacher, for the confirmation dialog.
-
-    An uploaded teacher is used again. A built-in one is trained anew; a run submitted with ``teacher="auto"``
-    lists the architecture it trained, but its rerun asks for ``auto`` again, not for that architecture.
-
-    Examples
-    --------
-    >>> rerun_teacher_text({"teacher_name": "lstm", "config": {"teacher": "auto"}})
-    ', a new teacher chosen by auto (last time: lstm)'
-    >>> rerun_teacher_text({"teacher_name": "mlp", "config": {"teacher": "mlp"}})
-    ', a new mlp teacher'
-    >>> rerun_teacher_text({"teacher_name": "uploaded: cnn.pt (resnet18)", "config": {"teacher": "resnet18"}})
-    ', the same uploaded teacher'
-    """
-    name, requested = job.get("teacher_name") or "", (job.get("config") or {}).get("teacher")
-    if name.startswith("uploaded"):
-        return ", the same uploaded teacher"
-    if requested == "auto":
-        return ", a new teacher chosen by auto" + (f" (last time: {name})" if name and name != "auto" else "")
-    return f", a new {requested or name or 'built-in'} teacher"
-
-
 def confirm_text(pending: dict, rows: dict) -> str:
-    """Pure: what the confirmation dialog asks, in words (naming the run or dataset and what goes with it)."""
+    """Pure: what the confirmation dialog asks, in words (naming the run or dataset and what goes with it); the job
+    page asks the same of its job (:mod:`frontend.confirm_dialog`)."""
     jobs = {j["id"]: j for j in (rows or {}).get("jobs", [])}
     datasets = {d["id"]: d for d in (rows or {}).get("datasets", [])}
     target, action = pending["target"], pending["action"]
@@ -443,10 +416,15 @@ def confirm_text(pending: dict, rows: dict) -> str:
     what = f"run {target[:8]} ({dataset or 'deleted dataset'}, {j.get('teacher_name') or '?'}, " \
            f"grid {grid_text(j.get('grid'))})"
     if action == "rerun":
-        return f"Rerun {what} with the same dataset and settings{rerun_teacher_text(j)}? A new job is queued."
+        return rerun_question(what, j)
     if action == "cancel-job":
-        return f"Cancel {what}? It stops within seconds and keeps no result; it can be rerun later."
+        return cancel_question(what)
     return f"Delete {what}, its result files and its share links? This cannot be undone."
+
+
+def confirm_body(pending: dict, rows: dict) -> list:
+    """Pure: the confirmation dialog's body: the question (:func:`confirm_text`)."""
+    return dialog_text(confirm_text(pending, rows))
 
 
 #: What each refresh redraws, by name.
@@ -537,10 +515,8 @@ def ask(clicks, rows):
     if not trig or not any(clicks or []) or not (ctx.triggered and ctx.triggered[0].get("value")):
         return named_update(ASK_OUTPUTS)
     pending = {"action": trig["action"], "target": trig["target"]}
-    deleting = trig["action"].startswith("delete")  # red for what cannot be undone, not for a rerun
-    label, color = (("Delete", "danger") if deleting else ("Cancel the job", "warning")
-                    if trig["action"] == "cancel-job" else ("Rerun", "primary"))
-    return dict(pending=pending, text=confirm_text(pending, rows), open=True, ok_label=label, ok_color=color)
+    label, color = ok_button(trig["action"])
+    return dict(pending=pending, text=confirm_body(pending, rows), open=True, ok_label=label, ok_color=color)
 
 
 #: What a confirmed (or cancelled) action changes.

@@ -133,7 +133,8 @@ def test_a_preset_run_reruns_with_only_the_change_made(web_server, owner_context
 
 def test_an_ended_job_reruns_from_its_page(web_server, owner_context):
     """Review 18: a cancelled or failed job's page offered only "Change settings and run again"; its Rerun (asked
-    first, as on the jobs list) queues the same settings and opens the new job."""
+    first, in the jobs list's dialog and words) queues the same settings and opens the new job. The dialog opens
+    with the focus on "Go back"; Escape closes it and reruns nothing."""
     api = httpx.Client(base_url=web_server, headers=OWNER, timeout=60)
     dataset = api.post("/api/examples/synthetic", json={"n": 150, "seed": 23, "name": "page rerun"}).json()
     job = api.post("/api/jobs", json={"dataset_id": dataset["id"], "teacher": "mlp", "epochs": 2,
@@ -142,23 +143,38 @@ def test_an_ended_job_reruns_from_its_page(web_server, owner_context):
     page = owner_context().new_page()
     page.set_default_timeout(30_000)
     errors = console_errors(page)
-    asked = []
-    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.goto(f"{web_server}/jobs/{job['id']}")
     button = page.locator("#job-rerun")
     button.wait_for(state="visible")
     # one row, apart (review 19: the dialog's wrapper put Rerun and the link on lines of their own, touching)
     rerun, link = button.bounding_box(), page.locator("#job-rerun-link").bounding_box()
     assert abs(rerun["y"] - link["y"]) < 2 and rerun["x"] + rerun["width"] + 4 <= link["x"], (rerun, link)
-    button.click()
+    dialog = page.locator("#job-confirm")
+    button.focus()
+    page.keyboard.press("Enter")
+    dialog.wait_for(state="visible")
+    text = page.inner_text("#job-confirm-text")
+    assert text.startswith("Rerun this job with the same dataset and settings, a new mlp teacher?"), text
+    assert "time limit" not in text  # it failed on its device
+    assert page.inner_text("#job-confirm-ok").strip() == "Rerun"
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'job-confirm-cancel'")
+    page.keyboard.press("Tab")  # the next stop: the confirm button
+    assert page.evaluate("document.activeElement.id") == "job-confirm-ok"
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+    page.wait_for_timeout(500)
+    assert [j for j in api.get("/api/jobs").json()["data"] if j.get("rerun_of") == job["id"]] == []
+    button.click()  # asked again, confirmed
+    dialog.wait_for(state="visible")
+    page.click("#job-confirm-ok")
     page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]+$"))
     page.wait_for_function(f"!location.pathname.endsWith('{job['id']}')")
     new_id = page.url.rsplit("/", 1)[1]
     created = api.get(f"/api/jobs/{new_id}").json()
     api.post(f"/api/jobs/{new_id}/cancel")
-    assert asked and "Rerun this job with the same dataset and settings" in asked[0], asked
     assert created["rerun_of"] == job["id"] and created["config"] == final["config"]
     page.locator("#job-origin a").wait_for(state="visible")
+    assert page.locator(".modal-backdrop").count() == 0  # the dialog went with the page it was on
     assert errors == [], errors
 
 

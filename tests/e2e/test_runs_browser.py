@@ -208,14 +208,20 @@ def test_runs_list_delete_compare_help_and_configure(web_server, owner_context, 
     job = api.post("/api/jobs", json={"dataset_id": dataset["id"], **tiny_job, "seed": 7, "epochs": 400}).json()
     page.goto(f"{web_server}/jobs/{job['id']}")
     page.locator("#job-cancel").wait_for(state="visible")
-    asked = []
-    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    job_dialog = page.locator("#job-confirm")  # the jobs list's dialog, in its words
     page.click("#job-cancel")
+    job_dialog.wait_for(state="visible")
+    asked = page.inner_text("#job-confirm-text")
+    assert asked == "Cancel this job? It stops within seconds and keeps no result; it can be rerun later.", asked
+    assert page.inner_text("#job-confirm-ok").strip() == "Cancel the job"
+    page.click("#job-confirm-cancel")  # "Go back"
+    job_dialog.wait_for(state="hidden")
     page.wait_for_timeout(1000)
-    assert asked and "keeps no result" in asked[0], asked
-    assert api.get(f"/api/jobs/{job['id']}").json()["state"] in ("queued", "running")  # dismissed: still on
-    page.once("dialog", lambda d: d.accept())
+    assert api.get(f"/api/jobs/{job['id']}").json()["state"] in ("queued", "running")  # gone back: still on
     page.click("#job-cancel")
+    job_dialog.wait_for(state="visible")
+    page.click("#job-confirm-ok")
+    job_dialog.wait_for(state="hidden")
     page.locator("#job-state-badge", has_text="cancelled").wait_for()
     page.wait_for_timeout(500)
     assert page.locator("#job-cancel").is_hidden() and page.locator("#job-eta-line").is_hidden()

@@ -37,6 +37,17 @@ def callback_context(triggered: str | None = None):
         context_value.reset(token)
 
 
+def run_triggered(triggered: str, coro):
+    """:func:`run` of a callback that Dash called because ``triggered`` (``"<id>.<prop>"``) changed: the callback
+    context is set in the thread the coroutine runs in."""
+    def inside():
+        with callback_context(triggered):
+            return asyncio.run(coro)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(inside).result()
+
+
 def run_with_side_updates(coro):
     """:func:`run`, inside a :func:`callback_context`: returns the callback's value and the props it set with
     ``dash.set_props``."""

@@ -20,7 +20,7 @@ from awd_studio.frontend.components import alert_outputs, is_job_id, named_updat
 from awd_studio.frontend.results_student import _shown_student, _students_store
 from awd_studio.frontend.shown_result import shown_bundle
 
-from .conftest import callback_context, make_bundle, run
+from .conftest import callback_context, make_bundle, run, run_triggered
 
 SHARE_LIKE = "shared-token-abc_DEF"
 
@@ -745,8 +745,9 @@ def test_job_poll(service):
     assert out["losses"] is no_update
     out = run(job.poll(1, None))
     assert fits(out, job.POLL_OUTPUTS) and out["stage"] is no_update and out["error"]["is_open"] is no_update
-    error = run(job.cancel(1, service.running_job_id))
-    assert error == {"children": "Cancelling…", "is_open": True}
+    # Cancel, confirmed in the dialog (tests/frontend/test_confirm_dialog.py: what it asks)
+    done = run_triggered(f"{job.ids.CONFIRM_OK}.n_clicks", job.confirm(1, 0, "cancel-job", service.running_job_id))
+    assert done["error"] == {"children": "Cancelling…", "is_open": True} and done["open"] is False
     assert service.client.get(f"/api/jobs/{service.running_job_id}").json()["state"] == "cancelled"
 
 
