@@ -1,6 +1,7 @@
 """The dialog that asks before an action on a run: rerun, cancel, delete. The jobs list and the job page draw the same
 one (:func:`confirm_dialog`) and ask in the same words where the action is the same (:func:`rerun_question`,
-:func:`cancel_question`).
+:func:`cancel_question`); a rerun of a job that its time limit stopped says it will very likely stop there again,
+and links to the configure form filled with its settings (:func:`time_limit_warning`).
 
 The job page asked through the browser's own confirm box, the jobs list in this dialog: two looks and two wordings
 for one question.
@@ -8,13 +9,16 @@ for one question.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
+
+from awd_studio.frontend.durations import format_seconds
 
 __all__ = ["BACK_CLASS", "RERUN_LINK_WORDS", "cancel_question", "confirm_dialog", "dialog_text", "ok_button",
-           "rerun_href", "rerun_question", "rerun_teacher_text"]
+           "rerun_href", "rerun_question", "rerun_teacher_text", "stopped_by_time_limit", "time_limit_warning"]
 
 #: The class of the dialog's "Go back" button: the focus lands there when the dialog opens (assets/awd.js), the
 #: choice that changes nothing, so that Enter pressed twice does not delete or rerun.
@@ -28,6 +32,12 @@ CANCEL_WORDS = "It stops within seconds and keeps no result; it can be rerun lat
 
 #: The words of the link to the configure form filled with a job's settings, as the job page's button says them.
 RERUN_LINK_WORDS = "Run again with changes"
+
+#: How a job's ``error`` begins its account of a stop on the time limit (``worker.runner.describe_error``; the
+#: frontend does not import the worker, tests/frontend/test_confirm_dialog.py holds the two together), with the
+#: limit in seconds and what to change.
+_TIME_LIMIT = re.compile(r"exceeded its time limit of (?P<seconds>\d+) s[^;]*(?:; use (?P<advice>.+))?")
+
 
 def confirm_dialog(dialog_id: str, text_id: str, ok_id: str, back_id: str) -> dbc.Modal:
     """The confirmation dialog, closed: "Please confirm" above the question (``text_id``'s children), "Go back"
@@ -106,6 +116,23 @@ def cancel_question(what: str) -> str:
     return f"Cancel {what}? {CANCEL_WORDS}"
 
 
+def stopped_by_time_limit(job: dict | None) -> bool:
+    """Whether ``job`` (a ``GET /api/jobs`` answer, or a row of it) failed on its time limit (``AWD_JOB_TIME_LIMIT``),
+    as its ``error`` says: run again as it was, it will very likely stop there again.
+
+    Examples
+    --------
+    >>> stopped_by_time_limit({"state": "failed", "error": "the job exceeded its time limit of 60 s "
+    ...                        "(AWD_JOB_TIME_LIMIT); use fewer epochs or grid points, or raise the limit"})
+    True
+    >>> stopped_by_time_limit({"state": "failed", "error": "the worker ran out of memory; use a smaller grid"})
+    False
+    >>> stopped_by_time_limit({"state": "cancelled"}), stopped_by_time_limit(None)
+    (False, False)
+    """
+    return bool(job) and job.get("state") == "failed" and bool(_TIME_LIMIT.search(job.get("error") or ""))
+
+
 def rerun_href(job_id: str) -> str:
     """The configure form filled with the settings of job ``job_id``, to change them and start a new job.
 
@@ -115,6 +142,40 @@ def rerun_href(job_id: str) -> str:
     '/configure?from=9c098e11-7093-40dc-b3cf-463f1e02a7be'
     """
     return f"/configure?from={quote(job_id or '', safe='')}"
+
+
+def time_limit_warning(job: dict | None, job_id: str, name: str = "This job"):
+    """Pure: for a job its time limit stopped (:func:`stopped_by_time_limit`), the dialog's warning under the rerun
+    question, ``name`` naming the job: the limit, that the same settings will very likely stop there again, what
+    its error advises to change, and a link to the configure form filled with its settings (:func:`rerun_href`);
+    else None.
+
+    Examples
+    --------
+    >>> job = {"state": "failed", "error": "the job exceeded its time limit of 600 s (AWD_JOB_TIME_LIMIT) in its "
+    ...        "teacher stage; use fewer teacher training epochs, or upload a trained teacher, or raise the limit"}
+    >>> warning = time_limit_warning(job, "j1")
+    >>> print(warning.children[0].replace("\u00a0", " "))
+    This job was stopped by its time limit of 10 min 00 s: rerun as it was, it will very likely be stopped there ...
+    >>> warning.children[0].split("Its error says what to change: ")[1]
+    'use fewer teacher training epochs, or upload a trained teacher, or raise the limit. '
+    >>> warning.children[2].href
+    '/configure?from=j1'
+    >>> time_limit_warning({"state": "failed", "error": "teacher: bad weights"}, "j1") is None
+    True
+    """
+    if not stopped_by_time_limit(job):
+        return None
+    found = _TIME_LIMIT.search(job["error"])
+    limit = format_seconds(int(found["seconds"])).replace(" ", "\u00a0")  # "10 min 00 s", on one line
+    advice = f" Its error says what to change: use {found['advice'].rstrip('.')}." if found["advice"] else ""
+    return dbc.Alert([
+        f"{name} was stopped by its time limit of {limit}: rerun as it was, it will very likely be stopped there "
+        f"again.{advice} ",
+        # a link within the app: the dialog goes with the page it was on
+        "To change its settings first: ", dcc.Link(RERUN_LINK_WORDS, href=rerun_href(job_id),
+                                                    className="alert-link"), ".",
+    ], color="warning", className="small mt-3 mb-0")
 
 
 def dialog_text(question: str, warning=None) -> list:

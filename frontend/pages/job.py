@@ -37,6 +37,7 @@ from awd_studio.frontend.confirm_dialog import (
     ok_button,
     rerun_href,
     rerun_question,
+    time_limit_warning,
 )
 from awd_studio.frontend.help_links import help_link
 from awd_studio.frontend.job_timing import shown_time_left, stage_heading, stage_rows, took_words
@@ -685,15 +686,15 @@ async def show_settings(job_id):
 
 async def ask_words(action: str, job_id: str) -> list:
     """The dialog's question before ``action`` (``cancel-job`` or ``rerun``) on this job, in the jobs list's words
-    (:mod:`frontend.confirm_dialog`); before a rerun, with what it does about the teacher, read from
-    ``GET /api/jobs/{id}``."""
+    (:mod:`frontend.confirm_dialog`); before a rerun, with what it does about the teacher and, when the job's time
+    limit stopped it, the warning that it will very likely stop there again, read from ``GET /api/jobs/{id}``."""
     if action == "cancel-job":
         return dialog_text(cancel_question("this job"))
     try:
         job = await get_client().get_job(job_id, losses=False)
     except ApiError:  # asked all the same: the rerun itself says what is wrong
         job = None
-    return dialog_text(rerun_question("this job", job))
+    return dialog_text(rerun_question("this job", job), time_limit_warning(job, job_id))
 
 
 #: What asking for an action opens.

@@ -23,7 +23,14 @@ from awd_studio.frontend.components import (
     state_badge,
     teacher_text,
 )
-from awd_studio.frontend.confirm_dialog import cancel_question, confirm_dialog, dialog_text, ok_button, rerun_question
+from awd_studio.frontend.confirm_dialog import (
+    cancel_question,
+    confirm_dialog,
+    dialog_text,
+    ok_button,
+    rerun_question,
+    time_limit_warning,
+)
 from awd_studio.frontend.durations import format_seconds
 from awd_studio.frontend.figures.compare import MAX_RUNS
 from awd_studio.frontend.figures.style import kind_label
@@ -423,8 +430,14 @@ def confirm_text(pending: dict, rows: dict) -> str:
 
 
 def confirm_body(pending: dict, rows: dict) -> list:
-    """Pure: the confirmation dialog's body: the question (:func:`confirm_text`)."""
-    return dialog_text(confirm_text(pending, rows))
+    """Pure: the confirmation dialog's body: the question (:func:`confirm_text`) and, for a rerun of a run its time
+    limit stopped, the warning that it will very likely stop there again, with the link to change its settings first
+    (:func:`frontend.confirm_dialog.time_limit_warning`)."""
+    warning = None
+    if pending["action"] == "rerun":
+        job = next((j for j in (rows or {}).get("jobs", []) if j["id"] == pending["target"]), None)
+        warning = time_limit_warning(job, pending["target"], f"Run {pending['target'][:8]}")
+    return dialog_text(confirm_text(pending, rows), warning)
 
 
 #: What each refresh redraws, by name.
@@ -449,8 +462,9 @@ async def refresh(_n, _version, signature, selected):
     # config: the rerun dialog says what the run asked for (auto, or an architecture), not only what it trained
     # target_name: which column each run predicts (review 28A: two runs on one dataset, one per parameter, read alike;
     # the table's line for it never showed, this list left the field out)
+    # error: the rerun dialog says when a run's time limit stopped it (a rerun as it was will very likely stop too)
     keep = ("id", "state", "stage", "fraction", "dataset_id", "dataset_name", "teacher_id", "teacher_name", "grid",
-            "summary", "created", "config", "eta_seconds", "target_name")
+            "summary", "created", "config", "eta_seconds", "target_name", "error")
     rows = {"jobs": [{k: j.get(k) for k in keep} for j in jobs],
             "datasets": [{k: d.get(k) for k in ("id", "name", "kind", "n", "n_test", "shape", "created")}
                          for d in datasets],

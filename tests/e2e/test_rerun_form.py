@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import wait_for
-from tests.e2e.conftest import OWNER_TOKEN, console_errors
+from tests.e2e.conftest import OWNER_TOKEN, SCREENSHOTS, console_errors
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -175,6 +175,86 @@ def test_an_ended_job_reruns_from_its_page(web_server, owner_context):
     assert created["rerun_of"] == job["id"] and created["config"] == final["config"]
     page.locator("#job-origin a").wait_for(state="visible")
     assert page.locator(".modal-backdrop").count() == 0  # the dialog went with the page it was on
+    assert errors == [], errors
+
+
+#: The time limit of the worker of :func:`test_a_job_stopped_by_its_time_limit_says_so_before_its_rerun`, in seconds
+#: (the least AWD_JOB_TIME_LIMIT allows); its job takes minutes.
+SHORT_LIMIT = 10
+
+
+@pytest.fixture()
+def limited_worker(no_worker, tmp_path):
+    """The only worker while the test runs, with a time limit of :data:`SHORT_LIMIT` seconds (the web server keeps
+    its own, so the job is not refused as too long); the session's worker comes back afterwards."""
+    from tests.conftest import WorkerControl
+
+    worker = WorkerControl(tmp_path, label="time-limit", AWD_JOB_TIME_LIMIT=str(SHORT_LIMIT)).start()
+    yield worker
+    worker.stop()
+
+
+def _ask_rerun(page, selector: str, dialog: str) -> str:
+    """Press a Rerun button; the dialog's text once it is open, with the focus on its "Go back"."""
+    page.click(selector)
+    page.locator(f"#{dialog}").wait_for(state="visible")
+    page.wait_for_function(f"document.activeElement && document.activeElement.id === '{dialog}-cancel'")
+    # slid in and opaque: the fade has ended (a picture taken earlier shows the page through it)
+    page.wait_for_function(f"getComputedStyle(document.getElementById('{dialog}')).transform === 'none'"
+                           " && getComputedStyle(document.querySelector('.modal')).opacity === '1'")
+    return page.inner_text(f"#{dialog}-text")
+
+
+def test_a_job_stopped_by_its_time_limit_says_so_before_its_rerun(web_server, owner_context, limited_worker):
+    """Rerun as it was, a job its time limit stopped will very likely stop there again: the dialog says so, on the
+    job page and on the jobs list, and links to the configure form filled with its settings."""
+    api = httpx.Client(base_url=web_server, headers=OWNER, timeout=60)
+    dataset = api.post("/api/examples/synthetic", json={"n": 150, "seed": 24, "name": "limit rerun"}).json()
+    job = api.post("/api/jobs", json={"dataset_id": dataset["id"], "teacher": "mlp", "lambdas": [1e-3],
+                                      "gammas": [0.0, 1e-3], "epochs": 2000, "teacher_epochs": 20,
+                                      "batch_size": 4}).json()
+    assert "id" in job, job
+    final = wait_for(lambda: _ended(api, job["id"]), timeout=SHORT_LIMIT + 120, what="the time limit")
+    assert final["state"] == "failed" and f"time limit of {SHORT_LIMIT} s" in final["error"], final
+    href = f"/configure?from={job['id']}"
+
+    for size, name in (({"width": 1366, "height": 768}, "desktop"), ({"width": 390, "height": 844}, "phone")):
+        page = owner_context(viewport=size).new_page()
+        page.set_default_timeout(30_000)
+        errors = console_errors(page)
+        page.goto(f"{web_server}/jobs/{job['id']}")
+        page.locator("#job-rerun").wait_for(state="visible")
+        text = _ask_rerun(page, "#job-rerun", "job-confirm").replace("\u00a0", " ")
+        assert text.startswith("Rerun this job with the same dataset and settings, a new mlp teacher?"), text
+        assert f"This job was stopped by its time limit of {SHORT_LIMIT} s: rerun as it was, it will very likely " \
+               "be stopped there again. Its error says what to change: use fewer" in text, text
+        link = page.locator("#job-confirm-text a")
+        assert link.inner_text() == "Run again with changes" and link.get_attribute("href") == href
+        box, window = page.locator("#job-confirm .modal-content").bounding_box(), size
+        assert box["x"] >= 0 and box["x"] + box["width"] <= window["width"] and box["height"] < window["height"], box
+        # the window as it shows the dialog (a full-page picture has the backdrop over its top only)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"rerun-05-time-limit-dialog-{name}.png"))
+        page.keyboard.press("Escape")
+        page.locator("#job-confirm").wait_for(state="hidden")
+        assert page.evaluate("document.activeElement.id") == "job-rerun"  # back where it was opened
+        assert errors == [], errors
+        page.close()
+
+    # the jobs list asks the same; its link leads to the filled form, which names the limit too
+    page = owner_context().new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    page.goto(f"{web_server}/jobs")
+    page.locator(f"#jobs-row-{job['id'][:8]}").wait_for()
+    text = _ask_rerun(page, f"#jobs-row-{job['id'][:8]} button:has-text('Rerun')", "jobs-confirm")
+    assert f"Run {job['id'][:8]} was stopped by its time limit of {SHORT_LIMIT}" in text.replace("\u00a0", " "), text
+    page.click("#jobs-confirm-text a")
+    page.wait_for_url(re.compile(rf".*/configure\?from={job['id']}$"))
+    page.locator("#configure-prefill-note").wait_for(state="visible")
+    assert "time limit" in page.inner_text("#configure-prefill-note")
+    assert page.locator(".modal-backdrop").count() == 0 and page.locator(".modal").count() == 0
+    assert [j for j in api.get("/api/jobs").json()["data"] if j.get("rerun_of") == job["id"]] == []
     assert errors == [], errors
 
 
