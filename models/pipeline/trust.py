@@ -791,7 +791,10 @@ def _grid_edge_note(bundle: dict) -> dict | None:
     (a γ > 0 point), on a grid of at least two values of each: a better point may lie beyond (review 32A: the σ₈
     run chose the smallest λ and the largest γ, and nothing said so). None when cross-validation kept the initial
     wavelet, for a point inside the grid, or when every grid point ended at the same filter
-    (:func:`_collapsed_spread`)."""
+    (:func:`_collapsed_spread`). An edge counts only where cross-validation still climbs towards it: the best point
+    leads its neighbour inside the grid (the next λ or γ in) by more than a standard error of its CV score
+    (:func:`_climbs_to_edge`; review 51D: on a flat surface, a lead of 1e-6 with a fold SD of 7e-5 drew "a better
+    point may lie beyond it")."""
     grid, selected = bundle.get("grid") or [], bundle.get("selected") or {}
     lam, gam = selected.get("lambda"), selected.get("gamma")
     if (bundle.get("selection") or {}).get("choice") == "initial" or not all(
@@ -802,17 +805,46 @@ def _grid_edge_note(bundle: dict) -> dict | None:
     if len(lambdas) < 2 or len(gammas) < 2 or _collapsed_spread(bundle) is not None:
         return None  # every point ended at one filter: λ and γ made no difference, beyond the edge neither (39B)
     edges = []
-    if lam == lambdas[0]:
+    if lam == lambdas[0] and _climbs_to_edge(bundle, lambdas[1], gam):
         edges.append(f"the smallest λ ({lam:g}; try values below it)")
-    elif lam == lambdas[-1]:
+    elif lam == lambdas[-1] and _climbs_to_edge(bundle, lambdas[-2], gam):
         edges.append(f"the largest λ ({lam:g}; try values above it)")
-    if gam > 0 and gam == gammas[-1]:
+    if gam > 0 and gam == gammas[-1] and _climbs_to_edge(bundle, lam, gammas[-2]):
         edges.append(f"the largest γ ({gam:g}; try values above it)")
     if not edges:
         return None
     return _note("info", "best_at_grid_edge",
                  f"The best grid point sits at the edge of the grid: {' and '.join(edges)}. A better point may lie "
                  "beyond it; the configure page's λ and γ values (awd distill --lambdas, --gammas) extend the grid.")
+
+
+def _climbs_to_edge(bundle: dict, lam: float, gam: float) -> bool:
+    """Whether the best grid point's CV score leads that of the point at (``lam``, ``gam``), its neighbour inside
+    the grid, by more than one standard error of the best point's CV score (its fold SD over the root of the number
+    of splits: the pair's folds are the same, so their difference varies less, and the test errs towards saying
+    nothing); True when a score is missing (bundles that did not keep them).
+
+    Examples
+    --------
+    >>> grid = [{"lambda": 0.1, "gamma": 1.0, "cv_score": 0.999148, "cv_score_sd": 7e-5},
+    ...         {"lambda": 0.1, "gamma": 0.1, "cv_score": 0.999147, "cv_score_sd": 7e-5}]
+    >>> bundle = {"grid": grid, "selected": {"index": 0}, "selection": {"folds": 5, "repeats": 3}}
+    >>> _climbs_to_edge(bundle, 0.1, 0.1)
+    False
+    >>> grid[1]["cv_score"] = 0.9985
+    >>> _climbs_to_edge(bundle, 0.1, 0.1)
+    True
+    """
+    grid, selection = bundle.get("grid") or [], bundle.get("selection") or {}
+    index = (bundle.get("selected") or {}).get("index")
+    best = grid[index] if isinstance(index, int) and 0 <= index < len(grid) else {}
+    inside = next((p for p in grid if p.get("lambda") == lam and p.get("gamma") == gam), {})
+    splits = (selection.get("folds") or 0) * (selection.get("repeats") or 1)
+    values = (best.get("cv_score"), best.get("cv_score_sd"), inside.get("cv_score"))
+    if not all(isinstance(v, int | float) for v in values) or splits < 2:
+        return True
+    score, sd, neighbour = values
+    return bool(score - neighbour > sd / np.sqrt(splits))
 
 
 def _collapsed_spread(bundle: dict) -> float | None:

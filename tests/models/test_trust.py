@@ -657,6 +657,23 @@ def test_a_best_point_at_the_edge_of_the_grid_says_a_better_one_may_lie_beyond()
                                                                                              "gamma": 0.001}}))
 
 
+def test_a_best_point_at_the_edge_of_a_flat_cross_validation_surface_says_nothing_of_beyond():
+    """Review 51D: on the synthetic example from sym5 the best point (λ 1e-3, γ 1) led its neighbour inside the grid
+    (γ 0.01) by about 1e-6 of CV R², with a fold SD of 7e-5, and the page said a better point may lie beyond the
+    largest γ. The edge is said only where cross-validation still climbs towards it."""
+    lambdas, gammas = (1e-4, 1e-3), (0.0, 0.01, 1.0)
+    grid = [{"lambda": lam, "gamma": gam, "cv_score": 0.999147, "cv_score_sd": 7e-5}
+            for lam in lambdas for gam in gammas]
+    best = 5  # λ 1e-3 (the largest), γ 1 (the largest)
+    grid[best]["cv_score"] = 0.999148
+    flat = {"grid": grid, "selected": {"index": best, "lambda": 1e-3, "gamma": 1.0},
+            "selection": {"choice": "awd", "folds": 5, "repeats": 3}}
+    assert "best_at_grid_edge" not in _keys(flat)
+    grid[4]["cv_score"] = 0.9985  # γ 0.01 well below: the score climbs towards the largest γ, not λ (grid[2] level)
+    note = next(n for n in trust_notes(flat) if n["key"] == "best_at_grid_edge")
+    assert "the largest γ (1; try values above it)" in note["text"] and "λ" not in note["text"].split(":")[1][:20]
+
+
 def test_a_map_student_that_picks_classes_says_why_it_can_beat_its_teacher():
     """Review 32A: on the lensing example the χ² student predicts one of the training suite's cosmologies, exact on
     82 % of the test maps of those same cosmologies, and the note blamed an under- or over-fit teacher."""
