@@ -223,8 +223,9 @@ def recovery_start(info: dict | None, wave: str | None, prefill: dict | None = N
         return dash.no_update, ""
     if wave == truth and not prefill_for(prefill, info) and truth != RECOVERY_START:
         return RECOVERY_START, (f"This dataset was made with {truth}: the form starts from {RECOVERY_START}, so "
-                                f"that the result shows whether distillation finds {truth} (the paper's recovery "
-                                f"test; coif2 is its other start). Choose {truth} to start at the truth.")
+                                f"that the result shows whether the start search and distillation find "
+                                f"{truth} (the paper's recovery test; coif2 is its other start). Choose {truth} to "
+                                "start at the truth.")
     return dash.no_update, (f"This dataset was made with {truth}: the result reports how far the learned wavelet "
                             f"ends from {truth}.")
 

@@ -182,6 +182,7 @@ class GridPoint(_Section):
     start: Literal["initial", "search"] | None = None
     start_h: list[float] | None = None
     start_distance_to_init: float | None = None
+    start_distance_to_truth: float | None = None
     test: TestScores | None = None
     student: "Student | None" = None
 
@@ -339,6 +340,7 @@ class Wavelet(_Section):
     true_wavelet: str | None = None
     distance_to_truth: float | None = None
     init_distance_to_truth: float | None = None
+    start_distance_to_truth: float | None = None
     start_phi: list[float] | None = None
     start_psi: list[float] | None = None
     filters_2d: dict[str, list[list[float]]] | None = None
@@ -474,7 +476,9 @@ def write_bundle(bundle: ResultBundle, out_dir) -> dict:
 
 def truth_lines(bundle: dict) -> list[str]:
     """For data made with a known wavelet (``wavelet.true_wavelet``): one line on how far the best AWD point's
-    wavelet ended from it and where its start began (the paper's distance between ψs, section 4.1); none otherwise.
+    wavelet ended from it and where its fit began (the paper's distance between ψs, section 4.1): the initial
+    wavelet, or the start search's wavelet and how far that already was (``start_distance_to_truth``); none
+    otherwise.
 
     Examples
     --------
@@ -482,16 +486,34 @@ def truth_lines(bundle: dict) -> list[str]:
     ...                                 "init_distance_to_truth": 0.213}}))  # doctest: +NORMALIZE_WHITESPACE
     known wavelet db5: the best AWD point ended 0.304 from it, its start sym5 0.213: farther
     (distance between ψs, 0 = db5)
+    >>> print(*truth_lines({"wavelet": {"true_wavelet": "db5", "init": "sym5", "distance_to_truth": 0.0085,
+    ...                                 "init_distance_to_truth": 0.213, "start_distance_to_truth": 0.0147}}))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    known wavelet db5: the best AWD point ended 0.0085 from it; its fit began at the start search's wavelet, 0.0147
+    from it (sym5 0.213), and the descent brought it closer (distance between ψs, 0 = db5)
+    >>> print(*truth_lines({"wavelet": {"true_wavelet": "db5", "init": "db5", "distance_to_truth": 0.0084,
+    ...                                 "init_distance_to_truth": 0.0}}))
+    known wavelet db5: the best AWD point ended 0.0084 from it, its start db5 itself (distance between ψs, 0 = db5)
     """
     wavelet = bundle.get("wavelet") or {}
     truth, end, start = wavelet.get("true_wavelet"), wavelet.get("distance_to_truth"), wavelet.get(
         "init_distance_to_truth")
     if not truth or not isinstance(end, int | float):
         return []
+    init = wavelet.get("init") or "the initial wavelet"
+    searched = wavelet.get("start_distance_to_truth")
     began = ""
-    if isinstance(start, int | float):
+    if isinstance(searched, int | float):
+        moved = "brought it closer" if end < searched else "moved it no closer" if end == searched else \
+            "moved it farther"
+        initial = f" ({init} {start:.3g})" if isinstance(start, int | float) else ""
+        began = (f"; its fit began at the start search's wavelet, {searched:.3g} from it{initial}, and the descent "
+                 f"{moved}")
+    elif isinstance(start, int | float) and start < 1e-9:
+        began = f", its start {init} itself"
+    elif isinstance(start, int | float):
         side = "closer" if end < start else "no closer" if end == start else "farther"
-        began = f", its start {wavelet.get('init') or 'the initial wavelet'} {start:.3g}: {side}"
+        began = f", its start {init} {start:.3g}: {side}"
     return [f"known wavelet {truth}: the best AWD point ended {end:.3g} from it{began} (distance between ψs, 0 = "
             f"{truth})"]
 

@@ -225,6 +225,8 @@ def _finalize(work_dir, out_dir, progress, should_cancel, threads):
     if grid[cross["best"]].start == "search":  # where the best point's fit began, drawn beside its wavelet
         _, phi_start, psi_start = _cascade(np.asarray(grid[cross["best"]].start_h))
         wavelet.start_phi, wavelet.start_psi = phi_start.tolist(), psi_start.tolist()
+        if grid[cross["best"]].start_distance_to_truth is not None:
+            wavelet.start_distance_to_truth = grid[cross["best"]].start_distance_to_truth
     grid_students = _grid_students(job, filters, grid, progress)
     # the activation maps and the per-example explanations show the model the result recommends
     kept = cross["choice"] == "initial"
@@ -726,8 +728,11 @@ def _grid_section(job: _Job, filters, histories, filter_epoch, starts, cross, ps
         start = {}
         if i in starts:
             searched, h_start = starts[i]
+            psi_start = _cascade(h_start)[2]
             start = dict(start="search" if searched else "initial", start_h=h_start.tolist(),
-                         start_distance_to_init=distance_to(_cascade(h_start)[2], psi0))
+                         start_distance_to_init=distance_to(psi_start, psi0))
+            if psi_true is not None:  # how far the start search brought it before the descent (review 51D)
+                start["start_distance_to_truth"] = distance_to(psi_start, psi_true)
         points.append(GridPoint(
             index=i, **{"lambda": lam}, gamma=gam, i_lambda=i // n_gamma, i_gamma=i % n_gamma,
             cv_score=float(cross["cv_scores"][i]), cv_score_sd=float(cross["grid_fold"][i].std()), losses=losses,

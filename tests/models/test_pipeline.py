@@ -738,6 +738,14 @@ def test_bundle_records_mode_scaling_and_distance_to_the_true_wavelet(bundle):
     assert wavelet["input_scaling"]["source"] == "teacher"
     assert wavelet["true_wavelet"] == "db5" and wavelet["init_distance_to_truth"] == pytest.approx(0.0, abs=1e-12)
     assert all("distance_to_truth" in g for g in result["grid"])
+    # where each fit began, measured from the truth too (review 51D: the search's share of the way was not said)
+    started = [g for g in result["grid"] if g.get("start")]
+    assert started and all(g["start_distance_to_truth"] >= 0 for g in started)
+    best = result["grid"][result["selected"]["index"]]
+    if best.get("start") == "search":
+        assert wavelet["start_distance_to_truth"] == best["start_distance_to_truth"]
+    else:
+        assert "start_distance_to_truth" not in wavelet
 
 
 def test_a_student_that_cannot_beat_the_mean_says_so(tmp_path):
