@@ -37,7 +37,7 @@ from awd_studio.models.validation import InputError
 
 __all__ = ["SERIES_KIND", "MAPS_KIND", "SCATTERING_KIND", "array_key", "band_names", "series_record",
            "left_out_positions", "record_candidates",
-           "term_variance_ratio", "maps_record", "scattering_record", "scattering_features", "predict_with_record",
+           "term_variance_ratio", "redundancy", "maps_record", "scattering_record", "scattering_features", "predict_with_record",
            "series_coefficients", "map_histograms", "map_nearest_chi2", "map_mean_chi2", "map_peak_responses",
            "ordinal"]
 
@@ -156,6 +156,46 @@ def term_variance_ratio(features, weights):
     return float(np.var(terms, axis=0).sum() / total) if total > 0 else None
 
 
+def redundancy(features):
+    """How much of each feature the other features carry: the R² of each column regressed (with an intercept) on
+    all the others. Near 1, the column is nearly a linear mix of the others, and a linear model's weight on it is
+    not identified by the data: a ridge penalty shares the effect out among the columns of the mix.
+
+    Computed from the inverse of the columns' correlation matrix (R²_j = 1 - 1 / (C⁻¹)_jj), with a 1e-10 ridge so
+    that an exact mix reads 1 to 10 digits rather than failing.
+
+    Parameters
+    ----------
+    features : ndarray of shape (n, F)
+
+    Returns
+    -------
+    ndarray of shape (F,)
+        In [0, 1]; NaN for a constant column (padding), which does not count among the others.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> a, b, c = rng.normal(size=(3, 400))
+    >>> np.round(redundancy(np.c_[a, b, a + b, c, np.zeros(400)]), 3)
+    array([1.   , 1.   , 1.   , 0.002,   nan])
+    """
+    X = np.asarray(features, dtype=np.float64)
+    out = np.full(X.shape[1], np.nan)
+    sd = X.std(axis=0)
+    live = np.flatnonzero(sd > 1e-12 * max(float(np.abs(X).max(initial=0.0)), 1e-300))
+    if live.size == 0:
+        return out
+    if live.size == 1:
+        out[live] = 0.0
+        return out
+    Z = (X[:, live] - X[:, live].mean(axis=0)) / sd[live]
+    corr = Z.T @ Z / len(Z)
+    inverse = np.linalg.inv(corr + 1e-10 * np.eye(live.size))
+    out[live] = np.clip(1.0 - 1.0 / np.diag(inverse), 0.0, 1.0)
+    return out
+
+
 def series_record(name, model, *, h, levels, mode, length, scaling, target_column=0, in_series=None,
                   training_features=None, min_in_series=None):
     """The series student as ``(record, arrays)``: JSON-able settings and features, and its arrays.
@@ -181,7 +221,8 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
         "(mostly beyond the series' ends)".
     training_features : ndarray of shape (n, F), optional
         Its training features (``model._features`` of the training series' coefficients): the record then holds
-        ``term_variance_ratio`` (:func:`term_variance_ratio`).
+        ``term_variance_ratio`` (:func:`term_variance_ratio`), and each feature its ``redundancy``
+        (:func:`redundancy`).
     min_in_series : float, optional
         The least share of its filter on the series a coefficient needs to be read (the rule behind the model's
         ``candidates``), for the definition's words.
@@ -195,8 +236,9 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
         ``candidates``: per band, the positions the student never reads, :func:`left_out_positions`) and ``features``
         (one dict a feature: ``index``, ``band``, ``band_index``, ``level``, ``detail``, ``rank``, ``weight``,
         ``sd`` (the feature's standard deviation on the training data, so ``|weight| * sd`` ranks the features'
-        influence), ``label``, with ``by="position"`` ``position``, and with ``in_series`` that share, except for
-        padding: a rank its band's positions or coefficients cannot fill, labelled "cA4 (padding)").
+        influence), ``label``, with ``by="position"`` ``position``, with ``in_series`` that share, except for
+        padding: a rank its band's positions or coefficients cannot fill, labelled "cA4 (padding)"; and with
+        ``training_features`` ``redundancy``, how much of it the other features carry, except for padding).
     arrays : dict of str to ndarray
         ``h`` (N,), ``coef`` (F,) or (T, F), ``intercept`` (T,).
     """
@@ -251,6 +293,9 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
         ratio = term_variance_ratio(training_features, weights)
         if ratio is not None:
             record["parameters"]["term_variance_ratio"] = ratio
+        for feature, share in zip(features, redundancy(training_features)):
+            if np.isfinite(share):  # review 51D: cA4[5] was a mix of the others to R² 1.000000, ranked 4th
+                feature["redundancy"] = round(float(share), 6)
     arrays = {"h": np.asarray(h, dtype=np.float64), "coef": coef, "intercept": intercept}
     return record, arrays
 

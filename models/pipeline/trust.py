@@ -108,6 +108,11 @@ STUDENT_GAP_R2 = 0.05
 #: which also grew with the number of independent terms: review 25B); its terms reading mostly the padding past the
 #: series' ends were its cancelling pairs, and the positions no longer include them.
 CANCEL_RATIO = 10.0
+#: A student's term whose training values the other terms carry to this R² or more (``features[].redundancy``) has a
+#: weight the data do not identify (review 51D: on the synthetic example, db5's fixed-positions student had 30
+#: features of rank 27, and its terms cA4[5], cD1[33] and cD1[32], mixes of the others to R² 1.000000, 0.99937 and
+#: 0.99919, were listed 4th to 7th by influence).
+REDUNDANT_R2 = 0.99
 #: A series student owing this share of its influence (``|weight| x sd``) or more to terms that read mostly beyond the
 #: series' ends gets a note (:func:`_beyond_ends_words`; review 39B: 37 % on the CME example's AWD student, whose
 #: lead over db5 vanished when those terms were held at their mean).
@@ -233,7 +238,8 @@ def trust_notes(bundle: dict) -> list[dict]:
         :data:`STUDENT_GAP_R2` below the teacher's), ``student_reads_beyond_ends`` (the delivered series student owes
         :data:`BEYOND_ENDS_INFLUENCE` of its influence to terms reading mostly the padding), ``student_terms_cancel``
         (the delivered series student's terms largely cancel: ``term_variance_ratio`` above :data:`CANCEL_RATIO`),
-        ``distillation_helped`` / ``distillation_small`` / ``distillation_no_gain`` / ``distillation_hurt``,
+        ``student_terms_redundant`` (some of its terms are mixes of the others: ``redundancy`` at least
+        :data:`REDUNDANT_R2`), ``distillation_helped`` / ``distillation_small`` / ``distillation_no_gain`` / ``distillation_hurt``,
         ``interpretation_helped`` / ``interpretation_small`` / ``interpretation_no_gain`` (the best point against the
         best γ = 0 point, ``verdict.interpretation_difference``), and with the teacher-free control
         (``selection.random_search``) ``awd_beats_search`` / ``awd_beats_search_small`` / ``awd_level_with_search`` /
@@ -610,11 +616,44 @@ def _beyond_ends_words(bundle: dict, name: str) -> str | None:
 def _cancelling_notes(bundle: dict) -> list[dict]:
     """``student_reads_beyond_ends`` when the delivered series student owes much of its influence to terms that read
     mostly beyond the series' ends (:func:`_beyond_ends_words`), then ``student_terms_cancel`` when its terms largely
-    cancel (:func:`_cancelling_words`)."""
-    beyond = _beyond_ends_words(bundle, recommended_model(bundle))
+    cancel (:func:`_cancelling_words`), then ``student_terms_redundant`` when some of its terms are mixes of the
+    others (:func:`_redundant_words`)."""
+    name = recommended_model(bundle)
+    beyond = _beyond_ends_words(bundle, name)
     notes = [_note("warning", "student_reads_beyond_ends", beyond)] if beyond else []
-    cancelling = _cancelling_words(bundle, recommended_model(bundle))
-    return notes + ([_note("warning", "student_terms_cancel", cancelling)] if cancelling else [])
+    cancelling = _cancelling_words(bundle, name)
+    notes += [_note("warning", "student_terms_cancel", cancelling)] if cancelling else []
+    redundant = _redundant_words(bundle, name)
+    return notes + ([_note("warning", "student_terms_redundant", redundant)] if redundant else [])
+
+
+def _redundant_words(bundle: dict, name: str) -> str | None:
+    """A sentence when some terms of the series student ``name`` are nearly linear mixes of its other terms on the
+    training series (``features[].redundancy`` at least :data:`REDUNDANT_R2`): their weights are not identified.
+    None otherwise, or for a bundle without the numbers.
+
+    Examples
+    --------
+    >>> features = [{"label": "cD3[4]", "redundancy": 0.2}, {"label": "cA4[5]", "redundancy": 1.0},
+    ...             {"label": "cD1[33]", "redundancy": 0.99937}]
+    >>> print(_redundant_words({"students": {"awd": {"parameters": {"features": features}}}}, "awd"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    2 of the AWD student's 3 terms are nearly mixes of its other terms on the training series (R² of at least 0.99:
+    cA4[5], cD1[33]): the data cannot tell their weights from those of the terms they mix, so the ridge shares the
+    effect out among them. Their weights, and their ranks by |weight| × SD, are not effects to read on their own.
+    """
+    features = (((bundle.get("students") or {}).get(name) or {}).get("parameters") or {}).get("features") or []
+    mixed = [f for f in features if isinstance(f.get("redundancy"), int | float) and f["redundancy"] >= REDUNDANT_R2]
+    if not mixed:
+        return None
+    listed = ", ".join(str(f.get("label", "?")) for f in mixed[:6]) + (", …" if len(mixed) > 6 else "")
+    return (f"{len(mixed)} of the {_name(bundle, name)} student's {len(features)} terms "
+            f"{'are' if len(mixed) > 1 else 'is'} nearly {'mixes' if len(mixed) > 1 else 'a mix'} of its other terms "
+            f"on the training series (R² of at least {REDUNDANT_R2:g}: {listed}): the data cannot tell "
+            f"{'their weights' if len(mixed) > 1 else 'its weight'} from those of the terms "
+            f"{'they mix' if len(mixed) > 1 else 'it mixes'}, so the ridge shares the effect out among them. "
+            + ("Their weights, and their ranks by |weight| × SD, are not effects to read on their own." if len(mixed) > 1
+               else "Its weight, and its rank by |weight| × SD, is not an effect to read on its own."))
 
 
 def _distillation_notes(bundle: dict) -> list[dict]:

@@ -741,6 +741,10 @@ def test_bundle_records_mode_scaling_and_distance_to_the_true_wavelet(bundle):
     # where each fit began, measured from the truth too (review 51D: the search's share of the way was not said)
     started = [g for g in result["grid"] if g.get("start")]
     assert started and all(g["start_distance_to_truth"] >= 0 for g in started)
+    # each series feature: how much of it the other features carry (student_params.redundancy; review 51D)
+    features = result["students"]["awd"]["parameters"]["features"]
+    live = [f for f in features if "padding" not in f["label"]]
+    assert live and all(0.0 <= f["redundancy"] <= 1.0 for f in live)
     best = result["grid"][result["selected"]["index"]]
     if best.get("start") == "search":
         assert wavelet["start_distance_to_truth"] == best["start_distance_to_truth"]

@@ -525,6 +525,32 @@ def test_the_notes_come_in_one_fixed_order():
         "scattering_training_no_gain"]
 
 
+def test_terms_that_are_mixes_of_the_other_terms_are_named_with_their_weights_not_identified():
+    """Review 51D: db5's fixed-positions student on the synthetic example had 30 features of rank 27, and three of
+    its terms (mixes of the others to R² 1.000000, 0.99937, 0.99919) were ranked 4th to 7th by influence."""
+    import numpy as np
+
+    from awd_studio.models.pipeline.student_params import redundancy
+
+    rng = np.random.default_rng(5)
+    base = rng.normal(size=(500, 4))
+    features = np.c_[base, base[:, 0] - base[:, 1] + 1e-4 * rng.normal(size=500), np.zeros(500)]
+    shares = redundancy(features)
+    assert shares[4] > 0.999 and shares[0] > 0.999 and np.isnan(shares[5])  # the mix and the terms it mixes
+    assert shares[2] < 0.05 and shares[3] < 0.05  # independent of the rest
+    labels = ["cD3[4]", "cD3[5]", "cD2[1]", "cD2[7]", "cA4[5]", "cA4 (padding)"]
+    features = [{"label": label, **({"redundancy": float(r)} if np.isfinite(r) else {})}
+                for label, r in zip(labels, shares)]
+    bundle = {"students": {"awd": {"parameters": {"features": features}}}, "selection": {"choice": "awd"}}
+    note = next(n for n in trust_notes(bundle) if n["key"] == "student_terms_redundant")
+    assert note["level"] == "warning"
+    assert note["text"].startswith("3 of the AWD student's 6 terms are nearly mixes of its other terms on the "
+                                   "training series (R² of at least 0.99: cD3[4], cD3[5], cA4[5])")
+    for feature in features:
+        feature.pop("redundancy", None)
+    assert "student_terms_redundant" not in _keys(bundle)  # bundles written before: nothing said
+
+
 def test_a_collapsed_grid_and_a_student_reading_the_padding_are_said_beside_its_gains():
     """Review 39B: on the CME example a green "the teacher's attributions helped" stood beside "every grid point ended
     at the same filter" and "try λ above the grid's", and the AWD student's lead over db5 rested on 10 terms reading
