@@ -37,7 +37,8 @@ from awd_studio.models.validation import InputError
 
 __all__ = ["SERIES_KIND", "MAPS_KIND", "SCATTERING_KIND", "array_key", "band_names", "series_record",
            "left_out_positions", "record_candidates",
-           "term_variance_ratio", "redundancy", "maps_record", "scattering_record", "scattering_features", "predict_with_record",
+           "term_variance_ratio", "redundancy", "maps_record", "scattering_record", "scattering_features",
+           "predict_with_record",
            "series_coefficients", "map_histograms", "map_nearest_chi2", "map_mean_chi2", "map_peak_responses",
            "ordinal"]
 

@@ -239,7 +239,8 @@ def trust_notes(bundle: dict) -> list[dict]:
         :data:`BEYOND_ENDS_INFLUENCE` of its influence to terms reading mostly the padding), ``student_terms_cancel``
         (the delivered series student's terms largely cancel: ``term_variance_ratio`` above :data:`CANCEL_RATIO`),
         ``student_terms_redundant`` (some of its terms are mixes of the others: ``redundancy`` at least
-        :data:`REDUNDANT_R2`), ``distillation_helped`` / ``distillation_small`` / ``distillation_no_gain`` / ``distillation_hurt``,
+        :data:`REDUNDANT_R2`), ``distillation_helped`` / ``distillation_small`` / ``distillation_no_gain`` /
+        ``distillation_hurt``,
         ``interpretation_helped`` / ``interpretation_small`` / ``interpretation_no_gain`` (the best point against the
         best γ = 0 point, ``verdict.interpretation_difference``), and with the teacher-free control
         (``selection.random_search``) ``awd_beats_search`` / ``awd_beats_search_small`` / ``awd_level_with_search`` /
@@ -652,8 +653,9 @@ def _redundant_words(bundle: dict, name: str) -> str | None:
             f"on the training series (R² of at least {REDUNDANT_R2:g}: {listed}): the data cannot tell "
             f"{'their weights' if len(mixed) > 1 else 'its weight'} from those of the terms "
             f"{'they mix' if len(mixed) > 1 else 'it mixes'}, so the ridge shares the effect out among them. "
-            + ("Their weights, and their ranks by |weight| × SD, are not effects to read on their own." if len(mixed) > 1
-               else "Its weight, and its rank by |weight| × SD, is not an effect to read on its own."))
+            + ("Their weights, and their ranks by |weight| × SD, are not effects to read on their own."
+               if len(mixed) > 1 else
+               "Its weight, and its rank by |weight| × SD, is not an effect to read on its own."))
 
 
 def _distillation_notes(bundle: dict) -> list[dict]:
