@@ -97,8 +97,9 @@ def beyond_ends_note(record: dict | None) -> str:
     """A sentence on the terms that read mostly beyond the series' ends, or "" when the student has none.
 
     Their coefficients fall mostly on the padding past the ends (``features[].in_series`` below
-    :data:`LOW_IN_SERIES`), so their values are small and their weights large: a weight of 20 there can weigh less
-    than 0.2 elsewhere (review 16 read the formula's weights as ill-conditioned).
+    :data:`LOW_IN_SERIES`), so their values are small and their weights can be large: a weight of 20 there can weigh
+    less than 0.2 elsewhere (review 16 read the formula's weights as ill-conditioned). Not always: on the synthetic
+    example such weights were 0.05-0.39 beside 2.0 (review 51D), hence "can".
 
     Examples
     --------
@@ -112,7 +113,7 @@ def beyond_ends_note(record: dict | None) -> str:
     if not n:
         return ""
     return (f"{n} term{'s read' if n > 1 else ' reads'} mostly beyond the series' ends: {'their' if n > 1 else 'its'}"
-            " coefficients fall mostly on the padding past the ends and are small, so their weights are large; "
+            " coefficients fall mostly on the padding past the ends and are small, so their weights can be large; "
             "compare terms by |weight| × SD, not by weight.")
 
 
