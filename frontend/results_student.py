@@ -250,11 +250,29 @@ def _table(rows: list[dict], reads: str = "Frames read") -> dbc.Table:
                                ("Feature", ["Band", html.Br(), "(level)"], "Weight", ["|weight|", html.Br(), "× SD"],
                                 ["Position", html.Br(), "in band"], [reads, html.Br(), "(this example)"],
                                 ["weight × c", html.Br(), "(this example)"])]))
-    body = html.Tbody([html.Tr([html.Td(r["label"], className="awd-wrap"), html.Td(f"{r['band']} ({r['level']})"),
+    body = html.Tbody([html.Tr([html.Td(_feature_cell(r), className="awd-wrap"),
+                                html.Td(f"{r['band']} ({r['level']})"),
                                 html.Td(r["weight_text"]), html.Td(r["influence_text"]),
                                 html.Td(r["position_text"]), html.Td(r["frames_text"]),
                                 html.Td(r["contribution_text"])]) for r in rows])
     return stack_on_phones(dbc.Table([head, body], size="sm", hover=True, className="awd-table mb-0"))
+
+
+def _feature_cell(row: dict):
+    """A term's name; for a term that is a mix of the others (``mixed``), with a muted line saying that its weight
+    is not identified (review 51D: such terms ranked 4th to 7th by |weight| × SD; the notes above say why).
+
+    Examples
+    --------
+    >>> _feature_cell({"label": "cD3[4]", "mixed": False})
+    'cD3[4]'
+    >>> _feature_cell({"label": "cA4[5]", "mixed": True})[1].children
+    'a mix of other terms: weight not identified'
+    """
+    if not row.get("mixed"):
+        return row["label"]
+    return [row["label"], html.Div("a mix of other terms: weight not identified",
+                                   className="small text-muted awd-mixed-term")]
 
 
 def _maps_summary(record: dict) -> html.Div:

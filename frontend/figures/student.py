@@ -33,13 +33,18 @@ from awd_studio.frontend.figures.style import (
 
 __all__ = ["student_record", "student_formula", "beyond_ends_note", "student_rows", "series_reading", "frames_read",
            "frames_words", "reads_title", "scalogram_figure",
-           "subband_figure", "peak_histogram_figure", "bin_centres", "FORMULA_TERMS", "EXPLAINED_MODEL_TITLE"]
+           "subband_figure", "peak_histogram_figure", "bin_centres", "FORMULA_TERMS", "EXPLAINED_MODEL_TITLE",
+           "MIXED_TERM_R2"]
 
 #: Terms the formula spells out (the others are in the table).
 FORMULA_TERMS = 6
 #: A coefficient reading less than this share of its filter on the series reads mostly beyond its ends (the
 #: student table's threshold, ``models.pipeline.student_params.LOW_IN_SERIES``; a test checks that they agree).
 LOW_IN_SERIES = 0.1
+#: A term whose training values the student's other terms carry to this R² or more (``features[].redundancy``) is a
+#: mix of them, its weight not identified (the results' note's threshold, ``models.pipeline.trust.REDUNDANT_R2``;
+#: a test checks that they agree).
+MIXED_TERM_R2 = 0.99
 
 
 def student_record(bundle: dict, point: int | None = None) -> dict | None:
@@ -133,7 +138,8 @@ def student_rows(record: dict | None, example: dict | None = None, bundle: dict 
     Returns
     -------
     list of dict
-        ``band``, ``level``, ``rank``, ``weight``, ``influence`` (|weight| × training SD), and with an
+        ``band``, ``level``, ``rank``, ``weight``, ``influence`` (|weight| × training SD), ``mixed`` (the term is a
+        mix of the other terms, ``redundancy`` from :data:`MIXED_TERM_R2`: its weight is not identified), and with an
         ``example`` ``position`` (index in the band), ``frames`` (the spans of sample indices that coefficient
         reads, :func:`frames_read`; [] without the bundle's centres) and ``contribution`` (weight × the
         coefficient); texts in ``*_text`` (``frames_text`` in the file's sample axis, :func:`frames_words`).
@@ -151,8 +157,10 @@ def student_rows(record: dict | None, example: dict | None = None, bundle: dict 
         centres = (reading or {}).get("centres", {}).get(f["band"])
         frames = (frames_read(centres[pos], f["level"], reading["length"], reading["wrap"])
                   if centres is not None and pos is not None and pos < len(centres) else None)
+        mixed = isinstance(f.get("redundancy"), int | float) and f["redundancy"] >= MIXED_TERM_R2
         rows.append(dict(band=f["band"], level=f["level"], rank=f["rank"], label=f["label"], weight=f["weight"],
-                         influence=_influence(f), position=pos, contribution=contribution, frames=frames or [],
+                         influence=_influence(f), mixed=mixed, position=pos, contribution=contribution,
+                         frames=frames or [],
                          weight_text=fmt_number(f["weight"]), influence_text=fmt_number(_influence(f)),
                          position_text="—" if pos is None else str(pos),
                          frames_text="—" if frames is None else frames_words(frames, reading.get("axis")),

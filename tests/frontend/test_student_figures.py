@@ -546,6 +546,19 @@ def test_the_figures_threshold_of_reading_beyond_the_ends_is_the_tables():
     assert S.LOW_IN_SERIES == LOW_IN_SERIES
 
 
+def test_the_tables_mark_for_terms_mixed_of_others_is_the_notes():
+    """The student table marks the terms the results' note names (review 51D)."""
+    from awd_studio.models.pipeline.trust import REDUNDANT_R2
+
+    assert S.MIXED_TERM_R2 == REDUNDANT_R2
+    record = {"kind": "series_topk_linear", "parameters": {"features": [
+        {"band": "cA4", "level": 4, "rank": 1, "label": "cA4[5]", "weight": 0.3, "sd": 1.0, "redundancy": 1.0},
+        {"band": "cD3", "level": 3, "rank": 1, "label": "cD3[4]", "weight": 2.0, "sd": 1.0, "redundancy": 0.01},
+        {"band": "cD1", "level": 1, "rank": 1, "label": "cD1 (padding)", "weight": 0.0, "sd": 0.0}]}}
+    assert [(r["label"], r["mixed"]) for r in S.student_rows(record)] == [
+        ("cD3[4]", False), ("cA4[5]", True), ("cD1 (padding)", False)]
+
+
 def test_many_notes_keep_warnings_open_and_fold_the_rest():
     """Review 26B: about 540 words of notes stood between a phone's verdict and the first figure."""
     from awd_studio.frontend.results_student import MORE_NOTES, OPEN_NOTES
