@@ -202,6 +202,22 @@ def break_at_dot(text: str):
     return html.Span([score, dot, html.Span(note, className="text-nowrap")]) if dot else text
 
 
+def one_block(children: list):
+    """A cell's several parts (text, a line break, a note) as one element, so that a phone's stacked cell
+    (``components.stack_on_phones``) lays them out as lines of one block beside the column's name, as a wider
+    screen does, and not side by side: a running job's badge, stage and time left stood in a row there, 9 px
+    wider than the table's card at 390 px.
+
+    Examples
+    --------
+    >>> one_block(["lensing", html.Br(), "→ Omega_m"]).children[2]
+    '→ Omega_m'
+    >>> one_block(["lensing"])
+    'lensing'
+    """
+    return children[0] if len(children) == 1 else html.Div(children)
+
+
 def _score_title(summary: dict) -> str | None:
     """The score cell's tooltip: which model it is, and AWD's own score when the initial wavelet was kept."""
     if not summary or summary.get("awd_test") is None:
@@ -269,30 +285,33 @@ def jobs_table(rows: list[dict], selected: list[str] | None = None, labels: dict
             # a link within the app, not a reload of it (review 23: the focus then stayed on <body>)
             html.Td([dcc.Link(jid[:8], href=href, title=jid),
                      html.Div(created, className=TABLET_ONLY)]),
-            html.Td([labels.get(r.get("dataset_id"), r.get("dataset_name")),
-                     # which column, when the dataset has several (two runs on one spreadsheet looked alike)
-                     *([html.Br(), html.Span(f"→ {r['target_name']}", className="small text-muted text-nowrap",
-                                             title="the target column this run predicts")]
-                       if r.get("target_name") else [])] if r.get("dataset_name")
+            html.Td(one_block([labels.get(r.get("dataset_id"), r.get("dataset_name")),
+                               # which column, when the dataset has several (two runs on one spreadsheet looked
+                               # alike)
+                               *([html.Br(), html.Span(f"→ {r['target_name']}", title="the target column this "
+                                                       "run predicts", className="small text-muted text-nowrap")]
+                                 if r.get("target_name") else [])]) if r.get("dataset_name")
                     else html.Span("deleted", className="text-muted"),
-                    title=r.get("dataset_id"), className="text-wrap"),
+                    # a file's name without spaces breaks anywhere rather than widen the table past its card
+                    # (text-break: the column may still narrow below the name, which awd-wrap's minimum would not)
+                    title=r.get("dataset_id"), className="text-wrap text-break"),
             # on a tablet the teacher's own test score stands here too (review 31B: it is the number that tells
             # two teachers' runs apart, and its column gives way)
             html.Td([teacher_text(r), html.Div(f"grid {grid_text(r.get('grid'))}{variant}"
                                                + (f" · teacher {teacher_words}" if teacher_words else ""),
                                                className=f"{TABLET_ONLY} text-wrap")], className="text-wrap"),
-            html.Td([grid_text(r.get("grid")),
-                     *([html.Br(), html.Span(variant.strip().removeprefix("· "), className="small text-muted")]
-                       if variant else [])],
+            html.Td(one_block([grid_text(r.get("grid")),
+                               *([html.Br(), html.Span(variant.strip().removeprefix("· "),
+                                                       className="small text-muted")] if variant else [])]),
                     className=TABLET_HIDDEN),
             # wraps where the table would run out of its card ("R² 0.347 · db2 (AWD not chosen)" is 240 px wide), as
             # the dataset, teacher and state cells do at their spaces (a long name, "running distillation 42%")
             html.Td(break_at_dot(score_text(summary)), title=score_title, className="awd-score awd-wrap"),
             html.Td(teacher_words or "—", className=f"small {TABLET_HIDDEN}"),
-            html.Td([state_badge(state), html.Span(f" {stage} {pct}%" if active else "", className="small"),
-                     *([html.Br(), html.Span(f"about {format_seconds(r['eta_seconds'])} left",
-                                             className="small text-muted")]
-                       if active and r.get("eta_seconds") is not None else [])], className="text-wrap"),
+            html.Td(one_block([
+                state_badge(state), html.Span(f" {stage} {pct}%" if active else "", className="small"),
+                *([html.Br(), html.Span(f"about {format_seconds(r['eta_seconds'])} left", className="small text-muted")]
+                  if active and r.get("eta_seconds") is not None else [])]), className="text-wrap"),
             html.Td(created, className=f"small text-muted {TABLET_HIDDEN}"),
             # a queued or running job is cancelled here (it must be before it can be deleted); it is rerun
             # once it has ended (a second copy of a run still going would only compete with it for the worker)

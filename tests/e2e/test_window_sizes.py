@@ -99,6 +99,49 @@ def test_the_jobs_list_fits_its_card_without_scrolling_sideways(web_server, owne
     assert not errors, errors
 
 
+#: Each stacked cell of the jobs list whose content runs past the table's right edge (a phone), and the table's
+#: scroll and client widths.
+_JOBS_OVERFLOW = """() => {
+    const table = document.querySelector('#jobs-table'), right = table.getBoundingClientRect().right;
+    const cut = [...table.querySelectorAll('td')].filter(cell => cell.getClientRects().length > 0)
+        .filter(cell => cell.scrollWidth > cell.clientWidth + 1
+                || [...cell.querySelectorAll('*')].some(el => el.getBoundingClientRect().right > right + 1))
+        .map(cell => [cell.getAttribute('data-label'), cell.innerText.slice(0, 40)]);
+    return {scroll: table.scrollWidth, client: table.clientWidth, cut};
+}"""
+
+
+def test_a_phone_fits_the_jobs_list_with_a_running_job_and_a_long_name(web_server, owner_context, screenshot,
+                                                                       long_named_dataset):
+    """Review 51: at 390 px the list scrolled sideways by 9 px, a running job's badge, stage and time left side by
+    side in its stacked State cell; a file's name without spaces ran 330 px past the card. The parts of a cell
+    stand on lines of one block, and a long name breaks: nothing to scroll to, no cell cut at the right."""
+    with httpx.Client(base_url=web_server, headers=OWNER, timeout=60) as api:
+        # long enough to be seen running (cancelled below)
+        job = api.post("/api/jobs", json={"dataset_id": long_named_dataset, "teacher": "mlp", "lambdas": [0.001],
+                                          "gammas": [0.0], "epochs": 2000, "teacher_epochs": 1}).json()
+        try:
+            page = owner_context(viewport=PHONE).new_page()
+            page.set_default_timeout(120_000)
+            errors = console_errors(page)
+            page.goto(f"{web_server}/jobs")
+            row = page.locator(f"#jobs-row-{job['id'][:8]}")
+            row.locator("td[data-label='State']").get_by_text("left").wait_for()  # running, with its time left
+            drawn = page.evaluate(_JOBS_OVERFLOW)
+            assert drawn["scroll"] <= drawn["client"] and not drawn["cut"], drawn
+            state = row.locator("td[data-label='State']").bounding_box()
+            badge = row.locator("td[data-label='State'] .badge").bounding_box()
+            stage = row.locator("td[data-label='State']").get_by_text("left").bounding_box()
+            assert badge["y"] + badge["height"] <= stage["y"] + 1, (badge, stage)  # on lines one under another
+            assert state["x"] + state["width"] <= PHONE["width"], state
+            row.scroll_into_view_if_needed()
+            screenshot(page, "79-phone-jobs-running")
+            assert not errors, errors
+        finally:
+            api.post(f"/api/jobs/{job['id']}/cancel")
+            wait_for(lambda: terminal_state(api, job["id"]), timeout=120, what="the cancelled job")
+
+
 @pytest.fixture(scope="module")
 def long_named_dataset(web_server) -> str:
     """A dataset named as a microscope's file often is: long, and without a space to break it at."""
