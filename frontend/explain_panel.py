@@ -431,7 +431,7 @@ def kept_per_band(summary: dict | None):
     ...          {"name": "cD2", "level": 2, "kept_fraction": 0.5, "size": 4},
     ...          {"name": "cD1", "level": 1, "kept_fraction": 0.125, "size": 8}]
     >>> table = kept_per_band({"explanation": {"bands": bands}})
-    >>> [[cell.children for cell in row.children] for row in table.children[1].children[1].children]
+    >>> [[cell.children for cell in row.children] for row in table.children[1].children.children[1].children]
     [['level 2', '100 %', '50 %'], ['level 1', '—', '12 %']]
     """
     bands = ((summary or {}).get("explanation") or {}).get("bands") or []
@@ -455,11 +455,16 @@ def kept_per_band(summary: dict | None):
             for level in sorted(by_level, reverse=True)]
     return html.Div([
         html.Div("Kept per band (mask ≥ 0.5)", className="small fw-semibold mt-2"),
-        # "D3" is column D, level 3: the names the mask panel's labels and its pointer give (review 23)
-        dbc.Table([html.Thead(html.Tr([html.Th(""), *[html.Th(f"{k} ({names[k]})") for k in kinds]])),
-                   html.Tbody(rows)],
-                  size="sm", bordered=False, className="small mb-2 w-auto"),
-    ], className="table-responsive")
+        # a phone scrolls the four columns of a map's bands sideways: inside a box whose edge shadows say so, as
+        # the page's other wide tables (awd.css, .table-responsive; an awd-table's cells let them show: review 51
+        # found this one scrolling without a hint), the heading outside it, in sight
+        html.Div(dbc.Table([
+            # "D3" is column D, level 3: the names the mask panel's labels and its pointer give (review 23); the
+            # band's name under its letter, a narrower column
+            html.Thead(html.Tr([html.Th(""), *[html.Th([k, html.Br(), f"({names[k]})"]) for k in kinds]])),
+            html.Tbody(rows)], size="sm", bordered=False, className="awd-table small mb-2 w-auto"),
+            className="table-responsive"),
+    ])
 
 
 def download_links(token: str, explanation_id: str) -> list:

@@ -135,7 +135,8 @@ def explanation_figure(payload: dict, max_cols: int = 4, sample_axis: dict | Non
     payload : dict
         ``GET /api/results/{key}/explanations/{id}`` of a succeeded explanation.
     max_cols : int
-        Panels per row: 4, or 2 on a phone's screen (four in a row ran their titles into each other).
+        Panels per row: 4; below 4, a phone's screen (four in a row ran their titles into each other): the input
+        and its cartoon in the first row, each mask in a row of its own below (:func:`_phone_grid`).
     sample_axis : dict, optional
         A series' own axis (the bundle's ``data.sample_axis``: ``values`` and ``label``), for the x ticks and
         title; without it the axis counts samples.
@@ -147,20 +148,24 @@ def explanation_figure(payload: dict, max_cols: int = 4, sample_axis: dict | Non
     mask_image = _num(arrays["wavelet_mask_image"])
     has_base = "baseline_cartoon" in arrays
     lines = prediction_lines(payload)
-    # on a phone (two panels a row, ~140 px each) every title on two lines: on one they ran into each other
-    sep = ":<br>" if max_cols < 4 else ": "
-    titles = [f"input{sep}{lines['full']}", f"cartoon{sep}{lines['cartoon']}",
-              f"mask per scale{'<br>' if max_cols < 4 else ' '}(kept {lines['kept']})"]
+    phone = max_cols < 4
+    # on a phone the input and its cartoon share the first row (~130 px each), their titles on two lines (on one
+    # they ran into each other); the masks below, a row each, take one
+    sep = ":<br>" if phone else ": "
+    titles = [f"input{sep}{lines['full']}", f"cartoon{sep}{lines['cartoon']}", f"mask per scale (kept {lines['kept']})"]
     if has_base:
-        titles.append(f"pixel mask{sep}{lines['baseline_cartoon']}")
-    n_cols = max(1, min(max_cols, len(titles)))
-    n_rows = -(-len(titles) // n_cols)
+        titles.append(f"pixel mask: {lines['baseline_cartoon']}")
+    grid = _phone_grid(len(titles), x.ndim) if phone else _wide_grid(len(titles), max_cols, x.ndim)
+    n_rows, n_cols, places = grid["rows"], grid["cols"], grid["places"]
 
-    def at(i: int) -> dict:  # the i-th panel's place in the grid, row by row
-        return dict(row=i // n_cols + 1, col=i % n_cols + 1)
+    def at(i: int) -> dict:  # the i-th panel's place in the grid
+        return places[i]
 
     fig = make_subplots(rows=n_rows, cols=n_cols, subplot_titles=titles, horizontal_spacing=0.06,
-                        vertical_spacing=0.25 / n_rows)
+                        specs=grid.get("specs"), vertical_spacing=0.25 / n_rows)
+    for i, domain in enumerate(grid.get("y_domains") or []):  # a phone's rows, and each title on its panel
+        fig.update_yaxes(domain=domain, **at(i))
+        fig.layout.annotations[i].y = domain[1]
     if x.ndim == 2:
         lo, hi = np.nanpercentile(x, [1, 99])
         fig.add_trace(go.Heatmap(z=x, colorscale="gray", zmin=lo, zmax=hi, showscale=False, name="input"), **at(0))
@@ -191,9 +196,8 @@ def explanation_figure(payload: dict, max_cols: int = 4, sample_axis: dict | Non
             fig.update_xaxes(showticklabels=False, **at(i))
         # a name needs about 40 px of its band: at 1400 px a panel of four is about 170 px wide, so bands of a
         # quarter of the map's side (review 19: the eighth-side bands' names ran over each other); on a phone the
-        # panel is half as wide, so bands twice as large
-        _outline_bands(fig, summary.get("band_boxes") or [], mask_image.shape, at(2),
-                       label_share=1 / 4 if max_cols >= 4 else 1 / 2)
+        # mask has the screen's width, wider still
+        _outline_bands(fig, summary.get("band_boxes") or [], mask_image.shape, at(2), label_share=1 / 4)
     else:
         t = np.arange(x.size)
         fig.add_trace(go.Scatter(x=t, y=x, line=dict(color=_GREY, width=1), name="input"), **at(0))
@@ -215,16 +219,54 @@ def explanation_figure(payload: dict, max_cols: int = 4, sample_axis: dict | Non
         # under the bottom row only (above another row it ran into that row's titles), small enough for two a row
         fig.update_xaxes(title=dict(text=title, font=dict(size=12)), row=n_rows)
         fig.update_xaxes(title=None, **at(2))  # the mask's colour bar sits there (its labels ran over the title)
-        if n_cols == 2:  # the right column's values share the input's scale: their tick labels sat on the mask
-            for i in (1, 3):
-                fig.update_yaxes(showticklabels=False, **at(i))
+        if phone:  # the cartoon shares the input's scale, beside it: its tick labels sat on the input
+            fig.update_yaxes(showticklabels=False, **at(1))
     for annotation in fig.layout.annotations:
         annotation.font.size = 12
     top = 40 if n_cols >= 4 else 56  # two title lines above the first row on a phone
-    # two panels a row (a phone): about 140 px wide each, so shorter rows
-    row_height = EXPLANATION_HEIGHT if n_cols >= 4 else 220 if x.ndim == 2 else 260
-    return apply_layout(fig, height=row_height * n_rows + 40 * (n_rows - 1), showlegend=False,
-                        margin=dict(l=40, r=10, t=top, b=40))
+    return apply_layout(fig, height=grid["height"], showlegend=False, margin=dict(l=40, r=10, t=top, b=40))
+
+
+#: A phone's explanation (:func:`explanation_figure`), in px, for maps (2) and series (1): the first row's height
+#: (the input and its cartoon, about 130 px wide each at 390 px), a mask's row (the width of the screen: about 280
+#: px of plot), and the gaps under the first row (the next title; a series' tick labels) and under a mask's row
+#: (its colour bar and the next title).
+_PHONE_ROWS_PX = {2: dict(first=140, row=285, gap=45, under_mask=85),
+                  1: dict(first=200, row=200, gap=55, under_mask=95)}
+
+
+def _wide_grid(n: int, max_cols: int, ndim: int) -> dict:
+    """The panels ``max_cols`` to a row, each in its own cell (a wide window: one row), :data:`EXPLANATION_HEIGHT`
+    px tall with four a row."""
+    n_cols = max(1, min(max_cols, n))
+    n_rows = -(-n // n_cols)
+    row_height = EXPLANATION_HEIGHT if n_cols >= 4 else 220 if ndim == 2 else 260
+    return dict(rows=n_rows, cols=n_cols, places=[dict(row=i // n_cols + 1, col=i % n_cols + 1) for i in range(n)],
+                height=row_height * n_rows + 40 * (n_rows - 1))
+
+
+def _phone_grid(n: int, ndim: int) -> dict:
+    """A phone's grid: the input and its cartoon side by side in the first row (they compare by brightness), then
+    each mask (the mask per scale, the pixel mask's cartoon) in a row of its own across the screen. Two a row
+    left a mask about 130 px wide, its cells and band names too small to read (review 51).
+
+    Returns
+    -------
+    dict
+        ``rows``, ``cols``, ``places`` (each panel's row and col), ``specs`` (the masks' rows span both columns),
+        ``y_domains`` (each panel's, in the plot area's fractions) and ``height`` (px, with the margins).
+    """
+    px = _PHONE_ROWS_PX[2 if ndim == 2 else 1]
+    n_rows = 1 + max(0, n - 2)
+    tops, heights, top = [], [px["first"]] + [px["row"]] * (n_rows - 1), 0
+    for r, height in enumerate(heights):
+        tops.append(top)
+        top += height + (px["gap"] if r == 0 else px["under_mask"])
+    plot = tops[-1] + heights[-1]
+    rows = [(1 - (t + h) / plot, 1 - t / plot) for t, h in zip(tops, heights)]
+    places = [dict(row=1, col=1), dict(row=1, col=2)] + [dict(row=r, col=1) for r in range(2, n_rows + 1)]
+    return dict(rows=n_rows, cols=2, places=places[:n], specs=[[{}, {}]] + [[{"colspan": 2}, None]] * (n_rows - 1),
+                y_domains=[rows[place["row"] - 1] for place in places[:n]], height=plot + 56 + 40)
 
 
 #: Margins (top, bottom, left, right) of a map to draw on: the toolbar takes the top 30 px, above the map.

@@ -4,10 +4,13 @@ maps job the real worker ran, with an explanation made through the API."""
 
 from __future__ import annotations
 
+import io
 import re
+import statistics
 
 import httpx
 import pytest
+from PIL import Image
 
 from tests.conftest import wait_for
 from tests.e2e.conftest import OWNER_TOKEN, console_errors
@@ -40,6 +43,14 @@ def _assert_titles_apart(page, graph_id):
     assert not clashes, (graph_id, clashes)
     cut = [t for t in titles if t[0] < left - 1 or t[2] > right + 1]
     assert not cut, (graph_id, boxes["graph"], cut)  # none cut at an edge
+
+
+def _edge_shades(box) -> tuple[float, float]:
+    """How light the leftmost and the rightmost columns of pixels of an element are drawn (the median grey, 255
+    white, over its height: the text it cuts at an edge is a few rows of many)."""
+    image = Image.open(io.BytesIO(box.screenshot())).convert("L")
+    width, height = image.size
+    return tuple(statistics.median(image.getpixel((x, y)) for y in range(height)) for x in (1, width - 2))
 
 
 def _explained(web_server, job_id):
@@ -90,6 +101,23 @@ def test_a_phone_shows_every_column_and_panels_that_do_not_collide(web_server, o
         _assert_titles_apart(page, graph_id)
     assert page.evaluate("document.querySelector('#explain-graph .js-plotly-plot')._fullLayout.xaxis2.domain[1]"
                          " > 0.9")  # input and cartoon fill the first row
+    # each mask across the screen, below them (review 51: two a row, 133 px wide, its cells too small to read)
+    masks = page.evaluate("['x3y3', 'x4y4'].map(s => document.querySelector('#explain-graph .draglayer > .' + s"
+                          " + ' > .nsewdrag').getBoundingClientRect().width)")
+    assert all(width >= 0.7 * PHONE["width"] for width in masks), masks
+    # the kept share per band scrolls sideways (a map's four columns) and says so: a shadow at the right edge,
+    # none at the left until it has scrolled (review 51: white cells hid the table's shadows)
+    bands = page.locator("#explain-bands .table-responsive")
+    bands.scroll_into_view_if_needed()
+    assert bands.evaluate("el => el.scrollWidth > el.clientWidth")
+    left, right = _edge_shades(bands)
+    assert left >= 250 and right <= 240, (left, right)
+    assert page.locator("#explain-bands", has_text="Kept per band").bounding_box()["x"] >= 0  # the heading in view
+    bands.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+    page.wait_for_timeout(200)
+    left, right = _edge_shades(bands)
+    assert left <= 240 and right >= 250, (left, right)
+    bands.evaluate("el => { el.scrollLeft = 0; }")
     # Plotly's toolbar, which covered titles, is hidden: the cards' PNG / SVG buttons download the figures
     assert page.locator("#results-student-graph .modebar-container").evaluate(
         "el => getComputedStyle(el).display") == "none"

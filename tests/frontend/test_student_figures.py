@@ -382,6 +382,33 @@ def test_explanation_panels_go_two_a_row_on_a_phone():
     assert all(wide.layout[f"xaxis{i if i > 1 else ''}"].title.text for i in (1, 2, 4))
 
 
+def test_a_phone_gives_each_mask_a_row_across_the_screen():
+    """Review 51: two panels a row left a phone's masks 100-130 px wide, a map's cells and band names too small to
+    read. The input and its cartoon share the first row; the mask per scale and the pixel mask each take a row
+    of the figure's whole width, taller than the first; a wide window keeps its one row of four."""
+    from awd_studio.frontend.figures.explain import explanation_figure
+
+    for x in (np.zeros((16, 16)).tolist(), np.sin(np.arange(16.0)).tolist()):
+        mask = np.ones((16, 16) if isinstance(x[0], list) else (2, 16)).tolist()
+        payload = {"summary": {"explanation": {"prediction": 1.0, "cartoon_prediction": 0.9, "kept_fraction": 0.2},
+                               "baseline": {"cartoon_prediction": 0.5, "kept_fraction": 0.3},
+                               "band_names": ["cA1", "cD1"]},
+                   "arrays": {"wavelet_x": x, "wavelet_cartoon": x, "wavelet_mask_image": mask, "baseline_cartoon": x}}
+        wide, phone = explanation_figure(payload), explanation_figure(payload, max_cols=2)
+        axes = [phone.layout[f"xaxis{i if i > 1 else ''}"] for i in range(1, 5)]
+        assert axes[0].domain[0] == 0 and axes[1].domain[1] == 1 and axes[0].domain[1] < 0.5 < axes[1].domain[0]
+        assert [tuple(a.domain) for a in axes[2:]] == [(0, 1), (0, 1)]  # each mask across the figure
+        y = [phone.layout[f"yaxis{i if i > 1 else ''}"].domain for i in range(1, 5)]
+        assert y[0] == y[1] and y[0][0] > y[2][1] and y[2][0] > y[3][1]  # three rows, top to bottom
+        assert y[2][1] - y[2][0] >= y[0][1] - y[0][0]  # a mask's row no lower than the first
+        assert phone.layout.height > wide.layout.height
+        # a map's mask row: about as tall as a 390 px phone's plot is wide (its square fills it)
+        if isinstance(x[0], list):
+            assert (y[2][1] - y[2][0]) * (phone.layout.height - 96) >= 270
+        assert len({tuple(wide.layout[f"xaxis{i if i > 1 else ''}"].domain) for i in range(1, 5)}) == 4
+        assert len({tuple(wide.layout[f"yaxis{i if i > 1 else ''}"].domain) for i in range(1, 5)}) == 1
+
+
 
 def test_an_explained_series_is_labelled_with_its_files_times():
     """Review 12 found the scalogram in samples after the file named its times; the explanation's panels and the
@@ -425,8 +452,8 @@ def test_a_maps_mask_picture_outlines_and_names_its_bands_with_a_scale():
     assert fig.layout.yaxis3.autorange == "reversed" and fig.layout.yaxis3.range is None
     del payload["summary"]["band_boxes"]  # made before the boxes were recorded: the picture alone
     assert not explanation_figure(payload).layout.shapes
-    # a 64 px map to level 3: the names fit in bands of a quarter side or more, half on a phone (review 19: the
-    # level-3 names ran over each other)
+    # a 64 px map to level 3: the names fit in bands of a quarter side or more (review 19: the level-3 names ran
+    # over each other), on a phone too, where the mask is as wide as the screen (review 51)
     big = np.zeros((64, 64)).tolist()
     levels = [{"name": "cA3", "rows": [0, 8], "cols": [0, 8]}, {"name": "cH2", "rows": [16, 32], "cols": [0, 16]},
               {"name": "cD1", "rows": [32, 64], "cols": [32, 64]}]
@@ -434,7 +461,7 @@ def test_a_maps_mask_picture_outlines_and_names_its_bands_with_a_scale():
                "arrays": {"wavelet_x": big, "wavelet_cartoon": big, "wavelet_mask_image": big}}
     named = [a.text for a in explanation_figure(payload).layout.annotations if a.xref == "x3 domain"]
     on_phone = [a.text for a in explanation_figure(payload, max_cols=2).layout.annotations if a.xref == "x3 domain"]
-    assert named == ["H2", "D1"] and on_phone == ["D1"]
+    assert named == on_phone == ["H2", "D1"]
 
 
 def test_the_drawn_mask_box_is_outlined_and_filled():
