@@ -181,6 +181,49 @@ def test_every_datasets_delete_button_is_in_sight(web_server, owner_context, scr
     assert not errors, errors
 
 
+#: The configure page's dataset field and its open menu as drawn: boxes (viewport px), the choice's text box, and
+#: each option's scroll and client widths.
+_DATASET_FIELD = """() => {
+    const field = document.querySelector('#configure-dataset');
+    const value = document.querySelector('#configure-dataset-value');
+    const menu = document.querySelector('.dash-dropdown-content');
+    const box = el => { const r = el.getBoundingClientRect();
+                        return {left: r.left, right: r.right, height: r.height}; };
+    return {field: box(field), value: box(value), ellipsis: getComputedStyle(value).textOverflow,
+            menu: menu && box(menu), options: menu ? [...menu.querySelectorAll('.dash-dropdown-option')]
+                .map(o => ({text: o.innerText, scroll: o.scrollWidth, client: o.clientWidth,
+                            lines: o.querySelector('.dash-options-list-option-text').getClientRects().length > 0
+                                ? Math.round(o.querySelector('.dash-options-list-option-text').offsetHeight
+                                             / parseFloat(getComputedStyle(o).lineHeight)) : 0}))
+                : [], page: document.documentElement.scrollWidth};
+}"""
+
+
+def test_a_phone_keeps_a_long_dataset_name_inside_the_dataset_field(web_server, owner_context, screenshot,
+                                                                    long_named_dataset):
+    """Review 51: on a phone the configure page's dataset dropdown ran a file's name past its box: its menu, 98 %
+    of the window wide, scrolled the name sideways and stood past the card. The field ends the choice with "…",
+    and the open menu, as wide as the field, wraps the name inside it."""
+    page = owner_context(viewport=PHONE).new_page()
+    page.set_default_timeout(30_000)
+    errors = console_errors(page)
+    page.goto(f"{web_server}/configure?dataset={long_named_dataset}")
+    page.locator("#configure-dataset-value").get_by_text("cellA_TIRF", exact=False).wait_for()
+    closed = page.evaluate(_DATASET_FIELD)
+    assert closed["value"]["right"] <= closed["field"]["right"] and closed["ellipsis"] == "ellipsis", closed
+    page.click("#configure-dataset")
+    page.locator(".dash-dropdown-option", has_text="cellA_TIRF").wait_for()
+    drawn = page.evaluate(_DATASET_FIELD)
+    field, menu = drawn["field"], drawn["menu"]
+    assert field["left"] - 1 <= menu["left"] and menu["right"] <= field["right"] + 1, drawn  # under the field
+    assert all(o["scroll"] <= o["client"] for o in drawn["options"]), drawn["options"]  # nothing cut at its edge
+    long_one = next(o for o in drawn["options"] if "cellA_TIRF" in o["text"])
+    assert long_one["lines"] >= 2, long_one  # wrapped
+    assert drawn["page"] <= PHONE["width"], drawn
+    screenshot(page, "70-configure-dataset-menu-390")
+    assert not errors, errors
+
+
 def _open_result(owner_context, web_server, job_id, size):
     page = owner_context(viewport=size).new_page()
     page.set_default_timeout(60_000)
