@@ -33,6 +33,7 @@ class ids:  # noqa: N801 (a namespace of constants)
 
     SECTION = "scattering-section"
     SCORES = "scattering-scores"
+    SCORES_CARD = "scattering-scores-card"
     FILTERS_GRAPH = "scattering-filters-graph"
     TREE_GRAPH = "scattering-tree-graph"
     CURVE_GRAPH = "scattering-curve-graph"
@@ -48,7 +49,9 @@ def section() -> html.Div:
     """The block's layout, hidden until a bundle with a scattering section arrives."""
     return html.Div([
         html.H2("Scattering student", className="h4 mt-2 mb-3"),
-        html.Div(id=ids.SCORES, className="mb-3"),
+        # in a card as the results page's other tables (review 51: it stood on the page's grey, the only one)
+        dbc.Card(dbc.CardBody(html.Div(id=ids.SCORES, className="table-responsive")), className="mb-4 shadow-sm",
+                 id=ids.SCORES_CARD),
         figure_card("Learned scattering filters", ids.FILTERS_GRAPH, "awd-scattering-filters",
                     help_text="The student's wavelets as kept: after training, or the ones it started from when "
                               "training did not improve its validation score (the note above says which). It starts "
@@ -74,9 +77,11 @@ def scores_children(bundle: dict) -> list:
     rows = [html.Tr([html.Td(r["name"]), html.Td(fmt_score(r["r2"])), html.Td(fmt_decimals(r["rmse"], decimals)),
                      html.Td("—" if r["n_params"] is None else f"{int(r['n_params']):,}")])
             for r in scores]
+    # styled as the scores table above it (pages/results.py)
     table = stack_on_phones(dbc.Table([html.Thead(html.Tr([html.Th("model"), html.Th("test R²"), html.Th("test RMSE"),
                                                            html.Th("parameters")])), html.Tbody(rows)],
-                                      size="sm", className="mb-2", style={"maxWidth": "40rem"}))
+                                      size="sm", bordered=False, hover=True, className="awd-table mb-2",
+                                      style={"maxWidth": "40rem"}))
     kept, total = len(scattering.get("paths_kept") or []), len(scattering.get("paths_all") or [])
     settings = scattering.get("settings") or {}
     note = html.P(f"{kept} of {total} paths kept · {scattering.get('bank', '?').upper()} bank, "

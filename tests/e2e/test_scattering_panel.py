@@ -97,6 +97,15 @@ def test_scattering_panel_draws_filters_tree_and_curve(web_server, owner_context
     for name in ("Teacher (mlp)", "AWD", "Initial wavelet"):
         assert name in scores
     assert f"{n_kept} of {n_nodes} paths kept" in scores
+    # drawn inside a card, as wide as the filters' card below it (review 51: it stood on the page's grey)
+    boxes = page.evaluate("""() => ['#scattering-scores table', '#scattering-scores-card',
+                                    '#scattering-filters-graph-card'].map(s => {
+        const r = document.querySelector(s).getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; })""")
+    table, card, filters = boxes
+    assert card[0] < table[0] and table[1] < card[1] and card[2] < table[2] and table[3] < card[3], boxes
+    assert abs(card[0] - filters[0]) <= 1 and abs(card[1] - filters[1]) <= 1 and card[3] + 8 <= filters[2], boxes
+    assert page.evaluate("getComputedStyle(document.querySelector('#scattering-scores-card')).backgroundColor") \
+        == "rgb(255, 255, 255)"  # on white, not the page's grey
     page.locator("#scattering-section").scroll_into_view_if_needed()
     screenshot(page, "20-results-scattering-panel")
     assert not errors, errors

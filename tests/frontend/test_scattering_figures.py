@@ -2,6 +2,7 @@
 
 import json
 
+import dash_bootstrap_components as dbc
 import numpy as np
 import pytest
 
@@ -51,6 +52,16 @@ def test_block_draws_filters_tree_and_curve(bundle):
         assert len(filters.data) == 2 * min(len(section["panel"]["filters"]), figs.MAX_2D_FILTERS)
     rows = figs.scattering_scores(bundle)
     assert [r["name"] for r in rows] == ["Scattering student"]
+
+
+def test_the_score_table_sits_in_a_card_as_the_other_sections_tables():
+    """Review 51: the block's score table stood on the page's grey, outside a card, where the results page's other
+    tables (the scores, the student's) sit in one."""
+    cards = [c for c in scattering_panel.section().children if isinstance(c, dbc.Card)]
+    assert [c.id for c in cards][:1] == [scattering_panel.ids.SCORES_CARD]
+    body = cards[0].children
+    assert isinstance(body, dbc.CardBody) and body.children.id == scattering_panel.ids.SCORES
+    assert "shadow-sm" in cards[0].className  # drawn as its neighbours
 
 
 def test_the_scores_rmse_column_has_one_number_of_decimals():
