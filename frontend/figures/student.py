@@ -718,6 +718,7 @@ def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figu
     col_taps = _equivalent_filter_length(width, {p["level"]: z.shape[1] for p, z in zip(panels, values)})
     map_extent = ((-0.5, width - 0.5), (-0.5, height - 0.5))
     extents, shapes = [map_extent], []
+    scale = _shared_scale(values)
     # thin crosses: a few hundred filled ones hid the map and the bands under them
     marker = dict(symbol="x-thin", size=5 if max_cols >= 4 else 4, line=dict(width=1.5, color=PALETTE["selected"]))
     # plain dicts and no validation: a dozen validated heatmaps cost a second per redraw
@@ -739,7 +740,9 @@ def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figu
                       (row_centres[0] - step / 2, row_centres[-1] + step / 2))
             drawn = dict(z=z, x0=float(col_centres[0]), dx=step, y0=float(row_centres[0]), dy=step)
         extents.append(extent)
-        data.append(dict(type="heatmap", **drawn, colorscale="Viridis", showscale=False,
+        # one colour scale for every sub-band (the bar under the panels, drawn by the first): each panel on its
+        # own range left a colour without a value, and equal colours of two bands unequal (review 51)
+        data.append(dict(type="heatmap", **drawn, colorscale="Viridis", **scale, showscale=i == 2 and bool(scale),
                          name=f"{p['band']}{p['level']}", xaxis=f"x{i}", yaxis=f"y{i}",
                          hovertemplate=f"{p['band']} level {p['level']} ({step} × {step} pixels a coefficient): "
                                        "row %{y}, col %{x}<br>|c · saliency| %{z:.3g}<extra></extra>"))
@@ -755,23 +758,57 @@ def subband_figure(bundle: dict, example: int = 0, max_cols: int = 4) -> go.Figu
     layout = _panels_layout(rows, cols, titles, extents, (_pixel_ticks(width), _pixel_ticks(height)),
                             hgap=0.05 if max_cols >= 4 else 0.12, vgap=PANEL_GAP_PX / plot_height)
     layout["shapes"] = shapes
+    bar = _BAR_PX if scale and len(data) > 2 else 0  # room under the panels for the colour bar
+    if bar:
+        data[2]["colorbar"] = _subband_colorbar(scale["zmax"], plot_height)
     on_bands = ("" if len(marked) == len(peaks) else
                 f" (on the sub-bands: the {len(marked)} highest of {len(peaks)}, by the map's value)")
     caption = wrap_words(
         f"axes in map pixels (row ↓, column →); grey: the map; × detected peaks{on_bands}<br>colour: "
-        "|c · saliency| per "
-        "sub-band and level, each coefficient over the 2<sup>level</sup> × 2<sup>level</sup> pixels around "
+        f"|c · saliency| per sub-band and level{', one scale for all (the bar)' if bar else ''}, each coefficient "
+        "over the 2<sup>level</sup> × 2<sup>level</sup> pixels around "
         + ("where it reads the map" if measured else "the middle of its filters' span")
         + ("<br>blue frame: the map's area (the bands reach past it, into the padding)" if shapes else ""), 52)
     n_lines = caption.count("<br>") + 1
     # from the figure's left edge, where 52 characters of 11 px type fit a phone's width
-    layout["annotations"].append(dict(text=caption, x=0, y=0, xshift=-25, yshift=-25, xref="paper", yref="paper",
-                                      xanchor="left", yanchor="top", showarrow=False, align="left",
+    layout["annotations"].append(dict(text=caption, x=0, y=0, xshift=-25, yshift=-25 - bar, xref="paper",
+                                      yref="paper", xanchor="left", yanchor="top", showarrow=False, align="left",
                                       font=dict(size=11, color="#555")))
     layout.update({k: v for k, v in LAYOUT.items() if k not in ("margin", "legend")},
-                  height=plot_height + 60 + 15 * n_lines, margin=dict(l=30, r=20, t=30, b=30 + 15 * n_lines),
-                  showlegend=False)
+                  height=plot_height + 60 + bar + 15 * n_lines,
+                  margin=dict(l=30, r=20, t=30, b=30 + bar + 15 * n_lines), showlegend=False)
     return go.Figure(data=data, layout=layout, _validate=False)
+
+
+#: The sub-band panels' colour bar, in px: its top (the title's) under the panels' bottom edge, below the bottom
+#: row's tick labels, and the height it adds to the figure (its title above it and labels below, and a gap).
+_BAR_TOP_PX, _BAR_PX = 20, 58
+
+
+def _shared_scale(values: list) -> dict:
+    """``zmin`` and ``zmax`` of one colour scale for every sub-band panel: 0 to the largest ``|c · saliency|``
+    of them all; ``{}`` when none has a positive finite value (each panel then scales itself, without a bar).
+
+    Examples
+    --------
+    >>> _shared_scale([np.array([[0.0, 2e-4]]), np.array([[np.nan, 5e-5]])])
+    {'zmin': 0.0, 'zmax': 0.0002}
+    >>> _shared_scale([np.zeros((2, 2))]), _shared_scale([])
+    ({}, {})
+    """
+    finite = [float(np.nanmax(z)) for z in values if np.isfinite(z).any()]
+    top = max(finite, default=0.0)
+    return {"zmin": 0.0, "zmax": top} if top > 0 else {}
+
+
+def _subband_colorbar(top: float, plot_height: float) -> dict:
+    """The sub-band panels' colour bar: across under the panels from their left edge, below the bottom row's tick
+    labels, labelled with what the colours are and its ends and middle in figures."""
+    return dict(orientation="h", x=0, xanchor="left", y=-_BAR_TOP_PX / plot_height, yanchor="top",
+                lenmode="pixels", len=240, thickness=10, outlinewidth=0,
+                title=dict(text="|c · saliency| (every sub-band)", side="top", font=dict(size=11)),
+                tickvals=[0, top / 2, top], ticktext=[fmt_number(v, 2) for v in (0, top / 2, top)],
+                tickfont=dict(size=10))
 
 
 #: The histogram figure's title while the page inspects a grid point other than the model its examples were

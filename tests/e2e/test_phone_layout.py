@@ -31,6 +31,19 @@ _TITLE_BOXES = """id => {
 }"""
 
 
+#: A graph's colour bars as drawn (box and title), the bottom of its lowest panel and of the figure, in page px.
+_COLOUR_BAR = """id => {
+    const graph = document.querySelector('#' + id + ' .js-plotly-plot');
+    const bars = [...graph.querySelectorAll('.colorbar')].map(bar => {
+        const fill = bar.querySelector('.cbfills').getBoundingClientRect(), all = bar.getBoundingClientRect();
+        return {width: fill.width, top: all.top, bottom: all.bottom,
+                title: (bar.querySelector('.cbtitle') || {textContent: ''}).textContent};
+    });
+    const panels = [...graph.querySelectorAll('.draglayer .nsewdrag')].map(d => d.getBoundingClientRect().bottom);
+    return {bars, panels_bottom: Math.max(...panels), figure_bottom: graph.getBoundingClientRect().bottom};
+}"""
+
+
 def _overlap(a, b) -> bool:
     return min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
 
@@ -99,6 +112,13 @@ def test_a_phone_shows_every_column_and_panels_that_do_not_collide(web_server, o
     # the panels: two (maps, explanation) or one (histograms) a row, their titles apart and inside the figure
     for graph_id in ("results-student-graph", "results-histogram-graph", "explain-graph"):
         _assert_titles_apart(page, graph_id)
+    # the sub-band panels' one colour scale: a bar drawn under the lowest panels, named, inside the figure (review
+    # 51: none, each panel on a range of its own)
+    scale = page.evaluate(_COLOUR_BAR, "results-student-graph")
+    assert len(scale["bars"]) == 1 and "|c · saliency|" in scale["bars"][0]["title"], scale
+    bar = scale["bars"][0]
+    assert bar["width"] >= 150 and bar["top"] >= scale["panels_bottom"] and bar["bottom"] <= scale["figure_bottom"], \
+        scale
     assert page.evaluate("document.querySelector('#explain-graph .js-plotly-plot')._fullLayout.xaxis2.domain[1]"
                          " > 0.9")  # input and cartoon fill the first row
     # each mask across the screen, below them (review 51: two a row, 133 px wide, its cells too small to read)

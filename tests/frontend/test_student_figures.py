@@ -286,6 +286,40 @@ def _heatmap_edges(heat, z) -> tuple[np.ndarray, np.ndarray]:
     return x_first + dx * np.arange(z.shape[1] + 1), y_first + dy * np.arange(z.shape[0] + 1)
 
 
+def test_the_sub_band_panels_share_one_colour_scale_with_a_labelled_bar():
+    """Review 51: the map student's sub-band heatmaps had no colour scale, each panel on a range of its own: a
+    reader could not tell what a colour meant, nor compare two bands. Every sub-band panel now runs from 0 to the
+    largest |c · saliency| of them all, with one bar under the panels that names it; the grey map has none."""
+    from awd_studio.frontend.figures.style import fmt_number
+
+    bundle = _maps_bundle("periodization", (64, 64), 3)
+    panels = bundle["explain"]["examples"][0]["panels"]
+    top = max(float(np.nanmax(np.asarray(p["values"], dtype=float))) for p in panels)
+    for max_cols in (4, 2):  # a wide window and a phone
+        fig = go.Figure(S.subband_figure(bundle, 0, max_cols=max_cols).to_dict())  # validated here
+        heatmaps = [t for t in fig.data if t.type == "heatmap"]
+        the_map, bands = heatmaps[0], heatmaps[1:]
+        assert len(bands) == 3 * 3 + 1 and not the_map.showscale
+        assert all(h.zmin == 0 and h.zmax == pytest.approx(top) for h in bands)
+        assert [h.showscale for h in bands] == [True] + [False] * (len(bands) - 1)  # one bar for all
+        bar = bands[0].colorbar
+        assert bar.title.text.startswith("|c · saliency|") and bar.orientation == "h"
+        assert list(bar.tickvals) == pytest.approx([0, top / 2, top])
+        assert list(bar.ticktext) == [fmt_number(v, 2) for v in (0, top / 2, top)]
+        # under the panels (below the bottom row's tick labels) and above the caption, which says so
+        plot = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+        bar_top = -bar.y * plot
+        caption = fig.layout.annotations[-1]
+        assert 15 <= bar_top and -caption.yshift >= bar_top + 35, (bar_top, caption.yshift)
+        assert "one scale for all (the bar)" in caption.text.replace("<br>", " ")
+    # panels of zeros (nothing read): no bar, no scale to show
+    for p in panels:
+        p["values"] = np.zeros_like(np.asarray(p["values"], dtype=float)).tolist()
+    flat = S.subband_figure(bundle, 0)
+    assert not any(t.showscale for t in flat.data if t.type == "heatmap")
+    assert "the bar" not in flat.layout.annotations[-1].text
+
+
 @pytest.mark.parametrize("stored", [True, False])
 @pytest.mark.parametrize("mode, shape, levels", [("periodization", (64, 64), 4), ("zero", (48, 64), 2)])
 def test_peaks_fall_on_their_sub_band_panels(mode, shape, levels, stored):
