@@ -643,14 +643,18 @@ def _redundant_words(bundle: dict, name: str) -> str | None:
     cA4[5], cD1[33]): the data cannot tell their weights from those of the terms they mix, so the ridge shares the
     effect out among them. Their weights, and their ranks by |weight| × SD, are not effects to read on their own.
     """
-    features = (((bundle.get("students") or {}).get(name) or {}).get("parameters") or {}).get("features") or []
+    parameters = ((bundle.get("students") or {}).get(name) or {}).get("parameters") or {}
+    features = parameters.get("features") or []
     mixed = [f for f in features if isinstance(f.get("redundancy"), int | float) and f["redundancy"] >= REDUNDANT_R2]
     if not mixed:
         return None
+    # zero and symmetric modes: cA4 and cD4 of a 10-tap filter on 64 samples are 24 coefficients made from cA3's 15
+    cause = (f" (in {parameters['mode']} mode a coarse level holds more coefficients than the values it is computed "
+             "from, so some of them are mixes of others)" if parameters.get("mode") in ("zero", "symmetric") else "")
     listed = ", ".join(str(f.get("label", "?")) for f in mixed[:6]) + (", …" if len(mixed) > 6 else "")
     return (f"{len(mixed)} of the {_name(bundle, name)} student's {len(features)} terms "
             f"{'are' if len(mixed) > 1 else 'is'} nearly {'mixes' if len(mixed) > 1 else 'a mix'} of its other terms "
-            f"on the training series (R² of at least {REDUNDANT_R2:g}: {listed}): the data cannot tell "
+            f"on the training series (R² of at least {REDUNDANT_R2:g}: {listed}){cause}: the data cannot tell "
             f"{'their weights' if len(mixed) > 1 else 'its weight'} from those of the terms "
             f"{'they mix' if len(mixed) > 1 else 'it mixes'}, so the ridge shares the effect out among them. "
             + ("Their weights, and their ranks by |weight| × SD, are not effects to read on their own."

@@ -546,6 +546,11 @@ def test_terms_that_are_mixes_of_the_other_terms_are_named_with_their_weights_no
     assert note["level"] == "warning"
     assert note["text"].startswith("3 of the AWD student's 6 terms are nearly mixes of its other terms on the "
                                    "training series (R² of at least 0.99: cD3[4], cD3[5], cA4[5])")
+    assert "mode" not in note["text"]
+    bundle["students"]["awd"]["parameters"]["mode"] = "zero"  # the coarse levels are overcomplete: said why
+    note = next(n for n in trust_notes(bundle) if n["key"] == "student_terms_redundant")
+    assert "cA4[5]) (in zero mode a coarse level holds more coefficients than the values it is computed from" in \
+        note["text"]
     for feature in features:
         feature.pop("redundancy", None)
     assert "student_terms_redundant" not in _keys(bundle)  # bundles written before: nothing said
