@@ -42,6 +42,7 @@ import torch
 
 from awd_studio.models.files import atomic_write_bytes
 from awd_studio.models.filters import lowpass_filter
+from awd_studio.models.parent_death import popen_from_lasting_thread
 from awd_studio.models.pipeline.config import grid_points_of
 from awd_studio.models.pipeline.random_search import random_search_control
 from awd_studio.models.pipeline.scaling import scaled, scaling_of
@@ -321,7 +322,9 @@ class BesideTeacher:
     synthetic example's teacher stage took 5.1-5.2 s instead of 4.5-4.8 s, with no piece finished in time. It then
     computes on one thread and writes :data:`TEACHER_FREE_FILE` after each finished piece (atomically). Its request
     and the go come through a pipe; when the pipe closes (the job stopped it, or the job's process died) it ends.
-    Nothing it does can fail the job: a process that cannot start, or fails, leaves the pieces to the final stage.
+    That takes its own Python, which at its priority on a busy machine may wait minutes for a CPU: on Linux the
+    kernel kills it when the job's process ends (:mod:`models.parent_death`), whatever it is doing. Nothing it does
+    can fail the job: a process that cannot start, or fails, leaves the pieces to the final stage.
 
     Parameters
     ----------
@@ -379,15 +382,16 @@ class BesideTeacher:
                    "MKL_NUM_THREADS": "1"}
             try:
                 # recorded as soon as it exists: a Ctrl-C (or SIGTERM) arriving from here on reaches finish(), which
-                # stops it; one arriving while Popen waits for the exec waits for the record (review 2026-12-07:
-                # the job exited 130 with the process, never recorded, still importing)
+                # stops it; one arriving while it is started waits for the record (review 2026-12-07: the job
+                # exited 130 with the process, never recorded, still importing). Started from a thread that lasts:
+                # the kernel ends it when this process ends, not when the calling (maybe training) thread does
                 with _interrupts_deferred():
-                    self._process = subprocess.Popen([sys.executable, "-c", _CHILD, str(self.work_dir)], env=env,
-                                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                                     stderr=subprocess.DEVNULL, process_group=0)
+                    self._process = popen_from_lasting_thread(
+                        [sys.executable, "-c", _CHILD, str(self.work_dir), str(os.getpid())], env=env,
+                        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, process_group=0)
                 self._process.stdin.write(json.dumps(request).encode() + b"\n" + (b"go\n" if self._go else b""))
                 self._process.stdin.flush()
-            except (OSError, ValueError):
+            except (OSError, ValueError, RuntimeError):  # RuntimeError: the interpreter is shutting down
                 logger.info("the teacher-free pieces could not start; the final stage computes them", exc_info=True)
                 if self._process is not None:
                     self._process.kill()
@@ -483,8 +487,10 @@ def _interrupts_deferred():
 #: The process's account of a failure (its traceback), which :meth:`BesideTeacher.finish` logs.
 _ERROR_FILE = "teacher_free_error.txt"
 
-#: What the process runs: the lowest priority first, then the pieces (:func:`_child`).
-_CHILD = (f"import os, sys; hasattr(os, 'nice') and os.nice({LOWEST_PRIORITY}); "
+#: What the process runs: its end tied to its parent's (before the slow imports, :func:`end_with_parent`), the
+#: lowest priority, then the pieces (:func:`_child`).
+_CHILD = ("import os, sys; from awd_studio.models.parent_death import end_with_parent; "
+          f"end_with_parent(int(sys.argv[2])); hasattr(os, 'nice') and os.nice({LOWEST_PRIORITY}); "
           "from awd_studio.models.pipeline.teacher_free import _child; sys.exit(_child(sys.argv[1]))")
 
 #: The arrays of ``split.npz`` the pieces read (not the test series).
