@@ -237,7 +237,8 @@ def test_a_job_stopped_by_its_time_limit_says_so_before_its_rerun(web_server, ow
         page.screenshot(path=str(SCREENSHOTS / f"rerun-05-time-limit-dialog-{name}.png"))
         page.keyboard.press("Escape")
         page.locator("#job-confirm").wait_for(state="hidden")
-        assert page.evaluate("document.activeElement.id") == "job-rerun"  # back where it was opened
+        # back where it was opened (restored as the dialog unmounts, a moment after it is hidden)
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'job-rerun'", timeout=5000)
         assert errors == [], errors
         page.close()
 
