@@ -111,7 +111,8 @@ CANCEL_RATIO = 10.0
 #: A student's term whose training values the other terms carry to this R² or more (``features[].redundancy``) has a
 #: weight the data do not identify (review 51D: on the synthetic example, db5's fixed-positions student had 30
 #: features of rank 27, and its terms cA4[5], cD1[33] and cD1[32], mixes of the others to R² 1.000000, 0.99937 and
-#: 0.99919, were listed 4th to 7th by influence).
+#: 0.99919, were listed 4th to 7th by influence). The fixed-positions student now passes over positions that would
+#: be such mixes (``models.students.series.MAX_POSITION_R2``, the same R²).
 REDUNDANT_R2 = 0.99
 #: A series student owing this share of its influence (``|weight| x sd``) or more to terms that read mostly beyond the
 #: series' ends gets a note (:func:`_beyond_ends_words`; review 39B: 37 % on the CME example's AWD student, whose

@@ -5,12 +5,12 @@ docs/science.md, "Time-series student": per band of a PyWavelets-layout coeffici
 and fit a ridge model with a cross-validated penalty, or ordinary least squares (:class:`TopKLinearRegressor`, a
 scikit-learn estimator). Which ``k``: the largest of each series, wherever they sit (:func:`topk_features`, the
 paper's student, for events at any time), or the same ``k`` positions for every series, those whose coefficients
-correlate most with the target on the training data (:func:`best_positions`, :func:`position_features`, for
-information at fixed times). Either may be confined to candidate coefficients, per band (the pipeline leaves out
-those whose analysis filter lies almost wholly beyond the series' ends). :class:`SeriesPredictor` is the same
-fitted model deployed on raw series: one product with the dense analysis operator (its candidates' rows), then the
-selection and the linear model compiled (:mod:`models.students.topk_kernel`), or for fixed positions only their
-rows of the operator.
+correlate most with the target on the training data and are not mixes of positions already kept
+(:func:`best_positions`, :func:`position_features`, for information at fixed times). Either may be confined to
+candidate coefficients, per band (the pipeline leaves out those whose analysis filter lies almost wholly beyond the
+series' ends). :class:`SeriesPredictor` is the same fitted model deployed on raw series: one product with the
+dense analysis operator (its candidates' rows), then the selection and the linear model compiled
+(:mod:`models.students.topk_kernel`), or for fixed positions only their rows of the operator.
 """
 
 from __future__ import annotations
@@ -29,7 +29,17 @@ from awd_studio.models.students.ridge import Workspace, centred_loo_ridge, fitte
 from awd_studio.models.validation import InputError
 
 __all__ = ["topk_features", "candidate_columns", "best_positions", "position_features", "TopKLinearRegressor",
-           "standardization", "fold_fits", "SeriesPredictor", "PREDICT_CHUNK"]
+           "standardization", "fold_fits", "SeriesPredictor", "PREDICT_CHUNK", "MAX_POSITION_R2"]
+
+#: A fixed-positions student does not keep a position if, with it, some kept coefficient would be carried by the
+#: others to this R² or more on the training series (:func:`best_positions`). Such a coefficient is nearly a linear
+#: mix of the others, as the coarse bands of a zero-mode transform are (their coefficients outnumber the values they
+#: are computed from), and its weight is not identified. Review 51D found 18 of the 30 terms of the synthetic
+#: example's db5 student to be such mixes; the results' note names them from the same R²
+#: (``models.pipeline.trust.REDUNDANT_R2``). A stricter limit (0.9) lost a quarter of the test R² in a case where
+#: the information lies in the small part of a coefficient the others do not carry (docs/science.md, "Fixed
+#: positions").
+MAX_POSITION_R2 = 0.99
 
 
 def _check_coeff_list(coeffs, field="coeffs"):
@@ -135,8 +145,15 @@ def topk_features(coeffs, k=6, by="signed", candidates=None):
     return np.concatenate(blocks, axis=1)
 
 
-def best_positions(coeffs, y, k=6, candidates=None):
-    """In each band, the ``k`` positions whose coefficient correlates most with the target over the series.
+def best_positions(coeffs, y, k=6, candidates=None, max_r2=MAX_POSITION_R2):
+    """In each band, the ``k`` positions whose coefficient correlates most with the target over the series, passing
+    over those that are linear mixes of the positions kept before them.
+
+    All candidate positions, of every band, are taken in order of decreasing squared correlation with the target. A
+    position is kept if its band has fewer than ``k`` and if, with it, no kept coefficient is carried by the other
+    kept ones (every band's) to an R² of ``max_r2`` or more on the series: the R² of each regressed on the others
+    with an intercept, from the inverse of their correlation matrix (as
+    :func:`models.pipeline.student_params.redundancy` measures it, with the same 1e-10 ridge).
 
     Parameters
     ----------
@@ -149,13 +166,16 @@ def best_positions(coeffs, y, k=6, candidates=None):
         One a band, of shape ``(n_j,)``: the positions that may be chosen (all when None). The pipeline leaves out
         coefficients whose analysis filter lies almost wholly beyond the series' ends
         (:func:`models.pipeline.students.series_candidates`).
+    max_r2 : float or None, default=:data:`MAX_POSITION_R2`
+        None keeps the ``k`` most correlated positions of each band, mixes or not. A coefficient that is constant
+        over the series is never a mix: it is kept in its turn (its weight is zero).
 
     Returns
     -------
     positions : list of ndarray of int
         One array a band, at most ``k`` positions ordered by decreasing squared correlation (the earlier
-        position first among equal ones); fewer when a band has fewer candidates. A coefficient that is constant
-        over the series has correlation 0.
+        position first among equal ones); fewer when a band has fewer candidates, or fewer that are not mixes of
+        those kept. A coefficient that is constant over the series has correlation 0.
 
     Examples
     --------
@@ -166,26 +186,64 @@ def best_positions(coeffs, y, k=6, candidates=None):
     >>> [p.tolist() for p in best_positions([band], band[:, 3] - 0.5 * band[:, 1], k=2,
     ...                                     candidates=[[True, True, True, False, True]])]
     [[1, 2]]
+
+    A coefficient that is the sum of two kept ones is passed over, in favour of one that is not:
+
+    >>> a, b, c = rng.normal(size=(3, 200))
+    >>> band = np.c_[a, b, a + b, 0.1 * c]
+    >>> [p.tolist() for p in best_positions([band], a + b + 0.1 * c, k=3)]
+    [[2, 1, 3]]
+    >>> [p.tolist() for p in best_positions([band], a + b + 0.1 * c, k=3, max_r2=None)]
+    [[2, 1, 0]]
     """
     bands = _check_coeff_list(coeffs)
     if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
         raise InputError("k", f"must be a positive integer, got {k!r}", "pass e.g. 6")
+    if max_r2 is not None and not 0.0 < max_r2 <= 1.0:
+        raise InputError("max_r2", f"must lie in (0, 1], got {max_r2!r}", "pass e.g. 0.99, or None")
     masks = None if candidates is None else _check_candidates(candidates, [b.shape[1] for b in bands])
     y = np.asarray(y, dtype=np.float64).reshape(bands[0].shape[0], -1)
     yc = y - y.mean(axis=0)
     y_norm = np.sqrt((yc ** 2).sum(axis=0))
-    positions = []
-    for b, band in enumerate(bands):
+    centred, scores = [], []
+    for band in bands:
         bc = band - band.mean(axis=0)
         norm = np.sqrt((bc ** 2).sum(axis=0))
         with np.errstate(invalid="ignore", divide="ignore"):
             corr = (bc.T @ yc) / np.outer(norm, y_norm)  # (n_j, n_targets)
-        score = np.nan_to_num(corr ** 2, nan=0.0, posinf=0.0).sum(axis=1)
-        order = np.argsort(-score, kind="stable")
-        if masks is not None:
-            order = order[masks[b][order]]
-        positions.append(order[:k].astype(np.int64))
-    return positions
+        scores.append(np.nan_to_num(corr ** 2, nan=0.0, posinf=0.0).sum(axis=1))
+        centred.append(bc)
+    # every band's candidates in one order: decreasing score, then band, then position (a stable sort)
+    band_of = np.concatenate([np.full(len(score), b) for b, score in enumerate(scores)])
+    position_of = np.concatenate([np.arange(len(score)) for score in scores])
+    order = np.argsort(-np.concatenate(scores), kind="stable")
+    if masks is not None:
+        order = order[np.concatenate(masks)[order]]
+    kept = [[] for _ in bands]
+    if max_r2 is None:
+        for j in order:
+            if len(kept[band_of[j]]) < k:
+                kept[band_of[j]].append(position_of[j])
+        return [np.asarray(p, dtype=np.int64) for p in kept]
+    columns = np.concatenate(centred, axis=1)
+    norms = np.sqrt((columns ** 2).sum(axis=0))
+    live = norms > 1e-12 * max(float(np.abs(columns).max(initial=0.0)), 1e-300)
+    unit = columns / np.where(live, norms, 1.0)
+    chosen = []  # live columns kept so far
+    for j in order:
+        band = band_of[j]
+        if len(kept[band]) >= k:
+            continue
+        if live[j] and chosen:
+            trial = np.asarray(chosen + [j])
+            corr = unit[:, trial].T @ unit[:, trial]
+            inverse_diagonal = np.diag(np.linalg.inv(corr + 1e-10 * np.eye(len(trial))))
+            if np.max(1.0 - 1.0 / inverse_diagonal) >= max_r2:
+                continue
+        if live[j]:
+            chosen.append(j)
+        kept[band].append(position_of[j])
+    return [np.asarray(p, dtype=np.int64) for p in kept]
 
 
 def position_features(coeffs, positions, k=6):
