@@ -225,24 +225,48 @@ def best_positions(coeffs, y, k=6, candidates=None, max_r2=MAX_POSITION_R2):
             if len(kept[band_of[j]]) < k:
                 kept[band_of[j]].append(position_of[j])
         return [np.asarray(p, dtype=np.int64) for p in kept]
-    columns = np.concatenate(centred, axis=1)
+    columns = np.concatenate(centred, axis=1)[:, order]  # the candidates, in their order
     norms = np.sqrt((columns ** 2).sum(axis=0))
     live = norms > 1e-12 * max(float(np.abs(columns).max(initial=0.0)), 1e-300)
     unit = columns / np.where(live, norms, 1.0)
-    chosen = []  # live columns kept so far
-    for j in order:
-        band = band_of[j]
-        if len(kept[band]) >= k:
-            continue
-        if live[j] and chosen:
-            trial = np.asarray(chosen + [j])
-            corr = unit[:, trial].T @ unit[:, trial]
-            inverse_diagonal = np.diag(np.linalg.inv(corr + 1e-10 * np.eye(len(trial))))
-            if np.max(1.0 - 1.0 / inverse_diagonal) >= max_r2:
-                continue
-        if live[j]:
-            chosen.append(j)
-        kept[band].append(position_of[j])
+    band_in_order = band_of[order]
+    # The candidates' turns, one after another, run in steps: from the next turn on, every candidate is tried
+    # against the kept ones at once, and the first that passes is kept. Those before it fail, and would fail
+    # later too: more kept coefficients only raise every R².
+    kept_live = []  # kept live candidates, by their turn
+    correlation_rows = []  # each one's correlations with every candidate (a 1e-10 ridge on its own)
+    inverse = np.zeros((0, 0))  # of the kept live candidates' correlation matrix (with the ridge)
+    turn = 0
+    while turn < len(order):
+        room = np.array([len(kept[b]) < k for b in band_in_order[turn:]])
+        passes = room & ~live[turn:]  # a constant coefficient is never a mix
+        if kept_live:
+            cross = np.stack(correlation_rows)[:, turn:]  # (m, remaining)
+            projected = inverse @ cross
+            schur = 1.0 + 1e-10 - (cross * projected).sum(axis=0)  # 1 - R² of each on the kept
+            with np.errstate(divide="ignore"):  # inverse diagonal with each candidate added (block inversion)
+                grown = np.diag(inverse)[:, None] + projected ** 2 / schur
+                worst = np.maximum(1.0 - 1.0 / grown.max(axis=0), 1.0 - schur)
+            passes |= room & live[turn:] & (schur > 0) & (worst < max_r2)
+        else:
+            passes |= room & live[turn:]
+        if not passes.any():
+            break
+        i = turn + int(np.argmax(passes))
+        kept[band_in_order[i]].append(position_of[order[i]])
+        if live[i]:
+            if kept_live:
+                column = projected[:, i - turn]
+                s_i = schur[i - turn]
+                inverse = np.block([[inverse + np.outer(column, column) / s_i, -column[:, None] / s_i],
+                                    [-column[None, :] / s_i, np.array([[1.0 / s_i]])]])
+            else:
+                inverse = np.array([[1.0 / (1.0 + 1e-10)]])
+            row = unit.T @ unit[:, i]
+            row[i] += 1e-10
+            correlation_rows.append(row)
+            kept_live.append(i)
+        turn = i + 1
     return [np.asarray(p, dtype=np.int64) for p in kept]
 
 

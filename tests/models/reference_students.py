@@ -6,10 +6,15 @@ whole maps (:func:`find_peaks`, :func:`apply_kernel`, :func:`roberts_cross_respo
 neighbourhoods as arrays (:func:`peak_values`), so the tests can compare the product with them. Peak masks
 have the full map shape ``(n, H, W)``; the border is always ``False``. Filtering is correlation, as in
 :mod:`models.students.peaks`.
+
+:func:`fixed_positions` chooses the series student's fixed positions the plain way: each candidate in its turn,
+with the R² of every kept coefficient computed afresh (:func:`models.pipeline.student_params.redundancy`), where the
+product grows one inverse (:func:`models.students.series.best_positions`).
 """
 
 import numpy as np
 
+from awd_studio.models.pipeline.student_params import redundancy
 from awd_studio.models.students._common import _to_numpy
 from awd_studio.models.students.peaks import (
     _check_maps,
@@ -21,7 +26,42 @@ from awd_studio.models.students.peaks import (
 )
 from awd_studio.models.validation import InputError
 
-__all__ = ["find_peaks", "apply_kernel", "roberts_cross_response", "peak_values"]
+__all__ = ["find_peaks", "apply_kernel", "roberts_cross_response", "peak_values", "fixed_positions"]
+
+
+def fixed_positions(bands, y, k, candidates=None, max_r2=0.99):
+    """Per band, at most ``k`` positions: every band's candidates in order of decreasing squared correlation with
+    ``y`` (band, then position, first among equal ones), each kept if its band has room and no kept coefficient,
+    it included, is a mix of the others to ``max_r2`` or more.
+
+    Parameters
+    ----------
+    bands : list of ndarray, each of shape (n, n_j)
+    y : ndarray of shape (n,)
+    k : int
+    candidates : list of array-like of bool, optional
+    max_r2 : float
+
+    Returns
+    -------
+    list of list of int
+    """
+    turns = []
+    for b, band in enumerate(bands):
+        for p in range(band.shape[1]):
+            if candidates is None or candidates[b][p]:
+                x = band[:, p] - band[:, p].mean()
+                r = 0.0 if not x.any() else np.corrcoef(x, y)[0, 1] ** 2
+                turns.append((-np.nan_to_num(r), b, p))
+    kept = [[] for _ in bands]
+    for _, b, p in sorted(turns):
+        if len(kept[b]) >= k:
+            continue
+        trial = [band[:, q] for c, band in enumerate(bands) for q in kept[c]] + [bands[b][:, p]]
+        shares = redundancy(np.stack(trial, axis=1))
+        if len(trial) == 1 or not np.nanmax(shares, initial=0.0) >= max_r2:
+            kept[b].append(p)
+    return kept
 
 
 def find_peaks(maps):

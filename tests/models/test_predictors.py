@@ -90,6 +90,25 @@ def test_position_student_passes_over_positions_that_mix_those_it_keeps():
     assert student.score(test, data.y_test) > old.score(test, data.y_test) - 1e-3
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_position_choice_matches_the_plain_one_turn_by_turn(seed):
+    """best_positions grows one inverse with each kept coefficient; the reference recomputes every kept coefficient's
+    R² at each turn. Same positions on bands holding exact mixes, near mixes, a constant and left-out candidates."""
+    from tests.models.reference_students import fixed_positions
+
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(300, 12))
+    mixes = base[:, :6] @ rng.normal(size=(6, 8)) + rng.choice([0.0, 0.05, 0.3]) * rng.normal(size=(300, 8))
+    columns = np.c_[base, mixes, np.full(300, 2.0)][:, rng.permutation(21)]
+    bands = [columns[:, :5], columns[:, 5:12], columns[:, 12:]]
+    y = base[:, :4] @ rng.normal(size=4) + 0.5 * rng.normal(size=300)
+    candidates = [rng.random(b.shape[1]) > 0.15 for b in bands]
+    k = int(rng.integers(2, 6))
+    for limit in (0.99, 0.9, 0.5):
+        got = best_positions(bands, y, k, candidates, max_r2=limit)
+        assert [p.tolist() for p in got] == fixed_positions(bands, y, k, candidates, limit), limit
+
+
 def test_position_student_never_reads_coefficients_beyond_a_near_haar_filters_reach():
     """A learned filter that ended near haar with taps of 1e-4 elsewhere (review 24B's, length 10, zero mode): the
     coefficients that see the series only through those taps correlate with the target as well as any (correlation
