@@ -1,7 +1,10 @@
 """FITS maps (``.fits``, ``.fit``, ``.fts``): one 2-D image per HDU or one 3-D cube, targets from a table
 or from header keywords. A cube of single-channel maps ``(n, 1, H, W)`` (or ``(n, H, W, 1)``) is read as ``(n, H, W)``,
 its channel axis of size 1 dropped and said in ``meta["channel_axis"]``, as by the array readers
-(:mod:`~models.data.readers.channels`).
+(:mod:`~models.data.readers.channels`). Other axes of size 1 before a map's two (the degenerate Stokes and frequency
+axes of a radio or lensing map written by astropy: ``(1, 1, H, W)``, ``(1, n, H, W)``, ``(n, 1, 1, H, W)``) are
+dropped too, said in ``meta["squeezed_axes"]`` (the stored shape); an axis longer than 1 that is not the maps' is
+refused, naming the shape.
 
 Targets come from a BINTABLE HDU with one row per map (column ``y`` or ``target``, else every numeric scalar
 column in order but the identifier columns), or from the header keywords of each image HDU listed in the primary
@@ -104,9 +107,11 @@ def _fits_maps(hdul, path: Path, budget: int) -> tuple[np.ndarray, list, dict]:
     ``{"channel_axis": {"X": shape}}`` when a cube of single-channel maps ``(n, 1, H, W)`` (or ``(n, H, W, 1)``) was
     read without its channel axis, as the array readers read one
     (:func:`~models.data.readers.channels.drop_channel_axis`; the shape gives the layout, counting every map of the
-    file), else ``{}``."""
+    file), and ``{"squeezed_axes": {"X": shape}}`` when an HDU's axes of size 1 before the maps' two were dropped
+    (:func:`_without_degenerate_axes`: ``(1, n, H, W)``, ``(1, 1, 1, H, W)``; the first such HDU's stored shape),
+    else ``{}``."""
     images, sources = [], []
-    total, layout = 0, None
+    total, layout, squeezed = 0, None, None
     for hdu in hdul:
         if not hdu.is_image or hdu.header.get("NAXIS", 0) == 0:
             continue
@@ -127,6 +132,10 @@ def _fits_maps(hdul, path: Path, budget: int) -> tuple[np.ndarray, list, dict]:
             data = drop_channel_axis({"X": data}, "image")[0]["X"]
             if data.ndim == 3 and layout is None:
                 layout = [1, *data.shape[1:]] if stored[1] == 1 else [*data.shape[1:], 1]
+        if data.ndim > 3:  # a radio or lensing map's degenerate Stokes or frequency axis, (1, C, H, W), (n, 1, 1, H, W)
+            stored, data = data.shape, _without_degenerate_axes(data)
+            if data.ndim <= 3 and squeezed is None:
+                squeezed = [int(s) for s in stored]
         if data.ndim in (2, 3) and min(data.shape[-2:]) < DEFAULT_MIN_LENGTH:
             # refused here, before one entry per map is listed: a 1.6 MB cube of 200000 maps of 1 x 1 pixel took
             # 4-6 s to be refused further on (its header was read once per map), and a larger one would take minutes
@@ -142,17 +151,39 @@ def _fits_maps(hdul, path: Path, budget: int) -> tuple[np.ndarray, list, dict]:
             sources.extend([hdu] * data.shape[0])
         else:
             several = " (several channels? AWD takes one channel: keep one, cube[:, 0])" if data.ndim == 4 else ""
-            raise InputError("X", f"FITS HDU {hdu.name!r} has {dimensions_words(data.ndim)}, shape "
-                             f"{tuple(int(s) for s in data.shape)}{several}",
+            shape = tuple(int(s) for s in data.shape)
+            kept = (f" once its axes of size 1 were dropped (stored as {tuple(int(s) for s in hdu.data.shape)})"
+                    if data.ndim < hdu.data.ndim else "")
+            raise InputError("X", f"FITS HDU {hdu.name!r} has {dimensions_words(data.ndim)}{kept}, shape "
+                             f"{shape}{several}, and only the maps' axis may be longer than 1 besides a map's own "
+                             f"two ({shape[-2]} × {shape[-1]} pixels)",
                              "store one 2-D map per HDU or one 3-D cube (n, H, W); a cube of single-channel maps "
-                             "(n, 1, H, W) is read as (n, H, W)")
+                             "(n, 1, H, W) is read as (n, H, W), and axes of size 1 before the maps' two (a "
+                             "degenerate Stokes or frequency axis, (1, n, H, W)) are dropped")
     if not images:
         raise InputError("X", f"{path.name!r} has no image data", "store maps as image HDUs")
     if len({im.shape[1:] for im in images}) > 1:
         raise InputError("X", f"FITS maps have different shapes {sorted({im.shape[1:] for im in images})}",
                          "give all maps the same size")
     X = np.concatenate([im.astype(im.dtype.newbyteorder("="), copy=False) for im in images], axis=0)
-    return X, sources, ({"channel_axis": {"X": [int(X.shape[0]), *layout]}} if layout else {})
+    return X, sources, ({"channel_axis": {"X": [int(X.shape[0]), *layout]}} if layout else {}) | (
+        {"squeezed_axes": {"X": squeezed}} if squeezed else {})
+
+
+def _without_degenerate_axes(data: np.ndarray) -> np.ndarray:
+    """``data`` (4-D or more) without its axes of size 1 before the last two (a map's rows and columns): the
+    degenerate Stokes and frequency axes astropy writes a radio or lensing map with, ``(1, 1, H, W)``; what is left
+    may still have too many axes (``(2, 3, H, W)``: refused by the caller, naming both).
+
+    Examples
+    --------
+    >>> _without_degenerate_axes(np.zeros((1, 12, 1, 64, 64))).shape
+    (12, 64, 64)
+    >>> _without_degenerate_axes(np.zeros((2, 3, 8, 8))).shape  # refused by the caller
+    (2, 3, 8, 8)
+    """
+    leading = [k for k in range(data.ndim - 2) if data.shape[k] == 1]
+    return np.squeeze(data, axis=tuple(leading)) if leading else data
 
 
 def load_maps(path, *, max_bytes=None) -> np.ndarray:
