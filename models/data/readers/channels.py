@@ -8,6 +8,9 @@ naming what to pass instead. A 3-D array is a stack of maps ``(n, H, W)`` or of 
 decided by the file's ``kind`` when it stores one (an ``.npz`` written by :func:`~models.data.dataset.save_npz`, or
 what a result was trained on when predicting), else by its axes: an axis of size 1 is a channel (no map is one pixel
 high), and one shorter than :data:`~models.validation.DEFAULT_MIN_LENGTH` is several channels (no map is so small).
+Read so as maps that are not square, ``(n, 12, 500)``, ``X`` is noted in ``meta["read_as_maps"]``: it may be 12
+channels of series, and the preview says what to pass then (one channel) and how an ``.npz`` says it holds maps
+(``kind='image'``).
 """
 
 from __future__ import annotations
@@ -81,7 +84,10 @@ def drop_channel_axis(arrays: dict, kind: str | None = None) -> tuple[dict, dict
         ``(n, H, W)``; every other array as it was (for :class:`~models.data.dataset.Dataset` to check).
     meta : dict
         ``{"channel_axis": {"X": [n, 1, L], ...}}``: each array whose axis was dropped and the shape it was stored
-        in; empty when none was.
+        in; ``{"read_as_maps": {"X": [n, H, W]}}`` when, without a ``kind``, a 3-D ``X`` of samples that are not
+        square was read as maps by its axes (both at least :data:`~models.validation.DEFAULT_MIN_LENGTH`): it may
+        be series of H channels, which the preview and ``awd distill`` then say, with what to pass instead; empty
+        when neither.
 
     Raises
     ------
@@ -111,7 +117,12 @@ def drop_channel_axis(arrays: dict, kind: str | None = None) -> tuple[dict, dict
         without = _without_channel(arr, key, kind)
         if without is not arr:
             out[key], stored[key] = without, [int(s) for s in arr.shape]
-    return out, ({"channel_axis": stored} if stored else {})
+    X = out.get("X")
+    # review 52B: (40, 12, 500) of 12 channels became 40 maps of 12 x 500 pixels, said only by the badge "maps"
+    as_maps = (kind is None and "X" not in stored and np.ndim(X) == 3 and np.shape(X)[1] != np.shape(X)[2]
+               and np.asarray(X).dtype.kind in "biuf")
+    return out, ({"channel_axis": stored} if stored else {}) | (
+        {"read_as_maps": {"X": [int(s) for s in np.shape(X)]}} if as_maps else {})
 
 
 def _without_channel(arr: np.ndarray, key: str, kind: str | None) -> np.ndarray:
