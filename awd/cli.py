@@ -678,7 +678,7 @@ def _estimated_stages(data, config):
     them. An option the job would refuse is refused first (:func:`_checked_options`). None when the data cannot be
     read or the job estimated: the job itself then says what is wrong."""
     from awd_studio.frontend.durations import format_seconds, stage_words
-    from awd_studio.frontend.figures.style import channel_axis_words
+    from awd_studio.frontend.figures.style import channel_axis_words, read_as_maps_words, squeezed_axes_words
     from awd_studio.models.cores import available_cores, busy_machine_words
     from awd_studio.models.data import load_dataset
     from awd_studio.models.estimate import estimate_job
@@ -714,6 +714,10 @@ def _estimated_stages(data, config):
               "or y_<name> to say it yourself)", file=sys.stderr, flush=True)
     if dataset.meta.get("channel_axis"):
         print(channel_axis_words(dataset.meta["channel_axis"]), file=sys.stderr, flush=True)
+    for said in (squeezed_axes_words(dataset.meta.get("squeezed_axes")),
+                 read_as_maps_words(dataset.meta.get("read_as_maps"))):
+        if said:
+            print(said, file=sys.stderr, flush=True)
     ignored = dataset.meta.get("ignored_columns")
     if ignored:
         print(f"Left out of the series and the targets (text or identifier columns): {', '.join(ignored)}",

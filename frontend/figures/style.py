@@ -23,7 +23,7 @@ __all__ = ["PALETTE", "SERIES", "MODEL_LABELS", "MODEL_COLOURS", "KIND_LABELS", 
            "wrap_words", "SAMPLE_AXIS_TITLE", "SUPPORT_AXIS_TITLE", "AXIS_NAMES", "sample_axis_title",
            "sample_axis_layout",
            "pixel_axis_titles", "size_words",
-           "dropped_rows_words", "share_words"]
+           "dropped_rows_words", "share_words", "squeezed_axes_words", "read_as_maps_words"]
 
 #: A series' x axis when its file named no times: the sample's index, in frames as the help page and the clathrin
 #: example count a trace (one value per frame of the movie).
@@ -176,6 +176,48 @@ pixels.'
     what = (f"a series of {sample[0]} values" if len(sample) == 1 else
             f"a map of {' × '.join(str(s) for s in sample)} pixels")
     return f"{' and '.join(said)}: the channel axis of size 1 was dropped, each sample read as {what}."
+
+
+def squeezed_axes_words(stored: dict | None) -> str:
+    """The note on a FITS file's maps read without their axes of size 1 (``meta.squeezed_axes`` of a dataset: the
+    shape the first such image was stored in, e.g. a radio map's degenerate Stokes axis); "" when none were.
+
+    Examples
+    --------
+    >>> squeezed_axes_words({"X": [1, 12, 64, 64]})
+    'X was stored as (1, 12, 64, 64): its axes of size 1 were dropped, each map read as 64 × 64 pixels.'
+    >>> squeezed_axes_words(None)
+    ''
+    """
+    shape = list((stored or {}).get("X") or [])
+    if len(shape) < 3:
+        return ""
+    return (f"X was stored as ({', '.join(str(s) for s in shape)}): its axes of size 1 were dropped, each map read "
+            f"as {shape[-2]} × {shape[-1]} pixels.")
+
+
+def read_as_maps_words(read: dict | None) -> str:
+    """The note on a 3-D ``X`` read as maps that are not square, by its axes alone (``meta.read_as_maps``): it may
+    hold series of several channels, which are not distilled; what to pass then, and how an ``.npz`` says it holds
+    maps. "" when none was.
+
+    Examples
+    --------
+    >>> print(read_as_maps_words({"X": [40, 12, 500]}))
+    X, shape (40, 12, 500), was read as 40 maps of 12 × 500 pixels (a 3-D array whose axes are all 8 or longer is maps). If each sample is instead 12 channels of a series of 500 time points: AWD distils one series per sample, so upload one channel, X[:, 0] (shape (40, 500)), or their mean, X.mean(axis=1). An .npz saved with kind='image' says that it holds maps.
+    >>> read_as_maps_words({"X": [40, 500, 12]}).split("upload ")[1][:45]
+    'one channel, X[..., 0] (shape (40, 500)), or '
+    """
+    shape = list((read or {}).get("X") or [])
+    if len(shape) != 3:
+        return ""
+    n, first, last = shape
+    channels, length, one, axis = (first, last, "X[:, 0]", 1) if first < last else (last, first, "X[..., 0]", 2)
+    return (f"X, shape ({n}, {first}, {last}), was read as {n} maps of {first} × {last} pixels (a 3-D array whose "
+            "axes are all 8 or longer is maps). If each sample is instead "
+            f"{channels} channels of a series of {length} time points: AWD distils one series per sample, so upload "
+            f"one channel, {one} (shape ({n}, {length})), or their mean, X.mean(axis={axis}). An .npz saved with "
+            "kind='image' says that it holds maps.")
 
 
 def share_words(count: float, total: float) -> str:

@@ -21,8 +21,10 @@ from awd_studio.frontend.figures.style import (
     channel_axis_words,
     dropped_rows_words,
     kind_label,
+    read_as_maps_words,
     share_words,
     size_words,
+    squeezed_axes_words,
 )
 from awd_studio.frontend.help_links import help_link
 
@@ -55,6 +57,10 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.DROPZONE)
     PREVIEW_PADDED = "home-preview-padded"
     #: "X was stored as (n, 1, L): the channel axis of size 1 was dropped" (meta.channel_axis).
     PREVIEW_CHANNEL = "home-preview-channel"
+    #: "X was stored as (1, 12, 64, 64): its axes of size 1 were dropped" (meta.squeezed_axes, a FITS file's).
+    PREVIEW_SQUEEZED = "home-preview-squeezed"
+    #: "X, shape (40, 12, 500), was read as 40 maps …; if each sample is 12 channels …" (meta.read_as_maps).
+    PREVIEW_AS_MAPS = "home-preview-as-maps"
     #: Under a refused text file with missing values: send it again, those rows left out (assets/awd.js shows it).
     DROP_INCOMPLETE = "home-drop-incomplete"
     #: Upload the refused text file again with each trace's missing end filled with zeros (``pad_ends``).
@@ -382,6 +388,10 @@ def preview_children(ds: dict) -> list:
         facts.append(_fact(transposed, ids.PREVIEW_TRANSPOSED))
     if meta.get("channel_axis"):
         facts.append(_fact(channel_axis_words(meta["channel_axis"]), ids.PREVIEW_CHANNEL))
+    if squeezed_axes_words(meta.get("squeezed_axes")):
+        facts.append(_fact(squeezed_axes_words(meta["squeezed_axes"]), ids.PREVIEW_SQUEEZED))
+    if read_as_maps_words(meta.get("read_as_maps")):
+        facts.append(_fact(read_as_maps_words(meta["read_as_maps"]), ids.PREVIEW_AS_MAPS))
     tiles = meta.get("tiles")
     if tiles:
         facts.append(_fact(

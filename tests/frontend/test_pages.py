@@ -123,6 +123,21 @@ def test_home_preview_says_the_channel_axis_was_dropped():
     assert "channel axis" not in str(home.preview_children(dict(ds, summary={"kind": "timeseries", "meta": {}})))
 
 
+def test_home_preview_says_how_maps_were_read():
+    """Review 52B: a FITS map's axes of size 1 dropped (meta.squeezed_axes), and a 3-D X read as maps that are not
+    square (meta.read_as_maps), which may be channels of series: the preview says each, under its own id."""
+    home = page("home")
+    meta = {"squeezed_axes": {"X": [1, 12, 64, 64]}, "read_as_maps": {"X": [40, 12, 500]}}
+    ds = {"id": "d", "name": "radio", "kind": "image", "shape": [64, 64], "n": 12,
+          "summary": {"kind": "image", "meta": meta}}
+    text = str(home.preview_children(ds))
+    assert "X was stored as (1, 12, 64, 64): its axes of size 1 were dropped" in text
+    assert "was read as 40 maps of 12 × 500 pixels" in text and "X[:, 0] (shape (40, 500))" in text
+    assert home.ids.PREVIEW_SQUEEZED in text and home.ids.PREVIEW_AS_MAPS in text
+    plain = str(home.preview_children(dict(ds, summary={"kind": "image", "meta": {}})))
+    assert "axes of size 1" not in plain and "was read as" not in plain
+
+
 def test_home_preview_names_the_columns_left_out():
     home = page("home")
     ds = {"id": "d", "name": "traces", "kind": "timeseries", "shape": [40], "n": 20,

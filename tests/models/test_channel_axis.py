@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from awd_studio.frontend.figures.style import channel_axis_words
+from awd_studio.frontend.figures.style import channel_axis_words, read_as_maps_words
 from awd_studio.models.data import load_dataset
 from awd_studio.models.data.readers.inputs import load_inputs
 from awd_studio.models.validation import InputError
@@ -170,3 +170,40 @@ def test_awd_distill_reads_single_channel_series_and_says_so(tmp_path):
     three = [str(awd), "distill", str(tmp_path / "three.npz"), "--out", str(tmp_path / "r3"), *args[5:]]
     refused = subprocess.run(three, capture_output=True, text=True, timeout=300)
     assert refused.returncode == 2 and "multichannel series are not supported" in refused.stderr, refused.stderr
+
+
+@pytest.mark.parametrize("fmt", ["npz", "npy", "h5", "mat"])
+def test_maps_that_may_be_channels_of_series_are_said(tmp_path, fmt):
+    """Review 52B: (n, 12, 500), 12 leads of an ECG, became 40 maps of 12 × 500 pixels, said only by the badge
+    "maps"; now the preview and awd distill say so, and what to pass for series (one channel)."""
+    _, y, _, _ = _series()
+    leads = np.random.default_rng(3).normal(size=(N, 12, 64))
+    path = tmp_path / f"leads.{fmt}"
+    if fmt == "npz":
+        np.savez(path, X=leads, y=y)
+    elif fmt == "npy":
+        np.save(path, leads)
+        np.save(tmp_path / "leads_y.npy", y)
+    elif fmt == "h5":
+        with h5py.File(path, "w") as f:
+            f["X"], f["y"] = leads, y
+    else:
+        scipy.io.savemat(path, {"X": leads, "y": y.reshape(-1, 1)})
+    ds = load_dataset(path)
+    assert ds.kind == "image" and ds.X.shape == (N, 12, 64)
+    np.testing.assert_array_equal(ds.X, leads)
+    assert ds.meta["read_as_maps"] == {"X": [N, 12, 64]}
+    said = read_as_maps_words(ds.meta["read_as_maps"])
+    assert said.startswith(f"X, shape ({N}, 12, 64), was read as {N} maps of 12 × 64 pixels"), said
+    assert "12 channels of a series of 64 time points" in said and f"X[:, 0] (shape ({N}, 64))" in said, said
+
+
+def test_square_maps_and_a_stored_kind_are_not_said(tmp_path):
+    _, y, _, _ = _series()
+    np.savez(tmp_path / "square.npz", X=np.zeros((N, 16, 16)) + np.arange(16), y=y)
+    assert "read_as_maps" not in load_dataset(tmp_path / "square.npz").meta
+    np.savez(tmp_path / "said.npz", X=np.zeros((N, 12, 64)) + np.arange(64), y=y, kind="image")
+    ds = load_dataset(tmp_path / "said.npz")
+    assert ds.kind == "image" and "read_as_maps" not in ds.meta
+    np.savez(tmp_path / "wide.npz", X=np.zeros((N, 1, 12, 64)) + np.arange(64), y=y)  # a channel axis: maps
+    assert "read_as_maps" not in load_dataset(tmp_path / "wide.npz").meta

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from awd_studio.frontend.figures.style import channel_axis_words
+from awd_studio.frontend.figures.style import channel_axis_words, squeezed_axes_words
 from awd_studio.models.data import load_dataset, load_maps
 from awd_studio.models.data.readers.inputs import load_inputs
 from awd_studio.models.validation import InputError
@@ -100,3 +100,37 @@ def test_a_table_unlike_the_cube_names_it_as_a_cube_of_maps(tmp_path):
     err = _refusal(load_dataset, tmp_path / "short.fits")
     assert f"the FITS table has {N - 2} rows but the file holds {N} maps" in err.problem, err
     assert f"(a cube of {N} maps, shape ({N}, 1, {SIDE}, {SIDE}))" in err.problem, err
+
+
+@pytest.mark.parametrize("stored", [(1, N, SIDE, SIDE), (N, 1, 1, SIDE, SIDE), (1, 1, N, SIDE, SIDE)])
+def test_degenerate_axes_of_size_1_are_dropped_and_said(tmp_path, stored):
+    """Review 52B: astropy writes a radio or lensing map with its degenerate Stokes and frequency axes, (1, n, H, W)
+    or (n, 1, 1, H, W); it was refused ("has 4 dimensions ... several channels?")."""
+    maps = _maps()
+    fits.HDUList([fits.PrimaryHDU(maps.reshape(stored).astype(">f4")), _table()]).writeto(tmp_path / "radio.fits")
+    ds = load_dataset(tmp_path / "radio.fits")
+    assert ds.kind == "image" and ds.X.shape == (N, SIDE, SIDE) and ds.X.dtype.isnative
+    np.testing.assert_array_equal(ds.X, maps.astype(np.float32))  # every map kept, in order
+    assert ds.meta["squeezed_axes"] == {"X": list(stored)} and "channel_axis" not in ds.meta
+    assert squeezed_axes_words(ds.meta["squeezed_axes"]) == (
+        f"X was stored as ({', '.join(map(str, stored))}): its axes of size 1 were dropped, each map read as "
+        f"{SIDE} × {SIDE} pixels.")
+    assert load_maps(tmp_path / "radio.fits").shape == (N, SIDE, SIDE)
+
+
+def test_one_map_with_three_degenerate_axes_is_one_map(tmp_path):
+    maps = _maps(n=1)
+    fits.PrimaryHDU(maps.reshape(1, 1, 1, SIDE, SIDE)).writeto(tmp_path / "one5.fits")
+    np.testing.assert_array_equal(load_maps(tmp_path / "one5.fits"), maps)
+
+
+def test_an_axis_longer_than_1_besides_the_maps_is_still_refused(tmp_path):
+    """(2, 3, 1, H, W): its axis of size 1 dropped, two axes longer than 1 remain before the maps' two."""
+    fits.HDUList([fits.PrimaryHDU(np.zeros((2, 3, 1, SIDE, SIDE))), _table(6)]).writeto(tmp_path / "two.fits")
+    err = _refusal(load_dataset, tmp_path / "two.fits")
+    assert err.field == "X", err
+    assert (f"has 4 dimensions once its axes of size 1 were dropped (stored as (2, 3, 1, {SIDE}, {SIDE})), shape "
+            f"(2, 3, {SIDE}, {SIDE})") in err.problem, err
+    assert f"only the maps' axis may be longer than 1 besides a map's own two ({SIDE} × {SIDE} pixels)" \
+        in err.problem, err
+    assert "axes of size 1 before the maps' two" in err.fix, err
