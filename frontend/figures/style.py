@@ -204,7 +204,10 @@ def read_as_maps_words(read: dict | None) -> str:
     Examples
     --------
     >>> print(read_as_maps_words({"X": [40, 12, 500]}))
-    X, shape (40, 12, 500), was read as 40 maps of 12 × 500 pixels (a 3-D array whose axes are all 8 or longer is maps). If each sample is instead 12 channels of a series of 500 time points: AWD distils one series per sample, so upload one channel, X[:, 0] (shape (40, 500)), or their mean, X.mean(axis=1). An .npz saved with kind='image' says that it holds maps.
+    X, shape (40, 12, 500), was read as 40 maps of 12 × 500 pixels (a 3-D array whose axes are all 8 or longer is \
+maps). If each sample is instead 12 channels of a series of 500 time points: AWD distils one series per sample, so \
+upload one channel, X[:, 0] (shape (40, 500)), or their mean, X.mean(axis=1). An .npz saved with kind='image' says \
+that it holds maps.
     >>> read_as_maps_words({"X": [40, 500, 12]}).split("upload ")[1][:45]
     'one channel, X[..., 0] (shape (40, 500)), or '
     """
