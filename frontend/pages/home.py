@@ -294,8 +294,9 @@ def ignored_words(meta: dict) -> str:
     'Left out of the series and the targets: “cell” (text or an identifier column).'
     >>> print(ignored_words({"ignored_columns": ["cell", "Track"], "numbered_columns": ["Track"]}))
     Left out of the series and the targets: “cell” (text or an identifier column). “Track” numbers the rows (distinct \
-whole numbers in a run, such as 1 to n), so it is read as an identifier and left out, not taken as a target; if it \
-is your target, rename its column to y (or y_<name> beside other targets) and upload again.
+whole numbers in a run, such as 1 to n, or each series' own number, such as a cell's), so it is read as an \
+identifier and left out, not taken as a target; if it is your target, rename its column to y (or y_<name> beside \
+other targets) and upload again.
     >>> print(ignored_words({"ignored_columns": ["column 1"], "numbered_columns": ["column 1"], "no_header": True}))
     Left out of the series and the targets: “column 1”, which runs 0 to n-1 (or 1 to n) down the rows as a table's \
 row index does; if it is a time point or your target, add a header row naming the columns (y for the target) and \
@@ -315,7 +316,8 @@ upload again.
         names = ", ".join(f"“{name}”" for name in numbered)
         one = len(numbered) == 1
         words.append(f"{names} {'numbers' if one else 'number'} the rows (distinct whole numbers in a run, such as 1 "
-                     f"to n), so {'it is' if one else 'they are'} read as {'an identifier' if one else 'identifiers'} "
+                     f"to n, or each series' own number, such as a cell's), so {'it is' if one else 'they are'} read "
+                     f"as {'an identifier' if one else 'identifiers'} "
                      f"and left out, not taken as {'a target' if one else 'targets'}; if {'it is' if one else 'one is'}"
                      f" your target, rename {'its' if one else 'that'} column to y (or y_<name> beside other targets) "
                      "and upload again.")

@@ -398,8 +398,10 @@ def test_a_column_numbering_the_rows_is_an_identifier_not_a_target(tmp_path, arr
         assert ds.meta["ignored_columns"] == ["Track"] and ds.meta["numbered_columns"] == ["Track"]
     ds = write("kept.csv", "y_track", list(range(1, 21)))  # named a target: the user's way to keep it
     assert ds.target_names == ["y_track", "Auxilin (a.u.)"] and "numbered_columns" not in ds.meta
-    ds = write("shuffled.csv", "Track", list(order + 101))  # a shuffled run from 101 is not a numbering
-    assert ds.target_names == ["Track", "Auxilin (a.u.)"] and "numbered_columns" not in ds.meta
+    ds = write("shuffled.csv", "Lifetime", list(order + 101))  # a shuffled run from 101 is not a numbering
+    assert ds.target_names == ["Lifetime", "Auxilin (a.u.)"] and "numbered_columns" not in ds.meta
+    ds = write("named.csv", "Track", list(order + 101))  # but a column named Track holds the tracks' numbers (52B)
+    assert ds.target_names == ["Auxilin (a.u.)"] and ds.meta["numbered_columns"] == ["Track"]
     counts = np.arange(20)[:, None] + np.arange(16)[None, :]  # whole-number series: each time point a run
     ds = write("counts.csv", "Track", list(range(1, 21)), counts)
     np.testing.assert_allclose(ds.X, counts) and ds.meta["numbered_columns"] == ["Track"]
@@ -954,7 +956,8 @@ def test_a_long_table_of_measurements_is_told_to_put_one_series_per_row(tmp_path
     with pytest.raises(InputError) as err:
         load_dataset(tmp_path / "long.csv")
     text = str(err.value)
-    assert "has 2 series column(s) (cell, time) beside the target" in text and "one series per row" in text
+    # the cell's number is an identifier (52B: whole numbers under the name cell), left out of the series
+    assert "has 1 series column(s) (time) beside the target" in text and "one series per row" in text
     assert "df.pivot(index='cell', columns='time', values='intensity')" in text
 
 

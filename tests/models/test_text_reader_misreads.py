@@ -190,3 +190,100 @@ def test_summary_rows_below_the_series_are_refused(tmp_path):
     (tmp_path / "summary.csv").write_text("\n".join(rows))
     _refused(tmp_path / "summary.csv", "3 rows look like the spreadsheet's summary, not series: line 14 (Mean), "
              "line 15 (SD), line 16 (SEM:)", "delete those rows")
+
+
+# ------------------------------------------------------------------------- one series per column (52B)
+def _per_column(path, header, n_series=41, length=200, time=None, y_row=False, seed=3):
+    """A table of ``n_series`` series, one per column, one time point per row (``time``: a first column of times)."""
+    X = np.random.default_rng(seed).normal(size=(n_series, length)).round(4)
+    lines = [",".join(header)]
+    for t in range(length):
+        lines.append(",".join(([f"{time(t):g}"] if time else []) + [str(v) for v in X[:, t]]))
+    if y_row:
+        lines.append(",".join(["y"] + [f"{v:.3f}" for v in np.linspace(0, 1, n_series)]))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("first, time, said", [
+    ("t", lambda t: t, "its first column, “t”, increases down the rows (0 … 199), as a time axis does"),
+    ("Time (s)", lambda t: t / 10, "its first column, “Time (s)”, increases down the rows (0 … 19.9)"),
+    (None, None, "its columns are named as series (“cell0” … “cell39”), not time points")])
+def test_a_table_of_one_series_per_column_is_refused_with_how_to_transpose(tmp_path, first, time, said):
+    """``t, cell0 … cell40`` with 200 rows was read as 200 series of 40 values, the last cell's trace the target;
+    with ``Time (s)`` first, the times were the target."""
+    cells = [f"cell{k}" for k in range(41)]
+    path = _per_column(tmp_path / "per_column.csv", ([first] if first else []) + cells, time=time)
+    err = _refused(path, said, "each of its 200 rows looks like one time point and each of its 41 columns of "
+                   "numbers one series", "transpose the table so that each row is one series",
+                   "add a column named y holding each series' target")
+    assert err.field == "file"
+    if first:
+        assert f"df.set_index('{first}').T" in err.fix, err
+
+
+def test_imagej_means_and_a_row_of_targets_are_refused_as_one_series_per_column(tmp_path):
+    """ImageJ's Multi Measure writes `` ,Mean1,Mean2,…`` with the frame numbers first; a row ``y`` of targets under
+    such a table was refused as "a cell that is not a number: … holds 'y'"."""
+    path = _per_column(tmp_path / "imagej.csv", [" "] + [f"Mean{k + 1}" for k in range(12)], n_series=12, length=60,
+                       time=lambda t: t + 1)
+    _refused(path, "its columns are named as series (“Mean1” … “Mean11”)", "df.T")
+    path = _per_column(tmp_path / "y_row.csv", ["t"] + [f"GFP_{k}" for k in "abcdefghij"], n_series=10, length=60,
+                       time=lambda t: t, y_row=True)
+    _refused(path, "line 62 is a row named “y”: the targets are written in a row, one per column",
+             "the row “y” becoming the column y")
+
+
+def test_series_per_row_with_times_first_or_a_target_named_are_still_read(tmp_path):
+    """Not refused: a header naming a target column, and time points named t0 … t39 after a first column of times."""
+    cells = [f"cell{k}" for k in range(40)]
+    path = _per_column(tmp_path / "named.csv", ["t", *cells[:-1], "y"], n_series=40, time=lambda t: t)
+    assert load_dataset(path).sample_shape == (39,)  # the user says each row is a series: read so
+    rng = np.random.default_rng(4)
+    rows = ["time," + ",".join(f"t{i}" for i in range(40)) + ",amp"]  # each event's time, in order
+    rows += [f"{k * 0.5}," + ",".join(f"{v:.3f}" for v in rng.normal(size=40)) + f",{rng.uniform():.3f}"
+             for k in range(30)]
+    (tmp_path / "onsets.csv").write_text("\n".join(rows) + "\n")
+    ds = load_dataset(tmp_path / "onsets.csv")
+    assert ds.sample_shape == (40,) and ds.target_names == ["time", "amp"]
+
+
+# --------------------------------------------------------------- a cell's number that is not a run (52B)
+@pytest.mark.parametrize("name, numbers", [
+    ("cell", [3 + k * k for k in range(30)]),  # named so, in order with gaps (cells left out after a check)
+    ("Cell #", list(np.random.default_rng(5).permutation(np.arange(1000, 1030)))),  # named so, in any order
+    ("ROI", [k // 2 for k in range(30)]),  # each region twice
+    ("label", [10 + 3 * k for k in range(30)]),  # another name: distinct, in order
+])
+def test_a_numeric_cell_number_that_is_not_a_run_is_an_identifier(tmp_path, name, numbers):
+    """``cell`` = 3, 4, 7, 12, … before ``t0 … t39`` and ``y`` was a second target, ``cell`` beside ``amp`` the first
+    one (the configure page's default): each series' number is an identifier, left out and named."""
+    rng = np.random.default_rng(6)
+    X, y = rng.normal(size=(30, 40)).round(4), rng.uniform(size=30).round(3)
+    rows = [",".join([name] + [f"t{i}" for i in range(40)] + ["y"])]
+    rows += [",".join([str(numbers[k])] + [str(v) for v in X[k]] + [str(y[k])]) for k in range(30)]
+    (tmp_path / "cells.csv").write_text("\n".join(rows) + "\n")
+    ds = load_dataset(tmp_path / "cells.csv")
+    assert ds.sample_shape == (40,) and ds.target_names == ["y"] and ds.y.shape == (30,)
+    np.testing.assert_allclose(ds.X, X)
+    np.testing.assert_allclose(ds.y, y)
+    assert ds.meta["ignored_columns"] == [name] and ds.meta["numbered_columns"] == [name]
+
+
+def test_a_target_of_whole_numbers_in_no_order_stays_a_target(tmp_path):
+    """Distinct whole numbers in no order under a name that is no series' (a lifetime in frames) may be a target:
+    taken as one beside y, as before; so are a few numbers in order (doses), and y_cell keeps a cell's number."""
+    rng = np.random.default_rng(7)
+    X, y = rng.normal(size=(30, 40)).round(4), rng.uniform(size=30).round(3)
+    for name, numbers, targets in (("lifetime", rng.permutation(np.arange(5, 95, 3)), ["y", "lifetime"]),
+                                   ("y_cell", np.arange(3, 33) * 2, ["y_cell", "y"])):
+        rows = [",".join([name] + [f"t{i}" for i in range(40)] + ["y"])]
+        rows += [",".join([str(numbers[k])] + [str(v) for v in X[k]] + [str(y[k])]) for k in range(30)]
+        (tmp_path / "kept.csv").write_text("\n".join(rows) + "\n")
+        ds = load_dataset(tmp_path / "kept.csv")
+        assert ds.target_names == targets and "numbered_columns" not in ds.meta, (name, ds.meta)
+    rows = ["dose," + ",".join(f"t{i}" for i in range(40))]
+    rows += [f"{d}," + ",".join(f"{v:.3f}" for v in rng.normal(size=40)) for d in (1, 2, 5, 10, 20, 50, 100)]
+    (tmp_path / "doses.csv").write_text("\n".join(rows) + "\n")
+    ds = load_dataset(tmp_path / "doses.csv", min_samples=1)
+    assert "numbered_columns" not in ds.meta and "dose" in (ds.target_names or []), ds.meta

@@ -25,13 +25,21 @@ a target, is refused with how to code it as a number: a label such as yes/no), a
 column named ``id``, ``index``,
 ``<something>_id`` or ``Unnamed: <k>``, or with an empty name (the row index pandas writes first), and, when there
 is a header, a column of numbers that number the rows (distinct whole numbers forming a run, sorted or 1..n / 0..n-1
-in any order: a track's number) before the series (before the first time point the names give, else the first
-column) and not named a target (:func:`numbered_columns`, also in ``meta["numbered_columns"]``; to keep one as a
-target, name it ``y``, ``target`` or ``y_<name>``). Without a header, a first column that is the rows' index, exactly
+in any order: a track's number; or, in at least 20 rows, distinct and in order with gaps, or whole numbers under a
+name such as ``cell``, ``Track``, ``ROI #``: each series' number) before the series (before the first time point the
+names give, else the first column) and not named a target (:func:`numbered_columns`, also in
+``meta["numbered_columns"]``; to keep one as a target, name it ``y``, ``target`` or ``y_<name>``). Without a
+header, a first column that is the rows' index, exactly
 0 … n-1 or 1 … n down the rows (pandas' ``to_csv(header=False)``), is left out so too, named ``column 1``
 (:func:`index_column`). Every other cell must be a number. Without a header, a first row that is numbers (or missing
 values, written as such or left blank) except in the text columns is data (``meta["no_header"]``); a blank first
 cell over a column of whole numbers is the empty name pandas gives its index column, in a header (:func:`_is_header`).
+
+A table of one series per column and one time point per row is refused, with how to transpose it, when no column is
+named a target: its columns named as series (``cell0 … cell40``, ImageJ's ``Mean1 …``: :data:`SERIES_WORDS`), a
+first column named as a time axis (``t``, ``Time (s)``, ``frame``) increasing down the rows beside columns that name
+no time points, or a row named ``y`` holding the targets (:func:`_refuse_series_per_column`). Read as rows, it gave
+one series per time point and a cell's trace for the target. Without a header it cannot be told, and is read by rows.
 """
 
 from __future__ import annotations
@@ -308,6 +316,10 @@ class Table(NamedTuple):
         The columns of text after the last numeric column (a header's, not named as identifiers), by name, with
         their cells in the rows kept: a label after the traces, which :func:`load_csv` refuses rather than drop
         when the last numeric column is a time point.
+    first_column : (str, list of str) or None
+        A header's file's first column, by name, with its cells in the rows kept, whether it was kept or left out
+        (a time axis down the rows, which :func:`load_csv` refuses: a table of one series per column); None
+        without a header.
     """
 
     data: np.ndarray
@@ -320,6 +332,7 @@ class Table(NamedTuple):
     numbered: list[str] = []
     kept: np.ndarray | None = None
     trailing_text: list[tuple[str, list[str]]] = []
+    first_column: tuple[str, list[str]] | None = None
 
 
 def _is_comment(first_cell: str) -> bool:
@@ -597,9 +610,10 @@ def _axis_columns(header: list[str], columns: list[int]) -> list[int]:
 
 
 def numbered_columns(header: list[str] | None, rows: list[list[str]], columns: list[int]) -> list[int]:
-    """Among ``columns``, those a header's file numbers its rows by (:func:`_is_numbering`): identifiers, left out
-    like a column named ``id``. Only columns before the series, where a spreadsheet puts its identifiers (before the
-    first time point the columns' names give, or the first column when they give none): a target after the traces
+    """Among ``columns``, those a header's file numbers its rows by (:func:`_is_numbering`), or each series by
+    (:func:`_numbers_the_series`: ``cell`` = 3, 17, 52, …): identifiers, left out like a column named ``id``. Only
+    columns before the series, where a spreadsheet puts its identifiers (before the first time point the columns'
+    names give, or the first column when they give none): a target after the traces
     that happens to be 0, 1, 2, … stays a target. Never a column named as a target (``y``, ``target``,
     ``y_<name>``: the way to keep one), nor any without a header.
 
@@ -619,7 +633,57 @@ def numbered_columns(header: list[str] | None, rows: list[list[str]], columns: l
     named = set(target_columns(header))
     axis = _axis_columns(header, [j for j in columns if j not in named])
     before = [j for j in columns if j < (min(axis) if axis else min(columns, default=0) + 1)]
-    return [j for j in before if j not in named and _is_numbering([r[j] for r in rows])]
+    return [j for j in before if j not in named and (_is_numbering([r[j] for r in rows])
+                                                or _numbers_the_series(header[j], [r[j] for r in rows]))]
+
+
+#: The words a column's name starts with when it holds each series' number (``cell``, ``Cell #``, ``ROI no.``,
+#: ``track_nr``), and the prefix of the columns' names of a table of one series per column (``cell0``, ``ROI1``,
+#: ImageJ's ``Mean1``: :func:`_series_per_column`).
+SERIES_WORDS = ("cell", "roi", "neuron", "track", "trk", "trace", "particle", "spot", "trial", "sweep", "well",
+                "series", "unit", "electrode", "channel", "ch", "mean")
+
+#: The fewest rows a column must have to be read as the series' numbers when they are not a run
+#: (:func:`_numbers_the_series`): a few distinct numbers in order may be a target (doses 1, 2, 5, 10, 20).
+SERIES_NUMBER_MIN_ROWS = 20
+
+_SERIES_NUMBER_NAME = re.compile(r"^(?P<word>[a-z]+)\s*[_ .]?\s*(?:#|no\.?|nr\.?|num|number)?\s*$", re.IGNORECASE)
+
+
+def _numbers_the_series(name: str, cells: list[str]) -> bool:
+    """Whether a column before the series, not numbering its rows in a run (:func:`_is_numbering`), holds each
+    series' own number all the same (review 52B: ``cell`` = 3, 17, 52, … after cells were left out was read as a
+    target, and the first one): whole numbers in at least :data:`SERIES_NUMBER_MIN_ROWS` rows that are distinct and
+    in order (either way), or, in any order and even repeated, under a name that says so (``cell``, ``Cell #``,
+    ``ROI no.``: :data:`SERIES_WORDS`). Distinct whole numbers in no order under another name may be a target
+    (lifetimes in frames) and stay one.
+
+    Examples
+    --------
+    >>> gaps = [str(k * k + 3) for k in range(20)]
+    >>> _numbers_the_series("x", gaps[::-1]), _numbers_the_series("x", gaps[:19])  # in order; too few rows
+    (True, False)
+    >>> shuffled = gaps[1::2] + gaps[::2]
+    >>> _numbers_the_series("lifetime", shuffled), _numbers_the_series("Cell", shuffled)
+    (False, True)
+    >>> _numbers_the_series("Cell #", [str(k // 2) for k in range(20)])  # each cell twice: still its number
+    True
+    >>> _numbers_the_series("cell", [f"{k}.5" for k in range(20)])  # not whole numbers
+    False
+    """
+    try:
+        values = np.array([float(c) for c in cells])
+    except ValueError:
+        return False
+    if values.size < SERIES_NUMBER_MIN_ROWS or not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
+        return False
+    word = _SERIES_NUMBER_NAME.match(name.strip())
+    if word and word["word"].lower() in SERIES_WORDS:
+        return True
+    if np.unique(values).size != values.size:
+        return False
+    steps = np.diff(values)
+    return bool(np.all(steps > 0) or np.all(steps < 0))
 
 
 def index_column(rows: list[list[str]], columns: list[int]) -> list[int]:
@@ -888,6 +952,8 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
                          "again")
     if short:
         _refuse_short(short, width, first_line, drop_hint, remedies, _series_columns(header, keep))
+    if header is not None and not target_columns(header):
+        _refuse_targets_in_a_row(rows, lines, header)
     row_names = [r[ignored_cols[0]] for r in rows] if ignored_cols else None
     data, dropped, kept = _parse_rows(rows, keep, lines, header, row_names, drop_incomplete, drop_hint, keep_missing,
                                       remedies, _series_columns(header, keep))
@@ -900,7 +966,7 @@ def read_table(path: Path, budget: int, drop_incomplete: bool = False, drop_hint
     trailing = [(header[j], [rows[i][j] for i in kept]) for j in sorted(text_cols)
                 if keep and j > max(keep) and not _is_identifier_name(header[j])]
     return Table(data, [header[j] for j in keep], ignored, dropped, ids, ignored[0] if ids else None, words,
-                 [header[j] for j in numbered], kept, trailing)
+                 [header[j] for j in numbered], kept, trailing, (header[0], [rows[i][0] for i in kept]))
 
 
 #: A sample column's name: a number with the same text around it in every column (``t=2s``, ``t2``, ``2.5``).
@@ -997,6 +1063,105 @@ def csv_targets(header: list[str] | None, width: int) -> tuple[list[int], list[i
     return named + off, off
 
 
+#: A name of a table's first column that holds each row's time (``t``, ``Time (s)``, ``frame``, ``time_ms``): in a
+#: table of one series per column (:func:`_refuse_series_per_column`).
+_TIME_COLUMN_NAME = re.compile(r"^(?:t|time|times|time ?point|timestamp|frame|frames|frame ?(?:#|no\.?|nr|number)|"
+                               r"slice|sec|secs|seconds|s|ms|min|minutes|h|hours)\s*(?:[_ ]\w+|[\(\[].*[\)\]])?$",
+                               re.IGNORECASE)
+
+#: How a refusal of a table of one series per column says to turn it around.
+TRANSPOSE_FIX = ("transpose the table so that each row is one series, its values across the columns, and add a "
+                 "column named y holding each series' target (pandas: df.set_index('<time column>').T; Excel: copy, "
+                 "Paste Special, Transpose), then upload it again")
+
+
+def _series_per_column(names: list[str]) -> str | None:
+    """The word the columns' ``names`` share when they name series, not time points (``cell0, cell1, …``, ImageJ's
+    ``Mean1, Mean2, …``, ``ROI 1, …``: :data:`SERIES_WORDS`), as a table of one series per column writes them; None
+    otherwise.
+
+    Examples
+    --------
+    >>> _series_per_column(["Mean1", "Mean2", "Mean3"]), _series_per_column(["ROI 1", "ROI 2"])
+    ('Mean', 'ROI')
+    >>> _series_per_column(["t0", "t1", "t2"]), _series_per_column(["cell1", "area"]), _series_per_column(["cell"])
+    (None, None, None)
+    """
+    parts = [_SAMPLE_NAME.match(name.strip()) for name in names]
+    if len(parts) < 2 or not all(parts):
+        return None
+    prefixes = {p["prefix"].strip().rstrip("=_:-#([ ").strip() for p in parts}
+    if len(prefixes) != 1:
+        return None
+    prefix = prefixes.pop()
+    return prefix if prefix.lower() in SERIES_WORDS else None
+
+
+def _time_down_the_rows(first_column: tuple[str, list[str]] | None) -> tuple[str, float, float] | None:
+    """A header's first column when it is a time axis down the rows: named as one (``t``, ``Time (s)``, ``frame``)
+    and its numbers increasing in every row (at least :data:`~models.validation.DEFAULT_MIN_LENGTH` rows); its name,
+    first and last value, else None.
+
+    Examples
+    --------
+    >>> _time_down_the_rows(("Time (s)", [str(k / 10) for k in range(10)]))
+    ('Time (s)', 0.0, 0.9)
+    >>> _time_down_the_rows(("t", ["0", "1", "2", "3", "4", "5", "6", "6"])), _time_down_the_rows(("amp", ["1"] * 9))
+    (None, None)
+    """
+    if first_column is None or not _TIME_COLUMN_NAME.match(first_column[0].strip()):
+        return None
+    try:
+        values = np.array([float(c) for c in first_column[1]])
+    except ValueError:
+        return None
+    if values.size < DEFAULT_MIN_LENGTH or not np.all(np.isfinite(values)) or not np.all(np.diff(values) > 0):
+        return None
+    return first_column[0], float(values[0]), float(values[-1])
+
+
+def _refuse_series_per_column(table: Table, x_cols: list[int], target_cols: list[int]) -> None:
+    """Refuse a table of one series per column, one time point per row (review 52B: ``t, cell0 … cell40`` with 200
+    rows was read as 200 series of 40 values, the last cell's trace taken as the target; ``time, …``: the times were
+    the target), when no column is named a target: the series columns' names are series' (:func:`_series_per_column`),
+    or they name no time axis and the first column is one, down the rows (:func:`_time_down_the_rows`)."""
+    header = table.header
+    names = [header[j] for j in x_cols]
+    word = _series_per_column(names)
+    time = _time_down_the_rows(table.first_column)
+    if word is None and (time is None or sample_axis(names) is not None):
+        return
+    rows = len(table.data)
+    series = len(header) - (1 if time is not None and header[0] == time[0] else 0)  # the time column, when kept
+    said = []
+    if word is not None:
+        said.append(f"its columns are named as series (“{names[0][:30]}” … “{names[-1][:30]}”), not time points")
+    if time is not None:
+        said.append(f"its first column, “{time[0][:30]}”, increases down the rows ({time[1]:g} … {time[2]:g}), as "
+                    "a time axis does")
+    targets = ", ".join(f"“{header[j][:30]}”" for j in target_cols)
+    fix = TRANSPOSE_FIX.replace("<time column>", time[0]) if time is not None else TRANSPOSE_FIX.replace(
+        "df.set_index('<time column>').T", "df.T")
+    raise InputError("file", f"{', and '.join(said)}: each of its {rows} rows looks like one time point and each of "
+                     f"its {series} columns of numbers one series, but AWD Studio reads one series per row (read so, "
+                     f"it would be {rows} series of {len(x_cols)} values, with {targets} as the "
+                     f"target{'s' if len(target_cols) > 1 else ''})",
+                     f"{fix}; if each row is a series already, name its target column y (or target)")
+
+
+def _refuse_targets_in_a_row(rows: list[list[str]], lines: list[int], header: list[str]) -> None:
+    """Refuse a table whose targets are a row, named ``y`` or ``target`` in its first cell, under a header naming no
+    target column: a table of one series per column (review 52B: it was refused as "a cell that is not a number:
+    line 202, column 1 “t” holds 'y'")."""
+    for line, row in zip(lines, rows):
+        if row and row[0].strip().lower() in TARGET_NAMES:
+            raise InputError("file", f"line {line} is a row named “{row[0].strip()}”: the targets are written in a "
+                             f"row, one per column, so each column looks like one series and each row (but this "
+                             "one) one time point; AWD Studio reads one series per row, its target in a column",
+                             TRANSPOSE_FIX.replace("and add a column named y holding each series' target",
+                                                   f"the row “{row[0].strip()}” becoming the column y"))
+
+
 def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = False,
              pad_ends: bool = False) -> Dataset:
     """A delimited text file as a Dataset (``budget``: decoded bytes allowed; ``name``: None for the stem; with
@@ -1022,6 +1187,8 @@ def load_csv(path: Path, budget: int, name: str | None, drop_incomplete: bool = 
     target_cols = targets or [width - 1]  # none named: the last column
     target_names = [header[j] for j in target_cols] if header is not None else None
     x_cols = [j for j in range(width) if j not in target_cols]
+    if header is not None and not target_columns(header):
+        _refuse_series_per_column(table, x_cols, target_cols)
     if len(x_cols) < DEFAULT_MIN_LENGTH:  # e.g. cell,time,intensity: one row per measurement, not per series
         names = f" ({', '.join(header[j] for j in x_cols)})" if header is not None else ""
         raise InputError("file", f"has {len(x_cols)} series column(s){names} beside the target, so each row is a "
