@@ -450,7 +450,7 @@ LEGEND_CHARS = 42
 
 _KEPT_NAMES = {"signed": "kept for this series: its {k} largest coefficients per band",
                "abs": "kept for this series: its {k} largest |coefficients| per band",
-               "position": "kept: the student's {k} fixed positions per band (the same for every series)"}
+               "position": "kept: the student's fixed positions, at most {k} per band (the same for every series)"}
 
 #: Added to a largest-coefficient student's legend when it never reads some coefficients (``parameters.left_out``:
 #: their analysis filter lies almost wholly beyond the series' ends).

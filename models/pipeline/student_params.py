@@ -34,7 +34,7 @@ from awd_studio.models import wavelets as _wavelets
 from awd_studio.models.scattering import DWTScattering1D, DWTScattering2D
 from awd_studio.models.students.maps import NEAREST_CHI2_QUANTILE, chi2_fit, chi2_predict, held_out_nearest_chi2
 from awd_studio.models.students.peaks import _check_maps, _count_peaks, _kernel_matrix, _patch_responses
-from awd_studio.models.students.series import position_features, topk_features
+from awd_studio.models.students.series import MAX_POSITION_R2, position_features, topk_features
 from awd_studio.models.validation import InputError
 
 __all__ = ["SERIES_KIND", "MAPS_KIND", "SCATTERING_KIND", "array_key", "band_names", "series_record",
@@ -272,11 +272,13 @@ def series_record(name, model, *, h, levels, mode, length, scaling, target_colum
     kept = {"signed": "largest coefficients (signed), sorted",
             "abs": "coefficients of largest magnitude (sign kept), sorted",
             "position": "coefficients at the positions whose values correlated most with the target on the "
-                        "training data, the same positions for every series"}[model.by]
+                        "training data, the same positions for every series, passing over a position whose "
+                        f"coefficient the ones kept before it carry to an R² of {MAX_POSITION_R2:g} or more"}[model.by]
     left_out = left_out_positions(model.candidates) if model.candidates is not None else None
+    how_many = f"at most {model.k}" if model.by == "position" else f"the {model.k}"
     definition = (f"Transform the series (x − {scaling['offset']:.6g}) / {scaling['scale']:.6g} with the wavelet "
-                  f"({levels} levels, {mode} mode); in each band [cA{levels}, cD{levels}, …, cD1] keep the "
-                  f"{model.k} {kept}{_left_out_words(left_out, min_in_series)}; the prediction is the intercept "
+                  f"({levels} levels, {mode} mode); in each band [cA{levels}, cD{levels}, …, cD1] keep "
+                  f"{how_many} {kept}{_left_out_words(left_out, min_in_series)}; the prediction is the intercept "
                   "plus a weight times each kept coefficient.")
     record = {
         "kind": SERIES_KIND, "definition": definition, "target_column": int(target_column),
