@@ -11,8 +11,12 @@ teacher, revoking a share link), which neither count nor wait: a client over the
 the runaway job that put it there. Cost estimates (``POST /api/jobs/estimate``: a POST that computes and stores
 nothing) have a limit of their own, :data:`ESTIMATE_FACTOR` times the writes', and do not count against the
 writes': the configure page asks for one at each change of the form, and a user who tried a few grids could no
-longer start the job (every page's requests come from the web process's own address). The client address is the
-socket peer (``X-Forwarded-For`` is not trusted: it is set by the client).
+longer start the job (every page's requests come from the web process's own address). The pages' callbacks
+(``POST /_dash-update-component``, :data:`PAGE_CALLBACKS`) are not writes and are not counted: a callback that
+writes does it through ``/api`` in process, where that write is counted (the pages' own address); counted, the
+callbacks of a few page views and a job page's polling reached the limit, and every callback answered 429 left
+its part of the page unfilled for good (the browser does not send a refused callback again). The client address
+is the socket peer (``X-Forwarded-For`` is not trusted: it is set by the client).
 
 """
 
@@ -29,8 +33,8 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-__all__ = ["SharedLimit", "RateLimitMiddleware", "LIMITED_METHODS", "UNLIMITED_WRITES", "ESTIMATES", "app_path",
-           "ESTIMATE_FACTOR", "is_limited", "is_estimate"]
+__all__ = ["SharedLimit", "RateLimitMiddleware", "LIMITED_METHODS", "UNLIMITED_WRITES", "PAGE_CALLBACKS", "ESTIMATES",
+           "app_path", "ESTIMATE_FACTOR", "is_limited", "is_estimate"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,12 @@ UNLIMITED_WRITES = (
     ("DELETE", re.compile(r"/api/(?:jobs|datasets|teachers|shares)/[^/]+")),
 )
 
+
+#: The Dash pages' callback requests: a POST per callback the browser runs (filling a page, following a form as it
+#: is typed, a job page's polling), not a write. The writes a callback makes go through ``/api`` in process
+#: (:mod:`frontend.api_client`) and count there. Counted, 300 a minute were reached by a few configure page views
+#: in a row (about 25 callbacks each), and each refused callback left its outputs as they were for good.
+PAGE_CALLBACKS = (("POST", re.compile(r"/_dash-update-component")),)
 
 #: How long one count may wait for Redis (seconds) before the request goes ahead uncounted.
 REDIS_TIMEOUT_SECONDS = 1.0
@@ -76,10 +86,12 @@ def is_limited(method: str, path: str) -> bool:
     (False, True)
     >>> is_limited("POST", "/api/jobs/estimate")  # its own limit (is_estimate)
     False
+    >>> is_limited("POST", "/_dash-update-component")  # the pages' callbacks: their writes count at /api
+    False
     """
     if method not in LIMITED_METHODS or is_estimate(method, path):
         return False
-    return not any(method == m and pattern.fullmatch(path) for m, pattern in UNLIMITED_WRITES)
+    return not any(method == m and pattern.fullmatch(path) for m, pattern in (*UNLIMITED_WRITES, *PAGE_CALLBACKS))
 
 
 class SharedLimit:

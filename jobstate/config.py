@@ -67,7 +67,8 @@ class Settings(BaseSettings):
     rate_limit_per_minute : float, default=300
         ``AWD_RATE_LIMIT_PER_MINUTE``: write requests (POST/DELETE) one client may send per minute, with a
         burst of the same size (HTTP 429 beyond it); 0 turns the limit off. Reads are never limited, nor are
-        cancelling a job and deleting a job, dataset, teacher or share link (``backend.ratelimit.UNLIMITED_WRITES``).
+        cancelling a job and deleting a job, dataset, teacher or share link (``backend.ratelimit.UNLIMITED_WRITES``),
+        nor the pages' callbacks (``backend.ratelimit.PAGE_CALLBACKS``: the writes they make count at ``/api``).
         Cost estimates (``POST /api/jobs/estimate``) count apart, against ten times this
         (``backend.ratelimit.ESTIMATE_FACTOR``).
     metrics_token : str or None, default=None
