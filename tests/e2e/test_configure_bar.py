@@ -257,3 +257,34 @@ def test_a_pressed_preset_looks_unlike_one_under_the_pointer_and_unpresses_when_
     page.fill("#configure-epochs", "50")
     _wait_pressed(page, quick, True)
     assert not errors, errors
+
+
+#: Sends ``body`` to the pages' callback endpoint ``times`` times, 8 at once, as the browser's own callbacks go;
+#: resolves to the answers' statuses.
+REPLAY = """async ([body, times]) => {
+    const statuses = [];
+    for (let sent = 0; sent < times; sent += 8) {
+        const batch = Array.from({length: Math.min(8, times - sent)}, () => fetch('/_dash-update-component', {
+            method: 'POST', headers: {'Content-Type': 'application/json'}, body}).then(r => r.status));
+        statuses.push(...await Promise.all(batch));
+    }
+    return statuses;
+}"""
+
+
+def test_the_page_answers_after_more_callbacks_than_the_write_limit(web_server, owner_context, dataset):
+    """The pages' callbacks counted against the write limit (300 a minute from one address): in full suite runs the
+    browser tests' pages reached it, and every callback answered 429 stayed undone (the Start bar's line never got
+    its "grid points" back, about 1 run in 3 of this file). One of the page's own callbacks, sent 320 times more,
+    leaves the page answering: a wrong field is listed, and the estimate comes back once it is right."""
+    page, errors = _open(owner_context, web_server, dataset, SIZES[0])
+    with page.expect_request(lambda r: "_dash-update-component" in r.url
+                             and "configure-preset-quick.className" in (r.post_data or "")) as request:
+        page.fill("#configure-epochs", "7")  # the presets' look follows the epochs
+    statuses = page.evaluate(REPLAY, [request.value.post_data, 320])
+    assert set(statuses) == {200}, {status: statuses.count(status) for status in set(statuses)}
+    page.fill("#configure-epochs", "0")
+    page.locator("#configure-start-line .alert").get_by_text("epochs: enter a whole number").wait_for()
+    page.fill("#configure-epochs", "5")
+    page.locator("#configure-start-line").get_by_text("grid points").wait_for()
+    assert not errors, errors
