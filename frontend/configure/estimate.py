@@ -25,7 +25,7 @@ from awd_studio.frontend.configure.validation import (
 )
 from awd_studio.frontend.durations import stage_words as estimate_stage_words
 
-__all__ = ["LONG_JOB_SECONDS", "ESTIMATE_OUTPUTS", "update_estimate", "start_words", "queue_ahead_words",
+__all__ = ["LONG_JOB_SECONDS", "ESTIMATE_OUTPUTS", "update_estimate", "server_side", "start_words", "queue_ahead_words",
            "long_job_words", "calibration_words", "stage_words"]
 
 
@@ -76,6 +76,12 @@ async def update_estimate(info, options=None, keep=True, prefill=None, **form):
         payload = form_body(form, info.get("id"), options=options, info=info, prefill=prefill, keep=keep)
         guess = await get_client().estimate_job(payload)
     except (ValueError, ApiError) as err:  # said as the form is filled in, not only when it is submitted
+        if isinstance(err, ApiError) and server_side(err):  # review 52A: a busy database read as a wrong field
+            return dict(grid_size=size, invalid=invalid_fields(None),
+                        estimate=html.Span(f"No run-time estimate now: {err.message.rstrip('.')}. That is the "
+                                           "server, not the form: the next change to the form asks again.",
+                                           className="text-muted", id=ids.ESTIMATE_UNANSWERED),
+                        start_line=start_words(points, note="no estimate: the server did not answer"))
         message = err.message if isinstance(err, ApiError) else str(err)
         return dict(grid_size=size, estimate=_ESTIMATE_WAITS, invalid=invalid_fields(message),
                     start_line=problems_alert([message]))
@@ -102,6 +108,18 @@ async def update_estimate(info, options=None, keep=True, prefill=None, **form):
                               color="warning", className="py-1 px-2 mt-2 mb-0 small"))
     return dict(grid_size=size, estimate=html.Div(text), invalid=invalid_fields(None),
                 start_line=start_words(points, guess))
+
+
+def server_side(err: ApiError) -> bool:
+    """Whether a failed estimate is the server's doing, not the form's: unreachable (status 0), over a rate limit
+    (429) or failing (5xx, e.g. 503 while the database is busy). The form's faults are the other 4xx answers.
+
+    Examples
+    --------
+    >>> [server_side(ApiError(status, "…")) for status in (0, 422, 404, 429, 503)]
+    [True, False, False, True, True]
+    """
+    return err.status == 0 or err.status == 429 or err.status >= 500
 
 
 def start_words(points: int | None, guess: dict | None = None, note: str = "no estimate yet") -> str:

@@ -89,6 +89,8 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.SUBMIT)
     #: Under the estimate: a long job (over :data:`~frontend.configure.estimate.LONG_JOB_SECONDS`) is said to be
     #: one.
     LONG_JOB = "configure-long-job"
+    #: The estimate's card when the server did not answer (:func:`~frontend.configure.estimate.server_side`).
+    ESTIMATE_UNANSWERED = "configure-estimate-unanswered"
     #: The sentence on jobs queued or running ahead of this one
     #: (:func:`~frontend.configure.estimate.queue_ahead_words`).
     QUEUE_AHEAD = "configure-queue-ahead"

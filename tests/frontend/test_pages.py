@@ -578,6 +578,26 @@ def test_configure_estimate(service):
     assert sorted(k for k, bad in out["invalid"].items() if bad) == sorted([cfg.ids.LAMBDAS, cfg.ids.GAMMAS])
 
 
+def test_an_estimate_the_server_cannot_give_is_not_a_wrong_field(service):
+    """Review 52A: an estimate the server failed to answer (unreachable, busy, over a limit) stood in the Start bar
+    as a wrong field. It is said in the estimate's card as the server's, nothing is outlined, and the bar keeps its
+    grid points."""
+    from awd_studio.frontend import api_client
+
+    cfg = page("configure")
+    info = {"id": service.dataset_id, "kind": "timeseries", "shape": [64], "n": 40}
+    before = dict(api_client._STATE)
+    try:
+        api_client.configure(base_url="http://127.0.0.1:9")  # nothing listens on the discard port
+        out = _estimate(cfg, "0.001", "0, 0.1", 2, info)
+    finally:
+        api_client._STATE.update(before)
+    assert out["start_line"] == "2 grid points · no estimate: the server did not answer"
+    assert "could not be reached" in str(out["estimate"]) and "not the form" in str(out["estimate"])
+    assert cfg.ids.ESTIMATE_UNANSWERED in str(out["estimate"]) and not any(out["invalid"].values())
+    assert "Estimated run time" in str(_estimate(cfg, "0.001", "0, 0.1", 2, info)["estimate"])  # the client back
+
+
 def test_the_estimate_says_when_the_machine_is_busy(service, monkeypatch):
     """Review 28A: an estimate of 18 s took 56 s beside other work; with awd serve's own workers the page says so."""
     from awd_studio.backend.routes import jobs
