@@ -280,7 +280,9 @@ VALUE_BAR_SHARE = 0.8
 def value_bars(distinct: dict | None):
     """One bar per distinct target value: ``(values, counts, widths)`` of a summary's ``distinct`` (each bar
     :data:`VALUE_BAR_SHARE` of the smallest gap between values wide, so that none touches the next), None when
-    the summary gives none.
+    the summary gives none, or when no value is shared by two samples: a few samples of a continuous target (12
+    maps, each its own Ω_m) are no grid of values, and the smallest gap between two of them had made every bar
+    thinner than a pixel (an empty plot); binned, they show.
 
     Examples
     --------
@@ -289,10 +291,12 @@ def value_bars(distinct: dict | None):
     ([0.2, 0.3, 0.35], [4.0, 2.0, 1.0], [0.04, 0.04, 0.04])
     >>> round(float(value_bars({"values": [0.8], "counts": [9]})[2][0]), 3), value_bars(None) is None
     (0.08, True)
+    >>> value_bars({"values": [0.2012, 0.2019, 0.35], "counts": [1, 1, 1]}) is None
+    True
     """
     values = as_array((distinct or {}).get("values"))
     counts = as_array((distinct or {}).get("counts"))
-    if values is None or counts is None or values.size == 0 or values.size != counts.size:
+    if values is None or counts is None or values.size == 0 or values.size != counts.size or counts.max() < 2:
         return None
     gaps = np.diff(np.sort(values))
     gap = float(gaps.min()) if gaps.size else max(abs(float(values[0])), 1.0) * 0.1

@@ -435,6 +435,12 @@ def test_a_target_of_few_values_gets_one_bar_per_value():
     # a summary stored before: the bins as they were
     del summary["targets"][0]["distinct"]
     assert len(F.target_histogram_figure(summary).data[0].x) == len(omega["histogram"]["counts"])
+    # 12 maps, each its own Omega_m (a FITS cube with a table of targets): no value shared, so no grid; one bar per
+    # value had been 0.8 of the smallest gap wide, under a pixel, and the plot looked empty (session 52)
+    few = summarize(Dataset(X=rng.normal(size=(12, 8, 8)), y=rng.uniform(0.2, 0.4, 12), target_names=["Omega_m"]))
+    assert "distinct" in few["targets"][0]
+    bars = F.target_histogram_figure(few).data[0]
+    assert min(bars.width) > (max(bars.x) - min(bars.x)) / 40 and sum(bars.y) == 12
 
 
 def test_provenance_items(ts_bundle, bare_bundle):
