@@ -347,7 +347,9 @@ def target_histogram_figure(summary: dict | None) -> go.Figure:
                 extra = ("" if "mean" not in t else f"<br>mean {mean}<br>sd {sd}" if len(targets) > 1
                          else f" (mean {mean}, sd {sd})")
             fig.update_xaxes(title=f"{name}{extra}", row=row, col=col)
-            fig.update_yaxes(title="count" if col == 1 else None, row=row, col=col)
+            # counts are whole: a tick at each while they are few (0.5 and 1.5 stood between 0, 1 and 2)
+            fig.update_yaxes(title="count" if col == 1 else None, dtick=1 if counts.max(initial=0) <= 5 else None,
+                             row=row, col=col)
         return apply_layout(fig, height=260 * rows + (40 if len(targets) > 1 else 0), bargap=0)
     ys = as_array((summary.get("preview") or {}).get("y"))
     if ys is None:

@@ -441,6 +441,7 @@ def test_a_target_of_few_values_gets_one_bar_per_value():
     assert "distinct" in few["targets"][0]
     bars = F.target_histogram_figure(few).data[0]
     assert min(bars.width) > (max(bars.x) - min(bars.x)) / 40 and sum(bars.y) == 12
+    assert F.target_histogram_figure(few).layout.yaxis.dtick == 1  # whole counts: no tick at 0.5
 
 
 def test_provenance_items(ts_bundle, bare_bundle):
