@@ -549,14 +549,16 @@ def summary_text(bundle: dict) -> str:
         cv = (m.get("cv") or {}).get("r2")
         rows.append((name, m["test"]["r2"], m["test"]["rmse"], m["test"].get("rmse_sd"), cv,
                      m.get("compression_factor"), m["n_params"], m["predict_seconds_per_sample"]))
-    # the names' column as wide as the longest (review 44: "teacher (uploaded (lstm))" pushed its row right)
-    width = max(18, *(len(row[0]) + 2 for row in rows))
-    lines.append(f"{'model':<{width}}{'test R2':>9}{'RMSE':>12}{'RMSE SD':>10}{'CV R2':>8}{'compression':>13}"
-                 f"{'params':>8}{'s/sample':>11}")
-    for name, r2, rmse, sd, cv, comp, params, secs in rows:
-        lines.append(f"{name:<{width}}{r2:>9.3f}{rmse:>12.4g}{'' if sd is None else f'{sd:.3g}':>10}"
-                     f"{'' if cv is None else f'{cv:.3f}':>8}"
-                     f"{'' if comp is None else f'{comp:.3f}':>13}{params:>8d}{secs:>11.2e}")
+    cells = [[name, f"{r2:.3f}", f"{rmse:.4g}", "" if sd is None else f"{sd:.3g}", "" if cv is None else f"{cv:.3f}",
+              "" if comp is None else f"{comp:.3f}", f"{params:d}", f"{secs:.2e}"]
+             for name, r2, rmse, sd, cv, comp, params, secs in rows]
+    header = ["model", "test R2", "RMSE", "RMSE SD", "CV R2", "compression", "params", "s/sample"]
+    # each column as wide as its widest cell, two spaces apart (review 44: "teacher (uploaded (lstm))" pushed its row
+    # right; a CV R² of -397.741 ran into the RMSE SD before it)
+    widths = [max(len(row[k]) for row in [header, *cells]) for k in range(len(header))]
+    widths[0] = max(widths[0], 16)
+    for row in [header, *cells]:
+        lines.append(row[0].ljust(widths[0]) + "".join(cell.rjust(w + 2) for cell, w in zip(row[1:], widths[1:])))
     # review 26A: the "+-" column and what "params" counts were unsaid
     lines.append("(RMSE SD: bootstrap SD of the test RMSE; CV R2: on the training split's folds; params: the "
                  "student's fitted numbers plus its filter's free parameters, e.g. AWD's lattice angles; s/sample: "

@@ -174,6 +174,8 @@ def test_the_summary_table_is_as_wide_as_its_longest_name(gap_result):
     _data, result = gap_result
     bundle = json.loads((result / "result.json").read_text())
     bundle["teacher"]["name"] = "uploaded (lstm)"
+    name = next(iter(bundle["models"]))
+    bundle["models"][name].setdefault("cv", {})["r2"] = -4892.033  # 12 maps gave this: it ran into the RMSE SD
     lines = summary_text(bundle).splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("model "))
     table = lines[start:start + 1 + 1 + len(bundle["models"])]
@@ -181,6 +183,8 @@ def test_the_summary_table_is_as_wide_as_its_longest_name(gap_result):
     assert len({len(line) for line in table}) == 1, "\n".join(table)
     r2_end = table[0].index("test R2") + len("test R2")  # each row's R² ends under its heading
     assert all(line[r2_end - 1] != " " and line[r2_end] == " " for line in table[1:]), "\n".join(table)
+    row = next(line for line in table if line.startswith(name + " "))
+    assert "-4892.033" in row.split() and row.index("-4892.033") + 9 == table[0].index("CV R2") + 5, "\n".join(table)
 
 
 def interrupted_once_distilling(*args, at=" distill: ", sig=signal.SIGINT, env=None) -> tuple[int, str]:
