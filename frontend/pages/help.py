@@ -200,7 +200,7 @@ BODIES = {
         _p("Time series: per scale, the k = 6 largest coefficients, then a ridge-regularised linear model; the "
            "prediction is a weighted sum of “the largest coefficient at scale j”, wherever it sits in the trace. "
            "When the information sits at fixed times instead, “Series student reads: coefficients at fixed "
-           "positions” keeps per scale the 6 coefficients whose values track the target best on the training "
+           "positions” keeps per scale at most 6 coefficients whose values track the target best on the training "
            "data, the same ones for every series (“cD3[7]” is the 8th coefficient of scale 3), passing over a "
            "coefficient the ones already kept carry almost wholly (R² ≥ 0.99), whose weight the data could not "
            "tell apart from theirs; “auto”, the "
