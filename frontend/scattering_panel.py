@@ -17,8 +17,8 @@ from dash import Input, Output, callback, html
 from awd_studio.frontend.components import (
     VIEWPORT,
     figure_card,
+    graph_style,
     is_narrow,
-    size_graphs_to_their_figures,
     stack_on_phones,
 )
 from awd_studio.frontend.figures import scattering as figs
@@ -39,8 +39,9 @@ class ids:  # noqa: N801 (a namespace of constants)
     CURVE_GRAPH = "scattering-curve-graph"
 
 
+#: The block's graphs: :func:`block_outputs` sizes each box to its figure in the same update (as the results page
+#: does its own graphs: ``frontend.pages.results.GRAPHS``), not a client-side callback per graph.
 GRAPHS = (ids.FILTERS_GRAPH, ids.TREE_GRAPH, ids.CURVE_GRAPH)
-size_graphs_to_their_figures(*GRAPHS)
 
 _HIDDEN = {"display": "none"}
 
@@ -96,7 +97,9 @@ def register(bundle_store_id: str) -> None:
 
     @callback(output=dict(style=Output(ids.SECTION, "style"), scores=Output(ids.SCORES, "children"),
                           filters=Output(ids.FILTERS_GRAPH, "figure"), tree=Output(ids.TREE_GRAPH, "figure"),
-                          curve=Output(ids.CURVE_GRAPH, "figure")),
+                          curve=Output(ids.CURVE_GRAPH, "figure"),
+                          **{f"{name}_style": Output(graph_id, "style") for name, graph_id in (
+                              ("filters", ids.FILTERS_GRAPH), ("tree", ids.TREE_GRAPH), ("curve", ids.CURVE_GRAPH))}),
               inputs=dict(bundle=Input(bundle_store_id, "data"), viewport=Input(VIEWPORT, "data")))
     async def draw_scattering(bundle, viewport=None):
         # drawn in a worker thread, as the results page's other figures: on the event loop every other request
@@ -106,9 +109,12 @@ def register(bundle_store_id: str) -> None:
 
 def block_outputs(bundle: dict | None, narrow: bool = False) -> dict:
     """What the block shows for a bundle: ``style`` (hidden without a scattering section), ``scores``,
-    ``filters``, ``tree``, ``curve`` (``narrow``: laid out for a phone's screen)."""
+    ``filters``, ``tree``, ``curve`` (``narrow``: laid out for a phone's screen), and ``filters_style``,
+    ``tree_style``, ``curve_style``: each graph's box sized to its figure (see :data:`GRAPHS`)."""
     if not (bundle or {}).get("scattering"):
         empty = empty_figure("No scattering student in this result")
-        return dict(style=_HIDDEN, scores=[], filters=empty, tree=empty, curve=empty)
-    return dict(style={}, scores=scores_children(bundle), filters=figs.scattering_filters_figure(bundle, narrow),
-                tree=figs.scattering_tree_figure(bundle), curve=figs.scattering_curve_figure(bundle))
+        out = dict(style=_HIDDEN, scores=[], filters=empty, tree=empty, curve=empty)
+    else:
+        out = dict(style={}, scores=scores_children(bundle), filters=figs.scattering_filters_figure(bundle, narrow),
+                   tree=figs.scattering_tree_figure(bundle), curve=figs.scattering_curve_figure(bundle))
+    return {**out, **{f"{name}_style": graph_style(out[name]) for name in ("filters", "tree", "curve")}}

@@ -25,13 +25,13 @@ from awd_studio.frontend.api_client import ApiError, get_client
 from awd_studio.frontend.components import (
     VIEWPORT,
     figure_card,
+    graph_style,
     is_job_id,
     is_narrow,
     named_update,
     not_found_card,
     run_file_name,
     run_label,
-    size_graphs_to_their_figures,
     stack_on_phones,
     triggered_id,
 )
@@ -102,10 +102,13 @@ class ids:  # noqa: N801 (a namespace of constants, read as ids.GRID_GRAPH)
     PROVENANCE = "results-provenance"
 
 
-#: Every graph of the page (each box follows its figure's height).
+#: Every graph of the page. Each box follows its figure's height, set by the callback that draws the figure, in the
+#: same update (:func:`~frontend.components.graph_style`), not by a client-side callback per graph
+#: (:func:`~frontend.components.size_graphs_to_their_figures`): those were 8 of the 35 callbacks a page load ran
+#: (11 with the scattering block's), each costing the browser about 50-75 ms of Dash's bookkeeping over the page's
+#: 670 components on a loaded 2-core host, and each resized a graph plotly had just drawn (2026-12-08).
 GRAPHS = (ids.WAVELET_GRAPH, ids.FILTERS_GRAPH, ids.FILTERS2D_GRAPH, ids.SUBFILTERS_GRAPH, ids.GRID_GRAPH,
           ids.PSI_GRID_GRAPH, ids.ACTIVATION_GRAPH, ids.SCORES_GRAPH)
-size_graphs_to_their_figures(*GRAPHS)
 scattering_panel.register(ids.CORE)  # the scattering student's block, drawn when the bundle has one
 
 _HIDDEN = {"display": "none"}
@@ -630,10 +633,12 @@ LOAD_OUTPUTS = dict(
     maps_only_style=Output(ids.MAPS_ONLY, "style"),
     wavelet_heading=Output(ids.WAVELET_HEADING, "children"),
     filters_2d=Output(ids.FILTERS2D_GRAPH, "figure"),
+    filters_2d_style=Output(ids.FILTERS2D_GRAPH, "style"),
     example_options=Output(ids.EXAMPLE, "options"),
     example=Output(ids.EXAMPLE, "value"),
     scores_table=Output(ids.SCORES_TABLE, "children"),
     scores_figure=Output(ids.SCORES_GRAPH, "figure"),
+    scores_figure_style=Output(ids.SCORES_GRAPH, "style"),
     downloads=Output(ids.DOWNLOADS, "children"),
     provenance=Output(ids.PROVENANCE, "children"),
     shared_note=Output(ids.SHARED_NOTE, "is_open"),
@@ -700,15 +705,16 @@ def _loaded_outputs(bundle: dict, token: str, shared: bool, origin: str | None, 
     titles break into lines that fit."""
     kind = (bundle.get("data") or {}).get("kind")
     options = example_options(bundle.get("activation") or {})
+    filters_2d, scores_figure = figures.filters_2d_figure(bundle), figures.scores_figure(bundle, narrow=narrow)
     return dict(
         core=shown(token), status="", body_style={}, actions_class=_ACTIONS, jump_class=_JUMP_NAV,
         badges=badges(bundle, shared),
         summary=summary_children(bundle, shared), maps_only_style={} if kind == "image" else _HIDDEN,
         wavelet_heading=wavelet_heading(bundle),
-        filters_2d=figures.filters_2d_figure(bundle),
+        filters_2d=filters_2d, filters_2d_style=graph_style(filters_2d),
         example_options=options,
         example=0 if options else None, scores_table=scores_table(bundle),
-        scores_figure=figures.scores_figure(bundle, narrow=narrow),
+        scores_figure=scores_figure, scores_figure_style=graph_style(scores_figure),
         downloads=downloads(bundle, token), provenance=provenance(bundle, origin), shared_note=shared,
         **results_student.loaded(bundle, narrow), **explain_panel.loaded(bundle),
     )
@@ -763,7 +769,11 @@ GRID_OUTPUTS = dict(wavelet=Output(ids.WAVELET_GRAPH, "figure"),
                     filters=Output(ids.FILTERS_GRAPH, "figure"),
                     heatmap=Output(ids.GRID_GRAPH, "figure"), psi_grid=Output(ids.PSI_GRID_GRAPH, "figure"),
                     inspecting=Output(ids.INSPECTING, "children"), reset_class=Output(ids.RESET_CLICK, "className"),
-                    inspected=Output(results_student.ids.INSPECTED, "children"))
+                    inspected=Output(results_student.ids.INSPECTED, "children"),
+                    # each graph's box sized to its new figure in the same update (see GRAPHS)
+                    **{f"{name}_style": Output(graph_id, "style") for name, graph_id in (
+                        ("wavelet", ids.WAVELET_GRAPH), ("filters", ids.FILTERS_GRAPH), ("heatmap", ids.GRID_GRAPH),
+                        ("psi_grid", ids.PSI_GRID_GRAPH))})
 
 
 @callback(output=GRID_OUTPUTS, inputs=dict(core=Input(ids.CORE, "data"), clicked=Input(ids.CLICKED, "data"),
@@ -797,23 +807,25 @@ def grid_outputs(core, clicked, viewport=None) -> dict:
     notes = [n for n in (figures.start_note(core, shown), figures.moved_note(core, shown)) if n]
     text = f"{text}; {'; '.join(notes)}." if notes else text
     narrow = is_narrow(viewport)  # a phone's: the wavelet's title and the heat map's labels break to fit
-    return dict(wavelet=figures.wavelet_figure(core, idx, narrow=narrow), wavelet_help=wavelet_help(core, idx),
-                filters=figures.filters_figure(core, idx),
-                heatmap=figures.grid_heatmap_figure(core, idx, narrow=narrow),
-                psi_grid=figures.psi_grid_figure(core, idx),
-                inspecting=text, inspected=results_student.inspected_card(core, idx),
+    drawn = dict(wavelet=figures.wavelet_figure(core, idx, narrow=narrow), filters=figures.filters_figure(core, idx),
+                 heatmap=figures.grid_heatmap_figure(core, idx, narrow=narrow),
+                 psi_grid=figures.psi_grid_figure(core, idx))
+    return dict(**drawn, **{f"{name}_style": graph_style(fig) for name, fig in drawn.items()},
+                wavelet_help=wavelet_help(core, idx), inspecting=text, inspected=results_student.inspected_card(core, idx),
                 reset_class="" if idx is not None and idx != sel else "awd-hidden",
                 point_options=figures.grid_point_options(core), point=sel if idx is None else idx)
 
 
-@callback(output=Output(ids.SUBFILTERS_GRAPH, "figure"),
+@callback(output=dict(figure=Output(ids.SUBFILTERS_GRAPH, "figure"), style=Output(ids.SUBFILTERS_GRAPH, "style")),
           inputs=dict(core=Input(ids.CORE, "data"), viewport=Input(VIEWPORT, "data")))
 async def draw_subfilters(core, viewport=None):
-    """The 3 × 3 sub-filters, laid out for the window (drawn again when it turns into a phone's or back)."""
+    """The 3 × 3 sub-filters, laid out for the window (drawn again when it turns into a phone's or back), and
+    their box sized to them (see :data:`GRAPHS`)."""
     bundle = await shown_bundle(core)
     if not bundle:
         return no_update
-    return await asyncio.to_thread(figures.subfilters_figure, bundle, narrow=is_narrow(viewport))
+    fig = await asyncio.to_thread(figures.subfilters_figure, bundle, narrow=is_narrow(viewport))
+    return {"figure": fig, "style": graph_style(fig)}
 
 
 #: The teacher the activation note suggests rerunning with, by the teacher of the result.
@@ -844,19 +856,21 @@ def activation_note(activation, core, token=None):
 
 
 @callback(
-    output=Output(ids.ACTIVATION_GRAPH, "figure"),
+    output=dict(figure=Output(ids.ACTIVATION_GRAPH, "figure"), style=Output(ids.ACTIVATION_GRAPH, "style")),
     # the stored maps and the window's width are inputs too: a phone gets the map above its activation. The only
     # drawing of the map: load_result drew it too, and a page load drew it twice (2026-12-07)
     inputs=dict(example=Input(ids.EXAMPLE, "value"), core=Input(ids.CORE, "data"), viewport=Input(VIEWPORT, "data")),
     prevent_initial_call=True,
 )
 async def draw_activation(example, core, viewport=None):
-    """Draw the activation map for the chosen example, laid out for the window (see :func:`activation_outputs`)."""
+    """Draw the activation map for the chosen example, laid out for the window (see :func:`activation_outputs`),
+    and size its box to it (see :data:`GRAPHS`)."""
     bundle = await shown_bundle(core)
     if not bundle:
         return no_update
-    return await asyncio.to_thread(activation_outputs, example, bundle.get("activation"), bundle,
-                                   bundle.get("explain"), viewport)
+    fig = await asyncio.to_thread(activation_outputs, example, bundle.get("activation"), bundle,
+                                  bundle.get("explain"), viewport)
+    return {"figure": fig, "style": graph_style(fig)}
 
 
 def activation_outputs(example, activation, core, explain=None, viewport=None):
