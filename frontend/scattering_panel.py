@@ -14,13 +14,7 @@ import asyncio
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, html
 
-from awd_studio.frontend.components import (
-    VIEWPORT,
-    figure_card,
-    graph_style,
-    is_narrow,
-    stack_on_phones,
-)
+from awd_studio.frontend.components import VIEWPORT, figure_card, graph_style, is_narrow, stack_on_phones
 from awd_studio.frontend.figures import scattering as figs
 from awd_studio.frontend.figures.style import common_decimals, empty_figure, fmt_decimals, fmt_number, fmt_score
 from awd_studio.frontend.shown_result import shown_bundle

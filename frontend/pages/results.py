@@ -811,7 +811,8 @@ def grid_outputs(core, clicked, viewport=None) -> dict:
                  heatmap=figures.grid_heatmap_figure(core, idx, narrow=narrow),
                  psi_grid=figures.psi_grid_figure(core, idx))
     return dict(**drawn, **{f"{name}_style": graph_style(fig) for name, fig in drawn.items()},
-                wavelet_help=wavelet_help(core, idx), inspecting=text, inspected=results_student.inspected_card(core, idx),
+                wavelet_help=wavelet_help(core, idx), inspecting=text,
+                inspected=results_student.inspected_card(core, idx),
                 reset_class="" if idx is not None and idx != sel else "awd-hidden",
                 point_options=figures.grid_point_options(core), point=sel if idx is None else idx)
 
