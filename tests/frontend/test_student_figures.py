@@ -217,7 +217,8 @@ def test_fixed_position_students_are_labelled_as_such():
     bundle = _series_bundle("zero")
     bundle["students"]["awd"]["parameters"]["by"] = "position"
     names = [t.name for t in S.scalogram_figure(bundle, 0).data]
-    assert any(n.replace("<br>", " ").startswith("kept: the student's fixed positions, at most 6 per band") for n in names)
+    legend = "kept: the student's fixed positions, at most 6 per band"
+    assert any(n.replace("<br>", " ").startswith(legend) for n in names)
 
 
 @pytest.mark.parametrize("mode", ["zero", "periodization"])
