@@ -390,10 +390,10 @@ def preview_children(ds: dict) -> list:
         facts.append(_fact(transposed, ids.PREVIEW_TRANSPOSED))
     if meta.get("channel_axis"):
         facts.append(_fact(channel_axis_words(meta["channel_axis"]), ids.PREVIEW_CHANNEL))
-    if squeezed_axes_words(meta.get("squeezed_axes")):
-        facts.append(_fact(squeezed_axes_words(meta["squeezed_axes"]), ids.PREVIEW_SQUEEZED))
-    if read_as_maps_words(meta.get("read_as_maps")):
-        facts.append(_fact(read_as_maps_words(meta["read_as_maps"]), ids.PREVIEW_AS_MAPS))
+    if squeezed := squeezed_axes_words(meta.get("squeezed_axes")):
+        facts.append(_fact(squeezed, ids.PREVIEW_SQUEEZED))
+    if as_maps := read_as_maps_words(meta.get("read_as_maps")):
+        facts.append(_fact(as_maps, ids.PREVIEW_AS_MAPS))
     tiles = meta.get("tiles")
     if tiles:
         facts.append(_fact(
